@@ -1,0 +1,130 @@
+"""rostergraph: K-12 school rosters as a typed multigraph.
+
+Load a roster from Clever (API dump, JSON/JSONL), Clever SFTP CSV or
+OneRoster CSV into typed records (:class:`Roster`), build the graph in which
+sections are the only student–teacher link (:class:`RosterGraph`), and ask
+who can reach whom, who crosses schools, who is orphaned, and what breaks the
+documented association rules.
+
+Examples
+--------
+>>> import rostergraph
+>>> roster = rostergraph.sample()
+>>> g = rostergraph.RosterGraph.from_roster(roster)
+>>> g.counts()["school"]
+4
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import (
+    ApiError,
+    FormatError,
+    LimitError,
+    RosterError,
+    SourceError,
+    TokenError,
+    UnknownIdError,
+    WrongKindError,
+)
+from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
+from .io.detect import detect_format, load
+from .model import (
+    ContactRole,
+    Course,
+    Credentials,
+    District,
+    DistrictAdminRole,
+    DistrictContact,
+    Location,
+    Name,
+    Principal,
+    Roles,
+    School,
+    SchoolEnrollment,
+    Section,
+    StaffRole,
+    StudentRelationship,
+    StudentRole,
+    TeacherRole,
+    Term,
+    User,
+)
+from .roster import FileInfo, Problem, Provenance, Roster
+from .table import Table
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ApiError",
+    "ContactRole",
+    "Course",
+    "Credentials",
+    "District",
+    "DistrictAdminRole",
+    "DistrictContact",
+    "FileInfo",
+    "FormatError",
+    "LimitError",
+    "Location",
+    "NODE_KINDS",
+    "Name",
+    "Principal",
+    "Problem",
+    "Provenance",
+    "RELATIONS",
+    "ROLE_BITS",
+    "Relation",
+    "Roles",
+    "Roster",
+    "RosterError",
+    "RosterGraph",
+    "School",
+    "SchoolEnrollment",
+    "Section",
+    "SourceError",
+    "StaffRole",
+    "StudentRelationship",
+    "StudentRole",
+    "Table",
+    "TeacherRole",
+    "Term",
+    "TokenError",
+    "UnknownIdError",
+    "User",
+    "WrongKindError",
+    "__version__",
+    "detect_format",
+    "load",
+    "sample",
+    "sample_path",
+]
+
+
+def sample_path() -> Path:
+    """The folder of the embedded sample district (Clever v3.0 envelope JSON).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> (rostergraph.sample_path() / "sections.json").is_file()
+    True
+    """
+    return Path(__file__).parent / "data" / "sample"
+
+
+def sample() -> Roster:
+    """Load the embedded sample district: small, fictional, with every documented quirk.
+
+    See ``rostergraph/data/sample/README.md`` for where each quirk is.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> r = rostergraph.sample()
+    >>> len(r.schools), r.problems
+    (4, [])
+    """
+    return load(sample_path())

@@ -1,0 +1,111 @@
+"""Format detection and :func:`load`, the one entry point for every source.
+
+Formats are recognised by file names and header rows, not by extensions
+alone. Each reader registers a detector here; the first that claims a path
+reads it.
+
+Examples
+--------
+>>> import rostergraph
+>>> detect_format(rostergraph.sample_path())
+'clever-json'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import SourceError
+from ..roster import Roster
+from .clever_json import CLEVER_SUFFIXES, clever_json_files, read_clever_json
+
+__all__ = ["FORMATS", "detect_format", "load", "register_format"]
+
+Detector = Callable[[Path], bool]
+Reader = Callable[..., Roster]
+
+#: name → (detector, reader, what the detector looks for), in detection order.
+FORMATS: dict[str, tuple[Detector, Reader, str]] = {}
+
+
+def register_format(name: str, detector: Detector, reader: Reader, expects: str) -> None:
+    """Register a reader; ``expects`` says what it looks for (used in errors)."""
+    FORMATS[name] = (detector, reader, expects)
+
+
+def _is_clever_json(p: Path) -> bool:
+    if p.is_dir():
+        return bool(clever_json_files(p))
+    return p.is_file() and p.name.endswith(CLEVER_SUFFIXES)
+
+
+register_format("clever-json", _is_clever_json, read_clever_json,
+                "Clever v3.0 JSON: districts/schools/terms/courses/sections/users "
+                ".json, .jsonl or .ndjson (optionally .gz)")
+
+
+def _register_optional() -> None:
+    # Other readers live in their own modules; importing them registers them.
+    import importlib
+
+    for mod in ("clever_csv", "oneroster", "legacy"):
+        try:
+            importlib.import_module(f"{__package__}.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{mod}":
+                raise
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The name of the format of ``path``.
+
+    Raises
+    ------
+    SourceError
+        When the path does not exist or no reader recognises it; the message
+        lists what each reader looks for.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise SourceError("no such file or folder", path=str(path))
+    _register_optional()
+    for name, (detector, _, _) in FORMATS.items():
+        if detector(p):
+            return name
+    expected = "; ".join(f"{n}: {e}" for n, (_, _, e) in FORMATS.items())
+    raise SourceError(f"not a roster rostergraph can read (expected {expected})", path=str(path))
+
+
+def load(path: str | os.PathLike[str], *, format: str | None = None, strict: bool = False,
+         cache: bool = False) -> Roster:
+    """Load a roster from a folder, file or zip, detecting its format.
+
+    Parameters
+    ----------
+    path:
+        A Clever JSON/JSONL dump folder or file (other formats as their
+        readers land; see ``docs/formats.md``).
+    format:
+        Skip detection and use this reader (a name from :data:`FORMATS`).
+    strict:
+        Raise :class:`~rostergraph.errors.FormatError` on the first problem
+        instead of collecting problems in ``roster.problems``.
+    cache:
+        Reserved for the columnar warm-reload cache (not implemented yet:
+        passing ``True`` loads normally).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> roster = rostergraph.load(rostergraph.sample_path())
+    >>> roster.provenance.format, len(roster.sections) > 10
+    ('clever-json', True)
+    """
+    name = format or detect_format(path)
+    _register_optional()
+    if name not in FORMATS:
+        raise SourceError(f"unknown format {name!r}; known: {', '.join(FORMATS)}", path=str(path))
+    reader = FORMATS[name][1]
+    return reader(path, strict=strict)

@@ -1,0 +1,569 @@
+"""Typed roster records, one attrs class per Clever v3.0 resource.
+
+Records are frozen, slotted and plain: readers build them, rules judge them,
+nothing here imports anything else of rostergraph. Field names are Clever's
+(``term_id``, ``teachers`` with the primary first, ``student_relationships``).
+
+- Strings are kept exactly as the source gave them (no stripping, no case
+  folding, emails not normalized).
+- ``None`` means the field was absent or ``null`` in the source.
+- Keys the schema does not know are kept in ``extra`` (a read-only mapping), so a
+  write-back loses nothing. A known field whose value has the wrong JSON type
+  (a number where a string belongs) is also kept, in ``extra`` under its own
+  name, and the field itself is ``None``; the reader records a problem.
+- Dates keep the source string; the ``*_parsed`` properties return a
+  :class:`datetime.date` or ``None`` when the string does not parse.
+
+Examples
+--------
+>>> sec = record_from_dict(Section, {"id": "s1", "school": "sc1", "teachers": ["t1", "t2"],
+...                                  "students": ["u1"], "room": "12B"})[0]
+>>> sec.teachers, sec.extra["room"]
+(('t1', 't2'), '12B')
+>>> user = record_from_dict(User, {"id": "u1", "roles": {"student": {"school": "sc1"}}})[0]
+>>> user.roles.student.school, user.roles.teacher is None
+('sc1', True)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+__all__ = [
+    "Course",
+    "Credentials",
+    "District",
+    "DistrictAdminRole",
+    "DistrictContact",
+    "ContactRole",
+    "KINDS",
+    "Location",
+    "Name",
+    "Principal",
+    "ROLE_NAMES",
+    "Roles",
+    "School",
+    "SchoolEnrollment",
+    "Section",
+    "StaffRole",
+    "StudentRelationship",
+    "StudentRole",
+    "TeacherRole",
+    "Term",
+    "User",
+    "parse_date",
+    "record_from_dict",
+    "record_to_dict",
+]
+
+#: The record kinds of a roster, in dependency order.
+KINDS: tuple[str, ...] = ("districts", "schools", "terms", "courses", "sections", "users")
+#: The role keys of ``User.roles``, as Clever spells them.
+ROLE_NAMES: tuple[str, ...] = ("student", "teacher", "staff", "district_admin", "contact")
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+_T = TypeVar("_T")
+
+# Field kinds used by the generic converter: the schema is declared once, on
+# the classes, so readers and writers cannot drift from it.
+_STR, _STRS, _OBJ, _OBJS, _MAP = "str", "strs", "obj", "objs", "map"
+
+
+def _f(kind: str = _STR, cls: type | None = None) -> Any:
+    return attrs.field(default=None, metadata={"kind": kind, "cls": cls})
+
+
+def _extra() -> Any:
+    return attrs.field(default=EMPTY, metadata={"kind": "extra"}, repr=False, eq=True)
+
+
+_DATE_RES = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$"), (1, 2, 3)),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), (3, 1, 2)),
+)
+
+
+def parse_date(value: str | None) -> _dt.date | None:
+    """Parse a roster date (``YYYY-MM-DD``, an ISO timestamp, or ``M/D/YYYY``).
+
+    Returns ``None`` for ``None``, ``""`` or anything that is not a real date.
+
+    Examples
+    --------
+    >>> parse_date("2024-08-15"), parse_date("2/11/2007"), parse_date("2024-02-30")
+    (datetime.date(2024, 8, 15), datetime.date(2007, 2, 11), None)
+    """
+    if not value or not isinstance(value, str):
+        return None
+    for rx, (yi, mi, di) in _DATE_RES:
+        m = rx.match(value.strip())
+        if m:
+            try:
+                return _dt.date(int(m.group(yi)), int(m.group(mi)), int(m.group(di)))
+            except ValueError:
+                return None
+    return None
+
+
+# --- nested value objects -------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class Name:
+    """A person's name; contacts carry the full name in ``last``."""
+
+    first: str | None = _f()
+    middle: str | None = _f()
+    last: str | None = _f()
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class Location:
+    """A postal location (all strings, all optional)."""
+
+    address: str | None = _f()
+    city: str | None = _f()
+    state: str | None = _f()
+    zip: str | None = _f()
+    lat: str | None = _f()
+    lon: str | None = _f()
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class Principal:
+    """A school's principal."""
+
+    name: str | None = _f()
+    email: str | None = _f()
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class Credentials:
+    """Login credentials as Clever shares them (a username only)."""
+
+    district_username: str | None = _f()
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class DistrictContact:
+    """The district's contact person (``district.district_contact``)."""
+
+    id: str | None = _f()
+    district: str | None = _f()
+    email: str | None = _f()
+    title: str | None = _f()
+    name: Name | None = _f(_OBJ, Name)
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class SchoolEnrollment:
+    """One entry of ``roles.student.enrollments``."""
+
+    school: str | None = _f()
+    start_date: str | None = _f()
+    end_date: str | None = _f()
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class StudentRelationship:
+    """A contact's link to one student: ``student`` is a v3 user id."""
+
+    student: str | None = _f()
+    relationship: str | None = _f()
+    type: str | None = _f()
+    extra: Mapping[str, Any] = _extra()
+
+
+# --- resources ------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class District:
+    """A Clever district (the top-level object)."""
+
+    kind: ClassVar[str] = "district"
+    id: str = attrs.field(metadata={"kind": _STR, "cls": None})
+    name: str | None = _f()
+    sis_type: str | None = _f()
+    state: str | None = _f()
+    last_sync: str | None = _f()
+    launch_date: str | None = _f()
+    pause_start: str | None = _f()
+    pause_end: str | None = _f()
+    error: str | None = _f()
+    portal_url: str | None = _f()
+    login_methods: tuple[str, ...] | None = _f(_STRS)
+    mdr_number: str | None = _f()
+    nces_id: str | None = _f()
+    district_contact: DistrictContact | None = _f(_OBJ, DistrictContact)
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class School:
+    """A school; ``district`` is the district id."""
+
+    kind: ClassVar[str] = "school"
+    id: str = attrs.field(metadata={"kind": _STR, "cls": None})
+    district: str | None = _f()
+    name: str | None = _f()
+    school_number: str | None = _f()
+    sis_id: str | None = _f()
+    state_id: str | None = _f()
+    nces_id: str | None = _f()
+    mdr_number: str | None = _f()
+    phone: str | None = _f()
+    low_grade: str | None = _f()
+    high_grade: str | None = _f()
+    location: Location | None = _f(_OBJ, Location)
+    principal: Principal | None = _f(_OBJ, Principal)
+    created: str | None = _f()
+    last_modified: str | None = _f()
+    ext: Mapping[str, Any] | None = _f(_MAP)
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class Term:
+    """A term; its id is not stable across syncs (Clever re-creates terms)."""
+
+    kind: ClassVar[str] = "term"
+    id: str = attrs.field(metadata={"kind": _STR, "cls": None})
+    district: str | None = _f()
+    name: str | None = _f()
+    start_date: str | None = _f()
+    end_date: str | None = _f()
+    extra: Mapping[str, Any] = _extra()
+
+    @property
+    def start_date_parsed(self) -> _dt.date | None:
+        """``start_date`` as a date, or ``None`` when absent or unparseable."""
+        return parse_date(self.start_date)
+
+    @property
+    def end_date_parsed(self) -> _dt.date | None:
+        """``end_date`` as a date, or ``None`` when absent or unparseable."""
+        return parse_date(self.end_date)
+
+
+@attrs.frozen(slots=True)
+class Course:
+    """A course; constructed by Clever from section fields, id not stable."""
+
+    kind: ClassVar[str] = "course"
+    id: str = attrs.field(metadata={"kind": _STR, "cls": None})
+    district: str | None = _f()
+    name: str | None = _f()
+    number: str | None = _f()
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class Section:
+    """A section: the only link between students and teachers.
+
+    ``teacher`` is the primary teacher and should equal ``teachers[0]``.
+    """
+
+    kind: ClassVar[str] = "section"
+    id: str = attrs.field(metadata={"kind": _STR, "cls": None})
+    district: str | None = _f()
+    school: str | None = _f()
+    course: str | None = _f()
+    term_id: str | None = _f()
+    teacher: str | None = _f()
+    teachers: tuple[str, ...] | None = _f(_STRS)
+    students: tuple[str, ...] | None = _f(_STRS)
+    name: str | None = _f()
+    sis_id: str | None = _f()
+    section_number: str | None = _f()
+    period: str | None = _f()
+    grade: str | None = _f()
+    subject: str | None = _f()
+    created: str | None = _f()
+    last_modified: str | None = _f()
+    ext: Mapping[str, Any] | None = _f(_MAP)
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class StudentRole:
+    """``roles.student``: ``school`` is the primary school, ``schools`` all."""
+
+    legacy_id: str | None = _f()
+    school: str | None = _f()
+    schools: tuple[str, ...] | None = _f(_STRS)
+    sis_id: str | None = _f()
+    student_number: str | None = _f()
+    state_id: str | None = _f()
+    grade: str | None = _f()
+    graduation_year: str | None = _f()
+    dob: str | None = _f()
+    gender: str | None = _f()
+    race: str | None = _f()
+    hispanic_ethnicity: str | None = _f()
+    ell_status: str | None = _f()
+    frl_status: str | None = _f()
+    iep_status: str | None = _f()
+    home_language: str | None = _f()
+    unweighted_gpa: str | None = _f()
+    weighted_gpa: str | None = _f()
+    email: str | None = _f()
+    enrollments: tuple[SchoolEnrollment, ...] | None = _f(_OBJS, SchoolEnrollment)
+    credentials: Credentials | None = _f(_OBJ, Credentials)
+    location: Location | None = _f(_OBJ, Location)
+    created: str | None = _f()
+    last_modified: str | None = _f()
+    ext: Mapping[str, Any] | None = _f(_MAP)
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class TeacherRole:
+    """``roles.teacher``: ``school`` is the primary school, ``schools`` all."""
+
+    legacy_id: str | None = _f()
+    school: str | None = _f()
+    schools: tuple[str, ...] | None = _f(_STRS)
+    sis_id: str | None = _f()
+    teacher_number: str | None = _f()
+    state_id: str | None = _f()
+    title: str | None = _f()
+    credentials: Credentials | None = _f(_OBJ, Credentials)
+    ext: Mapping[str, Any] | None = _f(_MAP)
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class StaffRole:
+    """``roles.staff`` (v2 school admins): only ``schools``, no primary school."""
+
+    legacy_id: str | None = _f()
+    schools: tuple[str, ...] | None = _f(_STRS)
+    staff_id: str | None = _f()
+    title: str | None = _f()
+    department: str | None = _f()
+    roles: tuple[str, ...] | None = _f(_STRS)
+    credentials: Credentials | None = _f(_OBJ, Credentials)
+    ext: Mapping[str, Any] | None = _f(_MAP)
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class DistrictAdminRole:
+    """``roles.district_admin``: no school; administers the user's district."""
+
+    legacy_id: str | None = _f()
+    title: str | None = _f()
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class ContactRole:
+    """``roles.contact``: a parent/guardian/emergency contact of students."""
+
+    legacy_id: str | None = _f()
+    sis_id: str | None = _f()
+    phone: str | None = _f()
+    phone_type: str | None = _f()
+    student_relationships: tuple[StudentRelationship, ...] | None = _f(
+        _OBJS, StudentRelationship
+    )
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(slots=True)
+class Roles:
+    """The roles a user holds; an absent role is ``None``."""
+
+    student: StudentRole | None = _f(_OBJ, StudentRole)
+    teacher: TeacherRole | None = _f(_OBJ, TeacherRole)
+    staff: StaffRole | None = _f(_OBJ, StaffRole)
+    district_admin: DistrictAdminRole | None = _f(_OBJ, DistrictAdminRole)
+    contact: ContactRole | None = _f(_OBJ, ContactRole)
+    extra: Mapping[str, Any] = _extra()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The role keys present, in Clever's order."""
+        return tuple(r for r in ROLE_NAMES if getattr(self, r) is not None)
+
+
+@attrs.frozen(slots=True)
+class User:
+    """A v3.0 user; one person may hold several roles (see ``roles``)."""
+
+    kind: ClassVar[str] = "user"
+    id: str = attrs.field(metadata={"kind": _STR, "cls": None})
+    district: str | None = _f()
+    email: str | None = _f()
+    name: Name | None = _f(_OBJ, Name)
+    created: str | None = _f()
+    last_modified: str | None = _f()
+    roles: Roles = attrs.field(factory=Roles, metadata={"kind": _OBJ, "cls": Roles})
+    extra: Mapping[str, Any] = _extra()
+
+
+RECORD_CLASSES: dict[str, type] = {
+    "districts": District,
+    "schools": School,
+    "terms": Term,
+    "courses": Course,
+    "sections": Section,
+    "users": User,
+}
+
+# --- generic conversion ----------------------------------------------------
+
+# (name, kind, nested class) per class, computed once.
+_SPECS: dict[type, tuple[tuple[str, str, type | None], ...]] = {}
+
+
+def _spec(cls: type) -> tuple[tuple[str, str, type | None], ...]:
+    s = _SPECS.get(cls)
+    if s is None:
+        s = tuple(
+            (a.name, a.metadata["kind"], a.metadata.get("cls"))
+            for a in attrs.fields(cls)
+            if a.metadata.get("kind") != "extra"
+        )
+        _SPECS[cls] = s
+    return s
+
+
+_JSON_TYPE = {str: "string", int: "number", float: "number", bool: "boolean", list: "array",
+              dict: "object", type(None): "null"}
+
+
+def _tname(v: Any) -> str:
+    return _JSON_TYPE.get(type(v), type(v).__name__)
+
+
+Problem = tuple[str, str, Any]  # (field path, message, offending value)
+
+
+def record_from_dict(
+    cls: type[_T], data: Mapping[str, Any], _path: str = ""
+) -> tuple[_T, list[Problem]]:
+    """Build a record of ``cls`` from a decoded JSON object.
+
+    Returns the record and a list of ``(field, message, value)`` problems.
+    Unknown keys and values of the wrong type go to ``extra``; nothing is
+    dropped. Raises :class:`TypeError` only when ``data`` is not a mapping
+    or a top-level ``id`` is not a non-empty string (the caller reports it).
+
+    Examples
+    --------
+    >>> rec, problems = record_from_dict(Term, {"id": "t1", "name": 7, "color": "red"})
+    >>> rec.name, dict(rec.extra), problems
+    (None, {'color': 'red', 'name': 7}, [('name', 'expected a string, found number', 7)])
+    """
+    if not isinstance(data, Mapping):
+        raise TypeError(f"expected a JSON object, found {_tname(data)}")
+    problems: list[Problem] = []
+    kwargs: dict[str, Any] = {}
+    extra: dict[str, Any] | None = None
+    spec = _spec(cls)
+    known = {name for name, _, _ in spec}
+    for key, value in data.items():
+        if key not in known:
+            if extra is None:
+                extra = {}
+            extra[key] = value
+    for name, kind, sub in spec:
+        if name not in data:
+            continue
+        value = data[name]
+        if value is None:
+            continue
+        where = f"{_path}{name}"
+        if kind == _STR:
+            if isinstance(value, str):
+                kwargs[name] = value
+                continue
+            problems.append((where, f"expected a string, found {_tname(value)}", value))
+        elif kind == _STRS:
+            if isinstance(value, list) and all(isinstance(x, str) for x in value):
+                kwargs[name] = tuple(value)
+                continue
+            problems.append((where, f"expected an array of strings, found {_tname(value)}"
+                             if not isinstance(value, list) else
+                             "expected an array of strings, found a non-string item", value))
+        elif kind == _OBJ:
+            if isinstance(value, Mapping):
+                rec, sub_problems = record_from_dict(sub, value, where + ".")  # type: ignore[arg-type]
+                kwargs[name] = rec
+                problems.extend(sub_problems)
+                continue
+            problems.append((where, f"expected an object, found {_tname(value)}", value))
+        elif kind == _OBJS:
+            if isinstance(value, list) and all(isinstance(x, Mapping) for x in value):
+                items = []
+                for i, item in enumerate(value):
+                    rec, sub_problems = record_from_dict(sub, item, f"{where}[{i}].")  # type: ignore[arg-type]
+                    items.append(rec)
+                    problems.extend(sub_problems)
+                kwargs[name] = tuple(items)
+                continue
+            problems.append((where, "expected an array of objects", value))
+        elif kind == _MAP:
+            if isinstance(value, Mapping):
+                kwargs[name] = MappingProxyType(dict(value))
+                continue
+            problems.append((where, f"expected an object, found {_tname(value)}", value))
+        # wrong type: keep the raw value in extra under the field's own name
+        if extra is None:
+            extra = {}
+        extra[name] = value
+    if "id" in known and not isinstance(kwargs.get("id"), str):
+        raise TypeError("record has no string 'id'" if "id" not in data
+                        else f"record 'id' is a {_tname(data['id'])}, not a string")
+    if extra:
+        kwargs["extra"] = MappingProxyType(extra)
+    return cls(**kwargs), problems  # type: ignore[call-arg]
+
+
+def record_to_dict(record: Any) -> dict[str, Any]:
+    """Turn a record back into the JSON object it came from.
+
+    Absent (``None``) fields are omitted; ``extra`` keys are merged back, so
+    ``record_to_dict(record_from_dict(C, d)[0]) == d`` for any object ``d``
+    without explicit ``null`` values.
+
+    Examples
+    --------
+    >>> d = {"id": "c1", "name": "Algebra I", "number": "MA101", "x_color": "red"}
+    >>> record_to_dict(record_from_dict(Course, d)[0]) == d
+    True
+    """
+    out: dict[str, Any] = {}
+    for name, kind, _ in _spec(type(record)):
+        value = getattr(record, name)
+        if value is None:
+            continue
+        if kind == _STRS:
+            out[name] = list(value)
+        elif kind == _OBJ:
+            out[name] = record_to_dict(value)
+        elif kind == _OBJS:
+            out[name] = [record_to_dict(v) for v in value]
+        elif kind == _MAP:
+            out[name] = dict(value)
+        else:
+            out[name] = value
+    if record.extra:
+        out.update(record.extra)
+    return out

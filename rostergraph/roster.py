@@ -1,0 +1,357 @@
+"""Roster: typed records by kind, what the reader could not take, and provenance.
+
+A Roster is what every reader returns and what the graph is built from.
+Records are keyed by their id (compared exactly, never by email or sis_id).
+Nothing is dropped silently: every record or field the reader could not take
+as is appears in ``roster.problems`` with file, line or record index, record
+id and the raw text.
+
+Examples
+--------
+>>> import rostergraph
+>>> roster = rostergraph.sample()
+>>> sorted(roster.counts())
+['courses', 'districts', 'schools', 'sections', 'terms', 'users']
+>>> sec = next(iter(roster.sections.values()))
+>>> sec.id in roster.sections
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from .errors import FormatError
+from .model import KINDS, RECORD_CLASSES, ROLE_NAMES, User, record_from_dict
+
+__all__ = ["FileInfo", "Problem", "Provenance", "Roster", "RosterBuilder"]
+
+#: Problem codes; each becomes a finding of rule family ``RG-LOAD``.
+PROBLEM_CODES: dict[str, str] = {
+    "syntax": "text that is not valid JSON/CSV (the record is lost; raw text kept)",
+    "not_object": "an item that is not a JSON object",
+    "no_id": "a record without a string id",
+    "bad_field": "a known field with a value of the wrong type (kept in extra)",
+    "duplicate_id": "a second record with an id already seen (the first is kept)",
+    "envelope": "a file whose top level is not a Clever envelope, array or JSON Lines",
+    "encoding": "bytes that are not valid UTF-8",
+    "limit": "a value over a configured size or depth limit",
+    "other": "anything else a reader could not take as is",
+}
+
+
+@attrs.frozen(slots=True)
+class Problem:
+    """Something a reader could not take as is.
+
+    ``line`` is 1-based (JSON Lines, CSV); ``index`` is the 0-based position
+    of the record in a JSON array when there are no lines. ``raw`` is the
+    source text of an unreadable record, truncated to 2,000 characters.
+    """
+
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    index: int | None = None
+    kind: str | None = None
+    record_id: str | None = None
+    field: str | None = None
+    raw: str | None = None
+
+    def location(self) -> str:
+        """``file:line`` or ``file[#index]``, for messages."""
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        elif self.index is not None:
+            where += f"[#{self.index}]"
+        return where
+
+    def to_error(self) -> FormatError:
+        """The same problem as a :class:`FormatError` (used by ``strict=True``)."""
+        return FormatError(self.message, path=self.file, line=self.line, field=self.field,
+                           record_id=self.record_id)
+
+
+@attrs.frozen(slots=True)
+class FileInfo:
+    """One source file: path relative to the source, size in bytes, SHA-256."""
+
+    path: str
+    size: int
+    sha256: str
+    kind: str | None = None
+
+
+@attrs.frozen(slots=True)
+class Provenance:
+    """Where a roster came from and when it was read."""
+
+    source: str
+    format: str
+    version: str | None = None
+    files: tuple[FileInfo, ...] = ()
+    loaded_at: str = ""
+    seconds: float = 0.0
+    notes: tuple[str, ...] = ()
+
+
+_RAW_LIMIT = 2000
+
+
+def raw_text(raw: bytes | str | Any) -> str:
+    """Printable raw text of an unreadable record (bounded, never raises)."""
+    if isinstance(raw, bytes):
+        text = raw.decode("utf-8", errors="backslashreplace")
+    elif isinstance(raw, str):
+        text = raw
+    else:
+        text = repr(raw)
+    return text if len(text) <= _RAW_LIMIT else text[:_RAW_LIMIT] + "…"
+
+
+def sha256_of(data: bytes) -> str:
+    """Hex SHA-256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class Roster:
+    """Records by kind, keyed by id, with problems and provenance.
+
+    Parameters
+    ----------
+    districts, schools, terms, courses, sections, users:
+        Records of each kind, as a mapping id → record or an iterable of
+        records (ids taken from the records; duplicates are an error here:
+        readers report them as problems instead).
+    problems:
+        What the reader could not take as is.
+    provenance:
+        Where the data came from.
+
+    Examples
+    --------
+    >>> from rostergraph.model import School, Section
+    >>> r = Roster(schools=[School(id="sc1", name="North")],
+    ...            sections=[Section(id="s1", school="sc1")])
+    >>> r.schools["sc1"].name, len(r.sections), r.problems
+    ('North', 1, [])
+    """
+
+    __slots__ = ("_kinds", "problems", "provenance")
+
+    def __init__(
+        self,
+        *,
+        districts: Mapping[str, Any] | Iterable[Any] = (),
+        schools: Mapping[str, Any] | Iterable[Any] = (),
+        terms: Mapping[str, Any] | Iterable[Any] = (),
+        courses: Mapping[str, Any] | Iterable[Any] = (),
+        sections: Mapping[str, Any] | Iterable[Any] = (),
+        users: Mapping[str, Any] | Iterable[Any] = (),
+        problems: Iterable[Problem] = (),
+        provenance: Provenance | None = None,
+    ) -> None:
+        given = dict(districts=districts, schools=schools, terms=terms, courses=courses,
+                     sections=sections, users=users)
+        kinds: dict[str, Mapping[str, Any]] = {}
+        for kind in KINDS:
+            value = given[kind]
+            if isinstance(value, Mapping):
+                d = dict(value)
+            else:
+                d = {}
+                for rec in value:
+                    if rec.id in d:
+                        raise ValueError(f"duplicate {kind} id {rec.id!r}")
+                    d[rec.id] = rec
+            kinds[kind] = MappingProxyType(d)
+        self._kinds = kinds
+        self.problems: list[Problem] = list(problems)
+        self.provenance = provenance or Provenance(source="<memory>", format="records")
+
+    # read-only views, one per kind
+    @property
+    def districts(self) -> Mapping[str, Any]:
+        """District records by id."""
+        return self._kinds["districts"]
+
+    @property
+    def schools(self) -> Mapping[str, Any]:
+        """School records by id."""
+        return self._kinds["schools"]
+
+    @property
+    def terms(self) -> Mapping[str, Any]:
+        """Term records by id."""
+        return self._kinds["terms"]
+
+    @property
+    def courses(self) -> Mapping[str, Any]:
+        """Course records by id."""
+        return self._kinds["courses"]
+
+    @property
+    def sections(self) -> Mapping[str, Any]:
+        """Section records by id."""
+        return self._kinds["sections"]
+
+    @property
+    def users(self) -> Mapping[str, User]:
+        """User records by id (every role)."""
+        return self._kinds["users"]  # type: ignore[return-value]
+
+    def records(self, kind: str) -> Mapping[str, Any]:
+        """Records of one kind (``"sections"`` or ``"section"``)."""
+        k = kind if kind in self._kinds else kind + "s"
+        if k not in self._kinds:
+            raise KeyError(f"unknown record kind {kind!r}; expected one of {', '.join(KINDS)}")
+        return self._kinds[k]
+
+    def find(self, id: str) -> tuple[str, Any] | None:
+        """``(kind, record)`` of the record with this id, searching every kind."""
+        for kind in KINDS:
+            rec = self._kinds[kind].get(id)
+            if rec is not None:
+                return kind, rec
+        return None
+
+    def counts(self) -> dict[str, int]:
+        """Number of records per kind.
+
+        Examples
+        --------
+        >>> import rostergraph
+        >>> rostergraph.sample().counts()["schools"] >= 3
+        True
+        """
+        return {k: len(v) for k, v in self._kinds.items()}
+
+    def role_counts(self) -> dict[str, int]:
+        """Number of users holding each role (a multi-role user counts once per role)."""
+        out = dict.fromkeys(ROLE_NAMES, 0)
+        for u in self.users.values():
+            roles = u.roles
+            for r in ROLE_NAMES:
+                if getattr(roles, r) is not None:
+                    out[r] += 1
+        return out
+
+    def replace(self, **changes: Any) -> Roster:
+        """A new Roster with some kinds, problems or provenance replaced."""
+        args: dict[str, Any] = dict(self._kinds)
+        args["problems"] = self.problems
+        args["provenance"] = self.provenance
+        args.update(changes)
+        return Roster(**args)
+
+    def __iter__(self) -> Iterator[Any]:
+        for kind in KINDS:
+            yield from self._kinds[kind].values()
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={len(v)}" for k, v in self._kinds.items())
+        return (f"<Roster {counts}, problems={len(self.problems)}, "
+                f"source={self.provenance.source!r} ({self.provenance.format})>")
+
+
+class RosterBuilder:
+    """Collects records and problems while a reader runs (used by readers).
+
+    ``add(kind, obj, ...)`` converts a decoded JSON object to a record, keeps
+    a record whose fields are partly bad (noting each bad field), lists an
+    item that cannot be a record at all (with its raw text), and turns a
+    second record with a seen id into a ``duplicate_id`` problem.
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="mem", format="test")
+    >>> b.add("terms", {"id": "t1", "name": "Fall"}, file="terms.jsonl", line=1)
+    >>> b.add("terms", {"id": "t1", "name": "Again"}, file="terms.jsonl", line=2)
+    >>> b.add("terms", ["not", "a", "record"], file="terms.jsonl", line=3)
+    >>> r = b.build()
+    >>> r.terms["t1"].name, [p.code for p in r.problems]
+    ('Fall', ['duplicate_id', 'not_object'])
+    """
+
+    def __init__(self, *, source: str, format: str, strict: bool = False) -> None:
+        self.source = source
+        self.format = format
+        self.strict = strict
+        self.kinds: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
+        self.problems: list[Problem] = []
+        self.files: list[FileInfo] = []
+        self.notes: list[str] = []
+        self.version: str | None = None
+        self._started = _dt.datetime.now(_dt.timezone.utc)
+        self._t0 = _perf()
+
+    def problem(self, code: str, message: str, **where: Any) -> None:
+        """Record a problem (or raise it at once in strict mode)."""
+        p = Problem(code=code, message=message, **where)
+        if self.strict:
+            raise p.to_error()
+        self.problems.append(p)
+
+    def add(self, kind: str, obj: Any, *, file: str | None = None, line: int | None = None,
+            index: int | None = None, raw: bytes | str | None = None) -> Any:
+        """Convert ``obj`` to a record of ``kind`` and keep it; return it or ``None``."""
+        cls = RECORD_CLASSES[kind]
+        where = dict(file=file, line=line, index=index, kind=kind)
+        if not isinstance(obj, Mapping):
+            self.problem("not_object", f"expected a JSON object for a {cls.kind}, found "
+                         f"{type(obj).__name__}", raw=raw_text(raw if raw is not None else obj),
+                         **where)
+            return None
+        try:
+            rec, bad = record_from_dict(cls, obj)
+        except TypeError as exc:
+            self.problem("no_id", f"{cls.kind} {exc}", raw=raw_text(
+                raw if raw is not None else _dumps(obj)), **where)
+            return None
+        table = self.kinds[kind]
+        if rec.id in table:
+            self.problem("duplicate_id", f"duplicate {cls.kind} id {rec.id!r}: the first "
+                         "record is kept", record_id=rec.id,
+                         raw=raw_text(raw if raw is not None else _dumps(obj)), **where)
+            return None
+        for field, message, value in bad:
+            self.problem("bad_field", message, record_id=rec.id, field=field,
+                         raw=raw_text(_dumps(value)), **where)
+        table[rec.id] = rec
+        return rec
+
+    def add_file(self, path: str, data: bytes, kind: str | None = None) -> None:
+        """Note a source file's size and hash for provenance."""
+        self.files.append(FileInfo(path=path, size=len(data), sha256=sha256_of(data), kind=kind))
+
+    def build(self) -> Roster:
+        """The Roster with everything collected so far."""
+        prov = Provenance(
+            source=self.source, format=self.format, version=self.version,
+            files=tuple(self.files), loaded_at=self._started.isoformat(timespec="seconds"),
+            seconds=round(_perf() - self._t0, 6), notes=tuple(self.notes),
+        )
+        return Roster(**self.kinds, problems=self.problems, provenance=prov)
+
+
+def _perf() -> float:
+    import time
+
+    return time.perf_counter()
+
+
+def _dumps(value: Any) -> str:
+    import orjson
+
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return repr(value)

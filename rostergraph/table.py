@@ -1,0 +1,256 @@
+"""Table: the one result type of every query, rule listing and summary.
+
+A Table is a set of named, equally long columns held as numpy arrays (ids and
+other strings in object arrays), so a query over a million-student district
+returns without building a Python object per row. It converts out to dicts,
+CSV, JSON, pandas and polars, and renders in notebooks.
+
+Examples
+--------
+>>> t = Table({"teacher": ["t1", "t2"], "sections": [3, 1]})
+>>> len(t), t.columns
+(2, ['teacher', 'sections'])
+>>> list(t)
+[('t1', 3), ('t2', 1)]
+>>> t.to_dicts()[0]
+{'teacher': 't1', 'sections': 3}
+>>> print(t.to_csv(), end="")
+teacher,sections
+t1,3
+t2,1
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TextIO
+
+import numpy as np
+import orjson
+
+__all__ = ["Table"]
+
+
+def _as_array(values: Any) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values
+    values = list(values)
+    if not values:
+        return np.empty(0, dtype=object)
+    first = values[0]
+    if isinstance(first, bool) and all(isinstance(v, bool) for v in values):
+        return np.asarray(values, dtype=bool)
+    if isinstance(first, int) and not isinstance(first, bool) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in values
+    ):
+        return np.asarray(values, dtype=np.int64)
+    if isinstance(first, float) and all(isinstance(v, (int, float)) for v in values):
+        return np.asarray(values, dtype=np.float64)
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return arr
+
+
+def _py(value: Any) -> Any:
+    """A plain Python value for JSON/CSV (numpy scalars → int/float/bool)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class Table:
+    """Named columns of equal length.
+
+    Parameters
+    ----------
+    columns:
+        Mapping of column name to a sequence or numpy array; order is kept.
+    name:
+        Optional title used by ``repr`` and reports.
+
+    Examples
+    --------
+    >>> t = Table({"student": ["s1", "s2", "s3"], "sections": [2, 0, 5]}, name="load")
+    >>> t["sections"].sum()
+    7
+    >>> t.sort_by("sections", descending=True).column("student")
+    ['s3', 's1', 's2']
+    """
+
+    __slots__ = ("_cols", "name")
+
+    def __init__(self, columns: Mapping[str, Any] | None = None, *, name: str | None = None):
+        cols = {str(k): _as_array(v) for k, v in (columns or {}).items()}
+        lengths = {len(v) for v in cols.values()}
+        if len(lengths) > 1:
+            raise ValueError(
+                "columns differ in length: "
+                + ", ".join(f"{k}={len(v)}" for k, v in cols.items())
+            )
+        self._cols = cols
+        self.name = name
+
+    # -- shape -------------------------------------------------------------
+    @property
+    def columns(self) -> list[str]:
+        """Column names, in order."""
+        return list(self._cols)
+
+    def __len__(self) -> int:
+        for v in self._cols.values():
+            return len(v)
+        return 0
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        cols = [c.tolist() for c in self._cols.values()]
+        return iter(zip(*cols)) if cols else iter(())
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        return self._cols[column]
+
+    def __contains__(self, column: object) -> bool:
+        return column in self._cols
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Table):
+            return NotImplemented
+        return self.columns == other.columns and all(
+            self._cols[c].tolist() == other._cols[c].tolist() for c in self._cols
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def column(self, name: str) -> list[Any]:
+        """One column as a Python list."""
+        return self._cols[name].tolist()
+
+    # -- transforms (return new tables) -------------------------------------
+    def head(self, n: int = 10) -> Table:
+        """The first ``n`` rows."""
+        return Table({k: v[:n] for k, v in self._cols.items()}, name=self.name)
+
+    def take(self, index: Sequence[int] | np.ndarray) -> Table:
+        """Rows at the given positions (or where a boolean mask is true)."""
+        idx = np.asarray(index)
+        return Table({k: v[idx] for k, v in self._cols.items()}, name=self.name)
+
+    def select(self, *columns: str) -> Table:
+        """A table with only the given columns, in that order."""
+        return Table({c: self._cols[c] for c in columns}, name=self.name)
+
+    def sort_by(self, *columns: str, descending: bool = False) -> Table:
+        """Rows sorted by the given columns (stable; first column most significant)."""
+        if not len(self) or not columns:
+            return self
+        keys = []
+        for c in reversed(columns):
+            col = self._cols[c]
+            if col.dtype == object:
+                # rank strings first: lexsort cannot compare mixed objects
+                col = np.unique(col.astype(str), return_inverse=True)[1]
+            keys.append(col)
+        order = np.lexsort(keys)
+        if descending:
+            order = order[::-1]
+        return self.take(order)
+
+    def with_column(self, name: str, values: Any) -> Table:
+        """A copy with one column added or replaced."""
+        cols = dict(self._cols)
+        cols[name] = _as_array(values)
+        return Table(cols, name=self.name)
+
+    # -- conversion ----------------------------------------------------------
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """Rows as a list of dicts (plain Python values)."""
+        names = self.columns
+        return [dict(zip(names, row)) for row in self]
+
+    def to_csv(self, path_or_buffer: str | os.PathLike[str] | TextIO | None = None) -> str | None:
+        """Write CSV (header row first); return the text when no target is given.
+
+        ``None`` is written as an empty cell, lists as JSON arrays.
+        """
+        if path_or_buffer is None:
+            buf = io.StringIO()
+            self._write_csv(buf)
+            return buf.getvalue()
+        if hasattr(path_or_buffer, "write"):
+            self._write_csv(path_or_buffer)  # type: ignore[arg-type]
+            return None
+        with open(path_or_buffer, "w", encoding="utf-8", newline="") as fh:
+            self._write_csv(fh)
+        return None
+
+    def _write_csv(self, fh: TextIO) -> None:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(self.columns)
+        for row in self:
+            w.writerow([_csv_cell(v) for v in row])
+
+    def to_json(self) -> str:
+        """The rows as a JSON array of objects (UTF-8 text)."""
+        return orjson.dumps(self.to_dicts(), default=_py).decode()
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` (needs ``pip install rostergraph[dataframe]``)."""
+        import pandas as pd
+
+        return pd.DataFrame({k: v for k, v in self._cols.items()})
+
+    def to_polars(self) -> Any:
+        """A ``polars.DataFrame`` (needs ``pip install rostergraph[dataframe]``)."""
+        import polars as pl
+
+        return pl.DataFrame({k: v.tolist() if v.dtype == object else v
+                             for k, v in self._cols.items()})
+
+    # -- display -------------------------------------------------------------
+    def __repr__(self) -> str:
+        n = len(self)
+        title = f"Table {self.name!r}" if self.name else "Table"
+        head = f"{title}: {n} row{'s' if n != 1 else ''} × {len(self._cols)} columns"
+        if not self._cols:
+            return head
+        rows = [self.columns] + [[_short(v) for v in row] for row in self.head(10)]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = [head] + ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        if n > 10:
+            lines.append(f"… {n - 10} more rows")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        n = len(self)
+        esc = html.escape
+        parts = ['<div class="rostergraph-table">']
+        if self.name:
+            parts.append(f"<strong>{esc(self.name)}</strong> ")
+        parts.append(f"<small>{n} rows × {len(self._cols)} columns</small>")
+        parts.append("<table><thead><tr>")
+        parts += [f"<th>{esc(c)}</th>" for c in self.columns]
+        parts.append("</tr></thead><tbody>")
+        for row in self.head(20):
+            parts.append("<tr>" + "".join(f"<td>{esc(_short(v, 80))}</td>" for v in row) + "</tr>")
+        parts.append("</tbody></table>")
+        if n > 20:
+            parts.append(f"<small>… {n - 20} more rows</small>")
+        parts.append("</div>")
+        return "".join(parts)
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, dict)):
+        return orjson.dumps(value, default=_py).decode()
+    return value
+
+
+def _short(value: Any, width: int = 40) -> str:
+    s = "" if value is None else str(value)
+    s = s.replace("\n", "\\n").replace("\r", "\\r")
+    return s if len(s) <= width else s[: width - 1] + "…"

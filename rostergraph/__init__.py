@@ -52,6 +52,19 @@ from .model import (
     Term,
     User,
 )
+from .queries import (
+    can_reach,
+    cross_school_enrollments,
+    cross_school_teaching,
+    linking_sections,
+    orphaned_users,
+    reach_pairs,
+    school_flow,
+    students_of,
+    summary,
+    teachers_of,
+    visible_users,
+)
 from .roster import FileInfo, Problem, Provenance, Roster
 from .table import Table
 
@@ -96,10 +109,21 @@ __all__ = [
     "User",
     "WrongKindError",
     "__version__",
+    "can_reach",
+    "cross_school_enrollments",
+    "cross_school_teaching",
     "detect_format",
+    "linking_sections",
     "load",
+    "orphaned_users",
+    "reach_pairs",
     "sample",
     "sample_path",
+    "school_flow",
+    "students_of",
+    "summary",
+    "teachers_of",
+    "visible_users",
 ]
 
 

@@ -1,0 +1,354 @@
+"""Resource limits for reading untrusted input: zip archives, JSON, fields, lines.
+
+A :class:`Limits` object bounds what a reader may consume; going over a bound
+that makes the whole input unreadable raises
+:class:`~rostergraph.errors.LimitError` (a
+:class:`~rostergraph.errors.FormatError`) instead of exhausting memory, and
+going over a per-record bound is a ``limit`` problem in ``roster.problems``
+(the other records still load).
+
+Readers call the helpers here before they trust sizes that come from the data:
+
+- :func:`safe_zip_members` lists the members of a zip archive that are safe
+  to read: no absolute names, no ``..`` components, no symlinks, no more than
+  ``max_zip_entries`` entries, no more than ``max_zip_total_bytes``
+  uncompressed in total, and no member whose compression ratio exceeds
+  ``max_zip_ratio`` (a zip bomb);
+- :func:`read_zip_member` reads one member while counting the bytes it
+  actually inflates (the sizes in the zip directory are data, too);
+- :func:`check_json_depth` bounds the nesting of JSON text *before* it is
+  parsed (a vectorised scan, so a 100,000-deep array cannot exhaust the stack
+  of a recursive parser);
+- :func:`field_too_large` / :func:`line_too_large` tell a reader that a value
+  or line should be reported as a ``limit`` problem instead of kept.
+
+Examples
+--------
+>>> lim = Limits(max_zip_entries=10)
+>>> lim.max_zip_entries, DEFAULT_LIMITS.max_zip_entries > 10
+(10, True)
+>>> import io, zipfile
+>>> buf = io.BytesIO()
+>>> with zipfile.ZipFile(buf, "w") as zf:
+...     zf.writestr("users.csv", "sourcedId\\nu1\\n")
+>>> with zipfile.ZipFile(buf) as zf:
+...     [m.filename for m in safe_zip_members(zf, DEFAULT_LIMITS)]
+['users.csv']
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import stat
+import zipfile
+import zlib
+from typing import Any
+
+import attrs
+
+from ..errors import FormatError, LimitError
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "check_json_depth",
+    "field_too_large",
+    "json_depth",
+    "line_too_large",
+    "read_zip_member",
+    "safe_member_name",
+    "safe_zip_members",
+]
+
+_MiB = 1024 * 1024
+_GiB = 1024 * _MiB
+
+
+def _positive(instance: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f"{attribute.name} must be a positive number, got {value!r}")
+
+
+@attrs.frozen(slots=True)
+class Limits:
+    """Bounds on untrusted input.
+
+    Parameters
+    ----------
+    max_zip_entries:
+        Most members a zip archive may hold (directories included).
+    max_zip_total_bytes:
+        Most bytes all members of a zip may decompress to (counted while
+        reading by :func:`read_zip_member`, so a lying header does not help).
+    max_zip_ratio:
+        Highest uncompressed/compressed ratio of one member; members under
+        1 MiB uncompressed are exempt (tiny files compress very well).
+    max_field_bytes:
+        Longest single field value a reader accepts (UTF-8 bytes; CSV readers
+        may count characters); a longer field is a ``limit`` problem.
+    max_json_depth:
+        Deepest nesting of arrays/objects accepted in a JSON document or line.
+    max_line_bytes:
+        Longest line of a JSON Lines or CSV file; a longer line is a
+        ``limit`` problem and its record is not loaded.
+
+    Examples
+    --------
+    >>> Limits(max_json_depth=8).max_json_depth
+    8
+    >>> Limits(max_zip_entries=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_zip_entries must be a positive number, got 0
+    """
+
+    max_zip_entries: int = attrs.field(default=10_000, validator=_positive)
+    max_zip_total_bytes: int = attrs.field(default=8 * _GiB, validator=_positive)
+    max_zip_ratio: float = attrs.field(default=1000.0, validator=_positive)
+    max_field_bytes: int = attrs.field(default=1 * _MiB, validator=_positive)
+    max_json_depth: int = attrs.field(default=64, validator=_positive)
+    max_line_bytes: int = attrs.field(default=16 * _MiB, validator=_positive)
+
+
+#: The limits used when a reader is given none.
+DEFAULT_LIMITS = Limits()
+
+_RATIO_EXEMPT_BYTES = _MiB
+
+
+def safe_member_name(name: str) -> str | None:
+    """The normalised name of a zip member, or ``None`` when it is unsafe.
+
+    Unsafe: empty, absolute (``/x``, ``C:\\x``, ``\\\\host\\x``), holding a
+    ``..`` component, or a NUL byte. Backslashes count as separators.
+
+    Examples
+    --------
+    >>> safe_member_name("data/./users.csv")
+    'data/users.csv'
+    >>> safe_member_name("../etc/passwd") is None, safe_member_name("/abs") is None
+    (True, True)
+    >>> safe_member_name("C:\\\\win.ini") is None, safe_member_name("a\\\\..\\\\..\\\\b") is None
+    (True, True)
+    """
+    if not name or "\x00" in name:
+        return None
+    n = name.replace("\\", "/")
+    if n.startswith("/") or (len(n) >= 2 and n[1] == ":"):
+        return None
+    parts = [p for p in n.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        return None
+    return posixpath.join(*parts)
+
+
+def _is_symlink(info: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(info.external_attr >> 16)
+
+
+def safe_zip_members(zf: zipfile.ZipFile, limits: Limits = DEFAULT_LIMITS, *,
+                     path: str | None = None) -> list[zipfile.ZipInfo]:
+    """The regular-file members of an open zip archive, checked against ``limits``.
+
+    Directories are left out. The whole archive is refused (nothing is read)
+    when any member is unsafe: a hostile archive should not load in part.
+
+    Parameters
+    ----------
+    zf:
+        An open :class:`zipfile.ZipFile`.
+    limits:
+        The bounds to apply.
+    path:
+        The archive's path, for error messages.
+
+    Returns
+    -------
+    list of zipfile.ZipInfo
+        The file members, in archive order.
+
+    Raises
+    ------
+    FormatError
+        A member with an absolute or ``..`` name, or a symlink.
+    LimitError
+        Too many members, too many bytes in total, or a member whose
+        compression ratio is that of a zip bomb.
+
+    Examples
+    --------
+    >>> import io, zipfile
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as zf:
+    ...     zf.writestr("../evil.csv", "x")
+    >>> with zipfile.ZipFile(buf) as zf:
+    ...     safe_zip_members(zf, DEFAULT_LIMITS, path="r.zip")
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.FormatError: r.zip: zip member name escapes the archive: '../evil.csv'
+    """
+    infos = zf.infolist()
+    if len(infos) > limits.max_zip_entries:
+        raise LimitError(f"zip has {len(infos)} members, more than the limit of "
+                         f"{limits.max_zip_entries} (Limits.max_zip_entries)", path=path)
+    total = 0
+    out: list[zipfile.ZipInfo] = []
+    for info in infos:
+        name = info.filename
+        if safe_member_name(name) is None:
+            raise FormatError(f"zip member name escapes the archive: {name!r}", path=path)
+        if _is_symlink(info):
+            raise FormatError(f"zip member is a symbolic link: {name!r}", path=path)
+        if info.is_dir():
+            continue
+        total += info.file_size
+        if total > limits.max_zip_total_bytes:
+            raise LimitError(f"zip members inflate to more than {limits.max_zip_total_bytes} "
+                             "bytes (Limits.max_zip_total_bytes)", path=path)
+        if info.file_size > _RATIO_EXEMPT_BYTES and (
+            info.file_size > limits.max_zip_ratio * max(info.compress_size, 1)
+        ):
+            raise LimitError(f"zip member {name!r} has a compression ratio over "
+                             f"{limits.max_zip_ratio:g} (Limits.max_zip_ratio): a zip bomb?",
+                             path=path)
+        out.append(info)
+    return out
+
+
+def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
+                    limits: Limits = DEFAULT_LIMITS, *, path: str | None = None) -> bytes:
+    """The bytes of one zip member, inflating no more than it declares.
+
+    The size in the zip directory is not trusted: reading stops as soon as
+    it passes the declared size or ``max_zip_total_bytes``.
+
+    Raises
+    ------
+    LimitError
+        The member inflates to more than it declares or than the limit.
+    FormatError
+        The member's data is corrupt or encrypted.
+
+    Examples
+    --------
+    >>> import io, zipfile
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    ...     zf.writestr("a.csv", "id\\n1\\n")
+    >>> with zipfile.ZipFile(buf) as zf:
+    ...     read_zip_member(zf, zf.getinfo("a.csv"))
+    b'id\\n1\\n'
+    """
+    cap = min(info.file_size, limits.max_zip_total_bytes)
+    chunks: list[bytes] = []
+    got = 0
+    try:
+        with zf.open(info) as fh:
+            while True:
+                chunk = fh.read(min(1 << 20, cap - got + 1))
+                if not chunk:
+                    break
+                got += len(chunk)
+                if got > cap:
+                    raise LimitError(f"zip member {info.filename!r} inflates to more than "
+                                     f"{cap} bytes", path=path)
+                chunks.append(chunk)
+    except LimitError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError,
+            NotImplementedError, RuntimeError) as exc:
+        raise FormatError(f"corrupt or unreadable zip member {info.filename!r}: {exc}",
+                          path=path) from None
+    return b"".join(chunks)
+
+
+_ESCAPE = re.compile(rb"\\.", re.S)
+
+
+def json_depth(data: bytes | str) -> int:
+    """The deepest nesting of ``[``/``{`` in JSON text (brackets in strings skipped).
+
+    A vectorised scan that never recurses, so it is safe on any input, even
+    text that is not JSON at all.
+
+    Examples
+    --------
+    >>> json_depth(b'{"a": [1, {"b": "[[[\\\\"{"}]}')
+    3
+    >>> json_depth(b"[]"), json_depth(b"1"), json_depth(b"[" * 5000)
+    (1, 0, 5000)
+    """
+    import numpy as np
+
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    n_open = data.count(b"[") + data.count(b"{")
+    if n_open <= 1:
+        return n_open
+    if b"\\" in data:
+        data = _ESCAPE.sub(b"", data)  # an escaped quote cannot end a string
+    arr = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(arr == 0x22)
+    opens = np.flatnonzero((arr == 0x5B) | (arr == 0x7B))
+    closes = np.flatnonzero((arr == 0x5D) | (arr == 0x7D))
+    # a bracket is inside a string when an odd number of quotes precede it
+    opens = opens[np.searchsorted(quotes, opens) % 2 == 0]
+    closes = closes[np.searchsorted(quotes, closes) % 2 == 0]
+    if not len(opens):
+        return 0
+    pos = np.concatenate([opens, closes])
+    step = np.concatenate([np.ones(len(opens), np.int64), -np.ones(len(closes), np.int64)])
+    return int(np.cumsum(step[np.argsort(pos, kind="stable")]).max())
+
+
+def check_json_depth(data: bytes | str, limits: Limits = DEFAULT_LIMITS, *,
+                     path: str | None = None, line: int | None = None) -> None:
+    """Raise :class:`LimitError` when JSON text nests deeper than the limit.
+
+    Raises
+    ------
+    LimitError
+        The text nests deeper than ``limits.max_json_depth``.
+
+    Examples
+    --------
+    >>> check_json_depth(b"[[1]]", Limits(max_json_depth=2))
+    >>> check_json_depth(b"[[[1]]]", Limits(max_json_depth=2), path="users.json")
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.LimitError: users.json: JSON nests deeper than 2 levels (Limits.max_json_depth)
+    """
+    if json_depth(data) > limits.max_json_depth:
+        raise LimitError(f"JSON nests deeper than {limits.max_json_depth} levels "
+                         "(Limits.max_json_depth)", path=path, line=line)
+
+
+def field_too_large(value: str | bytes, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether one field value is over ``max_field_bytes`` (UTF-8 bytes).
+
+    Examples
+    --------
+    >>> field_too_large("x" * 10, Limits(max_field_bytes=5))
+    True
+    >>> field_too_large("é", Limits(max_field_bytes=2))
+    False
+    """
+    if isinstance(value, str):
+        if len(value) * 4 <= limits.max_field_bytes:
+            return False
+        return len(value.encode("utf-8", "surrogatepass")) > limits.max_field_bytes
+    return len(value) > limits.max_field_bytes
+
+
+def line_too_large(line: bytes | str, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether one line of input is over ``max_line_bytes``.
+
+    Examples
+    --------
+    >>> line_too_large(b"x" * 10, Limits(max_line_bytes=5))
+    True
+    """
+    if isinstance(line, str):
+        return len(line.encode("utf-8", "surrogatepass")) > limits.max_line_bytes
+    return len(line) > limits.max_line_bytes

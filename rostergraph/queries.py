@@ -134,12 +134,13 @@ def _ids(g: RosterGraph, kind: str, idx: np.ndarray) -> np.ndarray:
     return g.ids(kind)[np.asarray(idx, dtype=np.int64)]
 
 
-def _single_target(g: RosterGraph, relation: str, kind: str) -> np.ndarray:
-    """For ``taught_at``-like relations: target index per source, -1 if none or a stub."""
+def _single_target(g: RosterGraph, relation: str, kind: str,
+                   include_stubs: bool = False) -> np.ndarray:
+    """For ``taught_at``-like relations: target index per source, -1 if none (or a stub)."""
     rel = g.relations[relation]
     n_src = g.n_nodes(rel.src_kind)
     out = np.full(n_src, -1, dtype=np.int64)
-    ok = rel.dst < g.n_records(kind)
+    ok = np.ones(len(rel.dst), bool) if include_stubs else rel.dst < g.n_records(kind)
     # first edge per source wins (a section has one school)
     src, dst = rel.src[ok][::-1], rel.dst[ok][::-1]
     out[src] = dst
@@ -328,11 +329,12 @@ def _section_filter(g: RosterGraph, school: str | None, term: str | None) -> np.
         return None
     keep = np.ones(n_s, dtype=bool)
     if school is not None:
-        sc = g.index_of("school", school)
-        keep &= _single_target(g, "taught_at", "school")[:n_s] == sc
+        # a referenced id without a record is still a valid filter
+        sc = g.index_of("school", school, allow_missing=True)
+        keep &= _single_target(g, "taught_at", "school", True)[:n_s] == sc
     if term is not None:
-        tm = g.index_of("term", term)
-        keep &= _single_target(g, "in_term", "term")[:n_s] == tm
+        tm = g.index_of("term", term, allow_missing=True)
+        keep &= _single_target(g, "in_term", "term", True)[:n_s] == tm
     return keep
 
 

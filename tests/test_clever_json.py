@@ -1,0 +1,181 @@
+"""Clever v3.0 JSON reader: file shapes, problems with locations, strict mode."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import orjson
+import pytest
+
+import rostergraph
+from rostergraph.errors import FormatError, SourceError
+from rostergraph.io.clever_json import read_clever_json
+
+SECTIONS = [
+    {"id": "s1", "school": "sc1", "teacher": "t1", "teachers": ["t1"], "students": ["u1"]},
+    {"id": "s2", "school": "sc1", "teacher": "t1", "teachers": ["t1"], "students": ["u1", "u2"],
+     "name": "Zoë’s \u00e9t\u00e9 class"},
+]
+
+
+def _envelope(kind: str, records: list[dict]) -> dict:
+    return {"data": [{"data": r, "uri": f"/v3.0/{kind}/{r['id']}"} for r in records],
+            "links": [{"rel": "self", "uri": f"/v3.0/{kind}"}]}
+
+
+def _write(path: Path, data: bytes, gz: bool = False) -> None:
+    path.write_bytes(gzip.compress(data) if gz else data)
+
+
+@pytest.mark.parametrize("shape", ["envelope", "array", "jsonl", "jsonl-envelope-items",
+                                   "jsonl-gz", "envelope-gz-no-suffix", "ndjson"])
+def test_every_file_shape_reads_the_same_records(tmp_path: Path, shape: str) -> None:
+    """Envelope, array, JSON Lines (records or envelope items), gzip: same records."""
+    if shape == "envelope":
+        _write(tmp_path / "sections.json", orjson.dumps(_envelope("sections", SECTIONS)))
+    elif shape == "array":
+        _write(tmp_path / "sections.json", orjson.dumps(SECTIONS))
+    elif shape == "jsonl":
+        _write(tmp_path / "sections.jsonl", b"\n".join(orjson.dumps(r) for r in SECTIONS))
+    elif shape == "jsonl-envelope-items":
+        items = _envelope("sections", SECTIONS)["data"]
+        _write(tmp_path / "sections.jsonl", b"\n".join(orjson.dumps(i) for i in items) + b"\n")
+    elif shape == "jsonl-gz":
+        _write(tmp_path / "sections.jsonl.gz", b"\n".join(orjson.dumps(r) for r in SECTIONS),
+               gz=True)
+    elif shape == "envelope-gz-no-suffix":
+        _write(tmp_path / "sections.json", orjson.dumps(_envelope("sections", SECTIONS)), gz=True)
+    elif shape == "ndjson":
+        _write(tmp_path / "sections.ndjson", b"\n".join(orjson.dumps(r) for r in SECTIONS))
+    r = rostergraph.load(tmp_path)
+    assert r.problems == []
+    assert list(r.sections) == ["s1", "s2"]
+    assert r.sections["s2"].name == SECTIONS[1]["name"]  # kept byte-exact
+    assert r.sections["s2"].students == ("u1", "u2")
+    assert r.counts()["users"] == 0  # absent files are fine
+
+
+def test_single_record_envelope_and_district_alias(tmp_path: Path) -> None:
+    """`district.json` holding a single-record envelope reads as one district."""
+    _write(tmp_path / "district.json", orjson.dumps({"data": {"id": "d1", "name": "D"},
+                                                     "links": []}))
+    assert list(rostergraph.load(tmp_path).districts) == ["d1"]
+
+
+def test_jsonl_under_json_name_is_detected(tmp_path: Path) -> None:
+    """A .json file that holds JSON Lines is read line by line."""
+    _write(tmp_path / "sections.json", b"\n".join(orjson.dumps(r) for r in SECTIONS))
+    r = rostergraph.load(tmp_path)
+    assert len(r.sections) == 2 and r.problems == []
+
+
+def test_bad_field_is_kept_with_problem(tmp_path: Path) -> None:
+    """A wrongly typed field keeps the record; the value goes to extra and a problem names it."""
+    rec = {"id": "s1", "school": 12, "students": ["u1", 5], "teachers": ["t1"]}
+    _write(tmp_path / "sections.jsonl", orjson.dumps(rec) + b"\n")
+    r = rostergraph.load(tmp_path)
+    sec = r.sections["s1"]
+    assert sec.school is None and sec.extra["school"] == 12 and sec.extra["students"] == ["u1", 5]
+    fields = sorted(p.field for p in r.problems)
+    assert fields == ["school", "students"]
+    assert all(p.code == "bad_field" and p.line == 1 and p.record_id == "s1" for p in r.problems)
+
+
+def test_record_without_id_and_non_object_are_listed_with_raw_text(tmp_path: Path) -> None:
+    """No id / not an object: the record is listed in problems with its raw text and line."""
+    lines = [orjson.dumps(SECTIONS[0]), b'{"school": "sc1"}', b"[1, 2]", b'{"id": 7}']
+    _write(tmp_path / "sections.jsonl", b"\n".join(lines))
+    r = rostergraph.load(tmp_path)
+    assert list(r.sections) == ["s1"]
+    got = [(p.code, p.line, p.raw) for p in r.problems]
+    assert got == [("no_id", 2, '{"school": "sc1"}'), ("not_object", 3, "[1, 2]"),
+                   ("no_id", 4, '{"id": 7}')]
+
+
+def test_duplicate_id_keeps_first_and_reports(tmp_path: Path) -> None:
+    """A second record with a seen id is a problem, not a silent overwrite."""
+    a = dict(SECTIONS[0], name="first")
+    b = dict(SECTIONS[0], name="second")
+    _write(tmp_path / "sections.json", orjson.dumps(_envelope("sections", [a, b])))
+    r = rostergraph.load(tmp_path)
+    assert r.sections["s1"].name == "first"
+    [p] = r.problems
+    assert (p.code, p.index, p.record_id) == ("duplicate_id", 1, "s1")
+    assert '"second"' in p.raw
+
+
+def test_truncated_jsonl_reports_the_right_line(tmp_path: Path) -> None:
+    """A file cut off mid-record loses only that record, reported at its line."""
+    body = b"\n".join(orjson.dumps(r) for r in SECTIONS * 3)
+    body = b"\n".join(orjson.dumps(dict(r, id=f"s{i}")) for i, r in enumerate(SECTIONS * 3))
+    cut = body[: len(body) - 15]
+    _write(tmp_path / "sections.jsonl", cut)
+    r = rostergraph.load(tmp_path)
+    assert len(r.sections) == 5
+    [p] = r.problems
+    assert p.code == "syntax" and p.line == 6 and p.file == "sections.jsonl"
+
+
+def test_strict_mode_raises_on_first_problem(tmp_path: Path) -> None:
+    """strict=True raises FormatError with file, line and field."""
+    _write(tmp_path / "sections.jsonl", orjson.dumps(SECTIONS[0]) + b"\n" +
+           orjson.dumps({"id": "s9", "school": 1}))
+    with pytest.raises(FormatError) as exc:
+        rostergraph.load(tmp_path, strict=True)
+    assert (exc.value.path, exc.value.line, exc.value.field) == ("sections.jsonl", 2, "school")
+    assert "sections.jsonl:2" in str(exc.value)
+
+
+def test_unreadable_json_document_names_line_and_column(tmp_path: Path) -> None:
+    """A .json file that is not JSON raises FormatError with line and column."""
+    _write(tmp_path / "schools.json", b'{"data": [\n  {"data": {"id": "a"}},\n  {oops}\n]}')
+    with pytest.raises(FormatError) as exc:
+        rostergraph.load(tmp_path)
+    assert exc.value.path == "schools.json" and exc.value.line == 3 and exc.value.column
+
+
+def test_wrong_envelope_is_a_problem(tmp_path: Path) -> None:
+    """A JSON object that is no envelope or array is an `envelope` problem, not a crash."""
+    _write(tmp_path / "schools.json", b'{"records": []}')
+    r = rostergraph.load(tmp_path)
+    assert [p.code for p in r.problems] == ["envelope"]
+
+
+def test_unknown_keys_survive_round_trip(tmp_path: Path) -> None:
+    """Unknown keys are kept in extra and written back by record_to_dict."""
+    from rostergraph.model import record_to_dict
+
+    rec = {"id": "u1", "roles": {"student": {"school": "a", "email": "x@example.org",
+                                             "future_field": {"n": 1}}}, "new_top": [1]}
+    _write(tmp_path / "users.jsonl", orjson.dumps(rec))
+    r = rostergraph.load(tmp_path)
+    assert record_to_dict(r.users["u1"]) == rec
+
+
+def test_missing_path_and_empty_folder_errors(tmp_path: Path) -> None:
+    """A missing path or a folder with no roster files raises SourceError naming it."""
+    with pytest.raises(SourceError, match="no such file"):
+        rostergraph.load(tmp_path / "nope")
+    with pytest.raises(SourceError, match="expected"):
+        rostergraph.load(tmp_path)
+
+
+def test_provenance_records_files_and_hashes(tmp_path: Path) -> None:
+    """Provenance lists each file with size and SHA-256 of the (decompressed) bytes."""
+    import hashlib
+
+    data = b"\n".join(orjson.dumps(r) for r in SECTIONS)
+    _write(tmp_path / "sections.jsonl", data)
+    r = read_clever_json(tmp_path)
+    [f] = r.provenance.files
+    assert (f.path, f.size, f.sha256) == ("sections.jsonl", len(data),
+                                          hashlib.sha256(data).hexdigest())
+    assert r.provenance.format == "clever-json" and r.provenance.loaded_at
+
+
+def test_lone_surrogate_string_is_kept(tmp_path: Path) -> None:
+    """A JSON string with a lone surrogate escape (legal JSON) loads instead of failing."""
+    _write(tmp_path / "schools.jsonl", b'{"id": "a", "name": "bad \\ud800 name"}\n')
+    r = rostergraph.load(tmp_path)
+    assert r.schools["a"].name == "bad \ud800 name"

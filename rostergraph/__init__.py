@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path as _Path
 
 from .errors import (
     ApiError,
@@ -127,7 +127,7 @@ __all__ = [
 ]
 
 
-def sample_path() -> Path:
+def sample_path() -> _Path:
     """The folder of the embedded sample district (Clever v3.0 envelope JSON).
 
     Examples
@@ -136,7 +136,7 @@ def sample_path() -> Path:
     >>> (rostergraph.sample_path() / "sections.json").is_file()
     True
     """
-    return Path(__file__).parent / "data" / "sample"
+    return _Path(__file__).parent / "data" / "sample"
 
 
 def sample() -> Roster:

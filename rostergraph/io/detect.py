@@ -66,6 +66,12 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     SourceError
         When the path does not exist or no reader recognises it; the message
         lists what each reader looks for.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> rostergraph.detect_format(rostergraph.sample_path())
+    'clever-json'
     """
     p = Path(path)
     if not p.exists():

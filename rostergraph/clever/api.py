@@ -1,0 +1,520 @@
+"""A small Clever v3.0 API client: paging, a rate limiter and bounded retries.
+
+The client speaks HTTP through :mod:`httpx` and never sees more than one page
+at a time. What it does about failures:
+
+- **429** — waits until ``X-Ratelimit-Reset`` (epoch seconds), or
+  ``Retry-After`` when the server sends one, then retries (at most
+  ``max_rate_waits`` times per request).
+- **500/502/503/504**, dropped connections, truncated bodies and timeouts —
+  retries with exponential backoff and jitter (at most ``max_retries``).
+- a **200 whose body is not JSON or not an envelope** — retried like a 5xx,
+  then :class:`~rostergraph.errors.FormatError`.
+- **401** — :class:`~rostergraph.errors.TokenError` ("token rejected").
+- other **4xx** — :class:`~rostergraph.errors.ApiError` naming the URL.
+
+It also spends the 1,200 requests/minute budget carefully on its own side
+(:class:`RateLimiter`), and stops early when the server says
+``X-Ratelimit-Remaining: 0``.
+
+The token travels only in the ``Authorization`` header; it is never part of
+a URL, a log line, an error or ``repr(client)``. The clock and the sleep
+function are injectable so tests never really wait.
+
+Examples
+--------
+>>> import httpx
+>>> def handler(request):
+...     return httpx.Response(200, json={"data": [{"data": {"id": "a1"}}], "links": []})
+>>> with CleverClient("t0k3n", base_url="https://clever.test/v3.0",
+...                   transport=httpx.MockTransport(handler)) as client:
+...     [item["id"] for page in client.pages("schools") for item in page.records]
+['a1']
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import attrs
+import httpx
+import orjson
+
+from ..errors import ApiError, FormatError, TokenError
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TOKEN_ENV",
+    "MAX_LIMIT",
+    "CleverClient",
+    "Page",
+    "RateLimiter",
+    "read_token",
+]
+
+log = logging.getLogger("rostergraph.clever")
+
+#: The Clever v3.0 data API.
+DEFAULT_BASE_URL = "https://api.clever.com/v3.0"
+#: The environment variable the token is read from by default.
+DEFAULT_TOKEN_ENV = "CLEVER_TOKEN"
+#: The largest page size Clever accepts (more is HTTP 413).
+MAX_LIMIT = 10_000
+
+_RETRY_STATUS = frozenset({500, 502, 503, 504})
+_STATUS_TEXT = {
+    400: "bad request",
+    403: "forbidden (the token may lack a scope)",
+    404: "not found: the resource is not shared with this app, was deleted, or the "
+         "token is of the wrong kind",
+    413: "page size too large (limit must be at most 10000)",
+    501: "not implemented by the API",
+}
+
+
+def read_token(*, env: str | None = None, file: str | os.PathLike[str] | None = None) -> str:
+    """The API token, from a file or an environment variable (never an argument).
+
+    Parameters
+    ----------
+    env:
+        Name of the environment variable (default ``CLEVER_TOKEN``); ignored
+        when ``file`` is given.
+    file:
+        A file whose content (surrounding whitespace stripped) is the token.
+
+    Returns
+    -------
+    str
+        The token.
+
+    Raises
+    ------
+    TokenError
+        When the variable is unset or empty, or the file is missing or empty.
+        The message names the variable or file, never the token.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["RG_DOCTEST_TOKEN"] = "  abc123\\n"
+    >>> read_token(env="RG_DOCTEST_TOKEN")
+    'abc123'
+    >>> del os.environ["RG_DOCTEST_TOKEN"]
+    >>> read_token(env="RG_DOCTEST_TOKEN")
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.TokenError: no API token: the environment variable RG_DOCTEST_TOKEN is not set (or use --token-file)
+    """
+    if file is not None:
+        try:
+            with open(file, encoding="utf-8") as fh:
+                token = fh.read().strip()
+        except OSError as exc:
+            raise TokenError(f"cannot read the token file {os.fspath(file)!r}: "
+                             f"{exc.strerror or exc}") from None
+        if not token:
+            raise TokenError(f"the token file {os.fspath(file)!r} is empty")
+        return token
+    name = env or DEFAULT_TOKEN_ENV
+    token = os.environ.get(name, "").strip()
+    if not token:
+        raise TokenError(f"no API token: the environment variable {name} is not set "
+                         "(or use --token-file)")
+    return token
+
+
+class RateLimiter:
+    """At most ``per_minute`` requests in any 60-second window (sliding window).
+
+    ``clock`` returns seconds (``time.time`` by default) and ``sleep`` waits;
+    both are injectable.
+
+    Examples
+    --------
+    >>> t = [0.0]
+    >>> lim = RateLimiter(2, clock=lambda: t[0], sleep=lambda s: t.__setitem__(0, t[0] + s))
+    >>> [lim.acquire() for _ in range(3)]
+    [0.0, 0.0, 60.0]
+    """
+
+    def __init__(self, per_minute: int = 1200, *, window: float = 60.0,
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if per_minute < 1:
+            raise ValueError("per_minute must be at least 1")
+        self.per_minute = per_minute
+        self.window = window
+        self.clock = clock
+        self.sleep = sleep
+        self._sent: deque[float] = deque()
+
+    def acquire(self) -> float:
+        """Wait until one more request fits the budget; return the seconds waited."""
+        now = self.clock()
+        while self._sent and now - self._sent[0] >= self.window:
+            self._sent.popleft()
+        waited = 0.0
+        if len(self._sent) >= self.per_minute:
+            waited = self._sent[0] + self.window - now
+            if waited > 0:
+                self.sleep(waited)
+            else:
+                waited = 0.0
+            now = self.clock()
+            while self._sent and now - self._sent[0] >= self.window:
+                self._sent.popleft()
+        self._sent.append(now)
+        return waited
+
+
+@attrs.frozen(slots=True)
+class Page:
+    """One page of a list endpoint: the records and where the next page is."""
+
+    records: list[dict[str, Any]]
+    next_url: str | None
+    url: str
+
+
+class CleverClient:
+    """A Clever v3.0 client for one district token.
+
+    Parameters
+    ----------
+    token:
+        The district bearer token (see :func:`read_token`).
+    base_url:
+        The API root including the version (default :data:`DEFAULT_BASE_URL`).
+    max_retries:
+        Retries per request for 5xx answers, connection failures and bodies
+        that are not JSON envelopes.
+    max_rate_waits:
+        Waits per request for 429 answers.
+    backoff, backoff_max:
+        The first retry waits about ``backoff`` seconds, doubling each time up
+        to ``backoff_max``; each wait is multiplied by a random factor in
+        [0.5, 1] (jitter).
+    per_minute:
+        The client-side request budget (Clever allows 1,200 a minute).
+    timeout:
+        Seconds before a connection or read is given up (then retried).
+    clock, sleep, rng:
+        Injectable time source, sleep and random generator (for tests).
+    transport:
+        An httpx transport (e.g. ``httpx.MockTransport``) instead of the network.
+
+    Attributes
+    ----------
+    stats:
+        Counters: ``requests``, ``retries``, ``rate_limited``, ``slept``
+        (seconds) and ``retry_reasons`` (reason → count).
+    """
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        max_retries: int = 5,
+        max_rate_waits: int = 10,
+        backoff: float = 0.5,
+        backoff_max: float = 30.0,
+        per_minute: int = 1200,
+        timeout: float = 60.0,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not token or not isinstance(token, str):
+            raise TokenError("no API token given")
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base URL must be an http(s) URL, not {base_url!r}")
+        if parts.username or parts.password or parts.query:
+            raise ValueError("base URL must not carry credentials or a query")
+        self.base_url = base_url.rstrip("/")
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        path = parts.path.rstrip("/")
+        # next links are relative and start with the version ("/v3.0/users?...");
+        # keep any prefix in front of the version (a proxy path) when joining them.
+        head, _, last = path.rpartition("/")
+        self._root = self._origin + (head if last.startswith("v") and last[1:2].isdigit()
+                                     else path)
+        self.max_retries = max_retries
+        self.max_rate_waits = max_rate_waits
+        self.backoff = backoff
+        self.backoff_max = backoff_max
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.limiter = RateLimiter(per_minute, clock=clock, sleep=sleep)
+        self.stats: dict[str, Any] = {"requests": 0, "retries": 0, "rate_limited": 0,
+                                      "slept": 0.0, "retry_reasons": {}}
+        self._http = httpx.Client(
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
+                     "User-Agent": "rostergraph"},
+            timeout=timeout, transport=transport, follow_redirects=False)
+
+    def __repr__(self) -> str:  # never the token
+        return f"<CleverClient {self.base_url}>"
+
+    # --- lifecycle -----------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> CleverClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- URLs ------------------------------------------------------------------
+    def url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
+        """The absolute URL of an API path (``"users"``) or a ``next`` link.
+
+        Raises
+        ------
+        ApiError
+            When a link points to another host (the token is never sent there).
+
+        Examples
+        --------
+        >>> c = CleverClient("x", base_url="https://h.test/proxy/v3.0")
+        >>> c.url("users", {"limit": 5})
+        'https://h.test/proxy/v3.0/users?limit=5'
+        >>> c.url("/v3.0/users?starting_after=a1")
+        'https://h.test/proxy/v3.0/users?starting_after=a1'
+        """
+        if path.startswith(("http://", "https://")):
+            p = urlsplit(path)
+            if f"{p.scheme}://{p.netloc}" != self._origin:
+                raise ApiError("refusing to follow a link to another host", url=_safe(path))
+            url = path
+        elif path.startswith("/"):
+            url = self._root + path
+        else:
+            url = f"{self.base_url}/{path}"
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(
+                {k: v for k, v in params.items() if v is not None}, doseq=True)
+        return url
+
+    # --- requests ----------------------------------------------------------------
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self.sleep(seconds)
+            self.stats["slept"] += seconds
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self.backoff_max, self.backoff * (2 ** attempt))
+        return base * (0.5 + 0.5 * self.rng.random())
+
+    def _note_retry(self, reason: str) -> None:
+        self.stats["retries"] += 1
+        reasons = self.stats["retry_reasons"]
+        reasons[reason] = reasons.get(reason, 0) + 1
+
+    def _rate_wait(self, resp: httpx.Response) -> float:
+        """Seconds to wait after a 429 (Retry-After wins over X-Ratelimit-Reset)."""
+        now = self.clock()
+        ra = resp.headers.get("Retry-After")
+        if ra:
+            try:
+                return max(0.0, float(ra))
+            except ValueError:
+                try:
+                    when = email.utils.parsedate_to_datetime(ra).timestamp()
+                    return max(0.0, when - now)
+                except (TypeError, ValueError, IndexError):
+                    pass
+        reset = resp.headers.get("X-Ratelimit-Reset")
+        if reset:
+            try:
+                return max(0.0, float(reset) - now) + 0.5
+            except ValueError:
+                pass
+        return 60.0  # the window resets every minute
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET an API path and return the decoded envelope (retrying as documented).
+
+        Raises
+        ------
+        TokenError
+            HTTP 401.
+        ApiError
+            Another 4xx, or failures that outlasted the retries.
+        FormatError
+            Bodies that stayed non-JSON or non-envelope through the retries.
+        """
+        url = self.url(path, params)
+        safe = _safe(url)
+        attempt = 0
+        rate_waits = 0
+        while True:
+            self.stats["slept"] += self.limiter.acquire()
+            self.stats["requests"] += 1
+            reason: str
+            detail: str
+            try:
+                resp = self._http.get(url)
+                body = resp.content  # reads the whole body (truncation raises here)
+            except httpx.TransportError as exc:
+                reason, detail = "connection", type(exc).__name__
+                resp = None
+            if resp is not None:
+                status = resp.status_code
+                if status == 429:
+                    self.stats["rate_limited"] += 1
+                    rate_waits += 1
+                    if rate_waits > self.max_rate_waits:
+                        raise ApiError(f"still rate limited after {self.max_rate_waits} waits",
+                                       url=safe, status=429)
+                    wait = min(self._rate_wait(resp), 120.0)
+                    log.info("rate limited on %s; waiting %.1f s", safe, wait)
+                    self._wait(wait)
+                    continue
+                if status == 401:
+                    raise TokenError("token rejected by the API (check the district token)",
+                                     url=safe, status=401)
+                if status in _RETRY_STATUS:
+                    reason, detail = f"http_{status}", f"HTTP {status}"
+                elif 300 <= status < 400 or status >= 400:
+                    raise ApiError(_STATUS_TEXT.get(status, _error_message(body)),
+                                   url=safe, status=status)
+                else:
+                    doc = _decode(body)
+                    if doc is not None:
+                        self._respect_remaining(resp)
+                        return doc
+                    reason, detail = "bad_body", "the body is not a JSON envelope"
+            if attempt >= self.max_retries:
+                if reason == "bad_body":
+                    raise FormatError(f"{detail} (after {attempt + 1} tries)", path=safe)
+                raise ApiError(f"gave up after {attempt + 1} tries ({detail})", url=safe,
+                               status=resp.status_code if resp is not None else None)
+            self._note_retry(reason)
+            wait = self._backoff(attempt)
+            attempt += 1
+            log.info("%s on %s; retry %d/%d in %.2f s", detail, safe, attempt,
+                     self.max_retries, wait)
+            self._wait(wait)
+
+    def _respect_remaining(self, resp: httpx.Response) -> None:
+        """Sleep to the reset when the server says the budget is spent."""
+        remaining = resp.headers.get("X-Ratelimit-Remaining")
+        reset = resp.headers.get("X-Ratelimit-Reset")
+        if remaining is None or reset is None:
+            return
+        try:
+            if int(remaining) > 0:
+                return
+            wait = float(reset) - self.clock()
+        except ValueError:
+            return
+        if 0 < wait <= 120:
+            log.info("request budget spent; waiting %.1f s for the reset", wait)
+            self._wait(wait)
+
+    def pages(self, resource: str, *, limit: int | None = None,
+              starting_after: str | None = None,
+              params: Mapping[str, Any] | None = None) -> Iterator[Page]:
+        """The pages of a list endpoint, following ``rel=next`` links.
+
+        Stops when a page has no ``next`` link or no records.
+
+        Parameters
+        ----------
+        resource:
+            ``"users"``, ``"sections"``, ``"events"``, ...
+        limit:
+            Page size, 1 to 10000 (``None``: the server's default).
+        starting_after:
+            Start after this id (resuming).
+        params:
+            More query parameters.
+
+        Raises
+        ------
+        ValueError
+            ``limit`` out of range.
+        FormatError
+            A page whose ``data`` is not a list of records.
+        """
+        if limit is not None and not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        q: dict[str, Any] = dict(params or {})
+        q["limit"] = limit
+        q["starting_after"] = starting_after
+        url: str | None = self.url(resource, q)
+        while url:
+            doc = self.get_json(url)
+            data = doc.get("data")
+            if not isinstance(data, list):
+                raise FormatError("expected a list envelope ('data' is not an array)",
+                                  path=_safe(url))
+            records = []
+            for i, item in enumerate(data):
+                rec = item.get("data") if isinstance(item, dict) else None
+                if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
+                    raise FormatError(f"item {i} is not an envelope item with a record id",
+                                      path=_safe(url))
+                records.append(rec)
+            nxt = _next_link(doc)
+            page = Page(records=records, next_url=self.url(nxt) if nxt and records else None,
+                        url=_safe(url))
+            yield page
+            url = page.next_url
+
+
+def _next_link(doc: Mapping[str, Any]) -> str | None:
+    links = doc.get("links")
+    if isinstance(links, list):
+        for link in links:
+            if isinstance(link, dict) and link.get("rel") == "next":
+                uri = link.get("uri")
+                if isinstance(uri, str) and uri:
+                    return uri
+    return None
+
+
+def _decode(body: bytes) -> dict[str, Any] | None:
+    """The envelope in a body, or ``None`` when it is not JSON or not an envelope."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if isinstance(doc, dict) and "data" in doc:
+        return doc
+    return None
+
+
+def _error_message(body: bytes) -> str:
+    """The API's error text (``message`` or ``error``), short, or a generic one."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "the API refused the request"
+    if isinstance(doc, dict):
+        for key in ("message", "error"):
+            if isinstance(doc.get(key), str):
+                return doc[key][:200]
+    return "the API refused the request"
+
+
+def _safe(url: str) -> str:
+    """A URL fit for messages: no userinfo (tokens never travel in URLs anyway)."""
+    p = urlsplit(url)
+    netloc = p.netloc.rpartition("@")[2]
+    return p._replace(netloc=netloc).geturl()

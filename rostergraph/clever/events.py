@@ -1,0 +1,429 @@
+"""Clever v3.0 events: apply them to a Roster in memory or to a dump folder.
+
+An event (``GET /v3.0/events``) looks like::
+
+    {"data": {"id": "<event id>", "type": "sections.updated", "created": "...",
+              "data": {"object": {...}, "previous_attributes": {...}}},
+     "uri": "/v3.0/events/<id>"}
+
+Event types ``{districts,schools,terms,courses,sections,users}.{created,
+updated,deleted}`` change records; every other type (``resources.*``, the
+v2.1 ``students.*``/``teachers.*``...) is counted as ignored.
+
+How each action is applied:
+
+- ``created`` — the object becomes the record (replacing one with that id).
+- ``deleted`` — the record is removed (a missing record is not an error).
+- ``updated`` — a *complete* object (one with every field Clever guarantees
+  for its kind, see :data:`COMPLETE_FIELDS`) replaces the record, so fields
+  and roles the district removed disappear. A *partial* object (real
+  payloads have carried only ``{id, district, ell_status}``) is merged onto
+  the stored record as a JSON Merge Patch (RFC 7386): nested objects merge
+  key by key, arrays and strings replace, ``null`` removes a key. An update
+  of a record that is not stored is applied as if it were created.
+
+``previous_attributes`` (the old values of the changed fields) does not
+change the result; :func:`apply_event_records` returns it in the audit
+entries that ``sync_dump`` appends to ``events.audit.jsonl``.
+
+Applying the same events twice gives the same state (Clever asks for
+idempotent processing), which is what makes a re-run after a crash safe.
+
+Examples
+--------
+>>> import rostergraph
+>>> roster = rostergraph.sample()
+>>> school = next(iter(roster.schools.values()))
+>>> event = {"id": "e1", "type": "schools.updated",
+...          "data": {"object": {"id": school.id, "name": "Renamed"},
+...                   "previous_attributes": {"name": school.name}}}
+>>> apply_events(roster, [event]).schools[school.id].name
+'Renamed'
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+
+from ..errors import FormatError, SourceError
+from ..model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
+from ..roster import Problem, Roster, raw_text
+from .api import CleverClient
+from .dump import _now, atomic_write, read_manifest, resource_path, write_manifest
+from ..io.clever_json import read_bytes
+
+__all__ = [
+    "AUDIT_LOG",
+    "COMPLETE_FIELDS",
+    "SyncResult",
+    "apply_event_records",
+    "apply_events",
+    "merge_patch",
+    "sync_dump",
+]
+
+#: The audit log of a dump folder (one JSON object per applied event).
+AUDIT_LOG = "events.audit.jsonl"
+
+#: Fields whose presence makes an ``updated`` object complete (Clever guarantees
+#: them on full records of the kind); an object lacking any is merged, not swapped.
+COMPLETE_FIELDS: dict[str, frozenset[str]] = {
+    "districts": frozenset({"id", "name"}),
+    "schools": frozenset({"id", "district", "name", "created", "last_modified"}),
+    "terms": frozenset({"id", "district", "name"}),
+    "courses": frozenset({"id", "district", "name"}),
+    "sections": frozenset({"id", "district", "school", "students", "teachers",
+                           "created", "last_modified"}),
+    "users": frozenset({"id", "district", "roles", "created", "last_modified"}),
+}
+
+_ACTIONS = ("created", "updated", "deleted")
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON Merge Patch: ``patch`` applied to ``target`` (neither is changed).
+
+    Examples
+    --------
+    >>> merge_patch({"a": 1, "n": {"x": 1, "y": 2}, "l": [1]},
+    ...             {"n": {"y": 3}, "l": [2], "a": None})
+    {'n': {'x': 1, 'y': 3}, 'l': [2]}
+    """
+    if not isinstance(patch, Mapping):
+        return copy.deepcopy(patch)
+    out = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+def _parts(item: Any) -> tuple[str | None, str, Any, Any, str | None]:
+    """``(event id, type, object, previous_attributes, created)`` of an event or envelope item."""
+    if not isinstance(item, Mapping):
+        raise FormatError(f"an event must be a JSON object, not {type(item).__name__}")
+    ev = item
+    if "type" not in ev and isinstance(ev.get("data"), Mapping) and "type" in ev["data"]:
+        ev = ev["data"]  # an envelope item {"data": {...event...}, "uri": ...}
+    etype = ev.get("type")
+    if not isinstance(etype, str):
+        raise FormatError("an event without a string 'type'", record_id=_sid(ev.get("id")))
+    body = ev.get("data")
+    obj = body.get("object") if isinstance(body, Mapping) else None
+    prev = body.get("previous_attributes") if isinstance(body, Mapping) else None
+    if prev is None:  # the swagger puts it next to "data"
+        prev = ev.get("previous_attributes")
+    return _sid(ev.get("id")), etype, obj, prev, _sid(ev.get("created"))
+
+
+def _sid(v: Any) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
+                        events: Iterable[Any]) -> list[dict[str, Any]]:
+    """Apply events, in order, to plain JSON records; return the audit entries.
+
+    Parameters
+    ----------
+    store:
+        ``kind → {id → record dict}``; changed **in place** (records are
+        replaced, never mutated).
+    events:
+        Events or envelope items, oldest first.
+
+    Returns
+    -------
+    list of dict
+        One entry per event: ``event``, ``type``, ``created``, ``kind``,
+        ``record``, ``action`` (``created``, ``replaced``, ``merged``,
+        ``deleted``, ``absent``, ``ignored``) and ``previous_attributes``.
+
+    Raises
+    ------
+    FormatError
+        An event that is not an object, has no type, or whose object has no
+        string id.
+
+    Examples
+    --------
+    >>> store = {"terms": {"t1": {"id": "t1", "district": "d", "name": "Fall"}}}
+    >>> audit = apply_event_records(store, [
+    ...     {"id": "e1", "type": "terms.updated", "data": {"object": {"id": "t1", "end_date": "2025-01-10"},
+    ...      "previous_attributes": {"end_date": "2024-12-20"}}},
+    ...     {"id": "e2", "type": "resources.created", "data": {"object": {"id": "r1"}}}])
+    >>> store["terms"]["t1"]["end_date"], [a["action"] for a in audit]
+    ('2025-01-10', ['merged', 'ignored'])
+    """
+    audit: list[dict[str, Any]] = []
+    for item in events:
+        eid, etype, obj, prev, created = _parts(item)
+        kind, _, action = etype.rpartition(".")
+        entry: dict[str, Any] = {"event": eid, "type": etype, "created": created,
+                                 "kind": kind, "record": None, "action": "ignored"}
+        if kind not in KINDS or action not in _ACTIONS:
+            audit.append(entry)
+            continue
+        if not isinstance(obj, Mapping) or not isinstance(obj.get("id"), str):
+            raise FormatError(f"a {etype} event whose data.object has no string id",
+                              record_id=eid)
+        rid = obj["id"]
+        entry["record"] = rid
+        table = store.setdefault(kind, {})
+        old = table.get(rid)
+        if action == "deleted":
+            entry["action"] = "deleted" if table.pop(rid, None) is not None else "absent"
+        elif action == "created" or old is None:
+            table[rid] = copy.deepcopy(dict(obj))
+            entry["action"] = "created"
+        elif COMPLETE_FIELDS[kind] <= obj.keys():
+            table[rid] = copy.deepcopy(dict(obj))
+            entry["action"] = "replaced"
+        else:
+            table[rid] = merge_patch(old, obj)
+            entry["action"] = "merged"
+        if prev is not None:
+            entry["previous_attributes"] = prev
+        audit.append(entry)
+    return audit
+
+
+def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
+    """A new Roster with Clever events applied in order (``roster`` is unchanged).
+
+    See the module docstring for how ``created``, ``updated`` (complete or
+    partial objects) and ``deleted`` are applied.
+
+    Parameters
+    ----------
+    roster:
+        The roster before the events.
+    events:
+        Events or ``/events`` envelope items, oldest first.
+
+    Returns
+    -------
+    Roster
+        The roster after the events. Changed records are rebuilt with
+        :func:`~rostergraph.model.record_from_dict`; fields of the wrong type
+        become ``bad_field`` problems, as when loading. A provenance note
+        says how many events were applied.
+
+    Raises
+    ------
+    FormatError
+        A malformed event (see :func:`apply_event_records`).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> roster = rostergraph.sample()
+    >>> sec = next(iter(roster.sections.values()))
+    >>> after = apply_events(roster, [{"type": "sections.deleted", "data": {"object": {"id": sec.id}}}])
+    >>> sec.id in after.sections, sec.id in roster.sections
+    (False, True)
+    """
+    events = list(events)
+    touched: dict[str, set[str]] = {}
+    for item in events:
+        _, etype, obj, _, _ = _parts(item)
+        kind = etype.rpartition(".")[0]
+        if kind in KINDS and isinstance(obj, Mapping) and isinstance(obj.get("id"), str):
+            touched.setdefault(kind, set()).add(obj["id"])
+    store: dict[str, dict[str, dict[str, Any]]] = {
+        kind: {rid: record_to_dict(roster.records(kind)[rid])
+               for rid in ids if rid in roster.records(kind)}
+        for kind, ids in touched.items()}
+    audit = apply_event_records(store, events)
+    changes: dict[str, Any] = {}
+    problems = list(roster.problems)
+    for kind, ids in touched.items():
+        table = dict(roster.records(kind))
+        cls = RECORD_CLASSES[kind]
+        for rid in sorted(ids):
+            data = store[kind].get(rid)
+            if data is None:
+                table.pop(rid, None)
+                continue
+            rec, bad = record_from_dict(cls, data)
+            table[rid] = rec
+            for field, message, value in bad:
+                problems.append(Problem(code="bad_field", message=message, kind=kind,
+                                        record_id=rid, field=field,
+                                        raw=raw_text(orjson.dumps(value))))
+        changes[kind] = table
+    applied = sum(1 for a in audit if a["action"] != "ignored")
+    prov = attrs.evolve(roster.provenance, notes=roster.provenance.notes + (
+        f"applied {applied} events ({len(audit) - applied} ignored)",))
+    return roster.replace(**changes, problems=problems, provenance=prov)
+
+
+# --- sync of a dump folder -------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class SyncResult:
+    """What a sync did."""
+
+    path: str
+    events: int
+    actions: dict[str, int]
+    last_event_id: str | None
+    requests: int
+    retries: int
+    seconds: float
+
+    def summary(self) -> str:
+        """One line for people."""
+        acts = ", ".join(f"{n} {a}" for a, n in sorted(self.actions.items())) or "no changes"
+        return (f"synced {self.path}: {self.events} events ({acts}); last event "
+                f"{self.last_event_id or '-'}; {self.requests} requests, {self.retries} "
+                f"retries in {self.seconds:.1f} s")
+
+
+def _read_store(folder: Path, manifest: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    store: dict[str, dict[str, dict[str, Any]]] = {}
+    for kind in KINDS:
+        path = resource_path(folder, kind, manifest)
+        table: dict[str, dict[str, Any]] = {}
+        if path.exists():
+            for n, line in enumerate(read_bytes(path).split(b"\n"), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    rec = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise FormatError(f"not valid JSON: {exc.msg}", path=str(path),
+                                      line=n) from None
+                if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
+                    raise FormatError("expected a record with a string id", path=str(path),
+                                      line=n)
+                table[rec["id"]] = rec
+        store[kind] = table
+    return store
+
+
+def _write_kind(folder: Path, kind: str, table: dict[str, dict[str, Any]],
+                manifest: dict[str, Any]) -> None:
+    import gzip
+
+    data = b"".join(orjson.dumps(table[rid]) + b"\n" for rid in sorted(table))
+    path = resource_path(folder, kind, manifest)
+    if path.name.endswith(".gz"):
+        data = gzip.compress(data, mtime=0)
+    atomic_write(path, data)
+    entry = manifest["resources"][kind]
+    entry["count"] = len(table)
+    entry["file"] = path.name
+
+
+def sync_dump(
+    path: str | os.PathLike[str],
+    *,
+    client: CleverClient,
+    limit: int | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> SyncResult:
+    """Bring a dump folder up to date by applying the events after its cursor.
+
+    Polls ``/events?starting_after=<last event id>`` page by page. For each
+    page the changed resource files are rewritten atomically, the audit
+    entries appended to ``events.audit.jsonl``, and only then the manifest's
+    cursor advanced. A sync that dies half-way re-applies at most one page
+    on the next run, which gives the same result (events are idempotent).
+
+    Parameters
+    ----------
+    path:
+        A complete dump written by :func:`~rostergraph.clever.dump.fetch_district`.
+    client:
+        A client for the same base URL.
+    limit:
+        Events per page (1 to 10000).
+    on_page:
+        Called with the page number after each page is recorded.
+
+    Returns
+    -------
+    SyncResult
+        Events seen, actions taken, the new cursor; ``.summary()`` is a line.
+
+    Raises
+    ------
+    SourceError
+        No manifest, an incomplete fetch, another base URL, or a district
+        whose events were not available when the dump was fetched.
+    TokenError, ApiError, FormatError
+        From the client, or a malformed event or dump file.
+
+    Examples
+    --------
+    See ``docs/clever-api.md``; a sync needs a server.
+    """
+    t0 = time.perf_counter()
+    folder = Path(path)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise SourceError("no manifest.json: not a dump written by 'rostergraph fetch'",
+                          path=str(folder))
+    if not manifest.get("complete"):
+        raise SourceError("the fetch of this dump did not finish; run 'rostergraph fetch "
+                          "--resume' first", path=str(folder))
+    if manifest.get("base_url") != client.base_url:
+        raise SourceError(f"the dump was fetched from {manifest.get('base_url')}, not "
+                          f"{client.base_url}", path=str(folder))
+    ev = manifest.get("events") or {}
+    if not ev.get("available"):
+        raise SourceError("events were not available for this district when it was "
+                          "fetched; fetch again to refresh", path=str(folder))
+    req0, ret0 = client.stats["requests"], client.stats["retries"]
+    audit_path = folder / AUDIT_LOG
+    if audit_path.exists():  # drop lines of a page whose cursor was never recorded
+        with open(audit_path, "r+b") as fh:
+            fh.truncate(int(ev.get("audit_bytes") or 0))
+    store = _read_store(folder, manifest)
+    actions: dict[str, int] = {}
+    n_events = 0
+    n_page = 0
+    for page in client.pages("events", limit=limit, starting_after=ev.get("last_event_id")):
+        if not page.records:
+            continue
+        audit = apply_event_records(store, page.records)
+        changed = {a["kind"] for a in audit if a["action"] != "ignored"}
+        for kind in KINDS:
+            if kind in changed:
+                _write_kind(folder, kind, store[kind], manifest)
+        with open(audit_path, "ab") as fh:
+            fh.write(b"".join(orjson.dumps(a) + b"\n" for a in audit))
+            fh.flush()
+            os.fsync(fh.fileno())
+            ev["audit_bytes"] = fh.tell()
+        for a in audit:
+            actions[a["action"]] = actions.get(a["action"], 0) + 1
+        n_events += len(audit)
+        n_page += 1
+        ev["last_event_id"] = page.records[-1]["id"]
+        ev["applied"] = int(ev.get("applied") or 0) + len(audit)
+        ev["synced_at"] = _now()
+        manifest["events"] = ev
+        write_manifest(folder, manifest)
+        if on_page is not None:
+            on_page(n_page)
+    ev["synced_at"] = _now()
+    manifest["events"] = ev
+    write_manifest(folder, manifest)
+    return SyncResult(path=str(folder), events=n_events, actions=actions,
+                      last_event_id=ev.get("last_event_id"),
+                      requests=client.stats["requests"] - req0,
+                      retries=client.stats["retries"] - ret0,
+                      seconds=round(time.perf_counter() - t0, 3))

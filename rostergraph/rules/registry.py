@@ -1,4 +1,4 @@
-"""The rule catalogue: small functions with stable IDs that yield findings.
+"""The rule registry: :class:`Finding`, :class:`Rule`, the :func:`rule` decorator.
 
 Every rule is registered with :func:`rule`, which records its ID, severity,
 one-line title, docs anchor (in ``docs/rules.md``) and scope:
@@ -6,13 +6,18 @@ one-line title, docs anchor (in ``docs/rules.md``) and scope:
 - ``scope="roster"``: the function takes ``(roster, graph)`` and yields
   :class:`Finding` objects; :func:`rostergraph.validate` runs it.
 - ``scope="diff"``: the rule is implemented by :mod:`rostergraph.diff`
-  (RG-ID-001..003, re-identified records); it is registered here so the
-  catalogue, the docs and ``--select`` know it, but ``validate`` does not run it.
+  (RG-ID-001..003, re-identified records); it is registered so the
+  catalogue, the docs and ``--select`` know it, but ``validate`` does not run
+  it. In ``diff.py``::
+
+      from rostergraph.rules import rule
+
+      @rule("RG-ID-001", "info", "term re-created under a new id", scope="diff")
+      def _term_reid(old, new):
+          ...
 
 Examples
 --------
->>> RULES["RG-TRM-001"].severity, RULES["RG-TRM-001"].scope
-('error', 'roster')
 >>> f = Finding("RG-SEC-001", "error", "section", ("s1",), "section s1 has no students")
 >>> f.ids, dict(f.values)
 (('s1',), {})
@@ -20,7 +25,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -30,27 +35,44 @@ __all__ = [
     "Finding",
     "RULES",
     "Rule",
+    "SCOPES",
     "SEVERITIES",
     "rule",
     "select_rules",
+    "severity_rank",
+    "sort_findings",
 ]
 
 #: Severities, most severe first.
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+#: Where a rule runs: on one roster (``validate``) or on two (``diff``).
 SCOPES: tuple[str, ...] = ("roster", "diff")
+
+
+def severity_rank(severity: str) -> int:
+    """0 for error, 1 for warning, 2 for info (lower is more severe).
+
+    Examples
+    --------
+    >>> severity_rank("error") < severity_rank("info")
+    True
+    """
+    return SEVERITIES.index(severity)
 
 
 def _freeze(values: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(values or {}))
 
 
-@attrs.frozen(slots=True, order=False)
+@attrs.frozen(slots=True)
 class Finding:
     """One thing a rule found.
 
-    ``ids`` are record ids (the first is the record the finding is about);
-    ``values`` maps a name to the offending value (ids, counts, enum values;
-    never names, emails or dates of birth of students or contacts).
+    ``kind`` is the record kind the finding is about (``section``, ``user``,
+    ... or ``file`` for load problems without a record); ``ids`` are record
+    ids, the first being the record the finding is about; ``values`` maps a
+    name to the offending value (ids, counts, enum values, field paths; never
+    names, emails or dates of birth of people).
     """
 
     rule: str
@@ -75,7 +97,7 @@ RuleFunc = Callable[..., Iterable[Finding]]
 
 @attrs.frozen(slots=True)
 class Rule:
-    """A registered rule: its metadata and (for roster rules) the function."""
+    """A registered rule: its metadata and the function that implements it."""
 
     id: str
     severity: str
@@ -91,7 +113,7 @@ class Rule:
 
     def finding(self, kind: str, ids: Iterable[str] | str, message: str,
                 values: Mapping[str, Any] | None = None) -> Finding:
-        """Make a finding of this rule (severity filled in)."""
+        """Make a finding of this rule (rule id and severity filled in)."""
         if isinstance(ids, str):
             ids = (ids,)
         return Finding(self.id, self.severity, kind, tuple(ids), message, values or {})
@@ -101,10 +123,6 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def _anchor(rule_id: str) -> str:
-    return rule_id.lower()
-
-
 def rule(rule_id: str, severity: str, title: str, *, scope: str = "roster",
          anchor: str | None = None) -> Callable[[RuleFunc], RuleFunc]:
     """Register a rule under ``rule_id``; use as a decorator.
@@ -112,10 +130,10 @@ def rule(rule_id: str, severity: str, title: str, *, scope: str = "roster",
     Parameters
     ----------
     rule_id
-        Stable ID, ``RG-<FAMILY>-<NNN>`` (or ``RG-REF-001-<relation>``-style
-        sub-ids are not used: one ID per rule).
+        Stable ID, ``RG-<FAMILY>-<NNN>``.
     severity
-        ``"error"``, ``"warning"`` or ``"info"``.
+        ``"error"`` (breaks an association rule), ``"warning"`` (legal but
+        likely to break an app) or ``"info"`` (a documented quirk).
     title
         One line for the catalogue and reports.
     scope
@@ -126,12 +144,12 @@ def rule(rule_id: str, severity: str, title: str, *, scope: str = "roster",
 
     Returns
     -------
-    The decorator; it returns the function unchanged and sets ``func.rule``.
+    The decorator; it returns the function unchanged.
 
     Raises
     ------
     ValueError
-        On an unknown severity/scope or an ID registered twice.
+        On an unknown severity or scope, or an ID registered twice.
 
     Examples
     --------
@@ -149,37 +167,53 @@ def rule(rule_id: str, severity: str, title: str, *, scope: str = "roster",
     def deco(func: RuleFunc) -> RuleFunc:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id} is registered twice")
-        r = Rule(rule_id, severity, title, scope, anchor or _anchor(rule_id), func)
-        RULES[rule_id] = r
-        try:
-            func.rule = r  # type: ignore[attr-defined]
-        except AttributeError:  # pragma: no cover - builtins
-            pass
+        RULES[rule_id] = Rule(rule_id, severity, title, scope, anchor or rule_id.lower(), func)
         return func
 
     return deco
 
 
-def _matches(rule_id: str, patterns: Iterable[str]) -> bool:
-    for p in patterns:
-        p = p.strip().upper()
-        if p and (rule_id == p or rule_id.startswith(p.rstrip("-") + "-") or rule_id.startswith(p)):
-            return True
-    return False
+def _as_list(spec: Iterable[str] | str | None) -> list[str]:
+    if spec is None:
+        return []
+    items = [spec] if isinstance(spec, str) else list(spec)
+    out: list[str] = []
+    for item in items:  # "RG-SEC,RG-REF-001" works like two items
+        out += [p.strip().upper() for p in item.split(",") if p.strip()]
+    return out
+
+
+def _matches(rule_id: str, patterns: list[str]) -> bool:
+    return any(rule_id == p or rule_id.startswith(p.rstrip("-") + "-") for p in patterns)
 
 
 def select_rules(select: Iterable[str] | str | None = None,
                  ignore: Iterable[str] | str | None = None,
                  *, scope: str | None = "roster") -> list[Rule]:
-    """The registered rules picked by ``select`` minus ``ignore`` (IDs or prefixes).
+    """The registered rules picked by ``select`` minus ``ignore``.
+
+    Each pattern is a rule ID (``RG-SEC-001``) or an ID prefix ending at a
+    dash boundary (``RG-SEC``, ``RG``); comma-separated lists work too.
+    ``select=None`` means every rule. ``scope=None`` includes diff rules.
+
+    Raises
+    ------
+    ValueError
+        When a pattern matches no registered rule (a typo would otherwise
+        silently select nothing).
 
     Examples
     --------
     >>> [r.id for r in select_rules("RG-TRM")]
     ['RG-TRM-001', 'RG-TRM-002']
+    >>> len(select_rules(ignore="RG-LOAD")) < len(select_rules())
+    True
     """
-    sel = [select] if isinstance(select, str) else list(select or [])
-    ign = [ignore] if isinstance(ignore, str) else list(ignore or [])
+    sel, ign = _as_list(select), _as_list(ignore)
+    for p in sel + ign:
+        if not any(_matches(rid, [p]) for rid in RULES):
+            raise ValueError(f"no rule matches {p!r} (rule ids look like RG-SEC-001; "
+                             "a prefix like RG-SEC selects a family)")
     out = []
     for r in RULES.values():
         if scope is not None and r.scope != scope:
@@ -193,30 +227,13 @@ def select_rules(select: Iterable[str] | str | None = None,
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings in their deterministic order (rule, kind, ids, message)."""
+    """Findings in their deterministic order (rule, kind, ids, message).
+
+    Examples
+    --------
+    >>> a = Finding("RG-B-001", "info", "user", ("u2",), "b")
+    >>> b = Finding("RG-A-001", "info", "user", ("u1",), "a")
+    >>> [f.rule for f in sort_findings([a, b])]
+    ['RG-A-001', 'RG-B-001']
+    """
     return sorted(findings, key=Finding.sort_key)
-
-
-def iter_findings(roster: Any, graph: Any, rules: Iterable[Rule]) -> Iterator[Finding]:
-    """Run roster-scope ``rules`` and yield their findings (unsorted)."""
-    for r in rules:
-        if r.scope == "roster" and r.func is not None:
-            yield from r.func(roster, graph)
-
-
-# --- the catalogue ---------------------------------------------------------
-# (rule functions follow; diff-scope rules RG-ID-001..003 are registered by
-# rostergraph/diff.py with ``@rule(..., scope="diff")``.)
-
-@rule("RG-TRM-001", "error", "term with none of name, start date, end date")
-def _trm_001(roster: Any, graph: Any) -> Iterator[Finding]:
-    me = RULES["RG-TRM-001"]
-    for tid in sorted(roster.terms):
-        t = roster.terms[tid]
-        if not t.name and not t.start_date and not t.end_date:
-            yield me.finding("term", tid, f"term {tid} has no name, start_date or end_date")
-
-
-@rule("RG-TRM-002", "error", "term end before start, or an unparseable date")
-def _trm_002(roster: Any, graph: Any) -> Iterator[Finding]:
-    return iter(())

@@ -1,0 +1,399 @@
+"""Report: a validation run's summary, findings and provenance, with renderers.
+
+:func:`rostergraph.validate` returns a :class:`Report`. It renders to plain
+text (:meth:`Report.to_text`), Markdown (:meth:`Report.to_markdown`) and JSON
+(:meth:`Report.to_json`, schema below), and lists every finding as a
+:class:`~rostergraph.table.Table` (:meth:`Report.findings_table`).
+
+Privacy: a report shows record ids, counts, field paths and enum values,
+never names, emails or dates of birth (rules never put them in findings).
+Every string a renderer writes passes through one :class:`TextPolicy`
+(``Report.policy``); a redaction or pseudonym policy is a subclass that
+overrides :meth:`TextPolicy.id` (and, if needed, :meth:`TextPolicy.message`).
+
+JSON schema (``schema_version`` 1; keys are stable, new keys may be added
+without a version bump, a removed or re-typed key bumps it)::
+
+    {
+      "schema_version": 1,
+      "tool": {"name": "rostergraph", "version": str},
+      "provenance": {"source": str, "format": str, "version": str|null,
+                     "loaded_at": str, "load_seconds": float, "notes": [str],
+                     "files": [{"path": str, "size": int, "sha256": str, "kind": str|null}]},
+      "summary": {"records": {kind: int}, "stub_nodes": {kind: int},
+                  "roles": {role: int}, "relations": {relation: int},
+                  "problems": {code: int},
+                  "aggregates": {name: [row, ...]}},   # rostergraph.queries.summary tables
+      "validation": {"seconds": float, "rules_run": int,
+                     "counts": {"error": int, "warning": int, "info": int},
+                     "worst": "error"|"warning"|"info"|null},
+      "rules": [{"id": str, "severity": str, "title": str, "anchor": str,
+                 "count": int}],                       # every rule that ran
+      "findings": [{"rule": str, "severity": str, "kind": str, "ids": [str],
+                    "message": str, "values": {str: any}}]   # all, sorted
+    }
+
+Examples
+--------
+>>> import rostergraph
+>>> report = rostergraph.validate(rostergraph.sample())
+>>> import json
+>>> json.loads(report.to_json())["schema_version"]
+1
+>>> report.findings_table().columns
+['rule', 'severity', 'kind', 'id', 'ids', 'message']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+
+from .rules.registry import SEVERITIES, Finding, Rule, severity_rank
+from .table import Table
+
+if TYPE_CHECKING:
+    from .graph import RosterGraph
+
+__all__ = ["Report", "SCHEMA_VERSION", "TextPolicy"]
+
+#: Version of the JSON layout of :meth:`Report.to_json`.
+SCHEMA_VERSION = 1
+#: Examples shown per rule by the text and Markdown renderers.
+DEFAULT_EXAMPLES = 5
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufffe\uffff]")
+
+
+def _escape(s: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF
+                            else f"\\x{ord(m.group()):02x}", s)
+
+
+class TextPolicy:
+    """The one place every string of a rendered report passes through.
+
+    The default shows ids and messages as they are, with control characters
+    escaped (so a bad id cannot break a terminal or a Markdown table).
+    Subclass it to redact or pseudonymize: override :meth:`id`; the default
+    :meth:`message` already replaces each of a finding's ids in its message
+    by ``self.id(...)`` when :meth:`id` changes them.
+
+    Examples
+    --------
+    >>> TextPolicy().id("u1\\x07")
+    'u1\\\\x07'
+    >>> class Hide(TextPolicy):
+    ...     def id(self, value):
+    ...         return "#" * len(value)
+    >>> f = Finding("RG-X-001", "info", "user", ("u1",), "user u1 is odd")
+    >>> Hide().message(f)
+    'user ## is odd'
+    """
+
+    def id(self, value: str) -> str:
+        """How a record id is shown."""
+        return _escape(value)
+
+    def text(self, value: str) -> str:
+        """How any other free text (messages, titles, values) is shown."""
+        return _escape(value)
+
+    def message(self, finding: Finding) -> str:
+        """How a finding's message is shown (its ids passed through :meth:`id`)."""
+        msg = finding.message
+        if type(self).id is not TextPolicy.id:
+            for i in sorted(set(finding.ids), key=len, reverse=True):
+                msg = msg.replace(i, self.id(i))
+        return self.text(msg)
+
+    def value(self, value: Any) -> Any:
+        """A finding's ``values`` entry, for JSON (strings via :meth:`text`)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+
+def _weighted_stats(values: np.ndarray, weights: np.ndarray) -> dict[str, float | int]:
+    n = int(weights.sum())
+    if n == 0:
+        return {"n": 0}
+    order = np.argsort(values)
+    v, w = values[order], weights[order]
+    cum = np.cumsum(w)
+    median = v[int(np.searchsorted(cum, (n + 1) // 2))]
+    return {"n": n, "min": int(v[0]), "median": int(median), "max": int(v[-1]),
+            "mean": round(float((v * w).sum() / n), 2)}
+
+
+class Report:
+    """The result of :func:`rostergraph.validate`.
+
+    Attributes
+    ----------
+    graph, roster
+        What was validated.
+    findings
+        Every finding, sorted by rule, kind, ids, message.
+    rules
+        The rules that ran (selection applied), in catalogue order.
+    seconds
+        Time the rules took.
+    policy
+        The :class:`TextPolicy` every renderer passes its text through.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> report = rostergraph.validate(rostergraph.sample(), select="RG-SEC-001")
+    >>> [r.id for r in report.rules]
+    ['RG-SEC-001']
+    >>> report.to_markdown().splitlines()[0]
+    '# Roster validation report'
+    """
+
+    def __init__(self, graph: RosterGraph, findings: Sequence[Finding], rules: Sequence[Rule],
+                 *, seconds: float = 0.0, policy: TextPolicy | None = None) -> None:
+        self.graph = graph
+        self.roster = graph.roster
+        self.findings = list(findings)
+        self.rules = list(rules)
+        self.seconds = seconds
+        self.policy = policy or TextPolicy()
+        self._summary: dict[str, Any] | None = None
+
+    # -- facts ----------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Findings per severity (every severity present, zeros included)."""
+        out = dict.fromkeys(SEVERITIES, 0)
+        for f in self.findings:
+            out[f.severity] += 1
+        return out
+
+    def worst(self) -> str | None:
+        """The most severe severity among the findings, or ``None``."""
+        c = self.counts()
+        return next((s for s in SEVERITIES if c[s]), None)
+
+    def failed(self, fail_on: str = "error") -> bool:
+        """Is there a finding at or above ``fail_on`` (``never`` never fails)?
+
+        Examples
+        --------
+        >>> import rostergraph
+        >>> rostergraph.validate(rostergraph.sample()).failed("never")
+        False
+        """
+        if fail_on == "never":
+            return False
+        limit = severity_rank(fail_on)
+        return any(severity_rank(f.severity) <= limit for f in self.findings)
+
+    def by_rule(self) -> dict[str, list[Finding]]:
+        """Rule id → its findings, for every rule that ran (empty lists included)."""
+        out: dict[str, list[Finding]] = {r.id: [] for r in self.rules}
+        for f in self.findings:
+            out.setdefault(f.rule, []).append(f)
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by kind, role and relation, stub nodes, load problems and the
+        :func:`rostergraph.queries.summary` aggregates (as lists of row dicts)."""
+        if self._summary is None:
+            from .queries import summary as query_summary
+
+            g = self.graph
+            problems: dict[str, int] = {}
+            for p in self.roster.problems:
+                problems[p.code] = problems.get(p.code, 0) + 1
+            aggregates = {name: t.to_dicts() for name, t in query_summary(g).items()}
+            self._summary = {
+                "records": g.counts(), "stub_nodes": g.stub_counts(),
+                "roles": g.role_counts(), "relations": g.relation_counts(),
+                "problems": dict(sorted(problems.items())), "aggregates": aggregates,
+            }
+        return self._summary
+
+    def provenance(self) -> dict[str, Any]:
+        """Where the roster came from (source, format, files with SHA-256, load time)."""
+        p = self.roster.provenance
+        return {"source": p.source, "format": p.format, "version": p.version,
+                "loaded_at": p.loaded_at, "load_seconds": round(p.seconds, 3),
+                "notes": list(p.notes),
+                "files": [{"path": f.path, "size": f.size, "sha256": f.sha256, "kind": f.kind}
+                          for f in p.files]}
+
+    def _distributions(self) -> dict[str, dict[str, float | int]]:
+        agg = self.summary()["aggregates"]
+        out = {}
+        for name, value_col, count_col in (("section_sizes", "students", "sections"),
+                                           ("teachers_per_section", "teachers", "sections"),
+                                           ("reach_set_sizes", "students", "teachers")):
+            rows = agg.get(name) or []
+            out[name] = _weighted_stats(np.array([r[value_col] for r in rows], dtype=np.int64),
+                                        np.array([r[count_col] for r in rows], dtype=np.int64))
+        return out
+
+    # -- renderers ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (the schema in the module docstring)."""
+        from . import __version__
+
+        pol = self.policy
+        per_rule = self.by_rule()
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "rostergraph", "version": __version__},
+            "provenance": self.provenance(),
+            "summary": self.summary(),
+            "validation": {"seconds": round(self.seconds, 3), "rules_run": len(self.rules),
+                           "counts": self.counts(), "worst": self.worst()},
+            "rules": [{"id": r.id, "severity": r.severity, "title": r.title,
+                       "anchor": r.anchor, "count": len(per_rule.get(r.id, ()))}
+                      for r in self.rules],
+            "findings": [{"rule": f.rule, "severity": f.severity, "kind": f.kind,
+                          "ids": [pol.id(i) for i in f.ids], "message": pol.message(f),
+                          "values": {k: pol.value(v) for k, v in f.values.items()}}
+                         for f in self.findings],
+        }
+
+    def to_json(self, *, indent: bool = True) -> str:
+        """The report as JSON text (see the module docstring for the schema)."""
+        opt = orjson.OPT_INDENT_2 if indent else 0
+        return orjson.dumps(self.to_dict(), option=opt | orjson.OPT_NON_STR_KEYS).decode()
+
+    def _header_facts(self) -> list[tuple[str, str]]:
+        prov, s = self.provenance(), self.summary()
+        c = self.counts()
+        return [
+            ("source", f"{self.policy.text(prov['source'])} ({prov['format']})"),
+            ("records", ", ".join(f"{v:,} {k}s" for k, v in s["records"].items())),
+            ("users by role", ", ".join(f"{v:,} {k}" for k, v in s["roles"].items())),
+            ("stub nodes", ", ".join(f"{v:,} {k}" for k, v in s["stub_nodes"].items() if v)
+             or "none"),
+            ("load problems", ", ".join(f"{v:,} {k}" for k, v in s["problems"].items())
+             or "none"),
+            ("findings", f"{c['error']:,} errors, {c['warning']:,} warnings, {c['info']:,} info "
+                         f"from {len(self.rules)} rules in {self.seconds:.2f} s"),
+        ]
+
+    def _dist_lines(self) -> list[tuple[str, str]]:
+        out = []
+        for name, st in self._distributions().items():
+            label = name.replace("_", " ")
+            if st.get("n"):
+                out.append((label, f"min {st['min']}, median {st['median']}, max {st['max']}, "
+                                   f"mean {st['mean']} (over {st['n']:,})"))
+        return out
+
+    def to_text(self, *, examples: int = DEFAULT_EXAMPLES) -> str:
+        """A plain-text report: summary, then each rule with findings and its first examples.
+
+        Examples
+        --------
+        >>> import rostergraph
+        >>> text = rostergraph.validate(rostergraph.sample(), select="RG-TRM").to_text()
+        >>> text.splitlines()[0]
+        'rostergraph validation report'
+        """
+        pol = self.policy
+        lines = ["rostergraph validation report", ""]
+        lines += [f"{k}: {v}" for k, v in self._header_facts() + self._dist_lines()]
+        rules = {r.id: r for r in self.rules}
+        for rid, fs in self.by_rule().items():
+            if not fs:
+                continue
+            r = rules.get(rid)
+            title = r.title if r else ""
+            lines += ["", f"{rid} [{fs[0].severity}] {pol.text(title)}: {len(fs):,}"]
+            lines += [f"  - {pol.message(f)}" for f in fs[:examples]]
+            if len(fs) > examples:
+                lines.append(f"  ... and {len(fs) - examples:,} more")
+        clean = [r.id for r in self.rules if not self.by_rule().get(r.id)]
+        if clean:
+            lines += ["", f"no findings: {', '.join(clean)}"]
+        return "\n".join(lines) + "\n"
+
+    def to_markdown(self, *, examples: int = DEFAULT_EXAMPLES) -> str:
+        """A Markdown report: summary table, findings per rule (count, first examples),
+        provenance. Rule ids link to ``docs/rules.md``.
+
+        Examples
+        --------
+        >>> import rostergraph
+        >>> md = rostergraph.validate(rostergraph.sample()).to_markdown()
+        >>> "## Findings" in md and "## Provenance" in md
+        True
+        """
+        pol = self.policy
+
+        def cell(s: str) -> str:
+            return s.replace("|", "\\|").replace("\n", " ")
+
+        lines = ["# Roster validation report", "", "## Summary", "", "| | |", "|---|---|"]
+        lines += [f"| {k} | {cell(v)} |" for k, v in self._header_facts() + self._dist_lines()]
+        lines += ["", "## Findings", ""]
+        per_rule = self.by_rule()
+        rules = {r.id: r for r in self.rules}
+        lines += ["| rule | severity | title | findings |", "|---|---|---|---:|"]
+        for rid, fs in per_rule.items():
+            r = rules.get(rid)
+            sev = r.severity if r else (fs[0].severity if fs else "")
+            link = f"[{rid}](docs/rules.md#{r.anchor})" if r else rid
+            lines.append(f"| {link} | {sev} | {cell(pol.text(r.title if r else ''))} | "
+                         f"{len(fs):,} |")
+        for rid, fs in per_rule.items():
+            if not fs:
+                continue
+            lines += ["", f"### {rid}: {len(fs):,} finding{'s' if len(fs) != 1 else ''}", ""]
+            lines += [f"- {cell(pol.message(f))}" for f in fs[:examples]]
+            if len(fs) > examples:
+                lines.append(f"- … and {len(fs) - examples:,} more")
+        prov = self.provenance()
+        lines += ["", "## Provenance", "",
+                  f"- source: `{pol.text(prov['source'])}`",
+                  f"- format: {prov['format']}" + (f" {prov['version']}" if prov["version"]
+                                                    else ""),
+                  f"- loaded at: {prov['loaded_at']} ({prov['load_seconds']} s)"]
+        if prov["files"]:
+            lines += ["", "| file | bytes | sha256 |", "|---|---:|---|"]
+            lines += [f"| {cell(pol.text(f['path']))} | {f['size']:,} | `{f['sha256'][:16]}…` |"
+                      for f in prov["files"]]
+        return "\n".join(lines) + "\n"
+
+    def findings_table(self) -> Table:
+        """Every finding as a Table: ``rule, severity, kind, id`` (the first id),
+        ``ids`` (all, space-separated) and ``message``.
+
+        Examples
+        --------
+        >>> import rostergraph
+        >>> t = rostergraph.validate(rostergraph.sample()).findings_table()
+        >>> len(t) > 0
+        True
+        """
+        pol = self.policy
+        fs = self.findings
+        return Table({
+            "rule": [f.rule for f in fs], "severity": [f.severity for f in fs],
+            "kind": [f.kind for f in fs],
+            "id": [pol.id(f.ids[0]) if f.ids else "" for f in fs],
+            "ids": [" ".join(pol.id(i) for i in f.ids) for f in fs],
+            "message": [pol.message(f) for f in fs],
+        }, name="findings")
+
+    def __repr__(self) -> str:
+        c = self.counts()
+        return (f"<Report {c['error']} errors, {c['warning']} warnings, {c['info']} info "
+                f"from {len(self.rules)} rules>")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return "<pre>" + html.escape(self.to_text()) + "</pre>"

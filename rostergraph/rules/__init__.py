@@ -1,0 +1,153 @@
+"""The rule catalogue: small functions with stable IDs that yield findings.
+
+A rule sees the :class:`~rostergraph.roster.Roster` and its
+:class:`~rostergraph.graph.RosterGraph` and yields :class:`Finding` objects
+(``rule, severity, kind, ids, message, values``). Rules are registered with
+the :func:`rule` decorator (ID, severity, title, docs anchor, scope) in
+:data:`RULES`; ``docs/rules.md`` documents each one. :func:`validate` runs
+the selected rules and returns a :class:`~rostergraph.report.Report`.
+
+Modules: ``registry`` (Finding, Rule, the decorator, selection),
+``sections``, ``references``, ``users``, ``terms_courses``, ``strings``,
+``load`` (one RG-LOAD rule per reader problem code). The diff rules
+RG-ID-001..003 are registered by :mod:`rostergraph.diff` with
+``scope="diff"``.
+
+Examples
+--------
+>>> import rostergraph
+>>> RULES["RG-SEC-001"].severity, RULES["RG-SEC-001"].scope
+('error', 'roster')
+>>> report = validate(rostergraph.sample(), select="RG-TRM")
+>>> sorted({f.rule for f in report.findings}) <= ["RG-TRM-001", "RG-TRM-002"]
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..graph import RosterGraph
+from ..roster import Roster
+# import order = catalogue order (DESIGN §6), then the load rules
+from . import sections  # noqa: F401  (registers rules)
+from . import references  # noqa: F401,I001
+from . import users  # noqa: F401,I001
+from . import terms_courses  # noqa: F401,I001
+from . import strings  # noqa: F401,I001
+from . import load  # noqa: F401,I001
+from .registry import (
+    RULES,
+    SCOPES,
+    SEVERITIES,
+    Finding,
+    Rule,
+    rule,
+    select_rules,
+    severity_rank,
+    sort_findings,
+)
+
+if TYPE_CHECKING:
+    from ..report import Report
+
+__all__ = [
+    "Finding",
+    "RULES",
+    "Rule",
+    "SCOPES",
+    "catalogue",
+    "SEVERITIES",
+    "rule",
+    "run_rules",
+    "select_rules",
+    "severity_rank",
+    "sort_findings",
+    "validate",
+]
+
+
+def catalogue() -> list[Rule]:
+    """Every registered rule, diff-scope rules included (imports :mod:`rostergraph.diff`).
+
+    Examples
+    --------
+    >>> "RG-SEC-001" in [r.id for r in catalogue()]
+    True
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("rostergraph.diff") is not None:
+        importlib.import_module("rostergraph.diff")
+    return list(RULES.values())
+
+
+def run_rules(roster: Roster, g: RosterGraph, rules: Iterable[Rule]) -> list[Finding]:
+    """Run roster-scope ``rules`` and return their findings, sorted.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> r = rostergraph.sample()
+    >>> g = rostergraph.RosterGraph.from_roster(r)
+    >>> run_rules(r, g, select_rules("RG-CRS")) == run_rules(r, g, select_rules("RG-CRS"))
+    True
+    """
+    out: list[Finding] = []
+    for r in rules:
+        if r.scope == "roster" and r.func is not None:
+            out.extend(r.func(roster, g))
+    return sort_findings(out)
+
+
+def validate(roster_or_graph: Roster | RosterGraph, *,
+             select: Iterable[str] | str | None = None,
+             ignore: Iterable[str] | str | None = None) -> Report:
+    """Check a roster against the rule catalogue.
+
+    Parameters
+    ----------
+    roster_or_graph
+        A :class:`Roster` (the graph is built) or a built :class:`RosterGraph`.
+    select, ignore
+        Rule IDs or prefixes (``"RG-SEC"``, ``["RG-REF-001", "RG-USR"]``,
+        ``"RG-SEC,RG-TRM"``), like a linter. ``select=None`` runs every rule.
+
+    Returns
+    -------
+    Report
+        Summary, findings (sorted by rule, kind, ids), provenance and the
+        rules that ran.
+
+    Raises
+    ------
+    ValueError
+        When a ``select``/``ignore`` pattern matches no rule.
+    TypeError
+        When given something other than a Roster or RosterGraph.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> report = rostergraph.validate(rostergraph.sample())
+    >>> report.counts()["error"] > 0
+    True
+    >>> {f.rule for f in rostergraph.validate(rostergraph.sample(), select="RG-CRS").findings}
+    {'RG-CRS-001', 'RG-CRS-002'}
+    """
+    import time
+
+    from ..report import Report
+
+    if isinstance(roster_or_graph, RosterGraph):
+        g = roster_or_graph
+    elif isinstance(roster_or_graph, Roster):
+        g = RosterGraph.from_roster(roster_or_graph)
+    else:
+        raise TypeError(f"validate() takes a Roster or RosterGraph, not "
+                        f"{type(roster_or_graph).__name__}")
+    rules = select_rules(select, ignore)
+    t0 = time.perf_counter()
+    findings = run_rules(g.roster, g, rules)
+    return Report(g, findings, rules, seconds=time.perf_counter() - t0)

@@ -1,0 +1,134 @@
+"""String rules: RG-STR-001 (longer than 255 characters), RG-STR-002 (control
+characters or invalid text).
+
+Both rules share one pass over every string of every record (ids, fields,
+lists of ids, nested objects, ``ext`` and ``extra`` values), computed once per
+graph. The pass is column-wise: for each field, all values are joined and
+checked with one regular-expression search and one ``max(map(len, ...))``
+(C loops); only a field with a hit is scanned value by value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from itertools import chain
+from operator import attrgetter
+from typing import Any
+
+from ..graph import RosterGraph
+from ..model import KINDS, _spec
+from ..roster import Roster
+from ._util import cache
+from .registry import RULES, Finding, rule
+
+#: "if you must specify a field length, we recommend 255 chars as a safe limit"
+MAX_LENGTH = 255
+#: C0/C1 control characters (tab, newline and carriage return included), lone
+#: surrogates, U+FFFD (the mark of undecodable bytes) and noncharacters.
+BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
+_CHUNK = 200_000
+
+
+def _hit(strs: list[str]) -> bool:
+    """Does any string in ``strs`` break either rule? (C-level loops only.)"""
+    for k in range(0, len(strs), _CHUNK):
+        chunk = strs[k:k + _CHUNK]
+        if max(map(len, chunk), default=0) > MAX_LENGTH or BAD_CHARS.search(" ".join(chunk)):
+            return True
+    return False
+
+
+def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _json_strings(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _json_strings(v, f"{path}[{i}]")
+
+
+class _Scan:
+    __slots__ = ("kind", "long", "bad")
+
+    def __init__(self) -> None:
+        self.kind = ""
+        self.long: list[Finding] = []
+        self.bad: list[Finding] = []
+
+    def check(self, owner: str, path: str, s: str) -> None:
+        if len(s) > MAX_LENGTH:
+            self.long.append(RULES["RG-STR-001"].finding(
+                self.kind, owner, f"{self.kind} {owner}: {path} has {len(s):,} characters "
+                f"(more than {MAX_LENGTH})", {"field": path, "length": len(s)}))
+        found = BAD_CHARS.findall(s)
+        if found:
+            chars = sorted({f"U+{ord(c):04X}" for c in found})
+            self.bad.append(RULES["RG-STR-002"].finding(
+                self.kind, owner, f"{self.kind} {owner}: {path} contains "
+                f"{', '.join(chars[:5])}{' ...' if len(chars) > 5 else ''}",
+                {"field": path, "chars": chars[:5], "count": len(found)}))
+
+    def walk(self, objs: list[Any], owners: list[str], prefix: str) -> None:
+        """Check every string field of ``objs`` (all of one class)."""
+        if not objs:
+            return
+        for name, fkind, _sub in _spec(type(objs[0])):
+            vals = list(map(attrgetter(name), objs))
+            path = prefix + name
+            if fkind == "str":
+                if _hit(list(filter(None, vals))):
+                    for ow, v in zip(owners, vals):
+                        if v:
+                            self.check(ow, path, v)
+            elif fkind == "strs":
+                if _hit(list(chain.from_iterable(filter(None, vals)))):
+                    for ow, v in zip(owners, vals):
+                        for j, s in enumerate(v or ()):
+                            self.check(ow, f"{path}[{j}]", s)
+            elif fkind == "obj":
+                pairs = [(ow, v) for ow, v in zip(owners, vals) if v is not None]
+                if pairs:
+                    self.walk([v for _, v in pairs], [ow for ow, _ in pairs], path + ".")
+            elif fkind == "objs":
+                pairs = [(ow, x) for ow, v in zip(owners, vals) if v for x in v]
+                if pairs:
+                    self.walk([x for _, x in pairs], [ow for ow, _ in pairs], path + "[].")
+            elif fkind == "map":
+                for ow, v in zip(owners, vals):
+                    if v:
+                        for p, s in _json_strings(dict(v), path):
+                            self.check(ow, p, s)
+        for ow, extra in zip(owners, map(attrgetter("extra"), objs)):
+            if extra:
+                for k, v in extra.items():
+                    for p, s in _json_strings(v, prefix + k):
+                        self.check(ow, p, s)
+
+
+def _scan(roster: Roster, g: RosterGraph) -> _Scan:
+    c = cache(g)
+    if "strings" not in c:
+        scan = _Scan()
+        for plural_kind in KINDS:
+            recs = roster.records(plural_kind)
+            if not recs:
+                continue
+            scan.kind = plural_kind[:-1]
+            scan.walk(list(recs.values()), list(recs.keys()), "")
+        c["strings"] = scan
+    return c["strings"]
+
+
+@rule("RG-STR-001", "warning", f"string longer than {MAX_LENGTH} characters")
+def str_too_long(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """Any string value (field, list item, nested or extra value) over 255 characters."""
+    return iter(_scan(roster, g).long)
+
+
+@rule("RG-STR-002", "warning", "control characters or invalid text in a string")
+def str_bad_chars(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """A string with a control character, lone surrogate, U+FFFD or a noncharacter."""
+    return iter(_scan(roster, g).bad)

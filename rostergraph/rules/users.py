@@ -1,0 +1,200 @@
+"""User rules: RG-USR-001..005, orphans (RG-STU-001, RG-TEA-001, RG-STF-001,
+RG-CON-001) and RG-CON-002.
+
+Messages name user ids only: never names, emails or dates of birth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..graph import ROLE_BITS, RosterGraph
+from ..queries import orphaned_users
+from ..roster import Roster
+from ._util import cache
+from .registry import RULES, Finding, rule
+
+_EMPLOYEE = ROLE_BITS["teacher"] | ROLE_BITS["staff"] | ROLE_BITS["district_admin"]
+_NOT_MERGED = ROLE_BITS["student"] | ROLE_BITS["contact"]
+
+#: StudentRelationship enums (Clever v3.0), compared exactly.
+RELATIONSHIPS = frozenset({"Parent", "Grandparent", "Self", "Aunt/Uncle", "Sibling", "Other", ""})
+RELATIONSHIP_TYPES = frozenset({"Parent/Guardian", "Emergency", "Primary", "Secondary", "Family",
+                                "Other", ""})
+
+
+@rule("RG-USR-001", "warning", "email without '@'")
+def usr_email_no_at(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """A non-empty ``email`` (or ``roles.student.email``) with no ``@``."""
+    me = RULES["RG-USR-001"]
+    for uid, u in roster.users.items():
+        for field, email in (("email", u.email),
+                             ("roles.student.email",
+                              u.roles.student.email if u.roles.student else None)):
+            if email and "@" not in email:
+                yield me.finding("user", uid, f"user {uid}: {field} has no '@'",
+                                 {"field": field})
+
+
+def _email_groups(roster: Roster, g: RosterGraph) -> list[list[int]]:
+    """User indices sharing an exact, non-empty email (groups of two or more)."""
+    c = cache(g)
+    if "email_groups" not in c:
+        groups: dict[str, list[int]] = {}
+        for i, u in enumerate(roster.users.values()):
+            if u.email:
+                groups.setdefault(u.email, []).append(i)
+        c["email_groups"] = [v for v in groups.values() if len(v) > 1]
+    return c["email_groups"]
+
+
+@rule("RG-USR-002", "warning",
+      "two staff-type users (district admin, staff, teacher) share an email")
+def usr_employee_email_shared(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """Clever merges employees by email, so two employee users with one email were not merged."""
+    me = RULES["RG-USR-002"]
+    ids = g.ids("user")
+    for grp in _email_groups(roster, g):
+        emp = sorted(ids[i] for i in grp if g.roles[i] & _EMPLOYEE)
+        if len(emp) > 1:
+            yield me.finding("user", emp,
+                             f"{len(emp)} staff-type users share one email: {', '.join(emp)}",
+                             {"users": len(emp)})
+
+
+@rule("RG-USR-003", "info", "email shared with a student or contact (allowed)")
+def usr_email_shared_with_student(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """Users sharing an email where at least one holds the student or contact role."""
+    me = RULES["RG-USR-003"]
+    ids = g.ids("user")
+    for grp in _email_groups(roster, g):
+        masks = g.roles[grp]
+        if (masks & _NOT_MERGED).any():
+            users = sorted(ids[i] for i in grp)
+            n_st = int(np.count_nonzero(masks & ROLE_BITS["student"]))
+            n_ct = int(np.count_nonzero(masks & ROLE_BITS["contact"]))
+            yield me.finding("user", users,
+                             f"{len(users)} users share one email, including "
+                             f"{n_st} student(s) and {n_ct} contact(s): {', '.join(users)}",
+                             {"users": len(users), "students": n_st, "contacts": n_ct})
+
+
+@rule("RG-USR-004", "info", "name only in `last` (contacts do this by design)")
+def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """A user holding a non-contact role whose name has ``last`` but no ``first``/``middle``.
+
+    Contact-only users are not reported: Clever stores a contact's full name in
+    ``last`` by design.
+    """
+    me = RULES["RG-USR-004"]
+    contact_only = ROLE_BITS["contact"]
+    for i, (uid, u) in enumerate(roster.users.items()):
+        n = u.name
+        if n is not None and n.last and not n.first and not n.middle \
+                and g.roles[i] != contact_only:
+            roles = g.role_names(i)
+            yield me.finding("user", uid,
+                             f"user {uid} ({', '.join(roles) or 'no role'}) has a name only "
+                             "in name.last", {"roles": list(roles)})
+
+
+@rule("RG-USR-005", "error", "illegal multi-role combination")
+def usr_illegal_roles(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """A user with no role, or with several roles one of which is student or contact.
+
+    Clever merges users only across employee roles (district admin, staff,
+    teacher); a multi-role user must hold a teacher or staff role.
+    """
+    me = RULES["RG-USR-005"]
+    n_u = g.n_records("user")
+    m = g.roles[:n_u].astype(np.int64)
+    popcount = sum((m >> b) & 1 for b in range(len(ROLE_BITS)))
+    multi = popcount > 1
+    bad = np.flatnonzero((m == 0) | (multi & ((m & _NOT_MERGED) != 0))
+                         | (multi & ((m & (ROLE_BITS["teacher"] | ROLE_BITS["staff"])) == 0)))
+    ids = g.ids("user")
+    for i in bad.tolist():
+        roles = g.role_names(i)
+        if not roles:
+            yield me.finding("user", ids[i], f"user {ids[i]} has no role",
+                             {"roles": [], "reason": "no_role"})
+        else:
+            yield me.finding("user", ids[i],
+                             f"user {ids[i]} holds roles {' + '.join(roles)}, a combination "
+                             "Clever does not merge", {"roles": list(roles),
+                                                       "reason": "illegal_combination"})
+
+
+def _orphans(g: RosterGraph) -> dict[str, list[str]]:
+    """role → orphaned user ids, from :func:`rostergraph.queries.orphaned_users`."""
+    c = cache(g)
+    if "orphans" not in c:
+        t = orphaned_users(g)
+        out: dict[str, list[str]] = {}
+        for user, role, _reason in zip(t["user"].tolist(), t["role"].tolist(),
+                                       t["reason"].tolist()):
+            out.setdefault(role, []).append(user)
+        c["orphans"] = out
+    return c["orphans"]
+
+
+@rule("RG-STU-001", "warning", "student in no section")
+def stu_orphan(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """A user with the student role enrolled in no section (associated with no teacher)."""
+    me = RULES["RG-STU-001"]
+    for uid in _orphans(g).get("student", ()):
+        yield me.finding("user", uid, f"student {uid} is in no section",
+                         {"role": "student", "reason": "no_section"})
+
+
+@rule("RG-TEA-001", "warning", "teacher in no section")
+def tea_orphan(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """A user with the teacher role who teaches no section (associated with no student)."""
+    me = RULES["RG-TEA-001"]
+    for uid in _orphans(g).get("teacher", ()):
+        yield me.finding("user", uid, f"teacher {uid} teaches no section",
+                         {"role": "teacher", "reason": "no_section"})
+
+
+@rule("RG-STF-001", "warning", "staff with no schools, or with a singular `school`")
+def stf_no_schools(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """Staff linked to no existing school, or whose staff role carries a ``school`` key."""
+    me = RULES["RG-STF-001"]
+    for uid in _orphans(g).get("staff", ()):
+        yield me.finding("user", uid, f"staff {uid} has no (existing) school in schools",
+                         {"role": "staff", "reason": "no_school"})
+    for uid, u in roster.users.items():
+        sf = u.roles.staff
+        if sf is not None and "school" in sf.extra:
+            yield me.finding("user", uid,
+                             f"staff {uid} has a singular roles.staff.school (staff have only "
+                             "schools, no primary school)",
+                             {"role": "staff", "reason": "singular_school"})
+
+
+@rule("RG-CON-001", "warning", "contact not related to any existing student")
+def con_orphan(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """A contact none of whose ``student_relationships`` names an existing student."""
+    me = RULES["RG-CON-001"]
+    for uid in _orphans(g).get("contact", ()):
+        yield me.finding("user", uid, f"contact {uid} is related to no existing student",
+                         {"role": "contact", "reason": "no_student"})
+
+
+@rule("RG-CON-002", "info", "contact relationship/type outside the enum")
+def con_enum(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+    """A ``student_relationships`` entry whose ``relationship`` or ``type`` is not in the enum."""
+    me = RULES["RG-CON-002"]
+    rel = g.relations["contact_for"]
+    uids = g.ids("user")
+    for attr, allowed in (("relationship", RELATIONSHIPS), ("type", RELATIONSHIP_TYPES)):
+        vals = rel.attrs[attr]
+        bad = [i for i, v in enumerate(vals.tolist()) if v is not None and v not in allowed]
+        for i in bad:
+            c, s, v = uids[rel.src[i]], uids[rel.dst[i]], vals[i]
+            yield me.finding("user", (c, s),
+                             f"contact {c}: {attr} {v!r} for student {s} is not a Clever "
+                             f"value ({', '.join(sorted(x for x in allowed if x))} or empty)",
+                             {"field": attr, "value": v, "student": s})

@@ -273,9 +273,12 @@ class RosterBuilder:
     Examples
     --------
     >>> b = RosterBuilder(source="mem", format="test")
-    >>> b.add("terms", {"id": "t1", "name": "Fall"}, file="terms.jsonl", line=1)
-    >>> b.add("terms", {"id": "t1", "name": "Again"}, file="terms.jsonl", line=2)
-    >>> b.add("terms", ["not", "a", "record"], file="terms.jsonl", line=3)
+    >>> b.add("terms", {"id": "t1", "name": "Fall"}, file="terms.jsonl", line=1).name
+    'Fall'
+    >>> b.add("terms", {"id": "t1", "name": "Again"}, file="terms.jsonl", line=2) is None
+    True
+    >>> b.add("terms", ["not", "a", "record"], file="terms.jsonl", line=3) is None
+    True
     >>> r = b.build()
     >>> r.terms["t1"].name, [p.code for p in r.problems]
     ('Fall', ['duplicate_id', 'not_object'])

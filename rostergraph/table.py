@@ -75,7 +75,7 @@ class Table:
     Examples
     --------
     >>> t = Table({"student": ["s1", "s2", "s3"], "sections": [2, 0, 5]}, name="load")
-    >>> t["sections"].sum()
+    >>> int(t["sections"].sum())
     7
     >>> t.sort_by("sections", descending=True).column("student")
     ['s3', 's1', 's2']
@@ -210,6 +210,26 @@ class Table:
                              for k, v in self._cols.items()})
 
     # -- display -------------------------------------------------------------
+    def to_text(self, limit: int | None = None) -> str:
+        """Aligned plain-text rows with a header (all rows unless ``limit``).
+
+        Examples
+        --------
+        >>> print(Table({"user": ["u1", "u22"], "n": [1, 10]}).to_text())
+        user  n
+        u1    1
+        u22   10
+        """
+        shown = self if limit is None else self.head(limit)
+        rows = [self.columns] + [[_short(v, 10_000) for v in row] for row in shown]
+        if not rows[0]:
+            return ""
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        if limit is not None and len(self) > limit:
+            lines.append(f"… {len(self) - limit} more rows")
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         n = len(self)
         title = f"Table {self.name!r}" if self.name else "Table"

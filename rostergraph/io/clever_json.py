@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import zlib
@@ -38,7 +39,8 @@ import orjson
 
 from ..errors import FormatError, SourceError
 from ..model import KINDS
-from ..roster import Roster, RosterBuilder, raw_text
+from ..roster import FileInfo, Roster, RosterBuilder, raw_text
+from .limits import DEFAULT_LIMITS, Limits, json_depth
 
 __all__ = ["CLEVER_SUFFIXES", "clever_json_files", "read_clever_json", "read_bytes"]
 
@@ -79,7 +81,8 @@ def read_bytes(path: Path) -> bytes:
     return data
 
 
-def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False) -> Roster:
+def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
+                     limits: Limits = DEFAULT_LIMITS) -> Roster:
     """Read a folder (or one resource file) of Clever v3.0 JSON into a Roster.
 
     Parameters
@@ -88,6 +91,10 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False) -> R
         A folder holding resource files, or one file such as ``users.jsonl``.
     strict:
         Raise :class:`FormatError` on the first problem instead of collecting it.
+    limits:
+        Bounds for JSON Lines (line length, field size, nesting); see
+        :mod:`rostergraph.io.limits`. JSON Lines files are streamed (memory
+        does not grow with the file, only with the records kept).
 
     Examples
     --------
@@ -120,15 +127,21 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False) -> R
     b.version = "v3.0"
     for kind in KINDS:
         if kind in files:
-            _read_file(b, kind, files[kind])
+            _read_file(b, kind, files[kind], limits)
     return b.build()
 
 
-def _read_file(b: RosterBuilder, kind: str, path: Path) -> None:
-    data = read_bytes(path)
-    b.add_file(path.name, data, kind)
+def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT_LIMITS
+               ) -> None:
     name = path.name
     lines_mode = ".jsonl" in name or ".ndjson" in name
+    if lines_mode:
+        _stream_lines(b, kind, path, limits)
+        return
+    data = read_bytes(path)
+    b.add_file(path.name, data, kind)
+    if data[:3] == _BOM:
+        data = data[3:]
     if not lines_mode:
         stripped = data.lstrip()
         if not stripped:
@@ -145,7 +158,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path) -> None:
         if not lines_mode:
             _read_document(b, kind, doc, name)
             return
-    _read_lines(b, kind, data, name)
+    _read_lines(b, kind, data, name, limits)
 
 
 def _parses(line: bytes) -> bool:
@@ -161,7 +174,9 @@ def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str) -> Any:
     try:
         # orjson refuses lone surrogates that Clever strings may carry; keep them
         return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except RecursionError:
+        raise FormatError("not valid JSON: nested too deeply", path=name) from None
+    except ValueError:  # bad UTF-8, bad JSON, an integer over 4300 digits
         pass
     raise FormatError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
                       column=exc.colno) from None
@@ -204,25 +219,106 @@ def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str) -> None:
         b.add(kind, _unwrap(item), file=name, index=i)
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def _iter_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
-    for n, line in enumerate(data.split(b"\n"), start=1):
+    # JSON text cannot hold a raw CR or LF, so CR, LF and CRLF all end a line
+    for n, line in enumerate(data.splitlines(), start=1):
         if line.strip():
             yield n, line
 
 
-def _read_lines(b: RosterBuilder, kind: str, data: bytes, name: str) -> None:
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
+def _read_lines(b: RosterBuilder, kind: str, data: bytes, name: str,
+                limits: Limits = DEFAULT_LIMITS) -> None:
     for n, line in _iter_lines(data):
+        _read_line(b, kind, name, n, line, limits)
+
+
+def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> None:
+    """Read a JSON Lines file (maybe gzipped) line by line, in bounded memory."""
+    name = path.name
+    digest = hashlib.sha256()
+    size = 0
+    n = 0
+    cap = limits.max_line_bytes
+    with open(path, "rb") as raw:
+        fh: Any = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
+        raw.seek(0)
         try:
-            obj = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            obj = _fallback(line)
-            if obj is _BAD:
-                b.problem("syntax", f"not valid JSON: {exc.msg} (column {exc.colno})",
-                          file=name, line=n, kind=kind, raw=raw_text(line))
-                continue
-        b.add(kind, _unwrap(obj), file=name, line=n, raw=line)
+            while True:
+                line = fh.readline(cap + 1)
+                if not line:
+                    break
+                digest.update(line)
+                size += len(line)
+                if len(line) > cap and not line.endswith(b"\n"):
+                    n += 1
+                    while True:  # skip the rest of the over-long line
+                        rest = fh.readline(1 << 20)
+                        digest.update(rest)
+                        size += len(rest)
+                        if not rest or rest.endswith(b"\n"):
+                            break
+                    b.problem("limit", f"line longer than {cap} bytes (Limits.max_line_bytes)",
+                              file=name, line=n, kind=kind, raw=raw_text(line[:200]))
+                    continue
+                parts = line.splitlines() if b"\r" in line else [line.rstrip(b"\n")]
+                for part in parts or [b""]:
+                    n += 1
+                    if part.strip():
+                        _read_line(b, kind, name, n, part, limits)
+        except (OSError, EOFError, zlib.error) as exc:
+            b.problem("syntax", f"corrupt gzip data after line {n}: {exc}; the rest of the "
+                      "file is lost", file=name, line=n + 1, kind=kind)
+    b.files.append(FileInfo(path=name, size=size, sha256=digest.hexdigest(), kind=kind))
+
+
+def _read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
+               limits: Limits) -> None:
+    if line[:3] == _BOM:
+        line = line[3:]
+    if line.count(b"[") + line.count(b"{") > limits.max_json_depth and (
+        json_depth(line) > limits.max_json_depth
+    ):
+        b.problem("limit", f"JSON nests deeper than {limits.max_json_depth} levels "
+                  "(Limits.max_json_depth)", file=name, line=n, kind=kind, raw=raw_text(line))
+        return
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        obj = _fallback(line)
+        if obj is _BAD:
+            code = "syntax"
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                code = "encoding"
+            b.problem(code, f"not valid JSON: {exc.msg} (column {exc.colno})",
+                      file=name, line=n, kind=kind, raw=raw_text(line))
+            return
+    if len(line) > limits.max_field_bytes and _has_big_string(obj, limits.max_field_bytes):
+        b.problem("limit", f"a value longer than {limits.max_field_bytes} bytes "
+                  "(Limits.max_field_bytes)", file=name, line=n, kind=kind,
+                  record_id=obj.get("id") if isinstance(obj, dict) and isinstance(
+                      obj.get("id"), str) else None, raw=raw_text(line[:2000]))
+        return
+    b.add(kind, _unwrap(obj), file=name, line=n, raw=line)
+
+
+def _has_big_string(obj: Any, cap: int) -> bool:
+    stack = [obj]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if len(v) > cap // 4 and len(v.encode("utf-8", "surrogatepass")) > cap:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
 
 
 _BAD = object()
@@ -231,7 +327,7 @@ _BAD = object()
 def _fallback(line: bytes) -> Any:
     try:
         return json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # bad UTF-8/JSON, a 4300+ digit integer
         return _BAD
 
 

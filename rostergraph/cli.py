@@ -130,10 +130,155 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- query -----------------------------------------------------------------------
+
+_QUERY_HELP = {
+    "students-of": "students a teacher reaches (--teacher ID [--primary-only])",
+    "teachers-of": "teachers of a student's sections (--student ID)",
+    "why": "sections linking a teacher and a student (--teacher ID --student ID)",
+    "reach": "every (teacher, student) pair with its link count ([--school ID] [--term ID])",
+    "cross-school": "cross-school enrollments ([--teachers] for teaching, [--flow] for the "
+                    "school matrix)",
+    "orphans": "users whose role links them to no one",
+    "visible": "what a user may see under their roles (--user ID)",
+}
+
+
+def _add_query(sub: Any) -> None:
+    p = sub.add_parser(
+        "query", help="association queries: reach and why, cross-school, orphans, visibility",
+        description="Answer an association question on a roster; output as text, CSV or JSON.",
+        epilog="examples:\n"
+               "  rostergraph query students-of --sample --teacher 64a1c0ffee0000000000b001\n"
+               "  rostergraph query why ./dump --teacher T --student S\n"
+               "  rostergraph query reach ./dump --school SCHOOL --format csv > pairs.csv\n"
+               "  rostergraph query cross-school --sample --flow\n"
+               "  rostergraph query orphans ./dump --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    qs = p.add_subparsers(dest="query", metavar="QUERY", parser_class=_Parser)
+    qs.required = True
+    for name, text in _QUERY_HELP.items():
+        q = qs.add_parser(name, help=text, description=text)
+        add_source(q)
+        q.add_argument("--format", choices=("text", "csv", "json"), default="text")
+        if name in ("students-of", "why"):
+            q.add_argument("--teacher", required=True, metavar="ID", help="teacher user id")
+        if name in ("teachers-of", "why"):
+            q.add_argument("--student", required=True, metavar="ID", help="student user id")
+        if name == "students-of":
+            q.add_argument("--primary-only", action="store_true",
+                           help="only sections where the teacher is primary")
+        if name == "reach":
+            q.add_argument("--school", metavar="ID", help="only sections of this school")
+            q.add_argument("--term", metavar="ID", help="only sections of this term")
+        if name == "cross-school":
+            g = q.add_mutually_exclusive_group()
+            g.add_argument("--teachers", action="store_true", help="cross-school teaching")
+            g.add_argument("--flow", action="store_true",
+                           help="home school → section school counts")
+        if name == "visible":
+            q.add_argument("--user", required=True, metavar="ID", help="viewer user id")
+        q.set_defaults(func=_cmd_query)
+
+
+def run_query(args: argparse.Namespace, g: Any) -> Any:
+    """The Table a ``query`` command asks for."""
+    from . import queries as qy
+
+    name = args.query
+    if name == "students-of":
+        return qy.students_of(g, args.teacher, primary_only=args.primary_only)
+    if name == "teachers-of":
+        return qy.teachers_of(g, args.student)
+    if name == "why":
+        return qy.linking_sections(g, args.teacher, args.student)
+    if name == "reach":
+        return qy.reach_pairs(g, school=args.school, term=args.term)
+    if name == "cross-school":
+        if args.flow:
+            return qy.school_flow(g)
+        return qy.cross_school_teaching(g) if args.teachers else qy.cross_school_enrollments(g)
+    if name == "orphans":
+        return qy.orphaned_users(g)
+    return qy.visible_users(g, args.user)
+
+
+def render_table(table: Any, fmt: str) -> str:
+    """A Table as text, CSV or JSON (the CLI's output formats)."""
+    if fmt == "csv":
+        return table.to_csv()
+    if fmt == "json":
+        return table.to_json()
+    n = len(table)
+    return table.to_text() + f"\n({n} row{'s' if n != 1 else ''})"
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from .graph import RosterGraph
+
+    g = RosterGraph.from_roster(load_source(args))
+    write_output(render_table(run_query(args, g), args.format), None)
+    return EXIT_OK
+
+
+# --- synth ---------------------------------------------------------------------
+
+
+def _add_synth(sub: Any) -> None:
+    p = sub.add_parser(
+        "synth", help="write a deterministic synthetic district (S, M, L or N students)",
+        description="Generate a realistic synthetic district (every documented quirk at a "
+                    "low rate) and stream it to a folder.",
+        epilog="examples:\n  rostergraph synth --size S -o ./district-s\n"
+               "  rostergraph synth --students 20000 --seed 7 -o ./d20k --format clever-json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--size", choices=("S", "M", "L"), default="S",
+                   help="S: 1 school, 500 students; M: 100k students; L: 1M students")
+    p.add_argument("--students", type=int, default=None, help="exact number of students "
+                   "(overrides --size; everything else scales with it)")
+    p.add_argument("--seed", type=int, default=0, help="same seed and size → same district")
+    p.add_argument("-o", "--output", required=True, help="output folder (created if needed)")
+    p.add_argument("--format", choices=("clever-jsonl", "clever-json"), default="clever-jsonl")
+    p.set_defaults(func=_cmd_synth)
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import district
+
+    if args.students is not None and args.students < 10:
+        raise _UsageError("--students must be at least 10")
+    d = district(args.size, students=args.students, seed=args.seed)
+    out = d.write(args.output, format=args.format)
+    counts = ", ".join(f"{k} {v:,}" for k, v in d.counts().items())
+    write_output(f"wrote {out} ({args.format}): {counts}", None)
+    return EXIT_OK
+
+
 # --- registry --------------------------------------------------------------------
 
 #: Functions that add a subcommand; other modules' commands are added here too.
-COMMANDS: list[Callable[[Any], None]] = [_add_summary]
+COMMANDS: list[Callable[[Any], None]] = [_add_summary, _add_query]
+
+
+def _add_clever(sub: Any) -> None:  # fetch, sync: rostergraph/clever/commands.py
+    from .clever.commands import add_fetch, add_sync
+
+    add_fetch(sub)
+    add_sync(sub)
+
+
+COMMANDS.append(_add_clever)
+
+
+def _add_validation(sub: Any) -> None:  # validate, report: rostergraph/rules/commands.py
+    from .rules.commands import add_report, add_validate
+
+    add_validate(sub)
+    add_report(sub)
+
+
+COMMANDS.append(_add_validation)
+COMMANDS.append(_add_synth)
 
 
 def build_parser() -> argparse.ArgumentParser:

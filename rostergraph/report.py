@@ -120,6 +120,10 @@ class TextPolicy:
         return value
 
 
+def _n(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def _weighted_stats(values: np.ndarray, weights: np.ndarray) -> dict[str, float | int]:
     n = int(weights.sum())
     if n == 0:
@@ -279,8 +283,9 @@ class Report:
              or "none"),
             ("load problems", ", ".join(f"{v:,} {k}" for k, v in s["problems"].items())
              or "none"),
-            ("findings", f"{c['error']:,} errors, {c['warning']:,} warnings, {c['info']:,} info "
-                         f"from {len(self.rules)} rules in {self.seconds:.2f} s"),
+            ("findings", f"{_n(c['error'], 'error')}, {_n(c['warning'], 'warning')}, "
+                         f"{c['info']:,} info from {_n(len(self.rules), 'rule')} "
+                         f"in {self.seconds:.2f} s"),
         ]
 
     def _dist_lines(self) -> list[tuple[str, str]]:

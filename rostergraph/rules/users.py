@@ -83,21 +83,24 @@ def usr_email_shared_with_student(roster: Roster, g: RosterGraph) -> Iterator[Fi
 
 @rule("RG-USR-004", "info", "name only in `last` (contacts do this by design)")
 def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
-    """A user holding a non-contact role whose name has ``last`` but no ``first``/``middle``.
+    """A user whose name has ``last`` but neither ``first`` nor ``middle``.
 
-    Contact-only users are not reported: Clever stores a contact's full name in
-    ``last`` by design.
+    Clever stores a contact's full name in ``last`` by design, so every such
+    contact is reported (info): an app that shows ``first last`` or sorts by
+    last name must expect it. For a user without the contact role it is more
+    likely a data-entry slip; ``values["contact"]`` tells the two apart.
     """
     me = RULES["RG-USR-004"]
-    contact_only = ROLE_BITS["contact"]
+    contact = ROLE_BITS["contact"]
     for i, (uid, u) in enumerate(roster.users.items()):
         n = u.name
-        if n is not None and n.last and not n.first and not n.middle \
-                and g.roles[i] != contact_only:
+        if n is not None and n.last and not n.first and not n.middle:
             roles = g.role_names(i)
+            is_contact = bool(g.roles[i] & contact)
+            why = " (as Clever does for contacts)" if is_contact else ""
             yield me.finding("user", uid,
                              f"user {uid} ({', '.join(roles) or 'no role'}) has a name only "
-                             "in name.last", {"roles": list(roles)})
+                             f"in name.last{why}", {"roles": list(roles), "contact": is_contact})
 
 
 @rule("RG-USR-005", "error", "illegal multi-role combination")

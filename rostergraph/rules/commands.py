@@ -1,0 +1,179 @@
+"""``rostergraph validate`` and ``rostergraph report``: the CLI over :func:`validate`.
+
+``validate`` is what a district data team puts in its own CI: it exits 0 when
+no finding is at or above ``--fail-on`` (default ``error``), 1 when there is
+one, 2 on a usage or I/O error. ``report`` writes the full report as
+Markdown or JSON (chosen by the output file's extension).
+
+Examples
+--------
+>>> import argparse
+>>> sub = argparse.ArgumentParser().add_subparsers()
+>>> add_validate(sub); add_report(sub)
+>>> sorted(sub.choices)
+['report', 'validate']
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from .registry import SEVERITIES, select_rules
+
+__all__ = ["add_report", "add_validate", "report_format"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+_VALIDATE_EPILOG = """examples:
+  rostergraph validate --sample
+  rostergraph validate ./dump --fail-on warning          # CI: fail on warnings too
+  rostergraph validate ./dump --select RG-SEC --select RG-REF-001 --format json -o findings.json
+  rostergraph validate ./dump --ignore RG-USR-004,RG-SEC-004 --fail-on info
+  rostergraph validate --list-rules
+
+exit status: 0 no finding at or above --fail-on; 1 there is one; 2 usage or I/O error."""
+
+_REPORT_EPILOG = """examples:
+  rostergraph report --sample                      # Markdown on stdout
+  rostergraph report ./dump -o report.md
+  rostergraph report ./dump -o report.json         # JSON (schema_version 1)"""
+
+
+def _add_selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--select", action="append", metavar="IDS",
+                   help="only these rules: ids or prefixes (RG-SEC), comma-separated or repeated")
+    p.add_argument("--ignore", action="append", metavar="IDS",
+                   help="skip these rules: ids or prefixes, comma-separated or repeated")
+    p.add_argument("--examples", type=int, default=5, metavar="N",
+                   help="examples shown per rule in text/Markdown output (default 5)")
+
+
+def add_validate(sub: Any) -> None:
+    """Add ``rostergraph validate`` to an argparse subparsers object."""
+    from ..cli import add_source
+
+    p = sub.add_parser(
+        "validate", help="check a roster against the rule catalogue (exit 1 on findings)",
+        description="Run the rule catalogue (docs/rules.md) on a roster and print the "
+                    "findings. Exit 0 when no finding is at or above --fail-on, 1 when "
+                    "there is one, 2 on usage or I/O errors.",
+        epilog=_VALIDATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_source(p)
+    _add_selection(p)
+    p.add_argument("--fail-on", choices=(*SEVERITIES, "never"), default="error",
+                   help="lowest severity that makes the exit status 1 (default error)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.add_argument("--list-rules", action="store_true",
+                   help="list the rules (id, severity, title) and exit")
+    p.set_defaults(func=_cmd_validate)
+
+
+def add_report(sub: Any) -> None:
+    """Add ``rostergraph report`` to an argparse subparsers object."""
+    from ..cli import add_source
+
+    p = sub.add_parser(
+        "report", help="write the full validation report (Markdown or JSON)",
+        description="Validate a roster and write the full report: summary, query "
+                    "aggregates, findings per rule and provenance. The format follows the "
+                    "output file's extension (.md → Markdown, .json → JSON).",
+        epilog=_REPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_source(p)
+    _add_selection(p)
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="output file (.md or .json); Markdown on stdout without it")
+    p.add_argument("--format", choices=("markdown", "json"), default=None,
+                   help="override the format chosen by the extension")
+    p.set_defaults(func=_cmd_report)
+
+
+def report_format(path: str | None, given: str | None = None) -> str:
+    """``markdown`` or ``json`` for an output path (``given`` wins).
+
+    Raises
+    ------
+    ValueError
+        For an extension no report renderer writes (``.html`` included).
+
+    Examples
+    --------
+    >>> report_format("out/report.JSON"), report_format(None), report_format("r.md")
+    ('json', 'markdown', 'markdown')
+    """
+    if given:
+        return given
+    if path is None:
+        return "markdown"
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".json":
+        return "json"
+    if ext in (".md", ".markdown", ".txt", ""):
+        return "markdown"
+    raise ValueError(f"cannot write a report as {ext!r} ({path}); use .md or .json")
+
+
+def _usage(message: str) -> int:
+    print(f"rostergraph: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> Any:
+    """Load the source and validate; ``None`` after printing a usage error."""
+    from ..cli import load_source
+    from . import validate
+
+    try:
+        select_rules(args.select, args.ignore)
+    except ValueError as exc:
+        _usage(str(exc))
+        return None
+    return validate(load_source(args), select=args.select, ignore=args.ignore)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from ..cli import write_output
+
+    if args.list_rules:
+        from . import catalogue
+
+        rows = [f"{r.id:<12} {r.severity:<8} {r.scope:<7} {r.title}" for r in catalogue()]
+        write_output("\n".join(rows), args.output)
+        return EXIT_OK
+    if args.examples < 0:
+        return _usage("--examples must be 0 or more")
+    report = _run(args)
+    if report is None:
+        return EXIT_USAGE
+    if args.format == "json":
+        text = report.to_json()
+    elif args.format == "markdown":
+        text = report.to_markdown(examples=args.examples)
+    else:
+        text = report.to_text(examples=args.examples)
+    write_output(text, args.output)
+    return EXIT_FINDINGS if report.failed(args.fail_on) else EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ..cli import write_output
+
+    try:
+        fmt = report_format(args.output, args.format)
+    except ValueError as exc:
+        return _usage(str(exc))
+    if args.examples < 0:
+        return _usage("--examples must be 0 or more")
+    report = _run(args)
+    if report is None:
+        return EXIT_USAGE
+    text = report.to_json() if fmt == "json" else report.to_markdown(examples=args.examples)
+    write_output(text, args.output)
+    if args.output:
+        c = report.counts()
+        print(f"wrote {args.output} ({fmt}): {c['error']} errors, {c['warning']} warnings, "
+              f"{c['info']} info", file=sys.stderr)
+    return EXIT_OK

@@ -65,7 +65,9 @@ from .queries import (
     teachers_of,
     visible_users,
 )
+from .report import Report
 from .roster import FileInfo, Problem, Provenance, Roster
+from .rules import RULES, Finding, Rule, validate
 from .table import Table
 
 __version__ = "0.1.0"
@@ -79,6 +81,7 @@ __all__ = [
     "DistrictAdminRole",
     "DistrictContact",
     "FileInfo",
+    "Finding",
     "FormatError",
     "LimitError",
     "Location",
@@ -89,11 +92,14 @@ __all__ = [
     "Provenance",
     "RELATIONS",
     "ROLE_BITS",
+    "RULES",
     "Relation",
+    "Report",
     "Roles",
     "Roster",
     "RosterError",
     "RosterGraph",
+    "Rule",
     "School",
     "SchoolEnrollment",
     "Section",
@@ -123,6 +129,7 @@ __all__ = [
     "students_of",
     "summary",
     "teachers_of",
+    "validate",
     "visible_users",
 ]
 

@@ -1,0 +1,107 @@
+"""Tests for rostergraph.synth: determinism, structure and quirks of generated districts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+
+import rostergraph
+from rostergraph.cli import main
+from rostergraph.graph import RosterGraph
+from rostergraph.synth import district, write_district
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, rostergraph.Roster]:
+    out = write_district(tmp_path_factory.mktemp("synth"), students=5000, seed=11)
+    return out, rostergraph.load(out)
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    """Equal seeds give byte-identical files; another seed gives other ids."""
+    a = write_district(tmp_path / "a", "S", seed=5)
+    b = write_district(tmp_path / "b", "S", seed=5)
+    c = write_district(tmp_path / "c", "S", seed=6)
+    for name in ("users.jsonl", "sections.jsonl", "courses.jsonl"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert (a / "users.jsonl").read_bytes() != (c / "users.jsonl").read_bytes()
+
+
+def test_sizes_scale() -> None:
+    """S is one school with 500 students; --students scales the other kinds with it."""
+    s = district("S").counts()
+    assert (s["schools"], s["students"], s["contacts"]) == (1, 500, 500)
+    big = district(students=50_000, seed=1).counts()
+    assert big["schools"] == 90 and big["sections"] == 15_000
+    assert 3000 <= big["teachers"] <= 4000
+    with pytest.raises(ValueError):
+        district("XL")
+
+
+def test_loads_cleanly_with_expected_structure(small: tuple[Path, rostergraph.Roster]) -> None:
+    """The written district loads without problems and has the documented shape."""
+    _, r = small
+    assert r.problems == []
+    roles = r.role_counts()
+    assert roles["student"] == 5000 and roles["contact"] >= 5000
+    g = RosterGraph.from_roster(r)
+    enr = g.relations["enrolled_in"]
+    per_student = np.bincount(enr.src, minlength=g.n_nodes("user"))[: g.n_records("user")]
+    students = g.has_role("student")[: g.n_records("user")]
+    assert 5.0 <= per_student[students].mean() <= 7.0
+    tea = g.relations["teaches"]
+    co = np.diff(tea.rindptr)[: g.n_records("section")]
+    assert 0.05 <= float((co > 1).mean()) <= 0.2  # co-teachers in ~10% of sections
+    orphans = rostergraph.queries.orphaned_users(g)
+    reasons = {(row[1], row[2]) for row in orphans}
+    assert {("student", "no_section"), ("teacher", "no_section"), ("contact", "no_student"),
+            ("staff", "no_school")} <= reasons
+    n_orphan_students = sum(1 for row in orphans if row[1] == "student")
+    assert 0.005 <= n_orphan_students / 5000 <= 0.05
+    cross = rostergraph.queries.cross_school_enrollments(g)
+    frac = len(set(cross["student"].tolist())) / 5000
+    assert 0.005 <= frac <= 0.04  # 1–3% cross-school students
+
+
+def test_quirks_present(small: tuple[Path, rostergraph.Roster]) -> None:
+    """The seed's quirks occur at low rates: no-@ emails, contact names, >9 co-teachers, stubs."""
+    path, r = small
+    users = list(r.users.values())
+    no_at = [u for u in users if u.email is not None and "@" not in u.email]
+    assert 0 < len(no_at) < len(users) * 0.01
+    contacts = [u for u in users if u.roles.contact is not None and u.roles.student is None]
+    assert all(u.name.first is None and u.name.last for u in contacts)
+    assert any(len(s.teachers or ()) > 10 for s in r.sections.values())
+    assert any(not s.students for s in r.sections.values())
+    assert any(s.teacher is not None and s.teachers and s.teacher != s.teachers[0]
+               for s in r.sections.values())
+    assert any(u.roles.student is not None and u.roles.contact is not None for u in users)
+    assert any(t.name is None and t.start_date is None for t in r.terms.values())
+    g = RosterGraph.from_roster(r)
+    stubs = g.stub_counts()
+    assert stubs["user"] > 0 and stubs["course"] > 0
+    lines = (path / "users.jsonl").read_bytes().splitlines()
+    assert any(len(orjson.loads(x)["name"].get("last", "")) > 255 for x in lines)
+
+
+def test_clever_json_envelope(tmp_path: Path) -> None:
+    """The clever-json format writes list envelopes that load to the same records."""
+    a = rostergraph.load(write_district(tmp_path / "a", "S", seed=2))
+    b = rostergraph.load(write_district(tmp_path / "b", "S", seed=2, format="clever-json"))
+    assert (tmp_path / "b" / "users.json").exists()
+    assert a.counts() == b.counts()
+    some = next(iter(a.sections))
+    assert a.sections[some] == b.sections[some]
+    with pytest.raises(ValueError, match="unknown synth format"):
+        district("S").write(tmp_path / "c", format="oneroster-xml")
+
+
+def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``rostergraph synth`` writes the district and reports its counts."""
+    assert main(["synth", "--students", "300", "--seed", "3", "-o", str(tmp_path)]) == 0
+    assert "students 300" in capsys.readouterr().out
+    assert len(rostergraph.load(tmp_path).sections) > 0
+    assert main(["synth", "--students", "3", "-o", str(tmp_path)]) == 2

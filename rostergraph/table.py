@@ -30,7 +30,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 import numpy as np
-import orjson
+
+from .safety import atomic_write, csv_cell, json_dumps
 
 __all__ = ["Table"]
 
@@ -170,31 +171,48 @@ class Table:
         names = self.columns
         return [dict(zip(names, row)) for row in self]
 
-    def to_csv(self, path_or_buffer: str | os.PathLike[str] | TextIO | None = None) -> str | None:
+    def to_csv(self, path_or_buffer: str | os.PathLike[str] | TextIO | None = None, *,
+               neutralize: bool = True) -> str | None:
         """Write CSV (header row first); return the text when no target is given.
 
-        ``None`` is written as an empty cell, lists as JSON arrays.
+        ``None`` is written as an empty cell, lists as JSON arrays. Text that a
+        spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+        ``@``, tab or CR) gets a ``'`` in front; undo it with
+        :func:`rostergraph.safety.restore_cell`, or pass ``neutralize=False``
+        for raw cells (see ``SECURITY.md``). A path is written atomically.
+
+        Examples
+        --------
+        >>> print(Table({"name": ["=1+1", "Ann"]}).to_csv(), end="")
+        name
+        '=1+1
+        Ann
         """
         if path_or_buffer is None:
             buf = io.StringIO()
-            self._write_csv(buf)
+            self._write_csv(buf, neutralize)
             return buf.getvalue()
         if hasattr(path_or_buffer, "write"):
-            self._write_csv(path_or_buffer)  # type: ignore[arg-type]
+            self._write_csv(path_or_buffer, neutralize)  # type: ignore[arg-type]
             return None
-        with open(path_or_buffer, "w", encoding="utf-8", newline="") as fh:
-            self._write_csv(fh)
+        buf = io.StringIO()
+        self._write_csv(buf, neutralize)
+        atomic_write(path_or_buffer, buf.getvalue())  # type: ignore[arg-type]
         return None
 
-    def _write_csv(self, fh: TextIO) -> None:
+    def _write_csv(self, fh: TextIO, neutralize: bool = True) -> None:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(self.columns)
+        w.writerow([_csv_cell(c, neutralize) for c in self.columns])
         for row in self:
-            w.writerow([_csv_cell(v) for v in row])
+            w.writerow([_csv_cell(v, neutralize) for v in row])
 
     def to_json(self) -> str:
-        """The rows as a JSON array of objects (UTF-8 text)."""
-        return orjson.dumps(self.to_dicts(), default=_py).decode()
+        """The rows as a JSON array of objects (UTF-8 text).
+
+        Always valid JSON: control characters and lone surrogates are
+        escaped, NaN/Infinity are ``null`` (:func:`rostergraph.safety.json_dumps`).
+        """
+        return json_dumps(self.to_dicts())
 
     def to_pandas(self) -> Any:
         """A ``pandas.DataFrame`` (needs ``pip install rostergraph[dataframe]``)."""
@@ -262,12 +280,8 @@ class Table:
         return "".join(parts)
 
 
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple, dict)):
-        return orjson.dumps(value, default=_py).decode()
-    return value
+def _csv_cell(value: Any, neutralize: bool = True) -> Any:
+    return csv_cell(value, neutralize=neutralize)
 
 
 def _short(value: Any, width: int = 40) -> str:

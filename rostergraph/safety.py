@@ -1,0 +1,317 @@
+"""Safe outputs: roster data must never turn into code or into a file path.
+
+Roster strings come from a district's SIS and end up in spreadsheets,
+browsers, JSON consumers and file names. This module holds the few functions
+every writer of rostergraph goes through:
+
+- :func:`neutralize_cell` / :func:`restore_cell` — CSV formula-injection
+  guard. A text cell that a spreadsheet would run as a formula (it starts
+  with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, possibly after
+  apostrophes) gets one ``'`` in front. The rule is exactly reversible:
+  :func:`restore_cell` removes that one apostrophe again, and
+  ``restore_cell(neutralize_cell(s)) == s`` for every string ``s``.
+- :func:`csv_cell` — one value as a CSV cell: ``None`` → empty, lists and
+  mappings → JSON, text neutralized, lone surrogates (not encodable in UTF-8)
+  as ``\\udXXX`` escapes.
+- :func:`json_dumps` — JSON text that is always valid and UTF-8 encodable:
+  control characters are escaped, lone surrogates become ``\\udXXX`` escapes,
+  NaN/Infinity become ``null``, integers of any size are kept.
+- :func:`html_text` — text escaped for HTML element content and attributes.
+- :func:`safe_filename` / :func:`safe_path` — a name taken from data (a school
+  id, a section name) made into one harmless file name inside a folder.
+- :func:`atomic_write` — write a file so readers see the old or the new
+  content, never half of it.
+
+Examples
+--------
+>>> import rostergraph
+>>> name = next(iter(rostergraph.sample().schools.values())).name
+>>> restore_cell(neutralize_cell(name)) == name
+True
+>>> neutralize_cell("=HYPERLINK(\\"http://x\\")")
+'\\'=HYPERLINK("http://x")'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "atomic_write",
+    "csv_cell",
+    "html_text",
+    "json_dumps",
+    "neutralize_cell",
+    "restore_cell",
+    "safe_filename",
+    "safe_path",
+]
+
+#: First characters that make a spreadsheet treat a cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+_TRIGGER = re.compile(r"'*[=+\-@\t\r]")
+_NEUTRALIZED = re.compile(r"'+[=+\-@\t\r]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def neutralize_cell(value: str) -> str:
+    """A text cell that no spreadsheet will run as a formula.
+
+    Prefixes one ``'`` when ``value`` starts with ``=``, ``+``, ``-``, ``@``,
+    a tab or a carriage return, optionally after apostrophes (so that
+    :func:`restore_cell` can tell an added apostrophe from one in the data).
+    Other text is returned unchanged.
+
+    Parameters
+    ----------
+    value:
+        The cell text.
+
+    Returns
+    -------
+    str
+        The neutralized text.
+
+    Examples
+    --------
+    >>> neutralize_cell("=1+1"), neutralize_cell("-5"), neutralize_cell("Room 12")
+    ("'=1+1", "'-5", 'Room 12')
+    >>> neutralize_cell("'=already quoted")
+    "''=already quoted"
+    """
+    if value and _TRIGGER.match(value):
+        return "'" + value
+    return value
+
+
+def restore_cell(value: str) -> str:
+    """Undo :func:`neutralize_cell`: the original text of an exported cell.
+
+    Use it when reading a rostergraph CSV back by program (spreadsheets show
+    the neutralized cell as the original text anyway).
+
+    Examples
+    --------
+    >>> restore_cell("'=1+1"), restore_cell("''=x"), restore_cell("'plain")
+    ('=1+1', "'=x", "'plain")
+    """
+    if value and _NEUTRALIZED.match(value):
+        return value[1:]
+    return value
+
+
+def _escape_surrogates(text: str) -> str:
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def csv_cell(value: Any, *, neutralize: bool = True) -> Any:
+    """One value as a CSV cell (used by :meth:`rostergraph.Table.to_csv`).
+
+    ``None`` → ``""``; lists, tuples and mappings → JSON text; text →
+    :func:`neutralize_cell` (unless ``neutralize=False``) with lone surrogates
+    written as ``\\udXXX``; numbers and booleans unchanged.
+
+    Examples
+    --------
+    >>> csv_cell(None), csv_cell(["a", "b"]), csv_cell("@SUM(A1)"), csv_cell(3)
+    ('', '["a","b"]', "'@SUM(A1)", 3)
+    """
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, Mapping)):
+        value = json_dumps(value)
+    elif hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        value = value.item()
+    if isinstance(value, str):
+        value = _escape_surrogates(value)
+        return neutralize_cell(value) if neutralize else value
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able copy: numpy → Python, NaN/Inf → None, tuples → lists."""
+    if isinstance(value, str) or value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(_plain(k)) if not isinstance(k, str) else k: _plain(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return [_plain(v) for v in items]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return _plain(value.tolist())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _orjson_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError
+
+
+def json_dumps(obj: Any, *, indent: bool = False, sort_keys: bool = False) -> str:
+    """JSON text for ``obj`` that is valid and UTF-8 encodable whatever the data.
+
+    Control characters are escaped; lone surrogates (which Clever strings may
+    carry and UTF-8 cannot) become ``\\udXXX`` escapes; NaN and infinities
+    become ``null``; numpy values become numbers; sets are sorted. Key order
+    is kept unless ``sort_keys``.
+
+    Parameters
+    ----------
+    obj:
+        Plain data (dicts, lists, strings, numbers, numpy values).
+    indent:
+        Indent by two spaces.
+    sort_keys:
+        Sort object keys.
+
+    Returns
+    -------
+    str
+        The JSON text.
+
+    Examples
+    --------
+    >>> json_dumps({"name": "a\\x00b", "id": "u\\ud800"})
+    '{"name":"a\\\\u0000b","id":"u\\\\ud800"}'
+    >>> json_dumps([float("nan"), 2**70])
+    '[null,1180591620717411303424]'
+    """
+    opts = (orjson.OPT_INDENT_2 if indent else 0) | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+    opts |= orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+    try:
+        return orjson.dumps(obj, default=_orjson_default, option=opts).decode()
+    except (TypeError, ValueError):
+        pass  # lone surrogates, integers over 64 bits, odd types
+    text = json.dumps(_plain(obj), ensure_ascii=False, allow_nan=False, sort_keys=sort_keys,
+                      indent=2 if indent else None,
+                      separators=(",", ": ") if indent else (",", ":"))
+    return _escape_surrogates(text)
+
+
+def html_text(value: Any) -> str:
+    """``value`` as text safe inside an HTML element or a quoted attribute.
+
+    ``None`` is empty; ``<``, ``>``, ``&``, ``"`` and ``'`` are escaped; lone
+    surrogates become ``\\udXXX`` text.
+
+    Examples
+    --------
+    >>> html_text('<script>alert("x")</script>')
+    '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
+    """
+    if value is None:
+        return ""
+    return html.escape(_escape_surrogates(str(value)), quote=True)
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+             *(f"lpt{i}" for i in range(10))}
+
+
+def safe_filename(name: str, *, max_length: int = 120, default: str = "unnamed") -> str:
+    """A harmless file name made from a string taken from roster data.
+
+    Keeps ASCII letters, digits, ``.``, ``_`` and ``-``; replaces every other
+    run of characters with ``_``; strips leading dots (no hidden files, no
+    ``..``); avoids Windows device names; bounds the length. When anything
+    had to change, a short hash of the original is appended so that two
+    different names never map to the same file.
+
+    Examples
+    --------
+    >>> safe_filename("school-12")
+    'school-12'
+    >>> safe_filename("../../etc/passwd")
+    'etc_passwd-...'
+    >>> safe_filename("../../etc/passwd") != safe_filename("..\\\\..\\\\etc\\\\passwd")
+    True
+    """
+    original = name
+    name = _UNSAFE_NAME.sub("_", name).strip("._ ") or default
+    if name.split(".")[0].lower() in _RESERVED:
+        name = "_" + name
+    if name != original or len(name) > max_length:
+        digest = hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        name = name[: max(1, max_length - 11)] + "-" + digest
+    return name
+
+
+def safe_path(folder: str | os.PathLike[str], name: str, *, suffix: str = "") -> Path:
+    """The path of a file named after data (``name``) inside ``folder``.
+
+    The name goes through :func:`safe_filename`; the result is checked to
+    lie inside ``folder``.
+
+    Raises
+    ------
+    ValueError
+        Never for names made by :func:`safe_filename`; kept as a last guard.
+
+    Examples
+    --------
+    >>> safe_path("out", "../x", suffix=".csv").parent.name
+    'out'
+    """
+    folder = Path(folder)
+    p = folder / (safe_filename(name) + suffix)
+    root = os.path.realpath(folder)
+    if os.path.commonpath([root, os.path.realpath(p)]) != root:
+        raise ValueError(f"refusing a path outside {folder}")
+    return p
+
+
+def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a temporary file, then a rename).
+
+    Text is written as UTF-8 (lone surrogates as ``\\udXXX`` rather than a
+    crash halfway through).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> atomic_write(os.path.join(d, "a.txt"), "hello")
+    >>> open(os.path.join(d, "a.txt")).read()
+    'hello'
+    """
+    if isinstance(data, str):
+        data = _escape_surrogates(data).encode("utf-8")
+    target = os.path.abspath(os.fspath(path))
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".rostergraph-",
+                               suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

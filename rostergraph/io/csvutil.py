@@ -1,0 +1,334 @@
+"""Shared CSV reading for the SFTP and OneRoster readers.
+
+Every CSV file is read the same way:
+
+- UTF-8 with or without a byte-order mark; bytes that are not UTF-8 become an
+  ``encoding`` problem naming the first bad line, and are replaced by U+FFFD.
+- CRLF or LF line ends, quoted commas, doubled quotes and newlines inside
+  quoted fields (RFC 4180).
+- The first row is the header; columns are matched by name, never position.
+- A row with more or fewer cells than the header, or with a quoting error,
+  is a ``syntax`` problem with its file and 1-based line and is not loaded; the
+  other rows load. (Extra cells that are all empty, a common export slip, are
+  dropped with a ``syntax`` problem and the row loads.)
+- Fields may be very long: the :mod:`csv` field limit is raised to
+  ``limits.max_field_bytes`` for the read (and restored); a longer field is a
+  ``limit`` problem for its row.
+- Blank lines are skipped.
+
+Empty and missing are different: a column the header does not name reads as
+``None`` (:func:`cell`); an empty cell in a named column reads as ``""``.
+
+Examples
+--------
+>>> from rostergraph.roster import RosterBuilder
+>>> b = RosterBuilder(source="mem", format="test")
+>>> data = b'\\xef\\xbb\\xbfid,name\\r\\n1,"a, b"\\r\\n2\\r\\n3,"line\\none"\\r\\n'
+>>> header, rows = read_csv(data, "x.csv", b)
+>>> header, [(line, r["name"]) for line, r in rows]
+(['id', 'name'], [(2, 'a, b'), (4, 'line\\none')])
+>>> [(p.code, p.line) for p in b.problems]
+[('syntax', 3)]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..roster import RosterBuilder, raw_text
+from .limits import DEFAULT_LIMITS, Limits
+
+__all__ = ["Bundle", "cell", "decode_csv", "read_csv", "split_list", "to_csv_text"]
+
+Row = dict[str, str]
+
+
+def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
+    """Bytes → text: strip a UTF-8 BOM; non-UTF-8 bytes become an ``encoding`` problem."""
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
+                  "replaced by U+FFFD", file=name, line=line, kind=kind,
+                  raw=raw_text(data[max(0, exc.start - 40):exc.start + 40]))
+        return data.decode("utf-8", errors="replace")
+
+
+@contextlib.contextmanager
+def _field_limit(n: int) -> Iterator[None]:
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(n, 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+class _Lines:
+    """Lazy access to source lines for the raw text of bad rows."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[str] | None = None
+
+    def get(self, first: int, last: int) -> str:
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return "\n".join(self._lines[first - 1:last])
+
+
+def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = None,
+             limits: Limits = DEFAULT_LIMITS) -> tuple[list[str], Iterator[tuple[int, Row]]]:
+    """Parse a CSV file into its header and an iterator of ``(line, row)``.
+
+    Parameters
+    ----------
+    data:
+        The file's bytes.
+    name:
+        The file name used in problems.
+    b:
+        The builder that collects problems.
+    kind:
+        The record kind the rows become (for problems).
+    limits:
+        ``max_field_bytes`` bounds the longest field.
+
+    Returns
+    -------
+    header, rows:
+        The header names, and an iterator of ``(first line of the row, {column:
+        value})``. Rows that cannot be read are problems in ``b``, not items.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> b = RosterBuilder(source="mem", format="test")
+    >>> header, rows = read_csv(b"a,b\\n1,2\\n", "t.csv", b)
+    >>> list(rows)
+    [(2, {'a': '1', 'b': '2'})]
+    """
+    text = decode_csv(data, name, b, kind)
+    rows = _rows(text, name, b, kind, limits)
+    try:
+        first = next(rows)
+    except StopIteration:
+        return [], iter(())
+    _, header = first
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            b.problem("syntax", f"column {col!r} appears twice in the header; the first is used",
+                      file=name, line=1, kind=kind, field=col)
+        seen.add(col)
+    return header, _dict_rows(header, rows, name, b, kind)
+
+
+def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
+          limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    lines = _Lines(text)
+    with _field_limit(limits.max_field_bytes):
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        prev = 0
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                end = reader.line_num
+                msg = str(exc)
+                code = "limit" if "field limit" in msg else "syntax"
+                b.problem(code, f"unreadable CSV row: {msg}", file=name, line=prev + 1,
+                          kind=kind, raw=raw_text(lines.get(prev + 1, end)))
+                prev = end
+                continue
+            start, prev = prev + 1, reader.line_num
+            if not row:
+                continue
+            yield start, row
+
+
+def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: str,
+               b: RosterBuilder, kind: str | None) -> Iterator[tuple[int, Row]]:
+    n = len(header)
+    for line, values in rows:
+        if len(values) > n and not any(values[n:]):
+            b.problem("syntax", f"row has {len(values)} cells, the header has {n}; the extra "
+                      "cells are empty and were ignored (row loaded)", file=name, line=line,
+                      kind=kind)
+            values = values[:n]
+        if len(values) != n:
+            b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
+                      file=name, line=line, kind=kind, raw=raw_text(to_csv_text([values])))
+            continue
+        d: Row = {}
+        for col, v in zip(header, values):
+            d.setdefault(col, v)
+        yield line, d
+
+
+def cell(row: Mapping[str, str], column: str) -> str | None:
+    """The value of ``column`` in ``row``: ``None`` when the file has no such column.
+
+    Examples
+    --------
+    >>> cell({"a": ""}, "a"), cell({"a": ""}, "b")
+    ('', None)
+    """
+    return row.get(column)
+
+
+def split_list(value: str | None) -> list[str]:
+    """A comma-separated list field (OneRoster ``"a,b"``, Clever roles) → items.
+
+    Examples
+    --------
+    >>> split_list("t1, t2,"), split_list(""), split_list(None)
+    (['t1', 't2'], [], [])
+    """
+    if not value:
+        return []
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:
+    """Rows → RFC 4180 CSV text (values ``None`` written as empty cells).
+
+    Examples
+    --------
+    >>> to_csv_text([["id", "name"], ["1", 'say "hi", ok']], "\\n")
+    'id,name\\n1,"say ""hi"", ok"\\n'
+    """
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator=lineterminator)
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+    return buf.getvalue()
+
+
+# --- folders and zip archives --------------------------------------------------
+
+
+class Bundle:
+    """The files of a folder or a ``.zip``, read safely.
+
+    Zip members are never extracted to disk: they are read into memory with
+    their decompressed size counted as it is read. A member named with an
+    absolute path or a ``..`` component raises
+    :class:`~rostergraph.errors.FormatError`; more than
+    ``limits.max_zip_entries`` members, or more than
+    ``limits.max_zip_total_bytes`` decompressed bytes in all, raises
+    :class:`~rostergraph.errors.LimitError`. When every member sits in one
+    top-level folder, that folder is the root.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "users.csv").write_bytes(b"sourcedId\\n1\\n")
+    >>> bundle = Bundle(d)
+    >>> bundle.names(), bundle.read("users.csv")
+    (['users.csv'], b'sourcedId\\n1\\n')
+    """
+
+    def __init__(self, path: Any, limits: Limits = DEFAULT_LIMITS) -> None:
+        import zipfile
+        from pathlib import Path
+
+        from ..errors import FormatError, LimitError, SourceError
+
+        self.path = Path(path)
+        self.limits = limits
+        self._zip: zipfile.ZipFile | None = None
+        self._members: dict[str, Any] = {}
+        self._read_total = 0
+        if self.path.is_dir():
+            for p in sorted(self.path.iterdir()):
+                if p.is_file():
+                    self._members[p.name] = p
+            return
+        if not self.path.is_file():
+            raise SourceError("no such file or folder", path=str(path))
+        try:
+            zf = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise FormatError(f"not a readable zip archive: {exc}", path=str(path)) from None
+        infos = zf.infolist()
+        if len(infos) > limits.max_zip_entries:
+            zf.close()
+            raise LimitError(f"zip holds {len(infos)} entries, more than the limit "
+                             f"{limits.max_zip_entries}", path=str(path))
+        declared = 0
+        files = []
+        for info in infos:
+            name = info.filename
+            parts = name.replace("\\", "/").split("/")
+            if (name.startswith(("/", "\\")) or ".." in parts
+                    or (len(name) > 1 and name[1] == ":")):
+                zf.close()
+                raise FormatError(f"unsafe zip member name {name!r} (absolute or with '..')",
+                                  path=str(path))
+            if info.is_dir() or parts[0] == "__MACOSX":
+                continue
+            declared += info.file_size
+            files.append((parts, info))
+        if declared > limits.max_zip_total_bytes:
+            zf.close()
+            raise LimitError(f"zip would decompress to {declared} bytes, more than the limit "
+                             f"{limits.max_zip_total_bytes}", path=str(path))
+        prefix = 0
+        tops = {p[0] for p, _ in files}
+        if files and len(tops) == 1 and all(len(p) > 1 for p, _ in files):
+            prefix = 1
+        for parts, info in files:
+            self._members["/".join(parts[prefix:])] = info
+        self._zip = zf
+
+    @property
+    def is_zip(self) -> bool:
+        """Whether the bundle is a zip archive."""
+        return self._zip is not None
+
+    def names(self) -> list[str]:
+        """Member names relative to the root, sorted."""
+        return sorted(self._members)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._members
+
+    def read(self, name: str) -> bytes:
+        """The bytes of one member (bounded by ``max_zip_total_bytes`` for zips)."""
+        from ..errors import LimitError
+
+        m = self._members[name]
+        if self._zip is None:
+            return m.read_bytes()  # type: ignore[no-any-return]
+        budget = self.limits.max_zip_total_bytes - self._read_total
+        chunks = []
+        got = 0
+        with self._zip.open(m) as fh:
+            while True:
+                chunk = fh.read(1 << 20)
+                if not chunk:
+                    break
+                got += len(chunk)
+                if got > budget:
+                    raise LimitError(
+                        f"zip member {name!r} decompresses past the limit of "
+                        f"{self.limits.max_zip_total_bytes} bytes in all", path=str(self.path))
+                chunks.append(chunk)
+        self._read_total += got
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        """Close the archive (no-op for folders)."""
+        if self._zip is not None:
+            self._zip.close()

@@ -1,0 +1,99 @@
+"""Small helpers shared by the readers and writers: dotted paths into record dicts,
+grade code tables, and the JSON carry column.
+
+Examples
+--------
+>>> d = {}
+>>> set_path(d, "roles.student.grade", "9")
+>>> d, get_path(d, "roles.student.grade"), get_path(d, "name.first")
+({'roles': {'student': {'grade': '9'}}}, '9', None)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "CARRY_KEY",
+    "CEDS_TO_CLEVER",
+    "CLEVER_TO_CEDS",
+    "deep_merge",
+    "get_path",
+    "pop_path",
+    "set_path",
+]
+
+#: Name of the extension column that carries, as JSON, every Clever field a
+#: format has no column for (``metadata.rostergraph.clever`` in OneRoster,
+#: ``Rostergraph_clever`` in SFTP CSV).
+CARRY_KEY = "rostergraph.clever"
+
+#: OneRoster (CEDS) grade codes → Clever grade values.
+CEDS_TO_CLEVER: dict[str, str] = {
+    "IT": "InfantToddler", "PR": "Preschool", "PK": "PreKindergarten",
+    "TK": "TransitionalKindergarten", "KG": "Kindergarten",
+    **{f"{i:02d}": str(i) for i in range(1, 14)},
+    "PS": "PostGraduate", "UG": "Ungraded", "Other": "Other",
+}
+#: Clever grade values → OneRoster (CEDS) grade codes.
+CLEVER_TO_CEDS: dict[str, str] = {v: k for k, v in CEDS_TO_CLEVER.items()}
+
+
+def set_path(d: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``d[a][b][c] = value`` for ``path="a.b.c"``, creating dicts on the way."""
+    parts = path.split(".")
+    for p in parts[:-1]:
+        nxt = d.get(p)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            d[p] = nxt
+        d = nxt
+    d[parts[-1]] = value
+
+
+def get_path(d: Mapping[str, Any] | None, path: str) -> Any:
+    """``d[a][b][c]`` for ``path="a.b.c"``, or ``None`` when any step is missing."""
+    cur: Any = d
+    for p in path.split("."):
+        if not isinstance(cur, Mapping):
+            return None
+        cur = cur.get(p)
+    return cur
+
+
+def pop_path(d: dict[str, Any], path: str) -> Any:
+    """Remove and return ``d[a][b][c]``; drop dicts the removal leaves empty."""
+    parts = path.split(".")
+    stack = []
+    cur: Any = d
+    for p in parts[:-1]:
+        if not isinstance(cur, dict) or not isinstance(cur.get(p), dict):
+            return None
+        stack.append((cur, p))
+        cur = cur[p]
+    if not isinstance(cur, dict):
+        return None
+    value = cur.pop(parts[-1], None)
+    for parent, key in reversed(stack):
+        if not parent[key]:
+            del parent[key]
+        else:
+            break
+    return value
+
+
+def deep_merge(base: dict[str, Any], more: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``more`` into ``base`` (nested dicts merged, other values replaced).
+
+    Examples
+    --------
+    >>> deep_merge({"a": {"x": 1}}, {"a": {"y": 2}, "b": 3})
+    {'a': {'x': 1, 'y': 2}, 'b': 3}
+    """
+    for k, v in more.items():
+        if isinstance(v, Mapping) and isinstance(base.get(k), dict):
+            deep_merge(base[k], v)
+        else:
+            base[k] = v
+    return base

@@ -1,0 +1,673 @@
+"""Reader for OneRoster 1.1 and 1.2 CSV bundles (a folder or a ``.zip``).
+
+Files read: ``manifest.csv``, ``orgs.csv``, ``academicSessions.csv``,
+``courses.csv``, ``classes.csv``, ``users.csv``, ``roles.csv`` (1.2),
+``enrollments.csv`` and ``demographics.csv``; any other file is listed in the
+provenance notes and otherwise ignored. The mapping onto Clever v3 records is
+the table in ``docs/formats.md``; in short:
+
+- org ``type=district`` → District, ``type=school`` → School (``parentSourcedId``
+  → ``school.district``); other org types are noted and not kept as records;
+- academicSession → Term, course → Course, class → Section (first of
+  ``termSourcedIds`` → ``term_id``), users + roles → Users with roles
+  (student, teacher, staff for site administrators/aides/proctors/principals/
+  counselors, district_admin for district/system administrators and 1.1
+  ``administrator`` rows whose orgs are districts, contact for
+  parent/guardian/relative with ``agentSourcedIds``);
+- enrollments → ``section.students`` / ``section.teachers`` (the ``primary``
+  teacher becomes ``section.teacher``); the same (class, user) twice is one edge;
+- ``sourcedId`` → record ``id``; every OneRoster column without a Clever field is
+  kept in ``extra`` as ``oneroster.<column>``; the extension column
+  ``metadata.rostergraph.clever`` (JSON, written by
+  :func:`rostergraph.io.write.write_oneroster`) restores Clever fields OneRoster
+  cannot hold, and ``metadata.rostergraph.userId`` merges the one-role-per-row
+  users of 1.1 back into one multi-role user.
+
+Bulk and delta: a row with ``status=tobedeleted`` is not loaded; its id is
+listed in the provenance notes. Bad rows (unreadable CSV, no ``sourcedId``,
+an enrollment of an unknown class, a duplicate id) are problems with file and
+line; every other row loads.
+
+Examples
+--------
+>>> import rostergraph, tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "or"
+>>> from rostergraph.io.write import write_oneroster
+>>> _ = write_oneroster(rostergraph.sample(), out)
+>>> r = read_oneroster(out)
+>>> r.provenance.format, r.provenance.version, len(r.sections) == len(rostergraph.sample().sections)
+('oneroster', '1.1', True)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import SourceError
+from ..model import parse_date
+from ..roster import Roster, RosterBuilder, raw_text
+from .csvutil import Bundle, read_csv, split_list
+from .limits import DEFAULT_LIMITS, Limits
+from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, set_path
+
+__all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
+
+#: The files this reader reads, in reading order.
+ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv",
+                   "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
+                   "demographics.csv")
+CARRY_COLUMN = "metadata." + CARRY_KEY
+USER_ID_COLUMN = "metadata.rostergraph.userId"
+_PREFIX = "oneroster."
+
+# column → Clever path, per file (columns not listed go to extra).
+_ORG_COLS = {"sourcedId": "id", "name": "name", "identifier": "nces_id"}
+_TERM_COLS = {"sourcedId": "id", "title": "name", "startDate": "start_date",
+              "endDate": "end_date"}
+_COURSE_COLS = {"sourcedId": "id", "title": "name", "courseCode": "number"}
+_CLASS_COLS = {"sourcedId": "id", "title": "name", "courseSourcedId": "course",
+               "classCode": "section_number", "schoolSourcedId": "school",
+               "subjects": "subject", "periods": "period", "dateLastModified": "last_modified"}
+_USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.last",
+              "middleName": "name.middle", "email": "email",
+              "dateLastModified": "last_modified"}
+_USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
+                  "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
+                  CARRY_COLUMN}
+
+# values the writer fills in when a record has none (not kept in extra on read)
+_DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}
+_STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
+_DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
+_CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
+                  "guardian": ("Other", "Parent/Guardian"),
+                  "relative": ("Other", "Family")}
+_RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian",
+              "blackOrAfricanAmerican": "Black or African American",
+              "nativeHawaiianOrOtherPacificIslander": "Hawaiian or Other Pacific Islander",
+              "white": "Caucasian"}
+_SEX = {"male": "M", "female": "F", "other": "X", "unspecified": "X"}
+
+
+def is_oneroster(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` looks like a OneRoster bundle (by file names, or a zip holding them).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> is_oneroster(rostergraph.sample_path())
+    False
+    """
+    p = Path(path)
+    try:
+        if p.is_dir():
+            names = {q.name for q in p.iterdir()}
+        elif p.is_file() and p.suffix.lower() == ".zip":
+            import zipfile
+
+            with zipfile.ZipFile(p) as zf:
+                names = {n.rsplit("/", 1)[-1] for n in zf.namelist()[:10_000]}
+        else:
+            return False
+    except (OSError, ValueError):
+        return p.suffix.lower() == ".zip"
+    if "manifest.csv" in names and ("orgs.csv" in names or "users.csv" in names):
+        return True
+    return {"orgs.csv", "users.csv", "classes.csv"} <= names
+
+
+def _true(v: str | None) -> bool:
+    return (v or "").strip().lower() in ("true", "1", "yes")
+
+
+class _Reader:
+    def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
+        self.bundle = bundle
+        self.b = b
+        self.limits = limits
+        self.modes: dict[str, str] = {}
+        self.deleted: dict[str, list[str]] = {}
+        self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
+        self.terms: dict[str, dict[str, Any]] = {}
+        self.courses: dict[str, dict[str, Any]] = {}
+        self.sections: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.where: dict[tuple[str, str], tuple[str, int]] = {}
+        self.alias: dict[str, str] = {}  # row sourcedId → merged user id
+        self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds
+        self.ignored: dict[str, int] = {}
+        self.contact_role: dict[str, str] = {}
+
+    # -- files ---------------------------------------------------------------
+    def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+        if name not in self.bundle:
+            return
+        data = self.bundle.read(name)
+        self.b.add_file(name, data, kind)
+        _, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        fkey = name[:-4]
+        for line, row in rows:
+            sid = row.get("sourcedId")
+            status = (row.get("status") or "").strip().lower()
+            if status == "tobedeleted":
+                self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
+                continue
+            if status == "inactive":
+                self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
+                               file=name, line=line, kind=kind, record_id=sid)
+            yield line, row
+
+    def manifest(self) -> None:
+        if "manifest.csv" not in self.bundle:
+            self.b.notes.append("no manifest.csv: version taken from the columns")
+            return
+        data = self.bundle.read("manifest.csv")
+        self.b.add_file("manifest.csv", data, None)
+        _, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
+        for _, row in rows:
+            prop, value = row.get("propertyName") or "", (row.get("value") or "").strip()
+            if prop == "oneroster.version":
+                self.b.version = value
+            elif prop.startswith("file."):
+                self.modes[prop[5:]] = value.lower()
+        for f, mode in self.modes.items():
+            present = f + ".csv" in self.bundle
+            if mode in ("bulk", "delta") and not present:
+                self.b.problem("other", f"manifest declares file.{f}={mode} but {f}.csv is "
+                               "missing", file="manifest.csv")
+            elif mode == "absent" and present:
+                self.b.notes.append(f"{f}.csv is present but the manifest says absent: ignored")
+        delta = sorted(f for f, m in self.modes.items() if m == "delta")
+        if delta:
+            self.b.notes.append("delta files: " + ", ".join(delta))
+
+    def wanted(self, name: str) -> bool:
+        return self.modes.get(name[:-4]) != "absent"
+
+    # -- helpers ---------------------------------------------------------------
+    def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any) -> None:
+        for col, v in row.items():
+            if col in mapped or col == CARRY_COLUMN:
+                continue
+            if v == "" or _DEFAULTS.get(col) == v:
+                continue  # OneRoster has no 'missing': an empty cell is absent
+            d[_PREFIX + col] = v
+        carry = row.get(CARRY_COLUMN)
+        if carry:
+            try:
+                more = orjson.loads(carry)
+            except orjson.JSONDecodeError:
+                more = None
+            if isinstance(more, dict):
+                deep_merge(d.setdefault("_carry", {}), more)
+            else:
+                d[_PREFIX + CARRY_COLUMN] = carry
+
+    def _mapped(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        for col, path in cols.items():
+            v = row.get(col)
+            if not v:
+                continue
+            set_path(d, path, v)
+        return d
+
+    def district_of(self, org: str | None) -> str | None:
+        seen = 0
+        while org is not None and seen < 50:
+            t = self.orgs.get(org)
+            if t is None:
+                return None
+            if t[0] == "district":
+                return org
+            org = t[1]
+            seen += 1
+        return None
+
+    def sole_district(self) -> str | None:
+        ds = [o for o, (t, _) in self.orgs.items() if t == "district"]
+        return ds[0] if len(ds) == 1 else None
+
+    # -- orgs, sessions, courses, classes ----------------------------------------
+    def read_orgs(self) -> None:
+        rows = list(self.rows("orgs.csv", None))
+        for _, row in rows:
+            sid = row.get("sourcedId")
+            if sid:
+                self.orgs.setdefault(sid, (row.get("type") or "", row.get("parentSourcedId")
+                                           or None))
+        for line, row in rows:
+            typ = row.get("type") or ""
+            if typ not in ("district", "school"):
+                self.b.problem("other", f"org type {typ!r} has no Clever record kind; not "
+                               "loaded", file="orgs.csv", line=line,
+                               record_id=row.get("sourcedId"))
+                continue
+            d = self._mapped(row, _ORG_COLS)
+            consumed = set(_ORG_COLS) | {"type"}
+            if typ == "school":
+                parent = row.get("parentSourcedId") or None
+                district = self.district_of(parent)
+                if district is not None:
+                    d["district"] = district
+                    if parent == district:
+                        consumed.add("parentSourcedId")
+                elif parent is None:
+                    consumed.add("parentSourcedId")
+                if row.get("dateLastModified"):
+                    d["last_modified"] = row["dateLastModified"]
+                consumed.add("dateLastModified")
+            else:
+                if not row.get("parentSourcedId"):
+                    consumed.add("parentSourcedId")
+            self._extra(d, row, consumed)
+            _apply_carry(d)
+            self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
+                       line=line)
+
+    def read_terms(self) -> None:
+        sole = self.sole_district()
+        for line, row in self.rows("academicSessions.csv", "terms"):
+            d = self._mapped(row, _TERM_COLS)
+            end = parse_date(row.get("endDate"))
+            if end is not None and row.get("schoolYear") == str(end.year):
+                row = {k: v for k, v in row.items() if k != "schoolYear"}
+            if sole:
+                d["district"] = sole
+            self._extra(d, row, _TERM_COLS)
+            _apply_carry(d)
+            self.b.add("terms", d, file="academicSessions.csv", line=line)
+
+    def read_courses(self) -> None:
+        sole = self.sole_district()
+        for line, row in self.rows("courses.csv", "courses"):
+            d = self._mapped(row, _COURSE_COLS)
+            org = row.get("orgSourcedId") or None
+            consumed = set(_COURSE_COLS)
+            dist = self.district_of(org) or sole
+            if dist:
+                d["district"] = dist
+            if org is not None and org == dist:
+                consumed.add("orgSourcedId")
+            self._extra(d, row, consumed)
+            _apply_carry(d)
+            self.b.add("courses", d, file="courses.csv", line=line)
+
+    def read_classes(self) -> None:
+        for line, row in self.rows("classes.csv", "sections"):
+            d = self._mapped(row, _CLASS_COLS)
+            consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
+            terms = split_list(row.get("termSourcedIds"))
+            if terms:
+                d["term_id"] = terms[0]
+            if len(terms) > 1:
+                d[_PREFIX + "termSourcedIds"] = row["termSourcedIds"]
+                self.b.problem("other", f"class is in {len(terms)} terms; Clever allows one: "
+                               "term_id is the first, the list is kept in extra "
+                               "'oneroster.termSourcedIds'", file="classes.csv", line=line,
+                               kind="sections", record_id=row.get("sourcedId"),
+                               field="termSourcedIds")
+            grades = split_list(row.get("grades"))
+            if grades:
+                d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
+            if len(grades) > 1:
+                d[_PREFIX + "grades"] = row["grades"]
+            dist = self.district_of(row.get("schoolSourcedId")) or self.sole_district()
+            if dist:
+                d["district"] = dist
+            self._extra(d, row, consumed)
+            sid = d.get("id")
+            if not isinstance(sid, str) or not sid:
+                self.b.problem("no_id", "class without a sourcedId", file="classes.csv",
+                               line=line, kind="sections", raw=raw_text(orjson.dumps(row)))
+                continue
+            if sid in self.sections:
+                self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
+                               "record is kept", file="classes.csv", line=line,
+                               kind="sections", record_id=sid)
+                continue
+            self.sections[sid] = d
+            self.where[("sections", sid)] = ("classes.csv", line)
+
+    # -- users and roles --------------------------------------------------------
+    def _orgs_split(self, ids: list[str]) -> tuple[list[str], list[str]]:
+        schools, districts = [], []
+        for o in ids:
+            t = self.orgs.get(o, ("school", None))[0]
+            (districts if t == "district" else schools).append(o)
+        return schools, districts
+
+    def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
+                    row: dict[str, str], file: str, line: int) -> None:
+        schools, districts = self._orgs_split(orgs)
+        if primary and primary in schools:
+            schools.remove(primary)
+            schools.insert(0, primary)
+        if not u.get("district"):
+            dist = (districts[0] if districts else None) or next(
+                (self.district_of(s) for s in schools if self.district_of(s)), None
+            ) or self.sole_district()
+            if dist:
+                u["district"] = dist
+        roles = u.setdefault("roles", {})
+        username = row.get("username")
+        ident = row.get("identifier") or None
+        if role in ("student", "teacher"):
+            r = roles.setdefault(role, {})
+            for s in schools:
+                r.setdefault("schools", [])
+                if s not in r["schools"]:
+                    r["schools"].append(s)
+            if schools and "school" not in r:
+                r["school"] = schools[0]
+            if ident is not None:
+                r["sis_id"] = ident
+            if username:
+                r.setdefault("credentials", {})["district_username"] = username
+            if role == "student":
+                grades = split_list(row.get("grades"))
+                if grades:
+                    r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
+        elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
+            roles.setdefault("district_admin", {})
+            if schools:
+                u[_PREFIX + "schools"] = ",".join(schools)
+        elif role in _STAFF_ROLES or role == "administrator":
+            r = roles.setdefault("staff", {})
+            for s in schools:
+                r.setdefault("schools", [])
+                if s not in r["schools"]:
+                    r["schools"].append(s)
+            if ident is not None:
+                r["staff_id"] = ident
+            if username:
+                r.setdefault("credentials", {})["district_username"] = username
+            if role != "administrator":
+                r.setdefault("roles", [])
+                if role not in r["roles"]:
+                    r["roles"].append(role)
+        elif role in _CONTACT_ROLES:
+            r = roles.setdefault("contact", {})
+            if ident is not None:
+                r["sis_id"] = ident
+            if row.get("phone"):
+                r["phone"] = row["phone"]
+            self.contact_role.setdefault(u["id"], role)
+        else:
+            self.b.problem("other", f"user role {role!r} has no Clever role; the user is kept "
+                           "without it", file=file, line=line, kind="users",
+                           record_id=u.get("id"))
+            u[_PREFIX + "role"] = role
+
+    def read_users(self) -> None:
+        for line, row in self.rows("users.csv", "users"):
+            sid = row.get("sourcedId")
+            if not sid:
+                self.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
+                               kind="users", raw=raw_text(orjson.dumps(row)))
+                continue
+            uid = row.get(USER_ID_COLUMN) or sid
+            if sid in self.alias:
+                self.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
+                               "is kept", file="users.csv", line=line, kind="users",
+                               record_id=sid)
+                continue
+            self.alias[sid] = uid
+            u = self.users.get(uid)
+            role = (row.get("role") or "").strip()
+            if u is None:
+                u = self._mapped(row, _USER_COLS)
+                u["id"] = uid
+                mapped = set(_USER_COLS) | _USER_CONSUMED
+                if role in _CONTACT_ROLES:
+                    mapped.add("phone")
+                self._extra(u, row, mapped)
+                self.users[uid] = u
+                self.where[("users", uid)] = ("users.csv", line)
+            elif row.get(CARRY_COLUMN):
+                self._extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
+            agents = split_list(row.get("agentSourcedIds"))
+            if agents:
+                self.agents.setdefault(sid, []).extend(agents)
+            if role:
+                orgs = split_list(row.get("orgSourcedIds"))
+                self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
+                                 "users.csv", line)
+            elif row.get("primaryOrgSourcedId"):
+                u["_primary_org"] = row["primaryOrgSourcedId"]
+
+    def read_roles(self) -> None:
+        pending: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
+        # primary roles first, so the primary org becomes roles.<r>.school
+        pending.sort(key=lambda lr: (lr[1].get("roleType") != "primary", lr[0]))
+        for line, row in pending:
+            usid = row.get("userSourcedId") or ""
+            uid = self.alias.get(usid, usid)
+            u = self.users.get(uid)
+            if u is None:
+                self.b.problem("other", f"role for unknown user {usid!r}", file="roles.csv",
+                               line=line, kind="users", record_id=usid)
+                continue
+            org = row.get("orgSourcedId") or ""
+            primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
+            self._apply_role(u, (row.get("role") or "").strip(), [org] if org else [],
+                             primary, {"username": "", "identifier": "", "grades": ""},
+                             "roles.csv", line)
+
+    def link_contacts(self) -> None:
+        for sid, agents in self.agents.items():
+            uid = self.alias.get(sid, sid)
+            u = self.users.get(uid)
+            if u is None:
+                continue
+            roles = u.get("roles", {})
+            for a in agents:
+                aid = self.alias.get(a, a)
+                other = self.users.get(aid)
+                if "contact" in roles:
+                    contact, student = u, aid
+                elif other is not None and "contact" in other.get("roles", {}):
+                    contact, student = other, uid
+                else:
+                    continue
+                crole = contact["roles"]["contact"]
+                rels = crole.setdefault("student_relationships", [])
+                if any(r.get("student") == student for r in rels):
+                    continue
+                rel, typ = _CONTACT_ROLES.get(self.contact_role.get(contact["id"], ""), ("", ""))
+                rels.append({"student": student, "relationship": rel, "type": typ})
+
+    # -- enrollments, demographics ------------------------------------------------
+    def read_enrollments(self) -> None:
+        seen: set[tuple[str, str, str]] = set()
+        for line, row in self.rows("enrollments.csv", "sections"):
+            cid = row.get("classSourcedId") or ""
+            usid = row.get("userSourcedId") or ""
+            role = (row.get("role") or "").strip()
+            sec = self.sections.get(cid)
+            if sec is None:
+                self.b.problem("other", f"enrollment in unknown class {cid!r}; not loaded",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=row.get("sourcedId"))
+                continue
+            if not usid:
+                self.b.problem("other", "enrollment without a userSourcedId; not loaded",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=row.get("sourcedId"))
+                continue
+            uid = self.alias.get(usid, usid)
+            if role not in ("student", "teacher"):
+                self.ignored[role] = self.ignored.get(role, 0) + 1
+                continue
+            key = (cid, uid, role)
+            if key in seen:
+                continue
+            seen.add(key)
+            if role == "student":
+                sec.setdefault("students", []).append(uid)
+            else:
+                sec.setdefault("teachers", []).append(uid)
+                if _true(row.get("primary")):
+                    if "teacher" in sec and sec["teacher"] != uid:
+                        self.b.problem("other", f"class {cid!r} has a second primary teacher; "
+                                       "the first is section.teacher", file="enrollments.csv",
+                                       line=line, kind="sections", record_id=cid)
+                    else:
+                        sec["teacher"] = uid
+        for role, n in sorted(self.ignored.items()):
+            self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
+                                "equivalent and were not loaded")
+
+    def read_demographics(self) -> None:
+        for line, row in self.rows("demographics.csv", "users"):
+            sid = row.get("sourcedId") or row.get("userSourcedId") or ""
+            u = self.users.get(self.alias.get(sid, sid))
+            if u is None:
+                self.b.problem("other", f"demographics for unknown user {sid!r}; not loaded",
+                               file="demographics.csv", line=line, kind="users",
+                               record_id=sid)
+                continue
+            st = u.get("roles", {}).get("student")
+            target = st if st is not None else u
+            consumed = {"sourcedId", "userSourcedId", "status", "dateLastModified"}
+            dob = row.get("birthDate", row.get("birthdate"))
+            if st is not None:
+                if dob:
+                    st["dob"] = dob
+                    consumed |= {"birthDate", "birthdate"}
+                sex = (row.get("sex") or "").strip()
+                if sex:
+                    st["gender"] = _SEX.get(sex.lower(), sex)
+                    consumed.add("sex")
+                races = [name for col, name in _RACE_COLS.items() if _true(row.get(col))]
+                if _true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
+                    st["race"] = "Two or More Races"
+                elif races:
+                    st["race"] = races[0]
+                consumed |= set(_RACE_COLS) | {"demographicRaceTwoOrMoreRaces"}
+                h = row.get("hispanicOrLatinoEthnicity")
+                if h:
+                    st["hispanic_ethnicity"] = "Y" if _true(h) else "N"
+                    consumed.add("hispanicOrLatinoEthnicity")
+            for col, v in row.items():
+                if col not in consumed and v != "":
+                    target[_PREFIX + "demographics." + col] = v
+
+    def finish(self) -> None:
+        for uid, role in self.contact_role.items():
+            u = self.users[uid]
+            if role != "guardian" and not u["roles"]["contact"].get("student_relationships"):
+                u[_PREFIX + "role"] = role  # nothing else says which it was
+        for kind, table in (("sections", self.sections), ("users", self.users)):
+            for rid, d in table.items():
+                d.pop("_primary_org", None)
+                _apply_carry(d)
+                file, line = self.where[(kind, rid)]
+                self.b.add(kind, d, file=file, line=line)
+        for f, ids in sorted(self.deleted.items()):
+            shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
+            self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "
+                                f"{shown}")
+        for name in self.bundle.names():
+            if name not in ONEROSTER_FILES and name.endswith(".csv"):
+                self.b.notes.append(f"{name}: not a roster file; ignored")
+
+
+def _apply_carry(d: dict[str, Any]) -> None:
+    """Merge the ``metadata.rostergraph.clever`` JSON last: it wins over derived fields."""
+    carry = d.pop("_carry", None)
+    if carry:
+        deep_merge(d, carry)
+
+
+def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
+                   limits: Limits = DEFAULT_LIMITS) -> Roster:
+    """Read a OneRoster 1.1 or 1.2 CSV bundle (folder or ``.zip``) into a Roster.
+
+    Parameters
+    ----------
+    path:
+        A folder holding ``manifest.csv`` and the roster files, or a ``.zip``
+        of them (at the root or inside one top-level folder).
+    strict:
+        Raise :class:`~rostergraph.errors.FormatError` on the first problem.
+    limits:
+        Bounds for zip archives and CSV fields
+        (:class:`~rostergraph.io.limits.Limits`).
+
+    Returns
+    -------
+    Roster
+        With ``provenance.format == "oneroster"`` and ``provenance.version``
+        from the manifest (``"1.1"``, ``"1.2"``, ...).
+
+    Raises
+    ------
+    SourceError
+        When the path does not exist.
+    FormatError
+        For an unreadable or unsafe zip (absolute or ``..`` member names).
+    LimitError
+        For a zip over ``limits`` (too many entries, too many bytes).
+
+    Examples
+    --------
+    >>> import rostergraph, tempfile, pathlib
+    >>> from rostergraph.io.write import write_oneroster
+    >>> z = pathlib.Path(tempfile.mkdtemp()) / "bundle.zip"
+    >>> _ = write_oneroster(rostergraph.sample(), z)
+    >>> len(read_oneroster(z).users) == len(rostergraph.sample().users)
+    True
+    """
+    p = Path(path)
+    if not p.exists():
+        raise SourceError("no such file or folder", path=str(path))
+    bundle = Bundle(p, limits)
+    try:
+        b = RosterBuilder(source=str(path), format="oneroster", strict=strict)
+        r = _Reader(bundle, b, limits)
+        r.manifest()
+        if not any(n in bundle for n in ONEROSTER_FILES[1:]):
+            raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "
+                              "academicSessions.csv, courses.csv, classes.csv, users.csv, "
+                              "enrollments.csv)", path=str(path))
+        if "roles.csv" in bundle and not b.version:
+            b.version = "1.2"
+        r.read_orgs()
+        if r.wanted("academicSessions.csv"):
+            r.read_terms()
+        if r.wanted("courses.csv"):
+            r.read_courses()
+        if r.wanted("classes.csv"):
+            r.read_classes()
+        if r.wanted("users.csv"):
+            r.read_users()
+        if r.wanted("roles.csv"):
+            r.read_roles()
+        r.link_contacts()
+        if r.wanted("enrollments.csv"):
+            r.read_enrollments()
+        if r.wanted("demographics.csv"):
+            r.read_demographics()
+        r.finish()
+        if not b.version:
+            b.version = "1.1"
+        return b.build()
+    finally:
+        bundle.close()
+
+
+def _register() -> None:
+    from .detect import register_format
+
+    register_format("oneroster", is_oneroster, read_oneroster,
+                    "OneRoster 1.1/1.2 CSV: a folder or .zip with manifest.csv, orgs.csv, "
+                    "users.csv, classes.csv, ...")
+
+
+_register()

@@ -29,6 +29,7 @@ from .errors import (
     UnknownIdError,
     WrongKindError,
 )
+from .diff import HoldThresholds, RecordChange, RosterDiff, diff
 from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
 from .io.detect import detect_format, load
 from .model import (
@@ -83,6 +84,7 @@ __all__ = [
     "FileInfo",
     "Finding",
     "FormatError",
+    "HoldThresholds",
     "LimitError",
     "Location",
     "NODE_KINDS",
@@ -93,10 +95,12 @@ __all__ = [
     "RELATIONS",
     "ROLE_BITS",
     "RULES",
+    "RecordChange",
     "Relation",
     "Report",
     "Roles",
     "Roster",
+    "RosterDiff",
     "RosterError",
     "RosterGraph",
     "Rule",
@@ -119,6 +123,7 @@ __all__ = [
     "cross_school_enrollments",
     "cross_school_teaching",
     "detect_format",
+    "diff",
     "linking_sections",
     "load",
     "orphaned_users",

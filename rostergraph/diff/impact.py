@@ -1,0 +1,299 @@
+"""What a roster change does to people: reach gained and lost, schools, orphans.
+
+Both graphs are put in one id space first: an old user or section id that
+was re-identified (or merged away) is replaced by its new id, so a teacher
+who got a new Clever id keeps their students instead of losing them all and
+gaining them again. Everything is computed on numpy arrays over the CSR
+relations (no Python object per edge).
+
+Examples
+--------
+>>> import rostergraph
+>>> r = rostergraph.sample()
+>>> reach_changes(rostergraph.diff(r, r)).columns
+['teacher', 'student', 'change', 'sections', 'causes']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..table import Table
+
+__all__ = ["orphan_changes", "primary_school_changes", "reach_changes", "removed_enrollments"]
+
+
+class _Universe(dict):  # type: ignore[type-arg]
+    """id → code; the new graph's records come first, unseen ids get the next code."""
+
+    def __missing__(self, key: str) -> int:
+        i = len(self)
+        self[key] = i
+        return i
+
+
+def _code(universe: _Universe, ids: Any, translate: dict[str, str] | None = None) -> np.ndarray:
+    ids = ids.tolist() if isinstance(ids, np.ndarray) else list(ids)
+    if translate:
+        get = translate.get
+        ids = [get(i, i) for i in ids]
+    return np.fromiter(map(universe.__getitem__, ids), dtype=np.int64, count=len(ids))
+
+
+def _distinct_pairs(g: Any, relation: str) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (user index, section index) edges between records, sorted by section."""
+    rel = g.relations[relation]
+    n_u, n_s = g.n_records("user"), g.n_records("section")
+    ok = (rel.src < n_u) & (rel.dst < n_s)
+    k = np.unique(rel.dst[ok].astype(np.int64) * max(n_u, 1) + rel.src[ok])
+    return k % max(n_u, 1), k // max(n_u, 1)
+
+
+class _Side:
+    """One graph translated into the shared id space."""
+
+    def __init__(self, g: Any, users: _Universe, sections: _Universe,
+                 tr_users: dict[str, str] | None, tr_sections: dict[str, str] | None) -> None:
+        self.g = g
+        self.ucode = _code(users, g.ids("user")[: g.n_records("user")], tr_users)
+        self.scode = _code(sections, g.ids("section")[: g.n_records("section")], tr_sections)
+        self.tr_users = tr_users
+        self.enr_u, self.enr_s = _distinct_pairs(g, "enrolled_in")
+        self.tea_u, self.tea_s = _distinct_pairs(g, "teaches")
+
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(teacher, student, section) graph indices for every linking section."""
+        n_s = self.g.n_records("section")
+        indptr = np.zeros(n_s + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.enr_s, minlength=n_s), out=indptr[1:])
+        rows = self.tea_s
+        starts = indptr[rows]
+        lens = indptr[rows + 1] - starts
+        which = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
+        offsets = np.cumsum(lens) - lens
+        pos = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(offsets, lens) + starts[which]
+        return self.tea_u[which], self.enr_u[pos], rows[which]
+
+    def pair_keys(self, users: _Universe, n: int) -> np.ndarray:
+        """Distinct reach pair keys ``teacher * n + student`` from ``queries.reach_pairs``."""
+        from ..queries import reach_pairs
+
+        p = reach_pairs(self.g)
+        t = _code(users, p["teacher"], self.tr_users)
+        s = _code(users, p["student"], self.tr_users)
+        return np.unique(t * n + s)
+
+    def edge_keys(self, relation: str, n_sec: int) -> np.ndarray:
+        """Sorted keys ``user * n_sec + section`` (shared codes) of a membership relation."""
+        u, s = (self.enr_u, self.enr_s) if relation == "enrolled_in" else (self.tea_u, self.tea_s)
+        return np.unique(self.ucode[u] * n_sec + self.scode[s])
+
+
+def _sides(d: Any, follow_reid: bool) -> tuple[_Side, _Side, _Universe, _Universe]:
+    key = f"sides:{follow_reid}"
+    if key not in d._cache:
+        g_old, g_new = d.graphs()
+        users, sections = _Universe(), _Universe()
+        new = _Side(g_new, users, sections, None, None)
+        old = _Side(g_old, users, sections, d.id_map("users") if follow_reid else None,
+                    d.id_map("sections") if follow_reid else None)
+        d._cache[key] = (old, new, users, sections)
+    return d._cache[key]
+
+
+def reach_changes(d: Any, *, follow_reid: bool = True) -> Table:
+    """Teacher–student pairs gained and lost between the old and the new roster.
+
+    Parameters
+    ----------
+    d:
+        A :class:`~rostergraph.diff.RosterDiff`.
+    follow_reid:
+        Put re-identified and merged users and sections under their new ids
+        first (default), so an id change alone gains or loses nothing.
+
+    Returns
+    -------
+    Table
+        ``teacher``, ``student`` (new ids when re-identified), ``change``
+        (``gained`` / ``lost``), ``sections``: the linking sections (ids of
+        the new roster for a gained pair, of the old one for a lost pair),
+        ``causes``: per section why the link appeared or went —
+        ``section_added`` / ``section_removed``, ``student_enrolled`` /
+        ``student_unenrolled``, ``student_added`` / ``student_removed``,
+        ``teacher_assigned`` / ``teacher_unassigned``, ``teacher_added`` /
+        ``teacher_removed``. Sorted by change, teacher, student.
+
+    Notes
+    -----
+    The pairs are ``queries.reach_pairs`` of both graphs (DESIGN §5 reach),
+    compared as integer keys; only the changed pairs are explained.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> r = rostergraph.sample()
+    >>> len(reach_changes(rostergraph.diff(r, r)))
+    0
+    """
+    old, new, users, sections = _sides(d, follow_reid)
+    ok_, nk_ = old.pair_keys(users, 1 << 31), new.pair_keys(users, 1 << 31)
+    n_u, n_sec = len(users), len(sections)
+    n_new_u, n_new_sec = new.g.n_records("user"), new.g.n_records("section")
+    old_sec_codes = np.zeros(n_sec, dtype=bool)
+    old_sec_codes[old.scode] = True
+    old_u_codes = np.zeros(n_u, dtype=bool)
+    old_u_codes[old.ucode] = True
+    lost = np.setdiff1d(ok_, nk_, assume_unique=True)
+    gained = np.setdiff1d(nk_, ok_, assume_unique=True)
+    out: dict[str, list[Any]] = {c: [] for c in ("teacher", "student", "change", "sections",
+                                                 "causes")}
+    uid = np.empty(n_u, dtype=object)
+    uid[:] = list(users.keys())
+    for change, keys, side, other in (("gained", gained, new, old), ("lost", lost, old, new)):
+        if not len(keys):
+            continue
+        t, s, sec = side.triples()
+        tc, sc, secc = side.ucode[t], side.ucode[s], side.scode[sec]
+        k = tc * (1 << 31) + sc
+        m = np.isin(k, keys)
+        k, tc, sc, sec, secc = k[m], tc[m], sc[m], sec[m], secc[m]
+        # why each linking section is in one graph and not the other
+        if change == "lost":
+            sec_there = secc < n_new_sec
+            u_there = lambda c: c < n_new_u  # noqa: E731
+        else:
+            sec_there = old_sec_codes[secc]
+            u_there = lambda c: old_u_codes[c]  # noqa: E731
+        enr_there = np.isin(sc * n_sec + secc, other.edge_keys("enrolled_in", n_sec))
+        tea_there = np.isin(tc * n_sec + secc, other.edge_keys("teaches", n_sec))
+        gone = ("removed", "unenrolled", "unassigned") if change == "lost" else (
+            "added", "enrolled", "assigned")
+        cause = np.full(len(k), "other", dtype=object)
+        cause[~tea_there & u_there(tc)] = f"teacher_{gone[2]}"
+        cause[~tea_there & ~u_there(tc)] = f"teacher_{gone[0]}"
+        cause[~enr_there & u_there(sc)] = f"student_{gone[1]}"
+        cause[~enr_there & ~u_there(sc)] = f"student_{gone[0]}"
+        cause[~sec_there] = f"section_{gone[0]}"
+        order = np.lexsort((side.g.ids("section")[sec].astype(str), k))
+        k, sec, cause = k[order], sec[order], cause[order]
+        starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.zeros(0, int)
+        sec_ids = side.g.ids("section")[sec].tolist()
+        causes = cause.tolist()
+        bounds = np.r_[starts, len(k)].tolist()
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            out["sections"].append(tuple(sec_ids[a:b]))
+            out["causes"].append(tuple(causes[a:b]))
+        pk = k[starts]
+        out["teacher"] += uid[pk // (1 << 31)].tolist()
+        out["student"] += uid[pk % (1 << 31)].tolist()
+        out["change"] += [change] * len(pk)
+    tab = Table(out, name="reach changes")
+    return tab.sort_by("change", "teacher", "student") if len(tab) else tab
+
+
+def removed_enrollments(d: Any, *, follow_reid: bool = True) -> Table:
+    """(student, section) enrollments of the old roster that the new one no longer has.
+
+    Returns
+    -------
+    Table
+        ``student``, ``section`` (old ids), sorted.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> r = rostergraph.sample()
+    >>> len(removed_enrollments(rostergraph.diff(r, r)))
+    0
+    """
+    old, new, _, sections = _sides(d, follow_reid)
+    n_sec = len(sections)
+    gone = ~np.isin(old.ucode[old.enr_u] * n_sec + old.scode[old.enr_s],
+                    new.edge_keys("enrolled_in", n_sec))
+    tab = Table({"student": old.g.ids("user")[old.enr_u[gone]],
+                 "section": old.g.ids("section")[old.enr_s[gone]]}, name="removed enrollments")
+    return tab.sort_by("student", "section") if len(tab) else tab
+
+
+def enrollment_count(d: Any) -> int:
+    """Distinct (student, section) enrollments between records of the old roster."""
+    old, _, _, _ = _sides(d, True)
+    return len(old.enr_u)
+
+
+def primary_school_changes(d: Any) -> Table:
+    """Students (in both rosters) whose primary school (``roles.student.school``) changed.
+
+    Returns
+    -------
+    Table
+        ``student`` (new id), ``old_id`` (differs when re-identified),
+        ``old_school``, ``new_school`` (``None`` when absent), sorted by student.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> r = rostergraph.sample()
+    >>> len(primary_school_changes(rostergraph.diff(r, r)))
+    0
+    """
+    back = {n: o for o, n in d.id_map("users").items()}
+    old_users, rows = d.old.users, []
+    for uid, u in d.new.users.items():
+        st = u.roles.student
+        if st is None:
+            continue
+        oid = uid if uid in old_users else back.get(uid)
+        prev = old_users.get(oid) if oid is not None else None
+        if prev is None or prev.roles.student is None:
+            continue
+        if prev.roles.student.school != st.school:
+            rows.append((uid, oid, prev.roles.student.school, st.school))
+    rows.sort()
+    cols = ("student", "old_id", "old_school", "new_school")
+    return Table({c: [r[i] for r in rows] for i, c in enumerate(cols)},
+                 name="primary school changes")
+
+
+def orphan_changes(d: Any) -> Table:
+    """(user, role) pairs that became orphaned or stopped being orphaned.
+
+    A row ``orphaned`` is a (user, role) orphaned in the new roster and not
+    in the old one (new users included); ``unorphaned`` one orphaned before
+    whose user still holds the role and is linked now. Orphans are
+    ``queries.orphaned_users`` (DESIGN §5).
+
+    Returns
+    -------
+    Table
+        ``user`` (new id), ``role``, ``change``, ``reason`` (the orphan reason
+        of the side where it is orphaned), sorted by user and role.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> r = rostergraph.sample()
+    >>> len(orphan_changes(rostergraph.diff(r, r)))
+    0
+    """
+    from ..queries import orphaned_users
+
+    g_old, g_new = d.graphs()
+    tr = d.id_map("users")
+    o, n = orphaned_users(g_old), orphaned_users(g_new)
+    before = {(tr.get(u, u), r): why for u, r, why in o}
+    after = {(u, r): why for u, r, why in n}
+    rows = [(u, r, "orphaned", why) for (u, r), why in after.items() if (u, r) not in before]
+    new_users = d.new.users
+    for (u, r), why in before.items():
+        if (u, r) in after:
+            continue
+        rec = new_users.get(u)
+        if rec is not None and getattr(rec.roles, r) is not None:
+            rows.append((u, r, "unorphaned", why))
+    rows.sort()
+    cols = ("user", "role", "change", "reason")
+    return Table({c: [row[i] for row in rows] for i, c in enumerate(cols)}, name="orphan changes")

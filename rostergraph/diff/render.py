@@ -1,0 +1,218 @@
+"""Render a diff as text, Markdown or JSON.
+
+Output names records by id only. Values of personal user fields (names,
+emails, dates of birth, demographics, contact details) are never printed:
+such a change shows as ``(changed)``; see
+:func:`rostergraph.diff.fields.is_sensitive`.
+
+Examples
+--------
+>>> import rostergraph
+>>> r = rostergraph.sample()
+>>> d = rostergraph.diff(r, r)
+>>> render_diff(d, "markdown").splitlines()[0]
+'# rostergraph diff: no changes'
+>>> import json; json.loads(render_diff(d, "json"))["held"]
+False
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from .fields import ABSENT, FieldChange, is_sensitive
+
+__all__ = ["FORMATS", "diff_data", "render_diff"]
+
+#: The formats :func:`render_diff` writes.
+FORMATS: tuple[str, ...] = ("text", "markdown", "json")
+
+
+def _value(kind: str, fc: FieldChange) -> str:
+    if is_sensitive(kind, fc.path):
+        return "(changed)"
+    o, n = fc.old, fc.new
+    if isinstance(o, (list, ABSENT.__class__)) and isinstance(n, (list, ABSENT.__class__)) and \
+            all(isinstance(x, str) for x in (o or []) + (n or [])):
+        before, after = list(o or []), list(n or [])
+        plus = [x for x in after if x not in set(before)]
+        minus = [x for x in before if x not in set(after)]
+        parts = [f"+{x}" for x in plus[:8]] + [f"-{x}" for x in minus[:8]]
+        if len(plus) > 8 or len(minus) > 8:
+            parts.append("…")
+        return " ".join(parts) if parts else "reordered"
+    return f"{_short(o)} → {_short(n)}"
+
+
+def _short(v: Any, width: int = 60) -> str:
+    if v is ABSENT:
+        return "∅"
+    s = v if isinstance(v, str) else orjson.dumps(v).decode()
+    s = s.replace("\n", "\\n")
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def _n_changes(d: Any) -> int:
+    return len(d.records()) + len(d.merges)
+
+
+def diff_data(d: Any, *, thresholds: Any = None, impact: bool = True) -> dict[str, Any]:
+    """Everything the renderers print, as JSON-ready data (personal values redacted).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> r = rostergraph.sample()
+    >>> sorted(diff_data(rostergraph.diff(r, r), impact=False))[:3]
+    ['ambiguous', 'changes', 'findings']
+    """
+    changes = []
+    for c in d.records():
+        item: dict[str, Any] = {"kind": c.kind, "change": c.change, "old_id": c.old_id,
+                                "new_id": c.new_id}
+        if c.key:
+            item["key"] = c.key
+        if c.fields:
+            item["fields"] = [{"field": f.field,
+                               "old": None if f.old is ABSENT or is_sensitive(c.kind, f.path)
+                               else f.old,
+                               "new": None if f.new is ABSENT or is_sensitive(c.kind, f.path)
+                               else f.new,
+                               **({"redacted": True} if is_sensitive(c.kind, f.path) else {})}
+                              for f in c.fields]
+        changes.append(item)
+    data: dict[str, Any] = {
+        "old": {"source": d.old.provenance.source, "format": d.old.provenance.format},
+        "new": {"source": d.new.provenance.source, "format": d.new.provenance.format},
+        "ignored_fields": list(d.ignore),
+        "summary": d.summary().to_dicts(),
+        "changes": changes,
+        "merges": [{"kind": m.kind, "change": m.change, "old_ids": list(m.old_ids),
+                    "new_ids": list(m.new_ids), "key": m.key} for m in d.merges],
+        "ambiguous": [{"kind": a.kind, "key": a.key, "old_ids": list(a.old_ids),
+                       "new_ids": list(a.new_ids)} for a in d.ambiguous],
+        "findings": [f.to_dict() for f in d.findings()],
+    }
+    holds = d.hold_reasons(thresholds) if impact else []
+    data["holds"] = [h.to_dict() for h in holds]
+    data["held"] = bool(holds)
+    if impact:
+        rc = d.reach_changes()
+        data["reach"] = {
+            "gained": int((rc["change"] == "gained").sum()) if len(rc) else 0,
+            "lost": int((rc["change"] == "lost").sum()) if len(rc) else 0,
+            "pairs": [dict(r, sections=list(r["sections"]), causes=list(r["causes"]))
+                      for r in rc.to_dicts()],
+        }
+        data["primary_school_changes"] = d.primary_school_changes().to_dicts()
+        data["orphan_changes"] = d.orphan_changes().to_dicts()
+    return data
+
+
+def render_diff(d: Any, format: str = "text", *, thresholds: Any = None, impact: bool = True,
+                limit: int = 50) -> str:
+    """The diff as ``text``, ``markdown`` or ``json``.
+
+    Parameters
+    ----------
+    d:
+        A :class:`~rostergraph.diff.RosterDiff`.
+    format:
+        One of :data:`FORMATS`.
+    thresholds:
+        Sync hold thresholds (see :func:`rostergraph.diff.holds.hold_reasons`).
+    impact:
+        Include reach, primary school and orphan changes and holds (builds
+        both graphs).
+    limit:
+        Rows per list in text and Markdown (JSON lists everything).
+
+    Raises
+    ------
+    ValueError
+        On an unknown format.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> r = rostergraph.sample()
+    >>> render_diff(rostergraph.diff(r, r), "text", impact=False).splitlines()[0]
+    'rostergraph diff: no changes'
+    """
+    if format not in FORMATS:
+        raise ValueError(f"unknown diff format {format!r}; expected one of {', '.join(FORMATS)}")
+    data = diff_data(d, thresholds=thresholds, impact=impact)
+    if format == "json":
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+    md = format == "markdown"
+    return "\n".join(_lines(d, data, md, limit)) + "\n"
+
+
+def _lines(d: Any, data: dict[str, Any], md: bool, limit: int) -> list[str]:
+    n = _n_changes(d)
+    head = "no changes" if not n else f"{n:,} change{'s' if n != 1 else ''}"
+    out = [("# " if md else "") + f"rostergraph diff: {head}"]
+    if md:
+        out.append("")
+    out.append(f"old: {data['old']['source']} ({data['old']['format']})" + ("  " if md else ""))
+    out.append(f"new: {data['new']['source']} ({data['new']['format']})")
+
+    def section(title: str, rows: list[str], total: int | None = None) -> None:
+        if not rows:
+            return
+        out.append("")
+        out.append(("## " if md else "") + title)
+        if md:
+            out.append("")
+        for r in rows[:limit]:
+            out.append(("- " if md else "  ") + r)
+        more = (total if total is not None else len(rows)) - min(len(rows), limit)
+        if more > 0:
+            out.append(("- " if md else "  ") + f"… {more:,} more")
+
+    cols = ["kind", "old", "new", "added", "removed", "changed", "reidentified", "merged",
+            "split", "ambiguous"]
+    out.append("")
+    if md:
+        out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        out += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in data["summary"]]
+    else:
+        out.append(f"  {'kind':<10}" + "".join(f"{c[:8]:>9}" for c in cols[1:]))
+        out += [f"  {r['kind']:<10}" + "".join(f"{r[c]:>9,}" for c in cols[1:])
+                for r in data["summary"]]
+    for h in data["holds"]:
+        section(f"HOLD: {h['message']}", [", ".join(h["ids"][:20]) +
+                                          (" …" if len(h["ids"]) > 20 else "")])
+    code = (lambda s: f"`{s}`") if md else (lambda s: s)
+    section("re-identified", [f"{c.kind} {code(c.old_id)} → {code(c.new_id)} ({c.key})"
+                              for c in d.records(change="reidentified")])
+    section("merges and splits", [f"{m.kind} {m.change}: {', '.join(m.old_ids)} → "
+                                  f"{', '.join(m.new_ids)} ({m.key})" for m in d.merges])
+    section("ambiguous (same key, not matched; reported as removed + added)",
+            [f"{a.kind} {a.key}: old {', '.join(a.old_ids)}; new {', '.join(a.new_ids)}"
+             for a in d.ambiguous])
+    section("changed", [f"{c.kind} {code(c.id)}: " + "; ".join(
+        f"{f.field} {_value(c.kind, f)}" for f in c.fields[:12]) +
+        (" …" if len(c.fields) > 12 else "") for c in d.records(change="changed")])
+    for ch in ("added", "removed"):
+        recs = d.records(change=ch)
+        by_kind: dict[str, list[str]] = {}
+        for c in recs:
+            by_kind.setdefault(c.kind, []).append(c.id)
+        section(ch, [f"{k} ({len(v):,}): " + ", ".join(v[:30]) + (" …" if len(v) > 30 else "")
+                     for k, v in by_kind.items()])
+    if "reach" in data:
+        r = data["reach"]
+        rows = [f"{p['change']} {code(p['teacher'])} – {code(p['student'])} via " + ", ".join(
+            f"{s} ({c})" for s, c in zip(p["sections"], p["causes"])) for p in r["pairs"]]
+        if rows:
+            section(f"reach: {r['gained']:,} pairs gained, {r['lost']:,} lost", rows)
+        section("primary school changes", [
+            f"{code(p['student'])}: {p['old_school']} → {p['new_school']}"
+            for p in data["primary_school_changes"]])
+        section("orphan changes", [f"{code(o['user'])} {o['role']}: {o['change']} ({o['reason']})"
+                                   for o in data["orphan_changes"]])
+    section("findings", [f"{f['rule']} {f['severity']}: {f['message']}" for f in data["findings"]])
+    return out

@@ -406,6 +406,11 @@ def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None =
 # --- visibility ----------------------------------------------------------------
 
 
+def _staff_schools(g: RosterGraph, user_id: str) -> tuple[str, ...]:
+    staff = g.roster.users[user_id].roles.staff
+    return staff.schools or () if staff is not None else ()
+
+
 def visible_users(g: RosterGraph, user_id: str) -> Table:
     """What a user may see under their roles, and through what.
 
@@ -455,9 +460,8 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
         w, pos = _expand(tindptr, my)
         parts.append((teachers[pos], "student", sec_ids[my[w]]))
     if mask & ROLE_BITS["staff"]:
-        staff = g.roster.users[user_id].roles.staff
-        school_idx = [g.index_of("school", s, allow_missing=True) for s in (staff.schools or ())]
-        school_idx = np.array([i for i in school_idx if i < g.n_records("school")], dtype=np.int64)
+        found = [g.index_of("school", s, allow_missing=True) for s in _staff_schools(g, user_id)]
+        school_idx = np.array([i for i in found if i < g.n_records("school")], dtype=np.int64)
         for rel_name in ("attends", "works_at"):
             rel = g.relations[rel_name]
             w, pos = _expand(rel.rindptr, school_idx)
@@ -666,8 +670,7 @@ def orphaned_users(g: RosterGraph) -> Table:
     staff_idx = np.flatnonzero((roles & ROLE_BITS["staff"]) != 0)
     users = g.ids("user")
     no_school = [i for i in staff_idx.tolist()
-                 if not any(s in schools for s in
-                            (g.roster.users[users[i]].roles.staff.schools or ()))]
+                 if not any(s in schools for s in _staff_schools(g, users[i]))]
     found.append((np.asarray(no_school, dtype=np.int64), ROLE_NAMES_ORDER["staff"], "staff",
                   "no_school"))
     idx = np.concatenate([f[0] for f in found]).astype(np.int64)
@@ -718,7 +721,7 @@ def summary(g: RosterGraph) -> dict[str, Table]:
     roles = g.roles[:n_u]
     sindptr, _, _ = _section_csr(g, "enrolled_in")
     tindptr, _, _ = _section_csr(g, "teaches")
-    per_user: dict[str, list[int]] = {"role": [], "schools": [], "users": []}
+    per_user: dict[str, list[Any]] = {"role": [], "schools": [], "users": []}
     for role in ("student", "teacher", "staff"):
         rels = ("attends",) if role == "student" else ("works_at",)
         n_schools = np.zeros(g.n_nodes("user"), dtype=np.int64)

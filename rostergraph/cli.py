@@ -281,6 +281,15 @@ COMMANDS.append(_add_validation)
 COMMANDS.append(_add_synth)
 
 
+def _add_diff(sub: Any) -> None:  # diff: rostergraph/diff/commands.py
+    from .diff.commands import add_diff
+
+    add_diff(sub)
+
+
+COMMANDS.append(_add_diff)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (used by ``main`` and by docs checks)."""
     from . import __version__

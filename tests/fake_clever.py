@@ -242,9 +242,13 @@ def make_changes(district: dict[str, list[dict[str, Any]]], seed: int = 1, *,
                               "roles": {"student": {"ell_status": state["users"][s1]["roles"][
                                   "student"]["ell_status"]}}},
          {"roles": {"student": {"ell_status": old_roles["student"].get("ell_status")}}})
-    # the multi-role teacher loses the staff role (full object)
-    multi = next(u for u in teachers if "staff" in state["users"][u]["roles"])
-    full_update("users", multi, lambda r: r["roles"].pop("staff"))
+    # the multi-role teacher loses the staff role (full object), or one gains it
+    multi = [u for u in teachers if "staff" in state["users"][u]["roles"]]
+    if multi:
+        full_update("users", multi[0], lambda r: r["roles"].pop("staff"))
+    else:
+        full_update("users", teachers[0], lambda r: r["roles"].update(
+            staff={"schools": [schools[0]], "staff_id": "ST9", "title": "Dean"}))
     # a new student, enrolled in a section
     did = state["districts"][sorted(state["districts"])[0]]["id"]
     new_student = {"id": new_id(), "district": did, "name": {"first": "Nova", "last": "Ng"},
@@ -345,6 +349,7 @@ class FakeClever:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go in two writes
 
             def log_message(self, fmt: str, *args: Any) -> None:  # quiet
                 pass

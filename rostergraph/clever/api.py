@@ -159,21 +159,18 @@ class RateLimiter:
 
     def acquire(self) -> float:
         """Wait until one more request fits the budget; return the seconds waited."""
-        now = self.clock()
-        while self._sent and now - self._sent[0] >= self.window:
-            self._sent.popleft()
         waited = 0.0
-        if len(self._sent) >= self.per_minute:
-            waited = self._sent[0] + self.window - now
-            if waited > 0:
-                self.sleep(waited)
-            else:
-                waited = 0.0
+        while True:
             now = self.clock()
-            while self._sent and now - self._sent[0] >= self.window:
+            # a microsecond of slack: float sums of sleeps land a hair short of the edge
+            while self._sent and now - self._sent[0] >= self.window - 1e-6:
                 self._sent.popleft()
-        self._sent.append(now)
-        return waited
+            if len(self._sent) < self.per_minute:
+                self._sent.append(now)
+                return waited
+            wait = max(self._sent[0] + self.window - now, 1e-6)
+            self.sleep(wait)
+            waited += wait
 
 
 @attrs.frozen(slots=True)

@@ -1,0 +1,121 @@
+"""``rostergraph fetch`` and ``rostergraph sync``: the CLI over :mod:`rostergraph.clever`.
+
+The token comes from an environment variable (``--token-env``, default
+``CLEVER_TOKEN``) or a file (``--token-file``); there is deliberately no
+option that takes the token itself, so it never lands in shell history or
+``ps`` output.
+
+Examples
+--------
+>>> import argparse
+>>> sub = argparse.ArgumentParser().add_subparsers()
+>>> add_fetch(sub); add_sync(sub)
+>>> sorted(sub.choices)
+['fetch', 'sync']
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .api import DEFAULT_BASE_URL, DEFAULT_TOKEN_ENV, MAX_LIMIT, CleverClient, read_token
+
+__all__ = ["add_fetch", "add_sync"]
+
+_FETCH_EPILOG = """examples:
+  export CLEVER_TOKEN=...            # the district-app bearer token
+  rostergraph fetch --out ./dump
+  rostergraph fetch --out ./dump --resume          # continue an interrupted fetch
+  rostergraph fetch --out ./dump --token-file ~/.clever-token --gzip --quiet
+  rostergraph summary ./dump"""
+
+_SYNC_EPILOG = """examples:
+  rostergraph sync ./dump                    # apply new events; cursor in manifest.json
+  rostergraph sync ./dump --token-env MY_DISTRICT_TOKEN --quiet"""
+
+
+def _limit(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= n <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_LIMIT}")
+    return n
+
+
+def _common(p: argparse.ArgumentParser, *, base_default: str | None) -> None:
+    p.add_argument("--base-url", default=base_default, metavar="URL",
+                   help="API root with version (default: "
+                        + (DEFAULT_BASE_URL if base_default else "the dump's base URL") + ")")
+    tok = p.add_mutually_exclusive_group()
+    tok.add_argument("--token-env", metavar="NAME", default=DEFAULT_TOKEN_ENV,
+                     help=f"environment variable holding the token (default {DEFAULT_TOKEN_ENV})")
+    tok.add_argument("--token-file", metavar="PATH",
+                     help="file holding the token (instead of an environment variable)")
+    p.add_argument("--limit", type=_limit, default=MAX_LIMIT, metavar="N",
+                   help=f"records per page, 1..{MAX_LIMIT} (default {MAX_LIMIT})")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_fetch(sub: Any) -> None:
+    """Register ``rostergraph fetch``."""
+    p = sub.add_parser(
+        "fetch", help="download a district from the Clever API into a dump folder",
+        description="Download every district, school, term, course, section and user the "
+                    "token can see into DIR (JSON Lines per resource plus manifest.json). "
+                    "Handles paging, rate limits and retries; --resume continues an "
+                    "interrupted fetch.",
+        epilog=_FETCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True, metavar="DIR", help="the dump folder to write")
+    _common(p, base_default=DEFAULT_BASE_URL)
+    p.add_argument("--resume", action="store_true",
+                   help="continue the fetch recorded in DIR/manifest.json")
+    p.add_argument("--gzip", action="store_true", help="write .jsonl.gz files")
+    p.set_defaults(func=_cmd_fetch)
+
+
+def add_sync(sub: Any) -> None:
+    """Register ``rostergraph sync``."""
+    p = sub.add_parser(
+        "sync", help="apply new Clever events to a dump folder",
+        description="Poll /events after the dump's last event id, apply created/updated/"
+                    "deleted events to the dump's files (atomically), append them to "
+                    "events.audit.jsonl and advance the cursor.",
+        epilog=_SYNC_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("path", metavar="DIR", help="a dump folder written by 'rostergraph fetch'")
+    _common(p, base_default=None)
+    p.set_defaults(func=_cmd_sync)
+
+
+def _client(args: argparse.Namespace, base_url: str) -> CleverClient:
+    token = read_token(env=args.token_env, file=args.token_file)
+    return CleverClient(token, base_url=base_url)
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from .dump import fetch_district
+
+    with _client(args, args.base_url) as client:
+        result = fetch_district(args.out, client=client, limit=args.limit, resume=args.resume,
+                                use_gzip=args.gzip, progress=False if args.quiet else None)
+    sys.stdout.write(result.summary() + "\n")
+    return 0
+
+
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from ..errors import SourceError
+    from .dump import read_manifest
+    from .events import sync_dump
+
+    manifest = read_manifest(args.path)
+    if manifest is None:
+        raise SourceError("no manifest.json: not a dump written by 'rostergraph fetch'",
+                          path=args.path)
+    base = args.base_url or manifest.get("base_url") or DEFAULT_BASE_URL
+    with _client(args, base) as client:
+        result = sync_dump(args.path, client=client, limit=args.limit)
+    sys.stdout.write(result.summary() + "\n")
+    return 0

@@ -180,12 +180,12 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
         recs = roster.records(kind).values()
         if jsonl:
             files[f"{kind}.jsonl"] = b"".join(
-                orjson.dumps(record_to_dict(r)) + b"\n" for r in recs)
+                _dumps(record_to_dict(r)) + b"\n" for r in recs)
         else:
             env = {"data": [{"data": record_to_dict(r), "uri": f"/v3.0/{kind}/{r.id}"}
                             for r in recs],
                    "links": [{"rel": "self", "uri": f"/v3.0/{kind}"}]}
-            files[f"{kind}.json"] = orjson.dumps(env)
+            files[f"{kind}.json"] = _dumps(env)
     _write_files(Path(path), files, as_zip=False)
     return Report().table()
 
@@ -248,9 +248,11 @@ class _Carry:
     """What a record's fields turn into: consumed paths, extension columns, the rest."""
 
     def __init__(self, kind: str, record: Any, report: Report, extensions: bool,
-                 prefix: str) -> None:
+                 prefix: str, empty_is_absent: bool = True) -> None:
         self.kind = kind
         self.d = record_to_dict(record)
+        self.orig = record_to_dict(record)
+        self.empty_is_absent = empty_is_absent
         self.report = report
         self.extensions = extensions
         self.prefix = prefix
@@ -260,7 +262,7 @@ class _Carry:
         """Pop a field the format has a column for (``""`` and ``[]`` read back as absent,
         so they are carried as they are)."""
         value = pop_path(self.d, path)
-        if value == "" or value == []:
+        if self.empty_is_absent and (value == "" or value == []):
             self.forced[path] = value
         return value
 
@@ -273,23 +275,36 @@ class _Carry:
         out = {}
         for k in [k for k in self.d if k.startswith(self.prefix)]:
             v = self.d.pop(k)
-            out[k[len(self.prefix):]] = v if isinstance(v, str) else orjson.dumps(v).decode()
+            out[k[len(self.prefix):]] = v if isinstance(v, str) else _dumps(v).decode()
         return out
 
-    def finish(self, carry_column: str) -> dict[str, Any]:
-        """The carry column (JSON of everything left) and the report rows for it."""
+    def rest(self) -> dict[str, Any]:
+        """Everything no column took (with forced originals), counted in the report."""
         from .mapping import set_path
 
         rest = _prune(self.d)
         for path, value in self.forced.items():
             set_path(rest, path, value)
-        if not rest:
+        if rest:
+            self.report.leftover(self.kind, rest, "extension" if self.extensions else "dropped")
+        return rest
+
+    def finish(self, carry_column: str) -> dict[str, Any]:
+        """The carry column (JSON of everything left) and the report rows for it."""
+        rest = self.rest()
+        if not rest or not self.extensions:
             return {}
-        how = "extension" if self.extensions else "dropped"
-        self.report.leftover(self.kind, rest, how)
-        if not self.extensions:
-            return {}
-        return {carry_column: orjson.dumps(rest).decode()}
+        return {carry_column: _dumps(rest).decode()}
+
+
+def _dumps(obj: Any) -> bytes:
+    """JSON bytes; strings with lone surrogates fall back to escaped stdlib JSON."""
+    try:
+        return orjson.dumps(obj)
+    except TypeError:
+        import json
+
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def _prune(d: dict[str, Any]) -> dict[str, Any]:
@@ -624,3 +639,361 @@ def finish_class(c: _Carry, row: dict[str, Any]) -> dict[str, Any]:
     row.update(c.columns())
     row.update(c.finish(_OR_CARRY))
     return row
+
+
+# --- Clever SFTP CSV -------------------------------------------------------------------
+
+_SFTP_PREFIX = "sftp."
+_SFTP_ID_COLS = {"schools.csv": ["School_id"],
+                 "students.csv": ["School_id", "Student_id"],
+                 "teachers.csv": ["School_id", "Teacher_id"],
+                 "staff.csv": ["School_id", "Staff_id"],
+                 "sections.csv": ["School_id", "Section_id", "Teacher_id"],
+                 "enrollments.csv": ["School_id", "Section_id", "Student_id"]}
+_SFTP_TAIL = {"sections.csv": ["Course_name", "Course_number", "Course_description",
+                               "Term_name", "Term_start", "Term_end"]}
+
+
+def _present_paths(records: Iterable[dict[str, Any]], paths: Iterable[str]) -> set[str]:
+    paths = list(paths)
+    out: set[str] = set()
+    for d in records:
+        for p in paths:
+            if p not in out and get_path(d, p) is not None:
+                out.add(p)
+        if len(out) == len(paths):
+            break
+    return out
+
+
+def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
+                     extensions: bool = True) -> Table:
+    """Write a roster as Clever SFTP CSV files into the folder ``path``.
+
+    Parameters
+    ----------
+    roster:
+        The roster to write.
+    path:
+        The output folder (created if missing).
+    extensions:
+        Also write what SFTP CSV cannot hold, in rostergraph extensions that
+        Clever ignores and :func:`~rostergraph.io.clever_csv.read_clever_csv`
+        reads back: ``Term_id``/``Course_id`` and ``Contact_id`` columns,
+        ``Clever_user_id`` in ``staff.csv``, ``rostergraph_districts.csv`` and
+        ``rostergraph_records.csv`` (Clever fields with no column, and whole
+        records SFTP has no file for: district admins, contacts of no written
+        student, terms and courses no section uses). Without them those are
+        ``dropped`` in the report, and terms, courses and contacts get the
+        constructed ids described in :mod:`rostergraph.io.clever_csv`.
+
+    Returns
+    -------
+    Table
+        The report (``kind, field, count, how``).
+
+    Examples
+    --------
+    >>> import rostergraph, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> report = write_clever_csv(rostergraph.sample(), out)
+    >>> sorted(p.name for p in out.iterdir())[:3]
+    ['enrollments.csv', 'rostergraph_districts.csv', 'rostergraph_records.csv']
+    """
+    from .clever_csv import CONTACT_FIELDS, SFTP_COLUMNS
+
+    ext = extensions
+    report = Report()
+    sole = next(iter(roster.districts)) if len(roster.districts) == 1 else None
+    sheets: dict[str, list[dict[str, Any]]] = {f: [] for f in (
+        "schools.csv", "students.csv", "teachers.csv", "staff.csv", "sections.csv",
+        "enrollments.csv", "rostergraph_districts.csv", "rostergraph_records.csv")}
+    records = sheets["rostergraph_records.csv"]
+    user_dicts = [record_to_dict(u) for u in roster.users.values()]
+
+    def carry(c: _Carry, rid: str) -> None:
+        rest = c.rest()
+        if rest and ext:
+            records.append({"Kind": c.kind, "Id": rid, "Clever_json": _dumps(rest).decode()})
+
+    def whole(kind: str, rec: Any, why: str) -> None:
+        report.add(kind, f"(whole record: {why})", "extension" if ext else "dropped")
+        if ext:
+            records.append({"Kind": kind, "Id": rec.id,
+                            "Clever_json": _dumps(record_to_dict(rec)).decode()})
+
+    def columns(c: _Carry, row: dict[str, Any], file: str, present: set[str]) -> None:
+        for col, p in SFTP_COLUMNS[file]:
+            if p not in present:
+                continue
+            c.take(p)
+            v = get_path(c.orig, p)  # shared fields (email, name) feed every role's file
+            row[col] = v
+            if v is None:
+                c.keep(p, None)  # the column exists, so an empty cell would read as ""
+        row.update(c.columns())
+
+    def district(c: _Carry) -> None:
+        d = c.take("district")
+        if d != sole:
+            c.keep("district", d)
+
+    # districts
+    for rec in roster.districts.values():
+        c = _Carry("districts", rec, report, ext, _SFTP_PREFIX, False)
+        if ext:
+            sheets["rostergraph_districts.csv"].append(
+                {"District_id": c.take("id"), "District_name": c.take("name")})
+            carry(c, rec.id)
+        else:
+            report.add("districts", "(whole record: SFTP has no district file)", "dropped")
+    # schools
+    dicts = [record_to_dict(s) for s in roster.schools.values()]
+    present = _present_paths(dicts, (p for _, p in SFTP_COLUMNS["schools.csv"]))
+    for rec in roster.schools.values():
+        c = _Carry("schools", rec, report, ext, _SFTP_PREFIX, False)
+        row = {"School_id": c.take("id")}
+        if c.take("sis_id") != rec.id:
+            c.keep("sis_id", rec.sis_id)
+        district(c)
+        columns(c, row, "schools.csv", present)
+        sheets["schools.csv"].append(row)
+        carry(c, rec.id)
+    # users: students, teachers, staff; contacts collected per student
+    student_order = {uid: i for i, uid in enumerate(
+        u.id for u in roster.users.values() if u.roles.student is not None)}
+    groups: dict[str, list[tuple[Any, Any]]] = {}
+    for rec in roster.users.values():
+        ct = rec.roles.contact
+        for rel in (ct.student_relationships or ()) if ct is not None else ():
+            if rel.student in student_order:
+                groups.setdefault(rel.student, []).append((rec, rel))
+    teacher_emails: dict[str, str] = {}
+    present_by_file = {f: _present_paths(
+        (d for d in user_dicts if get_path(d, f"roles.{role}") is not None),
+        (p for _, p in SFTP_COLUMNS[f])) for f, role in (
+            ("students.csv", "student"), ("teachers.csv", "teacher"), ("staff.csv", "staff"))}
+    max_groups = max((len(g) for g in groups.values()), default=0)
+    for rec in roster.users.values():
+        roles = rec.roles
+        c = _Carry("users", rec, report, ext, _SFTP_PREFIX, False)
+        c.take("id")
+        district(c)
+        written = False
+        for role, file, id_col in (("student", "students.csv", "Student_id"),
+                                   ("teacher", "teachers.csv", "Teacher_id")):
+            r = getattr(roles, role)
+            if r is None:
+                continue
+            written = True
+            school, schools = c.take(f"roles.{role}.school"), c.take(f"roles.{role}.schools")
+            order = ([school] if school else []) + [s for s in (schools or ()) if s != school]
+            order = list(dict.fromkeys(order))
+            back_school = order[0] if order else None
+            back_schools = order or None
+            if back_school != school:
+                c.keep(f"roles.{role}.school", school)
+            if back_schools != (list(schools) if schools is not None else None):
+                c.keep(f"roles.{role}.schools", list(schools) if schools is not None else None)
+            if c.take(f"roles.{role}.sis_id") != rec.id:
+                c.keep(f"roles.{role}.sis_id", r.sis_id)
+            base: dict[str, Any] = {id_col: rec.id}
+            columns(c, base, file, present_by_file[file])
+            for i, s in enumerate(order or [""]):
+                row = dict(base, School_id=s)
+                if role == "student" and i == 0:
+                    _contact_columns(row, rec.id, groups.get(rec.id, []), max_groups, ext)
+                sheets[file].append(row)
+            if role == "teacher" and rec.email:
+                teacher_emails.setdefault(rec.email, rec.id)
+        if roles.staff is not None:
+            written = True
+            r = roles.staff
+            schools = c.take("roles.staff.schools")
+            staff_id = c.take("roles.staff.staff_id")
+            order = list(dict.fromkeys(schools or ()))
+            if (order or None) != (list(schools) if schools is not None else None):
+                c.keep("roles.staff.schools", list(schools) if schools is not None else None)
+            sroles = c.take("roles.staff.roles")
+            base = {"Staff_id": (staff_id or rec.id) if ext else rec.id}
+            if ext:
+                base["Clever_user_id"] = rec.id
+                if staff_id != base["Staff_id"]:
+                    c.keep("roles.staff.staff_id", staff_id)
+            else:
+                if staff_id != rec.id:
+                    report.add("users", "roles.staff.staff_id (Staff_id holds the user id)",
+                               "changed")
+                other = teacher_emails.get(rec.email or "")
+                if other is not None and other != rec.id or (
+                        rec.email and roles.teacher is None and any(
+                            u.email == rec.email and u.roles.teacher is not None
+                            for u in roster.users.values())):
+                    report.add("users", "(staff merged into the teacher with the same email)",
+                               "changed")
+            if sroles is not None and len(sroles) == 1 and sroles[0]:
+                base["Role"] = sroles[0]
+            elif sroles is not None:
+                c.keep("roles.staff.roles", list(sroles))
+            columns(c, base, "staff.csv", present_by_file["staff.csv"])
+            for s in order or [""]:
+                sheets["staff.csv"].append(dict(base, School_id=s))
+        if roles.contact is not None:
+            ct = roles.contact
+            rels = list(ct.student_relationships or ())
+            placed = [r for r in rels if r.student in student_order]
+            back = sorted(placed, key=lambda r: student_order[r.student])
+            if written or placed:
+                if not written:
+                    c.take("name.last")
+                    c.take("email")
+                for p in ("roles.contact.phone", "roles.contact.phone_type",
+                          "roles.contact.sis_id"):
+                    v = c.take(p)
+                    if v is None and placed:
+                        c.keep(p, None)
+                c.take("roles.contact.student_relationships")
+                uniq = len({r.student for r in rels}) == len(rels)
+                if back != rels or not uniq or any(r.extra for r in rels) or any(
+                        r.relationship is None or r.type is None for r in placed):
+                    c.keep("roles.contact.student_relationships",
+                           [record_to_dict(r) for r in rels])
+                if not placed:
+                    c.keep("roles.contact", {})
+                if not ext and not placed:
+                    report.add("users", "roles.contact (no written student to hang on)",
+                               "dropped")
+                written = True
+        if not written:
+            c.rest()  # counted as leftover below
+            whole("users", rec, "no SFTP file for its roles")
+            continue
+        carry(c, rec.id)
+    # sections, terms, courses, enrollments
+    dicts = [record_to_dict(s) for s in roster.sections.values()]
+    present = _present_paths(dicts, (p for _, p in SFTP_COLUMNS["sections.csv"]))
+    used_terms: set[str] = set()
+    used_courses: set[str] = set()
+    max_teachers = 1
+    for rec in roster.sections.values():
+        c = _Carry("sections", rec, report, ext, _SFTP_PREFIX, False)
+        sid = c.take("id")
+        if c.take("sis_id") != sid:
+            c.keep("sis_id", rec.sis_id)
+        district(c)
+        school = c.take("school")
+        row: dict[str, Any] = {"Section_id": sid, "School_id": school}
+        if not school:
+            c.keep("school", school)
+        teacher, teachers = c.take("teacher"), c.take("teachers")
+        tl = list(teachers or ())
+        co = list(tl)
+        if teacher in co:
+            co.remove(teacher)
+        row["Teacher_id"] = teacher or ""
+        for k, t in enumerate(co, start=2):
+            row[f"Teacher_{k}_id"] = t
+        max_teachers = max(max_teachers, len(co) + 1)
+        back_teachers = ([teacher] if teacher else []) + co
+        if back_teachers != tl or teachers is None:
+            c.keep("teachers", list(teachers) if teachers is not None else None)
+        if teacher == "":
+            c.keep("teacher", "")
+        tid = c.take("term_id")
+        term = roster.terms.get(tid) if tid else None
+        if term is not None:
+            used_terms.add(tid)
+            row.update(Term_name=term.name, Term_start=term.start_date, Term_end=term.end_date)
+            if ext:
+                row["Term_id"] = tid
+            elif not (term.name or term.start_date or term.end_date):
+                report.add("sections", "term_id (term with no name or dates: Clever builds "
+                           "no term)", "dropped")
+        elif tid is not None:
+            c.keep("term_id", tid)
+        cid = c.take("course")
+        course = roster.courses.get(cid) if cid else None
+        if course is not None:
+            used_courses.add(cid)
+            row.update(Course_name=course.name, Course_number=course.number,
+                       Course_description=course.extra.get(_SFTP_PREFIX + "Course_description"))
+            if ext:
+                row["Course_id"] = cid
+            elif not course.name:
+                report.add("sections", "course (course with no name: Clever builds no "
+                           "course)", "dropped")
+        elif cid is not None:
+            c.keep("course", cid)
+        students = c.take("students")
+        sl = list(students or ())
+        uniq = list(dict.fromkeys(sl))
+        if uniq != sl or not sl:
+            if uniq != sl:
+                report.add("sections", "students (duplicate id collapsed)", "changed")
+            c.keep("students", list(students) if students is not None else None)
+        for stu in uniq:
+            sheets["enrollments.csv"].append(
+                {"School_id": school, "Section_id": sid, "Student_id": stu})
+        columns(c, row, "sections.csv", present)
+        sheets["sections.csv"].append(row)
+        carry(c, sid)
+    for kind, table, used in (("terms", roster.terms, used_terms),
+                              ("courses", roster.courses, used_courses)):
+        for rec in table.values():
+            if rec.id not in used:
+                whole(kind, rec, "no section uses it")
+                continue
+            c = _Carry(kind, rec, report, ext, _SFTP_PREFIX, False)
+            c.take("id")
+            district(c)
+            fields = ("name", "start_date", "end_date") if kind == "terms" else ("name",
+                                                                                  "number")
+            for f in fields:
+                if c.take(f) == "":
+                    c.keep(f, "")
+            c.d.pop(_SFTP_PREFIX + "Course_description", None)
+            c.columns()
+            if ext:
+                carry(c, rec.id)
+            else:
+                c.rest()
+    files: dict[str, bytes] = {}
+    for name, rows in sheets.items():
+        if name.startswith("rostergraph_") and not ext:
+            continue
+        header = list(_SFTP_ID_COLS.get(name, []))
+        if name == "sections.csv":
+            header += [f"Teacher_{k}_id" for k in range(2, max_teachers + 1)]
+        for col in [col for col, _ in SFTP_COLUMNS.get(name, [])] + _SFTP_TAIL.get(name, []):
+            if any(col in r for r in rows) and col not in header:
+                header.append(col)
+        for r in rows:
+            for k in r:
+                if k not in header:
+                    header.append(k)
+        if name == "rostergraph_records.csv":
+            header = ["Kind", "Id", "Clever_json"]
+        elif name == "rostergraph_districts.csv":
+            header = ["District_id", "District_name"]
+        files[name] = to_csv_text([header] + [[r.get(c) for c in header] for r in rows]
+                                  ).encode("utf-8")
+    _write_files(Path(path), files, as_zip=False)
+    return report.table()
+
+
+def _contact_columns(row: dict[str, Any], student: str, groups: list[tuple[Any, Any]],
+                     max_groups: int, ext: bool) -> None:
+    for k in range(1, max_groups + 1):
+        pre = "Contact_" if k == 1 else f"Contact_{k}_"
+        if k > len(groups):
+            continue
+        user, rel = groups[k - 1]
+        ct = user.roles.contact
+        values = {"id": user.id if ext else None,
+                  "name": user.name.last if user.name is not None else None,
+                  "email": user.email, "phone": ct.phone, "phone_type": ct.phone_type,
+                  "sis_id": ct.sis_id, "relationship": rel.relationship, "type": rel.type}
+        for f, v in values.items():
+            if f == "id" and not ext:
+                continue
+            row[pre + f] = v

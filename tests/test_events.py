@@ -1,0 +1,364 @@
+"""Clever events: apply_events in memory and `sync` of a dump against the fake server."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rostergraph
+from rostergraph.cli import main
+from rostergraph.clever import (
+    AUDIT_LOG,
+    CleverClient,
+    apply_event_records,
+    apply_events,
+    fetch_district,
+    merge_patch,
+    read_manifest,
+    sync_dump,
+)
+from rostergraph.clever import events as events_mod
+from rostergraph.errors import FormatError, SourceError
+from rostergraph.model import KINDS
+
+from .fake_clever import FakeClever, FakeClock, _Ids, make_changes, make_district
+
+TOKEN = "tok-EVENTS-93b1f0c7aa"
+SAMPLES = Path("/work/shared/samples/clever")
+
+
+@pytest.fixture(scope="module")
+def history() -> dict[str, Any]:
+    """A district, an earlier event stream (already reflected), and a later one."""
+    base = make_district(seed=5)
+    eids = _Ids("6e")
+    old_events, state1 = make_changes(base, seed=1, event_ids=eids)
+    new_events, state2 = make_changes(state1, seed=2, event_ids=eids)
+    return {"base": base, "old": old_events, "state1": state1, "new": new_events,
+            "state2": state2}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def client_for(srv: FakeClever, clock: FakeClock) -> CleverClient:
+    return CleverClient(TOKEN, base_url=srv.base_url, clock=clock.time, sleep=clock.sleep,
+                        rng=random.Random(1))
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {k: (folder / f"{k}.jsonl").read_bytes() for k in KINDS}
+
+
+def rosters_equal(a: rostergraph.Roster, b: rostergraph.Roster) -> None:
+    for kind in KINDS:
+        assert dict(a.records(kind)) == dict(b.records(kind)), kind
+
+
+@pytest.fixture
+def fetched(history, clock, tmp_path):
+    """A server at state1 (with the old events in its feed) and a dump fetched from it."""
+    with FakeClever(history["state1"], token=TOKEN, clock=clock.time,
+                    events=history["old"]) as srv:
+        with client_for(srv, clock) as c:
+            fetch_district(tmp_path / "dump", client=c, limit=7)
+            yield srv, c, tmp_path
+
+
+# --- sync -----------------------------------------------------------------------------------------
+
+
+def test_fetch_records_newest_event_id(fetched, history) -> None:
+    """The manifest's event cursor is the newest event at fetch time (old events are skipped)."""
+    _, _, tmp = fetched
+    ev = read_manifest(tmp / "dump")["events"]
+    assert ev["available"] is True
+    assert ev["last_event_id"] == history["old"][-1]["data"]["id"]
+
+
+def test_sync_equals_fresh_fetch_of_final_state(fetched, history, clock) -> None:
+    """Applying the served event stream to a dump gives the files a fresh fetch writes."""
+    srv, c, tmp = fetched
+    srv.advance(history["new"], history["state2"])
+    result = sync_dump(tmp / "dump", client=c, limit=4)
+    fetch_district(tmp / "fresh", client=c, limit=7)
+    assert files(tmp / "dump") == files(tmp / "fresh")
+    rosters_equal(rostergraph.load(tmp / "dump"), rostergraph.load(tmp / "fresh"))
+    assert result.events == len(history["new"])
+    assert result.last_event_id == history["new"][-1]["data"]["id"]
+    assert result.actions["ignored"] == 1 and result.actions["merged"] >= 3
+    assert result.actions["replaced"] >= 3 and result.actions["deleted"] >= 2
+    manifest = read_manifest(tmp / "dump")
+    assert manifest["events"]["last_event_id"] == result.last_event_id
+    assert {k: v["count"] for k, v in manifest["resources"].items()} == {
+        k: len(v) for k, v in history["state2"].items()}
+    # a second sync finds nothing new and changes nothing
+    again = sync_dump(tmp / "dump", client=c)
+    assert again.events == 0 and files(tmp / "dump") == files(tmp / "fresh")
+
+
+def test_audit_log_keeps_previous_attributes(fetched, history) -> None:
+    """Every applied event is one audit line; updates keep previous_attributes as served."""
+    srv, c, tmp = fetched
+    srv.advance(history["new"], history["state2"])
+    sync_dump(tmp / "dump", client=c, limit=5)
+    lines = [orjson.loads(x) for x in (tmp / "dump" / AUDIT_LOG).read_bytes().splitlines()]
+    assert [a["event"] for a in lines] == [e["data"]["id"] for e in history["new"]]
+    for a, e in zip(lines, history["new"]):
+        prev = e["data"]["data"].get("previous_attributes")
+        assert a.get("previous_attributes") == prev
+        assert a["type"] == e["data"]["type"]
+
+
+class _Crash(Exception):
+    pass
+
+
+def test_sync_interrupted_after_a_page_resumes_to_same_state(fetched, history) -> None:
+    """A sync killed after its first page continues from the stored cursor on the next run."""
+    srv, c, tmp = fetched
+    srv.advance(history["new"], history["state2"])
+
+    def crash(page: int) -> None:
+        raise _Crash
+    with pytest.raises(_Crash):
+        sync_dump(tmp / "dump", client=c, limit=3, on_page=crash)
+    assert read_manifest(tmp / "dump")["events"]["last_event_id"] == history["new"][2]["data"]["id"]
+    sync_dump(tmp / "dump", client=c, limit=3)
+    fetch_district(tmp / "fresh", client=c)
+    assert files(tmp / "dump") == files(tmp / "fresh")
+    lines = (tmp / "dump" / AUDIT_LOG).read_bytes().splitlines()
+    assert len(lines) == len(history["new"])  # no page audited twice
+
+
+def test_cursor_advances_only_after_the_write(fetched, history, monkeypatch) -> None:
+    """If writing a page's files fails, the cursor stays; a re-run replays that page exactly."""
+    srv, c, tmp = fetched
+    srv.advance(history["new"], history["state2"])
+    cursor0 = read_manifest(tmp / "dump")["events"]["last_event_id"]
+    real = events_mod._write_kind
+    calls = {"n": 0}
+
+    def flaky(*args: Any, **kw: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second file of the first page
+            raise OSError("disk full")
+        real(*args, **kw)
+    monkeypatch.setattr(events_mod, "_write_kind", flaky)
+    with pytest.raises(OSError):
+        sync_dump(tmp / "dump", client=c, limit=6)
+    assert read_manifest(tmp / "dump")["events"]["last_event_id"] == cursor0
+    assert not (tmp / "dump" / AUDIT_LOG).exists() or not (
+        tmp / "dump" / AUDIT_LOG).read_bytes()
+    monkeypatch.setattr(events_mod, "_write_kind", real)
+    sync_dump(tmp / "dump", client=c, limit=6)
+    fetch_district(tmp / "fresh", client=c)
+    assert files(tmp / "dump") == files(tmp / "fresh")
+
+
+def test_crash_before_manifest_write_replays_idempotently(fetched, history,
+                                                          monkeypatch) -> None:
+    """Files written but cursor not stored: the replay gives the same files, audit not doubled."""
+    srv, c, tmp = fetched
+    srv.advance(history["new"], history["state2"])
+    real = events_mod.write_manifest
+
+    def die(*args: Any, **kw: Any) -> None:
+        raise _Crash
+    monkeypatch.setattr(events_mod, "write_manifest", die)
+    with pytest.raises(_Crash):
+        sync_dump(tmp / "dump", client=c, limit=100)
+    monkeypatch.setattr(events_mod, "write_manifest", real)
+    sync_dump(tmp / "dump", client=c, limit=100)
+    fetch_district(tmp / "fresh", client=c)
+    assert files(tmp / "dump") == files(tmp / "fresh")
+    assert len((tmp / "dump" / AUDIT_LOG).read_bytes().splitlines()) == len(history["new"])
+
+
+def test_sync_of_gzip_dump_keeps_gzip(history, clock, tmp_path) -> None:
+    """A gzip dump is synced in place and still loads to the final state."""
+    with FakeClever(history["state1"], token=TOKEN, clock=clock.time,
+                    events=history["old"]) as srv:
+        with client_for(srv, clock) as c:
+            fetch_district(tmp_path / "dump", client=c, use_gzip=True)
+            srv.advance(history["new"], history["state2"])
+            sync_dump(tmp_path / "dump", client=c)
+            fetch_district(tmp_path / "fresh", client=c)
+    assert not [k for k in KINDS if (tmp_path / "dump" / f"{k}.jsonl").exists()]
+    assert all((tmp_path / "dump" / f"{k}.jsonl.gz").exists() for k in KINDS)
+    rosters_equal(rostergraph.load(tmp_path / "dump"), rostergraph.load(tmp_path / "fresh"))
+
+
+def test_sync_refuses_incomplete_or_foreign_dumps(fetched, tmp_path) -> None:
+    """Sync needs a finished fetch from the same API."""
+    srv, c, tmp = fetched
+    with pytest.raises(SourceError, match="no manifest"):
+        sync_dump(tmp_path / "nothing", client=c)
+    m = read_manifest(tmp / "dump")
+    m["complete"] = False
+    (tmp / "dump" / "manifest.json").write_bytes(orjson.dumps(m))
+    with pytest.raises(SourceError, match="resume"):
+        sync_dump(tmp / "dump", client=c)
+    m["complete"] = True
+    (tmp / "dump" / "manifest.json").write_bytes(orjson.dumps(m))
+    other = CleverClient(TOKEN, base_url="http://127.0.0.1:9/v3.0")
+    with pytest.raises(SourceError, match="fetched from"):
+        sync_dump(tmp / "dump", client=other)
+
+
+def test_cli_sync_uses_manifest_base_url(fetched, history, monkeypatch, capsys) -> None:
+    """`rostergraph sync DIR` reads the base URL from the manifest and prints one line."""
+    srv, c, tmp = fetched
+    srv.advance(history["new"], history["state2"])
+    monkeypatch.setenv("RG_EVENTS_TOKEN", TOKEN)
+    assert main(["sync", str(tmp / "dump"), "--token-env", "RG_EVENTS_TOKEN", "--quiet"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("synced ") and out.out.count("\n") == 1
+    assert f"{len(history['new'])} events" in out.out
+    assert TOKEN not in out.out + out.err
+
+
+# --- apply_events in memory ----------------------------------------------------------------------
+
+
+def roster_of(state: dict[str, list[dict[str, Any]]], tmp: Path) -> rostergraph.Roster:
+    tmp.mkdir(parents=True, exist_ok=True)
+    for kind, recs in state.items():
+        (tmp / f"{kind}.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in recs))
+    return rostergraph.load(tmp)
+
+
+def test_apply_events_gives_the_final_roster(history, tmp_path) -> None:
+    """apply_events(roster at state1, new events) equals the roster at state2."""
+    before = roster_of(history["state1"], tmp_path / "a")
+    after = apply_events(before, history["new"])
+    rosters_equal(after, roster_of(history["state2"], tmp_path / "b"))
+    assert after.problems == []
+    assert any("applied" in n for n in after.provenance.notes)
+
+
+def test_apply_events_is_pure(history, tmp_path) -> None:
+    """The input roster and the event list are left unchanged."""
+    before = roster_of(history["state1"], tmp_path / "a")
+    snapshot = {k: dict(before.records(k)) for k in KINDS}
+    events = copy.deepcopy(history["new"])
+    apply_events(before, events)
+    assert {k: dict(before.records(k)) for k in KINDS} == snapshot
+    assert events == history["new"]
+
+
+def test_partial_update_merges_and_full_update_replaces(tmp_path) -> None:
+    """A partial object merges (nested keys kept); a complete one replaces (removed role gone)."""
+    d = make_district(seed=9, students=4, teachers=2, sections=2)
+    roster = roster_of(d, tmp_path)
+    student = next(u for u in d["users"] if "student" in u["roles"])
+    teacher = next(u for u in d["users"] if "staff" in u["roles"])
+    partial = {"type": "users.updated", "data": {"object": {
+        "id": student["id"], "district": student["district"],
+        "roles": {"student": {"grade": "12"}}}, "previous_attributes": {}}}
+    full = copy.deepcopy(teacher)
+    del full["roles"]["staff"]
+    full_ev = {"type": "users.updated", "data": {"object": full}}
+    after = apply_events(roster, [partial, full_ev])
+    s = after.users[student["id"]]
+    assert s.roles.student.grade == "12"
+    assert s.name == roster.users[student["id"]].name
+    assert s.roles.student.school == student["roles"]["student"]["school"]
+    assert after.users[teacher["id"]].roles.staff is None
+    assert after.users[teacher["id"]].roles.teacher is not None
+
+
+def test_delete_of_missing_and_update_of_missing(tmp_path) -> None:
+    """Deleting an unknown id is a no-op ('absent'); updating one creates it."""
+    store: dict[str, dict[str, dict[str, Any]]] = {}
+    audit = apply_event_records(store, [
+        {"type": "sections.deleted", "data": {"object": {"id": "nope"}}},
+        {"type": "terms.updated", "data": {"object": {"id": "t9", "name": "Summer"}}},
+    ])
+    assert [a["action"] for a in audit] == ["absent", "created"]
+    assert store["terms"]["t9"] == {"id": "t9", "name": "Summer"}
+
+
+def test_malformed_events_raise_format_error() -> None:
+    """An event without a type, or whose object has no id, is a FormatError."""
+    with pytest.raises(FormatError):
+        apply_event_records({}, [{"id": "e1", "data": {"object": {"id": "x"}}}])
+    with pytest.raises(FormatError, match="no string id"):
+        apply_event_records({}, [{"id": "e1", "type": "users.created", "data": {"object": {}}}])
+    with pytest.raises(FormatError):
+        apply_event_records({}, ["not an event"])
+
+
+# --- real payloads ------------------------------------------------------------------------------
+
+
+def test_real_v12_events_parse_and_v2_types_are_ignored() -> None:
+    """The real clever-ruby events (students.*, v1.2 envelopes) parse; their types are not v3."""
+    doc = json.loads((SAMPLES / "clever-ruby-v1.2-events" / "events.json").read_text())
+    audit = apply_event_records({}, doc["data"])
+    assert len(audit) == len(doc["data"])
+    assert {a["action"] for a in audit} == {"ignored"}
+    assert [a["event"] for a in audit] == [e["data"]["id"] for e in doc["data"]]
+
+
+def test_real_partial_update_payload_merges_onto_stored_record() -> None:
+    """The real quirk (object = {id, district, ell_status}) merges; nothing else is lost."""
+    doc = json.loads((SAMPLES / "clever-ruby-v1.2-events" / "events.json").read_text())
+    ev = copy.deepcopy(doc["data"][0])
+    obj = ev["data"]["data"]["object"]
+    prev = ev["data"]["data"]["previous_attributes"]
+    stored = {"id": obj["id"], "district": obj["district"], **copy.deepcopy(prev)}
+    ev["data"]["type"] = "users.updated"  # the same shape as a v3 users event
+    store = {"users": {obj["id"]: stored}}
+    audit = apply_event_records(store, [ev])
+    assert audit[0]["action"] == "merged"
+    assert audit[0]["previous_attributes"] == prev
+    assert store["users"][obj["id"]] == {**stored, "ell_status": obj["ell_status"]}
+
+
+def test_real_v11_event_list_envelopes_parse() -> None:
+    """The v1.1 events list (recorded API responses) parses into one audit entry per event."""
+    doc = json.loads((SAMPLES / "clever-ruby-v1.1-vcr-bodies" / "events_list.json").read_text())
+    audit = apply_event_records({}, doc["data"])
+    assert len(audit) == len(doc["data"]) and all(a["event"] for a in audit)
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+_json = st.recursive(st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=3),
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(st.sampled_from("abcd"), inner, max_size=3), max_leaves=10)
+
+
+@settings(max_examples=80, deadline=None)
+@given(target=st.dictionaries(st.sampled_from("abcd"), _json, max_size=4),
+       patch=st.dictionaries(st.sampled_from("abcd"), _json, max_size=4))
+def test_merge_patch_is_idempotent(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    """Property: applying a merge patch twice equals applying it once (sync replays are safe)."""
+    once = merge_patch(target, patch)
+    assert merge_patch(once, patch) == once
+    assert all(k not in once for k, v in patch.items() if v is None)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_replaying_an_event_stream_changes_nothing(seed: int) -> None:
+    """Property: applying a stream twice gives the same records as once, and the final state."""
+    base = make_district(seed=seed, students=12, teachers=4, sections=5)
+    events, final = make_changes(base, seed=seed)
+    store = {k: {r["id"]: copy.deepcopy(r) for r in v} for k, v in base.items()}
+    apply_event_records(store, events)
+    once = copy.deepcopy(store)
+    apply_event_records(store, events)
+    assert store == once
+    assert {k: sorted(v.values(), key=lambda r: r["id"]) for k, v in store.items()} == final

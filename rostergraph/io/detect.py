@@ -30,9 +30,24 @@ Reader = Callable[..., Roster]
 FORMATS: dict[str, tuple[Detector, Reader, str]] = {}
 
 
-def register_format(name: str, detector: Detector, reader: Reader, expects: str) -> None:
-    """Register a reader; ``expects`` says what it looks for (used in errors)."""
-    FORMATS[name] = (detector, reader, expects)
+def register_format(name: str, detector: Detector, reader: Reader, expects: str, *,
+                    before: str | None = None) -> None:
+    """Register a reader; ``expects`` says what it looks for (used in errors).
+
+    ``before`` names a format this one must be tried ahead of (legacy Clever
+    JSON shares file names with v3 JSON, so it is tried first).
+    """
+    FORMATS.pop(name, None)
+    entry = (detector, reader, expects)
+    if before is None or before not in FORMATS:
+        FORMATS[name] = entry
+        return
+    items = list(FORMATS.items())
+    FORMATS.clear()
+    for k, v in items:
+        if k == before:
+            FORMATS[name] = entry
+        FORMATS[k] = v
 
 
 def _is_clever_json(p: Path) -> bool:

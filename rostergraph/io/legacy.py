@@ -1,0 +1,332 @@
+"""Reader for legacy Clever JSON (API v1.1, v1.2, v2.0, v2.1), read into v3 records.
+
+Legacy dumps have one list per user type instead of ``users``:
+``students``, ``teachers``, ``contacts``, ``school_admins`` (also spelled
+``schooladmins``) and ``district_admins`` (``districtadmins``), plus
+``districts``, ``schools`` and ``sections``. Files may be list envelopes with a
+``paging`` object, be split in pages (``sections_page1.json``,
+``sections2.json``, ``schools_list.json``), and sections carry their term as an
+embedded object and their course as ``course_name``/``course_number``.
+
+How they become v3 records:
+
+- each legacy user becomes a v3 ``User`` with the same id (also kept as the
+  role's ``legacy_id``); ``id, district, name, email, created, last_modified``
+  stay on the user, every other field goes to the role (``roles.student``,
+  ``roles.teacher``, ``roles.staff``, ``roles.district_admin``,
+  ``roles.contact``). The same id in two lists is one user with both roles (a
+  problem notes it: legacy ids were per type).
+- a contact's ``name`` string becomes ``name.last``; its ``student`` (v1.1) or
+  ``students`` (v2) with top-level ``relationship``/``type`` become
+  ``student_relationships``.
+- a section's ``term`` object becomes a Term with id ``"legacy-term:"`` + 16 hex
+  digits of SHA-256 of name, start and end date (U+001F-joined); its
+  ``course_name``/``course_number`` a Course with id ``"legacy-course:"`` + the
+  hash of the number (of the name when there is no number), merged by number;
+  ``course_description`` is kept in the course's ``extra``.
+- grade ``"K"`` (and ``"PK"``/``"PreK"``, ``"TK"``) is **mapped** to
+  ``"Kindergarten"`` (``"PreKindergarten"``, ``"TransitionalKindergarten"``),
+  and each mapping is noted as a problem (code ``other``, field ``grade``).
+
+Files that hold no roster records (``events*.json``, ``*_count.json``,
+``error_*.json``, ``_recorded_requests.json``) are listed in the provenance
+notes and skipped. A file that is not JSON is a ``syntax`` problem with its line
+and column; the other files still load.
+
+Examples
+--------
+>>> import rostergraph
+>>> is_legacy_clever(rostergraph.sample_path())
+False
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import SourceError
+from ..roster import Roster, RosterBuilder, raw_text
+
+__all__ = ["LEGACY_USER_FILES", "is_legacy_clever", "read_legacy_clever"]
+
+#: legacy list name → v3 role
+LEGACY_USER_FILES = {"students": "student", "teachers": "teacher", "contacts": "contact",
+                     "school_admins": "staff", "schooladmins": "staff",
+                     "district_admins": "district_admin", "districtadmins": "district_admin"}
+_RECORD_FILES = {"districts", "schools", "sections", "terms", "courses"}
+_USER_KEYS = {"id", "district", "name", "email", "created", "last_modified"}
+_GRADES = {"K": "Kindergarten", "PK": "PreKindergarten", "PreK": "PreKindergarten",
+           "TK": "TransitionalKindergarten"}
+_SUFFIX = re.compile(r"(_list|_nolinks|_page\d+|\d+)+$")
+
+
+def _base(name: str) -> str | None:
+    if not name.lower().endswith(".json"):
+        return None
+    return _SUFFIX.sub("", name[:-5].lower())
+
+
+def _files(p: Path) -> list[Path]:
+    if p.is_dir():
+        return sorted(q for q in p.iterdir() if q.is_file() and q.name.lower().endswith(".json"))
+    return [p]
+
+
+def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a legacy (v1.x/v2.x) Clever JSON folder or file.
+
+    Recognised by file names (``students``, ``teachers``, ``contacts``,
+    ``school_admins``, ``district_admins``, with paging suffixes) or by shape: a
+    ``paging`` object, or sections with an embedded ``term`` or ``course_name``.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> is_legacy_clever(rostergraph.sample_path() / "sections.json")
+    False
+    """
+    p = Path(path)
+    try:
+        files = _files(p)
+    except OSError:
+        return False
+    if any(_base(f.name) in LEGACY_USER_FILES for f in files):
+        return True
+    for f in files:
+        base = _base(f.name)
+        if base not in _RECORD_FILES:
+            continue
+        try:
+            with open(f, "rb") as fh:
+                head = fh.read(1 << 16)
+        except OSError:
+            continue
+        if b'"paging"' in head or (base == "sections" and (
+                b'"course_name"' in head or re.search(rb'"term"\s*:\s*\{', head))):
+            return True
+    return False
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+class _Reader:
+    def __init__(self, b: RosterBuilder) -> None:
+        self.b = b
+        self.users: dict[str, dict[str, Any]] = {}
+        self.user_where: dict[str, tuple[str, int]] = {}
+        self.user_files: dict[str, str] = {}
+        self.terms: dict[str, dict[str, Any]] = {}
+        self.courses: dict[str, dict[str, Any]] = {}
+
+    def items(self, f: Path) -> list[Any] | None:
+        data = f.read_bytes()
+        self.b.add_file(f.name, data)
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            self.b.problem("syntax", f"not valid JSON: {exc.msg} (column {exc.colno}); the "
+                           "file was not loaded", file=f.name, line=exc.lineno,
+                           raw=raw_text(data[max(0, exc.pos - 80):exc.pos + 80]))
+            return None
+        if isinstance(doc, list):
+            return doc
+        if isinstance(doc, dict) and isinstance(doc.get("data"), list):
+            return doc["data"]
+        if isinstance(doc, dict) and isinstance(doc.get("data"), dict):
+            return [doc["data"]]
+        self.b.notes.append(f"{f.name}: no record list (keys: {', '.join(sorted(doc)[:5])})"
+                            if isinstance(doc, dict) else f"{f.name}: no record list")
+        return None
+
+    @staticmethod
+    def unwrap(item: Any) -> Any:
+        if isinstance(item, dict) and isinstance(item.get("data"), dict) and "id" not in item:
+            return item["data"]
+        return item
+
+    def grade(self, d: dict[str, Any], file: str, index: int, kind: str) -> None:
+        g = d.get("grade")
+        if isinstance(g, str) and g in _GRADES:
+            d["grade"] = _GRADES[g]
+            self.b.problem("other", f"legacy grade {g!r} mapped to {_GRADES[g]!r}", file=file,
+                           index=index, kind=kind, record_id=_id(d), field="grade")
+
+    def user(self, role: str, rec: dict[str, Any], file: str, index: int) -> None:
+        uid = rec.get("id")
+        if not isinstance(uid, str) or not uid:
+            self.b.problem("no_id", f"{role} record without a string id", file=file,
+                           index=index, kind="users", raw=raw_text(orjson.dumps(rec)))
+            return
+        top = {k: v for k, v in rec.items() if k in _USER_KEYS}
+        body = {k: v for k, v in rec.items() if k not in _USER_KEYS}
+        if role == "student":
+            self.grade(body, file, index, "users")
+        if role == "contact":
+            if isinstance(top.get("name"), str):
+                top["name"] = {"last": top["name"]}
+            students = body.pop("students", None)
+            one = body.pop("student", None)
+            if students is None and one is not None:
+                students = [one]
+            rel, typ = body.pop("relationship", None), body.pop("type", None)
+            if isinstance(students, list):
+                body["student_relationships"] = [
+                    {k: v for k, v in (("student", s), ("relationship", rel), ("type", typ))
+                     if v is not None} for s in students]
+        body["legacy_id"] = uid
+        u = self.users.get(uid)
+        if u is None:
+            u = dict(top, roles={})
+            self.users[uid] = u
+            self.user_where[uid] = (file, index)
+            self.user_files[uid] = file
+        elif role in u["roles"]:
+            self.b.problem("duplicate_id", f"duplicate {role} id {uid!r}: the first record is "
+                           "kept", file=file, index=index, kind="users", record_id=uid)
+            return
+        else:
+            self.b.problem("other", f"id {uid!r} is in {self.user_files[uid]} and {file}; "
+                           "read as one user with both roles (legacy ids were per type)",
+                           file=file, index=index, kind="users", record_id=uid)
+            for k, v in top.items():
+                u.setdefault(k, v)
+        u["roles"][role] = body
+
+    def section(self, rec: dict[str, Any], file: str, index: int) -> dict[str, Any]:
+        d = dict(rec)
+        self.grade(d, file, index, "sections")
+        term = d.get("term")
+        if isinstance(term, dict):
+            d.pop("term")
+            name, start, end = (str(term.get(k) or "") for k in ("name", "start_date",
+                                                                   "end_date"))
+            if name or start or end or term.get("id"):
+                tid = term.get("id") if isinstance(term.get("id"), str) else (
+                    "legacy-term:" + _hash(name, start, end))
+                self.terms.setdefault(tid, dict(term, id=tid, **(
+                    {"district": d["district"]} if isinstance(d.get("district"), str) else {})))
+                d["term_id"] = tid
+        name, number = d.pop("course_name", None), d.pop("course_number", None)
+        desc = d.pop("course_description", None)
+        if name or number:
+            if not name:
+                self.b.problem("other", "course_number without course_name: no course built",
+                               file=file, index=index, kind="sections", record_id=_id(d),
+                               field="course_name")
+                d["course_number"] = number
+            else:
+                cid = "legacy-course:" + (_hash("number", str(number)) if number
+                                          else _hash("name", str(name)))
+                c = self.courses.setdefault(cid, {"id": cid, "name": name})
+                if number is not None:
+                    c.setdefault("number", number)
+                if desc is not None:
+                    c.setdefault("course_description", desc)
+                if isinstance(d.get("district"), str):
+                    c.setdefault("district", d["district"])
+                if not isinstance(d.get("course"), str):
+                    d["course"] = cid
+                desc = None
+        if desc is not None:
+            d["course_description"] = desc
+        return d
+
+
+def _id(d: dict[str, Any]) -> str | None:
+    v = d.get("id")
+    return v if isinstance(v, str) else None
+
+
+def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) -> Roster:
+    """Read a legacy Clever JSON folder (or one file) into v3 records.
+
+    Parameters
+    ----------
+    path:
+        A folder of legacy list files (``students.json``, ``sections_page1.json``,
+        ...) or one such file.
+    strict:
+        Raise :class:`~rostergraph.errors.FormatError` on the first problem.
+
+    Returns
+    -------
+    Roster
+        With ``provenance.format == "clever-legacy"``.
+
+    Raises
+    ------
+    SourceError
+        When the path does not exist or holds no legacy Clever files.
+
+    Examples
+    --------
+    >>> import rostergraph, tempfile, pathlib, json
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "teachers.json").write_text(json.dumps({"data": [{"data": {
+    ...     "id": "t1", "school": "s1", "name": {"last": "Doe"}}}], "paging": {"current": 1}}))
+    >>> r = read_legacy_clever(d)
+    >>> r.users["t1"].roles.teacher.school, r.users["t1"].roles.teacher.legacy_id
+    ('s1', 't1')
+    """
+    p = Path(path)
+    if not p.exists():
+        raise SourceError("no such file or folder", path=str(path))
+    files = _files(p)
+    b = RosterBuilder(source=str(path), format="clever-legacy", strict=strict)
+    b.version = "v1.1/v2.x"
+    r = _Reader(b)
+    sections: list[tuple[dict[str, Any], str, int]] = []
+    known = 0
+    for f in files:
+        base = _base(f.name)
+        if base not in LEGACY_USER_FILES and base not in _RECORD_FILES:
+            b.notes.append(f"{f.name}: not a roster list; skipped")
+            continue
+        known += 1
+        items = r.items(f)
+        if items is None:
+            continue
+        for i, item in enumerate(items):
+            rec = r.unwrap(item)
+            if not isinstance(rec, dict):
+                b.problem("not_object", "expected a JSON object", file=f.name, index=i,
+                          raw=raw_text(orjson.dumps(rec)))
+                continue
+            if base in LEGACY_USER_FILES:
+                r.user(LEGACY_USER_FILES[base], rec, f.name, i)
+            elif base == "sections":
+                sections.append((r.section(rec, f.name, i), f.name, i))
+            else:
+                b.add(base, rec, file=f.name, index=i)
+    if not known:
+        raise SourceError("no legacy Clever files found (expected students.json, "
+                          "teachers.json, sections.json, ...)", path=str(path))
+    for kind, table in (("terms", r.terms), ("courses", r.courses)):
+        for d in table.values():
+            b.add(kind, d)
+    for d, name, i in sections:
+        b.add("sections", d, file=name, index=i)
+    for uid, u in r.users.items():
+        name, i = r.user_where[uid]
+        b.add("users", u, file=name, index=i)
+    return b.build()
+
+
+def _register() -> None:
+    from .detect import register_format
+
+    register_format("clever-legacy", is_legacy_clever, read_legacy_clever,
+                    "legacy Clever JSON (v1.1/v2.x): students/teachers/contacts/"
+                    "school_admins/district_admins .json lists, paging objects",
+                    before="clever-json")
+
+
+_register()

@@ -1,0 +1,184 @@
+"""Benchmark rostergraph against DuckDB and plain networkx on a synthetic district.
+
+Usage::
+
+    python benchmarks/run.py --size S|M|L [--baselines duckdb,networkx] [--json OUT]
+                             [--data DIR] [--seed K]
+
+Generates the district under ``bench-data/<size>`` (if missing) with
+``rostergraph.synth``, then runs each engine in its own subprocess (so peak
+RSS is per engine): rostergraph (load, build, reach, cross-school, orphans,
+validate), DuckDB (explicit-column ``read_json``, SQL) and networkx
+(records into a ``MultiDiGraph``). The answers (counts) of all engines are
+compared first; only when they are equal are the times reported, with the
+ratios rostergraph/DuckDB and rostergraph/networkx. Exit code 1 when the
+answers differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+STEPS = ("load", "build", "reach", "cross_school", "orphans", "validate")
+QUERY_STEPS = ("reach", "cross_school", "orphans")
+
+
+def machine() -> dict[str, Any]:
+    """Core count, memory and versions of this machine."""
+    mem = 0
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemTotal:"):
+                    mem = int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    versions = {}
+    for mod in ("numpy", "orjson", "duckdb", "networkx"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except Exception:  # noqa: BLE001 - a missing baseline is reported, not fatal
+            versions[mod] = None
+    return {"nproc": os.cpu_count(), "memory_mib": mem, "python": platform.python_version(),
+            "platform": platform.platform(), **versions}
+
+
+def ensure_data(size: str, seed: int, data: Path | None) -> Path:
+    """The district folder, generated with rostergraph.synth when missing."""
+    out = data or ROOT / "bench-data" / (size if seed == 0 else f"{size}-seed{seed}")
+    if not (out / "users.jsonl").exists():
+        sys.path.insert(0, str(ROOT))
+        from rostergraph.synth import district
+
+        t0 = time.perf_counter()
+        district(size, seed=seed).write(out)
+        print(f"generated {size} (seed {seed}) in {time.perf_counter() - t0:.1f} s → {out}",
+              file=sys.stderr)
+    return out
+
+
+def run_engine(name: str, data: Path, timeout: float | None = None) -> dict[str, Any]:
+    """Run one engine in a fresh subprocess; its JSON result (or an error)."""
+    cmd = [sys.executable, str(HERE / "run.py"), "--worker", name, "--data", str(data)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return {"engine": name, "error": f"timed out after {timeout} s"}
+    if p.returncode != 0:
+        return {"engine": name, "error": p.stderr.strip().splitlines()[-1:] or ["failed"]}
+    res = json.loads(p.stdout.strip().splitlines()[-1])
+    res["wall"] = time.perf_counter() - t0
+    return res
+
+
+def _worker(name: str, data: Path) -> None:
+    sys.path.insert(0, str(HERE))
+    from engines import ENGINES, peak_mib
+
+    steps, answers = ENGINES[name](data)
+    print(json.dumps({"engine": name, "steps": [list(s) for s in steps], "answers": answers,
+                      "peak_mib": peak_mib()}))
+
+
+def compare(results: list[dict[str, Any]]) -> list[str]:
+    """Differences between the engines' answers (empty when all agree)."""
+    ok = [r for r in results if "answers" in r]
+    diffs = []
+    base = ok[0]
+    for r in ok[1:]:
+        for k in sorted(set(base["answers"]) | set(r["answers"])):
+            a, b = base["answers"].get(k), r["answers"].get(k)
+            if a != b:
+                diffs.append(f"{k}: {base['engine']}={a!r} {r['engine']}={b!r}")
+    return diffs
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    """Markdown table: seconds and peak MiB per step and engine, with ratios."""
+    ok = [r for r in results if "steps" in r]
+    by = {r["engine"]: {s[0]: (s[1], s[2]) for s in r["steps"]} for r in ok}
+    for r in ok:
+        steps = by[r["engine"]]
+        steps["queries"] = (sum(steps[s][0] for s in QUERY_STEPS if s in steps),
+                            max(steps[s][1] for s in QUERY_STEPS if s in steps))
+        steps["total"] = (sum(v[0] for k, v in steps.items() if k in STEPS), r["peak_mib"])
+    names = [r["engine"] for r in ok]
+    head = "| step | " + " | ".join(f"{n} s | {n} peak MiB" for n in names)
+    ratios = [n for n in ("duckdb", "networkx") if n in by and "rostergraph" in by]
+    head += "".join(f" | {n} / rostergraph" for n in ratios) + " |"
+    lines = [head, "|" + "---|" * (1 + 2 * len(names) + len(ratios))]
+    for step in (*STEPS, "queries", "total"):
+        if not any(step in by[n] for n in names):
+            continue
+        row = f"| {step} |"
+        for n in names:
+            v = by[n].get(step)
+            row += f" {v[0]:.3f} | {v[1]:,.0f} |" if v else " – | – |"
+        for n in ratios:
+            a, b = by["rostergraph"].get(step), by[n].get(step)
+            row += f" {b[0] / a[0]:.1f}× |" if a and b and a[0] > 0 else " – |"
+        lines.append(row)
+    lines.append("")
+    lines.append("`total` for rostergraph includes `validate` (all rules), which the baselines "
+                 "do not do; `queries` = reach + cross_school + orphans. Ratios > 1: "
+                 "rostergraph is faster. Peak MiB = peak RSS of the engine's process so far.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--size", choices=("S", "M", "L"), default="S")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", type=Path, default=None, help="use this district folder")
+    p.add_argument("--baselines", default="duckdb,networkx",
+                   help="comma-separated: duckdb, networkx (or 'none')")
+    p.add_argument("--json", dest="json_out", type=Path, default=None, help="write results")
+    p.add_argument("--timeout", type=float, default=None, help="seconds per engine")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        _worker(args.worker, args.data)
+        return 0
+    data = ensure_data(args.size, args.seed, args.data)
+    engines = ["rostergraph"] + [b for b in args.baselines.split(",") if b and b != "none"]
+    results = []
+    for name in engines:
+        print(f"running {name} …", file=sys.stderr, flush=True)
+        results.append(run_engine(name, data, args.timeout))
+        if "error" in results[-1]:
+            print(f"  {name} failed: {results[-1]['error']}", file=sys.stderr)
+    diffs = compare(results)
+    report = {"size": args.size, "seed": args.seed, "data": str(data),
+              "data_mib": round(sum(f.stat().st_size for f in data.iterdir()) / 2**20, 1),
+              "machine": machine(), "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+              "results": results, "answers_equal": not diffs, "differences": diffs,
+              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    if args.json_out:
+        args.json_out.write_text(json.dumps(report, indent=2))
+    if diffs:
+        print("ANSWERS DIFFER — no times reported:\n  " + "\n  ".join(diffs))
+        return 1
+    ok = [r for r in results if "answers" in r]
+    print(f"size {args.size}: {report['data_mib']} MiB of JSONL; answers equal across "
+          f"{', '.join(r['engine'] for r in ok)}: {json.dumps(ok[0]['answers'])}")
+    m = report["machine"]
+    print(f"machine: {m['nproc']} cores, {m['memory_mib']:,} MiB; python {m['python']}, "
+          f"duckdb {m['duckdb']}, networkx {m['networkx']}")
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

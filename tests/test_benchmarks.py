@@ -1,0 +1,44 @@
+"""CI smoke test of benchmarks/run.py: the S benchmark runs and the three engines agree."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_small_benchmark_answers_agree(tmp_path: Path) -> None:
+    """rostergraph, DuckDB and networkx give equal counts on a generated S district."""
+    pytest.importorskip("duckdb")
+    data = tmp_path / "S"
+    out = tmp_path / "bench.json"
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--size", "S",
+                        "--seed", "4", "--data", str(data), "--json", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    report = json.loads(out.read_text())
+    assert report["answers_equal"] is True
+    engines = {r["engine"]: r for r in report["results"]}
+    assert set(engines) == {"rostergraph", "duckdb", "networkx"}
+    answers = engines["rostergraph"]["answers"]
+    assert answers["reach_pairs"] > 0
+    assert answers["orphans"]["student/no_section"] > 0
+    steps = [s[0] for s in engines["rostergraph"]["steps"]]
+    assert steps[:5] == ["load", "build", "reach", "cross_school", "orphans"]
+    assert "| total |" in p.stdout
+
+
+def test_answers_are_compared_before_times(tmp_path: Path) -> None:
+    """A disagreement between engines is reported and no timing table is printed."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import run  # type: ignore[import-not-found]
+
+    a = {"engine": "rostergraph", "answers": {"reach_pairs": 3}, "steps": []}
+    b = {"engine": "duckdb", "answers": {"reach_pairs": 4}, "steps": []}
+    assert run.compare([a, b]) == ["reach_pairs: rostergraph=3 duckdb=4"]
+    assert run.compare([a, dict(b, answers={"reach_pairs": 3})]) == []

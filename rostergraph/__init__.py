@@ -32,6 +32,7 @@ from .errors import (
 from .diff import HoldThresholds, RecordChange, RosterDiff, diff
 from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
 from .io.detect import detect_format, load
+from .io.write import convert, write_clever_csv, write_clever_json, write_oneroster
 from .model import (
     ContactRole,
     Course,
@@ -120,6 +121,7 @@ __all__ = [
     "WrongKindError",
     "__version__",
     "can_reach",
+    "convert",
     "cross_school_enrollments",
     "cross_school_teaching",
     "detect_format",
@@ -136,6 +138,9 @@ __all__ = [
     "teachers_of",
     "validate",
     "visible_users",
+    "write_clever_csv",
+    "write_clever_json",
+    "write_oneroster",
 ]
 
 

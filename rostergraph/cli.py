@@ -290,6 +290,15 @@ def _add_diff(sub: Any) -> None:  # diff: rostergraph/diff/commands.py
 COMMANDS.append(_add_diff)
 
 
+def _add_convert(sub: Any) -> None:  # convert: rostergraph/io/commands.py
+    from .io.commands import add_convert
+
+    add_convert(sub)
+
+
+COMMANDS.append(_add_convert)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (used by ``main`` and by docs checks)."""
     from . import __version__

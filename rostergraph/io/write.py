@@ -48,7 +48,7 @@ from .csvutil import to_csv_text
 from .mapping import CARRY_KEY, CLEVER_TO_CEDS, CEDS_TO_CLEVER, get_path, pop_path
 
 __all__ = [
-    "Report",
+    "WriteReport",
     "atomic_write_bytes",
     "convert",
     "write_clever_csv",
@@ -106,12 +106,12 @@ def _write_files(path: Path, files: Mapping[str, bytes], as_zip: bool) -> None:
         atomic_write_bytes(path / name, data)
 
 
-class Report:
+class WriteReport:
     """Counts of fields a writer could not carry as they were, by (kind, field, how).
 
     Examples
     --------
-    >>> r = Report()
+    >>> r = WriteReport()
     >>> r.add("users", "created", "dropped"); r.add("users", "created", "dropped")
     >>> r.table().to_dicts()
     [{'kind': 'users', 'field': 'created', 'count': 2, 'how': 'dropped'}]
@@ -187,7 +187,7 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
                    "links": [{"rel": "self", "uri": f"/v3.0/{kind}"}]}
             files[f"{kind}.json"] = _dumps(env)
     _write_files(Path(path), files, as_zip=False)
-    return Report().table()
+    return WriteReport().table()
 
 
 # --- OneRoster 1.1 ---------------------------------------------------------------------
@@ -247,7 +247,7 @@ class _Sheet:
 class _Carry:
     """What a record's fields turn into: consumed paths, extension columns, the rest."""
 
-    def __init__(self, kind: str, record: Any, report: Report, extensions: bool,
+    def __init__(self, kind: str, record: Any, report: WriteReport, extensions: bool,
                  prefix: str, empty_is_absent: bool = True) -> None:
         self.kind = kind
         self.d = record_to_dict(record)
@@ -363,7 +363,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
     """
     p = Path(path)
     as_zip = p.suffix.lower() == ".zip" if zip is None else zip
-    report = Report()
+    report = WriteReport()
     sheets = {name: _Sheet(h) for name, h in _OR_HEADERS.items()}
     schools = roster.schools
     sole = next(iter(roster.districts)) if len(roster.districts) == 1 else None
@@ -432,7 +432,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
 
 
 def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
-                    row_id: dict[tuple[str, str], str], report: Report, extensions: bool,
+                    row_id: dict[tuple[str, str], str], report: WriteReport, extensions: bool,
                     sole: str | None) -> None:
     c = _Carry("users", rec, report, extensions, _OR_PREFIX)
     uid = c.take("id")
@@ -579,7 +579,7 @@ def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, _Sheet], sid:
 
 
 def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
-                     row_id: dict[tuple[str, str], str], report: Report,
+                     row_id: dict[tuple[str, str], str], report: WriteReport,
                      extensions: bool) -> None:
     c = _Carry("sections", rec, report, extensions, _OR_PREFIX)
     sid = c.take("id")
@@ -703,7 +703,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     from .clever_csv import CONTACT_FIELDS, SFTP_COLUMNS
 
     ext = extensions
-    report = Report()
+    report = WriteReport()
     sole = next(iter(roster.districts)) if len(roster.districts) == 1 else None
     sheets: dict[str, list[dict[str, Any]]] = {f: [] for f in (
         "schools.csv", "students.csv", "teachers.csv", "staff.csv", "sections.csv",
@@ -997,3 +997,58 @@ def _contact_columns(row: dict[str, Any], student: str, groups: list[tuple[Any, 
             if f == "id" and not ext:
                 continue
             row[pre + f] = v
+
+
+# --- convert ---------------------------------------------------------------------------
+
+
+def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, to: str,
+            format: str | None = None, strict: bool = False, extensions: bool = True) -> Table:
+    """Load a roster in any supported format and write it in another.
+
+    Parameters
+    ----------
+    source:
+        A roster folder, file or zip (detected like :func:`rostergraph.load`).
+    target:
+        The output folder (or ``.zip`` for ``oneroster``).
+    to:
+        ``"clever-json"``, ``"clever-jsonl"``, ``"clever-csv"`` or ``"oneroster"``.
+    format:
+        The source format, to skip detection.
+    strict:
+        Fail on the first load problem.
+    extensions:
+        Write rostergraph's extension columns/files (see the writers).
+
+    Returns
+    -------
+    Table
+        The writer's report (``kind, field, count, how``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``to``.
+
+    Examples
+    --------
+    >>> import rostergraph, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = convert(rostergraph.sample_path(), out / "or.zip", to="oneroster")
+    >>> report = convert(out / "or.zip", out / "back", to="clever-json")
+    >>> len(report), len(rostergraph.load(out / "back").users) == len(rostergraph.sample().users)
+    (0, True)
+    """
+    from .detect import load
+
+    if to not in TARGETS:
+        raise ValueError(f"unknown target format {to!r}; expected one of {', '.join(TARGETS)}")
+    roster = load(source, format=format, strict=strict)
+    if to == "clever-json":
+        return write_clever_json(roster, target)
+    if to == "clever-jsonl":
+        return write_clever_json(roster, target, jsonl=True)
+    if to == "clever-csv":
+        return write_clever_csv(roster, target, extensions=extensions)
+    return write_oneroster(roster, target, extensions=extensions)

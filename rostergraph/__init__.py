@@ -29,6 +29,7 @@ from .errors import (
     UnknownIdError,
     WrongKindError,
 )
+from .clever import CleverClient, apply_events, fetch_district, sync_dump
 from .diff import HoldThresholds, RecordChange, RosterDiff, diff
 from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
 from .io.detect import detect_format, load
@@ -76,6 +77,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ApiError",
+    "CleverClient",
     "ContactRole",
     "Course",
     "Credentials",
@@ -120,12 +122,14 @@ __all__ = [
     "User",
     "WrongKindError",
     "__version__",
+    "apply_events",
     "can_reach",
     "convert",
     "cross_school_enrollments",
     "cross_school_teaching",
     "detect_format",
     "diff",
+    "fetch_district",
     "linking_sections",
     "load",
     "orphaned_users",
@@ -135,6 +139,7 @@ __all__ = [
     "school_flow",
     "students_of",
     "summary",
+    "sync_dump",
     "teachers_of",
     "validate",
     "visible_users",

@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rostergraph
-from rostergraph.cli import main
 from rostergraph.clever import (
     CleverClient,
     RateLimiter,
@@ -23,6 +22,7 @@ from rostergraph.clever import (
     read_manifest,
     read_token,
 )
+from rostergraph.cli import main
 from rostergraph.errors import ApiError, FormatError, SourceError, TokenError
 from rostergraph.model import KINDS, RECORD_CLASSES, record_from_dict
 

@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rostergraph
-from rostergraph.cli import main
 from rostergraph.clever import (
     AUDIT_LOG,
     CleverClient,
@@ -26,6 +25,7 @@ from rostergraph.clever import (
     sync_dump,
 )
 from rostergraph.clever import events as events_mod
+from rostergraph.cli import main
 from rostergraph.errors import FormatError, SourceError
 from rostergraph.model import KINDS
 
@@ -201,7 +201,7 @@ def test_sync_of_gzip_dump_keeps_gzip(history, clock, tmp_path) -> None:
 
 def test_sync_refuses_incomplete_or_foreign_dumps(fetched, tmp_path) -> None:
     """Sync needs a finished fetch from the same API."""
-    srv, c, tmp = fetched
+    _, c, tmp = fetched
     with pytest.raises(SourceError, match="no manifest"):
         sync_dump(tmp_path / "nothing", client=c)
     m = read_manifest(tmp / "dump")
@@ -218,7 +218,7 @@ def test_sync_refuses_incomplete_or_foreign_dumps(fetched, tmp_path) -> None:
 
 def test_cli_sync_uses_manifest_base_url(fetched, history, monkeypatch, capsys) -> None:
     """`rostergraph sync DIR` reads the base URL from the manifest and prints one line."""
-    srv, c, tmp = fetched
+    srv, _, tmp = fetched
     srv.advance(history["new"], history["state2"])
     monkeypatch.setenv("RG_EVENTS_TOKEN", TOKEN)
     assert main(["sync", str(tmp / "dump"), "--token-env", "RG_EVENTS_TOKEN", "--quiet"]) == 0

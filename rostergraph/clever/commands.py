@@ -116,6 +116,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                           path=args.path)
     base = args.base_url or manifest.get("base_url") or DEFAULT_BASE_URL
     with _client(args, base) as client:
-        result = sync_dump(args.path, client=client, limit=args.limit)
+        result = sync_dump(args.path, client=client, limit=args.limit,
+                           progress=False if args.quiet else None)
     sys.stdout.write(result.summary() + "\n")
     return 0

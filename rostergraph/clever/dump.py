@@ -48,7 +48,7 @@ import attrs
 import orjson
 
 from ..errors import ApiError, FormatError, SourceError, TokenError
-from ..model import KINDS, record_to_dict  # noqa: F401  (record_to_dict: doctest)
+from ..model import KINDS, record_to_dict
 from .api import CleverClient
 
 __all__ = [
@@ -93,7 +93,7 @@ class FetchResult:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
@@ -270,8 +270,24 @@ def fetch_district(
 
     Examples
     --------
-    See the module docstring (a fetch of the embedded sample through
-    ``httpx.MockTransport``).
+    A fake API (``httpx.MockTransport``) serving the embedded sample, one
+    page per resource:
+
+    >>> import httpx, pathlib, tempfile, rostergraph
+    >>> roster = rostergraph.sample()
+    >>> def serve(request):
+    ...     kind = request.url.path.rsplit("/", 1)[1]
+    ...     recs = [] if kind == "events" else roster.records(kind).values()
+    ...     return httpx.Response(200, json={"data": [{"data": record_to_dict(r)} for r in recs],
+    ...                                      "links": []})
+    >>> out = tempfile.mkdtemp()
+    >>> with CleverClient("tok", base_url="https://clever.test/v3.0",
+    ...                   transport=httpx.MockTransport(serve)) as client:
+    ...     result = fetch_district(out, client=client)
+    >>> result.counts == roster.counts(), result.requests
+    (True, 7)
+    >>> sorted(p.name for p in pathlib.Path(out).iterdir())[:3]
+    ['courses.jsonl', 'districts.jsonl', 'manifest.json']
     """
     t0 = time.perf_counter()
     folder = Path(out)

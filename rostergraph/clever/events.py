@@ -54,11 +54,11 @@ import attrs
 import orjson
 
 from ..errors import FormatError, SourceError
+from ..io.clever_json import read_bytes
 from ..model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from ..roster import Problem, Roster, raw_text
 from .api import CleverClient
 from .dump import _now, atomic_write, read_manifest, resource_path, write_manifest
-from ..io.clever_json import read_bytes
 
 __all__ = [
     "AUDIT_LOG",
@@ -255,7 +255,7 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
             if data is None:
                 table.pop(rid, None)
                 continue
-            rec, bad = record_from_dict(cls, data)
+            rec, bad = record_from_dict(cls, data)  # type: ignore[var-annotated]
             table[rid] = rec
             for field, message, value in bad:
                 problems.append(Problem(code="bad_field", message=message, kind=kind,
@@ -333,6 +333,7 @@ def sync_dump(
     client: CleverClient,
     limit: int | None = None,
     on_page: Callable[[int], None] | None = None,
+    progress: bool | None = False,
 ) -> SyncResult:
     """Bring a dump folder up to date by applying the events after its cursor.
 
@@ -352,6 +353,9 @@ def sync_dump(
         Events per page (1 to 10000).
     on_page:
         Called with the page number after each page is recorded.
+    progress:
+        ``True`` shows a tqdm bar of events, ``None`` only on a terminal,
+        ``False`` never.
 
     Returns
     -------
@@ -368,7 +372,32 @@ def sync_dump(
 
     Examples
     --------
-    See ``docs/clever-api.md``; a sync needs a server.
+    A fake API (``httpx.MockTransport``) serving the embedded sample and an
+    events feed:
+
+    >>> import httpx, tempfile, rostergraph
+    >>> from rostergraph.clever import CleverClient, fetch_district
+    >>> roster = rostergraph.sample()
+    >>> school = next(iter(roster.schools.values()))
+    >>> feed = []
+    >>> def serve(request):
+    ...     kind = request.url.path.rsplit("/", 1)[1]
+    ...     if kind == "events":
+    ...         after = request.url.params.get("starting_after")
+    ...         items = [e for e in feed if after is None or e["data"]["id"] > after]
+    ...     else:
+    ...         items = [{"data": record_to_dict(r)} for r in roster.records(kind).values()]
+    ...     return httpx.Response(200, json={"data": items, "links": []})
+    >>> client = CleverClient("tok", base_url="https://clever.test/v3.0",
+    ...                       transport=httpx.MockTransport(serve))
+    >>> out = tempfile.mkdtemp()
+    >>> _ = fetch_district(out, client=client)
+    >>> feed.append({"data": {"id": "e1", "type": "schools.updated",
+    ...                       "data": {"object": {"id": school.id, "name": "Renamed"}}}})
+    >>> sync_dump(out, client=client).events
+    1
+    >>> rostergraph.load(out).schools[school.id].name
+    'Renamed'
     """
     t0 = time.perf_counter()
     folder = Path(path)
@@ -395,30 +424,35 @@ def sync_dump(
     actions: dict[str, int] = {}
     n_events = 0
     n_page = 0
-    for page in client.pages("events", limit=limit, starting_after=ev.get("last_event_id")):
-        if not page.records:
-            continue
-        audit = apply_event_records(store, page.records)
-        changed = {a["kind"] for a in audit if a["action"] != "ignored"}
-        for kind in KINDS:
-            if kind in changed:
-                _write_kind(folder, kind, store[kind], manifest)
-        with open(audit_path, "ab") as fh:
-            fh.write(b"".join(orjson.dumps(a) + b"\n" for a in audit))
-            fh.flush()
-            os.fsync(fh.fileno())
-            ev["audit_bytes"] = fh.tell()
-        for a in audit:
-            actions[a["action"]] = actions.get(a["action"], 0) + 1
-        n_events += len(audit)
-        n_page += 1
-        ev["last_event_id"] = page.records[-1]["id"]
-        ev["applied"] = int(ev.get("applied") or 0) + len(audit)
-        ev["synced_at"] = _now()
-        manifest["events"] = ev
-        write_manifest(folder, manifest)
-        if on_page is not None:
-            on_page(n_page)
+    from tqdm.auto import tqdm
+
+    with tqdm(desc="events", unit=" events",
+              disable=(None if progress is None else not progress)) as bar:
+        for page in client.pages("events", limit=limit, starting_after=ev.get("last_event_id")):
+            if not page.records:
+                continue
+            audit = apply_event_records(store, page.records)
+            changed = {a["kind"] for a in audit if a["action"] != "ignored"}
+            for kind in KINDS:
+                if kind in changed:
+                    _write_kind(folder, kind, store[kind], manifest)
+            with open(audit_path, "ab") as fh:
+                fh.write(b"".join(orjson.dumps(a) + b"\n" for a in audit))
+                fh.flush()
+                os.fsync(fh.fileno())
+                ev["audit_bytes"] = fh.tell()
+            for a in audit:
+                actions[a["action"]] = actions.get(a["action"], 0) + 1
+            n_events += len(audit)
+            n_page += 1
+            ev["last_event_id"] = page.records[-1]["id"]
+            ev["applied"] = int(ev.get("applied") or 0) + len(audit)
+            ev["synced_at"] = _now()
+            manifest["events"] = ev
+            write_manifest(folder, manifest)
+            bar.update(len(audit))
+            if on_page is not None:
+                on_page(n_page)
     ev["synced_at"] = _now()
     manifest["events"] = ev
     write_manifest(folder, manifest)

@@ -372,6 +372,23 @@ class Report:
                       for f in prov["files"]]
         return "\n".join(lines) + "\n"
 
+    def to_html(self, *, examples: int = DEFAULT_EXAMPLES, rows: int = 50,
+                privacy: str = "full", plots: bool = True) -> str:
+        """A self-contained HTML page: summary, plots, findings with examples, schools,
+        cross-school, orphan and missing-record tables, provenance (no scripts, no
+        external requests). See :func:`rostergraph.report_html.render_html`.
+
+        Examples
+        --------
+        >>> import rostergraph
+        >>> page = rostergraph.validate(rostergraph.sample()).to_html(plots=False)
+        >>> page.startswith("<!DOCTYPE html>")
+        True
+        """
+        from .report_html import render_html
+
+        return render_html(self, examples=examples, rows=rows, privacy=privacy, plots=plots)
+
     def findings_table(self) -> Table:
         """Every finding as a Table: ``rule, severity, kind, id`` (the first id),
         ``ids`` (all, space-separated) and ``message``.

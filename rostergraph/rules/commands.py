@@ -39,7 +39,8 @@ exit status: 0 no finding at or above --fail-on; 1 there is one; 2 usage or I/O 
 _REPORT_EPILOG = """examples:
   rostergraph report --sample                      # Markdown on stdout
   rostergraph report ./dump -o report.md
-  rostergraph report ./dump -o report.json         # JSON (schema_version 1)"""
+  rostergraph report ./dump -o report.json         # JSON (schema_version 1)
+  rostergraph report ./dump -o report.html         # one self-contained HTML page with plots"""
 
 
 def _add_selection(p: argparse.ArgumentParser) -> None:
@@ -77,32 +78,35 @@ def add_report(sub: Any) -> None:
     from ..cli import add_source
 
     p = sub.add_parser(
-        "report", help="write the full validation report (Markdown or JSON)",
+        "report", help="write the full validation report (Markdown, JSON or HTML)",
         description="Validate a roster and write the full report: summary, query "
                     "aggregates, findings per rule and provenance. The format follows the "
-                    "output file's extension (.md → Markdown, .json → JSON).",
+                    "output file's extension (.md → Markdown, .json → JSON, .html → "
+                    "a self-contained HTML page with plots).",
         epilog=_REPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source(p)
     _add_selection(p)
     p.add_argument("-o", "--output", metavar="FILE",
-                   help="output file (.md or .json); Markdown on stdout without it")
-    p.add_argument("--format", choices=("markdown", "json"), default=None,
+                   help="output file (.md, .json or .html); Markdown on stdout without it")
+    p.add_argument("--format", choices=("markdown", "json", "html"), default=None,
                    help="override the format chosen by the extension")
     p.set_defaults(func=_cmd_report)
 
 
 def report_format(path: str | None, given: str | None = None) -> str:
-    """``markdown`` or ``json`` for an output path (``given`` wins).
+    """``markdown``, ``json`` or ``html`` for an output path (``given`` wins).
 
     Raises
     ------
     ValueError
-        For an extension no report renderer writes (``.html`` included).
+        For an extension no report renderer writes.
 
     Examples
     --------
     >>> report_format("out/report.JSON"), report_format(None), report_format("r.md")
     ('json', 'markdown', 'markdown')
+    >>> report_format("r.html")
+    'html'
     """
     if given:
         return given
@@ -113,7 +117,9 @@ def report_format(path: str | None, given: str | None = None) -> str:
         return "json"
     if ext in (".md", ".markdown", ".txt", ""):
         return "markdown"
-    raise ValueError(f"cannot write a report as {ext!r} ({path}); use .md or .json")
+    if ext in (".html", ".htm"):
+        return "html"
+    raise ValueError(f"cannot write a report as {ext!r} ({path}); use .md, .json or .html")
 
 
 def _usage(message: str) -> int:
@@ -170,7 +176,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     report = _run(args)
     if report is None:
         return EXIT_USAGE
-    text = report.to_json() if fmt == "json" else report.to_markdown(examples=args.examples)
+    if fmt == "html":
+        text = report.to_html(examples=args.examples)
+    else:
+        text = report.to_json() if fmt == "json" else report.to_markdown(examples=args.examples)
     write_output(text, args.output)
     if args.output:
         c = report.counts()

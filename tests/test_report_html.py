@@ -1,0 +1,178 @@
+"""HTML report: self-contained, escaped, exact counts with capped rows, small at size."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import attrs
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+from matplotlib.image import imread  # noqa: E402
+
+import rostergraph  # noqa: E402
+from rostergraph.cli import main  # noqa: E402
+from rostergraph.queries import (  # noqa: E402
+    cross_school_enrollments,
+    orphaned_users,
+    school_flow,
+)
+from rostergraph.report_html import render_html  # noqa: E402
+
+HIGH = "5f7a5c000000000000000003"
+SECTION = "5f7a5ec00000000000000001"
+EVIL_NAME = '<script>document.title="pwned"</script>Cedar & "High"'
+EVIL_ID = "<img src=x onerror=alert(1)>"
+
+
+def hostile_report() -> rostergraph.Report:
+    """The sample with a school named with a <script> tag and a section listing an id with markup."""
+    r = rostergraph.sample()
+    schools = [attrs.evolve(s, name=EVIL_NAME) if s.id == HIGH else s for s in r.schools.values()]
+    sections = [attrs.evolve(s, students=(*s.students, EVIL_ID)) if s.id == SECTION else s
+                for s in r.sections.values()]
+    return rostergraph.validate(r.replace(schools=schools, sections=sections))
+
+
+@pytest.fixture(scope="module")
+def report() -> rostergraph.Report:
+    return rostergraph.validate(rostergraph.sample())
+
+
+@pytest.fixture(scope="module")
+def page(report: rostergraph.Report) -> str:
+    return render_html(report, examples=5, rows=50)
+
+
+def _imgs(page: str) -> list[str]:
+    return re.findall(r"<img [^>]*>", page)
+
+
+def test_page_is_self_contained(page: str) -> None:
+    """No script, no external reference: every src is a data: URI; a CSP forbids the rest."""
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert "<script" not in page.lower()
+    assert 'http-equiv="Content-Security-Policy"' in page and "default-src 'none'" in page
+    srcs = re.findall(r'\b(?:src|href)="([^"]*)"', page)
+    assert srcs and all(s.startswith(("data:image/png;base64,", "#")) for s in srcs)
+    assert not re.search(r"url\(|@import|https?://", page)
+
+
+def test_every_plot_is_a_decodable_png(page: str) -> None:
+    """Six plots are embedded, each a PNG that decodes to a non-blank image with alt text."""
+    imgs = _imgs(page)
+    assert len(imgs) == 6
+    for tag in imgs:
+        assert re.search(r'alt="[^"]{10,}"', tag)
+        data = base64.b64decode(re.search(r'src="data:image/png;base64,([^"]+)"', tag).group(1))
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        img = imread(io.BytesIO(data))
+        assert img.shape[0] > 100 and img.shape[1] > 100
+        assert (img[..., :3].min(axis=2) < 0.8).mean() > 0.01  # something is drawn
+
+
+def test_privacy_mode_is_stated_at_the_top(report: rostergraph.Report) -> None:
+    """The header names the privacy mode: full by default, whatever is given otherwise."""
+    page = render_html(report, plots=False)
+    head = page[: page.index("</header>")]
+    assert 'id="privacy">privacy: full<' in head
+    assert "privacy: pseudonymous" in render_html(report, plots=False, privacy="pseudonymous")
+
+
+def test_sections_and_exact_counts(report: rostergraph.Report, page: str) -> None:
+    """Summary, findings, schools, cross-school, orphans, missing records, provenance; counts exact."""
+    for anchor in ("summary", "plots", "findings", "schools", "cross-school", "orphans", "stubs",
+                   "provenance"):
+        assert f'id="{anchor}"' in page
+    c = report.counts()
+    for sev in ("error", "warning", "info"):
+        assert f"<b>{c[sev]:,}</b>{sev} finding" in page
+    g = report.graph
+    assert f"Orphaned users: {len(orphaned_users(g)):,}<" in page
+    cross = cross_school_enrollments(g)
+    assert f"Cross-school enrollments: {len(cross):,} (student, section) pairs" in page
+    assert f"School flow: {len(school_flow(g)):,} school pairs" in page
+    for f in report.provenance()["files"]:
+        assert f["sha256"] in page
+    # people by id only: no user's name appears anywhere
+    for u in g.roster.users.values():
+        if u.name is not None and u.name.last and len(u.name.last) > 3:
+            assert u.name.last not in page, u.id
+
+
+def test_findings_show_capped_examples_with_exact_count(report: rostergraph.Report) -> None:
+    """A rule with many findings shows `examples` of them and its exact total."""
+    per_rule = report.by_rule()
+    rid, fs = max(per_rule.items(), key=lambda kv: len(kv[1]))
+    assert len(fs) > 3
+    page = render_html(report, plots=False, examples=3)
+    block = page[page.index(f'<details id="rule-{rid}"'):]
+    block = block[: block.index("</details>")]
+    assert block.count("<tr>") == 1 + 3  # header + examples
+    assert f"{len(fs):,} findings" in block and f"first 3 of {len(fs):,}" in block
+    # every rule with findings has its block; every rule that ran is in the overview
+    for r in report.rules:
+        assert f">{r.id}<" in page
+        assert (f'<details id="rule-{r.id}"' in page) == bool(per_rule[r.id])
+
+
+def test_text_from_the_data_is_escaped() -> None:
+    """A school name with <script> and an id with <img onerror> show as text, never as markup."""
+    page = render_html(hostile_report(), plots=False)
+    assert "<script" not in page.lower() and "<img src=x" not in page
+    assert "&lt;script&gt;document.title=&quot;pwned&quot;&lt;/script&gt;Cedar &amp;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_rows_cap_keeps_counts(report: rostergraph.Report) -> None:
+    """rows=1 shows one row per table and says how many there are in all."""
+    page = render_html(report, plots=False, rows=1)
+    n = len(orphaned_users(report.graph))
+    assert f"Showing the first 1 of {n:,} orphaned (user, role) rows" in page
+    with pytest.raises(ValueError):
+        render_html(report, rows=-1)
+
+
+@pytest.fixture(scope="module")
+def big_report(tmp_path_factory: pytest.TempPathFactory) -> rostergraph.Report:
+    from rostergraph.synth import write_district
+
+    path = write_district(tmp_path_factory.mktemp("synth"), students=15_000, seed=4)
+    return rostergraph.validate(rostergraph.load(path))
+
+
+def test_page_stays_small_on_a_bigger_district(big_report: rostergraph.Report) -> None:
+    """Thousands of findings and pairs: tables and examples are capped, the page stays small."""
+    g = big_report.graph
+    assert len(big_report.findings) > 5_000
+    page = render_html(big_report, rows=50, examples=5)
+    assert len(page.encode()) < 1_500_000
+    body = page[page.index('id="orphans"'):page.index('id="stubs"')]
+    n = len(orphaned_users(g))
+    assert n > 50 and f"Orphaned users: {n:,}<" in body
+    assert body.count("<tr>") <= 1 + 10 + 1 + 50  # counts table (≤ 10 rows) + first 50 rows
+    assert len(_imgs(page)) == 6
+    # the flow heatmap folds schools past the top 15
+    n_flow_schools = len(set(school_flow(g).column("school")) |
+                         set(school_flow(g).column("primary_school")))
+    assert n_flow_schools > 15
+
+
+def test_report_to_html_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Report.to_html and `rostergraph report --sample -o x.html` write the HTML page."""
+    out = tmp_path / "report.html"
+    assert main(["report", "--sample", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and len(_imgs(text)) == 6
+    assert "(html)" in capsys.readouterr().err
+    out2 = tmp_path / "r.txt"
+    assert main(["report", "--sample", "--format", "html", "-o", str(out2)]) == 0
+    assert out2.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert main(["report", "--sample", "-o", str(tmp_path / "r.pdf")]) == 2
+    page = rostergraph.validate(rostergraph.sample()).to_html(plots=False)
+    assert 'id="findings"' in page and not _imgs(page)

@@ -16,6 +16,7 @@ fault                 what the next matching request gets
 ``"badjson"``         HTTP 200 whose body is not JSON
 ``"notenvelope"``     HTTP 200 JSON without ``data``
 ``"401"``             HTTP 401 (as for a revoked token)
+``"spent"``           a normal page, but ``X-Ratelimit-Remaining: 0`` and a reset in ``reset_in``
 ====================  ============================================================
 
 ``fail_after = N`` makes every request after the N-th successful page fail
@@ -501,6 +502,8 @@ class FakeClever:
             self.served += 1
             remaining = max(0, 1200 - self.served)
         entry["status"] = 200
+        if fault == "spent":
+            remaining = 0
         self._send(h, 200, body, {"X-Ratelimit-Remaining": str(remaining),
                                   "X-Ratelimit-Reset": reset})
 

@@ -234,6 +234,18 @@ def test_links_to_another_host_are_refused(server, clock) -> None:
             "/users?starting_after=x")
 
 
+def test_spent_budget_header_waits_for_reset(server, clock, district, tmp_path) -> None:
+    """A 200 saying X-Ratelimit-Remaining: 0 makes the client wait for the reset, not hit 429."""
+    server.inject("spent", path="/courses")
+    with client_for(server, clock) as c:
+        result = fetch_district(tmp_path, client=c, limit=100)
+    assert clock.sleeps == [pytest.approx(server.reset_in, abs=1)]
+    assert result.rate_limited == 0
+    i = next(n for n, e in enumerate(server.log) if e["path"] == "/v3.0/courses")
+    assert server.log[i + 1]["t"] - server.log[i]["t"] >= server.reset_in - 1
+    assert_dump_equals(tmp_path, district)
+
+
 # --- the rate limiter ----------------------------------------------------------------------------
 
 
@@ -368,6 +380,13 @@ def test_token_from_env_or_file(tmp_path, monkeypatch) -> None:
         read_token(env="RG_TEST_TOKEN")
 
 
+def test_token_with_line_break_is_refused_without_quoting_it() -> None:
+    """A token with whitespace inside (a two-line token file) is refused; the error hides it."""
+    with pytest.raises(TokenError) as info:
+        CleverClient(TOKEN + "\nsecond-line", base_url="http://127.0.0.1:9/v3.0")
+    assert TOKEN not in str(info.value) and "line breaks" in str(info.value)
+
+
 def test_token_never_leaks(district, clock, tmp_path, caplog, capsys, monkeypatch) -> None:
     """The token is sent as a header but appears in no file, log, output, error or repr."""
     caplog.set_level(logging.DEBUG)
@@ -455,3 +474,20 @@ def test_fetch_stays_fast(server, clock, tmp_path) -> None:
     assert _time.perf_counter() - t0 < 5
     assert sum(clock.sleeps) > 5
     assert os.listdir(tmp_path)
+
+
+def test_cli_docs_list_every_option() -> None:
+    """docs/cli.md and docs/clever-api.md mention every option of fetch and sync."""
+    import argparse
+
+    from rostergraph.cli import build_parser
+
+    docs = (Path(__file__).parent.parent / "docs" / "cli.md").read_text()
+    guide = (Path(__file__).parent.parent / "docs" / "clever-api.md").read_text()
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("fetch", "sync"):
+        assert f"## rostergraph {name}" in docs
+        for action in sub.choices[name]._actions:
+            for opt in action.option_strings:
+                if opt.startswith("--") and opt != "--help":
+                    assert opt in docs and opt in guide, (name, opt)

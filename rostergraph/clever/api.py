@@ -234,6 +234,10 @@ class CleverClient:
     ) -> None:
         if not token or not isinstance(token, str):
             raise TokenError("no API token given")
+        if not all("!" <= ch <= "~" for ch in token):
+            # an HTTP library error about a bad header value would quote the token
+            raise TokenError("the API token contains spaces, line breaks or non-ASCII "
+                             "characters (is the token file more than one line?)")
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"base URL must be an http(s) URL, not {base_url!r}")
@@ -387,7 +391,7 @@ class CleverClient:
                                      url=safe, status=401)
                 if status in _RETRY_STATUS:
                     reason, detail = f"http_{status}", f"HTTP {status}"
-                elif 300 <= status < 400 or status >= 400:
+                elif status >= 300:  # redirects are not followed: the token stays here
                     raise ApiError(_STATUS_TEXT.get(status, _error_message(body)),
                                    url=safe, status=status)
                 else:

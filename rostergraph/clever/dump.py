@@ -20,18 +20,12 @@ the resource is complete. ``manifest.json`` is always replaced atomically.
 
 Examples
 --------
->>> import httpx, tempfile, rostergraph
->>> roster = rostergraph.sample()
->>> def serve(request):  # one page per resource, from the embedded sample
-...     kind = request.url.path.rsplit("/", 1)[1]
-...     recs = [] if kind == "events" else [record_to_dict(r) for r in roster.records(kind).values()]
-...     return httpx.Response(200, json={"data": [{"data": r} for r in recs], "links": []})
->>> out = tempfile.mkdtemp()
->>> with CleverClient("tok", base_url="https://clever.test/v3.0",
-...                   transport=httpx.MockTransport(serve)) as client:
-...     result = fetch_district(out, client=client)
->>> rostergraph.load(out).counts() == roster.counts()
+>>> import tempfile, rostergraph
+>>> folder = tempfile.mkdtemp()
+>>> read_manifest(folder) is None  # not a dump yet
 True
+
+See :func:`fetch_district` for a whole fetch.
 """
 
 from __future__ import annotations
@@ -48,7 +42,7 @@ import attrs
 import orjson
 
 from ..errors import ApiError, FormatError, SourceError, TokenError
-from ..model import KINDS, record_to_dict
+from ..model import KINDS
 from .api import CleverClient
 
 __all__ = [
@@ -274,6 +268,7 @@ def fetch_district(
     page per resource:
 
     >>> import httpx, pathlib, tempfile, rostergraph
+    >>> from rostergraph.model import record_to_dict
     >>> roster = rostergraph.sample()
     >>> def serve(request):
     ...     kind = request.url.path.rsplit("/", 1)[1]
@@ -328,7 +323,7 @@ def fetch_district(
 
     for kind in KINDS:
         entry = manifest["resources"][kind]
-        if entry["status"] == "done":
+        if entry["status"] == "done" and resource_path(folder, kind, manifest).exists():
             continue
         _fetch_resource(client, folder, manifest, kind, limit=limit, use_gzip=use_gzip,
                         progress=progress, on_page=on_page, save=save)

@@ -4,17 +4,20 @@ characters or invalid text).
 Both rules share one pass over every string of every record (ids, fields,
 lists of ids, nested objects, ``ext`` and ``extra`` values), computed once per
 graph. The pass is column-wise: for each field, all values are joined and
-checked with one regular-expression search and one ``max(map(len, ...))``
-(C loops); only a field with a hit is scanned value by value.
+checked with one regular-expression search over the values joined by NULs
+(a C loop that finds bad characters and runs of more than 255 characters);
+only the values at the hits are then looked at one by one.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from itertools import chain
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any
+
+import numpy as np
 
 from ..graph import RosterGraph
 from ..model import KINDS, _spec
@@ -27,16 +30,41 @@ MAX_LENGTH = 255
 #: C0/C1 control characters (tab, newline and carriage return included), lone
 #: surrogates, U+FFFD (the mark of undecodable bytes) and noncharacters.
 BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
-_CHUNK = 200_000
+# A column's values are joined with NUL separators (and a leading NUL), then
+# checked in C: printable ASCII is deleted with bytes.translate (only the
+# separators may remain) or, for non-ASCII text, searched with BAD_CHARS; a
+# NUL followed by more than MAX_LENGTH non-NULs is a long value.
+_SEP = "\x00"
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
+_LONG = re.compile(f"\x00[^\x00]{{{MAX_LENGTH + 1}}}")
 
 
-def _hit(strs: list[str]) -> bool:
-    """Does any string in ``strs`` break either rule? (C-level loops only.)"""
-    for k in range(0, len(strs), _CHUNK):
-        chunk = strs[k:k + _CHUNK]
-        if max(map(len, chunk), default=0) > MAX_LENGTH or BAD_CHARS.search(" ".join(chunk)):
-            return True
-    return False
+def _hit_positions(strs: list[str]) -> list[int]:
+    """Indices of ``strs`` that may break a rule (empty when none does).
+
+    One join and two C-level passes per column; values are looked at one by
+    one only around hits.
+    """
+    n = len(strs)
+    if not n:
+        return []
+    joined = _SEP + _SEP.join(strs)
+    if joined.isascii():
+        clean = len(joined.encode("ascii").translate(None, _PRINTABLE_ASCII)) == n
+    else:
+        clean = joined.count(_SEP) == n and BAD_CHARS.search(joined, 1) is None
+    if clean and _LONG.search(joined) is None:
+        return []
+    lens = np.fromiter(map(len, strs), dtype=np.int64, count=n)
+    hits = set(np.flatnonzero(lens > MAX_LENGTH).tolist())
+    if not clean:
+        starts = np.cumsum(lens + 1) - lens  # index of each value's first character
+        pos = np.fromiter((m.start() for m in BAD_CHARS.finditer(joined) if m.group() != _SEP),
+                          dtype=np.int64)
+        hits.update((np.searchsorted(starts, pos, side="right") - 1).tolist())
+        if joined.count(_SEP) != n:
+            hits.update(k for k, s in enumerate(strs) if _SEP in s)
+    return sorted(hits)
 
 
 def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -79,19 +107,25 @@ class _Scan:
             vals = list(map(attrgetter(name), objs))
             path = prefix + name
             if fkind == "str":
-                if _hit(list(filter(None, vals))):
-                    for ow, v in zip(owners, vals):
-                        if v:
-                            self.check(ow, path, v)
+                strs = list(filter(None, vals))
+                hits = _hit_positions(strs)
+                if hits:
+                    own = [ow for ow, v in zip(owners, vals) if v]
+                    for k in hits:
+                        self.check(own[k], path, strs[k])
             elif fkind == "strs":
-                if _hit(list(chain.from_iterable(filter(None, vals)))):
-                    for ow, v in zip(owners, vals):
-                        for j, s in enumerate(v or ()):
-                            self.check(ow, f"{path}[{j}]", s)
+                strs = list(chain.from_iterable(filter(None, vals)))
+                hits = _hit_positions(strs)
+                if hits:
+                    where = [(ow, j) for ow, v in zip(owners, vals) if v for j in range(len(v))]
+                    for k in hits:
+                        ow, j = where[k]
+                        self.check(ow, f"{path}[{j}]", strs[k])
             elif fkind == "obj":
-                pairs = [(ow, v) for ow, v in zip(owners, vals) if v is not None]
-                if pairs:
-                    self.walk([v for _, v in pairs], [ow for ow, _ in pairs], path + ".")
+                keep = [v is not None for v in vals]
+                if any(keep):
+                    self.walk(list(compress(vals, keep)), list(compress(owners, keep)),
+                              path + ".")
             elif fkind == "objs":
                 pairs = [(ow, x) for ow, v in zip(owners, vals) if v for x in v]
                 if pairs:

@@ -16,6 +16,11 @@ from ..roster import Roster
 from ._util import cache
 from .registry import RULES, Finding, rule
 
+def role_names(mask: int) -> tuple[str, ...]:
+    """Role names of a role bitmask, in Clever's order."""
+    return tuple(r for r, b in ROLE_BITS.items() if mask & b)
+
+
 _EMPLOYEE = ROLE_BITS["teacher"] | ROLE_BITS["staff"] | ROLE_BITS["district_admin"]
 _NOT_MERGED = ROLE_BITS["student"] | ROLE_BITS["contact"]
 
@@ -92,15 +97,16 @@ def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """
     me = RULES["RG-USR-004"]
     contact = ROLE_BITS["contact"]
-    for i, (uid, u) in enumerate(roster.users.items()):
+    masks = g.roles[: g.n_records("user")].tolist()
+    labels = {m: ", ".join(role_names(m)) or "no role" for m in set(masks)}
+    for m, (uid, u) in zip(masks, roster.users.items()):
         n = u.name
         if n is not None and n.last and not n.first and not n.middle:
-            roles = g.role_names(i)
-            is_contact = bool(g.roles[i] & contact)
+            is_contact = bool(m & contact)
             why = " (as Clever does for contacts)" if is_contact else ""
             yield me.finding("user", uid,
-                             f"user {uid} ({', '.join(roles) or 'no role'}) has a name only "
-                             f"in name.last{why}", {"roles": list(roles), "contact": is_contact})
+                             f"user {uid} ({labels[m]}) has a name only in name.last{why}",
+                             {"roles": list(role_names(m)), "contact": is_contact})
 
 
 @rule("RG-USR-005", "error", "illegal multi-role combination")

@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from ..model import record_from_dict, record_to_dict
+from ..model import _spec, record_from_dict, record_to_dict
 
 __all__ = ["ABSENT", "FieldChange", "apply_changes", "field_changes", "flatten",
            "is_sensitive", "TIMESTAMP_FIELDS"]
@@ -110,7 +110,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def field_changes(old: Any, new: Any, *, ignore_id: bool = True) -> list[FieldChange]:
-    """The fields that differ between two records, in the old record's field order.
+    """The fields that differ between two records.
 
     Parameters
     ----------
@@ -123,7 +123,9 @@ def field_changes(old: Any, new: Any, *, ignore_id: bool = True) -> list[FieldCh
     Returns
     -------
     list of FieldChange
-        Fields only in ``new`` come after the others, in ``new``'s order.
+        The same changes as comparing :func:`flatten` of both records: every
+        path whose value differs, is only in ``old`` (new value ``ABSENT``)
+        or only in ``new``. Fields come in schema order.
 
     Examples
     --------
@@ -133,20 +135,63 @@ def field_changes(old: Any, new: Any, *, ignore_id: bool = True) -> list[FieldCh
     >>> [c.field for c in field_changes(a, b)], len(field_changes(a, b, ignore_id=False))
     (['school'], 2)
     """
-    fo, fn = flatten(old), flatten(new)
     out: list[FieldChange] = []
-    for p, v in fo.items():
-        if ignore_id and p == ("id",):
-            continue
-        w = fn.get(p, ABSENT)
-        if w is ABSENT and p not in fn:
-            out.append(FieldChange(p, v, ABSENT))
-        elif not _same(v, w):
-            out.append(FieldChange(p, v, w))
-    for p, w in fn.items():
-        if p not in fo and not (ignore_id and p == ("id",)):
-            out.append(FieldChange(p, ABSENT, w))
+    _diff_records(old, new, (), out, ignore_id)
+    if ignore_id:
+        out = [c for c in out if c.path != ("id",)]
     return out
+
+
+def _diff_records(a: Any, b: Any, prefix: Path, out: list[FieldChange], ignore_id: bool) -> None:
+    # fast path: walk the schema, descend only into fields that differ
+    if type(a) is not type(b) or a.extra or b.extra or _empty(a) or _empty(b):
+        _diff_dicts(record_to_dict(a), record_to_dict(b), prefix, out)
+        return
+    for name, kind, _ in _spec(type(a)):
+        if ignore_id and name == "id" and not prefix:
+            continue
+        va, vb = getattr(a, name), getattr(b, name)
+        if va is vb or (type(va) is type(vb) and va == vb):
+            continue
+        p = prefix + (name,)
+        if kind == "obj" and va is not None and vb is not None:
+            _diff_records(va, vb, p, out, False)
+        else:
+            _diff_dicts(_field_dict(name, va, kind), _field_dict(name, vb, kind), prefix, out)
+
+
+def _empty(rec: Any) -> bool:
+    return not rec.extra and all(getattr(rec, n) is None for n, _, _ in _spec(type(rec)))
+
+
+def _field_dict(name: str, value: Any, kind: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if kind == "strs":
+        return {name: list(value)}
+    if kind == "obj":
+        return {name: record_to_dict(value)}
+    if kind == "objs":
+        return {name: [record_to_dict(v) for v in value]}
+    if kind == "map":
+        return {name: dict(value)}
+    return {name: value}
+
+
+def _diff_dicts(da: dict[str, Any], db: dict[str, Any], prefix: Path,
+                out: list[FieldChange]) -> None:
+    fo: dict[Path, Any] = {}
+    fn: dict[Path, Any] = {}
+    _walk(da, prefix, fo)
+    _walk(db, prefix, fn)
+    for p, v in fo.items():
+        if p not in fn:
+            out.append(FieldChange(p, v, ABSENT))
+        elif not _same(v, fn[p]):
+            out.append(FieldChange(p, v, fn[p]))
+    for p, w in fn.items():
+        if p not in fo:
+            out.append(FieldChange(p, ABSENT, w))
 
 
 def split_ignored(changes: Iterable[FieldChange],

@@ -259,6 +259,9 @@ class _Reader:
                         consumed.add("parentSourcedId")
                 elif parent is None:
                     consumed.add("parentSourcedId")
+                elif parent not in self.orgs:  # a district that was not delivered: a stub
+                    d["district"] = parent
+                    consumed.add("parentSourcedId")
                 if row.get("dateLastModified"):
                     d["last_modified"] = row["dateLastModified"]
                 consumed.add("dateLastModified")
@@ -345,6 +348,9 @@ class _Reader:
     def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
                     row: dict[str, str], file: str, line: int) -> None:
         schools, districts = self._orgs_split(orgs)
+        if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
+            districts += [o for o in schools if o not in self.orgs]
+            schools = [o for o in schools if o in self.orgs]
         if primary and primary in schools:
             schools.remove(primary)
             schools.insert(0, primary)

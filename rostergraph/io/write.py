@@ -253,6 +253,7 @@ class _Carry:
         self.d = record_to_dict(record)
         self.orig = record_to_dict(record)
         self.empty_is_absent = empty_is_absent
+        self.roles_written: set[str] = set()
         self.report = report
         self.extensions = extensions
         self.prefix = prefix
@@ -268,6 +269,14 @@ class _Carry:
 
     def keep(self, path: str, value: Any) -> None:
         """A field whose written form reads back differently: carry the original."""
+        if value is None:  # an absent field in an absent object: carry the object's absence
+            while "." in path and get_path(self.orig, path.rsplit(".", 1)[0]) is None:
+                path = path.rsplit(".", 1)[0]
+            for p in [p for p in self.forced if p.startswith(path + ".")]:
+                del self.forced[p]
+        parts = path.split(".")
+        if any(self.forced.get(".".join(parts[:i]), 0) is None for i in range(1, len(parts))):
+            return
         self.forced[path] = value
 
     def columns(self) -> dict[str, Any]:
@@ -283,6 +292,9 @@ class _Carry:
         from .mapping import set_path
 
         rest = _prune(self.d)
+        for role in self.orig.get("roles", {}) if self.kind == "users" else ():
+            if role not in self.roles_written:  # a role no file holds: keep that it exists
+                rest.setdefault("roles", {}).setdefault(role, {})
         for path, value in self.forced.items():
             set_path(rest, path, value)
         if rest:
@@ -316,6 +328,11 @@ def _prune(d: dict[str, Any]) -> dict[str, Any]:
             if not v:
                 del d[k]
     return d
+
+
+def _list_ok(values: Iterable[str]) -> bool:
+    """Whether ids survive a OneRoster comma list (no commas, no edge spaces, not empty)."""
+    return all(v and "," not in v and v == v.strip() for v in values)
 
 
 def _join(values: Iterable[str]) -> str:
@@ -456,15 +473,21 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
             else:
                 report.add("users", "roles (several roles: one user per role)", "changed")
         row_id[(uid, role)] = row["sourcedId"]
+        c.roles_written.add(role)
         if role in ("student", "teacher"):
-            orgs = ([r.school] if r.school else []) + [s for s in (r.schools or ())
-                                                        if s != r.school]
-            if r.schools is not None and r.school is not None and r.school not in r.schools:
-                c.keep(f"roles.{role}.schools", list(r.schools))
-            if r.schools is None and orgs:
-                c.keep(f"roles.{role}.schools", None)
+            orgs = list(dict.fromkeys(([r.school] if r.school else []) + [
+                s for s in (r.schools or ()) if s != r.school]))
             c.take(f"roles.{role}.school")
             c.take(f"roles.{role}.schools")
+            orig_schools = list(r.schools) if r.schools is not None else None
+            if not _list_ok(orgs):
+                orgs = [o for o in orgs if _list_ok([o])]
+                c.keep(f"roles.{role}.school", r.school)
+                c.keep(f"roles.{role}.schools", orig_schools)
+            if (orgs[0] if orgs else None) != r.school:
+                c.keep(f"roles.{role}.school", r.school)
+            if (orgs or None) != orig_schools:
+                c.keep(f"roles.{role}.schools", orig_schools)
             row.update(role=role, orgSourcedIds=_join(orgs),
                        identifier=c.take(f"roles.{role}.sis_id"),
                        username=c.take(f"roles.{role}.credentials.district_username"))
@@ -477,17 +500,22 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                     c.keep("roles.student.grade", grade)
                 _oneroster_demographics(rec, c, sheets, row["sourcedId"])
         elif role == "staff":
-            schools = list(r.schools or ())
+            schools = list(dict.fromkeys(r.schools or ()))
             c.take("roles.staff.schools")
+            if not _list_ok(schools):
+                schools = [o for o in schools if _list_ok([o])]
+            if (schools or None) != (list(r.schools) if r.schools is not None else None):
+                c.keep("roles.staff.schools", list(r.schools) if r.schools is not None else None)
             row.update(role="administrator", orgSourcedIds=_join(schools),
                        identifier=c.take("roles.staff.staff_id"),
                        username=c.take("roles.staff.credentials.district_username"))
         elif role == "district_admin":
-            row.update(role="administrator" if district else "districtAdministrator",
+            known = district is not None and district in roster.districts
+            row.update(role="administrator" if known else "districtAdministrator",
                        orgSourcedIds=district or "")
-            if not district:
-                report.add("users", "roles.district_admin (no district: role "
-                           "districtAdministrator, a 1.2 value)", "changed")
+            if not known:
+                report.add("users", "roles.district_admin (district not delivered: role "
+                           "districtAdministrator, a OneRoster 1.2 value)", "changed")
         elif role == "contact":
             rels = r.student_relationships or ()
             orole = rec.extra.get(_OR_PREFIX + "role")
@@ -498,13 +526,15 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                          else "guardian")
             row.update(role=orole, identifier=c.take("roles.contact.sis_id"),
                        phone=c.take("roles.contact.phone"),
-                       agentSourcedIds=_join(s.student for s in rels if s.student),
+                       agentSourcedIds=_join(s.student for s in rels
+                                             if s.student and _list_ok([s.student])),
                        orgSourcedIds=first_school or "")
             want = {"parent": ("Parent", "Parent/Guardian"),
                     "guardian": ("Other", "Parent/Guardian"),
                     "relative": ("Other", "Family")}[orole]
             if any(not s.student or (s.relationship, s.type) != want or s.extra
-                   for s in rels) or len({s.student for s in rels}) < len(rels):
+                   for s in rels) or len({s.student for s in rels}) < len(rels) or not (
+                       _list_ok([s.student for s in rels if s.student])):
                 c.keep("roles.contact.student_relationships",
                        [record_to_dict(s) for s in rels])
         rows.append(row)
@@ -588,6 +618,9 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     term = c.take("term_id")
     if not (terms and term and terms.split(",")[0].strip() == term):
         terms = term
+    if term is not None and not _list_ok([term]):
+        terms = None
+        c.keep("term_id", term)
     c.d.pop(_OR_PREFIX + "termSourcedIds", None)
     grades = rec.extra.get(_OR_PREFIX + "grades")
     code = _ceds(grade)
@@ -620,9 +653,11 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     n = 0
     for role, users in (("student", students), ("teacher", teachers)):
         seen: set[str] = set()
+        if len(set(users)) < len(users):
+            report.add("sections", f"{role}s (duplicate id collapsed)", "changed")
+            c.keep(f"{role}s", list(users))
         for uid in users:
             if uid in seen:
-                report.add("sections", f"{role}s (duplicate id collapsed)", "changed")
                 continue
             seen.add(uid)
             n += 1
@@ -786,6 +821,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             if r is None:
                 continue
             written = True
+            c.roles_written.add(role)
             school, schools = c.take(f"roles.{role}.school"), c.take(f"roles.{role}.schools")
             order = ([school] if school else []) + [s for s in (schools or ()) if s != school]
             order = list(dict.fromkeys(order))
@@ -808,6 +844,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                 teacher_emails.setdefault(rec.email, rec.id)
         if roles.staff is not None:
             written = True
+            c.roles_written.add("staff")
             r = roles.staff
             schools = c.take("roles.staff.schools")
             staff_id = c.take("roles.staff.staff_id")
@@ -843,10 +880,14 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             rels = list(ct.student_relationships or ())
             placed = [r for r in rels if r.student in student_order]
             back = sorted(placed, key=lambda r: student_order[r.student])
-            if written or placed:
+            if placed:
+                c.roles_written.add("contact")
                 if not written:
                     c.take("name.last")
                     c.take("email")
+                for p in ("name.last", "email"):
+                    if get_path(c.orig, p) is None:
+                        c.keep(p, None)  # contact cells are written, so they read as ""
                 for p in ("roles.contact.phone", "roles.contact.phone_type",
                           "roles.contact.sis_id"):
                     v = c.take(p)
@@ -858,11 +899,6 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                         r.relationship is None or r.type is None for r in placed):
                     c.keep("roles.contact.student_relationships",
                            [record_to_dict(r) for r in rels])
-                if not placed:
-                    c.keep("roles.contact", {})
-                if not ext and not placed:
-                    report.add("users", "roles.contact (no written student to hang on)",
-                               "dropped")
                 written = True
         if not written:
             c.rest()  # counted as leftover below

@@ -1,0 +1,203 @@
+"""Round trips between formats: Clever JSON → OneRoster / SFTP CSV → Clever JSON.
+
+With rostergraph's extensions on, a round trip gives back the same records
+(field for field) and so the same graph. With them off, the standard files
+alone must still give the same sections, enrollments, teaching edges and
+reach pairs (terms and courses compared by natural key, since SFTP CSV
+constructs their ids), and everything that did not survive is in the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rostergraph
+from rostergraph.graph import RELATIONS, RosterGraph
+from rostergraph.io.clever_csv import read_clever_csv
+from rostergraph.io.clever_json import read_clever_json
+from rostergraph.io.oneroster import read_oneroster
+from rostergraph.io.write import (
+    write_clever_csv,
+    write_clever_json,
+    write_oneroster,
+)
+from rostergraph.model import Course, Term, record_to_dict
+from rostergraph.roster import Roster
+
+from .strategies import rosters
+
+try:  # the lead's queries module; fall back to the projection's edges
+    from rostergraph.queries import reach_pairs
+except ImportError:  # pragma: no cover
+    reach_pairs = None
+
+
+def _reach(g: RosterGraph) -> set[tuple[str, str, int]]:
+    if reach_pairs is not None:
+        t = reach_pairs(g)
+        return set(zip(t.column("teacher"), t.column("student"), t.column("sections")))
+    return {(a, b, 0) for a, b in g.student_teacher_graph().edges()}
+
+
+def _edges(g: RosterGraph, rel: str) -> set[tuple[Any, ...]]:
+    t = g.edges(rel)
+    cols = t.columns
+    return set(zip(*(t.column(c) for c in cols)))
+
+
+def graph_facts(r: Roster) -> dict[str, Any]:
+    """Node ids per kind (records and stubs), edges per relation, reach pairs."""
+    g = RosterGraph.from_roster(r)
+    facts: dict[str, Any] = {}
+    for kind in ("district", "school", "term", "course", "section", "user"):
+        ids = g.ids(kind)
+        miss = g.missing(kind)
+        facts[f"nodes:{kind}"] = {(str(i), bool(m)) for i, m in zip(ids, miss)}
+    for rel in RELATIONS:
+        facts[f"edges:{rel}"] = _edges(g, rel)
+    facts["reach"] = _reach(g)
+    facts["roles"] = {(str(i), int(b)) for i, b in zip(g.ids("user")[:g.n_records("user")],
+                                                      g.roles[:g.n_records("user")])}
+    return facts
+
+
+def same_records(a: Roster, b: Roster) -> None:
+    for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
+        ra, rb = a.records(kind), b.records(kind)
+        assert sorted(ra) == sorted(rb), kind
+        for rid in ra:
+            assert record_to_dict(ra[rid]) == record_to_dict(rb[rid]), (kind, rid)
+
+
+def _through_oneroster(r: Roster, out: Path, **kw: Any) -> tuple[Roster, Any]:
+    report = write_oneroster(r, out, **kw)
+    return read_oneroster(out), report
+
+
+def _through_sftp(r: Roster, out: Path, **kw: Any) -> tuple[Roster, Any]:
+    report = write_clever_csv(r, out, **kw)
+    return read_clever_csv(out), report
+
+
+WAYS = {"oneroster-folder": lambda r, d, **kw: _through_oneroster(r, d / "or", **kw),
+        "oneroster-zip": lambda r, d, **kw: _through_oneroster(r, d / "or.zip", **kw),
+        "sftp-csv": lambda r, d, **kw: _through_sftp(r, d / "sftp", **kw)}
+
+
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_sample_round_trip_with_extensions_is_record_exact(way: str, tmp_path: Path) -> None:
+    """The sample comes back field for field, so the graph and reach pairs are the same."""
+    src = rostergraph.sample()
+    back, report = WAYS[way](src, tmp_path)
+    assert "dropped" not in set(report.column("how"))
+    assert back.problems == []
+    same_records(src, back)
+    assert graph_facts(back) == graph_facts(src)
+
+
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_sample_round_trip_through_clever_json_again(way: str, tmp_path: Path) -> None:
+    """Clever JSON → other format → Clever JSON file → read: still the same records."""
+    src = rostergraph.sample()
+    back, _ = WAYS[way](src, tmp_path)
+    write_clever_json(back, tmp_path / "json")
+    same_records(src, read_clever_json(tmp_path / "json"))
+
+
+def _natural(r: Roster) -> dict[str, str]:
+    """Term and course ids → natural keys (what SFTP CSV builds them from)."""
+    out = {}
+    for t in r.terms.values():
+        out[t.id] = f"term:{t.name or ''}|{t.start_date or ''}|{t.end_date or ''}"
+    for c in r.courses.values():
+        out[c.id] = f"course:{c.number}" if c.number else f"course-name:{c.name}"
+    return out
+
+
+def test_sample_sftp_without_extensions_keeps_the_graph(tmp_path: Path) -> None:
+    """Standard SFTP files alone keep sections, enrollments, teaching and reach pairs."""
+    src = rostergraph.sample()
+    back, report = _through_sftp(src, tmp_path / "s", extensions=False)
+    a, b = graph_facts(src), graph_facts(back)
+    assert a["reach"] == b["reach"]
+    for rel in ("enrolled_in", "teaches", "taught_at"):
+        assert a[f"edges:{rel}"] == b[f"edges:{rel}"], rel
+    # terms/courses: same section → natural key
+    na, nb = _natural(src), _natural(back)
+    for sid, sec in src.sections.items():
+        got = back.sections[sid]
+        if sec.term_id in src.terms and (src.terms[sec.term_id].name or
+                                          src.terms[sec.term_id].start_date or
+                                          src.terms[sec.term_id].end_date):
+            assert nb[got.term_id] == na[sec.term_id]
+        if sec.course in src.courses and src.courses[sec.course].name:
+            assert nb[got.course].split(":")[-1] == na[sec.course].split(":")[-1]
+    # every user that is gone is reported as a dropped whole record
+    gone = set(src.users) - set(back.users)
+    rows = {(r["kind"], r["field"]): r["count"] for r in report.to_dicts()
+            if r["how"] == "dropped"}
+    contacts_gone = {u for u in gone if src.users[u].roles.contact is not None}
+    whole = rows.get(("users", "(whole record: no SFTP file for its roles)"), 0)
+    assert len(gone - contacts_gone) <= whole
+    assert ("districts", "(whole record: SFTP has no district file)") in rows
+
+
+def test_sample_oneroster_without_extensions_keeps_the_graph(tmp_path: Path) -> None:
+    """Standard OneRoster files alone keep every node id, section edge and reach pair."""
+    src = rostergraph.sample()
+    back, report = _through_oneroster(src, tmp_path / "o", extensions=False)
+    a, b = graph_facts(src), graph_facts(back)
+
+    def unsplit(x: Any) -> Any:  # "<user id>#<role>" rows are the split multi-role users
+        return x.split("#")[0] if isinstance(x, str) and "#" in x else x
+
+    assert a["reach"] == {tuple(unsplit(x) for x in e) for e in b["reach"]}
+    for rel in ("enrolled_in", "teaches", "taught_at", "in_term", "of_course", "in_district",
+                "contact_for"):
+        got = {tuple(unsplit(x) for x in e[:2]) for e in b[f"edges:{rel}"]}
+        assert {e[:2] for e in a[f"edges:{rel}"]} == got, rel
+    for kind in ("district", "school", "term", "course", "section"):
+        assert a[f"nodes:{kind}"] == b[f"nodes:{kind}"], kind
+    # multi-role users come back split, and the report says so
+    multi = sum(1 for u in src.users.values() if len(u.roles.names) > 1)
+    changed = {r["field"]: r["count"] for r in report.to_dicts() if r["how"] == "changed"}
+    assert changed.get("roles (several roles: one user per role)", 0) == sum(
+        len(u.roles.names) for u in src.users.values() if len(u.roles.names) > 1)
+    assert multi > 0
+
+
+@st.composite
+def rosters_with_terms(draw: Any) -> Roster:
+    """The shared small rosters, plus terms and courses that sections point at."""
+    r = draw(rosters())
+    terms = [Term(id=f"t{i}", name=draw(st.sampled_from(["Fall", "Spring", ""])),
+                  start_date=draw(st.sampled_from(["2024-08-19", None])))
+             for i in range(draw(st.integers(0, 3)))]
+    courses = [Course(id=f"c{i}", name=draw(st.sampled_from(["Math", "Art", None])),
+                      number=draw(st.sampled_from([f"N{i}", None])))
+               for i in range(draw(st.integers(0, 3)))]
+    tids = [t.id for t in terms] + ["t-missing"]
+    cids = [c.id for c in courses] + ["c-missing"]
+    import attrs
+
+    sections = [attrs.evolve(s, term_id=draw(st.none() | st.sampled_from(tids)),
+                             course=draw(st.none() | st.sampled_from(cids)))
+                for s in r.sections.values()]
+    return r.replace(terms=terms, courses=courses, sections=sections)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(r=rosters_with_terms(), way=st.sampled_from(sorted(WAYS)))
+def test_generated_rosters_round_trip(r: Roster, way: str, tmp_path_factory: Any) -> None:
+    """Generated small rosters (co-teachers, stubs, multi-role users) come back exactly."""
+    d = tmp_path_factory.mktemp("rt")
+    back, report = WAYS[way](r, d)
+    assert "dropped" not in set(report.column("how"))
+    same_records(r, back)
+    assert graph_facts(back) == graph_facts(r)

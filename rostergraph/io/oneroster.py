@@ -142,6 +142,7 @@ class _Reader:
         self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
+        self.user_rows: dict[str, dict[str, str]] = {}
 
     # -- files ---------------------------------------------------------------
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
@@ -444,8 +445,10 @@ class _Reader:
                 orgs = split_list(row.get("orgSourcedIds"))
                 self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
                                  "users.csv", line)
-            elif row.get("primaryOrgSourcedId"):
-                u["_primary_org"] = row["primaryOrgSourcedId"]
+            else:  # 1.2: the roles come from roles.csv, with this row's fields
+                self.user_rows.setdefault(uid, row)
+                if row.get("primaryOrgSourcedId"):
+                    u["_primary_org"] = row["primaryOrgSourcedId"]
 
     def read_roles(self) -> None:
         pending: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
@@ -462,8 +465,7 @@ class _Reader:
             org = row.get("orgSourcedId") or ""
             primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
             self._apply_role(u, (row.get("role") or "").strip(), [org] if org else [],
-                             primary, {"username": "", "identifier": "", "grades": ""},
-                             "roles.csv", line)
+                             primary, self.user_rows.get(uid, {}), "roles.csv", line)
 
     def link_contacts(self) -> None:
         for sid, agents in self.agents.items():
@@ -572,6 +574,9 @@ class _Reader:
         for kind, table in (("sections", self.sections), ("users", self.users)):
             for rid, d in table.items():
                 d.pop("_primary_org", None)
+                ct = d.get("roles", {}).get("contact") if kind == "users" else None
+                if ct is not None and d.get(_PREFIX + "phone") == ct.get("phone"):
+                    d.pop(_PREFIX + "phone")  # 1.2: the phone went to the contact role
                 _apply_carry(d)
                 file, line = self.where[(kind, rid)]
                 self.b.add(kind, d, file=file, line=line)

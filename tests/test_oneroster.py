@@ -1,0 +1,288 @@
+"""OneRoster 1.1/1.2 CSV reader: the Ed-Fi sample, zips and their limits, 1.2 roles,
+delta files, bad rows."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import rostergraph
+from rostergraph.errors import FormatError, LimitError, SourceError
+from rostergraph.io.detect import detect_format
+from rostergraph.io.limits import Limits
+from rostergraph.io.oneroster import read_oneroster
+
+EDFI = Path(__file__).parent / "data" / "oneroster" / "edfi-lms-toolkit-v1.1"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(EDFI / name, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _zip(folder: Path, target: Path, prefix: str = "") -> Path:
+    with zipfile.ZipFile(target, "w") as zf:
+        for p in sorted(folder.iterdir()):
+            if p.suffix == ".csv":
+                zf.write(p, prefix + p.name)
+    return target
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8", newline="")
+    return folder
+
+
+# --- the Ed-Fi sample ---------------------------------------------------------------
+
+
+def test_edfi_sample_is_detected_and_loads_every_record() -> None:
+    """Every org, session, course, class and user of the Ed-Fi sample becomes a record."""
+    assert detect_format(EDFI) == "oneroster"
+    r = rostergraph.load(EDFI)
+    assert r.provenance.format == "oneroster" and r.provenance.version == "1.1"
+    orgs = _rows("orgs.csv")
+    assert set(r.districts) == {o["sourcedId"] for o in orgs if o["type"] == "district"}
+    assert set(r.schools) == {o["sourcedId"] for o in orgs if o["type"] == "school"}
+    assert set(r.terms) == {s["sourcedId"] for s in _rows("academicSessions.csv")}
+    assert set(r.courses) == {c["sourcedId"] for c in _rows("courses.csv")}
+    assert set(r.sections) == {c["sourcedId"] for c in _rows("classes.csv")}
+    with open(EDFI / "users.csv", newline="") as fh:
+        user_ids = {row[0] for row in list(csv.reader(fh))[1:]}
+    assert set(r.users) == user_ids
+
+
+def test_edfi_enrollments_become_one_edge_per_class_and_user() -> None:
+    """Repeated (class, user) enrollments (one per semester) give one edge; primary → teacher."""
+    r = rostergraph.load(EDFI)
+    enr = _rows("enrollments.csv")
+    for sid, sec in r.sections.items():
+        students = {e["userSourcedId"] for e in enr
+                    if e["classSourcedId"] == sid and e["role"] == "student"}
+        teachers = {e["userSourcedId"] for e in enr
+                    if e["classSourcedId"] == sid and e["role"] == "teacher"}
+        assert sorted(sec.students) == sorted(students)
+        assert set(sec.teachers) == teachers and sec.teacher in teachers
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert g.relation_counts()["enrolled_in"] == len(
+        {(e["classSourcedId"], e["userSourcedId"]) for e in enr if e["role"] == "student"})
+
+
+def test_edfi_quirks_are_problems_not_losses() -> None:
+    """Teacher rows with an extra empty cell load (with a problem); two-term classes are noted."""
+    r = rostergraph.load(EDFI)
+    extra_cells = [p for p in r.problems if p.file == "users.csv"]
+    assert extra_cells and all(p.code == "syntax" and p.line for p in extra_cells)
+    teachers = {u.id for u in r.users.values() if u.roles.teacher is not None}
+    assert len(teachers) == len({e["userSourcedId"] for e in _rows("enrollments.csv")
+                                 if e["role"] == "teacher"})
+    multi = [p for p in r.problems if p.field == "termSourcedIds"]
+    classes = _rows("classes.csv")
+    assert len(multi) == sum(1 for c in classes if "," in c["termSourcedIds"])
+    for c in classes:
+        sec = r.sections[c["sourcedId"]]
+        assert sec.term_id == c["termSourcedIds"].split(",")[0]
+        assert sec.extra["oneroster.termSourcedIds"] == c["termSourcedIds"]
+
+
+def test_edfi_demographics_and_unmapped_columns() -> None:
+    """Demographics fill the student fields; columns with no Clever field stay in extra."""
+    r = rostergraph.load(EDFI)
+    for d in _rows("demographics.csv"):
+        st = r.users[d["sourcedId"]].roles.student
+        assert st.dob == d["birthDate"]
+        assert st.gender == {"male": "M", "female": "F"}[d["sex"]]
+        assert st.hispanic_ethnicity == ("Y" if d["hispanicOrLatinoEthnicity"] == "true"
+                                         else "N")
+    for c in _rows("courses.csv"):
+        assert r.courses[c["sourcedId"]].extra["oneroster.subjectCodes"] == c["subjectCodes"]
+    for u in _rows("users.csv"):
+        if u["userIds"]:
+            assert r.users[u["sourcedId"]].extra["oneroster.userIds"] == u["userIds"]
+
+
+def test_zip_gives_the_same_roster_as_the_folder(tmp_path: Path) -> None:
+    """A zip (at the root or inside one folder) reads exactly like the folder."""
+    from rostergraph.model import record_to_dict
+
+    folder = rostergraph.load(EDFI)
+    for prefix in ("", "export/"):
+        z = _zip(EDFI, tmp_path / f"b{len(prefix)}.zip", prefix)
+        assert detect_format(z) == "oneroster"
+        r = rostergraph.load(z)
+        for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
+            assert {k: record_to_dict(v) for k, v in r.records(kind).items()} == {
+                k: record_to_dict(v) for k, v in folder.records(kind).items()}
+
+
+# --- zip safety ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../evil.csv", "/abs/users.csv", "a/../../b.csv"])
+def test_zip_with_unsafe_member_names_is_refused(tmp_path: Path, name: str) -> None:
+    """Absolute and '..' member names raise FormatError before anything is read."""
+    z = tmp_path / "bad.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("manifest.csv", "propertyName,value\n")
+        zf.writestr("users.csv", "sourcedId\n")
+        zf.writestr(zipfile.ZipInfo(name), "x")
+    with pytest.raises(FormatError, match="unsafe zip member"):
+        read_oneroster(z)
+
+
+def test_zip_bomb_raises_limit_error(tmp_path: Path) -> None:
+    """A member that inflates past max_zip_total_bytes raises LimitError, not MemoryError."""
+    z = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("manifest.csv", "propertyName,value\noneroster.version,1.1\n")
+        zf.writestr("users.csv", b"sourcedId\n" + b"0" * (50 * 1024 * 1024))
+    assert z.stat().st_size < 200_000
+    with pytest.raises(LimitError):
+        read_oneroster(z, limits=Limits(max_zip_total_bytes=1024 * 1024))
+    assert issubclass(LimitError, FormatError)
+
+
+def test_zip_bomb_with_a_lying_header_is_caught_while_reading(tmp_path: Path) -> None:
+    """Declared sizes are not trusted: bytes are counted as they are inflated."""
+    z = tmp_path / "liar.zip"
+    payload = b"sourcedId\n" + b"1\n" * (2 * 1024 * 1024)
+    with zipfile.ZipFile(z, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("users.csv", payload)
+        zf.writestr("orgs.csv", "sourcedId,name,type\n")
+    from rostergraph.io.csvutil import Bundle
+
+    b = Bundle(z, Limits(max_zip_total_bytes=len(payload) + 100))
+    b.limits = Limits(max_zip_total_bytes=1000)  # as if the header had understated
+    with pytest.raises(LimitError):
+        b.read("users.csv")
+
+
+def test_zip_with_too_many_entries_raises_limit_error(tmp_path: Path) -> None:
+    """More members than max_zip_entries raises LimitError."""
+    z = tmp_path / "many.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for i in range(20):
+            zf.writestr(f"f{i}.csv", "a\n")
+    with pytest.raises(LimitError, match="entries"):
+        read_oneroster(z, limits=Limits(max_zip_entries=10))
+
+
+def test_corrupt_zip_is_a_format_error(tmp_path: Path) -> None:
+    """A .zip that is not a zip archive raises FormatError naming the file."""
+    z = tmp_path / "x.zip"
+    z.write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(FormatError, match="zip"):
+        read_oneroster(z)
+
+
+# --- 1.2, delta, bad rows -------------------------------------------------------------
+
+_ORGS = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n" \
+        "d1,,,District,district,,\nsA,,,School A,school,,d1\nsB,,,School B,school,,d1\n"
+_USERS12 = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
+            "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password,"
+            "userMasterIdentifier,preferredGivenName,preferredMiddleName,preferredFamilyName,"
+            "primaryOrgSourcedId,pronouns\n"
+            "u1,,,true,ann,,Ann,Lee,,T1,ann@example.org,,,,,,,,,,sB,she/her\n"
+            "u2,,,true,bo,,Bo,Kim,,S2,,,,,KG,,,,,,sA,\n"
+            "u3,,,true,cy,,Cy,Kim,,,cy@example.net,,555,u2,,,,,,,,\n"
+            "u4,,,true,di,,Di,Ro,,,,,,,,,,,,,,\n")
+_ROLES = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,"
+          "orgSourcedId,userProfileSourcedId\n"
+          "r1,,,u1,secondary,teacher,,,sA,\nr2,,,u1,primary,teacher,,,sB,\n"
+          "r3,,,u1,secondary,siteAdministrator,,,sA,\nr4,,,u2,primary,student,,,sA,\n"
+          "r5,,,u3,primary,guardian,,,sA,\nr6,,,u4,primary,districtAdministrator,,,d1,\n")
+
+
+def test_oneroster_12_roles_give_multi_role_users(tmp_path: Path) -> None:
+    """roles.csv (1.2): several roles per user, the primary org first, admins by kind."""
+    d = _write(tmp_path / "b12", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.2\nfile.roles,bulk\n",
+        "orgs.csv": _ORGS, "users.csv": _USERS12, "roles.csv": _ROLES})
+    r = rostergraph.load(d)
+    assert r.provenance.version == "1.2" and r.problems == []
+    u1 = r.users["u1"].roles
+    assert u1.teacher.school == "sB" and list(u1.teacher.schools) == ["sB", "sA"]
+    assert u1.staff.schools == ("sA",) and u1.staff.roles == ("siteAdministrator",)
+    assert r.users["u2"].roles.student.grade == "Kindergarten"
+    rels = r.users["u3"].roles.contact.student_relationships
+    assert [(x.student, x.type) for x in rels] == [("u2", "Parent/Guardian")]
+    assert r.users["u4"].roles.district_admin is not None
+    assert r.users["u1"].extra["oneroster.pronouns"] == "she/her"
+    assert r.users["u3"].roles.contact.phone == "555"
+    assert "oneroster.phone" not in r.users["u3"].extra
+
+
+def test_delta_rows_marked_tobedeleted_are_not_loaded(tmp_path: Path) -> None:
+    """status=tobedeleted rows are left out and listed in the provenance notes."""
+    d = _write(tmp_path / "delta", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.orgs,delta\n",
+        "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+                    "d1,active,2024-01-01T00:00:00Z,D,district,,\n"
+                    "sX,tobedeleted,2024-01-02T00:00:00Z,Gone,school,,d1\n"
+                    "sY,active,2024-01-02T00:00:00Z,Kept,school,,d1\n"})
+    r = rostergraph.load(d)
+    assert set(r.schools) == {"sY"}
+    assert r.schools["sY"].last_modified == "2024-01-02T00:00:00Z"
+    assert any("tobedeleted" in n and "sX" in n for n in r.provenance.notes)
+    assert any("delta" in n for n in r.provenance.notes)
+
+
+def test_bad_rows_are_problems_with_file_and_line_and_the_rest_loads(tmp_path: Path) -> None:
+    """Unreadable rows, enrollments of unknown classes and duplicates name file and line."""
+    d = _write(tmp_path / "bad", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\n",
+        "orgs.csv": _ORGS,
+        "classes.csv": "sourcedId,title,courseSourcedId,schoolSourcedId,termSourcedIds\n"
+                       "c1,Math,,sA,\nc1,Again,,sA,\n,NoId,,sA,\nc2,\"bad\"quote,,sA,\n"
+                       "c3,Art,,sA,\n",
+        "users.csv": "sourcedId,role,orgSourcedIds,givenName\nu1,student,sA,A\n"
+                     "u2,teacher,sA,B,extra\nu3,teacher,sA,C\n",
+        "enrollments.csv": "sourcedId,classSourcedId,schoolSourcedId,userSourcedId,role,primary\n"
+                           "e1,c1,sA,u1,student,\ne2,nope,sA,u1,student,\ne3,c3,sA,u3,teacher,"
+                           "true\n"})
+    r = rostergraph.load(d)
+    got = {(p.file, p.line, p.code) for p in r.problems}
+    assert ("classes.csv", 3, "duplicate_id") in got
+    assert ("classes.csv", 4, "no_id") in got
+    assert ("classes.csv", 5, "syntax") in got
+    assert ("users.csv", 3, "syntax") in got
+    assert ("enrollments.csv", 3, "other") in got
+    assert set(r.sections) == {"c1", "c3"} and set(r.users) == {"u1", "u3"}
+    assert r.sections["c1"].students == ("u1",) and r.sections["c3"].teacher == "u3"
+
+
+def test_bom_crlf_and_quoted_newlines(tmp_path: Path) -> None:
+    """UTF-8 BOM, CRLF line ends and quoted commas/newlines read as the text they hold."""
+    text = ("sourcedId,role,orgSourcedIds,givenName,familyName\r\n"
+            "u1,student,sA,\"Ann, Jr.\",\"O'Neil\r\nSecond line\"\r\nu2,student,sA,Bo,\"\"\"Q\"\"\"\r\n")
+    d = _write(tmp_path / "bom", {"orgs.csv": _ORGS, "classes.csv": "sourcedId\n"})
+    (d / "users.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    r = rostergraph.load(d)
+    assert r.users["u1"].name.first == "Ann, Jr."
+    assert r.users["u1"].name.last == "O'Neil\r\nSecond line"
+    assert r.users["u2"].name.last == '"Q"'
+    assert [p for p in r.problems] == []
+
+
+def test_unrecognised_folder_lists_what_was_expected(tmp_path: Path) -> None:
+    """A folder no reader recognises raises SourceError naming every format's files."""
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(SourceError) as e:
+        rostergraph.load(tmp_path)
+    for word in ("manifest.csv", "students.csv", "sections", "school_admins"):
+        assert word in str(e.value)
+
+
+def test_strict_mode_raises_on_the_first_bad_row(tmp_path: Path) -> None:
+    """strict=True turns the first problem into a FormatError with file and line."""
+    d = _write(tmp_path / "s", {"orgs.csv": _ORGS, "classes.csv": "sourcedId\n",
+                               "users.csv": "sourcedId,role\nu1,student,x\n"})
+    with pytest.raises(FormatError) as e:
+        read_oneroster(d, strict=True)
+    assert e.value.path == "users.csv" and e.value.line == 2

@@ -5,7 +5,9 @@ Every function takes a :class:`~rostergraph.graph.RosterGraph` (or a
 :class:`~rostergraph.table.Table` it would draw), an optional matplotlib
 ``ax``, and returns the :class:`~matplotlib.axes.Axes` it drew on. None of
 them calls ``plt.show()``: in a notebook the figure shows by itself; in a
-script, save it with ``ax.figure.savefig("plot.png")``.
+script, save it with ``ax.figure.savefig("plot.png")`` (without ``ax``, a new
+pyplot figure is made: close it with ``plt.close(ax.figure)`` when drawing
+many).
 
 Plots are drawn from aggregates (:func:`rostergraph.queries.summary`,
 :func:`rostergraph.queries.school_flow`, a report's findings), never from one
@@ -107,10 +109,11 @@ def _summary_table(obj: Any, name: str, columns: tuple[str, ...]) -> Table:
 def _axes(ax: Axes | None, size: tuple[float, float] = (6.4, 4.0)) -> Axes:
     if ax is not None:
         return ax
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt
 
-    # a Figure not registered with pyplot: no global state, no show(), freed with the Axes
-    return Figure(figsize=size, layout="constrained").add_subplot()
+    # a pyplot figure, so Jupyter's inline backend shows it; close it with plt.close(ax.figure)
+    _, new = plt.subplots(figsize=size, layout="constrained")
+    return new
 
 
 def _label(text: Any, width: int = 28) -> str:

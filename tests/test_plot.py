@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
@@ -37,13 +38,15 @@ def report(g: rostergraph.RosterGraph) -> rostergraph.Report:
 
 
 @pytest.fixture(autouse=True)
-def _no_show(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_show(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import matplotlib.pyplot as plt
 
     def fail(*a: object, **k: object) -> None:
         raise AssertionError("a plot function called show()")
 
     monkeypatch.setattr(plt, "show", fail)
+    yield
+    plt.close("all")
 
 
 def render(ax: matplotlib.axes.Axes, path: Path) -> np.ndarray:

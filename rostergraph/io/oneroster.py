@@ -575,7 +575,8 @@ class _Reader:
             for rid, d in table.items():
                 d.pop("_primary_org", None)
                 ct = d.get("roles", {}).get("contact") if kind == "users" else None
-                if ct is not None and d.get(_PREFIX + "phone") == ct.get("phone"):
+                if ct is not None and ct.get("phone") is not None and d.get(
+                        _PREFIX + "phone") == ct["phone"]:
                     d.pop(_PREFIX + "phone")  # 1.2: the phone went to the contact role
                 _apply_carry(d)
                 file, line = self.where[(kind, rid)]

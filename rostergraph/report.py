@@ -59,7 +59,7 @@ from .table import Table
 if TYPE_CHECKING:
     from .graph import RosterGraph
 
-__all__ = ["Report", "SCHEMA_VERSION", "TextPolicy"]
+__all__ = ["ID_VALUE_KEYS", "Report", "SCHEMA_VERSION", "TextPolicy", "record_ids"]
 
 #: Version of the JSON layout of :meth:`Report.to_json`.
 SCHEMA_VERSION = 1
@@ -67,6 +67,20 @@ SCHEMA_VERSION = 1
 DEFAULT_EXAMPLES = 5
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufffe\uffff]")
+
+
+#: Keys of ``Finding.values`` whose values are record ids (shown via ``TextPolicy.id``).
+ID_VALUE_KEYS = frozenset({"teacher", "teachers_0", "missing", "student", "user", "school"})
+
+
+def record_ids(finding: Finding) -> set[str]:
+    """Every record id a finding mentions: its ``ids`` and id-valued ``values``."""
+    out = set(finding.ids)
+    for k in ID_VALUE_KEYS & finding.values.keys():
+        v = finding.values[k]
+        if isinstance(v, str):
+            out.add(v)
+    return out
 
 
 def _escape(s: str) -> str:
@@ -107,16 +121,17 @@ class TextPolicy:
         """How a finding's message is shown (its ids passed through :meth:`id`)."""
         msg = finding.message
         if type(self).id is not TextPolicy.id:
-            for i in sorted(set(finding.ids), key=len, reverse=True):
+            for i in sorted(record_ids(finding), key=len, reverse=True):
                 msg = msg.replace(i, self.id(i))
         return self.text(msg)
 
-    def value(self, value: Any) -> Any:
-        """A finding's ``values`` entry, for JSON (strings via :meth:`text`)."""
+    def value(self, key: str, value: Any) -> Any:
+        """A finding's ``values[key]``, for JSON: record ids via :meth:`id`, other
+        strings via :meth:`text`."""
         if isinstance(value, str):
-            return self.text(value)
+            return self.id(value) if key in ID_VALUE_KEYS else self.text(value)
         if isinstance(value, (list, tuple)):
-            return [self.value(v) for v in value]
+            return [self.value(key, v) for v in value]
         return value
 
 
@@ -263,7 +278,7 @@ class Report:
                       for r in self.rules],
             "findings": [{"rule": f.rule, "severity": f.severity, "kind": f.kind,
                           "ids": [pol.id(i) for i in f.ids], "message": pol.message(f),
-                          "values": {k: pol.value(v) for k, v in f.values.items()}}
+                          "values": {k: pol.value(k, v) for k, v in f.values.items()}}
                          for f in self.findings],
         }
 

@@ -77,10 +77,16 @@ def catalogue() -> list[Rule]:
     >>> "RG-SEC-001" in [r.id for r in catalogue()]
     True
     """
+    import importlib
     import importlib.util
 
-    if importlib.util.find_spec("rostergraph.diff") is not None:
-        importlib.import_module("rostergraph.diff")
+    for name in ("rostergraph.diff", "rostergraph.diff.findings"):
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:
+            found = False
+        if found:
+            importlib.import_module(name)
     return list(RULES.values())
 
 

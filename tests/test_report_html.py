@@ -176,3 +176,15 @@ def test_report_to_html_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["report", "--sample", "-o", str(tmp_path / "r.pdf")]) == 2
     page = rostergraph.validate(rostergraph.sample()).to_html(plots=False)
     assert 'id="findings"' in page and not _imgs(page)
+
+
+def test_readme_shows_the_report_and_points_to_the_notebooks() -> None:
+    """README embeds an existing PNG of the report and names each notebook that exists."""
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]+\]\(([^)]+\.png)\)", readme)
+    assert images
+    for img in images:
+        assert (root / img).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for nb in sorted((root / "notebooks").glob("*.ipynb")):
+        assert nb.stem in readme

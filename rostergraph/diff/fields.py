@@ -144,7 +144,9 @@ def field_changes(old: Any, new: Any, *, ignore_id: bool = True) -> list[FieldCh
 
 def _diff_records(a: Any, b: Any, prefix: Path, out: list[FieldChange], ignore_id: bool) -> None:
     # fast path: walk the schema, descend only into fields that differ
-    if type(a) is not type(b) or a.extra or b.extra or _empty(a) or _empty(b):
+    # (both records are non-empty here: an empty nested record is a leaf ``{}``
+    # of its parent and is compared there)
+    if type(a) is not type(b) or a.extra or b.extra:
         _diff_dicts(record_to_dict(a), record_to_dict(b), prefix, out)
         return
     for name, kind, _ in _spec(type(a)):
@@ -154,7 +156,8 @@ def _diff_records(a: Any, b: Any, prefix: Path, out: list[FieldChange], ignore_i
         if va is vb or (type(va) is type(vb) and va == vb):
             continue
         p = prefix + (name,)
-        if kind == "obj" and va is not None and vb is not None:
+        if kind == "obj" and va is not None and vb is not None and not (_empty(va) or
+                                                                         _empty(vb)):
             _diff_records(va, vb, p, out, False)
         else:
             _diff_dicts(_field_dict(name, va, kind), _field_dict(name, vb, kind), prefix, out)

@@ -144,7 +144,9 @@ def reach_changes(d: Any, *, follow_reid: bool = True) -> Table:
         ``section_added`` / ``section_removed``, ``student_enrolled`` /
         ``student_unenrolled``, ``student_added`` / ``student_removed``,
         ``teacher_assigned`` / ``teacher_unassigned``, ``teacher_added`` /
-        ``teacher_removed``. Sorted by change, teacher, student.
+        ``teacher_removed``. One cause per section; when several apply, the
+        section's comes first, then the student's, then the teacher's.
+        Sorted by change, teacher, student.
 
     Notes
     -----

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path as _Path
 
+from . import batch
 from .errors import (
     ApiError,
     FormatError,
@@ -122,6 +123,7 @@ __all__ = [
     "User",
     "WrongKindError",
     "__version__",
+    "batch",
     "apply_events",
     "can_reach",
     "convert",

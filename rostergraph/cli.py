@@ -278,6 +278,15 @@ def _add_validation(sub: Any) -> None:  # validate, report: rostergraph/rules/co
 
 
 COMMANDS.append(_add_validation)
+
+
+def _add_batch(sub: Any) -> None:  # batch: rostergraph/batch.py
+    from .batch import add_batch
+
+    add_batch(sub)
+
+
+COMMANDS.append(_add_batch)
 COMMANDS.append(_add_synth)
 
 

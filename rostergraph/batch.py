@@ -1,0 +1,443 @@
+"""Batch runs over many districts, one task per district, on a process pool or Dask.
+
+Each district is independent, so the district is the unit of distribution.
+Workers load a district from a path they can reach, run the requested steps
+and send back small results (Tables and the report's JSON), never whole
+graphs. Without a client the work runs on a local process pool; with a
+``dask.distributed.Client`` every district is one Dask task (Dask reschedules
+tasks of a worker that dies). A district that fails is recorded in the
+failures Table and never stops the others.
+
+With an output folder, every finished district is written at once
+(``districts/<name>.json``, atomically) and ``index.json`` lists them, so an
+interrupted batch resumes without redoing finished districts.
+
+Examples
+--------
+>>> import rostergraph
+>>> from rostergraph import batch
+>>> result = batch.run([rostergraph.sample_path()], max_workers=1)
+>>> result.ok, len(result.failures)
+(['sample'], 0)
+>>> result.tables["orphans"].columns
+['district', 'user', 'role', 'reason']
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import orjson
+
+from .table import Table
+
+__all__ = ["BatchResult", "STEPS", "district_sources", "run", "run_district"]
+
+#: The steps a batch can run, each producing one Table per district.
+STEPS: tuple[str, ...] = ("summary", "validate", "orphans", "cross_school")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def district_sources(sources: Iterable[str | os.PathLike[str]]) -> dict[str, Path]:
+    """Districts named by ``sources``: each a roster folder/zip, or a parent of several.
+
+    A path that a reader recognises is one district; any other folder is a
+    parent whose sub-folders and ``.zip`` files are the districts. Names are
+    the folder/zip names made safe for file names (duplicates get ``-2``, ``-3``).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> list(district_sources([rostergraph.sample_path()]))
+    ['sample']
+    """
+    from .errors import SourceError
+    from .io.detect import detect_format
+
+    found: list[Path] = []
+    for src in sources:
+        p = Path(src)
+        if not p.exists():
+            raise SourceError("no such file or folder", path=str(p))
+        if _is_roster(p, detect_format):
+            found.append(p)
+        elif p.is_dir():
+            children = sorted(c for c in p.iterdir()
+                              if (c.is_dir() or c.suffix.lower() == ".zip")
+                              and not c.name.startswith("."))
+            if not children:
+                raise SourceError("no district folders or zips inside", path=str(p))
+            found.extend(children)
+        else:
+            found.append(p)  # let the worker report what is wrong with it
+    out: dict[str, Path] = {}
+    for p in found:
+        base = _SAFE_NAME.sub("_", p.stem if p.suffix.lower() == ".zip" else p.name) or "district"
+        name, n = base, 2
+        while name in out:
+            name, n = f"{base}-{n}", n + 1
+        out[name] = p
+    return out
+
+
+def _is_roster(p: Path, detect: Callable[[Path], str]) -> bool:
+    from .errors import RosterError
+
+    try:
+        detect(p)
+        return True
+    except RosterError:
+        return False
+
+
+def run_district(name: str, path: str, steps: Sequence[str] = STEPS) -> dict[str, Any]:
+    """Run the steps on one district; the worker function (plain data in and out).
+
+    Returns a dict with ``district``, ``ok``, ``tables`` (step → column dict),
+    ``report`` (the validation report's JSON object, when ``validate`` ran),
+    ``seconds``, or ``error``/``message`` when the district failed.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> out = run_district("sample", str(rostergraph.sample_path()), ["orphans"])
+    >>> out["ok"], sorted(out["tables"])
+    (True, ['orphans'])
+    """
+    t0 = time.perf_counter()
+    try:
+        from . import queries
+        from .graph import RosterGraph
+        from .io.detect import load
+        from .rules import validate
+
+        roster = load(path)
+        g = RosterGraph.from_roster(roster)
+        tables: dict[str, Table] = {}
+        report = None
+        for step in steps:
+            if step == "summary":
+                counts, roles = g.counts(), g.role_counts()
+                keys = [f"records.{k}" for k in counts] + [f"roles.{k}" for k in roles] + [
+                    "problems", "missing_references"]
+                values = list(counts.values()) + list(roles.values()) + [
+                    len(roster.problems), sum(g.stub_counts().values())]
+                tables[step] = Table({"measure": keys, "value": values})
+            elif step == "validate":
+                report = validate(g)
+                tables[step] = report.findings_table()
+            elif step == "orphans":
+                tables[step] = queries.orphaned_users(g)
+            elif step == "cross_school":
+                tables[step] = queries.cross_school_enrollments(g)
+            else:
+                raise ValueError(f"unknown step {step!r}; known: {', '.join(STEPS)}")
+        return {"district": name, "ok": True, "path": path,
+                "tables": {k: _columns(t) for k, t in tables.items()},
+                "report": report.to_dict() if report is not None else None,
+                "seconds": round(time.perf_counter() - t0, 3)}
+    except Exception as exc:  # noqa: BLE001 - a failing district must not stop the batch
+        return {"district": name, "ok": False, "path": path, "error": type(exc).__name__,
+                "message": str(exc)[:2000], "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _columns(t: Table) -> dict[str, list[Any]]:
+    return {c: t.column(c) for c in t.columns}
+
+
+@attrs.frozen
+class BatchResult:
+    """What a batch produced.
+
+    Attributes
+    ----------
+    tables:
+        Step → one Table of every district's rows, with a ``district`` column first.
+    reports:
+        District → the validation report as a JSON object (when ``validate`` ran).
+    failures:
+        ``district``, ``path``, ``error`` (class name), ``message``.
+    ok:
+        Names of the districts that completed, sorted.
+    """
+
+    tables: dict[str, Table]
+    reports: dict[str, dict[str, Any]]
+    failures: Table
+    ok: list[str]
+    seconds: float = 0.0
+
+    def summary_text(self) -> str:
+        """Districts ok/failed, row totals per step and the worst rules across districts."""
+        lines = [f"districts: {len(self.ok)} ok, {len(self.failures)} failed"]
+        for step, t in self.tables.items():
+            lines.append(f"  {step}: {len(t)} rows")
+        worst = self.worst_rules()
+        if len(worst):
+            lines.append("worst rules across districts:")
+            for rule, sev, n, d in list(worst)[:10]:
+                lines.append(f"  {rule:<12} {sev:<8} {n:>8} findings in {d} districts")
+        for d, _, err, msg in self.failures:
+            lines.append(f"failed: {d}: {err}: {msg.splitlines()[0] if msg else ''}")
+        return "\n".join(lines)
+
+    def worst_rules(self) -> Table:
+        """Rules by findings across districts: ``rule``, ``severity``, ``findings``, ``districts``."""
+        t = self.tables.get("validate")
+        if t is None or not len(t):
+            return Table({"rule": [], "severity": [], "findings": [], "districts": []})
+        counts: dict[tuple[str, str], list[Any]] = {}
+        for d, rule, sev in zip(t.column("district"), t.column("rule"), t.column("severity")):
+            c = counts.setdefault((rule, sev), [0, set()])
+            c[0] += 1
+            c[1].add(d)
+        rank = {"error": 0, "warning": 1, "info": 2}
+        rows = sorted(counts.items(), key=lambda kv: (rank.get(kv[0][1], 3), -kv[1][0], kv[0][0]))
+        return Table({"rule": [k[0] for k, _ in rows], "severity": [k[1] for k, _ in rows],
+                      "findings": [v[0] for _, v in rows],
+                      "districts": [len(v[1]) for _, v in rows]}, name="worst rules")
+
+
+def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS, *,
+        client: Any = None, max_workers: int | None = None,
+        output: str | os.PathLike[str] | None = None, resume: bool = False,
+        progress: bool = False, retries: int = 2) -> BatchResult:
+    """Run ``steps`` on every district of ``sources`` and combine the results.
+
+    Parameters
+    ----------
+    sources:
+        District folders/zips, or parent folders holding them.
+    steps:
+        Any of :data:`STEPS`.
+    client:
+        A ``dask.distributed.Client``: one task per district on its cluster.
+        Without one, a local process pool of ``max_workers`` processes.
+    output:
+        A folder to write each district's result to as it finishes, plus
+        ``index.json``.
+    resume:
+        With ``output``: reuse districts already written there.
+    progress:
+        Show a progress bar over districts (tqdm).
+    retries:
+        Dask retries for a task whose worker failed (worker deaths are
+        rescheduled by Dask itself).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> r = run([rostergraph.sample_path()], ["orphans"], max_workers=1)
+    >>> list(r.tables)
+    ['orphans']
+    """
+    for s in steps:
+        if s not in STEPS:
+            raise ValueError(f"unknown step {s!r}; known: {', '.join(STEPS)}")
+    t0 = time.perf_counter()
+    districts = district_sources(sources)
+    out_dir = Path(output) if output is not None else None
+    results: dict[str, dict[str, Any]] = {}
+    if out_dir is not None:
+        (out_dir / "districts").mkdir(parents=True, exist_ok=True)
+        if resume:
+            results.update(_load_done(out_dir, districts, steps))
+    todo = {n: p for n, p in districts.items() if n not in results}
+    bar = _progress(len(districts), len(results)) if progress else None
+
+    def done(res: dict[str, Any]) -> None:
+        results[res["district"]] = res
+        if out_dir is not None:
+            _write_json(out_dir / "districts" / f"{res['district']}.json",
+                        dict(res, steps=list(steps)))
+            _write_index(out_dir, results, districts)
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        if client is not None:
+            _run_dask(client, todo, steps, done, retries)
+        elif todo:
+            workers = max_workers or min(len(todo), os.cpu_count() or 1)
+            if workers <= 1:
+                for name, path in todo.items():
+                    done(run_district(name, str(path), steps))
+            else:
+                with ProcessPoolExecutor(max_workers=workers) as pool:
+                    futures = [pool.submit(run_district, n, str(p), tuple(steps))
+                               for n, p in todo.items()]
+                    for f in as_completed(futures):
+                        done(f.result())
+    finally:
+        if bar is not None:
+            bar.close()
+    if out_dir is not None:
+        _write_index(out_dir, results, districts)
+    return _combine(results, steps, time.perf_counter() - t0)
+
+
+def _run_dask(client: Any, todo: dict[str, Path], steps: Sequence[str],
+              done: Callable[[dict[str, Any]], None], retries: int) -> None:
+    from dask.distributed import as_completed as dask_completed
+
+    futures = [client.submit(run_district, n, str(p), tuple(steps), key=f"rostergraph-{n}",
+                             pure=False, retries=retries) for n, p in todo.items()]
+    for f in dask_completed(futures):
+        try:
+            done(f.result())
+        except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after too many deaths
+            name = str(f.key).removeprefix("rostergraph-")
+            done({"district": name, "ok": False, "path": str(todo.get(name, "")),
+                  "error": type(exc).__name__, "message": str(exc)[:2000], "seconds": 0.0})
+
+
+def _combine(results: dict[str, dict[str, Any]], steps: Sequence[str],
+             seconds: float) -> BatchResult:
+    names = sorted(results)
+    tables: dict[str, Table] = {}
+    for step in steps:
+        cols: dict[str, list[Any]] = {"district": []}
+        for n in names:
+            res = results[n]
+            if not res.get("ok"):
+                continue
+            t = res["tables"].get(step)
+            if t is None:
+                continue
+            length = len(next(iter(t.values()))) if t else 0
+            for c in t:
+                cols.setdefault(c, [])
+            cols["district"] += [n] * length
+            for c, v in t.items():
+                cols[c] += v
+        lengths = {len(v) for v in cols.values()}
+        if len(lengths) > 1:  # a column missing in some district: pad with None
+            n_rows = len(cols["district"])
+            cols = {k: v + [None] * (n_rows - len(v)) for k, v in cols.items()}
+        tables[step] = Table({k: _array(v) for k, v in cols.items()}, name=step)
+    failed = [results[n] for n in names if not results[n].get("ok")]
+    failures = Table({"district": [f["district"] for f in failed],
+                      "path": [f.get("path", "") for f in failed],
+                      "error": [f.get("error", "") for f in failed],
+                      "message": [f.get("message", "") for f in failed]}, name="failures")
+    reports = {n: results[n]["report"] for n in names
+               if results[n].get("ok") and results[n].get("report") is not None}
+    return BatchResult(tables=tables, reports=reports, failures=failures,
+                       ok=[n for n in names if results[n].get("ok")], seconds=round(seconds, 3))
+
+
+def _array(values: list[Any]) -> Any:
+    if values and all(isinstance(v, bool) for v in values):
+        return np.asarray(values, dtype=bool)
+    return values
+
+
+def _load_done(out_dir: Path, districts: dict[str, Path],
+               steps: Sequence[str]) -> dict[str, dict[str, Any]]:
+    done: dict[str, dict[str, Any]] = {}
+    for name, path in districts.items():
+        f = out_dir / "districts" / f"{name}.json"
+        if not f.is_file():
+            continue
+        try:
+            res = orjson.loads(f.read_bytes())
+        except orjson.JSONDecodeError:
+            continue  # a damaged result is simply redone
+        if res.get("path") == str(path) and res.get("steps") == list(steps):
+            done[name] = res
+    return done
+
+
+def _write_index(out_dir: Path, results: dict[str, dict[str, Any]],
+                 districts: dict[str, Path]) -> None:
+    index = {"districts": [
+        {"district": n, "path": str(districts[n]) if n in districts else results[n].get("path"),
+         "status": ("ok" if results[n].get("ok") else "failed") if n in results else "pending",
+         "file": f"districts/{n}.json" if n in results else None}
+        for n in sorted(set(districts) | set(results))]}
+    _write_json(out_dir / "index.json", index)
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+                                  | orjson.OPT_SERIALIZE_NUMPY, default=_default))
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _progress(total: int, initial: int) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="district", desc="districts")
+
+
+# --- command line -------------------------------------------------------------------
+
+
+def add_batch(sub: Any) -> None:
+    """Add ``rostergraph batch`` to the CLI's subcommands."""
+    import argparse
+
+    p = sub.add_parser(
+        "batch", help="run summary/validate/orphans/cross-school over many districts",
+        description="Run steps over many districts (one task per district) on a local process "
+                    "pool or a Dask cluster, writing each district's result as it finishes. "
+                    "Exit 0 when every district completed, 1 when any failed.",
+        epilog="examples:\n"
+               "  rostergraph batch ./districts -o out\n"
+               "  rostergraph batch d1/ d2/ d3.zip -o out --workers 2\n"
+               "  rostergraph batch ./districts -o out --scheduler tcp://10.0.0.5:8786 --resume",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("sources", nargs="+", help="district folders/zips, or folders holding them")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--scheduler", default="local",
+                   help="'local' (process pool, default) or a Dask scheduler address")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes")
+    p.add_argument("--steps", default=",".join(STEPS),
+                   help=f"comma-separated steps (default: {','.join(STEPS)})")
+    p.add_argument("--resume", action="store_true", help="skip districts already in OUTPUT")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_batch)
+
+
+def _cmd_batch(args: Any) -> int:
+    steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
+    client = None
+    if args.scheduler != "local":
+        from dask.distributed import Client
+
+        client = Client(args.scheduler)
+    try:
+        result = run(args.sources, steps, client=client, max_workers=args.workers,
+                     output=args.output, resume=args.resume, progress=not args.quiet)
+    finally:
+        if client is not None:
+            client.close()
+    out = Path(args.output)
+    for step, t in result.tables.items():
+        t.to_csv(out / f"{step}.csv")
+    result.failures.to_csv(out / "failures.csv")
+    result.worst_rules().to_csv(out / "worst_rules.csv")
+    print(result.summary_text())
+    return 0 if not len(result.failures) else 1

@@ -221,12 +221,14 @@ class Bundle:
     """The files of a folder or a ``.zip``, read safely.
 
     Zip members are never extracted to disk: they are read into memory with
-    their decompressed size counted as it is read. A member named with an
-    absolute path or a ``..`` component raises
+    their decompressed size counted as it is read
+    (:func:`~rostergraph.io.limits.safe_zip_members`,
+    :func:`~rostergraph.io.limits.read_zip_member`). A member named with an
+    absolute path or a ``..`` component, or a symlink, raises
     :class:`~rostergraph.errors.FormatError`; more than
-    ``limits.max_zip_entries`` members, or more than
-    ``limits.max_zip_total_bytes`` decompressed bytes in all, raises
-    :class:`~rostergraph.errors.LimitError`. When every member sits in one
+    ``limits.max_zip_entries`` members, more than
+    ``limits.max_zip_total_bytes`` decompressed bytes in all, or a member with
+    a zip bomb's compression ratio raises :class:`~rostergraph.errors.LimitError`. When every member sits in one
     top-level folder, that folder is the root.
 
     Examples
@@ -243,7 +245,8 @@ class Bundle:
         import zipfile
         from pathlib import Path
 
-        from ..errors import FormatError, LimitError, SourceError
+        from ..errors import FormatError, SourceError
+        from .limits import safe_zip_members
 
         self.path = Path(path)
         self.limits = limits
@@ -261,29 +264,13 @@ class Bundle:
             zf = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError) as exc:
             raise FormatError(f"not a readable zip archive: {exc}", path=str(path)) from None
-        infos = zf.infolist()
-        if len(infos) > limits.max_zip_entries:
+        try:
+            infos = safe_zip_members(zf, limits, path=str(path))
+        except BaseException:
             zf.close()
-            raise LimitError(f"zip holds {len(infos)} entries, more than the limit "
-                             f"{limits.max_zip_entries}", path=str(path))
-        declared = 0
-        files = []
-        for info in infos:
-            name = info.filename
-            parts = name.replace("\\", "/").split("/")
-            if (name.startswith(("/", "\\")) or ".." in parts
-                    or (len(name) > 1 and name[1] == ":")):
-                zf.close()
-                raise FormatError(f"unsafe zip member name {name!r} (absolute or with '..')",
-                                  path=str(path))
-            if info.is_dir() or parts[0] == "__MACOSX":
-                continue
-            declared += info.file_size
-            files.append((parts, info))
-        if declared > limits.max_zip_total_bytes:
-            zf.close()
-            raise LimitError(f"zip would decompress to {declared} bytes, more than the limit "
-                             f"{limits.max_zip_total_bytes}", path=str(path))
+            raise
+        files = [(info.filename.replace("\\", "/").split("/"), info) for info in infos]
+        files = [(p, i) for p, i in files if p[0] != "__MACOSX"]
         prefix = 0
         tops = {p[0] for p, _ in files}
         if files and len(tops) == 1 and all(len(p) > 1 for p, _ in files):
@@ -307,26 +294,17 @@ class Bundle:
     def read(self, name: str) -> bytes:
         """The bytes of one member (bounded by ``max_zip_total_bytes`` for zips)."""
         from ..errors import LimitError
+        from .limits import read_zip_member
 
         m = self._members[name]
         if self._zip is None:
             return m.read_bytes()  # type: ignore[no-any-return]
-        budget = self.limits.max_zip_total_bytes - self._read_total
-        chunks = []
-        got = 0
-        with self._zip.open(m) as fh:
-            while True:
-                chunk = fh.read(1 << 20)
-                if not chunk:
-                    break
-                got += len(chunk)
-                if got > budget:
-                    raise LimitError(
-                        f"zip member {name!r} decompresses past the limit of "
-                        f"{self.limits.max_zip_total_bytes} bytes in all", path=str(self.path))
-                chunks.append(chunk)
-        self._read_total += got
-        return b"".join(chunks)
+        data = read_zip_member(self._zip, m, self.limits, path=str(self.path))
+        self._read_total += len(data)
+        if self._read_total > self.limits.max_zip_total_bytes:
+            raise LimitError(f"zip members inflate to more than "
+                             f"{self.limits.max_zip_total_bytes} bytes", path=str(self.path))
+        return data
 
     def close(self) -> None:
         """Close the archive (no-op for folders)."""

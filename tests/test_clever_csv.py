@@ -1,0 +1,203 @@
+"""Clever SFTP CSV reader: Clever's constructions (terms, courses, co-teachers, contacts,
+teacher+staff merge), CSV robustness, and bad rows as problems with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import rostergraph
+from rostergraph.io.clever_csv import course_id, read_clever_csv, term_id
+from rostergraph.io.detect import detect_format
+from rostergraph.io.limits import Limits
+
+SCHOOLS = "School_id,School_name,School_number,Principal,Principal_email,School_zip\n" \
+          "sA,Alpha,001,P. Al,p@a.org,97000\nsB,Beta,002,,,\n"
+STUDENTS = ("Student_id,School_id,First_name,Last_name,Grade,Student_email,Password,"
+            "Contact_name,Contact_email,Contact_relationship,Contact_type,Contact_sis_id,"
+            "Contact_2_name,Contact_2_relationship,Contact_2_type,Contact_2_sis_id\n"
+            "st1,sA,Ann,Lee,3,same@x.org,pw1,Pat Lee,pat@x.org,Parent,Parent/Guardian,C1,"
+            "Gran Lee,Grandparent,Emergency,\n"
+            "st2,sA,Bo,Lee,5,,pw2,Pat Lee,pat@x.org,Parent,Parent/Guardian,C1,,,,\n"
+            "st3,sB,Cy,Ro,K,,,,,,,,,,,\n")
+TEACHERS = ("Teacher_id,School_id,First_name,Last_name,Teacher_email,Title\n"
+            "t1,sA,Tia,One,same@x.org,Math\nt1,sB,Tia,One,same@x.org,Math\n"
+            "t2,sA,Tom,Two,t2@x.org,Art\n")
+STAFF = ("Staff_id,School_id,Staff_email,First_name,Last_name,Role\n"
+         "S9,sA,same@x.org,Tia,One,Coach\nS9,sB,same@x.org,Tia,One,Coach\n"
+         "S8,sB,s8@x.org,Sal,Eight,Nurse\n")
+SECTIONS = ("Section_id,School_id,Teacher_id,Teacher_2_id,Teacher_3_id,Name,Course_name,"
+            "Course_number,Term_name,Term_start,Term_end\n"
+            "se1,sA,t1,t2,,Math 3,Math,MA3,Fall,2024-08-19,2024-12-20\n"
+            "se2,sA,t2,,,Art,Art,AR1,Fall,2024-08-19,2024-12-20\n"
+            "se3,sB,t1,,,Math 3b,Math (B),MA3,,,\n"
+            "se4,sB,,,,No teacher,,NUM-ONLY,,,2025-06-01\n")
+ENROLLMENTS = ("School_id,Section_id,Student_id\nsA,se1,st1\nsA,se1,st2\nsA,se2,st1\n"
+               "sA,nope,st1\nsA,se1,st1\nsB,se3,st3\n")
+
+
+def _folder(tmp_path: Path, **override: str) -> Path:
+    files = {"schools.csv": SCHOOLS, "students.csv": STUDENTS, "teachers.csv": TEACHERS,
+             "staff.csv": STAFF, "sections.csv": SECTIONS, "enrollments.csv": ENROLLMENTS}
+    files.update(override)
+    d = tmp_path / "sftp"
+    d.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (d / name).write_text(text, encoding="utf-8", newline="")
+    return d
+
+
+def test_detects_and_reads_every_file(tmp_path: Path) -> None:
+    """Detection by file names and header; ids from the *_id columns, also as sis_id."""
+    d = _folder(tmp_path)
+    assert detect_format(d) == "clever-csv"
+    r = rostergraph.load(d)
+    assert r.provenance.format == "clever-csv"
+    assert set(r.schools) == {"sA", "sB"} and r.schools["sA"].sis_id == "sA"
+    assert r.schools["sA"].principal.email == "p@a.org"
+    assert r.schools["sA"].location.zip == "97000"
+    assert r.users["st1"].roles.student.sis_id == "st1"
+    assert r.users["st1"].extra["sftp.Password"] == "pw1"
+
+
+def test_terms_and_courses_are_constructed_like_clever(tmp_path: Path) -> None:
+    """Same term fields → one term; same course number → one course; ids are derived keys."""
+    r = read_clever_csv(_folder(tmp_path))
+    fall = term_id("Fall", "2024-08-19", "2024-12-20")
+    assert r.sections["se1"].term_id == r.sections["se2"].term_id == fall
+    assert r.terms[fall].name == "Fall" and r.terms[fall].start_date == "2024-08-19"
+    assert r.sections["se3"].term_id is None  # none of the three term columns
+    assert r.sections["se4"].term_id == term_id("", "", "2025-06-01")  # one is enough
+    ma3 = course_id("Math", "MA3")
+    assert r.sections["se1"].course == r.sections["se3"].course == ma3
+    assert r.courses[ma3].name == "Math"  # the first name is kept ...
+    assert any(p.record_id == ma3 and p.line == 4 for p in r.problems)  # ... and noted
+    assert r.sections["se4"].course is None  # a number without a name builds nothing
+    assert any(p.field == "Course_name" and p.line == 5 for p in r.problems)
+    again = read_clever_csv(_folder(tmp_path))
+    assert sorted(again.terms) == sorted(r.terms) and sorted(again.courses) == sorted(r.courses)
+
+
+def test_co_teachers_and_multi_school_teachers(tmp_path: Path) -> None:
+    """Teacher_id is the primary; Teacher_k_id co-teachers follow; repeated rows add schools."""
+    r = read_clever_csv(_folder(tmp_path))
+    se1 = r.sections["se1"]
+    assert se1.teacher == "t1" and se1.teachers == ("t1", "t2")
+    assert r.sections["se4"].teacher is None and r.sections["se4"].teachers == ()
+    t1 = r.users["t1"].roles.teacher
+    assert t1.school == "sA" and t1.schools == ("sA", "sB")
+
+
+def test_staff_merges_into_the_teacher_with_the_same_email(tmp_path: Path) -> None:
+    """A staff row with a teacher's email is the same user, holding both roles."""
+    r = read_clever_csv(_folder(tmp_path))
+    t1 = r.users["t1"]
+    assert t1.roles.staff is not None and t1.roles.staff.staff_id == "S9"
+    assert t1.roles.staff.schools == ("sA", "sB") and t1.roles.staff.roles == ("Coach",)
+    assert "S9" not in r.users
+    assert r.users["S8"].roles.staff.schools == ("sB",)
+
+
+def test_students_and_contacts_never_merge_by_email(tmp_path: Path) -> None:
+    """A student sharing a teacher's email stays its own user."""
+    r = read_clever_csv(_folder(tmp_path))
+    assert r.users["st1"].email == r.users["t1"].email
+    assert r.users["st1"].roles.teacher is None and r.users["t1"].roles.student is None
+
+
+def test_contacts_from_contact_columns(tmp_path: Path) -> None:
+    """Contact_* (and Contact_2_*) columns give contact users with deterministic ids."""
+    r = read_clever_csv(_folder(tmp_path))
+    pat = r.users["sftp-contact:C1"]  # same Contact_sis_id on two students: one contact
+    assert pat.name.last == "Pat Lee" and pat.email == "pat@x.org"
+    assert [(x.student, x.relationship, x.type) for x in pat.roles.contact.student_relationships
+            ] == [("st1", "Parent", "Parent/Guardian"), ("st2", "Parent", "Parent/Guardian")]
+    gran = r.users["sftp-contact:st1:2"]  # no sis_id: student id and group number
+    assert gran.roles.contact.student_relationships[0].relationship == "Grandparent"
+    assert not any(u.startswith("sftp-contact:st3") for u in r.users)  # empty groups: none
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert set(g.neighbors("st1", "contact_for", reverse=True)) == {pat.id, gran.id}
+
+
+def test_enrollments_and_their_bad_rows(tmp_path: Path) -> None:
+    """Unknown sections and repeated rows are problems with their line; the rest loads."""
+    r = read_clever_csv(_folder(tmp_path))
+    assert r.sections["se1"].students == ("st1", "st2")
+    bad = {(p.file, p.line) for p in r.problems if p.file == "enrollments.csv"}
+    assert bad == {("enrollments.csv", 5), ("enrollments.csv", 6)}
+
+
+def test_empty_and_missing_are_different(tmp_path: Path) -> None:
+    """A column the file lacks is None; an empty cell in a present column is ""."""
+    r = read_clever_csv(_folder(tmp_path))
+    assert r.schools["sB"].principal.name == ""  # column present, cell empty
+    assert r.schools["sB"].phone is None  # no School_phone column
+    assert r.users["st2"].email == ""
+    assert r.users["st1"].roles.student.gender is None
+
+
+def test_column_order_is_free(tmp_path: Path) -> None:
+    """Columns are matched by name: a reversed header reads the same records."""
+    lines = [line.split(",") for line in TEACHERS.strip().split("\n")]
+    reordered = "\n".join(",".join(reversed(x)) for x in lines) + "\n"
+    a = read_clever_csv(_folder(tmp_path))
+    b = read_clever_csv(_folder(tmp_path, **{"teachers.csv": reordered}))
+    assert a.users["t1"] == b.users["t1"]
+
+
+def test_csv_robustness_bom_crlf_quotes_long_fields_and_bad_bytes(tmp_path: Path) -> None:
+    """BOM, CRLF, quoted commas/quotes/newlines, a 600 KB field, invalid UTF-8 on one line."""
+    long = "x" * (600 * 1024)  # > the csv module's default 128 KiB field limit
+    text = ("\ufeffSchool_id,School_name\r\n"
+            f"s1,\"Name, with comma\"\r\ns2,\"say \"\"hi\"\"\"\r\ns3,\"two\r\nlines\"\r\n"
+            f"s4,{long}\r\n")
+    d = _folder(tmp_path)
+    (d / "schools.csv").write_bytes(text.encode("utf-8") + b"s5,bad\xff\xfebytes\r\ns6,ok\r\n")
+    r = read_clever_csv(d)
+    assert r.schools["s1"].name == "Name, with comma"
+    assert r.schools["s2"].name == 'say "hi"'
+    assert r.schools["s3"].name == "two\r\nlines"
+    assert len(r.schools["s4"].name) == len(long)
+    assert r.schools["s6"].name == "ok" and "\ufffd" in r.schools["s5"].name
+    enc = [p for p in r.problems if p.code == "encoding"]
+    assert len(enc) == 1 and enc[0].file == "schools.csv" and enc[0].line == 7
+
+
+def test_field_over_the_limit_is_a_problem_and_the_rest_loads(tmp_path: Path) -> None:
+    """A field longer than Limits.max_field_bytes makes its row a 'limit' problem."""
+    d = _folder(tmp_path, **{"schools.csv": "School_id,School_name\ns1,ok\ns2," + "y" * 5000
+                             + "\ns3,fine\n"})
+    r = read_clever_csv(d, limits=Limits(max_field_bytes=1000))
+    assert set(r.schools) == {"s1", "s3"}
+    lim = [p for p in r.problems if p.code == "limit"]
+    assert [(p.file, p.line) for p in lim] == [("schools.csv", 3)]
+
+
+def test_rows_without_ids_and_with_wrong_cell_counts(tmp_path: Path) -> None:
+    """A row without its id, or with more cells than the header, is a problem; others load."""
+    d = _folder(tmp_path, **{"teachers.csv": "Teacher_id,School_id,First_name\n,sA,NoId\n"
+                             "t1,sA,Tia,surplus\nt2,sA,Tom\n"})
+    r = read_clever_csv(d)
+    probs = {(p.file, p.line, p.code) for p in r.problems if p.file == "teachers.csv"}
+    assert probs == {("teachers.csv", 2, "no_id"), ("teachers.csv", 3, "syntax")}
+    assert r.users["t2"].roles.teacher is not None and "t1" not in r.users or (
+        r.users["t1"].roles.teacher is None)
+
+
+def test_deprecated_admins_csv_is_read_as_staff(tmp_path: Path) -> None:
+    """admins.csv rows become staff (noted as deprecated)."""
+    d = _folder(tmp_path, **{"admins.csv": "School_id,Staff_id,Admin_email,First_name,"
+                             "Last_name,Admin_title\nsA,A1,a1@x.org,Ad,Min,Principal\n"})
+    r = read_clever_csv(d)
+    assert r.users["A1"].roles.staff.title == "Principal"
+    assert any("deprecated" in n for n in r.provenance.notes)
+
+
+def test_missing_folder_and_empty_folder(tmp_path: Path) -> None:
+    """A missing path or a folder with no SFTP file raises SourceError."""
+    with pytest.raises(rostergraph.SourceError):
+        read_clever_csv(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(rostergraph.SourceError, match="schools.csv"):
+        read_clever_csv(tmp_path / "empty")

@@ -1,0 +1,170 @@
+"""`rostergraph validate` and `rostergraph report` through the real console entry point
+(subprocess `python -m rostergraph`), on rosters written to disk."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from rostergraph.rules import RULES, catalogue
+
+from .test_rules import BASE
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rostergraph", *args], capture_output=True,
+                          text=True, timeout=300, cwd=ROOT)
+
+
+def write_roster(path: Path, **changes: dict[str, Any]) -> Path:
+    """BASE (tests/test_rules.py) with changes, written as Clever v3.0 envelope JSON files."""
+    data = copy.deepcopy(BASE)
+    for kind, recs in changes.items():
+        for rid, rec in recs.items():
+            data[kind][rid] = {"id": rid, **rec}
+    path.mkdir(parents=True, exist_ok=True)
+    for kind, recs in data.items():
+        env = {"data": [{"data": r, "uri": f"/v3.0/{kind}/{r['id']}"} for r in recs.values()],
+               "links": [{"rel": "self", "uri": f"/v3.0/{kind}"}]}
+        (path / f"{kind}.json").write_bytes(orjson.dumps(env))
+    return path
+
+
+def user(rid: str, **fields: Any) -> dict[str, dict[str, Any]]:
+    rec = copy.deepcopy(BASE["users"][rid])
+    rec.update(fields)
+    return {"users": {rid: rec}}
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_roster(tmp_path_factory.mktemp("clean"))
+
+
+@pytest.fixture(scope="module")
+def warning_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Only RG-USR-001 (a warning): an email without '@'."""
+    return write_roster(tmp_path_factory.mktemp("warn"), **user("tea1", email="no-at"))
+
+
+@pytest.fixture(scope="module")
+def info_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Only RG-USR-004 (info): a contact named in `last` only."""
+    return write_roster(tmp_path_factory.mktemp("info"), **user("con1", name={"last": "X Y"}))
+
+
+def test_clean_roster_exits_0(clean: Path) -> None:
+    """A roster with no finding exits 0 even with --fail-on info."""
+    out = run("validate", str(clean), "--fail-on", "info")
+    assert out.returncode == 0, out.stderr
+    assert "0 errors, 0 warnings, 0 info" in out.stdout
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1), ("info", 1),
+                                               ("never", 0)])
+def test_fail_on_with_a_warning(warning_only: Path, fail_on: str, code: int) -> None:
+    """A warning fails the run only when --fail-on is warning or info."""
+    out = run("validate", str(warning_only), "--fail-on", fail_on)
+    assert out.returncode == code, out.stderr
+    assert "RG-USR-001" in out.stdout
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 0), ("info", 1),
+                                               ("never", 0)])
+def test_fail_on_with_info(info_only: Path, fail_on: str, code: int) -> None:
+    """An info finding fails the run only with --fail-on info."""
+    assert run("validate", str(info_only), "--fail-on", fail_on).returncode == code
+
+
+def test_default_fail_on_is_error() -> None:
+    """The sample has errors: the default run exits 1, --fail-on never exits 0."""
+    assert run("validate", "--sample").returncode == 1
+    assert run("validate", "--sample", "--fail-on", "never").returncode == 0
+
+
+def test_json_output_schema_through_cli(tmp_path: Path) -> None:
+    """--format json prints the documented schema; -o writes the same document to a file."""
+    out = run("validate", "--sample", "--format", "json", "--fail-on", "never")
+    assert out.returncode == 0, out.stderr
+    data = orjson.loads(out.stdout)
+    assert data["schema_version"] == 1
+    assert set(data) == {"schema_version", "tool", "provenance", "summary", "validation",
+                         "rules", "findings"}
+    counts = data["validation"]["counts"]
+    assert sum(counts.values()) == len(data["findings"]) > 0
+    assert {f["rule"] for f in data["findings"]} >= {"RG-SEC-001", "RG-REF-001"}
+    target = tmp_path / "findings.json"
+    out2 = run("validate", "--sample", "--format", "json", "-o", str(target))
+    assert out2.returncode == 1 and out2.stdout == ""
+    assert orjson.loads(target.read_bytes())["findings"] == data["findings"]
+
+
+def test_select_and_ignore_through_cli() -> None:
+    """--select/--ignore take prefixes, repeats and comma lists."""
+    out = run("validate", "--sample", "--format", "json", "--select", "RG-SEC",
+              "--select", "RG-CRS-002", "--ignore", "RG-SEC-004,RG-SEC-005")
+    data = orjson.loads(out.stdout)
+    assert [r["id"] for r in data["rules"]] == ["RG-SEC-001", "RG-SEC-002", "RG-SEC-003",
+                                                "RG-CRS-002"]
+    assert {f["rule"] for f in data["findings"]} <= {r["id"] for r in data["rules"]}
+    only_info = run("validate", "--sample", "--select", "RG-SEC-004")
+    assert only_info.returncode == 0
+
+
+def test_unknown_rule_is_usage_error() -> None:
+    """A --select that matches no rule exits 2 with a one-line message."""
+    out = run("validate", "--sample", "--select", "RG-NOPE")
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1].startswith("rostergraph: error: no rule matches")
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_path_and_no_source_exit_2(tmp_path: Path) -> None:
+    """An unreadable path and a missing source are usage/IO errors (exit 2), not findings."""
+    assert run("validate", str(tmp_path / "nope")).returncode == 2
+    assert run("validate").returncode == 2
+    assert run("validate", "--sample", "--fail-on", "fatal").returncode == 2
+
+
+def test_markdown_format(clean: Path) -> None:
+    """--format markdown prints the Markdown report."""
+    out = run("validate", str(clean), "--format", "markdown")
+    assert out.returncode == 0 and out.stdout.startswith("# Roster validation report")
+
+
+def test_list_rules_includes_every_rule() -> None:
+    """--list-rules prints every registered rule, diff rules included."""
+    out = run("validate", "--list-rules")
+    assert out.returncode == 0
+    listed = {line.split()[0] for line in out.stdout.splitlines()}
+    assert listed == {r.id for r in catalogue()}
+    assert set(RULES) <= listed
+
+
+def test_report_writes_markdown_and_json_by_extension(tmp_path: Path) -> None:
+    """`report -o x.md` writes Markdown, `-o x.json` JSON; both exit 0 despite findings."""
+    md, js = tmp_path / "r.md", tmp_path / "r.json"
+    a = run("report", "--sample", "-o", str(md))
+    b = run("report", "--sample", "-o", str(js))
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    text = md.read_text(encoding="utf-8")
+    assert text.startswith("# Roster validation report") and "## Provenance" in text
+    assert orjson.loads(js.read_bytes())["schema_version"] == 1
+    assert "wrote" in a.stderr
+
+
+def test_report_to_stdout_and_unknown_extension(tmp_path: Path) -> None:
+    """Without -o the report is Markdown on stdout; an unknown extension is refused (exit 2)."""
+    out = run("report", "--sample")
+    assert out.returncode == 0 and "## Findings" in out.stdout
+    bad = run("report", "--sample", "-o", str(tmp_path / "r.pdf"))
+    assert bad.returncode == 2 and not (tmp_path / "r.pdf").exists()
+    assert ".pdf" in bad.stderr

@@ -226,6 +226,10 @@ class _Reader:
                 cid = "legacy-course:" + (_hash("number", str(number)) if number
                                           else _hash("name", str(name)))
                 c = self.courses.setdefault(cid, {"id": cid, "name": name})
+                if c.get("name") != name:
+                    self.b.problem("other", f"course number {number!r} has another name in "
+                                   "this section; the first is kept", file=file, index=index,
+                                   kind="courses", record_id=cid, field="course_name")
                 if number is not None:
                     c.setdefault("number", number)
                 if desc is not None:

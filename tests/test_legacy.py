@@ -1,0 +1,134 @@
+"""Legacy Clever JSON (v1.1/v2.x) read into v3 records: Clever's own fixtures and
+recorded API bodies, copied with their provenance into tests/data/clever."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import rostergraph
+from rostergraph.io.detect import detect_format
+from rostergraph.io.legacy import is_legacy_clever, read_legacy_clever
+
+DATA = Path(__file__).parent / "data" / "clever"
+GO = DATA / "clever-go-v1.1-fixtures"
+RUBY = DATA / "clever-ruby-v1.1-vcr-bodies"
+
+
+def _records(path: Path) -> list[dict]:
+    doc = json.loads(path.read_text())
+    return [item.get("data", item) for item in doc["data"]]
+
+
+def test_legacy_folders_are_detected_before_v3_json() -> None:
+    """A legacy folder (which also has schools.json, sections.json) is read as legacy."""
+    assert detect_format(GO) == "clever-legacy"
+    assert detect_format(RUBY) == "clever-legacy"
+    assert detect_format(rostergraph.sample_path()) == "clever-json"
+    assert is_legacy_clever(GO / "sections.json")  # a single file, by its shape
+
+
+def test_go_fixtures_users_get_v3_roles() -> None:
+    """Students, teachers, school and district admins, contacts → users with roles."""
+    r = rostergraph.load(GO)
+    assert r.provenance.format == "clever-legacy"
+    for name, role in (("students.json", "student"), ("teachers.json", "teacher"),
+                       ("schooladmins.json", "staff"), ("districtadmins.json", "district_admin"),
+                       ("contacts.json", "contact")):
+        for rec in _records(GO / name):
+            u = r.users[rec["id"]]
+            got = getattr(u.roles, role)
+            assert got is not None and got.legacy_id == rec["id"], (name, rec["id"])
+            assert u.email == rec.get("email")
+    for rec in _records(GO / "teachers.json"):
+        t = r.users[rec["id"]].roles.teacher
+        assert (t.school, t.sis_id, t.title) == (rec["school"], rec["sis_id"], rec["title"])
+    for rec in _records(GO / "contacts.json"):
+        u = r.users[rec["id"]]
+        assert u.name.last == rec["name"]  # the contact's full name string
+        rel = u.roles.contact.student_relationships[0]
+        assert (rel.student, rel.type) == (rec["student"], rec["type"])
+
+
+def test_go_fixtures_sections_build_terms_and_courses() -> None:
+    """The embedded term object and course_name/course_number become records."""
+    r = rostergraph.load(GO)
+    for name in ("sections.json", "sections2.json"):
+        for rec in _records(GO / name):
+            sec = r.sections[rec["id"]]
+            course = r.courses[sec.course]
+            assert course.number == rec["course_number"]
+            assert course.name == rec["course_name"] or any(
+                p.field == "course_name" and p.file == name for p in r.problems)
+            if "term" in rec:
+                term = r.terms[sec.term_id]
+                assert (term.name, term.start_date, term.end_date) == (
+                    rec["term"]["name"], rec["term"]["start_date"], rec["term"]["end_date"])
+            else:
+                assert sec.term_id is None
+            assert "course_name" not in sec.extra and "term" not in sec.extra
+    # the two sections share course number 12345: one course, as Clever merges by number
+    assert len({s.course for s in r.sections.values()}) == 1
+
+
+def test_grade_k_is_mapped_and_noted() -> None:
+    """Grade "K" becomes "Kindergarten", each with a problem naming file, index and field."""
+    r = rostergraph.load(GO)
+    ks = [rec["id"] for n in ("sections.json", "sections2.json") for rec in _records(GO / n)
+          if rec.get("grade") == "K"]
+    assert ks and all(r.sections[s].grade == "Kindergarten" for s in ks)
+    noted = [p for p in r.problems if p.field == "grade"]
+    assert sorted(p.record_id for p in noted) == sorted(ks)
+    assert all(p.file and p.index is not None for p in noted)
+
+
+def test_invalid_json_file_is_a_problem_and_others_load() -> None:
+    """districtadmins_nolinks.json has a trailing comma: a syntax problem with its line."""
+    r = rostergraph.load(GO)
+    bad = [p for p in r.problems if p.code == "syntax"]
+    assert {p.code for p in r.problems} == {"syntax", "other"}
+    assert [p.file for p in bad] == ["districtadmins_nolinks.json"] and bad[0].line
+    assert any("events.json" in n for n in r.provenance.notes)  # not roster data: skipped
+
+
+def test_ruby_recorded_pages_load_every_section() -> None:
+    """Four pages of recorded sections give as many sections as the API's count said."""
+    r = rostergraph.load(RUBY)
+    count = json.loads((RUBY / "sections_count.json").read_text())["count"]
+    assert len(r.sections) == count
+    assert r.problems == []
+    schools = {rec["id"] for rec in _records(RUBY / "schools_list.json")}
+    assert set(r.schools) == schools
+    assert {s.school for s in r.sections.values()} <= schools
+    admins = _records(RUBY / "district_admins_list.json")
+    assert all(r.users[a["id"]].roles.district_admin is not None for a in admins)
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert g.relation_counts()["enrolled_in"] == sum(
+        len(s.students or ()) for s in r.sections.values())
+
+
+def test_same_id_in_two_lists_is_one_user_with_a_problem(tmp_path: Path) -> None:
+    """A legacy id in students and teachers is read as one user holding both roles."""
+    (tmp_path / "students.json").write_text(json.dumps(
+        {"data": [{"data": {"id": "x1", "name": {"first": "A"}, "grade": "K"}}]}))
+    (tmp_path / "teachers.json").write_text(json.dumps(
+        {"data": [{"data": {"id": "x1", "school": "s1"}}], "paging": {"current": 1}}))
+    (tmp_path / "contacts.json").write_text(json.dumps({"data": [{"data": {
+        "id": "c1", "name": "Full Name", "students": ["x1"], "relationship": "Parent",
+        "type": "Parent/Guardian"}}]}))
+    r = read_legacy_clever(tmp_path)
+    u = r.users["x1"]
+    assert u.roles.student.grade == "Kindergarten" and u.roles.teacher.school == "s1"
+    assert any(p.record_id == "x1" and "both roles" in p.message for p in r.problems)
+    rel = r.users["c1"].roles.contact.student_relationships
+    assert [(x.student, x.relationship, x.type) for x in rel] == [
+        ("x1", "Parent", "Parent/Guardian")]
+
+
+def test_folder_without_legacy_files_is_refused(tmp_path: Path) -> None:
+    """A folder with no legacy list file raises SourceError."""
+    (tmp_path / "events.json").write_text("{}")
+    with pytest.raises(rostergraph.SourceError):
+        read_legacy_clever(tmp_path)

@@ -22,7 +22,9 @@ How they become v3 records:
 - a section's ``term`` object becomes a Term with id ``"legacy-term:"`` + 16 hex
   digits of SHA-256 of name, start and end date (U+001F-joined); its
   ``course_name``/``course_number`` a Course with id ``"legacy-course:"`` + the
-  hash of the number (of the name when there is no number), merged by number;
+  hash of name and number: sections with the same name *and* number share a
+  course (legacy numbers repeat across different course names, e.g. ``"1"``,
+  so the number alone does not identify a course there);
   ``course_description`` is kept in the course's ``extra``.
 - grade ``"K"`` (and ``"PK"``/``"PreK"``, ``"TK"``) is **mapped** to
   ``"Kindergarten"`` (``"PreKindergarten"``, ``"TransitionalKindergarten"``),
@@ -223,13 +225,8 @@ class _Reader:
                                field="course_name")
                 d["course_number"] = number
             else:
-                cid = "legacy-course:" + (_hash("number", str(number)) if number
-                                          else _hash("name", str(name)))
+                cid = "legacy-course:" + _hash(str(name), str(number or ""))
                 c = self.courses.setdefault(cid, {"id": cid, "name": name})
-                if c.get("name") != name:
-                    self.b.problem("other", f"course number {number!r} has another name in "
-                                   "this section; the first is kept", file=file, index=index,
-                                   kind="courses", record_id=cid, field="course_name")
                 if number is not None:
                     c.setdefault("number", number)
                 if desc is not None:

@@ -1,0 +1,160 @@
+"""Writers: Clever JSON/JSONL, SFTP CSV, OneRoster; their loss reports, atomic files,
+and the ``rostergraph convert`` command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import rostergraph
+from rostergraph.cli import main
+from rostergraph.io.write import convert, write_clever_csv, write_clever_json, write_oneroster
+from rostergraph.model import record_to_dict
+
+REPORT_COLUMNS = ["kind", "field", "count", "how"]
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.parametrize("jsonl", [False, True])
+def test_clever_json_writer_is_lossless(tmp_path: Path, jsonl: bool) -> None:
+    """Envelope and JSON Lines output read back record for record; the report is empty."""
+    src = rostergraph.sample()
+    report = write_clever_json(src, tmp_path, jsonl=jsonl)
+    assert report.columns == REPORT_COLUMNS and len(report) == 0
+    suffix = ".jsonl" if jsonl else ".json"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        k + suffix for k in ("districts", "schools", "terms", "courses", "sections", "users"))
+    back = rostergraph.load(tmp_path)
+    for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
+        assert [record_to_dict(r) for r in back.records(kind).values()] == [
+            record_to_dict(r) for r in src.records(kind).values()]
+
+
+def test_clever_json_envelope_shape(tmp_path: Path) -> None:
+    """The envelope holds {data: [{data, uri}], links} as the API returns it."""
+    write_clever_json(rostergraph.sample(), tmp_path)
+    doc = json.loads((tmp_path / "sections.json").read_text())
+    assert set(doc) == {"data", "links"}
+    first = doc["data"][0]
+    assert first["uri"] == f"/v3.0/sections/{first['data']['id']}"
+
+
+def test_oneroster_writer_files_and_manifest(tmp_path: Path) -> None:
+    """A 1.1 bulk bundle: manifest, one org per district/school, enrollments per section."""
+    src = rostergraph.sample()
+    write_oneroster(src, tmp_path / "or")
+    manifest = {r["propertyName"]: r["value"] for r in _csv(tmp_path / "or" / "manifest.csv")}
+    assert manifest["oneroster.version"] == "1.1"
+    for name in ("orgs", "academicSessions", "courses", "classes", "users", "enrollments"):
+        assert manifest[f"file.{name}"] == "bulk" and (tmp_path / "or" / f"{name}.csv").is_file()
+    orgs = _csv(tmp_path / "or" / "orgs.csv")
+    assert {o["sourcedId"] for o in orgs} == set(src.districts) | set(src.schools)
+    enr = _csv(tmp_path / "or" / "enrollments.csv")
+    for sid, sec in src.sections.items():
+        rows = [e for e in enr if e["classSourcedId"] == sid and e["role"] == "student"]
+        assert len(rows) == len(set(sec.students or ()))
+        prim = [e["userSourcedId"] for e in enr if e["classSourcedId"] == sid
+                and e["role"] == "teacher" and e["primary"] == "true"]
+        assert prim == ([sec.teacher] if sec.teacher in (sec.teachers or ()) else [])
+
+
+def test_oneroster_zip_output(tmp_path: Path) -> None:
+    """A .zip path gives a zip whose members sit at the root."""
+    write_oneroster(rostergraph.sample(), tmp_path / "b.zip")
+    with zipfile.ZipFile(tmp_path / "b.zip") as zf:
+        assert "manifest.csv" in zf.namelist() and all("/" not in n for n in zf.namelist())
+
+
+def test_reports_list_every_field_a_format_cannot_carry(tmp_path: Path) -> None:
+    """Without extensions, fields with no column are 'dropped' in the report, never silent."""
+    src = rostergraph.sample()
+    rep = write_clever_csv(src, tmp_path / "s", extensions=False).to_dicts()
+    dropped = {(r["kind"], r["field"]): r["count"] for r in rep if r["how"] == "dropped"}
+    # SFTP CSV has no created/last_modified columns: every user's timestamps are reported
+    n_created = sum(1 for u in src.users.values() if u.created is not None)
+    assert dropped[("users", "created")] == n_created
+    n_sec = sum(1 for s in src.sections.values() if s.created is not None)
+    assert dropped[("sections", "created")] == n_sec
+    rep_or = write_oneroster(src, tmp_path / "o", extensions=False).to_dicts()
+    assert any(r["how"] == "dropped" and r["field"] == "roles.student.student_number"
+               for r in rep_or)
+    # with extensions the same fields are carried, not dropped
+    rep_ext = write_oneroster(src, tmp_path / "o2").to_dicts()
+    assert not any(r["how"] == "dropped" for r in rep_ext)
+    assert any(r["how"] == "extension" and r["field"] == "roles.student.student_number"
+               for r in rep_ext)
+
+
+def test_sftp_writer_standard_files_without_extensions(tmp_path: Path) -> None:
+    """--no-extensions writes only Clever's files and columns."""
+    write_clever_csv(rostergraph.sample(), tmp_path, extensions=False)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["enrollments.csv", "schools.csv", "sections.csv", "staff.csv",
+                     "students.csv", "teachers.csv"]
+    header = next(csv.reader(io.StringIO((tmp_path / "sections.csv").read_text())))
+    assert "Term_id" not in header and "Course_id" not in header
+    assert header[:3] == ["School_id", "Section_id", "Teacher_id"]
+
+
+def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
+    """Rewriting a folder replaces files in place and leaves no temporary files behind."""
+    out = tmp_path / "o"
+    write_clever_csv(rostergraph.sample(), out)
+    before = {p.name for p in out.iterdir()}
+    (out / "schools.csv").write_text("garbage")
+    write_clever_csv(rostergraph.sample(), out)
+    assert {p.name for p in out.iterdir()} == before
+    assert (out / "schools.csv").read_text().startswith("School_id")
+    write_oneroster(rostergraph.sample(), tmp_path / "z.zip")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "z.zip"]
+
+
+def test_write_into_a_file_path_is_refused(tmp_path: Path) -> None:
+    """A folder writer given an existing file raises SourceError and writes nothing."""
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(rostergraph.SourceError):
+        write_clever_json(rostergraph.sample(), f)
+    assert f.read_text() == "x"
+
+
+def test_convert_function_and_unknown_target(tmp_path: Path) -> None:
+    """convert() loads any format and writes another; an unknown target is a ValueError."""
+    convert(rostergraph.sample_path(), tmp_path / "s", to="clever-csv")
+    convert(tmp_path / "s", tmp_path / "j", to="clever-jsonl")
+    assert len(rostergraph.load(tmp_path / "j").sections) == len(rostergraph.sample().sections)
+    with pytest.raises(ValueError, match="unknown target"):
+        convert(rostergraph.sample_path(), tmp_path / "x", to="xml")
+
+
+def test_cli_convert(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`rostergraph convert` writes the target and prints the report; --fail-on-drop exits 1."""
+    assert main(["convert", "--sample", str(tmp_path / "or.zip"), "--to", "oneroster"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert main(["convert", str(tmp_path / "or.zip"), str(tmp_path / "s"), "--to",
+                 "clever-csv", "--no-extensions", "--fail-on-drop"]) == 1
+    assert main(["convert", str(tmp_path / "s"), str(tmp_path / "j"), "--to", "clever-json",
+                 "--report-format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == []
+    assert main(["convert", str(tmp_path / "missing"), str(tmp_path / "x"), "--to",
+                 "clever-json"]) == 2
+
+
+def test_console_script_convert(tmp_path: Path) -> None:
+    """The command runs as a process too (python -m rostergraph)."""
+    out = subprocess.run([sys.executable, "-m", "rostergraph", "convert", "--sample",
+                          str(tmp_path / "o"), "--to", "oneroster", "--report-format", "csv"],
+                         capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == ",".join(REPORT_COLUMNS)

@@ -45,6 +45,7 @@ import numpy as np
 
 from .errors import UnknownIdError, WrongKindError
 from .model import ROLE_NAMES
+from .lazy import LazyRecords
 from .roster import Roster
 from .table import Table
 
@@ -150,17 +151,6 @@ def _codes(index: _Index, refs: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(index.__getitem__, refs), dtype=np.int32, count=len(refs))
 
 
-class _Edges:
-    """Edge lists of one relation while the graph is built."""
-
-    __slots__ = ("src", "dst", "attrs")
-
-    def __init__(self, attr_names: tuple[str, ...]) -> None:
-        self.src: list[str] = []
-        self.dst: list[str] = []
-        self.attrs: dict[str, list[Any]] = {a: [] for a in attr_names}
-
-
 class RosterGraph:
     """The roster as a typed multigraph with CSR adjacency per relation.
 
@@ -202,89 +192,44 @@ class RosterGraph:
         >>> int(g.missing("course").sum()) >= 1   # the sample's missing course
         True
         """
-        edges = {name: _Edges(spec[2]) for name, spec in RELATIONS.items()}
-        e = edges
-        for sc in roster.schools.values():
-            if sc.district is not None:
-                e["in_district"].src.append(sc.id)
-                e["in_district"].dst.append(sc.district)
-        taught, course, term = e["taught_at"], e["of_course"], e["in_term"]
-        enr, tea = e["enrolled_in"], e["teaches"]
-        for sec in roster.sections.values():
-            sid = sec.id
-            if sec.school is not None:
-                taught.src.append(sid)
-                taught.dst.append(sec.school)
-            if sec.course is not None:
-                course.src.append(sid)
-                course.dst.append(sec.course)
-            if sec.term_id is not None:
-                term.src.append(sid)
-                term.dst.append(sec.term_id)
-            if sec.students:
-                enr.src.extend(sec.students)
-                enr.dst.extend([sid] * len(sec.students))
-            teachers = sec.teachers
-            if not teachers and sec.teacher is not None:
-                teachers = (sec.teacher,)
-            if teachers:
-                tea.src.extend(teachers)
-                tea.dst.extend([sid] * len(teachers))
-                # the primary teacher is `teacher`, else the first of `teachers`
-                primary = sec.teacher if sec.teacher is not None else teachers[0]
-                tea.attrs["primary"].extend([t == primary for t in teachers])
-        att, works, adm, con = e["attends"], e["works_at"], e["administers"], e["contact_for"]
-        roles_list: list[int] = []
-        bits = ROLE_BITS
-        for u in roster.users.values():
-            r = u.roles
-            mask = 0
-            uid = u.id
-            st = r.student
-            if st is not None:
-                mask |= bits["student"]
-                _school_edges(att, uid, st.school, st.schools)
-            te, sf = r.teacher, r.staff
-            if te is not None:
-                mask |= bits["teacher"]
-            if sf is not None:
-                mask |= bits["staff"]
-            if te is not None or sf is not None:
-                schools = list(te.schools or ()) if te is not None else []
-                if sf is not None and sf.schools:
-                    schools.extend(sf.schools)
-                _school_edges(works, uid, te.school if te is not None else None, schools)
-            if r.district_admin is not None:
-                mask |= bits["district_admin"]
-                if u.district is not None:
-                    adm.src.append(uid)
-                    adm.dst.append(u.district)
-            ct = r.contact
-            if ct is not None:
-                mask |= bits["contact"]
-                for rel in ct.student_relationships or ():
-                    if rel.student is not None:
-                        con.src.append(uid)
-                        con.dst.append(rel.student)
-                        con.attrs["relationship"].append(rel.relationship)
-                        con.attrs["type"].append(rel.type)
-            roles_list.append(mask)
-        return cls._from_edges(roster, edges, roles_list)
+        cols: dict[str, dict[str, Any]] = {}
+        for kind in ("schools", "sections", "users"):
+            mapping = roster.records(kind)
+            got = getattr(roster, "_columns", {}).get(kind)
+            if got is not None and got[0] is mapping:
+                cols[kind] = got[1]  # extracted by a fast reader: no record is built
+            else:
+                cols[kind] = record_columns(kind, enumerate(mapping.values()))
+        return cls._from_columns(roster, cols)
 
     @classmethod
-    def _from_edges(cls, roster: Roster, edges: dict[str, _Edges],
-                    roles_list: list[int]) -> RosterGraph:
+    def _from_columns(cls, roster: Roster, cols: dict[str, dict[str, Any]]) -> RosterGraph:
+        """Build from per-kind columns (see :func:`record_columns`)."""
         index: dict[str, _Index] = {}
         n_records: dict[str, int] = {}
         for kind in NODE_KINDS:
             recs = roster.records(_RECORDS_OF[kind])
-            idx = _Index(zip(recs.keys(), range(len(recs))))
+            own = recs._index if isinstance(recs, LazyRecords) else None
+            if own is not None and len(own) == len(recs):
+                idx = _Index(own)  # a LazyRecords' id → row dict: the same order
+            else:
+                idx = _Index(zip(recs.keys(), range(len(recs))))
             index[kind] = idx
             n_records[kind] = len(recs)
+        owner = {"in_district": "schools", "taught_at": "sections", "of_course": "sections",
+                 "in_term": "sections", "enrolled_in": "sections", "teaches": "sections",
+                 "attends": "users", "works_at": "users", "administers": "users",
+                 "contact_for": "users"}
+        # the record's own end is a position; the other end is an id reference
+        ref_is_src = {"enrolled_in", "teaches"}
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, (sk, dk, _) in RELATIONS.items():
-            ed = edges[name]
-            coded[name] = (_codes(index[sk], ed.src), _codes(index[dk], ed.dst))
+            pos, refs = cols[owner[name]][name][:2]
+            pos = np.asarray(pos, dtype=np.int32)
+            if name in ref_is_src:
+                coded[name] = (_codes(index[sk], refs), pos)
+            else:
+                coded[name] = (pos, _codes(index[dk], refs))
         ids: dict[str, np.ndarray] = {}
         for kind in NODE_KINDS:
             arr = np.empty(len(index[kind]), dtype=object)
@@ -294,8 +239,8 @@ class RosterGraph:
         for name, (sk, dk, attr_names) in RELATIONS.items():
             s, d = coded[name]
             at: dict[str, np.ndarray] = {}
-            for a in attr_names:
-                vals = edges[name].attrs[a]
+            for k, a in enumerate(attr_names):
+                vals = cols[owner[name]][name][2 + k]
                 if a == "primary":
                     at[a] = np.asarray(vals, dtype=bool)
                 else:
@@ -304,7 +249,8 @@ class RosterGraph:
                     at[a] = arr
             relations[name] = _csr(s, d, len(ids[sk]), len(ids[dk]), at, name, (sk, dk))
         roles = np.zeros(len(ids["user"]), dtype=np.uint8)
-        roles[: len(roles_list)] = np.asarray(roles_list, dtype=np.uint8)
+        given = np.asarray(cols["users"]["roles"], dtype=np.uint8)
+        roles[: len(given)] = given
         return cls(roster, ids, n_records, relations, roles, dict(index))
 
     # -- nodes ------------------------------------------------------------------
@@ -648,18 +594,117 @@ class RosterGraph:
         return "<pre>" + html.escape(self.summary_text()) + "</pre>"
 
 
-def _school_edges(edges: _Edges, uid: str, primary: str | None,
-                  schools: Iterable[str] | None) -> None:
+def _school_edges(rows: list[int], refs: list[str], prim: list[bool], pos: int,
+                  primary: str | None, schools: Iterable[str] | None) -> None:
     """User→school edges: the primary school and every other listed school, once each."""
     seen: set[str] = set()
     if primary is not None:
-        edges.src.append(uid)
-        edges.dst.append(primary)
-        edges.attrs["primary"].append(True)
+        rows.append(pos)
+        refs.append(primary)
+        prim.append(True)
         seen.add(primary)
     for s in schools or ():
         if s not in seen:
             seen.add(s)
-            edges.src.append(uid)
-            edges.dst.append(s)
-            edges.attrs["primary"].append(False)
+            rows.append(pos)
+            refs.append(s)
+            prim.append(False)
+
+
+def record_columns(kind: str, items: Iterable[tuple[int, Any]]) -> dict[str, Any]:
+    """The graph columns of some records of one kind (``schools``, ``sections``, ``users``).
+
+    ``items`` are ``(position, record)`` pairs in roster order. Each relation
+    the kind owns becomes ``(positions, references, *attributes)``: the
+    position of the owning record (repeated per edge) and the referenced id;
+    ``users`` also gives ``roles`` (role bits by position). Fast readers
+    produce the same columns without building records.
+
+    Examples
+    --------
+    >>> from rostergraph.model import Section
+    >>> c = record_columns("sections", [(0, Section(id="s", teachers=("t1", "t2"),
+    ...                                               students=("u1",)))])
+    >>> c["teaches"], c["enrolled_in"]
+    (([0, 0], ['t1', 't2'], [True, False]), ([0], ['u1']))
+    """
+    if kind == "schools":
+        rows: list[int] = []
+        refs: list[str] = []
+        for pos, sc in items:
+            if sc.district is not None:
+                rows.append(pos)
+                refs.append(sc.district)
+        return {"in_district": (rows, refs)}
+    if kind == "sections":
+        out: dict[str, Any] = {n: ([], []) for n in ("taught_at", "of_course", "in_term",
+                                                     "enrolled_in")}
+        out["teaches"] = ([], [], [])
+        taught, course, term = out["taught_at"], out["of_course"], out["in_term"]
+        enr, tea = out["enrolled_in"], out["teaches"]
+        for pos, sec in items:
+            if sec.school is not None:
+                taught[0].append(pos)
+                taught[1].append(sec.school)
+            if sec.course is not None:
+                course[0].append(pos)
+                course[1].append(sec.course)
+            if sec.term_id is not None:
+                term[0].append(pos)
+                term[1].append(sec.term_id)
+            if sec.students:
+                enr[0].extend([pos] * len(sec.students))
+                enr[1].extend(sec.students)
+            teachers = sec.teachers
+            if not teachers and sec.teacher is not None:
+                teachers = (sec.teacher,)
+            if teachers:
+                tea[0].extend([pos] * len(teachers))
+                tea[1].extend(teachers)
+                # the primary teacher is `teacher`, else the first of `teachers`
+                primary = sec.teacher if sec.teacher is not None else teachers[0]
+                tea[2].extend([t == primary for t in teachers])
+        return out
+    if kind != "users":
+        raise ValueError(f"no graph columns for {kind!r}")
+    att: tuple[list[Any], ...] = ([], [], [])
+    works: tuple[list[Any], ...] = ([], [], [])
+    adm: tuple[list[Any], ...] = ([], [])
+    con: tuple[list[Any], ...] = ([], [], [], [])
+    roles_list: list[int] = []
+    bits = ROLE_BITS
+    for pos, u in items:
+        r = u.roles
+        mask = 0
+        st = r.student
+        if st is not None:
+            mask |= bits["student"]
+            _school_edges(att[0], att[1], att[2], pos, st.school, st.schools)
+        te, sf = r.teacher, r.staff
+        if te is not None:
+            mask |= bits["teacher"]
+        if sf is not None:
+            mask |= bits["staff"]
+        if te is not None or sf is not None:
+            schools = list(te.schools or ()) if te is not None else []
+            if sf is not None and sf.schools:
+                schools.extend(sf.schools)
+            _school_edges(works[0], works[1], works[2], pos,
+                          te.school if te is not None else None, schools)
+        if r.district_admin is not None:
+            mask |= bits["district_admin"]
+            if u.district is not None:
+                adm[0].append(pos)
+                adm[1].append(u.district)
+        ct = r.contact
+        if ct is not None:
+            mask |= bits["contact"]
+            for rel in ct.student_relationships or ():
+                if rel.student is not None:
+                    con[0].append(pos)
+                    con[1].append(rel.student)
+                    con[2].append(rel.relationship)
+                    con[3].append(rel.type)
+        roles_list.append(mask)
+    return {"roles": roles_list, "attends": att, "works_at": works, "administers": adm,
+            "contact_for": con}

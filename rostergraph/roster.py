@@ -28,7 +28,9 @@ from typing import Any
 import attrs
 
 from .errors import FormatError
-from .model import KINDS, RECORD_CLASSES, ROLE_NAMES, User, record_from_dict
+from .fastrec import build_record
+from .lazy import LazyRecords
+from .model import KINDS, RECORD_CLASSES, ROLE_NAMES, User
 
 __all__ = ["FileInfo", "Problem", "Provenance", "Roster", "RosterBuilder"]
 
@@ -145,7 +147,7 @@ class Roster:
     ('North', 1, [])
     """
 
-    __slots__ = ("_kinds", "problems", "provenance")
+    __slots__ = ("_kinds", "problems", "provenance", "_columns")
 
     def __init__(
         self,
@@ -164,6 +166,9 @@ class Roster:
         kinds: dict[str, Mapping[str, Any]] = {}
         for kind in KINDS:
             value = given[kind]
+            if isinstance(value, LazyRecords):
+                kinds[kind] = value  # already read-only; records are built on access
+                continue
             if isinstance(value, Mapping):
                 d = dict(value)
             else:
@@ -176,6 +181,9 @@ class Roster:
         self._kinds = kinds
         self.problems: list[Problem] = list(problems)
         self.provenance = provenance or Provenance(source="<memory>", format="records")
+        #: graph columns a fast reader extracted: kind → (the mapping they describe, columns);
+        #: used by RosterGraph.from_roster only while that mapping is this roster's
+        self._columns: dict[str, tuple[Any, Any]] = {}
 
     # read-only views, one per kind
     @property
@@ -250,7 +258,9 @@ class Roster:
         args["problems"] = self.problems
         args["provenance"] = self.provenance
         args.update(changes)
-        return Roster(**args)
+        new = Roster(**args)
+        new._columns = dict(self._columns)  # checked by identity of each kind's mapping
+        return new
 
     def __iter__(self) -> Iterator[Any]:
         for kind in KINDS:
@@ -314,7 +324,7 @@ class RosterBuilder:
                          **where)
             return None
         try:
-            rec, bad = record_from_dict(cls, obj)
+            rec, bad = build_record(cls, obj)
         except TypeError as exc:
             self.problem("no_id", f"{cls.kind} {exc}", raw=raw_text(
                 raw if raw is not None else _dumps(obj)), **where)

@@ -1,0 +1,135 @@
+"""LazyRecords: a read-only id → record mapping that builds records on first access.
+
+The fast JSON Lines reader checks every line when it loads (so problems are
+complete at once) but keeps only the line's position in the source text;
+the typed record is decoded and built the first time it is asked for, then
+kept. A 2M-user roster therefore does not build ~10M attrs objects up front,
+and a graph can be built from the columns the reader extracted.
+
+Examples
+--------
+>>> from rostergraph.model import Term
+>>> text = b'{"id": "t1", "name": "Fall"}\\n{"id": "t2"}\\n'
+>>> lazy = LazyRecords(Term, text, ["t1", "t2"], [0, 29], [28, 41])
+>>> len(lazy), "t2" in lazy, lazy["t1"].name
+(2, True, 'Fall')
+>>> list(lazy)
+['t1', 't2']
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import orjson
+
+from .fastrec import FALLBACK, converter
+
+__all__ = ["LazyRecords"]
+
+
+class LazyRecords(Mapping):  # type: ignore[type-arg]
+    """Records of one kind, decoded from ``text[starts[i]:ends[i]]`` on first access.
+
+    Parameters
+    ----------
+    cls:
+        The record class.
+    text:
+        The source text (bytes) the positions point into.
+    ids:
+        Record ids in order (unique).
+    starts, ends:
+        Byte positions of each record's JSON object in ``text``; a negative
+        start means the record is given in ``ready`` instead.
+    ready:
+        Records already built (row → record), e.g. those the reader had to
+        take through the general path.
+    index:
+        A prepared ``id → row`` dict (built from ``ids`` when omitted).
+    """
+
+    __slots__ = ("_cls", "_text", "_ids", "_starts", "_ends", "_cache", "_index", "_conv")
+
+    def __init__(self, cls: type, text: bytes | memoryview, ids: Sequence[str],
+                 starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray,
+                 ready: Mapping[int, Any] | None = None,
+                 index: dict[str, int] | None = None) -> None:
+        self._cls = cls
+        self._text = text
+        self._ids = list(ids)
+        self._starts = np.asarray(starts, dtype=np.int64)
+        self._ends = np.asarray(ends, dtype=np.int64)
+        self._cache: list[Any] = [None] * len(self._ids)
+        for row, rec in (ready or {}).items():
+            self._cache[row] = rec
+        self._index = index if index is not None else dict(zip(self._ids, range(len(self._ids))))
+        self._conv = converter(cls)
+
+    def _build(self, row: int) -> Any:
+        rec = self._cache[row]
+        if rec is None:
+            obj = orjson.loads(self._text[int(self._starts[row]): int(self._ends[row])])
+            rec = self._conv(obj)
+            if rec is FALLBACK:  # pragma: no cover - the reader only defers plain records
+                from .model import record_from_dict
+
+                rec = record_from_dict(self._cls, obj)[0]
+            self._cache[row] = rec
+        return rec
+
+    def __getitem__(self, key: str) -> Any:
+        return self._build(self._index[key])
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self._index.get(key)
+        return default if row is None else self._build(row)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def materialize(self) -> None:
+        """Build every record now (one pass, garbage collection paused)."""
+        cache, starts, ends, text = self._cache, self._starts.tolist(), self._ends.tolist(), \
+            self._text
+        if all(c is not None for c in cache):
+            return
+        loads, conv = orjson.loads, self._conv
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            for row, rec in enumerate(cache):
+                if rec is None:
+                    rec = conv(loads(text[starts[row]: ends[row]]))
+                    if rec is FALLBACK:  # pragma: no cover
+                        rec = self._build(row)
+                    cache[row] = rec
+        finally:
+            if was:
+                gc.enable()
+
+    def values(self) -> Any:  # type: ignore[override]
+        """The records, in order (all built on the first call)."""
+        self.materialize()
+        return list(self._cache)
+
+    def items(self) -> Any:  # type: ignore[override]
+        """``(id, record)`` pairs, in order (all built on the first call)."""
+        self.materialize()
+        return list(zip(self._ids, self._cache))
+
+    def n_built(self) -> int:
+        """How many records have been built so far."""
+        return sum(1 for c in self._cache if c is not None)
+
+    def __repr__(self) -> str:
+        return f"<LazyRecords {self._cls.__name__} ×{len(self)} ({self.n_built()} built)>"

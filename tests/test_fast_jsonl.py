@@ -1,0 +1,111 @@
+"""The fast JSON Lines path gives exactly the general reader's roster, problems and graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import rostergraph
+from rostergraph.graph import RosterGraph
+from rostergraph.io import fast_jsonl
+from rostergraph.lazy import LazyRecords
+from rostergraph.synth import write_district
+
+
+def _snapshot(r: rostergraph.Roster) -> tuple[Any, ...]:
+    g = RosterGraph.from_roster(r)
+    graph = {k: g.ids(k).tolist() for k in ("district", "school", "term", "course", "section",
+                                             "user")}
+    for name, rel in g.relations.items():
+        graph[name] = (rel.src.tolist(), rel.dst.tolist(), rel.rsrc.tolist(),
+                       {a: v.tolist() for a, v in rel.attrs.items()})
+    graph["roles"] = g.roles.tolist()
+    recs = {k: list(r.records(k).items()) for k in r.counts()}
+    probs = [(p.code, p.message, p.file, p.line, p.index, p.kind, p.record_id, p.field, p.raw)
+             for p in r.problems]
+    files = [(f.path, f.size, f.sha256) for f in r.provenance.files]
+    return graph, recs, probs, files
+
+
+def _general(path: Path, monkeypatch: pytest.MonkeyPatch) -> rostergraph.Roster:
+    with monkeypatch.context() as m:
+        m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+        return rostergraph.load(path)
+
+
+def _messy(tmp: Path) -> Path:
+    users = [
+        {"id": "u1", "roles": {"student": {"school": "sc1", "schools": ["sc1", "sc9"]}}},
+        {"id": "u2", "name": {"first": 7}, "roles": {"teacher": {"school": "sc1"}}},  # bad field
+        {"id": "u1", "roles": {}},                                                     # duplicate
+        {"id": "u3", "x_unknown": True, "roles": {"contact": {"student_relationships": [
+            {"student": "u1", "relationship": "Aunt"}, {"student": "ghost"}]}}},
+        {"data": {"id": "u4", "roles": {"staff": {"schools": ["sc1"]}}}, "uri": "/v3.0/users/u4"},
+        {"id": 5},                                                                     # no id
+        {"id": "u6", "district": "d1", "roles": {"district_admin": {}, "teacher": {}}},
+    ]
+    lines = [orjson.dumps(u) for u in users]
+    lines.insert(3, b"{not json")
+    lines.insert(1, b"   ")
+    lines.append(b"[1, 2]")
+    (tmp / "users.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    secs = [{"id": "s1", "school": "sc1", "teacher": "u2", "teachers": ["u6", "u2"],
+             "students": ["u1", "u1", "ghost"]},
+            {"id": "s2", "school": "sc2", "course": "c1", "teacher": "u6"},
+            {"id": "s1", "students": []},
+            {"id": "s3", "students": ["u1"], "teachers": "u2"}]  # wrongly typed teachers
+    (tmp / "sections.jsonl").write_bytes(b"\n".join(orjson.dumps(s) for s in secs))
+    (tmp / "schools.jsonl").write_bytes(b'\xef\xbb\xbf{"id": "sc1", "district": "d1"}\n'
+                                        b'{"id": "sc2"}\n')
+    (tmp / "districts.jsonl").write_bytes(b'{"id": "d1", "name": "D"}\n')
+    return tmp
+
+
+def test_messy_folder_same_as_general_reader(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bad lines, bad fields, duplicates, envelopes, BOM: identical results both ways."""
+    p = _messy(tmp_path)
+    fast = rostergraph.load(p)
+    assert isinstance(fast.users, LazyRecords)
+    assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_synthetic_district_same_as_general_reader(tmp_path: Path, workers: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generated district (with its quirks) loads identically, in one or two processes."""
+    p = write_district(tmp_path, students=3000, seed=9)
+    with (p / "users.jsonl").open("ab") as fh:  # a bad line and a duplicate in the middle
+        fh.write(b'{"id": "zz", "roles": {"student": {"school": 12}}}\n')
+        fh.write((p / "users.jsonl").read_bytes().split(b"\n", 1)[0] + b"\n")
+    monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000 if workers == 2 else 1 << 40)
+    fast = fast_jsonl.read_fast(p, {k: p / f"{k}.jsonl" for k in
+                                    ("districts", "schools", "terms", "courses", "sections",
+                                     "users")}, workers=workers)
+    assert fast is not None
+    assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))
+
+
+def test_lazy_records_are_built_on_access(tmp_path: Path) -> None:
+    """Records are not built by load or graph construction, only when asked for."""
+    p = write_district(tmp_path, "S", seed=1)
+    r = rostergraph.load(p)
+    RosterGraph.from_roster(r)
+    built = r.users.n_built()  # only records with an unknown key took the general path
+    assert built < len(r.users) // 100
+    uid = next(u for u in r.users if u not in {x.id for x in r.users._cache if x})
+    assert r.users[uid].id == uid and r.users.n_built() == built + 1
+    assert r.users.get("nope") is None and "nope" not in r.users
+    assert len(list(r.users.values())) == len(r.users) == r.users.n_built()
+
+
+def test_not_plain_files_use_general_path(tmp_path: Path) -> None:
+    """CR line ends, gzip or non-JSON-Lines files make the fast path step aside."""
+    (tmp_path / "users.jsonl").write_bytes(b'{"id": "u1"}\r\n')
+    assert fast_jsonl.read_fast(tmp_path, {"users": tmp_path / "users.jsonl"}) is None
+    (tmp_path / "terms.json").write_bytes(b'[{"id": "t1"}]')
+    assert fast_jsonl.read_fast(tmp_path, {"terms": tmp_path / "terms.json"}) is None
+    assert len(rostergraph.load(tmp_path).users) == 1

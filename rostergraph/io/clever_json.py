@@ -123,6 +123,13 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
             raise SourceError(f"cannot tell the record kind from the file name; expected one of "
                               f"{', '.join(KINDS)}", path=str(path))
         files = {kind: p}
+    if not strict:
+        # plain JSON Lines: parallel scan, records built on access (same result)
+        from .fast_jsonl import read_fast
+
+        fast = read_fast(path, files, limits)
+        if fast is not None:
+            return fast
     b = RosterBuilder(source=str(path), format="clever-json", strict=strict)
     b.version = "v3.0"
     for kind in KINDS:

@@ -233,8 +233,9 @@ def teachers_per_section(g: RosterGraph | Table, ax: Axes | None = None, *,
     Returns
     -------
     matplotlib.axes.Axes
-        One bar per teacher count; sections without a teacher and sections
-        over :data:`TEACHER_CAP` teachers are drawn in the alert colour.
+        One bar per teacher count, its count written above it (up to 20
+        bars); sections without a teacher and sections over
+        :data:`TEACHER_CAP` teachers are drawn in the alert colour.
 
     Raises
     ------
@@ -252,9 +253,18 @@ def teachers_per_section(g: RosterGraph | Table, ax: Axes | None = None, *,
     """
     t = _summary_table(g, "teachers_per_section", ("teachers", "sections"))
     teachers = np.asarray(t["teachers"], dtype=np.int64)
-    return _distribution(_axes(ax), teachers, t["sections"], xlabel="teachers per section",
-                         ylabel="sections", title="Teachers per section", max_bars=max_bars,
-                         alert=(teachers == 0) | (teachers > TEACHER_CAP))
+    ax = _distribution(_axes(ax), teachers, t["sections"], xlabel="teachers per section",
+                       ylabel="sections", title="Teachers per section", max_bars=max_bars,
+                       alert=(teachers == 0) | (teachers > TEACHER_CAP))
+    drawn = [p for p in ax.patches if p.get_height() > 0]
+    if 0 < len(drawn) <= 20:  # a few bars: write the counts, so a handful next to 20,000 shows
+        for p in drawn:
+            ax.annotate(f"{int(p.get_height()):,}", (p.get_x() + p.get_width() / 2,
+                                                     p.get_height()),
+                        xytext=(0, 2), textcoords="offset points", ha="center", va="bottom",
+                        fontsize="x-small")
+        ax.margins(y=0.1)
+    return ax
 
 
 def reach_set_sizes(g: RosterGraph | Table, ax: Axes | None = None, *,
@@ -452,23 +462,27 @@ def school_flow_heatmap(g: RosterGraph | Table, ax: Axes | None = None, *, top: 
                                             if folded else [])
     masked = np.ma.masked_equal(mat, 0)
     from matplotlib import colormaps
-
-    cmap = colormaps["viridis"].with_extremes(bad="#f2f2f2")
-    img = ax.imshow(masked, cmap=cmap, aspect="auto", interpolation="nearest")
+    from matplotlib.colors import LogNorm
     from matplotlib.ticker import MaxNLocator
 
-    bar = ax.figure.colorbar(img, ax=ax, label=value, shrink=0.8)
-    bar.locator = MaxNLocator(integer=True)
-    bar.update_ticks()
+    cmap = colormaps["viridis"].with_extremes(bad="#f2f2f2")
+    lo, hi = int(mat[mat > 0].min()), int(mat.max())
+    log = hi >= 50 * lo  # one big cell (often "other schools") would wash out the rest
+    img = ax.imshow(masked, cmap=cmap, aspect="auto", interpolation="nearest",
+                    norm=LogNorm(vmin=lo, vmax=hi) if log else None)
+    bar = ax.figure.colorbar(img, ax=ax, label=value + (" (log scale)" if log else ""),
+                             shrink=0.8)
+    if not log:
+        bar.locator = MaxNLocator(integer=True)
+        bar.update_ticks()
     ax.set_xticks(range(n), labels, rotation=40, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(n), labels)
     if annotate is None:
         annotate = n <= 16
     if annotate:
-        hi = mat.max()
         for i, j in zip(*np.nonzero(mat)):
             ax.text(j, i, f"{mat[i, j]:,}", ha="center", va="center", fontsize="small",
-                    color="black" if mat[i, j] > hi * 0.6 else "white")
+                    color="black" if img.norm(mat[i, j]) > 0.6 else "white")
     return ax
 
 
@@ -597,6 +611,30 @@ def _node_label(node: str, data: dict[str, Any]) -> str:
     return _label(node.split(":", 1)[-1][-8:], 10)
 
 
+def _pick(G: Any, centre: Any, cat: dict[Any, str], max_nodes: int) -> list[Any]:
+    """The centre, then an equal share of ``max_nodes`` per category (spare room passed on),
+    the best-connected nodes of each category first."""
+    by_cat: dict[str, list[Any]] = {}
+    for n in sorted((n for n in G if n != centre), key=lambda n: (-G.degree(n), str(n))):
+        by_cat.setdefault(cat[n], []).append(n)
+    remaining = max_nodes - (1 if centre is not None else 0)
+    quota = dict.fromkeys(by_cat, 0)
+    active = sorted(by_cat, key=lambda c: _PRIORITY.get(c, 99))
+    while remaining > 0 and active:
+        share = max(remaining // len(active), 1)
+        for c in list(active):
+            take = min(share, len(by_cat[c]) - quota[c], remaining)
+            quota[c] += take
+            remaining -= take
+            if quota[c] == len(by_cat[c]):
+                active.remove(c)
+            if not remaining:
+                break
+    chosen = [n for c in sorted(by_cat, key=lambda c: _PRIORITY.get(c, 99))
+              for n in by_cat[c][: quota[c]]]
+    return ([centre] if centre is not None else []) + chosen
+
+
 def neighbourhood(g: RosterGraph, node_id: str, ax: Axes | None = None, *, radius: int = 1,
                   max_nodes: int = 150, labels: bool | None = None, seed: int = 0) -> Axes:
     """Draw the records within ``radius`` hops of one record (a section, school, user ...).
@@ -613,13 +651,15 @@ def neighbourhood(g: RosterGraph, node_id: str, ax: Axes | None = None, *, radiu
         Hops in either direction along the roster relations (section ↔
         users, school, course, term; user ↔ schools; contact ↔ student).
     max_nodes:
-        At most this many nodes are drawn: the centre first, then schools,
-        sections, teachers, students, ... in that order (ids ascending within
-        a kind). The title says how many were left out.
+        At most this many nodes are drawn: the centre, then an equal share
+        per kind (schools, sections, teachers, students, ...; room a kind
+        does not use goes to the others), the best-connected nodes of each
+        kind first. The title says how many were drawn out of how many.
     labels:
         Label every node (people by the last 8 characters of their id,
         other records by name); by default when 40 nodes or fewer are
-        drawn, else only non-people are labelled.
+        drawn, else only the centre, schools, courses, terms, the district
+        and (when at most 12 are drawn) sections.
     seed:
         Seed of the spring layout (the same seed draws the same picture).
 
@@ -656,8 +696,7 @@ def neighbourhood(g: RosterGraph, node_id: str, ax: Axes | None = None, *, radiu
     G = g.to_networkx(relations=_NEIGHBOUR_RELATIONS, around=node_id, radius=radius)
     centre = next((n for n in G if n == node_id or n.split(":", 1)[-1] == node_id), None)
     cat = {n: _category(d) for n, d in G.nodes(data=True)}
-    ranked = sorted(G.nodes, key=lambda n: (n != centre, _PRIORITY.get(cat[n], 99), n))
-    keep = ranked[:max_nodes]
+    keep = _pick(G, centre, cat, max_nodes)
     left_out = G.number_of_nodes() - len(keep)
     H = nx.Graph(G.subgraph(keep))
     ax = _axes(ax, (7.0, 6.0))
@@ -686,10 +725,12 @@ def neighbourhood(g: RosterGraph, node_id: str, ax: Axes | None = None, *, radiu
                                       for n, s in zip(nodes, stub)],
                           label=c, zorder=3)
         coll.set_gid(c)
+    n_sections = sum(1 for n in H if cat[n] == "section")
+    quiet = {"user", "section"} if n_sections > 12 else {"user"}
     if labels is None:
         labels = len(H) <= 40
     for n in H:
-        if labels or G.nodes[n].get("kind") != "user" or n == centre:
+        if labels or G.nodes[n].get("kind") not in quiet or n == centre:
             ax.annotate(_node_label(n, G.nodes[n]), pos[n], fontsize=7, ha="center",
                         va="bottom", xytext=(0, 5), textcoords="offset points", zorder=4)
     from matplotlib.lines import Line2D

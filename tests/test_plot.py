@@ -123,6 +123,9 @@ def test_teachers_per_section_flags_over_cap_and_empty(g: rostergraph.RosterGrap
                      if p.get_facecolor() == red)
     assert flagged == sorted(n for n in t.column("teachers") if n == 0 or n > plot.TEACHER_CAP)
     assert 11 in flagged  # the Senior Capstone Seminar
+    # each bar carries its count, so a few flagged sections next to thousands stay visible
+    assert sorted(int(x.get_text()) for x in ax.texts if x.get_text().isdigit()) == sorted(
+        t.column("sections"))
     assert ax.get_xlabel() == "teachers per section"
 
 
@@ -188,6 +191,18 @@ def test_school_flow_heatmap_folds_small_schools() -> None:
     assert labels[-1].startswith("other schools (") and len(set(labels)) == 9
     with pytest.raises(ValueError):
         plot.school_flow_heatmap(t, value="names")
+
+
+def test_school_flow_heatmap_colour_scale(g: rostergraph.RosterGraph) -> None:
+    """Linear colours for close counts; log colours when one cell dwarfs the rest."""
+    from matplotlib.colors import LogNorm
+
+    assert not isinstance(plot.school_flow_heatmap(g).images[0].norm, LogNorm)
+    t = Table({"primary_school": ["a", "b", "c"], "school": ["b", "c", "a"],
+               "pairs": [1, 2, 5000], "students": [1, 2, 5000]})
+    ax = plot.school_flow_heatmap(t)
+    assert isinstance(ax.images[0].norm, LogNorm)
+    assert "log scale" in ax.figure.axes[-1].get_ylabel()
 
 
 def test_school_names_cannot_inject_mathtext() -> None:
@@ -263,6 +278,8 @@ def test_neighbourhood_caps_nodes(g: rostergraph.RosterGraph, tmp_path: Path) ->
     got = _points(ax)
     assert sum(got.values()) == 12
     assert got["school"] >= 1 and "12 of" in ax.get_title()
+    # the budget is shared between kinds, not spent on the first kind alone
+    assert got["section"] >= 2 and got["student"] >= 2 and got["teacher"] >= 2
     assert f"{full.number_of_nodes():,} nodes" in ax.get_title()
     texts = " ".join(t.get_text() for t in ax.texts)
     for u in g.roster.users.values():

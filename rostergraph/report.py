@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
+from .rules._util import gc_paused
 from .rules.registry import SEVERITIES, Finding, Rule, severity_rank
 from .table import Table
 
@@ -285,7 +286,8 @@ class Report:
     def to_json(self, *, indent: bool = True) -> str:
         """The report as JSON text (see the module docstring for the schema)."""
         opt = orjson.OPT_INDENT_2 if indent else 0
-        return orjson.dumps(self.to_dict(), option=opt | orjson.OPT_NON_STR_KEYS).decode()
+        with gc_paused():
+            return orjson.dumps(self.to_dict(), option=opt | orjson.OPT_NON_STR_KEYS).decode()
 
     def _header_facts(self) -> list[tuple[str, str]]:
         prov, s = self.provenance(), self.summary()
@@ -326,7 +328,8 @@ class Report:
         lines = ["rostergraph validation report", ""]
         lines += [f"{k}: {v}" for k, v in self._header_facts() + self._dist_lines()]
         rules = {r.id: r for r in self.rules}
-        for rid, fs in self.by_rule().items():
+        per_rule = self.by_rule()
+        for rid, fs in per_rule.items():
             if not fs:
                 continue
             r = rules.get(rid)
@@ -335,7 +338,7 @@ class Report:
             lines += [f"  - {pol.message(f)}" for f in fs[:examples]]
             if len(fs) > examples:
                 lines.append(f"  ... and {len(fs) - examples:,} more")
-        clean = [r.id for r in self.rules if not self.by_rule().get(r.id)]
+        clean = [r.id for r in self.rules if not per_rule.get(r.id)]
         if clean:
             lines += ["", f"no findings: {', '.join(clean)}"]
         return "\n".join(lines) + "\n"
@@ -417,6 +420,11 @@ class Report:
         """
         pol = self.policy
         fs = self.findings
+        with gc_paused():
+            return self._findings_table(pol, fs)
+
+    @staticmethod
+    def _findings_table(pol: TextPolicy, fs: list[Finding]) -> Table:
         return Table({
             "rule": [f.rule for f in fs], "severity": [f.severity for f in fs],
             "kind": [f.kind for f in fs],

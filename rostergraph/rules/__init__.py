@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +37,7 @@ from . import users  # noqa: F401,I001
 from . import terms_courses  # noqa: F401,I001
 from . import strings  # noqa: F401,I001
 from . import load  # noqa: F401,I001
+from ._util import gc_paused
 from .registry import (
     RULES,
     SCOPES,
@@ -102,19 +102,11 @@ def run_rules(roster: Roster, g: RosterGraph, rules: Iterable[Rule]) -> list[Fin
     True
     """
     out: list[Finding] = []
-    # The rules allocate many small objects next to a roster of millions of
-    # records; a paused cyclic GC avoids repeated full-heap scans (it is
-    # re-enabled, and not forced to run, afterwards).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         for r in rules:
             if r.scope == "roster" and r.func is not None:
                 out.extend(r.func(roster, g))
         return sort_findings(out)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def validate(roster_or_graph: Roster | RosterGraph, *,

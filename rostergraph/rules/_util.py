@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -29,3 +32,20 @@ def role_mask(g: RosterGraph, role: str) -> np.ndarray:
 def plural(n: int, word: str) -> str:
     """``"1 student"``, ``"3 students"``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC (re-enabled afterwards, not forced to run).
+
+    Rules and renderers allocate many small objects next to a roster of
+    millions of records; without this, each young-generation overflow can
+    trigger a full-heap scan.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -201,3 +201,17 @@ def test_missing_folder_and_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(rostergraph.SourceError, match="schools.csv"):
         read_clever_csv(tmp_path / "empty")
+
+
+def test_zip_of_sftp_files_is_detected_and_read(tmp_path: Path) -> None:
+    """A zip of the SFTP files (at the root or in one folder) reads like the folder."""
+    import zipfile
+
+    d = _folder(tmp_path)
+    z = tmp_path / "sftp.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for p in sorted(d.iterdir()):
+            zf.write(p, "upload/" + p.name)
+    assert detect_format(z) == "clever-csv"
+    a, b = read_clever_csv(d), rostergraph.load(z)
+    assert a.users == b.users and a.sections == b.sections

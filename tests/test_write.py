@@ -158,3 +158,20 @@ def test_console_script_convert(tmp_path: Path) -> None:
                          capture_output=True, text=True, cwd=Path(__file__).parents[1])
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == ",".join(REPORT_COLUMNS)
+
+
+def test_formats_doc_names_every_mapped_column() -> None:
+    """docs/formats.md lists every SFTP and OneRoster column the readers map."""
+    from rostergraph.io import oneroster
+    from rostergraph.io.clever_csv import CONTACT_FIELDS, SFTP_COLUMNS
+
+    doc = (Path(__file__).parents[1] / "docs" / "formats.md").read_text()
+    for cols in SFTP_COLUMNS.values():
+        for col, _ in cols:
+            assert f"`{col}`" in doc or f"{col}`" in doc, col
+    for f, _ in CONTACT_FIELDS[1:]:
+        assert f"`Contact_{f}`" in doc, f
+    for table in (oneroster._ORG_COLS, oneroster._TERM_COLS, oneroster._COURSE_COLS,
+                  oneroster._CLASS_COLS, oneroster._USER_COLS):
+        for col in table:
+            assert f"`{col}`" in doc, col

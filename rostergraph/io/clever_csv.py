@@ -166,7 +166,7 @@ def course_id(name: str, number: str) -> str:
 
 
 def is_clever_csv(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a folder of Clever SFTP CSV files (by names and headers).
+    """Whether ``path`` is a folder (or zip) of Clever SFTP CSV files (by names and headers).
 
     Examples
     --------
@@ -175,20 +175,36 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     False
     """
     p = Path(path)
-    if not p.is_dir():
+    try:
+        if p.is_dir():
+            names = {q.name: q for q in p.iterdir()}
+
+            def head(name: str) -> bytes:
+                with open(names[name], "rb") as fh:
+                    return fh.readline(65536)
+        elif p.is_file() and p.suffix.lower() == ".zip":
+            import zipfile
+
+            with zipfile.ZipFile(p) as zf:
+                infos = zf.infolist()[:10_000]
+                names = {i.filename.rsplit("/", 1)[-1]: i for i in infos}
+                wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
+                                      "schools.csv") if n in names]
+                first = {}
+                for n in wanted[:1]:
+                    with zf.open(names[n]) as fh:
+                        first[n] = fh.read(65536).split(b"\n", 1)[0]
+
+            def head(name: str) -> bytes:
+                return first.get(name, b"")
+        else:
+            return False
+        for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
+                          ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
+            if name in names:
+                return col.encode() in head(name)
+    except (OSError, ValueError, KeyError):
         return False
-    names = {q.name for q in p.iterdir()}
-    if not names & {"sections.csv", "students.csv", "teachers.csv", "schools.csv"}:
-        return False
-    for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
-                      ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
-        if name in names:
-            try:
-                with open(p / name, "rb") as fh:
-                    head = fh.readline(65536)
-            except OSError:
-                return False
-            return col.encode() in head
     return False
 
 

@@ -114,8 +114,10 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
         Raise :class:`~rostergraph.errors.FormatError` on the first problem
         instead of collecting problems in ``roster.problems``.
     cache:
-        Reserved for the columnar warm-reload cache (not implemented yet:
-        passing ``True`` loads normally).
+        Keep a local columnar snapshot (:mod:`rostergraph.cache`) and use it
+        while the source files are unchanged (same sizes, times and sampled
+        hashes): a warm load skips parsing. A snapshot that cannot be written
+        is skipped silently.
 
     Examples
     --------
@@ -129,4 +131,15 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     if name not in FORMATS:
         raise SourceError(f"unknown format {name!r}; known: {', '.join(FORMATS)}", path=str(path))
     reader = FORMATS[name][1]
-    return reader(path, strict=strict)
+    if not cache:
+        return reader(path, strict=strict)
+    from ..cache import load_cached, save_cache
+
+    roster = load_cached(path, name, strict)
+    if roster is None:
+        roster = reader(path, strict=strict)
+        try:
+            save_cache(path, name, strict, roster)
+        except OSError:
+            pass  # a read-only or full cache folder only costs the warm reload
+    return roster

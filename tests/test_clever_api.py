@@ -341,6 +341,40 @@ def test_fetch_interrupted_mid_resource_resumes_to_same_dump(server, clock, tmp_
     assert dump_bytes(tmp_path) == reference_dump
 
 
+_FAULTS = ("429", "429-retry-after", "500", "502", "503", "drop", "truncate", "badjson",
+           "notenvelope", "spent")
+_PATHS = ("", "/districts", "/schools", "/sections", "/users", "/events")
+
+
+@settings(max_examples=15, deadline=None)
+@given(schedule=st.lists(st.tuples(st.sampled_from(_FAULTS), st.integers(1, 3),
+                                   st.sampled_from(_PATHS)), max_size=8))
+def test_any_fault_schedule_ends_in_the_exact_dump(district, reference_dump,
+                                                   schedule: list[tuple[str, int, str]]) -> None:
+    """Property: under any injected faults a fetch ends exact, or fails cleanly and resumes exact."""
+    import tempfile
+    from unittest import mock
+
+    clock = FakeClock()
+    # fsync only costs time here: this property is about the retry and resume logic
+    with tempfile.TemporaryDirectory() as tmp, FakeClever(district, token=TOKEN,
+                                                          clock=clock.time) as srv, \
+            mock.patch.object(os, "fsync", lambda fd: None):
+        for fault, times, path in schedule:
+            srv.inject(fault, times=times, path=path)
+        folder = Path(tmp)
+        with client_for(srv, clock, max_retries=3, backoff_max=4.0) as c:
+            try:
+                fetch_district(folder, client=c, limit=20)
+            except (ApiError, FormatError):
+                srv.faults.clear()
+                fetch_district(folder, client=c, limit=20, resume=True)
+            injected = sum(t for _, t, _ in schedule)
+            assert c.stats["retries"] + c.stats["rate_limited"] <= injected
+        assert dump_bytes(folder) == reference_dump
+        assert all(s <= 120.5 for s in clock.sleeps)
+
+
 def test_resume_of_finished_dump_changes_nothing(server, clock, tmp_path, reference_dump) -> None:
     """--resume on a complete dump makes no data requests and keeps the files."""
     with client_for(server, clock) as c:

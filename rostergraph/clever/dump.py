@@ -90,10 +90,12 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes, *, sync_dir: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
-    Readers see the old file or the new one, never a mix.
+    Readers see the old file or the new one, never a mix. The data is
+    flushed to disk before the rename; ``sync_dir`` also flushes the folder
+    entry, so the rename itself survives a power loss.
 
     Examples
     --------
@@ -115,7 +117,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
         if tmp.exists():
             tmp.unlink()
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -151,11 +154,16 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     return doc
 
 
-def write_manifest(folder: str | os.PathLike[str], manifest: dict[str, Any]) -> None:
-    """Replace the manifest atomically."""
+def write_manifest(folder: str | os.PathLike[str], manifest: dict[str, Any], *,
+                   sync_dir: bool = True) -> None:
+    """Replace the manifest atomically.
+
+    ``sync_dir=False`` is for the per-page cursor updates: losing one of
+    those to a power cut leaves an older, still consistent manifest.
+    """
     atomic_write(Path(folder) / MANIFEST,
                  orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-                 + b"\n")
+                 + b"\n", sync_dir=sync_dir)
 
 
 def resource_path(folder: str | os.PathLike[str], kind: str, manifest: dict[str, Any]) -> Path:
@@ -308,11 +316,11 @@ def fetch_district(
 
     mark = {"requests": start_requests, "retries": start_retries}
 
-    def save() -> None:
+    def save(*, sync_dir: bool = True) -> None:
         for key in ("requests", "retries"):
             manifest[key] = manifest.get(key, 0) + client.stats[key] - mark[key]
             mark[key] = client.stats[key]
-        write_manifest(folder, manifest)
+        write_manifest(folder, manifest, sync_dir=sync_dir)
 
     if manifest.get("events") is None:
         available, last = latest_event_id(client, limit=limit)
@@ -350,10 +358,11 @@ def _progress_bar(kind: str, progress: bool | None, initial: int) -> Any:
 
 def _fetch_resource(client: CleverClient, folder: Path, manifest: dict[str, Any], kind: str, *,
                     limit: int | None, use_gzip: bool, progress: bool | None,
-                    on_page: PageHook | None, save: Callable[[], None]) -> None:
+                    on_page: PageHook | None, save: Callable[..., None]) -> None:
     entry = manifest["resources"][kind]
     part = folder / f"{kind}.jsonl.part"
-    if entry["status"] == "partial" and part.exists():
+    if entry["status"] == "partial" and part.exists() and (
+            part.stat().st_size >= entry["part_bytes"]):
         with open(part, "r+b") as fh:  # drop bytes written after the last recorded page
             fh.truncate(entry["part_bytes"])
         cursor = entry["cursor"]
@@ -375,7 +384,7 @@ def _fetch_resource(client: CleverClient, folder: Path, manifest: dict[str, Any]
                 entry["pages"] += 1
                 entry["cursor"] = page.records[-1]["id"]
                 entry["part_bytes"] = fh.tell()
-                save()
+                save(sync_dir=False)
                 bar.update(len(page.records))
                 if on_page is not None:
                     on_page(kind, entry["pages"])

@@ -449,7 +449,7 @@ def sync_dump(
             ev["applied"] = int(ev.get("applied") or 0) + len(audit)
             ev["synced_at"] = _now()
             manifest["events"] = ev
-            write_manifest(folder, manifest)
+            write_manifest(folder, manifest, sync_dir=False)
             bar.update(len(audit))
             if on_page is not None:
                 on_page(n_page)

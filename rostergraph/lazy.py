@@ -52,7 +52,8 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         A prepared ``id → row`` dict (built from ``ids`` when omitted).
     """
 
-    __slots__ = ("_cls", "_text", "_ids", "_starts", "_ends", "_cache", "_index", "_conv")
+    __slots__ = ("_cls", "_text", "_ids", "_starts", "_ends", "_cache", "_index", "_conv",
+                 "_complete")
 
     def __init__(self, cls: type, text: bytes | memoryview, ids: Sequence[str],
                  starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray,
@@ -68,6 +69,7 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             self._cache[row] = rec
         self._index = index if index is not None else dict(zip(self._ids, range(len(self._ids))))
         self._conv = converter(cls)
+        self._complete = False
 
     def _build(self, row: int) -> Any:
         rec = self._cache[row]
@@ -99,10 +101,10 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
 
     def materialize(self) -> None:
         """Build every record now (one pass, garbage collection paused)."""
+        if self._complete:
+            return
         cache, starts, ends, text = self._cache, self._starts.tolist(), self._ends.tolist(), \
             self._text
-        if all(c is not None for c in cache):
-            return
         loads, conv = orjson.loads, self._conv
         was = gc.isenabled()
         gc.disable()
@@ -116,6 +118,7 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         finally:
             if was:
                 gc.enable()
+        self._complete = True
 
     def values(self) -> Any:  # type: ignore[override]
         """The records, in order (all built on the first call)."""

@@ -16,6 +16,7 @@ fault                 what the next matching request gets
 ``"badjson"``         HTTP 200 whose body is not JSON
 ``"notenvelope"``     HTTP 200 JSON without ``data``
 ``"401"``             HTTP 401 (as for a revoked token)
+``"echo400"``         HTTP 400 whose message quotes the request's Authorization header
 ``"spent"``           a normal page, but ``X-Ratelimit-Remaining: 0`` and a reset in ``reset_in``
 ====================  ============================================================
 
@@ -449,6 +450,9 @@ class FakeClever:
             return
         if fault in ("500", "502", "503", "401"):
             self._send(h, int(fault), json.dumps({"message": f"injected {fault}"}).encode())
+            return
+        if fault == "echo400":
+            self._send(h, 400, json.dumps({"message": f"bad request with {auth}"}).encode())
             return
         if fault == "badjson":
             self._send(h, 200, b'{"data": [{"data": {"id": "x"')

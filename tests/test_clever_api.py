@@ -436,6 +436,12 @@ def test_token_never_leaks(district, clock, tmp_path, caplog, capsys, monkeypatc
                 fetch_district(tmp_path / "b", client=c, limit=5)
             except TokenError as exc:
                 errors += [str(exc), repr(exc), str(exc.url)]
+            srv.inject("echo400", path="/schools")
+            try:
+                fetch_district(tmp_path / "e", client=c, limit=5)
+            except ApiError as exc:
+                errors += [str(exc), repr(exc)]
+                assert exc.status == 400 and "[token]" in str(exc)
             srv.inject("503", times=20, path="/schools")
             try:
                 fetch_district(tmp_path / "c", client=c, limit=5)
@@ -453,7 +459,8 @@ def test_token_never_leaks(district, clock, tmp_path, caplog, capsys, monkeypatc
     blobs = [out.out, out.err, caplog.text, *errors]
     blobs += [p.read_bytes().decode("utf-8", "replace") for p in tmp_path.rglob("*")
               if p.is_file()]
-    assert len(errors) >= 5 and caplog.text  # the failures really were logged
+    assert len(errors) >= 7 and caplog.text  # the failures really were logged
+    assert "retry 1/5" in out.err  # the CLI says why it waits
     for blob in blobs:
         assert TOKEN not in blob and TOKEN[::-1] not in blob
 

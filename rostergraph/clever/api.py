@@ -243,6 +243,7 @@ class CleverClient:
             raise ValueError(f"base URL must be an http(s) URL, not {base_url!r}")
         if parts.username or parts.password or parts.query:
             raise ValueError("base URL must not carry credentials or a query")
+        self.__token = token  # only to scrub it from server-supplied error text
         self.base_url = base_url.rstrip("/")
         self._origin = f"{parts.scheme}://{parts.netloc}"
         path = parts.path.rstrip("/")
@@ -392,8 +393,11 @@ class CleverClient:
                 if status in _RETRY_STATUS:
                     reason, detail = f"http_{status}", f"HTTP {status}"
                 elif status >= 300:  # redirects are not followed: the token stays here
-                    raise ApiError(_STATUS_TEXT.get(status, _error_message(body)),
-                                   url=safe, status=status)
+                    message = _STATUS_TEXT.get(status, "the API refused the request")
+                    said = _error_message(body)
+                    if said:
+                        message += f" (API says: {said.replace(self.__token, '[token]')})"
+                    raise ApiError(message, url=safe, status=status)
                 else:
                     doc = _decode(body)
                     if doc is not None:
@@ -501,17 +505,17 @@ def _decode(body: bytes) -> dict[str, Any] | None:
     return None
 
 
-def _error_message(body: bytes) -> str:
-    """The API's error text (``message`` or ``error``), short, or a generic one."""
+def _error_message(body: bytes) -> str | None:
+    """The API's error text (``message`` or ``error``, at most 200 characters), if any."""
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError:
-        return "the API refused the request"
+        return None  # HTML error pages (wrong token type) say nothing useful
     if isinstance(doc, dict):
         for key in ("message", "error"):
             if isinstance(doc.get(key), str):
                 return doc[key][:200]
-    return "the API refused the request"
+    return None
 
 
 def _safe(url: str) -> str:

@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Any
 
@@ -90,8 +91,25 @@ def add_sync(sub: Any) -> None:
     p.set_defaults(func=_cmd_sync)
 
 
+class _StderrHandler(logging.Handler):
+    """Log lines to whatever ``sys.stderr`` is at the time (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # pragma: no cover - logging must never break the command
+            self.handleError(record)
+
+
 def _client(args: argparse.Namespace, base_url: str) -> CleverClient:
     token = read_token(env=args.token_env, file=args.token_file)
+    if not args.quiet:  # say why the command is waiting (429 waits, retries); never the token
+        log = logging.getLogger("rostergraph.clever")
+        if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+            handler = _StderrHandler()
+            handler.setFormatter(logging.Formatter("rostergraph: %(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)
     return CleverClient(token, base_url=base_url)
 
 

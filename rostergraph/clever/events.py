@@ -291,26 +291,23 @@ class SyncResult:
                 f"retries in {self.seconds:.1f} s")
 
 
-def _read_store(folder: Path, manifest: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
-    store: dict[str, dict[str, dict[str, Any]]] = {}
-    for kind in KINDS:
-        path = resource_path(folder, kind, manifest)
-        table: dict[str, dict[str, Any]] = {}
-        if path.exists():
-            for n, line in enumerate(read_bytes(path).split(b"\n"), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    raise FormatError(f"not valid JSON: {exc.msg}", path=str(path),
-                                      line=n) from None
-                if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
-                    raise FormatError("expected a record with a string id", path=str(path),
-                                      line=n)
-                table[rec["id"]] = rec
-        store[kind] = table
-    return store
+def _read_kind(folder: Path, kind: str, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``id → record`` of one resource file of a dump (empty when the file is absent)."""
+    path = resource_path(folder, kind, manifest)
+    table: dict[str, dict[str, Any]] = {}
+    if not path.exists():
+        return table
+    for n, line in enumerate(read_bytes(path).split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise FormatError(f"not valid JSON: {exc.msg}", path=str(path), line=n) from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
+            raise FormatError("expected a record with a string id", path=str(path), line=n)
+        table[rec["id"]] = rec
+    return table
 
 
 def _write_kind(folder: Path, kind: str, table: dict[str, dict[str, Any]],
@@ -420,7 +417,7 @@ def sync_dump(
     if audit_path.exists():  # drop lines of a page whose cursor was never recorded
         with open(audit_path, "r+b") as fh:
             fh.truncate(int(ev.get("audit_bytes") or 0))
-    store = _read_store(folder, manifest)
+    store: dict[str, dict[str, dict[str, Any]]] = {}  # kinds are read when events touch them
     actions: dict[str, int] = {}
     n_events = 0
     n_page = 0
@@ -431,6 +428,10 @@ def sync_dump(
         for page in client.pages("events", limit=limit, starting_after=ev.get("last_event_id")):
             if not page.records:
                 continue
+            for item in page.records:
+                kind = str(item.get("type", "")).rpartition(".")[0]
+                if kind in KINDS and kind not in store:
+                    store[kind] = _read_kind(folder, kind, manifest)
             audit = apply_event_records(store, page.records)
             changed = {a["kind"] for a in audit if a["action"] != "ignored"}
             for kind in KINDS:

@@ -31,6 +31,7 @@ they lead to, computed independently of rostergraph's event code.
 from __future__ import annotations
 
 import copy
+import email.utils
 import json
 import random
 import threading
@@ -355,6 +356,10 @@ class FakeClever:
 
             def log_message(self, fmt: str, *args: Any) -> None:  # quiet
                 pass
+
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                return email.utils.formatdate(server.clock() if timestamp is None
+                                              else timestamp, usegmt=True)
 
             def do_GET(self) -> None:
                 server._handle(self)

@@ -138,6 +138,17 @@ def test_429_waits_until_ratelimit_reset(server, clock, district, tmp_path) -> N
     assert server.statuses("/users")[:2] == ["429", 200]
 
 
+def test_429_wait_uses_server_time_despite_skewed_local_clock(district, clock, tmp_path) -> None:
+    """With the local clock 5 minutes ahead, the reset wait is still measured on server time."""
+    with FakeClever(district, token=TOKEN, clock=lambda: clock.time() - 300) as srv:
+        srv.inject("429", path="/users")
+        with client_for(srv, clock) as c:
+            fetch_district(tmp_path, client=c, limit=50)
+    assert len(clock.sleeps) == 1
+    assert srv.reset_in - 1 <= clock.sleeps[0] <= srv.reset_in + 1
+    assert_dump_equals(tmp_path, district)
+
+
 def test_429_prefers_retry_after(server, clock, district, tmp_path) -> None:
     """Retry-After (3 s) wins over a far-away X-Ratelimit-Reset (an hour)."""
     server.inject("429-retry-after", path="/sections")

@@ -327,9 +327,20 @@ class CleverClient:
         reasons = self.stats["retry_reasons"]
         reasons[reason] = reasons.get(reason, 0) + 1
 
+    def _server_now(self, resp: httpx.Response) -> float:
+        """The server's time (its ``Date`` header), so a skewed local clock cannot
+        make the client retry before the server's reset; the local clock without one."""
+        date = resp.headers.get("Date")
+        if date:
+            try:
+                return email.utils.parsedate_to_datetime(date).timestamp()
+            except (TypeError, ValueError, IndexError):
+                pass
+        return self.clock()
+
     def _rate_wait(self, resp: httpx.Response) -> float:
         """Seconds to wait after a 429 (Retry-After wins over X-Ratelimit-Reset)."""
-        now = self.clock()
+        now = self._server_now(resp)
         ra = resp.headers.get("Retry-After")
         if ra:
             try:
@@ -342,8 +353,8 @@ class CleverClient:
                     pass
         reset = resp.headers.get("X-Ratelimit-Reset")
         if reset:
-            try:
-                return max(0.0, float(reset) - now) + 0.5
+            try:  # + 1 s: Date has whole seconds
+                return max(1.0, float(reset) - now + 1.0)
             except ValueError:
                 pass
         return 60.0  # the window resets every minute
@@ -425,7 +436,7 @@ class CleverClient:
         try:
             if int(remaining) > 0:
                 return
-            wait = float(reset) - self.clock()
+            wait = float(reset) - self._server_now(resp) + 1.0
         except ValueError:
             return
         if 0 < wait <= 120:

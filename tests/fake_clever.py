@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 KINDS = ("districts", "schools", "terms", "courses", "sections", "users")
@@ -227,7 +227,7 @@ def make_changes(district: dict[str, list[dict[str, Any]]], seed: int = 1, *,
     full_update("schools", schools[0], lambda r: r.update(name="Renamed School"))
     partial_update("schools", schools[1], {"phone": "555-0199"})
     # terms: a partial update of the end date
-    term = sorted(state["terms"])[0]
+    term = min(state["terms"])
     partial_update("terms", term, {"end_date": "2024-12-22"})
     # a student changes grade (full object) and drops an optional field
     s0 = students[0]
@@ -253,7 +253,7 @@ def make_changes(district: dict[str, list[dict[str, Any]]], seed: int = 1, *,
         full_update("users", teachers[0], lambda r: r["roles"].update(
             staff={"schools": [schools[0]], "staff_id": "ST9", "title": "Dean"}))
     # a new student, enrolled in a section
-    did = state["districts"][sorted(state["districts"])[0]]["id"]
+    did = min(state["districts"])
     new_student = {"id": new_id(), "district": did, "name": {"first": "Nova", "last": "Ng"},
                    "created": "2025-02-01T10:00:00.000Z",
                    "last_modified": "2025-02-01T10:00:00.000Z",
@@ -339,7 +339,7 @@ class FakeClever:
         self._thread: threading.Thread | None = None
 
     # lifecycle
-    def __enter__(self) -> FakeClever:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

@@ -41,7 +41,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlencode, urlsplit
 
 import attrs
@@ -275,7 +275,7 @@ class CleverClient:
         """Close the connection pool."""
         self._http.close()
 
-    def __enter__(self) -> CleverClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -122,14 +122,30 @@ class Relation:
         return np.diff(self.rindptr)
 
 
+def _stable_order(keys: np.ndarray) -> np.ndarray | None:
+    """``np.argsort(keys, kind="stable")``, or ``None`` when already sorted (fast paths)."""
+    n = len(keys)
+    if n < 2 or bool(np.all(keys[1:] >= keys[:-1])):
+        return None
+    if n < (1 << 31) and int(keys.min()) >= 0:
+        # one int64 sort of (key, position) is much faster than a stable argsort of int32
+        k = (keys.astype(np.int64) << 32) | np.arange(n, dtype=np.int64)
+        k.sort()
+        return k & 0xFFFFFFFF
+    return np.argsort(keys, kind="stable")
+
+
 def _csr(src: np.ndarray, dst: np.ndarray, n_src: int, n_dst: int,
          attrs_: dict[str, np.ndarray], name: str, kinds: tuple[str, str]) -> Relation:
-    order = np.argsort(src, kind="stable")
-    src, dst = src[order], dst[order]
-    attrs_ = {k: v[order] for k, v in attrs_.items()}
+    order = _stable_order(src)
+    if order is not None:
+        src, dst = src[order], dst[order]
+        attrs_ = {k: v[order] for k, v in attrs_.items()}
     indptr = np.zeros(n_src + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n_src), out=indptr[1:])
-    rorder = np.argsort(dst, kind="stable")
+    rorder = _stable_order(dst)
+    if rorder is None:
+        rorder = np.arange(len(dst), dtype=np.int64)
     rindptr = np.zeros(n_dst + 1, dtype=np.int64)
     np.cumsum(np.bincount(dst, minlength=n_dst), out=rindptr[1:])
     return Relation(name=name, src_kind=kinds[0], dst_kind=kinds[1], src=src, dst=dst,

@@ -543,3 +543,22 @@ def test_cli_docs_list_every_option() -> None:
             for opt in action.option_strings:
                 if opt.startswith("--") and opt != "--help":
                     assert opt in docs and opt in guide, (name, opt)
+
+
+def test_console_fetch_then_summary_end_to_end(server, district, tmp_path) -> None:
+    """The real console entry point fetches over HTTP, and `summary` then reads the dump."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RG_E2E_TOKEN": TOKEN}
+    out = tmp_path / "dump"
+    run = subprocess.run([sys.executable, "-m", "rostergraph", "fetch", "--out", str(out),
+                          "--base-url", server.base_url, "--token-env", "RG_E2E_TOKEN",
+                          "--limit", "8"], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("fetched ")
+    assert TOKEN not in run.stdout + run.stderr
+    summary = subprocess.run([sys.executable, "-m", "rostergraph", "summary", str(out),
+                              "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert summary.returncode == 0, summary.stderr
+    assert orjson.loads(summary.stdout)["records"] == {k: len(v) for k, v in district.items()}

@@ -313,6 +313,7 @@ def fetch_district(
         manifest = _new_manifest(client, limit, use_gzip)
     start_requests = client.stats["requests"]
     start_retries = client.stats["retries"]
+    start_limited, start_slept = client.stats["rate_limited"], client.stats["slept"]
 
     mark = {"requests": start_requests, "retries": start_retries}
 
@@ -344,7 +345,8 @@ def fetch_district(
         path=str(folder), counts=counts,
         requests=client.stats["requests"] - start_requests,
         retries=client.stats["retries"] - start_retries,
-        rate_limited=client.stats["rate_limited"], slept=round(client.stats["slept"], 3),
+        rate_limited=client.stats["rate_limited"] - start_limited,
+        slept=round(client.stats["slept"] - start_slept, 3),
         seconds=round(time.perf_counter() - t0, 3), resumed=resumed,
         last_event_id=manifest["events"]["last_event_id"])
 

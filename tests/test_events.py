@@ -216,6 +216,20 @@ def test_sync_refuses_incomplete_or_foreign_dumps(fetched, tmp_path) -> None:
         sync_dump(tmp / "dump", client=other)
 
 
+def test_sync_refuses_a_cursor_older_than_event_retention(fetched) -> None:
+    """A cursor last confirmed 40 days ago is refused: Clever keeps events for 30 days."""
+    import datetime as dt
+
+    _, c, tmp = fetched
+    m = read_manifest(tmp / "dump")
+    m["events"]["recorded_at"] = (dt.datetime.now(dt.timezone.utc)
+                                  - dt.timedelta(days=40)).isoformat(timespec="seconds")
+    (tmp / "dump" / "manifest.json").write_bytes(orjson.dumps(m))
+    with pytest.raises(SourceError, match="40 days ago"):
+        sync_dump(tmp / "dump", client=c)
+    assert sync_dump(tmp / "dump", client=c, max_age_days=60).events == 0
+
+
 def test_cli_sync_uses_manifest_base_url(fetched, history, monkeypatch, capsys) -> None:
     """`rostergraph sync DIR` reads the base URL from the manifest and prints one line."""
     srv, _, tmp = fetched

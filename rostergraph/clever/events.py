@@ -44,6 +44,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -63,6 +64,7 @@ from .dump import _now, atomic_write, read_manifest, resource_path, write_manife
 __all__ = [
     "AUDIT_LOG",
     "COMPLETE_FIELDS",
+    "EVENT_RETENTION_DAYS",
     "SyncResult",
     "apply_event_records",
     "apply_events",
@@ -72,6 +74,8 @@ __all__ = [
 
 #: The audit log of a dump folder (one JSON object per applied event).
 AUDIT_LOG = "events.audit.jsonl"
+#: How long Clever keeps events (its events documentation).
+EVENT_RETENTION_DAYS = 30
 
 #: Fields whose presence makes an ``updated`` object complete (Clever guarantees
 #: them on full records of the kind); an object lacking any is merged, not swapped.
@@ -331,6 +335,7 @@ def sync_dump(
     limit: int | None = None,
     on_page: Callable[[int], None] | None = None,
     progress: bool | None = False,
+    max_age_days: float = EVENT_RETENTION_DAYS,
 ) -> SyncResult:
     """Bring a dump folder up to date by applying the events after its cursor.
 
@@ -353,6 +358,9 @@ def sync_dump(
     progress:
         ``True`` shows a tqdm bar of events, ``None`` only on a terminal,
         ``False`` never.
+    max_age_days:
+        Refuse a cursor last confirmed longer ago than this (Clever keeps
+        events for 30 days; older changes would be silently missing).
 
     Returns
     -------
@@ -362,8 +370,9 @@ def sync_dump(
     Raises
     ------
     SourceError
-        No manifest, an incomplete fetch, another base URL, or a district
-        whose events were not available when the dump was fetched.
+        No manifest, an incomplete fetch, another base URL, a district whose
+        events were not available when the dump was fetched, or a cursor
+        older than ``max_age_days``.
     TokenError, ApiError, FormatError
         From the client, or a malformed event or dump file.
 
@@ -412,6 +421,14 @@ def sync_dump(
     if not ev.get("available"):
         raise SourceError("events were not available for this district when it was "
                           "fetched; fetch again to refresh", path=str(folder))
+    confirmed = ev.get("synced_at") or ev.get("recorded_at")
+    if confirmed:
+        age = _dt.datetime.now(_dt.timezone.utc) - _dt.datetime.fromisoformat(confirmed)
+        if age.total_seconds() > max_age_days * 86400:
+            raise SourceError(f"the event cursor was last confirmed {age.days} days ago and "
+                              f"Clever keeps events for {EVENT_RETENTION_DAYS} days, so changes "
+                              "may be missing; fetch the district again into a new folder",
+                              path=str(folder))
     req0, ret0 = client.stats["requests"], client.stats["retries"]
     audit_path = folder / AUDIT_LOG
     if audit_path.exists():  # drop lines of a page whose cursor was never recorded

@@ -357,7 +357,7 @@ _FAULTS = ("429", "429-retry-after", "500", "502", "503", "drop", "truncate", "b
 _PATHS = ("", "/districts", "/schools", "/sections", "/users", "/events")
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(schedule=st.lists(st.tuples(st.sampled_from(_FAULTS), st.integers(1, 3),
                                    st.sampled_from(_PATHS)), max_size=8))
 def test_any_fault_schedule_ends_in_the_exact_dump(district, reference_dump,
@@ -403,6 +403,30 @@ def test_resume_refuses_another_base_url(server, clock, tmp_path) -> None:
     other = CleverClient(TOKEN, base_url="http://127.0.0.1:9/v3.0")
     with pytest.raises(SourceError):
         fetch_district(tmp_path, client=other, resume=True)
+
+
+def test_folder_lock_keeps_a_second_run_out_and_stale_locks_are_taken(server, clock, district,
+                                                                      tmp_path) -> None:
+    """A live process's lock stops fetch/sync (overlapping cron runs); a dead one's is taken over."""
+    import subprocess
+    import sys
+
+    from rostergraph.clever import sync_dump
+
+    (tmp_path / ".rostergraph.lock").write_text(str(os.getpid()))
+    with client_for(server, clock) as c:
+        with pytest.raises(SourceError, match="another rostergraph process"):
+            fetch_district(tmp_path, client=c)
+        assert not (tmp_path / "manifest.json").exists()
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        (tmp_path / ".rostergraph.lock").write_text(dead)
+        fetch_district(tmp_path, client=c, limit=50)
+        assert not (tmp_path / ".rostergraph.lock").exists()
+        (tmp_path / ".rostergraph.lock").write_text(str(os.getpid()))
+        with pytest.raises(SourceError, match="another rostergraph process"):
+            sync_dump(tmp_path, client=c)
+    assert_dump_equals(tmp_path, district)
 
 
 # --- tokens ------------------------------------------------------------------------------------------

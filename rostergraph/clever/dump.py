@@ -30,11 +30,12 @@ See :func:`fetch_district` for a whole fetch.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import gzip
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +47,12 @@ from ..model import KINDS
 from .api import CleverClient
 
 __all__ = [
+    "LOCK",
     "MANIFEST",
     "FetchResult",
     "atomic_write",
     "fetch_district",
+    "folder_lock",
     "read_manifest",
     "resource_path",
     "write_manifest",
@@ -132,6 +135,67 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+#: The lock file that keeps two fetch/sync runs off one dump folder.
+LOCK = ".rostergraph.lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold the dump folder's lock file (``.rostergraph.lock``, holding the pid).
+
+    A lock left by a process that no longer runs is taken over.
+
+    Raises
+    ------
+    SourceError
+        Another running process holds the lock (e.g. an overlapping cron run).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> with folder_lock(d):
+    ...     with folder_lock(d):
+    ...         pass
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.SourceError: ...: another rostergraph process (pid ...) is working on this folder
+    """
+    path = Path(folder) / LOCK
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(path.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _alive(pid):
+                raise SourceError(f"another rostergraph process (pid {pid}) is working on "
+                                  "this folder", path=str(folder)) from None
+            path.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(str(os.getpid()))
+        break
+    else:  # pragma: no cover - lost a race twice
+        raise SourceError("could not take the folder lock", path=str(folder))
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -292,9 +356,16 @@ def fetch_district(
     >>> sorted(p.name for p in pathlib.Path(out).iterdir())[:3]
     ['courses.jsonl', 'districts.jsonl', 'manifest.json']
     """
-    t0 = time.perf_counter()
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    with folder_lock(folder):
+        return _fetch(folder, client=client, limit=limit, resume=resume, use_gzip=use_gzip,
+                      progress=progress, on_page=on_page)
+
+
+def _fetch(folder: Path, *, client: CleverClient, limit: int | None, resume: bool,
+           use_gzip: bool, progress: bool | None, on_page: PageHook | None) -> FetchResult:
+    t0 = time.perf_counter()
     manifest = read_manifest(folder)
     resumed = False
     if manifest is not None and resume:

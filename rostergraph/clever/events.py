@@ -59,7 +59,14 @@ from ..io.clever_json import read_bytes
 from ..model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from ..roster import Problem, Roster, raw_text
 from .api import CleverClient
-from .dump import _now, atomic_write, read_manifest, resource_path, write_manifest
+from .dump import (
+    _now,
+    atomic_write,
+    folder_lock,
+    read_manifest,
+    resource_path,
+    write_manifest,
+)
 
 __all__ = [
     "AUDIT_LOG",
@@ -405,12 +412,21 @@ def sync_dump(
     >>> rostergraph.load(out).schools[school.id].name
     'Renamed'
     """
-    t0 = time.perf_counter()
     folder = Path(path)
-    manifest = read_manifest(folder)
-    if manifest is None:
+    if read_manifest(folder) is None:
         raise SourceError("no manifest.json: not a dump written by 'rostergraph fetch'",
                           path=str(folder))
+    with folder_lock(folder):
+        return _sync(folder, client=client, limit=limit, on_page=on_page, progress=progress,
+                     max_age_days=max_age_days)
+
+
+def _sync(folder: Path, *, client: CleverClient, limit: int | None,
+          on_page: Callable[[int], None] | None, progress: bool | None,
+          max_age_days: float) -> SyncResult:
+    t0 = time.perf_counter()
+    manifest = read_manifest(folder)
+    assert manifest is not None
     if not manifest.get("complete"):
         raise SourceError("the fetch of this dump did not finish; run 'rostergraph fetch "
                           "--resume' first", path=str(folder))

@@ -71,7 +71,8 @@ _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufffe\uf
 
 
 #: Keys of ``Finding.values`` whose values are record ids (shown via ``TextPolicy.id``).
-ID_VALUE_KEYS = frozenset({"teacher", "teachers_0", "missing", "student", "user", "school"})
+ID_VALUE_KEYS = frozenset({"teacher", "teachers_0", "missing", "student", "user", "school",
+                           "section", "primary_school"})
 
 
 def record_ids(finding: Finding) -> set[str]:

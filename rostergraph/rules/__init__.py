@@ -8,7 +8,7 @@ the :func:`rule` decorator (ID, severity, title, docs anchor, scope) in
 the selected rules and returns a :class:`~rostergraph.report.Report`.
 
 Modules: ``registry`` (Finding, Rule, the decorator, selection),
-``sections``, ``references``, ``users``, ``terms_courses``, ``strings``,
+``sections``, ``references``, ``users``, ``schools``, ``terms_courses``, ``strings``,
 ``load`` (one RG-LOAD rule per reader problem code). The diff rules
 RG-ID-001..003 are registered by :mod:`rostergraph.diff` with
 ``scope="diff"``.
@@ -34,6 +34,7 @@ from ..roster import Roster
 from . import sections  # noqa: F401  (registers rules)
 from . import references  # noqa: F401,I001
 from . import users  # noqa: F401,I001
+from . import schools  # noqa: F401,I001
 from . import terms_courses  # noqa: F401,I001
 from . import strings  # noqa: F401,I001
 from . import load  # noqa: F401,I001

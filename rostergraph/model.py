@@ -528,7 +528,8 @@ def record_from_dict(
         if extra is None:
             extra = {}
         extra[name] = value
-    if "id" in known and not isinstance(kwargs.get("id"), str):
+    if "id" in known and not _path and not isinstance(kwargs.get("id"), str):
+        # only a record's own id is required; a nested object's id (district_contact) is not
         raise TypeError("record has no string 'id'" if "id" not in data
                         else f"record 'id' is a {_tname(data['id'])}, not a string")
     if extra:

@@ -77,3 +77,158 @@ def rosters(draw: Any) -> Roster:
             teacher=primary, teachers=teachers, students=draw(_subset(USER_IDS, 6)),
             name=draw(st.sampled_from(["Math", "Art", "Math"]))))
     return Roster(schools=schools, sections=sections, users=users)
+
+
+# --- valid Clever JSON records (as decoded JSON objects) -------------------------
+#
+# ``record_dicts(cls)`` draws a JSON object that ``record_from_dict(cls, obj)``
+# takes with no problem, covering every field of the schema (nested objects,
+# arrays of objects, ``ext`` maps) plus unknown ``x_*`` keys, with text that
+# is hostile to outputs (formula prefixes, control characters, NUL, BOM, lone
+# surrogates, RTL, emoji). ``clever_dumps()`` draws a whole dump: kind → list
+# of such records with unique ids.
+
+import json as _json  # noqa: E402
+
+import attrs as _attrs  # noqa: E402
+import orjson as _orjson  # noqa: E402
+
+from rostergraph.model import KINDS, RECORD_CLASSES  # noqa: E402
+
+#: Strings that break naive writers: formulas, control characters, NUL, BOM,
+#: line/paragraph separators, a lone surrogate, RTL override, quotes, emoji.
+HOSTILE_TEXT = ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "\rx", "a\x00b", "\ufeffbom",
+                "line\u2028sep", "\ud800", "\u202eevil", '"quoted", comma', "a\\b",
+                "👩‍🏫", "é", "</script><b>", "'=already", ""]
+
+text = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+    st.sampled_from(HOSTILE_TEXT),
+)
+#: Ids: mostly plain, some hostile (ids are compared exactly, never normalised).
+ID_POOL = [f"id{i}" for i in range(12)] + ["=id", "ü", " sp ", "a/b", "..", "\ud800x"]
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**63, 2**63 - 1),
+                         st.floats(allow_nan=False, allow_infinity=False), text)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _field_strategy(kind: str, sub: type | None) -> st.SearchStrategy[Any]:
+    if kind == "str":
+        return text
+    if kind == "strs":
+        return st.lists(text, max_size=3)
+    if kind == "obj":
+        return record_dicts(sub)  # type: ignore[arg-type]
+    if kind == "objs":
+        return st.lists(record_dicts(sub), max_size=2)  # type: ignore[arg-type]
+    return st.dictionaries(text, json_values, max_size=3)  # "map"
+
+
+@st.composite
+def record_dicts(draw: Any, cls: type, id: str | None = None) -> dict[str, Any]:
+    """A JSON object that is a valid ``cls`` record (no problems when read)."""
+    out: dict[str, Any] = {}
+    for a in _attrs.fields(cls):
+        kind = a.metadata.get("kind")
+        if kind in (None, "extra"):
+            continue
+        if a.name == "id" and "cls" in a.metadata and cls in RECORD_CLASSES.values():
+            out["id"] = id if id is not None else draw(st.sampled_from(ID_POOL))
+            continue
+        if draw(st.integers(0, 3)) == 0:  # most optional fields present
+            continue
+        out[a.name] = draw(_field_strategy(kind, a.metadata.get("cls")))
+    for key, value in draw(st.dictionaries(st.sampled_from(["x_a", "x_b", "x_c"]),
+                                           json_values, max_size=2)).items():
+        out[key] = value
+    return out
+
+
+@st.composite
+def clever_dumps(draw: Any, max_per_kind: int = 4) -> dict[str, list[dict[str, Any]]]:
+    """A Clever dump: kind → valid record objects with unique ids per kind."""
+    dump: dict[str, list[dict[str, Any]]] = {}
+    for kind in KINDS:
+        ids = draw(st.lists(st.sampled_from(ID_POOL), unique=True, max_size=max_per_kind))
+        dump[kind] = [draw(record_dicts(RECORD_CLASSES[kind], id=i)) for i in ids]
+    return dump
+
+
+def json_line(obj: Any) -> bytes:
+    """One JSON Lines line for ``obj`` as Clever writes it (lone surrogates escaped)."""
+    try:
+        return _orjson.dumps(obj)
+    except TypeError:
+        return _json.dumps(obj, ensure_ascii=True).encode()
+
+
+# --- corruption strategies ------------------------------------------------------
+#
+# A corruption turns one valid record line into a bad one and says which
+# problem codes the reader may report for it (at that line). The tests pair
+# them with ``FUZZ_LIMITS`` so that the size and depth cases stay small.
+
+from rostergraph.io.limits import Limits  # noqa: E402
+
+FUZZ_LIMITS = Limits(max_field_bytes=1000, max_json_depth=16, max_line_bytes=8000)
+
+#: name → problem codes the reader may report for a line corrupted that way.
+LINE_CORRUPTIONS: dict[str, frozenset[str]] = {
+    "truncate": frozenset({"syntax", "encoding"}),
+    "bad_utf8": frozenset({"encoding"}),
+    "nul_byte": frozenset({"syntax", "encoding"}),  # NUL may split a UTF-8 sequence
+    "id_wrong_type": frozenset({"no_id"}),
+    "no_id": frozenset({"no_id"}),
+    "field_wrong_type": frozenset({"bad_field"}),
+    "not_object": frozenset({"not_object"}),
+    "huge_field": frozenset({"limit"}),
+    "deep_nesting": frozenset({"limit"}),
+    "long_line": frozenset({"limit"}),
+}
+#: Corruptions after which the record still loads (with the bad value in extra).
+KEEPS_RECORD = frozenset({"field_wrong_type"})
+
+
+@st.composite
+def corrupt_line(draw: Any, cls: type, obj: dict[str, Any]) -> tuple[str, bytes]:
+    """``(corruption name, bad line)`` made from a valid record object."""
+    how = draw(st.sampled_from(sorted(LINE_CORRUPTIONS)))
+    line = json_line(obj)
+    obj = dict(obj)
+    if how == "truncate":
+        return how, line[: draw(st.integers(1, len(line) - 1))]
+    if how in ("bad_utf8", "nul_byte"):
+        bad = b"\x00" if how == "nul_byte" else draw(st.sampled_from(
+            [b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x80"]))
+        at = draw(st.integers(0, len(line)))
+        return how, line[:at] + bad + line[at:]
+    if how == "id_wrong_type":
+        obj["id"] = draw(st.one_of(st.none(), st.integers(), st.booleans(),
+                                   st.lists(st.integers(), max_size=2), st.just({})))
+    elif how == "no_id":
+        del obj["id"]
+    elif how == "field_wrong_type":
+        names = [a.name for a in _attrs.fields(cls)
+                 if a.metadata.get("kind") == "str" and a.name != "id"]
+        obj[draw(st.sampled_from(names))] = draw(st.integers() | st.booleans()
+                                                 | st.just(["a"]) | st.just({"k": 1}))
+    elif how == "not_object":
+        return how, draw(st.sampled_from([b"[1, 2]", b'"text"', b"42", b"null", b"true",
+                                          b"[]"]))
+    elif how == "huge_field":
+        obj["x_blob"] = "x" * draw(st.integers(FUZZ_LIMITS.max_field_bytes + 1, 3000))
+    elif how == "deep_nesting":
+        depth = draw(st.sampled_from([FUZZ_LIMITS.max_json_depth, 100, 2000]))
+        return how, line[:-1] + b', "x_deep": ' + b"[" * depth + b"]" * depth + b"}"
+    elif how == "long_line":
+        obj["x_pad"] = ["y" * 1000] * (FUZZ_LIMITS.max_line_bytes // 1000 + 1)
+    return how, json_line(obj)
+
+
+#: Line separators a SIS export may mix in one file.
+line_ends = st.sampled_from([b"\n", b"\r\n", b"\r"])

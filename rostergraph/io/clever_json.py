@@ -30,6 +30,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -246,45 +247,65 @@ def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> No
     """Read a JSON Lines file (maybe gzipped) line by line, in bounded memory."""
     name = path.name
     digest = hashlib.sha256()
-    size = 0
+    seen = [0]  # bytes read (after gunzip)
     n = 0
     cap = limits.max_line_bytes
     with open(path, "rb") as raw:
         fh: Any = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
         raw.seek(0)
         try:
-            while True:
-                line = fh.readline(cap + 1)
-                if not line:
-                    break
-                digest.update(line)
-                size += len(line)
-                if len(line) > cap and not line.endswith(b"\n"):
-                    n += 1
-                    while True:  # skip the rest of the over-long line
-                        rest = fh.readline(1 << 20)
-                        digest.update(rest)
-                        size += len(rest)
-                        if not rest or rest.endswith(b"\n"):
-                            break
+            for long_head, line in _split_lines(fh, cap, digest, seen):
+                n += 1
+                if long_head is not None:
                     b.problem("limit", f"line longer than {cap} bytes (Limits.max_line_bytes)",
-                              file=name, line=n, kind=kind, raw=raw_text(line[:200]))
-                    continue
-                parts = line.splitlines() if b"\r" in line else [line.rstrip(b"\n")]
-                for part in parts or [b""]:
-                    n += 1
-                    if part.strip():
-                        _read_line(b, kind, name, n, part, limits)
+                              file=name, line=n, kind=kind, raw=raw_text(long_head))
+                elif line.strip():
+                    _read_line(b, kind, name, n, line, limits)
         except (OSError, EOFError, zlib.error) as exc:
             b.problem("syntax", f"corrupt gzip data after line {n}: {exc}; the rest of the "
                       "file is lost", file=name, line=n + 1, kind=kind)
-    b.files.append(FileInfo(path=name, size=size, sha256=digest.hexdigest(), kind=kind))
+    b.files.append(FileInfo(path=name, size=seen[0], sha256=digest.hexdigest(),
+                            kind=kind))
+
+
+_EOL = re.compile(rb"\r\n|\r|\n")
+
+
+def _split_lines(fh: Any, cap: int, digest: Any, seen: list[int]
+                 ) -> Iterator[tuple[bytes | None, bytes]]:
+    """``(None, line)`` per line split at LF, CR or CRLF; ``(head, b"")`` for a line over
+    ``cap`` bytes (only its first 200 bytes are kept). Memory stays under cap + 1 MiB."""
+    buf = b""
+    long_head: bytes | None = None
+    pending_cr = False
+    while True:
+        chunk = fh.read(1 << 20)
+        if not chunk:
+            break
+        digest.update(chunk)
+        seen[0] += len(chunk)
+        if pending_cr and chunk[:1] == b"\n":
+            chunk = chunk[1:]
+        pending_cr = chunk[-1:] == b"\r"
+        parts = _EOL.split(chunk)
+        for i, part in enumerate(parts):
+            if long_head is None:
+                buf += part
+                if len(buf) > cap:
+                    long_head, buf = buf[:200], b""
+            if i < len(parts) - 1:
+                yield long_head, buf
+                buf, long_head = b"", None
+    if buf or long_head is not None:
+        yield long_head, buf
 
 
 def _read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
                limits: Limits) -> None:
     if line[:3] == _BOM:
         line = line[3:]
+        if not line.strip():
+            return
     if line.count(b"[") + line.count(b"{") > limits.max_json_depth and (
         json_depth(line) > limits.max_json_depth
     ):

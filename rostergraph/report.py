@@ -60,7 +60,7 @@ from .table import Table
 if TYPE_CHECKING:
     from .graph import RosterGraph
 
-__all__ = ["ID_VALUE_KEYS", "Report", "SCHEMA_VERSION", "TextPolicy", "record_ids"]
+__all__ = ["ID_VALUE_KEYS", "SCHEMA_VERSION", "Report", "TextPolicy", "record_ids"]
 
 #: Version of the JSON layout of :meth:`Report.to_json`.
 SCHEMA_VERSION = 1
@@ -301,9 +301,9 @@ class Report:
              or "none"),
             ("load problems", ", ".join(f"{v:,} {k}" for k, v in s["problems"].items())
              or "none"),
-            ("findings", f"{_n(c['error'], 'error')}, {_n(c['warning'], 'warning')}, "
+            ("findings", (f"{_n(c['error'], 'error')}, {_n(c['warning'], 'warning')}, "
                          f"{c['info']:,} info from {_n(len(self.rules), 'rule')} "
-                         f"in {self.seconds:.2f} s"),
+                         f"in {self.seconds:.2f} s")),
         ]
 
     def _dist_lines(self) -> list[tuple[str, str]]:
@@ -311,8 +311,8 @@ class Report:
         for name, st in self._distributions().items():
             label = name.replace("_", " ")
             if st.get("n"):
-                out.append((label, f"min {st['min']}, median {st['median']}, max {st['max']}, "
-                                   f"mean {st['mean']} (over {st['n']:,})"))
+                out.append((label, (f"min {st['min']}, median {st['median']}, max {st['max']}, "
+                                   f"mean {st['mean']} (over {st['n']:,})")))
         return out
 
     def to_text(self, *, examples: int = DEFAULT_EXAMPLES) -> str:

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rostergraph", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "rostergraph", *args], check=False,
+                          capture_output=True,
                           text=True, timeout=300, cwd=ROOT)
 
 

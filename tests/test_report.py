@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -26,7 +25,7 @@ def report() -> Report:
 
 def _doc_sections() -> dict[str, str]:
     text = DOCS.read_text(encoding="utf-8")
-    parts = re.split(r"^## (RG-[A-Z]+-\d{3})\s*$", text, flags=re.M)
+    parts = re.split(r"^## (RG-[A-Z]+-\d{3})\s*$", text, flags=re.MULTILINE)
     return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
 
 
@@ -49,7 +48,7 @@ def test_docs_entry_matches_registry(rule_id: str) -> None:
 def test_docs_index_table_matches_registry() -> None:
     """The index table lists every rule once with its registry severity and title."""
     text = DOCS.read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (RG-[A-Z]+-\d{3}) \| (\w+) \| (.+) \|$", text, flags=re.M)
+    rows = re.findall(r"^\| (RG-[A-Z]+-\d{3}) \| (\w+) \| (.+) \|$", text, flags=re.MULTILINE)
     assert sorted(rows) == sorted((r.id, r.severity, r.title) for r in catalogue())
 
 

@@ -26,25 +26,30 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..graph import RosterGraph
 from ..roster import Roster
-# import order = catalogue order (DESIGN §6), then the load rules
-from . import sections  # noqa: F401  (registers rules)
-from . import references  # noqa: F401,I001
-from . import users  # noqa: F401,I001
-from . import schools  # noqa: F401,I001
-from . import terms_courses  # noqa: F401,I001
-from . import strings  # noqa: F401,I001
-from . import load  # noqa: F401,I001
+
+# importing the catalogue modules registers their rules
+from . import (
+    load,  # noqa: F401
+    references,  # noqa: F401
+    schools,  # noqa: F401
+    sections,  # noqa: F401
+    strings,  # noqa: F401
+    terms_courses,  # noqa: F401
+    users,  # noqa: F401
+)
 from ._util import gc_paused
 from .registry import (
+    FAMILIES,
     RULES,
     SCOPES,
     SEVERITIES,
     Finding,
     Rule,
+    catalogue_key,
     rule,
     select_rules,
     severity_rank,
@@ -55,12 +60,14 @@ if TYPE_CHECKING:
     from ..report import Report
 
 __all__ = [
-    "Finding",
+    "FAMILIES",
     "RULES",
-    "Rule",
     "SCOPES",
-    "catalogue",
     "SEVERITIES",
+    "Finding",
+    "Rule",
+    "catalogue",
+    "catalogue_key",
     "rule",
     "run_rules",
     "select_rules",
@@ -88,7 +95,7 @@ def catalogue() -> list[Rule]:
             found = False
         if found:
             importlib.import_module(name)
-    return list(RULES.values())
+    return sorted(RULES.values(), key=catalogue_key)
 
 
 def run_rules(roster: Roster, g: RosterGraph, rules: Iterable[Rule]) -> list[Finding]:

@@ -32,11 +32,13 @@ from typing import Any
 import attrs
 
 __all__ = [
-    "Finding",
+    "FAMILIES",
     "RULES",
-    "Rule",
     "SCOPES",
     "SEVERITIES",
+    "Finding",
+    "Rule",
+    "catalogue_key",
     "rule",
     "select_rules",
     "severity_rank",
@@ -121,6 +123,23 @@ class Rule:
 
 #: The registry: rule id → :class:`Rule`, in registration order.
 RULES: dict[str, Rule] = {}
+
+#: Rule families in catalogue order (DESIGN §6); reports and listings follow it.
+FAMILIES: tuple[str, ...] = ("RG-SEC", "RG-REF", "RG-USR", "RG-STU", "RG-TEA", "RG-STF",
+                             "RG-CON", "RG-SCH", "RG-TRM", "RG-CRS", "RG-STR", "RG-LOAD",
+                             "RG-ID")
+
+
+def catalogue_key(r: Rule) -> tuple[int, str]:
+    """Sort key: family in catalogue order (unknown families last), then id.
+
+    Examples
+    --------
+    >>> [r.id for r in sorted(RULES.values(), key=catalogue_key)][:2]
+    ['RG-SEC-001', 'RG-SEC-002']
+    """
+    fam = r.family
+    return (FAMILIES.index(fam) if fam in FAMILIES else len(FAMILIES), r.id)
 
 
 def rule(rule_id: str, severity: str, title: str, *, scope: str = "roster",
@@ -215,7 +234,7 @@ def select_rules(select: Iterable[str] | str | None = None,
             raise ValueError(f"no rule matches {p!r} (rule ids look like RG-SEC-001; "
                              "a prefix like RG-SEC selects a family)")
     out = []
-    for r in RULES.values():
+    for r in sorted(RULES.values(), key=catalogue_key):
         if scope is not None and r.scope != scope:
             continue
         if sel and not _matches(r.id, sel):

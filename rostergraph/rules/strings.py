@@ -79,7 +79,7 @@ def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 
 class _Scan:
-    __slots__ = ("kind", "long", "bad")
+    __slots__ = ("bad", "kind", "long")
 
     def __init__(self) -> None:
         self.kind = ""

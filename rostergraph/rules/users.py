@@ -16,6 +16,7 @@ from ..roster import Roster
 from ._util import cache
 from .registry import RULES, Finding, rule
 
+
 def role_names(mask: int) -> tuple[str, ...]:
     """Role names of a role bitmask, in Clever's order."""
     return tuple(r for r, b in ROLE_BITS.items() if mask & b)

@@ -256,7 +256,9 @@ def teachers_per_section(g: RosterGraph | Table, ax: Axes | None = None, *,
     ax = _distribution(_axes(ax), teachers, t["sections"], xlabel="teachers per section",
                        ylabel="sections", title="Teachers per section", max_bars=max_bars,
                        alert=(teachers == 0) | (teachers > TEACHER_CAP))
-    drawn = [p for p in ax.patches if p.get_height() > 0]
+    from matplotlib.patches import Rectangle
+
+    drawn = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_height() > 0]
     if 0 < len(drawn) <= 20:  # a few bars: write the counts, so a handful next to 20,000 shows
         for p in drawn:
             ax.annotate(f"{int(p.get_height()):,}", (p.get_x() + p.get_width() / 2,
@@ -482,7 +484,7 @@ def school_flow_heatmap(g: RosterGraph | Table, ax: Axes | None = None, *, top: 
     if annotate:
         for i, j in zip(*np.nonzero(mat)):
             ax.text(j, i, f"{mat[i, j]:,}", ha="center", va="center", fontsize="small",
-                    color="black" if img.norm(mat[i, j]) > 0.6 else "white")
+                    color="black" if np.asarray(img.norm(mat[i, j])).item() > 0.6 else "white")
     return ax
 
 
@@ -731,7 +733,8 @@ def neighbourhood(g: RosterGraph, node_id: str, ax: Axes | None = None, *, radiu
         labels = len(H) <= 40
     for n in H:
         if labels or G.nodes[n].get("kind") not in quiet or n == centre:
-            ax.annotate(_node_label(n, G.nodes[n]), pos[n], fontsize=7, ha="center",
+            ax.annotate(_node_label(n, G.nodes[n]), (pos[n][0], pos[n][1]), fontsize=7,
+                        ha="center",
                         va="bottom", xytext=(0, 5), textcoords="offset points", zorder=4)
     from matplotlib.lines import Line2D
 

@@ -226,8 +226,8 @@ def _plots(report: Report, dpi: int) -> str:
          "Distinct students each teacher reaches through their sections."),
         (lambda ax: plot.school_flow_heatmap(g, ax, top=15), (7.0, 5.6),
          "Heat map of students enrolled at a school other than their own",
-         "Cross-school flow: home school (rows) to the section's school (columns), "
-         "15 busiest schools, the rest folded."),
+         ("Cross-school flow: home school (rows) to the section's school (columns), "
+          "15 busiest schools, the rest folded.")),
         (lambda ax: plot.findings_by_rule(report, ax, top=30),
          (7.0, max(2.6, 0.26 * min(sum(1 for fs in report.by_rule().values() if fs), 30) + 1.4)),
          "Horizontal bar chart of findings per rule, coloured by severity",
@@ -386,8 +386,8 @@ def _stubs(report: Report, rows: int) -> str:
     pol = report.policy
     t: Table = g.stubs()
     parts = [f'<section id="stubs"><h2>Missing records: {_n(len(t))}</h2>',
-             '<p class="muted">Ids that records refer to but that have no record '
-             "(see RG-REF-001).</p>"]
+             ('<p class="muted">Ids that records refer to but that have no record '
+              "(see RG-REF-001).</p>")]
     if not len(t):
         parts.append('<p class="clean">None.</p></section>')
         return "".join(parts)
@@ -476,8 +476,8 @@ def render_html(report: Report, *, examples: int = 5, rows: int = DEFAULT_ROWS,
         _plots(report, dpi) if plots else "", _findings(report, examples),
         _schools(report, rows), _cross_school(report, rows), _orphans(report, rows),
         _stubs(report, rows), _provenance(report, rows), "</main>",
-        "<footer>rostergraph HTML report · self-contained: no scripts, no external "
-        "requests</footer>",
+        ("<footer>rostergraph HTML report · self-contained: no scripts, no external "
+         "requests</footer>"),
     ]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'

@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import pytest
 
-matplotlib.use("Agg")
+import rostergraph
+from tests.test_report_html import EVIL_ID, EVIL_NAME, hostile_report
 
-import pytest  # noqa: E402
-
-import rostergraph  # noqa: E402
-from tests.test_report_html import EVIL_ID, EVIL_NAME, hostile_report  # noqa: E402
+matplotlib.use("Agg")  # before any pyplot import (rostergraph.plot imports it lazily)
 
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
@@ -65,7 +64,7 @@ class Browser:
              "--disable-sync", "--disable-extensions", "--disable-dev-shm-usage",
              f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=fds, close_fds=False)
+            preexec_fn=fds, close_fds=False)  # noqa: PLW1509 - fds 3/4 must be set in the child
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._buf = b""
@@ -155,7 +154,7 @@ class Browser:
     def close(self) -> None:
         try:
             self.send("Browser.close", session=False, timeout=5)
-        except Exception:  # noqa: BLE001 - closing anyway
+        except Exception:  # noqa: BLE001, S110 - the browser may be gone already; wait below
             pass
         try:
             self.proc.wait(timeout=10)

@@ -6,22 +6,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.collections import PathCollection
+from matplotlib.image import imread
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
+import rostergraph
+from rostergraph import plot
+from rostergraph.errors import UnknownIdError
+from rostergraph.queries import school_flow, summary
+from rostergraph.table import Table
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from matplotlib.collections import PathCollection  # noqa: E402
-from matplotlib.image import imread  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-import rostergraph  # noqa: E402
-from rostergraph import plot  # noqa: E402
-from rostergraph.errors import UnknownIdError  # noqa: E402
-from rostergraph.queries import school_flow, summary  # noqa: E402
-from rostergraph.table import Table  # noqa: E402
+matplotlib.use("Agg")  # before any pyplot import (rostergraph.plot imports it lazily)
 
 CAPSTONE = "5f7a5ec00000000000000018"  # section with 11 teachers
 HIGH = "5f7a5c000000000000000003"

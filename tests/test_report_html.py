@@ -9,20 +9,19 @@ from pathlib import Path
 
 import attrs
 import matplotlib
+import pytest
+from matplotlib.image import imread
 
-matplotlib.use("Agg")
-
-import pytest  # noqa: E402
-from matplotlib.image import imread  # noqa: E402
-
-import rostergraph  # noqa: E402
-from rostergraph.cli import main  # noqa: E402
-from rostergraph.queries import (  # noqa: E402
+import rostergraph
+from rostergraph.cli import main
+from rostergraph.queries import (
     cross_school_enrollments,
     orphaned_users,
     school_flow,
 )
-from rostergraph.report_html import render_html  # noqa: E402
+from rostergraph.report_html import render_html
+
+matplotlib.use("Agg")  # before any pyplot import (rostergraph.plot imports it lazily)
 
 HIGH = "5f7a5c000000000000000003"
 SECTION = "5f7a5ec00000000000000001"

@@ -116,9 +116,8 @@ class Rule:
     def finding(self, kind: str, ids: Iterable[str] | str, message: str,
                 values: Mapping[str, Any] | None = None) -> Finding:
         """Make a finding of this rule (rule id and severity filled in)."""
-        if isinstance(ids, str):
-            ids = (ids,)
-        return Finding(self.id, self.severity, kind, tuple(ids), message, values or {})
+        id_tuple: tuple[str, ...] = (ids,) if isinstance(ids, str) else tuple(ids)
+        return Finding(self.id, self.severity, kind, id_tuple, message, values or {})
 
 
 #: The registry: rule id → :class:`Rule`, in registration order.

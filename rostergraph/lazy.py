@@ -119,6 +119,7 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             if was:
                 gc.enable()
         self._complete = True
+        self._text = b""  # every record is built: the source text is no longer needed
 
     def values(self) -> Any:  # type: ignore[override]
         """The records, in order (all built on the first call)."""

@@ -62,6 +62,10 @@ def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
 
+def _ids(ids: Iterable[str]) -> tuple[str, ...]:
+    return ids if type(ids) is tuple else tuple(ids)
+
+
 def _freeze(values: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(values or {}))
 
@@ -80,7 +84,7 @@ class Finding:
     rule: str
     severity: str
     kind: str
-    ids: tuple[str, ...] = attrs.field(converter=tuple)
+    ids: tuple[str, ...] = attrs.field(converter=_ids)
     message: str
     values: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
 

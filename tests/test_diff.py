@@ -424,10 +424,10 @@ def test_field_changes_table_redacts_by_default() -> None:
     """field_changes() hides personal user values unless redact=False."""
     d = diff(_old(), _new())
     t = d.field_changes()
-    row = [r for r in t.to_dicts() if r["id"] == "s1" and r["field"] == "email"][0]
+    row = next(r for r in t.to_dicts() if r["id"] == "s1" and r["field"] == "email")
     assert row["old"] == row["new"] == "<redacted>"
-    full = [r for r in d.field_changes(redact=False).to_dicts()
-            if r["id"] == "s1" and r["field"] == "email"][0]
+    full = next(r for r in d.field_changes(redact=False).to_dicts()
+                if r["id"] == "s1" and r["field"] == "email")
     assert full["new"] == "anna@students.org"
 
 

@@ -29,8 +29,15 @@ import attrs
 
 from ..model import _spec, record_from_dict, record_to_dict
 
-__all__ = ["ABSENT", "FieldChange", "apply_changes", "field_changes", "flatten",
-           "is_sensitive", "TIMESTAMP_FIELDS"]
+__all__ = [
+    "ABSENT",
+    "TIMESTAMP_FIELDS",
+    "FieldChange",
+    "apply_changes",
+    "field_changes",
+    "flatten",
+    "is_sensitive",
+]
 
 #: Leaf names that are sync bookkeeping rather than roster content.
 TIMESTAMP_FIELDS: tuple[str, ...] = ("last_modified", "created")
@@ -41,7 +48,7 @@ class _Absent:
 
     _instance: _Absent | None = None
 
-    def __new__(cls) -> _Absent:
+    def __new__(cls) -> _Absent:  # noqa: PYI034 (a singleton)
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -203,7 +210,8 @@ def split_ignored(changes: Iterable[FieldChange],
     if not ignore:
         return tuple(changes), ()
     ig = set(ignore)
-    kept, dropped = [], []
+    kept: list[FieldChange] = []
+    dropped: list[FieldChange] = []
     for c in changes:
         (dropped if c.leaf in ig or c.field in ig else kept).append(c)
     return tuple(kept), tuple(dropped)
@@ -234,7 +242,7 @@ def apply_changes(record: Any, changes: Iterable[FieldChange], *, new_id: str | 
             _set(d, c.path, c.new)
     if new_id is not None:
         d["id"] = new_id
-    rec, _ = record_from_dict(cls or type(record), d)
+    rec: Any = record_from_dict(cls or type(record), d)[0]
     return rec
 
 

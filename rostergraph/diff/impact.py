@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -185,19 +186,19 @@ def reach_changes(d: Any, *, follow_reid: bool = True) -> Table:
         # why each linking section is in one graph and not the other
         if change == "lost":
             sec_there = secc < n_new_sec
-            u_there = lambda c: c < n_new_u  # noqa: E731
+            t_there, s_there = tc < n_new_u, sc < n_new_u
         else:
             sec_there = old_sec_codes[secc]
-            u_there = lambda c: old_u_codes[c]  # noqa: E731
+            t_there, s_there = old_u_codes[tc], old_u_codes[sc]
         enr_there = _isin(sc * n_sec + secc, other.edge_keys("enrolled_in", n_sec))
         tea_there = _isin(tc * n_sec + secc, other.edge_keys("teaches", n_sec))
         gone = ("removed", "unenrolled", "unassigned") if change == "lost" else (
             "added", "enrolled", "assigned")
         cause = np.full(len(k), "other", dtype=object)
-        cause[~tea_there & u_there(tc)] = f"teacher_{gone[2]}"
-        cause[~tea_there & ~u_there(tc)] = f"teacher_{gone[0]}"
-        cause[~enr_there & u_there(sc)] = f"student_{gone[1]}"
-        cause[~enr_there & ~u_there(sc)] = f"student_{gone[0]}"
+        cause[~tea_there & t_there] = f"teacher_{gone[2]}"
+        cause[~tea_there & ~t_there] = f"teacher_{gone[0]}"
+        cause[~enr_there & s_there] = f"student_{gone[1]}"
+        cause[~enr_there & ~s_there] = f"student_{gone[0]}"
         cause[~sec_there] = f"section_{gone[0]}"
         order = np.lexsort((side.g.ids("section")[sec].astype(str), k))
         k, sec, cause = k[order], sec[order], cause[order]
@@ -205,9 +206,9 @@ def reach_changes(d: Any, *, follow_reid: bool = True) -> Table:
         sec_ids = side.g.ids("section")[sec].tolist()
         causes = cause.tolist()
         bounds = np.r_[starts, len(k)].tolist()
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            out["sections"].append(tuple(sec_ids[a:b]))
-            out["causes"].append(tuple(causes[a:b]))
+        for lo, hi in itertools.pairwise(bounds):
+            out["sections"].append(tuple(sec_ids[lo:hi]))
+            out["causes"].append(tuple(causes[lo:hi]))
         pk = k[starts]
         out["teacher"] += uid[pk // (1 << 31)].tolist()
         out["student"] += uid[pk % (1 << 31)].tolist()

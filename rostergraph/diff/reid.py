@@ -44,8 +44,14 @@ from typing import Any
 
 import attrs
 
-__all__ = ["AmbiguousMatch", "Matches", "Merge", "match_records", "match_users",
-           "EMPLOYEE_ROLES"]
+__all__ = [
+    "EMPLOYEE_ROLES",
+    "AmbiguousMatch",
+    "Matches",
+    "Merge",
+    "match_records",
+    "match_users",
+]
 
 #: Roles Clever merges users across (v3.0 "Users").
 EMPLOYEE_ROLES: frozenset[str] = frozenset({"teacher", "staff", "district_admin"})
@@ -277,15 +283,15 @@ def match_users(removed: Mapping[str, Any], added: Mapping[str, Any],
     for node in list(uf.parent):
         comps[uf.find(node)].append(node)
     keys_of: dict[Any, set[str]] = defaultdict(set)
-    for (a, _b), ks in used.items():
-        keys_of[uf.find(a)] |= ks
+    for (first, _), ks in used.items():
+        keys_of[uf.find(first)] |= ks
     out = Matches()
-    for root, nodes in comps.items():
-        r = sorted(i for t, i in nodes if t == "o")
-        a = sorted(i for t, i in nodes if t == "n")
-        k = sorted(i for t, i in nodes if t == "k")
+    for root, members in comps.items():
+        r_ids = sorted(i for t, i in members if t == "o")
+        a_ids = sorted(i for t, i in members if t == "n")
+        k_ids = sorted(i for t, i in members if t == "k")
         key = ", ".join(sorted(keys_of[root]))
-        _classify(out, r, a, k, key, removed, added, kept_old, kept_new)
+        _classify(out, r_ids, a_ids, k_ids, key, removed, added, kept_old, kept_new)
     out.pairs.sort()
     out.merges.sort(key=lambda m: (m.old_ids, m.new_ids))
     out.ambiguous.sort(key=lambda m: (m.old_ids, m.new_ids))

@@ -232,3 +232,28 @@ def corrupt_line(draw: Any, cls: type, obj: dict[str, Any]) -> tuple[str, bytes]
 
 #: Line separators a SIS export may mix in one file.
 line_ends = st.sampled_from([b"\n", b"\r\n", b"\r"])
+
+
+@st.composite
+def byte_mutations(draw: Any, data: bytes) -> bytes:
+    """``data`` with one to three byte-level accidents: truncation, junk bytes
+    (NUL, invalid UTF-8, BOM, quotes, separators), a deleted or doubled span,
+    or its line ends rewritten."""
+    for _ in range(draw(st.integers(1, 3))):
+        how = draw(st.sampled_from(["truncate", "insert", "delete", "double", "line_ends"]))
+        n = len(data)
+        at = draw(st.integers(0, n))
+        if how == "truncate":
+            data = data[:at]
+        elif how == "insert":
+            junk = draw(st.sampled_from([b"\x00", b"\xff", b"\xef\xbb\xbf", b'"', b",",
+                                         b"\r", b"\n", b"\xc3", b"{", b"]", b"\\"])
+                        | st.binary(min_size=1, max_size=8))
+            data = data[:at] + junk + data[at:]
+        elif how == "delete":
+            data = data[:at] + data[at + draw(st.integers(1, 40)):]
+        elif how == "double":
+            data = data[:at] + data[at:at + draw(st.integers(1, 200))] + data[at:]
+        else:
+            data = data.replace(b"\r\n", b"\n").replace(b"\n", draw(line_ends))
+    return data

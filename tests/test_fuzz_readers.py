@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import tempfile
 import zipfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 
 from .strategies import (
     FUZZ_LIMITS,
+    byte_mutations,
     KEEPS_RECORD,
     LINE_CORRUPTIONS,
     clever_dumps,
@@ -121,3 +123,151 @@ def test_fuzz_clever_jsonl_keeps_good_lines_and_lists_bad_ones(case: Any) -> Non
         roster = read_clever_json(d, limits=FUZZ_LIMITS)
     for kind in KINDS:
         _check_lines(roster, kind, expect[kind])
+
+
+# --- Clever JSON documents (.json): item-level corruption ----------------------
+
+
+@st.composite
+def _document_case(draw: Any) -> tuple[bytes, list[Any]]:
+    """A users.json document (envelope or array) and per item ("ok", obj) or ("bad", codes)."""
+    cls = RECORD_CLASSES["users"]
+    objs = draw(st.lists(record_dicts(cls), max_size=6, unique_by=lambda o: o["id"]))
+    items: list[Any] = []
+    exp: list[Any] = []
+    for obj in objs:
+        if draw(st.integers(0, 2)) == 0:
+            how, line = draw(corrupt_line(cls, obj))
+            if how in ("truncate", "bad_utf8", "nul_byte", "long_line"):
+                how = "no_id"  # byte-level damage breaks the whole document: tested below
+                obj = {k: v for k, v in obj.items() if k != "id"}
+                line = json_line(obj)
+            items.append(json.loads(line))
+            exp.append(("bad", how))
+        else:
+            items.append(obj)
+            exp.append(("ok", obj))
+    if draw(st.booleans()):
+        doc: Any = {"data": [{"data": i, "uri": "/v3.0/users/x"} if isinstance(i, dict)
+                             and "id" in i else i for i in items], "links": []}
+    else:
+        doc = items
+    return json_line(doc), exp
+
+
+@given(_document_case())
+def test_fuzz_clever_json_document_keeps_good_items(case: Any) -> None:
+    """Corrupted items of a .json document: good items load unchanged, bad ones listed by index."""
+    data, exp = case
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "users.json").write_bytes(data)
+        roster = read_clever_json(d, limits=FUZZ_LIMITS)
+    by_index: dict[int, set[str]] = {}
+    for p in roster.problems:
+        assert p.file == "users.json" and p.index is not None, p
+        by_index.setdefault(p.index, set()).add(p.code)
+    n_kept = 0
+    for i, (state, what) in enumerate(exp):
+        if state == "ok":
+            rec = record_from_dict(RECORD_CLASSES["users"], what)[0]
+            assert roster.users[rec.id] == rec
+            assert i not in by_index
+            n_kept += 1
+        elif what in ("huge_field", "deep_nesting"):
+            # documents are parsed whole: the limits apply to JSON Lines only
+            n_kept += i not in by_index
+        else:
+            assert by_index.get(i), (i, what)
+            assert by_index[i] <= LINE_CORRUPTIONS[what], (what, by_index[i])
+            n_kept += what in KEEPS_RECORD
+    assert len(roster.users) == n_kept
+
+
+# --- every reader: byte-level accidents in a real export ------------------------
+
+_EXPORTS: dict[str, Path] = {}
+
+
+def _export(fmt: str) -> Path:
+    """A real export of the sample district in ``fmt`` (written once per session)."""
+    if fmt not in _EXPORTS:
+        from rostergraph.io.write import write_clever_csv, write_clever_json, write_oneroster
+
+        d = Path(tempfile.mkdtemp(prefix=f"rg-fuzz-{fmt}-"))
+        small = rostergraph.sample()
+        if fmt == "oneroster":
+            write_oneroster(small, d / "x")
+        elif fmt == "clever-csv":
+            write_clever_csv(small, d / "x")
+        elif fmt == "clever-json":
+            write_clever_json(small, d / "x")
+        elif fmt == "clever-legacy":
+            import shutil
+
+            shutil.copytree(Path("/work/shared/samples/clever/clever-go-v1.1-fixtures")
+                            if Path("/work/shared/samples/clever/clever-go-v1.1-fixtures")
+                            .is_dir() else _legacy_fixture(d), d / "x")
+        _EXPORTS[fmt] = d / "x"
+    return _EXPORTS[fmt]
+
+
+def _legacy_fixture(d: Path) -> Path:
+    """A tiny legacy (v1.1) dump, for machines without the shared samples."""
+    f = d / "legacy-src"
+    f.mkdir()
+    (f / "students.json").write_bytes(orjson.dumps({"data": [
+        {"data": {"id": "s1", "school": "sc1", "name": {"first": "A", "last": "B"}}}]}))
+    (f / "sections.json").write_bytes(orjson.dumps({"data": [
+        {"data": {"id": "se1", "school": "sc1", "students": ["s1"], "teacher": "t1",
+                  "term": {"name": "Fall", "start_date": "2024-08-01"}}}]}))
+    return f
+
+
+@pytest.mark.parametrize("fmt", ["clever-json", "clever-csv", "oneroster", "clever-legacy"])
+@given(data=st.data())
+def test_fuzz_every_reader_raises_only_roster_errors(fmt: str, data: Any) -> None:
+    """Truncation, junk bytes, doubled spans, line-end changes in one file: Roster or RosterError."""
+    src = _export(fmt)
+    names = sorted(p.name for p in src.iterdir() if p.is_file())
+    victim = data.draw(st.sampled_from(names))
+    with tempfile.TemporaryDirectory() as d:
+        dst = Path(d, "x")
+        dst.mkdir()
+        for name in names:
+            raw = (src / name).read_bytes()
+            if name == victim:
+                raw = data.draw(byte_mutations(raw))
+            (dst / name).write_bytes(raw)
+        result = _read_or_error(rostergraph.load, dst, format=fmt)
+        if not isinstance(result, RosterError):
+            assert isinstance(result, rostergraph.Roster)
+            for p in result.problems:  # every problem names where it is
+                assert p.file is not None, p
+
+
+@pytest.mark.parametrize("fmt", ["oneroster", "clever-csv"])
+@given(data=st.data())
+def test_fuzz_zipped_csv_bundles_raise_only_roster_errors(fmt: str, data: Any) -> None:
+    """A zipped CSV bundle with a damaged archive or member: Roster or RosterError."""
+    src = _export(fmt)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in sorted(src.iterdir()):
+            zf.writestr(p.name, p.read_bytes())
+    raw = data.draw(byte_mutations(buf.getvalue()))
+    with tempfile.TemporaryDirectory() as d:
+        z = Path(d, "bundle.zip")
+        z.write_bytes(raw)
+        result = _read_or_error(rostergraph.load, z, format=fmt)
+        assert isinstance(result, (RosterError, rostergraph.Roster))
+
+
+@given(data=st.data())
+def test_fuzz_gzipped_jsonl_raises_only_roster_errors(data: Any) -> None:
+    """A damaged users.jsonl.gz: a Roster (damage listed) or a RosterError."""
+    body = b"\n".join(json_line({"id": f"u{i}", "email": "x"}) for i in range(50))
+    raw = data.draw(byte_mutations(gzip.compress(body)))
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "users.jsonl.gz").write_bytes(raw)
+        result = _read_or_error(read_clever_json, d)
+        assert isinstance(result, (RosterError, rostergraph.Roster))

@@ -73,7 +73,7 @@ def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
     elif isinstance(value, Mapping):
         for k, v in value.items():
             yield from _json_strings(v, f"{path}.{k}")
-    elif isinstance(value, list):
+    elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
             yield from _json_strings(v, f"{path}[{i}]")
 

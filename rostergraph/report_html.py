@@ -97,6 +97,7 @@ details[open]{background:#fcfcfd}
 summary{cursor:pointer}
 .muted,.more{color:var(--muted)}
 .clean{color:var(--ok)}
+.f td:first-child{white-space:nowrap;width:1%}
 footer{color:var(--muted);font-size:.8rem;text-align:center;padding:2rem}
 @media print{nav{display:none}details{break-inside:avoid}}
 """
@@ -250,12 +251,20 @@ def _findings(report: Report, examples: int) -> str:
     overview = []
     for rid in order:
         fs = per_rule[rid]
+        if not fs:
+            continue
         r = rules.get(rid)
-        name = (f'<a href="#rule-{_t(rid)}">{_t(rid)}</a>' if fs else _t(rid))
-        overview.append([name, f'<span class="sev {_t(sev_of[rid])}">{_t(sev_of[rid])}</span>',
+        overview.append([f'<a href="#rule-{_t(rid)}">{_t(rid)}</a>',
+                         f'<span class="sev {_t(sev_of[rid])}">{_t(sev_of[rid])}</span>',
                          _t(pol.text(r.title)) if r else "", _n(len(fs))])
+    clean = [rid for rid in order if not per_rule[rid]]
     parts = ['<section id="findings"><h2>Findings</h2>',
-             _table(["rule", "severity", "title", "findings"], overview, numeric=(3,))]
+             (_table(["rule", "severity", "title", "findings"], overview, numeric=(3,))
+              if overview else '<p class="clean">No findings.</p>')]
+    if clean:
+        parts.append(f'<p class="clean">No findings from {_n(len(clean))} rule'
+                     f'{"" if len(clean) == 1 else "s"}: '
+                     + ", ".join(f"<code>{_t(rid)}</code>" for rid in sorted(clean)) + ".</p>")
     for rid in order:
         fs = per_rule[rid]
         if not fs:
@@ -268,7 +277,7 @@ def _findings(report: Report, examples: int) -> str:
             f'<details id="rule-{_t(rid)}"{" open" if severity_rank(sev_of[rid]) == 0 else ""}>'
             f'<summary><span class="sev {_t(sev_of[rid])}">{_t(sev_of[rid])}</span> '
             f"<b>{_t(rid)}</b> {_t(title)}: {_n(len(fs))} finding{'' if len(fs) == 1 else 's'}"
-            f"</summary>{_table(['kind', 'message'], rows)}"
+            f"</summary><div class=\"f\">{_table(['kind', 'message'], rows)}</div>"
             f"{_more(len(shown), len(fs), 'findings of ' + rid)}</details>")
     parts.append("</section>")
     return "".join(parts)

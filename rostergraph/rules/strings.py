@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import RosterGraph
-from ..model import KINDS, _spec
+from ..model import EMPTY, KINDS, _spec
 from ..roster import Roster
 from ._util import cache
 from .registry import RULES, Finding, rule
@@ -122,20 +122,26 @@ class _Scan:
                         ow, j = where[k]
                         self.check(ow, f"{path}[{j}]", strs[k])
             elif fkind == "obj":
-                keep = [v is not None for v in vals]
-                if any(keep):
+                n_none = vals.count(None)
+                if n_none == 0:
+                    self.walk(vals, owners, path + ".")
+                elif n_none < len(vals):
+                    keep = [v is not None for v in vals]
                     self.walk(list(compress(vals, keep)), list(compress(owners, keep)),
                               path + ".")
             elif fkind == "objs":
                 pairs = [(ow, x) for ow, v in zip(owners, vals) if v for x in v]
                 if pairs:
                     self.walk([x for _, x in pairs], [ow for ow, _ in pairs], path + "[].")
-            elif fkind == "map":
+            elif fkind == "map" and vals.count(None) < len(vals):
                 for ow, v in zip(owners, vals):
                     if v:
                         for p, s in _json_strings(dict(v), path):
                             self.check(ow, p, s)
-        for ow, extra in zip(owners, map(attrgetter("extra"), objs)):
+        extras = list(map(attrgetter("extra"), objs))
+        if extras.count(EMPTY) == len(extras):  # the shared empty mapping: nothing to scan
+            return
+        for ow, extra in zip(owners, extras):
             if extra:
                 for k, v in extra.items():
                     for p, s in _json_strings(v, prefix + k):

@@ -246,6 +246,17 @@ def test_load_rule_unknown_code_falls_back_to_other() -> None:
     assert "x.csv[3]" in f.message
 
 
+def test_sec_005_values_name_the_students_majority_grade() -> None:
+    """RG-SEC-005 reports the section's grade and its students' most common grade."""
+    users = {"stu3": {"roles": {"student": {"school": "sc1", "grade": "4"}}},
+             **patch("users", "stu2", roles={"student": {"school": "sc1", "grade": "4"}})["users"]}
+    sec = patch("sections", "s1", grade="5", students=["stu1", "stu2", "stu3"])
+    fs = validate(build(users=users, **sec), select="RG-SEC-005").findings
+    (f,) = [f for f in fs if f.ids == ("s1",)]
+    assert dict(f.values) == {"grade": "5", "students_grade": "4", "students_matching": 1,
+                              "students_with_grade": 3}
+
+
 def test_ref_001_names_the_kind_of_a_wrong_kind_id() -> None:
     """A section listing a course id as a student: the finding says the id is a course."""
     (f,) = validate(build(**patch("sections", "s1", students=["stu1", "stu2", "c1"])),

@@ -113,7 +113,7 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     ids = g.ids("section")
     for i in bad.tolist():
         sid = ids[i]
-        members = rel.src[rel.rindptr[i]: rel.rindptr[i + 1]]
+        members = rel.into(i)
         counts = Counter(int(c) for c in stu_grade[members] if c >= 0)
         top, _ = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))
         grade = names[int(sec_grade[i])]

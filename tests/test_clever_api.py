@@ -82,6 +82,7 @@ def test_fetch_dump_equals_served_district(server, clock, district, tmp_path) ->
     with client_for(server, clock) as c:
         result = fetch_district(tmp_path, client=c, limit=5)
     assert_dump_equals(tmp_path, district)
+    assert rostergraph.detect_format(tmp_path) == "clever-json"
     assert result.counts == {k: len(v) for k, v in district.items()}
     assert result.retries == 0 and clock.sleeps == []
     manifest = read_manifest(tmp_path)

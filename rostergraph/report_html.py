@@ -77,7 +77,8 @@ h3{margin:1.4rem 0 .4rem;font-size:1.05rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.6rem 1rem;
 min-width:9rem}
 .card b{display:block;font-size:1.5rem}
-.card.error b{color:var(--error)}.card.warning b{color:var(--warning)}.card.info b{color:var(--info)}
+.card.error b{color:var(--error)}.card.warning b{color:var(--warning)}
+.card.info b{color:var(--info)}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1rem}
 figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:.5rem;
 padding:.5rem}
@@ -144,7 +145,8 @@ def _png(draw: Callable[[Any], Any], size: tuple[float, float], dpi: int = 80) -
     fig = Figure(figsize=size, layout="constrained")
     buf = io.BytesIO()
     with warnings.catch_warnings():  # a school name in a script the font lacks: boxes, no noise
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font",
+                                category=UserWarning)
         draw(fig.add_subplot())
         fig.savefig(buf, format="png", dpi=dpi)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
@@ -355,7 +357,8 @@ def _cross_school(report: Report, rows: int) -> str:
         parts.append(_table(
             [who, "section", "school of the section", f"{who}'s primary school",
              f"listed in the {who}'s schools"],
-            [[f'<span class="id">{_t(pol.id(u))}</span>', f'<span class="id">{_t(pol.id(s))}</span>',
+            [[f'<span class="id">{_t(pol.id(u))}</span>',
+              f'<span class="id">{_t(pol.id(s))}</span>',
               _school_cell(g, pol, sc), _school_cell(g, pol, ps), "yes" if ok else "<b>no</b>"]
              for u, s, sc, ps, ok in head],
         ))

@@ -30,7 +30,7 @@ EVIL_ID = "<img src=x onerror=alert(1)>"
 
 
 def hostile_report() -> rostergraph.Report:
-    """The sample with a school named with a <script> tag and a section listing an id with markup."""
+    """The sample with a <script> in a school's name and markup in an id a section lists."""
     r = rostergraph.sample()
     schools = [attrs.evolve(s, name=EVIL_NAME) if s.id == HIGH else s for s in r.schools.values()]
     sections = [attrs.evolve(s, students=(*s.students, EVIL_ID)) if s.id == SECTION else s
@@ -84,7 +84,7 @@ def test_privacy_mode_is_stated_at_the_top(report: rostergraph.Report) -> None:
 
 
 def test_sections_and_exact_counts(report: rostergraph.Report, page: str) -> None:
-    """Summary, findings, schools, cross-school, orphans, missing records, provenance; counts exact."""
+    """Summary, findings, schools, cross-school, orphans, stubs, provenance; counts exact."""
     for anchor in ("summary", "plots", "findings", "schools", "cross-school", "orphans", "stubs",
                    "provenance"):
         assert f'id="{anchor}"' in page
@@ -114,7 +114,7 @@ def test_findings_show_capped_examples_with_exact_count(report: rostergraph.Repo
     block = block[: block.index("</details>")]
     assert block.count("<tr>") == 1 + 3  # header + examples
     assert f"{len(fs):,} findings" in block and f"first 3 of {len(fs):,}" in block
-    # every rule with findings has its block; every rule that ran is named (overview or clean list)
+    # each rule with findings has its block; each rule that ran is named (overview or clean list)
     for r in report.rules:
         assert f">{r.id}<" in page
         assert (f'<details id="rule-{r.id}"' in page) == bool(per_rule[r.id])

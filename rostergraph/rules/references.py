@@ -31,8 +31,8 @@ def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """One finding per (relation, referring record, missing id)."""
     me = RULES["RG-REF-001"]
     for name, rel in g.relations.items():
-        sk, dk, _ = RELATIONS[name]
-        holder, field = REFERRING_FIELD[name]
+        sk, dk = rel.src_kind, rel.dst_kind
+        holder, field = REFERRING_FIELD.get(name, ("src", name))
         if holder == "src":
             bad = np.flatnonzero(rel.dst >= g.n_records(dk))
             refs, miss, rkind, mkind = rel.src[bad], rel.dst[bad], sk, dk

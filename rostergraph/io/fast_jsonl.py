@@ -491,7 +491,6 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             hashes[kind] = hashlib.sha256(data).hexdigest()
 
     hasher = threading.Thread(target=_hash, daemon=True)
-    hasher.start()
     try:
         tasks = []
         for kind, data in datas.items():
@@ -500,9 +499,12 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         if workers > 1:
             import multiprocessing as mp
 
+            # the workers are forked before the hashing thread starts
             with mp.get_context("fork").Pool(workers) as pool:
+                hasher.start()
                 results = pool.map(_scan_task, tasks, chunksize=1)
         else:
+            hasher.start()
             results = [_scan_task(t) for t in tasks]
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for t, res in zip(tasks, results):

@@ -52,6 +52,19 @@ def test_docs_index_table_matches_registry() -> None:
     assert sorted(rows) == sorted((r.id, r.severity, r.title) for r in catalogue())
 
 
+def test_docs_json_schema_names_every_key(report: Report) -> None:
+    """The schema block in docs/rules.md names every key to_json() writes (two levels)."""
+    text = DOCS.read_text(encoding="utf-8")
+    block = text.split("## Report JSON")[1].split("## Index")[0]
+    data = orjson.loads(report.to_json())
+    keys = set(data)
+    for top in ("tool", "provenance", "summary", "validation"):
+        keys |= set(data[top])
+    keys |= set(data["rules"][0]) | set(data["findings"][0])
+    missing = [k for k in keys if f'"{k}"' not in block]
+    assert missing == []
+
+
 def test_docs_anchors_exist_for_report_links(report: Report) -> None:
     """Every link the Markdown report makes into docs/rules.md points at a heading."""
     anchors = {rid.lower() for rid in _doc_sections()}

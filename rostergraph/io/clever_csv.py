@@ -137,6 +137,9 @@ _SPECIAL = {"School_id", "Student_id", "Teacher_id", "Staff_id", "Section_id", "
             "Term_end", "Term_id", "Course_id", "Clever_user_id"}
 
 
+_KNOWN = {f: frozenset(c for c, _ in cols) | _SPECIAL for f, cols in SFTP_COLUMNS.items()}
+
+
 def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -241,7 +244,7 @@ class _Reader:
                     cur = cur.get(part) if isinstance(cur, dict) else None
                 if not (isinstance(cur, dict) and path.rsplit(".", 1)[-1] in cur):
                     set_path(d, path, v)
-        known = {c for c, _ in SFTP_COLUMNS[file]} | _SPECIAL
+        known = _KNOWN[file]
         for col, v in row.items():
             if col not in known and not col.startswith("Contact_") and not (
                     col.startswith("Teacher_") and col.endswith("_id")):

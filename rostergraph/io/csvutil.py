@@ -159,6 +159,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
 def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: str,
                b: RosterBuilder, kind: str | None) -> Iterator[tuple[int, Row]]:
     n = len(header)
+    unique = len(set(header)) == n
     for line, values in rows:
         if len(values) > n and not any(values[n:]):
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}; the extra "
@@ -168,6 +169,9 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
         if len(values) != n:
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
                       file=name, line=line, kind=kind, raw=raw_text(to_csv_text([values])))
+            continue
+        if unique:
+            yield line, dict(zip(header, values))
             continue
         d: Row = {}
         for col, v in zip(header, values):

@@ -54,6 +54,8 @@ def set_path(d: dict[str, Any], path: str, value: Any) -> None:
 
 def get_path(d: Mapping[str, Any] | None, path: str) -> Any:
     """``d[a][b][c]`` for ``path="a.b.c"``, or ``None`` when any step is missing."""
+    if type(d) is dict and "." not in path:
+        return d.get(path)
     cur: Any = d
     for p in path.split("."):
         if not isinstance(cur, Mapping):
@@ -64,16 +66,17 @@ def get_path(d: Mapping[str, Any] | None, path: str) -> Any:
 
 def pop_path(d: dict[str, Any], path: str) -> Any:
     """Remove and return ``d[a][b][c]``; drop dicts the removal leaves empty."""
+    if "." not in path:
+        return d.pop(path, None)
     parts = path.split(".")
     stack = []
     cur: Any = d
     for p in parts[:-1]:
-        if not isinstance(cur, dict) or not isinstance(cur.get(p), dict):
+        nxt = cur.get(p)
+        if type(nxt) is not dict:
             return None
         stack.append((cur, p))
-        cur = cur[p]
-    if not isinstance(cur, dict):
-        return None
+        cur = nxt
     value = cur.pop(parts[-1], None)
     for parent, key in reversed(stack):
         if not parent[key]:

@@ -250,8 +250,8 @@ class _Carry:
     def __init__(self, kind: str, record: Any, report: WriteReport, extensions: bool,
                  prefix: str, empty_is_absent: bool = True) -> None:
         self.kind = kind
-        self.d = record_to_dict(record)
         self.orig = record_to_dict(record)
+        self.d = _copy(self.orig)
         self.empty_is_absent = empty_is_absent
         self.roles_written: set[str] = set()
         self.report = report
@@ -307,6 +307,25 @@ class _Carry:
         if not rest or not self.extensions:
             return {}
         return {carry_column: _dumps(rest).decode()}
+
+
+def _copy(d: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of a record dict (JSON values only)."""
+    try:
+        return orjson.loads(orjson.dumps(d))  # type: ignore[no-any-return]
+    except (TypeError, orjson.JSONDecodeError):
+        import copy
+
+        return copy.deepcopy(d)
+
+
+def _attr_path(rec: Any, path: str) -> Any:
+    """``rec.a.b.c`` for ``path="a.b.c"`` (``None`` when a step is absent)."""
+    for part in path.split("."):
+        rec = getattr(rec, part, None)
+        if rec is None:
+            return None
+    return rec
 
 
 def _dumps(obj: Any) -> bytes:
@@ -689,12 +708,12 @@ _SFTP_TAIL = {"sections.csv": ["Course_name", "Course_number", "Course_descripti
                                "Term_name", "Term_start", "Term_end"]}
 
 
-def _present_paths(records: Iterable[dict[str, Any]], paths: Iterable[str]) -> set[str]:
+def _present_paths(records: Iterable[Any], paths: Iterable[str]) -> set[str]:
     paths = list(paths)
     out: set[str] = set()
-    for d in records:
+    for rec in records:
         for p in paths:
-            if p not in out and get_path(d, p) is not None:
+            if p not in out and _attr_path(rec, p) is not None:
                 out.add(p)
         if len(out) == len(paths):
             break
@@ -744,7 +763,6 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
         "schools.csv", "students.csv", "teachers.csv", "staff.csv", "sections.csv",
         "enrollments.csv", "rostergraph_districts.csv", "rostergraph_records.csv")}
     records = sheets["rostergraph_records.csv"]
-    user_dicts = [record_to_dict(u) for u in roster.users.values()]
 
     def carry(c: _Carry, rid: str) -> None:
         rest = c.rest()
@@ -783,8 +801,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
         else:
             report.add("districts", "(whole record: SFTP has no district file)", "dropped")
     # schools
-    dicts = [record_to_dict(s) for s in roster.schools.values()]
-    present = _present_paths(dicts, (p for _, p in SFTP_COLUMNS["schools.csv"]))
+    present = _present_paths(roster.schools.values(), (p for _, p in SFTP_COLUMNS["schools.csv"]))
     for rec in roster.schools.values():
         c = _Carry("schools", rec, report, ext, _SFTP_PREFIX, False)
         row = {"School_id": c.take("id")}
@@ -804,8 +821,11 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             if rel.student in student_order:
                 groups.setdefault(rel.student, []).append((rec, rel))
     teacher_emails: dict[str, str] = {}
+    for u in roster.users.values():
+        if u.roles.teacher is not None and u.email:
+            teacher_emails.setdefault(u.email, u.id)
     present_by_file = {f: _present_paths(
-        (d for d in user_dicts if get_path(d, f"roles.{role}") is not None),
+        (u for u in roster.users.values() if getattr(u.roles, role) is not None),
         (p for _, p in SFTP_COLUMNS[f])) for f, role in (
             ("students.csv", "student"), ("teachers.csv", "teacher"), ("staff.csv", "staff"))}
     max_groups = max((len(g) for g in groups.values()), default=0)
@@ -840,8 +860,6 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                 if role == "student" and i == 0:
                     _contact_columns(row, rec.id, groups.get(rec.id, []), max_groups, ext)
                 sheets[file].append(row)
-            if role == "teacher" and rec.email:
-                teacher_emails.setdefault(rec.email, rec.id)
         if roles.staff is not None:
             written = True
             c.roles_written.add("staff")
@@ -862,10 +880,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                     report.add("users", "roles.staff.staff_id (Staff_id holds the user id)",
                                "changed")
                 other = teacher_emails.get(rec.email or "")
-                if other is not None and other != rec.id or (
-                        rec.email and roles.teacher is None and any(
-                            u.email == rec.email and u.roles.teacher is not None
-                            for u in roster.users.values())):
+                if other is not None and other != rec.id:
                     report.add("users", "(staff merged into the teacher with the same email)",
                                "changed")
             if sroles is not None and len(sroles) == 1 and sroles[0]:
@@ -906,8 +921,8 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             continue
         carry(c, rec.id)
     # sections, terms, courses, enrollments
-    dicts = [record_to_dict(s) for s in roster.sections.values()]
-    present = _present_paths(dicts, (p for _, p in SFTP_COLUMNS["sections.csv"]))
+    present = _present_paths(roster.sections.values(),
+                             (p for _, p in SFTP_COLUMNS["sections.csv"]))
     used_terms: set[str] = set()
     used_courses: set[str] = set()
     max_teachers = 1

@@ -289,7 +289,7 @@ def fetch_district(
     limit: int | None = None,
     resume: bool = False,
     use_gzip: bool = False,
-    progress: bool | None = False,
+    progress: bool | None = None,
     on_page: PageHook | None = None,
 ) -> FetchResult:
     """Fetch every record of the token's district into the dump folder ``out``.
@@ -315,8 +315,8 @@ def fetch_district(
     use_gzip:
         Write ``<name>.jsonl.gz`` instead of ``<name>.jsonl``.
     progress:
-        ``True`` shows a tqdm bar per resource, ``None`` only on a terminal,
-        ``False`` never.
+        ``True`` always shows a tqdm bar per resource, ``None`` (default) on a
+        terminal or in a notebook (a widget), ``False`` never.
     on_page:
         Called as ``on_page(resource, page_number)`` after each page is safely
         recorded (tests use it to interrupt a fetch).

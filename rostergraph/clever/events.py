@@ -341,7 +341,7 @@ def sync_dump(
     client: CleverClient,
     limit: int | None = None,
     on_page: Callable[[int], None] | None = None,
-    progress: bool | None = False,
+    progress: bool | None = None,
     max_age_days: float = EVENT_RETENTION_DAYS,
 ) -> SyncResult:
     """Bring a dump folder up to date by applying the events after its cursor.
@@ -363,8 +363,8 @@ def sync_dump(
     on_page:
         Called with the page number after each page is recorded.
     progress:
-        ``True`` shows a tqdm bar of events, ``None`` only on a terminal,
-        ``False`` never.
+        ``True`` always shows a tqdm bar of events, ``None`` (default) on a
+        terminal or in a notebook (a widget), ``False`` never.
     max_age_days:
         Refuse a cursor last confirmed longer ago than this (Clever keeps
         events for 30 days; older changes would be silently missing).

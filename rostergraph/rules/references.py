@@ -86,4 +86,4 @@ def ref_wrong_role(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
                 f"{okind} {ref}: {field} lists user {uid}, who has no {role} role "
                 f"(roles: {', '.join(have) if have else 'none'})",
                 {"relation": name, "field": field, "user": uid, "expected_role": role,
-                 "roles": list(have)})
+                 "roles": have})

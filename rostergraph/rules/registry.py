@@ -39,6 +39,7 @@ __all__ = [
     "Finding",
     "Rule",
     "catalogue_key",
+    "frozen_values",
     "rule",
     "select_rules",
     "severity_rank",
@@ -66,8 +67,26 @@ def _ids(ids: Iterable[str]) -> tuple[str, ...]:
     return ids if type(ids) is tuple else tuple(ids)
 
 
+_NO_VALUES: Mapping[str, Any] = MappingProxyType({})
+
+
 def _freeze(values: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(values or {}))
+    if type(values) is MappingProxyType:  # already read-only: share it (rules reuse these)
+        return values
+    return MappingProxyType(dict(values)) if values else _NO_VALUES
+
+
+def frozen_values(**values: Any) -> Mapping[str, Any]:
+    """A read-only ``values`` mapping that many findings can share (saves memory when a
+    rule yields a finding per user). Use tuples, not lists, inside it.
+
+    Examples
+    --------
+    >>> v = frozen_values(role="student")
+    >>> Finding("RG-X-001", "info", "user", ("u1",), "m", v).values is v
+    True
+    """
+    return MappingProxyType(values)
 
 
 @attrs.frozen(slots=True)
@@ -121,7 +140,7 @@ class Rule:
                 values: Mapping[str, Any] | None = None) -> Finding:
         """Make a finding of this rule (rule id and severity filled in)."""
         id_tuple: tuple[str, ...] = (ids,) if isinstance(ids, str) else tuple(ids)
-        return Finding(self.id, self.severity, kind, id_tuple, message, values or {})
+        return Finding(self.id, self.severity, kind, id_tuple, message, values)
 
 
 #: The registry: rule id → :class:`Rule`, in registration order.

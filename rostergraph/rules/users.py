@@ -14,7 +14,7 @@ from ..graph import ROLE_BITS, RosterGraph
 from ..queries import orphaned_users
 from ..roster import Roster
 from ._util import cache
-from .registry import RULES, Finding, rule
+from .registry import RULES, Finding, frozen_values, rule
 
 
 def role_names(mask: int) -> tuple[str, ...]:
@@ -100,6 +100,8 @@ def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     contact = ROLE_BITS["contact"]
     masks = g.roles[: g.n_records("user")].tolist()
     labels = {m: ", ".join(role_names(m)) or "no role" for m in set(masks)}
+    shared = {m: frozen_values(roles=role_names(m), contact=bool(m & contact))
+              for m in set(masks)}
     for m, (uid, u) in zip(masks, roster.users.items()):
         n = u.name
         if n is not None and n.last and not n.first and not n.middle:
@@ -107,7 +109,7 @@ def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
             why = " (as Clever does for contacts)" if is_contact else ""
             yield me.finding("user", uid,
                              f"user {uid} ({labels[m]}) has a name only in name.last{why}",
-                             {"roles": list(role_names(m)), "contact": is_contact})
+                             shared[m])
 
 
 @rule("RG-USR-005", "error", "illegal multi-role combination")
@@ -129,12 +131,17 @@ def usr_illegal_roles(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
         roles = g.role_names(i)
         if not roles:
             yield me.finding("user", ids[i], f"user {ids[i]} has no role",
-                             {"roles": [], "reason": "no_role"})
+                             {"roles": (), "reason": "no_role"})
         else:
             yield me.finding("user", ids[i],
                              f"user {ids[i]} holds roles {' + '.join(roles)}, a combination "
-                             "Clever does not merge", {"roles": list(roles),
+                             "Clever does not merge", {"roles": roles,
                                                        "reason": "illegal_combination"})
+
+
+_ORPHAN_VALUES = {role: frozen_values(role=role, reason=reason) for role, reason in (
+    ("student", "no_section"), ("teacher", "no_section"), ("contact", "no_student"),
+    ("staff", "no_school"))}
 
 
 def _orphans(g: RosterGraph) -> dict[str, list[str]]:
@@ -156,7 +163,7 @@ def stu_orphan(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     me = RULES["RG-STU-001"]
     for uid in _orphans(g).get("student", ()):
         yield me.finding("user", uid, f"student {uid} is in no section",
-                         {"role": "student", "reason": "no_section"})
+                         _ORPHAN_VALUES["student"])
 
 
 @rule("RG-TEA-001", "warning", "teacher in no section")
@@ -165,7 +172,7 @@ def tea_orphan(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     me = RULES["RG-TEA-001"]
     for uid in _orphans(g).get("teacher", ()):
         yield me.finding("user", uid, f"teacher {uid} teaches no section",
-                         {"role": "teacher", "reason": "no_section"})
+                         _ORPHAN_VALUES["teacher"])
 
 
 @rule("RG-STF-001", "warning", "staff with no schools, or with a singular `school`")
@@ -174,7 +181,7 @@ def stf_no_schools(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     me = RULES["RG-STF-001"]
     for uid in _orphans(g).get("staff", ()):
         yield me.finding("user", uid, f"staff {uid} has no (existing) school in schools",
-                         {"role": "staff", "reason": "no_school"})
+                         _ORPHAN_VALUES["staff"])
     for uid, u in roster.users.items():
         sf = u.roles.staff
         if sf is not None and "school" in sf.extra:
@@ -190,7 +197,7 @@ def con_orphan(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     me = RULES["RG-CON-001"]
     for uid in _orphans(g).get("contact", ()):
         yield me.finding("user", uid, f"contact {uid} is related to no existing student",
-                         {"role": "contact", "reason": "no_student"})
+                         _ORPHAN_VALUES["contact"])
 
 
 @rule("RG-CON-002", "info", "contact relationship/type outside the enum")

@@ -30,20 +30,28 @@ __all__ = ["FORMATS", "diff_data", "render_diff"]
 FORMATS: tuple[str, ...] = ("text", "markdown", "json")
 
 
-def _value(kind: str, fc: FieldChange) -> str:
+def _value(kind: str, fc: FieldChange, idmap: dict[str, str] | None = None) -> str:
     if is_sensitive(kind, fc.path):
         return "(changed)"
+    idmap = idmap or {}
     o, n = fc.old, fc.new
     if isinstance(o, (list, ABSENT.__class__)) and isinstance(n, (list, ABSENT.__class__)) and \
             all(isinstance(x, str) for x in (o or []) + (n or [])):
         before, after = list(o or []), list(n or [])
         plus = [x for x in after if x not in set(before)]
         minus = [x for x in before if x not in set(after)]
+        # a member replaced by its own re-identified id is not news
+        moved = {x for x in minus if idmap.get(x) in set(plus)}
+        plus = [x for x in plus if x not in {idmap[m] for m in moved}]
+        minus = [x for x in minus if x not in moved]
         parts = [f"+{x}" for x in plus[:8]] + [f"-{x}" for x in minus[:8]]
         if len(plus) > 8 or len(minus) > 8:
             parts.append("…")
+        if moved:
+            parts.append(f"({len(moved)} re-identified)")
         return " ".join(parts) if parts else "reordered"
-    return f"{_short(o)} → {_short(n)}"
+    note = " (re-identified)" if isinstance(o, str) and idmap.get(o) == n else ""
+    return f"{_short(o)} → {_short(n)}{note}"
 
 
 def _short(v: Any, width: int = 60) -> str:
@@ -179,7 +187,8 @@ def _lines(d: Any, data: dict[str, Any], md: bool, limit: int) -> list[str]:
         out += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         out += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in data["summary"]]
     else:
-        out.append(f"  {'kind':<10}" + "".join(f"{c[:8]:>9}" for c in cols[1:]))
+        label = {"reidentified": "re-id", "ambiguous": "ambig."}
+        out.append(f"  {'kind':<10}" + "".join(f"{label.get(c, c):>9}" for c in cols[1:]))
         out += [f"  {r['kind']:<10}" + "".join(f"{r[c]:>9,}" for c in cols[1:])
                 for r in data["summary"]]
     for h in data["holds"]:
@@ -193,8 +202,11 @@ def _lines(d: Any, data: dict[str, Any], md: bool, limit: int) -> list[str]:
     section("ambiguous (same key, not matched; reported as removed + added)",
             [f"{a.kind} {a.key}: old {', '.join(a.old_ids)}; new {', '.join(a.new_ids)}"
              for a in d.ambiguous])
+    idmap: dict[str, str] = {}
+    for kind in ("terms", "courses", "sections", "users"):
+        idmap.update(d.id_map(kind))
     section("changed", [f"{c.kind} {code(c.id)}: " + "; ".join(
-        f"{f.field} {_value(c.kind, f)}" for f in c.fields[:12]) +
+        f"{f.field} {_value(c.kind, f, idmap)}" for f in c.fields[:12]) +
         (" …" if len(c.fields) > 12 else "") for c in d.records(change="changed")])
     for ch in ("added", "removed"):
         recs = d.records(change=ch)

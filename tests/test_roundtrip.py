@@ -201,3 +201,31 @@ def test_generated_rosters_round_trip(r: Roster, way: str, tmp_path_factory: Any
     assert "dropped" not in set(report.column("how"))
     same_records(r, back)
     assert graph_facts(back) == graph_facts(r)
+
+
+HOSTILE = ["=1+1", "+SUM(A1)", "@cmd", "\tx", "\rx", "a\x00b", "\ufeffbom", "line\u2028sep",
+           "\u202eevil", '"quoted", comma', "a\\b", "👩‍🏫", " sp ", "x\r\ny", "", "\ud800"]
+
+
+def _hostile_sample() -> Roster:
+    import attrs
+
+    from rostergraph.model import Name
+
+    src = rostergraph.sample()
+    users = {u.id: attrs.evolve(u, name=Name(first=HOSTILE[i % len(HOSTILE)],
+                                             last=HOSTILE[-i % len(HOSTILE)] + "L"),
+                                email=HOSTILE[(i + 3) % len(HOSTILE)])
+             for i, u in enumerate(src.users.values())}
+    sections = {s.id: attrs.evolve(s, name=HOSTILE[i % len(HOSTILE)])
+                for i, s in enumerate(src.sections.values())}
+    return src.replace(users=users, sections=sections)
+
+
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_hostile_text_round_trips(way: str, tmp_path: Path) -> None:
+    """Formula prefixes, NUL, CR/CRLF, BOM, RTL, quotes and lone surrogates come back."""
+    src = _hostile_sample()
+    back, report = WAYS[way](src, tmp_path)
+    same_records(src, back)
+    assert any("lone surrogates" in f for f in report.column("field"))

@@ -64,13 +64,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder
 from .csvutil import Bundle, read_csv
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import deep_merge, set_path
+from .mapping import deep_merge, loads_carry, set_path
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -475,8 +474,8 @@ class _Reader:
         for line, row in self.rows(EXT_RECORDS, None):
             kind, rid, js = row.get("Kind") or "", row.get("Id") or "", row.get("Clever_json")
             try:
-                obj = orjson.loads(js or "")
-            except orjson.JSONDecodeError as exc:
+                obj = loads_carry(js or "")
+            except ValueError as exc:
                 self.b.problem("syntax", f"Clever_json is not JSON: {exc}", file=EXT_RECORDS,
                                line=line, kind=kind or None, record_id=rid or None)
                 continue

@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "CARRY_KEY",
+    "loads_carry",
     "CEDS_TO_CLEVER",
     "CLEVER_TO_CEDS",
     "deep_merge",
@@ -100,3 +101,23 @@ def deep_merge(base: dict[str, Any], more: Mapping[str, Any]) -> dict[str, Any]:
         else:
             base[k] = v
     return base
+
+
+def loads_carry(text: str) -> Any:
+    """Parse an extension column's JSON (stdlib fallback for escaped lone surrogates).
+
+    Raises :class:`ValueError` when the text is not JSON.
+
+    Examples
+    --------
+    >>> loads_carry('{"a": "\\ud800"}')["a"] == "\ud800"
+    True
+    """
+    import orjson
+
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        import json
+
+        return json.loads(text)

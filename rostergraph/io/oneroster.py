@@ -53,7 +53,7 @@ from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, read_csv, split_list
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, set_path
+from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -201,9 +201,9 @@ class _Reader:
         carry = row.get(CARRY_COLUMN)
         if carry:
             try:
-                more = orjson.loads(carry)
-            except orjson.JSONDecodeError:
-                more = None
+                more = loads_carry(carry)
+            except ValueError:
+                more = None  # kept as text in extra below
             if isinstance(more, dict):
                 deep_merge(d.setdefault("_carry", {}), more)
             else:

@@ -239,9 +239,9 @@ class _Sheet:
                 self.header.append(k)
         self.rows.append(row)
 
-    def text(self) -> bytes:
-        return to_csv_text([self.header] + [[r.get(c) for c in self.header]
-                                            for r in self.rows]).encode("utf-8")
+    def text(self, report: WriteReport, name: str) -> bytes:
+        return _utf8(to_csv_text([self.header] + [[r.get(c) for c in self.header]
+                                                  for r in self.rows]), report, name)
 
 
 class _Carry:
@@ -265,6 +265,8 @@ class _Carry:
         value = pop_path(self.d, path)
         if self.empty_is_absent and (value == "" or value == []):
             self.forced[path] = value
+        elif type(value) is str and not _utf8_ok(value):
+            self.forced[path] = value  # UTF-8 files cannot hold lone surrogates; JSON can
         return value
 
     def keep(self, path: str, value: Any) -> None:
@@ -307,6 +309,26 @@ class _Carry:
         if not rest or not self.extensions:
             return {}
         return {carry_column: _dumps(rest).decode()}
+
+
+def _utf8_ok(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _utf8(text: str, report: WriteReport, name: str) -> bytes:
+    """Text → UTF-8; lone surrogates (which UTF-8 cannot hold) become U+FFFD, reported."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        import re
+
+        n = len(re.findall("[\ud800-\udfff]", text))
+        report.add(name, f"(text with {n} lone surrogates: replaced by U+FFFD)", "changed")
+        return re.sub("[\ud800-\udfff]", "\ufffd", text).encode("utf-8")
 
 
 def _copy(d: dict[str, Any]) -> dict[str, Any]:
@@ -461,7 +483,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
         present = name in sheets and (sheets[name].rows or name != "demographics")
         manifest.append([f"file.{name}", "bulk" if present else "absent"])
         if present:
-            files[f"{name}.csv"] = sheets[name].text()
+            files[f"{name}.csv"] = sheets[name].text(report, f"{name}.csv")
     files = {"manifest.csv": to_csv_text(manifest).encode("utf-8"), **files}
     _write_files(p, files, as_zip)
     return report.table()
@@ -1026,8 +1048,8 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             header = ["Kind", "Id", "Clever_json"]
         elif name == "rostergraph_districts.csv":
             header = ["District_id", "District_name"]
-        files[name] = to_csv_text([header] + [[r.get(c) for c in header] for r in rows]
-                                  ).encode("utf-8")
+        files[name] = _utf8(to_csv_text([header] + [[r.get(c) for c in header] for r in rows]),
+                            report, name)
     _write_files(Path(path), files, as_zip=False)
     return report.table()
 

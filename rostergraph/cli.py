@@ -238,7 +238,9 @@ def _add_synth(sub: Any) -> None:
                    "(overrides --size; everything else scales with it)")
     p.add_argument("--seed", type=int, default=0, help="same seed and size → same district")
     p.add_argument("-o", "--output", required=True, help="output folder (created if needed)")
-    p.add_argument("--format", choices=("clever-jsonl", "clever-json"), default="clever-jsonl")
+    p.add_argument("--format", choices=("clever-jsonl", "clever-json", "clever-csv", "oneroster"),
+                   default="clever-jsonl", help="JSON formats are streamed; CSV formats are "
+                   "written from a roster in memory")
     p.set_defaults(func=_cmd_synth)
 
 

@@ -54,7 +54,9 @@ __all__ = ["SIZES", "SynthDistrict", "district", "write_district"]
 #: students per named size
 SIZES: dict[str, int] = {"S": 500, "M": 100_000, "L": 1_000_000}
 
-FORMATS = ("clever-jsonl", "clever-json")
+#: formats :meth:`SynthDistrict.write` writes; the JSON ones are streamed, the CSV ones go
+#: through an in-memory Roster and the writers of :mod:`rostergraph.io.write`
+FORMATS = ("clever-jsonl", "clever-json", "clever-csv", "oneroster")
 
 _FIRST = ["Ava", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Sofía", "José", "Zoë", "Chloé",
           "Mia", "Lucas", "Amelia", "Ethan", "Harper", "Elijah", "Aaliyah", "Jayden", "Nguyễn",
@@ -564,8 +566,12 @@ class SynthDistrict:
         path:
             Output folder; its resource files are replaced.
         format:
-            ``clever-jsonl`` (``<kind>.jsonl``, one record per line) or
-            ``clever-json`` (``<kind>.json`` as a Clever list envelope).
+            ``clever-jsonl`` (``<kind>.jsonl``, one record per line),
+            ``clever-json`` (``<kind>.json`` as a Clever list envelope), both
+            streamed; or ``clever-csv`` (Clever SFTP CSV) / ``oneroster``
+            (OneRoster 1.1 CSV), written by :mod:`rostergraph.io.write` from a
+            roster held in memory (the JSON Lines text plus every record: a
+            few GB at L).
 
         Returns
         -------
@@ -586,10 +592,20 @@ class SynthDistrict:
         """
         if format not in FORMATS:
             raise ValueError(f"unknown synth format {format!r}; expected one of "
-                             f"{', '.join(FORMATS)} (clever-csv and oneroster need "
-                             f"rostergraph.io.write, not available yet)")
+                             f"{', '.join(FORMATS)}")
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
+        if format in ("clever-csv", "oneroster"):
+            import tempfile
+
+            from .io.detect import load
+            from .io.write import write_clever_csv, write_oneroster
+
+            with tempfile.TemporaryDirectory(dir=out, prefix=".synth-") as tmp:
+                roster = load(self.write(tmp))
+            writer = write_clever_csv if format == "clever-csv" else write_oneroster
+            writer(roster, out)
+            return out
         for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
             if format == "clever-jsonl":
                 _write_lines(out / f"{kind}.jsonl", self.records(kind))

@@ -99,6 +99,16 @@ def test_clever_json_envelope(tmp_path: Path) -> None:
         district("S").write(tmp_path / "c", format="oneroster-xml")
 
 
+@pytest.mark.parametrize("fmt", ["clever-csv", "oneroster"])
+def test_csv_formats_through_the_writers(tmp_path: Path, fmt: str) -> None:
+    """CSV formats are written by rostergraph.io.write and read back to the same counts."""
+    d = district(students=200, seed=4)
+    jsonl = rostergraph.load(d.write(tmp_path / "jsonl"))
+    back = rostergraph.load(d.write(tmp_path / fmt, format=fmt))
+    assert back.counts() == jsonl.counts()
+    assert not any(p.name.startswith(".synth-") for p in (tmp_path / fmt).iterdir())
+
+
 def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``rostergraph synth`` writes the district and reports its counts."""
     assert main(["synth", "--students", "300", "--seed", "3", "-o", str(tmp_path)]) == 0

@@ -64,7 +64,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder
 from .csvutil import Bundle, read_csv
@@ -177,6 +176,8 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     False
     """
     p = Path(path)
+    names: dict[str, Any]
+    first: dict[str, bytes] = {}
     try:
         if p.is_dir():
             names = {q.name: q for q in p.iterdir()}
@@ -192,7 +193,6 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                 names = {i.filename.rsplit("/", 1)[-1]: i for i in infos}
                 wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
                                       "schools.csv") if n in names]
-                first = {}
                 for n in wanted[:1]:
                     with zf.open(names[n]) as fh:
                         first[n] = fh.read(65536).split(b"\n", 1)[0]
@@ -362,9 +362,7 @@ class _Reader:
                     continue
                 if path.startswith("rel."):
                     rel[path[4:]] = group[f]
-                elif path == "name.last" and u.get("name"):
-                    continue
-                elif path == "email" and "email" in u:
+                elif path == "name.last" and u.get("name") or path == "email" and "email" in u:
                     continue
                 else:
                     cur = r if path.startswith("roles.contact.") else None

@@ -211,7 +211,7 @@ class _Reader:
             name, start, end = (str(term.get(k) or "") for k in ("name", "start_date",
                                                                    "end_date"))
             if name or start or end or term.get("id"):
-                tid = term.get("id") if isinstance(term.get("id"), str) else (
+                tid: str = term["id"] if isinstance(term.get("id"), str) else (
                     "legacy-term:" + _hash(name, start, end))
                 self.terms.setdefault(tid, dict(term, id=tid, **(
                     {"district": d["district"]} if isinstance(d.get("district"), str) else {})))

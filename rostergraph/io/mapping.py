@@ -16,11 +16,11 @@ from typing import Any
 
 __all__ = [
     "CARRY_KEY",
-    "loads_carry",
     "CEDS_TO_CLEVER",
     "CLEVER_TO_CEDS",
     "deep_merge",
     "get_path",
+    "loads_carry",
     "pop_path",
     "set_path",
 ]

@@ -340,7 +340,8 @@ class _Reader:
 
     # -- users and roles --------------------------------------------------------
     def _orgs_split(self, ids: list[str]) -> tuple[list[str], list[str]]:
-        schools, districts = [], []
+        schools: list[str] = []
+        districts: list[str] = []
         for o in ids:
             t = self.orgs.get(o, ("school", None))[0]
             (districts if t == "district" else schools).append(o)

@@ -45,7 +45,7 @@ from ..model import KINDS, parse_date, record_to_dict
 from ..roster import Roster
 from ..table import Table
 from .csvutil import to_csv_text
-from .mapping import CARRY_KEY, CLEVER_TO_CEDS, CEDS_TO_CLEVER, get_path, pop_path
+from .mapping import CARRY_KEY, CEDS_TO_CLEVER, CLEVER_TO_CEDS, get_path, pop_path
 
 __all__ = [
     "WriteReport",
@@ -776,7 +776,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     >>> sorted(p.name for p in out.iterdir())[:3]
     ['enrollments.csv', 'rostergraph_districts.csv', 'rostergraph_records.csv']
     """
-    from .clever_csv import CONTACT_FIELDS, SFTP_COLUMNS
+    from .clever_csv import SFTP_COLUMNS
 
     ext = extensions
     report = WriteReport()
@@ -916,7 +916,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             ct = roles.contact
             rels = list(ct.student_relationships or ())
             placed = [r for r in rels if r.student in student_order]
-            back = sorted(placed, key=lambda r: student_order[r.student])
+            back = sorted(placed, key=lambda r: student_order.get(r.student or "", 0))
             if placed:
                 c.roles_written.add("contact")
                 if not written:
@@ -931,8 +931,8 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                     if v is None and placed:
                         c.keep(p, None)
                 c.take("roles.contact.student_relationships")
-                uniq = len({r.student for r in rels}) == len(rels)
-                if back != rels or not uniq or any(r.extra for r in rels) or any(
+                distinct = len({r.student for r in rels}) == len(rels)
+                if back != rels or not distinct or any(r.extra for r in rels) or any(
                         r.relationship is None or r.type is None for r in placed):
                     c.keep("roles.contact.student_relationships",
                            [record_to_dict(r) for r in rels])
@@ -955,7 +955,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             c.keep("sis_id", rec.sis_id)
         district(c)
         school = c.take("school")
-        row: dict[str, Any] = {"Section_id": sid, "School_id": school}
+        row = {"Section_id": sid, "School_id": school}
         if not school:
             c.keep("school", school)
         teacher, teachers = c.take("teacher"), c.take("teachers")
@@ -1041,9 +1041,9 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             if any(col in r for r in rows) and col not in header:
                 header.append(col)
         for r in rows:
-            for k in r:
-                if k not in header:
-                    header.append(k)
+            for key in r:
+                if key not in header:
+                    header.append(key)
         if name == "rostergraph_records.csv":
             header = ["Kind", "Id", "Clever_json"]
         elif name == "rostergraph_districts.csv":

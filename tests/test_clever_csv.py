@@ -215,3 +215,13 @@ def test_zip_of_sftp_files_is_detected_and_read(tmp_path: Path) -> None:
     assert detect_format(z) == "clever-csv"
     a, b = read_clever_csv(d), rostergraph.load(z)
     assert a.users == b.users and a.sections == b.sections
+
+
+def test_file_without_its_id_column_is_one_problem(tmp_path: Path) -> None:
+    """A header that lacks the id column (e.g. wrong case) is one problem naming it."""
+    d = _folder(tmp_path, **{"teachers.csv": "teacher_id,School_id\nt1,sA\nt2,sA\n"})
+    r = read_clever_csv(d)
+    probs = [p for p in r.problems if p.file == "teachers.csv"]
+    assert len(probs) == 1 and probs[0].line == 1
+    assert "Teacher_id" in probs[0].message and "'teacher_id'" in probs[0].message
+    assert r.users["st1"].roles.student is not None  # the other files still load

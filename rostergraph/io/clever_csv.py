@@ -135,6 +135,12 @@ _SPECIAL = {"School_id", "Student_id", "Teacher_id", "Staff_id", "Section_id", "
             "Term_end", "Term_id", "Course_id", "Clever_user_id"}
 
 
+#: Columns without which a file's rows cannot be placed (its id columns).
+_REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
+             "teachers.csv": ("Teacher_id",), "staff.csv": ("Staff_id",),
+             "admins.csv": ("Staff_id",), "sections.csv": ("Section_id",),
+             "enrollments.csv": ("Section_id", "Student_id"),
+             EXT_DISTRICTS: ("District_id",), EXT_RECORDS: ("Kind", "Id", "Clever_json")}
 _KNOWN = {f: frozenset(c for c, _ in cols) | _SPECIAL for f, cols in SFTP_COLUMNS.items()}
 
 
@@ -228,7 +234,16 @@ class _Reader:
             return iter(())
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
-        _, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        missing = [c for c in _REQUIRED.get(name, ()) if c not in header]
+        if header and missing:
+            lower = {h.strip().lower(): h for h in header}
+            hints = [f"{lower[c.lower()]!r} for {c!r}" for c in missing if c.lower() in lower]
+            self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
+                           + (f" (found {', '.join(hints)}: names are case-sensitive)"
+                              if hints else "") + "; the file was not loaded",
+                           file=name, line=1, kind=kind)
+            return iter(())
         return rows
 
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str,

@@ -288,3 +288,33 @@ def test_strict_mode_raises_on_the_first_bad_row(tmp_path: Path) -> None:
     with pytest.raises(FormatError) as e:
         read_oneroster(d, strict=True)
     assert e.value.path == "users.csv" and e.value.line == 2
+
+
+def test_delta_applied_to_a_base_roster(tmp_path: Path) -> None:
+    """A delta bundle applied to the Ed-Fi bulk load: updates, additions and deletions."""
+    base = rostergraph.load(EDFI)
+    enr = _rows("enrollments.csv")
+    gone_student = enr[0]["userSourcedId"]
+    dropped = next(e for e in enr if e["role"] == "student" and e["userSourcedId"] !=
+                   gone_student)
+    cls = dropped["classSourcedId"]
+    d = _write(tmp_path / "delta", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.users,delta\n"
+                        "file.enrollments,delta\n",
+        "users.csv": "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,"
+                     "username,givenName,familyName\n"
+                     f"{gone_student},tobedeleted,2024-01-01T00:00:00Z,true,255901001,student,"
+                     "x,X,Y\n"
+                     "new1,active,2024-01-01T00:00:00Z,true,255901001,student,n,New,Kid\n",
+        "enrollments.csv": "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,"
+                           "userSourcedId,role,primary\n"
+                           f"e1,active,2024-01-01T00:00:00Z,{cls},255901001,new1,student,\n"
+                           f"e2,tobedeleted,2024-01-01T00:00:00Z,{cls},255901001,"
+                           f"{dropped['userSourcedId']},student,\n"})
+    r = read_oneroster(d, base=base)
+    assert gone_student not in r.users and "new1" in r.users
+    assert set(r.users) == (set(base.users) - {gone_student}) | {"new1"}
+    assert "new1" in r.sections[cls].students
+    assert dropped["userSourcedId"] not in r.sections[cls].students
+    assert set(r.sections) == set(base.sections) and set(r.terms) == set(base.terms)
+    assert r.problems == []

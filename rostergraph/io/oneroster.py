@@ -49,7 +49,7 @@ from typing import Any
 import orjson
 
 from ..errors import SourceError
-from ..model import parse_date
+from ..model import KINDS, parse_date
 from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, read_csv, split_list
 from .limits import DEFAULT_LIMITS, Limits
@@ -132,6 +132,9 @@ class _Reader:
         self.limits = limits
         self.modes: dict[str, str] = {}
         self.deleted: dict[str, list[str]] = {}
+        self.deleted_rows: dict[str, list[dict[str, str]]] = {}
+        self.base: Roster | None = None
+        self.base_adds: dict[str, dict[str, Any]] = {}
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
@@ -157,6 +160,7 @@ class _Reader:
             status = (row.get("status") or "").strip().lower()
             if status == "tobedeleted":
                 self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
+                self.deleted_rows.setdefault(fkey, []).append(row)
                 continue
             if status == "inactive":
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
@@ -499,6 +503,8 @@ class _Reader:
             usid = row.get("userSourcedId") or ""
             role = (row.get("role") or "").strip()
             sec = self.sections.get(cid)
+            if sec is None and self.base is not None and cid in self.base.sections:
+                sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
             if sec is None:
                 self.b.problem("other", f"enrollment in unknown class {cid!r}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
@@ -598,8 +604,64 @@ def _apply_carry(d: dict[str, Any]) -> None:
         deep_merge(d, carry)
 
 
+_DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",),
+                "courses": ("courses",), "classes": ("sections",), "users": ("users",)}
+
+
+def _apply_delta(base: Roster, delta: Roster, r: _Reader) -> Roster:
+    """``base`` with the delta's records put in, its deletions taken out."""
+    import attrs
+
+    kinds = {k: dict(base.records(k)) for k in KINDS}
+    for kind in KINDS:
+        for rid, rec in delta.records(kind).items():
+            old = kinds[kind].get(rid)
+            if kind == "sections" and old is not None:
+                # a class row carries no enrollments: keep the base's, add the delta's
+                students = list(old.students or ())
+                students += [u for u in rec.students or () if u not in students]
+                teachers = list(old.teachers or ())
+                teachers += [u for u in rec.teachers or () if u not in teachers]
+                rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
+                                   teachers=tuple(teachers) if teachers else rec.teachers,
+                                   teacher=rec.teacher if rec.teacher is not None
+                                   else old.teacher)
+            kinds[kind][rid] = rec
+    for cid, adds in r.base_adds.items():
+        sec = kinds["sections"].get(cid)
+        if sec is None:
+            continue
+        students = list(sec.students or ())
+        students += [u for u in adds.get("students", ()) if u not in students]
+        teachers = list(sec.teachers or ())
+        teachers += [u for u in adds.get("teachers", ()) if u not in teachers]
+        kinds["sections"][cid] = attrs.evolve(
+            sec, students=tuple(students), teachers=tuple(teachers),
+            teacher=adds.get("teacher", sec.teacher))
+    for f, dkinds in _DELTA_KINDS.items():
+        for rid in r.deleted.get(f, ()):
+            for k in dkinds:
+                kinds[k].pop(r.alias.get(rid, rid) if k == "users" else rid, None)
+    for row in r.deleted_rows.get("enrollments", ()):
+        sec = kinds["sections"].get(row.get("classSourcedId") or "")
+        uid = row.get("userSourcedId") or ""
+        uid = r.alias.get(uid, uid)
+        field = {"student": "students", "teacher": "teachers"}.get(row.get("role") or "")
+        if sec is None or field is None:
+            continue
+        kept = tuple(u for u in getattr(sec, field) or () if u != uid)
+        changes: dict[str, Any] = {field: kept}
+        if field == "teachers" and sec.teacher == uid:
+            changes["teacher"] = None
+        kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
+    prov = delta.provenance
+    prov = attrs.evolve(prov, notes=prov.notes + (
+        f"delta applied to a base roster from {base.provenance.source}",))
+    return Roster(**kinds, problems=list(delta.problems), provenance=prov)
+
+
 def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
-                   limits: Limits = DEFAULT_LIMITS) -> Roster:
+                   limits: Limits = DEFAULT_LIMITS, base: Roster | None = None) -> Roster:
     """Read a OneRoster 1.1 or 1.2 CSV bundle (folder or ``.zip``) into a Roster.
 
     Parameters
@@ -612,6 +674,13 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     limits:
         Bounds for zip archives and CSV fields
         (:class:`~rostergraph.io.limits.Limits`).
+    base:
+        A roster to apply this bundle to, as a delta: its records replace
+        those with the same id, rows with ``status=tobedeleted`` remove
+        records (and enrollment rows remove that user from that class), and a
+        class row keeps the base's enrollments plus the delta's. Without
+        ``base`` a delta bundle reads as the records it holds (deletions listed
+        in ``provenance.notes``).
 
     Returns
     -------
@@ -644,6 +713,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     try:
         b = RosterBuilder(source=str(path), format="oneroster", strict=strict)
         r = _Reader(bundle, b, limits)
+        r.base = base
         r.manifest()
         if not any(n in bundle for n in ONEROSTER_FILES[1:]):
             raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "
@@ -670,6 +740,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         r.finish()
         if not b.version:
             b.version = "1.1"
+        if base is not None:
+            return _apply_delta(base, b.build(), r)
         return b.build()
     finally:
         bundle.close()

@@ -142,7 +142,13 @@ def _document_case(draw: Any) -> tuple[bytes, list[Any]]:
                 how = "no_id"  # byte-level damage breaks the whole document: tested below
                 obj = {k: v for k, v in obj.items() if k != "id"}
                 line = json_line(obj)
-            items.append(json.loads(line))
+            if how == "deep_nesting":  # built, not parsed: json.loads would recurse too deep
+                deep: Any = []
+                for _ in range(100):
+                    deep = [deep]
+                items.append(dict(obj, x_deep=deep))
+            else:
+                items.append(json.loads(line))
             exp.append(("bad", how))
         else:
             items.append(obj)

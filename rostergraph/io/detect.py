@@ -106,8 +106,9 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     Parameters
     ----------
     path:
-        A Clever JSON/JSONL dump folder or file (other formats as their
-        readers land; see ``docs/formats.md``).
+        A Clever v3 JSON/JSONL dump folder or file, a legacy (v1.1/v2.x)
+        Clever JSON folder, a Clever SFTP CSV folder or zip, or a OneRoster
+        1.1/1.2 CSV folder or zip (see ``docs/formats.md``).
     format:
         Skip detection and use this reader (a name from :data:`FORMATS`).
     strict:

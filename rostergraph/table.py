@@ -202,9 +202,12 @@ class Table:
 
     def _write_csv(self, fh: TextIO, neutralize: bool = True) -> None:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow([_csv_cell(c, neutralize) for c in self.columns])
-        for row in self:
-            w.writerow([_csv_cell(v, neutralize) for v in row])
+        # the csv module quotes only the line terminator's characters: a lone CR in a
+        # cell would end the row for a reader, so rows holding one are fully quoted
+        w_cr = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        for row in [self.columns, *self]:
+            cells = [_csv_cell(v, neutralize) for v in row]
+            (w_cr if any(isinstance(c, str) and "\r" in c for c in cells) else w).writerow(cells)
 
     def to_json(self) -> str:
         """The rows as a JSON array of objects (UTF-8 text).

@@ -23,7 +23,11 @@ without a version bump, a removed or re-typed key bumps it)::
       "summary": {"records": {kind: int}, "stub_nodes": {kind: int},
                   "roles": {role: int}, "relations": {relation: int},
                   "problems": {code: int},
-                  "aggregates": {name: [row, ...]}},   # rostergraph.queries.summary tables
+                  "aggregates": {name: [row, ...]},    # rostergraph.queries.summary tables
+                  "cross_school": {"students": int, "student_pairs": int,
+                                   "student_conflicts": int, "teachers": int,
+                                   "teacher_pairs": int, "teacher_conflicts": int},
+                  "orphans": {role: int}},             # student, teacher, staff, contact
       "validation": {"seconds": float, "rules_run": int,
                      "counts": {"error": int, "warning": int, "info": int},
                      "worst": "error"|"warning"|"info"|null},
@@ -137,6 +141,28 @@ class TextPolicy:
         return value
 
 
+def _cross_school_counts(g: RosterGraph) -> dict[str, int]:
+    """Distinct users and (user, section) pairs crossing schools, and the conflicts
+    (section's school not in the user's ``schools``), from the cross-school queries."""
+    from .queries import cross_school_enrollments, cross_school_teaching
+
+    out: dict[str, int] = {}
+    for who, t in (("student", cross_school_enrollments(g)),
+                   ("teacher", cross_school_teaching(g))):
+        out[f"{who}s"] = len(set(t[who].tolist()))
+        out[f"{who}_pairs"] = len(t)
+        out[f"{who}_conflicts"] = int((~t["in_schools"]).sum())
+    return out
+
+
+def _orphan_counts(g: RosterGraph) -> dict[str, int]:
+    """Orphaned users per role, from :func:`rostergraph.queries.orphaned_users`."""
+    from .queries import orphaned_users
+
+    roles = orphaned_users(g)["role"].tolist()
+    return {r: roles.count(r) for r in ("student", "teacher", "staff", "contact")}
+
+
 def _n(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 
@@ -238,6 +264,7 @@ class Report:
                 "records": g.counts(), "stub_nodes": g.stub_counts(),
                 "roles": g.role_counts(), "relations": g.relation_counts(),
                 "problems": dict(sorted(problems.items())), "aggregates": aggregates,
+                "cross_school": _cross_school_counts(g), "orphans": _orphan_counts(g),
             }
         return self._summary
 
@@ -301,6 +328,13 @@ class Report:
              or "none"),
             ("load problems", ", ".join(f"{v:,} {k}" for k, v in s["problems"].items())
              or "none"),
+            ("cross-school", (f"{_n(s['cross_school']['students'], 'student')} "
+                              f"({_n(s['cross_school']['student_pairs'], 'enrollment')}, "
+                              f"{s['cross_school']['student_conflicts']:,} outside their "
+                              f"schools), {_n(s['cross_school']['teachers'], 'teacher')} "
+                              f"({_n(s['cross_school']['teacher_pairs'], 'section')} taught, "
+                              f"{s['cross_school']['teacher_conflicts']:,} outside)")),
+            ("orphans", ", ".join(f"{v:,} {k}" for k, v in s["orphans"].items())),
             ("findings", (f"{_n(c['error'], 'error')}, {_n(c['warning'], 'warning')}, "
                          f"{c['info']:,} info from {_n(len(self.rules), 'rule')} "
                          f"in {self.seconds:.2f} s")),

@@ -60,6 +60,7 @@ def test_docs_json_schema_names_every_key(report: Report) -> None:
     keys = set(data)
     for top in ("tool", "provenance", "summary", "validation"):
         keys |= set(data[top])
+    keys |= set(data["summary"]["cross_school"])
     keys |= set(data["rules"][0]) | set(data["findings"][0])
     missing = [k for k in keys if f'"{k}"' not in block]
     assert missing == []
@@ -83,7 +84,7 @@ def test_json_schema(report: Report) -> None:
                          "rules", "findings"}
     assert data["tool"]["name"] == "rostergraph"
     assert set(data["summary"]) == {"records", "stub_nodes", "roles", "relations", "problems",
-                                    "aggregates"}
+                                    "aggregates", "cross_school", "orphans"}
     assert set(data["summary"]["aggregates"]) >= {"section_sizes", "teachers_per_section",
                                                   "schools_per_user", "reach_set_sizes"}
     assert data["summary"]["records"]["school"] == 4
@@ -131,6 +132,20 @@ def test_summary_uses_query_aggregates(report: Report) -> None:
     agg = report.summary()["aggregates"]
     for name, table in expected.items():
         assert agg[name] == table.to_dicts()
+
+
+def test_summary_cross_school_and_orphans_match_queries(report: Report) -> None:
+    """The summary's cross-school and orphan counts are those of the queries."""
+    g = report.graph
+    s = report.summary()
+    enr = rostergraph.cross_school_enrollments(g)
+    assert s["cross_school"]["student_pairs"] == len(enr)
+    assert s["cross_school"]["students"] == len(set(enr.column("student")))
+    assert s["cross_school"]["student_conflicts"] == int((~enr["in_schools"]).sum())
+    orphans = rostergraph.orphaned_users(g).column("role")
+    assert s["orphans"] == {r: orphans.count(r) for r in ("student", "teacher", "staff",
+                                                          "contact")}
+    assert "cross-school:" in report.to_text() and "orphans" in report.to_markdown()
 
 
 def test_findings_table(report: Report) -> None:

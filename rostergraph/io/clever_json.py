@@ -41,7 +41,7 @@ import orjson
 from ..errors import FormatError, SourceError
 from ..model import KINDS
 from ..roster import FileInfo, Roster, RosterBuilder, raw_text
-from .limits import DEFAULT_LIMITS, Limits, json_depth
+from .limits import DEFAULT_LIMITS, Limits, check_inside, json_depth
 
 __all__ = ["CLEVER_SUFFIXES", "clever_json_files", "read_clever_json", "read_bytes"]
 
@@ -66,6 +66,7 @@ def clever_json_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
                 stem = name[: -len(suffix)]
                 kind = _ALIASES.get(stem, stem)
                 if kind in KINDS and kind not in found and (folder / name).is_file():
+                    check_inside(folder, folder / name)
                     found[kind] = folder / name
                 break
     return found

@@ -250,7 +250,7 @@ class Bundle:
         from pathlib import Path
 
         from ..errors import FormatError, SourceError
-        from .limits import safe_zip_members
+        from .limits import check_inside, safe_zip_members
 
         self.path = Path(path)
         self.limits = limits
@@ -260,6 +260,7 @@ class Bundle:
         if self.path.is_dir():
             for p in sorted(self.path.iterdir()):
                 if p.is_file():
+                    check_inside(self.path, p)  # no symlinks out of the folder
                     self._members[p.name] = p
             return
         if not self.path.is_file():

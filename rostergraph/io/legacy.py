@@ -76,7 +76,12 @@ def _base(name: str) -> str | None:
 
 def _files(p: Path) -> list[Path]:
     if p.is_dir():
-        return sorted(q for q in p.iterdir() if q.is_file() and q.name.lower().endswith(".json"))
+        from .limits import check_inside
+
+        found = sorted(q for q in p.iterdir() if q.is_file() and q.name.lower().endswith(".json"))
+        for q in found:
+            check_inside(p, q)  # no symlinks out of the folder
+        return found
     return [p]
 
 

@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import stat
@@ -52,6 +53,7 @@ from ..errors import FormatError, LimitError
 __all__ = [
     "DEFAULT_LIMITS",
     "Limits",
+    "check_inside",
     "check_json_depth",
     "field_too_large",
     "json_depth",
@@ -352,3 +354,33 @@ def line_too_large(line: bytes | str, limits: Limits = DEFAULT_LIMITS) -> bool:
     if isinstance(line, str):
         return len(line.encode("utf-8", "surrogatepass")) > limits.max_line_bytes
     return len(line) > limits.max_line_bytes
+
+
+def check_inside(folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:
+    """Refuse a file found in a roster folder that resolves to a place outside it.
+
+    A symbolic link such as ``users.jsonl -> /etc/passwd`` in a folder that
+    came from somebody else would otherwise be read, and its lines quoted in
+    ``roster.problems``. Links inside the folder are fine; a path the user
+    names directly is never checked.
+
+    Raises
+    ------
+    FormatError
+        ``path`` resolves outside ``folder``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> os.symlink("/etc/hostname", os.path.join(d, "users.jsonl"))
+    >>> check_inside(d, os.path.join(d, "users.jsonl"))
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.FormatError: users.jsonl: a symbolic link to a file outside the roster folder (refused)
+    """
+    root = os.path.realpath(folder)
+    real = os.path.realpath(path)
+    if os.path.commonpath([root, real]) != root:
+        raise FormatError("a symbolic link to a file outside the roster folder (refused)",
+                          path=os.path.basename(os.fspath(path)))

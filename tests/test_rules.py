@@ -490,6 +490,18 @@ def test_validate_speed_on_a_synthetic_district() -> None:
     assert {"RG-STU-001", "RG-TEA-001", "RG-REF-001", "RG-USR-004"} <= rules
 
 
+def test_validate_same_findings_from_disk_and_memory(tmp_path: Any) -> None:
+    """A synthetic district written as JSON Lines and loaded (lazy records) gives the same
+    findings as the same records built in memory."""
+    from rostergraph.synth import write_district
+
+    path = write_district(tmp_path / "d", students=3_000, seed=5)
+    from_disk = validate(rostergraph.load(path)).findings
+    in_memory = validate(_synth_roster(3_000, seed=5)).findings
+    assert [f for f in from_disk if not f.rule.startswith("RG-LOAD")] == in_memory
+    assert len({f.rule for f in in_memory}) >= 10
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(clever_dumps())
 def test_validate_survives_hostile_records(dump: dict[str, list[dict[str, Any]]]) -> None:

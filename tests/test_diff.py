@@ -304,6 +304,13 @@ def test_apply_reproduces_new_roster() -> None:
     assert _same_records(diff(new, old).apply(new), old)
 
 
+def test_apply_to_roster_missing_a_changed_record_raises() -> None:
+    """Applying a diff to a roster without a record it changes raises UnknownIdError naming it."""
+    d = diff(_old(), _new())
+    with pytest.raises(rostergraph.UnknownIdError, match="terms .t1. .reidentified"):
+        d.apply(Roster())
+
+
 def test_apply_changes_rebuilds_nested_shapes() -> None:
     """Field changes that add, empty and retype nested objects are applied exactly."""
     a = User(id="u", roles=Roles(staff=StaffRole(schools=("sc1",)),

@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from ..errors import UnknownIdError
 from ..model import KINDS, RECORD_CLASSES
 from ..roster import Provenance, Roster
 from ..table import Table
@@ -358,6 +359,11 @@ class RosterDiff:
         as B (per kind, equal records under equal ids; dict order may
         differ). Changes of ignored fields are applied too.
 
+        Raises
+        ------
+        UnknownIdError
+            When ``roster`` lacks a record the diff changes or re-identifies.
+
         Examples
         --------
         >>> import rostergraph
@@ -369,6 +375,9 @@ class RosterDiff:
         kinds: dict[str, dict[str, Any]] = {k: dict(base.records(k)) for k in KINDS}
         for c in self.changes:
             recs = kinds[c.kind]
+            if c.change in ("changed", "reidentified") and c.old_id not in recs:
+                raise UnknownIdError(c.old_id or "", (c.kind,), f"cannot apply the diff: "
+                                     f"{c.kind} {c.old_id!r} ({c.change}) is not in the roster")
             if c.change == "removed":
                 recs.pop(c.old_id, None)  # type: ignore[arg-type]
             elif c.change == "added":

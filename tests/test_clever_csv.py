@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import rostergraph
 from rostergraph.io.clever_csv import course_id, read_clever_csv, term_id
@@ -225,3 +227,41 @@ def test_file_without_its_id_column_is_one_problem(tmp_path: Path) -> None:
     assert len(probs) == 1 and probs[0].line == 1
     assert "Teacher_id" in probs[0].message and "'teacher_id'" in probs[0].message
     assert r.users["st1"].roles.student is not None  # the other files still load
+
+
+_CELLS = st.one_of(st.sampled_from(["", "sA", "st1", "t1", "se1", "S9", "Fall", "MA3", "x,y",
+                                    '"q"', "a\nb", "\ufeff", "\x00"]),
+                   st.text(max_size=6))
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.dictionaries(
+    st.sampled_from(["schools.csv", "students.csv", "teachers.csv", "staff.csv",
+                     "sections.csv", "enrollments.csv", "rostergraph_records.csv"]),
+    st.tuples(st.lists(st.sampled_from(
+        ["School_id", "Student_id", "Teacher_id", "Teacher_2_id", "Staff_id", "Section_id",
+         "Staff_email", "Teacher_email", "Term_name", "Course_name", "Course_number",
+         "Contact_name", "Contact_sis_id", "Contact_2_name", "Kind", "Id", "Clever_json",
+         "Course_id", "Term_id", "Clever_user_id"]), min_size=1, max_size=6, unique=True),
+        st.lists(st.lists(_CELLS, max_size=7), max_size=6)), max_size=5),
+    junk=st.binary(max_size=40))
+def test_any_table_reads_without_crashing(tmp_path: Path, files: dict, junk: bytes) -> None:
+    """Arbitrary SFTP-shaped tables (and junk bytes) give a Roster with problems, never a crash."""
+    import csv as _csv
+    import io as _io
+    import uuid
+
+    d = tmp_path / uuid.uuid4().hex
+    d.mkdir()
+    for name, (header, rows) in files.items():
+        buf = _io.StringIO()
+        w = _csv.writer(buf)
+        w.writerow(header)
+        for row in rows:
+            w.writerow(row)
+        (d / name).write_bytes(buf.getvalue().encode("utf-8", "surrogatepass") + junk)
+    if "schools.csv" not in files:
+        (d / "schools.csv").write_bytes(b"School_id\n" + junk)
+    r = read_clever_csv(d)
+    rostergraph.RosterGraph.from_roster(r)

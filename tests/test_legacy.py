@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import rostergraph
 from rostergraph.io.detect import detect_format
@@ -130,3 +132,31 @@ def test_folder_without_legacy_files_is_refused(tmp_path: Path) -> None:
     (tmp_path / "events.json").write_text("{}")
     with pytest.raises(rostergraph.SourceError):
         read_legacy_clever(tmp_path)
+
+
+_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5),
+              st.sampled_from(["K", "x1", "s1"])),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["id", "data", "name", "term", "course_name", "course_number",
+                         "students", "student", "grade", "school", "teachers", "paging",
+                         "district", "relationship", "start_date"]), inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(docs=st.dictionaries(st.sampled_from(["students.json", "teachers.json", "contacts.json",
+                                             "sections_page1.json", "schools.json",
+                                             "district_admins.json"]),
+                            _JSON, min_size=1, max_size=4))
+def test_any_legacy_json_reads_without_crashing(tmp_path: Path, docs: dict) -> None:
+    """Arbitrary JSON in legacy file names gives a Roster with problems, never a crash."""
+    import uuid
+
+    d = tmp_path / uuid.uuid4().hex
+    d.mkdir()
+    for name, doc in docs.items():
+        (d / name).write_text(json.dumps(doc))
+    r = read_legacy_clever(d)
+    rostergraph.RosterGraph.from_roster(r)

@@ -4,10 +4,13 @@ delta files, bad rows."""
 from __future__ import annotations
 
 import csv
+import io
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import rostergraph
 from rostergraph.errors import FormatError, LimitError, SourceError
@@ -318,3 +321,49 @@ def test_delta_applied_to_a_base_roster(tmp_path: Path) -> None:
     assert dropped["userSourcedId"] not in r.sections[cls].students
     assert set(r.sections) == set(base.sections) and set(r.terms) == set(base.terms)
     assert r.problems == []
+
+
+def test_load_of_a_corrupt_zip_is_a_format_error(tmp_path: Path) -> None:
+    """rostergraph.load() on a .zip that is not a zip raises FormatError, not a crash."""
+    z = tmp_path / "broken.zip"
+    z.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    with pytest.raises(FormatError):
+        rostergraph.load(z)
+
+
+_OR_COLS = ["sourcedId", "status", "type", "parentSourcedId", "role", "orgSourcedIds",
+            "agentSourcedIds", "classSourcedId", "userSourcedId", "primary", "termSourcedIds",
+            "grades", "userSourcedId", "roleType", "orgSourcedId", "metadata.rostergraph.clever",
+            "metadata.rostergraph.userId", "birthDate", "sex", "white", "schoolYear", "endDate"]
+_OR_CELLS = st.one_of(st.sampled_from(
+    ["", "d1", "sA", "u1", "u2", "c1", "district", "school", "student", "teacher", "guardian",
+     "administrator", "true", "tobedeleted", "primary", "sA,d1", "u1,u2", "{}", '{"roles": 1}',
+     '{"roles": {"student": "x"}}', '{"id": 5}', "[1]", "KG", "2024-01-01"]),
+    st.text(max_size=5))
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.dictionaries(
+    st.sampled_from(["orgs.csv", "users.csv", "roles.csv", "classes.csv", "enrollments.csv",
+                     "academicSessions.csv", "courses.csv", "demographics.csv",
+                     "manifest.csv"]),
+    st.tuples(st.lists(st.sampled_from(_OR_COLS), min_size=1, max_size=7, unique=True),
+              st.lists(st.lists(_OR_CELLS, max_size=8), max_size=6)), max_size=6))
+def test_any_bundle_reads_without_crashing(tmp_path: Path, files: dict) -> None:
+    """Arbitrary OneRoster-shaped tables give a Roster with problems, never a crash."""
+    import uuid
+
+    d = tmp_path / uuid.uuid4().hex
+    d.mkdir()
+    files.setdefault("orgs.csv", (["sourcedId"], []))
+    for name, (header, rows) in files.items():
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        for row in rows:
+            w.writerow(row)
+        (d / name).write_text(buf.getvalue(), encoding="utf-8")
+    r = read_oneroster(d)
+    rostergraph.RosterGraph.from_roster(r)
+    read_oneroster(d, base=r)

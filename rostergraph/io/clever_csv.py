@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -192,8 +193,6 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                 with open(names[name], "rb") as fh:
                     return fh.readline(65536)
         elif p.is_file() and p.suffix.lower() == ".zip":
-            import zipfile
-
             with zipfile.ZipFile(p) as zf:
                 infos = zf.infolist()[:10_000]
                 names = {i.filename.rsplit("/", 1)[-1]: i for i in infos}
@@ -211,7 +210,7 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                           ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
             if name in names:
                 return col.encode() in head(name)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
     return False
 
@@ -496,6 +495,7 @@ class _Reader:
                 self.b.problem("other", "row needs Kind (a record kind), Id and a JSON object",
                                file=EXT_RECORDS, line=line, record_id=rid or None)
                 continue
+            obj.pop("id", None)  # the row's Id names the record
             deep_merge(carry.setdefault((kind, rid), {}), obj)
         return carry
 

@@ -42,6 +42,7 @@ Examples
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,14 +109,12 @@ def is_oneroster(path: str | os.PathLike[str]) -> bool:
         if p.is_dir():
             names = {q.name for q in p.iterdir()}
         elif p.is_file() and p.suffix.lower() == ".zip":
-            import zipfile
-
             with zipfile.ZipFile(p) as zf:
                 names = {n.rsplit("/", 1)[-1] for n in zf.namelist()[:10_000]}
         else:
             return False
-    except (OSError, ValueError):
-        return p.suffix.lower() == ".zip"
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return p.suffix.lower() == ".zip"  # the reader then says what is wrong with it
     if "manifest.csv" in names and ("orgs.csv" in names or "users.csv" in names):
         return True
     return {"orgs.csv", "users.csv", "classes.csv"} <= names

@@ -108,6 +108,16 @@ def test_json_output_schema_through_cli(tmp_path: Path) -> None:
     assert orjson.loads(target.read_bytes())["findings"] == data["findings"]
 
 
+def test_output_format_follows_extension(tmp_path: Path) -> None:
+    """-o x.json without --format writes JSON, -o x.md Markdown, -o x.txt text."""
+    for name, check in (("f.json", lambda t: orjson.loads(t)["schema_version"] == 1),
+                        ("f.md", lambda t: t.startswith("# Roster validation report")),
+                        ("f.txt", lambda t: t.startswith("rostergraph validation report"))):
+        out = run("validate", "--sample", "--fail-on", "never", "-o", str(tmp_path / name))
+        assert out.returncode == 0, out.stderr
+        assert check((tmp_path / name).read_text(encoding="utf-8")), name
+
+
 def test_select_and_ignore_through_cli() -> None:
     """--select/--ignore take prefixes, repeats and comma lists."""
     out = run("validate", "--sample", "--format", "json", "--select", "RG-SEC",

@@ -66,7 +66,8 @@ def add_validate(sub: Any) -> None:
     _add_selection(p)
     p.add_argument("--fail-on", choices=(*SEVERITIES, "never"), default="error",
                    help="lowest severity that makes the exit status 1 (default error)")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default=None,
+                   help="output format (default: by the -o extension, .json/.md, else text)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.add_argument("--list-rules", action="store_true",
                    help="list the rules (id, severity, title) and exit")
@@ -154,9 +155,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     report = _run(args)
     if report is None:
         return EXIT_USAGE
-    if args.format == "json":
+    fmt = args.format
+    if fmt is None:
+        ext = os.path.splitext(args.output or "")[1].lower()
+        fmt = {".json": "json", ".md": "markdown", ".markdown": "markdown"}.get(ext, "text")
+    if fmt == "json":
         text = report.to_json()
-    elif args.format == "markdown":
+    elif fmt == "markdown":
         text = report.to_markdown(examples=args.examples)
     else:
         text = report.to_text(examples=args.examples)

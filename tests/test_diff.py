@@ -588,3 +588,19 @@ def test_field_change_repr_and_path() -> None:
     """FieldChange shows a dotted path and ABSENT for a missing value."""
     c = FieldChange(("roles", "student", "school"), ABSENT, "sc1")
     assert c.field == "roles.student.school" and c.leaf == "school" and repr(c.old) == "ABSENT"
+
+
+def test_docs_list_every_diff_option() -> None:
+    """docs/cli.md and docs/diff.md mention every option of `rostergraph diff`."""
+    import argparse
+
+    from rostergraph.cli import build_parser
+
+    root = Path(__file__).parent.parent / "docs"
+    cli_doc, guide = (root / "cli.md").read_text(), (root / "diff.md").read_text()
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert "## rostergraph diff" in cli_doc
+    for action in sub.choices["diff"]._actions:
+        for opt in action.option_strings:
+            if opt.startswith("--") and opt != "--help":
+                assert opt in cli_doc and opt in guide, opt

@@ -123,6 +123,8 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, ...]]]] = [
     ("RG-SEC-002", patch("sections", "s1", teacher="tea2"), [("s1", "tea2")]),
     ("RG-SEC-003", patch("sections", "s1", teachers=["tea1"] + [f"x{i}" for i in range(10)]),
      [("s1",)]),
+    ("RG-SEC-003", patch("sections", "s1", teacher="x10",
+                         teachers=["tea1"] + [f"x{i}" for i in range(9)]), [("s1",)]),
     ("RG-SEC-004", patch("sections", "s2", name="Math 5 - A"), [("s1", "s2")]),
     ("RG-SEC-005", patch("sections", "s1", grade="3"), [("s1",)]),
     ("RG-REF-001", patch("sections", "s1", course="c9"), [("s1", "c9")]),

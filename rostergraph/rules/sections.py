@@ -54,7 +54,7 @@ def sec_too_many_teachers(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     me = RULES["RG-SEC-003"]
     for sid, sec in roster.sections.items():
         teachers = sec.teachers
-        if teachers and len(teachers) > MAX_CO_TEACHERS + 1:
+        if teachers and len(teachers) >= MAX_CO_TEACHERS + 1:
             n = len(set(teachers) | ({sec.teacher} if sec.teacher else set()))
             if n > MAX_CO_TEACHERS + 1:
                 yield me.finding("section", sid,

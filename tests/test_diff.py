@@ -604,3 +604,44 @@ def test_docs_list_every_diff_option() -> None:
         for opt in action.option_strings:
             if opt.startswith("--") and opt != "--help":
                 assert opt in cli_doc and opt in guide, opt
+
+
+@st.composite
+def _employee_churn(draw: Any) -> tuple[Roster, Roster, set[tuple[str, tuple[str, ...],
+                                                               tuple[str, ...]]]]:
+    """Employees (teacher-only or staff-only, unique sis ids and emails), then merges and splits."""
+    n = draw(st.integers(2, 8))
+    old_users, new_users, want = [], [], set()
+    i = 0
+    while i < n:
+        op = draw(st.sampled_from(["keep", "merge", "split"]))
+        t = f"T{i}"
+        if op == "merge":  # teacher t + staff s (same email) -> new user with both roles
+            s, m = f"S{i}", f"M{i}"
+            old_users += [_teacher(t, f"T-{i}", f"e{i}@d.org"),
+                          _teacher(s, "", f"e{i}@d.org", staff_id=f"ST-{i}", teacher=False)]
+            new_users.append(_teacher(m, f"T-{i}", f"e{i}@d.org", staff_id=f"ST-{i}"))
+            want.add(("merged", (s, t), (m,)))
+        elif op == "split":  # merged user -> teacher + staff under new ids (staff email changed)
+            m, t2, s2 = f"M{i}", f"T{i}n", f"S{i}n"
+            old_users.append(_teacher(m, f"T-{i}", f"e{i}@d.org", staff_id=f"ST-{i}"))
+            new_users += [_teacher(t2, f"T-{i}", f"e{i}@d.org"),
+                          _teacher(s2, "", f"x{i}@d.org", staff_id=f"ST-{i}", teacher=False)]
+            want.add(("split", (m,), tuple(sorted((t2, s2)))))
+        else:
+            u = _teacher(t, f"T-{i}", f"e{i}@d.org")
+            old_users.append(u)
+            new_users.append(u)
+        i += 1
+    return Roster(users=old_users), Roster(users=new_users), want
+
+
+@_SETTINGS
+@given(_employee_churn())
+def test_property_merges_and_splits_detected(case: Any) -> None:
+    """Every employee merge and split is reported as such, nothing else changes, apply is exact."""
+    old, new, want = case
+    d = diff(old, new)
+    assert {(m.change, m.old_ids, m.new_ids) for m in d.merges} == want
+    assert d.records("users") == [] and d.ambiguous == []
+    assert _same_records(d.apply(), new)

@@ -484,6 +484,21 @@ def test_cli_diff_json_to_file(tmp_path: Path) -> None:
     assert data["held"] is False and data["summary"][2]["reidentified"] == 1
 
 
+def test_cli_no_reid_and_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--no-reid turns re-ids into removes/adds; --format markdown writes Markdown headings."""
+    old = _write(_old(), tmp_path / "old")
+    new = _write(_new(), tmp_path / "new")
+    main(["diff", old, new, "--no-reid", "--format", "json", "--hold-if-removed", "100",
+          "--hold-if-reid", "100"])
+    data = json.loads(capsys.readouterr().out)
+    terms = {(c["change"], c["old_id"] or c["new_id"]) for c in data["changes"]
+             if c["kind"] == "terms"}
+    assert terms == {("removed", "t1"), ("added", "t1b")} and data["merges"] == []
+    main(["diff", old, new, "--format", "markdown", "--ignore-timestamps"])
+    out = capsys.readouterr().out
+    assert out.startswith("# rostergraph diff: 11 changes") and "## re-identified" in out
+
+
 def test_cli_rejects_bad_percentage(capsys: pytest.CaptureFixture[str]) -> None:
     """A hold threshold outside 0..100 is a usage error (exit 2)."""
     with pytest.raises(SystemExit) as exc:

@@ -464,3 +464,14 @@ def test_only_roster_errors_escape_the_cli(tmp_path: Path) -> None:
     with contextlib.redirect_stderr(err):
         code = main(["summary", str(tmp_path)])
     assert code == 2 and err.getvalue().count("\n") == 1
+
+
+def test_catalogue_rows_name_existing_tests() -> None:
+    """Every row of docs/bad-input.md names a test of this module, and there are at least 30."""
+    import re
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "bad-input.md").read_text()
+    named = re.findall(r"^\|\s*\d+\s*\|.*\|\s*`(test_\w+)`\s*\|\s*$", doc, flags=re.M)
+    assert len(named) >= 30
+    missing = [n for n in named if not callable(globals().get(n))]
+    assert missing == []

@@ -1,0 +1,62 @@
+"""Cold vs warm load with the columnar cache: ``python benchmarks/warm.py --size M``.
+
+Each load runs in its own subprocess (peak RSS per load); the cache lives in a temporary
+folder removed afterwards. Prints seconds and peak MiB of: cold load without cache, cold
+load writing the snapshot, warm load from it, and warm load + graph build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_CODE = """
+import json, resource, sys, time
+import rostergraph
+t = time.perf_counter()
+r = rostergraph.load(sys.argv[1], cache=sys.argv[2] == "1")
+t1 = time.perf_counter() - t
+g = rostergraph.RosterGraph.from_roster(r) if sys.argv[3] == "1" else None
+t2 = time.perf_counter() - t
+print(json.dumps({"load": t1, "load+build": t2, "users": len(r.users),
+                  "from_cache": any("from cache" in n for n in r.provenance.notes),
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _run(data: Path, cache: bool, build: bool, env: dict[str, str]) -> dict[str, float]:
+    p = subprocess.run([sys.executable, "-c", _CODE, str(data), "1" if cache else "0",
+                        "1" if build else "0"], capture_output=True, text=True, env=env,
+                       check=True)
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", choices=("S", "M", "L"), default="S")
+    ap.add_argument("--data", type=Path, default=None)
+    args = ap.parse_args()
+    data = args.data or ROOT / "bench-data" / args.size
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, ROSTERGRAPH_CACHE_DIR=cache,
+                   PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        rows = [("cold, no cache", _run(data, False, True, env)),
+                ("cold, writing the snapshot", _run(data, True, True, env)),
+                ("warm, from the snapshot", _run(data, True, True, env))]
+    print(f"| {args.size} | load s | load+build s | peak MiB | from cache |")
+    print("|---|---|---|---|---|")
+    for name, r in rows:
+        print(f"| {name} | {r['load']:.2f} | {r['load+build']:.2f} | {r['peak_mib']:,.0f} | "
+              f"{r['from_cache']} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -426,10 +426,12 @@ class Report:
         return "\n".join(lines) + "\n"
 
     def to_html(self, *, examples: int = DEFAULT_EXAMPLES, rows: int = 50,
-                privacy: str = "full", plots: bool = True) -> str:
+                privacy: str | None = None, plots: bool = True) -> str:
         """A self-contained HTML page: summary, plots, findings with examples, schools,
         cross-school, orphan and missing-record tables, provenance (no scripts, no
         external requests). See :func:`rostergraph.report_html.render_html`.
+        ``privacy`` (shown at the top) defaults to the mode of the
+        :class:`~rostergraph.privacy.PrivacyPolicy` the report was set to, else ``full``.
 
         Examples
         --------
@@ -440,6 +442,8 @@ class Report:
         """
         from .report_html import render_html
 
+        if privacy is None:
+            privacy = getattr(getattr(self.policy, "privacy", None), "mode", "full")
         return render_html(self, examples=examples, rows=rows, privacy=privacy, plots=plots)
 
     def findings_table(self) -> Table:

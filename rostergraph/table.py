@@ -172,7 +172,7 @@ class Table:
         return [dict(zip(names, row)) for row in self]
 
     def to_csv(self, path_or_buffer: str | os.PathLike[str] | TextIO | None = None, *,
-               neutralize: bool = True) -> str | None:
+               neutralize: bool = True, policy: Any = None) -> str | None:
         """Write CSV (header row first); return the text when no target is given.
 
         ``None`` is written as an empty cell, lists as JSON arrays. Text that a
@@ -180,6 +180,7 @@ class Table:
         ``@``, tab or CR) gets a ``'`` in front; undo it with
         :func:`rostergraph.safety.restore_cell`, or pass ``neutralize=False``
         for raw cells (see ``SECURITY.md``). A path is written atomically.
+        ``policy`` (a :class:`rostergraph.privacy.PrivacyPolicy`) is applied first.
 
         Examples
         --------
@@ -188,6 +189,8 @@ class Table:
         '=1+1
         Ann
         """
+        if policy is not None:
+            return policy.apply_table(self).to_csv(path_or_buffer, neutralize=neutralize)
         if path_or_buffer is None:
             buf = io.StringIO()
             self._write_csv(buf, neutralize)
@@ -209,12 +212,15 @@ class Table:
             cells = [_csv_cell(v, neutralize) for v in row]
             (w_cr if any(isinstance(c, str) and "\r" in c for c in cells) else w).writerow(cells)
 
-    def to_json(self) -> str:
+    def to_json(self, *, policy: Any = None) -> str:
         """The rows as a JSON array of objects (UTF-8 text).
 
         Always valid JSON: control characters and lone surrogates are
         escaped, NaN/Infinity are ``null`` (:func:`rostergraph.safety.json_dumps`).
+        ``policy`` (a :class:`rostergraph.privacy.PrivacyPolicy`) is applied first.
         """
+        if policy is not None:
+            return policy.apply_table(self).to_json()
         return json_dumps(self.to_dicts())
 
     def to_pandas(self) -> Any:

@@ -1,0 +1,328 @@
+"""Privacy policy: every output of the embedded sample, in every mode, leaks no student or
+contact name, email, date of birth or sis id; pseudonyms are keyed and stable; counts and
+findings do not depend on the mode."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rostergraph
+from rostergraph.model import record_to_dict
+from rostergraph.privacy import MARK, MODES, SENSITIVE_FIELDS, PrivacyPolicy, load_key
+from rostergraph.table import Table
+
+KEY = b"test key for rostergraph privacy"
+OTHER_KEY = b"another key, also long enough!!"
+
+
+@pytest.fixture(scope="module")
+def roster() -> Any:
+    return rostergraph.sample()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+@pytest.fixture(scope="module")
+def secrets_of(roster: Any) -> dict[str, list[bytes]]:
+    """Every student/contact name, email, dob and sis id of the sample, as bytes to search."""
+    names: set[str] = set()
+    values: set[str] = set()
+    for u in roster.users.values():
+        roles = u.roles
+        if roles.student is None and roles.contact is None:
+            continue
+        if u.name is not None:
+            parts = [p for p in (u.name.first, u.name.middle, u.name.last) if p]
+            full = " ".join(parts)
+            names.add(full)
+            # single name words of 5+ characters (shorter ones occur inside ordinary words)
+            names.update(w for p in parts if "<" not in p  # markup quirk: keep it whole
+                         for w in _words(p) if len(w) >= 5 or ord(w[0]) > 0x7F)
+            names.update(p for p in parts if "<" in p)
+        values.update(e for e in (u.email, getattr(roles.student, "email", None)) if e)
+        for role in (roles.student, roles.contact):
+            if role is None:
+                continue
+            for f in ("dob", "sis_id", "state_id", "student_number", "phone"):
+                v = getattr(role, f, None)
+                if v:
+                    values.add(v)
+    staff_words = {w for u in roster.users.values() if u.name is not None
+                   for p in (u.name.first, u.name.middle, u.name.last) if p for w in _words(p)
+                   if u.roles.student is None and u.roles.contact is None}
+    names -= staff_words  # a word staff share (kept in redacted mode) is not a student secret
+    return {"names": sorted(n.encode() for n in names),
+            "values": sorted(v.encode() for v in values)}
+
+
+def _leaks(data: bytes, secrets: dict[str, list[bytes]]) -> list[bytes]:
+    return [s for group in secrets.values() for s in group if s in data]
+
+
+def _leaks_as_json_too(data: bytes, secrets: dict[str, list[bytes]]) -> list[bytes]:
+    # JSON writers may escape non-ASCII; search both spellings
+    out = _leaks(data, secrets)
+    for group in secrets.values():
+        for s in group:
+            esc = json.dumps(s.decode())[1:-1].encode()
+            if esc != s and esc in data:
+                out.append(s)
+    return out
+
+
+def _policy(mode: str, key: bytes = KEY, **kw: Any) -> PrivacyPolicy:
+    return PrivacyPolicy(mode, key=key, **kw)
+
+
+def test_secrets_fixture_finds_the_sample_people(roster: Any, secrets_of: Any) -> None:
+    """The leak search is not vacuous: the raw sample users file contains every secret."""
+    raw = (rostergraph.sample_path() / "users.json").read_bytes()
+    raw_text = raw.decode()
+    missing = [s for s in secrets_of["names"] + secrets_of["values"]
+               if b" " not in s and s not in raw and json.dumps(s.decode())[1:-1] not in raw_text]
+    assert not missing
+    assert len(secrets_of["values"]) > 100
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reports_leak_nothing_in_any_mode(roster: Any, secrets_of: Any, mode: str) -> None:
+    """Text, Markdown, JSON, HTML reports and the findings table hold no student/contact secret."""
+    report = _policy(mode).apply_report(rostergraph.validate(roster))
+    outputs = {
+        "text": report.to_text(examples=10_000), "markdown": report.to_markdown(examples=10_000),
+        "json": report.to_json(), "html": report.to_html(rows=10_000, plots=True),
+        "findings.csv": report.findings_table().to_csv(),
+        "findings.json": report.findings_table().to_json(),
+    }
+    for name, text in outputs.items():
+        assert not _leaks_as_json_too(text.encode(), secrets_of), name
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_html_report_states_its_mode(roster: Any, mode: str) -> None:
+    """Every HTML report names its privacy mode at the top of the page."""
+    report = _policy(mode).apply_report(rostergraph.validate(roster))
+    page = report.to_html(plots=False)
+    head = page[: page.index("<main>")]
+    assert f"privacy: {mode}" in head
+
+
+def test_findings_and_counts_do_not_depend_on_mode(roster: Any) -> None:
+    """Rule ids, per-rule counts, severities and summary counts are the same in every mode."""
+    seen = []
+    for mode in MODES:
+        report = _policy(mode).apply_report(rostergraph.validate(roster))
+        data = json.loads(report.to_json())
+        seen.append((
+            [(r["id"], r["count"]) for r in data["rules"]],
+            [(f["rule"], f["severity"], f["kind"], len(f["ids"])) for f in data["findings"]],
+            data["validation"]["counts"], data["summary"]["records"], data["summary"]["roles"],
+        ))
+    assert seen[0] == seen[1] == seen[2]
+    assert sum(c for _, c in seen[0][0]) > 0
+
+
+def test_pseudonymized_report_hides_person_ids_keeps_others(roster: Any) -> None:
+    """Pseudonymized: no user id of the sample appears; section and school ids still do."""
+    report = _policy("pseudonymized").apply_report(rostergraph.validate(roster))
+    text = report.to_json() + report.to_markdown(examples=10_000) + report.to_html(plots=False)
+    assert not [i for i in roster.users if i in text]
+    assert "5f7a57d00000000000000998" not in text  # a dangling student reference
+    assert "5f7a5ec00000000000000018" in text      # the 11-teacher section (RG-SEC-003)
+    assert "anon-" in text
+
+
+def test_redacted_report_keeps_record_ids(roster: Any) -> None:
+    """Redacted keeps record ids so a finding can be acted on (the orphan student is named)."""
+    report = _policy("redacted").apply_report(rostergraph.validate(roster))
+    assert "5f7a57d00000000000000014" in report.to_markdown(examples=10_000)
+
+
+def test_pseudonyms_stable_with_same_key_and_differ_with_another(roster: Any) -> None:
+    """Two runs with one key give the same report; another key gives other pseudonyms."""
+    def run(key: bytes) -> str:
+        return _policy("pseudonymized", key).apply_report(rostergraph.validate(roster)).to_json()
+
+    strip = re.compile(r'"(loaded_at|seconds|load_seconds)": [^,\n]+')
+    a, b, c = (strip.sub("", run(k)) for k in (KEY, KEY, OTHER_KEY))
+    assert a == b
+    assert a != c
+    pa = set(re.findall(r"anon-[0-9a-f]{20}", a))
+    pc = set(re.findall(r"anon-[0-9a-f]{20}", c))
+    assert pa and pc and not pa & pc
+
+
+def test_random_key_when_none_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a key in the environment, each policy gets its own random key."""
+    monkeypatch.delenv("ROSTERGRAPH_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("ROSTERGRAPH_PSEUDONYM_KEY_FILE", raising=False)
+    a, b = PrivacyPolicy("pseudonymized"), PrivacyPolicy("pseudonymized")
+    assert a.random_key and b.random_key
+    assert a.pseudonym("u1") != b.pseudonym("u1")
+
+
+def test_key_from_env_and_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A key from a named variable, the default variable or a file gives the same pseudonyms."""
+    secret = "a district-wide shared key 2026"
+    monkeypatch.setenv("MY_KEY", secret)
+    monkeypatch.setenv("ROSTERGRAPH_PSEUDONYM_KEY", secret)
+    f = tmp_path / "key"
+    f.write_text(secret + "\n")
+    by_env = PrivacyPolicy("pseudonymized", key=load_key("MY_KEY")).pseudonym("u1")
+    by_default = PrivacyPolicy("pseudonymized").pseudonym("u1")
+    by_file = PrivacyPolicy("pseudonymized", key=load_key(file=f)).pseudonym("u1")
+    assert by_env == by_default == by_file
+
+
+def test_short_or_missing_key_is_refused_without_echoing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short key or an unset named variable is an error that names the variable, not the key."""
+    monkeypatch.setenv("SHORT_KEY", "s3cr3t")
+    with pytest.raises(ValueError) as exc:
+        load_key("SHORT_KEY")
+    assert "SHORT_KEY" in str(exc.value) and "s3cr3t" not in str(exc.value)
+    monkeypatch.delenv("UNSET_KEY", raising=False)
+    with pytest.raises(ValueError, match="UNSET_KEY"):
+        load_key("UNSET_KEY")
+
+
+def test_bad_mode_and_field_are_refused() -> None:
+    """Unknown modes and non-sensitive --include-field names are errors."""
+    with pytest.raises(ValueError):
+        PrivacyPolicy("anonymous")
+    with pytest.raises(ValueError):
+        PrivacyPolicy("full", include_fields=["name"])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sensitive_fields_dropped_unless_included(roster: Any, mode: str) -> None:
+    """Demographic fields leave every record in every mode; an included one stays."""
+    u = record_to_dict(roster.users["5f7a57d00000000000000028"])
+    out = _policy(mode).bind(roster).apply_record("users", u)
+    st_role = out["roles"]["student"]
+    assert not SENSITIVE_FIELDS & st_role.keys()
+    kept = _policy(mode, include_fields=["home_language", "gpa"]).bind(roster).apply_record(
+        "users", u)
+    assert kept["roles"]["student"]["home_language"] == "Arabic"
+    assert "gender" not in kept["roles"]["student"]
+
+
+def test_redacted_hides_students_and_contacts_not_staff(roster: Any) -> None:
+    """Redacted: a student's and a contact's values are marked; a teacher keeps name and email
+    unless redact_staff."""
+    p = _policy("redacted").bind(roster)
+    stu = p.apply_record("users", record_to_dict(roster.users["5f7a57d00000000000000028"]))
+    assert stu["name"] == {"first": MARK, "last": MARK} and stu["email"] == MARK
+    assert stu["roles"]["student"]["sis_id"] == MARK
+    assert stu["roles"]["student"]["ext"] == {"nickname": MARK, "bus_route": MARK}
+    assert stu["roles"]["student"]["school"] == "5f7a5c000000000000000002"
+    assert stu["id"] == "5f7a57d00000000000000028"
+    con = p.apply_record("users", record_to_dict(roster.users["5f7ac0470000000000000011"]))
+    assert con["roles"]["contact"]["phone"] == MARK
+    assert con["roles"]["contact"]["relationship" if False else "student_relationships"][0] == {
+        "student": "5f7a57d00000000000000009", "relationship": "Step-parent", "type": "Guardian"}
+    teacher = record_to_dict(roster.users["5f7a7ea00000000000000009"])
+    assert p.apply_record("users", teacher) == teacher
+    hidden = _policy("redacted", redact_staff=True).bind(roster).apply_record("users", teacher)
+    assert hidden["name"]["last"] == MARK and hidden["email"] == MARK
+
+
+def test_pseudonymized_record_is_stable_and_keeps_structure(roster: Any) -> None:
+    """Pseudonymized: ids, names, emails, sis ids become pseudonyms that repeat with the key;
+    references to schools stay."""
+    u = record_to_dict(roster.users["5f7ac0470000000000000011"])
+    a = _policy("pseudonymized").apply_record("users", u)
+    b = _policy("pseudonymized").apply_record("users", u)
+    c = _policy("pseudonymized", OTHER_KEY).apply_record("users", u)
+    assert a == b and a != c
+    assert a["id"].startswith("anon-") and a["email"].endswith("@pseudonym.invalid")
+    assert a["roles"]["contact"]["student_relationships"][0]["student"] == \
+        _policy("pseudonymized").id("5f7a57d00000000000000009")
+    sec = record_to_dict(roster.sections["5f7a5ec00000000000000012"])
+    ps = _policy("pseudonymized").apply_record("sections", sec)
+    assert ps["school"] == sec["school"] and len(ps["students"]) == len(sec["students"])
+    assert not set(ps["students"]) & set(sec["students"])
+
+
+@pytest.mark.parametrize("mode", ("redacted", "pseudonymized"))
+def test_roster_under_policy_leaks_nothing(roster: Any, secrets_of: Any, mode: str) -> None:
+    """apply_roster: every record of the sample, serialized, holds no student/contact secret,
+    and the record counts are unchanged."""
+    safe = _policy(mode).apply_roster(roster)
+    assert safe.counts() == roster.counts()
+    blob = json.dumps([record_to_dict(u) for u in safe.users.values()],
+                      ensure_ascii=False).encode()
+    blob += json.dumps([record_to_dict(d) for d in safe.districts.values()],
+                       ensure_ascii=False).encode()
+    assert not _leaks(blob, secrets_of)
+    g1 = rostergraph.RosterGraph.from_roster(roster)
+    g2 = rostergraph.RosterGraph.from_roster(safe)
+    assert g1.relation_counts() == g2.relation_counts()
+
+
+def test_validate_findings_equal_on_pseudonymized_roster(roster: Any) -> None:
+    """Rules on a pseudonymized roster find the same rule ids and counts (except email rules,
+    which see pseudonymized emails)."""
+    before = rostergraph.validate(roster)
+    after = rostergraph.validate(_policy("pseudonymized",
+                                         include_fields=sorted(SENSITIVE_FIELDS)).apply_roster(
+        roster))
+    count = lambda r: {k: len(v) for k, v in r.by_rule().items()}  # noqa: E731
+    cb, ca = count(before), count(after)
+    for rule in ("RG-USR-001", "RG-STR-001", "RG-STR-002", "RG-USR-004"):
+        cb.pop(rule), ca.pop(rule)  # these look at the (now replaced) strings themselves
+    assert cb == ca
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_query_tables_leak_nothing(roster: Any, secrets_of: Any, mode: str) -> None:
+    """Every query table as CSV and JSON under a policy holds no secret; pseudonymized hides ids."""
+    from rostergraph import queries as q
+
+    g = rostergraph.RosterGraph.from_roster(roster)
+    p = _policy(mode).bind(roster)
+    tables = [q.students_of(g, "5f7a7ea00000000000000004"),
+              q.teachers_of(g, "5f7a57d00000000000000026"),
+              q.linking_sections(g, "5f7a7ea00000000000000004", "5f7a57d00000000000000026"),
+              q.reach_pairs(g), q.visible_users(g, "5f7aad000000000000000001"),
+              q.cross_school_enrollments(g), q.cross_school_teaching(g), q.school_flow(g),
+              q.orphaned_users(g), g.edges("contact_for"), g.stubs()]
+    tables += list(q.summary(g).values())
+    for t in tables:
+        data = (t.to_csv(policy=p) + t.to_json(policy=p)).encode()
+        assert not _leaks_as_json_too(data, secrets_of), t.name
+        if mode == "pseudonymized":
+            assert not [i for i in roster.users if i.encode() in data], t.name
+    n = [len(t) for t in tables]
+    assert n == [len(p.apply_table(t)) for t in tables]
+
+
+def test_table_columns_by_meaning() -> None:
+    """Person columns are pseudonymized even unbound; sensitive columns dropped in full mode."""
+    t = Table({"student": ["s1", "s2"], "section": ["x", "y"], "dob": ["1/1/2010", "2/2/2011"],
+               "email": ["a@b.org", "c@d.org"], "note": ["mail a@b.org", "ok"]})
+    full = PrivacyPolicy("full").apply_table(t)
+    assert full.columns == ["student", "section", "email", "note"]
+    assert full.column("email") == ["a@b.org", "c@d.org"]
+    ps = _policy("pseudonymized").apply_table(t)
+    assert ps.column("section") == ["x", "y"]
+    assert all(v.startswith("anon-") for v in ps.column("student"))
+    assert "a@b.org" not in ps.to_csv()
+    assert _policy("redacted").apply_table(t).column("note") == [f"mail {MARK}", "ok"]
+    assert "dob" in PrivacyPolicy("full", include_fields=["dob"]).apply_table(t).columns
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_pseudonym_is_a_function_of_key_and_value(value: str) -> None:
+    """Same key and value → same pseudonym; it never contains the value (for values of 4+ chars)."""
+    a = _policy("pseudonymized").pseudonym(value)
+    assert a == _policy("pseudonymized").pseudonym(value)
+    assert re.fullmatch(r"anon-[0-9a-f]{20}", a)

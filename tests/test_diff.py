@@ -660,3 +660,23 @@ def test_property_merges_and_splits_detected(case: Any) -> None:
     assert {(m.change, m.old_ids, m.new_ids) for m in d.merges} == want
     assert d.records("users") == [] and d.ambiguous == []
     assert _same_records(d.apply(), new)
+
+
+def test_cli_diff_output_identical_across_hash_seeds(tmp_path: Path) -> None:
+    """`rostergraph diff` prints byte-identical JSON and text under two PYTHONHASHSEEDs."""
+    import os
+    import subprocess
+    import sys
+
+    old = _write(_old(), tmp_path / "old")
+    new = _write(_new(), tmp_path / "new")
+    outs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed,
+                   PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+        runs = [subprocess.run([sys.executable, "-m", "rostergraph", "diff", old, new,
+                                "--format", fmt], capture_output=True, env=env, check=False)
+                for fmt in ("json", "text")]
+        assert [r.returncode for r in runs] == [1, 1], [r.stderr for r in runs]
+        outs.append([r.stdout for r in runs])
+    assert outs[0] == outs[1]

@@ -277,3 +277,55 @@ def test_fuzz_gzipped_jsonl_raises_only_roster_errors(data: Any) -> None:
         Path(d, "users.jsonl.gz").write_bytes(raw)
         result = _read_or_error(read_clever_json, d)
         assert isinstance(result, (RosterError, rostergraph.Roster))
+
+
+# --- Clever events ---------------------------------------------------------------
+
+_EVENT_KINDS = ["districts", "schools", "terms", "courses", "sections", "users"]
+
+
+@st.composite
+def _events(draw: Any) -> tuple[list[Any], bool]:
+    """A list of events (some maybe malformed) and whether all are well formed."""
+    events: list[Any] = []
+    ok = True
+    for i in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(_EVENT_KINDS))
+        action = draw(st.sampled_from(["created", "updated", "deleted"]))
+        obj = draw(record_dicts(RECORD_CLASSES[kind]))
+        ev: Any = {"id": f"e{i}", "type": f"{kind}.{action}", "created": "2024-01-01",
+                   "data": {"object": obj}}
+        bad = draw(st.integers(0, 4))
+        if bad == 0:
+            ok = False
+            ev = draw(st.sampled_from([
+                [1], "event", None, {"id": "e", "data": {}},  # not an object / no type
+                {"type": f"{kind}.{action}", "data": {"object": {"id": 7}}},
+                {"type": f"{kind}.{action}", "data": "x"},
+            ]))
+        elif bad == 1:  # deeply nested value (over max_json_depth=64 is refused)
+            deep: Any = "leaf"
+            depth = draw(st.sampled_from([50, 600]))
+            ok = ok and depth < 60
+            for _ in range(depth):
+                deep = {"k": deep} if draw(st.booleans()) else [deep]
+            ev["data"]["object"] = dict(obj, x_deep=deep)
+        elif bad == 2:
+            ev = {"data": ev, "uri": "/v3.0/events/x"}  # an envelope item
+        events.append(ev)
+    return events, ok
+
+
+@given(_events())
+def test_fuzz_apply_events_raises_only_roster_errors(case: Any) -> None:
+    """Random and malformed events: apply_events returns a Roster or raises a RosterError."""
+    from rostergraph.clever.events import apply_events
+
+    events, ok = case
+    base = rostergraph.Roster(
+        schools=[record_from_dict(RECORD_CLASSES["schools"], {"id": i})[0] for i in ("id0", "id1")])
+    result = _read_or_error(apply_events, base, events)
+    if ok:
+        assert isinstance(result, rostergraph.Roster), result
+    else:
+        assert isinstance(result, (rostergraph.Roster, RosterError))

@@ -56,6 +56,7 @@ import orjson
 
 from ..errors import FormatError, SourceError
 from ..io.clever_json import read_bytes
+from ..io.limits import check_value_depth
 from ..model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from ..roster import Problem, Roster, raw_text
 from .api import CleverClient
@@ -188,6 +189,7 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
         if not isinstance(obj, Mapping) or not isinstance(obj.get("id"), str):
             raise FormatError(f"a {etype} event whose data.object has no string id",
                               record_id=eid)
+        check_value_depth(obj, record_id=eid)  # deepcopy/merge_patch below recurse
         rid = obj["id"]
         entry["record"] = rid
         table = store.setdefault(kind, {})

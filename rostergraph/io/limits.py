@@ -55,6 +55,7 @@ __all__ = [
     "Limits",
     "check_inside",
     "check_json_depth",
+    "check_value_depth",
     "field_too_large",
     "json_depth",
     "line_too_large",
@@ -384,3 +385,37 @@ def check_inside(folder: str | os.PathLike[str], path: str | os.PathLike[str]) -
     if os.path.commonpath([root, real]) != root:
         raise FormatError("a symbolic link to a file outside the roster folder (refused)",
                           path=os.path.basename(os.fspath(path)))
+
+
+def check_value_depth(value: Any, limits: Limits = DEFAULT_LIMITS, *,
+                      path: str | None = None, record_id: str | None = None) -> None:
+    """Raise :class:`LimitError` when decoded JSON nests deeper than the limit.
+
+    An iterative walk (no recursion), for values that arrive already decoded
+    (API responses, events) before recursive code such as ``copy.deepcopy``
+    touches them.
+
+    Raises
+    ------
+    LimitError
+        ``value`` nests deeper than ``limits.max_json_depth``.
+
+    Examples
+    --------
+    >>> check_value_depth({"a": [1, {"b": 2}]}, Limits(max_json_depth=3))
+    >>> check_value_depth([[[[]]]], Limits(max_json_depth=3))
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.LimitError: JSON nests deeper than 3 levels (Limits.max_json_depth)
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    cap = limits.max_json_depth
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, (dict, list, tuple)) or hasattr(v, "items"):
+            d += 1
+            if d > cap:
+                raise LimitError(f"JSON nests deeper than {cap} levels (Limits.max_json_depth)",
+                                 path=path, record_id=record_id)
+            children = v.values() if hasattr(v, "values") else v
+            stack.extend((c, d) for c in children)

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from .strategies import (
     FUZZ_LIMITS,
+    HOSTILE_TEXT,
     byte_mutations,
     KEEPS_RECORD,
     LINE_CORRUPTIONS,
@@ -329,3 +330,78 @@ def test_fuzz_apply_events_raises_only_roster_errors(case: Any) -> None:
         assert isinstance(result, rostergraph.Roster), result
     else:
         assert isinstance(result, (rostergraph.Roster, RosterError))
+
+
+# --- OneRoster CSV: row-level corruption --------------------------------------------
+
+_OR_HEADER = ["sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role",
+              "username", "givenName", "familyName", "email"]
+_csv_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+                    max_size=10) | st.sampled_from([h for h in HOSTILE_TEXT
+                                                    if "\ud800" not in h and "\x00" not in h])
+
+
+def _csv_bytes(rows: list[list[str]]) -> bytes:
+    import csv
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+@st.composite
+def _oneroster_case(draw: Any) -> tuple[list[list[str]], int, str]:
+    """User rows, the index of one row to corrupt, and how."""
+    ids = draw(st.lists(st.sampled_from([f"u{i}" for i in range(12)]), unique=True,
+                        min_size=2, max_size=6))
+    rows = [[i, "", "", "true", "sc1", draw(st.sampled_from(["student", "teacher"])),
+             draw(_csv_text), draw(_csv_text), draw(_csv_text), draw(_csv_text)] for i in ids]
+    return rows, draw(st.integers(0, len(rows) - 1)), draw(st.sampled_from(
+        ["no_id", "short_row", "duplicate", "bad_utf8"]))
+
+
+@given(_oneroster_case())
+def test_fuzz_oneroster_bad_row_costs_no_neighbour(case: Any) -> None:
+    """One corrupted users.csv row: every other user loads exactly as without the damage."""
+    from rostergraph.io.oneroster import read_oneroster
+
+    rows, victim, how = case
+    manifest = b"propertyName,value\r\noneroster.version,1.1\r\n"
+    orgs = b"sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\r\n" \
+        b"sc1,,,North,school,,\r\n"
+    with tempfile.TemporaryDirectory() as d:
+        good, bad = Path(d, "good"), Path(d, "bad")
+        for folder in (good, bad):
+            folder.mkdir()
+            (folder / "manifest.csv").write_bytes(manifest)
+            (folder / "orgs.csv").write_bytes(orgs)
+        (good / "users.csv").write_bytes(_csv_bytes([_OR_HEADER, *rows]))
+        body = [_OR_HEADER, *[list(r) for r in rows]]
+        def start_line(n_rows: int) -> int:  # physical line where row n_rows starts
+            import re
+
+            return len(re.findall(rb"\r\n|\r|\n", _csv_bytes(body[:n_rows]))) + 1
+
+        line = start_line(victim + 1)
+        if how == "no_id":
+            body[victim + 1][0] = ""
+        elif how == "short_row":
+            body[victim + 1] = body[victim + 1][:3]
+        elif how == "duplicate":
+            body.append(list(body[victim + 1]))
+            line = start_line(len(body) - 1)
+        data = _csv_bytes(body)
+        if how == "bad_utf8":  # a stray Latin-1 byte in the victim's email cell
+            lines = data.split(b"\r\n")
+            lines[victim + 1] = lines[victim + 1] + b"\xe9"
+            data = b"\r\n".join(lines)
+        (bad / "users.csv").write_bytes(data)
+        base = read_oneroster(good)
+        r = read_oneroster(bad)
+    assert [p for p in base.problems if p.file == "users.csv"] == []
+    victim_id = rows[victim][0]
+    for uid, rec in base.users.items():
+        if uid != victim_id:
+            assert r.users[uid] == rec  # a neighbour loads unchanged
+    assert any(p.file == "users.csv" and p.line == line for p in r.problems), (
+        how, [(p.code, p.line) for p in r.problems])

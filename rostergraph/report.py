@@ -127,8 +127,11 @@ class TextPolicy:
         """How a finding's message is shown (its ids passed through :meth:`id`)."""
         msg = finding.message
         if type(self).id is not TextPolicy.id:
-            for i in sorted(record_ids(finding), key=len, reverse=True):
-                msg = msg.replace(i, self.id(i))
+            ids = sorted(record_ids(finding), key=len, reverse=True)
+            if ids:
+                # whole ids only: "u1" must not be replaced inside "u10" or "hu1t"
+                rx = re.compile("(?<![\\w-])(?:" + "|".join(map(re.escape, ids)) + ")(?![\\w-])")
+                msg = rx.sub(lambda m: self.id(m.group()), msg)
         return self.text(msg)
 
     def value(self, key: str, value: Any) -> Any:

@@ -208,6 +208,17 @@ def test_text_policy_is_the_one_place_text_passes() -> None:
         assert "ID-" in out
 
 
+def test_text_policy_replaces_whole_ids_only() -> None:
+    """A pseudonym policy replaces 'u1' as an id, not inside 'u10' or another word."""
+
+    class Mark(TextPolicy):
+        def id(self, value: str) -> str:
+            return f"<{value}>"
+
+    f = Finding("RG-X-001", "info", "user", ("u1", "u10"), "users u1, u10 (not pu1)")
+    assert Mark().message(f) == "users <u1>, <u10> (not pu1)"
+
+
 def test_control_characters_are_escaped_in_renderings() -> None:
     """An id with control characters cannot break a terminal or a Markdown table."""
     from rostergraph.graph import RosterGraph

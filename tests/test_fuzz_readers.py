@@ -405,3 +405,44 @@ def test_fuzz_oneroster_bad_row_costs_no_neighbour(case: Any) -> None:
             assert r.users[uid] == rec  # a neighbour loads unchanged
     assert any(p.file == "users.csv" and p.line == line for p in r.problems), (
         how, [(p.code, p.line) for p in r.problems])
+
+
+# --- Clever SFTP CSV: row-level corruption -------------------------------------------
+
+
+@given(row=st.integers(0, 40), how=st.sampled_from(["no_id", "short_row", "bad_utf8"]))
+def test_fuzz_clever_csv_bad_student_row_costs_no_neighbour(row: int, how: str) -> None:
+    """One damaged students.csv row of a real export: every other user loads unchanged."""
+    from rostergraph.io.clever_csv import read_clever_csv
+
+    src = _export("clever-csv")
+    data = (src / "students.csv").read_bytes()
+    lines = data.split(b"\r\n") if b"\r\n" in data else data.split(b"\n")
+    sep = b"\r\n" if b"\r\n" in data else b"\n"
+    body = [ln for ln in lines[1:] if ln]
+    assert not any(b'"' in ln and ln.count(b'"') % 2 for ln in body)  # one record per line
+    victim = row % len(body)
+    original = body[victim]  # users whose data is in this row (its contacts) are damaged too
+    cells = body[victim].split(b",")
+    victim_id = cells[1].decode()
+    if how == "no_id":
+        cells[1] = b""
+    elif how == "short_row":
+        cells = cells[:3]
+    else:
+        cells[4] = cells[4] + b"\xe9"
+    body[victim] = b",".join(cells)
+    with tempfile.TemporaryDirectory() as d:
+        dst = Path(d, "x")
+        dst.mkdir()
+        for p in src.iterdir():
+            (dst / p.name).write_bytes(p.read_bytes())
+        (dst / "students.csv").write_bytes(sep.join([lines[0], *body]) + sep)
+        base = read_clever_csv(src)
+        r = read_clever_csv(dst)
+    line = victim + 2
+    assert any(p.file == "students.csv" and p.line == line for p in r.problems), (
+        how, [(p.code, p.file, p.line) for p in r.problems][:5])
+    for uid, rec in base.users.items():
+        if uid != victim_id and uid.encode() not in original:
+            assert r.users.get(uid) == rec, uid

@@ -88,12 +88,12 @@ def rosters(draw: Any) -> Roster:
 # surrogates, RTL, emoji). ``clever_dumps()`` draws a whole dump: kind → list
 # of such records with unique ids.
 
-import json as _json  # noqa: E402
+import json as _json
 
-import attrs as _attrs  # noqa: E402
-import orjson as _orjson  # noqa: E402
+import attrs as _attrs
+import orjson as _orjson
 
-from rostergraph.model import KINDS, RECORD_CLASSES  # noqa: E402
+from rostergraph.model import KINDS, RECORD_CLASSES
 
 #: Strings that break naive writers: formulas, control characters, NUL, BOM,
 #: line/paragraph separators, a lone surrogate, RTL override, quotes, emoji.
@@ -173,7 +173,7 @@ def json_line(obj: Any) -> bytes:
 # problem codes the reader may report for it (at that line). The tests pair
 # them with ``FUZZ_LIMITS`` so that the size and depth cases stay small.
 
-from rostergraph.io.limits import Limits  # noqa: E402
+from rostergraph.io.limits import Limits
 
 FUZZ_LIMITS = Limits(max_field_bytes=1000, max_json_depth=16, max_line_bytes=8000)
 

@@ -471,7 +471,7 @@ def test_catalogue_rows_name_existing_tests() -> None:
     import re
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "bad-input.md").read_text()
-    named = re.findall(r"^\|\s*\d+\s*\|.*\|\s*`(test_\w+)`\s*\|\s*$", doc, flags=re.M)
+    named = re.findall(r"^\|\s*\d+\s*\|.*\|\s*`(test_\w+)`\s*\|\s*$", doc, flags=re.MULTILINE)
     assert len(named) >= 30
     missing = [n for n in named if not callable(globals().get(n))]
     assert missing == []

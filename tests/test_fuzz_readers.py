@@ -21,23 +21,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import rostergraph
+from rostergraph.errors import RosterError
+from rostergraph.io.clever_json import read_clever_json
+from rostergraph.model import KINDS, RECORD_CLASSES, record_from_dict
+
 from .strategies import (
     FUZZ_LIMITS,
     HOSTILE_TEXT,
-    byte_mutations,
     KEEPS_RECORD,
     LINE_CORRUPTIONS,
+    byte_mutations,
     clever_dumps,
     corrupt_line,
     json_line,
     line_ends,
     record_dicts,
 )
-
-import rostergraph
-from rostergraph.errors import RosterError
-from rostergraph.io.clever_json import read_clever_json
-from rostergraph.model import KINDS, RECORD_CLASSES, record_from_dict
 
 
 def _read_or_error(fn: Any, *args: Any, **kw: Any) -> Any:

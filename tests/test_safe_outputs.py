@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -98,7 +99,7 @@ def test_json_dumps_is_always_valid_utf8_json(value: Any) -> None:
 
 
 def _nan_to_none(v: Any) -> Any:
-    if isinstance(v, float) and v != v or v in (float("inf"), float("-inf")):
+    if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, dict):
         return {k: _nan_to_none(x) for k, x in v.items()}

@@ -266,7 +266,7 @@ def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
     return b"".join(chunks)
 
 
-_ESCAPE = re.compile(rb"\\.", re.S)
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
 
 
 def json_depth(data: bytes | str) -> int:

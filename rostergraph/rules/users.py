@@ -207,11 +207,15 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     rel = g.relations["contact_for"]
     uids = g.ids("user")
     for attr, allowed in (("relationship", RELATIONSHIPS), ("type", RELATIONSHIP_TYPES)):
-        vals = rel.attrs[attr]
-        bad = [i for i, v in enumerate(vals.tolist()) if v is not None and v not in allowed]
-        for i in bad:
-            c, s, v = uids[rel.src[i]], uids[rel.dst[i]], vals[i]
-            yield me.finding("user", (c, s),
-                             f"contact {c}: {attr} {v!r} for student {s} is not a Clever "
-                             f"value ({', '.join(sorted(x for x in allowed if x))} or empty)",
-                             {"field": attr, "value": v, "student": s})
+        vals = rel.attrs[attr].tolist()
+        bad = [i for i, v in enumerate(vals) if v is not None and v not in allowed]
+        if not bad:
+            continue
+        expected = f"{', '.join(sorted(x for x in allowed if x))} or empty"
+        contacts = uids[rel.src[bad]].tolist()
+        students = uids[rel.dst[bad]].tolist()
+        for c, st, i in zip(contacts, students, bad):
+            v = vals[i]
+            yield me.finding("user", (c, st),
+                             f"contact {c}: {attr} {v!r} for student {st} is not a Clever "
+                             f"value ({expected})", {"field": attr, "value": v, "student": st})

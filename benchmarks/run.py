@@ -75,7 +75,8 @@ def run_engine(name: str, data: Path, timeout: float | None = None) -> dict[str,
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     t0 = time.perf_counter()
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
+                           check=False)
     except subprocess.TimeoutExpired:
         return {"engine": name, "error": f"timed out after {timeout} s"}
     if p.returncode != 0:

@@ -76,8 +76,8 @@ def _compile(cls: type) -> Callable[[Any], Any]:
             body.append(f"    if {v} is not None and type({v}) is not str: return FB")
         elif kind == "strs":
             body += [f"    if {v} is not None:",
-                     f"        if type({v}) is not list or not STRSET.issuperset(map(type, {v})):"
-                     " return FB",
+                     (f"        if type({v}) is not list or not STRSET.issuperset(map(type, {v})):"
+                      " return FB"),
                      f"        {v} = tuple({v})"]
         elif kind == "obj":
             ns[f"SUB{i}"] = converter(sub)  # type: ignore[arg-type]

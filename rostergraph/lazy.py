@@ -52,8 +52,8 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         A prepared ``id → row`` dict (built from ``ids`` when omitted).
     """
 
-    __slots__ = ("_cls", "_text", "_ids", "_starts", "_ends", "_cache", "_index", "_conv",
-                 "_complete")
+    __slots__ = ("_cache", "_cls", "_complete", "_conv", "_ends", "_ids", "_index", "_starts",
+                 "_text")
 
     def __init__(self, cls: type, text: bytes | memoryview, ids: Sequence[str],
                  starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray,

@@ -147,7 +147,7 @@ class Roster:
     ('North', 1, [])
     """
 
-    __slots__ = ("_kinds", "problems", "provenance", "_columns")
+    __slots__ = ("_columns", "_kinds", "problems", "provenance")
 
     def __init__(
         self,

@@ -95,7 +95,7 @@ def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _pick(rng: np.random.Generator, n: int, rate: float, at_least: int = 1) -> np.ndarray:
     """Sorted distinct indices: about ``rate·n`` of ``range(n)`` (at least ``at_least``)."""
-    k = min(n, max(at_least if n else 0, int(round(rate * n))))
+    k = min(n, max(at_least if n else 0, round(rate * n)))
     return np.sort(rng.choice(n, size=k, replace=False)) if k else np.zeros(0, np.int64)
 
 
@@ -390,7 +390,7 @@ class SynthDistrict:
         mismatch = set(self.teacher_mismatch.tolist())
         primary = self.primary_teacher.tolist()
         school, grade = self.section_school.tolist(), self.section_grade.tolist()
-        subject, period = self.section_subject.tolist(), self.section_period.tolist()
+        period = self.section_period.tolist()
         term, course = self.section_term.tolist(), self.section_course.tolist()
         created = self.created
         for j, sid in enumerate(self.ids["sections"].astype("U24").tolist()):

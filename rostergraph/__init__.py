@@ -69,6 +69,7 @@ from .queries import (
     teachers_of,
     visible_users,
 )
+from .privacy import Privacy, PrivacyPolicy
 from .report import Report
 from .roster import FileInfo, Problem, Provenance, Roster
 from .rules import RULES, Finding, Rule, validate
@@ -94,6 +95,8 @@ __all__ = [
     "NODE_KINDS",
     "Name",
     "Principal",
+    "Privacy",
+    "PrivacyPolicy",
     "Problem",
     "Provenance",
     "RELATIONS",

@@ -99,8 +99,12 @@ def _is_roster(p: Path, detect: Callable[[Path], str]) -> bool:
         return False
 
 
-def run_district(name: str, path: str, steps: Sequence[str] = STEPS) -> dict[str, Any]:
+def run_district(name: str, path: str, steps: Sequence[str] = STEPS, *,
+                 privacy: Any = None) -> dict[str, Any]:
     """Run the steps on one district; the worker function (plain data in and out).
+
+    ``privacy`` (a :class:`~rostergraph.privacy.PrivacyPolicy`) is bound to the
+    district's roster and applied to every table, the report and the error message.
 
     Returns a dict with ``district``, ``ok``, ``tables`` (step → column dict),
     ``report`` (the validation report's JSON object, when ``validate`` ran),
@@ -122,6 +126,7 @@ def run_district(name: str, path: str, steps: Sequence[str] = STEPS) -> dict[str
 
         roster = load(path)
         g = RosterGraph.from_roster(roster)
+        pol = privacy.unbound().bind(roster) if privacy is not None else None
         tables: dict[str, Table] = {}
         report = None
         for step in steps:
@@ -134,6 +139,8 @@ def run_district(name: str, path: str, steps: Sequence[str] = STEPS) -> dict[str
                 tables[step] = Table({"measure": keys, "value": values})
             elif step == "validate":
                 report = validate(g)
+                if pol is not None:
+                    pol.apply_report(report)
                 tables[step] = report.findings_table()
             elif step == "orphans":
                 tables[step] = queries.orphaned_users(g)
@@ -141,13 +148,18 @@ def run_district(name: str, path: str, steps: Sequence[str] = STEPS) -> dict[str
                 tables[step] = queries.cross_school_enrollments(g)
             else:
                 raise ValueError(f"unknown step {step!r}; known: {', '.join(STEPS)}")
+        if pol is not None:
+            tables = {k: pol.apply_table(t) for k, t in tables.items()}
         return {"district": name, "ok": True, "path": path,
                 "tables": {k: _columns(t) for k, t in tables.items()},
                 "report": report.to_dict() if report is not None else None,
                 "seconds": round(time.perf_counter() - t0, 3)}
     except Exception as exc:  # noqa: BLE001 - a failing district must not stop the batch
+        message = str(exc)[:2000]
+        if privacy is not None:
+            message = privacy.apply_text(message)
         return {"district": name, "ok": False, "path": path, "error": type(exc).__name__,
-                "message": str(exc)[:2000], "seconds": round(time.perf_counter() - t0, 3)}
+                "message": message, "seconds": round(time.perf_counter() - t0, 3)}
 
 
 def _columns(t: Table) -> dict[str, list[Any]]:
@@ -210,7 +222,7 @@ class BatchResult:
 def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS, *,
         client: Any = None, max_workers: int | None = None,
         output: str | os.PathLike[str] | None = None, resume: bool = False,
-        progress: bool = False, retries: int = 2) -> BatchResult:
+        progress: bool = False, retries: int = 2, privacy: Any = None) -> BatchResult:
     """Run ``steps`` on every district of ``sources`` and combine the results.
 
     Parameters
@@ -232,6 +244,9 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
     retries:
         Dask retries for a task whose worker failed (worker deaths are
         rescheduled by Dask itself).
+    privacy:
+        A :class:`~rostergraph.privacy.PrivacyPolicy` applied in each worker to
+        that district's tables and report (one key for the whole run).
 
     Examples
     --------
@@ -265,16 +280,16 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
 
     try:
         if client is not None:
-            _run_dask(client, todo, steps, done, retries)
+            _run_dask(client, todo, steps, done, retries, privacy)
         elif todo:
             workers = max_workers or min(len(todo), os.cpu_count() or 1)
             if workers <= 1:
                 for name, path in todo.items():
-                    done(run_district(name, str(path), steps))
+                    done(run_district(name, str(path), steps, privacy=privacy))
             else:
                 with ProcessPoolExecutor(max_workers=workers) as pool:
-                    futures = [pool.submit(run_district, n, str(p), tuple(steps))
-                               for n, p in todo.items()]
+                    futures = [pool.submit(run_district, n, str(p), tuple(steps),
+                                           privacy=privacy) for n, p in todo.items()]
                     for f in as_completed(futures):
                         done(f.result())
     finally:
@@ -286,11 +301,13 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
 
 
 def _run_dask(client: Any, todo: dict[str, Path], steps: Sequence[str],
-              done: Callable[[dict[str, Any]], None], retries: int) -> None:
+              done: Callable[[dict[str, Any]], None], retries: int,
+              privacy: Any = None) -> None:
     from dask.distributed import as_completed as dask_completed
 
     futures = [client.submit(run_district, n, str(p), tuple(steps), key=f"rostergraph-{n}",
-                             pure=False, retries=retries) for n, p in todo.items()]
+                             pure=False, retries=retries, privacy=privacy)
+               for n, p in todo.items()]
     for f in dask_completed(futures):
         try:
             done(f.result())
@@ -418,11 +435,17 @@ def add_batch(sub: Any) -> None:
                    help=f"comma-separated steps (default: {','.join(STEPS)})")
     p.add_argument("--resume", action="store_true", help="skip districts already in OUTPUT")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    from .cli import add_privacy
+
+    add_privacy(p)
     p.set_defaults(func=_cmd_batch)
 
 
 def _cmd_batch(args: Any) -> int:
+    from .cli import privacy_from_args
+
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
+    policy = privacy_from_args(args)
     client = None
     if args.scheduler != "local":
         from dask.distributed import Client
@@ -430,7 +453,8 @@ def _cmd_batch(args: Any) -> int:
         client = Client(args.scheduler)
     try:
         result = run(args.sources, steps, client=client, max_workers=args.workers,
-                     output=args.output, resume=args.resume, progress=not args.quiet)
+                     output=args.output, resume=args.resume, progress=not args.quiet,
+                     privacy=policy)
     finally:
         if client is not None:
             client.close()

@@ -57,6 +57,48 @@ class _UsageError(Exception):
     pass
 
 
+def add_privacy(p: argparse.ArgumentParser, *, default: str = "full") -> None:
+    """``--privacy``, ``--redact-staff``, ``--include-field``, ``--pseudonym-key-env`` and
+    ``--pseudonym-key-file``: how people appear in the output (docs/privacy.md)."""
+    from .privacy import MODES, SENSITIVE_FIELDS
+
+    g = p.add_argument_group("privacy (see docs/privacy.md)")
+    g.add_argument("--privacy", choices=MODES, default=default,
+                   help="full: values as they are; redacted: student/contact names, emails, "
+                        "dob, phones, addresses, sis ids hidden; pseudonymized: every person "
+                        f"id and name replaced by a keyed pseudonym (default {default})")
+    g.add_argument("--redact-staff", action="store_true",
+                   help="in redacted mode, hide teachers' and staff's names and emails too")
+    g.add_argument("--include-field", action="append", default=[], metavar="NAME",
+                   choices=sorted(SENSITIVE_FIELDS),
+                   help="keep this sensitive demographic field (dropped otherwise); repeatable")
+    g.add_argument("--pseudonym-key-env", metavar="NAME",
+                   help="environment variable holding the pseudonym key (default "
+                        "ROSTERGRAPH_PSEUDONYM_KEY; a random per-run key if unset)")
+    g.add_argument("--pseudonym-key-file", metavar="PATH",
+                   help="file holding the pseudonym key")
+
+
+def privacy_from_args(args: argparse.Namespace) -> Any:
+    """The :class:`~rostergraph.privacy.PrivacyPolicy` named by ``add_privacy``'s arguments."""
+    from .privacy import PrivacyPolicy, load_key
+
+    mode = getattr(args, "privacy", "full") or "full"
+    try:
+        key = None
+        if mode == "pseudonymized":
+            key = load_key(args.pseudonym_key_env, args.pseudonym_key_file)
+        policy = PrivacyPolicy(mode, redact_staff=getattr(args, "redact_staff", False),
+                               include_fields=getattr(args, "include_field", None) or (),
+                               key=key)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    if policy.mode == "pseudonymized" and policy.random_key:
+        print("rostergraph: note: no pseudonym key set; pseudonyms use a random key for this "
+              "run only (set ROSTERGRAPH_PSEUDONYM_KEY to make them stable)", file=sys.stderr)
+    return policy
+
+
 def write_output(text: str, output: str | None) -> None:
     """Print ``text`` or write it atomically to ``output``."""
     if output:
@@ -178,6 +220,7 @@ def _add_query(sub: Any) -> None:
                            help="home school → section school counts")
         if name == "visible":
             q.add_argument("--user", required=True, metavar="ID", help="viewer user id")
+        add_privacy(q)
         q.set_defaults(func=_cmd_query)
 
 
@@ -216,8 +259,10 @@ def render_table(table: Any, fmt: str) -> str:
 def _cmd_query(args: argparse.Namespace) -> int:
     from .graph import RosterGraph
 
+    policy = privacy_from_args(args)
     g = RosterGraph.from_roster(load_source(args))
-    write_output(render_table(run_query(args, g), args.format), None)
+    table = policy.bind(g).apply_table(run_query(args, g))
+    write_output(render_table(table, args.format), None)
     return EXIT_OK
 
 

@@ -606,11 +606,14 @@ def _category(data: dict[str, Any]) -> str:
     return "user"
 
 
-def _node_label(node: str, data: dict[str, Any]) -> str:
+def _node_label(node: str, data: dict[str, Any], privacy: Any = None) -> str:
     """Names for schools, sections, courses and terms; ids for people (never their names)."""
     if data.get("kind") != "user" and data.get("name"):
         return _label(data["name"], 22)
-    return _label(node.split(":", 1)[-1][-8:], 10)
+    ident = node.split(":", 1)[-1]
+    if privacy is not None:
+        ident = privacy.id(ident)
+    return _label(ident[-8:], 10)
 
 
 def _pick(G: Any, centre: Any, cat: dict[Any, str], max_nodes: int) -> list[Any]:
@@ -638,7 +641,8 @@ def _pick(G: Any, centre: Any, cat: dict[Any, str], max_nodes: int) -> list[Any]
 
 
 def neighbourhood(g: RosterGraph, node_id: str, ax: Axes | None = None, *, radius: int = 1,
-                  max_nodes: int = 150, labels: bool | None = None, seed: int = 0) -> Axes:
+                  max_nodes: int = 150, labels: bool | None = None, seed: int = 0,
+                  privacy: Any = None) -> Axes:
     """Draw the records within ``radius`` hops of one record (a section, school, user ...).
 
     Parameters
@@ -664,6 +668,9 @@ def neighbourhood(g: RosterGraph, node_id: str, ax: Axes | None = None, *, radiu
         and (when at most 12 are drawn) sections.
     seed:
         Seed of the spring layout (the same seed draws the same picture).
+    privacy:
+        A :class:`~rostergraph.privacy.PrivacyPolicy`: in ``pseudonymized``
+        mode people are labelled (and the title names the centre) by pseudonym.
 
     Returns
     -------
@@ -695,6 +702,8 @@ def neighbourhood(g: RosterGraph, node_id: str, ax: Axes | None = None, *, radiu
     if max_nodes < 1:
         raise ValueError(f"max_nodes must be at least 1, not {max_nodes}")
     g = _graph(g)
+    if privacy is not None:
+        privacy = privacy.bind(g)
     G = g.to_networkx(relations=_NEIGHBOUR_RELATIONS, around=node_id, radius=radius)
     centre = next((n for n in G if n == node_id or n.split(":", 1)[-1] == node_id), None)
     cat = {n: _category(d) for n, d in G.nodes(data=True)}
@@ -704,7 +713,8 @@ def neighbourhood(g: RosterGraph, node_id: str, ax: Axes | None = None, *, radiu
     ax = _axes(ax, (7.0, 6.0))
     ax.set_axis_off()
     what = G.nodes[centre].get("kind", "node") if centre is not None else "node"
-    title = f"Neighbourhood of {what} {_label(node_id, 30)} (radius {radius})"
+    shown_id = privacy.id(node_id) if privacy is not None else node_id
+    title = f"Neighbourhood of {what} {_label(shown_id, 30)} (radius {radius})"
     if left_out:
         title += f"\n{len(keep):,} of {G.number_of_nodes():,} nodes drawn"
     ax.set_title(title, fontsize="medium")
@@ -733,7 +743,7 @@ def neighbourhood(g: RosterGraph, node_id: str, ax: Axes | None = None, *, radiu
         labels = len(H) <= 40
     for n in H:
         if labels or G.nodes[n].get("kind") not in quiet or n == centre:
-            ax.annotate(_node_label(n, G.nodes[n]), (pos[n][0], pos[n][1]), fontsize=7,
+            ax.annotate(_node_label(n, G.nodes[n], privacy), (pos[n][0], pos[n][1]), fontsize=7,
                         ha="center",
                         va="bottom", xytext=(0, 5), textcoords="offset points", zorder=4)
     from matplotlib.lines import Line2D

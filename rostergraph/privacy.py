@@ -258,6 +258,28 @@ class PrivacyPolicy:
             self._cache[(domain, value)] = out
         return out
 
+    def unbound(self) -> PrivacyPolicy:
+        """A copy with the same mode, options and key, bound to nothing (one per district).
+
+        Examples
+        --------
+        >>> p = PrivacyPolicy("pseudonymized", key=b"k" * 16)
+        >>> p.unbound().pseudonym("u1") == p.pseudonym("u1")
+        True
+        """
+        return PrivacyPolicy(self.mode, redact_staff=self.redact_staff,
+                             include_fields=self.include_fields, key=self._key)
+
+    def __getstate__(self) -> dict[str, Any]:  # send only the settings to workers
+        return {"mode": self.mode, "redact_staff": self.redact_staff,
+                "include_fields": self.include_fields, "key": self._key,
+                "random_key": self.random_key}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["mode"], redact_staff=state["redact_staff"],  # type: ignore[misc]
+                      include_fields=state["include_fields"], key=state["key"])
+        self.random_key = state["random_key"]
+
     # -- binding ----------------------------------------------------------------------
     def bind(self, source: Any) -> PrivacyPolicy:
         """This policy, told which ids are people in ``source`` (Roster, graph or report).
@@ -379,6 +401,8 @@ class PrivacyPolicy:
         'u1'
         """
         if self.mode != "pseudonymized" or not isinstance(value, str):
+            if self._bound and value in self._protected and not self.is_full:
+                return self.apply_text(value)  # an id made of a sis id (SFTP CSV contacts)
             return value
         if self._bound and value not in self._people:
             return value
@@ -416,7 +440,7 @@ class PrivacyPolicy:
 
         text = _EMAIL.sub(email, text)
         if self._bound:  # only the roster's own dates of birth and phone numbers
-            known = lambda m: tokens.get(m.group(), m.group())  # noqa: E731
+            known = lambda m: tokens.get(m.group(), m.group())
             text = _PHONE.sub(known, _DATE.sub(known, text))
         else:
             text = _PHONE.sub(MARK, _DATE.sub(MARK, text))

@@ -59,6 +59,8 @@ def secrets_of(roster: Any) -> dict[str, list[bytes]]:
     staff_words = {w for u in roster.users.values() if u.name is not None
                    for p in (u.name.first, u.name.middle, u.name.last) if p for w in _words(p)
                    if u.roles.student is None and u.roles.contact is None}
+    staff_words |= {w for sc in roster.schools.values() if sc.principal is not None
+                    for w in _words(sc.principal.name or "")}
     names -= staff_words  # a word staff share (kept in redacted mode) is not a student secret
     return {"names": sorted(n.encode() for n in names),
             "values": sorted(v.encode() for v in values)}
@@ -275,7 +277,7 @@ def test_validate_findings_equal_on_pseudonymized_roster(roster: Any) -> None:
     after = rostergraph.validate(_policy("pseudonymized",
                                          include_fields=sorted(SENSITIVE_FIELDS)).apply_roster(
         roster))
-    count = lambda r: {k: len(v) for k, v in r.by_rule().items()}  # noqa: E731
+    count = lambda r: {k: len(v) for k, v in r.by_rule().items()}
     cb, ca = count(before), count(after)
     for rule in ("RG-USR-001", "RG-STR-001", "RG-STR-002", "RG-USR-004"):
         cb.pop(rule), ca.pop(rule)  # these look at the (now replaced) strings themselves
@@ -326,3 +328,242 @@ def test_pseudonym_is_a_function_of_key_and_value(value: str) -> None:
     a = _policy("pseudonymized").pseudonym(value)
     assert a == _policy("pseudonymized").pseudonym(value)
     assert re.fullmatch(r"anon-[0-9a-f]{20}", a)
+
+
+# --- more outputs: diff, plots, batch, convert, the CLI --------------------------------------
+
+
+def _changed_sample(roster: Any) -> Any:
+    """The sample after a sync: one student gone, one renamed (new email), one re-created."""
+    import attrs
+
+    users = dict(roster.users)
+    del users["5f7a57d00000000000000001"]
+    u = users["5f7a57d00000000000000002"]
+    users["5f7a57d00000000000000002"] = attrs.evolve(
+        u, email="renamed.student@students.example.org",
+        name=attrs.evolve(u.name, last="Renamedsurname"))
+    u3 = users.pop("5f7a57d00000000000000003")
+    users["5f7a57d00000000000000903"] = attrs.evolve(u3, id="5f7a57d00000000000000903")
+    sections = {}
+    for sid, s in roster.sections.items():
+        st_ids = tuple("5f7a57d00000000000000903" if x == "5f7a57d00000000000000003" else x
+                       for x in (s.students or ()) if x != "5f7a57d00000000000000001")
+        sections[sid] = attrs.evolve(s, students=st_ids)
+    return roster.replace(users=users, sections=sections)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_diff_output_leaks_nothing(roster: Any, secrets_of: Any, mode: str) -> None:
+    """Diff text, Markdown and JSON under each policy hold no secret of either sync; in
+    pseudonymized mode no user id either; the change counts do not depend on the mode."""
+    from rostergraph.diff.render import render_diff
+
+    new = _changed_sample(roster)
+    d = rostergraph.diff(roster, new)
+    extra = dict(secrets_of, more=[b"renamed.student@students.example.org", b"Renamedsurname"])
+    counts = []
+    for fmt in ("text", "markdown", "json"):
+        out = render_diff(d, fmt, privacy=_policy(mode))
+        if mode != "full":
+            assert not _leaks_as_json_too(out.encode(), extra), fmt
+        else:  # diff output never shows personal values, even in full mode
+            assert not _leaks_as_json_too(out.encode(), secrets_of), fmt
+        if mode == "pseudonymized":
+            ids = set(roster.users) | set(new.users)
+            assert not [i for i in ids if i in out], fmt
+        if fmt == "json":
+            data = json.loads(out)
+            counts.append((data["summary"], len(data["changes"]), data["reach"]["lost"]))
+    full = json.loads(render_diff(d, "json"))
+    assert counts[0] == (full["summary"], len(full["changes"]), full["reach"]["lost"])
+
+
+def test_pseudonymized_diff_stable_with_key(roster: Any) -> None:
+    """Two diffs of the same syncs with one key are identical; another key differs."""
+    from rostergraph.diff.render import render_diff
+
+    d = rostergraph.diff(roster, _changed_sample(roster))
+    a = render_diff(d, "json", privacy=_policy("pseudonymized"), impact=False)
+    b = render_diff(d, "json", privacy=_policy("pseudonymized"), impact=False)
+    c = render_diff(d, "json", privacy=_policy("pseudonymized", OTHER_KEY), impact=False)
+    assert a == b != c
+
+
+def test_neighbourhood_plot_labels_use_pseudonyms(roster: Any) -> None:
+    """A neighbourhood drawing under a pseudonymized policy labels no person by their id."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rostergraph.plot import neighbourhood
+
+    g = rostergraph.RosterGraph.from_roster(roster)
+    ax = neighbourhood(g, "5f7a57d00000000000000026", radius=2, labels=True,
+                       privacy=_policy("pseudonymized"))
+    texts = [t.get_text() for t in ax.texts] + [ax.get_title()]
+    shown = " ".join(texts)
+    assert not [i for i in roster.users if i[-8:] in shown]
+    plain = neighbourhood(g, "5f7a57d00000000000000026", radius=2, labels=True)
+    assert "00000026" in " ".join(t.get_text() for t in plain.texts)
+
+
+def _all_bytes(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def _unzipped(path: Path) -> bytes:
+    import zipfile
+
+    if path.is_file() and path.suffix == ".zip":
+        with zipfile.ZipFile(path) as z:
+            return b"".join(z.read(n) for n in z.namelist())
+    return _all_bytes(path)
+
+
+@pytest.mark.parametrize("to", ("clever-json", "clever-jsonl", "clever-csv", "oneroster"))
+@pytest.mark.parametrize("mode", ("redacted", "pseudonymized"))
+def test_convert_outputs_leak_nothing(roster: Any, secrets_of: Any, tmp_path: Path, mode: str,
+                                      to: str) -> None:
+    """convert in redacted/pseudonymized mode writes no secret and no demographic value, and
+    the written roster loads back with the same counts."""
+    from rostergraph.io.write import convert
+
+    out = tmp_path / ("out.zip" if to == "oneroster" else "out")
+    convert(rostergraph.sample_path(), out, to=to, privacy=_policy(mode))
+    data = _unzipped(out)
+    assert not _leaks_as_json_too(data, secrets_of)
+    assert b"Reduced" not in data and b"Arabic" not in data  # frl_status, home_language
+    back = rostergraph.load(out)
+    assert back.counts() == roster.counts()
+    if mode == "pseudonymized":
+        assert not [i for i in roster.users if i.encode() in data]
+
+
+def test_convert_full_is_lossless(roster: Any, tmp_path: Path) -> None:
+    """convert with privacy full (the default) keeps every value, demographics included."""
+    from rostergraph.io.write import convert
+
+    convert(rostergraph.sample_path(), tmp_path / "out", to="clever-json",
+            privacy=PrivacyPolicy("full"))
+    back = rostergraph.load(tmp_path / "out")
+    assert [record_to_dict(u) for u in back.users.values()] == \
+        [record_to_dict(u) for u in roster.users.values()]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_batch_outputs_leak_nothing(secrets_of: Any, tmp_path: Path, mode: str) -> None:
+    """Every file a batch writes holds no secret; pseudonymized batches show no user id."""
+    from rostergraph import batch
+
+    roster = rostergraph.sample()
+    result = batch.run([rostergraph.sample_path()], max_workers=1, output=tmp_path / "b",
+                       privacy=_policy(mode))
+    for step, t in result.tables.items():
+        t.to_csv(tmp_path / "b" / f"{step}.csv")
+    data = _all_bytes(tmp_path / "b")
+    assert not _leaks_as_json_too(data, secrets_of)
+    if mode == "pseudonymized":
+        assert not [i for i in roster.users if i.encode() in data]
+        assert b"anon-" in data
+    assert len(result.tables["validate"]) == len(rostergraph.validate(roster).findings)
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, bytes]:
+    from rostergraph.cli import main
+
+    code = main(args)
+    out = capsys.readouterr()
+    return code, (out.out + out.err).encode()
+
+
+_QUERIES = [["students-of", "--teacher", "5f7a7ea00000000000000004"],
+            ["teachers-of", "--student", "5f7a57d00000000000000026"],
+            ["why", "--teacher", "5f7a7ea00000000000000004", "--student",
+             "5f7a57d00000000000000026"],
+            ["reach"], ["cross-school"], ["cross-school", "--teachers"], ["cross-school", "--flow"],
+            ["orphans"], ["visible", "--user", "5f7aad000000000000000001"]]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cli_outputs_leak_nothing(secrets_of: Any, tmp_path: Path, mode: str,
+                                  capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """validate, report (md/json/html), query (every query, csv/json/text), diff and convert
+    run with --privacy MODE write no secret to stdout, stderr or their files."""
+    monkeypatch.setenv("PRIV_TEST_KEY", KEY.decode())
+    opts = ["--privacy", mode, "--pseudonym-key-env", "PRIV_TEST_KEY"]
+    roster = rostergraph.sample()
+    runs: list[tuple[list[str], Path | None]] = []
+    runs.append((["validate", "--sample", "--format", "json", *opts], None))
+    runs.append((["validate", "--sample", "--examples", "1000", *opts], None))
+    for ext in ("md", "json", "html"):
+        runs.append((["report", "--sample", "-o", str(tmp_path / f"r.{ext}"), *opts],
+                     tmp_path / f"r.{ext}"))
+    for q in _QUERIES:
+        for fmt in ("text", "csv", "json"):
+            runs.append((["query", q[0], "--sample", *q[1:], "--format", fmt, *opts], None))
+    old = tmp_path / "old"
+    from rostergraph.io.write import write_clever_json
+
+    write_clever_json(roster, old)
+    write_clever_json(_changed_sample(roster), tmp_path / "new")
+    for fmt in ("text", "markdown", "json"):
+        runs.append((["diff", str(old), str(tmp_path / "new"), "--format", fmt, *opts], None))
+    if mode != "full":
+        runs.append((["convert", "--sample", str(tmp_path / "conv"), "--to", "clever-csv",
+                      *opts], tmp_path / "conv"))
+    for args, out in runs:
+        code, printed = _cli(args, capsys)
+        assert code in (0, 1), args
+        data = printed + (_all_bytes(out) if out is not None and out.is_dir() else
+                          out.read_bytes() if out is not None else b"")
+        assert not _leaks_as_json_too(data, secrets_of), args
+        if mode == "pseudonymized":
+            assert not [i for i in roster.users if i.encode() in data], args
+    if mode != "full":
+        page = (tmp_path / "r.html").read_text()
+        assert f"privacy: {mode}" in page[: page.index("<main>")]
+
+
+def test_cli_pseudonyms_stable_across_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two CLI runs with the same --pseudonym-key-env give identical query output; another
+    key gives other pseudonyms; without a key a note says the key is random."""
+    args = ["query", "orphans", "--sample", "--format", "csv", "--privacy", "pseudonymized"]
+    monkeypatch.setenv("K1", KEY.decode())
+    monkeypatch.setenv("K2", OTHER_KEY.decode())
+    a = _cli([*args, "--pseudonym-key-env", "K1"], capsys)[1]
+    b = _cli([*args, "--pseudonym-key-env", "K1"], capsys)[1]
+    c = _cli([*args, "--pseudonym-key-env", "K2"], capsys)[1]
+    assert a == b != c
+    monkeypatch.delenv("ROSTERGRAPH_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("ROSTERGRAPH_PSEUDONYM_KEY_FILE", raising=False)
+    assert b"random key" in _cli(args, capsys)[1]
+
+
+def test_cli_include_field_and_bad_key(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """--include-field keeps one demographic field in a converted roster; a short key is a
+    usage error (exit 2) whose message does not contain the key."""
+    code, _ = _cli(["convert", "--sample", str(tmp_path / "c"), "--to", "clever-json",
+                    "--privacy", "redacted", "--include-field", "home_language"], capsys)
+    assert code == 0
+    data = _all_bytes(tmp_path / "c")
+    assert b"Arabic" in data and b"Reduced" not in data
+    monkeypatch.setenv("SHORTK", "abc123")
+    code, printed = _cli(["validate", "--sample", "--privacy", "pseudonymized",
+                          "--pseudonym-key-env", "SHORTK"], capsys)
+    assert code == 2 and b"SHORTK" in printed and b"abc123" not in printed
+
+
+def test_redacted_hides_an_id_made_of_a_sis_id() -> None:
+    """SFTP CSV contacts get ids built from their sis id; redacted mode hides that part."""
+    from rostergraph import Roster
+    from rostergraph.model import ContactRole, Name, Roles, StudentRelationship, User
+
+    contact = User(id="sftp-contact:C3011", email="jw@example.net", name=Name(last="J W"),
+                   roles=Roles(contact=ContactRole(sis_id="C3011", student_relationships=(
+                       StudentRelationship(student="s1"),))))
+    p = PrivacyPolicy("redacted").bind(Roster(users=[contact]))
+    assert "C3011" not in p.id("sftp-contact:C3011")
+    assert p.id("s1") == "s1"

@@ -44,6 +44,7 @@ def _pct(text: str) -> float:
 
 def add_diff(sub: Any) -> None:
     """Add ``rostergraph diff`` to an argparse subparsers object."""
+    from ..cli import add_privacy
     from .holds import HoldThresholds
 
     d = HoldThresholds()
@@ -74,21 +75,24 @@ def add_diff(sub: Any) -> None:
                    help="rows per list in text/Markdown output (default 50)")
     p.add_argument("--strict", action="store_true",
                    help="fail on the first data problem instead of reporting it")
+    add_privacy(p)
     p.set_defaults(func=_cmd_diff)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .. import load
-    from ..cli import write_output
+    from ..cli import privacy_from_args, write_output
     from .core import diff
     from .holds import HoldThresholds
     from .render import render_diff
 
+    policy = privacy_from_args(args)
     old = load(args.old, strict=args.strict)
     new = load(args.new, strict=args.strict)
     d = diff(old, new, ignore_timestamps=args.ignore_timestamps, detect_reid=not args.no_reid)
     th = HoldThresholds(removed=args.hold_if_removed, reidentified=args.hold_if_reid)
-    write_output(render_diff(d, args.format, thresholds=th, limit=args.limit), args.output)
+    write_output(render_diff(d, args.format, thresholds=th, limit=args.limit,
+                             privacy=policy), args.output)
     held = bool(d.hold_reasons(th))
     lost = args.fail_on_reach_loss and bool(
         len(d.reach_changes()) and (d.reach_changes()["change"] == "lost").any())

@@ -120,7 +120,7 @@ def diff_data(d: Any, *, thresholds: Any = None, impact: bool = True) -> dict[st
 
 
 def render_diff(d: Any, format: str = "text", *, thresholds: Any = None, impact: bool = True,
-                limit: int = 50) -> str:
+                limit: int = 50, privacy: Any = None) -> str:
     """The diff as ``text``, ``markdown`` or ``json``.
 
     Parameters
@@ -136,6 +136,10 @@ def render_diff(d: Any, format: str = "text", *, thresholds: Any = None, impact:
         both graphs).
     limit:
         Rows per list in text and Markdown (JSON lists everything).
+    privacy:
+        A :class:`~rostergraph.privacy.PrivacyPolicy`; it is bound to both rosters
+        and every string written passes through it (person ids pseudonymized,
+        names, emails, sis ids redacted, as the mode says).
 
     Raises
     ------
@@ -152,10 +156,25 @@ def render_diff(d: Any, format: str = "text", *, thresholds: Any = None, impact:
     if format not in FORMATS:
         raise ValueError(f"unknown diff format {format!r}; expected one of {', '.join(FORMATS)}")
     data = diff_data(d, thresholds=thresholds, impact=impact)
+    pol = privacy.bind(d.old).bind(d.new) if privacy is not None and not privacy.is_full \
+        else None
     if format == "json":
+        if pol is not None:
+            data = _scrub(data, pol)
         return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
     md = format == "markdown"
-    return "\n".join(_lines(d, data, md, limit)) + "\n"
+    text = "\n".join(_lines(d, data, md, limit)) + "\n"
+    return pol.apply_text(text) if pol is not None else text
+
+
+def _scrub(value: Any, pol: Any) -> Any:
+    if isinstance(value, str):
+        return pol.apply_text(value)
+    if isinstance(value, dict):
+        return {k: _scrub(v, pol) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v, pol) for v in value]
+    return value
 
 
 def _lines(d: Any, data: dict[str, Any], md: bool, limit: int) -> list[str]:

@@ -50,6 +50,9 @@ def add_convert(sub: Any) -> None:
     p.add_argument("--report-format", choices=("text", "json", "csv"), default="text")
     p.add_argument("--fail-on-drop", action="store_true",
                    help="exit 1 when any field was dropped")
+    from ..cli import add_privacy
+
+    add_privacy(p)
     p.set_defaults(func=_cmd_convert)
 
 
@@ -57,7 +60,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     import sys
 
     from .. import sample_path
-    from ..cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+    from ..cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, privacy_from_args
     from .write import convert
 
     if bool(args.sample) == bool(args.source):
@@ -65,8 +68,9 @@ def _cmd_convert(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     source = sample_path() if args.sample else args.source
+    policy = privacy_from_args(args)
     report = convert(source, args.output, to=args.to, format=args.source_format,
-                     strict=args.strict, extensions=not args.no_extensions)
+                     strict=args.strict, extensions=not args.no_extensions, privacy=policy)
     if args.report_format == "json":
         sys.stdout.write(report.to_json() + "\n")
     elif args.report_format == "csv":

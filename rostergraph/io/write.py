@@ -1076,7 +1076,8 @@ def _contact_columns(row: dict[str, Any], student: str, groups: list[tuple[Any, 
 
 
 def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, to: str,
-            format: str | None = None, strict: bool = False, extensions: bool = True) -> Table:
+            format: str | None = None, strict: bool = False, extensions: bool = True,
+            privacy: Any = None) -> Table:
     """Load a roster in any supported format and write it in another.
 
     Parameters
@@ -1093,6 +1094,12 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
         Fail on the first load problem.
     extensions:
         Write rostergraph's extension columns/files (see the writers).
+    privacy:
+        A :class:`~rostergraph.privacy.PrivacyPolicy`. ``None`` or ``full``
+        mode writes everything (a lossless conversion of the district's own
+        data); ``redacted`` and ``pseudonymized`` write the roster through
+        :meth:`~rostergraph.privacy.PrivacyPolicy.apply_roster` (sensitive
+        demographic fields dropped unless included; see ``docs/privacy.md``).
 
     Returns
     -------
@@ -1118,6 +1125,8 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     if to not in TARGETS:
         raise ValueError(f"unknown target format {to!r}; expected one of {', '.join(TARGETS)}")
     roster = load(source, format=format, strict=strict)
+    if privacy is not None and not privacy.is_full:
+        roster = privacy.apply_roster(roster)
     if to == "clever-json":
         return write_clever_json(roster, target)
     if to == "clever-jsonl":

@@ -54,7 +54,7 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
 
 def add_validate(sub: Any) -> None:
     """Add ``rostergraph validate`` to an argparse subparsers object."""
-    from ..cli import add_source
+    from ..cli import add_privacy, add_source
 
     p = sub.add_parser(
         "validate", help="check a roster against the rule catalogue (exit 1 on findings)",
@@ -64,6 +64,7 @@ def add_validate(sub: Any) -> None:
         epilog=_VALIDATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source(p)
     _add_selection(p)
+    add_privacy(p)
     p.add_argument("--fail-on", choices=(*SEVERITIES, "never"), default="error",
                    help="lowest severity that makes the exit status 1 (default error)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default=None,
@@ -76,7 +77,7 @@ def add_validate(sub: Any) -> None:
 
 def add_report(sub: Any) -> None:
     """Add ``rostergraph report`` to an argparse subparsers object."""
-    from ..cli import add_source
+    from ..cli import add_privacy, add_source
 
     p = sub.add_parser(
         "report", help="write the full validation report (Markdown, JSON or HTML)",
@@ -87,6 +88,7 @@ def add_report(sub: Any) -> None:
         epilog=_REPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source(p)
     _add_selection(p)
+    add_privacy(p)
     p.add_argument("-o", "--output", metavar="FILE",
                    help="output file (.md, .json or .html); Markdown on stdout without it")
     p.add_argument("--format", choices=("markdown", "json", "html"), default=None,
@@ -130,7 +132,7 @@ def _usage(message: str) -> int:
 
 def _run(args: argparse.Namespace) -> Any:
     """Load the source and validate; ``None`` after printing a usage error."""
-    from ..cli import load_source
+    from ..cli import load_source, privacy_from_args
     from . import validate
 
     try:
@@ -138,7 +140,9 @@ def _run(args: argparse.Namespace) -> Any:
     except ValueError as exc:
         _usage(str(exc))
         return None
-    return validate(load_source(args), select=args.select, ignore=args.ignore)
+    policy = privacy_from_args(args)
+    report = validate(load_source(args), select=args.select, ignore=args.ignore)
+    return policy.apply_report(report)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

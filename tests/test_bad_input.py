@@ -475,3 +475,10 @@ def test_catalogue_rows_name_existing_tests() -> None:
     assert len(named) >= 30
     missing = [n for n in named if not callable(globals().get(n))]
     assert missing == []
+
+
+def test_load_passes_limits_to_the_reader(tmp_path: Path) -> None:
+    """rostergraph.load(limits=...) applies the given bounds (here a 50-byte field limit)."""
+    _jsonl(tmp_path, "users", orjson.dumps(dict(U1, email="x" * 100)))
+    assert _codes(rostergraph.load(tmp_path, limits=Limits(max_field_bytes=50))) == [("limit", 1)]
+    assert rostergraph.load(tmp_path).problems == []

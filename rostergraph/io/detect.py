@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..errors import SourceError
 from ..roster import Roster
@@ -100,7 +101,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 
 
 def load(path: str | os.PathLike[str], *, format: str | None = None, strict: bool = False,
-         cache: bool = False) -> Roster:
+         cache: bool = False, limits: Any = None) -> Roster:
     """Load a roster from a folder, file or zip, detecting its format.
 
     Parameters
@@ -119,6 +120,9 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
         while the source files are unchanged (same sizes, times and sampled
         hashes): a warm load skips parsing. A snapshot that cannot be written
         is skipped silently.
+    limits:
+        A :class:`~rostergraph.io.limits.Limits` for the readers that take
+        one (zip, field, line and nesting bounds); the defaults otherwise.
 
     Examples
     --------
@@ -132,6 +136,12 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     if name not in FORMATS:
         raise SourceError(f"unknown format {name!r}; known: {', '.join(FORMATS)}", path=str(path))
     reader = FORMATS[name][1]
+    if limits is not None:
+        import functools
+        import inspect
+
+        if "limits" in inspect.signature(reader).parameters:
+            reader = functools.partial(reader, limits=limits)
     if not cache:
         return reader(path, strict=strict)
     from ..cache import load_cached, save_cache

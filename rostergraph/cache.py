@@ -3,7 +3,7 @@
 ``rostergraph.load(path, cache=True)`` stores, after a cold load, what it
 needs to rebuild the same :class:`~rostergraph.roster.Roster` without parsing
 the source again: per kind the record ids (JSON), the byte range of each
-record (numpy), the graph columns the reader extracted (numpy + JSON), the
+record (numpy), the built graph's CSR arrays and stub ids (numpy + JSON), the
 problems and the provenance (JSON). Records stay lazy: they are decoded
 from the source text on first access, exactly as after a cold load. When the
 reader kept no source text (other formats), the snapshot holds the records
@@ -50,7 +50,7 @@ from .roster import FileInfo, Problem, Provenance, Roster
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache"]
 
-SCHEMA = 1
+SCHEMA = 2
 _SAMPLE = 1 << 16  # bytes per sampled block
 _BLOCKS = 32
 
@@ -118,7 +118,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     OSError
         When the cache folder cannot be written (callers may ignore it).
     """
-    from .graph import record_columns
+    from .graph import NODE_KINDS, RosterGraph
 
     src = Path(path)
     entry = _entry(src, fmt, strict)
@@ -145,23 +145,20 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                 (tmp / f"{kind}.jsonl").write_bytes(b"\n".join(lines))
                 kinds[kind] = {"text": None, "ready": {}}
             strings[f"{kind}.ids"] = list(recs.keys())
-            if kind in ("schools", "sections", "users"):
-                got = roster._columns.get(kind)
-                cols = got[1] if got is not None and got[0] is recs else \
-                    record_columns(kind, enumerate(recs.values()))
-                for name, val in cols.items():
-                    if name == "roles":
-                        arrays[f"{kind}.roles"] = np.asarray(val, dtype=np.uint8)
-                        continue
-                    arrays[f"{kind}.{name}.pos"] = np.asarray(val[0], dtype=np.int64)
-                    strings[f"{kind}.{name}.refs"] = list(val[1])
-                    for j, attr in enumerate(val[2:]):
-                        if attr and isinstance(next(iter(attr)), (bool, np.bool_)):
-                            arrays[f"{kind}.{name}.attr{j}"] = np.asarray(attr, dtype=bool)
-                        else:
-                            strings[f"{kind}.{name}.attr{j}"] = list(attr)
-                kinds[kind]["columns"] = {n: (len(v) - 2 if n != "roles" else -1)
-                                          for n, v in cols.items()}
+        # the graph itself (built from the reader's columns, no record is built): a warm
+        # load then needs neither the references nor the id lookups
+        g = RosterGraph.from_roster(roster)
+        for name, rel in g.relations.items():
+            for field in ("src", "dst", "indptr", "rindptr", "rsrc", "redge"):
+                arrays[f"g.{name}.{field}"] = getattr(rel, field)
+            for attr, val in rel.attrs.items():
+                if val.dtype == bool:
+                    arrays[f"g.{name}.attr.{attr}"] = val
+                else:
+                    strings[f"g.{name}.attr.{attr}"] = val.tolist()
+        arrays["g.roles"] = g.roles
+        for kind in NODE_KINDS:
+            strings[f"g.stubs.{kind}"] = g.ids(kind)[g.n_records(kind):].tolist()
         np.savez(tmp / "arrays.npz", **arrays)
         (tmp / "strings.json").write_bytes(orjson.dumps(strings))
         prov = roster.provenance
@@ -225,7 +222,6 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool) -> Roster 
             arrays = {k: z[k] for k in z.files}
         strings = orjson.loads((entry / "strings.json").read_bytes())
         kinds: dict[str, Any] = {}
-        columns: dict[str, dict[str, Any]] = {}
         for kind, info in meta["kinds"].items():
             text_name = info["text"]
             if text_name is not None:
@@ -236,19 +232,6 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool) -> Roster 
             ready = {int(row): record_from_dict(cls, d)[0] for row, d in info["ready"].items()}
             kinds[kind] = LazyRecords(cls, text, strings[f"{kind}.ids"],
                                       arrays[f"{kind}.starts"], arrays[f"{kind}.ends"], ready)
-            if "columns" in info:
-                cols: dict[str, Any] = {}
-                for name, n_attr in info["columns"].items():
-                    if n_attr < 0:
-                        cols[name] = arrays[f"{kind}.roles"]
-                        continue
-                    val: list[Any] = [arrays[f"{kind}.{name}.pos"],
-                                      strings[f"{kind}.{name}.refs"]]
-                    for j in range(n_attr):
-                        key = f"{kind}.{name}.attr{j}"
-                        val.append(arrays[key] if key in arrays else strings[key])
-                    cols[name] = tuple(val)
-                columns[kind] = cols
     except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         return None  # missing, partial or foreign snapshot: load cold
     p = meta["provenance"]
@@ -258,6 +241,8 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool) -> Roster 
         loaded_at=p["loaded_at"], seconds=round(time.perf_counter() - t0, 6),
         notes=(*p["notes"], f"from cache {entry} (cold load took {p['seconds']:.3f} s)"))
     roster = Roster(**kinds, problems=[Problem(**d) for d in meta["problems"]], provenance=prov)
-    for kind, cols in columns.items():
-        roster._columns[kind] = (roster.records(kind), cols)
+    graph = {"arrays": {k[2:]: v for k, v in arrays.items() if k.startswith("g.")},
+             "strings": {k[2:]: v for k, v in strings.items() if k.startswith("g.")}}
+    # used by RosterGraph.from_roster while every kind is still this roster's own
+    roster._columns["_graph"] = ({k: roster.records(k) for k in KINDS}, graph)
     return roster

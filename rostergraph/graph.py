@@ -208,6 +208,9 @@ class RosterGraph:
         >>> int(g.missing("course").sum()) >= 1   # the sample's missing course
         True
         """
+        snap = getattr(roster, "_columns", {}).get("_graph")
+        if snap is not None and all(m is roster.records(k) for k, m in snap[0].items()):
+            return cls._from_snapshot(roster, snap[1])  # a warm reload (rostergraph.cache)
         cols: dict[str, dict[str, Any]] = {}
         for kind in ("schools", "sections", "users"):
             mapping = roster.records(kind)
@@ -217,6 +220,42 @@ class RosterGraph:
             else:
                 cols[kind] = record_columns(kind, enumerate(mapping.values()))
         return cls._from_columns(roster, cols)
+
+    @classmethod
+    def _from_snapshot(cls, roster: Roster, snap: dict[str, Any]) -> RosterGraph:
+        """Rebuild from the arrays :mod:`rostergraph.cache` stored (no id lookups)."""
+        arrays, strings = snap["arrays"], snap["strings"]
+        index: dict[str, _Index] = {}
+        ids: dict[str, np.ndarray] = {}
+        n_records: dict[str, int] = {}
+        for kind in NODE_KINDS:
+            recs = roster.records(_RECORDS_OF[kind])
+            own = recs._index if isinstance(recs, LazyRecords) else None
+            idx = _Index(own) if own is not None and len(own) == len(recs) else \
+                _Index(zip(recs.keys(), range(len(recs))))
+            for stub in strings[f"stubs.{kind}"]:
+                idx[stub]  # appended in order by __missing__
+            index[kind] = idx
+            n_records[kind] = len(recs)
+            arr = np.empty(len(idx), dtype=object)
+            arr[:] = list(idx.keys())
+            ids[kind] = arr
+        relations: dict[str, Relation] = {}
+        for name, (sk, dk, attr_names) in RELATIONS.items():
+            at: dict[str, np.ndarray] = {}
+            for a in attr_names:
+                if f"{name}.attr.{a}" in arrays:
+                    at[a] = arrays[f"{name}.attr.{a}"]
+                else:
+                    vals = strings[f"{name}.attr.{a}"]
+                    obj = np.empty(len(vals), dtype=object)
+                    obj[:] = vals
+                    at[a] = obj
+            relations[name] = Relation(
+                name=name, src_kind=sk, dst_kind=dk,
+                **{f: arrays[f"{name}.{f}"] for f in ("src", "dst", "indptr", "rindptr", "rsrc",
+                                                       "redge")}, attrs=at)
+        return cls(roster, ids, n_records, relations, arrays["roles"], dict(index))
 
     @classmethod
     def _from_columns(cls, roster: Roster, cols: dict[str, dict[str, Any]]) -> RosterGraph:

@@ -80,3 +80,15 @@ def test_broken_snapshot_loads_cold(tmp_path: Path, _cache_dir: Path) -> None:
     assert "from cache" in rostergraph.load(p, cache=True).provenance.notes[-1]
     cache.clear_cache()
     assert not _cache_dir.exists()
+
+
+def test_replaced_kind_rebuilds_graph_from_records(tmp_path: Path) -> None:
+    """After roster.replace() of a kind, the stored graph is not used (it would be stale)."""
+    p = write_district(tmp_path / "d", "S", seed=5)
+    _, warm = _warm(p)
+    some = next(iter(warm.sections))
+    fewer = warm.replace(sections={k: v for k, v in warm.sections.items() if k != some})
+    g = rostergraph.RosterGraph.from_roster(fewer)
+    assert g.n_records("section") == len(warm.sections) - 1
+    same = warm.replace(problems=[])
+    assert _snapshot(same)[0] == _snapshot(warm)[0]

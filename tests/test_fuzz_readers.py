@@ -391,10 +391,9 @@ def test_fuzz_oneroster_bad_row_costs_no_neighbour(case: Any) -> None:
             body.append(list(body[victim + 1]))
             line = start_line(len(body) - 1)
         data = _csv_bytes(body)
-        if how == "bad_utf8":  # a stray Latin-1 byte in the victim's email cell
-            lines = data.split(b"\r\n")
-            lines[victim + 1] = lines[victim + 1] + b"\xe9"
-            data = b"\r\n".join(lines)
+        if how == "bad_utf8":  # a stray Latin-1 byte in the victim's sourcedId
+            at = len(_csv_bytes(body[:victim + 1])) + 1
+            data = data[:at] + b"\xe9" + data[at:]
         (bad / "users.csv").write_bytes(data)
         base = read_oneroster(good)
         r = read_oneroster(bad)

@@ -54,7 +54,8 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        head = data[:exc.start]  # CR, LF and CRLF each end a line, as for the rows
+        line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
         b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
                   "replaced by U+FFFD", file=name, line=line, kind=kind,
                   raw=raw_text(data[max(0, exc.start - 40):exc.start + 40]))

@@ -102,6 +102,9 @@ _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
 _PHONE = re.compile(r"\(?\b\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b")
 _WORD = re.compile(r"\w+")
+_ID_TOKEN = re.compile(r"\w(?:[\w:.-]*\w)?")
+_SCAN = re.compile(rf"(?P<email>{_EMAIL.pattern})|(?P<phone>{_PHONE.pattern})|"
+                   rf"(?P<date>{_DATE.pattern})|(?P<tok>{_ID_TOKEN.pattern})")
 
 
 def load_key(env: str | None = None, file: str | os.PathLike[str] | None = None) -> bytes | None:
@@ -213,6 +216,8 @@ class PrivacyPolicy:
         self._protected: set[str] = set()     # ids whose values are hidden in redacted mode
         self._tokens: dict[str, str] = {}     # free-text token → replacement
         self._visible: set[str] = set()       # emails of staff shown as they are
+        self._dated = False                   # any date of birth / phone number to hide
+        self._short: dict[str, str] = {}      # apply_text of short strings
         self._cache: dict[tuple[str, str], str] = {}
 
     # -- facts ------------------------------------------------------------------------
@@ -298,6 +303,7 @@ class PrivacyPolicy:
         if self.is_full or roster is None:
             return self
         self._bound = True
+        self._short.clear()
         pseudo = self.mode == "pseudonymized"
         tokens = self._tokens
         for u in roster.users.values():
@@ -344,9 +350,6 @@ class PrivacyPolicy:
                 if pr is not None:
                     self._add_values(tokens, (pr.email,), "email", pseudo)
                     self._add_names(tokens, (pr.name,))
-        if pseudo:
-            for i in self._people:
-                tokens[i] = self.pseudonym(i)
         return self
 
     def _add_person_values(self, tokens: dict[str, str], u: Any, pseudo: bool) -> None:
@@ -371,6 +374,8 @@ class PrivacyPolicy:
         self._add_values(tokens, emails, "email", pseudo)
         self._add_values(tokens, sis, "sis", pseudo)
         self._add_values(tokens, other, "", False)
+        if any(other):
+            self._dated = True
 
     def _add_values(self, tokens: dict[str, str], values: Iterable[str | None], domain: str,
                     pseudo: bool) -> None:
@@ -426,26 +431,71 @@ class PrivacyPolicy:
         """
         if self.is_full or not text:
             return text
+        if len(text) <= 40:  # enum values, field names, ids: seen again and again
+            hit = self._short.get(text)
+            if hit is None:
+                hit = self._apply_text(text)
+                if len(self._short) < 200_000:
+                    self._short[text] = hit
+            return hit
+        return self._apply_text(text)
+
+    def _apply_text(self, text: str) -> str:
         tokens = self._tokens
         pseudo = self.mode == "pseudonymized"
+        bound = self._bound
+        people = self._people if pseudo else ()
+        get = tokens.get
+        fast = self._fast(text, tokens, people)
+        if fast is not None:
+            return fast
 
-        def email(m: re.Match[str]) -> str:
-            v = m.group()
-            hit = tokens.get(v)
+        def word(m: re.Match[str]) -> str:
+            w = m.group()
+            hit = get(w)
             if hit is not None:
                 return hit
-            if self._bound and not pseudo:
-                return v if self._staff_value(v) else MARK
-            return self.pseudonym(v, "email") if pseudo else MARK
+            return self.pseudonym(w) if w in people else w
 
-        text = _EMAIL.sub(email, text)
-        if self._bound:  # only the roster's own dates of birth and phone numbers
-            known = lambda m: tokens.get(m.group(), m.group())
-            text = _PHONE.sub(known, _DATE.sub(known, text))
-        else:
-            text = _PHONE.sub(MARK, _DATE.sub(MARK, text))
+        def scan(m: re.Match[str]) -> str:
+            v = m.group()
+            hit = get(v)
+            if hit is not None:
+                return hit
+            kind = m.lastgroup
+            if kind == "tok":
+                if v in people:
+                    return self.pseudonym(v)
+                if tokens and not v.isalnum():  # "Quintero-Lund", "a.b": look at the words
+                    return _WORD.sub(word, v)
+                return v
+            if kind == "email":
+                if bound and not pseudo:
+                    return v if self._staff_value(v) else MARK
+                return self.pseudonym(v, "email") if pseudo else MARK
+            return v if bound else MARK  # dates and phone numbers: only the roster's own
+
+        return _SCAN.sub(scan, text)
+
+    def _fast(self, text: str, tokens: dict[str, str], people: Any) -> str | None:
+        """The common case without a Python call per word: no email, no date or phone
+        number to hide, and every hit a whole token that no other token contains.
+        ``None`` when the full scan is needed."""
+        if "@" in text:
+            return None
+        if (not self._bound or self._dated) and (_DATE.search(text) or _PHONE.search(text)):
+            return None
+        toks = set(_ID_TOKEN.findall(text))
+        hits = [t for t in toks if t in tokens or t in people]
         if tokens:
-            text = _WORD.sub(lambda m: tokens.get(m.group(), m.group()), text)
+            for t in toks:
+                if not t.isalnum() and not tokens.keys().isdisjoint(_WORD.findall(t)):
+                    return None
+        for h in hits:
+            if any(h != t and h in t for t in toks):
+                return None
+        for h in hits:
+            text = text.replace(h, tokens.get(h) or self.pseudonym(h))
         return text
 
     def _staff_value(self, v: str) -> bool:
@@ -632,7 +682,7 @@ class PrivacyPolicy:
     # -- reports ----------------------------------------------------------------------
     def text_policy(self) -> Any:
         """A :class:`rostergraph.report.TextPolicy` that renders through this policy."""
-        from .report import TextPolicy, _escape
+        from .report import TextPolicy, _escape, record_ids
 
         policy = self
 
@@ -644,6 +694,16 @@ class PrivacyPolicy:
 
             def text(self, value: str) -> str:
                 return _escape(policy.apply_text(value))
+
+            def message(self, finding: Any) -> str:
+                # apply_text finds whole person ids itself (one regex pass, no per-finding
+                # compile); ids it cannot see as one token are replaced afterwards
+                msg = policy.apply_text(finding.message)
+                if policy.mode == "pseudonymized":
+                    for i in record_ids(finding):
+                        if i in msg and not _ID_TOKEN.fullmatch(i) and policy.is_person(i):
+                            msg = msg.replace(i, policy.id(i))
+                return _escape(msg)
 
         if self.is_full:
             p = TextPolicy()

@@ -567,3 +567,18 @@ def test_redacted_hides_an_id_made_of_a_sis_id() -> None:
     p = PrivacyPolicy("redacted").bind(Roster(users=[contact]))
     assert "C3011" not in p.id("sftp-contact:C3011")
     assert p.id("s1") == "s1"
+
+
+def test_free_text_pseudonymizes_ids_with_punctuation() -> None:
+    """Person ids with hyphens or colons (OneRoster UUIDs) are found whole in free text."""
+    from rostergraph import Roster
+    from rostergraph.model import Name, Roles, StudentRole, User
+
+    uid = "3f2a9c1e-77b0-4d5e-9a61-0c2b8e4f1a00"
+    stu = User(id=uid, name=Name(first="Xiomara", last="Quintero-Lund"),
+               roles=Roles(student=StudentRole(sis_id="S-000123")))
+    p = _policy("pseudonymized").bind(Roster(users=[stu]))
+    out = p.apply_text(f"student {uid}. sis S-000123, name Xiomara Quintero-Lund")
+    assert uid not in out and "S-000123" not in out and "Xiomara" not in out
+    assert "Quintero" not in out and "Lund" not in out
+    assert p.id(uid) in out

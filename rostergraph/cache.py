@@ -64,8 +64,8 @@ def cache_dir() -> Path:
     return Path(base) / "rostergraph"
 
 
-def _entry(path: Path, fmt: str, strict: bool) -> Path:
-    key = f"{os.path.abspath(path)}\0{fmt}\0{strict}".encode("utf-8", "surrogatepass")
+def _entry(path: Path, fmt: str, strict: bool, variant: str = "") -> Path:
+    key = f"{os.path.abspath(path)}\0{fmt}\0{strict}\0{variant}".encode("utf-8", "surrogatepass")
     return cache_dir() / hashlib.sha256(key).hexdigest()[:32]
 
 
@@ -110,8 +110,11 @@ def clear_cache() -> None:
 # --- saving ----------------------------------------------------------------------
 
 
-def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Roster) -> Path:
+def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Roster,
+               variant: str = "") -> Path:
     """Write the snapshot of ``roster`` loaded from ``path``; return its folder.
+
+    ``variant`` names reader settings that change the result (e.g. the limits).
 
     Raises
     ------
@@ -121,7 +124,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     from .graph import NODE_KINDS, RosterGraph
 
     src = Path(path)
-    entry = _entry(src, fmt, strict)
+    entry = _entry(src, fmt, strict, variant)
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
     try:
@@ -208,11 +211,12 @@ def _problem_dict(p: Problem) -> dict[str, Any]:
 # --- loading -------------------------------------------------------------------------
 
 
-def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool) -> Roster | None:
+def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
+                variant: str = "") -> Roster | None:
     """The roster from a valid snapshot of ``path``, or ``None`` (no or stale snapshot)."""
     t0 = time.perf_counter()
     src = Path(path)
-    entry = _entry(src, fmt, strict)
+    entry = _entry(src, fmt, strict, variant)
     try:
         meta = orjson.loads((entry / "meta.json").read_bytes())
         if (meta.get("schema") != SCHEMA or meta.get("version") != _version()

@@ -92,3 +92,17 @@ def test_replaced_kind_rebuilds_graph_from_records(tmp_path: Path) -> None:
     assert g.n_records("section") == len(warm.sections) - 1
     same = warm.replace(problems=[])
     assert _snapshot(same)[0] == _snapshot(warm)[0]
+
+
+def test_other_limits_use_another_snapshot(tmp_path: Path) -> None:
+    """A snapshot taken under default limits is not reused under other limits."""
+    from rostergraph.io.limits import Limits
+
+    p = write_district(tmp_path / "d", "S", seed=6)
+    _warm(p)
+    tight = rostergraph.load(p, cache=True, limits=Limits(max_line_bytes=200))
+    assert "from cache" not in " ".join(tight.provenance.notes)
+    assert any(pr.code == "limit" for pr in tight.problems)
+    again = rostergraph.load(p, cache=True, limits=Limits(max_line_bytes=200))
+    assert "from cache" in again.provenance.notes[-1]
+    assert [pr.code for pr in again.problems] == [pr.code for pr in tight.problems]

@@ -146,11 +146,12 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
         return reader(path, strict=strict)
     from ..cache import load_cached, save_cache
 
-    roster = load_cached(path, name, strict)
+    variant = "" if limits is None else repr(limits)  # other limits: another snapshot
+    roster = load_cached(path, name, strict, variant)
     if roster is None:
         roster = reader(path, strict=strict)
         try:
-            save_cache(path, name, strict, roster)
+            save_cache(path, name, strict, roster, variant)
         except OSError:
             pass  # a read-only or full cache folder only costs the warm reload
     return roster

@@ -140,7 +140,9 @@ def load_key(env: str | None = None, file: str | os.PathLike[str] | None = None)
     """
     key: bytes | None = None
     where = ""
-    path = file if file is not None else os.environ.get(DEFAULT_KEY_FILE_ENV) or None
+    path = file
+    if path is None and env is None:  # an explicitly named variable beats the default file
+        path = os.environ.get(DEFAULT_KEY_FILE_ENV) or None
     if path is not None:
         with open(path, "rb") as fh:
             key = fh.read().rstrip(b"\r\n")

@@ -488,8 +488,8 @@ _QUERIES = [["students-of", "--teacher", "5f7a7ea00000000000000004"],
 def test_cli_outputs_leak_nothing(secrets_of: Any, tmp_path: Path, mode: str,
                                   capsys: pytest.CaptureFixture[str],
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """validate, report (md/json/html), query (every query, csv/json/text), diff and convert
-    run with --privacy MODE write no secret to stdout, stderr or their files."""
+    """validate, report (md/json/html), query (every query, csv/json/text), diff, batch and
+    convert run with --privacy MODE write no secret to stdout, stderr or their files."""
     monkeypatch.setenv("PRIV_TEST_KEY", KEY.decode())
     opts = ["--privacy", mode, "--pseudonym-key-env", "PRIV_TEST_KEY"]
     roster = rostergraph.sample()
@@ -509,6 +509,8 @@ def test_cli_outputs_leak_nothing(secrets_of: Any, tmp_path: Path, mode: str,
     write_clever_json(_changed_sample(roster), tmp_path / "new")
     for fmt in ("text", "markdown", "json"):
         runs.append((["diff", str(old), str(tmp_path / "new"), "--format", fmt, *opts], None))
+    runs.append((["batch", str(rostergraph.sample_path()), "-o", str(tmp_path / "batch"),
+                  "--workers", "1", "--quiet", *opts], tmp_path / "batch"))
     if mode != "full":
         runs.append((["convert", "--sample", str(tmp_path / "conv"), "--to", "clever-csv",
                       *opts], tmp_path / "conv"))

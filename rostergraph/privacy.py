@@ -41,7 +41,6 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import re
@@ -251,8 +250,8 @@ class PrivacyPolicy:
         hit = self._cache.get((domain, value))
         if hit is not None:
             return hit
-        h = hmac.new(self._key, f"{domain}\x00{value}".encode("utf-8", "surrogatepass"),
-                     hashlib.sha256).hexdigest()
+        h = hmac.digest(self._key, f"{domain}\x00{value}".encode("utf-8", "surrogatepass"),
+                        "sha256").hex()
         if domain == "id":
             out = "anon-" + h[:20]
         elif domain == "email":

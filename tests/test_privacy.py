@@ -584,3 +584,42 @@ def test_free_text_pseudonymizes_ids_with_punctuation() -> None:
     assert uid not in out and "S-000123" not in out and "Xiomara" not in out
     assert "Quintero" not in out and "Lund" not in out
     assert p.id(uid) in out
+
+
+_HIDDEN_LEAVES = {"email", "sis_id", "state_id", "student_number", "teacher_number", "staff_id",
+                  "dob", "phone", "district_username", "address", "city", "zip", "lat", "lon"}
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    if isinstance(value, dict):
+        return [x for k, v in value.items() for x in _leaves(v, path + (k,))]
+    if isinstance(value, list):
+        return [x for v in value for x in _leaves(v, path)]
+    return [(path, value)]
+
+
+@given(st.data())
+def test_any_student_record_keeps_shape_and_hides_values(data: st.DataObject) -> None:
+    """For any valid user record that is a student or contact: redacted and pseudonymized
+    output reads back with no problem, has no demographic field, and every name, email,
+    id-number, contact, address and ext value is hidden."""
+    from rostergraph.model import User, record_from_dict
+
+    from .strategies import record_dicts
+
+    d = data.draw(record_dicts(User))
+    roles = d.get("roles") or {}
+    if not (isinstance(roles, dict) and ("student" in roles or "contact" in roles)):
+        roles = dict(roles) if isinstance(roles, dict) else {}
+        roles["contact"] = {"sis_id": "C-1", "phone": "555"}
+        d["roles"] = roles
+    for mode in ("redacted", "pseudonymized"):
+        out = _policy(mode).apply_record("users", d)
+        assert record_from_dict(User, out)[1] == []
+        for path, v in _leaves(out):
+            assert not SENSITIVE_FIELDS & set(path), path
+            if v is None:
+                continue
+            if path[0] == "name" or "ext" in path or path[-1] in _HIDDEN_LEAVES:
+                original = dict(_leaves(d)).get(path)
+                assert v != original or v in (MARK, ""), (mode, path, v)

@@ -510,8 +510,12 @@ def _cross_idx(g: RosterGraph, relation: str, school_rel: str) -> tuple[np.ndarr
     u, s, sch, home = u[ok], s[ok], sch[ok], home[ok]
     rel = g.relations[school_rel]
     n_sc = max(g.n_nodes("school"), 1)
-    member = np.unique(rel.src.astype(np.int64) * n_sc + rel.dst)
-    in_schools = np.isin(u * n_sc + sch, member)
+    # membership by binary search in the sorted (user, school) codes (np.unique/np.isin
+    # were the slow part at L)
+    member = np.sort(rel.src.astype(np.int64) * n_sc + rel.dst)
+    want = u * n_sc + sch
+    pos = np.minimum(np.searchsorted(member, want), max(len(member) - 1, 0))
+    in_schools = member[pos] == want if len(member) else np.zeros(len(want), dtype=bool)
     order = np.lexsort((s, u))
     out = (u[order], s[order], sch[order], home[order], in_schools[order])
     c[key] = out

@@ -102,19 +102,9 @@ def privacy_from_args(args: argparse.Namespace) -> Any:
 def write_output(text: str, output: str | None) -> None:
     """Print ``text`` or write it atomically to ``output``."""
     if output:
-        import os
-        import tempfile
+        from .safety import atomic_write
 
-        d = os.path.dirname(os.path.abspath(output))
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".rostergraph-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-            os.replace(tmp, output)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(output, text)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 

@@ -102,25 +102,11 @@ def _validator(cls: type) -> Any:
 _DATA: dict[str, bytes] = {}
 
 
-def _school_edges(rows: array, refs: list[str], prim: list[bool], r: int,
-                  primary: str | None, schools: Any) -> None:
-    seen = set()
-    if primary is not None:
-        rows.append(r)
-        refs.append(primary)
-        prim.append(True)
-        seen.add(primary)
-    for s in schools or ():
-        if s not in seen:
-            seen.add(s)
-            rows.append(r)
-            refs.append(s)
-            prim.append(False)
-
-
 def _scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, int]
           ) -> dict[str, Any]:
     """Scan ``_DATA[kind][start:end]`` (whole lines); plain rows and slow lines."""
+    from ..graph import _school_edges  # here: graph imports this module
+
     data = _DATA[kind]
     cap, depth, field = limits
     shallow_cap = depth < 8

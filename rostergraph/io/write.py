@@ -72,16 +72,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     >>> atomic_write_bytes(p, b"hi"); p.read_bytes()
     b'hi'
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from ..safety import atomic_write
+
+    atomic_write(path, data)
 
 
 def _write_files(path: Path, files: Mapping[str, bytes], as_zip: bool) -> None:

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import gc
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import numpy as np
 
 from ..graph import ROLE_BITS, RosterGraph
+from ..queries import _cache as _queries_cache
 
-_CACHE: weakref.WeakKeyDictionary[RosterGraph, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-
-def cache(g: RosterGraph) -> dict[str, Any]:
-    """A dict of derived values kept as long as the graph lives (graphs are immutable)."""
-    c = _CACHE.get(g)
-    if c is None:
-        c = {}
-        _CACHE[g] = c
-    return c
+# One per-graph cache for queries and rules (graphs are immutable; keys differ).
+cache = _queries_cache
 
 
 def role_mask(g: RosterGraph, role: str) -> np.ndarray:

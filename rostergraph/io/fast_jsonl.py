@@ -3,11 +3,15 @@
 :func:`read_fast` reads a folder whose resource files are all plain
 (uncompressed) ``.jsonl``/``.ndjson`` files with ``\\n`` line ends. Each file
 is scanned in slices — in two worker processes when the data is large — and
-every line is parsed with orjson and checked against the record schema
-without building records (:func:`_validator`). For each plain line the scan
-keeps the record id, its byte range and the graph columns (references, role
-bits, the ``primary``/``relationship``/``type`` attributes); records are
-built only when asked for (:class:`~rostergraph.lazy.LazyRecords`).
+every line is decoded with msgspec into a typed struct mirroring the record
+schema (:func:`_struct_for`: parsing and the type check of every field in one
+C pass, no record built). For each plain line the scan keeps the record id,
+its byte range, the graph columns (references, role bits, the
+``primary``/``relationship``/``type`` attributes) and the few field columns
+the rules need (``fields``: emails, grades, section names, and
+``text_suspect``, a superset of the records whose strings the string rules
+must look at); records are built only when asked for
+(:class:`~rostergraph.lazy.LazyRecords`).
 
 Every line that is not plain (a syntax error, a wrongly typed field, an
 unknown key, an envelope item, a BOM, a line over a limit) goes through the
@@ -28,7 +32,6 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import threading
@@ -37,12 +40,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
 from ..lazy import LazyRecords
-from ..model import KINDS, RECORD_CLASSES, _spec
+from ..model import KINDS, RECORD_CLASSES
 from ..roster import FileInfo, Roster, RosterBuilder, raw_text
+from . import scan
 from .limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["PARALLEL_BYTES", "read_fast"]
@@ -50,217 +53,7 @@ __all__ = ["PARALLEL_BYTES", "read_fast"]
 #: Files larger than this (in total) are scanned in two worker processes.
 PARALLEL_BYTES = 48 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
-
-# --- schema validators (no records built) -------------------------------------
-
-_VALIDATORS: dict[type, Any] = {}
-
-
-def _validator(cls: type) -> Any:
-    """``f(obj) -> bool``: True when the fast converter builds ``obj`` without fallback."""
-    v = _VALIDATORS.get(cls)
-    if v is not None:
-        return v
-    spec = _spec(cls)
-    strs = frozenset(n for n, k, _ in spec if k == "str" and n != "id")
-    ns: dict[str, Any] = {"KNOWN": frozenset(n for n, _, _ in spec), "STRSET": {str},
-                          "STRKEYS": strs, "STR_OK": {str, type(None)},
-                          "type": type, "dict": dict, "list": list, "str": str, "map": map,
-                          "all": all}
-    body = ["def valid(d):", "    if type(d) is not dict or not KNOWN.issuperset(d): return False"]
-    if strs:  # every plain string field at once, in C loops
-        body.append("    if not STR_OK.issuperset(map(type, map(d.__getitem__, "
-                    "STRKEYS.intersection(d)))): return False")
-    for i, (name, kind, sub) in enumerate(spec):
-        v = f"v{i}"
-        if kind == "str" and name != "id":
-            continue
-        body.append(f"    {v} = d.get({name!r})")
-        if name == "id":
-            body.append(f"    if type({v}) is not str: return False")
-        elif kind == "strs":
-            body.append(f"    if {v} is not None and (type({v}) is not list or not "
-                        f"STRSET.issuperset(map(type, {v}))): return False")
-        elif kind == "obj":
-            ns[f"SUB{i}"] = _validator(sub)  # type: ignore[arg-type]
-            body.append(f"    if {v} is not None and not SUB{i}({v}): return False")
-        elif kind == "objs":
-            ns[f"SUB{i}"] = _validator(sub)  # type: ignore[arg-type]
-            body.append(f"    if {v} is not None and (type({v}) is not list or not "
-                        f"all(map(SUB{i}, {v}))): return False")
-        elif kind == "map":
-            body.append(f"    if {v} is not None and type({v}) is not dict: return False")
-    body.append("    return True")
-    exec("\n".join(body), ns)  # noqa: S102 - source built from the class schema only
-    _VALIDATORS[cls] = ns["valid"]
-    return ns["valid"]
-
-
-# --- scanning one slice of one file ----------------------------------------------
-
-#: kind → bytes of the file being read (inherited by forked workers)
-_DATA: dict[str, bytes] = {}
-
-
-def _scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, int]
-          ) -> dict[str, Any]:
-    """Scan ``_DATA[kind][start:end]`` (whole lines); plain rows and slow lines."""
-    from ..graph import _school_edges  # here: graph imports this module
-
-    data = _DATA[kind]
-    cap, depth, field = limits
-    shallow_cap = depth < 8
-    valid = _validator(RECORD_CLASSES[kind])
-    loads = orjson.loads
-    ids: list[str] = []
-    lines = array("q")
-    starts = array("q")
-    ends = array("q")
-    slow: list[tuple[int, bytes]] = []
-    cols: dict[str, Any] = {}
-    # per-kind column builders
-    is_sec, is_user, is_school = kind == "sections", kind == "users", kind == "schools"
-    if is_school:
-        dist_rows, dist_refs = array("q"), []
-    if is_sec:
-        sch_rows, sch_refs = array("q"), []
-        crs_rows, crs_refs = array("q"), []
-        trm_rows, trm_refs = array("q"), []
-        enr_cnt, enr_refs = array("q"), []
-        tea_cnt, tea_refs, tea_prim = array("q"), [], []
-    if is_user:
-        masks = array("B")
-        att_rows, att_refs, att_prim = array("q"), [], []
-        wrk_rows, wrk_refs, wrk_prim = array("q"), [], []
-        adm_rows, adm_refs = array("q"), []
-        con_rows, con_refs, con_rel, con_type = array("q"), [], [], []
-    pos = start
-    n = line0
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        for line in data[start:end].split(b"\n"):
-            n += 1
-            ln = len(line)
-            s = pos
-            pos += ln + 1
-            if line[:1] != b"{":
-                if line.strip():
-                    slow.append((n, line))
-                continue
-            if ln > cap or ln > field or ((shallow_cap or b'"ext"' in line) and
-                                          line.count(b"[") + line.count(b"{") > depth):
-                # (a record that passes the schema check nests at most 5 deep, except
-                # inside an `ext` map, so the bracket count is needed only then)
-                slow.append((n, line))
-                continue
-            try:
-                d = loads(line)
-            except orjson.JSONDecodeError:
-                slow.append((n, line))
-                continue
-            if not valid(d):
-                slow.append((n, line))
-                continue
-            r = len(ids)
-            ids.append(d["id"])
-            lines.append(n)
-            starts.append(s)
-            ends.append(s + ln)
-            if is_sec:
-                g = d.get
-                v = g("school")
-                if v is not None:
-                    sch_rows.append(r)
-                    sch_refs.append(v)
-                v = g("course")
-                if v is not None:
-                    crs_rows.append(r)
-                    crs_refs.append(v)
-                v = g("term_id")
-                if v is not None:
-                    trm_rows.append(r)
-                    trm_refs.append(v)
-                st = g("students")
-                if st:
-                    enr_refs.extend(st)
-                    enr_cnt.append(len(st))
-                else:
-                    enr_cnt.append(0)
-                teachers = g("teachers")
-                t = g("teacher")
-                if not teachers and t is not None:
-                    teachers = [t]
-                if teachers:
-                    tea_refs.extend(teachers)
-                    tea_cnt.append(len(teachers))
-                    p = t if t is not None else teachers[0]
-                    tea_prim.extend([x == p for x in teachers])
-                else:
-                    tea_cnt.append(0)
-            elif is_user:
-                roles = d.get("roles")
-                mask = 0
-                if roles:
-                    st = roles.get("student")
-                    if st is not None:
-                        mask |= 1
-                        _school_edges(att_rows, att_refs, att_prim, r, st.get("school"),
-                                      st.get("schools"))
-                    te = roles.get("teacher")
-                    sf = roles.get("staff")
-                    if te is not None:
-                        mask |= 2
-                    if sf is not None:
-                        mask |= 4
-                    if te is not None or sf is not None:
-                        schools = list(te.get("schools") or ()) if te is not None else []
-                        if sf is not None and sf.get("schools"):
-                            schools.extend(sf["schools"])
-                        _school_edges(wrk_rows, wrk_refs, wrk_prim, r,
-                                      te.get("school") if te is not None else None, schools)
-                    if roles.get("district_admin") is not None:
-                        mask |= 8
-                        v = d.get("district")
-                        if v is not None:
-                            adm_rows.append(r)
-                            adm_refs.append(v)
-                    ct = roles.get("contact")
-                    if ct is not None:
-                        mask |= 16
-                        for rel in ct.get("student_relationships") or ():
-                            v = rel.get("student")
-                            if v is not None:
-                                con_rows.append(r)
-                                con_refs.append(v)
-                                con_rel.append(rel.get("relationship"))
-                                con_type.append(rel.get("type"))
-                masks.append(mask)
-            elif is_school:
-                v = d.get("district")
-                if v is not None:
-                    dist_rows.append(r)
-                    dist_refs.append(v)
-    finally:
-        if was:
-            gc.enable()
-    if is_school:
-        cols = {"in_district": (dist_rows, dist_refs)}
-    if is_sec:
-        cols = {"taught_at": (sch_rows, sch_refs), "of_course": (crs_rows, crs_refs),
-                "in_term": (trm_rows, trm_refs), "enrolled_in": (enr_cnt, enr_refs),
-                "teaches": (tea_cnt, tea_refs, tea_prim)}
-    if is_user:
-        cols = {"roles": masks, "attends": (att_rows, att_refs, att_prim),
-                "works_at": (wrk_rows, wrk_refs, wrk_prim), "administers": (adm_rows, adm_refs),
-                "contact_for": (con_rows, con_refs, con_rel, con_type)}
-    return {"ids": ids, "lines": lines, "starts": starts, "ends": ends, "slow": slow,
-            "cols": cols}
-
-
-def _scan_task(args: tuple[str, int, int, int, tuple[int, int, int]]) -> dict[str, Any]:
-    return _scan(*args)
-
+_GRAPH_KINDS = ("schools", "sections", "users")  # the kinds that own graph edges
 
 # --- merging slices ------------------------------------------------------------------
 
@@ -273,8 +66,24 @@ def _concat_cols(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
     for p in parts:
         offsets.append(offset)
         offset += len(p["ids"])
-    if not parts or not parts[0]["cols"]:
+    if not parts:
         return out
+    fields: dict[str, Any] = {}
+    for name in parts[0]["fields"]:
+        if isinstance(parts[0]["fields"][name], array):  # bool flags
+            fields[name] = np.concatenate([np.frombuffer(p["fields"][name], dtype=np.uint8)
+                                           if len(p["fields"][name]) else np.zeros(0, np.uint8)
+                                           for p in parts]).astype(bool)
+        else:
+            merged_f: list[Any] = []
+            for p in parts:
+                merged_f.extend(p["fields"][name])
+            fields[name] = merged_f
+    suspect = np.zeros(offset, dtype=bool)
+    for p, o in zip(parts, offsets):
+        suspect[p["suspect"] + o] = True
+    fields["text_suspect"] = suspect
+    out["fields"] = fields
     for name in parts[0]["cols"]:
         if name == "roles":
             out[name] = np.concatenate([np.frombuffer(p["cols"][name], dtype=np.uint8)
@@ -347,7 +156,7 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, parts: list[dict[str, An
     index = dict(zip(ids, range(n_plain)))
     if not slow and len(index) == n_plain:
         return ids, starts, ends, {}, np.arange(n_plain, dtype=np.int64), index
-    data = _DATA[kind]
+    data = scan.DATA[kind]
     cls = RECORD_CLASSES[kind]
     first_problem = len(b.problems)
     keep = np.ones(n_plain, dtype=bool)
@@ -468,8 +277,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         workers = 2 if total > PARALLEL_BYTES and hasattr(os, "fork") and (os.cpu_count() or 1) > 1 \
             else 1
     lim = (limits.max_line_bytes, limits.max_json_depth, limits.max_field_bytes)
-    _DATA.clear()
-    _DATA.update(datas)
+    scan.DATA.clear()
+    scan.DATA.update(datas)
     hashes: dict[str, str] = {}
 
     def _hash() -> None:  # hashlib releases the GIL on large buffers
@@ -488,10 +297,10 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             # the workers are forked before the hashing thread starts
             with mp.get_context("fork").Pool(workers) as pool:
                 hasher.start()
-                results = pool.map(_scan_task, tasks, chunksize=1)
+                results = [scan.unpack(r) for r in pool.map(scan.scan_task, tasks, chunksize=1)]
         else:
             hasher.start()
-            results = [_scan_task(t) for t in tasks]
+            results = [scan.scan(*t) for t in tasks]
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for t, res in zip(tasks, results):
             by_kind.setdefault(t[0], []).append(res)
@@ -508,11 +317,9 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             lazy = LazyRecords(RECORD_CLASSES[kind], datas[kind], ids, starts, ends, ready,
                                index)
             b.kinds[kind] = lazy  # type: ignore[assignment]
-            cols = _concat_cols(kind, parts)
-            if cols:
-                columns[kind] = (cols, plain_pos, ready, len(ids))
+            columns[kind] = (_concat_cols(kind, parts), plain_pos, ready, len(ids))
     finally:
-        _DATA.clear()
+        scan.DATA.clear()
     roster = b.build()
     for kind, (cols, plain_pos, ready, n) in columns.items():
         roster._columns[kind] = (roster.records(kind), _final_columns(kind, cols, plain_pos,
@@ -529,8 +336,11 @@ def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
     n_ready = len(ready)
     out: dict[str, Any] = {}
     ready_items = sorted(ready.items())
-    extra = record_columns(kind, ready_items) if n_ready else {}
+    extra = record_columns(kind, ready_items) if n_ready and kind in _GRAPH_KINDS else {}
     for name, val in cols.items():
+        if name == "fields":
+            out[name] = _final_fields(kind, val, plain_pos, ready_items, n_records)
+            continue
         if name == "roles":
             roles = np.zeros(n_records, dtype=np.uint8)
             keep = plain_pos >= 0
@@ -555,4 +365,52 @@ def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
             ol = order.tolist()
             rest = [[r[i] for i in ol] for r in rest]
         out[name] = (pos, *rest)
+    return out
+
+
+def record_fields(kind: str, rec: Any) -> dict[str, Any]:
+    """The per-record field values the fast scan keeps for the rules, from a record.
+
+    Examples
+    --------
+    >>> from rostergraph.model import Name, User
+    >>> record_fields("users", User(id="u", name=Name(last="Lee")))["name_only_last"]
+    True
+    """
+    if kind == "users":
+        st = rec.roles.student if rec.roles is not None else None
+        nm = rec.name
+        return {"email": rec.email, "student_email": st.email if st is not None else None,
+                "student_grade": st.grade if st is not None else None,
+                "name_only_last": nm is not None and bool(nm.last) and not nm.first
+                and not nm.middle}
+    if kind == "sections":
+        return {"name": rec.name, "grade": rec.grade}
+    return {}
+
+
+def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
+                  ready_items: list[tuple[int, Any]], n_records: int) -> dict[str, np.ndarray]:
+    """Field columns by record position (records from the general path filled in,
+    and always marked ``text_suspect``)."""
+    keep = plain_pos >= 0
+    at = plain_pos[keep]
+    out: dict[str, np.ndarray] = {}
+    for name, vals in fields.items():
+        flags = isinstance(vals, np.ndarray) and vals.dtype == bool
+        col = np.zeros(n_records, dtype=bool) if flags else np.full(n_records, None,
+                                                                     dtype=object)
+        if flags:
+            col[at] = vals[keep]
+        elif len(vals):
+            src = np.empty(len(vals), dtype=object)
+            src[:] = vals
+            col[at] = src[keep]
+        out[name] = col
+    if ready_items:
+        pos = np.asarray([p for p, _ in ready_items], dtype=np.int64)
+        out["text_suspect"][pos] = True
+        for p, rec in ready_items:
+            for name, v in record_fields(kind, rec).items():
+                out[name][p] = v
     return out

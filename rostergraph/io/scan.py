@@ -1,0 +1,437 @@
+"""One slice of a Clever JSON Lines file, scanned for the fast reader.
+
+Every line is decoded with msgspec into a typed struct that mirrors the
+record schema (:func:`struct_for`): parsing and the type check of every
+field happen in one C pass and no record is built. A line that fails (bad
+JSON, a wrongly typed value, an unknown key, an empty id, over a limit) is
+handed back as *slow*, for the general reader. The decoded structs of plain
+lines are turned into columns in batches, mostly with C-level ``map`` calls:
+
+- the record ids, line numbers and byte ranges;
+- the graph columns (:func:`rostergraph.graph.record_columns` gives the same
+  columns from records);
+- ``fields``: the few per-record values the rules need (emails, grades,
+  section names) and ``suspect``, a superset of the records whose strings
+  the string rules must look at (a line with a string over
+  :data:`MAX_STRING` characters fails to decode and takes the general path;
+  a line with an ``ext`` map or a byte :func:`suspect_rows` finds is suspect).
+
+Examples
+--------
+>>> from rostergraph.io import scan
+>>> scan.DATA["terms"] = b'{"id": "t1", "name": "Fall"}\\n{"id": 5}\\n'
+>>> out = scan.scan("terms", 0, len(scan.DATA["terms"]), 0, (1 << 20, 64, 1 << 20))
+>>> out["ids"], [n for n, _ in out["slow"]]
+(['t1'], [2])
+"""
+
+from __future__ import annotations
+
+import gc
+from array import array
+from itertools import chain
+from operator import attrgetter
+from typing import Annotated, Any
+
+import msgspec
+import numpy as np
+
+from ..model import RECORD_CLASSES, Roles, _spec
+
+__all__ = ["DATA", "Packed", "scan", "struct_for", "suspect_rows"]
+
+#: kind → bytes of the file being read (inherited by forked workers)
+DATA: dict[str, bytes] = {}
+
+#: Lines decoded between two column extractions (bounds the structs kept alive).
+BATCH = 512
+
+# --- typed decoders (the schema check in C) ----------------------------------------
+
+_STRUCTS: dict[type, Any] = {}
+
+
+def struct_for(cls: type) -> Any:
+    """A ``msgspec.Struct`` type mirroring record class ``cls``'s JSON schema.
+
+    An unknown key, a wrongly typed value or a non-object fails to decode;
+    such a line goes through the general reader, which keeps those values in
+    ``extra`` and reports them. ``null`` is allowed wherever a record allows
+    an absent value.
+
+    Examples
+    --------
+    >>> import msgspec
+    >>> from rostergraph.model import Term
+    >>> msgspec.json.decode(b'{"id": "t", "name": null}', type=struct_for(Term)).id
+    't'
+    """
+    st = _STRUCTS.get(cls)
+    if st is not None:
+        return st
+    _Str = Annotated[str, msgspec.Meta(max_length=MAX_STRING)]
+    fields: list[Any] = []
+    for name, kind, sub in _spec(cls):
+        if name == "id" and cls in RECORD_CLASSES.values():
+            fields.append((name, _Str))
+            continue
+        if kind == "str":
+            t: Any = _Str | None
+        elif kind == "strs":
+            t = list[_Str] | None
+        elif kind == "obj":
+            t = struct_for(sub) | None  # type: ignore[arg-type]
+        elif kind == "objs":
+            t = list[struct_for(sub)] | None  # type: ignore[arg-type,misc]
+        else:  # "map": any JSON object
+            t = dict | None
+        fields.append((name, t, None))
+    st = msgspec.defstruct(f"_Typed{cls.__name__}", fields, forbid_unknown_fields=True,
+                           gc=False)
+    _STRUCTS[cls] = st
+    return st
+
+
+# --- text that the string rules must look at --------------------------------------
+
+#: RG-STR-001's bound: the decoders refuse longer strings, so such a line takes the
+#: general path and its record is always looked at.
+MAX_STRING = 255
+#: Bytes that may start a character RG-STR-002 looks for: ``\\`` (any escape, so
+#: every control character and lone surrogate), DEL, 0xC2 (C1 controls) and 0xEF
+#: (U+FDD0–FDEF, U+FFFD–FFFF). All are rare in roster text: found with ``bytes.find``.
+_SUSPECT_BYTES = (b"\\", b"\x7f", b"\xc2", b"\xef")
+#: Past this many hits of one byte, a vectorized pass is cheaper than ``find`` calls.
+_FIND_LIMIT = 20_000
+
+
+def suspect_rows(data: bytes, start: int, end: int, row_starts: Any) -> np.ndarray:
+    """Rows whose text holds a byte that may start a character RG-STR-002 reports.
+
+    ``row_starts`` are the byte offsets of the rows (ascending) in
+    ``data[start:end]``; the answer is sorted and unique. Strings too long for
+    RG-STR-001 and ``ext`` maps are caught by :func:`scan` itself.
+
+    Examples
+    --------
+    >>> text = b'{"id":"a"}\\n{"id":"b\\\\u0007"}\\n'
+    >>> suspect_rows(text, 0, len(text), [0, 11]).tolist()
+    [1]
+    """
+    rs = np.frombuffer(row_starts, dtype=np.int64) if isinstance(row_starts, array) else \
+        np.asarray(row_starts, dtype=np.int64)
+    if not len(rs) or end <= start:
+        return np.zeros(0, np.int64)
+    found: list[Any] = []
+    for b in _SUSPECT_BYTES:
+        hits: list[int] = []
+        at = data.find(b, start, end)
+        while at >= 0 and len(hits) < _FIND_LIMIT:
+            hits.append(at)
+            at = data.find(b, at + 1, end)
+        if at >= 0:  # many: the rest in one vectorized pass
+            a = np.frombuffer(data, dtype=np.uint8, count=end - at, offset=at)
+            found.append(np.flatnonzero(a == b[0]) + at)
+        found.append(np.asarray(hits, dtype=np.int64))
+    pos = np.concatenate(found)
+    rows = np.searchsorted(rs, pos, side="right") - 1
+    rows = np.unique(rows)
+    return rows[rows >= 0]
+
+
+# --- columns from batches of decoded structs ------------------------------------
+
+_ID = attrgetter("id")
+_ROLES = attrgetter("roles")
+_NAME = attrgetter("name")
+_EMAIL = attrgetter("email")
+_DISTRICT = attrgetter("district")
+_SCHOOL = attrgetter("school")
+_COURSE = attrgetter("course")
+_TERM = attrgetter("term_id")
+_STUDENTS = attrgetter("students")
+_TEACHERS = attrgetter("teachers")
+_TEACHER = attrgetter("teacher")
+_GRADE = attrgetter("grade")
+_ROLE_GETTERS = tuple((bit, attrgetter(role)) for bit, role in (
+    (1, "student"), (2, "teacher"), (4, "staff"), (8, "district_admin"), (16, "contact")))
+
+
+def _refs(vals: list[Any], base: int, rows: array, refs: list[Any]) -> None:
+    """Rows and values of the non-null ``vals`` (row = ``base`` + position)."""
+    if None not in vals:
+        rows.extend(range(base, base + len(vals)))
+        refs.extend(vals)
+        return
+    for i, v in enumerate(vals, base):
+        if v is not None:
+            rows.append(i)
+            refs.append(v)
+
+
+def _school_edges(rows: array, refs: list[str], prim: list[bool], pos: int,
+                  primary: str | None, schools: list[str] | None) -> None:
+    """User→school edges: the primary school, then every other listed school, once each
+    (as :func:`rostergraph.graph._school_edges`)."""
+    if primary is not None:
+        rows.append(pos)
+        refs.append(primary)
+        prim.append(True)
+        if not schools:
+            return
+        if len(schools) == 1:
+            if schools[0] != primary:
+                rows.append(pos)
+                refs.append(schools[0])
+                prim.append(False)
+            return
+    elif not schools:
+        return
+    seen = {primary}
+    for s in schools:
+        if s not in seen:
+            seen.add(s)
+            rows.append(pos)
+            refs.append(s)
+            prim.append(False)
+
+
+class _Columns:
+    """Column accumulators for one kind; :meth:`add` takes a batch of structs."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.ids: list[str] = []
+        self.cols: dict[str, Any] = {}
+        self.fields: dict[str, Any] = {}
+        if kind == "schools":
+            self.cols = {"in_district": (array("q"), [])}
+        elif kind == "sections":
+            self.cols = {"taught_at": (array("q"), []), "of_course": (array("q"), []),
+                         "in_term": (array("q"), []), "enrolled_in": (array("q"), []),
+                         "teaches": (array("q"), [], [])}
+            self.fields = {"name": [], "grade": []}
+        elif kind == "users":
+            self.cols = {"roles": array("B"), "attends": (array("q"), [], []),
+                         "works_at": (array("q"), [], []), "administers": (array("q"), []),
+                         "contact_for": (array("q"), [], [], [])}
+            self.fields = {"email": [], "student_email": [], "student_grade": [],
+                           "name_only_last": array("B")}
+
+    def add(self, objs: list[Any]) -> None:
+        base = len(self.ids)
+        self.ids.extend(map(_ID, objs))
+        if self.kind == "sections":
+            self._sections(objs, base)
+        elif self.kind == "users":
+            self._users(objs, base)
+        elif self.kind == "schools":
+            _refs(list(map(_DISTRICT, objs)), base, *self.cols["in_district"])
+
+    def _sections(self, objs: list[Any], base: int) -> None:
+        c, f = self.cols, self.fields
+        _refs(list(map(_SCHOOL, objs)), base, *c["taught_at"])
+        _refs(list(map(_COURSE, objs)), base, *c["of_course"])
+        _refs(list(map(_TERM, objs)), base, *c["in_term"])
+        students = list(map(_STUDENTS, objs))
+        cnt, refs = c["enrolled_in"]
+        cnt.extend([len(s) if s else 0 for s in students])
+        refs.extend(chain.from_iterable(filter(None, students)))
+        t_cnt, t_refs, t_prim = c["teaches"]
+        for teachers, t in zip(map(_TEACHERS, objs), map(_TEACHER, objs)):
+            if not teachers:
+                if t is None:
+                    t_cnt.append(0)
+                    continue
+                teachers = [t]
+            t_refs.extend(teachers)
+            t_cnt.append(len(teachers))
+            # the primary teacher is `teacher`, else the first of `teachers`
+            p = t if t is not None else teachers[0]
+            t_prim.extend([x == p for x in teachers])
+        f["name"].extend(map(_NAME, objs))
+        f["grade"].extend(map(_GRADE, objs))
+
+    def _users(self, objs: list[Any], base: int) -> None:
+        c, f = self.cols, self.fields
+        roles = [r if r is not None else _NO_ROLES for r in map(_ROLES, objs)]
+        by_role = {bit: list(map(get, roles)) for bit, get in _ROLE_GETTERS}
+        mask = np.zeros(len(objs), dtype=np.uint8)
+        for bit, vals in by_role.items():
+            if vals.count(None) != len(vals):
+                mask[[v is not None for v in vals]] |= bit
+        c["roles"].frombytes(mask.tobytes())
+        students, teachers, staff = by_role[1], by_role[2], by_role[4]
+        rows, refs, prim = c["attends"]
+        for i, st in enumerate(students, base):
+            if st is not None:
+                _school_edges(rows, refs, prim, i, st.school, st.schools)
+        rows, refs, prim = c["works_at"]
+        for i, (te, sf) in enumerate(zip(teachers, staff), base):
+            if te is not None or sf is not None:
+                schools = list(te.schools or ()) if te is not None else []
+                if sf is not None and sf.schools:
+                    schools.extend(sf.schools)
+                _school_edges(rows, refs, prim, i, te.school if te is not None else None,
+                              schools)
+        admins = by_role[8]
+        if admins.count(None) != len(admins):
+            rows, refs = c["administers"]
+            for i, (a, u) in enumerate(zip(admins, objs), base):
+                if a is not None and u.district is not None:
+                    rows.append(i)
+                    refs.append(u.district)
+        rows, refs, rel_col, type_col = c["contact_for"]
+        for i, ct in enumerate(by_role[16], base):
+            if ct is not None and ct.student_relationships:
+                for rel in ct.student_relationships:
+                    if rel.student is not None:
+                        rows.append(i)
+                        refs.append(rel.student)
+                        rel_col.append(rel.relationship)
+                        type_col.append(rel.type)
+        f["email"].extend(map(_EMAIL, objs))
+        f["student_email"].extend([s.email if s is not None else None for s in students])
+        f["student_grade"].extend([s.grade if s is not None else None for s in students])
+        f["name_only_last"].extend([nm is not None and bool(nm.last) and not nm.first
+                                    and not nm.middle for nm in map(_NAME, objs)])
+
+
+_NO_ROLES: Any = None  # an empty roles struct, made on first use
+
+
+def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, int]
+         ) -> dict[str, Any]:
+    """Scan ``DATA[kind][start:end]`` (whole lines): plain rows and their columns, and
+    the slow lines ``(line number, text)`` for the general reader.
+
+    ``limits`` is ``(max line bytes, max JSON depth, max field bytes)``.
+    """
+    global _NO_ROLES
+    if _NO_ROLES is None:
+        _NO_ROLES = struct_for(Roles)()
+    data = DATA[kind]
+    cap, depth, field = limits
+    shallow_cap = depth < 8
+    decode = msgspec.json.Decoder(struct_for(RECORD_CLASSES[kind])).decode
+    bad_line = (msgspec.DecodeError, UnicodeDecodeError)  # ValidationError is a DecodeError
+    lines, starts, ends, ext_rows = array("q"), array("q"), array("q"), array("q")
+    slow: list[tuple[int, bytes]] = []
+    acc = _Columns(kind)
+    objs: list[Any] = []
+    pos = start
+    n = line0
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for line in data[start:end].split(b"\n"):
+            n += 1
+            ln = len(line)
+            s = pos
+            pos += ln + 1
+            if line[:1] != b"{":
+                if line.strip():
+                    slow.append((n, line))
+                continue
+            has_ext = b'"ext"' in line
+            if ln > cap or ln > field or ((shallow_cap or has_ext) and
+                                          line.count(b"[") + line.count(b"{") > depth):
+                # (a record that passes the schema check nests at most 5 deep, except
+                # inside an `ext` map, so the bracket count is needed only then)
+                slow.append((n, line))
+                continue
+            try:
+                d = decode(line)
+            except bad_line:
+                slow.append((n, line))
+                continue
+            if not d.id:  # the general reader reports an empty id
+                slow.append((n, line))
+                continue
+            if has_ext:  # an `ext` map's strings are not bounded by the decoder
+                ext_rows.append(len(lines))
+            objs.append(d)
+            lines.append(n)
+            starts.append(s)
+            ends.append(s + ln)
+            if len(objs) == BATCH:
+                acc.add(objs)
+                objs = []
+        if objs:
+            acc.add(objs)
+    finally:
+        if was:
+            gc.enable()
+    return {"ids": acc.ids, "lines": lines, "starts": starts, "ends": ends, "slow": slow,
+            "cols": acc.cols, "fields": acc.fields,
+            "suspect": np.union1d(suspect_rows(data, start, end, starts),
+                                  np.frombuffer(ext_rows, dtype=np.int64)
+                                  if len(ext_rows) else np.zeros(0, np.int64))}
+
+
+# --- results between processes -------------------------------------------------------
+
+
+class Packed:
+    """A list of ``str``/``None`` (or of ``bool``) sent between processes as one string.
+
+    Pickling a list of millions of short strings costs a memo lookup per item;
+    one joined string is a single copy, and ``str.split`` rebuilds the list in C.
+
+    Examples
+    --------
+    >>> Packed(["a", None, "b"]).unpack(), Packed([True, False]).unpack()
+    (['a', None, 'b'], [True, False])
+    """
+
+    __slots__ = ("blob", "bools", "n", "nones")
+
+    def __init__(self, values: list[Any]) -> None:
+        self.n = len(values)
+        self.bools = bool(values) and type(values[0]) is bool
+        self.nones: list[int] = []
+        if self.bools:
+            self.blob: Any = bytes(values)
+            return
+        if None in values:
+            self.nones = [i for i, v in enumerate(values) if v is None]
+            values = ["" if v is None else v for v in values]
+        self.blob = "\x00".join(values)
+        if self.blob.count("\x00") != max(self.n - 1, 0):  # a value holds a NUL
+            self.blob = values
+
+    def unpack(self) -> list[Any]:
+        if self.bools:
+            return [b != 0 for b in self.blob]
+        out = self.blob if isinstance(self.blob, list) else (
+            self.blob.split("\x00") if self.n else [])
+        for i in self.nones:
+            out[i] = None
+        return out
+
+
+def pack(obj: Any) -> Any:
+    """Every list inside a scan result (dicts and tuples walked) as :class:`Packed`."""
+    if isinstance(obj, dict):
+        return {k: (v if k == "slow" else pack(v)) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return tuple(pack(v) for v in obj)
+    if isinstance(obj, list):
+        return Packed(obj)
+    return obj
+
+
+def unpack(obj: Any) -> Any:
+    """The inverse of :func:`pack`."""
+    if isinstance(obj, dict):
+        return {k: unpack(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return tuple(unpack(v) for v in obj)
+    if isinstance(obj, Packed):
+        return obj.unpack()
+    return obj
+
+
+def scan_task(args: tuple[str, int, int, int, tuple[int, int, int]]) -> Any:
+    """:func:`scan` in a worker process, its result packed for the trip back."""
+    return pack(scan(*args))

@@ -1,0 +1,110 @@
+"""The fast reader's scan: rule field columns, the string-suspect superset, packing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rostergraph
+from rostergraph.io import fast_jsonl, scan
+from rostergraph.io.fast_jsonl import record_fields
+from rostergraph.rules.strings import BAD_CHARS, MAX_LENGTH
+from rostergraph.synth import write_district
+
+from .test_fast_jsonl import _messy
+
+
+def _fields(r: rostergraph.Roster, kind: str) -> dict[str, Any]:
+    mapping, cols = r._columns[kind]
+    assert mapping is r.records(kind)
+    return cols["fields"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_field_columns_equal_the_records(tmp_path: Path, workers: int,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every field column holds, per record position, what the built record says."""
+    p = write_district(tmp_path / "d", students=2000, seed=3)
+    with (p / "users.jsonl").open("ab") as fh:  # a record that takes the general path
+        fh.write(b'{"id": "zz", "email": 5, "name": {"last": "X"}, "roles": {"student": '
+                 b'{"grade": "3", "email": "a@b"}}}\n')
+    monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000 if workers == 2 else 1 << 40)
+    for path in (p, _messy(tmp_path)):
+        r = rostergraph.load(path)
+        assert path != p or r.users.get("zz") is not None
+        for kind in ("users", "sections"):
+            fields = _fields(r, kind)
+            recs = list(r.records(kind).values())
+            for name, col in fields.items():
+                assert len(col) == len(recs)
+                if name == "text_suspect":
+                    continue
+                assert col.tolist() == [record_fields(kind, rec)[name] for rec in recs], name
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *_strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+_text = st.text(st.characters(codec="utf-8", exclude_characters='"'), max_size=8) | \
+    st.text(max_size=300) | st.sampled_from(["", "a\u00a0b", "\x7f", "\ufffd", "é" * 256,
+                                             "x" * 255, "y" * 256, "\u0085", "\ufdd0"])
+
+
+@given(st.lists(st.fixed_dictionaries(
+    {"id": st.text("abc", min_size=1, max_size=4), "name": _text},
+    optional={"sis_id": _text, "ext": st.dictionaries(_text, _text | st.integers(-(2**63), 2**63 - 1), max_size=2),
+              "students": st.lists(_text, max_size=3)}), min_size=1, max_size=12))
+def test_every_record_with_a_bad_string_is_suspect(sections: list[dict[str, Any]]) -> None:
+    """A record with a string RG-STR-001/002 would report is never left out of
+    ``text_suspect`` (through the suspect bytes, the decoder's length bound, ``ext``)."""
+    import tempfile
+
+    seen: set[str] = set()
+    sections = [s for s in sections if not (s["id"] in seen or seen.add(s["id"]))]
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "sections.jsonl").write_bytes(
+            b"".join(orjson.dumps(s) + b"\n" for s in sections))
+        r = rostergraph.load(tmp)
+        suspect = _fields(r, "sections")["text_suspect"]
+        order = list(r.sections)
+    for s in sections:
+        bad = any(len(x) > MAX_LENGTH or BAD_CHARS.search(x) for x in _strings(s))
+        if bad:
+            assert suspect[order.index(s["id"])], s
+
+
+def test_suspect_rows_finds_each_suspect_byte() -> None:
+    """Each suspect byte marks its own row, whether found by ``find`` or, past the limit,
+    by the vectorized pass."""
+    rows = [b'{"id":"r%d"}' % i for i in range(30_000)]
+    marked = {3: b"\\t", 10: b"\x7f", 20: "\u0085".encode(), 29_999: "\ufffd".encode()}
+    for i, b in marked.items():
+        rows[i] = rows[i][:-1] + b',"n":"' + b + b'"}'
+    many = list(range(100, 25_100))  # more hits of one byte than find is used for
+    for i in many:
+        rows[i] = rows[i][:-1] + b',"n":"\\n"}'
+    text = b"\n".join(rows) + b"\n"
+    starts = np.cumsum([0] + [len(x) + 1 for x in rows[:-1]])
+    got = scan.suspect_rows(text, 0, len(text), starts).tolist()
+    assert got == sorted(set(marked) | set(many))
+
+
+@given(st.lists(st.none() | st.text(max_size=5)))
+def test_packed_lists_round_trip(values: list[Any]) -> None:
+    """A packed list of strings and nulls (NULs inside values included) comes back equal."""
+    assert scan.Packed(values).unpack() == values
+    flags = [bool(v) for v in values]
+    assert scan.Packed(flags).unpack() == flags

@@ -311,8 +311,6 @@ SAMPLE_EXPECTED: list[tuple[str, tuple[str, ...]]] = [
     ("RG-USR-001", ("5f7a7ea00000000000000009",)),
     ("RG-USR-002", ("5f7a57af0000000000000001", "5f7a7ea00000000000000010")),
     ("RG-USR-003", ("5f7a57d00000000000000020", "5f7ac0470000000000000001")),
-    ("RG-USR-004", ("5f7ac0470000000000000001",)),
-    ("RG-USR-004", ("5f7ac0470000000000000027",)),
     ("RG-USR-005", ("5f7a57d00000000000000053",)),
     ("RG-USR-005", ("5f7a7ea00000000000000003",)),
     ("RG-STU-001", ("5f7a57d00000000000000014",)),
@@ -350,12 +348,38 @@ def test_sample_quirks_that_must_not_fire(sample_report: Any) -> None:
     usr005 = {i[0] for i in ids_of(sample_report, "RG-USR-005")}
     assert usr005 == {"5f7a57d00000000000000053", "5f7a7ea00000000000000003"}
     assert ("5f7a7e000000000000000004",) not in ids_of(sample_report, "RG-TRM-001")
-    usr004 = {i[0] for i in ids_of(sample_report, "RG-USR-004")}
-    assert "5f7a7ea00000000000000003" not in usr004
-    assert usr004 == {f"5f7ac04700000000000000{n:02d}" for n in range(1, 28)}
+    (usr004,) = [f for f in sample_report.findings if f.rule == "RG-USR-004"]
+    assert "5f7a7ea00000000000000003" not in usr004.ids and usr004.values["users"] == 27
     assert {i[0] for i in ids_of(sample_report, "RG-SEC-005")} == {f"{S}0005"}
     assert ids_of(sample_report, "RG-REF-002") == set()
     assert not [f for f in sample_report.findings if f.rule.startswith("RG-LOAD")]
+
+
+def test_usr_004_groups_the_sample_contacts(sample_report: Any) -> None:
+    """The 27 contacts named only in `last` are one finding: the count, the first ids in
+    order, and every id the message names is among the finding's ids."""
+    from rostergraph.rules.users import GROUP_IDS_SHOWN
+
+    (f,) = [f for f in sample_report.findings if f.rule == "RG-USR-004"]
+    everyone = [f"5f7ac04700000000000000{n:02d}" for n in range(1, 28)]
+    assert f.ids == tuple(everyone[:GROUP_IDS_SHOWN])
+    assert dict(f.values) == {"contact": True, "users": 27, "shown": GROUP_IDS_SHOWN}
+    assert f"and {27 - GROUP_IDS_SHOWN} more" in f.message
+    assert everyone[GROUP_IDS_SHOWN] not in f.message
+
+
+def test_usr_004_groups_contacts_but_not_others() -> None:
+    """Contacts with a last-only name share one finding; each other user gets their own."""
+    users = {**patch("users", "con1", name={"last": "Gus Ro"})["users"],
+             **patch("users", "stu2", name={"last": "Di Oh"})["users"],
+             **patch("users", "tea1", name={"last": "Ann Lee"})["users"],
+             "con2": {"name": {"last": "Zed"}, "roles": {"contact": {"student_relationships": [
+                 {"student": "stu1"}]}}}}
+    fs = validate(build(users=users), select="RG-USR-004").findings
+    assert [f.ids for f in fs] == [("con1", "con2"), ("stu2",), ("tea1",)]
+    assert fs[0].values["users"] == 2 and fs[0].values["contact"] is True
+    assert [f.values["contact"] for f in fs[1:]] == [False, False]
+    assert fs[1].values["roles"] == ("student",)
 
 
 # --- orphans agree with the query -----------------------------------------------------

@@ -109,12 +109,17 @@ def run_rules(roster: Roster, g: RosterGraph, rules: Iterable[Rule]) -> list[Fin
     >>> run_rules(r, g, select_rules("RG-CRS")) == run_rules(r, g, select_rules("RG-CRS"))
     True
     """
-    out: list[Finding] = []
+    by_rule: dict[str, list[Finding]] = {}
     with gc_paused():
         for r in rules:
             if r.scope == "roster" and r.func is not None:
-                out.extend(r.func(roster, g))
-        return sort_findings(out)
+                for f in r.func(roster, g):
+                    by_rule.setdefault(f.rule, []).append(f)
+        # findings sort by rule first: sorting each rule's own (smaller) list is the same
+        out: list[Finding] = []
+        for rid in sorted(by_rule):
+            out += sort_findings(by_rule[rid])
+        return out
 
 
 def validate(roster_or_graph: Roster | RosterGraph, *,

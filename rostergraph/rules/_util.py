@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
 from ..graph import ROLE_BITS, RosterGraph
 from ..queries import _cache as _queries_cache
+from ..roster import Roster
 
 # One per-graph cache for queries and rules (graphs are immutable; keys differ).
 cache = _queries_cache
@@ -40,3 +42,111 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+# --- per-record field columns ---------------------------------------------------------
+
+
+def _student(u: Any) -> Any:
+    return u.roles.student if u.roles is not None else None
+
+
+def _name_only_last(u: Any) -> bool:
+    n = u.name
+    return n is not None and bool(n.last) and not n.first and not n.middle
+
+
+#: kind → column name → how to get the value from a record (the fallback when the
+#: reader gave no column). ``text_suspect`` is not here: without the reader's scan
+#: every record is a suspect.
+_FROM_RECORD: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "users": {
+        "email": lambda u: u.email,
+        "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
+        "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
+        "name_only_last": _name_only_last,
+    },
+    "sections": {
+        "name": lambda s: s.name,
+        "grade": lambda s: s.grade,
+        "teacher": lambda s: s.teacher,
+        "teachers_0": lambda s: s.teachers[0] if s.teachers else None,
+    },
+}
+#: columns of booleans (the rest hold objects: str or None)
+_BOOL_FIELDS = frozenset({"name_only_last", "text_suspect"})
+
+
+def _plural(kind: str) -> str:
+    return kind if kind.endswith("s") else kind + "s"
+
+
+def reader_column(roster: Roster, kind: str, name: str) -> np.ndarray | None:
+    """The field column a fast reader extracted, or ``None`` when there is none that
+    still describes ``roster``'s records of ``kind`` (checked by identity of the mapping)."""
+    plural = _plural(kind)
+    got = getattr(roster, "_columns", {}).get(plural)
+    if got is None or got[0] is not roster.records(plural) or not isinstance(got[1], Mapping):
+        return None
+    fields = got[1].get("fields")
+    col = fields.get(name) if isinstance(fields, Mapping) else None
+    if col is None or len(col) != len(got[0]):
+        return None
+    return np.asarray(col, dtype=bool) if name in _BOOL_FIELDS else col
+
+
+def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
+    """One per-record field of ``kind`` as an array aligned with the records' graph index.
+
+    Taken from the columns a fast reader extracted when they still describe the
+    graph's roster (no record is built); otherwise computed from the records
+    (building lazily loaded ones) and kept in the graph's cache. Names: every kind
+    ``text_suspect`` (bool: the record may hold a string RG-STR-001/002 report;
+    all ``True`` without a reader scan); users ``email``, ``student_email``,
+    ``student_grade``, ``name_only_last`` (bool); sections ``name``, ``grade``,
+    ``teacher``, ``teachers_0``.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
+    >>> col = field_column(g, "user", "name_only_last")
+    >>> col.dtype, len(col) == g.n_records("user")
+    (dtype('bool'), True)
+    """
+    plural = _plural(kind)
+    c = cache(g)
+    key = ("rules.field", plural, name)
+    col = c.get(key)
+    if col is not None:
+        return col
+    roster = g.roster
+    col = reader_column(roster, plural, name)
+    if col is None:
+        n = len(roster.records(plural))
+        if name == "text_suspect":
+            col = np.ones(n, dtype=bool)
+        else:
+            try:
+                get = _FROM_RECORD[plural][name]
+            except KeyError:
+                raise KeyError(f"no field column {name!r} for {plural}") from None
+            vals = list(map(get, roster.records(plural).values()))
+            if name in _BOOL_FIELDS:
+                col = np.fromiter(vals, dtype=bool, count=n)
+            else:
+                col = np.empty(n, dtype=object)
+                col[:] = vals
+    c[key] = col
+    return col
+
+
+def records_at(g: RosterGraph, kind: str, rows: Iterable[int]) -> list[tuple[str, Any]]:
+    """``(id, record)`` of the records at these graph indices (only those are built)."""
+    recs = g.roster.records(_plural(kind))
+    ids = g.ids(kind[:-1] if kind.endswith("s") else kind)
+    out = []
+    for i in rows:
+        rid = ids[i]
+        out.append((rid, recs[rid]))
+    return out

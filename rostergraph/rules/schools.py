@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..graph import RosterGraph
+import numpy as np
+
+from ..graph import ROLE_BITS, RosterGraph
 from ..queries import cross_school_enrollments, cross_school_teaching
 from ..roster import Roster
+from ._util import records_at
 from .registry import RULES, Finding, rule
 
 
@@ -15,7 +18,17 @@ from .registry import RULES, Finding, rule
 def sch_primary_not_listed(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """A student or teacher role whose ``school`` is missing from its non-empty ``schools``."""
     me = RULES["RG-SCH-001"]
-    for uid, u in roster.users.items():
+    n_u = g.n_records("user")
+    # A role's school edges are its primary school then every other listed school, once
+    # each: a primary school missing from a non-empty list gives at least two edges, one
+    # of them primary. Only users with such edges (few) have their record built.
+    maybe = np.zeros(n_u, dtype=bool)
+    for name, role in (("attends", "student"), ("works_at", "teacher")):
+        rel = g.relations[name]
+        deg = np.diff(rel.indptr[: n_u + 1])
+        has_primary = np.bincount(rel.src[rel.attrs["primary"]], minlength=n_u)[:n_u] > 0
+        maybe |= (deg >= 2) & has_primary & ((g.roles[:n_u] & ROLE_BITS[role]) != 0)
+    for uid, u in records_at(g, "user", np.flatnonzero(maybe).tolist()):
         for role_name in ("student", "teacher"):
             role = getattr(u.roles, role_name)
             if role is None or role.school is None or not role.schools:

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..graph import RosterGraph
 from ..roster import Roster
-from ._util import plural
-from .registry import RULES, Finding, rule
+from ._util import field_column, plural, records_at
+from .registry import RULES, Finding, frozen_values, rule
 
 #: Section grades that do not name one grade; RG-SEC-005 does not judge them.
 NON_SPECIFIC_GRADES = frozenset({"", "Ungraded", "Other"})
@@ -23,36 +23,47 @@ MAX_CO_TEACHERS = 9
 def sec_no_students(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """A section whose ``students`` is absent or empty."""
     me = RULES["RG-SEC-001"]
-    for sid, sec in roster.sections.items():
-        if not sec.students:
-            yield me.finding("section", sid, f"section {sid} has no students",
-                             {"students": 0})
+    n_s = g.n_records("section")
+    rel = g.relations["enrolled_in"]
+    empty = np.flatnonzero(np.diff(rel.rindptr[: n_s + 1]) == 0)
+    values = frozen_values(students=0)
+    for sid in g.ids("section")[empty].tolist():
+        yield me.finding("section", sid, f"section {sid} has no students", values)
 
 
 @rule("RG-SEC-002", "error", "section with no primary teacher, or teacher ≠ teachers[0]")
 def sec_primary_teacher(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """No ``teacher`` and no ``teachers``; or ``teacher`` set but not first in ``teachers``."""
     me = RULES["RG-SEC-002"]
-    for sid, sec in roster.sections.items():
-        teacher, teachers = sec.teacher, sec.teachers or ()
-        if teacher is None and not teachers:
-            yield me.finding("section", sid, f"section {sid} has no teacher",
-                             {"reason": "no_teacher"})
-        elif teacher is not None and (not teachers or teachers[0] != teacher):
-            first = teachers[0] if teachers else None
-            where = ("is not in teachers" if teacher not in teachers else
-                     f"is not teachers[0] ({first})")
-            yield me.finding("section", (sid, teacher),
-                             f"section {sid}: primary teacher {teacher} {where}",
-                             {"reason": "teacher_not_first", "teacher": teacher,
-                              "teachers_0": first})
+    n_s = g.n_records("section")
+    rel = g.relations["teaches"]
+    sids = g.ids("section")
+    deg = np.diff(rel.rindptr[: n_s + 1])
+    no_teacher = frozen_values(reason="no_teacher")
+    # no `teacher` and no `teachers` is exactly a section with no teaches edge
+    for sid in sids[deg == 0].tolist():
+        yield me.finding("section", sid, f"section {sid} has no teacher", no_teacher)
+    teacher = field_column(g, "section", "teacher")
+    first = field_column(g, "section", "teachers_0")
+    bad = np.flatnonzero((teacher != None) & (teacher != first))  # noqa: E711 (elementwise)
+    uids = g.ids("user")
+    for i in bad.tolist():
+        sid, t, t0 = sids[i], teacher[i], first[i]
+        listed = t0 is not None and t in uids[rel.into(i)].tolist()
+        where = f"is not teachers[0] ({t0})" if listed else "is not in teachers"
+        yield me.finding("section", (sid, t), f"section {sid}: primary teacher {t} {where}",
+                         {"reason": "teacher_not_first", "teacher": t, "teachers_0": t0})
 
 
 @rule("RG-SEC-003", "warning", f"section with more than {MAX_CO_TEACHERS} co-teachers")
 def sec_too_many_teachers(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """More than one primary plus nine co-teachers (distinct ids)."""
     me = RULES["RG-SEC-003"]
-    for sid, sec in roster.sections.items():
+    n_s = g.n_records("section")
+    # `teachers` (or the lone `teacher`) are the section's teaches edges: only sections
+    # with at least ten of them can have more than ten distinct teachers
+    deg = np.diff(g.relations["teaches"].rindptr[: n_s + 1])
+    for sid, sec in records_at(g, "section", np.flatnonzero(deg >= MAX_CO_TEACHERS + 1)):
         teachers = sec.teachers
         if teachers and len(teachers) >= MAX_CO_TEACHERS + 1:
             n = len(set(teachers) | ({sec.teacher} if sec.teacher else set()))
@@ -67,42 +78,55 @@ def sec_too_many_teachers(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
 def sec_duplicate_names(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """Two or more sections of one school with the same (exact) name; one finding per name."""
     me = RULES["RG-SEC-004"]
+    names = field_column(g, "section", "name")
+    rel = g.relations["taught_at"]  # one edge per section with a `school`
+    school_ids = g.ids("school")[rel.dst].tolist()
+    sec_names = names[rel.src].tolist()
+    n_pairs = Counter(zip(school_ids, sec_names))
+    dup = {k for k, n in n_pairs.items() if n > 1 and k[1]}
+    if not dup:
+        return
     groups: dict[tuple[str, str], list[str]] = {}
-    for sid, sec in roster.sections.items():
-        if sec.name and sec.school is not None:
-            groups.setdefault((sec.school, sec.name), []).append(sid)
-    for (school, name), sids in groups.items():
-        if len(sids) > 1:
-            sids.sort()
-            yield me.finding("section", sids,
-                             f"{len(sids)} sections of school {school} share the name "
-                             f"{name!r}: {', '.join(sids)}",
-                             {"school": school, "name": name, "sections": len(sids)})
+    sids = g.ids("section")[rel.src].tolist()
+    for sid, key in zip(sids, zip(school_ids, sec_names)):
+        if key in dup:
+            groups.setdefault(key, []).append(sid)
+    for (school, name), members in groups.items():
+        members.sort()
+        yield me.finding("section", members,
+                         f"{len(members)} sections of school {school} share the name "
+                         f"{name!r}: {', '.join(members)}",
+                         {"school": school, "name": name, "sections": len(members)})
 
 
 @rule("RG-SEC-005", "info", "section grade differs from most of its students' grades")
 def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """More than half of the students with a grade have a grade other than the section's."""
     me = RULES["RG-SEC-005"]
-    codes: dict[str, int] = {}
     n_s = g.n_records("section")
-    sec_grade = np.fromiter(
-        (-1 if (gr := s.grade) is None or gr in NON_SPECIFIC_GRADES
-         else codes.setdefault(gr, len(codes)) for s in roster.sections.values()),
-        dtype=np.int32, count=n_s)
-    if not (sec_grade >= 0).any():
+    sec_grades = field_column(g, "section", "grade").tolist()
+    # grade codes in order of first appearance: the sections' specific grades, then
+    # the students' (ties for the most common grade go to the smaller code)
+    codes: dict[str, int] = {}
+    for gr in dict.fromkeys(sec_grades):
+        if gr is not None and gr not in NON_SPECIFIC_GRADES:
+            codes[gr] = len(codes)
+    if not codes:
         return
-    n_u = g.n_records("user")
-
-    def grade_of(u: Any) -> int:
-        st = u.roles.student
-        if st is None or not st.grade:
-            return -1
-        return codes.setdefault(st.grade, len(codes))
-
+    lookup: dict[Any, int] = dict(codes)
+    for gr in NON_SPECIFIC_GRADES:
+        lookup[gr] = -1
+    lookup[None] = -1
+    sec_grade = np.fromiter(map(lookup.__getitem__, sec_grades), dtype=np.int32, count=n_s)
+    stu_grades = field_column(g, "user", "student_grade").tolist()
+    for gr in dict.fromkeys(stu_grades):
+        if gr and gr not in codes:
+            codes[gr] = len(codes)
+    lookup = dict(codes)
+    lookup[None] = lookup[""] = -1
     stu_grade = np.full(g.n_nodes("user"), -1, dtype=np.int32)
-    stu_grade[:n_u] = np.fromiter(map(grade_of, roster.users.values()), dtype=np.int32,
-                                  count=n_u)
+    stu_grade[: len(stu_grades)] = np.fromiter(map(lookup.__getitem__, stu_grades),
+                                               dtype=np.int32, count=len(stu_grades))
     rel = g.relations["enrolled_in"]
     ug, sg = stu_grade[rel.src], sec_grade[rel.dst]
     known = (ug >= 0) & (sg >= 0)

@@ -22,7 +22,7 @@ import numpy as np
 from ..graph import RosterGraph
 from ..model import EMPTY, KINDS, _spec
 from ..roster import Roster
-from ._util import cache
+from ._util import cache, field_column, records_at
 from .registry import RULES, Finding, rule
 
 #: "if you must specify a field length, we recommend 255 chars as a safe limit"
@@ -153,11 +153,19 @@ def _scan(roster: Roster, g: RosterGraph) -> _Scan:
     if "strings" not in c:
         scan = _Scan()
         for plural_kind in KINDS:
-            recs = roster.records(plural_kind)
+            recs = g.roster.records(plural_kind)
             if not recs:
                 continue
             scan.kind = plural_kind[:-1]
-            scan.walk(list(recs.values()), list(recs.keys()), "")
+            # a fast reader's scan clears most records up front: only the rest are built
+            suspect = field_column(g, plural_kind, "text_suspect")
+            if suspect.all():
+                scan.walk(list(recs.values()), list(recs.keys()), "")
+                continue
+            rows = np.flatnonzero(suspect)
+            if len(rows):
+                pairs = records_at(g, plural_kind, rows.tolist())
+                scan.walk([r for _, r in pairs], [i for i, _ in pairs], "")
         c["strings"] = scan
     return c["strings"]
 

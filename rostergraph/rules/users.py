@@ -6,6 +6,8 @@ Messages name user ids only: never names, emails or dates of birth.
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from collections.abc import Iterator
 
 import numpy as np
@@ -13,7 +15,7 @@ import numpy as np
 from ..graph import ROLE_BITS, RosterGraph
 from ..queries import orphaned_users
 from ..roster import Roster
-from ._util import cache
+from ._util import cache, field_column, records_at
 from .registry import RULES, Finding, frozen_values, rule
 
 
@@ -35,24 +37,28 @@ RELATIONSHIP_TYPES = frozenset({"Parent/Guardian", "Emergency", "Primary", "Seco
 def usr_email_no_at(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """A non-empty ``email`` (or ``roles.student.email``) with no ``@``."""
     me = RULES["RG-USR-001"]
-    for uid, u in roster.users.items():
-        for field, email in (("email", u.email),
-                             ("roles.student.email",
-                              u.roles.student.email if u.roles.student else None)):
-            if email and "@" not in email:
-                yield me.finding("user", uid, f"user {uid}: {field} has no '@'",
-                                 {"field": field})
+    ids = g.ids("user")
+    for field, column in (("email", "email"), ("roles.student.email", "student_email")):
+        emails = field_column(g, "user", column).tolist()
+        values = frozen_values(field=field)
+        for i in [i for i, e in enumerate(emails) if e and "@" not in e]:
+            uid = ids[i]
+            yield me.finding("user", uid, f"user {uid}: {field} has no '@'", values)
 
 
 def _email_groups(roster: Roster, g: RosterGraph) -> list[list[int]]:
-    """User indices sharing an exact, non-empty email (groups of two or more)."""
+    """User indices sharing an exact, non-empty email (groups of two or more, each in
+    index order)."""
     c = cache(g)
     if "email_groups" not in c:
+        emails = field_column(g, "user", "email").tolist()
+        shared = {e for e, n in Counter(emails).items() if n > 1 and e}
         groups: dict[str, list[int]] = {}
-        for i, u in enumerate(roster.users.values()):
-            if u.email:
-                groups.setdefault(u.email, []).append(i)
-        c["email_groups"] = [v for v in groups.values() if len(v) > 1]
+        if shared:
+            for i, e in enumerate(emails):
+                if e in shared:
+                    groups.setdefault(e, []).append(i)
+        c["email_groups"] = list(groups.values())
     return c["email_groups"]
 
 
@@ -87,29 +93,46 @@ def usr_email_shared_with_student(roster: Roster, g: RosterGraph) -> Iterator[Fi
                              {"users": len(users), "students": n_st, "contacts": n_ct})
 
 
+#: How many ids a grouped finding lists (its ``values["users"]`` has the full count).
+GROUP_IDS_SHOWN = 10
+
+
 @rule("RG-USR-004", "info", "name only in `last` (contacts do this by design)")
 def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """A user whose name has ``last`` but neither ``first`` nor ``middle``.
 
-    Clever stores a contact's full name in ``last`` by design, so every such
-    contact is reported (info): an app that shows ``first last`` or sorts by
-    last name must expect it. For a user without the contact role it is more
-    likely a data-entry slip; ``values["contact"]`` tells the two apart.
+    Clever stores a contact's full name in ``last`` by design, so the contacts
+    that do it are reported together, as one finding with their count (an app
+    that shows ``first last`` or sorts by last name must expect it) naming the
+    first :data:`GROUP_IDS_SHOWN` ids. For a user without the contact role it
+    is more likely a data-entry slip: one finding per user.
     """
     me = RULES["RG-USR-004"]
     contact = ROLE_BITS["contact"]
-    masks = g.roles[: g.n_records("user")].tolist()
-    labels = {m: ", ".join(role_names(m)) or "no role" for m in set(masks)}
-    shared = {m: frozen_values(roles=role_names(m), contact=bool(m & contact))
-              for m in set(masks)}
-    for m, (uid, u) in zip(masks, roster.users.items()):
-        n = u.name
-        if n is not None and n.last and not n.first and not n.middle:
-            is_contact = bool(m & contact)
-            why = " (as Clever does for contacts)" if is_contact else ""
-            yield me.finding("user", uid,
-                             f"user {uid} ({labels[m]}) has a name only in name.last{why}",
-                             shared[m])
+    hits = np.flatnonzero(field_column(g, "user", "name_only_last"))
+    if not len(hits):
+        return
+    masks = g.roles[hits]
+    ids = g.ids("user")
+    is_contact = (masks & contact) != 0
+    contacts = ids[hits[is_contact]].tolist()
+    if contacts:
+        n = len(contacts)
+        shown = heapq.nsmallest(GROUP_IDS_SHOWN, contacts)
+        more = f" and {n - len(shown):,} more" if n > len(shown) else ""
+        yield me.finding("user", shown,
+                         f"{n:,} {'contact has' if n == 1 else 'contacts have'} a name only in "
+                         f"name.last (as Clever does for contacts): {', '.join(shown)}{more}",
+                         {"contact": True, "users": n, "shown": len(shown)})
+    others = np.flatnonzero(~is_contact)
+    if not len(others):
+        return
+    other_masks = masks[others].tolist()
+    labels = {m: ", ".join(role_names(m)) or "no role" for m in set(other_masks)}
+    shared = {m: frozen_values(roles=role_names(m), contact=False) for m in set(other_masks)}
+    for m, uid in zip(other_masks, ids[hits[others]].tolist()):
+        yield me.finding("user", uid, f"user {uid} ({labels[m]}) has a name only in name.last",
+                         shared[m])
 
 
 @rule("RG-USR-005", "error", "illegal multi-role combination")
@@ -182,7 +205,9 @@ def stf_no_schools(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     for uid in _orphans(g).get("staff", ()):
         yield me.finding("user", uid, f"staff {uid} has no (existing) school in schools",
                          _ORPHAN_VALUES["staff"])
-    for uid, u in roster.users.items():
+    n_u = g.n_records("user")
+    staff = np.flatnonzero(g.roles[:n_u] & ROLE_BITS["staff"])
+    for uid, u in records_at(g, "user", staff.tolist()):  # staff are few: build only theirs
         sf = u.roles.staff
         if sf is not None and "school" in sf.extra:
             yield me.finding("user", uid,
@@ -208,14 +233,17 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     uids = g.ids("user")
     for attr, allowed in (("relationship", RELATIONSHIPS), ("type", RELATIONSHIP_TYPES)):
         vals = rel.attrs[attr].tolist()
-        bad = [i for i, v in enumerate(vals) if v is not None and v not in allowed]
-        if not bad:
+        odd = {v for v in set(vals) if v is not None and v not in allowed}
+        if not odd:
             continue
+        bad = np.flatnonzero(np.fromiter(map(odd.__contains__, vals), dtype=bool,
+                                         count=len(vals)))
         expected = f"{', '.join(sorted(x for x in allowed if x))} or empty"
         contacts = uids[rel.src[bad]].tolist()
         students = uids[rel.dst[bad]].tolist()
-        for c, st, i in zip(contacts, students, bad):
+        rid, sev = me.id, me.severity
+        for c, st, i in zip(contacts, students, bad.tolist()):
             v = vals[i]
-            yield me.finding("user", (c, st),
-                             f"contact {c}: {attr} {v!r} for student {st} is not a Clever "
-                             f"value ({expected})", {"field": attr, "value": v, "student": st})
+            yield Finding(rid, sev, "user", (c, st),
+                          f"contact {c}: {attr} {v!r} for student {st} is not a Clever "
+                          f"value ({expected})", {"field": attr, "value": v, "student": st})

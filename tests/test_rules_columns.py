@@ -1,0 +1,131 @@
+"""The rules on a fast-loaded roster (the reader's field columns, lazily built records)
+find exactly what they find on the same files read by the general reader (records built,
+columns computed from them), and build only the records they must look at."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rostergraph
+from rostergraph.graph import RosterGraph
+from rostergraph.io import fast_jsonl
+from rostergraph.lazy import LazyRecords
+from rostergraph.model import KINDS
+from rostergraph.rules import validate
+from rostergraph.rules._util import _FROM_RECORD, field_column, reader_column
+from rostergraph.synth import write_district
+
+from .strategies import clever_dumps, json_line
+
+#: strings around the RG-STR-001 limit and with RG-STR-002 characters
+EDGE_STRINGS = ["x" * 255, "x" * 256, "é" * 300, "ok\x07", "\u0085nel", "fine", "\ufdd0"]
+
+
+def _general(path: Path) -> rostergraph.Roster:
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+        return rostergraph.load(path)
+
+
+def _write(dump: dict[str, list[dict[str, Any]]], folder: Path) -> Path:
+    for kind, recs in dump.items():
+        (folder / f"{kind}.jsonl").write_bytes(b"".join(json_line(r) + b"\n" for r in recs))
+    return folder
+
+
+def _keys(report: Any) -> list[tuple[Any, ...]]:
+    return [(f.rule, f.severity, f.kind, f.ids, f.message, dict(f.values))
+            for f in report.findings]
+
+
+@st.composite
+def plain_dumps(draw: Any) -> dict[str, list[dict[str, Any]]]:
+    """Clever dumps where most records have no unknown key (so the fast path keeps them)
+    and some strings sit at the string rules' edges."""
+    dump = draw(clever_dumps())
+    strip = draw(st.booleans())
+    for kind, recs in dump.items():
+        for rec in recs:
+            if strip:
+                for k in [k for k in rec if k.startswith("x_")]:
+                    del rec[k]
+            if draw(st.integers(0, 3)) == 0:
+                field = "email" if kind == "users" else "name"
+                rec[field] = draw(st.sampled_from(EDGE_STRINGS))
+    return dump
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plain_dumps())
+def test_fast_and_general_reader_give_the_same_findings(
+        dump: dict[str, list[dict[str, Any]]]) -> None:
+    """Any valid dump (hostile text, long strings, unknown keys) written as JSON Lines:
+    validate on the fast reader's roster equals validate on the general reader's."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write(dump, Path(tmp))
+        fast, general = rostergraph.load(path), _general(path)
+        assert _keys(validate(fast)) == _keys(validate(general))
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_district(tmp_path_factory.mktemp("d"), students=4_000, seed=11)
+
+
+def test_synthetic_district_same_findings_both_readers(district: Path) -> None:
+    """A synthetic district with every quirk: the same findings from both readers."""
+    fast, general = rostergraph.load(district), _general(district)
+    a, b = _keys(validate(fast)), _keys(validate(general))
+    assert a == b
+    assert len({k[0] for k in a}) >= 15
+
+
+def test_reader_columns_equal_columns_from_records(district: Path) -> None:
+    """Every field column the fast reader gives equals the one computed from the records,
+    and its text_suspect marks every record a string rule reports."""
+    fast = rostergraph.load(district)
+    g_fast = RosterGraph.from_roster(fast)
+    g_rec = RosterGraph.from_roster(_general(district))
+    given_names = 0
+    for kind, names in _FROM_RECORD.items():
+        for name in names:
+            col = reader_column(fast, kind, name)
+            if col is None:
+                continue
+            given_names += 1
+            assert col.tolist() == field_column(g_rec, kind, name).tolist(), (kind, name)
+    assert given_names >= 6  # the reader gives at least the users' and sections' names
+    report = validate(g_fast, select="RG-STR")
+    assert report.findings
+    for f in report.findings:
+        suspect = field_column(g_fast, f.kind, "text_suspect")
+        assert suspect[g_fast.index_of(f.kind, f.ids[0])], f.ids
+
+
+def test_validate_builds_few_records(district: Path) -> None:
+    """On a fast-loaded roster validate builds only the records it must read (string
+    suspects, rare candidates), not every user."""
+    fast = rostergraph.load(district)
+    users = fast.records("users")
+    assert isinstance(users, LazyRecords) and reader_column(fast, "users", "email") is not None
+    validate(fast)
+    assert users.n_built() < len(users) // 10
+
+
+def test_field_column_without_reader_columns() -> None:
+    """A roster built in memory: field columns come from the records, text_suspect is
+    all true, and an unknown column name is a KeyError."""
+    g = RosterGraph.from_roster(rostergraph.sample())
+    emails = field_column(g, "user", "email")
+    assert emails.tolist() == [u.email for u in g.roster.users.values()]
+    assert field_column(g, "sections", "text_suspect").all()
+    assert field_column(g, "user", "email") is emails  # cached per graph
+    with pytest.raises(KeyError):
+        field_column(g, "user", "dob")
+    assert set(KINDS) >= set(_FROM_RECORD)

@@ -7,6 +7,10 @@ graph. The pass is column-wise: for each field, all values are joined and
 checked with one regular-expression search over the values joined by NULs
 (a C loop that finds bad characters and runs of more than 255 characters);
 only the values at the hits are then looked at one by one.
+
+Records a fast reader's byte scan cleared (``text_suspect`` false in its field
+columns, see :func:`rostergraph.rules._util.field_column`) are not built or
+looked at: only the suspects are.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ Messages name user ids only: never names, emails or dates of birth.
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from collections.abc import Iterator
 
 import numpy as np
@@ -52,13 +51,20 @@ def _email_groups(roster: Roster, g: RosterGraph) -> list[list[int]]:
     c = cache(g)
     if "email_groups" not in c:
         emails = field_column(g, "user", "email").tolist()
-        shared = {e for e, n in Counter(emails).items() if n > 1 and e}
+        n = len(emails)
+        # candidates by equal string hashes (numpy sort, no dict of every email), then
+        # grouped exactly by the email itself
+        rows = np.flatnonzero(np.fromiter(map(bool, emails), dtype=bool, count=n))
+        hashes = np.fromiter(map(hash, emails), dtype=np.int64, count=n)[rows]
+        order = np.argsort(hashes, kind="stable")
+        same = hashes[order[1:]] == hashes[order[:-1]]
+        twin = np.zeros(len(rows), dtype=bool)
+        twin[1:] |= same
+        twin[:-1] |= same
         groups: dict[str, list[int]] = {}
-        if shared:
-            for i, e in enumerate(emails):
-                if e in shared:
-                    groups.setdefault(e, []).append(i)
-        c["email_groups"] = list(groups.values())
+        for i in np.sort(rows[order[twin]]).tolist():
+            groups.setdefault(emails[i], []).append(i)
+        c["email_groups"] = [v for v in groups.values() if len(v) > 1]
     return c["email_groups"]
 
 
@@ -246,4 +252,5 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
             v = vals[i]
             yield Finding(rid, sev, "user", (c, st),
                           f"contact {c}: {attr} {v!r} for student {st} is not a Clever "
-                          f"value ({expected})", {"field": attr, "value": v, "student": st})
+                          f"value ({expected})",
+                          frozen_values(field=attr, value=v, student=st))

@@ -3,7 +3,7 @@
 ``rostergraph.load(path, cache=True)`` stores, after a cold load, what it
 needs to rebuild the same :class:`~rostergraph.roster.Roster` without parsing
 the source again: per kind the record ids (JSON), the byte range of each
-record (numpy), the built graph's CSR arrays and stub ids (numpy + JSON), the
+record (numpy), the field columns the rules use (numpy + JSON), the built graph's CSR arrays and stub ids (numpy + JSON), the
 problems and the provenance (JSON). Records stay lazy: they are decoded
 from the source text on first access, exactly as after a cold load. When the
 reader kept no source text (other formats), the snapshot holds the records
@@ -50,7 +50,7 @@ from .roster import FileInfo, Problem, Provenance, Roster
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache"]
 
-SCHEMA = 2
+SCHEMA = 3
 _SAMPLE = 1 << 16  # bytes per sampled block
 _BLOCKS = 32
 
@@ -148,6 +148,13 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                 (tmp / f"{kind}.jsonl").write_bytes(b"\n".join(lines))
                 kinds[kind] = {"text": None, "ready": {}}
             strings[f"{kind}.ids"] = list(recs.keys())
+            got = roster._columns.get(kind)
+            if got is not None and got[0] is recs and "fields" in got[1]:
+                for name, col in got[1]["fields"].items():  # the rules' field columns
+                    if col.dtype == bool:
+                        arrays[f"{kind}.fields.{name}"] = col
+                    else:
+                        strings[f"{kind}.fields.{name}"] = col.tolist()
         # the graph itself (built from the reader's columns, no record is built): a warm
         # load then needs neither the references nor the id lookups
         g = RosterGraph.from_roster(roster)
@@ -249,4 +256,16 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
              "strings": {k[2:]: v for k, v in strings.items() if k.startswith("g.")}}
     # used by RosterGraph.from_roster while every kind is still this roster's own
     roster._columns["_graph"] = ({k: roster.records(k) for k in KINDS}, graph)
+    for kind in KINDS:
+        fields: dict[str, np.ndarray] = {}
+        for key, val in arrays.items():
+            if key.startswith(f"{kind}.fields."):
+                fields[key.split(".", 2)[2]] = val
+        for key, val in strings.items():
+            if key.startswith(f"{kind}.fields."):
+                col = np.empty(len(val), dtype=object)
+                col[:] = val
+                fields[key.split(".", 2)[2]] = col
+        if fields:
+            roster._columns[kind] = (roster.records(kind), {"fields": fields})
     return roster

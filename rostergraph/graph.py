@@ -38,14 +38,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 import attrs
 import numpy as np
 
 from .errors import UnknownIdError, WrongKindError
-from .model import ROLE_NAMES
 from .lazy import LazyRecords
+from .model import ROLE_NAMES
 from .roster import Roster
 from .table import Table
 
@@ -162,7 +163,71 @@ class _Index(dict):  # type: ignore[type-arg]
         return i
 
 
-def _codes(index: _Index, refs: Sequence[str]) -> np.ndarray:
+#: A relation each kind with graph columns owns (a reader's columns may hold only fields).
+_OWNS = {"schools": "in_district", "sections": "taught_at", "users": "attends"}
+
+
+def _node_ids(recs: Any, index: dict[str, int]) -> list[str]:
+    """Record ids in record order, then the stubs in the order they were added (a
+    reader's index may list records in another order; stubs always come last)."""
+    ids = list(recs.keys())
+    if len(index) > len(ids):
+        ids.extend(islice(index.keys(), len(ids), None))
+    return ids
+
+
+class CodedRefs:
+    """References a fast reader already turned into record positions.
+
+    ``codes[i]`` is the position of the referenced record, or -1 for an id
+    with no record; ``missing`` holds those ids, in order. The graph gives
+    them stub indices in that order, as it would for plain id references.
+
+    Examples
+    --------
+    >>> c = CodedRefs.from_refs(["a", "x", "b"], {"a": 0, "b": 1})
+    >>> c.codes.tolist(), c.missing, c.take([2, 1]).missing
+    ([0, -1, 1], ['x'], ['x'])
+    """
+
+    __slots__ = ("codes", "missing")
+
+    def __init__(self, codes: Any, missing: list[str]) -> None:
+        self.codes = np.asarray(codes, dtype=np.int64)
+        self.missing = missing
+
+    @classmethod
+    def from_refs(cls, refs: Sequence[str], index: dict[str, int]) -> CodedRefs:
+        """Code ``refs`` with ``index`` (one C-level dict lookup each)."""
+        codes = np.fromiter(map(index.get, refs, [-1] * len(refs)), dtype=np.int64,
+                            count=len(refs))
+        return cls(codes, [refs[i] for i in np.flatnonzero(codes < 0).tolist()])
+
+    @classmethod
+    def concat(cls, parts: Sequence[CodedRefs]) -> CodedRefs:
+        codes = np.concatenate([p.codes for p in parts]) if parts else np.zeros(0, np.int64)
+        return cls(codes, [m for p in parts for m in p.missing])
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, idx: Any) -> CodedRefs:
+        """The references at positions ``idx`` (in that order)."""
+        codes = self.codes[idx]
+        if not self.missing:
+            return CodedRefs(codes, [])
+        full = np.full(len(self.codes), None, dtype=object)
+        for i, ref in zip(np.flatnonzero(self.codes < 0).tolist(), self.missing):
+            full[i] = ref
+        return CodedRefs(codes, full[idx][codes < 0].tolist())
+
+
+def _codes(index: _Index, refs: Sequence[str] | CodedRefs) -> np.ndarray:
+    if isinstance(refs, CodedRefs):  # ids without a record get stub indices, in order
+        codes = refs.codes.astype(np.int32)
+        for i, ref in zip(np.flatnonzero(codes < 0).tolist(), refs.missing):
+            codes[i] = index[ref]
+        return codes
     # one C-level dict lookup per reference; stubs are added by __missing__
     return np.fromiter(map(index.__getitem__, refs), dtype=np.int32, count=len(refs))
 
@@ -215,7 +280,7 @@ class RosterGraph:
         for kind in ("schools", "sections", "users"):
             mapping = roster.records(kind)
             got = getattr(roster, "_columns", {}).get(kind)
-            if got is not None and got[0] is mapping:
+            if got is not None and got[0] is mapping and _OWNS[kind] in got[1]:
                 cols[kind] = got[1]  # extracted by a fast reader: no record is built
             else:
                 cols[kind] = record_columns(kind, enumerate(mapping.values()))
@@ -238,7 +303,7 @@ class RosterGraph:
             index[kind] = idx
             n_records[kind] = len(recs)
             arr = np.empty(len(idx), dtype=object)
-            arr[:] = list(idx.keys())
+            arr[:] = _node_ids(recs, idx)
             ids[kind] = arr
         relations: dict[str, Relation] = {}
         for name, (sk, dk, attr_names) in RELATIONS.items():
@@ -288,7 +353,7 @@ class RosterGraph:
         ids: dict[str, np.ndarray] = {}
         for kind in NODE_KINDS:
             arr = np.empty(len(index[kind]), dtype=object)
-            arr[:] = list(index[kind].keys())
+            arr[:] = _node_ids(roster.records(_RECORDS_OF[kind]), index[kind])
             ids[kind] = arr
         relations: dict[str, Relation] = {}
         for name, (sk, dk, attr_names) in RELATIONS.items():

@@ -35,6 +35,18 @@ def test_warm_equals_cold_jsonl(tmp_path: Path) -> None:
     assert _snapshot(warm) == _snapshot(cold)
 
 
+def test_warm_keeps_the_rules_field_columns(tmp_path: Path) -> None:
+    """The field columns the rules read (emails, grades, text_suspect...) come back equal."""
+    cold, warm = _warm(write_district(tmp_path / "d", students=2000, seed=3))
+    for kind in ("users", "sections"):
+        before, after = cold._columns[kind][1]["fields"], warm._columns[kind][1]["fields"]
+        assert warm._columns[kind][0] is warm.records(kind)
+        assert sorted(before) == sorted(after)
+        for name in before:
+            assert before[name].dtype == after[name].dtype
+            assert before[name].tolist() == after[name].tolist(), name
+
+
 def test_warm_equals_cold_with_problem_lines(tmp_path: Path) -> None:
     """Records taken through the general path (bad fields, envelopes) survive the snapshot."""
     d = tmp_path / "d"

@@ -35,6 +35,7 @@ def test_field_columns_equal_the_records(tmp_path: Path, workers: int,
         fh.write(b'{"id": "zz", "email": 5, "name": {"last": "X"}, "roles": {"student": '
                  b'{"grade": "3", "email": "a@b"}}}\n')
     monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000 if workers == 2 else 1 << 40)
+    monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)
     for path in (p, _messy(tmp_path)):
         r = rostergraph.load(path)
         assert path != p or r.users.get("zz") is not None
@@ -108,3 +109,17 @@ def test_packed_lists_round_trip(values: list[Any]) -> None:
     assert scan.Packed(values).unpack() == values
     flags = [bool(v) for v in values]
     assert scan.Packed(flags).unpack() == flags
+
+
+@given(st.lists(st.sampled_from([b'{"id": "a"}', b"", b"  ", b"{bad", b'{"id": "' + b"x" * 40 + b'"}']),
+                max_size=30), st.integers(1, 50), st.booleans())
+def test_lines_in_chunks_are_the_lines_of_the_whole(parts: list[bytes], chunk: int,
+                                                     final_newline: bool) -> None:
+    """Splitting a slice a chunk at a time gives exactly ``bytes.split``'s lines."""
+    text = b"\n".join(parts) + (b"\n" if final_newline else b"")
+    old = scan.CHUNK
+    try:
+        scan.CHUNK = chunk
+        assert list(scan._lines(text, 0, len(text))) == text.split(b"\n")
+    finally:
+        scan.CHUNK = old

@@ -43,7 +43,7 @@ from ..model import KINDS
 from ..roster import FileInfo, Roster, RosterBuilder, raw_text
 from .limits import DEFAULT_LIMITS, Limits, check_inside, json_depth
 
-__all__ = ["CLEVER_SUFFIXES", "clever_json_files", "read_clever_json", "read_bytes"]
+__all__ = ["CLEVER_SUFFIXES", "clever_json_files", "read_bytes", "read_clever_json"]
 
 CLEVER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 _ALIASES = {"district": "districts"}  # the single-record endpoint's name

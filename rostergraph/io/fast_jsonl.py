@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from array import array
 from pathlib import Path
 from typing import Any
@@ -42,18 +41,24 @@ from typing import Any
 import numpy as np
 
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
+from ..graph import CodedRefs
 from ..lazy import LazyRecords
 from ..model import KINDS, RECORD_CLASSES
 from ..roster import FileInfo, Roster, RosterBuilder, raw_text
 from . import scan
 from .limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["PARALLEL_BYTES", "read_fast"]
+__all__ = ["PARALLEL_BYTES", "SPLIT_BYTES", "read_fast"]
 
+#: A file larger than this is scanned in one slice per worker.
+SPLIT_BYTES = 4 * 1024 * 1024
 #: Files larger than this (in total) are scanned in two worker processes.
 PARALLEL_BYTES = 48 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _GRAPH_KINDS = ("schools", "sections", "users")  # the kinds that own graph edges
+#: Kinds scanned together; each phase's references to kinds merged in an earlier phase
+#: are coded to positions by the workers (see :data:`rostergraph.io.scan.CODES`).
+_PHASES = (("districts", "schools", "terms", "courses"), ("users",), ("sections",))
 
 # --- merging slices ------------------------------------------------------------------
 
@@ -99,8 +104,11 @@ def _concat_cols(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
             rows = np.concatenate([np.frombuffer(p["cols"][name][0], dtype=np.int64) + o
                                    if len(p["cols"][name][0]) else np.zeros(0, np.int64)
                                    for p, o in zip(parts, offsets)])
-        rest = []
+        rest: list[Any] = []
         for j in range(1, len(parts[0]["cols"][name])):
+            if isinstance(parts[0]["cols"][name][j], CodedRefs):
+                rest.append(CodedRefs.concat([p["cols"][name][j] for p in parts]))
+                continue
             merged: list[Any] = []
             for p in parts:
                 merged.extend(p["cols"][name][j])
@@ -195,29 +203,38 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, parts: list[dict[str, An
                                             key=lambda p: p.line or 0)
     kept_plain = np.flatnonzero(keep)
     slow_items = sorted(table.kept.values(), key=lambda t: t[0])
-    all_lines = np.concatenate([lines[kept_plain],
-                                np.asarray([t[0] for t in slow_items], dtype=np.int64)])
-    order = np.argsort(all_lines, kind="stable")
-    n_kept = len(order)
-    where = np.empty(n_kept, dtype=np.int64)
-    where[order] = np.arange(n_kept)  # position of each (plain, then slow) record
+    slow_lines = np.asarray([t[0] for t in slow_items], dtype=np.int64)
+    # a kept plain row moves down by the slow records kept before its line and up by
+    # the plain rows dropped before it
     plain_pos = np.full(n_plain, -1, dtype=np.int64)
-    plain_pos[kept_plain] = where[: len(kept_plain)]
+    plain_pos[kept_plain] = np.arange(len(kept_plain)) + np.searchsorted(
+        slow_lines, lines[kept_plain])
+    slow_pos = np.arange(len(slow_items)) + np.searchsorted(lines[kept_plain], slow_lines)
+    n_kept = len(kept_plain) + len(slow_items)
     out_starts = np.full(n_kept, -1, dtype=np.int64)
     out_ends = np.full(n_kept, -1, dtype=np.int64)
     out_starts[plain_pos[kept_plain]] = starts[kept_plain]
     out_ends[plain_pos[kept_plain]] = ends[kept_plain]
-    ids_arr = np.empty(n_kept, dtype=object)
-    plain_ids = np.empty(n_plain, dtype=object)
-    plain_ids[:] = ids
-    ids_arr[plain_pos[kept_plain]] = plain_ids[kept_plain]
-    out_ids: list[Any] = ids_arr.tolist()
+    out_ids: list[Any] = [None] * n_kept
     ready: dict[int, Any] = {}
-    for k, (_, rec) in enumerate(slow_items):
-        pos = int(where[len(kept_plain) + k])
+    for pos, (_, rec) in zip(slow_pos.tolist(), slow_items):
         out_ids[pos] = rec.id
         ready[pos] = rec
-    out_index = dict(zip(out_ids, range(n_kept)))
+    # the index is updated in place: only the rows that moved are written again
+    moved = kept_plain[plain_pos[kept_plain] != kept_plain]
+    if len(kept_plain) < n_plain:
+        for i in np.flatnonzero(~keep).tolist():
+            if index.get(ids[i]) == i:  # (a duplicate's first row is kept)
+                del index[ids[i]]
+    mv = moved.tolist()
+    index.update(zip([ids[i] for i in mv], plain_pos[moved].tolist()))
+    index.update(zip([rec.id for _, rec in slow_items], slow_pos.tolist()))
+    ids_arr = np.empty(n_plain, dtype=object)
+    ids_arr[:] = ids
+    pos_kept = plain_pos[kept_plain].tolist()
+    for p_, rid in zip(pos_kept, ids_arr[kept_plain].tolist()):
+        out_ids[p_] = rid
+    out_index = index
     return out_ids, out_starts, out_ends, ready, plain_pos, out_index
 
 
@@ -277,60 +294,78 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         workers = 2 if total > PARALLEL_BYTES and hasattr(os, "fork") and (os.cpu_count() or 1) > 1 \
             else 1
     lim = (limits.max_line_bytes, limits.max_json_depth, limits.max_field_bytes)
-    scan.DATA.clear()
-    scan.DATA.update(datas)
     hashes: dict[str, str] = {}
 
-    def _hash() -> None:  # hashlib releases the GIL on large buffers
+    def hash_all() -> None:
         for kind, data in datas.items():
             hashes[kind] = hashlib.sha256(data).hexdigest()
 
-    hasher = threading.Thread(target=_hash, daemon=True)
+    problems: dict[str, list[Any]] = {}
+    merged: dict[str, Any] = {}
+    scan.DATA.clear()
+    scan.DATA.update(datas)
+    scan.CODES.clear()
     try:
-        tasks = []
-        for kind, data in datas.items():
-            n_parts = workers if len(data) > 4 * 1024 * 1024 else 1
-            tasks += [(kind, s, e, l0, lim) for s, e, l0 in _split(data, n_parts)]
-        if workers > 1:
-            import multiprocessing as mp
-
-            # the workers are forked before the hashing thread starts
-            with mp.get_context("fork").Pool(workers) as pool:
-                hasher.start()
-                results = [scan.unpack(r) for r in pool.map(scan.scan_task, tasks, chunksize=1)]
-        else:
-            hasher.start()
-            results = [scan.scan(*t) for t in tasks]
-        by_kind: dict[str, list[dict[str, Any]]] = {}
-        for t, res in zip(tasks, results):
-            by_kind.setdefault(t[0], []).append(res)
-        hasher.join()
-        columns: dict[str, Any] = {}
-        for kind in KINDS:
-            if kind not in datas:
+        for phase in _PHASES:
+            kinds = [k for k in phase if k in datas]
+            tasks = [(kind, s, e, l0, lim) for kind in kinds for s, e, l0 in
+                     _split(datas[kind], workers if len(datas[kind]) > SPLIT_BYTES else 1)]
+            if not tasks:
                 continue
-            name = files[kind].name
-            b.files.append(FileInfo(path=name, size=len(datas[kind]), sha256=hashes[kind],
-                                    kind=kind))
-            parts = by_kind[kind]
-            ids, starts, ends, ready, plain_pos, index = _merge_kind(b, kind, name, parts, limits)
-            lazy = LazyRecords(RECORD_CLASSES[kind], datas[kind], ids, starts, ends, ready,
-                               index)
-            b.kinds[kind] = lazy  # type: ignore[assignment]
-            columns[kind] = (_concat_cols(kind, parts), plain_pos, ready, len(ids))
+            if workers > 1 and len(tasks) > 1:
+                import multiprocessing as mp
+
+                # forked now, the workers see the indexes of the kinds merged so far
+                with mp.get_context("fork").Pool(min(workers, len(tasks))) as pool:
+                    pending = pool.map_async(scan.scan_task, tasks, chunksize=1)
+                    if not hashes:  # while the workers scan
+                        hash_all()
+                    results = [scan.unpack(r) for r in pending.get()]
+            else:
+                results = [scan.scan(*t) for t in tasks]
+            for kind in kinds:
+                parts = [res for t, res in zip(tasks, results) if t[0] == kind]
+                first = len(b.problems)
+                ids, starts, ends, ready, plain_pos, index = _merge_kind(
+                    b, kind, files[kind].name, parts, limits)
+                problems[kind] = b.problems[first:]
+                del b.problems[first:]
+                b.kinds[kind] = LazyRecords(  # type: ignore[assignment]
+                    RECORD_CLASSES[kind], datas[kind], ids, starts, ends, ready, index)
+                scan.CODES[kind] = index
+                merged[kind] = (_concat_cols(kind, parts), plain_pos, ready, len(ids))
+        if not hashes:
+            hash_all()
+        indices = dict(scan.CODES)
     finally:
         scan.DATA.clear()
+        scan.CODES.clear()
+    for kind in KINDS:  # files and problems in the general reader's order
+        if kind in datas:
+            b.files.append(FileInfo(path=files[kind].name, size=len(datas[kind]),
+                                    sha256=hashes[kind], kind=kind))
+            b.problems.extend(problems[kind])
     roster = b.build()
-    for kind, (cols, plain_pos, ready, n) in columns.items():
-        roster._columns[kind] = (roster.records(kind), _final_columns(kind, cols, plain_pos,
-                                                                      ready, n))
+    for kind, (cols, plain_pos, ready, n) in merged.items():
+        roster._columns[kind] = (roster.records(kind), _final_columns(
+            kind, cols, plain_pos, ready, n, indices))
     return roster
 
 
+def _take(col: Any, idx: Any) -> Any:
+    if isinstance(col, CodedRefs):
+        return col.take(idx)
+    return [col[i] for i in (idx.tolist() if isinstance(idx, np.ndarray) else idx)]
+
+
 def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
-                   ready: dict[int, Any], n_records: int) -> dict[str, Any]:
+                   ready: dict[int, Any], n_records: int,
+                   indices: dict[str, dict[str, int]]) -> dict[str, Any]:
     """Columns keyed by record position; rows of dropped plain lines removed, and the
-    records that took the general path added (edges stay in record order)."""
+    records that took the general path added (edges stay in record order).
+
+    ``indices`` are the id → position indexes of the kinds coded references
+    (:class:`~rostergraph.graph.CodedRefs`) point into."""
     from ..graph import record_columns
 
     n_ready = len(ready)
@@ -354,16 +389,17 @@ def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
         keep = pos >= 0
         if not keep.all():
             pos = pos[keep]
-            idx = np.flatnonzero(keep).tolist()
-            rest = [[r[i] for i in idx] for r in rest]
+            idx = np.flatnonzero(keep)
+            rest = [_take(r, idx) for r in rest]
         if n_ready and name in extra:
             e_pos, *e_rest = extra[name]
             pos = np.concatenate([pos, np.asarray(e_pos, dtype=np.int64)])
-            rest = [list(r) + list(er) for r, er in zip(rest, e_rest)]
+            rest = [CodedRefs.concat([r, CodedRefs.from_refs(er, indices[scan.REF_KIND[name]])])
+                    if isinstance(r, CodedRefs) else list(r) + list(er)
+                    for r, er in zip(rest, e_rest)]
             order = np.argsort(pos, kind="stable")
             pos = pos[order]
-            ol = order.tolist()
-            rest = [[r[i] for i in ol] for r in rest]
+            rest = [_take(r, order) for r in rest]
         out[name] = (pos, *rest)
     return out
 

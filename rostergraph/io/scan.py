@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 from array import array
+from collections.abc import Iterator
 from itertools import chain
 from operator import attrgetter
 from typing import Annotated, Any
@@ -36,12 +37,24 @@ from typing import Annotated, Any
 import msgspec
 import numpy as np
 
+from ..graph import CodedRefs
 from ..model import RECORD_CLASSES, Roles, _spec
 
 __all__ = ["DATA", "Packed", "scan", "struct_for", "suspect_rows"]
 
 #: kind → bytes of the file being read (inherited by forked workers)
 DATA: dict[str, bytes] = {}
+
+#: kind → the final id → position index of that kind's records, set by the reader
+#: before it forks the workers that scan kinds referring to it: those references
+#: then travel as positions (:class:`~rostergraph.graph.CodedRefs`), not as ids.
+CODES: dict[str, dict[str, int]] = {}
+
+#: The kind of record each relation's reference column names.
+REF_KIND = {"in_district": "districts", "taught_at": "schools", "of_course": "courses",
+            "in_term": "terms", "enrolled_in": "users", "teaches": "users",
+            "attends": "schools", "works_at": "schools", "administers": "districts",
+            "contact_for": "users"}
 
 #: Lines decoded between two column extractions (bounds the structs kept alive).
 BATCH = 512
@@ -299,6 +312,24 @@ class _Columns:
 
 _NO_ROLES: Any = None  # an empty roles struct, made on first use
 
+#: Bytes split into lines at a time: the slice is never copied whole.
+CHUNK = 8 * 1024 * 1024
+
+
+def _lines(data: bytes, start: int, end: int) -> Iterator[bytes]:
+    """The lines of ``data[start:end]`` (as ``bytes.split`` gives them), a chunk at a time."""
+    while True:
+        cut = -1
+        if start + CHUNK < end:
+            cut = data.rfind(b"\n", start, start + CHUNK)
+            if cut < 0:  # a line longer than a chunk
+                cut = data.find(b"\n", start + CHUNK, end)
+        if cut < 0:
+            yield from data[start:end].split(b"\n")
+            return
+        yield from data[start:cut].split(b"\n")
+        start = cut + 1
+
 
 def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, int]
          ) -> dict[str, Any]:
@@ -324,7 +355,7 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
     was = gc.isenabled()
     gc.disable()
     try:
-        for line in data[start:end].split(b"\n"):
+        for line in _lines(data, start, end):
             n += 1
             ln = len(line)
             s = pos
@@ -362,6 +393,10 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
     finally:
         if was:
             gc.enable()
+    for name, col in acc.cols.items():
+        index = CODES.get(REF_KIND.get(name, ""))
+        if index is not None:
+            acc.cols[name] = (col[0], CodedRefs.from_refs(col[1], index), *col[2:])
     return {"ids": acc.ids, "lines": lines, "starts": starts, "ends": ends, "slow": slow,
             "cols": acc.cols, "fields": acc.fields,
             "suspect": np.union1d(suspect_rows(data, start, end, starts),

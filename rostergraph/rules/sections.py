@@ -133,13 +133,23 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     n_known = np.bincount(rel.dst[known], minlength=n_s)
     n_match = np.bincount(rel.dst[known & (ug == sg)], minlength=n_s)
     bad = np.flatnonzero((n_known - n_match) * 2 > n_known)
+    if not len(bad):
+        return
     names = {c: gr for gr, c in codes.items()}
     ids = g.ids("section")
-    for i in bad.tolist():
+    # the students' most common grade per reported section (ties: the smaller code)
+    lens = rel.rindptr[bad + 1] - rel.rindptr[bad]
+    which = np.repeat(np.arange(len(bad), dtype=np.int64), lens)
+    pos = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    grades = stu_grade[rel.rsrc[rel.rindptr[bad][which] + pos]].astype(np.int64)
+    keep = grades >= 0
+    key, count = np.unique(which[keep] * len(codes) + grades[keep], return_counts=True)
+    b, code = key // len(codes), key % len(codes)
+    first = np.lexsort((code, -count, b))
+    b, code = b[first], code[first]
+    top_of = code[np.r_[True, b[1:] != b[:-1]]]  # one per reported section, in order
+    for i, top in zip(bad.tolist(), top_of.tolist()):
         sid = ids[i]
-        members = rel.into(i)
-        counts = Counter(int(c) for c in stu_grade[members] if c >= 0)
-        top, _ = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))
         grade = names[int(sec_grade[i])]
         yield me.finding(
             "section", sid,

@@ -7,6 +7,7 @@ Messages name user ids only: never names, emails or dates of birth.
 from __future__ import annotations
 
 import heapq
+from itertools import repeat
 from collections.abc import Iterator
 
 import numpy as np
@@ -32,16 +33,25 @@ RELATIONSHIP_TYPES = frozenset({"Parent/Guardian", "Emergency", "Primary", "Seco
                                 "Other", ""})
 
 
+_ENUMS: tuple[tuple[str, frozenset[str]], ...] = (("relationship", RELATIONSHIPS),
+                                                  ("type", RELATIONSHIP_TYPES))
+_EXPECTED = tuple(f"{', '.join(sorted(x for x in allowed if x))} or empty"
+                  for _, allowed in _ENUMS)
+
+
 @rule("RG-USR-001", "warning", "email without '@'")
 def usr_email_no_at(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """A non-empty ``email`` (or ``roles.student.email``) with no ``@``."""
     me = RULES["RG-USR-001"]
     ids = g.ids("user")
     for field, column in (("email", "email"), ("roles.student.email", "student_email")):
-        emails = field_column(g, "user", column).tolist()
+        col = field_column(g, "user", column)
+        rows = np.flatnonzero(np.fromiter(map(bool, col.tolist()), dtype=bool, count=len(col)))
+        emails = col[rows].tolist()
+        has_at = np.fromiter(map(str.__contains__, emails, repeat("@")), dtype=bool,
+                             count=len(emails))
         values = frozen_values(field=field)
-        for i in [i for i, e in enumerate(emails) if e and "@" not in e]:
-            uid = ids[i]
+        for uid in ids[rows[~has_at]].tolist():
             yield me.finding("user", uid, f"user {uid}: {field} has no '@'", values)
 
 
@@ -237,20 +247,29 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     me = RULES["RG-CON-002"]
     rel = g.relations["contact_for"]
     uids = g.ids("user")
-    for attr, allowed in (("relationship", RELATIONSHIPS), ("type", RELATIONSHIP_TYPES)):
+    found: list[tuple[int, np.ndarray]] = []
+    for k, (attr, allowed) in enumerate(_ENUMS):
         vals = rel.attrs[attr].tolist()
         odd = {v for v in set(vals) if v is not None and v not in allowed}
-        if not odd:
-            continue
-        bad = np.flatnonzero(np.fromiter(map(odd.__contains__, vals), dtype=bool,
-                                         count=len(vals)))
-        expected = f"{', '.join(sorted(x for x in allowed if x))} or empty"
-        contacts = uids[rel.src[bad]].tolist()
-        students = uids[rel.dst[bad]].tolist()
-        rid, sev = me.id, me.severity
-        for c, st, i in zip(contacts, students, bad.tolist()):
-            v = vals[i]
-            yield Finding(rid, sev, "user", (c, st),
-                          f"contact {c}: {attr} {v!r} for student {st} is not a Clever "
-                          f"value ({expected})",
-                          frozen_values(field=attr, value=v, student=st))
+        if odd:
+            found.append((k, np.flatnonzero(np.fromiter(map(odd.__contains__, vals),
+                                                        dtype=bool, count=len(vals)))))
+    if not found:
+        return
+    edges = np.concatenate([bad for _, bad in found])
+    which = np.concatenate([np.full(len(bad), k, dtype=np.int8) for k, bad in found])
+    contacts, students = uids[rel.src[edges]], uids[rel.dst[edges]]
+    if len(edges) > 1:
+        # roughly in the findings' order (validate sorts exactly; sorted input is cheap)
+        order = np.lexsort((which, students.astype(str), contacts.astype(str)))
+        edges, which, contacts, students = (edges[order], which[order], contacts[order],
+                                            students[order])
+    rid, sev = me.id, me.severity
+    attr_vals = {attr: rel.attrs[attr] for attr, _ in _ENUMS}
+    for c, st, e, k in zip(contacts.tolist(), students.tolist(), edges.tolist(),
+                           which.tolist()):
+        attr = _ENUMS[k][0]
+        v = attr_vals[attr][e]
+        yield Finding(rid, sev, "user", (c, st),
+                      f"contact {c}: {attr} {v!r} for student {st} is not a Clever "
+                      f"value ({_EXPECTED[k]})", frozen_values(field=attr, value=v, student=st))

@@ -83,7 +83,7 @@ def _concat_cols(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
             merged_f: list[Any] = []
             for p in parts:
                 merged_f.extend(p["fields"][name])
-            fields[name] = merged_f
+            fields[name] = _shared(merged_f) if name in _FEW_VALUES else merged_f
     suspect = np.zeros(offset, dtype=bool)
     for p, o in zip(parts, offsets):
         suspect[p["suspect"] + o] = True
@@ -112,9 +112,20 @@ def _concat_cols(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
             merged: list[Any] = []
             for p in parts:
                 merged.extend(p["cols"][name][j])
-            rest.append(merged)
+            rest.append(_shared(merged) if j >= 2 else merged)  # attributes: few values
         out[name] = (rows, *rest)
     return out
+
+
+#: Field columns with few distinct values (one string object kept per value).
+_FEW_VALUES = frozenset({"student_grade", "grade"})
+
+
+def _shared(values: list[Any]) -> list[Any]:
+    """``values`` with equal strings made one object (a column of 2M grades or
+    relationship names otherwise holds 2M string objects)."""
+    seen: dict[Any, Any] = {}
+    return [seen.setdefault(v, v) for v in values]
 
 
 class _SlowTable(dict):  # type: ignore[type-arg]
@@ -320,7 +331,11 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                     pending = pool.map_async(scan.scan_task, tasks, chunksize=1)
                     if not hashes:  # while the workers scan
                         hash_all()
-                    results = [scan.unpack(r) for r in pending.get()]
+                    packed = pending.get()
+                    packed.reverse()
+                    results = []
+                    while packed:  # each packed slice is freed once unpacked
+                        results.append(scan.unpack(packed.pop()))
             else:
                 results = [scan.scan(*t) for t in tasks]
             for kind in kinds:
@@ -334,6 +349,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                     RECORD_CLASSES[kind], datas[kind], ids, starts, ends, ready, index)
                 scan.CODES[kind] = index
                 merged[kind] = (_concat_cols(kind, parts), plain_pos, ready, len(ids))
+                del parts
+            del results  # the slices' lists are joined now: free them before the next phase
         if not hashes:
             hash_all()
         indices = dict(scan.CODES)
@@ -346,9 +363,11 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                                     sha256=hashes[kind], kind=kind))
             b.problems.extend(problems[kind])
     roster = b.build()
-    for kind, (cols, plain_pos, ready, n) in merged.items():
+    for kind in list(merged):
+        cols, plain_pos, ready, n = merged.pop(kind)
         roster._columns[kind] = (roster.records(kind), _final_columns(
             kind, cols, plain_pos, ready, n, indices))
+        del cols
     return roster
 
 

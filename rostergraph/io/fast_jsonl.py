@@ -250,9 +250,10 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, parts: list[dict[str, An
 
 
 def _split(data: bytes, parts: int) -> list[tuple[int, int, int]]:
-    """``(start, end, line0)`` slices of whole lines."""
+    """``(start, end, 0)`` slices of whole lines (line numbers are counted from each
+    slice's start; :func:`_renumber` makes them file-wide)."""
     out = []
-    start, line0 = 0, 0
+    start = 0
     for k in range(1, parts + 1):
         if k == parts:
             end = len(data)
@@ -260,10 +261,20 @@ def _split(data: bytes, parts: int) -> list[tuple[int, int, int]]:
             cut = data.find(b"\n", max(start, len(data) * k // parts))
             end = len(data) if cut < 0 else cut + 1
         if end > start or k == 1:
-            out.append((start, end, line0))
-            line0 += data.count(b"\n", start, end)
+            out.append((start, end, 0))
         start = end
     return out
+
+
+def _renumber(parts: list[dict[str, Any]]) -> None:
+    """Line numbers of each slice's rows and slow lines, counted from the file's start."""
+    offset = 0
+    for p in parts:
+        if offset:
+            p["lines"] = np.frombuffer(p["lines"], dtype=np.int64) + offset \
+                if len(p["lines"]) else np.zeros(0, np.int64)
+            p["slow"] = [(n + offset, text) for n, text in p["slow"]]
+        offset += p["newlines"]
 
 
 def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
@@ -340,6 +351,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                 results = [scan.scan(*t) for t in tasks]
             for kind in kinds:
                 parts = [res for t, res in zip(tasks, results) if t[0] == kind]
+                _renumber(parts)
                 first = len(b.problems)
                 ids, starts, ends, ready, plain_pos, index = _merge_kind(
                     b, kind, files[kind].name, parts, limits)

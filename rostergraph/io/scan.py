@@ -398,6 +398,7 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
         if index is not None:
             acc.cols[name] = (col[0], CodedRefs.from_refs(col[1], index), *col[2:])
     return {"ids": acc.ids, "lines": lines, "starts": starts, "ends": ends, "slow": slow,
+            "newlines": n - line0 - 1,
             "cols": acc.cols, "fields": acc.fields,
             "suspect": np.union1d(suspect_rows(data, start, end, starts),
                                   np.frombuffer(ext_rows, dtype=np.int64)

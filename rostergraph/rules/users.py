@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 from itertools import repeat
 from collections.abc import Iterator
+from types import MappingProxyType
 
 import numpy as np
 
@@ -265,11 +266,18 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
         edges, which, contacts, students = (edges[order], which[order], contacts[order],
                                             students[order])
     rid, sev = me.id, me.severity
-    attr_vals = {attr: rel.attrs[attr] for attr, _ in _ENUMS}
-    for c, st, e, k in zip(contacts.tolist(), students.tolist(), edges.tolist(),
-                           which.tolist()):
-        attr = _ENUMS[k][0]
-        v = attr_vals[attr][e]
-        yield Finding(rid, sev, "user", (c, st),
-                      f"contact {c}: {attr} {v!r} for student {st} is not a Clever "
-                      f"value ({_EXPECTED[k]})", frozen_values(field=attr, value=v, student=st))
+    values = np.empty(len(edges), dtype=object)
+    for k, (attr, _) in enumerate(_ENUMS):
+        at = which == k
+        values[at] = rel.attrs[attr][edges[at]]
+    # the message's text between the ids, once per (field, value)
+    parts: dict[tuple[int, str], tuple[str, str, str]] = {}
+    for c, st, k, v in zip(contacts.tolist(), students.tolist(), which.tolist(),
+                           values.tolist()):
+        p = parts.get((k, v))
+        if p is None:
+            attr = _ENUMS[k][0]
+            p = parts[(k, v)] = (attr, f": {attr} {v!r} for student ",
+                                 f" is not a Clever value ({_EXPECTED[k]})")
+        yield Finding(rid, sev, "user", (c, st), f"contact {c}{p[1]}{st}{p[2]}",
+                      MappingProxyType({"field": p[0], "value": v, "student": st}))

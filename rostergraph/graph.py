@@ -128,11 +128,14 @@ def _stable_order(keys: np.ndarray) -> np.ndarray | None:
     n = len(keys)
     if n < 2 or bool(np.all(keys[1:] >= keys[:-1])):
         return None
-    if n < (1 << 31) and int(keys.min()) >= 0:
-        # one int64 sort of (key, position) is much faster than a stable argsort of int32
-        k = (keys.astype(np.int64) << 32) | np.arange(n, dtype=np.int64)
-        k.sort()
-        return k & 0xFFFFFFFF
+    lo, hi = int(keys.min()), int(keys.max())
+    if lo >= 0 and hi < (1 << 32):
+        # numpy's stable sort of 16-bit keys is a radix sort: two passes (low then high
+        # half) beat both a stable argsort of int32 and a sort of (key, position) pairs
+        order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+        if hi >= (1 << 16):
+            order = order[np.argsort((keys[order] >> 16).astype(np.uint16), kind="stable")]
+        return order
     return np.argsort(keys, kind="stable")
 
 

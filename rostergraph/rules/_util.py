@@ -92,7 +92,13 @@ def reader_column(roster: Roster, kind: str, name: str) -> np.ndarray | None:
     col = fields.get(name) if isinstance(fields, Mapping) else None
     if col is None or len(col) != len(got[0]):
         return None
-    return np.asarray(col, dtype=bool) if name in _BOOL_FIELDS else col
+    if name in _BOOL_FIELDS:
+        return np.asarray(col, dtype=bool)
+    if not isinstance(col, np.ndarray):
+        arr = np.empty(len(col), dtype=object)
+        arr[:] = list(col)
+        return arr
+    return col
 
 
 def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:

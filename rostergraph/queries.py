@@ -25,13 +25,16 @@ Examples
 
 from __future__ import annotations
 
+import os
+import sys
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
 from .graph import ROLE_BITS, RosterGraph
-from .table import Table
+from .table import LazyTake, Table
 
 __all__ = [
     "can_reach",
@@ -338,28 +341,224 @@ def _section_filter(g: RosterGraph, school: str | None, term: str | None) -> np.
     return keep
 
 
-def _reach_codes(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct pair codes ``teacher * n_users + student`` and their section counts."""
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(range number, position) of every position in the ranges ``[starts, starts + lens)``."""
+    starts = np.asarray(starts, dtype=np.int64)
+    lens = np.asarray(lens, dtype=np.int64)
+    which = np.repeat(np.arange(len(starts), dtype=np.int64), lens)
+    offsets = np.cumsum(lens) - lens
+    pos = np.arange(len(which), dtype=np.int64) - offsets[which] + starts[which]
+    return which, pos
+
+
+#: below this many (teacher, section, student) entries reach runs on one thread
+_PARALLEL_MIN = 1 << 20
+
+
+def _n_parts(n: int) -> int:
+    """How many threads share ``n`` entries of work (numpy releases the GIL)."""
+    return max(1, min(os.cpu_count() or 1, 4, n // _PARALLEL_MIN))
+
+
+def _students_by_section(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each section's students, ascending: ``(indptr, students, drop)`` over ``enrolled_in``.
+
+    ``students[indptr[s]:indptr[s + 1]]`` is section ``s``'s row; ``drop`` (ascending
+    positions) marks the entries that do not count: users without a record (stubs) and
+    repeated listings. The rows are the ``enrolled_in`` reverse CSR, already ascending
+    when the forward CSR is sorted by user and the reverse order stable (as
+    :class:`RosterGraph` builds them); rows that are not get sorted here (a copy).
+    """
+    c = _cache(g)
+    if "studs_by_sec" in c:
+        return c["studs_by_sec"]
+    rel = g.relations["enrolled_in"]
+    n_u, n_s = g.n_records("user"), g.n_records("section")
+    indptr = rel.rindptr[: n_s + 1]
+    studs = rel.rsrc[: int(indptr[-1])]
+    n = len(studs)
+    inner = indptr[(indptr > 0) & (indptr < n)] - 1  # comparisons across a row start
+
+    def suspects(values: np.ndarray) -> np.ndarray:
+        le = values[1:] <= values[:-1]
+        le[inner] = False
+        return np.flatnonzero(le) + 1  # positions not above their predecessor in the row
+
+    sus = suspects(studs)
+    if len(sus) and bool((studs[sus] < studs[sus - 1]).any()):
+        row = np.repeat(np.arange(n_s, dtype=np.int64), np.diff(indptr))
+        studs = studs[np.lexsort((studs, row))]
+        sus = suspects(studs)
+    # in ascending rows the stubs (index >= n_u) come last: look only at rows ending in one
+    full = np.flatnonzero(indptr[1:] > indptr[:-1])
+    bad = full[studs[indptr[full + 1] - 1] >= n_u]
+    if len(bad):
+        _, pos = _ranges(indptr[bad], indptr[bad + 1] - indptr[bad])
+        drop = np.union1d(sus, pos[studs[pos] >= n_u]).astype(np.int64)
+    else:
+        drop = sus.astype(np.int64)
+    out = (indptr, studs, drop)
+    c["studs_by_sec"] = out
+    return out
+
+
+def _teacher_sections(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (teacher, section) edges between records, ordered by teacher then section.
+
+    Returns ``(teacher, section)`` index arrays; ``keep`` (a mask over sections) filters.
+    """
+    rel = g.relations["teaches"]
+    n_u, n_s = g.n_records("user"), g.n_records("section")
+    hi = int(rel.indptr[n_u]) if len(rel.indptr) > n_u else len(rel.src)
+    t, s = rel.src[:hi], rel.dst[:hi]  # the forward CSR is sorted by teacher; stubs come last
+    ok = s < n_s
+    if keep is not None and len(s):
+        ok &= keep[np.where(ok, s, 0)]
+    if not ok.all():
+        t, s = t[ok], s[ok]
+    if len(t) > 1:
+        key = (t.astype(np.int64) << 32) | s
+        changed = bool((key[1:] < key[:-1]).any())
+        if changed:
+            key = np.sort(key)
+        step = key[1:] != key[:-1]
+        if not step.all():
+            key = key[np.r_[True, step]]
+            changed = True
+        if changed:
+            t, s = key >> 32, key & 0xFFFFFFFF
+    return t, s
+
+
+def _edge_rows(indptr: np.ndarray, drop: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Where each edge's section row lies in the students array, stepping over drops.
+
+    Returns ``(first, last, lens, skip_edge, skip_at)``: each edge's first and last
+    counted position and number of counted entries; for every dropped entry inside a
+    row, the edge and the number of counted entries before it (where the walk jumps).
+    """
+    first = indptr[s]
+    last = indptr[s + 1] - 1
+    lens = last + 1 - first
+    none = np.zeros(0, dtype=np.int64)
+    if not len(drop):
+        return first, last, lens, none, none
+    row = np.searchsorted(indptr, drop, side="right") - 1
+    rank = np.arange(len(drop), dtype=np.int64)
+    before = (drop - indptr[row]) - (rank - np.searchsorted(row, row, side="left"))
+    lo, hi = np.searchsorted(row, s, side="left"), np.searchsorted(row, s, side="right")
+    hit = np.flatnonzero(hi > lo)  # edges whose row loses entries
+    which, k = _ranges(lo[hit], hi[hit] - lo[hit])
+    e, at = hit[which], before[k]
+    lens = lens - (hi - lo)
+    first, last = first.copy(), last.copy()
+    lead, trail = at == 0, at == lens[e]
+    np.add.at(first, e[lead], 1)
+    np.subtract.at(last, e[trail], 1)
+    inner = ~lead & ~trail
+    return first, last, lens, e[inner], at[inner]
+
+
+def _reach_part(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.ndarray,
+                lens: np.ndarray, skip_at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct sorted pair codes of some whole teachers' edges, and for each repeated
+    code the position of its pair (ascending, one entry per extra linking section).
+
+    Edge ``i`` (teacher ``t[i]``) walks positions ``first[i]..last[i]`` of ``studs``,
+    ``lens[i] > 0`` of them counted; ``skip_at`` are the offsets (into this part's
+    output, repeats allowed) where the walk steps over one dropped entry.
+    """
+    n = int(lens.sum())
+    offs = np.cumsum(lens) - lens
+    pos = np.ones(n, dtype=np.int32 if len(studs) < 2**31 - 1 else np.int64)
+    jump = first.astype(pos.dtype)
+    jump[1:] -= last[:-1].astype(pos.dtype)
+    pos[offs] = jump
+    if len(skip_at):
+        np.add.at(pos, skip_at, 1)
+    np.cumsum(pos, dtype=pos.dtype, out=pos)
+    np.take(studs, pos, out=pos, mode="clip")  # now the students (positions are in range)
+    codes = np.repeat(t.astype(np.int64) << 32, lens)
+    np.bitwise_or(codes, pos, out=codes)
+    del pos
+    codes.sort(kind="stable")  # timsort: each teacher's codes are a few ascending runs
+    starts = np.empty(n, dtype=bool)
+    starts[:1] = True
+    np.not_equal(codes[1:], codes[:-1], out=starts[1:])
+    repeats = np.flatnonzero(~starts)
+    if len(repeats):
+        codes = codes[starts]
+    return codes, repeats - np.arange(1, len(repeats) + 1)
+
+
+def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """Distinct (teacher, student) pairs and their section counts, ordered by teacher, student.
+
+    Teacher-major: each (teacher, section) edge, teacher by teacher, walks its section's
+    ascending students (stepping over stubs and repeats), so a teacher's pair codes
+    ``teacher << 32 | student`` are a few ascending runs that a run-aware (stable) sort
+    merges; runs of equal codes are the pairs, their lengths the numbers of linking
+    sections (each (teacher, section, student) is distinct). Large inputs are split at
+    teacher boundaries over a few threads (numpy releases the GIL). Returns
+    ``(teacher, student, sections)``: index arrays and the counts in the smallest
+    unsigned type that holds them.
+    """
     c = _cache(g)
     if keep is None and "reach" in c:
         return c["reach"]
-    n_u = max(g.n_records("user"), 1)
-    tu, ts, _ = _pairs(g, "teaches")            # sorted by section
-    sindptr, studs, _ = _section_csr(g, "enrolled_in")
-    if keep is not None:
-        sel = keep[ts]
-        tu, ts = tu[sel], ts[sel]
-    which, pos = _expand(sindptr, ts)           # one entry per (teacher edge, student)
-    codes = tu[which] * n_u + studs[pos]
-    # each (teacher, section, student) is distinct, so counting codes counts sections
-    codes.sort()
-    if len(codes):
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        counts = np.diff(np.r_[starts, len(codes)])
-        uniq = codes[starts]
+    indptr, studs, drop = _students_by_section(g)
+    t, s = _teacher_sections(g, keep)
+    first, last, lens, skip_edge, skip_at = _edge_rows(indptr, drop, s)
+    offs = np.cumsum(lens) - lens
+    total = int(offs[-1] + lens[-1]) if len(lens) else 0
+    if total == 0:
+        z = np.zeros(0, dtype=np.int32)
+        return z, z.copy(), np.zeros(0, dtype=np.uint8)
+    skip_at = np.sort(offs[skip_edge] + skip_at)
+    nz = np.flatnonzero(lens > 0)
+    if len(nz) < len(lens):
+        t, first, last, lens, offs = t[nz], first[nz], last[nz], lens[nz], offs[nz]
+    # split at teacher boundaries into parts of about equal size
+    n_parts = _n_parts(total)
+    cuts = [0]
+    if n_parts > 1:
+        tstart = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        want = np.searchsorted(offs[tstart], np.arange(1, n_parts) * (total / n_parts))
+        cuts += sorted({int(tstart[w]) for w in want if 0 < w < len(tstart)})
+    cuts.append(len(t))
+    bounds = [int(offs[e]) if e < len(offs) else total for e in cuts]
+
+    def part(k: int) -> tuple[np.ndarray, np.ndarray]:
+        e0, e1, a, b = cuts[k], cuts[k + 1], bounds[k], bounds[k + 1]
+        sk = skip_at[np.searchsorted(skip_at, a):np.searchsorted(skip_at, b)] - a
+        return _reach_part(studs, t[e0:e1], first[e0:e1], last[e0:e1], lens[e0:e1], sk)
+
+    n_run = len(cuts) - 1
+    if n_run > 1:
+        with ThreadPoolExecutor(max_workers=n_run) as pool:
+            done = list(pool.map(part, range(n_run)))
+        pair0 = np.cumsum([0] + [len(codes) for codes, _ in done])
+        codes = np.concatenate([codes for codes, _ in done])
+        run = np.concatenate([r + pair0[k] for k, (_, r) in enumerate(done)])
+        del done
     else:
-        uniq, counts = codes, np.zeros(0, dtype=np.int64)
-    out = (uniq, counts.astype(np.int64))
+        codes, run = part(0)
+    if len(run):
+        step = np.r_[True, run[1:] != run[:-1]]
+        extra = np.diff(np.r_[np.flatnonzero(step), len(run)])
+        top = int(extra.max()) + 1
+        run = run[step]
+    else:
+        extra = run
+        top = 1
+    ctype = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int64
+    counts = np.ones(len(codes), dtype=ctype)
+    counts[run] += extra.astype(ctype)
+    if sys.byteorder == "little":
+        halves = codes.view(np.int32).reshape(-1, 2)
+        out = (halves[:, 1], halves[:, 0], counts)
+    else:  # pragma: no cover - big-endian machines
+        out = (codes >> 32, codes & 0xFFFFFFFF, counts)
     if keep is None:
         c["reach"] = out
     return out
@@ -377,15 +576,18 @@ def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None =
     -------
     Table
         ``teacher``, ``student``, ``sections`` (number of linking sections),
-        ordered by teacher then student (roster order).
+        ordered by teacher then student (roster order). The id columns are
+        gathered on first access (:class:`~rostergraph.table.LazyTake`):
+        ``len()`` and ``sections`` cost no id strings.
 
     Notes
     -----
     DESIGN §5: "**reach(teacher)**: students enrolled in at least one
     section whose `teachers` list contains the teacher (primary or
     co-teacher)." Computed for all teachers at once over the CSR arrays:
-    each (teacher, section) edge expands to the section's students and the
-    pair codes are counted after one sort.
+    each (teacher, section) edge, teacher by teacher, expands to the
+    section's sorted students, and one run-aware sort of the pair codes
+    counts the linking sections.
 
     Examples
     --------
@@ -396,11 +598,12 @@ def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None =
     True
     """
     keep = _section_filter(g, school, term)
-    codes, counts = _reach_codes(g, keep)
-    n_u = max(g.n_records("user"), 1)
-    return Table({"teacher": _ids(g, "user", codes // n_u),
-                  "student": _ids(g, "user", codes % n_u),
-                  "sections": counts}, name="reach pairs")
+    t, s, counts = _reach_idx(g, keep)
+    users = g.ids("user")
+    sections = counts if counts.dtype == np.int64 else \
+        LazyTake(np.arange(np.iinfo(counts.dtype).max + 1, dtype=np.int64), counts)
+    return Table({"teacher": LazyTake(users, t), "student": LazyTake(users, s),
+                  "sections": sections}, name="reach pairs")
 
 
 # --- visibility ----------------------------------------------------------------
@@ -738,9 +941,9 @@ def summary(g: RosterGraph) -> dict[str, Table]:
         per_user["role"] += [role] * len(h)
         per_user["schools"] += h.column("schools")
         per_user["users"] += h.column("users")
-    codes, _ = _reach_codes(g, None)
+    pair_teacher, _, _ = _reach_idx(g, None)
     teachers = np.flatnonzero((roles & ROLE_BITS["teacher"]) != 0)
-    reach_size = np.bincount(codes // max(n_u, 1), minlength=n_u)[teachers] if n_u else codes
+    reach_size = np.bincount(pair_teacher, minlength=n_u)[teachers] if n_u else teachers
     return {
         "counts": Table({"kind": list(counts), "records": list(counts.values()),
                          "missing": [stubs[k] for k in counts]}, name="records"),

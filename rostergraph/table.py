@@ -33,11 +33,58 @@ import numpy as np
 
 from .safety import atomic_write, csv_cell, json_dumps
 
-__all__ = ["Table"]
+__all__ = ["LazyTake", "Table"]
 
 
-def _as_array(values: Any) -> np.ndarray:
-    if isinstance(values, np.ndarray):
+class LazyTake:
+    """A column that is ``values[index]``, gathered only when first read.
+
+    Queries over a large district return millions of rows of ids; building a
+    Python string reference per row is most of their cost when the caller
+    only wants the count or a few rows. A :class:`Table` holding a
+    ``LazyTake`` column has the same length and gives the same values
+    (``t[col]``, iteration, exports) as one built from ``values[index]``:
+    the gather happens on first access to that column and is kept.
+
+    Parameters
+    ----------
+    values:
+        The array to gather from (e.g. ``graph.ids("user")``); not copied,
+        so it must not change afterwards.
+    index:
+        Integer positions into ``values`` (any integer dtype, may be a view).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ids = np.array(["u0", "u1", "u2"], dtype=object)
+    >>> t = Table({"user": LazyTake(ids, np.array([2, 0])), "n": [5, 7]})
+    >>> len(t), t.column("user")
+    (2, ['u2', 'u0'])
+    """
+
+    __slots__ = ("index", "values")
+
+    def __init__(self, values: np.ndarray, index: np.ndarray) -> None:
+        self.values = values
+        self.index = np.asarray(index)
+        if self.index.ndim != 1:
+            raise ValueError("a lazy column's index must be one-dimensional")
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def take(self, idx: Any) -> LazyTake:
+        """The lazy column of the rows at ``idx`` (positions, a slice or a mask)."""
+        return LazyTake(self.values, self.index[idx])
+
+    def materialize(self) -> np.ndarray:
+        """The gathered array ``values[index]``."""
+        return np.take(self.values, self.index)
+
+
+def _as_array(values: Any) -> np.ndarray | LazyTake:
+    if isinstance(values, (np.ndarray, LazyTake)):
         return values
     values = list(values)
     if not values:
@@ -69,7 +116,8 @@ class Table:
     Parameters
     ----------
     columns:
-        Mapping of column name to a sequence or numpy array; order is kept.
+        Mapping of column name to a sequence, numpy array or :class:`LazyTake`
+        (gathered on first access); order is kept.
     name:
         Optional title used by ``repr`` and reports.
 
@@ -95,6 +143,20 @@ class Table:
         self._cols = cols
         self.name = name
 
+    def _col(self, name: str) -> np.ndarray:
+        """Column ``name`` as an array (gathering a lazy column once)."""
+        col = self._cols[name]
+        if isinstance(col, LazyTake):
+            col = col.materialize()
+            self._cols[name] = col
+        return col
+
+    def _arrays(self) -> list[np.ndarray]:
+        return [self._col(c) for c in self._cols]
+
+    def _items(self) -> list[tuple[str, np.ndarray]]:
+        return [(c, self._col(c)) for c in self._cols]
+
     # -- shape -------------------------------------------------------------
     @property
     def columns(self) -> list[str]:
@@ -107,11 +169,11 @@ class Table:
         return 0
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        cols = [c.tolist() for c in self._cols.values()]
+        cols = [c.tolist() for c in self._arrays()]
         return iter(zip(*cols)) if cols else iter(())
 
     def __getitem__(self, column: str) -> np.ndarray:
-        return self._cols[column]
+        return self._col(column)
 
     def __contains__(self, column: object) -> bool:
         return column in self._cols
@@ -120,24 +182,26 @@ class Table:
         if not isinstance(other, Table):
             return NotImplemented
         return self.columns == other.columns and all(
-            self._cols[c].tolist() == other._cols[c].tolist() for c in self._cols
+            self._col(c).tolist() == other._col(c).tolist() for c in self._cols
         )
 
     __hash__ = None  # type: ignore[assignment]
 
     def column(self, name: str) -> list[Any]:
         """One column as a Python list."""
-        return self._cols[name].tolist()
+        return self._col(name).tolist()
 
     # -- transforms (return new tables) -------------------------------------
     def head(self, n: int = 10) -> Table:
         """The first ``n`` rows."""
-        return Table({k: v[:n] for k, v in self._cols.items()}, name=self.name)
+        return Table({k: v.take(slice(None, n)) if isinstance(v, LazyTake) else v[:n]
+                      for k, v in self._cols.items()}, name=self.name)
 
     def take(self, index: Sequence[int] | np.ndarray) -> Table:
         """Rows at the given positions (or where a boolean mask is true)."""
         idx = np.asarray(index)
-        return Table({k: v[idx] for k, v in self._cols.items()}, name=self.name)
+        return Table({k: v.take(idx) if isinstance(v, LazyTake) else v[idx]
+                      for k, v in self._cols.items()}, name=self.name)
 
     def select(self, *columns: str) -> Table:
         """A table with only the given columns, in that order."""
@@ -149,7 +213,7 @@ class Table:
             return self
         keys = []
         for c in reversed(columns):
-            col = self._cols[c]
+            col = self._col(c)
             if col.dtype == object:
                 # rank strings first: lexsort cannot compare mixed objects
                 col = np.unique(col.astype(str), return_inverse=True)[1]
@@ -227,14 +291,14 @@ class Table:
         """A ``pandas.DataFrame`` (needs ``pip install rostergraph[dataframe]``)."""
         import pandas as pd
 
-        return pd.DataFrame({k: v for k, v in self._cols.items()})
+        return pd.DataFrame(dict(self._items()))
 
     def to_polars(self) -> Any:
         """A ``polars.DataFrame`` (needs ``pip install rostergraph[dataframe]``)."""
         import polars as pl
 
         return pl.DataFrame({k: v.tolist() if v.dtype == object else v
-                             for k, v in self._cols.items()})
+                             for k, v in self._items()})
 
     # -- display -------------------------------------------------------------
     def to_text(self, limit: int | None = None) -> str:

@@ -1,0 +1,136 @@
+"""The vectorized paths of reach, cross-school and orphans against naive answers.
+
+The CSR queries take shortcuts that ordinary small rosters do not always reach: reach
+splits its work over threads for large inputs and relies on the section rows of the
+``enrolled_in`` reverse CSR being ascending (sorting them when they are not). These
+tests force each path on small rosters and compare with the naive definitions.
+"""
+
+from __future__ import annotations
+
+import copy
+from unittest import mock
+
+import attrs
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rostergraph import queries as q
+from rostergraph.graph import RosterGraph
+from rostergraph.roster import Roster
+from rostergraph.table import LazyTake, Table
+
+from .strategies import rosters
+from .test_queries import naive_cross, naive_orphans, naive_reach
+
+PROP = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _ordered(g: RosterGraph, rows: list[tuple[str, str, int]]) -> bool:
+    """Rows ordered by teacher then student, both in graph (roster) index order."""
+    idx = [(g.index_of("user", t), g.index_of("user", s)) for t, s, _ in rows]
+    return idx == sorted(idx) and len(set(idx)) == len(idx)
+
+
+@PROP
+@given(rosters())
+def test_reach_pairs_order_and_counts(r: Roster) -> None:
+    """reach_pairs rows are the naive pairs, ordered by teacher then student index."""
+    g = RosterGraph.from_roster(r)
+    rows = list(q.reach_pairs(g))
+    assert {(t, s): n for t, s, n in rows} == naive_reach(r)
+    assert _ordered(g, rows)
+
+
+@PROP
+@given(rosters(), st.integers(2, 5))
+def test_reach_pairs_split_over_threads(r: Roster, parts: int) -> None:
+    """Splitting reach over threads at teacher boundaries changes no row."""
+    g = RosterGraph.from_roster(r)
+    with mock.patch.object(q, "_n_parts", lambda n: parts):
+        rows = list(q.reach_pairs(g))
+    assert {(t, s): n for t, s, n in rows} == naive_reach(r)
+    assert _ordered(g, rows)
+
+
+def _shuffled_rows(g: RosterGraph, seed: int) -> RosterGraph:
+    """A copy of ``g`` whose ``enrolled_in`` reverse CSR rows are in random order."""
+    rel = g.relations["enrolled_in"]
+    rng = np.random.default_rng(seed)
+    order = np.arange(len(rel.rsrc))
+    for j in range(len(rel.rindptr) - 1):
+        lo, hi = rel.rindptr[j], rel.rindptr[j + 1]
+        order[lo:hi] = lo + rng.permutation(hi - lo)
+    g2 = copy.copy(g)
+    g2.relations = {**g.relations, "enrolled_in": attrs.evolve(
+        rel, rsrc=rel.rsrc[order], redge=rel.redge[order])}
+    return g2
+
+
+@PROP
+@given(rosters(), st.integers(0, 2**16))
+def test_reach_pairs_with_unsorted_section_rows(r: Roster, seed: int) -> None:
+    """Section rows that are not ascending are sorted first: same pairs, same order."""
+    g = _shuffled_rows(RosterGraph.from_roster(r), seed)
+    rows = list(q.reach_pairs(g))
+    assert {(t, s): n for t, s, n in rows} == naive_reach(r)
+    assert _ordered(g, rows)
+
+
+@PROP
+@given(rosters())
+def test_reach_pairs_lazy_columns_equal_eager(r: Roster) -> None:
+    """The lazily gathered id columns equal an eager table of the same rows."""
+    g = RosterGraph.from_roster(r)
+    t = q.reach_pairs(g)
+    n = len(t)  # no column gathered yet
+    eager = type(t)({"teacher": [a for a, _, _ in t], "student": [b for _, b, _ in t],
+                     "sections": [c for _, _, c in t]})
+    assert n == len(eager) and t == eager
+    assert t["sections"].dtype == np.int64
+    assert q.reach_pairs(g).to_csv() == eager.to_csv()
+
+
+@PROP
+@given(rosters())
+def test_summary_reach_sizes_after_split(r: Roster) -> None:
+    """summary's reach-set sizes count each teacher's distinct students (threaded reach)."""
+    g = RosterGraph.from_roster(r)
+    with mock.patch.object(q, "_n_parts", lambda n: 3):
+        sizes = q.summary(g)["reach_set_sizes"]
+    per_teacher: dict[str, int] = {}
+    for t, _ in naive_reach(r):
+        per_teacher[t] = per_teacher.get(t, 0) + 1
+    want: dict[int, int] = {}
+    for u in r.users.values():
+        if u.roles.teacher is not None:
+            k = per_teacher.get(u.id, 0)
+            want[k] = want.get(k, 0) + 1
+    assert dict(zip(sizes.column("students"), sizes.column("teachers"))) == want
+
+
+@PROP
+@given(rosters())
+def test_cross_and_orphans_order_and_rows(r: Roster) -> None:
+    """cross-school rows are the naive ones ordered by user then section; orphans by user."""
+    g = RosterGraph.from_roster(r)
+    for role, fn in (("student", q.cross_school_enrollments), ("teacher", q.cross_school_teaching)):
+        rows = list(fn(g))
+        assert set(rows) == naive_cross(r, role) and len(rows) == len(set(rows))
+        idx = [(g.index_of("user", u), g.index_of("section", s)) for u, s, *_ in rows]
+        assert idx == sorted(idx)
+    orph = list(q.orphaned_users(g))
+    assert set(orph) == naive_orphans(r) and len(orph) == len(set(orph))
+    rank = {name: i for i, name in enumerate(q.ROLE_NAMES_ORDER)}
+    key = [(g.index_of("user", u), rank[role]) for u, role, _ in orph]
+    assert key == sorted(key)
+
+
+def test_lazy_take_is_gathered_once() -> None:
+    """A LazyTake column is gathered on first access and kept."""
+    ids = np.array(["a", "b", "c"], dtype=object)
+    t = Table({"user": LazyTake(ids, np.array([2, 2, 0], dtype=np.int32))})
+    assert len(t) == 3
+    first = t["user"]
+    assert first.tolist() == ["c", "c", "a"] and t["user"] is first

@@ -32,8 +32,11 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import logging
 import os
+import time
 from array import array
 from pathlib import Path
 from typing import Any
@@ -49,6 +52,8 @@ from . import scan
 from .limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["PARALLEL_BYTES", "SPLIT_BYTES", "read_fast"]
+
+_log = logging.getLogger(__name__)
 
 #: A file larger than this is scanned in one slice per worker.
 SPLIT_BYTES = 4 * 1024 * 1024
@@ -83,7 +88,7 @@ def _concat_cols(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
             merged_f: list[Any] = []
             for p in parts:
                 merged_f.extend(p["fields"][name])
-            fields[name] = _shared(merged_f) if name in _FEW_VALUES else merged_f
+            fields[name] = merged_f
     suspect = np.zeros(offset, dtype=bool)
     for p, o in zip(parts, offsets):
         suspect[p["suspect"] + o] = True
@@ -112,20 +117,9 @@ def _concat_cols(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
             merged: list[Any] = []
             for p in parts:
                 merged.extend(p["cols"][name][j])
-            rest.append(_shared(merged) if j >= 2 else merged)  # attributes: few values
+            rest.append(merged)
         out[name] = (rows, *rest)
     return out
-
-
-#: Field columns with few distinct values (one string object kept per value).
-_FEW_VALUES = frozenset({"student_grade", "grade"})
-
-
-def _shared(values: list[Any]) -> list[Any]:
-    """``values`` with equal strings made one object (a column of 2M grades or
-    relationship names otherwise holds 2M string objects)."""
-    seen: dict[Any, Any] = {}
-    return [seen.setdefault(v, v) for v in values]
 
 
 class _SlowTable(dict):  # type: ignore[type-arg]
@@ -327,6 +321,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     scan.DATA.clear()
     scan.DATA.update(datas)
     scan.CODES.clear()
+    busiest = max(([k for k in phase if k in datas] for phase in _PHASES),
+                  key=lambda ks: sum(len(datas[k]) for k in ks))
     try:
         for phase in _PHASES:
             kinds = [k for k in phase if k in datas]
@@ -334,21 +330,26 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                      _split(datas[kind], workers if len(datas[kind]) > SPLIT_BYTES else 1)]
             if not tasks:
                 continue
+            t0 = time.perf_counter()
             if workers > 1 and len(tasks) > 1:
                 import multiprocessing as mp
 
-                # forked now, the workers see the indexes of the kinds merged so far
+                # forked now, the workers see the indexes of the kinds merged so far; the
+                # frozen heap is not walked by their garbage collector (no copy-on-write)
+                gc.freeze()
                 with mp.get_context("fork").Pool(min(workers, len(tasks))) as pool:
                     pending = pool.map_async(scan.scan_task, tasks, chunksize=1)
-                    if not hashes:  # while the workers scan
+                    if kinds == busiest:  # while the workers scan the most text
                         hash_all()
                     packed = pending.get()
                     packed.reverse()
                     results = []
                     while packed:  # each packed slice is freed once unpacked
                         results.append(scan.unpack(packed.pop()))
+                gc.unfreeze()
             else:
                 results = [scan.scan(*t) for t in tasks]
+            _log.debug("scanned %s in %.2f s", "+".join(kinds), time.perf_counter() - t0)
             for kind in kinds:
                 parts = [res for t, res in zip(tasks, results) if t[0] == kind]
                 _renumber(parts)
@@ -363,6 +364,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                 merged[kind] = (_concat_cols(kind, parts), plain_pos, ready, len(ids))
                 del parts
             del results  # the slices' lists are joined now: free them before the next phase
+            _log.debug("merged %s at %.2f s", "+".join(kinds), time.perf_counter() - t0)
         if not hashes:
             hash_all()
         indices = dict(scan.CODES)

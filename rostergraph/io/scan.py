@@ -30,7 +30,7 @@ from __future__ import annotations
 import gc
 from array import array
 from collections.abc import Iterator
-from itertools import chain
+from itertools import chain, repeat
 from operator import attrgetter
 from typing import Annotated, Any
 
@@ -166,6 +166,9 @@ _STUDENTS = attrgetter("students")
 _TEACHERS = attrgetter("teachers")
 _TEACHER = attrgetter("teacher")
 _GRADE = attrgetter("grade")
+_STUDENT = attrgetter("student")
+_RELATIONSHIP = attrgetter("relationship")
+_TYPE = attrgetter("type")
 _ROLE_GETTERS = tuple((bit, attrgetter(role)) for bit, role in (
     (1, "student"), (2, "teacher"), (4, "staff"), (8, "district_admin"), (16, "contact")))
 
@@ -295,14 +298,20 @@ class _Columns:
                     rows.append(i)
                     refs.append(u.district)
         rows, refs, rel_col, type_col = c["contact_for"]
-        for i, ct in enumerate(by_role[16], base):
-            if ct is not None and ct.student_relationships:
-                for rel in ct.student_relationships:
-                    if rel.student is not None:
-                        rows.append(i)
-                        refs.append(rel.student)
-                        rel_col.append(rel.relationship)
-                        type_col.append(rel.type)
+        owned = [(i, ct.student_relationships) for i, ct in enumerate(by_role[16], base)
+                 if ct is not None and ct.student_relationships]
+        if owned:  # one edge per relationship that names a student, flattened in C
+            rels = list(chain.from_iterable(r for _, r in owned))
+            who = list(chain.from_iterable(repeat(i, len(r)) for i, r in owned))
+            named = list(map(_STUDENT, rels))
+            if None in named:
+                keep = [k for k, x in enumerate(named) if x is not None]
+                rels, who = [rels[k] for k in keep], [who[k] for k in keep]
+                named = [named[k] for k in keep]
+            rows.extend(who)
+            refs.extend(named)
+            rel_col.extend(map(_RELATIONSHIP, rels))
+            type_col.extend(map(_TYPE, rels))
         f["email"].extend(map(_EMAIL, objs))
         f["student_email"].extend([s.email if s is not None else None for s in students])
         f["student_grade"].extend([s.grade if s is not None else None for s in students])

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import weakref
@@ -148,19 +149,6 @@ def _single_target(g: RosterGraph, relation: str, kind: str,
     src, dst = rel.src[ok][::-1], rel.dst[ok][::-1]
     out[src] = dst
     return out
-
-
-def _primary_school(g: RosterGraph, relation: str) -> np.ndarray:
-    """Primary school index per user (from ``attends``/``works_at``), -1 if none or a stub."""
-    c = _cache(g)
-    key = "prim:" + relation
-    if key not in c:
-        rel = g.relations[relation]
-        out = np.full(g.n_nodes("user"), -1, dtype=np.int64)
-        ok = rel.attrs["primary"] & (rel.dst < g.n_records("school"))
-        out[rel.src[ok][::-1]] = rel.dst[ok][::-1]
-        c[key] = out
-    return c[key]
 
 
 # --- reach -------------------------------------------------------------------
@@ -358,6 +346,17 @@ _PARALLEL_MIN = 1 << 20
 def _n_parts(n: int) -> int:
     """How many threads share ``n`` entries of work (numpy releases the GIL)."""
     return max(1, min(os.cpu_count() or 1, 4, n // _PARALLEL_MIN))
+
+
+def _split_range(fn: Any, n: int) -> np.ndarray:
+    """``fn(a, b)`` over consecutive parts of ``range(n)`` on a few threads, concatenated."""
+    parts = _n_parts(n)
+    if parts == 1:
+        return fn(0, n)
+    cuts = [n * k // parts for k in range(parts + 1)]
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        got = list(pool.map(fn, cuts[:-1], cuts[1:]))
+    return np.concatenate(got)
 
 
 def _students_by_section(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -698,29 +697,77 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
 # --- cross-school ---------------------------------------------------------------
 
 
+def _school_dtype(g: RosterGraph) -> type:
+    return np.int16 if g.n_nodes("school") < 2**15 else np.int32
+
+
+def _section_schools(g: RosterGraph) -> np.ndarray:
+    """School index per section node (first ``taught_at`` edge), -1 if none or a stub."""
+    c = _cache(g)
+    if "sec_school" not in c:
+        rel = g.relations["taught_at"]
+        out = np.full(g.n_nodes("section"), -1, dtype=_school_dtype(g))
+        ok = rel.dst < g.n_records("school")
+        out[rel.src[ok][::-1]] = rel.dst[ok][::-1]  # the first edge wins
+        c["sec_school"] = out
+    return c["sec_school"]
+
+
+def _home_schools(g: RosterGraph, relation: str) -> np.ndarray:
+    """Primary school index per user node (``attends``/``works_at``), -1 if none or a stub."""
+    c = _cache(g)
+    key = "home:" + relation
+    if key not in c:
+        rel = g.relations[relation]
+        out = np.full(g.n_nodes("user"), -1, dtype=_school_dtype(g))
+        ok = np.flatnonzero(rel.attrs["primary"] & (rel.dst < g.n_records("school")))[::-1]
+        out[rel.src[ok]] = rel.dst[ok]  # the first primary edge wins
+        c[key] = out
+    return c[key]
+
+
 def _cross_idx(g: RosterGraph, relation: str, school_rel: str) -> tuple[np.ndarray, ...]:
-    """(user, section, section school, primary school, in_schools) index arrays."""
+    """(user, section, section school, primary school, in_schools) index arrays.
+
+    One pass over the user-sorted forward edges compares each section's school with the
+    user's primary school; only the (few) differing edges are looked at further.
+    """
     c = _cache(g)
     key = "cross:" + relation
     if key in c:
         return c[key]
-    u, s, _ = _pairs(g, relation)
-    sec_school = _single_target(g, "taught_at", "school")[: g.n_records("section")]
-    prim = _primary_school(g, school_rel)
-    sch = sec_school[s]
-    home = prim[u]
-    ok = (sch >= 0) & (home >= 0) & (sch != home)
-    u, s, sch, home = u[ok], s[ok], sch[ok], home[ok]
-    rel = g.relations[school_rel]
-    n_sc = max(g.n_nodes("school"), 1)
-    # membership by binary search in the sorted (user, school) codes (np.unique/np.isin
-    # were the slow part at L)
-    member = np.sort(rel.src.astype(np.int64) * n_sc + rel.dst)
-    want = u * n_sc + sch
-    pos = np.minimum(np.searchsorted(member, want), max(len(member) - 1, 0))
-    in_schools = member[pos] == want if len(member) else np.zeros(len(want), dtype=bool)
-    order = np.lexsort((s, u))
-    out = (u[order], s[order], sch[order], home[order], in_schools[order])
+    rel = g.relations[relation]
+    n_u, n_s = g.n_records("user"), g.n_records("section")
+    hi = int(rel.indptr[n_u]) if len(rel.indptr) > n_u else len(rel.src)
+    users, secs = rel.src[:hi], rel.dst[:hi]  # sorted by user; stub users come last
+    sec_school = _section_schools(g)
+    home = _home_schools(g, school_rel)
+
+    def differ(a: int, b: int) -> np.ndarray:
+        return np.flatnonzero(sec_school[secs[a:b]] != home[users[a:b]]) + a
+
+    cand = _split_range(differ, len(users))
+    u, s = users[cand].astype(np.int64), secs[cand].astype(np.int64)
+    sch, hm = sec_school[s].astype(np.int64), home[u].astype(np.int64)
+    ok = (sch >= 0) & (hm >= 0) & (s < n_s)
+    if not ok.all():
+        u, s, sch, hm = u[ok], s[ok], sch[ok], hm[ok]
+    # by user then section, each pair once (a section may list a user twice)
+    k = (u << 32) | s
+    if len(k) > 1 and bool((k[1:] < k[:-1]).any()):
+        order = np.argsort(k, kind="stable")
+        u, s, sch, hm, k = u[order], s[order], sch[order], hm[order], k[order]
+    if len(k) > 1:
+        first = np.r_[True, k[1:] != k[:-1]]
+        if not first.all():
+            u, s, sch, hm = u[first], s[first], sch[first], hm[first]
+    # in_schools: is the section's school among the user's schools (any edge, stubs too)?
+    srel = g.relations[school_rel]
+    lo = srel.indptr[u]
+    which, pos = _ranges(lo, srel.indptr[u + 1] - lo)
+    in_schools = np.zeros(len(u), dtype=bool)
+    in_schools[which[srel.dst[pos] == sch[which]]] = True
+    out = (u, s, sch, hm, in_schools)
     c[key] = out
     return out
 
@@ -858,35 +905,56 @@ def orphaned_users(g: RosterGraph) -> Table:
     """
     n_u = g.n_records("user")
     roles = g.roles[:n_u]
-    found: list[tuple[np.ndarray, int, str, str]] = []
+    found: list[tuple[np.ndarray, str, str]] = []
     for role, relation in (("student", "enrolled_in"), ("teacher", "teaches")):
-        indptr, _, _ = _user_csr(g, relation)
-        none = (np.diff(indptr) == 0) & ((roles & ROLE_BITS[role]) != 0)
-        found.append((np.flatnonzero(none), ROLE_NAMES_ORDER[role], role, "no_section"))
+        # every edge of these relations ends at an existing section (the section lists it)
+        indptr = g.relations[relation].indptr
+        none = indptr[1:n_u + 1] == indptr[:n_u]
+        none &= (roles & ROLE_BITS[role]) != 0
+        found.append((np.flatnonzero(none), role, "no_section"))
     # contact: a relationship to an existing user holding the student role
     rel = g.relations["contact_for"]
+    is_contact = (roles & ROLE_BITS["contact"]) != 0
     is_student = np.zeros(g.n_nodes("user"), dtype=bool)
     is_student[:n_u] = (roles & ROLE_BITS["student"]) != 0
     linked = np.zeros(n_u, dtype=bool)
     good = is_student[rel.dst] & (rel.src < n_u)
     linked[rel.src[good]] = True
-    none = ~linked & ((roles & ROLE_BITS["contact"]) != 0)
-    found.append((np.flatnonzero(none), ROLE_NAMES_ORDER["contact"], "contact", "no_student"))
-    # staff: the staff role's own `schools`, counting schools that exist
-    schools = g.roster.schools
-    staff_idx = np.flatnonzero((roles & ROLE_BITS["staff"]) != 0)
-    users = g.ids("user")
-    no_school = [i for i in staff_idx.tolist()
-                 if not any(s in schools for s in _staff_schools(g, users[i]))]
-    found.append((np.asarray(no_school, dtype=np.int64), ROLE_NAMES_ORDER["staff"], "staff",
-                  "no_school"))
+    found.append((np.flatnonzero(is_contact & ~linked), "contact", "no_student"))
+    # staff: the staff role's own `schools`, counting schools that exist. For a user who is
+    # not also a teacher, `works_at` holds exactly those; otherwise read the record.
+    staff = np.flatnonzero((roles & ROLE_BITS["staff"]) != 0)
+    works = g.relations["works_at"]
+    has_school = np.zeros(n_u, dtype=bool)
+    ok = (works.dst < g.n_records("school")) & (works.src < n_u)
+    has_school[works.src[ok]] = True
+    also_teacher = (roles[staff] & ROLE_BITS["teacher"]) != 0
+    no_school = staff[~also_teacher & ~has_school[staff]]
+    mixed = staff[also_teacher]
+    mixed_none = mixed[~has_school[mixed]]  # no school at all: the staff role has none either
+    mixed = mixed[has_school[mixed]]
+    if len(mixed) or len(mixed_none):
+        schools = g.roster.schools
+        users = g.ids("user")
+        was = gc.isenabled()
+        gc.disable()  # building records; a full collection would cost more than the reads
+        try:
+            read = [i for i in mixed.tolist()
+                    if not any(s in schools for s in _staff_schools(g, users[i]))]
+        finally:
+            if was:
+                gc.enable()
+        no_school = np.sort(np.r_[no_school, mixed_none, np.asarray(read, dtype=np.int64)])
+    found.append((no_school, "staff", "no_school"))
     idx = np.concatenate([f[0] for f in found]).astype(np.int64)
-    order_key = np.concatenate([np.full(len(f[0]), f[1]) for f in found])
-    role_col = np.concatenate([np.full(len(f[0]), f[2], dtype=object) for f in found])
-    reason_col = np.concatenate([np.full(len(f[0]), f[3], dtype=object) for f in found])
-    order = np.lexsort((order_key, idx))
-    return Table({"user": _ids(g, "user", idx[order]), "role": role_col[order],
-                  "reason": reason_col[order]}, name="orphaned users")
+    rank = np.concatenate([np.full(len(f[0]), ROLE_NAMES_ORDER[f[1]], dtype=np.int64)
+                           for f in found])
+    order = np.argsort((idx << 3) | rank, kind="stable")
+    which = np.repeat(np.arange(len(found)), [len(f[0]) for f in found])[order]
+    roles_of = np.array([role for _, role, _ in found], dtype=object)
+    reasons_of = np.array([reason for _, _, reason in found], dtype=object)
+    return Table({"user": _ids(g, "user", idx[order]), "role": roles_of[which],
+                  "reason": reasons_of[which]}, name="orphaned users")
 
 
 ROLE_NAMES_ORDER = {"student": 0, "teacher": 1, "staff": 2, "district_admin": 3, "contact": 4}

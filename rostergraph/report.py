@@ -50,7 +50,9 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -189,6 +191,29 @@ def _weighted_stats(values: np.ndarray, weights: np.ndarray) -> dict[str, float 
             "mean": round(float((v * w).sum() / n), 2)}
 
 
+def source_date_epoch() -> int | None:
+    """``$SOURCE_DATE_EPOCH`` as an int, when set to one (else ``None``).
+
+    With it set (the reproducible-builds convention), reports state that time as
+    the load and generation time and zero durations, so the same input gives
+    byte-identical reports.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "0"
+    >>> source_date_epoch(), _iso(0)
+    (0, '1970-01-01T00:00:00Z')
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _iso(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
 class Report:
     """The result of :func:`rostergraph.validate`.
 
@@ -221,7 +246,7 @@ class Report:
         self.roster = graph.roster
         self.findings = list(findings)
         self.rules = list(rules)
-        self.seconds = seconds
+        self.seconds = 0.0 if source_date_epoch() is not None else seconds
         self.policy = policy or TextPolicy()
         self._summary: dict[str, Any] | None = None
 
@@ -296,8 +321,10 @@ class Report:
     def provenance(self) -> dict[str, Any]:
         """Where the roster came from (source, format, files with SHA-256, load time)."""
         p = self.roster.provenance
+        epoch = source_date_epoch()
         return {"source": p.source, "format": p.format, "version": p.version,
-                "loaded_at": p.loaded_at, "load_seconds": round(p.seconds, 3),
+                "loaded_at": p.loaded_at if epoch is None else _iso(epoch),
+                "load_seconds": round(p.seconds, 3) if epoch is None else 0.0,
                 "notes": list(p.notes),
                 "files": [{"path": f.path, "size": f.size, "sha256": f.sha256, "kind": f.kind}
                           for f in p.files]}

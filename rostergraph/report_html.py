@@ -166,7 +166,10 @@ def _header(report: Report, privacy: str, title: str) -> str:
     prov = report.provenance()
     pol = report.policy
     fmt = prov["format"] + (f" {prov['version']}" if prov["version"] else "")
-    generated = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    from .report import source_date_epoch
+
+    epoch = source_date_epoch()  # reproducible output when $SOURCE_DATE_EPOCH is set
+    generated = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
     return (f"<header><h1>{_t(title)}</h1>"
             f"<p>Source: <code>{_t(pol.text(prov['source']))}</code> ({_t(fmt)}), "
             f"loaded {_t(prov['loaded_at'])}</p>"

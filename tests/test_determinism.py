@@ -48,9 +48,10 @@ sys.stdout.write(json.dumps(out))
 """
 
 
-def _run_all(commands: list[list[str]], seed: str, cwd: Path) -> dict[str, list[object]]:
+def _run_all(commands: list[list[str]], seed: str, cwd: Path,
+             **extra_env: str) -> dict[str, list[object]]:
     """Run CLI commands in one fresh interpreter with the given hash seed."""
-    env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT), **extra_env)
     p = subprocess.run([sys.executable, "-c", _DRIVER, json.dumps(commands)], env=env,
                        cwd=cwd, capture_output=True, timeout=300, check=False)
     assert p.returncode == 0, p.stderr.decode()[-2000:]
@@ -118,3 +119,24 @@ def test_cli_output_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
             diff = difflib.unified_diff(a.decode(errors="replace").splitlines(),
                                         b.decode(errors="replace").splitlines(), lineterm="", n=1)
             pytest.fail(f"{key} differs between hash seeds:\n" + "\n".join(list(diff)[:30]))
+
+
+def test_source_date_epoch_makes_reports_byte_identical(tmp_path: Path) -> None:
+    """With $SOURCE_DATE_EPOCH set, reports state that time and zero durations, so two
+    runs (other hash seeds, other moments) give the same bytes, clock fields included."""
+    src = _district(tmp_path / "d")
+    runs = []
+    for seed in ("1", "77"):
+        html = tmp_path / f"report-{seed}.html"
+        commands = [["report", str(src), "--format", "json"],
+                    ["report", str(src), "--format", "markdown"],
+                    ["validate", str(src), "--format", "json"],
+                    ["report", str(src), "--format", "html", "-o", str(html)]]
+        outs = _run_all(commands, seed, tmp_path, SOURCE_DATE_EPOCH="1700000000")
+        runs.append({k.replace(f"report-{seed}", "report"): text
+                     for k, (_code, text) in outs.items()} | {"html": html.read_text()})
+    assert runs[0] == runs[1]
+    report = json.loads(runs[0][f"report {src} --format json"])
+    assert report["provenance"]["loaded_at"] == "2023-11-14T22:13:20Z"
+    assert report["provenance"]["load_seconds"] == 0 and report["validation"]["seconds"] == 0
+    assert "Generated 2023-11-14 22:13:20 UTC" in runs[0]["html"]

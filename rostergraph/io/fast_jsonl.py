@@ -220,11 +220,7 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, parts: list[dict[str, An
     out_ends = np.full(n_kept, -1, dtype=np.int64)
     out_starts[plain_pos[kept_plain]] = starts[kept_plain]
     out_ends[plain_pos[kept_plain]] = ends[kept_plain]
-    out_ids: list[Any] = [None] * n_kept
-    ready: dict[int, Any] = {}
-    for pos, (_, rec) in zip(slow_pos.tolist(), slow_items):
-        out_ids[pos] = rec.id
-        ready[pos] = rec
+    ready: dict[int, Any] = dict(zip(slow_pos.tolist(), (rec for _, rec in slow_items)))
     # the index is updated in place: only the rows that moved are written again
     moved = kept_plain[plain_pos[kept_plain] != kept_plain]
     if len(kept_plain) < n_plain:
@@ -236,9 +232,11 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, parts: list[dict[str, An
     index.update(zip([rec.id for _, rec in slow_items], slow_pos.tolist()))
     ids_arr = np.empty(n_plain, dtype=object)
     ids_arr[:] = ids
-    pos_kept = plain_pos[kept_plain].tolist()
-    for p_, rid in zip(pos_kept, ids_arr[kept_plain].tolist()):
-        out_ids[p_] = rid
+    out_arr = np.empty(n_kept, dtype=object)
+    out_arr[plain_pos[kept_plain]] = ids_arr[kept_plain]
+    for pos, (_, rec) in zip(slow_pos.tolist(), slow_items):
+        out_arr[pos] = rec.id
+    out_ids: list[Any] = out_arr.tolist()
     out_index = index
     return out_ids, out_starts, out_ends, ready, plain_pos, out_index
 

@@ -340,12 +340,21 @@ def _ranges(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 #: below this many (teacher, section, student) entries reach runs on one thread
-_PARALLEL_MIN = 1 << 20
+_PARALLEL_MIN = 1 << 18
 
 
 def _n_parts(n: int) -> int:
     """How many threads share ``n`` entries of work (numpy releases the GIL)."""
     return max(1, min(os.cpu_count() or 1, 4, n // _PARALLEL_MIN))
+
+
+def _starts_mask(step: np.ndarray) -> np.ndarray:
+    """``[True, *step]``: where runs start, given ``step = x[1:] != x[:-1]`` (no ``np.r_``,
+    whose first use imports ``numpy.ma``)."""
+    out = np.empty(len(step) + 1, dtype=bool)
+    out[0] = True
+    out[1:] = step
+    return out
 
 
 def _split_range(fn: Any, n: int) -> np.ndarray:
@@ -393,7 +402,8 @@ def _students_by_section(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.nda
     bad = full[studs[indptr[full + 1] - 1] >= n_u]
     if len(bad):
         _, pos = _ranges(indptr[bad], indptr[bad + 1] - indptr[bad])
-        drop = np.union1d(sus, pos[studs[pos] >= n_u]).astype(np.int64)
+        drop = np.sort(np.concatenate([sus, pos[studs[pos] >= n_u]])).astype(np.int64)
+        drop = drop[_starts_mask(drop[1:] != drop[:-1])]  # a repeated stub is in both
     else:
         drop = sus.astype(np.int64)
     out = (indptr, studs, drop)
@@ -422,7 +432,7 @@ def _teacher_sections(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarr
             key = np.sort(key)
         step = key[1:] != key[:-1]
         if not step.all():
-            key = key[np.r_[True, step]]
+            key = key[_starts_mask(step)]
             changed = True
         if changed:
             t, s = key >> 32, key & 0xFFFFFFFF
@@ -459,28 +469,44 @@ def _edge_rows(indptr: np.ndarray, drop: np.ndarray, s: np.ndarray) -> tuple[np.
 
 
 def _reach_part(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.ndarray,
-                lens: np.ndarray, skip_at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                lens: np.ndarray, skip_edge: np.ndarray, skip_at: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
     """The distinct sorted pair codes of some whole teachers' edges, and for each repeated
     code the position of its pair (ascending, one entry per extra linking section).
 
-    Edge ``i`` (teacher ``t[i]``) walks positions ``first[i]..last[i]`` of ``studs``,
-    ``lens[i] > 0`` of them counted; ``skip_at`` are the offsets (into this part's
-    output, repeats allowed) where the walk steps over one dropped entry.
+    Edge ``i`` (teacher ``t[i]``, edges ordered by teacher) walks positions
+    ``first[i]..last[i]`` of ``studs``, ``lens[i] > 0`` of them counted, stepping over
+    one dropped entry after ``skip_at[j]`` counted ones of edge ``skip_edge[j]``.
+
+    The codes ``teacher << 32 | student`` are laid out round-major: every teacher's first
+    edge (teacher by teacher), then every teacher's second edge, and so on. Each round
+    is then one long ascending run, and the stable sort (timsort) only merges a few long
+    runs instead of extending many short ones by insertion.
     """
+    tstart = np.flatnonzero(_starts_mask(t[1:] != t[:-1]))
+    rnd = np.arange(len(t), dtype=np.int64) - np.repeat(tstart, np.diff(np.append(tstart, len(t))))
+    top = int(rnd.max(initial=0))
+    if top > 0:
+        rtype = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int64
+        order = np.argsort(rnd.astype(rtype), kind="stable")
+        t, first, last, lens = t[order], first[order], last[order], lens[order]
+        where = np.empty(len(order), dtype=np.int64)
+        where[order] = np.arange(len(order), dtype=np.int64)
+        skip_edge = where[skip_edge]
     n = int(lens.sum())
     offs = np.cumsum(lens) - lens
     pos = np.ones(n, dtype=np.int32 if len(studs) < 2**31 - 1 else np.int64)
     jump = first.astype(pos.dtype)
     jump[1:] -= last[:-1].astype(pos.dtype)
     pos[offs] = jump
-    if len(skip_at):
-        np.add.at(pos, skip_at, 1)
+    if len(skip_edge):
+        np.add.at(pos, offs[skip_edge] + skip_at, 1)
     np.cumsum(pos, dtype=pos.dtype, out=pos)
     np.take(studs, pos, out=pos, mode="clip")  # now the students (positions are in range)
     codes = np.repeat(t.astype(np.int64) << 32, lens)
     np.bitwise_or(codes, pos, out=codes)
     del pos
-    codes.sort(kind="stable")  # timsort: each teacher's codes are a few ascending runs
+    codes.sort(kind="stable")
     starts = np.empty(n, dtype=bool)
     starts[:1] = True
     np.not_equal(codes[1:], codes[:-1], out=starts[1:])
@@ -493,14 +519,13 @@ def _reach_part(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.nd
 def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...]:
     """Distinct (teacher, student) pairs and their section counts, ordered by teacher, student.
 
-    Teacher-major: each (teacher, section) edge, teacher by teacher, walks its section's
-    ascending students (stepping over stubs and repeats), so a teacher's pair codes
-    ``teacher << 32 | student`` are a few ascending runs that a run-aware (stable) sort
-    merges; runs of equal codes are the pairs, their lengths the numbers of linking
-    sections (each (teacher, section, student) is distinct). Large inputs are split at
-    teacher boundaries over a few threads (numpy releases the GIL). Returns
-    ``(teacher, student, sections)``: index arrays and the counts in the smallest
-    unsigned type that holds them.
+    Each (teacher, section) edge walks its section's ascending students (stepping over
+    stubs and repeats), giving pair codes ``teacher << 32 | student`` in a few long
+    ascending runs that one stable sort merges (:func:`_reach_part`); runs of equal codes
+    are the pairs, their lengths the numbers of linking sections (each (teacher, section,
+    student) is distinct). Large inputs are split at teacher boundaries over a few threads
+    (numpy releases the GIL). Returns ``(teacher, student, sections)``: index arrays and
+    the counts in the smallest unsigned type that holds them.
     """
     c = _cache(g)
     if keep is None and "reach" in c:
@@ -508,29 +533,31 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...
     indptr, studs, drop = _students_by_section(g)
     t, s = _teacher_sections(g, keep)
     first, last, lens, skip_edge, skip_at = _edge_rows(indptr, drop, s)
-    offs = np.cumsum(lens) - lens
-    total = int(offs[-1] + lens[-1]) if len(lens) else 0
+    total = int(lens.sum())
     if total == 0:
         z = np.zeros(0, dtype=np.int32)
         return z, z.copy(), np.zeros(0, dtype=np.uint8)
-    skip_at = np.sort(offs[skip_edge] + skip_at)
-    nz = np.flatnonzero(lens > 0)
-    if len(nz) < len(lens):
-        t, first, last, lens, offs = t[nz], first[nz], last[nz], lens[nz], offs[nz]
+    nz = lens > 0
+    if not nz.all():
+        skip_edge = (np.cumsum(nz) - 1)[skip_edge]  # inner drops leave their edge non-empty
+        t, first, last, lens = t[nz], first[nz], last[nz], lens[nz]
+    by_edge = np.argsort(skip_edge, kind="stable")
+    skip_edge, skip_at = skip_edge[by_edge], skip_at[by_edge]
     # split at teacher boundaries into parts of about equal size
     n_parts = _n_parts(total)
     cuts = [0]
     if n_parts > 1:
-        tstart = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        tstart = np.flatnonzero(_starts_mask(t[1:] != t[:-1]))
+        offs = np.cumsum(lens) - lens
         want = np.searchsorted(offs[tstart], np.arange(1, n_parts) * (total / n_parts))
         cuts += sorted({int(tstart[w]) for w in want if 0 < w < len(tstart)})
     cuts.append(len(t))
-    bounds = [int(offs[e]) if e < len(offs) else total for e in cuts]
 
     def part(k: int) -> tuple[np.ndarray, np.ndarray]:
-        e0, e1, a, b = cuts[k], cuts[k + 1], bounds[k], bounds[k + 1]
-        sk = skip_at[np.searchsorted(skip_at, a):np.searchsorted(skip_at, b)] - a
-        return _reach_part(studs, t[e0:e1], first[e0:e1], last[e0:e1], lens[e0:e1], sk)
+        e0, e1 = cuts[k], cuts[k + 1]
+        lo, hi = np.searchsorted(skip_edge, e0), np.searchsorted(skip_edge, e1)
+        return _reach_part(studs, t[e0:e1], first[e0:e1], last[e0:e1], lens[e0:e1],
+                           skip_edge[lo:hi] - e0, skip_at[lo:hi])
 
     n_run = len(cuts) - 1
     if n_run > 1:
@@ -543,8 +570,8 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...
     else:
         codes, run = part(0)
     if len(run):
-        step = np.r_[True, run[1:] != run[:-1]]
-        extra = np.diff(np.r_[np.flatnonzero(step), len(run)])
+        step = _starts_mask(run[1:] != run[:-1])
+        extra = np.diff(np.append(np.flatnonzero(step), len(run)))
         top = int(extra.max()) + 1
         run = run[step]
     else:
@@ -758,7 +785,7 @@ def _cross_idx(g: RosterGraph, relation: str, school_rel: str) -> tuple[np.ndarr
         order = np.argsort(k, kind="stable")
         u, s, sch, hm, k = u[order], s[order], sch[order], hm[order], k[order]
     if len(k) > 1:
-        first = np.r_[True, k[1:] != k[:-1]]
+        first = _starts_mask(k[1:] != k[:-1])
         if not first.all():
             u, s, sch, hm = u[first], s[first], sch[first], hm[first]
     # in_schools: is the section's school among the user's schools (any edge, stubs too)?
@@ -944,7 +971,8 @@ def orphaned_users(g: RosterGraph) -> Table:
         finally:
             if was:
                 gc.enable()
-        no_school = np.sort(np.r_[no_school, mixed_none, np.asarray(read, dtype=np.int64)])
+        no_school = np.sort(np.concatenate([no_school, mixed_none,
+                                            np.asarray(read, dtype=np.int64)]))
     found.append((no_school, "staff", "no_school"))
     idx = np.concatenate([f[0] for f in found]).astype(np.int64)
     rank = np.concatenate([np.full(len(f[0]), ROLE_NAMES_ORDER[f[1]], dtype=np.int64)

@@ -455,11 +455,15 @@ def _edge_rows(indptr: np.ndarray, drop: np.ndarray, s: np.ndarray) -> tuple[np.
     row = np.searchsorted(indptr, drop, side="right") - 1
     rank = np.arange(len(drop), dtype=np.int64)
     before = (drop - indptr[row]) - (rank - np.searchsorted(row, row, side="left"))
-    lo, hi = np.searchsorted(row, s, side="left"), np.searchsorted(row, s, side="right")
-    hit = np.flatnonzero(hi > lo)  # edges whose row loses entries
-    which, k = _ranges(lo[hit], hi[hit] - lo[hit])
+    losing = np.zeros(len(indptr) - 1, dtype=bool)
+    losing[row] = True
+    hit = np.flatnonzero(losing[s])  # edges whose row loses entries
+    lo = np.searchsorted(row, s[hit], side="left")
+    n_drop = np.searchsorted(row, s[hit], side="right") - lo
+    which, k = _ranges(lo, n_drop)
     e, at = hit[which], before[k]
-    lens = lens - (hi - lo)
+    lens = lens.copy()
+    lens[hit] -= n_drop
     first, last = first.copy(), last.copy()
     lead, trail = at == 0, at == lens[e]
     np.add.at(first, e[lead], 1)
@@ -478,21 +482,11 @@ def _reach_part(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.nd
     ``first[i]..last[i]`` of ``studs``, ``lens[i] > 0`` of them counted, stepping over
     one dropped entry after ``skip_at[j]`` counted ones of edge ``skip_edge[j]``.
 
-    The codes ``teacher << 32 | student`` are laid out round-major: every teacher's first
-    edge (teacher by teacher), then every teacher's second edge, and so on. Each round
-    is then one long ascending run, and the stable sort (timsort) only merges a few long
-    runs instead of extending many short ones by insertion.
+    Laid out teacher by teacher, each teacher's codes ``teacher << 32 | student`` are a
+    few ascending runs (one per section) that the stable sort (timsort) merges. (Laying
+    them out round-major -- every teacher's first edge, then every second edge, ... --
+    gives the sort a few long runs, but the scattered reads of ``studs`` cost as much.)
     """
-    tstart = np.flatnonzero(_starts_mask(t[1:] != t[:-1]))
-    rnd = np.arange(len(t), dtype=np.int64) - np.repeat(tstart, np.diff(np.append(tstart, len(t))))
-    top = int(rnd.max(initial=0))
-    if top > 0:
-        rtype = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int64
-        order = np.argsort(rnd.astype(rtype), kind="stable")
-        t, first, last, lens = t[order], first[order], last[order], lens[order]
-        where = np.empty(len(order), dtype=np.int64)
-        where[order] = np.arange(len(order), dtype=np.int64)
-        skip_edge = where[skip_edge]
     n = int(lens.sum())
     offs = np.cumsum(lens) - lens
     pos = np.ones(n, dtype=np.int32 if len(studs) < 2**31 - 1 else np.int64)

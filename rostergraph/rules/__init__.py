@@ -113,8 +113,12 @@ def run_rules(roster: Roster, g: RosterGraph, rules: Iterable[Rule]) -> list[Fin
     with gc_paused():
         for r in rules:
             if r.scope == "roster" and r.func is not None:
-                for f in r.func(roster, g):
-                    by_rule.setdefault(f.rule, []).append(f)
+                found = list(r.func(roster, g))
+                if all(f.rule == r.id for f in found):
+                    by_rule.setdefault(r.id, []).extend(found)
+                else:  # a rule that reports under other ids too
+                    for f in found:
+                        by_rule.setdefault(f.rule, []).append(f)
         # findings sort by rule first: sorting each rule's own (smaller) list is the same
         out: list[Finding] = []
         for rid in sorted(by_rule):

@@ -33,7 +33,8 @@ def gc_paused() -> Iterator[None]:
 
     Rules and renderers allocate many small objects next to a roster of
     millions of records; without this, each young-generation overflow can
-    trigger a full-heap scan.
+    trigger a full-heap scan. Afterwards the new objects join the oldest
+    generation unscanned (they are findings and records, not garbage).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -41,6 +42,11 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # Move what was allocated meanwhile straight to the oldest generation (freeze
+            # then unfreeze): otherwise the next young collection scans every one of the
+            # millions of new objects (findings, built records) at once.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

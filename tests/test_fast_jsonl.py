@@ -83,6 +83,7 @@ def test_synthetic_district_same_as_general_reader(tmp_path: Path, workers: int,
         fh.write((p / "users.jsonl").read_bytes().split(b"\n", 1)[0] + b"\n")
     monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000 if workers == 2 else 1 << 40)
     monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)  # slices, in worker processes
+    monkeypatch.setattr(fast_jsonl, "LATE_REFS_MIN", 0)  # contacts coded by workers too
     fast = fast_jsonl.read_fast(p, {k: p / f"{k}.jsonl" for k in
                                     ("districts", "schools", "terms", "courses", "sections",
                                      "users")}, workers=workers)

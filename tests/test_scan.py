@@ -36,6 +36,7 @@ def test_field_columns_equal_the_records(tmp_path: Path, workers: int,
                  b'{"grade": "3", "email": "a@b"}}}\n')
     monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000 if workers == 2 else 1 << 40)
     monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)
+    monkeypatch.setattr(fast_jsonl, "LATE_REFS_MIN", 0)
     for path in (p, _messy(tmp_path)):
         r = rostergraph.load(path)
         assert path != p or r.users.get("zz") is not None

@@ -57,6 +57,9 @@ _log = logging.getLogger(__name__)
 
 #: A file larger than this is scanned in one slice per worker.
 SPLIT_BYTES = 4 * 1024 * 1024
+#: Contact references (to users) at least this many are coded by the section phase's
+#: workers rather than by the graph build.
+LATE_REFS_MIN = 100_000
 #: Files larger than this (in total) are scanned in two worker processes.
 PARALLEL_BYTES = 48 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
@@ -329,6 +332,11 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             if not tasks:
                 continue
             t0 = time.perf_counter()
+            late = _late_refs(merged, scan.CODES) if workers > 1 else None
+            if late is not None:  # references that waited for the kind they point to
+                scan.REFS = (late[1], late[2])
+                half = len(late[2]) // 2
+                tasks += [("", 0, half, 0, lim), ("", half, len(late[2]), 0, lim)]
             if workers > 1 and len(tasks) > 1:
                 import multiprocessing as mp
 
@@ -348,6 +356,10 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             else:
                 results = [scan.scan(*t) for t in tasks]
             _log.debug("scanned %s in %.2f s", "+".join(kinds), time.perf_counter() - t0)
+            if late is not None:
+                coded = [res for t, res in zip(tasks, results) if not t[0]]
+                late[0][1] = CodedRefs.concat(coded)
+                scan.REFS = ("", [])
             for kind in kinds:
                 parts = [res for t, res in zip(tasks, results) if t[0] == kind]
                 _renumber(parts)
@@ -381,6 +393,19 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             kind, cols, plain_pos, ready, n, indices))
         del cols
     return roster
+
+
+def _late_refs(merged: dict[str, Any], codes: dict[str, Any]) -> Any:
+    """``(column, kind, refs)`` for the users' contact references when they are still
+    ids and the users' index now exists (coded by the next phase's workers)."""
+    cols = merged.get("users", ({},))[0]
+    col = cols.get("contact_for")
+    if col is None or isinstance(col[1], CodedRefs) or "users" not in codes \
+            or len(col[1]) < LATE_REFS_MIN:
+        return None
+    col = list(col)
+    cols["contact_for"] = col  # a list now, so the coded references can replace the ids
+    return col, "users", col[1]
 
 
 def _take(col: Any, idx: Any) -> Any:

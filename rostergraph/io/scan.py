@@ -477,6 +477,15 @@ def unpack(obj: Any) -> Any:
     return obj
 
 
+#: id references the reader wants coded by the workers of the next phase (see
+#: :func:`scan_task`), with the kind they point to.
+REFS: tuple[str, list[str]] = ("", [])
+
+
 def scan_task(args: tuple[str, int, int, int, tuple[int, int, int]]) -> Any:
-    """:func:`scan` in a worker process, its result packed for the trip back."""
+    """:func:`scan` in a worker process, its result packed for the trip back; a task
+    whose kind is empty codes ``REFS[1][start:end]`` with ``CODES[REFS[0]]`` instead."""
+    if not args[0]:
+        kind, refs = REFS
+        return CodedRefs.from_refs(refs[args[1]: args[2]], CODES[kind])
     return pack(scan(*args))

@@ -38,6 +38,7 @@ import logging
 import os
 import time
 from array import array
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -319,6 +320,20 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
 
     problems: dict[str, list[Any]] = {}
     merged: dict[str, Any] = {}
+    # a phase's finishing work (joining columns) runs while the next phase's workers scan
+    deferred: list[Any] = []
+
+    def finish(kind: str, parts: list[dict[str, Any]], merged_kind: tuple[Any, ...]) -> None:
+        ids, starts, ends, ready, plain_pos, index = merged_kind
+        b.kinds[kind] = LazyRecords(  # type: ignore[assignment]
+            RECORD_CLASSES[kind], datas[kind], ids, starts, ends, ready, index)
+        merged[kind] = (_concat_cols(kind, parts), plain_pos, ready, len(ids))
+
+    def run_deferred() -> None:
+        while deferred:
+            deferred.pop(0)()
+
+    contact_refs: list[str] | None = None  # coded by the next phase's workers
     scan.DATA.clear()
     scan.DATA.update(datas)
     scan.CODES.clear()
@@ -332,11 +347,12 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             if not tasks:
                 continue
             t0 = time.perf_counter()
-            late = _late_refs(merged, scan.CODES) if workers > 1 else None
-            if late is not None:  # references that waited for the kind they point to
-                scan.REFS = (late[1], late[2])
-                half = len(late[2]) // 2
-                tasks += [("", 0, half, 0, lim), ("", half, len(late[2]), 0, lim)]
+            late = contact_refs
+            contact_refs = None
+            if late is not None:  # references that waited for the users' index
+                scan.REFS = ("users", late)
+                half = len(late) // 2
+                tasks += [("", 0, half, 0, lim), ("", half, len(late), 0, lim)]
             if workers > 1 and len(tasks) > 1:
                 import multiprocessing as mp
 
@@ -347,6 +363,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                     pending = pool.map_async(scan.scan_task, tasks, chunksize=1)
                     if kinds == busiest:  # while the workers scan the most text
                         hash_all()
+                    run_deferred()
                     packed = pending.get()
                     packed.reverse()
                     results = []
@@ -354,27 +371,30 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                         results.append(scan.unpack(packed.pop()))
                 gc.unfreeze()
             else:
+                run_deferred()
                 results = [scan.scan(*t) for t in tasks]
             _log.debug("scanned %s in %.2f s", "+".join(kinds), time.perf_counter() - t0)
             if late is not None:
-                coded = [res for t, res in zip(tasks, results) if not t[0]]
-                late[0][1] = CodedRefs.concat(coded)
+                cols = merged["users"][0]
+                rows, _, *attrs = cols["contact_for"]
+                cols["contact_for"] = (rows, CodedRefs.concat(
+                    [res for t, res in zip(tasks, results) if not t[0]]), *attrs)
                 scan.REFS = ("", [])
             for kind in kinds:
                 parts = [res for t, res in zip(tasks, results) if t[0] == kind]
                 _renumber(parts)
                 first = len(b.problems)
-                ids, starts, ends, ready, plain_pos, index = _merge_kind(
-                    b, kind, files[kind].name, parts, limits)
+                got = _merge_kind(b, kind, files[kind].name, parts, limits)
                 problems[kind] = b.problems[first:]
                 del b.problems[first:]
-                b.kinds[kind] = LazyRecords(  # type: ignore[assignment]
-                    RECORD_CLASSES[kind], datas[kind], ids, starts, ends, ready, index)
-                scan.CODES[kind] = index
-                merged[kind] = (_concat_cols(kind, parts), plain_pos, ready, len(ids))
-                del parts
-            del results  # the slices' lists are joined now: free them before the next phase
+                scan.CODES[kind] = got[-1]
+                if kind == "users" and workers > 1:
+                    refs = [r for p in parts for r in p["cols"]["contact_for"][1]]
+                    contact_refs = refs if len(refs) >= LATE_REFS_MIN else None
+                deferred.append(partial(finish, kind, parts, got))
+            del results, parts
             _log.debug("merged %s at %.2f s", "+".join(kinds), time.perf_counter() - t0)
+        run_deferred()
         if not hashes:
             hash_all()
         indices = dict(scan.CODES)
@@ -393,19 +413,6 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             kind, cols, plain_pos, ready, n, indices))
         del cols
     return roster
-
-
-def _late_refs(merged: dict[str, Any], codes: dict[str, Any]) -> Any:
-    """``(column, kind, refs)`` for the users' contact references when they are still
-    ids and the users' index now exists (coded by the next phase's workers)."""
-    cols = merged.get("users", ({},))[0]
-    col = cols.get("contact_for")
-    if col is None or isinstance(col[1], CodedRefs) or "users" not in codes \
-            or len(col[1]) < LATE_REFS_MIN:
-        return None
-    col = list(col)
-    cols["contact_for"] = col  # a list now, so the coded references can replace the ids
-    return col, "users", col[1]
 
 
 def _take(col: Any, idx: Any) -> Any:

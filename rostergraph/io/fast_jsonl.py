@@ -262,6 +262,15 @@ def _split(data: bytes, parts: int) -> list[tuple[int, int, int]]:
     return out
 
 
+def _slices(size: int, workers: int) -> int:
+    """Slices for a file: one per worker, two per worker for a large file (the lines
+    of a file differ in cost, e.g. students before contacts; smaller slices even out
+    the workers' loads)."""
+    if size <= SPLIT_BYTES:
+        return 1
+    return workers * (2 if size > 16 * SPLIT_BYTES else 1)
+
+
 def _renumber(parts: list[dict[str, Any]]) -> None:
     """Line numbers of each slice's rows and slow lines, counted from the file's start."""
     offset = 0
@@ -343,7 +352,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         for phase in _PHASES:
             kinds = [k for k in phase if k in datas]
             tasks = [(kind, s, e, l0, lim) for kind in kinds for s, e, l0 in
-                     _split(datas[kind], workers if len(datas[kind]) > SPLIT_BYTES else 1)]
+                     _split(datas[kind], _slices(len(datas[kind]), workers))]
             if not tasks:
                 continue
             t0 = time.perf_counter()

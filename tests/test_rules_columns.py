@@ -129,3 +129,18 @@ def test_field_column_without_reader_columns() -> None:
     with pytest.raises(KeyError):
         field_column(g, "user", "dob")
     assert set(KINDS) >= set(_FROM_RECORD)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "a@x", "b@x", "A@x"]),
+                          st.text(max_size=4)), max_size=60))
+def test_maybe_shared_is_a_superset_of_repeated_values(values: list[Any]) -> None:
+    """The email-group prefilter keeps every position whose value occurs more than once."""
+    from collections import Counter
+
+    from rostergraph.rules.users import _maybe_shared
+
+    counts = Counter(values)
+    got = _maybe_shared(values).tolist()
+    assert got == sorted(got)
+    assert {i for i, v in enumerate(values) if counts[v] > 1} <= set(got)

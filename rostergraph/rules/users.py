@@ -56,25 +56,33 @@ def usr_email_no_at(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
             yield me.finding("user", uid, f"user {uid}: {field} has no '@'", values)
 
 
+def _maybe_shared(values: list[object]) -> np.ndarray:
+    """Ascending positions of ``values`` that may equal another value: a superset of the
+    repeated ones, found with two bincounts over bits of the values' hashes (no sort, no
+    dict of every value)."""
+    n = len(values)
+    if n < 2:
+        return np.zeros(0, dtype=np.int64)
+    h = np.fromiter(map(hash, values), dtype=np.int64, count=n)
+    bits = min(max((4 * n).bit_length(), 10), 24)
+    mask = (1 << bits) - 1
+    low = h & mask
+    cand = np.flatnonzero(np.bincount(low, minlength=mask + 1)[low] > 1)
+    high = (h[cand] >> bits) & mask
+    return cand[np.bincount(high, minlength=mask + 1)[high] > 1]
+
+
 def _email_groups(roster: Roster, g: RosterGraph) -> list[list[int]]:
     """User indices sharing an exact, non-empty email (groups of two or more, each in
     index order)."""
     c = cache(g)
     if "email_groups" not in c:
         emails = field_column(g, "user", "email").tolist()
-        n = len(emails)
-        # candidates by equal string hashes (numpy sort, no dict of every email), then
-        # grouped exactly by the email itself
-        rows = np.flatnonzero(np.fromiter(map(bool, emails), dtype=bool, count=n))
-        hashes = np.fromiter(map(hash, emails), dtype=np.int64, count=n)[rows]
-        order = np.argsort(hashes, kind="stable")
-        same = hashes[order[1:]] == hashes[order[:-1]]
-        twin = np.zeros(len(rows), dtype=bool)
-        twin[1:] |= same
-        twin[:-1] |= same
         groups: dict[str, list[int]] = {}
-        for i in np.sort(rows[order[twin]]).tolist():
-            groups.setdefault(emails[i], []).append(i)
+        for i in _maybe_shared(emails).tolist():
+            e = emails[i]
+            if e:
+                groups.setdefault(e, []).append(i)
         c["email_groups"] = [v for v in groups.values() if len(v) > 1]
     return c["email_groups"]
 

@@ -144,3 +144,16 @@ def test_maybe_shared_is_a_superset_of_repeated_values(values: list[Any]) -> Non
     got = _maybe_shared(values).tolist()
     assert got == sorted(got)
     assert {i for i, v in enumerate(values) if counts[v] > 1} <= set(got)
+
+
+def test_warm_reload_gives_the_same_findings_without_building_users(
+        district: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A district reloaded from the cache (field columns from the snapshot) validates to
+    the same findings as the cold load, again without building every user."""
+    monkeypatch.setenv("ROSTERGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    cold = _keys(validate(rostergraph.load(district, cache=True)))
+    warm_roster = rostergraph.load(district, cache=True)
+    assert any("from cache" in n for n in warm_roster.provenance.notes)
+    assert _keys(validate(warm_roster)) == cold
+    users = warm_roster.records("users")
+    assert isinstance(users, LazyRecords) and users.n_built() < len(users) // 10

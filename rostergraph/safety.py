@@ -286,6 +286,21 @@ def safe_path(folder: str | os.PathLike[str], name: str, *, suffix: str = "") ->
     return p
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # read the umask (and put it back at once)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(target: str) -> int:
+    """The mode a plain ``open(target, "w")`` would leave: the existing file's, else
+    0666 less the umask."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` atomically (a temporary file, then a rename).
 
@@ -299,6 +314,8 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     >>> atomic_write(os.path.join(d, "a.txt"), "hello")
     >>> open(os.path.join(d, "a.txt")).read()
     'hello'
+    >>> oct(os.stat(os.path.join(d, "a.txt")).st_mode & 0o777) == oct(0o666 & ~_umask())
+    True
     """
     if isinstance(data, str):
         data = _escape_surrogates(data).encode("utf-8")
@@ -310,6 +327,7 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; give what open() would
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):

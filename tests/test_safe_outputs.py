@@ -197,3 +197,19 @@ def test_cli_csv_output_is_neutralized(tmp_path: Path, capsys: Any) -> None:
     cells = [c for r in rows[1:] for c in r]
     assert "'-t" in cells and "'+s" in cells
     assert not any(c.startswith(FORMULA_PREFIXES) for c in cells)
+
+
+def test_atomic_write_keeps_an_existing_files_mode(tmp_path: Path) -> None:
+    """Replacing a file keeps its permissions; a new file gets 0666 less the umask, not
+    the temporary file's 0600."""
+    import os
+    import stat
+
+    target = tmp_path / "report.html"
+    atomic_write(target, "one")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+    target.chmod(0o640)
+    atomic_write(target, "two")
+    assert target.read_text() == "two" and stat.S_IMODE(target.stat().st_mode) == 0o640

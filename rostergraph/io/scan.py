@@ -429,29 +429,33 @@ class Packed:
     (['a', None, 'b'], [True, False])
     """
 
-    __slots__ = ("blob", "bools", "n", "nones")
+    __slots__ = ("blob", "bools", "n", "present")
 
     def __init__(self, values: list[Any]) -> None:
         self.n = len(values)
         self.bools = bool(values) and type(values[0]) is bool
-        self.nones: list[int] = []
+        self.present: array | None = None  # positions of the non-null values, if any null
         if self.bools:
             self.blob: Any = bytes(values)
             return
         if None in values:
-            self.nones = [i for i, v in enumerate(values) if v is None]
-            values = ["" if v is None else v for v in values]
+            self.present = array("q", [i for i, v in enumerate(values) if v is not None])
+            values = [values[i] for i in self.present]
         self.blob = "\x00".join(values)
-        if self.blob.count("\x00") != max(self.n - 1, 0):  # a value holds a NUL
+        if self.blob.count("\x00") != max(len(values) - 1, 0):  # a value holds a NUL
             self.blob = values
 
     def unpack(self) -> list[Any]:
         if self.bools:
             return [b != 0 for b in self.blob]
-        out = self.blob if isinstance(self.blob, list) else (
-            self.blob.split("\x00") if self.n else [])
-        for i in self.nones:
-            out[i] = None
+        n_values = self.n if self.present is None else len(self.present)
+        vals = self.blob if isinstance(self.blob, list) else (
+            self.blob.split("\x00") if n_values else [])
+        if self.present is None:
+            return vals
+        out: list[Any] = [None] * self.n
+        for i, v in zip(self.present, vals):
+            out[i] = v
         return out
 
 

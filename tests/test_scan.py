@@ -121,6 +121,7 @@ def test_lines_in_chunks_are_the_lines_of_the_whole(parts: list[bytes], chunk: i
     old = scan.CHUNK
     try:
         scan.CHUNK = chunk
-        assert list(scan._lines(text, 0, len(text))) == text.split(b"\n")
+        lines = [line for chunk in scan._chunks(text, 0, len(text)) for line in chunk]
+        assert lines == text.split(b"\n")
     finally:
         scan.CHUNK = old

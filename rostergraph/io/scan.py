@@ -325,8 +325,9 @@ _NO_ROLES: Any = None  # an empty roles struct, made on first use
 CHUNK = 8 * 1024 * 1024
 
 
-def _lines(data: bytes, start: int, end: int) -> Iterator[bytes]:
-    """The lines of ``data[start:end]`` (as ``bytes.split`` gives them), a chunk at a time."""
+def _chunks(data: bytes, start: int, end: int) -> Iterator[list[bytes]]:
+    """The lines of ``data[start:end]`` (as ``bytes.split`` gives them), in lists of
+    about :data:`CHUNK` bytes each."""
     while True:
         cut = -1
         if start + CHUNK < end:
@@ -334,9 +335,9 @@ def _lines(data: bytes, start: int, end: int) -> Iterator[bytes]:
             if cut < 0:  # a line longer than a chunk
                 cut = data.find(b"\n", start + CHUNK, end)
         if cut < 0:
-            yield from data[start:end].split(b"\n")
+            yield data[start:end].split(b"\n")
             return
-        yield from data[start:cut].split(b"\n")
+        yield data[start:cut].split(b"\n")
         start = cut + 1
 
 
@@ -364,39 +365,40 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
     was = gc.isenabled()
     gc.disable()
     try:
-        for line in _lines(data, start, end):
-            n += 1
-            ln = len(line)
-            s = pos
-            pos += ln + 1
-            if line[:1] != b"{":
-                if line.strip():
+        for chunk in _chunks(data, start, end):
+            for line in chunk:
+                n += 1
+                ln = len(line)
+                s = pos
+                pos += ln + 1
+                if line[:1] != b"{":
+                    if line.strip():
+                        slow.append((n, line))
+                    continue
+                has_ext = b'"ext"' in line
+                if ln > cap or ln > field or ((shallow_cap or has_ext) and
+                                              line.count(b"[") + line.count(b"{") > depth):
+                    # (a record that passes the schema check nests at most 5 deep, except
+                    # inside an `ext` map, so the bracket count is needed only then)
                     slow.append((n, line))
-                continue
-            has_ext = b'"ext"' in line
-            if ln > cap or ln > field or ((shallow_cap or has_ext) and
-                                          line.count(b"[") + line.count(b"{") > depth):
-                # (a record that passes the schema check nests at most 5 deep, except
-                # inside an `ext` map, so the bracket count is needed only then)
-                slow.append((n, line))
-                continue
-            try:
-                d = decode(line)
-            except bad_line:
-                slow.append((n, line))
-                continue
-            if not d.id:  # the general reader reports an empty id
-                slow.append((n, line))
-                continue
-            if has_ext:  # an `ext` map's strings are not bounded by the decoder
-                ext_rows.append(len(lines))
-            objs.append(d)
-            lines.append(n)
-            starts.append(s)
-            ends.append(s + ln)
-            if len(objs) == BATCH:
-                acc.add(objs)
-                objs = []
+                    continue
+                try:
+                    d = decode(line)
+                except bad_line:
+                    slow.append((n, line))
+                    continue
+                if not d.id:  # the general reader reports an empty id
+                    slow.append((n, line))
+                    continue
+                if has_ext:  # an `ext` map's strings are not bounded by the decoder
+                    ext_rows.append(len(lines))
+                objs.append(d)
+                lines.append(n)
+                starts.append(s)
+                ends.append(s + ln)
+                if len(objs) == BATCH:
+                    acc.add(objs)
+                    objs = []
         if objs:
             acc.add(objs)
     finally:

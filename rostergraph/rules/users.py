@@ -269,8 +269,9 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     which = np.concatenate([np.full(len(bad), k, dtype=np.int8) for k, bad in found])
     contacts, students = uids[rel.src[edges]], uids[rel.dst[edges]]
     if len(edges) > 1:
-        # roughly in the findings' order (validate sorts exactly; sorted input is cheap)
-        order = np.lexsort((which, students.astype(str), contacts.astype(str)))
+        # by contact id: nearly the findings' order (validate sorts exactly, and sorting
+        # nearly sorted findings is several times cheaper than sorting them at random)
+        order = np.argsort(contacts.astype(str), kind="stable")
         edges, which, contacts, students = (edges[order], which[order], contacts[order],
                                             students[order])
     rid, sev = me.id, me.severity

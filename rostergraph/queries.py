@@ -341,9 +341,11 @@ def _ranges(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 #: below this many (teacher, section, student) entries reach runs on one thread
 _PARALLEL_MIN = 1 << 18
+#: at most this many entries per part of reach (int64 codes of 16 MiB)
+_PART_MAX = 1 << 21
 
 
-def _n_parts(n: int) -> int:
+def _n_threads(n: int) -> int:
     """How many threads share ``n`` entries of work (numpy releases the GIL)."""
     return max(1, min(os.cpu_count() or 1, 4, n // _PARALLEL_MIN))
 
@@ -359,7 +361,7 @@ def _starts_mask(step: np.ndarray) -> np.ndarray:
 
 def _split_range(fn: Any, n: int) -> np.ndarray:
     """``fn(a, b)`` over consecutive parts of ``range(n)`` on a few threads, concatenated."""
-    parts = _n_parts(n)
+    parts = _n_threads(n)
     if parts == 1:
         return fn(0, n)
     cuts = [n * k // parts for k in range(parts + 1)]
@@ -504,22 +506,22 @@ def _reach_part(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.nd
     starts = np.empty(n, dtype=bool)
     starts[:1] = True
     np.not_equal(codes[1:], codes[:-1], out=starts[1:])
-    repeats = np.flatnonzero(~starts)
-    if len(repeats):
-        codes = codes[starts]
-    return codes, repeats - np.arange(1, len(repeats) + 1)
+    return codes, starts
 
 
 def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...]:
     """Distinct (teacher, student) pairs and their section counts, ordered by teacher, student.
 
     Each (teacher, section) edge walks its section's ascending students (stepping over
-    stubs and repeats), giving pair codes ``teacher << 32 | student`` in a few long
-    ascending runs that one stable sort merges (:func:`_reach_part`); runs of equal codes
-    are the pairs, their lengths the numbers of linking sections (each (teacher, section,
-    student) is distinct). Large inputs are split at teacher boundaries over a few threads
-    (numpy releases the GIL). Returns ``(teacher, student, sections)``: index arrays and
-    the counts in the smallest unsigned type that holds them.
+    stubs and repeats), giving pair codes ``teacher << 32 | student`` in a few ascending
+    runs per teacher that one stable sort merges (:func:`_reach_part`); runs of equal
+    codes are the pairs, their lengths the numbers of linking sections (each (teacher,
+    section, student) is distinct). The work is cut at teacher boundaries into parts of
+    at most ``_PART_MAX`` entries -- arrays that size are recycled by the allocator, where
+    one array of a whole large district would be fresh memory, slow to fault in -- and
+    the parts run on a few threads (numpy releases the GIL). Returns ``(teacher, student,
+    sections)``: int32 index arrays and the counts in the smallest unsigned type that
+    holds them.
     """
     c = _cache(g)
     if keep is None and "reach" in c:
@@ -537,8 +539,9 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...
         t, first, last, lens = t[nz], first[nz], last[nz], lens[nz]
     by_edge = np.argsort(skip_edge, kind="stable")
     skip_edge, skip_at = skip_edge[by_edge], skip_at[by_edge]
-    # split at teacher boundaries into parts of about equal size
-    n_parts = _n_parts(total)
+    # cut at teacher boundaries into parts of about equal size
+    threads = _n_threads(total)
+    n_parts = max(threads, -(-total // _PART_MAX))
     cuts = [0]
     if n_parts > 1:
         tstart = np.flatnonzero(_starts_mask(t[1:] != t[:-1]))
@@ -546,6 +549,7 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...
         want = np.searchsorted(offs[tstart], np.arange(1, n_parts) * (total / n_parts))
         cuts += sorted({int(tstart[w]) for w in want if 0 < w < len(tstart)})
     cuts.append(len(t))
+    n_run = len(cuts) - 1
 
     def part(k: int) -> tuple[np.ndarray, np.ndarray]:
         e0, e1 = cuts[k], cuts[k + 1]
@@ -553,16 +557,38 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...
         return _reach_part(studs, t[e0:e1], first[e0:e1], last[e0:e1], lens[e0:e1],
                            skip_edge[lo:hi] - e0, skip_at[lo:hi])
 
-    n_run = len(cuts) - 1
-    if n_run > 1:
-        with ThreadPoolExecutor(max_workers=n_run) as pool:
-            done = list(pool.map(part, range(n_run)))
-        pair0 = np.cumsum([0] + [len(codes) for codes, _ in done])
-        codes = np.concatenate([codes for codes, _ in done])
-        run = np.concatenate([r + pair0[k] for k, (_, r) in enumerate(done)])
-        del done
-    else:
-        codes, run = part(0)
+    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 and n_run > 1 else None
+    try:
+        done = list(pool.map(part, range(n_run))) if pool else [part(k) for k in range(n_run)]
+        sizes = [int(np.count_nonzero(starts)) for _, starts in done]
+        at = np.cumsum([0, *sizes])
+        idx_type = np.int32 if sys.byteorder == "little" else np.int64
+        teacher = np.empty(int(at[-1]), dtype=idx_type)
+        student = np.empty(int(at[-1]), dtype=idx_type)
+
+        def squeeze(k: int) -> np.ndarray:
+            """Part ``k``'s distinct pairs into place; the pair of each repeat."""
+            codes, starts = done[k]
+            if sys.byteorder == "little":
+                halves = codes.view(np.int32).reshape(-1, 2)
+                hi, lo = halves[:, 1], halves[:, 0]
+            else:  # pragma: no cover - big-endian machines
+                hi, lo = codes >> 32, codes & 0xFFFFFFFF
+            a, b = at[k], at[k + 1]
+            if b - a == len(codes):
+                teacher[a:b], student[a:b] = hi, lo
+                return np.zeros(0, dtype=np.int64)
+            teacher[a:b], student[a:b] = hi[starts], lo[starts]
+            reps = np.flatnonzero(~starts)
+            return reps - np.arange(1, len(reps) + 1) + a
+
+        runs = list(pool.map(squeeze, range(n_run))) if pool else \
+            [squeeze(k) for k in range(n_run)]
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    done.clear()
+    run = np.concatenate(runs)
     if len(run):
         step = _starts_mask(run[1:] != run[:-1])
         extra = np.diff(np.append(np.flatnonzero(step), len(run)))
@@ -572,13 +598,9 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...
         extra = run
         top = 1
     ctype = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int64
-    counts = np.ones(len(codes), dtype=ctype)
+    counts = np.ones(len(teacher), dtype=ctype)
     counts[run] += extra.astype(ctype)
-    if sys.byteorder == "little":
-        halves = codes.view(np.int32).reshape(-1, 2)
-        out = (halves[:, 1], halves[:, 0], counts)
-    else:  # pragma: no cover - big-endian machines
-        out = (codes >> 32, codes & 0xFFFFFFFF, counts)
+    out = (teacher, student, counts)
     if keep is None:
         c["reach"] = out
     return out
@@ -927,21 +949,25 @@ def orphaned_users(g: RosterGraph) -> Table:
     n_u = g.n_records("user")
     roles = g.roles[:n_u]
     found: list[tuple[np.ndarray, str, str]] = []
+    mask = np.empty(n_u, dtype=bool)  # scratch, reused (fresh memory is slow to fault in)
+    bits = np.empty(n_u, dtype=np.uint8)
     for role, relation in (("student", "enrolled_in"), ("teacher", "teaches")):
         # every edge of these relations ends at an existing section (the section lists it)
         indptr = g.relations[relation].indptr
-        none = indptr[1:n_u + 1] == indptr[:n_u]
-        none &= (roles & ROLE_BITS[role]) != 0
-        found.append((np.flatnonzero(none), role, "no_section"))
-    # contact: a relationship to an existing user holding the student role
+        np.equal(indptr[1:n_u + 1], indptr[:n_u], out=mask)
+        np.bitwise_and(roles, ROLE_BITS[role], out=bits)
+        np.logical_and(mask, bits, out=mask)
+        found.append((np.flatnonzero(mask), role, "no_section"))
+    # contact: a relationship to an existing user holding the student role (stubs have
+    # no role bits)
     rel = g.relations["contact_for"]
-    is_contact = (roles & ROLE_BITS["contact"]) != 0
-    is_student = np.zeros(g.n_nodes("user"), dtype=bool)
-    is_student[:n_u] = (roles & ROLE_BITS["student"]) != 0
-    linked = np.zeros(n_u, dtype=bool)
-    good = is_student[rel.dst] & (rel.src < n_u)
-    linked[rel.src[good]] = True
-    found.append((np.flatnonzero(is_contact & ~linked), "contact", "no_student"))
+    to_student = (g.roles[rel.dst] & ROLE_BITS["student"]) != 0
+    to_student &= rel.src < n_u  # sources are the contacts' records
+    mask.fill(False)
+    mask[rel.src[to_student]] = True  # linked
+    np.bitwise_and(roles, ROLE_BITS["contact"], out=bits)
+    np.logical_and(np.logical_not(mask, out=mask), bits, out=mask)
+    found.append((np.flatnonzero(mask), "contact", "no_student"))
     # staff: the staff role's own `schools`, counting schools that exist. For a user who is
     # not also a teacher, `works_at` holds exactly those; otherwise read the record.
     staff = np.flatnonzero((roles & ROLE_BITS["staff"]) != 0)

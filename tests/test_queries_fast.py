@@ -44,11 +44,12 @@ def test_reach_pairs_order_and_counts(r: Roster) -> None:
 
 
 @PROP
-@given(rosters(), st.integers(2, 5))
-def test_reach_pairs_split_over_threads(r: Roster, parts: int) -> None:
-    """Splitting reach over threads at teacher boundaries changes no row."""
+@given(rosters(), st.integers(1, 4), st.integers(1, 8))
+def test_reach_pairs_split_into_parts(r: Roster, threads: int, part_max: int) -> None:
+    """Cutting reach into parts at teacher boundaries, on threads or not, changes no row."""
     g = RosterGraph.from_roster(r)
-    with mock.patch.object(q, "_n_parts", lambda n: parts):
+    with mock.patch.object(q, "_n_threads", lambda n: threads), \
+            mock.patch.object(q, "_PART_MAX", part_max):
         rows = list(q.reach_pairs(g))
     assert {(t, s): n for t, s, n in rows} == naive_reach(r)
     assert _ordered(g, rows)
@@ -97,7 +98,7 @@ def test_reach_pairs_lazy_columns_equal_eager(r: Roster) -> None:
 def test_summary_reach_sizes_after_split(r: Roster) -> None:
     """summary's reach-set sizes count each teacher's distinct students (threaded reach)."""
     g = RosterGraph.from_roster(r)
-    with mock.patch.object(q, "_n_parts", lambda n: 3):
+    with mock.patch.object(q, "_n_threads", lambda n: 2), mock.patch.object(q, "_PART_MAX", 3):
         sizes = q.summary(g)["reach_set_sizes"]
     per_teacher: dict[str, int] = {}
     for t, _ in naive_reach(r):
@@ -115,6 +116,10 @@ def test_summary_reach_sizes_after_split(r: Roster) -> None:
 def test_cross_and_orphans_order_and_rows(r: Roster) -> None:
     """cross-school rows are the naive ones ordered by user then section; orphans by user."""
     g = RosterGraph.from_roster(r)
+    with mock.patch.object(q, "_n_threads", lambda n: 3):
+        split = (q.cross_school_enrollments(g), q.cross_school_teaching(g))
+    g = RosterGraph.from_roster(r)
+    assert split == (q.cross_school_enrollments(g), q.cross_school_teaching(g))
     for role, fn in (("student", q.cross_school_enrollments), ("teacher", q.cross_school_teaching)):
         rows = list(fn(g))
         assert set(rows) == naive_cross(r, role) and len(rows) == len(set(rows))

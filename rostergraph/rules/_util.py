@@ -128,7 +128,7 @@ def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
     """
     plural = _plural(kind)
     c = cache(g)
-    key = ("rules.field", plural, name)
+    key = f"rules.field.{plural}.{name}"
     col = c.get(key)
     if col is not None:
         return col
@@ -156,7 +156,7 @@ def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
 def records_at(g: RosterGraph, kind: str, rows: Iterable[int]) -> list[tuple[str, Any]]:
     """``(id, record)`` of the records at these graph indices (only those are built)."""
     recs = g.roster.records(_plural(kind))
-    ids = g.ids(kind[:-1] if kind.endswith("s") else kind)
+    ids = g.ids(kind.removesuffix("s"))
     out = []
     for i in rows:
         rid = ids[i]

@@ -45,7 +45,7 @@ def sec_primary_teacher(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
         yield me.finding("section", sid, f"section {sid} has no teacher", no_teacher)
     teacher = field_column(g, "section", "teacher")
     first = field_column(g, "section", "teachers_0")
-    bad = np.flatnonzero((teacher != None) & (teacher != first))  # noqa: E711 (elementwise)
+    bad = np.flatnonzero((teacher != None) & (teacher != first))
     uids = g.ids("user")
     for i in bad.tolist():
         sid, t, t0 = sids[i], teacher[i], first[i]

@@ -7,8 +7,8 @@ Messages name user ids only: never names, emails or dates of birth.
 from __future__ import annotations
 
 import heapq
-from itertools import repeat
 from collections.abc import Iterator
+from itertools import repeat
 from types import MappingProxyType
 
 import numpy as np

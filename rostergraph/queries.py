@@ -1042,8 +1042,12 @@ def summary(g: RosterGraph) -> dict[str, Table]:
     counts, stubs = g.counts(), g.stub_counts()
     n_u = g.n_records("user")
     roles = g.roles[:n_u]
-    sindptr, _, _ = _section_csr(g, "enrolled_in")
-    tindptr, _, _ = _section_csr(g, "teaches")
+    n_s = g.n_records("section")
+    sptr, _, drop = _students_by_section(g)
+    section_sizes = np.diff(sptr) - np.bincount(
+        np.searchsorted(sptr, drop, side="right") - 1, minlength=n_s)[:n_s]
+    _, sec = _teacher_sections(g, None)
+    teachers_per_section = np.bincount(sec, minlength=n_s)[:n_s]
     per_user: dict[str, list[Any]] = {"role": [], "schools": [], "users": []}
     for role in ("student", "teacher", "staff"):
         rels = ("attends",) if role == "student" else ("works_at",)
@@ -1065,8 +1069,8 @@ def summary(g: RosterGraph) -> dict[str, Table]:
                          "missing": [stubs[k] for k in counts]}, name="records"),
         "roles": Table({"role": list(g.role_counts()),
                         "users": list(g.role_counts().values())}, name="users by role"),
-        "section_sizes": _histogram(np.diff(sindptr), "students", "sections"),
-        "teachers_per_section": _histogram(np.diff(tindptr), "teachers", "sections"),
+        "section_sizes": _histogram(section_sizes, "students", "sections"),
+        "teachers_per_section": _histogram(teachers_per_section, "teachers", "sections"),
         "schools_per_user": Table(per_user, name="schools per user"),
         "reach_set_sizes": _histogram(reach_size, "students", "teachers"),
     }

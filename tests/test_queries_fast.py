@@ -13,7 +13,7 @@ from unittest import mock
 
 import attrs
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rostergraph import queries as q
@@ -139,3 +139,19 @@ def test_lazy_take_is_gathered_once() -> None:
     assert len(t) == 3
     first = t["user"]
     assert first.tolist() == ["c", "c", "a"] and t["user"] is first
+
+
+@PROP
+@given(rosters(), st.integers(0, 3), st.integers(1, 8))
+def test_reach_pairs_school_filter_matches_naive(r: Roster, pick: int, part_max: int) -> None:
+    """reach_pairs(school=) counts only that school's sections, whatever the part size."""
+    g = RosterGraph.from_roster(r)
+    schools = sorted({sec.school for sec in r.sections.values() if sec.school is not None})
+    assume(schools)
+    school = schools[pick % len(schools)]
+    only = Roster(schools=list(r.schools.values()), users=list(r.users.values()),
+                  sections=[sec for sec in r.sections.values() if sec.school == school])
+    with mock.patch.object(q, "_PART_MAX", part_max):
+        rows = list(q.reach_pairs(g, school=school))
+    assert {(t, s): n for t, s, n in rows} == naive_reach(only)
+    assert _ordered(g, rows)

@@ -107,11 +107,28 @@ def _pairs(g: RosterGraph, relation: str) -> tuple[np.ndarray, np.ndarray, np.nd
     return out
 
 
+def _without(indptr: np.ndarray, values: np.ndarray, drop: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR ``(indptr, values)`` with the entries at the (ascending) ``drop`` removed."""
+    if not len(drop):
+        return indptr, values
+    keep = np.ones(len(values), dtype=bool)
+    keep[drop] = False
+    lost = np.bincount(np.searchsorted(indptr, drop, side="right") - 1,
+                       minlength=len(indptr) - 1)
+    return indptr - np.concatenate([[0], np.cumsum(lost)]), values[keep]
+
+
 def _section_csr(g: RosterGraph, relation: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR by section over distinct pairs: ``(indptr, users, primary)``."""
     c = _cache(g)
     key = "bysec:" + relation
     if key not in c:
+        if relation == "enrolled_in":
+            indptr, studs, drop = _students_by_section(g)
+            indptr, studs = _without(indptr, studs, drop)
+            c[key] = (indptr, studs, np.zeros(len(studs), dtype=bool))
+            return c[key]
         u, s, p = _pairs(g, relation)
         n_s = g.n_records("section")
         indptr = np.zeros(n_s + 1, dtype=np.int64)
@@ -125,8 +142,18 @@ def _user_csr(g: RosterGraph, relation: str) -> tuple[np.ndarray, np.ndarray, np
     c = _cache(g)
     key = "byuser:" + relation
     if key not in c:
-        u, s, p = _pairs(g, relation)
         n_u = g.n_records("user")
+        if relation == "enrolled_in":
+            # the forward CSR: by user, each user's sections normally ascending already
+            rel = g.relations[relation]
+            indptr = rel.indptr[: n_u + 1]
+            secs = rel.dst[: int(indptr[-1])]
+            down, same = _not_above(secs, indptr)
+            if not len(down) and bool((secs < g.n_records("section")).all()):
+                indptr, secs = _without(indptr, secs, same)
+                c[key] = (indptr, secs, np.zeros(len(secs), dtype=bool))
+                return c[key]
+        u, s, p = _pairs(g, relation)
         order = np.argsort(u, kind="stable")
         indptr = np.zeros(n_u + 1, dtype=np.int64)
         np.cumsum(np.bincount(u, minlength=n_u), out=indptr[1:])
@@ -370,6 +397,19 @@ def _split_range(fn: Any, n: int) -> np.ndarray:
     return np.concatenate(got)
 
 
+def _not_above(values: np.ndarray, indptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in CSR rows below their predecessor (the row is not ascending) and
+    equal to it (a repeat): two ascending position arrays."""
+    le = values[1:] <= values[:-1]
+    inner = indptr[(indptr > 0) & (indptr < len(values))] - 1  # comparisons across row starts
+    le[inner] = False
+    sus = np.flatnonzero(le) + 1
+    if not len(sus):
+        return sus, sus
+    below = values[sus] < values[sus - 1]
+    return sus[below], sus[~below]
+
+
 def _students_by_section(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each section's students, ascending: ``(indptr, students, drop)`` over ``enrolled_in``.
 
@@ -386,19 +426,11 @@ def _students_by_section(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.nda
     n_u, n_s = g.n_records("user"), g.n_records("section")
     indptr = rel.rindptr[: n_s + 1]
     studs = rel.rsrc[: int(indptr[-1])]
-    n = len(studs)
-    inner = indptr[(indptr > 0) & (indptr < n)] - 1  # comparisons across a row start
-
-    def suspects(values: np.ndarray) -> np.ndarray:
-        le = values[1:] <= values[:-1]
-        le[inner] = False
-        return np.flatnonzero(le) + 1  # positions not above their predecessor in the row
-
-    sus = suspects(studs)
-    if len(sus) and bool((studs[sus] < studs[sus - 1]).any()):
+    down, sus = _not_above(studs, indptr)
+    if len(down):
         row = np.repeat(np.arange(n_s, dtype=np.int64), np.diff(indptr))
         studs = studs[np.lexsort((studs, row))]
-        sus = suspects(studs)
+        _, sus = _not_above(studs, indptr)
     # in ascending rows the stubs (index >= n_u) come last: look only at rows ending in one
     full = np.flatnonzero(indptr[1:] > indptr[:-1])
     bad = full[studs[indptr[full + 1] - 1] >= n_u]

@@ -493,7 +493,8 @@ def record_fields(kind: str, rec: Any) -> dict[str, Any]:
                 "name_only_last": nm is not None and bool(nm.last) and not nm.first
                 and not nm.middle}
     if kind == "sections":
-        return {"name": rec.name, "grade": rec.grade}
+        return {"name": rec.name, "grade": rec.grade, "teacher": rec.teacher,
+                "teachers_0": rec.teachers[0] if rec.teachers else None}
     return {}
 
 

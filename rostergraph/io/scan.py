@@ -226,7 +226,7 @@ class _Columns:
             self.cols = {"taught_at": (array("q"), []), "of_course": (array("q"), []),
                          "in_term": (array("q"), []), "enrolled_in": (array("q"), []),
                          "teaches": (array("q"), [], [])}
-            self.fields = {"name": [], "grade": []}
+            self.fields = {"name": [], "grade": [], "teacher": [], "teachers_0": []}
         elif kind == "users":
             self.cols = {"roles": array("B"), "attends": (array("q"), [], []),
                          "works_at": (array("q"), [], []), "administers": (array("q"), []),
@@ -267,6 +267,8 @@ class _Columns:
             t_prim.extend([x == p for x in teachers])
         f["name"].extend(map(_NAME, objs))
         f["grade"].extend(map(_GRADE, objs))
+        f["teacher"].extend(map(_TEACHER, objs))
+        f["teachers_0"].extend([t[0] if t else None for t in map(_TEACHERS, objs)])
 
     def _users(self, objs: list[Any], base: int) -> None:
         c, f = self.cols, self.fields

@@ -552,8 +552,8 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...
     at most ``_PART_MAX`` entries -- arrays that size are recycled by the allocator, where
     one array of a whole large district would be fresh memory, slow to fault in -- and
     the parts run on a few threads (numpy releases the GIL). Returns ``(teacher, student,
-    sections)``: int32 index arrays and the counts in the smallest unsigned type that
-    holds them.
+    sections)``: the first two lists of index arrays (one per part, concatenated they are
+    the columns), the counts in the smallest unsigned type that holds them.
     """
     c = _cache(g)
     if keep is None and "reach" in c:
@@ -564,7 +564,7 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...
     total = int(lens.sum())
     if total == 0:
         z = np.zeros(0, dtype=np.int32)
-        return z, z.copy(), np.zeros(0, dtype=np.uint8)
+        return [z], [z], np.zeros(0, dtype=np.uint8)
     nz = lens > 0
     if not nz.all():
         skip_edge = (np.cumsum(nz) - 1)[skip_edge]  # inner drops leave their edge non-empty
@@ -589,38 +589,23 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...
         return _reach_part(studs, t[e0:e1], first[e0:e1], last[e0:e1], lens[e0:e1],
                            skip_edge[lo:hi] - e0, skip_at[lo:hi])
 
-    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 and n_run > 1 else None
-    try:
-        done = list(pool.map(part, range(n_run))) if pool else [part(k) for k in range(n_run)]
-        sizes = [int(np.count_nonzero(starts)) for _, starts in done]
-        at = np.cumsum([0, *sizes])
-        idx_type = np.int32 if sys.byteorder == "little" else np.int64
-        teacher = np.empty(int(at[-1]), dtype=idx_type)
-        student = np.empty(int(at[-1]), dtype=idx_type)
+    def squeeze(k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Part ``k``: its distinct codes (in place) and the pair of each repeat."""
+        codes, starts = part(k)
+        reps = np.flatnonzero(~starts)
+        if len(reps):
+            m = len(codes) - len(reps)
+            codes[:m] = codes[starts]
+            codes = codes[:m]
+        return codes, reps - np.arange(1, len(reps) + 1)
 
-        def squeeze(k: int) -> np.ndarray:
-            """Part ``k``'s distinct pairs into place; the pair of each repeat."""
-            codes, starts = done[k]
-            if sys.byteorder == "little":
-                halves = codes.view(np.int32).reshape(-1, 2)
-                hi, lo = halves[:, 1], halves[:, 0]
-            else:  # pragma: no cover - big-endian machines
-                hi, lo = codes >> 32, codes & 0xFFFFFFFF
-            a, b = at[k], at[k + 1]
-            if b - a == len(codes):
-                teacher[a:b], student[a:b] = hi, lo
-                return np.zeros(0, dtype=np.int64)
-            teacher[a:b], student[a:b] = hi[starts], lo[starts]
-            reps = np.flatnonzero(~starts)
-            return reps - np.arange(1, len(reps) + 1) + a
-
-        runs = list(pool.map(squeeze, range(n_run))) if pool else \
-            [squeeze(k) for k in range(n_run)]
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    done.clear()
-    run = np.concatenate(runs)
+    if threads > 1 and n_run > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            done = list(pool.map(squeeze, range(n_run)))
+    else:
+        done = [squeeze(k) for k in range(n_run)]
+    at = np.cumsum([0] + [len(codes) for codes, _ in done])
+    run = np.concatenate([r + at[k] for k, (_, r) in enumerate(done)])
     if len(run):
         step = _starts_mask(run[1:] != run[:-1])
         extra = np.diff(np.append(np.flatnonzero(step), len(run)))
@@ -630,8 +615,17 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...
         extra = run
         top = 1
     ctype = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int64
-    counts = np.ones(len(teacher), dtype=ctype)
+    counts = np.ones(int(at[-1]), dtype=ctype)
     counts[run] += extra.astype(ctype)
+    teacher, student = [], []
+    for codes, _ in done:
+        if sys.byteorder == "little":
+            halves = codes.view(np.int32).reshape(-1, 2)
+            teacher.append(halves[:, 1])
+            student.append(halves[:, 0])
+        else:  # pragma: no cover - big-endian machines
+            teacher.append(codes >> 32)
+            student.append(codes & 0xFFFFFFFF)
     out = (teacher, student, counts)
     if keep is None:
         c["reach"] = out
@@ -1095,7 +1089,8 @@ def summary(g: RosterGraph) -> dict[str, Table]:
         per_user["users"] += h.column("users")
     pair_teacher, _, _ = _reach_idx(g, None)
     teachers = np.flatnonzero((roles & ROLE_BITS["teacher"]) != 0)
-    reach_size = np.bincount(pair_teacher, minlength=n_u)[teachers] if n_u else teachers
+    reach_size = sum(np.bincount(part, minlength=n_u) for part in pair_teacher)[teachers] \
+        if n_u else teachers
     return {
         "counts": Table({"kind": list(counts), "records": list(counts.values()),
                          "missing": [stubs[k] for k in counts]}, name="records"),

@@ -52,7 +52,9 @@ class LazyTake:
         The array to gather from (e.g. ``graph.ids("user")``); not copied,
         so it must not change afterwards.
     index:
-        Integer positions into ``values`` (any integer dtype, may be a view).
+        Integer positions into ``values`` (any integer dtype, may be a view),
+        or a list of such arrays: the index is their concatenation (a large
+        result made in parts need not be copied into one array).
 
     Examples
     --------
@@ -61,18 +63,29 @@ class LazyTake:
     >>> t = Table({"user": LazyTake(ids, np.array([2, 0])), "n": [5, 7]})
     >>> len(t), t.column("user")
     (2, ['u2', 'u0'])
+    >>> LazyTake(ids, [np.array([1]), np.array([0, 2])]).materialize().tolist()
+    ['u1', 'u0', 'u2']
     """
 
-    __slots__ = ("index", "values")
+    __slots__ = ("_parts", "values")
 
-    def __init__(self, values: np.ndarray, index: np.ndarray) -> None:
+    def __init__(self, values: np.ndarray, index: np.ndarray | Sequence[np.ndarray]) -> None:
         self.values = values
-        self.index = np.asarray(index)
-        if self.index.ndim != 1:
+        parts = list(index) if isinstance(index, (list, tuple)) else [index]
+        self._parts = [np.asarray(p) for p in parts]
+        if any(p.ndim != 1 for p in self._parts):
             raise ValueError("a lazy column's index must be one-dimensional")
 
+    @property
+    def index(self) -> np.ndarray:
+        """The positions into ``values`` as one array."""
+        if len(self._parts) != 1:
+            self._parts = [np.concatenate(self._parts) if self._parts
+                           else np.zeros(0, dtype=np.int64)]
+        return self._parts[0]
+
     def __len__(self) -> int:
-        return len(self.index)
+        return sum(len(p) for p in self._parts)
 
     def take(self, idx: Any) -> LazyTake:
         """The lazy column of the rows at ``idx`` (positions, a slice or a mask)."""
@@ -80,7 +93,14 @@ class LazyTake:
 
     def materialize(self) -> np.ndarray:
         """The gathered array ``values[index]``."""
-        return np.take(self.values, self.index)
+        if len(self._parts) == 1:
+            return np.take(self.values, self._parts[0])
+        out = np.empty(len(self), dtype=self.values.dtype)
+        at = 0
+        for p in self._parts:
+            np.take(self.values, p, out=out[at:at + len(p)])
+            at += len(p)
+        return out
 
 
 def _as_array(values: Any) -> np.ndarray | LazyTake:

@@ -509,8 +509,8 @@ def _edge_rows(indptr: np.ndarray, drop: np.ndarray, s: np.ndarray) -> tuple[np.
 def _reach_part(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.ndarray,
                 lens: np.ndarray, skip_edge: np.ndarray, skip_at: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct sorted pair codes of some whole teachers' edges, and for each repeated
-    code the position of its pair (ascending, one entry per extra linking section).
+    """The sorted pair codes of some whole teachers' edges, and where each run of equal
+    codes (one pair) starts, as a boolean mask.
 
     Edge ``i`` (teacher ``t[i]``, edges ordered by teacher) walks positions
     ``first[i]..last[i]`` of ``studs``, ``lens[i] > 0`` of them counted, stepping over
@@ -541,7 +541,8 @@ def _reach_part(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.nd
     return codes, starts
 
 
-def _reach_idx(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, ...]:
+def _reach_idx(g: RosterGraph, keep: np.ndarray | None
+               ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
     """Distinct (teacher, student) pairs and their section counts, ordered by teacher, student.
 
     Each (teacher, section) edge walks its section's ascending students (stepping over

@@ -75,7 +75,7 @@ _SUBJECTS = [("Math", ["Algebra I", "Geometry", "Algebra II", "Pre-Calculus", "M
              ("Arts", ["Art", "Band", "Choir", "Theater"]),
              ("PE", ["Physical Education", "Health"]),
              ("Languages", ["Spanish I", "French I", "Mandarin I", "Spanish II"])]
-_REL = ["Parent", "Parent", "Parent", "Grandparent", "Aunt", "Uncle", "Sibling", "Other"]
+_REL = ["Parent", "Parent", "Parent", "Grandparent", "Aunt/Uncle", "Aunt/Uncle", "Sibling", "Other"]
 _TYPE = ["Parent/Guardian", "Parent/Guardian", "Emergency", "Primary", "Secondary", "Family"]
 _ODD_REL = ["Mother", "guardian", "Step-father", "Foster Parent"]
 _ODD_TYPE = ["guardian", "EMERG", "Custodial"]

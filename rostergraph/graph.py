@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import gc
 import html
 from collections.abc import Iterable, Sequence
 from itertools import islice
@@ -374,7 +375,10 @@ class RosterGraph:
         roles = np.zeros(len(ids["user"]), dtype=np.uint8)
         given = np.asarray(cols["users"]["roles"], dtype=np.uint8)
         roles[: len(given)] = given
-        return cls(roster, ids, n_records, relations, roles, dict(index))
+        graph = cls(roster, ids, n_records, relations, roles, dict(index))
+        gc.freeze()  # the id arrays and index dicts: to the oldest generation, unwalked
+        gc.unfreeze()
+        return graph
 
     # -- nodes ------------------------------------------------------------------
     def ids(self, kind: str) -> np.ndarray:

@@ -421,6 +421,10 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         roster._columns[kind] = (roster.records(kind), _final_columns(
             kind, cols, plain_pos, ready, n, indices))
         del cols
+    # the millions of objects just made go straight to the oldest generation, so no
+    # later young collection walks them (a one-off pause in the next step otherwise)
+    gc.freeze()
+    gc.unfreeze()
     return roster
 
 

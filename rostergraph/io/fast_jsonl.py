@@ -372,8 +372,10 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                     pending = pool.map_async(scan.scan_task, tasks, chunksize=1)
                     if kinds == busiest:  # while the workers scan the most text
                         hash_all()
+                        _log.debug("hashed the files at %.2f s", time.perf_counter() - t0)
                     run_deferred()
                     packed = pending.get()
+                    _log.debug("results in at %.2f s", time.perf_counter() - t0)
                     packed.reverse()
                     results = []
                     while packed:  # each packed slice is freed once unpacked

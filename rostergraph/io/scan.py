@@ -13,7 +13,8 @@ lines are turned into columns in batches, mostly with C-level ``map`` calls:
 - ``fields``: the few per-record values the rules need (emails, grades,
   section names) and ``suspect``, a superset of the records whose strings
   the string rules must look at (a line with a string over
-  :data:`MAX_STRING` characters fails to decode and takes the general path;
+  :data:`MAX_STRING` characters fails the bounded decoder and is then decoded
+  without the bound and marked suspect;
   a line with an ``ext`` map or a byte :func:`suspect_rows` finds is suspect).
 
 Examples
@@ -61,10 +62,10 @@ BATCH = 512
 
 # --- typed decoders (the schema check in C) ----------------------------------------
 
-_STRUCTS: dict[type, Any] = {}
+_STRUCTS: dict[tuple[type, bool], Any] = {}
 
 
-def struct_for(cls: type) -> Any:
+def struct_for(cls: type, bounded: bool = True) -> Any:
     """A ``msgspec.Struct`` type mirroring record class ``cls``'s JSON schema.
 
     An unknown key, a wrongly typed value or a non-object fails to decode;
@@ -79,10 +80,11 @@ def struct_for(cls: type) -> Any:
     >>> msgspec.json.decode(b'{"id": "t", "name": null}', type=struct_for(Term)).id
     't'
     """
-    st = _STRUCTS.get(cls)
+    st = _STRUCTS.get((cls, bounded))
     if st is not None:
         return st
-    _Str = Annotated[str, msgspec.Meta(max_length=MAX_STRING)]
+    # with ``bounded``, a string over MAX_STRING characters fails too (see :func:`scan`)
+    _Str = Annotated[str, msgspec.Meta(max_length=MAX_STRING)] if bounded else str
     fields: list[Any] = []
     for name, kind, sub in _spec(cls):
         if name == "id" and cls in RECORD_CLASSES.values():
@@ -93,15 +95,15 @@ def struct_for(cls: type) -> Any:
         elif kind == "strs":
             t = list[_Str] | None
         elif kind == "obj":
-            t = struct_for(sub) | None  # type: ignore[arg-type]
+            t = struct_for(sub, bounded) | None  # type: ignore[arg-type]
         elif kind == "objs":
-            t = list[struct_for(sub)] | None  # type: ignore[arg-type,misc]
+            t = list[struct_for(sub, bounded)] | None  # type: ignore[arg-type,misc]
         else:  # "map": any JSON object
             t = dict | None
         fields.append((name, t, None))
-    st = msgspec.defstruct(f"_Typed{cls.__name__}", fields, forbid_unknown_fields=True,
-                           gc=False)
-    _STRUCTS[cls] = st
+    st = msgspec.defstruct(f"_Typed{cls.__name__}{'' if bounded else 'Any'}", fields,
+                           forbid_unknown_fields=True, gc=False)
+    _STRUCTS[cls, bounded] = st
     return st
 
 
@@ -357,6 +359,7 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
     cap, depth, field = limits
     shallow_cap = depth < 8
     decode = msgspec.json.Decoder(struct_for(RECORD_CLASSES[kind])).decode
+    decode_any = msgspec.json.Decoder(struct_for(RECORD_CLASSES[kind], False)).decode
     bad_line = (msgspec.DecodeError, UnicodeDecodeError)  # ValidationError is a DecodeError
     lines, starts, ends, ext_rows = array("q"), array("q"), array("q"), array("q")
     slow: list[tuple[int, bytes]] = []
@@ -387,12 +390,16 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
                 try:
                     d = decode(line)
                 except bad_line:
-                    slow.append((n, line))
-                    continue
+                    try:  # a string over MAX_STRING only: plain, and suspect
+                        d = decode_any(line)
+                        has_ext = True
+                    except bad_line:
+                        slow.append((n, line))
+                        continue
                 if not d.id:  # the general reader reports an empty id
                     slow.append((n, line))
                     continue
-                if has_ext:  # an `ext` map's strings are not bounded by the decoder
+                if has_ext:  # strings the bounded decoder did not check the length of
                     ext_rows.append(len(lines))
                 objs.append(d)
                 lines.append(n)

@@ -36,6 +36,7 @@ import gc
 import hashlib
 import logging
 import os
+import threading
 import time
 from array import array
 from functools import partial
@@ -327,6 +328,19 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         for kind, data in datas.items():
             hashes[kind] = hashlib.sha256(data).hexdigest()
 
+    # SHA-256 runs in a thread (hashlib releases the GIL) while the parent merges; it is
+    # joined before any fork, so no thread is running when a worker is forked
+    hasher: list[threading.Thread] = []
+
+    def start_hashing() -> None:
+        if not hasher:
+            hasher.append(threading.Thread(target=hash_all, daemon=True))
+            hasher[0].start()
+
+    def finish_hashing() -> None:
+        if hasher:
+            hasher[0].join()
+
     problems: dict[str, list[Any]] = {}
     merged: dict[str, Any] = {}
     # a phase's finishing work (joining columns) runs while the next phase's workers scan
@@ -348,6 +362,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     scan.CODES.clear()
     busiest = max(([k for k in phase if k in datas] for phase in _PHASES),
                   key=lambda ks: sum(len(datas[k]) for k in ks))
+    if workers == 1:
+        start_hashing()  # nothing is forked: hash while scanning
     try:
         for phase in _PHASES:
             kinds = [k for k in phase if k in datas]
@@ -367,12 +383,10 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
 
                 # forked now, the workers see the indexes of the kinds merged so far; the
                 # frozen heap is not walked by their garbage collector (no copy-on-write)
+                finish_hashing()
                 gc.freeze()
                 with mp.get_context("fork").Pool(min(workers, len(tasks))) as pool:
                     pending = pool.map_async(scan.scan_task, tasks, chunksize=1)
-                    if kinds == busiest:  # while the workers scan the most text
-                        hash_all()
-                        _log.debug("hashed the files at %.2f s", time.perf_counter() - t0)
                     run_deferred()
                     packed = pending.get()
                     _log.debug("results in at %.2f s", time.perf_counter() - t0)
@@ -385,6 +399,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                 run_deferred()
                 results = [scan.scan(*t) for t in tasks]
             _log.debug("scanned %s in %.2f s", "+".join(kinds), time.perf_counter() - t0)
+            if kinds == busiest:  # the parent merges alone now: the other core hashes
+                start_hashing()
             if late is not None:
                 cols = merged["users"][0]
                 rows, _, *attrs = cols["contact_for"]
@@ -406,8 +422,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             del results, parts
             _log.debug("merged %s at %.2f s", "+".join(kinds), time.perf_counter() - t0)
         run_deferred()
-        if not hashes:
-            hash_all()
+        start_hashing()
+        finish_hashing()
         indices = dict(scan.CODES)
     finally:
         scan.DATA.clear()

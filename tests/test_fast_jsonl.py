@@ -111,3 +111,22 @@ def test_not_plain_files_use_general_path(tmp_path: Path) -> None:
     (tmp_path / "terms.json").write_bytes(b'[{"id": "t1"}]')
     assert fast_jsonl.read_fast(tmp_path, {"terms": tmp_path / "terms.json"}) is None
     assert len(rostergraph.load(tmp_path).users) == 1
+
+
+@pytest.mark.parametrize("only", [("users",), ("sections",), ("schools", "sections"),
+                                  ("users", "districts")])
+def test_folders_missing_kinds_same_as_general_reader(tmp_path: Path, only: tuple[str, ...],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Phases with a kind missing (no users before the sections, no sections after the
+    users) still give the general reader's roster, in worker processes."""
+    src = write_district(tmp_path / "all", students=1500, seed=4)
+    p = tmp_path / "some"
+    p.mkdir()
+    for kind in only:
+        (p / f"{kind}.jsonl").write_bytes((src / f"{kind}.jsonl").read_bytes())
+    monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000)
+    monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)
+    monkeypatch.setattr(fast_jsonl, "LATE_REFS_MIN", 0)
+    fast = fast_jsonl.read_fast(p, {k: p / f"{k}.jsonl" for k in only})
+    assert fast is not None
+    assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))

@@ -39,6 +39,7 @@ import os
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -498,6 +499,34 @@ def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
     return out
 
 
+def _student(u: Any) -> Any:
+    return u.roles.student if u.roles is not None else None
+
+
+def _name_only_last(u: Any) -> bool:
+    n = u.name
+    return n is not None and bool(n.last) and not n.first and not n.middle
+
+
+#: kind → field column → its value from a record: the columns the scan extracts from the
+#: lines themselves, and how the rules compute them for rosters from other readers.
+#: (``text_suspect`` is not here: it comes from the text.)
+FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "users": {
+        "email": lambda u: u.email,
+        "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
+        "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
+        "name_only_last": _name_only_last,
+    },
+    "sections": {
+        "name": lambda s: s.name,
+        "grade": lambda s: s.grade,
+        "teacher": lambda s: s.teacher,
+        "teachers_0": lambda s: s.teachers[0] if s.teachers else None,
+    },
+}
+
+
 def record_fields(kind: str, rec: Any) -> dict[str, Any]:
     """The per-record field values the fast scan keeps for the rules, from a record.
 
@@ -507,17 +536,7 @@ def record_fields(kind: str, rec: Any) -> dict[str, Any]:
     >>> record_fields("users", User(id="u", name=Name(last="Lee")))["name_only_last"]
     True
     """
-    if kind == "users":
-        st = rec.roles.student if rec.roles is not None else None
-        nm = rec.name
-        return {"email": rec.email, "student_email": st.email if st is not None else None,
-                "student_grade": st.grade if st is not None else None,
-                "name_only_last": nm is not None and bool(nm.last) and not nm.first
-                and not nm.middle}
-    if kind == "sections":
-        return {"name": rec.name, "grade": rec.grade, "teacher": rec.teacher,
-                "teachers_0": rec.teachers[0] if rec.teachers else None}
-    return {}
+    return {name: get(rec) for name, get in FIELD_GETTERS.get(kind, {}).items()}
 
 
 def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from ..graph import ROLE_BITS, RosterGraph
+from ..io.fast_jsonl import FIELD_GETTERS
 from ..queries import _cache as _queries_cache
 from ..roster import Roster
 
@@ -53,32 +54,10 @@ def gc_paused() -> Iterator[None]:
 # --- per-record field columns ---------------------------------------------------------
 
 
-def _student(u: Any) -> Any:
-    return u.roles.student if u.roles is not None else None
-
-
-def _name_only_last(u: Any) -> bool:
-    n = u.name
-    return n is not None and bool(n.last) and not n.first and not n.middle
-
-
 #: kind → column name → how to get the value from a record (the fallback when the
-#: reader gave no column). ``text_suspect`` is not here: without the reader's scan
-#: every record is a suspect.
-_FROM_RECORD: dict[str, dict[str, Callable[[Any], Any]]] = {
-    "users": {
-        "email": lambda u: u.email,
-        "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
-        "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
-        "name_only_last": _name_only_last,
-    },
-    "sections": {
-        "name": lambda s: s.name,
-        "grade": lambda s: s.grade,
-        "teacher": lambda s: s.teacher,
-        "teachers_0": lambda s: s.teachers[0] if s.teachers else None,
-    },
-}
+#: reader gave no column; one definition with the reader's own). ``text_suspect`` is not
+#: here: without the reader's scan every record is a suspect.
+_FROM_RECORD = FIELD_GETTERS
 #: columns of booleans (the rest hold objects: str or None)
 _BOOL_FIELDS = frozenset({"name_only_last", "text_suspect"})
 

@@ -721,16 +721,29 @@ class RosterGraph:
         return "<pre>" + html.escape(self.summary_text()) + "</pre>"
 
 
-def _school_edges(rows: list[int], refs: list[str], prim: list[bool], pos: int,
-                  primary: str | None, schools: Iterable[str] | None) -> None:
-    """User→school edges: the primary school and every other listed school, once each."""
-    seen: set[str] = set()
+def _school_edges(rows: Any, refs: list[str], prim: list[bool], pos: int,
+                  primary: str | None, schools: Sequence[str] | None) -> None:
+    """User→school edges: the primary school, then every other listed school, once each.
+
+    ``rows`` is a list or an ``array``; the usual shapes (no list, or one school) skip
+    the set. Fast readers call this too, so their columns equal :func:`record_columns`'.
+    """
     if primary is not None:
         rows.append(pos)
         refs.append(primary)
         prim.append(True)
-        seen.add(primary)
-    for s in schools or ():
+        if not schools:
+            return
+        if len(schools) == 1:
+            if schools[0] != primary:
+                rows.append(pos)
+                refs.append(schools[0])
+                prim.append(False)
+            return
+    elif not schools:
+        return
+    seen = {primary}
+    for s in schools:
         if s not in seen:
             seen.add(s)
             rows.append(pos)

@@ -38,7 +38,7 @@ from typing import Annotated, Any
 import msgspec
 import numpy as np
 
-from ..graph import CodedRefs
+from ..graph import CodedRefs, _school_edges
 from ..model import RECORD_CLASSES, Roles, _spec
 
 __all__ = ["DATA", "Packed", "scan", "struct_for", "suspect_rows"]
@@ -185,33 +185,6 @@ def _refs(vals: list[Any], base: int, rows: array, refs: list[Any]) -> None:
         if v is not None:
             rows.append(i)
             refs.append(v)
-
-
-def _school_edges(rows: array, refs: list[str], prim: list[bool], pos: int,
-                  primary: str | None, schools: list[str] | None) -> None:
-    """User→school edges: the primary school, then every other listed school, once each
-    (as :func:`rostergraph.graph._school_edges`)."""
-    if primary is not None:
-        rows.append(pos)
-        refs.append(primary)
-        prim.append(True)
-        if not schools:
-            return
-        if len(schools) == 1:
-            if schools[0] != primary:
-                rows.append(pos)
-                refs.append(schools[0])
-                prim.append(False)
-            return
-    elif not schools:
-        return
-    seen = {primary}
-    for s in schools:
-        if s not in seen:
-            seen.add(s)
-            rows.append(pos)
-            refs.append(s)
-            prim.append(False)
 
 
 class _Columns:

@@ -65,13 +65,18 @@ SPLIT_BYTES = 4 * 1024 * 1024
 LATE_REFS_MIN = 100_000
 #: Files larger than this (in total) are scanned in two worker processes.
 PARALLEL_BYTES = 48 * 1024 * 1024
-_BOM = b"\xef\xbb\xbf"
 _GRAPH_KINDS = ("schools", "sections", "users")  # the kinds that own graph edges
 #: Kinds scanned together; each phase's references to kinds merged in an earlier phase
 #: are coded to positions by the workers (see :data:`rostergraph.io.scan.CODES`).
 _PHASES = (("districts", "schools", "terms", "courses"), ("users",), ("sections",))
 
 # --- merging slices ------------------------------------------------------------------
+
+
+def _joined(buffers: Any, dtype: Any) -> np.ndarray:
+    """The slices' ``array``/numpy buffers of one column as one numpy array."""
+    return np.concatenate([np.frombuffer(x, dtype=dtype) if len(x) else np.zeros(0, dtype)
+                           for x in buffers])
 
 
 def _concat_cols(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -87,9 +92,7 @@ def _concat_cols(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name in parts[0]["fields"]:
         if isinstance(parts[0]["fields"][name], array):  # bool flags
-            fields[name] = np.concatenate([np.frombuffer(p["fields"][name], dtype=np.uint8)
-                                           if len(p["fields"][name]) else np.zeros(0, np.uint8)
-                                           for p in parts]).astype(bool)
+            fields[name] = _joined((p["fields"][name] for p in parts), np.uint8).astype(bool)
         else:
             merged_f: list[Any] = []
             for p in parts:
@@ -102,19 +105,14 @@ def _concat_cols(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
     out["fields"] = fields
     for name in parts[0]["cols"]:
         if name == "roles":
-            out[name] = np.concatenate([np.frombuffer(p["cols"][name], dtype=np.uint8)
-                                        if len(p["cols"][name]) else np.zeros(0, np.uint8)
-                                        for p in parts])
+            out[name] = _joined((p["cols"][name] for p in parts), np.uint8)
             continue
         if name in ("enrolled_in", "teaches"):  # per-row counts → row of each reference
-            cnt = np.concatenate([np.frombuffer(p["cols"][name][0], dtype=np.int64)
-                                  if len(p["cols"][name][0]) else np.zeros(0, np.int64)
-                                  for p in parts])
+            cnt = _joined((p["cols"][name][0] for p in parts), np.int64)
             rows = np.repeat(np.arange(len(cnt), dtype=np.int64), cnt)
-        else:
-            rows = np.concatenate([np.frombuffer(p["cols"][name][0], dtype=np.int64) + o
-                                   if len(p["cols"][name][0]) else np.zeros(0, np.int64)
-                                   for p, o in zip(parts, offsets)])
+        else:  # rows of one slice, then of the next (offset by the rows before it)
+            rows = _joined((p["cols"][name][0] for p in parts), np.int64)
+            rows += np.repeat(offsets, [len(p["cols"][name][0]) for p in parts])
         rest: list[Any] = []
         for j in range(1, len(parts[0]["cols"][name])):
             if isinstance(parts[0]["cols"][name][j], CodedRefs):
@@ -162,11 +160,8 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, parts: list[dict[str, An
     """
     from .clever_json import _read_line
 
-    def cat(key: str) -> np.ndarray:
-        return np.concatenate([np.frombuffer(p[key], dtype=np.int64) if len(p[key])
-                               else np.zeros(0, np.int64) for p in parts])
-
-    lines, starts, ends = cat("lines"), cat("starts"), cat("ends")
+    lines, starts, ends = (_joined((p[key] for p in parts), np.int64)
+                           for key in ("lines", "starts", "ends"))
     ids: list[str] = []
     for p in parts:
         ids.extend(p["ids"])
@@ -243,13 +238,12 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, parts: list[dict[str, An
     for pos, (_, rec) in zip(slow_pos.tolist(), slow_items):
         out_arr[pos] = rec.id
     out_ids: list[Any] = out_arr.tolist()
-    out_index = index
-    return out_ids, out_starts, out_ends, ready, plain_pos, out_index
+    return out_ids, out_starts, out_ends, ready, plain_pos, index
 
 
-def _split(data: bytes, parts: int) -> list[tuple[int, int, int]]:
-    """``(start, end, 0)`` slices of whole lines (line numbers are counted from each
-    slice's start; :func:`_renumber` makes them file-wide)."""
+def _split(data: bytes, parts: int) -> list[tuple[int, int]]:
+    """``(start, end)`` slices of whole lines (a slice counts its line numbers from its
+    own start; :func:`_renumber` makes them file-wide)."""
     out = []
     start = 0
     for k in range(1, parts + 1):
@@ -259,7 +253,7 @@ def _split(data: bytes, parts: int) -> list[tuple[int, int, int]]:
             cut = data.find(b"\n", max(start, len(data) * k // parts))
             end = len(data) if cut < 0 else cut + 1
         if end > start or k == 1:
-            out.append((start, end, 0))
+            out.append((start, end))
         start = end
     return out
 
@@ -278,8 +272,7 @@ def _renumber(parts: list[dict[str, Any]]) -> None:
     offset = 0
     for p in parts:
         if offset:
-            p["lines"] = np.frombuffer(p["lines"], dtype=np.int64) + offset \
-                if len(p["lines"]) else np.zeros(0, np.int64)
+            p["lines"] = _joined([p["lines"]], np.int64) + offset
             p["slow"] = [(n + offset, text) for n, text in p["slow"]]
         offset += p["newlines"]
 
@@ -368,7 +361,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     try:
         for phase in _PHASES:
             kinds = [k for k in phase if k in datas]
-            tasks = [(kind, s, e, l0, lim) for kind in kinds for s, e, l0 in
+            tasks = [(kind, s, e, 0, lim) for kind in kinds for s, e in
                      _split(datas[kind], _slices(len(datas[kind]), workers))]
             if not tasks:
                 continue

@@ -171,13 +171,24 @@ class _Index(dict):  # type: ignore[type-arg]
 _OWNS = {"schools": "in_district", "sections": "taught_at", "users": "attends"}
 
 
-def _node_ids(recs: Any, index: dict[str, int]) -> list[str]:
-    """Record ids in record order, then the stubs in the order they were added (a
-    reader's index may list records in another order; stubs always come last)."""
+def _record_index(recs: Any) -> _Index:
+    """id → record position for one kind (a LazyRecords' own dict is copied, not rebuilt;
+    its insertion order may differ from record order)."""
+    own = recs._index if isinstance(recs, LazyRecords) else None
+    if own is not None and len(own) == len(recs):
+        return _Index(own)
+    return _Index(zip(recs.keys(), range(len(recs))))
+
+
+def _id_array(recs: Any, index: dict[str, int]) -> np.ndarray:
+    """Node ids by index: record ids in record order, then the stubs in the order they
+    were added (stubs always come after every record in ``index``)."""
     ids = list(recs.keys())
     if len(index) > len(ids):
         ids.extend(islice(index.keys(), len(ids), None))
-    return ids
+    arr = np.empty(len(ids), dtype=object)
+    arr[:] = ids
+    return arr
 
 
 class CodedRefs:
@@ -299,16 +310,12 @@ class RosterGraph:
         n_records: dict[str, int] = {}
         for kind in NODE_KINDS:
             recs = roster.records(_RECORDS_OF[kind])
-            own = recs._index if isinstance(recs, LazyRecords) else None
-            idx = _Index(own) if own is not None and len(own) == len(recs) else \
-                _Index(zip(recs.keys(), range(len(recs))))
+            idx = _record_index(recs)
             for stub in strings[f"stubs.{kind}"]:
                 idx[stub]  # appended in order by __missing__
             index[kind] = idx
             n_records[kind] = len(recs)
-            arr = np.empty(len(idx), dtype=object)
-            arr[:] = _node_ids(recs, idx)
-            ids[kind] = arr
+            ids[kind] = _id_array(recs, idx)
         relations: dict[str, Relation] = {}
         for name, (sk, dk, attr_names) in RELATIONS.items():
             at: dict[str, np.ndarray] = {}
@@ -333,12 +340,7 @@ class RosterGraph:
         n_records: dict[str, int] = {}
         for kind in NODE_KINDS:
             recs = roster.records(_RECORDS_OF[kind])
-            own = recs._index if isinstance(recs, LazyRecords) else None
-            if own is not None and len(own) == len(recs):
-                idx = _Index(own)  # a LazyRecords' id → row dict: the same order
-            else:
-                idx = _Index(zip(recs.keys(), range(len(recs))))
-            index[kind] = idx
+            index[kind] = _record_index(recs)
             n_records[kind] = len(recs)
         owner = {"in_district": "schools", "taught_at": "sections", "of_course": "sections",
                  "in_term": "sections", "enrolled_in": "sections", "teaches": "sections",
@@ -356,9 +358,7 @@ class RosterGraph:
                 coded[name] = (pos, _codes(index[dk], refs))
         ids: dict[str, np.ndarray] = {}
         for kind in NODE_KINDS:
-            arr = np.empty(len(index[kind]), dtype=object)
-            arr[:] = _node_ids(roster.records(_RECORDS_OF[kind]), index[kind])
-            ids[kind] = arr
+            ids[kind] = _id_array(roster.records(_RECORDS_OF[kind]), index[kind])
         relations: dict[str, Relation] = {}
         for name, (sk, dk, attr_names) in RELATIONS.items():
             s, d = coded[name]

@@ -3,8 +3,9 @@
 ``rostergraph.load(path, cache=True)`` stores, after a cold load, what it
 needs to rebuild the same :class:`~rostergraph.roster.Roster` without parsing
 the source again: per kind the record ids (JSON), the byte range of each
-record (numpy), the field columns the rules use (numpy + JSON), the built graph's CSR arrays and stub ids (numpy + JSON), the
-problems and the provenance (JSON). Records stay lazy: they are decoded
+record (numpy) and the field columns the rules read (numpy + JSON); the
+built graph's CSR arrays and stub ids (numpy + JSON); the problems and the
+provenance (JSON). Records stay lazy: they are decoded
 from the source text on first access, exactly as after a cold load. When the
 reader kept no source text (other formats), the snapshot holds the records
 themselves as JSON Lines.

@@ -109,8 +109,8 @@ def struct_for(cls: type, bounded: bool = True) -> Any:
 
 # --- text that the string rules must look at --------------------------------------
 
-#: RG-STR-001's bound: the decoders refuse longer strings, so such a line takes the
-#: general path and its record is always looked at.
+#: RG-STR-001's bound: the bounded decoder refuses longer strings; such a line is
+#: decoded again without the bound and its record marked for the string rules.
 MAX_STRING = 255
 #: Bytes that may start a character RG-STR-002 looks for: ``\\`` (any escape, so
 #: every control character and lone surrogate), DEL, 0xC2 (C1 controls) and 0xEF
@@ -334,7 +334,8 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
     decode = msgspec.json.Decoder(struct_for(RECORD_CLASSES[kind])).decode
     decode_any = msgspec.json.Decoder(struct_for(RECORD_CLASSES[kind], False)).decode
     bad_line = (msgspec.DecodeError, UnicodeDecodeError)  # ValidationError is a DecodeError
-    lines, starts, ends, ext_rows = array("q"), array("q"), array("q"), array("q")
+    # unchecked_rows: rows whose string lengths the bounded decoder did not check
+    lines, starts, ends, unchecked_rows = array("q"), array("q"), array("q"), array("q")
     slow: list[tuple[int, bytes]] = []
     acc = _Columns(kind)
     objs: list[Any] = []
@@ -353,8 +354,8 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
                     if line.strip():
                         slow.append((n, line))
                     continue
-                has_ext = b'"ext"' in line
-                if ln > cap or ln > field or ((shallow_cap or has_ext) and
+                unchecked = b'"ext"' in line  # an ext map: strings of any length
+                if ln > cap or ln > field or ((shallow_cap or unchecked) and
                                               line.count(b"[") + line.count(b"{") > depth):
                     # (a record that passes the schema check nests at most 5 deep, except
                     # inside an `ext` map, so the bracket count is needed only then)
@@ -365,15 +366,15 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
                 except bad_line:
                     try:  # a string over MAX_STRING only: plain, and suspect
                         d = decode_any(line)
-                        has_ext = True
+                        unchecked = True
                     except bad_line:
                         slow.append((n, line))
                         continue
                 if not d.id:  # the general reader reports an empty id
                     slow.append((n, line))
                     continue
-                if has_ext:  # strings the bounded decoder did not check the length of
-                    ext_rows.append(len(lines))
+                if unchecked:
+                    unchecked_rows.append(len(lines))
                 objs.append(d)
                 lines.append(n)
                 starts.append(s)
@@ -394,8 +395,7 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
             "newlines": n - line0 - 1,
             "cols": acc.cols, "fields": acc.fields,
             "suspect": np.union1d(suspect_rows(data, start, end, starts),
-                                  np.frombuffer(ext_rows, dtype=np.int64)
-                                  if len(ext_rows) else np.zeros(0, np.int64))}
+                                  np.asarray(unchecked_rows, dtype=np.int64))}
 
 
 # --- results between processes -------------------------------------------------------

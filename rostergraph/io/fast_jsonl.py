@@ -241,6 +241,13 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, parts: list[dict[str, An
     return out_ids, out_starts, out_ends, ready, plain_pos, index
 
 
+def _cpu() -> str:
+    """CPU seconds so far, of this process and of its finished workers (for the debug log:
+    with two cores, their sum against the wall time shows how busy both were)."""
+    t = os.times()
+    return f"cpu: this process {t.user + t.system:.2f} s, workers {t.children_user + t.children_system:.2f} s"
+
+
 def _split(data: bytes, parts: int) -> list[tuple[int, int]]:
     """``(start, end)`` slices of whole lines (a slice counts its line numbers from its
     own start; :func:`_renumber` makes them file-wide)."""
@@ -383,7 +390,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                     pending = pool.map_async(scan.scan_task, tasks, chunksize=1)
                     run_deferred()
                     packed = pending.get()
-                    _log.debug("results in at %.2f s", time.perf_counter() - t0)
+                    _log.debug("results in at %.2f s (%s)", time.perf_counter() - t0, _cpu())
                     packed.reverse()
                     results = []
                     while packed:  # each packed slice is freed once unpacked
@@ -392,7 +399,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             else:
                 run_deferred()
                 results = [scan.scan(*t) for t in tasks]
-            _log.debug("scanned %s in %.2f s", "+".join(kinds), time.perf_counter() - t0)
+            _log.debug("scanned %s in %.2f s (%s)", "+".join(kinds), time.perf_counter() - t0,
+                       _cpu())
             if kinds == busiest:  # the parent merges alone now: the other core hashes
                 start_hashing()
             if late is not None:
@@ -414,7 +422,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                     contact_refs = refs if len(refs) >= LATE_REFS_MIN else None
                 deferred.append(partial(finish, kind, parts, got))
             del results, parts
-            _log.debug("merged %s at %.2f s", "+".join(kinds), time.perf_counter() - t0)
+            _log.debug("merged %s at %.2f s (%s)", "+".join(kinds), time.perf_counter() - t0,
+                       _cpu())
         run_deferred()
         start_hashing()
         finish_hashing()

@@ -36,17 +36,17 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 
 __all__ = [
+    "KINDS",
+    "ROLE_NAMES",
+    "ContactRole",
     "Course",
     "Credentials",
     "District",
     "DistrictAdminRole",
     "DistrictContact",
-    "ContactRole",
-    "KINDS",
     "Location",
     "Name",
     "Principal",
-    "ROLE_NAMES",
     "Roles",
     "School",
     "SchoolEnrollment",
@@ -417,7 +417,7 @@ class User:
     extra: Mapping[str, Any] = _extra()
 
 
-RECORD_CLASSES: dict[str, type] = {
+RECORD_CLASSES: dict[str, type[District | School | Term | Course | Section | User]] = {
     "districts": District,
     "schools": School,
     "terms": Term,
@@ -429,10 +429,10 @@ RECORD_CLASSES: dict[str, type] = {
 # --- generic conversion ----------------------------------------------------
 
 # (name, kind, nested class) per class, computed once.
-_SPECS: dict[type, tuple[tuple[str, str, type | None], ...]] = {}
+_SPECS: dict[type, tuple[tuple[str, str, type[Any] | None], ...]] = {}
 
 
-def _spec(cls: type) -> tuple[tuple[str, str, type | None], ...]:
+def _spec(cls: type) -> tuple[tuple[str, str, type[Any] | None], ...]:
     s = _SPECS.get(cls)
     if s is None:
         s = tuple(
@@ -504,16 +504,18 @@ def record_from_dict(
                              "expected an array of strings, found a non-string item", value))
         elif kind == _OBJ:
             if isinstance(value, Mapping):
-                rec, sub_problems = record_from_dict(sub, value, where + ".")  # type: ignore[arg-type]
+                assert sub is not None  # _f(_OBJ, cls) always names the nested class
+                rec, sub_problems = record_from_dict(sub, value, where + ".")
                 kwargs[name] = rec
                 problems.extend(sub_problems)
                 continue
             problems.append((where, f"expected an object, found {_tname(value)}", value))
         elif kind == _OBJS:
             if isinstance(value, list) and all(isinstance(x, Mapping) for x in value):
+                assert sub is not None  # _f(_OBJS, cls) always names the item class
                 items = []
                 for i, item in enumerate(value):
-                    rec, sub_problems = record_from_dict(sub, item, f"{where}[{i}].")  # type: ignore[arg-type]
+                    rec, sub_problems = record_from_dict(sub, item, f"{where}[{i}].")
                     items.append(rec)
                     problems.extend(sub_problems)
                 kwargs[name] = tuple(items)

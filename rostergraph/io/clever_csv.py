@@ -504,8 +504,8 @@ class _Reader:
             more = carry.pop((kind, d["id"]), None)
             return deep_merge(d, more) if more else d
 
-        for kind, table in (("terms", self.terms), ("courses", self.courses)):
-            for d in table.values():
+        for kind, rows in (("terms", self.terms), ("courses", self.courses)):
+            for d in rows.values():
                 self.b.add(kind, merged(kind, d), file="sections.csv")
         for sid, d in self.sections.items():
             file, line = self.section_where[sid]

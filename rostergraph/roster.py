@@ -161,8 +161,9 @@ class Roster:
         problems: Iterable[Problem] = (),
         provenance: Provenance | None = None,
     ) -> None:
-        given = dict(districts=districts, schools=schools, terms=terms, courses=courses,
-                     sections=sections, users=users)
+        given: dict[str, Mapping[str, Any] | Iterable[Any]] = {
+            "districts": districts, "schools": schools, "terms": terms, "courses": courses,
+            "sections": sections, "users": users}
         kinds: dict[str, Mapping[str, Any]] = {}
         for kind in KINDS:
             value = given[kind]
@@ -173,7 +174,8 @@ class Roster:
                 d = dict(value)
             else:
                 d = {}
-                for rec in value:
+                records: Iterable[Any] = value  # mypy does not narrow the Mapping out of the union
+                for rec in records:
                     if rec.id in d:
                         raise ValueError(f"duplicate {kind} id {rec.id!r}")
                     d[rec.id] = rec
@@ -303,7 +305,7 @@ class RosterBuilder:
         self.files: list[FileInfo] = []
         self.notes: list[str] = []
         self.version: str | None = None
-        self._started = _dt.datetime.now(_dt.timezone.utc)
+        self._started = _dt.datetime.now(_dt.UTC)
         self._t0 = _perf()
 
     def problem(self, code: str, message: str, **where: Any) -> None:
@@ -317,7 +319,7 @@ class RosterBuilder:
             index: int | None = None, raw: bytes | str | None = None) -> Any:
         """Convert ``obj`` to a record of ``kind`` and keep it; return it or ``None``."""
         cls = RECORD_CLASSES[kind]
-        where = dict(file=file, line=line, index=index, kind=kind)
+        where = {"file": file, "line": line, "index": index, "kind": kind}
         if not isinstance(obj, Mapping):
             self.problem("not_object", f"expected a JSON object for a {cls.kind}, found "
                          f"{type(obj).__name__}", raw=raw_text(raw if raw is not None else obj),

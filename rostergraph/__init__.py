@@ -20,6 +20,8 @@ from __future__ import annotations
 from pathlib import Path as _Path
 
 from . import batch
+from .clever import CleverClient, apply_events, fetch_district, sync_dump
+from .diff import HoldThresholds, RecordChange, RosterDiff, diff
 from .errors import (
     ApiError,
     FormatError,
@@ -30,8 +32,6 @@ from .errors import (
     UnknownIdError,
     WrongKindError,
 )
-from .clever import CleverClient, apply_events, fetch_district, sync_dump
-from .diff import HoldThresholds, RecordChange, RosterDiff, diff
 from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
 from .io.detect import detect_format, load
 from .io.write import convert, write_clever_csv, write_clever_json, write_oneroster
@@ -56,6 +56,7 @@ from .model import (
     Term,
     User,
 )
+from .privacy import Privacy, PrivacyPolicy
 from .queries import (
     can_reach,
     cross_school_enrollments,
@@ -69,7 +70,6 @@ from .queries import (
     teachers_of,
     visible_users,
 )
-from .privacy import Privacy, PrivacyPolicy
 from .report import Report
 from .roster import FileInfo, Problem, Provenance, Roster
 from .rules import RULES, Finding, Rule, validate
@@ -78,6 +78,10 @@ from .table import Table
 __version__ = "0.1.0"
 
 __all__ = [
+    "NODE_KINDS",
+    "RELATIONS",
+    "ROLE_BITS",
+    "RULES",
     "ApiError",
     "CleverClient",
     "ContactRole",
@@ -92,16 +96,12 @@ __all__ = [
     "HoldThresholds",
     "LimitError",
     "Location",
-    "NODE_KINDS",
     "Name",
     "Principal",
     "Privacy",
     "PrivacyPolicy",
     "Problem",
     "Provenance",
-    "RELATIONS",
-    "ROLE_BITS",
-    "RULES",
     "RecordChange",
     "Relation",
     "Report",
@@ -126,8 +126,8 @@ __all__ = [
     "User",
     "WrongKindError",
     "__version__",
-    "batch",
     "apply_events",
+    "batch",
     "can_reach",
     "convert",
     "cross_school_enrollments",

@@ -39,7 +39,7 @@ import orjson
 
 from .table import Table
 
-__all__ = ["BatchResult", "STEPS", "district_sources", "run", "run_district"]
+__all__ = ["STEPS", "BatchResult", "district_sources", "run", "run_district"]
 
 #: The steps a batch can run, each producing one Table per district.
 STEPS: tuple[str, ...] = ("summary", "validate", "orphans", "cross_school")

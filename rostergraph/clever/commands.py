@@ -97,7 +97,7 @@ class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             sys.stderr.write(self.format(record) + "\n")
-        except Exception:  # pragma: no cover - logging must never break the command
+        except Exception:  # noqa: BLE001  # pragma: no cover - logging must never break the command
             self.handleError(record)
 
 

@@ -268,7 +268,7 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
             if data is None:
                 table.pop(rid, None)
                 continue
-            rec, bad = record_from_dict(cls, data)  # type: ignore[var-annotated]
+            rec, bad = record_from_dict(cls, data)
             table[rid] = rec
             for field, message, value in bad:
                 problems.append(Problem(code="bad_field", message=message, kind=kind,
@@ -441,7 +441,7 @@ def _sync(folder: Path, *, client: CleverClient, limit: int | None,
                           "fetched; fetch again to refresh", path=str(folder))
     confirmed = ev.get("synced_at") or ev.get("recorded_at")
     if confirmed:
-        age = _dt.datetime.now(_dt.timezone.utc) - _dt.datetime.fromisoformat(confirmed)
+        age = _dt.datetime.now(_dt.UTC) - _dt.datetime.fromisoformat(confirmed)
         if age.total_seconds() > max_age_days * 86400:
             raise SourceError(f"the event cursor was last confirmed {age.days} days ago and "
                               f"Clever keeps events for {EVENT_RETENTION_DAYS} days, so changes "

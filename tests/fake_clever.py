@@ -183,7 +183,7 @@ def make_changes(district: dict[str, list[dict[str, Any]]], seed: int = 1, *,
     rng = random.Random(seed)
     state = {k: {r["id"]: copy.deepcopy(r) for r in v} for k, v in district.items()}
     max_id = max(rid for recs in state.values() for rid in recs)
-    new_id = _Ids("5f", int(max_id[2:], 16) + 100)
+    new_id = _Ids("5f", int(max_id[2:], 16) + 100)  # noqa: FURB166 - drops the id's "5f", not "0x"
     eids = event_ids or _Ids("6e")
     events: list[dict[str, Any]] = []
 

@@ -108,9 +108,9 @@ def test_pages_follow_next_links_in_order(server, clock, district, tmp_path) -> 
 
 def test_next_link_to_empty_page_ends_paging(district, clock, tmp_path) -> None:
     """A last page whose next link leads to an empty page still ends the resource cleanly."""
-    with FakeClever(district, token=TOKEN, clock=clock.time, trailing_empty_page=True) as srv:
-        with client_for(srv, clock) as c:
-            fetch_district(tmp_path, client=c, limit=50)
+    with (FakeClever(district, token=TOKEN, clock=clock.time, trailing_empty_page=True) as srv,
+          client_for(srv, clock) as c):
+        fetch_district(tmp_path, client=c, limit=50)
     assert_dump_equals(tmp_path, district)
 
 
@@ -180,9 +180,9 @@ def test_server_errors_and_broken_connections_are_retried(server, clock, distric
 def test_retries_are_bounded_then_api_error(server, clock, tmp_path) -> None:
     """A server that keeps failing gets max_retries + 1 tries, then an ApiError naming the URL."""
     server.inject("503", times=100, path="/schools")
-    with client_for(server, clock, max_retries=3, backoff_max=2.0) as c:
-        with pytest.raises(ApiError) as info:
-            fetch_district(tmp_path, client=c)
+    with (client_for(server, clock, max_retries=3, backoff_max=2.0) as c,
+          pytest.raises(ApiError) as info):
+        fetch_district(tmp_path, client=c)
     assert len(server.statuses("/schools")) == 4
     assert info.value.url is not None and "/v3.0/schools" in info.value.url
     assert "gave up after 4 tries" in str(info.value)
@@ -205,9 +205,9 @@ def test_invalid_json_retried_then_format_error(server, clock, tmp_path) -> None
 
 def test_rejected_token_is_a_token_error_without_retry(server, clock, tmp_path) -> None:
     """A 401 raises TokenError at once ("token rejected"), naming the URL, not the token."""
-    with client_for(server, clock, token="wrong-token-value") as c:
-        with pytest.raises(TokenError) as info:
-            fetch_district(tmp_path, client=c)
+    with (client_for(server, clock, token="wrong-token-value") as c,
+          pytest.raises(TokenError) as info):
+        fetch_district(tmp_path, client=c)
     assert info.value.status == 401
     assert "token rejected" in str(info.value)
     assert "wrong-token-value" not in str(info.value)
@@ -217,9 +217,8 @@ def test_rejected_token_is_a_token_error_without_retry(server, clock, tmp_path) 
 def test_injected_401_mid_fetch_stops_the_fetch(server, clock, tmp_path) -> None:
     """A 401 in the middle of a fetch (revoked token) stops it with TokenError."""
     server.inject("401", path="/users")
-    with client_for(server, clock) as c:
-        with pytest.raises(TokenError):
-            fetch_district(tmp_path, client=c, limit=10)
+    with client_for(server, clock) as c, pytest.raises(TokenError):
+        fetch_district(tmp_path, client=c, limit=10)
     assert read_manifest(tmp_path)["complete"] is False
 
 
@@ -297,9 +296,9 @@ def reference_dump(district, tmp_path_factory) -> dict[str, bytes]:
     """The dump of an uninterrupted fetch (limit 5)."""
     clock = FakeClock()
     folder = tmp_path_factory.mktemp("reference")
-    with FakeClever(district, token=TOKEN, clock=clock.time) as srv:
-        with client_for(srv, clock) as c:
-            fetch_district(folder, client=c, limit=5)
+    with (FakeClever(district, token=TOKEN, clock=clock.time) as srv,
+          client_for(srv, clock) as c):
+        fetch_district(folder, client=c, limit=5)
     return dump_bytes(folder)
 
 
@@ -309,9 +308,8 @@ def test_fetch_killed_by_dying_server_resumes_to_same_dump(district, clock, tmp_
     """A server that dies after N pages leaves no complete-looking file; --resume finishes it."""
     with FakeClever(district, token=TOKEN, clock=clock.time) as srv:
         srv.fail_after = die_after
-        with client_for(srv, clock, max_retries=2) as c:
-            with pytest.raises(ApiError):
-                fetch_district(tmp_path, client=c, limit=5)
+        with client_for(srv, clock, max_retries=2) as c, pytest.raises(ApiError):
+            fetch_district(tmp_path, client=c, limit=5)
         manifest = read_manifest(tmp_path)
         assert manifest["complete"] is False
         done = [k for k, v in manifest["resources"].items() if v["status"] == "done"]
@@ -339,9 +337,8 @@ def test_fetch_interrupted_mid_resource_resumes_to_same_dump(server, clock, tmp_
     def hook(kind: str, page: int) -> None:
         if (kind, page) == kill_at:
             raise _Killed
-    with client_for(server, clock) as c:
-        with pytest.raises(_Killed):
-            fetch_district(tmp_path, client=c, limit=5, on_page=hook)
+    with client_for(server, clock) as c, pytest.raises(_Killed):
+        fetch_district(tmp_path, client=c, limit=5, on_page=hook)
     part = tmp_path / f"{kill_at[0]}.jsonl.part"
     assert part.exists() and not (tmp_path / f"{kill_at[0]}.jsonl").exists()
     with open(part, "ab") as fh:  # a page written but never recorded in the manifest
@@ -579,11 +576,13 @@ def test_console_fetch_then_summary_end_to_end(server, district, tmp_path) -> No
     out = tmp_path / "dump"
     run = subprocess.run([sys.executable, "-m", "rostergraph", "fetch", "--out", str(out),
                           "--base-url", server.base_url, "--token-env", "RG_E2E_TOKEN",
-                          "--limit", "8"], capture_output=True, text=True, env=env, timeout=120)
+                          "--limit", "8"], capture_output=True, text=True, env=env, timeout=120,
+                         check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("fetched ")
     assert TOKEN not in run.stdout + run.stderr
     summary = subprocess.run([sys.executable, "-m", "rostergraph", "summary", str(out),
-                              "--format", "json"], capture_output=True, text=True, timeout=120)
+                              "--format", "json"], capture_output=True, text=True, timeout=120,
+                             check=False)
     assert summary.returncode == 0, summary.stderr
     assert orjson.loads(summary.stdout)["records"] == {k: len(v) for k, v in district.items()}

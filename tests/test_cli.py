@@ -12,7 +12,7 @@ import rostergraph
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "rostergraph", *args], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
 
 
 def test_summary_of_sample_json_matches_library() -> None:

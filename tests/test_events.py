@@ -69,10 +69,9 @@ def rosters_equal(a: rostergraph.Roster, b: rostergraph.Roster) -> None:
 def fetched(history, clock, tmp_path):
     """A server at state1 (with the old events in its feed) and a dump fetched from it."""
     with FakeClever(history["state1"], token=TOKEN, clock=clock.time,
-                    events=history["old"]) as srv:
-        with client_for(srv, clock) as c:
-            fetch_district(tmp_path / "dump", client=c, limit=7)
-            yield srv, c, tmp_path
+                    events=history["old"]) as srv, client_for(srv, clock) as c:
+        fetch_district(tmp_path / "dump", client=c, limit=7)
+        yield srv, c, tmp_path
 
 
 # --- sync -----------------------------------------------------------------------------------------
@@ -188,12 +187,11 @@ def test_crash_before_manifest_write_replays_idempotently(fetched, history,
 def test_sync_of_gzip_dump_keeps_gzip(history, clock, tmp_path) -> None:
     """A gzip dump is synced in place and still loads to the final state."""
     with FakeClever(history["state1"], token=TOKEN, clock=clock.time,
-                    events=history["old"]) as srv:
-        with client_for(srv, clock) as c:
-            fetch_district(tmp_path / "dump", client=c, use_gzip=True)
-            srv.advance(history["new"], history["state2"])
-            sync_dump(tmp_path / "dump", client=c)
-            fetch_district(tmp_path / "fresh", client=c)
+                    events=history["old"]) as srv, client_for(srv, clock) as c:
+        fetch_district(tmp_path / "dump", client=c, use_gzip=True)
+        srv.advance(history["new"], history["state2"])
+        sync_dump(tmp_path / "dump", client=c)
+        fetch_district(tmp_path / "fresh", client=c)
     assert not [k for k in KINDS if (tmp_path / "dump" / f"{k}.jsonl").exists()]
     assert all((tmp_path / "dump" / f"{k}.jsonl.gz").exists() for k in KINDS)
     rosters_equal(rostergraph.load(tmp_path / "dump"), rostergraph.load(tmp_path / "fresh"))
@@ -222,7 +220,7 @@ def test_sync_refuses_a_cursor_older_than_event_retention(fetched) -> None:
 
     _, c, tmp = fetched
     m = read_manifest(tmp / "dump")
-    m["events"]["recorded_at"] = (dt.datetime.now(dt.timezone.utc)
+    m["events"]["recorded_at"] = (dt.datetime.now(dt.UTC)
                                   - dt.timedelta(days=40)).isoformat(timespec="seconds")
     (tmp / "dump" / "manifest.json").write_bytes(orjson.dumps(m))
     with pytest.raises(SourceError, match="40 days ago"):

@@ -2,13 +2,24 @@
 
 ``rostergraph.load(path, cache=True)`` stores, after a cold load, what it
 needs to rebuild the same :class:`~rostergraph.roster.Roster` without parsing
-the source again: per kind the record ids (JSON), the byte range of each
-record (numpy) and the field columns the rules read (numpy + JSON); the
-built graph's CSR arrays and stub ids (numpy + JSON); the problems and the
-provenance (JSON). Records stay lazy: they are decoded
-from the source text on first access, exactly as after a cold load. When the
-reader kept no source text (other formats), the snapshot holds the records
-themselves as JSON Lines.
+the source again, as one plain ``.npy`` file per array and a ``meta.json``:
+
+- per kind the record ids, the byte range of each record in the source and
+  the field columns the rules read (emails, grades, section names...);
+- the built graph's CSR arrays, edge attributes and stub ids;
+- the problems and the provenance (in ``meta.json``, written last).
+
+Strings are stored columnarly: a column's distinct strings joined by a
+separator none of them contains (or with character offsets when each one
+does), UTF-8 (``surrogatepass``: any ``str`` comes back) in a ``uint8``
+array, plus ``int32`` codes (-1 for ``None``). A warm load decodes the ids
+and the graph's strings; each string field column is built when first read
+(``rules`` ask for it), so loading and querying pay nothing for them.
+Records stay lazy: they are decoded from the source text on first access,
+exactly as after a cold load. When the reader kept no source text (other
+formats), the snapshot holds the records themselves as JSON Lines. The graph
+built for the snapshot stays with the cold roster, so a following
+``RosterGraph.from_roster`` reuses it instead of building it again.
 
 A snapshot is used only when every source file still has the size,
 modification time and sampled BLAKE2 hash recorded with it (the full SHA-256
@@ -35,10 +46,12 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +64,12 @@ from .roster import FileInfo, Problem, Provenance, Roster
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache"]
 
-SCHEMA = 3
+SCHEMA = 4  # 4: plain .npy files, string columns as UTF-8 text + codes (3: npz + JSON lists)
 _SAMPLE = 1 << 16  # bytes per sampled block
 _BLOCKS = 32
+_REL_FIELDS = ("src", "dst", "indptr", "rindptr", "rsrc", "redge")
+#: joiners tried for a string column's text, in order; offsets when every one occurs
+_SEPARATORS = ("\n", "\x00")
 
 
 def cache_dir() -> Path:
@@ -108,7 +124,146 @@ def clear_cache() -> None:
     shutil.rmtree(cache_dir(), ignore_errors=True)
 
 
+# --- string columns ------------------------------------------------------------------
+#
+# A column of str/None is stored as its distinct strings joined by a separator that none
+# of them contains (UTF-8, ``surrogatepass`` so any str round-trips) in a ``uint8`` array,
+# plus ``int32`` codes into them (-1 = None); ids (unique, never None) need no codes. When
+# every separator occurs in the strings, their character offsets are stored instead.
+
+
+class _Unsupported(ValueError):
+    """A column holds something other than str or None (it is not snapshotted)."""
+
+
+def _encode_strings(values: Any, key: str, arrays: dict[str, np.ndarray],
+                    unique: bool = False) -> dict[str, Any]:
+    """Add ``key``'s arrays to ``arrays``; return the column's description (JSON).
+
+    Raises ``_Unsupported`` for a value that is not a str (or None, unless ``unique``).
+    """
+    values = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    desc: dict[str, Any] = {"n": len(values)}
+    if unique:
+        distinct = values
+    else:
+        seen = dict.fromkeys(values)  # first-occurrence order; one hash per value, in C
+        seen.pop(None, None)
+        distinct = list(seen)
+        code_of = dict(zip(distinct, range(len(distinct))))
+        code_of[None] = -1
+        dtype = np.int32 if len(distinct) < 2**31 else np.int64
+        arrays[f"{key}.codes"] = np.fromiter(map(code_of.__getitem__, values), dtype=dtype,
+                                             count=len(values))
+    if not all(isinstance(v, str) for v in distinct):
+        raise _Unsupported(key)
+    desc["k"] = k = len(distinct)
+    desc["sep"] = None
+    for sep in _SEPARATORS:
+        joined = sep.join(distinct)
+        if joined.count(sep) == max(k - 1, 0):
+            desc["sep"] = sep
+            break
+    else:
+        joined = "".join(distinct)
+        offsets = np.zeros(k + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, distinct), dtype=np.int64, count=k), out=offsets[1:])
+        arrays[f"{key}.offsets"] = offsets
+    arrays[f"{key}.text"] = np.frombuffer(joined.encode("utf-8", "surrogatepass"),
+                                          dtype=np.uint8)
+    return desc
+
+
+class _Strings:
+    """A stored string column, checked and its text decoded; values built on demand."""
+
+    __slots__ = ("_codes", "_k", "_n", "_offsets", "_sep", "_text")
+
+    def __init__(self, desc: dict[str, Any], arrays: dict[str, np.ndarray], key: str) -> None:
+        """Raises ValueError/KeyError/TypeError when the stored parts do not fit together."""
+        n, k, sep = int(desc["n"]), int(desc["k"]), desc["sep"]
+        raw = arrays[f"{key}.text"]
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            raise ValueError(f"{key}: text is not bytes")
+        text = str(raw.data, "utf-8", "surrogatepass")
+        offsets = None
+        if sep is not None:
+            if sep not in _SEPARATORS or text.count(sep) != max(k - 1, 0):
+                raise ValueError(f"{key}: separators do not match")
+        else:
+            offsets = arrays[f"{key}.offsets"]
+            if (offsets.dtype.kind != "i" or offsets.shape != (k + 1,) or offsets[0] != 0
+                    or offsets[-1] != len(text) or (np.diff(offsets) < 0).any()):
+                raise ValueError(f"{key}: bad offsets")
+        codes = arrays.get(f"{key}.codes")
+        if codes is None:
+            if k != n:
+                raise ValueError(f"{key}: no codes")
+        elif (codes.dtype.kind != "i" or codes.shape != (n,)
+              or (n and (int(codes.min()) < -1 or int(codes.max()) >= k))):
+            raise ValueError(f"{key}: bad codes")
+        self._n, self._k, self._sep, self._text, self._offsets, self._codes = \
+            n, k, sep, text, offsets, codes
+
+    def distinct(self) -> list[str]:
+        """The distinct strings (for a column without codes: every value)."""
+        if self._k == 0:
+            return []
+        if self._sep is not None:
+            return self._text.split(self._sep)
+        o = self._offsets.tolist()  # type: ignore[union-attr]
+        text = self._text
+        return [text[a:b] for a, b in itertools.pairwise(o)]
+
+    def column(self) -> np.ndarray:
+        """The values as an object array (str or None)."""
+        table = np.empty(self._k + 1, dtype=object)  # the last one stays None (code -1)
+        table[: self._k] = self.distinct()
+        if self._codes is None:
+            return table[: self._k]
+        return table[self._codes]
+
+
+class _LazyFields(Mapping):  # type: ignore[type-arg]
+    """The rules' field columns of one kind; a string column is built on first access."""
+
+    __slots__ = ("_done", "_names", "_pending")
+
+    def __init__(self, names: list[str], done: dict[str, np.ndarray],
+                 pending: dict[str, _Strings]) -> None:
+        self._names, self._done, self._pending = names, done, pending
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        col = self._done.get(name)
+        if col is None:
+            col = self._done[name] = self._pending.pop(name).column()
+        return col
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 # --- saving ----------------------------------------------------------------------
+
+
+def _graph_parts(g: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """A built graph as the arrays and string columns ``RosterGraph.from_roster`` rebuilds
+    it from (no id lookups, no sorting); the arrays are shared, not copied."""
+    from .graph import NODE_KINDS
+
+    arrays: dict[str, np.ndarray] = {"roles": g.roles}
+    strings: dict[str, Any] = {}
+    for name, rel in g.relations.items():
+        for field in _REL_FIELDS:
+            arrays[f"{name}.{field}"] = getattr(rel, field)
+        for attr, val in rel.attrs.items():
+            (arrays if val.dtype == bool else strings)[f"{name}.attr.{attr}"] = val
+    for kind in NODE_KINDS:
+        strings[f"stubs.{kind}"] = g.ids(kind)[g.n_records(kind):].tolist()
+    return arrays, strings
 
 
 def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Roster,
@@ -116,25 +271,35 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     """Write the snapshot of ``roster`` loaded from ``path``; return its folder.
 
     ``variant`` names reader settings that change the result (e.g. the limits).
+    The graph built for the snapshot is kept with ``roster``, so that
+    :meth:`~rostergraph.graph.RosterGraph.from_roster` rebuilds the same graph
+    from its arrays instead of building it a second time.
 
     Raises
     ------
     OSError
         When the cache folder cannot be written (callers may ignore it).
     """
-    from .graph import NODE_KINDS, RosterGraph
+    from .graph import RosterGraph
 
     src = Path(path)
+    # the graph itself (built from the reader's columns, no record is built): a warm load
+    # then needs neither the references nor the id lookups; the caller's own
+    # from_roster(roster) reuses it while the roster's kinds are unchanged
+    g_arrays, g_strings = _graph_parts(RosterGraph.from_roster(roster))
+    roster._columns["_graph"] = ({k: roster.records(k) for k in KINDS},
+                                 {"arrays": g_arrays, "strings": g_strings})
     entry = _entry(src, fmt, strict, variant)
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
     try:
-        arrays: dict[str, np.ndarray] = {}
-        strings: dict[str, Any] = {}
+        arrays: dict[str, np.ndarray] = {f"g.{k}": v for k, v in g_arrays.items()}
+        columns: dict[str, Any] = {}
         kinds: dict[str, Any] = {}
+        fields: dict[str, list[str]] = {}
         source_names = {p.name for p in _sources(src)}
         for kind in KINDS:
-            recs = roster.records(kind)
+            recs: Any = roster.records(kind)
             text_file = _text_file(recs, src, source_names)
             if text_file is not None:
                 ready = {str(row): record_to_dict(rec) for row, rec in enumerate(recs._cache)
@@ -148,34 +313,29 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                 arrays[f"{kind}.starts"], arrays[f"{kind}.ends"] = ends - lens, ends
                 (tmp / f"{kind}.jsonl").write_bytes(b"\n".join(lines))
                 kinds[kind] = {"text": None, "ready": {}}
-            strings[f"{kind}.ids"] = list(recs.keys())
+            columns[f"{kind}.ids"] = _encode_strings(recs.keys(), f"{kind}.ids", arrays, True)
             got = roster._columns.get(kind)
             if got is not None and got[0] is recs and "fields" in got[1]:
+                fields[kind] = []
                 for name, col in got[1]["fields"].items():  # the rules' field columns
+                    key = f"{kind}.fields.{name}"
                     if col.dtype == bool:
-                        arrays[f"{kind}.fields.{name}"] = col
+                        arrays[key] = col
                     else:
-                        strings[f"{kind}.fields.{name}"] = col.tolist()
-        # the graph itself (built from the reader's columns, no record is built): a warm
-        # load then needs neither the references nor the id lookups
-        g = RosterGraph.from_roster(roster)
-        for name, rel in g.relations.items():
-            for field in ("src", "dst", "indptr", "rindptr", "rsrc", "redge"):
-                arrays[f"g.{name}.{field}"] = getattr(rel, field)
-            for attr, val in rel.attrs.items():
-                if val.dtype == bool:
-                    arrays[f"g.{name}.attr.{attr}"] = val
-                else:
-                    strings[f"g.{name}.attr.{attr}"] = val.tolist()
-        arrays["g.roles"] = g.roles
-        for kind in NODE_KINDS:
-            strings[f"g.stubs.{kind}"] = g.ids(kind)[g.n_records(kind):].tolist()
-        np.savez(tmp / "arrays.npz", **arrays)
-        (tmp / "strings.json").write_bytes(orjson.dumps(strings))
+                        try:
+                            columns[key] = _encode_strings(col, key, arrays)
+                        except _Unsupported:  # computed from the records after a warm load
+                            continue
+                    fields[kind].append(name)
+        for key, val in g_strings.items():
+            columns[f"g.{key}"] = _encode_strings(val, f"g.{key}", arrays)
+        for key, arr in arrays.items():
+            np.save(tmp / f"{key}.npy", np.ascontiguousarray(arr), allow_pickle=False)
         prov = roster.provenance
         meta = {
             "schema": SCHEMA, "version": _version(), "format": fmt, "strict": strict,
             "source": str(src), "fingerprint": _fingerprint(src), "kinds": kinds,
+            "arrays": sorted(arrays), "columns": columns, "fields": fields,
             "problems": [_problem_dict(p) for p in roster.problems],
             "provenance": {"source": prov.source, "format": prov.format,
                            "version": prov.version, "loaded_at": prov.loaded_at,
@@ -230,9 +390,12 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
         if (meta.get("schema") != SCHEMA or meta.get("version") != _version()
                 or meta.get("fingerprint") != _fingerprint(src)):
             return None
-        with np.load(entry / "arrays.npz", allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-        strings = orjson.loads((entry / "strings.json").read_bytes())
+        arrays: dict[str, np.ndarray] = {}
+        for key in meta["arrays"]:
+            if "/" in key or "\\" in key or key.startswith("."):
+                raise ValueError(f"bad array name {key!r}")
+            arrays[key] = np.load(entry / f"{key}.npy", allow_pickle=False)
+        columns = {key: _Strings(desc, arrays, key) for key, desc in meta["columns"].items()}
         kinds: dict[str, Any] = {}
         for kind, info in meta["kinds"].items():
             text_name = info["text"]
@@ -242,8 +405,17 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
                 text = (entry / f"{kind}.jsonl").read_bytes()
             cls = RECORD_CLASSES[kind]
             ready = {int(row): record_from_dict(cls, d)[0] for row, d in info["ready"].items()}
-            kinds[kind] = LazyRecords(cls, text, strings[f"{kind}.ids"],
+            kinds[kind] = LazyRecords(cls, text, columns[f"{kind}.ids"].distinct(),
                                       arrays[f"{kind}.starts"], arrays[f"{kind}.ends"], ready)
+        graph = {"arrays": {k[2:]: v for k, v in arrays.items() if k.startswith("g.")},
+                 "strings": {k[2:]: (c.distinct() if k.startswith("g.stubs.") else c.column())
+                             for k, c in columns.items() if k.startswith("g.")}}
+        fields: dict[str, _LazyFields] = {}
+        for kind, names in meta["fields"].items():
+            done = {n: arrays[f"{kind}.fields.{n}"] for n in names
+                    if f"{kind}.fields.{n}" in arrays}
+            pending = {n: columns[f"{kind}.fields.{n}"] for n in names if n not in done}
+            fields[kind] = _LazyFields(list(names), done, pending)
     except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
         return None  # missing, partial or foreign snapshot: load cold
     p = meta["provenance"]
@@ -253,20 +425,8 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
         loaded_at=p["loaded_at"], seconds=round(time.perf_counter() - t0, 6),
         notes=(*p["notes"], f"from cache {entry} (cold load took {p['seconds']:.3f} s)"))
     roster = Roster(**kinds, problems=[Problem(**d) for d in meta["problems"]], provenance=prov)
-    graph = {"arrays": {k[2:]: v for k, v in arrays.items() if k.startswith("g.")},
-             "strings": {k[2:]: v for k, v in strings.items() if k.startswith("g.")}}
     # used by RosterGraph.from_roster while every kind is still this roster's own
     roster._columns["_graph"] = ({k: roster.records(k) for k in KINDS}, graph)
-    for kind in KINDS:
-        fields: dict[str, np.ndarray] = {}
-        for key, val in arrays.items():
-            if key.startswith(f"{kind}.fields."):
-                fields[key.split(".", 2)[2]] = val
-        for key, val in strings.items():
-            if key.startswith(f"{kind}.fields."):
-                col = np.empty(len(val), dtype=object)
-                col[:] = val
-                fields[key.split(".", 2)[2]] = col
-        if fields:
-            roster._columns[kind] = (roster.records(kind), {"fields": fields})
+    for kind, cols in fields.items():
+        roster._columns[kind] = (roster.records(kind), {"fields": cols})
     return roster

@@ -5,14 +5,25 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import rostergraph
 from rostergraph import cache
+from rostergraph.graph import RosterGraph
 from rostergraph.synth import write_district
 
+from .strategies import HOSTILE_TEXT
 from .test_fast_jsonl import _messy, _snapshot
+
+#: strings a column must give back exactly (NUL and newline are the joiners tried first)
+AWKWARD = ["", "é", "Zoë Ñandú", "👩‍🏫 teacher", "\U0001f600", "a\x00b", "two\nlines",
+           "\x00", "\n", "\n\x00", "x" * 100_000 + "é", " ", "\u2028", "\ufeff", "\\"]
 
 
 @pytest.fixture(autouse=True)
@@ -80,12 +91,31 @@ def test_changed_source_loads_cold(tmp_path: Path) -> None:
     assert len(rostergraph.load(p, cache=True).terms) == 0
 
 
-def test_broken_snapshot_loads_cold(tmp_path: Path, _cache_dir: Path) -> None:
-    """A truncated or foreign snapshot is ignored and rewritten, never trusted."""
+def _corrupt_codes(entry: Path) -> None:
+    np.save(entry / "users.fields.email.codes.npy",
+            np.full(len(np.load(entry / "users.fields.email.codes.npy")), 1 << 30, np.int32))
+
+
+def _pickled_array(entry: Path) -> None:
+    np.save(entry / "users.ids.text.npy", np.array([{"x": 1}], dtype=object), allow_pickle=True)
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda e: (e / "meta.json").write_bytes(b"{not json"), id="meta-json"),
+    pytest.param(lambda e: (e / "users.ids.text.npy").write_bytes(
+        (e / "users.ids.text.npy").read_bytes()[:-7]), id="truncated-npy"),
+    pytest.param(lambda e: (e / "g.enrolled_in.src.npy").unlink(), id="missing-npy"),
+    pytest.param(_corrupt_codes, id="codes-out-of-range"),
+    pytest.param(lambda e: np.save(e / "users.ids.text.npy", np.frombuffer(b"a\nb", np.uint8)),
+                 id="wrong-count"),
+    pytest.param(_pickled_array, id="pickled-object-array"),
+])
+def test_broken_snapshot_loads_cold(tmp_path: Path, _cache_dir: Path, damage: Any) -> None:
+    """A truncated, foreign or pickled snapshot is ignored and rewritten, never trusted."""
     p = write_district(tmp_path / "d", "S", seed=2)
     cold, _ = _warm(p)
     for entry in _cache_dir.iterdir():
-        (entry / "strings.json").write_bytes(b"{not json")
+        damage(entry)
     again = rostergraph.load(p, cache=True)
     assert "from cache" not in " ".join(again.provenance.notes)
     assert _snapshot(again) == _snapshot(cold)
@@ -118,3 +148,130 @@ def test_other_limits_use_another_snapshot(tmp_path: Path) -> None:
     again = rostergraph.load(p, cache=True, limits=Limits(max_line_bytes=200))
     assert "from cache" in again.provenance.notes[-1]
     assert [pr.code for pr in again.problems] == [pr.code for pr in tight.problems]
+
+
+def _columns_round_trip(values: list[Any], tmp_path: Path, unique: bool = False) -> Any:
+    arrays: dict[str, np.ndarray] = {}
+    desc = cache._encode_strings(values, "c", arrays, unique)
+    for key, arr in arrays.items():  # through real .npy files, read back without pickle
+        np.save(tmp_path / f"{key}.npy", arr, allow_pickle=False)
+    back = {k: np.load(tmp_path / f"{k}.npy", allow_pickle=False) for k in arrays}
+    col = cache._Strings(orjson.loads(orjson.dumps(desc)), back, "c")
+    return col.distinct() if unique else col.column(), desc
+
+
+@pytest.mark.parametrize("values", [
+    pytest.param([None, *AWKWARD, None, "é", ""], id="awkward"),
+    pytest.param([s for s in AWKWARD if "\n" not in s], id="nul-joiner"),
+    pytest.param([s for s in AWKWARD if "\n" not in s and "\x00" not in s], id="newline-joiner"),
+    pytest.param([], id="empty"), pytest.param([None, None], id="only-none"),
+    pytest.param([""], id="one-empty"), pytest.param(["\n"], id="one-newline"),
+    pytest.param(["\ud800", "\udfff\ud83d", "\ud83d\ude00"], id="lone-surrogates"),
+])
+def test_string_columns_round_trip(tmp_path: Path, values: list[Any]) -> None:
+    """A str/None column comes back equal, value by value and type by type, by any path."""
+    col, desc = _columns_round_trip(values, tmp_path)
+    assert col.dtype == object and len(col) == len(values)
+    assert [(type(v), v) for v in col.tolist()] == [(type(v), v) for v in values]
+    if any("\n" in v for v in values if v) and any("\x00" in v for v in values if v):
+        assert desc["sep"] is None  # every joiner occurs: stored with offsets
+    ids, _ = _columns_round_trip([v for v in dict.fromkeys(values) if v is not None], tmp_path,
+                                 unique=True)
+    assert ids == [v for v in dict.fromkeys(values) if v is not None]
+
+
+@given(st.lists(st.one_of(st.none(), st.text(), st.sampled_from(HOSTILE_TEXT)), max_size=30))
+def test_string_columns_round_trip_any(values: list[Any]) -> None:
+    """Any list of str (any code point, lone surrogates too) and None survives the encoding."""
+    arrays: dict[str, np.ndarray] = {}
+    desc = cache._encode_strings(values, "c", arrays)
+    col = cache._Strings(desc, arrays, "c").column()
+    assert [(type(v), v) for v in col.tolist()] == [(type(v), v) for v in values]
+
+
+def test_column_of_other_values_is_not_stored() -> None:
+    """A column holding something other than str/None is refused (never pickled)."""
+    with pytest.raises(cache._Unsupported):
+        cache._encode_strings(["a", 3], "c", {})
+
+
+def _awkward_district(tmp_path: Path) -> Path:
+    """A small JSONL district whose emails and section names are the awkward strings."""
+    p = write_district(tmp_path / "d", students=300, seed=7)
+    for name, field in (("users.jsonl", "email"), ("sections.jsonl", "name")):
+        lines = (p / name).read_bytes().splitlines()
+        out = []
+        for i, line in enumerate(lines):
+            obj = orjson.loads(line)
+            if i < 3 * len(AWKWARD):
+                k = i % (len(AWKWARD) + 1)
+                if k == len(AWKWARD):
+                    obj.pop(field, None)
+                else:
+                    obj[field] = AWKWARD[k]
+            out.append(orjson.dumps(obj))
+        (p / name).write_bytes(b"\n".join(out) + b"\n")
+    return p
+
+
+def test_warm_field_columns_with_awkward_strings(tmp_path: Path) -> None:
+    """Field columns holding "", None, NUL, newlines, astral and long strings: warm == cold,
+    through the rules' own accessor too, and validation finds the same."""
+    from rostergraph.io.fast_jsonl import FIELD_GETTERS
+    from rostergraph.rules._util import field_column
+
+    cold, warm = _warm(_awkward_district(tmp_path))
+    assert _snapshot(warm) == _snapshot(cold)
+    g_cold, g_warm = RosterGraph.from_roster(cold), RosterGraph.from_roster(warm)
+    seen = set()
+    for kind in ("users", "sections"):
+        for name in (*FIELD_GETTERS[kind], "text_suspect"):
+            a, b = field_column(g_cold, kind, name), field_column(g_warm, kind, name)
+            assert a.dtype == b.dtype
+            assert [(type(v), v) for v in b.tolist()] == [(type(v), v) for v in a.tolist()]
+            seen.update(v for v in a.tolist() if isinstance(v, str))
+    assert {"", "a\x00b", "two\nlines", "\U0001f600"} <= seen
+    found = rostergraph.validate(cold).findings
+    assert found and rostergraph.validate(warm).findings == found
+
+
+def test_warm_field_columns_are_built_on_first_use(tmp_path: Path) -> None:
+    """A warm load decodes no string field column until one is read (bool ones are arrays)."""
+    _, warm = _warm(write_district(tmp_path / "d", students=300, seed=8))
+    fields = warm._columns["users"][1]["fields"]
+    assert fields._pending and "email" in fields._pending
+    email = fields["email"]
+    assert "email" not in fields._pending and fields["email"] is email
+    assert isinstance(fields["text_suspect"], np.ndarray)
+
+
+def test_old_schema_snapshot_loads_cold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A snapshot written under an older schema is not read: the load is cold and rewrites it."""
+    p = write_district(tmp_path / "d", "S", seed=4)
+    with monkeypatch.context() as m:
+        m.setattr(cache, "SCHEMA", cache.SCHEMA - 1)
+        _warm(p)  # both loads under the old schema: the snapshot holds it
+    again = rostergraph.load(p, cache=True)
+    assert "from cache" not in " ".join(again.provenance.notes)
+    assert "from cache" in rostergraph.load(p, cache=True).provenance.notes[-1]
+
+
+def test_cold_cached_load_builds_the_graph_once(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """load(cache=True) then from_roster sorts the CSR once (the snapshot's graph is reused),
+    and that graph equals one built from a load without cache."""
+    p = write_district(tmp_path / "d", students=500, seed=9)
+    builds: list[int] = []
+    real = RosterGraph._from_columns.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type, roster: rostergraph.Roster, cols: Any) -> RosterGraph:
+        builds.append(1)
+        return real(cls, roster, cols)
+
+    monkeypatch.setattr(RosterGraph, "_from_columns", classmethod(counting))
+    cold = rostergraph.load(p, cache=True)
+    assert "from cache" not in " ".join(cold.provenance.notes)
+    RosterGraph.from_roster(cold)
+    assert len(builds) == 1
+    assert _snapshot(cold)[0] == _snapshot(rostergraph.load(p))[0]
+    assert len(builds) == 2  # only the uncached load built again

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import operator
 import os
 import shutil
 import tempfile
@@ -136,39 +137,61 @@ class _Unsupported(ValueError):
     """A column holds something other than str or None (it is not snapshotted)."""
 
 
+class _Codes(dict):  # type: ignore[type-arg]
+    """value → code; an unseen value gets the next code on lookup (None is -1)."""
+
+    def __missing__(self, key: Any) -> int:
+        i = self[key] = len(self) - 1
+        return i
+
+
+def _mostly_distinct(values: list[Any]) -> bool:
+    """Whether a strided sample of the non-None values has (almost) no repeats: then
+    looking every value up to share repeats costs more than it saves."""
+    sample = [v for v in values[:: max(1, len(values) // 4096)] if v is not None]
+    return len(sample) > 64 and len(set(sample)) > 0.9 * len(sample)
+
+
 def _encode_strings(values: Any, key: str, arrays: dict[str, np.ndarray],
                     unique: bool = False) -> dict[str, Any]:
     """Add ``key``'s arrays to ``arrays``; return the column's description (JSON).
 
+    ``unique``: the values are distinct and never None (ids): no codes are stored.
     Raises ``_Unsupported`` for a value that is not a str (or None, unless ``unique``).
     """
     values = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    desc: dict[str, Any] = {"n": len(values)}
-    if unique:
-        distinct = values
-    else:
-        seen = dict.fromkeys(values)  # first-occurrence order; one hash per value, in C
-        seen.pop(None, None)
-        distinct = list(seen)
-        code_of = dict(zip(distinct, range(len(distinct))))
-        code_of[None] = -1
-        dtype = np.int32 if len(distinct) < 2**31 else np.int64
-        arrays[f"{key}.codes"] = np.fromiter(map(code_of.__getitem__, values), dtype=dtype,
-                                             count=len(values))
-    if not all(isinstance(v, str) for v in distinct):
-        raise _Unsupported(key)
-    desc["k"] = k = len(distinct)
-    desc["sep"] = None
-    for sep in _SEPARATORS:
-        joined = sep.join(distinct)
-        if joined.count(sep) == max(k - 1, 0):
-            desc["sep"] = sep
-            break
-    else:
-        joined = "".join(distinct)
-        offsets = np.zeros(k + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, distinct), dtype=np.int64, count=k), out=offsets[1:])
-        arrays[f"{key}.offsets"] = offsets
+    n = len(values)
+    try:
+        if unique:
+            distinct = values
+        elif _mostly_distinct(values):  # e.g. emails: only the None ones are told apart
+            present = np.fromiter(map(operator.is_not, values, itertools.repeat(None)),
+                                  dtype=bool, count=n)
+            distinct = list(itertools.compress(values, present.tolist()))
+            codes = np.cumsum(present, dtype=np.int64) - 1
+            codes[~present] = -1
+            arrays[f"{key}.codes"] = codes.astype(np.int32 if n < 2**31 else np.int64)
+        else:  # few distinct values (grades, relationships): each stored once
+            code_of = _Codes({None: -1})
+            arrays[f"{key}.codes"] = np.fromiter(
+                map(code_of.__getitem__, values), count=n,
+                dtype=np.int32 if len(code_of) < 2**31 else np.int64)
+            distinct = list(code_of)[1:]
+        k = len(distinct)
+        desc: dict[str, Any] = {"n": n, "k": k, "sep": None}
+        for sep in _SEPARATORS:
+            joined = sep.join(distinct)  # TypeError for anything but str
+            if joined.count(sep) == max(k - 1, 0):
+                desc["sep"] = sep
+                break
+        else:
+            joined = "".join(distinct)
+            offsets = np.zeros(k + 1, dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, distinct), dtype=np.int64, count=k),
+                      out=offsets[1:])
+            arrays[f"{key}.offsets"] = offsets
+    except TypeError:  # an unhashable value, or one that is not a str
+        raise _Unsupported(key) from None
     arrays[f"{key}.text"] = np.frombuffer(joined.encode("utf-8", "surrogatepass"),
                                           dtype=np.uint8)
     return desc
@@ -313,7 +336,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                 arrays[f"{kind}.starts"], arrays[f"{kind}.ends"] = ends - lens, ends
                 (tmp / f"{kind}.jsonl").write_bytes(b"\n".join(lines))
                 kinds[kind] = {"text": None, "ready": {}}
-            columns[f"{kind}.ids"] = _encode_strings(recs.keys(), f"{kind}.ids", arrays, True)
+            columns[f"{kind}.ids"] = _encode_strings(list(recs), f"{kind}.ids", arrays, True)
             got = roster._columns.get(kind)
             if got is not None and got[0] is recs and "fields" in got[1]:
                 fields[kind] = []
@@ -401,6 +424,8 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
             text_name = info["text"]
             if text_name is not None:
                 text = (src / text_name if src.is_dir() else src).read_bytes()
+                if [len(text)] != [f[1] for f in meta["fingerprint"] if f[0] == text_name]:
+                    return None  # changed since the fingerprint was taken
             else:
                 text = (entry / f"{kind}.jsonl").read_bytes()
             cls = RECORD_CLASSES[kind]

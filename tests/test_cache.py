@@ -162,6 +162,8 @@ def _columns_round_trip(values: list[Any], tmp_path: Path, unique: bool = False)
 
 @pytest.mark.parametrize("values", [
     pytest.param([None, *AWKWARD, None, "é", ""], id="awkward"),
+    pytest.param([*AWKWARD, None, *(f"v{i}é" for i in range(300)), None, "v7é", "", None],
+                 id="mostly-distinct"),
     pytest.param([s for s in AWKWARD if "\n" not in s], id="nul-joiner"),
     pytest.param([s for s in AWKWARD if "\n" not in s and "\x00" not in s], id="newline-joiner"),
     pytest.param([], id="empty"), pytest.param([None, None], id="only-none"),
@@ -180,9 +182,12 @@ def test_string_columns_round_trip(tmp_path: Path, values: list[Any]) -> None:
     assert ids == [v for v in dict.fromkeys(values) if v is not None]
 
 
-@given(st.lists(st.one_of(st.none(), st.text(), st.sampled_from(HOSTILE_TEXT)), max_size=30))
-def test_string_columns_round_trip_any(values: list[Any]) -> None:
-    """Any list of str (any code point, lone surrogates too) and None survives the encoding."""
+@given(st.lists(st.one_of(st.none(), st.text(), st.sampled_from(HOSTILE_TEXT)), max_size=30),
+       st.integers(0, 100))
+def test_string_columns_round_trip_any(values: list[Any], n_distinct: int) -> None:
+    """Any list of str (any code point, lone surrogates too) and None survives the encoding,
+    whether its repeats are shared (few distinct values) or not (mostly distinct)."""
+    values = values + [f"distinct {i}" for i in range(n_distinct)]
     arrays: dict[str, np.ndarray] = {}
     desc = cache._encode_strings(values, "c", arrays)
     col = cache._Strings(desc, arrays, "c").column()

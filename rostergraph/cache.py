@@ -259,7 +259,11 @@ class _LazyFields(Mapping):  # type: ignore[type-arg]
     def __getitem__(self, name: str) -> np.ndarray:
         col = self._done.get(name)
         if col is None:
-            col = self._done[name] = self._pending.pop(name).column()
+            stored = self._pending.get(name)
+            if stored is None:  # unknown (KeyError), or just built by another thread
+                return self._done[name]
+            col = self._done.setdefault(name, stored.column())
+            self._pending.pop(name, None)  # its text is no longer needed
         return col
 
     def __iter__(self) -> Iterator[str]:

@@ -242,9 +242,10 @@ def test_warm_field_columns_with_awkward_strings(tmp_path: Path) -> None:
 
 def test_warm_field_columns_are_built_on_first_use(tmp_path: Path) -> None:
     """A warm load decodes no string field column until one is read (bool ones are arrays)."""
-    _, warm = _warm(write_district(tmp_path / "d", students=300, seed=8))
+    cold, warm = _warm(write_district(tmp_path / "d", students=300, seed=8))
     fields = warm._columns["users"][1]["fields"]
-    assert fields._pending and "email" in fields._pending
+    assert list(fields) == list(cold._columns["users"][1]["fields"])
+    assert fields._pending and "email" in fields._pending and fields.get("nope") is None
     email = fields["email"]
     assert "email" not in fields._pending and fields["email"] is email
     assert isinstance(fields["text_suspect"], np.ndarray)

@@ -73,14 +73,47 @@ def test_messy_folder_same_as_general_reader(tmp_path: Path,
     assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))
 
 
+def _slow_lines_in_the_middle(p: Path) -> None:
+    """Records that take the general path (kept ones with edges, bad ones, duplicates both
+    ways round) put among the plain lines of users and sections, and a bad line at the end."""
+    for kind in ("users", "sections"):
+        lines = (p / f"{kind}.jsonl").read_bytes().split(b"\n")
+        n = len(lines)
+        # records with several edges whose attributes differ (a co-taught section, a
+        # student in two schools, a contact of two students), so misplaced edges show
+        many = [i for i, line in enumerate(lines) if line.count(b'"schools":["') and
+                line.count(b'","') or line.count(b'"student":') > 1 or
+                line.count(b'"teachers":["') and line.count(b'","', line.find(b'"teachers"'),
+                                                             line.find(b'"students"')) > 0]
+        assert len(many) > 10
+        rec = [orjson.loads(lines[i]) for i in (many[1], many[len(many) // 2], many[-2])]
+        wrapped = {"data": {**rec[0], "id": "wrapped1"}, "uri": "/v3.0/x"}  # kept, with edges
+        if kind == "sections":  # a reference to no record, between two plain lines' ones
+            wrapped["data"]["school"] = "ghost-school"
+            for i, ghost in ((3, "ghost-earlier"), (n - 3, "ghost-later")):
+                lines[i] = orjson.dumps({**orjson.loads(lines[i]), "school": ghost})
+        unknown = {**rec[1], "id": "unknown1", "x_new": 1}                  # kept, with extra
+        lines[n // 4: n // 4] = [orjson.dumps(wrapped), orjson.dumps(unknown),
+                                 b'{"id": "zz", "roles": {"student": {"school": 12}}}',
+                                 orjson.dumps({"data": rec[2]}),  # an id a later plain line has
+                                 b"{not json"]
+        lines.insert(n // 2, lines[5])  # a plain duplicate of an earlier plain line
+        (p / f"{kind}.jsonl").write_bytes(b"\n".join(lines))
+    with (p / "users.jsonl").open("ab") as fh:
+        fh.write(b'\n{"id": "zz2", "roles": {"student": {"school": 12}}}\n')
+
+
 @pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("few_moves", [fast_jsonl.FEW_MOVES, 0])
 def test_synthetic_district_same_as_general_reader(tmp_path: Path, workers: int,
+                                                   few_moves: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """A generated district (with its quirks) loads identically, in one or two processes."""
+    """A generated district (with its quirks, and slow lines among the plain ones) loads
+    identically, in one or two processes, whether the columns are mended in place or
+    rebuilt (``FEW_MOVES``)."""
     p = write_district(tmp_path, students=3000, seed=9)
-    with (p / "users.jsonl").open("ab") as fh:  # a bad line and a duplicate in the middle
-        fh.write(b'{"id": "zz", "roles": {"student": {"school": 12}}}\n')
-        fh.write((p / "users.jsonl").read_bytes().split(b"\n", 1)[0] + b"\n")
+    _slow_lines_in_the_middle(p)
+    monkeypatch.setattr(fast_jsonl, "FEW_MOVES", few_moves)
     monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000 if workers == 2 else 1 << 40)
     monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)  # slices, in worker processes
     monkeypatch.setattr(fast_jsonl, "LATE_REFS_MIN", 0)  # contacts coded by workers too

@@ -17,7 +17,7 @@ from rostergraph.io.fast_jsonl import record_fields
 from rostergraph.rules.strings import BAD_CHARS, MAX_LENGTH
 from rostergraph.synth import write_district
 
-from .test_fast_jsonl import _messy
+from .test_fast_jsonl import _messy, _slow_lines_in_the_middle
 
 
 def _fields(r: rostergraph.Roster, kind: str) -> dict[str, Any]:
@@ -27,10 +27,15 @@ def _fields(r: rostergraph.Roster, kind: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_field_columns_equal_the_records(tmp_path: Path, workers: int,
+@pytest.mark.parametrize("few_moves", [fast_jsonl.FEW_MOVES, 0])
+def test_field_columns_equal_the_records(tmp_path: Path, workers: int, few_moves: int,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every field column holds, per record position, what the built record says."""
+    """Every field column holds, per record position, what the built record says (with
+    records from the general path among the plain ones; columns mended in place or
+    rebuilt)."""
     p = write_district(tmp_path / "d", students=2000, seed=3)
+    _slow_lines_in_the_middle(p)
+    monkeypatch.setattr(fast_jsonl, "FEW_MOVES", few_moves)
     with (p / "users.jsonl").open("ab") as fh:  # a record that takes the general path
         fh.write(b'{"id": "zz", "email": 5, "name": {"last": "X"}, "roles": {"student": '
                  b'{"grade": "3", "email": "a@b"}}}\n')
@@ -125,3 +130,62 @@ def test_lines_in_chunks_are_the_lines_of_the_whole(parts: list[bytes], chunk: i
         assert lines == text.split(b"\n")
     finally:
         scan.CHUNK = old
+
+
+@given(st.lists(st.lists(st.none() | st.text(max_size=4), max_size=6), max_size=5),
+       st.booleans())
+def test_packed_lists_concatenated_unpack_to_the_chained_lists(
+        lists: list[list[Any]], flags: bool) -> None:
+    """Packed lists joined before unpacking (empty lists, empty strings, nulls and NULs
+    included) give the lists one after another."""
+    if flags:
+        lists = [[bool(v) for v in vals] for vals in lists]
+    got = scan.Packed.concat([scan.Packed(vals) for vals in lists]).unpack()
+    assert got == [v for vals in lists for v in vals]
+
+
+def test_slices_joined_equal_one_scan_of_the_whole(tmp_path: Path) -> None:
+    """A file scanned in several slices (packed, as workers send them, or not) and joined
+    gives what one scan of the whole file gives: ids, file-wide line numbers, byte ranges,
+    slow lines, graph and field columns and suspect rows."""
+    folder = write_district(tmp_path, "S", seed=3)
+    lim = (1 << 20, 64, 1 << 20)
+    for kind in ("users", "sections"):
+        lines = (folder / f"{kind}.jsonl").read_bytes().split(b"\n")
+        # slow lines, a long string (plain but unchecked) and a control character
+        for at, bad in ((3, b"{not json"), (40, b"   "), (41, b'{"id": 5}'), (90, lines[2]),
+                        (120, b'{"id": "long", "name": "' + b"x" * 300 + b'"}'),
+                        (150, b'{"id": "ctl", "name": "a\\u0007"}')):
+            lines.insert(at, bad)
+        data = b"\n".join(lines)
+        scan.DATA[kind] = data
+        try:
+            whole = scan.join_parts([scan.scan(kind, 0, len(data), 0, lim)])
+            cuts = fast_jsonl._split(data, 5)
+            assert len(cuts) == 5
+            parts = [scan.scan(kind, s, e, 0, lim) for s, e in cuts]
+            for packed in (False, True):
+                joined = scan.join_parts([scan.pack(p) if packed else p for p in parts])
+                assert joined["ids"] == whole["ids"]
+                assert [n for n, _ in joined["slow"]] == [n for n, _ in whole["slow"]]
+                assert joined["slow"], "the messy file has slow lines"
+                for key in ("lines", "starts", "ends", "suspect"):
+                    assert joined[key].tolist() == whole[key].tolist(), key
+                assert joined["newlines"] == whole["newlines"]
+                assert _plain(joined["fields"]) == _plain(whole["fields"])
+                assert _plain(joined["cols"]) == _plain(whole["cols"])
+        finally:
+            scan.DATA.pop(kind, None)
+
+
+def _plain(obj: Any) -> Any:
+    """Columns as plain Python values, for comparison."""
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return tuple(_plain(v) for v in obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, rostergraph.graph.CodedRefs):
+        return (obj.codes.tolist(), obj.missing)
+    return list(obj)

@@ -38,7 +38,6 @@ import logging
 import os
 import threading
 import time
-from array import array
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -73,56 +72,20 @@ _PHASES = (("districts", "schools", "terms", "courses"), ("users",), ("sections"
 # --- merging slices ------------------------------------------------------------------
 
 
-def _joined(buffers: Any, dtype: Any) -> np.ndarray:
-    """The slices' ``array``/numpy buffers of one column as one numpy array."""
-    return np.concatenate([np.frombuffer(x, dtype=dtype) if len(x) else np.zeros(0, dtype)
-                           for x in buffers])
-
-
-def _concat_cols(kind: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """Join the slices' columns; row numbers become numbers over all plain rows."""
+def _concat_cols(kind: str, part: dict[str, Any]) -> dict[str, Any]:
+    """A kind's graph and field columns from its joined scan result
+    (:func:`rostergraph.io.scan.join_parts`); counted relations get a row per reference."""
     out: dict[str, Any] = {}
-    offset = 0
-    offsets = []
-    for p in parts:
-        offsets.append(offset)
-        offset += len(p["ids"])
-    if not parts:
-        return out
-    fields: dict[str, Any] = {}
-    for name in parts[0]["fields"]:
-        if isinstance(parts[0]["fields"][name], array):  # bool flags
-            fields[name] = _joined((p["fields"][name] for p in parts), np.uint8).astype(bool)
-        else:
-            merged_f: list[Any] = []
-            for p in parts:
-                merged_f.extend(p["fields"][name])
-            fields[name] = merged_f
-    suspect = np.zeros(offset, dtype=bool)
-    for p, o in zip(parts, offsets):
-        suspect[p["suspect"] + o] = True
+    fields = dict(part["fields"])
+    suspect = np.zeros(len(part["ids"]), dtype=bool)
+    suspect[part["suspect"]] = True
     fields["text_suspect"] = suspect
     out["fields"] = fields
-    for name in parts[0]["cols"]:
-        if name == "roles":
-            out[name] = _joined((p["cols"][name] for p in parts), np.uint8)
-            continue
-        if name in ("enrolled_in", "teaches"):  # per-row counts → row of each reference
-            cnt = _joined((p["cols"][name][0] for p in parts), np.int64)
-            rows = np.repeat(np.arange(len(cnt), dtype=np.int64), cnt)
-        else:  # rows of one slice, then of the next (offset by the rows before it)
-            rows = _joined((p["cols"][name][0] for p in parts), np.int64)
-            rows += np.repeat(offsets, [len(p["cols"][name][0]) for p in parts])
-        rest: list[Any] = []
-        for j in range(1, len(parts[0]["cols"][name])):
-            if isinstance(parts[0]["cols"][name][j], CodedRefs):
-                rest.append(CodedRefs.concat([p["cols"][name][j] for p in parts]))
-                continue
-            merged: list[Any] = []
-            for p in parts:
-                merged.extend(p["cols"][name][j])
-            rest.append(merged)
-        out[name] = (rows, *rest)
+    for name, col in part["cols"].items():
+        if name in scan.COUNTED:  # per-row counts → row of each reference
+            cnt = col[0]
+            col = (np.repeat(np.arange(len(cnt), dtype=np.int64), cnt), *col[1:])
+        out[name] = col
     return out
 
 
@@ -149,7 +112,7 @@ class _SlowTable(dict):  # type: ignore[type-arg]
         self.kept[key] = (self.line, rec)
 
 
-def _merge_kind(b: RosterBuilder, kind: str, name: str, parts: list[dict[str, Any]],
+def _merge_kind(b: RosterBuilder, kind: str, name: str, part: dict[str, Any],
                 limits: Limits) -> tuple[list[str], np.ndarray, np.ndarray, dict[int, Any],
                                          np.ndarray, dict[str, int]]:
     """Records of one kind in file order: ids, byte ranges, ready records, kept plain rows.
@@ -160,12 +123,8 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, parts: list[dict[str, An
     """
     from .clever_json import _read_line
 
-    lines, starts, ends = (_joined((p[key] for p in parts), np.int64)
-                           for key in ("lines", "starts", "ends"))
-    ids: list[str] = []
-    for p in parts:
-        ids.extend(p["ids"])
-    slow = [s for p in parts for s in p["slow"]]
+    lines, starts, ends, ids, slow = (part[k] for k in ("lines", "starts", "ends", "ids",
+                                                         "slow"))
     n_plain = len(ids)
     index = dict(zip(ids, range(n_plain)))
     if not slow and len(index) == n_plain:
@@ -274,16 +233,6 @@ def _slices(size: int, workers: int) -> int:
     return workers * (2 if size > 16 * SPLIT_BYTES else 1)
 
 
-def _renumber(parts: list[dict[str, Any]]) -> None:
-    """Line numbers of each slice's rows and slow lines, counted from the file's start."""
-    offset = 0
-    for p in parts:
-        if offset:
-            p["lines"] = _joined([p["lines"]], np.int64) + offset
-            p["slow"] = [(n + offset, text) for n, text in p["slow"]]
-        offset += p["newlines"]
-
-
 def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
               limits: Limits = DEFAULT_LIMITS, *, workers: int | None = None) -> Roster | None:
     """Read plain JSON Lines resource files fast; ``None`` when they are not all plain.
@@ -347,11 +296,11 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     # a phase's finishing work (joining columns) runs while the next phase's workers scan
     deferred: list[Any] = []
 
-    def finish(kind: str, parts: list[dict[str, Any]], merged_kind: tuple[Any, ...]) -> None:
+    def finish(kind: str, part: dict[str, Any], merged_kind: tuple[Any, ...]) -> None:
         ids, starts, ends, ready, plain_pos, index = merged_kind
         b.kinds[kind] = LazyRecords(  # type: ignore[assignment]
             RECORD_CLASSES[kind], datas[kind], ids, starts, ends, ready, index)
-        merged[kind] = (_concat_cols(kind, parts), plain_pos, ready, len(ids))
+        merged[kind] = (_concat_cols(kind, part), plain_pos, ready, len(ids))
 
     def run_deferred() -> None:
         while deferred:
@@ -389,12 +338,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                 with mp.get_context("fork").Pool(min(workers, len(tasks))) as pool:
                     pending = pool.map_async(scan.scan_task, tasks, chunksize=1)
                     run_deferred()
-                    packed = pending.get()
+                    results = pending.get()  # packed: see scan.join_parts
                     _log.debug("results in at %.2f s (%s)", time.perf_counter() - t0, _cpu())
-                    packed.reverse()
-                    results = []
-                    while packed:  # each packed slice is freed once unpacked
-                        results.append(scan.unpack(packed.pop()))
                 gc.unfreeze()
             else:
                 run_deferred()
@@ -410,18 +355,22 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                     [res for t, res in zip(tasks, results) if not t[0]]), *attrs)
                 scan.REFS = ("", [])
             for kind in kinds:
-                parts = [res for t, res in zip(tasks, results) if t[0] == kind]
-                _renumber(parts)
+                # each kind's slices are joined (and freed) one kind at a time
+                part = scan.join_parts([results[i] for i, t in enumerate(tasks)
+                                        if t[0] == kind])
+                for i, t in enumerate(tasks):
+                    if t[0] == kind:
+                        results[i] = None
                 first = len(b.problems)
-                got = _merge_kind(b, kind, files[kind].name, parts, limits)
+                got = _merge_kind(b, kind, files[kind].name, part, limits)
                 problems[kind] = b.problems[first:]
                 del b.problems[first:]
                 scan.CODES[kind] = got[-1]
                 if kind == "users" and workers > 1:
-                    refs = [r for p in parts for r in p["cols"]["contact_for"][1]]
+                    refs = part["cols"]["contact_for"][1]
                     contact_refs = refs if len(refs) >= LATE_REFS_MIN else None
-                deferred.append(partial(finish, kind, parts, got))
-            del results, parts
+                deferred.append(partial(finish, kind, part, got))
+            del results, part
             _log.debug("merged %s at %.2f s (%s)", "+".join(kinds), time.perf_counter() - t0,
                        _cpu())
         run_deferred()
@@ -455,6 +404,46 @@ def _take(col: Any, idx: Any) -> Any:
     return [col[i] for i in (idx.tolist() if isinstance(idx, np.ndarray) else idx)]
 
 
+#: Up to this many rows are deleted from or inserted into a column's list in place
+#: (a pointer move each); more, and the list is rebuilt. Rebuilding touches every value,
+#: millions of strings at L, where the usual handful of slow lines moves a few pointers.
+FEW_MOVES = 2_000
+
+
+def _without(col: Any, drop: np.ndarray, keep: np.ndarray) -> Any:
+    """``col`` without the values at ``drop`` (ascending); ``keep`` is the complement."""
+    if isinstance(col, CodedRefs) or len(drop) > FEW_MOVES:
+        return _take(col, keep)
+    for i in reversed(drop.tolist()):
+        del col[i]
+    return col
+
+
+def _inserted(col: Any, at: np.ndarray, values: Any, index: dict[str, int] | None) -> Any:
+    """``col`` with ``values`` inserted before positions ``at`` (ascending, as
+    ``numpy.insert`` takes them); coded columns code the new ids with ``index``."""
+    if isinstance(col, CodedRefs):
+        new = CodedRefs.from_refs(values, index)  # type: ignore[arg-type]
+        codes = np.insert(col.codes, at, new.codes)
+        if not new.missing:  # the unknown ids keep their order
+            return CodedRefs(codes, col.missing)
+        from_new = np.insert(np.zeros(len(col.codes), dtype=bool), at, True)[codes < 0]
+        old_m, new_m = iter(col.missing), iter(new.missing)
+        return CodedRefs(codes, [next(new_m) if n else next(old_m) for n in from_new.tolist()])
+    if len(at) > FEW_MOVES:
+        out = np.empty(len(col) + len(at), dtype=object)
+        slots = at + np.arange(len(at))
+        mask = np.ones(len(out), dtype=bool)
+        mask[slots] = False
+        out[mask] = np.array(col, dtype=object) if len(col) else []
+        out[slots] = np.array(list(values), dtype=object)
+        return out.tolist()
+    col = list(col) if not isinstance(col, list) else col
+    for j, (k, v) in enumerate(zip(at.tolist(), values)):
+        col.insert(k + j, v)
+    return col
+
+
 def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
                    ready: dict[int, Any], n_records: int,
                    indices: dict[str, dict[str, int]]) -> dict[str, Any]:
@@ -483,20 +472,20 @@ def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
             continue
         rows, *rest = val
         pos = plain_pos[rows] if len(rows) else np.zeros(0, np.int64)
-        keep = pos >= 0
-        if not keep.all():
-            pos = pos[keep]
-            idx = np.flatnonzero(keep)
-            rest = [_take(r, idx) for r in rest]
+        kept = pos >= 0
+        if not kept.all():
+            pos = pos[kept]
+            drop, keep_idx = np.flatnonzero(~kept), np.flatnonzero(kept)
+            rest = [_without(r, drop, keep_idx) for r in rest]
         if n_ready and name in extra:
+            # the general path's records sit between plain ones: their edges go in
+            # where their positions fall (both are in position order)
             e_pos, *e_rest = extra[name]
-            pos = np.concatenate([pos, np.asarray(e_pos, dtype=np.int64)])
-            rest = [CodedRefs.concat([r, CodedRefs.from_refs(er, indices[scan.REF_KIND[name]])])
-                    if isinstance(r, CodedRefs) else list(r) + list(er)
-                    for r, er in zip(rest, e_rest)]
-            order = np.argsort(pos, kind="stable")
-            pos = pos[order]
-            rest = [_take(r, order) for r in rest]
+            e_pos = np.asarray(e_pos, dtype=np.int64)
+            at = np.searchsorted(pos, e_pos)
+            pos = np.insert(pos, at, e_pos)
+            index = indices.get(scan.REF_KIND[name])
+            rest = [_inserted(r, at, er, index) for r, er in zip(rest, e_rest)]
         out[name] = (pos, *rest)
     return out
 
@@ -547,13 +536,27 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
     and always marked ``text_suspect``)."""
     keep = plain_pos >= 0
     at = plain_pos[keep]
+    # every plain row kept and nothing else: row i is record i (the usual case; one
+    # pass over each column instead of three)
+    same = len(at) == n_records == len(plain_pos)
     out: dict[str, np.ndarray] = {}
     for name, vals in fields.items():
         flags = isinstance(vals, np.ndarray) and vals.dtype == bool
+        if same and flags:
+            out[name] = vals
+            continue
         col = np.zeros(n_records, dtype=bool) if flags else np.full(n_records, None,
                                                                      dtype=object)
-        if flags:
+        if same:
+            col[:] = vals
+        elif flags:
             col[at] = vals[keep]
+        elif isinstance(vals, list) and len(vals) - len(at) + len(ready_items) <= FEW_MOVES:
+            # a few rows dropped or added: moved in the list, then one pass into the array
+            vals = _without(vals, np.flatnonzero(~keep), np.zeros(0, np.int64))
+            for p, _ in ready_items:
+                vals.insert(p, None)
+            col[:] = vals
         elif len(vals):
             src = np.empty(len(vals), dtype=object)
             src[:] = vals

@@ -41,7 +41,7 @@ import numpy as np
 from ..graph import CodedRefs, _school_edges
 from ..model import RECORD_CLASSES, Roles, _spec
 
-__all__ = ["DATA", "Packed", "scan", "struct_for", "suspect_rows"]
+__all__ = ["DATA", "Packed", "join_parts", "scan", "struct_for", "suspect_rows"]
 
 #: kind → bytes of the file being read (inherited by forked workers)
 DATA: dict[str, bytes] = {}
@@ -431,16 +431,129 @@ class Packed:
 
     def unpack(self) -> list[Any]:
         if self.bools:
-            return [b != 0 for b in self.blob]
-        n_values = self.n if self.present is None else len(self.present)
+            return list(map(bool, self.blob))
+        n_values = self.values()
         vals = self.blob if isinstance(self.blob, list) else (
             self.blob.split("\x00") if n_values else [])
         if self.present is None:
             return vals
-        out: list[Any] = [None] * self.n
-        for i, v in zip(self.present, vals):
-            out[i] = v
+        src = np.empty(n_values, dtype=object)
+        src[:] = vals
+        out = np.full(self.n, None, dtype=object)
+        out[np.frombuffer(self.present, dtype=np.int64)] = src
+        return out.tolist()  # type: ignore[no-any-return]
+
+    def values(self) -> int:
+        """How many values the blob holds (the non-null ones)."""
+        return self.n if self.present is None else len(self.present)
+
+    @classmethod
+    def concat(cls, parts: list[Packed]) -> Packed:
+        """The lists of ``parts`` one after another, still packed: the blobs are joined
+        in one copy, so the strings are made once, by the final :meth:`unpack`.
+
+        Examples
+        --------
+        >>> Packed.concat([Packed(["a", None]), Packed([]), Packed(["", "b"])]).unpack()
+        ['a', None, '', 'b']
+        """
+        parts = [p for p in parts if p.n]
+        if len(parts) == 1:
+            return parts[0]
+        out = cls([])
+        if not parts:
+            return out
+        if any(p.bools != parts[0].bools or isinstance(p.blob, list) for p in parts):
+            return cls(list(chain.from_iterable(p.unpack() for p in parts)))
+        out.n = sum(p.n for p in parts)
+        out.bools = parts[0].bools
+        if out.bools:
+            out.blob = b"".join(p.blob for p in parts)
+            return out
+        out.blob = "\x00".join(p.blob for p in parts if p.values())
+        if any(p.present is not None for p in parts):
+            at, base = [], 0
+            for p in parts:
+                at.append(np.arange(base, base + p.n, dtype=np.int64) if p.present is None
+                          else np.frombuffer(p.present, dtype=np.int64) + base)
+                base += p.n
+            out.present = array("q", np.concatenate(at).tobytes())
         return out
+
+
+def _joined_values(vals: list[Any]) -> Any:
+    """One column's values from several slices: packed lists joined before they are
+    unpacked (see :meth:`Packed.concat`); lists chained; coded references concatenated."""
+    if all(isinstance(v, Packed) for v in vals):
+        return Packed.concat(vals).unpack()
+    if all(isinstance(v, CodedRefs) for v in vals):
+        return CodedRefs.concat(vals)
+    return list(chain.from_iterable(v.unpack() if isinstance(v, Packed) else v for v in vals))
+
+
+def _int64(parts: list[Any], add: list[int] | None = None) -> np.ndarray:
+    """Integer arrays of the slices as one ``int64`` array (``add[k]`` added to slice k's)."""
+    arrs = [np.frombuffer(x, dtype=np.int64) if len(x) else np.zeros(0, np.int64)
+            for x in parts]
+    if add is not None:
+        arrs = [a + k for a, k in zip(arrs, add)]
+    return np.concatenate(arrs) if arrs else np.zeros(0, np.int64)
+
+
+#: Relations whose first column counts the references of each row (not a row per reference).
+COUNTED = ("enrolled_in", "teaches")
+
+
+def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The results of consecutive slices of one file (packed or not) as one result.
+
+    Line numbers become file-wide (each slice counts its own), row numbers count
+    from the first slice's first row, integer columns become numpy arrays and every
+    list is unpacked once (no list is copied item by item).
+
+    Examples
+    --------
+    >>> DATA["terms"] = b'{"id": "a"}\\n{"id": 5}\\n{"id": "b"}\\n'
+    >>> lim = (1 << 20, 64, 1 << 20)
+    >>> one = join_parts([pack(scan("terms", 0, 12, 0, lim)), scan("terms", 12, 34, 0, lim)])
+    >>> one["ids"], one["lines"].tolist(), [n for n, _ in one["slow"]]
+    (['a', 'b'], [1, 3], [2])
+    """
+    line_at, row_at, n_lines, n_rows = [], [], 0, 0
+    for p in parts:
+        line_at.append(n_lines)
+        row_at.append(n_rows)
+        n_lines += p["newlines"]
+        n_rows += p["ids"].n if isinstance(p["ids"], Packed) else len(p["ids"])
+    out: dict[str, Any] = {
+        "ids": _joined_values([p["ids"] for p in parts]),
+        "lines": _int64([p["lines"] for p in parts], line_at),
+        "starts": _int64([p["starts"] for p in parts]),
+        "ends": _int64([p["ends"] for p in parts]),
+        "slow": [(n + k, text) for p, k in zip(parts, line_at) for n, text in p["slow"]],
+        "newlines": n_lines,
+        "suspect": np.concatenate([np.asarray(p["suspect"], dtype=np.int64) + k
+                                   for p, k in zip(parts, row_at)]) if parts
+        else np.zeros(0, np.int64),
+    }
+    fields: dict[str, Any] = {}
+    for name, first in (parts[0]["fields"].items() if parts else ()):
+        vals = [p["fields"][name] for p in parts]
+        fields[name] = (np.frombuffer(b"".join(bytes(v) for v in vals), dtype=np.uint8)
+                        .astype(bool) if isinstance(first, array) else _joined_values(vals))
+    out["fields"] = fields
+    cols: dict[str, Any] = {}
+    for name, first in (parts[0]["cols"].items() if parts else ()):
+        if name == "roles":
+            cols[name] = np.frombuffer(b"".join(bytes(p["cols"][name]) for p in parts),
+                                       dtype=np.uint8)
+            continue
+        rows = _int64([p["cols"][name][0] for p in parts],
+                      None if name in COUNTED else row_at)
+        cols[name] = (rows, *(_joined_values([p["cols"][name][j] for p in parts])
+                              for j in range(1, len(first))))
+    out["cols"] = cols
+    return out
 
 
 def pack(obj: Any) -> Any:

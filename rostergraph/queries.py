@@ -368,8 +368,10 @@ def _ranges(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 #: below this many (teacher, section, student) entries reach runs on one thread
 _PARALLEL_MIN = 1 << 18
-#: at most this many entries per part of reach (int64 codes of 16 MiB)
-_PART_MAX = 1 << 21
+#: about this many entries per block of reach: a block's keys are sorted in cache and its
+#: temporaries are recycled by the allocator, where arrays for a whole large district would
+#: be fresh memory (slow to fault in on the reference machine)
+_BLOCK = 1 << 18
 
 
 def _n_threads(n: int) -> int:
@@ -506,20 +508,21 @@ def _edge_rows(indptr: np.ndarray, drop: np.ndarray, s: np.ndarray) -> tuple[np.
     return first, last, lens, e[inner], at[inner]
 
 
-def _reach_part(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.ndarray,
-                lens: np.ndarray, skip_edge: np.ndarray, skip_at: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """The sorted pair codes of some whole teachers' edges, and where each run of equal
-    codes (one pair) starts, as a boolean mask.
+def _reach_block(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.ndarray,
+                 lens: np.ndarray, skip_edge: np.ndarray, skip_at: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """One block's sorted pair keys ``teacher << 32 | student`` and where each pair's run
+    of equal keys starts.
 
     Edge ``i`` (teacher ``t[i]``, edges ordered by teacher) walks positions
     ``first[i]..last[i]`` of ``studs``, ``lens[i] > 0`` of them counted, stepping over
     one dropped entry after ``skip_at[j]`` counted ones of edge ``skip_edge[j]``.
 
-    Laid out teacher by teacher, each teacher's codes ``teacher << 32 | student`` are a
-    few ascending runs (one per section) that the stable sort (timsort) merges. (Laying
-    them out round-major -- every teacher's first edge, then every second edge, ... --
-    gives the sort a few long runs, but the scattered reads of ``studs`` cost as much.)
+    Laid out teacher by teacher, each teacher's keys are a few ascending runs (one per
+    section) that the stable sort (timsort) merges. (32-bit keys -- block-local teacher
+    numbers -- sort slower with numpy's timsort than these 64-bit ones; laying the keys
+    out round-major -- every teacher's first edge, then every second edge, ... -- gives
+    the sort a few long runs, but the scattered reads of ``studs`` cost as much.)
     """
     n = int(lens.sum())
     offs = np.cumsum(lens) - lens
@@ -531,30 +534,41 @@ def _reach_part(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.nd
         np.add.at(pos, offs[skip_edge] + skip_at, 1)
     np.cumsum(pos, dtype=pos.dtype, out=pos)
     np.take(studs, pos, out=pos, mode="clip")  # now the students (positions are in range)
-    codes = np.repeat(t.astype(np.int64) << 32, lens)
-    np.bitwise_or(codes, pos, out=codes)
+    keys = np.repeat(t.astype(np.int64) << 32, lens)
+    keys |= pos
     del pos
-    codes.sort(kind="stable")
+    keys.sort(kind="stable")
     starts = np.empty(n, dtype=bool)
     starts[:1] = True
-    np.not_equal(codes[1:], codes[:-1], out=starts[1:])
-    return codes, starts
+    np.not_equal(keys[1:], keys[:-1], out=starts[1:])
+    return keys, np.flatnonzero(starts)
+
+
+def _count_type(most: int) -> type:
+    """The smallest type for counts of at most ``most`` (a pair's number of linking
+    sections is at most its teacher's number of sections)."""
+    return np.uint8 if most < 2**8 else np.uint16 if most < 2**16 else np.int64
 
 
 def _reach_idx(g: RosterGraph, keep: np.ndarray | None
-               ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+               ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
     """Distinct (teacher, student) pairs and their section counts, ordered by teacher, student.
 
     Each (teacher, section) edge walks its section's ascending students (stepping over
-    stubs and repeats), giving pair codes ``teacher << 32 | student`` in a few ascending
-    runs per teacher that one stable sort merges (:func:`_reach_part`); runs of equal
-    codes are the pairs, their lengths the numbers of linking sections (each (teacher,
-    section, student) is distinct). The work is cut at teacher boundaries into parts of
-    at most ``_PART_MAX`` entries -- arrays that size are recycled by the allocator, where
-    one array of a whole large district would be fresh memory, slow to fault in -- and
-    the parts run on a few threads (numpy releases the GIL). Returns ``(teacher, student,
-    sections)``: the first two lists of index arrays (one per part, concatenated they are
-    the columns), the counts in the smallest unsigned type that holds them.
+    stubs and repeats). The entries are cut at teacher boundaries into blocks of about
+    ``_BLOCK``, each sorted and de-duplicated on its own (:func:`_reach_block`); a block's
+    distinct students and run lengths (the numbers of linking sections: each (teacher,
+    section, student) is distinct) go straight into int32 / small-count result buffers.
+    Only those buffers are new memory: the blocks' temporaries are small enough to be
+    recycled by the allocator, where arrays for a whole large district are fresh memory,
+    slow to fault in on the reference machine. The blocks run in a few groups on
+    threads (numpy releases the GIL), each group writing its own stretch of the buffers.
+
+    Returns ``(teachers, pairs, students, sections)``: the teachers with a pair
+    (ascending index) and their numbers of pairs -- the teacher column is their
+    repetition -- then the student indices and the section counts as lists of parts
+    (concatenated, they are the columns), the counts in the smallest unsigned type that
+    holds them.
     """
     c = _cache(g)
     if keep is None and "reach" in c:
@@ -562,75 +576,82 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None
     indptr, studs, drop = _students_by_section(g)
     t, s = _teacher_sections(g, keep)
     first, last, lens, skip_edge, skip_at = _edge_rows(indptr, drop, s)
-    total = int(lens.sum())
-    if total == 0:
-        z = np.zeros(0, dtype=np.int32)
-        return [z], [z], np.zeros(0, dtype=np.uint8)
     nz = lens > 0
     if not nz.all():
         skip_edge = (np.cumsum(nz) - 1)[skip_edge]  # inner drops leave their edge non-empty
         t, first, last, lens = t[nz], first[nz], last[nz], lens[nz]
+    total = int(lens.sum())
+    if total == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, [np.zeros(0, dtype=np.int32)], [np.zeros(0, dtype=np.uint8)]
     by_edge = np.argsort(skip_edge, kind="stable")
     skip_edge, skip_at = skip_edge[by_edge], skip_at[by_edge]
-    # cut at teacher boundaries into parts of about equal size
-    threads = _n_threads(total)
-    n_parts = max(threads, -(-total // _PART_MAX))
-    cuts = [0]
-    if n_parts > 1:
-        tstart = np.flatnonzero(_starts_mask(t[1:] != t[:-1]))
-        offs = np.cumsum(lens) - lens
-        want = np.searchsorted(offs[tstart], np.arange(1, n_parts) * (total / n_parts))
-        cuts += sorted({int(tstart[w]) for w in want if 0 < w < len(tstart)})
-    cuts.append(len(t))
-    n_run = len(cuts) - 1
+    n_e = len(t)
+    tstart = np.append(np.flatnonzero(_starts_mask(t[1:] != t[:-1])), n_e)  # + the end
+    n_t = len(tstart) - 1
+    offs = np.append(np.cumsum(lens) - lens, total)  # each edge's first entry, + the end
+    tofs = offs[tstart]
+    ctype = _count_type(int(np.diff(tstart).max()))
+    tcuts = np.unique(np.concatenate(
+        [[0, n_t], np.searchsorted(tofs[:-1], np.arange(_BLOCK, total, _BLOCK))])).tolist()
+    students = np.empty(total, dtype=np.int32)
+    cnt = np.empty(total, dtype=ctype)
+    pairs = np.empty(n_t, dtype=np.int64)
+    low = 0 if sys.byteorder == "little" else 1  # the int32 half of a key holding the student
 
-    def part(k: int) -> tuple[np.ndarray, np.ndarray]:
-        e0, e1 = cuts[k], cuts[k + 1]
+    def block(b: int) -> int:
+        """Block ``b``'s pairs into the buffers from its first entry on; how many."""
+        t0, t1 = tcuts[b], tcuts[b + 1]
+        e0, e1 = int(tstart[t0]), int(tstart[t1])
         lo, hi = np.searchsorted(skip_edge, e0), np.searchsorted(skip_edge, e1)
-        return _reach_part(studs, t[e0:e1], first[e0:e1], last[e0:e1], lens[e0:e1],
-                           skip_edge[lo:hi] - e0, skip_at[lo:hi])
+        keys, at = _reach_block(studs, t[e0:e1], first[e0:e1], last[e0:e1], lens[e0:e1],
+                                skip_edge[lo:hi] - e0, skip_at[lo:hi])
+        a, m = int(offs[e0]), len(at)
+        np.subtract(at[1:], at[:-1], out=cnt[a:a + m - 1], casting="unsafe")
+        cnt[a + m - 1] = len(keys) - at[-1]
+        pairs[t0:t1] = np.diff(np.searchsorted(at, tofs[t0:t1] - a), append=m)
+        students[a:a + m] = keys[at].view(np.int32)[low::2]
+        return m
 
-    def squeeze(k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Part ``k``: its distinct codes (in place) and the pair of each repeat."""
-        codes, starts = part(k)
-        reps = np.flatnonzero(~starts)
-        if len(reps):
-            m = len(codes) - len(reps)
-            codes[:m] = codes[starts]
-            codes = codes[:m]
-        return codes, reps - np.arange(1, len(reps) + 1)
-
-    if threads > 1 and n_run > 1:
+    n_b = len(tcuts) - 1
+    threads = min(_n_threads(total), n_b)
+    if threads > 1:  # blocks handed out one by one: a slow thread holds up no fixed share
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            done = list(pool.map(squeeze, range(n_run)))
+            got = list(pool.map(block, range(n_b)))
     else:
-        done = [squeeze(k) for k in range(n_run)]
-    at = np.cumsum([0] + [len(codes) for codes, _ in done])
-    run = np.concatenate([r + at[k] for k, (_, r) in enumerate(done)])
-    if len(run):
-        step = _starts_mask(run[1:] != run[:-1])
-        extra = np.diff(np.append(np.flatnonzero(step), len(run)))
-        top = int(extra.max()) + 1
-        run = run[step]
-    else:
-        extra = run
-        top = 1
-    ctype = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int64
-    counts = np.ones(int(at[-1]), dtype=ctype)
-    counts[run] += extra.astype(ctype)
-    teacher, student = [], []
-    for codes, _ in done:
-        if sys.byteorder == "little":
-            halves = codes.view(np.int32).reshape(-1, 2)
-            teacher.append(halves[:, 1])
-            student.append(halves[:, 0])
-        else:  # pragma: no cover - big-endian machines
-            teacher.append(codes >> 32)
-            student.append(codes & 0xFFFFFFFF)
-    out = (teacher, student, counts)
+        got = [block(b) for b in range(n_b)]
+    begins = offs[tstart[tcuts[:-1]]].tolist()
+    out = (t[tstart[:-1]].astype(np.int64), pairs,
+           [students[a:a + m] for a, m in zip(begins, got)],
+           [cnt[a:a + m] for a, m in zip(begins, got)])
     if keep is None:
         c["reach"] = out
     return out
+
+
+class _Repeated(LazyTake):
+    """A lazy column ``values[np.repeat(rows, times)]`` (reach's teacher column): one
+    entry per teacher until read, where the repeated index of a large district is tens
+    of MB of fresh memory that ``len()`` does not need."""
+
+    __slots__ = ("_rows", "_times", "_n")
+
+    def __init__(self, values: np.ndarray, rows: np.ndarray, times: np.ndarray) -> None:
+        super().__init__(values, [])
+        self._rows, self._times = rows, times
+        self._n = int(times.sum())
+
+    @property
+    def index(self) -> np.ndarray:
+        if len(self._parts) != 1:
+            self._parts = [np.repeat(self._rows, self._times)]
+        return self._parts[0]
+
+    def __len__(self) -> int:
+        return self._n
+
+    def materialize(self) -> np.ndarray:
+        return np.repeat(np.take(self.values, self._rows), self._times)
 
 
 def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None = None) -> Table:
@@ -655,8 +676,8 @@ def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None =
     section whose `teachers` list contains the teacher (primary or
     co-teacher)." Computed for all teachers at once over the CSR arrays:
     each (teacher, section) edge, teacher by teacher, expands to the
-    section's sorted students, and one run-aware sort of the pair codes
-    counts the linking sections.
+    section's sorted students, and run-aware sorts of 32-bit pair keys,
+    block by block, count the linking sections.
 
     Examples
     --------
@@ -667,12 +688,15 @@ def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None =
     True
     """
     keep = _section_filter(g, school, term)
-    t, s, counts = _reach_idx(g, keep)
+    teachers, pairs, students, counts = _reach_idx(g, keep)
     users = g.ids("user")
-    sections = counts if counts.dtype == np.int64 else \
-        LazyTake(np.arange(np.iinfo(counts.dtype).max + 1, dtype=np.int64), counts)
-    return Table({"teacher": LazyTake(users, t), "student": LazyTake(users, s),
-                  "sections": sections}, name="reach pairs")
+    if counts[0].dtype == np.int64:
+        sections = np.concatenate(counts)
+    else:
+        sections = LazyTake(np.arange(np.iinfo(counts[0].dtype).max + 1, dtype=np.int64), counts)
+    return Table({"teacher": _Repeated(users, teachers, pairs),
+                  "student": LazyTake(users, students), "sections": sections},
+                 name="reach pairs")
 
 
 # --- visibility ----------------------------------------------------------------
@@ -1088,10 +1112,10 @@ def summary(g: RosterGraph) -> dict[str, Table]:
         per_user["role"] += [role] * len(h)
         per_user["schools"] += h.column("schools")
         per_user["users"] += h.column("users")
-    pair_teacher, _, _ = _reach_idx(g, None)
-    teachers = np.flatnonzero((roles & ROLE_BITS["teacher"]) != 0)
-    reach_size = sum(np.bincount(part, minlength=n_u) for part in pair_teacher)[teachers] \
-        if n_u else teachers
+    with_pairs, n_pairs, _, _ = _reach_idx(g, None)
+    reach_size = np.zeros(n_u, dtype=np.int64)
+    reach_size[with_pairs] = n_pairs
+    reach_size = reach_size[(roles[:n_u] & ROLE_BITS["teacher"]) != 0]
     return {
         "counts": Table({"kind": list(counts), "records": list(counts.values()),
                          "missing": [stubs[k] for k in counts]}, name="records"),

@@ -1,7 +1,8 @@
 """The vectorized paths of reach, cross-school and orphans against naive answers.
 
 The CSR queries take shortcuts that ordinary small rosters do not always reach: reach
-splits its work over threads for large inputs and relies on the section rows of the
+cuts its work into blocks of teachers (on threads for large inputs), picks the type of
+its counts by the most sections a teacher has, and relies on the section rows of the
 ``enrolled_in`` reverse CSR being ascending (sorting them when they are not). These
 tests force each path on small rosters and compare with the naive definitions.
 """
@@ -45,11 +46,11 @@ def test_reach_pairs_order_and_counts(r: Roster) -> None:
 
 @PROP
 @given(rosters(), st.integers(1, 4), st.integers(1, 8))
-def test_reach_pairs_split_into_parts(r: Roster, threads: int, part_max: int) -> None:
-    """Cutting reach into parts at teacher boundaries, on threads or not, changes no row."""
+def test_reach_pairs_split_into_blocks(r: Roster, threads: int, block: int) -> None:
+    """Cutting reach into blocks at teacher boundaries, on threads or not, changes no row."""
     g = RosterGraph.from_roster(r)
     with mock.patch.object(q, "_n_threads", lambda n: threads), \
-            mock.patch.object(q, "_PART_MAX", part_max):
+            mock.patch.object(q, "_BLOCK", block):
         rows = list(q.reach_pairs(g))
     assert {(t, s): n for t, s, n in rows} == naive_reach(r)
     assert _ordered(g, rows)
@@ -108,6 +109,9 @@ def test_reach_pairs_lazy_columns_equal_eager(r: Roster) -> None:
     assert n == len(eager) and t == eager
     assert t["sections"].dtype == np.int64
     assert q.reach_pairs(g).to_csv() == eager.to_csv()
+    rows = np.arange(len(eager))[::-2]
+    assert q.reach_pairs(g).take(rows) == eager.take(rows)
+    assert q.reach_pairs(g).head(3) == eager.head(3)
 
 
 @PROP
@@ -115,7 +119,7 @@ def test_reach_pairs_lazy_columns_equal_eager(r: Roster) -> None:
 def test_summary_reach_sizes_after_split(r: Roster) -> None:
     """summary's reach-set sizes count each teacher's distinct students (threaded reach)."""
     g = RosterGraph.from_roster(r)
-    with mock.patch.object(q, "_n_threads", lambda n: 2), mock.patch.object(q, "_PART_MAX", 3):
+    with mock.patch.object(q, "_n_threads", lambda n: 2), mock.patch.object(q, "_BLOCK", 3):
         sizes = q.summary(g)["reach_set_sizes"]
     per_teacher: dict[str, int] = {}
     for t, _ in naive_reach(r):
@@ -149,6 +153,51 @@ def test_cross_and_orphans_order_and_rows(r: Roster) -> None:
     assert key == sorted(key)
 
 
+def test_repeated_column_is_lazy_and_equal() -> None:
+    """reach's teacher column (each teacher repeated by its number of pairs) has its
+    length without gathering, and gathers, slices and takes like the repeated ids."""
+    ids = np.array(["a", "b", "c", "d"], dtype=object)
+    rows, times = np.array([3, 0, 2]), np.array([2, 1, 3])
+    col = q._Repeated(ids, rows, times)
+    want = ["d", "d", "a", "c", "c", "c"]
+    assert len(col) == 6 and col._parts == []
+    assert col.take(np.array([5, 0, 2])).materialize().tolist() == ["c", "d", "a"]
+    assert col.materialize().tolist() == want
+    t = Table({"teacher": q._Repeated(ids, rows, times), "n": np.arange(6)})
+    assert t.head(4).column("teacher") == want[:4] and t.column("teacher") == want
+
+
+def _one_teacher_roster(n_sections: int) -> Roster:
+    """A teacher in ``n_sections`` sections, all with student s0, every third with s1."""
+    from rostergraph.model import Roles, Section, StudentRole, TeacherRole, User
+
+    return Roster(
+        users=[User(id="t", roles=Roles(teacher=TeacherRole(school="A"))),
+               User(id="s0", roles=Roles(student=StudentRole(school="A"))),
+               User(id="s1", roles=Roles(student=StudentRole(school="A")))],
+        sections=[Section(id=f"x{i}", school="A", teacher="t", teachers=("t",),
+                          students=("s1", "s0") if i % 3 == 0 else ("s0",))
+                  for i in range(n_sections)])
+
+
+def test_reach_pairs_counts_past_one_byte() -> None:
+    """A teacher with 300 sections gets counts in a wider type: a pair linked by 300
+    sections is counted 300, not wrapped around a byte."""
+    r = _one_teacher_roster(300)
+    g = RosterGraph.from_roster(r)
+    with mock.patch.object(q, "_BLOCK", 7):
+        rows = list(q.reach_pairs(g))
+    assert {(t, s): n for t, s, n in rows} == naive_reach(r) == {("t", "s0"): 300,
+                                                                 ("t", "s1"): 100}
+    assert q._reach_idx(g, None)[3][0].dtype == np.uint16
+
+
+def test_reach_count_type_bounds() -> None:
+    """The counts' type holds the most sections a teacher has, and no more."""
+    assert [q._count_type(n) for n in (1, 255, 256, 65535, 65536)] == [
+        np.uint8, np.uint8, np.uint16, np.uint16, np.int64]
+
+
 def test_lazy_take_is_gathered_once() -> None:
     """A LazyTake column is gathered on first access and kept."""
     ids = np.array(["a", "b", "c"], dtype=object)
@@ -160,15 +209,15 @@ def test_lazy_take_is_gathered_once() -> None:
 
 @PROP
 @given(rosters(), st.integers(0, 3), st.integers(1, 8))
-def test_reach_pairs_school_filter_matches_naive(r: Roster, pick: int, part_max: int) -> None:
-    """reach_pairs(school=) counts only that school's sections, whatever the part size."""
+def test_reach_pairs_school_filter_matches_naive(r: Roster, pick: int, block: int) -> None:
+    """reach_pairs(school=) counts only that school's sections, whatever the block size."""
     g = RosterGraph.from_roster(r)
     schools = sorted({sec.school for sec in r.sections.values() if sec.school is not None})
     assume(schools)
     school = schools[pick % len(schools)]
     only = Roster(schools=list(r.schools.values()), users=list(r.users.values()),
                   sections=[sec for sec in r.sections.values() if sec.school == school])
-    with mock.patch.object(q, "_PART_MAX", part_max):
+    with mock.patch.object(q, "_BLOCK", block):
         rows = list(q.reach_pairs(g, school=school))
     assert {(t, s): n for t, s, n in rows} == naive_reach(only)
     assert _ordered(g, rows)

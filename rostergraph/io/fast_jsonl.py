@@ -77,7 +77,7 @@ def _concat_cols(kind: str, part: dict[str, Any]) -> dict[str, Any]:
     (:func:`rostergraph.io.scan.join_parts`); counted relations get a row per reference."""
     out: dict[str, Any] = {}
     fields = dict(part["fields"])
-    suspect = np.zeros(len(part["ids"]), dtype=bool)
+    suspect = np.zeros(len(part["lines"]), dtype=bool)  # (the ids list may be mended by now)
     suspect[part["suspect"]] = True
     fields["text_suspect"] = suspect
     out["fields"] = fields
@@ -181,22 +181,35 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, part: dict[str, Any],
     out_starts[plain_pos[kept_plain]] = starts[kept_plain]
     out_ends[plain_pos[kept_plain]] = ends[kept_plain]
     ready: dict[int, Any] = dict(zip(slow_pos.tolist(), (rec for _, rec in slow_items)))
-    # the index is updated in place: only the rows that moved are written again
     moved = kept_plain[plain_pos[kept_plain] != kept_plain]
-    if len(kept_plain) < n_plain:
-        for i in np.flatnonzero(~keep).tolist():
+    dropped = np.flatnonzero(~keep)
+    slow_at = slow_pos.tolist()
+
+    def final_ids() -> list[Any]:
+        if len(dropped) + len(slow_items) <= FEW_MOVES:  # mended in place: pointer moves
+            out = _without(ids, dropped, kept_plain)
+            for pos, (_, rec) in zip(slow_at, slow_items):
+                out.insert(pos, rec.id)
+            return out  # type: ignore[no-any-return]
+        ids_arr = np.empty(n_plain, dtype=object)
+        ids_arr[:] = ids
+        out_arr = np.empty(n_kept, dtype=object)
+        out_arr[plain_pos[kept_plain]] = ids_arr[kept_plain]
+        for pos, (_, rec) in zip(slow_at, slow_items):
+            out_arr[pos] = rec.id
+        return out_arr.tolist()  # type: ignore[no-any-return]
+
+    if len(moved) > n_kept // 4:  # most rows moved: one new index is cheaper than updates
+        out_ids = final_ids()
+        index = dict(zip(out_ids, range(n_kept)))
+    else:  # only the rows that moved are written again
+        for i in dropped.tolist():
             if index.get(ids[i]) == i:  # (a duplicate's first row is kept)
                 del index[ids[i]]
-    mv = moved.tolist()
-    index.update(zip([ids[i] for i in mv], plain_pos[moved].tolist()))
-    index.update(zip([rec.id for _, rec in slow_items], slow_pos.tolist()))
-    ids_arr = np.empty(n_plain, dtype=object)
-    ids_arr[:] = ids
-    out_arr = np.empty(n_kept, dtype=object)
-    out_arr[plain_pos[kept_plain]] = ids_arr[kept_plain]
-    for pos, (_, rec) in zip(slow_pos.tolist(), slow_items):
-        out_arr[pos] = rec.id
-    out_ids: list[Any] = out_arr.tolist()
+        mv = moved.tolist()
+        index.update(zip([ids[i] for i in mv], plain_pos[moved].tolist()))
+        index.update(zip([rec.id for _, rec in slow_items], slow_at))
+        out_ids = final_ids()
     return out_ids, out_starts, out_ends, ready, plain_pos, index
 
 

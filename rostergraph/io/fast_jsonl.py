@@ -155,9 +155,9 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, part: dict[str, Any],
         b.kinds[kind] = real
     # a plain row whose id a slow record on an earlier line took is a duplicate
     for rid, (line, _) in table.kept.items():
-        i = index.get(rid)
-        if i is not None and lines[i] > line:
-            keep[i] = False
+        at = index.get(rid)
+        if at is not None and lines[at] > line:
+            keep[at] = False
     for i in np.flatnonzero(~keep).tolist():
         rid = ids[i]
         b.problem("duplicate_id", f"duplicate {cls.kind} id {rid!r}: the first record is "
@@ -479,8 +479,8 @@ def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
             roles = np.zeros(n_records, dtype=np.uint8)
             keep = plain_pos >= 0
             roles[plain_pos[keep]] = val[keep]
-            for (pos, _), mask in zip(ready_items, extra.get("roles", ())):
-                roles[pos] = mask
+            for (row, _), mask in zip(ready_items, extra.get("roles", ())):
+                roles[row] = mask
             out[name] = roles
             continue
         rows, *rest = val

@@ -93,7 +93,7 @@ def struct_for(cls: type, bounded: bool = True) -> Any:
         if kind == "str":
             t: Any = _Str | None
         elif kind == "strs":
-            t = list[_Str] | None
+            t = list[_Str] | None  # type: ignore[valid-type]  # (_Str is made at run time)
         elif kind == "obj":
             t = struct_for(sub, bounded) | None  # type: ignore[arg-type]
         elif kind == "objs":

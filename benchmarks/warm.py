@@ -62,7 +62,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.warm_only and args.cache_dir is None:
         ap.error("--warm-only needs --cache-dir")
-    data = args.data or ROOT / "bench-data" / args.size
+    data = (args.data or ROOT / "bench-data" / args.size).resolve()
     with tempfile.TemporaryDirectory() as tmp:
         cache = str(args.cache_dir or tmp)
         env = dict(os.environ, ROSTERGRAPH_CACHE_DIR=cache,

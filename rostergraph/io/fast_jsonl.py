@@ -38,7 +38,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -543,27 +543,51 @@ def record_fields(kind: str, rec: Any) -> dict[str, Any]:
     return {name: get(rec) for name, get in FIELD_GETTERS.get(kind, {}).items()}
 
 
+class _FieldColumns(Mapping):  # type: ignore[type-arg]
+    """A kind's rule field columns; a string column is placed by record position on
+    first access (most loads never validate, so most never pay for millions of strings).
+    Two threads reading a new column at once may both build it; one result is kept."""
+
+    __slots__ = ("_done", "_make")
+
+    def __init__(self, done: dict[str, np.ndarray],
+                 make: dict[str, Callable[[], np.ndarray]]) -> None:
+        self._done, self._make = done, make
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        col = self._done.get(name)
+        if col is None:
+            make = self._make.get(name)
+            if make is None:  # unknown (KeyError), or just built by another thread
+                return self._done[name]
+            col = self._done.setdefault(name, make())
+            self._make.pop(name, None)  # its packed text is no longer needed
+        return col
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._done, *(k for k in self._make if k not in self._done)])
+
+    def __len__(self) -> int:
+        return len(set(self._done) | set(self._make))
+
+
 def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
-                  ready_items: list[tuple[int, Any]], n_records: int) -> dict[str, np.ndarray]:
+                  ready_items: list[tuple[int, Any]], n_records: int) -> Mapping[str, np.ndarray]:
     """Field columns by record position (records from the general path filled in,
-    and always marked ``text_suspect``)."""
+    and always marked ``text_suspect``); string columns are built on first access."""
     keep = plain_pos >= 0
     at = plain_pos[keep]
     # every plain row kept and nothing else: row i is record i (the usual case; one
     # pass over each column instead of three)
     same = len(at) == n_records == len(plain_pos)
-    out: dict[str, np.ndarray] = {}
-    for name, vals in fields.items():
-        flags = isinstance(vals, np.ndarray) and vals.dtype == bool
-        if same and flags:
-            out[name] = vals
-            continue
-        col = np.zeros(n_records, dtype=bool) if flags else np.full(n_records, None,
-                                                                     dtype=object)
+    ready_pos = np.asarray([p for p, _ in ready_items], dtype=np.int64)
+
+    def strings(name: str, vals: Any) -> np.ndarray:
+        if isinstance(vals, scan.Packed):
+            vals = vals.unpack()
+        col = np.full(n_records, None, dtype=object)
         if same:
             col[:] = vals
-        elif flags:
-            col[at] = vals[keep]
         elif isinstance(vals, list) and len(vals) - len(at) + len(ready_items) <= FEW_MOVES:
             # a few rows dropped or added: moved in the list, then one pass into the array
             vals = _without(vals, np.flatnonzero(~keep), np.zeros(0, np.int64))
@@ -574,11 +598,25 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
             src = np.empty(len(vals), dtype=object)
             src[:] = vals
             col[at] = src[keep]
-        out[name] = col
-    if ready_items:
-        pos = np.asarray([p for p, _ in ready_items], dtype=np.int64)
-        out["text_suspect"][pos] = True
+        get = FIELD_GETTERS[kind][name]
         for p, rec in ready_items:
-            for name, v in record_fields(kind, rec).items():
-                out[name][p] = v
-    return out
+            col[p] = get(rec)
+        return col
+
+    done: dict[str, np.ndarray] = {}
+    make: dict[str, Callable[[], np.ndarray]] = {}
+    for name, vals in fields.items():
+        if not (isinstance(vals, np.ndarray) and vals.dtype == bool):
+            make[name] = partial(strings, name, vals)
+            continue
+        col = vals if same else np.zeros(n_records, dtype=bool)
+        if not same:
+            col[at] = vals[keep]
+        if name == "text_suspect":
+            col[ready_pos] = True
+        elif ready_items:
+            get = FIELD_GETTERS[kind][name]
+            for p, rec in ready_items:
+                col[p] = get(rec)
+        done[name] = col
+    return _FieldColumns(done, make)

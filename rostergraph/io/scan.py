@@ -509,7 +509,9 @@ def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
     Line numbers become file-wide (each slice counts its own), row numbers count
     from the first slice's first row, integer columns become numpy arrays and every
-    list is unpacked once (no list is copied item by item).
+    list is unpacked once (no list is copied item by item), except the string field
+    columns of packed slices: they stay one :class:`Packed` each, unpacked only if the
+    rules ask for them.
 
     Examples
     --------
@@ -539,8 +541,13 @@ def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for name, first in (parts[0]["fields"].items() if parts else ()):
         vals = [p["fields"][name] for p in parts]
-        fields[name] = (np.frombuffer(b"".join(bytes(v) for v in vals), dtype=np.uint8)
-                        .astype(bool) if isinstance(first, array) else _joined_values(vals))
+        if isinstance(first, array):
+            fields[name] = np.frombuffer(b"".join(bytes(v) for v in vals),
+                                         dtype=np.uint8).astype(bool)
+        elif all(isinstance(v, Packed) for v in vals):  # unpacked when a rule asks for it
+            fields[name] = Packed.concat(vals)
+        else:
+            fields[name] = _joined_values(vals)
     out["fields"] = fields
     cols: dict[str, Any] = {}
     for name, first in (parts[0]["cols"].items() if parts else ()):

@@ -49,6 +49,7 @@ import hashlib
 import itertools
 import operator
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -175,7 +176,7 @@ def _encode_strings(values: Any, key: str, arrays: dict[str, np.ndarray],
             code_of = _Codes({None: -1})
             arrays[f"{key}.codes"] = np.fromiter(
                 map(code_of.__getitem__, values), count=n,
-                dtype=np.int32 if len(code_of) < 2**31 else np.int64)
+                dtype=np.int32 if n < 2**31 else np.int64)
             distinct = list(code_of)[1:]
         k = len(distinct)
         desc: dict[str, Any] = {"n": n, "k": k, "sep": None}
@@ -205,6 +206,8 @@ class _Strings:
     def __init__(self, desc: dict[str, Any], arrays: dict[str, np.ndarray], key: str) -> None:
         """Raises ValueError/KeyError/TypeError when the stored parts do not fit together."""
         n, k, sep = int(desc["n"]), int(desc["k"]), desc["sep"]
+        if not 0 <= k <= n:
+            raise ValueError(f"{key}: bad counts")
         raw = arrays[f"{key}.text"]
         if raw.dtype != np.uint8 or raw.ndim != 1:
             raise ValueError(f"{key}: text is not bytes")
@@ -305,7 +308,8 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     Raises
     ------
     OSError
-        When the cache folder cannot be written (callers may ignore it).
+        When the cache folder cannot be written, or an edge attribute is not
+        a str or None (callers may ignore it).
     """
     from .graph import RosterGraph
 
@@ -355,7 +359,10 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                             continue
                     fields[kind].append(name)
         for key, val in g_strings.items():
-            columns[f"g.{key}"] = _encode_strings(val, f"g.{key}", arrays)
+            try:
+                columns[f"g.{key}"] = _encode_strings(val, f"g.{key}", arrays)
+            except _Unsupported as e:  # no snapshot rather than a wrong one
+                raise OSError(f"cannot store graph column {e}") from None
         for key, arr in arrays.items():
             np.save(tmp / f"{key}.npy", np.ascontiguousarray(arr), allow_pickle=False)
         prov = roster.provenance
@@ -419,12 +426,13 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
             return None
         arrays: dict[str, np.ndarray] = {}
         for key in meta["arrays"]:
-            if "/" in key or "\\" in key or key.startswith("."):
+            if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.]*", key):
                 raise ValueError(f"bad array name {key!r}")
             arrays[key] = np.load(entry / f"{key}.npy", allow_pickle=False)
         columns = {key: _Strings(desc, arrays, key) for key, desc in meta["columns"].items()}
         kinds: dict[str, Any] = {}
         for kind, info in meta["kinds"].items():
+            cls = RECORD_CLASSES[kind]
             text_name = info["text"]
             if text_name is not None:
                 text = (src / text_name if src.is_dir() else src).read_bytes()
@@ -432,7 +440,6 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
                     return None  # changed since the fingerprint was taken
             else:
                 text = (entry / f"{kind}.jsonl").read_bytes()
-            cls = RECORD_CLASSES[kind]
             ready = {int(row): record_from_dict(cls, d)[0] for row, d in info["ready"].items()}
             kinds[kind] = LazyRecords(cls, text, columns[f"{kind}.ids"].distinct(),
                                       arrays[f"{kind}.starts"], arrays[f"{kind}.ends"], ready)

@@ -281,3 +281,20 @@ def test_cold_cached_load_builds_the_graph_once(tmp_path: Path,
     assert len(builds) == 1
     assert _snapshot(cold)[0] == _snapshot(rostergraph.load(p))[0]
     assert len(builds) == 2  # only the uncached load built again
+
+
+def test_unstorable_graph_column_only_costs_the_snapshot(tmp_path: Path, _cache_dir: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edge attribute that is not str/None is never pickled: no snapshot, the load works."""
+    p = write_district(tmp_path / "d", "S", seed=10)
+    real = cache._graph_parts
+
+    def odd(g: Any) -> Any:
+        arrays, strings = real(g)
+        strings["contact_for.attr.relationship"] = np.array([1.5], dtype=object)
+        return arrays, strings
+
+    monkeypatch.setattr(cache, "_graph_parts", odd)
+    cold = rostergraph.load(p, cache=True)
+    assert len(cold.users) and not any(e.is_dir() for e in _cache_dir.iterdir())
+    assert "from cache" not in " ".join(rostergraph.load(p, cache=True).provenance.notes)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -372,6 +371,14 @@ _PARALLEL_MIN = 1 << 18
 #: temporaries are recycled by the allocator, where arrays for a whole large district would
 #: be fresh memory (slow to fault in on the reference machine)
 _BLOCK = 1 << 18
+#: narrowest rows reach sorts (a block's rows are the next power of two holding its
+#: biggest teacher, if wider): numpy sorts rows of up to 512 32-bit keys with sorting
+#: networks
+_ROW = 256
+#: reach's padding key, above every pair key
+_PAD = np.uint32(0xFFFFFFFF)
+#: reach computes positions into the students array as int32 below this
+_POS32 = 2**31
 
 
 def _n_threads(n: int) -> int:
@@ -508,40 +515,105 @@ def _edge_rows(indptr: np.ndarray, drop: np.ndarray, s: np.ndarray) -> tuple[np.
     return first, last, lens, e[inner], at[inner]
 
 
-def _reach_block(studs: np.ndarray, t: np.ndarray, first: np.ndarray, last: np.ndarray,
-                 lens: np.ndarray, skip_edge: np.ndarray, skip_at: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """One block's sorted pair keys ``teacher << 32 | student`` and where each pair's run
-    of equal keys starts.
+def _pack_rows(size: np.ndarray, width: int, cap: int) -> np.ndarray:
+    """Consecutive teachers with ``size`` entries each (at most ``width``) packed greedily
+    into rows of ``width`` slots, at most ``cap`` teachers a row: each row's first
+    teacher, then the number of teachers.
 
-    Edge ``i`` (teacher ``t[i]``, edges ordered by teacher) walks positions
-    ``first[i]..last[i]`` of ``studs``, ``lens[i] > 0`` of them counted, stepping over
-    one dropped entry after ``skip_at[j]`` counted ones of edge ``skip_edge[j]``.
-
-    Laid out teacher by teacher, each teacher's keys are a few ascending runs (one per
-    section) that the stable sort (timsort) merges. (32-bit keys -- block-local teacher
-    numbers -- sort slower with numpy's timsort than these 64-bit ones; laying the keys
-    out round-major -- every teacher's first edge, then every second edge, ... -- gives
-    the sort a few long runs, but the scattered reads of ``studs`` cost as much.)
+    One Python step per row (a few thousand per million entries), not per teacher.
     """
-    n = int(lens.sum())
-    offs = np.cumsum(lens) - lens
-    pos = np.ones(n, dtype=np.int32 if len(studs) < 2**31 - 1 else np.int64)
-    jump = first.astype(pos.dtype)
-    jump[1:] -= last[:-1].astype(pos.dtype)
-    pos[offs] = jump
+    end = np.cumsum(size)
+    n = len(size)
+    # the row opened by teacher i ends before the first teacher that would overflow it
+    nxt = np.minimum(np.searchsorted(end, end - size + width, side="right"),
+                     np.arange(cap, n + cap)).tolist()
+    rows, i = [], 0
+    while i < n:
+        rows.append(i)
+        i = nxt[i]
+    rows.append(n)
+    return np.array(rows, dtype=np.int64)
+
+
+def _reach_block(studs: np.ndarray, first: np.ndarray, last: np.ndarray, lens: np.ndarray,
+                 skip_edge: np.ndarray, skip_at: np.ndarray, tsize: np.ndarray,
+                 tedges: np.ndarray, shift: int, ctype: type
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One block of consecutive teachers: their distinct students, each pair's number of
+    linking sections (as ``ctype``), and each teacher's number of pairs.
+
+    Edge ``i`` (edges ordered by teacher; teacher ``k`` has ``tedges[k]`` edges and
+    ``tsize[k]`` entries) walks positions ``first[i]..last[i]`` of ``studs``, ``lens[i] > 0``
+    of them counted, stepping over one dropped entry after ``skip_at[j]`` counted ones of
+    edge ``skip_edge[j]``.
+
+    The teachers are packed into rows of a power-of-two width (:func:`_pack_rows`); a
+    teacher's entries become 32-bit keys ``rank in row << shift | student`` (the slots left
+    over at a row's end hold ``_PAD``, above every key), and each row is sorted on its
+    own: numpy sorts short rows of 32-bit keys with sorting networks, about ten times
+    faster per key than a timsort of the block's 64-bit keys. Runs of equal keys are the
+    pairs, their lengths the numbers of linking sections (each (teacher, section,
+    student) is distinct).
+    """
+    n_t = len(tsize)
+    width = max(_ROW, 1 << (int(tsize.max()) - 1).bit_length())
+    rows = _pack_rows(tsize, width, min(width, (1 << (32 - shift)) - 1))
+    n_rows = len(rows) - 1
+    tend = np.cumsum(tsize)
+    tbeg = tend - tsize
+    trow = np.repeat(np.arange(n_rows), np.diff(rows))
+    rbeg = tbeg[rows[:-1]]
+    tslot = trow * width + (tbeg - rbeg[trow])  # each teacher's first slot
+    fill = tend[rows[1:] - 1] - rbeg  # entries in each row
+    size = n_rows * width
+    # positions into studs, slot by slot: a running sum of steps, the padding slots
+    # stepping on by one (their students are overwritten)
+    eslot = np.repeat(tslot - tbeg, tedges) + (np.cumsum(lens) - lens)
+    pos: np.ndarray = np.ones(size, dtype=np.int32 if len(studs) < _POS32 - width else np.int64)
+    jump = first.copy()
+    jump[1:] -= last[:-1] + (eslot[1:] - eslot[:-1] - lens[:-1])
+    pos[eslot] = jump
     if len(skip_edge):
-        np.add.at(pos, offs[skip_edge] + skip_at, 1)
+        np.add.at(pos, eslot[skip_edge] + skip_at, 1)
     np.cumsum(pos, dtype=pos.dtype, out=pos)
-    np.take(studs, pos, out=pos, mode="clip")  # now the students (positions are in range)
-    keys = np.repeat(t.astype(np.int64) << 32, lens)
-    keys |= pos
-    del pos
-    keys.sort(kind="stable")
-    starts = np.empty(n, dtype=bool)
-    starts[:1] = True
+    if pos.dtype == studs.dtype == np.int32:
+        keys = np.take(studs, pos, out=pos, mode="clip").view(np.uint32)  # now the students
+    else:
+        keys = np.take(studs, pos, mode="clip").astype(np.uint32)
+    # or in each teacher's rank bits, and all bits over the padding: segments teacher
+    # by teacher with each row's padding after its last teacher
+    seg = np.empty(n_t + n_rows, dtype=np.uint32)
+    seg_len = np.empty(n_t + n_rows, dtype=np.int64)
+    at_t = np.arange(n_t) + trow
+    at_pad = rows[1:] + np.arange(n_rows)
+    seg[at_t] = (np.arange(n_t) - rows[trow]).astype(np.uint32) << np.uint32(shift)
+    seg_len[at_t] = tsize
+    seg[at_pad] = _PAD
+    seg_len[at_pad] = width - fill
+    keys |= np.repeat(seg, seg_len)
+    keys.reshape(n_rows, width).sort(axis=1)
+    starts = np.empty(size, dtype=bool)
+    starts[0] = True
     np.not_equal(keys[1:], keys[:-1], out=starts[1:])
-    return keys, np.flatnonzero(starts)
+    starts[::width] = True  # a row's first key starts a pair even if the last row ended alike
+    padded = np.flatnonzero(fill < width)
+    starts[padded * width + fill[padded]] = False  # the padding runs on its row's last pair
+    at = np.flatnonzero(starts)
+    counts: np.ndarray = np.empty(len(at), dtype=ctype)
+    np.subtract(at[1:], at[:-1], out=counts[:-1], casting="unsafe")
+    counts[-1] = size - at[-1]
+    # less the padding: modulo the type's range, exact as the true count fits
+    last_pair = np.searchsorted(at, (padded + 1) * width) - 1
+    counts[last_pair] -= (width - fill[padded]).astype(ctype)
+    pairs = np.diff(np.searchsorted(at, tslot), append=len(at))
+    students = keys[at]
+    np.bitwise_and(students, np.uint32((1 << shift) - 1), out=students)
+    return students.view(np.int32), counts, pairs
+
+
+def _student_bits(n_users: int) -> int:
+    """Bits of a student index in reach's keys (the rest number a row's teachers)."""
+    return max(1, (n_users - 1).bit_length())
 
 
 def _count_type(most: int) -> type:
@@ -556,19 +628,16 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None
 
     Each (teacher, section) edge walks its section's ascending students (stepping over
     stubs and repeats). The entries are cut at teacher boundaries into blocks of about
-    ``_BLOCK``, each sorted and de-duplicated on its own (:func:`_reach_block`); a block's
-    distinct students and run lengths (the numbers of linking sections: each (teacher,
-    section, student) is distinct) go straight into int32 / small-count result buffers.
-    Only those buffers are new memory: the blocks' temporaries are small enough to be
-    recycled by the allocator, where arrays for a whole large district are fresh memory,
-    slow to fault in on the reference machine. The blocks run in a few groups on
-    threads (numpy releases the GIL), each group writing its own stretch of the buffers.
+    ``_BLOCK``, each sorted and de-duplicated on its own (:func:`_reach_block`) with
+    temporaries small enough to be recycled by the allocator, where arrays for a whole
+    large district are fresh memory, slow to fault in on the reference machine. The
+    blocks are handed to a few threads one by one (numpy releases the GIL).
 
     Returns ``(teachers, pairs, students, sections)``: the teachers with a pair
     (ascending index) and their numbers of pairs -- the teacher column is their
-    repetition -- then the student indices and the section counts as lists of parts
-    (concatenated, they are the columns), the counts in the smallest unsigned type that
-    holds them.
+    repetition -- then the student indices (int32) and the section counts as lists of
+    parts, one per block (concatenated, they are the columns), the counts in the
+    smallest unsigned type that holds them.
     """
     c = _cache(g)
     if keep is None and "reach" in c:
@@ -594,24 +663,20 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None
     ctype = _count_type(int(np.diff(tstart).max()))
     tcuts = np.unique(np.concatenate(
         [[0, n_t], np.searchsorted(tofs[:-1], np.arange(_BLOCK, total, _BLOCK))])).tolist()
-    students = np.empty(total, dtype=np.int32)
-    cnt = np.empty(total, dtype=ctype)
+    tsize = np.diff(tofs)
+    tedges = np.diff(tstart)
+    shift = _student_bits(g.n_records("user"))
     pairs = np.empty(n_t, dtype=np.int64)
-    low = 0 if sys.byteorder == "little" else 1  # the int32 half of a key holding the student
 
-    def block(b: int) -> int:
-        """Block ``b``'s pairs into the buffers from its first entry on; how many."""
+    def block(b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Block ``b``'s students and counts (and its teachers' numbers of pairs)."""
         t0, t1 = tcuts[b], tcuts[b + 1]
         e0, e1 = int(tstart[t0]), int(tstart[t1])
         lo, hi = np.searchsorted(skip_edge, e0), np.searchsorted(skip_edge, e1)
-        keys, at = _reach_block(studs, t[e0:e1], first[e0:e1], last[e0:e1], lens[e0:e1],
-                                skip_edge[lo:hi] - e0, skip_at[lo:hi])
-        a, m = int(offs[e0]), len(at)
-        np.subtract(at[1:], at[:-1], out=cnt[a:a + m - 1], casting="unsafe")
-        cnt[a + m - 1] = len(keys) - at[-1]
-        pairs[t0:t1] = np.diff(np.searchsorted(at, tofs[t0:t1] - a), append=m)
-        students[a:a + m] = keys[at].view(np.int32)[low::2]
-        return m
+        studs_b, counts, pairs[t0:t1] = _reach_block(
+            studs, first[e0:e1], last[e0:e1], lens[e0:e1], skip_edge[lo:hi] - e0,
+            skip_at[lo:hi], tsize[t0:t1], tedges[t0:t1], shift, ctype)
+        return studs_b, counts
 
     n_b = len(tcuts) - 1
     threads = min(_n_threads(total), n_b)
@@ -620,10 +685,7 @@ def _reach_idx(g: RosterGraph, keep: np.ndarray | None
             got = list(pool.map(block, range(n_b)))
     else:
         got = [block(b) for b in range(n_b)]
-    begins = offs[tstart[tcuts[:-1]]].tolist()
-    out = (t[tstart[:-1]].astype(np.int64), pairs,
-           [students[a:a + m] for a, m in zip(begins, got)],
-           [cnt[a:a + m] for a, m in zip(begins, got)])
+    out = (t[tstart[:-1]].astype(np.int64), pairs, [x for x, _ in got], [y for _, y in got])
     if keep is None:
         c["reach"] = out
     return out
@@ -634,7 +696,7 @@ class _Repeated(LazyTake):
     entry per teacher until read, where the repeated index of a large district is tens
     of MB of fresh memory that ``len()`` does not need."""
 
-    __slots__ = ("_rows", "_times", "_n")
+    __slots__ = ("_n", "_rows", "_times")
 
     def __init__(self, values: np.ndarray, rows: np.ndarray, times: np.ndarray) -> None:
         super().__init__(values, [])
@@ -676,8 +738,9 @@ def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None =
     section whose `teachers` list contains the teacher (primary or
     co-teacher)." Computed for all teachers at once over the CSR arrays:
     each (teacher, section) edge, teacher by teacher, expands to the
-    section's sorted students, and run-aware sorts of 32-bit pair keys,
-    block by block, count the linking sections.
+    section's students; teachers are packed into short rows of 32-bit
+    keys, each row sorted on its own, and runs of equal keys count the
+    linking sections.
 
     Examples
     --------
@@ -690,6 +753,7 @@ def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None =
     keep = _section_filter(g, school, term)
     teachers, pairs, students, counts = _reach_idx(g, keep)
     users = g.ids("user")
+    sections: np.ndarray | LazyTake
     if counts[0].dtype == np.int64:
         sections = np.concatenate(counts)
     else:

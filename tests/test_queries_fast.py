@@ -1,8 +1,9 @@
 """The vectorized paths of reach, cross-school and orphans against naive answers.
 
 The CSR queries take shortcuts that ordinary small rosters do not always reach: reach
-cuts its work into blocks of teachers (on threads for large inputs), picks the type of
-its counts by the most sections a teacher has, and relies on the section rows of the
+cuts its work into blocks of teachers (on threads for large inputs), packs teachers into
+rows of 32-bit keys whose layout depends on the number of users, picks the type of its
+counts by the most sections a teacher has, and relies on the section rows of the
 ``enrolled_in`` reverse CSR being ascending (sorting them when they are not). These
 tests force each path on small rosters and compare with the naive definitions.
 """
@@ -45,12 +46,28 @@ def test_reach_pairs_order_and_counts(r: Roster) -> None:
 
 
 @PROP
-@given(rosters(), st.integers(1, 4), st.integers(1, 8))
-def test_reach_pairs_split_into_blocks(r: Roster, threads: int, block: int) -> None:
-    """Cutting reach into blocks at teacher boundaries, on threads or not, changes no row."""
+@given(rosters(), st.integers(1, 4), st.integers(1, 8), st.sampled_from([1, 2, 4, 512]))
+def test_reach_pairs_split_into_blocks(r: Roster, threads: int, block: int, row: int) -> None:
+    """Cutting reach into blocks at teacher boundaries, on threads or not, and packing
+    teachers into rows of any width (a teacher alone, several, rows mostly padding whose
+    length passes a count's byte) changes no row."""
     g = RosterGraph.from_roster(r)
     with mock.patch.object(q, "_n_threads", lambda n: threads), \
-            mock.patch.object(q, "_BLOCK", block):
+            mock.patch.object(q, "_BLOCK", block), mock.patch.object(q, "_ROW", row):
+        rows = list(q.reach_pairs(g))
+    assert {(t, s): n for t, s, n in rows} == naive_reach(r)
+    assert _ordered(g, rows)
+
+
+@PROP
+@given(rosters(), st.sampled_from([30, 31]), st.booleans())
+def test_reach_pairs_few_teacher_bits(r: Roster, bits: int, wide: bool) -> None:
+    """With student indices taking 30 or 31 of a key's 32 bits (a row holds at most three
+    teachers, or one) and with int64 positions into the students array, reach's rows are
+    unchanged."""
+    g = RosterGraph.from_roster(r)
+    with mock.patch.object(q, "_student_bits", lambda n: bits), \
+            mock.patch.object(q, "_POS32", 0 if wide else 2**31), mock.patch.object(q, "_ROW", 512):
         rows = list(q.reach_pairs(g))
     assert {(t, s): n for t, s, n in rows} == naive_reach(r)
     assert _ordered(g, rows)
@@ -182,10 +199,10 @@ def _one_teacher_roster(n_sections: int) -> Roster:
 
 def test_reach_pairs_counts_past_one_byte() -> None:
     """A teacher with 300 sections gets counts in a wider type: a pair linked by 300
-    sections is counted 300, not wrapped around a byte."""
+    sections is counted 300, not wrapped around a byte (in a row mostly padding)."""
     r = _one_teacher_roster(300)
     g = RosterGraph.from_roster(r)
-    with mock.patch.object(q, "_BLOCK", 7):
+    with mock.patch.object(q, "_BLOCK", 7), mock.patch.object(q, "_ROW", 1024):
         rows = list(q.reach_pairs(g))
     assert {(t, s): n for t, s, n in rows} == naive_reach(r) == {("t", "s0"): 300,
                                                                  ("t", "s1"): 100}

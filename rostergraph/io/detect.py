@@ -119,7 +119,9 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
         Keep a local columnar snapshot (:mod:`rostergraph.cache`) and use it
         while the source files are unchanged (same sizes, times and sampled
         hashes): a warm load skips parsing. A snapshot that cannot be written
-        is skipped silently.
+        is skipped silently. The graph built to write the snapshot (or read
+        from it) is kept with the roster, so ``RosterGraph.from_roster`` does
+        not build it again.
     limits:
         A :class:`~rostergraph.io.limits.Limits` for the readers that take
         one (zip, field, line and nesting bounds); the defaults otherwise.

@@ -377,8 +377,6 @@ _BLOCK = 1 << 18
 _ROW = 256
 #: reach's padding key, above every pair key
 _PAD = np.uint32(0xFFFFFFFF)
-#: reach computes positions into the students array as int32 below this
-_POS32 = 2**31
 
 
 def _n_threads(n: int) -> int:
@@ -569,17 +567,17 @@ def _reach_block(studs: np.ndarray, first: np.ndarray, last: np.ndarray, lens: n
     # positions into studs, slot by slot: a running sum of steps, the padding slots
     # stepping on by one (their students are overwritten)
     eslot = np.repeat(tslot - tbeg, tedges) + (np.cumsum(lens) - lens)
-    pos: np.ndarray = np.ones(size, dtype=np.int32 if len(studs) < _POS32 - width else np.int64)
+    pos = np.ones(size, dtype=np.int64)  # intp: np.take would convert narrower indices
     jump = first.copy()
     jump[1:] -= last[:-1] + (eslot[1:] - eslot[:-1] - lens[:-1])
     pos[eslot] = jump
     if len(skip_edge):
         np.add.at(pos, eslot[skip_edge] + skip_at, 1)
-    np.cumsum(pos, dtype=pos.dtype, out=pos)
-    if pos.dtype == studs.dtype == np.int32:
-        keys = np.take(studs, pos, out=pos, mode="clip").view(np.uint32)  # now the students
-    else:
-        keys = np.take(studs, pos, mode="clip").astype(np.uint32)
+    np.cumsum(pos, out=pos)
+    # the students ("wrap" is the cheapest check; only padding slots point past the end)
+    keys = np.take(studs, pos, mode="wrap")
+    keys = keys.view(np.uint32) if keys.dtype == np.int32 else keys.astype(np.uint32)
+    del pos
     # or in each teacher's rank bits, and all bits over the padding: segments teacher
     # by teacher with each row's padding after its last teacher
     seg = np.empty(n_t + n_rows, dtype=np.uint32)
@@ -606,7 +604,7 @@ def _reach_block(studs: np.ndarray, first: np.ndarray, last: np.ndarray, lens: n
     last_pair = np.searchsorted(at, (padded + 1) * width) - 1
     counts[last_pair] -= (width - fill[padded]).astype(ctype)
     pairs = np.diff(np.searchsorted(at, tslot), append=len(at))
-    students = keys[at]
+    students = np.take(keys, at)
     np.bitwise_and(students, np.uint32((1 << shift) - 1), out=students)
     return students.view(np.int32), counts, pairs
 

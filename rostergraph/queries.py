@@ -367,9 +367,9 @@ def _ranges(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 #: below this many (teacher, section, student) entries reach runs on one thread
 _PARALLEL_MIN = 1 << 18
-#: about this many entries per block of reach: a block's keys are sorted in cache and its
-#: temporaries are recycled by the allocator, where arrays for a whole large district would
-#: be fresh memory (slow to fault in on the reference machine)
+#: about this many entries per block of reach: blocks keep its temporaries small (arrays
+#: for a whole large district would be fresh memory, slow to fault in on the reference
+#: machine) and are what its threads share out
 _BLOCK = 1 << 18
 #: narrowest rows reach sorts (a block's rows are the next power of two holding its
 #: biggest teacher, if wider): numpy sorts rows of up to 512 32-bit keys with sorting

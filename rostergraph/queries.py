@@ -862,7 +862,7 @@ def _section_schools(g: RosterGraph) -> np.ndarray:
     c = _cache(g)
     if "sec_school" not in c:
         rel = g.relations["taught_at"]
-        out = np.full(g.n_nodes("section"), -1, dtype=_school_dtype(g))
+        out: np.ndarray = np.full(g.n_nodes("section"), -1, dtype=_school_dtype(g))
         ok = rel.dst < g.n_records("school")
         out[rel.src[ok][::-1]] = rel.dst[ok][::-1]  # the first edge wins
         c["sec_school"] = out
@@ -875,7 +875,7 @@ def _home_schools(g: RosterGraph, relation: str) -> np.ndarray:
     key = "home:" + relation
     if key not in c:
         rel = g.relations[relation]
-        out = np.full(g.n_nodes("user"), -1, dtype=_school_dtype(g))
+        out: np.ndarray = np.full(g.n_nodes("user"), -1, dtype=_school_dtype(g))
         ok = np.flatnonzero(rel.attrs["primary"] & (rel.dst < g.n_records("school")))[::-1]
         out[rel.src[ok]] = rel.dst[ok]  # the first primary edge wins
         c[key] = out

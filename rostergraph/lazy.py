@@ -20,7 +20,8 @@ Examples
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ import orjson
 
 from .fastrec import FALLBACK, converter
 
-__all__ = ["LazyRecords"]
+__all__ = ["LazyColumns", "LazyRecords"]
 
 
 class LazyRecords(Mapping):  # type: ignore[type-arg]
@@ -137,3 +138,56 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
 
     def __repr__(self) -> str:
         return f"<LazyRecords {self._cls.__name__} ×{len(self)} ({self.n_built()} built)>"
+
+
+class LazyColumns(Mapping):  # type: ignore[type-arg]
+    """Named columns, each made by its function the first time it is read, exactly once.
+
+    Readers and snapshots hand the rules' field columns over this way: most
+    loads are never validated, so most never pay for millions of strings.
+    Reading from several threads is safe: a column is made under a lock, and
+    a function may consume its input (it is never called twice).
+
+    Examples
+    --------
+    >>> calls = []
+    >>> cols = LazyColumns({"a": [1]}, {"b": lambda: calls.append("b") or [2]})
+    >>> list(cols), cols.pending()
+    (['a', 'b'], ['b'])
+    >>> cols["b"], cols["b"], calls, cols.pending()
+    ([2], [2], ['b'], [])
+    """
+
+    __slots__ = ("_done", "_lock", "_make", "_names")
+
+    def __init__(self, done: Mapping[str, Any], make: Mapping[str, Callable[[], Any]]) -> None:
+        self._names = [*done, *(k for k in make if k not in done)]
+        self._done = dict(done)
+        self._make = {k: f for k, f in make.items() if k not in done}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> Any:
+        col = self._done.get(name)
+        if col is None:
+            with self._lock:
+                col = self._done.get(name)
+                if col is None:
+                    col = self._make[name]()  # KeyError for an unknown name
+                    self._done[name] = col
+                    del self._make[name]  # (what it held is no longer needed)
+        return col
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def pending(self) -> list[str]:
+        """The names whose column has not been made yet."""
+        with self._lock:
+            return list(self._make)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a lock does not pickle: a pickled copy holds every column made
+        return (LazyColumns, ({name: self[name] for name in self._names}, {}))

@@ -104,16 +104,16 @@ def _slow_lines_in_the_middle(p: Path) -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-@pytest.mark.parametrize("few_moves", [fast_jsonl.FEW_MOVES, 0])
+@pytest.mark.parametrize("move_budget", [fast_jsonl.MOVE_BUDGET, 0])
 def test_synthetic_district_same_as_general_reader(tmp_path: Path, workers: int,
-                                                   few_moves: int,
+                                                   move_budget: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A generated district (with its quirks, and slow lines among the plain ones) loads
     identically, in one or two processes, whether the columns are mended in place or
-    rebuilt (``FEW_MOVES``)."""
+    rebuilt (``MOVE_BUDGET``)."""
     p = write_district(tmp_path, students=3000, seed=9)
     _slow_lines_in_the_middle(p)
-    monkeypatch.setattr(fast_jsonl, "FEW_MOVES", few_moves)
+    monkeypatch.setattr(fast_jsonl, "MOVE_BUDGET", move_budget)
     monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000 if workers == 2 else 1 << 40)
     monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)  # slices, in worker processes
     monkeypatch.setattr(fast_jsonl, "LATE_REFS_MIN", 0)  # contacts coded by workers too

@@ -27,15 +27,15 @@ def _fields(r: rostergraph.Roster, kind: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-@pytest.mark.parametrize("few_moves", [fast_jsonl.FEW_MOVES, 0])
-def test_field_columns_equal_the_records(tmp_path: Path, workers: int, few_moves: int,
+@pytest.mark.parametrize("move_budget", [fast_jsonl.MOVE_BUDGET, 0])
+def test_field_columns_equal_the_records(tmp_path: Path, workers: int, move_budget: int,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Every field column holds, per record position, what the built record says (with
     records from the general path among the plain ones; columns mended in place or
     rebuilt)."""
     p = write_district(tmp_path / "d", students=2000, seed=3)
     _slow_lines_in_the_middle(p)
-    monkeypatch.setattr(fast_jsonl, "FEW_MOVES", few_moves)
+    monkeypatch.setattr(fast_jsonl, "MOVE_BUDGET", move_budget)
     with (p / "users.jsonl").open("ab") as fh:  # a record that takes the general path
         fh.write(b'{"id": "zz", "email": 5, "name": {"last": "X"}, "roles": {"student": '
                  b'{"grade": "3", "email": "a@b"}}}\n')
@@ -46,7 +46,7 @@ def test_field_columns_equal_the_records(tmp_path: Path, workers: int, few_moves
         r = rostergraph.load(path)
         assert path != p or r.users.get("zz") is not None
         if workers == 2 and path == p:  # string columns are made when first asked for
-            assert {"email", "student_email"} <= set(r._columns["users"][1]["fields"]._make)
+            assert {"email", "student_email"} <= set(r._columns["users"][1]["fields"].pending())
         for kind in ("users", "sections"):
             fields = _fields(r, kind)
             recs = list(r.records(kind).values())
@@ -196,3 +196,43 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, scan.Packed):  # a string field column stays packed until used
         return obj.unpack()
     return list(obj)
+
+
+def test_field_columns_read_from_threads_are_made_once(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many threads reading the same lazy field columns at once get the same, correct
+    arrays, each made once (its maker moves rows in place, so a second call would shift
+    them), and a pickled roster's columns are all made."""
+    import pickle
+    import threading
+
+    p = write_district(tmp_path / "d", students=800, seed=5)
+    _slow_lines_in_the_middle(p)
+    monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000)
+    monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)
+    r = rostergraph.load(p)
+    lazy = r._columns["users"][1]["fields"]
+    assert "email" in lazy.pending()
+    calls: list[str] = []
+    for name in lazy.pending():
+        make = lazy._make[name]
+        lazy._make[name] = lambda make=make, name=name: (calls.append(name), make())[1]
+    got: list[dict[str, Any]] = []
+    start = threading.Barrier(8)
+
+    def read() -> None:
+        start.wait()
+        got.append({name: lazy[name] for name in lazy})
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(calls) == sorted(set(calls)) and "email" in calls
+    recs = list(r.users.values())
+    for cols in got:
+        assert all(cols[n] is got[0][n] for n in cols)
+        assert cols["email"].tolist() == [record_fields("users", u)["email"] for u in recs]
+    copy = pickle.loads(pickle.dumps(lazy))
+    assert copy.pending() == [] and copy["email"].tolist() == got[0]["email"].tolist()

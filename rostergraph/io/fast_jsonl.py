@@ -4,7 +4,7 @@
 (uncompressed) ``.jsonl``/``.ndjson`` files with ``\\n`` line ends. Each file
 is scanned in slices — in two worker processes when the data is large — and
 every line is decoded with msgspec into a typed struct mirroring the record
-schema (:func:`_struct_for`: parsing and the type check of every field in one
+schema (:func:`~rostergraph.io.scan.struct_for`: parsing and the type check of every field in one
 C pass, no record built). For each plain line the scan keeps the record id,
 its byte range, the graph columns (references, role bits, the
 ``primary``/``relationship``/``type`` attributes) and the few field columns
@@ -38,7 +38,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ import numpy as np
 
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
 from ..graph import CodedRefs
-from ..lazy import LazyRecords
+from ..lazy import LazyColumns, LazyRecords
 from ..model import KINDS, RECORD_CLASSES
 from ..roster import FileInfo, Roster, RosterBuilder, raw_text
 from . import scan
@@ -186,7 +186,7 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, part: dict[str, Any],
     slow_at = slow_pos.tolist()
 
     def final_ids() -> list[Any]:
-        if len(dropped) + len(slow_items) <= FEW_MOVES:  # mended in place: pointer moves
+        if _in_place(len(dropped) + len(slow_items), n_plain):  # mended in place
             out = _without(ids, dropped, kept_plain)
             for pos, (_, rec) in zip(slow_at, slow_items):
                 out.insert(pos, rec.id)
@@ -222,7 +222,7 @@ def _cpu() -> str:
 
 def _split(data: bytes, parts: int) -> list[tuple[int, int]]:
     """``(start, end)`` slices of whole lines (a slice counts its line numbers from its
-    own start; :func:`_renumber` makes them file-wide)."""
+    own start; :func:`~rostergraph.io.scan.join_parts` makes them file-wide)."""
     out = []
     start = 0
     for k in range(1, parts + 1):
@@ -417,15 +417,20 @@ def _take(col: Any, idx: Any) -> Any:
     return [col[i] for i in (idx.tolist() if isinstance(idx, np.ndarray) else idx)]
 
 
-#: Up to this many rows are deleted from or inserted into a column's list in place
-#: (a pointer move each); more, and the list is rebuilt. Rebuilding touches every value,
-#: millions of strings at L, where the usual handful of slow lines moves a few pointers.
-FEW_MOVES = 2_000
+#: Rows are deleted from or inserted into a column's list in place while (rows moved) ×
+#: (list length) stays under this: each ``del``/``insert`` shifts the list's tail (~0.14 ns a
+#: pointer here, so ~0.03 s at most); past it the list is rebuilt (~0.08 s for 2M values,
+#: touching every one). At L the usual handful of slow lines stays well under it.
+MOVE_BUDGET = 200_000_000
+
+
+def _in_place(moves: int, length: int) -> bool:
+    return moves * length <= MOVE_BUDGET
 
 
 def _without(col: Any, drop: np.ndarray, keep: np.ndarray) -> Any:
     """``col`` without the values at ``drop`` (ascending); ``keep`` is the complement."""
-    if isinstance(col, CodedRefs) or len(drop) > FEW_MOVES:
+    if isinstance(col, CodedRefs) or not _in_place(len(drop), len(col)):
         return _take(col, keep)
     for i in reversed(drop.tolist()):
         del col[i]
@@ -443,7 +448,7 @@ def _inserted(col: Any, at: np.ndarray, values: Any, index: dict[str, int] | Non
         from_new = np.insert(np.zeros(len(col.codes), dtype=bool), at, True)[codes < 0]
         old_m, new_m = iter(col.missing), iter(new.missing)
         return CodedRefs(codes, [next(new_m) if n else next(old_m) for n in from_new.tolist()])
-    if len(at) > FEW_MOVES:
+    if not _in_place(len(at), len(col)):
         out = np.empty(len(col) + len(at), dtype=object)
         slots = at + np.arange(len(at))
         mask = np.ones(len(out), dtype=bool)
@@ -543,34 +548,6 @@ def record_fields(kind: str, rec: Any) -> dict[str, Any]:
     return {name: get(rec) for name, get in FIELD_GETTERS.get(kind, {}).items()}
 
 
-class _FieldColumns(Mapping):  # type: ignore[type-arg]
-    """A kind's rule field columns; a string column is placed by record position on
-    first access (most loads never validate, so most never pay for millions of strings).
-    Two threads reading a new column at once may both build it; one result is kept."""
-
-    __slots__ = ("_done", "_make")
-
-    def __init__(self, done: dict[str, np.ndarray],
-                 make: dict[str, Callable[[], np.ndarray]]) -> None:
-        self._done, self._make = done, make
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        col = self._done.get(name)
-        if col is None:
-            make = self._make.get(name)
-            if make is None:  # unknown (KeyError), or just built by another thread
-                return self._done[name]
-            col = self._done.setdefault(name, make())
-            self._make.pop(name, None)  # its packed text is no longer needed
-        return col
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([*self._done, *(k for k in self._make if k not in self._done)])
-
-    def __len__(self) -> int:
-        return len(set(self._done) | set(self._make))
-
-
 def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
                   ready_items: list[tuple[int, Any]], n_records: int) -> Mapping[str, np.ndarray]:
     """Field columns by record position (records from the general path filled in,
@@ -588,9 +565,10 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
         col = np.full(n_records, None, dtype=object)
         if same:
             col[:] = vals
-        elif isinstance(vals, list) and len(vals) - len(at) + len(ready_items) <= FEW_MOVES:
+        elif isinstance(vals, list) and _in_place(len(vals) - len(at) + len(ready_items),
+                                                  len(vals)):
             # a few rows dropped or added: moved in the list, then one pass into the array
-            vals = _without(vals, np.flatnonzero(~keep), np.zeros(0, np.int64))
+            vals = _without(vals, np.flatnonzero(~keep), np.flatnonzero(keep))
             for p, _ in ready_items:
                 vals.insert(p, None)
             col[:] = vals
@@ -619,4 +597,4 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
             for p, rec in ready_items:
                 col[p] = get(rec)
         done[name] = col
-    return _FieldColumns(done, make)
+    return LazyColumns(done, make)

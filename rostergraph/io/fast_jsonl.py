@@ -72,7 +72,7 @@ _PHASES = (("districts", "schools", "terms", "courses"), ("users",), ("sections"
 # --- merging slices ------------------------------------------------------------------
 
 
-def _concat_cols(kind: str, part: dict[str, Any]) -> dict[str, Any]:
+def _row_columns(part: dict[str, Any]) -> dict[str, Any]:
     """A kind's graph and field columns from its joined scan result
     (:func:`rostergraph.io.scan.join_parts`); counted relations get a row per reference."""
     out: dict[str, Any] = {}
@@ -313,7 +313,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         ids, starts, ends, ready, plain_pos, index = merged_kind
         b.kinds[kind] = LazyRecords(  # type: ignore[assignment]
             RECORD_CLASSES[kind], datas[kind], ids, starts, ends, ready, index)
-        merged[kind] = (_concat_cols(kind, part), plain_pos, ready, len(ids))
+        merged[kind] = (_row_columns(part), plain_pos, ready, len(ids))
 
     def run_deferred() -> None:
         while deferred:

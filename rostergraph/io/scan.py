@@ -430,9 +430,10 @@ class Packed:
             self.blob = values
 
     def unpack(self) -> list[Any]:
+        """The list that was packed (``None`` where it held ``None``)."""
         if self.bools:
             return list(map(bool, self.blob))
-        n_values = self.values()
+        n_values = self.n_present()
         vals = self.blob if isinstance(self.blob, list) else (
             self.blob.split("\x00") if n_values else [])
         if self.present is None:
@@ -443,7 +444,7 @@ class Packed:
         out[np.frombuffer(self.present, dtype=np.int64)] = src
         return out.tolist()  # type: ignore[no-any-return]
 
-    def values(self) -> int:
+    def n_present(self) -> int:
         """How many values the blob holds (the non-null ones)."""
         return self.n if self.present is None else len(self.present)
 
@@ -470,7 +471,7 @@ class Packed:
         if out.bools:
             out.blob = b"".join(p.blob for p in parts)
             return out
-        out.blob = "\x00".join(p.blob for p in parts if p.values())
+        out.blob = "\x00".join(p.blob for p in parts if p.n_present())
         if any(p.present is not None for p in parts):
             at, base = [], 0
             for p in parts:
@@ -571,17 +572,6 @@ def pack(obj: Any) -> Any:
         return tuple(pack(v) for v in obj)
     if isinstance(obj, list):
         return Packed(obj)
-    return obj
-
-
-def unpack(obj: Any) -> Any:
-    """The inverse of :func:`pack`."""
-    if isinstance(obj, dict):
-        return {k: unpack(v) for k, v in obj.items()}
-    if isinstance(obj, tuple):
-        return tuple(unpack(v) for v in obj)
-    if isinstance(obj, Packed):
-        return obj.unpack()
     return obj
 
 

@@ -420,49 +420,156 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
     src = Path(path)
     entry = _entry(src, fmt, strict, variant)
     try:
-        meta = orjson.loads((entry / "meta.json").read_bytes())
-        if (meta.get("schema") != SCHEMA or meta.get("version") != _version()
-                or meta.get("fingerprint") != _fingerprint(src)):
-            return None
-        arrays: dict[str, np.ndarray] = {}
-        for key in meta["arrays"]:
-            if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.]*", key):
-                raise ValueError(f"bad array name {key!r}")
-            arrays[key] = np.load(entry / f"{key}.npy", allow_pickle=False)
-        columns = {key: _Strings(desc, arrays, key) for key, desc in meta["columns"].items()}
-        kinds: dict[str, Any] = {}
-        for kind, info in meta["kinds"].items():
-            cls = RECORD_CLASSES[kind]
-            text_name = info["text"]
-            if text_name is not None:
-                text = (src / text_name if src.is_dir() else src).read_bytes()
-                if [len(text)] != [f[1] for f in meta["fingerprint"] if f[0] == text_name]:
-                    return None  # changed since the fingerprint was taken
-            else:
-                text = (entry / f"{kind}.jsonl").read_bytes()
-            ready = {int(row): record_from_dict(cls, d)[0] for row, d in info["ready"].items()}
-            kinds[kind] = LazyRecords(cls, text, columns[f"{kind}.ids"].distinct(),
-                                      arrays[f"{kind}.starts"], arrays[f"{kind}.ends"], ready)
-        graph = {"arrays": {k[2:]: v for k, v in arrays.items() if k.startswith("g.")},
-                 "strings": {k[2:]: (c.distinct() if k.startswith("g.stubs.") else c.column())
-                             for k, c in columns.items() if k.startswith("g.")}}
-        fields: dict[str, _LazyFields] = {}
-        for kind, names in meta["fields"].items():
-            done = {n: arrays[f"{kind}.fields.{n}"] for n in names
-                    if f"{kind}.fields.{n}" in arrays}
-            pending = {n: columns[f"{kind}.fields.{n}"] for n in names if n not in done}
-            fields[kind] = _LazyFields(list(names), done, pending)
-    except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
-        return None  # missing, partial or foreign snapshot: load cold
-    p = meta["provenance"]
+        return _read_snapshot(src, entry, t0)
+    except Exception:  # noqa: BLE001 - on purpose, see below
+        # A cache is an optimisation and must never break a load: whatever is wrong with a
+        # snapshot (missing, partial, foreign, hand-edited or hostile) means a cold load,
+        # which then replaces it. So ANY exception while reading it is caught here, not
+        # only the kinds foreseen (an unforeseen one would otherwise recur on every load).
+        return None
+
+
+class _Bad(ValueError):
+    """A snapshot's parts do not have the shapes or types written by :func:`save_cache`."""
+
+
+def _want(ok: Any, what: str) -> None:
+    if not ok:
+        raise _Bad(what)
+
+
+def _typed(obj: dict[str, Any], key: str, typ: type | tuple[type, ...]) -> Any:
+    """``obj[key]``, checked to be of type ``typ``."""
+    val = obj[key]
+    _want(isinstance(val, typ), f"{key} is not a {typ}")
+    return val
+
+
+def _load_array(p: Path) -> np.ndarray:
+    """One ``.npy`` file: never a pickle, and never a zip (``np.load`` opens an ``.npz`` by
+    its content, whatever the name)."""
+    with open(p, "rb") as fh:
+        arr = np.lib.format.read_array(fh, allow_pickle=False)
+    _want(isinstance(arr, np.ndarray) and arr.ndim == 1, f"{p.name} is not a 1-D array")
+    return arr
+
+
+def _ints(arr: Any, n: int, what: str) -> np.ndarray:
+    """``arr`` checked to be a 1-D integer array of length ``n``."""
+    _want(isinstance(arr, np.ndarray) and arr.dtype.kind in "iu" and arr.shape == (n,),
+          f"{what}: not {n} integers")
+    return arr
+
+
+def _check_positions(starts: np.ndarray, ends: np.ndarray, n: int, size: int,
+                     ready_rows: set[int], kind: str) -> None:
+    """Each record's byte range lies in the text (``0 <= start <= end <= size``), except
+    the records given as ready ones (start < 0), which are exactly the ``ready`` rows."""
+    _want(starts.dtype == np.int64 and starts.shape == (n,) and ends.dtype == np.int64
+          and ends.shape == (n,), f"{kind}: starts/ends are not {n} int64 values")
+    own = starts >= 0
+    _want(set(np.flatnonzero(~own).tolist()) == ready_rows, f"{kind}: ready rows differ")
+    s, e = starts[own], ends[own]
+    _want(not len(s) or ((s <= e).all() and int(e.max()) <= size), f"{kind}: bad positions")
+
+
+def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
+    """The roster from ``entry``; ``None`` when stale; raises when anything is amiss."""
+    from .graph import _RECORDS_OF, NODE_KINDS, RELATIONS
+
+    meta = orjson.loads((entry / "meta.json").read_bytes())
+    _want(isinstance(meta, dict), "meta.json is not an object")
+    if (meta.get("schema") != SCHEMA or meta.get("version") != _version()
+            or meta.get("fingerprint") != _fingerprint(src)):
+        return None
+    source_sizes = {f[0]: f[1] for f in meta["fingerprint"]}  # equal to the sources' own
+    arrays: dict[str, np.ndarray] = {}
+    for key in _typed(meta, "arrays", list):
+        _want(isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.]*", key),
+              f"bad array name {key!r}")
+        arrays[key] = _load_array(entry / f"{key}.npy")
+    columns: dict[str, _Strings] = {}
+    for key, desc in _typed(meta, "columns", dict).items():
+        _want(isinstance(desc, dict), f"{key}: bad description")
+        columns[key] = _Strings(desc, arrays, key)
+    meta_kinds = _typed(meta, "kinds", dict)
+    _want(sorted(meta_kinds) == sorted(KINDS), "kinds differ")
+    kinds: dict[str, Any] = {}
+    for kind, info in meta_kinds.items():
+        cls = RECORD_CLASSES[kind]
+        _want(isinstance(info, dict), f"{kind}: bad description")
+        text_name = _typed(info, "text", (str, type(None)))
+        if text_name is not None:
+            # only a file among the fingerprinted sources is read (never e.g. /dev/zero)
+            _want(text_name in source_sizes, f"{kind}: text is not a source file")
+            text = (src / text_name if src.is_dir() else src).read_bytes()
+            if len(text) != source_sizes[text_name]:
+                return None  # changed since the fingerprint was taken
+        else:
+            text = (entry / f"{kind}.jsonl").read_bytes()
+        ids_col = columns[f"{kind}.ids"]
+        ids = ids_col.distinct()
+        n = len(ids)
+        _want(ids_col._codes is None and n == ids_col._n, f"{kind}: bad ids")
+        ready_raw = _typed(info, "ready", dict)
+        ready: dict[int, Any] = {}
+        for row, d in ready_raw.items():
+            _want(row.isdigit() and int(row) < n and isinstance(d, dict), f"{kind}: bad ready")
+            ready[int(row)] = record_from_dict(cls, d)[0]
+        starts, ends = arrays[f"{kind}.starts"], arrays[f"{kind}.ends"]
+        _check_positions(starts, ends, n, len(text), set(ready), kind)
+        recs = LazyRecords(cls, text, ids, starts, ends, ready)
+        _want(len(recs._index) == n, f"{kind}: repeated ids")
+        kinds[kind] = recs
+    graph = {"arrays": {k[2:]: v for k, v in arrays.items() if k.startswith("g.")},
+             "strings": {k[2:]: (c.distinct() if k.startswith("g.stubs.") else c.column())
+                         for k, c in columns.items() if k.startswith("g.")}}
+    _check_graph(graph, {k: len(kinds[_RECORDS_OF[k]]) for k in NODE_KINDS}, RELATIONS)
+    fields: dict[str, _LazyFields] = {}
+    for kind, names in _typed(meta, "fields", dict).items():
+        _want(kind in kinds and isinstance(names, list)
+              and all(isinstance(n, str) for n in names), f"{kind}: bad field names")
+        n = len(kinds[kind])
+        done = {name: arrays[f"{kind}.fields.{name}"] for name in names
+                if f"{kind}.fields.{name}" in arrays}
+        pending = {name: columns[f"{kind}.fields.{name}"] for name in names
+                   if name not in done}
+        _want(all(a.dtype == bool and a.shape == (n,) for a in done.values())
+              and all(c._n == n for c in pending.values()), f"{kind}: field lengths")
+        fields[kind] = _LazyFields(list(names), done, pending)
+    p = _typed(meta, "provenance", dict)
     prov = Provenance(
         source=p["source"], format=p["format"], version=p["version"],
         files=tuple(FileInfo(path=f[0], size=f[1], sha256=f[2], kind=f[3]) for f in p["files"]),
         loaded_at=p["loaded_at"], seconds=round(time.perf_counter() - t0, 6),
         notes=(*p["notes"], f"from cache {entry} (cold load took {p['seconds']:.3f} s)"))
-    roster = Roster(**kinds, problems=[Problem(**d) for d in meta["problems"]], provenance=prov)
+    problems = [Problem(**d) for d in _typed(meta, "problems", list)]
+    roster = Roster(**kinds, problems=problems, provenance=prov)
     # used by RosterGraph.from_roster while every kind is still this roster's own
     roster._columns["_graph"] = ({k: roster.records(k) for k in KINDS}, graph)
     for kind, cols in fields.items():
         roster._columns[kind] = (roster.records(kind), {"fields": cols})
     return roster
+
+
+def _check_graph(graph: dict[str, Any], n_records: dict[str, int],
+                 relations: dict[str, tuple[str, str, tuple[str, ...]]]) -> None:
+    """Every part ``RosterGraph._from_snapshot`` reads is there and fits the node counts."""
+    arrays, strings = graph["arrays"], graph["strings"]
+    nodes = {k: n + len(strings[f"stubs.{k}"]) for k, n in n_records.items()}
+    _want(arrays["roles"].dtype == np.uint8 and arrays["roles"].shape == (nodes["user"],),
+          "graph: bad roles")
+    for name, (sk, dk, attr_names) in relations.items():
+        m = len(arrays[f"{name}.src"])
+        for field in ("src", "dst", "rsrc", "redge"):
+            _ints(arrays[f"{name}.{field}"], m, f"graph {name}.{field}")
+        _ints(arrays[f"{name}.indptr"], nodes[sk] + 1, f"graph {name}.indptr")
+        _ints(arrays[f"{name}.rindptr"], nodes[dk] + 1, f"graph {name}.rindptr")
+        if m:
+            for field, bound in (("src", nodes[sk]), ("rsrc", nodes[sk]), ("dst", nodes[dk]),
+                                 ("redge", m)):
+                a = arrays[f"{name}.{field}"]
+                _want(0 <= int(a.min()) and int(a.max()) < bound, f"graph {name}.{field}")
+        for a in attr_names:
+            key = f"{name}.attr.{a}"
+            _want(len(arrays[key] if key in arrays else strings[key]) == m, f"graph {key}")

@@ -298,3 +298,53 @@ def test_unstorable_graph_column_only_costs_the_snapshot(tmp_path: Path, _cache_
     cold = rostergraph.load(p, cache=True)
     assert len(cold.users) and not any(e.is_dir() for e in _cache_dir.iterdir())
     assert "from cache" not in " ".join(rostergraph.load(p, cache=True).provenance.notes)
+
+
+def _edit_meta(change: Any) -> Any:
+    """A damage that edits meta.json in place through ``change(meta)``."""
+    def damage(entry: Path) -> None:
+        meta = orjson.loads((entry / "meta.json").read_bytes())
+        change(meta)
+        (entry / "meta.json").write_bytes(orjson.dumps(meta))
+    return damage
+
+
+def _zip_as_npy(entry: Path) -> None:
+    """The same array, but inside a zip (an .npz) written under the .npy name."""
+    arr = np.load(entry / "users.ids.text.npy", allow_pickle=False)
+    with open(entry / "users.ids.text.npy", "wb") as fh:
+        np.savez(fh, arr)
+
+
+def _short_starts(entry: Path) -> None:
+    arr = np.load(entry / "users.starts.npy", allow_pickle=False)
+    np.save(entry / "users.starts.npy", arr[1:])
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("damage", [
+    pytest.param(lambda e: (e / "meta.json").write_bytes(b"[]"), id="meta-is-a-list"),
+    pytest.param(_edit_meta(lambda m: m["kinds"]["users"].update(ready=[])),
+                 id="ready-is-a-list"),
+    pytest.param(_edit_meta(lambda m: m.pop("provenance")), id="no-provenance"),
+    pytest.param(_zip_as_npy, id="zip-under-npy-name"),
+    pytest.param(_edit_meta(lambda m: m["arrays"].remove("g.enrolled_in.src")),
+                 id="graph-array-not-listed"),
+    pytest.param(_short_starts, id="short-starts"),
+    pytest.param(_edit_meta(lambda m: m["kinds"]["users"].update(text="/dev/zero")),
+                 id="text-is-dev-zero"),
+])
+def test_hostile_snapshot_loads_cold(tmp_path: Path, _cache_dir: Path, damage: Any) -> None:
+    """A snapshot with parts of the wrong shape or type, or naming a file outside the sources,
+    never raises, hangs or loads warm: the load is cold, equal to one without the cache, and
+    it rewrites the snapshot."""
+    p = write_district(tmp_path / "d", "S", seed=11)
+    _warm(p)
+    (entry,) = [e for e in _cache_dir.iterdir() if e.is_dir()]
+    damage(entry)
+    again = rostergraph.load(p, cache=True)
+    assert "from cache" not in " ".join(again.provenance.notes)
+    assert _snapshot(again) == _snapshot(rostergraph.load(p))
+    warm = rostergraph.load(p, cache=True)
+    assert "from cache" in warm.provenance.notes[-1]
+    assert _snapshot(warm) == _snapshot(again)

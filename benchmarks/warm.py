@@ -1,7 +1,8 @@
 """Cold vs warm load with the columnar cache: ``python benchmarks/warm.py --size M``.
 
 Each load runs in its own subprocess (peak RSS per load); the cache lives in a temporary
-folder removed afterwards (``--cache-dir DIR`` keeps it in DIR, emptied first). Prints
+folder removed afterwards (``--cache-dir DIR`` keeps it in DIR, whose snapshots are removed
+first; a folder holding anything else is refused, never emptied). Prints
 seconds and peak MiB of: cold load without cache, cold load writing the snapshot, warm
 load from it; each as the load alone, load + graph build, and load + build + every field
 column the rules read (a warm load decodes the string field columns on first use, so the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,12 +52,36 @@ def _run(data: Path, cache: bool, build: bool, env: dict[str, str]) -> dict[str,
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+#: what a rostergraph cache folder holds: snapshot folders (a 32-hex-digit key) and the
+#: temporary folders a snapshot is written in before it is renamed
+_SNAPSHOT = re.compile(r"[0-9a-f]{32}|\.tmp-.+")
+
+
+def _clear_snapshots(folder: Path) -> str | None:
+    """Remove the snapshots in ``folder``; refuse (return why) when it holds anything that
+    is not one, so that ``--cache-dir ~`` cannot delete a home folder."""
+    if not folder.exists():
+        return None
+    if not folder.is_dir():
+        return f"--cache-dir {folder} is not a folder"
+    entries = list(folder.iterdir())
+    foreign = [e.name for e in entries
+               if not (e.is_dir() and not e.is_symlink() and _SNAPSHOT.fullmatch(e.name))]
+    if foreign:
+        return (f"--cache-dir {folder} does not look like a rostergraph cache (it holds "
+                f"{len(foreign)} other entries, e.g. {min(foreign)!r}); not emptying it")
+    for e in entries:
+        shutil.rmtree(e)
+    return None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", choices=("S", "M", "L"), default="S")
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--cache-dir", type=Path, default=None,
-                    help="keep the snapshot in this (emptied) folder instead of a temporary one")
+                    help="keep the snapshot in this folder instead of a temporary one (its "
+                    "snapshots are removed first; any other content: refused)")
     ap.add_argument("--warm-only", action="store_true",
                     help="only warm loads, from the snapshot already in --cache-dir")
     ap.add_argument("--repeat", type=int, default=1, help="warm loads to run (default 1)")
@@ -70,7 +96,9 @@ def main() -> int:
         rows = []
         if not args.warm_only:
             if args.cache_dir is not None:
-                shutil.rmtree(cache, ignore_errors=True)
+                why = _clear_snapshots(args.cache_dir)
+                if why is not None:
+                    ap.error(why)
             rows += [("cold, no cache", _run(data, False, True, env)),
                      ("cold, writing the snapshot", _run(data, True, True, env))]
         rows += [("warm, from the snapshot", _run(data, True, True, env))

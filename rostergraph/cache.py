@@ -53,14 +53,13 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 
-from .lazy import LazyRecords
+from .lazy import LazyColumns, LazyRecords
 from .model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from .roster import FileInfo, Problem, Provenance, Roster
 
@@ -248,32 +247,6 @@ class _Strings:
         if self._codes is None:
             return table[: self._k]
         return table[self._codes]
-
-
-class _LazyFields(Mapping):  # type: ignore[type-arg]
-    """The rules' field columns of one kind; a string column is built on first access."""
-
-    __slots__ = ("_done", "_names", "_pending")
-
-    def __init__(self, names: list[str], done: dict[str, np.ndarray],
-                 pending: dict[str, _Strings]) -> None:
-        self._names, self._done, self._pending = names, done, pending
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        col = self._done.get(name)
-        if col is None:
-            stored = self._pending.get(name)
-            if stored is None:  # unknown (KeyError), or just built by another thread
-                return self._done[name]
-            col = self._done.setdefault(name, stored.column())
-            self._pending.pop(name, None)  # its text is no longer needed
-        return col
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
 
 
 # --- saving ----------------------------------------------------------------------
@@ -525,7 +498,7 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
              "strings": {k[2:]: (c.distinct() if k.startswith("g.stubs.") else c.column())
                          for k, c in columns.items() if k.startswith("g.")}}
     _check_graph(graph, {k: len(kinds[_RECORDS_OF[k]]) for k in NODE_KINDS}, RELATIONS)
-    fields: dict[str, _LazyFields] = {}
+    fields: dict[str, LazyColumns] = {}
     for kind, names in _typed(meta, "fields", dict).items():
         _want(kind in kinds and isinstance(names, list)
               and all(isinstance(n, str) for n in names), f"{kind}: bad field names")
@@ -536,7 +509,7 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
                    if name not in done}
         _want(all(a.dtype == bool and a.shape == (n,) for a in done.values())
               and all(c._n == n for c in pending.values()), f"{kind}: field lengths")
-        fields[kind] = _LazyFields(list(names), done, pending)
+        fields[kind] = LazyColumns(done, {name: c.column for name, c in pending.items()})
     p = _typed(meta, "provenance", dict)
     prov = Provenance(
         source=p["source"], format=p["format"], version=p["version"],

@@ -158,7 +158,8 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, part: dict[str, Any],
         at = index.get(rid)
         if at is not None and lines[at] > line:
             keep[at] = False
-    for i in np.flatnonzero(~keep).tolist():
+    dropped = np.flatnonzero(~keep)
+    for i in dropped.tolist():
         rid = ids[i]
         b.problem("duplicate_id", f"duplicate {cls.kind} id {rid!r}: the first record is "
                   "kept", record_id=rid, raw=raw_text(data[int(starts[i]): int(ends[i])]),
@@ -182,22 +183,11 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, part: dict[str, Any],
     out_ends[plain_pos[kept_plain]] = ends[kept_plain]
     ready: dict[int, Any] = dict(zip(slow_pos.tolist(), (rec for _, rec in slow_items)))
     moved = kept_plain[plain_pos[kept_plain] != kept_plain]
-    dropped = np.flatnonzero(~keep)
     slow_at = slow_pos.tolist()
 
     def final_ids() -> list[Any]:
-        if _in_place(len(dropped) + len(slow_items), n_plain):  # mended in place
-            out = _without(ids, dropped, kept_plain)
-            for pos, (_, rec) in zip(slow_at, slow_items):
-                out.insert(pos, rec.id)
-            return out  # type: ignore[no-any-return]
-        ids_arr = np.empty(n_plain, dtype=object)
-        ids_arr[:] = ids
-        out_arr = np.empty(n_kept, dtype=object)
-        out_arr[plain_pos[kept_plain]] = ids_arr[kept_plain]
-        for pos, (_, rec) in zip(slow_at, slow_items):
-            out_arr[pos] = rec.id
-        return out_arr.tolist()  # type: ignore[no-any-return]
+        return _by_position(ids, keep, plain_pos[kept_plain], n_kept, slow_at,
+                            [rec.id for _, rec in slow_items])
 
     if len(moved) > n_kept // 4:  # most rows moved: one new index is cheaper than updates
         out_ids = final_ids()
@@ -437,6 +427,27 @@ def _without(col: Any, drop: np.ndarray, keep: np.ndarray) -> Any:
     return col
 
 
+def _by_position(vals: list[Any], keep: np.ndarray, at: np.ndarray, n_out: int,
+                 extra_at: list[int], extra: list[Any]) -> list[Any]:
+    """One value per plain row (``vals``) as one value per record position: the rows
+    where ``keep`` is true go to positions ``at``, ``extra[j]`` (a record from the
+    general path) to ``extra_at[j]`` (ascending), ``n_out`` positions in all. ``vals``
+    is mended in place when few rows move (see :data:`MOVE_BUDGET`)."""
+    drop = np.flatnonzero(~keep)
+    if _in_place(len(drop) + len(extra), len(vals)):
+        out = _without(vals, drop, np.flatnonzero(keep))
+        for pos, v in zip(extra_at, extra):
+            out.insert(pos, v)
+        return out  # type: ignore[no-any-return]
+    src = np.empty(len(vals), dtype=object)
+    src[:] = vals
+    arr = np.empty(n_out, dtype=object)
+    arr[at] = src[keep]
+    for pos, v in zip(extra_at, extra):
+        arr[pos] = v
+    return arr.tolist()  # type: ignore[no-any-return]
+
+
 def _inserted(col: Any, at: np.ndarray, values: Any, index: dict[str, int] | None) -> Any:
     """``col`` with ``values`` inserted before positions ``at`` (ascending, as
     ``numpy.insert`` takes them); coded columns code the new ids with ``index``."""
@@ -554,31 +565,16 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
     and always marked ``text_suspect``); string columns are built on first access."""
     keep = plain_pos >= 0
     at = plain_pos[keep]
-    # every plain row kept and nothing else: row i is record i (the usual case; one
-    # pass over each column instead of three)
-    same = len(at) == n_records == len(plain_pos)
+    same = len(at) == n_records == len(plain_pos)  # row i is record i (the usual case)
     ready_pos = np.asarray([p for p, _ in ready_items], dtype=np.int64)
 
     def strings(name: str, vals: Any) -> np.ndarray:
         if isinstance(vals, scan.Packed):
             vals = vals.unpack()
-        col = np.full(n_records, None, dtype=object)
-        if same:
-            col[:] = vals
-        elif isinstance(vals, list) and _in_place(len(vals) - len(at) + len(ready_items),
-                                                  len(vals)):
-            # a few rows dropped or added: moved in the list, then one pass into the array
-            vals = _without(vals, np.flatnonzero(~keep), np.flatnonzero(keep))
-            for p, _ in ready_items:
-                vals.insert(p, None)
-            col[:] = vals
-        elif len(vals):
-            src = np.empty(len(vals), dtype=object)
-            src[:] = vals
-            col[at] = src[keep]
         get = FIELD_GETTERS[kind][name]
-        for p, rec in ready_items:
-            col[p] = get(rec)
+        col = np.empty(n_records, dtype=object)
+        col[:] = _by_position(vals, keep, at, n_records, ready_pos.tolist(),
+                              [get(rec) for _, rec in ready_items])
         return col
 
     done: dict[str, np.ndarray] = {}

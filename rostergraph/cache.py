@@ -159,7 +159,8 @@ def _encode_strings(values: Any, key: str, arrays: dict[str, np.ndarray],
     ``unique``: the values are distinct and never None (ids): no codes are stored.
     Raises ``_Unsupported`` for a value that is not a str (or None, unless ``unique``).
     """
-    values = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if not isinstance(values, list):  # (a list is only read: not copied again)
+        values = values.tolist() if isinstance(values, np.ndarray) else list(values)
     n = len(values)
     try:
         if unique:

@@ -49,7 +49,6 @@ class Timer:
 
 
 def run_rostergraph(data: Path) -> tuple[list[Step], dict[str, Any]]:
-
     import rostergraph
     from rostergraph import queries
 

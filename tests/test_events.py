@@ -32,7 +32,8 @@ from rostergraph.model import KINDS
 from .fake_clever import FakeClever, FakeClock, _Ids, make_changes, make_district
 
 TOKEN = "tok-EVENTS-93b1f0c7aa"
-SAMPLES = Path("/work/shared/samples/clever")
+# Apache-2.0 Clever sample payloads copied into the repository (provenance beside them).
+SAMPLES = Path(__file__).parent / "data" / "public-samples" / "clever"
 
 
 @pytest.fixture(scope="module")

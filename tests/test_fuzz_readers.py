@@ -16,7 +16,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -211,23 +210,13 @@ def _export(fmt: str) -> Path:
         elif fmt == "clever-legacy":
             import shutil
 
-            shutil.copytree(Path("/work/shared/samples/clever/clever-go-v1.1-fixtures")
-                            if Path("/work/shared/samples/clever/clever-go-v1.1-fixtures")
-                            .is_dir() else _legacy_fixture(d), d / "x")
+            shutil.copytree(_LEGACY_SAMPLE, d / "x")
         _EXPORTS[fmt] = d / "x"
     return _EXPORTS[fmt]
 
 
-def _legacy_fixture(d: Path) -> Path:
-    """A tiny legacy (v1.1) dump, for machines without the shared samples."""
-    f = d / "legacy-src"
-    f.mkdir()
-    (f / "students.json").write_bytes(orjson.dumps({"data": [
-        {"data": {"id": "s1", "school": "sc1", "name": {"first": "A", "last": "B"}}}]}))
-    (f / "sections.json").write_bytes(orjson.dumps({"data": [
-        {"data": {"id": "se1", "school": "sc1", "students": ["s1"], "teacher": "t1",
-                  "term": {"name": "Fall", "start_date": "2024-08-01"}}}]}))
-    return f
+_LEGACY_SAMPLE = (Path(__file__).parent / "data" / "public-samples" / "clever"
+                  / "clever-go-v1.1-fixtures")
 
 
 @pytest.mark.parametrize("fmt", ["clever-json", "clever-csv", "oneroster", "clever-legacy"])

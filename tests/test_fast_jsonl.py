@@ -103,23 +103,17 @@ def _slow_lines_in_the_middle(p: Path) -> None:
         fh.write(b'\n{"id": "zz2", "roles": {"student": {"school": 12}}}\n')
 
 
-@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("move_budget", [fast_jsonl.MOVE_BUDGET, 0])
-def test_synthetic_district_same_as_general_reader(tmp_path: Path, workers: int,
-                                                   move_budget: int,
+def test_synthetic_district_same_as_general_reader(tmp_path: Path, move_budget: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A generated district (with its quirks, and slow lines among the plain ones) loads
-    identically, in one or two processes, whether the columns are mended in place or
-    rebuilt (``MOVE_BUDGET``)."""
+    identically, whether the columns are mended in place or rebuilt (``MOVE_BUDGET``)."""
     p = write_district(tmp_path, students=3000, seed=9)
     _slow_lines_in_the_middle(p)
     monkeypatch.setattr(fast_jsonl, "MOVE_BUDGET", move_budget)
-    monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000 if workers == 2 else 1 << 40)
-    monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)  # slices, in worker processes
-    monkeypatch.setattr(fast_jsonl, "LATE_REFS_MIN", 0)  # contacts coded by workers too
     fast = fast_jsonl.read_fast(p, {k: p / f"{k}.jsonl" for k in
                                     ("districts", "schools", "terms", "courses", "sections",
-                                     "users")}, workers=workers)
+                                     "users")})
     assert fast is not None
     assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))
 
@@ -150,16 +144,13 @@ def test_not_plain_files_use_general_path(tmp_path: Path) -> None:
                                   ("users", "districts")])
 def test_folders_missing_kinds_same_as_general_reader(tmp_path: Path, only: tuple[str, ...],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    """Phases with a kind missing (no users before the sections, no sections after the
-    users) still give the general reader's roster, in worker processes."""
+    """Kinds missing (no users before the sections, no sections after the users) still
+    give the general reader's roster."""
     src = write_district(tmp_path / "all", students=1500, seed=4)
     p = tmp_path / "some"
     p.mkdir()
     for kind in only:
         (p / f"{kind}.jsonl").write_bytes((src / f"{kind}.jsonl").read_bytes())
-    monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000)
-    monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)
-    monkeypatch.setattr(fast_jsonl, "LATE_REFS_MIN", 0)
     fast = fast_jsonl.read_fast(p, {k: p / f"{k}.jsonl" for k in only})
     assert fast is not None
     assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))

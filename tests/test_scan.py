@@ -1,4 +1,4 @@
-"""The fast reader's scan: rule field columns, the string-suspect superset, packing."""
+"""The fast reader's scan: rule field columns, the string-suspect superset, slices."""
 
 from __future__ import annotations
 
@@ -26,9 +26,8 @@ def _fields(r: rostergraph.Roster, kind: str) -> dict[str, Any]:
     return dict(cols["fields"])
 
 
-@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("move_budget", [fast_jsonl.MOVE_BUDGET, 0])
-def test_field_columns_equal_the_records(tmp_path: Path, workers: int, move_budget: int,
+def test_field_columns_equal_the_records(tmp_path: Path, move_budget: int,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Every field column holds, per record position, what the built record says (with
     records from the general path among the plain ones; columns mended in place or
@@ -39,13 +38,10 @@ def test_field_columns_equal_the_records(tmp_path: Path, workers: int, move_budg
     with (p / "users.jsonl").open("ab") as fh:  # a record that takes the general path
         fh.write(b'{"id": "zz", "email": 5, "name": {"last": "X"}, "roles": {"student": '
                  b'{"grade": "3", "email": "a@b"}}}\n')
-    monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000 if workers == 2 else 1 << 40)
-    monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)
-    monkeypatch.setattr(fast_jsonl, "LATE_REFS_MIN", 0)
     for path in (p, _messy(tmp_path)):
         r = rostergraph.load(path)
         assert path != p or r.users.get("zz") is not None
-        if workers == 2 and path == p:  # string columns are made when first asked for
+        if path == p:  # string columns are made when first asked for
             assert {"email", "student_email"} <= set(r._columns["users"][1]["fields"].pending())
         for kind in ("users", "sections"):
             fields = _fields(r, kind)
@@ -111,14 +107,6 @@ def test_suspect_rows_finds_each_suspect_byte() -> None:
     assert got == sorted(set(marked) | set(many))
 
 
-@given(st.lists(st.none() | st.text(max_size=5)))
-def test_packed_lists_round_trip(values: list[Any]) -> None:
-    """A packed list of strings and nulls (NULs inside values included) comes back equal."""
-    assert scan.Packed(values).unpack() == values
-    flags = [bool(v) for v in values]
-    assert scan.Packed(flags).unpack() == flags
-
-
 @given(st.lists(st.sampled_from([b'{"id": "a"}', b"", b"  ", b"{bad", b'{"id": "' + b"x" * 40 + b'"}']),
                 max_size=30), st.integers(1, 50), st.booleans())
 def test_lines_in_chunks_are_the_lines_of_the_whole(parts: list[bytes], chunk: int,
@@ -134,22 +122,21 @@ def test_lines_in_chunks_are_the_lines_of_the_whole(parts: list[bytes], chunk: i
         scan.CHUNK = old
 
 
-@given(st.lists(st.lists(st.none() | st.text(max_size=4), max_size=6), max_size=5),
-       st.booleans())
-def test_packed_lists_concatenated_unpack_to_the_chained_lists(
-        lists: list[list[Any]], flags: bool) -> None:
-    """Packed lists joined before unpacking (empty lists, empty strings, nulls and NULs
-    included) give the lists one after another."""
-    if flags:
-        lists = [[bool(v) for v in vals] for vals in lists]
-    got = scan.Packed.concat([scan.Packed(vals) for vals in lists]).unpack()
-    assert got == [v for vals in lists for v in vals]
+def _split(data: bytes, parts: int) -> list[tuple[int, int]]:
+    """``(start, end)`` byte ranges of whole lines, about ``len(data) / parts`` each."""
+    out, start = [], 0
+    for k in range(1, parts + 1):
+        cut = data.find(b"\n", max(start, len(data) * k // parts)) if k < parts else -1
+        end = len(data) if cut < 0 else cut + 1
+        out.append((start, end))
+        start = end
+    return out
 
 
 def test_slices_joined_equal_one_scan_of_the_whole(tmp_path: Path) -> None:
-    """A file scanned in several slices (packed, as workers send them, or not) and joined
-    gives what one scan of the whole file gives: ids, file-wide line numbers, byte ranges,
-    slow lines, graph and field columns and suspect rows."""
+    """A file scanned in several slices and joined gives what one scan of the whole file
+    gives: ids, file-wide line numbers, byte ranges, slow lines, graph and field columns
+    and suspect rows."""
     folder = write_district(tmp_path, "S", seed=3)
     lim = (1 << 20, 64, 1 << 20)
     for kind in ("users", "sections"):
@@ -160,27 +147,18 @@ def test_slices_joined_equal_one_scan_of_the_whole(tmp_path: Path) -> None:
                         (150, b'{"id": "ctl", "name": "a\\u0007"}')):
             lines.insert(at, bad)
         data = b"\n".join(lines)
-        scan.DATA[kind] = data
-        try:
-            whole = scan.join_parts([scan.scan(kind, 0, len(data), 0, lim)])
-            cuts = fast_jsonl._split(data, 5)
-            assert len(cuts) == 5
-            parts = [scan.scan(kind, s, e, 0, lim) for s, e in cuts]
-            for packed in (False, True):
-                joined = scan.join_parts([scan.pack(p) if packed else p for p in parts])
-                assert joined["ids"] == whole["ids"]
-                assert [n for n, _ in joined["slow"]] == [n for n, _ in whole["slow"]]
-                assert joined["slow"], "the messy file has slow lines"
-                for key in ("lines", "starts", "ends", "suspect"):
-                    assert joined[key].tolist() == whole[key].tolist(), key
-                assert joined["newlines"] == whole["newlines"]
-                assert _plain(joined["fields"]) == _plain(whole["fields"])
-                # packed slices keep their string field columns packed
-                assert any(isinstance(v, scan.Packed) for v in joined["fields"].values()) \
-                    == packed
-                assert _plain(joined["cols"]) == _plain(whole["cols"])
-        finally:
-            scan.DATA.pop(kind, None)
+        whole = scan.join_parts([scan.scan(data, kind, 0, len(data), 0, lim)])
+        cuts = _split(data, 5)
+        assert len(cuts) == 5
+        joined = scan.join_parts([scan.scan(data, kind, s, e, 0, lim) for s, e in cuts])
+        assert joined["ids"] == whole["ids"]
+        assert [n for n, _ in joined["slow"]] == [n for n, _ in whole["slow"]]
+        assert joined["slow"], "the messy file has slow lines"
+        for key in ("lines", "starts", "ends", "suspect"):
+            assert joined[key].tolist() == whole[key].tolist(), key
+        assert joined["newlines"] == whole["newlines"]
+        assert _plain(joined["fields"]) == _plain(whole["fields"])
+        assert _plain(joined["cols"]) == _plain(whole["cols"])
 
 
 def _plain(obj: Any) -> Any:
@@ -193,8 +171,6 @@ def _plain(obj: Any) -> Any:
         return obj.tolist()
     if isinstance(obj, rostergraph.graph.CodedRefs):
         return (obj.codes.tolist(), obj.missing)
-    if isinstance(obj, scan.Packed):  # a string field column stays packed until used
-        return obj.unpack()
     return list(obj)
 
 
@@ -208,8 +184,6 @@ def test_field_columns_read_from_threads_are_made_once(tmp_path: Path,
 
     p = write_district(tmp_path / "d", students=800, seed=5)
     _slow_lines_in_the_middle(p)
-    monkeypatch.setattr(fast_jsonl, "PARALLEL_BYTES", 1000)
-    monkeypatch.setattr(fast_jsonl, "SPLIT_BYTES", 1000)
     r = rostergraph.load(p)
     lazy = r._columns["users"][1]["fields"]
     assert "email" in lazy.pending()

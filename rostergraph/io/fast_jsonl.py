@@ -1,9 +1,10 @@
-"""The fast path for Clever JSON Lines folders: parallel scan, lazy records, graph columns.
+"""The fast path for Clever JSON Lines folders: one scan, lazy records, graph columns.
 
 :func:`read_fast` reads a folder whose resource files are all plain
 (uncompressed) ``.jsonl``/``.ndjson`` files with ``\\n`` line ends. Each file
-is scanned in slices — in two worker processes when the data is large — and
-every line is decoded with msgspec into a typed struct mirroring the record
+is scanned once, in the calling thread (the library never forks: a forked
+process inherits the locks of every other thread of a Jupyter kernel or a web
+server), and every line is decoded with msgspec into a typed struct mirroring the record
 schema (:func:`~rostergraph.io.scan.struct_for`: parsing and the type check of every field in one
 C pass, no record built). For each plain line the scan keeps the record id,
 its byte range, the graph columns (references, role bits, the
@@ -45,29 +46,22 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import CodedRefs, record_columns
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
-from ..graph import CodedRefs
 from ..lazy import LazyColumns, LazyRecords
 from ..model import KINDS, RECORD_CLASSES
 from ..roster import FileInfo, Roster, RosterBuilder, raw_text
 from . import scan
 from .limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["PARALLEL_BYTES", "SPLIT_BYTES", "read_fast"]
+__all__ = ["read_fast"]
 
 _log = logging.getLogger(__name__)
 
-#: A file larger than this is scanned in one slice per worker.
-SPLIT_BYTES = 4 * 1024 * 1024
-#: Contact references (to users) at least this many are coded by the section phase's
-#: workers rather than by the graph build.
-LATE_REFS_MIN = 100_000
-#: Files larger than this (in total) are scanned in two worker processes.
-PARALLEL_BYTES = 48 * 1024 * 1024
 _GRAPH_KINDS = ("schools", "sections", "users")  # the kinds that own graph edges
-#: Kinds scanned together; each phase's references to kinds merged in an earlier phase
-#: are coded to positions by the workers (see :data:`rostergraph.io.scan.CODES`).
-_PHASES = (("districts", "schools", "terms", "courses"), ("users",), ("sections",))
+#: The order kinds are scanned in: a kind's references to kinds read before it are
+#: coded to record positions by its scan (see :func:`rostergraph.io.scan.scan`).
+_ORDER = ("districts", "schools", "terms", "courses", "users", "sections")
 
 # --- merging slices ------------------------------------------------------------------
 
@@ -112,7 +106,7 @@ class _SlowTable(dict):  # type: ignore[type-arg]
         self.kept[key] = (self.line, rec)
 
 
-def _merge_kind(b: RosterBuilder, kind: str, name: str, part: dict[str, Any],
+def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[str, Any],
                 limits: Limits) -> tuple[list[str], np.ndarray, np.ndarray, dict[int, Any],
                                          np.ndarray, dict[str, int]]:
     """Records of one kind in file order: ids, byte ranges, ready records, kept plain rows.
@@ -129,7 +123,6 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, part: dict[str, Any],
     index = dict(zip(ids, range(n_plain)))
     if not slow and len(index) == n_plain:
         return ids, starts, ends, {}, np.arange(n_plain, dtype=np.int64), index
-    data = scan.DATA[kind]
     cls = RECORD_CLASSES[kind]
     first_problem = len(b.problems)
     keep = np.ones(n_plain, dtype=bool)
@@ -204,41 +197,17 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, part: dict[str, Any],
 
 
 def _cpu() -> str:
-    """CPU seconds so far, of this process and of its finished workers (for the debug log:
-    with two cores, their sum against the wall time shows how busy both were)."""
+    """CPU seconds of this process so far (for the debug log)."""
     t = os.times()
-    return f"cpu: this process {t.user + t.system:.2f} s, workers {t.children_user + t.children_system:.2f} s"
-
-
-def _split(data: bytes, parts: int) -> list[tuple[int, int]]:
-    """``(start, end)`` slices of whole lines (a slice counts its line numbers from its
-    own start; :func:`~rostergraph.io.scan.join_parts` makes them file-wide)."""
-    out = []
-    start = 0
-    for k in range(1, parts + 1):
-        if k == parts:
-            end = len(data)
-        else:
-            cut = data.find(b"\n", max(start, len(data) * k // parts))
-            end = len(data) if cut < 0 else cut + 1
-        if end > start or k == 1:
-            out.append((start, end))
-        start = end
-    return out
-
-
-def _slices(size: int, workers: int) -> int:
-    """Slices for a file: one per worker, two per worker for a large file (the lines
-    of a file differ in cost, e.g. students before contacts; smaller slices even out
-    the workers' loads)."""
-    if size <= SPLIT_BYTES:
-        return 1
-    return workers * (2 if size > 16 * SPLIT_BYTES else 1)
+    return f"cpu {t.user + t.system:.2f} s"
 
 
 def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
-              limits: Limits = DEFAULT_LIMITS, *, workers: int | None = None) -> Roster | None:
+              limits: Limits = DEFAULT_LIMITS) -> Roster | None:
     """Read plain JSON Lines resource files fast; ``None`` when they are not all plain.
+
+    Safe to call from several threads at once: every load keeps its state in its own
+    frames.
 
     Parameters
     ----------
@@ -248,9 +217,6 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         kind → file (``.jsonl``/``.ndjson``, uncompressed, ``\\n`` line ends).
     limits:
         The same bounds as the general reader; lines over them take its path.
-    workers:
-        Processes for scanning (default: 2 when the data is over
-        :data:`PARALLEL_BYTES` and the platform can fork, else 1).
 
     Returns
     -------
@@ -270,10 +236,6 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             if data[:2] == b"\x1f\x8b" or b"\r" in data:
                 return None
             datas[kind] = data
-    total = sum(len(d) for d in datas.values())
-    if workers is None:
-        workers = 2 if total > PARALLEL_BYTES and hasattr(os, "fork") and (os.cpu_count() or 1) > 1 \
-            else 1
     lim = (limits.max_line_bytes, limits.max_json_depth, limits.max_field_bytes)
     hashes: dict[str, str] = {}
 
@@ -281,108 +243,30 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         for kind, data in datas.items():
             hashes[kind] = hashlib.sha256(data).hexdigest()
 
-    # SHA-256 runs in a thread (hashlib releases the GIL) while the parent merges; it is
-    # joined before any fork, so no thread is running when a worker is forked
-    hasher: list[threading.Thread] = []
-
-    def start_hashing() -> None:
-        if not hasher:
-            hasher.append(threading.Thread(target=hash_all, daemon=True))
-            hasher[0].start()
-
-    def finish_hashing() -> None:
-        if hasher:
-            hasher[0].join()
-
+    # SHA-256 runs in a thread (hashlib releases the GIL) while this one scans
+    hasher = threading.Thread(target=hash_all, name="rostergraph-hash", daemon=True)
+    hasher.start()
     problems: dict[str, list[Any]] = {}
     merged: dict[str, Any] = {}
-    # a phase's finishing work (joining columns) runs while the next phase's workers scan
-    deferred: list[Any] = []
-
-    def finish(kind: str, part: dict[str, Any], merged_kind: tuple[Any, ...]) -> None:
-        ids, starts, ends, ready, plain_pos, index = merged_kind
+    codes: dict[str, dict[str, int]] = {}  # kind read so far → its id → position index
+    for kind in _ORDER:
+        if kind not in datas:
+            continue
+        t0 = time.perf_counter()
+        data = datas[kind]
+        part = scan.join_parts([scan.scan(data, kind, 0, len(data), 0, lim, codes)])
+        first = len(b.problems)
+        ids, starts, ends, ready, plain_pos, index = _merge_kind(
+            b, kind, files[kind].name, data, part, limits)
+        problems[kind] = b.problems[first:]
+        del b.problems[first:]
+        codes[kind] = index
         b.kinds[kind] = LazyRecords(  # type: ignore[assignment]
-            RECORD_CLASSES[kind], datas[kind], ids, starts, ends, ready, index)
+            RECORD_CLASSES[kind], data, ids, starts, ends, ready, index)
         merged[kind] = (_row_columns(part), plain_pos, ready, len(ids))
-
-    def run_deferred() -> None:
-        while deferred:
-            deferred.pop(0)()
-
-    contact_refs: list[str] | None = None  # coded by the next phase's workers
-    scan.DATA.clear()
-    scan.DATA.update(datas)
-    scan.CODES.clear()
-    busiest = max(([k for k in phase if k in datas] for phase in _PHASES),
-                  key=lambda ks: sum(len(datas[k]) for k in ks))
-    if workers == 1:
-        start_hashing()  # nothing is forked: hash while scanning
-    try:
-        for phase in _PHASES:
-            kinds = [k for k in phase if k in datas]
-            tasks = [(kind, s, e, 0, lim) for kind in kinds for s, e in
-                     _split(datas[kind], _slices(len(datas[kind]), workers))]
-            if not tasks:
-                continue
-            t0 = time.perf_counter()
-            late = contact_refs
-            contact_refs = None
-            if late is not None:  # references that waited for the users' index
-                scan.REFS = ("users", late)
-                half = len(late) // 2
-                tasks += [("", 0, half, 0, lim), ("", half, len(late), 0, lim)]
-            if workers > 1 and len(tasks) > 1:
-                import multiprocessing as mp
-
-                # forked now, the workers see the indexes of the kinds merged so far; the
-                # frozen heap is not walked by their garbage collector (no copy-on-write)
-                finish_hashing()
-                gc.freeze()
-                with mp.get_context("fork").Pool(min(workers, len(tasks))) as pool:
-                    pending = pool.map_async(scan.scan_task, tasks, chunksize=1)
-                    run_deferred()
-                    results = pending.get()  # packed: see scan.join_parts
-                    _log.debug("results in at %.2f s (%s)", time.perf_counter() - t0, _cpu())
-                gc.unfreeze()
-            else:
-                run_deferred()
-                results = [scan.scan(*t) for t in tasks]
-            _log.debug("scanned %s in %.2f s (%s)", "+".join(kinds), time.perf_counter() - t0,
-                       _cpu())
-            if kinds == busiest:  # the parent merges alone now: the other core hashes
-                start_hashing()
-            if late is not None:
-                cols = merged["users"][0]
-                rows, _, *attrs = cols["contact_for"]
-                cols["contact_for"] = (rows, CodedRefs.concat(
-                    [res for t, res in zip(tasks, results) if not t[0]]), *attrs)
-                scan.REFS = ("", [])
-            for kind in kinds:
-                # each kind's slices are joined (and freed) one kind at a time
-                part = scan.join_parts([results[i] for i, t in enumerate(tasks)
-                                        if t[0] == kind])
-                for i, t in enumerate(tasks):
-                    if t[0] == kind:
-                        results[i] = None
-                first = len(b.problems)
-                got = _merge_kind(b, kind, files[kind].name, part, limits)
-                problems[kind] = b.problems[first:]
-                del b.problems[first:]
-                scan.CODES[kind] = got[-1]
-                if kind == "users" and workers > 1:
-                    refs = part["cols"]["contact_for"][1]
-                    contact_refs = refs if len(refs) >= LATE_REFS_MIN else None
-                deferred.append(partial(finish, kind, part, got))
-            del results, part
-            _log.debug("merged %s at %.2f s (%s)", "+".join(kinds), time.perf_counter() - t0,
-                       _cpu())
-        run_deferred()
-        start_hashing()
-        finish_hashing()
-        indices = dict(scan.CODES)
-    finally:
-        scan.DATA.clear()
-        scan.CODES.clear()
+        del part
+        _log.debug("read %s in %.2f s (%s)", kind, time.perf_counter() - t0, _cpu())
+    hasher.join()
     for kind in KINDS:  # files and problems in the general reader's order
         if kind in datas:
             b.files.append(FileInfo(path=files[kind].name, size=len(datas[kind]),
@@ -392,10 +276,11 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     for kind in list(merged):
         cols, plain_pos, ready, n = merged.pop(kind)
         roster._columns[kind] = (roster.records(kind), _final_columns(
-            kind, cols, plain_pos, ready, n, indices))
+            kind, cols, plain_pos, ready, n, codes))
         del cols
     # the millions of objects just made go straight to the oldest generation, so no
-    # later young collection walks them (a one-off pause in the next step otherwise)
+    # later young collection walks them (a one-off pause in the next step otherwise);
+    # the collector's state is as it was before
     gc.freeze()
     gc.unfreeze()
     return roster
@@ -480,8 +365,7 @@ def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
     records that took the general path added (edges stay in record order).
 
     ``indices`` are the id → position indexes of the kinds coded references
-    (:class:`~rostergraph.graph.CodedRefs`) point into."""
-    from ..graph import record_columns
+    (:class:`~rostergraph.columns.CodedRefs`) point into."""
 
     n_ready = len(ready)
     out: dict[str, Any] = {}
@@ -569,8 +453,6 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
     ready_pos = np.asarray([p for p, _ in ready_items], dtype=np.int64)
 
     def strings(name: str, vals: Any) -> np.ndarray:
-        if isinstance(vals, scan.Packed):
-            vals = vals.unpack()
         get = FIELD_GETTERS[kind][name]
         col = np.empty(n_records, dtype=object)
         col[:] = _by_position(vals, keep, at, n_records, ready_pos.tolist(),

@@ -8,7 +8,7 @@ handed back as *slow*, for the general reader. The decoded structs of plain
 lines are turned into columns in batches, mostly with C-level ``map`` calls:
 
 - the record ids, line numbers and byte ranges;
-- the graph columns (:func:`rostergraph.graph.record_columns` gives the same
+- the graph columns (:func:`rostergraph.columns.record_columns` gives the same
   columns from records);
 - ``fields``: the few per-record values the rules need (emails, grades,
   section names) and ``suspect``, a superset of the records whose strings
@@ -17,11 +17,15 @@ lines are turned into columns in batches, mostly with C-level ``map`` calls:
   without the bound and marked suspect;
   a line with an ``ext`` map or a byte :func:`suspect_rows` finds is suspect).
 
+Everything a scan needs comes in through its arguments (the file's bytes, the
+indexes of kinds read before): the module holds no state, so loads in several
+threads never see each other's data.
+
 Examples
 --------
 >>> from rostergraph.io import scan
->>> scan.DATA["terms"] = b'{"id": "t1", "name": "Fall"}\\n{"id": 5}\\n'
->>> out = scan.scan("terms", 0, len(scan.DATA["terms"]), 0, (1 << 20, 64, 1 << 20))
+>>> data = b'{"id": "t1", "name": "Fall"}\\n{"id": 5}\\n'
+>>> out = scan.scan(data, "terms", 0, len(data), 0, (1 << 20, 64, 1 << 20))
 >>> out["ids"], [n for n, _ in out["slow"]]
 (['t1'], [2])
 """
@@ -30,7 +34,8 @@ from __future__ import annotations
 
 import gc
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from functools import cache
 from itertools import chain, repeat
 from operator import attrgetter
 from typing import Annotated, Any
@@ -38,18 +43,10 @@ from typing import Annotated, Any
 import msgspec
 import numpy as np
 
-from ..graph import CodedRefs, _school_edges
+from ..columns import CodedRefs, school_edges
 from ..model import RECORD_CLASSES, Roles, _spec
 
-__all__ = ["DATA", "Packed", "join_parts", "scan", "struct_for", "suspect_rows"]
-
-#: kind → bytes of the file being read (inherited by forked workers)
-DATA: dict[str, bytes] = {}
-
-#: kind → the final id → position index of that kind's records, set by the reader
-#: before it forks the workers that scan kinds referring to it: those references
-#: then travel as positions (:class:`~rostergraph.graph.CodedRefs`), not as ids.
-CODES: dict[str, dict[str, int]] = {}
+__all__ = ["join_parts", "scan", "struct_for", "suspect_rows"]
 
 #: The kind of record each relation's reference column names.
 REF_KIND = {"in_district": "districts", "taught_at": "schools", "of_course": "courses",
@@ -62,9 +59,7 @@ BATCH = 512
 
 # --- typed decoders (the schema check in C) ----------------------------------------
 
-_STRUCTS: dict[tuple[type, bool], Any] = {}
-
-
+@cache  # (a pure function of its arguments: the same struct type for every load)
 def struct_for(cls: type, bounded: bool = True) -> Any:
     """A ``msgspec.Struct`` type mirroring record class ``cls``'s JSON schema.
 
@@ -80,9 +75,6 @@ def struct_for(cls: type, bounded: bool = True) -> Any:
     >>> msgspec.json.decode(b'{"id": "t", "name": null}', type=struct_for(Term)).id
     't'
     """
-    st = _STRUCTS.get((cls, bounded))
-    if st is not None:
-        return st
     # with ``bounded``, a string over MAX_STRING characters fails too (see :func:`scan`)
     _Str = Annotated[str, msgspec.Meta(max_length=MAX_STRING)] if bounded else str
     fields: list[Any] = []
@@ -101,10 +93,8 @@ def struct_for(cls: type, bounded: bool = True) -> Any:
         else:  # "map": any JSON object
             t = dict | None
         fields.append((name, t, None))
-    st = msgspec.defstruct(f"_Typed{cls.__name__}{'' if bounded else 'Any'}", fields,
-                           forbid_unknown_fields=True, gc=False)
-    _STRUCTS[cls, bounded] = st
-    return st
+    return msgspec.defstruct(f"_Typed{cls.__name__}{'' if bounded else 'Any'}", fields,
+                             forbid_unknown_fields=True, gc=False)
 
 
 # --- text that the string rules must look at --------------------------------------
@@ -247,7 +237,8 @@ class _Columns:
 
     def _users(self, objs: list[Any], base: int) -> None:
         c, f = self.cols, self.fields
-        roles = [r if r is not None else _NO_ROLES for r in map(_ROLES, objs)]
+        no_roles = _no_roles()
+        roles = [r if r is not None else no_roles for r in map(_ROLES, objs)]
         by_role = {bit: list(map(get, roles)) for bit, get in _ROLE_GETTERS}
         mask = np.zeros(len(objs), dtype=np.uint8)
         for bit, vals in by_role.items():
@@ -258,14 +249,14 @@ class _Columns:
         rows, refs, prim = c["attends"]
         for i, st in enumerate(students, base):
             if st is not None:
-                _school_edges(rows, refs, prim, i, st.school, st.schools)
+                school_edges(rows, refs, prim, i, st.school, st.schools)
         rows, refs, prim = c["works_at"]
         for i, (te, sf) in enumerate(zip(teachers, staff), base):
             if te is not None or sf is not None:
                 schools = list(te.schools or ()) if te is not None else []
                 if sf is not None and sf.schools:
                     schools.extend(sf.schools)
-                _school_edges(rows, refs, prim, i, te.school if te is not None else None,
+                school_edges(rows, refs, prim, i, te.school if te is not None else None,
                               schools)
         admins = by_role[8]
         if admins.count(None) != len(admins):
@@ -296,7 +287,11 @@ class _Columns:
                                     and not nm.middle for nm in map(_NAME, objs)])
 
 
-_NO_ROLES: Any = None  # an empty roles struct, made on first use
+@cache
+def _no_roles() -> Any:
+    """An empty roles struct (made once: structs of this type are never changed)."""
+    return struct_for(Roles)()
+
 
 #: Bytes split into lines at a time: the slice is never copied whole.
 CHUNK = 8 * 1024 * 1024
@@ -318,21 +313,21 @@ def _chunks(data: bytes, start: int, end: int) -> Iterator[list[bytes]]:
         start = cut + 1
 
 
-def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, int]
-         ) -> dict[str, Any]:
-    """Scan ``DATA[kind][start:end]`` (whole lines): plain rows and their columns, and
-    the slow lines ``(line number, text)`` for the general reader.
+def scan(data: bytes, kind: str, start: int, end: int, line0: int,
+         limits: tuple[int, int, int],
+         codes: Mapping[str, dict[str, int]] | None = None) -> dict[str, Any]:
+    """Scan ``data[start:end]`` (whole lines of a ``kind`` file): plain rows and their
+    columns, and the slow lines ``(line number, text)`` for the general reader.
 
-    ``limits`` is ``(max line bytes, max JSON depth, max field bytes)``.
+    ``limits`` is ``(max line bytes, max JSON depth, max field bytes)``. ``codes``
+    maps a kind already read to its id → position index; references to that kind
+    are then returned as positions (:class:`~rostergraph.columns.CodedRefs`).
     """
-    global _NO_ROLES
-    if _NO_ROLES is None:
-        _NO_ROLES = struct_for(Roles)()
-    data = DATA[kind]
     cap, depth, field = limits
     shallow_cap = depth < 8
-    decode = msgspec.json.Decoder(struct_for(RECORD_CLASSES[kind])).decode
-    decode_any = msgspec.json.Decoder(struct_for(RECORD_CLASSES[kind], False)).decode
+    cls: type = RECORD_CLASSES[kind]
+    decode = msgspec.json.Decoder(struct_for(cls)).decode
+    decode_any = msgspec.json.Decoder(struct_for(cls, False)).decode
     bad_line = (msgspec.DecodeError, UnicodeDecodeError)  # ValidationError is a DecodeError
     # unchecked_rows: rows whose string lengths the bounded decoder did not check
     lines, starts, ends, unchecked_rows = array("q"), array("q"), array("q"), array("q")
@@ -388,7 +383,7 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
         if was:
             gc.enable()
     for name, col in acc.cols.items():
-        index = CODES.get(REF_KIND.get(name, ""))
+        index = (codes or {}).get(REF_KIND.get(name, ""))
         if index is not None:
             acc.cols[name] = (col[0], CodedRefs.from_refs(col[1], index), *col[2:])
     return {"ids": acc.ids, "lines": lines, "starts": starts, "ends": ends, "slow": slow,
@@ -398,98 +393,17 @@ def scan(kind: str, start: int, end: int, line0: int, limits: tuple[int, int, in
                                   np.asarray(unchecked_rows, dtype=np.int64))}
 
 
-# --- results between processes -------------------------------------------------------
-
-
-class Packed:
-    """A list of ``str``/``None`` (or of ``bool``) sent between processes as one string.
-
-    Pickling a list of millions of short strings costs a memo lookup per item;
-    one joined string is a single copy, and ``str.split`` rebuilds the list in C.
-
-    Examples
-    --------
-    >>> Packed(["a", None, "b"]).unpack(), Packed([True, False]).unpack()
-    (['a', None, 'b'], [True, False])
-    """
-
-    __slots__ = ("blob", "bools", "n", "present")
-
-    def __init__(self, values: list[Any]) -> None:
-        self.n = len(values)
-        self.bools = bool(values) and type(values[0]) is bool
-        self.present: array | None = None  # positions of the non-null values, if any null
-        if self.bools:
-            self.blob: Any = bytes(values)
-            return
-        if None in values:
-            self.present = array("q", [i for i, v in enumerate(values) if v is not None])
-            values = [values[i] for i in self.present]
-        self.blob = "\x00".join(values)
-        if self.blob.count("\x00") != max(len(values) - 1, 0):  # a value holds a NUL
-            self.blob = values
-
-    def unpack(self) -> list[Any]:
-        """The list that was packed (``None`` where it held ``None``)."""
-        if self.bools:
-            return list(map(bool, self.blob))
-        n_values = self.n_present()
-        vals = self.blob if isinstance(self.blob, list) else (
-            self.blob.split("\x00") if n_values else [])
-        if self.present is None:
-            return vals
-        src = np.empty(n_values, dtype=object)
-        src[:] = vals
-        out = np.full(self.n, None, dtype=object)
-        out[np.frombuffer(self.present, dtype=np.int64)] = src
-        return out.tolist()  # type: ignore[no-any-return]
-
-    def n_present(self) -> int:
-        """How many values the blob holds (the non-null ones)."""
-        return self.n if self.present is None else len(self.present)
-
-    @classmethod
-    def concat(cls, parts: list[Packed]) -> Packed:
-        """The lists of ``parts`` one after another, still packed: the blobs are joined
-        in one copy, so the strings are made once, by the final :meth:`unpack`.
-
-        Examples
-        --------
-        >>> Packed.concat([Packed(["a", None]), Packed([]), Packed(["", "b"])]).unpack()
-        ['a', None, '', 'b']
-        """
-        parts = [p for p in parts if p.n]
-        if len(parts) == 1:
-            return parts[0]
-        out = cls([])
-        if not parts:
-            return out
-        if any(p.bools != parts[0].bools or isinstance(p.blob, list) for p in parts):
-            return cls(list(chain.from_iterable(p.unpack() for p in parts)))
-        out.n = sum(p.n for p in parts)
-        out.bools = parts[0].bools
-        if out.bools:
-            out.blob = b"".join(p.blob for p in parts)
-            return out
-        out.blob = "\x00".join(p.blob for p in parts if p.n_present())
-        if any(p.present is not None for p in parts):
-            at, base = [], 0
-            for p in parts:
-                at.append(np.arange(base, base + p.n, dtype=np.int64) if p.present is None
-                          else np.frombuffer(p.present, dtype=np.int64) + base)
-                base += p.n
-            out.present = array("q", np.concatenate(at).tobytes())
-        return out
+# --- joining slices -------------------------------------------------------------------
 
 
 def _joined_values(vals: list[Any]) -> Any:
-    """One column's values from several slices: packed lists joined before they are
-    unpacked (see :meth:`Packed.concat`); lists chained; coded references concatenated."""
-    if all(isinstance(v, Packed) for v in vals):
-        return Packed.concat(vals).unpack()
+    """One column's values from several slices: lists chained, coded references
+    concatenated."""
+    if len(vals) == 1:
+        return vals[0]
     if all(isinstance(v, CodedRefs) for v in vals):
         return CodedRefs.concat(vals)
-    return list(chain.from_iterable(v.unpack() if isinstance(v, Packed) else v for v in vals))
+    return list(chain.from_iterable(vals))
 
 
 def _int64(parts: list[Any], add: list[int] | None = None) -> np.ndarray:
@@ -506,19 +420,16 @@ COUNTED = ("enrolled_in", "teaches")
 
 
 def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The results of consecutive slices of one file (packed or not) as one result.
+    """The results of consecutive slices of one file as one result.
 
     Line numbers become file-wide (each slice counts its own), row numbers count
-    from the first slice's first row, integer columns become numpy arrays and every
-    list is unpacked once (no list is copied item by item), except the string field
-    columns of packed slices: they stay one :class:`Packed` each, unpacked only if the
-    rules ask for them.
+    from the first slice's first row and integer columns become numpy arrays.
 
     Examples
     --------
-    >>> DATA["terms"] = b'{"id": "a"}\\n{"id": 5}\\n{"id": "b"}\\n'
+    >>> data = b'{"id": "a"}\\n{"id": 5}\\n{"id": "b"}\\n'
     >>> lim = (1 << 20, 64, 1 << 20)
-    >>> one = join_parts([pack(scan("terms", 0, 12, 0, lim)), scan("terms", 12, 34, 0, lim)])
+    >>> one = join_parts([scan(data, "terms", 0, 12, 0, lim), scan(data, "terms", 12, 34, 0, lim)])
     >>> one["ids"], one["lines"].tolist(), [n for n, _ in one["slow"]]
     (['a', 'b'], [1, 3], [2])
     """
@@ -527,7 +438,7 @@ def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
         line_at.append(n_lines)
         row_at.append(n_rows)
         n_lines += p["newlines"]
-        n_rows += p["ids"].n if isinstance(p["ids"], Packed) else len(p["ids"])
+        n_rows += len(p["ids"])
     out: dict[str, Any] = {
         "ids": _joined_values([p["ids"] for p in parts]),
         "lines": _int64([p["lines"] for p in parts], line_at),
@@ -545,8 +456,6 @@ def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
         if isinstance(first, array):
             fields[name] = np.frombuffer(b"".join(bytes(v) for v in vals),
                                          dtype=np.uint8).astype(bool)
-        elif all(isinstance(v, Packed) for v in vals):  # unpacked when a rule asks for it
-            fields[name] = Packed.concat(vals)
         else:
             fields[name] = _joined_values(vals)
     out["fields"] = fields
@@ -562,28 +471,3 @@ def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
                               for j in range(1, len(first))))
     out["cols"] = cols
     return out
-
-
-def pack(obj: Any) -> Any:
-    """Every list inside a scan result (dicts and tuples walked) as :class:`Packed`."""
-    if isinstance(obj, dict):
-        return {k: (v if k == "slow" else pack(v)) for k, v in obj.items()}
-    if isinstance(obj, tuple):
-        return tuple(pack(v) for v in obj)
-    if isinstance(obj, list):
-        return Packed(obj)
-    return obj
-
-
-#: id references the reader wants coded by the workers of the next phase (see
-#: :func:`scan_task`), with the kind they point to.
-REFS: tuple[str, list[str]] = ("", [])
-
-
-def scan_task(args: tuple[str, int, int, int, tuple[int, int, int]]) -> Any:
-    """:func:`scan` in a worker process, its result packed for the trip back; a task
-    whose kind is empty codes ``REFS[1][start:end]`` with ``CODES[REFS[0]]`` instead."""
-    if not args[0]:
-        kind, refs = REFS
-        return CodedRefs.from_refs(refs[args[1]: args[2]], CODES[kind])
-    return pack(scan(*args))

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import time
@@ -286,7 +287,10 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
                 for name, path in todo.items():
                     done(run_district(name, str(path), steps, privacy=privacy))
             else:
-                with ProcessPoolExecutor(max_workers=workers) as pool:
+                # fresh interpreters, never forks of this one: a fork inherits the
+                # locks of every thread of the host (a notebook kernel, a server)
+                spawn = multiprocessing.get_context("spawn")
+                with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
                     futures = [pool.submit(run_district, n, str(p), tuple(steps),
                                            privacy=privacy) for n, p in todo.items()]
                     for f in as_completed(futures):

@@ -45,6 +45,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from .columns import ROLE_BITS, CodedRefs, record_columns
 from .errors import UnknownIdError, WrongKindError
 from .lazy import LazyRecords
 from .model import ROLE_NAMES
@@ -78,7 +79,6 @@ RELATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 #: Bit of each role in :attr:`RosterGraph.roles`.
-ROLE_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(ROLE_NAMES)}
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -189,52 +189,6 @@ def _id_array(recs: Any, index: dict[str, int]) -> np.ndarray:
     arr = np.empty(len(ids), dtype=object)
     arr[:] = ids
     return arr
-
-
-class CodedRefs:
-    """References a fast reader already turned into record positions.
-
-    ``codes[i]`` is the position of the referenced record, or -1 for an id
-    with no record; ``missing`` holds those ids, in order. The graph gives
-    them stub indices in that order, as it would for plain id references.
-
-    Examples
-    --------
-    >>> c = CodedRefs.from_refs(["a", "x", "b"], {"a": 0, "b": 1})
-    >>> c.codes.tolist(), c.missing, c.take([2, 1]).missing
-    ([0, -1, 1], ['x'], ['x'])
-    """
-
-    __slots__ = ("codes", "missing")
-
-    def __init__(self, codes: Any, missing: list[str]) -> None:
-        self.codes = np.asarray(codes, dtype=np.int64)
-        self.missing = missing
-
-    @classmethod
-    def from_refs(cls, refs: Sequence[str], index: dict[str, int]) -> CodedRefs:
-        """Code ``refs`` with ``index`` (one C-level dict lookup each)."""
-        codes = np.fromiter(map(index.get, refs, [-1] * len(refs)), dtype=np.int64,
-                            count=len(refs))
-        return cls(codes, [refs[i] for i in np.flatnonzero(codes < 0).tolist()])
-
-    @classmethod
-    def concat(cls, parts: Sequence[CodedRefs]) -> CodedRefs:
-        codes = np.concatenate([p.codes for p in parts]) if parts else np.zeros(0, np.int64)
-        return cls(codes, [m for p in parts for m in p.missing])
-
-    def __len__(self) -> int:
-        return len(self.codes)
-
-    def take(self, idx: Any) -> CodedRefs:
-        """The references at positions ``idx`` (in that order)."""
-        codes = self.codes[idx]
-        if not self.missing:
-            return CodedRefs(codes, [])
-        full = np.full(len(self.codes), None, dtype=object)
-        for i, ref in zip(np.flatnonzero(self.codes < 0).tolist(), self.missing):
-            full[i] = ref
-        return CodedRefs(codes, full[idx][codes < 0].tolist())
 
 
 def _codes(index: _Index, refs: Sequence[str] | CodedRefs) -> np.ndarray:
@@ -719,132 +673,3 @@ class RosterGraph:
 
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(self.summary_text()) + "</pre>"
-
-
-def _school_edges(rows: Any, refs: list[str], prim: list[bool], pos: int,
-                  primary: str | None, schools: Sequence[str] | None) -> None:
-    """User→school edges: the primary school, then every other listed school, once each.
-
-    ``rows`` is a list or an ``array``; the usual shapes (no list, or one school) skip
-    the set. Fast readers call this too, so their columns equal :func:`record_columns`'.
-    """
-    if primary is not None:
-        rows.append(pos)
-        refs.append(primary)
-        prim.append(True)
-        if not schools:
-            return
-        if len(schools) == 1:
-            if schools[0] != primary:
-                rows.append(pos)
-                refs.append(schools[0])
-                prim.append(False)
-            return
-    elif not schools:
-        return
-    seen = {primary}
-    for s in schools:
-        if s not in seen:
-            seen.add(s)
-            rows.append(pos)
-            refs.append(s)
-            prim.append(False)
-
-
-def record_columns(kind: str, items: Iterable[tuple[int, Any]]) -> dict[str, Any]:
-    """The graph columns of some records of one kind (``schools``, ``sections``, ``users``).
-
-    ``items`` are ``(position, record)`` pairs in roster order. Each relation
-    the kind owns becomes ``(positions, references, *attributes)``: the
-    position of the owning record (repeated per edge) and the referenced id;
-    ``users`` also gives ``roles`` (role bits by position). Fast readers
-    produce the same columns without building records.
-
-    Examples
-    --------
-    >>> from rostergraph.model import Section
-    >>> c = record_columns("sections", [(0, Section(id="s", teachers=("t1", "t2"),
-    ...                                               students=("u1",)))])
-    >>> c["teaches"], c["enrolled_in"]
-    (([0, 0], ['t1', 't2'], [True, False]), ([0], ['u1']))
-    """
-    if kind == "schools":
-        rows: list[int] = []
-        refs: list[str] = []
-        for pos, sc in items:
-            if sc.district is not None:
-                rows.append(pos)
-                refs.append(sc.district)
-        return {"in_district": (rows, refs)}
-    if kind == "sections":
-        out: dict[str, Any] = {n: ([], []) for n in ("taught_at", "of_course", "in_term",
-                                                     "enrolled_in")}
-        out["teaches"] = ([], [], [])
-        taught, course, term = out["taught_at"], out["of_course"], out["in_term"]
-        enr, tea = out["enrolled_in"], out["teaches"]
-        for pos, sec in items:
-            if sec.school is not None:
-                taught[0].append(pos)
-                taught[1].append(sec.school)
-            if sec.course is not None:
-                course[0].append(pos)
-                course[1].append(sec.course)
-            if sec.term_id is not None:
-                term[0].append(pos)
-                term[1].append(sec.term_id)
-            if sec.students:
-                enr[0].extend([pos] * len(sec.students))
-                enr[1].extend(sec.students)
-            teachers = sec.teachers
-            if not teachers and sec.teacher is not None:
-                teachers = (sec.teacher,)
-            if teachers:
-                tea[0].extend([pos] * len(teachers))
-                tea[1].extend(teachers)
-                # the primary teacher is `teacher`, else the first of `teachers`
-                primary = sec.teacher if sec.teacher is not None else teachers[0]
-                tea[2].extend([t == primary for t in teachers])
-        return out
-    if kind != "users":
-        raise ValueError(f"no graph columns for {kind!r}")
-    att: tuple[list[Any], ...] = ([], [], [])
-    works: tuple[list[Any], ...] = ([], [], [])
-    adm: tuple[list[Any], ...] = ([], [])
-    con: tuple[list[Any], ...] = ([], [], [], [])
-    roles_list: list[int] = []
-    bits = ROLE_BITS
-    for pos, u in items:
-        r = u.roles
-        mask = 0
-        st = r.student
-        if st is not None:
-            mask |= bits["student"]
-            _school_edges(att[0], att[1], att[2], pos, st.school, st.schools)
-        te, sf = r.teacher, r.staff
-        if te is not None:
-            mask |= bits["teacher"]
-        if sf is not None:
-            mask |= bits["staff"]
-        if te is not None or sf is not None:
-            schools = list(te.schools or ()) if te is not None else []
-            if sf is not None and sf.schools:
-                schools.extend(sf.schools)
-            _school_edges(works[0], works[1], works[2], pos,
-                          te.school if te is not None else None, schools)
-        if r.district_admin is not None:
-            mask |= bits["district_admin"]
-            if u.district is not None:
-                adm[0].append(pos)
-                adm[1].append(u.district)
-        ct = r.contact
-        if ct is not None:
-            mask |= bits["contact"]
-            for rel in ct.student_relationships or ():
-                if rel.student is not None:
-                    con[0].append(pos)
-                    con[1].append(rel.student)
-                    con[2].append(rel.relationship)
-                    con[3].append(rel.type)
-        roles_list.append(mask)
-    return {"roles": roles_list, "attends": att, "works_at": works, "administers": adm,
-            "contact_for": con}

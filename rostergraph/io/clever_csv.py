@@ -589,14 +589,3 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
         return b.build()
     finally:
         bundle.close()
-
-
-def _register() -> None:
-    from .detect import register_format
-
-    register_format("clever-csv", is_clever_csv, read_clever_csv,
-                    "Clever SFTP CSV: a folder with schools.csv, students.csv, teachers.csv, "
-                    "sections.csv, enrollments.csv (header School_id, Student_id, ...)")
-
-
-_register()

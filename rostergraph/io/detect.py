@@ -1,8 +1,8 @@
 """Format detection and :func:`load`, the one entry point for every source.
 
 Formats are recognised by file names and header rows, not by extensions
-alone. Each reader registers a detector here; the first that claims a path
-reads it.
+alone. Each reader has a detector (:data:`FORMATS`); the first that claims a
+path reads it.
 
 Examples
 --------
@@ -14,41 +14,22 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ..errors import SourceError
 from ..roster import Roster
+from .clever_csv import is_clever_csv, read_clever_csv
 from .clever_json import CLEVER_SUFFIXES, clever_json_files, read_clever_json
+from .legacy import is_legacy_clever, read_legacy_clever
+from .oneroster import is_oneroster, read_oneroster
 
-__all__ = ["FORMATS", "detect_format", "load", "register_format"]
+__all__ = ["FORMATS", "detect_format", "load"]
 
 Detector = Callable[[Path], bool]
 Reader = Callable[..., Roster]
-
-#: name → (detector, reader, what the detector looks for), in detection order.
-FORMATS: dict[str, tuple[Detector, Reader, str]] = {}
-
-
-def register_format(name: str, detector: Detector, reader: Reader, expects: str, *,
-                    before: str | None = None) -> None:
-    """Register a reader; ``expects`` says what it looks for (used in errors).
-
-    ``before`` names a format this one must be tried ahead of (legacy Clever
-    JSON shares file names with v3 JSON, so it is tried first).
-    """
-    FORMATS.pop(name, None)
-    entry = (detector, reader, expects)
-    if before is None or before not in FORMATS:
-        FORMATS[name] = entry
-        return
-    items = list(FORMATS.items())
-    FORMATS.clear()
-    for k, v in items:
-        if k == before:
-            FORMATS[name] = entry
-        FORMATS[k] = v
 
 
 def _is_clever_json(p: Path) -> bool:
@@ -57,21 +38,23 @@ def _is_clever_json(p: Path) -> bool:
     return p.is_file() and p.name.endswith(CLEVER_SUFFIXES)
 
 
-register_format("clever-json", _is_clever_json, read_clever_json,
-                "Clever v3.0 JSON: districts/schools/terms/courses/sections/users "
-                ".json, .jsonl or .ndjson (optionally .gz)")
-
-
-def _register_optional() -> None:
-    # Other readers live in their own modules; importing them registers them.
-    import importlib
-
-    for mod in ("clever_csv", "oneroster", "legacy"):
-        try:
-            importlib.import_module(f"{__package__}.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{mod}":
-                raise
+#: name → (detector, reader, what the detector looks for), in detection order (legacy
+#: Clever JSON shares file names with v3 JSON, so it is tried first). A fixed table:
+#: the readers are imported here, never the other way round.
+FORMATS: Mapping[str, tuple[Detector, Reader, str]] = MappingProxyType({
+    "clever-legacy": (is_legacy_clever, read_legacy_clever,
+                      ("legacy Clever JSON (v1.1/v2.x): students/teachers/contacts/"
+                      "school_admins/district_admins .json lists, paging objects")),
+    "clever-json": (_is_clever_json, read_clever_json,
+                    ("Clever v3.0 JSON: districts/schools/terms/courses/sections/users "
+                    ".json, .jsonl or .ndjson (optionally .gz)")),
+    "clever-csv": (is_clever_csv, read_clever_csv,
+                   ("Clever SFTP CSV: a folder with schools.csv, students.csv, teachers.csv, "
+                   "sections.csv, enrollments.csv (header School_id, Student_id, ...)")),
+    "oneroster": (is_oneroster, read_oneroster,
+                  ("OneRoster 1.1/1.2 CSV: a folder or .zip with manifest.csv, orgs.csv, "
+                  "users.csv, classes.csv, ...")),
+})
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -92,7 +75,6 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
-    _register_optional()
     for name, (detector, _, _) in FORMATS.items():
         if detector(p):
             return name
@@ -134,7 +116,6 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     ('clever-json', True)
     """
     name = format or detect_format(path)
-    _register_optional()
     if name not in FORMATS:
         raise SourceError(f"unknown format {name!r}; known: {', '.join(FORMATS)}", path=str(path))
     reader = FORMATS[name][1]

@@ -324,15 +324,3 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
         name, i = r.user_where[uid]
         b.add("users", u, file=name, index=i)
     return b.build()
-
-
-def _register() -> None:
-    from .detect import register_format
-
-    register_format("clever-legacy", is_legacy_clever, read_legacy_clever,
-                    "legacy Clever JSON (v1.1/v2.x): students/teachers/contacts/"
-                    "school_admins/district_admins .json lists, paging objects",
-                    before="clever-json")
-
-
-_register()

@@ -744,14 +744,3 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         return b.build()
     finally:
         bundle.close()
-
-
-def _register() -> None:
-    from .detect import register_format
-
-    register_format("oneroster", is_oneroster, read_oneroster,
-                    "OneRoster 1.1/1.2 CSV: a folder or .zip with manifest.csv, orgs.csv, "
-                    "users.csv, classes.csv, ...")
-
-
-_register()

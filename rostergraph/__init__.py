@@ -17,65 +17,181 @@ Examples
 
 from __future__ import annotations
 
+import importlib as _importlib
+import sys as _sys
+import types as _types
 from pathlib import Path as _Path
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
-from . import batch
-from .clever import CleverClient, apply_events, fetch_district, sync_dump
-from .diff import HoldThresholds, RecordChange, RosterDiff, diff
-from .errors import (
-    ApiError,
-    FormatError,
-    LimitError,
-    RosterError,
-    SourceError,
-    TokenError,
-    UnknownIdError,
-    WrongKindError,
-)
-from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
-from .io.detect import detect_format, load
-from .io.write import convert, write_clever_csv, write_clever_json, write_oneroster
-from .model import (
-    ContactRole,
-    Course,
-    Credentials,
-    District,
-    DistrictAdminRole,
-    DistrictContact,
-    Location,
-    Name,
-    Principal,
-    Roles,
-    School,
-    SchoolEnrollment,
-    Section,
-    StaffRole,
-    StudentRelationship,
-    StudentRole,
-    TeacherRole,
-    Term,
-    User,
-)
-from .privacy import Privacy, PrivacyPolicy
-from .queries import (
-    can_reach,
-    cross_school_enrollments,
-    cross_school_teaching,
-    linking_sections,
-    orphaned_users,
-    reach_pairs,
-    school_flow,
-    students_of,
-    summary,
-    teachers_of,
-    visible_users,
-)
-from .report import Report
-from .roster import FileInfo, Problem, Provenance, Roster
-from .rules import RULES, Finding, Rule, validate
-from .table import Table
+from ._version import __version__
 
-__version__ = "0.1.0"
+if _TYPE_CHECKING:  # what the names below are, for type checkers; imported on first use
+    from . import batch
+    from .clever import CleverClient, apply_events, fetch_district, sync_dump
+    from .diff import HoldThresholds, RecordChange, RosterDiff, diff
+    from .errors import (
+        ApiError,
+        FormatError,
+        LimitError,
+        RosterError,
+        SourceError,
+        TokenError,
+        UnknownIdError,
+        WrongKindError,
+    )
+    from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
+    from .io.detect import detect_format, load
+    from .io.write import convert, write_clever_csv, write_clever_json, write_oneroster
+    from .model import (
+        ContactRole,
+        Course,
+        Credentials,
+        District,
+        DistrictAdminRole,
+        DistrictContact,
+        Location,
+        Name,
+        Principal,
+        Roles,
+        School,
+        SchoolEnrollment,
+        Section,
+        StaffRole,
+        StudentRelationship,
+        StudentRole,
+        TeacherRole,
+        Term,
+        User,
+    )
+    from .privacy import Privacy, PrivacyPolicy
+    from .queries import (
+        can_reach,
+        cross_school_enrollments,
+        cross_school_teaching,
+        linking_sections,
+        orphaned_users,
+        reach_pairs,
+        school_flow,
+        students_of,
+        summary,
+        teachers_of,
+        visible_users,
+    )
+    from .report import Report
+    from .roster import FileInfo, Problem, Provenance, Roster
+    from .rules import RULES, Finding, Rule, validate
+    from .table import Table
+
+#: public name → the module that defines it. ``import rostergraph`` stays light: a
+#: module (numpy, httpx, matplotlib behind it) is imported when one of its names is
+#: first used.
+_LAZY: dict[str, str] = {
+    "batch": ".batch",
+    "CleverClient": ".clever",
+    "apply_events": ".clever",
+    "fetch_district": ".clever",
+    "sync_dump": ".clever",
+    "HoldThresholds": ".diff",
+    "RecordChange": ".diff",
+    "RosterDiff": ".diff",
+    "diff": ".diff",
+    "ApiError": ".errors",
+    "FormatError": ".errors",
+    "LimitError": ".errors",
+    "RosterError": ".errors",
+    "SourceError": ".errors",
+    "TokenError": ".errors",
+    "UnknownIdError": ".errors",
+    "WrongKindError": ".errors",
+    "NODE_KINDS": ".graph",
+    "RELATIONS": ".graph",
+    "ROLE_BITS": ".graph",
+    "Relation": ".graph",
+    "RosterGraph": ".graph",
+    "detect_format": ".io.detect",
+    "load": ".io.detect",
+    "convert": ".io.write",
+    "write_clever_csv": ".io.write",
+    "write_clever_json": ".io.write",
+    "write_oneroster": ".io.write",
+    "ContactRole": ".model",
+    "Course": ".model",
+    "Credentials": ".model",
+    "District": ".model",
+    "DistrictAdminRole": ".model",
+    "DistrictContact": ".model",
+    "Location": ".model",
+    "Name": ".model",
+    "Principal": ".model",
+    "Roles": ".model",
+    "School": ".model",
+    "SchoolEnrollment": ".model",
+    "Section": ".model",
+    "StaffRole": ".model",
+    "StudentRelationship": ".model",
+    "StudentRole": ".model",
+    "TeacherRole": ".model",
+    "Term": ".model",
+    "User": ".model",
+    "Privacy": ".privacy",
+    "PrivacyPolicy": ".privacy",
+    "can_reach": ".queries",
+    "cross_school_enrollments": ".queries",
+    "cross_school_teaching": ".queries",
+    "linking_sections": ".queries",
+    "orphaned_users": ".queries",
+    "reach_pairs": ".queries",
+    "school_flow": ".queries",
+    "students_of": ".queries",
+    "summary": ".queries",
+    "teachers_of": ".queries",
+    "visible_users": ".queries",
+    "Report": ".report",
+    "FileInfo": ".roster",
+    "Problem": ".roster",
+    "Provenance": ".roster",
+    "Roster": ".roster",
+    "Finding": ".rules",
+    "RULES": ".rules",
+    "Rule": ".rules",
+    "validate": ".rules",
+    "Table": ".table",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rostergraph' has no attribute {name!r}")
+    if module == "." + name:  # a submodule
+        value = _importlib.import_module(module, __name__)
+    else:
+        value = getattr(_importlib.import_module(module, __name__), name)
+    globals()[name] = value  # the usual module-attribute cache (PEP 562)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(_types.ModuleType):
+    """This package's module type: ``rostergraph.diff`` stays the function.
+
+    The import system binds a subpackage to its parent's attribute when the
+    subpackage is first imported; the subpackage ``rostergraph.diff`` would then
+    hide the public function of the same name.
+    """
+
+    def __setattr__(self, name: str, value: _Any) -> None:
+        if name == "diff" and isinstance(value, _types.ModuleType):
+            value = value.diff
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "NODE_KINDS",
@@ -178,4 +294,6 @@ def sample() -> Roster:
     >>> len(r.schools), r.problems
     (4, [])
     """
+    from .io.detect import load
+
     return load(sample_path())

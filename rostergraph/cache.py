@@ -115,7 +115,7 @@ def _fingerprint(path: Path) -> list[list[Any]]:
 
 
 def _version() -> str:
-    from . import __version__
+    from ._version import __version__
 
     return str(__version__)
 

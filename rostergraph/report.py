@@ -343,7 +343,7 @@ class Report:
     # -- renderers ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (the schema in the module docstring)."""
-        from . import __version__
+        from ._version import __version__
 
         pol = self.policy
         per_rule = self.by_rule()

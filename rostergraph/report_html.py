@@ -161,7 +161,7 @@ def _figure(uri: str, alt: str, caption: str) -> str:
 
 
 def _header(report: Report, privacy: str, title: str) -> str:
-    from . import __version__
+    from ._version import __version__
 
     prov = report.provenance()
     pol = report.policy

@@ -1,0 +1,172 @@
+"""The package's layers: a module imports only from its own layer or the ones below it.
+
+Data flows one way: records and errors, then the graph columns, the roster, the
+readers, the graph, the analysis (queries, rules, diff), the results and their
+renderers, the entry points (``load()`` with its cache, batch, synth), and last the
+command line. Every import counts, including those inside functions: an import
+moved into a function to dodge a cycle is still an arrow.
+
+Today's exceptions are listed in ``ALLOWED``; the list may only shrink (an entry
+that is no longer needed fails the test until it is removed).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).parent.parent / "rostergraph"
+
+#: module (or package prefix, longest match wins) → layer, lowest first.
+LAYERS: dict[str, int] = {
+    # 1: records, errors, the one exit for writers, the result type
+    "rostergraph._version": 1, "rostergraph.errors": 1, "rostergraph.model": 1,
+    "rostergraph.safety": 1, "rostergraph.fastrec": 1, "rostergraph.lazy": 1,
+    "rostergraph.table": 1,
+    # 2: graph columns shared by the readers and the graph
+    "rostergraph.columns": 2,
+    # 3: the roster
+    "rostergraph.roster": 3,
+    # 4: readers and writers; live sources that write dump folders
+    "rostergraph.io": 4, "rostergraph.clever": 4, "rostergraph.oneroster": 4,
+    # 5: the graph
+    "rostergraph.graph": 5,
+    # 6: analysis
+    "rostergraph.queries": 6, "rostergraph.rules": 6, "rostergraph.diff": 6,
+    # 7: results and renderers
+    "rostergraph.report": 7, "rostergraph.report_html": 7, "rostergraph.plot": 7,
+    "rostergraph.privacy": 7, "rostergraph.labels": 7,
+    # 8: load() itself (readers + cache), the cache, batch runs, the generator
+    "rostergraph.io.detect": 8, "rostergraph.io.__init__": 8, "rostergraph.cache": 8,
+    "rostergraph.batch": 8, "rostergraph.synth": 8,
+    # 9: the command line and the package's front door
+    "rostergraph.cli": 9, "rostergraph.__main__": 9, "rostergraph.__init__": 9,
+}
+COMMANDS_LAYER = 9  # every ``*.commands`` module is command-line code
+
+#: Arrows that are wrong even where the layer numbers allow them.
+FORBIDDEN: tuple[tuple[str, str], ...] = (
+    ("rostergraph.rules", "rostergraph.io"),     # rules judge columns, never read files
+    ("rostergraph.queries", "rostergraph.io"),
+    ("rostergraph.graph", "rostergraph.io"),
+)
+
+#: (importer, imported) arrows that break the layers today. May only shrink.
+ALLOWED: set[tuple[str, str]] = {
+    ("rostergraph.batch", "rostergraph.cli"),
+    ("rostergraph.io.write", "rostergraph.io.detect"),
+    ("rostergraph.rules", "rostergraph.report"),
+    ("rostergraph.rules._util", "rostergraph.io.fast_jsonl"),
+}
+
+#: No module is longer than this many lines ...
+MAX_LINES = 800
+#: ... except these, which may not grow past the count given. May only shrink.
+LONG_MODULES: dict[str, int] = {
+    "rostergraph/io/write.py": 1129,
+    "rostergraph/queries.py": 1190,
+}
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts)
+
+
+def _layer(module: str) -> int | None:
+    if module.endswith(".commands"):
+        return COMMANDS_LAYER
+    name = module
+    while name:
+        if name in LAYERS:
+            return LAYERS[name]
+        name = name.rpartition(".")[0]
+    return None
+
+
+def _imports(path: Path) -> set[str]:
+    """Every ``rostergraph`` module that ``path`` imports, anywhere in the file."""
+    module = _module(path)
+    package = module.rpartition(".")[0] if path.name != "__init__.py" else \
+        module.removesuffix(".__init__")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if not target.startswith("rostergraph"):
+                continue
+            for alias in node.names:  # ``from . import queries`` imports a module
+                sub = f"{target}.{alias.name}"
+                rel = Path(*sub.split("."))
+                is_module = (PACKAGE.parent / rel.with_suffix(".py")).is_file() or \
+                    (PACKAGE.parent / rel).is_dir()
+                found.add(sub if is_module else target)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("rostergraph"))
+    return {_canonical(m) for m in found} - {module}
+
+
+def _canonical(module: str) -> str:
+    """A package's name as the module of its ``__init__``."""
+    rel = Path(*module.split("."))
+    if (PACKAGE.parent / rel).is_dir():
+        return module + ".__init__"
+    return module
+
+
+def _arrows() -> list[tuple[str, str]]:
+    return sorted((_module(p), m) for p in PACKAGE.rglob("*.py") for m in _imports(p))
+
+
+def _plain(module: str) -> str:
+    return module.removesuffix(".__init__")
+
+
+def test_every_module_has_a_layer() -> None:
+    """A new module is placed in a layer on purpose."""
+    missing = sorted(_module(p) for p in PACKAGE.rglob("*.py") if _layer(_module(p)) is None)
+    assert missing == [], "add these modules to LAYERS in tests/test_layers.py"
+
+
+def test_imports_only_point_down() -> None:
+    """No module imports one from a higher layer, or across a forbidden arrow, beyond
+    the listed exceptions; and every listed exception is still needed."""
+    bad: set[tuple[str, str]] = set()
+    for src, dst in _arrows():
+        ls, ld = _layer(src), _layer(dst)
+        if ls is None or ld is None:
+            continue
+        a, b = _plain(src), _plain(dst)
+        if ld > ls or any(a.startswith(f) and b.startswith(t) for f, t in FORBIDDEN):
+            bad.add((a, b))
+    assert sorted(bad - ALLOWED) == [], "imports against the layers"
+    assert sorted(ALLOWED - bad) == [], "fixed: remove these from ALLOWED"
+
+
+def test_readers_never_import_the_graph_cache_rules_or_cli() -> None:
+    """The readers (``io`` but ``load()`` itself) import none of graph, cache, rules,
+    queries or the command line; nothing below the command line imports it."""
+    for src, dst in _arrows():
+        a, b = _plain(src), _plain(dst)
+        if a.startswith("rostergraph.io.") and _layer(src) == 4:
+            assert not b.startswith(("rostergraph.graph", "rostergraph.cache",
+                                     "rostergraph.rules", "rostergraph.queries",
+                                     "rostergraph.cli")), (a, b)
+        if b == "rostergraph.cli" and (a, b) not in ALLOWED:
+            assert _layer(src) == COMMANDS_LAYER, (a, b)
+
+
+def test_modules_stay_short() -> None:
+    """No module passes MAX_LINES lines, except the listed ones, which may not grow."""
+    sizes = {str(p.relative_to(PACKAGE.parent)): len(p.read_text(encoding="utf-8")
+                                                     .splitlines())
+             for p in PACKAGE.rglob("*.py")}
+    too_long = {p: n for p, n in sizes.items() if n > LONG_MODULES.get(p, MAX_LINES)}
+    assert too_long == {}
+    fixed = [p for p in LONG_MODULES if sizes.get(p, 0) <= MAX_LINES]
+    assert fixed == [], "short now: remove these from LONG_MODULES"

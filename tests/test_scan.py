@@ -210,3 +210,25 @@ def test_field_columns_read_from_threads_are_made_once(tmp_path: Path,
         assert cols["email"].tolist() == [record_fields("users", u)["email"] for u in recs]
     copy = pickle.loads(pickle.dumps(lazy))
     assert copy.pending() == [] and copy["email"].tolist() == got[0]["email"].tolist()
+
+
+def test_references_coded_chunk_by_chunk_equal_coded_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Section references to users, coded to positions a chunk of lines at a time (ids
+    with no record kept as text, in order), equal the references coded in one go."""
+    folder = write_district(tmp_path, "S", seed=4)
+    users = (folder / "users.jsonl").read_bytes()
+    data = (folder / "sections.jsonl").read_bytes()
+    ids = [orjson.loads(line)["id"] for line in users.splitlines() if line.strip()]
+    index = {uid: i for i, uid in enumerate(ids[: len(ids) // 2])}  # half have no record
+    lim = (1 << 20, 64, 1 << 20)
+    plain = scan.scan(data, "sections", 0, len(data), 0, lim)
+    monkeypatch.setattr(scan, "CHUNK", 2000)
+    coded = scan.scan(data, "sections", 0, len(data), 0, lim, {"users": index})
+    for name in ("enrolled_in", "teaches"):
+        refs = plain["cols"][name][1]
+        got = coded["cols"][name][1]
+        assert isinstance(got, rostergraph.columns.CodedRefs)
+        assert got.codes.tolist() == [index.get(r, -1) for r in refs]
+        assert got.missing == [r for r in refs if r not in index]
+        assert got.missing, "some references have no record"

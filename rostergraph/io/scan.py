@@ -287,6 +287,29 @@ class _Columns:
                                     and not nm.middle for nm in map(_NAME, objs)])
 
 
+class _Coder:
+    """Turns id references into record positions a batch at a time (see :class:`CodedRefs`)."""
+
+    __slots__ = ("codes", "index", "missing")
+
+    def __init__(self, index: dict[str, int]) -> None:
+        self.index = index
+        self.codes: list[np.ndarray] = []
+        self.missing: list[str] = []
+
+    def take(self, refs: list[str]) -> None:
+        """Code ``refs`` and empty the list."""
+        if refs:
+            coded = CodedRefs.from_refs(refs, self.index)
+            self.codes.append(coded.codes)
+            self.missing.extend(coded.missing)
+            refs.clear()
+
+    def result(self) -> CodedRefs:
+        codes = np.concatenate(self.codes) if self.codes else np.zeros(0, np.int64)
+        return CodedRefs(codes, self.missing)
+
+
 @cache
 def _no_roles() -> Any:
     """An empty roles struct (made once: structs of this type are never changed)."""
@@ -333,6 +356,10 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
     lines, starts, ends, unchecked_rows = array("q"), array("q"), array("q"), array("q")
     slow: list[tuple[int, bytes]] = []
     acc = _Columns(kind)
+    # references to kinds read before are coded chunk by chunk: a list of millions of
+    # id strings (the enrollments) is never held whole
+    coders = {name: _Coder(index) for name in acc.cols
+              if (index := (codes or {}).get(REF_KIND.get(name, ""))) is not None}
     objs: list[Any] = []
     pos = start
     n = line0
@@ -377,15 +404,17 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
                 if len(objs) == BATCH:
                     acc.add(objs)
                     objs = []
+            for name, coder in coders.items():
+                coder.take(acc.cols[name][1])
         if objs:
             acc.add(objs)
     finally:
         if was:
             gc.enable()
-    for name, col in acc.cols.items():
-        index = (codes or {}).get(REF_KIND.get(name, ""))
-        if index is not None:
-            acc.cols[name] = (col[0], CodedRefs.from_refs(col[1], index), *col[2:])
+    for name, coder in coders.items():
+        col = acc.cols[name]
+        coder.take(col[1])
+        acc.cols[name] = (col[0], coder.result(), *col[2:])
     return {"ids": acc.ids, "lines": lines, "starts": starts, "ends": ends, "slow": slow,
             "newlines": n - line0 - 1,
             "cols": acc.cols, "fields": acc.fields,

@@ -68,7 +68,6 @@ __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache"]
 SCHEMA = 4  # 4: plain .npy files, string columns as UTF-8 text + codes (3: npz + JSON lists)
 _SAMPLE = 1 << 16  # bytes per sampled block
 _BLOCKS = 32
-_REL_FIELDS = ("src", "dst", "indptr", "rindptr", "rsrc", "redge")
 #: joiners tried for a string column's text, in order; offsets when every one occurs
 _SEPARATORS = ("\n", "\x00")
 
@@ -253,23 +252,6 @@ class _Strings:
 # --- saving ----------------------------------------------------------------------
 
 
-def _graph_parts(g: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """A built graph as the arrays and string columns ``RosterGraph.from_roster`` rebuilds
-    it from (no id lookups, no sorting); the arrays are shared, not copied."""
-    from .graph import NODE_KINDS
-
-    arrays: dict[str, np.ndarray] = {"roles": g.roles}
-    strings: dict[str, Any] = {}
-    for name, rel in g.relations.items():
-        for field in _REL_FIELDS:
-            arrays[f"{name}.{field}"] = getattr(rel, field)
-        for attr, val in rel.attrs.items():
-            (arrays if val.dtype == bool else strings)[f"{name}.attr.{attr}"] = val
-    for kind in NODE_KINDS:
-        strings[f"stubs.{kind}"] = g.ids(kind)[g.n_records(kind):].tolist()
-    return arrays, strings
-
-
 def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Roster,
                variant: str = "") -> Path:
     """Write the snapshot of ``roster`` loaded from ``path``; return its folder.
@@ -291,7 +273,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     # the graph itself (built from the reader's columns, no record is built): a warm load
     # then needs neither the references nor the id lookups; the caller's own
     # from_roster(roster) reuses it while the roster's kinds are unchanged
-    g_arrays, g_strings = _graph_parts(RosterGraph.from_roster(roster))
+    g_arrays, g_strings = RosterGraph.from_roster(roster).to_arrays()
     roster._columns["_graph"] = ({k: roster.records(k) for k in KINDS},
                                  {"arrays": g_arrays, "strings": g_strings})
     entry = _entry(src, fmt, strict, variant)
@@ -449,7 +431,7 @@ def _check_positions(starts: np.ndarray, ends: np.ndarray, n: int, size: int,
 
 def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
     """The roster from ``entry``; ``None`` when stale; raises when anything is amiss."""
-    from .graph import _RECORDS_OF, NODE_KINDS, RELATIONS
+    from .graph import _RECORDS_OF, NODE_KINDS, check_arrays
 
     meta = orjson.loads((entry / "meta.json").read_bytes())
     _want(isinstance(meta, dict), "meta.json is not an object")
@@ -495,10 +477,15 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         recs = LazyRecords(cls, text, ids, starts, ends, ready)
         _want(len(recs._index) == n, f"{kind}: repeated ids")
         kinds[kind] = recs
-    graph = {"arrays": {k[2:]: v for k, v in arrays.items() if k.startswith("g.")},
-             "strings": {k[2:]: (c.distinct() if k.startswith("g.stubs.") else c.column())
-                         for k, c in columns.items() if k.startswith("g.")}}
-    _check_graph(graph, {k: len(kinds[_RECORDS_OF[k]]) for k in NODE_KINDS}, RELATIONS)
+    graph: dict[str, Any] = {
+        "arrays": {k[2:]: v for k, v in arrays.items() if k.startswith("g.")},
+        "strings": {k[2:]: (c.distinct() if k.startswith("g.stubs.") else c.column())
+                    for k, c in columns.items() if k.startswith("g.")}}
+    try:
+        check_arrays(graph["arrays"], graph["strings"],
+                     {k: len(kinds[_RECORDS_OF[k]]) for k in NODE_KINDS})
+    except ValueError as e:
+        raise _Bad(f"graph: {e}") from None
     fields: dict[str, LazyColumns] = {}
     for kind, names in _typed(meta, "fields", dict).items():
         _want(kind in kinds and isinstance(names, list)
@@ -524,26 +511,3 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
     for kind, cols in fields.items():
         roster._columns[kind] = (roster.records(kind), {"fields": cols})
     return roster
-
-
-def _check_graph(graph: dict[str, Any], n_records: dict[str, int],
-                 relations: dict[str, tuple[str, str, tuple[str, ...]]]) -> None:
-    """Every part ``RosterGraph._from_snapshot`` reads is there and fits the node counts."""
-    arrays, strings = graph["arrays"], graph["strings"]
-    nodes = {k: n + len(strings[f"stubs.{k}"]) for k, n in n_records.items()}
-    _want(arrays["roles"].dtype == np.uint8 and arrays["roles"].shape == (nodes["user"],),
-          "graph: bad roles")
-    for name, (sk, dk, attr_names) in relations.items():
-        m = len(arrays[f"{name}.src"])
-        for field in ("src", "dst", "rsrc", "redge"):
-            _ints(arrays[f"{name}.{field}"], m, f"graph {name}.{field}")
-        _ints(arrays[f"{name}.indptr"], nodes[sk] + 1, f"graph {name}.indptr")
-        _ints(arrays[f"{name}.rindptr"], nodes[dk] + 1, f"graph {name}.rindptr")
-        if m:
-            for field, bound in (("src", nodes[sk]), ("rsrc", nodes[sk]), ("dst", nodes[dk]),
-                                 ("redge", m)):
-                a = arrays[f"{name}.{field}"]
-                _want(0 <= int(a.min()) and int(a.max()) < bound, f"graph {name}.{field}")
-        for a in attr_names:
-            key = f"{name}.attr.{a}"
-            _want(len(arrays[key] if key in arrays else strings[key]) == m, f"graph {key}")

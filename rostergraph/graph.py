@@ -46,7 +46,7 @@ import attrs
 import numpy as np
 
 from .columns import ROLE_BITS, CodedRefs, record_columns
-from .errors import UnknownIdError, WrongKindError
+from .errors import FormatError, UnknownIdError, WrongKindError
 from .lazy import LazyRecords
 from .model import ROLE_NAMES
 from .roster import Roster
@@ -254,6 +254,56 @@ class RosterGraph:
             else:
                 cols[kind] = record_columns(kind, enumerate(mapping.values()))
         return cls._from_columns(roster, cols)
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, list[Any]]]:
+        """The graph as flat arrays plus string columns (edge attributes that are text,
+        and the ids of stub nodes): what :meth:`from_arrays` rebuilds it from with no id
+        lookup and no sort. The arrays are shared, not copied.
+
+        Examples
+        --------
+        >>> import rostergraph
+        >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
+        >>> arrays, strings = g.to_arrays()
+        >>> h = rostergraph.RosterGraph.from_arrays(g.roster, arrays, strings)
+        >>> h.counts() == g.counts()
+        True
+        >>> all((h.relations[n].dst == r.dst).all() for n, r in g.relations.items())
+        True
+        """
+        arrays: dict[str, np.ndarray] = {"roles": self.roles}
+        strings: dict[str, list[Any]] = {}
+        for name, rel in self.relations.items():
+            for field in _REL_FIELDS:
+                arrays[f"{name}.{field}"] = getattr(rel, field)
+            for attr, val in rel.attrs.items():
+                if val.dtype == bool:
+                    arrays[f"{name}.attr.{attr}"] = val
+                else:
+                    strings[f"{name}.attr.{attr}"] = val.tolist()
+        for kind in NODE_KINDS:
+            strings[f"stubs.{kind}"] = self.ids(kind)[self.n_records(kind):].tolist()
+        return arrays, strings
+
+    @classmethod
+    def from_arrays(cls, roster: Roster, arrays: dict[str, np.ndarray],
+                    strings: dict[str, list[Any]]) -> RosterGraph:
+        """Rebuild the graph of ``roster`` from :meth:`to_arrays`' parts.
+
+        Every part is checked against the roster's record counts first (the parts
+        may come from a snapshot on disk, which is untrusted).
+
+        Raises
+        ------
+        FormatError
+            When a part is missing, of the wrong type, or does not fit the node counts.
+        """
+        n_records = {k: len(roster.records(_RECORDS_OF[k])) for k in NODE_KINDS}
+        try:
+            check_arrays(arrays, strings, n_records)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise FormatError(f"graph arrays do not fit the roster: {e}") from None
+        return cls._from_snapshot(roster, {"arrays": arrays, "strings": strings})
 
     @classmethod
     def _from_snapshot(cls, roster: Roster, snap: dict[str, Any]) -> RosterGraph:
@@ -673,3 +723,38 @@ class RosterGraph:
 
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(self.summary_text()) + "</pre>"
+
+
+_REL_FIELDS = ("src", "dst", "indptr", "rindptr", "rsrc", "redge")
+
+
+def check_arrays(arrays: dict[str, Any], strings: dict[str, Any],
+                 n_records: dict[str, int]) -> None:
+    """Check that every part :meth:`RosterGraph.from_arrays` reads is there and fits the
+    node counts (``n_records``: records per node kind); raise ``ValueError`` if not."""
+    def want(ok: Any, what: str) -> None:
+        if not ok:
+            raise ValueError(what)
+
+    def ints(arr: Any, n: int, what: str) -> None:
+        want(isinstance(arr, np.ndarray) and arr.dtype.kind in "iu" and arr.shape == (n,),
+             f"{what}: not {n} integers")
+
+    nodes = {k: n + len(strings[f"stubs.{k}"]) for k, n in n_records.items()}
+    roles = arrays["roles"]
+    want(isinstance(roles, np.ndarray) and roles.dtype == np.uint8
+         and roles.shape == (nodes["user"],), "bad roles")
+    for name, (sk, dk, attr_names) in RELATIONS.items():
+        m = len(arrays[f"{name}.src"])
+        for field in ("src", "dst", "rsrc", "redge"):
+            ints(arrays[f"{name}.{field}"], m, f"{name}.{field}")
+        ints(arrays[f"{name}.indptr"], nodes[sk] + 1, f"{name}.indptr")
+        ints(arrays[f"{name}.rindptr"], nodes[dk] + 1, f"{name}.rindptr")
+        if m:
+            for field, bound in (("src", nodes[sk]), ("rsrc", nodes[sk]), ("dst", nodes[dk]),
+                                 ("redge", m)):
+                a = arrays[f"{name}.{field}"]
+                want(0 <= int(a.min()) and int(a.max()) < bound, f"{name}.{field}")
+        for a in attr_names:
+            key = f"{name}.attr.{a}"
+            want(len(arrays[key] if key in arrays else strings[key]) == m, key)

@@ -287,14 +287,14 @@ def test_unstorable_graph_column_only_costs_the_snapshot(tmp_path: Path, _cache_
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """An edge attribute that is not str/None is never pickled: no snapshot, the load works."""
     p = write_district(tmp_path / "d", "S", seed=10)
-    real = cache._graph_parts
+    real = RosterGraph.to_arrays
 
     def odd(g: Any) -> Any:
         arrays, strings = real(g)
-        strings["contact_for.attr.relationship"] = np.array([1.5], dtype=object)
+        strings["contact_for.attr.relationship"] = [1.5]
         return arrays, strings
 
-    monkeypatch.setattr(cache, "_graph_parts", odd)
+    monkeypatch.setattr(RosterGraph, "to_arrays", odd)
     cold = rostergraph.load(p, cache=True)
     assert len(cold.users) and not any(e.is_dir() for e in _cache_dir.iterdir())
     assert "from cache" not in " ".join(rostergraph.load(p, cache=True).provenance.notes)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import rostergraph
-from rostergraph.errors import UnknownIdError, WrongKindError
+from rostergraph.errors import FormatError, UnknownIdError, WrongKindError
 from rostergraph.graph import RELATIONS, RosterGraph
 from rostergraph.model import (
     ContactRole,
@@ -201,3 +201,28 @@ def test_repr_and_summary_text() -> None:
     assert "2 schools" in repr(g)
     assert "missing" in g.summary_text()
     assert g._repr_html_().startswith("<pre>")
+
+
+def test_graph_arrays_round_trip_and_refuse_parts_that_do_not_fit() -> None:
+    """``to_arrays``/``from_arrays`` rebuild the same graph; a part that is missing or
+    points past the nodes is a FormatError, never a graph with wrong edges."""
+    g = RosterGraph.from_roster(rostergraph.sample())
+    arrays, strings = g.to_arrays()
+    h = RosterGraph.from_arrays(g.roster, arrays, strings)
+    for name, rel in g.relations.items():
+        other = h.relations[name]
+        for field in ("src", "dst", "indptr", "rindptr", "rsrc", "redge"):
+            assert getattr(other, field).tolist() == getattr(rel, field).tolist()
+        for attr, val in rel.attrs.items():
+            assert other.attrs[attr].tolist() == val.tolist()
+    assert h.ids("school").tolist() == g.ids("school").tolist()
+    bad = dict(arrays)
+    bad["enrolled_in.dst"] = bad["enrolled_in.dst"] + 10_000
+    with pytest.raises(FormatError):
+        RosterGraph.from_arrays(g.roster, bad, strings)
+    missing = {k: v for k, v in arrays.items() if k != "teaches.indptr"}
+    with pytest.raises(FormatError):
+        RosterGraph.from_arrays(g.roster, missing, strings)
+    short = dict(arrays, roles=np.zeros(1, dtype=np.uint8))
+    with pytest.raises(FormatError):
+        RosterGraph.from_arrays(g.roster, short, strings)

@@ -44,15 +44,19 @@ import orjson
 
 from ..errors import ApiError, FormatError, SourceError, TokenError
 from ..model import KINDS
-from .api import CleverClient
+from ..safety import atomic_write as _safe_atomic_write
+from ..safety import fsync_dir, open_nofollow, read_regular_file, refuse_link
+from .api import MAX_LIMIT, CleverClient
 
 __all__ = [
     "LOCK",
     "MANIFEST",
     "FetchResult",
     "atomic_write",
+    "check_base_url",
     "fetch_district",
     "folder_lock",
+    "is_plain_name",
     "read_manifest",
     "resource_path",
     "write_manifest",
@@ -98,7 +102,10 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, sync_dir: bool = 
 
     Readers see the old file or the new one, never a mix. The data is
     flushed to disk before the rename; ``sync_dir`` also flushes the folder
-    entry, so the rename itself survives a power loss.
+    entry, so the rename itself survives a power loss. The temporary file
+    gets a fresh random name and a symbolic link at ``path`` is refused
+    (:func:`rostergraph.safety.atomic_write`), so a link planted in a dump
+    folder never redirects a write.
 
     Examples
     --------
@@ -108,33 +115,11 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, sync_dir: bool = 
     >>> p.read_bytes()
     b'{}'
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp.exists():
-            tmp.unlink()
-        raise
-    if sync_dir:
-        _fsync_dir(path.parent)
+    _safe_atomic_write(path, data, sync_dir=sync_dir)
 
 
 def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
+    fsync_dir(folder)
 
 
 #: The lock file that keeps two fetch/sync runs off one dump folder.
@@ -168,8 +153,8 @@ def folder_lock(folder: str | os.PathLike[str]) -> Iterator[None]:
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
-            try:
-                pid = int(path.read_text().strip() or 0)
+            try:  # never through a planted link, never more than a pid's worth
+                pid = int(read_regular_file(path, max_bytes=64).strip() or 0)
             except (OSError, ValueError):
                 pid = 0
             if pid and _alive(pid):
@@ -207,15 +192,98 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
         When ``manifest.json`` exists but is not a rostergraph manifest.
     """
     p = Path(folder) / MANIFEST
-    if not p.is_file():
+    if not os.path.lexists(p):
         return None
     try:
-        doc = orjson.loads(p.read_bytes())
+        data = read_regular_file(p, max_bytes=MAX_MANIFEST_BYTES)
+    except OSError as exc:
+        raise SourceError(f"cannot read the manifest: {exc.strerror or exc}",
+                          path=str(p)) from None
+    try:
+        doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise FormatError(f"not valid JSON: {exc.msg}", path=str(p)) from None
     if not isinstance(doc, dict) or doc.get("format") != DUMP_FORMAT:
         raise FormatError("not a rostergraph dump manifest", path=str(p))
+    _check_manifest(doc, str(p))
     return doc
+
+
+#: The largest manifest read (a real one is a few kilobytes).
+MAX_MANIFEST_BYTES = 1 << 20
+
+
+def _bad(path: str, key: str, message: str) -> FormatError:
+    return FormatError(f"{message} (refused: a dump folder is data, not configuration)",
+                       path=path, field=key)
+
+
+def _check_manifest(doc: dict[str, Any], path: str) -> None:
+    """Refuse a manifest whose values could steer a writer or a request.
+
+    Every file name must be the plain name the fetch writes (``users.jsonl``
+    or ``users.jsonl.gz``): no folder separators, no ``..``, no absolute
+    path. Counters and cursors must have the types the fetch writes.
+    """
+    base = doc.get("base_url")
+    if base is not None and not isinstance(base, str):
+        raise _bad(path, "base_url", "base_url is not a string")
+    resources = doc.get("resources", {})
+    if not isinstance(resources, dict):
+        raise _bad(path, "resources", "'resources' is not an object")
+    for kind, entry in resources.items():
+        key = f"resources.{kind}"
+        if kind not in KINDS:
+            raise _bad(path, key, f"unknown resource {kind!r}")
+        if not isinstance(entry, dict):
+            raise _bad(path, key, "not an object")
+        name = entry.get("file")
+        if name is not None:
+            if not is_plain_name(name):
+                raise _bad(path, key + ".file",
+                           f"file name {name!r} is not a plain file name inside the dump")
+            if name not in (f"{kind}.jsonl", f"{kind}.jsonl.gz"):
+                raise _bad(path, key + ".file",
+                           f"file name {name!r} is not {kind}.jsonl or {kind}.jsonl.gz")
+        for field in ("count", "pages", "part_bytes"):
+            _check_count(entry.get(field), path, f"{key}.{field}")
+        if entry.get("cursor") is not None and not isinstance(entry["cursor"], str):
+            raise _bad(path, key + ".cursor", "the cursor is not a string")
+    events = doc.get("events")
+    if events is not None:
+        if not isinstance(events, dict):
+            raise _bad(path, "events", "'events' is not an object")
+        for field in ("applied", "audit_bytes"):
+            _check_count(events.get(field), path, f"events.{field}")
+        for field in ("last_event_id", "recorded_at", "synced_at"):
+            if events.get(field) is not None and not isinstance(events[field], str):
+                raise _bad(path, f"events.{field}", "not a string")
+    limit = doc.get("limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                              or not 1 <= limit <= MAX_LIMIT):
+        raise _bad(path, "limit", f"the page size is not a whole number in 1..{MAX_LIMIT}")
+
+
+def _check_count(value: Any, path: str, key: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or value < 0):
+        raise _bad(path, key, "not a non-negative whole number")
+
+
+def is_plain_name(name: Any) -> bool:
+    """Whether ``name`` is one plain file name (no folder part, no ``..``, no NUL).
+
+    Examples
+    --------
+    >>> is_plain_name("users.jsonl"), is_plain_name("../x"), is_plain_name("/etc/passwd")
+    (True, False, False)
+    >>> is_plain_name("a\\\\b"), is_plain_name(".."), is_plain_name("")
+    (False, False, False)
+    """
+    return (isinstance(name, str) and name not in ("", ".", "..")
+            and not any(ch in name for ch in "/\\\x00")
+            and not (len(name) >= 2 and name[1] == ":")
+            and not os.path.isabs(name))
 
 
 def write_manifest(folder: str | os.PathLike[str], manifest: dict[str, Any], *,
@@ -228,6 +296,40 @@ def write_manifest(folder: str | os.PathLike[str], manifest: dict[str, Any], *,
     atomic_write(Path(folder) / MANIFEST,
                  orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
                  + b"\n", sync_dir=sync_dir)
+
+
+def check_base_url(manifest: dict[str, Any], client: CleverClient,
+                   folder: str | os.PathLike[str]) -> None:
+    """Refuse a dump whose manifest names another API than the client talks to.
+
+    The API address (and so where the token goes) comes only from the code's
+    default or the caller's ``base_url`` (``--base-url``), never from a dump
+    folder: a manifest that names another one is refused, not followed.
+
+    Raises
+    ------
+    SourceError
+        The manifest's ``base_url`` differs from ``client.base_url``.
+
+    Examples
+    --------
+    >>> c = CleverClient("tok", base_url="https://api.clever.com/v3.0")
+    >>> check_base_url({"base_url": "https://api.clever.com/v3.0"}, c, "dump")
+    >>> check_base_url({"base_url": "http://evil.test/v3.0"}, c, "dump")
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.SourceError: dump: manifest.json says the dump was fetched from 'http://evil.test/v3.0', but this run talks to https://api.clever.com/v3.0 (the default or --base-url). The API address is never taken from a dump folder; if you trust that address, pass it with --base-url
+    """
+    said = manifest.get("base_url")
+    if said == client.base_url:
+        return
+    shown = repr(said)
+    if len(shown) > 200:
+        shown = shown[:200] + "…"
+    raise SourceError(f"manifest.json says the dump was fetched from {shown}, but this run "
+                      f"talks to {client.base_url} (the default or --base-url). The API "
+                      "address is never taken from a dump folder; if you trust that address, "
+                      "pass it with --base-url", path=os.fspath(folder))
 
 
 def resource_path(folder: str | os.PathLike[str], kind: str, manifest: dict[str, Any]) -> Path:
@@ -257,9 +359,9 @@ def _new_manifest(client: CleverClient, limit: int | None, use_gzip: bool) -> di
 
 
 def _has_dump(folder: Path) -> bool:
-    if (folder / MANIFEST).exists():
+    if os.path.lexists(folder / MANIFEST):
         return True
-    return any((folder / f"{k}.jsonl{gz}").exists() for k in KINDS for gz in ("", ".gz"))
+    return any(os.path.lexists(folder / f"{k}.jsonl{gz}") for k in KINDS for gz in ("", ".gz"))
 
 
 def latest_event_id(client: CleverClient, *, limit: int | None = None) -> tuple[bool, str | None]:
@@ -369,9 +471,7 @@ def _fetch(folder: Path, *, client: CleverClient, limit: int | None, resume: boo
     manifest = read_manifest(folder)
     resumed = False
     if manifest is not None and resume:
-        if manifest.get("base_url") != client.base_url:
-            raise SourceError(f"the dump was fetched from {manifest.get('base_url')}, not "
-                              f"{client.base_url}; fetch into a new folder", path=str(folder))
+        check_base_url(manifest, client, folder)
         resumed = True
         use_gzip = bool(manifest.get("gzip"))
         if limit is None:
@@ -403,7 +503,7 @@ def _fetch(folder: Path, *, client: CleverClient, limit: int | None, resume: boo
 
     for kind in KINDS:
         entry = manifest["resources"][kind]
-        if entry["status"] == "done" and resource_path(folder, kind, manifest).exists():
+        if entry["status"] == "done" and os.path.lexists(resource_path(folder, kind, manifest)):
             continue
         _fetch_resource(client, folder, manifest, kind, limit=limit, use_gzip=use_gzip,
                         progress=progress, on_page=on_page, save=save)
@@ -434,19 +534,26 @@ def _fetch_resource(client: CleverClient, folder: Path, manifest: dict[str, Any]
                     on_page: PageHook | None, save: Callable[..., None]) -> None:
     entry = manifest["resources"][kind]
     part = folder / f"{kind}.jsonl.part"
-    if entry["status"] == "partial" and part.exists() and (
-            part.stat().st_size >= entry["part_bytes"]):
-        with open(part, "r+b") as fh:  # drop bytes written after the last recorded page
-            fh.truncate(entry["part_bytes"])
-        cursor = entry["cursor"]
+    if entry["status"] == "partial" and os.path.lexists(part):
+        # never through a link: O_NOFOLLOW, and only a regular file is cut back
+        with os.fdopen(open_nofollow(part, os.O_RDWR), "r+b") as fh:
+            keep = int(entry.get("part_bytes") or 0)
+            if os.fstat(fh.fileno()).st_size >= keep:
+                fh.truncate(keep)  # drop bytes written after the last recorded page
+                cursor = entry["cursor"]
+            else:
+                keep = -1
     else:
-        part.write_bytes(b"")
+        keep = -1
+    if keep < 0:
+        with os.fdopen(open_nofollow(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb"):
+            pass
         entry.update(status="partial", count=0, pages=0, cursor=None, part_bytes=0, file=None)
         cursor = None
         save()
     bar = _progress_bar(kind, progress, entry["count"])
     try:
-        with open(part, "ab") as fh:
+        with os.fdopen(open_nofollow(part, os.O_WRONLY | os.O_APPEND), "ab") as fh:
             for page in client.pages(kind, limit=limit, starting_after=cursor):
                 if not page.records:
                     continue
@@ -465,13 +572,16 @@ def _fetch_resource(client: CleverClient, folder: Path, manifest: dict[str, Any]
         bar.close()
     final = folder / f"{kind}.jsonl{'.gz' if use_gzip else ''}"
     if use_gzip:
-        atomic_write(final, gzip.compress(part.read_bytes(), mtime=0))
+        atomic_write(final, gzip.compress(read_regular_file(part), mtime=0))
         part.unlink()
     else:
+        with os.fdopen(open_nofollow(part, os.O_RDONLY), "rb"):
+            pass  # still our regular file, not a link planted during the fetch
+        refuse_link(final)
         os.replace(part, final)
         _fsync_dir(folder)
     other = folder / (f"{kind}.jsonl" if use_gzip else f"{kind}.jsonl.gz")
-    if other.exists():
-        other.unlink()
+    if os.path.lexists(other):
+        other.unlink()  # removes a link itself, never its target
     entry.update(status="done", file=final.name, part_bytes=0)
     save()

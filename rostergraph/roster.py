@@ -329,6 +329,10 @@ class RosterBuilder:
     def add(self, kind: str, obj: Any, *, file: str | None = None, line: int | None = None,
             index: int | None = None, raw: bytes | str | None = None) -> Any:
         """Convert ``obj`` to a record of ``kind`` and keep it; return it or ``None``."""
+        if len(self.problems) >= self.max_problems and not self.strict and not (
+                isinstance(obj, Mapping) and isinstance(obj.get("id"), str) and obj["id"]):
+            self.dropped_problems += 1  # past the cap: an item that cannot be a record
+            return None                 # costs a count, not a record build
         cls = RECORD_CLASSES[kind]
         where = {"file": file, "line": line, "index": index, "kind": kind}
         if not isinstance(obj, Mapping):

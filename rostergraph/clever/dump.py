@@ -54,9 +54,11 @@ __all__ = [
     "FetchResult",
     "atomic_write",
     "check_base_url",
+    "dump_line",
     "fetch_district",
     "folder_lock",
     "is_plain_name",
+    "load_line",
     "read_manifest",
     "resource_path",
     "write_manifest",
@@ -91,6 +93,65 @@ class FetchResult:
                 f"({self.requests} requests, {self.retries} retries, "
                 f"{self.rate_limited} rate-limited, slept {self.slept:.1f} s"
                 f"{', resumed' if self.resumed else ''})")
+
+
+def dump_line(record: Any) -> bytes:
+    """One JSON Lines line for a record, also when it holds lone surrogates.
+
+    orjson refuses lone surrogates (which Clever strings may carry); they are
+    then written as ``\\udXXX`` escapes, which every rostergraph reader reads
+    back to the same string.
+
+    Raises
+    ------
+    FormatError
+        The record cannot be written as JSON (nested deeper than Python's JSON
+        encoder goes).
+
+    Examples
+    --------
+    >>> dump_line({"id": "a"}), dump_line({"id": "b\\ud800"})
+    (b'{"id":"a"}\\n', b'{"id":"b\\\\ud800"}\\n')
+    """
+    try:
+        return orjson.dumps(record) + b"\n"
+    except orjson.JSONEncodeError:
+        pass
+    from ..safety import json_dumps
+
+    try:
+        return json_dumps(record).encode("utf-8") + b"\n"
+    except (RecursionError, TypeError, ValueError) as exc:
+        raise FormatError(f"a record that cannot be written as JSON: {type(exc).__name__}",
+                          record_id=record.get("id") if isinstance(record, dict) else None
+                          ) from None
+
+
+def load_line(line: bytes) -> Any:
+    """A JSON Lines line decoded, lone surrogate escapes included (see :func:`dump_line`).
+
+    Raises
+    ------
+    orjson.JSONDecodeError
+        The line is not JSON.
+
+    Examples
+    --------
+    >>> load_line(dump_line({"id": "b\\ud800"})) == {"id": "b\\ud800"}
+    True
+    """
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        if b"\\u" not in line or line.count(b"[") + line.count(b"{") > 900:
+            raise
+        import json
+
+        try:
+            return json.loads(line.decode("utf-8"))
+        except (ValueError, RecursionError):
+            pass
+        raise
 
 
 def _now() -> str:
@@ -557,7 +618,7 @@ def _fetch_resource(client: CleverClient, folder: Path, manifest: dict[str, Any]
             for page in client.pages(kind, limit=limit, starting_after=cursor):
                 if not page.records:
                     continue
-                fh.write(b"".join(orjson.dumps(r) + b"\n" for r in page.records))
+                fh.write(b"".join(dump_line(r) for r in page.records))
                 fh.flush()
                 os.fsync(fh.fileno())
                 entry["count"] += len(page.records)

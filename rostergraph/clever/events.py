@@ -64,7 +64,9 @@ from .dump import (
     _now,
     atomic_write,
     check_base_url,
+    dump_line,
     folder_lock,
+    load_line,
     read_manifest,
     resource_path,
     write_manifest,
@@ -325,7 +327,7 @@ def _read_kind(folder: Path, kind: str, manifest: dict[str, Any]) -> dict[str, d
         if not line.strip():
             continue
         try:
-            rec = orjson.loads(line)
+            rec = load_line(line)
         except orjson.JSONDecodeError as exc:
             raise FormatError(f"not valid JSON: {exc.msg}", path=str(path), line=n) from None
         if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
@@ -339,12 +341,12 @@ def _encode_kind(folder: Path, kind: str, table: dict[str, dict[str, Any]],
     """The path and the new bytes of one resource file (nothing is written)."""
     import gzip
 
-    try:
-        data = b"".join(orjson.dumps(table[rid]) + b"\n" for rid in sorted(table))
-    except orjson.JSONEncodeError as exc:
-        raise FormatError(f"cannot write the {kind} records: {exc}",
-                          path=str(resource_path(folder, kind, manifest))) from None
     path = resource_path(folder, kind, manifest)
+    try:
+        data = b"".join(dump_line(table[rid]) for rid in sorted(table))
+    except FormatError as exc:
+        raise FormatError(f"cannot write the {kind} records: {exc.message}", path=str(path),
+                          record_id=exc.record_id) from None
     if path.name.endswith(".gz"):
         data = gzip.compress(data, mtime=0)
     return path, data
@@ -360,9 +362,9 @@ def _audit_lines(audit: list[dict[str, Any]]) -> bytes:
     out = []
     for a in audit:
         try:
-            out.append(orjson.dumps(a) + b"\n")
-        except orjson.JSONEncodeError as exc:
-            raise FormatError(f"the event cannot be written to the audit log: {exc}",
+            out.append(dump_line(a))
+        except FormatError as exc:
+            raise FormatError(f"the event cannot be written to the audit log: {exc.message}",
                               record_id=a.get("event")) from None
     return b"".join(out)
 

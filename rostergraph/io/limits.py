@@ -210,7 +210,9 @@ def safe_zip_members(zf: zipfile.ZipFile, limits: Limits = DEFAULT_LIMITS, *,
     infos = zf.infolist()
     if len(infos) > limits.max_zip_entries:
         raise LimitError(f"zip has {len(infos)} members, more than the limit of "
-                         f"{limits.max_zip_entries} (Limits.max_zip_entries)", path=path)
+                         f"{limits.max_zip_entries} (Limits.max_zip_entries; raise it with "
+                         "rostergraph.load(path, limits=Limits(max_zip_entries=...)) for an "
+                         "archive you trust)", path=path)
     total = 0
     out: list[zipfile.ZipInfo] = []
     for info in infos:
@@ -228,8 +230,9 @@ def safe_zip_members(zf: zipfile.ZipFile, limits: Limits = DEFAULT_LIMITS, *,
             info.file_size > limits.max_zip_ratio * max(info.compress_size, 1)
         ):
             raise LimitError(f"zip member {name!r} has a compression ratio over "
-                             f"{limits.max_zip_ratio:g} (Limits.max_zip_ratio): a zip bomb?",
-                             path=path)
+                             f"{limits.max_zip_ratio:g} (Limits.max_zip_ratio): a zip bomb? "
+                             "For an archive you trust, raise it with rostergraph.load(path, "
+                             "limits=Limits(max_zip_ratio=...))", path=path)
         out.append(info)
     return out
 

@@ -40,7 +40,7 @@ import orjson
 
 from .table import Table
 
-__all__ = ["STEPS", "BatchResult", "district_sources", "run", "run_district"]
+__all__ = ["STEPS", "BatchResult", "district_sources", "privacy_stamp", "run", "run_district"]
 
 #: The steps a batch can run, each producing one Table per district.
 STEPS: tuple[str, ...] = ("summary", "validate", "orphans", "cross_school")
@@ -180,6 +180,8 @@ class BatchResult:
         ``district``, ``path``, ``error`` (class name), ``message``.
     ok:
         Names of the districts that completed, sorted.
+    notes:
+        What a resumed run had to redo and why (another privacy mode or key).
     """
 
     tables: dict[str, Table]
@@ -187,10 +189,12 @@ class BatchResult:
     failures: Table
     ok: list[str]
     seconds: float = 0.0
+    notes: tuple[str, ...] = ()
 
     def summary_text(self) -> str:
         """Districts ok/failed, row totals per step and the worst rules across districts."""
-        lines = [f"districts: {len(self.ok)} ok, {len(self.failures)} failed"]
+        lines = [*(f"note: {n}" for n in self.notes),
+                 f"districts: {len(self.ok)} ok, {len(self.failures)} failed"]
         for step, t in self.tables.items():
             lines.append(f"  {step}: {len(t)} rows")
         worst = self.worst_rules()
@@ -238,7 +242,11 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
         A folder to write each district's result to as it finishes, plus
         ``index.json``.
     resume:
-        With ``output``: reuse districts already written there.
+        With ``output``: reuse districts already written there for the same
+        path, steps and privacy settings (mode, options and a keyed hash of the
+        pseudonym key, never the key). Results written under other privacy
+        settings are deleted and redone, and :attr:`BatchResult.notes` says so:
+        a pseudonymized rerun never keeps real ids from an earlier full run.
     progress:
         Show a progress bar over districts (tqdm).
     retries:
@@ -262,10 +270,17 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
     districts = district_sources(sources)
     out_dir = Path(output) if output is not None else None
     results: dict[str, dict[str, Any]] = {}
+    stamp = privacy_stamp(privacy)
+    notes: list[str] = []
     if out_dir is not None:
         (out_dir / "districts").mkdir(parents=True, exist_ok=True)
         if resume:
-            results.update(_load_done(out_dir, districts, steps))
+            done_before, stale = _load_done(out_dir, districts, steps, stamp)
+            results.update(done_before)
+            if stale:
+                notes.append(f"{len(stale)} district results in {out_dir} were written under "
+                             "other privacy settings (mode, options or pseudonym key); they "
+                             "were deleted and are computed again")
     todo = {n: p for n, p in districts.items() if n not in results}
     bar = _progress(len(districts), len(results)) if progress else None
 
@@ -273,8 +288,8 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
         results[res["district"]] = res
         if out_dir is not None:
             _write_json(out_dir / "districts" / f"{res['district']}.json",
-                        dict(res, steps=list(steps)))
-            _write_index(out_dir, results, districts)
+                        dict(res, steps=list(steps), privacy=stamp))
+            _write_index(out_dir, results, districts, stamp)
         if bar is not None:
             bar.update(1)
 
@@ -299,8 +314,8 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
         if bar is not None:
             bar.close()
     if out_dir is not None:
-        _write_index(out_dir, results, districts)
-    return _combine(results, steps, time.perf_counter() - t0)
+        _write_index(out_dir, results, districts, stamp)
+    return attrs.evolve(_combine(results, steps, time.perf_counter() - t0), notes=tuple(notes))
 
 
 def _run_dask(client: Any, todo: dict[str, Path], steps: Sequence[str],
@@ -361,25 +376,54 @@ def _array(values: list[Any]) -> Any:
     return values
 
 
-def _load_done(out_dir: Path, districts: dict[str, Path],
-               steps: Sequence[str]) -> dict[str, dict[str, Any]]:
+def privacy_stamp(privacy: Any) -> dict[str, Any]:
+    """The privacy settings a batch result was written under (no key, only its keyed hash).
+
+    Examples
+    --------
+    >>> privacy_stamp(None)
+    {'mode': 'full', 'redact_staff': False, 'include_fields': [], 'key': None}
+    >>> from rostergraph.privacy import PrivacyPolicy
+    >>> s = privacy_stamp(PrivacyPolicy("pseudonymized", key=b"k" * 16))
+    >>> s["mode"], len(s["key"]), "kkkk" in str(s)
+    ('pseudonymized', 32, False)
+    """
+    if privacy is None:
+        return {"mode": "full", "redact_staff": False, "include_fields": [], "key": None}
+    return {"mode": privacy.mode, "redact_staff": bool(privacy.redact_staff),
+            "include_fields": sorted(privacy.include_fields),
+            "key": privacy.key_fingerprint() if privacy.mode == "pseudonymized" else None}
+
+
+def _load_done(out_dir: Path, districts: dict[str, Path], steps: Sequence[str],
+               stamp: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[Path]]:
+    """Results to reuse, and the result files written under other privacy settings
+    (deleted: they may hold what the current settings hide)."""
     done: dict[str, dict[str, Any]] = {}
-    for name, path in districts.items():
-        f = out_dir / "districts" / f"{name}.json"
-        if not f.is_file():
+    stale: list[Path] = []
+    for f in sorted((out_dir / "districts").glob("*.json")):
+        if f.is_symlink() or not f.is_file():
             continue
         try:
             res = orjson.loads(f.read_bytes())
         except orjson.JSONDecodeError:
             continue  # a damaged result is simply redone
-        if res.get("path") == str(path) and res.get("steps") == list(steps):
+        if not isinstance(res, dict):
+            continue
+        if res.get("privacy") != stamp:
+            f.unlink()
+            stale.append(f)
+            continue
+        name = f.name[: -len(".json")]
+        path = districts.get(name)
+        if path is not None and res.get("path") == str(path) and res.get("steps") == list(steps):
             done[name] = res
-    return done
+    return done, stale
 
 
 def _write_index(out_dir: Path, results: dict[str, dict[str, Any]],
-                 districts: dict[str, Path]) -> None:
-    index = {"districts": [
+                 districts: dict[str, Path], stamp: dict[str, Any]) -> None:
+    index = {"privacy": stamp, "districts": [
         {"district": n, "path": str(districts[n]) if n in districts else results[n].get("path"),
          "status": ("ok" if results[n].get("ok") else "failed") if n in results else "pending",
          "file": f"districts/{n}.json" if n in results else None}

@@ -276,6 +276,23 @@ class PrivacyPolicy:
         return PrivacyPolicy(self.mode, redact_staff=self.redact_staff,
                              include_fields=self.include_fields, key=self._key)
 
+    def key_fingerprint(self) -> str:
+        """A keyed hash that tells two keys apart without revealing either (32 hex digits).
+
+        Stored beside pseudonymized output (``batch`` results) so a rerun can tell
+        whether it used the same key; the key itself is never stored.
+
+        Examples
+        --------
+        >>> a = PrivacyPolicy("pseudonymized", key=b"k" * 16)
+        >>> a.key_fingerprint() == PrivacyPolicy("pseudonymized", key=b"k" * 16).key_fingerprint()
+        True
+        >>> a.key_fingerprint() == PrivacyPolicy("pseudonymized", key=b"j" * 16).key_fingerprint()
+        False
+        """
+        return hmac.digest(self._key, b"rostergraph: pseudonym key fingerprint",
+                           "sha256").hex()[:32]
+
     def __getstate__(self) -> dict[str, Any]:  # send only the settings to workers
         return {"mode": self.mode, "redact_staff": self.redact_staff,
                 "include_fields": self.include_fields, "key": self._key,

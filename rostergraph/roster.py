@@ -274,6 +274,10 @@ class Roster:
                 f"source={self.provenance.source!r} ({self.provenance.format})>")
 
 
+#: Most problems a reader keeps by default (``Limits.max_problems``).
+MAX_PROBLEMS = 100_000
+
+
 class RosterBuilder:
     """Collects records and problems while a reader runs (used by readers).
 
@@ -296,10 +300,14 @@ class RosterBuilder:
     ('Fall', ['duplicate_id', 'not_object'])
     """
 
-    def __init__(self, *, source: str, format: str, strict: bool = False) -> None:
+    def __init__(self, *, source: str, format: str, strict: bool = False,
+                 max_problems: int = MAX_PROBLEMS) -> None:
         self.source = source
         self.format = format
         self.strict = strict
+        self.max_problems = max_problems
+        #: problems counted past ``max_problems`` but not kept
+        self.dropped_problems = 0
         self.kinds: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
         self.problems: list[Problem] = []
         self.files: list[FileInfo] = []
@@ -310,6 +318,9 @@ class RosterBuilder:
 
     def problem(self, code: str, message: str, **where: Any) -> None:
         """Record a problem (or raise it at once in strict mode)."""
+        if not self.strict and len(self.problems) >= self.max_problems:
+            self.dropped_problems += 1  # counted, not kept: memory stays bounded
+            return
         p = Problem(code=code, message=message, **where)
         if self.strict:
             raise p.to_error()
@@ -318,6 +329,10 @@ class RosterBuilder:
     def add(self, kind: str, obj: Any, *, file: str | None = None, line: int | None = None,
             index: int | None = None, raw: bytes | str | None = None) -> Any:
         """Convert ``obj`` to a record of ``kind`` and keep it; return it or ``None``."""
+        if len(self.problems) >= self.max_problems and not self.strict and not (
+                isinstance(obj, Mapping) and isinstance(obj.get("id"), str) and obj["id"]):
+            self.dropped_problems += 1  # past the cap: an item that cannot be a record
+            return None                 # costs a count, not a record build
         cls = RECORD_CLASSES[kind]
         where = {"file": file, "line": line, "index": index, "kind": kind}
         if not isinstance(obj, Mapping):
@@ -349,12 +364,20 @@ class RosterBuilder:
 
     def build(self) -> Roster:
         """The Roster with everything collected so far."""
+        notes = list(self.notes)
+        problems = self.problems
+        if self.dropped_problems:
+            said = (f"{self.dropped_problems:,} more problems were found but not kept (at most "
+                    f"{self.max_problems:,} are kept: Limits.max_problems; raise it with "
+                    "rostergraph.load(path, limits=Limits(max_problems=...)))")
+            notes.append(said)
+            problems = [*problems, Problem(code="limit", message=said)]
         prov = Provenance(
             source=self.source, format=self.format, version=self.version,
             files=tuple(self.files), loaded_at=self._started.isoformat(timespec="seconds"),
-            seconds=round(_perf() - self._t0, 6), notes=tuple(self.notes),
+            seconds=round(_perf() - self._t0, 6), notes=tuple(notes),
         )
-        return Roster(**self.kinds, problems=self.problems, provenance=prov)
+        return Roster(**self.kinds, problems=problems, provenance=prov)
 
 
 def _perf() -> float:

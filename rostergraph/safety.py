@@ -21,6 +21,10 @@ every writer of rostergraph goes through:
   id, a section name) made into one harmless file name inside a folder.
 - :func:`atomic_write` — write a file so readers see the old or the new
   content, never half of it.
+- :func:`refuse_link`, :func:`open_nofollow`, :func:`read_regular_file` —
+  the one way writers (and the readers of rostergraph's own files) open a
+  path inside a folder that may come from somebody else: a symbolic link, a
+  FIFO or a device where a file is expected is refused, never followed.
 
 Examples
 --------
@@ -40,6 +44,7 @@ import json
 import math
 import os
 import re
+import stat as _stat
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -47,13 +52,19 @@ from typing import Any
 
 import orjson
 
+from .errors import LimitError, SourceError
+
 __all__ = [
     "FORMULA_PREFIXES",
     "atomic_write",
     "csv_cell",
+    "fsync_dir",
     "html_text",
     "json_dumps",
     "neutralize_cell",
+    "open_nofollow",
+    "read_regular_file",
+    "refuse_link",
     "restore_cell",
     "safe_filename",
     "safe_path",
@@ -296,16 +307,137 @@ def _mode_for(target: str) -> int:
     """The mode a plain ``open(target, "w")`` would leave: the existing file's, else
     0666 less the umask."""
     try:
-        return os.stat(target).st_mode & 0o7777
+        return os.lstat(target).st_mode & 0o7777
     except OSError:
         return 0o666 & ~_umask()
 
 
-def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
+def refuse_link(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`~rostergraph.errors.SourceError` when ``path`` is a symbolic link.
+
+    Writers call it before they replace a file, so a link planted where a
+    file belongs (in a dump folder, or given as ``-o``) is never replaced
+    silently nor written through. A missing path is fine.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> refuse_link(os.path.join(d, "new.json"))
+    >>> os.symlink("/etc/hostname", os.path.join(d, "out.json"))
+    >>> refuse_link(os.path.join(d, "out.json"))
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.SourceError: ...out.json: is a symbolic link; refusing to write through it or replace it (remove the link or choose another path)
+    """
+    if os.path.islink(path):
+        raise SourceError("is a symbolic link; refusing to write through it or replace it "
+                          "(remove the link or choose another path)", path=os.fspath(path))
+
+
+def open_nofollow(path: str | os.PathLike[str], flags: int, mode: int = 0o666) -> int:
+    """``os.open`` that refuses a symbolic link and anything but a regular file.
+
+    ``O_NOFOLLOW`` makes the kernel refuse a link as the last component
+    (also when creating), ``O_NONBLOCK`` keeps a FIFO from hanging the open,
+    and the opened file must be a regular file. Returns the file descriptor
+    (blocking again); the caller closes it.
+
+    Raises
+    ------
+    SourceError
+        ``path`` is a symbolic link, a FIFO, a device or a folder, or cannot
+        be opened.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> fd = open_nofollow(os.path.join(d, "a.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    >>> os.write(fd, b"x"); os.close(fd)
+    1
+    >>> os.symlink("/dev/zero", os.path.join(d, "b.log"))
+    >>> open_nofollow(os.path.join(d, "b.log"), os.O_RDONLY)
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.SourceError: ...b.log: is a symbolic link (refused: rostergraph never follows a link where a file is expected)
+    """
+    where = os.fspath(path)
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(where, flags | nofollow | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_CLOEXEC", 0), mode)
+    except OSError as exc:
+        if os.path.islink(where):
+            raise SourceError("is a symbolic link (refused: rostergraph never follows a link "
+                              "where a file is expected)", path=where) from None
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise SourceError(f"cannot open: {exc.strerror or exc}", path=where) from None
+    try:
+        st = os.fstat(fd)
+        if not _stat.S_ISREG(st.st_mode):
+            raise SourceError("is not a regular file (a FIFO, device or folder is refused "
+                              "where a file is expected)", path=where)
+        if not nofollow and os.path.islink(where):  # pragma: no cover - no O_NOFOLLOW
+            raise SourceError("is a symbolic link (refused)", path=where)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_regular_file(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> bytes:
+    """The bytes of a regular file that is not a symbolic link, at most ``max_bytes``.
+
+    Raises
+    ------
+    SourceError
+        ``path`` is a link, FIFO, device or folder (see :func:`open_nofollow`).
+    LimitError
+        The file holds more than ``max_bytes``.
+    FileNotFoundError
+        ``path`` does not exist.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "m.json")
+    >>> atomic_write(p, "{}")
+    >>> read_regular_file(p)
+    b'{}'
+    >>> read_regular_file(p, max_bytes=1)
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.LimitError: ...m.json: the file holds more than 1 bytes
+    """
+    fd = open_nofollow(path, os.O_RDONLY)
+    with os.fdopen(fd, "rb") as fh:
+        if max_bytes is None:
+            return fh.read()
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise LimitError(f"the file holds more than {max_bytes} bytes", path=os.fspath(path))
+    return data
+
+
+def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
+                 sync_dir: bool = False) -> None:
     """Write ``data`` to ``path`` atomically (a temporary file, then a rename).
 
     Text is written as UTF-8 (lone surrogates as ``\\udXXX`` rather than a
-    crash halfway through).
+    crash halfway through). The temporary file has a fresh random name
+    (``mkstemp``), so no planted link can redirect the write; a symbolic link
+    at ``path`` itself is refused (:func:`refuse_link`) rather than replaced.
+    ``sync_dir`` also flushes the folder entry, so the rename survives a power
+    loss.
+
+    Raises
+    ------
+    SourceError
+        ``path`` is a symbolic link.
 
     Examples
     --------
@@ -320,6 +452,7 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     if isinstance(data, str):
         data = _escape_surrogates(data).encode("utf-8")
     target = os.path.abspath(os.fspath(path))
+    refuse_link(target)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".rostergraph-",
                                suffix=".tmp")
     try:
@@ -328,8 +461,25 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; give what open() would
+        refuse_link(target)  # a link planted while the data was written
         os.replace(tmp, target)
     except BaseException:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
         raise
+    if sync_dir:
+        fsync_dir(os.path.dirname(target))
+
+
+def fsync_dir(folder: str | os.PathLike[str]) -> None:
+    """Flush a folder's entries to disk (after a rename); a no-op where unsupported."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)

@@ -618,10 +618,23 @@ def _ascii(s: str) -> str:
     return s.encode("ascii", "ignore").decode().lower().replace("'", "") or "x"
 
 
+def _temp_beside(path: Path) -> tuple[Any, Path]:
+    """A new temporary file beside ``path`` (a fresh random name, so no planted link is
+    followed) and its path; a link at ``path`` itself is refused."""
+    import tempfile
+
+    from .safety import refuse_link
+
+    refuse_link(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(tmp, 0o644)
+    return os.fdopen(fd, "wb"), Path(tmp)
+
+
 def _write_lines(path: Path, records: Iterator[dict[str, Any]]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
     dumps = orjson.dumps
-    with open(tmp, "wb") as fh:
+    out, tmp = _temp_beside(path)
+    with out as fh:
         buf: list[bytes] = []
         for rec in records:
             buf.append(dumps(rec))
@@ -636,8 +649,8 @@ def _write_lines(path: Path, records: Iterator[dict[str, Any]]) -> None:
 
 
 def _write_envelope(path: Path, records: Iterator[dict[str, Any]], kind: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
+    out, tmp = _temp_beside(path)
+    with out as fh:
         fh.write(b'{"data": [\n')
         first = True
         for rec in records:

@@ -18,6 +18,15 @@ fault                 what the next matching request gets
 ``"401"``             HTTP 401 (as for a revoked token)
 ``"echo400"``         HTTP 400 whose message quotes the request's Authorization header
 ``"spent"``           a normal page, but ``X-Ratelimit-Remaining: 0`` and a reset in ``reset_in``
+``"selfnext"``        a normal page whose ``next`` link is the request's own URL
+``"repeatcursor"``    a normal page whose ``next`` link repeats the request's own cursor
+                      (the parameters in another order; a first page is left as it is)
+``"ctrlnext"``        a normal page whose ``next`` link holds a control character
+``"bigbody"``         HTTP 200 streaming ``big_body`` bytes of JSON whitespace
+``"drip"``            a normal page sent one byte every ``drip_delay`` seconds
+``"surrogate"``       a normal page whose first record's ``name`` holds ``"\ud800"``
+``"echo400long"``     HTTP 400 whose message puts the Authorization header across
+                      the 200th character
 ====================  ============================================================
 
 ``fail_after = N`` makes every request after the N-th successful page fail
@@ -330,6 +339,8 @@ class FakeClever:
         self.reset_in = reset_in
         self.retry_after = retry_after
         self.faults: list[list[Any]] = []  # [fault, path substring, remaining]
+        self.big_body = 4 * 1024 * 1024
+        self.drip_delay = 0.05
         self.fail_after: int | None = None
         self.served = 0
         self.log: list[dict[str, Any]] = []
@@ -456,6 +467,22 @@ class FakeClever:
         if fault in ("500", "502", "503", "401"):
             self._send(h, int(fault), json.dumps({"message": f"injected {fault}"}).encode())
             return
+        if fault == "echo400long":
+            self._send(h, 400, json.dumps({"message": "x" * 190 + f" {auth} end"}).encode())
+            return
+        if fault == "bigbody":
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(self.big_body))
+            h.end_headers()
+            block = b" " * 65536
+            try:
+                for _ in range(self.big_body // len(block)):
+                    h.wfile.write(block)
+            except OSError:  # the client stopped reading: expected
+                pass
+            h.close_connection = True
+            return
         if fault == "echo400":
             self._send(h, 400, json.dumps({"message": f"bad request with {auth}"}).encode())
             return
@@ -506,14 +533,41 @@ class FakeClever:
         if page and (more or self.trailing_empty_page):
             links.append({"rel": "next",
                           "uri": f"/v3.0/{resource}?limit={limit}&starting_after={page[-1][0]}"})
-        body = json.dumps({"data": [t[1] for t in page], "links": links},
-                          ensure_ascii=False).encode()
+        if fault == "selfnext":
+            links = [{"rel": "next", "uri": h.path}]
+        elif fault == "repeatcursor" and after:
+            links = [{"rel": "next", "uri": f"/v3.0/{resource}?starting_after={after}"
+                                            f"&limit={limit}"}]
+        elif fault == "ctrlnext":
+            links = [{"rel": "next", "uri": f"/v3.0/{resource}?limit={limit}&starting_after="
+                                            f"{page[-1][0] if page else ''}\x01x"}]
+        data = [t[1] for t in page]
+        if fault == "surrogate" and data:
+            data = [copy.deepcopy(data[0]), *data[1:]]
+            data[0]["data" if "data" in data[0] else "x"]["name"] = "SURROGATE"
+        body = json.dumps({"data": data, "links": links}, ensure_ascii=False).encode()
+        if fault == "surrogate":
+            body = body.replace(b'"SURROGATE"', b'"a\\ud800b"')
         with self._lock:
             self.served += 1
             remaining = max(0, 1200 - self.served)
         entry["status"] = 200
         if fault == "spent":
             remaining = 0
+        if fault == "drip":
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            try:
+                for i in range(len(body)):
+                    h.wfile.write(body[i:i + 1])
+                    h.wfile.flush()
+                    time.sleep(self.drip_delay)
+            except OSError:  # the client gave up: expected
+                pass
+            h.close_connection = True
+            return
         self._send(h, 200, body, {"X-Ratelimit-Remaining": str(remaining),
                                   "X-Ratelimit-Reset": reset})
 

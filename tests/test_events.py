@@ -229,12 +229,14 @@ def test_sync_refuses_a_cursor_older_than_event_retention(fetched) -> None:
     assert sync_dump(tmp / "dump", client=c, max_age_days=60).events == 0
 
 
-def test_cli_sync_uses_manifest_base_url(fetched, history, monkeypatch, capsys) -> None:
-    """`rostergraph sync DIR` reads the base URL from the manifest and prints one line."""
+def test_cli_sync_takes_base_url_from_the_option(fetched, history, monkeypatch, capsys) -> None:
+    """`rostergraph sync DIR --base-url URL` syncs and prints one line (the URL is never
+    taken from the manifest)."""
     srv, _, tmp = fetched
     srv.advance(history["new"], history["state2"])
     monkeypatch.setenv("RG_EVENTS_TOKEN", TOKEN)
-    assert main(["sync", str(tmp / "dump"), "--token-env", "RG_EVENTS_TOKEN", "--quiet"]) == 0
+    assert main(["sync", str(tmp / "dump"), "--token-env", "RG_EVENTS_TOKEN", "--quiet",
+                 "--base-url", srv.base_url]) == 0
     out = capsys.readouterr()
     assert out.out.startswith("synced ") and out.out.count("\n") == 1
     assert f"{len(history['new'])} events" in out.out

@@ -49,10 +49,12 @@ import httpx
 import orjson
 
 from ..errors import ApiError, FormatError, TokenError
+from ..io.limits import json_depth
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_TOKEN_ENV",
+    "MAX_BODY_BYTES",
     "MAX_LIMIT",
     "CleverClient",
     "Page",
@@ -68,6 +70,8 @@ DEFAULT_BASE_URL = "https://api.clever.com/v3.0"
 DEFAULT_TOKEN_ENV = "CLEVER_TOKEN"
 #: The largest page size Clever accepts (more is HTTP 413).
 MAX_LIMIT = 10_000
+#: The largest response body read by default (a full page of 10,000 users is ~20 MB).
+MAX_BODY_BYTES = 128 * 1024 * 1024
 
 _RETRY_STATUS = frozenset({500, 502, 503, 504})
 _STATUS_TEXT = {
@@ -204,6 +208,13 @@ class CleverClient:
         The client-side request budget (Clever allows 1,200 a minute).
     timeout:
         Seconds before a connection or read is given up (then retried).
+    deadline:
+        Seconds one request may take in all, however slowly the server
+        drips its body (then retried like a timeout).
+    max_body_bytes:
+        The largest response body read (streamed and counted); a larger one
+        is an :class:`~rostergraph.errors.ApiError` naming the URL and the
+        cap, and is not retried.
     clock, sleep, rng:
         Injectable time source, sleep and random generator (for tests).
     transport:
@@ -227,6 +238,8 @@ class CleverClient:
         backoff_max: float = 30.0,
         per_minute: int = 1200,
         timeout: float = 60.0,
+        deadline: float = 300.0,
+        max_body_bytes: int = MAX_BODY_BYTES,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
@@ -252,6 +265,10 @@ class CleverClient:
         head, _, last = path.rpartition("/")
         self._root = self._origin + (head if last.startswith("v") and last[1:2].isdigit()
                                      else path)
+        if deadline <= 0 or max_body_bytes <= 0:
+            raise ValueError("deadline and max_body_bytes must be positive")
+        self.deadline = deadline
+        self.max_body_bytes = max_body_bytes
         self.max_retries = max_retries
         self.max_rate_waits = max_rate_waits
         self.backoff = backoff
@@ -298,6 +315,9 @@ class CleverClient:
         >>> c.url("/v3.0/users?starting_after=a1")
         'https://h.test/proxy/v3.0/users?starting_after=a1'
         """
+        if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in path):
+            raise ApiError("refusing a link with spaces or control characters",
+                           url=_safe(_printable(path)))
         if path.startswith(("http://", "https://")):
             p = urlsplit(path)
             if f"{p.scheme}://{p.netloc}" != self._origin:
@@ -381,11 +401,15 @@ class CleverClient:
             reason: str
             detail: str
             try:
-                resp = self._http.get(url)
-                body = resp.content  # reads the whole body (truncation raises here)
+                resp, body = self._fetch(url, safe)
+            except _Deadline:
+                reason, detail = "deadline", f"no complete answer within {self.deadline:g} s"
+                resp = None
             except httpx.TransportError as exc:
                 reason, detail = "connection", type(exc).__name__
                 resp = None
+            except httpx.InvalidURL:
+                raise ApiError("not a valid URL", url=safe) from None
             if resp is not None:
                 status = resp.status_code
                 if status == 429:
@@ -405,9 +429,9 @@ class CleverClient:
                     reason, detail = f"http_{status}", f"HTTP {status}"
                 elif status >= 300:  # redirects are not followed: the token stays here
                     message = _STATUS_TEXT.get(status, "the API refused the request")
-                    said = _error_message(body)
+                    said = _error_message(body, self.__token)
                     if said:
-                        message += f" (API says: {said.replace(self.__token, '[token]')})"
+                        message += f" (API says: {said})"
                     raise ApiError(message, url=safe, status=status)
                 else:
                     doc = _decode(body)
@@ -426,6 +450,25 @@ class CleverClient:
             log.info("%s on %s; retry %d/%d in %.2f s", detail, safe, attempt,
                      self.max_retries, wait)
             self._wait(wait)
+
+    def _fetch(self, url: str, safe: str) -> tuple[httpx.Response, bytes]:
+        """GET ``url``; the body streamed, counted against ``max_body_bytes`` and the
+        overall ``deadline`` (a slow-drip server cannot hold a request forever)."""
+        start = time.monotonic()
+        with self._http.stream("GET", url) as resp:
+            chunks: list[bytes] = []
+            got = 0
+            for chunk in resp.iter_bytes():  # decoded (gzip): the inflated size counts
+                got += len(chunk)
+                if got > self.max_body_bytes:
+                    raise ApiError(f"the response body is larger than {self.max_body_bytes} "
+                                   "bytes (CleverClient max_body_bytes); not retried",
+                                   url=safe, status=resp.status_code)
+                chunks.append(chunk)
+                if time.monotonic() - start > self.deadline:
+                    raise _Deadline
+            body = b"".join(chunks)
+        return resp, body
 
     def _respect_remaining(self, resp: httpx.Response) -> None:
         """Sleep to the reset when the server says the budget is spent."""
@@ -474,7 +517,19 @@ class CleverClient:
         q["limit"] = limit
         q["starting_after"] = starting_after
         url: str | None = self.url(resource, q)
+        seen: set[str] = set()
+        cursors: set[str] = set()
         while url:
+            if url in seen:
+                raise ApiError("the API's next link points at a page already fetched; "
+                               "stopping instead of paging forever", url=_safe(url))
+            seen.add(url)
+            cursor = _cursor(url)
+            if cursor is not None:
+                if cursor in cursors:
+                    raise ApiError(f"the API's next link repeats the cursor {cursor!r}; "
+                                   "stopping instead of paging forever", url=_safe(url))
+                cursors.add(cursor)
             doc = self.get_json(url)
             data = doc.get("data")
             if not isinstance(data, list):
@@ -505,27 +560,62 @@ def _next_link(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
+class _Deadline(Exception):
+    """A request outlasted the client's overall deadline."""
+
+
+def _load(body: bytes) -> Any:
+    """Decoded JSON, also when it holds lone surrogate escapes (``"\\ud800"``) that orjson
+    refuses but Clever strings may carry; ``_BAD`` when it is not JSON."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    if b"\\u" not in body or json_depth(body) > 1000:
+        return _BAD
+    import json
+
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return _BAD
+
+
+_BAD = object()
+
+
 def _decode(body: bytes) -> dict[str, Any] | None:
     """The envelope in a body, or ``None`` when it is not JSON or not an envelope."""
-    try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
+    doc = _load(body)
     if isinstance(doc, dict) and "data" in doc:
         return doc
     return None
 
 
-def _error_message(body: bytes) -> str | None:
-    """The API's error text (``message`` or ``error``, at most 200 characters), if any."""
-    try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None  # HTML error pages (wrong token type) say nothing useful
-    if isinstance(doc, dict):
+def _error_message(body: bytes, token: str) -> str | None:
+    """The API's error text (``message`` or ``error``), the token scrubbed *before* it is
+    cut to 200 characters (a cut token must not leave its prefix behind)."""
+    doc = _load(body)
+    if isinstance(doc, dict):  # HTML error pages (wrong token type) say nothing useful
         for key in ("message", "error"):
             if isinstance(doc.get(key), str):
-                return doc[key][:200]
+                return _printable(doc[key].replace(token, "[token]"))[:200]
+    return None
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters shown as escapes (server text reaches terminals)."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def _cursor(url: str) -> str | None:
+    """The ``starting_after`` (or ``ending_before``) cursor of a page URL."""
+    from urllib.parse import parse_qs
+
+    q = parse_qs(urlsplit(url).query)
+    for key in ("starting_after", "ending_before"):
+        if q.get(key):
+            return f"{key}={q[key][-1]}"
     return None
 
 

@@ -49,8 +49,8 @@ def _limit(text: str) -> int:
 
 def _common(p: argparse.ArgumentParser, *, base_default: str | None) -> None:
     p.add_argument("--base-url", default=base_default, metavar="URL",
-                   help="API root with version (default: "
-                        + (DEFAULT_BASE_URL if base_default else "the dump's base URL") + ")")
+                   help=f"API root with version (default: {DEFAULT_BASE_URL}; never taken "
+                        "from a dump folder)")
     tok = p.add_mutually_exclusive_group()
     tok.add_argument("--token-env", metavar="NAME", default=DEFAULT_TOKEN_ENV,
                      help=f"environment variable holding the token (default {DEFAULT_TOKEN_ENV})")
@@ -87,7 +87,7 @@ def add_sync(sub: Any) -> None:
                     "events.audit.jsonl and advance the cursor.",
         epilog=_SYNC_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("path", metavar="DIR", help="a dump folder written by 'rostergraph fetch'")
-    _common(p, base_default=None)
+    _common(p, base_default=None)  # None: DEFAULT_BASE_URL unless --base-url
     p.set_defaults(func=_cmd_sync)
 
 
@@ -132,7 +132,9 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     if manifest is None:
         raise SourceError("no manifest.json: not a dump written by 'rostergraph fetch'",
                           path=args.path)
-    base = args.base_url or manifest.get("base_url") or DEFAULT_BASE_URL
+    # the API address (where the token goes) is never taken from the dump folder:
+    # only the default or --base-url; sync_dump refuses a manifest naming another
+    base = args.base_url or DEFAULT_BASE_URL
     with _client(args, base) as client:
         result = sync_dump(args.path, client=client, limit=args.limit,
                            progress=False if args.quiet else None)

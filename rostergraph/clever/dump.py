@@ -44,15 +44,22 @@ import orjson
 
 from ..errors import ApiError, FormatError, SourceError, TokenError
 from ..model import KINDS
+from ..safety import atomic_write as _safe_atomic_write
+from ..safety import fsync_dir, open_nofollow, read_regular_file, refuse_link
 from .api import CleverClient
+from .manifest import MAX_MANIFEST_BYTES, check_base_url, check_manifest, is_plain_name
 
 __all__ = [
     "LOCK",
     "MANIFEST",
     "FetchResult",
     "atomic_write",
+    "check_base_url",
+    "dump_line",
     "fetch_district",
     "folder_lock",
+    "is_plain_name",
+    "load_line",
     "read_manifest",
     "resource_path",
     "write_manifest",
@@ -89,6 +96,65 @@ class FetchResult:
                 f"{', resumed' if self.resumed else ''})")
 
 
+def dump_line(record: Any) -> bytes:
+    """One JSON Lines line for a record, also when it holds lone surrogates.
+
+    orjson refuses lone surrogates (which Clever strings may carry); they are
+    then written as ``\\udXXX`` escapes, which every rostergraph reader reads
+    back to the same string.
+
+    Raises
+    ------
+    FormatError
+        The record cannot be written as JSON (nested deeper than Python's JSON
+        encoder goes).
+
+    Examples
+    --------
+    >>> dump_line({"id": "a"}), dump_line({"id": "b\\ud800"})
+    (b'{"id":"a"}\\n', b'{"id":"b\\\\ud800"}\\n')
+    """
+    try:
+        return orjson.dumps(record) + b"\n"
+    except orjson.JSONEncodeError:
+        pass
+    from ..safety import json_dumps
+
+    try:
+        return json_dumps(record).encode("utf-8") + b"\n"
+    except (RecursionError, TypeError, ValueError) as exc:
+        raise FormatError(f"a record that cannot be written as JSON: {type(exc).__name__}",
+                          record_id=record.get("id") if isinstance(record, dict) else None
+                          ) from None
+
+
+def load_line(line: bytes) -> Any:
+    """A JSON Lines line decoded, lone surrogate escapes included (see :func:`dump_line`).
+
+    Raises
+    ------
+    orjson.JSONDecodeError
+        The line is not JSON.
+
+    Examples
+    --------
+    >>> load_line(dump_line({"id": "b\\ud800"})) == {"id": "b\\ud800"}
+    True
+    """
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        if b"\\u" not in line or line.count(b"[") + line.count(b"{") > 900:
+            raise
+        import json
+
+        try:
+            return json.loads(line.decode("utf-8"))
+        except (ValueError, RecursionError):
+            pass
+        raise
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
@@ -98,7 +164,10 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, sync_dir: bool = 
 
     Readers see the old file or the new one, never a mix. The data is
     flushed to disk before the rename; ``sync_dir`` also flushes the folder
-    entry, so the rename itself survives a power loss.
+    entry, so the rename itself survives a power loss. The temporary file
+    gets a fresh random name and a symbolic link at ``path`` is refused
+    (:func:`rostergraph.safety.atomic_write`), so a link planted in a dump
+    folder never redirects a write.
 
     Examples
     --------
@@ -108,33 +177,11 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, sync_dir: bool = 
     >>> p.read_bytes()
     b'{}'
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp.exists():
-            tmp.unlink()
-        raise
-    if sync_dir:
-        _fsync_dir(path.parent)
+    _safe_atomic_write(path, data, sync_dir=sync_dir)
 
 
 def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
+    fsync_dir(folder)
 
 
 #: The lock file that keeps two fetch/sync runs off one dump folder.
@@ -168,8 +215,8 @@ def folder_lock(folder: str | os.PathLike[str]) -> Iterator[None]:
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
-            try:
-                pid = int(path.read_text().strip() or 0)
+            try:  # never through a planted link, never more than a pid's worth
+                pid = int(read_regular_file(path, max_bytes=64).strip() or 0)
             except (OSError, ValueError):
                 pid = 0
             if pid and _alive(pid):
@@ -207,14 +254,20 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
         When ``manifest.json`` exists but is not a rostergraph manifest.
     """
     p = Path(folder) / MANIFEST
-    if not p.is_file():
+    if not os.path.lexists(p):
         return None
     try:
-        doc = orjson.loads(p.read_bytes())
+        data = read_regular_file(p, max_bytes=MAX_MANIFEST_BYTES)
+    except OSError as exc:
+        raise SourceError(f"cannot read the manifest: {exc.strerror or exc}",
+                          path=str(p)) from None
+    try:
+        doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise FormatError(f"not valid JSON: {exc.msg}", path=str(p)) from None
     if not isinstance(doc, dict) or doc.get("format") != DUMP_FORMAT:
         raise FormatError("not a rostergraph dump manifest", path=str(p))
+    check_manifest(doc, str(p))
     return doc
 
 
@@ -257,9 +310,9 @@ def _new_manifest(client: CleverClient, limit: int | None, use_gzip: bool) -> di
 
 
 def _has_dump(folder: Path) -> bool:
-    if (folder / MANIFEST).exists():
+    if os.path.lexists(folder / MANIFEST):
         return True
-    return any((folder / f"{k}.jsonl{gz}").exists() for k in KINDS for gz in ("", ".gz"))
+    return any(os.path.lexists(folder / f"{k}.jsonl{gz}") for k in KINDS for gz in ("", ".gz"))
 
 
 def latest_event_id(client: CleverClient, *, limit: int | None = None) -> tuple[bool, str | None]:
@@ -369,9 +422,7 @@ def _fetch(folder: Path, *, client: CleverClient, limit: int | None, resume: boo
     manifest = read_manifest(folder)
     resumed = False
     if manifest is not None and resume:
-        if manifest.get("base_url") != client.base_url:
-            raise SourceError(f"the dump was fetched from {manifest.get('base_url')}, not "
-                              f"{client.base_url}; fetch into a new folder", path=str(folder))
+        check_base_url(manifest, client, folder)
         resumed = True
         use_gzip = bool(manifest.get("gzip"))
         if limit is None:
@@ -403,7 +454,7 @@ def _fetch(folder: Path, *, client: CleverClient, limit: int | None, resume: boo
 
     for kind in KINDS:
         entry = manifest["resources"][kind]
-        if entry["status"] == "done" and resource_path(folder, kind, manifest).exists():
+        if entry["status"] == "done" and os.path.lexists(resource_path(folder, kind, manifest)):
             continue
         _fetch_resource(client, folder, manifest, kind, limit=limit, use_gzip=use_gzip,
                         progress=progress, on_page=on_page, save=save)
@@ -434,23 +485,30 @@ def _fetch_resource(client: CleverClient, folder: Path, manifest: dict[str, Any]
                     on_page: PageHook | None, save: Callable[..., None]) -> None:
     entry = manifest["resources"][kind]
     part = folder / f"{kind}.jsonl.part"
-    if entry["status"] == "partial" and part.exists() and (
-            part.stat().st_size >= entry["part_bytes"]):
-        with open(part, "r+b") as fh:  # drop bytes written after the last recorded page
-            fh.truncate(entry["part_bytes"])
-        cursor = entry["cursor"]
+    if entry["status"] == "partial" and os.path.lexists(part):
+        # never through a link: O_NOFOLLOW, and only a regular file is cut back
+        with os.fdopen(open_nofollow(part, os.O_RDWR), "r+b") as fh:
+            keep = int(entry.get("part_bytes") or 0)
+            if os.fstat(fh.fileno()).st_size >= keep:
+                fh.truncate(keep)  # drop bytes written after the last recorded page
+                cursor = entry["cursor"]
+            else:
+                keep = -1
     else:
-        part.write_bytes(b"")
+        keep = -1
+    if keep < 0:
+        with os.fdopen(open_nofollow(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb"):
+            pass
         entry.update(status="partial", count=0, pages=0, cursor=None, part_bytes=0, file=None)
         cursor = None
         save()
     bar = _progress_bar(kind, progress, entry["count"])
     try:
-        with open(part, "ab") as fh:
+        with os.fdopen(open_nofollow(part, os.O_WRONLY | os.O_APPEND), "ab") as fh:
             for page in client.pages(kind, limit=limit, starting_after=cursor):
                 if not page.records:
                     continue
-                fh.write(b"".join(orjson.dumps(r) + b"\n" for r in page.records))
+                fh.write(b"".join(dump_line(r) for r in page.records))
                 fh.flush()
                 os.fsync(fh.fileno())
                 entry["count"] += len(page.records)
@@ -465,13 +523,16 @@ def _fetch_resource(client: CleverClient, folder: Path, manifest: dict[str, Any]
         bar.close()
     final = folder / f"{kind}.jsonl{'.gz' if use_gzip else ''}"
     if use_gzip:
-        atomic_write(final, gzip.compress(part.read_bytes(), mtime=0))
+        atomic_write(final, gzip.compress(read_regular_file(part), mtime=0))
         part.unlink()
     else:
+        with os.fdopen(open_nofollow(part, os.O_RDONLY), "rb"):
+            pass  # still our regular file, not a link planted during the fetch
+        refuse_link(final)
         os.replace(part, final)
         _fsync_dir(folder)
     other = folder / (f"{kind}.jsonl" if use_gzip else f"{kind}.jsonl.gz")
-    if other.exists():
-        other.unlink()
+    if os.path.lexists(other):
+        other.unlink()  # removes a link itself, never its target
     entry.update(status="done", file=final.name, part_bytes=0)
     save()

@@ -55,15 +55,18 @@ import attrs
 import orjson
 
 from ..errors import FormatError, SourceError
-from ..io.clever_json import read_bytes
-from ..io.limits import check_value_depth
+from ..io.limits import check_value_depth, gunzip_bounded
 from ..model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from ..roster import Problem, Roster, raw_text
+from ..safety import open_nofollow, read_regular_file
 from .api import CleverClient
 from .dump import (
     _now,
     atomic_write,
+    check_base_url,
+    dump_line,
     folder_lock,
+    load_line,
     read_manifest,
     resource_path,
     write_manifest,
@@ -190,6 +193,8 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
             raise FormatError(f"a {etype} event whose data.object has no string id",
                               record_id=eid)
         check_value_depth(obj, record_id=eid)  # deepcopy/merge_patch below recurse
+        if prev is not None:  # written to the audit log: as bounded as the object
+            check_value_depth(prev, record_id=eid)
         rid = obj["id"]
         entry["record"] = rid
         table = store.setdefault(kind, {})
@@ -305,16 +310,24 @@ class SyncResult:
 
 
 def _read_kind(folder: Path, kind: str, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """``id → record`` of one resource file of a dump (empty when the file is absent)."""
+    """``id → record`` of one resource file of a dump (empty when the file is absent).
+
+    The file must be a regular file, not a link (it is rewritten in place).
+    """
     path = resource_path(folder, kind, manifest)
     table: dict[str, dict[str, Any]] = {}
-    if not path.exists():
+    if not os.path.lexists(path):
         return table
-    for n, line in enumerate(read_bytes(path).split(b"\n"), start=1):
+    try:
+        data = read_regular_file(path)
+    except FileNotFoundError:
+        return table
+    data = gunzip_bounded(data, path=str(path))
+    for n, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
-            rec = orjson.loads(line)
+            rec = load_line(line)
         except orjson.JSONDecodeError as exc:
             raise FormatError(f"not valid JSON: {exc.msg}", path=str(path), line=n) from None
         if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
@@ -323,18 +336,37 @@ def _read_kind(folder: Path, kind: str, manifest: dict[str, Any]) -> dict[str, d
     return table
 
 
-def _write_kind(folder: Path, kind: str, table: dict[str, dict[str, Any]],
-                manifest: dict[str, Any]) -> None:
+def _encode_kind(folder: Path, kind: str, table: dict[str, dict[str, Any]],
+                 manifest: dict[str, Any]) -> tuple[Path, bytes]:
+    """The path and the new bytes of one resource file (nothing is written)."""
     import gzip
 
-    data = b"".join(orjson.dumps(table[rid]) + b"\n" for rid in sorted(table))
     path = resource_path(folder, kind, manifest)
+    try:
+        data = b"".join(dump_line(table[rid]) for rid in sorted(table))
+    except FormatError as exc:
+        raise FormatError(f"cannot write the {kind} records: {exc.message}", path=str(path),
+                          record_id=exc.record_id) from None
     if path.name.endswith(".gz"):
         data = gzip.compress(data, mtime=0)
+    return path, data
+
+
+def _write_kind(path: Path, data: bytes) -> None:
+    """Replace one resource file of the dump (atomically; a link there is refused)."""
     atomic_write(path, data)
-    entry = manifest["resources"][kind]
-    entry["count"] = len(table)
-    entry["file"] = path.name
+
+
+def _audit_lines(audit: list[dict[str, Any]]) -> bytes:
+    """The audit log lines of one page; a FormatError names an event that cannot be written."""
+    out = []
+    for a in audit:
+        try:
+            out.append(dump_line(a))
+        except FormatError as exc:
+            raise FormatError(f"the event cannot be written to the audit log: {exc.message}",
+                              record_id=a.get("event")) from None
+    return b"".join(out)
 
 
 def sync_dump(
@@ -432,16 +464,19 @@ def _sync(folder: Path, *, client: CleverClient, limit: int | None,
     if not manifest.get("complete"):
         raise SourceError("the fetch of this dump did not finish; run 'rostergraph fetch "
                           "--resume' first", path=str(folder))
-    if manifest.get("base_url") != client.base_url:
-        raise SourceError(f"the dump was fetched from {manifest.get('base_url')}, not "
-                          f"{client.base_url}", path=str(folder))
+    check_base_url(manifest, client, folder)
     ev = manifest.get("events") or {}
     if not ev.get("available"):
         raise SourceError("events were not available for this district when it was "
                           "fetched; fetch again to refresh", path=str(folder))
     confirmed = ev.get("synced_at") or ev.get("recorded_at")
     if confirmed:
-        age = _dt.datetime.now(_dt.UTC) - _dt.datetime.fromisoformat(confirmed)
+        try:
+            age = _dt.datetime.now(_dt.UTC) - _dt.datetime.fromisoformat(confirmed)
+        except (TypeError, ValueError):
+            raise FormatError("the time the event cursor was last confirmed is not an "
+                              "ISO time with a zone", path=str(folder / "manifest.json"),
+                              field="events.synced_at") from None
         if age.total_seconds() > max_age_days * 86400:
             raise SourceError(f"the event cursor was last confirmed {age.days} days ago and "
                               f"Clever keeps events for {EVENT_RETENTION_DAYS} days, so changes "
@@ -449,9 +484,9 @@ def _sync(folder: Path, *, client: CleverClient, limit: int | None,
                               path=str(folder))
     req0, ret0 = client.stats["requests"], client.stats["retries"]
     audit_path = folder / AUDIT_LOG
-    if audit_path.exists():  # drop lines of a page whose cursor was never recorded
-        with open(audit_path, "r+b") as fh:
-            fh.truncate(int(ev.get("audit_bytes") or 0))
+    if os.path.lexists(audit_path):  # drop lines of a page whose cursor was never recorded
+        with os.fdopen(open_nofollow(audit_path, os.O_RDWR), "r+b") as fh:
+            fh.truncate(min(int(ev.get("audit_bytes") or 0), os.fstat(fh.fileno()).st_size))
     store: dict[str, dict[str, dict[str, Any]]] = {}  # kinds are read when events touch them
     actions: dict[str, int] = {}
     n_events = 0
@@ -467,16 +502,27 @@ def _sync(folder: Path, *, client: CleverClient, limit: int | None,
                 kind = str(item.get("type", "")).rpartition(".")[0]
                 if kind in KINDS and kind not in store:
                     store[kind] = _read_kind(folder, kind, manifest)
-            audit = apply_event_records(store, page.records)
+            # everything of the page is checked and encoded first; only then is
+            # anything written, so a bad event leaves the dump as it was
+            staged = {k: dict(v) for k, v in store.items()}  # records are replaced, not mutated
+            audit = apply_event_records(staged, page.records)
+            lines = _audit_lines(audit)
             changed = {a["kind"] for a in audit if a["action"] != "ignored"}
-            for kind in KINDS:
-                if kind in changed:
-                    _write_kind(folder, kind, store[kind], manifest)
-            with open(audit_path, "ab") as fh:
-                fh.write(b"".join(orjson.dumps(a) + b"\n" for a in audit))
+            writes = [_encode_kind(folder, kind, staged[kind], manifest)
+                      for kind in KINDS if kind in changed]
+            for target, data in writes:
+                _write_kind(target, data)
+            store = staged
+            for kind in changed:
+                entry = manifest["resources"].setdefault(kind, {})
+                entry["count"] = len(store[kind])
+                entry["file"] = resource_path(folder, kind, manifest).name
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+            with os.fdopen(open_nofollow(audit_path, flags, 0o644), "ab") as fh:
+                fh.write(lines)
                 fh.flush()
                 os.fsync(fh.fileno())
-                ev["audit_bytes"] = fh.tell()
+                ev["audit_bytes"] = fh.seek(0, os.SEEK_END)
             for a in audit:
                 actions[a["action"]] = actions.get(a["action"], 0) + 1
             n_events += len(audit)

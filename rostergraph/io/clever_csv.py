@@ -567,7 +567,8 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
         if not any(n in bundle for n in SFTP_FILES):
             raise SourceError("no Clever SFTP files found (expected " + ", ".join(SFTP_FILES)
                               + ")", path=str(path))
-        b = RosterBuilder(source=str(path), format="clever-csv", strict=strict)
+        b = RosterBuilder(source=str(path), format="clever-csv", strict=strict,
+                          max_problems=limits.max_problems)
         b.version = "sftp"
         r = _Reader(bundle, b, limits)
         r.read_districts()

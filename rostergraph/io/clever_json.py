@@ -41,7 +41,15 @@ import orjson
 from ..errors import FormatError, SourceError
 from ..model import KINDS
 from ..roster import FileInfo, Roster, RosterBuilder, raw_text
-from .limits import DEFAULT_LIMITS, Limits, check_inside, json_depth
+from .limits import (
+    DEFAULT_LIMITS,
+    BoundedReader,
+    Limits,
+    check_inside,
+    check_regular_file,
+    gunzip_bounded,
+    json_depth,
+)
 
 __all__ = ["CLEVER_SUFFIXES", "clever_json_files", "read_bytes", "read_clever_json"]
 
@@ -72,15 +80,13 @@ def clever_json_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
     return found
 
 
-def read_bytes(path: Path) -> bytes:
-    """A file's bytes, gunzipped when it starts with the gzip magic number."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise FormatError(f"corrupt gzip data: {exc}", path=str(path)) from None
-    return data
+def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """A file's bytes, gunzipped when it starts with the gzip magic number.
+
+    Decompression streams and stops at ``limits.max_gzip_bytes``
+    (:func:`~rostergraph.io.limits.gunzip_bounded`).
+    """
+    return gunzip_bounded(path.read_bytes(), limits, path=str(path))
 
 
 def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
@@ -115,6 +121,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
                 "no Clever JSON resource files found (expected any of "
                 + ", ".join(f"{k}.json/.jsonl" for k in KINDS) + ")", path=str(path))
     else:
+        check_regular_file(p)  # students.json -> /dev/zero is refused, not read forever
         stem = p.name
         for suffix in CLEVER_SUFFIXES:
             if stem.endswith(suffix):
@@ -132,7 +139,8 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
         fast = read_fast(path, files, limits)
         if fast is not None:
             return fast
-    b = RosterBuilder(source=str(path), format="clever-json", strict=strict)
+    b = RosterBuilder(source=str(path), format="clever-json", strict=strict,
+                      max_problems=limits.max_problems)
     b.version = "v3.0"
     for kind in KINDS:
         if kind in files:
@@ -147,7 +155,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
     if lines_mode:
         _stream_lines(b, kind, path, limits)
         return
-    data = read_bytes(path)
+    data = read_bytes(path, limits)
     b.add_file(path.name, data, kind)
     if data[:3] == _BOM:
         data = data[3:]
@@ -252,7 +260,8 @@ def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> No
     n = 0
     cap = limits.max_line_bytes
     with open(path, "rb") as raw:
-        fh: Any = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
+        fh: Any = (BoundedReader(gzip.GzipFile(fileobj=raw), limits, path=name)
+                   if raw.read(2) == b"\x1f\x8b" else raw)
         raw.seek(0)
         try:
             for long_head, line in _split_lines(fh, cap, digest, seen):

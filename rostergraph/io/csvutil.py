@@ -300,7 +300,7 @@ class Bundle:
     def read(self, name: str) -> bytes:
         """The bytes of one member (bounded by ``max_zip_total_bytes`` for zips)."""
         from ..errors import LimitError
-        from .limits import read_zip_member
+        from .limits import read_zip_member, zip_total_message
 
         m = self._members[name]
         if self._zip is None:
@@ -308,8 +308,7 @@ class Bundle:
         data = read_zip_member(self._zip, m, self.limits, path=str(self.path))
         self._read_total += len(data)
         if self._read_total > self.limits.max_zip_total_bytes:
-            raise LimitError(f"zip members inflate to more than "
-                             f"{self.limits.max_zip_total_bytes} bytes", path=str(self.path))
+            raise LimitError(zip_total_message(self.limits), path=str(self.path))
         return data
 
     def close(self) -> None:

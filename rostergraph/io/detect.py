@@ -115,6 +115,9 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     >>> roster.provenance.format, len(roster.sections) > 10
     ('clever-json', True)
     """
+    from .limits import check_regular_file
+
+    check_regular_file(path)  # a device or FIFO given as input is refused, not read forever
     name = format or detect_format(path)
     if name not in FORMATS:
         raise SourceError(f"unknown format {name!r}; known: {', '.join(FORMATS)}", path=str(path))

@@ -48,15 +48,18 @@ from typing import Any
 
 import attrs
 
-from ..errors import FormatError, LimitError
+from ..errors import FormatError, LimitError, SourceError
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "BoundedReader",
     "Limits",
     "check_inside",
     "check_json_depth",
+    "check_regular_file",
     "check_value_depth",
     "field_too_large",
+    "gunzip_bounded",
     "json_depth",
     "line_too_large",
     "read_zip_member",
@@ -84,6 +87,9 @@ class Limits:
     max_zip_total_bytes:
         Most bytes all members of a zip may decompress to (counted while
         reading by :func:`read_zip_member`, so a lying header does not help).
+        The default, 256 MiB, keeps a zip's CSV under about 2.5 GiB of memory
+        (the CSV readers need about ten times the text they parse); raise it
+        for a very large district's export.
     max_zip_ratio:
         Highest uncompressed/compressed ratio of one member; members under
         1 MiB uncompressed are exempt (tiny files compress very well).
@@ -95,6 +101,14 @@ class Limits:
     max_line_bytes:
         Longest line of a JSON Lines or CSV file; a longer line is a
         ``limit`` problem and its record is not loaded.
+    max_gzip_bytes:
+        Most bytes one gzip-compressed file (``.json.gz``, ``.jsonl.gz``) may
+        inflate to; decompression streams and stops there
+        (:class:`~rostergraph.errors.LimitError`). The default, 512 MiB, keeps
+        the records built from it under about 2 GiB.
+    max_problems:
+        Most problems kept in ``roster.problems``; past it problems are only
+        counted, and one last ``limit`` problem says how many were not kept.
 
     Examples
     --------
@@ -107,11 +121,13 @@ class Limits:
     """
 
     max_zip_entries: int = attrs.field(default=10_000, validator=_positive)
-    max_zip_total_bytes: int = attrs.field(default=8 * _GiB, validator=_positive)
+    max_zip_total_bytes: int = attrs.field(default=256 * _MiB, validator=_positive)
     max_zip_ratio: float = attrs.field(default=1000.0, validator=_positive)
     max_field_bytes: int = attrs.field(default=1 * _MiB, validator=_positive)
     max_json_depth: int = attrs.field(default=64, validator=_positive)
     max_line_bytes: int = attrs.field(default=16 * _MiB, validator=_positive)
+    max_gzip_bytes: int = attrs.field(default=512 * _MiB, validator=_positive)
+    max_problems: int = attrs.field(default=100_000, validator=_positive)
 
 
 #: The limits used when a reader is given none.
@@ -194,7 +210,9 @@ def safe_zip_members(zf: zipfile.ZipFile, limits: Limits = DEFAULT_LIMITS, *,
     infos = zf.infolist()
     if len(infos) > limits.max_zip_entries:
         raise LimitError(f"zip has {len(infos)} members, more than the limit of "
-                         f"{limits.max_zip_entries} (Limits.max_zip_entries)", path=path)
+                         f"{limits.max_zip_entries} (Limits.max_zip_entries; raise it with "
+                         "rostergraph.load(path, limits=Limits(max_zip_entries=...)) for an "
+                         "archive you trust)", path=path)
     total = 0
     out: list[zipfile.ZipInfo] = []
     for info in infos:
@@ -207,16 +225,24 @@ def safe_zip_members(zf: zipfile.ZipFile, limits: Limits = DEFAULT_LIMITS, *,
             continue
         total += info.file_size
         if total > limits.max_zip_total_bytes:
-            raise LimitError(f"zip members inflate to more than {limits.max_zip_total_bytes} "
-                             "bytes (Limits.max_zip_total_bytes)", path=path)
+            raise LimitError(zip_total_message(limits), path=path)
         if info.file_size > _RATIO_EXEMPT_BYTES and (
             info.file_size > limits.max_zip_ratio * max(info.compress_size, 1)
         ):
             raise LimitError(f"zip member {name!r} has a compression ratio over "
-                             f"{limits.max_zip_ratio:g} (Limits.max_zip_ratio): a zip bomb?",
-                             path=path)
+                             f"{limits.max_zip_ratio:g} (Limits.max_zip_ratio): a zip bomb? "
+                             "For an archive you trust, raise it with rostergraph.load(path, "
+                             "limits=Limits(max_zip_ratio=...))", path=path)
         out.append(info)
     return out
+
+
+def zip_total_message(limits: Limits) -> str:
+    """The message of a zip over ``max_zip_total_bytes``: the limit and how to raise it."""
+    return (f"zip members inflate to more than {limits.max_zip_total_bytes} bytes "
+            "(Limits.max_zip_total_bytes; the CSV readers need about ten times that in "
+            "memory; for an archive you trust raise it, e.g. rostergraph.load(path, "
+            "limits=Limits(max_zip_total_bytes=2 << 30)))")
 
 
 def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
@@ -419,3 +445,131 @@ def check_value_depth(value: Any, limits: Limits = DEFAULT_LIMITS, *,
                                  path=path, record_id=record_id)
             children = v.values() if hasattr(v, "values") else v
             stack.extend((c, d) for c in children)
+
+
+def _gzip_limit_error(limits: Limits, path: str | None) -> LimitError:
+    return LimitError(f"gzip data inflates to more than {limits.max_gzip_bytes} bytes "
+                      "(Limits.max_gzip_bytes; raise it, e.g. "
+                      "rostergraph.load(path, limits=Limits(max_gzip_bytes=4 << 30)), "
+                      "for a file you trust)", path=path)
+
+
+def gunzip_bounded(data: bytes, limits: Limits = DEFAULT_LIMITS, *,
+                   path: str | None = None) -> bytes:
+    """``data`` gunzipped (all members) when it starts with the gzip magic number.
+
+    Decompression streams and stops as soon as the output passes
+    ``limits.max_gzip_bytes``, so a small bomb never fills memory. Data
+    without the magic number is returned as it is.
+
+    Raises
+    ------
+    LimitError
+        The data inflates to more than ``max_gzip_bytes``.
+    FormatError
+        Corrupt gzip data.
+
+    Examples
+    --------
+    >>> import gzip
+    >>> gunzip_bounded(gzip.compress(b"abc") + gzip.compress(b"def"))
+    b'abcdef'
+    >>> gunzip_bounded(gzip.compress(bytes(5000)), Limits(max_gzip_bytes=4096), path="u.jsonl.gz")
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.LimitError: u.jsonl.gz: gzip data inflates to more than 4096 bytes (Limits.max_gzip_bytes; ...)
+    """
+    if data[:2] != b"\x1f\x8b":
+        return data
+    cap = limits.max_gzip_bytes
+    out: list[bytes] = []
+    got = 0
+    rest = data
+    try:
+        while rest[:2] == b"\x1f\x8b":
+            d = zlib.decompressobj(wbits=31)
+            buf = rest
+            while not d.eof:
+                chunk = d.decompress(buf, min(1 << 20, cap - got + 1))
+                buf = d.unconsumed_tail
+                got += len(chunk)
+                if got > cap:
+                    raise _gzip_limit_error(limits, path)
+                if chunk:
+                    out.append(chunk)
+                elif not buf:
+                    break
+            if not d.eof:
+                raise FormatError("corrupt gzip data: the compressed stream ends early",
+                                  path=path)
+            rest = d.unused_data
+    except zlib.error as exc:
+        raise FormatError(f"corrupt gzip data: {exc}", path=path) from None
+    return b"".join(out)
+
+
+class BoundedReader:
+    """A binary file wrapper whose ``read`` raises :class:`LimitError` past a budget.
+
+    Wraps a decompressing stream (``gzip.GzipFile``) so that a reader that
+    streams lines stops at ``limits.max_gzip_bytes`` of inflated data.
+
+    Examples
+    --------
+    >>> import gzip, io
+    >>> fh = BoundedReader(gzip.GzipFile(fileobj=io.BytesIO(gzip.compress(bytes(100)))),
+    ...                    Limits(max_gzip_bytes=10))
+    >>> fh.read(10)
+    b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00'
+    >>> fh.read(10)
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.LimitError: gzip data inflates to more than 10 bytes (Limits.max_gzip_bytes; ...)
+    """
+
+    def __init__(self, fh: Any, limits: Limits = DEFAULT_LIMITS, *,
+                 path: str | None = None) -> None:
+        self._fh = fh
+        self._limits = limits
+        self._path = path
+        self._got = 0
+
+    def read(self, n: int = -1) -> bytes:
+        """At most ``n`` bytes (never more than one byte past the budget is inflated)."""
+        left = self._limits.max_gzip_bytes - self._got + 1
+        chunk = self._fh.read(left if n is None or n < 0 else min(n, left))
+        self._got += len(chunk)
+        if self._got > self._limits.max_gzip_bytes:
+            raise _gzip_limit_error(self._limits, self._path)
+        return chunk  # type: ignore[no-any-return]
+
+
+def check_regular_file(path: str | os.PathLike[str]) -> None:
+    """Refuse an input path that is not a regular file or folder (a device, FIFO, socket).
+
+    A path named directly is followed if it is a link, but what it names must
+    be a regular file: ``students.json -> /dev/zero`` would otherwise be read
+    without end. A missing path passes (the reader says it is missing).
+
+    Raises
+    ------
+    SourceError
+        ``path`` names a device, FIFO or socket.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> os.symlink("/dev/zero", os.path.join(d, "students.json"))
+    >>> check_regular_file(os.path.join(d, "students.json"))
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.SourceError: ...students.json: not a regular file (a device, FIFO or socket is refused)
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        raise SourceError("not a regular file (a device, FIFO or socket is refused)",
+                          path=os.fspath(path))

@@ -710,7 +710,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         raise SourceError("no such file or folder", path=str(path))
     bundle = Bundle(p, limits)
     try:
-        b = RosterBuilder(source=str(path), format="oneroster", strict=strict)
+        b = RosterBuilder(source=str(path), format="oneroster", strict=strict,
+                          max_problems=limits.max_problems)
         r = _Reader(bundle, b, limits)
         r.base = base
         r.manifest()

@@ -80,6 +80,9 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def _write_files(path: Path, files: Mapping[str, bytes], as_zip: bool) -> None:
     if as_zip:
         path.parent.mkdir(parents=True, exist_ok=True)
+        from ..safety import refuse_link
+
+        refuse_link(path)  # never replace a link planted where the zip belongs
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         try:

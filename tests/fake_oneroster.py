@@ -352,7 +352,8 @@ class FakeOneRoster:
             self._send(h, int(fault), b'{"imsx_description": "injected"}')
             return
         if fault == "echo400":
-            self._send(h, 400, json.dumps({"imsx_description": f"bad: {auth}"}).encode())
+            self._send(h, 400, json.dumps({"imsx_description": f"bad: {auth}",
+                                           "message": f"bad request with {auth}"}).encode())
             return
         if fault == "badjson":
             self._send(h, 200, b'{"users": [{"sourcedId": "x"')

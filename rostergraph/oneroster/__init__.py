@@ -4,6 +4,12 @@
   OAuth 1.0a signatures, ``limit``/``offset`` paging, filters and fields, and
   the Clever client's rate limiter and retry policy
   (:mod:`rostergraph.oneroster.client`, :mod:`rostergraph.oneroster.auth`).
+- :func:`fetch_oneroster` — a whole district into a resumable dump folder that
+  :func:`rostergraph.load` reads as a OneRoster CSV bundle
+  (:mod:`rostergraph.oneroster.dump`; REST records become CSV rows in
+  :mod:`rostergraph.oneroster.rows`, so the CSV reader's mapping applies).
+- :func:`sync_oneroster` — a ``dateLastModified`` delta applied to a dump
+  folder, with sync holds and an audit file (:mod:`rostergraph.oneroster.sync`).
 
 See ``docs/oneroster-api.md`` for vendor set-up and the mapping.
 
@@ -33,8 +39,12 @@ from .client import (
     OneRosterPage,
     detect_version,
 )
+from .dump import OneRosterFetchResult, fetch_oneroster, read_dump_manifest
+from .rows import flatten_record, rest_to_rows
+from .sync import AUDIT_LOG, OneRosterSyncResult, sync_oneroster
 
 __all__ = [
+    "AUDIT_LOG",
     "DEFAULT_ENV_PREFIX",
     "DEFAULT_LIMIT",
     "ENDPOINTS",
@@ -43,9 +53,16 @@ __all__ = [
     "OAuth1Signer",
     "OAuth2ClientCredentials",
     "OneRosterClient",
+    "OneRosterFetchResult",
     "OneRosterPage",
+    "OneRosterSyncResult",
     "detect_version",
+    "fetch_oneroster",
+    "flatten_record",
     "oauth1_signature",
     "read_credentials",
+    "read_dump_manifest",
+    "rest_to_rows",
     "signature_base_string",
+    "sync_oneroster",
 ]

@@ -222,4 +222,6 @@ def rows_to_csv(file_key: str, rows: list[dict[str, str]]) -> list[list[str | No
     known = set(base)
     extra = sorted({c for r in rows for c in r if c not in known})
     header = base + extra
-    return [list(header)] + [[r.get(c) for c in header] for r in rows]
+    table: list[list[str | None]] = [list(header)]
+    table += [[r.get(c) for c in header] for r in rows]
+    return table

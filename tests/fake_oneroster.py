@@ -420,6 +420,56 @@ def _filter(items: list[dict[str, Any]], flt: str) -> list[dict[str, Any]]:
     raise ValueError(f"unsupported filter {flt!r}")
 
 
+_COLUMN_OF = {name: col for col, (name, _) in {**_REFS, **_LISTS}.items()}
+
+
+def rest_to_csv_bundle(data: dict[str, list[dict[str, Any]]], version: str,
+                       folder: str | Path) -> None:
+    """Write REST records as a OneRoster CSV bundle (1.2 users give users.csv + roles.csv)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, list[dict[str, str]]] = {}
+    for name, recs in data.items():
+        rows = files.setdefault(name, [])
+        for rec in recs:
+            row: dict[str, str] = {}
+            for k, v in rec.items():
+                if k == "metadata":
+                    row.update({f"metadata.{mk}": mv for mk, mv in v.items()})
+                elif k == "roles":
+                    for i, r in enumerate(v):
+                        files.setdefault("roles", []).append({
+                            "sourcedId": f"{rec['sourcedId']}-r{i}",
+                            "userSourcedId": rec["sourcedId"], "roleType": r["roleType"],
+                            "role": r["role"], "orgSourcedId": (r.get("org") or {}).get(
+                                "sourcedId", "")})
+                elif k == "primaryOrg":
+                    row["primaryOrgSourcedId"] = v["sourcedId"]
+                elif k in _COLUMN_OF and isinstance(v, list):
+                    row[_COLUMN_OF[k]] = ",".join(r["sourcedId"] for r in v)
+                elif isinstance(v, dict):
+                    row[_COLUMN_OF.get(k, k)] = v["sourcedId"]
+                elif isinstance(v, bool):
+                    row[k] = "true" if v else "false"
+                elif isinstance(v, list):
+                    row[k] = ",".join(v)
+                else:
+                    row[k] = v
+            rows.append(row)
+    manifest = [("manifest.version", "1.0"), ("oneroster.version", version)]
+    for name, rows in files.items():
+        manifest.append((f"file.{name}", "bulk"))
+        header = list(dict.fromkeys(c for r in rows for c in r)) or ["sourcedId"]
+        with open(folder / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=header)
+            w.writeheader()
+            w.writerows(rows)
+    with open(folder / "manifest.csv", "w", encoding="utf-8", newline="") as fh:
+        w2 = csv.writer(fh)
+        w2.writerow(["propertyName", "value"])
+        w2.writerows(manifest)
+
+
 def bundle_bytes(folder: str | Path) -> dict[str, bytes]:
     """The files of a folder by name (to compare two bundles)."""
     return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir()) if p.is_file()}

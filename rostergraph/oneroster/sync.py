@@ -6,7 +6,8 @@ record carried one. A sync asks each collection for
 ``filter=dateLastModified>='<mark>'`` and applies what comes back:
 
 - a record with ``status`` ``tobedeleted`` removes the stored record
-  (``deleted``; ``absent`` when it was not stored);
+  (``deleted``; nothing when it is not stored: deleted before it was fetched,
+  or already by an earlier sync);
 - any other record replaces the stored one with the same ``sourcedId``
   (``updated``) or is added (``created``); a record equal to the stored one is
   ``unchanged`` and not audited.
@@ -118,7 +119,7 @@ def sync_oneroster(
     Returns
     -------
     OneRosterSyncResult
-        Actions counted (``created``, ``updated``, ``deleted``, ``absent``),
+        Actions counted (``created``, ``updated``, ``deleted``),
         whether the sync was held and why; ``.summary()`` is a line.
 
     Raises
@@ -198,7 +199,9 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
             sid = rec["sourcedId"]
             old = table.get(sid)
             if str(rec.get("status") or "").lower() == "tobedeleted":
-                action = "deleted" if table.pop(sid, None) is not None else "absent"
+                if table.pop(sid, None) is None:
+                    continue
+                action = "deleted"
             elif old == rec:
                 continue
             else:

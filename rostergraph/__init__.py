@@ -18,6 +18,8 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path as _Path
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from . import batch
 from .clever import CleverClient, apply_events, fetch_district, sync_dump
@@ -97,6 +99,7 @@ __all__ = [
     "LimitError",
     "Location",
     "Name",
+    "OneRosterClient",
     "Principal",
     "Privacy",
     "PrivacyPolicy",
@@ -135,6 +138,7 @@ __all__ = [
     "detect_format",
     "diff",
     "fetch_district",
+    "fetch_oneroster",
     "linking_sections",
     "load",
     "orphaned_users",
@@ -145,6 +149,7 @@ __all__ = [
     "students_of",
     "summary",
     "sync_dump",
+    "sync_oneroster",
     "teachers_of",
     "validate",
     "visible_users",
@@ -152,6 +157,22 @@ __all__ = [
     "write_clever_json",
     "write_oneroster",
 ]
+
+
+if _TYPE_CHECKING:
+    from .oneroster import OneRosterClient, fetch_oneroster, sync_oneroster
+
+#: Names imported from :mod:`rostergraph.oneroster` on first use (it pulls in httpx).
+_LAZY = frozenset({"OneRosterClient", "fetch_oneroster", "sync_oneroster"})
+
+
+def __getattr__(name: str) -> _Any:
+    """The OneRoster REST client and commands, imported on first use."""
+    if name in _LAZY:
+        from . import oneroster
+
+        return getattr(oneroster, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sample_path() -> _Path:

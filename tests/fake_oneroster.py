@@ -197,6 +197,8 @@ class FakeOneRoster:
         self.ignore_offset = False
         self.max_limit: int | None = None
         self.forbidden: set[str] = set()  # collections answered with 403
+        self.token_auth = "basic"  # or "body": where the token URL wants the credentials
+        self.sticky_cookie = False  # the token response pins a session cookie the API needs
         self.tokens: dict[str, float] = {}  # token → expiry
         self.token_requests = 0
         self.faults: list[list[Any]] = []
@@ -297,8 +299,12 @@ class FakeOneRoster:
         form = parse_qs(h.rfile.read(length).decode())
         self.token_requests += 1
         want = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
-        if urlsplit(h.path).path != "/oauth/token" or h.headers.get(
-                "Authorization") != f"Basic {want}" or form.get("grant_type") != [
+        if self.token_auth == "basic":
+            ok = h.headers.get("Authorization") == f"Basic {want}"
+        else:
+            ok = form.get("client_id") == [self.client_id] and form.get(
+                "client_secret") == [self.client_secret]
+        if urlsplit(h.path).path != "/oauth/token" or not ok or form.get("grant_type") != [
                 "client_credentials"]:
             self._send(h, 401, b'{"error": "invalid_client"}')
             return
@@ -306,8 +312,10 @@ class FakeOneRoster:
             self._n += 1
             token = f"at-{self._n}-{hashlib.sha256(str(self._n).encode()).hexdigest()[:16]}"
             self.tokens[token] = self.clock() + self.token_life
+        headers = {"Set-Cookie": f"affinity=node-{self._n}; Path=/"} if self.sticky_cookie else {}
         self._send(h, 200, json.dumps({"access_token": token, "token_type": "bearer",
-                                       "expires_in": int(self.token_life)}).encode())
+                                       "expires_in": str(int(self.token_life))}).encode(),
+                   headers)
 
     def _take_fault(self, path: str) -> str | None:
         with self._lock:
@@ -322,6 +330,8 @@ class FakeOneRoster:
             return oauth1_valid("GET", self.origin + h.path, auth, self.client_id,
                                 self.client_secret)
         token = auth[7:] if auth.startswith("Bearer ") else ""
+        if self.sticky_cookie and "affinity=node-" not in h.headers.get("Cookie", ""):
+            return False
         with self._lock:
             expiry = self.tokens.get(token)
         return expiry is not None and self.clock() < expiry

@@ -14,7 +14,7 @@ import pytest
 import rostergraph
 from rostergraph.errors import ApiError, FormatError, LimitError, TokenError
 from rostergraph.oneroster import (
-    Credentials,
+    ClientCredentials,
     OneRosterClient,
     oauth1_signature,
     read_credentials,
@@ -46,7 +46,7 @@ def make_server(csv_folder: Path, clock: FakeClock, version: str = "1.1",
 
 
 def client_for(srv: FakeOneRoster, clock: FakeClock, **kw: Any) -> OneRosterClient:
-    creds = Credentials(srv.client_id, kw.pop("secret", SECRET), token_url=srv.token_url)
+    creds = ClientCredentials(srv.client_id, kw.pop("secret", SECRET), token_url=srv.token_url)
     kw.setdefault("rng", random.Random(0))
     return OneRosterClient(srv.base_url, creds, auth=kw.pop("auth", srv.auth),
                            clock=clock.time, sleep=clock.sleep, **kw)
@@ -256,7 +256,7 @@ def test_links_to_another_host_are_refused(clock) -> None:
         return httpx.Response(200, json={"orgs": [{"sourcedId": "o1"}]},
                               headers={"Link": '<https://evil.test/orgs?offset=1>; rel="next"'})
 
-    c = OneRosterClient("https://sis.test/ims/oneroster/v1p1", Credentials("k", SECRET),
+    c = OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
                         auth="oauth1", transport=httpx.MockTransport(serve))
     with pytest.raises(ApiError, match="another host"):
         all_records(c, "orgs")
@@ -299,7 +299,7 @@ def test_401_after_a_fresh_token_is_a_token_error(csv_folder, clock) -> None:
 
 
 def test_credentials_from_env_or_file(tmp_path, monkeypatch) -> None:
-    """Credentials come from PREFIX_* variables or a JSON file; errors never quote a secret."""
+    """ClientCredentials come from PREFIX_* variables or a JSON file; errors never quote a secret."""
     monkeypatch.setenv("RGT_CLIENT_ID", "app")
     monkeypatch.setenv("RGT_CLIENT_SECRET", SECRET)
     monkeypatch.setenv("RGT_TOKEN_URL", "https://sso.test/token")
@@ -335,3 +335,17 @@ def test_secrets_never_leak(csv_folder, clock, caplog, capsys) -> None:
         assert tokens and "[secret]" in str(info.value)
         for secret in (SECRET, *tokens):
             assert secret not in text
+
+
+def test_token_url_taking_credentials_in_the_body_and_pinning_a_cookie(csv_folder,
+                                                                       clock) -> None:
+    """A token URL that refuses HTTP Basic gets the credentials in the form body once, and a
+    session cookie it sets travels with the API requests."""
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        srv.token_auth = "body"
+        srv.sticky_cookie = True
+        assert all_records(c, "orgs") == srv.data["orgs"]
+        srv.expire_tokens()
+        assert all_records(c, "orgs") == srv.data["orgs"]
+        assert srv.token_requests == 3  # Basic refused, body accepted; then body at once
+        assert [e["status"] for e in srv.log] == [200, 401, 200]

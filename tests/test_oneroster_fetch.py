@@ -17,7 +17,7 @@ from rostergraph.errors import ApiError, SourceError
 from rostergraph.graph import RosterGraph
 from rostergraph.model import record_to_dict
 from rostergraph.oneroster import (
-    Credentials,
+    ClientCredentials,
     OneRosterClient,
     fetch_oneroster,
     read_dump_manifest,
@@ -59,7 +59,7 @@ def serve(folder: Path, clock: FakeClock, version: str = "1.1", auth: str = "oau
 
 
 def client_for(srv: FakeOneRoster, clock: FakeClock, **kw: Any) -> OneRosterClient:
-    return OneRosterClient(srv.base_url, Credentials(srv.client_id, SECRET,
+    return OneRosterClient(srv.base_url, ClientCredentials(srv.client_id, SECRET,
                                                      token_url=srv.token_url),
                            auth=srv.auth, clock=clock.time, sleep=clock.sleep,
                            rng=random.Random(0), **kw)
@@ -221,7 +221,7 @@ def test_folder_rules(csv_folder, clock, tmp_path) -> None:
         with pytest.raises(SourceError, match="--resume"):
             fetch_oneroster(out, client=c, progress=False)
         other = OneRosterClient(srv.origin + "/other/ims/oneroster/v1p1",
-                                Credentials("x", SECRET), auth="oauth1")
+                                ClientCredentials("x", SECRET), auth="oauth1")
         with pytest.raises(SourceError, match="fetched from"):
             fetch_oneroster(out, client=other, resume=True, progress=False)
         other.close()

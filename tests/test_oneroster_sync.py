@@ -16,7 +16,7 @@ from rostergraph.errors import SourceError
 from rostergraph.model import record_to_dict
 from rostergraph.oneroster import (
     AUDIT_LOG,
-    Credentials,
+    ClientCredentials,
     OneRosterClient,
     fetch_oneroster,
     read_dump_manifest,
@@ -52,7 +52,7 @@ def served(data, clock, tmp_path):
 
 
 def client_for(srv: FakeOneRoster, clock: FakeClock) -> OneRosterClient:
-    return OneRosterClient(srv.base_url, Credentials(srv.client_id, SECRET,
+    return OneRosterClient(srv.base_url, ClientCredentials(srv.client_id, SECRET,
                                                      token_url=srv.token_url),
                            clock=clock.time, sleep=clock.sleep, rng=random.Random(0))
 
@@ -141,7 +141,7 @@ def test_sync_takes_the_address_only_from_the_command_line(served, clock, tmp_pa
     dump = tmp_path / "dump"
     assert main(["sync", str(dump)]) == 2
     assert "--oneroster" in capsys.readouterr().err
-    other = OneRosterClient(served.origin + "/x/ims/oneroster/v1p1", Credentials("a", SECRET),
+    other = OneRosterClient(served.origin + "/x/ims/oneroster/v1p1", ClientCredentials("a", SECRET),
                             auth="oauth1")
     with pytest.raises(SourceError, match="fetched from"):
         sync_oneroster(dump, client=other)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from .auth import (
     DEFAULT_ENV_PREFIX,
-    Credentials,
+    ClientCredentials,
     OAuth1Signer,
     OAuth2ClientCredentials,
     oauth1_signature,
@@ -49,7 +49,7 @@ __all__ = [
     "DEFAULT_LIMIT",
     "ENDPOINTS",
     "VERSION_PATHS",
-    "Credentials",
+    "ClientCredentials",
     "OAuth1Signer",
     "OAuth2ClientCredentials",
     "OneRosterClient",

@@ -4,7 +4,8 @@ Two schemes are in use:
 
 - **OAuth 2.0 client credentials** (RFC 6749 section 4.4; what OneRoster 1.2
   requires and most 1.1 servers now accept). :class:`OAuth2ClientCredentials`
-  posts the client id and secret (HTTP Basic) to the token URL, caches the
+  posts the client id and secret to the token URL (HTTP Basic; in the form
+  body when the server refuses Basic), caches the
   access token, fetches a new one shortly before it expires, and fetches a new
   one once when the API answers 401 in the middle of a run (a token revoked or
   expired early).
@@ -49,7 +50,7 @@ from ..errors import TokenError
 
 __all__ = [
     "DEFAULT_ENV_PREFIX",
-    "Credentials",
+    "ClientCredentials",
     "OAuth1Signer",
     "OAuth2ClientCredentials",
     "oauth1_signature",
@@ -67,15 +68,15 @@ _MAX_CREDENTIALS_FILE = 64 * 1024
 
 
 @attrs.frozen(slots=True, repr=False)
-class Credentials:
+class ClientCredentials:
     """A client id and secret, and the OAuth 2.0 token URL when there is one.
 
     ``repr`` shows the client id and the token URL, never the secret.
 
     Examples
     --------
-    >>> Credentials("district-app", "s3cret", token_url="https://sso.test/oauth/token")
-    <Credentials client_id='district-app' token_url='https://sso.test/oauth/token'>
+    >>> ClientCredentials("district-app", "s3cret", token_url="https://sso.test/oauth/token")
+    <ClientCredentials client_id='district-app' token_url='https://sso.test/oauth/token'>
     """
 
     client_id: str
@@ -83,7 +84,7 @@ class Credentials:
     token_url: str | None = None
 
     def __repr__(self) -> str:
-        return f"<Credentials client_id={self.client_id!r} token_url={self.token_url!r}>"
+        return f"<ClientCredentials client_id={self.client_id!r} token_url={self.token_url!r}>"
 
 
 def _check_secret(value: str, what: str) -> str:
@@ -98,7 +99,7 @@ def _check_secret(value: str, what: str) -> str:
 
 def read_credentials(*, env_prefix: str | None = None,
                      file: str | os.PathLike[str] | None = None,
-                     token_url: str | None = None) -> Credentials:
+                     token_url: str | None = None) -> ClientCredentials:
     """The client credentials, from a JSON file or environment variables.
 
     Parameters
@@ -124,7 +125,7 @@ def read_credentials(*, env_prefix: str | None = None,
     >>> import os
     >>> os.environ.update(RGDOC_CLIENT_ID="app", RGDOC_CLIENT_SECRET="pw")
     >>> read_credentials(env_prefix="RGDOC")
-    <Credentials client_id='app' token_url=None>
+    <ClientCredentials client_id='app' token_url=None>
     >>> del os.environ["RGDOC_CLIENT_SECRET"]
     >>> read_credentials(env_prefix="RGDOC")
     Traceback (most recent call last):
@@ -171,7 +172,7 @@ def read_credentials(*, env_prefix: str | None = None,
             got[key] = value
         cid, secret = got["CLIENT_ID"], got["CLIENT_SECRET"]
         url = os.environ.get(f"{prefix}_TOKEN_URL", "").strip() or None
-    return Credentials(_check_secret(cid, "client id"), _check_secret(secret, "client secret"),
+    return ClientCredentials(_check_secret(cid, "client id"), _check_secret(secret, "client secret"),
                        token_url=token_url or url)
 
 
@@ -209,14 +210,14 @@ class OAuth2ClientCredentials(httpx.Auth):
     ...     if request.url.path == "/token":
     ...         return httpx.Response(200, json={"access_token": "AT1", "expires_in": 3600})
     ...     return httpx.Response(200, json={"ok": request.headers["Authorization"] == "Bearer AT1"})
-    >>> auth = OAuth2ClientCredentials(Credentials("id", "pw", token_url="https://h.test/token"),
+    >>> auth = OAuth2ClientCredentials(ClientCredentials("id", "pw", token_url="https://h.test/token"),
     ...                                transport=httpx.MockTransport(handler))
     >>> with httpx.Client(auth=auth, transport=httpx.MockTransport(handler)) as c:
     ...     c.get("https://h.test/api").json(), auth.fetched
     ({'ok': True}, 1)
     """
 
-    def __init__(self, credentials: Credentials, *, scope: str | None = None,
+    def __init__(self, credentials: ClientCredentials, *, scope: str | None = None,
                  transport: httpx.BaseTransport | None = None,
                  clock: Callable[[], float] = time.time, refresh_margin: float = 60.0,
                  timeout: float = 60.0) -> None:
@@ -235,6 +236,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         self.fetched = 0
         self._token: str | None = None
         self._expires = 0.0
+        self._method: str | None = None  # "basic" or "body", once one worked
         self._lock = threading.Lock()
         self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
                                   headers={"Accept": "application/json",
@@ -260,24 +262,45 @@ class OAuth2ClientCredentials(httpx.Auth):
             assert self._token is not None
             return self._token
 
+    def _post(self, url: str, data: dict[str, str], method: str) -> tuple[int, bytes]:
+        """POST the token request; the client credentials as HTTP Basic or in the body."""
+        creds = self._credentials
+        if method == "body":
+            data = {**data, "client_id": creds.client_id, "client_secret": creds.client_secret}
+        auth = (creds.client_id, creds.client_secret) if method == "basic" else None
+        chunks: list[bytes] = []
+        seen = 0
+        try:
+            with self._http.stream("POST", url, data=data, auth=auth) as resp:
+                for chunk in resp.iter_bytes():
+                    seen += len(chunk)
+                    if seen > _MAX_TOKEN_BODY:
+                        raise TokenError("the token response is too large", url=url,
+                                         status=resp.status_code)
+                    chunks.append(chunk)
+        except httpx.TransportError as exc:
+            raise TokenError(f"the token request failed ({type(exc).__name__})",
+                             url=url) from None
+        return resp.status_code, b"".join(chunks)
+
     def _fetch(self) -> None:
         url = self._credentials.token_url
         assert url is not None
         data = {"grant_type": "client_credentials"}
         if self.scope:
             data["scope"] = self.scope
-        try:
-            resp = self._http.post(url, data=data, auth=(self._credentials.client_id,
-                                                         self._credentials.client_secret))
-            body = resp.read()
-        except httpx.TransportError as exc:
-            raise TokenError(f"the token request failed ({type(exc).__name__})",
-                             url=url) from None
-        if len(body) > _MAX_TOKEN_BODY:
-            raise TokenError("the token response is too large", url=url, status=resp.status_code)
-        if resp.status_code != 200:
-            raise TokenError("the token URL refused the client credentials",
-                             url=url, status=resp.status_code)
+        # RFC 6749 section 2.3.1: servers must take HTTP Basic; some take only the body
+        status, body = 0, b""
+        for method in ([self._method] if self._method else ["basic", "body"]):
+            status, body = self._post(url, data, method)
+            if status == 200:
+                self._method = method
+                break
+            if status not in (400, 401):
+                break
+        if status != 200:
+            raise TokenError("the token URL refused the client credentials", url=url,
+                             status=status)
         try:
             doc = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -285,19 +308,21 @@ class OAuth2ClientCredentials(httpx.Auth):
         token = doc.get("access_token") if isinstance(doc, dict) else None
         if not isinstance(token, str) or not token or not all("!" <= c <= "~" for c in token):
             raise TokenError("the token response holds no usable access_token", url=url,
-                             status=resp.status_code)
+                             status=status)
         assert isinstance(doc, dict)
-        expires = doc.get("expires_in")
-        life = float(expires) if isinstance(expires, (int, float)) and expires > 0 else 3600.0
         self._token = token
-        self._expires = self.clock() + life
+        self._expires = self.clock() + _lifetime(doc.get("expires_in"))
         self.fetched += 1
-        log.info("fetched an access token (valid %.0f s)", life)
+        log.info("fetched an access token (valid %.0f s)", self._expires - self.clock())
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Send with the cached token; on a 401, fetch a new token and send once more."""
         used = self.token()
         request.headers["Authorization"] = f"Bearer {used}"
+        if "Cookie" not in request.headers and self._http.cookies:
+            # load-balanced servers (Aeries, for one) pin the session with cookies set
+            # by the token response
+            self._http.cookies.set_cookie_header(request)
         response = yield request
         if response.status_code == 401:
             with self._lock:
@@ -306,6 +331,15 @@ class OAuth2ClientCredentials(httpx.Auth):
             log.info("the API answered 401; retrying once with a new access token")
             request.headers["Authorization"] = f"Bearer {fresh}"
             yield request
+
+
+def _lifetime(value: Any) -> float:
+    """Seconds from ``expires_in`` (a number or a numeric string); one hour without one."""
+    try:
+        life = float(value)
+    except (TypeError, ValueError):
+        return 3600.0
+    return life if 0 < life < 10 * 365 * 86400 else 3600.0
 
 
 # --- OAuth 1.0a HMAC-SHA1 ----------------------------------------------------------------
@@ -387,7 +421,7 @@ class OAuth1Signer(httpx.Auth):
     >>> def handler(request):
     ...     seen.append(request.headers["Authorization"])
     ...     return httpx.Response(200, json={})
-    >>> signer = OAuth1Signer(Credentials("key", "secret"), clock=lambda: 1_700_000_000,
+    >>> signer = OAuth1Signer(ClientCredentials("key", "secret"), clock=lambda: 1_700_000_000,
     ...                       nonce=lambda: "abc")
     >>> with httpx.Client(auth=signer, transport=httpx.MockTransport(handler)) as c:
     ...     _ = c.get("https://h.test/ims/oneroster/v1p1/orgs?limit=2")
@@ -395,7 +429,7 @@ class OAuth1Signer(httpx.Auth):
     (True, False)
     """
 
-    def __init__(self, credentials: Credentials, *, clock: Callable[[], float] = time.time,
+    def __init__(self, credentials: ClientCredentials, *, clock: Callable[[], float] = time.time,
                  nonce: Callable[[], str] | None = None) -> None:
         self._credentials = credentials
         self.clock = clock

@@ -37,7 +37,7 @@ Examples
 ...     off, lim = int(request.url.params["offset"]), int(request.url.params["limit"])
 ...     return httpx.Response(200, json={"orgs": orgs[off:off + lim]})
 >>> client = OneRosterClient("https://sis.test/ims/oneroster/v1p1",
-...                          Credentials("key", "secret"), auth="oauth1",
+...                          ClientCredentials("key", "secret"), auth="oauth1",
 ...                          transport=httpx.MockTransport(serve))
 >>> [len(p.records) for p in client.pages("orgs", limit=2)], client.version
 ([2, 2, 1], '1.1')
@@ -60,7 +60,7 @@ import orjson
 
 from ..clever.api import CleverClient, _safe
 from ..errors import ApiError, FormatError, LimitError, TokenError
-from .auth import Credentials, OAuth1Signer, OAuth2ClientCredentials
+from .auth import ClientCredentials, OAuth1Signer, OAuth2ClientCredentials
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -231,7 +231,7 @@ class OneRosterClient:
     def __init__(
         self,
         base_url: str,
-        credentials: Credentials,
+        credentials: ClientCredentials,
         *,
         auth: Literal["oauth2", "oauth1"] = "oauth2",
         version: str | None = None,

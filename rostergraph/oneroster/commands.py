@@ -1,7 +1,7 @@
 """``rostergraph fetch --oneroster URL`` and ``rostergraph sync DIR --oneroster URL``.
 
 The options are added to the Clever ``fetch`` and ``sync`` commands; giving
-``--oneroster`` switches them to a OneRoster REST server. Credentials come from
+``--oneroster`` switches them to a OneRoster REST server. ClientCredentials come from
 environment variables (``--credentials-env PREFIX``: ``PREFIX_CLIENT_ID``,
 ``PREFIX_CLIENT_SECRET``, ``PREFIX_TOKEN_URL``; default prefix ``ONEROSTER``)
 or a JSON file (``--credentials-file``); there is no option that takes a

@@ -306,13 +306,13 @@ def fetch_oneroster(
     A fake server (``httpx.MockTransport``) serving one district org:
 
     >>> import httpx, tempfile, rostergraph
-    >>> from rostergraph.oneroster import Credentials, OneRosterClient
+    >>> from rostergraph.oneroster import ClientCredentials, OneRosterClient
     >>> def serve(request):
     ...     name = request.url.path.rsplit("/", 1)[1]
     ...     recs = [{"sourcedId": "d1", "name": "Demo", "type": "district"}] if name == "orgs" else []
     ...     return httpx.Response(200, json={name: recs})
     >>> client = OneRosterClient("https://sis.test/ims/oneroster/v1p1",
-    ...                          Credentials("key", "secret"), auth="oauth1",
+    ...                          ClientCredentials("key", "secret"), auth="oauth1",
     ...                          transport=httpx.MockTransport(serve))
     >>> out = tempfile.mkdtemp()
     >>> fetch_oneroster(out, client=client).counts["orgs"]

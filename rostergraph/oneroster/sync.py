@@ -132,14 +132,14 @@ def sync_oneroster(
     Examples
     --------
     >>> import httpx, tempfile, rostergraph
-    >>> from rostergraph.oneroster import Credentials, OneRosterClient, fetch_oneroster
+    >>> from rostergraph.oneroster import ClientCredentials, OneRosterClient, fetch_oneroster
     >>> orgs = [{"sourcedId": "d1", "name": "Demo", "type": "district",
     ...          "dateLastModified": "2025-01-01T00:00:00Z"}]
     >>> def serve(request):
     ...     name = request.url.path.rsplit("/", 1)[1]
     ...     return httpx.Response(200, json={name: orgs if name == "orgs" else []})
     >>> client = OneRosterClient("https://sis.test/ims/oneroster/v1p1",
-    ...                          Credentials("key", "secret"), auth="oauth1",
+    ...                          ClientCredentials("key", "secret"), auth="oauth1",
     ...                          transport=httpx.MockTransport(serve))
     >>> out = tempfile.mkdtemp()
     >>> _ = fetch_oneroster(out, client=client)

@@ -349,3 +349,26 @@ def test_token_url_taking_credentials_in_the_body_and_pinning_a_cookie(csv_folde
         assert all_records(c, "orgs") == srv.data["orgs"]
         assert srv.token_requests == 3  # Basic refused, body accepted; then body at once
         assert [e["status"] for e in srv.log] == [200, 401, 200]
+
+
+def test_offset_ignoring_server_with_one_full_page_ends_cleanly(csv_folder, clock) -> None:
+    """When the announced total arrived in one full page, a repeated confirming page ends paging."""
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        srv.ignore_offset = True
+        n = len(srv.data["orgs"])
+        assert all_records(c, "orgs", limit=n) == srv.data["orgs"]
+        assert len(srv.requests("/orgs")) == 2
+
+
+def test_endless_server_is_stopped_by_max_records(clock) -> None:
+    """A server that keeps sending new records is stopped at max_records, not followed forever."""
+    def serve(request: httpx.Request) -> httpx.Response:
+        off = int(request.url.params["offset"])
+        return httpx.Response(200, json={"users": [{"sourcedId": f"u{off + i}"}
+                                                   for i in range(10)]})
+
+    c = OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
+                        auth="oauth1", transport=httpx.MockTransport(serve))
+    with pytest.raises(LimitError, match="more than 95 users"):
+        all_records(c, "users", limit=10, max_records=95)
+    c.close()

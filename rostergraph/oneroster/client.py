@@ -27,7 +27,10 @@ Paging (the OneRoster REST binding, section "Pagination"):
 - an empty page always ends the listing;
 - a page identical to the one before it (a server that ignores ``offset``),
   or a ``next`` link back to a page already fetched, stops the listing with
-  :class:`~rostergraph.errors.ApiError` instead of looping.
+  :class:`~rostergraph.errors.ApiError` instead of looping (unless the
+  announced total had already arrived: then the listing simply ends);
+- more than ``max_records`` records stop it with
+  :class:`~rostergraph.errors.LimitError`.
 
 Examples
 --------
@@ -66,6 +69,7 @@ __all__ = [
     "DEFAULT_LIMIT",
     "ENDPOINTS",
     "MAX_BODY_BYTES",
+    "MAX_RECORDS",
     "VERSION_PATHS",
     "OneRosterClient",
     "OneRosterPage",
@@ -83,6 +87,8 @@ ENDPOINTS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollm
 DEFAULT_LIMIT = 1000
 #: The largest response body read (bytes).
 MAX_BODY_BYTES = 256 * 1024 * 1024
+#: The most records one collection may deliver before paging stops with an error.
+MAX_RECORDS = 50_000_000
 
 
 def detect_version(base_url: str) -> str:
@@ -327,7 +333,8 @@ class OneRosterClient:
 
     def pages(self, endpoint: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
               filter: str | None = None, fields: str | list[str] | None = None,
-              sort: str | None = None) -> Iterator[OneRosterPage]:
+              sort: str | None = None, max_records: int | None = MAX_RECORDS
+              ) -> Iterator[OneRosterPage]:
         """The pages of a collection (``"users"``, ``"classes"``, ...), as described above.
 
         Parameters
@@ -345,11 +352,16 @@ class OneRosterClient:
             Fields to return (a list or a comma-separated string).
         sort:
             A field to sort by.
+        max_records:
+            Stop with :class:`~rostergraph.errors.LimitError` past this many
+            records (a server that never stops sending new pages).
 
         Raises
         ------
         ApiError
             The server repeats a page or links back to one (it ignores ``offset``).
+        LimitError
+            More than ``max_records`` records.
         FormatError
             A response without the ``endpoint`` array, or a record that is not
             an object.
@@ -391,11 +403,17 @@ class OneRosterClient:
                                 key, total, offset)
                 return
             fingerprint = hashlib.sha256(orjson.dumps(records)).digest()
+            if fingerprint == previous and total is not None and offset >= total:
+                log.warning("%s: the page after the announced %d records repeated the last "
+                            "one (the server seems to ignore 'offset'); stopping", key, total)
+                return
             if fingerprint == previous:
                 raise ApiError(f"the server sent the same page of {key} twice (offset "
                                f"{offset}): it seems to ignore 'offset'; stopping instead "
                                "of looping", url=_safe(url))
             previous = fingerprint
+            if max_records is not None and got + len(records) > max_records:
+                raise LimitError(f"more than {max_records:,} {key}; stopping", path=_safe(url))
             yield OneRosterPage(records=records, offset=offset, total=total, url=_safe(url))
             got += len(records)
             offset += len(records)

@@ -297,3 +297,32 @@ def test_progress_bars_go_to_stderr(csv_folder, clock, tmp_path, capsys) -> None
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "users" in captured.err and "records" in captured.err
+
+
+def test_user_passwords_and_profiles_are_never_stored(csv_folder, clock, tmp_path) -> None:
+    """`password` and `userProfiles` of served users reach no file of the dump."""
+    data = csv_to_rest(csv_folder)
+    data["users"][0] = {**data["users"][0], "password": "pw-Hunter2-zz",
+                        "userProfiles": [{"profileType": "app", "credentials": [
+                            {"username": "u", "password": "pw-Profile-qq"}]}]}
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "d", client=c, progress=False)
+    for p in (tmp_path / "d").rglob("*"):
+        if p.is_file():
+            assert b"pw-Hunter2-zz" not in p.read_bytes() and b"pw-Profile" not in p.read_bytes()
+    assert data["users"][0]["sourcedId"] in {r["sourcedId"] for r in (
+        orjson.loads(line) for line in (tmp_path / "d" / "rest" / "users.jsonl")
+        .read_bytes().splitlines())}
+
+
+def test_resume_of_a_fetch_that_died_before_its_manifest(csv_folder, clock, tmp_path) -> None:
+    """Leftovers without a manifest block a plain fetch but --resume starts it afresh."""
+    out = tmp_path / "d"
+    (out / "rest").mkdir(parents=True)
+    (out / "rest" / "orgs.jsonl.part").write_bytes(b'{"sourcedId": "x"')
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        with pytest.raises(SourceError, match="--resume"):
+            fetch_oneroster(out, client=c, progress=False)
+        fetch_oneroster(out, client=c, resume=True, progress=False)
+    assert records(rostergraph.load(out)) == records(rostergraph.load(csv_folder))

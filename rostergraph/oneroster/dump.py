@@ -8,6 +8,7 @@ Layout of a dump folder::
     academicSessions.csv,    this is what load() reads, with the OneRoster CSV
     courses.csv, ...         reader (1.2 dumps also have roles.csv)
     rest/orgs.jsonl, ...     the records as the server sent them, one per line
+                             (without password and userProfiles)
     sync.audit.jsonl         written by sync: one line per changed record
 
 While a collection is being fetched its records go to
@@ -47,7 +48,7 @@ from ..errors import ApiError, FormatError, SourceError
 from ..io.csvutil import to_csv_text
 from ..safety import atomic_write
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
-from .rows import CSV_FILES, rest_to_rows, rows_to_csv
+from .rows import CSV_FILES, rest_to_rows, rows_to_csv, without_credentials
 
 __all__ = [
     "DUMP_FORMAT",
@@ -351,13 +352,13 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
                               f"(OneRoster {manifest.get('oneroster_version')}), not "
                               f"{client.base_url}; fetch into a new folder", path=str(folder))
         resumed = True
-    elif manifest is not None or any(os.path.lexists(folder / n) for n in
-                                     ("manifest.csv", REST_DIR, "users.csv", "orgs.csv")):
+    elif manifest is not None or (not resume and any(
+            os.path.lexists(folder / n) for n in ("manifest.csv", REST_DIR, "users.csv",
+                                                  "orgs.csv"))):
         raise SourceError("the folder already holds a dump; use --resume to continue it or "
                           "fetch into a new folder", path=str(folder))
-    else:
+    else:  # a new fetch (or --resume of one that died before its first manifest)
         manifest = _new_manifest(client, limit)
-    rest = _rest_dir(folder)
     s0 = dict(client.stats)
     mark = {"requests": s0["requests"], "retries": s0["retries"]}
 
@@ -369,6 +370,7 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
         write_dump_manifest(folder, manifest)
 
     save()
+    rest = _rest_dir(folder)
     for endpoint in ENDPOINTS:
         entry = manifest["endpoints"].setdefault(endpoint, {"status": "pending"})
         if entry.get("status") == "absent" or (
@@ -445,7 +447,8 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
             for i, rec in enumerate(page.records):
                 if not isinstance(rec.get("sourcedId"), str) or not rec["sourcedId"]:
                     raise FormatError(f"{endpoint} item {i} has no sourcedId", path=page.url)
-            os.write(fd, b"".join(orjson.dumps(r) + b"\n" for r in page.records))
+            os.write(fd, b"".join(orjson.dumps(without_credentials(r)) + b"\n"
+                                  for r in page.records))
             os.fsync(fd)
             entry["count"] = int(entry["count"]) + len(page.records)
             entry["pages"] = int(entry["pages"]) + 1

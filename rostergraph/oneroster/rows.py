@@ -52,7 +52,8 @@ from typing import Any
 
 from ..safety import json_dumps
 
-__all__ = ["CSV_FILES", "HEADERS", "flatten_record", "rest_to_rows", "rows_to_csv"]
+__all__ = ["CSV_FILES", "HEADERS", "flatten_record", "rest_to_rows", "rows_to_csv",
+           "without_credentials"]
 
 #: The CSV file each REST collection becomes (1.2 users also give roles.csv).
 CSV_FILES = {"orgs": "orgs.csv", "academicSessions": "academicSessions.csv",
@@ -93,6 +94,17 @@ _REF_MANY = {"terms": "termSourcedIds", "orgs": "orgSourcedIds", "agents": "agen
 _RENAMED = {"preferredFirstName": "preferredGivenName",
             "preferredLastName": "preferredFamilyName"}
 _NEVER = {"password", "userProfiles", "children"}
+
+
+def without_credentials(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record without ``password`` and ``userProfiles`` (never stored anywhere).
+
+    Examples
+    --------
+    >>> without_credentials({"sourcedId": "u1", "password": "hunter2"})
+    {'sourcedId': 'u1'}
+    """
+    return {k: v for k, v in record.items() if k not in ("password", "userProfiles")}
 
 
 def _cell(value: Any) -> str | None:

@@ -59,6 +59,7 @@ from .dump import (
     write_dump_manifest,
     write_records,
 )
+from .rows import without_credentials
 
 __all__ = ["AUDIT_LOG", "OneRosterSyncResult", "sync_oneroster"]
 
@@ -193,7 +194,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
                 for i, rec in enumerate(page.records):
                     if not isinstance(rec.get("sourcedId"), str) or not rec["sourcedId"]:
                         raise FormatError(f"{endpoint} item {i} has no sourcedId", path=page.url)
-                delta.extend(page.records)
+                delta.extend(without_credentials(r) for r in page.records)
                 bar.update(len(page.records))
         for rec in delta:
             sid = rec["sourcedId"]

@@ -326,3 +326,20 @@ def test_resume_of_a_fetch_that_died_before_its_manifest(csv_folder, clock, tmp_
             fetch_oneroster(out, client=c, progress=False)
         fetch_oneroster(out, client=c, resume=True, progress=False)
     assert records(rostergraph.load(out)) == records(rostergraph.load(csv_folder))
+
+
+def test_cli_usage_errors_are_one_line(tmp_path, monkeypatch, capsys) -> None:
+    """A URL naming no version, or missing credentials, fail with exit 2 and one clear line."""
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+    code = main(["fetch", "--oneroster", "https://sis.test/api", "--token-url",
+                 "https://sis.test/token", "--credentials-env", "RGF", "--out",
+                 str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert code == 2 and "v1p1" in err and "Traceback" not in err
+    monkeypatch.delenv("RGF_CLIENT_SECRET")
+    code = main(["fetch", "--oneroster", "https://sis.test/ims/oneroster/v1p1",
+                 "--credentials-env", "RGF", "--out", str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert code == 2 and "RGF_CLIENT_SECRET" in err and err.count("\n") == 1
+    assert not (tmp_path / "d").exists()

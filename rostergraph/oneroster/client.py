@@ -232,6 +232,23 @@ class OneRosterClient:
         ``requests``, ``retries``, ``rate_limited``, ``slept`` and
         ``retry_reasons``, as for the Clever client, plus ``tokens`` (access
         tokens fetched).
+
+    Raises
+    ------
+    ValueError
+        A base URL that is not http(s), carries credentials or a query, or
+        names no version (without ``version``); an unknown ``auth``.
+    TokenError
+        OAuth 2.0 without a token URL.
+
+    Examples
+    --------
+    >>> client = OneRosterClient("https://sis.test/ims/oneroster/rostering/v1p2",
+    ...                          ClientCredentials("id", "secret",
+    ...                                            token_url="https://sis.test/oauth/token"))
+    >>> client
+    <OneRosterClient 1.2 https://sis.test/ims/oneroster/rostering/v1p2 (oauth2)>
+    >>> client.close()
     """
 
     def __init__(

@@ -97,8 +97,13 @@ def _client(args: argparse.Namespace) -> Any:
                 handler.setFormatter(logging.Formatter("rostergraph: %(message)s"))
                 log.addHandler(handler)
                 log.setLevel(logging.INFO)
-    return OneRosterClient(args.oneroster, creds, auth=args.auth,
-                           version=args.oneroster_version, scope=args.scope)
+    try:
+        return OneRosterClient(args.oneroster, creds, auth=args.auth,
+                               version=args.oneroster_version, scope=args.scope)
+    except ValueError as exc:  # a URL that is not http(s), or names no version
+        from ..cli import _UsageError
+
+        raise _UsageError(str(exc)) from None
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

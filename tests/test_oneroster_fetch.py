@@ -193,7 +193,7 @@ def test_real_process_kill_then_resume(csv_folder, tmp_path) -> None:
                 "--token-url", srv.token_url, "--credentials-env", "RGF", "--out", str(out),
                 "--limit", "10", "--quiet"]
         proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not srv.requests("/enrollments") and time.monotonic() < deadline:
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)

@@ -16,7 +16,8 @@ URL. On top of that:
 Paging (the OneRoster REST binding, section "Pagination"):
 
 - the next offset is the previous offset plus the records *received* (a
-  server that caps ``limit`` lower than asked loses nothing);
+  server that caps ``limit`` lower than asked loses nothing when it sends
+  ``X-Total-Count`` or ``Link``);
 - a ``Link`` header, when the server sends one, decides: ``rel="next"`` is
   followed (same host only), no ``next`` ends the listing;
 - otherwise ``X-Total-Count``, when sent, keeps paging past short pages until

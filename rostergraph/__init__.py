@@ -213,6 +213,7 @@ __all__ = [
     "LimitError",
     "Location",
     "Name",
+    "OneRosterClient",
     "Principal",
     "Privacy",
     "PrivacyPolicy",
@@ -251,6 +252,7 @@ __all__ = [
     "detect_format",
     "diff",
     "fetch_district",
+    "fetch_oneroster",
     "linking_sections",
     "load",
     "orphaned_users",
@@ -261,6 +263,7 @@ __all__ = [
     "students_of",
     "summary",
     "sync_dump",
+    "sync_oneroster",
     "teachers_of",
     "validate",
     "visible_users",
@@ -268,6 +271,22 @@ __all__ = [
     "write_clever_json",
     "write_oneroster",
 ]
+
+
+if _TYPE_CHECKING:
+    from .oneroster import OneRosterClient, fetch_oneroster, sync_oneroster
+
+#: Names imported from :mod:`rostergraph.oneroster` on first use (it pulls in httpx).
+_LAZY = frozenset({"OneRosterClient", "fetch_oneroster", "sync_oneroster"})
+
+
+def __getattr__(name: str) -> _Any:
+    """The OneRoster REST client and commands, imported on first use."""
+    if name in _LAZY:
+        from . import oneroster
+
+        return getattr(oneroster, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sample_path() -> _Path:

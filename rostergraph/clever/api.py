@@ -219,6 +219,10 @@ class CleverClient:
         Injectable time source, sleep and random generator (for tests).
     transport:
         An httpx transport (e.g. ``httpx.MockTransport``) instead of the network.
+    auth:
+        An httpx auth flow that authorizes each request instead of the
+        ``Bearer`` header; ``token`` is then only scrubbed from server messages
+        (the OneRoster client signs requests this way).
 
     Attributes
     ----------
@@ -244,6 +248,7 @@ class CleverClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
+        auth: httpx.Auth | None = None,
     ) -> None:
         if not token or not isinstance(token, str):
             raise TokenError("no API token given")
@@ -279,10 +284,11 @@ class CleverClient:
         self.limiter = RateLimiter(per_minute, clock=clock, sleep=sleep)
         self.stats: dict[str, Any] = {"requests": 0, "retries": 0, "rate_limited": 0,
                                       "slept": 0.0, "retry_reasons": {}}
-        self._http = httpx.Client(
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
-                     "User-Agent": "rostergraph"},
-            timeout=timeout, transport=transport, follow_redirects=False)
+        headers = {"Accept": "application/json", "User-Agent": "rostergraph"}
+        if auth is None:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(headers=headers, timeout=timeout, transport=transport,
+                                  auth=auth, follow_redirects=False)
 
     def __repr__(self) -> str:  # never the token
         return f"<CleverClient {self.base_url}>"
@@ -434,9 +440,8 @@ class CleverClient:
                         message += f" (API says: {said})"
                     raise ApiError(message, url=safe, status=status)
                 else:
-                    doc = _decode(body)
+                    doc = self._accept(resp, body)
                     if doc is not None:
-                        self._respect_remaining(resp)
                         return doc
                     reason, detail = "bad_body", "the body is not a JSON envelope"
             if attempt >= self.max_retries:
@@ -469,6 +474,13 @@ class CleverClient:
                     raise _Deadline
             body = b"".join(chunks)
         return resp, body
+
+    def _accept(self, resp: httpx.Response, body: bytes) -> dict[str, Any] | None:
+        """The decoded envelope of a 2xx answer, or ``None`` to retry it as a bad body."""
+        doc = _decode(body)
+        if doc is not None:
+            self._respect_remaining(resp)
+        return doc
 
     def _respect_remaining(self, resp: httpx.Response) -> None:
         """Sleep to the reset when the server says the budget is spent."""

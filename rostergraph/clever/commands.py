@@ -21,6 +21,7 @@ import logging
 import sys
 from typing import Any
 
+from ..oneroster.commands import add_oneroster_options
 from .api import DEFAULT_BASE_URL, DEFAULT_TOKEN_ENV, MAX_LIMIT, CleverClient, read_token
 
 __all__ = ["add_fetch", "add_sync"]
@@ -30,11 +31,14 @@ _FETCH_EPILOG = """examples:
   rostergraph fetch --out ./dump
   rostergraph fetch --out ./dump --resume          # continue an interrupted fetch
   rostergraph fetch --out ./dump --token-file ~/.clever-token --gzip --quiet
-  rostergraph summary ./dump"""
+  rostergraph summary ./dump
+  export ONEROSTER_CLIENT_ID=... ONEROSTER_CLIENT_SECRET=... ONEROSTER_TOKEN_URL=...
+  rostergraph fetch --oneroster https://sis.example.org/ims/oneroster/v1p1 --out ./or-dump"""
 
 _SYNC_EPILOG = """examples:
   rostergraph sync ./dump                    # apply new events; cursor in manifest.json
-  rostergraph sync ./dump --token-env MY_DISTRICT_TOKEN --quiet"""
+  rostergraph sync ./dump --token-env MY_DISTRICT_TOKEN --quiet
+  rostergraph sync ./or-dump --oneroster https://sis.example.org/ims/oneroster/v1p1"""
 
 
 def _limit(text: str) -> int:
@@ -56,8 +60,9 @@ def _common(p: argparse.ArgumentParser, *, base_default: str | None) -> None:
                      help=f"environment variable holding the token (default {DEFAULT_TOKEN_ENV})")
     tok.add_argument("--token-file", metavar="PATH",
                      help="file holding the token (instead of an environment variable)")
-    p.add_argument("--limit", type=_limit, default=MAX_LIMIT, metavar="N",
-                   help=f"records per page, 1..{MAX_LIMIT} (default {MAX_LIMIT})")
+    p.add_argument("--limit", type=_limit, default=None, metavar="N",
+                   help=f"records per page, 1..{MAX_LIMIT} (default {MAX_LIMIT}; "
+                        "1000 with --oneroster)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -75,6 +80,7 @@ def add_fetch(sub: Any) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue the fetch recorded in DIR/manifest.json")
     p.add_argument("--gzip", action="store_true", help="write .jsonl.gz files")
+    add_oneroster_options(p, sync=False)
     p.set_defaults(func=_cmd_fetch)
 
 
@@ -88,6 +94,7 @@ def add_sync(sub: Any) -> None:
         epilog=_SYNC_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("path", metavar="DIR", help="a dump folder written by 'rostergraph fetch'")
     _common(p, base_default=None)  # None: DEFAULT_BASE_URL unless --base-url
+    add_oneroster_options(p, sync=True)
     p.set_defaults(func=_cmd_sync)
 
 
@@ -116,8 +123,13 @@ def _client(args: argparse.Namespace, base_url: str) -> CleverClient:
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from .dump import fetch_district
 
+    if args.oneroster:
+        from ..oneroster.commands import cmd_fetch
+
+        return cmd_fetch(args)
     with _client(args, args.base_url) as client:
-        result = fetch_district(args.out, client=client, limit=args.limit, resume=args.resume,
+        result = fetch_district(args.out, client=client, limit=args.limit or MAX_LIMIT,
+                                resume=args.resume,
                                 use_gzip=args.gzip, progress=False if args.quiet else None)
     sys.stdout.write(result.summary() + "\n")
     return 0
@@ -128,6 +140,15 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     from .dump import read_manifest
     from .events import sync_dump
 
+    if args.oneroster:
+        from ..oneroster.commands import cmd_sync
+
+        return cmd_sync(args)
+    from ..oneroster.commands import is_oneroster_dump
+
+    if is_oneroster_dump(args.path):
+        raise SourceError("a OneRoster dump: give the server with --oneroster URL (the "
+                          "address is never taken from the dump)", path=args.path)
     manifest = read_manifest(args.path)
     if manifest is None:
         raise SourceError("no manifest.json: not a dump written by 'rostergraph fetch'",
@@ -136,7 +157,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     # only the default or --base-url; sync_dump refuses a manifest naming another
     base = args.base_url or DEFAULT_BASE_URL
     with _client(args, base) as client:
-        result = sync_dump(args.path, client=client, limit=args.limit,
+        result = sync_dump(args.path, client=client, limit=args.limit or MAX_LIMIT,
                            progress=False if args.quiet else None)
     sys.stdout.write(result.summary() + "\n")
     return 0

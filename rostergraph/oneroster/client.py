@@ -1,0 +1,463 @@
+"""A OneRoster 1.1 / 1.2 REST client: authorization, paging, filters and fields.
+
+Requests go through the same transport, rate limiter and retry policy as the
+Clever client (:class:`~rostergraph.clever.api.CleverClient`): 429 waits for
+``Retry-After``, 5xx and dropped connections back off exponentially with
+jitter, a truncated or non-JSON body is retried and then reported with its
+URL. On top of that:
+
+- every request is authorized by OAuth 2.0 client credentials (a cached token,
+  refreshed before expiry and re-fetched once on a 401) or signed with OAuth
+  1.0a HMAC-SHA1 (:mod:`rostergraph.oneroster.auth`);
+- a response body larger than ``max_body_bytes`` stops the request with
+  :class:`~rostergraph.errors.LimitError` (it is never read whole);
+- :meth:`OneRosterClient.pages` pages with ``limit``/``offset``.
+
+Paging (the OneRoster REST binding, section "Pagination"):
+
+- the next offset is the previous offset plus the records *received* (a
+  server that caps ``limit`` lower than asked loses nothing when it sends
+  ``X-Total-Count`` or ``Link``);
+- a ``Link`` header, when the server sends one, decides: ``rel="next"`` is
+  followed (same host only), no ``next`` ends the listing;
+- otherwise ``X-Total-Count``, when sent, keeps paging past short pages until
+  that many records came; when the count is reached on a full page one more
+  page is asked for, so a count that is too low loses nothing (the mismatch
+  is logged);
+- without either header a page shorter than ``limit`` is the last;
+- an empty page always ends the listing;
+- a page identical to the one before it (a server that ignores ``offset``),
+  or a ``next`` link back to a page already fetched, stops the listing with
+  :class:`~rostergraph.errors.ApiError` instead of looping (unless the
+  announced total had already arrived: then the listing simply ends);
+- more than ``max_records`` records stop it with
+  :class:`~rostergraph.errors.LimitError`.
+
+Examples
+--------
+>>> import httpx
+>>> orgs = [{"sourcedId": f"o{i}", "name": f"Org {i}", "type": "school"} for i in range(5)]
+>>> def serve(request):
+...     off, lim = int(request.url.params["offset"]), int(request.url.params["limit"])
+...     return httpx.Response(200, json={"orgs": orgs[off:off + lim]})
+>>> client = OneRosterClient("https://sis.test/ims/oneroster/v1p1",
+...                          ClientCredentials("key", "secret"), auth="oauth1",
+...                          transport=httpx.MockTransport(serve))
+>>> [len(p.records) for p in client.pages("orgs", limit=2)], client.version
+([2, 2, 1], '1.1')
+>>> client.close()
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal, Self
+from urllib.parse import urljoin, urlsplit
+
+import attrs
+import httpx
+import orjson
+
+from ..clever.api import CleverClient, _safe
+from ..errors import ApiError, FormatError, LimitError, TokenError
+from .auth import ClientCredentials, OAuth1Signer, OAuth2ClientCredentials
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "ENDPOINTS",
+    "MAX_BODY_BYTES",
+    "MAX_RECORDS",
+    "VERSION_PATHS",
+    "OneRosterClient",
+    "OneRosterPage",
+    "detect_version",
+]
+
+log = logging.getLogger("rostergraph.oneroster")
+
+#: The path of the rostering service under the server root, per version.
+VERSION_PATHS = {"1.1": "/ims/oneroster/v1p1", "1.2": "/ims/oneroster/rostering/v1p2"}
+#: The collections a fetch reads, in order (each answers ``{"<name>": [...]}``).
+ENDPOINTS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments",
+             "demographics")
+#: Records per page when none is asked for (the specification's default is 100).
+DEFAULT_LIMIT = 1000
+#: The largest response body read (bytes).
+MAX_BODY_BYTES = 256 * 1024 * 1024
+#: The most records one collection may deliver before paging stops with an error.
+MAX_RECORDS = 50_000_000
+
+
+def detect_version(base_url: str) -> str:
+    """The OneRoster version a base URL names (``"1.1"`` or ``"1.2"``).
+
+    Raises
+    ------
+    ValueError
+        When the path contains neither ``v1p1`` nor ``v1p2``.
+
+    Examples
+    --------
+    >>> detect_version("https://sis.test/district/ims/oneroster/rostering/v1p2")
+    '1.2'
+    >>> detect_version("https://sis.test/ims/oneroster/v1p1/")
+    '1.1'
+    """
+    segs = [s.lower() for s in urlsplit(base_url).path.split("/")]
+    if "v1p2" in segs:
+        return "1.2"
+    if "v1p1" in segs:
+        return "1.1"
+    raise ValueError(f"cannot tell the OneRoster version of {_safe(base_url)}: the path "
+                     "should end in /ims/oneroster/v1p1 or /ims/oneroster/rostering/v1p2 "
+                     "(or give the version)")
+
+
+@attrs.frozen(slots=True)
+class OneRosterPage:
+    """One page of a collection: its records, where it started, and the server's total."""
+
+    records: list[dict[str, Any]]
+    offset: int
+    total: int | None
+    url: str
+
+
+# --- transport pieces -----------------------------------------------------------------------
+
+
+class _CappedStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, cap: int, url: str) -> None:
+        self._inner, self._cap, self._url = inner, cap, url
+
+    def __iter__(self) -> Iterator[bytes]:
+        seen = 0
+        for chunk in self._inner:
+            seen += len(chunk)
+            if seen > self._cap:
+                raise LimitError(f"the response body is larger than {self._cap:,} bytes; "
+                                 "not read", path=self._url)
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _CappedTransport(httpx.BaseTransport):
+    """Wraps a transport so no response body over ``cap`` bytes is ever read."""
+
+    def __init__(self, inner: httpx.BaseTransport, cap: int) -> None:
+        self._inner, self._cap = inner, cap
+        self._closed = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        resp = self._inner.handle_request(request)
+        url = _safe(str(request.url))
+        length = resp.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self._cap:
+            resp.close()
+            raise LimitError(f"the response body is larger than {self._cap:,} bytes "
+                             "(Content-Length); not read", path=url)
+        assert isinstance(resp.stream, httpx.SyncByteStream)
+        return httpx.Response(resp.status_code, headers=resp.headers,
+                              stream=_CappedStream(resp.stream, self._cap, url),
+                              extensions=resp.extensions, request=request)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._inner.close()
+
+
+class _Api(CleverClient):
+    """The Clever client's request loop, accepting OneRoster's JSON objects."""
+
+    last_headers: httpx.Headers | None = None
+    last_links: dict[str | None, dict[str, str]] | None = None
+
+    def _accept(self, resp: httpx.Response, body: bytes) -> dict[str, Any] | None:
+        try:
+            doc = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(doc, dict):
+            return None
+        self._respect_remaining(resp)
+        self.last_headers = resp.headers
+        self.last_links = resp.links
+        return doc
+
+    def __repr__(self) -> str:
+        return f"<OneRoster transport {self.base_url}>"
+
+
+# --- the client ----------------------------------------------------------------------------
+
+
+class OneRosterClient:
+    """A OneRoster 1.1 or 1.2 rostering client for one server and one set of credentials.
+
+    Parameters
+    ----------
+    base_url:
+        The rostering root, e.g. ``https://sis.example.org/ims/oneroster/v1p1``
+        or ``.../ims/oneroster/rostering/v1p2``. It comes from the caller
+        only (never from a file the server could have influenced).
+    credentials:
+        Client id and secret (and the token URL for OAuth 2.0), see
+        :func:`~rostergraph.oneroster.auth.read_credentials`.
+    auth:
+        ``"oauth2"`` (client credentials, default) or ``"oauth1"``
+        (HMAC-SHA1 signed requests).
+    version:
+        ``"1.1"`` or ``"1.2"``; by default read from ``base_url``.
+    scope:
+        OAuth 2.0 scopes to ask for.
+    max_retries, max_rate_waits, backoff, backoff_max, per_minute, timeout:
+        The retry and rate policy of :class:`~rostergraph.clever.api.CleverClient`.
+    max_body_bytes:
+        The largest response body read.
+    clock, sleep, rng:
+        Injectable time, sleep and randomness (tests never really wait).
+    transport:
+        An httpx transport instead of the network (both for the API and the
+        token URL).
+
+    Attributes
+    ----------
+    stats:
+        ``requests``, ``retries``, ``rate_limited``, ``slept`` and
+        ``retry_reasons``, as for the Clever client, plus ``tokens`` (access
+        tokens fetched).
+
+    Raises
+    ------
+    ValueError
+        A base URL that is not http(s), carries credentials or a query, or
+        names no version (without ``version``); an unknown ``auth``.
+    TokenError
+        OAuth 2.0 without a token URL.
+
+    Examples
+    --------
+    >>> client = OneRosterClient("https://sis.test/ims/oneroster/rostering/v1p2",
+    ...                          ClientCredentials("id", "secret",
+    ...                                            token_url="https://sis.test/oauth/token"))
+    >>> client
+    <OneRosterClient 1.2 https://sis.test/ims/oneroster/rostering/v1p2 (oauth2)>
+    >>> client.close()
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: ClientCredentials,
+        *,
+        auth: Literal["oauth2", "oauth1"] = "oauth2",
+        version: str | None = None,
+        scope: str | None = None,
+        max_retries: int = 5,
+        max_rate_waits: int = 10,
+        backoff: float = 0.5,
+        backoff_max: float = 30.0,
+        per_minute: int = 1200,
+        timeout: float = 60.0,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.version = version or detect_version(base_url)
+        if self.version not in VERSION_PATHS:
+            raise ValueError(f"OneRoster version must be 1.1 or 1.2, not {self.version!r}")
+        self._transport = _CappedTransport(transport or httpx.HTTPTransport(), max_body_bytes)
+        self._auth: OAuth1Signer | OAuth2ClientCredentials
+        if auth == "oauth1":
+            self._auth = OAuth1Signer(credentials, clock=clock)
+        elif auth == "oauth2":
+            self._auth = OAuth2ClientCredentials(credentials, scope=scope,
+                                                 transport=self._transport, clock=clock,
+                                                 timeout=timeout)
+        else:
+            raise ValueError(f"auth must be 'oauth2' or 'oauth1', not {auth!r}")
+        self.auth_scheme = auth
+        self._api = _Api(credentials.client_secret, base_url=base_url, max_retries=max_retries,
+                         max_rate_waits=max_rate_waits, backoff=backoff,
+                         backoff_max=backoff_max, per_minute=per_minute, timeout=timeout,
+                         clock=clock, sleep=sleep, rng=rng, transport=self._transport,
+                         auth=self._auth)
+        self.base_url = self._api.base_url
+
+    def __repr__(self) -> str:  # never a secret
+        return f"<OneRosterClient {self.version} {self.base_url} ({self.auth_scheme})>"
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """Request counters (see the class docstring)."""
+        stats = self._api.stats
+        stats["tokens"] = getattr(self._auth, "fetched", 0)
+        return stats
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection pools."""
+        self._api.close()
+        self._auth.close()
+        self._transport.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- requests ------------------------------------------------------------------------
+    def _scrub(self, text: str) -> str:
+        for secret in self._auth.secrets:
+            text = text.replace(secret, "[secret]")
+        return text
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET a path under the base URL (or a same-host URL) and return the JSON object.
+
+        Raises
+        ------
+        TokenError
+            The credentials were refused (token URL or HTTP 401 after a fresh token).
+        ApiError
+            Another 4xx, or failures that outlasted the retries; names the URL.
+        FormatError
+            A body that stayed truncated or not a JSON object through the retries.
+        LimitError
+            A body over ``max_body_bytes``.
+        """
+        try:
+            return self._api.get_json(path, params)
+        except TokenError as exc:
+            if exc.status == 401:
+                raise TokenError("the OneRoster API rejected the credentials",
+                                 url=exc.url, status=401) from None
+            raise
+        except ApiError as exc:
+            if any(s in exc.message for s in self._auth.secrets):
+                raise ApiError(self._scrub(exc.message), url=exc.url,
+                               status=exc.status) from None
+            raise
+
+    def pages(self, endpoint: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
+              filter: str | None = None, fields: str | list[str] | None = None,
+              sort: str | None = None, max_records: int | None = MAX_RECORDS
+              ) -> Iterator[OneRosterPage]:
+        """The pages of a collection (``"users"``, ``"classes"``, ...), as described above.
+
+        Parameters
+        ----------
+        endpoint:
+            The collection path under the base URL; its records are read from
+            the response's member of the same name (``{"users": [...]}``).
+        limit:
+            Records asked for per page (at least 1).
+        offset:
+            Where to start (resuming).
+        filter:
+            A OneRoster filter, e.g. ``dateLastModified>'2025-01-01T00:00:00Z'``.
+        fields:
+            Fields to return (a list or a comma-separated string).
+        sort:
+            A field to sort by.
+        max_records:
+            Stop with :class:`~rostergraph.errors.LimitError` past this many
+            records (a server that never stops sending new pages).
+
+        Raises
+        ------
+        ApiError
+            The server repeats a page or links back to one (it ignores ``offset``).
+        LimitError
+            More than ``max_records`` records.
+        FormatError
+            A response without the ``endpoint`` array, or a record that is not
+            an object.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        if isinstance(fields, list):
+            fields = ",".join(fields)
+        key = endpoint.rstrip("/").rsplit("/", 1)[-1]
+        base = {"filter": filter, "fields": fields, "sort": sort}
+        next_url: str | None = None
+        seen_urls: set[str] = set()
+        previous: bytes | None = None
+        got = 0
+        while True:
+            if next_url is None:
+                url = self._api.url(endpoint, {**base, "limit": limit, "offset": offset})
+            else:
+                url = self._api.url(next_url)  # refuses another host
+            if url in seen_urls:
+                raise ApiError("the server's next link points back to a page already "
+                               "fetched; stopping instead of looping", url=_safe(url))
+            seen_urls.add(url)
+            self._api.last_headers = None
+            self._api.last_links = None
+            doc = self.get_json(url)
+            headers = self._api.last_headers or httpx.Headers()
+            links: dict[str | None, dict[str, str]] = self._api.last_links or {}
+            records = doc.get(key)
+            if not isinstance(records, list):
+                raise FormatError(f"expected a {key!r} array in the response", path=_safe(url))
+            for i, rec in enumerate(records):
+                if not isinstance(rec, dict):
+                    raise FormatError(f"{key} item {i} is not an object", path=_safe(url))
+            total = _total(headers)
+            if not records:
+                if total is not None and got and offset < total:
+                    log.warning("%s: the server said %d records (X-Total-Count) and sent %d",
+                                key, total, offset)
+                return
+            fingerprint = hashlib.sha256(orjson.dumps(records)).digest()
+            if fingerprint == previous and total is not None and offset >= total:
+                log.warning("%s: the page after the announced %d records repeated the last "
+                            "one (the server seems to ignore 'offset'); stopping", key, total)
+                return
+            if fingerprint == previous:
+                raise ApiError(f"the server sent the same page of {key} twice (offset "
+                               f"{offset}): it seems to ignore 'offset'; stopping instead "
+                               "of looping", url=_safe(url))
+            previous = fingerprint
+            if max_records is not None and got + len(records) > max_records:
+                raise LimitError(f"more than {max_records:,} {key}; stopping", path=_safe(url))
+            yield OneRosterPage(records=records, offset=offset, total=total, url=_safe(url))
+            got += len(records)
+            offset += len(records)
+            if links:
+                nxt = links.get("next", {}).get("url")
+                if not nxt:
+                    return
+                next_url = urljoin(url, nxt)
+                continue
+            next_url = None
+            if total is not None:
+                if offset < total:
+                    continue
+                if len(records) < limit:
+                    return
+                continue  # a full page at the announced total: make sure it is the end
+            if len(records) < limit:
+                return
+
+
+def _total(headers: httpx.Headers) -> int | None:
+    raw = headers.get("X-Total-Count")
+    if raw is None:
+        return None
+    try:
+        n = int(raw.strip())
+    except ValueError:
+        return None
+    return n if n >= 0 else None

@@ -1,0 +1,479 @@
+"""Fetch a OneRoster district into a dump folder that :func:`rostergraph.load` reads.
+
+Layout of a dump folder::
+
+    manifest.json            what was fetched, from where, when; offsets for resume,
+                             the dateLastModified marks for sync
+    manifest.csv, orgs.csv,  a OneRoster CSV bundle (bulk) made from the records:
+    academicSessions.csv,    this is what load() reads, with the OneRoster CSV
+    courses.csv, ...         reader (1.2 dumps also have roles.csv)
+    rest/orgs.jsonl, ...     the records as the server sent them, one per line
+                             (without password and userProfiles)
+    sync.audit.jsonl         written by sync: one line per changed record
+
+While a collection is being fetched its records go to
+``rest/<collection>.jsonl.part``; each page is flushed to disk *before* the
+manifest records the next offset and the file's length, so after a crash a
+resumed fetch cuts the part file back to the recorded length and asks for the
+page at the recorded offset. Collections already complete are not fetched
+again. The CSV files are written (each atomically) once every collection is
+complete, then the manifest says ``complete``.
+
+What is trusted: nothing in the folder. The server address and credentials
+come from the caller; the manifest names no files (the names are fixed); no
+file is opened through a symbolic link; every write goes through a temporary
+file and a rename, or an append to a part file opened without following links.
+
+Examples
+--------
+>>> import tempfile
+>>> read_dump_manifest(tempfile.mkdtemp()) is None  # not a dump yet
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+
+from ..clever.dump import folder_lock
+from ..errors import ApiError, FormatError, SourceError
+from ..io.csvutil import to_csv_text
+from ..safety import atomic_write
+from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
+from .rows import CSV_FILES, rest_to_rows, rows_to_csv, without_credentials
+
+__all__ = [
+    "DUMP_FORMAT",
+    "MANIFEST",
+    "REST_DIR",
+    "OneRosterFetchResult",
+    "bundle_files",
+    "fetch_oneroster",
+    "read_dump_manifest",
+    "read_records",
+]
+
+MANIFEST = "manifest.json"
+DUMP_FORMAT = "rostergraph-oneroster-dump"
+DUMP_VERSION = 1
+REST_DIR = "rest"
+#: Collections a server may refuse (a scope the district did not grant).
+OPTIONAL = frozenset({"demographics"})
+_MAX_MANIFEST = 4 * 1024 * 1024
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+#: The ``file.*`` keys of a OneRoster manifest.csv, per version.
+_MANIFEST_FILES = {
+    "1.1": ("academicSessions", "categories", "classes", "classResources", "courses",
+            "courseResources", "demographics", "enrollments", "lineItems", "orgs", "resources",
+            "results", "users"),
+    "1.2": ("academicSessions", "categories", "classes", "classResources", "courses",
+            "courseResources", "demographics", "enrollments", "lineItemLearningObjectiveIds",
+            "lineItems", "lineItemScoreScales", "orgs", "resources",
+            "resultLearningObjectiveIds", "results", "resultScoreScales", "roles",
+            "scoreScales", "userProfiles", "userResources", "users"),
+}
+
+
+@attrs.frozen(slots=True)
+class OneRosterFetchResult:
+    """What a fetch did: records per collection and the client's counters."""
+
+    path: str
+    counts: dict[str, int]
+    absent: tuple[str, ...]
+    requests: int
+    retries: int
+    rate_limited: int
+    slept: float
+    seconds: float
+    resumed: bool
+
+    def summary(self) -> str:
+        """One line for people (no secret, no names)."""
+        counts = ", ".join(f"{n:,} {k}" for k, n in self.counts.items())
+        absent = f"; not available: {', '.join(self.absent)}" if self.absent else ""
+        return (f"fetched {counts} into {self.path} in {self.seconds:.1f} s "
+                f"({self.requests} requests, {self.retries} retries, "
+                f"{self.rate_limited} rate-limited, slept {self.slept:.1f} s"
+                f"{', resumed' if self.resumed else ''}){absent}")
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _read_plain(path: Path, cap: int | None = None) -> bytes | None:
+    """A regular file's bytes (never through a link); ``None`` when absent."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SourceError(f"cannot open {path.name} (a symbolic link is refused): "
+                          f"{exc.strerror or exc}", path=str(path)) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not _is_regular(fh.fileno()):
+            raise SourceError("not a regular file", path=str(path))
+        data = fh.read() if cap is None else fh.read(cap + 1)
+    if cap is not None and len(data) > cap:
+        raise FormatError(f"larger than {cap:,} bytes", path=str(path))
+    return data
+
+
+def _is_regular(fd: int) -> bool:
+    import stat
+
+    return stat.S_ISREG(os.fstat(fd).st_mode)
+
+
+def read_dump_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The manifest of a OneRoster dump folder, or ``None`` when there is none.
+
+    Raises
+    ------
+    FormatError
+        ``manifest.json`` exists but is not a OneRoster dump manifest.
+    SourceError
+        ``manifest.json`` is a symbolic link or not a regular file.
+    """
+    p = Path(folder) / MANIFEST
+    data = _read_plain(p, _MAX_MANIFEST)
+    if data is None:
+        return None
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise FormatError(f"not valid JSON: {exc.msg}", path=str(p)) from None
+    if not isinstance(doc, dict) or doc.get("format") != DUMP_FORMAT or not isinstance(
+            doc.get("endpoints"), dict):
+        raise FormatError("not a rostergraph OneRoster dump manifest", path=str(p))
+    return doc
+
+
+def write_dump_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """Replace the manifest atomically."""
+    atomic_write(folder / MANIFEST,
+                 orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+                 + b"\n")
+
+
+def _rest_dir(folder: Path) -> Path:
+    rest = folder / REST_DIR
+    if rest.is_symlink():
+        raise SourceError(f"{REST_DIR}/ is a symbolic link; refusing to write through it",
+                          path=str(folder))
+    rest.mkdir(exist_ok=True)
+    return rest
+
+
+def read_records(folder: str | os.PathLike[str], endpoint: str) -> dict[str, dict[str, Any]]:
+    """``sourcedId → record`` of a collection of a dump (later lines win; empty when absent).
+
+    Raises
+    ------
+    FormatError
+        A line that is not a JSON object with a string ``sourcedId``.
+    """
+    path = Path(folder) / REST_DIR / f"{endpoint}.jsonl"
+    data = _read_plain(path)
+    table: dict[str, dict[str, Any]] = {}
+    if data is None:
+        return table
+    for n, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise FormatError(f"not valid JSON: {exc.msg}", path=str(path), line=n) from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("sourcedId"), str):
+            raise FormatError("expected a record with a string sourcedId", path=str(path),
+                              line=n)
+        table[rec["sourcedId"]] = rec
+    return table
+
+
+def write_records(folder: Path, endpoint: str, table: dict[str, dict[str, Any]]) -> None:
+    """Replace a collection's records file atomically."""
+    atomic_write(_rest_dir(folder) / f"{endpoint}.jsonl",
+                 b"".join(orjson.dumps(rec) + b"\n" for rec in table.values()))
+
+
+def bundle_files(version: str, tables: dict[str, Iterable[dict[str, Any]]]) -> dict[str, bytes]:
+    """The OneRoster CSV files (name → bytes) for the records of each collection.
+
+    Records with ``status`` ``tobedeleted`` are left out (a bulk file holds the
+    records that exist). ``manifest.csv`` declares each file ``bulk`` or ``absent``.
+
+    Examples
+    --------
+    >>> files = bundle_files("1.1", {"orgs": [{"sourcedId": "d1", "name": "D", "type": "district"}]})
+    >>> sorted(files), files["orgs.csv"].splitlines()[1]
+    (['manifest.csv', 'orgs.csv'], b'd1,,,D,district,,')
+    """
+    rows: dict[str, list[dict[str, str]]] = {}
+    for endpoint, records in tables.items():
+        live = [r for r in records if str(r.get("status") or "").lower() != "tobedeleted"]
+        for key, got in rest_to_rows(endpoint, live).items():
+            rows.setdefault(key, []).extend(got)
+    files: dict[str, bytes] = {}
+    manifest: list[list[Any]] = [["propertyName", "value"], ["manifest.version", "1.0"],
+                                 ["oneroster.version", version],
+                                 ["source.systemName", "rostergraph (OneRoster REST)"]]
+    for name in _MANIFEST_FILES.get(version, _MANIFEST_FILES["1.1"]):
+        present = name in rows and (bool(rows[name]) or name not in ("roles", "demographics"))
+        manifest.append([f"file.{name}", "bulk" if present else "absent"])
+        if present:
+            files[CSV_FILES[name]] = to_csv_text(rows_to_csv(name, rows[name])).encode("utf-8")
+    return {"manifest.csv": to_csv_text(manifest).encode("utf-8"), **files}
+
+
+def write_bundle(folder: Path, files: dict[str, bytes]) -> None:
+    """Write the CSV files atomically and remove roster CSVs no longer in the bundle."""
+    for name, data in files.items():
+        if name != "manifest.csv":
+            atomic_write(folder / name, data)
+    for name in CSV_FILES.values():
+        if name not in files and os.path.lexists(folder / name):
+            (folder / name).unlink()  # unlink removes a link itself, never its target
+    atomic_write(folder / "manifest.csv", files["manifest.csv"])
+
+
+def _high_water(records: Iterable[dict[str, Any]]) -> str | None:
+    marks = [r.get("dateLastModified") for r in records]
+    texts = [m for m in marks if isinstance(m, str) and m]
+    return max(texts) if texts else None
+
+
+def fetch_oneroster(
+    out: str | os.PathLike[str],
+    *,
+    client: OneRosterClient,
+    limit: int = DEFAULT_LIMIT,
+    resume: bool = False,
+    progress: bool | None = None,
+    on_page: Callable[[str, int], None] | None = None,
+) -> OneRosterFetchResult:
+    """Fetch every collection of a OneRoster server into the dump folder ``out``.
+
+    Collections are fetched in turn (orgs, academicSessions, courses, classes,
+    users, enrollments, demographics), page by page. ``demographics`` may be
+    refused (HTTP 403/404: the district did not grant that scope); it is then
+    marked absent. When all are complete the OneRoster CSV bundle is written,
+    so ``rostergraph.load(out)`` reads the district.
+
+    Parameters
+    ----------
+    out:
+        The dump folder (created if missing). Without ``resume`` it must not
+        hold a dump already.
+    client:
+        A :class:`~rostergraph.oneroster.client.OneRosterClient`.
+    limit:
+        Records per page.
+    resume:
+        Continue an interrupted fetch: complete collections are kept, a
+        partial one continues at its recorded offset.
+    progress:
+        ``True`` always shows a tqdm bar per collection (on stderr), ``None``
+        (default) only on a terminal, ``False`` never.
+    on_page:
+        Called as ``on_page(collection, page_number)`` after each page is
+        safely recorded (tests use it to interrupt a fetch).
+
+    Returns
+    -------
+    OneRosterFetchResult
+        Counts per collection and request counters; ``.summary()`` is a line.
+
+    Raises
+    ------
+    SourceError
+        ``out`` holds a dump and ``resume`` is False; the dump was fetched from
+        another address or version; a symbolic link where a dump file belongs.
+    TokenError, ApiError, FormatError, LimitError
+        From the client once its retries are spent.
+
+    Examples
+    --------
+    A fake server (``httpx.MockTransport``) serving one district org:
+
+    >>> import httpx, tempfile, rostergraph
+    >>> from rostergraph.oneroster import ClientCredentials, OneRosterClient
+    >>> def serve(request):
+    ...     name = request.url.path.rsplit("/", 1)[1]
+    ...     recs = [{"sourcedId": "d1", "name": "Demo", "type": "district"}] if name == "orgs" else []
+    ...     return httpx.Response(200, json={name: recs})
+    >>> client = OneRosterClient("https://sis.test/ims/oneroster/v1p1",
+    ...                          ClientCredentials("key", "secret"), auth="oauth1",
+    ...                          transport=httpx.MockTransport(serve))
+    >>> out = tempfile.mkdtemp()
+    >>> fetch_oneroster(out, client=client).counts["orgs"]
+    1
+    >>> [d.name for d in rostergraph.load(out).districts.values()]
+    ['Demo']
+    """
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    with folder_lock(folder):
+        return _fetch(folder, client=client, limit=limit, resume=resume, progress=progress,
+                      on_page=on_page)
+
+
+def _new_manifest(client: OneRosterClient, limit: int) -> dict[str, Any]:
+    return {
+        "format": DUMP_FORMAT, "version": DUMP_VERSION, "oneroster_version": client.version,
+        "base_url": client.base_url, "auth": client.auth_scheme, "started_at": _now(),
+        "finished_at": None, "complete": False, "limit": limit,
+        "endpoints": {e: {"status": "pending", "count": 0, "pages": 0, "offset": 0,
+                          "part_bytes": 0, "total": None, "since": None} for e in ENDPOINTS},
+        "requests": 0, "retries": 0, "synced_at": None, "syncs": 0,
+    }
+
+
+def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
+           progress: bool | None, on_page: Callable[[str, int], None] | None
+           ) -> OneRosterFetchResult:
+    t0 = time.perf_counter()
+    manifest = read_dump_manifest(folder)
+    resumed = False
+    if manifest is not None and resume:
+        if manifest.get("base_url") != client.base_url or manifest.get(
+                "oneroster_version") != client.version:
+            raise SourceError(f"the dump was fetched from {manifest.get('base_url')} "
+                              f"(OneRoster {manifest.get('oneroster_version')}), not "
+                              f"{client.base_url}; fetch into a new folder", path=str(folder))
+        resumed = True
+    elif manifest is not None or (not resume and any(
+            os.path.lexists(folder / n) for n in ("manifest.csv", REST_DIR, "users.csv",
+                                                  "orgs.csv"))):
+        raise SourceError("the folder already holds a dump; use --resume to continue it or "
+                          "fetch into a new folder", path=str(folder))
+    else:  # a new fetch (or --resume of one that died before its first manifest)
+        manifest = _new_manifest(client, limit)
+    s0 = dict(client.stats)
+    mark = {"requests": s0["requests"], "retries": s0["retries"]}
+
+    def save() -> None:
+        stats = client.stats
+        for key in ("requests", "retries"):
+            manifest[key] = int(manifest.get(key) or 0) + stats[key] - mark[key]
+            mark[key] = stats[key]
+        write_dump_manifest(folder, manifest)
+
+    save()
+    rest = _rest_dir(folder)
+    for endpoint in ENDPOINTS:
+        entry = manifest["endpoints"].setdefault(endpoint, {"status": "pending"})
+        if entry.get("status") == "absent" or (
+                entry.get("status") == "done" and (rest / f"{endpoint}.jsonl").is_file()
+                and not (rest / f"{endpoint}.jsonl").is_symlink()):
+            continue
+        _fetch_endpoint(client, rest, manifest, endpoint, limit=limit, progress=progress,
+                        on_page=on_page, save=save)
+    tables = {e: read_records(folder, e) for e in ENDPOINTS
+              if manifest["endpoints"][e]["status"] == "done"}
+    for endpoint, table in tables.items():
+        entry = manifest["endpoints"][endpoint]
+        entry["count"] = sum(1 for r in table.values()
+                             if str(r.get("status") or "").lower() != "tobedeleted")
+        entry["since"] = _high_water(table.values()) or manifest["started_at"]
+    write_bundle(folder, bundle_files(client.version,
+                                      {e: t.values() for e, t in tables.items()}))
+    manifest["complete"] = True
+    manifest["finished_at"] = _now()
+    save()
+    stats = client.stats
+    return OneRosterFetchResult(
+        path=str(folder), counts={e: int(manifest["endpoints"][e]["count"]) for e in tables},
+        absent=tuple(e for e in ENDPOINTS if manifest["endpoints"][e]["status"] == "absent"),
+        requests=stats["requests"] - s0["requests"], retries=stats["retries"] - s0["retries"],
+        rate_limited=stats["rate_limited"] - s0["rate_limited"],
+        slept=round(stats["slept"] - s0["slept"], 3), seconds=round(time.perf_counter() - t0, 3),
+        resumed=resumed)
+
+
+def _progress_bar(name: str, progress: bool | None, initial: int, total: int | None) -> Any:
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(desc=name, unit=" records", initial=initial, total=total, leave=True,
+                file=sys.stderr, disable=(None if progress is None else not progress))
+
+
+def _open_part(part: Path, keep: int | None) -> int:
+    """An append descriptor on the part file (never through a link), cut to ``keep`` bytes
+    (``None``: emptied)."""
+    flags = os.O_WRONLY | os.O_CREAT | _NOFOLLOW
+    try:
+        fd = os.open(part, flags, 0o644)
+    except OSError as exc:
+        raise SourceError(f"cannot open {part.name} (a symbolic link is refused): "
+                          f"{exc.strerror or exc}", path=str(part)) from None
+    if not _is_regular(fd):
+        os.close(fd)
+        raise SourceError("not a regular file", path=str(part))
+    os.ftruncate(fd, keep or 0)
+    os.lseek(fd, 0, os.SEEK_END)
+    return fd
+
+
+def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any],
+                    endpoint: str, *, limit: int, progress: bool | None,
+                    on_page: Callable[[str, int], None] | None,
+                    save: Callable[[], None]) -> None:
+    entry = manifest["endpoints"][endpoint]
+    part = rest / f"{endpoint}.jsonl.part"
+    keep: int | None = None
+    if entry.get("status") == "partial" and part.is_file() and not part.is_symlink() and (
+            part.stat().st_size >= int(entry.get("part_bytes") or 0)):
+        keep = int(entry.get("part_bytes") or 0)
+    else:
+        entry.update(status="partial", count=0, pages=0, offset=0, part_bytes=0, total=None)
+    fd = _open_part(part, keep)
+    save()
+    bar = _progress_bar(endpoint, progress, int(entry["count"]), entry.get("total"))
+    try:
+        for page in client.pages(endpoint, limit=limit, offset=int(entry["offset"])):
+            for i, rec in enumerate(page.records):
+                if not isinstance(rec.get("sourcedId"), str) or not rec["sourcedId"]:
+                    raise FormatError(f"{endpoint} item {i} has no sourcedId", path=page.url)
+            os.write(fd, b"".join(orjson.dumps(without_credentials(r)) + b"\n"
+                                  for r in page.records))
+            os.fsync(fd)
+            entry["count"] = int(entry["count"]) + len(page.records)
+            entry["pages"] = int(entry["pages"]) + 1
+            entry["offset"] = page.offset + len(page.records)
+            entry["part_bytes"] = os.lseek(fd, 0, os.SEEK_CUR)
+            entry["total"] = page.total
+            save()
+            if page.total is not None and bar.total != page.total:
+                bar.total = page.total
+            bar.update(len(page.records))
+            if on_page is not None:
+                on_page(endpoint, int(entry["pages"]))
+    except ApiError as exc:
+        if endpoint in OPTIONAL and exc.status in (403, 404):
+            os.close(fd)
+            fd = -1
+            part.unlink(missing_ok=True)
+            entry.update(status="absent", count=0, part_bytes=0)
+            save()
+            return
+        raise
+    finally:
+        bar.close()
+        if fd >= 0:
+            os.close(fd)
+    os.replace(part, rest / f"{endpoint}.jsonl")
+    entry.update(status="done", part_bytes=0)
+    save()

@@ -1,0 +1,272 @@
+"""Bring a OneRoster dump folder up to date with a ``dateLastModified`` delta.
+
+For each collection the fetch recorded a mark: the newest ``dateLastModified``
+among its records (the server's clock), or the time the fetch started when no
+record carried one. A sync asks each collection for
+``filter=dateLastModified>='<mark>'`` and applies what comes back:
+
+- a record with ``status`` ``tobedeleted`` removes the stored record
+  (``deleted``; nothing when it is not stored: deleted before it was fetched,
+  or already by an earlier sync);
+- any other record replaces the stored one with the same ``sourcedId``
+  (``updated``) or is added (``created``); a record equal to the stored one is
+  ``unchanged`` and not audited.
+
+Before anything is written the new district is compared with the old one
+(:func:`rostergraph.diff`); when more than the thresholds of users, sections
+or enrollments would go, or be re-identified, the sync is **held**: nothing
+changes and the result lists the reasons (the same measures as
+``rostergraph diff --hold-if-removed``). Otherwise the records, the CSV
+bundle, the audit file ``sync.audit.jsonl`` (one JSON line per changed
+record: collection, sourcedId, action, dateLastModified; never names) and
+last the manifest (the new marks) are written, each atomically.
+
+A sync that dies before the manifest is written asks for the same delta next
+time; applying it again gives the same files (records it already applied are
+``unchanged`` then).
+
+Examples
+--------
+>>> OneRosterSyncResult(path="d", actions={}, held=False, reasons=(), requests=7,
+...                     retries=0, seconds=0.1).summary()
+'synced d: no changes; 7 requests, 0 retries in 0.1 s'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+
+from ..clever.dump import folder_lock
+from ..diff.holds import HoldReason, HoldThresholds, hold_reasons
+from ..errors import FormatError, SourceError
+from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
+from .dump import (
+    _NOFOLLOW,
+    _high_water,
+    _now,
+    bundle_files,
+    read_dump_manifest,
+    read_records,
+    write_bundle,
+    write_dump_manifest,
+    write_records,
+)
+from .rows import without_credentials
+
+__all__ = ["AUDIT_LOG", "OneRosterSyncResult", "sync_oneroster"]
+
+#: The audit file of a OneRoster dump (one JSON object per changed record).
+AUDIT_LOG = "sync.audit.jsonl"
+
+
+@attrs.frozen(slots=True)
+class OneRosterSyncResult:
+    """What a sync did (or would have done, when ``held``)."""
+
+    path: str
+    actions: dict[str, int]
+    held: bool
+    reasons: tuple[HoldReason, ...]
+    requests: int
+    retries: int
+    seconds: float
+
+    def summary(self) -> str:
+        """One line for people (no names)."""
+        acts = ", ".join(f"{n} {a}" for a, n in sorted(self.actions.items())) or "no changes"
+        if self.held:
+            why = "; ".join(r.message for r in self.reasons)
+            return (f"sync of {self.path} HELD, nothing written ({acts}): {why}; "
+                    "raise --hold-if-removed / --hold-if-reid to apply it")
+        return (f"synced {self.path}: {acts}; {self.requests} requests, {self.retries} "
+                f"retries in {self.seconds:.1f} s")
+
+
+def sync_oneroster(
+    path: str | os.PathLike[str],
+    *,
+    client: OneRosterClient,
+    limit: int = DEFAULT_LIMIT,
+    hold: HoldThresholds | Mapping[str, float] | None = None,
+    progress: bool | None = None,
+) -> OneRosterSyncResult:
+    """Apply the ``dateLastModified`` delta of every collection to a dump folder.
+
+    Parameters
+    ----------
+    path:
+        A complete dump written by
+        :func:`~rostergraph.oneroster.dump.fetch_oneroster`.
+    client:
+        A client for the same address and version as the dump (the address
+        is never taken from the folder).
+    limit:
+        Records per page.
+    hold:
+        Hold thresholds (:class:`~rostergraph.diff.holds.HoldThresholds` or a
+        mapping with ``removed`` / ``reidentified`` percentages); ``None``
+        applies every delta.
+    progress:
+        ``True`` always shows tqdm bars, ``None`` on a terminal, ``False`` never.
+
+    Returns
+    -------
+    OneRosterSyncResult
+        Actions counted (``created``, ``updated``, ``deleted``),
+        whether the sync was held and why; ``.summary()`` is a line.
+
+    Raises
+    ------
+    SourceError
+        No dump manifest, an incomplete fetch, or another address or version.
+    TokenError, ApiError, FormatError
+        From the client, or a malformed record.
+
+    Examples
+    --------
+    >>> import httpx, tempfile, rostergraph
+    >>> from rostergraph.oneroster import ClientCredentials, OneRosterClient, fetch_oneroster
+    >>> orgs = [{"sourcedId": "d1", "name": "Demo", "type": "district",
+    ...          "dateLastModified": "2025-01-01T00:00:00Z"}]
+    >>> def serve(request):
+    ...     name = request.url.path.rsplit("/", 1)[1]
+    ...     return httpx.Response(200, json={name: orgs if name == "orgs" else []})
+    >>> client = OneRosterClient("https://sis.test/ims/oneroster/v1p1",
+    ...                          ClientCredentials("key", "secret"), auth="oauth1",
+    ...                          transport=httpx.MockTransport(serve))
+    >>> out = tempfile.mkdtemp()
+    >>> _ = fetch_oneroster(out, client=client)
+    >>> orgs[0] = {**orgs[0], "name": "Renamed", "dateLastModified": "2025-02-01T00:00:00Z"}
+    >>> sync_oneroster(out, client=client).actions
+    {'updated': 1}
+    >>> [d.name for d in rostergraph.load(out).districts.values()]
+    ['Renamed']
+    """
+    folder = Path(path)
+    if read_dump_manifest(folder) is None:
+        raise SourceError("no manifest.json: not a OneRoster dump written by 'rostergraph "
+                          "fetch --oneroster'", path=str(folder))
+    with folder_lock(folder):
+        return _sync(folder, client=client, limit=limit, hold=hold, progress=progress)
+
+
+def _sync(folder: Path, *, client: OneRosterClient, limit: int,
+          hold: HoldThresholds | Mapping[str, float] | None, progress: bool | None
+          ) -> OneRosterSyncResult:
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    manifest = read_dump_manifest(folder)
+    assert manifest is not None
+    if not manifest.get("complete"):
+        raise SourceError("the fetch of this dump did not finish; run 'rostergraph fetch "
+                          "--oneroster URL --resume' first", path=str(folder))
+    if manifest.get("base_url") != client.base_url or manifest.get(
+            "oneroster_version") != client.version:
+        raise SourceError(f"the dump was fetched from {manifest.get('base_url')} (OneRoster "
+                          f"{manifest.get('oneroster_version')}), not {client.base_url}",
+                          path=str(folder))
+    req0, ret0 = client.stats["requests"], client.stats["retries"]
+    endpoints = [e for e in ENDPOINTS
+                 if (manifest["endpoints"].get(e) or {}).get("status") == "done"]
+    tables = {e: read_records(folder, e) for e in endpoints}
+    audit: list[dict[str, Any]] = []
+    marks: dict[str, str] = {}
+    changed: set[str] = set()
+    now = _now()
+    for endpoint in endpoints:
+        entry = manifest["endpoints"][endpoint]
+        since = str(entry.get("since") or manifest.get("started_at") or "")
+        flt = f"dateLastModified>='{since}'" if since else None
+        table = tables[endpoint]
+        delta: list[dict[str, Any]] = []
+        with tqdm(desc=f"{endpoint} delta", unit=" records", leave=False,
+                  disable=(None if progress is None else not progress)) as bar:
+            for page in client.pages(endpoint, limit=limit, filter=flt):
+                for i, rec in enumerate(page.records):
+                    if not isinstance(rec.get("sourcedId"), str) or not rec["sourcedId"]:
+                        raise FormatError(f"{endpoint} item {i} has no sourcedId", path=page.url)
+                delta.extend(without_credentials(r) for r in page.records)
+                bar.update(len(page.records))
+        for rec in delta:
+            sid = rec["sourcedId"]
+            old = table.get(sid)
+            if str(rec.get("status") or "").lower() == "tobedeleted":
+                if table.pop(sid, None) is None:
+                    continue
+                action = "deleted"
+            elif old == rec:
+                continue
+            else:
+                action = "updated" if old is not None else "created"
+                table[sid] = rec
+            changed.add(endpoint)
+            audit.append({"synced_at": now, "collection": endpoint, "sourcedId": sid,
+                          "action": action, "dateLastModified": rec.get("dateLastModified")})
+        mark = _high_water(delta)
+        if mark and mark > since:
+            marks[endpoint] = mark
+    actions: dict[str, int] = {}
+    for a in audit:
+        actions[a["action"]] = actions.get(a["action"], 0) + 1
+    files = bundle_files(client.version, {e: t.values() for e, t in tables.items()})
+    reasons = _holds(folder, files, hold) if changed and hold is not None else []
+
+    def result(held: bool) -> OneRosterSyncResult:
+        return OneRosterSyncResult(
+            path=str(folder), actions=actions, held=held, reasons=tuple(reasons),
+            requests=client.stats["requests"] - req0, retries=client.stats["retries"] - ret0,
+            seconds=round(time.perf_counter() - t0, 3))
+
+    if reasons:
+        return result(True)
+    for endpoint in sorted(changed):
+        write_records(folder, endpoint, tables[endpoint])
+    if changed:
+        write_bundle(folder, files)
+        _append_audit(folder / AUDIT_LOG, audit)
+    for endpoint, table in tables.items():
+        entry = manifest["endpoints"][endpoint]
+        entry["count"] = sum(1 for r in table.values()
+                             if str(r.get("status") or "").lower() != "tobedeleted")
+        if endpoint in marks:
+            entry["since"] = marks[endpoint]
+    manifest["synced_at"] = now
+    manifest["syncs"] = int(manifest.get("syncs") or 0) + 1
+    write_dump_manifest(folder, manifest)
+    return result(False)
+
+
+def _holds(folder: Path, files: dict[str, bytes],
+           hold: HoldThresholds | Mapping[str, float]) -> list[HoldReason]:
+    """The hold reasons of going from the folder's bundle to ``files``."""
+    from ..diff import diff
+    from ..io.oneroster import read_oneroster
+
+    old = read_oneroster(folder)
+    with tempfile.TemporaryDirectory(prefix="rostergraph-sync-") as tmp:
+        for name, data in files.items():
+            Path(tmp, name).write_bytes(data)
+        new = read_oneroster(tmp)
+    return hold_reasons(diff(old, new), hold)
+
+
+def _append_audit(path: Path, entries: list[dict[str, Any]]) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise SourceError(f"cannot open {path.name} (a symbolic link is refused): "
+                          f"{exc.strerror or exc}", path=str(path)) from None
+    try:
+        os.write(fd, b"".join(orjson.dumps(a) + b"\n" for a in entries))
+        os.fsync(fd)
+    finally:
+        os.close(fd)

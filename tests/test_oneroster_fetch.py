@@ -1,0 +1,345 @@
+"""`rostergraph fetch --oneroster`: dump folders from a real fake OneRoster server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import rostergraph
+from rostergraph import synth
+from rostergraph.cli import main, summary_dict
+from rostergraph.errors import ApiError, SourceError
+from rostergraph.graph import RosterGraph
+from rostergraph.model import record_to_dict
+from rostergraph.oneroster import (
+    ClientCredentials,
+    OneRosterClient,
+    fetch_oneroster,
+    read_dump_manifest,
+    rest_to_rows,
+)
+from rostergraph.queries import cross_school_enrollments, orphaned_users, reach_pairs
+
+from .fake_clever import FakeClock
+from .fake_oneroster import FakeOneRoster, csv_to_rest, rest_to_csv_bundle
+
+SECRET = "s3cr3t-Shh-91c4e7"
+ENV = {"RGF_CLIENT_ID": "rg-client", "RGF_CLIENT_SECRET": SECRET}
+
+
+@pytest.fixture(scope="module")
+def csv_folder(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("or") / "csv"
+    rostergraph.write_oneroster(rostergraph.sample(), out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def synth_csv(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("synth")
+    synth.district("S", seed=5).write(base / "clever")
+    rostergraph.write_oneroster(rostergraph.load(base / "clever"), base / "csv")
+    return base / "csv"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def serve(folder: Path, clock: FakeClock, version: str = "1.1", auth: str = "oauth2",
+          **kw: Any) -> FakeOneRoster:
+    return FakeOneRoster(csv_to_rest(folder, version), version=version, auth=auth,
+                         client_secret=SECRET, clock=clock.time, **kw)
+
+
+def client_for(srv: FakeOneRoster, clock: FakeClock, **kw: Any) -> OneRosterClient:
+    return OneRosterClient(srv.base_url, ClientCredentials(srv.client_id, SECRET,
+                                                     token_url=srv.token_url),
+                           auth=srv.auth, clock=clock.time, sleep=clock.sleep,
+                           rng=random.Random(0), **kw)
+
+
+def facts(roster: rostergraph.Roster) -> dict[str, Any]:
+    """What the acceptance compares: summary, queries and validate (not the source path)."""
+    g = RosterGraph.from_roster(roster)
+    summary = summary_dict(roster, g)
+    summary.pop("source")
+    findings = sorted((f.rule, f.severity, f.ids, f.message)
+                      for f in rostergraph.validate(g).findings)
+    return {"summary": summary,
+            "reach": sorted(map(repr, reach_pairs(g).to_dicts())),
+            "cross": sorted(map(repr, cross_school_enrollments(g).to_dicts())),
+            "orphans": sorted(map(repr, orphaned_users(g).to_dicts())),
+            "validate": findings}
+
+
+def records(roster: rostergraph.Roster) -> dict[str, dict[str, Any]]:
+    return {k: {rid: record_to_dict(r) for rid, r in roster.records(k).items()}
+            for k in ("districts", "schools", "terms", "courses", "sections", "users")}
+
+
+# --- acceptance -----------------------------------------------------------------------------
+
+
+def test_cli_fetch_equals_the_csv_export(synth_csv, clock, tmp_path, monkeypatch,
+                                         capsys) -> None:
+    """`fetch --oneroster URL` gives a dump whose summary, queries and validate equal the CSV's."""
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+    with serve(synth_csv, clock) as srv:
+        out = tmp_path / "dump"
+        code = main(["fetch", "--oneroster", srv.base_url, "--token-url", srv.token_url,
+                     "--credentials-env", "RGF", "--out", str(out), "--limit", "200", "--quiet"])
+        captured = capsys.readouterr()
+        assert code == 0, captured.err
+        assert captured.out.startswith("fetched ") and captured.out.count("\n") == 1
+        assert SECRET not in captured.out + captured.err
+    via_rest = rostergraph.load(out)
+    via_csv = rostergraph.load(synth_csv)
+    assert via_rest.provenance.format == "oneroster"
+    assert records(via_rest) == records(via_csv)
+    assert facts(via_rest) == facts(via_csv)
+    assert len(via_rest.users) > 900
+
+
+@pytest.mark.parametrize("version,auth", [("1.1", "oauth1"), ("1.2", "oauth2"),
+                                          ("1.2", "oauth1")])
+def test_rest_records_equal_csv_records(csv_folder, clock, tmp_path, version, auth) -> None:
+    """One fixture served over REST and written as that version's CSV gives equal records."""
+    data = csv_to_rest(csv_folder, version)
+    rest_to_csv_bundle(data, version, tmp_path / "csv")
+    with serve(csv_folder, clock, version, auth) as srv, client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "dump", client=c, limit=13, progress=False)
+    via_rest = rostergraph.load(tmp_path / "dump")
+    via_csv = rostergraph.load(tmp_path / "csv")
+    assert via_rest.provenance.version == version
+    assert records(via_rest) == records(via_csv)
+    assert facts(via_rest) == facts(via_csv)
+    if version == "1.2":
+        assert (tmp_path / "dump" / "roles.csv").is_file()
+
+
+def test_rest_to_rows_flattens_references_lists_and_metadata() -> None:
+    """Nested refs, lists, booleans and metadata become the CSV binding's columns; passwords go."""
+    rows = rest_to_rows("users", [{
+        "sourcedId": "u1", "enabledUser": True, "password": "hunter2",
+        "userIds": [{"type": "LDAP", "identifier": "jd"}, {"type": "SIS", "identifier": "9"}],
+        "agents": [{"sourcedId": "p1", "type": "user"}], "grades": ["09", "10"],
+        "preferredFirstName": "Jo", "metadata": {"ext.x": "1", "n": {"a": 1}},
+        "roles": [{"roleType": "primary", "role": "student", "org": {"sourcedId": "s1"},
+                   "beginDate": "2024-08-01"}]}])
+    assert rows["users"] == [{
+        "sourcedId": "u1", "enabledUser": "true", "userIds": "{LDAP:jd},{SIS:9}",
+        "agentSourcedIds": "p1", "grades": "09,10", "preferredGivenName": "Jo",
+        "metadata.ext.x": "1", "metadata.n": '{"a":1}'}]
+    assert rows["roles"] == [{"roleType": "primary", "role": "student", "orgSourcedId": "s1",
+                              "beginDate": "2024-08-01", "sourcedId": "u1-role-1",
+                              "userSourcedId": "u1"}]
+
+
+# --- resume --------------------------------------------------------------------------------
+
+
+def test_killed_fetch_resumes_without_refetching_finished_collections(csv_folder, clock,
+                                                                      tmp_path) -> None:
+    """A fetch stopped mid-collection resumes at its offset; finished collections stay."""
+    class Killed(Exception):
+        pass
+
+    def kill(endpoint: str, page: int) -> None:
+        if endpoint == "users" and page == 3:
+            raise Killed
+
+    out = tmp_path / "dump"
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        with pytest.raises(Killed):
+            fetch_oneroster(out, client=c, limit=10, progress=False, on_page=kill)
+        m = read_dump_manifest(out)
+        assert m is not None and not m["complete"]
+        assert m["endpoints"]["classes"]["status"] == "done"
+        assert m["endpoints"]["users"]["offset"] == 30
+        before = len(srv.log)
+        with (out / "rest" / "users.jsonl.part").open("ab") as fh:
+            fh.write(b'{"sourcedId": "half-writ')  # a page that was being written
+        result = fetch_oneroster(out, client=c, resume=True, progress=False)
+        resumed = srv.log[before:]
+        again = fetch_oneroster(out, client=c, resume=True, progress=False)
+    assert again.requests == 0  # a finished dump is left as it is
+    assert result.resumed
+    assert {e["path"].rsplit("/", 1)[1] for e in resumed} == {"users", "enrollments",
+                                                               "demographics"}
+    assert int(resumed[0]["query"]["offset"][0]) == 30
+    assert records(rostergraph.load(out)) == records(rostergraph.load(csv_folder))
+
+
+def test_real_process_kill_then_resume(csv_folder, tmp_path) -> None:
+    """A fetch process killed with SIGKILL mid-run is finished by `fetch --resume`."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "dump"
+    env = {**os.environ, **ENV, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    with FakeOneRoster(csv_to_rest(csv_folder), client_secret=SECRET) as srv:
+        srv.inject("503", times=10_000, path="/enrollments")  # keeps the run busy there
+        args = [sys.executable, "-m", "rostergraph", "fetch", "--oneroster", srv.base_url,
+                "--token-url", srv.token_url, "--credentials-env", "RGF", "--out", str(out),
+                "--limit", "10", "--quiet"]
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while not srv.requests("/enrollments") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        m = read_dump_manifest(out)
+        assert m is not None and m["endpoints"]["users"]["status"] == "done"
+        srv.faults.clear()
+        n_users = len(srv.requests("/users"))
+        run = subprocess.run([*args, "--resume"], env=env, capture_output=True, text=True,
+                             timeout=120, check=False)
+        assert run.returncode == 0, run.stderr
+        assert len(srv.requests("/users")) == n_users  # not fetched again
+    assert SECRET not in run.stdout + run.stderr
+    assert records(rostergraph.load(out)) == records(rostergraph.load(csv_folder))
+
+
+# --- the folder ------------------------------------------------------------------------------
+
+
+def test_folder_rules(csv_folder, clock, tmp_path) -> None:
+    """No overwrite without --resume, no resume from another address, no symlinked rest/."""
+    out = tmp_path / "dump"
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        fetch_oneroster(out, client=c, progress=False)
+        with pytest.raises(SourceError, match="--resume"):
+            fetch_oneroster(out, client=c, progress=False)
+        other = OneRosterClient(srv.origin + "/other/ims/oneroster/v1p1",
+                                ClientCredentials("x", SECRET), auth="oauth1")
+        with pytest.raises(SourceError, match="fetched from"):
+            fetch_oneroster(out, client=other, resume=True, progress=False)
+        other.close()
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        (out / "rest").rename(tmp_path / "rest-kept")
+        (out / "rest").symlink_to(elsewhere)
+        with pytest.raises(SourceError, match="symbolic link"):
+            fetch_oneroster(out, client=c, resume=True, progress=False)
+        assert list(elsewhere.iterdir()) == []
+
+
+def test_symlinked_manifest_or_part_file_is_refused(csv_folder, clock, tmp_path) -> None:
+    """A manifest or part file planted as a symlink is never read or written through."""
+    target = tmp_path / "target.txt"
+    target.write_text("do not touch")
+    out = tmp_path / "dump"
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        with pytest.raises(ApiError):
+            srv.inject("500", times=100, path="/courses")
+            fetch_oneroster(out, client=c, limit=3, progress=False)
+        srv.faults.clear()
+        part = out / "rest" / "courses.jsonl.part"
+        part.unlink()
+        part.symlink_to(target)
+        with pytest.raises(SourceError, match="symbolic link"):
+            fetch_oneroster(out, client=c, resume=True, progress=False)
+        assert target.read_text() == "do not touch"
+        part.unlink()
+        (out / "manifest.json").rename(tmp_path / "m.json")
+        (out / "manifest.json").symlink_to(tmp_path / "m.json")
+        with pytest.raises(SourceError, match="symbolic link"):
+            fetch_oneroster(out, client=c, resume=True, progress=False)
+
+
+def test_demographics_refused_and_deleted_records_left_out(csv_folder, clock, tmp_path) -> None:
+    """A refused demographics scope is noted as absent; tobedeleted records are not loaded."""
+    data = csv_to_rest(csv_folder)
+    gone = data["users"][0]["sourcedId"]
+    data["users"][0] = {**data["users"][0], "status": "tobedeleted"}
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        srv.forbidden.add("demographics")
+        result = fetch_oneroster(tmp_path / "d", client=c, progress=False)
+    assert result.absent == ("demographics",) and "demographics" not in result.counts
+    assert "not available: demographics" in result.summary()
+    assert not (tmp_path / "d" / "demographics.csv").exists()
+    roster = rostergraph.load(tmp_path / "d")
+    assert gone not in roster.users
+    assert set(roster.users) == set(rostergraph.load(csv_folder).users) - {gone}
+
+
+def test_no_secret_in_any_dump_file(csv_folder, clock, tmp_path) -> None:
+    """Neither the client secret nor an access token is written into the dump folder."""
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "d", client=c, progress=False)
+        tokens = {h[7:] for h in srv.auth_headers if h.startswith("Bearer ")}
+        base_url = srv.base_url
+    assert tokens
+    for p in (tmp_path / "d").rglob("*"):
+        if p.is_file():
+            data = p.read_bytes()
+            assert SECRET.encode() not in data, p
+            assert not any(t.encode() in data for t in tokens), p
+    m = orjson.loads((tmp_path / "d" / "manifest.json").read_bytes())
+    assert m["complete"] and m["base_url"] == base_url
+
+
+def test_progress_bars_go_to_stderr(csv_folder, clock, tmp_path, capsys) -> None:
+    """progress=True draws a tqdm bar per collection on stderr, and nothing on stdout."""
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "d", client=c, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "users" in captured.err and "records" in captured.err
+
+
+def test_user_passwords_and_profiles_are_never_stored(csv_folder, clock, tmp_path) -> None:
+    """`password` and `userProfiles` of served users reach no file of the dump."""
+    data = csv_to_rest(csv_folder)
+    data["users"][0] = {**data["users"][0], "password": "pw-Hunter2-zz",
+                        "userProfiles": [{"profileType": "app", "credentials": [
+                            {"username": "u", "password": "pw-Profile-qq"}]}]}
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "d", client=c, progress=False)
+    for p in (tmp_path / "d").rglob("*"):
+        if p.is_file():
+            assert b"pw-Hunter2-zz" not in p.read_bytes() and b"pw-Profile" not in p.read_bytes()
+    assert data["users"][0]["sourcedId"] in {r["sourcedId"] for r in (
+        orjson.loads(line) for line in (tmp_path / "d" / "rest" / "users.jsonl")
+        .read_bytes().splitlines())}
+
+
+def test_resume_of_a_fetch_that_died_before_its_manifest(csv_folder, clock, tmp_path) -> None:
+    """Leftovers without a manifest block a plain fetch but --resume starts it afresh."""
+    out = tmp_path / "d"
+    (out / "rest").mkdir(parents=True)
+    (out / "rest" / "orgs.jsonl.part").write_bytes(b'{"sourcedId": "x"')
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        with pytest.raises(SourceError, match="--resume"):
+            fetch_oneroster(out, client=c, progress=False)
+        fetch_oneroster(out, client=c, resume=True, progress=False)
+    assert records(rostergraph.load(out)) == records(rostergraph.load(csv_folder))
+
+
+def test_cli_usage_errors_are_one_line(tmp_path, monkeypatch, capsys) -> None:
+    """A URL naming no version, or missing credentials, fail with exit 2 and one clear line."""
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+    code = main(["fetch", "--oneroster", "https://sis.test/api", "--token-url",
+                 "https://sis.test/token", "--credentials-env", "RGF", "--out",
+                 str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert code == 2 and "v1p1" in err and "Traceback" not in err
+    monkeypatch.delenv("RGF_CLIENT_SECRET")
+    code = main(["fetch", "--oneroster", "https://sis.test/ims/oneroster/v1p1",
+                 "--credentials-env", "RGF", "--out", str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert code == 2 and "RGF_CLIENT_SECRET" in err and err.count("\n") == 1
+    assert not (tmp_path / "d").exists()

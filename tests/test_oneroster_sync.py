@@ -1,0 +1,173 @@
+"""`rostergraph sync --oneroster`: dateLastModified deltas, deletions, audit and holds."""
+
+from __future__ import annotations
+
+import copy
+import random
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import rostergraph
+from rostergraph.cli import main
+from rostergraph.errors import SourceError
+from rostergraph.model import record_to_dict
+from rostergraph.oneroster import (
+    AUDIT_LOG,
+    ClientCredentials,
+    OneRosterClient,
+    fetch_oneroster,
+    read_dump_manifest,
+    sync_oneroster,
+)
+
+from .fake_clever import FakeClock
+from .fake_oneroster import FakeOneRoster, bundle_bytes, csv_to_rest, rest_to_csv_bundle
+
+SECRET = "s3cr3t-Shh-91c4e7"
+LATER = "2099-01-01T00:00:00.000Z"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> dict[str, list[dict[str, Any]]]:
+    out = tmp_path_factory.mktemp("or") / "csv"
+    rostergraph.write_oneroster(rostergraph.sample(), out)
+    return csv_to_rest(out)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def served(data, clock, tmp_path):
+    """A server with the sample and a complete dump of it in tmp_path/dump."""
+    with FakeOneRoster(copy.deepcopy(data), client_secret=SECRET, clock=clock.time) as srv:
+        with client_for(srv, clock) as c:
+            fetch_oneroster(tmp_path / "dump", client=c, limit=50, progress=False)
+        yield srv
+
+
+def client_for(srv: FakeOneRoster, clock: FakeClock) -> OneRosterClient:
+    return OneRosterClient(srv.base_url, ClientCredentials(srv.client_id, SECRET,
+                                                     token_url=srv.token_url),
+                           clock=clock.time, sleep=clock.sleep, rng=random.Random(0))
+
+
+def records(roster: rostergraph.Roster) -> dict[str, dict[str, Any]]:
+    return {k: {rid: record_to_dict(r) for rid, r in roster.records(k).items()}
+            for k in ("districts", "schools", "terms", "courses", "sections", "users")}
+
+
+def change(srv: FakeOneRoster) -> dict[str, str]:
+    """Rename a class, add a class, delete an enrollment; return the ids touched."""
+    classes, enrollments = srv.data["classes"], srv.data["enrollments"]
+    renamed = classes[0]["sourcedId"]
+    classes[0] = {**classes[0], "title": "Renamed class", "dateLastModified": LATER}
+    added = {**classes[1], "sourcedId": "new-class-1", "title": "Robotics",
+             "dateLastModified": LATER}
+    classes.append(added)
+    dropped = enrollments[0]["sourcedId"]
+    enrollments[0] = {**enrollments[0], "status": "tobedeleted", "dateLastModified": LATER}
+    return {"renamed": renamed, "added": "new-class-1", "dropped": dropped}
+
+
+def test_sync_applies_the_delta_like_a_fresh_export(served, clock, tmp_path) -> None:
+    """After a sync the dump reads like the server's new state exported to CSV."""
+    ids = change(served)
+    dump = tmp_path / "dump"
+    before = read_dump_manifest(dump)
+    assert before is not None
+    with client_for(served, clock) as c:
+        result = sync_oneroster(dump, client=c, progress=False)
+    assert result.actions == {"created": 1, "deleted": 1, "updated": 1} and not result.held
+    sent = [e["query"].get("filter", [""])[0] for e in served.requests("/classes")][-1]
+    assert sent == f"dateLastModified>='{before['endpoints']['classes']['since']}'"
+    live = {k: [r for r in v if r.get("status") != "tobedeleted"]
+            for k, v in served.data.items()}
+    rest_to_csv_bundle(live, "1.1", tmp_path / "expected")
+    assert records(rostergraph.load(dump)) == records(rostergraph.load(tmp_path / "expected"))
+    audit = [orjson.loads(line) for line in (dump / AUDIT_LOG).read_bytes().splitlines()]
+    assert sorted((a["collection"], a["sourcedId"], a["action"]) for a in audit) == sorted([
+        ("classes", ids["renamed"], "updated"), ("classes", ids["added"], "created"),
+        ("enrollments", ids["dropped"], "deleted")])
+    assert all(set(a) == {"synced_at", "collection", "sourcedId", "action",
+                          "dateLastModified"} for a in audit)
+    after = read_dump_manifest(dump)
+    assert after is not None and after["endpoints"]["classes"]["since"] == LATER
+    assert after["syncs"] == 1
+    with client_for(served, clock) as c:  # nothing new: nothing written
+        again = sync_oneroster(dump, client=c, progress=False)
+    assert again.actions == {} and len((dump / AUDIT_LOG).read_bytes().splitlines()) == 3
+    for p in dump.rglob("*"):
+        if p.is_file():
+            assert SECRET.encode() not in p.read_bytes()
+
+
+def test_sync_hold_writes_nothing_and_exits_1(served, tmp_path, monkeypatch, capsys) -> None:
+    """Removing more users than --hold-if-removed allows holds the sync; raising it applies it."""
+    monkeypatch.setenv("RGS_CLIENT_ID", served.client_id)
+    monkeypatch.setenv("RGS_CLIENT_SECRET", SECRET)
+    dump = tmp_path / "dump"
+    users = served.data["users"]
+    for i in range(0, len(users), 3):  # a third of the user rows
+        users[i] = {**users[i], "status": "tobedeleted", "dateLastModified": LATER}
+    files = bundle_bytes(dump)
+    manifest = (dump / "manifest.json").read_bytes()
+    args = ["sync", str(dump), "--oneroster", served.base_url, "--token-url",
+            served.token_url, "--credentials-env", "RGS", "--quiet"]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "HELD" in out and "users removed" in out
+    assert bundle_bytes(dump) == files and (dump / "manifest.json").read_bytes() == manifest
+    assert not (dump / AUDIT_LOG).exists()
+    assert main([*args, "--hold-if-removed", "100", "--hold-if-reid", "100"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("synced ") and "deleted" in out
+    live = {k: [r for r in v if r.get("status") != "tobedeleted"]
+            for k, v in served.data.items()}
+    rest_to_csv_bundle(live, "1.1", tmp_path / "expected")
+    after = rostergraph.load(dump)
+    assert records(after) == records(rostergraph.load(tmp_path / "expected"))
+    assert len(after.users) < len(rostergraph.sample().users)
+
+
+def test_sync_takes_the_address_only_from_the_command_line(served, clock, tmp_path,
+                                                            capsys) -> None:
+    """A OneRoster dump is synced only with --oneroster URL, and only from its own server."""
+    dump = tmp_path / "dump"
+    assert main(["sync", str(dump)]) == 2
+    assert "--oneroster" in capsys.readouterr().err
+    other = OneRosterClient(served.origin + "/x/ims/oneroster/v1p1", ClientCredentials("a", SECRET),
+                            auth="oauth1")
+    with pytest.raises(SourceError, match="fetched from"):
+        sync_oneroster(dump, client=other)
+    other.close()
+    with pytest.raises(SourceError, match="not a OneRoster dump"):
+        sync_oneroster(tmp_path, client=other)
+
+
+def test_interrupted_sync_is_repaired_by_the_next(served, clock, tmp_path,
+                                                 monkeypatch) -> None:
+    """A sync that dies before its manifest write asks again, and ends in the same files."""
+    change(served)
+    dump = tmp_path / "dump"
+    import rostergraph.oneroster.sync as sync_mod
+
+    def die(*a: Any, **k: Any) -> None:
+        raise OSError("disk gone")
+
+    with monkeypatch.context() as m:
+        m.setattr(sync_mod, "write_dump_manifest", die)
+        with client_for(served, clock) as c, pytest.raises(OSError):
+            sync_oneroster(dump, client=c, progress=False)
+    with client_for(served, clock) as c:
+        sync_oneroster(dump, client=c, progress=False)
+    live = {k: [r for r in v if r.get("status") != "tobedeleted"]
+            for k, v in served.data.items()}
+    rest_to_csv_bundle(live, "1.1", tmp_path / "expected")
+    assert records(rostergraph.load(dump)) == records(rostergraph.load(tmp_path / "expected"))
+    assert isinstance(Path(dump / AUDIT_LOG).read_bytes(), bytes)

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..fields import FIELD_GETTERS
 from ..graph import ROLE_BITS, RosterGraph
-from ..io.fast_jsonl import FIELD_GETTERS
 from ..queries import _cache as _queries_cache
 from ..roster import Roster
 

@@ -72,10 +72,16 @@ def run_rostergraph(data: Path) -> tuple[list[Step], dict[str, Any]]:
 
     orph = t.run("orphans", orphans)
     validate = getattr(rostergraph, "validate", None)
+    extra: dict[str, Any] = {}
     if validate is not None:
-        t.run("validate", lambda: len(validate(g).findings))
+        report = t.run("validate", lambda: validate(g))
+        fs = report.findings
+        # findings per rule (not compared across engines: only rostergraph validates)
+        per_rule = (fs.counts_by_rule() if hasattr(fs, "counts_by_rule")
+                    else {r: n for r, n in report.counts().items()})
+        extra["findings"] = {"total": len(fs), "by_rule": per_rule}
     return t.steps, {"reach_pairs": reach, "cross_pairs": cross_pairs,
-                     "cross_students": cross_students, "orphans": orph}
+                     "cross_students": cross_students, "orphans": orph, **extra}
 
 
 # --- DuckDB ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/run.py --size S|M|L [--baselines duckdb,networkx] [--json OUT]
-                             [--data DIR] [--seed K]
+                             [--data DIR] [--seed K] [--quirks default|high]
 
 Generates the district under ``bench-data/<size>`` (if missing) with
 ``rostergraph.synth``, then runs each engine in its own subprocess (so peak
@@ -13,6 +13,12 @@ validate), DuckDB (explicit-column ``read_json``, SQL) and networkx
 compared first; only when they are equal are the times reported, with the
 ratios rostergraph/DuckDB and rostergraph/networkx. Exit code 1 when the
 answers differ.
+
+``--quirks high`` generates the district (under ``bench-data/<size>-high``) with
+every quirk at a high rate (``rostergraph.synth.QUIRK_RATES``: each validation
+rule fires on about 5–20 % of its candidates), to time ``validate`` where
+findings are common; the rostergraph engine then also reports how many findings
+each rule made.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 STEPS = ("load", "build", "reach", "cross_school", "orphans", "validate")
 QUERY_STEPS = ("reach", "cross_school", "orphans")
+#: answers only one engine gives (rostergraph's validation findings per rule)
+NOT_COMPARED = {"findings"}
 
 
 def machine() -> dict[str, Any]:
@@ -55,17 +63,20 @@ def machine() -> dict[str, Any]:
             "platform": platform.platform(), **versions}
 
 
-def ensure_data(size: str, seed: int, data: Path | None) -> Path:
+def ensure_data(size: str, seed: int, data: Path | None, quirks: str = "default") -> Path:
     """The district folder, generated with rostergraph.synth when missing."""
-    out = data or ROOT / "bench-data" / (size if seed == 0 else f"{size}-seed{seed}")
+    name = size if seed == 0 else f"{size}-seed{seed}"
+    if quirks != "default":
+        name += f"-{quirks}"
+    out = data or ROOT / "bench-data" / name
     if not (out / "users.jsonl").exists():
         sys.path.insert(0, str(ROOT))
         from rostergraph.synth import district
 
         t0 = time.perf_counter()
-        district(size, seed=seed).write(out)
-        print(f"generated {size} (seed {seed}) in {time.perf_counter() - t0:.1f} s → {out}",
-              file=sys.stderr)
+        district(size, seed=seed, quirks=quirks).write(out)
+        print(f"generated {size} (seed {seed}, {quirks} quirks) in "
+              f"{time.perf_counter() - t0:.1f} s → {out}", file=sys.stderr)
     return out
 
 
@@ -101,7 +112,7 @@ def compare(results: list[dict[str, Any]]) -> list[str]:
     diffs = []
     base = ok[0]
     for r in ok[1:]:
-        for k in sorted(set(base["answers"]) | set(r["answers"])):
+        for k in sorted((set(base["answers"]) | set(r["answers"])) - NOT_COMPARED):
             a, b = base["answers"].get(k), r["answers"].get(k)
             if a != b:
                 diffs.append(f"{k}: {base['engine']}={a!r} {r['engine']}={b!r}")
@@ -148,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--size", choices=("S", "M", "L"), default="S")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quirks", choices=("default", "high"), default="default",
+                   help="quirk rates of the generated district (high: each rule fires on "
+                        "5–20 %% of its candidates)")
     p.add_argument("--data", type=Path, default=None, help="use this district folder")
     p.add_argument("--baselines", default="duckdb,networkx",
                    help="comma-separated: duckdb, networkx (or 'none')")
@@ -158,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         _worker(args.worker, args.data)
         return 0
-    data = ensure_data(args.size, args.seed, args.data)
+    data = ensure_data(args.size, args.seed, args.data, args.quirks)
     engines = ["rostergraph"] + [b for b in args.baselines.split(",") if b and b != "none"]
     results = []
     for name in engines:
@@ -167,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         if "error" in results[-1]:
             print(f"  {name} failed: {results[-1]['error']}", file=sys.stderr)
     diffs = compare(results)
-    report = {"size": args.size, "seed": args.seed, "data": str(data),
+    report = {"size": args.size, "seed": args.seed, "quirks": args.quirks, "data": str(data),
               "data_mib": round(sum(f.stat().st_size for f in data.iterdir()) / 2**20, 1),
               "machine": machine(), "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
               "results": results, "answers_equal": not diffs, "differences": diffs,
@@ -178,8 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         print("ANSWERS DIFFER — no times reported:\n  " + "\n  ".join(diffs))
         return 1
     ok = [r for r in results if "answers" in r]
-    print(f"size {args.size}: {report['data_mib']} MiB of JSONL; answers equal across "
-          f"{', '.join(r['engine'] for r in ok)}: {json.dumps(ok[0]['answers'])}")
+    compared = {k: v for k, v in ok[0]["answers"].items() if k not in NOT_COMPARED}
+    print(f"size {args.size} ({args.quirks} quirks): {report['data_mib']} MiB of JSONL; answers "
+          f"equal across {', '.join(r['engine'] for r in ok)}: {json.dumps(compared)}")
+    found = next((r["answers"]["findings"] for r in ok if "findings" in r["answers"]), None)
+    if found:
+        print(f"validate: {found['total']:,} findings; by rule: {json.dumps(found['by_rule'])}")
     m = report["machine"]
     print(f"machine: {m['nproc']} cores, {m['memory_mib']:,} MiB; python {m['python']}, "
           f"duckdb {m['duckdb']}, networkx {m['networkx']}; load average at start "

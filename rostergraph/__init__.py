@@ -72,7 +72,7 @@ from .queries import (
 )
 from .report import Report
 from .roster import FileInfo, Problem, Provenance, Roster
-from .rules import RULES, Finding, Rule, validate
+from .rules import RULES, Finding, FindingBlock, Findings, Rule, validate
 from .table import Table
 
 __version__ = "0.1.0"
@@ -92,6 +92,8 @@ __all__ = [
     "DistrictContact",
     "FileInfo",
     "Finding",
+    "FindingBlock",
+    "Findings",
     "FormatError",
     "HoldThresholds",
     "LimitError",

@@ -27,7 +27,8 @@ from ..graph import RosterGraph
 from ..model import EMPTY, KINDS, _spec
 from ..roster import Roster
 from ._util import cache, field_column, records_at
-from .registry import RULES, Finding, rule
+from .findings import FindingBlock
+from .registry import RULES, rule
 
 #: "if you must specify a field length, we recommend 255 chars as a safe limit"
 MAX_LENGTH = 255
@@ -83,25 +84,58 @@ def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 
 class _Scan:
-    __slots__ = ("bad", "kind", "long")
+    """The strings at the hits, collected as columns: (record kind, owner id, field path,
+    the string), then judged column-wise by :meth:`blocks`."""
+
+    __slots__ = ("kind", "kinds", "owners", "paths", "strs")
 
     def __init__(self) -> None:
         self.kind = ""
-        self.long: list[Finding] = []
-        self.bad: list[Finding] = []
+        self.kinds: list[str] = []
+        self.owners: list[str] = []
+        self.paths: list[str] = []
+        self.strs: list[str] = []
 
     def check(self, owner: str, path: str, s: str) -> None:
-        if len(s) > MAX_LENGTH:
-            self.long.append(RULES["RG-STR-001"].finding(
-                self.kind, owner, f"{self.kind} {owner}: {path} has {len(s):,} characters "
-                f"(more than {MAX_LENGTH})", {"field": path, "length": len(s)}))
-        found = BAD_CHARS.findall(s)
-        if found:
-            chars = sorted({f"U+{ord(c):04X}" for c in found})
-            self.bad.append(RULES["RG-STR-002"].finding(
-                self.kind, owner, f"{self.kind} {owner}: {path} contains "
-                f"{', '.join(chars[:5])}{' ...' if len(chars) > 5 else ''}",
-                {"field": path, "chars": chars[:5], "count": len(found)}))
+        self.add([owner], [path], [s])
+
+    def add(self, owners: list[str], paths: list[str], strs: list[str]) -> None:
+        self.kinds += [self.kind] * len(strs)
+        self.owners += owners
+        self.paths += paths
+        self.strs += strs
+
+    def blocks(self) -> tuple[list[FindingBlock], list[FindingBlock]]:
+        """(RG-STR-001 blocks, RG-STR-002 blocks), one per record kind."""
+        long_out: list[FindingBlock] = []
+        bad_out: list[FindingBlock] = []
+        if not self.strs:
+            return long_out, bad_out
+        n = len(self.strs)
+        kinds, owners, paths = (np.array(x, dtype=object) for x in
+                                (self.kinds, self.owners, self.paths))
+        lens = np.fromiter(map(len, self.strs), dtype=np.int64, count=n)
+        found = list(map(BAD_CHARS.findall, self.strs))
+        counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
+        for kind in dict.fromkeys(self.kinds):
+            at = np.flatnonzero((kinds == kind) & (lens > MAX_LENGTH))
+            long_out.append(FindingBlock(
+                RULES["RG-STR-001"], kind, ids=(owners[at],),
+                message=(f"{kind} {{id0}}: {{field}} has {{length:,}} characters "
+                         f"(more than {MAX_LENGTH})"),
+                values={"field": paths[at], "length": lens[at]}))
+            at = np.flatnonzero((kinds == kind) & (counts > 0))
+            chars = [sorted({f"U+{ord(c):04X}" for c in found[k]}) for k in at.tolist()]
+            bad_out.append(FindingBlock(
+                RULES["RG-STR-002"], kind, ids=(owners[at],),
+                message=f"{kind} {{id0}}: {{field}} contains {{shown}}",
+                values={"field": paths[at],
+                        "chars": np.fromiter((c[:5] for c in chars), dtype=object,
+                                             count=len(chars)),
+                        "count": counts[at]},
+                params={"shown": np.array([", ".join(c[:5]) + (" ..." if len(c) > 5 else "")
+                                           for c in chars], dtype=object)}))
+        return long_out, bad_out
 
     def walk(self, objs: list[Any], owners: list[str], prefix: str) -> None:
         """Check every string field of ``objs`` (all of one class)."""
@@ -115,16 +149,14 @@ class _Scan:
                 hits = _hit_positions(strs)
                 if hits:
                     own = [ow for ow, v in zip(owners, vals) if v]
-                    for k in hits:
-                        self.check(own[k], path, strs[k])
+                    self.add([own[k] for k in hits], [path] * len(hits), [strs[k] for k in hits])
             elif fkind == "strs":
                 strs = list(chain.from_iterable(filter(None, vals)))
                 hits = _hit_positions(strs)
                 if hits:
                     where = [(ow, j) for ow, v in zip(owners, vals) if v for j in range(len(v))]
-                    for k in hits:
-                        ow, j = where[k]
-                        self.check(ow, f"{path}[{j}]", strs[k])
+                    self.add([where[k][0] for k in hits], [f"{path}[{where[k][1]}]" for k in hits],
+                             [strs[k] for k in hits])
             elif fkind == "obj":
                 n_none = vals.count(None)
                 if n_none == 0:
@@ -152,7 +184,7 @@ class _Scan:
                         self.check(ow, p, s)
 
 
-def _scan(roster: Roster, g: RosterGraph) -> _Scan:
+def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[FindingBlock]]:
     c = cache(g)
     if "strings" not in c:
         scan = _Scan()
@@ -170,17 +202,17 @@ def _scan(roster: Roster, g: RosterGraph) -> _Scan:
             if len(rows):
                 pairs = records_at(g, plural_kind, rows.tolist())
                 scan.walk([r for _, r in pairs], [i for i, _ in pairs], "")
-        c["strings"] = scan
+        c["strings"] = scan.blocks()
     return c["strings"]
 
 
 @rule("RG-STR-001", "warning", f"string longer than {MAX_LENGTH} characters")
-def str_too_long(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def str_too_long(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """Any string value (field, list item, nested or extra value) over 255 characters."""
-    return iter(_scan(roster, g).long)
+    return iter(_scan(roster, g)[0])
 
 
 @rule("RG-STR-002", "warning", "control characters or invalid text in a string")
-def str_bad_chars(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def str_bad_chars(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A string with a control character, lone surrogate, U+FFFD or a noncharacter."""
-    return iter(_scan(roster, g).bad)
+    return iter(_scan(roster, g)[1])

@@ -48,7 +48,10 @@ class Timer:
 # --- rostergraph -----------------------------------------------------------------
 
 
-def run_rostergraph(data: Path) -> tuple[list[Step], dict[str, Any]]:
+def run_rostergraph(data: Path, render: bool = False) -> tuple[list[Step], dict[str, Any]]:
+    """Load, build, the three queries and validate; with ``render`` also render the
+    validation report as HTML and text (sizes and seconds under ``answers["report"]``,
+    outside the timed steps)."""
     import rostergraph
     from rostergraph import queries
 
@@ -80,6 +83,14 @@ def run_rostergraph(data: Path) -> tuple[list[Step], dict[str, Any]]:
         per_rule = (fs.counts_by_rule() if hasattr(fs, "counts_by_rule")
                     else {r: n for r, n in report.counts().items()})
         extra["findings"] = {"total": len(fs), "by_rule": per_rule}
+        if render:
+            out: dict[str, Any] = {}
+            for fmt in ("html", "text"):
+                t0 = time.perf_counter()
+                text = report.to_html() if fmt == "html" else report.to_text()
+                out[f"{fmt}_bytes"] = len(text.encode())
+                out[f"{fmt}_seconds"] = round(time.perf_counter() - t0, 2)
+            extra["report"] = out
     return t.steps, {"reach_pairs": reach, "cross_pairs": cross_pairs,
                      "cross_students": cross_students, "orphans": orph, **extra}
 

@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/run.py --size S|M|L [--baselines duckdb,networkx] [--json OUT]
-                             [--data DIR] [--seed K] [--quirks default|high]
+                             [--data DIR] [--seed K] [--quirks default|high] [--report]
 
 Generates the district under ``bench-data/<size>`` (if missing) with
 ``rostergraph.synth``, then runs each engine in its own subprocess (so peak
@@ -38,7 +38,7 @@ ROOT = HERE.parent
 STEPS = ("load", "build", "reach", "cross_school", "orphans", "validate")
 QUERY_STEPS = ("reach", "cross_school", "orphans")
 #: answers only one engine gives (rostergraph's validation findings per rule)
-NOT_COMPARED = {"findings"}
+NOT_COMPARED = {"findings", "report"}
 
 
 def machine() -> dict[str, Any]:
@@ -80,9 +80,12 @@ def ensure_data(size: str, seed: int, data: Path | None, quirks: str = "default"
     return out
 
 
-def run_engine(name: str, data: Path, timeout: float | None = None) -> dict[str, Any]:
+def run_engine(name: str, data: Path, timeout: float | None = None,
+               render: bool = False) -> dict[str, Any]:
     """Run one engine in a fresh subprocess; its JSON result (or an error)."""
     cmd = [sys.executable, str(HERE / "run.py"), "--worker", name, "--data", str(data)]
+    if render and name == "rostergraph":
+        cmd.append("--report")
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     t0 = time.perf_counter()
     try:
@@ -97,11 +100,11 @@ def run_engine(name: str, data: Path, timeout: float | None = None) -> dict[str,
     return res
 
 
-def _worker(name: str, data: Path) -> None:
+def _worker(name: str, data: Path, render: bool = False) -> None:
     sys.path.insert(0, str(HERE))
-    from engines import ENGINES, peak_mib
+    from engines import ENGINES, peak_mib, run_rostergraph
 
-    steps, answers = ENGINES[name](data)
+    steps, answers = run_rostergraph(data, render) if render else ENGINES[name](data)
     print(json.dumps({"engine": name, "steps": [list(s) for s in steps], "answers": answers,
                       "peak_mib": peak_mib()}))
 
@@ -167,17 +170,20 @@ def main(argv: list[str] | None = None) -> int:
                    help="comma-separated: duckdb, networkx (or 'none')")
     p.add_argument("--json", dest="json_out", type=Path, default=None, help="write results")
     p.add_argument("--timeout", type=float, default=None, help="seconds per engine")
+    p.add_argument("--report", action="store_true",
+                   help="also render rostergraph's validation report (HTML, text) after the "
+                        "timed steps and print its size")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
-        _worker(args.worker, args.data)
+        _worker(args.worker, args.data, args.report)
         return 0
     data = ensure_data(args.size, args.seed, args.data, args.quirks)
     engines = ["rostergraph"] + [b for b in args.baselines.split(",") if b and b != "none"]
     results = []
     for name in engines:
         print(f"running {name} …", file=sys.stderr, flush=True)
-        results.append(run_engine(name, data, args.timeout))
+        results.append(run_engine(name, data, args.timeout, args.report))
         if "error" in results[-1]:
             print(f"  {name} failed: {results[-1]['error']}", file=sys.stderr)
     diffs = compare(results)
@@ -198,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     found = next((r["answers"]["findings"] for r in ok if "findings" in r["answers"]), None)
     if found:
         print(f"validate: {found['total']:,} findings; by rule: {json.dumps(found['by_rule'])}")
+    rendered = next((r["answers"]["report"] for r in ok if "report" in r["answers"]), None)
+    if rendered:
+        print(f"report: HTML {rendered['html_bytes']:,} bytes in {rendered['html_seconds']} s, "
+              f"text {rendered['text_bytes']:,} bytes in {rendered['text_seconds']} s")
     m = report["machine"]
     print(f"machine: {m['nproc']} cores, {m['memory_mib']:,} MiB; python {m['python']}, "
           f"duckdb {m['duckdb']}, networkx {m['networkx']}; load average at start "

@@ -426,7 +426,8 @@ class Report:
                 continue
             r = rules.get(rid)
             title = r.title if r else ""
-            lines += ["", f"{rid} [{fs[0].severity}] {pol.text(title)}: {len(fs):,}"]
+            sev = r.severity if r else fs[0].severity
+            lines += ["", f"{rid} [{sev}] {pol.text(title)}: {len(fs):,}"]
             lines += [f"  - {pol.message(f)}" for f in fs[:examples]]
             if len(fs) > examples:
                 lines.append(f"  ... and {len(fs) - examples:,} more")

@@ -270,6 +270,11 @@ class SynthDistrict:
         sec_rep = np.repeat(np.arange(nsec), n_co)
         same = lo[sec_rep] + rng.integers(0, 1 << 40, size=len(sec_rep)) % cnt[sec_rep]
         same[same == primary[sec_rep]] = (same[same == primary[sec_rep]] + 1) % nt
+        if self.quirks != "default":
+            # keep the idle teachers idle (co-teachers are the next active teacher), so the
+            # orphan rate is the quirk rate (no random draw: the default district is unchanged)
+            idle_co = np.isin(same, idle)
+            same[idle_co] = active[np.searchsorted(active, same[idle_co]) % len(active)]
         self.co_teacher = same
         self.no_teacher = _pick(rng, nsec, self.rates["no_teacher"])
         # `teacher` ≠ teachers[0] in ~1% of co-taught sections

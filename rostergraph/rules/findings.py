@@ -45,7 +45,7 @@ from numpy.dtypes import StringDType
 
 from .registry import SEVERITIES, Finding, Rule
 
-__all__ = ["FindingBlock", "Findings", "string_codes"]
+__all__ = ["FindingBlock", "Findings", "join_strings", "string_codes", "thousands"]
 
 _NO_IDS = np.zeros(0, dtype=object)
 
@@ -106,7 +106,7 @@ class FindingBlock:
 
     def __init__(self, rule: Rule, kind: str | np.ndarray, *,
                  ids: Sequence[np.ndarray] | None = None,
-                 groups: tuple[np.ndarray, np.ndarray] | None = None,
+                 groups: tuple[np.ndarray, np.ndarray | Sequence[int]] | None = None,
                  message: str | np.ndarray,
                  values: Mapping[str, Any] | None = None,
                  params: Mapping[str, Any] | None = None,
@@ -211,6 +211,46 @@ class FindingBlock:
         if not isinstance(self.message, str):
             return [str(m) for m in self.message[rows].tolist()]
         return [self.message_of(r) for r in rows.tolist()]
+
+
+def join_strings(*parts: str | np.ndarray) -> np.ndarray:
+    """Strings and string columns joined row by row, in one pass per part (numpy's string
+    functions; Python's ``+`` for a column numpy cannot encode).
+
+    Examples
+    --------
+    >>> join_strings("a", np.array(["x", "y"], dtype=object), "!").tolist()
+    ['ax!', 'ay!']
+    """
+    n = max((len(p) for p in parts if isinstance(p, np.ndarray)), default=1)
+    try:
+        out: Any = np.full(n, "", dtype=StringDType())
+        for p in parts:
+            out = np.strings.add(out, p.astype(StringDType()) if isinstance(p, np.ndarray)
+                                 else p)
+        return out.astype(object)
+    except UnicodeEncodeError:  # a lone surrogate
+        cols = [p.tolist() if isinstance(p, np.ndarray) else [p] * n for p in parts]
+        return _obj(["".join(row) for row in zip(*cols)])
+
+
+def thousands(n: np.ndarray) -> np.ndarray:
+    """Integers written like ``f"{n:,}"``, as a column.
+
+    Examples
+    --------
+    >>> thousands(np.array([7, 1234, 1234567, -1000])).tolist()
+    ['7', '1,234', '1,234,567', '-1,000']
+    """
+    x = np.abs(np.asarray(n, dtype=np.int64))
+    tail: Any = np.full(len(x), "", dtype=StringDType())
+    while (big := x >= 1000).any():
+        group = np.strings.zfill((x % 1000).astype(StringDType()), 3)
+        tail = np.where(big, np.strings.add(np.strings.add(",", group), tail), tail)
+        x = np.where(big, x // 1000, x)
+    sign = np.where(np.asarray(n) < 0, "-", "")
+    return np.strings.add(np.strings.add(sign.astype(StringDType()), x.astype(StringDType())),
+                          tail).astype(object)
 
 
 def string_codes(col: np.ndarray) -> np.ndarray:

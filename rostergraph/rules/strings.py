@@ -27,7 +27,7 @@ from ..graph import RosterGraph
 from ..model import EMPTY, KINDS, _spec
 from ..roster import Roster
 from ._util import cache, field_column, records_at
-from .findings import FindingBlock
+from .findings import FindingBlock, join_strings, thousands
 from .registry import RULES, rule
 
 #: "if you must specify a field length, we recommend 255 chars as a safe limit"
@@ -42,6 +42,8 @@ BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufff
 _SEP = "\x00"
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 _LONG = re.compile(f"\x00[^\x00]{{{MAX_LENGTH + 1}}}")
+#: BAD_CHARS but the separator (a NUL inside a value is found by counting separators)
+_BAD_NOT_SEP = re.compile("[\x01-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
 
 
 def _hit_positions(strs: list[str]) -> list[int]:
@@ -64,12 +66,22 @@ def _hit_positions(strs: list[str]) -> list[int]:
     hits = set(np.flatnonzero(lens > MAX_LENGTH).tolist())
     if not clean:
         starts = np.cumsum(lens + 1) - lens  # index of each value's first character
-        pos = np.fromiter((m.start() for m in BAD_CHARS.finditer(joined) if m.group() != _SEP),
+        pos = np.fromiter(map(re.Match.start, _BAD_NOT_SEP.finditer(joined, 1)),
                           dtype=np.int64)
         hits.update((np.searchsorted(starts, pos, side="right") - 1).tolist())
         if joined.count(_SEP) != n:
             hits.update(k for k, s in enumerate(strs) if _SEP in s)
     return sorted(hits)
+
+
+def _repeat_owners(owners: np.ndarray, lists: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """For the items of the non-empty ``lists`` in order: their owner and position."""
+    nonempty = np.fromiter(map(bool, lists), dtype=bool, count=len(lists))
+    lens = np.fromiter(map(len, filter(None, lists)), dtype=np.int64,
+                       count=int(nonempty.sum()))
+    own = np.repeat(owners[nonempty], lens)
+    pos = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    return own, pos
 
 
 def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -119,13 +131,17 @@ class _Scan:
         counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
         for kind in dict.fromkeys(self.kinds):
             at = np.flatnonzero((kinds == kind) & (lens > MAX_LENGTH))
+            tail = f" characters (more than {MAX_LENGTH})"
+            # the message is "<kind> <id>: <suffix>": among equal ids it sorts by the suffix
             long_out.append(FindingBlock(
                 RULES["RG-STR-001"], kind, ids=(owners[at],),
-                message=(f"{kind} {{id0}}: {{field}} has {{length:,}} characters "
-                         f"(more than {MAX_LENGTH})"),
-                values={"field": paths[at], "length": lens[at]}))
+                message=f"{kind} {{id0}}: {{field}} has {{length:,}}{tail}",
+                values={"field": paths[at], "length": lens[at]},
+                order=join_strings(paths[at], " has ", thousands(lens[at]), tail)))
             at = np.flatnonzero((kinds == kind) & (counts > 0))
             chars = [sorted({f"U+{ord(c):04X}" for c in found[k]}) for k in at.tolist()]
+            shown = np.array([", ".join(c[:5]) + (" ..." if len(c) > 5 else "")
+                              for c in chars] + [""], dtype=object)[:-1]
             bad_out.append(FindingBlock(
                 RULES["RG-STR-002"], kind, ids=(owners[at],),
                 message=f"{kind} {{id0}}: {{field}} contains {{shown}}",
@@ -133,14 +149,16 @@ class _Scan:
                         "chars": np.fromiter((c[:5] for c in chars), dtype=object,
                                              count=len(chars)),
                         "count": counts[at]},
-                params={"shown": np.array([", ".join(c[:5]) + (" ..." if len(c) > 5 else "")
-                                           for c in chars], dtype=object)}))
+                params={"shown": shown},
+                order=join_strings(paths[at], " contains ", shown)))
         return long_out, bad_out
 
     def walk(self, objs: list[Any], owners: list[str], prefix: str) -> None:
         """Check every string field of ``objs`` (all of one class)."""
         if not objs:
             return
+        own_all = np.empty(len(owners), dtype=object)
+        own_all[:] = owners
         for name, fkind, _sub in _spec(type(objs[0])):
             vals = list(map(attrgetter(name), objs))
             path = prefix + name
@@ -148,14 +166,14 @@ class _Scan:
                 strs = list(filter(None, vals))
                 hits = _hit_positions(strs)
                 if hits:
-                    own = [ow for ow, v in zip(owners, vals) if v]
-                    self.add([own[k] for k in hits], [path] * len(hits), [strs[k] for k in hits])
+                    own = own_all[np.fromiter(map(bool, vals), dtype=bool, count=len(vals))]
+                    self.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits])
             elif fkind == "strs":
                 strs = list(chain.from_iterable(filter(None, vals)))
                 hits = _hit_positions(strs)
                 if hits:
-                    where = [(ow, j) for ow, v in zip(owners, vals) if v for j in range(len(v))]
-                    self.add([where[k][0] for k in hits], [f"{path}[{where[k][1]}]" for k in hits],
+                    own, j = _repeat_owners(own_all, vals)
+                    self.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
                              [strs[k] for k in hits])
             elif fkind == "obj":
                 n_none = vals.count(None)
@@ -166,9 +184,9 @@ class _Scan:
                     self.walk(list(compress(vals, keep)), list(compress(owners, keep)),
                               path + ".")
             elif fkind == "objs":
-                pairs = [(ow, x) for ow, v in zip(owners, vals) if v for x in v]
-                if pairs:
-                    self.walk([x for _, x in pairs], [ow for ow, _ in pairs], path + "[].")
+                items = list(chain.from_iterable(filter(None, vals)))
+                if items:
+                    self.walk(items, _repeat_owners(own_all, vals)[0].tolist(), path + "[].")
             elif fkind == "map" and vals.count(None) < len(vals):
                 for ow, v in zip(owners, vals):
                     if v:

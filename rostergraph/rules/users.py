@@ -15,7 +15,7 @@ from ..graph import ROLE_BITS, RosterGraph
 from ..queries import orphaned_users
 from ..roster import Roster
 from ._util import cache, contains, field_column, group_members, records_at
-from .findings import FindingBlock, string_codes
+from .findings import FindingBlock, join_strings, string_codes
 from .registry import RULES, rule
 
 
@@ -274,8 +274,15 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
         return
     for k, bad in found:
         attr = _ENUMS[k][0]
-        yield FindingBlock(me, "user", ids=(uids[rel.src[bad]], uids[rel.dst[bad]]),
-                           message=("contact {id0}: " + attr + " {value!r} for student {id1} "
-                                    "is not a Clever value (" + _EXPECTED[k] + ")"),
-                           values={"field": attr, "value": rel.attrs[attr][bad],
-                                   "student": uids[rel.dst[bad]]})
+        value, student = rel.attrs[attr][bad], uids[rel.dst[bad]]
+        # the message is "contact <id>: <suffix>"; among equal ids it sorts by the suffix
+        # (written here from each distinct value's repr, so no message is made to sort)
+        distinct, at = np.unique(value, return_inverse=True)
+        reprs = np.array([repr(v) for v in distinct.tolist()] + [""], dtype=object)[:-1]
+        tail = f" is not a Clever value ({_EXPECTED[k]})"
+        yield FindingBlock(me, "user", ids=(uids[rel.src[bad]], student),
+                           message=("contact {id0}: " + attr + " {value!r} for student {id1}"
+                                    + tail.replace("{", "{{").replace("}", "}}")),
+                           values={"field": attr, "value": value, "student": student},
+                           order=join_strings(f"{attr} ", reprs[at.reshape(-1)],
+                                              " for student ", student, tail))

@@ -350,7 +350,6 @@ class Report:
         """The report as JSON-ready data (the schema in the module docstring)."""
         from . import __version__
 
-        pol = self.policy
         per_rule = self.findings.counts_by_rule()
         return {
             "schema_version": SCHEMA_VERSION,
@@ -362,11 +361,24 @@ class Report:
             "rules": [{"id": r.id, "severity": r.severity, "title": r.title,
                        "anchor": r.anchor, "count": per_rule.get(r.id, 0)}
                       for r in self.rules],
-            "findings": [{"rule": f.rule, "severity": f.severity, "kind": f.kind,
-                          "ids": [pol.id(i) for i in f.ids], "message": pol.message(f),
-                          "values": {k: pol.value(k, v) for k, v in f.values.items()}}
-                         for f in self.findings],
+            "findings": self._finding_dicts(),
         }
+
+    def _finding_dicts(self) -> list[dict[str, Any]]:
+        """Every finding as a JSON-ready dict, read from the table's columns (a Finding is
+        made per row only when the policy rewrites messages itself)."""
+        pol, fs = self.policy, self.findings
+        cols = {name: fs.column(name).tolist() for name in ("rule", "severity", "kind", "ids",
+                                                            "values")}
+        if type(pol).message is TextPolicy.message and type(pol).id is TextPolicy.id:
+            messages = [pol.text(m) for m in fs.column("message").tolist()]
+        else:
+            messages = [pol.message(f) for f in fs]
+        value = pol.value
+        return [{"rule": r, "severity": s, "kind": k, "ids": [pol.id(i) for i in ids],
+                 "message": m, "values": {n: value(n, v) for n, v in vals.items()}}
+                for r, s, k, ids, vals, m in zip(cols["rule"], cols["severity"], cols["kind"],
+                                                 cols["ids"], cols["values"], messages)]
 
     def to_json(self, *, indent: bool = True) -> str:
         """The report as JSON text (see the module docstring for the schema)."""

@@ -48,7 +48,10 @@ class Timer:
 # --- rostergraph -----------------------------------------------------------------
 
 
-def run_rostergraph(data: Path) -> tuple[list[Step], dict[str, Any]]:
+def run_rostergraph(data: Path, render: bool = False) -> tuple[list[Step], dict[str, Any]]:
+    """Load, build, the three queries and validate; with ``render`` also render the
+    validation report as HTML and text (sizes and seconds under ``answers["report"]``,
+    outside the timed steps)."""
     import rostergraph
     from rostergraph import queries
 
@@ -72,10 +75,24 @@ def run_rostergraph(data: Path) -> tuple[list[Step], dict[str, Any]]:
 
     orph = t.run("orphans", orphans)
     validate = getattr(rostergraph, "validate", None)
+    extra: dict[str, Any] = {}
     if validate is not None:
-        t.run("validate", lambda: len(validate(g).findings))
+        report = t.run("validate", lambda: validate(g))
+        fs = report.findings
+        # findings per rule (not compared across engines: only rostergraph validates)
+        per_rule = (fs.counts_by_rule() if hasattr(fs, "counts_by_rule")
+                    else {r: n for r, n in report.counts().items()})
+        extra["findings"] = {"total": len(fs), "by_rule": per_rule}
+        if render:
+            out: dict[str, Any] = {}
+            for fmt in ("html", "text"):
+                t0 = time.perf_counter()
+                text = report.to_html() if fmt == "html" else report.to_text()
+                out[f"{fmt}_bytes"] = len(text.encode())
+                out[f"{fmt}_seconds"] = round(time.perf_counter() - t0, 2)
+            extra["report"] = out
     return t.steps, {"reach_pairs": reach, "cross_pairs": cross_pairs,
-                     "cross_students": cross_students, "orphans": orph}
+                     "cross_students": cross_students, "orphans": orph, **extra}
 
 
 # --- DuckDB ------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/run.py --size S|M|L [--baselines duckdb,networkx] [--json OUT]
-                             [--data DIR] [--seed K]
+                             [--data DIR] [--seed K] [--quirks default|high] [--report]
 
 Generates the district under ``bench-data/<size>`` (if missing) with
 ``rostergraph.synth``, then runs each engine in its own subprocess (so peak
@@ -13,6 +13,12 @@ validate), DuckDB (explicit-column ``read_json``, SQL) and networkx
 compared first; only when they are equal are the times reported, with the
 ratios rostergraph/DuckDB and rostergraph/networkx. Exit code 1 when the
 answers differ.
+
+``--quirks high`` generates the district (under ``bench-data/<size>-high``) with
+every quirk at a high rate (``rostergraph.synth.QUIRK_RATES``: each validation
+rule fires on about 5–20 % of its candidates), to time ``validate`` where
+findings are common; the rostergraph engine then also reports how many findings
+each rule made.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 STEPS = ("load", "build", "reach", "cross_school", "orphans", "validate")
 QUERY_STEPS = ("reach", "cross_school", "orphans")
+#: answers only one engine gives (rostergraph's validation findings per rule)
+NOT_COMPARED = {"findings", "report"}
 
 
 def machine() -> dict[str, Any]:
@@ -55,23 +63,29 @@ def machine() -> dict[str, Any]:
             "platform": platform.platform(), **versions}
 
 
-def ensure_data(size: str, seed: int, data: Path | None) -> Path:
+def ensure_data(size: str, seed: int, data: Path | None, quirks: str = "default") -> Path:
     """The district folder, generated with rostergraph.synth when missing."""
-    out = data or ROOT / "bench-data" / (size if seed == 0 else f"{size}-seed{seed}")
+    name = size if seed == 0 else f"{size}-seed{seed}"
+    if quirks != "default":
+        name += f"-{quirks}"
+    out = data or ROOT / "bench-data" / name
     if not (out / "users.jsonl").exists():
         sys.path.insert(0, str(ROOT))
         from rostergraph.synth import district
 
         t0 = time.perf_counter()
-        district(size, seed=seed).write(out)
-        print(f"generated {size} (seed {seed}) in {time.perf_counter() - t0:.1f} s → {out}",
-              file=sys.stderr)
+        district(size, seed=seed, quirks=quirks).write(out)
+        print(f"generated {size} (seed {seed}, {quirks} quirks) in "
+              f"{time.perf_counter() - t0:.1f} s → {out}", file=sys.stderr)
     return out
 
 
-def run_engine(name: str, data: Path, timeout: float | None = None) -> dict[str, Any]:
+def run_engine(name: str, data: Path, timeout: float | None = None,
+               render: bool = False) -> dict[str, Any]:
     """Run one engine in a fresh subprocess; its JSON result (or an error)."""
     cmd = [sys.executable, str(HERE / "run.py"), "--worker", name, "--data", str(data)]
+    if render and name == "rostergraph":
+        cmd.append("--report")
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     t0 = time.perf_counter()
     try:
@@ -86,11 +100,11 @@ def run_engine(name: str, data: Path, timeout: float | None = None) -> dict[str,
     return res
 
 
-def _worker(name: str, data: Path) -> None:
+def _worker(name: str, data: Path, render: bool = False) -> None:
     sys.path.insert(0, str(HERE))
-    from engines import ENGINES, peak_mib
+    from engines import ENGINES, peak_mib, run_rostergraph
 
-    steps, answers = ENGINES[name](data)
+    steps, answers = run_rostergraph(data, render) if render else ENGINES[name](data)
     print(json.dumps({"engine": name, "steps": [list(s) for s in steps], "answers": answers,
                       "peak_mib": peak_mib()}))
 
@@ -101,7 +115,7 @@ def compare(results: list[dict[str, Any]]) -> list[str]:
     diffs = []
     base = ok[0]
     for r in ok[1:]:
-        for k in sorted(set(base["answers"]) | set(r["answers"])):
+        for k in sorted((set(base["answers"]) | set(r["answers"])) - NOT_COMPARED):
             a, b = base["answers"].get(k), r["answers"].get(k)
             if a != b:
                 diffs.append(f"{k}: {base['engine']}={a!r} {r['engine']}={b!r}")
@@ -148,26 +162,32 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--size", choices=("S", "M", "L"), default="S")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quirks", choices=("default", "high"), default="default",
+                   help="quirk rates of the generated district (high: each rule fires on "
+                        "5–20 %% of its candidates)")
     p.add_argument("--data", type=Path, default=None, help="use this district folder")
     p.add_argument("--baselines", default="duckdb,networkx",
                    help="comma-separated: duckdb, networkx (or 'none')")
     p.add_argument("--json", dest="json_out", type=Path, default=None, help="write results")
     p.add_argument("--timeout", type=float, default=None, help="seconds per engine")
+    p.add_argument("--report", action="store_true",
+                   help="also render rostergraph's validation report (HTML, text) after the "
+                        "timed steps and print its size")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
-        _worker(args.worker, args.data)
+        _worker(args.worker, args.data, args.report)
         return 0
-    data = ensure_data(args.size, args.seed, args.data)
+    data = ensure_data(args.size, args.seed, args.data, args.quirks)
     engines = ["rostergraph"] + [b for b in args.baselines.split(",") if b and b != "none"]
     results = []
     for name in engines:
         print(f"running {name} …", file=sys.stderr, flush=True)
-        results.append(run_engine(name, data, args.timeout))
+        results.append(run_engine(name, data, args.timeout, args.report))
         if "error" in results[-1]:
             print(f"  {name} failed: {results[-1]['error']}", file=sys.stderr)
     diffs = compare(results)
-    report = {"size": args.size, "seed": args.seed, "data": str(data),
+    report = {"size": args.size, "seed": args.seed, "quirks": args.quirks, "data": str(data),
               "data_mib": round(sum(f.stat().st_size for f in data.iterdir()) / 2**20, 1),
               "machine": machine(), "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
               "results": results, "answers_equal": not diffs, "differences": diffs,
@@ -178,8 +198,16 @@ def main(argv: list[str] | None = None) -> int:
         print("ANSWERS DIFFER — no times reported:\n  " + "\n  ".join(diffs))
         return 1
     ok = [r for r in results if "answers" in r]
-    print(f"size {args.size}: {report['data_mib']} MiB of JSONL; answers equal across "
-          f"{', '.join(r['engine'] for r in ok)}: {json.dumps(ok[0]['answers'])}")
+    compared = {k: v for k, v in ok[0]["answers"].items() if k not in NOT_COMPARED}
+    print(f"size {args.size} ({args.quirks} quirks): {report['data_mib']} MiB of JSONL; answers "
+          f"equal across {', '.join(r['engine'] for r in ok)}: {json.dumps(compared)}")
+    found = next((r["answers"]["findings"] for r in ok if "findings" in r["answers"]), None)
+    if found:
+        print(f"validate: {found['total']:,} findings; by rule: {json.dumps(found['by_rule'])}")
+    rendered = next((r["answers"]["report"] for r in ok if "report" in r["answers"]), None)
+    if rendered:
+        print(f"report: HTML {rendered['html_bytes']:,} bytes in {rendered['html_seconds']} s, "
+              f"text {rendered['text_bytes']:,} bytes in {rendered['text_seconds']} s")
     m = report["machine"]
     print(f"machine: {m['nproc']} cores, {m['memory_mib']:,} MiB; python {m['python']}, "
           f"duckdb {m['duckdb']}, networkx {m['networkx']}; load average at start "

@@ -64,6 +64,7 @@ if _TYPE_CHECKING:  # what the names below are, for type checkers; imported on f
         Term,
         User,
     )
+    from .oneroster import OneRosterClient, fetch_oneroster, sync_oneroster
     from .privacy import Privacy, PrivacyPolicy
     from .queries import (
         can_reach,
@@ -80,7 +81,7 @@ if _TYPE_CHECKING:  # what the names below are, for type checkers; imported on f
     )
     from .report import Report
     from .roster import FileInfo, Problem, Provenance, Roster
-    from .rules import RULES, Finding, Rule, validate
+    from .rules import RULES, Finding, FindingBlock, Findings, Rule, validate
     from .table import Table
 
 #: public name → the module that defines it. ``import rostergraph`` stays light: a
@@ -134,6 +135,9 @@ _LAZY: dict[str, str] = {
     "TeacherRole": ".model",
     "Term": ".model",
     "User": ".model",
+    "OneRosterClient": ".oneroster",
+    "fetch_oneroster": ".oneroster",
+    "sync_oneroster": ".oneroster",
     "Privacy": ".privacy",
     "PrivacyPolicy": ".privacy",
     "can_reach": ".queries",
@@ -153,6 +157,8 @@ _LAZY: dict[str, str] = {
     "Provenance": ".roster",
     "Roster": ".roster",
     "Finding": ".rules",
+    "FindingBlock": ".rules",
+    "Findings": ".rules",
     "RULES": ".rules",
     "Rule": ".rules",
     "validate": ".rules",
@@ -208,6 +214,8 @@ __all__ = [
     "DistrictContact",
     "FileInfo",
     "Finding",
+    "FindingBlock",
+    "Findings",
     "FormatError",
     "HoldThresholds",
     "LimitError",
@@ -271,22 +279,6 @@ __all__ = [
     "write_clever_json",
     "write_oneroster",
 ]
-
-
-if _TYPE_CHECKING:
-    from .oneroster import OneRosterClient, fetch_oneroster, sync_oneroster
-
-#: Names imported from :mod:`rostergraph.oneroster` on first use (it pulls in httpx).
-_LAZY = frozenset({"OneRosterClient", "fetch_oneroster", "sync_oneroster"})
-
-
-def __getattr__(name: str) -> _Any:
-    """The OneRoster REST client and commands, imported on first use."""
-    if name in _LAZY:
-        from . import oneroster
-
-        return getattr(oneroster, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def sample_path() -> _Path:

@@ -505,8 +505,12 @@ def _findings_counts(obj: Any) -> list[tuple[str, str, int]]:
             for r, s in zip(obj["rule"], obj["severity"]):
                 rows[(str(r), str(s))] = rows.get((str(r), str(s)), 0) + 1
     elif hasattr(obj, "findings") and hasattr(obj, "rules"):
-        for f in obj.findings:
-            rows[(f.rule, f.severity)] = rows.get((f.rule, f.severity), 0) + 1
+        fs = obj.findings
+        if hasattr(fs, "counts_by_rule_severity"):  # a Findings table: counted from its codes
+            rows.update(fs.counts_by_rule_severity())
+        else:
+            for f in fs:
+                rows[(f.rule, f.severity)] = rows.get((f.rule, f.severity), 0) + 1
     else:
         raise TypeError(f"expected a Report or a findings Table, not {type(obj).__name__}")
     return [(r, s, n) for (r, s), n in rows.items() if n > 0]

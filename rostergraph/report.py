@@ -60,6 +60,7 @@ import numpy as np
 import orjson
 
 from .rules._util import gc_paused
+from .rules.findings import Findings
 from .rules.registry import SEVERITIES, Finding, Rule, severity_rank
 from .table import Table
 
@@ -222,7 +223,11 @@ class Report:
     graph, roster
         What was validated.
     findings
-        Every finding, sorted by rule, kind, ids, message.
+        Every finding, sorted by rule, kind, ids, message: a
+        :class:`~rostergraph.rules.findings.Findings` table (a sequence of
+        :class:`Finding` made on access, with counts and selection by rule and
+        severity). Renderers read counts and the first examples per rule from it;
+        only JSON and :meth:`findings_table` make every finding.
     rules
         The rules that ran (selection applied), in catalogue order.
     seconds
@@ -240,11 +245,13 @@ class Report:
     '# Roster validation report'
     """
 
-    def __init__(self, graph: RosterGraph, findings: Sequence[Finding], rules: Sequence[Rule],
+    def __init__(self, graph: RosterGraph, findings: Findings | Sequence[Finding],
+                 rules: Sequence[Rule],
                  *, seconds: float = 0.0, policy: TextPolicy | None = None) -> None:
         self.graph = graph
         self.roster = graph.roster
-        self.findings = list(findings)
+        self.findings = (findings if isinstance(findings, Findings)
+                         else Findings.from_findings(findings))
         self.rules = list(rules)
         self.seconds = 0.0 if source_date_epoch() is not None else seconds
         self.policy = policy or TextPolicy()
@@ -260,10 +267,7 @@ class Report:
         >>> rostergraph.validate(rostergraph.sample(), select="RG-SEC-001").counts()
         {'error': 1, 'warning': 0, 'info': 0}
         """
-        out = dict.fromkeys(SEVERITIES, 0)
-        for f in self.findings:
-            out[f.severity] += 1
-        return out
+        return self.findings.counts_by_severity()
 
     def worst(self) -> str | None:
         """The most severe severity among the findings, or ``None``."""
@@ -282,10 +286,11 @@ class Report:
         if fail_on == "never":
             return False
         limit = severity_rank(fail_on)
-        return any(severity_rank(f.severity) <= limit for f in self.findings)
+        return any(n for s, n in self.counts().items() if severity_rank(s) <= limit)
 
-    def by_rule(self) -> dict[str, list[Finding]]:
-        """Rule id → its findings, for every rule that ran (empty lists included).
+    def by_rule(self) -> dict[str, Findings]:
+        """Rule id → its findings (a :class:`Findings` view), for every rule that ran
+        (empty ones included), then any other rule with findings.
 
         Examples
         --------
@@ -294,9 +299,9 @@ class Report:
         >>> {k: len(v) for k, v in r.by_rule().items()}
         {'RG-TRM-001': 1, 'RG-TRM-002': 2}
         """
-        out: dict[str, list[Finding]] = {r.id: [] for r in self.rules}
-        for f in self.findings:
-            out.setdefault(f.rule, []).append(f)
+        empty = self.findings[0:0]
+        out: dict[str, Findings] = {r.id: empty for r in self.rules}
+        out.update(self.findings.by_rule())
         return out
 
     def summary(self) -> dict[str, Any]:
@@ -345,8 +350,7 @@ class Report:
         """The report as JSON-ready data (the schema in the module docstring)."""
         from ._version import __version__
 
-        pol = self.policy
-        per_rule = self.by_rule()
+        per_rule = self.findings.counts_by_rule()
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "rostergraph", "version": __version__},
@@ -355,13 +359,26 @@ class Report:
             "validation": {"seconds": round(self.seconds, 3), "rules_run": len(self.rules),
                            "counts": self.counts(), "worst": self.worst()},
             "rules": [{"id": r.id, "severity": r.severity, "title": r.title,
-                       "anchor": r.anchor, "count": len(per_rule.get(r.id, ()))}
+                       "anchor": r.anchor, "count": per_rule.get(r.id, 0)}
                       for r in self.rules],
-            "findings": [{"rule": f.rule, "severity": f.severity, "kind": f.kind,
-                          "ids": [pol.id(i) for i in f.ids], "message": pol.message(f),
-                          "values": {k: pol.value(k, v) for k, v in f.values.items()}}
-                         for f in self.findings],
+            "findings": self._finding_dicts(),
         }
+
+    def _finding_dicts(self) -> list[dict[str, Any]]:
+        """Every finding as a JSON-ready dict, read from the table's columns (a Finding is
+        made per row only when the policy rewrites messages itself)."""
+        pol, fs = self.policy, self.findings
+        cols = {name: fs.column(name).tolist() for name in ("rule", "severity", "kind", "ids",
+                                                            "values")}
+        if type(pol).message is TextPolicy.message and type(pol).id is TextPolicy.id:
+            messages = [pol.text(m) for m in fs.column("message").tolist()]
+        else:
+            messages = [pol.message(f) for f in fs]
+        value = pol.value
+        return [{"rule": r, "severity": s, "kind": k, "ids": [pol.id(i) for i in ids],
+                 "message": m, "values": {n: value(n, v) for n, v in vals.items()}}
+                for r, s, k, ids, vals, m in zip(cols["rule"], cols["severity"], cols["kind"],
+                                                 cols["ids"], cols["values"], messages)]
 
     def to_json(self, *, indent: bool = True) -> str:
         """The report as JSON text (see the module docstring for the schema)."""
@@ -421,7 +438,8 @@ class Report:
                 continue
             r = rules.get(rid)
             title = r.title if r else ""
-            lines += ["", f"{rid} [{fs[0].severity}] {pol.text(title)}: {len(fs):,}"]
+            sev = r.severity if r else fs[0].severity
+            lines += ["", f"{rid} [{sev}] {pol.text(title)}: {len(fs):,}"]
             lines += [f"  - {pol.message(f)}" for f in fs[:examples]]
             if len(fs) > examples:
                 lines.append(f"  ... and {len(fs) - examples:,} more")
@@ -515,13 +533,18 @@ class Report:
             return self._findings_table(pol, fs)
 
     @staticmethod
-    def _findings_table(pol: TextPolicy, fs: list[Finding]) -> Table:
+    def _findings_table(pol: TextPolicy, fs: Findings) -> Table:
+        ids = fs.column("ids").tolist()
+        if type(pol).message is TextPolicy.message and type(pol).id is TextPolicy.id:
+            messages = [pol.text(m) for m in fs.column("message").tolist()]
+        else:  # a policy may look at the whole finding
+            messages = [pol.message(f) for f in fs]
         return Table({
-            "rule": [f.rule for f in fs], "severity": [f.severity for f in fs],
-            "kind": [f.kind for f in fs],
-            "id": [pol.id(f.ids[0]) if f.ids else "" for f in fs],
-            "ids": [" ".join(pol.id(i) for i in f.ids) for f in fs],
-            "message": [pol.message(f) for f in fs],
+            "rule": fs.column("rule").tolist(), "severity": fs.column("severity").tolist(),
+            "kind": fs.column("kind").tolist(),
+            "id": [pol.id(i[0]) if i else "" for i in ids],
+            "ids": [" ".join(map(pol.id, i)) for i in ids],
+            "message": messages,
         }, name="findings")
 
     def __repr__(self) -> str:

@@ -49,10 +49,36 @@ from typing import Any
 import numpy as np
 import orjson
 
-__all__ = ["SIZES", "SynthDistrict", "district", "write_district"]
+__all__ = ["QUIRK_RATES", "SIZES", "SynthDistrict", "district", "write_district"]
 
 #: students per named size
 SIZES: dict[str, int] = {"S": 500, "M": 100_000, "L": 1_000_000}
+
+#: Quirk rates by level: the share of each quirk's candidates that have it. ``default`` is
+#: what a real district shows (every quirk rare); ``high`` makes each rule fire on about
+#: 5–20 % of its candidates, for benchmarking validation where findings are common.
+QUIRK_RATES: dict[str, dict[str, float]] = {
+    "default": {
+        "orphan_students": 0.02, "empty_sections": 0.001, "idle_teachers": 0.03,
+        "many_co_teachers": 0.0002, "no_teacher": 0.0005, "teacher_mismatch": 0.01,
+        "staff_no_school": 0.02, "staff_singular": 0.005, "student_contact": 0.000005,
+        "orphan_contacts": 0.015, "contact_missing_student": 0.005, "odd_relationship": 0.003,
+        "email_no_at": 0.0005, "long_string": 0.0001, "control_char": 0.0001,
+        "employees_sharing_email": 0.001, "contact_sharing_email": 0.004,
+        "duplicate_section_name": 0.002, "section_grade": 0.01, "missing_course": 0.0005,
+        "missing_student": 0.0002, "course_no_name": 0.001, "course_same_number": 0.005,
+    },
+    "high": {
+        "orphan_students": 0.10, "empty_sections": 0.08, "idle_teachers": 0.10,
+        "many_co_teachers": 0.05, "no_teacher": 0.05, "teacher_mismatch": 0.20,
+        "staff_no_school": 0.10, "staff_singular": 0.10, "student_contact": 0.05,
+        "orphan_contacts": 0.10, "contact_missing_student": 0.05, "odd_relationship": 0.10,
+        "email_no_at": 0.10, "long_string": 0.05, "control_char": 0.05,
+        "employees_sharing_email": 0.10, "contact_sharing_email": 0.15,
+        "duplicate_section_name": 0.10, "section_grade": 0.15, "missing_course": 0.05,
+        "missing_student": 0.05, "course_no_name": 0.05, "course_same_number": 0.10,
+    },
+}
 
 #: formats :meth:`SynthDistrict.write` writes; the JSON ones are streamed, the CSV ones go
 #: through an in-memory Roster and the writers of :mod:`rostergraph.io.write`
@@ -114,8 +140,10 @@ class SynthDistrict:
     ``users.jsonl``).
     """
 
-    def __init__(self, students: int, seed: int) -> None:
+    def __init__(self, students: int, seed: int, quirks: str = "default") -> None:
         self.seed = seed
+        self.quirks = quirks
+        self.rates = QUIRK_RATES[quirks]
         self.n_students = students
         f = students / 1_000_000
         ss = np.random.SeedSequence([seed, students])
@@ -184,7 +212,7 @@ class SynthDistrict:
     def _enroll(self, rng: np.random.Generator) -> None:
         n, nsec = self.n["students"], self.n["sections"]
         k = np.clip(rng.poisson(6.7, size=n), 3, 10)
-        orphan = _pick(rng, n, 0.02)
+        orphan = _pick(rng, n, self.rates["orphan_students"])
         k[orphan] = 0
         self.orphan_students = orphan
         stu = np.repeat(np.arange(n), k)
@@ -209,7 +237,7 @@ class SynthDistrict:
         code = np.unique(sec.astype(np.int64) * n + stu)
         sec, stu = code // n, code % n
         # a few sections without students (a documented rule, broken at a low rate)
-        empty_sec = _pick(rng, nsec, 0.001)
+        empty_sec = _pick(rng, nsec, self.rates["empty_sections"])
         keep = ~np.isin(sec, empty_sec)
         self.enr_sec, self.enr_stu = sec[keep], stu[keep]
         self.sec_ptr = np.searchsorted(self.enr_sec, np.arange(nsec + 1))
@@ -222,7 +250,7 @@ class SynthDistrict:
         none = cnt == 0
         lo[none], cnt[none] = 0, nt
         # ~3% of teachers teach nothing: draw from the others
-        idle = _pick(rng, nt, 0.03)
+        idle = _pick(rng, nt, self.rates["idle_teachers"])
         active = np.setdiff1d(np.arange(nt), idle)
         pos_lo = np.searchsorted(active, lo)
         pos_hi = np.searchsorted(active, lo + cnt)
@@ -236,16 +264,22 @@ class SynthDistrict:
         n_co = np.zeros(nsec, dtype=np.int64)
         co = _pick(rng, nsec, 0.10)
         n_co[co] = 1 + (rng.random(len(co)) < 0.15)
-        many = _pick(rng, nsec, 0.0002)
+        many = _pick(rng, nsec, self.rates["many_co_teachers"])
         n_co[many] = 10 + rng.integers(0, 2, size=len(many))  # more than 9 co-teachers
         self.co_ptr = np.concatenate([[0], np.cumsum(n_co)])
         sec_rep = np.repeat(np.arange(nsec), n_co)
         same = lo[sec_rep] + rng.integers(0, 1 << 40, size=len(sec_rep)) % cnt[sec_rep]
         same[same == primary[sec_rep]] = (same[same == primary[sec_rep]] + 1) % nt
+        if self.quirks != "default":
+            # keep the idle teachers idle (co-teachers are the next active teacher), so the
+            # orphan rate is the quirk rate (no random draw: the default district is unchanged)
+            idle_co = np.isin(same, idle)
+            same[idle_co] = active[np.searchsorted(active, same[idle_co]) % len(active)]
         self.co_teacher = same
-        self.no_teacher = _pick(rng, nsec, 0.0005)
+        self.no_teacher = _pick(rng, nsec, self.rates["no_teacher"])
         # `teacher` ≠ teachers[0] in ~1% of co-taught sections
-        self.teacher_mismatch = co[_pick(rng, len(co), 0.01)] if len(co) else co
+        self.teacher_mismatch = (co[_pick(rng, len(co), self.rates["teacher_mismatch"])]
+                                 if len(co) else co)
 
     def _people(self, rng: np.random.Generator) -> None:
         nu = len(self.user_ids)
@@ -259,44 +293,48 @@ class SynthDistrict:
         k = rng.choice([1, 1, 1, 2, 3], size=nst)
         self.staff_ptr = np.concatenate([[0], np.cumsum(k)])
         self.staff_schools = rng.integers(0, ns, size=int(k.sum()))
-        self.staff_no_school = _pick(rng, nst, 0.02)
-        self.staff_singular = _pick(rng, nst, 0.005)
+        self.staff_no_school = _pick(rng, nst, self.rates["staff_no_school"])
+        self.staff_singular = _pick(rng, nst, self.rates["staff_singular"])
         self.teacher_also_staff = _pick(rng, self.n["teachers"], 0.01)
         self.teacher_also_admin = _pick(rng, self.n["teachers"], 0.0001)
 
     def _contacts(self, rng: np.random.Generator) -> None:
         nc, n = self.n["contacts"], self.n["students"]
         k = np.where(rng.random(nc) < 0.25, 2, 1)
-        none = _pick(rng, nc, 0.015)
+        none = _pick(rng, nc, self.rates["orphan_contacts"])
         k[none] = 0
         self.con_ptr = np.concatenate([[0], np.cumsum(k)])
         self.con_student = rng.integers(0, n, size=int(k.sum()))
         self.con_rel = rng.integers(0, len(_REL), size=int(k.sum()))
         self.con_type = rng.integers(0, len(_TYPE), size=int(k.sum()))
-        self.con_missing = _pick(rng, nc, 0.005)  # relationship to a student with no record
-        self.con_odd = _pick(rng, int(k.sum()), 0.003)  # relationship/type outside the enum
+        self.con_missing = _pick(rng, nc, self.rates["contact_missing_student"])  # relationship to a student with no record
+        self.con_odd = _pick(rng, int(k.sum()), self.rates["odd_relationship"])  # relationship/type outside the enum
 
     def _quirks(self, rng: np.random.Generator) -> None:
         nu = len(self.user_ids)
-        self.q_no_at = set(_pick(rng, nu, 0.0005).tolist())
-        self.q_long = set(_pick(rng, nu, 0.0001).tolist())
-        self.q_ctrl = set(_pick(rng, nu, 0.0001).tolist())
+        q = self.rates
+        self.q_no_at = set(_pick(rng, nu, q["email_no_at"]).tolist())
+        self.q_long = set(_pick(rng, nu, q["long_string"]).tolist())
+        self.q_ctrl = set(_pick(rng, nu, q["control_char"]).tolist())
         t0 = self.off["teachers"]
-        pairs = _pick(rng, self.n["teachers"], 0.001, at_least=2)
+        pairs = _pick(rng, self.n["teachers"], q["employees_sharing_email"], at_least=2)
         # employees sharing an email (should have been merged): odd → the even one's
         self.q_shared_employee = {int(t0 + pairs[i + 1]): int(t0 + pairs[i])
                                   for i in range(0, len(pairs) - 1, 2)}
         c0 = self.off["contacts"]
-        cs = _pick(rng, self.n["contacts"], 0.004)
+        cs = _pick(rng, self.n["contacts"], q["contact_sharing_email"])
         self.q_shared_contact = {int(c0 + c): int(rng.integers(0, self.n["students"]))
                                  for c in cs.tolist()}
-        self.q_student_contact = set((_pick(rng, self.n["students"], 0.000005)).tolist())
-        self.q_dup_section_name = set(_pick(rng, self.n["sections"], 0.002).tolist())
-        self.q_grade = set(_pick(rng, self.n["sections"], 0.01).tolist())
-        self.q_missing_course = set(_pick(rng, self.n["sections"], 0.0005).tolist())
-        self.q_missing_student = set(_pick(rng, self.n["sections"], 0.0002).tolist())
-        self.q_course_noname = set(_pick(rng, self.n["courses"], 0.001).tolist())
-        self.q_course_dupnum = set(_pick(rng, self.n["courses"], 0.005, at_least=2).tolist())
+        self.q_student_contact = set(_pick(rng, self.n["students"], q["student_contact"]).tolist())
+        self.q_dup_section_name = set(
+            _pick(rng, self.n["sections"], q["duplicate_section_name"]).tolist())
+        self.q_grade = set(_pick(rng, self.n["sections"], q["section_grade"]).tolist())
+        self.q_missing_course = set(_pick(rng, self.n["sections"], q["missing_course"]).tolist())
+        self.q_missing_student = set(
+            _pick(rng, self.n["sections"], q["missing_student"]).tolist())
+        self.q_course_noname = set(_pick(rng, self.n["courses"], q["course_no_name"]).tolist())
+        self.q_course_dupnum = set(
+            _pick(rng, self.n["courses"], q["course_same_number"], at_least=2).tolist())
         self.missing_ids = _hex_ids(rng, 64).astype("U24").tolist()
 
     # -- reporting --------------------------------------------------------------
@@ -662,8 +700,8 @@ def _write_envelope(path: Path, records: Iterator[dict[str, Any]], kind: str) ->
     os.replace(tmp, path)
 
 
-def district(size: str | None = "S", *, students: int | None = None, seed: int = 0
-             ) -> SynthDistrict:
+def district(size: str | None = "S", *, students: int | None = None, seed: int = 0,
+             quirks: str = "default") -> SynthDistrict:
     """Generate a district deterministically.
 
     Parameters
@@ -675,6 +713,10 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
         Number of students; everything else scales with it.
     seed:
         Same seed and size → the same district, byte for byte.
+    quirks:
+        ``"default"`` (every quirk at a realistic, low rate) or ``"high"`` (each
+        validation rule fires on about 5–20 % of its candidates); see
+        :data:`QUIRK_RATES`.
 
     Returns
     -------
@@ -684,7 +726,7 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
     Raises
     ------
     ValueError
-        For an unknown size or fewer than 10 students.
+        For an unknown size or quirk level, or fewer than 10 students.
 
     Examples
     --------
@@ -692,19 +734,25 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
     >>> c = d.counts()
     >>> c["students"], c["contacts"], c["sections"] >= 10
     (2000, 2000, True)
+    >>> len(district(students=2000, seed=7, quirks="high").orphan_students) > 5 * len(
+    ...     d.orphan_students) // 2
+    True
     """
+    if quirks not in QUIRK_RATES:
+        raise ValueError(f"unknown quirk level {quirks!r}; expected one of "
+                         f"{', '.join(QUIRK_RATES)}")
     if students is None:
         if size not in SIZES:
             raise ValueError(f"unknown size {size!r}; expected one of {', '.join(SIZES)}")
         students = SIZES[size]
     if students < 10:
         raise ValueError("a synthetic district needs at least 10 students")
-    return SynthDistrict(int(students), int(seed))
+    return SynthDistrict(int(students), int(seed), quirks)
 
 
 def write_district(path: str | os.PathLike[str], size: str | None = "S", *,
                    students: int | None = None, seed: int = 0,
-                   format: str = "clever-jsonl") -> Path:
+                   format: str = "clever-jsonl", quirks: str = "default") -> Path:
     """Generate a district and write it to ``path`` (see :func:`district`).
 
     Examples
@@ -714,4 +762,5 @@ def write_district(path: str | os.PathLike[str], size: str | None = "S", *,
     >>> sorted(x.name for x in p.iterdir())[:2]
     ['courses.jsonl', 'districts.jsonl']
     """
-    return district(size, students=students, seed=seed).write(path, format=format)
+    return district(size, students=students, seed=seed, quirks=quirks).write(path,
+                                                                          format=format)

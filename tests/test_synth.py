@@ -115,3 +115,25 @@ def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "students 300" in capsys.readouterr().out
     assert len(rostergraph.load(tmp_path).sections) > 0
     assert main(["synth", "--students", "3", "-o", str(tmp_path)]) == 2
+
+
+def test_high_quirk_rates_make_every_rule_fire_often(tmp_path: Path) -> None:
+    """quirks="high" makes the rules fire on about 5–20 % of their candidates (students in
+    no section, teachers in none, sections with a foreign grade or a shared name, emails
+    without '@'), far more often than the default rates; an unknown level is refused."""
+    counts = {}
+    for level in ("default", "high"):
+        d = district(students=3000, seed=4, quirks=level)
+        roster = rostergraph.load(d.write(tmp_path / level))
+        counts[level] = rostergraph.validate(roster).findings.counts_by_rule()
+    n = d.counts()
+    high, default = counts["high"], counts["default"]
+    for rid, candidates in (("RG-STU-001", n["students"]), ("RG-TEA-001", n["teachers"]),
+                            ("RG-CON-001", n["contacts"]), ("RG-SEC-001", n["sections"]),
+                            ("RG-SEC-005", n["sections"]), ("RG-USR-001", n["users"])):
+        assert 0.05 <= high[rid] / candidates <= 0.25, rid
+    for rid in ("RG-USR-001", "RG-USR-003", "RG-STR-001", "RG-STR-002", "RG-REF-001",
+                "RG-CON-002", "RG-SEC-002", "RG-USR-005"):
+        assert high[rid] >= 5 * max(default.get(rid, 0), 1), rid
+    with pytest.raises(ValueError, match="quirk level"):
+        district("S", quirks="extreme")

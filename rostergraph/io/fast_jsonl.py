@@ -48,6 +48,7 @@ import numpy as np
 
 from ..columns import CodedRefs, record_columns
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
+from ..fields import FIELD_GETTERS  # the columns the scan extracts (defined below the readers)
 from ..lazy import LazyColumns, LazyRecords
 from ..model import KINDS, RECORD_CLASSES
 from ..roster import FileInfo, Roster, RosterBuilder, raw_text
@@ -401,34 +402,6 @@ def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
             rest = [_inserted(r, at, er, index) for r, er in zip(rest, e_rest)]
         out[name] = (pos, *rest)
     return out
-
-
-def _student(u: Any) -> Any:
-    return u.roles.student if u.roles is not None else None
-
-
-def _name_only_last(u: Any) -> bool:
-    n = u.name
-    return n is not None and bool(n.last) and not n.first and not n.middle
-
-
-#: kind → field column → its value from a record: the columns the scan extracts from the
-#: lines themselves, and how the rules compute them for rosters from other readers.
-#: (``text_suspect`` is not here: it comes from the text.)
-FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
-    "users": {
-        "email": lambda u: u.email,
-        "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
-        "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
-        "name_only_last": _name_only_last,
-    },
-    "sections": {
-        "name": lambda s: s.name,
-        "grade": lambda s: s.grade,
-        "teacher": lambda s: s.teacher,
-        "teachers_0": lambda s: s.teachers[0] if s.teachers else None,
-    },
-}
 
 
 def record_fields(kind: str, rec: Any) -> dict[str, Any]:

@@ -1,13 +1,16 @@
 """The rule catalogue: small functions with stable IDs that yield findings.
 
 A rule sees the :class:`~rostergraph.roster.Roster` and its
-:class:`~rostergraph.graph.RosterGraph` and yields :class:`Finding` objects
-(``rule, severity, kind, ids, message, values``). Rules are registered with
+:class:`~rostergraph.graph.RosterGraph` and returns its findings as columns
+(:class:`FindingBlock`: ``rule, severity, kind, ids, message, values``), or
+yields :class:`Finding` objects. Rules are registered with
 the :func:`rule` decorator (ID, severity, title, docs anchor, scope) in
 :data:`RULES`; ``docs/rules.md`` documents each one. :func:`validate` runs
 the selected rules and returns a :class:`~rostergraph.report.Report`.
 
-Modules: ``registry`` (Finding, Rule, the decorator, selection),
+Modules: ``registry`` (Finding, Rule, the decorator, selection), ``findings``
+(:class:`Findings`, the sorted columnar table validate returns, and
+:class:`FindingBlock`, the columns a rule returns),
 ``sections``, ``references``, ``users``, ``schools``, ``terms_courses``, ``strings``,
 ``load`` (one RG-LOAD rule per reader problem code). The diff rules
 RG-ID-001..003 are registered by :mod:`rostergraph.diff` with
@@ -42,6 +45,7 @@ from . import (
     users,  # noqa: F401
 )
 from ._util import gc_paused
+from .findings import FindingBlock, Findings
 from .registry import (
     FAMILIES,
     RULES,
@@ -65,6 +69,8 @@ __all__ = [
     "SCOPES",
     "SEVERITIES",
     "Finding",
+    "FindingBlock",
+    "Findings",
     "Rule",
     "catalogue",
     "catalogue_key",
@@ -98,8 +104,10 @@ def catalogue() -> list[Rule]:
     return sorted(RULES.values(), key=catalogue_key)
 
 
-def run_rules(roster: Roster, g: RosterGraph, rules: Iterable[Rule]) -> list[Finding]:
-    """Run roster-scope ``rules`` and return their findings, sorted.
+def run_rules(roster: Roster, g: RosterGraph, rules: Iterable[Rule]) -> Findings:
+    """Run roster-scope ``rules`` and return their findings as one sorted :class:`Findings`
+    table. A rule returns :class:`FindingBlock` columns or yields :class:`Finding` objects
+    (or both); findings sort by rule, kind, ids, message.
 
     Examples
     --------
@@ -109,21 +117,21 @@ def run_rules(roster: Roster, g: RosterGraph, rules: Iterable[Rule]) -> list[Fin
     >>> run_rules(r, g, select_rules("RG-CRS")) == run_rules(r, g, select_rules("RG-CRS"))
     True
     """
-    by_rule: dict[str, list[Finding]] = {}
+    blocks: list[FindingBlock] = []
     with gc_paused():
         for r in rules:
-            if r.scope == "roster" and r.func is not None:
-                found = list(r.func(roster, g))
-                if all(f.rule == r.id for f in found):
-                    by_rule.setdefault(r.id, []).extend(found)
-                else:  # a rule that reports under other ids too
-                    for f in found:
-                        by_rule.setdefault(f.rule, []).append(f)
-        # findings sort by rule first: sorting each rule's own (smaller) list is the same
-        out: list[Finding] = []
-        for rid in sorted(by_rule):
-            out += sort_findings(by_rule[rid])
-        return out
+            if r.scope != "roster" or r.func is None:
+                continue
+            loose: dict[str, list[Finding]] = {}
+            for item in r.func(roster, g):
+                if isinstance(item, FindingBlock):
+                    blocks.append(item)
+                else:  # a Finding (a rule may report under other ids too)
+                    loose.setdefault(item.rule, []).append(item)
+            for rid, found in loose.items():
+                owner = RULES.get(rid) or Rule(rid, found[0].severity, "", "roster", rid.lower())
+                blocks.append(FindingBlock.of_findings(owner, found))
+        return Findings(blocks)
 
 
 def validate(roster_or_graph: Roster | RosterGraph, *,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 
+from ..fields import FIELD_GETTERS
 from ..graph import ROLE_BITS, RosterGraph
-from ..io.fast_jsonl import FIELD_GETTERS
 from ..queries import _cache as _queries_cache
 from ..roster import Roster
+from .findings import string_codes
 
 # One per-graph cache for queries and rules (graphs are immutable; keys differ).
 cache = _queries_cache
@@ -141,3 +143,46 @@ def records_at(g: RosterGraph, kind: str, rows: Iterable[int]) -> list[tuple[str
         rid = ids[i]
         out.append((rid, recs[rid]))
     return out
+
+
+def group_members(key: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Groups of two or more rows with equal ``key``, as ``(flat, start, first)``: the
+    members' ``ids`` in id order group after group (group ``k`` is
+    ``flat[start[k]:start[k + 1]]``) and one row of each group (for its shared values).
+
+    Examples
+    --------
+    >>> flat, start, first = group_members(np.array([7, 3, 7, 5]),
+    ...                                    np.array(["b", "x", "a", "y"], dtype=object))
+    >>> flat.tolist(), start.tolist(), len(first)
+    (['a', 'b'], [0, 2], 1)
+    """
+    if len(key) < 2:
+        return ids[:0], np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    gid = np.cumsum(np.r_[True, k[1:] != k[:-1]]) - 1
+    keep = np.bincount(gid)[gid] > 1
+    order, gid = order[keep], gid[keep]
+    if not len(order):
+        return ids[:0], np.zeros(1, dtype=np.int64), order
+    by_id = np.lexsort((string_codes(ids[order]), gid))
+    order, gid = order[by_id], gid[by_id]
+    new = np.r_[True, gid[1:] != gid[:-1]]
+    start = np.r_[np.flatnonzero(new), len(order)].astype(np.int64)
+    return ids[order], start, order[new]
+
+
+def contains(col: np.ndarray, sub: str) -> np.ndarray:
+    """Does each string of ``col`` contain ``sub``? One pass over the whole column in C
+    (``str.__contains__`` mapped over it: no Python frame per string). Converting an
+    object column to numpy's ``StringDType`` for ``np.strings.find`` costs more than
+    this whole search, so the column is searched where it is.
+
+    Examples
+    --------
+    >>> contains(np.array(["a@b", "ab"], dtype=object), "@").tolist()
+    [True, False]
+    """
+    return np.fromiter(map(str.__contains__, col.tolist(), repeat(sub)), dtype=bool,
+                       count=len(col))

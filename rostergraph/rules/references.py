@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import repeat
 
 import numpy as np
 
-from ..graph import RELATIONS, RosterGraph
+from ..graph import NODE_KINDS, RELATIONS, ROLE_BITS, ROLE_NAMES, RosterGraph
 from ..roster import Roster
 from ._util import role_mask
-from .registry import RULES, Finding, rule
+from .findings import FindingBlock
+from .registry import RULES, rule
 
 #: relation → (side holding the field: "src" or "dst", the field it comes from)
 REFERRING_FIELD: dict[str, tuple[str, str]] = {
@@ -26,8 +28,33 @@ REFERRING_FIELD: dict[str, tuple[str, str]] = {
 }
 
 
+def _pairs(ref: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (ref, other) index pairs."""
+    n = int(other.max()) + 1 if len(other) else 1
+    code = np.unique(ref.astype(np.int64) * n + other)
+    return code // n, code % n
+
+
+def _found_as(g: RosterGraph, ids: np.ndarray, kind: str) -> np.ndarray:
+    """:meth:`RosterGraph.kind_of` of each id where it is not ``kind`` (else ``None``): the
+    first kind holding the id as a record, else the first holding it as a stub."""
+    records = np.full(len(ids), None, dtype=object)
+    stubs = np.full(len(ids), None, dtype=object)
+    keys = ids.tolist()
+    for k in NODE_KINDS:
+        at = np.fromiter(map(g._index[k].get, keys, repeat(-1)), dtype=np.int64,
+                         count=len(keys))
+        known = at >= 0
+        rec = known & (at < g.n_records(k))
+        records[rec & (records == None)] = k
+        stubs[known & (stubs == None)] = k
+    out = np.where(records != None, records, stubs)
+    out[out == kind] = None
+    return out
+
+
 @rule("RG-REF-001", "error", "reference to an id with no record (per relation)")
-def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """One finding per (relation, referring record, missing id)."""
     me = RULES["RG-REF-001"]
     for name, rel in g.relations.items():
@@ -41,18 +68,18 @@ def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
             refs, miss, rkind, mkind = rel.dst[bad], rel.src[bad], dk, sk
         if not len(bad):
             continue
-        pairs = sorted(set(zip(g.ids(rkind)[refs].tolist(), g.ids(mkind)[miss].tolist())))
-        for ref, missing in pairs:
-            values = {"relation": name, "field": field, "missing_kind": mkind,
-                      "missing": missing}
-            other = g.kind_of(missing)
-            note = ""
-            if other is not None and other != mkind:
-                values["found_as"] = other
-                note = f" (the id is a {other})"
-            yield me.finding(rkind, (ref, missing),
-                             f"{rkind} {ref}: {field} refers to {mkind} {missing}, "
-                             f"which has no record{note}", values)
+        refs, miss = _pairs(refs, miss)
+        ref_ids, missing = g.ids(rkind)[refs], g.ids(mkind)[miss]
+        found = _found_as(g, missing, mkind)
+        head = f"{rkind} {{id0}}: {field} refers to {mkind} {{id1}}, which has no record"
+        values = {"relation": name, "field": field, "missing_kind": mkind}
+        plain = found == None
+        yield FindingBlock(me, rkind, ids=(ref_ids[plain], missing[plain]), message=head,
+                           values={**values, "missing": missing[plain]})
+        yield FindingBlock(me, rkind, ids=(ref_ids[~plain], missing[~plain]),
+                           message=head + " (the id is a {found_as})",
+                           values={**values, "missing": missing[~plain],
+                                   "found_as": found[~plain]})
 
 
 #: relation → (side that must hold the role, role, the field)
@@ -64,7 +91,7 @@ _ROLE_REFS: tuple[tuple[str, str, str, str], ...] = (
 
 
 @rule("RG-REF-002", "error", "section or contact refers to a user without the needed role")
-def ref_wrong_role(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def ref_wrong_role(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """``students``/``student_relationships`` naming a non-student, ``teachers`` a non-teacher."""
     me = RULES["RG-REF-002"]
     n_u = g.n_records("user")
@@ -77,13 +104,15 @@ def ref_wrong_role(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
         if not len(bad):
             continue
         okind = RELATIONS[name][1] if side == "src" else RELATIONS[name][0]
-        pairs = sorted(set(zip(g.ids(okind)[others[bad]].tolist(), users[bad].tolist())))
-        for ref, ui in pairs:
-            uid = uids[ui]
-            have = g.role_names(ui)
-            yield me.finding(
-                okind, (ref, uid),
-                f"{okind} {ref}: {field} lists user {uid}, who has no {role} role "
-                f"(roles: {', '.join(have) if have else 'none'})",
-                {"relation": name, "field": field, "user": uid, "expected_role": role,
-                 "roles": have})
+        refs, users_at = _pairs(others[bad], users[bad])
+        masks = g.roles[users_at]
+        for mask in np.unique(masks).tolist():  # one block per role combination
+            have = tuple(r for r in ROLE_NAMES if mask & ROLE_BITS[r])
+            at = masks == mask
+            uid = uids[users_at[at]]
+            yield FindingBlock(
+                me, okind, ids=(g.ids(okind)[refs[at]], uid),
+                message=(f"{okind} {{id0}}: {field} lists user {{id1}}, who has no {role} role "
+                         f"(roles: {', '.join(have) if have else 'none'})"),
+                values={"relation": name, "field": field, "user": uid, "expected_role": role,
+                        "roles": have})

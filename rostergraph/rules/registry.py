@@ -4,7 +4,8 @@ Every rule is registered with :func:`rule`, which records its ID, severity,
 one-line title, docs anchor (in ``docs/rules.md``) and scope:
 
 - ``scope="roster"``: the function takes ``(roster, graph)`` and yields
-  :class:`Finding` objects; :func:`rostergraph.validate` runs it.
+  :class:`~rostergraph.rules.findings.FindingBlock` columns (or :class:`Finding`
+  objects); :func:`rostergraph.validate` runs it.
 - ``scope="diff"``: the rule is implemented by :mod:`rostergraph.diff`
   (RG-ID-001..003, re-identified records); it is registered so the
   catalogue, the docs and ``--select`` know it, but ``validate`` does not run
@@ -117,7 +118,9 @@ class Finding:
                 "ids": list(self.ids), "message": self.message, "values": dict(self.values)}
 
 
-RuleFunc = Callable[..., Iterable[Finding]]
+#: A rule's function: it yields :class:`Finding` objects or
+#: :class:`~rostergraph.rules.findings.FindingBlock` columns (or both).
+RuleFunc = Callable[..., Iterable[Any]]
 
 
 @attrs.frozen(slots=True)

@@ -11,11 +11,12 @@ from ..graph import ROLE_BITS, RosterGraph
 from ..queries import cross_school_enrollments, cross_school_teaching
 from ..roster import Roster
 from ._util import records_at
-from .registry import RULES, Finding, rule
+from .findings import FindingBlock
+from .registry import RULES, rule
 
 
 @rule("RG-SCH-001", "warning", "primary `school` not listed in `schools`")
-def sch_primary_not_listed(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def sch_primary_not_listed(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A student or teacher role whose ``school`` is missing from its non-empty ``schools``."""
     me = RULES["RG-SCH-001"]
     n_u = g.n_records("user")
@@ -28,35 +29,39 @@ def sch_primary_not_listed(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
         deg = np.diff(rel.indptr[: n_u + 1])
         has_primary = np.bincount(rel.src[rel.attrs["primary"]], minlength=n_u)[:n_u] > 0
         maybe |= (deg >= 2) & has_primary & ((g.roles[:n_u] & ROLE_BITS[role]) != 0)
+    found: dict[str, list[tuple[str, str, int]]] = {"student": [], "teacher": []}
     for uid, u in records_at(g, "user", np.flatnonzero(maybe).tolist()):
         for role_name in ("student", "teacher"):
             role = getattr(u.roles, role_name)
             if role is None or role.school is None or not role.schools:
                 continue
             if role.school not in role.schools:
-                yield me.finding(
-                    "user", uid,
-                    f"{role_name} {uid}: primary school {role.school} is not in "
-                    f"roles.{role_name}.schools", {"role": role_name, "school": role.school,
-                                                   "schools": len(role.schools)})
+                found[role_name].append((uid, role.school, len(role.schools)))
+    for role_name, rows in found.items():
+        cols = list(zip(*rows)) or [(), (), ()]
+        yield FindingBlock(
+            me, "user", ids=(np.array(cols[0], dtype=object),),
+            message=(f"{role_name} {{id0}}: primary school {{school}} is not in "
+                     f"roles.{role_name}.schools"),
+            values={"role": role_name, "school": np.array(cols[1], dtype=object),
+                    "schools": np.array(cols[2], dtype=np.int64)})
 
 
 @rule("RG-SCH-002", "warning", "section at a school outside the user's `schools`")
-def sch_section_outside_schools(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def sch_section_outside_schools(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A cross-school (student or teacher, section) pair whose section's school is not among
     the user's schools at all: the ``in_schools == False`` rows of
     :func:`rostergraph.queries.cross_school_enrollments` and ``cross_school_teaching``."""
     me = RULES["RG-SCH-002"]
     for who, table in (("student", cross_school_enrollments(g)),
                        ("teacher", cross_school_teaching(g))):
-        bad = ~table["in_schools"]
-        for uid, sid, school, home in zip(table[who][bad].tolist(),
-                                          table["section"][bad].tolist(),
-                                          table["school"][bad].tolist(),
-                                          table["primary_school"][bad].tolist()):
-            verb = "is enrolled in" if who == "student" else "teaches"
-            yield me.finding(
-                "user", (uid, sid),
-                f"{who} {uid} {verb} section {sid} at school {school}, which is not in the "
-                f"{who}'s schools (primary {home})",
-                {"role": who, "section": sid, "school": school, "primary_school": home})
+        bad = ~np.asarray(table["in_schools"], dtype=bool)
+        col = {c: np.asarray(table[c], dtype=object)[bad]
+               for c in (who, "section", "school", "primary_school")}
+        verb = "is enrolled in" if who == "student" else "teaches"
+        yield FindingBlock(
+            me, "user", ids=(col[who], col["section"]),
+            message=(f"{who} {{id0}} {verb} section {{id1}} at school {{school}}, which is "
+                     f"not in the {who}'s schools (primary {{primary_school}})"),
+            values={"role": who, "section": col["section"], "school": col["school"],
+                    "primary_school": col["primary_school"]})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,8 +9,9 @@ import numpy as np
 
 from ..graph import RosterGraph
 from ..roster import Roster
-from ._util import field_column, plural, records_at
-from .registry import RULES, Finding, frozen_values, rule
+from ._util import field_column, group_members, records_at, string_codes
+from .findings import FindingBlock
+from .registry import RULES, rule
 
 #: Section grades that do not name one grade; RG-SEC-005 does not judge them.
 NON_SPECIFIC_GRADES = frozenset({"", "Ungraded", "Other"})
@@ -20,87 +20,96 @@ MAX_CO_TEACHERS = 9
 
 
 @rule("RG-SEC-001", "error", "section with no students")
-def sec_no_students(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def sec_no_students(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A section whose ``students`` is absent or empty."""
     me = RULES["RG-SEC-001"]
     n_s = g.n_records("section")
     rel = g.relations["enrolled_in"]
     empty = np.flatnonzero(np.diff(rel.rindptr[: n_s + 1]) == 0)
-    values = frozen_values(students=0)
-    for sid in g.ids("section")[empty].tolist():
-        yield me.finding("section", sid, f"section {sid} has no students", values)
+    yield FindingBlock(me, "section", ids=(g.ids("section")[empty],),
+                       message="section {id0} has no students", values={"students": 0})
 
 
 @rule("RG-SEC-002", "error", "section with no primary teacher, or teacher ≠ teachers[0]")
-def sec_primary_teacher(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def sec_primary_teacher(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """No ``teacher`` and no ``teachers``; or ``teacher`` set but not first in ``teachers``."""
     me = RULES["RG-SEC-002"]
     n_s = g.n_records("section")
     rel = g.relations["teaches"]
     sids = g.ids("section")
     deg = np.diff(rel.rindptr[: n_s + 1])
-    no_teacher = frozen_values(reason="no_teacher")
     # no `teacher` and no `teachers` is exactly a section with no teaches edge
-    for sid in sids[deg == 0].tolist():
-        yield me.finding("section", sid, f"section {sid} has no teacher", no_teacher)
+    yield FindingBlock(me, "section", ids=(sids[deg == 0],),
+                       message="section {id0} has no teacher", values={"reason": "no_teacher"})
     teacher = field_column(g, "section", "teacher")
     first = field_column(g, "section", "teachers_0")
     bad = np.flatnonzero((teacher != None) & (teacher != first))
-    uids = g.ids("user")
-    for i in bad.tolist():
-        sid, t, t0 = sids[i], teacher[i], first[i]
-        listed = t0 is not None and t in uids[rel.into(i)].tolist()
-        where = f"is not teachers[0] ({t0})" if listed else "is not in teachers"
-        yield me.finding("section", (sid, t), f"section {sid}: primary teacher {t} {where}",
-                         {"reason": "teacher_not_first", "teacher": t, "teachers_0": t0})
+    if not len(bad):
+        return
+    # is the `teacher` among the section's teachers (its teaches edges)?
+    lo, hi = rel.rindptr[bad], rel.rindptr[bad + 1]
+    which = np.repeat(np.arange(len(bad)), hi - lo)
+    edge = np.arange(int((hi - lo).sum())) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
+    same = g.ids("user")[rel.rsrc[lo[which] + edge]] == teacher[bad][which]
+    listed = (np.bincount(which[same], minlength=len(bad)) > 0) & (first[bad] != None)
+    for keep, where in ((listed, "is not teachers[0] ({teachers_0})"),
+                        (~listed, "is not in teachers")):
+        at = bad[keep]
+        yield FindingBlock(me, "section", ids=(sids[at], teacher[at]),
+                           message="section {id0}: primary teacher {id1} " + where,
+                           values={"reason": "teacher_not_first", "teacher": teacher[at],
+                                   "teachers_0": first[at]})
 
 
 @rule("RG-SEC-003", "warning", f"section with more than {MAX_CO_TEACHERS} co-teachers")
-def sec_too_many_teachers(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def sec_too_many_teachers(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """More than one primary plus nine co-teachers (distinct ids)."""
     me = RULES["RG-SEC-003"]
     n_s = g.n_records("section")
     # `teachers` (or the lone `teacher`) are the section's teaches edges: only sections
     # with at least ten of them can have more than ten distinct teachers
+    # (those few sections' records are built: the count is of distinct ids in the record)
     deg = np.diff(g.relations["teaches"].rindptr[: n_s + 1])
+    found: list[tuple[str, int]] = []
     for sid, sec in records_at(g, "section", np.flatnonzero(deg >= MAX_CO_TEACHERS + 1)):
         teachers = sec.teachers
         if teachers and len(teachers) >= MAX_CO_TEACHERS + 1:
             n = len(set(teachers) | ({sec.teacher} if sec.teacher else set()))
             if n > MAX_CO_TEACHERS + 1:
-                yield me.finding("section", sid,
-                                 f"section {sid} has {n} teachers ({n - 1} co-teachers; "
-                                 f"at most {MAX_CO_TEACHERS})",
-                                 {"teachers": n, "co_teachers": n - 1})
+                found.append((sid, n))
+    if found:
+        n_t = np.array([n for _, n in found], dtype=np.int64)
+        yield FindingBlock(me, "section", ids=(np.array([s for s, _ in found], dtype=object),),
+                           message=("section {id0} has {teachers} teachers ({co_teachers} "
+                                    f"co-teachers; at most {MAX_CO_TEACHERS})"),
+                           values={"teachers": n_t, "co_teachers": n_t - 1})
 
 
 @rule("RG-SEC-004", "info", "duplicate section names within a school")
-def sec_duplicate_names(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def sec_duplicate_names(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """Two or more sections of one school with the same (exact) name; one finding per name."""
     me = RULES["RG-SEC-004"]
     names = field_column(g, "section", "name")
     rel = g.relations["taught_at"]  # one edge per section with a `school`
-    school_ids = g.ids("school")[rel.dst].tolist()
-    sec_names = names[rel.src].tolist()
-    n_pairs = Counter(zip(school_ids, sec_names))
-    dup = {k for k, n in n_pairs.items() if n > 1 and k[1]}
-    if not dup:
+    sec_names = names[rel.src]
+    named = np.flatnonzero((sec_names != None) & (sec_names != ""))
+    if len(named) < 2:
         return
-    groups: dict[tuple[str, str], list[str]] = {}
-    sids = g.ids("section")[rel.src].tolist()
-    for sid, key in zip(sids, zip(school_ids, sec_names)):
-        if key in dup:
-            groups.setdefault(key, []).append(sid)
-    for (school, name), members in groups.items():
-        members.sort()
-        yield me.finding("section", members,
-                         f"{len(members)} sections of school {school} share the name "
-                         f"{name!r}: {', '.join(members)}",
-                         {"school": school, "name": name, "sections": len(members)})
+    # one key per (school, name): the name's code among the named sections' names
+    key = rel.dst[named].astype(np.int64) * (len(named) + 1) + string_codes(sec_names[named])
+    flat, start, first = group_members(key, g.ids("section")[rel.src[named]])
+    if not len(first):
+        return
+    at = named[first]
+    yield FindingBlock(me, "section", groups=(flat, start),
+                       message=("{sections} sections of school {school} share the name "
+                                "{name!r}: {ids}"),
+                       values={"school": g.ids("school")[rel.dst[at]], "name": sec_names[at],
+                               "sections": np.diff(start)})
 
 
 @rule("RG-SEC-005", "info", "section grade differs from most of its students' grades")
-def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """More than half of the students with a grade have a grade other than the section's."""
     me = RULES["RG-SEC-005"]
     n_s = g.n_records("section")
@@ -135,8 +144,6 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     bad = np.flatnonzero((n_known - n_match) * 2 > n_known)
     if not len(bad):
         return
-    names = {c: gr for gr, c in codes.items()}
-    ids = g.ids("section")
     # the students' most common grade per reported section (ties: the smaller code)
     lens = rel.rindptr[bad + 1] - rel.rindptr[bad]
     which = np.repeat(np.arange(len(bad), dtype=np.int64), lens)
@@ -148,13 +155,14 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     first = np.lexsort((code, -count, b))
     b, code = b[first], code[first]
     top_of = code[np.r_[True, b[1:] != b[:-1]]]  # one per reported section, in order
-    for i, top in zip(bad.tolist(), top_of.tolist()):
-        sid = ids[i]
-        grade = names[int(sec_grade[i])]
-        yield me.finding(
-            "section", sid,
-            f"section {sid} has grade {grade!r} but {int(n_known[i] - n_match[i])} of "
-            f"{plural(int(n_known[i]), 'student')} with a grade are in another grade "
-            f"(most common {names[top]!r})",
-            {"grade": grade, "students_grade": names[top],
-             "students_matching": int(n_match[i]), "students_with_grade": int(n_known[i])})
+    names = np.empty(len(codes), dtype=object)
+    names[list(codes.values())] = list(codes)
+    nk, nm = n_known[bad], n_match[bad]
+    yield FindingBlock(
+        me, "section", ids=(g.ids("section")[bad],),
+        message=("section {id0} has grade {grade!r} but {others} of {students_with_grade} "
+                 "{student_word} with a grade are in another grade (most common "
+                 "{students_grade!r})"),
+        values={"grade": names[sec_grade[bad]], "students_grade": names[top_of],
+                "students_matching": nm, "students_with_grade": nk},
+        params={"others": nk - nm, "student_word": np.where(nk == 1, "student", "students")})

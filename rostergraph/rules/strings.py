@@ -27,7 +27,8 @@ from ..graph import RosterGraph
 from ..model import EMPTY, KINDS, _spec
 from ..roster import Roster
 from ._util import cache, field_column, records_at
-from .registry import RULES, Finding, rule
+from .findings import FindingBlock, join_strings, thousands
+from .registry import RULES, rule
 
 #: "if you must specify a field length, we recommend 255 chars as a safe limit"
 MAX_LENGTH = 255
@@ -41,6 +42,8 @@ BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufff
 _SEP = "\x00"
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 _LONG = re.compile(f"\x00[^\x00]{{{MAX_LENGTH + 1}}}")
+#: BAD_CHARS but the separator (a NUL inside a value is found by counting separators)
+_BAD_NOT_SEP = re.compile("[\x01-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
 
 
 def _hit_positions(strs: list[str]) -> list[int]:
@@ -63,12 +66,22 @@ def _hit_positions(strs: list[str]) -> list[int]:
     hits = set(np.flatnonzero(lens > MAX_LENGTH).tolist())
     if not clean:
         starts = np.cumsum(lens + 1) - lens  # index of each value's first character
-        pos = np.fromiter((m.start() for m in BAD_CHARS.finditer(joined) if m.group() != _SEP),
+        pos = np.fromiter(map(re.Match.start, _BAD_NOT_SEP.finditer(joined, 1)),
                           dtype=np.int64)
         hits.update((np.searchsorted(starts, pos, side="right") - 1).tolist())
         if joined.count(_SEP) != n:
             hits.update(k for k, s in enumerate(strs) if _SEP in s)
     return sorted(hits)
+
+
+def _repeat_owners(owners: np.ndarray, lists: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """For the items of the non-empty ``lists`` in order: their owner and position."""
+    nonempty = np.fromiter(map(bool, lists), dtype=bool, count=len(lists))
+    lens = np.fromiter(map(len, filter(None, lists)), dtype=np.int64,
+                       count=int(nonempty.sum()))
+    own = np.repeat(owners[nonempty], lens)
+    pos = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+    return own, pos
 
 
 def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -83,30 +96,69 @@ def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 
 class _Scan:
-    __slots__ = ("bad", "kind", "long")
+    """The strings at the hits, collected as columns: (record kind, owner id, field path,
+    the string), then judged column-wise by :meth:`blocks`."""
+
+    __slots__ = ("kind", "kinds", "owners", "paths", "strs")
 
     def __init__(self) -> None:
         self.kind = ""
-        self.long: list[Finding] = []
-        self.bad: list[Finding] = []
+        self.kinds: list[str] = []
+        self.owners: list[str] = []
+        self.paths: list[str] = []
+        self.strs: list[str] = []
 
     def check(self, owner: str, path: str, s: str) -> None:
-        if len(s) > MAX_LENGTH:
-            self.long.append(RULES["RG-STR-001"].finding(
-                self.kind, owner, f"{self.kind} {owner}: {path} has {len(s):,} characters "
-                f"(more than {MAX_LENGTH})", {"field": path, "length": len(s)}))
-        found = BAD_CHARS.findall(s)
-        if found:
-            chars = sorted({f"U+{ord(c):04X}" for c in found})
-            self.bad.append(RULES["RG-STR-002"].finding(
-                self.kind, owner, f"{self.kind} {owner}: {path} contains "
-                f"{', '.join(chars[:5])}{' ...' if len(chars) > 5 else ''}",
-                {"field": path, "chars": chars[:5], "count": len(found)}))
+        self.add([owner], [path], [s])
+
+    def add(self, owners: list[str], paths: list[str], strs: list[str]) -> None:
+        self.kinds += [self.kind] * len(strs)
+        self.owners += owners
+        self.paths += paths
+        self.strs += strs
+
+    def blocks(self) -> tuple[list[FindingBlock], list[FindingBlock]]:
+        """(RG-STR-001 blocks, RG-STR-002 blocks), one per record kind."""
+        long_out: list[FindingBlock] = []
+        bad_out: list[FindingBlock] = []
+        if not self.strs:
+            return long_out, bad_out
+        n = len(self.strs)
+        kinds, owners, paths = (np.array(x, dtype=object) for x in
+                                (self.kinds, self.owners, self.paths))
+        lens = np.fromiter(map(len, self.strs), dtype=np.int64, count=n)
+        found = list(map(BAD_CHARS.findall, self.strs))
+        counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
+        for kind in dict.fromkeys(self.kinds):
+            at = np.flatnonzero((kinds == kind) & (lens > MAX_LENGTH))
+            tail = f" characters (more than {MAX_LENGTH})"
+            # the message is "<kind> <id>: <suffix>": among equal ids it sorts by the suffix
+            long_out.append(FindingBlock(
+                RULES["RG-STR-001"], kind, ids=(owners[at],),
+                message=f"{kind} {{id0}}: {{field}} has {{length:,}}{tail}",
+                values={"field": paths[at], "length": lens[at]},
+                order=join_strings(paths[at], " has ", thousands(lens[at]), tail)))
+            at = np.flatnonzero((kinds == kind) & (counts > 0))
+            chars = [sorted({f"U+{ord(c):04X}" for c in found[k]}) for k in at.tolist()]
+            shown = np.array([", ".join(c[:5]) + (" ..." if len(c) > 5 else "")
+                              for c in chars] + [""], dtype=object)[:-1]
+            bad_out.append(FindingBlock(
+                RULES["RG-STR-002"], kind, ids=(owners[at],),
+                message=f"{kind} {{id0}}: {{field}} contains {{shown}}",
+                values={"field": paths[at],
+                        "chars": np.fromiter((c[:5] for c in chars), dtype=object,
+                                             count=len(chars)),
+                        "count": counts[at]},
+                params={"shown": shown},
+                order=join_strings(paths[at], " contains ", shown)))
+        return long_out, bad_out
 
     def walk(self, objs: list[Any], owners: list[str], prefix: str) -> None:
         """Check every string field of ``objs`` (all of one class)."""
         if not objs:
             return
+        own_all = np.empty(len(owners), dtype=object)
+        own_all[:] = owners
         for name, fkind, _sub in _spec(type(objs[0])):
             vals = list(map(attrgetter(name), objs))
             path = prefix + name
@@ -114,17 +166,15 @@ class _Scan:
                 strs = list(filter(None, vals))
                 hits = _hit_positions(strs)
                 if hits:
-                    own = [ow for ow, v in zip(owners, vals) if v]
-                    for k in hits:
-                        self.check(own[k], path, strs[k])
+                    own = own_all[np.fromiter(map(bool, vals), dtype=bool, count=len(vals))]
+                    self.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits])
             elif fkind == "strs":
                 strs = list(chain.from_iterable(filter(None, vals)))
                 hits = _hit_positions(strs)
                 if hits:
-                    where = [(ow, j) for ow, v in zip(owners, vals) if v for j in range(len(v))]
-                    for k in hits:
-                        ow, j = where[k]
-                        self.check(ow, f"{path}[{j}]", strs[k])
+                    own, j = _repeat_owners(own_all, vals)
+                    self.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
+                             [strs[k] for k in hits])
             elif fkind == "obj":
                 n_none = vals.count(None)
                 if n_none == 0:
@@ -134,9 +184,9 @@ class _Scan:
                     self.walk(list(compress(vals, keep)), list(compress(owners, keep)),
                               path + ".")
             elif fkind == "objs":
-                pairs = [(ow, x) for ow, v in zip(owners, vals) if v for x in v]
-                if pairs:
-                    self.walk([x for _, x in pairs], [ow for ow, _ in pairs], path + "[].")
+                items = list(chain.from_iterable(filter(None, vals)))
+                if items:
+                    self.walk(items, _repeat_owners(own_all, vals)[0].tolist(), path + "[].")
             elif fkind == "map" and vals.count(None) < len(vals):
                 for ow, v in zip(owners, vals):
                     if v:
@@ -152,7 +202,7 @@ class _Scan:
                         self.check(ow, p, s)
 
 
-def _scan(roster: Roster, g: RosterGraph) -> _Scan:
+def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[FindingBlock]]:
     c = cache(g)
     if "strings" not in c:
         scan = _Scan()
@@ -170,17 +220,17 @@ def _scan(roster: Roster, g: RosterGraph) -> _Scan:
             if len(rows):
                 pairs = records_at(g, plural_kind, rows.tolist())
                 scan.walk([r for _, r in pairs], [i for i, _ in pairs], "")
-        c["strings"] = scan
+        c["strings"] = scan.blocks()
     return c["strings"]
 
 
 @rule("RG-STR-001", "warning", f"string longer than {MAX_LENGTH} characters")
-def str_too_long(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def str_too_long(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """Any string value (field, list item, nested or extra value) over 255 characters."""
-    return iter(_scan(roster, g).long)
+    return iter(_scan(roster, g)[0])
 
 
 @rule("RG-STR-002", "warning", "control characters or invalid text in a string")
-def str_bad_chars(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def str_bad_chars(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A string with a control character, lone surrogate, U+FFFD or a noncharacter."""
-    return iter(_scan(roster, g).bad)
+    return iter(_scan(roster, g)[1])

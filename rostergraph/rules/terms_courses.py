@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import attrgetter
+
+import numpy as np
 
 from ..graph import RosterGraph
 from ..model import parse_date
 from ..roster import Roster
+from ._util import group_members
+from .findings import FindingBlock, string_codes
 from .registry import RULES, Finding, rule
 
 
@@ -38,25 +43,33 @@ def trm_dates(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
 
 
 @rule("RG-CRS-001", "error", "course with no name")
-def crs_no_name(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def crs_no_name(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A course whose ``name`` is absent, empty or only whitespace."""
     me = RULES["RG-CRS-001"]
-    for cid, c in roster.courses.items():
-        if not c.name or not c.name.strip():
-            yield me.finding("course", cid, f"course {cid} has no name")
+    courses = list(roster.courses.values())
+    names = list(map(attrgetter("name"), courses))
+    # str.strip over the named ones in C; absent or empty names are falsy already
+    named = np.fromiter(map(bool, names), dtype=bool, count=len(names))
+    blank = ~named
+    if named.any():
+        at = np.flatnonzero(named)
+        stripped = map(str.strip, [names[i] for i in at.tolist()])
+        blank[at] = ~np.fromiter(map(bool, stripped), dtype=bool, count=len(at))
+    ids = np.array(list(roster.courses) + [""], dtype=object)[:-1]
+    yield FindingBlock(me, "course", ids=(ids[blank],), message="course {id0} has no name")
 
 
 @rule("RG-CRS-002", "warning", "two courses with the same course number")
-def crs_duplicate_number(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def crs_duplicate_number(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """Courses sharing a non-empty ``number`` (Clever merges them into one course)."""
     me = RULES["RG-CRS-002"]
-    groups: dict[str, list[str]] = {}
-    for cid, c in roster.courses.items():
-        if c.number:
-            groups.setdefault(c.number, []).append(cid)
-    for number, cids in groups.items():
-        if len(cids) > 1:
-            cids.sort()
-            yield me.finding("course", cids,
-                             f"{len(cids)} courses share course number {number!r}: "
-                             f"{', '.join(cids)}", {"number": number, "courses": len(cids)})
+    numbers = np.array(list(map(attrgetter("number"), roster.courses.values())) + [None],
+                       dtype=object)[:-1]
+    ids = np.array(list(roster.courses) + [""], dtype=object)[:-1]
+    rows = np.flatnonzero((numbers != None) & (numbers != ""))
+    if len(rows) < 2:
+        return
+    flat, start, first = group_members(string_codes(numbers[rows]), ids[rows])
+    yield FindingBlock(me, "course", groups=(flat, start),
+                       message="{courses} courses share course number {number!r}: {ids}",
+                       values={"number": numbers[rows][first], "courses": np.diff(start)})

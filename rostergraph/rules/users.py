@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from itertools import repeat
-from types import MappingProxyType
 
 import numpy as np
 
 from ..graph import ROLE_BITS, RosterGraph
 from ..queries import orphaned_users
 from ..roster import Roster
-from ._util import cache, field_column, records_at
-from .registry import RULES, Finding, frozen_values, rule
+from ._util import cache, contains, field_column, group_members, records_at
+from .findings import FindingBlock, join_strings, string_codes
+from .registry import RULES, rule
 
 
 def role_names(mask: int) -> tuple[str, ...]:
@@ -41,19 +40,18 @@ _EXPECTED = tuple(f"{', '.join(sorted(x for x in allowed if x))} or empty"
 
 
 @rule("RG-USR-001", "warning", "email without '@'")
-def usr_email_no_at(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def usr_email_no_at(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A non-empty ``email`` (or ``roles.student.email``) with no ``@``."""
     me = RULES["RG-USR-001"]
     ids = g.ids("user")
     for field, column in (("email", "email"), ("roles.student.email", "student_email")):
         col = field_column(g, "user", column)
-        rows = np.flatnonzero(np.fromiter(map(bool, col.tolist()), dtype=bool, count=len(col)))
-        emails = col[rows].tolist()
-        has_at = np.fromiter(map(str.__contains__, emails, repeat("@")), dtype=bool,
-                             count=len(emails))
-        values = frozen_values(field=field)
-        for uid in ids[rows[~has_at]].tolist():
-            yield me.finding("user", uid, f"user {uid}: {field} has no '@'", values)
+        rows = np.flatnonzero((col != None) & (col != ""))
+        bad = rows[~contains(col[rows], "@")]
+        suffix = f"{field} has no '@'"
+        # the message is "user <id>: <suffix>": among equal ids it sorts by the suffix
+        yield FindingBlock(me, "user", ids=(ids[bad],), message="user {id0}: " + suffix,
+                           values={"field": field}, order=suffix)
 
 
 def _maybe_shared(values: list[object]) -> np.ndarray:
@@ -72,50 +70,68 @@ def _maybe_shared(values: list[object]) -> np.ndarray:
     return cand[np.bincount(high, minlength=mask + 1)[high] > 1]
 
 
-def _email_groups(roster: Roster, g: RosterGraph) -> list[list[int]]:
-    """User indices sharing an exact, non-empty email (groups of two or more, each in
-    index order)."""
+def _email_groups(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Users sharing an exact, non-empty email: ``(members, group)``, the user indices of
+    every shared email and the email's group number (0, 1, ... in no particular order)."""
     c = cache(g)
     if "email_groups" not in c:
-        emails = field_column(g, "user", "email").tolist()
-        groups: dict[str, list[int]] = {}
-        for i in _maybe_shared(emails).tolist():
-            e = emails[i]
-            if e:
-                groups.setdefault(e, []).append(i)
-        c["email_groups"] = [v for v in groups.values() if len(v) > 1]
+        emails = field_column(g, "user", "email")
+        rows = np.flatnonzero((emails != None) & (emails != ""))
+        # only emails whose hash is shared may be shared: compare those strings only
+        rows = rows[_maybe_shared(emails[rows].tolist())]
+        if len(rows) < 2:
+            c["email_groups"] = (rows[:0], np.zeros(0, dtype=np.int64))
+            return c["email_groups"]
+        key = string_codes(emails[rows])
+        order = np.argsort(key, kind="stable")
+        k = key[order]
+        gid = np.cumsum(np.r_[True, k[1:] != k[:-1]]) - 1
+        keep = np.bincount(gid)[gid] > 1
+        _, group = np.unique(gid[keep], return_inverse=True)
+        c["email_groups"] = (rows[order[keep]], group.reshape(-1).astype(np.int64))
     return c["email_groups"]
+
+
+def _groups_of(g: RosterGraph, members: np.ndarray, group: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR groups of user ids (each in id order) and each group's member indices' group."""
+    return group_members(group.astype(np.int64), g.ids("user")[members])
 
 
 @rule("RG-USR-002", "warning",
       "two staff-type users (district admin, staff, teacher) share an email")
-def usr_employee_email_shared(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def usr_employee_email_shared(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """Clever merges employees by email, so two employee users with one email were not merged."""
     me = RULES["RG-USR-002"]
-    ids = g.ids("user")
-    for grp in _email_groups(roster, g):
-        emp = sorted(ids[i] for i in grp if g.roles[i] & _EMPLOYEE)
-        if len(emp) > 1:
-            yield me.finding("user", emp,
-                             f"{len(emp)} staff-type users share one email: {', '.join(emp)}",
-                             {"users": len(emp)})
+    members, group = _email_groups(roster, g)
+    emp = (g.roles[members] & _EMPLOYEE) != 0
+    flat, start, _ = _groups_of(g, members[emp], group[emp])
+    yield FindingBlock(me, "user", groups=(flat, start),
+                       message="{users} staff-type users share one email: {ids}",
+                       values={"users": np.diff(start)})
 
 
 @rule("RG-USR-003", "info", "email shared with a student or contact (allowed)")
-def usr_email_shared_with_student(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def usr_email_shared_with_student(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """Users sharing an email where at least one holds the student or contact role."""
     me = RULES["RG-USR-003"]
-    ids = g.ids("user")
-    for grp in _email_groups(roster, g):
-        masks = g.roles[grp]
-        if (masks & _NOT_MERGED).any():
-            users = sorted(ids[i] for i in grp)
-            n_st = int(np.count_nonzero(masks & ROLE_BITS["student"]))
-            n_ct = int(np.count_nonzero(masks & ROLE_BITS["contact"]))
-            yield me.finding("user", users,
-                             f"{len(users)} users share one email, including "
-                             f"{n_st} student(s) and {n_ct} contact(s): {', '.join(users)}",
-                             {"users": len(users), "students": n_st, "contacts": n_ct})
+    members, group = _email_groups(roster, g)
+    masks = g.roles[members]
+    n_groups = int(group.max()) + 1 if len(group) else 0
+
+    def per_group(bits: int) -> np.ndarray:
+        return np.bincount(group[(masks & bits) != 0], minlength=n_groups)
+
+    hit = per_group(_NOT_MERGED) > 0
+    keep = hit[group]
+    flat, start, first = _groups_of(g, members[keep], group[keep])
+    grp = group[keep][first]
+    yield FindingBlock(me, "user", groups=(flat, start),
+                       message=("{users} users share one email, including {students} "
+                                "student(s) and {contacts} contact(s): {ids}"),
+                       values={"users": np.diff(start),
+                               "students": per_group(ROLE_BITS["student"])[grp],
+                               "contacts": per_group(ROLE_BITS["contact"])[grp]})
 
 
 #: How many ids a grouped finding lists (its ``values["users"]`` has the full count).
@@ -123,7 +139,7 @@ GROUP_IDS_SHOWN = 10
 
 
 @rule("RG-USR-004", "info", "name only in `last` (contacts do this by design)")
-def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A user whose name has ``last`` but neither ``first`` nor ``middle``.
 
     Clever stores a contact's full name in ``last`` by design, so the contacts
@@ -145,23 +161,23 @@ def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
         n = len(contacts)
         shown = heapq.nsmallest(GROUP_IDS_SHOWN, contacts)
         more = f" and {n - len(shown):,} more" if n > len(shown) else ""
-        yield me.finding("user", shown,
-                         f"{n:,} {'contact has' if n == 1 else 'contacts have'} a name only in "
-                         f"name.last (as Clever does for contacts): {', '.join(shown)}{more}",
-                         {"contact": True, "users": n, "shown": len(shown)})
-    others = np.flatnonzero(~is_contact)
-    if not len(others):
-        return
-    other_masks = masks[others].tolist()
-    labels = {m: ", ".join(role_names(m)) or "no role" for m in set(other_masks)}
-    shared = {m: frozen_values(roles=role_names(m), contact=False) for m in set(other_masks)}
-    for m, uid in zip(other_masks, ids[hits[others]].tolist()):
-        yield me.finding("user", uid, f"user {uid} ({labels[m]}) has a name only in name.last",
-                         shared[m])
+        message = (f"{n:,} {'contact has' if n == 1 else 'contacts have'} a name only in "
+                   f"name.last (as Clever does for contacts): {', '.join(shown)}{more}")
+        yield FindingBlock(me, "user", groups=(np.array(shown, dtype=object), [0, len(shown)]),
+                           message=np.array([message], dtype=object),
+                           values={"contact": True, "users": np.array([n]),
+                                   "shown": np.array([len(shown)])})
+    others = hits[~is_contact]
+    other_masks = masks[~is_contact]
+    for m in np.unique(other_masks).tolist():  # one block per role combination
+        label = (", ".join(role_names(m)) or "no role").replace("{", "{{").replace("}", "}}")
+        yield FindingBlock(me, "user", ids=(ids[others[other_masks == m]],),
+                           message="user {id0} (" + label + ") has a name only in name.last",
+                           values={"roles": role_names(m), "contact": False})
 
 
 @rule("RG-USR-005", "error", "illegal multi-role combination")
-def usr_illegal_roles(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def usr_illegal_roles(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A user with no role, or with several roles one of which is student or contact.
 
     Clever merges users only across employee roles (district admin, staff,
@@ -175,83 +191,74 @@ def usr_illegal_roles(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     bad = np.flatnonzero((m == 0) | (multi & ((m & _NOT_MERGED) != 0))
                          | (multi & ((m & (ROLE_BITS["teacher"] | ROLE_BITS["staff"])) == 0)))
     ids = g.ids("user")
-    for i in bad.tolist():
-        roles = g.role_names(i)
+    for mask in np.unique(m[bad]).tolist():  # one block per role combination
+        roles = role_names(mask)
+        at = ids[bad[m[bad] == mask]]
         if not roles:
-            yield me.finding("user", ids[i], f"user {ids[i]} has no role",
-                             {"roles": (), "reason": "no_role"})
+            yield FindingBlock(me, "user", ids=(at,), message="user {id0} has no role",
+                               values={"roles": (), "reason": "no_role"})
         else:
-            yield me.finding("user", ids[i],
-                             f"user {ids[i]} holds roles {' + '.join(roles)}, a combination "
-                             "Clever does not merge", {"roles": roles,
-                                                       "reason": "illegal_combination"})
+            yield FindingBlock(me, "user", ids=(at,),
+                               message=("user {id0} holds roles " + " + ".join(roles)
+                                        + ", a combination Clever does not merge"),
+                               values={"roles": roles, "reason": "illegal_combination"})
 
 
-_ORPHAN_VALUES = {role: frozen_values(role=role, reason=reason) for role, reason in (
-    ("student", "no_section"), ("teacher", "no_section"), ("contact", "no_student"),
-    ("staff", "no_school"))}
+_ORPHAN_REASONS = {"student": "no_section", "teacher": "no_section", "contact": "no_student",
+                   "staff": "no_school"}
 
 
-def _orphans(g: RosterGraph) -> dict[str, list[str]]:
-    """role → orphaned user ids, from :func:`rostergraph.queries.orphaned_users`."""
+def _orphans(g: RosterGraph, role: str) -> np.ndarray:
+    """The orphaned user ids of ``role``, from :func:`rostergraph.queries.orphaned_users`."""
     c = cache(g)
     if "orphans" not in c:
-        t = orphaned_users(g)
-        out: dict[str, list[str]] = {}
-        for user, role, _reason in zip(t["user"].tolist(), t["role"].tolist(),
-                                       t["reason"].tolist()):
-            out.setdefault(role, []).append(user)
-        c["orphans"] = out
-    return c["orphans"]
+        c["orphans"] = orphaned_users(g)
+    t = c["orphans"]
+    return np.asarray(t["user"], dtype=object)[np.asarray(t["role"], dtype=object) == role]
+
+
+def _orphan_block(g: RosterGraph, rule_id: str, role: str, message: str) -> FindingBlock:
+    return FindingBlock(RULES[rule_id], "user", ids=(_orphans(g, role),), message=message,
+                        values={"role": role, "reason": _ORPHAN_REASONS[role]})
 
 
 @rule("RG-STU-001", "warning", "student in no section")
-def stu_orphan(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def stu_orphan(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A user with the student role enrolled in no section (associated with no teacher)."""
-    me = RULES["RG-STU-001"]
-    for uid in _orphans(g).get("student", ()):
-        yield me.finding("user", uid, f"student {uid} is in no section",
-                         _ORPHAN_VALUES["student"])
+    yield _orphan_block(g, "RG-STU-001", "student", "student {id0} is in no section")
 
 
 @rule("RG-TEA-001", "warning", "teacher in no section")
-def tea_orphan(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def tea_orphan(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A user with the teacher role who teaches no section (associated with no student)."""
-    me = RULES["RG-TEA-001"]
-    for uid in _orphans(g).get("teacher", ()):
-        yield me.finding("user", uid, f"teacher {uid} teaches no section",
-                         _ORPHAN_VALUES["teacher"])
+    yield _orphan_block(g, "RG-TEA-001", "teacher", "teacher {id0} teaches no section")
 
 
 @rule("RG-STF-001", "warning", "staff with no schools, or with a singular `school`")
-def stf_no_schools(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def stf_no_schools(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """Staff linked to no existing school, or whose staff role carries a ``school`` key."""
     me = RULES["RG-STF-001"]
-    for uid in _orphans(g).get("staff", ()):
-        yield me.finding("user", uid, f"staff {uid} has no (existing) school in schools",
-                         _ORPHAN_VALUES["staff"])
+    yield _orphan_block(g, "RG-STF-001", "staff",
+                        "staff {id0} has no (existing) school in schools")
     n_u = g.n_records("user")
     staff = np.flatnonzero(g.roles[:n_u] & ROLE_BITS["staff"])
-    for uid, u in records_at(g, "user", staff.tolist()):  # staff are few: build only theirs
-        sf = u.roles.staff
-        if sf is not None and "school" in sf.extra:
-            yield me.finding("user", uid,
-                             f"staff {uid} has a singular roles.staff.school (staff have only "
-                             "schools, no primary school)",
-                             {"role": "staff", "reason": "singular_school"})
+    singular = [uid for uid, u in records_at(g, "user", staff.tolist())  # staff are few
+                if u.roles.staff is not None and "school" in u.roles.staff.extra]
+    yield FindingBlock(me, "user", ids=(np.array(singular, dtype=object),),
+                       message=("staff {id0} has a singular roles.staff.school (staff have "
+                                "only schools, no primary school)"),
+                       values={"role": "staff", "reason": "singular_school"})
 
 
 @rule("RG-CON-001", "warning", "contact not related to any existing student")
-def con_orphan(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def con_orphan(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A contact none of whose ``student_relationships`` names an existing student."""
-    me = RULES["RG-CON-001"]
-    for uid in _orphans(g).get("contact", ()):
-        yield me.finding("user", uid, f"contact {uid} is related to no existing student",
-                         _ORPHAN_VALUES["contact"])
+    yield _orphan_block(g, "RG-CON-001", "contact",
+                        "contact {id0} is related to no existing student")
 
 
 @rule("RG-CON-002", "info", "contact relationship/type outside the enum")
-def con_enum(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
+def con_enum(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A ``student_relationships`` entry whose ``relationship`` or ``type`` is not in the enum."""
     me = RULES["RG-CON-002"]
     rel = g.relations["contact_for"]
@@ -265,28 +272,17 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
                                                         dtype=bool, count=len(vals)))))
     if not found:
         return
-    edges = np.concatenate([bad for _, bad in found])
-    which = np.concatenate([np.full(len(bad), k, dtype=np.int8) for k, bad in found])
-    contacts, students = uids[rel.src[edges]], uids[rel.dst[edges]]
-    if len(edges) > 1:
-        # by contact id: nearly the findings' order (validate sorts exactly, and sorting
-        # nearly sorted findings is several times cheaper than sorting them at random)
-        order = np.argsort(contacts.astype(str), kind="stable")
-        edges, which, contacts, students = (edges[order], which[order], contacts[order],
-                                            students[order])
-    rid, sev = me.id, me.severity
-    values = np.empty(len(edges), dtype=object)
-    for k, (attr, _) in enumerate(_ENUMS):
-        at = which == k
-        values[at] = rel.attrs[attr][edges[at]]
-    # the message's text between the ids, once per (field, value)
-    parts: dict[tuple[int, str], tuple[str, str, str]] = {}
-    for c, st, k, v in zip(contacts.tolist(), students.tolist(), which.tolist(),
-                           values.tolist()):
-        p = parts.get((k, v))
-        if p is None:
-            attr = _ENUMS[k][0]
-            p = parts[(k, v)] = (attr, f": {attr} {v!r} for student ",
-                                 f" is not a Clever value ({_EXPECTED[k]})")
-        yield Finding(rid, sev, "user", (c, st), f"contact {c}{p[1]}{st}{p[2]}",
-                      MappingProxyType({"field": p[0], "value": v, "student": st}))
+    for k, bad in found:
+        attr = _ENUMS[k][0]
+        value, student = rel.attrs[attr][bad], uids[rel.dst[bad]]
+        # the message is "contact <id>: <suffix>"; among equal ids it sorts by the suffix
+        # (written here from each distinct value's repr, so no message is made to sort)
+        distinct, at = np.unique(value, return_inverse=True)
+        reprs = np.array([repr(v) for v in distinct.tolist()] + [""], dtype=object)[:-1]
+        tail = f" is not a Clever value ({_EXPECTED[k]})"
+        yield FindingBlock(me, "user", ids=(uids[rel.src[bad]], student),
+                           message=("contact {id0}: " + attr + " {value!r} for student {id1}"
+                                    + tail.replace("{", "{{").replace("}", "}}")),
+                           values={"field": attr, "value": value, "student": student},
+                           order=join_strings(f"{attr} ", reprs[at.reshape(-1)],
+                                              " for student ", student, tail))

@@ -1,0 +1,47 @@
+"""Per-record field columns the rules read, and how each is computed from a record.
+
+A fast reader extracts these columns from the text of the records it scans; for
+rosters from any other reader the rules compute them from the records with the
+same getters. Both import them from here, a module below both the readers and
+the rules. (``text_suspect``, whether a record may hold a string the string
+rules report, is not here: it comes from the text itself.)
+
+Examples
+--------
+>>> from rostergraph.model import Name, User
+>>> FIELD_GETTERS["users"]["name_only_last"](User(id="u", name=Name(last="Lee")))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["FIELD_GETTERS"]
+
+
+def _student(u: Any) -> Any:
+    return u.roles.student if u.roles is not None else None
+
+
+def _name_only_last(u: Any) -> bool:
+    n = u.name
+    return n is not None and bool(n.last) and not n.first and not n.middle
+
+
+#: kind → field column → its value from a record.
+FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "users": {
+        "email": lambda u: u.email,
+        "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
+        "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
+        "name_only_last": _name_only_last,
+    },
+    "sections": {
+        "name": lambda s: s.name,
+        "grade": lambda s: s.grade,
+        "teacher": lambda s: s.teacher,
+        "teachers_0": lambda s: s.teachers[0] if s.teachers else None,
+    },
+}

@@ -21,6 +21,7 @@ from pathlib import Path as _Path
 
 from . import batch
 from .clever import CleverClient, apply_events, fetch_district, sync_dump
+from .completeness import coverage, delivery, gap_lines
 from .diff import HoldThresholds, RecordChange, RosterDiff, diff
 from .errors import (
     ApiError,
@@ -130,11 +131,14 @@ __all__ = [
     "batch",
     "can_reach",
     "convert",
+    "coverage",
     "cross_school_enrollments",
     "cross_school_teaching",
+    "delivery",
     "detect_format",
     "diff",
     "fetch_district",
+    "gap_lines",
     "linking_sections",
     "load",
     "orphaned_users",

@@ -182,8 +182,9 @@ class _Reader:
         for f, mode in self.modes.items():
             present = f + ".csv" in self.bundle
             if mode in ("bulk", "delta") and not present:
-                self.b.problem("other", f"manifest declares file.{f}={mode} but {f}.csv is "
-                               "missing", file="manifest.csv")
+                self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
+                               f"{f}.csv is not in the source: its records were not delivered",
+                               file="manifest.csv")
             elif mode == "absent" and present:
                 self.b.notes.append(f"{f}.csv is present but the manifest says absent: ignored")
         delta = sorted(f for f, m in self.modes.items() if m == "delta")

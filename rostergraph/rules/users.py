@@ -225,10 +225,13 @@ def tea_orphan(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
 
 @rule("RG-STF-001", "warning", "staff with no schools, or with a singular `school`")
 def stf_no_schools(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
-    """Staff linked to no existing school, or whose staff role carries a ``school`` key."""
+    """Staff whose ``schools`` is empty, or whose staff role carries a ``school`` key.
+
+    A school id without a record still counts (the missing record is RG-REF-001's).
+    """
     me = RULES["RG-STF-001"]
     for uid in _orphans(g).get("staff", ()):
-        yield me.finding("user", uid, f"staff {uid} has no (existing) school in schools",
+        yield me.finding("user", uid, f"staff {uid} has no school in schools",
                          _ORPHAN_VALUES["staff"])
     n_u = g.n_records("user")
     staff = np.flatnonzero(g.roles[:n_u] & ROLE_BITS["staff"])

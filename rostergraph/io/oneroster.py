@@ -135,6 +135,7 @@ class _Reader:
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
+        self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
@@ -234,6 +235,19 @@ class _Reader:
             seen += 1
         return None
 
+    def school_of(self, org: str | None) -> str | None:
+        """The school ``org`` is (or is part of, through ``parentSourcedId``), or None."""
+        seen = 0
+        while org is not None and seen < 50:
+            t = self.orgs.get(org)
+            if t is None or t[0] == "district":
+                return None
+            if t[0] == "school":
+                return org
+            org = t[1]
+            seen += 1
+        return None
+
     def sole_district(self) -> str | None:
         ds = [o for o, (t, _) in self.orgs.items() if t == "district"]
         return ds[0] if len(ds) == 1 else None
@@ -249,9 +263,19 @@ class _Reader:
         for line, row in rows:
             typ = row.get("type") or ""
             if typ not in ("district", "school"):
-                self.b.problem("other", f"org type {typ!r} has no Clever record kind; not "
-                               "loaded", file="orgs.csv", line=line,
-                               record_id=row.get("sourcedId"))
+                sid = row.get("sourcedId") or ""
+                school = self.school_of(sid)
+                if school is not None:  # a department of a school: the classes are there
+                    self.org_school[sid] = school
+                    self.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
+                                   f"{school!r}: classes and users that name it are placed "
+                                   "at that school (a class keeps the org id in extra "
+                                   "'oneroster_org')",
+                                   file="orgs.csv", line=line, record_id=sid)
+                    continue
+                self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
+                               "parent school; not loaded", file="orgs.csv", line=line,
+                               record_id=sid)
                 continue
             d = self._mapped(row, _ORG_COLS)
             consumed = set(_ORG_COLS) | {"type"}
@@ -325,6 +349,10 @@ class _Reader:
                 d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
             if len(grades) > 1:
                 d[_PREFIX + "grades"] = row["grades"]
+            org = d.get("school")
+            if isinstance(org, str) and org in self.org_school:
+                d["school"] = self.org_school[org]
+                d["oneroster_org"] = org  # not an `oneroster.<column>`: never a column
             dist = self.district_of(row.get("schoolSourcedId")) or self.sole_district()
             if dist:
                 d["district"] = dist
@@ -347,8 +375,11 @@ class _Reader:
         schools: list[str] = []
         districts: list[str] = []
         for o in ids:
+            o = self.org_school.get(o, o)  # a department's users belong to its school
             t = self.orgs.get(o, ("school", None))[0]
-            (districts if t == "district" else schools).append(o)
+            out = districts if t == "district" else schools
+            if o not in out:
+                out.append(o)
         return schools, districts
 
     def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
@@ -506,7 +537,10 @@ class _Reader:
             if sec is None and self.base is not None and cid in self.base.sections:
                 sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
             if sec is None:
-                self.b.problem("other", f"enrollment in unknown class {cid!r}; not loaded",
+                gone = cid in self.deleted.get("classes", ())
+                why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
+                       "left out" if gone else f"enrollment in unknown class {cid!r}")
+                self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
                                record_id=row.get("sourcedId"))
                 continue
@@ -534,6 +568,16 @@ class _Reader:
                                        line=line, kind="sections", record_id=cid)
                     else:
                         sec["teacher"] = uid
+        moved = 0
+        for sec in self.sections.values():  # Clever lists the primary teacher first
+            t, ts = sec.get("teacher"), sec.get("teachers")
+            if t and ts and ts[0] != t:
+                ts.remove(t)
+                ts.insert(0, t)
+                moved += 1
+        if moved:
+            self.b.notes.append(f"{moved} classes list their primary teacher after another "
+                                "teacher enrollment: moved first in teachers")
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                                 "equivalent and were not loaded")

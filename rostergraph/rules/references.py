@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..graph import RELATIONS, RosterGraph
+from ..graph import RELATIONS, ROLE_BITS, RosterGraph
 from ..roster import Roster
 from ._util import role_mask
 from .registry import RULES, Finding, rule
@@ -26,6 +26,10 @@ REFERRING_FIELD: dict[str, tuple[str, str]] = {
 }
 
 
+_WORKS_AT_FIELDS = ((ROLE_BITS["teacher"], "roles.teacher.school/schools"),
+                    (ROLE_BITS["staff"], "roles.staff.schools"))
+
+
 @rule("RG-REF-001", "error", "reference to an id with no record (per relation)")
 def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """One finding per (relation, referring record, missing id)."""
@@ -41,8 +45,14 @@ def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
             refs, miss, rkind, mkind = rel.dst[bad], rel.src[bad], dk, sk
         if not len(bad):
             continue
-        pairs = sorted(set(zip(g.ids(rkind)[refs].tolist(), g.ids(mkind)[miss].tolist())))
-        for ref, missing in pairs:
+        fields = [field] * len(refs)
+        if name == "works_at":  # name only the roles the user holds
+            masks = g.roles[refs].tolist()
+            fields = [", ".join(p for bit, p in _WORKS_AT_FIELDS if m & bit) or field
+                      for m in masks]
+        pairs = sorted(set(zip(g.ids(rkind)[refs].tolist(), g.ids(mkind)[miss].tolist(),
+                               fields)))
+        for ref, missing, field in pairs:
             values = {"relation": name, "field": field, "missing_kind": mkind,
                       "missing": missing}
             other = g.kind_of(missing)

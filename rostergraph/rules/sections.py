@@ -151,10 +151,13 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     for i, top in zip(bad.tolist(), top_of.tolist()):
         sid = ids[i]
         grade = names[int(sec_grade[i])]
+        most = (f"most common {names[top]!r}" if names[top] != grade else
+                f"spread over several grades; the most common single grade is the "
+                f"section's own, {grade!r}")
         yield me.finding(
             "section", sid,
             f"section {sid} has grade {grade!r} but {int(n_known[i] - n_match[i])} of "
             f"{plural(int(n_known[i]), 'student')} with a grade are in another grade "
-            f"(most common {names[top]!r})",
+            f"({most})",
             {"grade": grade, "students_grade": names[top],
              "students_matching": int(n_match[i]), "students_with_grade": int(n_known[i])})

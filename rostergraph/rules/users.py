@@ -160,7 +160,7 @@ def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
                          shared[m])
 
 
-@rule("RG-USR-005", "error", "illegal multi-role combination")
+@rule("RG-USR-005", "error", "user with no role, or an illegal multi-role combination")
 def usr_illegal_roles(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     """A user with no role, or with several roles one of which is student or contact.
 

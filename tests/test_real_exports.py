@@ -244,3 +244,14 @@ def test_user_without_role_is_not_called_a_multi_role_combination() -> None:
     report = rostergraph.validate(Roster(users=[User(id="u1")]), select="RG-USR-005")
     assert [f.message for f in report.findings] == ["user u1 has no role"]
     assert "no role" in rostergraph.RULES["RG-USR-005"].title
+
+
+def test_oneroster_12_user_profiles_are_kept_without_passwords() -> None:
+    """userProfiles.csv rows are kept in the user's extra, with a note; passwords are not."""
+    r = rostergraph.load(TRAILING)
+    profiles = r.users["U3"].extra.get("oneroster.userProfiles")
+    assert profiles is not None and len(profiles) == 1
+    assert profiles[0]["username"] == "u3.lms" and "password" not in profiles[0]
+    assert any("userProfiles.csv" in n and "1 password not kept" in n
+               for n in r.provenance.notes)
+    assert not any("userProfiles.csv: not a roster file" in n for n in r.provenance.notes)

@@ -475,8 +475,6 @@ class _Reader:
 
     def _term(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
         name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
-        for col in ("Term_start", "Term_end"):
-            self._check_date(row, col, "sections.csv", line, "sections", d.get("id"))
         tid = row.get("Term_id") or None
         if not (name or start or end or tid):
             return

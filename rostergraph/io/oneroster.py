@@ -2,12 +2,14 @@
 
 Files read: ``manifest.csv``, ``orgs.csv``, ``academicSessions.csv``,
 ``courses.csv``, ``classes.csv``, ``users.csv``, ``roles.csv`` (1.2),
-``enrollments.csv`` and ``demographics.csv``; any other file is listed in the
-provenance notes and otherwise ignored. The mapping onto Clever v3 records is
+``enrollments.csv``, ``demographics.csv`` and ``userProfiles.csv`` (1.2: kept
+per user in ``extra["oneroster.userProfiles"]``, passwords left out); any other
+file is listed in the provenance notes and otherwise ignored. The mapping onto Clever v3 records is
 the table in ``docs/formats.md``; in short:
 
 - org ``type=district`` → District, ``type=school`` → School (``parentSourcedId``
-  → ``school.district``); other org types are noted and not kept as records;
+  → ``school.district``); a ``department`` (or other org type) whose parent is a
+  school stands for that school; other org types are noted and not kept;
 - academicSession → Term, course → Course, class → Section (first of
   ``termSourcedIds`` → ``term_id``), users + roles → Users with roles
   (student, teacher, staff for site administrators/aides/proctors/principals/
@@ -61,7 +63,9 @@ __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 #: The files this reader reads, in reading order.
 ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv",
                    "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
-                   "demographics.csv")
+                   "demographics.csv", "userProfiles.csv")
+#: userProfiles.csv columns never kept (a credential's secret)
+_PROFILE_SECRET = frozenset({"password"})
 CARRY_COLUMN = "metadata." + CARRY_KEY
 USER_ID_COLUMN = "metadata.rostergraph.userId"
 _PREFIX = "oneroster."
@@ -568,16 +572,6 @@ class _Reader:
                                        line=line, kind="sections", record_id=cid)
                     else:
                         sec["teacher"] = uid
-        moved = 0
-        for sec in self.sections.values():  # Clever lists the primary teacher first
-            t, ts = sec.get("teacher"), sec.get("teachers")
-            if t and ts and ts[0] != t:
-                ts.remove(t)
-                ts.insert(0, t)
-                moved += 1
-        if moved:
-            self.b.notes.append(f"{moved} classes list their primary teacher after another "
-                                "teacher enrollment: moved first in teachers")
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                                 "equivalent and were not loaded")
@@ -616,6 +610,29 @@ class _Reader:
             for col, v in row.items():
                 if col not in consumed and v != "":
                     target[_PREFIX + "demographics." + col] = v
+
+    def read_user_profiles(self) -> None:
+        """1.2 userProfiles.csv: Clever has no field for app profiles; each user's rows are
+        kept in ``extra["oneroster.userProfiles"]`` (a list, without passwords)."""
+        kept = secrets = 0
+        for line, row in self.rows("userProfiles.csv", "users"):
+            usid = row.get("userSourcedId") or ""
+            u = self.users.get(self.alias.get(usid, usid))
+            if u is None:
+                self.b.problem("other", f"user profile for unknown user {usid!r}; not loaded",
+                               file="userProfiles.csv", line=line, kind="users",
+                               record_id=usid)
+                continue
+            prof = {k: v for k, v in row.items()
+                    if k not in _PROFILE_SECRET and k != "userSourcedId" and v != ""}
+            secrets += any(row.get(k) for k in _PROFILE_SECRET)
+            u.setdefault(_PREFIX + "userProfiles", []).append(prof)
+            kept += 1
+        if kept or secrets:
+            self.b.notes.append(f"userProfiles.csv: {kept} profiles kept in the users' extra "
+                                "'oneroster.userProfiles'"
+                                + (f"; {secrets} password{'s' if secrets != 1 else ''} not kept"
+                                   if secrets else ""))
 
     def finish(self) -> None:
         for uid, role in self.contact_role.items():
@@ -781,6 +798,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             r.read_enrollments()
         if r.wanted("demographics.csv"):
             r.read_demographics()
+        if r.wanted("userProfiles.csv"):
+            r.read_user_profiles()
         r.finish()
         if not b.version:
             b.version = "1.1"

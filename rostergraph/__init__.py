@@ -29,6 +29,7 @@ from ._version import __version__
 if _TYPE_CHECKING:  # what the names below are, for type checkers; imported on first use
     from . import batch
     from .clever import CleverClient, apply_events, fetch_district, sync_dump
+    from .completeness import coverage, delivery, gap_lines
     from .diff import HoldThresholds, RecordChange, RosterDiff, diff
     from .errors import (
         ApiError,
@@ -93,6 +94,9 @@ _LAZY: dict[str, str] = {
     "apply_events": ".clever",
     "fetch_district": ".clever",
     "sync_dump": ".clever",
+    "coverage": ".completeness",
+    "delivery": ".completeness",
+    "gap_lines": ".completeness",
     "HoldThresholds": ".diff",
     "RecordChange": ".diff",
     "RosterDiff": ".diff",
@@ -255,12 +259,15 @@ __all__ = [
     "batch",
     "can_reach",
     "convert",
+    "coverage",
     "cross_school_enrollments",
     "cross_school_teaching",
+    "delivery",
     "detect_format",
     "diff",
     "fetch_district",
     "fetch_oneroster",
+    "gap_lines",
     "linking_sections",
     "load",
     "orphaned_users",

@@ -127,6 +127,8 @@ def _add_summary(sub: Any) -> None:
 
 def summary_dict(roster: Any, g: Any) -> dict[str, Any]:
     """The facts ``rostergraph summary`` prints, as plain data."""
+    from .completeness import coverage, delivery, gap_lines
+
     problems: dict[str, int] = {}
     for pr in roster.problems:
         problems[pr.code] = problems.get(pr.code, 0) + 1
@@ -138,6 +140,9 @@ def summary_dict(roster: Any, g: Any) -> dict[str, Any]:
         "relations": g.relation_counts(),
         "stub_nodes": g.stub_counts(),
         "problems": dict(sorted(problems.items())),
+        "delivery": delivery(g).to_dicts(),
+        "coverage": coverage(g).to_dicts(),
+        "gaps": gap_lines(g),
     }
 
 
@@ -158,6 +163,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     n_prob = sum(data["problems"].values())
     lines.append(f"problems: {n_prob}")
     lines += [f"  {k:<16} {v:>9,}" for k, v in data["problems"].items()]
+    lines.append(f"gaps: {len(data['gaps']) or 'none'}")
+    lines += [f"  {line}" for line in data["gaps"]]
     write_output("\n".join(lines), None)
     return EXIT_OK
 

@@ -57,6 +57,7 @@ __all__ = [
     "TeacherRole",
     "Term",
     "User",
+    "iso_date",
     "parse_date",
     "record_from_dict",
     "record_to_dict",
@@ -87,29 +88,53 @@ def _extra() -> Any:
 _DATE_RES = (
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$"), (1, 2, 3)),
     (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), (3, 1, 2)),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$"), (3, 1, 2)),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), (1, 2, 3)),
 )
+#: a two-digit year below this is 20YY, else 19YY (the POSIX ``%y`` pivot)
+TWO_DIGIT_PIVOT = 69
 
 
 def parse_date(value: str | None) -> _dt.date | None:
-    """Parse a roster date (``YYYY-MM-DD``, an ISO timestamp, or ``M/D/YYYY``).
+    """Parse a roster date in any form Clever's API or SFTP spec uses.
 
-    Returns ``None`` for ``None``, ``""`` or anything that is not a real date.
+    ``YYYY-MM-DD`` (or an ISO timestamp), ``M/D/YYYY`` (``MM/DD/YYYY``),
+    ``M/D/YY`` (a two-digit year below 69 is 20YY, else 19YY, as POSIX
+    ``%y``) and ``YYYYMMDD``. Returns ``None`` for ``None``, ``""`` or
+    anything that is not a real date.
 
     Examples
     --------
     >>> parse_date("2024-08-15"), parse_date("2/11/2007"), parse_date("2024-02-30")
     (datetime.date(2024, 8, 15), datetime.date(2007, 2, 11), None)
+    >>> parse_date("8/1/15"), parse_date("20150801")
+    (datetime.date(2015, 8, 1), datetime.date(2015, 8, 1))
     """
     if not value or not isinstance(value, str):
         return None
     for rx, (yi, mi, di) in _DATE_RES:
         m = rx.match(value.strip())
         if m:
+            year = int(m.group(yi))
+            if len(m.group(yi)) == 2:
+                year += 2000 if year < TWO_DIGIT_PIVOT else 1900
             try:
-                return _dt.date(int(m.group(yi)), int(m.group(mi)), int(m.group(di)))
+                return _dt.date(year, int(m.group(mi)), int(m.group(di)))
             except ValueError:
                 return None
     return None
+
+
+def iso_date(value: str | None) -> str | None:
+    """``value`` as ISO 8601 ``YYYY-MM-DD`` when :func:`parse_date` reads it, else None.
+
+    Examples
+    --------
+    >>> iso_date("8/1/15"), iso_date("2015-08-01"), iso_date("soon")
+    ('2015-08-01', '2015-08-01', None)
+    """
+    d = parse_date(value)
+    return d.isoformat() if d is not None else None
 
 
 # --- nested value objects -------------------------------------------------

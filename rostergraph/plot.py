@@ -369,13 +369,20 @@ def schools_per_user(g: RosterGraph | Table, ax: Axes | None = None) -> Axes:
 # --- cross-school flow ----------------------------------------------------------------
 
 
-def _school_names(g: RosterGraph | None, ids: list[str]) -> list[str]:
+def _school_names(g: RosterGraph | None, ids: list[str],
+                  no_record: frozenset[str] = frozenset()) -> list[str]:
+    """Axis labels: the school's name, else its id; an id without a record says so."""
     schools = g.roster.schools if g is not None else {}
     out = []
     for i in ids:
         rec = schools.get(i)
         name = getattr(rec, "name", None) if rec is not None else None
-        out.append(_label(name) if name else _label(i, 14))
+        if name:
+            out.append(_label(name))
+        elif i in no_record or (g is not None and rec is None):
+            out.append(_label(i, 26) + " (no record)")  # the whole id: it is all we know
+        else:
+            out.append(_label(i, 14))
     return out
 
 
@@ -388,7 +395,8 @@ def school_flow_heatmap(g: RosterGraph | Table, ax: Axes | None = None, *, top: 
     g:
         A RosterGraph (or Roster), or a :func:`rostergraph.queries.school_flow`
         table (``primary_school``, ``school``, ``pairs``, ``students``; ids are
-        then shown instead of names).
+        then shown instead of names). A school whose record was not delivered
+        is labelled by its id followed by "(no record)".
     ax:
         The Axes to draw on; a new figure's when ``None``.
     top:
@@ -436,6 +444,12 @@ def school_flow_heatmap(g: RosterGraph | Table, ax: Axes | None = None, *, top: 
 
         graph = _graph(g)
         t = school_flow(graph)
+    no_record: set[str] = set()  # schools known only by id (their record was not delivered)
+    for ids_col, flag in (("primary_school", "primary_school_missing"),
+                          ("school", "school_missing")):
+        if flag in t.columns:
+            no_record.update(str(x) for x, m in zip(t[ids_col].tolist(), t[flag].tolist())
+                             if m)
     ax = _axes(ax, (7.0, 6.0))
     ax.set_title(f"Cross-school flow ({value})")
     ax.set_ylabel("home (primary) school")
@@ -453,14 +467,15 @@ def school_flow_heatmap(g: RosterGraph | Table, ax: Axes | None = None, *, top: 
     ranked = sorted(total, key=lambda s: (-total[s], s))
     shown = ranked[:top] if len(ranked) > top + 1 else ranked
     folded = len(ranked) > len(shown)
-    shown = sorted(shown, key=lambda s: (_school_names(graph, [s])[0], s))
+    stubs = frozenset(no_record)
+    shown = sorted(shown, key=lambda s: (_school_names(graph, [s], stubs)[0], s))
     pos = {s: i for i, s in enumerate(shown)}
     n = len(shown) + (1 if folded else 0)
     other = n - 1
     mat = np.zeros((n, n), dtype=np.int64)
     for s, d, v in zip(src, dst, val.tolist()):
         mat[pos.get(s, other), pos.get(d, other)] += v
-    labels = _school_names(graph, shown) + ([f"other schools ({len(ranked) - len(shown)})"]
+    labels = _school_names(graph, shown, stubs) + ([f"other schools ({len(ranked) - len(shown)})"]
                                             if folded else [])
     masked = np.ma.masked_equal(mat, 0)
     from matplotlib import colormaps

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import RosterError
 from .graph import ROLE_BITS, RosterGraph
 from .table import LazyTake, Table
 
@@ -311,8 +312,10 @@ def linking_sections(g: RosterGraph, teacher_id: str, student_id: str) -> Table:
     -------
     Table
         ``section``, ``name``, ``school``, ``term``, ``course``, ``primary``
-        (the teacher is that section's primary teacher). Empty when the
-        teacher does not reach the student.
+        (the teacher is that section's primary teacher), ``school_missing``,
+        ``term_missing``, ``course_missing`` (the section names that place
+        by an id that has no record). Empty when the teacher does not reach
+        the student.
 
     Notes
     -----
@@ -337,6 +340,12 @@ def linking_sections(g: RosterGraph, teacher_id: str, student_id: str) -> Table:
         "term": [r.term_id for r in recs],
         "course": [r.course for r in recs],
         "primary": prim.astype(bool),
+        "school_missing": [r.school is not None and r.school not in g.roster.schools
+                           for r in recs],
+        "term_missing": [r.term_id is not None and r.term_id not in g.roster.terms
+                         for r in recs],
+        "course_missing": [r.course is not None and r.course not in g.roster.courses
+                           for r in recs],
     }, name=f"sections linking {teacher_id} and {student_id}")
 
 
@@ -818,8 +827,14 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
         w, pos = _expand(tindptr, my)
         parts.append((teachers[pos], "student", sec_ids[my[w]]))
     if mask & ROLE_BITS["staff"]:
-        found = [g.index_of("school", s, allow_missing=True) for s in _staff_schools(g, user_id)]
-        school_idx = np.array([i for i in found if i < g.n_records("school")], dtype=np.int64)
+        # schools are places known by id: one without a record still groups its users
+        found = set()
+        for s in _staff_schools(g, user_id):
+            try:
+                found.add(g.index_of("school", s, allow_missing=True))
+            except RosterError:  # an id that is no school node at all
+                continue
+        school_idx = np.array(sorted(found), dtype=np.int64)
         for rel_name in ("attends", "works_at"):
             rel = g.relations[rel_name]
             w, pos = _expand(rel.rindptr, school_idx)
@@ -858,25 +873,31 @@ def _school_dtype(g: RosterGraph) -> type:
 
 
 def _section_schools(g: RosterGraph) -> np.ndarray:
-    """School index per section node (first ``taught_at`` edge), -1 if none or a stub."""
+    """School index per section node (first ``taught_at`` edge), -1 if none.
+
+    A school without a record (a stub) is a place known by its id: its index is kept.
+    """
     c = _cache(g)
     if "sec_school" not in c:
         rel = g.relations["taught_at"]
         out: np.ndarray = np.full(g.n_nodes("section"), -1, dtype=_school_dtype(g))
-        ok = rel.dst < g.n_records("school")
-        out[rel.src[ok][::-1]] = rel.dst[ok][::-1]  # the first edge wins
+        out[rel.src[::-1]] = rel.dst[::-1]  # the first edge wins
         c["sec_school"] = out
     return c["sec_school"]
 
 
 def _home_schools(g: RosterGraph, relation: str) -> np.ndarray:
-    """Primary school index per user node (``attends``/``works_at``), -1 if none or a stub."""
+    """Primary school index per user node (``attends``/``works_at``), -1 if none.
+
+    A primary school without a record (a stub) keeps its index, as in
+    :func:`_section_schools`.
+    """
     c = _cache(g)
     key = "home:" + relation
     if key not in c:
         rel = g.relations[relation]
         out: np.ndarray = np.full(g.n_nodes("user"), -1, dtype=_school_dtype(g))
-        ok = np.flatnonzero(rel.attrs["primary"] & (rel.dst < g.n_records("school")))[::-1]
+        ok = np.flatnonzero(rel.attrs["primary"])[::-1]
         out[rel.src[ok]] = rel.dst[ok]  # the first primary edge wins
         c[key] = out
     return c[key]
@@ -931,12 +952,15 @@ def _cross_idx(g: RosterGraph, relation: str, school_rel: str) -> tuple[np.ndarr
 def _cross(g: RosterGraph, relation: str, school_rel: str, who: str) -> Table:
     u, s, sch, home, in_schools = _cross_idx(g, relation, school_rel)
     school_ids = g.ids("school")
+    n_sc = g.n_records("school")
     return Table({
         who: _ids(g, "user", u),
         "section": _ids(g, "section", s),
         "school": school_ids[sch],
         "primary_school": school_ids[home],
         "in_schools": in_schools,
+        "school_missing": sch >= n_sc,
+        "primary_school_missing": home >= n_sc,
     }, name=f"cross-school {'enrollments' if who == 'student' else 'teaching'}")
 
 
@@ -949,7 +973,9 @@ def cross_school_enrollments(g: RosterGraph) -> Table:
         ``student``, ``section``, ``school`` (the section's school),
         ``primary_school`` (the student's), ``in_schools`` (whether the
         section's school is in the student's ``schools`` at all; ``False``
-        is a data conflict).
+        is a data conflict), ``school_missing`` and
+        ``primary_school_missing`` (that school was referenced but has no
+        record: it is known only by its id).
 
     Notes
     -----
@@ -957,8 +983,12 @@ def cross_school_enrollments(g: RosterGraph) -> Table:
     the section's school is not the student's primary school; a student is
     *cross-school* if they have at least one such pair. Also reported: pairs
     where the section's school is not in the student's `schools` at all (a
-    data conflict)". Pairs where either school is unknown (no primary
-    school, or a school without a record) are left to the rules.
+    data conflict)". Schools are compared by id whether or not their
+    record was delivered: many real dumps omit ``schools``, and the ids in
+    sections and users still say where each one is. Only a pair whose
+    student has no primary school at all, or whose section has no school,
+    is left out; :func:`rostergraph.coverage` says when that leaves a
+    question unanswerable.
 
     Examples
     --------
@@ -979,7 +1009,9 @@ def cross_school_teaching(g: RosterGraph) -> Table:
     Table
         ``teacher``, ``section``, ``school``, ``primary_school``,
         ``in_schools`` (the section's school is among the teacher's schools,
-        from the teacher and staff roles).
+        from the teacher and staff roles), ``school_missing``,
+        ``primary_school_missing`` (as in :func:`cross_school_enrollments`:
+        schools are compared by id, delivered or not).
 
     Notes
     -----
@@ -1003,8 +1035,10 @@ def school_flow(g: RosterGraph) -> Table:
     -------
     Table
         ``primary_school``, ``school``, ``pairs`` ((student, section)
-        pairs), ``students`` (distinct students); one row per non-empty
-        cell, ordered by primary school then school.
+        pairs), ``students`` (distinct students), ``primary_school_missing``
+        and ``school_missing`` (the school has no record and is known only
+        by its id); one row per non-empty cell, ordered by primary school
+        then school.
 
     Examples
     --------
@@ -1023,8 +1057,12 @@ def school_flow(g: RosterGraph) -> Table:
     cs = np.unique(cell * n_u + u)
     students = np.bincount(np.searchsorted(ucell, cs // n_u), minlength=len(ucell))
     school_ids = g.ids("school")
-    return Table({"primary_school": school_ids[ucell // n_sc], "school": school_ids[ucell % n_sc],
-                  "pairs": pairs.astype(np.int64), "students": students.astype(np.int64)},
+    home_idx, sch_idx = ucell // n_sc, ucell % n_sc
+    n_rec = g.n_records("school")
+    return Table({"primary_school": school_ids[home_idx], "school": school_ids[sch_idx],
+                  "pairs": pairs.astype(np.int64), "students": students.astype(np.int64),
+                  "primary_school_missing": home_idx >= n_rec,
+                  "school_missing": sch_idx >= n_rec},
                  name="school flow")
 
 
@@ -1048,9 +1086,11 @@ def orphaned_users(g: RosterGraph) -> Table:
     relationship to an existing student (`no_student`); staff role with no
     school (`no_school`). A multi-role user appears once per orphaned role.
     A district admin is never orphaned. References to missing records are
-    not orphans: they are findings of RG-REF-001." Only existing sections,
-    students and schools link; the missing records themselves are never
-    listed.
+    not orphans: they are findings of RG-REF-001." Only existing sections
+    and students link (a section or user without a record is no one), but a
+    school is a place known by its id: a staff member whose ``schools`` name
+    only schools without a record is not ``no_school``. The missing records
+    themselves are never listed.
 
     Examples
     --------
@@ -1081,26 +1121,25 @@ def orphaned_users(g: RosterGraph) -> Table:
     np.bitwise_and(roles, ROLE_BITS["contact"], out=bits)
     np.logical_and(np.logical_not(mask, out=mask), bits, out=mask)
     found.append((np.flatnonzero(mask), "contact", "no_student"))
-    # staff: the staff role's own `schools`, counting schools that exist. For a user who is
-    # not also a teacher, `works_at` holds exactly those; otherwise read the record.
+    # staff: the staff role's own `schools`, empty or not. A school id without a record is
+    # still a school (a place known by its id; the missing record is RG-REF-001's). For a
+    # user who is not also a teacher, `works_at` holds exactly those; otherwise read the
+    # record.
     staff = np.flatnonzero((roles & ROLE_BITS["staff"]) != 0)
     works = g.relations["works_at"]
     has_school = np.zeros(n_u, dtype=bool)
-    ok = (works.dst < g.n_records("school")) & (works.src < n_u)
-    has_school[works.src[ok]] = True
+    has_school[works.src[works.src < n_u]] = True
     also_teacher = (roles[staff] & ROLE_BITS["teacher"]) != 0
     no_school = staff[~also_teacher & ~has_school[staff]]
     mixed = staff[also_teacher]
     mixed_none = mixed[~has_school[mixed]]  # no school at all: the staff role has none either
     mixed = mixed[has_school[mixed]]
     if len(mixed) or len(mixed_none):
-        schools = g.roster.schools
         users = g.ids("user")
         was = gc.isenabled()
         gc.disable()  # building records; a full collection would cost more than the reads
         try:
-            read = [i for i in mixed.tolist()
-                    if not any(s in schools for s in _staff_schools(g, users[i]))]
+            read = [i for i in mixed.tolist() if not _staff_schools(g, users[i])]
         finally:
             if was:
                 gc.enable()
@@ -1166,9 +1205,8 @@ def summary(g: RosterGraph) -> dict[str, Table]:
         rels = ("attends",) if role == "student" else ("works_at",)
         n_schools = np.zeros(g.n_nodes("user"), dtype=np.int64)
         for rname in rels:
-            rel = g.relations[rname]
-            ok = rel.dst < g.n_records("school")
-            n_schools += np.bincount(rel.src[ok], minlength=g.n_nodes("user"))
+            rel = g.relations[rname]  # school ids count whether or not they have a record
+            n_schools += np.bincount(rel.src, minlength=g.n_nodes("user"))
         has = (roles & ROLE_BITS[role]) != 0
         h = _histogram(n_schools[:n_u][has], "schools", "users")
         per_user["role"] += [role] * len(h)

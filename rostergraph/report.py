@@ -27,7 +27,10 @@ without a version bump, a removed or re-typed key bumps it)::
                   "cross_school": {"students": int, "student_pairs": int,
                                    "student_conflicts": int, "teachers": int,
                                    "teacher_pairs": int, "teacher_conflicts": int},
-                  "orphans": {role: int}},             # student, teacher, staff, contact
+                  "orphans": {role: int},              # student, teacher, staff, contact
+                  "delivery": [row, ...],              # rostergraph.delivery
+                  "coverage": [row, ...],              # rostergraph.coverage
+                  "gaps": [str]},                      # one line per gap; [] when complete
       "validation": {"seconds": float, "rules_run": int,
                      "counts": {"error": int, "warning": int, "info": int},
                      "worst": "error"|"warning"|"info"|null},
@@ -308,6 +311,7 @@ class Report:
         """Counts by kind, role and relation, stub nodes, load problems and the
         :func:`rostergraph.queries.summary` aggregates (as lists of row dicts)."""
         if self._summary is None:
+            from .completeness import coverage, delivery, gap_lines
             from .queries import summary as query_summary
 
             g = self.graph
@@ -320,6 +324,8 @@ class Report:
                 "roles": g.role_counts(), "relations": g.relation_counts(),
                 "problems": dict(sorted(problems.items())), "aggregates": aggregates,
                 "cross_school": _cross_school_counts(g), "orphans": _orphan_counts(g),
+                "delivery": delivery(g).to_dicts(), "coverage": coverage(g).to_dicts(),
+                "gaps": gap_lines(g),
             }
         return self._summary
 
@@ -389,6 +395,9 @@ class Report:
     def _header_facts(self) -> list[tuple[str, str]]:
         prov, s = self.provenance(), self.summary()
         c = self.counts()
+        # a question the roster cannot answer shows why, never a count of 0
+        cannot = {r["question"]: f"cannot answer ({r['note']})" for r in s["coverage"]
+                  if r["status"] == "cannot_answer"}
         return [
             ("source", f"{self.policy.text(prov['source'])} ({prov['format']})"),
             ("records", ", ".join(f"{v:,} {k}s" for k, v in s["records"].items())),
@@ -397,13 +406,16 @@ class Report:
              or "none"),
             ("load problems", ", ".join(f"{v:,} {k}" for k, v in s["problems"].items())
              or "none"),
-            ("cross-school", (f"{_n(s['cross_school']['students'], 'student')} "
+            ("cross-school", cannot.get("cross_school_enrollments") or (
+                              f"{_n(s['cross_school']['students'], 'student')} "
                               f"({_n(s['cross_school']['student_pairs'], 'enrollment')}, "
                               f"{s['cross_school']['student_conflicts']:,} outside their "
                               f"schools), {_n(s['cross_school']['teachers'], 'teacher')} "
                               f"({_n(s['cross_school']['teacher_pairs'], 'section')} taught, "
                               f"{s['cross_school']['teacher_conflicts']:,} outside)")),
-            ("orphans", ", ".join(f"{v:,} {k}" for k, v in s["orphans"].items())),
+            ("orphans", cannot.get("orphaned_users")
+             or ", ".join(f"{v:,} {k}" for k, v in s["orphans"].items())),
+            ("gaps", "; ".join(s["gaps"]) or "none"),
             ("findings", (f"{_n(c['error'], 'error')}, {_n(c['warning'], 'warning')}, "
                          f"{c['info']:,} info from {_n(len(self.rules), 'rule')} "
                          f"in {self.seconds:.2f} s")),

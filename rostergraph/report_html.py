@@ -97,6 +97,7 @@ details{border:1px solid var(--line);border-radius:.4rem;margin:.4rem 0;padding:
 details[open]{background:#fcfcfd}
 summary{cursor:pointer}
 .muted,.more{color:var(--muted)}
+.gaps{border-left:4px solid #bf8700;background:#fff8c5;padding:.4rem .8rem;margin:.5rem 0}
 .clean{color:var(--ok)}
 .f td:first-child{white-space:nowrap;width:1%}
 footer{color:var(--muted);font-size:.8rem;text-align:center;padding:2rem}
@@ -208,7 +209,12 @@ def _summary(report: Report) -> str:
                  for name, st in report._distributions().items() if st.get("n")]
     dists = _table(["distribution", "min", "median", "mean", "max", "over"], dist_rows,
                    numeric=(1, 2, 3, 4, 5)) if dist_rows else ""
-    return (f'<section id="summary"><h2>Summary</h2><div class="cards">{cards}</div>'
+    gaps = ("" if not s.get("gaps") else
+            '<div class="gaps"><b>Partial roster.</b> Schools, terms and courses without a '
+            "record are known by their id only; a question marked <i>cannot answer</i> has "
+            "no answer here, not an answer of 0.<ul>"
+            + "".join(f"<li>{_t(line)}</li>" for line in s["gaps"]) + "</ul></div>")
+    return (f'<section id="summary"><h2>Summary</h2>{gaps}<div class="cards">{cards}</div>'
             f'<div class="grid"><div><h3>Records</h3>{rec}<h3>Users by role</h3>{roles}</div>'
             f"<div><h3>Edges by relation</h3>{rel}<h3>Load problems</h3>{probs}</div></div>"
             f"<h3>Distributions</h3>{dists}</section>")
@@ -292,6 +298,8 @@ def _school_cell(g: Any, pol: Any, school_id: str) -> str:
     rec = g.roster.schools.get(school_id)
     name = getattr(rec, "name", None) if rec is not None else None
     ident = f'<span class="id">{_t(pol.id(school_id))}</span>'
+    if rec is None:  # a place known only by its id: say so, never pass it off as known
+        return f'{ident}<br><span class="muted">(no record)</span>'
     return f"{_t(pol.text(name))}<br>{ident}" if name else ident
 
 
@@ -363,7 +371,8 @@ def _cross_school(report: Report, rows: int) -> str:
             [[f'<span class="id">{_t(pol.id(u))}</span>',
               f'<span class="id">{_t(pol.id(s))}</span>',
               _school_cell(g, pol, sc), _school_cell(g, pol, ps), "yes" if ok else "<b>no</b>"]
-             for u, s, sc, ps, ok in head],
+             for u, s, sc, ps, ok, *_ in head.select(who, "section", "school",
+                                                     "primary_school", "in_schools")],
         ))
         parts.append(_more(len(head), len(t), "pairs"))
     parts.append("</section>")

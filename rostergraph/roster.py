@@ -44,6 +44,8 @@ PROBLEM_CODES: dict[str, str] = {
     "envelope": "a file whose top level is not a Clever envelope, array or JSON Lines",
     "encoding": "bytes that are not valid UTF-8",
     "limit": "a value over a configured size or depth limit",
+    "repeated_id": "an id listed twice in one list (e.g. a section's teachers): kept once",
+    "missing_file": "a file the source declares (a OneRoster manifest's bulk file) is absent",
     "other": "anything else a reader could not take as is",
 }
 

@@ -54,16 +54,16 @@ def naive_orphans(r: Roster) -> set[tuple[str, str, str]]:
                          is not None for rel in roles.contact.student_relationships or ())
             if not linked:
                 out.add((u.id, "contact", "no_student"))
-        if roles.staff is not None and not any(s in r.schools
-                                               for s in roles.staff.schools or ()):
+        if roles.staff is not None and not roles.staff.schools:  # ids count, records or not
             out.add((u.id, "staff", "no_school"))
     return out
 
 
-def naive_cross(r: Roster, role: str) -> set[tuple[str, str, str, str, bool]]:
+def naive_cross(r: Roster, role: str) -> set[tuple[str, str, str, str, bool, bool, bool]]:
+    """Cross-school rows; schools compare by id whether or not their record exists."""
     out = set()
     for sec in r.sections.values():
-        if sec.school is None or sec.school not in r.schools:
+        if sec.school is None:
             continue
         listed = (sec.students or ()) if role == "student" else (
             sec.teachers or ((sec.teacher,) if sec.teacher else ()))
@@ -72,13 +72,14 @@ def naive_cross(r: Roster, role: str) -> set[tuple[str, str, str, str, bool]]:
             if u is None:
                 continue
             rr = getattr(u.roles, role)
-            if rr is None or rr.school is None or rr.school not in r.schools:
+            if rr is None or rr.school is None:
                 continue
             if rr.school != sec.school:
                 schools = {rr.school, *(rr.schools or ())}
                 if role == "teacher" and u.roles.staff is not None:
                     schools |= set(u.roles.staff.schools or ())
-                out.add((uid, sec.id, sec.school, rr.school, sec.school in schools))
+                out.add((uid, sec.id, sec.school, rr.school, sec.school in schools,
+                         sec.school not in r.schools, rr.school not in r.schools))
     return out
 
 
@@ -101,7 +102,7 @@ def naive_visible(r: Roster, uid: str) -> set[tuple[str, str]]:
             if uid in (sec.students or ()):
                 out |= {(t, "student") for t in teachers_of(sec)}
     if u.roles.staff is not None:
-        mine = {s for s in u.roles.staff.schools or () if s in r.schools}
+        mine = set(u.roles.staff.schools or ())  # school ids, delivered or not
         for v in r.users.values():
             theirs: set[str] = set()
             for role in ("student", "teacher"):
@@ -192,11 +193,12 @@ def test_cross_school_match_naive(r: Roster) -> None:
     flow = q.school_flow(g)
     cells: dict[tuple[str, str], set[str]] = defaultdict(set)
     pairs: Counter[tuple[str, str]] = Counter()
-    for s, _, school, home, _ in naive_cross(r, "student"):
+    for s, _, school, home, *_ in naive_cross(r, "student"):
         cells[(home, school)].add(s)
         pairs[(home, school)] += 1
-    assert {(a, b): (p, n) for a, b, p, n in flow} == {
-        k: (pairs[k], len(v)) for k, v in cells.items()}
+    assert {(a, b): (p, n, am, bm) for a, b, p, n, am, bm in flow} == {
+        k: (pairs[k], len(v), k[0] not in r.schools, k[1] not in r.schools)
+        for k, v in cells.items()}
 
 
 @PROP
@@ -271,7 +273,8 @@ def test_cross_school_in_schools_flag() -> None:
     g = _small()
     rows = q.cross_school_enrollments(g).to_dicts()
     assert rows == [{"student": "u2", "section": "s2", "school": "B", "primary_school": "A",
-                     "in_schools": False}]
+                     "in_schools": False, "school_missing": False,
+                     "primary_school_missing": False}]
 
 
 def test_queries_never_import_networkx() -> None:

@@ -84,7 +84,8 @@ def test_json_schema(report: Report) -> None:
                          "rules", "findings"}
     assert data["tool"]["name"] == "rostergraph"
     assert set(data["summary"]) == {"records", "stub_nodes", "roles", "relations", "problems",
-                                    "aggregates", "cross_school", "orphans"}
+                                    "aggregates", "cross_school", "orphans",
+                                    "delivery", "coverage", "gaps"}
     assert set(data["summary"]["aggregates"]) >= {"section_sizes", "teachers_per_section",
                                                   "schools_per_user", "reach_set_sizes"}
     assert data["summary"]["records"]["school"] == 4

@@ -172,6 +172,8 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, ...]]]] = [
     ("RG-CON-002", patch("users", "con1", roles={"contact": {"student_relationships": [
         {"student": "stu1", "relationship": "Mother", "type": "Parent/Guardian"}]}}),
      [("con1", "stu1")]),
+    ("RG-SRC-001", {"sections": {"s1": None, "s2": None, "s3": None}}, [()]),
+    ("RG-SRC-002", patch("sections", "s1", students=[f"gone{i}" for i in range(12)]), [()]),
 ]
 
 NEAR_MISSES: list[tuple[str, dict[str, Any]]] = [

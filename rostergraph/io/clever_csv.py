@@ -2,8 +2,9 @@
 
 Files: ``schools.csv``, ``students.csv``, ``teachers.csv``, ``sections.csv``,
 ``enrollments.csv`` (the five Clever requires), optional ``staff.csv`` and the
-deprecated ``admins.csv`` (read as staff). Header names must match exactly;
-column order is free. The column → field mapping is the table in
+deprecated ``admins.csv`` (read as staff). Header names are matched ignoring
+case and surrounding spaces (``Dob`` is read as ``DOB``, with a problem noting
+each such column); column order is free. The column → field mapping is the table in
 ``docs/formats.md``. How Clever's constructions are reproduced:
 
 - **ids**: ``School_id``, ``Student_id``, ``Teacher_id``, ``Section_id`` become the
@@ -60,12 +61,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import SourceError
+from ..model import parse_date
 from ..roster import Roster, RosterBuilder
 from .csvutil import Bundle, read_csv
 from .limits import DEFAULT_LIMITS, Limits
@@ -143,6 +146,36 @@ _REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
              "enrollments.csv": ("Section_id", "Student_id"),
              EXT_DISTRICTS: ("District_id",), EXT_RECORDS: ("Kind", "Id", "Clever_json")}
 _KNOWN = {f: frozenset(c for c, _ in cols) | _SPECIAL for f, cols in SFTP_COLUMNS.items()}
+_NUMBERED = re.compile(r"(teacher|contact)_(\d+)_(.+)", re.IGNORECASE)
+
+
+def _canonical(file: str, col: str) -> str | None:
+    """The column name Clever's spec spells ``col`` as, ignoring case, or None."""
+    key = col.strip().lower()
+    for known in (*_KNOWN.get(file, ()), *_REQUIRED.get(file, ())):
+        if known.lower() == key:
+            return known
+    m = _NUMBERED.fullmatch(col.strip())
+    if m and m.group(1).lower() == "teacher" and m.group(3).lower() == "id":
+        return f"Teacher_{m.group(2)}_id"
+    fields = {f for f, _ in CONTACT_FIELDS}
+    if m and m.group(1).lower() == "contact" and m.group(3).lower() in fields:
+        return f"Contact_{m.group(2)}_{m.group(3).lower()}"
+    if key.startswith("contact_") and key[8:] in fields:
+        return "Contact_" + key[8:]
+    return None
+
+
+def _case_renames(file: str, header: list[str]) -> dict[str, str]:
+    """Header names that match a Clever column only when case is ignored → that column."""
+    present = set(header)
+    out = {}
+    for h in header:
+        want = _canonical(file, h)
+        if want is not None and want != h and want not in present:
+            out[h] = want
+            present.add(want)
+    return out
 
 
 def _hash(*parts: str) -> str:
@@ -234,14 +267,19 @@ class _Reader:
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
         header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        renames = _case_renames(name, header)
+        for got, want in renames.items():
+            self.b.problem("other", f"column {got!r} read as {want!r} (Clever's SFTP column "
+                           "names are matched ignoring case and surrounding spaces)",
+                           file=name, line=1, kind=kind, field=want)
+        if renames:
+            header = [renames.get(h, h) for h in header]
+            rows = ((line, {renames.get(k, k): v for k, v in row.items()})
+                    for line, row in rows)
         missing = [c for c in _REQUIRED.get(name, ()) if c not in header]
         if header and missing:
-            lower = {h.strip().lower(): h for h in header}
-            hints = [f"{lower[c.lower()]!r} for {c!r}" for c in missing if c.lower() in lower]
             self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
-                           + (f" (found {', '.join(hints)}: names are case-sensitive)"
-                              if hints else "") + "; the file was not loaded",
-                           file=name, line=1, kind=kind)
+                           "; the file was not loaded", file=name, line=1, kind=kind)
             return iter(())
         return rows
 
@@ -346,6 +384,7 @@ class _Reader:
                         r["roles"] = [row["Role"]]
                 self._school(r, row.get("School_id"), False)
             self._fill(u, row, file, first)
+            self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)
             if role == "student" and first:
@@ -407,8 +446,14 @@ class _Reader:
                 d["teacher"] = teachers[0]
             n = 2
             while f"Teacher_{n}_id" in row:
-                if row[f"Teacher_{n}_id"]:
-                    teachers.append(row[f"Teacher_{n}_id"])
+                t = row[f"Teacher_{n}_id"]
+                if t and t in teachers:
+                    self.b.problem("repeated_id", f"teacher {t!r} is listed again in "
+                                   f"Teacher_{n}_id of section {sid!r}: kept once",
+                                   file="sections.csv", line=line, kind="sections",
+                                   record_id=sid, field=f"Teacher_{n}_id")
+                elif t:
+                    teachers.append(t)
                 n += 1
             if teachers or "Teacher_id" in row:
                 d["teachers"] = teachers
@@ -417,6 +462,16 @@ class _Reader:
             self._course(d, row, line)
             self.sections[sid] = d
             self.section_where[sid] = ("sections.csv", line)
+
+    def _check_date(self, row: dict[str, str], col: str, file: str, line: int, kind: str,
+                    rid: str | None) -> None:
+        """A date in no form Clever's SFTP spec allows is kept as given, with a problem."""
+        v = row.get(col)
+        if v and parse_date(v) is None:
+            self.b.problem("other", f"{col} {v!r} is not a date (Clever's SFTP dates: "
+                           "MM/DD/YYYY, M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given, "
+                           "left out of ISO 8601 outputs", file=file, line=line, kind=kind,
+                           record_id=rid, field=col)
 
     def _term(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
         name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))

@@ -123,6 +123,12 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     except StopIteration:
         return [], iter(())
     _, header = first
+    blank = len(header) - len(_trimmed(header))
+    if blank and blank < len(header):  # an export slip: trailing delimiters in the header
+        header = header[:-blank]
+        b.problem("other", f"the header ends in {blank} empty column name"
+                  f"{'s' if blank != 1 else ''}; ignored (rows of {len(header)} cells load)",
+                  file=name, line=1, kind=kind)
     seen: set[str] = set()
     for col in header:
         if col in seen:
@@ -157,15 +163,22 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             yield start, row
 
 
+def _trimmed(header: list[str]) -> list[str]:
+    """``header`` without its trailing empty (or blank) names."""
+    end = len(header)
+    while end and not header[end - 1].strip():
+        end -= 1
+    return header[:end]
+
+
 def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: str,
                b: RosterBuilder, kind: str | None) -> Iterator[tuple[int, Row]]:
     n = len(header)
     unique = len(set(header)) == n
+    padded: list[int] = []  # rows with only empty cells past the header: loaded, told once
     for line, values in rows:
-        if len(values) > n and not any(values[n:]):
-            b.problem("syntax", f"row has {len(values)} cells, the header has {n}; the extra "
-                      "cells are empty and were ignored (row loaded)", file=name, line=line,
-                      kind=kind)
+        if len(values) > n and not any(v.strip() for v in values[n:]):
+            padded.append(line)
             values = values[:n]
         if len(values) != n:
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
@@ -178,6 +191,12 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
         for col, v in zip(header, values):
             d.setdefault(col, v)
         yield line, d
+    if padded:
+        more = len(padded) - 1
+        b.problem("other", f"{len(padded):,} row{'s' if more else ''} (line {padded[0]}"
+                  + (f" and {more:,} more" if more else "") + f") had only empty cells past "
+                  f"the header's {n} columns; those cells were ignored and every such row "
+                  "loaded", file=name, line=padded[0], kind=kind)
 
 
 def cell(row: Mapping[str, str], column: str) -> str | None:

@@ -26,6 +26,10 @@ How they become v3 records:
   course (legacy numbers repeat across different course names, e.g. ``"1"``,
   so the number alone does not identify a course there);
   ``course_description`` is kept in the course's ``extra``.
+- a section with only ``teacher`` (v1.1) gets ``teachers = [teacher]``; when
+  ``teachers`` is there but does not start with ``teacher``, the primary
+  teacher is moved first (v3 always has ``teachers``, primary first). A
+  provenance note counts the sections changed.
 - grade ``"K"`` (and ``"PK"``/``"PreK"``, ``"TK"``) is **mapped** to
   ``"Kindergarten"`` (``"PreKindergarten"``, ``"TransitionalKindergarten"``),
   and each mapping is noted as a problem (code ``other``, field ``grade``).
@@ -132,6 +136,7 @@ class _Reader:
         self.user_files: dict[str, str] = {}
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
+        self.teachers_built = 0  # sections given a ``teachers`` list from ``teacher``
 
     def items(self, f: Path) -> list[Any] | None:
         data = f.read_bytes()
@@ -243,7 +248,20 @@ class _Reader:
                 desc = None
         if desc is not None:
             d["course_description"] = desc
+        self.teachers_of(d)
         return d
+
+    def teachers_of(self, d: dict[str, Any]) -> None:
+        """v1.1 sections name only ``teacher``; v3 always has ``teachers``, primary first."""
+        teacher, teachers = d.get("teacher"), d.get("teachers")
+        if not isinstance(teacher, str) or not teacher:
+            return
+        if teachers is None:
+            d["teachers"] = [teacher]
+            self.teachers_built += 1
+        elif isinstance(teachers, list) and (not teachers or teachers[0] != teacher):
+            d["teachers"] = [teacher, *(t for t in teachers if t != teacher)]
+            self.teachers_built += 1
 
 
 def _id(d: dict[str, Any]) -> str | None:
@@ -320,6 +338,9 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
             b.add(kind, d)
     for d, name, i in sections:
         b.add("sections", d, file=name, index=i)
+    if r.teachers_built:
+        b.notes.append(f"{r.teachers_built:,} sections had `teacher` without `teachers` "
+                       "(or not first): `teachers` built with the primary teacher first")
     for uid, u in r.users.items():
         name, i = r.user_where[uid]
         b.add("users", u, file=name, index=i)

@@ -2,12 +2,14 @@
 
 Files read: ``manifest.csv``, ``orgs.csv``, ``academicSessions.csv``,
 ``courses.csv``, ``classes.csv``, ``users.csv``, ``roles.csv`` (1.2),
-``enrollments.csv`` and ``demographics.csv``; any other file is listed in the
-provenance notes and otherwise ignored. The mapping onto Clever v3 records is
+``enrollments.csv``, ``demographics.csv`` and ``userProfiles.csv`` (1.2: kept
+per user in ``extra["oneroster.userProfiles"]``, passwords left out); any other
+file is listed in the provenance notes and otherwise ignored. The mapping onto Clever v3 records is
 the table in ``docs/formats.md``; in short:
 
 - org ``type=district`` → District, ``type=school`` → School (``parentSourcedId``
-  → ``school.district``); other org types are noted and not kept as records;
+  → ``school.district``); a ``department`` (or other org type) whose parent is a
+  school stands for that school; other org types are noted and not kept;
 - academicSession → Term, course → Course, class → Section (first of
   ``termSourcedIds`` → ``term_id``), users + roles → Users with roles
   (student, teacher, staff for site administrators/aides/proctors/principals/
@@ -61,7 +63,9 @@ __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 #: The files this reader reads, in reading order.
 ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv",
                    "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
-                   "demographics.csv")
+                   "demographics.csv", "userProfiles.csv")
+#: userProfiles.csv columns never kept (a credential's secret)
+_PROFILE_SECRET = frozenset({"password"})
 CARRY_COLUMN = "metadata." + CARRY_KEY
 USER_ID_COLUMN = "metadata.rostergraph.userId"
 _PREFIX = "oneroster."
@@ -135,6 +139,7 @@ class _Reader:
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
+        self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
@@ -182,8 +187,9 @@ class _Reader:
         for f, mode in self.modes.items():
             present = f + ".csv" in self.bundle
             if mode in ("bulk", "delta") and not present:
-                self.b.problem("other", f"manifest declares file.{f}={mode} but {f}.csv is "
-                               "missing", file="manifest.csv")
+                self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
+                               f"{f}.csv is not in the source: its records were not delivered",
+                               file="manifest.csv")
             elif mode == "absent" and present:
                 self.b.notes.append(f"{f}.csv is present but the manifest says absent: ignored")
         delta = sorted(f for f, m in self.modes.items() if m == "delta")
@@ -233,6 +239,19 @@ class _Reader:
             seen += 1
         return None
 
+    def school_of(self, org: str | None) -> str | None:
+        """The school ``org`` is (or is part of, through ``parentSourcedId``), or None."""
+        seen = 0
+        while org is not None and seen < 50:
+            t = self.orgs.get(org)
+            if t is None or t[0] == "district":
+                return None
+            if t[0] == "school":
+                return org
+            org = t[1]
+            seen += 1
+        return None
+
     def sole_district(self) -> str | None:
         ds = [o for o, (t, _) in self.orgs.items() if t == "district"]
         return ds[0] if len(ds) == 1 else None
@@ -248,9 +267,19 @@ class _Reader:
         for line, row in rows:
             typ = row.get("type") or ""
             if typ not in ("district", "school"):
-                self.b.problem("other", f"org type {typ!r} has no Clever record kind; not "
-                               "loaded", file="orgs.csv", line=line,
-                               record_id=row.get("sourcedId"))
+                sid = row.get("sourcedId") or ""
+                school = self.school_of(sid)
+                if school is not None:  # a department of a school: the classes are there
+                    self.org_school[sid] = school
+                    self.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
+                                   f"{school!r}: classes and users that name it are placed "
+                                   "at that school (a class keeps the org id in extra "
+                                   "'oneroster_org')",
+                                   file="orgs.csv", line=line, record_id=sid)
+                    continue
+                self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
+                               "parent school; not loaded", file="orgs.csv", line=line,
+                               record_id=sid)
                 continue
             d = self._mapped(row, _ORG_COLS)
             consumed = set(_ORG_COLS) | {"type"}
@@ -324,6 +353,10 @@ class _Reader:
                 d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
             if len(grades) > 1:
                 d[_PREFIX + "grades"] = row["grades"]
+            org = d.get("school")
+            if isinstance(org, str) and org in self.org_school:
+                d["school"] = self.org_school[org]
+                d["oneroster_org"] = org  # not an `oneroster.<column>`: never a column
             dist = self.district_of(row.get("schoolSourcedId")) or self.sole_district()
             if dist:
                 d["district"] = dist
@@ -346,8 +379,11 @@ class _Reader:
         schools: list[str] = []
         districts: list[str] = []
         for o in ids:
+            o = self.org_school.get(o, o)  # a department's users belong to its school
             t = self.orgs.get(o, ("school", None))[0]
-            (districts if t == "district" else schools).append(o)
+            out = districts if t == "district" else schools
+            if o not in out:
+                out.append(o)
         return schools, districts
 
     def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
@@ -505,7 +541,10 @@ class _Reader:
             if sec is None and self.base is not None and cid in self.base.sections:
                 sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
             if sec is None:
-                self.b.problem("other", f"enrollment in unknown class {cid!r}; not loaded",
+                gone = cid in self.deleted.get("classes", ())
+                why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
+                       "left out" if gone else f"enrollment in unknown class {cid!r}")
+                self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
                                record_id=row.get("sourcedId"))
                 continue
@@ -571,6 +610,29 @@ class _Reader:
             for col, v in row.items():
                 if col not in consumed and v != "":
                     target[_PREFIX + "demographics." + col] = v
+
+    def read_user_profiles(self) -> None:
+        """1.2 userProfiles.csv: Clever has no field for app profiles; each user's rows are
+        kept in ``extra["oneroster.userProfiles"]`` (a list, without passwords)."""
+        kept = secrets = 0
+        for line, row in self.rows("userProfiles.csv", "users"):
+            usid = row.get("userSourcedId") or ""
+            u = self.users.get(self.alias.get(usid, usid))
+            if u is None:
+                self.b.problem("other", f"user profile for unknown user {usid!r}; not loaded",
+                               file="userProfiles.csv", line=line, kind="users",
+                               record_id=usid)
+                continue
+            prof = {k: v for k, v in row.items()
+                    if k not in _PROFILE_SECRET and k != "userSourcedId" and v != ""}
+            secrets += any(row.get(k) for k in _PROFILE_SECRET)
+            u.setdefault(_PREFIX + "userProfiles", []).append(prof)
+            kept += 1
+        if kept or secrets:
+            self.b.notes.append(f"userProfiles.csv: {kept} profiles kept in the users' extra "
+                                "'oneroster.userProfiles'"
+                                + (f"; {secrets} password{'s' if secrets != 1 else ''} not kept"
+                                   if secrets else ""))
 
     def finish(self) -> None:
         for uid, role in self.contact_role.items():
@@ -737,6 +799,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             r.read_enrollments()
         if r.wanted("demographics.csv"):
             r.read_demographics()
+        if r.wanted("userProfiles.csv"):
+            r.read_user_profiles()
         r.finish()
         if not b.version:
             b.version = "1.1"

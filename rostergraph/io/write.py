@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -41,7 +42,7 @@ from typing import Any
 import orjson
 
 from ..errors import SourceError
-from ..model import KINDS, parse_date, record_to_dict
+from ..model import KINDS, iso_date, parse_date, record_to_dict
 from ..roster import Roster
 from ..table import Table
 from .csvutil import to_csv_text
@@ -160,7 +161,9 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
     Returns
     -------
     Table
-        The report; always empty, because every field of a record is kept.
+        The report: empty but for term dates in a non-ISO source form (e.g. an
+        SFTP ``8/1/15``), which are written as ISO 8601 (``2015-08-01``) as
+        Clever's v3 API writes them (``how = "written as ISO 8601"``).
 
     Examples
     --------
@@ -172,22 +175,49 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
     True
     """
     files: dict[str, bytes] = {}
+    report = WriteReport()
     for kind in KINDS:
         recs = roster.records(kind).values()
-        if jsonl:
-            files[f"{kind}.jsonl"] = b"".join(
-                _dumps(record_to_dict(r)) + b"\n" for r in recs)
+        if kind == "terms":
+            dicts = [_iso_term(record_to_dict(r), report) for r in recs]
         else:
-            env = {"data": [{"data": record_to_dict(r), "uri": f"/v3.0/{kind}/{r.id}"}
-                            for r in recs],
+            dicts = [record_to_dict(r) for r in recs]
+        if jsonl:
+            files[f"{kind}.jsonl"] = b"".join(_dumps(d) + b"\n" for d in dicts)
+        else:
+            env = {"data": [{"data": d, "uri": f"/v3.0/{kind}/{d['id']}"} for d in dicts],
                    "links": [{"rel": "self", "uri": f"/v3.0/{kind}"}]}
             files[f"{kind}.json"] = _dumps(env)
     _write_files(Path(path), files, as_zip=False)
-    return WriteReport().table()
+    return report.table()
+
+
+def _iso_term(d: dict[str, Any], report: WriteReport) -> dict[str, Any]:
+    """A term's dict with ``start_date``/``end_date`` in ISO 8601 (v3 JSON requires it)."""
+    for f in ("start_date", "end_date"):
+        raw = d.get(f)
+        iso = iso_date(raw) if isinstance(raw, str) and not _ISO_LIKE.match(raw) else None
+        if iso is not None:
+            d[f] = iso
+            report.add("terms", f, "written as ISO 8601")
+    return d
 
 
 # --- OneRoster 1.1 ---------------------------------------------------------------------
 
+
+def _or_date(c: _Carry, path: str) -> str | None:
+    """A date column in ISO 8601: a source form such as ``8/1/15`` is rewritten (the
+    original is carried in the extension column); one that is no date is left out and
+    carried, so no consumer reads a non-ISO value as a date."""
+    raw = c.take(path)
+    if not isinstance(raw, str) or not raw or _ISO_LIKE.match(raw):
+        return raw
+    iso = iso_date(raw)
+    c.keep(path, raw)
+    return iso
+
+_ISO_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ].*)?$")
 _OR_PREFIX = "oneroster."
 _OR_CARRY = "metadata." + CARRY_KEY
 _OR_USER_ID = "metadata.rostergraph.userId"
@@ -225,17 +255,27 @@ _OR_SEX_BACK = {"male": "M", "female": "F", "other": "X"}
 class _Sheet:
     """Rows of one CSV file with a fixed header plus extension columns seen on the way."""
 
-    def __init__(self, header: list[str]) -> None:
+    def __init__(self, header: list[str], *, standard_only: bool = False) -> None:
         self.header = list(header)
         self.rows: list[dict[str, Any]] = []
+        # OneRoster without extensions: a column the spec does not define (a source's
+        # `pronouns` in 1.1, a misspelt column) is dropped unless it is a `metadata.*` one
+        self.standard = frozenset(header) if standard_only else None
+        self.dropped: dict[str, int] = {}
 
     def add(self, row: dict[str, Any]) -> None:
+        if self.standard is not None:
+            for k in [k for k in row if k not in self.standard and not k.startswith("metadata.")]:
+                if row.pop(k) not in (None, ""):
+                    self.dropped[k] = self.dropped.get(k, 0) + 1
         for k in row:
             if k not in self.header:
                 self.header.append(k)
         self.rows.append(row)
 
     def text(self, report: WriteReport, name: str) -> bytes:
+        for col, n in sorted(self.dropped.items()):
+            report.add(name, f"{col} (not a OneRoster column)", "dropped", n)
         return _utf8(to_csv_text([self.header] + [[r.get(c) for c in self.header]
                                                   for r in self.rows]), report, name)
 
@@ -418,7 +458,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
     p = Path(path)
     as_zip = p.suffix.lower() == ".zip" if zip is None else zip
     report = WriteReport()
-    sheets = {name: _Sheet(h) for name, h in _OR_HEADERS.items()}
+    sheets = {name: _Sheet(h, standard_only=not extensions) for name, h in _OR_HEADERS.items()}
     schools = roster.schools
     sole = next(iter(roster.districts)) if len(roster.districts) == 1 else None
 
@@ -446,7 +486,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
         c = _Carry("terms", rec, report, extensions, _OR_PREFIX)
         end = parse_date(rec.end_date)
         row = {"sourcedId": c.take("id"), "title": c.take("name"),
-               "startDate": c.take("start_date"), "endDate": c.take("end_date"),
+               "startDate": _or_date(c, "start_date"), "endDate": _or_date(c, "end_date"),
                "type": rec.extra.get(_OR_PREFIX + "type") or "term",
                "schoolYear": rec.extra.get(_OR_PREFIX + "schoolYear") or (
                    str(end.year) if end else None)}
@@ -615,7 +655,7 @@ def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, _Sheet], sid:
     dob = c.take("roles.student.dob")
     if dob is not None:
         d = parse_date(dob)
-        row["birthDate"] = d.isoformat() if d else dob
+        row["birthDate"] = d.isoformat() if d else None  # never a non-ISO value
         if row["birthDate"] != dob:
             c.keep("roles.student.dob", dob)
     gender = c.take("roles.student.gender")
@@ -955,19 +995,20 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
         if not school:
             c.keep("school", school)
         teacher, teachers = c.take("teacher"), c.take("teachers")
-        tl = list(teachers or ())
-        co = list(tl)
-        if teacher in co:
-            co.remove(teacher)
-        row["Teacher_id"] = teacher or ""
+        tl = list(dict.fromkeys(teachers or ()))  # each teacher once
+        # SFTP's Teacher_id is the primary teacher and required. With no primary named
+        # (e.g. no OneRoster enrollment says primary=true), the first listed teacher is it.
+        primary = teacher or (tl[0] if tl else None)
+        co = [t for t in tl if t != primary]
+        row["Teacher_id"] = primary or ""
         for k, t in enumerate(co, start=2):
             row[f"Teacher_{k}_id"] = t
         max_teachers = max(max_teachers, len(co) + 1)
-        back_teachers = ([teacher] if teacher else []) + co
-        if back_teachers != tl or teachers is None:
+        back_teachers = ([primary] if primary else []) + co
+        if back_teachers != list(teachers or ()) or teachers is None:
             c.keep("teachers", list(teachers) if teachers is not None else None)
-        if teacher == "":
-            c.keep("teacher", "")
+        if teacher != primary:
+            c.keep("teacher", teacher)
         tid = c.take("term_id")
         term = roster.terms.get(tid) if tid else None
         if term is not None:

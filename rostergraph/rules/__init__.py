@@ -40,6 +40,7 @@ from . import (
     references,  # noqa: F401
     schools,  # noqa: F401
     sections,  # noqa: F401
+    sources,  # noqa: F401
     strings,  # noqa: F401
     terms_courses,  # noqa: F401
     users,  # noqa: F401

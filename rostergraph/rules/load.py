@@ -23,6 +23,8 @@ LOAD_RULES: dict[str, tuple[str, str]] = {
     "encoding": ("RG-LOAD-007", "error"),
     "limit": ("RG-LOAD-008", "warning"),
     "other": ("RG-LOAD-009", "warning"),
+    "missing_file": ("RG-LOAD-010", "error"),
+    "repeated_id": ("RG-LOAD-011", "warning"),
 }
 #: codes a reader may use that this table does not know yet are reported as "other"
 _FALLBACK = "other"

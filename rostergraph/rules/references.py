@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import repeat
+from typing import Any
 
 import numpy as np
 
@@ -53,6 +54,15 @@ def _found_as(g: RosterGraph, ids: np.ndarray, kind: str) -> np.ndarray:
     return out
 
 
+_WORKS_AT_FIELDS = ((ROLE_BITS["teacher"], "roles.teacher.school/schools"),
+                    (ROLE_BITS["staff"], "roles.staff.schools"))
+
+
+def _rows(values: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
+    """``values`` with each column cut to the rows of ``mask`` (constants kept)."""
+    return {k: (v[mask] if isinstance(v, np.ndarray) else v) for k, v in values.items()}
+
+
 @rule("RG-REF-001", "error", "reference to an id with no record (per relation)")
 def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """One finding per (relation, referring record, missing id)."""
@@ -71,14 +81,23 @@ def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
         refs, miss = _pairs(refs, miss)
         ref_ids, missing = g.ids(rkind)[refs], g.ids(mkind)[miss]
         found = _found_as(g, missing, mkind)
-        head = f"{rkind} {{id0}}: {field} refers to {mkind} {{id1}}, which has no record"
-        values = {"relation": name, "field": field, "missing_kind": mkind}
+        values: dict[str, Any] = {"relation": name, "field": field, "missing_kind": mkind}
+        if name == "works_at":  # name only the roles the user holds
+            masks = g.roles[refs]
+            teacher = (masks & _WORKS_AT_FIELDS[0][0]) != 0
+            staff = (masks & _WORKS_AT_FIELDS[1][0]) != 0
+            named = np.full(len(refs), field, dtype=object)
+            named[teacher & ~staff] = _WORKS_AT_FIELDS[0][1]
+            named[staff & ~teacher] = _WORKS_AT_FIELDS[1][1]
+            named[teacher & staff] = f"{_WORKS_AT_FIELDS[0][1]}, {_WORKS_AT_FIELDS[1][1]}"
+            values["field"] = named
+        head = f"{rkind} {{id0}}: {{field}} refers to {mkind} {{id1}}, which has no record"
         plain = found == None
         yield FindingBlock(me, rkind, ids=(ref_ids[plain], missing[plain]), message=head,
-                           values={**values, "missing": missing[plain]})
+                           values={**_rows(values, plain), "missing": missing[plain]})
         yield FindingBlock(me, rkind, ids=(ref_ids[~plain], missing[~plain]),
                            message=head + " (the id is a {found_as})",
-                           values={**values, "missing": missing[~plain],
+                           values={**_rows(values, ~plain), "missing": missing[~plain],
                                    "found_as": found[~plain]})
 
 

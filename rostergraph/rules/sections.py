@@ -161,8 +161,19 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     yield FindingBlock(
         me, "section", ids=(g.ids("section")[bad],),
         message=("section {id0} has grade {grade!r} but {others} of {students_with_grade} "
-                 "{student_word} with a grade are in another grade (most common "
-                 "{students_grade!r})"),
+                 "{student_word} with a grade are in another grade ({most})"),
         values={"grade": names[sec_grade[bad]], "students_grade": names[top_of],
                 "students_matching": nm, "students_with_grade": nk},
-        params={"others": nk - nm, "student_word": np.where(nk == 1, "student", "students")})
+        params={"others": nk - nm, "student_word": np.where(nk == 1, "student", "students"),
+                "most": _most_common_words(names[sec_grade[bad]], names[top_of])})
+
+
+def _most_common_words(grade: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """How RG-SEC-005 names the students' most common grade: plainly when it is not the
+    section's own grade, else as a spread (the most common single grade being its own)."""
+    out = np.empty(len(grade), dtype=object)
+    for i, (mine, most) in enumerate(zip(grade.tolist(), top.tolist())):  # reported rows only
+        out[i] = (f"most common {most!r}" if most != mine else
+                  "spread over several grades; the most common single grade is the "
+                  f"section's own, {mine!r}")
+    return out

@@ -176,7 +176,7 @@ def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
                            values={"roles": role_names(m), "contact": False})
 
 
-@rule("RG-USR-005", "error", "illegal multi-role combination")
+@rule("RG-USR-005", "error", "user with no role, or an illegal multi-role combination")
 def usr_illegal_roles(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A user with no role, or with several roles one of which is student or contact.
 
@@ -236,10 +236,12 @@ def tea_orphan(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
 
 @rule("RG-STF-001", "warning", "staff with no schools, or with a singular `school`")
 def stf_no_schools(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
-    """Staff linked to no existing school, or whose staff role carries a ``school`` key."""
+    """Staff whose ``schools`` is empty, or whose staff role carries a ``school`` key.
+
+    A school id without a record still counts (the missing record is RG-REF-001's).
+    """
     me = RULES["RG-STF-001"]
-    yield _orphan_block(g, "RG-STF-001", "staff",
-                        "staff {id0} has no (existing) school in schools")
+    yield _orphan_block(g, "RG-STF-001", "staff", "staff {id0} has no school in schools")
     n_u = g.n_records("user")
     staff = np.flatnonzero(g.roles[:n_u] & ROLE_BITS["staff"])
     singular = [uid for uid, u in records_at(g, "user", staff.tolist())  # staff are few

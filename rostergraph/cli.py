@@ -19,8 +19,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import orjson
-
 from .errors import RosterError
 
 __all__ = ["main"]
@@ -100,7 +98,14 @@ def privacy_from_args(args: argparse.Namespace) -> Any:
 
 
 def write_output(text: str, output: str | None) -> None:
-    """Print ``text`` or write it atomically to ``output``."""
+    """Print ``text`` or write it atomically to ``output``.
+
+    A lone surrogate that a renderer let through is written as a ``\\udXXX``
+    escape (UTF-8 cannot encode it), never a ``UnicodeEncodeError``.
+    """
+    from .safety import escape_surrogates
+
+    text = escape_surrogates(text)
     if output:
         from .safety import atomic_write
 
@@ -143,14 +148,15 @@ def summary_dict(roster: Any, g: Any) -> dict[str, Any]:
 
 def _cmd_summary(args: argparse.Namespace) -> int:
     from .graph import RosterGraph
+    from .safety import json_dumps, terminal_text
 
     roster = load_source(args)
     g = RosterGraph.from_roster(roster)
     data = summary_dict(roster, g)
     if args.format == "json":
-        write_output(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode(), None)
+        write_output(json_dumps(data, indent=True), None)
         return EXIT_OK
-    lines = [f"source: {data['source']} ({data['format']})"]
+    lines = [f"source: {terminal_text(data['source'])} ({data['format']})"]
     for title, key in (("records", "records"), ("users by role", "roles"),
                        ("edges by relation", "relations"), ("stub nodes", "stub_nodes")):
         lines.append(f"{title}:")

@@ -683,7 +683,8 @@ class PrivacyPolicy:
     # -- reports ----------------------------------------------------------------------
     def text_policy(self) -> Any:
         """A :class:`rostergraph.report.TextPolicy` that renders through this policy."""
-        from .report import TextPolicy, _escape, record_ids
+        from .report import TextPolicy, record_ids
+        from .safety import terminal_text as _escape
 
         policy = self
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -175,3 +176,70 @@ def test_deeply_nested_extension_column_is_a_limit_problem(tmp_path: Path, capsy
         assert _run(capsys, *argv)[0] in (0, 1), argv
     for to in ("oneroster", "clever-csv", "clever-json"):
         assert _run(capsys, "convert", str(src), str(tmp_path / f"o-{to}"), "--to", to)[0] == 0
+
+
+# --- injection -------------------------------------------------------------------------
+
+IMAGE = "![x](http://evil.example/p.png)"
+HTML = "<img src=x onerror=alert(1)>"
+BREAK = "a|b\n# heading"
+TERMINAL = "s\x1b[2J\x1b]0;title\x07\rforged\u202e"
+
+
+def _hostile_ids_district(folder: Path) -> Path:
+    _jsonl(folder, "schools", {"id": "sc1", "name": "North"})
+    _jsonl(folder, "users", {"id": "t1", "roles": {"teacher": {"school": "sc1"}}},
+           {"id": TERMINAL, "roles": {"student": {"school": "sc1"}}})
+    # ids of students without a record: RG-REF-001 findings name them
+    _jsonl(folder, "sections", {"id": "se1", "school": "sc1", "teacher": "t1",
+                                "teachers": ["t1"], "students": [IMAGE, HTML, BREAK, TERMINAL],
+                                "name": IMAGE})
+    return folder
+
+
+def _assert_inert_markdown(md: str) -> None:
+    assert not re.search(r"(?<!\\)!\[", md)  # no image
+    assert not re.search(r"(?<!\\)\]\((?!docs/rules\.md#)", md)  # no link but the rules'
+    assert not re.search(r"(?<!\\)<", md)  # no raw HTML
+    assert "\x1b" not in md and "\r" not in md and "\u202e" not in md
+    assert not any(line.startswith("# heading") for line in md.splitlines())
+    for line in md.splitlines():  # every table row keeps its column count
+        if line.startswith("| ") and "\\|" in line:
+            assert line.replace("\\|", "").count("|") in (3, 4, 5), line
+
+
+@pytest.mark.parametrize("command", ["validate", "report"])
+def test_markdown_reports_escape_ids(tmp_path: Path, capsys: Any, command: str) -> None:
+    """Markdown reports escape ids: no remote image, no raw HTML, no table break, no line
+    break, no terminal escape; the ids are still there, escaped."""
+    src = _hostile_ids_district(tmp_path / "d")
+    code, md, _ = _run(capsys, command, str(src), "--format", "markdown", "--examples", "50")
+    assert code in (0, 1)
+    _assert_inert_markdown(md)
+    assert "\\!\\[x\\]\\(http://evil.example/p.png\\)" in md
+    assert "\\<img src=x onerror=alert\\(1\\)\\>" in md
+    assert "a\\|b\\\\x0a\\# heading" in md
+
+
+def test_query_text_escapes_terminal_sequences(tmp_path: Path, capsys: Any) -> None:
+    """`query --format text` shows escape sequences, a lone CR and bidi overrides as escapes."""
+    src = _hostile_ids_district(tmp_path / "d")
+    code, out, _ = _run(capsys, "query", "students-of", str(src), "--teacher", "t1")
+    assert code == 0
+    assert "\x1b" not in out and "\r" not in out and "\x07" not in out and "\u202e" not in out
+    assert "s\\x1b[2J\\x1b]0;title\\x07\\x0dforged\\u202e" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_diff_escapes_terminal_sequences_and_markdown(tmp_path: Path, capsys: Any,
+                                                      fmt: str) -> None:
+    """`diff` text and Markdown escape control characters (as `validate` does) and, in
+    Markdown, Markdown syntax, in every id and key they print."""
+    old = _district(tmp_path / "old")
+    new = _hostile_ids_district(tmp_path / "new")
+    code, out, _ = _run(capsys, "diff", str(old), str(new), "--format", fmt)
+    assert code in (0, 1)
+    assert "\x1b" not in out and "\r" not in out and "\u202e" not in out
+    assert "s\\x1b[2J" in out.replace("\\\\", "\\").replace("\\[", "[")
+    if fmt == "markdown":
+        _assert_inert_markdown(out)

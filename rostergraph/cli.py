@@ -91,6 +91,7 @@ def privacy_from_args(args: argparse.Namespace) -> Any:
                                key=key)
     except ValueError as exc:
         raise _UsageError(str(exc)) from None
+    args.privacy_policy = policy  # main() shows a load error under it
     if policy.mode == "pseudonymized" and policy.random_key:
         print("rostergraph: note: no pseudonym key set; pseudonyms use a random key for this "
               "run only (set ROSTERGRAPH_PSEUDONYM_KEY to make them stable)", file=sys.stderr)
@@ -367,6 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 errors)."""
+    from .safety import terminal_text
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -376,7 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rostergraph: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RosterError as exc:
-        print(f"rostergraph: error: {exc}", file=sys.stderr)
+        policy = getattr(args, "privacy_policy", None)
+        text = policy.apply_error(exc) if policy is not None else str(exc)
+        print(f"rostergraph: error: {terminal_text(text)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # unreadable/unwritable paths given by the user
         print(f"rostergraph: error: {exc}", file=sys.stderr)

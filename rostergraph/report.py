@@ -344,10 +344,12 @@ class Report:
 
         pol = self.policy
         per_rule = self.by_rule()
+        prov = self.provenance()
+        prov["notes"] = [pol.text(n) for n in prov["notes"]]  # notes name ids too
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "rostergraph", "version": __version__},
-            "provenance": self.provenance(),
+            "provenance": prov,
             "summary": self.summary(),
             "validation": {"seconds": round(self.seconds, 3), "rules_run": len(self.rules),
                            "counts": self.counts(), "worst": self.worst()},

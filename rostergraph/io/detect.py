@@ -201,14 +201,20 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
             reader = functools.partial(reader, limits=limits)
     if not cache:
         return reader(path, strict=strict)
-    from ..cache import load_cached, save_cache
+    from ..cache import load_cached, save_cache, source_fingerprint
 
     variant = "" if limits is None else repr(limits)  # other limits: another snapshot
     roster = load_cached(path, name, strict, variant)
     if roster is None:
+        try:
+            before = source_fingerprint(path)  # before reading: a file replaced meanwhile
+        except OSError:                        # then means no snapshot, not a stale one
+            before = None
         roster = reader(path, strict=strict)
         try:
-            save_cache(path, name, strict, roster, variant)
+            if before is None:
+                raise OSError("no fingerprint")
+            save_cache(path, name, strict, roster, variant, fingerprint=before)
         except OSError:
             pass  # a read-only or full cache folder only costs the warm reload
     return roster

@@ -281,8 +281,18 @@ class Bundle:
         tops = {p[0] for p, _ in files}
         if files and len(tops) == 1 and all(len(p) > 1 for p, _ in files):
             prefix = 1
+        seen: dict[str, str] = {}  # file name → the member holding it
         for parts, info in files:
-            self._members["/".join(parts[prefix:])] = info
+            name = "/".join(parts[prefix:])
+            base = parts[-1]
+            if base.lower().endswith(".csv") and base in seen:
+                zf.close()
+                raise FormatError(f"the archive holds {base} twice ({seen[base]} and "
+                                  f"{info.filename}); which one to read is ambiguous",
+                                  path=str(path))
+            if base:
+                seen[base] = info.filename
+            self._members[name] = info
         self._zip = zf
 
     @property

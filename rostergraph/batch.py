@@ -432,16 +432,10 @@ def _write_index(out_dir: Path, results: dict[str, dict[str, Any]],
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    from .safety import atomic_write
+    from .safety import atomic_write, json_dumps
 
-    atomic_write(path, orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
-                                    | orjson.OPT_SERIALIZE_NUMPY, default=_default))
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
+    # json_dumps: a lone surrogate (a folder name that is not UTF-8, an id) stays valid JSON
+    atomic_write(path, json_dumps(obj, indent=True, sort_keys=True))
 
 
 def _progress(total: int, initial: int) -> Any:

@@ -21,9 +21,16 @@ formats), the snapshot holds the records themselves as JSON Lines. The graph
 built for the snapshot stays with the cold roster, so a following
 ``RosterGraph.from_roster`` reuses it instead of building it again.
 
-A snapshot is used only when every source file still has the size,
-modification time and sampled BLAKE2 hash recorded with it (the full SHA-256
-of each file stays in ``roster.provenance.files``); anything else — a
+A snapshot is used only when every source file still has the size, inode,
+modification and change times and sampled BLAKE2 hash recorded with it (the
+full SHA-256 of each file stays in ``roster.provenance.files``). The
+fingerprint is taken *before* the cold load reads the files, and the snapshot
+is not written when it no longer matches after the load (a file replaced
+while it was read). A warm load reads record text only from the file it
+fingerprinted: it opens it and checks the open file's inode, size and times
+against the fingerprint, and a cold load names a file as a kind's text only
+when its whole content is the text the reader parsed (a same-size sibling
+such as ``users-backup.jsonl`` is never taken for ``users.jsonl``); anything else — a
 changed, added or removed file, another format or ``strict`` setting, another
 rostergraph version, an unreadable or partial snapshot — means a cold load
 that replaces it. Snapshots live under ``$ROSTERGRAPH_CACHE_DIR`` (default
@@ -63,9 +70,10 @@ from .lazy import LazyColumns, LazyRecords
 from .model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from .roster import FileInfo, Problem, Provenance, Roster
 
-__all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache"]
+__all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "source_fingerprint"]
 
-SCHEMA = 4  # 4: plain .npy files, string columns as UTF-8 text + codes (3: npz + JSON lists)
+SCHEMA = 5  # 5: fingerprints hold inode and ctime; 4: plain .npy files, string columns as
+#             UTF-8 text + codes (3: npz + JSON lists)
 _SAMPLE = 1 << 16  # bytes per sampled block
 _BLOCKS = 32
 #: joiners tried for a string column's text, in order; offsets when every one occurs
@@ -105,12 +113,44 @@ def _sampled_hash(p: Path, size: int) -> str:
     return h.hexdigest()
 
 
+def _stat_key(st: os.stat_result) -> list[int]:
+    # a file replaced (new inode) or rewritten (new ctime, which no user can set back)
+    # since the fingerprint was taken no longer matches
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
 def _fingerprint(path: Path) -> list[list[Any]]:
     out = []
     for p in _sources(path):
         st = p.stat()
-        out.append([p.name, st.st_size, st.st_mtime_ns, _sampled_hash(p, st.st_size)])
+        out.append([p.name, *_stat_key(st), _sampled_hash(p, st.st_size)])
     return out
+
+
+def source_fingerprint(path: str | os.PathLike[str]) -> list[list[Any]]:
+    """What a snapshot of ``path`` is keyed on: per source file its name, size,
+    modification and change times, inode and a sampled BLAKE2 hash. Take it
+    *before* reading the source and give it to :func:`save_cache`.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> fp = source_fingerprint(rostergraph.sample_path())
+    >>> fp[0][0], len(fp[0])
+    ('README.md', 6)
+    """
+    return _fingerprint(Path(path))
+
+
+def _read_fingerprinted(p: Path, key: list[Any]) -> bytes | None:
+    """The bytes of ``p`` when the open file still is the one fingerprinted (same inode,
+    size and times), else ``None``; read from that open file, never by name again."""
+    with open(p, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if _stat_key(st) != key:
+            return None
+        data = fh.read(st.st_size + 1)
+    return data if len(data) == st.st_size else None
 
 
 def _version() -> str:
@@ -253,10 +293,13 @@ class _Strings:
 
 
 def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Roster,
-               variant: str = "") -> Path:
+               variant: str = "", *, fingerprint: list[list[Any]] | None = None) -> Path:
     """Write the snapshot of ``roster`` loaded from ``path``; return its folder.
 
     ``variant`` names reader settings that change the result (e.g. the limits).
+    ``fingerprint`` is :func:`source_fingerprint` taken before the roster was
+    read (default: now); when the sources no longer match it, nothing is
+    written (``OSError``): the roster may hold older data than the files.
     The graph built for the snapshot is kept with ``roster``, so that
     :meth:`~rostergraph.graph.RosterGraph.from_roster` rebuilds the same graph
     from its arrays instead of building it a second time.
@@ -264,12 +307,15 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     Raises
     ------
     OSError
-        When the cache folder cannot be written, or an edge attribute is not
-        a str or None (callers may ignore it).
+        When the cache folder cannot be written, a source changed since
+        ``fingerprint``, or an edge attribute is not a str or None (callers may
+        ignore it).
     """
     from .graph import RosterGraph
 
     src = Path(path)
+    if fingerprint is None:
+        fingerprint = _fingerprint(src)
     # the graph itself (built from the reader's columns, no record is built): a warm load
     # then needs neither the references nor the id lookups; the caller's own
     # from_roster(roster) reuses it while the roster's kinds are unchanged
@@ -284,10 +330,10 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
         columns: dict[str, Any] = {}
         kinds: dict[str, Any] = {}
         fields: dict[str, list[str]] = {}
-        source_names = {p.name for p in _sources(src)}
+        source_names = {f[0] for f in fingerprint}
         for kind in KINDS:
             recs: Any = roster.records(kind)
-            text_file = _text_file(recs, src, source_names)
+            text_file = _text_file(recs, src, source_names, kind)
             if text_file is not None:
                 ready = {str(row): record_to_dict(rec) for row, rec in enumerate(recs._cache)
                          if rec is not None and recs._starts[row] < 0}
@@ -324,7 +370,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
         prov = roster.provenance
         meta = {
             "schema": SCHEMA, "version": _version(), "format": fmt, "strict": strict,
-            "source": str(src), "fingerprint": _fingerprint(src), "kinds": kinds,
+            "source": str(src), "fingerprint": fingerprint, "kinds": kinds,
             "arrays": sorted(arrays), "columns": columns, "fields": fields,
             "problems": [_problem_dict(p) for p in roster.problems],
             "provenance": {"source": prov.source, "format": prov.format,
@@ -332,6 +378,8 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                            "seconds": prov.seconds, "notes": list(prov.notes),
                            "files": [[f.path, f.size, f.sha256, f.kind] for f in prov.files]},
         }
+        if _fingerprint(src) != fingerprint:  # replaced or rewritten while it was read
+            raise OSError(f"{src} changed while it was loaded; no snapshot written")
         (tmp / "meta.json").write_bytes(orjson.dumps(meta))  # written last: marks complete
         if entry.exists():
             shutil.rmtree(entry, ignore_errors=True)
@@ -342,12 +390,14 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     return entry
 
 
-def _text_file(recs: Any, src: Path, names: set[str]) -> str | None:
-    """The source file a LazyRecords reads its text from, if it is one of ``src``'s files."""
+def _text_file(recs: Any, src: Path, names: set[str], kind: str) -> str | None:
+    """The source file a LazyRecords reads its text from, if it is one of ``src``'s files:
+    files named for the kind first (``users.jsonl`` for users), and only a file whose
+    whole content is the text (a same-size sibling with the same start is not)."""
     if not isinstance(recs, LazyRecords):
         return None
     text = recs._text
-    for name in sorted(names):
+    for name in sorted(names, key=lambda n: (n.split(".", 1)[0] != kind, n)):
         p = src / name if src.is_dir() else src
         if p.name == name and p.stat().st_size == len(text) and _same_text(p, text):
             return name
@@ -355,9 +405,17 @@ def _text_file(recs: Any, src: Path, names: set[str]) -> str | None:
 
 
 def _same_text(p: Path, text: bytes | memoryview) -> bool:
+    """Whether the file's whole content is ``text`` (compared block by block)."""
+    view = memoryview(text).cast("B")
+    at = 0
     with open(p, "rb") as fh:
-        head = fh.read(_SAMPLE)
-    return bytes(text[:_SAMPLE]) == head
+        while True:
+            block = fh.read(1 << 20)
+            if not block:
+                return at == len(view)
+            if view[at: at + len(block)] != block:
+                return False
+            at += len(block)
 
 
 def _problem_dict(p: Problem) -> dict[str, Any]:
@@ -438,7 +496,7 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
     if (meta.get("schema") != SCHEMA or meta.get("version") != _version()
             or meta.get("fingerprint") != _fingerprint(src)):
         return None
-    source_sizes = {f[0]: f[1] for f in meta["fingerprint"]}  # equal to the sources' own
+    source_keys = {f[0]: f[1:5] for f in meta["fingerprint"]}  # equal to the sources' own
     arrays: dict[str, np.ndarray] = {}
     for key in _typed(meta, "arrays", list):
         _want(isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.]*", key),
@@ -457,10 +515,12 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         text_name = _typed(info, "text", (str, type(None)))
         if text_name is not None:
             # only a file among the fingerprinted sources is read (never e.g. /dev/zero)
-            _want(text_name in source_sizes, f"{kind}: text is not a source file")
-            text = (src / text_name if src.is_dir() else src).read_bytes()
-            if len(text) != source_sizes[text_name]:
-                return None  # changed since the fingerprint was taken
+            _want(text_name in source_keys, f"{kind}: text is not a source file")
+            got = _read_fingerprinted(src / text_name if src.is_dir() else src,
+                                      source_keys[text_name])
+            if got is None:
+                return None  # replaced or changed since the fingerprint was taken
+            text = got
         else:
             text = (entry / f"{kind}.jsonl").read_bytes()
         ids_col = columns[f"{kind}.ids"]

@@ -19,8 +19,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import orjson
-
 from .errors import RosterError
 
 __all__ = ["main"]
@@ -93,6 +91,7 @@ def privacy_from_args(args: argparse.Namespace) -> Any:
                                key=key)
     except ValueError as exc:
         raise _UsageError(str(exc)) from None
+    args.privacy_policy = policy  # main() shows a load error under it
     if policy.mode == "pseudonymized" and policy.random_key:
         print("rostergraph: note: no pseudonym key set; pseudonyms use a random key for this "
               "run only (set ROSTERGRAPH_PSEUDONYM_KEY to make them stable)", file=sys.stderr)
@@ -100,7 +99,14 @@ def privacy_from_args(args: argparse.Namespace) -> Any:
 
 
 def write_output(text: str, output: str | None) -> None:
-    """Print ``text`` or write it atomically to ``output``."""
+    """Print ``text`` or write it atomically to ``output``.
+
+    A lone surrogate that a renderer let through is written as a ``\\udXXX``
+    escape (UTF-8 cannot encode it), never a ``UnicodeEncodeError``.
+    """
+    from .safety import escape_surrogates
+
+    text = escape_surrogates(text)
     if output:
         from .safety import atomic_write
 
@@ -148,14 +154,15 @@ def summary_dict(roster: Any, g: Any) -> dict[str, Any]:
 
 def _cmd_summary(args: argparse.Namespace) -> int:
     from .graph import RosterGraph
+    from .safety import json_dumps, terminal_text
 
     roster = load_source(args)
     g = RosterGraph.from_roster(roster)
     data = summary_dict(roster, g)
     if args.format == "json":
-        write_output(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode(), None)
+        write_output(json_dumps(data, indent=True), None)
         return EXIT_OK
-    lines = [f"source: {data['source']} ({data['format']})"]
+    lines = [f"source: {terminal_text(data['source'])} ({data['format']})"]
     for title, key in (("records", "records"), ("users by role", "roles"),
                        ("edges by relation", "relations"), ("stub nodes", "stub_nodes")):
         lines.append(f"{title}:")
@@ -368,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 errors)."""
+    from .safety import terminal_text
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -377,7 +386,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rostergraph: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RosterError as exc:
-        print(f"rostergraph: error: {exc}", file=sys.stderr)
+        policy = getattr(args, "privacy_policy", None)
+        text = policy.apply_error(exc) if policy is not None else str(exc)
+        print(f"rostergraph: error: {terminal_text(text)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # unreadable/unwritable paths given by the user
         print(f"rostergraph: error: {exc}", file=sys.stderr)

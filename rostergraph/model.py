@@ -564,6 +564,30 @@ def record_from_dict(
     return cls(**kwargs), problems  # type: ignore[call-arg]
 
 
+def mistyped_paths(record: Any, _prefix: str = "") -> set[str]:
+    """Dotted paths of the known fields whose value had the wrong type and was kept
+    in ``extra`` (a list where a string belongs, ...), in the record and its nested
+    objects. Writers carry these values as they are instead of putting them in a
+    typed column.
+
+    Examples
+    --------
+    >>> rec, _ = record_from_dict(User, {"id": "u1", "email": ["a", "b"],
+    ...                                  "roles": {"student": {"grade": {"x": 1}}}})
+    >>> sorted(mistyped_paths(rec))
+    ['email', 'roles.student.grade']
+    """
+    spec = _spec(type(record))
+    extra = getattr(record, "extra", None) or {}
+    out = {_prefix + name for name, _, _ in spec if name in extra}
+    for name, kind, _ in spec:
+        if kind == _OBJ:
+            value = getattr(record, name)
+            if value is not None:
+                out |= mistyped_paths(value, f"{_prefix}{name}.")
+    return out
+
+
 def record_to_dict(record: Any) -> dict[str, Any]:
     """Turn a record back into the JSON object it came from.
 

@@ -97,6 +97,8 @@ PERSON_VALUE_COLUMNS = frozenset({
     "district_username",
 })
 
+#: The OneRoster reader's note listing users not loaded because of status tobedeleted.
+_DELETED_NOTE = re.compile(r"users: \d+ rows with status tobedeleted not loaded: (.*)$")
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
 _PHONE = re.compile(r"\(?\b\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b")
@@ -353,6 +355,7 @@ class PrivacyPolicy:
             for st in s.students or ():
                 self._people.add(st)
                 self._protected.add(st)
+        self._bind_mentioned(roster)
         for d in roster.districts.values():
             dc = d.district_contact
             if dc is not None:
@@ -369,6 +372,24 @@ class PrivacyPolicy:
                     self._add_values(tokens, (pr.email,), "email", pseudo)
                     self._add_names(tokens, (pr.name,))
         return self
+
+    def _bind_mentioned(self, roster: Any) -> None:
+        """People the roster names without a user record: the record ids of problems
+        about users (a demographics row for an unknown user, a user that did not
+        load) and the users a OneRoster bundle marked ``tobedeleted`` (listed in the
+        provenance notes). Their ids are shown like any other person's."""
+        for pr in roster.problems:
+            rid = getattr(pr, "record_id", None)
+            if rid and getattr(pr, "kind", None) == "users":
+                self._people.add(rid)
+                self._protected.add(rid)
+        for note in getattr(roster.provenance, "notes", ()) or ():
+            m = _DELETED_NOTE.match(note)
+            if m:
+                for rid in m.group(1).removesuffix(" …").split(", "):
+                    if rid and not rid.startswith("line "):
+                        self._people.add(rid)
+                        self._protected.add(rid)
 
     def _add_person_values(self, tokens: dict[str, str], u: Any, pseudo: bool) -> None:
         if u.name is not None:
@@ -532,9 +553,11 @@ class PrivacyPolicy:
                 return MARK
             return value
         if col in PERSON_ID_COLUMNS:
+            # redacted: an id that is a student's sis id is hidden, as in reports
+            show = self.person_id if self.mode == "pseudonymized" else self.id
             if " " in value:
-                return " ".join(self.person_id(v) for v in value.split(" "))
-            return self.person_id(value)
+                return " ".join(show(v) for v in value.split(" "))
+            return show(value)
         if col in PERSON_NAME_COLUMNS:
             return self._name_cell(value)
         if col in PERSON_VALUE_COLUMNS:
@@ -697,10 +720,36 @@ class PrivacyPolicy:
                     if attrs.has(type(p)) else p for p in roster.problems]
         return Roster(problems=problems, provenance=roster.provenance, **kinds)
 
+    def apply_error(self, error: BaseException) -> str:
+        """The text of ``error`` under this policy: in ``pseudonymized`` mode the record
+        id it names is pseudonymized (also inside its message) and its message
+        scrubbed; other modes show it as it is.
+
+        Examples
+        --------
+        >>> from rostergraph.errors import FormatError
+        >>> err = FormatError("bad email of s9", path="users.jsonl", line=3, record_id="s9")
+        >>> "s9" in PrivacyPolicy("pseudonymized", key=b"k" * 16).apply_error(err)
+        False
+        """
+        from .errors import FormatError
+
+        if self.mode != "pseudonymized" or not isinstance(error, FormatError):
+            return str(error)
+        rid = error.record_id
+        msg = self.apply_text(error.message)
+        if rid:
+            msg = msg.replace(rid, self.person_id(rid))
+        safe = FormatError(msg, path=error.path, line=error.line, column=error.column,
+                           field=error.field,
+                           record_id=self.person_id(rid) if rid else None)
+        return str(safe)
+
     # -- reports ----------------------------------------------------------------------
     def text_policy(self) -> Any:
         """A :class:`rostergraph.report.TextPolicy` that renders through this policy."""
-        from .report import TextPolicy, _escape, record_ids
+        from .report import TextPolicy, record_ids
+        from .safety import terminal_text as _escape
 
         policy = self
 

@@ -60,11 +60,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import orjson
 
 from .rules._util import gc_paused
 from .rules.findings import Findings
 from .rules.registry import SEVERITIES, Finding, Rule, severity_rank
+from .safety import json_dumps, markdown_text, terminal_text
 from .table import Table
 
 if TYPE_CHECKING:
@@ -76,8 +76,6 @@ __all__ = ["ID_VALUE_KEYS", "SCHEMA_VERSION", "Report", "TextPolicy", "record_id
 SCHEMA_VERSION = 1
 #: Examples shown per rule by the text and Markdown renderers.
 DEFAULT_EXAMPLES = 5
-
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufffe\uffff]")
 
 
 #: Keys of ``Finding.values`` whose values are record ids (shown via ``TextPolicy.id``).
@@ -103,8 +101,7 @@ def record_ids(finding: Finding) -> set[str]:
 
 
 def _escape(s: str) -> str:
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF
-                            else f"\\x{ord(m.group()):02x}", s)
+    return terminal_text(s)
 
 
 class TextPolicy:
@@ -356,11 +353,14 @@ class Report:
         """The report as JSON-ready data (the schema in the module docstring)."""
         from ._version import __version__
 
+        pol = self.policy
         per_rule = self.findings.counts_by_rule()
+        prov = self.provenance()
+        prov["notes"] = [pol.text(n) for n in prov["notes"]]  # notes name ids too
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "rostergraph", "version": __version__},
-            "provenance": self.provenance(),
+            "provenance": prov,
             "summary": self.summary(),
             "validation": {"seconds": round(self.seconds, 3), "rules_run": len(self.rules),
                            "counts": self.counts(), "worst": self.worst()},
@@ -388,18 +388,18 @@ class Report:
 
     def to_json(self, *, indent: bool = True) -> str:
         """The report as JSON text (see the module docstring for the schema)."""
-        opt = orjson.OPT_INDENT_2 if indent else 0
-        with gc_paused():
-            return orjson.dumps(self.to_dict(), option=opt | orjson.OPT_NON_STR_KEYS).decode()
+        with gc_paused():  # json_dumps: a lone surrogate (a path, an id) stays valid JSON
+            return json_dumps(self.to_dict(), indent=indent)
 
-    def _header_facts(self) -> list[tuple[str, str]]:
+    def _header_facts(self, md: bool = False) -> list[tuple[str, str]]:
         prov, s = self.provenance(), self.summary()
         c = self.counts()
         # a question the roster cannot answer shows why, never a count of 0
         cannot = {r["question"]: f"cannot answer ({r['note']})" for r in s["coverage"]
                   if r["status"] == "cannot_answer"}
+        src = self.policy.text(prov["source"])
         return [
-            ("source", f"{self.policy.text(prov['source'])} ({prov['format']})"),
+            ("source", f"{markdown_text(src) if md else src} ({prov['format']})"),
             ("records", ", ".join(f"{v:,} {k}s" for k, v in s["records"].items())),
             ("users by role", ", ".join(f"{v:,} {k}" for k, v in s["roles"].items())),
             ("stub nodes", ", ".join(f"{v:,} {k}" for k, v in s["stub_nodes"].items() if v)
@@ -473,11 +473,14 @@ class Report:
         """
         pol = self.policy
 
-        def cell(s: str) -> str:
+        def cell(s: str) -> str:  # our own text (titles, counts): one table cell
             return s.replace("|", "\\|").replace("\n", " ")
 
+        md = markdown_text  # data (ids, messages, paths): never a link, image or HTML
+
         lines = ["# Roster validation report", "", "## Summary", "", "| | |", "|---|---|"]
-        lines += [f"| {k} | {cell(v)} |" for k, v in self._header_facts() + self._dist_lines()]
+        lines += [f"| {k} | {v if k == 'source' else cell(v)} |"
+                  for k, v in self._header_facts(md=True) + self._dist_lines()]
         lines += ["", "## Findings", ""]
         per_rule = self.by_rule()
         rules = {r.id: r for r in self.rules}
@@ -492,18 +495,18 @@ class Report:
             if not fs:
                 continue
             lines += ["", f"### {rid}: {len(fs):,} finding{'s' if len(fs) != 1 else ''}", ""]
-            lines += [f"- {cell(pol.message(f))}" for f in fs[:examples]]
+            lines += [f"- {md(pol.message(f))}" for f in fs[:examples]]
             if len(fs) > examples:
                 lines.append(f"- … and {len(fs) - examples:,} more")
         prov = self.provenance()
         lines += ["", "## Provenance", "",
-                  f"- source: `{pol.text(prov['source'])}`",
+                  f"- source: {md(pol.text(prov['source']))}",
                   f"- format: {prov['format']}" + (f" {prov['version']}" if prov["version"]
                                                     else ""),
                   f"- loaded at: {prov['loaded_at']} ({prov['load_seconds']} s)"]
         if prov["files"]:
             lines += ["", "| file | bytes | sha256 |", "|---|---:|---|"]
-            lines += [f"| {cell(pol.text(f['path']))} | {f['size']:,} | `{f['sha256'][:16]}…` |"
+            lines += [f"| {md(pol.text(f['path']))} | {f['size']:,} | `{f['sha256'][:16]}…` |"
                       for f in prov["files"]]
         return "\n".join(lines) + "\n"
 

@@ -17,6 +17,11 @@ every writer of rostergraph goes through:
   control characters are escaped, lone surrogates become ``\\udXXX`` escapes,
   NaN/Infinity become ``null``, integers of any size are kept.
 - :func:`html_text` — text escaped for HTML element content and attributes.
+- :func:`terminal_text` — text that cannot drive a terminal: control
+  characters, lone surrogates, bidi overrides and line separators become
+  visible ``\\xXX`` / ``\\uXXXX`` escapes (every text and Markdown renderer).
+- :func:`markdown_text` — :func:`terminal_text` plus Markdown syntax escaped,
+  so data cannot become a link, an image, raw HTML or a table break.
 - :func:`safe_filename` / :func:`safe_path` — a name taken from data (a school
   id, a section name) made into one harmless file name inside a folder.
 - :func:`atomic_write` — write a file so readers see the old or the new
@@ -58,9 +63,11 @@ __all__ = [
     "FORMULA_PREFIXES",
     "atomic_write",
     "csv_cell",
+    "escape_surrogates",
     "fsync_dir",
     "html_text",
     "json_dumps",
+    "markdown_text",
     "neutralize_cell",
     "open_nofollow",
     "read_regular_file",
@@ -68,6 +75,7 @@ __all__ = [
     "restore_cell",
     "safe_filename",
     "safe_path",
+    "terminal_text",
 ]
 
 #: First characters that make a spreadsheet treat a cell as a formula.
@@ -124,7 +132,17 @@ def restore_cell(value: str) -> str:
     return value
 
 
-def _escape_surrogates(text: str) -> str:
+def escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate (which UTF-8 cannot encode) written as a
+    ``\\udXXX`` escape; other text unchanged.
+
+    Examples
+    --------
+    >>> print(escape_surrogates("id\\ud800x"))
+    id\\ud800x
+    >>> escape_surrogates("plain")
+    'plain'
+    """
     if _SURROGATE.search(text) is None:
         return text
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
@@ -149,7 +167,7 @@ def csv_cell(value: Any, *, neutralize: bool = True) -> Any:
     elif hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
         value = value.item()
     if isinstance(value, str):
-        value = _escape_surrogates(value)
+        value = escape_surrogates(value)
         return neutralize_cell(value) if neutralize else value
     return value
 
@@ -221,7 +239,7 @@ def json_dumps(obj: Any, *, indent: bool = False, sort_keys: bool = False) -> st
     text = json.dumps(_plain(obj), ensure_ascii=False, allow_nan=False, sort_keys=sort_keys,
                       indent=2 if indent else None,
                       separators=(",", ": ") if indent else (",", ":"))
-    return _escape_surrogates(text)
+    return escape_surrogates(text)
 
 
 def html_text(value: Any) -> str:
@@ -237,7 +255,58 @@ def html_text(value: Any) -> str:
     """
     if value is None:
         return ""
-    return html.escape(_escape_surrogates(str(value)), quote=True)
+    return html.escape(escape_surrogates(str(value)), quote=True)
+
+
+#: What :func:`terminal_text` escapes: C0 and C1 controls (newline, tab and CR
+#: included), DEL, lone surrogates, bidi embeddings, overrides and isolates,
+#: line/paragraph separators and the noncharacters U+FFFE/U+FFFF.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f"
+                          "\u202a-\u202e\u2028\u2029\u2066-\u2069\ufffe\uffff]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()<>!|#~{}&$])")
+_MD_LEADING = re.compile(r"^(\s*)([+=-]|\d+[.)])")
+
+
+def terminal_text(value: Any) -> str:
+    """``value`` as text that prints as itself on any terminal or log.
+
+    Control characters (escape sequences, a lone carriage return, newlines,
+    tabs), lone surrogates (not encodable in UTF-8), bidi controls and line
+    separators become visible escapes: ``\\xXX`` up to U+00FF, ``\\uXXXX``
+    above. Every other character is kept. ``None`` is empty.
+
+    Examples
+    --------
+    >>> print(terminal_text("u1\\x1b[2J\\r"))
+    u1\\x1b[2J\\x0d
+    >>> print(terminal_text("x\\ud800\\u202e"))
+    x\\ud800\\u202e
+    """
+    if value is None:
+        return ""
+    s = value if isinstance(value, str) else str(value)
+    if _UNPRINTABLE.search(s) is None:
+        return s
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF
+                            else f"\\x{ord(m.group()):02x}", s)
+
+
+def markdown_text(value: Any) -> str:
+    """``value`` as literal Markdown text: :func:`terminal_text`, then every
+    character Markdown gives a meaning (``[ ] ( ) ! < > | ` * _ # ~ & \\``...)
+    backslash-escaped, and a leading list marker too. Data cannot become a
+    link, an image that loads a remote URL, raw HTML, a heading or a table
+    cell break, and it stays on its line.
+
+    Examples
+    --------
+    >>> print(markdown_text("![x](http://evil.example/a.png)"))
+    \\!\\[x\\]\\(http://evil.example/a.png\\)
+    >>> print(markdown_text("a|b<img>\\n"))
+    a\\|b\\<img\\>\\\\x0a
+    """
+    s = _MD_SPECIAL.sub(r"\\\1", terminal_text(value))
+    return _MD_LEADING.sub(r"\1\\\2", s, count=1)
 
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -450,7 +519,7 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
     True
     """
     if isinstance(data, str):
-        data = _escape_surrogates(data).encode("utf-8")
+        data = escape_surrogates(data).encode("utf-8")
     target = os.path.abspath(os.fspath(path))
     refuse_link(target)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".rostergraph-",

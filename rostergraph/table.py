@@ -31,7 +31,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .safety import atomic_write, csv_cell, json_dumps
+from .safety import atomic_write, csv_cell, json_dumps, terminal_text
 
 __all__ = ["LazyTake", "Table"]
 
@@ -378,6 +378,6 @@ def _csv_cell(value: Any, neutralize: bool = True) -> Any:
 
 
 def _short(value: Any, width: int = 40) -> str:
-    s = "" if value is None else str(value)
-    s = s.replace("\n", "\\n").replace("\r", "\\r")
+    # control characters, escape sequences, lone CR and surrogates as visible escapes
+    s = terminal_text(value)
     return s if len(s) <= width else s[: width - 1] + "…"

@@ -1,6 +1,10 @@
 """Render a diff as text, Markdown or JSON.
 
-Output names records by id only. Values of personal user fields (names,
+Output names records by id only. Every string taken from the data (ids,
+keys, values, sources) is escaped for the output: control characters, escape
+sequences and lone surrogates as visible ``\\xXX``/``\\uXXXX`` escapes in text
+(:func:`rostergraph.safety.terminal_text`), Markdown syntax too in Markdown
+(:func:`rostergraph.safety.markdown_text`); JSON is always valid UTF-8 JSON. Values of personal user fields (names,
 emails, dates of birth, demographics, contact details) are never printed:
 such a change shows as ``(changed)``; see
 :func:`rostergraph.diff.fields.is_sensitive`.
@@ -18,10 +22,10 @@ False
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-import orjson
-
+from ..safety import json_dumps, markdown_text, terminal_text
 from .fields import ABSENT, FieldChange, is_sensitive
 
 __all__ = ["FORMATS", "diff_data", "render_diff"]
@@ -30,9 +34,12 @@ __all__ = ["FORMATS", "diff_data", "render_diff"]
 FORMATS: tuple[str, ...] = ("text", "markdown", "json")
 
 
-def _value(kind: str, fc: FieldChange, idmap: dict[str, str] | None = None) -> str:
+def _value(kind: str, fc: FieldChange, idmap: dict[str, str] | None = None,
+           show: Any = None) -> str:
     if is_sensitive(kind, fc.path):
         return "(changed)"
+    if show is None:
+        show = _Show(False, None)
     idmap = idmap or {}
     o, n = fc.old, fc.new
     if isinstance(o, (list, ABSENT.__class__)) and isinstance(n, (list, ABSENT.__class__)) and \
@@ -44,21 +51,21 @@ def _value(kind: str, fc: FieldChange, idmap: dict[str, str] | None = None) -> s
         moved = {x for x in minus if idmap.get(x) in set(plus)}
         plus = [x for x in plus if x not in {idmap[m] for m in moved}]
         minus = [x for x in minus if x not in moved]
-        parts = [f"+{x}" for x in plus[:8]] + [f"-{x}" for x in minus[:8]]
+        parts = [f"+{show.plain_id(x)}" for x in plus[:8]] + \
+            [f"-{show.plain_id(x)}" for x in minus[:8]]
         if len(plus) > 8 or len(minus) > 8:
             parts.append("…")
         if moved:
             parts.append(f"({len(moved)} re-identified)")
         return " ".join(parts) if parts else "reordered"
     note = " (re-identified)" if isinstance(o, str) and idmap.get(o) == n else ""
-    return f"{_short(o)} → {_short(n)}{note}"
+    return f"{show.text(_short(o))} → {show.text(_short(n))}{note}"
 
 
 def _short(v: Any, width: int = 60) -> str:
     if v is ABSENT:
         return "∅"
-    s = v if isinstance(v, str) else orjson.dumps(v).decode()
-    s = s.replace("\n", "\\n")
+    s = v if isinstance(v, str) else json_dumps(v)
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
@@ -161,10 +168,47 @@ def render_diff(d: Any, format: str = "text", *, thresholds: Any = None, impact:
     if format == "json":
         if pol is not None:
             data = _scrub(data, pol)
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+        return json_dumps(data, indent=True)
     md = format == "markdown"
-    text = "\n".join(_lines(d, data, md, limit)) + "\n"
+    text = "\n".join(_lines(d, data, md, limit, _Show(md, pol))) + "\n"
     return pol.apply_text(text) if pol is not None else text
+
+
+_PLAIN_ID = re.compile(r"[\w.:@/+-]+")
+
+
+class _Show:
+    """How the text renderers show data: privacy first (on the value as it is),
+    then escaping for the output (terminal text, or Markdown)."""
+
+    def __init__(self, md: bool, pol: Any) -> None:
+        self.md, self.pol = md, pol
+        self.esc = markdown_text if md else terminal_text
+
+    def id(self, value: Any) -> str:
+        """A record id (pseudonymized when the policy says so), escaped; a code span in
+        Markdown when it is a plain token."""
+        if self.pol is not None and isinstance(value, str):
+            value = self.pol.id(value)
+        if self.md and isinstance(value, str) and _PLAIN_ID.fullmatch(value):
+            return f"`{value}`"
+        return self.esc(value)
+
+    def ids(self, values: Any) -> str:
+        """Ids joined by commas."""
+        return ", ".join(self.plain_id(v) for v in values)
+
+    def plain_id(self, value: Any) -> str:
+        """A record id without the Markdown code span."""
+        if self.pol is not None and isinstance(value, str):
+            value = self.pol.id(value)
+        return self.esc(value)
+
+    def text(self, value: Any) -> str:
+        """Free text from the data (keys, values, messages), scrubbed and escaped."""
+        if self.pol is not None and isinstance(value, str):
+            value = self.pol.apply_text(value)
+        return self.esc(value)
 
 
 def _scrub(value: Any, pol: Any) -> Any:
@@ -177,14 +221,16 @@ def _scrub(value: Any, pol: Any) -> Any:
     return value
 
 
-def _lines(d: Any, data: dict[str, Any], md: bool, limit: int) -> list[str]:
+def _lines(d: Any, data: dict[str, Any], md: bool, limit: int, show: _Show) -> list[str]:
     n = _n_changes(d)
     head = "no changes" if not n else f"{n:,} change{'s' if n != 1 else ''}"
     out = [("# " if md else "") + f"rostergraph diff: {head}"]
     if md:
         out.append("")
-    out.append(f"old: {data['old']['source']} ({data['old']['format']})" + ("  " if md else ""))
-    out.append(f"new: {data['new']['source']} ({data['new']['format']})")
+    t, i, ids = show.text, show.id, show.ids
+    out.append(f"old: {t(data['old']['source'])} ({data['old']['format']})" +
+               ("  " if md else ""))
+    out.append(f"new: {t(data['new']['source'])} ({data['new']['format']})")
 
     def section(title: str, rows: list[str], total: int | None = None) -> None:
         if not rows:
@@ -211,39 +257,41 @@ def _lines(d: Any, data: dict[str, Any], md: bool, limit: int) -> list[str]:
         out += [f"  {r['kind']:<10}" + "".join(f"{r[c]:>9,}" for c in cols[1:])
                 for r in data["summary"]]
     for h in data["holds"]:
-        section(f"HOLD: {h['message']}", [", ".join(h["ids"][:20]) +
-                                          (" …" if len(h["ids"]) > 20 else "")])
-    code = (lambda s: f"`{s}`") if md else (lambda s: s)
-    section("re-identified", [f"{c.kind} {code(c.old_id)} → {code(c.new_id)} ({c.key})"
+        section(f"HOLD: {t(h['message'])}", [ids(h["ids"][:20]) +
+                                             (" …" if len(h["ids"]) > 20 else "")])
+    section("re-identified", [f"{c.kind} {i(c.old_id)} → {i(c.new_id)} ({t(c.key)})"
                               for c in d.records(change="reidentified")])
-    section("merges and splits", [f"{m.kind} {m.change}: {', '.join(m.old_ids)} → "
-                                  f"{', '.join(m.new_ids)} ({m.key})" for m in d.merges])
+    section("merges and splits", [f"{m.kind} {m.change}: {ids(m.old_ids)} → "
+                                  f"{ids(m.new_ids)} ({t(m.key)})" for m in d.merges])
     section("ambiguous (same key, not matched; reported as removed + added)",
-            [f"{a.kind} {a.key}: old {', '.join(a.old_ids)}; new {', '.join(a.new_ids)}"
+            [f"{a.kind} {t(a.key)}: old {ids(a.old_ids)}; new {ids(a.new_ids)}"
              for a in d.ambiguous])
     idmap: dict[str, str] = {}
     for kind in ("terms", "courses", "sections", "users"):
         idmap.update(d.id_map(kind))
-    section("changed", [f"{c.kind} {code(c.id)}: " + "; ".join(
-        f"{f.field} {_value(c.kind, f, idmap)}" for f in c.fields[:12]) +
+    section("changed", [f"{c.kind} {i(c.id)}: " + "; ".join(
+        f"{t(f.field)} {_value(c.kind, f, idmap, show)}" for f in c.fields[:12]) +
         (" …" if len(c.fields) > 12 else "") for c in d.records(change="changed")])
     for ch in ("added", "removed"):
         recs = d.records(change=ch)
         by_kind: dict[str, list[str]] = {}
         for c in recs:
             by_kind.setdefault(c.kind, []).append(c.id)
-        section(ch, [f"{k} ({len(v):,}): " + ", ".join(v[:30]) + (" …" if len(v) > 30 else "")
+        section(ch, [f"{k} ({len(v):,}): " + ids(v[:30]) + (" …" if len(v) > 30 else "")
                      for k, v in by_kind.items()])
     if "reach" in data:
         r = data["reach"]
-        rows = [f"{p['change']} {code(p['teacher'])} – {code(p['student'])} via " + ", ".join(
-            f"{s} ({c})" for s, c in zip(p["sections"], p["causes"])) for p in r["pairs"]]
+        rows = [f"{p['change']} {i(p['teacher'])} – {i(p['student'])} via " + ", ".join(
+            f"{show.plain_id(s)} ({t(c)})" for s, c in zip(p["sections"], p["causes"]))
+            for p in r["pairs"]]
         if rows:
             section(f"reach: {r['gained']:,} pairs gained, {r['lost']:,} lost", rows)
         section("primary school changes", [
-            f"{code(p['student'])}: {p['old_school']} → {p['new_school']}"
+            f"{i(p['student'])}: {show.plain_id(p['old_school'])} → "
+            f"{show.plain_id(p['new_school'])}"
             for p in data["primary_school_changes"]])
-        section("orphan changes", [f"{code(o['user'])} {o['role']}: {o['change']} ({o['reason']})"
-                                   for o in data["orphan_changes"]])
-    section("findings", [f"{f['rule']} {f['severity']}: {f['message']}" for f in data["findings"]])
+        section("orphan changes", [f"{i(o['user'])} {o['role']}: {o['change']} "
+                                   f"({t(o['reason'])})" for o in data["orphan_changes"]])
+    section("findings", [f"{f['rule']} {f['severity']}: {t(f['message'])}"
+                         for f in data["findings"]])
     return out

@@ -69,7 +69,7 @@ from typing import Any
 
 from ..errors import SourceError
 from ..model import parse_date
-from ..roster import Roster, RosterBuilder
+from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, read_csv
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge, loads_carry, set_path
@@ -541,10 +541,13 @@ class _Reader:
         for line, row in self.rows(EXT_RECORDS, None):
             kind, rid, js = row.get("Kind") or "", row.get("Id") or "", row.get("Clever_json")
             try:
-                obj = loads_carry(js or "")
+                obj = loads_carry(js or "", self.limits.max_json_depth)
             except ValueError as exc:
-                self.b.problem("syntax", f"Clever_json is not JSON: {exc}", file=EXT_RECORDS,
-                               line=line, kind=kind or None, record_id=rid or None)
+                deep = "Limits.max_json_depth" in str(exc)
+                self.b.problem("limit" if deep else "syntax",
+                               f"Clever_json {'nests too deep' if deep else 'is not JSON'}: {exc}",
+                               file=EXT_RECORDS, line=line, kind=kind or None,
+                               record_id=rid or None, raw=raw_text(js or ""))
                 continue
             if kind not in self.b.kinds or not rid or not isinstance(obj, dict):
                 self.b.problem("other", "row needs Kind (a record kind), Id and a JSON object",

@@ -40,7 +40,7 @@ import orjson
 
 from ..errors import FormatError, SourceError
 from ..model import KINDS
-from ..roster import FileInfo, Roster, RosterBuilder, raw_text
+from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
 from .limits import (
     DEFAULT_LIMITS,
     BoundedReader,
@@ -66,18 +66,32 @@ def clever_json_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
     >>> sorted(clever_json_files(rostergraph.sample_path()))
     ['courses', 'districts', 'schools', 'sections', 'terms', 'users']
     """
-    folder = Path(folder)
-    found: dict[str, Path] = {}
+    return {kind: paths[0] for kind, paths in _kind_files(Path(folder)).items()}
+
+
+def _kind_files(folder: Path) -> dict[str, list[Path]]:
+    """Every resource file of the folder, by kind, in name order (the first is read)."""
+    found: dict[str, list[Path]] = {}
     for name in sorted(os.listdir(folder)):
         for suffix in CLEVER_SUFFIXES:
             if name.endswith(suffix):
                 stem = name[: -len(suffix)]
                 kind = _ALIASES.get(stem, stem)
-                if kind in KINDS and kind not in found and (folder / name).is_file():
+                if kind in KINDS and (folder / name).is_file():
                     check_inside(folder, folder / name)
-                    found[kind] = folder / name
+                    found.setdefault(kind, []).append(folder / name)
                 break
     return found
+
+
+def _ignored_files(b_problem: Any, folder: Path) -> None:
+    """One ``other`` problem per resource file left unread because another file of the
+    same kind is read (``users.json`` beside ``users.jsonl``): never a silent choice."""
+    for kind, paths in _kind_files(folder).items():
+        for extra in paths[1:]:
+            b_problem("other", f"{paths[0].name} and {extra.name} both hold {kind}; read "
+                      f"{paths[0].name}, ignored {extra.name} (keep one of them)",
+                      file=extra.name, kind=kind)
 
 
 def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -138,10 +152,15 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
 
         fast = read_fast(path, files, limits)
         if fast is not None:
+            if p.is_dir():
+                _ignored_files(lambda code, msg, **w: fast.problems.append(
+                    Problem(code=code, message=msg, **w)), p)
             return fast
     b = RosterBuilder(source=str(path), format="clever-json", strict=strict,
                       max_problems=limits.max_problems)
     b.version = "v3.0"
+    if p.is_dir():
+        _ignored_files(b.problem, p)
     for kind in KINDS:
         if kind in files:
             _read_file(b, kind, files[kind], limits)

@@ -61,6 +61,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
     from .. import sample_path
     from ..cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, privacy_from_args
+    from ..safety import terminal_text
     from .write import convert
 
     if bool(args.sample) == bool(args.source):
@@ -80,7 +81,8 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         dropped = sum(1 for r in rows if r["how"] == "dropped")
         print(f"wrote {args.output} ({args.to}); {len(rows)} report rows, {dropped} dropped")
         for r in rows:
-            print(f"  {r['how']:<9} {r['kind']:<9} {r['field']}  ({r['count']:,})")
+            print(f"  {r['how']:<9} {r['kind']:<9} {terminal_text(r['field'])}  "
+                  f"({r['count']:,})")
     if args.fail_on_drop and any(h == "dropped" for h in report.column("how")):
         return EXIT_FINDINGS
     return EXIT_OK

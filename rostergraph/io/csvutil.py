@@ -11,9 +11,10 @@ Every CSV file is read the same way:
   is a ``syntax`` problem with its file and 1-based line and is not loaded; the
   other rows load. (Extra cells that are all empty, a common export slip, are
   dropped with a ``syntax`` problem and the row loads.)
-- Fields may be very long: the :mod:`csv` field limit is raised to
-  ``limits.max_field_bytes`` for the read (and restored); a longer field is a
-  ``limit`` problem for its row.
+- Fields may be very long, up to ``limits.max_field_bytes``; a longer field is
+  a ``limit`` problem for its row. The process-wide :func:`csv.field_size_limit`
+  is never changed (concurrent loads in other threads would race on it): a row
+  the :mod:`csv` module refuses under its own limit is parsed again here.
 - Blank lines are skipped.
 
 Empty and missing are different: a column the header does not name reads as
@@ -33,9 +34,9 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -62,14 +63,63 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
         return data.decode("utf-8", errors="replace")
 
 
-@contextlib.contextmanager
-def _field_limit(n: int) -> Iterator[None]:
-    old = csv.field_size_limit()
-    csv.field_size_limit(max(n, 1))
-    try:
-        yield
-    finally:
-        csv.field_size_limit(old)
+_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends io.StringIO(newline="") splits on
+
+
+class _RowError(Exception):
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.pos = pos
+
+
+def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
+    """One row of ``text`` from ``pos`` as ``csv.reader(strict=True)`` reads it, with no
+    field limit of the :mod:`csv` module: ``(cells, position after the row)``. Used for
+    a row the :mod:`csv` module refused for a field over its (process-wide) limit.
+    Raises ``_RowError`` for a quoting error or a field over ``limit``."""
+    cells: list[str] = []
+    n = len(text)
+    while True:
+        if pos < n and text[pos] == '"':
+            parts, i = [], pos + 1
+            while True:
+                j = text.find('"', i)
+                if j < 0:
+                    raise _RowError("unexpected end of data", n)
+                parts.append(text[i:j])
+                if text.startswith('""', j):
+                    parts.append('"')
+                    i = j + 2
+                    continue
+                pos = j + 1
+                break
+            cell = "".join(parts)
+            if pos < n and text[pos] not in ",\r\n":
+                raise _RowError("',' expected after '\"'", pos)
+        else:
+            stop = min((i for i in (text.find(",", pos), text.find("\n", pos),
+                                    text.find("\r", pos)) if i >= 0), default=n)
+            cell, pos = text[pos:stop], stop
+        if len(cell) > limit:
+            raise _RowError(f"field larger than field limit ({limit})", pos)
+        cells.append(cell)
+        if pos >= n:
+            return cells, pos
+        if text[pos] == ",":
+            pos += 1
+            continue
+        return cells, pos + (2 if text.startswith("\r\n", pos) else 1)
+
+
+def _line_start(text: str, at: tuple[int, int], line: int) -> tuple[int, int]:
+    """``(line, offset)`` of the start of 1-based ``line``, walking on from ``at``."""
+    cur, off = at
+    while cur < line:
+        m = _BREAK.search(text, off)
+        if m is None:
+            return line, len(text)
+        cur, off = cur + 1, m.end()
+    return cur, off
 
 
 class _Lines:
@@ -140,27 +190,62 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
 
 def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
           limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, cells)`` of each row. The process-wide :func:`csv.field_size_limit`
+    is read, never changed (other threads may be parsing): a row the :mod:`csv` module
+    refuses for a long field is parsed again by :func:`_parse_row` under
+    ``limits.max_field_bytes``, and when the process-wide limit is the larger one every
+    row's fields are checked against ``max_field_bytes`` here."""
     lines = _Lines(text)
-    with _field_limit(limits.max_field_bytes):
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        prev = 0
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                end = reader.line_num
-                msg = str(exc)
-                code = "limit" if "field limit" in msg else "syntax"
-                b.problem(code, f"unreadable CSV row: {msg}", file=name, line=prev + 1,
+    limit = max(limits.max_field_bytes, 1)
+    check = csv.field_size_limit() > limit
+    base, prev, at = 0, 0, (1, 0)  # lines before the reader's start; last line read
+    src = io.StringIO(text, newline="")
+    reader = csv.reader(src, strict=True)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            end = base + reader.line_num
+            msg = str(exc)
+            if "field limit" not in msg:
+                b.problem("syntax", f"unreadable CSV row: {msg}", file=name, line=prev + 1,
                           kind=kind, raw=raw_text(lines.get(prev + 1, end)))
                 prev = end
                 continue
-            start, prev = prev + 1, reader.line_num
-            if not row:
+            # a field over the csv module's own limit: this row again, without it
+            at = _line_start(text, at, prev + 1)
+            start = at[1]
+            try:
+                row, stop = _parse_row(text, start, limit)
+                problem = None
+            except _RowError as err:
+                m = _BREAK.search(text, err.pos)
+                stop = m.end() if m is not None else len(text)
+                problem = str(err)
+            n_lines = (text.count("\n", start, stop) + text.count("\r", start, stop)
+                       - text.count("\r\n", start, stop)) or 1
+            first, prev = prev + 1, prev + n_lines
+            at = (prev + 1, stop)
+            base = prev
+            src.seek(stop)
+            reader = csv.reader(src, strict=True)
+            if problem is not None:
+                b.problem("limit" if "field limit" in problem else "syntax",
+                          f"unreadable CSV row: {problem}", file=name, line=first, kind=kind,
+                          raw=raw_text(text[start:stop]))
                 continue
-            yield start, row
+            yield first, row
+            continue
+        start, prev = prev + 1, base + reader.line_num
+        if not row:
+            continue
+        if check and max(map(len, row)) > limit:
+            b.problem("limit", f"unreadable CSV row: field larger than field limit ({limit})",
+                      file=name, line=start, kind=kind, raw=raw_text(lines.get(start, prev)))
+            continue
+        yield start, row
 
 
 def _trimmed(header: list[str]) -> list[str]:
@@ -300,8 +385,18 @@ class Bundle:
         tops = {p[0] for p, _ in files}
         if files and len(tops) == 1 and all(len(p) > 1 for p, _ in files):
             prefix = 1
+        seen: dict[str, str] = {}  # file name → the member holding it
         for parts, info in files:
-            self._members["/".join(parts[prefix:])] = info
+            name = "/".join(parts[prefix:])
+            base = parts[-1]
+            if base.lower().endswith(".csv") and base in seen:
+                zf.close()
+                raise FormatError(f"the archive holds {base} twice ({seen[base]} and "
+                                  f"{info.filename}); which one to read is ambiguous",
+                                  path=str(path))
+            if base:
+                seen[base] = info.filename
+            self._members[name] = info
         self._zip = zf
 
     @property

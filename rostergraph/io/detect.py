@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -26,7 +27,7 @@ from .clever_json import CLEVER_SUFFIXES, clever_json_files, read_clever_json
 from .legacy import is_legacy_clever, read_legacy_clever
 from .oneroster import is_oneroster, read_oneroster
 
-__all__ = ["FORMATS", "detect_format", "load"]
+__all__ = ["FORMATS", "check_regular", "detect_format", "load"]
 
 Detector = Callable[[Path], bool]
 Reader = Callable[..., Roster]
@@ -57,13 +58,64 @@ FORMATS: Mapping[str, tuple[Detector, Reader, str]] = MappingProxyType({
 })
 
 
+#: Name endings of the files a roster folder is read from (any reader).
+_ROSTER_ENDINGS = (".csv", ".json", ".jsonl", ".ndjson", ".gz", ".zip")
+
+
+def check_regular(path: str | os.PathLike[str]) -> None:
+    """Refuse a source, or a roster-named entry of a source folder, that is neither a
+    regular file nor a folder (a FIFO, a socket, a device): opening one can block
+    forever or never end.
+
+    Raises
+    ------
+    SourceError
+        Naming the entry and what it is.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> check_regular(rostergraph.sample_path())  # a folder of regular files: no error
+    """
+    p = Path(path)
+
+    def refuse(q: Path, mode: int) -> None:
+        what = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+                "a socket" if stat.S_ISSOCK(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+        raise SourceError(f"{what}, not a roster file; refusing to read it", path=str(q))
+
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return  # missing or unreadable: the caller says so
+    if not stat.S_ISDIR(mode):
+        if not stat.S_ISREG(mode):
+            refuse(p, mode)
+        return
+    try:
+        entries = list(os.scandir(p))
+    except OSError:
+        return
+    for e in entries:
+        if not e.name.lower().endswith(_ROSTER_ENDINGS):
+            continue
+        try:
+            m = os.stat(e.path).st_mode
+        except OSError:
+            continue  # a dangling link: the readers report it
+        if not (stat.S_ISREG(m) or stat.S_ISDIR(m)):
+            refuse(Path(e.path), m)
+
+
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The name of the format of ``path``.
 
     Raises
     ------
     SourceError
-        When the path does not exist or no reader recognises it; the message
+        When the path does not exist, is (or holds a roster-named entry that
+        is) a FIFO, socket or device, or no reader recognises it; the message
         lists what each reader looks for.
 
     Examples
@@ -75,6 +127,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
+    check_regular(p)
     for name, (detector, _, _) in FORMATS.items():
         if detector(p):
             return name
@@ -119,6 +172,8 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
 
     check_regular_file(path)  # a device or FIFO given as input is refused, not read forever
     name = format or detect_format(path)
+    if format is not None:
+        check_regular(path)
     if name not in FORMATS:
         raise SourceError(f"unknown format {name!r}; known: {', '.join(FORMATS)}", path=str(path))
     reader = FORMATS[name][1]
@@ -130,14 +185,20 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
             reader = functools.partial(reader, limits=limits)
     if not cache:
         return reader(path, strict=strict)
-    from ..cache import load_cached, save_cache
+    from ..cache import load_cached, save_cache, source_fingerprint
 
     variant = "" if limits is None else repr(limits)  # other limits: another snapshot
     roster = load_cached(path, name, strict, variant)
     if roster is None:
+        try:
+            before = source_fingerprint(path)  # before reading: a file replaced meanwhile
+        except OSError:                        # then means no snapshot, not a stale one
+            before = None
         roster = reader(path, strict=strict)
         try:
-            save_cache(path, name, strict, roster, variant)
+            if before is None:
+                raise OSError("no fingerprint")
+            save_cache(path, name, strict, roster, variant, fingerprint=before)
         except OSError:
             pass  # a read-only or full cache folder only costs the warm reload
     return roster

@@ -124,6 +124,20 @@ def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+_UNREADABLE = object()
+
+
+def _stdlib_json(data: bytes) -> Any:
+    """``data`` decoded by the stdlib (which keeps lone surrogate escapes, as the v3 reader
+    does), or ``_UNREADABLE`` (bad JSON or UTF-8, nesting too deep, a huge integer)."""
+    import json
+
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return _UNREADABLE
+
+
 def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -144,10 +158,12 @@ class _Reader:
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            self.b.problem("syntax", f"not valid JSON: {exc.msg} (column {exc.colno}); the "
-                           "file was not loaded", file=f.name, line=exc.lineno,
-                           raw=raw_text(data[max(0, exc.pos - 80):exc.pos + 80]))
-            return None
+            doc = _stdlib_json(data)  # orjson refuses lone surrogates; the stdlib keeps them
+            if doc is _UNREADABLE:
+                self.b.problem("syntax", f"not valid JSON: {exc.msg} (column {exc.colno}); "
+                               "the file was not loaded", file=f.name, line=exc.lineno,
+                               raw=raw_text(data[max(0, exc.pos - 80):exc.pos + 80]))
+                return None
         if isinstance(doc, list):
             return doc
         if isinstance(doc, dict) and isinstance(doc.get("data"), list):

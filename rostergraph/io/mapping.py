@@ -103,18 +103,29 @@ def deep_merge(base: dict[str, Any], more: Mapping[str, Any]) -> dict[str, Any]:
     return base
 
 
-def loads_carry(text: str) -> Any:
+def loads_carry(text: str, max_depth: int = 64) -> Any:
     """Parse an extension column's JSON (stdlib fallback for escaped lone surrogates).
 
-    Raises :class:`ValueError` when the text is not JSON.
+    Raises :class:`ValueError` when the text is not JSON, or nests deeper than
+    ``max_depth`` (``Limits.max_json_depth``): checked by a scan that never
+    recurses before any parser sees the text, so no depth reaches a
+    ``RecursionError`` in a reader or, later, in a writer.
 
     Examples
     --------
     >>> loads_carry('{"a": "\\ud800"}')["a"] == chr(0xD800)
     True
+    >>> loads_carry("[[[1]]]", max_depth=2)
+    Traceback (most recent call last):
+    ...
+    ValueError: JSON nests deeper than 2 levels (Limits.max_json_depth)
     """
     import orjson
 
+    from .limits import json_depth
+
+    if json_depth(text) > max_depth:
+        raise ValueError(f"JSON nests deeper than {max_depth} levels (Limits.max_json_depth)")
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:

@@ -133,6 +133,7 @@ class _Reader:
         self.bundle = bundle
         self.b = b
         self.limits = limits
+        self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
         self.modes: dict[str, str] = {}
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
@@ -169,6 +170,7 @@ class _Reader:
             if status == "inactive":
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
                                file=name, line=line, kind=kind, record_id=sid)
+            self.at_row = (name, line, kind, sid)  # for problems found deeper in the row
             yield line, row
 
     def manifest(self) -> None:
@@ -210,9 +212,13 @@ class _Reader:
         carry = row.get(CARRY_COLUMN)
         if carry:
             try:
-                more = loads_carry(carry)
-            except ValueError:
+                more = loads_carry(carry, self.limits.max_json_depth)
+            except ValueError as exc:
                 more = None  # kept as text in extra below
+                if "Limits.max_json_depth" in str(exc):
+                    name, line, kind, sid = self.at_row
+                    self.b.problem("limit", f"{CARRY_COLUMN}: {exc}; kept as text", file=name,
+                                   line=line, kind=kind, record_id=sid, raw=raw_text(carry))
             if isinstance(more, dict):
                 deep_merge(d.setdefault("_carry", {}), more)
             else:

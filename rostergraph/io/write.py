@@ -42,7 +42,7 @@ from typing import Any
 import orjson
 
 from ..errors import SourceError
-from ..model import KINDS, iso_date, parse_date, record_to_dict
+from ..model import KINDS, iso_date, mistyped_paths, parse_date, record_to_dict
 from ..roster import Roster
 from ..table import Table
 from .csvutil import to_csv_text
@@ -294,11 +294,16 @@ class _Carry:
         self.extensions = extensions
         self.prefix = prefix
         self.forced: dict[str, Any] = {}
+        self.mistyped = mistyped_paths(record)  # bad_field values kept as loaded
 
     def take(self, path: str) -> Any:
         """Pop a field the format has a column for (``""`` and ``[]`` read back as absent,
-        so they are carried as they are)."""
+        so they are carried as they are; a value of the wrong type is carried, not
+        written to the column)."""
         value = pop_path(self.d, path)
+        if path in self.mistyped:
+            self.forced[path] = value
+            return None
         if self.empty_is_absent and (value == "" or value == []):
             self.forced[path] = value
         elif type(value) is str and not _utf8_ok(value):
@@ -307,6 +312,8 @@ class _Carry:
 
     def keep(self, path: str, value: Any) -> None:
         """A field whose written form reads back differently: carry the original."""
+        if path in self.mistyped:
+            return  # take() carried the loaded value; the typed field is only None
         if value is None:  # an absent field in an absent object: carry the object's absence
             while "." in path and get_path(self.orig, path.rsplit(".", 1)[0]) is None:
                 path = path.rsplit(".", 1)[0]

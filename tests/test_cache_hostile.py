@@ -1,0 +1,101 @@
+"""The warm cache against a hostile or changing dump folder: a snapshot reads only the
+file it fingerprinted, and never pairs old data with a new fingerprint."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import rostergraph
+from rostergraph.io import detect
+
+
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "cache"
+    monkeypatch.setenv("ROSTERGRAPH_CACHE_DIR", str(d))
+    return d
+
+
+def _users(prefix: str, n: int = 1500) -> bytes:
+    """n student records of equal length; names start with ``prefix`` (same length)."""
+    return b"".join(orjson.dumps({"id": f"u{i:05d}", "name": {"first": f"{prefix}{i:05d}"},
+                                  "roles": {"student": {"school": "sc1"}}}) + b"\n"
+                    for i in range(n))
+
+
+def _names(roster: Any) -> dict[str, str]:
+    return {u.id: u.name.first for u in roster.users.values()}
+
+
+def test_same_size_sibling_with_the_same_start_is_never_read(tmp_path: Path) -> None:
+    """users-backup.jsonl (same size, same first 64 KiB) never stands in for users.jsonl."""
+    src = tmp_path / "d"
+    src.mkdir()
+    real = _users("Real")
+    backup = real[: 70_000] + _users("Fake")[70_000:]
+    assert len(real) == len(backup) > 100_000 and real[:65536] == backup[:65536]
+    (src / "users.jsonl").write_bytes(real)
+    (src / "users-backup.jsonl").write_bytes(backup)
+    cold = rostergraph.load(src, cache=True)
+    warm = rostergraph.load(src, cache=True)
+    assert "from cache" in warm.provenance.notes[-1]
+    assert _names(warm) == _names(cold)
+    assert not [v for v in _names(warm).values() if v.startswith("Fake")]
+
+
+def test_file_replaced_during_a_cold_load_leaves_no_stale_snapshot(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file replaced while a cold load(cache=True) reads it: the next load sees the new
+    data (no snapshot pairs the old records with the new file's fingerprint)."""
+    src = tmp_path / "d"
+    src.mkdir()
+    (src / "users.jsonl").write_bytes(_users("Old", 50))
+    detect._register_optional()
+    detector, reader, expects = detect.FORMATS["clever-json"]
+
+    def racing_reader(path: Any, **kw: Any) -> Any:
+        roster = reader(path, **kw)
+        new = src / "users.jsonl.new"  # a sync replacing the file meanwhile
+        new.write_bytes(_users("New", 50))
+        os.replace(new, src / "users.jsonl")
+        return roster
+
+    monkeypatch.setitem(detect.FORMATS, "clever-json", (detector, racing_reader, expects))
+    first = rostergraph.load(src, cache=True)
+    assert set(_names(first).values()) == {f"Old{i:05d}" for i in range(50)}
+    monkeypatch.setitem(detect.FORMATS, "clever-json", (detector, reader, expects))
+    second = rostergraph.load(src, cache=True)
+    assert set(_names(second).values()) == {f"New{i:05d}" for i in range(50)}
+    assert not any("from cache" in n for n in second.provenance.notes)
+    third = rostergraph.load(src, cache=True)  # now a snapshot of the new data
+    assert "from cache" in third.provenance.notes[-1]
+    assert _names(third) == _names(second)
+
+
+def test_file_rewritten_in_place_with_its_old_size_and_time_is_noticed(tmp_path: Path) -> None:
+    """A source rewritten with the same size and modification time (outside the sampled
+    blocks) is not read from the old snapshot: the change time differs."""
+    src = tmp_path / "d"
+    src.mkdir()
+    big = _users("Aaaa", 60_000)  # over the sampled-hash threshold (2.1 MiB)
+    size, block = len(big), 1 << 16
+    assert size > block * 34
+    (src / "users.jsonl").write_bytes(big)
+    rostergraph.load(src, cache=True)
+    st = os.stat(src / "users.jsonl")
+    # rename one user inside a stretch the sampled hash skips; keep size and mtime
+    at = big.index(b'"u', (size - block) // 32 + block)
+    assert at + 7 < (size - block) * 2 // 32
+    old_id = big[at + 1: at + 7].decode()
+    with open(src / "users.jsonl", "r+b") as fh:
+        fh.seek(at + 1)
+        fh.write(b"v")
+    os.utime(src / "users.jsonl", ns=(st.st_atime_ns, st.st_mtime_ns))
+    again = rostergraph.load(src, cache=True)
+    new_id = "v" + old_id[1:]
+    assert new_id in again.users and old_id not in again.users

@@ -38,6 +38,9 @@ def add_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample", action="store_true", help="use the embedded sample district")
     p.add_argument("--strict", action="store_true",
                    help="fail on the first data problem instead of reporting it")
+    p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
+                   help="most MiB a zip or gzip input may inflate to (default: 256 for a "
+                        "zip, 512 for gzip); raise it for a very large district you trust")
 
 
 def load_source(args: argparse.Namespace) -> Any:
@@ -48,7 +51,15 @@ def load_source(args: argparse.Namespace) -> Any:
         raise _UsageError("give a roster PATH or --sample (exactly one)")
     if args.sample:
         return sample()
-    return load(args.path, strict=args.strict)
+    limits = None
+    mib = getattr(args, "max_inflated_mib", None)
+    if mib is not None:
+        from .io.limits import Limits
+
+        if mib < 1:
+            raise _UsageError("--max-inflated-mib must be at least 1")
+        limits = Limits(max_zip_total_bytes=mib << 20, max_gzip_bytes=mib << 20)
+    return load(args.path, strict=args.strict, limits=limits)
 
 
 class _UsageError(Exception):

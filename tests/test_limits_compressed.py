@@ -129,3 +129,14 @@ def test_default_budgets_keep_memory_near_two_gib() -> None:
     assert DEFAULT_LIMITS.max_gzip_bytes * 3 <= 2 * 1024 * _MiB
     assert DEFAULT_LIMITS.max_zip_total_bytes * 10 <= 2.5 * 1024 * _MiB
     assert DEFAULT_LIMITS.max_problems <= 100_000
+
+
+def test_cli_max_inflated_mib_raises_the_zip_budget(tmp_path, capsys) -> None:
+    """`--max-inflated-mib` changes the budget: 1 MiB refuses a 2 MiB users.csv, 8 accepts it."""
+    from rostergraph.cli import main
+
+    z = tmp_path / "roster.zip"
+    _oneroster_zip(z, 60_000)  # ~2 MiB of CSV
+    assert main(["summary", str(z), "--max-inflated-mib", "1"]) == 2
+    assert "max_zip_total_bytes" in capsys.readouterr().err
+    assert main(["summary", str(z), "--max-inflated-mib", "8"]) == 0

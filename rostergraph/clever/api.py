@@ -42,7 +42,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Self
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import attrs
 import httpx
@@ -539,7 +539,7 @@ class CleverClient:
             cursor = _cursor(url)
             if cursor is not None:
                 if cursor in cursors:
-                    raise ApiError(f"the API's next link repeats the cursor {cursor!r}; "
+                    raise ApiError(f"the API's next link repeats the cursor {cursor[:100]!r}; "
                                    "stopping instead of paging forever", url=_safe(url))
                 cursors.add(cursor)
             doc = self.get_json(url)
@@ -622,8 +622,6 @@ def _printable(text: str) -> str:
 
 def _cursor(url: str) -> str | None:
     """The ``starting_after`` (or ``ending_before``) cursor of a page URL."""
-    from urllib.parse import parse_qs
-
     q = parse_qs(urlsplit(url).query)
     for key in ("starting_after", "ending_before"):
         if q.get(key):

@@ -55,7 +55,7 @@ import attrs
 import orjson
 
 from ..errors import FormatError, SourceError
-from ..io.limits import check_value_depth, gunzip_bounded
+from ..io.limits import DEFAULT_LIMITS, Limits, check_value_depth, gunzip_bounded
 from ..model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from ..roster import Problem, Roster, raw_text
 from ..safety import open_nofollow, read_regular_file
@@ -309,7 +309,8 @@ class SyncResult:
                 f"retries in {self.seconds:.1f} s")
 
 
-def _read_kind(folder: Path, kind: str, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _read_kind(folder: Path, kind: str, manifest: dict[str, Any],
+               limits: Limits = DEFAULT_LIMITS) -> dict[str, dict[str, Any]]:
     """``id → record`` of one resource file of a dump (empty when the file is absent).
 
     The file must be a regular file, not a link (it is rewritten in place).
@@ -322,7 +323,7 @@ def _read_kind(folder: Path, kind: str, manifest: dict[str, Any]) -> dict[str, d
         data = read_regular_file(path)
     except FileNotFoundError:
         return table
-    data = gunzip_bounded(data, path=str(path))
+    data = gunzip_bounded(data, limits, path=str(path))
     for n, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
@@ -377,6 +378,7 @@ def sync_dump(
     on_page: Callable[[int], None] | None = None,
     progress: bool | None = None,
     max_age_days: float = EVENT_RETENTION_DAYS,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> SyncResult:
     """Bring a dump folder up to date by applying the events after its cursor.
 
@@ -402,6 +404,9 @@ def sync_dump(
     max_age_days:
         Refuse a cursor last confirmed longer ago than this (Clever keeps
         events for 30 days; older changes would be silently missing).
+    limits:
+        Bounds for reading the dump's files (``max_gzip_bytes`` for a
+        ``.jsonl.gz`` dump).
 
     Returns
     -------
@@ -452,12 +457,12 @@ def sync_dump(
                           path=str(folder))
     with folder_lock(folder):
         return _sync(folder, client=client, limit=limit, on_page=on_page, progress=progress,
-                     max_age_days=max_age_days)
+                     max_age_days=max_age_days, limits=limits)
 
 
 def _sync(folder: Path, *, client: CleverClient, limit: int | None,
           on_page: Callable[[int], None] | None, progress: bool | None,
-          max_age_days: float) -> SyncResult:
+          max_age_days: float, limits: Limits = DEFAULT_LIMITS) -> SyncResult:
     t0 = time.perf_counter()
     manifest = read_manifest(folder)
     assert manifest is not None
@@ -501,7 +506,7 @@ def _sync(folder: Path, *, client: CleverClient, limit: int | None,
             for item in page.records:
                 kind = str(item.get("type", "")).rpartition(".")[0]
                 if kind in KINDS and kind not in store:
-                    store[kind] = _read_kind(folder, kind, manifest)
+                    store[kind] = _read_kind(folder, kind, manifest, limits)
             # everything of the page is checked and encoded first; only then is
             # anything written, so a bad event leaves the dump as it was
             staged = {k: dict(v) for k, v in store.items()}  # records are replaced, not mutated

@@ -242,7 +242,7 @@ def zip_total_message(limits: Limits) -> str:
     return (f"zip members inflate to more than {limits.max_zip_total_bytes} bytes "
             "(Limits.max_zip_total_bytes; the CSV readers need about ten times that in "
             "memory; for an archive you trust raise it, e.g. rostergraph.load(path, "
-            "limits=Limits(max_zip_total_bytes=2 << 30)))")
+            "limits=Limits(max_zip_total_bytes=2 << 30)) or --max-inflated-mib 2048)")
 
 
 def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
@@ -450,8 +450,8 @@ def check_value_depth(value: Any, limits: Limits = DEFAULT_LIMITS, *,
 def _gzip_limit_error(limits: Limits, path: str | None) -> LimitError:
     return LimitError(f"gzip data inflates to more than {limits.max_gzip_bytes} bytes "
                       "(Limits.max_gzip_bytes; raise it, e.g. "
-                      "rostergraph.load(path, limits=Limits(max_gzip_bytes=4 << 30)), "
-                      "for a file you trust)", path=path)
+                      "rostergraph.load(path, limits=Limits(max_gzip_bytes=4 << 30)) or "
+                      "--max-inflated-mib 4096, for a file you trust)", path=path)
 
 
 def gunzip_bounded(data: bytes, limits: Limits = DEFAULT_LIMITS, *,

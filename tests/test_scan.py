@@ -152,8 +152,9 @@ def test_slices_joined_equal_one_scan_of_the_whole(tmp_path: Path) -> None:
         assert len(cuts) == 5
         joined = scan.join_parts([scan.scan(data, kind, s, e, 0, lim) for s, e in cuts])
         assert joined["ids"] == whole["ids"]
-        assert [n for n, _ in joined["slow"]] == [n for n, _ in whole["slow"]]
-        assert joined["slow"], "the messy file has slow lines"
+        assert list(scan.slow_lines(data, joined["slow"])) == \
+            list(scan.slow_lines(data, whole["slow"]))
+        assert len(joined["slow"][0]), "the messy file has slow lines"
         for key in ("lines", "starts", "ends", "suspect"):
             assert joined[key].tolist() == whole[key].tolist(), key
         assert joined["newlines"] == whole["newlines"]

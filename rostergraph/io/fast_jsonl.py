@@ -122,7 +122,7 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[
                                                          "slow"))
     n_plain = len(ids)
     index = dict(zip(ids, range(n_plain)))
-    if not slow and len(index) == n_plain:
+    if not len(slow[0]) and len(index) == n_plain:
         return ids, starts, ends, {}, np.arange(n_plain, dtype=np.int64), index
     cls = RECORD_CLASSES[kind]
     first_problem = len(b.problems)
@@ -138,7 +138,7 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[
     b.kinds[kind] = table
     cap = limits.max_line_bytes
     try:
-        for n, text in slow:
+        for n, text in scan.slow_lines(data, slow):
             table.line = n
             if len(text) > cap:  # as the streaming reader reports an over-long line
                 b.problem("limit", f"line longer than {cap} bytes (Limits.max_line_bytes)",

@@ -26,7 +26,7 @@ Examples
 >>> from rostergraph.io import scan
 >>> data = b'{"id": "t1", "name": "Fall"}\\n{"id": 5}\\n'
 >>> out = scan.scan(data, "terms", 0, len(data), 0, (1 << 20, 64, 1 << 20))
->>> out["ids"], [n for n, _ in out["slow"]]
+>>> out["ids"], out["slow"][0].tolist()
 (['t1'], [2])
 """
 
@@ -46,7 +46,7 @@ import numpy as np
 from ..columns import CodedRefs, school_edges
 from ..model import RECORD_CLASSES, Roles, _spec
 
-__all__ = ["join_parts", "scan", "struct_for", "suspect_rows"]
+__all__ = ["join_parts", "scan", "slow_lines", "struct_for", "suspect_rows"]
 
 #: The kind of record each relation's reference column names.
 REF_KIND = {"in_district": "districts", "taught_at": "schools", "of_course": "courses",
@@ -340,7 +340,8 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
          limits: tuple[int, int, int],
          codes: Mapping[str, dict[str, int]] | None = None) -> dict[str, Any]:
     """Scan ``data[start:end]`` (whole lines of a ``kind`` file): plain rows and their
-    columns, and the slow lines ``(line number, text)`` for the general reader.
+    columns, and the slow lines for the general reader (``slow``: their line numbers,
+    start and end byte positions, as arrays: :func:`slow_lines` gives their text).
 
     ``limits`` is ``(max line bytes, max JSON depth, max field bytes)``. ``codes``
     maps a kind already read to its id → position index; references to that kind
@@ -354,7 +355,9 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
     bad_line = (msgspec.DecodeError, UnicodeDecodeError)  # ValidationError is a DecodeError
     # unchecked_rows: rows whose string lengths the bounded decoder did not check
     lines, starts, ends, unchecked_rows = array("q"), array("q"), array("q"), array("q")
-    slow: list[tuple[int, bytes]] = []
+    # slow lines by position, never as copies of their text: a file of millions of
+    # broken lines costs 24 bytes a line here
+    slow_n, slow_s, slow_e = array("q"), array("q"), array("q")
     acc = _Columns(kind)
     # references to kinds read before are coded chunk by chunk: a list of millions of
     # id strings (the enrollments) is never held whole
@@ -374,14 +377,18 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
                 pos += ln + 1
                 if line[:1] != b"{":
                     if line.strip():
-                        slow.append((n, line))
+                        slow_n.append(n)
+                        slow_s.append(s)
+                        slow_e.append(s + ln)
                     continue
                 unchecked = b'"ext"' in line  # an ext map: strings of any length
                 if ln > cap or ln > field or ((shallow_cap or unchecked) and
                                               line.count(b"[") + line.count(b"{") > depth):
                     # (a record that passes the schema check nests at most 5 deep, except
                     # inside an `ext` map, so the bracket count is needed only then)
-                    slow.append((n, line))
+                    slow_n.append(n)
+                    slow_s.append(s)
+                    slow_e.append(s + ln)
                     continue
                 try:
                     d = decode(line)
@@ -390,10 +397,14 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
                         d = decode_any(line)
                         unchecked = True
                     except bad_line:
-                        slow.append((n, line))
+                        slow_n.append(n)
+                        slow_s.append(s)
+                        slow_e.append(s + ln)
                         continue
                 if not d.id:  # the general reader reports an empty id
-                    slow.append((n, line))
+                    slow_n.append(n)
+                    slow_s.append(s)
+                    slow_e.append(s + ln)
                     continue
                 if unchecked:
                     unchecked_rows.append(len(lines))
@@ -415,11 +426,27 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
         col = acc.cols[name]
         coder.take(col[1])
         acc.cols[name] = (col[0], coder.result(), *col[2:])
+    slow = tuple(np.frombuffer(a, dtype=np.int64).copy() if len(a) else np.zeros(0, np.int64)
+                 for a in (slow_n, slow_s, slow_e))
     return {"ids": acc.ids, "lines": lines, "starts": starts, "ends": ends, "slow": slow,
             "newlines": n - line0 - 1,
             "cols": acc.cols, "fields": acc.fields,
             "suspect": np.union1d(suspect_rows(data, start, end, starts),
                                   np.asarray(unchecked_rows, dtype=np.int64))}
+
+
+def slow_lines(data: bytes, slow: tuple[np.ndarray, np.ndarray, np.ndarray]
+               ) -> Iterator[tuple[int, bytes]]:
+    """``(line number, text)`` of each slow line a :func:`scan` of ``data`` found.
+
+    Examples
+    --------
+    >>> data = b'{"id": "a"}\\n{"id": 5}\\n'
+    >>> list(slow_lines(data, scan(data, "terms", 0, len(data), 0, (1 << 20, 64, 1 << 20))["slow"]))
+    [(2, b'{"id": 5}')]
+    """
+    for n, s, e in zip(*(a.tolist() for a in slow)):
+        yield n, data[s:e]
 
 
 # --- joining slices -------------------------------------------------------------------
@@ -459,7 +486,7 @@ def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
     >>> data = b'{"id": "a"}\\n{"id": 5}\\n{"id": "b"}\\n'
     >>> lim = (1 << 20, 64, 1 << 20)
     >>> one = join_parts([scan(data, "terms", 0, 12, 0, lim), scan(data, "terms", 12, 34, 0, lim)])
-    >>> one["ids"], one["lines"].tolist(), [n for n, _ in one["slow"]]
+    >>> one["ids"], one["lines"].tolist(), one["slow"][0].tolist()
     (['a', 'b'], [1, 3], [2])
     """
     line_at, row_at, n_lines, n_rows = [], [], 0, 0
@@ -473,7 +500,9 @@ def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "lines": _int64([p["lines"] for p in parts], line_at),
         "starts": _int64([p["starts"] for p in parts]),
         "ends": _int64([p["ends"] for p in parts]),
-        "slow": [(n + k, text) for p, k in zip(parts, line_at) for n, text in p["slow"]],
+        "slow": tuple(np.concatenate([p["slow"][j] + (k if j == 0 else 0)
+                                      for p, k in zip(parts, line_at)])
+                      if parts else np.zeros(0, np.int64) for j in range(3)),
         "newlines": n_lines,
         "suspect": np.concatenate([np.asarray(p["suspect"], dtype=np.int64) + k
                                    for p, k in zip(parts, row_at)]) if parts

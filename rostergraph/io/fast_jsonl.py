@@ -228,7 +228,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     for path in files.values():
         if not path.name.endswith((".jsonl", ".ndjson")):
             return None
-    b = RosterBuilder(source=str(source), format="clever-json")
+    b = RosterBuilder(source=str(source), format="clever-json",
+                      max_problems=limits.max_problems)
     b.version = "v3.0"
     datas: dict[str, bytes] = {}
     for kind in KINDS:
@@ -257,6 +258,9 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         data = datas[kind]
         part = scan.join_parts([scan.scan(data, kind, 0, len(data), 0, lim, codes)])
         first = len(b.problems)
+        # the kinds' problems wait aside (for the general reader's order); the cap counts
+        # them all
+        b.max_problems = max(0, limits.max_problems - sum(map(len, problems.values())))
         ids, starts, ends, ready, plain_pos, index = _merge_kind(
             b, kind, files[kind].name, data, part, limits)
         problems[kind] = b.problems[first:]
@@ -268,6 +272,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         del part
         _log.debug("read %s in %.2f s (%s)", kind, time.perf_counter() - t0, _cpu())
     hasher.join()
+    b.max_problems = limits.max_problems
     for kind in KINDS:  # files and problems in the general reader's order
         if kind in datas:
             b.files.append(FileInfo(path=files[kind].name, size=len(datas[kind]),

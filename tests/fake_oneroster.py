@@ -158,6 +158,16 @@ def oauth1_valid(method: str, url: str, header: str, key: str, secret: str) -> b
 # --- the server -----------------------------------------------------------------------------
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up mid-answer (a capped body, a killed process) are not errors."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeOneRoster:
     """A fake OneRoster rostering server serving ``data`` (collection → REST records).
 
@@ -237,7 +247,7 @@ class FakeOneRoster:
             def do_POST(self) -> None:
                 server._token(self)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
                          daemon=True).start()

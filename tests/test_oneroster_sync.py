@@ -54,7 +54,8 @@ def served(data, clock, tmp_path):
 def client_for(srv: FakeOneRoster, clock: FakeClock) -> OneRosterClient:
     return OneRosterClient(srv.base_url, ClientCredentials(srv.client_id, SECRET,
                                                      token_url=srv.token_url),
-                           clock=clock.time, sleep=clock.sleep, rng=random.Random(0))
+                           auth=srv.auth, clock=clock.time, sleep=clock.sleep,
+                           rng=random.Random(0))
 
 
 def records(roster: rostergraph.Roster) -> dict[str, dict[str, Any]]:
@@ -171,3 +172,26 @@ def test_interrupted_sync_is_repaired_by_the_next(served, clock, tmp_path,
     rest_to_csv_bundle(live, "1.1", tmp_path / "expected")
     assert records(rostergraph.load(dump)) == records(rostergraph.load(tmp_path / "expected"))
     assert isinstance(Path(dump / AUDIT_LOG).read_bytes(), bytes)
+
+
+def test_sync_of_a_1_2_dump_rewrites_roles(data, clock, tmp_path) -> None:
+    """In a 1.2 dump a user's changed roles array reaches roles.csv and the loaded user."""
+    v12 = {k: [copy.deepcopy(r) for r in v] for k, v in data.items()}
+    from .fake_oneroster import user_to_v12
+
+    v12["users"] = [user_to_v12(u) for u in v12["users"]]
+    with FakeOneRoster(v12, version="1.2", auth="oauth1", client_secret=SECRET,
+                       clock=clock.time) as srv, client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "dump", client=c, progress=False)
+        i, user = next((i, u) for i, u in enumerate(srv.data["users"])
+                       if u.get("roles") and u["roles"][0]["role"] == "teacher")
+        srv.data["users"][i] = {**user, "dateLastModified": LATER,
+                                "roles": [{**user["roles"][0], "role": "aide"}]}
+        result = sync_oneroster(tmp_path / "dump", client=c, progress=False)
+    assert result.actions == {"updated": 1}
+    rest_to_csv_bundle(srv.data, "1.2", tmp_path / "expected")
+    got = rostergraph.load(tmp_path / "dump")
+    assert got.provenance.version == "1.2"
+    assert records(got) == records(rostergraph.load(tmp_path / "expected"))
+    uid = user.get("metadata", {}).get("rostergraph.userId", user["sourcedId"])
+    assert got.users[uid].roles.staff is not None

@@ -59,7 +59,6 @@ ALLOWED: set[tuple[str, str]] = {
     ("rostergraph.batch", "rostergraph.cli"),
     ("rostergraph.io.write", "rostergraph.io.detect"),
     ("rostergraph.rules", "rostergraph.report"),
-    ("rostergraph.rules._util", "rostergraph.io.fast_jsonl"),
 }
 
 #: No module is longer than this many lines ...

@@ -73,3 +73,16 @@ def test_load_starts_no_process(tmp_path: Path) -> None:
     finally:
         multiprocessing.process.BaseProcess.start = real  # type: ignore[method-assign]
     assert seen == [] and multiprocessing.active_children() == before
+
+
+def test_fast_reader_keeps_at_most_max_problems_over_all_kinds(tmp_path: Path) -> None:
+    """Plain ``.jsonl`` files full of broken lines (the fast reader's path): at most
+    ``Limits.max_problems`` problems are kept over all kinds together, the rest counted."""
+    from rostergraph.io.limits import Limits
+
+    for kind in ("users", "sections", "schools"):
+        (tmp_path / f"{kind}.jsonl").write_bytes(b"{}\n" * 400 + b'{"id": "ok"}\n')
+    r = rostergraph.load(tmp_path, limits=Limits(max_problems=500))
+    assert len(r.problems) == 501  # 500 kept and one that says how many were not
+    assert "700" in r.problems[-1].message and "max_problems" in r.problems[-1].message
+    assert [len(r.users), len(r.sections), len(r.schools)] == [1, 1, 1]

@@ -154,3 +154,23 @@ def test_folders_missing_kinds_same_as_general_reader(tmp_path: Path, only: tupl
     fast = fast_jsonl.read_fast(p, {k: p / f"{k}.jsonl" for k in only})
     assert fast is not None
     assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))
+
+
+def test_strict_mode_takes_the_same_path_and_raises_the_general_readers_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``strict=True`` on a plain JSON Lines folder returns the same (lazy) roster as the
+    default when nothing is wrong, and raises the error the general reader raises first."""
+    from rostergraph.errors import FormatError
+
+    p = write_district(tmp_path / "ok", students=300, seed=2)
+    strict = rostergraph.load(p, strict=True)
+    assert type(strict.users).__name__ == "LazyRecords"
+    assert _snapshot(strict) == _snapshot(rostergraph.load(p))
+    bad = _messy(tmp_path)
+    with pytest.raises(FormatError) as fast_err:
+        rostergraph.load(bad, strict=True)
+    with monkeypatch.context() as m:
+        m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+        with pytest.raises(FormatError) as general_err:
+            rostergraph.load(bad, strict=True)
+    assert str(fast_err.value) == str(general_err.value)

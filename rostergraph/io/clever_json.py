@@ -146,16 +146,20 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
             raise SourceError(f"cannot tell the record kind from the file name; expected one of "
                               f"{', '.join(KINDS)}", path=str(path))
         files = {kind: p}
-    if not strict:
-        # plain JSON Lines: parallel scan, records built on access (same result)
-        from .fast_jsonl import read_fast
+    # plain JSON Lines: one scan, records built on access (the same roster as below); in
+    # strict mode the first problem is raised, as the general reader would raise it
+    from .fast_jsonl import read_fast
 
-        fast = read_fast(path, files, limits)
-        if fast is not None:
-            if p.is_dir():
-                _ignored_files(lambda code, msg, **w: fast.problems.append(
-                    Problem(code=code, message=msg, **w)), p)
-            return fast
+    fast = read_fast(path, files, limits)
+    if fast is not None:
+        if p.is_dir():
+            ignored: list[Problem] = []
+            _ignored_files(lambda code, msg, **w: ignored.append(
+                Problem(code=code, message=msg, **w)), p)
+            fast.problems[:0] = ignored  # the general reader notes them first
+        if strict and fast.problems:
+            raise fast.problems[0].to_error()
+        return fast
     b = RosterBuilder(source=str(path), format="clever-json", strict=strict,
                       max_problems=limits.max_problems)
     b.version = "v3.0"

@@ -132,6 +132,17 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         self.materialize()
         return list(zip(self._ids, self._cache))
 
+    def decoded(self, rows: Sequence[int]) -> list[Any]:
+        """For each of ``rows``: its decoded JSON object when its record is not built yet
+        (the record is not built now either), else ``None``. Rows not built are plain
+        (the reader defers only those): every key is a field of the record class, with
+        the field's JSON type, so the object holds exactly the record's strings.
+        """
+        cache, text, starts, ends = self._cache, self._text, self._starts, self._ends
+        loads = orjson.loads
+        return [None if cache[r] is not None else loads(text[int(starts[r]): int(ends[r])])
+                for r in rows]
+
     def n_built(self) -> int:
         """How many records have been built so far."""
         return sum(1 for c in self._cache if c is not None)

@@ -45,7 +45,7 @@ from numpy.dtypes import StringDType
 
 from .registry import SEVERITIES, Finding, Rule
 
-__all__ = ["FindingBlock", "Findings", "join_strings", "string_codes", "thousands"]
+__all__ = ["FindingBlock", "Findings", "dense_codes", "join_strings", "string_codes", "thousands"]
 
 _NO_IDS = np.zeros(0, dtype=object)
 
@@ -273,8 +273,29 @@ def _ranks(parts: list[np.ndarray]) -> np.ndarray:
         strings = col.astype(StringDType())  # sorts in C, by code point like str does
     except UnicodeEncodeError:  # a lone surrogate: compare the Python strings themselves
         strings = col
-    _, inv = np.unique(strings, return_inverse=True)
-    return inv.astype(np.int64).reshape(-1)
+    return dense_codes(strings)[1]
+
+
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(distinct values in order, each value's index among them)``: what
+    ``np.unique(values, return_inverse=True)`` gives, from one stable argsort.
+
+    Examples
+    --------
+    >>> u, inv = dense_codes(np.array([5, 3, 5, 9]))
+    >>> u.tolist(), inv.tolist()
+    ([3, 5, 9], [1, 0, 1, 2])
+    """
+    if not len(values):
+        return values[:0], np.zeros(0, dtype=np.int64)
+    order = np.argsort(values, kind="stable")
+    s = values[order]
+    new = np.empty(len(s), dtype=bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    inv = np.empty(len(s), dtype=np.int64)
+    inv[order] = np.cumsum(new) - 1
+    return s[new], inv
 
 
 def _const_ranks(blocks: list[tuple[int, FindingBlock]], attr: str) -> np.ndarray:
@@ -486,7 +507,8 @@ class Findings(Sequence[Finding]):
     def counts_by_rule_severity(self) -> dict[tuple[str, str], int]:
         """(rule, severity) → number of findings."""
         key = self._rule.astype(np.int64) * len(SEVERITIES) + self._sev
-        u, n = np.unique(key, return_counts=True)
+        u, inv = dense_codes(key)
+        n = np.bincount(inv, minlength=len(u))
         return {(self._rules[k // len(SEVERITIES)], SEVERITIES[k % len(SEVERITIES)]): int(c)
                 for k, c in zip(u.tolist(), n.tolist())}
 
@@ -498,7 +520,9 @@ class Findings(Sequence[Finding]):
         if rule is not None:
             codes = [k for k, rid in enumerate(self._rules)
                      if rid == rule or rid.startswith(rule.rstrip("-") + "-")]
-            mask &= np.isin(self._rule, codes)
+            wanted = np.zeros(len(self._rules) + 1, dtype=bool)
+            wanted[codes] = True
+            mask &= wanted[self._rule]
         if severity is not None:
             mask &= self._sev == (SEVERITIES.index(severity) if severity in SEVERITIES else -1)
         if kind is not None:

@@ -11,7 +11,7 @@ import numpy as np
 from ..graph import NODE_KINDS, RELATIONS, ROLE_BITS, ROLE_NAMES, RosterGraph
 from ..roster import Roster
 from ._util import role_mask
-from .findings import FindingBlock
+from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
 #: relation → (side holding the field: "src" or "dst", the field it comes from)
@@ -32,7 +32,7 @@ REFERRING_FIELD: dict[str, tuple[str, str]] = {
 def _pairs(ref: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct (ref, other) index pairs."""
     n = int(other.max()) + 1 if len(other) else 1
-    code = np.unique(ref.astype(np.int64) * n + other)
+    code = dense_codes(ref.astype(np.int64) * n + other)[0]
     return code // n, code % n
 
 
@@ -125,7 +125,7 @@ def ref_wrong_role(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
         okind = RELATIONS[name][1] if side == "src" else RELATIONS[name][0]
         refs, users_at = _pairs(others[bad], users[bad])
         masks = g.roles[users_at]
-        for mask in np.unique(masks).tolist():  # one block per role combination
+        for mask in sorted(set(masks.tolist())):  # one block per role combination
             have = tuple(r for r in ROLE_NAMES if mask & ROLE_BITS[r])
             at = masks == mask
             uid = uids[users_at[at]]

@@ -10,7 +10,7 @@ import numpy as np
 from ..graph import RosterGraph
 from ..roster import Roster
 from ._util import field_column, group_members, records_at, string_codes
-from .findings import FindingBlock
+from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
 #: Section grades that do not name one grade; RG-SEC-005 does not judge them.
@@ -93,6 +93,13 @@ def sec_duplicate_names(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock
     rel = g.relations["taught_at"]  # one edge per section with a `school`
     sec_names = names[rel.src]
     named = np.flatnonzero((sec_names != None) & (sec_names != ""))
+    # only names whose (school, hash of the name) repeats can repeat: compare those only
+    h = np.fromiter(map(hash, sec_names[named].tolist()), dtype=np.int64, count=len(named))
+    key = rel.dst[named].astype(np.int64) * 1_000_003 ^ h
+    hkey = np.sort(key)
+    repeated = hkey[1:][hkey[1:] == hkey[:-1]]
+    at = np.minimum(np.searchsorted(repeated, key), max(len(repeated) - 1, 0))
+    named = named[repeated[at] == key] if len(repeated) else named[:0]
     if len(named) < 2:
         return
     # one key per (school, name): the name's code among the named sections' names
@@ -150,7 +157,8 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     pos = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
     grades = stu_grade[rel.rsrc[rel.rindptr[bad][which] + pos]].astype(np.int64)
     keep = grades >= 0
-    key, count = np.unique(which[keep] * len(codes) + grades[keep], return_counts=True)
+    key, inv = dense_codes(which[keep] * len(codes) + grades[keep])
+    count = np.bincount(inv, minlength=len(key))
     b, code = key // len(codes), key % len(codes)
     first = np.lexsort((code, -count, b))
     b, code = b[first], code[first]

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from itertools import chain, compress
+from itertools import chain, compress, repeat
 from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from ..graph import RosterGraph
+from ..lazy import LazyRecords
 from ..model import EMPTY, KINDS, _spec
 from ..roster import Roster
 from ._util import cache, field_column, records_at
@@ -202,6 +203,46 @@ class _Scan:
                         self.check(ow, p, s)
 
 
+def _walk_objects(scan: _Scan, cls: type, objs: list[dict[str, Any]], owners: list[str],
+                  prefix: str) -> None:
+    """:meth:`_Scan.walk` over decoded JSON objects of plain records of ``cls`` (every key a
+    field of ``cls`` with its JSON type): the same paths and strings, no record built."""
+    if not objs:
+        return
+    own_all = np.empty(len(owners), dtype=object)
+    own_all[:] = owners
+    for name, fkind, sub in _spec(cls):
+        vals = list(map(dict.get, objs, repeat(name)))
+        path = prefix + name
+        if fkind == "str":
+            strs = list(filter(None, vals))
+            hits = _hit_positions(strs)
+            if hits:
+                own = own_all[np.fromiter(map(bool, vals), dtype=bool, count=len(vals))]
+                scan.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits])
+        elif fkind == "strs":
+            strs = list(chain.from_iterable(filter(None, vals)))
+            hits = _hit_positions(strs)
+            if hits:
+                own, j = _repeat_owners(own_all, vals)
+                scan.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
+                         [strs[k] for k in hits])
+        elif fkind == "obj" and sub is not None and vals.count(None) < len(vals):
+            keep = [v is not None for v in vals]
+            nested: list[dict[str, Any]] = list(compress(vals, keep))  # type: ignore[arg-type]
+            _walk_objects(scan, sub, nested, list(compress(owners, keep)), path + ".")
+        elif fkind == "objs" and sub is not None:
+            items = list(chain.from_iterable(filter(None, vals)))
+            if items:
+                _walk_objects(scan, sub, items, _repeat_owners(own_all, vals)[0].tolist(),
+                              path + "[].")
+        elif fkind == "map" and vals.count(None) < len(vals):
+            for ow, v in zip(owners, vals):
+                if v:
+                    for p, s in _json_strings(v, path):
+                        scan.check(ow, p, s)
+
+
 def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[FindingBlock]]:
     c = cache(g)
     if "strings" not in c:
@@ -217,6 +258,14 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
                 scan.walk(list(recs.values()), list(recs.keys()), "")
                 continue
             rows = np.flatnonzero(suspect)
+            if len(rows) and isinstance(recs, LazyRecords):
+                # records not built yet are read from their decoded JSON, not built
+                objs = recs.decoded(rows.tolist())
+                unbuilt = np.fromiter((o is not None for o in objs), dtype=bool,
+                                      count=len(objs))
+                _walk_objects(scan, recs._cls, [o for o in objs if o is not None],
+                              g.ids(scan.kind)[rows[unbuilt]].tolist(), "")
+                rows = rows[~unbuilt]
             if len(rows):
                 pairs = records_at(g, plural_kind, rows.tolist())
                 scan.walk([r for _, r in pairs], [i for i, _ in pairs], "")

@@ -15,7 +15,7 @@ from ..graph import ROLE_BITS, RosterGraph
 from ..queries import orphaned_users
 from ..roster import Roster
 from ._util import cache, contains, field_column, group_members, records_at
-from .findings import FindingBlock, join_strings, string_codes
+from .findings import FindingBlock, dense_codes, join_strings, string_codes
 from .registry import RULES, rule
 
 
@@ -87,8 +87,8 @@ def _email_groups(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarra
         k = key[order]
         gid = np.cumsum(np.r_[True, k[1:] != k[:-1]]) - 1
         keep = np.bincount(gid)[gid] > 1
-        _, group = np.unique(gid[keep], return_inverse=True)
-        c["email_groups"] = (rows[order[keep]], group.reshape(-1).astype(np.int64))
+        _, group = dense_codes(gid[keep])
+        c["email_groups"] = (rows[order[keep]], group)
     return c["email_groups"]
 
 
@@ -169,7 +169,7 @@ def usr_name_only_last(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
                                    "shown": np.array([len(shown)])})
     others = hits[~is_contact]
     other_masks = masks[~is_contact]
-    for m in np.unique(other_masks).tolist():  # one block per role combination
+    for m in sorted(set(other_masks.tolist())):  # one block per role combination
         label = (", ".join(role_names(m)) or "no role").replace("{", "{{").replace("}", "}}")
         yield FindingBlock(me, "user", ids=(ids[others[other_masks == m]],),
                            message="user {id0} (" + label + ") has a name only in name.last",
@@ -191,7 +191,7 @@ def usr_illegal_roles(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     bad = np.flatnonzero((m == 0) | (multi & ((m & _NOT_MERGED) != 0))
                          | (multi & ((m & (ROLE_BITS["teacher"] | ROLE_BITS["staff"])) == 0)))
     ids = g.ids("user")
-    for mask in np.unique(m[bad]).tolist():  # one block per role combination
+    for mask in sorted(set(m[bad].tolist())):  # one block per role combination
         roles = role_names(mask)
         at = ids[bad[m[bad] == mask]]
         if not roles:
@@ -279,12 +279,14 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
         value, student = rel.attrs[attr][bad], uids[rel.dst[bad]]
         # the message is "contact <id>: <suffix>"; among equal ids it sorts by the suffix
         # (written here from each distinct value's repr, so no message is made to sort)
-        distinct, at = np.unique(value, return_inverse=True)
-        reprs = np.array([repr(v) for v in distinct.tolist()] + [""], dtype=object)[:-1]
+        distinct = list(dict.fromkeys(value.tolist()))
+        at = np.fromiter(map({v: i for i, v in enumerate(distinct)}.__getitem__,
+                             value.tolist()), dtype=np.int64, count=len(value))
+        reprs = np.array([repr(v) for v in distinct] + [""], dtype=object)[:-1]
         tail = f" is not a Clever value ({_EXPECTED[k]})"
         yield FindingBlock(me, "user", ids=(uids[rel.src[bad]], student),
                            message=("contact {id0}: " + attr + " {value!r} for student {id1}"
                                     + tail.replace("{", "{{").replace("}", "}}")),
                            values={"field": attr, "value": value, "student": student},
-                           order=join_strings(f"{attr} ", reprs[at.reshape(-1)],
+                           order=join_strings(f"{attr} ", reprs[at],
                                               " for student ", student, tail))

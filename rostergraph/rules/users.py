@@ -201,6 +201,11 @@ def _orphans(g: RosterGraph) -> dict[str, list[str]]:
         for user, role, _reason in zip(t["user"].tolist(), t["role"].tolist(),
                                        t["reason"].tolist()):
             out.setdefault(role, []).append(user)
+        if not g.n_records("section"):
+            # no sections delivered: nobody can be in one. That is RG-SRC-001's single
+            # finding, not one RG-STU-001/RG-TEA-001 per student and teacher.
+            out.pop("student", None)
+            out.pop("teacher", None)
         c["orphans"] = out
     return c["orphans"]
 

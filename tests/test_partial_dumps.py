@@ -135,3 +135,11 @@ def test_no_sections_gives_no_per_user_orphan_findings(no_sections: Path) -> Non
     report = rostergraph.validate(rostergraph.load(no_sections),
                                   select=["RG-STU-001", "RG-TEA-001", "RG-SRC-001"])
     assert [f.rule for f in report.findings] == ["RG-SRC-001"]
+
+
+def test_query_cli_notes_an_unanswerable_question_on_stderr(no_sections: Path) -> None:
+    """`query orphans` on a dump without sections prints the rows and a note on stderr."""
+    out = _cli("query", "orphans", str(no_sections), "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("user,role,reason")
+    assert "orphaned_users: cannot answer: no sections were delivered" in out.stderr

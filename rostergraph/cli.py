@@ -278,7 +278,22 @@ def _cmd_query(args: argparse.Namespace) -> int:
     g = RosterGraph.from_roster(load_source(args))
     table = policy.bind(g).apply_table(run_query(args, g))
     write_output(render_table(table, args.format), None)
+    question = _COVERAGE_OF.get(args.query)
+    if args.query == "cross-school" and args.teachers:
+        question = "cross_school_teaching"
+    if question is not None:  # an empty answer from missing records is no answer: say so
+        from .completeness import coverage
+
+        for q, status, note in coverage(g):
+            if q == question and status != "answered":
+                sys.stderr.write(f"note: {q}: {status.replace('_', ' ')}"
+                                 + (f": {note}" if note else "") + "\n")
     return EXIT_OK
+
+
+#: query command → the question of :func:`rostergraph.coverage` it answers
+_COVERAGE_OF = {"students-of": "reach", "teachers-of": "reach", "reach": "reach",
+                "cross-school": "cross_school_enrollments", "orphans": "orphaned_users"}
 
 
 # --- synth ---------------------------------------------------------------------

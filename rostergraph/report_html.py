@@ -309,9 +309,10 @@ def _schools(report: Report, rows: int) -> str:
 
     g = report.graph
     pol = report.policy
-    n_sc = g.n_records("school")
+    n_sc = g.n_nodes("school")  # schools known only by id (no record) are places too
     if not n_sc:
         return '<section id="schools"><h2>Schools</h2><p class="muted">No schools.</p></section>'
+    n_stub = n_sc - g.n_records("school")
     n_u = g.n_records("user")
 
     def primary_count(relation: str, role: str) -> np.ndarray:
@@ -332,7 +333,9 @@ def _schools(report: Report, rows: int) -> str:
     body = [[_school_cell(g, pol, str(ids[i])), _n(students[i]), _n(teachers[i]),
              _n(sections[i])] for i in order.tolist()]
     return ('<section id="schools"><h2>Schools</h2>'
-            '<p class="muted">Students and teachers counted at their primary school.</p>'
+            '<p class="muted">Students and teachers counted at their primary school.'
+            + (f" {_n(n_stub)} school{'s' if n_stub != 1 else ''} without a record "
+               "(not delivered) are listed by id." if n_stub else "") + "</p>"
             + _table(["school", "students", "teachers", "sections"], body, numeric=(1, 2, 3))
             + _more(len(body), n_sc, "schools") + "</section>")
 

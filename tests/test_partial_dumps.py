@@ -128,3 +128,18 @@ def test_manifest_bulk_file_absent_is_a_load_problem(tmp_path: Path) -> None:
     status = dict(zip(rostergraph.coverage(g).column("question"),
                       rostergraph.coverage(g).column("status")))
     assert status["reach"] == "cannot_answer"
+
+
+def test_no_sections_gives_no_per_user_orphan_findings(no_sections: Path) -> None:
+    """Without sections, RG-STU-001/RG-TEA-001 stay silent; RG-SRC-001 says why, once."""
+    report = rostergraph.validate(rostergraph.load(no_sections),
+                                  select=["RG-STU-001", "RG-TEA-001", "RG-SRC-001"])
+    assert [f.rule for f in report.findings] == ["RG-SRC-001"]
+
+
+def test_query_cli_notes_an_unanswerable_question_on_stderr(no_sections: Path) -> None:
+    """`query orphans` on a dump without sections prints the rows and a note on stderr."""
+    out = _cli("query", "orphans", str(no_sections), "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("user,role,reason")
+    assert "orphaned_users: cannot answer: no sections were delivered" in out.stderr

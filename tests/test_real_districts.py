@@ -307,3 +307,14 @@ def test_flow_plot_and_report_label_schools_without_record(tmp_path: Path) -> No
     assert [t.get_text() for t in ax2.get_xticklabels()] == labels
     html = rostergraph.validate(roster).to_html()
     assert "(no record)" in html and "Partial roster" in html
+
+
+def test_html_schools_table_lists_undelivered_schools_by_id(tmp_path: Path) -> None:
+    """Without schools.json the report's Schools table still counts students per school id."""
+    roster = rostergraph.load(_without_schools(tmp_path))
+    html = rostergraph.validate(roster).to_html()
+    section = html.split('<section id="schools">', 1)[1].split("</section>", 1)[0]
+    assert "No schools." not in section
+    assert "4 schools without a record" in section
+    raw = CleverRaw(tmp_path / "no-schools")
+    assert all(s in section for s in raw.role("student")["school"].dropna().unique())

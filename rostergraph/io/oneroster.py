@@ -57,6 +57,7 @@ from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, read_csv, split_list
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
+from .oneroster_profiles import read_user_profiles
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -64,8 +65,6 @@ __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv",
                    "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
                    "demographics.csv", "userProfiles.csv")
-#: userProfiles.csv columns never kept (a credential's secret)
-_PROFILE_SECRET = frozenset({"password"})
 CARRY_COLUMN = "metadata." + CARRY_KEY
 USER_ID_COLUMN = "metadata.rostergraph.userId"
 _PREFIX = "oneroster."
@@ -617,29 +616,6 @@ class _Reader:
                 if col not in consumed and v != "":
                     target[_PREFIX + "demographics." + col] = v
 
-    def read_user_profiles(self) -> None:
-        """1.2 userProfiles.csv: Clever has no field for app profiles; each user's rows are
-        kept in ``extra["oneroster.userProfiles"]`` (a list, without passwords)."""
-        kept = secrets = 0
-        for line, row in self.rows("userProfiles.csv", "users"):
-            usid = row.get("userSourcedId") or ""
-            u = self.users.get(self.alias.get(usid, usid))
-            if u is None:
-                self.b.problem("other", f"user profile for unknown user {usid!r}; not loaded",
-                               file="userProfiles.csv", line=line, kind="users",
-                               record_id=usid)
-                continue
-            prof = {k: v for k, v in row.items()
-                    if k not in _PROFILE_SECRET and k != "userSourcedId" and v != ""}
-            secrets += any(row.get(k) for k in _PROFILE_SECRET)
-            u.setdefault(_PREFIX + "userProfiles", []).append(prof)
-            kept += 1
-        if kept or secrets:
-            self.b.notes.append(f"userProfiles.csv: {kept} profiles kept in the users' extra "
-                                "'oneroster.userProfiles'"
-                                + (f"; {secrets} password{'s' if secrets != 1 else ''} not kept"
-                                   if secrets else ""))
-
     def finish(self) -> None:
         for uid, role in self.contact_role.items():
             u = self.users[uid]
@@ -806,7 +782,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         if r.wanted("demographics.csv"):
             r.read_demographics()
         if r.wanted("userProfiles.csv"):
-            r.read_user_profiles()
+            read_user_profiles(r)
         r.finish()
         if not b.version:
             b.version = "1.1"

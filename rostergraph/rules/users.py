@@ -214,6 +214,10 @@ def _orphans(g: RosterGraph, role: str) -> np.ndarray:
     if "orphans" not in c:
         c["orphans"] = orphaned_users(g)
     t = c["orphans"]
+    if role in ("student", "teacher") and not g.n_records("section"):
+        # no sections delivered: nobody can be in one. That is RG-SRC-001's single
+        # finding, not one RG-STU-001/RG-TEA-001 per student and teacher.
+        return np.empty(0, dtype=object)
     return np.asarray(t["user"], dtype=object)[np.asarray(t["role"], dtype=object) == role]
 
 

@@ -36,7 +36,6 @@ True
 
 from __future__ import annotations
 
-import gc
 import html
 from collections.abc import Iterable, Sequence
 from itertools import islice
@@ -45,6 +44,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ._collector import settle_new_objects
 from .columns import ROLE_BITS, CodedRefs, record_columns
 from .errors import FormatError, UnknownIdError, WrongKindError
 from .lazy import LazyRecords
@@ -380,8 +380,7 @@ class RosterGraph:
         given = np.asarray(cols["users"]["roles"], dtype=np.uint8)
         roles[: len(given)] = given
         graph = cls(roster, ids, n_records, relations, roles, dict(index))
-        gc.freeze()  # the id arrays and index dicts: to the oldest generation, unwalked
-        gc.unfreeze()
+        settle_new_objects()  # the id arrays and index dicts: to the oldest generation
         return graph
 
     # -- nodes ------------------------------------------------------------------

@@ -19,7 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from ._collector import collector_paused
 from .fastrec import FALLBACK, converter
 
 __all__ = ["LazyColumns", "LazyRecords"]
@@ -107,18 +107,13 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         cache, starts, ends, text = self._cache, self._starts.tolist(), self._ends.tolist(), \
             self._text
         loads, conv = orjson.loads, self._conv
-        was = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             for row, rec in enumerate(cache):
                 if rec is None:
                     rec = conv(loads(text[starts[row]: ends[row]]))
                     if rec is FALLBACK:  # pragma: no cover
                         rec = self._build(row)
                     cache[row] = rec
-        finally:
-            if was:
-                gc.enable()
         self._complete = True
         self._text = b""  # every record is built: the source text is no longer needed
 

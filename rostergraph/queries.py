@@ -25,7 +25,6 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import os
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ._collector import collector_paused
 from .errors import RosterError
 from .graph import ROLE_BITS, RosterGraph
 from .table import LazyTake, Table
@@ -1136,13 +1136,8 @@ def orphaned_users(g: RosterGraph) -> Table:
     mixed = mixed[has_school[mixed]]
     if len(mixed) or len(mixed_none):
         users = g.ids("user")
-        was = gc.isenabled()
-        gc.disable()  # building records; a full collection would cost more than the reads
-        try:
+        with collector_paused():  # building records: collections would cost more than reads
             read = [i for i in mixed.tolist() if not _staff_schools(g, users[i])]
-        finally:
-            if was:
-                gc.enable()
         no_school = np.sort(np.concatenate([no_school, mixed_none,
                                             np.asarray(read, dtype=np.int64)]))
     found.append((no_school, "staff", "no_school"))

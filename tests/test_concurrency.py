@@ -1,4 +1,4 @@
-"""Loads in several threads at once: each gives exactly what a load on its own gives."""
+"""Loading inside a host process: threads, processes, process-wide state and bounds."""
 
 from __future__ import annotations
 
@@ -54,25 +54,44 @@ def test_loads_from_many_threads_equal_single_threaded_loads(tmp_path: Path) -> 
         assert snap == expected[i], f"district {paths[i].name} differs under threads"
 
 
-def test_load_starts_no_process(tmp_path: Path) -> None:
-    """Loading a district forks or spawns no process (unsafe in threaded hosts)."""
-    import multiprocessing
+def test_no_library_module_forks() -> None:
+    """No module of the package forks: none calls ``os.fork`` or imports multiprocessing,
+    except ``batch``, whose local pool starts fresh interpreters (``spawn``)."""
+    import re
 
-    p = write_district(tmp_path / "d", students=800, seed=3)
-    before = multiprocessing.active_children()
-    seen: list[Any] = []
-    real = multiprocessing.process.BaseProcess.start
+    package = Path(rostergraph.__file__).parent
+    for path in package.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "os.fork" not in text and '"fork"' not in text, path
+        if path.name != "batch.py":
+            assert not re.search(r"^\s*(import|from) multiprocessing", text, re.MULTILINE), path
+    assert 'get_context("spawn")' in (package / "batch.py").read_text(encoding="utf-8")
 
-    def spy(self: Any) -> None:
-        seen.append(self)
-        real(self)
 
-    multiprocessing.process.BaseProcess.start = spy  # type: ignore[method-assign]
+def test_load_leaves_the_collector_as_the_host_set_it(tmp_path: Path) -> None:
+    """A load neither thaws objects the host froze (``gc.freeze()``, as pre-forking servers
+    do) nor turns a collector the host switched off back on."""
+    import gc
+
+    p = write_district(tmp_path / "d", students=500, seed=6)
+    keep = [[i] for i in range(1000)]  # some tracked objects of the host's own
+    gc.freeze()
+    frozen = gc.get_freeze_count()
     try:
-        rostergraph.load(p)
+        rostergraph.RosterGraph.from_roster(rostergraph.load(p))
+        rostergraph.validate(rostergraph.load(p))
+        assert gc.get_freeze_count() >= frozen > 0
     finally:
-        multiprocessing.process.BaseProcess.start = real  # type: ignore[method-assign]
-    assert seen == [] and multiprocessing.active_children() == before
+        gc.unfreeze()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        rostergraph.validate(rostergraph.load(p))
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()
+    assert keep
 
 
 def test_fast_reader_keeps_at_most_max_problems_over_all_kinds(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).parent.parent / "rostergraph"
 #: module (or package prefix, longest match wins) → layer, lowest first.
 LAYERS: dict[str, int] = {
     # 1: records, errors, the one exit for writers, the result type
-    "rostergraph._version": 1, "rostergraph.errors": 1, "rostergraph.model": 1,
+    "rostergraph._version": 1, "rostergraph._collector": 1, "rostergraph.errors": 1, "rostergraph.model": 1,
     "rostergraph.safety": 1, "rostergraph.fastrec": 1, "rostergraph.lazy": 1,
     "rostergraph.table": 1,
     # 2: graph and field columns shared by the readers, the graph and the rules
@@ -65,7 +65,6 @@ ALLOWED: set[tuple[str, str]] = {
 MAX_LINES = 800
 #: ... except these, which may not grow past the count given. May only shrink.
 LONG_MODULES: dict[str, int] = {
-    "rostergraph/io/oneroster.py": 817,
     "rostergraph/io/write.py": 1180,
     "rostergraph/privacy.py": 807,
     "rostergraph/queries.py": 1228,

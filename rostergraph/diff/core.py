@@ -12,12 +12,12 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
+from .._collector import collector_paused
 from ..errors import UnknownIdError
 from ..model import KINDS, RECORD_CLASSES
 from ..roster import Provenance, Roster
@@ -417,13 +417,8 @@ def paused_gc() -> Iterator[None]:
     With two large rosters in memory every automatic collection rescans
     millions of records; a diff of two M districts ran 2-10x slower with it.
     """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _shown(value: Any, hide: bool) -> Any:

@@ -33,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import os
@@ -46,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from .._collector import settle_new_objects
 from ..columns import CodedRefs, record_columns
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
 from ..fields import FIELD_GETTERS  # the columns the scan extracts (defined below the readers)
@@ -284,11 +284,9 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         roster._columns[kind] = (roster.records(kind), _final_columns(
             kind, cols, plain_pos, ready, n, codes))
         del cols
-    # the millions of objects just made go straight to the oldest generation, so no
-    # later young collection walks them (a one-off pause in the next step otherwise);
-    # the collector's state is as it was before
-    gc.freeze()
-    gc.unfreeze()
+    # the millions of objects just made go to the oldest generation, so no later young
+    # collection walks them (a one-off pause in the next step otherwise)
+    settle_new_objects()
     return roster
 
 

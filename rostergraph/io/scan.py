@@ -32,7 +32,6 @@ Examples
 
 from __future__ import annotations
 
-import gc
 from array import array
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -366,62 +365,56 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
     objs: list[Any] = []
     pos = start
     n = line0
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        for chunk in _chunks(data, start, end):
-            for line in chunk:
-                n += 1
-                ln = len(line)
-                s = pos
-                pos += ln + 1
-                if line[:1] != b"{":
-                    if line.strip():
-                        slow_n.append(n)
-                        slow_s.append(s)
-                        slow_e.append(s + ln)
-                    continue
-                unchecked = b'"ext"' in line  # an ext map: strings of any length
-                if ln > cap or ln > field or ((shallow_cap or unchecked) and
-                                              line.count(b"[") + line.count(b"{") > depth):
-                    # (a record that passes the schema check nests at most 5 deep, except
-                    # inside an `ext` map, so the bracket count is needed only then)
+    for chunk in _chunks(data, start, end):
+        for line in chunk:
+            n += 1
+            ln = len(line)
+            s = pos
+            pos += ln + 1
+            if line[:1] != b"{":
+                if line.strip():
                     slow_n.append(n)
                     slow_s.append(s)
                     slow_e.append(s + ln)
-                    continue
-                try:
-                    d = decode(line)
+                continue
+            unchecked = b'"ext"' in line  # an ext map: strings of any length
+            if ln > cap or ln > field or ((shallow_cap or unchecked) and
+                                          line.count(b"[") + line.count(b"{") > depth):
+                # (a record that passes the schema check nests at most 5 deep, except
+                # inside an `ext` map, so the bracket count is needed only then)
+                slow_n.append(n)
+                slow_s.append(s)
+                slow_e.append(s + ln)
+                continue
+            try:
+                d = decode(line)
+            except bad_line:
+                try:  # a string over MAX_STRING only: plain, and suspect
+                    d = decode_any(line)
+                    unchecked = True
                 except bad_line:
-                    try:  # a string over MAX_STRING only: plain, and suspect
-                        d = decode_any(line)
-                        unchecked = True
-                    except bad_line:
-                        slow_n.append(n)
-                        slow_s.append(s)
-                        slow_e.append(s + ln)
-                        continue
-                if not d.id:  # the general reader reports an empty id
                     slow_n.append(n)
                     slow_s.append(s)
                     slow_e.append(s + ln)
                     continue
-                if unchecked:
-                    unchecked_rows.append(len(lines))
-                objs.append(d)
-                lines.append(n)
-                starts.append(s)
-                ends.append(s + ln)
-                if len(objs) == BATCH:
-                    acc.add(objs)
-                    objs = []
-            for name, coder in coders.items():
-                coder.take(acc.cols[name][1])
-        if objs:
-            acc.add(objs)
-    finally:
-        if was:
-            gc.enable()
+            if not d.id:  # the general reader reports an empty id
+                slow_n.append(n)
+                slow_s.append(s)
+                slow_e.append(s + ln)
+                continue
+            if unchecked:
+                unchecked_rows.append(len(lines))
+            objs.append(d)
+            lines.append(n)
+            starts.append(s)
+            ends.append(s + ln)
+            if len(objs) == BATCH:
+                acc.add(objs)
+                objs = []
+        for name, coder in coders.items():
+            coder.take(acc.cols[name][1])
+    if objs:
+        acc.add(objs)
     for name, coder in coders.items():
         col = acc.cols[name]
         coder.take(col[1])

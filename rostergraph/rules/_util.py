@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import repeat
@@ -10,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._collector import collector_paused
 from ..fields import FIELD_GETTERS
 from ..graph import ROLE_BITS, RosterGraph
 from ..queries import _cache as _queries_cache
@@ -39,18 +39,8 @@ def gc_paused() -> Iterator[None]:
     trigger a full-heap scan. Afterwards the new objects join the oldest
     generation unscanned (they are findings and records, not garbage).
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused(settle=True):
         yield
-    finally:
-        if was_enabled:
-            # Move what was allocated meanwhile straight to the oldest generation (freeze
-            # then unfreeze): otherwise the next young collection scans every one of the
-            # millions of new objects (findings, built records) at once.
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
 
 
 # --- per-record field columns ---------------------------------------------------------

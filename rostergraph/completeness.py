@@ -141,8 +141,9 @@ def _school_places(g: RosterGraph, relation: str, role: str) -> tuple[int, int, 
     return int(has.sum()), int(placed.sum()), int((placed & (home >= g.n_records("school"))).sum())
 
 
-def _cross_rows(g: RosterGraph, question: str, relation: str, role: str,
-                link: str) -> tuple[str, str]:
+def _cross_rows(g: RosterGraph, relation: str, role: str, link: str) -> tuple[str, str]:
+    """(status, note) of a cross-school question: ``attends``/students or
+    ``works_at``/teachers."""
     from .queries import _section_schools
 
     n_people, placed, by_id = _school_places(g, relation, role)
@@ -232,11 +233,9 @@ def coverage(g: Roster | RosterGraph) -> Table:
         else:
             rows.append(("reach", "answered", ""))
     rows.append(("cross_school_enrollments",
-                 *_cross_rows(graph, "cross_school_enrollments", "attends", "student",
-                              "enrollment")))
+                 *_cross_rows(graph, "attends", "student", "enrollment")))
     rows.append(("cross_school_teaching",
-                 *_cross_rows(graph, "cross_school_teaching", "works_at", "teacher",
-                              "teaching assignment")))
+                 *_cross_rows(graph, "works_at", "teacher", "teaching assignment")))
     if not n_u:
         rows.append(("orphaned_users", "cannot_answer", "no users were delivered"))
     elif not n_s:

@@ -14,7 +14,6 @@ Examples
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -25,9 +24,10 @@ from ..roster import Roster
 from .clever_csv import is_clever_csv, read_clever_csv
 from .clever_json import CLEVER_SUFFIXES, clever_json_files, read_clever_json
 from .legacy import is_legacy_clever, read_legacy_clever
+from .limits import check_regular_file
 from .oneroster import is_oneroster, read_oneroster
 
-__all__ = ["FORMATS", "check_regular", "detect_format", "load"]
+__all__ = ["FORMATS", "detect_format", "load"]
 
 Detector = Callable[[Path], bool]
 Reader = Callable[..., Roster]
@@ -58,56 +58,6 @@ FORMATS: Mapping[str, tuple[Detector, Reader, str]] = MappingProxyType({
 })
 
 
-#: Name endings of the files a roster folder is read from (any reader).
-_ROSTER_ENDINGS = (".csv", ".json", ".jsonl", ".ndjson", ".gz", ".zip")
-
-
-def check_regular(path: str | os.PathLike[str]) -> None:
-    """Refuse a source, or a roster-named entry of a source folder, that is neither a
-    regular file nor a folder (a FIFO, a socket, a device): opening one can block
-    forever or never end.
-
-    Raises
-    ------
-    SourceError
-        Naming the entry and what it is.
-
-    Examples
-    --------
-    >>> import rostergraph
-    >>> check_regular(rostergraph.sample_path())  # a folder of regular files: no error
-    """
-    p = Path(path)
-
-    def refuse(q: Path, mode: int) -> None:
-        what = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
-                "a socket" if stat.S_ISSOCK(mode) else
-                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
-        raise SourceError(f"{what}, not a roster file; refusing to read it", path=str(q))
-
-    try:
-        mode = p.stat().st_mode
-    except OSError:
-        return  # missing or unreadable: the caller says so
-    if not stat.S_ISDIR(mode):
-        if not stat.S_ISREG(mode):
-            refuse(p, mode)
-        return
-    try:
-        entries = list(os.scandir(p))
-    except OSError:
-        return
-    for e in entries:
-        if not e.name.lower().endswith(_ROSTER_ENDINGS):
-            continue
-        try:
-            m = os.stat(e.path).st_mode
-        except OSError:
-            continue  # a dangling link: the readers report it
-        if not (stat.S_ISREG(m) or stat.S_ISDIR(m)):
-            refuse(Path(e.path), m)
-
-
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The name of the format of ``path``.
 
@@ -127,7 +77,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
-    check_regular(p)
+    check_regular_file(p)
     for name, (detector, _, _) in FORMATS.items():
         if detector(p):
             return name
@@ -168,12 +118,8 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     >>> roster.provenance.format, len(roster.sections) > 10
     ('clever-json', True)
     """
-    from .limits import check_regular_file
-
     check_regular_file(path)  # a device or FIFO given as input is refused, not read forever
     name = format or detect_format(path)
-    if format is not None:
-        check_regular(path)
     if name not in FORMATS:
         raise SourceError(f"unknown format {name!r}; known: {', '.join(FORMATS)}", path=str(path))
     reader = FORMATS[name][1]

@@ -545,16 +545,18 @@ class BoundedReader:
 
 
 def check_regular_file(path: str | os.PathLike[str]) -> None:
-    """Refuse an input path that is not a regular file or folder (a device, FIFO, socket).
+    """Refuse an input path that is not a regular file or folder (a device, FIFO, socket),
+    and a folder holding a roster-named entry that is one.
 
     A path named directly is followed if it is a link, but what it names must
     be a regular file: ``students.json -> /dev/zero`` would otherwise be read
-    without end. A missing path passes (the reader says it is missing).
+    without end, and a FIFO named ``sections.csv`` inside a folder would block
+    format detection forever. A missing path passes (the reader says it is missing).
 
     Raises
     ------
     SourceError
-        ``path`` names a device, FIFO or socket.
+        Naming the entry and what it is.
 
     Examples
     --------
@@ -564,12 +566,41 @@ def check_regular_file(path: str | os.PathLike[str]) -> None:
     >>> check_regular_file(os.path.join(d, "students.json"))
     Traceback (most recent call last):
     ...
-    rostergraph.errors.SourceError: ...students.json: not a regular file (a device, FIFO or socket is refused)
+    rostergraph.errors.SourceError: ...students.json: a device, not a regular file; refusing to read it
+    >>> check_regular_file(d)
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.SourceError: ...students.json: a device, not a regular file; refusing to read it
     """
     try:
-        st = os.stat(path)
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing or unreadable: the caller says so
+    if not stat.S_ISDIR(mode):
+        if not stat.S_ISREG(mode):
+            _refuse(os.fspath(path), mode)
+        return
+    try:
+        entries = list(os.scandir(path))
     except OSError:
         return
-    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
-        raise SourceError("not a regular file (a device, FIFO or socket is refused)",
-                          path=os.fspath(path))
+    for e in entries:
+        if not e.name.lower().endswith(_ROSTER_ENDINGS):
+            continue
+        try:
+            m = os.stat(e.path).st_mode
+        except OSError:
+            continue  # a dangling link: the readers report it
+        if not (stat.S_ISREG(m) or stat.S_ISDIR(m)):
+            _refuse(e.path, m)
+
+
+#: Name endings of the files a roster folder is read from (any reader).
+_ROSTER_ENDINGS = (".csv", ".json", ".jsonl", ".ndjson", ".gz", ".zip")
+
+
+def _refuse(path: str, mode: int) -> None:
+    what = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else
+            "a socket" if stat.S_ISSOCK(mode) else
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    raise SourceError(f"{what}, not a regular file; refusing to read it", path=path)

@@ -247,6 +247,7 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
         pseudonym key, never the key). Results written under other privacy
         settings are deleted and redone, and :attr:`BatchResult.notes` says so:
         a pseudonymized rerun never keeps real ids from an earlier full run.
+        Result files of districts that are not part of this run are left alone.
     progress:
         Show a progress bar over districts (tqdm).
     retries:
@@ -255,6 +256,14 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
     privacy:
         A :class:`~rostergraph.privacy.PrivacyPolicy` applied in each worker to
         that district's tables and report (one key for the whole run).
+
+    Notes
+    -----
+    The local pool starts fresh interpreters (the ``spawn`` start method), never
+    forks of the calling process. Each of them imports the calling script again,
+    so a script that calls :func:`run` with more than one worker must do so under
+    ``if __name__ == "__main__":`` (as with any ``spawn`` pool); notebooks and
+    ``max_workers=1`` need nothing.
 
     Examples
     --------
@@ -410,11 +419,13 @@ def _load_done(out_dir: Path, districts: dict[str, Path], steps: Sequence[str],
             continue  # a damaged result is simply redone
         if not isinstance(res, dict):
             continue
+        name = f.name[: -len(".json")]
+        if name not in districts:
+            continue  # not a district of this run: left as it is
         if res.get("privacy") != stamp:
             f.unlink()
             stale.append(f)
             continue
-        name = f.name[: -len(".json")]
         path = districts.get(name)
         if path is not None and res.get("path") == str(path) and res.get("steps") == list(steps):
             done[name] = res

@@ -367,7 +367,16 @@ def safe_path(folder: str | os.PathLike[str], name: str, *, suffix: str = "") ->
 
 
 def _umask() -> int:
-    mask = os.umask(0o022)  # read the umask (and put it back at once)
+    """The process's umask, read from ``/proc`` where it can be (setting it to read it
+    changes it for every thread for a moment)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
     os.umask(mask)
     return mask
 
@@ -376,7 +385,7 @@ def _mode_for(target: str) -> int:
     """The mode a plain ``open(target, "w")`` would leave: the existing file's, else
     0666 less the umask."""
     try:
-        return os.lstat(target).st_mode & 0o7777
+        return os.lstat(target).st_mode & 0o777  # never setuid/setgid/sticky bits
     except OSError:
         return 0o666 & ~_umask()
 

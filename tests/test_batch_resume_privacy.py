@@ -86,3 +86,15 @@ def test_result_files_never_hold_the_key(sources, tmp_path) -> None:
         assert KEY.encode().hex() not in p.read_text()
     stamp = orjson.loads((out / "districts" / "d1.json").read_bytes())["privacy"]
     assert stamp == batch.privacy_stamp(PrivacyPolicy("pseudonymized", key=KEY))
+
+
+def test_resume_leaves_results_of_districts_outside_the_run_alone(sources, tmp_path,
+                                                                  monkeypatch) -> None:
+    """A resume under other privacy settings over some districts deletes and redoes only
+    those districts' results; another district's result file stays as it was."""
+    out = tmp_path / "out"
+    batch.run([sources], STEPS, max_workers=1, output=out)
+    other = (out / "districts" / "d2.json").read_bytes()
+    policy = PrivacyPolicy(mode="pseudonymized", key=KEY)
+    batch.run([sources / "d1"], STEPS, max_workers=1, output=out, resume=True, privacy=policy)
+    assert (out / "districts" / "d2.json").read_bytes() == other

@@ -256,3 +256,30 @@ def test_input_link_to_a_device_is_refused(tmp_path, capsys) -> None:
         rostergraph.load(link)
     assert main(["summary", str(link)]) == 2
     assert "not a regular file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change,field", [
+    (lambda m: m.update(resources={}), "resources.districts"),
+    (lambda m: m["resources"].update(users={}), "resources.users.status"),
+    (lambda m: m["resources"]["users"].update(status="finished"), "resources.users.status"),
+])
+def test_manifest_without_every_resource_and_status_is_a_format_error(dump, change, field) -> None:
+    """A manifest missing a kind's entry or with an unknown status is refused by name,
+    never a KeyError while resuming."""
+    _, c, folder = dump
+    edit_manifest(folder, change)
+    with pytest.raises(FormatError) as info:
+        fetch_district(folder, client=c, limit=5, resume=True)
+    assert info.value.field == field
+
+
+def test_replacing_a_file_never_copies_setuid_or_setgid_bits(tmp_path: Path) -> None:
+    """An existing file's permission bits are kept on rewrite, but never its
+    setuid/setgid/sticky bits (the file may have been planted)."""
+    from rostergraph.safety import atomic_write
+
+    f = tmp_path / "manifest.csv"
+    f.write_text("x")
+    os.chmod(f, 0o6755)
+    atomic_write(f, "y")
+    assert f.read_text() == "y" and f.stat().st_mode & 0o7777 == 0o755

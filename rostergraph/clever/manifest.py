@@ -36,6 +36,10 @@ def _bad(path: str, key: str, message: str) -> FormatError:
                        path=path, field=key)
 
 
+#: The states a resource of a dump goes through.
+_STATUSES = frozenset({"pending", "partial", "done"})
+
+
 def check_manifest(doc: dict[str, Any], path: str) -> None:
     """Refuse a manifest whose values could steer a writer or a request.
 
@@ -46,15 +50,21 @@ def check_manifest(doc: dict[str, Any], path: str) -> None:
     base = doc.get("base_url")
     if base is not None and not isinstance(base, str):
         raise _bad(path, "base_url", "base_url is not a string")
-    resources = doc.get("resources", {})
+    resources = doc.get("resources")
     if not isinstance(resources, dict):
-        raise _bad(path, "resources", "'resources' is not an object")
+        raise _bad(path, "resources", "'resources' is missing or not an object")
+    for kind in KINDS:  # the fetch writes an entry for every kind, each with a status
+        if kind not in resources:
+            raise _bad(path, f"resources.{kind}", f"no entry for {kind}")
     for kind, entry in resources.items():
         key = f"resources.{kind}"
         if kind not in KINDS:
             raise _bad(path, key, f"unknown resource {kind!r}")
         if not isinstance(entry, dict):
             raise _bad(path, key, "not an object")
+        if entry.get("status") not in _STATUSES:
+            raise _bad(path, key + ".status",
+                       f"status is not one of {', '.join(sorted(_STATUSES))}")
         name = entry.get("file")
         if name is not None:
             if not is_plain_name(name):

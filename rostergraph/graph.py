@@ -3,7 +3,7 @@
 Node kinds are ``district``, ``school``, ``term``, ``course``, ``section`` and
 ``user``; each kind has its own dense integer index (records first, then
 stub nodes for referenced ids that have no record, flagged ``missing``).
-Every relation of DESIGN §4 is a pair of CSR arrays (forward and reverse):
+Every relation below is a pair of CSR arrays (forward and reverse):
 
 ====================  ==========================  ===============================
 relation              from → to                   attributes

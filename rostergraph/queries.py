@@ -1,7 +1,7 @@
 """Association queries over a :class:`~rostergraph.graph.RosterGraph`.
 
 Plain functions ``f(graph, ...) -> Table`` (or ``bool``) working on the CSR
-arrays only (never on the networkx view). The definitions are DESIGN §5, the
+arrays only (never on the networkx view). The definitions are those of ``docs/queries.md``, the
 contract, quoted in each docstring's Notes.
 
 Common ground for every query:
@@ -205,7 +205,7 @@ def students_of(g: RosterGraph, teacher_id: str, *, primary_only: bool = False) 
 
     Notes
     -----
-    DESIGN §5: "**reach(teacher)**: students enrolled in at least one section
+    ``docs/queries.md``: "**reach(teacher)**: students enrolled in at least one section
     whose `teachers` list contains the teacher (primary or co-teacher)."
 
     Examples
@@ -248,7 +248,7 @@ def teachers_of(g: RosterGraph, student_id: str) -> Table:
 
     Notes
     -----
-    The reverse of reach (DESIGN §5): a teacher of the student is a user in
+    The reverse of reach (``docs/queries.md``): a teacher of the student is a user in
     the ``teachers`` list of a section whose ``students`` list the student.
 
     Examples
@@ -289,7 +289,7 @@ def can_reach(g: RosterGraph, teacher_id: str, student_id: str) -> bool:
 
     Notes
     -----
-    DESIGN §5: reach(teacher) is the "students enrolled in at least one
+    ``docs/queries.md``: reach(teacher) is the "students enrolled in at least one
     section whose `teachers` list contains the teacher (primary or
     co-teacher)". Sections are the only student–teacher link.
 
@@ -316,7 +316,7 @@ def linking_sections(g: RosterGraph, teacher_id: str, student_id: str) -> Table:
 
     Notes
     -----
-    DESIGN §5: "`linking_sections(teacher, student)` (the explanation: which
+    ``docs/queries.md``: "`linking_sections(teacher, student)` (the explanation: which
     sections, with the teacher's primary flag)".
 
     Examples
@@ -732,7 +732,7 @@ def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None =
 
     Notes
     -----
-    DESIGN §5: "**reach(teacher)**: students enrolled in at least one
+    ``docs/queries.md``: "**reach(teacher)**: students enrolled in at least one
     section whose `teachers` list contains the teacher (primary or
     co-teacher)." Computed for all teachers at once over the CSR arrays:
     each (teacher, section) edge, teacher by teacher, expands to the
@@ -782,7 +782,7 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
 
     Notes
     -----
-    DESIGN §5: "**visible_users(user)**, by role, the union over a
+    ``docs/queries.md``: "**visible_users(user)**, by role, the union over a
     multi-role user's roles: teacher → students in their sections (plus
     those sections' other teachers); staff → users whose schools (primary or
     not) intersect the staff member's `schools`; district_admin → every user
@@ -953,7 +953,7 @@ def cross_school_enrollments(g: RosterGraph) -> Table:
 
     Notes
     -----
-    DESIGN §5: "**cross-school enrollment**: a (student, section) pair where
+    ``docs/queries.md``: "**cross-school enrollment**: a (student, section) pair where
     the section's school is not the student's primary school; a student is
     *cross-school* if they have at least one such pair. Also reported: pairs
     where the section's school is not in the student's `schools` at all (a
@@ -983,7 +983,7 @@ def cross_school_teaching(g: RosterGraph) -> Table:
 
     Notes
     -----
-    DESIGN §5: cross-school enrollment, "the same for teachers
+    ``docs/queries.md``: cross-school enrollment, "the same for teachers
     (`cross_school_teaching`)".
 
     Examples
@@ -1042,7 +1042,7 @@ def orphaned_users(g: RosterGraph) -> Table:
 
     Notes
     -----
-    DESIGN §5: "**orphaned users**: one row per (user, role) where that role
+    ``docs/queries.md``: "**orphaned users**: one row per (user, role) where that role
     links the user to no one — student role in no section (`no_section`);
     teacher role in no section (`no_section`); contact role with no
     relationship to an existing student (`no_student`); staff role with no

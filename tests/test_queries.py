@@ -1,4 +1,4 @@
-"""Association queries: CSR answers against naive implementations of DESIGN §5."""
+"""Association queries: CSR answers against naive implementations of the definitions in docs/queries.md."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from rostergraph.roster import Roster
 
 from .strategies import rosters
 
-# --- naive implementations, written from the DESIGN text -------------------------
+# --- naive implementations, written from docs/queries.md ---------------------------
 
 
 def _existing_sections(r: Roster) -> list[Section]:
@@ -83,7 +83,7 @@ def naive_cross(r: Roster, role: str) -> set[tuple[str, str, str, str, bool]]:
 
 
 def naive_visible(r: Roster, uid: str) -> set[tuple[str, str]]:
-    """(user, role) pairs visible to uid, per the DESIGN's visibility rules."""
+    """(user, role) pairs visible to uid, per the visibility rules of docs/queries.md."""
     u = r.users[uid]
     out: set[tuple[str, str]] = set()
     secs = list(r.sections.values())
@@ -175,7 +175,7 @@ def test_primary_only_counts_sections_where_primary(r: Roster) -> None:
 @PROP
 @given(rosters())
 def test_orphans_match_naive(r: Roster) -> None:
-    """orphaned_users lists exactly the (user, role, reason) rows of DESIGN §5."""
+    """orphaned_users lists exactly the (user, role, reason) rows docs/queries.md defines."""
     g = RosterGraph.from_roster(r)
     got = set(q.orphaned_users(g))
     assert got == naive_orphans(r)
@@ -202,7 +202,7 @@ def test_cross_school_match_naive(r: Roster) -> None:
 @PROP
 @given(rosters())
 def test_visible_users_match_naive(r: Roster) -> None:
-    """visible_users gives the union over roles of DESIGN §5's visibility rules."""
+    """visible_users gives the union over roles of docs/queries.md's visibility rules."""
     g = RosterGraph.from_roster(r)
     for uid in r.users:
         got = {(u, role) for u, role, _ in q.visible_users(g, uid)}

@@ -26,6 +26,7 @@ from .errors import (
     ApiError,
     FormatError,
     LimitError,
+    MissingExtraError,
     RosterError,
     SourceError,
     TokenError,
@@ -56,6 +57,7 @@ from .model import (
     Term,
     User,
 )
+from .labels import with_labels
 from .privacy import Privacy, PrivacyPolicy
 from .queries import (
     can_reach,
@@ -96,6 +98,7 @@ __all__ = [
     "HoldThresholds",
     "LimitError",
     "Location",
+    "MissingExtraError",
     "Name",
     "Principal",
     "Privacy",
@@ -148,6 +151,7 @@ __all__ = [
     "teachers_of",
     "validate",
     "visible_users",
+    "with_labels",
     "write_clever_csv",
     "write_clever_json",
     "write_oneroster",

@@ -162,7 +162,7 @@ def run_district(name: str, path: str, steps: Sequence[str] = STEPS, *,
 
 
 def _columns(t: Table) -> dict[str, list[Any]]:
-    return {c: t.column(c) for c in t.columns}
+    return {c: t.to_list(c) for c in t.columns}
 
 
 @attrs.frozen
@@ -207,7 +207,7 @@ class BatchResult:
         if t is None or not len(t):
             return Table({"rule": [], "severity": [], "findings": [], "districts": []})
         counts: dict[tuple[str, str], list[Any]] = {}
-        for d, rule, sev in zip(t.column("district"), t.column("rule"), t.column("severity")):
+        for d, rule, sev in zip(t.to_list("district"), t.to_list("rule"), t.to_list("severity")):
             c = counts.setdefault((rule, sev), [0, set()])
             c[0] += 1
             c[1].add(d)

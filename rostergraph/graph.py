@@ -40,7 +40,7 @@ import gc
 import html
 from collections.abc import Iterable, Sequence
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -50,6 +50,9 @@ from .lazy import LazyRecords
 from .model import ROLE_NAMES
 from .roster import Roster
 from .table import Table
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "NODE_KINDS",
@@ -557,7 +560,8 @@ class RosterGraph:
     # -- networkx views -----------------------------------------------------------
     def to_networkx(self, kinds: Iterable[str] | None = None,
                     relations: Iterable[str] | None = None,
-                    around: str | Iterable[str] | None = None, radius: int = 1) -> Any:
+                    around: str | Iterable[str] | None = None,
+                    radius: int = 1) -> nx.MultiDiGraph:
         """A ``networkx.MultiDiGraph`` view with node and edge attributes.
 
         Nodes are keyed by id (by ``"kind:id"`` for an id that names nodes of
@@ -612,7 +616,7 @@ class RosterGraph:
                 G.add_edge(key(rel.src_kind, sids[s]), key(rel.dst_kind, dids[d]), **data)
         return G
 
-    def student_teacher_graph(self) -> Any:
+    def student_teacher_graph(self) -> nx.MultiGraph:
         """The student–teacher projection as a ``networkx.MultiGraph``.
 
         One edge per (student, teacher, shared section), ``key`` = section id,

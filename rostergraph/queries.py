@@ -19,7 +19,7 @@ Examples
 >>> pairs = reach_pairs(g)
 >>> pairs.columns
 ['teacher', 'student', 'sections']
->>> sorted(set(orphaned_users(g).column("reason")))
+>>> sorted(set(orphaned_users(g).to_list("reason")))
 ['no_school', 'no_section', 'no_student']
 """
 
@@ -212,7 +212,7 @@ def students_of(g: RosterGraph, teacher_id: str, *, primary_only: bool = False) 
     --------
     >>> import rostergraph
     >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
-    >>> t = reach_pairs(g).column("teacher")[0]
+    >>> t = reach_pairs(g).to_list("teacher")[0]
     >>> students_of(g, t).columns
     ['student', 'sections', 'primary']
     """
@@ -255,7 +255,7 @@ def teachers_of(g: RosterGraph, student_id: str) -> Table:
     --------
     >>> import rostergraph
     >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
-    >>> s = reach_pairs(g).column("student")[0]
+    >>> s = reach_pairs(g).to_list("student")[0]
     >>> len(teachers_of(g, s)) >= 1
     True
     """
@@ -793,8 +793,8 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
     --------
     >>> import rostergraph
     >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
-    >>> t = reach_pairs(g).column("teacher")[0]
-    >>> set(students_of(g, t).column("student")) <= set(visible_users(g, t).column("user"))
+    >>> t = reach_pairs(g).to_list("teacher")[0]
+    >>> set(students_of(g, t).to_list("student")) <= set(visible_users(g, t).to_list("user"))
     True
     """
     u = g.index_of("user", user_id)
@@ -1172,8 +1172,8 @@ def summary(g: RosterGraph) -> dict[str, Table]:
         has = (roles & ROLE_BITS[role]) != 0
         h = _histogram(n_schools[:n_u][has], "schools", "users")
         per_user["role"] += [role] * len(h)
-        per_user["schools"] += h.column("schools")
-        per_user["users"] += h.column("users")
+        per_user["schools"] += h.to_list("schools")
+        per_user["users"] += h.to_list("users")
     with_pairs, n_pairs, _, _ = _reach_idx(g, None)
     reach_size = np.zeros(n_u, dtype=np.int64)
     reach_size[with_pairs] = n_pairs

@@ -313,12 +313,12 @@ def test_table_columns_by_meaning() -> None:
                "email": ["a@b.org", "c@d.org"], "note": ["mail a@b.org", "ok"]})
     full = PrivacyPolicy("full").apply_table(t)
     assert full.columns == ["student", "section", "email", "note"]
-    assert full.column("email") == ["a@b.org", "c@d.org"]
+    assert full.to_list("email") == ["a@b.org", "c@d.org"]
     ps = _policy("pseudonymized").apply_table(t)
-    assert ps.column("section") == ["x", "y"]
-    assert all(v.startswith("anon-") for v in ps.column("student"))
+    assert ps.to_list("section") == ["x", "y"]
+    assert all(v.startswith("anon-") for v in ps.to_list("student"))
     assert "a@b.org" not in ps.to_csv()
-    assert _policy("redacted").apply_table(t).column("note") == [f"mail {MARK}", "ok"]
+    assert _policy("redacted").apply_table(t).to_list("note") == [f"mail {MARK}", "ok"]
     assert "dob" in PrivacyPolicy("full", include_fields=["dob"]).apply_table(t).columns
 
 

@@ -222,8 +222,8 @@ def test_summary_is_consistent(r: Roster) -> None:
     per_teacher = Counter(t for t, _ in reach)
     sizes = Counter(per_teacher.get(u.id, 0) for u in r.users.values()
                     if u.roles.teacher is not None)
-    assert dict(zip(s["reach_set_sizes"].column("students"),
-                    s["reach_set_sizes"].column("teachers"))) == dict(sizes)
+    assert dict(zip(s["reach_set_sizes"].to_list("students"),
+                    s["reach_set_sizes"].to_list("teachers"))) == dict(sizes)
 
 
 # --- filters and errors ----------------------------------------------------------------
@@ -287,7 +287,7 @@ def test_queries_never_import_networkx() -> None:
         "g = rg.RosterGraph.from_roster(rg.sample())\n"
         "rg.reach_pairs(g); rg.orphaned_users(g); rg.cross_school_enrollments(g)\n"
         "rg.cross_school_teaching(g); rg.school_flow(g); rg.summary(g)\n"
-        "t = rg.reach_pairs(g).column('teacher')[0]\n"
+        "t = rg.reach_pairs(g).to_list('teacher')[0]\n"
         "rg.students_of(g, t); rg.visible_users(g, t)\n"
         "assert 'networkx' not in sys.modules\n"
         "print('ok')\n"

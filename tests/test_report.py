@@ -140,9 +140,9 @@ def test_summary_cross_school_and_orphans_match_queries(report: Report) -> None:
     s = report.summary()
     enr = rostergraph.cross_school_enrollments(g)
     assert s["cross_school"]["student_pairs"] == len(enr)
-    assert s["cross_school"]["students"] == len(set(enr.column("student")))
+    assert s["cross_school"]["students"] == len(set(enr.to_list("student")))
     assert s["cross_school"]["student_conflicts"] == int((~enr["in_schools"]).sum())
-    orphans = rostergraph.orphaned_users(g).column("role")
+    orphans = rostergraph.orphaned_users(g).to_list("role")
     assert s["orphans"] == {r: orphans.count(r) for r in ("student", "teacher", "staff",
                                                           "contact")}
     assert "cross-school:" in report.to_text() and "orphans" in report.to_markdown()
@@ -152,8 +152,8 @@ def test_findings_table(report: Report) -> None:
     """findings_table() is a Table with one row per finding, in order."""
     t = report.findings_table()
     assert len(t) == len(report.findings)
-    assert t.column("rule") == [f.rule for f in report.findings]
-    assert t.column("id") == [f.ids[0] if f.ids else "" for f in report.findings]
+    assert t.to_list("rule") == [f.rule for f in report.findings]
+    assert t.to_list("id") == [f.ids[0] if f.ids else "" for f in report.findings]
 
 
 def test_counts_worst_and_failed() -> None:

@@ -158,8 +158,8 @@ def test_page_stays_small_on_a_bigger_district(big_report: rostergraph.Report) -
     assert body.count("<tr>") <= 1 + 10 + 1 + 50  # counts table (≤ 10 rows) + first 50 rows
     assert len(_imgs(page)) == 6
     # the flow heatmap folds schools past the top 15
-    n_flow_schools = len(set(school_flow(g).column("school")) |
-                         set(school_flow(g).column("primary_school")))
+    n_flow_schools = len(set(school_flow(g).to_list("school")) |
+                         set(school_flow(g).to_list("primary_school")))
     assert n_flow_schools > 15
 
 

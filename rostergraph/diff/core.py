@@ -173,7 +173,7 @@ class RosterDiff:
         --------
         >>> import rostergraph
         >>> r = rostergraph.sample()
-        >>> rostergraph.diff(r, r).summary().column("kind")[:2]
+        >>> rostergraph.diff(r, r).summary().to_list("kind")[:2]
         ['districts', 'schools']
         """
         rows: dict[str, list[Any]] = {c: [] for c in (

@@ -81,6 +81,6 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         print(f"wrote {args.output} ({args.to}); {len(rows)} report rows, {dropped} dropped")
         for r in rows:
             print(f"  {r['how']:<9} {r['kind']:<9} {r['field']}  ({r['count']:,})")
-    if args.fail_on_drop and any(h == "dropped" for h in report.column("how")):
+    if args.fail_on_drop and any(h == "dropped" for h in report.to_list("how")):
         return EXIT_FINDINGS
     return EXIT_OK

@@ -168,7 +168,8 @@ _QUERY_HELP = {
     "students-of": "students a teacher reaches (--teacher ID [--primary-only])",
     "teachers-of": "teachers of a student's sections (--student ID)",
     "why": "sections linking a teacher and a student (--teacher ID --student ID)",
-    "reach": "every (teacher, student) pair with its link count ([--school ID] [--term ID])",
+    "reach": "every (teacher, student) pair with its link count ([--teacher ID] [--school ID] "
+             "[--term ID])",
     "cross-school": "cross-school enrollments ([--teachers] for teaching, [--flow] for the "
                     "school matrix)",
     "orphans": "users whose role links them to no one",
@@ -201,6 +202,7 @@ def _add_query(sub: Any) -> None:
             q.add_argument("--primary-only", action="store_true",
                            help="only sections where the teacher is primary")
         if name == "reach":
+            q.add_argument("--teacher", metavar="ID", help="only this teacher's pairs")
             q.add_argument("--school", metavar="ID", help="only sections of this school")
             q.add_argument("--term", metavar="ID", help="only sections of this term")
         if name == "cross-school":
@@ -210,6 +212,9 @@ def _add_query(sub: Any) -> None:
                            help="home school → section school counts")
         if name == "visible":
             q.add_argument("--user", required=True, metavar="ID", help="viewer user id")
+        q.add_argument("--no-labels", action="store_true",
+                       help="ids only: no name columns next to school, section, term, course "
+                            "and people ids (people's names show in --privacy full only)")
         add_privacy(q)
         q.set_defaults(func=_cmd_query)
 
@@ -226,7 +231,10 @@ def run_query(args: argparse.Namespace, g: Any) -> Any:
     if name == "why":
         return qy.linking_sections(g, args.teacher, args.student)
     if name == "reach":
-        return qy.reach_pairs(g, school=args.school, term=args.term)
+        if args.teacher:
+            qy.students_of(g, args.teacher)  # an unknown or non-teacher id raises here
+        pairs = qy.reach_pairs(g, school=args.school, term=args.term)
+        return pairs.filter(teacher=args.teacher) if args.teacher else pairs
     if name == "cross-school":
         if args.flow:
             return qy.school_flow(g)
@@ -234,6 +242,17 @@ def run_query(args: argparse.Namespace, g: Any) -> Any:
     if name == "orphans":
         return qy.orphaned_users(g)
     return qy.visible_users(g, args.user)
+
+
+def label_table(table: Any, g: Any, policy: Any) -> Any:
+    """``table`` with name columns for schools, sections, terms, courses and people.
+
+    People's names are personal data: ``policy.apply_table`` (applied after this)
+    replaces them with ``[redacted]`` or a keyed pseudonym unless the mode is ``full``.
+    """
+    from .labels import with_labels
+
+    return with_labels(table, g, people=True)
 
 
 def render_table(table: Any, fmt: str) -> str:
@@ -251,7 +270,10 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
     policy = privacy_from_args(args)
     g = RosterGraph.from_roster(load_source(args))
-    table = policy.bind(g).apply_table(run_query(args, g))
+    table = run_query(args, g)
+    if not args.no_labels:
+        table = label_table(table, g, policy)
+    table = policy.bind(g).apply_table(table)
     write_output(render_table(table, args.format), None)
     return EXIT_OK
 

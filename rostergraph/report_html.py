@@ -175,8 +175,44 @@ def _header(report: Report, privacy: str, title: str) -> str:
             f"loaded {_t(prov['loaded_at'])}</p>"
             f"<p>Generated {_t(generated)} by rostergraph {_t(__version__)}</p>"
             f'<span class="privacy" id="privacy">privacy: {_t(privacy)}</span> '
-            f'<span class="muted" style="color:#d8e4ee">people are shown by record id only; '
-            f"no names, emails or dates of birth</span></header>")
+            f'<span class="muted" style="color:#d8e4ee">{_t(privacy_note(privacy, report))}'
+            f"</span></header>")
+
+
+def people_named(report: Report, privacy: str = "full") -> bool:
+    """Do the report's tables show people's names (``full`` privacy only)?"""
+    mode = getattr(getattr(report.policy, "privacy", None), "mode", "full")
+    return privacy == "full" and mode == "full"
+
+
+def privacy_note(privacy: str, report: Report) -> str:
+    """What the report shows of people under its privacy mode (the banner's text)."""
+    if people_named(report, privacy):
+        return ("people are shown by name and record id; no emails, dates of birth or "
+                "demographics")
+    if privacy == "pseudonymized":
+        return ("people are shown by keyed pseudonym only: no names, emails, dates of birth "
+                "or real person ids")
+    return "people are shown by record id only; no names, emails or dates of birth"
+
+
+def _person_cell(g: Any, pol: Any, named: bool, user_id: str) -> str:
+    ident = f'<span class="id">{_t(pol.id(user_id))}</span>'
+    if not named:
+        return ident
+    from .labels import label_of
+
+    name = label_of(g.roster.users.get(user_id), "user")
+    return f"{_t(name)}<br>{ident}" if name else ident
+
+
+def _record_cell(g: Any, pol: Any, kind: str, record_id: str) -> str:
+    """A section, term or course: its name over its id (not personal data)."""
+    from .labels import _KIND_MAP, label_of
+
+    name = label_of(getattr(g.roster, _KIND_MAP[kind]).get(record_id), kind)
+    ident = f'<span class="id">{_t(pol.id(record_id))}</span>'
+    return f"{_t(pol.text(name))}<br>{ident}" if name else ident
 
 
 def _nav() -> str:
@@ -329,7 +365,7 @@ def _schools(report: Report, rows: int) -> str:
             + _more(len(body), n_sc, "schools") + "</section>")
 
 
-def _cross_school(report: Report, rows: int) -> str:
+def _cross_school(report: Report, rows: int, named: bool = False) -> str:
     from .queries import cross_school_enrollments, cross_school_teaching, school_flow
 
     g = report.graph
@@ -360,8 +396,7 @@ def _cross_school(report: Report, rows: int) -> str:
         parts.append(_table(
             [who, "section", "school of the section", f"{who}'s primary school",
              f"listed in the {who}'s schools"],
-            [[f'<span class="id">{_t(pol.id(u))}</span>',
-              f'<span class="id">{_t(pol.id(s))}</span>',
+            [[_person_cell(g, pol, named, u), _record_cell(g, pol, "section", s),
               _school_cell(g, pol, sc), _school_cell(g, pol, ps), "yes" if ok else "<b>no</b>"]
              for u, s, sc, ps, ok in head],
         ))
@@ -370,14 +405,14 @@ def _cross_school(report: Report, rows: int) -> str:
     return "".join(parts)
 
 
-def _orphans(report: Report, rows: int) -> str:
+def _orphans(report: Report, rows: int, named: bool = False) -> str:
     from .queries import orphaned_users
 
     g = report.graph
     pol = report.policy
     t = orphaned_users(g)
     counts: dict[tuple[str, str], int] = {}
-    for role, reason in zip(t.column("role"), t.column("reason")):
+    for role, reason in zip(t.to_list("role"), t.to_list("reason")):
         counts[(role, reason)] = counts.get((role, reason), 0) + 1
     parts = [f'<section id="orphans"><h2>Orphaned users: {_n(len(t))}</h2>',
              '<p class="muted">A (user, role) whose role links the user to no one.</p>']
@@ -389,7 +424,7 @@ def _orphans(report: Report, rows: int) -> str:
                         numeric=(2,)))
     head = t.head(rows)
     parts.append(_table(["user", "role", "reason"],
-                        [[f'<span class="id">{_t(pol.id(u))}</span>', _t(r), _t(why)]
+                        [[_person_cell(g, pol, named, u), _t(r), _t(why)]
                          for u, r, why in head]))
     parts.append(_more(len(head), len(t), "orphaned (user, role) rows"))
     parts.append("</section>")
@@ -486,10 +521,12 @@ def render_html(report: Report, *, examples: int = 5, rows: int = DEFAULT_ROWS,
     """
     if examples < 0 or rows < 0:
         raise ValueError("examples and rows must be 0 or more")
+    named = people_named(report, privacy)
     body = [
         _header(report, privacy, title), _nav(), "<main>", _summary(report),
         _plots(report, dpi) if plots else "", _findings(report, examples),
-        _schools(report, rows), _cross_school(report, rows), _orphans(report, rows),
+        _schools(report, rows), _cross_school(report, rows, named),
+        _orphans(report, rows, named),
         _stubs(report, rows), _provenance(report, rows), "</main>",
         ("<footer>rostergraph HTML report · self-contained: no scripts, no external "
          "requests</footer>"),

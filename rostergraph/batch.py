@@ -417,7 +417,8 @@ def add_batch(sub: Any) -> None:
         epilog="examples:\n"
                "  rostergraph batch ./districts -o out\n"
                "  rostergraph batch d1/ d2/ d3.zip -o out --workers 2\n"
-               "  rostergraph batch ./districts -o out --scheduler tcp://10.0.0.5:8786 --resume",
+               "  rostergraph batch ./districts -o out --resume     # skip districts already done\n"
+               "  (a Dask cluster: --scheduler tcp://HOST:8786)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sources", nargs="+", help="district folders/zips, or folders holding them")
     p.add_argument("-o", "--output", required=True, help="output folder")

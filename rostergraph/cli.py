@@ -30,8 +30,10 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # usage errors: exit 2 with one line
+        from .cli_guide import choice_hint
+
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"rostergraph: error: {message}\n")
+        self.exit(EXIT_USAGE, f"rostergraph: error: {choice_hint(message)}\n")
 
 
 def add_source(p: argparse.ArgumentParser) -> None:
@@ -40,6 +42,8 @@ def add_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample", action="store_true", help="use the embedded sample district")
     p.add_argument("--strict", action="store_true",
                    help="fail on the first data problem instead of reporting it")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar on stderr (there is none when stderr is not a terminal)")
 
 
 def load_source(args: argparse.Namespace) -> Any:
@@ -48,6 +52,9 @@ def load_source(args: argparse.Namespace) -> Any:
 
     if args.sample == bool(args.path):
         raise _UsageError("give a roster PATH or --sample (exactly one)")
+    from .cli_guide import steps
+
+    steps(args).step("loading the sample" if args.sample else f"loading {args.path}")
     if args.sample:
         return sample()
     return load(args.path, strict=args.strict)
@@ -118,7 +125,7 @@ def _add_summary(sub: Any) -> None:
         description="Print counts by kind and role, edges per relation, stub nodes "
                     "(references to missing records) and load problems.",
         epilog="examples:\n  rostergraph summary --sample\n"
-               "  rostergraph summary ./dump --format json",
+               "  rostergraph summary ./dump --format json      # a Clever dump folder",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -144,7 +151,10 @@ def summary_dict(roster: Any, g: Any) -> dict[str, Any]:
 def _cmd_summary(args: argparse.Namespace) -> int:
     from .graph import RosterGraph
 
+    from .cli_guide import steps
+
     roster = load_source(args)
+    steps(args).step("building the graph")
     g = RosterGraph.from_roster(roster)
     data = summary_dict(roster, g)
     if args.format == "json":
@@ -181,12 +191,17 @@ def _add_query(sub: Any) -> None:
     p = sub.add_parser(
         "query", help="association queries: reach and why, cross-school, orphans, visibility",
         description="Answer an association question on a roster; output as text, CSV or JSON.",
-        epilog="examples:\n"
-               "  rostergraph query students-of --sample --teacher 64a1c0ffee0000000000b001\n"
-               "  rostergraph query why ./dump --teacher T --student S\n"
-               "  rostergraph query reach ./dump --school SCHOOL --format csv > pairs.csv\n"
+        epilog="examples (ids from `rostergraph list teachers|students|schools --sample`):\n"
+               "  rostergraph query students-of --sample --teacher 5f7a7ea00000000000000004\n"
+               "  rostergraph query teachers-of --sample --student 5f7a57d00000000000000026\n"
+               "  rostergraph query why --sample --teacher 5f7a7ea00000000000000004 "
+               "--student 5f7a57d00000000000000026\n"
+               "  rostergraph query reach --sample --teacher 5f7a7ea00000000000000004\n"
+               "  rostergraph query reach ./dump --school 5f7a5c000000000000000003 --format csv"
+               " > pairs.csv\n"
                "  rostergraph query cross-school --sample --flow\n"
-               "  rostergraph query orphans ./dump --format json",
+               "  rostergraph query orphans ./dump --format json --privacy redacted\n"
+               "  rostergraph query visible --sample --user 5f7a7ea00000000000000004",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     qs = p.add_subparsers(dest="query", metavar="QUERY", parser_class=_Parser)
     qs.required = True
@@ -262,14 +277,19 @@ def render_table(table: Any, fmt: str) -> str:
     if fmt == "json":
         return table.to_json()
     n = len(table)
-    return table.to_text() + f"\n({n} row{'s' if n != 1 else ''})"
+    return table.to_text(width=60) + f"\n({n} row{'s' if n != 1 else ''})"
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
     from .graph import RosterGraph
 
+    from .cli_guide import steps
+
     policy = privacy_from_args(args)
-    g = RosterGraph.from_roster(load_source(args))
+    roster = load_source(args)
+    steps(args).step("building the graph")
+    g = RosterGraph.from_roster(roster)
+    steps(args).step(f"query {args.query}")
     table = run_query(args, g)
     if not args.no_labels:
         table = label_table(table, g, policy)
@@ -287,7 +307,7 @@ def _add_synth(sub: Any) -> None:
         description="Generate a realistic synthetic district (every documented quirk at a "
                     "low rate) and stream it to a folder.",
         epilog="examples:\n  rostergraph synth --size S -o ./district-s\n"
-               "  rostergraph synth --students 20000 --seed 7 -o ./d20k --format clever-json",
+               "  rostergraph synth --students 2000 --seed 7 -o ./d2k --format clever-json",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--size", choices=("S", "M", "L"), default="S",
                    help="S: 1 school, 500 students; M: 100k students; L: 1M students")
@@ -315,8 +335,14 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 # --- registry --------------------------------------------------------------------
 
+def _add_list(sub: Any) -> None:  # list: rostergraph/listing.py
+    from .listing import add_list
+
+    add_list(sub)
+
+
 #: Functions that add a subcommand; other modules' commands are added here too.
-COMMANDS: list[Callable[[Any], None]] = [_add_summary, _add_query]
+COMMANDS: list[Callable[[Any], None]] = [_add_summary, _add_list, _add_query]
 
 
 def _add_clever(sub: Any) -> None:  # fetch, sync: rostergraph/clever/commands.py
@@ -381,10 +407,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Steps per command for the progress bar (loading, building, working, writing).
+_STEPS = {"summary": 2, "query": 3, "list": 2, "validate": 3, "report": 3, "diff": 4,
+          "convert": 1}
+
+
+def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
+               ) -> argparse.ArgumentParser:
+    """The deepest subcommand parser ``args`` went through (for option suggestions)."""
+    current = parser
+    while True:
+        sub = next((a for a in current._actions
+                    if isinstance(a, argparse._SubParsersAction)), None)
+        chosen = getattr(args, sub.dest, None) if sub is not None and sub.dest else None
+        if sub is None or chosen not in sub.choices:
+            return current
+        current = sub.choices[chosen]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 errors)."""
+    from .cli_guide import Steps, option_hint
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:  # bare `rostergraph`: the help, not an error
+        parser.print_help()
+        return EXIT_OK
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        sub = _subparser(parser, args)
+        options = [o for a in sub._actions for o in a.option_strings]
+        sub.error(f"unrecognized arguments: {' '.join(unknown)}"
+                  + option_hint(unknown, options))
+    args._progress = Steps(args.command, _STEPS.get(args.command),
+                       quiet=bool(getattr(args, "quiet", False)))
     try:
         return int(args.func(args))
     except _UsageError as exc:
@@ -402,6 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        args._progress.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

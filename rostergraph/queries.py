@@ -775,10 +775,11 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
     Returns
     -------
     Table
-        ``user`` (a visible user), ``role`` (the viewer's role that grants
-        it), ``via`` (section id, school id, district id or the contact's
-        relationship). One row per distinct (user, role, via); the viewer is
-        never listed.
+        ``user`` (a visible user), ``role`` (that user's own roles,
+        space-separated, e.g. ``"student"``), ``granted_by`` (the viewer's
+        role that grants it), ``via`` (section id, school id, district id or
+        the contact's relationship). One row per distinct (user, granted_by,
+        via); the viewer is never listed.
 
     Notes
     -----
@@ -845,8 +846,10 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
             for w, v in zip(who.tolist(), via.tolist()) if w < n_u and w != u}
     rows_sorted = sorted(rows, key=lambda r: (r[0], r[1], r[2]))
     users = g.ids("user")
+    their_roles = {w: " ".join(g.role_names(w)) for w in {r[0] for r in rows_sorted}}
     return Table({"user": [users[r[0]] for r in rows_sorted],
-                  "role": [r[1] for r in rows_sorted],
+                  "role": [their_roles[r[0]] for r in rows_sorted],
+                  "granted_by": [r[1] for r in rows_sorted],
                   "via": [r[2] for r in rows_sorted]}, name=f"visible to {user_id}")
 
 

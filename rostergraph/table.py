@@ -499,8 +499,9 @@ class Table:
         return con.from_arrow(self.to_arrow())
 
     # -- display -------------------------------------------------------------
-    def to_text(self, limit: int | None = None) -> str:
-        """Aligned plain-text rows with a header (all rows unless ``limit``).
+    def to_text(self, limit: int | None = None, width: int = 10_000) -> str:
+        """Aligned plain-text rows with a header (all rows unless ``limit``); a cell
+        longer than ``width`` characters is shortened with an ellipsis.
 
         Examples
         --------
@@ -510,7 +511,7 @@ class Table:
         u22   10
         """
         shown = self if limit is None else self.head(limit)
-        rows = [self.columns] + [[_short(v, 10_000) for v in row] for row in shown]
+        rows = [self.columns] + [[_short(v, width) for v in row] for row in shown]
         if not rows[0]:
             return ""
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

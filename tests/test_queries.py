@@ -205,8 +205,11 @@ def test_visible_users_match_naive(r: Roster) -> None:
     """visible_users gives the union over roles of docs/queries.md's visibility rules."""
     g = RosterGraph.from_roster(r)
     for uid in r.users:
-        got = {(u, role) for u, role, _ in q.visible_users(g, uid)}
+        vis = q.visible_users(g, uid)
+        got = {(u, role) for u, _, role, _ in vis}
         assert got == naive_visible(r, uid)
+        for u, their in zip(vis.to_list("user"), vis.to_list("role")):  # listed user's roles
+            assert their == " ".join(g.role_names(g.index_of("user", u)))
 
 
 @PROP

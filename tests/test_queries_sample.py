@@ -82,19 +82,21 @@ def test_dangling_references_take_part_in_no_answer(g: RosterGraph) -> None:
 def test_multi_role_users_get_union_of_visibility(g: RosterGraph) -> None:
     """The admin-teacher sees the district (as admin) and section students (as teacher)."""
     vis = q.visible_users(g, ADMIN_TEACHER)
-    roles = set(vis.to_list("role"))
+    roles = set(vis.to_list("granted_by"))
     assert roles == {"district_admin", "teacher"}
     n_users = len(g.roster.users)
     assert len(set(vis.to_list("user"))) == n_users - 1  # everyone but themself
     # the illegal student+teacher user still gets both views (the rule reports it)
-    assert {"student", "teacher"} <= set(q.visible_users(g, STUDENT_TEACHER).to_list("role"))
+    assert {"student", "teacher"} <= set(q.visible_users(g, STUDENT_TEACHER).to_list("granted_by"))
 
 
 def test_contact_sees_only_existing_related_students(g: RosterGraph) -> None:
     """A contact's visible users are its related students that exist, via the relationship."""
     c = g.roster.users["5f7ac0470000000000000011"]
     rels = c.roles.contact.student_relationships
-    assert set(q.visible_users(g, c.id)) == {(r.student, "contact", r.relationship)
+    vis = q.visible_users(g, c.id)
+    assert set(vis.to_list("role")) == {"student"}  # the listed users' own roles
+    assert set(vis[["user", "granted_by", "via"]]) == {(r.student, "contact", r.relationship)
                                               for r in rels}
 
 

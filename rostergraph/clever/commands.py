@@ -29,7 +29,7 @@ _FETCH_EPILOG = """examples:
   export CLEVER_TOKEN=...            # the district-app bearer token
   rostergraph fetch --out ./dump
   rostergraph fetch --out ./dump --resume          # continue an interrupted fetch
-  rostergraph fetch --out ./dump --token-file ~/.clever-token --gzip --quiet
+  rostergraph fetch --out ./dump-gz --token-file ~/.clever-token --gzip --quiet
   rostergraph summary ./dump"""
 
 _SYNC_EPILOG = """examples:

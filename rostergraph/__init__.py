@@ -59,6 +59,7 @@ from .model import (
 )
 from .labels import with_labels
 from .privacy import Privacy, PrivacyPolicy
+from .rules.explain import explain_rule
 from .queries import (
     can_reach,
     cross_school_enrollments,
@@ -137,6 +138,7 @@ __all__ = [
     "cross_school_teaching",
     "detect_format",
     "diff",
+    "explain_rule",
     "fetch_district",
     "linking_sections",
     "load",

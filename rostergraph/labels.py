@@ -114,8 +114,8 @@ def with_labels(table: Table, source: Any, *, people: bool = False) -> Table:
     Returns
     -------
     Table
-        A new table; columns that already have a ``_name`` column, and a
-        ``section`` column followed by a ``name`` column, are left as they are.
+        A new table; columns that already have a ``_name`` column, or are
+        followed by a ``name`` column, are left as they are.
 
     Examples
     --------
@@ -138,7 +138,7 @@ def with_labels(table: Table, source: Any, *, people: bool = False) -> Table:
         label = f"{name}_name"
         if kind is None or label in table or col.dtype.kind not in "OU":
             continue
-        if name == "section" and i + 1 < len(names) and names[i + 1] == "name":
+        if i + 1 < len(names) and names[i + 1] == "name":  # already named (``name`` after it)
             continue
         records = getattr(roster, _KIND_MAP[kind])
         cols[label] = _labels(col, records, kind)

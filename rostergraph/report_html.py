@@ -96,6 +96,7 @@ code,.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-s
 details{border:1px solid var(--line);border-radius:.4rem;margin:.4rem 0;padding:.3rem .8rem}
 details[open]{background:#fcfcfd}
 summary{cursor:pointer}
+details.explain{border:0;padding:0;background:none;color:#333}
 .muted,.more{color:var(--muted)}
 .clean{color:var(--ok)}
 .f td:first-child{white-space:nowrap;width:1%}
@@ -130,12 +131,16 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Seque
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _more(shown: int, total: int, what: str) -> str:
+def _more(shown: int, total: int, what: str, table: str = "") -> str:
     if total <= shown:
         return ""
-    return (f'<p class="more">Showing the first {shown:,} of {total:,} {what}; the exact '
-            f"count is {total:,}. Export everything with the Python API or "
-            f"<code>rostergraph query</code>.</p>")
+    from .report_md import export_command
+
+    how = (f"Every row as CSV (PATH: the roster this report was made from): "
+           f"<code>{_t(export_command(table))}</code>" if table else
+           "Export everything with the Python API or <code>rostergraph query</code>.")
+    return f'<p class="more">Showing the first {shown:,} of {total:,} {what}. {how}</p>'
+
 
 
 def _png(draw: Callable[[Any], Any], size: tuple[float, float], dpi: int = 80) -> str:
@@ -216,9 +221,9 @@ def _record_cell(g: Any, pol: Any, kind: str, record_id: str) -> str:
 
 
 def _nav() -> str:
-    links = [("summary", "Summary"), ("plots", "Plots"), ("findings", "Findings"),
-             ("schools", "Schools"), ("cross-school", "Cross-school"), ("orphans", "Orphans"),
-             ("stubs", "Missing records"), ("provenance", "Provenance")]
+    from .report_md import SECTIONS
+
+    links = SECTIONS
     return "<nav>" + "".join(f'<a href="#{a}">{_t(b)}</a>' for a, b in links) + "</nav>"
 
 
@@ -280,6 +285,8 @@ def _plots(report: Report, dpi: int) -> str:
 
 
 def _findings(report: Report, examples: int) -> str:
+    from .report_md import finding_order
+    from .rules.explain import explanations
     from .rules.registry import severity_rank
 
     pol = report.policy
@@ -287,8 +294,8 @@ def _findings(report: Report, examples: int) -> str:
     rules = {r.id: r for r in report.rules}
     sev_of = {rid: (rules[rid].severity if rid in rules else (fs[0].severity if fs else "info"))
               for rid, fs in per_rule.items()}
-    order = sorted(per_rule, key=lambda rid: (not per_rule[rid], severity_rank(sev_of[rid]),
-                                              -len(per_rule[rid]), rid))
+    order = finding_order(report)
+    explained = explanations()
     overview = []
     for rid in order:
         fs = per_rule[rid]
@@ -314,12 +321,16 @@ def _findings(report: Report, examples: int) -> str:
         title = pol.text(r.title) if r else ""
         shown = fs[:examples]
         rows = [[_t(f.kind), _t(pol.message(f))] for f in shown]
+        e = explained.get(rid)
+        why = (f'<details class="explain"><summary>Why it matters · how to fix</summary>'
+               f"<p><b>Why it matters:</b> {_t(e.why)}</p><p><b>How to fix:</b> {_t(e.fix)}"
+               f"</p></details>" if e is not None else "")
         parts.append(
             f'<details id="rule-{_t(rid)}"{" open" if severity_rank(sev_of[rid]) == 0 else ""}>'
             f'<summary><span class="sev {_t(sev_of[rid])}">{_t(sev_of[rid])}</span> '
             f"<b>{_t(rid)}</b> {_t(title)}: {_n(len(fs))} finding{'' if len(fs) == 1 else 's'}"
-            f"</summary><div class=\"f\">{_table(['kind', 'message'], rows)}</div>"
-            f"{_more(len(shown), len(fs), 'findings of ' + rid)}</details>")
+            f"</summary>{why}<div class=\"f\">{_table(['kind', 'message'], rows)}</div>"
+            f"{_more(len(shown), len(fs), 'findings of ' + rid, 'findings')}</details>")
     parts.append("</section>")
     return "".join(parts)
 
@@ -362,7 +373,7 @@ def _schools(report: Report, rows: int) -> str:
     return ('<section id="schools"><h2>Schools</h2>'
             '<p class="muted">Students and teachers counted at their primary school.</p>'
             + _table(["school", "students", "teachers", "sections"], body, numeric=(1, 2, 3))
-            + _more(len(body), n_sc, "schools") + "</section>")
+            + _more(len(body), n_sc, "schools", "schools") + "</section>")
 
 
 def _cross_school(report: Report, rows: int, named: bool = False) -> str:
@@ -381,7 +392,7 @@ def _cross_school(report: Report, rows: int, named: bool = False) -> str:
             [[_school_cell(g, pol, a), _school_cell(g, pol, b), _n(s), _n(p)]
              for a, b, p, s in head.select("primary_school", "school", "pairs", "students")],
             numeric=(2, 3)))
-        parts.append(_more(len(head), len(flow), "school pairs"))
+        parts.append(_more(len(head), len(flow), "school pairs", "flow"))
     for who, t in (("student", cross_school_enrollments(g)), ("teacher", cross_school_teaching(g))):
         n_people = len(np.unique(t[who])) if len(t) else 0
         conflicts = int((~t["in_schools"].astype(bool)).sum()) if len(t) else 0
@@ -400,7 +411,7 @@ def _cross_school(report: Report, rows: int, named: bool = False) -> str:
               _school_cell(g, pol, sc), _school_cell(g, pol, ps), "yes" if ok else "<b>no</b>"]
              for u, s, sc, ps, ok in head],
         ))
-        parts.append(_more(len(head), len(t), "pairs"))
+        parts.append(_more(len(head), len(t), "pairs", who))
     parts.append("</section>")
     return "".join(parts)
 
@@ -426,7 +437,7 @@ def _orphans(report: Report, rows: int, named: bool = False) -> str:
     parts.append(_table(["user", "role", "reason"],
                         [[_person_cell(g, pol, named, u), _t(r), _t(why)]
                          for u, r, why in head]))
-    parts.append(_more(len(head), len(t), "orphaned (user, role) rows"))
+    parts.append(_more(len(head), len(t), "orphaned (user, role) rows", "orphans"))
     parts.append("</section>")
     return "".join(parts)
 
@@ -445,7 +456,7 @@ def _stubs(report: Report, rows: int) -> str:
     parts.append(_table(["kind", "id", "relation", "referenced by"],
                         [[_t(k), f'<span class="id">{_t(pol.id(i))}</span>', _t(r), _n(n)]
                          for k, i, r, n in head], numeric=(3,)))
-    parts.append(_more(len(head), len(t), "missing records"))
+    parts.append(_more(len(head), len(t), "missing records", "stubs"))
     parts.append("</section>")
     return "".join(parts)
 

@@ -36,6 +36,7 @@ from .errors import (
 from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
 from .io.detect import detect_format, load
 from .io.write import convert, write_clever_csv, write_clever_json, write_oneroster
+from .labels import with_labels
 from .model import (
     ContactRole,
     Course,
@@ -57,9 +58,7 @@ from .model import (
     Term,
     User,
 )
-from .labels import with_labels
 from .privacy import Privacy, PrivacyPolicy
-from .rules.explain import explain_rule
 from .queries import (
     can_reach,
     cross_school_enrollments,
@@ -76,6 +75,7 @@ from .queries import (
 from .report import Report
 from .roster import FileInfo, Problem, Provenance, Roster
 from .rules import RULES, Finding, Rule, validate
+from .rules.explain import explain_rule
 from .table import Table
 
 __version__ = "0.1.0"

@@ -149,9 +149,8 @@ def summary_dict(roster: Any, g: Any) -> dict[str, Any]:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from .graph import RosterGraph
-
     from .cli_guide import steps
+    from .graph import RosterGraph
 
     roster = load_source(args)
     steps(args).step("building the graph")
@@ -281,9 +280,8 @@ def render_table(table: Any, fmt: str) -> str:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from .graph import RosterGraph
-
     from .cli_guide import steps
+    from .graph import RosterGraph
 
     policy = privacy_from_args(args)
     roster = load_source(args)

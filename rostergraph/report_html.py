@@ -143,7 +143,7 @@ def _more(shown: int, total: int, what: str, table: str = "") -> str:
 
 
 
-def _png(draw: Callable[[Any], Any], size: tuple[float, float], dpi: int = 80) -> str:
+def _png(draw: Callable[[Any], Any], size: tuple[float, float], dpi: int = 100) -> str:
     """Draw on a fresh figure and return it as a base64 PNG data URI."""
     from matplotlib.figure import Figure
 
@@ -153,7 +153,8 @@ def _png(draw: Callable[[Any], Any], size: tuple[float, float], dpi: int = 80) -
         warnings.filterwarnings("ignore", message="Glyph .* missing from font",
                                 category=UserWarning)
         draw(fig.add_subplot())
-        fig.savefig(buf, format="png", dpi=dpi)
+        # "tight": a long (already ellipsized) label grows the image instead of being cut
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.1)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -271,7 +272,7 @@ def _plots(report: Report, dpi: int) -> str:
         (lambda ax: plot.reach_set_sizes(g, ax), (6.0, 3.6),
          "Bar chart of teachers by number of students they reach",
          "Distinct students each teacher reaches through their sections."),
-        (lambda ax: plot.school_flow_heatmap(g, ax, top=15), (7.0, 5.6),
+        (lambda ax: plot.school_flow_heatmap(g, ax, top=15), (9.0, 8.0),
          "Heat map of students enrolled at a school other than their own",
          ("Cross-school flow: home school (rows) to the section's school (columns), "
           "15 busiest schools, the rest folded.")),
@@ -486,7 +487,7 @@ def _provenance(report: Report, rows: int) -> str:
 
 
 def render_html(report: Report, *, examples: int = 5, rows: int = DEFAULT_ROWS,
-                privacy: str = "full", plots: bool = True, dpi: int = 80,
+                privacy: str = "full", plots: bool = True, dpi: int = 100,
                 title: str = "Roster validation report") -> str:
     """The report as one self-contained HTML page.
 

@@ -85,8 +85,8 @@ def _cell(s: Any) -> str:
 def _more(shown: int, total: int, what: str, table: str) -> list[str]:
     if total <= shown:
         return []
-    return ["", f"Showing the first {shown:,} of {total:,} {what}. Every row as CSV "
-                f"(PATH: the roster this report was made from): `{export_command(table)}`"]
+    return ["", (f"Showing the first {shown:,} of {total:,} {what}. Every row as CSV "
+                f"(PATH: the roster this report was made from): `{export_command(table)}`")]
 
 
 def _named(g: Any, pol: Any, kind: str, record_id: str) -> str:
@@ -167,8 +167,8 @@ def _cross_school(report: Report, rows: int, named: bool) -> list[str]:
     g, pol = report.graph, report.policy
     out = ["## Cross-school", ""]
     flow = school_flow(g).sort_by("students", descending=True)
-    out += [f"### School flow: {len(flow):,} school pairs, "
-            f"{int(flow['pairs'].sum()) if len(flow) else 0:,} enrollments", ""]
+    out += [(f"### School flow: {len(flow):,} school pairs, "
+            f"{int(flow['pairs'].sum()) if len(flow) else 0:,} enrollments"), ""]
     if len(flow):
         head = flow.head(rows)
         out += _table(["home school", "school of the section", "students", "enrollments"],
@@ -179,9 +179,9 @@ def _cross_school(report: Report, rows: int, named: bool) -> list[str]:
     for who, t in (("student", cross_school_enrollments(g)), ("teacher", cross_school_teaching(g))):
         people = len(np.unique(t[who])) if len(t) else 0
         conflicts = int((~t["in_schools"].astype(bool)).sum()) if len(t) else 0
-        out += ["", f"### Cross-school {'enrollments' if who == 'student' else 'teaching'}: "
+        out += ["", (f"### Cross-school {'enrollments' if who == 'student' else 'teaching'}: "
                     f"{len(t):,} ({who}, section) pairs, {people:,} {who}s, {conflicts:,} where "
-                    f"the section's school is not among the {who}'s schools", ""]
+                    f"the section's school is not among the {who}'s schools"), ""]
         if not len(t):
             out.append("None.")
             continue
@@ -246,11 +246,11 @@ def render_markdown(report: Report, *, examples: int = 5, rows: int = 50,
 
     pol = report.policy
     named = people_named(report, privacy)
-    lines = ["# Roster validation report", "", f"Privacy: {privacy}; "
-             f"{privacy_note(privacy, report)}.", "", "## Summary", "", "| | |", "|---|---|"]
+    lines = ["# Roster validation report", "", (f"Privacy: {privacy}; "
+             f"{privacy_note(privacy, report)}."), "", "## Summary", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {_cell(v)} |" for k, v in report._header_facts() + report._dist_lines()]
-    lines += ["", "## Plots", "", "The plots are in the HTML report: "
-              "`rostergraph report PATH -o report.html`.", ""]
+    lines += ["", "## Plots", "", ("The plots are in the HTML report: "
+              "`rostergraph report PATH -o report.html`."), ""]
     lines += _findings(report, examples) + [""]
     lines += _schools(report, rows) + [""]
     lines += _cross_school(report, rows, named) + [""]

@@ -524,7 +524,12 @@ def test_cli_outputs_leak_nothing(secrets_of: Any, tmp_path: Path, mode: str,
         assert code in (0, 1), args
         data = printed + (_all_bytes(out) if out is not None and out.is_dir() else
                           out.read_bytes() if out is not None else b"")
-        assert not _leaks_as_json_too(data, secrets_of), args
+        # full mode names people next to their ids in query tables and md/html reports;
+        # emails, dates of birth, sis ids and phones never appear
+        names_ok = mode == "full" and (args[0] == "query" or (
+            args[0] == "report" and out is not None and out.suffix in (".md", ".html")))
+        secrets = {"values": secrets_of["values"]} if names_ok else secrets_of
+        assert not _leaks_as_json_too(data, secrets), args
         if mode == "pseudonymized":
             assert not [i for i in roster.users if i.encode() in data], args
     if mode != "full":

@@ -52,7 +52,7 @@ def test_docs_say_the_same_as_the_package_data() -> None:
     for rid, e in explanations().items():
         body = sections[rid]
         for label, text in (("Why it matters", e.why), ("How to fix", e.fix)):
-            m = re.search(rf"- \*\*{label}:\*\* (.*?)(?=\n- \*\*|\Z)", body, re.S)
+            m = re.search(rf"- \*\*{label}:\*\* (.*?)(?=\n- \*\*|\Z)", body, re.DOTALL)
             assert m and _norm(m.group(1)) == _norm(text), (rid, label)
 
 
@@ -73,11 +73,11 @@ def test_markdown_and_html_have_the_same_sections_in_the_same_order() -> None:
     html = REPORT.to_html(plots=True)
     md = REPORT.to_markdown()
     html_h2 = [re.sub(r":.*", "", h) for h in re.findall(r"<h2>(.*?)</h2>", html)]
-    md_h2 = [re.sub(r":.*", "", h) for h in re.findall(r"^## (.*)$", md, flags=re.M)]
+    md_h2 = [re.sub(r":.*", "", h) for h in re.findall(r"^## (.*)$", md, flags=re.MULTILINE)]
     want = [title for _, title in SECTIONS]
     assert html_h2 == md_h2 == want
     html_rules = re.findall(r'<details id="rule-(RG-[A-Z]+-\d+)"', html)
-    md_rules = re.findall(r"^### (RG-[A-Z]+-\d+):", md, flags=re.M)
+    md_rules = re.findall(r"^### (RG-[A-Z]+-\d+):", md, flags=re.MULTILINE)
     with_findings = [rid for rid in finding_order(REPORT) if REPORT.by_rule()[rid]]
     assert html_rules == md_rules == with_findings
     sev = [next(r.severity for r in catalogue() if r.id == rid) for rid in with_findings]

@@ -83,11 +83,10 @@ def add_diff(sub: Any) -> None:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .. import load
     from ..cli import privacy_from_args, write_output
+    from ..cli_guide import steps
     from .core import diff
     from .holds import HoldThresholds
     from .render import render_diff
-
-    from ..cli_guide import steps
 
     policy = privacy_from_args(args)
     steps(args).step(f"loading {args.old}")

@@ -70,30 +70,39 @@ def label_of(record: Any, kind: str) -> str | None:
     if record is None:
         return None
     if kind == "user":
-        name = getattr(record, "name", None)
-        if name is None:
-            return None
-        parts = [p for p in (getattr(name, "first", None), getattr(name, "last", None))
-                 if isinstance(p, str) and p]
-        return " ".join(parts) or None
+        return _person(getattr(record, "name", None))
     name = getattr(record, "name", None)
     if kind == "course" and not name:
         name = getattr(record, "number", None)
     return name if isinstance(name, str) and name else None
 
 
+def _person(name: Any) -> str | None:
+    """"first last" from a Name record or a raw JSON ``name`` object."""
+    if name is None:
+        return None
+    get = name.get if isinstance(name, dict) else (lambda k: getattr(name, k, None))
+    parts = [p for p in (get("first"), get("last")) if isinstance(p, str) and p]
+    return " ".join(parts) or None
+
+
 def _labels(col: np.ndarray, records: Any, kind: str) -> np.ndarray:
-    out = np.empty(len(col), dtype=object)
-    if not len(col):
-        return out
-    uniq, inv = np.unique(col.astype(str) if col.dtype != object else
-                          np.asarray([("" if v is None else str(v)) for v in col.tolist()],
-                                     dtype=object), return_inverse=True)
-    names = [label_of(records.get(u), kind) if u else None for u in uniq.tolist()]
-    named = np.empty(len(names), dtype=object)
-    named[:] = names
-    out[:] = named[inv.reshape(-1)]
-    return out
+    """The label of each id in ``col``, looking each distinct id up once."""
+    seen: dict[Any, int] = {}  # a dict, not np.unique: sorting a million strings is slower
+    values = col.tolist()
+    codes = np.fromiter((seen.setdefault(v, len(seen)) for v in values), dtype=np.int64,
+                        count=len(values))
+    names = np.empty(len(seen), dtype=object)
+    from .rules._util import gc_paused
+
+    with gc_paused():  # building many lazy records: no full collections over the roster
+        if kind == "user" and hasattr(records, "peek"):  # lazy records: no record built
+            names[:] = [_person(records.peek(u, "name")) if isinstance(u, str) and u else None
+                        for u in seen]
+        else:
+            names[:] = [label_of(records.get(u), kind) if isinstance(u, str) and u else None
+                        for u in seen]
+    return names[codes]
 
 
 def with_labels(table: Table, source: Any, *, people: bool = False) -> Table:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .graph import ROLE_BITS
-from .labels import label_of, with_labels
+from .labels import _labels, label_of, with_labels
 from .table import Table
 
 if TYPE_CHECKING:
@@ -131,15 +131,12 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
             idx = idx[np.isin(idx, linked)]
         users = g.ids("user")[idx]
         cols: dict[str, Any] = {"user": users}
-        names = np.empty(len(idx), dtype=object)
-        names[:] = [label_of(roster.users.get(u), "user") for u in users.tolist()]
-        cols["user_name"] = names
+        cols["user_name"] = _labels(users, roster.users, "user")
         prim = _primary_school(g, school_rel, n_u)[idx]
         cols["school"] = _ids_or_none(g.ids("school"), prim)
         cols["sections"] = np.bincount(g.relations[sec_rel].src, minlength=n_u)[idx]
         if role == "student":
-            cols["grade"] = [getattr(getattr(roster.users[u].roles, "student", None),
-                                     "grade", None) for u in users.tolist()]
+            cols["grade"] = [_grade(roster.users, u) for u in users.tolist()]
         t = Table(cols, name=kind)
         if name:
             t = _name_filter(t, "user_name", name)
@@ -184,6 +181,21 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
                "teachers": primary_count("works_at", "teacher")[idx],
                "sections": np.bincount(at.dst[ok], minlength=n_sc)[:n_sc][idx]}, name=kind)
     return _name_filter(t, "name", name) if name else t
+
+
+def _grade(users: Any, user_id: str) -> str | None:
+    """A student's grade, read without building the record when the records are lazy."""
+    if hasattr(users, "peek"):
+        roles = users.peek(user_id, "roles")
+        if isinstance(roles, dict):
+            student = roles.get("student")
+            grade = student.get("grade") if isinstance(student, dict) else None
+            return grade if isinstance(grade, str) else None
+        if roles is None:
+            return None
+    rec = users.get(user_id)
+    student = getattr(getattr(rec, "roles", None), "student", None)
+    return getattr(student, "grade", None)
 
 
 def _name_filter(t: Table, column: str, text: str) -> Table:

@@ -110,3 +110,24 @@ def test_html_report_banner_and_names_follow_the_mode() -> None:
         page = pol.apply_report(rostergraph.validate(ROSTER)).to_html(plots=False)
         assert f"privacy: {mode}" in page and words in page
         assert _leaks(page) == 0, f"a person's name is in the {mode} report"
+
+
+def test_lazy_records_are_labelled_without_being_built(tmp_path) -> None:
+    """On a lazily loaded JSON Lines roster, people's names come from the source text (no
+    record is built) and equal the built records' names."""
+    from rostergraph.lazy import LazyRecords
+
+    rostergraph.convert(rostergraph.sample_path(), tmp_path / "d", to="clever-jsonl")
+    roster = rostergraph.load(tmp_path / "d")
+    users = roster.users
+    if not isinstance(users, LazyRecords):
+        users = getattr(users, "_mapping", users)
+    g = rostergraph.RosterGraph.from_roster(roster)
+    built = users.n_built()
+    assert isinstance(users, LazyRecords) and built < len(users) // 2
+    t = with_labels(rostergraph.reach_pairs(g), g, people=True)
+    assert users.n_built() == built  # labelled from the text, nothing built
+    assert len(t) > 0 and all(t.to_list("student_name"))
+    for uid, name in zip(t.to_list("student"), t.to_list("student_name")):
+        assert name == label_of(roster.users[uid], "user")
+    assert users.peek("no-such-id", "name") is None

@@ -80,6 +80,7 @@ min-width:9rem}
 .card.error b{color:var(--error)}.card.warning b{color:var(--warning)}
 .card.info b{color:var(--info)}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1rem}
+.grid figure.wide{grid-column:1/-1}
 figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:.5rem;
 padding:.5rem}
 figure img{max-width:100%;height:auto;display:block;margin:0 auto}
@@ -158,8 +159,9 @@ def _png(draw: Callable[[Any], Any], size: tuple[float, float], dpi: int = 100) 
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _figure(uri: str, alt: str, caption: str) -> str:
-    return (f'<figure><img src="{uri}" alt="{_t(alt)}">'
+def _figure(uri: str, alt: str, caption: str, wide: bool = False) -> str:
+    cls = ' class="wide"' if wide else ""  # the heat map spans the grid: labels stay readable
+    return (f'<figure{cls}><img src="{uri}" alt="{_t(alt)}">'
             f"<figcaption>{_t(caption)}</figcaption></figure>")
 
 
@@ -281,7 +283,8 @@ def _plots(report: Report, dpi: int) -> str:
          "Horizontal bar chart of findings per rule, coloured by severity",
          "Findings per rule and severity."),
     ]
-    out = [_figure(_png(draw, size, dpi), alt, cap) for draw, size, alt, cap in figs]
+    out = [_figure(_png(draw, size, dpi), alt, cap, wide=size[0] >= 9)
+           for draw, size, alt, cap in figs]
     return f'<section id="plots"><h2>Plots</h2><div class="grid">{"".join(out)}</div></section>'
 
 

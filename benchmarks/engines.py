@@ -11,7 +11,7 @@ the run compares across engines:
 - ``cross_pairs`` / ``cross_students``: distinct (student, section) pairs
   whose section's school differs from the student's primary school (both
   schools with records), and the distinct students among them;
-- ``orphans``: ``"role/reason"`` → count, DESIGN §5 (student/teacher in no
+- ``orphans``: ``"role/reason"`` → count, as ``docs/queries.md`` defines them (student/teacher in no
   section, contact with no relationship to an existing student, staff with no
   existing school).
 """

@@ -35,6 +35,7 @@ if _TYPE_CHECKING:  # what the names below are, for type checkers; imported on f
         ApiError,
         FormatError,
         LimitError,
+        MissingExtraError,
         RosterError,
         SourceError,
         TokenError,
@@ -44,6 +45,7 @@ if _TYPE_CHECKING:  # what the names below are, for type checkers; imported on f
     from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
     from .io.detect import detect_format, load
     from .io.write import convert, write_clever_csv, write_clever_json, write_oneroster
+    from .labels import with_labels
     from .model import (
         ContactRole,
         Course,
@@ -83,6 +85,7 @@ if _TYPE_CHECKING:  # what the names below are, for type checkers; imported on f
     from .report import Report
     from .roster import FileInfo, Problem, Provenance, Roster
     from .rules import RULES, Finding, FindingBlock, Findings, Rule, validate
+    from .rules.explain import explain_rule
     from .table import Table
 
 #: public name → the module that defines it. ``import rostergraph`` stays light: a
@@ -104,6 +107,7 @@ _LAZY: dict[str, str] = {
     "ApiError": ".errors",
     "FormatError": ".errors",
     "LimitError": ".errors",
+    "MissingExtraError": ".errors",
     "RosterError": ".errors",
     "SourceError": ".errors",
     "TokenError": ".errors",
@@ -120,6 +124,7 @@ _LAZY: dict[str, str] = {
     "write_clever_csv": ".io.write",
     "write_clever_json": ".io.write",
     "write_oneroster": ".io.write",
+    "with_labels": ".labels",
     "ContactRole": ".model",
     "Course": ".model",
     "Credentials": ".model",
@@ -166,6 +171,7 @@ _LAZY: dict[str, str] = {
     "RULES": ".rules",
     "Rule": ".rules",
     "validate": ".rules",
+    "explain_rule": ".rules.explain",
     "Table": ".table",
 }
 
@@ -224,6 +230,7 @@ __all__ = [
     "HoldThresholds",
     "LimitError",
     "Location",
+    "MissingExtraError",
     "Name",
     "OneRosterClient",
     "Principal",
@@ -265,6 +272,7 @@ __all__ = [
     "delivery",
     "detect_format",
     "diff",
+    "explain_rule",
     "fetch_district",
     "fetch_oneroster",
     "gap_lines",
@@ -282,6 +290,7 @@ __all__ = [
     "teachers_of",
     "validate",
     "visible_users",
+    "with_labels",
     "write_clever_csv",
     "write_clever_json",
     "write_oneroster",

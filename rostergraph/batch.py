@@ -163,7 +163,7 @@ def run_district(name: str, path: str, steps: Sequence[str] = STEPS, *,
 
 
 def _columns(t: Table) -> dict[str, list[Any]]:
-    return {c: t.column(c) for c in t.columns}
+    return {c: t.to_list(c) for c in t.columns}
 
 
 @attrs.frozen
@@ -212,7 +212,7 @@ class BatchResult:
         if t is None or not len(t):
             return Table({"rule": [], "severity": [], "findings": [], "districts": []})
         counts: dict[tuple[str, str], list[Any]] = {}
-        for d, rule, sev in zip(t.column("district"), t.column("rule"), t.column("severity")):
+        for d, rule, sev in zip(t.to_list("district"), t.to_list("rule"), t.to_list("severity")):
             c = counts.setdefault((rule, sev), [0, set()])
             c[0] += 1
             c[1].add(d)
@@ -470,7 +470,8 @@ def add_batch(sub: Any) -> None:
         epilog="examples:\n"
                "  rostergraph batch ./districts -o out\n"
                "  rostergraph batch d1/ d2/ d3.zip -o out --workers 2\n"
-               "  rostergraph batch ./districts -o out --scheduler tcp://10.0.0.5:8786 --resume",
+               "  rostergraph batch ./districts -o out --resume     # skip districts already done\n"
+               "  (a Dask cluster: --scheduler tcp://HOST:8786)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sources", nargs="+", help="district folders/zips, or folders holding them")
     p.add_argument("-o", "--output", required=True, help="output folder")

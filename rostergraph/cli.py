@@ -28,8 +28,10 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # usage errors: exit 2 with one line
+        from .cli_guide import choice_hint
+
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"rostergraph: error: {message}\n")
+        self.exit(EXIT_USAGE, f"rostergraph: error: {choice_hint(message)}\n")
 
 
 def add_source(p: argparse.ArgumentParser) -> None:
@@ -41,6 +43,8 @@ def add_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
                    help="most MiB a zip or gzip input may inflate to (default: 256 for a "
                         "zip, 512 for gzip); raise it for a very large district you trust")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar on stderr (there is none when stderr is not a terminal)")
 
 
 def load_source(args: argparse.Namespace) -> Any:
@@ -49,6 +53,9 @@ def load_source(args: argparse.Namespace) -> Any:
 
     if args.sample == bool(args.path):
         raise _UsageError("give a roster PATH or --sample (exactly one)")
+    from .cli_guide import steps
+
+    steps(args).step("loading the sample" if args.sample else f"loading {args.path}")
     if args.sample:
         return sample()
     limits = None
@@ -135,7 +142,7 @@ def _add_summary(sub: Any) -> None:
         description="Print counts by kind and role, edges per relation, stub nodes "
                     "(references to missing records) and load problems.",
         epilog="examples:\n  rostergraph summary --sample\n"
-               "  rostergraph summary ./dump --format json",
+               "  rostergraph summary ./dump --format json      # a Clever dump folder",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -164,10 +171,12 @@ def summary_dict(roster: Any, g: Any) -> dict[str, Any]:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
+    from .cli_guide import steps
     from .graph import RosterGraph
     from .safety import json_dumps, terminal_text
 
     roster = load_source(args)
+    steps(args).step("building the graph")
     g = RosterGraph.from_roster(roster)
     data = summary_dict(roster, g)
     if args.format == "json":
@@ -193,7 +202,8 @@ _QUERY_HELP = {
     "students-of": "students a teacher reaches (--teacher ID [--primary-only])",
     "teachers-of": "teachers of a student's sections (--student ID)",
     "why": "sections linking a teacher and a student (--teacher ID --student ID)",
-    "reach": "every (teacher, student) pair with its link count ([--school ID] [--term ID])",
+    "reach": "every (teacher, student) pair with its link count ([--teacher ID] [--school ID] "
+             "[--term ID])",
     "cross-school": "cross-school enrollments ([--teachers] for teaching, [--flow] for the "
                     "school matrix)",
     "orphans": "users whose role links them to no one",
@@ -205,12 +215,17 @@ def _add_query(sub: Any) -> None:
     p = sub.add_parser(
         "query", help="association queries: reach and why, cross-school, orphans, visibility",
         description="Answer an association question on a roster; output as text, CSV or JSON.",
-        epilog="examples:\n"
-               "  rostergraph query students-of --sample --teacher 64a1c0ffee0000000000b001\n"
-               "  rostergraph query why ./dump --teacher T --student S\n"
-               "  rostergraph query reach ./dump --school SCHOOL --format csv > pairs.csv\n"
+        epilog="examples (ids from `rostergraph list teachers|students|schools --sample`):\n"
+               "  rostergraph query students-of --sample --teacher 5f7a7ea00000000000000004\n"
+               "  rostergraph query teachers-of --sample --student 5f7a57d00000000000000026\n"
+               "  rostergraph query why --sample --teacher 5f7a7ea00000000000000004 "
+               "--student 5f7a57d00000000000000026\n"
+               "  rostergraph query reach --sample --teacher 5f7a7ea00000000000000004\n"
+               "  rostergraph query reach ./dump --school 5f7a5c000000000000000003 --format csv"
+               " > pairs.csv\n"
                "  rostergraph query cross-school --sample --flow\n"
-               "  rostergraph query orphans ./dump --format json",
+               "  rostergraph query orphans ./dump --format json --privacy redacted\n"
+               "  rostergraph query visible --sample --user 5f7a7ea00000000000000004",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     qs = p.add_subparsers(dest="query", metavar="QUERY", parser_class=_Parser)
     qs.required = True
@@ -226,6 +241,7 @@ def _add_query(sub: Any) -> None:
             q.add_argument("--primary-only", action="store_true",
                            help="only sections where the teacher is primary")
         if name == "reach":
+            q.add_argument("--teacher", metavar="ID", help="only this teacher's pairs")
             q.add_argument("--school", metavar="ID", help="only sections of this school")
             q.add_argument("--term", metavar="ID", help="only sections of this term")
         if name == "cross-school":
@@ -235,6 +251,9 @@ def _add_query(sub: Any) -> None:
                            help="home school → section school counts")
         if name == "visible":
             q.add_argument("--user", required=True, metavar="ID", help="viewer user id")
+        q.add_argument("--no-labels", action="store_true",
+                       help="ids only: no name columns next to school, section, term, course "
+                            "and people ids (people's names show in --privacy full only)")
         add_privacy(q)
         q.set_defaults(func=_cmd_query)
 
@@ -251,7 +270,10 @@ def run_query(args: argparse.Namespace, g: Any) -> Any:
     if name == "why":
         return qy.linking_sections(g, args.teacher, args.student)
     if name == "reach":
-        return qy.reach_pairs(g, school=args.school, term=args.term)
+        if args.teacher:
+            qy.students_of(g, args.teacher)  # an unknown or non-teacher id raises here
+        pairs = qy.reach_pairs(g, school=args.school, term=args.term)
+        return pairs.filter(teacher=args.teacher) if args.teacher else pairs
     if name == "cross-school":
         if args.flow:
             return qy.school_flow(g)
@@ -261,6 +283,17 @@ def run_query(args: argparse.Namespace, g: Any) -> Any:
     return qy.visible_users(g, args.user)
 
 
+def label_table(table: Any, g: Any, policy: Any) -> Any:
+    """``table`` with name columns for schools, sections, terms, courses and people.
+
+    People's names are personal data: ``policy.apply_table`` (applied after this)
+    replaces them with ``[redacted]`` or a keyed pseudonym unless the mode is ``full``.
+    """
+    from .labels import with_labels
+
+    return with_labels(table, g, people=True)
+
+
 def render_table(table: Any, fmt: str) -> str:
     """A Table as text, CSV or JSON (the CLI's output formats)."""
     if fmt == "csv":
@@ -268,15 +301,22 @@ def render_table(table: Any, fmt: str) -> str:
     if fmt == "json":
         return table.to_json()
     n = len(table)
-    return table.to_text() + f"\n({n} row{'s' if n != 1 else ''})"
+    return table.to_text(width=60) + f"\n({n} row{'s' if n != 1 else ''})"
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
+    from .cli_guide import steps
     from .graph import RosterGraph
 
     policy = privacy_from_args(args)
-    g = RosterGraph.from_roster(load_source(args))
-    table = policy.bind(g).apply_table(run_query(args, g))
+    roster = load_source(args)
+    steps(args).step("building the graph")
+    g = RosterGraph.from_roster(roster)
+    steps(args).step(f"query {args.query}")
+    table = run_query(args, g)
+    if not args.no_labels:
+        table = label_table(table, g, policy)
+    table = policy.bind(g).apply_table(table)
     write_output(render_table(table, args.format), None)
     question = _COVERAGE_OF.get(args.query)
     if args.query == "cross-school" and args.teachers:
@@ -305,7 +345,7 @@ def _add_synth(sub: Any) -> None:
         description="Generate a realistic synthetic district (every documented quirk at a "
                     "low rate) and stream it to a folder.",
         epilog="examples:\n  rostergraph synth --size S -o ./district-s\n"
-               "  rostergraph synth --students 20000 --seed 7 -o ./d20k --format clever-json",
+               "  rostergraph synth --students 2000 --seed 7 -o ./d2k --format clever-json",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--size", choices=("S", "M", "L"), default="S",
                    help="S: 1 school, 500 students; M: 100k students; L: 1M students")
@@ -333,8 +373,14 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 # --- registry --------------------------------------------------------------------
 
+def _add_list(sub: Any) -> None:  # list: rostergraph/listing.py
+    from .listing import add_list
+
+    add_list(sub)
+
+
 #: Functions that add a subcommand; other modules' commands are added here too.
-COMMANDS: list[Callable[[Any], None]] = [_add_summary, _add_query]
+COMMANDS: list[Callable[[Any], None]] = [_add_summary, _add_list, _add_query]
 
 
 def _add_clever(sub: Any) -> None:  # fetch, sync: rostergraph/clever/commands.py
@@ -399,12 +445,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Steps per command for the progress bar (loading, building, working, writing).
+_STEPS = {"summary": 2, "query": 3, "list": 2, "validate": 3, "report": 3, "diff": 4,
+          "convert": 1}
+
+
+def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
+               ) -> argparse.ArgumentParser:
+    """The deepest subcommand parser ``args`` went through (for option suggestions)."""
+    current = parser
+    while True:
+        sub = next((a for a in current._actions
+                    if isinstance(a, argparse._SubParsersAction)), None)
+        chosen = getattr(args, sub.dest, None) if sub is not None and sub.dest else None
+        if sub is None or chosen not in sub.choices:
+            return current
+        current = sub.choices[chosen]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 errors)."""
+    from .cli_guide import Steps, option_hint
     from .safety import terminal_text
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:  # bare `rostergraph`: the help, not an error
+        parser.print_help()
+        return EXIT_OK
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        sub = _subparser(parser, args)
+        options = [o for a in sub._actions for o in a.option_strings]
+        sub.error(f"unrecognized arguments: {' '.join(unknown)}"
+                  + option_hint(unknown, options))
+    args._progress = Steps(args.command, _STEPS.get(args.command),
+                       quiet=bool(getattr(args, "quiet", False)))
     try:
         return int(args.func(args))
     except _UsageError as exc:
@@ -424,6 +500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        args._progress.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ keeps working::
      ├── UnknownIdError(RosterError, KeyError)     an id that is not in the roster/graph
      │    └── WrongKindError(UnknownIdError)       an id of another kind than asked for
      ├── SourceError(RosterError, OSError)         a path that is missing or not a roster
+     ├── MissingExtraError(RosterError, ImportError) an optional dependency is not installed
      └── ApiError(RosterError)                     the Clever API refused or failed
           └── TokenError(ApiError)                 no token, or the token was rejected
 
@@ -36,6 +37,7 @@ __all__ = [
     "ApiError",
     "FormatError",
     "LimitError",
+    "MissingExtraError",
     "RosterError",
     "SourceError",
     "TokenError",
@@ -152,6 +154,39 @@ class SourceError(RosterError, OSError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class MissingExtraError(RosterError, ImportError):
+    """An optional dependency is not installed; the message names the extra that brings it.
+
+    Parameters
+    ----------
+    module:
+        The module that could not be imported (e.g. ``"pandas"``).
+    extra:
+        The rostergraph extra that installs it (e.g. ``"dataframe"``).
+    feature:
+        What needed it (e.g. ``"Table.to_pandas()"``).
+
+    Examples
+    --------
+    >>> err = MissingExtraError("pandas", "dataframe", "Table.to_pandas()")
+    >>> print(err)
+    Table.to_pandas() needs pandas, which is not installed: pip install 'rostergraph[dataframe]'
+    >>> isinstance(err, ImportError)
+    True
+    """
+
+    def __init__(self, module: str, extra: str, feature: str):
+        self.module = module
+        self.extra = extra
+        self.feature = feature
+        self.message = (f"{feature} needs {module}, which is not installed: "
+                        f"pip install 'rostergraph[{extra}]'")
+        super().__init__(self.message, name=module)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ApiError(RosterError):

@@ -3,7 +3,7 @@
 Node kinds are ``district``, ``school``, ``term``, ``course``, ``section`` and
 ``user``; each kind has its own dense integer index (records first, then
 stub nodes for referenced ids that have no record, flagged ``missing``).
-Every relation of DESIGN §4 is a pair of CSR arrays (forward and reverse):
+Every relation below is a pair of CSR arrays (forward and reverse):
 
 ====================  ==========================  ===============================
 relation              from → to                   attributes
@@ -39,7 +39,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -51,6 +51,9 @@ from .lazy import LazyRecords
 from .model import ROLE_NAMES
 from .roster import Roster
 from .table import Table
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "NODE_KINDS",
@@ -560,7 +563,8 @@ class RosterGraph:
     # -- networkx views -----------------------------------------------------------
     def to_networkx(self, kinds: Iterable[str] | None = None,
                     relations: Iterable[str] | None = None,
-                    around: str | Iterable[str] | None = None, radius: int = 1) -> Any:
+                    around: str | Iterable[str] | None = None,
+                    radius: int = 1) -> nx.MultiDiGraph:
         """A ``networkx.MultiDiGraph`` view with node and edge attributes.
 
         Nodes are keyed by id (by ``"kind:id"`` for an id that names nodes of
@@ -615,7 +619,7 @@ class RosterGraph:
                 G.add_edge(key(rel.src_kind, sids[s]), key(rel.dst_kind, dids[d]), **data)
         return G
 
-    def student_teacher_graph(self) -> Any:
+    def student_teacher_graph(self) -> nx.MultiGraph:
         """The student–teacher projection as a ``networkx.MultiGraph``.
 
         One edge per (student, teacher, shared section), ``key`` = section id,

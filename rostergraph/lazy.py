@@ -138,6 +138,28 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         return [None if cache[r] is not None else loads(text[int(starts[r]): int(ends[r])])
                 for r in rows]
 
+    def peek(self, key: str, field: str) -> Any:
+        """One top-level field of a record without building the record (a label is a few
+        times cheaper this way): the source's JSON value (a dict for an object), or the
+        built record's attribute when it is already built. ``None`` for an unknown id or
+        an absent field. The value is not type-checked: treat it as untrusted.
+
+        Examples
+        --------
+        >>> from rostergraph.model import Term
+        >>> text = b'{"id": "t1", "name": "Fall"}'
+        >>> LazyRecords(Term, text, ["t1"], [0], [len(text)]).peek("t1", "name")
+        'Fall'
+        """
+        row = self._index.get(key)
+        if row is None:
+            return None
+        rec = self._cache[row]
+        if rec is not None or not self._text:
+            return getattr(self._build(row), field, None)
+        obj = orjson.loads(self._text[int(self._starts[row]): int(self._ends[row])])
+        return obj.get(field) if isinstance(obj, dict) else None
+
     def n_built(self) -> int:
         """How many records have been built so far."""
         return sum(1 for c in self._cache if c is not None)

@@ -116,13 +116,27 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (6.4, 4.0)) -> Axes:
     return new
 
 
-def _label(text: Any, width: int = 28) -> str:
-    """Plot-safe text: no mathtext (``$``), no newlines, at most ``width`` characters."""
+def _label(text: Any, width: int = 28, *, middle: bool = False) -> str:
+    """Plot-safe text: no mathtext (``$``), no newlines, at most ``width`` characters.
+
+    A longer text is shortened with an ellipsis at the end, or with ``middle``
+    in the middle (names that share a long prefix stay distinct: "Unified Dis…Campus 12").
+    """
     s = "" if text is None else str(text)
     s = "".join(ch if ch.isprintable() else " " for ch in s).strip()
     if len(s) > width:
-        s = s[: width - 1] + "…"
+        head = (width - 1) // 2 if middle else width - 1
+        s = s[:head].rstrip() + "…" + (s[len(s) - (width - 1 - head):].lstrip() if middle else "")
     return s.replace("$", r"\$")
+
+
+def _compact(n: int) -> str:
+    """A count in at most 4 characters: 999, 1.2k, 12k, 1.2M."""
+    for div, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if n >= div:
+            v = n / div
+            return f"{v:.1f}{suffix}" if v < 10 else f"{v:.0f}{suffix}"
+    return str(n)
 
 
 def _int_ticks(ax: Axes, axis: str = "y") -> None:
@@ -162,6 +176,13 @@ def _distribution(ax: Axes, values: np.ndarray, counts: np.ndarray, *, xlabel: s
         heights, _ = np.histogram(values, bins=edges, weights=counts)
         nz = heights > 0
         ax.bar(edges[:-1][nz], heights[nz], width=width * 0.9, align="edge", color=_BAR)
+        if alert is not None and alert[keep].any():  # flagged values stay visible when binned
+            bad, _ = np.histogram(values[alert[keep]], bins=edges, weights=counts[alert[keep]])
+            ax.bar(edges[:-1][bad > 0], bad[bad > 0], width=width * 0.9, align="edge",
+                   color=_ALERT)
+    if alert is not None and alert[keep].any():  # a marker under each flagged value: seen at
+        ax.plot(values[alert[keep]], np.zeros(int(alert[keep].sum())), "^", color=_ALERT,
+                markersize=7, clip_on=False, zorder=5)  # any scale, however short its bar
     _int_ticks(ax, "x")
     _int_ticks(ax, "y")
     total = int(counts.sum())
@@ -378,7 +399,7 @@ def _school_names(g: RosterGraph | None, ids: list[str],
         rec = schools.get(i)
         name = getattr(rec, "name", None) if rec is not None else None
         if name:
-            out.append(_label(name))
+            out.append(_label(name, middle=True))
         elif i in no_record or (g is not None and rec is None):
             out.append(_label(i, 26) + " (no record)")  # the whole id: it is all we know
         else:
@@ -475,7 +496,7 @@ def school_flow_heatmap(g: RosterGraph | Table, ax: Axes | None = None, *, top: 
     mat = np.zeros((n, n), dtype=np.int64)
     for s, d, v in zip(src, dst, val.tolist()):
         mat[pos.get(s, other), pos.get(d, other)] += v
-    labels = _school_names(graph, shown, stubs) + ([f"other schools ({len(ranked) - len(shown)})"]
+    labels = _school_names(graph, shown, stubs) + ([f"other schools ({len(ranked) - len(shown):,})"]
                                             if folded else [])
     masked = np.ma.masked_equal(mat, 0)
     from matplotlib import colormaps
@@ -496,9 +517,10 @@ def school_flow_heatmap(g: RosterGraph | Table, ax: Axes | None = None, *, top: 
     ax.set_yticks(range(n), labels)
     if annotate is None:
         annotate = n <= 16
-    if annotate:
+    if annotate:  # compact counts (12k) in a font that shrinks with the matrix: no overflow
+        size = "small" if n <= 8 else ("x-small" if n <= 12 else "xx-small")
         for i, j in zip(*np.nonzero(mat)):
-            ax.text(j, i, f"{mat[i, j]:,}", ha="center", va="center", fontsize="small",
+            ax.text(j, i, _compact(int(mat[i, j])), ha="center", va="center", fontsize=size,
                     color="black" if np.asarray(img.norm(mat[i, j])).item() > 0.6 else "white")
     return ax
 

@@ -1,7 +1,7 @@
 """Association queries over a :class:`~rostergraph.graph.RosterGraph`.
 
 Plain functions ``f(graph, ...) -> Table`` (or ``bool``) working on the CSR
-arrays only (never on the networkx view). The definitions are DESIGN §5, the
+arrays only (never on the networkx view). The definitions are those of ``docs/queries.md``, the
 contract, quoted in each docstring's Notes.
 
 Common ground for every query:
@@ -19,7 +19,7 @@ Examples
 >>> pairs = reach_pairs(g)
 >>> pairs.columns
 ['teacher', 'student', 'sections']
->>> sorted(set(orphaned_users(g).column("reason")))
+>>> sorted(set(orphaned_users(g).to_list("reason")))
 ['no_school', 'no_section', 'no_student']
 """
 
@@ -206,14 +206,14 @@ def students_of(g: RosterGraph, teacher_id: str, *, primary_only: bool = False) 
 
     Notes
     -----
-    DESIGN §5: "**reach(teacher)**: students enrolled in at least one section
+    ``docs/queries.md``: "**reach(teacher)**: students enrolled in at least one section
     whose `teachers` list contains the teacher (primary or co-teacher)."
 
     Examples
     --------
     >>> import rostergraph
     >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
-    >>> t = reach_pairs(g).column("teacher")[0]
+    >>> t = reach_pairs(g).to_list("teacher")[0]
     >>> students_of(g, t).columns
     ['student', 'sections', 'primary']
     """
@@ -249,14 +249,14 @@ def teachers_of(g: RosterGraph, student_id: str) -> Table:
 
     Notes
     -----
-    The reverse of reach (DESIGN §5): a teacher of the student is a user in
+    The reverse of reach (``docs/queries.md``): a teacher of the student is a user in
     the ``teachers`` list of a section whose ``students`` list the student.
 
     Examples
     --------
     >>> import rostergraph
     >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
-    >>> s = reach_pairs(g).column("student")[0]
+    >>> s = reach_pairs(g).to_list("student")[0]
     >>> len(teachers_of(g, s)) >= 1
     True
     """
@@ -290,7 +290,7 @@ def can_reach(g: RosterGraph, teacher_id: str, student_id: str) -> bool:
 
     Notes
     -----
-    DESIGN §5: reach(teacher) is the "students enrolled in at least one
+    ``docs/queries.md``: reach(teacher) is the "students enrolled in at least one
     section whose `teachers` list contains the teacher (primary or
     co-teacher)". Sections are the only student–teacher link.
 
@@ -319,7 +319,7 @@ def linking_sections(g: RosterGraph, teacher_id: str, student_id: str) -> Table:
 
     Notes
     -----
-    DESIGN §5: "`linking_sections(teacher, student)` (the explanation: which
+    ``docs/queries.md``: "`linking_sections(teacher, student)` (the explanation: which
     sections, with the teacher's primary flag)".
 
     Examples
@@ -741,7 +741,7 @@ def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None =
 
     Notes
     -----
-    DESIGN §5: "**reach(teacher)**: students enrolled in at least one
+    ``docs/queries.md``: "**reach(teacher)**: students enrolled in at least one
     section whose `teachers` list contains the teacher (primary or
     co-teacher)." Computed for all teachers at once over the CSR arrays:
     each (teacher, section) edge, teacher by teacher, expands to the
@@ -784,14 +784,15 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
     Returns
     -------
     Table
-        ``user`` (a visible user), ``role`` (the viewer's role that grants
-        it), ``via`` (section id, school id, district id or the contact's
-        relationship). One row per distinct (user, role, via); the viewer is
-        never listed.
+        ``user`` (a visible user), ``role`` (that user's own roles,
+        space-separated, e.g. ``"student"``), ``granted_by`` (the viewer's
+        role that grants it), ``via`` (section id, school id, district id or
+        the contact's relationship). One row per distinct (user, granted_by,
+        via); the viewer is never listed.
 
     Notes
     -----
-    DESIGN §5: "**visible_users(user)**, by role, the union over a
+    ``docs/queries.md``: "**visible_users(user)**, by role, the union over a
     multi-role user's roles: teacher → students in their sections (plus
     those sections' other teachers); staff → users whose schools (primary or
     not) intersect the staff member's `schools`; district_admin → every user
@@ -802,8 +803,8 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
     --------
     >>> import rostergraph
     >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
-    >>> t = reach_pairs(g).column("teacher")[0]
-    >>> set(students_of(g, t).column("student")) <= set(visible_users(g, t).column("user"))
+    >>> t = reach_pairs(g).to_list("teacher")[0]
+    >>> set(students_of(g, t).to_list("student")) <= set(visible_users(g, t).to_list("user"))
     True
     """
     u = g.index_of("user", user_id)
@@ -860,8 +861,10 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
             for w, v in zip(who.tolist(), via.tolist()) if w < n_u and w != u}
     rows_sorted = sorted(rows, key=lambda r: (r[0], r[1], r[2]))
     users = g.ids("user")
+    their_roles = {w: " ".join(g.role_names(w)) for w in {r[0] for r in rows_sorted}}
     return Table({"user": [users[r[0]] for r in rows_sorted],
-                  "role": [r[1] for r in rows_sorted],
+                  "role": [their_roles[r[0]] for r in rows_sorted],
+                  "granted_by": [r[1] for r in rows_sorted],
                   "via": [r[2] for r in rows_sorted]}, name=f"visible to {user_id}")
 
 
@@ -979,7 +982,7 @@ def cross_school_enrollments(g: RosterGraph) -> Table:
 
     Notes
     -----
-    DESIGN §5: "**cross-school enrollment**: a (student, section) pair where
+    ``docs/queries.md``: "**cross-school enrollment**: a (student, section) pair where
     the section's school is not the student's primary school; a student is
     *cross-school* if they have at least one such pair. Also reported: pairs
     where the section's school is not in the student's `schools` at all (a
@@ -1015,7 +1018,7 @@ def cross_school_teaching(g: RosterGraph) -> Table:
 
     Notes
     -----
-    DESIGN §5: cross-school enrollment, "the same for teachers
+    ``docs/queries.md``: cross-school enrollment, "the same for teachers
     (`cross_school_teaching`)".
 
     Examples
@@ -1080,7 +1083,7 @@ def orphaned_users(g: RosterGraph) -> Table:
 
     Notes
     -----
-    DESIGN §5: "**orphaned users**: one row per (user, role) where that role
+    ``docs/queries.md``: "**orphaned users**: one row per (user, role) where that role
     links the user to no one — student role in no section (`no_section`);
     teacher role in no section (`no_section`); contact role with no
     relationship to an existing student (`no_student`); staff role with no
@@ -1205,8 +1208,8 @@ def summary(g: RosterGraph) -> dict[str, Table]:
         has = (roles & ROLE_BITS[role]) != 0
         h = _histogram(n_schools[:n_u][has], "schools", "users")
         per_user["role"] += [role] * len(h)
-        per_user["schools"] += h.column("schools")
-        per_user["users"] += h.column("users")
+        per_user["schools"] += h.to_list("schools")
+        per_user["users"] += h.to_list("users")
     with_pairs, n_pairs, _, _ = _reach_idx(g, None)
     reach_size = np.zeros(n_u, dtype=np.int64)
     reach_size[with_pairs] = n_pairs

@@ -460,55 +460,25 @@ class Report:
             lines += ["", f"no findings: {', '.join(clean)}"]
         return "\n".join(lines) + "\n"
 
-    def to_markdown(self, *, examples: int = DEFAULT_EXAMPLES) -> str:
-        """A Markdown report: summary table, findings per rule (count, first examples),
-        provenance. Rule ids link to ``docs/rules.md``.
+    def to_markdown(self, *, examples: int = DEFAULT_EXAMPLES, rows: int = 50,
+                    privacy: str | None = None) -> str:
+        """A Markdown report with the HTML page's sections in its order: summary, plots
+        (a pointer to the HTML page), findings per rule (why it matters, how to fix, first
+        examples), schools, cross-school, orphans, missing records, provenance. See
+        :func:`rostergraph.report_md.render_markdown`.
 
         Examples
         --------
         >>> import rostergraph
         >>> md = rostergraph.validate(rostergraph.sample()).to_markdown()
-        >>> "## Findings" in md and "## Provenance" in md
+        >>> "## Findings" in md and "## Provenance" in md and "*How to fix:*" in md
         True
         """
-        pol = self.policy
+        from .report_md import render_markdown
 
-        def cell(s: str) -> str:  # our own text (titles, counts): one table cell
-            return s.replace("|", "\\|").replace("\n", " ")
-
-        md = markdown_text  # data (ids, messages, paths): never a link, image or HTML
-
-        lines = ["# Roster validation report", "", "## Summary", "", "| | |", "|---|---|"]
-        lines += [f"| {k} | {v if k == 'source' else cell(v)} |"
-                  for k, v in self._header_facts(md=True) + self._dist_lines()]
-        lines += ["", "## Findings", ""]
-        per_rule = self.by_rule()
-        rules = {r.id: r for r in self.rules}
-        lines += ["| rule | severity | title | findings |", "|---|---|---|---:|"]
-        for rid, fs in per_rule.items():
-            r = rules.get(rid)
-            sev = r.severity if r else (fs[0].severity if fs else "")
-            link = f"[{rid}](docs/rules.md#{r.anchor})" if r else rid
-            lines.append(f"| {link} | {sev} | {cell(pol.text(r.title if r else ''))} | "
-                         f"{len(fs):,} |")
-        for rid, fs in per_rule.items():
-            if not fs:
-                continue
-            lines += ["", f"### {rid}: {len(fs):,} finding{'s' if len(fs) != 1 else ''}", ""]
-            lines += [f"- {md(pol.message(f))}" for f in fs[:examples]]
-            if len(fs) > examples:
-                lines.append(f"- … and {len(fs) - examples:,} more")
-        prov = self.provenance()
-        lines += ["", "## Provenance", "",
-                  f"- source: {md(pol.text(prov['source']))}",
-                  f"- format: {prov['format']}" + (f" {prov['version']}" if prov["version"]
-                                                    else ""),
-                  f"- loaded at: {prov['loaded_at']} ({prov['load_seconds']} s)"]
-        if prov["files"]:
-            lines += ["", "| file | bytes | sha256 |", "|---|---:|---|"]
-            lines += [f"| {md(pol.text(f['path']))} | {f['size']:,} | `{f['sha256'][:16]}…` |"
-                      for f in prov["files"]]
-        return "\n".join(lines) + "\n"
+        if privacy is None:
+            privacy = getattr(getattr(self.policy, "privacy", None), "mode", "full")
+        return render_markdown(self, examples=examples, rows=rows, privacy=privacy)
 
     def to_html(self, *, examples: int = DEFAULT_EXAMPLES, rows: int = 50,
                 privacy: str | None = None, plots: bool = True) -> str:

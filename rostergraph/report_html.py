@@ -80,6 +80,7 @@ min-width:9rem}
 .card.error b{color:var(--error)}.card.warning b{color:var(--warning)}
 .card.info b{color:var(--info)}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1rem}
+.grid figure.wide{grid-column:1/-1}
 figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:.5rem;
 padding:.5rem}
 figure img{max-width:100%;height:auto;display:block;margin:0 auto}
@@ -96,6 +97,7 @@ code,.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-s
 details{border:1px solid var(--line);border-radius:.4rem;margin:.4rem 0;padding:.3rem .8rem}
 details[open]{background:#fcfcfd}
 summary{cursor:pointer}
+details.explain{border:0;padding:0;background:none;color:#333}
 .muted,.more{color:var(--muted)}
 .gaps{border-left:4px solid #bf8700;background:#fff8c5;padding:.4rem .8rem;margin:.5rem 0}
 .clean{color:var(--ok)}
@@ -131,15 +133,19 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Seque
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _more(shown: int, total: int, what: str) -> str:
+def _more(shown: int, total: int, what: str, table: str = "") -> str:
     if total <= shown:
         return ""
-    return (f'<p class="more">Showing the first {shown:,} of {total:,} {what}; the exact '
-            f"count is {total:,}. Export everything with the Python API or "
-            f"<code>rostergraph query</code>.</p>")
+    from .report_md import export_command
+
+    how = (f"Every row as CSV (PATH: the roster this report was made from): "
+           f"<code>{_t(export_command(table))}</code>" if table else
+           "Export everything with the Python API or <code>rostergraph query</code>.")
+    return f'<p class="more">Showing the first {shown:,} of {total:,} {what}. {how}</p>'
 
 
-def _png(draw: Callable[[Any], Any], size: tuple[float, float], dpi: int = 80) -> str:
+
+def _png(draw: Callable[[Any], Any], size: tuple[float, float], dpi: int = 100) -> str:
     """Draw on a fresh figure and return it as a base64 PNG data URI."""
     from matplotlib.figure import Figure
 
@@ -149,12 +155,14 @@ def _png(draw: Callable[[Any], Any], size: tuple[float, float], dpi: int = 80) -
         warnings.filterwarnings("ignore", message="Glyph .* missing from font",
                                 category=UserWarning)
         draw(fig.add_subplot())
-        fig.savefig(buf, format="png", dpi=dpi)
+        # "tight": a long (already ellipsized) label grows the image instead of being cut
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.1)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _figure(uri: str, alt: str, caption: str) -> str:
-    return (f'<figure><img src="{uri}" alt="{_t(alt)}">'
+def _figure(uri: str, alt: str, caption: str, wide: bool = False) -> str:
+    cls = ' class="wide"' if wide else ""  # the heat map spans the grid: labels stay readable
+    return (f'<figure{cls}><img src="{uri}" alt="{_t(alt)}">'
             f"<figcaption>{_t(caption)}</figcaption></figure>")
 
 
@@ -176,14 +184,50 @@ def _header(report: Report, privacy: str, title: str) -> str:
             f"loaded {_t(prov['loaded_at'])}</p>"
             f"<p>Generated {_t(generated)} by rostergraph {_t(__version__)}</p>"
             f'<span class="privacy" id="privacy">privacy: {_t(privacy)}</span> '
-            f'<span class="muted" style="color:#d8e4ee">people are shown by record id only; '
-            f"no names, emails or dates of birth</span></header>")
+            f'<span class="muted" style="color:#d8e4ee">{_t(privacy_note(privacy, report))}'
+            f"</span></header>")
+
+
+def people_named(report: Report, privacy: str = "full") -> bool:
+    """Do the report's tables show people's names (``full`` privacy only)?"""
+    mode = getattr(getattr(report.policy, "privacy", None), "mode", "full")
+    return privacy == "full" and mode == "full"
+
+
+def privacy_note(privacy: str, report: Report) -> str:
+    """What the report shows of people under its privacy mode (the banner's text)."""
+    if people_named(report, privacy):
+        return ("people are shown by name and record id; no emails, dates of birth or "
+                "demographics")
+    if privacy == "pseudonymized":
+        return ("people are shown by keyed pseudonym only: no names, emails, dates of birth "
+                "or real person ids")
+    return "people are shown by record id only; no names, emails or dates of birth"
+
+
+def _person_cell(g: Any, pol: Any, named: bool, user_id: str) -> str:
+    ident = f'<span class="id">{_t(pol.id(user_id))}</span>'
+    if not named:
+        return ident
+    from .labels import label_of
+
+    name = label_of(g.roster.users.get(user_id), "user")
+    return f"{_t(name)}<br>{ident}" if name else ident
+
+
+def _record_cell(g: Any, pol: Any, kind: str, record_id: str) -> str:
+    """A section, term or course: its name over its id (not personal data)."""
+    from .labels import _KIND_MAP, label_of
+
+    name = label_of(getattr(g.roster, _KIND_MAP[kind]).get(record_id), kind)
+    ident = f'<span class="id">{_t(pol.id(record_id))}</span>'
+    return f"{_t(pol.text(name))}<br>{ident}" if name else ident
 
 
 def _nav() -> str:
-    links = [("summary", "Summary"), ("plots", "Plots"), ("findings", "Findings"),
-             ("schools", "Schools"), ("cross-school", "Cross-school"), ("orphans", "Orphans"),
-             ("stubs", "Missing records"), ("provenance", "Provenance")]
+    from .report_md import SECTIONS
+
+    links = SECTIONS
     return "<nav>" + "".join(f'<a href="#{a}">{_t(b)}</a>' for a, b in links) + "</nav>"
 
 
@@ -236,7 +280,7 @@ def _plots(report: Report, dpi: int) -> str:
         (lambda ax: plot.reach_set_sizes(g, ax), (6.0, 3.6),
          "Bar chart of teachers by number of students they reach",
          "Distinct students each teacher reaches through their sections."),
-        (lambda ax: plot.school_flow_heatmap(g, ax, top=15), (7.0, 5.6),
+        (lambda ax: plot.school_flow_heatmap(g, ax, top=15), (9.0, 8.0),
          "Heat map of students enrolled at a school other than their own",
          ("Cross-school flow: home school (rows) to the section's school (columns), "
           "15 busiest schools, the rest folded.")),
@@ -245,11 +289,14 @@ def _plots(report: Report, dpi: int) -> str:
          "Horizontal bar chart of findings per rule, coloured by severity",
          "Findings per rule and severity."),
     ]
-    out = [_figure(_png(draw, size, dpi), alt, cap) for draw, size, alt, cap in figs]
+    out = [_figure(_png(draw, size, dpi), alt, cap, wide=size[0] >= 9)
+           for draw, size, alt, cap in figs]
     return f'<section id="plots"><h2>Plots</h2><div class="grid">{"".join(out)}</div></section>'
 
 
 def _findings(report: Report, examples: int) -> str:
+    from .report_md import finding_order
+    from .rules.explain import explanations
     from .rules.registry import severity_rank
 
     pol = report.policy
@@ -257,8 +304,8 @@ def _findings(report: Report, examples: int) -> str:
     rules = {r.id: r for r in report.rules}
     sev_of = {rid: (rules[rid].severity if rid in rules else (fs[0].severity if fs else "info"))
               for rid, fs in per_rule.items()}
-    order = sorted(per_rule, key=lambda rid: (not per_rule[rid], severity_rank(sev_of[rid]),
-                                              -len(per_rule[rid]), rid))
+    order = finding_order(report)
+    explained = explanations()
     overview = []
     for rid in order:
         fs = per_rule[rid]
@@ -284,12 +331,16 @@ def _findings(report: Report, examples: int) -> str:
         title = pol.text(r.title) if r else ""
         shown = fs[:examples]
         rows = [[_t(f.kind), _t(pol.message(f))] for f in shown]
+        e = explained.get(rid)
+        why = (f'<details class="explain"><summary>Why it matters · how to fix</summary>'
+               f"<p><b>Why it matters:</b> {_t(e.why)}</p><p><b>How to fix:</b> {_t(e.fix)}"
+               f"</p></details>" if e is not None else "")
         parts.append(
             f'<details id="rule-{_t(rid)}"{" open" if severity_rank(sev_of[rid]) == 0 else ""}>'
             f'<summary><span class="sev {_t(sev_of[rid])}">{_t(sev_of[rid])}</span> '
             f"<b>{_t(rid)}</b> {_t(title)}: {_n(len(fs))} finding{'' if len(fs) == 1 else 's'}"
-            f"</summary><div class=\"f\">{_table(['kind', 'message'], rows)}</div>"
-            f"{_more(len(shown), len(fs), 'findings of ' + rid)}</details>")
+            f"</summary>{why}<div class=\"f\">{_table(['kind', 'message'], rows)}</div>"
+            f"{_more(len(shown), len(fs), 'findings of ' + rid, 'findings')}</details>")
     parts.append("</section>")
     return "".join(parts)
 
@@ -337,10 +388,10 @@ def _schools(report: Report, rows: int) -> str:
             + (f" {_n(n_stub)} school{'s' if n_stub != 1 else ''} without a record "
                "(not delivered) are listed by id." if n_stub else "") + "</p>"
             + _table(["school", "students", "teachers", "sections"], body, numeric=(1, 2, 3))
-            + _more(len(body), n_sc, "schools") + "</section>")
+            + _more(len(body), n_sc, "schools", "schools") + "</section>")
 
 
-def _cross_school(report: Report, rows: int) -> str:
+def _cross_school(report: Report, rows: int, named: bool = False) -> str:
     from .queries import cross_school_enrollments, cross_school_teaching, school_flow
 
     g = report.graph
@@ -356,7 +407,7 @@ def _cross_school(report: Report, rows: int) -> str:
             [[_school_cell(g, pol, a), _school_cell(g, pol, b), _n(s), _n(p)]
              for a, b, p, s in head.select("primary_school", "school", "pairs", "students")],
             numeric=(2, 3)))
-        parts.append(_more(len(head), len(flow), "school pairs"))
+        parts.append(_more(len(head), len(flow), "school pairs", "flow"))
     for who, t in (("student", cross_school_enrollments(g)), ("teacher", cross_school_teaching(g))):
         n_people = len(np.unique(t[who])) if len(t) else 0
         conflicts = int((~t["in_schools"].astype(bool)).sum()) if len(t) else 0
@@ -371,25 +422,24 @@ def _cross_school(report: Report, rows: int) -> str:
         parts.append(_table(
             [who, "section", "school of the section", f"{who}'s primary school",
              f"listed in the {who}'s schools"],
-            [[f'<span class="id">{_t(pol.id(u))}</span>',
-              f'<span class="id">{_t(pol.id(s))}</span>',
+            [[_person_cell(g, pol, named, u), _record_cell(g, pol, "section", s),
               _school_cell(g, pol, sc), _school_cell(g, pol, ps), "yes" if ok else "<b>no</b>"]
              for u, s, sc, ps, ok, *_ in head.select(who, "section", "school",
                                                      "primary_school", "in_schools")],
         ))
-        parts.append(_more(len(head), len(t), "pairs"))
+        parts.append(_more(len(head), len(t), "pairs", who))
     parts.append("</section>")
     return "".join(parts)
 
 
-def _orphans(report: Report, rows: int) -> str:
+def _orphans(report: Report, rows: int, named: bool = False) -> str:
     from .queries import orphaned_users
 
     g = report.graph
     pol = report.policy
     t = orphaned_users(g)
     counts: dict[tuple[str, str], int] = {}
-    for role, reason in zip(t.column("role"), t.column("reason")):
+    for role, reason in zip(t.to_list("role"), t.to_list("reason")):
         counts[(role, reason)] = counts.get((role, reason), 0) + 1
     parts = [f'<section id="orphans"><h2>Orphaned users: {_n(len(t))}</h2>',
              '<p class="muted">A (user, role) whose role links the user to no one.</p>']
@@ -401,9 +451,9 @@ def _orphans(report: Report, rows: int) -> str:
                         numeric=(2,)))
     head = t.head(rows)
     parts.append(_table(["user", "role", "reason"],
-                        [[f'<span class="id">{_t(pol.id(u))}</span>', _t(r), _t(why)]
+                        [[_person_cell(g, pol, named, u), _t(r), _t(why)]
                          for u, r, why in head]))
-    parts.append(_more(len(head), len(t), "orphaned (user, role) rows"))
+    parts.append(_more(len(head), len(t), "orphaned (user, role) rows", "orphans"))
     parts.append("</section>")
     return "".join(parts)
 
@@ -422,7 +472,7 @@ def _stubs(report: Report, rows: int) -> str:
     parts.append(_table(["kind", "id", "relation", "referenced by"],
                         [[_t(k), f'<span class="id">{_t(pol.id(i))}</span>', _t(r), _n(n)]
                          for k, i, r, n in head], numeric=(3,)))
-    parts.append(_more(len(head), len(t), "missing records"))
+    parts.append(_more(len(head), len(t), "missing records", "stubs"))
     parts.append("</section>")
     return "".join(parts)
 
@@ -452,7 +502,7 @@ def _provenance(report: Report, rows: int) -> str:
 
 
 def render_html(report: Report, *, examples: int = 5, rows: int = DEFAULT_ROWS,
-                privacy: str = "full", plots: bool = True, dpi: int = 80,
+                privacy: str = "full", plots: bool = True, dpi: int = 100,
                 title: str = "Roster validation report") -> str:
     """The report as one self-contained HTML page.
 
@@ -498,10 +548,12 @@ def render_html(report: Report, *, examples: int = 5, rows: int = DEFAULT_ROWS,
     """
     if examples < 0 or rows < 0:
         raise ValueError("examples and rows must be 0 or more")
+    named = people_named(report, privacy)
     body = [
         _header(report, privacy, title), _nav(), "<main>", _summary(report),
         _plots(report, dpi) if plots else "", _findings(report, examples),
-        _schools(report, rows), _cross_school(report, rows), _orphans(report, rows),
+        _schools(report, rows), _cross_school(report, rows, named),
+        _orphans(report, rows, named),
         _stubs(report, rows), _provenance(report, rows), "</main>",
         ("<footer>rostergraph HTML report · self-contained: no scripts, no external "
          "requests</footer>"),

@@ -531,8 +531,13 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
         data = escape_surrogates(data).encode("utf-8")
     target = os.path.abspath(os.fspath(path))
     refuse_link(target)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".rostergraph-",
-                               suffix=".tmp")
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):  # say which folder, not the temporary file's name
+        from .errors import SourceError
+
+        raise SourceError(f"cannot write {os.fspath(path)}: the folder does not exist "
+                          "(create it first)", path=folder)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rostergraph-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

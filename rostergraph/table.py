@@ -2,14 +2,22 @@
 
 A Table is a set of named, equally long columns held as numpy arrays (ids and
 other strings in object arrays), so a query over a million-student district
-returns without building a Python object per row. It converts out to dicts,
-CSV, JSON, pandas and polars, and renders in notebooks.
+returns without building a Python object per row. It has the everyday
+DataFrame verbs (``shape``, boolean masks and ``filter``, ``head``, ``sort``,
+``value_counts``, ``group_by``), converts out to dicts, CSV, JSON, pandas,
+polars, Arrow and DuckDB, and renders in notebooks.
+
+``t["col"]`` and ``t.column("col")`` are the same numpy array;
+``t.to_list("col")`` is that column as a Python list. Iterating a Table
+yields its rows as tuples (as ``iter_rows()`` does), not its column names.
 
 Examples
 --------
 >>> t = Table({"teacher": ["t1", "t2"], "sections": [3, 1]})
->>> len(t), t.columns
-(2, ['teacher', 'sections'])
+>>> t.shape, t.columns
+((2, 2), ['teacher', 'sections'])
+>>> t[t["sections"] > 1].to_list("teacher")
+['t1']
 >>> list(t)
 [('t1', 3), ('t2', 1)]
 >>> t.to_dicts()[0]
@@ -24,16 +32,35 @@ from __future__ import annotations
 
 import csv
 import html
+import importlib
 import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, TextIO
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TextIO, overload
 
 import numpy as np
 
+from .errors import MissingExtraError
 from .safety import atomic_write, csv_cell, json_dumps, terminal_text
 
+if TYPE_CHECKING:
+    import duckdb
+    import pandas
+    import polars
+    import pyarrow
+
+    from .table_group import GroupBy
+
 __all__ = ["LazyTake", "Table"]
+
+
+def _optional(module: str, extra: str, feature: str) -> ModuleType:
+    """Import an optional dependency, or raise :class:`MissingExtraError` naming its extra."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(module, extra, feature) from exc
 
 
 class LazyTake:
@@ -61,7 +88,7 @@ class LazyTake:
     >>> import numpy as np
     >>> ids = np.array(["u0", "u1", "u2"], dtype=object)
     >>> t = Table({"user": LazyTake(ids, np.array([2, 0])), "n": [5, 7]})
-    >>> len(t), t.column("user")
+    >>> len(t), t.to_list("user")
     (2, ['u2', 'u0'])
     >>> LazyTake(ids, [np.array([1]), np.array([0, 2])]).materialize().tolist()
     ['u1', 'u0', 'u2']
@@ -146,8 +173,10 @@ class Table:
     >>> t = Table({"student": ["s1", "s2", "s3"], "sections": [2, 0, 5]}, name="load")
     >>> int(t["sections"].sum())
     7
-    >>> t.sort_by("sections", descending=True).column("student")
+    >>> t.sort("sections", descending=True).to_list("student")
     ['s3', 's1', 's2']
+    >>> t.filter(t["sections"] > 0).shape
+    (2, 2)
     """
 
     __slots__ = ("_cols", "name")
@@ -183,17 +212,50 @@ class Table:
         """Column names, in order."""
         return list(self._cols)
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(rows, columns)``, as in pandas and polars."""
+        return len(self), len(self._cols)
+
     def __len__(self) -> int:
         for v in self._cols.values():
             return len(v)
         return 0
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return self.iter_rows()
+
+    def iter_rows(self) -> Iterator[tuple[Any, ...]]:
+        """The rows as tuples of plain Python values, in column order."""
         cols = [c.tolist() for c in self._arrays()]
         return iter(zip(*cols)) if cols else iter(())
 
-    def __getitem__(self, column: str) -> np.ndarray:
-        return self._col(column)
+    @overload
+    def __getitem__(self, key: str) -> np.ndarray: ...
+    @overload
+    def __getitem__(self, key: list[str] | slice | np.ndarray | Sequence[int]) -> Table: ...
+
+    def __getitem__(self, key: Any) -> np.ndarray | Table:
+        """``t["col"]`` a column (numpy array); ``t[["a", "b"]]`` those columns;
+        ``t[mask]`` (boolean array), ``t[positions]`` or ``t[2:5]`` those rows.
+
+        Examples
+        --------
+        >>> t = Table({"user": ["u1", "u2", "u3"], "n": [1, 5, 2]})
+        >>> t["n"].tolist(), t[["user"]].columns, t[1:].to_list("user")
+        ([1, 5, 2], ['user'], ['u2', 'u3'])
+        >>> t[t["n"] >= 2].to_list("user")
+        ['u2', 'u3']
+        """
+        if isinstance(key, str):
+            if key not in self._cols:
+                raise KeyError(_no_column(key, self.columns))
+            return self._col(key)
+        if isinstance(key, slice):
+            return self.take(np.arange(len(self))[key])
+        if isinstance(key, (list, tuple)) and key and all(isinstance(k, str) for k in key):
+            return self.select(*key)
+        return self.take(key)
 
     def __contains__(self, column: object) -> bool:
         return column in self._cols
@@ -207,9 +269,13 @@ class Table:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def column(self, name: str) -> list[Any]:
-        """One column as a Python list."""
-        return self._col(name).tolist()
+    def column(self, name: str) -> np.ndarray:
+        """One column as a numpy array: the same array as ``t[name]``."""
+        return self[name]
+
+    def to_list(self, name: str) -> list[Any]:
+        """One column as a Python list of plain values."""
+        return self[name].tolist()
 
     # -- transforms (return new tables) -------------------------------------
     def head(self, n: int = 10) -> Table:
@@ -217,15 +283,64 @@ class Table:
         return Table({k: v.take(slice(None, n)) if isinstance(v, LazyTake) else v[:n]
                       for k, v in self._cols.items()}, name=self.name)
 
+    def tail(self, n: int = 10) -> Table:
+        """The last ``n`` rows."""
+        return self[max(len(self) - n, 0):]
+
     def take(self, index: Sequence[int] | np.ndarray) -> Table:
         """Rows at the given positions (or where a boolean mask is true)."""
         idx = np.asarray(index)
+        if idx.dtype == bool and len(idx) != len(self):
+            raise ValueError(f"a boolean mask of {len(idx)} values for a table of "
+                             f"{len(self)} rows")
+        if idx.dtype != bool and len(idx) == 0:
+            idx = idx.astype(np.intp)
         return Table({k: v.take(idx) if isinstance(v, LazyTake) else v[idx]
                       for k, v in self._cols.items()}, name=self.name)
+
+    def filter(self, mask: Any = None, /, **equals: Any) -> Table:
+        """Rows where ``mask`` is true and each ``column=value`` holds.
+
+        ``mask`` is a boolean array (``t["n"] > 2``); a keyword's value is
+        matched for equality, or for membership when it is a list, tuple or set.
+
+        Examples
+        --------
+        >>> t = Table({"user": ["u1", "u2", "u3"], "role": ["student", "teacher", "student"],
+        ...            "n": [1, 5, 2]})
+        >>> t.filter(role="student").to_list("user")
+        ['u1', 'u3']
+        >>> t.filter(t["n"] > 1, role=["teacher", "staff"]).to_list("user")
+        ['u2']
+        """
+        keep = np.ones(len(self), dtype=bool)
+        if mask is not None:
+            m = np.asarray(mask)
+            if m.dtype != bool or m.shape != (len(self),):
+                raise ValueError(f"filter's mask must be {len(self)} booleans, one per row")
+            keep &= m
+        for name, value in equals.items():
+            col = self[name]
+            if isinstance(value, (list, tuple, set, frozenset)):
+                wanted = set(value)
+                keep &= np.fromiter((v in wanted for v in col.tolist()), dtype=bool,
+                                    count=len(col))
+            else:
+                keep &= np.asarray(col == value, dtype=bool)
+        return self.take(keep)
 
     def select(self, *columns: str) -> Table:
         """A table with only the given columns, in that order."""
         return Table({c: self._cols[c] for c in columns}, name=self.name)
+
+    def sort(self, by: str | Sequence[str], *more: str, descending: bool = False) -> Table:
+        """Rows sorted by one or more columns (stable; the first most significant).
+
+        ``t.sort("n")``, ``t.sort(["school", "n"], descending=True)``; the same
+        as :meth:`sort_by`.
+        """
+        return self.sort_by(*([by] if isinstance(by, str) else list(by)), *more,
+                            descending=descending)
 
     def sort_by(self, *columns: str, descending: bool = False) -> Table:
         """Rows sorted by the given columns (stable; first column most significant)."""
@@ -248,6 +363,35 @@ class Table:
         cols = dict(self._cols)
         cols[name] = _as_array(values)
         return Table(cols, name=self.name)
+
+    def rename(self, mapping: Mapping[str, str]) -> Table:
+        """A copy with columns renamed (``{"old": "new"}``), order kept."""
+        return Table({mapping.get(k, k): v for k, v in self._cols.items()}, name=self.name)
+
+    def group_by(self, *keys: str) -> GroupBy:
+        """Rows grouped by the values of ``keys``; aggregate with the result's methods.
+
+        Examples
+        --------
+        >>> t = Table({"school": ["a", "b", "a"], "n": [1, 5, 2]})
+        >>> t.group_by("school").agg(rows=("n", "count"), total=("n", "sum")).to_dicts()
+        [{'school': 'a', 'rows': 2, 'total': 3}, {'school': 'b', 'rows': 1, 'total': 5}]
+        """
+        from .table_group import GroupBy
+
+        return GroupBy(self, keys)
+
+    def value_counts(self, *columns: str) -> Table:
+        """Rows per distinct value of ``columns``: those columns and ``count``,
+        most frequent first (ties by value).
+
+        Examples
+        --------
+        >>> Table({"role": ["student", "teacher", "student"]}).value_counts("role").to_dicts()
+        [{'role': 'student', 'count': 2}, {'role': 'teacher', 'count': 1}]
+        """
+        counted = self.group_by(*columns).count()  # sorted by the values
+        return counted.take(np.argsort(-counted["count"], kind="stable"))
 
     # -- conversion ----------------------------------------------------------
     def to_dicts(self) -> list[dict[str, Any]]:
@@ -307,22 +451,57 @@ class Table:
             return policy.apply_table(self).to_json()
         return json_dumps(self.to_dicts())
 
-    def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame`` (needs ``pip install rostergraph[dataframe]``)."""
-        import pandas as pd
+    def to_pandas(self) -> pandas.DataFrame:
+        """A ``pandas.DataFrame`` (numeric columns are not copied).
 
-        return pd.DataFrame(dict(self._items()))
+        Needs pandas: ``pip install 'rostergraph[dataframe]'``, else
+        :class:`rostergraph.errors.MissingExtraError` says so.
+        """
+        pd = _optional("pandas", "dataframe", "Table.to_pandas()")
+        return pd.DataFrame(dict(self._items()), copy=False)
 
-    def to_polars(self) -> Any:
-        """A ``polars.DataFrame`` (needs ``pip install rostergraph[dataframe]``)."""
-        import polars as pl
+    def to_polars(self) -> polars.DataFrame:
+        """A ``polars.DataFrame``.
 
+        Needs polars: ``pip install 'rostergraph[dataframe]'``, else
+        :class:`rostergraph.errors.MissingExtraError` says so.
+        """
+        pl = _optional("polars", "dataframe", "Table.to_polars()")
         return pl.DataFrame({k: v.tolist() if v.dtype == object else v
                              for k, v in self._items()})
 
+    def to_arrow(self) -> pyarrow.Table:
+        """A ``pyarrow.Table`` (numeric and boolean columns are not copied).
+
+        Needs pyarrow: ``pip install 'rostergraph[dataframe]'``, else
+        :class:`rostergraph.errors.MissingExtraError` says so.
+        """
+        pa = _optional("pyarrow", "dataframe", "Table.to_arrow()")
+        return pa.table({k: pa.array(v.tolist() if v.dtype == object else v)
+                         for k, v in self._items()})
+
+    def to_duckdb(self, connection: duckdb.DuckDBPyConnection | None = None
+                  ) -> duckdb.DuckDBPyRelation:
+        """A DuckDB relation over this table (through Arrow), to query with SQL.
+
+        ``connection`` defaults to a new in-memory database (DuckDB's default
+        connection is left alone). Needs ``pip install 'rostergraph[duckdb]'``.
+
+        Examples
+        --------
+        >>> t = Table({"school": ["a", "b", "a"], "n": [1, 5, 2]})
+        >>> rel = t.to_duckdb()
+        >>> rel.aggregate("school, sum(n)::BIGINT", "school").order("school").fetchall()
+        [('a', 3), ('b', 5)]
+        """
+        ddb = _optional("duckdb", "duckdb", "Table.to_duckdb()")
+        con = connection if connection is not None else ddb.connect()
+        return con.from_arrow(self.to_arrow())
+
     # -- display -------------------------------------------------------------
-    def to_text(self, limit: int | None = None) -> str:
-        """Aligned plain-text rows with a header (all rows unless ``limit``).
+    def to_text(self, limit: int | None = None, width: int = 10_000) -> str:
+        """Aligned plain-text rows with a header (all rows unless ``limit``); a cell
+        longer than ``width`` characters is shortened with an ellipsis.
 
         Examples
         --------
@@ -332,7 +511,7 @@ class Table:
         u22   10
         """
         shown = self if limit is None else self.head(limit)
-        rows = [self.columns] + [[_short(v, 10_000) for v in row] for row in shown]
+        rows = [self.columns] + [[_short(v, width) for v in row] for row in shown]
         if not rows[0]:
             return ""
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -371,6 +550,14 @@ class Table:
             parts.append(f"<small>… {n - 20} more rows</small>")
         parts.append("</div>")
         return "".join(parts)
+
+
+def _no_column(name: str, columns: list[str]) -> str:
+    import difflib
+
+    near = difflib.get_close_matches(name, columns, n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    return f"no column {name!r} (columns: {', '.join(columns) or 'none'}){hint}"
 
 
 def _csv_cell(value: Any, neutralize: bool = True) -> Any:

@@ -40,8 +40,8 @@ def _assert_matches(result: batch.BatchResult, single: dict[str, dict],
                     steps: tuple[str, ...]) -> None:
     ok = sorted(n for n, r in single.items() if r["ok"])
     assert result.ok == ok
-    assert result.failures.column("district") == ["zz-corrupt"]
-    assert result.failures.column("error") == ["FormatError"]
+    assert result.failures.to_list("district") == ["zz-corrupt"]
+    assert result.failures.to_list("error") == ["FormatError"]
     for step in steps:
         t = result.tables[step]
         for name in ok:

@@ -75,11 +75,11 @@ def test_query_commands_match_library_tables() -> None:
         (["visible", "--user", t], rostergraph.visible_users(g, t)),
     ]
     for args, table in cases:
-        out = run("query", args[0], "--sample", *args[1:], "--format", "json")
+        out = run("query", args[0], "--sample", *args[1:], "--format", "json", "--no-labels")
         assert out.returncode == 0, (args, out.stderr)
         assert orjson.loads(out.stdout) == table.to_dicts(), args
     csv_out = run("query", "orphans", "--sample", "--format", "csv")
-    assert csv_out.stdout.splitlines()[0] == "user,role,reason"
+    assert csv_out.stdout.splitlines()[0] == "user,user_name,role,reason"
     assert len(csv_out.stdout.splitlines()) == len(rostergraph.orphaned_users(g)) + 1
 
 

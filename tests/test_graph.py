@@ -51,7 +51,7 @@ def _roster() -> Roster:
 
 
 def test_relations_follow_design_table() -> None:
-    """Each record field becomes the DESIGN §4 relation with its attributes."""
+    """Each record field becomes its graph relation (rostergraph/graph.py) with its attributes."""
     g = RosterGraph.from_roster(_roster())
     assert set(g.edges("in_district")) == {("A", "d1"), ("B", "d1")}
     assert set(g.edges("taught_at")) == {("s1", "A")}

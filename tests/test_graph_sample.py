@@ -1,4 +1,4 @@
-"""Each quirk of the embedded sample reaches the graph as DESIGN §4 says (asserted by id)."""
+"""Each quirk of the embedded sample reaches the graph as rostergraph/graph.py documents (asserted by id)."""
 
 from __future__ import annotations
 

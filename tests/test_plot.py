@@ -81,7 +81,7 @@ def test_section_size_histogram(g: rostergraph.RosterGraph, tmp_path: Path) -> N
     render(ax, tmp_path / "sizes.png")
     t = summary(g)["section_sizes"]
     got = sorted((round(p.get_x() + p.get_width() / 2), round(p.get_height())) for p in bars(ax))
-    assert got == sorted(zip(t.column("students"), t.column("sections")))
+    assert got == sorted(zip(t.to_list("students"), t.to_list("sections")))
     assert sum(p.get_height() for p in bars(ax)) == len(g.roster.sections)
     assert ax.get_xlabel() == "students per section" and ax.get_ylabel() == "sections"
 
@@ -120,11 +120,11 @@ def test_teachers_per_section_flags_over_cap_and_empty(g: rostergraph.RosterGrap
     red = matplotlib.colors.to_rgba(plot._ALERT)
     flagged = sorted(round(p.get_x() + p.get_width() / 2) for p in bars(ax)
                      if p.get_facecolor() == red)
-    assert flagged == sorted(n for n in t.column("teachers") if n == 0 or n > plot.TEACHER_CAP)
+    assert flagged == sorted(n for n in t.to_list("teachers") if n == 0 or n > plot.TEACHER_CAP)
     assert 11 in flagged  # the Senior Capstone Seminar
     # each bar carries its count, so a few flagged sections next to thousands stay visible
     assert sorted(int(x.get_text()) for x in ax.texts if x.get_text().isdigit()) == sorted(
-        t.column("sections"))
+        t.to_list("sections"))
     assert ax.get_xlabel() == "teachers per section"
 
 
@@ -134,7 +134,7 @@ def test_schools_per_user_groups_by_role(g: rostergraph.RosterGraph, tmp_path: P
     render(ax, tmp_path / "spu.png")
     t = summary(g)["schools_per_user"]
     assert len(bars(ax)) == len(t)
-    assert sorted(round(p.get_height()) for p in bars(ax)) == sorted(t.column("users"))
+    assert sorted(round(p.get_height()) for p in bars(ax)) == sorted(t.to_list("users"))
     assert [x.get_text() for x in ax.get_legend().get_texts()] == ["student", "teacher", "staff"]
     assert ax.get_ylabel() == "users" and ax.get_xlabel() == "schools per user"
 
@@ -160,7 +160,7 @@ def test_school_flow_heatmap_cells_and_names(g: rostergraph.RosterGraph, tmp_pat
     ax = plot.school_flow_heatmap(g)
     render(ax, tmp_path / "flow.png")
     flow = school_flow(g)
-    schools = set(flow.column("primary_school")) | set(flow.column("school"))
+    schools = set(flow.to_list("primary_school")) | set(flow.to_list("school"))
     mat = ax.images[0].get_array()
     assert mat.shape == (len(schools), len(schools))
     assert int(mat.sum()) == int(flow["students"].sum())

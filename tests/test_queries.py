@@ -1,4 +1,4 @@
-"""Association queries: CSR answers against naive implementations of DESIGN §5."""
+"""Association queries: CSR answers against naive implementations of the definitions in docs/queries.md."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from rostergraph.roster import Roster
 
 from .strategies import rosters
 
-# --- naive implementations, written from the DESIGN text -------------------------
+# --- naive implementations, written from docs/queries.md ---------------------------
 
 
 def _existing_sections(r: Roster) -> list[Section]:
@@ -84,7 +84,7 @@ def naive_cross(r: Roster, role: str) -> set[tuple[str, str, str, str, bool, boo
 
 
 def naive_visible(r: Roster, uid: str) -> set[tuple[str, str]]:
-    """(user, role) pairs visible to uid, per the DESIGN's visibility rules."""
+    """(user, role) pairs visible to uid, per the visibility rules of docs/queries.md."""
     u = r.users[uid]
     out: set[tuple[str, str]] = set()
     secs = list(r.sections.values())
@@ -176,7 +176,7 @@ def test_primary_only_counts_sections_where_primary(r: Roster) -> None:
 @PROP
 @given(rosters())
 def test_orphans_match_naive(r: Roster) -> None:
-    """orphaned_users lists exactly the (user, role, reason) rows of DESIGN §5."""
+    """orphaned_users lists exactly the (user, role, reason) rows docs/queries.md defines."""
     g = RosterGraph.from_roster(r)
     got = set(q.orphaned_users(g))
     assert got == naive_orphans(r)
@@ -204,11 +204,14 @@ def test_cross_school_match_naive(r: Roster) -> None:
 @PROP
 @given(rosters())
 def test_visible_users_match_naive(r: Roster) -> None:
-    """visible_users gives the union over roles of DESIGN §5's visibility rules."""
+    """visible_users gives the union over roles of docs/queries.md's visibility rules."""
     g = RosterGraph.from_roster(r)
     for uid in r.users:
-        got = {(u, role) for u, role, _ in q.visible_users(g, uid)}
+        vis = q.visible_users(g, uid)
+        got = {(u, role) for u, _, role, _ in vis}
         assert got == naive_visible(r, uid)
+        for u, their in zip(vis.to_list("user"), vis.to_list("role")):  # listed user's roles
+            assert their == " ".join(g.role_names(g.index_of("user", u)))
 
 
 @PROP
@@ -224,8 +227,8 @@ def test_summary_is_consistent(r: Roster) -> None:
     per_teacher = Counter(t for t, _ in reach)
     sizes = Counter(per_teacher.get(u.id, 0) for u in r.users.values()
                     if u.roles.teacher is not None)
-    assert dict(zip(s["reach_set_sizes"].column("students"),
-                    s["reach_set_sizes"].column("teachers"))) == dict(sizes)
+    assert dict(zip(s["reach_set_sizes"].to_list("students"),
+                    s["reach_set_sizes"].to_list("teachers"))) == dict(sizes)
 
 
 # --- filters and errors ----------------------------------------------------------------
@@ -290,7 +293,7 @@ def test_queries_never_import_networkx() -> None:
         "g = rg.RosterGraph.from_roster(rg.sample())\n"
         "rg.reach_pairs(g); rg.orphaned_users(g); rg.cross_school_enrollments(g)\n"
         "rg.cross_school_teaching(g); rg.school_flow(g); rg.summary(g)\n"
-        "t = rg.reach_pairs(g).column('teacher')[0]\n"
+        "t = rg.reach_pairs(g).to_list('teacher')[0]\n"
         "rg.students_of(g, t); rg.visible_users(g, t)\n"
         "assert 'networkx' not in sys.modules\n"
         "print('ok')\n"

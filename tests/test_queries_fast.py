@@ -145,7 +145,7 @@ def test_summary_reach_sizes_after_split(r: Roster) -> None:
         if u.roles.teacher is not None:
             k = per_teacher.get(u.id, 0)
             want[k] = want.get(k, 0) + 1
-    assert dict(zip(sizes.column("students"), sizes.column("teachers"))) == want
+    assert dict(zip(sizes.to_list("students"), sizes.to_list("teachers"))) == want
 
 
 @PROP
@@ -180,7 +180,7 @@ def test_repeated_column_is_lazy_and_equal() -> None:
     assert col.take(np.array([5, 0, 2])).materialize().tolist() == ["c", "d", "a"]
     assert col.materialize().tolist() == want
     t = Table({"teacher": q._Repeated(ids, rows, times), "n": np.arange(6)})
-    assert t.head(4).column("teacher") == want[:4] and t.column("teacher") == want
+    assert t.head(4).to_list("teacher") == want[:4] and t.to_list("teacher") == want
 
 
 def _one_teacher_roster(n_sections: int) -> Roster:

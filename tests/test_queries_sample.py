@@ -48,7 +48,7 @@ def test_ten_teacher_section_links_all_its_teachers(g: RosterGraph) -> None:
         sec = g.roster.sections[sec_id]
         students = {s for s in sec.students if s in g.roster.users}
         for t in sec.teachers:
-            assert students <= set(q.students_of(g, t).column("student"))
+            assert students <= set(q.students_of(g, t).to_list("student"))
             primary_rows = q.linking_sections(g, t, next(iter(students))).to_dicts()
             assert any(r["section"] == sec_id and r["primary"] == (t == sec.teacher)
                        for r in primary_rows)
@@ -74,8 +74,8 @@ def test_cross_school_rows_of_sample(g: RosterGraph) -> None:
 def test_dangling_references_take_part_in_no_answer(g: RosterGraph) -> None:
     """The section's ghost student and the contact's ghost student appear in no query row."""
     for t in g.roster.sections[GHOST_SECTION].teachers:
-        assert GHOST_STUDENT not in q.students_of(g, t).column("student")
-    assert GHOST_STUDENT not in q.reach_pairs(g).column("student")
+        assert GHOST_STUDENT not in q.students_of(g, t).to_list("student")
+    assert GHOST_STUDENT not in q.reach_pairs(g).to_list("student")
     assert len(q.visible_users(g, CONTACT_GHOST)) == 0
     assert ("user", GHOST_STUDENT) in {(k, i) for k, i, _, _ in g.stubs()}
 
@@ -83,19 +83,21 @@ def test_dangling_references_take_part_in_no_answer(g: RosterGraph) -> None:
 def test_multi_role_users_get_union_of_visibility(g: RosterGraph) -> None:
     """The admin-teacher sees the district (as admin) and section students (as teacher)."""
     vis = q.visible_users(g, ADMIN_TEACHER)
-    roles = set(vis.column("role"))
+    roles = set(vis.to_list("granted_by"))
     assert roles == {"district_admin", "teacher"}
     n_users = len(g.roster.users)
-    assert len(set(vis.column("user"))) == n_users - 1  # everyone but themself
+    assert len(set(vis.to_list("user"))) == n_users - 1  # everyone but themself
     # the illegal student+teacher user still gets both views (the rule reports it)
-    assert {"student", "teacher"} <= set(q.visible_users(g, STUDENT_TEACHER).column("role"))
+    assert {"student", "teacher"} <= set(q.visible_users(g, STUDENT_TEACHER).to_list("granted_by"))
 
 
 def test_contact_sees_only_existing_related_students(g: RosterGraph) -> None:
     """A contact's visible users are its related students that exist, via the relationship."""
     c = g.roster.users["5f7ac0470000000000000011"]
     rels = c.roles.contact.student_relationships
-    assert set(q.visible_users(g, c.id)) == {(r.student, "contact", r.relationship)
+    vis = q.visible_users(g, c.id)
+    assert set(vis.to_list("role")) == {"student"}  # the listed users' own roles
+    assert set(vis[["user", "granted_by", "via"]]) == {(r.student, "contact", r.relationship)
                                               for r in rels}
 
 
@@ -106,5 +108,5 @@ def test_staff_visibility_via_schools(g: RosterGraph) -> None:
                  if u.roles.staff is not None and u.roles.staff.schools
                  and u.roles.teacher is None)
     vis = q.visible_users(g, staff.id)
-    assert set(vis.column("via")) <= set(staff.roles.staff.schools)
+    assert set(vis.to_list("via")) <= set(staff.roles.staff.schools)
     assert len(vis) > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import re
 from pathlib import Path
@@ -98,10 +99,16 @@ def test_sections_and_exact_counts(report: rostergraph.Report, page: str) -> Non
     assert f"School flow: {len(school_flow(g)):,} school pairs" in page
     for f in report.provenance()["files"]:
         assert f["sha256"] in page
-    # people by id only: no user's name appears anywhere
-    for u in g.roster.users.values():
+    # full privacy: the orphan table names each orphaned person next to their id
+    from rostergraph.labels import label_of
+
+    for uid in orphaned_users(g).to_list("user"):
+        name = label_of(g.roster.users[uid], "user")
+        assert name is None or f"{html.escape(name)}<br>" in page, uid
+    redacted = rostergraph.PrivacyPolicy("redacted").apply_report(report).to_html(plots=False)
+    for u in g.roster.users.values():  # redacted: people by id only, no name anywhere
         if u.name is not None and u.name.last and len(u.name.last) > 3:
-            assert u.name.last not in page, u.id
+            assert u.name.last not in redacted, u.id
 
 
 def test_findings_show_capped_examples_with_exact_count(report: rostergraph.Report) -> None:
@@ -111,8 +118,11 @@ def test_findings_show_capped_examples_with_exact_count(report: rostergraph.Repo
     assert len(fs) > 2
     page = render_html(report, plots=False, examples=2)
     block = page[page.index(f'<details id="rule-{rid}"'):]
-    block = block[: block.index("</details>")]
+    block = block[: block.index("</section>")]  # up to the next rule's block, if any
+    if '<details id="rule-' in block[1:]:
+        block = block[: block.index('<details id="rule-', 1)]
     assert block.count("<tr>") == 1 + 2  # header + examples
+    assert '<details class="explain">' in block  # why it matters, how to fix
     assert f"{len(fs):,} findings" in block and f"first 2 of {len(fs):,}" in block
     # each rule with findings has its block; each rule that ran is named (overview or clean list)
     for r in report.rules:
@@ -158,8 +168,8 @@ def test_page_stays_small_on_a_bigger_district(big_report: rostergraph.Report) -
     assert body.count("<tr>") <= 1 + 10 + 1 + 50  # counts table (≤ 10 rows) + first 50 rows
     assert len(_imgs(page)) == 6
     # the flow heatmap folds schools past the top 15
-    n_flow_schools = len(set(school_flow(g).column("school")) |
-                         set(school_flow(g).column("primary_school")))
+    n_flow_schools = len(set(school_flow(g).to_list("school")) |
+                         set(school_flow(g).to_list("primary_school")))
     assert n_flow_schools > 15
 
 

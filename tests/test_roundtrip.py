@@ -40,14 +40,14 @@ except ImportError:  # pragma: no cover
 def _reach(g: RosterGraph) -> set[tuple[str, str, int]]:
     if reach_pairs is not None:
         t = reach_pairs(g)
-        return set(zip(t.column("teacher"), t.column("student"), t.column("sections")))
+        return set(zip(t.to_list("teacher"), t.to_list("student"), t.to_list("sections")))
     return {(a, b, 0) for a, b in g.student_teacher_graph().edges()}
 
 
 def _edges(g: RosterGraph, rel: str) -> set[tuple[Any, ...]]:
     t = g.edges(rel)
     cols = t.columns
-    return set(zip(*(t.column(c) for c in cols)))
+    return set(zip(*(t.to_list(c) for c in cols)))
 
 
 def graph_facts(r: Roster) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def test_sample_round_trip_with_extensions_is_record_exact(way: str, tmp_path: P
     """The sample comes back field for field, so the graph and reach pairs are the same."""
     src = rostergraph.sample()
     back, report = WAYS[way](src, tmp_path)
-    assert "dropped" not in set(report.column("how"))
+    assert "dropped" not in set(report.to_list("how"))
     assert back.problems == []
     same_records(src, back)
     assert graph_facts(back) == graph_facts(src)
@@ -198,7 +198,7 @@ def test_generated_rosters_round_trip(r: Roster, way: str, tmp_path_factory: Any
     """Generated small rosters (co-teachers, stubs, multi-role users) come back exactly."""
     d = tmp_path_factory.mktemp("rt")
     back, report = WAYS[way](r, d)
-    assert "dropped" not in set(report.column("how"))
+    assert "dropped" not in set(report.to_list("how"))
     same_records(r, back)
     assert graph_facts(back) == graph_facts(r)
 
@@ -228,7 +228,7 @@ def test_hostile_text_round_trips(way: str, tmp_path: Path) -> None:
     src = _hostile_sample()
     back, report = WAYS[way](src, tmp_path)
     same_records(src, back)
-    assert any("lone surrogates" in f for f in report.column("field"))
+    assert any("lone surrogates" in f for f in report.to_list("field"))
 
 
 DATA = Path(__file__).parent / "data"
@@ -241,6 +241,6 @@ def test_real_samples_round_trip(way: str, tmp_path: Path) -> None:
                                   DATA / "clever" / "clever-go-v1.1-fixtures")):
         src = rostergraph.load(src_path)
         back, report = WAYS[way](src, tmp_path / str(i))
-        assert "dropped" not in set(report.column("how"))
+        assert "dropped" not in set(report.to_list("how"))
         same_records(src, back)
         assert graph_facts(back) == graph_facts(src)

@@ -393,7 +393,7 @@ ORPHAN_RULES = {"RG-STU-001": "student", "RG-TEA-001": "teacher", "RG-CON-001": 
 def _orphan_pairs(roster: Roster) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     g = RosterGraph.from_roster(roster)
     t = orphaned_users(g)
-    query = set(zip(t.column("user"), t.column("role")))
+    query = set(zip(t.to_list("user"), t.to_list("role")))
     rules = {(f.ids[0], ORPHAN_RULES[f.rule])
              for f in validate(g, select=list(ORPHAN_RULES)).findings
              if f.values.get("reason") != "singular_school"}

@@ -30,7 +30,7 @@ _FETCH_EPILOG = """examples:
   export CLEVER_TOKEN=...            # the district-app bearer token
   rostergraph fetch --out ./dump
   rostergraph fetch --out ./dump --resume          # continue an interrupted fetch
-  rostergraph fetch --out ./dump --token-file ~/.clever-token --gzip --quiet
+  rostergraph fetch --out ./dump-gz --token-file ~/.clever-token --gzip --quiet
   rostergraph summary ./dump
   export ONEROSTER_CLIENT_ID=... ONEROSTER_CLIENT_SECRET=... ONEROSTER_TOKEN_URL=...
   rostergraph fetch --oneroster https://sis.example.org/ims/oneroster/v1p1 --out ./or-dump"""

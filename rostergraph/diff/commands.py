@@ -23,7 +23,7 @@ __all__ = ["add_diff"]
 EXIT_OK, EXIT_HELD, EXIT_USAGE = 0, 1, 2
 
 _EPILOG = """examples:
-  rostergraph diff ./sync-monday ./sync-tuesday
+  rostergraph diff ./sync-monday ./sync-tuesday     # two dumps of the same district
   rostergraph diff old/ new/ --format markdown -o diff.md
   rostergraph diff old/ new/ --format json --ignore-timestamps
   rostergraph diff old/ new/ --hold-if-removed 5 --hold-if-reid 2 --fail-on-reach-loss
@@ -75,6 +75,7 @@ def add_diff(sub: Any) -> None:
                    help="rows per list in text/Markdown output (default 50)")
     p.add_argument("--strict", action="store_true",
                    help="fail on the first data problem instead of reporting it")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     add_privacy(p)
     p.set_defaults(func=_cmd_diff)
 
@@ -82,15 +83,20 @@ def add_diff(sub: Any) -> None:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .. import load
     from ..cli import privacy_from_args, write_output
+    from ..cli_guide import steps
     from .core import diff
     from .holds import HoldThresholds
     from .render import render_diff
 
     policy = privacy_from_args(args)
+    steps(args).step(f"loading {args.old}")
     old = load(args.old, strict=args.strict)
+    steps(args).step(f"loading {args.new}")
     new = load(args.new, strict=args.strict)
+    steps(args).step("comparing")
     d = diff(old, new, ignore_timestamps=args.ignore_timestamps, detect_reid=not args.no_reid)
     th = HoldThresholds(removed=args.hold_if_removed, reidentified=args.hold_if_reid)
+    steps(args).step("writing")
     write_output(render_diff(d, args.format, thresholds=th, limit=args.limit,
                              privacy=policy), args.output)
     held = bool(d.hold_reasons(th))

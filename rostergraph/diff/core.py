@@ -173,7 +173,7 @@ class RosterDiff:
         --------
         >>> import rostergraph
         >>> r = rostergraph.sample()
-        >>> rostergraph.diff(r, r).summary().column("kind")[:2]
+        >>> rostergraph.diff(r, r).summary().to_list("kind")[:2]
         ['districts', 'schools']
         """
         rows: dict[str, list[Any]] = {c: [] for c in (
@@ -462,10 +462,10 @@ def diff(old: Roster, new: Roster, *, ignore: Iterable[str] = (),
 
     Notes
     -----
-    DESIGN §7: "a removed and an added record that match on a natural key
-    (term: name+dates; course: number, else name; user: sis_id+role, else
+    A removed and an added record that match on a natural key (term:
+    name+dates; course: number, else name; user: sis_id+role, else
     email+name) are reported as one re-identified record, not a delete plus
-    a create." Sections match on sis_id+school. Records are compared by id
+    a create (``docs/diff.md``). Sections match on sis_id+school. Records are compared by id
     (exactly); field changes come from :func:`rostergraph.model.record_to_dict`.
 
     Examples

@@ -123,7 +123,7 @@ def measures(d: Any) -> dict[str, tuple[int, int, tuple[str, ...]]]:
         out[f"{kind}_reidentified"] = (len(reid), total, tuple(sorted(reid)))
     enr = removed_enrollments(d)
     out["enrollments_removed"] = (len(enr), enrollment_count(d), tuple(
-        f"{s}@{c}" for s, c in zip(enr.column("student"), enr.column("section"))))
+        f"{s}@{c}" for s, c in zip(enr.to_list("student"), enr.to_list("section"))))
     return out
 
 

@@ -151,7 +151,7 @@ def reach_changes(d: Any, *, follow_reid: bool = True) -> Table:
 
     Notes
     -----
-    The pairs are ``queries.reach_pairs`` of both graphs (DESIGN §5 reach),
+    The pairs are ``queries.reach_pairs`` of both graphs (reach as ``docs/queries.md`` defines it),
     compared as integer keys; only the changed pairs are explained.
 
     Examples
@@ -287,7 +287,7 @@ def orphan_changes(d: Any) -> Table:
     A row ``orphaned`` is a (user, role) orphaned in the new roster and not
     in the old one (new users included); ``unorphaned`` one orphaned before
     whose user still holds the role and is linked now. Orphans are
-    ``queries.orphaned_users`` (DESIGN §5).
+    ``queries.orphaned_users``.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Re-id detection: removed and added records that are the same thing under a new id.
 
-Natural keys (DESIGN §7; Clever re-creates terms and courses, and gives a user
+Natural keys (Clever re-creates terms and courses, and gives a user
 a new id, or splits a merged user, after an email change):
 
 ==========  ===============================================================

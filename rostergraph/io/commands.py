@@ -17,10 +17,11 @@ from typing import Any
 __all__ = ["add_convert"]
 
 _EPILOG = """examples:
+  rostergraph convert --sample ./sftp --to clever-csv --no-extensions
   rostergraph convert ./clever-dump ./oneroster.zip --to oneroster
   rostergraph convert ./oneroster.zip ./clever --to clever-json
   rostergraph convert ./sftp ./clever.jsonl --to clever-jsonl
-  rostergraph convert --sample ./sftp --to clever-csv --no-extensions --fail-on-drop
+  rostergraph convert --sample ./sftp2 --to clever-csv --no-extensions --fail-on-drop
 
 The report lists every field the target format could not carry as it was
 (how: extension = kept in a rostergraph extension column/file, dropped = lost,
@@ -44,6 +45,7 @@ def add_convert(sub: Any) -> None:
                    help="source format, to skip detection (clever-json, clever-csv, oneroster, "
                         "clever-legacy)")
     p.add_argument("--strict", action="store_true", help="fail on the first load problem")
+    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-extensions", action="store_true",
                    help="write only the standard files and columns (fields that need "
                         "rostergraph's extensions are reported as dropped)")
@@ -69,9 +71,13 @@ def _cmd_convert(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     source = sample_path() if args.sample else args.source
+    from ..cli_guide import steps
+
     policy = privacy_from_args(args)
+    steps(args).step(f"converting to {args.to}")
     report = convert(source, args.output, to=args.to, format=args.source_format,
                      strict=args.strict, extensions=not args.no_extensions, privacy=policy)
+    steps(args).close()
     if args.report_format == "json":
         sys.stdout.write(report.to_json() + "\n")
     elif args.report_format == "csv":
@@ -83,6 +89,6 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         for r in rows:
             print(f"  {r['how']:<9} {r['kind']:<9} {terminal_text(r['field'])}  "
                   f"({r['count']:,})")
-    if args.fail_on_drop and any(h == "dropped" for h in report.column("how")):
+    if args.fail_on_drop and any(h == "dropped" for h in report.to_list("how")):
         return EXIT_FINDINGS
     return EXIT_OK

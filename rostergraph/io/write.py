@@ -25,7 +25,7 @@ Examples
 >>> len(report), sorted(p.name for p in (out / "json").iterdir())[:2]
 (0, ['courses.json', 'districts.json'])
 >>> report = write_oneroster(rostergraph.sample(), out / "or.zip")
->>> set(report.column("how")) <= {"extension", "changed", "dropped"}
+>>> set(report.to_list("how")) <= {"extension", "changed", "dropped"}
 True
 """
 
@@ -459,7 +459,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
     >>> import rostergraph, tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "or"
     >>> report = write_oneroster(rostergraph.sample(), out, extensions=False)
-    >>> "dropped" in set(report.column("how")), (out / "manifest.csv").is_file()
+    >>> "dropped" in set(report.to_list("how")), (out / "manifest.csv").is_file()
     (True, True)
     """
     p = Path(path)

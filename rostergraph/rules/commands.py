@@ -29,10 +29,11 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 _VALIDATE_EPILOG = """examples:
   rostergraph validate --sample
-  rostergraph validate ./dump --fail-on warning          # CI: fail on warnings too
+  rostergraph validate ./dump --fail-on warning          # CI: fail on warnings too (./dump: a Clever dump)
   rostergraph validate ./dump --select RG-SEC --select RG-REF-001 --format json -o findings.json
   rostergraph validate ./dump --ignore RG-USR-004,RG-SEC-004 --fail-on info
   rostergraph validate --list-rules
+  rostergraph validate --explain RG-SEC-001                # why it matters, how to fix
 
 exit status: 0 no finding at or above --fail-on; 1 there is one; 2 usage or I/O error."""
 
@@ -72,6 +73,8 @@ def add_validate(sub: Any) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.add_argument("--list-rules", action="store_true",
                    help="list the rules (id, severity, title) and exit")
+    p.add_argument("--explain", metavar="RULE",
+                   help="print what triggers a rule, why it matters and how to fix it, and exit")
     p.set_defaults(func=_cmd_validate)
 
 
@@ -140,14 +143,27 @@ def _run(args: argparse.Namespace) -> Any:
     except ValueError as exc:
         _usage(str(exc))
         return None
+    from ..cli_guide import steps
+
     policy = privacy_from_args(args)
-    report = validate(load_source(args), select=args.select, ignore=args.ignore)
+    roster = load_source(args)
+    steps(args).step("validating")
+    report = validate(roster, select=args.select, ignore=args.ignore)
     return policy.apply_report(report)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from ..cli import write_output
+    from ..cli_guide import steps
 
+    if args.explain:
+        from .explain import explain_rule
+
+        try:
+            write_output(explain_rule(args.explain).to_text(), args.output)
+        except ValueError as exc:
+            return _usage(str(exc))
+        return EXIT_OK
     if args.list_rules:
         from . import catalogue
 
@@ -163,6 +179,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if fmt is None:
         ext = os.path.splitext(args.output or "")[1].lower()
         fmt = {".json": "json", ".md": "markdown", ".markdown": "markdown"}.get(ext, "text")
+    steps(args).step("writing")
     if fmt == "json":
         text = report.to_json()
     elif fmt == "markdown":
@@ -170,11 +187,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         text = report.to_text(examples=args.examples)
     write_output(text, args.output)
+    steps(args).close()
+    _closing_line(report, to_stdout=fmt == "text" and not args.output)
     return EXIT_FINDINGS if report.failed(args.fail_on) else EXIT_OK
+
+
+def _closing_line(report: Any, *, to_stdout: bool) -> None:
+    """``602 errors, 6,683 warnings, 1,747 info``: last on stdout after a text report,
+    else on stderr (JSON or a file stays clean); coloured on a terminal only."""
+    from ..cli_guide import colour_enabled, counts_line
+
+    stream = sys.stdout if to_stdout else sys.stderr
+    sys.stdout.flush()
+    print(counts_line(report.counts(), colour=colour_enabled(stream)), file=stream)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from ..cli import write_output
+    from ..cli_guide import steps
 
     try:
         fmt = report_format(args.output, args.format)
@@ -185,13 +215,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     report = _run(args)
     if report is None:
         return EXIT_USAGE
+    steps(args).step(f"writing {fmt}")
     if fmt == "html":
         text = report.to_html(examples=args.examples)
     else:
         text = report.to_json() if fmt == "json" else report.to_markdown(examples=args.examples)
     write_output(text, args.output)
+    steps(args).close()
     if args.output:
-        c = report.counts()
-        print(f"wrote {args.output} ({fmt}): {c['error']} errors, {c['warning']} warnings, "
-              f"{c['info']} info", file=sys.stderr)
+        from ..cli_guide import colour_enabled, counts_line
+
+        line = counts_line(report.counts(), colour=colour_enabled(sys.stderr))
+        print(f"wrote {args.output} ({fmt}): {line}", file=sys.stderr)
     return EXIT_OK

@@ -43,7 +43,10 @@ def _finding(rule_id: str, p: Problem) -> Finding:
     values = {k: v for k, v in (("code", p.code), ("file", p.file), ("line", p.line),
                                 ("index", p.index), ("field", p.field)) if v is not None}
     ids = (p.record_id,) if p.record_id else ()
-    return RULES[rule_id].finding(p.kind or "file", ids, f"{_where(p)}: {p.message}", values)
+    # name the field: "expected a string, found number" alone does not say where to look
+    field = f"field {p.field!r}: " if p.field and p.field not in p.message else ""
+    return RULES[rule_id].finding(p.kind or "file", ids, f"{_where(p)}: {field}{p.message}",
+                                  values)
 
 
 def _make(code: str, rule_id: str) -> Callable[[Roster, RosterGraph], Iterator[Finding]]:

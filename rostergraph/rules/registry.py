@@ -149,7 +149,7 @@ class Rule:
 #: The registry: rule id → :class:`Rule`, in registration order.
 RULES: dict[str, Rule] = {}
 
-#: Rule families in catalogue order (DESIGN §6); reports and listings follow it.
+#: Rule families in catalogue order (that of ``docs/rules.md``); reports and listings follow it.
 FAMILIES: tuple[str, ...] = ("RG-SEC", "RG-REF", "RG-USR", "RG-STU", "RG-TEA", "RG-STF",
                              "RG-CON", "RG-SCH", "RG-TRM", "RG-CRS", "RG-STR", "RG-LOAD",
                              "RG-ID")

@@ -1,0 +1,240 @@
+"""List the records of a roster: the ids a query needs, with their names.
+
+:func:`list_records` answers "which teachers, students, sections or schools
+are there?" from the graph's arrays (no record is built for the counts), so
+an id for ``rostergraph query`` never has to be dug out of raw JSON. The
+command line is ``rostergraph list teachers|students|sections|schools``.
+
+Examples
+--------
+>>> import rostergraph
+>>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
+>>> t = list_records(g, "schools")
+>>> t.columns
+['school', 'name', 'students', 'teachers', 'sections']
+>>> list_records(g, "sections", name="algebra").shape[0] >= 1
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .graph import ROLE_BITS
+from .labels import _labels, label_of, with_labels
+from .table import Table
+
+if TYPE_CHECKING:
+    from .graph import RosterGraph
+
+__all__ = ["KINDS", "add_list", "list_records"]
+
+#: What ``list_records`` lists.
+KINDS = ("teachers", "students", "sections", "schools")
+
+_EPILOG = """examples:
+  rostergraph list teachers --sample
+  rostergraph list students --sample --school 5f7a5c000000000000000003
+  rostergraph list sections --sample --name algebra
+  rostergraph list schools --sample --format csv
+  rostergraph list students --sample --privacy redacted --format json"""
+
+
+def _primary_school(g: RosterGraph, relation: str, n_users: int) -> np.ndarray:
+    """Per user, the node index of the primary school in ``relation`` (-1: none)."""
+    rel = g.relations[relation]
+    out = np.full(n_users, -1, dtype=np.int64)
+    ok = rel.attrs["primary"].astype(bool) & (rel.src < n_users)
+    out[rel.src[ok]] = rel.dst[ok]
+    return out
+
+
+def _ids_or_none(ids: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    out = np.empty(len(idx), dtype=object)
+    has = idx >= 0
+    out[has] = ids[idx[has]]
+    return out
+
+
+def _school_filter(g: RosterGraph, school: str | None, relation: str) -> np.ndarray | None:
+    """Node indices of the sources linked to ``school`` by ``relation`` (None: no filter)."""
+    if school is None:
+        return None
+    s = g.index_of("school", school)
+    rel = g.relations[relation]
+    return np.unique(rel.src[rel.dst == s])
+
+
+def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
+                 name: str | None = None) -> Table:
+    """The teachers, students, sections or schools of a roster, with names and counts.
+
+    Parameters
+    ----------
+    g:
+        The graph.
+    kind:
+        ``"teachers"``, ``"students"``, ``"sections"`` or ``"schools"``.
+    school:
+        Only records of this school id: users linked to it (primary or not),
+        sections taught at it, or that school.
+    name:
+        Only records whose name contains this text (case-insensitive); for
+        people, their first and last name.
+
+    Returns
+    -------
+    Table
+        teachers/students: ``user``, ``user_name``, ``school`` (primary),
+        ``sections`` (sections they teach / are enrolled in) and, for students,
+        ``grade``; sections: ``section``, ``name``, ``school``, ``term``,
+        ``course``, ``students``, ``teachers``; schools: ``school``, ``name``,
+        ``students`` and ``teachers`` (at their primary school), ``sections``.
+        Rows in the roster's order. ``user_name`` is personal data: apply a
+        :class:`~rostergraph.privacy.PrivacyPolicy` before sharing (the CLI does).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``.
+    UnknownIdError
+        For a ``school`` id that is not in the roster.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
+    >>> t = list_records(g, "teachers")
+    >>> t.columns
+    ['user', 'user_name', 'school', 'sections']
+    >>> bool(len(rostergraph.students_of(g, t.to_list("user")[0])) >= 0)
+    True
+    """
+    if kind not in KINDS:
+        from .cli_guide import did_you_mean
+
+        near = did_you_mean(kind, KINDS)
+        raise ValueError(f"cannot list {kind!r}; expected one of {', '.join(KINDS)}"
+                         + (f" (did you mean {near!r}?)" if near else ""))
+    roster = g.roster
+    n_u, n_sec, n_sc = g.n_records("user"), g.n_records("section"), g.n_records("school")
+    if kind in ("teachers", "students"):
+        role = kind[:-1]
+        sec_rel, school_rel = (("teaches", "works_at") if role == "teacher"
+                               else ("enrolled_in", "attends"))
+        idx = np.flatnonzero((g.roles[:n_u] & ROLE_BITS[role]) != 0)
+        linked = _school_filter(g, school, school_rel)
+        if linked is not None:
+            idx = idx[np.isin(idx, linked)]
+        users = g.ids("user")[idx]
+        cols: dict[str, Any] = {"user": users}
+        cols["user_name"] = _labels(users, roster.users, "user")
+        prim = _primary_school(g, school_rel, n_u)[idx]
+        cols["school"] = _ids_or_none(g.ids("school"), prim)
+        cols["sections"] = np.bincount(g.relations[sec_rel].src, minlength=n_u)[idx]
+        if role == "student":
+            cols["grade"] = [_grade(roster.users, u) for u in users.tolist()]
+        t = Table(cols, name=kind)
+        if name:
+            t = _name_filter(t, "user_name", name)
+        return t
+    if kind == "sections":
+        idx = np.arange(n_sec)
+        if school is not None:
+            s = g.index_of("school", school)
+            at = g.relations["taught_at"]
+            idx = np.unique(at.src[(at.dst == s) & (at.src < n_sec)])
+        secs = g.ids("section")[idx]
+        cols = {"section": secs}
+        cols["name"] = [label_of(roster.sections.get(x), "section") for x in secs.tolist()]
+        for rel_name, col in (("taught_at", "school"), ("in_term", "term"),
+                              ("of_course", "course")):
+            rel = g.relations[rel_name]
+            target = np.full(n_sec, -1, dtype=np.int64)
+            ok = rel.src < n_sec
+            target[rel.src[ok]] = rel.dst[ok]
+            cols[col] = _ids_or_none(g.ids(rel.dst_kind), target[idx])
+        cols["students"] = np.bincount(g.relations["enrolled_in"].dst, minlength=n_sec)[idx]
+        cols["teachers"] = np.bincount(g.relations["teaches"].dst, minlength=n_sec)[idx]
+        t = Table(cols, name=kind)
+        return _name_filter(t, "name", name) if name else t
+    idx = np.arange(n_sc)
+    if school is not None:
+        idx = np.array([g.index_of("school", school)], dtype=np.int64)
+    schools = g.ids("school")[idx]
+    roles = g.roles
+
+    def primary_count(relation: str, role: str) -> np.ndarray:
+        rel = g.relations[relation]
+        ok = rel.attrs["primary"].astype(bool) & (rel.src < n_u) & (rel.dst < n_sc)
+        ok[ok] = (roles[rel.src[ok]] & ROLE_BITS[role]) != 0
+        return np.bincount(rel.dst[ok], minlength=n_sc)[:n_sc]
+
+    at = g.relations["taught_at"]
+    ok = (at.src < n_sec) & (at.dst < n_sc)
+    t = Table({"school": schools,
+               "name": [label_of(roster.schools.get(x), "school") for x in schools.tolist()],
+               "students": primary_count("attends", "student")[idx],
+               "teachers": primary_count("works_at", "teacher")[idx],
+               "sections": np.bincount(at.dst[ok], minlength=n_sc)[:n_sc][idx]}, name=kind)
+    return _name_filter(t, "name", name) if name else t
+
+
+def _grade(users: Any, user_id: str) -> str | None:
+    """A student's grade, read without building the record when the records are lazy."""
+    if hasattr(users, "peek"):
+        roles = users.peek(user_id, "roles")
+        if isinstance(roles, dict):
+            student = roles.get("student")
+            grade = student.get("grade") if isinstance(student, dict) else None
+            return grade if isinstance(grade, str) else None
+        if roles is None:
+            return None
+    rec = users.get(user_id)
+    student = getattr(getattr(rec, "roles", None), "student", None)
+    return getattr(student, "grade", None)
+
+
+def _name_filter(t: Table, column: str, text: str) -> Table:
+    needle = text.casefold()
+    keep = np.fromiter((isinstance(v, str) and needle in v.casefold()
+                        for v in t[column].tolist()), dtype=bool, count=len(t))
+    return t[keep]
+
+
+def add_list(sub: Any) -> None:
+    """Add ``rostergraph list`` to an argparse subparsers object."""
+    from .cli import add_privacy, add_source
+
+    p = sub.add_parser(
+        "list", help="list teachers, students, sections or schools with their ids and names",
+        description="List the teachers, students, sections or schools of a roster, with "
+                    "names and counts: the ids the query commands take. People's names show "
+                    "in --privacy full only.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("what", choices=KINDS, metavar="{" + ",".join(KINDS) + "}",
+                   help="what to list")
+    add_source(p)
+    p.add_argument("--school", metavar="ID", help="only records of this school")
+    p.add_argument("--name", metavar="TEXT",
+                   help="only records whose name contains TEXT (case-insensitive)")
+    p.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    add_privacy(p)
+    p.set_defaults(func=_cmd_list)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from .cli import load_source, privacy_from_args, render_table, write_output
+    from .cli_guide import steps
+    from .graph import RosterGraph
+
+    policy = privacy_from_args(args)
+    roster = load_source(args)
+    steps(args).step("building the graph")
+    g = RosterGraph.from_roster(roster)
+    table = with_labels(list_records(g, args.what, school=args.school, name=args.name), g)
+    write_output(render_table(policy.bind(g).apply_table(table), args.format), None)
+    return 0

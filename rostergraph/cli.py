@@ -373,9 +373,51 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 # --- registry --------------------------------------------------------------------
 
-def _add_list(sub: Any) -> None:  # list: rostergraph/listing.py
-    from .listing import add_list
+_LIST_EPILOG = """examples:
+  rostergraph list teachers --sample
+  rostergraph list students --sample --school 5f7a5c000000000000000003
+  rostergraph list sections --sample --name algebra
+  rostergraph list schools --sample --format csv
+  rostergraph list students --sample --privacy redacted --format json"""
 
+
+def add_list(sub: Any) -> None:
+    """Add ``rostergraph list`` to an argparse subparsers object."""
+    from .listing import KINDS
+
+    p = sub.add_parser(
+        "list", help="list teachers, students, sections or schools with their ids and names",
+        description="List the teachers, students, sections or schools of a roster, with "
+                    "names and counts: the ids the query commands take. People's names show "
+                    "in --privacy full only.",
+        epilog=_LIST_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("what", choices=KINDS, metavar="{" + ",".join(KINDS) + "}",
+                   help="what to list")
+    add_source(p)
+    p.add_argument("--school", metavar="ID", help="only records of this school")
+    p.add_argument("--name", metavar="TEXT",
+                   help="only records whose name contains TEXT (case-insensitive)")
+    p.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    add_privacy(p)
+    p.set_defaults(func=_cmd_list)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from .cli_guide import steps
+    from .graph import RosterGraph
+    from .labels import with_labels
+    from .listing import list_records
+
+    policy = privacy_from_args(args)
+    roster = load_source(args)
+    steps(args).step("building the graph")
+    g = RosterGraph.from_roster(roster)
+    table = with_labels(list_records(g, args.what, school=args.school, name=args.name), g)
+    write_output(render_table(policy.bind(g).apply_table(table), args.format), None)
+    return 0
+
+
+def _add_list(sub: Any) -> None:  # list: the query commands take the ids it shows
     add_list(sub)
 
 
@@ -403,9 +445,63 @@ def _add_validation(sub: Any) -> None:  # validate, report: rostergraph/rules/co
 COMMANDS.append(_add_validation)
 
 
-def _add_batch(sub: Any) -> None:  # batch: rostergraph/batch.py
-    from .batch import add_batch
+def add_batch(sub: Any) -> None:
+    """Add ``rostergraph batch`` to the CLI's subcommands."""
+    from .batch import STEPS
 
+    p = sub.add_parser(
+        "batch", help="run summary/validate/orphans/cross-school over many districts",
+        description="Run steps over many districts (one task per district) on a local process "
+                    "pool or a Dask cluster, writing each district's result as it finishes. "
+                    "Exit 0 when every district completed, 1 when any failed.",
+        epilog="examples:\n"
+               "  rostergraph batch ./districts -o out\n"
+               "  rostergraph batch d1/ d2/ d3.zip -o out --workers 2\n"
+               "  rostergraph batch ./districts -o out --resume     # skip districts already done\n"
+               "  (a Dask cluster: --scheduler tcp://HOST:8786)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("sources", nargs="+", help="district folders/zips, or folders holding them")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("--scheduler", default="local",
+                   help="'local' (process pool, default) or a Dask scheduler address")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes")
+    p.add_argument("--steps", default=",".join(STEPS),
+                   help=f"comma-separated steps (default: {','.join(STEPS)})")
+    p.add_argument("--resume", action="store_true", help="skip districts already in OUTPUT")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_privacy(p)
+    p.set_defaults(func=_cmd_batch)
+
+
+def _cmd_batch(args: Any) -> int:
+    from pathlib import Path
+
+    from .batch import run
+
+    steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
+    policy = privacy_from_args(args)
+    client = None
+    if args.scheduler != "local":
+        from dask.distributed import Client
+
+        client = Client(args.scheduler)
+    try:
+        result = run(args.sources, steps, client=client, max_workers=args.workers,
+                     output=args.output, resume=args.resume, progress=not args.quiet,
+                     privacy=policy)
+    finally:
+        if client is not None:
+            client.close()
+    out = Path(args.output)
+    for step, t in result.tables.items():
+        t.to_csv(out / f"{step}.csv")
+    result.failures.to_csv(out / "failures.csv")
+    result.worst_rules().to_csv(out / "worst_rules.csv")
+    print(result.summary_text())
+    return 0 if not len(result.failures) else 1
+
+
+def _add_batch(sub: Any) -> None:  # batch: many districts (rostergraph.batch)
     add_batch(sub)
 
 

@@ -18,30 +18,21 @@ True
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .graph import ROLE_BITS
-from .labels import _labels, label_of, with_labels
+from .labels import _labels, label_of
 from .table import Table
 
 if TYPE_CHECKING:
     from .graph import RosterGraph
 
-__all__ = ["KINDS", "add_list", "list_records"]
+__all__ = ["KINDS", "list_records"]
 
 #: What ``list_records`` lists.
 KINDS = ("teachers", "students", "sections", "schools")
-
-_EPILOG = """examples:
-  rostergraph list teachers --sample
-  rostergraph list students --sample --school 5f7a5c000000000000000003
-  rostergraph list sections --sample --name algebra
-  rostergraph list schools --sample --format csv
-  rostergraph list students --sample --privacy redacted --format json"""
-
 
 def _primary_school(g: RosterGraph, relation: str, n_users: int) -> np.ndarray:
     """Per user, the node index of the primary school in ``relation`` (-1: none)."""
@@ -114,9 +105,9 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
     True
     """
     if kind not in KINDS:
-        from .cli_guide import did_you_mean
+        import difflib
 
-        near = did_you_mean(kind, KINDS)
+        near = next(iter(difflib.get_close_matches(kind, KINDS, n=1)), None)
         raise ValueError(f"cannot list {kind!r}; expected one of {', '.join(KINDS)}"
                          + (f" (did you mean {near!r}?)" if near else ""))
     roster = g.roster
@@ -203,38 +194,3 @@ def _name_filter(t: Table, column: str, text: str) -> Table:
     keep = np.fromiter((isinstance(v, str) and needle in v.casefold()
                         for v in t[column].tolist()), dtype=bool, count=len(t))
     return t[keep]
-
-
-def add_list(sub: Any) -> None:
-    """Add ``rostergraph list`` to an argparse subparsers object."""
-    from .cli import add_privacy, add_source
-
-    p = sub.add_parser(
-        "list", help="list teachers, students, sections or schools with their ids and names",
-        description="List the teachers, students, sections or schools of a roster, with "
-                    "names and counts: the ids the query commands take. People's names show "
-                    "in --privacy full only.",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=KINDS, metavar="{" + ",".join(KINDS) + "}",
-                   help="what to list")
-    add_source(p)
-    p.add_argument("--school", metavar="ID", help="only records of this school")
-    p.add_argument("--name", metavar="TEXT",
-                   help="only records whose name contains TEXT (case-insensitive)")
-    p.add_argument("--format", choices=("text", "csv", "json"), default="text")
-    add_privacy(p)
-    p.set_defaults(func=_cmd_list)
-
-
-def _cmd_list(args: argparse.Namespace) -> int:
-    from .cli import load_source, privacy_from_args, render_table, write_output
-    from .cli_guide import steps
-    from .graph import RosterGraph
-
-    policy = privacy_from_args(args)
-    roster = load_source(args)
-    steps(args).step("building the graph")
-    g = RosterGraph.from_roster(roster)
-    table = with_labels(list_records(g, args.what, school=args.school, name=args.name), g)
-    write_output(render_table(policy.bind(g).apply_table(table), args.format), None)
-    return 0

@@ -193,7 +193,8 @@ def _cross_school(report: Report, rows: int, named: bool) -> list[str]:
                        f"listed in the {who}'s schools"],
                       [[_person(g, pol, named, u), _named(g, pol, "section", s),
                         _named(g, pol, "school", sc), _named(g, pol, "school", ps),
-                        "yes" if ok else "**no**"] for u, s, sc, ps, ok in head])
+                        "yes" if ok else "**no**"] for u, s, sc, ps, ok in
+                       head.select(who, "section", "school", "primary_school", "in_schools")])
         out += _more(len(head), len(t), "pairs", who)
     return out
 

@@ -22,7 +22,7 @@ LAYERS: dict[str, int] = {
     # 1: records, errors, the one exit for writers, the result type
     "rostergraph._version": 1, "rostergraph._collector": 1, "rostergraph.errors": 1, "rostergraph.model": 1,
     "rostergraph.safety": 1, "rostergraph.fastrec": 1, "rostergraph.lazy": 1,
-    "rostergraph.table": 1,
+    "rostergraph.table": 1, "rostergraph.table_group": 1,
     # 2: graph and field columns shared by the readers, the graph and the rules
     "rostergraph.columns": 2, "rostergraph.fields": 2,
     # 3: the roster
@@ -36,14 +36,16 @@ LAYERS: dict[str, int] = {
     "rostergraph.completeness": 6,
     # 7: results and renderers
     "rostergraph.report": 7, "rostergraph.report_html": 7, "rostergraph.plot": 7,
-    "rostergraph.privacy": 7, "rostergraph.labels": 7,
+    "rostergraph.privacy": 7, "rostergraph.labels": 7, "rostergraph.report_md": 7,
+    "rostergraph.listing": 7,
     # 8: load() itself (readers + cache), the cache, batch runs, the generator
     "rostergraph.io.detect": 8, "rostergraph.io.__init__": 8, "rostergraph.cache": 8,
     "rostergraph.batch": 8, "rostergraph.synth": 8,
     "rostergraph.oneroster.sync": 8,  # loads, diffs (holds) and rewrites a dump
     "rostergraph.oneroster.__init__": 8,
     # 9: the command line and the package's front door
-    "rostergraph.cli": 9, "rostergraph.__main__": 9, "rostergraph.__init__": 9,
+    "rostergraph.cli": 9, "rostergraph.cli_guide": 9, "rostergraph.__main__": 9,
+    "rostergraph.__init__": 9,
 }
 COMMANDS_LAYER = 9  # every ``*.commands`` module is command-line code
 
@@ -56,7 +58,6 @@ FORBIDDEN: tuple[tuple[str, str], ...] = (
 
 #: (importer, imported) arrows that break the layers today. May only shrink.
 ALLOWED: set[tuple[str, str]] = {
-    ("rostergraph.batch", "rostergraph.cli"),
     ("rostergraph.io.write", "rostergraph.io.detect"),
     ("rostergraph.rules", "rostergraph.report"),
 }

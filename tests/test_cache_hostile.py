@@ -55,7 +55,6 @@ def test_file_replaced_during_a_cold_load_leaves_no_stale_snapshot(
     src = tmp_path / "d"
     src.mkdir()
     (src / "users.jsonl").write_bytes(_users("Old", 50))
-    detect._register_optional()
     detector, reader, expects = detect.FORMATS["clever-json"]
 
     def racing_reader(path: Any, **kw: Any) -> Any:
@@ -65,10 +64,11 @@ def test_file_replaced_during_a_cold_load_leaves_no_stale_snapshot(
         os.replace(new, src / "users.jsonl")
         return roster
 
-    monkeypatch.setitem(detect.FORMATS, "clever-json", (detector, racing_reader, expects))
+    racing = dict(detect.FORMATS, **{"clever-json": (detector, racing_reader, expects)})
+    monkeypatch.setattr(detect, "FORMATS", racing)  # (the table itself is read-only)
     first = rostergraph.load(src, cache=True)
     assert set(_names(first).values()) == {f"Old{i:05d}" for i in range(50)}
-    monkeypatch.setitem(detect.FORMATS, "clever-json", (detector, reader, expects))
+    monkeypatch.undo()
     second = rostergraph.load(src, cache=True)
     assert set(_names(second).values()) == {f"New{i:05d}" for i in range(50)}
     assert not any("from cache" in n for n in second.provenance.notes)

@@ -43,8 +43,10 @@ if _TYPE_CHECKING:  # what the names below are, for type checkers; imported on f
         WrongKindError,
     )
     from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
+    from .io.convert import convert
     from .io.detect import detect_format, load
-    from .io.write import convert, write_clever_csv, write_clever_json, write_oneroster
+    from .io.write import write_clever_json, write_oneroster
+    from .io.write_sftp import write_clever_csv
     from .labels import with_labels
     from .model import (
         ContactRole,
@@ -120,8 +122,8 @@ _LAZY: dict[str, str] = {
     "RosterGraph": ".graph",
     "detect_format": ".io.detect",
     "load": ".io.detect",
-    "convert": ".io.write",
-    "write_clever_csv": ".io.write",
+    "convert": ".io.convert",
+    "write_clever_csv": ".io.write_sftp",
     "write_clever_json": ".io.write",
     "write_oneroster": ".io.write",
     "with_labels": ".labels",

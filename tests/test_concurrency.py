@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import rostergraph
-from rostergraph.io.write import write_clever_csv, write_oneroster
+from rostergraph.io.write import write_oneroster
+from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.synth import write_district
 
 from .test_fast_jsonl import _slow_lines_in_the_middle, _snapshot

@@ -39,7 +39,8 @@ LAYERS: dict[str, int] = {
     "rostergraph.privacy": 7, "rostergraph.labels": 7, "rostergraph.report_md": 7,
     "rostergraph.listing": 7,
     # 8: load() itself (readers + cache), the cache, batch runs, the generator
-    "rostergraph.io.detect": 8, "rostergraph.io.__init__": 8, "rostergraph.cache": 8,
+    "rostergraph.io.detect": 8, "rostergraph.io.convert": 8, "rostergraph.io.__init__": 8,
+    "rostergraph.cache": 8,
     "rostergraph.batch": 8, "rostergraph.synth": 8,
     "rostergraph.oneroster.sync": 8,  # loads, diffs (holds) and rewrites a dump
     "rostergraph.oneroster.__init__": 8,
@@ -58,7 +59,6 @@ FORBIDDEN: tuple[tuple[str, str], ...] = (
 
 #: (importer, imported) arrows that break the layers today. May only shrink.
 ALLOWED: set[tuple[str, str]] = {
-    ("rostergraph.io.write", "rostergraph.io.detect"),
     ("rostergraph.rules", "rostergraph.report"),
 }
 
@@ -66,7 +66,6 @@ ALLOWED: set[tuple[str, str]] = {
 MAX_LINES = 800
 #: ... except these, which may not grow past the count given. May only shrink.
 LONG_MODULES: dict[str, int] = {
-    "rostergraph/io/write.py": 1180,
     "rostergraph/privacy.py": 807,
     "rostergraph/queries.py": 1228,
 }

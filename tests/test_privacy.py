@@ -431,7 +431,7 @@ def test_convert_outputs_leak_nothing(roster: Any, secrets_of: Any, tmp_path: Pa
                                       to: str) -> None:
     """convert in redacted/pseudonymized mode writes no secret and no demographic value, and
     the written roster loads back with the same counts."""
-    from rostergraph.io.write import convert
+    from rostergraph.io.convert import convert
 
     out = tmp_path / ("out.zip" if to == "oneroster" else "out")
     convert(rostergraph.sample_path(), out, to=to, privacy=_policy(mode))
@@ -446,7 +446,7 @@ def test_convert_outputs_leak_nothing(roster: Any, secrets_of: Any, tmp_path: Pa
 
 def test_convert_full_is_lossless(roster: Any, tmp_path: Path) -> None:
     """convert with privacy full (the default) keeps every value, demographics included."""
-    from rostergraph.io.write import convert
+    from rostergraph.io.convert import convert
 
     convert(rostergraph.sample_path(), tmp_path / "out", to="clever-json",
             privacy=PrivacyPolicy("full"))

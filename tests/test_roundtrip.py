@@ -21,11 +21,8 @@ from rostergraph.graph import RELATIONS, RosterGraph
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.clever_json import read_clever_json
 from rostergraph.io.oneroster import read_oneroster
-from rostergraph.io.write import (
-    write_clever_csv,
-    write_clever_json,
-    write_oneroster,
-)
+from rostergraph.io.write import write_clever_json, write_oneroster
+from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.model import Course, Term, record_to_dict
 from rostergraph.roster import Roster
 

@@ -15,7 +15,9 @@ import pytest
 
 import rostergraph
 from rostergraph.cli import main
-from rostergraph.io.write import convert, write_clever_csv, write_clever_json, write_oneroster
+from rostergraph.io.convert import convert
+from rostergraph.io.write import write_clever_json, write_oneroster
+from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.model import record_to_dict
 
 REPORT_COLUMNS = ["kind", "field", "count", "how"]

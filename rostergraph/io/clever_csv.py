@@ -31,7 +31,7 @@ each such column); column order is free. The column → field mapping is the tab
   (so siblings share a contact), else ``"sftp-contact:<Student_id>:<k>"``.
   ``Contact_name`` goes to ``name.last`` (Clever keeps contacts' full names there).
 
-rostergraph extensions (written by :func:`rostergraph.io.write.write_clever_csv`,
+rostergraph extensions (written by :func:`rostergraph.io.write_sftp.write_clever_csv`,
 ignored by Clever): ``Term_id``/``Course_id`` columns in ``sections.csv``,
 ``Contact_id``, ``Clever_user_id`` in ``staff.csv`` (the user a staff row
 belongs to; no email merge then), ``rostergraph_districts.csv`` and
@@ -49,7 +49,7 @@ problems with file and line; every other row loads.
 Examples
 --------
 >>> import rostergraph, tempfile, pathlib
->>> from rostergraph.io.write import write_clever_csv
+>>> from rostergraph.io.write_sftp import write_clever_csv
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> _ = write_clever_csv(rostergraph.sample(), out)
 >>> r = read_clever_csv(out)
@@ -610,7 +610,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
     Examples
     --------
     >>> import rostergraph, tempfile, pathlib
-    >>> from rostergraph.io.write import write_clever_csv
+    >>> from rostergraph.io.write_sftp import write_clever_csv
     >>> out = pathlib.Path(tempfile.mkdtemp())
     >>> _ = write_clever_csv(rostergraph.sample(), out, extensions=False)
     >>> r = read_clever_csv(out)

@@ -1,4 +1,4 @@
-"""``rostergraph convert``: the CLI over :func:`rostergraph.io.write.convert`.
+"""``rostergraph convert``: the CLI over :func:`rostergraph.io.convert.convert`.
 
 Examples
 --------
@@ -64,7 +64,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     from .. import sample_path
     from ..cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, privacy_from_args
     from ..safety import terminal_text
-    from .write import convert
+    from .convert import convert
 
     if bool(args.sample) == bool(args.source):
         print("rostergraph: error: give a roster SOURCE or --sample (exactly one)",

@@ -1,0 +1,388 @@
+"""The Clever SFTP CSV writer: a Roster out as Clever's SFTP upload files.
+
+Clever's SFTP format has one file per role (``schools.csv``, ``students.csv``,
+``teachers.csv``, ``staff.csv``, ``sections.csv``, ``enrollments.csv``) and no
+terms or courses of their own; see :mod:`rostergraph.io.write` for the report every
+writer returns and :mod:`rostergraph.io.clever_csv` for the reader.
+
+Examples
+--------
+>>> import rostergraph, tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> report = write_clever_csv(rostergraph.sample(), out / "sftp")
+>>> (out / "sftp" / "sections.csv").is_file(), len(rostergraph.load(out / "sftp").sections) > 0
+(True, True)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..model import record_to_dict
+from ..roster import Roster
+from ..table import Table
+from .csvutil import to_csv_text
+from .mapping import get_path
+from .write import WriteReport, _attr_path, _Carry, _dumps, _utf8, _write_files
+
+__all__ = ["write_clever_csv"]
+
+
+_SFTP_PREFIX = "sftp."
+_SFTP_ID_COLS = {"schools.csv": ["School_id"],
+                 "students.csv": ["School_id", "Student_id"],
+                 "teachers.csv": ["School_id", "Teacher_id"],
+                 "staff.csv": ["School_id", "Staff_id"],
+                 "sections.csv": ["School_id", "Section_id", "Teacher_id"],
+                 "enrollments.csv": ["School_id", "Section_id", "Student_id"]}
+_SFTP_TAIL = {"sections.csv": ["Course_name", "Course_number", "Course_description",
+                               "Term_name", "Term_start", "Term_end"]}
+
+
+def _present_paths(records: Iterable[Any], paths: Iterable[str]) -> set[str]:
+    paths = list(paths)
+    out: set[str] = set()
+    for rec in records:
+        for p in paths:
+            if p not in out and _attr_path(rec, p) is not None:
+                out.add(p)
+        if len(out) == len(paths):
+            break
+    return out
+
+
+def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
+                     extensions: bool = True) -> Table:
+    """Write a roster as Clever SFTP CSV files into the folder ``path``.
+
+    Parameters
+    ----------
+    roster:
+        The roster to write.
+    path:
+        The output folder (created if missing).
+    extensions:
+        Also write what SFTP CSV cannot hold, in rostergraph extensions that
+        Clever ignores and :func:`~rostergraph.io.clever_csv.read_clever_csv`
+        reads back: ``Term_id``/``Course_id`` and ``Contact_id`` columns,
+        ``Clever_user_id`` in ``staff.csv``, ``rostergraph_districts.csv`` and
+        ``rostergraph_records.csv`` (Clever fields with no column, and whole
+        records SFTP has no file for: district admins, contacts of no written
+        student, terms and courses no section uses). Without them those are
+        ``dropped`` in the report, and terms, courses and contacts get the
+        constructed ids described in :mod:`rostergraph.io.clever_csv`.
+
+    Returns
+    -------
+    Table
+        The report (``kind, field, count, how``).
+
+    Examples
+    --------
+    >>> import rostergraph, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> report = write_clever_csv(rostergraph.sample(), out)
+    >>> sorted(p.name for p in out.iterdir())[:3]
+    ['enrollments.csv', 'rostergraph_districts.csv', 'rostergraph_records.csv']
+    """
+    from .clever_csv import SFTP_COLUMNS
+
+    ext = extensions
+    report = WriteReport()
+    sole = next(iter(roster.districts)) if len(roster.districts) == 1 else None
+    sheets: dict[str, list[dict[str, Any]]] = {f: [] for f in (
+        "schools.csv", "students.csv", "teachers.csv", "staff.csv", "sections.csv",
+        "enrollments.csv", "rostergraph_districts.csv", "rostergraph_records.csv")}
+    records = sheets["rostergraph_records.csv"]
+
+    def carry(c: _Carry, rid: str) -> None:
+        rest = c.rest()
+        if rest and ext:
+            records.append({"Kind": c.kind, "Id": rid, "Clever_json": _dumps(rest).decode()})
+
+    def whole(kind: str, rec: Any, why: str) -> None:
+        report.add(kind, f"(whole record: {why})", "extension" if ext else "dropped")
+        if ext:
+            records.append({"Kind": kind, "Id": rec.id,
+                            "Clever_json": _dumps(record_to_dict(rec)).decode()})
+
+    def columns(c: _Carry, row: dict[str, Any], file: str, present: set[str]) -> None:
+        for col, p in SFTP_COLUMNS[file]:
+            if p not in present:
+                continue
+            c.take(p)
+            v = get_path(c.orig, p)  # shared fields (email, name) feed every role's file
+            row[col] = v
+            if v is None:
+                c.keep(p, None)  # the column exists, so an empty cell would read as ""
+        row.update(c.columns())
+
+    def district(c: _Carry) -> None:
+        d = c.take("district")
+        if d != sole:
+            c.keep("district", d)
+
+    # districts
+    for rec in roster.districts.values():
+        c = _Carry("districts", rec, report, ext, _SFTP_PREFIX, False)
+        if ext:
+            sheets["rostergraph_districts.csv"].append(
+                {"District_id": c.take("id"), "District_name": c.take("name")})
+            carry(c, rec.id)
+        else:
+            report.add("districts", "(whole record: SFTP has no district file)", "dropped")
+    # schools
+    present = _present_paths(roster.schools.values(), (p for _, p in SFTP_COLUMNS["schools.csv"]))
+    for rec in roster.schools.values():
+        c = _Carry("schools", rec, report, ext, _SFTP_PREFIX, False)
+        row = {"School_id": c.take("id")}
+        if c.take("sis_id") != rec.id:
+            c.keep("sis_id", rec.sis_id)
+        district(c)
+        columns(c, row, "schools.csv", present)
+        sheets["schools.csv"].append(row)
+        carry(c, rec.id)
+    # users: students, teachers, staff; contacts collected per student
+    student_order = {uid: i for i, uid in enumerate(
+        u.id for u in roster.users.values() if u.roles.student is not None)}
+    groups: dict[str, list[tuple[Any, Any]]] = {}
+    for rec in roster.users.values():
+        ct = rec.roles.contact
+        for rel in (ct.student_relationships or ()) if ct is not None else ():
+            if rel.student in student_order:
+                groups.setdefault(rel.student, []).append((rec, rel))
+    teacher_emails: dict[str, str] = {}
+    for u in roster.users.values():
+        if u.roles.teacher is not None and u.email:
+            teacher_emails.setdefault(u.email, u.id)
+    present_by_file = {f: _present_paths(
+        (u for u in roster.users.values() if getattr(u.roles, role) is not None),
+        (p for _, p in SFTP_COLUMNS[f])) for f, role in (
+            ("students.csv", "student"), ("teachers.csv", "teacher"), ("staff.csv", "staff"))}
+    max_groups = max((len(g) for g in groups.values()), default=0)
+    for rec in roster.users.values():
+        roles = rec.roles
+        c = _Carry("users", rec, report, ext, _SFTP_PREFIX, False)
+        c.take("id")
+        district(c)
+        written = False
+        for role, file, id_col in (("student", "students.csv", "Student_id"),
+                                   ("teacher", "teachers.csv", "Teacher_id")):
+            r = getattr(roles, role)
+            if r is None:
+                continue
+            written = True
+            c.roles_written.add(role)
+            school, schools = c.take(f"roles.{role}.school"), c.take(f"roles.{role}.schools")
+            order = ([school] if school else []) + [s for s in (schools or ()) if s != school]
+            order = list(dict.fromkeys(order))
+            back_school = order[0] if order else None
+            back_schools = order or None
+            if back_school != school:
+                c.keep(f"roles.{role}.school", school)
+            if back_schools != (list(schools) if schools is not None else None):
+                c.keep(f"roles.{role}.schools", list(schools) if schools is not None else None)
+            if c.take(f"roles.{role}.sis_id") != rec.id:
+                c.keep(f"roles.{role}.sis_id", r.sis_id)
+            base: dict[str, Any] = {id_col: rec.id}
+            columns(c, base, file, present_by_file[file])
+            for i, s in enumerate(order or [""]):
+                row = dict(base, School_id=s)
+                if role == "student" and i == 0:
+                    _contact_columns(row, rec.id, groups.get(rec.id, []), max_groups, ext)
+                sheets[file].append(row)
+        if roles.staff is not None:
+            written = True
+            c.roles_written.add("staff")
+            r = roles.staff
+            schools = c.take("roles.staff.schools")
+            staff_id = c.take("roles.staff.staff_id")
+            order = list(dict.fromkeys(schools or ()))
+            if (order or None) != (list(schools) if schools is not None else None):
+                c.keep("roles.staff.schools", list(schools) if schools is not None else None)
+            sroles = c.take("roles.staff.roles")
+            base = {"Staff_id": (staff_id or rec.id) if ext else rec.id}
+            if ext:
+                base["Clever_user_id"] = rec.id
+                if staff_id != base["Staff_id"]:
+                    c.keep("roles.staff.staff_id", staff_id)
+            else:
+                if staff_id != rec.id:
+                    report.add("users", "roles.staff.staff_id (Staff_id holds the user id)",
+                               "changed")
+                other = teacher_emails.get(rec.email or "")
+                if other is not None and other != rec.id:
+                    report.add("users", "(staff merged into the teacher with the same email)",
+                               "changed")
+            if sroles is not None and len(sroles) == 1 and sroles[0]:
+                base["Role"] = sroles[0]
+            elif sroles is not None:
+                c.keep("roles.staff.roles", list(sroles))
+            columns(c, base, "staff.csv", present_by_file["staff.csv"])
+            for s in order or [""]:
+                sheets["staff.csv"].append(dict(base, School_id=s))
+        if roles.contact is not None:
+            ct = roles.contact
+            rels = list(ct.student_relationships or ())
+            placed = [r for r in rels if r.student in student_order]
+            back = sorted(placed, key=lambda r: student_order.get(r.student or "", 0))
+            if placed:
+                c.roles_written.add("contact")
+                if not written:
+                    c.take("name.last")
+                    c.take("email")
+                for p in ("name.last", "email"):
+                    if get_path(c.orig, p) is None:
+                        c.keep(p, None)  # contact cells are written, so they read as ""
+                for p in ("roles.contact.phone", "roles.contact.phone_type",
+                          "roles.contact.sis_id"):
+                    v = c.take(p)
+                    if v is None and placed:
+                        c.keep(p, None)
+                c.take("roles.contact.student_relationships")
+                distinct = len({r.student for r in rels}) == len(rels)
+                if back != rels or not distinct or any(r.extra for r in rels) or any(
+                        r.relationship is None or r.type is None for r in placed):
+                    c.keep("roles.contact.student_relationships",
+                           [record_to_dict(r) for r in rels])
+                written = True
+        if not written:
+            c.rest()  # counted as leftover below
+            whole("users", rec, "no SFTP file for its roles")
+            continue
+        carry(c, rec.id)
+    # sections, terms, courses, enrollments
+    present = _present_paths(roster.sections.values(),
+                             (p for _, p in SFTP_COLUMNS["sections.csv"]))
+    used_terms: set[str] = set()
+    used_courses: set[str] = set()
+    max_teachers = 1
+    for rec in roster.sections.values():
+        c = _Carry("sections", rec, report, ext, _SFTP_PREFIX, False)
+        sid = c.take("id")
+        if c.take("sis_id") != sid:
+            c.keep("sis_id", rec.sis_id)
+        district(c)
+        school = c.take("school")
+        row = {"Section_id": sid, "School_id": school}
+        if not school:
+            c.keep("school", school)
+        teacher, teachers = c.take("teacher"), c.take("teachers")
+        tl = list(dict.fromkeys(teachers or ()))  # each teacher once
+        # SFTP's Teacher_id is the primary teacher and required. With no primary named
+        # (e.g. no OneRoster enrollment says primary=true), the first listed teacher is it.
+        primary = teacher or (tl[0] if tl else None)
+        co = [t for t in tl if t != primary]
+        row["Teacher_id"] = primary or ""
+        for k, t in enumerate(co, start=2):
+            row[f"Teacher_{k}_id"] = t
+        max_teachers = max(max_teachers, len(co) + 1)
+        back_teachers = ([primary] if primary else []) + co
+        if back_teachers != list(teachers or ()) or teachers is None:
+            c.keep("teachers", list(teachers) if teachers is not None else None)
+        if teacher != primary:
+            c.keep("teacher", teacher)
+        tid = c.take("term_id")
+        term = roster.terms.get(tid) if tid else None
+        if term is not None:
+            used_terms.add(tid)
+            row.update(Term_name=term.name, Term_start=term.start_date, Term_end=term.end_date)
+            if ext:
+                row["Term_id"] = tid
+            elif not (term.name or term.start_date or term.end_date):
+                report.add("sections", "term_id (term with no name or dates: Clever builds "
+                           "no term)", "dropped")
+        elif tid is not None:
+            c.keep("term_id", tid)
+        cid = c.take("course")
+        course = roster.courses.get(cid) if cid else None
+        if course is not None:
+            used_courses.add(cid)
+            row.update(Course_name=course.name, Course_number=course.number,
+                       Course_description=course.extra.get(_SFTP_PREFIX + "Course_description"))
+            if ext:
+                row["Course_id"] = cid
+            elif not course.name:
+                report.add("sections", "course (course with no name: Clever builds no "
+                           "course)", "dropped")
+        elif cid is not None:
+            c.keep("course", cid)
+        students = c.take("students")
+        sl = list(students or ())
+        uniq = list(dict.fromkeys(sl))
+        if uniq != sl or not sl:
+            if uniq != sl:
+                report.add("sections", "students (duplicate id collapsed)", "changed")
+            c.keep("students", list(students) if students is not None else None)
+        for stu in uniq:
+            sheets["enrollments.csv"].append(
+                {"School_id": school, "Section_id": sid, "Student_id": stu})
+        columns(c, row, "sections.csv", present)
+        sheets["sections.csv"].append(row)
+        carry(c, sid)
+    for kind, table, used in (("terms", roster.terms, used_terms),
+                              ("courses", roster.courses, used_courses)):
+        for rec in table.values():
+            if rec.id not in used:
+                whole(kind, rec, "no section uses it")
+                continue
+            c = _Carry(kind, rec, report, ext, _SFTP_PREFIX, False)
+            c.take("id")
+            district(c)
+            fields = ("name", "start_date", "end_date") if kind == "terms" else ("name",
+                                                                                  "number")
+            for f in fields:
+                if c.take(f) == "":
+                    c.keep(f, "")
+            c.d.pop(_SFTP_PREFIX + "Course_description", None)
+            c.columns()
+            if ext:
+                carry(c, rec.id)
+            else:
+                c.rest()
+    files: dict[str, bytes] = {}
+    for name, rows in sheets.items():
+        if name.startswith("rostergraph_") and not ext:
+            continue
+        header = list(_SFTP_ID_COLS.get(name, []))
+        if name == "sections.csv":
+            header += [f"Teacher_{k}_id" for k in range(2, max_teachers + 1)]
+        for col in [col for col, _ in SFTP_COLUMNS.get(name, [])] + _SFTP_TAIL.get(name, []):
+            if any(col in r for r in rows) and col not in header:
+                header.append(col)
+        for r in rows:
+            for key in r:
+                if key not in header:
+                    header.append(key)
+        if name == "rostergraph_records.csv":
+            header = ["Kind", "Id", "Clever_json"]
+        elif name == "rostergraph_districts.csv":
+            header = ["District_id", "District_name"]
+        files[name] = _utf8(to_csv_text([header] + [[r.get(c) for c in header] for r in rows]),
+                            report, name)
+    _write_files(Path(path), files, as_zip=False)
+    return report.table()
+
+
+def _contact_columns(row: dict[str, Any], student: str, groups: list[tuple[Any, Any]],
+                     max_groups: int, ext: bool) -> None:
+    for k in range(1, max_groups + 1):
+        pre = "Contact_" if k == 1 else f"Contact_{k}_"
+        if k > len(groups):
+            continue
+        user, rel = groups[k - 1]
+        ct = user.roles.contact
+        values = {"id": user.id if ext else None,
+                  "name": user.name.last if user.name is not None else None,
+                  "email": user.email, "phone": ct.phone, "phone_type": ct.phone_type,
+                  "sis_id": ct.sis_id, "relationship": rel.relationship, "type": rel.type}
+        for f, v in values.items():
+            if f == "id" and not ext:
+                continue
+            row[pre + f] = v
+
+
+# --- convert ---------------------------------------------------------------------------

@@ -4,10 +4,12 @@ RG-SCH-002 (section at a school outside the user's ``schools``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from ..graph import ROLE_BITS, RosterGraph
+from ..lazy import LazyRecords
 from ..queries import cross_school_enrollments, cross_school_teaching
 from ..roster import Roster
 from ._util import records_at
@@ -30,7 +32,24 @@ def sch_primary_not_listed(roster: Roster, g: RosterGraph) -> Iterator[FindingBl
         has_primary = np.bincount(rel.src[rel.attrs["primary"]], minlength=n_u)[:n_u] > 0
         maybe |= (deg >= 2) & has_primary & ((g.roles[:n_u] & ROLE_BITS[role]) != 0)
     found: dict[str, list[tuple[str, str, int]]] = {"student": [], "teacher": []}
-    for uid, u in records_at(g, "user", np.flatnonzero(maybe).tolist()):
+    cand = np.flatnonzero(maybe)
+    recs = g.roster.records("users")
+    if len(cand) and isinstance(recs, LazyRecords):
+        # records a fast load has not built are read from their decoded JSON (plain: every
+        # key a field with its JSON type), not built
+        objs = recs.decoded(cand.tolist())
+        for uid, obj in zip(g.ids("user")[cand].tolist(), objs):
+            if obj is None:
+                continue
+            jroles: dict[str, Any] = obj.get("roles") or {}
+            for role_name in ("student", "teacher"):
+                jr = jroles.get(role_name)
+                if not jr or jr.get("school") is None or not jr.get("schools"):
+                    continue
+                if jr["school"] not in jr["schools"]:
+                    found[role_name].append((uid, jr["school"], len(jr["schools"])))
+        cand = cand[np.fromiter((o is None for o in objs), dtype=bool, count=len(objs))]
+    for uid, u in records_at(g, "user", cand.tolist()):
         for role_name in ("student", "teacher"):
             role = getattr(u.roles, role_name)
             if role is None or role.school is None or not role.schools:

@@ -228,9 +228,10 @@ def _walk_objects(scan: _Scan, cls: type, objs: list[dict[str, Any]], owners: li
                 scan.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
                          [strs[k] for k in hits])
         elif fkind == "obj" and sub is not None and vals.count(None) < len(vals):
-            keep = [v is not None for v in vals]
-            nested: list[dict[str, Any]] = list(compress(vals, keep))  # type: ignore[arg-type]
-            _walk_objects(scan, sub, nested, list(compress(owners, keep)), path + ".")
+            # an absent or empty object holds no string: only the non-empty ones are walked
+            nested: list[dict[str, Any]] = list(filter(None, vals))  # type: ignore[arg-type]
+            _walk_objects(scan, sub, nested, list(compress(owners, map(bool, vals))),
+                          path + ".")
         elif fkind == "objs" and sub is not None:
             items = list(chain.from_iterable(filter(None, vals)))
             if items:

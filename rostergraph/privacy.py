@@ -764,13 +764,14 @@ class PrivacyPolicy:
 
             def message(self, finding: Any) -> str:
                 # apply_text finds whole person ids itself (one regex pass, no per-finding
-                # compile); ids it cannot see as one token are replaced afterwards
-                msg = policy.apply_text(finding.message)
+                # compile); ids it cannot see as one token are replaced first, before
+                # apply_text hides a name or sis id inside them and they go unseen
+                msg = finding.message
                 if policy.mode == "pseudonymized":
-                    for i in record_ids(finding):
+                    for i in sorted(record_ids(finding), key=len, reverse=True):
                         if i in msg and not _ID_TOKEN.fullmatch(i) and policy.is_person(i):
                             msg = msg.replace(i, policy.id(i))
-                return _escape(msg)
+                return _escape(policy.apply_text(msg))
 
         if self.is_full:
             p = TextPolicy()

@@ -143,7 +143,7 @@ def escape_surrogates(text: str) -> str:
     >>> escape_surrogates("plain")
     'plain'
     """
-    if _SURROGATE.search(text) is None:
+    if text.isascii() or _SURROGATE.search(text) is None:  # isascii: a fast C scan
         return text
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 

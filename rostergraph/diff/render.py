@@ -59,12 +59,10 @@ def _value(kind: str, fc: FieldChange, idmap: dict[str, str] | None = None,
             parts.append(f"({len(moved)} re-identified)")
         return " ".join(parts) if parts else "reordered"
     note = " (re-identified)" if isinstance(o, str) and idmap.get(o) == n else ""
-    return f"{show.text(_short(o))} → {show.text(_short(n))}{note}"
+    return f"{_short(show.text(o))} → {_short(show.text(n))}{note}"
 
 
 def _short(v: Any, width: int = 60) -> str:
-    if v is ABSENT:
-        return "∅"
     s = v if isinstance(v, str) else json_dumps(v)
     return s if len(s) <= width else s[: width - 1] + "…"
 
@@ -165,6 +163,11 @@ def render_diff(d: Any, format: str = "text", *, thresholds: Any = None, impact:
     data = diff_data(d, thresholds=thresholds, impact=impact)
     pol = privacy.bind(d.old).bind(d.new) if privacy is not None and not privacy.is_full \
         else None
+    if pol is not None:  # person ids inside finding messages, whatever characters they hold
+        for f in data["findings"]:
+            for i in sorted(map(str, f["ids"]), key=len, reverse=True):
+                if i and pol.is_person(i) and i in f["message"]:
+                    f["message"] = f["message"].replace(i, pol.id(i))
     if format == "json":
         if pol is not None:
             data = _scrub(data, pol)
@@ -189,7 +192,7 @@ class _Show:
         """A record id (pseudonymized when the policy says so), escaped; a code span in
         Markdown when it is a plain token."""
         if self.pol is not None and isinstance(value, str):
-            value = self.pol.id(value)
+            value = _scrub_text(self.pol, value)
         if self.md and isinstance(value, str) and _PLAIN_ID.fullmatch(value):
             return f"`{value}`"
         return self.esc(value)
@@ -201,19 +204,38 @@ class _Show:
     def plain_id(self, value: Any) -> str:
         """A record id without the Markdown code span."""
         if self.pol is not None and isinstance(value, str):
-            value = self.pol.id(value)
+            value = _scrub_text(self.pol, value)
         return self.esc(value)
 
     def text(self, value: Any) -> str:
-        """Free text from the data (keys, values, messages), scrubbed and escaped."""
-        if self.pol is not None and isinstance(value, str):
-            value = self.pol.apply_text(value)
+        """Free text from the data (keys, values, messages), scrubbed and escaped; a value
+        that is a person id as a whole is shown as one."""
+        if value is ABSENT:
+            return "∅"
+        if not isinstance(value, str):
+            value = json_dumps(value)
+        if self.pol is not None:
+            value = _scrub_text(self.pol, value)
         return self.esc(value)
+
+
+def _scrub_text(pol: Any, value: str) -> str:
+    """One string under the policy: a person id (alone, or as the ``student@section`` of an
+    enrollment) as its pseudonym, anything else through ``apply_text`` (which finds
+    person ids only when they are plain words)."""
+    if pol.is_person(value):
+        return str(pol.id(value))
+    at = value.find("@")
+    while at > 0:
+        if pol.is_person(value[:at]):
+            return f"{pol.id(value[:at])}@{pol.apply_text(value[at + 1:])}"
+        at = value.find("@", at + 1)
+    return str(pol.apply_text(value))
 
 
 def _scrub(value: Any, pol: Any) -> Any:
     if isinstance(value, str):
-        return pol.apply_text(value)
+        return _scrub_text(pol, value)
     if isinstance(value, dict):
         return {k: _scrub(v, pol) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

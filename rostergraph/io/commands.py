@@ -85,7 +85,8 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     else:
         rows = report.to_dicts()
         dropped = sum(1 for r in rows if r["how"] == "dropped")
-        print(f"wrote {args.output} ({args.to}); {len(rows)} report rows, {dropped} dropped")
+        print(f"wrote {terminal_text(args.output)} ({args.to}); {len(rows)} report rows, "
+              f"{dropped} dropped")
         for r in rows:
             print(f"  {r['how']:<9} {r['kind']:<9} {terminal_text(r['field'])}  "
                   f"({r['count']:,})")

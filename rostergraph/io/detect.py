@@ -102,9 +102,11 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
         instead of collecting problems in ``roster.problems``.
     cache:
         Keep a local columnar snapshot (:mod:`rostergraph.cache`) and use it
-        while the source files are unchanged (same sizes, times and sampled
-        hashes): a warm load skips parsing. A snapshot that cannot be written
-        is skipped silently. The graph built to write the snapshot (or read
+        while the source files are unchanged (same sizes, inodes, modification
+        and change times and sampled hashes, fingerprinted before the cold
+        load reads them): a warm load skips parsing. A snapshot that cannot be
+        written, or whose sources changed while they were read, is skipped
+        silently. The graph built to write the snapshot (or read
         from it) is kept with the roster, so ``RosterGraph.from_roster`` does
         not build it again.
     limits:

@@ -46,6 +46,7 @@ import attrs
 import httpx
 import orjson
 
+from ..clever.api import is_header_safe
 from ..errors import TokenError
 
 __all__ = [
@@ -91,7 +92,7 @@ def _check_secret(value: str, what: str) -> str:
     value = value.strip()
     if not value:
         raise TokenError(f"the {what} is empty")
-    if not all("!" <= ch <= "~" for ch in value):
+    if not is_header_safe(value):
         # an HTTP library error about a bad header value would quote it
         raise TokenError(f"the {what} contains spaces, line breaks or non-ASCII characters")
     return value
@@ -306,7 +307,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         except orjson.JSONDecodeError:
             doc = None
         token = doc.get("access_token") if isinstance(doc, dict) else None
-        if not isinstance(token, str) or not token or not all("!" <= c <= "~" for c in token):
+        if not isinstance(token, str) or not token or not is_header_safe(token):
             raise TokenError("the token response holds no usable access_token", url=url,
                              status=status)
         assert isinstance(doc, dict)

@@ -290,7 +290,7 @@ class OneRosterClient:
                          max_rate_waits=max_rate_waits, backoff=backoff,
                          backoff_max=backoff_max, per_minute=per_minute, timeout=timeout,
                          clock=clock, sleep=sleep, rng=rng, transport=self._transport,
-                         auth=self._auth)
+                         auth=self._auth, secrets=lambda: self._auth.secrets)
         self.base_url = self._api.base_url
 
     def __repr__(self) -> str:  # never a secret

@@ -47,7 +47,8 @@ import httpx
 import orjson
 
 from ..clever.api import is_header_safe
-from ..errors import TokenError
+from ..errors import LimitError, SourceError, TokenError
+from ..safety import read_regular_file
 
 __all__ = [
     "DEFAULT_ENV_PREFIX",
@@ -136,15 +137,14 @@ def read_credentials(*, env_prefix: str | None = None,
     """
     if file is not None:
         name = os.fspath(file)
-        try:
-            fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with os.fdopen(fd, "rb") as fh:
-                data = fh.read(_MAX_CREDENTIALS_FILE + 1)
-        except OSError as exc:
+        try:  # never through a link, never a FIFO (which would hang the open)
+            data = read_regular_file(name, max_bytes=_MAX_CREDENTIALS_FILE)
+        except LimitError:
+            raise TokenError(f"the credentials file {name!r} is too large") from None
+        except (OSError, SourceError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else exc.message
             raise TokenError(f"cannot read the credentials file {name!r}: "
-                             f"{exc.strerror or type(exc).__name__}") from None
-        if len(data) > _MAX_CREDENTIALS_FILE:
-            raise TokenError(f"the credentials file {name!r} is too large")
+                             f"{why or type(exc).__name__}") from None
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError:

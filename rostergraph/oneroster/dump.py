@@ -46,7 +46,7 @@ import orjson
 from ..clever.dump import folder_lock
 from ..errors import ApiError, FormatError, SourceError
 from ..io.csvutil import to_csv_text
-from ..safety import atomic_write
+from ..safety import atomic_write, open_nofollow, read_regular_file
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
 from .rows import CSV_FILES, rest_to_rows, rows_to_csv, without_credentials
 
@@ -68,7 +68,6 @@ REST_DIR = "rest"
 #: Collections a server may refuse (a scope the district did not grant).
 OPTIONAL = frozenset({"demographics"})
 _MAX_MANIFEST = 4 * 1024 * 1024
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 #: The ``file.*`` keys of a OneRoster manifest.csv, per version.
 _MANIFEST_FILES = {
     "1.1": ("academicSessions", "categories", "classes", "classResources", "courses",
@@ -110,30 +109,6 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _read_plain(path: Path, cap: int | None = None) -> bytes | None:
-    """A regular file's bytes (never through a link); ``None`` when absent."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise SourceError(f"cannot open {path.name} (a symbolic link is refused): "
-                          f"{exc.strerror or exc}", path=str(path)) from None
-    with os.fdopen(fd, "rb") as fh:
-        if not _is_regular(fh.fileno()):
-            raise SourceError("not a regular file", path=str(path))
-        data = fh.read() if cap is None else fh.read(cap + 1)
-    if cap is not None and len(data) > cap:
-        raise FormatError(f"larger than {cap:,} bytes", path=str(path))
-    return data
-
-
-def _is_regular(fd: int) -> bool:
-    import stat
-
-    return stat.S_ISREG(os.fstat(fd).st_mode)
-
-
 def read_dump_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The manifest of a OneRoster dump folder, or ``None`` when there is none.
 
@@ -145,8 +120,9 @@ def read_dump_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
         ``manifest.json`` is a symbolic link or not a regular file.
     """
     p = Path(folder) / MANIFEST
-    data = _read_plain(p, _MAX_MANIFEST)
-    if data is None:
+    try:  # never through a link, never a FIFO or device (which could hang the open)
+        data = read_regular_file(p, max_bytes=_MAX_MANIFEST)
+    except FileNotFoundError:
         return None
     try:
         doc = orjson.loads(data)
@@ -165,11 +141,18 @@ def write_dump_manifest(folder: Path, manifest: dict[str, Any]) -> None:
                  + b"\n")
 
 
-def _rest_dir(folder: Path) -> Path:
+def _refuse_rest_link(folder: Path) -> Path:
+    """``folder/rest``, refused when it is a symbolic link (``O_NOFOLLOW`` guards only the
+    last component of a path, so a linked folder is checked here)."""
     rest = folder / REST_DIR
     if rest.is_symlink():
-        raise SourceError(f"{REST_DIR}/ is a symbolic link; refusing to write through it",
-                          path=str(folder))
+        raise SourceError(f"{REST_DIR}/ is a symbolic link; refusing to read or write "
+                          "through it", path=str(folder))
+    return rest
+
+
+def _rest_dir(folder: Path) -> Path:
+    rest = _refuse_rest_link(folder)
     rest.mkdir(exist_ok=True)
     return rest
 
@@ -182,10 +165,11 @@ def read_records(folder: str | os.PathLike[str], endpoint: str) -> dict[str, dic
     FormatError
         A line that is not a JSON object with a string ``sourcedId``.
     """
-    path = Path(folder) / REST_DIR / f"{endpoint}.jsonl"
-    data = _read_plain(path)
+    path = _refuse_rest_link(Path(folder)) / f"{endpoint}.jsonl"
     table: dict[str, dict[str, Any]] = {}
-    if data is None:
+    try:
+        data = read_regular_file(path)
+    except FileNotFoundError:
         return table
     for n, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
@@ -410,23 +394,6 @@ def _progress_bar(name: str, progress: bool | None, initial: int, total: int | N
                 file=sys.stderr, disable=(None if progress is None else not progress))
 
 
-def _open_part(part: Path, keep: int | None) -> int:
-    """An append descriptor on the part file (never through a link), cut to ``keep`` bytes
-    (``None``: emptied)."""
-    flags = os.O_WRONLY | os.O_CREAT | _NOFOLLOW
-    try:
-        fd = os.open(part, flags, 0o644)
-    except OSError as exc:
-        raise SourceError(f"cannot open {part.name} (a symbolic link is refused): "
-                          f"{exc.strerror or exc}", path=str(part)) from None
-    if not _is_regular(fd):
-        os.close(fd)
-        raise SourceError("not a regular file", path=str(part))
-    os.ftruncate(fd, keep or 0)
-    os.lseek(fd, 0, os.SEEK_END)
-    return fd
-
-
 def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any],
                     endpoint: str, *, limit: int, progress: bool | None,
                     on_page: Callable[[str, int], None] | None,
@@ -439,7 +406,13 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
         keep = int(entry.get("part_bytes") or 0)
     else:
         entry.update(status="partial", count=0, pages=0, offset=0, part_bytes=0, total=None)
-    fd = _open_part(part, keep)
+    fd = open_nofollow(part, os.O_WRONLY | os.O_CREAT, 0o644)  # no link, no FIFO
+    try:
+        os.ftruncate(fd, keep or 0)  # a torn last page is cut off
+        os.lseek(fd, 0, os.SEEK_END)
+    except BaseException:
+        os.close(fd)
+        raise
     save()
     bar = _progress_bar(endpoint, progress, int(entry["count"]), entry.get("total"))
     try:

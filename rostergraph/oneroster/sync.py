@@ -47,9 +47,9 @@ import orjson
 from ..clever.dump import folder_lock
 from ..diff.holds import HoldReason, HoldThresholds, hold_reasons
 from ..errors import FormatError, SourceError
+from ..safety import open_nofollow
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
 from .dump import (
-    _NOFOLLOW,
     _high_water,
     _now,
     bundle_files,
@@ -260,11 +260,7 @@ def _holds(folder: Path, files: dict[str, bytes],
 
 
 def _append_audit(path: Path, entries: list[dict[str, Any]]) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, 0o644)
-    except OSError as exc:
-        raise SourceError(f"cannot open {path.name} (a symbolic link is refused): "
-                          f"{exc.strerror or exc}", path=str(path)) from None
+    fd = open_nofollow(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, b"".join(orjson.dumps(a) + b"\n" for a in entries))
         os.fsync(fd)

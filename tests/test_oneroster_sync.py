@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import random
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -153,7 +152,8 @@ def test_sync_takes_the_address_only_from_the_command_line(served, clock, tmp_pa
 
 def test_interrupted_sync_is_repaired_by_the_next(served, clock, tmp_path,
                                                  monkeypatch) -> None:
-    """A sync that dies before its manifest write asks again, and ends in the same files."""
+    """A sync that dies after writing the records but before the CSV bundle leaves the dump
+    pending: the next sync rewrites the bundle, so load() sees the change and it is audited."""
     change(served)
     dump = tmp_path / "dump"
     import rostergraph.oneroster.sync as sync_mod
@@ -162,16 +162,22 @@ def test_interrupted_sync_is_repaired_by_the_next(served, clock, tmp_path,
         raise OSError("disk gone")
 
     with monkeypatch.context() as m:
-        m.setattr(sync_mod, "write_dump_manifest", die)
+        m.setattr(sync_mod, "write_bundle", die)
         with client_for(served, clock) as c, pytest.raises(OSError):
             sync_oneroster(dump, client=c, progress=False)
+    manifest = read_dump_manifest(dump)
+    assert manifest is not None and manifest["pending"] is True
     with client_for(served, clock) as c:
-        sync_oneroster(dump, client=c, progress=False)
+        again = sync_oneroster(dump, client=c, progress=False)
+    assert again.actions == {}  # the records were already written by the first sync
     live = {k: [r for r in v if r.get("status") != "tobedeleted"]
             for k, v in served.data.items()}
     rest_to_csv_bundle(live, "1.1", tmp_path / "expected")
     assert records(rostergraph.load(dump)) == records(rostergraph.load(tmp_path / "expected"))
-    assert isinstance(Path(dump / AUDIT_LOG).read_bytes(), bytes)
+    audited = [orjson.loads(line) for line in (dump / AUDIT_LOG).read_bytes().splitlines()]
+    assert {a["action"] for a in audited} == {"created", "updated", "deleted"}
+    manifest = read_dump_manifest(dump)
+    assert manifest is not None and manifest["pending"] is False
 
 
 def test_sync_of_a_1_2_dump_rewrites_roles(data, clock, tmp_path) -> None:

@@ -16,14 +16,18 @@ Before anything is written the new district is compared with the old one
 (:func:`rostergraph.diff`); when more than the thresholds of users, sections
 or enrollments would go, or be re-identified, the sync is **held**: nothing
 changes and the result lists the reasons (the same measures as
-``rostergraph diff --hold-if-removed``). Otherwise the records, the CSV
-bundle, the audit file ``sync.audit.jsonl`` (one JSON line per changed
-record: collection, sourcedId, action, dateLastModified; never names) and
-last the manifest (the new marks) are written, each atomically.
+``rostergraph diff --hold-if-removed``). Otherwise the manifest is marked ``pending``, then the audit file
+``sync.audit.jsonl`` (one JSON line per changed record: collection, sourcedId,
+action, dateLastModified; never names), the records and the CSV bundle are
+written, and last the manifest (the new marks, ``pending`` cleared); every
+file is replaced atomically, the audit file is appended to.
 
-A sync that dies before the manifest is written asks for the same delta next
-time; applying it again gives the same files (records it already applied are
-``unchanged`` then).
+A sync that dies on the way asks for the same delta next time (the marks did
+not move); records it already applied are ``unchanged`` then, and because the
+manifest is still ``pending`` the CSV bundle is rewritten from the records on
+disk, so the dump ends in the same records and CSV files as an uninterrupted
+sync. The audit file holds every change at least once (a change whose
+records were not yet written when the sync died is audited again).
 
 Examples
 --------
@@ -228,17 +232,25 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
 
     if reasons:
         return result(True)
-    for endpoint in sorted(changed):
-        write_records(folder, endpoint, tables[endpoint])
+    # ``pending`` is set before the first write and cleared by the last: a sync that dies
+    # in between leaves it set, and the next one rewrites the bundle from the records on
+    # disk even when its own delta finds nothing left to change
+    pending = manifest.get("pending") is True
     if changed:
-        write_bundle(folder, files)
+        manifest["pending"] = True
+        write_dump_manifest(folder, manifest)
         _append_audit(folder / AUDIT_LOG, audit)
+        for endpoint in sorted(changed):
+            write_records(folder, endpoint, tables[endpoint])
+    if changed or pending:
+        write_bundle(folder, files)
     for endpoint, table in tables.items():
         entry = manifest["endpoints"][endpoint]
         entry["count"] = sum(1 for r in table.values()
                              if str(r.get("status") or "").lower() != "tobedeleted")
         if endpoint in marks:
             entry["since"] = marks[endpoint]
+    manifest["pending"] = False
     manifest["synced_at"] = now
     manifest["syncs"] = int(manifest.get("syncs") or 0) + 1
     write_dump_manifest(folder, manifest)

@@ -13,7 +13,7 @@ import pytest
 import rostergraph
 from rostergraph import synth
 from rostergraph.cli import main, summary_dict
-from rostergraph.errors import ApiError, SourceError
+from rostergraph.errors import ApiError, FormatError, SourceError
 from rostergraph.graph import RosterGraph
 from rostergraph.model import record_to_dict
 from rostergraph.oneroster import (
@@ -416,3 +416,36 @@ def test_fifo_in_a_dump_folder_never_hangs(csv_folder, clock, tmp_path) -> None:
         os.mkfifo(manifest)
         exc = _finishes(lambda: sync_oneroster(out, client=c, progress=False), manifest)
         assert isinstance(exc, SourceError)
+
+
+@pytest.mark.parametrize("key, value", [
+    ("orgs", 5), ("users.part_bytes", -1), ("users.offset", "x"), ("users.offset", -10),
+    ("users.status", "weird"), ("users.since", "2025' or '1'='1"), ("elsewhere", {}),
+    ("users.count", True)])
+def test_hostile_manifest_is_a_format_error(csv_folder, clock, tmp_path, monkeypatch, capsys,
+                                            key, value) -> None:
+    """A manifest value a fetch never writes stops --resume and sync with one FormatError
+    naming the manifest and the key; no request reaches the server."""
+    out = tmp_path / "dump"
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        fetch_oneroster(out, client=c, progress=False)
+        doc = orjson.loads((out / "manifest.json").read_bytes())
+        name, _, field = key.partition(".")
+        if field:
+            doc["endpoints"][name][field] = value
+        else:
+            doc["endpoints"][name] = value
+        (out / "manifest.json").write_bytes(orjson.dumps(doc))
+        before = len(srv.log)
+        for run in (lambda: fetch_oneroster(out, client=c, resume=True, progress=False),
+                    lambda: sync_oneroster(out, client=c, progress=False)):
+            with pytest.raises(FormatError, match=f"manifest.json.*endpoints.{name}") as info:
+                run()
+            assert isinstance(info.value, rostergraph.errors.RosterError)
+        assert len(srv.log) == before
+        for k, v in ENV.items():
+            monkeypatch.setenv(k, v)
+        code = main(["sync", str(out), "--oneroster", srv.base_url, "--token-url",
+                     srv.token_url, "--credentials-env", "RGF", "--quiet"])
+    err = capsys.readouterr().err
+    assert code not in (0, 1) and "Traceback" not in err and "manifest.json" in err

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -131,7 +132,78 @@ def read_dump_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     if not isinstance(doc, dict) or doc.get("format") != DUMP_FORMAT or not isinstance(
             doc.get("endpoints"), dict):
         raise FormatError("not a rostergraph OneRoster dump manifest", path=str(p))
+    _check_manifest(doc, str(p))
     return doc
+
+
+_STATUSES = frozenset({"pending", "partial", "done", "absent"})
+_COUNTERS = ("count", "pages", "offset", "part_bytes")
+#: A ``since`` mark is a timestamp: it is quoted into the filter sent to the server.
+_SINCE = re.compile(r"[0-9A-Za-z:.+\-]{1,64}")
+
+
+def _bad(path: str, key: str, message: str) -> FormatError:
+    return FormatError(f"{message} (refused: a dump folder is data, not configuration)",
+                       path=path, field=key)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 53
+
+
+def _check_manifest(doc: dict[str, Any], path: str) -> None:
+    """Refuse a OneRoster dump manifest whose values are not what a fetch writes.
+
+    ``endpoints`` may name only the collections a fetch reads, each an object
+    whose ``status`` is ``pending``, ``partial``, ``done`` or ``absent``, whose
+    counters (``count``, ``pages``, ``offset``, ``part_bytes``, ``total``) are
+    non-negative whole numbers and whose ``since`` mark is a timestamp string;
+    the top-level counters and flags have the types a fetch writes.
+
+    Raises
+    ------
+    FormatError
+        Naming the manifest and the key.
+
+    Examples
+    --------
+    >>> _check_manifest({"endpoints": {"orgs": {"status": "done", "offset": 10}}}, "m")
+    >>> _check_manifest({"endpoints": {"orgs": {"status": "partial", "offset": -1}}}, "m")
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.FormatError: m: not a non-negative whole number (refused: a dump folder is data, not configuration) (field 'endpoints.orgs.offset')
+    """
+    for key in ("base_url", "oneroster_version", "auth"):
+        if doc.get(key) is not None and not isinstance(doc[key], str):
+            raise _bad(path, key, "not a string")
+    for key in ("started_at", "finished_at", "synced_at"):  # started_at may become a mark
+        if doc.get(key) is not None and not (isinstance(doc[key], str)
+                                             and _SINCE.fullmatch(doc[key])):
+            raise _bad(path, key, "not a timestamp string")
+    for key in ("requests", "retries", "syncs", "version"):
+        if doc.get(key) is not None and not _is_count(doc[key]):
+            raise _bad(path, key, "not a non-negative whole number")
+    if doc.get("limit") is not None and not (_is_count(doc["limit"]) and doc["limit"] > 0):
+        raise _bad(path, "limit", "not a positive whole number")
+    for key in ("complete", "pending"):
+        if doc.get(key) is not None and not isinstance(doc[key], bool):
+            raise _bad(path, key, "not true or false")
+    for name, entry in doc["endpoints"].items():
+        key = f"endpoints.{str(name)[:50]}"
+        if name not in ENDPOINTS:
+            raise _bad(path, key, "not a OneRoster collection a fetch reads")
+        if not isinstance(entry, dict):
+            raise _bad(path, key, "not an object")
+        if entry.get("status") not in _STATUSES:
+            raise _bad(path, f"{key}.status", "not one of " + ", ".join(sorted(_STATUSES)))
+        for counter in _COUNTERS:
+            if entry.get(counter) is not None and not _is_count(entry[counter]):
+                raise _bad(path, f"{key}.{counter}", "not a non-negative whole number")
+        if entry.get("total") is not None and not _is_count(entry["total"]):
+            raise _bad(path, f"{key}.total", "not a non-negative whole number")
+        since = entry.get("since")
+        if since is not None and not (isinstance(since, str) and _SINCE.fullmatch(since)):
+            raise _bad(path, f"{key}.since", "not a timestamp string")
 
 
 def write_dump_manifest(folder: Path, manifest: dict[str, Any]) -> None:

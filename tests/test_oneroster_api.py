@@ -252,6 +252,35 @@ def test_oversized_body_is_not_read(csv_folder, clock) -> None:
         assert len(srv.requests("/users")) == 1
 
 
+def test_body_cap_is_the_callers_also_above_128_mib_and_for_streamed_bodies() -> None:
+    """max_body_bytes reaches the request loop (a cap above the Clever client's 128 MiB
+    default holds), and a streamed body without Content-Length stops at the cap unretried."""
+    sent: list[int] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        def chunks():
+            for _ in range(50):
+                sent.append(1)
+                yield b" " * 1000
+            yield b'{"orgs": []}'
+        return httpx.Response(200, content=chunks())  # no Content-Length: streamed
+
+    big = 200 * 1024 * 1024
+    with OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
+                         auth="oauth1", max_body_bytes=big,
+                         transport=httpx.MockTransport(serve)) as c:
+        assert c._api.max_body_bytes == big
+        assert all_records(c, "orgs") == []
+    sent.clear()
+    with OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
+                         auth="oauth1", max_body_bytes=5000,
+                         transport=httpx.MockTransport(serve)) as c:
+        with pytest.raises(ApiError, match="larger than 5000 bytes") as info:
+            all_records(c, "orgs")
+        assert "/orgs" in str(info.value) and c.stats["requests"] == 1
+    assert len(sent) <= 7  # stopped a chunk past the cap, not read to the end
+
+
 def test_links_to_another_host_are_refused(clock) -> None:
     """A Link rel=next to another host is refused: the credentials never go there."""
     def serve(request: httpx.Request) -> httpx.Response:

@@ -113,8 +113,13 @@ def test_wrong_secret_is_refused_for_both_schemes(csv_folder, clock) -> None:
                 client_for(srv, clock, secret="not-the-secret") as c:
             with pytest.raises(TokenError) as info:
                 all_records(c, "orgs")
-            assert "not-the-secret" not in str(info.value)
-            assert (info.value.status == 401) if auth == "oauth1" else ("token" in str(info.value))
+            assert "not-the-secret" not in str(info.value) and info.value.status == 401
+            if auth == "oauth2":  # the token endpoint refused, not the API
+                assert "token URL refused" in str(info.value)
+                assert "API rejected" not in str(info.value)
+                assert info.value.url == srv.token_url and not srv.log
+            else:
+                assert "API rejected" in str(info.value)
 
 
 # --- paging edge cases -------------------------------------------------------------------------
@@ -302,6 +307,17 @@ def test_token_is_refreshed_before_it_expires(csv_folder, clock) -> None:
     with make_server(csv_folder, clock, token_life=300) as srv, client_for(srv, clock) as c:
         all_records(c, "orgs")
         clock.now += 250  # inside the 60 s refresh margin
+        all_records(c, "orgs")
+        assert srv.token_requests == 2
+        assert 401 not in [e["status"] for e in srv.log]
+
+
+def test_short_lived_token_is_not_fetched_before_every_request(csv_folder, clock) -> None:
+    """A token living 30 s (under the 60 s refresh margin) is reused until half its life."""
+    with make_server(csv_folder, clock, token_life=30) as srv, client_for(srv, clock) as c:
+        pages = list(c.pages("users", limit=5))
+        assert len(pages) > 3 and srv.token_requests == 1
+        clock.now += 16  # past half its life: refreshed before use
         all_records(c, "orgs")
         assert srv.token_requests == 2
         assert 401 not in [e["status"] for e in srv.log]

@@ -195,7 +195,8 @@ class OAuth2ClientCredentials(httpx.Auth):
     clock:
         Seconds since the epoch (injectable).
     refresh_margin:
-        Fetch a new token this many seconds before the old one expires.
+        Fetch a new token this many seconds before the old one expires (at
+        most half the token's lifetime, so a short-lived token is still reused).
     timeout:
         Seconds before a token request is given up.
 
@@ -237,6 +238,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         self.fetched = 0
         self._token: str | None = None
         self._expires = 0.0
+        self._life = 0.0
         self._method: str | None = None  # "basic" or "body", once one worked
         self._lock = threading.Lock()
         self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
@@ -258,7 +260,9 @@ class OAuth2ClientCredentials(httpx.Auth):
     def token(self, *, force: bool = False) -> str:
         """The current access token, fetched when missing, near expiry or ``force``."""
         with self._lock:
-            if force or self._token is None or self.clock() >= self._expires - self.refresh_margin:
+            # a short-lived token is renewed at half its life, not before every request
+            margin = min(self.refresh_margin, self._life / 2)
+            if force or self._token is None or self.clock() >= self._expires - margin:
                 self._fetch()
             assert self._token is not None
             return self._token
@@ -312,7 +316,8 @@ class OAuth2ClientCredentials(httpx.Auth):
                              status=status)
         assert isinstance(doc, dict)
         self._token = token
-        self._expires = self.clock() + _lifetime(doc.get("expires_in"))
+        self._life = _lifetime(doc.get("expires_in"))
+        self._expires = self.clock() + self._life
         self.fetched += 1
         log.info("fetched an access token (valid %.0f s)", self._expires - self.clock())
 

@@ -269,6 +269,7 @@ class OneRosterClient:
         else:
             raise ValueError(f"auth must be 'oauth2' or 'oauth1', not {auth!r}")
         self.auth_scheme = auth
+        self._token_url = credentials.token_url if auth == "oauth2" else None
         self._api = _Api(credentials.client_secret, base_url=base_url, max_retries=max_retries,
                          max_body_bytes=max_body_bytes, max_rate_waits=max_rate_waits, backoff=backoff,
                          backoff_max=backoff_max, per_minute=per_minute, timeout=timeout,
@@ -311,7 +312,8 @@ class OneRosterClient:
         Raises
         ------
         TokenError
-            The credentials were refused (token URL or HTTP 401 after a fresh token).
+            The credentials were refused: by the token URL (the error names it)
+            or by the API (HTTP 401 after a fresh token).
         ApiError
             Another 4xx, or failures that outlasted the retries; names the URL.
         FormatError
@@ -323,7 +325,7 @@ class OneRosterClient:
         try:
             return self._api.get_json(path, params)
         except TokenError as exc:
-            if exc.status == 401:
+            if exc.status == 401 and exc.url != self._token_url:  # not the token endpoint
                 raise TokenError("the OneRoster API rejected the credentials",
                                  url=exc.url, status=401) from None
             raise

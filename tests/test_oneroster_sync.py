@@ -150,6 +150,23 @@ def test_sync_takes_the_address_only_from_the_command_line(served, clock, tmp_pa
         sync_oneroster(tmp_path, client=other)
 
 
+def test_foreign_address_in_the_manifest_is_quoted_short(served, clock, tmp_path) -> None:
+    """Sync and fetch --resume refuse a dump naming another address with the same check,
+    quoting at most 100 characters of the manifest's base_url."""
+    dump = tmp_path / "dump"
+    doc = orjson.loads((dump / "manifest.json").read_bytes())
+    doc["base_url"] = "https://evil.test/" + "A" * 5000
+    (dump / "manifest.json").write_bytes(orjson.dumps(doc))
+    before = len(served.log)
+    with client_for(served, clock) as c:
+        for run in (lambda: sync_oneroster(dump, client=c, progress=False),
+                    lambda: fetch_oneroster(dump, client=c, resume=True, progress=False)):
+            with pytest.raises(SourceError, match="fetched from 'https://evil.test/A") as info:
+                run()
+            assert "A" * 100 not in str(info.value) and len(str(info.value)) < 400
+    assert len(served.log) == before
+
+
 def test_interrupted_sync_is_repaired_by_the_next(served, clock, tmp_path,
                                                  monkeypatch) -> None:
     """A sync that dies after writing the records but before the CSV bundle leaves the dump

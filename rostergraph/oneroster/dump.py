@@ -206,6 +206,32 @@ def _check_manifest(doc: dict[str, Any], path: str) -> None:
             raise _bad(path, f"{key}.since", "not a timestamp string")
 
 
+def _shown(value: Any, limit: int = 100) -> str:
+    """A manifest value for a message: its repr, at most ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _check_source(manifest: dict[str, Any], client: OneRosterClient, folder: Path,
+                 advice: str = "") -> None:
+    """Refuse a dump fetched from another address or OneRoster version than ``client``'s.
+
+    The address (where the credentials go) comes only from the caller, never
+    from the folder; the manifest's values are quoted at most 100 characters long.
+
+    Raises
+    ------
+    SourceError
+        Naming both addresses, then ``advice``.
+    """
+    if manifest.get("base_url") == client.base_url and manifest.get(
+            "oneroster_version") == client.version:
+        return
+    raise SourceError(f"the dump was fetched from {_shown(manifest.get('base_url'))} "
+                      f"(OneRoster {_shown(manifest.get('oneroster_version'), 20)}), not "
+                      f"{client.base_url}{advice}", path=str(folder))
+
+
 def write_dump_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     """Replace the manifest atomically."""
     atomic_write(folder / MANIFEST,
@@ -402,11 +428,7 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
     manifest = read_dump_manifest(folder)
     resumed = False
     if manifest is not None and resume:
-        if manifest.get("base_url") != client.base_url or manifest.get(
-                "oneroster_version") != client.version:
-            raise SourceError(f"the dump was fetched from {manifest.get('base_url')} "
-                              f"(OneRoster {manifest.get('oneroster_version')}), not "
-                              f"{client.base_url}; fetch into a new folder", path=str(folder))
+        _check_source(manifest, client, folder, "; fetch into a new folder")
         resumed = True
     elif manifest is not None or (not resume and any(
             os.path.lexists(folder / n) for n in ("manifest.csv", REST_DIR, "users.csv",

@@ -54,6 +54,7 @@ from ..errors import FormatError, SourceError
 from ..safety import open_nofollow
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
 from .dump import (
+    _check_source,
     _high_water,
     _now,
     bundle_files,
@@ -173,11 +174,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     if not manifest.get("complete"):
         raise SourceError("the fetch of this dump did not finish; run 'rostergraph fetch "
                           "--oneroster URL --resume' first", path=str(folder))
-    if manifest.get("base_url") != client.base_url or manifest.get(
-            "oneroster_version") != client.version:
-        raise SourceError(f"the dump was fetched from {manifest.get('base_url')} (OneRoster "
-                          f"{manifest.get('oneroster_version')}), not {client.base_url}",
-                          path=str(folder))
+    _check_source(manifest, client, folder)
     req0, ret0 = client.stats["requests"], client.stats["retries"]
     endpoints = [e for e in ENDPOINTS
                  if (manifest["endpoints"].get(e) or {}).get("status") == "done"]

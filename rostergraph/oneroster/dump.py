@@ -20,9 +20,11 @@ again. The CSV files are written (each atomically) once every collection is
 complete, then the manifest says ``complete``.
 
 What is trusted: nothing in the folder. The server address and credentials
-come from the caller; the manifest names no files (the names are fixed); no
-file is opened through a symbolic link; every write goes through a temporary
-file and a rename, or an append to a part file opened without following links.
+come from the caller; the manifest names no files (the names are fixed) and
+its values are checked before use; no file is opened through a symbolic link
+(nor through a linked ``rest/`` folder) or when it is a FIFO or device; every
+write goes through a temporary file and a rename, or an append to a part file
+opened without following links.
 
 Examples
 --------

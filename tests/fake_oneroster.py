@@ -375,6 +375,11 @@ class FakeOneRoster:
             self._send(h, 400, json.dumps({"imsx_description": f"bad: {auth}",
                                            "message": f"bad request with {auth}"}).encode())
             return
+        if fault == "cutleak":  # the token sits across the 200th character of the message
+            token = auth.partition(" ")[2]
+            self._send(h, 403, json.dumps({"message": "x" * 175 + " bad token "
+                                           + token}).encode())
+            return
         if fault == "badjson":
             self._send(h, 200, b'{"users": [{"sourcedId": "x"')
             return

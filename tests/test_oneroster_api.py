@@ -113,8 +113,13 @@ def test_wrong_secret_is_refused_for_both_schemes(csv_folder, clock) -> None:
                 client_for(srv, clock, secret="not-the-secret") as c:
             with pytest.raises(TokenError) as info:
                 all_records(c, "orgs")
-            assert "not-the-secret" not in str(info.value)
-            assert (info.value.status == 401) if auth == "oauth1" else ("token" in str(info.value))
+            assert "not-the-secret" not in str(info.value) and info.value.status == 401
+            if auth == "oauth2":  # the token endpoint refused, not the API
+                assert "token URL refused" in str(info.value)
+                assert "API rejected" not in str(info.value)
+                assert info.value.url == srv.token_url and not srv.log
+            else:
+                assert "API rejected" in str(info.value)
 
 
 # --- paging edge cases -------------------------------------------------------------------------
@@ -252,6 +257,35 @@ def test_oversized_body_is_not_read(csv_folder, clock) -> None:
         assert len(srv.requests("/users")) == 1
 
 
+def test_body_cap_is_the_callers_also_above_128_mib_and_for_streamed_bodies() -> None:
+    """max_body_bytes reaches the request loop (a cap above the Clever client's 128 MiB
+    default holds), and a streamed body without Content-Length stops at the cap unretried."""
+    sent: list[int] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        def chunks():
+            for _ in range(50):
+                sent.append(1)
+                yield b" " * 1000
+            yield b'{"orgs": []}'
+        return httpx.Response(200, content=chunks())  # no Content-Length: streamed
+
+    big = 200 * 1024 * 1024
+    with OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
+                         auth="oauth1", max_body_bytes=big,
+                         transport=httpx.MockTransport(serve)) as c:
+        assert c._api.max_body_bytes == big
+        assert all_records(c, "orgs") == []
+    sent.clear()
+    with OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
+                         auth="oauth1", max_body_bytes=5000,
+                         transport=httpx.MockTransport(serve)) as c:
+        with pytest.raises(ApiError, match="larger than 5000 bytes") as info:
+            all_records(c, "orgs")
+        assert "/orgs" in str(info.value) and c.stats["requests"] == 1
+    assert len(sent) <= 7  # stopped a chunk past the cap, not read to the end
+
+
 def test_links_to_another_host_are_refused(clock) -> None:
     """A Link rel=next to another host is refused: the credentials never go there."""
     def serve(request: httpx.Request) -> httpx.Response:
@@ -273,6 +307,17 @@ def test_token_is_refreshed_before_it_expires(csv_folder, clock) -> None:
     with make_server(csv_folder, clock, token_life=300) as srv, client_for(srv, clock) as c:
         all_records(c, "orgs")
         clock.now += 250  # inside the 60 s refresh margin
+        all_records(c, "orgs")
+        assert srv.token_requests == 2
+        assert 401 not in [e["status"] for e in srv.log]
+
+
+def test_short_lived_token_is_not_fetched_before_every_request(csv_folder, clock) -> None:
+    """A token living 30 s (under the 60 s refresh margin) is reused until half its life."""
+    with make_server(csv_folder, clock, token_life=30) as srv, client_for(srv, clock) as c:
+        pages = list(c.pages("users", limit=5))
+        assert len(pages) > 3 and srv.token_requests == 1
+        clock.now += 16  # past half its life: refreshed before use
         all_records(c, "orgs")
         assert srv.token_requests == 2
         assert 401 not in [e["status"] for e in srv.log]
@@ -332,11 +377,15 @@ def test_secrets_never_leak(csv_folder, clock, caplog, capsys) -> None:
         srv.inject("echo400")  # the server quotes the Authorization header back
         with pytest.raises(ApiError) as info:
             all_records(c, "orgs")
+        srv.inject("cutleak")  # the message is cut at 200 characters, inside the token
+        with pytest.raises(ApiError) as cut:
+            all_records(c, "orgs")
         tokens = [h[7:] for h in srv.auth_headers if h.startswith("Bearer ")]
-        text = str(info.value) + repr(c) + repr(c._auth) + caplog.text + str(capsys.readouterr())
-        assert tokens and "[secret]" in str(info.value)
+        text = (str(info.value) + str(cut.value) + repr(c) + repr(c._auth) + caplog.text
+                + str(capsys.readouterr()))
+        assert tokens and "[secret]" in str(info.value) and "[secret]" in str(cut.value)
         for secret in (SECRET, *tokens):
-            assert secret not in text
+            assert secret not in text and secret[:12] not in text
 
 
 def test_token_url_taking_credentials_in_the_body_and_pinning_a_cookie(csv_folder,

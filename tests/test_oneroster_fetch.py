@@ -13,7 +13,7 @@ import pytest
 import rostergraph
 from rostergraph import synth
 from rostergraph.cli import main, summary_dict
-from rostergraph.errors import ApiError, SourceError
+from rostergraph.errors import ApiError, FormatError, SourceError
 from rostergraph.graph import RosterGraph
 from rostergraph.model import record_to_dict
 from rostergraph.oneroster import (
@@ -22,7 +22,9 @@ from rostergraph.oneroster import (
     fetch_oneroster,
     read_dump_manifest,
     rest_to_rows,
+    sync_oneroster,
 )
+from rostergraph.oneroster.dump import read_records
 from rostergraph.queries import cross_school_enrollments, orphaned_users, reach_pairs
 
 from .fake_clever import FakeClock
@@ -343,3 +345,107 @@ def test_cli_usage_errors_are_one_line(tmp_path, monkeypatch, capsys) -> None:
     err = capsys.readouterr().err
     assert code == 2 and "RGF_CLIENT_SECRET" in err and err.count("\n") == 1
     assert not (tmp_path / "d").exists()
+
+
+def _finishes(fn: Any, fifo: Path) -> BaseException | None:
+    """Run ``fn`` in a thread; fail (and unblock it) when it waits on ``fifo`` for 10 s."""
+    import threading
+
+    got: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            fn()
+            got.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            got.append(exc)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(10)
+    if t.is_alive():  # open the writer end so the hung open returns, then fail
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        t.join(10)
+        pytest.fail(f"hung on the FIFO {fifo.name}")
+    return got[0]
+
+
+def test_fifo_in_a_dump_folder_never_hangs(csv_folder, clock, tmp_path) -> None:
+    """A FIFO as manifest.json, rest/*.jsonl or a part file is refused at once (no hang),
+    also by `rostergraph sync` on a Clever dump, and a linked rest/ folder is not read."""
+    import subprocess
+    import sys
+
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    os.mkfifo(bare / "manifest.json")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    run = subprocess.run([sys.executable, "-m", "rostergraph", "sync", str(bare), "--quiet"],
+                         env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode not in (0, 124) and "Traceback" not in run.stderr
+    assert "manifest.json" in run.stderr
+    out = tmp_path / "dump"
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        fetch_oneroster(out, client=c, progress=False)
+        users = out / "rest" / "users.jsonl"
+        users.rename(tmp_path / "users.jsonl")
+        os.mkfifo(users)
+        exc = _finishes(lambda: sync_oneroster(out, client=c, progress=False), users)
+        assert isinstance(exc, SourceError) and "regular file" in str(exc)
+        users.unlink()
+        (tmp_path / "users.jsonl").rename(users)
+        (out / "rest").rename(tmp_path / "rest-kept")
+        (out / "rest").symlink_to(tmp_path / "rest-kept")
+        with pytest.raises(SourceError, match="symbolic link"):
+            read_records(out, "users")
+        (out / "rest").unlink()
+        (tmp_path / "rest-kept").rename(out / "rest")
+        second = tmp_path / "second"
+        with pytest.raises(ApiError):
+            srv.inject("500", times=100, path="/courses")
+            fetch_oneroster(second, client=c, limit=3, progress=False)
+        srv.faults.clear()
+        part = second / "rest" / "courses.jsonl.part"
+        part.unlink()
+        os.mkfifo(part)
+        exc = _finishes(lambda: fetch_oneroster(second, client=c, resume=True,
+                                                progress=False), part)
+        assert isinstance(exc, SourceError) and "courses.jsonl.part" in str(exc)
+        manifest = out / "manifest.json"
+        manifest.unlink()
+        os.mkfifo(manifest)
+        exc = _finishes(lambda: sync_oneroster(out, client=c, progress=False), manifest)
+        assert isinstance(exc, SourceError)
+
+
+@pytest.mark.parametrize("key, value", [
+    ("orgs", 5), ("users.part_bytes", -1), ("users.offset", "x"), ("users.offset", -10),
+    ("users.status", "weird"), ("users.since", "2025' or '1'='1"), ("elsewhere", {}),
+    ("users.count", True)])
+def test_hostile_manifest_is_a_format_error(csv_folder, clock, tmp_path, monkeypatch, capsys,
+                                            key, value) -> None:
+    """A manifest value a fetch never writes stops --resume and sync with one FormatError
+    naming the manifest and the key; no request reaches the server."""
+    out = tmp_path / "dump"
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        fetch_oneroster(out, client=c, progress=False)
+        doc = orjson.loads((out / "manifest.json").read_bytes())
+        name, _, field = key.partition(".")
+        if field:
+            doc["endpoints"][name][field] = value
+        else:
+            doc["endpoints"][name] = value
+        (out / "manifest.json").write_bytes(orjson.dumps(doc))
+        before = len(srv.log)
+        for run in (lambda: fetch_oneroster(out, client=c, resume=True, progress=False),
+                    lambda: sync_oneroster(out, client=c, progress=False)):
+            with pytest.raises(FormatError, match=f"manifest.json.*endpoints.{name}") as info:
+                run()
+            assert isinstance(info.value, rostergraph.errors.RosterError)
+        assert len(srv.log) == before
+        for k, v in ENV.items():
+            monkeypatch.setenv(k, v)
+        code = main(["sync", str(out), "--oneroster", srv.base_url, "--token-url",
+                     srv.token_url, "--credentials-env", "RGF", "--quiet"])
+    err = capsys.readouterr().err
+    assert code not in (0, 1) and "Traceback" not in err and "manifest.json" in err

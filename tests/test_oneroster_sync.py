@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import random
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -151,9 +150,27 @@ def test_sync_takes_the_address_only_from_the_command_line(served, clock, tmp_pa
         sync_oneroster(tmp_path, client=other)
 
 
+def test_foreign_address_in_the_manifest_is_quoted_short(served, clock, tmp_path) -> None:
+    """Sync and fetch --resume refuse a dump naming another address with the same check,
+    quoting at most 100 characters of the manifest's base_url."""
+    dump = tmp_path / "dump"
+    doc = orjson.loads((dump / "manifest.json").read_bytes())
+    doc["base_url"] = "https://evil.test/" + "A" * 5000
+    (dump / "manifest.json").write_bytes(orjson.dumps(doc))
+    before = len(served.log)
+    with client_for(served, clock) as c:
+        for run in (lambda: sync_oneroster(dump, client=c, progress=False),
+                    lambda: fetch_oneroster(dump, client=c, resume=True, progress=False)):
+            with pytest.raises(SourceError, match="fetched from 'https://evil.test/A") as info:
+                run()
+            assert "A" * 100 not in str(info.value) and len(str(info.value)) < 400
+    assert len(served.log) == before
+
+
 def test_interrupted_sync_is_repaired_by_the_next(served, clock, tmp_path,
                                                  monkeypatch) -> None:
-    """A sync that dies before its manifest write asks again, and ends in the same files."""
+    """A sync that dies after writing the records but before the CSV bundle leaves the dump
+    pending: the next sync rewrites the bundle, so load() sees the change and it is audited."""
     change(served)
     dump = tmp_path / "dump"
     import rostergraph.oneroster.sync as sync_mod
@@ -162,16 +179,22 @@ def test_interrupted_sync_is_repaired_by_the_next(served, clock, tmp_path,
         raise OSError("disk gone")
 
     with monkeypatch.context() as m:
-        m.setattr(sync_mod, "write_dump_manifest", die)
+        m.setattr(sync_mod, "write_bundle", die)
         with client_for(served, clock) as c, pytest.raises(OSError):
             sync_oneroster(dump, client=c, progress=False)
+    manifest = read_dump_manifest(dump)
+    assert manifest is not None and manifest["pending"] is True
     with client_for(served, clock) as c:
-        sync_oneroster(dump, client=c, progress=False)
+        again = sync_oneroster(dump, client=c, progress=False)
+    assert again.actions == {}  # the records were already written by the first sync
     live = {k: [r for r in v if r.get("status") != "tobedeleted"]
             for k, v in served.data.items()}
     rest_to_csv_bundle(live, "1.1", tmp_path / "expected")
     assert records(rostergraph.load(dump)) == records(rostergraph.load(tmp_path / "expected"))
-    assert isinstance(Path(dump / AUDIT_LOG).read_bytes(), bytes)
+    audited = [orjson.loads(line) for line in (dump / AUDIT_LOG).read_bytes().splitlines()]
+    assert {a["action"] for a in audited} == {"created", "updated", "deleted"}
+    manifest = read_dump_manifest(dump)
+    assert manifest is not None and manifest["pending"] is False
 
 
 def test_sync_of_a_1_2_dump_rewrites_roles(data, clock, tmp_path) -> None:

@@ -40,7 +40,7 @@ import os
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -223,6 +223,11 @@ class CleverClient:
         An httpx auth flow that authorizes each request instead of the
         ``Bearer`` header; ``token`` is then only scrubbed from server messages
         (the OneRoster client signs requests this way).
+    secrets:
+        Called when a server's error text is quoted; returns more strings to
+        scrub from it (e.g. an access token fetched later). Every secret is
+        removed *before* the text is cut to length, so a cut secret never
+        leaves its prefix behind.
 
     Attributes
     ----------
@@ -249,13 +254,15 @@ class CleverClient:
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
         auth: httpx.Auth | None = None,
+        secrets: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         if not token or not isinstance(token, str):
             raise TokenError("no API token given")
-        if not all("!" <= ch <= "~" for ch in token):
+        if not is_header_safe(token):
             # an HTTP library error about a bad header value would quote the token
             raise TokenError("the API token contains spaces, line breaks or non-ASCII "
                              "characters (is the token file more than one line?)")
+        self._secrets = secrets
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"base URL must be an http(s) URL, not {base_url!r}")
@@ -435,7 +442,8 @@ class CleverClient:
                     reason, detail = f"http_{status}", f"HTTP {status}"
                 elif status >= 300:  # redirects are not followed: the token stays here
                     message = _STATUS_TEXT.get(status, "the API refused the request")
-                    said = _error_message(body, self.__token)
+                    extra = tuple(self._secrets()) if self._secrets is not None else ()
+                    said = _error_message(body, self.__token, extra)
                     if said:
                         message += f" (API says: {said})"
                     raise ApiError(message, url=safe, status=status)
@@ -604,14 +612,30 @@ def _decode(body: bytes) -> dict[str, Any] | None:
     return None
 
 
-def _error_message(body: bytes, token: str) -> str | None:
-    """The API's error text (``message`` or ``error``), the token scrubbed *before* it is
-    cut to 200 characters (a cut token must not leave its prefix behind)."""
+def is_header_safe(secret: str) -> bool:
+    """Whether a secret is printable ASCII without spaces (fit for an HTTP header, so an
+    HTTP library's error about a bad header value can never quote it).
+
+    Examples
+    --------
+    >>> is_header_safe("abc-123"), is_header_safe("two words"), is_header_safe("")
+    (True, False, True)
+    """
+    return all("!" <= ch <= "~" for ch in secret)
+
+
+def _error_message(body: bytes, token: str, secrets: Iterable[str] = ()) -> str | None:
+    """The API's error text (``message`` or ``error``), the token and every other secret
+    scrubbed *before* it is cut to 200 characters (a cut secret must not leave its prefix
+    behind)."""
     doc = _load(body)
     if isinstance(doc, dict):  # HTML error pages (wrong token type) say nothing useful
         for key in ("message", "error"):
             if isinstance(doc.get(key), str):
-                return _printable(doc[key].replace(token, "[token]"))[:200]
+                text = doc[key].replace(token, "[token]")
+                for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+                    text = text.replace(secret, "[secret]")
+                return _printable(text)[:200]
     return None
 
 

@@ -46,7 +46,9 @@ import attrs
 import httpx
 import orjson
 
-from ..errors import TokenError
+from ..clever.api import is_header_safe
+from ..errors import LimitError, SourceError, TokenError
+from ..safety import read_regular_file
 
 __all__ = [
     "DEFAULT_ENV_PREFIX",
@@ -91,7 +93,7 @@ def _check_secret(value: str, what: str) -> str:
     value = value.strip()
     if not value:
         raise TokenError(f"the {what} is empty")
-    if not all("!" <= ch <= "~" for ch in value):
+    if not is_header_safe(value):
         # an HTTP library error about a bad header value would quote it
         raise TokenError(f"the {what} contains spaces, line breaks or non-ASCII characters")
     return value
@@ -135,15 +137,14 @@ def read_credentials(*, env_prefix: str | None = None,
     """
     if file is not None:
         name = os.fspath(file)
-        try:
-            fd = os.open(name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with os.fdopen(fd, "rb") as fh:
-                data = fh.read(_MAX_CREDENTIALS_FILE + 1)
-        except OSError as exc:
+        try:  # never through a link, never a FIFO (which would hang the open)
+            data = read_regular_file(name, max_bytes=_MAX_CREDENTIALS_FILE)
+        except LimitError:
+            raise TokenError(f"the credentials file {name!r} is too large") from None
+        except (OSError, SourceError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else exc.message
             raise TokenError(f"cannot read the credentials file {name!r}: "
-                             f"{exc.strerror or type(exc).__name__}") from None
-        if len(data) > _MAX_CREDENTIALS_FILE:
-            raise TokenError(f"the credentials file {name!r} is too large")
+                             f"{why or type(exc).__name__}") from None
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError:
@@ -194,7 +195,8 @@ class OAuth2ClientCredentials(httpx.Auth):
     clock:
         Seconds since the epoch (injectable).
     refresh_margin:
-        Fetch a new token this many seconds before the old one expires.
+        Fetch a new token this many seconds before the old one expires (at
+        most half the token's lifetime, so a short-lived token is still reused).
     timeout:
         Seconds before a token request is given up.
 
@@ -236,6 +238,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         self.fetched = 0
         self._token: str | None = None
         self._expires = 0.0
+        self._life = 0.0
         self._method: str | None = None  # "basic" or "body", once one worked
         self._lock = threading.Lock()
         self._http = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
@@ -257,7 +260,9 @@ class OAuth2ClientCredentials(httpx.Auth):
     def token(self, *, force: bool = False) -> str:
         """The current access token, fetched when missing, near expiry or ``force``."""
         with self._lock:
-            if force or self._token is None or self.clock() >= self._expires - self.refresh_margin:
+            # a short-lived token is renewed at half its life, not before every request
+            margin = min(self.refresh_margin, self._life / 2)
+            if force or self._token is None or self.clock() >= self._expires - margin:
                 self._fetch()
             assert self._token is not None
             return self._token
@@ -306,12 +311,13 @@ class OAuth2ClientCredentials(httpx.Auth):
         except orjson.JSONDecodeError:
             doc = None
         token = doc.get("access_token") if isinstance(doc, dict) else None
-        if not isinstance(token, str) or not token or not all("!" <= c <= "~" for c in token):
+        if not isinstance(token, str) or not token or not is_header_safe(token):
             raise TokenError("the token response holds no usable access_token", url=url,
                              status=status)
         assert isinstance(doc, dict)
         self._token = token
-        self._expires = self.clock() + _lifetime(doc.get("expires_in"))
+        self._life = _lifetime(doc.get("expires_in"))
+        self._expires = self.clock() + self._life
         self.fetched += 1
         log.info("fetched an access token (valid %.0f s)", self._expires - self.clock())
 

@@ -9,8 +9,10 @@ URL. On top of that:
 - every request is authorized by OAuth 2.0 client credentials (a cached token,
   refreshed before expiry and re-fetched once on a 401) or signed with OAuth
   1.0a HMAC-SHA1 (:mod:`rostergraph.oneroster.auth`);
-- a response body larger than ``max_body_bytes`` stops the request with
-  :class:`~rostergraph.errors.LimitError` (it is never read whole);
+- a response body larger than ``max_body_bytes`` stops the request, never
+  retried and never read whole: :class:`~rostergraph.errors.LimitError` when
+  its ``Content-Length`` says so, :class:`~rostergraph.errors.ApiError`
+  naming the cap when the streamed count passes it;
 - :meth:`OneRosterClient.pages` pages with ``limit``/``offset``.
 
 Paging (the OneRoster REST binding, section "Pagination"):
@@ -130,25 +132,9 @@ class OneRosterPage:
 # --- transport pieces -----------------------------------------------------------------------
 
 
-class _CappedStream(httpx.SyncByteStream):
-    def __init__(self, inner: httpx.SyncByteStream, cap: int, url: str) -> None:
-        self._inner, self._cap, self._url = inner, cap, url
-
-    def __iter__(self) -> Iterator[bytes]:
-        seen = 0
-        for chunk in self._inner:
-            seen += len(chunk)
-            if seen > self._cap:
-                raise LimitError(f"the response body is larger than {self._cap:,} bytes; "
-                                 "not read", path=self._url)
-            yield chunk
-
-    def close(self) -> None:
-        self._inner.close()
-
-
 class _CappedTransport(httpx.BaseTransport):
-    """Wraps a transport so no response body over ``cap`` bytes is ever read."""
+    """Refuses a response whose ``Content-Length`` announces more than ``cap`` bytes before
+    its body is read (the Clever client's request loop counts streamed bodies itself)."""
 
     def __init__(self, inner: httpx.BaseTransport, cap: int) -> None:
         self._inner, self._cap = inner, cap
@@ -156,16 +142,12 @@ class _CappedTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         resp = self._inner.handle_request(request)
-        url = _safe(str(request.url))
         length = resp.headers.get("Content-Length", "")
         if length.isdigit() and int(length) > self._cap:
             resp.close()
             raise LimitError(f"the response body is larger than {self._cap:,} bytes "
-                             "(Content-Length); not read", path=url)
-        assert isinstance(resp.stream, httpx.SyncByteStream)
-        return httpx.Response(resp.status_code, headers=resp.headers,
-                              stream=_CappedStream(resp.stream, self._cap, url),
-                              extensions=resp.extensions, request=request)
+                             "(Content-Length); not read", path=_safe(str(request.url)))
+        return resp
 
     def close(self) -> None:
         if not self._closed:
@@ -220,7 +202,8 @@ class OneRosterClient:
     max_retries, max_rate_waits, backoff, backoff_max, per_minute, timeout:
         The retry and rate policy of :class:`~rostergraph.clever.api.CleverClient`.
     max_body_bytes:
-        The largest response body read.
+        The largest response body read (any size; the Clever client's
+        128 MiB default does not apply).
     clock, sleep, rng:
         Injectable time, sleep and randomness (tests never really wait).
     transport:
@@ -286,11 +269,12 @@ class OneRosterClient:
         else:
             raise ValueError(f"auth must be 'oauth2' or 'oauth1', not {auth!r}")
         self.auth_scheme = auth
+        self._token_url = credentials.token_url if auth == "oauth2" else None
         self._api = _Api(credentials.client_secret, base_url=base_url, max_retries=max_retries,
-                         max_rate_waits=max_rate_waits, backoff=backoff,
+                         max_body_bytes=max_body_bytes, max_rate_waits=max_rate_waits, backoff=backoff,
                          backoff_max=backoff_max, per_minute=per_minute, timeout=timeout,
                          clock=clock, sleep=sleep, rng=rng, transport=self._transport,
-                         auth=self._auth)
+                         auth=self._auth, secrets=lambda: self._auth.secrets)
         self.base_url = self._api.base_url
 
     def __repr__(self) -> str:  # never a secret
@@ -328,18 +312,20 @@ class OneRosterClient:
         Raises
         ------
         TokenError
-            The credentials were refused (token URL or HTTP 401 after a fresh token).
+            The credentials were refused: by the token URL (the error names it)
+            or by the API (HTTP 401 after a fresh token).
         ApiError
             Another 4xx, or failures that outlasted the retries; names the URL.
         FormatError
             A body that stayed truncated or not a JSON object through the retries.
         LimitError
-            A body over ``max_body_bytes``.
+            A body whose ``Content-Length`` is over ``max_body_bytes`` (a streamed
+            body past the cap is an ``ApiError`` naming it).
         """
         try:
             return self._api.get_json(path, params)
         except TokenError as exc:
-            if exc.status == 401:
+            if exc.status == 401 and exc.url != self._token_url:  # not the token endpoint
                 raise TokenError("the OneRoster API rejected the credentials",
                                  url=exc.url, status=401) from None
             raise

@@ -20,9 +20,11 @@ again. The CSV files are written (each atomically) once every collection is
 complete, then the manifest says ``complete``.
 
 What is trusted: nothing in the folder. The server address and credentials
-come from the caller; the manifest names no files (the names are fixed); no
-file is opened through a symbolic link; every write goes through a temporary
-file and a rename, or an append to a part file opened without following links.
+come from the caller; the manifest names no files (the names are fixed) and
+its values are checked before use; no file is opened through a symbolic link
+(nor through a linked ``rest/`` folder) or when it is a FIFO or device; every
+write goes through a temporary file and a rename, or an append to a part file
+opened without following links.
 
 Examples
 --------
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -46,7 +49,7 @@ import orjson
 from ..clever.dump import folder_lock
 from ..errors import ApiError, FormatError, SourceError
 from ..io.csvutil import to_csv_text
-from ..safety import atomic_write
+from ..safety import atomic_write, open_nofollow, read_regular_file
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
 from .rows import CSV_FILES, rest_to_rows, rows_to_csv, without_credentials
 
@@ -68,7 +71,6 @@ REST_DIR = "rest"
 #: Collections a server may refuse (a scope the district did not grant).
 OPTIONAL = frozenset({"demographics"})
 _MAX_MANIFEST = 4 * 1024 * 1024
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 #: The ``file.*`` keys of a OneRoster manifest.csv, per version.
 _MANIFEST_FILES = {
     "1.1": ("academicSessions", "categories", "classes", "classResources", "courses",
@@ -110,30 +112,6 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _read_plain(path: Path, cap: int | None = None) -> bytes | None:
-    """A regular file's bytes (never through a link); ``None`` when absent."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise SourceError(f"cannot open {path.name} (a symbolic link is refused): "
-                          f"{exc.strerror or exc}", path=str(path)) from None
-    with os.fdopen(fd, "rb") as fh:
-        if not _is_regular(fh.fileno()):
-            raise SourceError("not a regular file", path=str(path))
-        data = fh.read() if cap is None else fh.read(cap + 1)
-    if cap is not None and len(data) > cap:
-        raise FormatError(f"larger than {cap:,} bytes", path=str(path))
-    return data
-
-
-def _is_regular(fd: int) -> bool:
-    import stat
-
-    return stat.S_ISREG(os.fstat(fd).st_mode)
-
-
 def read_dump_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The manifest of a OneRoster dump folder, or ``None`` when there is none.
 
@@ -145,8 +123,9 @@ def read_dump_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
         ``manifest.json`` is a symbolic link or not a regular file.
     """
     p = Path(folder) / MANIFEST
-    data = _read_plain(p, _MAX_MANIFEST)
-    if data is None:
+    try:  # never through a link, never a FIFO or device (which could hang the open)
+        data = read_regular_file(p, max_bytes=_MAX_MANIFEST)
+    except FileNotFoundError:
         return None
     try:
         doc = orjson.loads(data)
@@ -155,7 +134,104 @@ def read_dump_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     if not isinstance(doc, dict) or doc.get("format") != DUMP_FORMAT or not isinstance(
             doc.get("endpoints"), dict):
         raise FormatError("not a rostergraph OneRoster dump manifest", path=str(p))
+    _check_manifest(doc, str(p))
     return doc
+
+
+_STATUSES = frozenset({"pending", "partial", "done", "absent"})
+_COUNTERS = ("count", "pages", "offset", "part_bytes")
+#: A ``since`` mark is a timestamp: it is quoted into the filter sent to the server.
+_SINCE = re.compile(r"[0-9A-Za-z:.+\-]{1,64}")
+
+
+def _bad(path: str, key: str, message: str) -> FormatError:
+    return FormatError(f"{message} (refused: a dump folder is data, not configuration)",
+                       path=path, field=key)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 53
+
+
+def _check_manifest(doc: dict[str, Any], path: str) -> None:
+    """Refuse a OneRoster dump manifest whose values are not what a fetch writes.
+
+    ``endpoints`` may name only the collections a fetch reads, each an object
+    whose ``status`` is ``pending``, ``partial``, ``done`` or ``absent``, whose
+    counters (``count``, ``pages``, ``offset``, ``part_bytes``, ``total``) are
+    non-negative whole numbers and whose ``since`` mark is a timestamp string;
+    the top-level counters and flags have the types a fetch writes.
+
+    Raises
+    ------
+    FormatError
+        Naming the manifest and the key.
+
+    Examples
+    --------
+    >>> _check_manifest({"endpoints": {"orgs": {"status": "done", "offset": 10}}}, "m")
+    >>> _check_manifest({"endpoints": {"orgs": {"status": "partial", "offset": -1}}}, "m")
+    Traceback (most recent call last):
+    ...
+    rostergraph.errors.FormatError: m: not a non-negative whole number (refused: a dump folder is data, not configuration) (field 'endpoints.orgs.offset')
+    """
+    for key in ("base_url", "oneroster_version", "auth"):
+        if doc.get(key) is not None and not isinstance(doc[key], str):
+            raise _bad(path, key, "not a string")
+    for key in ("started_at", "finished_at", "synced_at"):  # started_at may become a mark
+        if doc.get(key) is not None and not (isinstance(doc[key], str)
+                                             and _SINCE.fullmatch(doc[key])):
+            raise _bad(path, key, "not a timestamp string")
+    for key in ("requests", "retries", "syncs", "version"):
+        if doc.get(key) is not None and not _is_count(doc[key]):
+            raise _bad(path, key, "not a non-negative whole number")
+    if doc.get("limit") is not None and not (_is_count(doc["limit"]) and doc["limit"] > 0):
+        raise _bad(path, "limit", "not a positive whole number")
+    for key in ("complete", "pending"):
+        if doc.get(key) is not None and not isinstance(doc[key], bool):
+            raise _bad(path, key, "not true or false")
+    for name, entry in doc["endpoints"].items():
+        key = f"endpoints.{str(name)[:50]}"
+        if name not in ENDPOINTS:
+            raise _bad(path, key, "not a OneRoster collection a fetch reads")
+        if not isinstance(entry, dict):
+            raise _bad(path, key, "not an object")
+        if entry.get("status") not in _STATUSES:
+            raise _bad(path, f"{key}.status", "not one of " + ", ".join(sorted(_STATUSES)))
+        for counter in _COUNTERS:
+            if entry.get(counter) is not None and not _is_count(entry[counter]):
+                raise _bad(path, f"{key}.{counter}", "not a non-negative whole number")
+        if entry.get("total") is not None and not _is_count(entry["total"]):
+            raise _bad(path, f"{key}.total", "not a non-negative whole number")
+        since = entry.get("since")
+        if since is not None and not (isinstance(since, str) and _SINCE.fullmatch(since)):
+            raise _bad(path, f"{key}.since", "not a timestamp string")
+
+
+def _shown(value: Any, limit: int = 100) -> str:
+    """A manifest value for a message: its repr, at most ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _check_source(manifest: dict[str, Any], client: OneRosterClient, folder: Path,
+                 advice: str = "") -> None:
+    """Refuse a dump fetched from another address or OneRoster version than ``client``'s.
+
+    The address (where the credentials go) comes only from the caller, never
+    from the folder; the manifest's values are quoted at most 100 characters long.
+
+    Raises
+    ------
+    SourceError
+        Naming both addresses, then ``advice``.
+    """
+    if manifest.get("base_url") == client.base_url and manifest.get(
+            "oneroster_version") == client.version:
+        return
+    raise SourceError(f"the dump was fetched from {_shown(manifest.get('base_url'))} "
+                      f"(OneRoster {_shown(manifest.get('oneroster_version'), 20)}), not "
+                      f"{client.base_url}{advice}", path=str(folder))
 
 
 def write_dump_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -165,11 +241,18 @@ def write_dump_manifest(folder: Path, manifest: dict[str, Any]) -> None:
                  + b"\n")
 
 
-def _rest_dir(folder: Path) -> Path:
+def _refuse_rest_link(folder: Path) -> Path:
+    """``folder/rest``, refused when it is a symbolic link (``O_NOFOLLOW`` guards only the
+    last component of a path, so a linked folder is checked here)."""
     rest = folder / REST_DIR
     if rest.is_symlink():
-        raise SourceError(f"{REST_DIR}/ is a symbolic link; refusing to write through it",
-                          path=str(folder))
+        raise SourceError(f"{REST_DIR}/ is a symbolic link; refusing to read or write "
+                          "through it", path=str(folder))
+    return rest
+
+
+def _rest_dir(folder: Path) -> Path:
+    rest = _refuse_rest_link(folder)
     rest.mkdir(exist_ok=True)
     return rest
 
@@ -182,10 +265,11 @@ def read_records(folder: str | os.PathLike[str], endpoint: str) -> dict[str, dic
     FormatError
         A line that is not a JSON object with a string ``sourcedId``.
     """
-    path = Path(folder) / REST_DIR / f"{endpoint}.jsonl"
-    data = _read_plain(path)
+    path = _refuse_rest_link(Path(folder)) / f"{endpoint}.jsonl"
     table: dict[str, dict[str, Any]] = {}
-    if data is None:
+    try:
+        data = read_regular_file(path)
+    except FileNotFoundError:
         return table
     for n, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
@@ -346,11 +430,7 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
     manifest = read_dump_manifest(folder)
     resumed = False
     if manifest is not None and resume:
-        if manifest.get("base_url") != client.base_url or manifest.get(
-                "oneroster_version") != client.version:
-            raise SourceError(f"the dump was fetched from {manifest.get('base_url')} "
-                              f"(OneRoster {manifest.get('oneroster_version')}), not "
-                              f"{client.base_url}; fetch into a new folder", path=str(folder))
+        _check_source(manifest, client, folder, "; fetch into a new folder")
         resumed = True
     elif manifest is not None or (not resume and any(
             os.path.lexists(folder / n) for n in ("manifest.csv", REST_DIR, "users.csv",
@@ -410,23 +490,6 @@ def _progress_bar(name: str, progress: bool | None, initial: int, total: int | N
                 file=sys.stderr, disable=(None if progress is None else not progress))
 
 
-def _open_part(part: Path, keep: int | None) -> int:
-    """An append descriptor on the part file (never through a link), cut to ``keep`` bytes
-    (``None``: emptied)."""
-    flags = os.O_WRONLY | os.O_CREAT | _NOFOLLOW
-    try:
-        fd = os.open(part, flags, 0o644)
-    except OSError as exc:
-        raise SourceError(f"cannot open {part.name} (a symbolic link is refused): "
-                          f"{exc.strerror or exc}", path=str(part)) from None
-    if not _is_regular(fd):
-        os.close(fd)
-        raise SourceError("not a regular file", path=str(part))
-    os.ftruncate(fd, keep or 0)
-    os.lseek(fd, 0, os.SEEK_END)
-    return fd
-
-
 def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any],
                     endpoint: str, *, limit: int, progress: bool | None,
                     on_page: Callable[[str, int], None] | None,
@@ -439,7 +502,13 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
         keep = int(entry.get("part_bytes") or 0)
     else:
         entry.update(status="partial", count=0, pages=0, offset=0, part_bytes=0, total=None)
-    fd = _open_part(part, keep)
+    fd = open_nofollow(part, os.O_WRONLY | os.O_CREAT, 0o644)  # no link, no FIFO
+    try:
+        os.ftruncate(fd, keep or 0)  # a torn last page is cut off
+        os.lseek(fd, 0, os.SEEK_END)
+    except BaseException:
+        os.close(fd)
+        raise
     save()
     bar = _progress_bar(endpoint, progress, int(entry["count"]), entry.get("total"))
     try:

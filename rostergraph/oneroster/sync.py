@@ -16,14 +16,18 @@ Before anything is written the new district is compared with the old one
 (:func:`rostergraph.diff`); when more than the thresholds of users, sections
 or enrollments would go, or be re-identified, the sync is **held**: nothing
 changes and the result lists the reasons (the same measures as
-``rostergraph diff --hold-if-removed``). Otherwise the records, the CSV
-bundle, the audit file ``sync.audit.jsonl`` (one JSON line per changed
-record: collection, sourcedId, action, dateLastModified; never names) and
-last the manifest (the new marks) are written, each atomically.
+``rostergraph diff --hold-if-removed``). Otherwise the manifest is marked ``pending``, then the audit file
+``sync.audit.jsonl`` (one JSON line per changed record: collection, sourcedId,
+action, dateLastModified; never names), the records and the CSV bundle are
+written, and last the manifest (the new marks, ``pending`` cleared); every
+file is replaced atomically, the audit file is appended to.
 
-A sync that dies before the manifest is written asks for the same delta next
-time; applying it again gives the same files (records it already applied are
-``unchanged`` then).
+A sync that dies on the way asks for the same delta next time (the marks did
+not move); records it already applied are ``unchanged`` then, and because the
+manifest is still ``pending`` the CSV bundle is rewritten from the records on
+disk, so the dump ends in the same records and CSV files as an uninterrupted
+sync. The audit file holds every change at least once (a change whose
+records were not yet written when the sync died is audited again).
 
 Examples
 --------
@@ -47,9 +51,10 @@ import orjson
 from ..clever.dump import folder_lock
 from ..diff.holds import HoldReason, HoldThresholds, hold_reasons
 from ..errors import FormatError, SourceError
+from ..safety import open_nofollow
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
 from .dump import (
-    _NOFOLLOW,
+    _check_source,
     _high_water,
     _now,
     bundle_files,
@@ -169,11 +174,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     if not manifest.get("complete"):
         raise SourceError("the fetch of this dump did not finish; run 'rostergraph fetch "
                           "--oneroster URL --resume' first", path=str(folder))
-    if manifest.get("base_url") != client.base_url or manifest.get(
-            "oneroster_version") != client.version:
-        raise SourceError(f"the dump was fetched from {manifest.get('base_url')} (OneRoster "
-                          f"{manifest.get('oneroster_version')}), not {client.base_url}",
-                          path=str(folder))
+    _check_source(manifest, client, folder)
     req0, ret0 = client.stats["requests"], client.stats["retries"]
     endpoints = [e for e in ENDPOINTS
                  if (manifest["endpoints"].get(e) or {}).get("status") == "done"]
@@ -228,17 +229,25 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
 
     if reasons:
         return result(True)
-    for endpoint in sorted(changed):
-        write_records(folder, endpoint, tables[endpoint])
+    # ``pending`` is set before the first write and cleared by the last: a sync that dies
+    # in between leaves it set, and the next one rewrites the bundle from the records on
+    # disk even when its own delta finds nothing left to change
+    pending = manifest.get("pending") is True
     if changed:
-        write_bundle(folder, files)
+        manifest["pending"] = True
+        write_dump_manifest(folder, manifest)
         _append_audit(folder / AUDIT_LOG, audit)
+        for endpoint in sorted(changed):
+            write_records(folder, endpoint, tables[endpoint])
+    if changed or pending:
+        write_bundle(folder, files)
     for endpoint, table in tables.items():
         entry = manifest["endpoints"][endpoint]
         entry["count"] = sum(1 for r in table.values()
                              if str(r.get("status") or "").lower() != "tobedeleted")
         if endpoint in marks:
             entry["since"] = marks[endpoint]
+    manifest["pending"] = False
     manifest["synced_at"] = now
     manifest["syncs"] = int(manifest.get("syncs") or 0) + 1
     write_dump_manifest(folder, manifest)
@@ -260,11 +269,7 @@ def _holds(folder: Path, files: dict[str, bytes],
 
 
 def _append_audit(path: Path, entries: list[dict[str, Any]]) -> None:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW, 0o644)
-    except OSError as exc:
-        raise SourceError(f"cannot open {path.name} (a symbolic link is refused): "
-                          f"{exc.strerror or exc}", path=str(path)) from None
+    fd = open_nofollow(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, b"".join(orjson.dumps(a) + b"\n" for a in entries))
         os.fsync(fd)

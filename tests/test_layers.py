@@ -36,7 +36,7 @@ LAYERS: dict[str, int] = {
     "rostergraph.completeness": 6,
     # 7: results and renderers
     "rostergraph.report": 7, "rostergraph.report_html": 7, "rostergraph.plot": 7,
-    "rostergraph.privacy": 7, "rostergraph.labels": 7, "rostergraph.report_md": 7,
+    "rostergraph.privacy": 7, "rostergraph.privacy_key": 7, "rostergraph.labels": 7, "rostergraph.report_md": 7,
     "rostergraph.listing": 7,
     # 8: load() itself (readers + cache), the cache, batch runs, the generator
     "rostergraph.io.detect": 8, "rostergraph.io.convert": 8, "rostergraph.io.__init__": 8,
@@ -66,7 +66,6 @@ ALLOWED: set[tuple[str, str]] = {
 MAX_LINES = 800
 #: ... except these, which may not grow past the count given. May only shrink.
 LONG_MODULES: dict[str, int] = {
-    "rostergraph/privacy.py": 807,
     "rostergraph/queries.py": 1228,
 }
 

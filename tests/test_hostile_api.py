@@ -118,8 +118,9 @@ def deep(levels: int) -> Any:
 
 
 def test_a_deeply_nested_event_leaves_the_dump_unchanged(district, clock, tmp_path) -> None:
-    """previous_attributes nested 400 levels: sync fails naming the event, before any write;
-    the files, audit log and cursor are as they were."""
+    """An event whose object nests 400 levels: sync fails naming the event, before any
+    write; the files, audit log and cursor are as they were. (Deep previous_attributes only
+    lose their audit copy: see test_events_deep.py.)"""
     with FakeClever(district, token=TOKEN, clock=clock.time) as srv, \
             client_for(srv, clock) as c:
         fetch_district(tmp_path, client=c)
@@ -127,8 +128,8 @@ def test_a_deeply_nested_event_leaves_the_dump_unchanged(district, clock, tmp_pa
         good = {"data": {"id": "6e01", "type": "schools.updated", "created": "2025-01-01",
                          "data": {"object": {"id": school["id"], "name": "Renamed"}}}}
         bad = {"data": {"id": "6e02", "type": "users.updated", "created": "2025-01-01",
-                        "data": {"object": {"id": district["users"][0]["id"], "x": 1},
-                                 "previous_attributes": deep(400)}}}
+                        "data": {"object": {"id": district["users"][0]["id"], "x": deep(400)},
+                                 "previous_attributes": {"x": 1}}}}
         srv.advance([good, bad], district)
         before = {p.name: p.read_bytes() for p in Path(tmp_path).iterdir() if p.is_file()}
         with pytest.raises(LimitError) as info:

@@ -54,7 +54,7 @@ from typing import Any
 import attrs
 import orjson
 
-from ..errors import FormatError, SourceError
+from ..errors import FormatError, LimitError, SourceError
 from ..io.limits import DEFAULT_LIMITS, Limits, check_value_depth, gunzip_bounded
 from ..model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from ..roster import Problem, Roster, raw_text
@@ -162,7 +162,9 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
     list of dict
         One entry per event: ``event``, ``type``, ``created``, ``kind``,
         ``record``, ``action`` (``created``, ``replaced``, ``merged``,
-        ``deleted``, ``absent``, ``ignored``) and ``previous_attributes``.
+        ``deleted``, ``absent``, ``ignored``) and ``previous_attributes`` (``None``
+        with a ``note`` when it nests deeper than ``Limits.max_json_depth``: the
+        audit log stays writable and the sync goes on).
 
     Raises
     ------
@@ -193,8 +195,6 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
             raise FormatError(f"a {etype} event whose data.object has no string id",
                               record_id=eid)
         check_value_depth(obj, record_id=eid)  # deepcopy/merge_patch below recurse
-        if prev is not None:  # written to the audit log: as bounded as the object
-            check_value_depth(prev, record_id=eid)
         rid = obj["id"]
         entry["record"] = rid
         table = store.setdefault(kind, {})
@@ -211,7 +211,12 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
             table[rid] = merge_patch(old, obj)
             entry["action"] = "merged"
         if prev is not None:
-            entry["previous_attributes"] = prev
+            try:  # kept for the audit log, which must stay writable: bounded like records
+                check_value_depth(prev, record_id=eid)
+                entry["previous_attributes"] = prev
+            except LimitError as exc:
+                entry["previous_attributes"] = None
+                entry["note"] = f"previous_attributes not kept: {exc.message}"
         audit.append(entry)
     return audit
 

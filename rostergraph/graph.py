@@ -230,6 +230,8 @@ class RosterGraph:
         #: role bitmask per user index (see :data:`ROLE_BITS`); 0 for stubs
         self.roles = roles
         self._index = index
+        #: arrays derived by queries and rules, computed once (a graph never changes)
+        self._derived: dict[str, Any] = {}
 
     # -- construction ---------------------------------------------------------
     @classmethod

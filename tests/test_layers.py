@@ -65,9 +65,7 @@ ALLOWED: set[tuple[str, str]] = {
 #: No module is longer than this many lines ...
 MAX_LINES = 800
 #: ... except these, which may not grow past the count given. May only shrink.
-LONG_MODULES: dict[str, int] = {
-    "rostergraph/queries.py": 1228,
-}
+LONG_MODULES: dict[str, int] = {}
 
 
 def _module(path: Path) -> str:

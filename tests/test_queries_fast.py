@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 from rostergraph import queries as q
 from rostergraph.graph import RosterGraph
+from rostergraph.queries import _common as q_common
+from rostergraph.queries import reach as q_reach
 from rostergraph.roster import Roster
 from rostergraph.table import LazyTake, Table
 
@@ -52,8 +54,8 @@ def test_reach_pairs_split_into_blocks(r: Roster, threads: int, block: int, row:
     teachers into rows of any width (a teacher alone, several, rows mostly padding whose
     length passes a count's byte) changes no row."""
     g = RosterGraph.from_roster(r)
-    with mock.patch.object(q, "_n_threads", lambda n: threads), \
-            mock.patch.object(q, "_BLOCK", block), mock.patch.object(q, "_ROW", row):
+    with mock.patch.object(q_reach, "_n_threads", lambda n: threads), \
+            mock.patch.object(q_reach, "_BLOCK", block), mock.patch.object(q_reach, "_ROW", row):
         rows = list(q.reach_pairs(g))
     assert {(t, s): n for t, s, n in rows} == naive_reach(r)
     assert _ordered(g, rows)
@@ -65,8 +67,8 @@ def test_reach_pairs_few_teacher_bits(r: Roster, bits: int) -> None:
     """With student indices taking 30 or 31 of a key's 32 bits (a row holds at most three
     teachers, or one), reach's rows are unchanged."""
     g = RosterGraph.from_roster(r)
-    with mock.patch.object(q, "_student_bits", lambda n: bits), \
-            mock.patch.object(q, "_ROW", 512):
+    with mock.patch.object(q_reach, "_student_bits", lambda n: bits), \
+            mock.patch.object(q_reach, "_ROW", 512):
         rows = list(q.reach_pairs(g))
     assert {(t, s): n for t, s, n in rows} == naive_reach(r)
     assert _ordered(g, rows)
@@ -135,7 +137,7 @@ def test_reach_pairs_lazy_columns_equal_eager(r: Roster) -> None:
 def test_summary_reach_sizes_after_split(r: Roster) -> None:
     """summary's reach-set sizes count each teacher's distinct students (threaded reach)."""
     g = RosterGraph.from_roster(r)
-    with mock.patch.object(q, "_n_threads", lambda n: 2), mock.patch.object(q, "_BLOCK", 3):
+    with mock.patch.object(q_reach, "_n_threads", lambda n: 2), mock.patch.object(q_reach, "_BLOCK", 3):
         sizes = q.summary(g)["reach_set_sizes"]
     per_teacher: dict[str, int] = {}
     for t, _ in naive_reach(r):
@@ -153,7 +155,7 @@ def test_summary_reach_sizes_after_split(r: Roster) -> None:
 def test_cross_and_orphans_order_and_rows(r: Roster) -> None:
     """cross-school rows are the naive ones ordered by user then section; orphans by user."""
     g = RosterGraph.from_roster(r)
-    with mock.patch.object(q, "_n_threads", lambda n: 3):
+    with mock.patch.object(q_common, "_n_threads", lambda n: 3):
         split = (q.cross_school_enrollments(g), q.cross_school_teaching(g))
     g = RosterGraph.from_roster(r)
     assert split == (q.cross_school_enrollments(g), q.cross_school_teaching(g))
@@ -164,7 +166,7 @@ def test_cross_and_orphans_order_and_rows(r: Roster) -> None:
         assert idx == sorted(idx)
     orph = list(q.orphaned_users(g))
     assert set(orph) == naive_orphans(r) and len(orph) == len(set(orph))
-    rank = {name: i for i, name in enumerate(q.ROLE_NAMES_ORDER)}
+    rank = {name: i for i, name in enumerate(q_common.ROLE_NAMES_ORDER)}
     key = [(g.index_of("user", u), rank[role]) for u, role, _ in orph]
     assert key == sorted(key)
 
@@ -201,7 +203,7 @@ def test_reach_pairs_counts_past_one_byte() -> None:
     sections is counted 300, not wrapped around a byte (in a row mostly padding)."""
     r = _one_teacher_roster(300)
     g = RosterGraph.from_roster(r)
-    with mock.patch.object(q, "_BLOCK", 7), mock.patch.object(q, "_ROW", 1024):
+    with mock.patch.object(q_reach, "_BLOCK", 7), mock.patch.object(q_reach, "_ROW", 1024):
         rows = list(q.reach_pairs(g))
     assert {(t, s): n for t, s, n in rows} == naive_reach(r) == {("t", "s0"): 300,
                                                                  ("t", "s1"): 100}
@@ -233,7 +235,7 @@ def test_reach_pairs_school_filter_matches_naive(r: Roster, pick: int, block: in
     school = schools[pick % len(schools)]
     only = Roster(schools=list(r.schools.values()), users=list(r.users.values()),
                   sections=[sec for sec in r.sections.values() if sec.school == school])
-    with mock.patch.object(q, "_BLOCK", block):
+    with mock.patch.object(q_reach, "_BLOCK", block):
         rows = list(q.reach_pairs(g, school=school))
     assert {(t, s): n for t, s, n in rows} == naive_reach(only)
     assert _ordered(g, rows)

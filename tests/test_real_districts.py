@@ -167,7 +167,7 @@ def test_staff_visibility_intersects_school_ids(clever_dump: Path) -> None:
     assert staff
     for sid in staff:
         t = q.visible_users(g, sid)
-        got = {u for u, role in zip(t["user"].tolist(), t["role"].tolist()) if role == "staff"}
+        got = {u for u, by in zip(t["user"].tolist(), t["granted_by"].tolist()) if by == "staff"}
         assert got == raw.staff_visible(sid), sid
 
 

@@ -38,6 +38,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
 from typing import Any, overload
 
 import numpy as np
@@ -156,9 +157,7 @@ class FindingBlock:
         """``x`` (a column or a constant) at ``rows``, as an object array."""
         if self._is_col(x):
             return _obj(x[rows])
-        out = np.empty(len(rows), dtype=object)
-        out[:] = [x] * len(rows)
-        return out
+        return np.fromiter(repeat(x, len(rows)), dtype=object, count=len(rows))
 
     def _is_col(self, x: Any) -> bool:
         return isinstance(x, np.ndarray) and x.ndim == 1 and len(x) == self.n

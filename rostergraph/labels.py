@@ -24,8 +24,8 @@ Examples
 >>> import rostergraph
 >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
 >>> t = rostergraph.cross_school_enrollments(g).head(1)
->>> with_labels(t, g).columns
-['student', 'section', 'section_name', 'school', 'school_name', 'primary_school', 'primary_school_name', 'in_schools']
+>>> with_labels(t, g).columns[:7]
+['student', 'section', 'section_name', 'school', 'school_name', 'primary_school', 'primary_school_name']
 >>> with_labels(t, g, people=True).columns[:2]
 ['student', 'student_name']
 """

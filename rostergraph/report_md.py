@@ -85,6 +85,11 @@ def _cell(s: Any) -> str:
     return "" if s is None else markdown_text(s)
 
 
+def _own(s: Any) -> str:
+    """The report's own text (rule titles) as one table cell: only cell breaks escaped."""
+    return ("" if s is None else str(s)).replace("|", "\\|").replace("\n", " ")
+
+
 def _more(shown: int, total: int, what: str, table: str) -> list[str]:
     if total <= shown:
         return []
@@ -124,7 +129,7 @@ def _findings(report: Report, examples: int) -> list[str]:
     explained = explanations()
     out = ["## Findings", ""]
     rows = [[rid, rules[rid].severity if rid in rules else per_rule[rid][0].severity,
-             _cell(pol.text(rules[rid].title if rid in rules else "")), f"{len(per_rule[rid]):,}"]
+             _own(pol.text(rules[rid].title if rid in rules else "")), f"{len(per_rule[rid]):,}"]
             for rid in order if per_rule[rid]]
     out += _table(["rule", "severity", "title", "findings"], rows, (3,)) if rows else \
         ["No findings."]
@@ -137,7 +142,7 @@ def _findings(report: Report, examples: int) -> list[str]:
         if not fs:
             continue
         title = pol.text(rules[rid].title) if rid in rules else ""
-        out += ["", f"### {rid}: {_cell(title)} ({len(fs):,} finding{'s' if len(fs) != 1 else ''})",
+        out += ["", f"### {rid}: {_own(title)} ({len(fs):,} finding{'s' if len(fs) != 1 else ''})",
                 ""]
         e = explained.get(rid)
         if e is not None:

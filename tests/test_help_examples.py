@@ -24,8 +24,12 @@ import rostergraph
 from rostergraph.cli import build_parser
 
 from .fake_clever import FakeClever, make_district
+from .fake_oneroster import FakeOneRoster, csv_to_rest
 
 TOKEN = "example-token-0123456789"
+OR_SECRET = "example-or-secret-0123456789"
+#: the OneRoster address the help's examples name (a fake server stands in for it)
+_OR_EXAMPLE_URL = "https://sis.example.org/ims/oneroster/v1p1"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -74,6 +78,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  "districts/north", "districts/south"):
         shutil.copytree(dump, base / name)
     rostergraph.convert(rostergraph.sample_path(), base / "d3.zip", to="oneroster")
+    rostergraph.write_oneroster(rostergraph.sample(), base / "or-csv")  # served by a fake
     shim = base / "bin" / "rostergraph"
     shim.parent.mkdir()
     shim.write_text(f"#!/bin/sh\nexec {sys.executable} -m rostergraph \"$@\"\n")
@@ -106,11 +111,27 @@ def test_help_examples_run(parser_name: str, scratch: Path, tmp_path: Path) -> N
         if parser_name.endswith(" fetch"):
             shutil.rmtree(work / "dump")
         for line in lines:
-            cmd = line
-            if line.split()[1] == "fetch":
-                cmd += f" --base-url {srv.base_url}"
-            out = subprocess.run(["bash", "-c", cmd], cwd=work, env=_env(work),
-                                 capture_output=True, text=True, timeout=300, check=False)
+            cmd, env = line, _env(work)
+            if "--oneroster" in line:  # a fake OneRoster server on 127.0.0.1 instead
+                with FakeOneRoster(csv_to_rest(work / "or-csv", "1.1"),
+                                   client_secret=OR_SECRET) as ors:
+                    cmd = line.replace(_OR_EXAMPLE_URL, ors.base_url)
+                    env.update(ONEROSTER_CLIENT_ID=ors.client_id, ONEROSTER_CLIENT_SECRET=OR_SECRET,
+                               ONEROSTER_TOKEN_URL=ors.token_url)
+                    if line.split()[1] == "sync":  # the dump it syncs, fetched first
+                        prep = subprocess.run(
+                            ["rostergraph", "fetch", "--oneroster", ors.base_url, "--out",
+                             line.split()[2], "--quiet"], cwd=work, env=env,
+                            capture_output=True, text=True, timeout=300, check=False)
+                        assert prep.returncode == 0, prep.stderr
+                    out = subprocess.run(["bash", "-c", cmd], cwd=work, env=env,
+                                         capture_output=True, text=True, timeout=300,
+                                         check=False)
+            else:
+                if line.split()[1] in ("fetch", "sync"):  # the API address is never a dump's
+                    cmd += f" --base-url {srv.base_url}"
+                out = subprocess.run(["bash", "-c", cmd], cwd=work, env=env,
+                                     capture_output=True, text=True, timeout=300, check=False)
             assert out.returncode in (0, 1), f"{line}\nexit {out.returncode}\n{out.stderr[-2000:]}"
             assert "Traceback" not in out.stderr, line
             assert "error:" not in out.stderr, f"{line}\n{out.stderr[-2000:]}"

@@ -34,7 +34,8 @@ def test_with_labels_names_schools_sections_terms_courses() -> None:
     """Each known id column gets a <col>_name column right after it, holding the record's name."""
     t = with_labels(rostergraph.cross_school_enrollments(G), G)
     assert t.columns == ["student", "section", "section_name", "school", "school_name",
-                         "primary_school", "primary_school_name", "in_schools"]
+                         "primary_school", "primary_school_name", "in_schools", "school_missing",
+                         "primary_school_missing"]
     for sec, name in zip(t.to_list("section"), t.to_list("section_name")):
         assert name == ROSTER.sections[sec].name
     for sc, name in zip(t.to_list("school"), t.to_list("school_name")):

@@ -39,6 +39,7 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
     Examples
     --------
     >>> import rostergraph
+    >>> from rostergraph.queries import reach_pairs, students_of
     >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
     >>> t = reach_pairs(g).to_list("teacher")[0]
     >>> set(students_of(g, t).to_list("student")) <= set(visible_users(g, t).to_list("user"))

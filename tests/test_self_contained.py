@@ -39,7 +39,8 @@ def _files() -> list[Path]:
     out = []
     for p in ROOT.rglob("*"):
         rel = p.relative_to(ROOT)
-        if any(part in SKIP_DIRS or part.endswith(".egg-info") for part in rel.parts):
+        if any(part in SKIP_DIRS or part.endswith(".egg-info") or part.startswith((".venv", "venv"))
+               for part in rel.parts):  # (.venv-ci: the environment .ci/run makes here)
             continue
         if p.is_file() and (p.suffix in SUFFIXES or rel.parts[0] == ".ci"):
             out.append(p)

@@ -6,6 +6,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import rostergraph
 from rostergraph.io.write import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
@@ -106,3 +108,25 @@ def test_fast_reader_keeps_at_most_max_problems_over_all_kinds(tmp_path: Path) -
     assert len(r.problems) == 501  # 500 kept and one that says how many were not
     assert "700" in r.problems[-1].message and "max_problems" in r.problems[-1].message
     assert [len(r.users), len(r.sections), len(r.schools)] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_file_of_more_lines_than_max_lines_stops_the_load(tmp_path: Path, gz: bool) -> None:
+    """A JSON Lines file (plain: the fast reader; gzip: the streaming reader) with more lines
+    than ``Limits.max_lines`` is a LimitError naming the limit; one at the limit loads."""
+    import gzip
+
+    from rostergraph.errors import LimitError
+    from rostergraph.io.limits import Limits
+
+    def write(folder: Path, n: int) -> Path:
+        folder.mkdir()
+        text = b"{}\n" * (n - 1) + b'{"id": "ok"}\n'
+        name = "users.jsonl.gz" if gz else "users.jsonl"
+        (folder / name).write_bytes(gzip.compress(text) if gz else text)
+        return folder
+
+    ok = rostergraph.load(write(tmp_path / "ok", 1000), limits=Limits(max_lines=1000))
+    assert list(ok.users) == ["ok"]
+    with pytest.raises(LimitError, match="max_lines"):
+        rostergraph.load(write(tmp_path / "over", 1001), limits=Limits(max_lines=1000))

@@ -38,7 +38,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import FormatError, SourceError
+from ..errors import FormatError, LimitError, SourceError
 from ..model import KINDS
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
 from .limits import (
@@ -289,6 +289,10 @@ def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> No
         try:
             for long_head, line in _split_lines(fh, cap, digest, seen):
                 n += 1
+                if n > limits.max_lines:
+                    raise LimitError(f"more than {limits.max_lines:,} lines "
+                                     "(Limits.max_lines; raise it for a larger file you trust)",
+                                     path=name, line=n)
                 if long_head is not None:
                     b.problem("limit", f"line longer than {cap} bytes (Limits.max_line_bytes)",
                               file=name, line=n, kind=kind, raw=raw_text(long_head))

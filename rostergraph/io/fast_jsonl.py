@@ -47,6 +47,7 @@ import numpy as np
 
 from .._collector import settle_new_objects
 from ..columns import CodedRefs, record_columns
+from ..errors import LimitError
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
 from ..fields import FIELD_GETTERS  # the columns the scan extracts (defined below the readers)
 from ..lazy import LazyColumns, LazyRecords
@@ -237,6 +238,9 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             data = files[kind].read_bytes()
             if data[:2] == b"\x1f\x8b" or b"\r" in data:
                 return None
+            if data.count(b"\n") > limits.max_lines:  # (counted in C: milliseconds)
+                raise LimitError(f"more than {limits.max_lines:,} lines (Limits.max_lines; raise "
+                                 "it for a larger file you trust)", path=files[kind].name)
             datas[kind] = data
     lim = (limits.max_line_bytes, limits.max_json_depth, limits.max_field_bytes)
     hashes: dict[str, str] = {}

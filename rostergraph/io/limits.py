@@ -109,6 +109,12 @@ class Limits:
     max_problems:
         Most problems kept in ``roster.problems``; past it problems are only
         counted, and one last ``limit`` problem says how many were not kept.
+    max_lines:
+        Most lines one JSON Lines file may hold (the largest districts have about
+        2M users); past it the load stops with a
+        :class:`~rostergraph.errors.LimitError`. Each line costs some microseconds even
+        when it is junk, so this bounds the time a file of tiny lines can take
+        (10M lines: about a minute).
 
     Examples
     --------
@@ -128,6 +134,7 @@ class Limits:
     max_line_bytes: int = attrs.field(default=16 * _MiB, validator=_positive)
     max_gzip_bytes: int = attrs.field(default=512 * _MiB, validator=_positive)
     max_problems: int = attrs.field(default=100_000, validator=_positive)
+    max_lines: int = attrs.field(default=10_000_000, validator=_positive)
 
 
 #: The limits used when a reader is given none.

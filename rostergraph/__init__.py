@@ -86,9 +86,10 @@ if _TYPE_CHECKING:  # what the names below are, for type checkers; imported on f
     )
     from .report import Report
     from .roster import FileInfo, Problem, Provenance, Roster
-    from .rules import RULES, Finding, FindingBlock, Findings, Rule, validate
+    from .rules import RULES, Finding, FindingBlock, Findings, Rule
     from .rules.explain import explain_rule
     from .table import Table
+    from .validation import validate
 
 #: public name → the module that defines it. ``import rostergraph`` stays light: a
 #: module (numpy, httpx, matplotlib behind it) is imported when one of its names is
@@ -172,7 +173,7 @@ _LAZY: dict[str, str] = {
     "Findings": ".rules",
     "RULES": ".rules",
     "Rule": ".rules",
-    "validate": ".rules",
+    "validate": ".validation",
     "explain_rule": ".rules.explain",
     "Table": ".table",
 }

@@ -122,7 +122,7 @@ def run_district(name: str, path: str, steps: Sequence[str] = STEPS, *,
         from . import queries
         from .graph import RosterGraph
         from .io.detect import load
-        from .rules import validate
+        from .validation import validate
 
         roster = load(path)
         g = RosterGraph.from_roster(roster)

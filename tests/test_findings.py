@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rostergraph
+from rostergraph import validate
 from rostergraph.report import Report
-from rostergraph.rules import Finding, FindingBlock, Findings, validate
+from rostergraph.rules import Finding, FindingBlock, Findings
 from rostergraph.rules.findings import join_strings, thousands
 from rostergraph.rules.registry import RULES, SEVERITIES
 from rostergraph.synth import write_district

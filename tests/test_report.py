@@ -9,8 +9,9 @@ import orjson
 import pytest
 
 import rostergraph
+from rostergraph import validate
 from rostergraph.report import SCHEMA_VERSION, Report, TextPolicy
-from rostergraph.rules import RULES, Finding, catalogue, validate
+from rostergraph.rules import RULES, Finding, catalogue
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rostergraph
+from rostergraph import validate
 from rostergraph.graph import RosterGraph
 from rostergraph.io import fast_jsonl
 from rostergraph.lazy import LazyRecords
 from rostergraph.model import KINDS
-from rostergraph.rules import validate
 from rostergraph.rules._util import _FROM_RECORD, field_column, reader_column
 from rostergraph.synth import write_district
 

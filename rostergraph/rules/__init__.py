@@ -5,8 +5,9 @@ A rule sees the :class:`~rostergraph.roster.Roster` and its
 (:class:`FindingBlock`: ``rule, severity, kind, ids, message, values``), or
 yields :class:`Finding` objects. Rules are registered with
 the :func:`rule` decorator (ID, severity, title, docs anchor, scope) in
-:data:`RULES`; ``docs/rules.md`` documents each one. :func:`validate` runs
-the selected rules and returns a :class:`~rostergraph.report.Report`.
+:data:`RULES`; ``docs/rules.md`` documents each one. :func:`run_rules` runs
+the selected rules; :func:`rostergraph.validate` wraps their findings in a
+:class:`~rostergraph.report.Report` (the rules never import the report).
 
 Modules: ``registry`` (Finding, Rule, the decorator, selection), ``findings``
 (:class:`Findings`, the sorted columnar table validate returns, and
@@ -21,15 +22,15 @@ Examples
 >>> import rostergraph
 >>> RULES["RG-SEC-001"].severity, RULES["RG-SEC-001"].scope
 ('error', 'roster')
->>> report = validate(rostergraph.sample(), select="RG-TRM")
->>> sorted({f.rule for f in report.findings}) <= ["RG-TRM-001", "RG-TRM-002"]
+>>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
+>>> found = run_rules(g.roster, g, select_rules("RG-TRM"))
+>>> sorted({f.rule for f in found}) <= ["RG-TRM-001", "RG-TRM-002"]
 True
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from ..graph import RosterGraph
 from ..roster import Roster
@@ -61,9 +62,6 @@ from .registry import (
     sort_findings,
 )
 
-if TYPE_CHECKING:
-    from ..report import Report
-
 __all__ = [
     "FAMILIES",
     "RULES",
@@ -80,7 +78,6 @@ __all__ = [
     "select_rules",
     "severity_rank",
     "sort_findings",
-    "validate",
 ]
 
 
@@ -133,55 +130,3 @@ def run_rules(roster: Roster, g: RosterGraph, rules: Iterable[Rule]) -> Findings
                 owner = RULES.get(rid) or Rule(rid, found[0].severity, "", "roster", rid.lower())
                 blocks.append(FindingBlock.of_findings(owner, found))
         return Findings(blocks)
-
-
-def validate(roster_or_graph: Roster | RosterGraph, *,
-             select: Iterable[str] | str | None = None,
-             ignore: Iterable[str] | str | None = None) -> Report:
-    """Check a roster against the rule catalogue.
-
-    Parameters
-    ----------
-    roster_or_graph
-        A :class:`Roster` (the graph is built) or a built :class:`RosterGraph`.
-    select, ignore
-        Rule IDs or prefixes (``"RG-SEC"``, ``["RG-REF-001", "RG-USR"]``,
-        ``"RG-SEC,RG-TRM"``), like a linter. ``select=None`` runs every rule.
-
-    Returns
-    -------
-    Report
-        Summary, findings (sorted by rule, kind, ids), provenance and the
-        rules that ran.
-
-    Raises
-    ------
-    ValueError
-        When a ``select``/``ignore`` pattern matches no rule.
-    TypeError
-        When given something other than a Roster or RosterGraph.
-
-    Examples
-    --------
-    >>> import rostergraph
-    >>> report = rostergraph.validate(rostergraph.sample())
-    >>> report.counts()["error"] > 0
-    True
-    >>> sorted({f.rule for f in rostergraph.validate(rostergraph.sample(), select="RG-CRS").findings})
-    ['RG-CRS-001', 'RG-CRS-002']
-    """
-    import time
-
-    from ..report import Report
-
-    if isinstance(roster_or_graph, RosterGraph):
-        g = roster_or_graph
-    elif isinstance(roster_or_graph, Roster):
-        g = RosterGraph.from_roster(roster_or_graph)
-    else:
-        raise TypeError(f"validate() takes a Roster or RosterGraph, not "
-                        f"{type(roster_or_graph).__name__}")
-    rules = select_rules(select, ignore)
-    t0 = time.perf_counter()
-    findings = run_rules(g.roster, g, rules)
-    return Report(g, findings, rules, seconds=time.perf_counter() - t0)

@@ -136,7 +136,7 @@ def _usage(message: str) -> int:
 def _run(args: argparse.Namespace) -> Any:
     """Load the source and validate; ``None`` after printing a usage error."""
     from ..cli import load_source, privacy_from_args
-    from . import validate
+    from ..validation import validate
 
     try:
         select_rules(args.select, args.ignore)

@@ -60,13 +60,15 @@ import re
 import shutil
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 
-from .lazy import LazyColumns, LazyRecords
+from .errors import SourceError
+from .lazy import DeferredText, LazyColumns, LazyRecords
 from .model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from .roster import FileInfo, Problem, Provenance, Roster
 
@@ -151,6 +153,24 @@ def _read_fingerprinted(p: Path, key: list[Any]) -> bytes | None:
             return None
         data = fh.read(st.st_size + 1)
     return data if len(data) == st.st_size else None
+
+
+def _read_deferred(p: Path, key: list[Any]) -> bytes:
+    """The bytes of a snapshot's source file, read when its records are first needed.
+
+    Raises
+    ------
+    SourceError
+        When the file was replaced or changed since the snapshot's fingerprint was checked.
+    """
+    try:
+        got = _read_fingerprinted(p, key)
+    except OSError as e:
+        raise SourceError(f"cannot read it again ({e.strerror or e})", path=str(p)) from None
+    if got is None:
+        raise SourceError("changed since the roster was loaded from its snapshot; load it "
+                          "again", path=str(p))
+    return got
 
 
 def _version() -> str:
@@ -397,6 +417,11 @@ def _text_file(recs: Any, src: Path, names: set[str], kind: str) -> str | None:
     if not isinstance(recs, LazyRecords):
         return None
     text = recs._text
+    if isinstance(text, DeferredText):  # still the snapshot's (fingerprinted) source file
+        for name in names:
+            if str(src / name if src.is_dir() else src) == text.name:
+                return name
+        return None
     for name in sorted(names, key=lambda n: (n.split(".", 1)[0] != kind, n)):
         p = src / name if src.is_dir() else src
         if p.name == name and p.stat().st_size == len(text) and _same_text(p, text):
@@ -516,11 +541,12 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         if text_name is not None:
             # only a file among the fingerprinted sources is read (never e.g. /dev/zero)
             _want(text_name in source_keys, f"{kind}: text is not a source file")
-            got = _read_fingerprinted(src / text_name if src.is_dir() else src,
-                                      source_keys[text_name])
-            if got is None:
-                return None  # replaced or changed since the fingerprint was taken
-            text = got
+            # read when a record is first needed (a graph-only job never reads it),
+            # from the file as fingerprinted: a changed file then raises SourceError
+            text_path = src / text_name if src.is_dir() else src
+            text: bytes | DeferredText = DeferredText(
+                str(text_path), int(source_keys[text_name][0]),
+                partial(_read_deferred, text_path, source_keys[text_name]))
         else:
             text = (entry / f"{kind}.jsonl").read_bytes()
         ids_col = columns[f"{kind}.ids"]

@@ -29,7 +29,50 @@ import orjson
 from ._collector import collector_paused
 from .fastrec import FALLBACK, converter
 
-__all__ = ["LazyColumns", "LazyRecords"]
+__all__ = ["DeferredText", "LazyColumns", "LazyRecords"]
+
+
+class DeferredText:
+    """A source file's bytes, read the first time a record needs them, at most once.
+
+    ``read`` returns the bytes (it checks that the file is still the one the
+    caller fingerprinted, and raises otherwise); ``size`` is the expected length.
+    A warm load hands its record texts over this way, so loading a snapshot does
+    not read a gigabyte of JSON that a graph-only job never looks at.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> t = DeferredText("users.jsonl", 3, lambda: calls.append(1) or b"abc")
+    >>> len(t), calls
+    (3, [])
+    >>> t.get(), t.get(), calls
+    (b'abc', b'abc', [1])
+    """
+
+    __slots__ = ("_data", "_lock", "_read", "name", "size")
+
+    def __init__(self, name: str, size: int, read: Callable[[], bytes]) -> None:
+        self.name = name
+        self.size = size
+        self._read: Callable[[], bytes] | None = read
+        self._data: bytes | None = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self.size
+
+    def get(self) -> bytes:
+        """The bytes (read now if not yet)."""
+        data = self._data
+        if data is None:
+            with self._lock:
+                if self._data is None:
+                    assert self._read is not None
+                    self._data = self._read()
+                    self._read = None
+                data = self._data
+        return data
 
 
 class LazyRecords(Mapping):  # type: ignore[type-arg]
@@ -50,13 +93,13 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         Records already built (row → record), e.g. those the reader had to
         take through the general path.
     index:
-        A prepared ``id → row`` dict (built from ``ids`` when omitted).
+        A prepared ``id → row`` dict (built from ``ids`` on first lookup when omitted).
     """
 
-    __slots__ = ("_cache", "_cls", "_complete", "_conv", "_ends", "_ids", "_index", "_starts",
+    __slots__ = ("_cache", "_cls", "_complete", "_conv", "_ends", "_ids", "_idx", "_starts",
                  "_text")
 
-    def __init__(self, cls: type, text: bytes | memoryview, ids: Sequence[str],
+    def __init__(self, cls: type, text: bytes | memoryview | DeferredText, ids: Sequence[str],
                  starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray,
                  ready: Mapping[int, Any] | None = None,
                  index: dict[str, int] | None = None) -> None:
@@ -68,14 +111,29 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         self._cache: list[Any] = [None] * len(self._ids)
         for row, rec in (ready or {}).items():
             self._cache[row] = rec
-        self._index = index if index is not None else dict(zip(self._ids, range(len(self._ids))))
+        self._idx = index
         self._conv = converter(cls)
         self._complete = False
+
+    @property
+    def _index(self) -> dict[str, int]:
+        """``id → row``, built on first use (two threads may both build it: same dict)."""
+        idx = self._idx
+        if idx is None:
+            idx = self._idx = dict(zip(self._ids, range(len(self._ids))))
+        return idx
+
+    def _source(self) -> bytes | memoryview:
+        """The text the positions point into (a deferred file is read now)."""
+        text = self._text
+        if isinstance(text, DeferredText):
+            text = self._text = text.get()
+        return text
 
     def _build(self, row: int) -> Any:
         rec = self._cache[row]
         if rec is None:
-            obj = orjson.loads(self._text[int(self._starts[row]): int(self._ends[row])])
+            obj = orjson.loads(self._source()[int(self._starts[row]): int(self._ends[row])])
             rec = self._conv(obj)
             if rec is FALLBACK:  # pragma: no cover - the reader only defers plain records
                 from .model import record_from_dict
@@ -105,7 +163,7 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         if self._complete:
             return
         cache, starts, ends, text = self._cache, self._starts.tolist(), self._ends.tolist(), \
-            self._text
+            self._source()
         loads, conv = orjson.loads, self._conv
         with collector_paused():
             for row, rec in enumerate(cache):
@@ -133,7 +191,10 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         (the reader defers only those): every key is a field of the record class, with
         the field's JSON type, so the object holds exactly the record's strings.
         """
-        cache, text, starts, ends = self._cache, self._text, self._starts, self._ends
+        cache, starts, ends = self._cache, self._starts, self._ends
+        if all(cache[r] is not None for r in rows):
+            return [None] * len(rows)
+        text = self._source()
         loads = orjson.loads
         return [None if cache[r] is not None else loads(text[int(starts[r]): int(ends[r])])
                 for r in rows]
@@ -157,7 +218,7 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         rec = self._cache[row]
         if rec is not None or not self._text:
             return getattr(self._build(row), field, None)
-        obj = orjson.loads(self._text[int(self._starts[row]): int(self._ends[row])])
+        obj = orjson.loads(self._source()[int(self._starts[row]): int(self._ends[row])])
         return obj.get(field) if isinstance(obj, dict) else None
 
     def n_built(self) -> int:

@@ -348,3 +348,33 @@ def test_hostile_snapshot_loads_cold(tmp_path: Path, _cache_dir: Path, damage: A
     warm = rostergraph.load(p, cache=True)
     assert "from cache" in warm.provenance.notes[-1]
     assert _snapshot(warm) == _snapshot(again)
+
+
+def test_warm_load_reads_record_text_only_when_a_record_is_needed(tmp_path: Path) -> None:
+    """A warm load and a graph built from it never read the users' text; the first record
+    read does, once, and a file saved again from that roster points at the same source."""
+    d = write_district(tmp_path / "d", students=300, seed=5)
+    cold = rostergraph.load(d, cache=True)
+    warm = rostergraph.load(d, cache=True)
+    users = warm.records("users")
+    assert isinstance(users._text, rostergraph.lazy.DeferredText)
+    g = RosterGraph.from_roster(warm)
+    assert g.summary_text() == RosterGraph.from_roster(cold).summary_text()
+    assert isinstance(users._text, rostergraph.lazy.DeferredText)  # still not read
+    first = next(iter(cold.users))
+    assert warm.users[first] == cold.users[first]
+    assert isinstance(users._text, bytes) and len(users._text) == (d / "users.jsonl").stat().st_size
+
+
+def test_source_changed_after_a_warm_load_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    """Rewriting a source after a warm load makes the first record read fail with a
+    SourceError naming that file, never give records of the new content at old positions."""
+    d = write_district(tmp_path / "d", students=300, seed=5)
+    rostergraph.load(d, cache=True)
+    warm = rostergraph.load(d, cache=True)
+    path = d / "users.jsonl"
+    text = path.read_bytes()
+    path.write_bytes(text.replace(b'"', b" ", 4).replace(b" ", b'"', 4))  # same size, new ctime
+    first = next(iter(warm.users))
+    with pytest.raises(rostergraph.SourceError, match="users.jsonl"):
+        warm.users[first]

@@ -340,8 +340,8 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     # then needs neither the references nor the id lookups; the caller's own
     # from_roster(roster) reuses it while the roster's kinds are unchanged
     g_arrays, g_strings = RosterGraph.from_roster(roster).to_arrays()
-    roster._columns["_graph"] = ({k: roster.records(k) for k in KINDS},
-                                 {"arrays": g_arrays, "strings": g_strings})
+    roster._columns.put_stored_graph({k: roster.records(k) for k in KINDS},
+                                     {"arrays": g_arrays, "strings": g_strings})
     entry = _entry(src, fmt, strict, variant)
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
@@ -367,10 +367,10 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                 (tmp / f"{kind}.jsonl").write_bytes(b"\n".join(lines))
                 kinds[kind] = {"text": None, "ready": {}}
             columns[f"{kind}.ids"] = _encode_strings(list(recs), f"{kind}.ids", arrays, True)
-            got = roster._columns.get(kind)
-            if got is not None and got[0] is recs and "fields" in got[1]:
+            got = roster._columns.fields(kind, recs)
+            if got is not None:
                 fields[kind] = []
-                for name, col in got[1]["fields"].items():  # the rules' field columns
+                for name, col in got.items():  # the rules' field columns
                     key = f"{kind}.fields.{name}"
                     if col.dtype == bool:
                         arrays[key] = col
@@ -593,7 +593,7 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
     problems = [Problem(**d) for d in _typed(meta, "problems", list)]
     roster = Roster(**kinds, problems=problems, provenance=prov)
     # used by RosterGraph.from_roster while every kind is still this roster's own
-    roster._columns["_graph"] = ({k: roster.records(k) for k in KINDS}, graph)
+    roster._columns.put_stored_graph({k: roster.records(k) for k in KINDS}, graph)
     for kind, cols in fields.items():
-        roster._columns[kind] = (roster.records(kind), {"fields": cols})
+        roster._columns.put(kind, roster.records(kind), fields=cols)
     return roster

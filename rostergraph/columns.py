@@ -16,17 +16,82 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from .model import ROLE_NAMES
 
-__all__ = ["ROLE_BITS", "CodedRefs", "record_columns", "school_edges"]
+__all__ = ["ROLE_BITS", "CodedRefs", "ReaderColumns", "record_columns", "school_edges"]
 
 #: role name → its bit in a user's role mask.
 ROLE_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(ROLE_NAMES)}
+
+
+class ReaderColumns:
+    """What a reader (or a warm snapshot) extracted besides the records, kept with a roster.
+
+    Per kind, two optional parts: the **graph columns** (relation name →
+    ``(positions, references, *attributes)`` as :func:`record_columns` gives them,
+    plus ``roles`` for users) and the rules' **field columns** (name → one value per
+    record). And, from a snapshot, a **stored graph** (the arrays of
+    :meth:`RosterGraph.to_arrays <rostergraph.graph.RosterGraph.to_arrays>`).
+
+    Each part describes one mapping of records and is handed out only while the
+    roster still holds that very mapping (checked by identity): a roster whose kind
+    was replaced (``Roster.replace``) falls back to its records.
+
+    Examples
+    --------
+    >>> users = {"u1": object()}
+    >>> cols = ReaderColumns()
+    >>> cols.put("users", users, fields={"email": ["a@x.org"]})
+    >>> cols.fields("users", users), cols.fields("users", {"u1": object()}), cols.graph("users", users)
+    ({'email': ['a@x.org']}, None, None)
+    """
+
+    __slots__ = ("_kinds", "_stored")
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, tuple[Any, dict[str, Any] | None, Mapping[str, Any] | None]] = {}
+        self._stored: tuple[dict[str, Any], dict[str, Any]] | None = None
+
+    def put(self, kind: str, records: Any, *, graph: dict[str, Any] | None = None,
+            fields: Mapping[str, Any] | None = None) -> None:
+        """Keep ``graph`` and/or ``fields`` columns describing ``records`` (a kind's mapping)."""
+        self._kinds[kind] = (records, graph, fields)
+
+    def graph(self, kind: str, records: Any) -> dict[str, Any] | None:
+        """The graph columns of ``kind``, if kept and still describing ``records``."""
+        got = self._kinds.get(kind)
+        return got[1] if got is not None and got[0] is records else None
+
+    def fields(self, kind: str, records: Any) -> Mapping[str, Any] | None:
+        """The field columns of ``kind``, if kept and still describing ``records``."""
+        got = self._kinds.get(kind)
+        return got[2] if got is not None and got[0] is records else None
+
+    def put_stored_graph(self, records: dict[str, Any], stored: dict[str, Any]) -> None:
+        """Keep a stored graph (``{"arrays": ..., "strings": ...}``) built from ``records``
+        (kind → mapping)."""
+        self._stored = (dict(records), stored)
+
+    def stored_graph(self, records: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The stored graph, if every kind's mapping is still the one it was built from."""
+        if self._stored is None:
+            return None
+        built_from, stored = self._stored
+        if all(records.get(k) is m for k, m in built_from.items()):
+            return stored
+        return None
+
+    def copy(self) -> ReaderColumns:
+        """A shallow copy (the columns themselves are shared: they are never changed)."""
+        new = ReaderColumns()
+        new._kinds = dict(self._kinds)
+        new._stored = self._stored
+        return new
 
 
 class CodedRefs:

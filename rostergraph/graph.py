@@ -48,7 +48,7 @@ from ._collector import settle_new_objects
 from .columns import ROLE_BITS, CodedRefs, record_columns
 from .errors import FormatError, UnknownIdError, WrongKindError
 from .lazy import LazyRecords
-from .model import ROLE_NAMES
+from .model import KINDS, ROLE_NAMES
 from .roster import Roster
 from .table import Table
 
@@ -247,15 +247,16 @@ class RosterGraph:
         >>> int(g.missing("course").sum()) >= 1   # the sample's missing course
         True
         """
-        snap = getattr(roster, "_columns", {}).get("_graph")
-        if snap is not None and all(m is roster.records(k) for k, m in snap[0].items()):
-            return cls._from_snapshot(roster, snap[1])  # a warm reload (rostergraph.cache)
+        kept = roster._columns
+        snap = kept.stored_graph({k: roster.records(k) for k in KINDS})
+        if snap is not None:
+            return cls._from_snapshot(roster, snap)  # a warm reload (rostergraph.cache)
         cols: dict[str, dict[str, Any]] = {}
         for kind in ("schools", "sections", "users"):
             mapping = roster.records(kind)
-            got = getattr(roster, "_columns", {}).get(kind)
-            if got is not None and got[0] is mapping and _OWNS[kind] in got[1]:
-                cols[kind] = got[1]  # extracted by a fast reader: no record is built
+            got = kept.graph(kind, mapping)
+            if got is not None and _OWNS[kind] in got:
+                cols[kind] = got  # extracted by a fast reader: no record is built
             else:
                 cols[kind] = record_columns(kind, enumerate(mapping.values()))
         return cls._from_columns(roster, cols)

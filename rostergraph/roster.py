@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from .columns import ReaderColumns
 from .errors import FormatError
 from .fastrec import build_record
 from .lazy import LazyRecords
@@ -185,9 +186,9 @@ class Roster:
         self._kinds = kinds
         self.problems: list[Problem] = list(problems)
         self.provenance = provenance or Provenance(source="<memory>", format="records")
-        #: graph columns a fast reader extracted: kind → (the mapping they describe, columns);
-        #: used by RosterGraph.from_roster only while that mapping is this roster's
-        self._columns: dict[str, tuple[Any, Any]] = {}
+        #: columns a reader or snapshot extracted (graph, fields, a stored graph); used only
+        #: while the mapping they describe is still this roster's
+        self._columns = ReaderColumns()
 
     # read-only views, one per kind
     @property
@@ -263,7 +264,7 @@ class Roster:
         args["provenance"] = self.provenance
         args.update(changes)
         new = Roster(**args)
-        new._columns = dict(self._columns)  # checked by identity of each kind's mapping
+        new._columns = self._columns.copy()  # checked by identity of each kind's mapping
         return new
 
     def __iter__(self) -> Iterator[Any]:

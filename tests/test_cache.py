@@ -50,8 +50,9 @@ def test_warm_keeps_the_rules_field_columns(tmp_path: Path) -> None:
     """The field columns the rules read (emails, grades, text_suspect...) come back equal."""
     cold, warm = _warm(write_district(tmp_path / "d", students=2000, seed=3))
     for kind in ("users", "sections"):
-        before, after = cold._columns[kind][1]["fields"], warm._columns[kind][1]["fields"]
-        assert warm._columns[kind][0] is warm.records(kind)
+        before = cold._columns.fields(kind, cold.records(kind))
+        after = warm._columns.fields(kind, warm.records(kind))
+        assert before is not None and after is not None
         assert sorted(before) == sorted(after)
         for name in before:
             assert before[name].dtype == after[name].dtype
@@ -243,8 +244,9 @@ def test_warm_field_columns_with_awkward_strings(tmp_path: Path) -> None:
 def test_warm_field_columns_are_built_on_first_use(tmp_path: Path) -> None:
     """A warm load decodes no string field column until one is read (bool ones are arrays)."""
     cold, warm = _warm(write_district(tmp_path / "d", students=300, seed=8))
-    fields = warm._columns["users"][1]["fields"]
-    assert list(fields) == list(cold._columns["users"][1]["fields"])
+    fields = warm._columns.fields("users", warm.records("users"))
+    assert fields is not None
+    assert list(fields) == list(cold._columns.fields("users", cold.records("users")) or ())
     assert fields.pending() and "email" in fields.pending() and fields.get("nope") is None
     email = fields["email"]
     assert "email" not in fields.pending() and fields["email"] is email

@@ -21,9 +21,9 @@ from .test_fast_jsonl import _messy, _slow_lines_in_the_middle
 
 
 def _fields(r: rostergraph.Roster, kind: str) -> dict[str, Any]:
-    mapping, cols = r._columns[kind]
-    assert mapping is r.records(kind)
-    return dict(cols["fields"])
+    cols = r._columns.fields(kind, r.records(kind))
+    assert cols is not None
+    return dict(cols)
 
 
 @pytest.mark.parametrize("move_budget", [fast_jsonl.MOVE_BUDGET, 0])
@@ -42,7 +42,7 @@ def test_field_columns_equal_the_records(tmp_path: Path, move_budget: int,
         r = rostergraph.load(path)
         assert path != p or r.users.get("zz") is not None
         if path == p:  # string columns are made when first asked for
-            assert {"email", "student_email"} <= set(r._columns["users"][1]["fields"].pending())
+            assert {"email", "student_email"} <= set(r._columns.fields("users", r.users).pending())
         for kind in ("users", "sections"):
             fields = _fields(r, kind)
             recs = list(r.records(kind).values())
@@ -186,7 +186,7 @@ def test_field_columns_read_from_threads_are_made_once(tmp_path: Path,
     p = write_district(tmp_path / "d", students=800, seed=5)
     _slow_lines_in_the_middle(p)
     r = rostergraph.load(p)
-    lazy = r._columns["users"][1]["fields"]
+    lazy = r._columns.fields("users", r.users)
     assert "email" in lazy.pending()
     calls: list[str] = []
     for name in lazy.pending():

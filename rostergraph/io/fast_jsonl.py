@@ -285,9 +285,10 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     roster = b.build()
     for kind in list(merged):
         cols, plain_pos, ready, n = merged.pop(kind)
-        roster._columns[kind] = (roster.records(kind), _final_columns(
-            kind, cols, plain_pos, ready, n, codes))
-        del cols
+        final = _final_columns(kind, cols, plain_pos, ready, n, codes)
+        fields = final.pop("fields", None)
+        roster._columns.put(kind, roster.records(kind), graph=final or None, fields=fields)
+        del cols, final
     # the millions of objects just made go to the oldest generation, so no later young
     # collection walks them (a one-off pause in the next step otherwise)
     settle_new_objects()

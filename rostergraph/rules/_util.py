@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from typing import Any
@@ -62,12 +62,10 @@ def reader_column(roster: Roster, kind: str, name: str) -> np.ndarray | None:
     """The field column a fast reader extracted, or ``None`` when there is none that
     still describes ``roster``'s records of ``kind`` (checked by identity of the mapping)."""
     plural = _plural(kind)
-    got = getattr(roster, "_columns", {}).get(plural)
-    if got is None or got[0] is not roster.records(plural) or not isinstance(got[1], Mapping):
-        return None
-    fields = got[1].get("fields")
-    col = fields.get(name) if isinstance(fields, Mapping) else None
-    if col is None or len(col) != len(got[0]):
+    records = roster.records(plural)
+    fields = roster._columns.fields(plural, records)
+    col = fields.get(name) if fields is not None else None
+    if col is None or len(col) != len(records):
         return None
     if name in _BOOL_FIELDS:
         return np.asarray(col, dtype=bool)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import rostergraph
+from rostergraph import validate
 from rostergraph.graph import RosterGraph
 from rostergraph.model import RECORD_CLASSES, record_from_dict
 from rostergraph.queries import orphaned_users
@@ -22,7 +23,6 @@ from rostergraph.rules import (
     rule,
     run_rules,
     select_rules,
-    validate,
 )
 from rostergraph.rules.load import LOAD_RULES
 

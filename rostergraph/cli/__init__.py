@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .errors import RosterError
+from ..errors import RosterError
 
 __all__ = ["main"]
 
@@ -28,7 +28,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # usage errors: exit 2 with one line
-        from .cli_guide import choice_hint
+        from .guide import choice_hint
 
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"rostergraph: error: {choice_hint(message)}\n")
@@ -49,11 +49,11 @@ def add_source(p: argparse.ArgumentParser) -> None:
 
 def load_source(args: argparse.Namespace) -> Any:
     """The Roster named by ``add_source``'s arguments."""
-    from . import load, sample
+    from .. import load, sample
 
     if args.sample == bool(args.path):
         raise _UsageError("give a roster PATH or --sample (exactly one)")
-    from .cli_guide import steps
+    from .guide import steps
 
     steps(args).step("loading the sample" if args.sample else f"loading {args.path}")
     if args.sample:
@@ -61,7 +61,7 @@ def load_source(args: argparse.Namespace) -> Any:
     limits = None
     mib = getattr(args, "max_inflated_mib", None)
     if mib is not None:
-        from .io.limits import Limits
+        from ..io.limits import Limits
 
         if mib < 1:
             raise _UsageError("--max-inflated-mib must be at least 1")
@@ -76,7 +76,7 @@ class _UsageError(Exception):
 def add_privacy(p: argparse.ArgumentParser, *, default: str = "full") -> None:
     """``--privacy``, ``--redact-staff``, ``--include-field``, ``--pseudonym-key-env`` and
     ``--pseudonym-key-file``: how people appear in the output (docs/privacy.md)."""
-    from .privacy import MODES, SENSITIVE_FIELDS
+    from ..privacy import MODES, SENSITIVE_FIELDS
 
     g = p.add_argument_group("privacy (see docs/privacy.md)")
     g.add_argument("--privacy", choices=MODES, default=default,
@@ -97,7 +97,7 @@ def add_privacy(p: argparse.ArgumentParser, *, default: str = "full") -> None:
 
 def privacy_from_args(args: argparse.Namespace) -> Any:
     """The :class:`~rostergraph.privacy.PrivacyPolicy` named by ``add_privacy``'s arguments."""
-    from .privacy import PrivacyPolicy, load_key
+    from ..privacy import PrivacyPolicy, load_key
 
     mode = getattr(args, "privacy", "full") or "full"
     try:
@@ -122,11 +122,11 @@ def write_output(text: str, output: str | None) -> None:
     A lone surrogate that a renderer let through is written as a ``\\udXXX``
     escape (UTF-8 cannot encode it), never a ``UnicodeEncodeError``.
     """
-    from .safety import escape_surrogates
+    from ..safety import escape_surrogates
 
     text = escape_surrogates(text)
     if output:
-        from .safety import atomic_write
+        from ..safety import atomic_write
 
         atomic_write(output, text)
     else:
@@ -151,7 +151,7 @@ def _add_summary(sub: Any) -> None:
 
 def summary_dict(roster: Any, g: Any) -> dict[str, Any]:
     """The facts ``rostergraph summary`` prints, as plain data."""
-    from .completeness import coverage, delivery, gap_lines
+    from ..completeness import coverage, delivery, gap_lines
 
     problems: dict[str, int] = {}
     for pr in roster.problems:
@@ -171,9 +171,9 @@ def summary_dict(roster: Any, g: Any) -> dict[str, Any]:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from .cli_guide import steps
-    from .graph import RosterGraph
-    from .safety import json_dumps, terminal_text
+    from ..graph import RosterGraph
+    from ..safety import json_dumps, terminal_text
+    from .guide import steps
 
     roster = load_source(args)
     steps(args).step("building the graph")
@@ -260,7 +260,7 @@ def _add_query(sub: Any) -> None:
 
 def run_query(args: argparse.Namespace, g: Any) -> Any:
     """The Table a ``query`` command asks for."""
-    from . import queries as qy
+    from .. import queries as qy
 
     name = args.query
     if name == "students-of":
@@ -289,7 +289,7 @@ def label_table(table: Any, g: Any, policy: Any) -> Any:
     People's names are personal data: ``policy.apply_table`` (applied after this)
     replaces them with ``[redacted]`` or a keyed pseudonym unless the mode is ``full``.
     """
-    from .labels import with_labels
+    from ..labels import with_labels
 
     return with_labels(table, g, people=True)
 
@@ -305,8 +305,8 @@ def render_table(table: Any, fmt: str) -> str:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from .cli_guide import steps
-    from .graph import RosterGraph
+    from ..graph import RosterGraph
+    from .guide import steps
 
     policy = privacy_from_args(args)
     roster = load_source(args)
@@ -322,7 +322,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
     if args.query == "cross-school" and args.teachers:
         question = "cross_school_teaching"
     if question is not None:  # an empty answer from missing records is no answer: say so
-        from .completeness import coverage
+        from ..completeness import coverage
 
         for q, status, note in coverage(g):
             if q == question and status != "answered":
@@ -360,7 +360,7 @@ def _add_synth(sub: Any) -> None:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from .synth import district
+    from ..synth import district
 
     if args.students is not None and args.students < 10:
         raise _UsageError("--students must be at least 10")
@@ -383,7 +383,7 @@ _LIST_EPILOG = """examples:
 
 def add_list(sub: Any) -> None:
     """Add ``rostergraph list`` to an argparse subparsers object."""
-    from .listing import KINDS
+    from ..listing import KINDS
 
     p = sub.add_parser(
         "list", help="list teachers, students, sections or schools with their ids and names",
@@ -403,10 +403,10 @@ def add_list(sub: Any) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from .cli_guide import steps
-    from .graph import RosterGraph
-    from .labels import with_labels
-    from .listing import list_records
+    from ..graph import RosterGraph
+    from ..labels import with_labels
+    from ..listing import list_records
+    from .guide import steps
 
     policy = privacy_from_args(args)
     roster = load_source(args)
@@ -425,8 +425,8 @@ def _add_list(sub: Any) -> None:  # list: the query commands take the ids it sho
 COMMANDS: list[Callable[[Any], None]] = [_add_summary, _add_list, _add_query]
 
 
-def _add_clever(sub: Any) -> None:  # fetch, sync: rostergraph/clever/commands.py
-    from .clever.commands import add_fetch, add_sync
+def _add_clever(sub: Any) -> None:  # fetch, sync: rostergraph/cli/fetch.py
+    from .fetch import add_fetch, add_sync
 
     add_fetch(sub)
     add_sync(sub)
@@ -435,8 +435,8 @@ def _add_clever(sub: Any) -> None:  # fetch, sync: rostergraph/clever/commands.p
 COMMANDS.append(_add_clever)
 
 
-def _add_validation(sub: Any) -> None:  # validate, report: rostergraph/rules/commands.py
-    from .rules.commands import add_report, add_validate
+def _add_validation(sub: Any) -> None:  # validate, report: rostergraph/cli/validate.py
+    from .validate import add_report, add_validate
 
     add_validate(sub)
     add_report(sub)
@@ -447,7 +447,7 @@ COMMANDS.append(_add_validation)
 
 def add_batch(sub: Any) -> None:
     """Add ``rostergraph batch`` to the CLI's subcommands."""
-    from .batch import STEPS
+    from ..batch import STEPS
 
     p = sub.add_parser(
         "batch", help="run summary/validate/orphans/cross-school over many districts",
@@ -476,7 +476,7 @@ def add_batch(sub: Any) -> None:
 def _cmd_batch(args: Any) -> int:
     from pathlib import Path
 
-    from .batch import run
+    from ..batch import run
 
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
     policy = privacy_from_args(args)
@@ -509,8 +509,8 @@ COMMANDS.append(_add_batch)
 COMMANDS.append(_add_synth)
 
 
-def _add_diff(sub: Any) -> None:  # diff: rostergraph/diff/commands.py
-    from .diff.commands import add_diff
+def _add_diff(sub: Any) -> None:  # diff: rostergraph/cli/diff.py
+    from .diff import add_diff
 
     add_diff(sub)
 
@@ -518,8 +518,8 @@ def _add_diff(sub: Any) -> None:  # diff: rostergraph/diff/commands.py
 COMMANDS.append(_add_diff)
 
 
-def _add_convert(sub: Any) -> None:  # convert: rostergraph/io/commands.py
-    from .io.commands import add_convert
+def _add_convert(sub: Any) -> None:  # convert: rostergraph/cli/convert.py
+    from .convert import add_convert
 
     add_convert(sub)
 
@@ -529,7 +529,7 @@ COMMANDS.append(_add_convert)
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (used by ``main`` and by docs checks)."""
-    from . import __version__
+    from .. import __version__
 
     parser = _Parser(prog="rostergraph", description="K-12 rosters as a typed multigraph: "
                      "load, query, validate, diff and report.")
@@ -561,8 +561,8 @@ def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 errors)."""
-    from .cli_guide import Steps, option_hint
-    from .safety import terminal_text
+    from ..safety import terminal_text
+    from .guide import Steps, option_hint
 
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -44,8 +44,8 @@ def _pct(text: str) -> float:
 
 def add_diff(sub: Any) -> None:
     """Add ``rostergraph diff`` to an argparse subparsers object."""
-    from ..cli import add_privacy
-    from .holds import HoldThresholds
+    from ..diff.holds import HoldThresholds
+    from . import add_privacy
 
     d = HoldThresholds()
     p = sub.add_parser(
@@ -82,11 +82,11 @@ def add_diff(sub: Any) -> None:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .. import load
-    from ..cli import privacy_from_args, write_output
-    from ..cli_guide import steps
-    from .core import diff
-    from .holds import HoldThresholds
-    from .render import render_diff
+    from ..diff.core import diff
+    from ..diff.holds import HoldThresholds
+    from ..diff.render import render_diff
+    from . import privacy_from_args, write_output
+    from .guide import steps
 
     policy = privacy_from_args(args)
     steps(args).step(f"loading {args.old}")

@@ -21,7 +21,7 @@ import os
 import sys
 from typing import Any
 
-from .registry import SEVERITIES, select_rules
+from ..rules.registry import SEVERITIES, select_rules
 
 __all__ = ["add_report", "add_validate", "report_format"]
 
@@ -55,7 +55,7 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
 
 def add_validate(sub: Any) -> None:
     """Add ``rostergraph validate`` to an argparse subparsers object."""
-    from ..cli import add_privacy, add_source
+    from . import add_privacy, add_source
 
     p = sub.add_parser(
         "validate", help="check a roster against the rule catalogue (exit 1 on findings)",
@@ -80,7 +80,7 @@ def add_validate(sub: Any) -> None:
 
 def add_report(sub: Any) -> None:
     """Add ``rostergraph report`` to an argparse subparsers object."""
-    from ..cli import add_privacy, add_source
+    from . import add_privacy, add_source
 
     p = sub.add_parser(
         "report", help="write the full validation report (Markdown, JSON or HTML)",
@@ -135,15 +135,15 @@ def _usage(message: str) -> int:
 
 def _run(args: argparse.Namespace) -> Any:
     """Load the source and validate; ``None`` after printing a usage error."""
-    from ..cli import load_source, privacy_from_args
-    from . import validate
+    from ..rules import validate
+    from . import load_source, privacy_from_args
 
     try:
         select_rules(args.select, args.ignore)
     except ValueError as exc:
         _usage(str(exc))
         return None
-    from ..cli_guide import steps
+    from .guide import steps
 
     policy = privacy_from_args(args)
     roster = load_source(args)
@@ -153,11 +153,11 @@ def _run(args: argparse.Namespace) -> Any:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ..cli import write_output
-    from ..cli_guide import steps
+    from . import write_output
+    from .guide import steps
 
     if args.explain:
-        from .explain import explain_rule
+        from ..rules.explain import explain_rule
 
         try:
             write_output(explain_rule(args.explain).to_text(), args.output)
@@ -165,7 +165,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             return _usage(str(exc))
         return EXIT_OK
     if args.list_rules:
-        from . import catalogue
+        from ..rules import catalogue
 
         rows = [f"{r.id:<12} {r.severity:<8} {r.scope:<7} {r.title}" for r in catalogue()]
         write_output("\n".join(rows), args.output)
@@ -195,7 +195,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _closing_line(report: Any, *, to_stdout: bool) -> None:
     """``602 errors, 6,683 warnings, 1,747 info``: last on stdout after a text report,
     else on stderr (JSON or a file stays clean); coloured on a terminal only."""
-    from ..cli_guide import colour_enabled, counts_line
+    from .guide import colour_enabled, counts_line
 
     stream = sys.stdout if to_stdout else sys.stderr
     sys.stdout.flush()
@@ -203,8 +203,8 @@ def _closing_line(report: Any, *, to_stdout: bool) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ..cli import write_output
-    from ..cli_guide import steps
+    from . import write_output
+    from .guide import steps
 
     try:
         fmt = report_format(args.output, args.format)
@@ -223,7 +223,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     write_output(text, args.output)
     steps(args).close()
     if args.output:
-        from ..cli_guide import colour_enabled, counts_line
+        from .guide import colour_enabled, counts_line
 
         line = counts_line(report.counts(), colour=colour_enabled(sys.stderr))
         print(f"wrote {args.output} ({fmt}): {line}", file=sys.stderr)

@@ -21,8 +21,8 @@ import logging
 import sys
 from typing import Any
 
-from ..oneroster.commands import add_oneroster_options
-from .api import DEFAULT_BASE_URL, DEFAULT_TOKEN_ENV, MAX_LIMIT, CleverClient, read_token
+from ..clever.api import DEFAULT_BASE_URL, DEFAULT_TOKEN_ENV, MAX_LIMIT, CleverClient, read_token
+from ._oneroster import add_oneroster_options
 
 __all__ = ["add_fetch", "add_sync"]
 
@@ -121,10 +121,10 @@ def _client(args: argparse.Namespace, base_url: str) -> CleverClient:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from .dump import fetch_district
+    from ..clever.dump import fetch_district
 
     if args.oneroster:
-        from ..oneroster.commands import cmd_fetch
+        from ._oneroster import cmd_fetch
 
         return cmd_fetch(args)
     with _client(args, args.base_url) as client:
@@ -136,15 +136,15 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
+    from ..clever.dump import read_manifest
+    from ..clever.events import sync_dump
     from ..errors import SourceError
-    from .dump import read_manifest
-    from .events import sync_dump
 
     if args.oneroster:
-        from ..oneroster.commands import cmd_sync
+        from ._oneroster import cmd_sync
 
         return cmd_sync(args)
-    from ..oneroster.commands import is_oneroster_dump
+    from ._oneroster import is_oneroster_dump
 
     if is_oneroster_dump(args.path):
         raise SourceError("a OneRoster dump: give the server with --oneroster URL (the "

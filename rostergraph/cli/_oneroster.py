@@ -85,15 +85,15 @@ def is_oneroster_dump(path: str) -> bool:
 def _client(args: argparse.Namespace) -> Any:
     from ..oneroster.auth import read_credentials
     from ..oneroster.client import OneRosterClient
-    from .fetch import _StderrHandler
+    from .fetch import StderrHandler
 
     creds = read_credentials(env_prefix=args.credentials_env, file=args.credentials_file,
                              token_url=args.token_url)
     if not args.quiet:  # say why the command waits (429 waits, retries); never a secret
         for name in ("rostergraph.clever", "rostergraph.oneroster"):
             log = logging.getLogger(name)
-            if not any(isinstance(h, _StderrHandler) for h in log.handlers):
-                handler = _StderrHandler()
+            if not any(isinstance(h, StderrHandler) for h in log.handlers):
+                handler = StderrHandler()
                 handler.setFormatter(logging.Formatter("rostergraph: %(message)s"))
                 log.addHandler(handler)
                 log.setLevel(logging.INFO)
@@ -101,9 +101,9 @@ def _client(args: argparse.Namespace) -> Any:
         return OneRosterClient(args.oneroster, creds, auth=args.auth,
                                version=args.oneroster_version, scope=args.scope)
     except ValueError as exc:  # a URL that is not http(s), or names no version
-        from . import _UsageError
+        from ._common import UsageError
 
-        raise _UsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

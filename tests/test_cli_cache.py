@@ -149,3 +149,21 @@ def test_cache_clear_removes_snapshots_only(district: Path) -> None:
     assert _snapshots(root) == []
     assert keep.read_text() == "not a snapshot" and (root / "0123").is_dir()
     assert "0 snapshots" in _run("cache", "info")[1]
+
+
+@pytest.mark.parametrize("to, name", [("oneroster", "or.zip"), ("clever-csv", "sftp")])
+def test_zip_and_csv_sources_are_the_same_warm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               to: str, name: str) -> None:
+    """A OneRoster zip and a Clever SFTP CSV folder (records kept in the snapshot, not
+    read from the source text) give the same report and query bytes warm as cold."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    src = str(tmp_path / name)
+    assert _run("convert", "--sample", src, "--to", to, "--quiet")[0] == 0
+    cases = [["report", src, "--format", "json"], ["query", "reach", src, "--format", "csv"],
+             ["list", "sections", src, "--format", "json"]]
+    cold = [_run(*c, "--no-cache")[:2] for c in cases]
+    _run("summary", src)
+    warm = [_run(*c) for c in cases]
+    assert all(WARM in err for _code, _out, err in warm)
+    assert [w[:2] for w in warm] == cold
+    assert len(cold[0][1]) > 1000

@@ -66,6 +66,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import orjson
 
@@ -344,8 +345,9 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     ------
     OSError
         When the cache folder cannot be written, a source changed since
-        ``fingerprint``, or an edge attribute is not a str or None (callers may
-        ignore it).
+        ``fingerprint``, an edge attribute is not a str or None, or a string
+        JSON cannot hold (a lone surrogate) is in the metadata or records
+        (callers may ignore it).
     """
     from .graph import RosterGraph
 
@@ -420,6 +422,9 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
         if entry.exists():
             shutil.rmtree(entry, ignore_errors=True)
         os.replace(tmp, entry)
+    except orjson.JSONEncodeError as exc:  # text JSON cannot hold (a lone surrogate):
+        shutil.rmtree(tmp, ignore_errors=True)  # no snapshot, a cold load each time
+        raise OSError(f"cannot store a snapshot of {src}: {exc}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -470,7 +475,12 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
     src = Path(path)
     entry = _entry(src, fmt, strict, variant)
     try:
-        return _read_snapshot(src, entry, t0)
+        roster = _read_snapshot(src, entry, t0)
+        if roster is not None and roster.provenance.source != str(path):
+            # named as a cold load names it: the path as given (the snapshot is keyed on
+            # the absolute path, so ./dump/ may find the one written for dump)
+            roster.provenance = attrs.evolve(roster.provenance, source=str(path))
+        return roster
     except Exception:  # noqa: BLE001 - on purpose, see below
         # A cache is an optimisation and must never break a load: whatever is wrong with a
         # snapshot (missing, partial, foreign, hand-edited or hostile) means a cold load,

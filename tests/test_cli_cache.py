@@ -167,3 +167,16 @@ def test_zip_and_csv_sources_are_the_same_warm(tmp_path: Path, monkeypatch: pyte
     assert all(WARM in err for _code, _out, err in warm)
     assert [w[:2] for w in warm] == cold
     assert len(cold[0][1]) > 1000
+
+
+def test_warm_output_names_the_path_as_given(district: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A snapshot written for `d` and read for `./d/` names the source `./d/`, as a cold
+    load does: the output does not depend on how the first run spelled the path."""
+    monkeypatch.chdir(district.parent)
+    _run("summary", district.name, "--quiet")
+    spelled = f"./{district.name}/"
+    code, warm, err = _run("summary", spelled, "--format", "json")
+    assert code == 0 and WARM in err
+    assert warm == _run("summary", spelled, "--format", "json", "--no-cache")[1]
+    assert f'"source": "{spelled}"' in warm

@@ -47,12 +47,24 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_batch, add_synth, add_diff, add_convert, add_cache]
 
 
+_EPILOG = """`rostergraph COMMAND --help` shows a command's options and examples (most of
+them run as printed against the embedded sample, --sample).
+
+Warm snapshots: summary, list, query, validate, report and diff keep a snapshot
+of each roster folder or file they read and use it while the files are
+unchanged (one note on stderr says so; the output is the same). Snapshots hold
+student records: they live in $ROSTERGRAPH_CACHE_DIR (default
+~/.cache/rostergraph), readable by you only. --no-cache reads the files without
+a snapshot; 'rostergraph cache clear' removes them all."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (used by ``main`` and by docs checks)."""
     from .._version import __version__
 
     parser = Parser(prog="rostergraph", description="K-12 rosters as a typed multigraph: "
-                     "load, query, validate, diff and report.")
+                    "load, query, validate, diff and report.", epilog=_EPILOG,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"rostergraph {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True

@@ -48,6 +48,7 @@ def _limit(text: str) -> int:
 
 
 def add_api_options(p: argparse.ArgumentParser, *, base_default: str | None) -> None:
+    """``--base-url``, ``--token-env``/``--token-file``, ``--limit`` and ``--quiet`` (fetch, sync)."""
     p.add_argument("--base-url", default=base_default, metavar="URL",
                    help=f"API root with version (default: {DEFAULT_BASE_URL}; never taken "
                         "from a dump folder)")
@@ -91,6 +92,7 @@ class StderrHandler(logging.Handler):
 
 
 def clever_client(args: argparse.Namespace, base_url: str) -> CleverClient:
+    """The Clever API client for ``args`` (its token read from the environment or a file)."""
     token = read_token(env=args.token_env, file=args.token_file)
     if not args.quiet:  # say why the command is waiting (429 waits, retries); never the token
         log = logging.getLogger("rostergraph.clever")

@@ -180,3 +180,18 @@ def test_warm_output_names_the_path_as_given(district: Path,
     assert code == 0 and WARM in err
     assert warm == _run("summary", spelled, "--format", "json", "--no-cache")[1]
     assert f'"source": "{spelled}"' in warm
+
+
+def test_warm_note_on_a_terminal_is_printed_once_above_the_bar(district: Path,
+                                                               tmp_path: Path) -> None:
+    """On a terminal (progress bar drawn), a warm `report` prints the note once, whole."""
+    from .test_cli_guide import run_tty
+
+    env = {**os.environ, "NO_COLOR": "1"}
+    code, _text = run_tty("summary", str(district), "--quiet", env=env)
+    assert code == 0
+    code, text = run_tty("report", str(district), "-o", str(tmp_path / "r.md"), env=env)
+    assert code == 0
+    line = f"rostergraph: loaded from the warm snapshot of {district} (rostergraph --no-cache"
+    assert text.count(WARM) == 1 and line in text
+    assert "report: " in text  # the bar's steps were drawn too

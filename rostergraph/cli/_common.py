@@ -121,10 +121,11 @@ def load_path(args: argparse.Namespace, path: str, *, strict: bool = False,
     roster = load(path, strict=strict, limits=limits, cache=use)
     if use and not getattr(args, "quiet", False) and _from_snapshot(roster):
         from ..safety import terminal_text
+        from .guide import steps
 
-        sys.stderr.write(f"rostergraph: loaded from the warm snapshot of "
+        steps(args).note(f"rostergraph: loaded from the warm snapshot of "
                          f"{terminal_text(str(path))} (rostergraph --no-cache to read "
-                         f"the files again)\n")
+                         f"the files again)")
     return roster
 
 

@@ -35,7 +35,10 @@ changed, added or removed file, another format or ``strict`` setting, another
 rostergraph version, an unreadable or partial snapshot — means a cold load
 that replaces it. Snapshots live under ``$ROSTERGRAPH_CACHE_DIR`` (default
 ``$XDG_CACHE_HOME/rostergraph`` or ``~/.cache/rostergraph``); nothing in them
-is executable: ``numpy.load(allow_pickle=False)`` and ``orjson``.
+is executable: ``numpy.load(allow_pickle=False)`` and ``orjson``. They hold
+student records, so the cache folder and each snapshot folder are made 0700
+and every file 0600 (whatever the umask); :func:`clear_cache` (``rostergraph
+cache clear``) removes them.
 
 Examples
 --------
@@ -64,6 +67,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import orjson
 
@@ -179,9 +183,42 @@ def _version() -> str:
     return str(__version__)
 
 
+_ENTRY_NAME = re.compile(r"[0-9a-f]{32}|\.tmp-.+")
+
+
 def clear_cache() -> None:
-    """Remove every snapshot."""
-    shutil.rmtree(cache_dir(), ignore_errors=True)
+    """Remove every snapshot, and the cache folder when that leaves it empty (only the
+    snapshot folders: anything else in it, since ``$ROSTERGRAPH_CACHE_DIR`` may point
+    anywhere, is left alone)."""
+    root = cache_dir()
+    if not root.is_dir():
+        return
+    for entry in root.iterdir():
+        if _ENTRY_NAME.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+    try:
+        root.rmdir()  # only when empty
+    except OSError:
+        pass
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents) and make it readable by its owner only:
+    snapshots hold student records."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+
+
+def _private_file(path: Path, data: bytes | None = None, arr: np.ndarray | None = None) -> None:
+    """Write a new file readable by its owner only (0600, whatever the umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        if arr is not None:
+            np.save(fh, arr, allow_pickle=False)
+        else:
+            fh.write(data or b"")
 
 
 # --- string columns ------------------------------------------------------------------
@@ -328,8 +365,9 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     ------
     OSError
         When the cache folder cannot be written, a source changed since
-        ``fingerprint``, or an edge attribute is not a str or None (callers may
-        ignore it).
+        ``fingerprint``, an edge attribute is not a str or None, or a string
+        JSON cannot hold (a lone surrogate) is in the metadata or records
+        (callers may ignore it).
     """
     from .graph import RosterGraph
 
@@ -343,8 +381,8 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     roster._columns.put_stored_graph({k: roster.records(k) for k in KINDS},
                                      {"arrays": g_arrays, "strings": g_strings})
     entry = _entry(src, fmt, strict, variant)
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
+    _private_dir(entry.parent)
+    tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))  # 0700
     try:
         arrays: dict[str, np.ndarray] = {f"g.{k}": v for k, v in g_arrays.items()}
         columns: dict[str, Any] = {}
@@ -364,7 +402,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                 lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
                 ends = np.cumsum(lens + 1) - 1
                 arrays[f"{kind}.starts"], arrays[f"{kind}.ends"] = ends - lens, ends
-                (tmp / f"{kind}.jsonl").write_bytes(b"\n".join(lines))
+                _private_file(tmp / f"{kind}.jsonl", b"\n".join(lines))
                 kinds[kind] = {"text": None, "ready": {}}
             columns[f"{kind}.ids"] = _encode_strings(list(recs), f"{kind}.ids", arrays, True)
             got = roster._columns.fields(kind, recs)
@@ -386,7 +424,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
             except _Unsupported as e:  # no snapshot rather than a wrong one
                 raise OSError(f"cannot store graph column {e}") from None
         for key, arr in arrays.items():
-            np.save(tmp / f"{key}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+            _private_file(tmp / f"{key}.npy", arr=np.ascontiguousarray(arr))
         prov = roster.provenance
         meta = {
             "schema": SCHEMA, "version": _version(), "format": fmt, "strict": strict,
@@ -400,10 +438,13 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
         }
         if _fingerprint(src) != fingerprint:  # replaced or rewritten while it was read
             raise OSError(f"{src} changed while it was loaded; no snapshot written")
-        (tmp / "meta.json").write_bytes(orjson.dumps(meta))  # written last: marks complete
+        _private_file(tmp / "meta.json", orjson.dumps(meta))  # written last: marks complete
         if entry.exists():
             shutil.rmtree(entry, ignore_errors=True)
         os.replace(tmp, entry)
+    except orjson.JSONEncodeError as exc:  # text JSON cannot hold (a lone surrogate):
+        shutil.rmtree(tmp, ignore_errors=True)  # no snapshot, a cold load each time
+        raise OSError(f"cannot store a snapshot of {src}: {exc}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -459,7 +500,12 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
     src = Path(path)
     entry = _entry(src, fmt, strict, variant)
     try:
-        return _read_snapshot(src, entry, t0)
+        roster = _read_snapshot(src, entry, t0)
+        if roster is not None and roster.provenance.source != str(path):
+            # named as a cold load names it: the path as given (the snapshot is keyed on
+            # the absolute path, so ./dump/ may find the one written for dump)
+            roster.provenance = attrs.evolve(roster.provenance, source=str(path))
+        return roster
     except Exception:  # noqa: BLE001 - on purpose, see below
         # A cache is an optimisation and must never break a load: whatever is wrong with a
         # snapshot (missing, partial, foreign, hand-edited or hostile) means a cold load,

@@ -490,6 +490,8 @@ class PrivacyPolicy:
         col = column.lower()
         if isinstance(value, (list, tuple)):
             return [self.value(column, v) for v in value]
+        if isinstance(value, Mapping):  # e.g. a finding's values: each by its own key
+            return {k: self.value(str(k), v) for k, v in value.items()}
         if not isinstance(value, str):
             if col in PERSON_VALUE_COLUMNS or col in PERSON_NAME_COLUMNS:
                 return MARK

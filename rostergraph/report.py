@@ -48,7 +48,7 @@ Examples
 >>> json.loads(report.to_json())["schema_version"]
 1
 >>> report.findings_table().columns
-['rule', 'severity', 'kind', 'id', 'ids', 'message']
+['rule', 'severity', 'kind', 'id', 'ids', 'message', 'values']
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .roster import is_cache_note
 from .rules._util import gc_paused
 from .rules.findings import Findings
 from .rules.registry import SEVERITIES, Finding, Rule, severity_rank
@@ -333,7 +334,7 @@ class Report:
         return {"source": p.source, "format": p.format, "version": p.version,
                 "loaded_at": p.loaded_at if epoch is None else _iso(epoch),
                 "load_seconds": round(p.seconds, 3) if epoch is None else 0.0,
-                "notes": list(p.notes),
+                "notes": [n for n in p.notes if not is_cache_note(n)],  # same warm or cold
                 "files": [{"path": f.path, "size": f.size, "sha256": f.sha256, "kind": f.kind}
                           for f in p.files]}
 
@@ -502,15 +503,28 @@ class Report:
         return render_html(self, examples=examples, rows=rows, privacy=privacy, plots=plots)
 
     def findings_table(self) -> Table:
-        """Every finding as a Table: ``rule, severity, kind, id`` (the first id),
-        ``ids`` (all, space-separated) and ``message``.
+        """Every finding as a Table: ``rule, severity, kind, id`` (the first id, ``""``
+        when none), ``ids`` (every id, a list of str), ``message`` and ``values`` (the
+        finding's facts, a dict: field, value, missing id...).
+
+        The report's privacy policy applies to ``id``, ``ids`` and the id-valued
+        ``values`` alike, as in :meth:`to_json`. In CSV (:meth:`Table.to_csv`) a
+        list or dict cell is written as JSON text (``["u1","u2"]``); pandas keeps
+        them as Python lists and dicts; Arrow, polars and DuckDB get ``ids`` as a
+        list column and ``values`` as JSON text (their keys and types vary by rule).
 
         Examples
         --------
         >>> import rostergraph
         >>> t = rostergraph.validate(rostergraph.sample()).findings_table()
-        >>> len(t) > 0
-        True
+        >>> t.columns
+        ['rule', 'severity', 'kind', 'id', 'ids', 'message', 'values']
+        >>> row = t.filter(rule="RG-REF-001").to_dicts()[0]
+        >>> row["ids"][0] == row["id"], sorted(row["values"])
+        (True, ['field', 'missing', 'missing_kind', 'relation'])
+        >>> print(t.filter(rule="RG-REF-001").head(1).select("ids").to_csv(), end="")
+        ids
+        "[""5f7a5ec00000000000000005"",""5f7ac0c00000000000000099""]"
         """
         pol = self.policy
         fs = self.findings
@@ -524,12 +538,15 @@ class Report:
             messages = [pol.text(m) for m in fs.column("message").tolist()]
         else:  # a policy may look at the whole finding
             messages = [pol.message(f) for f in fs]
+        value = pol.value
         return Table({
             "rule": fs.column("rule").tolist(), "severity": fs.column("severity").tolist(),
             "kind": fs.column("kind").tolist(),
             "id": [pol.id(i[0]) if i else "" for i in ids],
-            "ids": [" ".join(map(pol.id, i)) for i in ids],
+            "ids": [[pol.id(x) for x in i] for i in ids],
             "message": messages,
+            "values": [{n: value(n, v) for n, v in vals.items()}
+                       for vals in fs.column("values").tolist()],
         }, name="findings")
 
     def __repr__(self) -> str:

@@ -108,6 +108,25 @@ class Provenance:
     notes: tuple[str, ...] = ()
 
 
+#: How the note a warm load adds to ``Provenance.notes`` begins
+#: (``from cache <snapshot folder> (cold load took 1.234 s)``, by :mod:`rostergraph.cache`).
+CACHE_NOTE_PREFIX = "from cache "
+
+
+def is_cache_note(note: str) -> bool:
+    """Whether a provenance note says the roster was read from a warm snapshot.
+
+    It describes this run, not the data: reports leave it out, so that a warm
+    and a cold load give the same bytes.
+
+    Examples
+    --------
+    >>> is_cache_note("from cache /tmp/c/0a1b (cold load took 2.100 s)"), is_cache_note("delta files")
+    (True, False)
+    """
+    return note.startswith(CACHE_NOTE_PREFIX)
+
+
 _RAW_LIMIT = 2000
 
 

@@ -512,10 +512,14 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
     ``sync_dir`` also flushes the folder entry, so the rename survives a power
     loss.
 
+    An existing character device or named pipe (``-o /dev/null``, a FIFO) is
+    written into, never replaced by a regular file; a folder, block device or
+    socket is refused.
+
     Raises
     ------
     SourceError
-        ``path`` is a symbolic link.
+        ``path`` is a symbolic link, a folder, a block device or a socket.
 
     Examples
     --------
@@ -531,6 +535,8 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
         data = escape_surrogates(data).encode("utf-8")
     target = os.path.abspath(os.fspath(path))
     refuse_link(target)
+    if _write_to_stream(target, data):
+        return
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):  # say which folder, not the temporary file's name
         from .errors import SourceError
@@ -552,6 +558,24 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
         raise
     if sync_dir:
         fsync_dir(os.path.dirname(target))
+
+
+def _write_to_stream(target: str, data: bytes) -> bool:
+    """Write ``data`` into ``target`` when it is a character device or a named pipe
+    (``True``); ``False`` for a regular file or a missing path (replaced atomically)."""
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return False
+    if _stat.S_ISREG(mode):
+        return False
+    if not (_stat.S_ISCHR(mode) or _stat.S_ISFIFO(mode)):
+        raise SourceError("is not a regular file; refusing to replace it (choose a file path)",
+                          path=target)
+    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return True
 
 
 def fsync_dir(folder: str | os.PathLike[str]) -> None:

@@ -461,24 +461,30 @@ class Table:
         return pd.DataFrame(dict(self._items()), copy=False)
 
     def to_polars(self) -> polars.DataFrame:
-        """A ``polars.DataFrame``.
+        """A ``polars.DataFrame`` (a column of lists becomes a list column; a column
+        of dicts, whose keys and value types vary by row, becomes JSON text).
 
         Needs polars: ``pip install 'rostergraph[dataframe]'``, else
         :class:`rostergraph.errors.MissingExtraError` says so.
         """
         pl = _optional("polars", "dataframe", "Table.to_polars()")
-        return pl.DataFrame({k: v.tolist() if v.dtype == object else v
-                             for k, v in self._items()})
+        return pl.DataFrame({k: _exported(v) for k, v in self._items()})
 
     def to_arrow(self) -> pyarrow.Table:
-        """A ``pyarrow.Table`` (numeric and boolean columns are not copied).
+        """A ``pyarrow.Table`` (numeric and boolean columns are not copied; a column of
+        lists becomes a list column, a column of dicts JSON text, as in CSV).
+
+        Examples
+        --------
+        >>> t = Table({"ids": [["u1", "u2"], []], "values": [{"n": 1}, {"n": "x"}]})
+        >>> t.to_arrow().to_pylist()
+        [{'ids': ['u1', 'u2'], 'values': '{"n":1}'}, {'ids': [], 'values': '{"n":"x"}'}]
 
         Needs pyarrow: ``pip install 'rostergraph[dataframe]'``, else
         :class:`rostergraph.errors.MissingExtraError` says so.
         """
         pa = _optional("pyarrow", "dataframe", "Table.to_arrow()")
-        return pa.table({k: pa.array(v.tolist() if v.dtype == object else v)
-                         for k, v in self._items()})
+        return pa.table({k: pa.array(_exported(v)) for k, v in self._items()})
 
     def to_duckdb(self, connection: duckdb.DuckDBPyConnection | None = None
                   ) -> duckdb.DuckDBPyRelation:
@@ -550,6 +556,17 @@ class Table:
             parts.append(f"<small>… {n - 20} more rows</small>")
         parts.append("</div>")
         return "".join(parts)
+
+
+def _exported(col: np.ndarray) -> Any:
+    """A column for Arrow or polars: object columns as lists, with any dict (its keys
+    and value types vary by row, which a struct column cannot hold) as JSON text."""
+    if col.dtype != object:
+        return col
+    values = col.tolist()
+    if any(isinstance(v, Mapping) for v in values):
+        return [json_dumps(v) if isinstance(v, Mapping) else v for v in values]
+    return values
 
 
 def _no_column(name: str, columns: list[str]) -> str:

@@ -65,10 +65,12 @@ def test_file_replaced_during_a_cold_load_leaves_no_stale_snapshot(
         return roster
 
     racing = dict(detect.FORMATS, **{"clever-json": (detector, racing_reader, expects)})
-    monkeypatch.setattr(detect, "FORMATS", racing)  # (the table itself is read-only)
-    first = rostergraph.load(src, cache=True)
+    # (the table itself is read-only); a context, since undo() would also undo the
+    # fixture's $ROSTERGRAPH_CACHE_DIR and send the next snapshots to the user's cache
+    with monkeypatch.context() as patched:
+        patched.setattr(detect, "FORMATS", racing)
+        first = rostergraph.load(src, cache=True)
     assert set(_names(first).values()) == {f"Old{i:05d}" for i in range(50)}
-    monkeypatch.undo()
     second = rostergraph.load(src, cache=True)
     assert set(_names(second).values()) == {f"New{i:05d}" for i in range(50)}
     assert not any("from cache" in n for n in second.provenance.notes)
@@ -99,3 +101,18 @@ def test_file_rewritten_in_place_with_its_old_size_and_time_is_noticed(tmp_path:
     again = rostergraph.load(src, cache=True)
     new_id = "v" + old_id[1:]
     assert new_id in again.users and old_id not in again.users
+
+
+def test_text_json_cannot_hold_means_no_snapshot_not_an_error(tmp_path: Path,
+                                                              _cache_dir: Path) -> None:
+    """A folder name with a lone surrogate (not UTF-8 on disk): load(cache=True) loads
+    cold every time and leaves no snapshot instead of failing."""
+    src = tmp_path / "d\udcff"  # the byte 0xff in a POSIX file name
+    src.mkdir()
+    (src / "users.jsonl").write_bytes(_users("Ann", 20))
+    first = rostergraph.load(src, cache=True)
+    second = rostergraph.load(src, cache=True)
+    assert len(first.users) == len(second.users) == 20
+    assert not any("from cache" in n for n in second.provenance.notes)
+    leftover = list(_cache_dir.iterdir()) if _cache_dir.exists() else []
+    assert leftover == []  # no snapshot, no half-written temporary folder

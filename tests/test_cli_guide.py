@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 
 import rostergraph
-from rostergraph.cli_guide import Steps, colour_enabled, counts_line, did_you_mean, progress
+from rostergraph.cli.guide import Steps, colour_enabled, counts_line, did_you_mean, progress
 from rostergraph.labels import label_of
 from rostergraph.listing import list_records
 

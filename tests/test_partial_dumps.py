@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -40,7 +41,10 @@ def no_sections(tmp_path: Path) -> Path:
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "rostergraph", *args], capture_output=True,
-                          text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""},
+                          text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "",
+                                                    # snapshots: the test's own folder
+                                                    "ROSTERGRAPH_CACHE_DIR":
+                                                        os.environ["ROSTERGRAPH_CACHE_DIR"]},
                           timeout=300, check=False)
 
 

@@ -633,3 +633,18 @@ def test_any_student_record_keeps_shape_and_hides_values(data: st.DataObject) ->
             if path[0] == "name" or "ext" in path or path[-1] in _HIDDEN_LEAVES:
                 original = dict(_leaves(d)).get(path)
                 assert v != original or v in (MARK, ""), (mode, path, v)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_findings_table_holds_the_json_ids_and_values(roster: Any, mode: str) -> None:
+    """findings_table(): ``ids`` a list and ``values`` a dict, equal to the JSON report's,
+    the policy applied to both (pseudonymized: no user id of the sample in either)."""
+    report = _policy(mode).apply_report(rostergraph.validate(roster))
+    findings = json.loads(report.to_json())["findings"]
+    rows = report.findings_table().to_dicts()
+    assert [r["ids"] for r in rows] == [f["ids"] for f in findings]
+    assert [r["values"] for r in rows] == [f["values"] for f in findings]
+    assert any(r["values"] for r in rows) and all(isinstance(r["ids"], list) for r in rows)
+    cells = json.dumps([[r["ids"], r["values"]] for r in rows])
+    users_shown = [i for i in roster.users if i in cells]
+    assert (users_shown == []) == (mode == "pseudonymized")

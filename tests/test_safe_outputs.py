@@ -213,3 +213,28 @@ def test_atomic_write_keeps_an_existing_files_mode(tmp_path: Path) -> None:
     target.chmod(0o640)
     atomic_write(target, "two")
     assert target.read_text() == "two" and stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_atomic_write_into_a_named_pipe_keeps_the_pipe(tmp_path: Path) -> None:
+    """`-o` naming a FIFO (like /dev/null, not a regular file) is written into, never
+    replaced by a regular file."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    atomic_write(fifo, "report text\n")
+    reader.join(timeout=30)
+    assert got == [b"report text\n"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_atomic_write_refuses_to_replace_a_folder(tmp_path: Path) -> None:
+    """A folder given as an output file is refused with an error naming it, and kept."""
+    (tmp_path / "out").mkdir()
+    with pytest.raises(rostergraph.errors.SourceError, match="not a regular file"):
+        atomic_write(tmp_path / "out", "x")
+    assert (tmp_path / "out").is_dir()

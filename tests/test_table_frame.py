@@ -132,3 +132,18 @@ def test_missing_extra_names_the_extra(monkeypatch, module, method, extra) -> No
     assert isinstance(info.value, RosterError) and isinstance(info.value, ImportError)
     assert f"pip install 'rostergraph[{extra}]'" in str(info.value)
     assert info.value.module == module
+
+
+def test_list_and_dict_columns_export_everywhere() -> None:
+    """A list column stays a list in Arrow, polars and DuckDB; a dict column whose value
+    types vary by row becomes JSON text there and in CSV, and stays a dict in pandas."""
+    t = Table({"ids": [["u1", "u2"], [], ["u3"]],
+               "values": [{"n": 1}, {"n": "x", "field": "email"}, {}]})
+    assert t.to_arrow().column("ids").to_pylist() == [["u1", "u2"], [], ["u3"]]
+    assert t.to_arrow().column("values").to_pylist() == [
+        '{"n":1}', '{"n":"x","field":"email"}', "{}"]
+    assert t.to_polars()["ids"].to_list() == [["u1", "u2"], [], ["u3"]]
+    assert t.to_polars()["values"].to_list()[1] == '{"n":"x","field":"email"}'
+    assert t.to_duckdb().query("t", "select len(ids) from t").fetchall() == [(2,), (0,), (1,)]
+    assert t.to_pandas()["values"].tolist()[1] == {"n": "x", "field": "email"}
+    assert t.to_csv().splitlines()[1] == '"[""u1"",""u2""]","{""n"":1}"'

@@ -52,7 +52,7 @@ def add_convert(sub: Any) -> None:
     p.add_argument("--report-format", choices=("text", "json", "csv"), default="text")
     p.add_argument("--fail-on-drop", action="store_true",
                    help="exit 1 when any field was dropped")
-    from ..cli import add_privacy
+    from ._common import add_privacy
 
     add_privacy(p)
     p.set_defaults(func=_cmd_convert)
@@ -62,16 +62,16 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     import sys
 
     from .. import sample_path
-    from ..cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, privacy_from_args
+    from ..io.convert import convert
     from ..safety import terminal_text
-    from .convert import convert
+    from ._common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, privacy_from_args
 
     if bool(args.sample) == bool(args.source):
         print("rostergraph: error: give a roster SOURCE or --sample (exactly one)",
               file=sys.stderr)
         return EXIT_USAGE
     source = sample_path() if args.sample else args.source
-    from ..cli_guide import steps
+    from .guide import steps
 
     policy = privacy_from_args(args)
     steps(args).step(f"converting to {args.to}")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ._common import NO_CACHE_HELP, add_privacy
+
 __all__ = ["add_diff"]
 
 EXIT_OK, EXIT_HELD, EXIT_USAGE = 0, 1, 2
@@ -44,8 +46,7 @@ def _pct(text: str) -> float:
 
 def add_diff(sub: Any) -> None:
     """Add ``rostergraph diff`` to an argparse subparsers object."""
-    from ..cli import add_privacy
-    from .holds import HoldThresholds
+    from ..diff.holds import HoldThresholds
 
     d = HoldThresholds()
     p = sub.add_parser(
@@ -75,24 +76,25 @@ def add_diff(sub: Any) -> None:
                    help="rows per list in text/Markdown output (default 50)")
     p.add_argument("--strict", action="store_true",
                    help="fail on the first data problem instead of reporting it")
-    p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar on stderr, no note about the warm snapshots")
     add_privacy(p)
     p.set_defaults(func=_cmd_diff)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from .. import load
-    from ..cli import privacy_from_args, write_output
-    from ..cli_guide import steps
-    from .core import diff
-    from .holds import HoldThresholds
-    from .render import render_diff
+    from ..diff.core import diff
+    from ..diff.holds import HoldThresholds
+    from ..diff.render import render_diff
+    from ._common import load_path, privacy_from_args, write_output
+    from .guide import steps
 
     policy = privacy_from_args(args)
     steps(args).step(f"loading {args.old}")
-    old = load(args.old, strict=args.strict)
+    old = load_path(args, args.old, strict=args.strict)
     steps(args).step(f"loading {args.new}")
-    new = load(args.new, strict=args.strict)
+    new = load_path(args, args.new, strict=args.strict)
     steps(args).step("comparing")
     d = diff(old, new, ignore_timestamps=args.ignore_timestamps, detect_reid=not args.no_reid)
     th = HoldThresholds(removed=args.hold_if_removed, reidentified=args.hold_if_reid)

@@ -172,6 +172,13 @@ class Steps:
             self._bar.total = self.done + 1
         self._bar.set_description(f"{self.command}: {what}")
 
+    def note(self, text: str) -> None:
+        """Print one line on the stream above the bar (which is then drawn again)."""
+        if self._bar is not None:
+            self._bar.write(text, file=self.stream)
+        else:
+            self.stream.write(text + "\n")
+
     def close(self) -> None:
         """Finish the last step and remove the bar."""
         if self._running:

@@ -1,4 +1,6 @@
-"""``rostergraph fetch`` and ``rostergraph sync``: the CLI over :mod:`rostergraph.clever`.
+"""``rostergraph fetch``: download a district from the Clever API (or a OneRoster server).
+
+The Clever API options and client here are shared with ``rostergraph sync``.
 
 The token comes from an environment variable (``--token-env``, default
 ``CLEVER_TOKEN``) or a file (``--token-file``); there is deliberately no
@@ -9,9 +11,9 @@ Examples
 --------
 >>> import argparse
 >>> sub = argparse.ArgumentParser().add_subparsers()
->>> add_fetch(sub); add_sync(sub)
+>>> add_fetch(sub)
 >>> sorted(sub.choices)
-['fetch', 'sync']
+['fetch']
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ import logging
 import sys
 from typing import Any
 
-from ..oneroster.commands import add_oneroster_options
-from .api import DEFAULT_BASE_URL, DEFAULT_TOKEN_ENV, MAX_LIMIT, CleverClient, read_token
+from ..clever.api import DEFAULT_BASE_URL, DEFAULT_TOKEN_ENV, MAX_LIMIT, CleverClient, read_token
+from ._oneroster import add_oneroster_options
 
-__all__ = ["add_fetch", "add_sync"]
+__all__ = ["StderrHandler", "add_api_options", "add_fetch", "clever_client"]
 
 _FETCH_EPILOG = """examples:
   export CLEVER_TOKEN=...            # the district-app bearer token
@@ -34,12 +36,6 @@ _FETCH_EPILOG = """examples:
   rostergraph summary ./dump
   export ONEROSTER_CLIENT_ID=... ONEROSTER_CLIENT_SECRET=... ONEROSTER_TOKEN_URL=...
   rostergraph fetch --oneroster https://sis.example.org/ims/oneroster/v1p1 --out ./or-dump"""
-
-_SYNC_EPILOG = """examples:
-  rostergraph sync ./dump                    # apply new events; cursor in manifest.json
-  rostergraph sync ./dump --token-env MY_DISTRICT_TOKEN --quiet
-  rostergraph sync ./or-dump --oneroster https://sis.example.org/ims/oneroster/v1p1"""
-
 
 def _limit(text: str) -> int:
     try:
@@ -51,7 +47,8 @@ def _limit(text: str) -> int:
     return n
 
 
-def _common(p: argparse.ArgumentParser, *, base_default: str | None) -> None:
+def add_api_options(p: argparse.ArgumentParser, *, base_default: str | None) -> None:
+    """``--base-url``, ``--token-env``/``--token-file``, ``--limit`` and ``--quiet`` (fetch, sync)."""
     p.add_argument("--base-url", default=base_default, metavar="URL",
                    help=f"API root with version (default: {DEFAULT_BASE_URL}; never taken "
                         "from a dump folder)")
@@ -76,7 +73,7 @@ def add_fetch(sub: Any) -> None:
                     "interrupted fetch.",
         epilog=_FETCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, metavar="DIR", help="the dump folder to write")
-    _common(p, base_default=DEFAULT_BASE_URL)
+    add_api_options(p, base_default=DEFAULT_BASE_URL)
     p.add_argument("--resume", action="store_true",
                    help="continue the fetch recorded in DIR/manifest.json")
     p.add_argument("--gzip", action="store_true", help="write .jsonl.gz files")
@@ -84,21 +81,7 @@ def add_fetch(sub: Any) -> None:
     p.set_defaults(func=_cmd_fetch)
 
 
-def add_sync(sub: Any) -> None:
-    """Register ``rostergraph sync``."""
-    p = sub.add_parser(
-        "sync", help="apply new Clever events to a dump folder",
-        description="Poll /events after the dump's last event id, apply created/updated/"
-                    "deleted events to the dump's files (atomically), append them to "
-                    "events.audit.jsonl and advance the cursor.",
-        epilog=_SYNC_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("path", metavar="DIR", help="a dump folder written by 'rostergraph fetch'")
-    _common(p, base_default=None)  # None: DEFAULT_BASE_URL unless --base-url
-    add_oneroster_options(p, sync=True)
-    p.set_defaults(func=_cmd_sync)
-
-
-class _StderrHandler(logging.Handler):
+class StderrHandler(logging.Handler):
     """Log lines to whatever ``sys.stderr`` is at the time (tests swap it)."""
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -108,12 +91,13 @@ class _StderrHandler(logging.Handler):
             self.handleError(record)
 
 
-def _client(args: argparse.Namespace, base_url: str) -> CleverClient:
+def clever_client(args: argparse.Namespace, base_url: str) -> CleverClient:
+    """The Clever API client for ``args`` (its token read from the environment or a file)."""
     token = read_token(env=args.token_env, file=args.token_file)
     if not args.quiet:  # say why the command is waiting (429 waits, retries); never the token
         log = logging.getLogger("rostergraph.clever")
-        if not any(isinstance(h, _StderrHandler) for h in log.handlers):
-            handler = _StderrHandler()
+        if not any(isinstance(h, StderrHandler) for h in log.handlers):
+            handler = StderrHandler()
             handler.setFormatter(logging.Formatter("rostergraph: %(message)s"))
             log.addHandler(handler)
             log.setLevel(logging.INFO)
@@ -121,43 +105,15 @@ def _client(args: argparse.Namespace, base_url: str) -> CleverClient:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from .dump import fetch_district
+    from ..clever.dump import fetch_district
 
     if args.oneroster:
-        from ..oneroster.commands import cmd_fetch
+        from ._oneroster import cmd_fetch
 
         return cmd_fetch(args)
-    with _client(args, args.base_url) as client:
+    with clever_client(args, args.base_url) as client:
         result = fetch_district(args.out, client=client, limit=args.limit or MAX_LIMIT,
                                 resume=args.resume,
                                 use_gzip=args.gzip, progress=False if args.quiet else None)
-    sys.stdout.write(result.summary() + "\n")
-    return 0
-
-
-def _cmd_sync(args: argparse.Namespace) -> int:
-    from ..errors import SourceError
-    from .dump import read_manifest
-    from .events import sync_dump
-
-    if args.oneroster:
-        from ..oneroster.commands import cmd_sync
-
-        return cmd_sync(args)
-    from ..oneroster.commands import is_oneroster_dump
-
-    if is_oneroster_dump(args.path):
-        raise SourceError("a OneRoster dump: give the server with --oneroster URL (the "
-                          "address is never taken from the dump)", path=args.path)
-    manifest = read_manifest(args.path)
-    if manifest is None:
-        raise SourceError("no manifest.json: not a dump written by 'rostergraph fetch'",
-                          path=args.path)
-    # the API address (where the token goes) is never taken from the dump folder:
-    # only the default or --base-url; sync_dump refuses a manifest naming another
-    base = args.base_url or DEFAULT_BASE_URL
-    with _client(args, base) as client:
-        result = sync_dump(args.path, client=client, limit=args.limit or MAX_LIMIT,
-                           progress=False if args.quiet else None)
     sys.stdout.write(result.summary() + "\n")
     return 0

@@ -1,17 +1,17 @@
-"""``rostergraph validate`` and ``rostergraph report``: the CLI over :func:`validate`.
+"""``rostergraph validate``: the CLI over :func:`rostergraph.validate`.
 
 ``validate`` is what a district data team puts in its own CI: it exits 0 when
 no finding is at or above ``--fail-on`` (default ``error``), 1 when there is
-one, 2 on a usage or I/O error. ``report`` writes the full report as
-Markdown or JSON (chosen by the output file's extension).
+one, 2 on a usage or I/O error. The rule selection and the validation run
+here are shared with ``rostergraph report``.
 
 Examples
 --------
 >>> import argparse
 >>> sub = argparse.ArgumentParser().add_subparsers()
->>> add_validate(sub); add_report(sub)
+>>> add_validate(sub)
 >>> sorted(sub.choices)
-['report', 'validate']
+['validate']
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ import os
 import sys
 from typing import Any
 
-from .registry import SEVERITIES, select_rules
+from ..rules.registry import SEVERITIES, select_rules
+from ._common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_privacy, add_source
 
-__all__ = ["add_report", "add_validate", "report_format"]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+__all__ = ["add_selection", "add_validate", "closing_line", "run_validation", "usage"]
 
 _VALIDATE_EPILOG = """examples:
   rostergraph validate --sample
@@ -37,14 +36,9 @@ _VALIDATE_EPILOG = """examples:
 
 exit status: 0 no finding at or above --fail-on; 1 there is one; 2 usage or I/O error."""
 
-_REPORT_EPILOG = """examples:
-  rostergraph report --sample                      # Markdown on stdout
-  rostergraph report ./dump -o report.md
-  rostergraph report ./dump -o report.json         # JSON (schema_version 1)
-  rostergraph report ./dump -o report.html         # one self-contained HTML page with plots"""
 
-
-def _add_selection(p: argparse.ArgumentParser) -> None:
+def add_selection(p: argparse.ArgumentParser) -> None:
+    """``--select``, ``--ignore`` and ``--examples`` (shared with ``report``)."""
     p.add_argument("--select", action="append", metavar="IDS",
                    help="only these rules: ids or prefixes (RG-SEC), comma-separated or repeated")
     p.add_argument("--ignore", action="append", metavar="IDS",
@@ -55,7 +49,6 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
 
 def add_validate(sub: Any) -> None:
     """Add ``rostergraph validate`` to an argparse subparsers object."""
-    from ..cli import add_privacy, add_source
 
     p = sub.add_parser(
         "validate", help="check a roster against the rule catalogue (exit 1 on findings)",
@@ -64,7 +57,7 @@ def add_validate(sub: Any) -> None:
                     "there is one, 2 on usage or I/O errors.",
         epilog=_VALIDATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source(p)
-    _add_selection(p)
+    add_selection(p)
     add_privacy(p)
     p.add_argument("--fail-on", choices=(*SEVERITIES, "never"), default="error",
                    help="lowest severity that makes the exit status 1 (default error)")
@@ -78,72 +71,23 @@ def add_validate(sub: Any) -> None:
     p.set_defaults(func=_cmd_validate)
 
 
-def add_report(sub: Any) -> None:
-    """Add ``rostergraph report`` to an argparse subparsers object."""
-    from ..cli import add_privacy, add_source
-
-    p = sub.add_parser(
-        "report", help="write the full validation report (Markdown, JSON or HTML)",
-        description="Validate a roster and write the full report: summary, query "
-                    "aggregates, findings per rule and provenance. The format follows the "
-                    "output file's extension (.md → Markdown, .json → JSON, .html → "
-                    "a self-contained HTML page with plots).",
-        epilog=_REPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_source(p)
-    _add_selection(p)
-    add_privacy(p)
-    p.add_argument("-o", "--output", metavar="FILE",
-                   help="output file (.md, .json or .html); Markdown on stdout without it")
-    p.add_argument("--format", choices=("markdown", "json", "html"), default=None,
-                   help="override the format chosen by the extension")
-    p.set_defaults(func=_cmd_report)
-
-
-def report_format(path: str | None, given: str | None = None) -> str:
-    """``markdown``, ``json`` or ``html`` for an output path (``given`` wins).
-
-    Raises
-    ------
-    ValueError
-        For an extension no report renderer writes.
-
-    Examples
-    --------
-    >>> report_format("out/report.JSON"), report_format(None), report_format("r.md")
-    ('json', 'markdown', 'markdown')
-    >>> report_format("r.html")
-    'html'
-    """
-    if given:
-        return given
-    if path is None:
-        return "markdown"
-    ext = os.path.splitext(path)[1].lower()
-    if ext == ".json":
-        return "json"
-    if ext in (".md", ".markdown", ".txt", ""):
-        return "markdown"
-    if ext in (".html", ".htm"):
-        return "html"
-    raise ValueError(f"cannot write a report as {ext!r} ({path}); use .md, .json or .html")
-
-
-def _usage(message: str) -> int:
+def usage(message: str) -> int:
+    """Print a one-line usage error; return exit code 2."""
     print(f"rostergraph: error: {message}", file=sys.stderr)
     return EXIT_USAGE
 
 
-def _run(args: argparse.Namespace) -> Any:
+def run_validation(args: argparse.Namespace) -> Any:
     """Load the source and validate; ``None`` after printing a usage error."""
-    from ..cli import load_source, privacy_from_args
     from ..validation import validate
+    from ._common import load_source, privacy_from_args
 
     try:
         select_rules(args.select, args.ignore)
     except ValueError as exc:
-        _usage(str(exc))
+        usage(str(exc))
         return None
-    from ..cli_guide import steps
+    from .guide import steps
 
     policy = privacy_from_args(args)
     roster = load_source(args)
@@ -153,26 +97,26 @@ def _run(args: argparse.Namespace) -> Any:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from ..cli import write_output
-    from ..cli_guide import steps
+    from ._common import write_output
+    from .guide import steps
 
     if args.explain:
-        from .explain import explain_rule
+        from ..rules.explain import explain_rule
 
         try:
             write_output(explain_rule(args.explain).to_text(), args.output)
         except ValueError as exc:
-            return _usage(str(exc))
+            return usage(str(exc))
         return EXIT_OK
     if args.list_rules:
-        from . import catalogue
+        from ..rules import catalogue
 
         rows = [f"{r.id:<12} {r.severity:<8} {r.scope:<7} {r.title}" for r in catalogue()]
         write_output("\n".join(rows), args.output)
         return EXIT_OK
     if args.examples < 0:
-        return _usage("--examples must be 0 or more")
-    report = _run(args)
+        return usage("--examples must be 0 or more")
+    report = run_validation(args)
     if report is None:
         return EXIT_USAGE
     fmt = args.format
@@ -188,43 +132,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         text = report.to_text(examples=args.examples)
     write_output(text, args.output)
     steps(args).close()
-    _closing_line(report, to_stdout=fmt == "text" and not args.output)
+    closing_line(report, to_stdout=fmt == "text" and not args.output)
     return EXIT_FINDINGS if report.failed(args.fail_on) else EXIT_OK
 
 
-def _closing_line(report: Any, *, to_stdout: bool) -> None:
+def closing_line(report: Any, *, to_stdout: bool) -> None:
     """``602 errors, 6,683 warnings, 1,747 info``: last on stdout after a text report,
     else on stderr (JSON or a file stays clean); coloured on a terminal only."""
-    from ..cli_guide import colour_enabled, counts_line
+    from .guide import colour_enabled, counts_line
 
     stream = sys.stdout if to_stdout else sys.stderr
     sys.stdout.flush()
     print(counts_line(report.counts(), colour=colour_enabled(stream)), file=stream)
-
-
-def _cmd_report(args: argparse.Namespace) -> int:
-    from ..cli import write_output
-    from ..cli_guide import steps
-
-    try:
-        fmt = report_format(args.output, args.format)
-    except ValueError as exc:
-        return _usage(str(exc))
-    if args.examples < 0:
-        return _usage("--examples must be 0 or more")
-    report = _run(args)
-    if report is None:
-        return EXIT_USAGE
-    steps(args).step(f"writing {fmt}")
-    if fmt == "html":
-        text = report.to_html(examples=args.examples)
-    else:
-        text = report.to_json() if fmt == "json" else report.to_markdown(examples=args.examples)
-    write_output(text, args.output)
-    steps(args).close()
-    if args.output:
-        from ..cli_guide import colour_enabled, counts_line
-
-        line = counts_line(report.counts(), colour=colour_enabled(sys.stderr))
-        print(f"wrote {args.output} ({fmt}): {line}", file=sys.stderr)
-    return EXIT_OK

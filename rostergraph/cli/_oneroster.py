@@ -42,7 +42,7 @@ def _pct(text: str) -> float:
 def add_oneroster_options(p: argparse.ArgumentParser, *, sync: bool) -> None:
     """The OneRoster options of ``fetch`` (``sync=False``) or ``sync``."""
     from ..diff.holds import HoldThresholds
-    from .auth import DEFAULT_ENV_PREFIX
+    from ..oneroster.auth import DEFAULT_ENV_PREFIX
 
     g = p.add_argument_group("OneRoster REST (instead of the Clever API)")
     g.add_argument("--oneroster", metavar="URL",
@@ -74,7 +74,7 @@ def add_oneroster_options(p: argparse.ArgumentParser, *, sync: bool) -> None:
 def is_oneroster_dump(path: str) -> bool:
     """Whether ``path`` holds a dump written by ``fetch --oneroster``."""
     from ..errors import RosterError
-    from .dump import read_dump_manifest
+    from ..oneroster.dump import read_dump_manifest
 
     try:
         return read_dump_manifest(path) is not None
@@ -83,17 +83,17 @@ def is_oneroster_dump(path: str) -> bool:
 
 
 def _client(args: argparse.Namespace) -> Any:
-    from ..clever.commands import _StderrHandler
-    from .auth import read_credentials
-    from .client import OneRosterClient
+    from ..oneroster.auth import read_credentials
+    from ..oneroster.client import OneRosterClient
+    from .fetch import StderrHandler
 
     creds = read_credentials(env_prefix=args.credentials_env, file=args.credentials_file,
                              token_url=args.token_url)
     if not args.quiet:  # say why the command waits (429 waits, retries); never a secret
         for name in ("rostergraph.clever", "rostergraph.oneroster"):
             log = logging.getLogger(name)
-            if not any(isinstance(h, _StderrHandler) for h in log.handlers):
-                handler = _StderrHandler()
+            if not any(isinstance(h, StderrHandler) for h in log.handlers):
+                handler = StderrHandler()
                 handler.setFormatter(logging.Formatter("rostergraph: %(message)s"))
                 log.addHandler(handler)
                 log.setLevel(logging.INFO)
@@ -101,15 +101,15 @@ def _client(args: argparse.Namespace) -> Any:
         return OneRosterClient(args.oneroster, creds, auth=args.auth,
                                version=args.oneroster_version, scope=args.scope)
     except ValueError as exc:  # a URL that is not http(s), or names no version
-        from ..cli import _UsageError
+        from ._common import UsageError
 
-        raise _UsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     """``rostergraph fetch --oneroster URL --out DIR``."""
-    from .client import DEFAULT_LIMIT
-    from .dump import fetch_oneroster
+    from ..oneroster.client import DEFAULT_LIMIT
+    from ..oneroster.dump import fetch_oneroster
 
     with _client(args) as client:
         result = fetch_oneroster(args.out, client=client, limit=args.limit or DEFAULT_LIMIT,
@@ -121,8 +121,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     """``rostergraph sync DIR --oneroster URL``: exit 1 when the sync is held."""
     from ..diff.holds import HoldThresholds
-    from .client import DEFAULT_LIMIT
-    from .sync import sync_oneroster
+    from ..oneroster.client import DEFAULT_LIMIT
+    from ..oneroster.sync import sync_oneroster
 
     hold = HoldThresholds(removed=args.hold_if_removed, reidentified=args.hold_if_reid)
     with _client(args) as client:

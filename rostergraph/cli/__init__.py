@@ -1,0 +1,136 @@
+"""The ``rostergraph`` command line: a thin shell over the public functions.
+
+One module per command (``summary``, ``list_``, ``query``, ``fetch``, ``sync``,
+``validate``, ``report``, ``batch``, ``synth``, ``diff``, ``convert``,
+``cache``), each with an ``add_<name>(subparsers)`` that registers it and a
+``_cmd_<name>(args) -> exit code`` that runs it; what they share (the roster
+source and its warm snapshot, privacy options, output) is in ``_common``, the
+suggestions, colour and progress bars in ``guide``. ``main()`` turns every
+:class:`~rostergraph.errors.RosterError` into a one-line message on stderr and
+exit code 2 (no tracebacks for user errors). No other module of the package
+imports this one.
+
+Examples
+--------
+>>> main(["summary", "--sample", "--format", "json"])  # doctest: +ELLIPSIS
+{...}
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import RosterError
+from ._common import EXIT_OK, EXIT_USAGE, Parser, UsageError
+from .batch import add_batch
+from .cache import add_cache
+from .convert import add_convert
+from .diff import add_diff
+from .fetch import add_fetch
+from .list_ import add_list
+from .query import add_query
+from .report import add_report
+from .summary import add_summary, summary_dict
+from .sync import add_sync
+from .synth import add_synth
+from .validate import add_validate
+
+__all__ = ["COMMANDS", "build_parser", "main", "summary_dict"]
+
+#: Functions that add a subcommand, in the order ``rostergraph --help`` lists them.
+COMMANDS: list[Callable[[Any], None]] = [
+    add_summary, add_list, add_query, add_fetch, add_sync, add_validate, add_report,
+    add_batch, add_synth, add_diff, add_convert, add_cache]
+
+
+_EPILOG = """`rostergraph COMMAND --help` shows a command's options and examples (most of
+them run as printed against the embedded sample, --sample).
+
+Warm snapshots: summary, list, query, validate, report and diff keep a snapshot
+of each roster folder or file they read and use it while the files are
+unchanged (one note on stderr says so; the output is the same). Snapshots hold
+student records: they live in $ROSTERGRAPH_CACHE_DIR (default
+~/.cache/rostergraph), readable by you only. --no-cache reads the files without
+a snapshot; 'rostergraph cache clear' removes them all."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (used by ``main`` and by docs checks)."""
+    from .._version import __version__
+
+    parser = Parser(prog="rostergraph", description="K-12 rosters as a typed multigraph: "
+                    "load, query, validate, diff and report.", epilog=_EPILOG,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"rostergraph {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+#: Steps per command for the progress bar (loading, building, working, writing).
+_STEPS = {"summary": 2, "query": 3, "list": 2, "validate": 3, "report": 3, "diff": 4,
+          "convert": 1}
+
+
+def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
+               ) -> argparse.ArgumentParser:
+    """The deepest subcommand parser ``args`` went through (for option suggestions)."""
+    current = parser
+    while True:
+        sub = next((a for a in current._actions
+                    if isinstance(a, argparse._SubParsersAction)), None)
+        chosen = getattr(args, sub.dest, None) if sub is not None and sub.dest else None
+        if sub is None or chosen not in sub.choices:
+            return current
+        current = sub.choices[chosen]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 findings, 2 errors)."""
+    from ..safety import terminal_text
+    from .guide import Steps, option_hint
+
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:  # bare `rostergraph`: the help, not an error
+        parser.print_help()
+        return EXIT_OK
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        sub = _subparser(parser, args)
+        options = [o for a in sub._actions for o in a.option_strings]
+        sub.error(f"unrecognized arguments: {' '.join(unknown)}"
+                  + option_hint(unknown, options))
+    args._progress = Steps(args.command, _STEPS.get(args.command),
+                       quiet=bool(getattr(args, "quiet", False)))
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"rostergraph: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RosterError as exc:
+        policy = getattr(args, "privacy_policy", None)
+        text = policy.apply_error(exc) if policy is not None else str(exc)
+        print(f"rostergraph: error: {terminal_text(text)}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # unreadable/unwritable paths given by the user
+        print(f"rostergraph: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("rostergraph: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    finally:
+        args._progress.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

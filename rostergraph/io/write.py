@@ -287,7 +287,7 @@ class _Carry:
     def __init__(self, kind: str, record: Any, report: WriteReport, extensions: bool,
                  prefix: str, empty_is_absent: bool = True) -> None:
         self.kind = kind
-        self.orig = record_to_dict(record)
+        self.orig = record_to_dict(record, nulls=False)  # CSV has no null: null = absent
         self.d = _copy(self.orig)
         self.empty_is_absent = empty_is_absent
         self.roles_written: set[str] = set()
@@ -621,7 +621,7 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                    for s in rels) or len({s.student for s in rels}) < len(rels) or not (
                        _list_ok([s.student for s in rels if s.student])):
                 c.keep("roles.contact.student_relationships",
-                       [record_to_dict(s) for s in rels])
+                       [record_to_dict(s, nulls=False) for s in rels])
         rows.append(row)
     if not rows:
         report.add("users", "roles (none: written with an empty role)", "changed")

@@ -6,7 +6,10 @@ nothing here imports anything else of rostergraph. Field names are Clever's
 
 - Strings are kept exactly as the source gave them (no stripping, no case
   folding, emails not normalized).
-- ``None`` means the field was absent or ``null`` in the source.
+- ``None`` means the field was absent or ``null`` in the source; each object's
+  ``nulls`` (a frozenset of field names) says which ones the source sent as an
+  explicit ``null``, and :func:`record_to_dict` writes ``null`` exactly there
+  (:func:`null_paths` lists them for a whole record).
 - Keys the schema does not know are kept in ``extra`` (a read-only mapping), so a
   write-back loses nothing. A known field whose value has the wrong JSON type
   (a number where a string belongs) is also kept, in ``extra`` under its own

@@ -224,3 +224,15 @@ def test_lazy_records_from_text_with_null_inside_a_string() -> None:
     text = orjson.dumps({"id": "t1", "name": "nullable"})
     rec = LazyRecords(RECORD_CLASSES["terms"], text, ["t1"], [0], [len(text)])["t1"]
     assert rec.name == "nullable" and rec.nulls == frozenset()
+
+
+@pytest.mark.parametrize("target", ["oneroster", "clever-csv"])
+def test_records_read_back_from_csv_name_no_nulls(tmp_path: Path, target: str) -> None:
+    """A CSV bundle (whose extension column says "absent" with null) reads back without nulls."""
+    src = rostergraph.load(_write_jsonl(tmp_path / "src", DUMP))
+    write = rostergraph.write_oneroster if target == "oneroster" else rostergraph.write_clever_csv
+    write(src, tmp_path / "out")
+    back = rostergraph.load(tmp_path / "out")
+    assert back.provenance.format == target
+    assert sum(len(back.records(k)) for k in KINDS) >= 6
+    assert [null_paths(r) for k in KINDS for r in back.records(k).values() if null_paths(r)] == []

@@ -36,18 +36,17 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ..errors import SourceError
-from ..model import KINDS, iso_date, mistyped_paths, parse_date, record_to_dict
+from ..model import KINDS, iso_date, mistyped_paths, record_to_dict
 from ..roster import Roster
 from ..table import Table
-from .csvutil import to_csv_text
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER, CLEVER_TO_CEDS, get_path, pop_path
+from .mapping import get_path, pop_path
 
 __all__ = [
     "WriteReport",

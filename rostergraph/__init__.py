@@ -45,7 +45,8 @@ if _TYPE_CHECKING:  # what the names below are, for type checkers; imported on f
     from .graph import NODE_KINDS, RELATIONS, ROLE_BITS, Relation, RosterGraph
     from .io.convert import convert
     from .io.detect import detect_format, load
-    from .io.write import write_clever_json, write_oneroster
+    from .io.write import write_clever_json
+    from .io.write_oneroster import write_oneroster
     from .io.write_sftp import write_clever_csv
     from .labels import with_labels
     from .model import (
@@ -126,7 +127,7 @@ _LAZY: dict[str, str] = {
     "convert": ".io.convert",
     "write_clever_csv": ".io.write_sftp",
     "write_clever_json": ".io.write",
-    "write_oneroster": ".io.write",
+    "write_oneroster": ".io.write_oneroster",
     "with_labels": ".labels",
     "ContactRole": ".model",
     "Course": ".model",

@@ -48,7 +48,17 @@ _CONVERTERS: dict[type, Callable[[Any], Any]] = {}
 
 
 def converter(cls: type) -> Callable[[Any], Any]:
-    """The compiled fast converter of a record class (cached)."""
+    """The compiled fast converter of a record class (cached).
+
+    Like :func:`~rostergraph.model.record_from_dict`, it names the fields sent
+    as an explicit ``null`` in each object's ``nulls``.
+
+    Examples
+    --------
+    >>> from rostergraph.model import Term
+    >>> sorted(converter(Term)({"id": "t1", "name": None}).nulls)
+    ['name']
+    """
     conv = _CONVERTERS.get(cls)
     if conv is None:
         conv = _compile(cls)
@@ -57,14 +67,18 @@ def converter(cls: type) -> Callable[[Any], Any]:
 
 
 def _compile(cls: type) -> Callable[[Any], Any]:
+    from .model import null_set
+
     spec = _spec(cls)
     fields = {a.name: a for a in attrs.fields(cls)}
     ns: dict[str, Any] = {"FB": FALLBACK, "CLS": cls, "STR": str, "dict": dict, "list": list,
                           "tuple": tuple, "type": type, "MPT": MappingProxyType,
-                          "KNOWN": frozenset(name for name, _, _ in spec), "STRSET": {str}}
+                          "KNOWN": frozenset(name for name, _, _ in spec), "STRSET": {str},
+                          "NULLSET": null_set}
     body = ["def conv(d):",
             "    if type(d) is not dict or not KNOWN.issuperset(d):",
-            "        return FB"]
+            "        return FB",
+            "    N = ()"]
     args = []
     for i, (name, kind, sub) in enumerate(spec):
         v = f"v{i}"
@@ -72,8 +86,10 @@ def _compile(cls: type) -> Callable[[Any], Any]:
         body.append(f"    {v} = d.get({name!r})")
         if name == "id":
             body.append(f"    if type({v}) is not str: return FB")
-        elif kind == "str":
-            body.append(f"    if {v} is not None and type({v}) is not str: return FB")
+            continue
+        if kind == "str":
+            body += [f"    if {v} is not None:",
+                     f"        if type({v}) is not str: return FB"]
         elif kind == "strs":
             body += [f"    if {v} is not None:",
                      (f"        if type({v}) is not list or not STRSET.issuperset(map(type, {v})):"
@@ -97,6 +113,9 @@ def _compile(cls: type) -> Callable[[Any], Any]:
                      f"        {v} = MPT(dict({v}))"]
         else:  # pragma: no cover - a new field kind must be taught here
             raise TypeError(f"unknown field kind {kind!r}")
+        # None is an absent field or an explicit null (the key is there: noted in N);
+        # looking the key up only then keeps the common case (a value) as cheap as before
+        body.append(f"    elif {name!r} in d: N += ({name!r},)")
         default = fields[name].default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             ns[f"DEF{i}"] = default.factory
@@ -104,7 +123,8 @@ def _compile(cls: type) -> Callable[[Any], Any]:
         elif default is not None and default is not attrs.NOTHING:
             ns[f"DEF{i}"] = default
             body.append(f"    if {v} is None: {v} = DEF{i}")
-    body.append(f"    return CLS({', '.join(args)})")
+    body += [f"    if N: return CLS({', '.join(args)}, nulls=NULLSET(N))",
+             f"    return CLS({', '.join(args)})"]
     exec("\n".join(body), ns)  # noqa: S102 - source built above from the class schema only
     return ns["conv"]  # type: ignore[no-any-return]
 

@@ -6,7 +6,10 @@ nothing here imports anything else of rostergraph. Field names are Clever's
 
 - Strings are kept exactly as the source gave them (no stripping, no case
   folding, emails not normalized).
-- ``None`` means the field was absent or ``null`` in the source.
+- ``None`` means the field was absent or ``null`` in the source; each object's
+  ``nulls`` (a frozenset of field names) says which ones the source sent as an
+  explicit ``null``, and :func:`record_to_dict` writes ``null`` exactly there
+  (:func:`null_paths` lists them for a whole record).
 - Keys the schema does not know are kept in ``extra`` (a read-only mapping), so a
   write-back loses nothing. A known field whose value has the wrong JSON type
   (a number where a string belongs) is also kept, in ``extra`` under its own
@@ -28,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -58,6 +62,7 @@ __all__ = [
     "Term",
     "User",
     "iso_date",
+    "null_paths",
     "parse_date",
     "record_from_dict",
     "record_to_dict",
@@ -83,6 +88,14 @@ def _f(kind: str = _STR, cls: type | None = None) -> Any:
 
 def _extra() -> Any:
     return attrs.field(default=EMPTY, metadata={"kind": "extra"}, repr=False, eq=True)
+
+
+#: ``nulls`` of an object that had no explicit ``null`` (shared by every such object).
+NO_NULLS: frozenset[str] = frozenset()
+
+
+def _nulls() -> Any:
+    return attrs.field(default=NO_NULLS, metadata={"kind": "nulls"}, repr=False, eq=True)
 
 
 _DATE_RES = (
@@ -148,6 +161,7 @@ class Name:
     middle: str | None = _f()
     last: str | None = _f()
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -161,6 +175,7 @@ class Location:
     lat: str | None = _f()
     lon: str | None = _f()
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -170,6 +185,7 @@ class Principal:
     name: str | None = _f()
     email: str | None = _f()
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -178,6 +194,7 @@ class Credentials:
 
     district_username: str | None = _f()
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -190,6 +207,7 @@ class DistrictContact:
     title: str | None = _f()
     name: Name | None = _f(_OBJ, Name)
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -200,6 +218,7 @@ class SchoolEnrollment:
     start_date: str | None = _f()
     end_date: str | None = _f()
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -210,6 +229,7 @@ class StudentRelationship:
     relationship: str | None = _f()
     type: str | None = _f()
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 # --- resources ------------------------------------------------------------
@@ -235,6 +255,7 @@ class District:
     nces_id: str | None = _f()
     district_contact: DistrictContact | None = _f(_OBJ, DistrictContact)
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -259,6 +280,7 @@ class School:
     last_modified: str | None = _f()
     ext: Mapping[str, Any] | None = _f(_MAP)
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -272,6 +294,7 @@ class Term:
     start_date: str | None = _f()
     end_date: str | None = _f()
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
     @property
     def start_date_parsed(self) -> _dt.date | None:
@@ -294,6 +317,7 @@ class Course:
     name: str | None = _f()
     number: str | None = _f()
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -322,6 +346,7 @@ class Section:
     last_modified: str | None = _f()
     ext: Mapping[str, Any] | None = _f(_MAP)
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -354,6 +379,7 @@ class StudentRole:
     last_modified: str | None = _f()
     ext: Mapping[str, Any] | None = _f(_MAP)
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -370,6 +396,7 @@ class TeacherRole:
     credentials: Credentials | None = _f(_OBJ, Credentials)
     ext: Mapping[str, Any] | None = _f(_MAP)
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -385,6 +412,7 @@ class StaffRole:
     credentials: Credentials | None = _f(_OBJ, Credentials)
     ext: Mapping[str, Any] | None = _f(_MAP)
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -394,6 +422,7 @@ class DistrictAdminRole:
     legacy_id: str | None = _f()
     title: str | None = _f()
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -408,6 +437,7 @@ class ContactRole:
         _OBJS, StudentRelationship
     )
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 @attrs.frozen(slots=True)
@@ -420,6 +450,7 @@ class Roles:
     district_admin: DistrictAdminRole | None = _f(_OBJ, DistrictAdminRole)
     contact: ContactRole | None = _f(_OBJ, ContactRole)
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -440,6 +471,7 @@ class User:
     last_modified: str | None = _f()
     roles: Roles = attrs.field(factory=Roles, metadata={"kind": _OBJ, "cls": Roles})
     extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
 
 
 RECORD_CLASSES: dict[str, type[District | School | Term | Course | Section | User]] = {
@@ -463,7 +495,7 @@ def _spec(cls: type) -> tuple[tuple[str, str, type[Any] | None], ...]:
         s = tuple(
             (a.name, a.metadata["kind"], a.metadata.get("cls"))
             for a in attrs.fields(cls)
-            if a.metadata.get("kind") != "extra"
+            if a.metadata.get("kind") not in ("extra", "nulls")
         )
         _SPECS[cls] = s
     return s
@@ -508,11 +540,15 @@ def record_from_dict(
             if extra is None:
                 extra = {}
             extra[key] = value
+    nulls: list[str] | None = None
     for name, kind, sub in spec:
         if name not in data:
             continue
         value = data[name]
         if value is None:
+            if nulls is None:
+                nulls = []
+            nulls.append(name)
             continue
         where = f"{_path}{name}"
         if kind == _STR:
@@ -561,7 +597,56 @@ def record_from_dict(
                         else f"record 'id' is a {_tname(data['id'])}, not a string")
     if extra:
         kwargs["extra"] = MappingProxyType(extra)
+    if nulls:
+        kwargs["nulls"] = null_set(tuple(nulls))
     return cls(**kwargs), problems  # type: ignore[call-arg]
+
+
+@functools.lru_cache(maxsize=1024)
+def null_set(names: tuple[str, ...]) -> frozenset[str]:
+    """The ``nulls`` value for these field names: one shared frozenset per combination
+    (a million records with ``"middle": null`` share one set).
+
+    Examples
+    --------
+    >>> null_set(("middle",)) is null_set(("middle",)), null_set(())
+    (True, frozenset())
+    """
+    return frozenset(names) if names else NO_NULLS
+
+
+def null_paths(record: Any, _prefix: str = "") -> list[str]:
+    """Dotted paths of the fields sent as an explicit ``null``, in the record and every
+    object inside it (list items as ``field[i]``), in schema order.
+
+    A record's public fields are ``None`` both when the source sent ``null`` and when it
+    left the field out; each object's ``nulls`` names its own explicit ones, and
+    :func:`record_to_dict` writes ``null`` exactly there.
+
+    Examples
+    --------
+    >>> rec, _ = record_from_dict(User, {"id": "u1", "email": None,
+    ...                                  "name": {"first": "Ann", "middle": None}})
+    >>> rec.email is None, null_paths(rec)
+    (True, ['email', 'name.middle'])
+    >>> null_paths(record_from_dict(User, {"id": "u2"})[0])
+    []
+    """
+    out: list[str] = []
+    nulls = record.nulls
+    for name, kind, _ in _spec(type(record)):
+        if name in nulls:
+            out.append(_prefix + name)
+            continue
+        if kind == _OBJ:
+            value = getattr(record, name)
+            if value is not None:
+                out.extend(null_paths(value, f"{_prefix}{name}."))
+        elif kind == _OBJS:
+            value = getattr(record, name)
+            for i, item in enumerate(value or ()):
+                out.extend(null_paths(item, f"{_prefix}{name}[{i}]."))
+    return out
 
 
 def mistyped_paths(record: Any, _prefix: str = "") -> set[str]:
@@ -588,30 +673,39 @@ def mistyped_paths(record: Any, _prefix: str = "") -> set[str]:
     return out
 
 
-def record_to_dict(record: Any) -> dict[str, Any]:
+def record_to_dict(record: Any, *, nulls: bool = True) -> dict[str, Any]:
     """Turn a record back into the JSON object it came from.
 
-    Absent (``None``) fields are omitted; ``extra`` keys are merged back, so
-    ``record_to_dict(record_from_dict(C, d)[0]) == d`` for any object ``d``
-    without explicit ``null`` values.
+    A field the source sent as ``null`` (named in the object's ``nulls``) is
+    written as ``None``; an absent field is omitted; ``extra`` keys are merged
+    back. So ``record_to_dict(record_from_dict(C, d)[0]) == d`` for any object
+    ``d`` whose known fields have their schema's types (a user's ``roles`` is
+    always written, ``{}`` when the source had none). With ``nulls=False``
+    explicit nulls are omitted too (for formats that have no null).
 
     Examples
     --------
-    >>> d = {"id": "c1", "name": "Algebra I", "number": "MA101", "x_color": "red"}
+    >>> d = {"id": "c1", "name": "Algebra I", "number": None, "x_color": "red"}
     >>> record_to_dict(record_from_dict(Course, d)[0]) == d
     True
+    >>> record_to_dict(record_from_dict(Course, d)[0], nulls=False)
+    {'id': 'c1', 'name': 'Algebra I', 'x_color': 'red'}
     """
     out: dict[str, Any] = {}
+    explicit = record.nulls if nulls else NO_NULLS
     for name, kind, _ in _spec(type(record)):
         value = getattr(record, name)
+        if explicit and name in explicit and (value is None or _blank(value)):
+            out[name] = None
+            continue
         if value is None:
             continue
         if kind == _STRS:
             out[name] = list(value)
         elif kind == _OBJ:
-            out[name] = record_to_dict(value)
+            out[name] = record_to_dict(value, nulls=nulls)
         elif kind == _OBJS:
-            out[name] = [record_to_dict(v) for v in value]
+            out[name] = [record_to_dict(v, nulls=nulls) for v in value]
         elif kind == _MAP:
             out[name] = dict(value)
         else:
@@ -619,3 +713,9 @@ def record_to_dict(record: Any) -> dict[str, Any]:
     if record.extra:
         out.update(record.extra)
     return out
+
+
+def _blank(value: Any) -> bool:
+    """An object with no field set (``roles`` sent as ``null`` is an empty ``Roles``)."""
+    return (attrs.has(type(value)) and not value.extra and not value.nulls
+            and all(getattr(value, n) is None for n, _, _ in _spec(type(value))))

@@ -606,6 +606,8 @@ class PrivacyPolicy:
         if isinstance(value, dict):
             return {k: self._hide(v, path + (k,), uid) for k, v in value.items()}
         if path and path[0] == "name":
+            if value is None:  # an explicit null hides nothing
+                return None
             if not isinstance(value, str):
                 return MARK
             if self.mode == "pseudonymized":

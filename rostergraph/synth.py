@@ -637,7 +637,7 @@ class SynthDistrict:
             import tempfile
 
             from .io.detect import load
-            from .io.write import write_oneroster
+            from .io.write_oneroster import write_oneroster
             from .io.write_sftp import write_clever_csv
 
             with tempfile.TemporaryDirectory(dir=out, prefix=".synth-") as tmp:

@@ -117,32 +117,39 @@ json_values = st.recursive(
 )
 
 
-def _field_strategy(kind: str, sub: type | None) -> st.SearchStrategy[Any]:
+def _field_strategy(kind: str, sub: type | None, nulls: bool = False
+                    ) -> st.SearchStrategy[Any]:
     if kind == "str":
         return text
     if kind == "strs":
         return st.lists(text, max_size=3)
     if kind == "obj":
-        return record_dicts(sub)  # type: ignore[arg-type]
+        return record_dicts(sub, nulls=nulls)  # type: ignore[arg-type]
     if kind == "objs":
-        return st.lists(record_dicts(sub), max_size=2)  # type: ignore[arg-type]
+        return st.lists(record_dicts(sub, nulls=nulls), max_size=2)  # type: ignore[arg-type]
     return st.dictionaries(text, json_values, max_size=3)  # "map"
 
 
 @st.composite
-def record_dicts(draw: Any, cls: type, id: str | None = None) -> dict[str, Any]:
-    """A JSON object that is a valid ``cls`` record (no problems when read)."""
+def record_dicts(draw: Any, cls: type, id: str | None = None,
+                 nulls: bool = False) -> dict[str, Any]:
+    """A JSON object that is a valid ``cls`` record (no problems when read); with
+    ``nulls``, each optional field (nested ones too) is absent, ``null`` or a value."""
     out: dict[str, Any] = {}
     for a in _attrs.fields(cls):
         kind = a.metadata.get("kind")
-        if kind in (None, "extra"):
+        if kind in (None, "extra", "nulls"):
             continue
         if a.name == "id" and "cls" in a.metadata and cls in RECORD_CLASSES.values():
             out["id"] = id if id is not None else draw(st.sampled_from(ID_POOL))
             continue
-        if draw(st.integers(0, 3)) == 0:  # most optional fields present
+        how = draw(st.integers(0, 4 if nulls else 3))
+        if how == 0:  # most optional fields present
             continue
-        out[a.name] = draw(_field_strategy(kind, a.metadata.get("cls")))
+        if how == 4:
+            out[a.name] = None
+            continue
+        out[a.name] = draw(_field_strategy(kind, a.metadata.get("cls"), nulls))
     for key, value in draw(st.dictionaries(st.sampled_from(["x_a", "x_b", "x_c"]),
                                            json_values, max_size=2)).items():
         out[key] = value

@@ -46,6 +46,11 @@ def _messy(tmp: Path) -> Path:
         {"data": {"id": "u4", "roles": {"staff": {"schools": ["sc1"]}}}, "uri": "/v3.0/users/u4"},
         {"id": 5},                                                                     # no id
         {"id": "u6", "district": "d1", "roles": {"district_admin": {}, "teacher": {}}},
+        # explicit nulls (not the same as absent), on a plain line and on a slow one
+        {"id": "u7", "email": None, "name": {"first": "A", "middle": None},
+         "roles": {"student": {"school": "sc1", "grade": None}, "teacher": None}},
+        {"data": {"id": "u8", "name": None, "roles": {"staff": {"schools": ["sc1"],
+                                                                "title": None}}}},
     ]
     lines = [orjson.dumps(u) for u in users]
     lines.insert(3, b"{not json")
@@ -71,6 +76,7 @@ def test_messy_folder_same_as_general_reader(tmp_path: Path,
     fast = rostergraph.load(p)
     assert isinstance(fast.users, LazyRecords)
     assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))
+    assert fast.users["u7"].roles.nulls == {"teacher"} and fast.users["u8"].nulls == {"name"}
 
 
 def _slow_lines_in_the_middle(p: Path) -> None:

@@ -21,7 +21,8 @@ from rostergraph.graph import RELATIONS, RosterGraph
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.clever_json import read_clever_json
 from rostergraph.io.oneroster import read_oneroster
-from rostergraph.io.write import write_clever_json, write_oneroster
+from rostergraph.io.write import write_clever_json
+from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.model import Course, Term, record_to_dict
 from rostergraph.roster import Roster
@@ -83,6 +84,8 @@ def _through_sftp(r: Roster, out: Path, **kw: Any) -> tuple[Roster, Any]:
 
 WAYS = {"oneroster-folder": lambda r, d, **kw: _through_oneroster(r, d / "or", **kw),
         "oneroster-zip": lambda r, d, **kw: _through_oneroster(r, d / "or.zip", **kw),
+        "oneroster-1.2": lambda r, d, **kw: _through_oneroster(r, d / "or12", version="1.2",
+                                                              **kw),
         "sftp-csv": lambda r, d, **kw: _through_sftp(r, d / "sftp", **kw)}
 
 

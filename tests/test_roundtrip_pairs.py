@@ -6,7 +6,8 @@ then converted A → B → A. With extensions, the counts of every relation, the
 reach pairs, the orphans and the cross-school pairs of A and of A → B → A are
 equal. Without them, who is in which section survives, and any other change
 (e.g. a multi-role user split into one user per role by OneRoster 1.1) comes
-with `dropped` or `changed` rows in the convert reports.
+with `dropped` or `changed` rows in the convert reports. OneRoster is written
+both as 1.1 and as 1.2 (``oneroster-1.2``: ``roles.csv``, one user row per user).
 """
 
 from __future__ import annotations
@@ -28,8 +29,15 @@ SOURCES = {
     "legacy-teacher-only": DATA / "defects" / "legacy-teacher-only",
     "oneroster-lms": DATA / "defects" / "oneroster-lms",
 }
-FORMATS = ("clever-json", "oneroster", "clever-csv")
+FORMATS = ("clever-json", "oneroster", "oneroster-1.2", "clever-csv")
 PAIRS = [(a, b) for a in FORMATS for b in FORMATS if a != b]
+
+
+def _to(fmt: str) -> dict[str, str]:
+    """``convert`` arguments that write ``fmt``."""
+    if fmt == "oneroster-1.2":
+        return {"to": "oneroster", "oneroster_version": "1.2"}
+    return {"to": fmt}
 
 
 def answers(path: Path) -> dict[str, Any]:
@@ -55,9 +63,9 @@ def test_answers_survive_a_to_b_to_a(source: str, pair: tuple[str, str],
     cross-school pair, and no report names a whole record dropped."""
     a, b = pair
     start = tmp_path / "a"
-    rostergraph.convert(SOURCES[source], start, to=a)
-    there = rostergraph.convert(start, tmp_path / "b", to=b)
-    back = rostergraph.convert(tmp_path / "b", tmp_path / "back", to=a)
+    rostergraph.convert(SOURCES[source], start, **_to(a))
+    there = rostergraph.convert(start, tmp_path / "b", **_to(b))
+    back = rostergraph.convert(tmp_path / "b", tmp_path / "back", **_to(a))
     assert set(there["how"].tolist()) | set(back["how"].tolist()) <= {
         "extension", "written as ISO 8601"}
     before, after = answers(start), answers(tmp_path / "back")
@@ -72,9 +80,9 @@ def test_without_extensions_losses_are_reported(source: str, pair: tuple[str, st
     that changes is explained by a `dropped` or `changed` row of the convert reports."""
     a, b = pair
     start = tmp_path / "a"
-    rostergraph.convert(SOURCES[source], start, to=a)
-    there = rostergraph.convert(start, tmp_path / "b", to=b, extensions=False)
-    back = rostergraph.convert(tmp_path / "b", tmp_path / "back", to=a, extensions=False)
+    rostergraph.convert(SOURCES[source], start, **_to(a))
+    there = rostergraph.convert(start, tmp_path / "b", extensions=False, **_to(b))
+    back = rostergraph.convert(tmp_path / "b", tmp_path / "back", extensions=False, **_to(a))
     before, after = answers(start), answers(tmp_path / "back")
     for rel in ("enrolled_in", "teaches", "taught_at"):
         assert after["relations"][rel] == before["relations"][rel], rel

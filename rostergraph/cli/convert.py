@@ -19,6 +19,7 @@ __all__ = ["add_convert"]
 _EPILOG = """examples:
   rostergraph convert --sample ./sftp --to clever-csv --no-extensions
   rostergraph convert ./clever-dump ./oneroster.zip --to oneroster
+  rostergraph convert ./clever-dump ./oneroster12 --to oneroster --oneroster-version 1.2
   rostergraph convert ./oneroster.zip ./clever --to clever-json
   rostergraph convert ./sftp ./clever.jsonl --to clever-jsonl
   rostergraph convert --sample ./sftp2 --to clever-csv --no-extensions --fail-on-drop
@@ -33,7 +34,7 @@ def add_convert(sub: Any) -> None:
     p = sub.add_parser(
         "convert", help="convert a roster between Clever JSON, Clever SFTP CSV and OneRoster",
         description="Load a roster in any supported format and write it as Clever v3 JSON "
-                    "(envelope or JSON Lines), Clever SFTP CSV or OneRoster 1.1 CSV "
+                    "(envelope or JSON Lines), Clever SFTP CSV or OneRoster 1.1/1.2 CSV "
                     "(folder or .zip); print what the target could not carry.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", nargs="?", help="roster folder, file or zip")
@@ -41,6 +42,8 @@ def add_convert(sub: Any) -> None:
     p.add_argument("--sample", action="store_true", help="convert the embedded sample district")
     p.add_argument("--to", required=True,
                    choices=("clever-json", "clever-jsonl", "clever-csv", "oneroster"))
+    p.add_argument("--oneroster-version", choices=("1.1", "1.2"), default="1.1",
+                   help="with --to oneroster: the OneRoster CSV version to write (default 1.1)")
     p.add_argument("--from", dest="source_format", default=None,
                    help="source format, to skip detection (clever-json, clever-csv, oneroster, "
                         "clever-legacy)")
@@ -76,7 +79,8 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     policy = privacy_from_args(args)
     steps(args).step(f"converting to {args.to}")
     report = convert(source, args.output, to=args.to, format=args.source_format,
-                     strict=args.strict, extensions=not args.no_extensions, privacy=policy)
+                     strict=args.strict, extensions=not args.no_extensions, privacy=policy,
+                     oneroster_version=args.oneroster_version)
     steps(args).close()
     if args.report_format == "json":
         sys.stdout.write(report.to_json() + "\n")

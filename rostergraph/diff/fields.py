@@ -7,7 +7,11 @@ Nested objects are walked; lists and empty objects are leaf values, so the
 presence of an empty role (``roles.staff = {}``) is a change of its own.
 
 Absent is not ``None``: a field missing from the record is :data:`ABSENT`
-(an unknown key may really hold ``null`` in ``extra``).
+(an unknown key may really hold ``null`` in ``extra``). A known field the
+source sent as an explicit ``null`` compares as absent (its value is
+``None`` either way, and a source that starts or stops sending ``null``
+has not changed the roster); :func:`apply_changes` keeps the record's own
+explicit nulls.
 
 Examples
 --------
@@ -98,7 +102,7 @@ def flatten(record: Any) -> dict[Path, Any]:
     {('id',): 'u1', ('roles', 'student', 'school'): 'sc1'}
     """
     out: dict[Path, Any] = {}
-    _walk(record_to_dict(record), (), out)
+    _walk(record_to_dict(record, nulls=False), (), out)
     return out
 
 
@@ -154,7 +158,7 @@ def _diff_records(a: Any, b: Any, prefix: Path, out: list[FieldChange], ignore_i
     # (both records are non-empty here: an empty nested record is a leaf ``{}``
     # of its parent and is compared there)
     if type(a) is not type(b) or a.extra or b.extra:
-        _diff_dicts(record_to_dict(a), record_to_dict(b), prefix, out)
+        _diff_dicts(record_to_dict(a, nulls=False), record_to_dict(b, nulls=False), prefix, out)
         return
     for name, kind, _ in _spec(type(a)):
         if ignore_id and name == "id" and not prefix:
@@ -180,9 +184,9 @@ def _field_dict(name: str, value: Any, kind: str) -> dict[str, Any]:
     if kind == "strs":
         return {name: list(value)}
     if kind == "obj":
-        return {name: record_to_dict(value)}
+        return {name: record_to_dict(value, nulls=False)}
     if kind == "objs":
-        return {name: [record_to_dict(v) for v in value]}
+        return {name: [record_to_dict(v, nulls=False) for v in value]}
     if kind == "map":
         return {name: dict(value)}
     return {name: value}

@@ -560,7 +560,7 @@ class _Reader:
     def finish(self, carry: dict[tuple[str, str], dict[str, Any]]) -> None:
         def merged(kind: str, d: dict[str, Any]) -> dict[str, Any]:
             more = carry.pop((kind, d["id"]), None)
-            return deep_merge(d, more) if more else d
+            return deep_merge(d, more, none_deletes=True) if more else d
 
         for kind, rows in (("terms", self.terms), ("courses", self.courses)):
             for d in rows.values():
@@ -576,7 +576,7 @@ class _Reader:
             if rid in table:
                 from ..model import RECORD_CLASSES, record_from_dict, record_to_dict
 
-                full = deep_merge(record_to_dict(table[rid]), d)
+                full = deep_merge(record_to_dict(table[rid]), d, none_deletes=True)
                 table[rid] = record_from_dict(RECORD_CLASSES[kind], full)[0]
             else:
                 self.b.add(kind, {"id": rid, **d}, file=EXT_RECORDS)

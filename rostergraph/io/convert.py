@@ -16,7 +16,8 @@ from typing import Any
 
 from ..table import Table
 from .detect import load
-from .write import TARGETS, write_clever_json, write_oneroster
+from .write import TARGETS, write_clever_json
+from .write_oneroster import write_oneroster
 from .write_sftp import write_clever_csv
 
 __all__ = ["convert"]
@@ -24,7 +25,7 @@ __all__ = ["convert"]
 
 def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, to: str,
             format: str | None = None, strict: bool = False, extensions: bool = True,
-            privacy: Any = None) -> Table:
+            privacy: Any = None, oneroster_version: str = "1.1") -> Table:
     """Load a roster in any supported format and write it in another.
 
     Parameters
@@ -47,6 +48,9 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
         data); ``redacted`` and ``pseudonymized`` write the roster through
         :meth:`~rostergraph.privacy.PrivacyPolicy.apply_roster` (sensitive
         demographic fields dropped unless included; see ``docs/privacy.md``).
+    oneroster_version:
+        With ``to="oneroster"``: ``"1.1"`` (the default) or ``"1.2"`` (see
+        :func:`~rostergraph.io.write_oneroster.write_oneroster`).
 
     Returns
     -------
@@ -56,7 +60,7 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     Raises
     ------
     ValueError
-        For an unknown ``to``.
+        For an unknown ``to`` or ``oneroster_version``.
 
     Examples
     --------
@@ -66,9 +70,18 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     >>> report = convert(out / "or.zip", out / "back", to="clever-json")
     >>> len(report), len(rostergraph.load(out / "back").users) == len(rostergraph.sample().users)
     (0, True)
+    >>> _ = convert(rostergraph.sample_path(), out / "or12", to="oneroster",
+    ...             oneroster_version="1.2")
+    >>> (out / "or12" / "roles.csv").is_file()
+    True
     """
     if to not in TARGETS:
         raise ValueError(f"unknown target format {to!r}; expected one of {', '.join(TARGETS)}")
+    from .write_oneroster import ONEROSTER_VERSIONS
+
+    if oneroster_version not in ONEROSTER_VERSIONS:
+        raise ValueError(f"unknown OneRoster version {oneroster_version!r}; expected one of "
+                         f"{', '.join(ONEROSTER_VERSIONS)}")
     roster = load(source, format=format, strict=strict)
     if privacy is not None and not privacy.is_full:
         roster = privacy.apply_roster(roster)
@@ -78,4 +91,4 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
         return write_clever_json(roster, target, jsonl=True)
     if to == "clever-csv":
         return write_clever_csv(roster, target, extensions=extensions)
-    return write_oneroster(roster, target, extensions=extensions)
+    return write_oneroster(roster, target, extensions=extensions, version=oneroster_version)

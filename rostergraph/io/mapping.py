@@ -87,17 +87,28 @@ def pop_path(d: dict[str, Any], path: str) -> Any:
     return value
 
 
-def deep_merge(base: dict[str, Any], more: Mapping[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], more: Mapping[str, Any], *,
+               none_deletes: bool = False) -> dict[str, Any]:
     """Merge ``more`` into ``base`` (nested dicts merged, other values replaced).
+
+    With ``none_deletes`` a ``None`` in ``more`` removes the key: an extension
+    column's ``null`` says "absent" (CSV has no explicit null, so a record read
+    from CSV never names one in its ``nulls``).
 
     Examples
     --------
     >>> deep_merge({"a": {"x": 1}}, {"a": {"y": 2}, "b": 3})
     {'a': {'x': 1, 'y': 2}, 'b': 3}
+    >>> deep_merge({"a": {"x": 1}, "b": 2}, {"a": {"x": None}, "b": None}, none_deletes=True)
+    {'a': {}}
     """
     for k, v in more.items():
-        if isinstance(v, Mapping) and isinstance(base.get(k), dict):
-            deep_merge(base[k], v)
+        if isinstance(v, Mapping) and (none_deletes or isinstance(base.get(k), dict)):
+            if not isinstance(base.get(k), dict):
+                base[k] = {}
+            deep_merge(base[k], v, none_deletes=none_deletes)
+        elif v is None and none_deletes:
+            base.pop(k, None)
         else:
             base[k] = v
     return base

@@ -644,7 +644,7 @@ def _apply_carry(d: dict[str, Any]) -> None:
     """Merge the ``metadata.rostergraph.clever`` JSON last: it wins over derived fields."""
     carry = d.pop("_carry", None)
     if carry:
-        deep_merge(d, carry)
+        deep_merge(d, carry, none_deletes=True)
 
 
 _DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",),

@@ -107,7 +107,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
         report.add(kind, f"(whole record: {why})", "extension" if ext else "dropped")
         if ext:
             records.append({"Kind": kind, "Id": rec.id,
-                            "Clever_json": _dumps(record_to_dict(rec)).decode()})
+                            "Clever_json": _dumps(record_to_dict(rec, nulls=False)).decode()})
 
     def columns(c: _Carry, row: dict[str, Any], file: str, present: set[str]) -> None:
         for col, p in SFTP_COLUMNS[file]:
@@ -247,7 +247,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                 if back != rels or not distinct or any(r.extra for r in rels) or any(
                         r.relationship is None or r.type is None for r in placed):
                     c.keep("roles.contact.student_relationships",
-                           [record_to_dict(r) for r in rels])
+                           [record_to_dict(r, nulls=False) for r in rels])
                 written = True
         if not written:
             c.rest()  # counted as leftover below

@@ -1,0 +1,633 @@
+"""The OneRoster CSV writer: a Roster out as a OneRoster 1.1 or 1.2 bulk bundle.
+
+Both versions write ``manifest.csv``, ``orgs.csv``, ``academicSessions.csv``,
+``courses.csv``, ``classes.csv``, ``users.csv``, ``enrollments.csv`` and, when
+there is data for it, ``demographics.csv``, as the 1EdTech OneRoster v1.1 CSV
+Binding and the 1EdTech OneRoster v1.2 CSV Binding define them. They differ in
+the users (``docs/formats.md`` has the whole mapping):
+
+- **1.1**: one ``users.csv`` row per role (``role``, ``orgSourcedIds``); a user
+  with several roles is several rows, joined back by the extension column
+  ``metadata.rostergraph.userId``.
+- **1.2**: one ``users.csv`` row per user (the 1.2 columns: no ``role`` or
+  ``orgSourcedIds``; ``primaryOrgSourcedId``, ``userMasterIdentifier``, preferred
+  names, ``pronouns``), and ``roles.csv`` with one row per (user, role, org), the
+  user's first role at its first org ``primary`` and the others ``secondary``: a
+  multi-role user needs no extension. ``userProfiles.csv`` is written only for
+  users that came with profiles (a OneRoster 1.2 source's, kept in ``extra``).
+
+Examples
+--------
+>>> import rostergraph, tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp())
+>>> report = write_oneroster(rostergraph.sample(), out / "or.zip")
+>>> set(report.to_list("how")) <= {"extension", "changed", "dropped"}
+True
+>>> _ = write_oneroster(rostergraph.sample(), out / "or12", version="1.2")
+>>> sorted(p.name for p in (out / "or12").iterdir())[-3:]
+['orgs.csv', 'roles.csv', 'users.csv']
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..model import iso_date, parse_date, record_to_dict
+from ..roster import Roster
+from ..table import Table
+from .csvutil import to_csv_text
+from .mapping import CARRY_KEY, CEDS_TO_CLEVER, CLEVER_TO_CEDS
+from .write import _ISO_LIKE, WriteReport, _Carry, _utf8, _write_files
+
+__all__ = ["ONEROSTER_VERSIONS", "write_oneroster"]
+
+#: The OneRoster versions :func:`write_oneroster` writes.
+ONEROSTER_VERSIONS = ("1.1", "1.2")
+
+
+def _or_date(c: _Carry, path: str) -> str | None:
+    """A date column in ISO 8601: a source form such as ``8/1/15`` is rewritten (the
+    original is carried in the extension column); one that is no date is left out and
+    carried, so no consumer reads a non-ISO value as a date."""
+    raw = c.take(path)
+    if not isinstance(raw, str) or not raw or _ISO_LIKE.match(raw):
+        return raw
+    iso = iso_date(raw)
+    c.keep(path, raw)
+    return iso
+
+
+_OR_PREFIX = "oneroster."
+_OR_CARRY = "metadata." + CARRY_KEY
+_OR_USER_ID = "metadata.rostergraph.userId"
+_OR_HEADERS = {
+    "orgs": ["sourcedId", "status", "dateLastModified", "name", "type", "identifier",
+             "parentSourcedId"],
+    "academicSessions": ["sourcedId", "status", "dateLastModified", "title", "type",
+                         "startDate", "endDate", "parentSourcedId", "schoolYear"],
+    "courses": ["sourcedId", "status", "dateLastModified", "schoolYearSourcedId", "title",
+                "courseCode", "grades", "orgSourcedId", "subjects", "subjectCodes"],
+    "classes": ["sourcedId", "status", "dateLastModified", "title", "grades", "courseSourcedId",
+                "classCode", "classType", "location", "schoolSourcedId", "termSourcedIds",
+                "subjects", "subjectCodes", "periods"],
+    "users": ["sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role",
+              "username", "userIds", "givenName", "familyName", "middleName", "identifier",
+              "email", "sms", "phone", "agentSourcedIds", "grades", "password"],
+    "enrollments": ["sourcedId", "status", "dateLastModified", "classSourcedId",
+                    "schoolSourcedId", "userSourcedId", "role", "primary", "beginDate",
+                    "endDate"],
+    "demographics": ["sourcedId", "status", "dateLastModified", "birthDate", "sex",
+                     "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
+                     "nativeHawaiianOrOtherPacificIslander", "white",
+                     "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity",
+                     "countryOfBirthCode", "stateOfBirthAbbreviation", "cityOfBirth",
+                     "publicSchoolResidenceStatus"],
+}
+#: The ``file.*`` keys of a 1.1 manifest, and those 1.2 adds.
+_OR_FILES = ("academicSessions", "categories", "classes", "classResources", "courses",
+             "courseResources", "demographics", "enrollments", "lineItems", "orgs",
+             "resources", "results", "users")
+_OR12_FILES = ("roles", "userProfiles", "userResources", "scoreScales", "lineItemScoreScales",
+               "resultScoreScales", "lineItemLearningObjectiveIds",
+               "resultLearningObjectiveIds")
+#: files written only when they have rows (the others always, maybe header-only)
+_OR_OPTIONAL = frozenset({"demographics", "userProfiles"})
+#: 1.2 files whose columns differ from 1.1, and the new ones (1EdTech OneRoster v1.2 CSV
+#: Binding; orgs, academicSessions, courses, classes, enrollments and demographics keep
+#: their 1.1 columns)
+_OR12_HEADERS = {
+    "users": ["sourcedId", "status", "dateLastModified", "enabledUser", "username", "userIds",
+              "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone",
+              "agentSourcedIds", "grades", "password", "userMasterIdentifier",
+              "preferredGivenName", "preferredMiddleName", "preferredFamilyName",
+              "primaryOrgSourcedId", "pronouns"],
+    "roles": ["sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role",
+              "beginDate", "endDate", "orgSourcedId", "userProfileSourcedId"],
+    "userProfiles": ["sourcedId", "status", "dateLastModified", "userSourcedId", "profileType",
+                     "vendorId", "applicationId", "description", "credentialType", "username",
+                     "password"],
+}
+#: 1.2 role values a Clever staff member (a school admin) may hold; others are written
+#: as ``siteAdministrator``
+_OR12_STAFF_ROLES = ("aide", "counselor", "principal", "proctor", "siteAdministrator")
+_OR_CONTACT_ROLES = ("parent", "guardian", "relative")
+_OR_PROFILES = _OR_PREFIX + "userProfiles"
+_OR_RACE = {"American Indian": "americanIndianOrAlaskaNative", "Asian": "asian",
+            "Black or African American": "blackOrAfricanAmerican",
+            "Hawaiian or Other Pacific Islander": "nativeHawaiianOrOtherPacificIslander",
+            "Caucasian": "white", "Two or More Races": "demographicRaceTwoOrMoreRaces"}
+_OR_SEX = {"M": "male", "F": "female", "X": "other"}
+_OR_SEX_BACK = {"male": "M", "female": "F", "other": "X"}
+
+
+class _Sheet:
+    """Rows of one CSV file with a fixed header plus extension columns seen on the way."""
+
+    def __init__(self, header: list[str], *, standard_only: bool = False) -> None:
+        self.header = list(header)
+        self.rows: list[dict[str, Any]] = []
+        # OneRoster without extensions: a column the spec does not define (a source's
+        # `pronouns` in 1.1, a misspelt column) is dropped unless it is a `metadata.*` one
+        self.standard = frozenset(header) if standard_only else None
+        self.dropped: dict[str, int] = {}
+
+    def add(self, row: dict[str, Any]) -> None:
+        if self.standard is not None:
+            for k in [k for k in row if k not in self.standard and not k.startswith("metadata.")]:
+                if row.pop(k) not in (None, ""):
+                    self.dropped[k] = self.dropped.get(k, 0) + 1
+        for k in row:
+            if k not in self.header:
+                self.header.append(k)
+        self.rows.append(row)
+
+    def text(self, report: WriteReport, name: str) -> bytes:
+        for col, n in sorted(self.dropped.items()):
+            report.add(name, f"{col} (not a OneRoster column)", "dropped", n)
+        return _utf8(to_csv_text([self.header] + [[r.get(c) for c in self.header]
+                                                  for r in self.rows]), report, name)
+
+
+def _list_ok(values: Iterable[str]) -> bool:
+    """Whether ids survive a OneRoster comma list (no commas, no edge spaces, not empty)."""
+    return all(v and "," not in v and v == v.strip() for v in values)
+
+
+def _join(values: Iterable[str]) -> str:
+    return ",".join(values)
+
+
+def _ceds(grade: str | None) -> str | None:
+    if grade is None:
+        return None
+    return CLEVER_TO_CEDS.get(grade, grade)
+
+
+def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool | None = None,
+                    extensions: bool = True, version: str = "1.1") -> Table:
+    """Write a roster as a OneRoster 1.1 or 1.2 CSV bundle (bulk), to a folder or a ``.zip``.
+
+    Parameters
+    ----------
+    roster:
+        The roster to write.
+    path:
+        The output folder, or a ``.zip`` file.
+    zip:
+        Force zip (``True``) or folder (``False``) output; by default a path
+        ending in ``.zip`` is a zip.
+    extensions:
+        Write the extension columns ``metadata.rostergraph.clever`` (JSON of the
+        Clever fields OneRoster has no column for) and
+        ``metadata.rostergraph.userId`` (joins the one-role-per-row users of
+        OneRoster 1.1 back into one multi-role user; 1.2 needs none). Without
+        them those fields are ``dropped`` in the report and, in 1.1, multi-role
+        users come back split.
+    version:
+        ``"1.1"`` (the default) or ``"1.2"``: the 1.2 CSV binding's manifest,
+        ``users.csv`` columns and ``roles.csv`` (one row per user, role and org,
+        so a multi-role user is one user).
+
+    Returns
+    -------
+    Table
+        The report (``kind, field, count, how``).
+
+    Raises
+    ------
+    ValueError
+        For a ``version`` other than ``"1.1"`` or ``"1.2"``.
+
+    Examples
+    --------
+    >>> import rostergraph, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "or"
+    >>> report = write_oneroster(rostergraph.sample(), out, extensions=False)
+    >>> "dropped" in set(report.to_list("how")), (out / "manifest.csv").is_file()
+    (True, True)
+    >>> report = write_oneroster(rostergraph.sample(), out.with_name("or12"), version="1.2")
+    >>> "oneroster.version,1.2" in (out.with_name("or12") / "manifest.csv").read_text()
+    True
+    """
+    if version not in ONEROSTER_VERSIONS:
+        raise ValueError(f"unknown OneRoster version {version!r}; expected one of "
+                         f"{', '.join(ONEROSTER_VERSIONS)}")
+    p = Path(path)
+    as_zip = p.suffix.lower() == ".zip" if zip is None else zip
+    report = WriteReport()
+    headers = {**_OR_HEADERS, **_OR12_HEADERS} if version == "1.2" else _OR_HEADERS
+    sheets = {name: _Sheet(h, standard_only=not extensions) for name, h in headers.items()}
+    schools = roster.schools
+    sole = next(iter(roster.districts)) if len(roster.districts) == 1 else None
+
+    def finish(c: _Carry, row: dict[str, Any]) -> dict[str, Any]:
+        row.update(c.columns())
+        row.update(c.finish(_OR_CARRY))
+        return row
+
+    # orgs
+    for rec in roster.districts.values():
+        c = _Carry("districts", rec, report, extensions, _OR_PREFIX)
+        row = {"sourcedId": c.take("id"), "name": c.take("name"), "type": "district",
+               "identifier": c.take("nces_id")}
+        sheets["orgs"].add(finish(c, row))
+    for rec in schools.values():
+        c = _Carry("schools", rec, report, extensions, _OR_PREFIX)
+        row = {"sourcedId": c.take("id"), "name": c.take("name"), "type": "school",
+               "identifier": c.take("nces_id"), "parentSourcedId": c.take("district"),
+               "dateLastModified": c.take("last_modified")}
+        if rec.district is not None and rec.district not in roster.districts:
+            c.keep("district", rec.district)  # a parent that is no org does not read back
+        sheets["orgs"].add(finish(c, row))
+    # terms
+    for rec in roster.terms.values():
+        c = _Carry("terms", rec, report, extensions, _OR_PREFIX)
+        end = parse_date(rec.end_date)
+        row = {"sourcedId": c.take("id"), "title": c.take("name"),
+               "startDate": _or_date(c, "start_date"), "endDate": _or_date(c, "end_date"),
+               "type": rec.extra.get(_OR_PREFIX + "type") or "term",
+               "schoolYear": rec.extra.get(_OR_PREFIX + "schoolYear") or (
+                   str(end.year) if end else None)}
+        if c.take("district") != sole:
+            c.keep("district", rec.district)
+        sheets["academicSessions"].add(finish(c, row))
+    # courses
+    for rec in roster.courses.values():
+        c = _Carry("courses", rec, report, extensions, _OR_PREFIX)
+        org = rec.extra.get(_OR_PREFIX + "orgSourcedId") or rec.district
+        row = {"sourcedId": c.take("id"), "title": c.take("name"),
+               "courseCode": c.take("number"), "orgSourcedId": org}
+        dist = c.take("district")
+        if dist is not None and dist not in roster.districts or (dist is None and sole):
+            c.keep("district", dist)
+        sheets["courses"].add(finish(c, row))
+    # users (one row per role) and demographics
+    row_id: dict[tuple[str, str], str] = {}
+    for rec in roster.users.values():
+        if version == "1.2":
+            _oneroster_user_12(rec, roster, sheets, row_id, report, extensions, sole)
+        else:
+            _oneroster_user(rec, roster, sheets, row_id, report, extensions, sole)
+    # classes and enrollments
+    for rec in roster.sections.values():
+        _oneroster_class(rec, roster, sheets, row_id, report, extensions)
+    files: dict[str, bytes] = {}
+    manifest = [["propertyName", "value"], ["manifest.version", "1.0"],
+                ["oneroster.version", version], ["source.systemName", "rostergraph"]]
+    for name in _OR_FILES + (_OR12_FILES if version == "1.2" else ()):
+        present = name in sheets and (sheets[name].rows or name not in _OR_OPTIONAL)
+        manifest.append([f"file.{name}", "bulk" if present else "absent"])
+        if present:
+            files[f"{name}.csv"] = sheets[name].text(report, f"{name}.csv")
+    files = {"manifest.csv": to_csv_text(manifest).encode("utf-8"), **files}
+    _write_files(p, files, as_zip)
+    return report.table()
+
+
+def _school_orgs(c: _Carry, r: Any, role: str) -> list[str]:
+    """A student's or teacher's orgs, primary school first; what reads back otherwise is
+    carried."""
+    orgs = list(dict.fromkeys(([r.school] if r.school else []) + [
+        s for s in (r.schools or ()) if s != r.school]))
+    c.take(f"roles.{role}.school")
+    c.take(f"roles.{role}.schools")
+    orig_schools = list(r.schools) if r.schools is not None else None
+    if not _list_ok(orgs):
+        orgs = [o for o in orgs if _list_ok([o])]
+        c.keep(f"roles.{role}.school", r.school)
+        c.keep(f"roles.{role}.schools", orig_schools)
+    if (orgs[0] if orgs else None) != r.school:
+        c.keep(f"roles.{role}.school", r.school)
+    if (orgs or None) != orig_schools:
+        c.keep(f"roles.{role}.schools", orig_schools)
+    return orgs
+
+
+def _staff_orgs(c: _Carry, r: Any) -> list[str]:
+    schools = list(dict.fromkeys(r.schools or ()))
+    c.take("roles.staff.schools")
+    if not _list_ok(schools):
+        schools = [o for o in schools if _list_ok([o])]
+    if (schools or None) != (list(r.schools) if r.schools is not None else None):
+        c.keep("roles.staff.schools", list(r.schools) if r.schools is not None else None)
+    return schools
+
+
+def _student_grade(c: _Carry) -> str | None:
+    grade = c.take("roles.student.grade")
+    code = _ceds(grade)
+    if code is not None and CEDS_TO_CLEVER.get(code, code) != grade:
+        c.keep("roles.student.grade", grade)
+    return code
+
+
+def _contact_role(rec: Any, c: _Carry) -> tuple[str, str]:
+    """A contact's OneRoster role and its students (``agentSourcedIds``); relationships
+    that do not read back from the role are carried."""
+    rels = rec.roles.contact.student_relationships or ()
+    orole = rec.extra.get(_OR_PREFIX + "role")
+    if orole not in _OR_CONTACT_ROLES:
+        first = rels[0] if rels else None
+        orole = ("parent" if first is not None and first.relationship == "Parent"
+                 else "relative" if first is not None and first.type == "Family"
+                 else "guardian")
+    want = {"parent": ("Parent", "Parent/Guardian"),
+            "guardian": ("Other", "Parent/Guardian"),
+            "relative": ("Other", "Family")}[orole]
+    if any(not s.student or (s.relationship, s.type) != want or s.extra
+           for s in rels) or len({s.student for s in rels}) < len(rels) or not (
+               _list_ok([s.student for s in rels if s.student])):
+        c.keep("roles.contact.student_relationships",
+               [record_to_dict(s, nulls=False) for s in rels])
+    return orole, _join(s.student for s in rels if s.student and _list_ok([s.student]))
+
+
+def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
+                    row_id: dict[tuple[str, str], str], report: WriteReport, extensions: bool,
+                    sole: str | None) -> None:
+    """A user as OneRoster 1.1: one ``users.csv`` row per role."""
+    c = _Carry("users", rec, report, extensions, _OR_PREFIX)
+    uid = c.take("id")
+    base = {"givenName": c.take("name.first"), "familyName": c.take("name.last"),
+            "middleName": c.take("name.middle"), "email": c.take("email"),
+            "dateLastModified": c.take("last_modified"),
+            "enabledUser": rec.extra.get(_OR_PREFIX + "enabledUser") or "true"}
+    district = c.take("district")
+    roles = rec.roles
+    names = roles.names
+    rows: list[dict[str, Any]] = []
+    first_school: str | None = None
+    for i, role in enumerate(names):
+        r = getattr(roles, role)
+        row = dict(base)
+        row["sourcedId"] = uid if i == 0 else f"{uid}#{role}"
+        if len(names) > 1:
+            if extensions:
+                row[_OR_USER_ID] = uid
+            else:
+                report.add("users", "roles (several roles: one user per role)", "changed")
+        row_id[(uid, role)] = row["sourcedId"]
+        c.roles_written.add(role)
+        if role in ("student", "teacher"):
+            orgs = _school_orgs(c, r, role)
+            row.update(role=role, orgSourcedIds=_join(orgs),
+                       identifier=c.take(f"roles.{role}.sis_id"),
+                       username=c.take(f"roles.{role}.credentials.district_username"))
+            first_school = first_school or (orgs[0] if orgs else None)
+            if role == "student":
+                row["grades"] = _student_grade(c)
+                _oneroster_demographics(rec, c, sheets, row["sourcedId"])
+        elif role == "staff":
+            row.update(role="administrator", orgSourcedIds=_join(_staff_orgs(c, r)),
+                       identifier=c.take("roles.staff.staff_id"),
+                       username=c.take("roles.staff.credentials.district_username"))
+        elif role == "district_admin":
+            known = district is not None and district in roster.districts
+            row.update(role="administrator" if known else "districtAdministrator",
+                       orgSourcedIds=district or "")
+            if not known:
+                report.add("users", "roles.district_admin (district not delivered: role "
+                           "districtAdministrator, a OneRoster 1.2 value)", "changed")
+        elif role == "contact":
+            orole, agents = _contact_role(rec, c)
+            row.update(role=orole, identifier=c.take("roles.contact.sis_id"),
+                       phone=c.take("roles.contact.phone"), agentSourcedIds=agents,
+                       orgSourcedIds=first_school or "")
+        rows.append(row)
+    if not rows:
+        report.add("users", "roles (none: written with an empty role)", "changed")
+        rows.append(dict(base, sourcedId=uid, role=""))
+    c.d.pop(_OR_PREFIX + "enabledUser", None)
+    c.d.pop(_OR_PREFIX + "role", None)
+    if district is not None and (district not in roster.districts or not _district_reads_back(
+            rec, roster, district, sole)):
+        c.keep("district", district)
+    extra_cols = c.columns()
+    for k in ("orgSourcedIds", "agentSourcedIds"):
+        extra_cols.pop(k, None)
+    rows[0].update(extra_cols)
+    rows[0].update(c.finish(_OR_CARRY))
+    for row in rows:
+        sheets["users"].add(row)
+
+
+def _one_value(c: _Carry, paths: list[str]) -> str | None:
+    """The one column value several role fields share (the first present one); every
+    field that would read back as another value is carried as it is."""
+    values = [c.take(p) for p in paths]
+    first = next((v for v in values if v is not None), None)
+    for p, v in zip(paths, values):
+        if v != first:
+            c.keep(p, v)
+    return first
+
+
+def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
+                       row_id: dict[tuple[str, str], str], report: WriteReport,
+                       extensions: bool, sole: str | None) -> None:
+    """A user as OneRoster 1.2: one ``users.csv`` row, one ``roles.csv`` row per role and
+    org (the first ``primary``), and its ``userProfiles.csv`` rows."""
+    c = _Carry("users", rec, report, extensions, _OR_PREFIX)
+    uid = c.take("id")
+    row: dict[str, Any] = {
+        "sourcedId": uid, "givenName": c.take("name.first"), "familyName": c.take("name.last"),
+        "middleName": c.take("name.middle"), "email": c.take("email"),
+        "dateLastModified": c.take("last_modified"),
+        "enabledUser": rec.extra.get(_OR_PREFIX + "enabledUser") or "true"}
+    district = c.take("district")
+    roles = rec.roles
+    grants: list[tuple[str, str]] = []  # (1.2 role, org) in the order they read back
+    ids: list[str] = []        # the role fields the one `identifier` column reads back into
+    usernames: list[str] = []  # ... and the one `username` column
+    first_school: str | None = None
+    for role in roles.names:
+        r = getattr(roles, role)
+        row_id[(uid, role)] = uid
+        c.roles_written.add(role)
+        if role in ("student", "teacher"):
+            orgs = _school_orgs(c, r, role)
+            grants += [(role, o) for o in orgs] or [(role, "")]
+            ids.append(f"roles.{role}.sis_id")
+            usernames.append(f"roles.{role}.credentials.district_username")
+            first_school = first_school or (orgs[0] if orgs else None)
+            if role == "student":
+                row["grades"] = _student_grade(c)
+                _oneroster_demographics(rec, c, sheets, uid)
+        elif role == "staff":
+            orgs = _staff_orgs(c, r)
+            # staff.roles that are 1.2 role values are the roles written (siteAdministrator
+            # when there are none); the reader keeps each one in staff.roles
+            given = list(r.roles) if r.roles is not None else None
+            tokens = list(dict.fromkeys(t for t in (given or ()) if t in _OR12_STAFF_ROLES)) or [
+                "siteAdministrator"]
+            c.take("roles.staff.roles")
+            if tokens != given:
+                c.keep("roles.staff.roles", given)
+            grants += [(t, o) for t in tokens for o in (orgs or [""])]
+            ids.append("roles.staff.staff_id")
+            usernames.append("roles.staff.credentials.district_username")
+        elif role == "district_admin":
+            grants.append(("districtAdministrator", district or ""))
+        elif role == "contact":
+            orole, row["agentSourcedIds"] = _contact_role(rec, c)
+            grants.append((orole, first_school or ""))
+            ids.append("roles.contact.sis_id")
+            row["phone"] = c.take("roles.contact.phone")
+    row["identifier"] = _one_value(c, ids)
+    row["username"] = _one_value(c, usernames)
+    row["primaryOrgSourcedId"] = grants[0][1] or None if grants else None
+    for i, (orole, org) in enumerate(grants):
+        sheets["roles"].add({"sourcedId": f"{uid}:role:{i + 1}", "userSourcedId": uid,
+                             "roleType": "primary" if i == 0 else "secondary", "role": orole,
+                             "orgSourcedId": org})
+    _user_profiles(rec, c, sheets, uid)
+    for k in ("enabledUser", "role", "orgSourcedIds"):
+        c.d.pop(_OR_PREFIX + k, None)
+    if district is not None and (district not in roster.districts or not _district_reads_back(
+            rec, roster, district, sole)):
+        c.keep("district", district)
+    extra_cols = c.columns()
+    for k in ("agentSourcedIds", "primaryOrgSourcedId", "role", "orgSourcedIds"):
+        extra_cols.pop(k, None)
+    row.update(extra_cols)
+    row.update(c.finish(_OR_CARRY))
+    sheets["users"].add(row)
+
+
+def _user_profiles(rec: Any, c: _Carry, sheets: dict[str, _Sheet], uid: str) -> None:
+    """A 1.2 source's user profiles (kept in ``extra``) back in ``userProfiles.csv``."""
+    profiles = rec.extra.get(_OR_PROFILES)
+    if not (isinstance(profiles, list) and profiles and all(
+            isinstance(p, dict) and all(isinstance(v, str) for v in p.values())
+            and p.get("sourcedId") for p in profiles)):
+        return  # anything else stays in the extension column, as it is
+    c.d.pop(_OR_PROFILES, None)
+    for prof in profiles:
+        sheets["userProfiles"].add({**{k: v for k, v in prof.items() if k != "password"},
+                                    "userSourcedId": uid})
+
+
+def _district_reads_back(rec: Any, roster: Roster, district: str, sole: str | None) -> bool:
+    roles = rec.roles
+    if roles.district_admin is not None:
+        return True
+    for role in ("student", "teacher"):
+        r = getattr(roles, role)
+        if r is not None:
+            sc = r.school or next(iter(r.schools or ()), None)
+            if sc is not None and sc in roster.schools:
+                return roster.schools[sc].district == district
+    if roles.staff is not None and roles.staff.schools:
+        sc = roles.staff.schools[0]
+        if sc in roster.schools:
+            return roster.schools[sc].district == district
+    return district == sole
+
+
+def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, _Sheet], sid: str) -> None:
+    st = rec.roles.student
+    row: dict[str, Any] = {"sourcedId": sid}
+    dob = c.take("roles.student.dob")
+    if dob is not None:
+        d = parse_date(dob)
+        row["birthDate"] = d.isoformat() if d else None  # never a non-ISO value
+        if row["birthDate"] != dob:
+            c.keep("roles.student.dob", dob)
+    gender = c.take("roles.student.gender")
+    if gender:
+        row["sex"] = _OR_SEX.get(gender, gender)
+        if _OR_SEX_BACK.get(row["sex"], row["sex"]) != gender:
+            c.keep("roles.student.gender", gender)
+    elif gender is not None:
+        c.keep("roles.student.gender", gender)
+    race = c.take("roles.student.race")
+    if race:
+        col = _OR_RACE.get(race)
+        for rc in _OR_RACE.values():
+            row[rc] = "true" if rc == col else "false"
+        if col is None:
+            c.keep("roles.student.race", race)
+    elif race is not None:
+        c.keep("roles.student.race", race)
+    hisp = c.take("roles.student.hispanic_ethnicity")
+    if hisp in ("Y", "N"):
+        row["hispanicOrLatinoEthnicity"] = "true" if hisp == "Y" else "false"
+    elif hisp is not None:
+        c.keep("roles.student.hispanic_ethnicity", hisp)
+    for k in [k for k in c.d if k.startswith(_OR_PREFIX + "demographics.")]:
+        row[k[len(_OR_PREFIX + "demographics."):]] = c.d.pop(k)
+    if len(row) > 1 and st is not None:
+        sheets["demographics"].add(row)
+
+
+def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
+                     row_id: dict[tuple[str, str], str], report: WriteReport,
+                     extensions: bool) -> None:
+    c = _Carry("sections", rec, report, extensions, _OR_PREFIX)
+    sid = c.take("id")
+    grade = c.take("grade")
+    terms = rec.extra.get(_OR_PREFIX + "termSourcedIds")
+    term = c.take("term_id")
+    if not (terms and term and terms.split(",")[0].strip() == term):
+        terms = term
+    if term is not None and not _list_ok([term]):
+        terms = None
+        c.keep("term_id", term)
+    c.d.pop(_OR_PREFIX + "termSourcedIds", None)
+    grades = rec.extra.get(_OR_PREFIX + "grades")
+    code = _ceds(grade)
+    if not (grades and code and grades.split(",")[0].strip() == code):
+        grades = code
+    c.d.pop(_OR_PREFIX + "grades", None)
+    if code is not None and CEDS_TO_CLEVER.get(code, code) != grade:
+        c.keep("grade", grade)
+    school = c.take("school")
+    row = {"sourcedId": sid, "title": c.take("name"), "grades": grades,
+           "courseSourcedId": c.take("course"), "classCode": c.take("section_number"),
+           "classType": rec.extra.get(_OR_PREFIX + "classType") or "scheduled",
+           "schoolSourcedId": school, "termSourcedIds": terms,
+           "subjects": c.take("subject"), "periods": c.take("period"),
+           "dateLastModified": c.take("last_modified")}
+    c.d.pop(_OR_PREFIX + "classType", None)
+    dist = c.take("district")
+    sch = roster.schools.get(school) if school else None
+    expected = sch.district if sch is not None and sch.district in roster.districts else (
+        next(iter(roster.districts)) if len(roster.districts) == 1 else None)
+    if dist != expected:
+        c.keep("district", dist)
+    teachers = list(c.take("teachers") or ())
+    students = list(c.take("students") or ())
+    teacher = c.take("teacher")
+    if teacher is not None and teacher not in teachers:
+        c.keep("teacher", teacher)
+    elif teacher is None and teachers:
+        c.keep("teacher", None)
+    n = 0
+    for role, users in (("student", students), ("teacher", teachers)):
+        seen: set[str] = set()
+        if len(set(users)) < len(users):
+            report.add("sections", f"{role}s (duplicate id collapsed)", "changed")
+            c.keep(f"{role}s", list(users))
+        for uid in users:
+            if uid in seen:
+                continue
+            seen.add(uid)
+            n += 1
+            primary = ("true" if uid == teacher else "false") if role == "teacher" else None
+            sheets["enrollments"].add({
+                "sourcedId": f"{sid}:{n}", "classSourcedId": sid, "schoolSourcedId": school,
+                "userSourcedId": row_id.get((uid, role), uid), "role": role,
+                "primary": primary})
+    # the JSON carry on a class restores fields after enrollments are read
+    sheets["classes"].add(finish_class(c, row))
+
+
+def finish_class(c: _Carry, row: dict[str, Any]) -> dict[str, Any]:
+    row.update(c.columns())
+    row.update(c.finish(_OR_CARRY))
+    return row
+
+

@@ -203,7 +203,8 @@ def _cell_edits(draw: Any, data: bytes) -> bytes:
         elif how == "dup_row" and at > 0:
             lines.insert(at, lines[at])
         elif how == "dup_col" and lines:
-            lines[0] += "," + lines[0].split(",")[draw(st.integers(0, 2))]
+            head = lines[0].split(",")
+            lines[0] += "," + head[draw(st.integers(0, len(head) - 1))]
         elif how == "blank_line":
             lines.insert(at, "")
         elif how == "extra_cells" and at > 0:

@@ -64,15 +64,16 @@ import os
 import re
 import zipfile
 from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, read_csv
+from .csvutil import Bundle, loads_json_cell, read_csv
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import deep_merge, loads_carry, set_path
+from .mapping import deep_merge, set_path
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -248,9 +249,51 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+_Plan = tuple[list[tuple[str, str]], list[tuple[str, list[str], str, str]],
+              list[tuple[str, str]], list[tuple[str, tuple[str, ...], Any]]]
+
+
+def _plan(file: str, columns: list[str]) -> _Plan:
+    """Where each column of a file with these (unique) columns goes, worked out once per
+    file: ``(plain, nested, extra, contacts)``. ``plain`` are ``(column, field)`` of
+    top-level fields, ``nested`` ``(column, parent keys, key, path)``, ``extra``
+    ``(column, "sftp.<column>")``; ``contacts`` the contact groups ``(k, fields, getter)``
+    in order (group ``k`` exists while its columns do)."""
+    present = set(columns)
+    plain, nested = [], []
+    for col, path in SFTP_COLUMNS.get(file, ()):
+        if col in present:
+            parts = path.split(".")
+            if len(parts) == 1:
+                plain.append((col, path))
+            else:
+                nested.append((col, parts[:-1], parts[-1], path))
+    known = _KNOWN.get(file, frozenset())
+    extra = [(col, _PREFIX + col) for col in columns
+             if col not in known and not col.startswith("Contact_") and not (
+                 col.startswith("Teacher_") and col.endswith("_id"))]
+    contacts = []
+    k = 1
+    while True:
+        pre = "Contact_" if k == 1 else f"Contact_{k}_"
+        cols = [(f, pre + f) for f, _ in CONTACT_FIELDS if pre + f in present]
+        if not cols:
+            break
+        fields = tuple(f for f, _ in cols)
+        get = itemgetter(*(c for _, c in cols))
+        contacts.append((str(k), fields, get if len(cols) > 1 else _one(get)))
+        k += 1
+    return plain, nested, extra, contacts
+
+
+def _one(get: Any) -> Any:
+    return lambda row: (get(row),)
+
+
 class _Reader:
     def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
         self.bundle, self.b, self.limits = bundle, b, limits
+        self.plans: dict[str, _Plan] = {}  # file → its column plan (see _plan)
         self.users: dict[str, dict[str, Any]] = {}
         self.user_where: dict[str, tuple[str, int]] = {}
         self.emails: dict[str, str] = {}  # teacher email → user id
@@ -281,25 +324,25 @@ class _Reader:
             self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
                            "; the file was not loaded", file=name, line=1, kind=kind)
             return iter(())
+        self.plans[name] = _plan(name, list(dict.fromkeys(header)))
         return rows
 
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str,
               first: bool = True) -> None:
         if not first:
             return
-        for col, path in SFTP_COLUMNS[file]:
-            v = row.get(col)
-            if v is not None:
-                cur: Any = d
-                for part in path.split(".")[:-1]:
-                    cur = cur.get(part) if isinstance(cur, dict) else None
-                if not (isinstance(cur, dict) and path.rsplit(".", 1)[-1] in cur):
-                    set_path(d, path, v)
-        known = _KNOWN[file]
-        for col, v in row.items():
-            if col not in known and not col.startswith("Contact_") and not (
-                    col.startswith("Teacher_") and col.endswith("_id")):
-                d.setdefault(_PREFIX + col, v)
+        plain, nested, extra = self.plans[file][:3]
+        for col, key in plain:  # a top-level field: set unless already there
+            if key not in d:
+                d[key] = row[col]
+        for col, parents, key, path in nested:
+            cur: Any = d
+            for part in parents:
+                cur = cur.get(part) if isinstance(cur, dict) else None
+            if not (isinstance(cur, dict) and key in cur):
+                set_path(d, path, row[col])
+        for col, key in extra:
+            d.setdefault(key, row[col])
 
     def _need(self, row: dict[str, str], col: str, file: str, line: int,
               kind: str) -> str | None:
@@ -391,17 +434,10 @@ class _Reader:
                 self._contact_groups(uid, line, row)
 
     def _contact_groups(self, student: str, line: int, row: dict[str, str]) -> None:
-        k = 1
-        while True:
-            pre = "Contact_" if k == 1 else f"Contact_{k}_"
-            group = {f: row[pre + f] for f, _ in CONTACT_FIELDS if pre + f in row}
-            if not group and k > 1:
-                return
-            if any(group.values()):
-                self.contacts.append((student, line, str(k), group))
-            elif not group:
-                return
-            k += 1
+        for k, fields, get in self.plans["students.csv"][3]:
+            values = get(row)
+            if any(values):
+                self.contacts.append((student, line, k, dict(zip(fields, values))))
 
     def apply_contacts(self) -> None:
         for student, line, k, group in self.contacts:
@@ -541,7 +577,7 @@ class _Reader:
         for line, row in self.rows(EXT_RECORDS, None):
             kind, rid, js = row.get("Kind") or "", row.get("Id") or "", row.get("Clever_json")
             try:
-                obj = loads_carry(js or "", self.limits.max_json_depth)
+                obj = loads_json_cell(js or "", self.limits.max_json_depth)
             except ValueError as exc:
                 deep = "Limits.max_json_depth" in str(exc)
                 self.b.problem("limit" if deep else "syntax",

@@ -40,8 +40,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import orjson
+
 from ..roster import RosterBuilder, raw_text
 from .limits import DEFAULT_LIMITS, Limits
+from .mapping import loads_carry
 
 __all__ = ["Bundle", "cell", "decode_csv", "read_csv", "split_list", "to_csv_text"]
 
@@ -167,7 +170,8 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     [(2, {'a': '1', 'b': '2'})]
     """
     text = decode_csv(data, name, b, kind)
-    rows = _rows(text, name, b, kind, limits)
+    whole = _whole_file(text, limits)
+    rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits)
     try:
         first = next(rows)
     except StopIteration:
@@ -186,6 +190,28 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
                       file=name, line=1, kind=kind, field=col)
         seen.add(col)
     return header, _dict_rows(header, rows, name, b, kind)
+
+
+def _whole_file(text: str, limits: Limits) -> list[tuple[int, list[str]]] | None:
+    """``(line, cells)`` of every non-blank row when the whole file parses in one C pass
+    with every row on one line and no field over the limits, else ``None`` (then
+    :func:`_rows` reads it row by row, with its problems). The same rows as :func:`_rows`."""
+    src = io.StringIO(text, newline="")
+    try:
+        rows = list(csv.reader(src, strict=True))
+    except csv.Error:
+        return None
+    n_lines = text.count("\n") + text.count("\r") - text.count("\r\n")
+    if text and text[-1] not in "\r\n":
+        n_lines += 1
+    if len(rows) != n_lines:  # a quoted line break: a row spans lines
+        return None
+    if csv.field_size_limit() > max(limits.max_field_bytes, 1) and len(text) > max(
+            limits.max_field_bytes, 1):
+        return None  # fields must be checked against the smaller limit: row by row
+    if all(rows):
+        return list(zip(range(1, len(rows) + 1), rows))
+    return [(i, r) for i, r in enumerate(rows, 1) if r]
 
 
 def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
@@ -306,6 +332,23 @@ def split_list(value: str | None) -> list[str]:
     if not value:
         return []
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def loads_json_cell(text: str, max_depth: int) -> Any:
+    """:func:`~rostergraph.io.mapping.loads_carry` for a JSON cell, without its depth scan
+    when the text has no more brackets than ``max_depth`` (it cannot nest deeper).
+
+    Examples
+    --------
+    >>> loads_json_cell('{"a": [1]}', 64)
+    {'a': [1]}
+    """
+    if text.count("[") + text.count("{") <= max_depth:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass  # the general path: a lone surrogate, or not JSON at all
+    return loads_carry(text, max_depth)
 
 
 def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:

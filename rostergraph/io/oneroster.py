@@ -54,9 +54,9 @@ import orjson
 from ..errors import SourceError
 from ..model import KINDS, parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, read_csv, split_list
+from .csvutil import Bundle, loads_json_cell, read_csv, split_list
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
+from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, set_path
 from .oneroster_profiles import read_user_profiles
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
@@ -211,7 +211,7 @@ class _Reader:
         carry = row.get(CARRY_COLUMN)
         if carry:
             try:
-                more = loads_carry(carry, self.limits.max_json_depth)
+                more = loads_json_cell(carry, self.limits.max_json_depth)
             except ValueError as exc:
                 more = None  # kept as text in extra below
                 if "Limits.max_json_depth" in str(exc):
@@ -219,7 +219,10 @@ class _Reader:
                     self.b.problem("limit", f"{CARRY_COLUMN}: {exc}; kept as text", file=name,
                                    line=line, kind=kind, record_id=sid, raw=raw_text(carry))
             if isinstance(more, dict):
-                deep_merge(d.setdefault("_carry", {}), more)
+                if "_carry" in d:
+                    deep_merge(d["_carry"], more)
+                else:  # (merging into a new dict would only copy it)
+                    d["_carry"] = more
             else:
                 d[_PREFIX + CARRY_COLUMN] = carry
 

@@ -61,6 +61,8 @@ def assert_same(fmt: str, path: Path, **kw: Any) -> Any:
         for rid, rec in b.items():
             assert a[rid] == rec, (kind, rid)
             assert a[rid].extra == rec.extra, (kind, rid)
+    assert [(p.code, p.line, p.file, p.message[:60]) for p in new.problems] == [
+        (p.code, p.line, p.file, p.message[:60]) for p in old.problems]
     assert new.problems == old.problems
     pn, po = new.provenance, old.provenance
     assert (pn.source, pn.format, pn.version, pn.files, pn.notes) == (

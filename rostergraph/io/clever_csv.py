@@ -249,25 +249,22 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     return False
 
 
-_Plan = tuple[list[tuple[str, str]], list[tuple[str, list[str], str, str]],
-              list[tuple[str, str]], list[tuple[str, tuple[str, ...], Any]]]
+_Plan = tuple[list[tuple[str, list[str], str, str]], list[tuple[str, str]],
+              list[tuple[str, tuple[str, ...], Any]]]
 
 
 def _plan(file: str, columns: list[str]) -> _Plan:
     """Where each column of a file with these (unique) columns goes, worked out once per
-    file: ``(plain, nested, extra, contacts)``. ``plain`` are ``(column, field)`` of
-    top-level fields, ``nested`` ``(column, parent keys, key, path)``, ``extra``
+    file: ``(fields, extra, contacts)``. ``fields`` are ``(column, parent keys, key,
+    path)`` of the mapped columns present, in :data:`SFTP_COLUMNS` order, ``extra``
     ``(column, "sftp.<column>")``; ``contacts`` the contact groups ``(k, fields, getter)``
     in order (group ``k`` exists while its columns do)."""
     present = set(columns)
-    plain, nested = [], []
+    fields = []
     for col, path in SFTP_COLUMNS.get(file, ()):
         if col in present:
             parts = path.split(".")
-            if len(parts) == 1:
-                plain.append((col, path))
-            else:
-                nested.append((col, parts[:-1], parts[-1], path))
+            fields.append((col, parts[:-1], parts[-1], path))
     known = _KNOWN.get(file, frozenset())
     extra = [(col, _PREFIX + col) for col in columns
              if col not in known and not col.startswith("Contact_") and not (
@@ -279,11 +276,10 @@ def _plan(file: str, columns: list[str]) -> _Plan:
         cols = [(f, pre + f) for f, _ in CONTACT_FIELDS if pre + f in present]
         if not cols:
             break
-        fields = tuple(f for f, _ in cols)
         get = itemgetter(*(c for _, c in cols))
-        contacts.append((str(k), fields, get if len(cols) > 1 else _one(get)))
+        contacts.append((str(k), tuple(f for f, _ in cols), get if len(cols) > 1 else _one(get)))
         k += 1
-    return plain, nested, extra, contacts
+    return fields, extra, contacts
 
 
 def _one(get: Any) -> Any:
@@ -331,15 +327,15 @@ class _Reader:
               first: bool = True) -> None:
         if not first:
             return
-        plain, nested, extra = self.plans[file][:3]
-        for col, key in plain:  # a top-level field: set unless already there
-            if key not in d:
-                d[key] = row[col]
-        for col, parents, key, path in nested:
+        fields, extra, _ = self.plans[file]
+        for col, parents, key, path in fields:  # (in the table's order: keys keep it)
             cur: Any = d
             for part in parents:
                 cur = cur.get(part) if isinstance(cur, dict) else None
-            if not (isinstance(cur, dict) and key in cur):
+            if isinstance(cur, dict):  # every parent there: what set_path would walk to
+                if key not in cur:
+                    cur[key] = row[col]
+            else:
                 set_path(d, path, row[col])
         for col, key in extra:
             d.setdefault(key, row[col])
@@ -434,7 +430,7 @@ class _Reader:
                 self._contact_groups(uid, line, row)
 
     def _contact_groups(self, student: str, line: int, row: dict[str, str]) -> None:
-        for k, fields, get in self.plans["students.csv"][3]:
+        for k, fields, get in self.plans["students.csv"][2]:
             values = get(row)
             if any(values):
                 self.contacts.append((student, line, k, dict(zip(fields, values))))

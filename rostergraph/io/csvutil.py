@@ -37,8 +37,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -222,6 +223,15 @@ class CsvTable:
             return zip(self.lines, self.cells)
         return _checked_rows(len(self.header), self._source, *self._where)
 
+    def getter(self, column: str) -> Callable[[list[str]], str | None]:
+        """A function of a row's cells giving ``column``'s value (``None``: no such column)."""
+        i = self.index.get(column)
+        return _absent if i is None else itemgetter(i)
+
+    def as_dict(self, cells: list[str]) -> Row:
+        """One row's cells as the ``{column: value}`` :meth:`dicts` gives."""
+        return dict(zip(self.header, cells)) if self.unique else _first_wins(self.header, cells)
+
     def dicts(self) -> Iterator[tuple[int, Row]]:
         """``(line, {column: value})`` of each good row (a repeated column: its first)."""
         header = self.header
@@ -229,6 +239,10 @@ class CsvTable:
             return ((line, _first_wins(header, values)) for line, values in self.rows())
         return zip(self.lines, map(dict, map(zip, repeat(header), self.cells))) \
             if self.clean else ((line, dict(zip(header, values))) for line, values in self.rows())
+
+
+def _absent(cells: list[str]) -> None:
+    return None
 
 
 def _first_wins(header: list[str], values: list[str]) -> Row:

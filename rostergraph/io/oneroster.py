@@ -54,7 +54,7 @@ import orjson
 from ..errors import SourceError
 from ..model import KINDS, parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, loads_json_cell, read_csv, split_list
+from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_list
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, set_path
 from .oneroster_profiles import read_user_profiles
@@ -83,6 +83,9 @@ _USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.
 _USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
                   "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
                   CARRY_COLUMN}
+
+_USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED
+_USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
 
 # values the writer fills in when a record has none (not kept in extra on read)
 _DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}
@@ -150,14 +153,48 @@ class _Reader:
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
+        # answers that depend only on the orgs, kept once orgs.csv is read
+        self._district_memo: dict[str | None, str | None] | None = None
+        self._sole: tuple[str | None] | None = None
 
     # -- files ---------------------------------------------------------------
-    def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+    def table(self, name: str, kind: str | None) -> CsvTable | None:
+        """The parsed file (its header's problems told), or None when it is absent."""
         if name not in self.bundle:
-            return
+            return None
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
-        _, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        return read_table(data, name, self.b, kind=kind, limits=self.limits)
+
+    def cells(self, t: CsvTable, name: str,
+              kind: str | None) -> Iterator[tuple[int, list[str]]]:
+        """:meth:`rows` as lists of cells (``t.header`` order), for the column-wise
+        readers of the large files; ``at_row`` is not kept (they call no ``_extra``)."""
+        if "status" not in t.index:
+            return t.rows()
+        return self._live_cells(t, name, kind)
+
+    def _live_cells(self, t: CsvTable, name: str,
+                    kind: str | None) -> Iterator[tuple[int, list[str]]]:
+        sid_at, status_at = t.index.get("sourcedId"), t.index["status"]
+        fkey = name[:-4]
+        for line, cells in t.rows():
+            status = cells[status_at].strip().lower()
+            if status in ("tobedeleted", "inactive"):
+                sid = cells[sid_at] if sid_at is not None else None
+                if status == "tobedeleted":
+                    self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
+                    self.deleted_rows.setdefault(fkey, []).append(t.as_dict(cells))
+                    continue
+                self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
+                               file=name, line=line, kind=kind, record_id=sid)
+            yield line, cells
+
+    def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+        t = self.table(name, kind)
+        if t is None:
+            return
+        rows = t.dicts()
         fkey = name[:-4]
         for line, row in rows:
             sid = row.get("sourcedId")
@@ -232,10 +269,22 @@ class _Reader:
             v = row.get(col)
             if not v:
                 continue
-            set_path(d, path, v)
+            if "." in path:
+                set_path(d, path, v)
+            else:
+                d[path] = v
         return d
 
     def district_of(self, org: str | None) -> str | None:
+        memo = self._district_memo
+        if memo is not None:  # the orgs are all read: the answer cannot change
+            got = memo.get(org, memo)
+            if got is memo:
+                got = memo[org] = self._district_of(org)
+            return got  # type: ignore[return-value]
+        return self._district_of(org)
+
+    def _district_of(self, org: str | None) -> str | None:
         seen = 0
         while org is not None and seen < 50:
             t = self.orgs.get(org)
@@ -261,8 +310,13 @@ class _Reader:
         return None
 
     def sole_district(self) -> str | None:
+        if self._sole is not None:
+            return self._sole[0]
         ds = [o for o, (t, _) in self.orgs.items() if t == "district"]
-        return ds[0] if len(ds) == 1 else None
+        sole = ds[0] if len(ds) == 1 else None
+        if self._district_memo is not None:
+            self._sole = (sole,)
+        return sole
 
     # -- orgs, sessions, courses, classes ----------------------------------------
     def read_orgs(self) -> None:
@@ -313,6 +367,7 @@ class _Reader:
             _apply_carry(d)
             self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
                        line=line)
+        self._district_memo = {}
 
     def read_terms(self) -> None:
         sole = self.sole_district()
@@ -478,10 +533,8 @@ class _Reader:
             if u is None:
                 u = self._mapped(row, _USER_COLS)
                 u["id"] = uid
-                mapped = set(_USER_COLS) | _USER_CONSUMED
-                if role in _CONTACT_ROLES:
-                    mapped.add("phone")
-                self._extra(u, row, mapped)
+                self._extra(u, row, _USER_MAPPED_CONTACT if role in _CONTACT_ROLES
+                            else _USER_MAPPED)
                 self.users[uid] = u
                 self.where[("users", uid)] = ("users.csv", line)
             elif row.get(CARRY_COLUMN):
@@ -541,11 +594,19 @@ class _Reader:
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
         seen: set[tuple[str, str, str]] = set()
-        for line, row in self.rows("enrollments.csv", "sections"):
-            cid = row.get("classSourcedId") or ""
-            usid = row.get("userSourcedId") or ""
-            role = (row.get("role") or "").strip()
-            sec = self.sections.get(cid)
+        name = "enrollments.csv"
+        t = self.table(name, "sections")
+        rows = self.cells(t, name, "sections") if t is not None else iter(())
+        col = t.getter if t is not None else None
+        get_cid, get_usid, get_role, get_sid, get_primary = (
+            col(c) if col is not None else None
+            for c in ("classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
+        sections = self.sections
+        for line, row in rows:
+            cid = get_cid(row) or ""  # type: ignore[misc]
+            usid = get_usid(row) or ""  # type: ignore[misc]
+            role = (get_role(row) or "").strip()  # type: ignore[misc]
+            sec = sections.get(cid)
             if sec is None and self.base is not None and cid in self.base.sections:
                 sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
             if sec is None:
@@ -554,12 +615,12 @@ class _Reader:
                        "left out" if gone else f"enrollment in unknown class {cid!r}")
                 self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=row.get("sourcedId"))
+                               record_id=get_sid(row))  # type: ignore[misc]
                 continue
             if not usid:
                 self.b.problem("other", "enrollment without a userSourcedId; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=row.get("sourcedId"))
+                               record_id=get_sid(row))  # type: ignore[misc]
                 continue
             uid = self.alias.get(usid, usid)
             if role not in ("student", "teacher"):
@@ -573,7 +634,7 @@ class _Reader:
                 sec.setdefault("students", []).append(uid)
             else:
                 sec.setdefault("teachers", []).append(uid)
-                if _true(row.get("primary")):
+                if _true(get_primary(row)):  # type: ignore[misc]
                     if "teacher" in sec and sec["teacher"] != uid:
                         self.b.problem("other", f"class {cid!r} has a second primary teacher; "
                                        "the first is section.teacher", file="enrollments.csv",

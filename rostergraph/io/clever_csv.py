@@ -68,10 +68,11 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, loads_json_cell, read_csv
+from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge, set_path
 
@@ -301,11 +302,17 @@ class _Reader:
         self.district: str | None = None
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+        t = self.table(name, kind)
+        return t.dicts() if t is not None else iter(())
+
+    def table(self, name: str, kind: str | None) -> CsvTable | None:
+        """The file with Clever's column names, or None when it is absent or cannot load."""
         if name not in self.bundle:
-            return iter(())
+            return None
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
-        header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        t = read_table(data, name, self.b, kind=kind, limits=self.limits)
+        header = t.header
         renames = _case_renames(name, header)
         for got, want in renames.items():
             self.b.problem("other", f"column {got!r} read as {want!r} (Clever's SFTP column "
@@ -313,15 +320,14 @@ class _Reader:
                            file=name, line=1, kind=kind, field=want)
         if renames:
             header = [renames.get(h, h) for h in header]
-            rows = ((line, {renames.get(k, k): v for k, v in row.items()})
-                    for line, row in rows)
+            t.rename(header)
         missing = [c for c in _REQUIRED.get(name, ()) if c not in header]
         if header and missing:
             self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
                            "; the file was not loaded", file=name, line=1, kind=kind)
-            return iter(())
+            return None
         self.plans[name] = _plan(name, list(dict.fromkeys(header)))
-        return rows
+        return t
 
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str,
               first: bool = True) -> None:
@@ -551,9 +557,14 @@ class _Reader:
 
     def read_enrollments(self) -> None:
         seen: set[tuple[str, str]] = set()
-        for line, row in self.rows("enrollments.csv", "sections"):
-            sec_id, stu = row.get("Section_id") or "", row.get("Student_id") or ""
-            sec = self.sections.get(sec_id)
+        t = self.table("enrollments.csv", "sections")
+        if t is None:
+            return
+        get_sec, get_stu = t.getter("Section_id"), t.getter("Student_id")
+        sections = self.sections
+        for line, row in t.rows():
+            sec_id, stu = get_sec(row) or "", get_stu(row) or ""
+            sec = sections.get(sec_id)
             if sec is None or not stu:
                 self.b.problem("other", f"enrollment in unknown section {sec_id!r}; not loaded"
                                if sec is None else "enrollment without Student_id; not loaded",
@@ -653,30 +664,33 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
     bundle = Bundle(p, limits)
+    # building the records allocates hundreds of thousands of tracked objects: the
+    # collector would walk them again and again (restored, and they settled, after)
     try:
-        if not any(n in bundle for n in SFTP_FILES):
-            raise SourceError("no Clever SFTP files found (expected " + ", ".join(SFTP_FILES)
-                              + ")", path=str(path))
-        b = RosterBuilder(source=str(path), format="clever-csv", strict=strict,
-                          max_problems=limits.max_problems)
-        b.version = "sftp"
-        r = _Reader(bundle, b, limits)
-        r.read_districts()
-        r.read_schools()
-        r.read_people("students.csv", "student", "Student_id")
-        r.read_people("teachers.csv", "teacher", "Teacher_id")
-        r.read_people("staff.csv", "staff", "Staff_id")
-        if "admins.csv" in bundle:
-            b.notes.append("admins.csv is deprecated by Clever; its rows were read as staff")
-            r.read_people("admins.csv", "staff", "Staff_id")
-        r.apply_contacts()
-        r.read_sections()
-        r.read_enrollments()
-        r.finish(r.read_records())
-        for name in bundle.names():
-            if name.endswith(".csv") and name not in SFTP_FILES and name not in (
-                    EXT_DISTRICTS, EXT_RECORDS):
-                b.notes.append(f"{name}: not a Clever SFTP file; ignored")
-        return b.build()
+        with collector_paused(settle=True):
+            if not any(n in bundle for n in SFTP_FILES):
+                raise SourceError("no Clever SFTP files found (expected " + ", ".join(SFTP_FILES)
+                                  + ")", path=str(path))
+            b = RosterBuilder(source=str(path), format="clever-csv", strict=strict,
+                              max_problems=limits.max_problems)
+            b.version = "sftp"
+            r = _Reader(bundle, b, limits)
+            r.read_districts()
+            r.read_schools()
+            r.read_people("students.csv", "student", "Student_id")
+            r.read_people("teachers.csv", "teacher", "Teacher_id")
+            r.read_people("staff.csv", "staff", "Staff_id")
+            if "admins.csv" in bundle:
+                b.notes.append("admins.csv is deprecated by Clever; its rows were read as staff")
+                r.read_people("admins.csv", "staff", "Staff_id")
+            r.apply_contacts()
+            r.read_sections()
+            r.read_enrollments()
+            r.finish(r.read_records())
+            for name in bundle.names():
+                if name.endswith(".csv") and name not in SFTP_FILES and name not in (
+                        EXT_DISTRICTS, EXT_RECORDS):
+                    b.notes.append(f"{name}: not a Clever SFTP file; ignored")
+            return b.build()
     finally:
         bundle.close()

@@ -223,6 +223,13 @@ class CsvTable:
             return zip(self.lines, self.cells)
         return _checked_rows(len(self.header), self._source, *self._where)
 
+    def rename(self, header: list[str]) -> None:
+        """Give the columns new names (same count; no new repeats), e.g. their spelling in a spec."""
+        self.header = header
+        self.index = {}
+        for i, col in enumerate(header):
+            self.index.setdefault(col, i)
+
     def getter(self, column: str) -> Callable[[list[str]], str | None]:
         """A function of a row's cells giving ``column``'s value (``None``: no such column)."""
         i = self.index.get(column)

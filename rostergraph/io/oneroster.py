@@ -51,6 +51,7 @@ from typing import Any
 
 import orjson
 
+from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import KINDS, parse_date
 from ..roster import Roster, RosterBuilder, raw_text
@@ -817,41 +818,44 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
     bundle = Bundle(p, limits)
+    # building the records allocates hundreds of thousands of tracked objects: the
+    # collector would walk them again and again (restored, and they settled, after)
     try:
-        b = RosterBuilder(source=str(path), format="oneroster", strict=strict,
-                          max_problems=limits.max_problems)
-        r = _Reader(bundle, b, limits)
-        r.base = base
-        r.manifest()
-        if not any(n in bundle for n in ONEROSTER_FILES[1:]):
-            raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "
-                              "academicSessions.csv, courses.csv, classes.csv, users.csv, "
-                              "enrollments.csv)", path=str(path))
-        if "roles.csv" in bundle and not b.version:
-            b.version = "1.2"
-        r.read_orgs()
-        if r.wanted("academicSessions.csv"):
-            r.read_terms()
-        if r.wanted("courses.csv"):
-            r.read_courses()
-        if r.wanted("classes.csv"):
-            r.read_classes()
-        if r.wanted("users.csv"):
-            r.read_users()
-        if r.wanted("roles.csv"):
-            r.read_roles()
-        r.link_contacts()
-        if r.wanted("enrollments.csv"):
-            r.read_enrollments()
-        if r.wanted("demographics.csv"):
-            r.read_demographics()
-        if r.wanted("userProfiles.csv"):
-            read_user_profiles(r)
-        r.finish()
-        if not b.version:
-            b.version = "1.1"
-        if base is not None:
-            return _apply_delta(base, b.build(), r)
-        return b.build()
+        with collector_paused(settle=True):
+            b = RosterBuilder(source=str(path), format="oneroster", strict=strict,
+                              max_problems=limits.max_problems)
+            r = _Reader(bundle, b, limits)
+            r.base = base
+            r.manifest()
+            if not any(n in bundle for n in ONEROSTER_FILES[1:]):
+                raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "
+                                  "academicSessions.csv, courses.csv, classes.csv, users.csv, "
+                                  "enrollments.csv)", path=str(path))
+            if "roles.csv" in bundle and not b.version:
+                b.version = "1.2"
+            r.read_orgs()
+            if r.wanted("academicSessions.csv"):
+                r.read_terms()
+            if r.wanted("courses.csv"):
+                r.read_courses()
+            if r.wanted("classes.csv"):
+                r.read_classes()
+            if r.wanted("users.csv"):
+                r.read_users()
+            if r.wanted("roles.csv"):
+                r.read_roles()
+            r.link_contacts()
+            if r.wanted("enrollments.csv"):
+                r.read_enrollments()
+            if r.wanted("demographics.csv"):
+                r.read_demographics()
+            if r.wanted("userProfiles.csv"):
+                read_user_profiles(r)
+            r.finish()
+            if not b.version:
+                b.version = "1.1"
+            if base is not None:
+                return _apply_delta(base, b.build(), r)
+            return b.build()
     finally:
         bundle.close()

@@ -44,7 +44,7 @@ READERS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
 def _outcome(read: Callable[..., Any], path: Path, **kw: Any) -> Any:
     try:
         return read(path, **kw)
-    except Exception as exc:  # the same error, or the same roster
+    except Exception as exc:  # noqa: BLE001 - the same error, or the same roster
         return (type(exc).__name__, str(exc))
 
 

@@ -53,12 +53,13 @@ import orjson
 
 from .._collector import collector_paused
 from ..errors import SourceError
-from ..model import KINDS, parse_date
+from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_list
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, set_path
-from .oneroster_profiles import read_user_profiles
+from .oneroster_delta import apply_delta
+from .oneroster_profiles import read_demographics, read_user_profiles
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -95,11 +96,6 @@ _DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
 _CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
                   "guardian": ("Other", "Parent/Guardian"),
                   "relative": ("Other", "Family")}
-_RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian",
-              "blackOrAfricanAmerican": "Black or African American",
-              "nativeHawaiianOrOtherPacificIslander": "Hawaiian or Other Pacific Islander",
-              "white": "Caucasian"}
-_SEX = {"male": "M", "female": "F", "other": "X", "unspecified": "X"}
 
 
 def is_oneroster(path: str | os.PathLike[str]) -> bool:
@@ -597,16 +593,15 @@ class _Reader:
         seen: set[tuple[str, str, str]] = set()
         name = "enrollments.csv"
         t = self.table(name, "sections")
-        rows = self.cells(t, name, "sections") if t is not None else iter(())
-        col = t.getter if t is not None else None
-        get_cid, get_usid, get_role, get_sid, get_primary = (
-            col(c) if col is not None else None
-            for c in ("classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
+        if t is None:
+            return  # (nothing read: no roles to note)
+        get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
+            "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
         sections = self.sections
-        for line, row in rows:
-            cid = get_cid(row) or ""  # type: ignore[misc]
-            usid = get_usid(row) or ""  # type: ignore[misc]
-            role = (get_role(row) or "").strip()  # type: ignore[misc]
+        for line, row in self.cells(t, name, "sections"):
+            cid = get_cid(row) or ""
+            usid = get_usid(row) or ""
+            role = (get_role(row) or "").strip()
             sec = sections.get(cid)
             if sec is None and self.base is not None and cid in self.base.sections:
                 sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
@@ -616,12 +611,12 @@ class _Reader:
                        "left out" if gone else f"enrollment in unknown class {cid!r}")
                 self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=get_sid(row))  # type: ignore[misc]
+                               record_id=get_sid(row))
                 continue
             if not usid:
                 self.b.problem("other", "enrollment without a userSourcedId; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=get_sid(row))  # type: ignore[misc]
+                               record_id=get_sid(row))
                 continue
             uid = self.alias.get(usid, usid)
             if role not in ("student", "teacher"):
@@ -635,7 +630,7 @@ class _Reader:
                 sec.setdefault("students", []).append(uid)
             else:
                 sec.setdefault("teachers", []).append(uid)
-                if _true(get_primary(row)):  # type: ignore[misc]
+                if _true(get_primary(row)):
                     if "teacher" in sec and sec["teacher"] != uid:
                         self.b.problem("other", f"class {cid!r} has a second primary teacher; "
                                        "the first is section.teacher", file="enrollments.csv",
@@ -645,41 +640,6 @@ class _Reader:
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                                 "equivalent and were not loaded")
-
-    def read_demographics(self) -> None:
-        for line, row in self.rows("demographics.csv", "users"):
-            sid = row.get("sourcedId") or row.get("userSourcedId") or ""
-            u = self.users.get(self.alias.get(sid, sid))
-            if u is None:
-                self.b.problem("other", f"demographics for unknown user {sid!r}; not loaded",
-                               file="demographics.csv", line=line, kind="users",
-                               record_id=sid)
-                continue
-            st = u.get("roles", {}).get("student")
-            target = st if st is not None else u
-            consumed = {"sourcedId", "userSourcedId", "status", "dateLastModified"}
-            dob = row.get("birthDate", row.get("birthdate"))
-            if st is not None:
-                if dob:
-                    st["dob"] = dob
-                    consumed |= {"birthDate", "birthdate"}
-                sex = (row.get("sex") or "").strip()
-                if sex:
-                    st["gender"] = _SEX.get(sex.lower(), sex)
-                    consumed.add("sex")
-                races = [name for col, name in _RACE_COLS.items() if _true(row.get(col))]
-                if _true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
-                    st["race"] = "Two or More Races"
-                elif races:
-                    st["race"] = races[0]
-                consumed |= set(_RACE_COLS) | {"demographicRaceTwoOrMoreRaces"}
-                h = row.get("hispanicOrLatinoEthnicity")
-                if h:
-                    st["hispanic_ethnicity"] = "Y" if _true(h) else "N"
-                    consumed.add("hispanicOrLatinoEthnicity")
-            for col, v in row.items():
-                if col not in consumed and v != "":
-                    target[_PREFIX + "demographics." + col] = v
 
     def finish(self) -> None:
         for uid, role in self.contact_role.items():
@@ -710,62 +670,6 @@ def _apply_carry(d: dict[str, Any]) -> None:
     carry = d.pop("_carry", None)
     if carry:
         deep_merge(d, carry)
-
-
-_DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",),
-                "courses": ("courses",), "classes": ("sections",), "users": ("users",)}
-
-
-def _apply_delta(base: Roster, delta: Roster, r: _Reader) -> Roster:
-    """``base`` with the delta's records put in, its deletions taken out."""
-    import attrs
-
-    kinds = {k: dict(base.records(k)) for k in KINDS}
-    for kind in KINDS:
-        for rid, rec in delta.records(kind).items():
-            old = kinds[kind].get(rid)
-            if kind == "sections" and old is not None:
-                # a class row carries no enrollments: keep the base's, add the delta's
-                students = list(old.students or ())
-                students += [u for u in rec.students or () if u not in students]
-                teachers = list(old.teachers or ())
-                teachers += [u for u in rec.teachers or () if u not in teachers]
-                rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
-                                   teachers=tuple(teachers) if teachers else rec.teachers,
-                                   teacher=rec.teacher if rec.teacher is not None
-                                   else old.teacher)
-            kinds[kind][rid] = rec
-    for cid, adds in r.base_adds.items():
-        sec = kinds["sections"].get(cid)
-        if sec is None:
-            continue
-        students = list(sec.students or ())
-        students += [u for u in adds.get("students", ()) if u not in students]
-        teachers = list(sec.teachers or ())
-        teachers += [u for u in adds.get("teachers", ()) if u not in teachers]
-        kinds["sections"][cid] = attrs.evolve(
-            sec, students=tuple(students), teachers=tuple(teachers),
-            teacher=adds.get("teacher", sec.teacher))
-    for f, dkinds in _DELTA_KINDS.items():
-        for rid in r.deleted.get(f, ()):
-            for k in dkinds:
-                kinds[k].pop(r.alias.get(rid, rid) if k == "users" else rid, None)
-    for row in r.deleted_rows.get("enrollments", ()):
-        sec = kinds["sections"].get(row.get("classSourcedId") or "")
-        uid = row.get("userSourcedId") or ""
-        uid = r.alias.get(uid, uid)
-        field = {"student": "students", "teacher": "teachers"}.get(row.get("role") or "")
-        if sec is None or field is None:
-            continue
-        kept = tuple(u for u in getattr(sec, field) or () if u != uid)
-        changes: dict[str, Any] = {field: kept}
-        if field == "teachers" and sec.teacher == uid:
-            changes["teacher"] = None
-        kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
-    prov = delta.provenance
-    prov = attrs.evolve(prov, notes=prov.notes + (
-        f"delta applied to a base roster from {base.provenance.source}",))
-    return Roster(**kinds, problems=list(delta.problems), provenance=prov)
 
 
 def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
@@ -848,14 +752,14 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             if r.wanted("enrollments.csv"):
                 r.read_enrollments()
             if r.wanted("demographics.csv"):
-                r.read_demographics()
+                read_demographics(r)
             if r.wanted("userProfiles.csv"):
                 read_user_profiles(r)
             r.finish()
             if not b.version:
                 b.version = "1.1"
             if base is not None:
-                return _apply_delta(base, b.build(), r)
+                return apply_delta(base, b.build(), r)
             return b.build()
     finally:
         bundle.close()

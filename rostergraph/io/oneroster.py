@@ -235,13 +235,16 @@ class _Reader:
         return self.modes.get(name[:-4]) != "absent"
 
     # -- helpers ---------------------------------------------------------------
-    def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any) -> None:
-        for col, v in row.items():
-            if col in mapped or col == CARRY_COLUMN:
-                continue
-            if v == "" or _DEFAULTS.get(col) == v:
-                continue  # OneRoster has no 'missing': an empty cell is absent
-            d[_PREFIX + col] = v
+    def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any,
+               plan: list[tuple[str, str, str | None]] | None = None) -> None:
+        """Columns not in ``mapped`` to ``extra``; the carry column merged last. ``plan``:
+        :func:`_extra_plan` of the row's columns and ``mapped`` (the same for every row)."""
+        if plan is None:
+            plan = _extra_plan(row, mapped)
+        for col, key, default in plan:
+            v = row[col]
+            if v != "" and v != default:  # OneRoster has no 'missing': an empty cell is absent
+                d[key] = v
         carry = row.get(CARRY_COLUMN)
         if carry:
             try:
@@ -512,6 +515,7 @@ class _Reader:
             u[_PREFIX + "role"] = role
 
     def read_users(self) -> None:
+        plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
         for line, row in self.rows("users.csv", "users"):
             sid = row.get("sourcedId")
             if not sid:
@@ -530,8 +534,12 @@ class _Reader:
             if u is None:
                 u = self._mapped(row, _USER_COLS)
                 u["id"] = uid
-                self._extra(u, row, _USER_MAPPED_CONTACT if role in _CONTACT_ROLES
-                            else _USER_MAPPED)
+                contact = role in _CONTACT_ROLES
+                plan = plans.get(contact)
+                if plan is None:  # (every row of the file has the same columns)
+                    plan = plans[contact] = _extra_plan(
+                        row, _USER_MAPPED_CONTACT if contact else _USER_MAPPED)
+                self._extra(u, row, (), plan)
                 self.users[uid] = u
                 self.where[("users", uid)] = ("users.csv", line)
             elif row.get(CARRY_COLUMN):
@@ -663,6 +671,13 @@ class _Reader:
         for name in self.bundle.names():
             if name not in ONEROSTER_FILES and name.endswith(".csv"):
                 self.b.notes.append(f"{name}: not a roster file; ignored")
+
+
+def _extra_plan(row: dict[str, str], mapped: Any) -> list[tuple[str, str, str | None]]:
+    """``(column, extra key, value the writer fills in)`` of the row's columns that go to
+    ``extra`` (not ``mapped``, not the carry column), in the row's order."""
+    return [(col, _PREFIX + col, _DEFAULTS.get(col)) for col in row
+            if col not in mapped and col != CARRY_COLUMN]
 
 
 def _apply_carry(d: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/run.py --size S|M|L [--baselines duckdb,networkx] [--json OUT]
                              [--data DIR] [--seed K] [--quirks default|high] [--report]
+                             [--format jsonl|oneroster|sftp]
 
 Generates the district under ``bench-data/<size>`` (if missing) with
 ``rostergraph.synth``, then runs each engine in its own subprocess (so peak
@@ -13,6 +14,15 @@ validate), DuckDB (explicit-column ``read_json``, SQL) and networkx
 compared first; only when they are equal are the times reported, with the
 ratios rostergraph/DuckDB and rostergraph/networkx. Exit code 1 when the
 answers differ.
+
+``--format oneroster`` or ``--format sftp`` times loading the same district from
+OneRoster 1.1 CSV or Clever SFTP CSV instead: the files are converted once from the
+generated JSON Lines (with rostergraph's writers) and cached beside it
+(``bench-data/<size>-oneroster``, ``bench-data/<size>-sftp``). The engines are then
+rostergraph on the CSV files, rostergraph on the JSON Lines of the same district
+(``rostergraph-jsonl``, the figure the CSV load is compared with) and DuckDB's
+``read_csv`` on the CSV files (``engines_csv.py``); networkx reads only JSON Lines
+and is left out. All answers are compared as for JSON Lines.
 
 ``--quirks high`` generates the district (under ``bench-data/<size>-high``) with
 every quirk at a high rate (``rostergraph.synth.QUIRK_RATES``: each validation
@@ -80,10 +90,33 @@ def ensure_data(size: str, seed: int, data: Path | None, quirks: str = "default"
     return out
 
 
+FORMATS = ("jsonl", "oneroster", "sftp")
+
+
+def ensure_csv(jsonl: Path, fmt: str) -> Path:
+    """The district of the folder ``jsonl`` as OneRoster or SFTP CSV, converted once."""
+    out = jsonl.parent / f"{jsonl.name}-{fmt}"
+    if not (out / "enrollments.csv").exists():
+        sys.path.insert(0, str(ROOT))
+        import rostergraph
+        from rostergraph.io.write import write_oneroster
+        from rostergraph.io.write_sftp import write_clever_csv
+
+        t0 = time.perf_counter()
+        roster = rostergraph.load(jsonl)
+        tmp = out.with_name(out.name + ".partial")
+        (write_oneroster if fmt == "oneroster" else write_clever_csv)(roster, tmp)
+        tmp.rename(out)
+        print(f"converted {jsonl.name} to {fmt} in {time.perf_counter() - t0:.1f} s → {out}",
+              file=sys.stderr)
+    return out
+
+
 def run_engine(name: str, data: Path, timeout: float | None = None,
-               render: bool = False) -> dict[str, Any]:
+               render: bool = False, fmt: str = "jsonl") -> dict[str, Any]:
     """Run one engine in a fresh subprocess; its JSON result (or an error)."""
-    cmd = [sys.executable, str(HERE / "run.py"), "--worker", name, "--data", str(data)]
+    cmd = [sys.executable, str(HERE / "run.py"), "--worker", name, "--data", str(data),
+           "--format", fmt]
     if render and name == "rostergraph":
         cmd.append("--report")
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -100,11 +133,15 @@ def run_engine(name: str, data: Path, timeout: float | None = None,
     return res
 
 
-def _worker(name: str, data: Path, render: bool = False) -> None:
+def _worker(name: str, data: Path, render: bool = False, fmt: str = "jsonl") -> None:
     sys.path.insert(0, str(HERE))
     from engines import ENGINES, peak_mib, run_rostergraph
+    from engines_csv import run_duckdb_oneroster, run_duckdb_sftp
 
-    steps, answers = run_rostergraph(data, render) if render else ENGINES[name](data)
+    engines = dict(ENGINES, **{"rostergraph-jsonl": run_rostergraph})
+    if fmt != "jsonl":
+        engines["duckdb"] = run_duckdb_oneroster if fmt == "oneroster" else run_duckdb_sftp
+    steps, answers = run_rostergraph(data, render) if render else engines[name](data)
     print(json.dumps({"engine": name, "steps": [list(s) for s in steps], "answers": answers,
                       "peak_mib": peak_mib()}))
 
@@ -137,8 +174,10 @@ def table(results: list[dict[str, Any]]) -> str:
     names = [r["engine"] for r in ok]
     head = "| step | " + " | ".join(f"{n} s | {n} peak MiB" for n in names)
     ratios = [n for n in ("duckdb", "networkx") if n in by and "rostergraph" in by]
-    head += "".join(f" | {n} / rostergraph" for n in ratios) + " |"
-    lines = [head, "|" + "---|" * (1 + 2 * len(names) + len(ratios))]
+    head += "".join(f" | {n} / rostergraph" for n in ratios)
+    vs_jsonl = "rostergraph-jsonl" in by and "rostergraph" in by
+    head += " | rostergraph / rostergraph-jsonl |" if vs_jsonl else " |"
+    lines = [head, "|" + "---|" * (1 + 2 * len(names) + len(ratios) + vs_jsonl)]
     for step in (*STEPS, "queries", "load+build+queries", "total"):
         if not any(step in by[n] for n in names):
             continue
@@ -149,12 +188,17 @@ def table(results: list[dict[str, Any]]) -> str:
         for n in ratios:
             a, b = by["rostergraph"].get(step), by[n].get(step)
             row += f" {b[0] / a[0]:.1f}× |" if a and b and a[0] > 0 else " – |"
+        if vs_jsonl:
+            a, b = by["rostergraph"].get(step), by["rostergraph-jsonl"].get(step)
+            row += f" {a[0] / b[0]:.2f}× |" if a and b and b[0] > 0 else " – |"
         lines.append(row)
     lines.append("")
     lines.append("`queries` = reach + cross_school + orphans; `load+build+queries` is the "
                  "like-for-like end to end; `total` adds rostergraph's `validate` (all rules), "
                  "which the baselines do not do. Ratios > 1: rostergraph is faster. Peak MiB = "
-                 "peak RSS of the engine's process so far.")
+                 "peak RSS of the engine's process so far. rostergraph / rostergraph-jsonl "
+                 "(CSV formats): how many times the CSV figure is the JSON Lines one (< 1.5× "
+                 "is the goal for load+build).")
     return "\n".join(lines)
 
 
@@ -173,21 +217,33 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--report", action="store_true",
                    help="also render rostergraph's validation report (HTML, text) after the "
                         "timed steps and print its size")
+    p.add_argument("--format", choices=FORMATS, default="jsonl",
+                   help="the files rostergraph and DuckDB load: the generated JSON Lines, or "
+                        "the same district converted (once, cached) to OneRoster or SFTP CSV")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.worker:
-        _worker(args.worker, args.data, args.report)
+        _worker(args.worker, args.data, args.report, args.format)
         return 0
     data = ensure_data(args.size, args.seed, args.data, args.quirks)
-    engines = ["rostergraph"] + [b for b in args.baselines.split(",") if b and b != "none"]
+    jsonl = data
+    baselines = [b for b in args.baselines.split(",") if b and b != "none"]
+    runs: list[tuple[str, Path, str]] = [("rostergraph", data, args.format)]
+    if args.format != "jsonl":
+        data = ensure_csv(jsonl, args.format)
+        runs.append(("rostergraph-jsonl", jsonl, "jsonl"))
+        baselines = [b for b in baselines if b != "networkx"]  # (it reads JSON Lines only)
+        runs[0] = ("rostergraph", data, args.format)
+    runs += [(b, data, args.format) for b in baselines]
     results = []
-    for name in engines:
+    for name, where, fmt in runs:
         print(f"running {name} …", file=sys.stderr, flush=True)
-        results.append(run_engine(name, data, args.timeout, args.report))
+        results.append(run_engine(name, where, args.timeout, args.report, fmt))
         if "error" in results[-1]:
             print(f"  {name} failed: {results[-1]['error']}", file=sys.stderr)
     diffs = compare(results)
     report = {"size": args.size, "seed": args.seed, "quirks": args.quirks, "data": str(data),
+              "format": args.format,
               "data_mib": round(sum(f.stat().st_size for f in data.iterdir()) / 2**20, 1),
               "machine": machine(), "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
               "results": results, "answers_equal": not diffs, "differences": diffs,
@@ -199,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     ok = [r for r in results if "answers" in r]
     compared = {k: v for k, v in ok[0]["answers"].items() if k not in NOT_COMPARED}
-    print(f"size {args.size} ({args.quirks} quirks): {report['data_mib']} MiB of JSONL; answers "
+    what = {"jsonl": "JSONL", "oneroster": "OneRoster CSV", "sftp": "SFTP CSV"}[args.format]
+    print(f"size {args.size} ({args.quirks} quirks): {report['data_mib']} MiB of {what}; answers "
           f"equal across {', '.join(r['engine'] for r in ok)}: {json.dumps(compared)}")
     found = next((r["answers"]["findings"] for r in ok if "findings" in r["answers"]), None)
     if found:

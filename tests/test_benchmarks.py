@@ -42,3 +42,24 @@ def test_answers_are_compared_before_times(tmp_path: Path) -> None:
     b = {"engine": "duckdb", "answers": {"reach_pairs": 4}, "steps": []}
     assert run.compare([a, b]) == ["reach_pairs: rostergraph=3 duckdb=4"]
     assert run.compare([a, dict(b, answers={"reach_pairs": 3})]) == []
+
+
+@pytest.mark.parametrize("fmt", ["oneroster", "sftp"])
+def test_csv_format_benchmark_answers_agree(tmp_path: Path, fmt: str) -> None:
+    """With --format oneroster|sftp the district is converted once, and rostergraph on the
+    CSV, rostergraph on the JSON Lines and DuckDB's read_csv give equal counts."""
+    pytest.importorskip("duckdb")
+    data = tmp_path / "S"
+    out = tmp_path / "bench.json"
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--size", "S",
+                        "--seed", "4", "--data", str(data), "--json", str(out),
+                        "--format", fmt], capture_output=True, text=True, timeout=300,
+                       check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+    report = json.loads(out.read_text())
+    assert report["answers_equal"] is True and report["format"] == fmt
+    engines = {r["engine"]: r for r in report["results"]}
+    assert set(engines) == {"rostergraph", "rostergraph-jsonl", "duckdb"}
+    assert (tmp_path / f"S-{fmt}" / "enrollments.csv").exists()
+    assert engines["duckdb"]["answers"]["reach_pairs"] > 0
+    assert "rostergraph / rostergraph-jsonl" in p.stdout

@@ -64,15 +64,17 @@ import os
 import re
 import zipfile
 from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, read_csv
+from .csvutil import Bundle, CsvTable, loads_json_cell, merge_json, read_table
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import deep_merge, loads_carry, set_path
+from .mapping import deep_merge, set_path
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -248,9 +250,47 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+_Plan = tuple[list[tuple[str, list[str], str, str]], list[tuple[str, str]],
+              list[tuple[str, tuple[str, ...], Any]]]
+
+
+def _plan(file: str, columns: list[str]) -> _Plan:
+    """Where each column of a file with these (unique) columns goes, worked out once per
+    file: ``(fields, extra, contacts)``. ``fields`` are ``(column, parent keys, key,
+    path)`` of the mapped columns present, in :data:`SFTP_COLUMNS` order, ``extra``
+    ``(column, "sftp.<column>")``; ``contacts`` the contact groups ``(k, fields, getter)``
+    in order (group ``k`` exists while its columns do)."""
+    present = set(columns)
+    fields = []
+    for col, path in SFTP_COLUMNS.get(file, ()):
+        if col in present:
+            parts = path.split(".")
+            fields.append((col, parts[:-1], parts[-1], path))
+    known = _KNOWN.get(file, frozenset())
+    extra = [(col, _PREFIX + col) for col in columns
+             if col not in known and not col.startswith("Contact_") and not (
+                 col.startswith("Teacher_") and col.endswith("_id"))]
+    contacts = []
+    k = 1
+    while True:
+        pre = "Contact_" if k == 1 else f"Contact_{k}_"
+        cols = [(f, pre + f) for f, _ in CONTACT_FIELDS if pre + f in present]
+        if not cols:
+            break
+        get = itemgetter(*(c for _, c in cols))
+        contacts.append((str(k), tuple(f for f, _ in cols), get if len(cols) > 1 else _one(get)))
+        k += 1
+    return fields, extra, contacts
+
+
+def _one(get: Any) -> Any:
+    return lambda row: (get(row),)
+
+
 class _Reader:
     def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
         self.bundle, self.b, self.limits = bundle, b, limits
+        self.plans: dict[str, _Plan] = {}  # file → its column plan (see _plan)
         self.users: dict[str, dict[str, Any]] = {}
         self.user_where: dict[str, tuple[str, int]] = {}
         self.emails: dict[str, str] = {}  # teacher email → user id
@@ -262,11 +302,17 @@ class _Reader:
         self.district: str | None = None
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+        t = self.table(name, kind)
+        return t.dicts() if t is not None else iter(())
+
+    def table(self, name: str, kind: str | None) -> CsvTable | None:
+        """The file with Clever's column names, or None when it is absent or cannot load."""
         if name not in self.bundle:
-            return iter(())
+            return None
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
-        header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        t = read_table(data, name, self.b, kind=kind, limits=self.limits)
+        header = t.header
         renames = _case_renames(name, header)
         for got, want in renames.items():
             self.b.problem("other", f"column {got!r} read as {want!r} (Clever's SFTP column "
@@ -274,32 +320,31 @@ class _Reader:
                            file=name, line=1, kind=kind, field=want)
         if renames:
             header = [renames.get(h, h) for h in header]
-            rows = ((line, {renames.get(k, k): v for k, v in row.items()})
-                    for line, row in rows)
+            t.rename(header)
         missing = [c for c in _REQUIRED.get(name, ()) if c not in header]
         if header and missing:
             self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
                            "; the file was not loaded", file=name, line=1, kind=kind)
-            return iter(())
-        return rows
+            return None
+        self.plans[name] = _plan(name, list(dict.fromkeys(header)))
+        return t
 
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str,
               first: bool = True) -> None:
         if not first:
             return
-        for col, path in SFTP_COLUMNS[file]:
-            v = row.get(col)
-            if v is not None:
-                cur: Any = d
-                for part in path.split(".")[:-1]:
-                    cur = cur.get(part) if isinstance(cur, dict) else None
-                if not (isinstance(cur, dict) and path.rsplit(".", 1)[-1] in cur):
-                    set_path(d, path, v)
-        known = _KNOWN[file]
-        for col, v in row.items():
-            if col not in known and not col.startswith("Contact_") and not (
-                    col.startswith("Teacher_") and col.endswith("_id")):
-                d.setdefault(_PREFIX + col, v)
+        fields, extra, _ = self.plans[file]
+        for col, parents, key, path in fields:  # (in the table's order: keys keep it)
+            cur: Any = d
+            for part in parents:
+                cur = cur.get(part) if isinstance(cur, dict) else None
+            if isinstance(cur, dict):  # every parent there: what set_path would walk to
+                if key not in cur:
+                    cur[key] = row[col]
+            else:
+                set_path(d, path, row[col])
+        for col, key in extra:
+            d.setdefault(key, row[col])
 
     def _need(self, row: dict[str, str], col: str, file: str, line: int,
               kind: str) -> str | None:
@@ -391,17 +436,10 @@ class _Reader:
                 self._contact_groups(uid, line, row)
 
     def _contact_groups(self, student: str, line: int, row: dict[str, str]) -> None:
-        k = 1
-        while True:
-            pre = "Contact_" if k == 1 else f"Contact_{k}_"
-            group = {f: row[pre + f] for f, _ in CONTACT_FIELDS if pre + f in row}
-            if not group and k > 1:
-                return
-            if any(group.values()):
-                self.contacts.append((student, line, str(k), group))
-            elif not group:
-                return
-            k += 1
+        for k, fields, get in self.plans["students.csv"][2]:
+            values = get(row)
+            if any(values):
+                self.contacts.append((student, line, k, dict(zip(fields, values))))
 
     def apply_contacts(self) -> None:
         for student, line, k, group in self.contacts:
@@ -519,9 +557,14 @@ class _Reader:
 
     def read_enrollments(self) -> None:
         seen: set[tuple[str, str]] = set()
-        for line, row in self.rows("enrollments.csv", "sections"):
-            sec_id, stu = row.get("Section_id") or "", row.get("Student_id") or ""
-            sec = self.sections.get(sec_id)
+        t = self.table("enrollments.csv", "sections")
+        if t is None:
+            return
+        get_sec, get_stu = t.getter("Section_id"), t.getter("Student_id")
+        sections = self.sections
+        for line, row in t.rows():
+            sec_id, stu = get_sec(row) or "", get_stu(row) or ""
+            sec = sections.get(sec_id)
             if sec is None or not stu:
                 self.b.problem("other", f"enrollment in unknown section {sec_id!r}; not loaded"
                                if sec is None else "enrollment without Student_id; not loaded",
@@ -541,7 +584,7 @@ class _Reader:
         for line, row in self.rows(EXT_RECORDS, None):
             kind, rid, js = row.get("Kind") or "", row.get("Id") or "", row.get("Clever_json")
             try:
-                obj = loads_carry(js or "", self.limits.max_json_depth)
+                obj = loads_json_cell(js or "", self.limits.max_json_depth)
             except ValueError as exc:
                 deep = "Limits.max_json_depth" in str(exc)
                 self.b.problem("limit" if deep else "syntax",
@@ -554,13 +597,17 @@ class _Reader:
                                file=EXT_RECORDS, line=line, record_id=rid or None)
                 continue
             obj.pop("id", None)  # the row's Id names the record
-            deep_merge(carry.setdefault((kind, rid), {}), obj)
+            got = carry.get((kind, rid))
+            if got is None:  # (merging into a new dict would only copy it)
+                carry[(kind, rid)] = obj
+            else:
+                merge_json(got, obj)
         return carry
 
     def finish(self, carry: dict[tuple[str, str], dict[str, Any]]) -> None:
         def merged(kind: str, d: dict[str, Any]) -> dict[str, Any]:
             more = carry.pop((kind, d["id"]), None)
-            return deep_merge(d, more, none_deletes=True) if more else d
+            return merge_json(d, more, none_deletes=True) if more else d
 
         for kind, rows in (("terms", self.terms), ("courses", self.courses)):
             for d in rows.values():
@@ -621,30 +668,33 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
     bundle = Bundle(p, limits)
+    # building the records allocates hundreds of thousands of tracked objects: the
+    # collector would walk them again and again (restored, and they settled, after)
     try:
-        if not any(n in bundle for n in SFTP_FILES):
-            raise SourceError("no Clever SFTP files found (expected " + ", ".join(SFTP_FILES)
-                              + ")", path=str(path))
-        b = RosterBuilder(source=str(path), format="clever-csv", strict=strict,
-                          max_problems=limits.max_problems)
-        b.version = "sftp"
-        r = _Reader(bundle, b, limits)
-        r.read_districts()
-        r.read_schools()
-        r.read_people("students.csv", "student", "Student_id")
-        r.read_people("teachers.csv", "teacher", "Teacher_id")
-        r.read_people("staff.csv", "staff", "Staff_id")
-        if "admins.csv" in bundle:
-            b.notes.append("admins.csv is deprecated by Clever; its rows were read as staff")
-            r.read_people("admins.csv", "staff", "Staff_id")
-        r.apply_contacts()
-        r.read_sections()
-        r.read_enrollments()
-        r.finish(r.read_records())
-        for name in bundle.names():
-            if name.endswith(".csv") and name not in SFTP_FILES and name not in (
-                    EXT_DISTRICTS, EXT_RECORDS):
-                b.notes.append(f"{name}: not a Clever SFTP file; ignored")
-        return b.build()
+        with collector_paused(settle=True):
+            if not any(n in bundle for n in SFTP_FILES):
+                raise SourceError("no Clever SFTP files found (expected " + ", ".join(SFTP_FILES)
+                                  + ")", path=str(path))
+            b = RosterBuilder(source=str(path), format="clever-csv", strict=strict,
+                              max_problems=limits.max_problems)
+            b.version = "sftp"
+            r = _Reader(bundle, b, limits)
+            r.read_districts()
+            r.read_schools()
+            r.read_people("students.csv", "student", "Student_id")
+            r.read_people("teachers.csv", "teacher", "Teacher_id")
+            r.read_people("staff.csv", "staff", "Staff_id")
+            if "admins.csv" in bundle:
+                b.notes.append("admins.csv is deprecated by Clever; its rows were read as staff")
+                r.read_people("admins.csv", "staff", "Staff_id")
+            r.apply_contacts()
+            r.read_sections()
+            r.read_enrollments()
+            r.finish(r.read_records())
+            for name in bundle.names():
+                if name.endswith(".csv") and name not in SFTP_FILES and name not in (
+                        EXT_DISTRICTS, EXT_RECORDS):
+                    b.notes.append(f"{name}: not a Clever SFTP file; ignored")
+            return b.build()
     finally:
         bundle.close()

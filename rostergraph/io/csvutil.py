@@ -37,13 +37,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
+
+import orjson
 
 from ..roster import RosterBuilder, raw_text
 from .limits import DEFAULT_LIMITS, Limits
+from .mapping import loads_carry
 
-__all__ = ["Bundle", "cell", "decode_csv", "read_csv", "split_list", "to_csv_text"]
+__all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "merge_json", "read_csv",
+           "read_table", "split_list", "to_csv_text"]
 
 Row = dict[str, str]
 
@@ -166,12 +172,111 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     >>> list(rows)
     [(2, {'a': '1', 'b': '2'})]
     """
+    t = read_table(data, name, b, kind=kind, limits=limits)
+    return t.header, t.dicts()
+
+
+class CsvTable:
+    """A parsed CSV file: its header and its rows, as lists of cells or as dicts.
+
+    Problems of the header are in the builder already; a row's problems (a quoting
+    error, a field over the limit, a wrong number of cells) are told when the
+    iteration reaches that row, so they interleave by line with the problems the
+    reader finds in the rows before. Iterate once, with :meth:`rows` or :meth:`dicts`.
+
+    Attributes
+    ----------
+    header:
+        The column names (trailing empty names removed).
+    index:
+        Column name → position of its first occurrence in ``header``.
+    clean:
+        Every row has exactly ``len(header)`` cells and the file parsed in one
+        C pass: then ``lines`` and ``cells`` hold all rows (parallel lists) and
+        column-wise processing may read them directly.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> t = read_table(b"a,b,a\\n1,2,3\\n4,5\\n", "t.csv", RosterBuilder(source="m", format="t"))
+    >>> t.header, t.index, t.clean, list(t.rows())
+    (['a', 'b', 'a'], {'a': 0, 'b': 1}, False, [(2, ['1', '2', '3'])])
+    """
+
+    def __init__(self, header: list[str], source: Iterator[tuple[int, list[str]]],
+                 lines: list[int] | None, cells: list[list[str]] | None, name: str,
+                 b: RosterBuilder, kind: str | None) -> None:
+        self.header = header
+        self.index: dict[str, int] = {}
+        for i, col in enumerate(header):
+            self.index.setdefault(col, i)
+        self.unique = len(self.index) == len(header)
+        self.clean = cells is not None
+        self.lines: list[int] = lines or []
+        self.cells: list[list[str]] = cells or []
+        self._source = source
+        self._where = (name, b, kind)
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """``(line, cells)`` of each good row, ``len(cells) == len(header)``."""
+        if self.clean:
+            return zip(self.lines, self.cells)
+        return _checked_rows(len(self.header), self._source, *self._where)
+
+    def rename(self, header: list[str]) -> None:
+        """Give the columns new names (same count; no new repeats), e.g. their spelling in a spec."""
+        self.header = header
+        self.index = {}
+        for i, col in enumerate(header):
+            self.index.setdefault(col, i)
+
+    def getter(self, column: str) -> Callable[[list[str]], str | None]:
+        """A function of a row's cells giving ``column``'s value (``None``: no such column)."""
+        i = self.index.get(column)
+        return _absent if i is None else itemgetter(i)
+
+    def as_dict(self, cells: list[str]) -> Row:
+        """One row's cells as the ``{column: value}`` :meth:`dicts` gives."""
+        return dict(zip(self.header, cells)) if self.unique else _first_wins(self.header, cells)
+
+    def dicts(self) -> Iterator[tuple[int, Row]]:
+        """``(line, {column: value})`` of each good row (a repeated column: its first)."""
+        header = self.header
+        if not self.unique:
+            return ((line, _first_wins(header, values)) for line, values in self.rows())
+        return zip(self.lines, map(dict, map(zip, repeat(header), self.cells))) \
+            if self.clean else ((line, dict(zip(header, values))) for line, values in self.rows())
+
+
+def _absent(cells: list[str]) -> None:
+    return None
+
+
+def _first_wins(header: list[str], values: list[str]) -> Row:
+    d: Row = {}
+    for col, v in zip(header, values):
+        d.setdefault(col, v)
+    return d
+
+
+def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = None,
+               limits: Limits = DEFAULT_LIMITS) -> CsvTable:
+    """Parse a CSV file (see :func:`read_csv`) into a :class:`CsvTable`.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> t = read_table(b"id,name\\n1,Ann\\n", "t.csv", RosterBuilder(source="m", format="t"))
+    >>> t.clean, t.lines, t.cells
+    (True, [2], [['1', 'Ann']])
+    """
     text = decode_csv(data, name, b, kind)
-    rows = _rows(text, name, b, kind, limits)
+    whole = _whole_file(text, limits)
+    rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits)
     try:
         first = next(rows)
     except StopIteration:
-        return [], iter(())
+        return CsvTable([], iter(()), [], [], name, b, kind)
     _, header = first
     blank = len(header) - len(_trimmed(header))
     if blank and blank < len(header):  # an export slip: trailing delimiters in the header
@@ -185,7 +290,34 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
             b.problem("syntax", f"column {col!r} appears twice in the header; the first is used",
                       file=name, line=1, kind=kind, field=col)
         seen.add(col)
-    return header, _dict_rows(header, rows, name, b, kind)
+    if whole is not None:
+        body = whole[1:]
+        cells = [r for _, r in body]
+        if not cells or set(map(len, cells)) == {len(header)}:
+            return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
+    return CsvTable(header, rows, None, None, name, b, kind)
+
+
+def _whole_file(text: str, limits: Limits) -> list[tuple[int, list[str]]] | None:
+    """``(line, cells)`` of every non-blank row when the whole file parses in one C pass
+    with every row on one line and no field over the limits, else ``None`` (then
+    :func:`_rows` reads it row by row, with its problems). The same rows as :func:`_rows`."""
+    src = io.StringIO(text, newline="")
+    try:
+        rows = list(csv.reader(src, strict=True))
+    except csv.Error:
+        return None
+    n_lines = text.count("\n") + text.count("\r") - text.count("\r\n")
+    if text and text[-1] not in "\r\n":
+        n_lines += 1
+    if len(rows) != n_lines:  # a quoted line break: a row spans lines
+        return None
+    if csv.field_size_limit() > max(limits.max_field_bytes, 1) and len(text) > max(
+            limits.max_field_bytes, 1):
+        return None  # fields must be checked against the smaller limit: row by row
+    if all(rows):
+        return list(zip(range(1, len(rows) + 1), rows))
+    return [(i, r) for i, r in enumerate(rows, 1) if r]
 
 
 def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
@@ -256,10 +388,10 @@ def _trimmed(header: list[str]) -> list[str]:
     return header[:end]
 
 
-def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: str,
-               b: RosterBuilder, kind: str | None) -> Iterator[tuple[int, Row]]:
-    n = len(header)
-    unique = len(set(header)) == n
+def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
+                  b: RosterBuilder, kind: str | None) -> Iterator[tuple[int, list[str]]]:
+    """The rows with ``n`` cells (only-empty cells past the header dropped, told once at
+    the end); a row with another number of cells is a ``syntax`` problem."""
     padded: list[int] = []  # rows with only empty cells past the header: loaded, told once
     for line, values in rows:
         if len(values) > n and not any(v.strip() for v in values[n:]):
@@ -269,13 +401,7 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
                       file=name, line=line, kind=kind, raw=raw_text(to_csv_text([values])))
             continue
-        if unique:
-            yield line, dict(zip(header, values))
-            continue
-        d: Row = {}
-        for col, v in zip(header, values):
-            d.setdefault(col, v)
-        yield line, d
+        yield line, values
     if padded:
         more = len(padded) - 1
         b.problem("other", f"{len(padded):,} row{'s' if more else ''} (line {padded[0]}"
@@ -306,6 +432,54 @@ def split_list(value: str | None) -> list[str]:
     if not value:
         return []
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def loads_json_cell(text: str, max_depth: int) -> Any:
+    """:func:`~rostergraph.io.mapping.loads_carry` for a JSON cell, without its depth scan
+    when the text has no more brackets than ``max_depth`` (it cannot nest deeper).
+
+    Examples
+    --------
+    >>> loads_json_cell('{"a": [1]}', 64)
+    {'a': [1]}
+    """
+    if text.count("[") + text.count("{") <= max_depth:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass  # the general path: a lone surrogate, or not JSON at all
+    return loads_carry(text, max_depth)
+
+
+def merge_json(base: dict[str, Any], more: dict[str, Any], *,
+               none_deletes: bool = False) -> dict[str, Any]:
+    """:func:`~rostergraph.io.mapping.deep_merge` for ``more`` parsed from JSON into a
+    record dict a reader built (plain ``dict`` objects only, so no ABC checks).
+
+    With ``none_deletes`` a ``None`` in ``more`` removes the key: CSV has no explicit
+    null, so a record read from CSV never names one.
+
+    Examples
+    --------
+    >>> merge_json({"a": {"x": 1}, "b": 2}, {"a": {"y": 2}, "b": {"z": 3}})
+    {'a': {'x': 1, 'y': 2}, 'b': {'z': 3}}
+    >>> merge_json({"a": {"x": 1}, "b": 2}, {"a": {"x": None}, "b": None}, none_deletes=True)
+    {'a': {}}
+    """
+    for k, v in more.items():
+        if type(v) is dict:
+            cur = base.get(k)
+            if type(cur) is dict:
+                merge_json(cur, v, none_deletes=none_deletes)
+                continue
+            if none_deletes:
+                base[k] = merge_json({}, v, none_deletes=True)
+                continue
+        elif v is None and none_deletes:
+            base.pop(k, None)
+            continue
+        base[k] = v
+    return base
 
 
 def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:

@@ -51,13 +51,15 @@ from typing import Any
 
 import orjson
 
+from .._collector import collector_paused
 from ..errors import SourceError
-from ..model import KINDS, parse_date
+from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, read_csv, split_list
+from .csvutil import Bundle, CsvTable, loads_json_cell, merge_json, read_csv, read_table, split_list
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
-from .oneroster_profiles import read_user_profiles
+from .mapping import CARRY_KEY, CEDS_TO_CLEVER, set_path
+from .oneroster_delta import apply_delta
+from .oneroster_profiles import read_demographics, read_user_profiles
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -84,6 +86,9 @@ _USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
                   "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
                   CARRY_COLUMN}
 
+_USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED
+_USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
+
 # values the writer fills in when a record has none (not kept in extra on read)
 _DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}
 _STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
@@ -91,11 +96,6 @@ _DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
 _CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
                   "guardian": ("Other", "Parent/Guardian"),
                   "relative": ("Other", "Family")}
-_RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian",
-              "blackOrAfricanAmerican": "Black or African American",
-              "nativeHawaiianOrOtherPacificIslander": "Hawaiian or Other Pacific Islander",
-              "white": "Caucasian"}
-_SEX = {"male": "M", "female": "F", "other": "X", "unspecified": "X"}
 
 
 def is_oneroster(path: str | os.PathLike[str]) -> bool:
@@ -150,14 +150,48 @@ class _Reader:
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
+        # answers that depend only on the orgs, kept once orgs.csv is read
+        self._district_memo: dict[str | None, str | None] | None = None
+        self._sole: tuple[str | None] | None = None
 
     # -- files ---------------------------------------------------------------
-    def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+    def table(self, name: str, kind: str | None) -> CsvTable | None:
+        """The parsed file (its header's problems told), or None when it is absent."""
         if name not in self.bundle:
-            return
+            return None
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
-        _, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        return read_table(data, name, self.b, kind=kind, limits=self.limits)
+
+    def cells(self, t: CsvTable, name: str,
+              kind: str | None) -> Iterator[tuple[int, list[str]]]:
+        """:meth:`rows` as lists of cells (``t.header`` order), for the column-wise
+        readers of the large files; ``at_row`` is not kept (they call no ``_extra``)."""
+        if "status" not in t.index:
+            return t.rows()
+        return self._live_cells(t, name, kind)
+
+    def _live_cells(self, t: CsvTable, name: str,
+                    kind: str | None) -> Iterator[tuple[int, list[str]]]:
+        sid_at, status_at = t.index.get("sourcedId"), t.index["status"]
+        fkey = name[:-4]
+        for line, cells in t.rows():
+            status = cells[status_at].strip().lower()
+            if status in ("tobedeleted", "inactive"):
+                sid = cells[sid_at] if sid_at is not None else None
+                if status == "tobedeleted":
+                    self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
+                    self.deleted_rows.setdefault(fkey, []).append(t.as_dict(cells))
+                    continue
+                self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
+                               file=name, line=line, kind=kind, record_id=sid)
+            yield line, cells
+
+    def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+        t = self.table(name, kind)
+        if t is None:
+            return
+        rows = t.dicts()
         fkey = name[:-4]
         for line, row in rows:
             sid = row.get("sourcedId")
@@ -201,17 +235,20 @@ class _Reader:
         return self.modes.get(name[:-4]) != "absent"
 
     # -- helpers ---------------------------------------------------------------
-    def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any) -> None:
-        for col, v in row.items():
-            if col in mapped or col == CARRY_COLUMN:
-                continue
-            if v == "" or _DEFAULTS.get(col) == v:
-                continue  # OneRoster has no 'missing': an empty cell is absent
-            d[_PREFIX + col] = v
+    def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any,
+               plan: list[tuple[str, str, str | None]] | None = None) -> None:
+        """Columns not in ``mapped`` to ``extra``; the carry column merged last. ``plan``:
+        :func:`_extra_plan` of the row's columns and ``mapped`` (the same for every row)."""
+        if plan is None:
+            plan = _extra_plan(row, mapped)
+        for col, key, default in plan:
+            v = row[col]
+            if v != "" and v != default:  # OneRoster has no 'missing': an empty cell is absent
+                d[key] = v
         carry = row.get(CARRY_COLUMN)
         if carry:
             try:
-                more = loads_carry(carry, self.limits.max_json_depth)
+                more = loads_json_cell(carry, self.limits.max_json_depth)
             except ValueError as exc:
                 more = None  # kept as text in extra below
                 if "Limits.max_json_depth" in str(exc):
@@ -219,7 +256,10 @@ class _Reader:
                     self.b.problem("limit", f"{CARRY_COLUMN}: {exc}; kept as text", file=name,
                                    line=line, kind=kind, record_id=sid, raw=raw_text(carry))
             if isinstance(more, dict):
-                deep_merge(d.setdefault("_carry", {}), more)
+                if "_carry" in d:
+                    merge_json(d["_carry"], more)
+                else:  # (merging into a new dict would only copy it)
+                    d["_carry"] = more
             else:
                 d[_PREFIX + CARRY_COLUMN] = carry
 
@@ -229,10 +269,22 @@ class _Reader:
             v = row.get(col)
             if not v:
                 continue
-            set_path(d, path, v)
+            if "." in path:
+                set_path(d, path, v)
+            else:
+                d[path] = v
         return d
 
     def district_of(self, org: str | None) -> str | None:
+        memo = self._district_memo
+        if memo is not None:  # the orgs are all read: the answer cannot change
+            got = memo.get(org, memo)
+            if got is memo:
+                got = memo[org] = self._district_of(org)
+            return got  # type: ignore[return-value]
+        return self._district_of(org)
+
+    def _district_of(self, org: str | None) -> str | None:
         seen = 0
         while org is not None and seen < 50:
             t = self.orgs.get(org)
@@ -258,8 +310,13 @@ class _Reader:
         return None
 
     def sole_district(self) -> str | None:
+        if self._sole is not None:
+            return self._sole[0]
         ds = [o for o, (t, _) in self.orgs.items() if t == "district"]
-        return ds[0] if len(ds) == 1 else None
+        sole = ds[0] if len(ds) == 1 else None
+        if self._district_memo is not None:
+            self._sole = (sole,)
+        return sole
 
     # -- orgs, sessions, courses, classes ----------------------------------------
     def read_orgs(self) -> None:
@@ -310,6 +367,7 @@ class _Reader:
             _apply_carry(d)
             self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
                        line=line)
+        self._district_memo = {}
 
     def read_terms(self) -> None:
         sole = self.sole_district()
@@ -457,6 +515,7 @@ class _Reader:
             u[_PREFIX + "role"] = role
 
     def read_users(self) -> None:
+        plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
         for line, row in self.rows("users.csv", "users"):
             sid = row.get("sourcedId")
             if not sid:
@@ -475,10 +534,12 @@ class _Reader:
             if u is None:
                 u = self._mapped(row, _USER_COLS)
                 u["id"] = uid
-                mapped = set(_USER_COLS) | _USER_CONSUMED
-                if role in _CONTACT_ROLES:
-                    mapped.add("phone")
-                self._extra(u, row, mapped)
+                contact = role in _CONTACT_ROLES
+                plan = plans.get(contact)
+                if plan is None:  # (every row of the file has the same columns)
+                    plan = plans[contact] = _extra_plan(
+                        row, _USER_MAPPED_CONTACT if contact else _USER_MAPPED)
+                self._extra(u, row, (), plan)
                 self.users[uid] = u
                 self.where[("users", uid)] = ("users.csv", line)
             elif row.get(CARRY_COLUMN):
@@ -538,11 +599,18 @@ class _Reader:
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
         seen: set[tuple[str, str, str]] = set()
-        for line, row in self.rows("enrollments.csv", "sections"):
-            cid = row.get("classSourcedId") or ""
-            usid = row.get("userSourcedId") or ""
-            role = (row.get("role") or "").strip()
-            sec = self.sections.get(cid)
+        name = "enrollments.csv"
+        t = self.table(name, "sections")
+        if t is None:
+            return  # (nothing read: no roles to note)
+        get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
+            "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
+        sections = self.sections
+        for line, row in self.cells(t, name, "sections"):
+            cid = get_cid(row) or ""
+            usid = get_usid(row) or ""
+            role = (get_role(row) or "").strip()
+            sec = sections.get(cid)
             if sec is None and self.base is not None and cid in self.base.sections:
                 sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
             if sec is None:
@@ -551,12 +619,12 @@ class _Reader:
                        "left out" if gone else f"enrollment in unknown class {cid!r}")
                 self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=row.get("sourcedId"))
+                               record_id=get_sid(row))
                 continue
             if not usid:
                 self.b.problem("other", "enrollment without a userSourcedId; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=row.get("sourcedId"))
+                               record_id=get_sid(row))
                 continue
             uid = self.alias.get(usid, usid)
             if role not in ("student", "teacher"):
@@ -570,7 +638,7 @@ class _Reader:
                 sec.setdefault("students", []).append(uid)
             else:
                 sec.setdefault("teachers", []).append(uid)
-                if _true(row.get("primary")):
+                if _true(get_primary(row)):
                     if "teacher" in sec and sec["teacher"] != uid:
                         self.b.problem("other", f"class {cid!r} has a second primary teacher; "
                                        "the first is section.teacher", file="enrollments.csv",
@@ -580,41 +648,6 @@ class _Reader:
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                                 "equivalent and were not loaded")
-
-    def read_demographics(self) -> None:
-        for line, row in self.rows("demographics.csv", "users"):
-            sid = row.get("sourcedId") or row.get("userSourcedId") or ""
-            u = self.users.get(self.alias.get(sid, sid))
-            if u is None:
-                self.b.problem("other", f"demographics for unknown user {sid!r}; not loaded",
-                               file="demographics.csv", line=line, kind="users",
-                               record_id=sid)
-                continue
-            st = u.get("roles", {}).get("student")
-            target = st if st is not None else u
-            consumed = {"sourcedId", "userSourcedId", "status", "dateLastModified"}
-            dob = row.get("birthDate", row.get("birthdate"))
-            if st is not None:
-                if dob:
-                    st["dob"] = dob
-                    consumed |= {"birthDate", "birthdate"}
-                sex = (row.get("sex") or "").strip()
-                if sex:
-                    st["gender"] = _SEX.get(sex.lower(), sex)
-                    consumed.add("sex")
-                races = [name for col, name in _RACE_COLS.items() if _true(row.get(col))]
-                if _true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
-                    st["race"] = "Two or More Races"
-                elif races:
-                    st["race"] = races[0]
-                consumed |= set(_RACE_COLS) | {"demographicRaceTwoOrMoreRaces"}
-                h = row.get("hispanicOrLatinoEthnicity")
-                if h:
-                    st["hispanic_ethnicity"] = "Y" if _true(h) else "N"
-                    consumed.add("hispanicOrLatinoEthnicity")
-            for col, v in row.items():
-                if col not in consumed and v != "":
-                    target[_PREFIX + "demographics." + col] = v
 
     def finish(self) -> None:
         for uid, role in self.contact_role.items():
@@ -640,67 +673,18 @@ class _Reader:
                 self.b.notes.append(f"{name}: not a roster file; ignored")
 
 
+def _extra_plan(row: dict[str, str], mapped: Any) -> list[tuple[str, str, str | None]]:
+    """``(column, extra key, value the writer fills in)`` of the row's columns that go to
+    ``extra`` (not ``mapped``, not the carry column), in the row's order."""
+    return [(col, _PREFIX + col, _DEFAULTS.get(col)) for col in row
+            if col not in mapped and col != CARRY_COLUMN]
+
+
 def _apply_carry(d: dict[str, Any]) -> None:
     """Merge the ``metadata.rostergraph.clever`` JSON last: it wins over derived fields."""
     carry = d.pop("_carry", None)
     if carry:
-        deep_merge(d, carry, none_deletes=True)
-
-
-_DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",),
-                "courses": ("courses",), "classes": ("sections",), "users": ("users",)}
-
-
-def _apply_delta(base: Roster, delta: Roster, r: _Reader) -> Roster:
-    """``base`` with the delta's records put in, its deletions taken out."""
-    import attrs
-
-    kinds = {k: dict(base.records(k)) for k in KINDS}
-    for kind in KINDS:
-        for rid, rec in delta.records(kind).items():
-            old = kinds[kind].get(rid)
-            if kind == "sections" and old is not None:
-                # a class row carries no enrollments: keep the base's, add the delta's
-                students = list(old.students or ())
-                students += [u for u in rec.students or () if u not in students]
-                teachers = list(old.teachers or ())
-                teachers += [u for u in rec.teachers or () if u not in teachers]
-                rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
-                                   teachers=tuple(teachers) if teachers else rec.teachers,
-                                   teacher=rec.teacher if rec.teacher is not None
-                                   else old.teacher)
-            kinds[kind][rid] = rec
-    for cid, adds in r.base_adds.items():
-        sec = kinds["sections"].get(cid)
-        if sec is None:
-            continue
-        students = list(sec.students or ())
-        students += [u for u in adds.get("students", ()) if u not in students]
-        teachers = list(sec.teachers or ())
-        teachers += [u for u in adds.get("teachers", ()) if u not in teachers]
-        kinds["sections"][cid] = attrs.evolve(
-            sec, students=tuple(students), teachers=tuple(teachers),
-            teacher=adds.get("teacher", sec.teacher))
-    for f, dkinds in _DELTA_KINDS.items():
-        for rid in r.deleted.get(f, ()):
-            for k in dkinds:
-                kinds[k].pop(r.alias.get(rid, rid) if k == "users" else rid, None)
-    for row in r.deleted_rows.get("enrollments", ()):
-        sec = kinds["sections"].get(row.get("classSourcedId") or "")
-        uid = row.get("userSourcedId") or ""
-        uid = r.alias.get(uid, uid)
-        field = {"student": "students", "teacher": "teachers"}.get(row.get("role") or "")
-        if sec is None or field is None:
-            continue
-        kept = tuple(u for u in getattr(sec, field) or () if u != uid)
-        changes: dict[str, Any] = {field: kept}
-        if field == "teachers" and sec.teacher == uid:
-            changes["teacher"] = None
-        kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
-    prov = delta.provenance
-    prov = attrs.evolve(prov, notes=prov.notes + (
-        f"delta applied to a base roster from {base.provenance.source}",))
-    return Roster(**kinds, problems=list(delta.problems), provenance=prov)
+        merge_json(d, carry, none_deletes=True)
 
 
 def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
@@ -753,41 +737,44 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
     bundle = Bundle(p, limits)
+    # building the records allocates hundreds of thousands of tracked objects: the
+    # collector would walk them again and again (restored, and they settled, after)
     try:
-        b = RosterBuilder(source=str(path), format="oneroster", strict=strict,
-                          max_problems=limits.max_problems)
-        r = _Reader(bundle, b, limits)
-        r.base = base
-        r.manifest()
-        if not any(n in bundle for n in ONEROSTER_FILES[1:]):
-            raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "
-                              "academicSessions.csv, courses.csv, classes.csv, users.csv, "
-                              "enrollments.csv)", path=str(path))
-        if "roles.csv" in bundle and not b.version:
-            b.version = "1.2"
-        r.read_orgs()
-        if r.wanted("academicSessions.csv"):
-            r.read_terms()
-        if r.wanted("courses.csv"):
-            r.read_courses()
-        if r.wanted("classes.csv"):
-            r.read_classes()
-        if r.wanted("users.csv"):
-            r.read_users()
-        if r.wanted("roles.csv"):
-            r.read_roles()
-        r.link_contacts()
-        if r.wanted("enrollments.csv"):
-            r.read_enrollments()
-        if r.wanted("demographics.csv"):
-            r.read_demographics()
-        if r.wanted("userProfiles.csv"):
-            read_user_profiles(r)
-        r.finish()
-        if not b.version:
-            b.version = "1.1"
-        if base is not None:
-            return _apply_delta(base, b.build(), r)
-        return b.build()
+        with collector_paused(settle=True):
+            b = RosterBuilder(source=str(path), format="oneroster", strict=strict,
+                              max_problems=limits.max_problems)
+            r = _Reader(bundle, b, limits)
+            r.base = base
+            r.manifest()
+            if not any(n in bundle for n in ONEROSTER_FILES[1:]):
+                raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "
+                                  "academicSessions.csv, courses.csv, classes.csv, users.csv, "
+                                  "enrollments.csv)", path=str(path))
+            if "roles.csv" in bundle and not b.version:
+                b.version = "1.2"
+            r.read_orgs()
+            if r.wanted("academicSessions.csv"):
+                r.read_terms()
+            if r.wanted("courses.csv"):
+                r.read_courses()
+            if r.wanted("classes.csv"):
+                r.read_classes()
+            if r.wanted("users.csv"):
+                r.read_users()
+            if r.wanted("roles.csv"):
+                r.read_roles()
+            r.link_contacts()
+            if r.wanted("enrollments.csv"):
+                r.read_enrollments()
+            if r.wanted("demographics.csv"):
+                read_demographics(r)
+            if r.wanted("userProfiles.csv"):
+                read_user_profiles(r)
+            r.finish()
+            if not b.version:
+                b.version = "1.1"
+            if base is not None:
+                return apply_delta(base, b.build(), r)
+            return b.build()
     finally:
         bundle.close()

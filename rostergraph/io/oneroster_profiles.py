@@ -1,4 +1,8 @@
-"""OneRoster 1.2 ``userProfiles.csv``: app profiles, kept per user in ``extra``.
+"""The per-user files of a OneRoster bundle: ``demographics.csv`` and ``userProfiles.csv``.
+
+``demographics.csv`` rows go onto their users (see :func:`read_demographics`).
+
+OneRoster 1.2 ``userProfiles.csv``: app profiles, kept per user in ``extra``.
 
 Clever has no field for a user's profiles in other applications, so the
 OneRoster reader keeps each row (without ``userSourcedId``, empty cells and the
@@ -11,11 +15,61 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["read_user_profiles"]
+__all__ = ["read_demographics", "read_user_profiles"]
 
 #: columns never kept (a credential's secret)
 PROFILE_SECRET = frozenset({"password"})
 PROFILES_KEY = "oneroster.userProfiles"
+_PREFIX = "oneroster."
+
+_RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian",
+              "blackOrAfricanAmerican": "Black or African American",
+              "nativeHawaiianOrOtherPacificIslander": "Hawaiian or Other Pacific Islander",
+              "white": "Caucasian"}
+_SEX = {"male": "M", "female": "F", "other": "X", "unspecified": "X"}
+
+
+def _true(v: str | None) -> bool:
+    return (v or "").strip().lower() in ("true", "1", "yes")
+
+
+def read_demographics(r: Any) -> None:
+    """Put each ``demographics.csv`` row on its user (``r`` is the OneRoster reader): a
+    student's birth date, sex, race and ethnicity go to its student role, other columns
+    (and every column of a non-student) to ``extra`` as ``oneroster.demographics.<column>``."""
+    for line, row in r.rows("demographics.csv", "users"):
+        sid = row.get("sourcedId") or row.get("userSourcedId") or ""
+        u = r.users.get(r.alias.get(sid, sid))
+        if u is None:
+            r.b.problem("other", f"demographics for unknown user {sid!r}; not loaded",
+                           file="demographics.csv", line=line, kind="users",
+                           record_id=sid)
+            continue
+        st = u.get("roles", {}).get("student")
+        target = st if st is not None else u
+        consumed = {"sourcedId", "userSourcedId", "status", "dateLastModified"}
+        dob = row.get("birthDate", row.get("birthdate"))
+        if st is not None:
+            if dob:
+                st["dob"] = dob
+                consumed |= {"birthDate", "birthdate"}
+            sex = (row.get("sex") or "").strip()
+            if sex:
+                st["gender"] = _SEX.get(sex.lower(), sex)
+                consumed.add("sex")
+            races = [name for col, name in _RACE_COLS.items() if _true(row.get(col))]
+            if _true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
+                st["race"] = "Two or More Races"
+            elif races:
+                st["race"] = races[0]
+            consumed |= set(_RACE_COLS) | {"demographicRaceTwoOrMoreRaces"}
+            h = row.get("hispanicOrLatinoEthnicity")
+            if h:
+                st["hispanic_ethnicity"] = "Y" if _true(h) else "N"
+                consumed.add("hispanicOrLatinoEthnicity")
+        for col, v in row.items():
+            if col not in consumed and v != "":
+                target[_PREFIX + "demographics." + col] = v
 
 
 def read_user_profiles(r: Any) -> None:

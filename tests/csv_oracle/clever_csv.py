@@ -1,0 +1,597 @@
+"""Reference copy of the row-by-row ``rostergraph.io.clever_csv`` reader, kept only as
+the oracle of the equivalence tests (tests/test_csv_equivalence.py): the package's
+column-wise readers must give exactly the records and problems this code gives.
+Not imported by the package; not maintained beyond bug-for-bug parity."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rostergraph.errors import SourceError
+from rostergraph.io.limits import DEFAULT_LIMITS, Limits
+from rostergraph.io.mapping import deep_merge, loads_carry, set_path
+from rostergraph.model import parse_date
+from rostergraph.roster import Roster, RosterBuilder, raw_text
+
+from .csvutil import Bundle, read_csv
+
+__all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
+           "term_id"]
+
+SFTP_FILES = ("schools.csv", "students.csv", "teachers.csv", "sections.csv",
+              "enrollments.csv", "staff.csv", "admins.csv")
+EXT_DISTRICTS = "rostergraph_districts.csv"
+EXT_RECORDS = "rostergraph_records.csv"
+_PREFIX = "sftp."
+
+#: file → [(column, Clever path)], the plain one-to-one columns.
+SFTP_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "schools.csv": [
+        ("School_name", "name"), ("School_number", "school_number"),
+        ("State_id", "state_id"), ("Nces_id", "nces_id"), ("Low_grade", "low_grade"),
+        ("High_grade", "high_grade"), ("Principal", "principal.name"),
+        ("Principal_email", "principal.email"), ("School_address", "location.address"),
+        ("School_city", "location.city"), ("School_state", "location.state"),
+        ("School_zip", "location.zip"), ("School_phone", "phone")],
+    "students.csv": [
+        ("Student_number", "roles.student.student_number"),
+        ("State_id", "roles.student.state_id"), ("Last_name", "name.last"),
+        ("Middle_name", "name.middle"), ("First_name", "name.first"),
+        ("Grade", "roles.student.grade"), ("Gender", "roles.student.gender"),
+        ("DOB", "roles.student.dob"), ("Race", "roles.student.race"),
+        ("Hispanic_Latino", "roles.student.hispanic_ethnicity"),
+        ("Ell_status", "roles.student.ell_status"), ("Frl_status", "roles.student.frl_status"),
+        ("IEP_status", "roles.student.iep_status"),
+        ("Home_language", "roles.student.home_language"),
+        ("Unweighted_gpa", "roles.student.unweighted_gpa"),
+        ("Weighted_gpa", "roles.student.weighted_gpa"),
+        ("Graduation_year", "roles.student.graduation_year"),
+        ("Student_street", "roles.student.location.address"),
+        ("Student_city", "roles.student.location.city"),
+        ("Student_state", "roles.student.location.state"),
+        ("Student_zip", "roles.student.location.zip"), ("Student_email", "email"),
+        ("Username", "roles.student.credentials.district_username")],
+    "teachers.csv": [
+        ("Teacher_number", "roles.teacher.teacher_number"),
+        ("State_teacher_id", "roles.teacher.state_id"), ("Teacher_email", "email"),
+        ("First_name", "name.first"), ("Middle_name", "name.middle"),
+        ("Last_name", "name.last"), ("Title", "roles.teacher.title"),
+        ("Username", "roles.teacher.credentials.district_username")],
+    "staff.csv": [
+        ("Staff_email", "email"), ("First_name", "name.first"), ("Middle_name", "name.middle"),
+        ("Last_name", "name.last"), ("Department", "roles.staff.department"),
+        ("Title", "roles.staff.title"),
+        ("Username", "roles.staff.credentials.district_username")],
+    "admins.csv": [
+        ("Admin_email", "email"), ("First_name", "name.first"), ("Last_name", "name.last"),
+        ("Admin_title", "roles.staff.title"),
+        ("Username", "roles.staff.credentials.district_username")],
+    "sections.csv": [
+        ("Name", "name"), ("Section_number", "section_number"), ("Grade", "grade"),
+        ("Period", "period"), ("Subject", "subject")],
+}
+#: Contact group fields: column suffix → contact path ("rel." = student relationship).
+CONTACT_FIELDS = [("id", None), ("name", "name.last"), ("email", "email"),
+                  ("phone", "roles.contact.phone"), ("phone_type", "roles.contact.phone_type"),
+                  ("sis_id", "roles.contact.sis_id"), ("relationship", "rel.relationship"),
+                  ("type", "rel.type")]
+_SPECIAL = {"School_id", "Student_id", "Teacher_id", "Staff_id", "Section_id", "Role",
+            "Course_name", "Course_number", "Course_description", "Term_name", "Term_start",
+            "Term_end", "Term_id", "Course_id", "Clever_user_id"}
+
+
+#: Columns without which a file's rows cannot be placed (its id columns).
+_REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
+             "teachers.csv": ("Teacher_id",), "staff.csv": ("Staff_id",),
+             "admins.csv": ("Staff_id",), "sections.csv": ("Section_id",),
+             "enrollments.csv": ("Section_id", "Student_id"),
+             EXT_DISTRICTS: ("District_id",), EXT_RECORDS: ("Kind", "Id", "Clever_json")}
+_KNOWN = {f: frozenset(c for c, _ in cols) | _SPECIAL for f, cols in SFTP_COLUMNS.items()}
+_NUMBERED = re.compile(r"(teacher|contact)_(\d+)_(.+)", re.IGNORECASE)
+
+
+def _canonical(file: str, col: str) -> str | None:
+    """The column name Clever's spec spells ``col`` as, ignoring case, or None."""
+    key = col.strip().lower()
+    for known in (*_KNOWN.get(file, ()), *_REQUIRED.get(file, ())):
+        if known.lower() == key:
+            return known
+    m = _NUMBERED.fullmatch(col.strip())
+    if m and m.group(1).lower() == "teacher" and m.group(3).lower() == "id":
+        return f"Teacher_{m.group(2)}_id"
+    fields = {f for f, _ in CONTACT_FIELDS}
+    if m and m.group(1).lower() == "contact" and m.group(3).lower() in fields:
+        return f"Contact_{m.group(2)}_{m.group(3).lower()}"
+    if key.startswith("contact_") and key[8:] in fields:
+        return "Contact_" + key[8:]
+    return None
+
+
+def _case_renames(file: str, header: list[str]) -> dict[str, str]:
+    """Header names that match a Clever column only when case is ignored → that column."""
+    present = set(header)
+    out = {}
+    for h in header:
+        want = _canonical(file, h)
+        if want is not None and want != h and want not in present:
+            out[h] = want
+            present.add(want)
+    return out
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def term_id(name: str, start: str, end: str) -> str:
+    """The id of the term constructed from ``Term_name, Term_start, Term_end``.
+
+    Examples
+    --------
+    >>> term_id("Fall", "2024-08-19", "2024-12-20") == term_id("Fall", "2024-08-19", "2024-12-20")
+    True
+    >>> term_id("Fall", "", "").startswith("sftp-term:")
+    True
+    """
+    return "sftp-term:" + _hash(name, start, end)
+
+
+def course_id(name: str, number: str) -> str:
+    """The id of the course constructed from ``Course_name, Course_number`` (number wins).
+
+    Examples
+    --------
+    >>> course_id("Algebra", "MA1") == course_id("Algebra I", "MA1")
+    True
+    """
+    return "sftp-course:" + (_hash("number", number) if number else _hash("name", name))
+
+
+def is_clever_csv(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a folder (or zip) of Clever SFTP CSV files (by names and headers).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> is_clever_csv(rostergraph.sample_path())
+    False
+    """
+    p = Path(path)
+    names: dict[str, Any]
+    first: dict[str, bytes] = {}
+    try:
+        if p.is_dir():
+            names = {q.name: q for q in p.iterdir()}
+
+            def head(name: str) -> bytes:
+                with open(names[name], "rb") as fh:
+                    return fh.readline(65536)
+        elif p.is_file() and p.suffix.lower() == ".zip":
+            with zipfile.ZipFile(p) as zf:
+                infos = zf.infolist()[:10_000]
+                names = {i.filename.rsplit("/", 1)[-1]: i for i in infos}
+                wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
+                                      "schools.csv") if n in names]
+                for n in wanted[:1]:
+                    with zf.open(names[n]) as fh:
+                        first[n] = fh.read(65536).split(b"\n", 1)[0]
+
+            def head(name: str) -> bytes:
+                return first.get(name, b"")
+        else:
+            return False
+        for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
+                          ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
+            if name in names:
+                return col.encode() in head(name)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return False
+    return False
+
+
+class _Reader:
+    def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
+        self.bundle, self.b, self.limits = bundle, b, limits
+        self.users: dict[str, dict[str, Any]] = {}
+        self.user_where: dict[str, tuple[str, int]] = {}
+        self.emails: dict[str, str] = {}  # teacher email → user id
+        self.sections: dict[str, dict[str, Any]] = {}
+        self.section_where: dict[str, tuple[str, int]] = {}
+        self.terms: dict[str, dict[str, Any]] = {}
+        self.courses: dict[str, dict[str, Any]] = {}
+        self.contacts: list[tuple[str, int, str, dict[str, str]]] = []
+        self.district: str | None = None
+
+    def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+        if name not in self.bundle:
+            return iter(())
+        data = self.bundle.read(name)
+        self.b.add_file(name, data, kind)
+        header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        renames = _case_renames(name, header)
+        for got, want in renames.items():
+            self.b.problem("other", f"column {got!r} read as {want!r} (Clever's SFTP column "
+                           "names are matched ignoring case and surrounding spaces)",
+                           file=name, line=1, kind=kind, field=want)
+        if renames:
+            header = [renames.get(h, h) for h in header]
+            rows = ((line, {renames.get(k, k): v for k, v in row.items()})
+                    for line, row in rows)
+        missing = [c for c in _REQUIRED.get(name, ()) if c not in header]
+        if header and missing:
+            self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
+                           "; the file was not loaded", file=name, line=1, kind=kind)
+            return iter(())
+        return rows
+
+    def _fill(self, d: dict[str, Any], row: dict[str, str], file: str,
+              first: bool = True) -> None:
+        if not first:
+            return
+        for col, path in SFTP_COLUMNS[file]:
+            v = row.get(col)
+            if v is not None:
+                cur: Any = d
+                for part in path.split(".")[:-1]:
+                    cur = cur.get(part) if isinstance(cur, dict) else None
+                if not (isinstance(cur, dict) and path.rsplit(".", 1)[-1] in cur):
+                    set_path(d, path, v)
+        known = _KNOWN[file]
+        for col, v in row.items():
+            if col not in known and not col.startswith("Contact_") and not (
+                    col.startswith("Teacher_") and col.endswith("_id")):
+                d.setdefault(_PREFIX + col, v)
+
+    def _need(self, row: dict[str, str], col: str, file: str, line: int,
+              kind: str) -> str | None:
+        v = row.get(col)
+        if not v:
+            self.b.problem("no_id", f"row without {col}; not loaded", file=file, line=line,
+                           kind=kind)
+            return None
+        return v
+
+    def read_districts(self) -> None:
+        for line, row in self.rows(EXT_DISTRICTS, "districts"):
+            did = self._need(row, "District_id", EXT_DISTRICTS, line, "districts")
+            if did is None:
+                continue
+            d: dict[str, Any] = {"id": did}
+            if row.get("District_name") is not None:
+                d["name"] = row["District_name"]
+            self.b.add("districts", d, file=EXT_DISTRICTS, line=line)
+        if len(self.b.kinds["districts"]) == 1:
+            self.district = next(iter(self.b.kinds["districts"]))
+
+    def read_schools(self) -> None:
+        for line, row in self.rows("schools.csv", "schools"):
+            sid = self._need(row, "School_id", "schools.csv", line, "schools")
+            if sid is None:
+                continue
+            d: dict[str, Any] = {"id": sid, "sis_id": sid}
+            if self.district:
+                d["district"] = self.district
+            self._fill(d, row, "schools.csv")
+            self.b.add("schools", d, file="schools.csv", line=line)
+
+    def _user(self, uid: str, file: str, line: int) -> dict[str, Any]:
+        u = self.users.get(uid)
+        if u is None:
+            u = {"id": uid, "roles": {}}
+            if self.district:
+                u["district"] = self.district
+            self.users[uid] = u
+            self.user_where[uid] = (file, line)
+        return u
+
+    def _school(self, r: dict[str, Any], school: str | None, singular: bool) -> None:
+        if not school:
+            return
+        schools = r.setdefault("schools", [])
+        if school not in schools:
+            schools.append(school)
+        if singular:
+            r.setdefault("school", school)
+
+    def read_people(self, file: str, role: str, id_col: str) -> None:
+        for line, row in self.rows(file, "users"):
+            uid = self._need(row, id_col, file, line, "users")
+            if uid is None:
+                continue
+            if role == "staff":
+                ext = row.get("Clever_user_id")
+                email = row.get("Staff_email", row.get("Admin_email"))
+                if ext:
+                    uid_final = ext
+                elif uid in self.users:
+                    uid_final = uid
+                elif email and email in self.emails:
+                    uid_final = self.emails[email]
+                else:
+                    uid_final = uid
+            else:
+                uid_final = uid
+            u = self._user(uid_final, file, line)
+            first = role not in u["roles"]
+            r = u["roles"].setdefault(role, {})
+            if role in ("student", "teacher"):
+                if first:
+                    r["sis_id"] = uid
+                self._school(r, row.get("School_id"), True)
+            else:
+                if first:
+                    r["staff_id"] = uid
+                    if row.get("Role"):
+                        r["roles"] = [row["Role"]]
+                self._school(r, row.get("School_id"), False)
+            self._fill(u, row, file, first)
+            self._check_date(row, "DOB", file, line, "users", uid)
+            if role == "teacher" and first and u.get("email"):
+                self.emails.setdefault(u["email"], uid_final)
+            if role == "student" and first:
+                self._contact_groups(uid, line, row)
+
+    def _contact_groups(self, student: str, line: int, row: dict[str, str]) -> None:
+        k = 1
+        while True:
+            pre = "Contact_" if k == 1 else f"Contact_{k}_"
+            group = {f: row[pre + f] for f, _ in CONTACT_FIELDS if pre + f in row}
+            if not group and k > 1:
+                return
+            if any(group.values()):
+                self.contacts.append((student, line, str(k), group))
+            elif not group:
+                return
+            k += 1
+
+    def apply_contacts(self) -> None:
+        for student, line, k, group in self.contacts:
+            cid = group.get("id") or (f"sftp-contact:{group['sis_id']}" if group.get("sis_id")
+                                      else f"sftp-contact:{student}:{k}")
+            u = self._user(cid, "students.csv", line)
+            r = u["roles"].setdefault("contact", {})
+            rel: dict[str, Any] = {"student": student}
+            for f, path in CONTACT_FIELDS:
+                if path is None or f not in group:
+                    continue
+                if path.startswith("rel."):
+                    rel[path[4:]] = group[f]
+                elif path == "name.last" and u.get("name") or path == "email" and "email" in u:
+                    continue
+                else:
+                    cur = r if path.startswith("roles.contact.") else None
+                    if cur is not None and path[14:] in cur:
+                        continue
+                    set_path(u, path, group[f])
+            rels = r.setdefault("student_relationships", [])
+            if not any(x.get("student") == student for x in rels):
+                rels.append(rel)
+
+    def read_sections(self) -> None:
+        for line, row in self.rows("sections.csv", "sections"):
+            sid = self._need(row, "Section_id", "sections.csv", line, "sections")
+            if sid is None:
+                continue
+            if sid in self.sections:
+                self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
+                               "record is kept", file="sections.csv", line=line,
+                               kind="sections", record_id=sid)
+                continue
+            d: dict[str, Any] = {"id": sid, "sis_id": sid}
+            if self.district:
+                d["district"] = self.district
+            if row.get("School_id"):
+                d["school"] = row["School_id"]
+            teachers = [row["Teacher_id"]] if row.get("Teacher_id") else []
+            if teachers:
+                d["teacher"] = teachers[0]
+            n = 2
+            while f"Teacher_{n}_id" in row:
+                t = row[f"Teacher_{n}_id"]
+                if t and t in teachers:
+                    self.b.problem("repeated_id", f"teacher {t!r} is listed again in "
+                                   f"Teacher_{n}_id of section {sid!r}: kept once",
+                                   file="sections.csv", line=line, kind="sections",
+                                   record_id=sid, field=f"Teacher_{n}_id")
+                elif t:
+                    teachers.append(t)
+                n += 1
+            if teachers or "Teacher_id" in row:
+                d["teachers"] = teachers
+            self._fill(d, row, "sections.csv")
+            self._term(d, row, line)
+            self._course(d, row, line)
+            self.sections[sid] = d
+            self.section_where[sid] = ("sections.csv", line)
+
+    def _check_date(self, row: dict[str, str], col: str, file: str, line: int, kind: str,
+                    rid: str | None) -> None:
+        """A date in no form Clever's SFTP spec allows is kept as given, with a problem."""
+        v = row.get(col)
+        if v and parse_date(v) is None:
+            self.b.problem("other", f"{col} {v!r} is not a date (Clever's SFTP dates: "
+                           "MM/DD/YYYY, M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given, "
+                           "left out of ISO 8601 outputs", file=file, line=line, kind=kind,
+                           record_id=rid, field=col)
+
+    def _term(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
+        name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
+        tid = row.get("Term_id") or None
+        if not (name or start or end or tid):
+            return
+        tid = tid or term_id(name, start, end)
+        d["term_id"] = tid
+        if tid not in self.terms:
+            t: dict[str, Any] = {"id": tid}
+            for k, v in (("name", name), ("start_date", start), ("end_date", end)):
+                if v:
+                    t[k] = v
+            if self.district:
+                t["district"] = self.district
+            self.terms[tid] = t
+
+    def _course(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
+        name, number = row.get("Course_name") or "", row.get("Course_number") or ""
+        cid = row.get("Course_id") or None
+        if not name and not cid:
+            if number:
+                self.b.problem("other", "Course_number without Course_name: Clever builds no "
+                               "course", file="sections.csv", line=line, kind="sections",
+                               record_id=d["id"], field="Course_name")
+            return
+        cid = cid or course_id(name, number)
+        d["course"] = cid
+        c = self.courses.get(cid)
+        if c is None:
+            c = {"id": cid}
+            if name:
+                c["name"] = name
+            if number:
+                c["number"] = number
+            if row.get("Course_description"):
+                c[_PREFIX + "Course_description"] = row["Course_description"]
+            if self.district:
+                c["district"] = self.district
+            self.courses[cid] = c
+        elif name and c.get("name") != name:
+            self.b.problem("other", f"course {number or cid!r} has another name in this row; "
+                           "the first is kept", file="sections.csv", line=line,
+                           kind="courses", record_id=cid, field="Course_name")
+
+    def read_enrollments(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for line, row in self.rows("enrollments.csv", "sections"):
+            sec_id, stu = row.get("Section_id") or "", row.get("Student_id") or ""
+            sec = self.sections.get(sec_id)
+            if sec is None or not stu:
+                self.b.problem("other", f"enrollment in unknown section {sec_id!r}; not loaded"
+                               if sec is None else "enrollment without Student_id; not loaded",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=sec_id or None)
+                continue
+            if (sec_id, stu) in seen:
+                self.b.problem("other", f"student {stu!r} enrolled twice in section "
+                               f"{sec_id!r}; one edge kept", file="enrollments.csv",
+                               line=line, kind="sections", record_id=sec_id)
+                continue
+            seen.add((sec_id, stu))
+            sec.setdefault("students", []).append(stu)
+
+    def read_records(self) -> dict[tuple[str, str], dict[str, Any]]:
+        carry: dict[tuple[str, str], dict[str, Any]] = {}
+        for line, row in self.rows(EXT_RECORDS, None):
+            kind, rid, js = row.get("Kind") or "", row.get("Id") or "", row.get("Clever_json")
+            try:
+                obj = loads_carry(js or "", self.limits.max_json_depth)
+            except ValueError as exc:
+                deep = "Limits.max_json_depth" in str(exc)
+                self.b.problem("limit" if deep else "syntax",
+                               f"Clever_json {'nests too deep' if deep else 'is not JSON'}: {exc}",
+                               file=EXT_RECORDS, line=line, kind=kind or None,
+                               record_id=rid or None, raw=raw_text(js or ""))
+                continue
+            if kind not in self.b.kinds or not rid or not isinstance(obj, dict):
+                self.b.problem("other", "row needs Kind (a record kind), Id and a JSON object",
+                               file=EXT_RECORDS, line=line, record_id=rid or None)
+                continue
+            obj.pop("id", None)  # the row's Id names the record
+            deep_merge(carry.setdefault((kind, rid), {}), obj)
+        return carry
+
+    def finish(self, carry: dict[tuple[str, str], dict[str, Any]]) -> None:
+        def merged(kind: str, d: dict[str, Any]) -> dict[str, Any]:
+            more = carry.pop((kind, d["id"]), None)
+            return deep_merge(d, more, none_deletes=True) if more else d
+
+        for kind, rows in (("terms", self.terms), ("courses", self.courses)):
+            for d in rows.values():
+                self.b.add(kind, merged(kind, d), file="sections.csv")
+        for sid, d in self.sections.items():
+            file, line = self.section_where[sid]
+            self.b.add("sections", merged("sections", d), file=file, line=line)
+        for uid, d in self.users.items():
+            file, line = self.user_where[uid]
+            self.b.add("users", merged("users", d), file=file, line=line)
+        for (kind, rid), d in carry.items():
+            table = self.b.kinds[kind]
+            if rid in table:
+                from rostergraph.model import RECORD_CLASSES, record_from_dict, record_to_dict
+
+                full = deep_merge(record_to_dict(table[rid]), d, none_deletes=True)
+                table[rid] = record_from_dict(RECORD_CLASSES[kind], full)[0]
+            else:
+                self.b.add(kind, {"id": rid, **d}, file=EXT_RECORDS)
+
+
+def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
+                    limits: Limits = DEFAULT_LIMITS) -> Roster:
+    """Read a folder (or ``.zip``) of Clever SFTP CSV files into a Roster.
+
+    Parameters
+    ----------
+    path:
+        The folder holding ``schools.csv``, ``students.csv``, ``teachers.csv``,
+        ``sections.csv``, ``enrollments.csv`` (any may be absent) and optional
+        ``staff.csv``/``admins.csv``; or a zip of them.
+    strict:
+        Raise :class:`~rostergraph.errors.FormatError` on the first problem.
+    limits:
+        Bounds for zips and CSV fields.
+
+    Returns
+    -------
+    Roster
+        With ``provenance.format == "clever-csv"``.
+
+    Raises
+    ------
+    SourceError
+        When the path does not exist or holds none of the files.
+
+    Examples
+    --------
+    >>> import rostergraph, tempfile, pathlib
+    >>> from rostergraph.io.write_sftp import write_clever_csv
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = write_clever_csv(rostergraph.sample(), out, extensions=False)
+    >>> r = read_clever_csv(out)
+    >>> len(r.schools), r.provenance.version
+    (4, 'sftp')
+    """
+    p = Path(path)
+    if not p.exists():
+        raise SourceError("no such file or folder", path=str(path))
+    bundle = Bundle(p, limits)
+    try:
+        if not any(n in bundle for n in SFTP_FILES):
+            raise SourceError("no Clever SFTP files found (expected " + ", ".join(SFTP_FILES)
+                              + ")", path=str(path))
+        b = RosterBuilder(source=str(path), format="clever-csv", strict=strict,
+                          max_problems=limits.max_problems)
+        b.version = "sftp"
+        r = _Reader(bundle, b, limits)
+        r.read_districts()
+        r.read_schools()
+        r.read_people("students.csv", "student", "Student_id")
+        r.read_people("teachers.csv", "teacher", "Teacher_id")
+        r.read_people("staff.csv", "staff", "Staff_id")
+        if "admins.csv" in bundle:
+            b.notes.append("admins.csv is deprecated by Clever; its rows were read as staff")
+            r.read_people("admins.csv", "staff", "Staff_id")
+        r.apply_contacts()
+        r.read_sections()
+        r.read_enrollments()
+        r.finish(r.read_records())
+        for name in bundle.names():
+            if name.endswith(".csv") and name not in SFTP_FILES and name not in (
+                    EXT_DISTRICTS, EXT_RECORDS):
+                b.notes.append(f"{name}: not a Clever SFTP file; ignored")
+        return b.build()
+    finally:
+        bundle.close()

@@ -1,0 +1,402 @@
+"""Reference copy of the row-by-row ``rostergraph.io.csvutil`` reader, kept only as
+the oracle of the equivalence tests (tests/test_csv_equivalence.py): the package's
+column-wise readers must give exactly the records and problems this code gives.
+Not imported by the package; not maintained beyond bug-for-bug parity."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rostergraph.io.limits import DEFAULT_LIMITS, Limits
+from rostergraph.roster import RosterBuilder, raw_text
+
+__all__ = ["Bundle", "cell", "decode_csv", "read_csv", "split_list", "to_csv_text"]
+
+Row = dict[str, str]
+
+
+def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
+    """Bytes → text: strip a UTF-8 BOM; non-UTF-8 bytes become an ``encoding`` problem."""
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        head = data[:exc.start]  # CR, LF and CRLF each end a line, as for the rows
+        line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+        b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
+                  "replaced by U+FFFD", file=name, line=line, kind=kind,
+                  raw=raw_text(data[max(0, exc.start - 40):exc.start + 40]))
+        return data.decode("utf-8", errors="replace")
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends io.StringIO(newline="") splits on
+
+
+class _RowError(Exception):
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.pos = pos
+
+
+def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
+    """One row of ``text`` from ``pos`` as ``csv.reader(strict=True)`` reads it, with no
+    field limit of the :mod:`csv` module: ``(cells, position after the row)``. Used for
+    a row the :mod:`csv` module refused for a field over its (process-wide) limit.
+    Raises ``_RowError`` for a quoting error or a field over ``limit``."""
+    cells: list[str] = []
+    n = len(text)
+    while True:
+        if pos < n and text[pos] == '"':
+            parts, i = [], pos + 1
+            while True:
+                j = text.find('"', i)
+                if j < 0:
+                    raise _RowError("unexpected end of data", n)
+                parts.append(text[i:j])
+                if text.startswith('""', j):
+                    parts.append('"')
+                    i = j + 2
+                    continue
+                pos = j + 1
+                break
+            cell = "".join(parts)
+            if pos < n and text[pos] not in ",\r\n":
+                raise _RowError("',' expected after '\"'", pos)
+        else:
+            stop = min((i for i in (text.find(",", pos), text.find("\n", pos),
+                                    text.find("\r", pos)) if i >= 0), default=n)
+            cell, pos = text[pos:stop], stop
+        if len(cell) > limit:
+            raise _RowError(f"field larger than field limit ({limit})", pos)
+        cells.append(cell)
+        if pos >= n:
+            return cells, pos
+        if text[pos] == ",":
+            pos += 1
+            continue
+        return cells, pos + (2 if text.startswith("\r\n", pos) else 1)
+
+
+def _line_start(text: str, at: tuple[int, int], line: int) -> tuple[int, int]:
+    """``(line, offset)`` of the start of 1-based ``line``, walking on from ``at``."""
+    cur, off = at
+    while cur < line:
+        m = _BREAK.search(text, off)
+        if m is None:
+            return line, len(text)
+        cur, off = cur + 1, m.end()
+    return cur, off
+
+
+class _Lines:
+    """Lazy access to source lines for the raw text of bad rows."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[str] | None = None
+
+    def get(self, first: int, last: int) -> str:
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return "\n".join(self._lines[first - 1:last])
+
+
+def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = None,
+             limits: Limits = DEFAULT_LIMITS) -> tuple[list[str], Iterator[tuple[int, Row]]]:
+    """Parse a CSV file into its header and an iterator of ``(line, row)``.
+
+    Parameters
+    ----------
+    data:
+        The file's bytes.
+    name:
+        The file name used in problems.
+    b:
+        The builder that collects problems.
+    kind:
+        The record kind the rows become (for problems).
+    limits:
+        ``max_field_bytes`` bounds the longest field.
+
+    Returns
+    -------
+    header, rows:
+        The header names, and an iterator of ``(first line of the row, {column:
+        value})``. Rows that cannot be read are problems in ``b``, not items.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> b = RosterBuilder(source="mem", format="test")
+    >>> header, rows = read_csv(b"a,b\\n1,2\\n", "t.csv", b)
+    >>> list(rows)
+    [(2, {'a': '1', 'b': '2'})]
+    """
+    text = decode_csv(data, name, b, kind)
+    rows = _rows(text, name, b, kind, limits)
+    try:
+        first = next(rows)
+    except StopIteration:
+        return [], iter(())
+    _, header = first
+    blank = len(header) - len(_trimmed(header))
+    if blank and blank < len(header):  # an export slip: trailing delimiters in the header
+        header = header[:-blank]
+        b.problem("other", f"the header ends in {blank} empty column name"
+                  f"{'s' if blank != 1 else ''}; ignored (rows of {len(header)} cells load)",
+                  file=name, line=1, kind=kind)
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            b.problem("syntax", f"column {col!r} appears twice in the header; the first is used",
+                      file=name, line=1, kind=kind, field=col)
+        seen.add(col)
+    return header, _dict_rows(header, rows, name, b, kind)
+
+
+def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
+          limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, cells)`` of each row. The process-wide :func:`csv.field_size_limit`
+    is read, never changed (other threads may be parsing): a row the :mod:`csv` module
+    refuses for a long field is parsed again by :func:`_parse_row` under
+    ``limits.max_field_bytes``, and when the process-wide limit is the larger one every
+    row's fields are checked against ``max_field_bytes`` here."""
+    lines = _Lines(text)
+    limit = max(limits.max_field_bytes, 1)
+    check = csv.field_size_limit() > limit
+    base, prev, at = 0, 0, (1, 0)  # lines before the reader's start; last line read
+    src = io.StringIO(text, newline="")
+    reader = csv.reader(src, strict=True)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            end = base + reader.line_num
+            msg = str(exc)
+            if "field limit" not in msg:
+                b.problem("syntax", f"unreadable CSV row: {msg}", file=name, line=prev + 1,
+                          kind=kind, raw=raw_text(lines.get(prev + 1, end)))
+                prev = end
+                continue
+            # a field over the csv module's own limit: this row again, without it
+            at = _line_start(text, at, prev + 1)
+            start = at[1]
+            try:
+                row, stop = _parse_row(text, start, limit)
+                problem = None
+            except _RowError as err:
+                m = _BREAK.search(text, err.pos)
+                stop = m.end() if m is not None else len(text)
+                problem = str(err)
+            n_lines = (text.count("\n", start, stop) + text.count("\r", start, stop)
+                       - text.count("\r\n", start, stop)) or 1
+            first, prev = prev + 1, prev + n_lines
+            at = (prev + 1, stop)
+            base = prev
+            src.seek(stop)
+            reader = csv.reader(src, strict=True)
+            if problem is not None:
+                b.problem("limit" if "field limit" in problem else "syntax",
+                          f"unreadable CSV row: {problem}", file=name, line=first, kind=kind,
+                          raw=raw_text(text[start:stop]))
+                continue
+            yield first, row
+            continue
+        start, prev = prev + 1, base + reader.line_num
+        if not row:
+            continue
+        if check and max(map(len, row)) > limit:
+            b.problem("limit", f"unreadable CSV row: field larger than field limit ({limit})",
+                      file=name, line=start, kind=kind, raw=raw_text(lines.get(start, prev)))
+            continue
+        yield start, row
+
+
+def _trimmed(header: list[str]) -> list[str]:
+    """``header`` without its trailing empty (or blank) names."""
+    end = len(header)
+    while end and not header[end - 1].strip():
+        end -= 1
+    return header[:end]
+
+
+def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: str,
+               b: RosterBuilder, kind: str | None) -> Iterator[tuple[int, Row]]:
+    n = len(header)
+    unique = len(set(header)) == n
+    padded: list[int] = []  # rows with only empty cells past the header: loaded, told once
+    for line, values in rows:
+        if len(values) > n and not any(v.strip() for v in values[n:]):
+            padded.append(line)
+            values = values[:n]
+        if len(values) != n:
+            b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
+                      file=name, line=line, kind=kind, raw=raw_text(to_csv_text([values])))
+            continue
+        if unique:
+            yield line, dict(zip(header, values))
+            continue
+        d: Row = {}
+        for col, v in zip(header, values):
+            d.setdefault(col, v)
+        yield line, d
+    if padded:
+        more = len(padded) - 1
+        b.problem("other", f"{len(padded):,} row{'s' if more else ''} (line {padded[0]}"
+                  + (f" and {more:,} more" if more else "") + f") had only empty cells past "
+                  f"the header's {n} columns; those cells were ignored and every such row "
+                  "loaded", file=name, line=padded[0], kind=kind)
+
+
+def cell(row: Mapping[str, str], column: str) -> str | None:
+    """The value of ``column`` in ``row``: ``None`` when the file has no such column.
+
+    Examples
+    --------
+    >>> cell({"a": ""}, "a"), cell({"a": ""}, "b")
+    ('', None)
+    """
+    return row.get(column)
+
+
+def split_list(value: str | None) -> list[str]:
+    """A comma-separated list field (OneRoster ``"a,b"``, Clever roles) → items.
+
+    Examples
+    --------
+    >>> split_list("t1, t2,"), split_list(""), split_list(None)
+    (['t1', 't2'], [], [])
+    """
+    if not value:
+        return []
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:
+    """Rows → RFC 4180 CSV text (values ``None`` written as empty cells).
+
+    Examples
+    --------
+    >>> to_csv_text([["id", "name"], ["1", 'say "hi", ok']], "\\n")
+    'id,name\\n1,"say ""hi"", ok"\\n'
+    """
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator=lineterminator)
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+    return buf.getvalue()
+
+
+# --- folders and zip archives --------------------------------------------------
+
+
+class Bundle:
+    """The files of a folder or a ``.zip``, read safely.
+
+    Zip members are never extracted to disk: they are read into memory with
+    their decompressed size counted as it is read
+    (:func:`~rostergraph.io.limits.safe_zip_members`,
+    :func:`~rostergraph.io.limits.read_zip_member`). A member named with an
+    absolute path or a ``..`` component, or a symlink, raises
+    :class:`~rostergraph.errors.FormatError`; more than
+    ``limits.max_zip_entries`` members, more than
+    ``limits.max_zip_total_bytes`` decompressed bytes in all, or a member with
+    a zip bomb's compression ratio raises :class:`~rostergraph.errors.LimitError`. When every member sits in one
+    top-level folder, that folder is the root.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "users.csv").write_bytes(b"sourcedId\\n1\\n")
+    >>> bundle = Bundle(d)
+    >>> bundle.names(), bundle.read("users.csv")
+    (['users.csv'], b'sourcedId\\n1\\n')
+    """
+
+    def __init__(self, path: Any, limits: Limits = DEFAULT_LIMITS) -> None:
+        import zipfile
+        from pathlib import Path
+
+        from rostergraph.errors import FormatError, SourceError
+        from rostergraph.io.limits import check_inside, safe_zip_members
+
+        self.path = Path(path)
+        self.limits = limits
+        self._zip: zipfile.ZipFile | None = None
+        self._members: dict[str, Any] = {}
+        self._read_total = 0
+        if self.path.is_dir():
+            for p in sorted(self.path.iterdir()):
+                if p.is_file():
+                    check_inside(self.path, p)  # no symlinks out of the folder
+                    self._members[p.name] = p
+            return
+        if not self.path.is_file():
+            raise SourceError("no such file or folder", path=str(path))
+        try:
+            zf = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise FormatError(f"not a readable zip archive: {exc}", path=str(path)) from None
+        try:
+            infos = safe_zip_members(zf, limits, path=str(path))
+        except BaseException:
+            zf.close()
+            raise
+        files = [(info.filename.replace("\\", "/").split("/"), info) for info in infos]
+        files = [(p, i) for p, i in files if p[0] != "__MACOSX"]
+        prefix = 0
+        tops = {p[0] for p, _ in files}
+        if files and len(tops) == 1 and all(len(p) > 1 for p, _ in files):
+            prefix = 1
+        seen: dict[str, str] = {}  # file name → the member holding it
+        for parts, info in files:
+            name = "/".join(parts[prefix:])
+            base = parts[-1]
+            if base.lower().endswith(".csv") and base in seen:
+                zf.close()
+                raise FormatError(f"the archive holds {base} twice ({seen[base]} and "
+                                  f"{info.filename}); which one to read is ambiguous",
+                                  path=str(path))
+            if base:
+                seen[base] = info.filename
+            self._members[name] = info
+        self._zip = zf
+
+    @property
+    def is_zip(self) -> bool:
+        """Whether the bundle is a zip archive."""
+        return self._zip is not None
+
+    def names(self) -> list[str]:
+        """Member names relative to the root, sorted."""
+        return sorted(self._members)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._members
+
+    def read(self, name: str) -> bytes:
+        """The bytes of one member (bounded by ``max_zip_total_bytes`` for zips)."""
+        from rostergraph.errors import LimitError
+        from rostergraph.io.limits import read_zip_member, zip_total_message
+
+        m = self._members[name]
+        if self._zip is None:
+            return m.read_bytes()  # type: ignore[no-any-return]
+        data = read_zip_member(self._zip, m, self.limits, path=str(self.path))
+        self._read_total += len(data)
+        if self._read_total > self.limits.max_zip_total_bytes:
+            raise LimitError(zip_total_message(self.limits), path=str(self.path))
+        return data
+
+    def close(self) -> None:
+        """Close the archive (no-op for folders)."""
+        if self._zip is not None:
+            self._zip.close()

@@ -1,0 +1,756 @@
+"""Reference copy of the row-by-row ``rostergraph.io.oneroster`` reader, kept only as
+the oracle of the equivalence tests (tests/test_csv_equivalence.py): the package's
+column-wise readers must give exactly the records and problems this code gives.
+Not imported by the package; not maintained beyond bug-for-bug parity."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from rostergraph.errors import SourceError
+from rostergraph.io.limits import DEFAULT_LIMITS, Limits
+from rostergraph.io.mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
+from rostergraph.model import KINDS, parse_date
+from rostergraph.roster import Roster, RosterBuilder, raw_text
+
+from .csvutil import Bundle, read_csv, split_list
+from .oneroster_profiles import read_user_profiles
+
+__all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
+
+#: The files this reader reads, in reading order.
+ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv",
+                   "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
+                   "demographics.csv", "userProfiles.csv")
+CARRY_COLUMN = "metadata." + CARRY_KEY
+USER_ID_COLUMN = "metadata.rostergraph.userId"
+_PREFIX = "oneroster."
+
+# column → Clever path, per file (columns not listed go to extra).
+_ORG_COLS = {"sourcedId": "id", "name": "name", "identifier": "nces_id"}
+_TERM_COLS = {"sourcedId": "id", "title": "name", "startDate": "start_date",
+              "endDate": "end_date"}
+_COURSE_COLS = {"sourcedId": "id", "title": "name", "courseCode": "number"}
+_CLASS_COLS = {"sourcedId": "id", "title": "name", "courseSourcedId": "course",
+               "classCode": "section_number", "schoolSourcedId": "school",
+               "subjects": "subject", "periods": "period", "dateLastModified": "last_modified"}
+_USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.last",
+              "middleName": "name.middle", "email": "email",
+              "dateLastModified": "last_modified"}
+_USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
+                  "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
+                  CARRY_COLUMN}
+
+# values the writer fills in when a record has none (not kept in extra on read)
+_DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}
+_STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
+_DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
+_CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
+                  "guardian": ("Other", "Parent/Guardian"),
+                  "relative": ("Other", "Family")}
+_RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian",
+              "blackOrAfricanAmerican": "Black or African American",
+              "nativeHawaiianOrOtherPacificIslander": "Hawaiian or Other Pacific Islander",
+              "white": "Caucasian"}
+_SEX = {"male": "M", "female": "F", "other": "X", "unspecified": "X"}
+
+
+def is_oneroster(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` looks like a OneRoster bundle (by file names, or a zip holding them).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> is_oneroster(rostergraph.sample_path())
+    False
+    """
+    p = Path(path)
+    try:
+        if p.is_dir():
+            names = {q.name for q in p.iterdir()}
+        elif p.is_file() and p.suffix.lower() == ".zip":
+            with zipfile.ZipFile(p) as zf:
+                names = {n.rsplit("/", 1)[-1] for n in zf.namelist()[:10_000]}
+        else:
+            return False
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return p.suffix.lower() == ".zip"  # the reader then says what is wrong with it
+    if "manifest.csv" in names and ("orgs.csv" in names or "users.csv" in names):
+        return True
+    return {"orgs.csv", "users.csv", "classes.csv"} <= names
+
+
+def _true(v: str | None) -> bool:
+    return (v or "").strip().lower() in ("true", "1", "yes")
+
+
+class _Reader:
+    def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
+        self.bundle = bundle
+        self.b = b
+        self.limits = limits
+        self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
+        self.modes: dict[str, str] = {}
+        self.deleted: dict[str, list[str]] = {}
+        self.deleted_rows: dict[str, list[dict[str, str]]] = {}
+        self.base: Roster | None = None
+        self.base_adds: dict[str, dict[str, Any]] = {}
+        self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
+        self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
+        self.terms: dict[str, dict[str, Any]] = {}
+        self.courses: dict[str, dict[str, Any]] = {}
+        self.sections: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.where: dict[tuple[str, str], tuple[str, int]] = {}
+        self.alias: dict[str, str] = {}  # row sourcedId → merged user id
+        self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds
+        self.ignored: dict[str, int] = {}
+        self.contact_role: dict[str, str] = {}
+        self.user_rows: dict[str, dict[str, str]] = {}
+
+    # -- files ---------------------------------------------------------------
+    def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+        if name not in self.bundle:
+            return
+        data = self.bundle.read(name)
+        self.b.add_file(name, data, kind)
+        _, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        fkey = name[:-4]
+        for line, row in rows:
+            sid = row.get("sourcedId")
+            status = (row.get("status") or "").strip().lower()
+            if status == "tobedeleted":
+                self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
+                self.deleted_rows.setdefault(fkey, []).append(row)
+                continue
+            if status == "inactive":
+                self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
+                               file=name, line=line, kind=kind, record_id=sid)
+            self.at_row = (name, line, kind, sid)  # for problems found deeper in the row
+            yield line, row
+
+    def manifest(self) -> None:
+        if "manifest.csv" not in self.bundle:
+            self.b.notes.append("no manifest.csv: version taken from the columns")
+            return
+        data = self.bundle.read("manifest.csv")
+        self.b.add_file("manifest.csv", data, None)
+        _, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
+        for _, row in rows:
+            prop, value = row.get("propertyName") or "", (row.get("value") or "").strip()
+            if prop == "oneroster.version":
+                self.b.version = value
+            elif prop.startswith("file."):
+                self.modes[prop[5:]] = value.lower()
+        for f, mode in self.modes.items():
+            present = f + ".csv" in self.bundle
+            if mode in ("bulk", "delta") and not present:
+                self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
+                               f"{f}.csv is not in the source: its records were not delivered",
+                               file="manifest.csv")
+            elif mode == "absent" and present:
+                self.b.notes.append(f"{f}.csv is present but the manifest says absent: ignored")
+        delta = sorted(f for f, m in self.modes.items() if m == "delta")
+        if delta:
+            self.b.notes.append("delta files: " + ", ".join(delta))
+
+    def wanted(self, name: str) -> bool:
+        return self.modes.get(name[:-4]) != "absent"
+
+    # -- helpers ---------------------------------------------------------------
+    def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any) -> None:
+        for col, v in row.items():
+            if col in mapped or col == CARRY_COLUMN:
+                continue
+            if v == "" or _DEFAULTS.get(col) == v:
+                continue  # OneRoster has no 'missing': an empty cell is absent
+            d[_PREFIX + col] = v
+        carry = row.get(CARRY_COLUMN)
+        if carry:
+            try:
+                more = loads_carry(carry, self.limits.max_json_depth)
+            except ValueError as exc:
+                more = None  # kept as text in extra below
+                if "Limits.max_json_depth" in str(exc):
+                    name, line, kind, sid = self.at_row
+                    self.b.problem("limit", f"{CARRY_COLUMN}: {exc}; kept as text", file=name,
+                                   line=line, kind=kind, record_id=sid, raw=raw_text(carry))
+            if isinstance(more, dict):
+                deep_merge(d.setdefault("_carry", {}), more)
+            else:
+                d[_PREFIX + CARRY_COLUMN] = carry
+
+    def _mapped(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
+        d: dict[str, Any] = {}
+        for col, path in cols.items():
+            v = row.get(col)
+            if not v:
+                continue
+            set_path(d, path, v)
+        return d
+
+    def district_of(self, org: str | None) -> str | None:
+        seen = 0
+        while org is not None and seen < 50:
+            t = self.orgs.get(org)
+            if t is None:
+                return None
+            if t[0] == "district":
+                return org
+            org = t[1]
+            seen += 1
+        return None
+
+    def school_of(self, org: str | None) -> str | None:
+        """The school ``org`` is (or is part of, through ``parentSourcedId``), or None."""
+        seen = 0
+        while org is not None and seen < 50:
+            t = self.orgs.get(org)
+            if t is None or t[0] == "district":
+                return None
+            if t[0] == "school":
+                return org
+            org = t[1]
+            seen += 1
+        return None
+
+    def sole_district(self) -> str | None:
+        ds = [o for o, (t, _) in self.orgs.items() if t == "district"]
+        return ds[0] if len(ds) == 1 else None
+
+    # -- orgs, sessions, courses, classes ----------------------------------------
+    def read_orgs(self) -> None:
+        rows = list(self.rows("orgs.csv", None))
+        for _, row in rows:
+            sid = row.get("sourcedId")
+            if sid:
+                self.orgs.setdefault(sid, (row.get("type") or "", row.get("parentSourcedId")
+                                           or None))
+        for line, row in rows:
+            typ = row.get("type") or ""
+            if typ not in ("district", "school"):
+                sid = row.get("sourcedId") or ""
+                school = self.school_of(sid)
+                if school is not None:  # a department of a school: the classes are there
+                    self.org_school[sid] = school
+                    self.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
+                                   f"{school!r}: classes and users that name it are placed "
+                                   "at that school (a class keeps the org id in extra "
+                                   "'oneroster_org')",
+                                   file="orgs.csv", line=line, record_id=sid)
+                    continue
+                self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
+                               "parent school; not loaded", file="orgs.csv", line=line,
+                               record_id=sid)
+                continue
+            d = self._mapped(row, _ORG_COLS)
+            consumed = set(_ORG_COLS) | {"type"}
+            if typ == "school":
+                parent = row.get("parentSourcedId") or None
+                district = self.district_of(parent)
+                if district is not None:
+                    d["district"] = district
+                    if parent == district:
+                        consumed.add("parentSourcedId")
+                elif parent is None:
+                    consumed.add("parentSourcedId")
+                elif parent not in self.orgs:  # a district that was not delivered: a stub
+                    d["district"] = parent
+                    consumed.add("parentSourcedId")
+                if row.get("dateLastModified"):
+                    d["last_modified"] = row["dateLastModified"]
+                consumed.add("dateLastModified")
+            else:
+                if not row.get("parentSourcedId"):
+                    consumed.add("parentSourcedId")
+            self._extra(d, row, consumed)
+            _apply_carry(d)
+            self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
+                       line=line)
+
+    def read_terms(self) -> None:
+        sole = self.sole_district()
+        for line, row in self.rows("academicSessions.csv", "terms"):
+            d = self._mapped(row, _TERM_COLS)
+            end = parse_date(row.get("endDate"))
+            if end is not None and row.get("schoolYear") == str(end.year):
+                row = {k: v for k, v in row.items() if k != "schoolYear"}
+            if sole:
+                d["district"] = sole
+            self._extra(d, row, _TERM_COLS)
+            _apply_carry(d)
+            self.b.add("terms", d, file="academicSessions.csv", line=line)
+
+    def read_courses(self) -> None:
+        sole = self.sole_district()
+        for line, row in self.rows("courses.csv", "courses"):
+            d = self._mapped(row, _COURSE_COLS)
+            org = row.get("orgSourcedId") or None
+            consumed = set(_COURSE_COLS)
+            dist = self.district_of(org) or sole
+            if dist:
+                d["district"] = dist
+            if org is not None and org == dist:
+                consumed.add("orgSourcedId")
+            self._extra(d, row, consumed)
+            _apply_carry(d)
+            self.b.add("courses", d, file="courses.csv", line=line)
+
+    def read_classes(self) -> None:
+        for line, row in self.rows("classes.csv", "sections"):
+            d = self._mapped(row, _CLASS_COLS)
+            consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
+            terms = split_list(row.get("termSourcedIds"))
+            if terms:
+                d["term_id"] = terms[0]
+            if len(terms) > 1:
+                d[_PREFIX + "termSourcedIds"] = row["termSourcedIds"]
+                self.b.problem("other", f"class is in {len(terms)} terms; Clever allows one: "
+                               "term_id is the first, the list is kept in extra "
+                               "'oneroster.termSourcedIds'", file="classes.csv", line=line,
+                               kind="sections", record_id=row.get("sourcedId"),
+                               field="termSourcedIds")
+            grades = split_list(row.get("grades"))
+            if grades:
+                d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
+            if len(grades) > 1:
+                d[_PREFIX + "grades"] = row["grades"]
+            org = d.get("school")
+            if isinstance(org, str) and org in self.org_school:
+                d["school"] = self.org_school[org]
+                d["oneroster_org"] = org  # not an `oneroster.<column>`: never a column
+            dist = self.district_of(row.get("schoolSourcedId")) or self.sole_district()
+            if dist:
+                d["district"] = dist
+            self._extra(d, row, consumed)
+            sid = d.get("id")
+            if not isinstance(sid, str) or not sid:
+                self.b.problem("no_id", "class without a sourcedId", file="classes.csv",
+                               line=line, kind="sections", raw=raw_text(orjson.dumps(row)))
+                continue
+            if sid in self.sections:
+                self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
+                               "record is kept", file="classes.csv", line=line,
+                               kind="sections", record_id=sid)
+                continue
+            self.sections[sid] = d
+            self.where[("sections", sid)] = ("classes.csv", line)
+
+    # -- users and roles --------------------------------------------------------
+    def _orgs_split(self, ids: list[str]) -> tuple[list[str], list[str]]:
+        schools: list[str] = []
+        districts: list[str] = []
+        for o in ids:
+            o = self.org_school.get(o, o)  # a department's users belong to its school
+            t = self.orgs.get(o, ("school", None))[0]
+            out = districts if t == "district" else schools
+            if o not in out:
+                out.append(o)
+        return schools, districts
+
+    def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
+                    row: dict[str, str], file: str, line: int) -> None:
+        schools, districts = self._orgs_split(orgs)
+        if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
+            districts += [o for o in schools if o not in self.orgs]
+            schools = [o for o in schools if o in self.orgs]
+        if primary and primary in schools:
+            schools.remove(primary)
+            schools.insert(0, primary)
+        if not u.get("district"):
+            dist = (districts[0] if districts else None) or next(
+                (self.district_of(s) for s in schools if self.district_of(s)), None
+            ) or self.sole_district()
+            if dist:
+                u["district"] = dist
+        roles = u.setdefault("roles", {})
+        username = row.get("username")
+        ident = row.get("identifier") or None
+        if role in ("student", "teacher"):
+            r = roles.setdefault(role, {})
+            for s in schools:
+                r.setdefault("schools", [])
+                if s not in r["schools"]:
+                    r["schools"].append(s)
+            if schools and "school" not in r:
+                r["school"] = schools[0]
+            if ident is not None:
+                r["sis_id"] = ident
+            if username:
+                r.setdefault("credentials", {})["district_username"] = username
+            if role == "student":
+                grades = split_list(row.get("grades"))
+                if grades:
+                    r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
+        elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
+            roles.setdefault("district_admin", {})
+            if schools:
+                u[_PREFIX + "schools"] = ",".join(schools)
+        elif role in _STAFF_ROLES or role == "administrator":
+            r = roles.setdefault("staff", {})
+            for s in schools:
+                r.setdefault("schools", [])
+                if s not in r["schools"]:
+                    r["schools"].append(s)
+            if ident is not None:
+                r["staff_id"] = ident
+            if username:
+                r.setdefault("credentials", {})["district_username"] = username
+            if role != "administrator":
+                r.setdefault("roles", [])
+                if role not in r["roles"]:
+                    r["roles"].append(role)
+        elif role in _CONTACT_ROLES:
+            r = roles.setdefault("contact", {})
+            if ident is not None:
+                r["sis_id"] = ident
+            if row.get("phone"):
+                r["phone"] = row["phone"]
+            self.contact_role.setdefault(u["id"], role)
+        else:
+            self.b.problem("other", f"user role {role!r} has no Clever role; the user is kept "
+                           "without it", file=file, line=line, kind="users",
+                           record_id=u.get("id"))
+            u[_PREFIX + "role"] = role
+
+    def read_users(self) -> None:
+        for line, row in self.rows("users.csv", "users"):
+            sid = row.get("sourcedId")
+            if not sid:
+                self.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
+                               kind="users", raw=raw_text(orjson.dumps(row)))
+                continue
+            uid = row.get(USER_ID_COLUMN) or sid
+            if sid in self.alias:
+                self.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
+                               "is kept", file="users.csv", line=line, kind="users",
+                               record_id=sid)
+                continue
+            self.alias[sid] = uid
+            u = self.users.get(uid)
+            role = (row.get("role") or "").strip()
+            if u is None:
+                u = self._mapped(row, _USER_COLS)
+                u["id"] = uid
+                mapped = set(_USER_COLS) | _USER_CONSUMED
+                if role in _CONTACT_ROLES:
+                    mapped.add("phone")
+                self._extra(u, row, mapped)
+                self.users[uid] = u
+                self.where[("users", uid)] = ("users.csv", line)
+            elif row.get(CARRY_COLUMN):
+                self._extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
+            agents = split_list(row.get("agentSourcedIds"))
+            if agents:
+                self.agents.setdefault(sid, []).extend(agents)
+            if role:
+                orgs = split_list(row.get("orgSourcedIds"))
+                self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
+                                 "users.csv", line)
+            else:  # 1.2: the roles come from roles.csv, with this row's fields
+                self.user_rows.setdefault(uid, row)
+                if row.get("primaryOrgSourcedId"):
+                    u["_primary_org"] = row["primaryOrgSourcedId"]
+
+    def read_roles(self) -> None:
+        pending: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
+        # primary roles first, so the primary org becomes roles.<r>.school
+        pending.sort(key=lambda lr: (lr[1].get("roleType") != "primary", lr[0]))
+        for line, row in pending:
+            usid = row.get("userSourcedId") or ""
+            uid = self.alias.get(usid, usid)
+            u = self.users.get(uid)
+            if u is None:
+                self.b.problem("other", f"role for unknown user {usid!r}", file="roles.csv",
+                               line=line, kind="users", record_id=usid)
+                continue
+            org = row.get("orgSourcedId") or ""
+            primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
+            self._apply_role(u, (row.get("role") or "").strip(), [org] if org else [],
+                             primary, self.user_rows.get(uid, {}), "roles.csv", line)
+
+    def link_contacts(self) -> None:
+        for sid, agents in self.agents.items():
+            uid = self.alias.get(sid, sid)
+            u = self.users.get(uid)
+            if u is None:
+                continue
+            roles = u.get("roles", {})
+            for a in agents:
+                aid = self.alias.get(a, a)
+                other = self.users.get(aid)
+                if "contact" in roles:
+                    contact, student = u, aid
+                elif other is not None and "contact" in other.get("roles", {}):
+                    contact, student = other, uid
+                else:
+                    continue
+                crole = contact["roles"]["contact"]
+                rels = crole.setdefault("student_relationships", [])
+                if any(r.get("student") == student for r in rels):
+                    continue
+                rel, typ = _CONTACT_ROLES.get(self.contact_role.get(contact["id"], ""), ("", ""))
+                rels.append({"student": student, "relationship": rel, "type": typ})
+
+    # -- enrollments, demographics ------------------------------------------------
+    def read_enrollments(self) -> None:
+        seen: set[tuple[str, str, str]] = set()
+        for line, row in self.rows("enrollments.csv", "sections"):
+            cid = row.get("classSourcedId") or ""
+            usid = row.get("userSourcedId") or ""
+            role = (row.get("role") or "").strip()
+            sec = self.sections.get(cid)
+            if sec is None and self.base is not None and cid in self.base.sections:
+                sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
+            if sec is None:
+                gone = cid in self.deleted.get("classes", ())
+                why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
+                       "left out" if gone else f"enrollment in unknown class {cid!r}")
+                self.b.problem("other", f"{why}; not loaded",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=row.get("sourcedId"))
+                continue
+            if not usid:
+                self.b.problem("other", "enrollment without a userSourcedId; not loaded",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=row.get("sourcedId"))
+                continue
+            uid = self.alias.get(usid, usid)
+            if role not in ("student", "teacher"):
+                self.ignored[role] = self.ignored.get(role, 0) + 1
+                continue
+            key = (cid, uid, role)
+            if key in seen:
+                continue
+            seen.add(key)
+            if role == "student":
+                sec.setdefault("students", []).append(uid)
+            else:
+                sec.setdefault("teachers", []).append(uid)
+                if _true(row.get("primary")):
+                    if "teacher" in sec and sec["teacher"] != uid:
+                        self.b.problem("other", f"class {cid!r} has a second primary teacher; "
+                                       "the first is section.teacher", file="enrollments.csv",
+                                       line=line, kind="sections", record_id=cid)
+                    else:
+                        sec["teacher"] = uid
+        for role, n in sorted(self.ignored.items()):
+            self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
+                                "equivalent and were not loaded")
+
+    def read_demographics(self) -> None:
+        for line, row in self.rows("demographics.csv", "users"):
+            sid = row.get("sourcedId") or row.get("userSourcedId") or ""
+            u = self.users.get(self.alias.get(sid, sid))
+            if u is None:
+                self.b.problem("other", f"demographics for unknown user {sid!r}; not loaded",
+                               file="demographics.csv", line=line, kind="users",
+                               record_id=sid)
+                continue
+            st = u.get("roles", {}).get("student")
+            target = st if st is not None else u
+            consumed = {"sourcedId", "userSourcedId", "status", "dateLastModified"}
+            dob = row.get("birthDate", row.get("birthdate"))
+            if st is not None:
+                if dob:
+                    st["dob"] = dob
+                    consumed |= {"birthDate", "birthdate"}
+                sex = (row.get("sex") or "").strip()
+                if sex:
+                    st["gender"] = _SEX.get(sex.lower(), sex)
+                    consumed.add("sex")
+                races = [name for col, name in _RACE_COLS.items() if _true(row.get(col))]
+                if _true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
+                    st["race"] = "Two or More Races"
+                elif races:
+                    st["race"] = races[0]
+                consumed |= set(_RACE_COLS) | {"demographicRaceTwoOrMoreRaces"}
+                h = row.get("hispanicOrLatinoEthnicity")
+                if h:
+                    st["hispanic_ethnicity"] = "Y" if _true(h) else "N"
+                    consumed.add("hispanicOrLatinoEthnicity")
+            for col, v in row.items():
+                if col not in consumed and v != "":
+                    target[_PREFIX + "demographics." + col] = v
+
+    def finish(self) -> None:
+        for uid, role in self.contact_role.items():
+            u = self.users[uid]
+            if role != "guardian" and not u["roles"]["contact"].get("student_relationships"):
+                u[_PREFIX + "role"] = role  # nothing else says which it was
+        for kind, table in (("sections", self.sections), ("users", self.users)):
+            for rid, d in table.items():
+                d.pop("_primary_org", None)
+                ct = d.get("roles", {}).get("contact") if kind == "users" else None
+                if ct is not None and ct.get("phone") is not None and d.get(
+                        _PREFIX + "phone") == ct["phone"]:
+                    d.pop(_PREFIX + "phone")  # 1.2: the phone went to the contact role
+                _apply_carry(d)
+                file, line = self.where[(kind, rid)]
+                self.b.add(kind, d, file=file, line=line)
+        for f, ids in sorted(self.deleted.items()):
+            shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
+            self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "
+                                f"{shown}")
+        for name in self.bundle.names():
+            if name not in ONEROSTER_FILES and name.endswith(".csv"):
+                self.b.notes.append(f"{name}: not a roster file; ignored")
+
+
+def _apply_carry(d: dict[str, Any]) -> None:
+    """Merge the ``metadata.rostergraph.clever`` JSON last: it wins over derived fields."""
+    carry = d.pop("_carry", None)
+    if carry:
+        deep_merge(d, carry, none_deletes=True)
+
+
+_DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",),
+                "courses": ("courses",), "classes": ("sections",), "users": ("users",)}
+
+
+def _apply_delta(base: Roster, delta: Roster, r: _Reader) -> Roster:
+    """``base`` with the delta's records put in, its deletions taken out."""
+    import attrs
+
+    kinds = {k: dict(base.records(k)) for k in KINDS}
+    for kind in KINDS:
+        for rid, rec in delta.records(kind).items():
+            old = kinds[kind].get(rid)
+            if kind == "sections" and old is not None:
+                # a class row carries no enrollments: keep the base's, add the delta's
+                students = list(old.students or ())
+                students += [u for u in rec.students or () if u not in students]
+                teachers = list(old.teachers or ())
+                teachers += [u for u in rec.teachers or () if u not in teachers]
+                rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
+                                   teachers=tuple(teachers) if teachers else rec.teachers,
+                                   teacher=rec.teacher if rec.teacher is not None
+                                   else old.teacher)
+            kinds[kind][rid] = rec
+    for cid, adds in r.base_adds.items():
+        sec = kinds["sections"].get(cid)
+        if sec is None:
+            continue
+        students = list(sec.students or ())
+        students += [u for u in adds.get("students", ()) if u not in students]
+        teachers = list(sec.teachers or ())
+        teachers += [u for u in adds.get("teachers", ()) if u not in teachers]
+        kinds["sections"][cid] = attrs.evolve(
+            sec, students=tuple(students), teachers=tuple(teachers),
+            teacher=adds.get("teacher", sec.teacher))
+    for f, dkinds in _DELTA_KINDS.items():
+        for rid in r.deleted.get(f, ()):
+            for k in dkinds:
+                kinds[k].pop(r.alias.get(rid, rid) if k == "users" else rid, None)
+    for row in r.deleted_rows.get("enrollments", ()):
+        sec = kinds["sections"].get(row.get("classSourcedId") or "")
+        uid = row.get("userSourcedId") or ""
+        uid = r.alias.get(uid, uid)
+        field = {"student": "students", "teacher": "teachers"}.get(row.get("role") or "")
+        if sec is None or field is None:
+            continue
+        kept = tuple(u for u in getattr(sec, field) or () if u != uid)
+        changes: dict[str, Any] = {field: kept}
+        if field == "teachers" and sec.teacher == uid:
+            changes["teacher"] = None
+        kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
+    prov = delta.provenance
+    prov = attrs.evolve(prov, notes=prov.notes + (
+        f"delta applied to a base roster from {base.provenance.source}",))
+    return Roster(**kinds, problems=list(delta.problems), provenance=prov)
+
+
+def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
+                   limits: Limits = DEFAULT_LIMITS, base: Roster | None = None) -> Roster:
+    """Read a OneRoster 1.1 or 1.2 CSV bundle (folder or ``.zip``) into a Roster.
+
+    Parameters
+    ----------
+    path:
+        A folder holding ``manifest.csv`` and the roster files, or a ``.zip``
+        of them (at the root or inside one top-level folder).
+    strict:
+        Raise :class:`~rostergraph.errors.FormatError` on the first problem.
+    limits:
+        Bounds for zip archives and CSV fields
+        (:class:`~rostergraph.io.limits.Limits`).
+    base:
+        A roster to apply this bundle to, as a delta: its records replace
+        those with the same id, rows with ``status=tobedeleted`` remove
+        records (and enrollment rows remove that user from that class), and a
+        class row keeps the base's enrollments plus the delta's. Without
+        ``base`` a delta bundle reads as the records it holds (deletions listed
+        in ``provenance.notes``).
+
+    Returns
+    -------
+    Roster
+        With ``provenance.format == "oneroster"`` and ``provenance.version``
+        from the manifest (``"1.1"``, ``"1.2"``, ...).
+
+    Raises
+    ------
+    SourceError
+        When the path does not exist.
+    FormatError
+        For an unreadable or unsafe zip (absolute or ``..`` member names).
+    LimitError
+        For a zip over ``limits`` (too many entries, too many bytes).
+
+    Examples
+    --------
+    >>> import rostergraph, tempfile, pathlib
+    >>> from rostergraph.io.write import write_oneroster
+    >>> z = pathlib.Path(tempfile.mkdtemp()) / "bundle.zip"
+    >>> _ = write_oneroster(rostergraph.sample(), z)
+    >>> len(read_oneroster(z).users) == len(rostergraph.sample().users)
+    True
+    """
+    p = Path(path)
+    if not p.exists():
+        raise SourceError("no such file or folder", path=str(path))
+    bundle = Bundle(p, limits)
+    try:
+        b = RosterBuilder(source=str(path), format="oneroster", strict=strict,
+                          max_problems=limits.max_problems)
+        r = _Reader(bundle, b, limits)
+        r.base = base
+        r.manifest()
+        if not any(n in bundle for n in ONEROSTER_FILES[1:]):
+            raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "
+                              "academicSessions.csv, courses.csv, classes.csv, users.csv, "
+                              "enrollments.csv)", path=str(path))
+        if "roles.csv" in bundle and not b.version:
+            b.version = "1.2"
+        r.read_orgs()
+        if r.wanted("academicSessions.csv"):
+            r.read_terms()
+        if r.wanted("courses.csv"):
+            r.read_courses()
+        if r.wanted("classes.csv"):
+            r.read_classes()
+        if r.wanted("users.csv"):
+            r.read_users()
+        if r.wanted("roles.csv"):
+            r.read_roles()
+        r.link_contacts()
+        if r.wanted("enrollments.csv"):
+            r.read_enrollments()
+        if r.wanted("demographics.csv"):
+            r.read_demographics()
+        if r.wanted("userProfiles.csv"):
+            read_user_profiles(r)
+        r.finish()
+        if not b.version:
+            b.version = "1.1"
+        if base is not None:
+            return _apply_delta(base, b.build(), r)
+        return b.build()
+    finally:
+        bundle.close()

@@ -268,9 +268,15 @@ def _ranks(parts: list[np.ndarray]) -> np.ndarray:
     col = np.concatenate(parts) if len(parts) > 1 else parts[0]
     if len(col) < 2:
         return np.zeros(len(col), dtype=np.int64)
-    fast = _ascii_ranks(col)
-    if fast is not None:
-        return fast
+    strs = col.tolist()
+    try:
+        joined = "".join(strs)
+    except TypeError:  # not all strings: compare the values themselves
+        return dense_codes(col)[1]
+    if "\x00" in joined:  # numpy's string sort misorders a NUL: compare the Python strings
+        return dense_codes(col)[1]
+    if joined.isascii():
+        return _ascii_ranks(strs, joined)
     try:
         strings = col.astype(StringDType())  # sorts in C, by code point like str does
     except UnicodeEncodeError:  # a lone surrogate: compare the Python strings themselves
@@ -278,26 +284,25 @@ def _ranks(parts: list[np.ndarray]) -> np.ndarray:
     return dense_codes(strings)[1]
 
 
-def _ascii_ranks(col: np.ndarray) -> np.ndarray | None:
-    """Dense ranks of a column of ASCII strings without NUL, or ``None`` for any other
-    column.
+def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
+    """Dense ranks of ASCII strings without NUL (``joined``: the strings concatenated).
 
     Such strings compare like their bytes padded with NULs to a multiple of eight, read as
     big-endian 64-bit words: the rows are sorted by the first word (an integer sort) and
     only rows that tie are sorted further, word by word. Sorting the strings themselves
     (numpy's string sort) takes several times longer.
     """
-    strs = col.tolist()
-    try:
-        joined = "".join(strs)
-    except TypeError:  # not all strings
-        return None
-    if not joined.isascii() or "\x00" in joined:
-        return None
     n = len(strs)
-    b = np.array(strs, dtype="S")
-    width = -(-max(b.dtype.itemsize, 1) // 8) * 8
-    words = b.astype(f"S{width}").view(">u8").reshape(n, width // 8)
+    lens = np.fromiter(map(len, strs), dtype=np.int64, count=n)
+    width = -(-max(int(lens.max()), 1) // 8) * 8
+    chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    mat = np.zeros((n, width), dtype=np.uint8)
+    if (lens == lens[0]).all():  # ids of one length: one block copy
+        mat[:, : lens[0]] = chars.reshape(n, int(lens[0]))
+    else:
+        row = np.repeat(np.arange(n), lens)
+        mat[row, np.arange(len(chars)) - np.repeat(np.cumsum(lens) - lens, lens)] = chars
+    words = mat.view(">u8")
     order = np.argsort(words[:, 0].astype(np.uint64), kind="stable")
     first = words[order, 0]
     tie = first[1:] == first[:-1]  # tie[p]: sorted rows p and p + 1 agree so far

@@ -138,6 +138,22 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         return [None if cache[r] is not None else loads(text[int(starts[r]): int(ends[r])])
                 for r in rows]
 
+    def built(self, rows: Sequence[int]) -> np.ndarray:
+        """For each of ``rows``: is its record built already? (A row not built is a plain
+        record: see :meth:`decoded`.)
+
+        Examples
+        --------
+        >>> from rostergraph.model import Term
+        >>> text = b'{"id": "t1"}{"id": "t2"}'
+        >>> recs = LazyRecords(Term, text, ["t1", "t2"], [0, 12], [12, 24])
+        >>> _ = recs["t2"]
+        >>> recs.built([0, 1]).tolist()
+        [False, True]
+        """
+        cache = self._cache
+        return np.fromiter((cache[r] is not None for r in rows), dtype=bool, count=len(rows))
+
     def texts(self, rows: Sequence[int]) -> list[bytes | None]:
         """For each of ``rows``: its JSON text (one line of the source, a plain record: see
         :meth:`decoded`) when its record is not built yet, else ``None``. Nothing is

@@ -293,16 +293,11 @@ def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
     (numpy's string sort) takes several times longer.
     """
     n = len(strs)
-    lens = np.fromiter(map(len, strs), dtype=np.int64, count=n)
-    width = -(-max(int(lens.max()), 1) // 8) * 8
-    chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    mat = np.zeros((n, width), dtype=np.uint8)
-    if (lens == lens[0]).all():  # ids of one length: one block copy
-        mat[:, : lens[0]] = chars.reshape(n, int(lens[0]))
-    else:
-        row = np.repeat(np.arange(n), lens)
-        mat[row, np.arange(len(chars)) - np.repeat(np.cumsum(lens) - lens, lens)] = chars
-    words = mat.view(">u8")
+    longest = max(map(len, strs))
+    width = -(-max(longest, 1) // 8) * 8
+    if len(joined) != n * width:  # pad every string to the width (no-op for ids of one)
+        joined = "".join(map(str.ljust, strs, repeat(width), repeat("\x00")))
+    words = np.frombuffer(joined.encode("ascii"), dtype=">u8").reshape(n, width // 8)
     order = np.argsort(words[:, 0].astype(np.uint64), kind="stable")
     first = words[order, 0]
     tie = first[1:] == first[:-1]  # tie[p]: sorted rows p and p + 1 agree so far

@@ -170,7 +170,7 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         """
         cache, text = self._cache, self._text
         starts, ends = self._starts, self._ends
-        return [None if cache[r] is not None else text[int(starts[r]): int(ends[r])]
+        return [None if cache[r] is not None else bytes(text[int(starts[r]): int(ends[r])])
                 for r in rows]
 
     def peek(self, key: str, field: str) -> Any:

@@ -69,16 +69,16 @@ def string_rules(roster: Roster) -> list[Row]:
         for rid, rec in roster.records(plural).items():
             for path, s in record_strings(rec):
                 if len(s) > MAX_LENGTH:
-                    out.append(("RG-STR-001", kind, (rid,),
-                                f"{kind} {rid}: {path} has {len(s):,} characters (more than "
-                                f"{MAX_LENGTH})", {"field": path, "length": len(s)}))
+                    message = (f"{kind} {rid}: {path} has {len(s):,} characters (more than "
+                               f"{MAX_LENGTH})")
+                    out.append(("RG-STR-001", kind, (rid,), message,
+                                {"field": path, "length": len(s)}))
                 bad = [c for c in s if _bad(c)]
                 if bad:
                     chars = sorted({f"U+{ord(c):04X}" for c in bad})
                     shown = ", ".join(chars[:5]) + (" ..." if len(chars) > 5 else "")
-                    out.append(("RG-STR-002", kind, (rid,), f"{kind} {rid}: {path} contains "
-                                f"{shown}", {"field": path, "chars": chars[:5],
-                                             "count": len(bad)}))
+                    out.append(("RG-STR-002", kind, (rid,), f"{kind} {rid}: {path} contains {shown}",
+                                {"field": path, "chars": chars[:5], "count": len(bad)}))
     return out
 
 
@@ -88,9 +88,9 @@ def too_many_teachers(roster: Roster) -> list[Row]:
     for sid, sec in roster.sections.items():
         ids = set(sec.teachers or ()) | ({sec.teacher} if sec.teacher else set())
         if len(ids) > MAX_TEACHERS:
-            out.append(("RG-SEC-003", "section", (sid,),
-                        f"section {sid} has {len(ids)} teachers ({len(ids) - 1} co-teachers; "
-                        f"at most {MAX_TEACHERS - 1})",
+            message = (f"section {sid} has {len(ids)} teachers ({len(ids) - 1} co-teachers; "
+                       f"at most {MAX_TEACHERS - 1})")
+            out.append(("RG-SEC-003", "section", (sid,), message,
                         {"teachers": len(ids), "co_teachers": len(ids) - 1}))
     return out
 
@@ -101,8 +101,8 @@ def singular_staff_school(roster: Roster) -> list[Row]:
     for uid, u in roster.users.items():
         staff = u.roles.staff if u.roles is not None else None
         if staff is not None and "school" in staff.extra:
-            out.append(("RG-STF-001", "user", (uid,),
-                        f"staff {uid} has a singular roles.staff.school (staff have only "
-                        "schools, no primary school)",
+            message = (f"staff {uid} has a singular roles.staff.school (staff have only "
+                       "schools, no primary school)")
+            out.append(("RG-STF-001", "user", (uid,), message,
                         {"role": "staff", "reason": "singular_school"}))
     return out

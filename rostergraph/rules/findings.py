@@ -390,16 +390,16 @@ def _sort_rule(blocks: list[tuple[int, FindingBlock]]) -> tuple[np.ndarray, np.n
     if tie.any() and all(b.order is not None for _, b in blocks):
         at = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])  # rows in tied runs
         vals = np.empty(len(at), dtype=object)
-        for k, (_, b) in enumerate(blocks):
-            mine = bidx[at] == k
+        for j, (_, b) in enumerate(blocks):
+            mine = bidx[at] == j
             if mine.any():
                 vals[mine] = b.column(b.order, rows[at][mine])
-        order = _ranks([vals])
-        order[more[perm[at]]] = 0
-        sub = np.lexsort((order, np.cumsum(np.r_[True, ~tie])[at]))
-        bidx[at], rows[at], perm[at] = bidx[at][sub], rows[at][sub], perm[at][sub]
+        ranked = _ranks([vals])
+        ranked[more[perm[at]]] = 0
+        by = np.lexsort((ranked, np.cumsum(np.r_[True, ~tie])[at]))
+        bidx[at], rows[at], perm[at] = bidx[at][by], rows[at][by], perm[at][by]
         full = np.zeros(n, dtype=np.int64)
-        full[at] = order[sub]
+        full[at] = ranked[by]
         tie &= full[1:] == full[:-1]
     # rows whose keys tie: order them by their full ids and messages
     if tie.any():

@@ -315,7 +315,7 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
             if not recs:
                 continue
             scan.kind = plural_kind[:-1]
-            cls = RECORD_CLASSES[plural_kind]
+            cls: type = RECORD_CLASSES[plural_kind]
             # a fast reader's scan clears most records up front: only the rest are built
             suspect = field_column(g, plural_kind, "text_suspect")
             if suspect.all() and not isinstance(recs, LazyRecords):
@@ -329,7 +329,7 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
                                       count=len(texts))
                 if unbuilt.any():
                     blob = b"[" + b",".join(compress(texts, unbuilt)) + b"]"  # type: ignore[arg-type]
-                    objs = msgspec.json.decode(blob, type=list[_raw_struct(cls)])  # type: ignore[valid-type]
+                    objs = _raw_decoder("obj", cls).decode(blob)
                     scan.walk(cls, objs, g.ids(scan.kind)[rows[unbuilt]], "", raw=True)
                 rows = rows[~unbuilt]
             if len(rows):

@@ -103,8 +103,7 @@ def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
 #: Bytes of JSON text that may begin a character RG-STR-002 reports: ``\`` (every escape,
 #: so every control character and lone surrogate), DEL, 0xC2 (C1 controls) and 0xEF
 #: (U+FDD0–FDEF, U+FFFD–FFFF). Any other character stands for itself in the text.
-_SUSPECT_BYTES = np.zeros(256, dtype=bool)
-_SUSPECT_BYTES[[0x5C, 0x7F, 0xC2, 0xEF]] = True
+_SUSPECT_BYTES = (0x5C, 0x7F, 0xC2, 0xEF)
 
 
 @_memo  # (a pure function of the class: one struct type per record class)
@@ -133,22 +132,40 @@ def _raw_decoder(fkind: str, sub: type | None) -> Any:
     return msgspec.json.Decoder(list[t])  # type: ignore[valid-type]
 
 
+#: Bytes per block of :func:`_raw_candidates`' coarse pass (a run of more than
+#: :data:`MAX_LENGTH` bytes without a quote covers at least one whole block).
+_BLOCK = 128
+
+
 def _raw_candidates(raws: list[Any], fkind: str) -> np.ndarray:
     """Positions of the JSON texts ``raws`` (empty when absent) that may hold a string
     either rule reports: one holding a :data:`_SUSPECT_BYTES` byte, or a string of more
     than :data:`MAX_LENGTH` characters (for a string field: a text longer than
-    :data:`MAX_LENGTH` + 2 bytes; in a list or object: more than :data:`MAX_LENGTH`
-    bytes between two quotes, as a string without escapes holds no quote)."""
+    :data:`MAX_LENGTH` + 2 bytes; in a list or object: a block of :data:`_BLOCK` bytes
+    without a quote, as a long string without escapes holds a quote-free run of more than
+    twice that).
+
+    The bytes are looked at block by block: one vectorized comparison per suspect byte,
+    then exact positions only inside the blocks that hold one."""
     n = len(raws)
     lens = np.fromiter(map(len, raws), dtype=np.int64, count=n)
     flagged = lens > MAX_LENGTH + 2 if fkind == "str" else np.zeros(n, dtype=bool)
-    # the texts joined by quotes, so that no run between two quotes spans two texts
-    text = np.frombuffer(b'"'.join(raws), dtype=np.uint8)
+    # the texts joined by quotes (so no quote-free run spans two texts), padded with
+    # quotes to whole blocks
+    joined = b'"'.join(raws)
+    pad = -len(joined) % _BLOCK
+    text = np.frombuffer(joined + b'"' * pad, dtype=np.uint8)
     starts = np.cumsum(lens + 1) - (lens + 1)
-    at = np.flatnonzero(_SUSPECT_BYTES[text])
+    mark = text == _SUSPECT_BYTES[0]
+    for byte in _SUSPECT_BYTES[1:]:
+        mark |= text == byte
+    blocks = mark.reshape(-1, _BLOCK)
+    hot = np.flatnonzero(blocks.any(axis=1))
+    r, c = np.nonzero(blocks[hot])
+    at = hot[r] * _BLOCK + c
     if fkind != "str":
-        quotes = np.flatnonzero(text == 0x22)
-        at = np.r_[at, quotes[:-1][np.diff(quotes) > MAX_LENGTH + 1]]
+        open_ = np.flatnonzero(~(text == 0x22).reshape(-1, _BLOCK).any(axis=1)) * _BLOCK
+        at = np.r_[at, open_]
     if len(at):
         flagged[np.searchsorted(starts, at, side="right") - 1] = True
     return np.flatnonzero(flagged & (lens > 0))

@@ -135,6 +135,9 @@ def _raw_decoder(fkind: str, sub: type | None) -> Any:
 #: Bytes per block of :func:`_raw_candidates`' coarse pass (a run of more than
 #: :data:`MAX_LENGTH` bytes without a quote covers at least one whole block).
 _BLOCK = 128
+#: Byte → mark for :func:`_raw_candidates`: 1 for the suspect bytes, 2 for a quote.
+_MARKS = bytes(1 if b in _SUSPECT_BYTES else 2 if b == 0x22 else 0 for b in range(256))
+_ONES = np.uint64(0x0101010101010101)
 
 
 def _raw_candidates(raws: list[Any], fkind: str) -> np.ndarray:
@@ -145,27 +148,23 @@ def _raw_candidates(raws: list[Any], fkind: str) -> np.ndarray:
     without a quote, as a long string without escapes holds a quote-free run of more than
     twice that).
 
-    The bytes are looked at block by block: one vectorized comparison per suspect byte,
-    then exact positions only inside the blocks that hold one."""
+    The bytes are marked in one pass (``bytes.translate``) and read block by block as
+    64-bit words; exact positions are taken only inside the blocks that hold a mark."""
     n = len(raws)
     lens = np.fromiter(map(len, raws), dtype=np.int64, count=n)
     flagged = lens > MAX_LENGTH + 2 if fkind == "str" else np.zeros(n, dtype=bool)
     # the texts joined by quotes (so no quote-free run spans two texts), padded with
-    # quotes to whole blocks
+    # quotes to whole blocks; one C pass marks every byte (1 a suspect byte, 2 a quote,
+    # 0 any other) and the marks are read eight at a time, as 64-bit words
     joined = b'"'.join(raws)
-    pad = -len(joined) % _BLOCK
-    text = np.frombuffer(joined + b'"' * pad, dtype=np.uint8)
+    marks = (joined + b'"' * (-len(joined) % _BLOCK)).translate(_MARKS)
+    words = np.frombuffer(marks, dtype=np.uint64).reshape(-1, _BLOCK // 8)
     starts = np.cumsum(lens + 1) - (lens + 1)
-    mark = text == _SUSPECT_BYTES[0]
-    for byte in _SUSPECT_BYTES[1:]:
-        mark |= text == byte
-    blocks = mark.reshape(-1, _BLOCK)
-    hot = np.flatnonzero(blocks.any(axis=1))
-    r, c = np.nonzero(blocks[hot])
+    hot = np.flatnonzero((words & _ONES).any(axis=1))
+    r, c = np.nonzero(np.frombuffer(marks, dtype=np.uint8).reshape(-1, _BLOCK)[hot] == 1)
     at = hot[r] * _BLOCK + c
     if fkind != "str":
-        open_ = np.flatnonzero(~(text == 0x22).reshape(-1, _BLOCK).any(axis=1)) * _BLOCK
-        at = np.r_[at, open_]
+        at = np.r_[at, np.flatnonzero(~(words & (_ONES * 2)).any(axis=1)) * _BLOCK]
     if len(at):
         flagged[np.searchsorted(starts, at, side="right") - 1] = True
     return np.flatnonzero(flagged & (lens > 0))

@@ -10,7 +10,10 @@ only the values at the hits are then looked at one by one.
 
 Records a fast reader's byte scan cleared (``text_suspect`` false in its field
 columns, see :func:`rostergraph.rules._util.field_column`) are not built or
-looked at: only the suspects are.
+looked at: only the suspects are. A suspect not built yet is not built now
+either: its JSON text is decoded into a struct whose fields stay raw JSON
+(``msgspec.Raw``), and a field is decoded (and walked, the same walk as for
+built records) only where its text may hold a string either rule reports.
 """
 
 from __future__ import annotations

@@ -33,15 +33,18 @@ def peak_mib() -> float:
 
 
 class Timer:
-    """Collects ``(step, seconds, peak MiB)`` rows."""
+    """Collects ``(step, seconds, peak MiB)`` rows, and each step's CPU seconds of this
+    process (``cpu``: on a shared machine they vary less than the wall time)."""
 
     def __init__(self) -> None:
         self.steps: list[Step] = []
+        self.cpu: dict[str, float] = {}
 
     def run(self, name: str, fn: Callable[[], Any]) -> Any:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         self.steps.append((name, time.perf_counter() - t0, peak_mib()))
+        self.cpu[name] = round(time.process_time() - c0, 3)
         return out
 
 
@@ -91,6 +94,7 @@ def run_rostergraph(data: Path, render: bool = False) -> tuple[list[Step], dict[
                 out[f"{fmt}_bytes"] = len(text.encode())
                 out[f"{fmt}_seconds"] = round(time.perf_counter() - t0, 2)
             extra["report"] = out
+    extra["cpu_seconds"] = t.cpu
     return t.steps, {"reach_pairs": reach, "cross_pairs": cross_pairs,
                      "cross_students": cross_students, "orphans": orph, **extra}
 

@@ -48,7 +48,7 @@ ROOT = HERE.parent
 STEPS = ("load", "build", "reach", "cross_school", "orphans", "validate")
 QUERY_STEPS = ("reach", "cross_school", "orphans")
 #: answers only one engine gives (rostergraph's validation findings per rule)
-NOT_COMPARED = {"findings", "report"}
+NOT_COMPARED = {"findings", "report", "cpu_seconds"}
 
 
 def machine() -> dict[str, Any]:
@@ -261,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     found = next((r["answers"]["findings"] for r in ok if "findings" in r["answers"]), None)
     if found:
         print(f"validate: {found['total']:,} findings; by rule: {json.dumps(found['by_rule'])}")
+    cpu = next((r["answers"]["cpu_seconds"] for r in ok if "cpu_seconds" in r["answers"]), None)
+    if cpu:
+        print(f"rostergraph CPU seconds per step: {json.dumps(cpu)}")
     rendered = next((r["answers"]["report"] for r in ok if "report" in r["answers"]), None)
     if rendered:
         print(f"report: HTML {rendered['html_bytes']:,} bytes in {rendered['html_seconds']} s, "

@@ -199,6 +199,41 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         return [None if cache[r] is not None else loads(text[int(starts[r]): int(ends[r])])
                 for r in rows]
 
+    def built(self, rows: Sequence[int]) -> np.ndarray:
+        """For each of ``rows``: is its record built already? (A row not built is a plain
+        record: see :meth:`decoded`.)
+
+        Examples
+        --------
+        >>> from rostergraph.model import Term
+        >>> text = b'{"id": "t1"}{"id": "t2"}'
+        >>> recs = LazyRecords(Term, text, ["t1", "t2"], [0, 12], [12, 24])
+        >>> _ = recs["t2"]
+        >>> recs.built([0, 1]).tolist()
+        [False, True]
+        """
+        cache = self._cache
+        return np.fromiter((cache[r] is not None for r in rows), dtype=bool, count=len(rows))
+
+    def texts(self, rows: Sequence[int]) -> list[bytes | None]:
+        """For each of ``rows``: its JSON text (one line of the source, a plain record: see
+        :meth:`decoded`) when its record is not built yet, else ``None``. Nothing is
+        decoded or built.
+
+        Examples
+        --------
+        >>> from rostergraph.model import Term
+        >>> text = b'{"id": "t1"}{"id": "t2"}'
+        >>> recs = LazyRecords(Term, text, ["t1", "t2"], [0, 12], [12, 24])
+        >>> _ = recs["t2"]
+        >>> recs.texts([0, 1])
+        [b'{"id": "t1"}', None]
+        """
+        cache, text = self._cache, self._text
+        starts, ends = self._starts, self._ends
+        return [None if cache[r] is not None else bytes(text[int(starts[r]): int(ends[r])])
+                for r in rows]
+
     def peek(self, key: str, field: str) -> Any:
         """One top-level field of a record without building the record (a label is a few
         times cheaper this way): the source's JSON value (a dict for an object), or the

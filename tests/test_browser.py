@@ -125,6 +125,17 @@ class Browser:
         self.send("Page.navigate", {"url": url})
         self.wait_for("Page.loadEventFired", timeout=60)
 
+    def render_times(self, url: str) -> dict[str, Any]:
+        """Open ``url`` and time it: milliseconds from navigation start to the load event
+        (``load``) and to the first frame painted after it (``frame``, two animation
+        frames after load), the wall time of the whole visit (``wall``) and the page's
+        element count (``nodes``)."""
+        t0 = time.monotonic()
+        self.open(url)
+        out = self.evaluate(RENDER)
+        out["wall"] = round((time.monotonic() - t0) * 1000, 1)
+        return dict(out)
+
     def evaluate(self, expression: str) -> Any:
         r = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
                                            "awaitPromise": True})
@@ -164,6 +175,14 @@ class Browser:
         os.close(self._to_chrome)
         os.close(self._from_chrome)
 
+
+#: Timings of the page just loaded (see :meth:`Browser.render_times`); ``performance.now()``
+#: counts from the navigation's start.
+RENDER = """new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  done({load: Math.round(nav.loadEventEnd), frame: Math.round(performance.now()),
+        nodes: document.getElementsByTagName('*').length});
+})))"""
 
 CHECK = """(() => {
   const imgs = [...document.images].map(i => ({complete: i.complete, w: i.naturalWidth,
@@ -225,3 +244,25 @@ def test_the_checks_see_a_broken_page(tmp_path: Path) -> None:
     assert any("boom" in p for p in problems)
     assert state["scripts"] == 1 and state["title"] == "ran"
     assert state["imgs"][0]["w"] == 0
+
+
+def test_render_time_of_a_high_quirk_report(tmp_path: Path) -> None:
+    """The render timing works on the report of a small district with every quirk at a high
+    rate: load and first frame are measured, in order, and well under three seconds."""
+    from rostergraph.synth import district
+
+    folder = district("S", seed=3, quirks="high").write(tmp_path / "d")
+    report = rostergraph.validate(rostergraph.load(folder))
+    assert len(report.findings) > 500
+    path = tmp_path / "report.html"
+    path.write_text(report.to_html(), encoding="utf-8")
+    b = Browser(tmp_path / "profile")
+    try:
+        t = b.render_times(path.as_uri())
+        problems = b.problems()
+    finally:
+        b.close()
+    assert problems == []
+    assert 0 < t["load"] <= t["frame"] <= t["wall"], t
+    assert t["frame"] < 3000, t
+    assert t["nodes"] > 200, t

@@ -268,11 +268,51 @@ def _ranks(parts: list[np.ndarray]) -> np.ndarray:
     col = np.concatenate(parts) if len(parts) > 1 else parts[0]
     if len(col) < 2:
         return np.zeros(len(col), dtype=np.int64)
+    strs = col.tolist()
+    try:
+        joined = "".join(strs)
+    except TypeError:  # not all strings: compare the values themselves
+        return dense_codes(col)[1]
+    if "\x00" in joined:  # numpy's string sort misorders a NUL: compare the Python strings
+        return dense_codes(col)[1]
+    if joined.isascii():
+        return _ascii_ranks(strs, joined)
     try:
         strings = col.astype(StringDType())  # sorts in C, by code point like str does
     except UnicodeEncodeError:  # a lone surrogate: compare the Python strings themselves
         strings = col
     return dense_codes(strings)[1]
+
+
+def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
+    """Dense ranks of ASCII strings without NUL (``joined``: the strings concatenated).
+
+    Such strings compare like their bytes padded with NULs to a multiple of eight, read as
+    big-endian 64-bit words: the rows are sorted by the first word (an integer sort) and
+    only rows that tie are sorted further, word by word. Sorting the strings themselves
+    (numpy's string sort) takes several times longer.
+    """
+    n = len(strs)
+    longest = max(map(len, strs))
+    width = -(-max(longest, 1) // 8) * 8
+    if len(joined) != n * width:  # pad every string to the width (no-op for ids of one)
+        joined = "".join(map(str.ljust, strs, repeat(width), repeat("\x00")))
+    words = np.frombuffer(joined.encode("ascii"), dtype=">u8").reshape(n, width // 8)
+    order = np.argsort(words[:, 0].astype(np.uint64), kind="stable")
+    first = words[order, 0]
+    tie = first[1:] == first[:-1]  # tie[p]: sorted rows p and p + 1 agree so far
+    for j in range(1, width // 8):
+        if not tie.any():
+            break
+        at = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])  # rows in tied runs
+        run = np.cumsum(np.r_[True, ~tie])[at]
+        sub = np.lexsort((words[order[at], j].astype(np.uint64), run))
+        order[at] = order[at][sub]
+        t = np.flatnonzero(tie)
+        tie[t] = words[order[t], j] == words[order[t + 1], j]
+    inv = np.empty(n, dtype=np.int64)
+    inv[order] = np.cumsum(np.r_[True, ~tie]) - 1
+    return inv
 
 
 def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -309,38 +349,61 @@ def _const_ranks(blocks: list[tuple[int, FindingBlock]], attr: str) -> np.ndarra
 
 
 def _sort_rule(blocks: list[tuple[int, FindingBlock]]) -> tuple[np.ndarray, np.ndarray]:
-    """(block index, row) of one rule's findings, sorted by kind, ids, message."""
+    """(block index, row) of one rule's findings, sorted by kind, ids, message.
+
+    The kind and the first two ids are ranked and packed into one integer key (one
+    integer sort); the ``order`` tie-break is ranked for the rows whose keys tie only,
+    and the messages of the rows that still tie are made to order them.
+    """
     glob = np.array([k for k, _ in blocks], dtype=np.int32)
     bidx = np.concatenate([np.full(b.n, k, dtype=np.int32) for k, (_, b) in enumerate(blocks)])
     rows = np.concatenate([np.arange(b.n, dtype=np.int64) for _, b in blocks])
-    if len(rows) < 2:
+    n = len(rows)
+    if n < 2:
         return glob[bidx], rows
-    keys: list[np.ndarray] = []  # least significant first, as np.lexsort takes them
-    has_order = all(b.order is not None for _, b in blocks)
     lens = np.concatenate([np.diff(b.start) for _, b in blocks])
-    more = lens > 2
-    if has_order:
-        order = _const_ranks(blocks, "order")
-        order[more] = 0  # ids beyond the second decide first: leave those to the messages
-        keys.append(order)
-    keys.append(more)
-    for pos in (1, 0):
+    more = lens > 2  # ids beyond the second decide before `order`: left to the messages
+    keys = [_const_ranks(blocks, "kind")]  # most significant first
+    for pos in (0, 1):
         got = [b.id_at(pos) for _, b in blocks]
         has = np.concatenate([h for h, _ in got])
-        rank = np.full(len(has), -1, dtype=np.int64)
+        rank = np.zeros(n, dtype=np.int64)  # 0: no id at this position
         if has.any():
-            rank[has] = _ranks([s[h] for h, s in got])
+            rank[has] = _ranks([s[h] for h, s in got]) + 1
         keys.append(rank)
-    keys.append(_const_ranks(blocks, "kind"))
-    perm = np.lexsort(keys)
+    keys.append(more.astype(np.int64))
+    sizes = [int(k.max()) + 1 for k in keys]
+    if np.prod(np.array(sizes, dtype=object)) < 2**62:
+        key = keys[0]
+        for k, size in zip(keys[1:], sizes[1:]):
+            key = key * size + k
+        perm = np.argsort(key, kind="stable")
+        sk = key[perm]
+        tie = sk[1:] == sk[:-1]
+    else:  # pragma: no cover - more rows than an int64 key can pack
+        perm = np.lexsort(keys[::-1])
+        tie = np.ones(n - 1, dtype=bool)
+        for k in keys:
+            ks = k[perm]
+            tie &= ks[1:] == ks[:-1]
     bidx, rows = bidx[perm], rows[perm]
+    if tie.any() and all(b.order is not None for _, b in blocks):
+        at = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])  # rows in tied runs
+        vals = np.empty(len(at), dtype=object)
+        for j, (_, b) in enumerate(blocks):
+            mine = bidx[at] == j
+            if mine.any():
+                vals[mine] = b.column(b.order, rows[at][mine])
+        ranked = _ranks([vals])
+        ranked[more[perm[at]]] = 0
+        by = np.lexsort((ranked, np.cumsum(np.r_[True, ~tie])[at]))
+        bidx[at], rows[at], perm[at] = bidx[at][by], rows[at][by], perm[at][by]
+        full = np.zeros(n, dtype=np.int64)
+        full[at] = ranked[by]
+        tie &= full[1:] == full[:-1]
     # rows whose keys tie: order them by their full ids and messages
-    same = np.ones(len(perm) - 1, dtype=bool)
-    for k in keys:
-        ks = k[perm]
-        same &= ks[1:] == ks[:-1]
-    if same.any():
-        edge = np.flatnonzero(np.diff(np.r_[0, same.astype(np.int8), 0]))
+    if tie.any():
+        edge = np.flatnonzero(np.diff(np.r_[0, tie.astype(np.int8), 0]))
         for lo, hi in zip(edge[::2].tolist(), (edge[1::2] + 1).tolist()):
             run = [blocks[b][1].finding(r) for b, r in zip(bidx[lo:hi].tolist(),
                                                            rows[lo:hi].tolist())]

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..graph import RosterGraph
 from ..roster import Roster
-from ._util import field_column, group_members, records_at, string_codes
+from ._util import field_column, group_members, string_codes
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
@@ -66,23 +66,29 @@ def sec_too_many_teachers(roster: Roster, g: RosterGraph) -> Iterator[FindingBlo
     """More than one primary plus nine co-teachers (distinct ids)."""
     me = RULES["RG-SEC-003"]
     n_s = g.n_records("section")
-    # `teachers` (or the lone `teacher`) are the section's teaches edges: only sections
-    # with at least ten of them can have more than ten distinct teachers
-    # (those few sections' records are built: the count is of distinct ids in the record)
-    deg = np.diff(g.relations["teaches"].rindptr[: n_s + 1])
-    found: list[tuple[str, int]] = []
-    for sid, sec in records_at(g, "section", np.flatnonzero(deg >= MAX_CO_TEACHERS + 1)):
-        teachers = sec.teachers
-        if teachers and len(teachers) >= MAX_CO_TEACHERS + 1:
-            n = len(set(teachers) | ({sec.teacher} if sec.teacher else set()))
-            if n > MAX_CO_TEACHERS + 1:
-                found.append((sid, n))
-    if found:
-        n_t = np.array([n for _, n in found], dtype=np.int64)
-        yield FindingBlock(me, "section", ids=(np.array([s for s, _ in found], dtype=object),),
-                           message=("section {id0} has {teachers} teachers ({co_teachers} "
-                                    f"co-teachers; at most {MAX_CO_TEACHERS})"),
-                           values={"teachers": n_t, "co_teachers": n_t - 1})
+    # a section's teaches edges are its `teachers` (or the lone `teacher`): only sections
+    # with at least ten of them can have more than ten distinct teachers. Those are
+    # counted from the edges (distinct user nodes, one per id), plus `teacher` when it is
+    # set and none of them.
+    rel = g.relations["teaches"]
+    cand = np.flatnonzero(np.diff(rel.rindptr[: n_s + 1]) >= MAX_CO_TEACHERS + 1)
+    if not len(cand):
+        return
+    lo, hi = rel.rindptr[cand], rel.rindptr[cand + 1]
+    which = np.repeat(np.arange(len(cand), dtype=np.int64), hi - lo)
+    edge = np.arange(int((hi - lo).sum())) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
+    users = rel.rsrc[lo[which] + edge].astype(np.int64)
+    pairs = np.unique(which * g.n_nodes("user") + users)
+    distinct = np.bincount(pairs // g.n_nodes("user"), minlength=len(cand))
+    teacher = field_column(g, "section", "teacher")[cand]
+    listed = np.bincount(which[g.ids("user")[users] == teacher[which]], minlength=len(cand))
+    n = distinct + ((teacher != None) & (teacher != "") & (listed == 0))
+    at = np.flatnonzero(n > MAX_CO_TEACHERS + 1)
+    n_t = n[at].astype(np.int64)
+    yield FindingBlock(me, "section", ids=(g.ids("section")[cand[at]],),
+                       message=("section {id0} has {teachers} teachers ({co_teachers} "
+                                f"co-teachers; at most {MAX_CO_TEACHERS})"),
+                       values={"teachers": n_t, "co_teachers": n_t - 1})
 
 
 @rule("RG-SEC-004", "info", "duplicate section names within a school")

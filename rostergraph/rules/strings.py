@@ -10,22 +10,27 @@ only the values at the hits are then looked at one by one.
 
 Records a fast reader's byte scan cleared (``text_suspect`` false in its field
 columns, see :func:`rostergraph.rules._util.field_column`) are not built or
-looked at: only the suspects are.
+looked at: only the suspects are. A suspect not built yet is not built now
+either: its JSON text is decoded into a struct whose fields stay raw JSON
+(``msgspec.Raw``), and a field is decoded (and walked, the same walk as for
+built records) only where its text may hold a string either rule reports.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import cache as _memo
 from itertools import chain, compress, repeat
-from operator import attrgetter
+from operator import attrgetter, is_not
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from ..graph import RosterGraph
 from ..lazy import LazyRecords
-from ..model import EMPTY, KINDS, _spec
+from ..model import EMPTY, KINDS, RECORD_CLASSES, _spec
 from ..roster import Roster
 from ._util import cache, field_column, records_at
 from .findings import FindingBlock, join_strings, thousands
@@ -96,6 +101,92 @@ def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _json_strings(v, f"{path}[{i}]")
 
 
+# --- records not built yet: their JSON text, field by field --------------------------
+
+#: Bytes of JSON text that may begin a character RG-STR-002 reports: ``\`` (every escape,
+#: so every control character and lone surrogate), DEL, 0xC2 (C1 controls) and 0xEF
+#: (U+FDD0–FDEF, U+FFFD–FFFF). Any other character stands for itself in the text.
+_SUSPECT_BYTES = (0x5C, 0x7F, 0xC2, 0xEF)
+
+
+@_memo  # (a pure function of the class: one struct type per record class)
+def _raw_struct(cls: type) -> Any:
+    """A ``msgspec.Struct`` type with the fields of record class ``cls``, each kept as its
+    JSON text (``msgspec.Raw``; empty when absent): decoding one skips over the values."""
+    return msgspec.defstruct(f"_Raw{cls.__name__}",
+                             [(name, msgspec.Raw, msgspec.Raw()) for name, _, _ in _spec(cls)],
+                             gc=False)
+
+
+@_memo
+def _raw_decoder(fkind: str, sub: type | None) -> Any:
+    """Decoder of a JSON array of one field's values."""
+    t: Any
+    if fkind == "str":
+        t = str | None
+    elif fkind == "strs":
+        t = list[str] | None
+    elif fkind == "obj":
+        t = _raw_struct(sub) | None  # type: ignore[arg-type]
+    elif fkind == "objs":
+        t = list[_raw_struct(sub)] | None  # type: ignore[arg-type,misc]
+    else:  # "map": any JSON object
+        t = Any
+    return msgspec.json.Decoder(list[t])  # type: ignore[valid-type]
+
+
+#: Bytes per block of :func:`_raw_candidates`' coarse pass (a run of more than
+#: :data:`MAX_LENGTH` bytes without a quote covers at least one whole block).
+_BLOCK = 128
+#: Byte → mark for :func:`_raw_candidates`: 1 for the suspect bytes, 2 for a quote.
+_MARKS = bytes(1 if b in _SUSPECT_BYTES else 2 if b == 0x22 else 0 for b in range(256))
+_ONES = np.uint64(0x0101010101010101)
+
+
+def _raw_candidates(raws: list[Any], fkind: str) -> np.ndarray:
+    """Positions of the JSON texts ``raws`` (empty when absent) that may hold a string
+    either rule reports: one holding a :data:`_SUSPECT_BYTES` byte, or a string of more
+    than :data:`MAX_LENGTH` characters (for a string field: a text longer than
+    :data:`MAX_LENGTH` + 2 bytes; in a list or object: a block of :data:`_BLOCK` bytes
+    without a quote, as a long string without escapes holds a quote-free run of more than
+    twice that).
+
+    The bytes are marked in one pass (``bytes.translate``) and read block by block as
+    64-bit words; exact positions are taken only inside the blocks that hold a mark."""
+    n = len(raws)
+    lens = np.fromiter(map(len, raws), dtype=np.int64, count=n)
+    flagged = lens > MAX_LENGTH + 2 if fkind == "str" else np.zeros(n, dtype=bool)
+    # the texts joined by quotes (so no quote-free run spans two texts), padded with
+    # quotes to whole blocks; one C pass marks every byte (1 a suspect byte, 2 a quote,
+    # 0 any other) and the marks are read eight at a time, as 64-bit words
+    joined = b'"'.join(raws)
+    marks = (joined + b'"' * (-len(joined) % _BLOCK)).translate(_MARKS)
+    words = np.frombuffer(marks, dtype=np.uint64).reshape(-1, _BLOCK // 8)
+    starts = np.cumsum(lens + 1) - (lens + 1)
+    hot = np.flatnonzero((words & _ONES).any(axis=1))
+    r, c = np.nonzero(np.frombuffer(marks, dtype=np.uint8).reshape(-1, _BLOCK)[hot] == 1)
+    at = hot[r] * _BLOCK + c
+    if fkind != "str":
+        at = np.r_[at, np.flatnonzero(~(words & (_ONES * 2)).any(axis=1)) * _BLOCK]
+    if len(at):
+        flagged[np.searchsorted(starts, at, side="right") - 1] = True
+    return np.flatnonzero(flagged & (lens > 0))
+
+
+def _values(objs: list[Any], name: str, owners: np.ndarray, fkind: str, sub: type | None,
+            raw: bool) -> tuple[list[Any], np.ndarray]:
+    """Field ``name`` of ``objs`` and its owners; of raw objects, only the values that may
+    hold a reported string, decoded (the rest are skipped: they hold no such string)."""
+    vals = list(map(attrgetter(name), objs))
+    if not raw:
+        return vals, owners
+    at = _raw_candidates(vals, fkind)
+    if not len(at):
+        return [], owners[:0]
+    texts = [vals[k] for k in at.tolist()]
+    return _raw_decoder(fkind, sub).decode(b"[" + b",".join(texts) + b"]"), owners[at]
+
+
 class _Scan:
     """The strings at the hits, collected as columns: (record kind, owner id, field path,
     the string), then judged column-wise by :meth:`blocks`."""
@@ -125,43 +216,40 @@ class _Scan:
         if not self.strs:
             return long_out, bad_out
         n = len(self.strs)
-        kinds, owners, paths = (np.array(x, dtype=object) for x in
+        kinds, owners, paths = (np.array(x + [""], dtype=object)[:-1] for x in
                                 (self.kinds, self.owners, self.paths))
         lens = np.fromiter(map(len, self.strs), dtype=np.int64, count=n)
-        found = list(map(BAD_CHARS.findall, self.strs))
-        counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
+        chars, shown, counts = _bad_chars(self.strs)
+        tail = f" characters (more than {MAX_LENGTH})"
         for kind in dict.fromkeys(self.kinds):
-            at = np.flatnonzero((kinds == kind) & (lens > MAX_LENGTH))
-            tail = f" characters (more than {MAX_LENGTH})"
+            mine = kinds == kind
+            at = np.flatnonzero(mine & (lens > MAX_LENGTH))
             # the message is "<kind> <id>: <suffix>": among equal ids it sorts by the suffix
             long_out.append(FindingBlock(
                 RULES["RG-STR-001"], kind, ids=(owners[at],),
                 message=f"{kind} {{id0}}: {{field}} has {{length:,}}{tail}",
                 values={"field": paths[at], "length": lens[at]},
                 order=join_strings(paths[at], " has ", thousands(lens[at]), tail)))
-            at = np.flatnonzero((kinds == kind) & (counts > 0))
-            chars = [sorted({f"U+{ord(c):04X}" for c in found[k]}) for k in at.tolist()]
-            shown = np.array([", ".join(c[:5]) + (" ..." if len(c) > 5 else "")
-                              for c in chars] + [""], dtype=object)[:-1]
+            at = np.flatnonzero(mine & (counts > 0))
             bad_out.append(FindingBlock(
                 RULES["RG-STR-002"], kind, ids=(owners[at],),
                 message=f"{kind} {{id0}}: {{field}} contains {{shown}}",
-                values={"field": paths[at],
-                        "chars": np.fromiter((c[:5] for c in chars), dtype=object,
-                                             count=len(chars)),
-                        "count": counts[at]},
-                params={"shown": shown},
-                order=join_strings(paths[at], " contains ", shown)))
+                values={"field": paths[at], "chars": chars[at], "count": counts[at]},
+                params={"shown": shown[at]},
+                order=join_strings(paths[at], " contains ", shown[at])))
         return long_out, bad_out
 
-    def walk(self, objs: list[Any], owners: list[str], prefix: str) -> None:
-        """Check every string field of ``objs`` (all of one class)."""
+    def walk(self, cls: type, objs: list[Any], owners: np.ndarray, prefix: str,
+             raw: bool = False) -> None:
+        """Check every string of ``objs``: records of class ``cls`` (their ``extra`` values
+        too), or with ``raw`` the :func:`_raw_struct` of plain records' JSON text (whose
+        fields are decoded only where they may hold a hit)."""
         if not objs:
             return
-        own_all = np.empty(len(owners), dtype=object)
-        own_all[:] = owners
-        for name, fkind, _sub in _spec(type(objs[0])):
-            vals = list(map(attrgetter(name), objs))
+        for name, fkind, sub in _spec(cls):
+            vals, own_all = _values(objs, name, owners, fkind, sub, raw)
+            if not vals:
+                continue
             path = prefix + name
             if fkind == "str":
                 strs = list(filter(None, vals))
@@ -176,72 +264,65 @@ class _Scan:
                     own, j = _repeat_owners(own_all, vals)
                     self.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
                              [strs[k] for k in hits])
-            elif fkind == "obj":
-                n_none = vals.count(None)
-                if n_none == 0:
-                    self.walk(vals, owners, path + ".")
-                elif n_none < len(vals):
-                    keep = [v is not None for v in vals]
-                    self.walk(list(compress(vals, keep)), list(compress(owners, keep)),
-                              path + ".")
-            elif fkind == "objs":
+            elif fkind == "obj" and sub is not None:
+                keep = np.fromiter(map(is_not, vals, repeat(None)), dtype=bool,
+                                   count=len(vals))
+                if keep.any():
+                    self.walk(sub, list(compress(vals, keep)), own_all[keep], path + ".", raw)
+            elif fkind == "objs" and sub is not None:
                 items = list(chain.from_iterable(filter(None, vals)))
                 if items:
-                    self.walk(items, _repeat_owners(own_all, vals)[0].tolist(), path + "[].")
+                    self.walk(sub, items, _repeat_owners(own_all, vals)[0], path + "[].", raw)
             elif fkind == "map" and vals.count(None) < len(vals):
-                for ow, v in zip(owners, vals):
+                for ow, v in zip(own_all.tolist(), vals):
                     if v:
                         for p, s in _json_strings(dict(v), path):
                             self.check(ow, p, s)
+        if raw:
+            return
         extras = list(map(attrgetter("extra"), objs))
         if extras.count(EMPTY) == len(extras):  # the shared empty mapping: nothing to scan
             return
-        for ow, extra in zip(owners, extras):
+        for ow, extra in zip(owners.tolist(), extras):
             if extra:
                 for k, v in extra.items():
                     for p, s in _json_strings(v, prefix + k):
                         self.check(ow, p, s)
 
 
-def _walk_objects(scan: _Scan, cls: type, objs: list[dict[str, Any]], owners: list[str],
-                  prefix: str) -> None:
-    """:meth:`_Scan.walk` over decoded JSON objects of plain records of ``cls`` (every key a
-    field of ``cls`` with its JSON type): the same paths and strings, no record built."""
-    if not objs:
-        return
-    own_all = np.empty(len(owners), dtype=object)
-    own_all[:] = owners
-    for name, fkind, sub in _spec(cls):
-        vals = list(map(dict.get, objs, repeat(name)))
-        path = prefix + name
-        if fkind == "str":
-            strs = list(filter(None, vals))
-            hits = _hit_positions(strs)
-            if hits:
-                own = own_all[np.fromiter(map(bool, vals), dtype=bool, count=len(vals))]
-                scan.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits])
-        elif fkind == "strs":
-            strs = list(chain.from_iterable(filter(None, vals)))
-            hits = _hit_positions(strs)
-            if hits:
-                own, j = _repeat_owners(own_all, vals)
-                scan.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
-                         [strs[k] for k in hits])
-        elif fkind == "obj" and sub is not None and vals.count(None) < len(vals):
-            # an absent or empty object holds no string: only the non-empty ones are walked
-            nested: list[dict[str, Any]] = list(filter(None, vals))  # type: ignore[arg-type]
-            _walk_objects(scan, sub, nested, list(compress(owners, map(bool, vals))),
-                          path + ".")
-        elif fkind == "objs" and sub is not None:
-            items = list(chain.from_iterable(filter(None, vals)))
-            if items:
-                _walk_objects(scan, sub, items, _repeat_owners(own_all, vals)[0].tolist(),
-                              path + "[].")
-        elif fkind == "map" and vals.count(None) < len(vals):
-            for ow, v in zip(owners, vals):
-                if v:
-                    for p, s in _json_strings(v, path):
-                        scan.check(ow, p, s)
+def _bad_chars(strs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """RG-STR-002's values of each string: the distinct characters it reports (``U+XXXX``,
+    the first five in code point order, as a list), how they are shown in the message and
+    how many such characters the string holds (0: none)."""
+    n = len(strs)
+    found = list(map(BAD_CHARS.findall, strs))
+    counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
+    chars = np.empty(n, dtype=object)
+    shown = np.empty(n, dtype=object)
+    bad = np.flatnonzero(counts)
+    if not len(bad):
+        return chars, shown, counts
+    # distinct (string, code point) pairs in order; every BAD_CHARS character is below
+    # U+10000, so "U+XXXX" labels sort as their code points do
+    cps = np.fromiter(map(ord, chain.from_iterable(compress(found, counts))), dtype=np.int64,
+                      count=int(counts.sum()))
+    pairs = np.unique(np.repeat(bad, counts[bad]) * 0x10000 + cps)
+    owner, cp = pairs >> 16, pairs & 0xFFFF
+    first = np.r_[True, owner[1:] != owner[:-1]]
+    start = np.flatnonzero(first)
+    n_distinct = np.diff(np.r_[start, len(pairs)])
+    distinct, which = np.unique(cp, return_inverse=True)
+    label = np.array([f"U+{c:04X}" for c in distinct.tolist()] + [""], dtype=object)[:-1][which]
+    one = n_distinct == 1  # the usual case: one kind of character
+    rows = owner[start]
+    single = label[start[one]]
+    shown[rows[one]] = single
+    chars[rows[one]] = list(map(list, zip(single.tolist())))
+    for r, lo, k in zip(rows[~one].tolist(), start[~one].tolist(), n_distinct[~one].tolist()):
+        c = label[lo: lo + min(k, 5)].tolist()
+        chars[r] = c
+        shown[r] = ", ".join(c) + (" ..." if k > 5 else "")
+    return chars, shown, counts
 
 
 def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[FindingBlock]]:
@@ -253,25 +334,34 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
             if not recs:
                 continue
             scan.kind = plural_kind[:-1]
+            cls: type = RECORD_CLASSES[plural_kind]
             # a fast reader's scan clears most records up front: only the rest are built
             suspect = field_column(g, plural_kind, "text_suspect")
-            if suspect.all():
-                scan.walk(list(recs.values()), list(recs.keys()), "")
+            if suspect.all() and not isinstance(recs, LazyRecords):
+                scan.walk(cls, list(recs.values()), _objects(list(recs.keys())), "")
                 continue
             rows = np.flatnonzero(suspect)
             if len(rows) and isinstance(recs, LazyRecords):
-                # records not built yet are read from their decoded JSON, not built
-                objs = recs.decoded(rows.tolist())
-                unbuilt = np.fromiter((o is not None for o in objs), dtype=bool,
-                                      count=len(objs))
-                _walk_objects(scan, recs._cls, [o for o in objs if o is not None],
-                              g.ids(scan.kind)[rows[unbuilt]].tolist(), "")
+                # records not built yet are read from their JSON text, not built
+                texts = recs.texts(rows.tolist())
+                unbuilt = np.fromiter(map(is_not, texts, repeat(None)), dtype=bool,
+                                      count=len(texts))
+                if unbuilt.any():
+                    blob = b"[" + b",".join(compress(texts, unbuilt)) + b"]"  # type: ignore[arg-type]
+                    objs = _raw_decoder("obj", cls).decode(blob)
+                    scan.walk(cls, objs, g.ids(scan.kind)[rows[unbuilt]], "", raw=True)
                 rows = rows[~unbuilt]
             if len(rows):
                 pairs = records_at(g, plural_kind, rows.tolist())
-                scan.walk([r for _, r in pairs], [i for i, _ in pairs], "")
+                scan.walk(cls, [r for _, r in pairs], _objects([i for i, _ in pairs]), "")
         c["strings"] = scan.blocks()
     return c["strings"]
+
+
+def _objects(items: list[Any]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
 
 
 @rule("RG-STR-001", "warning", f"string longer than {MAX_LENGTH} characters")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from operator import attrgetter
+from typing import Any
 
+import msgspec
 import numpy as np
 
 from ..graph import RosterGraph
+from ..lazy import LazyRecords
 from ..model import parse_date
 from ..roster import Roster
-from ._util import group_members
+from ._util import cache, group_members
 from .findings import FindingBlock, string_codes
 from .registry import RULES, Finding, rule
 
@@ -46,26 +49,57 @@ def trm_dates(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
 def crs_no_name(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A course whose ``name`` is absent, empty or only whitespace."""
     me = RULES["RG-CRS-001"]
-    courses = list(roster.courses.values())
-    names = list(map(attrgetter("name"), courses))
+    ids, names, _ = _course_columns(roster, g)
     # str.strip over the named ones in C; absent or empty names are falsy already
     named = np.fromiter(map(bool, names), dtype=bool, count=len(names))
     blank = ~named
     if named.any():
         at = np.flatnonzero(named)
-        stripped = map(str.strip, [names[i] for i in at.tolist()])
+        stripped = map(str.strip, names[at].tolist())
         blank[at] = ~np.fromiter(map(bool, stripped), dtype=bool, count=len(at))
-    ids = np.array(list(roster.courses) + [""], dtype=object)[:-1]
     yield FindingBlock(me, "course", ids=(ids[blank],), message="course {id0} has no name")
+
+
+class _NameNumber(msgspec.Struct, gc=False):
+    """The two fields of a course line the course rules read (other keys are skipped)."""
+
+    name: str | None = None
+    number: str | None = None
+
+
+def _course_columns(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The courses' ids, names and numbers as object columns. Courses a fast load has not
+    built are read from their JSON text (plain lines: ``name`` and ``number`` hold
+    what the record would), not built."""
+    c = cache(g)
+    if "course_columns" not in c:
+        recs = roster.courses
+        ids = _objects(list(recs))
+        if isinstance(recs, LazyRecords):
+            texts = recs.texts(range(len(recs)))
+            unbuilt = [t for t in texts if t is not None]
+            got = iter(msgspec.json.decode(b"[" + b",".join(unbuilt) + b"]",  # type: ignore[arg-type]
+                                           type=list[_NameNumber]) if unbuilt else [])
+            pairs = [next(got) if t is not None else recs[i]
+                     for i, t in zip(ids.tolist(), texts)]
+        else:
+            pairs = list(recs.values())
+        c["course_columns"] = (ids, _objects(list(map(attrgetter("name"), pairs))),
+                               _objects(list(map(attrgetter("number"), pairs))))
+    return c["course_columns"]
+
+
+def _objects(items: list[Any]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
 
 
 @rule("RG-CRS-002", "warning", "two courses with the same course number")
 def crs_duplicate_number(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """Courses sharing a non-empty ``number`` (Clever merges them into one course)."""
     me = RULES["RG-CRS-002"]
-    numbers = np.array(list(map(attrgetter("number"), roster.courses.values())) + [None],
-                       dtype=object)[:-1]
-    ids = np.array(list(roster.courses) + [""], dtype=object)[:-1]
+    ids, _, numbers = _course_columns(roster, g)
     rows = np.flatnonzero((numbers != None) & (numbers != ""))
     if len(rows) < 2:
         return

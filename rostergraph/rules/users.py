@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..graph import ROLE_BITS, RosterGraph
+from ..lazy import LazyRecords
 from ..queries import orphaned_users
 from ..roster import Roster
 from ._util import cache, contains, field_column, group_members, records_at
@@ -248,7 +249,12 @@ def stf_no_schools(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     yield _orphan_block(g, "RG-STF-001", "staff", "staff {id0} has no school in schools")
     n_u = g.n_records("user")
     staff = np.flatnonzero(g.roles[:n_u] & ROLE_BITS["staff"])
-    singular = [uid for uid, u in records_at(g, "user", staff.tolist())  # staff are few
+    recs = g.roster.records("users")
+    if isinstance(recs, LazyRecords):
+        # a record not built yet is plain: every key a field, so no `school` key in
+        # roles.staff (that goes to `extra`, and only a built record has one)
+        staff = staff[recs.built(staff.tolist())]
+    singular = [uid for uid, u in records_at(g, "user", staff.tolist())
                 if u.roles.staff is not None and "school" in u.roles.staff.extra]
     yield FindingBlock(me, "user", ids=(np.array(singular, dtype=object),),
                        message=("staff {id0} has a singular roles.staff.school (staff have "

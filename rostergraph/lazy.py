@@ -229,8 +229,10 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         >>> recs.texts([0, 1])
         [b'{"id": "t1"}', None]
         """
-        cache, text = self._cache, self._text
-        starts, ends = self._starts, self._ends
+        cache, starts, ends = self._cache, self._starts, self._ends
+        if all(cache[r] is not None for r in rows):
+            return [None] * len(rows)
+        text = self._source()
         return [None if cache[r] is not None else bytes(text[int(starts[r]): int(ends[r])])
                 for r in rows]
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import rostergraph
+from rostergraph import validate
 from rostergraph.lazy import LazyRecords
-from rostergraph.rules import validate
 from rostergraph.synth import district
 
 from . import rule_oracle

@@ -1,7 +1,9 @@
 """Reference copy of the row-by-row ``rostergraph.io.oneroster`` reader, kept only as
 the oracle of the equivalence tests (tests/test_csv_equivalence.py): the package's
 column-wise readers must give exactly the records and problems this code gives.
-Not imported by the package; not maintained beyond bug-for-bug parity."""
+Not imported by the package; not maintained beyond bug-for-bug parity. The steps the
+column-wise rewrite did not change and that work on rows already read (demographics, user
+profiles, applying a delta to a base roster) are the package's own functions."""
 
 from __future__ import annotations
 
@@ -16,11 +18,12 @@ import orjson
 from rostergraph.errors import SourceError
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
-from rostergraph.model import KINDS, parse_date
+from rostergraph.io.oneroster_delta import apply_delta
+from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
+from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
 from .csvutil import Bundle, read_csv, split_list
-from .oneroster_profiles import read_user_profiles
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -54,11 +57,6 @@ _DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
 _CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
                   "guardian": ("Other", "Parent/Guardian"),
                   "relative": ("Other", "Family")}
-_RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian",
-              "blackOrAfricanAmerican": "Black or African American",
-              "nativeHawaiianOrOtherPacificIslander": "Hawaiian or Other Pacific Islander",
-              "white": "Caucasian"}
-_SEX = {"male": "M", "female": "F", "other": "X", "unspecified": "X"}
 
 
 def is_oneroster(path: str | os.PathLike[str]) -> bool:
@@ -544,41 +542,6 @@ class _Reader:
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                                 "equivalent and were not loaded")
 
-    def read_demographics(self) -> None:
-        for line, row in self.rows("demographics.csv", "users"):
-            sid = row.get("sourcedId") or row.get("userSourcedId") or ""
-            u = self.users.get(self.alias.get(sid, sid))
-            if u is None:
-                self.b.problem("other", f"demographics for unknown user {sid!r}; not loaded",
-                               file="demographics.csv", line=line, kind="users",
-                               record_id=sid)
-                continue
-            st = u.get("roles", {}).get("student")
-            target = st if st is not None else u
-            consumed = {"sourcedId", "userSourcedId", "status", "dateLastModified"}
-            dob = row.get("birthDate", row.get("birthdate"))
-            if st is not None:
-                if dob:
-                    st["dob"] = dob
-                    consumed |= {"birthDate", "birthdate"}
-                sex = (row.get("sex") or "").strip()
-                if sex:
-                    st["gender"] = _SEX.get(sex.lower(), sex)
-                    consumed.add("sex")
-                races = [name for col, name in _RACE_COLS.items() if _true(row.get(col))]
-                if _true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
-                    st["race"] = "Two or More Races"
-                elif races:
-                    st["race"] = races[0]
-                consumed |= set(_RACE_COLS) | {"demographicRaceTwoOrMoreRaces"}
-                h = row.get("hispanicOrLatinoEthnicity")
-                if h:
-                    st["hispanic_ethnicity"] = "Y" if _true(h) else "N"
-                    consumed.add("hispanicOrLatinoEthnicity")
-            for col, v in row.items():
-                if col not in consumed and v != "":
-                    target[_PREFIX + "demographics." + col] = v
-
     def finish(self) -> None:
         for uid, role in self.contact_role.items():
             u = self.users[uid]
@@ -608,62 +571,6 @@ def _apply_carry(d: dict[str, Any]) -> None:
     carry = d.pop("_carry", None)
     if carry:
         deep_merge(d, carry, none_deletes=True)
-
-
-_DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",),
-                "courses": ("courses",), "classes": ("sections",), "users": ("users",)}
-
-
-def _apply_delta(base: Roster, delta: Roster, r: _Reader) -> Roster:
-    """``base`` with the delta's records put in, its deletions taken out."""
-    import attrs
-
-    kinds = {k: dict(base.records(k)) for k in KINDS}
-    for kind in KINDS:
-        for rid, rec in delta.records(kind).items():
-            old = kinds[kind].get(rid)
-            if kind == "sections" and old is not None:
-                # a class row carries no enrollments: keep the base's, add the delta's
-                students = list(old.students or ())
-                students += [u for u in rec.students or () if u not in students]
-                teachers = list(old.teachers or ())
-                teachers += [u for u in rec.teachers or () if u not in teachers]
-                rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
-                                   teachers=tuple(teachers) if teachers else rec.teachers,
-                                   teacher=rec.teacher if rec.teacher is not None
-                                   else old.teacher)
-            kinds[kind][rid] = rec
-    for cid, adds in r.base_adds.items():
-        sec = kinds["sections"].get(cid)
-        if sec is None:
-            continue
-        students = list(sec.students or ())
-        students += [u for u in adds.get("students", ()) if u not in students]
-        teachers = list(sec.teachers or ())
-        teachers += [u for u in adds.get("teachers", ()) if u not in teachers]
-        kinds["sections"][cid] = attrs.evolve(
-            sec, students=tuple(students), teachers=tuple(teachers),
-            teacher=adds.get("teacher", sec.teacher))
-    for f, dkinds in _DELTA_KINDS.items():
-        for rid in r.deleted.get(f, ()):
-            for k in dkinds:
-                kinds[k].pop(r.alias.get(rid, rid) if k == "users" else rid, None)
-    for row in r.deleted_rows.get("enrollments", ()):
-        sec = kinds["sections"].get(row.get("classSourcedId") or "")
-        uid = row.get("userSourcedId") or ""
-        uid = r.alias.get(uid, uid)
-        field = {"student": "students", "teacher": "teachers"}.get(row.get("role") or "")
-        if sec is None or field is None:
-            continue
-        kept = tuple(u for u in getattr(sec, field) or () if u != uid)
-        changes: dict[str, Any] = {field: kept}
-        if field == "teachers" and sec.teacher == uid:
-            changes["teacher"] = None
-        kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
-    prov = delta.provenance
-    prov = attrs.evolve(prov, notes=prov.notes + (
-        f"delta applied to a base roster from {base.provenance.source}",))
-    return Roster(**kinds, problems=list(delta.problems), provenance=prov)
 
 
 def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
@@ -743,14 +650,14 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         if r.wanted("enrollments.csv"):
             r.read_enrollments()
         if r.wanted("demographics.csv"):
-            r.read_demographics()
+            read_demographics(r)
         if r.wanted("userProfiles.csv"):
             read_user_profiles(r)
         r.finish()
         if not b.version:
             b.version = "1.1"
         if base is not None:
-            return _apply_delta(base, b.build(), r)
+            return apply_delta(base, b.build(), r)
         return b.build()
     finally:
         bundle.close()

@@ -72,7 +72,7 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, CsvTable, loads_json_cell, merge_json, read_table
+from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge, set_path
 
@@ -601,13 +601,13 @@ class _Reader:
             if got is None:  # (merging into a new dict would only copy it)
                 carry[(kind, rid)] = obj
             else:
-                merge_json(got, obj)
+                deep_merge(got, obj)
         return carry
 
     def finish(self, carry: dict[tuple[str, str], dict[str, Any]]) -> None:
         def merged(kind: str, d: dict[str, Any]) -> dict[str, Any]:
             more = carry.pop((kind, d["id"]), None)
-            return merge_json(d, more, none_deletes=True) if more else d
+            return deep_merge(d, more, none_deletes=True) if more else d
 
         for kind, rows in (("terms", self.terms), ("courses", self.courses)):
             for d in rows.values():

@@ -48,7 +48,7 @@ from ..roster import RosterBuilder, raw_text
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import loads_carry
 
-__all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "merge_json", "read_csv",
+__all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "read_csv",
            "read_table", "split_list", "to_csv_text"]
 
 Row = dict[str, str]
@@ -449,37 +449,6 @@ def loads_json_cell(text: str, max_depth: int) -> Any:
         except orjson.JSONDecodeError:
             pass  # the general path: a lone surrogate, or not JSON at all
     return loads_carry(text, max_depth)
-
-
-def merge_json(base: dict[str, Any], more: dict[str, Any], *,
-               none_deletes: bool = False) -> dict[str, Any]:
-    """:func:`~rostergraph.io.mapping.deep_merge` for ``more`` parsed from JSON into a
-    record dict a reader built (plain ``dict`` objects only, so no ABC checks).
-
-    With ``none_deletes`` a ``None`` in ``more`` removes the key: CSV has no explicit
-    null, so a record read from CSV never names one.
-
-    Examples
-    --------
-    >>> merge_json({"a": {"x": 1}, "b": 2}, {"a": {"y": 2}, "b": {"z": 3}})
-    {'a': {'x': 1, 'y': 2}, 'b': {'z': 3}}
-    >>> merge_json({"a": {"x": 1}, "b": 2}, {"a": {"x": None}, "b": None}, none_deletes=True)
-    {'a': {}}
-    """
-    for k, v in more.items():
-        if type(v) is dict:
-            cur = base.get(k)
-            if type(cur) is dict:
-                merge_json(cur, v, none_deletes=none_deletes)
-                continue
-            if none_deletes:
-                base[k] = merge_json({}, v, none_deletes=True)
-                continue
-        elif v is None and none_deletes:
-            base.pop(k, None)
-            continue
-        base[k] = v
-    return base
 
 
 def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:

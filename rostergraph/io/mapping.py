@@ -87,6 +87,10 @@ def pop_path(d: dict[str, Any], path: str) -> Any:
     return value
 
 
+#: JSON's non-object value types (never a Mapping).
+_PLAIN = frozenset({str, int, float, bool, list, type(None)})
+
+
 def deep_merge(base: dict[str, Any], more: Mapping[str, Any], *,
                none_deletes: bool = False) -> dict[str, Any]:
     """Merge ``more`` into ``base`` (nested dicts merged, other values replaced).
@@ -103,7 +107,10 @@ def deep_merge(base: dict[str, Any], more: Mapping[str, Any], *,
     {'a': {}}
     """
     for k, v in more.items():
-        if isinstance(v, Mapping) and (none_deletes or isinstance(base.get(k), dict)):
+        # a plain dict (what JSON parses to) is told apart without the ABC check, which
+        # the CSV readers would otherwise pay on every extension cell's every value
+        if (type(v) is dict or (type(v) not in _PLAIN and isinstance(v, Mapping))) and (
+                none_deletes or isinstance(base.get(k), dict)):
             if not isinstance(base.get(k), dict):
                 base[k] = {}
             deep_merge(base[k], v, none_deletes=none_deletes)

@@ -55,9 +55,9 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, CsvTable, loads_json_cell, merge_json, read_csv, read_table, split_list
+from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_list
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER, set_path
+from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, set_path
 from .oneroster_delta import apply_delta
 from .oneroster_profiles import read_demographics, read_user_profiles
 
@@ -257,7 +257,7 @@ class _Reader:
                                    line=line, kind=kind, record_id=sid, raw=raw_text(carry))
             if isinstance(more, dict):
                 if "_carry" in d:
-                    merge_json(d["_carry"], more)
+                    deep_merge(d["_carry"], more)
                 else:  # (merging into a new dict would only copy it)
                     d["_carry"] = more
             else:
@@ -684,7 +684,7 @@ def _apply_carry(d: dict[str, Any]) -> None:
     """Merge the ``metadata.rostergraph.clever`` JSON last: it wins over derived fields."""
     carry = d.pop("_carry", None)
     if carry:
-        merge_json(d, carry, none_deletes=True)
+        deep_merge(d, carry, none_deletes=True)
 
 
 def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,

@@ -16,7 +16,7 @@ from ..lazy import LazyRecords
 from ..queries import orphaned_users
 from ..roster import Roster
 from ._util import cache, contains, field_column, group_members, records_at
-from .findings import FindingBlock, dense_codes, join_strings, string_codes
+from .findings import FindingBlock, dense_codes, join_strings
 from .registry import RULES, rule
 
 
@@ -83,7 +83,11 @@ def _email_groups(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarra
         if len(rows) < 2:
             c["email_groups"] = (rows[:0], np.zeros(0, dtype=np.int64))
             return c["email_groups"]
-        key = string_codes(emails[rows])
+        # equal emails, equal keys: each email's first row among ``rows`` (a dict, as only
+        # equality matters here; ranking the strings costs far more when they are long)
+        first: dict[str, int] = {}
+        key = np.fromiter(map(first.setdefault, emails[rows].tolist(), range(len(rows))),
+                          dtype=np.int64, count=len(rows))
         order = np.argsort(key, kind="stable")
         k = key[order]
         gid = np.cumsum(np.r_[True, k[1:] != k[:-1]]) - 1

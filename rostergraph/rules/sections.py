@@ -121,6 +121,21 @@ def sec_duplicate_names(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock
                                "sections": np.diff(start)})
 
 
+class _Codes(dict):  # type: ignore[type-arg]
+    """Value → code: the values given start with theirs; any other value is coded when
+    first looked up (``len(names)``, the value appended to ``names``). Mapping a column
+    through ``__getitem__`` is one C-level pass with a Python call per new value only."""
+
+    def __init__(self, known: dict[Any, int], names: list[Any]) -> None:
+        super().__init__(known)
+        self.names = names
+
+    def __missing__(self, value: Any) -> int:
+        code = self[value] = len(self.names)
+        self.names.append(value)
+        return code
+
+
 @rule("RG-SEC-005", "info", "section grade differs from most of its students' grades")
 def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """More than half of the students with a grade have a grade other than the section's."""
@@ -129,26 +144,20 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     sec_grades = field_column(g, "section", "grade").tolist()
     # grade codes in order of first appearance: the sections' specific grades, then
     # the students' (ties for the most common grade go to the smaller code)
-    codes: dict[str, int] = {}
-    for gr in dict.fromkeys(sec_grades):
-        if gr is not None and gr not in NON_SPECIFIC_GRADES:
-            codes[gr] = len(codes)
-    if not codes:
+    names: list[str] = []
+    codes = _Codes(dict.fromkeys([None, *NON_SPECIFIC_GRADES], -1), names)
+    sec_grade = np.fromiter(map(codes.__getitem__, sec_grades), dtype=np.int32, count=n_s)
+    if not names:
         return
-    lookup: dict[Any, int] = dict(codes)
-    for gr in NON_SPECIFIC_GRADES:
-        lookup[gr] = -1
-    lookup[None] = -1
-    sec_grade = np.fromiter(map(lookup.__getitem__, sec_grades), dtype=np.int32, count=n_s)
+    # a student's "Ungraded" or "Other" is a grade of its own (only "" and None are none)
+    stu_codes = _Codes({**dict(zip(names, range(len(names)))), None: -1, "": -1}, names)
     stu_grades = field_column(g, "user", "student_grade").tolist()
-    for gr in dict.fromkeys(stu_grades):
-        if gr and gr not in codes:
-            codes[gr] = len(codes)
-    lookup = dict(codes)
-    lookup[None] = lookup[""] = -1
     stu_grade = np.full(g.n_nodes("user"), -1, dtype=np.int32)
-    stu_grade[: len(stu_grades)] = np.fromiter(map(lookup.__getitem__, stu_grades),
+    stu_grade[: len(stu_grades)] = np.fromiter(map(stu_codes.__getitem__, stu_grades),
                                                dtype=np.int32, count=len(stu_grades))
+    n_codes = len(names)
+    grade_names = np.empty(n_codes, dtype=object)
+    grade_names[:] = names
     rel = g.relations["enrolled_in"]
     ug, sg = stu_grade[rel.src], sec_grade[rel.dst]
     known = (ug >= 0) & (sg >= 0)
@@ -163,23 +172,22 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     pos = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
     grades = stu_grade[rel.rsrc[rel.rindptr[bad][which] + pos]].astype(np.int64)
     keep = grades >= 0
-    key, inv = dense_codes(which[keep] * len(codes) + grades[keep])
+    key, inv = dense_codes(which[keep] * n_codes + grades[keep])
     count = np.bincount(inv, minlength=len(key))
-    b, code = key // len(codes), key % len(codes)
+    b, code = key // n_codes, key % n_codes
     first = np.lexsort((code, -count, b))
     b, code = b[first], code[first]
     top_of = code[np.r_[True, b[1:] != b[:-1]]]  # one per reported section, in order
-    names = np.empty(len(codes), dtype=object)
-    names[list(codes.values())] = list(codes)
     nk, nm = n_known[bad], n_match[bad]
     yield FindingBlock(
         me, "section", ids=(g.ids("section")[bad],),
         message=("section {id0} has grade {grade!r} but {others} of {students_with_grade} "
                  "{student_word} with a grade are in another grade ({most})"),
-        values={"grade": names[sec_grade[bad]], "students_grade": names[top_of],
+        values={"grade": grade_names[sec_grade[bad]], "students_grade": grade_names[top_of],
                 "students_matching": nm, "students_with_grade": nk},
         params={"others": nk - nm, "student_word": np.where(nk == 1, "student", "students"),
-                "most": _most_common_words(names[sec_grade[bad]], names[top_of])})
+                "most": _most_common_words(grade_names[sec_grade[bad]],
+                                           grade_names[top_of])})
 
 
 def _most_common_words(grade: np.ndarray, top: np.ndarray) -> np.ndarray:

@@ -295,32 +295,21 @@ def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
     n = len(strs)
     longest = max(map(len, strs))
     width = -(-max(longest, 1) // 8) * 8
-    if width > 8:
-        # equal strings tie on every word: rank each distinct string once (a long string
-        # repeated many times would otherwise be compared word by word to its end)
-        distinct = dict.fromkeys(strs)
-        if len(distinct) * 4 < n * 3:
-            keys = list(distinct)
-            ranked = _ascii_ranks(keys, "".join(keys)).tolist()
-            rank_of = dict(zip(keys, ranked))
-            return np.fromiter(map(rank_of.__getitem__, strs), dtype=np.int64, count=n)
     if len(joined) != n * width:  # pad every string to the width (no-op for ids of one)
         joined = "".join(map(str.ljust, strs, repeat(width), repeat("\x00")))
     words = np.frombuffer(joined.encode("ascii"), dtype=">u8").reshape(n, width // 8)
     order = np.argsort(words[:, 0].astype(np.uint64), kind="stable")
     first = words[order, 0]
     tie = first[1:] == first[:-1]  # tie[p]: sorted rows p and p + 1 agree so far
-    if width > 8 and tie.any():
-        # rows that tie on the first word: ordered within their runs by all their bytes
-        # at once (the words, big-endian, are the string's bytes; numpy compares byte
-        # strings with memcmp), so a long shared prefix costs one sort, not one per word
+    for j in range(1, width // 8):
+        if not tie.any():
+            break
         at = np.flatnonzero(np.r_[tie, False] | np.r_[False, tie])  # rows in tied runs
         run = np.cumsum(np.r_[True, ~tie])[at]
-        full = np.ascontiguousarray(words[order[at]]).view(f"S{width}").ravel()
-        sub = np.lexsort((full, run))
+        sub = np.lexsort((words[order[at], j].astype(np.uint64), run))
         order[at] = order[at][sub]
         t = np.flatnonzero(tie)
-        tie[t] = (words[order[t]] == words[order[t + 1]]).all(axis=1)
+        tie[t] = words[order[t], j] == words[order[t + 1], j]
     inv = np.empty(n, dtype=np.int64)
     inv[order] = np.cumsum(np.r_[True, ~tie]) - 1
     return inv

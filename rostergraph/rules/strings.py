@@ -347,7 +347,11 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
                 unbuilt = np.fromiter(map(is_not, texts, repeat(None)), dtype=bool,
                                       count=len(texts))
                 if unbuilt.any():
-                    blob = b"[" + b",".join(compress(texts, unbuilt)) + b"]"  # type: ignore[arg-type]
+                    parts: list[bytes] = list(compress(texts, unbuilt))  # type: ignore[arg-type]
+                    # the brackets go on the end items: the joined text is copied once
+                    parts[0] = b"[" + parts[0]
+                    parts[-1] = parts[-1] + b"]"
+                    blob = b",".join(parts)
                     objs = _raw_decoder("obj", cls).decode(blob)
                     scan.walk(cls, objs, g.ids(scan.kind)[rows[unbuilt]], "", raw=True)
                 rows = rows[~unbuilt]

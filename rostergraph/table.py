@@ -35,6 +35,7 @@ import html
 import importlib
 import io
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO, overload
@@ -42,7 +43,14 @@ from typing import TYPE_CHECKING, Any, TextIO, overload
 import numpy as np
 
 from .errors import MissingExtraError
-from .safety import atomic_write, csv_cell, json_dumps, terminal_text
+from .safety import (
+    atomic_write,
+    csv_cell,
+    escape_surrogates,
+    json_dumps,
+    neutralize_cells,
+    terminal_text,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -436,9 +444,19 @@ class Table:
         # the csv module quotes only the line terminator's characters: a lone CR in a
         # cell would end the row for a reader, so rows holding one are fully quoted
         w_cr = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        for row in [self.columns, *self]:
-            cells = [_csv_cell(v, neutralize) for v in row]
-            (w_cr if any(isinstance(c, str) and "\r" in c for c in cells) else w).writerow(cells)
+        cols = [_csv_column(c.tolist(), neutralize) for c in self._arrays()]
+        head = [_csv_cell(v, neutralize) for v in self.columns]
+        if not any(has_cr for _, has_cr in cols) and not any("\r" in c for c in head):
+            w.writerow(head)
+            plain = [_plain_cells(cells) for cells, _ in cols]
+            if len(cols) > 1 and all(p is not None for p in plain):
+                # no cell needs quoting: the lines the csv module would write, joined in C
+                fh.write("".join(map("%s\n".__mod__, map(",".join, zip(*plain)))))
+            else:
+                w.writerows(zip(*(cells for cells, _ in cols)) if cols else ())
+            return
+        for row in [head, *zip(*(cells for cells, _ in cols))] if cols else [head]:
+            (w_cr if any(isinstance(c, str) and "\r" in c for c in row) else w).writerow(row)
 
     def to_json(self, *, policy: Any = None) -> str:
         """The rows as a JSON array of objects (UTF-8 text).
@@ -579,6 +597,47 @@ def _no_column(name: str, columns: list[str]) -> str:
 
 def _csv_cell(value: Any, neutralize: bool = True) -> Any:
     return csv_cell(value, neutralize=neutralize)
+
+
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
+#: characters that make the csv module quote a cell (its delimiter, quote and line ends)
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
+
+
+def _plain_cells(cells: list[Any]) -> list[str] | None:
+    """The cells as the text the csv module writes for them unquoted, or ``None`` when
+    some cell would be quoted (or is not a plain number or text)."""
+    kinds = set(map(type, cells))
+    if kinds <= {int, bool}:
+        return list(map(str, cells))
+    if kinds == {float} or kinds <= {int, float, bool}:
+        return list(map(repr, cells))  # the csv module writes a float's repr
+    if kinds != {str} or _NEEDS_QUOTES.search("".join(cells)) is not None:
+        return None
+    return cells
+
+
+def _csv_column(values: list[Any], neutralize: bool) -> tuple[list[Any], bool]:
+    """One column's CSV cells (what :func:`~rostergraph.safety.csv_cell` gives for each
+    value) and whether any holds a carriage return. A column of plain numbers, or of text
+    and ``None`` without lone surrogates, is done in a few C-level passes; only the cells a
+    spreadsheet would read as a formula are changed one by one. Any other column takes
+    the per-cell path."""
+    kinds = set(map(type, values))
+    if kinds <= {int, float, bool}:
+        return values, False
+    if not kinds <= _TEXT_OR_NONE:
+        cells = [_csv_cell(v, neutralize) for v in values]
+        return cells, any(isinstance(c, str) and "\r" in c for c in cells)
+    cells = ["" if v is None else v for v in values] if type(None) in kinds else values
+    text = "\x00".join(cells)
+    if not text.isascii() and len(escape_surrogates(text)) != len(text):
+        # lone surrogates (each written as a 6-character escape) are escaped cell by cell
+        cells = [_csv_cell(v, neutralize) for v in values]
+        return cells, "\r" in text
+    return (neutralize_cells(cells) if neutralize else cells), "\r" in text
 
 
 def _short(value: Any, width: int = 40) -> str:

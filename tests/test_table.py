@@ -7,7 +7,10 @@ import io
 import numpy as np
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from rostergraph.safety import csv_cell
 from rostergraph.table import Table
 
 
@@ -73,3 +76,53 @@ def test_pandas_and_polars() -> None:
     t = Table({"id": ["a", "b"], "n": [1, 2]})
     assert t.to_pandas().to_dict("list") == {"id": ["a", "b"], "n": [1, 2]}
     assert t.to_polars().to_dict(as_series=False) == {"id": ["a", "b"], "n": [1, 2]}
+
+
+# --- CSV written column by column equals the cell-by-cell definition ----------------
+
+
+
+def _csv_cell_by_cell(t: Table, neutralize: bool = True) -> str:
+    """The definition: every cell through ``csv_cell``, rows holding a CR fully quoted."""
+    import csv
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w_cr = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in [t.columns, *t]:
+        cells = [csv_cell(v, neutralize=neutralize) for v in row]
+        (w_cr if any(isinstance(c, str) and "\r" in c for c in cells) else w).writerow(cells)
+    return buf.getvalue()
+
+
+_TEXT = st.one_of(st.none(), st.text(), st.sampled_from(["=1+1", "'@x", "-5", "\r", "a\rb", "+"]),
+                  st.text(alphabet="=+-@'\t\r\n\"ab,", max_size=4))
+_INTS = st.integers(-(2**62), 2**62)
+_CELLS = st.one_of(_TEXT, _INTS, st.floats(allow_nan=False), st.booleans(),
+                   st.lists(st.text(max_size=3), max_size=2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 6).flatmap(lambda n: st.lists(
+    st.one_of(st.lists(_TEXT, min_size=n, max_size=n), st.lists(_CELLS, min_size=n, max_size=n),
+              st.lists(_INTS, min_size=n, max_size=n)), min_size=1, max_size=3)),
+       st.booleans())
+def test_csv_columns_equal_cell_by_cell(columns: list[list[object]], neutralize: bool) -> None:
+    t = Table({f"c{k}": values for k, values in enumerate(columns)})
+    assert t.to_csv(neutralize=neutralize) == _csv_cell_by_cell(t, neutralize)
+
+
+def test_csv_column_path_keeps_formula_guard_and_cr_quoting() -> None:
+    t = Table({"a": ["=SUM(A1)", None, "x\ry", "plain"], "n": np.arange(4)})
+    text = t.to_csv()
+    assert text == _csv_cell_by_cell(t)
+    assert "'=SUM(A1)" in text and '"x\ry"' in text
+
+
+def test_csv_plain_line_path_matches_the_csv_module_on_awkward_cells() -> None:
+    t = Table({"a": ["x\x00y", " lead", "tab\there", "é", "", "q"],
+               "b": [float("nan"), float("inf"), -0.0, 1e16, 2.5, 3.0],
+               "c": [True, False, 1, 2**62, -3, 0]})
+    assert t.to_csv() == _csv_cell_by_cell(t)
+    one = Table({"a": ["", "x", None]})  # a lone empty cell is written as ""
+    assert one.to_csv() == _csv_cell_by_cell(one)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 
 from ..graph import RosterGraph
 from ..roster import Roster
-from ._util import field_column, group_members, string_codes
+from ._util import Codes, field_column, group_members, string_codes
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
@@ -121,21 +120,6 @@ def sec_duplicate_names(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock
                                "sections": np.diff(start)})
 
 
-class _Codes(dict):  # type: ignore[type-arg]
-    """Value → code: the values given start with theirs; any other value is coded when
-    first looked up (``len(names)``, the value appended to ``names``). Mapping a column
-    through ``__getitem__`` is one C-level pass with a Python call per new value only."""
-
-    def __init__(self, known: dict[Any, int], names: list[Any]) -> None:
-        super().__init__(known)
-        self.names = names
-
-    def __missing__(self, value: Any) -> int:
-        code = self[value] = len(self.names)
-        self.names.append(value)
-        return code
-
-
 @rule("RG-SEC-005", "info", "section grade differs from most of its students' grades")
 def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """More than half of the students with a grade have a grade other than the section's."""
@@ -145,12 +129,12 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     # grade codes in order of first appearance: the sections' specific grades, then
     # the students' (ties for the most common grade go to the smaller code)
     names: list[str] = []
-    codes = _Codes(dict.fromkeys([None, *NON_SPECIFIC_GRADES], -1), names)
+    codes = Codes(dict.fromkeys([None, *NON_SPECIFIC_GRADES], -1), names)
     sec_grade = np.fromiter(map(codes.__getitem__, sec_grades), dtype=np.int32, count=n_s)
     if not names:
         return
     # a student's "Ungraded" or "Other" is a grade of its own (only "" and None are none)
-    stu_codes = _Codes({**dict(zip(names, range(len(names)))), None: -1, "": -1}, names)
+    stu_codes = Codes({**dict(zip(names, range(len(names)))), None: -1, "": -1}, names)
     stu_grades = field_column(g, "user", "student_grade").tolist()
     stu_grade = np.full(g.n_nodes("user"), -1, dtype=np.int32)
     stu_grade[: len(stu_grades)] = np.fromiter(map(stu_codes.__getitem__, stu_grades),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyRecords
 from ..queries import orphaned_users
 from ..roster import Roster
-from ._util import cache, contains, field_column, group_members, records_at
+from ._util import Codes, cache, contains, field_column, group_members, records_at
 from .findings import FindingBlock, dense_codes, join_strings
 from .registry import RULES, rule
 
@@ -279,28 +280,24 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     me = RULES["RG-CON-002"]
     rel = g.relations["contact_for"]
     uids = g.ids("user")
-    found: list[tuple[int, np.ndarray]] = []
     for k, (attr, allowed) in enumerate(_ENUMS):
-        vals = rel.attrs[attr].tolist()
-        odd = {v for v in set(vals) if v is not None and v not in allowed}
-        if odd:
-            found.append((k, np.flatnonzero(np.fromiter(map(odd.__contains__, vals),
-                                                        dtype=bool, count=len(vals)))))
-    if not found:
-        return
-    for k, bad in found:
-        attr = _ENUMS[k][0]
+        # each value coded in one pass (a Python call per distinct value only); the odd
+        # ones are then found among the codes
+        names: list[Any] = []
+        codes = np.fromiter(map(Codes({}, names).__getitem__, rel.attrs[attr].tolist()),
+                            dtype=np.int64, count=len(rel.src))
+        odd = np.array([v is not None and v not in allowed for v in names] + [False])[:-1]
+        if not odd.any():
+            continue
+        bad = np.flatnonzero(odd[codes])
         value, student = rel.attrs[attr][bad], uids[rel.dst[bad]]
         # the message is "contact <id>: <suffix>"; among equal ids it sorts by the suffix
         # (written here from each distinct value's repr, so no message is made to sort)
-        distinct = list(dict.fromkeys(value.tolist()))
-        at = np.fromiter(map({v: i for i, v in enumerate(distinct)}.__getitem__,
-                             value.tolist()), dtype=np.int64, count=len(value))
-        reprs = np.array([repr(v) for v in distinct] + [""], dtype=object)[:-1]
+        reprs = np.array([repr(v) for v in names] + [""], dtype=object)[:-1]
         tail = f" is not a Clever value ({_EXPECTED[k]})"
         yield FindingBlock(me, "user", ids=(uids[rel.src[bad]], student),
                            message=("contact {id0}: " + attr + " {value!r} for student {id1}"
                                     + tail.replace("{", "{{").replace("}", "}}")),
                            values={"field": attr, "value": value, "student": student},
-                           order=join_strings(f"{attr} ", reprs[at],
+                           order=join_strings(f"{attr} ", reprs[codes[bad]],
                                               " for student ", student, tail))

@@ -157,3 +157,12 @@ def test_warm_reload_gives_the_same_findings_without_building_users(
     assert _keys(validate(warm_roster)) == cold
     users = warm_roster.records("users")
     assert isinstance(users, LazyRecords) and users.n_built() < len(users) // 10
+
+
+def test_every_reported_character_is_unprintable_or_the_replacement_character() -> None:
+    """RG-STR-002 searches only strings that are not printable or hold U+FFFD."""
+    from rostergraph.rules.strings import BAD_CHARS
+
+    odd = [hex(cp) for cp in range(0x110000)
+           if BAD_CHARS.match(chr(cp)) and chr(cp).isprintable() and cp != 0xFFFD]
+    assert odd == []

@@ -295,7 +295,13 @@ def _bad_chars(strs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     the first five in code point order, as a list), how they are shown in the message and
     how many such characters the string holds (0: none)."""
     n = len(strs)
-    found = list(map(BAD_CHARS.findall, strs))
+    # only a string that is not printable, or holds U+FFFD (the one printable character
+    # reported), can hold one: the rest (long strings, mostly) are not searched
+    maybe = ~np.fromiter(map(str.isprintable, strs), dtype=bool, count=n)
+    maybe |= np.fromiter(map(str.__contains__, strs, repeat("\ufffd")), dtype=bool, count=n)
+    found: list[Any] = [()] * n
+    for k, f in zip(np.flatnonzero(maybe).tolist(), map(BAD_CHARS.findall, compress(strs, maybe))):
+        found[k] = f
     counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
     chars = np.empty(n, dtype=object)
     shown = np.empty(n, dtype=object)

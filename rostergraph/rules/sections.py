@@ -170,16 +170,15 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
         values={"grade": grade_names[sec_grade[bad]], "students_grade": grade_names[top_of],
                 "students_matching": nm, "students_with_grade": nk},
         params={"others": nk - nm, "student_word": np.where(nk == 1, "student", "students"),
-                "most": _most_common_words(grade_names[sec_grade[bad]],
-                                           grade_names[top_of])})
+                "most": _most_common_words(names, sec_grade[bad], top_of)})
 
 
-def _most_common_words(grade: np.ndarray, top: np.ndarray) -> np.ndarray:
-    """How RG-SEC-005 names the students' most common grade: plainly when it is not the
-    section's own grade, else as a spread (the most common single grade being its own)."""
-    out = np.empty(len(grade), dtype=object)
-    for i, (mine, most) in enumerate(zip(grade.tolist(), top.tolist())):  # reported rows only
-        out[i] = (f"most common {most!r}" if most != mine else
-                  "spread over several grades; the most common single grade is the "
-                  f"section's own, {mine!r}")
-    return out
+def _most_common_words(names: list[str], grade: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """How RG-SEC-005 names the students' most common grade (``top``, a code into
+    ``names``, as ``grade`` is the section's): plainly when it is not the section's own
+    grade, else as a spread (the most common single grade being its own). Each distinct
+    grade's words are written once."""
+    plain = np.array([f"most common {g!r}" for g in names] + [""], dtype=object)[:-1]
+    spread = np.array(["spread over several grades; the most common single grade is the "
+                       f"section's own, {g!r}" for g in names] + [""], dtype=object)[:-1]
+    return np.where(top != grade, plain[top], spread[grade])

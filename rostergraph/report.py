@@ -57,6 +57,7 @@ import os
 import re
 import time
 from collections.abc import Sequence
+from itertools import chain, compress, repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -65,7 +66,7 @@ from .roster import is_cache_note
 from .rules._util import gc_paused
 from .rules.findings import Findings
 from .rules.registry import SEVERITIES, Finding, Rule, severity_rank
-from .safety import json_dumps, markdown_text, terminal_text
+from .safety import json_dumps, markdown_text, printable_texts, terminal_text
 from .table import Table
 
 if TYPE_CHECKING:
@@ -153,6 +154,43 @@ class TextPolicy:
         if isinstance(value, (list, tuple)):
             return [self.value(key, v) for v in value]
         return value
+
+
+_PLAIN_VALUE_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _policy_columns(pol: TextPolicy, fs: Findings) -> dict[str, list[Any]]:
+    """The findings' columns as the policy shows them: ``rule``, ``severity``, ``kind``,
+    ``ids`` (lists), ``message`` and ``values`` (dicts).
+
+    With the default policy, whose only change is escaping unprintable characters, a
+    column whose strings are all printable is taken as it is (one search over the whole
+    column); only the columns that hold something to change go value by value."""
+    ids = fs.column("ids").tolist()
+    vals = fs.column("values").tolist()
+    out: dict[str, list[Any]] = {k: fs.column(k).tolist() for k in ("rule", "severity", "kind")}
+    default = (type(pol).id is TextPolicy.id and type(pol).text is TextPolicy.text
+               and type(pol).value is TextPolicy.value)
+    if default and type(pol).message is TextPolicy.message:
+        messages = fs.column("message").tolist()
+        out["message"] = messages if printable_texts(messages) else list(map(pol.text, messages))
+    elif type(pol).message is TextPolicy.message and type(pol).id is TextPolicy.id:
+        out["message"] = [pol.text(m) for m in fs.column("message").tolist()]
+    else:  # a policy may look at the whole finding
+        out["message"] = [pol.message(f) for f in fs]
+    flat = list(chain.from_iterable(ids))
+    if default and printable_texts(flat):
+        out["ids"] = list(map(list, ids))
+    else:
+        out["ids"] = [[pol.id(x) for x in i] for i in ids]
+    every = list(chain.from_iterable(map(dict.values, vals)))
+    if (default and set(map(type, every)) <= _PLAIN_VALUE_TYPES
+            and printable_texts(list(compress(every, map(isinstance, every, repeat(str)))))):
+        out["values"] = vals  # (fresh dicts: nothing else holds them)
+    else:
+        value = pol.value
+        out["values"] = [{n: value(n, v) for n, v in d.items()} for d in vals]
+    return out
 
 
 def _cross_school_counts(g: RosterGraph) -> dict[str, int]:
@@ -374,18 +412,9 @@ class Report:
     def _finding_dicts(self) -> list[dict[str, Any]]:
         """Every finding as a JSON-ready dict, read from the table's columns (a Finding is
         made per row only when the policy rewrites messages itself)."""
-        pol, fs = self.policy, self.findings
-        cols = {name: fs.column(name).tolist() for name in ("rule", "severity", "kind", "ids",
-                                                            "values")}
-        if type(pol).message is TextPolicy.message and type(pol).id is TextPolicy.id:
-            messages = [pol.text(m) for m in fs.column("message").tolist()]
-        else:
-            messages = [pol.message(f) for f in fs]
-        value = pol.value
-        return [{"rule": r, "severity": s, "kind": k, "ids": [pol.id(i) for i in ids],
-                 "message": m, "values": {n: value(n, v) for n, v in vals.items()}}
-                for r, s, k, ids, vals, m in zip(cols["rule"], cols["severity"], cols["kind"],
-                                                 cols["ids"], cols["values"], messages)]
+        cols = _policy_columns(self.policy, self.findings)
+        keys = ("rule", "severity", "kind", "ids", "message", "values")
+        return list(map(dict, map(zip, repeat(keys), zip(*(cols[k] for k in keys)))))
 
     def to_json(self, *, indent: bool = True) -> str:
         """The report as JSON text (see the module docstring for the schema)."""
@@ -533,20 +562,11 @@ class Report:
 
     @staticmethod
     def _findings_table(pol: TextPolicy, fs: Findings) -> Table:
-        ids = fs.column("ids").tolist()
-        if type(pol).message is TextPolicy.message and type(pol).id is TextPolicy.id:
-            messages = [pol.text(m) for m in fs.column("message").tolist()]
-        else:  # a policy may look at the whole finding
-            messages = [pol.message(f) for f in fs]
-        value = pol.value
+        cols = _policy_columns(pol, fs)
         return Table({
-            "rule": fs.column("rule").tolist(), "severity": fs.column("severity").tolist(),
-            "kind": fs.column("kind").tolist(),
-            "id": [pol.id(i[0]) if i else "" for i in ids],
-            "ids": [[pol.id(x) for x in i] for i in ids],
-            "message": messages,
-            "values": [{n: value(n, v) for n, v in vals.items()}
-                       for vals in fs.column("values").tolist()],
+            "rule": cols["rule"], "severity": cols["severity"], "kind": cols["kind"],
+            "id": [i[0] if i else "" for i in cols["ids"]], "ids": cols["ids"],
+            "message": cols["message"], "values": cols["values"],
         }, name="findings")
 
     def __repr__(self) -> str:

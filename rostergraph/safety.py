@@ -74,6 +74,7 @@ __all__ = [
     "neutralize_cell",
     "neutralize_cells",
     "open_nofollow",
+    "printable_texts",
     "read_regular_file",
     "refuse_link",
     "restore_cell",
@@ -319,6 +320,18 @@ def terminal_text(value: Any) -> str:
         return s
     return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xFF
                             else f"\\x{ord(m.group()):02x}", s)
+
+
+def printable_texts(values: list[str]) -> bool:
+    """Whether :func:`terminal_text` leaves every string of ``values`` as it is (one
+    search over them joined, in C).
+
+    Examples
+    --------
+    >>> printable_texts(["u1", "Room 12"]), printable_texts(["u1", "a\x1b[2J"])
+    (True, False)
+    """
+    return _UNPRINTABLE.search("".join(values)) is None
 
 
 def markdown_text(value: Any) -> str:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
+from string import Formatter
 from typing import Any, overload
 
 import numpy as np
@@ -206,10 +207,97 @@ class FindingBlock:
         return Finding(self.rule, sev, kind, ids, self.message_of(r, ids, vals), vals)
 
     def messages(self, rows: np.ndarray) -> list[str]:
-        """The messages of ``rows``."""
+        """The messages of ``rows``: the template filled a field at a time over all the
+        rows (each field's values formatted in one C-level pass), or row by row when the
+        template needs more than plain names (or a row lacks an id it names)."""
         if not isinstance(self.message, str):
             return [str(m) for m in self.message[rows].tolist()]
-        return [self.message_of(r) for r in rows.tolist()]
+        parts = self._message_parts(rows)
+        if parts is None:
+            return [self.message_of(r) for r in rows.tolist()]
+        return list(map("".join, zip(*parts))) if parts else [""] * len(rows)
+
+    def _message_parts(self, rows: np.ndarray) -> list[Any] | None:
+        """The template's literal text and formatted fields, each a sequence over ``rows``
+        (``None``: not a template this can fill column-wise)."""
+        try:
+            pieces = list(_FORMATTER.parse(self.message))  # type: ignore[arg-type]
+        except ValueError:
+            return None
+        n = len(rows)
+        out: list[Any] = []
+        for literal, name, spec, conv in pieces:
+            if literal:
+                out.append(repeat(literal, n))
+            if name is None:
+                continue
+            if not name.isidentifier() or "{" in (spec or ""):
+                return None  # attribute or index access, or a nested field
+            col = self._field(name, rows)
+            if col is None:
+                return None
+            if conv:
+                col = list(map(_CONVERSIONS[conv], col))
+            out.append(list(map(format, col, repeat(spec))) if spec else
+                       list(map(_as_text, col)))
+        return out
+
+    def _field(self, name: str, rows: np.ndarray) -> list[Any] | None:
+        """One template field's values at ``rows`` (as :meth:`_context` gives them)."""
+        for where in (self.params, self.values):  # (the order in which they override)
+            if name in where:
+                v = where[name]
+                return _plain_list(v[rows]) if self._is_col(v) else [v] * len(rows)
+        if name.startswith("id") and name[2:].isdigit():
+            has, ids = self.id_at(int(name[2:]))
+            return ids[rows].tolist() if has[rows].all() else None
+        if name == "ids":
+            return [", ".join(self.flat[self.start[r]:self.start[r + 1]].tolist())
+                    for r in rows.tolist()]
+        return None
+
+    def ids_rows(self, rows: np.ndarray) -> list[tuple[str, ...]]:
+        """The ids of ``rows`` as tuples (whole columns at a time when every row has as
+        many ids)."""
+        width = np.diff(self.start)
+        if len(width) and (width == width[0]).all():
+            m = int(width[0])
+            return list(zip(*(self.flat[rows * m + j].tolist() for j in range(m)))) if m \
+                else [()] * len(rows)
+        return [self.ids_of(r) for r in rows.tolist()]
+
+    def values_rows(self, rows: np.ndarray) -> list[dict[str, Any]]:
+        """The values of ``rows`` as dicts (the same as :meth:`values_of` row by row)."""
+        if self.prebuilt is not None:
+            return [dict(self.prebuilt[r].values) for r in rows.tolist()]
+        keys = list(self.values)
+        n = len(rows)
+        cols = [_plain_list(v[rows]) if self._is_col(v) else repeat(v, n)
+                for v in self.values.values()]
+        return list(map(dict, map(zip, repeat(keys), zip(*cols)))) if cols else \
+            [{} for _ in range(n)]
+
+
+def _tuples(items: list[tuple[str, ...]]) -> np.ndarray:
+    """An object array holding the tuples themselves (not a 2-d array of their items)."""
+    return np.fromiter(items, dtype=object, count=len(items))
+
+
+_FORMATTER = Formatter()
+_CONVERSIONS = {"r": repr, "s": str, "a": ascii}
+
+
+def _as_text(value: Any) -> str:
+    return value if type(value) is str else format(value)
+
+
+def _plain_list(col: np.ndarray) -> list[Any]:
+    """A column's values as plain Python values (numpy scalars inside an object column
+    too, as :func:`_py` makes them)."""
+    vals = col.tolist()
+    if col.dtype == object and any(issubclass(t, np.generic) for t in set(map(type, vals))):
+        return list(map(_py, vals))
+    return vals  # type: ignore[no-any-return]
 
 
 def join_strings(*parts: str | np.ndarray) -> np.ndarray:
@@ -545,12 +633,11 @@ class Findings(Sequence[Finding]):
             if name == "id":
                 out[at] = b.id_at(0)[1][rows]
             elif name == "ids":
-                out[at] = [b.ids_of(r) for r in rows.tolist()]
+                out[at] = _tuples(b.ids_rows(rows))
             elif name == "message":
                 out[at] = b.messages(rows)
             elif name == "values":
-                out[at] = [b.values_of(r) if b.prebuilt is None else dict(b.prebuilt[r].values)
-                           for r in rows.tolist()]
+                out[at] = b.values_rows(rows)
             else:
                 raise KeyError(f"no findings column {name!r}; expected rule, severity, kind, "
                                "id, ids, message or values")

@@ -4,17 +4,24 @@
 needs to rebuild the same :class:`~rostergraph.roster.Roster` without parsing
 the source again, as one plain ``.npy`` file per array and a ``meta.json``:
 
-- per kind the record ids, the byte range of each record in the source and
-  the field columns the rules read (emails, grades, section names...);
+- per kind the record ids (with their order by hash: see
+  :class:`~rostergraph.idkeys.IdKeys`), the byte range of each record in the
+  source and the field columns the rules read (emails, grades, section names...);
 - the built graph's CSR arrays, edge attributes and stub ids;
 - the problems and the provenance (in ``meta.json``, written last).
 
 Strings are stored columnarly: a column's distinct strings joined by a
 separator none of them contains (or with character offsets when each one
 does), UTF-8 (``surrogatepass``: any ``str`` comes back) in a ``uint8``
-array, plus ``int32`` codes (-1 for ``None``). A warm load decodes the ids
-and the graph's strings; each string field column is built when first read
-(``rules`` ask for it), so loading and querying pay nothing for them.
+array, plus ``int32`` codes (-1 for ``None``). A warm load checks every
+column's text (separators, UTF-8) but makes no Python string of the ids: the
+stored hash order proves them distinct in one vectorized pass and answers
+lookups, the id strings are made when first listed and an ``id → row`` dict
+after many lookups (the rules'); each string field column is built when first
+read (``rules`` ask for it), so loading and querying pay nothing for them.
+Arrays are read into memory, never memory-mapped: a snapshot file changed or
+cut short by someone else after the load would otherwise change the arrays or
+crash the process.
 Records stay lazy: they are decoded from the source text on first access,
 exactly as after a cold load. When the reader kept no source text (other
 formats), the snapshot holds the records themselves as JSON Lines. The graph
@@ -72,7 +79,7 @@ import numpy as np
 import orjson
 
 from .errors import SourceError
-from .idkeys import IdKeys
+from .idkeys import IdKeys, count_byte
 from .lazy import DeferredText, LazyColumns, LazyRecords
 from .model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from .roster import FileInfo, Problem, Provenance, Roster
@@ -318,7 +325,7 @@ class _Strings:
         offsets = None
         if sep is not None:
             if (sep not in _SEPARATORS
-                    or np.count_nonzero(raw == ord(sep)) != max(k - 1, 0)):
+                    or count_byte(raw, ord(sep)) != max(k - 1, 0)):
                 raise ValueError(f"{key}: separators do not match")
         else:
             text = str(raw.data, "utf-8", "surrogatepass")

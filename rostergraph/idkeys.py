@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["MAX_TIES", "MAX_WIDTH", "IdKeys"]
+__all__ = ["MAX_TIES", "MAX_WIDTH", "IdKeys", "count_byte"]
 
 #: the longest id (UTF-8 bytes) handled
 MAX_WIDTH = 64
@@ -43,15 +43,32 @@ _MUL = 0xBF58476D1CE4E5B9
 _MASK = (1 << 64) - 1
 
 
-def _hash_rows(words: np.ndarray, lens: np.ndarray) -> np.ndarray:
+def count_byte(raw: np.ndarray, byte: int) -> int:
+    """How many times ``byte`` occurs in the uint8 array ``raw`` (in blocks: no
+    temporary array as large as ``raw``)."""
+    step = 1 << 20
+    buf = np.empty(min(step, len(raw)), dtype=bool)
+    total = 0
+    for at in range(0, len(raw), step):
+        part = raw[at: at + step]
+        np.equal(part, byte, out=buf[: len(part)])
+        total += int(np.count_nonzero(buf[: len(part)]))
+    return total
+
+
+def _hash_rows(words: np.ndarray, lens: np.ndarray | int) -> np.ndarray:
     """The hash of each row of ``words`` (uint64, little-endian words of the padded id)
     and its byte length; :func:`_hash_one` computes the same for one id."""
-    h = lens.astype(np.uint64) ^ np.uint64(_SEED)
+    if isinstance(lens, np.ndarray):
+        h = lens.astype(np.uint64) ^ np.uint64(_SEED)
+    else:
+        h = np.full(len(words), np.uint64(lens ^ _SEED), dtype=np.uint64)
     mul, shift = np.uint64(_MUL), np.uint64(31)
+    tmp = np.empty_like(h)
     for j in range(words.shape[1]):
         h ^= words[:, j]
         h *= mul  # (wraps: arithmetic modulo 2**64)
-        h ^= h >> shift
+        h ^= np.right_shift(h, shift, out=tmp)
     return h
 
 
@@ -70,10 +87,10 @@ class IdKeys:
 
     __slots__ = ("_hs", "_lens", "_mat", "_n", "_width", "order")
 
-    def __init__(self, mat: np.ndarray, lens: np.ndarray, order: np.ndarray,
+    def __init__(self, mat: np.ndarray, lens: np.ndarray | int, order: np.ndarray,
                  hashes: np.ndarray) -> None:
         self._mat = mat          # (n, width) uint8: each id's bytes, zero-padded
-        self._lens = lens        # (n,) int64: each id's length in bytes
+        self._lens = lens        # each id's length in bytes (one int when all are equal)
         self._n, self._width = mat.shape
         #: the rows in the order of (hash, bytes): what a snapshot stores
         self.order = order
@@ -96,17 +113,25 @@ class IdKeys:
             return None
         raw = np.frombuffer(text, dtype=np.uint8) if isinstance(text, bytes) else text
         s = sep[0]
-        if raw.dtype != np.uint8 or raw.ndim != 1 or np.count_nonzero(raw == s) != n - 1:
+        if raw.dtype != np.uint8 or raw.ndim != 1 or count_byte(raw, s) != n - 1:
             raise ValueError("the text does not hold the ids")
         total = len(raw)
         width = (total + 1) // n - 1
+        lens: np.ndarray | int
         if (total + 1) % n == 0 and width >= 0 and bool((raw[width:: width + 1] == s).all()):
-            if width > MAX_WIDTH:  # (when each id has the same length: the fast case)
+            if width > MAX_WIDTH:  # (each id has the same length: the fast case)
                 return None
-            lens = np.full(n, width, dtype=np.int64)
-            mat = np.zeros((n, max(8, -(-width // 8) * 8)), dtype=np.uint8)
-            mat[:, :width] = np.lib.stride_tricks.as_strided(raw, shape=(n, width),
-                                                             strides=(width + 1, 1))
+            lens = width
+            if width and width % 8 == 0:  # the ids in place: no copy
+                mat = np.lib.stride_tricks.as_strided(raw, shape=(n, width),
+                                                      strides=(width + 1, 1))
+                words = np.ndarray((n, width // 8), dtype="<u8", buffer=raw,
+                                   strides=(width + 1, 8))
+            else:
+                mat = np.zeros((n, max(8, -(-width // 8) * 8)), dtype=np.uint8)
+                mat[:, :width] = np.lib.stride_tricks.as_strided(raw, shape=(n, width),
+                                                                 strides=(width + 1, 1))
+                words = mat.view("<u8")
         else:
             ends = np.flatnonzero(raw == s)
             bounds = np.concatenate(([-1], ends, [total]))
@@ -116,7 +141,8 @@ class IdKeys:
                 return None
             mat = np.zeros((n, max(8, -(-width // 8) * 8)), dtype=np.uint8)
             mat[np.arange(mat.shape[1]) < lens[:, None]] = raw[raw != s]
-        hashes = _hash_rows(mat.view("<u8"), lens)
+            words = mat.view("<u8")
+        hashes = _hash_rows(words, lens)
         if order is None:
             order = np.argsort(hashes, kind="stable")
             order = order.astype(np.int32 if n < 2**31 else np.int64)
@@ -128,7 +154,8 @@ class IdKeys:
                 j = i
                 while j + 1 < n and hs[j + 1] == hs[i]:
                     j += 1
-                run = sorted(order[i: j + 1].tolist(), key=lambda r: (mat[r].tobytes(), lens[r]))
+                run = sorted(order[i: j + 1].tolist(), key=lambda r: (mat[r].tobytes(),
+                                                                      _length(lens, r)))
                 order[i: j + 1] = run
         elif not (isinstance(order, np.ndarray) and order.dtype.kind == "i"
                   and order.shape == (n,) and int(order.min()) >= 0 and int(order.max()) < n):
@@ -148,8 +175,8 @@ class IdKeys:
             raise ValueError("too many hash ties")
         for i in ties.tolist():
             a, b = int(order[i]), int(order[i + 1])
-            if (self._mat[a].tobytes(), self._lens[a]) >= (self._mat[b].tobytes(),
-                                                          self._lens[b]):
+            if (self._mat[a].tobytes(), _length(self._lens, a)) >= (
+                    self._mat[b].tobytes(), _length(self._lens, b)):
                 raise ValueError("repeated ids")
 
     def __len__(self) -> int:
@@ -167,7 +194,7 @@ class IdKeys:
         i = int(np.searchsorted(hs, h))
         while i < self._n and hs[i] == h:
             r = int(self.order[i])
-            if self._lens[r] == length and self._mat[r].tobytes() == padded:
+            if _length(self._lens, r) == length and self._mat[r].tobytes() == padded:
                 return r
             i += 1
         return -1
@@ -190,8 +217,13 @@ class IdKeys:
         hi = np.searchsorted(self._hs, qh, side="right")
         one = hi - lo == 1
         cand = self.order[np.minimum(lo, self._n - 1)].astype(np.int64)
-        same = one & (self._lens[cand] == qlens) & (self._mat[cand] == q).all(axis=1)
+        lens = self._lens[cand] if isinstance(self._lens, np.ndarray) else self._lens
+        same = one & (lens == qlens) & (self._mat[cand] == q).all(axis=1)
         out[at[same]] = cand[same]
         for k in np.flatnonzero(hi - lo > 1).tolist():  # equal hashes: one by one
             out[at[k]] = self.row(keys[int(at[k])])
         return out
+
+
+def _length(lens: np.ndarray | int, row: int) -> int:
+    return int(lens[row]) if isinstance(lens, np.ndarray) else lens

@@ -77,6 +77,12 @@ def test_id_keys_odd_ids_and_both_layouts() -> None:
     keys = _keys(same)
     assert keys is not None and keys.rows(same).tolist() == list(range(500))
     assert keys.row(same[0][:-1]) == -1 and keys.row(same[0] + "0") == -1
+    eight = ["\x00" * 8, "a" * 8, "é" * 4, "\x00" * 7 + "a", "a" + "\x00" * 7, "\U0001f600" * 2]
+    for ids in (eight, [i * 2 for i in eight], [i[:6] for i in eight[:3]]):  # 8, 16, 6 bytes
+        keys = _keys(ids)
+        assert keys is not None and keys.rows(ids).tolist() == list(range(len(ids)))
+        assert [keys.row(i) for i in ids] == list(range(len(ids)))
+        assert keys.rows(["\x00" * 7, "a" * 9, ""]).tolist() == [-1, -1, -1]
 
 
 def test_id_keys_repeated_ids_and_bad_orders_are_refused() -> None:
@@ -112,7 +118,8 @@ def test_id_keys_with_a_few_ties_still_find_every_id(monkeypatch: pytest.MonkeyP
     searched one by one: every id is found, a repeat among them is refused."""
     from rostergraph import idkeys
 
-    monkeypatch.setattr(idkeys, "_hash_rows", lambda words, lens: lens.astype(np.uint64))
+    monkeypatch.setattr(idkeys, "_hash_rows", lambda words, lens: np.broadcast_to(
+        np.asarray(lens, dtype=np.uint64), (len(words),)).copy())
     monkeypatch.setattr(idkeys, "_hash_one", lambda padded, length: length)
     ids = ["bb", "a", "ab", "ccc", "ba", "b"]
     keys = _keys(ids)

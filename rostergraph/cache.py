@@ -86,8 +86,9 @@ from .roster import FileInfo, Problem, Provenance, Roster
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "source_fingerprint"]
 
-SCHEMA = 6  # 6: the record ids' order by hash (IdKeys); 5: fingerprints hold inode and ctime; 4: plain .npy files, string columns as
-#             UTF-8 text + codes (3: npz + JSON lists)
+SCHEMA = 6  # 6: the record ids' order by hash (IdKeys); 5: fingerprints hold inode and
+#             ctime; 4: plain .npy files, string columns as UTF-8 text + codes (3: npz +
+#             JSON lists)
 _SAMPLE = 1 << 16  # bytes per sampled block
 _BLOCKS = 32
 #: joiners tried for a string column's text, in order; offsets when every one occurs

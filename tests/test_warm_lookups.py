@@ -318,3 +318,36 @@ def test_snapshot_without_an_order_still_loads_warm(tmp_path: Path, _cache_dir: 
     assert warm.records("users")._keys is None and warm.records("users")._idx is not None
     assert _snapshot(warm) == _snapshot(cold)
     assert cache.SCHEMA >= 6
+
+
+def test_warm_graph_from_many_threads(tmp_path: Path) -> None:
+    """Threads asking a fresh warm graph for indices, id arrays and neighbours at once (each
+    kind's id array and dict made on first use, under a lock) all get the cold answers."""
+    d = write_district(tmp_path / "d", students=2000, seed=6)
+    cold = RosterGraph.from_roster(rostergraph.load(d, cache=True))
+    warm = RosterGraph.from_roster(rostergraph.load(d, cache=True))
+    users = cold.ids("user").tolist()
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def work(seed: int) -> None:
+        try:
+            start.wait()
+            rng = random.Random(seed)
+            for _ in range(200):
+                uid = users[rng.randrange(len(users))]
+                assert warm.index_of("user", uid, allow_missing=True) == cold.index_of(
+                    "user", uid, allow_missing=True)
+                assert warm.kinds_of(uid) == cold.kinds_of(uid)
+            for kind in NODE_KINDS:
+                assert warm.ids(kind).tolist() == cold.ids(kind).tolist()
+                assert warm._index[kind] == cold._index[kind]
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors

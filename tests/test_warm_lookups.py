@@ -282,6 +282,13 @@ def _stub_is_a_record(entry: Path) -> None:
     (entry / "meta.json").write_bytes(orjson.dumps(meta))
 
 
+def _bad_byte(entry: Path, key: str) -> None:
+    """A byte that is no UTF-8 (0xff) in place of the text's first byte."""
+    raw = np.load(entry / f"{key}.npy").copy()
+    raw[0] = 0xFF
+    np.save(entry / f"{key}.npy", raw)
+
+
 @pytest.mark.parametrize("damage", [
     pytest.param(_swap_order, id="order-swapped"),
     pytest.param(lambda e: np.save(e / "users.ids.order.npy",
@@ -293,6 +300,8 @@ def _stub_is_a_record(entry: Path) -> None:
     pytest.param(_stub_is_a_record, id="stub-is-a-record"),
     pytest.param(lambda e: (e / "users.ids.text.npy").write_bytes(
         (e / "users.ids.text.npy").read_bytes()[:-3]), id="ids-cut-short"),
+    pytest.param(lambda e: _bad_byte(e, "users.ids.text"), id="ids-not-utf8"),
+    pytest.param(lambda e: _bad_byte(e, "users.fields.email.text"), id="emails-not-utf8"),
 ])
 def test_damaged_id_parts_load_cold(tmp_path: Path, _cache_dir: Path, damage: Any) -> None:
     """A snapshot whose id order, ids or stub ids were altered is never used: the load is

@@ -45,7 +45,13 @@ _MASK = (1 << 64) - 1
 
 def count_byte(raw: np.ndarray, byte: int) -> int:
     """How many times ``byte`` occurs in the uint8 array ``raw`` (in blocks: no
-    temporary array as large as ``raw``)."""
+    temporary array as large as ``raw``).
+
+    Examples
+    --------
+    >>> count_byte(np.frombuffer(b"a,b,c", dtype=np.uint8), ord(","))
+    2
+    """
     step = 1 << 20
     buf = np.empty(min(step, len(raw)), dtype=bool)
     total = 0

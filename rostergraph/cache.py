@@ -4,17 +4,24 @@
 needs to rebuild the same :class:`~rostergraph.roster.Roster` without parsing
 the source again, as one plain ``.npy`` file per array and a ``meta.json``:
 
-- per kind the record ids, the byte range of each record in the source and
-  the field columns the rules read (emails, grades, section names...);
+- per kind the record ids (with their order by hash: see
+  :class:`~rostergraph.idkeys.IdKeys`), the byte range of each record in the
+  source and the field columns the rules read (emails, grades, section names...);
 - the built graph's CSR arrays, edge attributes and stub ids;
 - the problems and the provenance (in ``meta.json``, written last).
 
 Strings are stored columnarly: a column's distinct strings joined by a
 separator none of them contains (or with character offsets when each one
 does), UTF-8 (``surrogatepass``: any ``str`` comes back) in a ``uint8``
-array, plus ``int32`` codes (-1 for ``None``). A warm load decodes the ids
-and the graph's strings; each string field column is built when first read
-(``rules`` ask for it), so loading and querying pay nothing for them.
+array, plus ``int32`` codes (-1 for ``None``). A warm load checks every
+column's text (separators, UTF-8) but makes no Python string of the ids: the
+stored hash order proves them distinct in one vectorized pass and answers
+lookups, the id strings are made when first listed and an ``id → row`` dict
+after many lookups (the rules'); each string field column is built when first
+read (``rules`` ask for it), so loading and querying pay nothing for them.
+Arrays are read into memory, never memory-mapped: a snapshot file changed or
+cut short by someone else after the load would otherwise change the arrays or
+crash the process.
 Records stay lazy: they are decoded from the source text on first access,
 exactly as after a cold load. When the reader kept no source text (other
 formats), the snapshot holds the records themselves as JSON Lines. The graph
@@ -72,14 +79,16 @@ import numpy as np
 import orjson
 
 from .errors import SourceError
+from .idkeys import IdKeys, count_byte
 from .lazy import DeferredText, LazyColumns, LazyRecords
 from .model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from .roster import FileInfo, Problem, Provenance, Roster
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "source_fingerprint"]
 
-SCHEMA = 5  # 5: fingerprints hold inode and ctime; 4: plain .npy files, string columns as
-#             UTF-8 text + codes (3: npz + JSON lists)
+SCHEMA = 6  # 6: the record ids' order by hash (IdKeys); 5: fingerprints hold inode and
+#             ctime; 4: plain .npy files, string columns as UTF-8 text + codes (3: npz +
+#             JSON lists)
 _SAMPLE = 1 << 16  # bytes per sampled block
 _BLOCKS = 32
 #: joiners tried for a string column's text, in order; offsets when every one occurs
@@ -295,24 +304,32 @@ def _encode_strings(values: Any, key: str, arrays: dict[str, np.ndarray],
 
 
 class _Strings:
-    """A stored string column, checked and its text decoded; values built on demand."""
+    """A stored string column, checked; its text decoded and its values built on demand
+    (safe from several threads: decoding twice gives the same text)."""
 
-    __slots__ = ("_codes", "_k", "_n", "_offsets", "_sep", "_text")
+    __slots__ = ("_codes", "_k", "_n", "_offsets", "_raw", "_sep", "_text")
 
     def __init__(self, desc: dict[str, Any], arrays: dict[str, np.ndarray], key: str) -> None:
-        """Raises ValueError/KeyError/TypeError when the stored parts do not fit together."""
+        """Raises ValueError/KeyError/TypeError when the stored parts do not fit together.
+
+        The text is checked now: its separators counted (a one-byte character, so in the
+        UTF-8 bytes), and, unless it is ASCII (always valid), decoded once to check it is
+        UTF-8. Text with character offsets is decoded now."""
         n, k, sep = int(desc["n"]), int(desc["k"]), desc["sep"]
         if not 0 <= k <= n:
             raise ValueError(f"{key}: bad counts")
         raw = arrays[f"{key}.text"]
         if raw.dtype != np.uint8 or raw.ndim != 1:
             raise ValueError(f"{key}: text is not bytes")
-        text = str(raw.data, "utf-8", "surrogatepass")
+        ascii_ = not len(raw) or int(raw.max()) < 0x80
+        text = None if ascii_ else str(raw.data, "utf-8", "surrogatepass")
         offsets = None
         if sep is not None:
-            if sep not in _SEPARATORS or text.count(sep) != max(k - 1, 0):
+            if (sep not in _SEPARATORS
+                    or count_byte(raw, ord(sep)) != max(k - 1, 0)):
                 raise ValueError(f"{key}: separators do not match")
         else:
+            text = str(raw.data, "utf-8", "surrogatepass")
             offsets = arrays[f"{key}.offsets"]
             if (offsets.dtype.kind != "i" or offsets.shape != (k + 1,) or offsets[0] != 0
                     or offsets[-1] != len(text) or (np.diff(offsets) < 0).any()):
@@ -324,17 +341,30 @@ class _Strings:
         elif (codes.dtype.kind != "i" or codes.shape != (n,)
               or (n and (int(codes.min()) < -1 or int(codes.max()) >= k))):
             raise ValueError(f"{key}: bad codes")
-        self._n, self._k, self._sep, self._text, self._offsets, self._codes = \
-            n, k, sep, text, offsets, codes
+        self._n, self._k, self._sep, self._raw, self._text, self._offsets, self._codes = \
+            n, k, sep, raw, text, offsets, codes
+
+    def keys(self, order: Any) -> IdKeys | None:
+        """The values (distinct, no codes: ids) as :class:`IdKeys` checked against the
+        stored ``order``; ``None`` when there is no order or the ids are not handled
+        there. Raises ValueError when ``order`` does not fit (e.g. an id repeats)."""
+        if order is None or self._sep is None:
+            return None
+        if self._codes is not None or self._k != self._n:
+            raise ValueError("not an id column")
+        return IdKeys.from_text(self._raw, self._sep.encode(), self._n, order=order)
 
     def distinct(self) -> list[str]:
         """The distinct strings (for a column without codes: every value)."""
         if self._k == 0:
             return []
+        if self._text is None:
+            self._text = str(self._raw.data, "ascii")
         if self._sep is not None:
             return self._text.split(self._sep)
         o = self._offsets.tolist()  # type: ignore[union-attr]
         text = self._text
+        assert text is not None
         return [text[a:b] for a, b in itertools.pairwise(o)]
 
     def column(self) -> np.ndarray:
@@ -404,7 +434,16 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                 arrays[f"{kind}.starts"], arrays[f"{kind}.ends"] = ends - lens, ends
                 _private_file(tmp / f"{kind}.jsonl", b"\n".join(lines))
                 kinds[kind] = {"text": None, "ready": {}}
-            columns[f"{kind}.ids"] = _encode_strings(list(recs), f"{kind}.ids", arrays, True)
+            desc = columns[f"{kind}.ids"] = _encode_strings(list(recs), f"{kind}.ids", arrays,
+                                                            True)
+            if desc["sep"] is not None:
+                try:
+                    keys = IdKeys.from_text(arrays[f"{kind}.ids.text"],
+                                            desc["sep"].encode(), len(recs))
+                except ValueError:  # a repeated id: no order (a warm load checks them)
+                    keys = None
+                if keys is not None:
+                    arrays[f"{kind}.ids.order"] = keys.order
             got = roster._columns.fields(kind, recs)
             if got is not None:
                 fields[kind] = []
@@ -531,11 +570,22 @@ def _typed(obj: dict[str, Any], key: str, typ: type | tuple[type, ...]) -> Any:
 
 
 def _load_array(p: Path) -> np.ndarray:
-    """One ``.npy`` file: never a pickle, and never a zip (``np.load`` opens an ``.npz`` by
-    its content, whatever the name)."""
+    """One ``.npy`` file, read into memory (never mapped: a file changed or cut short by
+    someone else later would change a mapped array, or crash the process). Never a
+    pickle, and never a zip (``np.load`` opens an ``.npz`` by its content, whatever
+    the name)."""
+    fmt = np.lib.format
     with open(p, "rb") as fh:
-        arr = np.lib.format.read_array(fh, allow_pickle=False)
-    _want(isinstance(arr, np.ndarray) and arr.ndim == 1, f"{p.name} is not a 1-D array")
+        version = fmt.read_magic(fh)
+        _want(version in ((1, 0), (2, 0)), f"{p.name}: npy version {version}")
+        read_header = fmt.read_array_header_1_0 if version == (1, 0) else \
+            fmt.read_array_header_2_0
+        shape, _, dtype = read_header(fh)
+        _want(len(shape) == 1 and not dtype.hasobject and dtype.itemsize > 0,
+              f"{p.name} is not a 1-D array of plain values")
+        arr = np.empty(shape[0], dtype=dtype)  # (not zeroed: every byte is read)
+        _want(fh.readinto(arr.data.cast("B")) == arr.nbytes and not fh.read(1),
+              f"{p.name}: wrong size")
     return arr
 
 
@@ -552,6 +602,10 @@ def _check_positions(starts: np.ndarray, ends: np.ndarray, n: int, size: int,
     the records given as ready ones (start < 0), which are exactly the ``ready`` rows."""
     _want(starts.dtype == np.int64 and starts.shape == (n,) and ends.dtype == np.int64
           and ends.shape == (n,), f"{kind}: starts/ends are not {n} int64 values")
+    if not ready_rows:  # (no mask to take)
+        _want(not n or (int(starts.min()) >= 0 and bool((starts <= ends).all())
+                        and int(ends.max()) <= size), f"{kind}: bad positions")
+        return
     own = starts >= 0
     _want(set(np.flatnonzero(~own).tolist()) == ready_rows, f"{kind}: ready rows differ")
     s, e = starts[own], ends[own]
@@ -596,9 +650,11 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         else:
             text = (entry / f"{kind}.jsonl").read_bytes()
         ids_col = columns[f"{kind}.ids"]
-        ids = ids_col.distinct()
-        n = len(ids)
-        _want(ids_col._codes is None and n == ids_col._n, f"{kind}: bad ids")
+        n = ids_col._n
+        _want(ids_col._codes is None and n == ids_col._k, f"{kind}: bad ids")
+        # the ids' order by hash (IdKeys) proves them distinct without a dict of them; the
+        # id strings are made when first listed, the dict on the first many lookups
+        keys = ids_col.keys(arrays.get(f"{kind}.ids.order"))
         ready_raw = _typed(info, "ready", dict)
         ready: dict[int, Any] = {}
         for row, d in ready_raw.items():
@@ -606,8 +662,11 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
             ready[int(row)] = record_from_dict(cls, d)[0]
         starts, ends = arrays[f"{kind}.starts"], arrays[f"{kind}.ends"]
         _check_positions(starts, ends, n, len(text), set(ready), kind)
-        recs = LazyRecords(cls, text, ids, starts, ends, ready)
-        _want(len(recs._index) == n, f"{kind}: repeated ids")
+        if keys is not None:
+            recs = LazyRecords(cls, text, ids_col.distinct, starts, ends, ready, keys=keys)
+        else:  # ids too long for IdKeys, or joined without a separator
+            recs = LazyRecords(cls, text, ids_col.distinct(), starts, ends, ready)
+            _want(len(recs._index) == n, f"{kind}: repeated ids")
         kinds[kind] = recs
     graph: dict[str, Any] = {
         "arrays": {k[2:]: v for k, v in arrays.items() if k.startswith("g.")},
@@ -618,6 +677,10 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
                      {k: len(kinds[_RECORDS_OF[k]]) for k in NODE_KINDS})
     except ValueError as e:
         raise _Bad(f"graph: {e}") from None
+    for k in NODE_KINDS:  # stub ids: distinct, and none is a record's id
+        stubs = graph["strings"][f"stubs.{k}"]
+        _want(len(set(stubs)) == len(stubs)
+              and not (kinds[_RECORDS_OF[k]].rows(stubs) >= 0).any(), f"stubs.{k}")
     fields: dict[str, LazyColumns] = {}
     for kind, names in _typed(meta, "fields", dict).items():
         _want(kind in kinds and isinstance(names, list)

@@ -37,7 +37,8 @@ True
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,7 @@ import numpy as np
 from ._collector import settle_new_objects
 from .columns import ROLE_BITS, CodedRefs, record_columns
 from .errors import FormatError, UnknownIdError, WrongKindError
-from .lazy import LazyRecords
+from .lazy import LazyColumns, LazyRecords
 from .model import KINDS, ROLE_NAMES
 from .roster import Roster
 from .table import Table
@@ -183,15 +184,20 @@ def _record_index(recs: Any) -> _Index:
     return _Index(zip(recs.keys(), range(len(recs))))
 
 
-def _id_array(recs: Any, index: dict[str, int]) -> np.ndarray:
-    """Node ids by index: record ids in record order, then the stubs in the order they
-    were added (stubs always come after every record in ``index``)."""
-    ids = list(recs.keys())
-    if len(index) > len(ids):
-        ids.extend(islice(index.keys(), len(ids), None))
-    arr = np.empty(len(ids), dtype=object)
-    arr[:] = ids
+def _id_array(recs: Any, stubs: Sequence[str]) -> np.ndarray:
+    """Node ids by index: record ids in record order, then the stubs."""
+    ids = recs._ids if isinstance(recs, LazyRecords) else list(recs.keys())
+    arr = np.empty(len(ids) + len(stubs), dtype=object)
+    arr[: len(ids)] = ids
+    arr[len(ids):] = stubs
     return arr
+
+
+def _stub_index(recs: Any, stubs: Sequence[str]) -> _Index:
+    idx = _record_index(recs)
+    for stub in stubs:
+        idx[stub]  # appended in order by __missing__
+    return idx
 
 
 def _codes(index: _Index, refs: Sequence[str] | CodedRefs) -> np.ndarray:
@@ -220,12 +226,18 @@ class RosterGraph:
     'user'
     """
 
-    def __init__(self, roster: Roster, ids: dict[str, np.ndarray], n_records: dict[str, int],
+    def __init__(self, roster: Roster, ids: Mapping[str, np.ndarray], n_records: dict[str, int],
                  relations: dict[str, Relation], roles: np.ndarray,
-                 index: dict[str, dict[str, int]]) -> None:
+                 index: Mapping[str, dict[str, int]],
+                 stubs: dict[str, tuple[Any, dict[str, int]]] | None = None) -> None:
         self.roster = roster
+        #: per kind, made on first use when rebuilt from arrays (a warm load)
         self._ids = ids
         self._n_records = n_records
+        self._n_nodes = {k: n_records[k] + len(stubs[k][1]) for k in stubs} if stubs else \
+            {k: len(v) for k, v in ids.items()}
+        #: kinds whose ``_index`` is made on first use: their records and stub indices
+        self._lazy = stubs or {}
         self.relations = relations
         #: role bitmask per user index (see :data:`ROLE_BITS`); 0 for stubs
         self.roles = roles
@@ -315,17 +327,21 @@ class RosterGraph:
     def _from_snapshot(cls, roster: Roster, snap: dict[str, Any]) -> RosterGraph:
         """Rebuild from the arrays :mod:`rostergraph.cache` stored (no id lookups)."""
         arrays, strings = snap["arrays"], snap["strings"]
-        index: dict[str, _Index] = {}
-        ids: dict[str, np.ndarray] = {}
-        n_records: dict[str, int] = {}
+        # the id arrays and id → index dicts are made per kind on first use: a graph
+        # that is only walked by index never makes two million strings or a dict of them
+        stubs: dict[str, tuple[Any, dict[str, int]]] = {}
         for kind in NODE_KINDS:
-            recs = roster.records(_RECORDS_OF[kind])
-            idx = _record_index(recs)
-            for stub in strings[f"stubs.{kind}"]:
-                idx[stub]  # appended in order by __missing__
-            index[kind] = idx
-            n_records[kind] = len(recs)
-            ids[kind] = _id_array(recs, idx)
+            recs, names = roster.records(_RECORDS_OF[kind]), strings[f"stubs.{kind}"]
+            stubs[kind] = (recs, dict(zip(names, range(len(recs), len(recs) + len(names)))))
+            if len(stubs[kind][1]) != len(names) or (
+                    bool((recs.rows(names) >= 0).any()) if isinstance(recs, LazyRecords)
+                    else any(map(recs.__contains__, names))):
+                raise FormatError(f"{kind} stub ids repeat or have records")
+        index = LazyColumns({}, {k: partial(_stub_index, recs, strings[f"stubs.{k}"])
+                                 for k, (recs, _) in stubs.items()})
+        ids = LazyColumns({}, {k: partial(_id_array, recs, strings[f"stubs.{k}"])
+                               for k, (recs, _) in stubs.items()})
+        n_records = {k: len(recs) for k, (recs, _) in stubs.items()}
         relations: dict[str, Relation] = {}
         for name, (sk, dk, attr_names) in RELATIONS.items():
             at: dict[str, np.ndarray] = {}
@@ -341,7 +357,7 @@ class RosterGraph:
                 name=name, src_kind=sk, dst_kind=dk,
                 **{f: arrays[f"{name}.{f}"] for f in ("src", "dst", "indptr", "rindptr", "rsrc",
                                                        "redge")}, attrs=at)
-        return cls(roster, ids, n_records, relations, arrays["roles"], dict(index))
+        return cls(roster, ids, n_records, relations, arrays["roles"], index, stubs)
 
     @classmethod
     def _from_columns(cls, roster: Roster, cols: dict[str, dict[str, Any]]) -> RosterGraph:
@@ -368,7 +384,8 @@ class RosterGraph:
                 coded[name] = (pos, _codes(index[dk], refs))
         ids: dict[str, np.ndarray] = {}
         for kind in NODE_KINDS:
-            ids[kind] = _id_array(roster.records(_RECORDS_OF[kind]), index[kind])
+            recs = roster.records(_RECORDS_OF[kind])
+            ids[kind] = _id_array(recs, list(islice(index[kind].keys(), len(recs), None)))
         relations: dict[str, Relation] = {}
         for name, (sk, dk, attr_names) in RELATIONS.items():
             s, d = coded[name]
@@ -396,11 +413,11 @@ class RosterGraph:
 
     def n_nodes(self, kind: str) -> int:
         """Number of nodes of ``kind``, stubs included."""
-        return len(self._ids[kind])
+        return self._n_nodes[kind]
 
     def missing(self, kind: str) -> np.ndarray:
         """Boolean mask over ``kind``'s index: ``True`` for stub nodes."""
-        m = np.zeros(len(self._ids[kind]), dtype=bool)
+        m = np.zeros(self._n_nodes[kind], dtype=bool)
         m[self._n_records[kind]:] = True
         return m
 
@@ -420,7 +437,7 @@ class RosterGraph:
         """Every ``(kind, missing)`` a node id appears as."""
         out = []
         for kind in NODE_KINDS:
-            i = self._index[kind].get(node_id)
+            i = self._find(kind, node_id)
             if i is not None:
                 out.append((kind, i >= self._n_records[kind]))
         return out
@@ -448,7 +465,7 @@ class RosterGraph:
         ...
         rostergraph.errors.WrongKindError: id '...' is a section, not a user
         """
-        i = self._index[kind].get(node_id)
+        i = self._find(kind, node_id)
         if i is not None and (allow_missing or i < self._n_records[kind]):
             if role is not None and kind == "user" and not self.roles[i] & ROLE_BITS[role]:
                 have = self.role_names(i)
@@ -456,13 +473,23 @@ class RosterGraph:
                     ", ".join(have) if have else "none"))
             return int(i)
         for other in NODE_KINDS:
-            j = self._index[other].get(node_id)
+            j = self._find(other, node_id)
             if other != kind and j is not None and j < self._n_records[other]:
                 raise WrongKindError(node_id, (role or kind,), other)
         if i is not None:
             raise UnknownIdError(node_id, (kind,), f"id {node_id!r} is referenced but has no "
                                  f"{kind} record (a stub node)")
         raise UnknownIdError(node_id, (kind,))
+
+    def _find(self, kind: str, node_id: str) -> int | None:
+        """The dense index of ``node_id`` among ``kind``'s nodes, or ``None``; while a
+        kind's dict is not made, from its records' lookup and its stubs."""
+        lazy = self._lazy.get(kind)
+        if (lazy is None or not isinstance(lazy[0], LazyRecords)
+                or kind not in self._index.pending()):  # type: ignore[attr-defined]
+            return self._index[kind].get(node_id)
+        row = lazy[0]._row(node_id)
+        return row if row is not None else lazy[1].get(node_id)
 
     def role_names(self, user_index: int) -> tuple[str, ...]:
         """Role names of the user at a dense index."""
@@ -531,7 +558,7 @@ class RosterGraph:
 
     def stub_counts(self) -> dict[str, int]:
         """Stub nodes (referenced ids without a record), per kind."""
-        return {k: len(self._ids[k]) - self._n_records[k] for k in NODE_KINDS}
+        return {k: self._n_nodes[k] - self._n_records[k] for k in NODE_KINDS}
 
     def role_counts(self) -> dict[str, int]:
         """Users holding each role (a multi-role user counts once per role)."""
@@ -690,7 +717,7 @@ class RosterGraph:
         for node_id in starts:
             found = False
             for kind in NODE_KINDS:
-                i = self._index[kind].get(node_id)
+                i = self._find(kind, node_id)
                 if i is not None:
                     frontier.setdefault(kind, set()).add(i)
                     found = True

@@ -28,6 +28,7 @@ import orjson
 
 from ._collector import collector_paused
 from .fastrec import FALLBACK, converter
+from .idkeys import IdKeys
 
 __all__ = ["DeferredText", "LazyColumns", "LazyRecords"]
 
@@ -94,34 +95,83 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         take through the general path.
     index:
         A prepared ``id → row`` dict (built from ``ids`` on first lookup when omitted).
+    keys:
+        The ids as :class:`~rostergraph.idkeys.IdKeys`: lookups search them until
+        there have been many (then the dict is built), so a few lookups in a big
+        kind never build the dict. ``ids`` may then be a function that makes the
+        id list, called the first time the ids are listed.
+
+    Lookups, listing and building records are safe from several threads.
     """
 
-    __slots__ = ("_cache", "_cls", "_complete", "_conv", "_ends", "_ids", "_idx", "_starts",
-                 "_text")
+    __slots__ = ("_cache", "_cls", "_complete", "_conv", "_ends", "_idx", "_keys", "_list",
+                 "_lock", "_lookups", "_make_ids", "_starts", "_text")
 
-    def __init__(self, cls: type, text: bytes | memoryview | DeferredText, ids: Sequence[str],
+    def __init__(self, cls: type, text: bytes | memoryview | DeferredText,
+                 ids: Sequence[str] | Callable[[], list[str]],
                  starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray,
                  ready: Mapping[int, Any] | None = None,
-                 index: dict[str, int] | None = None) -> None:
+                 index: dict[str, int] | None = None, keys: IdKeys | None = None) -> None:
         self._cls = cls
         self._text = text
-        self._ids = list(ids)
         self._starts = np.asarray(starts, dtype=np.int64)
         self._ends = np.asarray(ends, dtype=np.int64)
-        self._cache: list[Any] = [None] * len(self._ids)
+        self._lock = threading.Lock()
+        self._list: list[str] | None = None
+        self._make_ids: Callable[[], list[str]] | None = None
+        if callable(ids):
+            self._make_ids = ids
+        else:
+            self._list = list(ids)
+        self._cache: list[Any] = [None] * len(self._starts)
         for row, rec in (ready or {}).items():
             self._cache[row] = rec
         self._idx = index
+        self._keys = keys
+        self._lookups = 0
         self._conv = converter(cls)
         self._complete = False
 
     @property
+    def _ids(self) -> list[str]:
+        """The ids in order (made now if given as a function)."""
+        got = self._list
+        if got is None:
+            with self._lock:
+                if self._list is None:
+                    assert self._make_ids is not None
+                    made = self._make_ids()
+                    if len(made) != len(self._cache):
+                        raise ValueError(f"{len(made)} ids for {len(self._cache)} records")
+                    self._list, self._make_ids = made, None
+                got = self._list
+        return got
+
+    @property
     def _index(self) -> dict[str, int]:
-        """``id → row``, built on first use (two threads may both build it: same dict)."""
+        """``id → row``, built on first use."""
         idx = self._idx
         if idx is None:
-            idx = self._idx = dict(zip(self._ids, range(len(self._ids))))
+            ids = self._ids
+            with self._lock:
+                if self._idx is None:
+                    self._idx = dict(zip(ids, range(len(ids))))
+                idx = self._idx
         return idx
+
+    def _row(self, key: Any) -> int | None:
+        """The row of ``key``, or ``None``: from the dict once built, else from the keys
+        for the first ``len(self) // 64`` lookups (then the dict is built: bulk lookups
+        are faster through it)."""
+        idx = self._idx
+        if idx is None and self._keys is not None and self._lookups < len(self._cache) >> 6:
+            if not isinstance(key, str):
+                hash(key)  # TypeError for an unhashable key, as a dict lookup raises
+                return None
+            self._lookups += 1  # (a race only lets a few more lookups use the keys)
+            row = self._keys.row(key)
+            return None if row < 0 else row
+        return (idx if idx is not None else self._index).get(key)
 
     def _source(self) -> bytes | memoryview:
         """The text the positions point into (a deferred file is read now)."""
@@ -142,21 +192,39 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             self._cache[row] = rec
         return rec
 
+    def rows(self, keys: Sequence[str]) -> np.ndarray:
+        """The row of each of ``keys`` (int64; -1 for an unknown id), in one vectorized
+        search while the ``id → row`` dict is not built.
+
+        Examples
+        --------
+        >>> from rostergraph.model import Term
+        >>> LazyRecords(Term, b"", ["t1", "t2"], [0, 0], [0, 0]).rows(["t2", "t9"]).tolist()
+        [1, -1]
+        """
+        if self._idx is None and self._keys is not None:
+            return self._keys.rows(keys)
+        get = self._index.get
+        return np.fromiter((get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+
     def __getitem__(self, key: str) -> Any:
-        return self._build(self._index[key])
+        row = self._row(key)
+        if row is None:
+            raise KeyError(key)
+        return self._build(row)
 
     def get(self, key: str, default: Any = None) -> Any:
-        row = self._index.get(key)
+        row = self._row(key)
         return default if row is None else self._build(row)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._index
+        return self._row(key) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ids)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._cache)
 
     def materialize(self) -> None:
         """Build every record now (one pass, garbage collection paused)."""
@@ -249,7 +317,7 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         >>> LazyRecords(Term, text, ["t1"], [0], [len(text)]).peek("t1", "name")
         'Fall'
         """
-        row = self._index.get(key)
+        row = self._row(key)
         if row is None:
             return None
         rec = self._cache[row]

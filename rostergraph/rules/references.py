@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import NODE_KINDS, RELATIONS, ROLE_BITS, ROLE_NAMES, RosterGraph
+from ..lazy import LazyRecords
 from ..roster import Roster
 from ._util import role_mask
 from .findings import FindingBlock, dense_codes
@@ -36,6 +37,21 @@ def _pairs(ref: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return code // n, code % n
 
 
+def _lookup(g: RosterGraph, kind: str, keys: list[str]) -> np.ndarray:
+    """The node index of each of ``keys`` among ``kind``'s nodes (-1: none). A kind whose
+    id dict a warm load has not made yet is searched in its records' hashed ids and its
+    stubs, without making it (for two million users that dict takes over a second)."""
+    lazy = g._lazy.get(kind)
+    if (lazy is not None and isinstance(lazy[0], LazyRecords)
+            and kind in g._index.pending()):  # type: ignore[attr-defined]
+        at = lazy[0].rows(keys)
+        for i in np.flatnonzero(at < 0).tolist():
+            at[i] = lazy[1].get(keys[i], -1)
+        return at
+    return np.fromiter(map(g._index[kind].get, keys, repeat(-1)), dtype=np.int64,
+                       count=len(keys))
+
+
 def _found_as(g: RosterGraph, ids: np.ndarray, kind: str) -> np.ndarray:
     """:meth:`RosterGraph.kind_of` of each id where it is not ``kind`` (else ``None``): the
     first kind holding the id as a record, else the first holding it as a stub."""
@@ -43,8 +59,7 @@ def _found_as(g: RosterGraph, ids: np.ndarray, kind: str) -> np.ndarray:
     stubs = np.full(len(ids), None, dtype=object)
     keys = ids.tolist()
     for k in NODE_KINDS:
-        at = np.fromiter(map(g._index[k].get, keys, repeat(-1)), dtype=np.int64,
-                         count=len(keys))
+        at = _lookup(g, k, keys)
         known = at >= 0
         rec = known & (at < g.n_records(k))
         records[rec & (records == None)] = k

@@ -72,7 +72,9 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
+from .csvlazy import add_lazily, keep_columns
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
+from .enrollcols import sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge, set_path
 
@@ -300,6 +302,7 @@ class _Reader:
         self.courses: dict[str, dict[str, Any]] = {}
         self.contacts: list[tuple[str, int, str, dict[str, str]]] = []
         self.district: str | None = None
+        self.columns: dict[str, dict[str, Any] | None] = {}  # kind → graph columns (csvlazy)
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
         t = self.table(name, kind)
@@ -560,6 +563,9 @@ class _Reader:
         t = self.table("enrollments.csv", "sections")
         if t is None:
             return
+        if t.clean:
+            sftp_enrollments(self.b, t, self.sections)
+            return
         get_sec, get_stu = t.getter("Section_id"), t.getter("Student_id")
         sections = self.sections
         for line, row in t.rows():
@@ -612,12 +618,22 @@ class _Reader:
         for kind, rows in (("terms", self.terms), ("courses", self.courses)):
             for d in rows.values():
                 self.b.add(kind, merged(kind, d), file="sections.csv")
-        for sid, d in self.sections.items():
-            file, line = self.section_where[sid]
-            self.b.add("sections", merged("sections", d), file=file, line=line)
-        for uid, d in self.users.items():
-            file, line = self.user_where[uid]
-            self.b.add("users", merged("users", d), file=file, line=line)
+        items: dict[str, list[tuple[dict[str, Any], str, int | None]]] = {
+            "sections": [(merged("sections", d), *self.section_where[sid])
+                         for sid, d in self.sections.items()],
+            "users": [(merged("users", d), *self.user_where[uid])
+                      for uid, d in self.users.items()]}
+        if _users_last(carry, self.b):  # the users only Clever_json gives join the rest
+            items["users"] += [({"id": rid, **d}, EXT_RECORDS, None)
+                               for (kind, rid), d in carry.items() if kind == "users"]
+            carry = {key: d for key, d in carry.items() if key[0] != "users"}
+        left = {kind for kind, _ in carry}  # records of these kinds are still to come
+        for kind, todo in items.items():
+            if kind in left:
+                for d, file, line in todo:
+                    self.b.add(kind, d, file=file, line=line)
+            else:
+                self.columns[kind] = add_lazily(self.b, kind, todo)
         for (kind, rid), d in carry.items():
             table = self.b.kinds[kind]
             if rid in table:
@@ -627,6 +643,25 @@ class _Reader:
                 table[rid] = record_from_dict(RECORD_CLASSES[kind], full)[0]
             else:
                 self.b.add(kind, {"id": rid, **d}, file=EXT_RECORDS)
+
+
+def _users_last(carry: dict[tuple[str, str], dict[str, Any]], b: RosterBuilder) -> bool:
+    """Whether the users ``rostergraph_records.csv`` adds (after the SFTP files' users)
+    may be added before its records of other kinds: no record of another kind that is
+    added before one of them can have a problem (its problems would then come first)."""
+    from ..fastrec import FALLBACK, converter
+    from ..model import RECORD_CLASSES
+
+    users = [i for i, (kind, _) in enumerate(carry) if kind == "users"]
+    if not users:
+        return False
+    for i, ((kind, rid), d) in enumerate(carry.items()):
+        if i > users[-1]:
+            break
+        if kind != "users" and rid not in b.kinds[kind] and converter(
+                RECORD_CLASSES[kind])({"id": rid, **d}) is FALLBACK:
+            return False
+    return True
 
 
 def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
@@ -695,6 +730,8 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                 if name.endswith(".csv") and name not in SFTP_FILES and name not in (
                         EXT_DISTRICTS, EXT_RECORDS):
                     b.notes.append(f"{name}: not a Clever SFTP file; ignored")
-            return b.build()
+            roster = b.build()
+            keep_columns(roster, r.columns)
+            return roster
     finally:
         bundle.close()

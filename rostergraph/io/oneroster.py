@@ -55,7 +55,9 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
+from .csvlazy import add_lazily, keep_columns
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_list
+from .enrollcols import oneroster_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, set_path
 from .oneroster_delta import apply_delta
@@ -153,6 +155,7 @@ class _Reader:
         # answers that depend only on the orgs, kept once orgs.csv is read
         self._district_memo: dict[str | None, str | None] | None = None
         self._sole: tuple[str | None] | None = None
+        self.columns: dict[str, dict[str, Any] | None] = {}  # kind → graph columns (csvlazy)
 
     # -- files ---------------------------------------------------------------
     def table(self, name: str, kind: str | None) -> CsvTable | None:
@@ -598,11 +601,21 @@ class _Reader:
 
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
-        seen: set[tuple[str, str, str]] = set()
         name = "enrollments.csv"
         t = self.table(name, "sections")
         if t is None:
             return  # (nothing read: no roles to note)
+        if t.clean and self.base is None and not _live_status(t):
+            oneroster_enrollments(self.b, t, self.sections, self.alias, self.ignored,
+                                  self.deleted.get("classes", ()))
+        else:
+            self._enrollment_rows(t, name)
+        for role, n in sorted(self.ignored.items()):
+            self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
+                                "equivalent and were not loaded")
+
+    def _enrollment_rows(self, t: CsvTable, name: str) -> None:
+        seen: set[tuple[str, str, str]] = set()
         get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
             "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
         sections = self.sections
@@ -645,9 +658,6 @@ class _Reader:
                                        line=line, kind="sections", record_id=cid)
                     else:
                         sec["teacher"] = uid
-        for role, n in sorted(self.ignored.items()):
-            self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
-                                "equivalent and were not loaded")
 
     def finish(self) -> None:
         for uid, role in self.contact_role.items():
@@ -655,6 +665,7 @@ class _Reader:
             if role != "guardian" and not u["roles"]["contact"].get("student_relationships"):
                 u[_PREFIX + "role"] = role  # nothing else says which it was
         for kind, table in (("sections", self.sections), ("users", self.users)):
+            items = []
             for rid, d in table.items():
                 d.pop("_primary_org", None)
                 ct = d.get("roles", {}).get("contact") if kind == "users" else None
@@ -662,8 +673,8 @@ class _Reader:
                         _PREFIX + "phone") == ct["phone"]:
                     d.pop(_PREFIX + "phone")  # 1.2: the phone went to the contact role
                 _apply_carry(d)
-                file, line = self.where[(kind, rid)]
-                self.b.add(kind, d, file=file, line=line)
+                items.append((d, *self.where[(kind, rid)]))
+            self.columns[kind] = add_lazily(self.b, kind, items)
         for f, ids in sorted(self.deleted.items()):
             shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
             self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "
@@ -671,6 +682,13 @@ class _Reader:
         for name in self.bundle.names():
             if name not in ONEROSTER_FILES and name.endswith(".csv"):
                 self.b.notes.append(f"{name}: not a roster file; ignored")
+
+
+def _live_status(t: CsvTable) -> bool:
+    """Whether a clean table's ``status`` column marks any row deleted or inactive."""
+    status = t.column("status")
+    return status is not None and any(
+        v.strip().lower() in ("tobedeleted", "inactive") for v in set(status))
 
 
 def _extra_plan(row: dict[str, str], mapped: Any) -> list[tuple[str, str, str | None]]:
@@ -775,6 +793,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 b.version = "1.1"
             if base is not None:
                 return apply_delta(base, b.build(), r)
-            return b.build()
+            roster = b.build()
+            keep_columns(roster, r.columns)
+            return roster
     finally:
         bundle.close()

@@ -23,8 +23,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rostergraph
-from rostergraph import RosterGraph
-from rostergraph.columns import record_columns
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.limits import Limits
 from rostergraph.io.oneroster import read_oneroster
@@ -69,27 +67,7 @@ def assert_same(fmt: str, path: Path, **kw: Any) -> Any:
     pn, po = new.provenance, old.provenance
     assert (pn.source, pn.format, pn.version, pn.files, pn.notes) == (
         po.source, po.format, po.version, po.files, po.notes)
-    assert_columns_match(new)
     return new
-
-
-def assert_columns_match(roster: Any) -> None:
-    """The graph columns a reader handed over (records built lazily) are those of its
-    records, and the graph built from them is the graph built from the records."""
-    for kind in ("schools", "sections", "users"):
-        records = roster.records(kind)
-        cols = roster._columns.graph(kind, records)
-        if cols is not None:
-            assert cols == record_columns(kind, enumerate(records.values())), kind
-    g = RosterGraph.from_roster(roster)
-    plain = rostergraph.Roster(**{k: dict(roster.records(k)) for k in KINDS})
-    ref = RosterGraph.from_roster(plain)
-    arrays, strings = g.to_arrays()
-    ref_arrays, ref_strings = ref.to_arrays()
-    assert strings == ref_strings
-    assert arrays.keys() == ref_arrays.keys()
-    for name, arr in arrays.items():
-        assert arr.tolist() == ref_arrays[name].tolist(), name
 
 
 def district(size: str | None = "S", *, students: int | None = None, seed: int = 0,

@@ -1,13 +1,10 @@
 """The CSV readers' fast paths give exactly what their careful paths give.
 
-Three fast paths: a file with no quote character is parsed by ``pyarrow.csv``
-(``csvutil._arrow_columns``) instead of the :mod:`csv` module; a clean
-``enrollments.csv`` is read a column at a time (``rostergraph.io.enrollcols``);
-users and sections are kept as JSON text and built on first access
-(``rostergraph.io.csvlazy``), with graph columns handed to the graph. Each is
-checked against the path it replaces on hostile input: the same header, rows,
-lines and problems; the same records, problems and graph as the row-by-row oracle;
-the same validation findings.
+Two fast paths: a file with no quote character is parsed by ``pyarrow.csv``
+(``csvutil._arrow_columns``) instead of the :mod:`csv` module, and a clean
+``enrollments.csv`` is read a column at a time (``rostergraph.io.enrollcols``).
+Each is checked against the path it replaces on hostile input: the same header,
+rows, lines and problems; the same records and problems as the row-by-row oracle.
 """
 
 from __future__ import annotations
@@ -17,16 +14,11 @@ from typing import Any
 
 import pytest
 
-import rostergraph
-from rostergraph import RosterGraph
 from rostergraph.io import csvutil
 from rostergraph.io.limits import Limits
 from rostergraph.io.write import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
-from rostergraph.lazy import LazyRecords
-from rostergraph.model import KINDS
 from rostergraph.roster import RosterBuilder
-from rostergraph.validation import validate
 from tests.test_csv_equivalence import assert_same, district
 
 pytest.importorskip("pyarrow")
@@ -180,45 +172,3 @@ def test_without_pyarrow_the_same(tmp_path: Path, fmt: str,
     (write_oneroster if fmt == "oneroster" else write_clever_csv)(district("S", seed=4), out)
     _edit_enrollments(out, fmt)
     assert_same(fmt, out)
-
-
-# --- records built on first access --------------------------------------------------------
-
-@pytest.mark.parametrize("fmt", ["oneroster", "sftp"])
-def test_lazy_records_validate_the_same(tmp_path: Path, fmt: str) -> None:
-    """Users and sections are built on first access; the graph comes from the reader's
-    columns, and validation finds what it finds on the same records built eagerly."""
-    out = tmp_path / fmt
-    (write_oneroster if fmt == "oneroster" else write_clever_csv)(
-        district("S", seed=7, quirks="high"), out)
-    r = rostergraph.load(out)
-    assert isinstance(r.users, LazyRecords) and isinstance(r.sections, LazyRecords)
-    before = r.users.n_built()  # (the few records that were not plain)
-    assert before < len(r.users) // 10
-    g = RosterGraph.from_roster(r)
-    assert r.users.n_built() == before  # the graph built no record
-    eager = rostergraph.Roster(**{k: dict(r.records(k)) for k in KINDS},
-                               problems=r.problems, provenance=r.provenance)
-    found = validate(rostergraph.load(out)).findings
-    ref = validate(eager).findings
-    assert [(f.rule, f.ids, f.message, dict(f.values)) for f in found] == [
-        (f.rule, f.ids, f.message, dict(f.values)) for f in ref]
-    assert len(found) > 0 and g.n_records("user") == len(r.users)
-
-
-def test_unusual_records_are_built_at_once(tmp_path: Path) -> None:
-    """A user with a value the lazy path cannot carry exactly (an unknown column kept in
-    extra, a lone surrogate, a JSON null) is built while loading, with its problems."""
-    out = tmp_path / "or"
-    write_oneroster(rostergraph.sample(), out)
-    f = out / "users.csv"
-    lines = f.read_text(encoding="utf-8").splitlines()
-    lines[0] += ",favoriteColor"
-    lines[1] += ",blue"
-    lines[2:] = [line + "," for line in lines[2:]]
-    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    r = assert_same("oneroster", out)
-    assert isinstance(r.users, LazyRecords)
-    uid = next(iter(r.users))
-    assert r.users.built([0]).tolist() == [True]
-    assert r.users[uid].extra["oneroster.favoriteColor"] == "blue"

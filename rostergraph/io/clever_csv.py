@@ -72,7 +72,6 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvlazy import add_lazily, keep_columns
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
 from .enrollcols import sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
@@ -305,7 +304,6 @@ class _Reader:
         self.courses: dict[str, dict[str, Any]] = {}
         self.contacts: list[tuple[str, int, str, dict[str, str]]] = []
         self.district: str | None = None
-        self.columns: dict[str, dict[str, Any] | None] = {}  # kind → graph columns (csvlazy)
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
         t = self.table(name, kind)
@@ -627,22 +625,12 @@ class _Reader:
         for kind, rows in (("terms", self.terms), ("courses", self.courses)):
             for d in rows.values():
                 self.b.add(kind, merged(kind, d), file="sections.csv")
-        items: dict[str, list[tuple[dict[str, Any], str, int | None]]] = {
-            "sections": [(merged("sections", d), *self.section_where[sid])
-                         for sid, d in self.sections.items()],
-            "users": [(merged("users", d), *self.user_where[uid])
-                      for uid, d in self.users.items()]}
-        if _users_last(carry, self.b):  # the users only Clever_json gives join the rest
-            items["users"] += [({"id": rid, **d}, EXT_RECORDS, None)
-                               for (kind, rid), d in carry.items() if kind == "users"]
-            carry = {key: d for key, d in carry.items() if key[0] != "users"}
-        left = {kind for kind, _ in carry}  # records of these kinds are still to come
-        for kind, todo in items.items():
-            if kind in left:
-                for d, file, line in todo:
-                    self.b.add(kind, d, file=file, line=line)
-            else:
-                self.columns[kind] = add_lazily(self.b, kind, todo)
+        for sid, d in self.sections.items():
+            file, line = self.section_where[sid]
+            self.b.add("sections", merged("sections", d), file=file, line=line)
+        for uid, d in self.users.items():
+            file, line = self.user_where[uid]
+            self.b.add("users", merged("users", d), file=file, line=line)
         for (kind, rid), d in carry.items():
             table = self.b.kinds[kind]
             if rid in table:
@@ -652,25 +640,6 @@ class _Reader:
                 table[rid] = record_from_dict(RECORD_CLASSES[kind], full)[0]
             else:
                 self.b.add(kind, {"id": rid, **d}, file=EXT_RECORDS)
-
-
-def _users_last(carry: dict[tuple[str, str], dict[str, Any]], b: RosterBuilder) -> bool:
-    """Whether the users ``rostergraph_records.csv`` adds (after the SFTP files' users)
-    may be added before its records of other kinds: no record of another kind that is
-    added before one of them can have a problem (its problems would then come first)."""
-    from ..fastrec import FALLBACK, converter
-    from ..model import RECORD_CLASSES
-
-    users = [i for i, (kind, _) in enumerate(carry) if kind == "users"]
-    if not users:
-        return False
-    for i, ((kind, rid), d) in enumerate(carry.items()):
-        if i > users[-1]:
-            break
-        if kind != "users" and rid not in b.kinds[kind] and converter(
-                RECORD_CLASSES[kind])({"id": rid, **d}) is FALLBACK:
-            return False
-    return True
 
 
 def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
@@ -739,8 +708,6 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                 if name.endswith(".csv") and name not in SFTP_FILES and name not in (
                         EXT_DISTRICTS, EXT_RECORDS):
                     b.notes.append(f"{name}: not a Clever SFTP file; ignored")
-            roster = b.build()
-            keep_columns(roster, r.columns)
-            return roster
+            return b.build()
     finally:
         bundle.close()

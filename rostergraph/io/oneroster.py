@@ -55,7 +55,6 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvlazy import add_lazily, keep_columns
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_list
 from .enrollcols import oneroster_enrollments
 from .limits import DEFAULT_LIMITS, Limits
@@ -155,7 +154,6 @@ class _Reader:
         # answers that depend only on the orgs, kept once orgs.csv is read
         self._district_memo: dict[str | None, str | None] | None = None
         self._sole: tuple[str | None] | None = None
-        self.columns: dict[str, dict[str, Any] | None] = {}  # kind → graph columns (csvlazy)
 
     # -- files ---------------------------------------------------------------
     def table(self, name: str, kind: str | None) -> CsvTable | None:
@@ -665,7 +663,6 @@ class _Reader:
             if role != "guardian" and not u["roles"]["contact"].get("student_relationships"):
                 u[_PREFIX + "role"] = role  # nothing else says which it was
         for kind, table in (("sections", self.sections), ("users", self.users)):
-            items = []
             for rid, d in table.items():
                 d.pop("_primary_org", None)
                 ct = d.get("roles", {}).get("contact") if kind == "users" else None
@@ -673,8 +670,8 @@ class _Reader:
                         _PREFIX + "phone") == ct["phone"]:
                     d.pop(_PREFIX + "phone")  # 1.2: the phone went to the contact role
                 _apply_carry(d)
-                items.append((d, *self.where[(kind, rid)]))
-            self.columns[kind] = add_lazily(self.b, kind, items)
+                file, line = self.where[(kind, rid)]
+                self.b.add(kind, d, file=file, line=line)
         for f, ids in sorted(self.deleted.items()):
             shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
             self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "
@@ -793,8 +790,6 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 b.version = "1.1"
             if base is not None:
                 return apply_delta(base, b.build(), r)
-            roster = b.build()
-            keep_columns(roster, r.columns)
-            return roster
+            return b.build()
     finally:
         bundle.close()

@@ -31,9 +31,28 @@ import numpy as np
 from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
-__all__ = ["oneroster_enrollments", "sftp_enrollments"]
+__all__ = ["live_status", "oneroster_enrollments", "sftp_enrollments"]
 
 _TRUE = frozenset({"true", "1", "yes"})
+
+
+def live_status(t: CsvTable) -> bool:
+    """Whether a clean OneRoster table's ``status`` column marks any row deleted or
+    inactive (then its rows are read one by one, as those rows need).
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> from rostergraph.io.csvutil import read_table
+    >>> b = RosterBuilder(source="mem", format="test")
+    >>> live_status(read_table(b"sourcedId,status\\n1,\\n2,active\\n", "x.csv", b))
+    False
+    >>> live_status(read_table(b"sourcedId,status\\n1, ToBeDeleted\\n", "x.csv", b))
+    True
+    """
+    status = t.column("status")
+    return status is not None and any(
+        v.strip().lower() in ("tobedeleted", "inactive") for v in set(status))
 
 
 def _codes(t: CsvTable, name: str, n: int) -> tuple[np.ndarray, list[str]]:

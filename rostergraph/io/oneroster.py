@@ -56,9 +56,9 @@ from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_list
-from .enrollcols import oneroster_enrollments
+from .enrollcols import live_status, oneroster_enrollments
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, set_path
+from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
 from .oneroster_delta import apply_delta
 from .oneroster_profiles import read_demographics, read_user_profiles
 
@@ -193,6 +193,11 @@ class _Reader:
         if t is None:
             return
         rows = t.dicts()
+        if t.clean and not live_status(t):  # no row to leave out or to warn about
+            for line, row in rows:
+                self.at_row = (name, line, kind, row.get("sourcedId"))
+                yield line, row
+            return
         fkey = name[:-4]
         for line, row in rows:
             sid = row.get("sourcedId")
@@ -266,14 +271,19 @@ class _Reader:
 
     def _mapped(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
         d: dict[str, Any] = {}
+        get = row.get
         for col, path in cols.items():
-            v = row.get(col)
+            v = get(col)
             if not v:
                 continue
-            if "." in path:
-                set_path(d, path, v)
-            else:
+            parent, dot, key = path.partition(".")
+            if not dot:
                 d[path] = v
+            else:  # (set_path for the one level the column tables' paths have)
+                sub = d.get(parent)
+                if not isinstance(sub, dict):
+                    sub = d[parent] = {}
+                sub[key] = v
         return d
 
     def district_of(self, org: str | None) -> str | None:
@@ -603,7 +613,7 @@ class _Reader:
         t = self.table(name, "sections")
         if t is None:
             return  # (nothing read: no roles to note)
-        if t.clean and self.base is None and not _live_status(t):
+        if t.clean and self.base is None and not live_status(t):
             oneroster_enrollments(self.b, t, self.sections, self.alias, self.ignored,
                                   self.deleted.get("classes", ()))
         else:
@@ -679,13 +689,6 @@ class _Reader:
         for name in self.bundle.names():
             if name not in ONEROSTER_FILES and name.endswith(".csv"):
                 self.b.notes.append(f"{name}: not a roster file; ignored")
-
-
-def _live_status(t: CsvTable) -> bool:
-    """Whether a clean table's ``status`` column marks any row deleted or inactive."""
-    status = t.column("status")
-    return status is not None and any(
-        v.strip().lower() in ("tobedeleted", "inactive") for v in set(status))
 
 
 def _extra_plan(row: dict[str, str], mapped: Any) -> list[tuple[str, str, str | None]]:

@@ -73,8 +73,9 @@ from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
+from .enrollcols import sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import deep_merge, set_path
+from .mapping import deep_merge
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -250,22 +251,25 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     return False
 
 
-_Plan = tuple[list[tuple[str, list[str], str, str]], list[tuple[str, str]],
+_Plan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],
               list[tuple[str, tuple[str, ...], Any]]]
 
 
 def _plan(file: str, columns: list[str]) -> _Plan:
     """Where each column of a file with these (unique) columns goes, worked out once per
-    file: ``(fields, extra, contacts)``. ``fields`` are ``(column, parent keys, key,
-    path)`` of the mapped columns present, in :data:`SFTP_COLUMNS` order, ``extra``
+    file: ``(fields, extra, contacts)``. ``fields`` are the mapped columns present, in
+    :data:`SFTP_COLUMNS` order, in runs of the same parent keys: ``(parent keys,
+    [(column, key), ...])``; ``extra``
     ``(column, "sftp.<column>")``; ``contacts`` the contact groups ``(k, fields, getter)``
     in order (group ``k`` exists while its columns do)."""
     present = set(columns)
-    fields = []
+    fields: list[tuple[tuple[str, ...], list[tuple[str, str]]]] = []
     for col, path in SFTP_COLUMNS.get(file, ()):
         if col in present:
-            parts = path.split(".")
-            fields.append((col, parts[:-1], parts[-1], path))
+            *parents, key = path.split(".")
+            if not fields or fields[-1][0] != tuple(parents):
+                fields.append((tuple(parents), []))
+            fields[-1][1].append((col, key))
     known = _KNOWN.get(file, frozenset())
     extra = [(col, _PREFIX + col) for col in columns
              if col not in known and not col.startswith("Contact_") and not (
@@ -334,15 +338,16 @@ class _Reader:
         if not first:
             return
         fields, extra, _ = self.plans[file]
-        for col, parents, key, path in fields:  # (in the table's order: keys keep it)
+        for parents, run in fields:  # (in the table's order: keys keep it)
             cur: Any = d
-            for part in parents:
-                cur = cur.get(part) if isinstance(cur, dict) else None
-            if isinstance(cur, dict):  # every parent there: what set_path would walk to
+            for part in parents:  # made (or a non-dict replaced) as set_path does
+                nxt = cur.get(part)
+                if not isinstance(nxt, dict):
+                    nxt = cur[part] = {}
+                cur = nxt
+            for col, key in run:  # (a value already there, from an earlier row, stays)
                 if key not in cur:
                     cur[key] = row[col]
-            else:
-                set_path(d, path, row[col])
         for col, key in extra:
             d.setdefault(key, row[col])
 
@@ -451,15 +456,20 @@ class _Reader:
             for f, path in CONTACT_FIELDS:
                 if path is None or f not in group:
                     continue
-                if path.startswith("rel."):
-                    rel[path[4:]] = group[f]
-                elif path == "name.last" and u.get("name") or path == "email" and "email" in u:
-                    continue
-                else:
-                    cur = r if path.startswith("roles.contact.") else None
-                    if cur is not None and path[14:] in cur:
-                        continue
-                    set_path(u, path, group[f])
+                v = group[f]
+                if path[:4] == "rel.":
+                    rel[path[4:]] = v
+                elif path == "name.last":  # the first name given stays
+                    name = u.get("name")
+                    if not name:
+                        if not isinstance(name, dict):
+                            name = u["name"] = {}
+                        name["last"] = v
+                elif path == "email":
+                    if "email" not in u:
+                        u["email"] = v
+                elif path[14:] not in r:  # roles.contact.<key>, and r is u's contact role
+                    r[path[14:]] = v
             rels = r.setdefault("student_relationships", [])
             if not any(x.get("student") == student for x in rels):
                 rels.append(rel)
@@ -559,6 +569,9 @@ class _Reader:
         seen: set[tuple[str, str]] = set()
         t = self.table("enrollments.csv", "sections")
         if t is None:
+            return
+        if t.clean:
+            sftp_enrollments(self.b, t, self.sections)
             return
         get_sec, get_stu = t.getter("Section_id"), t.getter("Student_id")
         sections = self.sections

@@ -38,10 +38,11 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator, Mapping
-from itertools import repeat
+from itertools import count, repeat
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
 import orjson
 
 from ..roster import RosterBuilder, raw_text
@@ -205,22 +206,87 @@ class CsvTable:
 
     def __init__(self, header: list[str], source: Iterator[tuple[int, list[str]]],
                  lines: list[int] | None, cells: list[list[str]] | None, name: str,
-                 b: RosterBuilder, kind: str | None) -> None:
+                 b: RosterBuilder, kind: str | None,
+                 columns: list[Any] | None = None) -> None:
         self.header = header
         self.index: dict[str, int] = {}
         for i, col in enumerate(header):
             self.index.setdefault(col, i)
         self.unique = len(self.index) == len(header)
-        self.clean = cells is not None
+        self.clean = cells is not None or columns is not None
         self.lines: list[int] = lines or []
-        self.cells: list[list[str]] = cells or []
+        self._cells = cells
+        self._columns = columns  # a clean file parsed column by column (see _arrow_columns)
         self._source = source
         self._where = (name, b, kind)
+
+    @property
+    def cells(self) -> list[list[str]]:
+        """The rows' cells of a clean table (``[]`` otherwise)."""
+        if self._cells is None:
+            cols = self._all_columns()
+            self._cells = list(map(list, zip(*cols))) if cols else [[] for _ in self.lines]
+        return self._cells
+
+    def _all_columns(self) -> list[list[str]]:
+        if self._columns is None:
+            return []
+        return [self._column_at(i) for i in range(len(self._columns))]
+
+    def _column_at(self, i: int) -> list[str]:
+        col = self._columns[i]  # type: ignore[index]
+        if not isinstance(col, list):  # a pyarrow column, made into str objects once
+            col = self._columns[i] = col.to_pylist()  # type: ignore[index]
+        return col  # type: ignore[no-any-return]
+
+    def column(self, name: str) -> list[str] | None:
+        """All of column ``name``'s cells of a clean table, in row order (``None``: the
+        file has no such column, or the table is not clean)."""
+        i = self.index.get(name)
+        if i is None or not self.clean:
+            return None
+        if self._columns is not None:
+            return self._column_at(i)
+        return list(map(itemgetter(i), self.cells))
+
+    def encoded(self, name: str) -> tuple[np.ndarray, list[str]] | None:
+        """Column ``name`` of a clean table as ``(codes, values)``: ``values`` its distinct
+        cells in order of first appearance, ``codes`` (an integer array) the position in
+        ``values`` of each row's cell. ``None`` as for :meth:`column`.
+
+        Examples
+        --------
+        >>> from rostergraph.roster import RosterBuilder
+        >>> t = read_table(b"a\\nx\\ny\\nx\\n", "t.csv", RosterBuilder(source="m", format="t"))
+        >>> codes, values = t.encoded("a")
+        >>> codes.tolist(), values
+        ([0, 1, 0], ['x', 'y'])
+        """
+        i = self.index.get(name)
+        if i is None or not self.clean:
+            return None
+        col = self._columns[i] if self._columns is not None else None
+        if col is not None and not isinstance(col, list):  # pyarrow: encoded in C
+            enc = col.combine_chunks().dictionary_encode()
+            return (enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                    enc.dictionary.to_pylist())
+        cells = self.column(name) or []
+        first: dict[str, int] = {}
+        raw = np.fromiter(map(first.setdefault, cells, count()), dtype=np.int64,
+                          count=len(cells))
+        # a new value took the counter's value at its first row: dense codes by rank
+        _, codes = np.unique(raw, return_inverse=True)
+        return codes.astype(np.int64), list(first)
+
+    def _clean_rows(self) -> Iterator[Any]:
+        if self._cells is None and self._columns:
+            return zip(*self._all_columns())  # (tuples: no list per row is made)
+        return iter(self.cells)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """``(line, cells)`` of each good row, ``len(cells) == len(header)``."""
         if self.clean:
-            return zip(self.lines, self.cells)
+            return zip(self.lines, self._clean_rows())
         return _checked_rows(len(self.header), self._source, *self._where)
 
     def rename(self, header: list[str]) -> None:
@@ -244,7 +310,7 @@ class CsvTable:
         header = self.header
         if not self.unique:
             return ((line, _first_wins(header, values)) for line, values in self.rows())
-        return zip(self.lines, map(dict, map(zip, repeat(header), self.cells))) \
+        return zip(self.lines, map(dict, map(zip, repeat(header), self._clean_rows()))) \
             if self.clean else ((line, dict(zip(header, values))) for line, values in self.rows())
 
 
@@ -270,7 +336,16 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     >>> t.clean, t.lines, t.cells
     (True, [2], [['1', 'Ann']])
     """
+    n_problems = len(b.problems)
     text = decode_csv(data, name, b, kind)
+    if len(b.problems) == n_problems and '"' not in text:  # UTF-8, and nothing quoted
+        got = _arrow_columns(data[3:] if data[:3] == b"\xef\xbb\xbf" else data, text, limits)
+        if got is not None:
+            header, columns = got
+            _repeats(header, name, b, kind)
+            n = len(columns[0]) if columns else 0
+            return CsvTable(header, iter(()), list(range(2, n + 2)), None, name, b, kind,
+                            columns=columns)
     whole = _whole_file(text, limits)
     rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits)
     try:
@@ -284,18 +359,73 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         b.problem("other", f"the header ends in {blank} empty column name"
                   f"{'s' if blank != 1 else ''}; ignored (rows of {len(header)} cells load)",
                   file=name, line=1, kind=kind)
-    seen: set[str] = set()
-    for col in header:
-        if col in seen:
-            b.problem("syntax", f"column {col!r} appears twice in the header; the first is used",
-                      file=name, line=1, kind=kind, field=col)
-        seen.add(col)
+    _repeats(header, name, b, kind)
     if whole is not None:
         body = whole[1:]
         cells = [r for _, r in body]
         if not cells or set(map(len, cells)) == {len(header)}:
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
     return CsvTable(header, rows, None, None, name, b, kind)
+
+
+def _repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -> None:
+    """A ``syntax`` problem for each repeat of a column name in the header."""
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            b.problem("syntax", f"column {col!r} appears twice in the header; the first is used",
+                      file=name, line=1, kind=kind, field=col)
+        seen.add(col)
+
+
+def _arrow_columns(data: bytes, text: str, limits: Limits) -> tuple[list[str], list[Any]] | None:
+    """The header and the columns of a file with no quote character, parsed by
+    ``pyarrow.csv`` in one C pass, when they are exactly what :func:`_whole_file` would
+    give: every line a row (no blank line), every row as long as the header, no field
+    over the limits (of ``limits`` and of the :mod:`csv` module), no trailing empty
+    column name. ``None`` otherwise, or without pyarrow: the file is read as before.
+
+    ``data`` is the file's bytes without a byte-order mark and ``text`` their (valid
+    UTF-8) decoding. Without quotes every comma ends a cell and every CR, LF or CRLF a
+    row, in both parsers, so equal counts of rows and lines mean equal rows.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pcsv
+    except ImportError:
+        return None
+    end = len(text)
+    for brk in ("\n", "\r"):
+        at = text.find(brk)
+        if 0 <= at < end:
+            end = at
+    header = text[:end].split(",")
+    if not text or _trimmed(header) != header:
+        return None
+    n_lines = text.count("\n") + text.count("\r") - text.count("\r\n")
+    if text[-1] not in "\r\n":
+        n_lines += 1
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False,
+                                          block_size=min(max(len(data), 1 << 20), 1 << 30)),
+            parse_options=pcsv.ParseOptions(quote_char=False, ignore_empty_lines=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except (pa.ArrowException, ValueError, OSError):
+        return None
+    if table.num_rows + 1 != n_lines:  # a blank line: the rows keep their own line numbers
+        return None
+    longest = max(limits.max_field_bytes, 1)
+    longest = min(longest, csv.field_size_limit())
+    if table.num_rows and len(text) > longest and any(
+            (pc.max(pc.utf8_length(col)).as_py() or 0) > longest for col in table.columns):
+        return None
+    return header, list(table.columns)
 
 
 def _whole_file(text: str, limits: Limits) -> list[tuple[int, list[str]]] | None:

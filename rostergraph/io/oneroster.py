@@ -56,8 +56,9 @@ from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_list
+from .enrollcols import live_status, oneroster_enrollments
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, set_path
+from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
 from .oneroster_delta import apply_delta
 from .oneroster_profiles import read_demographics, read_user_profiles
 
@@ -192,6 +193,11 @@ class _Reader:
         if t is None:
             return
         rows = t.dicts()
+        if t.clean and not live_status(t):  # no row to leave out or to warn about
+            for line, row in rows:
+                self.at_row = (name, line, kind, row.get("sourcedId"))
+                yield line, row
+            return
         fkey = name[:-4]
         for line, row in rows:
             sid = row.get("sourcedId")
@@ -265,14 +271,19 @@ class _Reader:
 
     def _mapped(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
         d: dict[str, Any] = {}
+        get = row.get
         for col, path in cols.items():
-            v = row.get(col)
+            v = get(col)
             if not v:
                 continue
-            if "." in path:
-                set_path(d, path, v)
-            else:
+            parent, dot, key = path.partition(".")
+            if not dot:
                 d[path] = v
+            else:  # (set_path for the one level the column tables' paths have)
+                sub = d.get(parent)
+                if not isinstance(sub, dict):
+                    sub = d[parent] = {}
+                sub[key] = v
         return d
 
     def district_of(self, org: str | None) -> str | None:
@@ -598,11 +609,21 @@ class _Reader:
 
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
-        seen: set[tuple[str, str, str]] = set()
         name = "enrollments.csv"
         t = self.table(name, "sections")
         if t is None:
             return  # (nothing read: no roles to note)
+        if t.clean and self.base is None and not live_status(t):
+            oneroster_enrollments(self.b, t, self.sections, self.alias, self.ignored,
+                                  self.deleted.get("classes", ()))
+        else:
+            self._enrollment_rows(t, name)
+        for role, n in sorted(self.ignored.items()):
+            self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
+                                "equivalent and were not loaded")
+
+    def _enrollment_rows(self, t: CsvTable, name: str) -> None:
+        seen: set[tuple[str, str, str]] = set()
         get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
             "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
         sections = self.sections
@@ -645,9 +666,6 @@ class _Reader:
                                        line=line, kind="sections", record_id=cid)
                     else:
                         sec["teacher"] = uid
-        for role, n in sorted(self.ignored.items()):
-            self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
-                                "equivalent and were not loaded")
 
     def finish(self) -> None:
         for uid, role in self.contact_role.items():

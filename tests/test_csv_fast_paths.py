@@ -1,0 +1,174 @@
+"""The CSV readers' fast paths give exactly what their careful paths give.
+
+Two fast paths: a file with no quote character is parsed by ``pyarrow.csv``
+(``csvutil._arrow_columns``) instead of the :mod:`csv` module, and a clean
+``enrollments.csv`` is read a column at a time (``rostergraph.io.enrollcols``).
+Each is checked against the path it replaces on hostile input: the same header,
+rows, lines and problems; the same records and problems as the row-by-row oracle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rostergraph.io import csvutil
+from rostergraph.io.limits import Limits
+from rostergraph.io.write import write_oneroster
+from rostergraph.io.write_sftp import write_clever_csv
+from rostergraph.roster import RosterBuilder
+from tests.test_csv_equivalence import assert_same, district
+
+pytest.importorskip("pyarrow")
+
+# --- parsing: pyarrow against the csv module ------------------------------------------
+
+HOSTILE = {
+    "plain": b"id,name\n1,Ann\n2,Bo\n",
+    "crlf": b"id,name\r\n1,Ann\r\n2,Bo\r\n",
+    "cr": b"id,name\r1,Ann\r2,Bo\r",
+    "mixed ends": b"id,name\r\n1,Ann\n2,Bo\r3,Cy",
+    "no final break": b"id,name\n1,Ann",
+    "header only": b"id,name\n",
+    "header, no break": b"id,name",
+    "blank line": b"id,name\n1,Ann\n\n2,Bo\n",
+    "blank lines at end": b"id,name\n1,Ann\n\n\n",
+    "blank first line": b"\nid,name\n1,Ann\n",
+    "one column, blank line": b"id\n1\n\n2\n",
+    "spaces line": b"id\n1\n  \n2\n",
+    "ragged short": b"id,name\n1\n2,Bo\n",
+    "ragged long": b"id,name\n1,Ann,x\n2,Bo\n",
+    "extra empty cells": b"id,name\n1,Ann,,\n2,Bo\n",
+    "duplicate header": b"id,name,id\n1,Ann,9\n",
+    "trailing empty header": b"id,name,,\n1,Ann,,\n",
+    "empty header name inside": b"id,,name\n1,x,Ann\n",
+    "bom": b"\xef\xbb\xbfid,name\n1,Ann\n",
+    "bom twice": b"\xef\xbb\xbf\xef\xbb\xbfid,name\n1,Ann\n",
+    "not utf-8": b"id,name\n1,Ann\xe9\n2,Bo\n",
+    "nul": b"id,name\n1,A\x00n\n",
+    "spaces kept": b"id,name\n 1 , Ann \n",
+    "NA and null kept": b"id,name\nNA,null\nNULL,\n",
+    "unicode": "id,name\n1,Zoë 山田\n2,\u2028x\n".encode(),
+    "long field": b"id,name\n1," + b"x" * 5000 + b"\n",
+    "empty cells": b"a,b,c\n,,\n,,\n",
+    "single quote char": b"id,name\n1,O'Hara\n",
+}
+
+
+def _read(data: bytes, limits: Limits) -> Any:
+    b = RosterBuilder(source="mem", format="test")
+    t = csvutil.read_table(data, "t.csv", b, kind="users", limits=limits)
+    rows = [(line, list(cells)) for line, cells in t.rows()]
+    dicts = list(csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"),
+                                    limits=limits).dicts())
+    return t.header, t.index, rows, dicts, b.problems
+
+
+@pytest.mark.parametrize("limits", [Limits(), Limits(max_field_bytes=100)], ids=["default",
+                                                                                  "small"])
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_arrow_parse_equals_csv_module(name: str, limits: Limits,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Header, rows with their lines, dicts and problems are the same whichever parser
+    read the file (the fast one declines what it cannot read exactly)."""
+    data = HOSTILE[name]
+    fast = _read(data, limits)
+    monkeypatch.setattr(csvutil, "_arrow_columns", lambda *a: None)
+    careful = _read(data, limits)
+    assert fast == careful
+
+
+def test_arrow_parse_is_taken_for_clean_files() -> None:
+    """The fast parser reads a clean quote-free file (and declines the others)."""
+    text = HOSTILE["crlf"].decode()
+    assert csvutil._arrow_columns(HOSTILE["crlf"], text, Limits()) is not None
+    for name in ("blank line", "ragged short", "trailing empty header", "long field"):
+        data = HOSTILE[name]
+        got = csvutil._arrow_columns(data, data.decode(), Limits(max_field_bytes=100))
+        assert got is None, name
+
+
+def test_encoded_columns() -> None:
+    """``CsvTable.encoded`` gives the same codes from pyarrow and from lists."""
+    data = b"a,b\nx,1\ny,2\nx,3\n,4\n"
+    t = csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"))
+    codes, values = t.encoded("a")  # type: ignore[misc]
+    assert [values[c] for c in codes.tolist()] == ["x", "y", "x", ""]
+    assert values == ["x", "y", ""]
+    t.column("a")  # now a list: the same answer from the list path
+    codes2, values2 = t.encoded("a")  # type: ignore[misc]
+    assert codes2.tolist() == codes.tolist() and values2 == values
+    assert t.encoded("zz") is None
+
+
+# --- enrollments, a column at a time ----------------------------------------------------
+
+def _edit_enrollments(path: Path, fmt: str) -> None:
+    """Unknown classes, missing users, repeated pairs, odd roles, second primaries."""
+    f = path / "enrollments.csv"
+    lines = f.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    rows = [line.split(",") for line in lines[1:]]
+    if fmt == "oneroster":
+        c, u, r, p = (head.index(x) for x in ("classSourcedId", "userSourcedId", "role",
+                                              "primary"))
+        extra = []
+        for i, row in enumerate(rows[:60]):
+            new = list(row)
+            if i % 7 == 0:
+                new[c] = "no-such-class"
+            elif i % 7 == 1:
+                new[u] = ""
+            elif i % 7 == 2:
+                new[r] = " aide "
+            elif i % 7 == 3:
+                new[r], new[p] = "teacher", "TRUE"
+            elif i % 7 == 4:
+                new[r] = " student"
+            elif i % 7 == 5:
+                new[r], new[p] = "teacher", "yes"
+            extra.append(new)
+        rows = [row for pair in zip(rows, [*extra, *([None] * len(rows))]) for row in pair
+                if row is not None]
+    else:
+        s, u = head.index("Section_id"), head.index("Student_id")
+        extra = []
+        for i, row in enumerate(rows[:40]):
+            new = list(row)
+            if i % 4 == 0:
+                new[s] = "no-such-section"
+            elif i % 4 == 1:
+                new[u] = ""
+            extra.append(new)  # (i % 4 > 1: the same pair again)
+        rows = rows[:20] + extra + rows[20:]
+    f.write_text("\n".join(",".join(x) for x in [head, *rows]) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["oneroster", "sftp"])
+def test_enrollments_by_column_equal_the_oracle(tmp_path: Path, fmt: str) -> None:
+    """An enrollments file with every kind of bad row gives the oracle's sections and
+    problems (in line order) when read a column at a time."""
+    roster = district("S", seed=2)
+    out = tmp_path / fmt
+    (write_oneroster if fmt == "oneroster" else write_clever_csv)(roster, out)
+    _edit_enrollments(out, fmt)
+    new = assert_same(fmt, out)
+    codes = {p.code for p in new.problems if p.file == "enrollments.csv"}
+    assert codes == {"other"}
+    assert sum(p.file == "enrollments.csv" for p in new.problems) >= 20
+    assert_same(fmt, out, strict=True)
+    assert_same(fmt, out, limits=Limits(max_problems=5))
+
+
+@pytest.mark.parametrize("fmt", ["oneroster", "sftp"])
+def test_without_pyarrow_the_same(tmp_path: Path, fmt: str,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the pyarrow parser (its absence or a file it declines) every file goes
+    through the csv module; the column-wise enrollments then read lists: the same."""
+    monkeypatch.setattr(csvutil, "_arrow_columns", lambda *a: None)
+    out = tmp_path / fmt
+    (write_oneroster if fmt == "oneroster" else write_clever_csv)(district("S", seed=4), out)
+    _edit_enrollments(out, fmt)
+    assert_same(fmt, out)

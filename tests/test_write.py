@@ -178,3 +178,32 @@ def test_formats_doc_names_every_mapped_column() -> None:
                   oneroster._CLASS_COLS, oneroster._USER_COLS):
         for col in table:
             assert f"`{col}`" in doc, col
+
+
+_EXTRA_USER = {"id": "u1", "district": "d1", "name": {"first": "A", "last": "B"},
+               "roles": {"teacher": {"school": "s1", "schools": ["s1"]}},
+               "oneroster.userProfiles": [{"sourcedId": "P1", "profileType": "lms"}],
+               "oneroster.custom": {"level": 2}, "sftp.Flags": [1, 2], "sftp.Note": "kept"}
+
+
+@pytest.mark.parametrize("target", ["oneroster-1.1", "oneroster-1.2", "sftp"])
+def test_extra_values_that_are_not_text_keep_their_type(tmp_path: Path, target: str) -> None:
+    """An ``extra`` value named for a CSV format's column but holding a list or object
+    (a OneRoster 1.2 source's ``userProfiles`` written as 1.1, a Clever JSON key that
+    happens to carry the prefix) reads back as that list or object, not as its JSON text."""
+    src = tmp_path / "src"
+    src.mkdir()
+    lines = {"districts": {"id": "d1", "name": "D"}, "schools": {"id": "s1", "district": "d1",
+                                                                "name": "S"},
+             "users": _EXTRA_USER}
+    for kind, rec in lines.items():
+        (src / f"{kind}.jsonl").write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    roster = rostergraph.load(src)
+    out = tmp_path / "out"
+    if target == "sftp":
+        write_clever_csv(roster, out)
+    else:
+        write_oneroster(roster, out, version=target.split("-")[1])
+    back = rostergraph.load(out).users["u1"]
+    want = {k: v for k, v in _EXTRA_USER.items() if "." in k}
+    assert {k: back.extra.get(k) for k in want} == want

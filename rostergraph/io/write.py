@@ -257,11 +257,18 @@ class _Carry:
         self.forced[path] = value
 
     def columns(self) -> dict[str, Any]:
-        """Extension columns from ``extra`` keys named ``<prefix><column>``."""
+        """Extension columns from ``extra`` keys named ``<prefix><column>``.
+
+        A column reads back as text, so a value that is not text (a list, an object, a
+        number) stays in the record's carry when extensions are on, and only without
+        them is written as its JSON text."""
         out = {}
         for k in [k for k in self.d if k.startswith(self.prefix)]:
-            v = self.d.pop(k)
-            out[k[len(self.prefix):]] = v if isinstance(v, str) else _dumps(v).decode()
+            v = self.d[k]
+            if isinstance(v, str):
+                out[k[len(self.prefix):]] = self.d.pop(k)
+            elif not self.extensions:
+                out[k[len(self.prefix):]] = _dumps(self.d.pop(k)).decode()
         return out
 
     def rest(self) -> dict[str, Any]:

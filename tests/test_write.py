@@ -207,3 +207,23 @@ def test_extra_values_that_are_not_text_keep_their_type(tmp_path: Path, target: 
     back = rostergraph.load(out).users["u1"]
     want = {k: v for k, v in _EXTRA_USER.items() if "." in k}
     assert {k: back.extra.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("roles", ["student", ["student", "teacher"], {"student": "x"}])
+@pytest.mark.parametrize("to", ["oneroster", "clever-csv", "clever-json"])
+def test_users_whose_roles_are_not_an_object_convert(tmp_path: Path, roles: object,
+                                                      to: str) -> None:
+    """A user whose ``roles`` is a string or a list (a bad_field, kept as loaded) converts
+    to every format and reads back as the same record — the writers raised AttributeError."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "schools.jsonl").write_text('{"id": "s1", "name": "S"}\n', encoding="utf-8")
+    (src / "users.jsonl").write_text(
+        json.dumps({"id": "u1", "roles": roles}) + "\n"
+        + '{"id": "u2", "roles": {"student": {"school": "s1"}}}\n', encoding="utf-8")
+    before = rostergraph.load(src)
+    assert [p.code for p in before.problems] == ["bad_field"]
+    convert(src, tmp_path / "out", to=to)
+    after = rostergraph.load(tmp_path / "out")
+    for uid in ("u1", "u2"):
+        assert record_to_dict(after.users[uid]) == record_to_dict(before.users[uid]), uid

@@ -276,9 +276,11 @@ class _Carry:
         from .mapping import set_path
 
         rest = _prune(self.d)
-        for role in self.orig.get("roles", {}) if self.kind == "users" else ():
-            if role not in self.roles_written:  # a role no file holds: keep that it exists
-                rest.setdefault("roles", {}).setdefault(role, {})
+        roles = self.orig.get("roles") if self.kind == "users" else None
+        if isinstance(roles, dict):  # a mistyped roles value is carried as loaded
+            for role in roles:
+                if role not in self.roles_written:  # a role no file holds: keep that it exists
+                    rest.setdefault("roles", {}).setdefault(role, {})
         for path, value in self.forced.items():
             set_path(rest, path, value)
         if rest:

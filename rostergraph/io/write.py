@@ -232,6 +232,8 @@ class _Carry:
         """Pop a field the format has a column for (``""`` and ``[]`` read back as absent,
         so they are carried as they are; a value of the wrong type is carried, not
         written to the column)."""
+        if self._under_mistyped(path):
+            return None  # the mistyped object stays in ``d``: carried as loaded
         value = pop_path(self.d, path)
         if path in self.mistyped:
             self.forced[path] = value
@@ -244,8 +246,8 @@ class _Carry:
 
     def keep(self, path: str, value: Any) -> None:
         """A field whose written form reads back differently: carry the original."""
-        if path in self.mistyped:
-            return  # take() carried the loaded value; the typed field is only None
+        if path in self.mistyped or self._under_mistyped(path):
+            return  # take() or rest() carries the loaded value; the typed field is only None
         if value is None:  # an absent field in an absent object: carry the object's absence
             while "." in path and get_path(self.orig, path.rsplit(".", 1)[0]) is None:
                 path = path.rsplit(".", 1)[0]
@@ -255,6 +257,11 @@ class _Carry:
         if any(self.forced.get(".".join(parts[:i]), 0) is None for i in range(1, len(parts))):
             return
         self.forced[path] = value
+
+    def _under_mistyped(self, path: str) -> bool:
+        """Whether an object above ``path`` (``name`` for ``name.last``) was mistyped."""
+        parts = path.split(".")
+        return any(".".join(parts[:i]) in self.mistyped for i in range(1, len(parts)))
 
     def columns(self) -> dict[str, Any]:
         """Extension columns from ``extra`` keys named ``<prefix><column>``.

@@ -227,3 +227,40 @@ def test_users_whose_roles_are_not_an_object_convert(tmp_path: Path, roles: obje
     after = rostergraph.load(tmp_path / "out")
     for uid in ("u1", "u2"):
         assert record_to_dict(after.users[uid]) == record_to_dict(before.users[uid]), uid
+
+
+@pytest.mark.parametrize("name", [True, "Pat Lee", ["a", None]])
+@pytest.mark.parametrize("to", ["oneroster", "clever-csv", "clever-json"])
+def test_contacts_whose_name_is_not_an_object_convert_as_loaded(tmp_path: Path, name: object,
+                                                                to: str) -> None:
+    """A contact whose ``name`` is a string, list or boolean (a bad_field) reads back with
+    that value after any conversion — the SFTP writer turned it into an empty name."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "schools.jsonl").write_text('{"id": "s1", "name": "S"}\n', encoding="utf-8")
+    (src / "users.jsonl").write_text(
+        '{"id": "u1", "roles": {"student": {"school": "s1"}}}\n'
+        + json.dumps({"id": "c1", "name": name, "roles": {"contact": {
+            "student_relationships": [{"student": "u1"}]}}}) + "\n", encoding="utf-8")
+    before = rostergraph.load(src)
+    convert(src, tmp_path / "out", to=to)
+    after = rostergraph.load(tmp_path / "out")
+    assert record_to_dict(after.users["c1"]) == record_to_dict(before.users["c1"])
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_a_user_without_roles_keeps_its_district_through_oneroster(tmp_path: Path,
+                                                                    version: str) -> None:
+    """A user with no role (``roles: {}``) in a one-district roster reads back from OneRoster
+    with its district: the reader places users by their role rows, so the writer carries
+    it — it read back as ``None``."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "districts.jsonl").write_text('{"id": "d1", "name": "D"}\n', encoding="utf-8")
+    (src / "users.jsonl").write_text('{"id": "u1", "district": "d1", "roles": {}}\n',
+                                     encoding="utf-8")
+    before = rostergraph.load(src)
+    write_oneroster(before, tmp_path / "or", version=version)
+    after = rostergraph.load(tmp_path / "or")
+    assert after.users["u1"].district == "d1"
+    assert after.users["u1"] == before.users["u1"]

@@ -362,6 +362,10 @@ class RosterBuilder:
                          f"{type(obj).__name__}", raw=raw_text(raw if raw is not None else obj),
                          **where)
             return None
+        if obj.get("id") == "":  # names nothing (an empty CSV id cell is no id either)
+            self.problem("no_id", f"{cls.kind} with an empty id", raw=raw_text(
+                raw if raw is not None else _dumps(obj)), **where)
+            return None
         try:
             rec, bad = build_record(cls, obj)
         except TypeError as exc:

@@ -76,9 +76,27 @@ def test_record_without_id_is_listed_with_raw_text(tmp_path: Path) -> None:
 
 
 def test_id_of_wrong_type_is_a_no_id_problem(tmp_path: Path) -> None:
-    """An id that is a number is not coerced: the record is a no_id problem."""
-    r = rostergraph.load(_jsonl(tmp_path, "users", b'{"id": 7}', orjson.dumps(U1)))
-    assert list(r.users) == ["u1"] and _codes(r) == [("no_id", 1)]
+    """An id that is a number is not coerced, and an empty id names nothing: each record
+    is a no_id problem."""
+    r = rostergraph.load(_jsonl(tmp_path, "users", b'{"id": 7}', orjson.dumps(U1),
+                                b'{"id": ""}'))
+    assert list(r.users) == ["u1"] and _codes(r) == [("no_id", 1), ("no_id", 3)]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_empty_id_is_a_no_id_problem_as_in_the_csv_formats(tmp_path: Path, suffix: str) -> None:
+    """An empty string id names no record (an empty id cell is ``no_id`` in both CSV
+    formats, so the record would vanish on conversion): a no_id problem with its raw text
+    on the fast and the general path — it loaded as user ``""`` with no problem."""
+    rows = [{"id": "", "roles": {"student": {"school": "s1"}}}, U1]
+    if suffix == ".jsonl":
+        path = _jsonl(tmp_path, "users", *(orjson.dumps(x) for x in rows))
+    else:
+        (tmp_path / "users.json").write_bytes(orjson.dumps(rows))
+        path = tmp_path
+    r = rostergraph.load(path)
+    assert list(r.users) == ["u1"]
+    assert [p.code for p in r.problems] == ["no_id"] and '"id":""' in r.problems[0].raw
 
 
 def test_duplicate_id_keeps_the_first_record(tmp_path: Path) -> None:

@@ -178,3 +178,89 @@ def test_formats_doc_names_every_mapped_column() -> None:
                   oneroster._CLASS_COLS, oneroster._USER_COLS):
         for col in table:
             assert f"`{col}`" in doc, col
+
+
+_EXTRA_USER = {"id": "u1", "district": "d1", "name": {"first": "A", "last": "B"},
+               "roles": {"teacher": {"school": "s1", "schools": ["s1"]}},
+               "oneroster.userProfiles": [{"sourcedId": "P1", "profileType": "lms"}],
+               "oneroster.custom": {"level": 2}, "sftp.Flags": [1, 2], "sftp.Note": "kept"}
+
+
+@pytest.mark.parametrize("target", ["oneroster-1.1", "oneroster-1.2", "sftp"])
+def test_extra_values_that_are_not_text_keep_their_type(tmp_path: Path, target: str) -> None:
+    """An ``extra`` value named for a CSV format's column but holding a list or object
+    (a OneRoster 1.2 source's ``userProfiles`` written as 1.1, a Clever JSON key that
+    happens to carry the prefix) reads back as that list or object, not as its JSON text."""
+    src = tmp_path / "src"
+    src.mkdir()
+    lines = {"districts": {"id": "d1", "name": "D"}, "schools": {"id": "s1", "district": "d1",
+                                                                "name": "S"},
+             "users": _EXTRA_USER}
+    for kind, rec in lines.items():
+        (src / f"{kind}.jsonl").write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    roster = rostergraph.load(src)
+    out = tmp_path / "out"
+    if target == "sftp":
+        write_clever_csv(roster, out)
+    else:
+        write_oneroster(roster, out, version=target.split("-")[1])
+    back = rostergraph.load(out).users["u1"]
+    want = {k: v for k, v in _EXTRA_USER.items() if "." in k}
+    assert {k: back.extra.get(k) for k in want} == want
+
+
+@pytest.mark.parametrize("roles", ["student", ["student", "teacher"], {"student": "x"}])
+@pytest.mark.parametrize("to", ["oneroster", "clever-csv", "clever-json"])
+def test_users_whose_roles_are_not_an_object_convert(tmp_path: Path, roles: object,
+                                                      to: str) -> None:
+    """A user whose ``roles`` is a string or a list (a bad_field, kept as loaded) converts
+    to every format and reads back as the same record — the writers raised AttributeError."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "schools.jsonl").write_text('{"id": "s1", "name": "S"}\n', encoding="utf-8")
+    (src / "users.jsonl").write_text(
+        json.dumps({"id": "u1", "roles": roles}) + "\n"
+        + '{"id": "u2", "roles": {"student": {"school": "s1"}}}\n', encoding="utf-8")
+    before = rostergraph.load(src)
+    assert [p.code for p in before.problems] == ["bad_field"]
+    convert(src, tmp_path / "out", to=to)
+    after = rostergraph.load(tmp_path / "out")
+    for uid in ("u1", "u2"):
+        assert record_to_dict(after.users[uid]) == record_to_dict(before.users[uid]), uid
+
+
+@pytest.mark.parametrize("name", [True, "Pat Lee", ["a", None]])
+@pytest.mark.parametrize("to", ["oneroster", "clever-csv", "clever-json"])
+def test_contacts_whose_name_is_not_an_object_convert_as_loaded(tmp_path: Path, name: object,
+                                                                to: str) -> None:
+    """A contact whose ``name`` is a string, list or boolean (a bad_field) reads back with
+    that value after any conversion — the SFTP writer turned it into an empty name."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "schools.jsonl").write_text('{"id": "s1", "name": "S"}\n', encoding="utf-8")
+    (src / "users.jsonl").write_text(
+        '{"id": "u1", "roles": {"student": {"school": "s1"}}}\n'
+        + json.dumps({"id": "c1", "name": name, "roles": {"contact": {
+            "student_relationships": [{"student": "u1"}]}}}) + "\n", encoding="utf-8")
+    before = rostergraph.load(src)
+    convert(src, tmp_path / "out", to=to)
+    after = rostergraph.load(tmp_path / "out")
+    assert record_to_dict(after.users["c1"]) == record_to_dict(before.users["c1"])
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_a_user_without_roles_keeps_its_district_through_oneroster(tmp_path: Path,
+                                                                    version: str) -> None:
+    """A user with no role (``roles: {}``) in a one-district roster reads back from OneRoster
+    with its district: the reader places users by their role rows, so the writer carries
+    it — it read back as ``None``."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "districts.jsonl").write_text('{"id": "d1", "name": "D"}\n', encoding="utf-8")
+    (src / "users.jsonl").write_text('{"id": "u1", "district": "d1", "roles": {}}\n',
+                                     encoding="utf-8")
+    before = rostergraph.load(src)
+    write_oneroster(before, tmp_path / "or", version=version)
+    after = rostergraph.load(tmp_path / "or")
+    assert after.users["u1"].district == "d1"
+    assert after.users["u1"] == before.users["u1"]

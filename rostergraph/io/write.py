@@ -232,6 +232,8 @@ class _Carry:
         """Pop a field the format has a column for (``""`` and ``[]`` read back as absent,
         so they are carried as they are; a value of the wrong type is carried, not
         written to the column)."""
+        if self._under_mistyped(path):
+            return None  # the mistyped object stays in ``d``: carried as loaded
         value = pop_path(self.d, path)
         if path in self.mistyped:
             self.forced[path] = value
@@ -244,8 +246,8 @@ class _Carry:
 
     def keep(self, path: str, value: Any) -> None:
         """A field whose written form reads back differently: carry the original."""
-        if path in self.mistyped:
-            return  # take() carried the loaded value; the typed field is only None
+        if path in self.mistyped or self._under_mistyped(path):
+            return  # take() or rest() carries the loaded value; the typed field is only None
         if value is None:  # an absent field in an absent object: carry the object's absence
             while "." in path and get_path(self.orig, path.rsplit(".", 1)[0]) is None:
                 path = path.rsplit(".", 1)[0]
@@ -256,12 +258,24 @@ class _Carry:
             return
         self.forced[path] = value
 
+    def _under_mistyped(self, path: str) -> bool:
+        """Whether an object above ``path`` (``name`` for ``name.last``) was mistyped."""
+        parts = path.split(".")
+        return any(".".join(parts[:i]) in self.mistyped for i in range(1, len(parts)))
+
     def columns(self) -> dict[str, Any]:
-        """Extension columns from ``extra`` keys named ``<prefix><column>``."""
+        """Extension columns from ``extra`` keys named ``<prefix><column>``.
+
+        A column reads back as text, so a value that is not text (a list, an object, a
+        number) stays in the record's carry when extensions are on, and only without
+        them is written as its JSON text."""
         out = {}
         for k in [k for k in self.d if k.startswith(self.prefix)]:
-            v = self.d.pop(k)
-            out[k[len(self.prefix):]] = v if isinstance(v, str) else _dumps(v).decode()
+            v = self.d[k]
+            if isinstance(v, str):
+                out[k[len(self.prefix):]] = self.d.pop(k)
+            elif not self.extensions:
+                out[k[len(self.prefix):]] = _dumps(self.d.pop(k)).decode()
         return out
 
     def rest(self) -> dict[str, Any]:
@@ -269,9 +283,11 @@ class _Carry:
         from .mapping import set_path
 
         rest = _prune(self.d)
-        for role in self.orig.get("roles", {}) if self.kind == "users" else ():
-            if role not in self.roles_written:  # a role no file holds: keep that it exists
-                rest.setdefault("roles", {}).setdefault(role, {})
+        roles = self.orig.get("roles") if self.kind == "users" else None
+        if isinstance(roles, dict):  # a mistyped roles value is carried as loaded
+            for role in roles:
+                if role not in self.roles_written:  # a role no file holds: keep that it exists
+                    rest.setdefault("roles", {}).setdefault(role, {})
         for path, value in self.forced.items():
             set_path(rest, path, value)
         if rest:

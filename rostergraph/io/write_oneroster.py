@@ -512,6 +512,8 @@ def _user_profiles(rec: Any, c: _Carry, sheets: dict[str, _Sheet], uid: str) -> 
 
 def _district_reads_back(rec: Any, roster: Roster, district: str, sole: str | None) -> bool:
     roles = rec.roles
+    if not roles.names:
+        return False  # the reader places a user by its role rows; a role-less row gets none
     if roles.district_admin is not None:
         return True
     for role in ("student", "teacher"):

@@ -244,8 +244,8 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
             return False
         for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
                           ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
-            if name in names:
-                return col.encode() in head(name)
+            if name in names:  # (the reader matches header names ignoring case too)
+                return col.lower().encode() in head(name).lower()
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
     return False
@@ -702,6 +702,12 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                 r.read_people("admins.csv", "staff", "Staff_id")
             r.apply_contacts()
             r.read_sections()
+            if "sections.csv" in bundle and "enrollments.csv" not in bundle:
+                # Clever's SFTP format requires both: without enrollments no section has
+                # students, which must not pass for a district of empty sections
+                b.problem("missing_file", "sections.csv is present but enrollments.csv is "
+                          "not: no section has students (Clever SFTP requires both files)",
+                          file="enrollments.csv")
             r.read_enrollments()
             r.finish(r.read_records())
             for name in bundle.names():

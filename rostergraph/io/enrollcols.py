@@ -31,7 +31,7 @@ import numpy as np
 from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
-__all__ = ["live_status", "oneroster_enrollments", "sftp_enrollments"]
+__all__ = ["canonical_role", "live_status", "oneroster_enrollments", "sftp_enrollments"]
 
 _TRUE = frozenset({"true", "1", "yes"})
 
@@ -105,6 +105,26 @@ def _tell(b: RosterBuilder, t: CsvTable, told: list[tuple[int, str, str | None]]
                   record_id=rid)
 
 
+#: OneRoster's role values (1.1 and 1.2), by their lowercase spelling
+_ROLE_SPELLING = {r.lower(): r for r in (
+    "administrator", "aide", "counselor", "districtAdministrator", "guardian", "parent",
+    "principal", "proctor", "relative", "siteAdministrator", "student", "systemAdministrator",
+    "teacher")}
+
+
+def canonical_role(value: str) -> str:
+    """A OneRoster role cell as the spec spells it when it names a role in another case
+    (``"Student"`` → ``"student"``), else stripped as it is.
+
+    Examples
+    --------
+    >>> canonical_role(" Student"), canonical_role("TEACHER"), canonical_role("coach")
+    ('student', 'teacher', 'coach')
+    """
+    role = value.strip()
+    return _ROLE_SPELLING.get(role.lower(), role)
+
+
 def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
                           alias: dict[str, str], ignored: dict[str, int],
                           deleted_classes: Any) -> None:
@@ -116,7 +136,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     c_code, cids = _codes(t, "classSourcedId", n)
     u_code, usids = _codes(t, "userSourcedId", n)
     r_code, roles = _codes(t, "role", n)
-    roles = [r.strip() for r in roles]
+    roles = list(map(canonical_role, roles))
     secs = [sections.get(c) for c in cids]
     has_sec = np.array([s is not None for s in secs], dtype=bool)[c_code]
     has_user = np.array([bool(u) for u in usids], dtype=bool)[u_code]

@@ -5,25 +5,13 @@ Files read: ``manifest.csv``, ``orgs.csv``, ``academicSessions.csv``,
 ``enrollments.csv``, ``demographics.csv`` and ``userProfiles.csv`` (1.2: kept
 per user in ``extra["oneroster.userProfiles"]``, passwords left out); any other
 file is listed in the provenance notes and otherwise ignored. The mapping onto Clever v3 records is
-the table in ``docs/formats.md``; in short:
-
-- org ``type=district`` → District, ``type=school`` → School (``parentSourcedId``
-  → ``school.district``); a ``department`` (or other org type) whose parent is a
-  school stands for that school; other org types are noted and not kept;
-- academicSession → Term, course → Course, class → Section (first of
-  ``termSourcedIds`` → ``term_id``), users + roles → Users with roles
-  (student, teacher, staff for site administrators/aides/proctors/principals/
-  counselors, district_admin for district/system administrators and 1.1
-  ``administrator`` rows whose orgs are districts, contact for
-  parent/guardian/relative with ``agentSourcedIds``);
-- enrollments → ``section.students`` / ``section.teachers`` (the ``primary``
-  teacher becomes ``section.teacher``); the same (class, user) twice is one edge;
-- ``sourcedId`` → record ``id``; every OneRoster column without a Clever field is
-  kept in ``extra`` as ``oneroster.<column>``; the extension column
-  ``metadata.rostergraph.clever`` (JSON, written by
-  :func:`rostergraph.io.write.write_oneroster`) restores Clever fields OneRoster
-  cannot hold, and ``metadata.rostergraph.userId`` merges the one-role-per-row
-  users of 1.1 back into one multi-role user.
+the table in ``docs/formats.md``: orgs → districts and schools, academicSessions → terms,
+courses, classes → sections, users (+ 1.2 roles) → users with Clever roles, enrollments →
+``section.students`` / ``teachers``; columns without a Clever field are kept in ``extra``
+as ``oneroster.<column>``, and the extension columns ``metadata.rostergraph.clever`` /
+``metadata.rostergraph.userId`` (written by :func:`rostergraph.io.write.write_oneroster`)
+restore what OneRoster cannot hold. Role values are matched ignoring case (``Student`` is
+``student``).
 
 Bulk and delta: a row with ``status=tobedeleted`` is not loaded; its id is
 listed in the provenance notes. Bad rows (unreadable CSV, no ``sourcedId``,
@@ -56,7 +44,7 @@ from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_list
-from .enrollcols import live_status, oneroster_enrollments
+from .enrollcols import canonical_role, live_status, oneroster_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
 from .oneroster_delta import apply_delta
@@ -527,6 +515,7 @@ class _Reader:
 
     def read_users(self) -> None:
         plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
+        any_role = False
         for line, row in self.rows("users.csv", "users"):
             sid = row.get("sourcedId")
             if not sid:
@@ -541,7 +530,8 @@ class _Reader:
                 continue
             self.alias[sid] = uid
             u = self.users.get(uid)
-            role = (row.get("role") or "").strip()
+            role = canonical_role(row.get("role") or "")
+            any_role = any_role or bool(role)
             if u is None:
                 u = self._mapped(row, _USER_COLS)
                 u["id"] = uid
@@ -566,6 +556,9 @@ class _Reader:
                 self.user_rows.setdefault(uid, row)
                 if row.get("primaryOrgSourcedId"):
                     u["_primary_org"] = row["primaryOrgSourcedId"]
+        if self.users and not any_role and "roles.csv" not in self.bundle:
+            self.b.problem("other", "no user has a role (is the role column missing?) and there "
+                           "is no roles.csv: every user is loaded without one", file="users.csv")
 
     def read_roles(self) -> None:
         pending: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
@@ -581,7 +574,7 @@ class _Reader:
                 continue
             org = row.get("orgSourcedId") or ""
             primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
-            self._apply_role(u, (row.get("role") or "").strip(), [org] if org else [],
+            self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
                              primary, self.user_rows.get(uid, {}), "roles.csv", line)
 
     def link_contacts(self) -> None:
@@ -630,7 +623,7 @@ class _Reader:
         for line, row in self.cells(t, name, "sections"):
             cid = get_cid(row) or ""
             usid = get_usid(row) or ""
-            role = (get_role(row) or "").strip()
+            role = canonical_role(get_role(row) or "")
             sec = sections.get(cid)
             if sec is None and self.base is not None and cid in self.base.sections:
                 sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class

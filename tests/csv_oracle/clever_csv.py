@@ -586,6 +586,10 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             r.read_people("admins.csv", "staff", "Staff_id")
         r.apply_contacts()
         r.read_sections()
+        if "sections.csv" in bundle and "enrollments.csv" not in bundle:  # (as the package)
+            b.problem("missing_file", "sections.csv is present but enrollments.csv is "
+                      "not: no section has students (Clever SFTP requires both files)",
+                      file="enrollments.csv")
         r.read_enrollments()
         r.finish(r.read_records())
         for name in bundle.names():

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from rostergraph.errors import SourceError
+from rostergraph.io.enrollcols import canonical_role
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
 from rostergraph.io.oneroster_delta import apply_delta
@@ -418,6 +419,7 @@ class _Reader:
             u[_PREFIX + "role"] = role
 
     def read_users(self) -> None:
+        any_role = False  # (the package reader's later check of a missing role column)
         for line, row in self.rows("users.csv", "users"):
             sid = row.get("sourcedId")
             if not sid:
@@ -432,7 +434,8 @@ class _Reader:
                 continue
             self.alias[sid] = uid
             u = self.users.get(uid)
-            role = (row.get("role") or "").strip()
+            role = canonical_role(row.get("role") or "")
+            any_role = any_role or bool(role)
             if u is None:
                 u = self._mapped(row, _USER_COLS)
                 u["id"] = uid
@@ -455,6 +458,9 @@ class _Reader:
                 self.user_rows.setdefault(uid, row)
                 if row.get("primaryOrgSourcedId"):
                     u["_primary_org"] = row["primaryOrgSourcedId"]
+        if self.users and not any_role and "roles.csv" not in self.bundle:
+            self.b.problem("other", "no user has a role (is the role column missing?) and there "
+                           "is no roles.csv: every user is loaded without one", file="users.csv")
 
     def read_roles(self) -> None:
         pending: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
@@ -470,7 +476,7 @@ class _Reader:
                 continue
             org = row.get("orgSourcedId") or ""
             primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
-            self._apply_role(u, (row.get("role") or "").strip(), [org] if org else [],
+            self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
                              primary, self.user_rows.get(uid, {}), "roles.csv", line)
 
     def link_contacts(self) -> None:
@@ -502,7 +508,7 @@ class _Reader:
         for line, row in self.rows("enrollments.csv", "sections"):
             cid = row.get("classSourcedId") or ""
             usid = row.get("userSourcedId") or ""
-            role = (row.get("role") or "").strip()
+            role = canonical_role(row.get("role") or "")
             sec = self.sections.get(cid)
             if sec is None and self.base is not None and cid in self.base.sections:
                 sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class

@@ -63,3 +63,16 @@ def test_csv_format_benchmark_answers_agree(tmp_path: Path, fmt: str) -> None:
     assert (tmp_path / f"S-{fmt}" / "enrollments.csv").exists()
     assert engines["duckdb"]["answers"]["reach_pairs"] > 0
     assert "rostergraph / rostergraph-jsonl" in p.stdout
+
+
+def test_validate_cpu_script_times_validate_on_a_small_district(tmp_path: Path) -> None:
+    """benchmarks/validate_cpu.py prints wall and CPU seconds and the findings count."""
+    from rostergraph.synth import write_district
+
+    d = write_district(tmp_path / "d", students=300, seed=3, quirks="high")
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "validate_cpu.py"), str(d)],
+                       capture_output=True, text=True, timeout=300, check=False,
+                       cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out["findings"] > 0 and out["cpu"] >= 0 and out["wall"] >= 0

@@ -70,6 +70,7 @@ import re
 import shutil
 import tempfile
 import time
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,10 @@ _BLOCKS = 32
 #: joiners tried for a string column's text, in order; offsets when every one occurs
 _SEPARATORS = ("\n", "\x00")
 
+
+def _now() -> str:
+    """The current UTC time as a roster's ``loaded_at`` is written."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 def cache_dir() -> Path:
     """Where snapshots are kept (``$ROSTERGRAPH_CACHE_DIR`` or the user cache folder)."""
@@ -697,8 +702,11 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
     prov = Provenance(
         source=p["source"], format=p["format"], version=p["version"],
         files=tuple(FileInfo(path=f[0], size=f[1], sha256=f[2], kind=f[3]) for f in p["files"]),
-        loaded_at=p["loaded_at"], seconds=round(time.perf_counter() - t0, 6),
-        notes=(*p["notes"], f"from cache {entry} (cold load took {p['seconds']:.3f} s)"))
+        # when this load happened (the files were fingerprinted just now); the snapshot's
+        # own time goes in the note
+        loaded_at=_now(), seconds=round(time.perf_counter() - t0, 6),
+        notes=(*p["notes"], (f"from cache {entry} (cold load took {p['seconds']:.3f} s, "
+                             f"at {p['loaded_at']})")))
     problems = [Problem(**d) for d in _typed(meta, "problems", list)]
     roster = Roster(**kinds, problems=problems, provenance=prov)
     # used by RosterGraph.from_roster while every kind is still this roster's own

@@ -220,8 +220,11 @@ class FindingBlock:
     def _message_parts(self, rows: np.ndarray) -> list[Any] | None:
         """The template's literal text and formatted fields, each a sequence over ``rows``
         (``None``: not a template this can fill column-wise)."""
+        template = self.message
+        if not isinstance(template, str):
+            return None
         try:
-            pieces = list(_FORMATTER.parse(self.message))  # type: ignore[arg-type]
+            pieces = list(_FORMATTER.parse(template))
         except ValueError:
             return None
         n = len(rows)
@@ -237,7 +240,8 @@ class FindingBlock:
             if col is None:
                 return None
             if conv:
-                col = list(map(_CONVERSIONS[conv], col))
+                convert: Any = _CONVERSIONS[conv]
+                col = list(map(convert, col))
             out.append(list(map(format, col, repeat(spec))) if spec else
                        list(map(_as_text, col)))
         return out
@@ -284,7 +288,7 @@ def _tuples(items: list[tuple[str, ...]]) -> np.ndarray:
 
 
 _FORMATTER = Formatter()
-_CONVERSIONS = {"r": repr, "s": str, "a": ascii}
+_CONVERSIONS: dict[str, Any] = {"r": repr, "s": str, "a": ascii}
 
 
 def _as_text(value: Any) -> str:

@@ -406,8 +406,6 @@ _CLASSES = ("sourcedId,status,dateLastModified,title,grades,courseSourcedId,clas
             "C1,,,Math,05,K1,,scheduled,,S1,,,,\n")
 
 
-@pytest.mark.xfail(strict=True, reason="a warm OneRoster snapshot loses RG-STR-002 findings on "
-                                       "strings kept in extra (all four here)")
 def test_warm_oneroster_load_keeps_string_findings_in_extra(tmp_path: Path) -> None:
     """Control characters in OneRoster columns kept in ``extra`` (an org's unknown column,
     a course's ``grades``, a user's ``sms``) are RG-STR-002 findings on the warm load as on
@@ -427,8 +425,6 @@ def test_warm_oneroster_load_keeps_string_findings_in_extra(tmp_path: Path) -> N
     assert str002(warm) == str002(cold)
 
 
-@pytest.mark.xfail(strict=True, reason="a warm SFTP snapshot loses RG-STR-002 findings on "
-                                       "strings kept in the extra of schools and courses")
 def test_warm_sftp_load_keeps_string_findings_in_extra(tmp_path: Path) -> None:
     """Control characters in SFTP columns kept in ``extra`` (an unknown ``schools.csv``
     column, ``Course_description``) are RG-STR-002 findings on the warm load as on the

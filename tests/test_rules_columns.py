@@ -166,3 +166,16 @@ def test_every_reported_character_is_unprintable_or_the_replacement_character() 
     odd = [hex(cp) for cp in range(0x110000)
            if BAD_CHARS.match(chr(cp)) and chr(cp).isprintable() and cp != 0xFFFD]
     assert odd == []
+
+
+def test_texts_with_keys_that_are_no_fields_are_told_apart() -> None:
+    """The string rules read a record's JSON text field by field only when every key is a
+    field; a text with another key (kept in ``extra`` once built) is walked as a record."""
+    from rostergraph.model import User
+    from rostergraph.rules.strings import _plain_texts
+
+    objs, plain = _plain_texts(User, [b'{"id": "u1", "email": "a"}',
+                                      b'{"id": "u2", "zz": "\\u0007"}',
+                                      b'{"id": "u3", "name": {"last": "L", "nick": "n"}}'])
+    assert plain.tolist() == [True, False, False]
+    assert len(objs) == 1

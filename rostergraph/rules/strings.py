@@ -19,7 +19,7 @@ built records) only where its text may hold a string either rule reports.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache as _memo
 from itertools import chain, compress, repeat
 from operator import attrgetter, is_not
@@ -32,7 +32,7 @@ from ..graph import RosterGraph
 from ..lazy import LazyRecords
 from ..model import EMPTY, KINDS, RECORD_CLASSES, _spec
 from ..roster import Roster
-from ._util import cache, field_column, records_at
+from ._util import cache, field_column, reader_column, records_at
 from .findings import FindingBlock, join_strings, thousands
 from .registry import RULES, rule
 
@@ -113,9 +113,11 @@ _SUSPECT_BYTES = (0x5C, 0x7F, 0xC2, 0xEF)
 def _raw_struct(cls: type) -> Any:
     """A ``msgspec.Struct`` type with the fields of record class ``cls``, each kept as its
     JSON text (``msgspec.Raw``; empty when absent): decoding one skips over the values."""
+    # a key that is no field fails the decode: such a record is walked as a built record,
+    # whose `extra` holds it (see _plain_texts)
     return msgspec.defstruct(f"_Raw{cls.__name__}",
                              [(name, msgspec.Raw, msgspec.Raw()) for name, _, _ in _spec(cls)],
-                             gc=False)
+                             forbid_unknown_fields=True, gc=False)
 
 
 @_memo
@@ -347,8 +349,11 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
                 scan.walk(cls, list(recs.values()), _objects(list(recs.keys())), "")
                 continue
             rows = np.flatnonzero(suspect)
-            if len(rows) and isinstance(recs, LazyRecords):
-                # records not built yet are read from their JSON text, not built
+            # records not built yet are read from their JSON text, not built, when a fast
+            # reader checked that text at every depth (every key a field); other texts
+            # (a snapshot's copy of records read from CSV) may hold `extra` keys anywhere
+            if (len(rows) and isinstance(recs, LazyRecords)
+                    and reader_column(g.roster, plural_kind, "text_suspect") is not None):
                 texts = recs.texts(rows.tolist())
                 unbuilt = np.fromiter(map(is_not, texts, repeat(None)), dtype=bool,
                                       count=len(texts))
@@ -358,14 +363,56 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
                     parts[0] = b"[" + parts[0]
                     parts[-1] = parts[-1] + b"]"
                     blob = b",".join(parts)
-                    objs = _raw_decoder("obj", cls).decode(blob)
-                    scan.walk(cls, objs, g.ids(scan.kind)[rows[unbuilt]], "", raw=True)
+                    at = rows[unbuilt]
+                    try:
+                        objs = _raw_decoder("obj", cls).decode(blob)
+                    except msgspec.ValidationError:
+                        # a text with keys that are no fields (a snapshot's copy of records
+                        # with `extra`): those records are built and walked as records
+                        objs, plain = _plain_texts(cls, [t for t in texts if t is not None])
+                        unbuilt[np.flatnonzero(unbuilt)[~plain]] = False
+                        at = at[plain]
+                    scan.walk(cls, objs, g.ids(scan.kind)[at], "", raw=True)
                 rows = rows[~unbuilt]
             if len(rows):
                 pairs = records_at(g, plural_kind, rows.tolist())
                 scan.walk(cls, [r for _, r in pairs], _objects([i for i, _ in pairs]), "")
         c["strings"] = scan.blocks()
     return c["strings"]
+
+
+def _plain_texts(cls: type, texts: Iterable[bytes]) -> tuple[list[Any], np.ndarray]:
+    """The :func:`_raw_struct` of each text whose keys are all fields of ``cls``, at
+    every depth, and which texts those are."""
+    check = msgspec.json.Decoder(_keys_struct(cls))
+    dec = msgspec.json.Decoder(_raw_struct(cls))
+    objs: list[Any] = []
+    plain: list[bool] = []
+    for text in texts:
+        try:
+            check.decode(text)
+        except msgspec.ValidationError:
+            plain.append(False)
+            continue
+        objs.append(dec.decode(text))
+        plain.append(True)
+    return objs, np.array(plain, dtype=bool)
+
+
+@_memo
+def _keys_struct(cls: type) -> Any:
+    """:func:`_raw_struct` with nested records as structs of their own: decoding one fails
+    on a key that is no field at any depth."""
+    fields: list[Any] = []
+    for name, fkind, sub in _spec(cls):
+        t: Any = msgspec.Raw
+        if fkind == "obj" and sub is not None:
+            t = _keys_struct(sub) | None  # type: ignore[arg-type]
+        elif fkind == "objs" and sub is not None:
+            t = list[_keys_struct(sub)] | None  # type: ignore[arg-type,misc]
+        fields.append((name, t, None if t is not msgspec.Raw else msgspec.Raw()))
+    return msgspec.defstruct(f"_Keys{cls.__name__}", fields, forbid_unknown_fields=True,
+                             gc=False)
 
 
 def _objects(items: list[Any]) -> np.ndarray:

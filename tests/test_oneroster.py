@@ -384,9 +384,6 @@ _WS_ENROLLMENTS = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourc
                    "E1,,,C1,S1 ,T1,teacher,true,,\nE2,,,C1,S1 ,U1,student,false,,\n")
 
 
-@pytest.mark.xfail(strict=True, reason="list columns (orgSourcedIds, termSourcedIds, "
-                                       "agentSourcedIds) strip their items, single id columns "
-                                       "(sourcedId, schoolSourcedId) do not")
 def test_an_id_with_a_trailing_space_means_the_same_org_in_every_column(tmp_path: Path) -> None:
     """An org whose ``sourcedId`` ends in a space (a padded SIS export) is the same org
     whether a class names it in ``schoolSourcedId`` or a user in ``orgSourcedIds``: the

@@ -37,7 +37,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from itertools import count, repeat
 from operator import itemgetter
 from typing import Any
@@ -50,7 +50,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .mapping import loads_carry
 
 __all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "read_csv",
-           "read_table", "split_list", "to_csv_text"]
+           "read_table", "split_ids", "split_list", "to_csv_text"]
 
 Row = dict[str, str]
 
@@ -562,6 +562,26 @@ def split_list(value: str | None) -> list[str]:
     if not value:
         return []
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def split_ids(value: str | None, known: Container[str]) -> list[str]:
+    """:func:`split_list` for a list of ids: an item is stripped of the spaces around it
+    (``"s1, s2"``) unless only the item as written names a ``known`` id (an id that itself
+    ends in a space, as a single-id column of the same file keeps it).
+
+    Examples
+    --------
+    >>> split_ids("s1, s2", {"s1", "s2"}), split_ids("S1 ", {"S1 "}), split_ids("x ,", ())
+    (['s1', 's2'], ['S1 '], ['x'])
+    """
+    if not value:
+        return []
+    out = []
+    for item in value.split(","):
+        bare = item.strip()
+        if bare:
+            out.append(item if item in known and bare not in known else bare)
+    return out
 
 
 def loads_json_cell(text: str, max_depth: int) -> Any:

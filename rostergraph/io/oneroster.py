@@ -43,7 +43,7 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_list
+from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_ids, split_list
 from .enrollcols import canonical_role, live_status, oneroster_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
@@ -400,7 +400,7 @@ class _Reader:
         for line, row in self.rows("classes.csv", "sections"):
             d = self._mapped(row, _CLASS_COLS)
             consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
-            terms = split_list(row.get("termSourcedIds"))
+            terms = split_ids(row.get("termSourcedIds"), self.terms)
             if terms:
                 d["term_id"] = terms[0]
             if len(terms) > 1:
@@ -549,7 +549,7 @@ class _Reader:
             if agents:
                 self.agents.setdefault(sid, []).extend(agents)
             if role:
-                orgs = split_list(row.get("orgSourcedIds"))
+                orgs = split_ids(row.get("orgSourcedIds"), self.orgs)
                 self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
                                  "users.csv", line)
             else:  # 1.2: the roles come from roles.csv, with this row's fields

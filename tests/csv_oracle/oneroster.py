@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from rostergraph.errors import SourceError
+from rostergraph.io.csvutil import split_ids
 from rostergraph.io.enrollcols import canonical_role
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
@@ -305,7 +306,7 @@ class _Reader:
         for line, row in self.rows("classes.csv", "sections"):
             d = self._mapped(row, _CLASS_COLS)
             consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
-            terms = split_list(row.get("termSourcedIds"))
+            terms = split_ids(row.get("termSourcedIds"), self.terms)
             if terms:
                 d["term_id"] = terms[0]
             if len(terms) > 1:
@@ -451,7 +452,7 @@ class _Reader:
             if agents:
                 self.agents.setdefault(sid, []).extend(agents)
             if role:
-                orgs = split_list(row.get("orgSourcedIds"))
+                orgs = split_ids(row.get("orgSourcedIds"), self.orgs)
                 self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
                                  "users.csv", line)
             else:  # 1.2: the roles come from roles.csv, with this row's fields

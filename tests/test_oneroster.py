@@ -411,9 +411,6 @@ def test_users_csv_without_its_role_column_is_a_problem(tmp_path: Path) -> None:
     assert any(p.file == "users.csv" and "role" in p.message for p in r.problems)
 
 
-@pytest.mark.xfail(strict=True, reason="the reader keeps courses.csv orgSourcedId in extra when "
-                                       "it names no district org, even when the carried "
-                                       "district is that id")
 def test_course_of_an_undelivered_district_round_trips_without_new_extra(tmp_path: Path) -> None:
     """A course whose ``district`` has no record (legacy dumps and many API dumps send no
     district) is written with that id as ``orgSourcedId`` and reads back as the same

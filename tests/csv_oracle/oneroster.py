@@ -300,6 +300,8 @@ class _Reader:
                 consumed.add("orgSourcedId")
             self._extra(d, row, consumed)
             _apply_carry(d)
+            if org is not None and d.get(_PREFIX + "orgSourcedId") == d.get("district"):
+                del d[_PREFIX + "orgSourcedId"]  # (as the package reader)
             self.b.add("courses", d, file="courses.csv", line=line)
 
     def read_classes(self) -> None:

@@ -430,9 +430,6 @@ def test_course_of_an_undelivered_district_round_trips_without_new_extra(tmp_pat
     assert back.courses["c1"] == roster.courses["c1"]
 
 
-@pytest.mark.xfail(strict=True, reason="finish() marks a contact with no relationships from "
-                                       "agentSourcedIds with extra 'oneroster.role', even when "
-                                       "the extension carries its relationships")
 def test_contact_of_a_student_id_with_an_edge_space_round_trips(tmp_path: Path) -> None:
     """A contact whose student's id ends in a space (which a OneRoster comma list cannot
     hold, so the writer carries the relationship in the extension) reads back as the same

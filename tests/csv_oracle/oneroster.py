@@ -552,10 +552,6 @@ class _Reader:
                                 "equivalent and were not loaded")
 
     def finish(self) -> None:
-        for uid, role in self.contact_role.items():
-            u = self.users[uid]
-            if role != "guardian" and not u["roles"]["contact"].get("student_relationships"):
-                u[_PREFIX + "role"] = role  # nothing else says which it was
         for kind, table in (("sections", self.sections), ("users", self.users)):
             for rid, d in table.items():
                 d.pop("_primary_org", None)
@@ -564,6 +560,9 @@ class _Reader:
                         _PREFIX + "phone") == ct["phone"]:
                     d.pop(_PREFIX + "phone")  # 1.2: the phone went to the contact role
                 _apply_carry(d)
+                role = self.contact_role.get(rid) if kind == "users" else None
+                if role not in (None, "guardian") and not _relationships(d):
+                    d[_PREFIX + "role"] = role  # nothing else (not even the carry) says which
                 file, line = self.where[(kind, rid)]
                 self.b.add(kind, d, file=file, line=line)
         for f, ids in sorted(self.deleted.items()):
@@ -670,3 +669,10 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         return b.build()
     finally:
         bundle.close()
+
+
+def _relationships(d: dict[str, Any]) -> Any:
+    """A user dict's contact relationships (``None`` when its roles are not objects)."""
+    roles = d.get("roles")
+    ct = roles.get("contact") if isinstance(roles, dict) else None
+    return ct.get("student_relationships") if isinstance(ct, dict) else None

@@ -179,3 +179,20 @@ def test_texts_with_keys_that_are_no_fields_are_told_apart() -> None:
                                       b'{"id": "u3", "name": {"last": "L", "nick": "n"}}'])
     assert plain.tolist() == [True, False, False]
     assert len(objs) == 1
+
+
+def test_contact_enum_findings_of_one_pair_sort_like_their_messages(tmp_path: Path) -> None:
+    """RG-CON-002 findings of the same contact and student are ordered as their messages
+    are (its tie-break is written from the field and the value's repr only)."""
+    import json
+
+    rels = [{"student": "s1", "relationship": "5 x", "type": "55"},
+            {"student": "s1", "relationship": "5", "type": "Zed"},
+            {"student": "s1", "relationship": "Odd", "type": "Parent/Guardian"}]
+    (tmp_path / "users.jsonl").write_text(
+        json.dumps({"id": "s1", "roles": {"student": {"school": "k"}}}) + "\n"
+        + json.dumps({"id": "c1", "roles": {"contact": {"student_relationships": rels}}}) + "\n")
+    (tmp_path / "schools.jsonl").write_text('{"id": "k"}\n')
+    found = rostergraph.validate(rostergraph.load(tmp_path), select="RG-CON-002").findings
+    messages = [f.message for f in found]
+    assert len(messages) == 5 and messages == sorted(messages)

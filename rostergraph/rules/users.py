@@ -17,7 +17,7 @@ from ..lazy import LazyRecords
 from ..queries import orphaned_users
 from ..roster import Roster
 from ._util import Codes, cache, contains, field_column, group_members, records_at
-from .findings import FindingBlock, dense_codes, join_strings
+from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
 
@@ -291,13 +291,14 @@ def con_enum(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
             continue
         bad = np.flatnonzero(odd[codes])
         value, student = rel.attrs[attr][bad], uids[rel.dst[bad]]
-        # the message is "contact <id>: <suffix>"; among equal ids it sorts by the suffix
-        # (written here from each distinct value's repr, so no message is made to sort)
-        reprs = np.array([repr(v) for v in names] + [""], dtype=object)[:-1]
+        # the message is "contact <id>: <suffix>"; among equal ids (so the same student) it
+        # sorts by the suffix, that is by "<attr> <repr> " (the rest of it is then the same,
+        # and the space keeps a repr that is a prefix of another first): written once per
+        # distinct value, so no message is made to sort
+        order = np.array([f"{attr} {v!r} " for v in names] + [""], dtype=object)[:-1]
         tail = f" is not a Clever value ({_EXPECTED[k]})"
         yield FindingBlock(me, "user", ids=(uids[rel.src[bad]], student),
                            message=("contact {id0}: " + attr + " {value!r} for student {id1}"
                                     + tail.replace("{", "{{").replace("}", "}}")),
                            values={"field": attr, "value": value, "student": student},
-                           order=join_strings(f"{attr} ", reprs[codes[bad]],
-                                              " for student ", student, tail))
+                           order=order[codes[bad]])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,27 @@ def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = tmp_path / "cache"
     monkeypatch.setenv("ROSTERGRAPH_CACHE_DIR", str(d))
     return d
+
+
+def _in_threads(work: Callable[[int], None], n: int) -> None:
+    """Run ``work(0)`` ... ``work(n - 1)`` in ``n`` threads released together; no call
+    may raise (the errors are listed if one does)."""
+    start = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def run(seed: int) -> None:
+        try:
+            start.wait()
+            work(seed)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
 
 
 def _keys(ids: list[str], sep: str = "\n") -> IdKeys | None:
@@ -171,27 +193,16 @@ def test_lazy_records_from_many_threads() -> None:
     """Threads looking ids up, listing them and building records at once: every answer
     is right, and the id list is made once."""
     ids, recs, calls = _terms(4096)
-    errors: list[BaseException] = []
-    start = threading.Barrier(6)
 
     def work(seed: int) -> None:
-        try:
-            start.wait()
-            rng = random.Random(seed)
-            for _ in range(300):
-                i = rng.randrange(len(ids))
-                assert recs[ids[i]].id == ids[i]
-                assert recs.get(ids[i] + "x") is None
-            assert list(recs) == ids
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        rng = random.Random(seed)
+        for _ in range(300):
+            i = rng.randrange(len(ids))
+            assert recs[ids[i]].id == ids[i]
+            assert recs.get(ids[i] + "x") is None
+        assert list(recs) == ids
 
-    threads = [threading.Thread(target=work, args=(s,)) for s in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    _in_threads(work, 6)
     assert calls == [1]
 
 
@@ -336,27 +347,16 @@ def test_warm_graph_from_many_threads(tmp_path: Path) -> None:
     cold = RosterGraph.from_roster(rostergraph.load(d, cache=True))
     warm = RosterGraph.from_roster(rostergraph.load(d, cache=True))
     users = cold.ids("user").tolist()
-    errors: list[BaseException] = []
-    start = threading.Barrier(6)
 
     def work(seed: int) -> None:
-        try:
-            start.wait()
-            rng = random.Random(seed)
-            for _ in range(200):
-                uid = users[rng.randrange(len(users))]
-                assert warm.index_of("user", uid, allow_missing=True) == cold.index_of(
-                    "user", uid, allow_missing=True)
-                assert warm.kinds_of(uid) == cold.kinds_of(uid)
-            for kind in NODE_KINDS:
-                assert warm.ids(kind).tolist() == cold.ids(kind).tolist()
-                assert warm._index[kind] == cold._index[kind]
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        rng = random.Random(seed)
+        for _ in range(200):
+            uid = users[rng.randrange(len(users))]
+            assert warm.index_of("user", uid, allow_missing=True) == cold.index_of(
+                "user", uid, allow_missing=True)
+            assert warm.kinds_of(uid) == cold.kinds_of(uid)
+        for kind in NODE_KINDS:
+            assert warm.ids(kind).tolist() == cold.ids(kind).tolist()
+            assert warm._index[kind] == cold._index[kind]
 
-    threads = [threading.Thread(target=work, args=(s,)) for s in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    _in_threads(work, 6)

@@ -484,12 +484,18 @@ class RosterGraph:
     def _find(self, kind: str, node_id: str) -> int | None:
         """The dense index of ``node_id`` among ``kind``'s nodes, or ``None``; while a
         kind's dict is not made, from its records' lookup and its stubs."""
-        lazy = self._lazy.get(kind)
-        if (lazy is None or not isinstance(lazy[0], LazyRecords)
-                or kind not in self._index.pending()):  # type: ignore[attr-defined]
+        if (lazy := self._pending(kind)) is None:
             return self._index[kind].get(node_id)
         row = lazy[0]._row(node_id)
         return row if row is not None else lazy[1].get(node_id)
+
+    def _pending(self, kind: str) -> tuple[LazyRecords, dict[str, int]] | None:
+        """``(records, stub → index)`` of a kind whose id dict is not made yet, else None."""
+        lazy = self._lazy.get(kind)
+        if (lazy is None or not isinstance(lazy[0], LazyRecords)
+                or kind not in self._index.pending()):  # type: ignore[attr-defined]
+            return None
+        return lazy  # type: ignore[no-any-return]
 
     def role_names(self, user_index: int) -> tuple[str, ...]:
         """Role names of the user at a dense index."""

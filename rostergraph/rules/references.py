@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from ..graph import NODE_KINDS, RELATIONS, ROLE_BITS, ROLE_NAMES, RosterGraph
-from ..lazy import LazyRecords
 from ..roster import Roster
 from ._util import role_mask
 from .findings import FindingBlock, dense_codes
@@ -41,9 +40,8 @@ def _lookup(g: RosterGraph, kind: str, keys: list[str]) -> np.ndarray:
     """The node index of each of ``keys`` among ``kind``'s nodes (-1: none). A kind whose
     id dict a warm load has not made yet is searched in its records' hashed ids and its
     stubs, without making it (for two million users that dict takes over a second)."""
-    lazy = g._lazy.get(kind)
-    if (lazy is not None and isinstance(lazy[0], LazyRecords)
-            and kind in g._index.pending()):  # type: ignore[attr-defined]
+    lazy = g._pending(kind)
+    if lazy is not None:
         at = lazy[0].rows(keys)
         for i in np.flatnonzero(at < 0).tolist():
             at[i] = lazy[1].get(keys[i], -1)

@@ -446,17 +446,19 @@ class Table:
         w_cr = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
         cols = [_csv_column(c.tolist(), neutralize) for c in self._arrays()]
         head = [_csv_cell(v, neutralize) for v in self.columns]
-        if not any(has_cr for _, has_cr in cols) and not any("\r" in c for c in head):
-            w.writerow(head)
-            plain = [_plain_cells(cells) for cells, _ in cols]
-            if len(cols) > 1 and all(p is not None for p in plain):
-                # no cell needs quoting: the lines the csv module would write, joined in C
-                fh.write("".join(map("%s\n".__mod__, map(",".join, zip(*plain)))))
-            else:
-                w.writerows(zip(*(cells for cells, _ in cols)) if cols else ())
+        rows = list(zip(*(cells for cells, _ in cols))) if cols else []
+        if any(quoted is None for _, quoted in cols) or any("\r" in c for c in head):
+            for row in [head, *rows]:
+                (w_cr if any(isinstance(c, str) and "\r" in c for c in row) else w).writerow(row)
             return
-        for row in [head, *zip(*(cells for cells, _ in cols))] if cols else [head]:
-            (w_cr if any(isinstance(c, str) and "\r" in c for c in row) else w).writerow(row)
+        w.writerow(head)
+        if len(cols) > 1 and not any(quoted for _, quoted in cols):
+            # no cell needs quoting: the lines the csv module would write (a number as its
+            # str, which is its repr), joined in C
+            fh.write("".join(map("%s\n".__mod__, map(",".join, zip(*(
+                map(str, cells) for cells, _ in cols))))))
+        else:
+            w.writerows(rows)
 
     def to_json(self, *, policy: Any = None) -> str:
         """The rows as a JSON array of objects (UTF-8 text).
@@ -600,44 +602,32 @@ def _csv_cell(value: Any, neutralize: bool = True) -> Any:
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
-
-
 #: characters that make the csv module quote a cell (its delimiter, quote and line ends)
 _NEEDS_QUOTES = re.compile('[,"\r\n]')
 
 
-def _plain_cells(cells: list[Any]) -> list[str] | None:
-    """The cells as the text the csv module writes for them unquoted, or ``None`` when
-    some cell would be quoted (or is not a plain number or text)."""
-    kinds = set(map(type, cells))
-    if kinds <= {int, bool}:
-        return list(map(str, cells))
-    if kinds == {float} or kinds <= {int, float, bool}:
-        return list(map(repr, cells))  # the csv module writes a float's repr
-    if kinds != {str} or _NEEDS_QUOTES.search("".join(cells)) is not None:
-        return None
-    return cells
-
-
-def _csv_column(values: list[Any], neutralize: bool) -> tuple[list[Any], bool]:
+def _csv_column(values: list[Any], neutralize: bool) -> tuple[list[Any], bool | None]:
     """One column's CSV cells (what :func:`~rostergraph.safety.csv_cell` gives for each
-    value) and whether any holds a carriage return. A column of plain numbers, or of text
-    and ``None`` without lone surrogates, is done in a few C-level passes; only the cells a
-    spreadsheet would read as a formula are changed one by one. Any other column takes
-    the per-cell path."""
+    value) and whether the csv module would quote any of them: ``None`` when one holds a
+    carriage return (its row is then written fully quoted), ``True`` too when the column
+    is neither plain numbers nor text. A column of plain numbers, or of text and ``None``
+    without lone surrogates, is done in a few C-level passes; only the cells a spreadsheet
+    would read as a formula are changed one by one. Any other column takes the per-cell
+    path."""
     kinds = set(map(type, values))
     if kinds <= {int, float, bool}:
         return values, False
     if not kinds <= _TEXT_OR_NONE:
         cells = [_csv_cell(v, neutralize) for v in values]
-        return cells, any(isinstance(c, str) and "\r" in c for c in cells)
+        return cells, None if any(isinstance(c, str) and "\r" in c for c in cells) else True
     cells = ["" if v is None else v for v in values] if type(None) in kinds else values
     text = "\x00".join(cells)
+    # (the `'` neutralizing adds never needs quoting)
+    quoted = None if "\r" in text else _NEEDS_QUOTES.search(text) is not None
     if not text.isascii() and len(escape_surrogates(text)) != len(text):
         # lone surrogates (each written as a 6-character escape) are escaped cell by cell
-        cells = [_csv_cell(v, neutralize) for v in values]
-        return cells, "\r" in text
-    return (neutralize_cells(cells) if neutralize else cells), "\r" in text
+        return [_csv_cell(v, neutralize) for v in values], quoted
+    return (neutralize_cells(cells) if neutralize else cells), quoted
 
 
 def _short(value: Any, width: int = 40) -> str:

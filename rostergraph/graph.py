@@ -332,11 +332,8 @@ class RosterGraph:
         stubs: dict[str, tuple[Any, dict[str, int]]] = {}
         for kind in NODE_KINDS:
             recs, names = roster.records(_RECORDS_OF[kind]), strings[f"stubs.{kind}"]
+            # (the snapshot reader checked them: distinct, and none a record's id)
             stubs[kind] = (recs, dict(zip(names, range(len(recs), len(recs) + len(names)))))
-            if len(stubs[kind][1]) != len(names) or (
-                    bool((recs.rows(names) >= 0).any()) if isinstance(recs, LazyRecords)
-                    else any(map(recs.__contains__, names))):
-                raise FormatError(f"{kind} stub ids repeat or have records")
         index = LazyColumns({}, {k: partial(_stub_index, recs, strings[f"stubs.{k}"])
                                  for k, (recs, _) in stubs.items()})
         ids = LazyColumns({}, {k: partial(_id_array, recs, strings[f"stubs.{k}"])

@@ -23,10 +23,34 @@ import numpy as np
 
 from .model import ROLE_NAMES
 
-__all__ = ["ROLE_BITS", "CodedRefs", "ReaderColumns", "record_columns", "school_edges"]
+__all__ = ["ROLE_BITS", "CodedRefs", "Codes", "ReaderColumns", "record_columns",
+           "school_edges"]
 
 #: role name → its bit in a user's role mask.
 ROLE_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(ROLE_NAMES)}
+
+
+class Codes(dict):  # type: ignore[type-arg]
+    """Value → code: the values given start with theirs; any other value is coded when
+    first looked up (``len(names)``, the value appended to ``names``). Mapping a column
+    through ``__getitem__`` is one C-level pass with a Python call per new value only.
+
+    Examples
+    --------
+    >>> names = []
+    >>> codes = Codes({None: -1}, names)
+    >>> list(map(codes.__getitem__, ["b", None, "a", "b"])), names
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+
+    def __init__(self, known: dict[Any, int], names: list[Any]) -> None:
+        super().__init__(known)
+        self.names = names
+
+    def __missing__(self, value: Any) -> int:
+        code = self[value] = len(self.names)
+        self.names.append(value)
+        return code
 
 
 class ReaderColumns:

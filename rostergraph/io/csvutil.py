@@ -38,13 +38,14 @@ import csv
 import io
 import re
 from collections.abc import Callable, Container, Iterator, Mapping
-from itertools import count, repeat
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import orjson
 
+from ..columns import Codes
 from ..roster import RosterBuilder, raw_text
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import loads_carry
@@ -271,12 +272,10 @@ class CsvTable:
             return (enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
                     enc.dictionary.to_pylist())
         cells = self.column(name) or []
-        first: dict[str, int] = {}
-        raw = np.fromiter(map(first.setdefault, cells, count()), dtype=np.int64,
-                          count=len(cells))
-        # a new value took the counter's value at its first row: dense codes by rank
-        _, codes = np.unique(raw, return_inverse=True)
-        return codes.astype(np.int64), list(first)
+        values: list[str] = []
+        codes = np.fromiter(map(Codes({}, values).__getitem__, cells), dtype=np.int64,
+                            count=len(cells))
+        return codes, values
 
     def _clean_rows(self) -> Iterator[Any]:
         if self._cells is None and self._columns:

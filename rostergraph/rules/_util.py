@@ -20,29 +20,6 @@ from .findings import string_codes
 cache = _queries_cache
 
 
-class Codes(dict):  # type: ignore[type-arg]
-    """Value → code: the values given start with theirs; any other value is coded when
-    first looked up (``len(names)``, the value appended to ``names``). Mapping a column
-    through ``__getitem__`` is one C-level pass with a Python call per new value only.
-
-    Examples
-    --------
-    >>> names = []
-    >>> codes = Codes({None: -1}, names)
-    >>> list(map(codes.__getitem__, ["b", None, "a", "b"])), names
-    ([0, -1, 1, 0], ['b', 'a'])
-    """
-
-    def __init__(self, known: dict[Any, int], names: list[Any]) -> None:
-        super().__init__(known)
-        self.names = names
-
-    def __missing__(self, value: Any) -> int:
-        code = self[value] = len(self.names)
-        self.names.append(value)
-        return code
-
-
 def role_mask(g: RosterGraph, role: str) -> np.ndarray:
     """Over the full user index (stubs included): holds ``role``."""
     return (g.roles & ROLE_BITS[role]) != 0

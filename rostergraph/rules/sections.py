@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..columns import Codes
 from ..graph import RosterGraph
 from ..roster import Roster
-from ._util import Codes, field_column, group_members, string_codes
+from ._util import field_column, group_members, string_codes
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 

@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import Codes
 from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyRecords
 from ..queries import orphaned_users
 from ..roster import Roster
-from ._util import Codes, cache, contains, field_column, group_members, records_at
+from ._util import cache, contains, field_column, group_members, records_at
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 

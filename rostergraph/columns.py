@@ -23,11 +23,24 @@ import numpy as np
 
 from .model import ROLE_NAMES
 
-__all__ = ["ROLE_BITS", "CodedRefs", "Codes", "ReaderColumns", "record_columns",
-           "school_edges"]
+__all__ = ["ROLE_BITS", "CodedRefs", "Codes", "ReaderColumns", "object_array",
+           "record_columns", "school_edges"]
 
 #: role name → its bit in a user's role mask.
 ROLE_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(ROLE_NAMES)}
+
+
+def object_array(items: Sequence[Any]) -> np.ndarray:
+    """A 1-d object array holding ``items`` themselves (a tuple stays one element).
+
+    Examples
+    --------
+    >>> object_array([("a", "b"), None]).shape
+    (2,)
+    """
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
 
 
 class Codes(dict):  # type: ignore[type-arg]

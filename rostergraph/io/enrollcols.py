@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import object_array
 from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
@@ -92,12 +93,6 @@ def _extend_grouped(targets: list[Any], key: str, rows: np.ndarray, group: np.nd
         targets[target].setdefault(key, []).extend(vals[a:z])
 
 
-def _objects(values: list[str]) -> np.ndarray:
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = values
-    return arr
-
-
 def _tell(b: RosterBuilder, t: CsvTable, told: list[tuple[int, str, str | None]]) -> None:
     lines = t.lines
     for i, message, rid in sorted(told, key=lambda x: x[0]):
@@ -155,7 +150,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
                       dtype=np.int64)[u_code] if uids else u_code
     kept = np.flatnonzero(ok & (student | teacher))
     kept = kept[_firsts(c_code[kept], m_code[kept], teacher[kept].astype(np.int64))]
-    uid_of = _objects(list(merged))
+    uid_of = object_array(list(merged))
     _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of[m_code])
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
     sids = t.column("sourcedId") if not ok.all() else None
@@ -194,7 +189,7 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable,
     ok = has_sec & np.array([bool(u) for u in students], dtype=bool)[u_code]
     good = np.flatnonzero(ok)
     first = _firsts(c_code[good], u_code[good])
-    _extend_grouped(secs, "students", good[first], c_code, _objects(students)[u_code])
+    _extend_grouped(secs, "students", good[first], c_code, object_array(students)[u_code])
     told = [(i, (f"enrollment in unknown section {sec_ids[c_code[i]]!r}; not loaded"
                  if not has_sec[i] else "enrollment without Student_id; not loaded"),
              sec_ids[c_code[i]] or None) for i in np.flatnonzero(~ok).tolist()]

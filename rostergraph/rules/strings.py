@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
+from ..columns import object_array
 from ..graph import RosterGraph
 from ..lazy import LazyRecords
 from ..model import EMPTY, KINDS, RECORD_CLASSES, _spec
@@ -346,7 +347,7 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
             # a fast reader's scan clears most records up front: only the rest are built
             suspect = field_column(g, plural_kind, "text_suspect")
             if suspect.all() and not isinstance(recs, LazyRecords):
-                scan.walk(cls, list(recs.values()), _objects(list(recs.keys())), "")
+                scan.walk(cls, list(recs.values()), object_array(list(recs.keys())), "")
                 continue
             rows = np.flatnonzero(suspect)
             # records not built yet are read from their JSON text, not built, when a fast
@@ -376,7 +377,7 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
                 rows = rows[~unbuilt]
             if len(rows):
                 pairs = records_at(g, plural_kind, rows.tolist())
-                scan.walk(cls, [r for _, r in pairs], _objects([i for i, _ in pairs]), "")
+                scan.walk(cls, [r for _, r in pairs], object_array([i for i, _ in pairs]), "")
         c["strings"] = scan.blocks()
     return c["strings"]
 
@@ -414,11 +415,6 @@ def _keys_struct(cls: type) -> Any:
     return msgspec.defstruct(f"_Keys{cls.__name__}", fields, forbid_unknown_fields=True,
                              gc=False)
 
-
-def _objects(items: list[Any]) -> np.ndarray:
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
 
 
 @rule("RG-STR-001", "warning", f"string longer than {MAX_LENGTH} characters")

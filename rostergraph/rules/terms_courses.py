@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from operator import attrgetter
-from typing import Any
 
 import msgspec
 import numpy as np
 
+from ..columns import object_array
 from ..graph import RosterGraph
 from ..lazy import LazyRecords
 from ..model import parse_date
@@ -74,7 +74,7 @@ def _course_columns(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndar
     c = cache(g)
     if "course_columns" not in c:
         recs = roster.courses
-        ids = _objects(list(recs))
+        ids = object_array(list(recs))
         if isinstance(recs, LazyRecords):
             texts = recs.texts(range(len(recs)))
             unbuilt = [t for t in texts if t is not None]
@@ -84,15 +84,10 @@ def _course_columns(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndar
                      for i, t in zip(ids.tolist(), texts)]
         else:
             pairs = list(recs.values())
-        c["course_columns"] = (ids, _objects(list(map(attrgetter("name"), pairs))),
-                               _objects(list(map(attrgetter("number"), pairs))))
+        c["course_columns"] = (ids, object_array(list(map(attrgetter("name"), pairs))),
+                               object_array(list(map(attrgetter("number"), pairs))))
     return c["course_columns"]
 
-
-def _objects(items: list[Any]) -> np.ndarray:
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
 
 
 @rule("RG-CRS-002", "warning", "two courses with the same course number")

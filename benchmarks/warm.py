@@ -2,9 +2,9 @@
 
 Each load runs in its own subprocess (peak RSS per load); the cache lives in a temporary
 folder removed afterwards (``--cache-dir DIR`` keeps it in DIR, whose snapshots are removed
-first; a folder holding anything else is refused, never emptied). Prints
-seconds (and the load's CPU seconds) and peak MiB of: cold load without cache, cold load writing the snapshot, warm
-load from it; each as the load alone, load + graph build, and load + build + every field
+first; a folder holding anything else is refused, never emptied). Prints seconds (and the
+load's CPU seconds) and peak MiB of: cold load without cache, cold load writing the snapshot,
+warm load from it; each as the load alone, load + graph build, and load + build + every field
 column the rules read (a warm load decodes the string field columns on first use, so the
 last figure is what a validate after a warm load pays first; it includes importing the
 rules).

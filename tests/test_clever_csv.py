@@ -44,7 +44,7 @@ def _folder(tmp_path: Path, **override: str) -> Path:
              "staff.csv": STAFF, "sections.csv": SECTIONS, "enrollments.csv": ENROLLMENTS}
     files.update(override)
     d = tmp_path / "sftp"
-    d.mkdir(exist_ok=True)
+    d.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (d / name).write_text(text, encoding="utf-8", newline="")
     return d
@@ -286,3 +286,120 @@ def test_missing_enrollments_file_is_a_problem_naming_it(tmp_path: Path) -> None
     r = read_clever_csv(d)
     assert set(r.sections) == {"se1", "se2", "se3", "se4"}  # the valid data still loads
     assert [p.code for p in r.problems if p.file == "enrollments.csv"] == ["missing_file"]
+
+
+# --- shapes of real SFTP uploads that the writer never produces ---------------------------
+
+
+def test_teacher_and_staff_ids_that_equal_a_student_id_are_other_users(tmp_path: Path) -> None:
+    """Student_id, Teacher_id and Staff_id come from separate SIS tables and collide (student
+    100 and teacher 100). Students are never merged with employees: the teacher and the
+    staff member become users of their own (the teacher keeps its sections), each with a
+    problem naming the file and line."""
+    d = _folder(tmp_path, **{
+        "students.csv": "School_id,Student_id,First_name,Last_name\nsA,100,Stu,Dent\n",
+        "teachers.csv": "School_id,Teacher_id,First_name,Last_name\nsA,100,Tea,Cher\n"
+                        "sB,100,Tea,Cher\nsA,t2,Tom,Two\n",
+        "staff.csv": "School_id,Staff_id,First_name,Last_name,Staff_email\nsA,100,Sta,Ff,\n"
+                     "sA,t2,Tom,Two,\n",
+        "sections.csv": "School_id,Section_id,Teacher_id,Teacher_2_id,Name\nsA,se1,100,t2,S\n",
+        "enrollments.csv": "School_id,Section_id,Student_id\nsA,se1,100\n"})
+    r = read_clever_csv(d)
+    stu = r.users["100"]
+    assert stu.roles.names == ("student",) and stu.name.first == "Stu"
+    tea = next(u for u in r.users.values() if u.roles.teacher and u.roles.teacher.sis_id == "100")
+    assert tea.id != "100" and tea.name.first == "Tea" and tea.roles.names == ("teacher",)
+    assert tea.roles.teacher.schools == ("sA", "sB")
+    sta = next(u for u in r.users.values() if u.roles.staff and u.roles.staff.staff_id == "100")
+    assert sta.id not in ("100", tea.id) and sta.name.first == "Sta"
+    assert r.users["t2"].roles.names == ("teacher", "staff")  # employees still merge by id
+    assert r.sections["se1"].teachers == (tea.id, "t2") and r.sections["se1"].teacher == tea.id
+    assert r.sections["se1"].students == ("100",)
+    said = {(p.file, p.line) for p in r.problems if p.record_id in (tea.id, sta.id)}
+    assert ("teachers.csv", 2) in said and ("staff.csv", 2) in said
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert set(g.neighbors("se1", "teaches", reverse=True)) == {tea.id, "t2"}
+
+
+def test_student_and_teacher_with_one_id_round_trip_with_extensions(tmp_path: Path) -> None:
+    """A user holding both roles (the sample has one) is written with ``Clever_user_id`` in
+    teachers.csv, so it reads back as one user; without extensions the writer's report says
+    the teacher comes back as a user of its own."""
+    from rostergraph.io.write_sftp import write_clever_csv
+
+    src = rostergraph.sample()
+    both = [u.id for u in src.users.values() if u.roles.student and u.roles.teacher]
+    assert both
+    write_clever_csv(src, tmp_path / "ext")
+    back = read_clever_csv(tmp_path / "ext")
+    assert all(back.users[u].roles.names == src.users[u].roles.names for u in both)
+    report = write_clever_csv(src, tmp_path / "std", extensions=False)
+    assert any("teacher" in f and h == "changed" for f, h in zip(report.to_list("field"),
+                                                                 report.to_list("how")))
+    plain = read_clever_csv(tmp_path / "std")
+    assert all(plain.users[u].roles.teacher is None for u in both)
+
+
+def test_co_teacher_columns_with_a_gap_or_numbered_from_one(tmp_path: Path) -> None:
+    """Teacher_4_id after Teacher_2_id (no Teacher_3_id) is still a co-teacher, and a file
+    numbering its teachers Teacher_1_id ... reads Teacher_1_id as the primary teacher."""
+    gap = ("School_id,Section_id,Teacher_id,Teacher_2_id,Teacher_4_id,Name\n"
+           "sA,se1,t1,,t2,S\nsA,se2,t2,t1,t1,T\n")
+    r = read_clever_csv(_folder(tmp_path / "a", **{"sections.csv": gap}))
+    assert r.sections["se1"].teachers == ("t1", "t2")
+    assert r.sections["se2"].teachers == ("t2", "t1")
+    assert [p.field for p in r.problems if p.code == "repeated_id"] == ["Teacher_4_id"]
+    one = "School_id,Section_id,Teacher_1_id,Teacher_2_id,Name\nsA,se1,t1,t2,S\n"
+    r = read_clever_csv(_folder(tmp_path / "b", **{"sections.csv": one}))
+    assert r.sections["se1"].teacher == "t1" and r.sections["se1"].teachers == ("t1", "t2")
+    assert any("Teacher_1_id" in p.message and p.line == 1 for p in r.problems)
+
+
+def test_columns_like_contact_or_teacher_columns_are_kept(tmp_path: Path) -> None:
+    """Columns no Clever field takes are kept in ``extra`` even when their names look like
+    the contact or co-teacher columns (``Contact_address``, ``Teacher_advisor_id``), or like
+    another file's columns (``Role`` in students.csv); a ``Contact_3_*`` group after no
+    ``Contact_2_*`` is still a contact."""
+    students = ("School_id,Student_id,First_name,Teacher_advisor_id,Role,Contact_name,"
+                "Contact_address,Contact_3_name,Contact_3_relationship\n"
+                "sA,st1,Ann,t1,Student,Pat Lee,1 Main St,Gran Lee,Grandparent\n")
+    r = read_clever_csv(_folder(tmp_path, **{"students.csv": students}))
+    extra = r.users["st1"].extra
+    assert extra["sftp.Teacher_advisor_id"] == "t1" and extra["sftp.Role"] == "Student"
+    assert extra["sftp.Contact_address"] == "1 Main St"
+    gran = r.users["sftp-contact:st1:3"]
+    assert gran.name.last == "Gran Lee"
+    assert gran.roles.contact.student_relationships[0].relationship == "Grandparent"
+
+
+def test_repeated_user_rows_with_other_values_are_problems(tmp_path: Path) -> None:
+    """A student or teacher repeated for another school keeps the first row's values; a
+    value a later row gives differently (or a staff row merged into a teacher) is a problem
+    naming the line and the columns, never lost silently."""
+    d = _folder(tmp_path, **{
+        "students.csv": "School_id,Student_id,First_name,Grade,Notes\nsA,st1,Ann,K,n1\n"
+                        "sB,st1,Ann,1,n2\nsB,st2,Bo,3,\nsB,st2,Bo,3,\n",
+        "staff.csv": "School_id,Staff_id,Staff_email,First_name,Last_name,Title\n"
+                     "sA,S9,same@x.org,Tina,One,Coach\n"})
+    r = read_clever_csv(d)
+    st1 = r.users["st1"]
+    assert st1.roles.student.grade == "K" and st1.roles.student.schools == ("sA", "sB")
+    assert st1.extra["sftp.Notes"] == "n1"
+    got = [p for p in r.problems if p.file == "students.csv"]
+    assert [(p.line, p.record_id) for p in got] == [(3, "st1")]
+    assert "Grade" in got[0].message and "Notes" in got[0].message and "2" in got[0].message
+    t1 = r.users["t1"]
+    assert t1.name.first == "Tia" and t1.roles.staff.title == "Coach"
+    merged = [p for p in r.problems if p.file == "staff.csv"]
+    assert [(p.line, p.record_id) for p in merged] == [(2, "t1")]
+    assert "First_name" in merged[0].message and "Last_name" not in merged[0].message
+
+
+def test_enrollment_columns_without_a_field_are_a_problem(tmp_path: Path) -> None:
+    """enrollments.csv has no record to keep a column Clever does not define (a start date)
+    on: one problem on line 1 names it, and the enrollments load."""
+    enr = "School_id,Section_id,Student_id,Start_date\nsA,se1,st1,2024-08-01\n"
+    r = read_clever_csv(_folder(tmp_path, **{"enrollments.csv": enr}))
+    assert r.sections["se1"].students == ("st1",)
+    said = [p for p in r.problems if p.file == "enrollments.csv"]
+    assert len(said) == 1 and said[0].line == 1 and "Start_date" in said[0].message

@@ -124,9 +124,21 @@ def test_sample_sftp_without_extensions_keeps_the_graph(tmp_path: Path) -> None:
     src = rostergraph.sample()
     back, report = _through_sftp(src, tmp_path / "s", extensions=False)
     a, b = graph_facts(src), graph_facts(back)
-    assert a["reach"] == b["reach"]
+    # Student_id and Teacher_id name separate users in SFTP files: the sample's student who
+    # also teaches (illegal in Clever) comes back as two users, and the report says so
+    split = {f"sftp-teacher:{u.id}": u.id for u in src.users.values()
+             if u.roles.student is not None and u.roles.teacher is not None}
+    assert split and set(split) <= set(back.users)
+    assert ("users", "changed") in {(r["kind"], r["how"]) for r in report.to_dicts()
+                                    if "students.csv" in r["field"] or
+                                    "teachers.csv" in r["field"]}
+
+    def joined(facts: set[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
+        return {tuple(split.get(x, x) if isinstance(x, str) else x for x in t) for t in facts}
+
+    assert a["reach"] == joined(b["reach"])
     for rel in ("enrolled_in", "teaches", "taught_at"):
-        assert a[f"edges:{rel}"] == b[f"edges:{rel}"], rel
+        assert a[f"edges:{rel}"] == joined(b[f"edges:{rel}"]), rel
     # terms/courses: same section → natural key
     na, nb = _natural(src), _natural(back)
     for sid, sec in src.sections.items():

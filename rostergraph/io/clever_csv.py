@@ -19,12 +19,16 @@ each such column); column order is free. The column → field mapping is the tab
   no number); id ``"sftp-course:"`` + 16 hex digits of SHA-256 of
   ``"number" U+001F <number>`` (or ``"name" U+001F <name>``).
 - **teachers**: ``Teacher_id`` is ``section.teacher`` (primary) and
-  ``teachers[0]``; ``Teacher_2_id`` … ``Teacher_N_id`` follow. A teacher at
+  ``teachers[0]``; ``Teacher_2_id`` … ``Teacher_N_id`` follow by number (a gap
+  ends nothing; ``Teacher_1_id`` is read as ``Teacher_id``). A teacher at
   several schools is one row per school with the same ``Teacher_id`` (the first
-  row's school is the primary ``school``); students likewise.
+  row's school is the primary ``school``); students likewise. A repeated row's
+  other values stay those of the first row, and a value that differs is a problem.
 - **staff** rows merge into the teacher with the same non-empty email (or the
-  same id) as one user with both roles, as Clever does; students and contacts
-  never merge by email.
+  employee with the same id) as one user with both roles, as Clever does;
+  students and contacts never merge with employees: a ``Teacher_id`` or
+  ``Staff_id`` that is also a ``Student_id`` is the user ``"sftp-teacher:<id>"``
+  (``"sftp-staff:<id>"``), with a problem, and sections name that user.
 - **contacts** come from the ``Contact_*`` columns of ``students.csv`` (a second
   contact in ``Contact_2_*`` columns, and so on). A contact's id is
   ``Contact_id`` when given, else ``"sftp-contact:" + Contact_sis_id``
@@ -33,8 +37,8 @@ each such column); column order is free. The column → field mapping is the tab
 
 rostergraph extensions (written by :func:`rostergraph.io.write_sftp.write_clever_csv`,
 ignored by Clever): ``Term_id``/``Course_id`` columns in ``sections.csv``,
-``Contact_id``, ``Clever_user_id`` in ``staff.csv`` (the user a staff row
-belongs to; no email merge then), ``rostergraph_districts.csv`` and
+``Contact_id``, ``Clever_user_id`` in ``staff.csv`` and ``teachers.csv`` (the user
+the row belongs to; no email merge or id split then), ``rostergraph_districts.csv`` and
 ``rostergraph_records.csv`` (``Kind, Id, Clever_json``: Clever fields and
 records SFTP has no column for, merged back last).
 
@@ -137,9 +141,16 @@ CONTACT_FIELDS = [("id", None), ("name", "name.last"), ("email", "email"),
                   ("phone", "roles.contact.phone"), ("phone_type", "roles.contact.phone_type"),
                   ("sis_id", "roles.contact.sis_id"), ("relationship", "rel.relationship"),
                   ("type", "rel.type")]
-_SPECIAL = {"School_id", "Student_id", "Teacher_id", "Staff_id", "Section_id", "Role",
-            "Course_name", "Course_number", "Course_description", "Term_name", "Term_start",
-            "Term_end", "Term_id", "Course_id", "Clever_user_id"}
+_STAFF = ("School_id", "Staff_id", "Role", "Clever_user_id")
+#: Each file's columns read other than through SFTP_COLUMNS (ids, references, term and
+#: course fields); any other column without a field is kept in ``extra``.
+_SPECIAL = {"schools.csv": ("School_id",), "students.csv": ("School_id", "Student_id"),
+            "teachers.csv": ("School_id", "Teacher_id", "Clever_user_id"),
+            "staff.csv": _STAFF, "admins.csv": _STAFF,
+            "sections.csv": ("School_id", "Section_id", "Teacher_id", "Course_name",
+                             "Course_number", "Course_description", "Term_name", "Term_start",
+                             "Term_end", "Term_id", "Course_id"),
+            "enrollments.csv": ("School_id", "Section_id", "Student_id")}
 
 
 #: Columns without which a file's rows cannot be placed (its id columns).
@@ -148,29 +159,38 @@ _REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
              "admins.csv": ("Staff_id",), "sections.csv": ("Section_id",),
              "enrollments.csv": ("Section_id", "Student_id"),
              EXT_DISTRICTS: ("District_id",), EXT_RECORDS: ("Kind", "Id", "Clever_json")}
-_KNOWN = {f: frozenset(c for c, _ in cols) | _SPECIAL for f, cols in SFTP_COLUMNS.items()}
+_KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
+          for f, cols in _SPECIAL.items()}
 _NUMBERED = re.compile(r"(teacher|contact)_(\d+)_(.+)", re.IGNORECASE)
+_CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 
 
 def _canonical(file: str, col: str) -> str | None:
-    """The column name Clever's spec spells ``col`` as, ignoring case, or None."""
+    """The column name Clever's spec spells ``col`` as, ignoring case, or None.
+    ``Teacher_1_id`` and ``Contact_1_<field>`` (numbering from one) are Clever's
+    ``Teacher_id`` and ``Contact_<field>``."""
     key = col.strip().lower()
     for known in (*_KNOWN.get(file, ()), *_REQUIRED.get(file, ())):
         if known.lower() == key:
             return known
     m = _NUMBERED.fullmatch(col.strip())
-    if m and m.group(1).lower() == "teacher" and m.group(3).lower() == "id":
-        return f"Teacher_{m.group(2)}_id"
-    fields = {f for f, _ in CONTACT_FIELDS}
-    if m and m.group(1).lower() == "contact" and m.group(3).lower() in fields:
-        return f"Contact_{m.group(2)}_{m.group(3).lower()}"
-    if key.startswith("contact_") and key[8:] in fields:
+    if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
+            m.group(3).lower() == "id"):
+        return "Teacher_id" if int(m.group(2)) == 1 else f"Teacher_{m.group(2)}_id"
+    if file != "students.csv":
+        return None
+    if m and m.group(1).lower() == "contact" and m.group(3).lower() in _CONTACT_KEYS:
+        k = int(m.group(2))
+        return f"Contact_{m.group(3).lower()}" if k == 1 else (
+            f"Contact_{m.group(2)}_{m.group(3).lower()}")
+    if key.startswith("contact_") and key[8:] in _CONTACT_KEYS:
         return "Contact_" + key[8:]
     return None
 
 
 def _case_renames(file: str, header: list[str]) -> dict[str, str]:
-    """Header names that match a Clever column only when case is ignored → that column."""
+    """Header names that match a Clever column only when case is ignored (or numbered
+    from one) → that column."""
     present = set(header)
     out = {}
     for h in header:
@@ -252,16 +272,19 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
 
 
 _Plan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],
-              list[tuple[str, tuple[str, ...], Any]]]
+              list[tuple[str, tuple[str, ...], Any]], list[str]]
+_CO_TEACHER = re.compile(r"Teacher_(\d+)_id")
+_CONTACT_COL = re.compile(r"Contact_(?:(\d+)_)?(.+)")
 
 
 def _plan(file: str, columns: list[str]) -> _Plan:
     """Where each column of a file with these (unique) columns goes, worked out once per
-    file: ``(fields, extra, contacts)``. ``fields`` are the mapped columns present, in
-    :data:`SFTP_COLUMNS` order, in runs of the same parent keys: ``(parent keys,
-    [(column, key), ...])``; ``extra``
-    ``(column, "sftp.<column>")``; ``contacts`` the contact groups ``(k, fields, getter)``
-    in order (group ``k`` exists while its columns do)."""
+    file: ``(fields, extra, contacts, co_teachers)``. ``fields`` are the mapped columns
+    present, in :data:`SFTP_COLUMNS` order, in runs of the same parent keys: ``(parent
+    keys, [(column, key), ...])``; ``extra`` ``(column, "sftp.<column>")`` for every
+    other column no field takes; ``contacts`` the contact groups ``(k, fields, getter)``
+    of students.csv by number (``Contact_*`` is group 1; a gap in the numbers ends
+    nothing); ``co_teachers`` the ``Teacher_<n>_id`` columns of sections.csv by number."""
     present = set(columns)
     fields: list[tuple[tuple[str, ...], list[tuple[str, str]]]] = []
     for col, path in SFTP_COLUMNS.get(file, ()):
@@ -270,21 +293,27 @@ def _plan(file: str, columns: list[str]) -> _Plan:
             if not fields or fields[-1][0] != tuple(parents):
                 fields.append((tuple(parents), []))
             fields[-1][1].append((col, key))
-    known = _KNOWN.get(file, frozenset())
-    extra = [(col, _PREFIX + col) for col in columns
-             if col not in known and not col.startswith("Contact_") and not (
-                 col.startswith("Teacher_") and col.endswith("_id"))]
+    taken = set(_KNOWN.get(file, frozenset()))
+    co_teachers: list[str] = []
+    if file == "sections.csv":
+        numbered = [(int(m.group(1)), c) for c in columns if (m := _CO_TEACHER.fullmatch(c))]
+        co_teachers = [c for _, c in sorted(numbered)]
+        taken.update(co_teachers)
+    groups: dict[int, dict[str, str]] = {}
+    if file == "students.csv":
+        for c in columns:
+            m = _CONTACT_COL.fullmatch(c)
+            if m and m.group(2) in _CONTACT_KEYS and (m.group(1) is None or m.group(1) != "1"):
+                groups.setdefault(int(m.group(1) or 1), {})[m.group(2)] = c
     contacts = []
-    k = 1
-    while True:
-        pre = "Contact_" if k == 1 else f"Contact_{k}_"
-        cols = [(f, pre + f) for f, _ in CONTACT_FIELDS if pre + f in present]
-        if not cols:
-            break
-        get = itemgetter(*(c for _, c in cols))
-        contacts.append((str(k), tuple(f for f, _ in cols), get if len(cols) > 1 else _one(get)))
-        k += 1
-    return fields, extra, contacts
+    for k, cols in sorted(groups.items()):
+        names = [(f, cols[f]) for f, _ in CONTACT_FIELDS if f in cols]
+        taken.update(c for _, c in names)
+        get = itemgetter(*(c for _, c in names))
+        contacts.append((str(k), tuple(f for f, _ in names),
+                         get if len(names) > 1 else _one(get)))
+    extra = [(col, _PREFIX + col) for col in columns if col not in taken]
+    return fields, extra, contacts, co_teachers
 
 
 def _one(get: Any) -> Any:
@@ -298,6 +327,7 @@ class _Reader:
         self.users: dict[str, dict[str, Any]] = {}
         self.user_where: dict[str, tuple[str, int]] = {}
         self.emails: dict[str, str] = {}  # teacher email → user id
+        self.aliases: dict[tuple[str, str], str] = {}  # (role, SFTP id) → another user id
         self.sections: dict[str, dict[str, Any]] = {}
         self.section_where: dict[str, tuple[str, int]] = {}
         self.terms: dict[str, dict[str, Any]] = {}
@@ -319,8 +349,10 @@ class _Reader:
         header = t.header
         renames = _case_renames(name, header)
         for got, want in renames.items():
-            self.b.problem("other", f"column {got!r} read as {want!r} (Clever's SFTP column "
-                           "names are matched ignoring case and surrounding spaces)",
+            why = ("Clever's SFTP column names are matched ignoring case and surrounding "
+                   "spaces") if got.strip().lower() == want.lower() else (
+                   "Clever numbers the second teacher or contact 2; the first has no number")
+            self.b.problem("other", f"column {got!r} read as {want!r} ({why})",
                            file=name, line=1, kind=kind, field=want)
         if renames:
             header = [renames.get(h, h) for h in header]
@@ -333,11 +365,11 @@ class _Reader:
         self.plans[name] = _plan(name, list(dict.fromkeys(header)))
         return t
 
-    def _fill(self, d: dict[str, Any], row: dict[str, str], file: str,
-              first: bool = True) -> None:
-        if not first:
-            return
-        fields, extra, _ = self.plans[file]
+    def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
+        """Put the row's cells on ``d``; a value already there (from an earlier row of the
+        same user) stays. Returns the columns whose cell differs from the value kept."""
+        fields, extra, _, _ = self.plans[file]
+        differ = []
         for parents, run in fields:  # (in the table's order: keys keep it)
             cur: Any = d
             for part in parents:  # made (or a non-dict replaced) as set_path does
@@ -345,11 +377,15 @@ class _Reader:
                 if not isinstance(nxt, dict):
                     nxt = cur[part] = {}
                 cur = nxt
-            for col, key in run:  # (a value already there, from an earlier row, stays)
+            for col, key in run:
                 if key not in cur:
                     cur[key] = row[col]
+                elif cur[key] != row[col]:
+                    differ.append(col)
         for col, key in extra:
-            d.setdefault(key, row[col])
+            if d.setdefault(key, row[col]) != row[col]:
+                differ.append(col)
+        return differ
 
     def _need(self, row: dict[str, str], col: str, file: str, line: int,
               kind: str) -> str | None:
@@ -402,24 +438,40 @@ class _Reader:
         if singular:
             r.setdefault("school", school)
 
+    def _employee(self, role: str, uid: str, id_col: str, row: dict[str, str], file: str,
+                  line: int) -> str:
+        """The user a teacher or staff row belongs to: ``Clever_user_id`` (extension); for
+        staff, the employee with that id or else the teacher with that email; else the
+        row's id, unless a student or contact has it (students are never merged with
+        employees): then ``"sftp-<role>:<id>"``, with a problem."""
+        ext = row.get("Clever_user_id")
+        if ext:
+            return ext
+        if (role, uid) in self.aliases:
+            return self.aliases[(role, uid)]
+        u = self.users.get(uid)
+        employee = u is not None and ("teacher" in u["roles"] or "staff" in u["roles"])
+        if role == "staff" and not employee:
+            email = row.get("Staff_email", row.get("Admin_email"))
+            if email and email in self.emails:
+                return self.emails[email]
+        if u is None or employee:
+            return uid
+        new = self.aliases[(role, uid)] = f"sftp-{role}:{uid}"
+        self.b.problem("other", f"{id_col} {uid!r} is also a student's or contact's id: read "
+                       f"as the user {new!r} (Clever never merges students or contacts with "
+                       "employees)", file=file, line=line, kind="users", record_id=new,
+                       field=id_col)
+        return new
+
     def read_people(self, file: str, role: str, id_col: str) -> None:
         for line, row in self.rows(file, "users"):
             uid = self._need(row, id_col, file, line, "users")
             if uid is None:
                 continue
-            if role == "staff":
-                ext = row.get("Clever_user_id")
-                email = row.get("Staff_email", row.get("Admin_email"))
-                if ext:
-                    uid_final = ext
-                elif uid in self.users:
-                    uid_final = uid
-                elif email and email in self.emails:
-                    uid_final = self.emails[email]
-                else:
-                    uid_final = uid
-            else:
-                uid_final = uid
+            uid_final = uid if role == "student" else self._employee(role, uid, id_col, row,
+                                                                     file, line)
+            existed = uid_final in self.users
             u = self._user(uid_final, file, line)
             first = role not in u["roles"]
             r = u["roles"].setdefault(role, {})
@@ -433,7 +485,13 @@ class _Reader:
                     if row.get("Role"):
                         r["roles"] = [row["Role"]]
                 self._school(r, row.get("School_id"), False)
-            self._fill(u, row, file, first)
+            differ = self._fill(u, row, file)
+            if existed and differ:
+                at = self.user_where[uid_final]
+                self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "
+                               f"{at[1]}) with other values in {', '.join(differ)}: the first "
+                               "values are kept", file=file, line=line, kind="users",
+                               record_id=uid_final, field=differ[0])
             self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)
@@ -489,20 +547,20 @@ class _Reader:
                 d["district"] = self.district
             if row.get("School_id"):
                 d["school"] = row["School_id"]
-            teachers = [row["Teacher_id"]] if row.get("Teacher_id") else []
+            alias = self.aliases
+            teachers = [alias.get(("teacher", row["Teacher_id"]), row["Teacher_id"])
+                        ] if row.get("Teacher_id") else []
             if teachers:
                 d["teacher"] = teachers[0]
-            n = 2
-            while f"Teacher_{n}_id" in row:
-                t = row[f"Teacher_{n}_id"]
+            for col in self.plans["sections.csv"][3]:
+                t = alias.get(("teacher", row[col]), row[col])
                 if t and t in teachers:
                     self.b.problem("repeated_id", f"teacher {t!r} is listed again in "
-                                   f"Teacher_{n}_id of section {sid!r}: kept once",
+                                   f"{col} of section {sid!r}: kept once",
                                    file="sections.csv", line=line, kind="sections",
-                                   record_id=sid, field=f"Teacher_{n}_id")
+                                   record_id=sid, field=col)
                 elif t:
                     teachers.append(t)
-                n += 1
             if teachers or "Teacher_id" in row:
                 d["teachers"] = teachers
             self._fill(d, row, "sections.csv")
@@ -570,6 +628,11 @@ class _Reader:
         t = self.table("enrollments.csv", "sections")
         if t is None:
             return
+        unkept = [c for c, _ in self.plans["enrollments.csv"][1]]
+        if unkept:  # (an enrollment is no record: nothing could hold them)
+            self.b.problem("other", f"column(s) {', '.join(unkept)} of enrollments.csv have no "
+                           "Clever field and no record to be kept on; not loaded",
+                           file="enrollments.csv", line=1, kind="sections", field=unkept[0])
         if t.clean:
             sftp_enrollments(self.b, t, self.sections)
             return

@@ -188,6 +188,13 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             if c.take(f"roles.{role}.sis_id") != rec.id:
                 c.keep(f"roles.{role}.sis_id", r.sis_id)
             base: dict[str, Any] = {id_col: rec.id}
+            if role == "teacher" and roles.student is not None:
+                # SFTP students and teachers are separate users even with one id
+                if ext:
+                    base["Clever_user_id"] = rec.id
+                else:
+                    report.add("users", "roles.teacher (a student's id on teachers.csv: "
+                               "read back as a user of its own)", "changed")
             columns(c, base, file, present_by_file[file])
             for i, s in enumerate(order or [""]):
                 row = dict(base, School_id=s)

@@ -81,9 +81,14 @@ CONTACT_FIELDS = [("id", None), ("name", "name.last"), ("email", "email"),
                   ("phone", "roles.contact.phone"), ("phone_type", "roles.contact.phone_type"),
                   ("sis_id", "roles.contact.sis_id"), ("relationship", "rel.relationship"),
                   ("type", "rel.type")]
-_SPECIAL = {"School_id", "Student_id", "Teacher_id", "Staff_id", "Section_id", "Role",
-            "Course_name", "Course_number", "Course_description", "Term_name", "Term_start",
-            "Term_end", "Term_id", "Course_id", "Clever_user_id"}
+_STAFF = ("School_id", "Staff_id", "Role", "Clever_user_id")
+_SPECIAL = {"schools.csv": ("School_id",), "students.csv": ("School_id", "Student_id"),
+            "teachers.csv": ("School_id", "Teacher_id", "Clever_user_id"),
+            "staff.csv": _STAFF, "admins.csv": _STAFF,
+            "sections.csv": ("School_id", "Section_id", "Teacher_id", "Course_name",
+                             "Course_number", "Course_description", "Term_name", "Term_start",
+                             "Term_end", "Term_id", "Course_id"),
+            "enrollments.csv": ("School_id", "Section_id", "Student_id")}
 
 
 #: Columns without which a file's rows cannot be placed (its id columns).
@@ -92,7 +97,9 @@ _REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
              "admins.csv": ("Staff_id",), "sections.csv": ("Section_id",),
              "enrollments.csv": ("Section_id", "Student_id"),
              EXT_DISTRICTS: ("District_id",), EXT_RECORDS: ("Kind", "Id", "Clever_json")}
-_KNOWN = {f: frozenset(c for c, _ in cols) | _SPECIAL for f, cols in SFTP_COLUMNS.items()}
+_KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
+          for f, cols in _SPECIAL.items()}
+_CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _NUMBERED = re.compile(r"(teacher|contact)_(\d+)_(.+)", re.IGNORECASE)
 
 
@@ -103,14 +110,35 @@ def _canonical(file: str, col: str) -> str | None:
         if known.lower() == key:
             return known
     m = _NUMBERED.fullmatch(col.strip())
-    if m and m.group(1).lower() == "teacher" and m.group(3).lower() == "id":
-        return f"Teacher_{m.group(2)}_id"
-    fields = {f for f, _ in CONTACT_FIELDS}
-    if m and m.group(1).lower() == "contact" and m.group(3).lower() in fields:
+    if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
+            m.group(3).lower() == "id"):
+        return "Teacher_id" if int(m.group(2)) == 1 else f"Teacher_{m.group(2)}_id"
+    if file != "students.csv":
+        return None
+    if m and m.group(1).lower() == "contact" and m.group(3).lower() in _CONTACT_KEYS:
+        if int(m.group(2)) == 1:
+            return f"Contact_{m.group(3).lower()}"
         return f"Contact_{m.group(2)}_{m.group(3).lower()}"
-    if key.startswith("contact_") and key[8:] in fields:
+    if key.startswith("contact_") and key[8:] in _CONTACT_KEYS:
         return "Contact_" + key[8:]
     return None
+
+
+def _numbered(file: str, header: list[str]) -> tuple[list[str], list[tuple[str, dict[str, str]]]]:
+    """sections.csv's Teacher_<n>_id columns and students.csv's contact groups (k, field →
+    column), each by number."""
+    teachers: list[tuple[int, str]] = []
+    groups: dict[int, dict[str, str]] = {}
+    for c in header:
+        m = re.fullmatch(r"Teacher_(\d+)_id", c)
+        if m and file == "sections.csv":
+            teachers.append((int(m.group(1)), c))
+        m = re.fullmatch(r"Contact_(?:(\d+)_)?(.+)", c)
+        if m and file == "students.csv" and m.group(2) in _CONTACT_KEYS and m.group(1) != "1":
+            groups.setdefault(int(m.group(1) or 1), {})[m.group(2)] = c
+    return ([c for _, c in sorted(teachers)],
+            [(str(k), {f: g[f] for f, _ in CONTACT_FIELDS if f in g})
+             for k, g in sorted(groups.items())])
 
 
 def _case_renames(file: str, header: list[str]) -> dict[str, str]:
@@ -201,6 +229,9 @@ class _Reader:
         self.users: dict[str, dict[str, Any]] = {}
         self.user_where: dict[str, tuple[str, int]] = {}
         self.emails: dict[str, str] = {}  # teacher email → user id
+        self.aliases: dict[tuple[str, str], str] = {}
+        self.header: dict[str, list[str]] = {}
+        self.numbered: dict[str, tuple[list[str], list[tuple[str, dict[str, str]]]]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
         self.section_where: dict[str, tuple[str, int]] = {}
         self.terms: dict[str, dict[str, Any]] = {}
@@ -216,8 +247,11 @@ class _Reader:
         header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
         renames = _case_renames(name, header)
         for got, want in renames.items():
-            self.b.problem("other", f"column {got!r} read as {want!r} (Clever's SFTP column "
-                           "names are matched ignoring case and surrounding spaces)",
+            if got.strip().lower() == want.lower():
+                why = "Clever's SFTP column names are matched ignoring case and surrounding spaces"
+            else:
+                why = "Clever numbers the second teacher or contact 2; the first has no number"
+            self.b.problem("other", f"column {got!r} read as {want!r} ({why})",
                            file=name, line=1, kind=kind, field=want)
         if renames:
             header = [renames.get(h, h) for h in header]
@@ -228,12 +262,12 @@ class _Reader:
             self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
                            "; the file was not loaded", file=name, line=1, kind=kind)
             return iter(())
+        self.header[name] = header
+        self.numbered[name] = _numbered(name, list(dict.fromkeys(header)))
         return rows
 
-    def _fill(self, d: dict[str, Any], row: dict[str, str], file: str,
-              first: bool = True) -> None:
-        if not first:
-            return
+    def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
+        differ = []
         for col, path in SFTP_COLUMNS[file]:
             v = row.get(col)
             if v is not None:
@@ -242,11 +276,14 @@ class _Reader:
                     cur = cur.get(part) if isinstance(cur, dict) else None
                 if not (isinstance(cur, dict) and path.rsplit(".", 1)[-1] in cur):
                     set_path(d, path, v)
-        known = _KNOWN[file]
+                elif cur[path.rsplit(".", 1)[-1]] != v:
+                    differ.append(col)
+        teachers, groups = self.numbered[file]
+        taken = _KNOWN[file] | set(teachers) | {c for _, g in groups for c in g.values()}
         for col, v in row.items():
-            if col not in known and not col.startswith("Contact_") and not (
-                    col.startswith("Teacher_") and col.endswith("_id")):
-                d.setdefault(_PREFIX + col, v)
+            if col not in taken and d.setdefault(_PREFIX + col, v) != v:
+                differ.append(col)
+        return differ
 
     def _need(self, row: dict[str, str], col: str, file: str, line: int,
               kind: str) -> str | None:
@@ -304,19 +341,26 @@ class _Reader:
             uid = self._need(row, id_col, file, line, "users")
             if uid is None:
                 continue
-            if role == "staff":
-                ext = row.get("Clever_user_id")
+            uid_final = uid
+            if role != "student":
+                old = self.users.get(uid)
+                employee = old is not None and ("teacher" in old["roles"] or
+                                                "staff" in old["roles"])
                 email = row.get("Staff_email", row.get("Admin_email"))
-                if ext:
-                    uid_final = ext
-                elif uid in self.users:
-                    uid_final = uid
-                elif email and email in self.emails:
+                if row.get("Clever_user_id"):
+                    uid_final = row["Clever_user_id"]
+                elif (role, uid) in self.aliases:
+                    uid_final = self.aliases[(role, uid)]
+                elif role == "staff" and not employee and email and email in self.emails:
                     uid_final = self.emails[email]
-                else:
-                    uid_final = uid
-            else:
-                uid_final = uid
+                elif old is not None and not employee:
+                    uid_final = self.aliases[(role, uid)] = f"sftp-{role}:{uid}"
+                    self.b.problem(
+                        "other", f"{id_col} {uid!r} is also a student's or contact's id: read "
+                        f"as the user {uid_final!r} (Clever never merges students or contacts "
+                        "with employees)", file=file, line=line, kind="users",
+                        record_id=uid_final, field=id_col)
+            existed = uid_final in self.users
             u = self._user(uid_final, file, line)
             first = role not in u["roles"]
             r = u["roles"].setdefault(role, {})
@@ -330,7 +374,13 @@ class _Reader:
                     if row.get("Role"):
                         r["roles"] = [row["Role"]]
                 self._school(r, row.get("School_id"), False)
-            self._fill(u, row, file, first)
+            differ = self._fill(u, row, file)
+            if existed and differ:
+                at = self.user_where[uid_final]
+                self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "
+                               f"{at[1]}) with other values in {', '.join(differ)}: the first "
+                               "values are kept", file=file, line=line, kind="users",
+                               record_id=uid_final, field=differ[0])
             self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)
@@ -338,17 +388,10 @@ class _Reader:
                 self._contact_groups(uid, line, row)
 
     def _contact_groups(self, student: str, line: int, row: dict[str, str]) -> None:
-        k = 1
-        while True:
-            pre = "Contact_" if k == 1 else f"Contact_{k}_"
-            group = {f: row[pre + f] for f, _ in CONTACT_FIELDS if pre + f in row}
-            if not group and k > 1:
-                return
+        for k, cols in self.numbered["students.csv"][1]:
+            group = {f: row[c] for f, c in cols.items()}
             if any(group.values()):
-                self.contacts.append((student, line, str(k), group))
-            elif not group:
-                return
-            k += 1
+                self.contacts.append((student, line, k, group))
 
     def apply_contacts(self) -> None:
         for student, line, k, group in self.contacts:
@@ -388,20 +431,19 @@ class _Reader:
                 d["district"] = self.district
             if row.get("School_id"):
                 d["school"] = row["School_id"]
-            teachers = [row["Teacher_id"]] if row.get("Teacher_id") else []
-            if teachers:
-                d["teacher"] = teachers[0]
-            n = 2
-            while f"Teacher_{n}_id" in row:
-                t = row[f"Teacher_{n}_id"]
+            teachers = []
+            for col in ["Teacher_id", *self.numbered["sections.csv"][0]]:
+                t = row.get(col) or ""
+                t = self.aliases.get(("teacher", t), t)
                 if t and t in teachers:
                     self.b.problem("repeated_id", f"teacher {t!r} is listed again in "
-                                   f"Teacher_{n}_id of section {sid!r}: kept once",
+                                   f"{col} of section {sid!r}: kept once",
                                    file="sections.csv", line=line, kind="sections",
-                                   record_id=sid, field=f"Teacher_{n}_id")
+                                   record_id=sid, field=col)
                 elif t:
                     teachers.append(t)
-                n += 1
+                if col == "Teacher_id" and t:
+                    d["teacher"] = t
             if teachers or "Teacher_id" in row:
                 d["teachers"] = teachers
             self._fill(d, row, "sections.csv")
@@ -466,7 +508,14 @@ class _Reader:
 
     def read_enrollments(self) -> None:
         seen: set[tuple[str, str]] = set()
-        for line, row in self.rows("enrollments.csv", "sections"):
+        rows = self.rows("enrollments.csv", "sections")
+        unkept = [c for c in dict.fromkeys(self.header.get("enrollments.csv", ()))
+                  if c not in _KNOWN["enrollments.csv"]]
+        if unkept:
+            self.b.problem("other", f"column(s) {', '.join(unkept)} of enrollments.csv have no "
+                           "Clever field and no record to be kept on; not loaded",
+                           file="enrollments.csv", line=1, kind="sections", field=unkept[0])
+        for line, row in rows:
             sec_id, stu = row.get("Section_id") or "", row.get("Student_id") or ""
             sec = self.sections.get(sec_id)
             if sec is None or not stu:

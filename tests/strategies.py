@@ -187,7 +187,7 @@ FUZZ_LIMITS = Limits(max_field_bytes=1000, max_json_depth=16, max_line_bytes=800
 #: name → problem codes the reader may report for a line corrupted that way.
 LINE_CORRUPTIONS: dict[str, frozenset[str]] = {
     "truncate": frozenset({"syntax", "encoding"}),
-    "bad_utf8": frozenset({"encoding"}),
+    "bad_utf8": frozenset({"encoding", "no_id"}),  # no_id: the byte went into the key "id"
     "nul_byte": frozenset({"syntax", "encoding"}),  # NUL may split a UTF-8 sequence
     "id_wrong_type": frozenset({"no_id"}),
     "no_id": frozenset({"no_id"}),
@@ -199,6 +199,9 @@ LINE_CORRUPTIONS: dict[str, frozenset[str]] = {
 }
 #: Corruptions after which the record still loads (with the bad value in extra).
 KEEPS_RECORD = frozenset({"field_wrong_type"})
+#: corruptions after which the record may load or not: a byte that is not UTF-8 inside a
+#: string is replaced by U+FFFD and the record loads; elsewhere the line is no JSON.
+MAY_KEEP_RECORD = frozenset({"bad_utf8"})
 
 
 @st.composite

@@ -158,15 +158,25 @@ def test_invalid_dates_are_kept_as_text_and_reported(tmp_path: Path) -> None:
 
 
 def test_invalid_utf8_line_is_an_encoding_problem(tmp_path: Path) -> None:
-    """A JSON Lines line with bytes that are not UTF-8 is an encoding problem at its line."""
-    r = rostergraph.load(_jsonl(tmp_path, "users", b'{"id": "u9", "email": "\xff"}',
-                                orjson.dumps(U1)))
-    assert list(r.users) == ["u1"] and _codes(r) == [("encoding", 1)]
+    """A JSON Lines line with bytes that are not UTF-8 (a SIS writing Latin-1) is an
+    encoding problem at its line; the record still loads, the bytes replaced by U+FFFD,
+    in the fast reader as in the general one."""
+    r = rostergraph.load(_jsonl(tmp_path, "users", b'{"id": "u9", "name": {"last": "Mu\xf1oz"}}',
+                                orjson.dumps(U1), b'{"id": "u8", \xff}'))
+    assert list(r.users) == ["u9", "u1"] and r.users["u9"].name.last == "Mu\ufffdoz"
+    assert _codes(r) == [("encoding", 1), ("encoding", 3)]
+    assert r.problems[0].record_id == "u9" and "Mu\\xf1oz" in r.problems[0].raw
 
 
-def test_invalid_utf8_document_raises_format_error(tmp_path: Path) -> None:
-    """A .json document with bytes that are not UTF-8 raises FormatError with its location."""
-    (tmp_path / "users.json").write_bytes(b'[{"id": "u1", "email": "\xff"}]')
+def test_invalid_utf8_document_is_an_encoding_problem(tmp_path: Path) -> None:
+    """A .json document with bytes that are not UTF-8 loads with them replaced by U+FFFD and
+    one encoding problem naming its first bad line; one that is no JSON even then raises
+    FormatError with its location."""
+    (tmp_path / "users.json").write_bytes(b'[{"id": "u0"},\n {"id": "u1", "email": "\xff"}]')
+    r = rostergraph.load(tmp_path)
+    assert list(r.users) == ["u0", "u1"] and r.users["u1"].email == "\ufffd"
+    assert [(p.code, p.file, p.line) for p in r.problems] == [("encoding", "users.json", 2)]
+    (tmp_path / "users.json").write_bytes(b'[{"id": "u1", "email": "\xff"]')
     with pytest.raises(FormatError, match="users.json:1:"):
         rostergraph.load(tmp_path)
 

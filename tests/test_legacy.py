@@ -160,3 +160,22 @@ def test_any_legacy_json_reads_without_crashing(tmp_path: Path, docs: dict) -> N
         (d / name).write_text(json.dumps(doc))
     r = read_legacy_clever(d)
     rostergraph.RosterGraph.from_roster(r)
+
+
+def test_latin1_byte_in_a_legacy_file_keeps_its_records(tmp_path: Path) -> None:
+    """Clever's students.json with a name re-encoded in Latin-1 by a SIS ("Doé"): every
+    student loads, the byte replaced by U+FFFD, with one encoding problem at its line (the
+    whole file was a syntax problem)."""
+    import shutil
+
+    shutil.copytree(GO, tmp_path / "go")
+    path = tmp_path / "go" / "students.json"
+    text = path.read_bytes()
+    at = text.index(b'"last": "Do') + len(b'"last": "Do')
+    path.write_bytes(text[:at] + b"\xe9" + text[at:])
+    clean, dirty = read_legacy_clever(GO), read_legacy_clever(tmp_path / "go")
+    students = {u for u, rec in clean.users.items() if rec.roles.student is not None}
+    assert students and students <= set(dirty.users)
+    assert any("\ufffd" in (dirty.users[u].name.last or "") for u in students)
+    enc = [p for p in dirty.problems if p.code == "encoding"]
+    assert [(p.file, p.line) for p in enc] == [("students.json", text[:at].count(b"\n") + 1)]

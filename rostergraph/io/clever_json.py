@@ -194,7 +194,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
             if b"\n" in stripped.rstrip() and _parses(first):
                 lines_mode = True
             else:
-                doc = _json_error(exc, data, name)
+                doc = _json_error(exc, data, name, b, kind)
         if not lines_mode:
             _read_document(b, kind, doc, name)
             return
@@ -209,14 +209,25 @@ def _parses(line: bytes) -> bool:
         return False
 
 
-def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str) -> Any:
-    """Raise FormatError with line/column, unless the stdlib can read it (lone surrogates)."""
+def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBuilder,
+                kind: str) -> Any:
+    """Raise FormatError with line/column, unless the stdlib can read it (lone surrogates),
+    or it is JSON once bytes that are not UTF-8 (a SIS writing Latin-1) are replaced by
+    U+FFFD: then an ``encoding`` problem names the first bad line, and the records load."""
     try:
         # orjson refuses lone surrogates that Clever strings may carry; keep them
         return json.loads(data.decode("utf-8"))
     except RecursionError:
         raise FormatError("not valid JSON: nested too deeply", path=name) from None
-    except ValueError:  # bad UTF-8, bad JSON, an integer over 4300 digits
+    except UnicodeDecodeError as bad:
+        doc = _fallback(data.decode("utf-8", errors="replace").encode("utf-8"))
+        if doc is not _BAD:
+            head = data[:bad.start]
+            b.problem("encoding", f"bytes that are not UTF-8 (first at byte {bad.start}); "
+                      "replaced by U+FFFD", file=name, line=head.count(b"\n") + 1, kind=kind,
+                      raw=raw_text(data[max(0, bad.start - 40):bad.start + 40]))
+            return doc
+    except ValueError:  # bad JSON, an integer over 4300 digits
         pass
     raise FormatError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
                       column=exc.colno) from None
@@ -354,14 +365,20 @@ def _read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
     except orjson.JSONDecodeError as exc:
         obj = _fallback(line)
         if obj is _BAD:
-            code = "syntax"
             try:
                 line.decode("utf-8")
-            except UnicodeDecodeError:
+                code = "syntax"
+            except UnicodeDecodeError:  # (a SIS writing Latin-1): the record still loads
                 code = "encoding"
-            b.problem(code, f"not valid JSON: {exc.msg} (column {exc.colno})",
-                      file=name, line=n, kind=kind, raw=raw_text(line))
-            return
+                obj = _fallback(line.decode("utf-8", errors="replace").encode("utf-8"))
+            if obj is _BAD:
+                b.problem(code, f"not valid JSON: {exc.msg} (column {exc.colno})",
+                          file=name, line=n, kind=kind, raw=raw_text(line))
+                return
+            rid = obj.get("id") if isinstance(obj, dict) else None
+            b.problem(code, "bytes that are not UTF-8, replaced by U+FFFD", file=name, line=n,
+                      kind=kind, record_id=rid if isinstance(rid, str) else None,
+                      raw=raw_text(line))
     if len(line) > limits.max_field_bytes and _has_big_string(obj, limits.max_field_bytes):
         b.problem("limit", f"a value longer than {limits.max_field_bytes} bytes "
                   "(Limits.max_field_bytes)", file=name, line=n, kind=kind,

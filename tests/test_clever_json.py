@@ -179,3 +179,43 @@ def test_lone_surrogate_string_is_kept(tmp_path: Path) -> None:
     _write(tmp_path / "schools.jsonl", b'{"id": "a", "name": "bad \\ud800 name"}\n')
     r = rostergraph.load(tmp_path)
     assert r.schools["a"].name == "bad \ud800 name"
+
+
+def test_v3_folder_with_a_legacy_list_beside_it_reads_its_users(tmp_path: Path) -> None:
+    """A v3 dump (``users.json``) holding a v1/v2 ``contacts.json`` left by an older sync
+    is read as v3: its users load (the folder was read as legacy, which skipped users.json
+    with a note: no user at all), and the legacy list is a problem naming it."""
+    (tmp_path / "users.json").write_text(
+        '{"data": [{"data": {"id": "u1", "roles": {"student": {"school": "s1"}}}, '
+        '"uri": "/v3.0/users/u1"}], "links": []}')
+    (tmp_path / "contacts.json").write_text('{"data": [], "paging": {"count": 0}}')
+    r = rostergraph.load(tmp_path)
+    assert r.provenance.format == "clever-json" and list(r.users) == ["u1"]
+    assert [(p.code, p.file) for p in r.problems] == [("other", "contacts.json")]
+
+
+def test_saved_api_pages_load_every_record(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """API list responses saved whole, one per line (or as an array of pages), load every
+    record they hold (each was one ``no_id`` problem, its records lost); an envelope item
+    with a key beside ``data`` and ``uri`` loads its record, the key named in a problem.
+    The fast JSON Lines reader gives the general reader's roster."""
+    from tests.test_fast_jsonl import _general, _snapshot
+
+    page = {"data": [{"data": {"id": "u1", "roles": {}}, "uri": "/v3.0/users/u1"},
+                     {"data": {"id": "u2", "roles": {}}, "uri": "/v3.0/users/u2"}],
+            "links": [{"rel": "next", "uri": "/v3.0/users?starting_after=u2"}]}
+    last = {"data": [{"data": {"id": "u3", "roles": {}}, "uri": "/v3.0/users/u3",
+                      "type": "users"}], "links": [{"rel": "prev", "uri": "/v3.0/users"}]}
+    lines = tmp_path / "lines"
+    lines.mkdir()
+    (lines / "users.jsonl").write_bytes(orjson.dumps(page) + b"\n" + orjson.dumps(last) + b"\n")
+    r = rostergraph.load(lines)
+    assert list(r.users) == ["u1", "u2", "u3"]
+    assert [(p.code, p.line, p.record_id) for p in r.problems] == [("other", 2, "u3")]
+    assert "type" in r.problems[0].message
+    assert _snapshot(r) == _snapshot(_general(lines, monkeypatch))
+    doc = tmp_path / "doc"
+    doc.mkdir()
+    (doc / "users.json").write_bytes(orjson.dumps([page, last]))
+    assert list(rostergraph.load(doc).users) == ["u1", "u2", "u3"]

@@ -9,7 +9,12 @@ without a ``.gz`` suffix). A file may hold:
   ``{"data": [{"data": {...}, "uri": "..."}], "links": [...]}``;
 - a single-record envelope ``{"data": {...}, "links": [...]}``;
 - a plain JSON array of records (or of envelope items);
-- JSON Lines: one record or one envelope item per line.
+- JSON Lines: one record or one envelope item per line;
+- whole list responses saved as they came: one per line, or an array of them.
+
+An envelope item with keys beside ``data``/``uri``/``links`` still gives its record
+(a problem names the keys). In a folder, a v1/v2 user list (``contacts.json``) beside
+the v3 files is a problem naming it (v3 keeps every role in ``users``).
 
 Any file may be absent. A line that is not JSON is a problem with its line
 number (the other lines still load); a ``.json`` file that is not JSON at all
@@ -86,12 +91,20 @@ def _kind_files(folder: Path) -> dict[str, list[Path]]:
 
 def _ignored_files(b_problem: Any, folder: Path) -> None:
     """One ``other`` problem per resource file left unread because another file of the
-    same kind is read (``users.json`` beside ``users.jsonl``): never a silent choice."""
+    same kind is read (``users.json`` beside ``users.jsonl``), and per legacy (v1/v2)
+    user list beside them (``contacts.json``: v3 has ``users``): never a silent choice."""
+    from .legacy import LEGACY_USER_FILES
+
     for kind, paths in _kind_files(folder).items():
         for extra in paths[1:]:
             b_problem("other", f"{paths[0].name} and {extra.name} both hold {kind}; read "
                       f"{paths[0].name}, ignored {extra.name} (keep one of them)",
                       file=extra.name, kind=kind)
+    for name in sorted(os.listdir(folder)):
+        stem = name.split(".", 1)[0]
+        if stem in LEGACY_USER_FILES and name[len(stem):] in CLEVER_SUFFIXES:
+            b_problem("other", f"{name} is a Clever v1/v2 {stem} list beside v3 files (v3 "
+                      "keeps every role in users); not read", file=name, kind="users")
 
 
 def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -251,13 +264,32 @@ def _items(doc: Any) -> tuple[list[Any] | None, str | None]:
     return None, f"expected an object or array at the top level, found {type(doc).__name__}"
 
 
-def _unwrap(item: Any) -> Any:
-    """An envelope item ``{"data": {...}, "uri": ...}`` → its record; records pass."""
+def _unwrap(item: Any, b: RosterBuilder | None = None, **where: Any) -> Any:
+    """An envelope item ``{"data": {...}, "uri": ...}`` → its record; records pass. An
+    item with other keys beside ``data`` (which holds an id) is unwrapped too, and a
+    problem (with ``b``) names the keys left out."""
     if isinstance(item, dict) and "data" in item and isinstance(item["data"], dict) and (
-        "id" not in item and set(item) <= {"data", "uri", "links"}
+        "id" not in item
     ):
-        return item["data"]
+        more = set(item) - {"data", "uri", "links"}
+        if not more:
+            return item["data"]
+        if b is not None and isinstance(item["data"].get("id"), str):
+            b.problem("other", f"envelope keys {', '.join(sorted(more))} beside the record "
+                      "are not kept", record_id=item["data"]["id"], raw=raw_text(_dump(
+                          {k: item[k] for k in sorted(more)})), **where)
+            return item["data"]
     return item
+
+
+def _add(b: RosterBuilder, kind: str, item: Any, raw: bytes | None, **where: Any) -> None:
+    """Keep one item (a record or an envelope item); a whole list response as one item
+    (API pages saved one per line, or an array of pages) gives each of its items."""
+    if isinstance(item, dict) and "id" not in item and isinstance(item.get("data"), list):
+        for sub in item["data"]:
+            b.add(kind, _unwrap(sub, b, kind=kind, **where), **where)
+        return
+    b.add(kind, _unwrap(item, b, kind=kind, **where), raw=raw, **where)
 
 
 def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str) -> None:
@@ -267,7 +299,7 @@ def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str) -> None:
                   raw=raw_text(_dump(doc)))
         return
     for i, item in enumerate(items):
-        b.add(kind, _unwrap(item), file=name, index=i)
+        _add(b, kind, item, None, file=name, index=i)
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -385,7 +417,7 @@ def _read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
                   record_id=obj.get("id") if isinstance(obj, dict) and isinstance(
                       obj.get("id"), str) else None, raw=raw_text(line[:2000]))
         return
-    b.add(kind, _unwrap(obj), file=name, line=n, raw=line)
+    _add(b, kind, obj, line, file=name, line=n)
 
 
 def _has_big_string(obj: Any, cap: int) -> bool:

@@ -70,6 +70,7 @@ _USER_KEYS = {"id", "district", "name", "email", "created", "last_modified"}
 _GRADES = {"K": "Kindergarten", "PK": "PreKindergarten", "PreK": "PreKindergarten",
            "TK": "TransitionalKindergarten"}
 _SUFFIX = re.compile(r"(_list|_nolinks|_page\d+|\d+)+$")
+_V3_USERS = re.compile(r"users\.(json|jsonl|ndjson)(\.gz)?")
 
 
 def _base(name: str) -> str | None:
@@ -105,6 +106,8 @@ def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
     try:
         files = _files(p)
+        if p.is_dir() and any(_V3_USERS.fullmatch(q.name) for q in p.iterdir()):
+            return False  # v3 has users, legacy never: a stray v1/v2 list is the v3 reader's
     except OSError:
         return False
     if any(_base(f.name) in LEGACY_USER_FILES for f in files):

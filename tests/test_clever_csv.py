@@ -403,3 +403,16 @@ def test_enrollment_columns_without_a_field_are_a_problem(tmp_path: Path) -> Non
     assert r.sections["se1"].students == ("st1",)
     said = [p for p in r.problems if p.file == "enrollments.csv"]
     assert len(said) == 1 and said[0].line == 1 and "Start_date" in said[0].message
+
+
+def test_contacts_on_a_students_later_rows_are_kept(tmp_path: Path) -> None:
+    """A SIS that writes one students.csv row per contact (or per school, with other
+    contacts) repeats the student: every distinct contact becomes a contact of that student
+    (numbered on after the first row's groups); a repeated identical group adds nothing."""
+    students = ("School_id,Student_id,First_name,Contact_name,Contact_relationship\n"
+                "sA,st1,Ann,Pat Lee,Parent\nsA,st1,Ann,Gran Lee,Grandparent\n"
+                "sB,st1,Ann,Pat Lee,Parent\nsA,st2,Bo,,\n")
+    r = read_clever_csv(_folder(tmp_path, **{"students.csv": students}))
+    contacts = {u.id: u.name.last for u in r.users.values() if u.roles.contact is not None}
+    assert contacts == {"sftp-contact:st1:1": "Pat Lee", "sftp-contact:st1:2": "Gran Lee"}
+    assert r.users["st1"].roles.student.schools == ("sA", "sB")

@@ -384,14 +384,22 @@ class _Reader:
             self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)
-            if role == "student" and first:
-                self._contact_groups(uid, line, row)
+            if role == "student":
+                self._contact_groups(uid, line, row, first)
 
-    def _contact_groups(self, student: str, line: int, row: dict[str, str]) -> None:
+    def _contact_groups(self, student: str, line: int, row: dict[str, str],
+                        first: bool) -> None:
         for k, cols in self.numbered["students.csv"][1]:
             group = {f: row[c] for f, c in cols.items()}
-            if any(group.values()):
-                self.contacts.append((student, line, k, group))
+            if not any(group.values()):
+                continue
+            had = [c for c in self.contacts if c[0] == student]
+            if not first:
+                if any(c[3] == group for c in had):
+                    continue
+                if had:
+                    k = str(max(int(c[2]) for c in had) + 1)
+            self.contacts.append((student, line, k, group))
 
     def apply_contacts(self) -> None:
         for student, line, k, group in self.contacts:

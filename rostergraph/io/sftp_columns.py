@@ -1,0 +1,199 @@
+"""The columns of Clever's SFTP CSV files, and where each goes in a Clever record.
+
+:data:`SFTP_COLUMNS` maps the plain one-to-one columns of each file to Clever field
+paths; :func:`header_renames` finds header names written in another case (or numbered
+from one); :func:`column_plan` works out once per file where every column of a
+header goes (fields, ``extra``, contact groups, co-teacher columns), so the reader
+(:mod:`rostergraph.io.clever_csv`) never looks at a column name per row.
+
+Examples
+--------
+>>> column_plan("sections.csv", ["Section_id", "Name", "Teacher_3_id", "Room"])[1:]
+([('Room', 'sftp.Room')], [], ['Teacher_3_id'])
+"""
+
+from __future__ import annotations
+
+import re
+from operator import itemgetter
+from typing import Any
+
+__all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "REQUIRED", "SFTP_COLUMNS",
+           "ColumnPlan", "column_plan", "header_renames"]
+
+EXT_DISTRICTS = "rostergraph_districts.csv"
+EXT_RECORDS = "rostergraph_records.csv"
+_PREFIX = "sftp."
+
+#: file → [(column, Clever path)], the plain one-to-one columns.
+SFTP_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "schools.csv": [
+        ("School_name", "name"), ("School_number", "school_number"),
+        ("State_id", "state_id"), ("Nces_id", "nces_id"), ("Low_grade", "low_grade"),
+        ("High_grade", "high_grade"), ("Principal", "principal.name"),
+        ("Principal_email", "principal.email"), ("School_address", "location.address"),
+        ("School_city", "location.city"), ("School_state", "location.state"),
+        ("School_zip", "location.zip"), ("School_phone", "phone")],
+    "students.csv": [
+        ("Student_number", "roles.student.student_number"),
+        ("State_id", "roles.student.state_id"), ("Last_name", "name.last"),
+        ("Middle_name", "name.middle"), ("First_name", "name.first"),
+        ("Grade", "roles.student.grade"), ("Gender", "roles.student.gender"),
+        ("DOB", "roles.student.dob"), ("Race", "roles.student.race"),
+        ("Hispanic_Latino", "roles.student.hispanic_ethnicity"),
+        ("Ell_status", "roles.student.ell_status"), ("Frl_status", "roles.student.frl_status"),
+        ("IEP_status", "roles.student.iep_status"),
+        ("Home_language", "roles.student.home_language"),
+        ("Unweighted_gpa", "roles.student.unweighted_gpa"),
+        ("Weighted_gpa", "roles.student.weighted_gpa"),
+        ("Graduation_year", "roles.student.graduation_year"),
+        ("Student_street", "roles.student.location.address"),
+        ("Student_city", "roles.student.location.city"),
+        ("Student_state", "roles.student.location.state"),
+        ("Student_zip", "roles.student.location.zip"), ("Student_email", "email"),
+        ("Username", "roles.student.credentials.district_username")],
+    "teachers.csv": [
+        ("Teacher_number", "roles.teacher.teacher_number"),
+        ("State_teacher_id", "roles.teacher.state_id"), ("Teacher_email", "email"),
+        ("First_name", "name.first"), ("Middle_name", "name.middle"),
+        ("Last_name", "name.last"), ("Title", "roles.teacher.title"),
+        ("Username", "roles.teacher.credentials.district_username")],
+    "staff.csv": [
+        ("Staff_email", "email"), ("First_name", "name.first"), ("Middle_name", "name.middle"),
+        ("Last_name", "name.last"), ("Department", "roles.staff.department"),
+        ("Title", "roles.staff.title"),
+        ("Username", "roles.staff.credentials.district_username")],
+    "admins.csv": [
+        ("Admin_email", "email"), ("First_name", "name.first"), ("Last_name", "name.last"),
+        ("Admin_title", "roles.staff.title"),
+        ("Username", "roles.staff.credentials.district_username")],
+    "sections.csv": [
+        ("Name", "name"), ("Section_number", "section_number"), ("Grade", "grade"),
+        ("Period", "period"), ("Subject", "subject")],
+}
+#: Contact group fields: column suffix → contact path ("rel." = student relationship).
+CONTACT_FIELDS = [("id", None), ("name", "name.last"), ("email", "email"),
+                  ("phone", "roles.contact.phone"), ("phone_type", "roles.contact.phone_type"),
+                  ("sis_id", "roles.contact.sis_id"), ("relationship", "rel.relationship"),
+                  ("type", "rel.type")]
+_STAFF = ("School_id", "Staff_id", "Role", "Clever_user_id")
+#: Each file's columns read other than through SFTP_COLUMNS (ids, references, term and
+#: course fields); any other column without a field is kept in ``extra``.
+_SPECIAL = {"schools.csv": ("School_id",), "students.csv": ("School_id", "Student_id"),
+            "teachers.csv": ("School_id", "Teacher_id", "Clever_user_id"),
+            "staff.csv": _STAFF, "admins.csv": _STAFF,
+            "sections.csv": ("School_id", "Section_id", "Teacher_id", "Course_name",
+                             "Course_number", "Course_description", "Term_name", "Term_start",
+                             "Term_end", "Term_id", "Course_id"),
+            "enrollments.csv": ("School_id", "Section_id", "Student_id")}
+
+
+#: Columns without which a file's rows cannot be placed (its id columns).
+REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
+             "teachers.csv": ("Teacher_id",), "staff.csv": ("Staff_id",),
+             "admins.csv": ("Staff_id",), "sections.csv": ("Section_id",),
+             "enrollments.csv": ("Section_id", "Student_id"),
+             EXT_DISTRICTS: ("District_id",), EXT_RECORDS: ("Kind", "Id", "Clever_json")}
+_KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
+          for f, cols in _SPECIAL.items()}
+_NUMBERED = re.compile(r"(teacher|contact)_(\d+)_(.+)", re.IGNORECASE)
+_CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
+
+
+def _canonical(file: str, col: str) -> str | None:
+    """The column name Clever's spec spells ``col`` as, ignoring case, or None.
+    ``Teacher_1_id`` and ``Contact_1_<field>`` (numbering from one) are Clever's
+    ``Teacher_id`` and ``Contact_<field>``."""
+    key = col.strip().lower()
+    for known in (*_KNOWN.get(file, ()), *REQUIRED.get(file, ())):
+        if known.lower() == key:
+            return known
+    m = _NUMBERED.fullmatch(col.strip())
+    if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
+            m.group(3).lower() == "id"):
+        return "Teacher_id" if int(m.group(2)) == 1 else f"Teacher_{m.group(2)}_id"
+    if file != "students.csv":
+        return None
+    if m and m.group(1).lower() == "contact" and m.group(3).lower() in _CONTACT_KEYS:
+        k = int(m.group(2))
+        return f"Contact_{m.group(3).lower()}" if k == 1 else (
+            f"Contact_{m.group(2)}_{m.group(3).lower()}")
+    if key.startswith("contact_") and key[8:] in _CONTACT_KEYS:
+        return "Contact_" + key[8:]
+    return None
+
+
+def header_renames(file: str, header: list[str]) -> dict[str, str]:
+    """Header names that match a Clever column only when case is ignored (or numbered
+    from one) → that column.
+
+    Examples
+    --------
+    >>> header_renames("sections.csv", ["section_id", "Teacher_1_id", "Teacher_2_id"])
+    {'section_id': 'Section_id', 'Teacher_1_id': 'Teacher_id'}
+    """
+    present = set(header)
+    out = {}
+    for h in header:
+        want = _canonical(file, h)
+        if want is not None and want != h and want not in present:
+            out[h] = want
+            present.add(want)
+    return out
+
+
+ColumnPlan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],
+              list[tuple[str, tuple[str, ...], Any]], list[str]]
+_CO_TEACHER = re.compile(r"Teacher_(\d+)_id")
+_CONTACT_COL = re.compile(r"Contact_(?:(\d+)_)?(.+)")
+
+
+def column_plan(file: str, columns: list[str]) -> ColumnPlan:
+    """Where each column of a file with these (unique) columns goes, worked out once per
+    file: ``(fields, extra, contacts, co_teachers)``. ``fields`` are the mapped columns
+    present, in :data:`SFTP_COLUMNS` order, in runs of the same parent keys: ``(parent
+    keys, [(column, key), ...])``; ``extra`` ``(column, "sftp.<column>")`` for every
+    other column no field takes; ``contacts`` the contact groups ``(k, fields, getter)``
+    of students.csv by number (``Contact_*`` is group 1; a gap in the numbers ends
+    nothing); ``co_teachers`` the ``Teacher_<n>_id`` columns of sections.csv by number.
+
+    Examples
+    --------
+    >>> fields, extra, contacts, _ = column_plan(
+    ...     "students.csv", ["Student_id", "Grade", "Contact_name", "Contact_3_name", "Bus"])
+    >>> fields, extra, [(k, names) for k, names, _ in contacts]
+    ([(('roles', 'student'), [('Grade', 'grade')])], [('Bus', 'sftp.Bus')], [('1', ('name',)), ('3', ('name',))])
+    """
+    present = set(columns)
+    fields: list[tuple[tuple[str, ...], list[tuple[str, str]]]] = []
+    for col, path in SFTP_COLUMNS.get(file, ()):
+        if col in present:
+            *parents, key = path.split(".")
+            if not fields or fields[-1][0] != tuple(parents):
+                fields.append((tuple(parents), []))
+            fields[-1][1].append((col, key))
+    taken = set(_KNOWN.get(file, frozenset()))
+    co_teachers: list[str] = []
+    if file == "sections.csv":
+        numbered = [(int(m.group(1)), c) for c in columns if (m := _CO_TEACHER.fullmatch(c))]
+        co_teachers = [c for _, c in sorted(numbered)]
+        taken.update(co_teachers)
+    groups: dict[int, dict[str, str]] = {}
+    if file == "students.csv":
+        for c in columns:
+            m = _CONTACT_COL.fullmatch(c)
+            if m and m.group(2) in _CONTACT_KEYS and (m.group(1) is None or m.group(1) != "1"):
+                groups.setdefault(int(m.group(1) or 1), {})[m.group(2)] = c
+    contacts = []
+    for k, cols in sorted(groups.items()):
+        names = [(f, cols[f]) for f, _ in CONTACT_FIELDS if f in cols]
+        taken.update(c for _, c in names)
+        get = itemgetter(*(c for _, c in names))
+        contacts.append((str(k), tuple(f for f, _ in names),
+                         get if len(names) > 1 else _one(get)))
+    extra = [(col, _PREFIX + col) for col in columns if col not in taken]
+    return fields, extra, contacts, co_teachers
+
+
+def _one(get: Any) -> Any:
+    return lambda row: (get(row),)

@@ -416,3 +416,20 @@ def test_contacts_on_a_students_later_rows_are_kept(tmp_path: Path) -> None:
     contacts = {u.id: u.name.last for u in r.users.values() if u.roles.contact is not None}
     assert contacts == {"sftp-contact:st1:1": "Pat Lee", "sftp-contact:st1:2": "Gran Lee"}
     assert r.users["st1"].roles.student.schools == ("sA", "sB")
+
+
+def test_utf16_files_are_read_with_a_problem(tmp_path: Path) -> None:
+    """Files a Windows tool wrote as UTF-16 (with its byte order mark; PowerShell's ``>``
+    does this) load, with a problem saying SFTP asks for UTF-8: the whole file was lost
+    (its header read as junk), and a folder of them was not even detected."""
+    d = _folder(tmp_path)
+    for name in ("schools.csv", "sections.csv", "students.csv", "teachers.csv"):
+        text = (d / name).read_text("utf-8")
+        (d / name).write_bytes(text.replace("Alpha", "Ålpha").encode("utf-16"))
+    assert detect_format(d) == "clever-csv"
+    r = rostergraph.load(d)
+    assert r.schools["sA"].name == "Ålpha" and "se1" in r.sections
+    assert r.users["t1"].roles.teacher.schools == ("sA", "sB")
+    said = {p.file for p in r.problems if "UTF-16" in p.message}
+    assert said == {"schools.csv", "sections.csv", "students.csv", "teachers.csv"}
+    assert r.users == read_clever_csv(_folder(tmp_path / "utf8")).users

@@ -255,3 +255,13 @@ def test_messy_sftp_reads_the_same(files: dict[str, bytes]) -> None:
     """SFTP bundles with odd cells (dates, repeated teachers, contacts), case-changed
     headers, quotes, BOMs and damaged bytes give the same records and problems."""
     _check_messy("sftp", files)
+
+
+def test_utf16_bundle_reads_the_same(tmp_path: Path) -> None:
+    """A SFTP bundle written as UTF-16 (a Windows tool's byte order mark) reads the same."""
+    d = tmp_path / "u16"
+    write_clever_csv(rostergraph.sample(), d)
+    for f in d.iterdir():
+        f.write_bytes(f.read_text("utf-8").encode("utf-16"))
+    r = assert_same("sftp", d)
+    assert len(r.users) == len(rostergraph.sample().users)

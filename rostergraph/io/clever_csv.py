@@ -161,7 +161,10 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
         for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
                           ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
             if name in names:  # (the reader matches header names ignoring case too)
-                return col.lower().encode() in head(name).lower()
+                line = head(name)
+                if line[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (the reader takes it)
+                    line = line.decode("utf-16", "replace").encode()
+                return col.lower().encode() in line.lower()
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
     return False

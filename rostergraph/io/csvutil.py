@@ -56,10 +56,25 @@ __all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "read_
 Row = dict[str, str]
 
 
+_UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+
 def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
-    """Bytes → text: strip a UTF-8 BOM; non-UTF-8 bytes become an ``encoding`` problem."""
+    """Bytes → text: strip a UTF-8 BOM; non-UTF-8 bytes become an ``encoding`` problem.
+    A file that starts with a UTF-16 byte order mark (Windows tools write them) is read as
+    UTF-16, with an ``other`` problem (the formats ask for UTF-8)."""
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
+    if data[:2] in _UTF16:
+        try:
+            text = data[2:].decode(_UTF16[data[:2]])
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: read as UTF-8 below
+        else:
+            b.problem("other", "the file is UTF-16 (it starts with a UTF-16 byte order mark): "
+                      "read as UTF-16, but the format asks for UTF-8", file=name, line=1,
+                      kind=kind)
+            return text
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -337,7 +352,8 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     """
     n_problems = len(b.problems)
     text = decode_csv(data, name, b, kind)
-    if len(b.problems) == n_problems and '"' not in text:  # UTF-8, and nothing quoted
+    if len(b.problems) == n_problems and '"' not in text and data[:2] not in _UTF16:
+        # UTF-8, and nothing quoted
         got = _arrow_columns(data[3:] if data[:3] == b"\xef\xbb\xbf" else data, text, limits)
         if got is not None:
             header, columns = got

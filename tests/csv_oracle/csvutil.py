@@ -23,6 +23,16 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     """Bytes → text: strip a UTF-8 BOM; non-UTF-8 bytes become an ``encoding`` problem."""
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
+    codec = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}.get(data[:2])
+    if codec is not None:
+        try:
+            text = data[2:].decode(codec)
+            b.problem("other", "the file is UTF-16 (it starts with a UTF-16 byte order mark): "
+                      "read as UTF-16, but the format asks for UTF-8", file=name, line=1,
+                      kind=kind)
+            return text
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -433,3 +433,19 @@ def test_utf16_files_are_read_with_a_problem(tmp_path: Path) -> None:
     said = {p.file for p in r.problems if "UTF-16" in p.message}
     assert said == {"schools.csv", "sections.csv", "students.csv", "teachers.csv"}
     assert r.users == read_clever_csv(_folder(tmp_path / "utf8")).users
+
+
+def test_staff_roles_of_every_row_are_kept(tmp_path: Path) -> None:
+    """A staff member with a row per school and another ``Role`` at each keeps every role
+    (``roles.staff.roles`` is a list); a second staff record merged by email with another
+    ``Staff_id`` is a problem naming the column."""
+    staff = ("School_id,Staff_id,Staff_email,First_name,Role\n"
+             "sA,S1,s1@x.org,Sal,Principal\nsB,S1,s1@x.org,Sal,Counselor\n"
+             "sB,S1,s1@x.org,Sal,Principal\nsA,S7,same@x.org,Tia,Coach\n"
+             "sB,S8,same@x.org,Tia,Coach\n")
+    r = read_clever_csv(_folder(tmp_path, **{"staff.csv": staff}))
+    assert r.users["S1"].roles.staff.roles == ("Principal", "Counselor")
+    assert r.users["S1"].roles.staff.schools == ("sA", "sB")
+    assert r.users["t1"].roles.staff.staff_id == "S7"
+    said = [p for p in r.problems if p.file == "staff.csv"]
+    assert [(p.line, p.field) for p in said] == [(6, "Staff_id")]

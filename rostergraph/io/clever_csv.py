@@ -333,10 +333,12 @@ class _Reader:
             else:
                 if first:
                     r["staff_id"] = uid
-                    if row.get("Role"):
-                        r["roles"] = [row["Role"]]
+                if row.get("Role") and row["Role"] not in r.get("roles", ()):
+                    r.setdefault("roles", []).append(row["Role"])  # (a role per school)
                 self._school(r, row.get("School_id"), False)
             differ = self._fill(u, row, file)
+            if r.get("staff_id", uid) != uid:  # (a second staff record merged by email)
+                differ.insert(0, id_col)
             if existed and differ:
                 at = self.user_where[uid_final]
                 self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "

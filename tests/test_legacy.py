@@ -179,3 +179,32 @@ def test_latin1_byte_in_a_legacy_file_keeps_its_records(tmp_path: Path) -> None:
     assert any("\ufffd" in (dirty.users[u].name.last or "") for u in students)
     enc = [p for p in dirty.problems if p.code == "encoding"]
     assert [(p.file, p.line) for p in enc] == [("students.json", text[:at].count(b"\n") + 1)]
+
+
+def test_v3_users_saved_per_role_keep_their_roles(tmp_path: Path) -> None:
+    """v3 users fetched per role (``/v3.0/users?role=student`` saved as students.json, and
+    so on) keep their ``roles`` as Clever sent them: they were read as v1/v2 records, the
+    whole ``roles`` object nested under the file's role (no school, no staff role, no
+    problem). A teacher who is also staff, listed in both files, is one user."""
+    def page(kind: str, *recs: dict) -> str:
+        return json.dumps({"data": [{"data": r, "uri": f"/v3.0/{kind}/{r['id']}"}
+                                    for r in recs], "links": []})
+
+    both = {"id": "t1", "district": "d1", "roles": {"teacher": {"school": "s1",
+                                                               "schools": ["s1"]},
+                                                   "staff": {"schools": ["s1", "s2"]}}}
+    (tmp_path / "students.json").write_text(page("users", {
+        "id": "u1", "district": "d1", "roles": {"student": {"school": "s1",
+                                                            "schools": ["s1"], "grade": "3"}}}))
+    (tmp_path / "teachers.json").write_text(page("users", both))
+    (tmp_path / "staff.json").write_text(page("users", both))
+    (tmp_path / "sections.json").write_text(page("sections", {
+        "id": "se1", "school": "s1", "teacher": "t1", "teachers": ["t1"], "students": ["u1"]}))
+    r = rostergraph.load(tmp_path)
+    assert r.users["u1"].roles.student.school == "s1"
+    assert r.users["u1"].roles.student.grade == "3"
+    assert r.users["t1"].roles.names == ("teacher", "staff")
+    assert r.users["t1"].roles.staff.schools == ("s1", "s2")
+    assert r.problems == [] and len(r.users) == 2
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert set(g.neighbors("se1", "teaches", reverse=True)) == {"t1"}

@@ -1,7 +1,7 @@
 """Reader for legacy Clever JSON (API v1.1, v1.2, v2.0, v2.1), read into v3 records.
 
 Legacy dumps have one list per user type instead of ``users``:
-``students``, ``teachers``, ``contacts``, ``school_admins`` (also spelled
+``students``, ``teachers``, ``contacts``, ``staff``, ``school_admins`` (also spelled
 ``schooladmins``) and ``district_admins`` (``districtadmins``), plus
 ``districts``, ``schools`` and ``sections``. Files may be list envelopes with a
 ``paging`` object, be split in pages (``sections_page1.json``,
@@ -30,6 +30,9 @@ How they become v3 records:
   ``teachers`` is there but does not start with ``teacher``, the primary
   teacher is moved first (v3 always has ``teachers``, primary first). A
   provenance note counts the sections changed.
+- a record that has a ``roles`` object is a v3 user (``/v3.0/users?role=student``
+  saved as ``students.json``): it is taken as it is (a provenance note counts them);
+  a multi-role user in several such files is one user.
 - grade ``"K"`` (and ``"PK"``/``"PreK"``, ``"TK"``) is **mapped** to
   ``"Kindergarten"`` (``"PreKindergarten"``, ``"TransitionalKindergarten"``),
   and each mapping is noted as a problem (code ``other``, field ``grade``).
@@ -63,7 +66,7 @@ __all__ = ["LEGACY_USER_FILES", "is_legacy_clever", "read_legacy_clever"]
 
 #: legacy list name → v3 role
 LEGACY_USER_FILES = {"students": "student", "teachers": "teacher", "contacts": "contact",
-                     "school_admins": "staff", "schooladmins": "staff",
+                     "staff": "staff", "school_admins": "staff", "schooladmins": "staff",
                      "district_admins": "district_admin", "districtadmins": "district_admin"}
 _RECORD_FILES = {"districts", "schools", "sections", "terms", "courses"}
 _USER_KEYS = {"id", "district", "name", "email", "created", "last_modified"}
@@ -154,6 +157,7 @@ class _Reader:
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.teachers_built = 0  # sections given a ``teachers`` list from ``teacher``
+        self.v3_users: dict[str, int] = {}  # file → v3 users (with ``roles``) read as they are
 
     def items(self, f: Path) -> list[Any] | None:
         data = f.read_bytes()
@@ -206,6 +210,9 @@ class _Reader:
             self.b.problem("no_id", f"{role} record without a string id", file=file,
                            index=index, kind="users", raw=raw_text(orjson.dumps(rec)))
             return
+        if isinstance(rec.get("roles"), dict):  # a v3 user (``/v3.0/users?role=...`` saved)
+            self.v3_user(rec, uid, file, index)
+            return
         top = {k: v for k, v in rec.items() if k in _USER_KEYS}
         body = {k: v for k, v in rec.items() if k not in _USER_KEYS}
         if role == "student":
@@ -240,6 +247,22 @@ class _Reader:
             for k, v in top.items():
                 u.setdefault(k, v)
         u["roles"][role] = body
+
+    def v3_user(self, rec: dict[str, Any], uid: str, file: str, index: int) -> None:
+        """A v3 user in a per-role list (``students.json`` saved from ``/v3.0/users?role=
+        student``) is taken as it is; a multi-role user listed under each of its roles is
+        one user (another version of it is a duplicate)."""
+        self.v3_users[file] = self.v3_users.get(file, 0) + 1
+        u = self.users.get(uid)
+        if u is None:
+            self.users[uid] = dict(rec)
+            self.user_where[uid] = (file, index)
+            self.user_files[uid] = file
+        elif u != rec:
+            self.b.problem("duplicate_id", f"user {uid!r} is in {self.user_files[uid]} and "
+                           f"{file} with other values: the first record is kept", file=file,
+                           index=index, kind="users", record_id=uid,
+                           raw=raw_text(orjson.dumps(rec)))
 
     def section(self, rec: dict[str, Any], file: str, index: int) -> dict[str, Any]:
         d = dict(rec)
@@ -370,6 +393,8 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
     if r.teachers_built:
         b.notes.append(f"{r.teachers_built:,} sections had `teacher` without `teachers` "
                        "(or not first): `teachers` built with the primary teacher first")
+    for name, n in r.v3_users.items():
+        b.notes.append(f"{name}: {n:,} v3 users (with `roles`) read as they are")
     for uid, u in r.users.items():
         name, i = r.user_where[uid]
         b.add("users", u, file=name, index=i)

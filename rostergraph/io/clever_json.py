@@ -103,8 +103,9 @@ def _ignored_files(b_problem: Any, folder: Path) -> None:
     for name in sorted(os.listdir(folder)):
         stem = name.split(".", 1)[0]
         if stem in LEGACY_USER_FILES and name[len(stem):] in CLEVER_SUFFIXES:
-            b_problem("other", f"{name} is a Clever v1/v2 {stem} list beside v3 files (v3 "
-                      "keeps every role in users); not read", file=name, kind="users")
+            b_problem("other", f"{name} is a per-role {stem} list beside v3 files (v3 keeps "
+                      "every role in users.*; a .json list of them is read as legacy "
+                      "without users.*); not read", file=name, kind="users")
 
 
 def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:

@@ -449,3 +449,30 @@ def test_staff_roles_of_every_row_are_kept(tmp_path: Path) -> None:
     assert r.users["t1"].roles.staff.staff_id == "S7"
     said = [p for p in r.problems if p.file == "staff.csv"]
     assert [(p.line, p.field) for p in said] == [(6, "Staff_id")]
+
+
+def test_file_names_in_another_case_are_read(tmp_path: Path) -> None:
+    """``Schools.csv``, ``Students.csv`` ... (as Clever's help pages write them, and as
+    Windows tools save them) are the SFTP files, in a folder and in a zip, each named in a
+    provenance note: the folder was not even recognised. A file named exactly as the spec
+    wins over its capitalised twin."""
+    import zipfile
+
+    d = _folder(tmp_path)
+    for f in list(d.iterdir()):
+        f.rename(d / f.name.capitalize())
+    (d / "sections.csv").write_text(SECTIONS.replace("Math 3", "Exact"), encoding="utf-8")
+    assert detect_format(d) == "clever-csv"
+    r = rostergraph.load(d)
+    want = read_clever_csv(_folder(tmp_path / "lower"))
+    assert r.users == want.users and r.schools == want.schools
+    assert r.sections["se1"].name == "Exact"  # sections.csv, not Sections.csv
+    assert sum("read as" in n for n in r.provenance.notes) == 5
+    assert any("Sections.csv" in n and "not a Clever SFTP file" in n for n in r.provenance.notes)
+    z = tmp_path / "upload.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for f in sorted(d.iterdir()):
+            if f.name != "sections.csv":
+                zf.write(f, f.name)
+    assert detect_format(z) == "clever-csv"
+    assert rostergraph.load(z).users == want.users

@@ -219,3 +219,19 @@ def test_saved_api_pages_load_every_record(tmp_path: Path,
     doc.mkdir()
     (doc / "users.json").write_bytes(orjson.dumps([page, last]))
     assert list(rostergraph.load(doc).users) == ["u1", "u2", "u3"]
+
+
+def test_resource_file_names_in_another_case_are_read(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Users.JSONL`` and ``Sections.Json`` are the users and sections (their records were
+    left out without a word); the fast reader takes the JSON Lines file as the general
+    reader does."""
+    from tests.test_fast_jsonl import _general, _snapshot
+
+    (tmp_path / "Users.JSONL").write_bytes(b'{"id": "u1", "roles": {"student": {}}}\n'
+                                           b'{"id": "u2", "roles": {"teacher": {}}}\n')
+    (tmp_path / "Sections.Json").write_bytes(
+        b'{"data": [{"data": {"id": "s1", "teacher": "u2", "students": ["u1"]}}]}')
+    r = rostergraph.load(tmp_path)
+    assert list(r.users) == ["u1", "u2"] and list(r.sections) == ["s1"] and r.problems == []
+    assert _snapshot(r) == _snapshot(_general(tmp_path, monkeypatch))

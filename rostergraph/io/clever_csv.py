@@ -139,7 +139,7 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     first: dict[str, bytes] = {}
     try:
         if p.is_dir():
-            names = {q.name: q for q in p.iterdir()}
+            names = {q.name.lower(): q for q in sorted(p.iterdir(), reverse=True)}
 
             def head(name: str) -> bytes:
                 with open(names[name], "rb") as fh:
@@ -147,7 +147,7 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
         elif p.is_file() and p.suffix.lower() == ".zip":
             with zipfile.ZipFile(p) as zf:
                 infos = zf.infolist()[:10_000]
-                names = {i.filename.rsplit("/", 1)[-1]: i for i in infos}
+                names = {i.filename.rsplit("/", 1)[-1].lower(): i for i in infos}
                 wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
                                       "schools.csv") if n in names]
                 for n in wanted[:1]:
@@ -170,8 +170,36 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+class _AnyCase:
+    """A bundle whose SFTP file names match ignoring case (Clever's help pages write
+    ``Schools.csv``; its spec ``schools.csv``): ``aliases`` maps the spec's name to the
+    file's when they differ (a file named exactly as the spec wins)."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        self.aliases: dict[str, str] = {}
+        wanted = (*SFTP_FILES, EXT_DISTRICTS, EXT_RECORDS)
+        for name in bundle.names():
+            low = name.lower()
+            if low != name and low in wanted and low not in bundle and low not in self.aliases:
+                self.aliases[low] = name
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.aliases or name in self.bundle
+
+    def read(self, name: str) -> bytes:
+        return self.bundle.read(self.aliases.get(name, name))
+
+    def names(self) -> list[str]:
+        taken = set(self.aliases.values())
+        return sorted({*self.aliases, *(n for n in self.bundle.names() if n not in taken)})
+
+    def close(self) -> None:
+        self.bundle.close()
+
+
 class _Reader:
-    def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
+    def __init__(self, bundle: Bundle | _AnyCase, b: RosterBuilder, limits: Limits) -> None:
         self.bundle, self.b, self.limits = bundle, b, limits
         self.plans: dict[str, ColumnPlan] = {}  # file → its column plan (see _plan)
         self.users: dict[str, dict[str, Any]] = {}
@@ -612,7 +640,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
-    bundle = Bundle(p, limits)
+    bundle = _AnyCase(Bundle(p, limits))
     # building the records allocates hundreds of thousands of tracked objects: the
     # collector would walk them again and again (restored, and they settled, after)
     try:
@@ -623,6 +651,8 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             b = RosterBuilder(source=str(path), format="clever-csv", strict=strict,
                               max_problems=limits.max_problems)
             b.version = "sftp"
+            b.notes.extend(f"{got} read as {want} (Clever's SFTP file names are lower case)"
+                           for want, got in bundle.aliases.items())
             r = _Reader(bundle, b, limits)
             r.read_districts()
             r.read_schools()

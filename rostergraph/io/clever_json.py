@@ -75,12 +75,15 @@ def clever_json_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
 
 
 def _kind_files(folder: Path) -> dict[str, list[Path]]:
-    """Every resource file of the folder, by kind, in name order (the first is read)."""
+    """Every resource file of the folder, by kind, in name order (the first is read).
+    Names match ignoring case (``Users.JSONL``, as Windows tools write them); a name in
+    lower case comes first."""
     found: dict[str, list[Path]] = {}
-    for name in sorted(os.listdir(folder)):
+    for name in sorted(os.listdir(folder), key=lambda n: (n != n.lower(), n)):
+        low = name.lower()
         for suffix in CLEVER_SUFFIXES:
-            if name.endswith(suffix):
-                stem = name[: -len(suffix)]
+            if low.endswith(suffix):
+                stem = low[: -len(suffix)]
                 kind = _ALIASES.get(stem, stem)
                 if kind in KINDS and (folder / name).is_file():
                     check_inside(folder, folder / name)
@@ -101,8 +104,8 @@ def _ignored_files(b_problem: Any, folder: Path) -> None:
                       f"{paths[0].name}, ignored {extra.name} (keep one of them)",
                       file=extra.name, kind=kind)
     for name in sorted(os.listdir(folder)):
-        stem = name.split(".", 1)[0]
-        if stem in LEGACY_USER_FILES and name[len(stem):] in CLEVER_SUFFIXES:
+        stem = name.split(".", 1)[0].lower()
+        if stem in LEGACY_USER_FILES and name[len(stem):].lower() in CLEVER_SUFFIXES:
             b_problem("other", f"{name} is a per-role {stem} list beside v3 files (v3 keeps "
                       "every role in users.*; a .json list of them is read as legacy "
                       "without users.*); not read", file=name, kind="users")
@@ -150,7 +153,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
                 + ", ".join(f"{k}.json/.jsonl" for k in KINDS) + ")", path=str(path))
     else:
         check_regular_file(p)  # students.json -> /dev/zero is refused, not read forever
-        stem = p.name
+        stem = p.name.lower()
         for suffix in CLEVER_SUFFIXES:
             if stem.endswith(suffix):
                 stem = stem[: -len(suffix)]
@@ -188,7 +191,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
 def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT_LIMITS
                ) -> None:
     name = path.name
-    lines_mode = ".jsonl" in name or ".ndjson" in name
+    lines_mode = ".jsonl" in name.lower() or ".ndjson" in name.lower()
     if lines_mode:
         _stream_lines(b, kind, path, limits)
         return

@@ -227,7 +227,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         ends (the caller then uses the general reader).
     """
     for path in files.values():
-        if not path.name.endswith((".jsonl", ".ndjson")):
+        if not path.name.lower().endswith((".jsonl", ".ndjson")):
             return None
     b = RosterBuilder(source=str(source), format="clever-json",
                       max_problems=limits.max_problems)

@@ -73,7 +73,7 @@ _USER_KEYS = {"id", "district", "name", "email", "created", "last_modified"}
 _GRADES = {"K": "Kindergarten", "PK": "PreKindergarten", "PreK": "PreKindergarten",
            "TK": "TransitionalKindergarten"}
 _SUFFIX = re.compile(r"(_list|_nolinks|_page\d+|\d+)+$")
-_V3_USERS = re.compile(r"users\.(json|jsonl|ndjson)(\.gz)?")
+_V3_USERS = re.compile(r"users\.(json|jsonl|ndjson)(\.gz)?", re.IGNORECASE)
 
 
 def _base(name: str) -> str | None:

@@ -476,3 +476,32 @@ def test_file_names_in_another_case_are_read(tmp_path: Path) -> None:
                 zf.write(f, f.name)
     assert detect_format(z) == "clever-csv"
     assert rostergraph.load(z).users == want.users
+
+
+def test_every_real_shape_at_once_validates_reports_and_reloads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder with all the shapes above together: ``validate`` and ``report`` run, a warm
+    reload gives the cold roster, and every problem names its file (and a line)."""
+    from rostergraph.cli import main
+    from tests.test_fast_jsonl import _snapshot
+
+    d = _folder(tmp_path, **{
+        "students.csv": "School_id,Student_id,First_name,Grade,Contact_name,Contact_3_name\n"
+                        "sA,st1,Ann,Kindergarten,Pat Lee,\nsB,st1,Ann,1,Gran Lee,Al Lee\n"
+                        "sA,t2,Bo,TK,,\n",
+        "sections.csv": "School_id,Section_id,Teacher_1_id,Teacher_3_id,Name,Term_name\n"
+                        "sA,se1,t1,t2,Math,Fall\nsB,se2,t2,t2,Art,Fall\n",
+        "enrollments.csv": "School_id,Section_id,Student_id,Start_date\nsA,se1,st1,x\n"
+                           "sB,se2,t2,y\n"})
+    (d / "Teachers.csv").write_bytes((d / "teachers.csv").read_text().encode("utf-16"))
+    (d / "teachers.csv").unlink()
+    monkeypatch.setenv("ROSTERGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    cold = rostergraph.load(d, cache=True)
+    warm = rostergraph.load(d, cache=True)
+    assert "from cache" in warm.provenance.notes[-1]
+    assert _snapshot(cold) == _snapshot(warm)
+    assert cold.problems and all(p.file and p.line for p in cold.problems)
+    assert cold.sections["se2"].teachers[0].startswith("sftp-teacher:")  # t2 is a student
+    assert main(["validate", str(d), "--no-cache"]) in (0, 1)
+    assert main(["report", str(d), "--no-cache", "-o", str(tmp_path / "r.html")]) == 0
+    assert (tmp_path / "r.html").stat().st_size > 1000

@@ -377,3 +377,28 @@ def test_replaying_an_event_stream_changes_nothing(seed: int) -> None:
     apply_event_records(store, events)
     assert store == once
     assert {k: sorted(v.values(), key=lambda r: r["id"]) for k, v in store.items()} == final
+
+
+def test_sync_of_an_unknown_type_then_a_malformed_event(fetched, history, capsys) -> None:
+    """Through the real client and a loopback server: an event type Clever may add later is
+    audited as ``ignored`` and the cursor moves past it; an event whose object has no id
+    stops the sync with a FormatError naming the event (never the token), the data files,
+    the audit log and the cursor as they were, so the next run meets it again."""
+    srv, c, tmp = fetched
+    dump = tmp / "dump"
+    unknown = {"data": {"id": "ev-new-1", "type": "resources.updated", "created": "2025-01-01",
+                        "data": {"object": {"id": "r1"}}}, "uri": "/v3.0/events/ev-new-1"}
+    srv.advance([unknown], history["state1"])
+    result = sync_dump(dump, client=c)
+    assert result.actions == {"ignored": 1} and result.last_event_id == "ev-new-1"
+    before = files(dump), (dump / AUDIT_LOG).read_bytes(), read_manifest(dump)["events"]
+    bad = {"data": {"id": "ev-new-2-bad", "type": "users.updated",
+                    "data": {"object": {"name": {"first": "no id"}}}}, "uri": "/v3.0/events/x"}
+    srv.advance([bad], history["state1"])
+    with pytest.raises(FormatError) as err:
+        sync_dump(dump, client=c)
+    assert "ev-new-2-bad" in str(err.value) and TOKEN not in str(err.value)
+    assert (files(dump), (dump / AUDIT_LOG).read_bytes(),
+            read_manifest(dump)["events"]["last_event_id"]) == (
+        before[0], before[1], before[2]["last_event_id"])
+    assert TOKEN not in capsys.readouterr().err

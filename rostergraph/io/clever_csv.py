@@ -139,7 +139,7 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     first: dict[str, bytes] = {}
     try:
         if p.is_dir():
-            names = {q.name.lower(): q for q in sorted(p.iterdir(), reverse=True)}
+            names = {q.name.lower(): q for q in sorted(p.iterdir())}  # (exact name last: wins)
 
             def head(name: str) -> bytes:
                 with open(names[name], "rb") as fh:

@@ -220,6 +220,9 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                 if staff_id != rec.id:
                     report.add("users", "roles.staff.staff_id (Staff_id holds the user id)",
                                "changed")
+                if roles.student is not None:
+                    report.add("users", "roles.staff (a student's id on staff.csv: read back "
+                               "as a user of its own)", "changed")
                 other = teacher_emails.get(rec.email or "")
                 if other is not None and other != rec.id:
                     report.add("users", "(staff merged into the teacher with the same email)",

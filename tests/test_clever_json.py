@@ -235,3 +235,17 @@ def test_resource_file_names_in_another_case_are_read(tmp_path: Path,
     r = rostergraph.load(tmp_path)
     assert list(r.users) == ["u1", "u2"] and list(r.sections) == ["s1"] and r.problems == []
     assert _snapshot(r) == _snapshot(_general(tmp_path, monkeypatch))
+
+
+def test_trailing_comma_in_a_json_document_keeps_its_records(tmp_path: Path) -> None:
+    """A users.json with a comma before ``]`` (as in Clever's own v1.1 fixtures) loads its
+    records, with a syntax problem at the comma's line; the whole file raised FormatError."""
+    (tmp_path / "users.json").write_bytes(
+        b'{"data": [\n {"data": {"id": "u1", "roles": {}}, "uri": "/v3.0/users/u1"},\n'
+        b' {"data": {"id": "u2", "name": {"last": "O\'Neil, Jr.,"}, "roles": {}}},\n]}')
+    r = rostergraph.load(tmp_path)
+    assert list(r.users) == ["u1", "u2"] and r.users["u2"].name.last == "O'Neil, Jr.,"
+    assert [(p.code, p.file, p.line) for p in r.problems] == [("syntax", "users.json", 3)]
+    (tmp_path / "users.json").write_bytes(b'{"data": [{"data": {"id": "u1"}, ]')
+    with pytest.raises(FormatError):
+        rostergraph.load(tmp_path)

@@ -84,13 +84,29 @@ def test_grade_k_is_mapped_and_noted() -> None:
     assert all(p.file and p.index is not None for p in noted)
 
 
-def test_invalid_json_file_is_a_problem_and_others_load() -> None:
-    """districtadmins_nolinks.json has a trailing comma: a syntax problem with its line."""
+def test_trailing_comma_is_a_problem_and_the_file_still_loads() -> None:
+    """districtadmins_nolinks.json (Clever's own fixture) has a trailing comma: a syntax
+    problem at its line, and the file is read without it (it was not loaded at all); its
+    admin is the one districtadmins.json holds, so it is also a duplicate."""
     r = rostergraph.load(GO)
     bad = [p for p in r.problems if p.code == "syntax"]
-    assert {p.code for p in r.problems} == {"syntax", "other"}  # other: grade K
-    assert [p.file for p in bad] == ["districtadmins_nolinks.json"] and bad[0].line
+    assert {p.code for p in r.problems} == {"syntax", "other", "duplicate_id"}  # other: K
+    assert [(p.file, p.line) for p in bad] == [("districtadmins_nolinks.json", 11)]
+    dup = [p for p in r.problems if p.code == "duplicate_id"]
+    assert [(p.file, p.record_id) for p in dup] == [("districtadmins_nolinks.json",
+                                                     "519edecb58b876b018000652")]
+    assert r.users["519edecb58b876b018000652"].roles.district_admin is not None
     assert any("events.json" in n for n in r.provenance.notes)  # not roster data: skipped
+
+
+def test_a_file_that_is_no_json_even_repaired_is_a_syntax_problem(tmp_path: Path) -> None:
+    """A legacy file that is not JSON (once commas and bytes are mended) is one syntax
+    problem with its line; the other files load."""
+    (tmp_path / "students.json").write_text('{"data": [{"data": {"id": "s1"}}]}')
+    (tmp_path / "teachers.json").write_text('{"data": [{"data": {"id": "t1"}\n}')
+    r = read_legacy_clever(tmp_path)
+    assert list(r.users) == ["s1"]
+    assert [(p.code, p.file) for p in r.problems] == [("syntax", "teachers.json")]
 
 
 def test_ruby_recorded_pages_load_every_section() -> None:

@@ -56,7 +56,8 @@ from .limits import (
     json_depth,
 )
 
-__all__ = ["CLEVER_SUFFIXES", "clever_json_files", "read_bytes", "read_clever_json"]
+__all__ = ["CLEVER_SUFFIXES", "clever_json_files", "read_bytes", "read_clever_json",
+           "repaired_json"]
 
 CLEVER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 _ALIASES = {"district": "districts"}  # the single-record endpoint's name
@@ -228,26 +229,71 @@ def _parses(line: bytes) -> bool:
 
 def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBuilder,
                 kind: str) -> Any:
-    """Raise FormatError with line/column, unless the stdlib can read it (lone surrogates),
-    or it is JSON once bytes that are not UTF-8 (a SIS writing Latin-1) are replaced by
-    U+FFFD: then an ``encoding`` problem names the first bad line, and the records load."""
+    """Raise FormatError with line/column, unless the stdlib can read it (lone surrogates)
+    or :func:`repaired_json` can (then its problems are noted, and the records load)."""
     try:
         # orjson refuses lone surrogates that Clever strings may carry; keep them
         return json.loads(data.decode("utf-8"))
     except RecursionError:
         raise FormatError("not valid JSON: nested too deeply", path=name) from None
-    except UnicodeDecodeError as bad:
-        doc = _fallback(data.decode("utf-8", errors="replace").encode("utf-8"))
-        if doc is not _BAD:
-            head = data[:bad.start]
-            b.problem("encoding", f"bytes that are not UTF-8 (first at byte {bad.start}); "
-                      "replaced by U+FFFD", file=name, line=head.count(b"\n") + 1, kind=kind,
-                      raw=raw_text(data[max(0, bad.start - 40):bad.start + 40]))
-            return doc
-    except ValueError:  # bad JSON, an integer over 4300 digits
+    except ValueError:  # bad UTF-8 or JSON, an integer over 4300 digits
         pass
-    raise FormatError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
-                      column=exc.colno) from None
+    doc, said = repaired_json(data)
+    if doc is None:
+        raise FormatError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
+                          column=exc.colno) from None
+    for code, message, line, raw in said:
+        b.problem(code, message, file=name, line=line, kind=kind, raw=raw)
+    return doc[0]
+
+
+# a string (its closing quote optional, so an unclosed one ends at the end of the text:
+# every match succeeds where it starts, and the scan stays linear on any input) or a
+# comma before ] or }
+_STRING_OR_TRAILING_COMMA = re.compile(rb'"(?:[^"\\]|\\.|\\\Z)*(?:"|\Z)|,(\s*[\]}])',
+                                       re.DOTALL)
+
+
+def repaired_json(data: bytes) -> tuple[tuple[Any] | None, list[tuple[str, str, int, str]]]:
+    """A JSON document that does not parse, read after the two slips real files have:
+    bytes that are not UTF-8 (a SIS writing Latin-1) replaced by U+FFFD, and commas
+    before ``]`` or ``}`` (Clever's own v1.1 fixtures have one) left out. Returns
+    ``((document,), problems)`` with one ``(code, message, line, raw)`` per slip, or
+    ``(None, [])`` when it is no JSON even then.
+
+    Examples
+    --------
+    >>> doc, said = repaired_json(b'{"data": [{"id": "a", "name": "Mu\\xf1oz"},\\n]}')
+    >>> doc[0]["data"][0]["name"], [(code, line) for code, _, line, _ in said]
+    ('Mu\ufffdoz', [('encoding', 1), ('syntax', 1)])
+    """
+    said: list[tuple[str, str, int, str]] = []
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        said.append(("encoding", (f"bytes that are not UTF-8 (first at byte {bad.start}); "
+                                  "replaced by U+FFFD"), data[:bad.start].count(b"\n") + 1,
+                     raw_text(data[max(0, bad.start - 40):bad.start + 40])))
+        data = data.decode("utf-8", errors="replace").encode("utf-8")
+    doc = _fallback(data)
+    if doc is _BAD:
+        first: list[int] = []
+
+        def drop(m: re.Match[bytes]) -> bytes:
+            if m.group(1) is None:
+                return m.group(0)
+            if not first:
+                first.append(m.start())
+            return m.group(1)
+
+        fixed = _STRING_OR_TRAILING_COMMA.sub(drop, data)
+        doc = _fallback(fixed) if first else _BAD
+        if doc is _BAD:
+            return None, []
+        said.append(("syntax", "a comma before ] or } (not JSON): read without it",
+                     data[:first[0]].count(b"\n") + 1,
+                     raw_text(data[max(0, first[0] - 40):first[0] + 40])))
+    return (doc,), said
 
 
 def _items(doc: Any) -> tuple[list[Any] | None, str | None]:

@@ -166,16 +166,14 @@ class _Reader:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             doc = _stdlib_json(data)  # orjson refuses lone surrogates; the stdlib keeps them
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as bad:  # (a SIS writing Latin-1): U+FFFD, as v3 does
-                fixed = data.decode("utf-8", errors="replace").encode("utf-8")
-                doc = _stdlib_json(fixed)
-                if doc is not _UNREADABLE:
-                    self.b.problem("encoding", f"bytes that are not UTF-8 (first at byte "
-                                   f"{bad.start}); replaced by U+FFFD", file=f.name,
-                                   line=data[:bad.start].count(b"\n") + 1,
-                                   raw=raw_text(data[max(0, bad.start - 40):bad.start + 40]))
+            if doc is _UNREADABLE:  # Latin-1 bytes, trailing commas: as the v3 reader does
+                from .clever_json import repaired_json
+
+                fixed, said = repaired_json(data)
+                if fixed is not None:
+                    doc = fixed[0]
+                    for code, message, line, raw in said:
+                        self.b.problem(code, message, file=f.name, line=line, raw=raw)
             if doc is _UNREADABLE:
                 self.b.problem("syntax", f"not valid JSON: {exc.msg} (column {exc.colno}); "
                                "the file was not loaded", file=f.name, line=exc.lineno,

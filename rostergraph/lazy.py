@@ -283,10 +283,11 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         cache = self._cache
         return np.fromiter((cache[r] is not None for r in rows), dtype=bool, count=len(rows))
 
-    def texts(self, rows: Sequence[int]) -> list[bytes | None]:
+    def texts(self, rows: Sequence[int], copy: bool = True) -> list[bytes | memoryview | None]:
         """For each of ``rows``: its JSON text (one line of the source, a plain record: see
         :meth:`decoded`) when its record is not built yet, else ``None``. Nothing is
-        decoded or built.
+        decoded or built. With ``copy=False`` the texts are views of the source (no bytes
+        copied; each keeps the source alive while it lives).
 
         Examples
         --------
@@ -301,6 +302,10 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         if all(cache[r] is not None for r in rows):
             return [None] * len(rows)
         text = self._source()
+        if not copy:
+            view = memoryview(text)
+            return [None if cache[r] is not None else view[int(starts[r]): int(ends[r])]
+                    for r in rows]
         return [None if cache[r] is not None else bytes(text[int(starts[r]): int(ends[r])])
                 for r in rows]
 

@@ -133,8 +133,8 @@ def _raw_struct(cls: type) -> Any:
             fields.append((name, str | None, None))
         elif fkind == "strs":
             fields.append((name, list[str] | None, None))
-        elif fkind == "obj" and sub is not None and _flat(sub):
-            fields.append((name, _raw_struct(sub) | None, None))
+        elif fkind == "obj" and sub is not None and _flat(sub):  # type: ignore[arg-type]
+            fields.append((name, _raw_struct(sub) | None, None))  # type: ignore[arg-type]
         else:
             fields.append((name, msgspec.Raw, msgspec.Raw()))
     return msgspec.defstruct(f"_Raw{cls.__name__}", fields, forbid_unknown_fields=True,
@@ -392,7 +392,7 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
     return c["strings"]
 
 
-def _plain_texts(cls: type, texts: Iterable[bytes]) -> tuple[list[Any], np.ndarray]:
+def _plain_texts(cls: type, texts: Iterable[bytes | memoryview]) -> tuple[list[Any], np.ndarray]:
     """The :func:`_raw_struct` of each text whose keys are all fields of ``cls``, at
     every depth (with strings where strings are decoded), and which texts those are."""
     check = msgspec.json.Decoder(_keys_struct(cls))

@@ -55,22 +55,23 @@ _LONG = re.compile(f"\x00[^\x00]{{{MAX_LENGTH + 1}}}")
 _BAD_NOT_SEP = re.compile("[\x01-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
 
 
-def _hit_positions(strs: list[str]) -> list[int]:
-    """Indices of ``strs`` that may break a rule (empty when none does).
+def _hit_positions(strs: list[str]) -> tuple[list[int], bool]:
+    """Indices of ``strs`` that may break a rule (empty when none does), and whether the
+    column is clean of the characters RG-STR-002 reports (then only length can).
 
     One join and two C-level passes per column; values are looked at one by
     one only around hits.
     """
     n = len(strs)
     if not n:
-        return []
+        return [], True
     joined = _SEP + _SEP.join(strs)
     if joined.isascii():
         clean = len(joined.encode("ascii").translate(None, _PRINTABLE_ASCII)) == n
     else:
-        clean = joined.count(_SEP) == n and BAD_CHARS.search(joined, 1) is None
+        clean = joined.count(_SEP) == n and _BAD_NOT_SEP.search(joined) is None
     if clean and _LONG.search(joined) is None:
-        return []
+        return [], True
     lens = np.fromiter(map(len, strs), dtype=np.int64, count=n)
     hits = set(np.flatnonzero(lens > MAX_LENGTH).tolist())
     if not clean:
@@ -80,7 +81,7 @@ def _hit_positions(strs: list[str]) -> list[int]:
         hits.update((np.searchsorted(starts, pos, side="right") - 1).tolist())
         if joined.count(_SEP) != n:
             hits.update(k for k, s in enumerate(strs) if _SEP in s)
-    return sorted(hits)
+    return sorted(hits), clean
 
 
 def _repeat_owners(owners: np.ndarray, lists: list[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -209,7 +210,7 @@ class _Scan:
     """The strings at the hits, collected as columns: (record kind, owner id, field path,
     the string), then judged column-wise by :meth:`blocks`."""
 
-    __slots__ = ("kind", "kinds", "owners", "paths", "strs")
+    __slots__ = ("kind", "kinds", "maybe_bad", "owners", "paths", "strs")
 
     def __init__(self) -> None:
         self.kind = ""
@@ -217,15 +218,18 @@ class _Scan:
         self.owners: list[str] = []
         self.paths: list[str] = []
         self.strs: list[str] = []
+        self.maybe_bad: list[bool] = []  # False: from a column clean of RG-STR-002's characters
 
     def check(self, owner: str, path: str, s: str) -> None:
         self.add([owner], [path], [s])
 
-    def add(self, owners: list[str], paths: list[str], strs: list[str]) -> None:
+    def add(self, owners: list[str], paths: list[str], strs: list[str],
+            clean: bool = False) -> None:
         self.kinds += [self.kind] * len(strs)
         self.owners += owners
         self.paths += paths
         self.strs += strs
+        self.maybe_bad += [not clean] * len(strs)
 
     def blocks(self) -> tuple[list[FindingBlock], list[FindingBlock]]:
         """(RG-STR-001 blocks, RG-STR-002 blocks), one per record kind."""
@@ -237,7 +241,7 @@ class _Scan:
         kinds, owners, paths = (np.array(x + [""], dtype=object)[:-1] for x in
                                 (self.kinds, self.owners, self.paths))
         lens = np.fromiter(map(len, self.strs), dtype=np.int64, count=n)
-        chars, shown, counts = _bad_chars(self.strs)
+        chars, shown, counts = _bad_chars(self.strs, np.array(self.maybe_bad, dtype=bool))
         tail = f" characters (more than {MAX_LENGTH})"
         for kind in dict.fromkeys(self.kinds):
             mine = kinds == kind
@@ -271,17 +275,18 @@ class _Scan:
             path = prefix + name
             if fkind == "str":
                 strs = list(filter(None, vals))
-                hits = _hit_positions(strs)
+                hits, clean = _hit_positions(strs)
                 if hits:
                     own = own_all[np.fromiter(map(bool, vals), dtype=bool, count=len(vals))]
-                    self.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits])
+                    self.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits],
+                             clean)
             elif fkind == "strs":
                 strs = list(chain.from_iterable(filter(None, vals)))
-                hits = _hit_positions(strs)
+                hits, clean = _hit_positions(strs)
                 if hits:
                     own, j = _repeat_owners(own_all, vals)
                     self.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
-                             [strs[k] for k in hits])
+                             [strs[k] for k in hits], clean)
             elif fkind == "obj" and sub is not None:
                 keep = np.fromiter(map(is_not, vals, repeat(None)), dtype=bool,
                                    count=len(vals))
@@ -308,15 +313,20 @@ class _Scan:
                         self.check(ow, p, s)
 
 
-def _bad_chars(strs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _bad_chars(strs: list[str], may: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """RG-STR-002's values of each string: the distinct characters it reports (``U+XXXX``,
     the first five in code point order, as a list), how they are shown in the message and
-    how many such characters the string holds (0: none)."""
+    how many such characters the string holds (0: none). Only the strings ``may`` marks
+    can hold one."""
     n = len(strs)
-    # only a string that is not printable, or holds U+FFFD (the one printable character
-    # reported), can hold one: the rest (long strings, mostly) are not searched
-    maybe = ~np.fromiter(map(str.isprintable, strs), dtype=bool, count=n)
-    maybe |= np.fromiter(map(str.__contains__, strs, repeat("\ufffd")), dtype=bool, count=n)
+    # of those, only a string that is not printable, or holds U+FFFD (the one printable
+    # character reported), can hold one: the rest (long strings, mostly) are not searched
+    cand = np.flatnonzero(may)
+    some = list(compress(strs, may))
+    maybe = np.zeros(n, dtype=bool)
+    maybe[cand] = ~np.fromiter(map(str.isprintable, some), dtype=bool, count=len(cand))
+    maybe[cand] |= np.fromiter(map(str.__contains__, some, repeat("\ufffd")), dtype=bool,
+                               count=len(cand))
     found: list[Any] = [()] * n
     for k, f in zip(np.flatnonzero(maybe).tolist(), map(BAD_CHARS.findall, compress(strs, maybe))):
         found[k] = f

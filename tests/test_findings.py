@@ -151,3 +151,15 @@ def test_string_codes_rank_strings_as_python_sorts_them(values: list[str], width
     distinct = sorted(set(values))
     col = np.array([*values, None], dtype=object)[:-1]
     assert string_codes(col).tolist() == [distinct.index(v) for v in values]
+
+
+def test_string_codes_of_many_repeats_rank_as_python_sorts_them() -> None:
+    """Thousands of strings from a few distinct ones (messages' tie-breaks) are coded by a
+    dict and only the distinct ones sorted: the same codes as sorting them all."""
+    from rostergraph.rules.findings import string_codes
+
+    pool = ["b", "a", "ab", "é", "a\x01", "", "Z" * 300]
+    values = [pool[(k * 7919) % len(pool)] for k in range(6000)]
+    distinct = sorted(set(values))
+    col = np.array(values, dtype=object)
+    assert string_codes(col).tolist() == [distinct.index(v) for v in values]

@@ -196,7 +196,8 @@ class _Columns:
                          "works_at": (array("q"), [], []), "administers": (array("q"), []),
                          "contact_for": (array("q"), [], [], [])}
             self.fields = {"email": [], "student_email": [], "student_grade": [],
-                           "name_only_last": array("B")}
+                           "name_only_last": array("B"), "student_school_unlisted": array("B"),
+                           "teacher_school_unlisted": array("B")}
 
     def add(self, objs: list[Any]) -> None:
         base = len(self.ids)
@@ -246,17 +247,25 @@ class _Columns:
         c["roles"].frombytes(mask.tobytes())
         students, teachers, staff = by_role[1], by_role[2], by_role[4]
         rows, refs, prim = c["attends"]
+        # RG-SCH-001's rows (a primary school missing from the role's list), marked here
+        # where the lists are at hand: the rule then reads those records only
+        unlisted_st, unlisted_te = bytearray(len(objs)), bytearray(len(objs))
         for i, st in enumerate(students, base):
-            if st is not None:
-                school_edges(rows, refs, prim, i, st.school, st.schools)
+            if st is not None and school_edges(rows, refs, prim, i, st.school, st.schools):
+                unlisted_st[i - base] = 1
+        f["student_school_unlisted"].frombytes(unlisted_st)
         rows, refs, prim = c["works_at"]
         for i, (te, sf) in enumerate(zip(teachers, staff), base):
             if te is not None or sf is not None:
+                if te is not None and te.school is not None and te.schools and \
+                        te.school not in te.schools:
+                    unlisted_te[i - base] = 1
                 schools = list(te.schools or ()) if te is not None else []
                 if sf is not None and sf.schools:
                     schools.extend(sf.schools)
                 school_edges(rows, refs, prim, i, te.school if te is not None else None,
                               schools)
+        f["teacher_school_unlisted"].frombytes(unlisted_te)
         admins = by_role[8]
         if admins.count(None) != len(admins):
             rows, refs = c["administers"]

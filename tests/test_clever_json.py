@@ -249,3 +249,27 @@ def test_trailing_comma_in_a_json_document_keeps_its_records(tmp_path: Path) -> 
     (tmp_path / "users.json").write_bytes(b'{"data": [{"data": {"id": "u1"}, ]')
     with pytest.raises(FormatError):
         rostergraph.load(tmp_path)
+
+
+def test_json_document_or_array_in_a_json_lines_file_keeps_its_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``.jsonl`` file that holds one pretty-printed JSON document (an API page, or an
+    array with a comma before ``]``) is read as that document, with a problem saying so;
+    an array of records on one line gives its records. Every line was a syntax or
+    not_object problem and no record loaded. The fast path steps aside for such files."""
+    from tests.test_fast_jsonl import _general, _snapshot
+
+    page = {"data": [{"data": {"id": "u1", "roles": {"student": {"school": "s1"}}},
+                      "uri": "/v3.0/users/u1"}, {"data": {"id": "u2", "roles": {}}}],
+            "links": []}
+    (tmp_path / "users.jsonl").write_bytes(orjson.dumps(page, option=orjson.OPT_INDENT_2))
+    (tmp_path / "sections.jsonl").write_bytes(
+        b'[{"id": "se1", "students": ["u1"]}, {"id": "se2"}]\n{"id": "se3"}\n')
+    (tmp_path / "schools.jsonl").write_bytes(b'[\n{"id": "s1"},\n{"id": "s2"},\n]\n')
+    r = rostergraph.load(tmp_path)
+    assert list(r.users) == ["u1", "u2"] and list(r.sections) == ["se1", "se2", "se3"]
+    assert list(r.schools) == ["s1", "s2"]
+    assert [(p.code, p.file, p.line) for p in r.problems] == [
+        ("syntax", "schools.jsonl", 3), ("other", "schools.jsonl", 1),
+        ("other", "users.jsonl", 1)]
+    assert _snapshot(r) == _snapshot(_general(tmp_path, monkeypatch))

@@ -10,7 +10,9 @@ without a ``.gz`` suffix). A file may hold:
 - a single-record envelope ``{"data": {...}, "links": [...]}``;
 - a plain JSON array of records (or of envelope items);
 - JSON Lines: one record or one envelope item per line;
-- whole list responses saved as they came: one per line, or an array of them.
+- whole list responses saved as they came: one per line, or an array of them;
+- in a ``.jsonl`` file, one pretty-printed JSON document (read as a document, with a
+  problem) or an array of records on one line.
 
 An envelope item with keys beside ``data``/``uri``/``links`` still gives its record
 (a problem names the keys). In a folder, a v1/v2 user list (``contacts.json``) beside
@@ -168,7 +170,8 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     # strict mode the first problem is raised, as the general reader would raise it
     from .fast_jsonl import read_fast
 
-    fast = read_fast(path, files, limits)
+    documents = {k for k, f in files.items() if _document_in_lines(f, limits)}
+    fast = None if documents else read_fast(path, files, limits)
     if fast is not None:
         if p.is_dir():
             ignored: list[Problem] = []
@@ -193,6 +196,23 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
                ) -> None:
     name = path.name
     lines_mode = ".jsonl" in name.lower() or ".ndjson" in name.lower()
+    if lines_mode and _document_in_lines(path, limits):
+        data = read_bytes(path, limits)
+        try:
+            doc = orjson.loads(data[3:] if data[:3] == _BOM else data)
+        except orjson.JSONDecodeError:
+            fixed, said = repaired_json(data[3:] if data[:3] == _BOM else data)
+            doc = fixed[0] if fixed is not None else _BAD
+            if fixed is not None:
+                for code, message, line, raw in said:
+                    b.problem(code, message, file=name, line=line, kind=kind, raw=raw)
+        if doc is not _BAD:
+            b.add_file(name, data, kind)
+            b.problem("other", f"{name} is one JSON document over several lines, not JSON "
+                      "Lines (one record per line): read as a document", file=name, line=1,
+                      kind=kind)
+            _read_document(b, kind, doc, name)
+            return
     if lines_mode:
         _stream_lines(b, kind, path, limits)
         return
@@ -217,6 +237,26 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
             _read_document(b, kind, doc, name)
             return
     _read_lines(b, kind, data, name, limits)
+
+
+def _document_in_lines(path: Path, limits: Limits) -> bool:
+    """Whether a JSON Lines file starts like a pretty-printed JSON document: its first
+    non-blank line is ``[`` or ``{`` alone (no JSON Lines file can start so)."""
+    if not path.name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+        return False
+    try:
+        with open(path, "rb") as raw:
+            fh: Any = (gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw)
+            raw.seek(0)
+            head = fh.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return False
+    if head[:3] == _BOM:
+        head = head[3:]
+    for line in head.splitlines():
+        if line.strip():
+            return line.strip() in (b"[", b"{")
+    return False
 
 
 def _parses(line: bytes) -> bool:
@@ -334,9 +374,13 @@ def _unwrap(item: Any, b: RosterBuilder | None = None, **where: Any) -> Any:
 
 def _add(b: RosterBuilder, kind: str, item: Any, raw: bytes | None, **where: Any) -> None:
     """Keep one item (a record or an envelope item); a whole list response as one item
-    (API pages saved one per line, or an array of pages) gives each of its items."""
-    if isinstance(item, dict) and "id" not in item and isinstance(item.get("data"), list):
-        for sub in item["data"]:
+    (API pages saved one per line, or an array of pages), or an array of records, gives
+    each of its items."""
+    subs = item.get("data") if isinstance(item, dict) and "id" not in item else (
+        item if isinstance(item, list) and item and all(isinstance(x, dict) for x in item)
+        else None)  # (a JSON array of records on one line of a JSON Lines file)
+    if isinstance(subs, list):
+        for sub in subs:
             b.add(kind, _unwrap(sub, b, kind=kind, **where), **where)
         return
     b.add(kind, _unwrap(item, b, kind=kind, **where), raw=raw, **where)

@@ -505,3 +505,20 @@ def test_every_real_shape_at_once_validates_reports_and_reloads(
     assert main(["validate", str(d), "--no-cache"]) in (0, 1)
     assert main(["report", str(d), "--no-cache", "-o", str(tmp_path / "r.html")]) == 0
     assert (tmp_path / "r.html").stat().st_size > 1000
+
+
+def test_section_repeated_for_each_teacher_gains_co_teachers(tmp_path: Path) -> None:
+    """A SIS that writes one sections.csv row per section and teacher (instead of the
+    ``Teacher_2_id`` ... columns): the later rows' teachers become co-teachers, with a
+    problem at their line (they were duplicate_id problems and those teachers were lost);
+    a repeated row that says something else is still a duplicate, the first row kept."""
+    sections = ("School_id,Section_id,Teacher_id,Name,Term_name,Course_name\n"
+                "sA,se1,t1,Math 3,Fall,Math\nsA,se1,t2,Math 3,Fall,Math\n"
+                "sA,se1,t2,Math 3,Fall,Math\nsA,se1,t3,Math 3b,Fall,Math\n")
+    r = read_clever_csv(_folder(tmp_path, **{"sections.csv": sections}))
+    se1 = r.sections["se1"]
+    assert se1.teacher == "t1" and se1.teachers == ("t1", "t2") and se1.name == "Math 3"
+    said = [(p.line, p.code) for p in r.problems if p.file == "sections.csv"]
+    assert said == [(3, "other"), (4, "duplicate_id"), (5, "duplicate_id")]
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert set(g.neighbors("se1", "teaches", reverse=True)) == {"t1", "t2"}

@@ -20,7 +20,9 @@ each such column); column order is free. The column → field mapping is the tab
   ``"number" U+001F <number>`` (or ``"name" U+001F <name>``).
 - **teachers**: ``Teacher_id`` is ``section.teacher`` (primary) and
   ``teachers[0]``; ``Teacher_2_id`` … ``Teacher_N_id`` follow by number (a gap
-  ends nothing; ``Teacher_1_id`` is read as ``Teacher_id``). A teacher at
+  ends nothing; ``Teacher_1_id`` is read as ``Teacher_id``); a section repeated
+  with the same values and another teacher (one row per section and teacher)
+  gains that teacher as a co-teacher, with a problem. A teacher at
   several schools is one row per school with the same ``Teacher_id`` (the first
   row's school is the primary ``school``); students likewise. A repeated row's
   other values stay those of the first row, and a value that differs is a problem.
@@ -435,29 +437,16 @@ class _Reader:
             if sid is None:
                 continue
             if sid in self.sections:
-                self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
-                               "record is kept", file="sections.csv", line=line,
-                               kind="sections", record_id=sid)
+                self._repeated_section(sid, row, line)
                 continue
             d: dict[str, Any] = {"id": sid, "sis_id": sid}
             if self.district:
                 d["district"] = self.district
             if row.get("School_id"):
                 d["school"] = row["School_id"]
-            alias = self.aliases
-            teachers = [alias.get(("teacher", row["Teacher_id"]), row["Teacher_id"])
-                        ] if row.get("Teacher_id") else []
-            if teachers:
+            teachers = self._teachers(row, sid, line)
+            if row.get("Teacher_id"):
                 d["teacher"] = teachers[0]
-            for col in self.plans["sections.csv"][3]:
-                t = alias.get(("teacher", row[col]), row[col])
-                if t and t in teachers:
-                    self.b.problem("repeated_id", f"teacher {t!r} is listed again in "
-                                   f"{col} of section {sid!r}: kept once",
-                                   file="sections.csv", line=line, kind="sections",
-                                   record_id=sid, field=col)
-                elif t:
-                    teachers.append(t)
             if teachers or "Teacher_id" in row:
                 d["teachers"] = teachers
             self._fill(d, row, "sections.csv")
@@ -465,6 +454,51 @@ class _Reader:
             self._course(d, row, line)
             self.sections[sid] = d
             self.section_where[sid] = ("sections.csv", line)
+
+    def _teachers(self, row: dict[str, str], sid: str, line: int) -> list[str]:
+        """``Teacher_id`` then the ``Teacher_<n>_id`` columns (user ids: a teacher whose id
+        is a student's is ``sftp-teacher:<id>``); one listed twice is a problem."""
+        alias = self.aliases
+        teachers = [alias.get(("teacher", row["Teacher_id"]), row["Teacher_id"])
+                    ] if row.get("Teacher_id") else []
+        for col in self.plans["sections.csv"][3]:
+            t = alias.get(("teacher", row[col]), row[col])
+            if t and t in teachers:
+                self.b.problem("repeated_id", f"teacher {t!r} is listed again in "
+                               f"{col} of section {sid!r}: kept once",
+                               file="sections.csv", line=line, kind="sections",
+                               record_id=sid, field=col)
+            elif t:
+                teachers.append(t)
+        return teachers
+
+    def _repeated_section(self, sid: str, row: dict[str, str], line: int) -> None:
+        """A second row of a section: when it says the same but names other teachers (a
+        SIS writing one row per section and teacher), they join as co-teachers, with a
+        problem; any other second row is a duplicate (the first is kept)."""
+        d = self.sections[sid]
+        fields, extra, _, _ = self.plans["sections.csv"]
+        name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
+        tid = row.get("Term_id") or (term_id(name, start, end) if name or start or end
+                                     else None)
+        cname, number = row.get("Course_name") or "", row.get("Course_number") or ""
+        cid = row.get("Course_id") or (course_id(cname, number) if cname else None)
+        same = (d.get("school") == (row.get("School_id") or None) and d.get("term_id") == tid
+                and d.get("course") == cid and all(
+                    d.get(key) == row[col] for _, run in fields for col, key in run) and all(
+                    d.get(key) == row[col] for col, key in extra))
+        had = d.get("teachers") or []
+        new = [t for t in self._teachers(row, sid, line) if t not in had] if same else []
+        if not new:
+            self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
+                           "record is kept", file="sections.csv", line=line,
+                           kind="sections", record_id=sid)
+            return
+        d["teachers"] = [*had, *new]  # (the primary teacher stays the first row's)
+        self.b.problem("other", f"section {sid!r} again (first at line "
+                       f"{self.section_where[sid][1]}) with other teachers: "
+                       f"{', '.join(map(repr, new))} added as co-teachers", file="sections.csv",
+                       line=line, kind="sections", record_id=sid, field="Teacher_id")
 
     def _check_date(self, row: dict[str, str], col: str, file: str, line: int, kind: str,
                     rid: str | None) -> None:

@@ -432,28 +432,44 @@ class _Reader:
             if sid is None:
                 continue
             if sid in self.sections:
-                self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
-                               "record is kept", file="sections.csv", line=line,
-                               kind="sections", record_id=sid)
+                first = self.sections[sid]
+                probe: dict[str, Any] = {}
+                if row.get("School_id"):
+                    probe["school"] = row["School_id"]
+                self._fill(probe, row, "sections.csv")
+                name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start",
+                                                                "Term_end"))
+                if row.get("Term_id") or name or start or end:
+                    probe["term_id"] = row.get("Term_id") or term_id(name, start, end)
+                cname, number = row.get("Course_name") or "", row.get("Course_number") or ""
+                if row.get("Course_id") or cname:
+                    probe["course"] = row.get("Course_id") or course_id(cname, number)
+                keys = set(probe) | {k for k in first if k not in (
+                    "id", "sis_id", "district", "teacher", "teachers", "students")}
+                new: list[str] = []
+                if all(first.get(k) == probe.get(k) for k in keys):
+                    had = first.get("teachers") or []
+                    new = [t for t in self._row_teachers(row, sid, line) if t not in had]
+                if not new:
+                    self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
+                                   "record is kept", file="sections.csv", line=line,
+                                   kind="sections", record_id=sid)
+                    continue
+                first["teachers"] = [*had, *new]
+                self.b.problem("other", f"section {sid!r} again (first at line "
+                               f"{self.section_where[sid][1]}) with other teachers: "
+                               f"{', '.join(map(repr, new))} added as co-teachers",
+                               file="sections.csv", line=line, kind="sections",
+                               record_id=sid, field="Teacher_id")
                 continue
             d: dict[str, Any] = {"id": sid, "sis_id": sid}
             if self.district:
                 d["district"] = self.district
             if row.get("School_id"):
                 d["school"] = row["School_id"]
-            teachers = []
-            for col in ["Teacher_id", *self.numbered["sections.csv"][0]]:
-                t = row.get(col) or ""
-                t = self.aliases.get(("teacher", t), t)
-                if t and t in teachers:
-                    self.b.problem("repeated_id", f"teacher {t!r} is listed again in "
-                                   f"{col} of section {sid!r}: kept once",
-                                   file="sections.csv", line=line, kind="sections",
-                                   record_id=sid, field=col)
-                elif t:
-                    teachers.append(t)
-                if col == "Teacher_id" and t:
-                    d["teacher"] = t
+            teachers = self._row_teachers(row, sid, line)
+            if row.get("Teacher_id"):
+                d["teacher"] = teachers[0]
             if teachers or "Teacher_id" in row:
                 d["teachers"] = teachers
             self._fill(d, row, "sections.csv")
@@ -461,6 +477,20 @@ class _Reader:
             self._course(d, row, line)
             self.sections[sid] = d
             self.section_where[sid] = ("sections.csv", line)
+
+    def _row_teachers(self, row: dict[str, str], sid: str, line: int) -> list[str]:
+        teachers: list[str] = []
+        for col in ["Teacher_id", *self.numbered["sections.csv"][0]]:
+            t = row.get(col) or ""
+            t = self.aliases.get(("teacher", t), t)
+            if t and t in teachers:
+                self.b.problem("repeated_id", f"teacher {t!r} is listed again in "
+                               f"{col} of section {sid!r}: kept once",
+                               file="sections.csv", line=line, kind="sections",
+                               record_id=sid, field=col)
+            elif t:
+                teachers.append(t)
+        return teachers
 
     def _check_date(self, row: dict[str, str], col: str, file: str, line: int, kind: str,
                     rid: str | None) -> None:

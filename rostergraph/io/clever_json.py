@@ -170,7 +170,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     # strict mode the first problem is raised, as the general reader would raise it
     from .fast_jsonl import read_fast
 
-    documents = {k for k, f in files.items() if _document_in_lines(f, limits)}
+    documents = {k for k, f in files.items() if _document_in_lines(f)}
     fast = None if documents else read_fast(path, files, limits)
     if fast is not None:
         if p.is_dir():
@@ -196,7 +196,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
                ) -> None:
     name = path.name
     lines_mode = ".jsonl" in name.lower() or ".ndjson" in name.lower()
-    if lines_mode and _document_in_lines(path, limits):
+    if lines_mode and _document_in_lines(path):
         data = read_bytes(path, limits)
         try:
             doc = orjson.loads(data[3:] if data[:3] == _BOM else data)
@@ -239,7 +239,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
     _read_lines(b, kind, data, name, limits)
 
 
-def _document_in_lines(path: Path, limits: Limits) -> bool:
+def _document_in_lines(path: Path) -> bool:
     """Whether a JSON Lines file starts like a pretty-printed JSON document: its first
     non-blank line is ``[`` or ``{`` alone (no JSON Lines file can start so)."""
     if not path.name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):

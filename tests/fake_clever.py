@@ -542,6 +542,8 @@ class FakeClever:
             links = [{"rel": "next", "uri": f"/v3.0/{resource}?limit={limit}&starting_after="
                                             f"{page[-1][0] if page else ''}\x01x"}]
         data = [t[1] for t in page]
+        if fault == "baditems" and data:  # two items that are no envelope item with a record
+            data = [data[0], "not an item", {"data": {"name": "no id"}}, *data[1:]]
         if fault == "surrogate" and data:
             data = [copy.deepcopy(data[0]), *data[1:]]
             data[0]["data" if "data" in data[0] else "x"]["name"] = "SURROGATE"

@@ -93,6 +93,25 @@ def test_fetch_dump_equals_served_district(server, clock, district, tmp_path) ->
     assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*.tmp"))
 
 
+def test_items_that_are_no_records_are_kept_for_the_reader(server, clock, district,
+                                                           tmp_path, caplog) -> None:
+    """A page item that is no envelope item with a record id stops nothing: the page's
+    records and every later page are fetched, the item is kept in the dump as it came (the
+    reader reports it at its line) and counted in the manifest."""
+    server.inject("baditems", times=2, path="/users")
+    with caplog.at_level(logging.WARNING, logger="rostergraph.clever"), \
+            client_for(server, clock) as c:
+        result = fetch_district(tmp_path, client=c, limit=5)
+    assert result.counts == {k: len(v) for k, v in district.items()}
+    entry = read_manifest(tmp_path)["resources"]["users"]
+    assert entry["rejected"] == 4 and entry["status"] == "done"
+    roster = rostergraph.load(tmp_path)
+    assert set(roster.users) == {u["id"] for u in district["users"]}
+    bad = [p for p in roster.problems if p.file and p.file.endswith("users.jsonl")]
+    assert len(bad) == 4 and all(p.line for p in bad)
+    assert "with a record id (first: item 1)" in caplog.text and TOKEN not in caplog.text
+
+
 def test_pages_follow_next_links_in_order(server, clock, district, tmp_path) -> None:
     """Each resource is read by following rel=next: ceil(n/limit) requests, cursors ascending."""
     with client_for(server, clock) as c:

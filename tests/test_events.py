@@ -402,3 +402,20 @@ def test_sync_of_an_unknown_type_then_a_malformed_event(fetched, history, capsys
             read_manifest(dump)["events"]["last_event_id"]) == (
         before[0], before[1], before[2]["last_event_id"])
     assert TOKEN not in capsys.readouterr().err
+
+
+def test_sync_stops_at_an_event_item_that_is_no_record(fetched, history) -> None:
+    """An events page holding an item that is no envelope item with an id (a string, an
+    object without ``data.id``) stops the sync before anything of that page is written:
+    events apply in order, so none may be skipped. The error names the item, never the
+    token; the dump and the cursor are as they were."""
+    srv, c, tmp = fetched
+    dump = tmp / "dump"
+    before = files(dump), read_manifest(dump)["events"]
+    srv.advance(history["new"], history["state2"])
+    srv.inject("baditems", path="/events")
+    with pytest.raises(FormatError) as err:
+        sync_dump(dump, client=c)
+    assert "item 1 is not an envelope item" in str(err.value)
+    assert TOKEN not in str(err.value)
+    assert (files(dump), read_manifest(dump)["events"]) == before

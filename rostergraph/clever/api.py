@@ -179,11 +179,16 @@ class RateLimiter:
 
 @attrs.frozen(slots=True)
 class Page:
-    """One page of a list endpoint: the records and where the next page is."""
+    """One page of a list endpoint: the records and where the next page is.
+
+    ``rejected`` holds the page's items that are no envelope item with a record id, as
+    ``(position on the page, the item as sent)``: the caller decides what to do with them
+    (a dump keeps them for the reader to report; an event sync stops)."""
 
     records: list[dict[str, Any]]
     next_url: str | None
     url: str
+    rejected: tuple[tuple[int, Any], ...] = ()
 
 
 class CleverClient:
@@ -529,7 +534,9 @@ class CleverClient:
         ValueError
             ``limit`` out of range.
         FormatError
-            A page whose ``data`` is not a list of records.
+            A page whose ``data`` is not a list. An item of the list that is not an
+            envelope item with a record id does not stop the paging: it is handed over in
+            the page's ``rejected``.
         """
         if limit is not None and not 1 <= limit <= MAX_LIMIT:
             raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
@@ -556,15 +563,20 @@ class CleverClient:
                 raise FormatError("expected a list envelope ('data' is not an array)",
                                   path=_safe(url))
             records = []
+            rejected = []
             for i, item in enumerate(data):
                 rec = item.get("data") if isinstance(item, dict) else None
                 if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
-                    raise FormatError(f"item {i} is not an envelope item with a record id",
-                                      path=_safe(url))
+                    rejected.append((i, item))
+                    continue
                 records.append(rec)
+            if rejected:
+                log.warning("%s: %d item(s) that are no envelope item with a record id "
+                            "(first: item %d)", _safe(url), len(rejected), rejected[0][0])
             nxt = _next_link(doc)
-            page = Page(records=records, next_url=self.url(nxt) if nxt and records else None,
-                        url=_safe(url))
+            page = Page(records=records,
+                        next_url=self.url(nxt) if nxt and (records or rejected) else None,
+                        url=_safe(url), rejected=tuple(rejected))
             yield page
             url = page.next_url
 

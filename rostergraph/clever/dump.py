@@ -506,14 +506,20 @@ def _fetch_resource(client: CleverClient, folder: Path, manifest: dict[str, Any]
     try:
         with os.fdopen(open_nofollow(part, os.O_WRONLY | os.O_APPEND), "ab") as fh:
             for page in client.pages(kind, limit=limit, starting_after=cursor):
-                if not page.records:
+                if not page.records and not page.rejected:
                     continue
-                fh.write(b"".join(dump_line(r) for r in page.records))
+                # an item that is no record is kept as it came, on a line of its own
+                # (the reader reports it as a problem at that line): nothing is lost
+                fh.write(b"".join(dump_line(r) for r in page.records)
+                         + b"".join(dump_line(item) for _, item in page.rejected))
                 fh.flush()
                 os.fsync(fh.fileno())
                 entry["count"] += len(page.records)
                 entry["pages"] += 1
-                entry["cursor"] = page.records[-1]["id"]
+                if page.rejected:
+                    entry["rejected"] = int(entry.get("rejected") or 0) + len(page.rejected)
+                if page.records:
+                    entry["cursor"] = page.records[-1]["id"]
                 entry["part_bytes"] = fh.tell()
                 save(sync_dir=False)
                 bar.update(len(page.records))

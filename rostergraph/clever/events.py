@@ -506,6 +506,9 @@ def _sync(folder: Path, *, client: CleverClient, limit: int | None,
     with tqdm(desc="events", unit=" events",
               disable=(None if progress is None else not progress)) as bar:
         for page in client.pages("events", limit=limit, starting_after=ev.get("last_event_id")):
+            if page.rejected:  # events apply in order: one that cannot be read stops the sync
+                raise FormatError(f"item {page.rejected[0][0]} is not an envelope item with "
+                                  "a record id", path=page.url)
             if not page.records:
                 continue
             for item in page.records:

@@ -73,7 +73,7 @@ def check_manifest(doc: dict[str, Any], path: str) -> None:
             if name not in (f"{kind}.jsonl", f"{kind}.jsonl.gz"):
                 raise _bad(path, key + ".file",
                            f"file name {name!r} is not {kind}.jsonl or {kind}.jsonl.gz")
-        for field in ("count", "pages", "part_bytes"):
+        for field in ("count", "pages", "part_bytes", "rejected"):
             _check_count(entry.get(field), path, f"{key}.{field}")
         if entry.get("cursor") is not None and not isinstance(entry["cursor"], str):
             raise _bad(path, key + ".cursor", "the cursor is not a string")

@@ -55,33 +55,36 @@ _LONG = re.compile(f"\x00[^\x00]{{{MAX_LENGTH + 1}}}")
 _BAD_NOT_SEP = re.compile("[\x01-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
 
 
-def _hit_positions(strs: list[str]) -> tuple[list[int], bool]:
-    """Indices of ``strs`` that may break a rule (empty when none does), and whether the
-    column is clean of the characters RG-STR-002 reports (then only length can).
+def _hit_positions(strs: list[str]) -> tuple[list[int], list[bool]]:
+    """Indices of ``strs`` that may break a rule (empty when none does), and for each,
+    whether it may hold a character RG-STR-002 reports (else only its length can break a
+    rule: the search below found every such character of the column).
 
     One join and two C-level passes per column; values are looked at one by
     one only around hits.
     """
     n = len(strs)
     if not n:
-        return [], True
+        return [], []
     joined = _SEP + _SEP.join(strs)
     if joined.isascii():
         clean = len(joined.encode("ascii").translate(None, _PRINTABLE_ASCII)) == n
     else:
         clean = joined.count(_SEP) == n and _BAD_NOT_SEP.search(joined) is None
     if clean and _LONG.search(joined) is None:
-        return [], True
+        return [], []
     lens = np.fromiter(map(len, strs), dtype=np.int64, count=n)
     hits = set(np.flatnonzero(lens > MAX_LENGTH).tolist())
-    if not clean:
-        starts = np.cumsum(lens + 1) - lens  # index of each value's first character
-        pos = np.fromiter(map(re.Match.start, _BAD_NOT_SEP.finditer(joined, 1)),
-                          dtype=np.int64)
-        hits.update((np.searchsorted(starts, pos, side="right") - 1).tolist())
-        if joined.count(_SEP) != n:
-            hits.update(k for k, s in enumerate(strs) if _SEP in s)
-    return sorted(hits), clean
+    if clean:
+        return sorted(hits), [False] * len(hits)
+    starts = np.cumsum(lens + 1) - lens  # index of each value's first character
+    pos = np.fromiter(map(re.Match.start, _BAD_NOT_SEP.finditer(joined, 1)), dtype=np.int64)
+    bad = set((np.searchsorted(starts, pos, side="right") - 1).tolist())
+    if joined.count(_SEP) != n:
+        bad.update(k for k, s in enumerate(strs) if _SEP in s)
+    hits |= bad
+    order = sorted(hits)
+    return order, [k in bad for k in order]
 
 
 def _repeat_owners(owners: np.ndarray, lists: list[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -218,18 +221,18 @@ class _Scan:
         self.owners: list[str] = []
         self.paths: list[str] = []
         self.strs: list[str] = []
-        self.maybe_bad: list[bool] = []  # False: from a column clean of RG-STR-002's characters
+        self.maybe_bad: list[bool] = []  # False: holds none of RG-STR-002's characters
 
     def check(self, owner: str, path: str, s: str) -> None:
         self.add([owner], [path], [s])
 
     def add(self, owners: list[str], paths: list[str], strs: list[str],
-            clean: bool = False) -> None:
+            maybe_bad: list[bool] | None = None) -> None:
         self.kinds += [self.kind] * len(strs)
         self.owners += owners
         self.paths += paths
         self.strs += strs
-        self.maybe_bad += [not clean] * len(strs)
+        self.maybe_bad += [True] * len(strs) if maybe_bad is None else maybe_bad
 
     def blocks(self) -> tuple[list[FindingBlock], list[FindingBlock]]:
         """(RG-STR-001 blocks, RG-STR-002 blocks), one per record kind."""
@@ -275,18 +278,18 @@ class _Scan:
             path = prefix + name
             if fkind == "str":
                 strs = list(filter(None, vals))
-                hits, clean = _hit_positions(strs)
+                hits, maybe_bad = _hit_positions(strs)
                 if hits:
                     own = own_all[np.fromiter(map(bool, vals), dtype=bool, count=len(vals))]
                     self.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits],
-                             clean)
+                             maybe_bad)
             elif fkind == "strs":
                 strs = list(chain.from_iterable(filter(None, vals)))
-                hits, clean = _hit_positions(strs)
+                hits, maybe_bad = _hit_positions(strs)
                 if hits:
                     own, j = _repeat_owners(own_all, vals)
                     self.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
-                             [strs[k] for k in hits], clean)
+                             [strs[k] for k in hits], maybe_bad)
             elif fkind == "obj" and sub is not None:
                 keep = np.fromiter(map(is_not, vals, repeat(None)), dtype=bool,
                                    count=len(vals))

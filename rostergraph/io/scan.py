@@ -184,6 +184,10 @@ class _Columns:
         self.ids: list[str] = []
         self.cols: dict[str, Any] = {}
         self.fields: dict[str, Any] = {}
+        # one object per distinct value of the few-valued columns (grades, relationships):
+        # millions of rows then point at a handful of strings, which later passes over the
+        # column find in cache, and the copies are freed right away
+        self.canon: dict[Any, Any] = {}
         if kind == "schools":
             self.cols = {"in_district": (array("q"), [])}
         elif kind == "sections":
@@ -231,7 +235,8 @@ class _Columns:
             p = t if t is not None else teachers[0]
             t_prim.extend([x == p for x in teachers])
         f["name"].extend(map(_NAME, objs))
-        f["grade"].extend(map(_GRADE, objs))
+        grades = list(map(_GRADE, objs))
+        f["grade"].extend(map(self.canon.setdefault, grades, grades))
         f["teacher"].extend(map(_TEACHER, objs))
         f["teachers_0"].extend([t[0] if t else None for t in map(_TEACHERS, objs)])
 
@@ -286,11 +291,14 @@ class _Columns:
                 named = [named[k] for k in keep]
             rows.extend(who)
             refs.extend(named)
-            rel_col.extend(map(_RELATIONSHIP, rels))
-            type_col.extend(map(_TYPE, rels))
+            canon = self.canon.setdefault
+            for col, get in ((rel_col, _RELATIONSHIP), (type_col, _TYPE)):
+                vals = list(map(get, rels))
+                col.extend(map(canon, vals, vals))
         f["email"].extend(map(_EMAIL, objs))
         f["student_email"].extend([s.email if s is not None else None for s in students])
-        f["student_grade"].extend([s.grade if s is not None else None for s in students])
+        grades = [s.grade if s is not None else None for s in students]
+        f["student_grade"].extend(map(self.canon.setdefault, grades, grades))
         f["name_only_last"].extend([nm is not None and bool(nm.last) and not nm.first
                                     and not nm.middle for nm in map(_NAME, objs)])
 

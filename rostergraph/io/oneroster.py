@@ -49,6 +49,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
 from .oneroster_delta import apply_delta
 from .oneroster_profiles import read_demographics, read_user_profiles
+from .oneroster_users import link_contacts, read_roles, read_users
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -57,7 +58,6 @@ ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.
                    "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
                    "demographics.csv", "userProfiles.csv")
 CARRY_COLUMN = "metadata." + CARRY_KEY
-USER_ID_COLUMN = "metadata.rostergraph.userId"
 _PREFIX = "oneroster."
 
 # column → Clever path, per file (columns not listed go to extra).
@@ -68,23 +68,8 @@ _COURSE_COLS = {"sourcedId": "id", "title": "name", "courseCode": "number"}
 _CLASS_COLS = {"sourcedId": "id", "title": "name", "courseSourcedId": "course",
                "classCode": "section_number", "schoolSourcedId": "school",
                "subjects": "subject", "periods": "period", "dateLastModified": "last_modified"}
-_USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.last",
-              "middleName": "name.middle", "email": "email",
-              "dateLastModified": "last_modified"}
-_USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
-                  "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
-                  CARRY_COLUMN}
-
-_USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED
-_USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
-
 # values the writer fills in when a record has none (not kept in extra on read)
 _DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}
-_STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
-_DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
-_CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
-                  "guardian": ("Other", "Parent/Guardian"),
-                  "relative": ("Other", "Family")}
 
 
 def is_oneroster(path: str | os.PathLike[str]) -> bool:
@@ -229,7 +214,7 @@ class _Reader:
         return self.modes.get(name[:-4]) != "absent"
 
     # -- helpers ---------------------------------------------------------------
-    def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any,
+    def put_extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any,
                plan: list[tuple[str, str, str | None]] | None = None) -> None:
         """Columns not in ``mapped`` to ``extra``; the carry column merged last. ``plan``:
         :func:`_extra_plan` of the row's columns and ``mapped`` (the same for every row)."""
@@ -257,7 +242,7 @@ class _Reader:
             else:
                 d[_PREFIX + CARRY_COLUMN] = carry
 
-    def _mapped(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
+    def mapped_fields(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
         d: dict[str, Any] = {}
         get = row.get
         for col, path in cols.items():
@@ -273,6 +258,11 @@ class _Reader:
                     sub = d[parent] = {}
                 sub[key] = v
         return d
+
+    @staticmethod
+    def extra_plan(row: dict[str, str], mapped: Any) -> list[tuple[str, str, str | None]]:
+        """:func:`_extra_plan` (for the readers of the other files)."""
+        return _extra_plan(row, mapped)
 
     def district_of(self, org: str | None) -> str | None:
         memo = self._district_memo
@@ -342,7 +332,7 @@ class _Reader:
                                "parent school; not loaded", file="orgs.csv", line=line,
                                record_id=sid)
                 continue
-            d = self._mapped(row, _ORG_COLS)
+            d = self.mapped_fields(row, _ORG_COLS)
             consumed = set(_ORG_COLS) | {"type"}
             if typ == "school":
                 parent = row.get("parentSourcedId") or None
@@ -362,7 +352,7 @@ class _Reader:
             else:
                 if not row.get("parentSourcedId"):
                     consumed.add("parentSourcedId")
-            self._extra(d, row, consumed)
+            self.put_extra(d, row, consumed)
             _apply_carry(d)
             self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
                        line=line)
@@ -371,20 +361,20 @@ class _Reader:
     def read_terms(self) -> None:
         sole = self.sole_district()
         for line, row in self.rows("academicSessions.csv", "terms"):
-            d = self._mapped(row, _TERM_COLS)
+            d = self.mapped_fields(row, _TERM_COLS)
             end = parse_date(row.get("endDate"))
             if end is not None and row.get("schoolYear") == str(end.year):
                 row = {k: v for k, v in row.items() if k != "schoolYear"}
             if sole:
                 d["district"] = sole
-            self._extra(d, row, _TERM_COLS)
+            self.put_extra(d, row, _TERM_COLS)
             _apply_carry(d)
             self.b.add("terms", d, file="academicSessions.csv", line=line)
 
     def read_courses(self) -> None:
         sole = self.sole_district()
         for line, row in self.rows("courses.csv", "courses"):
-            d = self._mapped(row, _COURSE_COLS)
+            d = self.mapped_fields(row, _COURSE_COLS)
             org = row.get("orgSourcedId") or None
             consumed = set(_COURSE_COLS)
             dist = self.district_of(org) or sole
@@ -392,7 +382,7 @@ class _Reader:
                 d["district"] = dist
             if org is not None and org == dist:
                 consumed.add("orgSourcedId")
-            self._extra(d, row, consumed)
+            self.put_extra(d, row, consumed)
             _apply_carry(d)
             if org is not None and d.get(_PREFIX + "orgSourcedId") == d.get("district"):
                 del d[_PREFIX + "orgSourcedId"]  # the carried district (one not delivered)
@@ -400,7 +390,7 @@ class _Reader:
 
     def read_classes(self) -> None:
         for line, row in self.rows("classes.csv", "sections"):
-            d = self._mapped(row, _CLASS_COLS)
+            d = self.mapped_fields(row, _CLASS_COLS)
             consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
             terms = split_ids(row.get("termSourcedIds"), self.terms)
             if terms:
@@ -424,7 +414,7 @@ class _Reader:
             dist = self.district_of(row.get("schoolSourcedId")) or self.sole_district()
             if dist:
                 d["district"] = dist
-            self._extra(d, row, consumed)
+            self.put_extra(d, row, consumed)
             sid = d.get("id")
             if not isinstance(sid, str) or not sid:
                 self.b.problem("no_id", "class without a sourcedId", file="classes.csv",
@@ -437,170 +427,6 @@ class _Reader:
                 continue
             self.sections[sid] = d
             self.where[("sections", sid)] = ("classes.csv", line)
-
-    # -- users and roles --------------------------------------------------------
-    def _orgs_split(self, ids: list[str]) -> tuple[list[str], list[str]]:
-        schools: list[str] = []
-        districts: list[str] = []
-        for o in ids:
-            o = self.org_school.get(o, o)  # a department's users belong to its school
-            t = self.orgs.get(o, ("school", None))[0]
-            out = districts if t == "district" else schools
-            if o not in out:
-                out.append(o)
-        return schools, districts
-
-    def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
-                    row: dict[str, str], file: str, line: int) -> None:
-        schools, districts = self._orgs_split(orgs)
-        if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
-            districts += [o for o in schools if o not in self.orgs]
-            schools = [o for o in schools if o in self.orgs]
-        if primary and primary in schools:
-            schools.remove(primary)
-            schools.insert(0, primary)
-        if not u.get("district"):
-            dist = (districts[0] if districts else None) or next(
-                (self.district_of(s) for s in schools if self.district_of(s)), None
-            ) or self.sole_district()
-            if dist:
-                u["district"] = dist
-        roles = u.setdefault("roles", {})
-        username = row.get("username")
-        ident = row.get("identifier") or None
-        if role in ("student", "teacher"):
-            r = roles.setdefault(role, {})
-            for s in schools:
-                r.setdefault("schools", [])
-                if s not in r["schools"]:
-                    r["schools"].append(s)
-            if schools and "school" not in r:
-                r["school"] = schools[0]
-            if ident is not None:
-                r["sis_id"] = ident
-            if username:
-                r.setdefault("credentials", {})["district_username"] = username
-            if role == "student":
-                grades = split_list(row.get("grades"))
-                if grades:
-                    r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
-        elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
-            roles.setdefault("district_admin", {})
-            if schools:
-                u[_PREFIX + "schools"] = ",".join(schools)
-        elif role in _STAFF_ROLES or role == "administrator":
-            r = roles.setdefault("staff", {})
-            for s in schools:
-                r.setdefault("schools", [])
-                if s not in r["schools"]:
-                    r["schools"].append(s)
-            if ident is not None:
-                r["staff_id"] = ident
-            if username:
-                r.setdefault("credentials", {})["district_username"] = username
-            if role != "administrator":
-                r.setdefault("roles", [])
-                if role not in r["roles"]:
-                    r["roles"].append(role)
-        elif role in _CONTACT_ROLES:
-            r = roles.setdefault("contact", {})
-            if ident is not None:
-                r["sis_id"] = ident
-            if row.get("phone"):
-                r["phone"] = row["phone"]
-            self.contact_role.setdefault(u["id"], role)
-        else:
-            self.b.problem("other", f"user role {role!r} has no Clever role; the user is kept "
-                           "without it", file=file, line=line, kind="users",
-                           record_id=u.get("id"))
-            u[_PREFIX + "role"] = role
-
-    def read_users(self) -> None:
-        plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
-        any_role = False
-        for line, row in self.rows("users.csv", "users"):
-            sid = row.get("sourcedId")
-            if not sid:
-                self.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
-                               kind="users", raw=raw_text(orjson.dumps(row)))
-                continue
-            uid = row.get(USER_ID_COLUMN) or sid
-            if sid in self.alias:
-                self.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
-                               "is kept", file="users.csv", line=line, kind="users",
-                               record_id=sid)
-                continue
-            self.alias[sid] = uid
-            u = self.users.get(uid)
-            role = canonical_role(row.get("role") or "")
-            any_role = any_role or bool(role)
-            if u is None:
-                u = self._mapped(row, _USER_COLS)
-                u["id"] = uid
-                contact = role in _CONTACT_ROLES
-                plan = plans.get(contact)
-                if plan is None:  # (every row of the file has the same columns)
-                    plan = plans[contact] = _extra_plan(
-                        row, _USER_MAPPED_CONTACT if contact else _USER_MAPPED)
-                self._extra(u, row, (), plan)
-                self.users[uid] = u
-                self.where[("users", uid)] = ("users.csv", line)
-            elif row.get(CARRY_COLUMN):
-                self._extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
-            agents = split_list(row.get("agentSourcedIds"))
-            if agents:
-                self.agents.setdefault(sid, []).extend(agents)
-            if role:
-                orgs = split_ids(row.get("orgSourcedIds"), self.orgs)
-                self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
-                                 "users.csv", line)
-            else:  # 1.2: the roles come from roles.csv, with this row's fields
-                self.user_rows.setdefault(uid, row)
-                if row.get("primaryOrgSourcedId"):
-                    u["_primary_org"] = row["primaryOrgSourcedId"]
-        if self.users and not any_role and "roles.csv" not in self.bundle:
-            self.b.problem("other", "no user has a role (is the role column missing?) and there "
-                           "is no roles.csv: every user is loaded without one", file="users.csv")
-
-    def read_roles(self) -> None:
-        pending: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
-        # primary roles first, so the primary org becomes roles.<r>.school
-        pending.sort(key=lambda lr: (lr[1].get("roleType") != "primary", lr[0]))
-        for line, row in pending:
-            usid = row.get("userSourcedId") or ""
-            uid = self.alias.get(usid, usid)
-            u = self.users.get(uid)
-            if u is None:
-                self.b.problem("other", f"role for unknown user {usid!r}", file="roles.csv",
-                               line=line, kind="users", record_id=usid)
-                continue
-            org = row.get("orgSourcedId") or ""
-            primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
-            self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
-                             primary, self.user_rows.get(uid, {}), "roles.csv", line)
-
-    def link_contacts(self) -> None:
-        for sid, agents in self.agents.items():
-            uid = self.alias.get(sid, sid)
-            u = self.users.get(uid)
-            if u is None:
-                continue
-            roles = u.get("roles", {})
-            for a in agents:
-                aid = self.alias.get(a, a)
-                other = self.users.get(aid)
-                if "contact" in roles:
-                    contact, student = u, aid
-                elif other is not None and "contact" in other.get("roles", {}):
-                    contact, student = other, uid
-                else:
-                    continue
-                crole = contact["roles"]["contact"]
-                rels = crole.setdefault("student_relationships", [])
-                if any(r.get("student") == student for r in rels):
-                    continue
-                rel, typ = _CONTACT_ROLES.get(self.contact_role.get(contact["id"], ""), ("", ""))
-                rels.append({"student": student, "relationship": rel, "type": typ})
 
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
@@ -779,10 +605,10 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             if r.wanted("classes.csv"):
                 r.read_classes()
             if r.wanted("users.csv"):
-                r.read_users()
+                read_users(r)
             if r.wanted("roles.csv"):
-                r.read_roles()
-            r.link_contacts()
+                read_roles(r)
+            link_contacts(r)
             if r.wanted("enrollments.csv"):
                 r.read_enrollments()
             if r.wanted("demographics.csv"):

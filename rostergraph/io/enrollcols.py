@@ -93,11 +93,14 @@ def _extend_grouped(targets: list[Any], key: str, rows: np.ndarray, group: np.nd
         targets[target].setdefault(key, []).extend(vals[a:z])
 
 
-def _tell(b: RosterBuilder, t: CsvTable, told: list[tuple[int, str, str | None]]) -> None:
+def _tell(b: RosterBuilder, t: CsvTable, told: list[tuple[int, str, str | None]],
+          codes: dict[int, str] | None = None) -> None:
+    """The problems ``(row, message, record id)`` in line order (code ``other``, or the
+    row's in ``codes``)."""
     lines = t.lines
     for i, message, rid in sorted(told, key=lambda x: x[0]):
-        b.problem("other", message, file="enrollments.csv", line=lines[i], kind="sections",
-                  record_id=rid)
+        b.problem(codes.get(i, "other") if codes else "other", message,
+                  file="enrollments.csv", line=lines[i], kind="sections", record_id=rid)
 
 
 #: OneRoster's role values (1.1 and 1.2), by their lowercase spelling
@@ -138,7 +141,12 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     r_student = np.array([r == "student" for r in roles], dtype=bool)
     r_teacher = np.array([r == "teacher" for r in roles], dtype=bool)
     student, teacher = r_student[r_code], r_teacher[r_code]
-    ok = has_sec & has_user
+    # a sourcedId given again: that row is a duplicate_id problem, not loaded
+    s_code, eids = _codes(t, "sourcedId", n)
+    repeat = np.zeros(n, dtype=bool)
+    if len(eids) < n:  # (all distinct, the usual case: nothing to look for)
+        repeat = ~_firsts(s_code) & np.array([bool(e) for e in eids], dtype=bool)[s_code]
+    ok = has_sec & has_user & ~repeat
     other = ok & ~student & ~teacher
     if other.any():
         for code, k in zip(*np.unique(r_code[other], return_counts=True)):
@@ -154,9 +162,13 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of[m_code])
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
     sids = t.column("sourcedId") if not ok.all() else None
+    codes: dict[int, str] = {}
     for i in np.flatnonzero(~ok).tolist():
         rid = sids[i] if sids is not None else None
-        if not has_sec[i]:
+        if repeat[i]:
+            codes[i] = "duplicate_id"
+            told.append((i, f"duplicate enrollment id {rid!r}: the first row is kept", rid))
+        elif not has_sec[i]:
             cid = cids[c_code[i]]
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was left out"
                    if cid in deleted_classes else f"enrollment in unknown class {cid!r}")
@@ -174,7 +186,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
                                  "section.teacher"), cid))
             else:
                 sec["teacher"] = uid  # type: ignore[index]
-    _tell(b, t, told)
+    _tell(b, t, told, codes)
 
 
 def sftp_enrollments(b: RosterBuilder, t: CsvTable,

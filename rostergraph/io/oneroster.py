@@ -448,7 +448,16 @@ class _Reader:
         get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
             "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
         sections = self.sections
+        ids: set[str] = set()
         for line, row in self.cells(t, name, "sections"):
+            eid = get_sid(row)
+            if eid:
+                if eid in ids:
+                    self.b.problem("duplicate_id", f"duplicate enrollment id {eid!r}: the "
+                                   "first row is kept", file=name, line=line, kind="sections",
+                                   record_id=eid)
+                    continue
+                ids.add(eid)
             cid = get_cid(row) or ""
             usid = get_usid(row) or ""
             role = canonical_role(get_role(row) or "")

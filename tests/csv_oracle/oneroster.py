@@ -508,7 +508,16 @@ class _Reader:
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
         seen: set[tuple[str, str, str]] = set()
+        ids: set[str] = set()
         for line, row in self.rows("enrollments.csv", "sections"):
+            eid = row.get("sourcedId")
+            if eid:  # a repeated id: as users.csv and classes.csv, the first row is kept
+                if eid in ids:
+                    self.b.problem("duplicate_id", f"duplicate enrollment id {eid!r}: the "
+                                   "first row is kept", file="enrollments.csv", line=line,
+                                   kind="sections", record_id=eid)
+                    continue
+                ids.add(eid)
             cid = row.get("classSourcedId") or ""
             usid = row.get("userSourcedId") or ""
             role = canonical_role(row.get("role") or "")

@@ -76,3 +76,39 @@ def test_a_repeated_enrollment_id_is_a_duplicate_id_problem(shape: str, tmp_path
     assert r.sections["c1"].students == ("s1",)
     assert r.sections["c2"].students == ("s1",)  # s2's row repeated e2: not loaded
     assert r.sections["c1"].teacher == "t1"
+
+
+# --- header spellings -------------------------------------------------------------------
+
+def _respell(text: str, how: str) -> str:
+    head, _, body = text.partition("\n")
+    cols = head.split(",")
+    if how == "case":
+        cols = [c[0].upper() + c[1:] if i % 2 else c.upper() for i, c in enumerate(cols)]
+    elif how == "spaces":
+        cols = [f" {c}" if i % 2 else f"{c} " for i, c in enumerate(cols)]
+    return ",".join(cols) + "\n" + body
+
+
+@pytest.mark.parametrize("how", ["case", "spaces"])
+def test_header_names_in_another_case_or_with_spaces_load(how: str, tmp_path: Path) -> None:
+    """``SourcedId``, ``USERSOURCEDID`` or ``" role"``: each column is the spec's column (a
+    problem per renamed column names file, line 1 and the column), and every row loads as
+    with the spec's spelling. Before, every user was a ``no_id`` problem and every
+    enrollment one of an unknown class."""
+    enr = ENR_HEAD + "e1,active,2024-01-01,c1,sA,t1,teacher,true,,\n" \
+                     "e2,active,2024-01-01,c1,sA,s1,student,,,\n"
+    manifest = "propertyName,value\noneroster.version,1.1\nfile.users,bulk\n"
+    spelled = bundle(tmp_path / how, users_csv=_respell(USERS, how),
+                     enrollments_csv=_respell(enr, how), manifest_csv=_respell(manifest, how),
+                     classes_csv=_respell(CLASSES, how), orgs_csv=_respell(ORGS, how))
+    plain = bundle(tmp_path / "plain", enrollments_csv=enr, manifest_csv=manifest)
+    got, want = read_oneroster(spelled), read_oneroster(plain)
+    assert want.problems == []
+    for kind in ("districts", "schools", "sections", "users"):
+        assert got.records(kind) == want.records(kind), kind
+    renamed = {(p.file, p.line, p.field) for p in got.problems}
+    assert ("users.csv", 1, "sourcedId") in renamed
+    assert ("enrollments.csv", 1, "userSourcedId") in renamed
+    assert {p.code for p in got.problems} == {"other"}
+    assert all("read as" in p.message for p in got.problems)

@@ -43,7 +43,7 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_ids, split_list
+from .csvutil import Bundle, CsvTable, loads_json_cell, read_table, split_ids, split_list
 from .enrollcols import canonical_role, live_status, oneroster_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
@@ -135,7 +135,15 @@ class _Reader:
             return None
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
-        return read_table(data, name, self.b, kind=kind, limits=self.limits)
+        t = read_table(data, name, self.b, kind=kind, limits=self.limits)
+        renames = _spec_renames(t.header)
+        for got, want in renames.items():
+            self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "
+                           "are matched ignoring case and surrounding spaces)", file=name,
+                           line=1, kind=kind, field=want)
+        if renames:
+            t.rename([renames.get(h, h) for h in t.header])
+        return t
 
     def cells(self, t: CsvTable, name: str,
               kind: str | None) -> Iterator[tuple[int, list[str]]]:
@@ -189,15 +197,15 @@ class _Reader:
         if "manifest.csv" not in self.bundle:
             self.b.notes.append("no manifest.csv: version taken from the columns")
             return
-        data = self.bundle.read("manifest.csv")
-        self.b.add_file("manifest.csv", data, None)
-        _, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
-        for _, row in rows:
-            prop, value = row.get("propertyName") or "", (row.get("value") or "").strip()
-            if prop == "oneroster.version":
+        t = self.table("manifest.csv", None)
+        files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
+        for _, row in t.dicts() if t is not None else ():
+            prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
+            if prop.lower() == "oneroster.version":
                 self.b.version = value
-            elif prop.startswith("file."):
-                self.modes[prop[5:]] = value.lower()
+            elif prop.lower().startswith("file."):
+                f = prop[5:]
+                self.modes[files.get(f.lower(), f)] = value.lower()
         for f, mode in self.modes.items():
             present = f + ".csv" in self.bundle
             if mode in ("bulk", "delta") and not present:
@@ -519,6 +527,37 @@ class _Reader:
             if name not in ONEROSTER_FILES and name.endswith(".csv"):
                 self.b.notes.append(f"{name}: not a roster file; ignored")
 
+
+
+#: The column names of the 1EdTech OneRoster v1.1 and v1.2 CSV bindings (the files read).
+_SPEC_COLUMNS = {c.lower(): c for c in (
+    "propertyName", "value", "sourcedId", "status", "dateLastModified", "name", "type",
+    "identifier", "parentSourcedId", "title", "startDate", "endDate", "schoolYear",
+    "schoolYearSourcedId", "courseCode", "grades", "orgSourcedId", "subjects", "subjectCodes",
+    "courseSourcedId", "classCode", "classType", "location", "schoolSourcedId",
+    "termSourcedIds", "periods", "enabledUser", "orgSourcedIds", "role", "username", "userIds",
+    "givenName", "familyName", "middleName", "email", "sms", "phone", "agentSourcedIds",
+    "password", "userMasterIdentifier", "resourceSourcedIds", "preferredGivenName",
+    "preferredMiddleName", "preferredFamilyName", "primaryOrgSourcedId", "pronouns",
+    "userSourcedId", "roleType", "beginDate", "userProfileSourcedId", "classSourcedId",
+    "primary", "birthDate", "sex", "americanIndianOrAlaskaNative", "asian",
+    "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white",
+    "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode",
+    "stateOfBirthAbbreviation", "cityOfBirth", "publicSchoolResidenceStatus", "profileType",
+    "vendorId", "applicationId", "description", "credentialType")}
+
+
+def _spec_renames(header: list[str]) -> dict[str, str]:
+    """Header names that are a OneRoster column's in another case or with spaces around
+    (``" SourcedID"``) → the spec's spelling; none that would repeat a column."""
+    out: dict[str, str] = {}
+    taken = set(header)
+    for h in header:
+        want = _SPEC_COLUMNS.get(h.strip().lower())
+        if want is not None and want != h and want not in taken:
+            out[h] = want
+            taken.add(want)
+    return out
 
 
 def _relationships(d: dict[str, Any]) -> Any:

@@ -120,7 +120,8 @@ class _Reader:
             return
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
-        _, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        rows = self._respelt(name, kind, header, rows)
         fkey = name[:-4]
         for line, row in rows:
             sid = row.get("sourcedId")
@@ -135,19 +136,36 @@ class _Reader:
             self.at_row = (name, line, kind, sid)  # for problems found deeper in the row
             yield line, row
 
+    def _respelt(self, name: str, kind: str | None, header: list[str],
+                 rows: Iterator[tuple[int, dict[str, str]]]
+                 ) -> Iterator[tuple[int, dict[str, str]]]:
+        """The rows with the spec's column names (the reader's rule, told the same way)."""
+        from rostergraph.io.oneroster import _spec_renames
+
+        renames = _spec_renames(header)
+        for got, want in renames.items():
+            self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "
+                           "are matched ignoring case and surrounding spaces)", file=name,
+                           line=1, kind=kind, field=want)
+        if not renames:
+            return rows
+        return ((line, {renames.get(k, k): v for k, v in row.items()}) for line, row in rows)
+
     def manifest(self) -> None:
         if "manifest.csv" not in self.bundle:
             self.b.notes.append("no manifest.csv: version taken from the columns")
             return
         data = self.bundle.read("manifest.csv")
         self.b.add_file("manifest.csv", data, None)
-        _, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
-        for _, row in rows:
-            prop, value = row.get("propertyName") or "", (row.get("value") or "").strip()
-            if prop == "oneroster.version":
+        header, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
+        files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
+        for _, row in self._respelt("manifest.csv", None, header, rows):
+            prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
+            if prop.lower() == "oneroster.version":
                 self.b.version = value
-            elif prop.startswith("file."):
-                self.modes[prop[5:]] = value.lower()
+            elif prop.lower().startswith("file."):
+                f = prop[5:]
+                self.modes[files.get(f.lower(), f)] = value.lower()
         for f, mode in self.modes.items():
             present = f + ".csv" in self.bundle
             if mode in ("bulk", "delta") and not present:

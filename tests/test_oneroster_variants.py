@@ -112,3 +112,71 @@ def test_header_names_in_another_case_or_with_spaces_load(how: str, tmp_path: Pa
     assert ("enrollments.csv", 1, "userSourcedId") in renamed
     assert {p.code for p in got.problems} == {"other"}
     assert all("read as" in p.message for p in got.problems)
+
+
+# --- users.csv cells that no Clever role holds --------------------------------------------
+
+USERS_ROLES = (
+    "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,"
+    "givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+    "password\n"
+    "t1,active,2024-01-01,true,\"sA,sB\",teacher,tuser,{LDAP:t1},T,C,,T1,,,,,\"04,05\",\n"
+    "s1,active,2024-01-01,true,sA,student,suser,,S,D,,S1,,,,g1,\"04,05\",\n"
+    "g1,active,2024-01-01,true,sA,guardian,guser,,G,A,,G1,,,555-6,s1,,\n"
+    "da,active,2024-01-01,true,d1,administrator,dauser,,D,A,,DA1,,,,,KG,\n"
+    "a1,active,2024-01-01,true,sA,aide,auser,,A,I,,A1,,,,s1,01,\n"
+    "x1,active,2024-01-01,true,sA,ext:coach,xuser,,C,O,,X1,,,,s1,02,\n")
+
+
+def test_cells_no_role_takes_are_kept_in_extra(tmp_path: Path) -> None:
+    """``username``, ``identifier``, ``grades``, ``orgSourcedIds`` and ``agentSourcedIds``
+    are read for the user's role; where the role has no place for one (a district admin's
+    username, a teacher's grades, a student's second grade, a contact's orgs, an aide's
+    agents, every cell of a role with no Clever equivalent) it is kept in ``extra`` as
+    ``oneroster.<column>``. Before, those cells were lost without a word."""
+    r = read_oneroster(bundle(tmp_path / "b", users_csv=USERS_ROLES))
+    ex = {uid: u.extra for uid, u in r.users.items()}
+    assert ex["t1"] == {"oneroster.userIds": "{LDAP:t1}", "oneroster.grades": "04,05"}
+    assert r.users["s1"].roles.student.grade == "4"
+    assert ex["s1"] == {"oneroster.grades": "04,05"}  # s1's agent is a contact: linked
+    assert ex["g1"] == {"oneroster.orgSourcedIds": "sA", "oneroster.username": "guser"}
+    assert ex["da"] == {"oneroster.username": "dauser", "oneroster.identifier": "DA1",
+                        "oneroster.grades": "KG"}
+    assert ex["a1"] == {"oneroster.grades": "01", "oneroster.agentSourcedIds": "s1"}
+    assert ex["x1"] == {"oneroster.role": "ext:coach", "oneroster.orgSourcedIds": "sA",
+                        "oneroster.username": "xuser", "oneroster.identifier": "X1",
+                        "oneroster.grades": "02", "oneroster.agentSourcedIds": "s1"}
+    assert [p.line for p in r.problems] == [7]  # the role with no Clever equivalent
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_kept_cells_survive_a_oneroster_round_trip(version: str, tmp_path: Path) -> None:
+    """What the reader kept in extra comes back from rostergraph's own OneRoster output."""
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    src = read_oneroster(bundle(tmp_path / "b", users_csv=USERS_ROLES))
+    write_oneroster(src, tmp_path / "out", version=version)
+    back = read_oneroster(tmp_path / "out")
+    assert back.users == src.users
+
+
+def test_a_1_2_user_without_a_role_row_keeps_its_cells(tmp_path: Path) -> None:
+    """A 1.2 users.csv row that no roles.csv row names keeps username, identifier and
+    grades in extra (they are read for roles, so nothing else kept them)."""
+    users = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
+             "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+             "password,userMasterIdentifier,resourceSourcedIds,preferredGivenName,"
+             "preferredMiddleName,preferredFamilyName,primaryOrgSourcedId,pronouns\n"
+             "u1,active,2024-01-01,true,uname,,U,One,,ID1,,,,,09,,,,,,,sA,\n"
+             "u2,active,2024-01-01,true,u2name,,U,Two,,ID2,,,,,10,,,,,,,sA,\n")
+    roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
+             "endDate,orgSourcedId,userProfileSourcedId\n"
+             "r1,active,2024-01-01,u2,primary,student,,,sA,\n")
+    r = read_oneroster(write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
+        "users.csv": users, "roles.csv": roles}))
+    assert r.users["u1"].extra == {"oneroster.username": "uname", "oneroster.identifier": "ID1",
+                                   "oneroster.grades": "09",
+                                   "oneroster.primaryOrgSourcedId": "sA"}
+    assert r.users["u2"].extra == {}
+    assert r.users["u2"].roles.student.credentials.district_username == "u2name"

@@ -49,7 +49,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
 from .oneroster_delta import apply_delta
 from .oneroster_profiles import read_demographics, read_user_profiles
-from .oneroster_users import link_contacts, read_roles, read_users
+from .oneroster_users import keep_unplaced, link_contacts, read_roles, read_users
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -124,6 +124,9 @@ class _Reader:
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
+        # users.csv cells a role may take (orgs, username, ...), per user, and those taken
+        self.role_cells: dict[str, dict[str, str]] = {}
+        self.placed: dict[str, set[str]] = {}
         # answers that depend only on the orgs, kept once orgs.csv is read
         self._district_memo: dict[str | None, str | None] | None = None
         self._sole: tuple[str | None] | None = None
@@ -656,6 +659,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 read_users(r)
             if r.wanted("roles.csv"):
                 read_roles(r)
+            keep_unplaced(r)
             link_contacts(r)
             if r.wanted("enrollments.csv"):
                 r.read_enrollments()

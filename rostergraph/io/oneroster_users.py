@@ -29,7 +29,8 @@ from .mapping import CARRY_KEY, CEDS_TO_CLEVER
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["USER_ID_COLUMN", "apply_role", "link_contacts", "read_roles", "read_users"]
+__all__ = ["USER_ID_COLUMN", "apply_role", "keep_unplaced", "link_contacts", "read_roles",
+           "read_users"]
 
 CARRY_COLUMN = "metadata." + CARRY_KEY
 #: the extension column that joins a 1.1 multi-role user's rows into one user
@@ -46,6 +47,8 @@ _USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
 _USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED
 _USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
 
+#: users.csv columns read for a role (kept in extra when no role of the user takes them)
+_ROLE_CELLS = ("orgSourcedIds", "username", "identifier", "grades", "primaryOrgSourcedId")
 _STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
 _DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
 _CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
@@ -85,7 +88,11 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     roles = u.setdefault("roles", {})
     username = row.get("username")
     ident = row.get("identifier") or None
+    placed = rd.placed.setdefault(u["id"], set())
+    if primary and (primary in schools or primary in districts):
+        placed.add("primaryOrgSourcedId")
     if role in ("student", "teacher"):
+        placed.update(("orgSourcedIds", "identifier", "username"))
         r = roles.setdefault(role, {})
         for s in schools:
             r.setdefault("schools", [])
@@ -101,11 +108,15 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
             grades = split_list(row.get("grades"))
             if grades:
                 r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
+            if len(grades) == 1:  # (several: the list is kept in extra, as for a class)
+                placed.add("grades")
     elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
+        placed.add("orgSourcedIds")
         roles.setdefault("district_admin", {})
         if schools:
             u[_PREFIX + "schools"] = ",".join(schools)
     elif role in _STAFF_ROLES or role == "administrator":
+        placed.update(("orgSourcedIds", "identifier", "username"))
         r = roles.setdefault("staff", {})
         for s in schools:
             r.setdefault("schools", [])
@@ -120,6 +131,8 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
             if role not in r["roles"]:
                 r["roles"].append(role)
     elif role in _CONTACT_ROLES:
+        placed.add("identifier")
+        _keep_orgs(rd, u["id"], orgs)
         r = roles.setdefault("contact", {})
         if ident is not None:
             r["sis_id"] = ident
@@ -128,9 +141,36 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
         rd.contact_role.setdefault(u["id"], role)
     else:
         rd.b.problem("other", f"user role {role!r} has no Clever role; the user is kept "
-                       "without it", file=file, line=line, kind="users",
-                       record_id=u.get("id"))
+                     "without it", file=file, line=line, kind="users",
+                     record_id=u.get("id"))
         u[_PREFIX + "role"] = role
+        _keep_orgs(rd, u["id"], orgs)
+
+
+def _keep_orgs(rd: _Reader, uid: str, orgs: list[str]) -> None:
+    """``orgs`` (a role's that Clever has no place for) among the user's cells kept in
+    extra as ``oneroster.orgSourcedIds`` (1.1 has them from users.csv already)."""
+    cells = rd.role_cells.setdefault(uid, {})
+    have = split_list(cells.get("orgSourcedIds"))
+    new = [o for o in orgs if o not in have]
+    if new:
+        cells["orgSourcedIds"] = ",".join(have + new)
+
+
+def keep_unplaced(rd: _Reader) -> None:
+    """The users.csv cells that no role of their user took (a district admin's
+    ``username``, a teacher's ``grades``, a student's second grade, the orgs of a contact
+    or of a role with no Clever equivalent, a 1.2 user with no role) kept in ``extra`` as
+    ``oneroster.<column>``: the columns are read for the roles, so nothing else keeps them."""
+    for uid, cells in rd.role_cells.items():
+        u = rd.users.get(uid)
+        if u is None:
+            continue
+        placed = rd.placed.get(uid, set())
+        for col, value in cells.items():
+            if col not in placed:
+                u.setdefault(_PREFIX + col, value)
+
 
 def read_users(rd: _Reader) -> None:
     """``users.csv``: one user per row (1.1 rows of one user joined by its userId
@@ -141,13 +181,13 @@ def read_users(rd: _Reader) -> None:
         sid = row.get("sourcedId")
         if not sid:
             rd.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
-                           kind="users", raw=raw_text(orjson.dumps(row)))
+                         kind="users", raw=raw_text(orjson.dumps(row)))
             continue
         uid = row.get(USER_ID_COLUMN) or sid
         if sid in rd.alias:
             rd.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
-                           "is kept", file="users.csv", line=line, kind="users",
-                           record_id=sid)
+                         "is kept", file="users.csv", line=line, kind="users",
+                         record_id=sid)
             continue
         rd.alias[sid] = uid
         u = rd.users.get(uid)
@@ -169,17 +209,21 @@ def read_users(rd: _Reader) -> None:
         agents = split_list(row.get("agentSourcedIds"))
         if agents:
             rd.agents.setdefault(sid, []).extend(agents)
+        for col in _ROLE_CELLS:
+            if row.get(col):
+                rd.role_cells.setdefault(uid, {}).setdefault(col, row[col])
         if role:
             orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
             apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
-                             "users.csv", line)
+                           "users.csv", line)
         else:  # 1.2: the roles come from roles.csv, with this row's fields
             rd.user_rows.setdefault(uid, row)
             if row.get("primaryOrgSourcedId"):
                 u["_primary_org"] = row["primaryOrgSourcedId"]
     if rd.users and not any_role and "roles.csv" not in rd.bundle:
         rd.b.problem("other", "no user has a role (is the role column missing?) and there "
-                       "is no roles.csv: every user is loaded without one", file="users.csv")
+                     "is no roles.csv: every user is loaded without one", file="users.csv")
+
 
 def read_roles(rd: _Reader) -> None:
     """1.2 ``roles.csv``: each row's role applied to its user, primary roles first."""
@@ -192,12 +236,13 @@ def read_roles(rd: _Reader) -> None:
         u = rd.users.get(uid)
         if u is None:
             rd.b.problem("other", f"role for unknown user {usid!r}", file="roles.csv",
-                           line=line, kind="users", record_id=usid)
+                         line=line, kind="users", record_id=usid)
             continue
         org = row.get("orgSourcedId") or ""
         primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
         apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
-                         primary, rd.user_rows.get(uid, {}), "roles.csv", line)
+                       primary, rd.user_rows.get(uid, {}), "roles.csv", line)
+
 
 def link_contacts(rd: _Reader) -> None:
     """Each contact's ``agentSourcedIds`` (or a student's naming its contacts) as the
@@ -215,7 +260,8 @@ def link_contacts(rd: _Reader) -> None:
                 contact, student = u, aid
             elif other is not None and "contact" in other.get("roles", {}):
                 contact, student = other, uid
-            else:
+            else:  # no contact on either side: Clever has no link to hold it
+                u.setdefault(_PREFIX + "agentSourcedIds", ",".join(agents))
                 continue
             crole = contact["roles"]["contact"]
             rels = crole.setdefault("student_relationships", [])

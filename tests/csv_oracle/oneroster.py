@@ -113,6 +113,8 @@ class _Reader:
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
+        self.role_cells: dict[str, dict[str, str]] = {}
+        self.placed: dict[str, set[str]] = {}
 
     # -- files ---------------------------------------------------------------
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
@@ -392,7 +394,11 @@ class _Reader:
         roles = u.setdefault("roles", {})
         username = row.get("username")
         ident = row.get("identifier") or None
+        placed = self.placed.setdefault(u["id"], set())
+        if primary and (primary in schools or primary in districts):
+            placed.add("primaryOrgSourcedId")
         if role in ("student", "teacher"):
+            placed.update(("orgSourcedIds", "identifier", "username"))
             r = roles.setdefault(role, {})
             for s in schools:
                 r.setdefault("schools", [])
@@ -408,11 +414,15 @@ class _Reader:
                 grades = split_list(row.get("grades"))
                 if grades:
                     r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
+                if len(grades) == 1:
+                    placed.add("grades")
         elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
+            placed.add("orgSourcedIds")
             roles.setdefault("district_admin", {})
             if schools:
                 u[_PREFIX + "schools"] = ",".join(schools)
         elif role in _STAFF_ROLES or role == "administrator":
+            placed.update(("orgSourcedIds", "identifier", "username"))
             r = roles.setdefault("staff", {})
             for s in schools:
                 r.setdefault("schools", [])
@@ -427,6 +437,7 @@ class _Reader:
                 if role not in r["roles"]:
                     r["roles"].append(role)
         elif role in _CONTACT_ROLES:
+            placed.add("identifier")
             r = roles.setdefault("contact", {})
             if ident is not None:
                 r["sis_id"] = ident
@@ -471,6 +482,10 @@ class _Reader:
             agents = split_list(row.get("agentSourcedIds"))
             if agents:
                 self.agents.setdefault(sid, []).extend(agents)
+            for col in ("orgSourcedIds", "username", "identifier", "grades",
+                        "primaryOrgSourcedId"):
+                if row.get(col):
+                    self.role_cells.setdefault(uid, {}).setdefault(col, row[col])
             if role:
                 orgs = split_ids(row.get("orgSourcedIds"), self.orgs)
                 self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
@@ -500,6 +515,16 @@ class _Reader:
             self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
                              primary, self.user_rows.get(uid, {}), "roles.csv", line)
 
+    def keep_unplaced(self) -> None:
+        for uid, cells in self.role_cells.items():
+            u = self.users.get(uid)
+            if u is None:
+                continue
+            placed = self.placed.get(uid, set())
+            for col, value in cells.items():
+                if col not in placed:
+                    u.setdefault(_PREFIX + col, value)
+
     def link_contacts(self) -> None:
         for sid, agents in self.agents.items():
             uid = self.alias.get(sid, sid)
@@ -515,6 +540,7 @@ class _Reader:
                 elif other is not None and "contact" in other.get("roles", {}):
                     contact, student = other, uid
                 else:
+                    u.setdefault(_PREFIX + "agentSourcedIds", ",".join(agents))
                     continue
                 crole = contact["roles"]["contact"]
                 rels = crole.setdefault("student_relationships", [])
@@ -681,6 +707,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             r.read_users()
         if r.wanted("roles.csv"):
             r.read_roles()
+        r.keep_unplaced()
         r.link_contacts()
         if r.wanted("enrollments.csv"):
             r.read_enrollments()

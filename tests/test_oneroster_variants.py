@@ -180,3 +180,34 @@ def test_a_1_2_user_without_a_role_row_keeps_its_cells(tmp_path: Path) -> None:
                                    "oneroster.primaryOrgSourcedId": "sA"}
     assert r.users["u2"].extra == {}
     assert r.users["u2"].roles.student.credentials.district_username == "u2name"
+
+
+# --- manifest.csv -----------------------------------------------------------------------
+
+def test_a_file_the_manifest_calls_absent_is_read_when_it_is_there(tmp_path: Path) -> None:
+    """``file.enrollments,absent`` with an enrollments.csv that has rows: the rows load
+    and a problem names manifest.csv (they were silently ignored before); a header-only
+    file so declared is only noted."""
+    manifest = ("propertyName,value\noneroster.version,1.1\nfile.enrollments,absent\n"
+                "file.demographics,absent\n")
+    enr = ENR_HEAD + "e1,active,2024-01-01,c1,sA,s1,student,,,\n"
+    demo = ("sourcedId,status,dateLastModified,birthDate,sex,americanIndianOrAlaskaNative,"
+            "asian,blackOrAfricanAmerican,nativeHawaiianOrOtherPacificIslander,white,"
+            "demographicRaceTwoOrMoreRaces,hispanicOrLatinoEthnicity,countryOfBirthCode,"
+            "stateOfBirthAbbreviation,cityOfBirth,publicSchoolResidenceStatus\n")
+    r = read_oneroster(bundle(tmp_path / "b", manifest_csv=manifest, enrollments_csv=enr,
+                              demographics_csv=demo))
+    assert r.sections["c1"].students == ("s1",)
+    assert [(p.file, p.code) for p in r.problems] == [("manifest.csv", "other")]
+    assert "file.enrollments=absent" in r.problems[0].message
+    assert any("demographics.csv is present (no rows)" in n for n in r.provenance.notes)
+
+
+@pytest.mark.parametrize("spelling", ["FILE.Enrollments", " file.enrollments "])
+def test_manifest_property_names_in_another_case(spelling: str, tmp_path: Path) -> None:
+    """``FILE.Enrollments,Bulk`` is ``file.enrollments,bulk``: a missing file so declared is
+    a ``missing_file`` problem either way; values and names are stripped."""
+    manifest = f"propertyName,value\n oneroster.version ,1.2\n{spelling}, Bulk\n"
+    r = read_oneroster(bundle(tmp_path / "b", manifest_csv=manifest))
+    assert r.provenance.version == "1.2"
+    assert [(p.file, p.code) for p in r.problems] == [("manifest.csv", "missing_file")]

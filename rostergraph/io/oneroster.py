@@ -108,6 +108,7 @@ class _Reader:
         self.limits = limits
         self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
         self.modes: dict[str, str] = {}
+        self.absent_but_present: set[str] = set()
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.base: Roster | None = None
@@ -138,6 +139,13 @@ class _Reader:
             return None
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
+        if name in self.absent_but_present:
+            if len(data.strip().splitlines()) > 1:
+                self.b.problem("other", f"the manifest says file.{name[:-4]}=absent, but "
+                               f"{name} is there with rows: they were read",
+                               file="manifest.csv", kind=kind)
+            else:
+                self.b.notes.append(f"{name} is present (no rows) and the manifest says absent")
         t = read_table(data, name, self.b, kind=kind, limits=self.limits)
         renames = _spec_renames(t.header)
         for got, want in renames.items():
@@ -216,13 +224,15 @@ class _Reader:
                                f"{f}.csv is not in the source: its records were not delivered",
                                file="manifest.csv")
             elif mode == "absent" and present:
-                self.b.notes.append(f"{f}.csv is present but the manifest says absent: ignored")
+                self.absent_but_present.add(f + ".csv")
         delta = sorted(f for f, m in self.modes.items() if m == "delta")
         if delta:
             self.b.notes.append("delta files: " + ", ".join(delta))
 
     def wanted(self, name: str) -> bool:
-        return self.modes.get(name[:-4]) != "absent"
+        """Whether to read ``name``: a file the manifest calls absent is read all the same
+        when it is there (:meth:`table` says so)."""
+        return self.modes.get(name[:-4]) != "absent" or name in self.absent_but_present
 
     # -- helpers ---------------------------------------------------------------
     def put_extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any,

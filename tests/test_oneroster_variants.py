@@ -211,3 +211,27 @@ def test_manifest_property_names_in_another_case(spelling: str, tmp_path: Path) 
     r = read_oneroster(bundle(tmp_path / "b", manifest_csv=manifest))
     assert r.provenance.version == "1.2"
     assert [(p.file, p.code) for p in r.problems] == [("manifest.csv", "missing_file")]
+
+
+# --- org types ----------------------------------------------------------------------------
+
+def test_org_types_in_another_case_load_and_other_types_keep_their_row(tmp_path: Path) -> None:
+    """``type`` ``District``/``SCHOOL`` is the spec's ``district``/``school`` (the whole
+    district and its schools were left out before); a ``state``, ``national`` or ``local``
+    org has no Clever kind: a problem whose raw text is the row, and the district under
+    a state keeps its ``parentSourcedId`` in extra."""
+    orgs = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+            "d1,active,2024-01-01,District,District,,st\n"
+            "sA,active,2024-01-01,School A,SCHOOL,,d1\n"
+            "sB,active,2024-01-01,School B, school ,,d1\n"
+            "st,active,2024-01-01,State Dept,state,ST-01,na\n"
+            "na,active,2024-01-01,Nation,national,,\n"
+            "dp,active,2024-01-01,Science,department,,sA\n")
+    r = read_oneroster(bundle(tmp_path / "b", orgs_csv=orgs))
+    assert set(r.districts) == {"d1"} and set(r.schools) == {"sA", "sB"}
+    assert r.schools["sA"].district == "d1"
+    assert r.districts["d1"].extra["oneroster.parentSourcedId"] == "st"
+    assert r.users["s1"].district == "d1" and r.sections["c1"].district == "d1"
+    lost = {p.line: p for p in r.problems}
+    assert sorted(lost) == [5, 6, 7] and all(p.file == "orgs.csv" for p in r.problems)
+    assert "ST-01" in lost[5].raw and "Science" in lost[7].raw

@@ -334,10 +334,10 @@ class _Reader:
         for _, row in rows:
             sid = row.get("sourcedId")
             if sid:
-                self.orgs.setdefault(sid, (row.get("type") or "", row.get("parentSourcedId")
-                                           or None))
+                self.orgs.setdefault(sid, (_org_type(row.get("type")),
+                                           row.get("parentSourcedId") or None))
         for line, row in rows:
-            typ = row.get("type") or ""
+            typ = _org_type(row.get("type"))
             if typ not in ("district", "school"):
                 sid = row.get("sourcedId") or ""
                 school = self.school_of(sid)
@@ -346,12 +346,14 @@ class _Reader:
                     self.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
                                    f"{school!r}: classes and users that name it are placed "
                                    "at that school (a class keeps the org id in extra "
-                                   "'oneroster_org')",
-                                   file="orgs.csv", line=line, record_id=sid)
+                                   "'oneroster_org'; the row is this problem's raw text)",
+                                   file="orgs.csv", line=line, record_id=sid,
+                                   raw=raw_text(orjson.dumps(row)))
                     continue
                 self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
-                               "parent school; not loaded", file="orgs.csv", line=line,
-                               record_id=sid)
+                               "parent school; not loaded (the row is this problem's raw "
+                               "text)", file="orgs.csv", line=line, record_id=sid,
+                               raw=raw_text(orjson.dumps(row)))
                 continue
             d = self.mapped_fields(row, _ORG_COLS)
             consumed = set(_ORG_COLS) | {"type"}
@@ -558,6 +560,18 @@ _SPEC_COLUMNS = {c.lower(): c for c in (
     "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode",
     "stateOfBirthAbbreviation", "cityOfBirth", "publicSchoolResidenceStatus", "profileType",
     "vendorId", "applicationId", "description", "credentialType")}
+
+
+#: OneRoster's org types (1.1 and 1.2), by their lowercase spelling
+_ORG_TYPES = {t.lower(): t for t in ("district", "school", "department", "local", "state",
+                                     "national")}
+
+
+def _org_type(value: str | None) -> str:
+    """An org's ``type`` as the spec spells it when it names one in another case
+    (``"School"`` → ``"school"``), else stripped as it is."""
+    typ = (value or "").strip()
+    return _ORG_TYPES.get(typ.lower(), typ)
 
 
 def _spec_renames(header: list[str]) -> dict[str, str]:

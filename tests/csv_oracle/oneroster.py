@@ -246,14 +246,16 @@ class _Reader:
 
     # -- orgs, sessions, courses, classes ----------------------------------------
     def read_orgs(self) -> None:
+        from rostergraph.io.oneroster import _org_type
+
         rows = list(self.rows("orgs.csv", None))
         for _, row in rows:
             sid = row.get("sourcedId")
             if sid:
-                self.orgs.setdefault(sid, (row.get("type") or "", row.get("parentSourcedId")
-                                           or None))
+                self.orgs.setdefault(sid, (_org_type(row.get("type")),
+                                           row.get("parentSourcedId") or None))
         for line, row in rows:
-            typ = row.get("type") or ""
+            typ = _org_type(row.get("type"))
             if typ not in ("district", "school"):
                 sid = row.get("sourcedId") or ""
                 school = self.school_of(sid)
@@ -262,12 +264,14 @@ class _Reader:
                     self.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
                                    f"{school!r}: classes and users that name it are placed "
                                    "at that school (a class keeps the org id in extra "
-                                   "'oneroster_org')",
-                                   file="orgs.csv", line=line, record_id=sid)
+                                   "'oneroster_org'; the row is this problem's raw text)",
+                                   file="orgs.csv", line=line, record_id=sid,
+                                   raw=raw_text(orjson.dumps(row)))
                     continue
                 self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
-                               "parent school; not loaded", file="orgs.csv", line=line,
-                               record_id=sid)
+                               "parent school; not loaded (the row is this problem's raw "
+                               "text)", file="orgs.csv", line=line, record_id=sid,
+                               raw=raw_text(orjson.dumps(row)))
                 continue
             d = self._mapped(row, _ORG_COLS)
             consumed = set(_ORG_COLS) | {"type"}

@@ -235,3 +235,44 @@ def test_org_types_in_another_case_load_and_other_types_keep_their_row(tmp_path:
     lost = {p.line: p for p in r.problems}
     assert sorted(lost) == [5, 6, 7] and all(p.file == "orgs.csv" for p in r.problems)
     assert "ST-01" in lost[5].raw and "Science" in lost[7].raw
+
+
+# --- enrollments of other roles ---------------------------------------------------------
+
+@pytest.mark.parametrize("shape", ["clean", "row-by-row"])
+def test_enrollments_of_roles_clever_lacks_are_kept_on_the_section(shape: str,
+                                                                  tmp_path: Path) -> None:
+    """``aide``, ``proctor``, ``administrator`` (any case) enrollments: Clever sections have
+    no place for them, so each section keeps their users in extra
+    ``oneroster.enrollments.<role>`` (they were only counted in a note before), and the
+    OneRoster writer writes them back as enrollments; a row without a role is a problem."""
+    users = USERS + ("a1,active,2024-01-01,true,sA,aide,a1,,A,I,,,,,,,,\n"
+                     "p1,active,2024-01-01,true,sA,proctor,p1,,P,R,,,,,,,,\n")
+    rows = ["e1,active,2024-01-01,c1,sA,t1,teacher,true,,",
+            "e2,active,2024-01-01,c1,sA,a1,Aide,,,",
+            "e3,active,2024-01-01,c1,sA,p1,proctor,,,",
+            "e4,active,2024-01-01,c2,sA,a1,aide,,,",
+            "e5,active,2024-01-01,c1,sA,t1,administrator,,,",
+            "e6,active,2024-01-01,c1,sA,s1,,,,"]  # line 7: no role
+    if shape == "row-by-row":
+        rows[0] = 'e1,active,2024-01-01,c1,sA,t1,teacher,"true",,'
+    r = read_oneroster(bundle(tmp_path / shape, users_csv=users,
+                              enrollments_csv=ENR_HEAD + "\n".join(rows) + "\n"))
+    def others(sid: str) -> dict[str, list[str]]:
+        return {k: v for k, v in r.sections[sid].extra.items() if "enrollments" in k}
+
+    assert others("c1") == {"oneroster.enrollments.aide": ["a1"],
+                            "oneroster.enrollments.proctor": ["p1"],
+                            "oneroster.enrollments.administrator": ["t1"]}
+    assert others("c2") == {"oneroster.enrollments.aide": ["a1"]}
+    assert [(p.file, p.line, p.message) for p in r.problems] == [
+        ("enrollments.csv", 7, "enrollment without a role; not loaded")]
+    assert any("oneroster.enrollments.aide" in n for n in r.provenance.notes)
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    for ext in (True, False):
+        out = tmp_path / f"out-{shape}-{ext}"
+        report = write_oneroster(r, out, extensions=ext)
+        assert "enrollments" not in " ".join(map(str, report.to_list("field")))
+        back = read_oneroster(out)
+        assert back.sections == r.sections

@@ -32,7 +32,12 @@ from ..columns import object_array
 from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
-__all__ = ["canonical_role", "live_status", "oneroster_enrollments", "sftp_enrollments"]
+__all__ = ["OTHER_ROLES_KEY", "canonical_role", "keep_other_role", "live_status",
+           "oneroster_enrollments", "sftp_enrollments"]
+
+#: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
+#: place for (``aide``, ``proctor``, ``administrator``, ...): the users' ids, in file order
+OTHER_ROLES_KEY = "oneroster.enrollments."
 
 _TRUE = frozenset({"true", "1", "yes"})
 
@@ -123,6 +128,25 @@ def canonical_role(value: str) -> str:
     return _ROLE_SPELLING.get(role.lower(), role)
 
 
+def keep_other_role(sec: dict[str, Any], role: str, uid: str) -> None:
+    """Keep an enrollment of ``role`` (not ``student`` or ``teacher``) in section dict
+    ``sec``'s extra (:data:`OTHER_ROLES_KEY` + role), each user once; an empty role is
+    not kept (the readers note it).
+
+    Examples
+    --------
+    >>> sec = {}
+    >>> keep_other_role(sec, "aide", "u1"); keep_other_role(sec, "aide", "u1")
+    >>> sec
+    {'oneroster.enrollments.aide': ['u1']}
+    """
+    if not role:
+        return
+    users = sec.setdefault(OTHER_ROLES_KEY + role, [])
+    if isinstance(users, list) and uid not in users:
+        users.append(uid)
+
+
 def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
                           alias: dict[str, str], ignored: dict[str, int],
                           deleted_classes: Any) -> None:
@@ -146,7 +170,8 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     repeat = np.zeros(n, dtype=bool)
     if len(eids) < n:  # (all distinct, the usual case: nothing to look for)
         repeat = ~_firsts(s_code) & np.array([bool(e) for e in eids], dtype=bool)[s_code]
-    ok = has_sec & has_user & ~repeat
+    no_role = np.array([not r for r in roles], dtype=bool)[r_code]
+    ok = has_sec & has_user & ~repeat & ~no_role
     other = ok & ~student & ~teacher
     if other.any():
         for code, k in zip(*np.unique(r_code[other], return_counts=True)):
@@ -156,6 +181,9 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     merged: dict[str, int] = {}
     m_code = np.array([merged.setdefault(u, len(merged)) for u in uids],
                       dtype=np.int64)[u_code] if uids else u_code
+    for i in np.flatnonzero(other).tolist():  # (rare rows: one step each, in file order)
+        keep_other_role(secs[c_code[i]], roles[r_code[i]],  # type: ignore[arg-type]
+                        alias.get(usids[u_code[i]], usids[u_code[i]]))
     kept = np.flatnonzero(ok & (student | teacher))
     kept = kept[_firsts(c_code[kept], m_code[kept], teacher[kept].astype(np.int64))]
     uid_of = object_array(list(merged))
@@ -173,8 +201,10 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was left out"
                    if cid in deleted_classes else f"enrollment in unknown class {cid!r}")
             told.append((i, f"{why}; not loaded", rid))
-        else:
+        elif not has_user[i]:
             told.append((i, "enrollment without a userSourcedId; not loaded", rid))
+        else:
+            told.append((i, "enrollment without a role; not loaded", rid))
     rows = kept[teacher[kept]].tolist()
     prim = t.column("primary") if rows else None
     for i in rows:

@@ -44,7 +44,13 @@ from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_table, split_ids, split_list
-from .enrollcols import canonical_role, live_status, oneroster_enrollments
+from .enrollcols import (
+    OTHER_ROLES_KEY,
+    canonical_role,
+    keep_other_role,
+    live_status,
+    oneroster_enrollments,
+)
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
 from .oneroster_delta import apply_delta
@@ -464,7 +470,8 @@ class _Reader:
             self._enrollment_rows(t, name)
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
-                                "equivalent and were not loaded")
+                                "equivalent: kept in their sections' extra "
+                                f"{OTHER_ROLES_KEY + role!r}")
 
     def _enrollment_rows(self, t: CsvTable, name: str) -> None:
         seen: set[tuple[str, str, str]] = set()
@@ -501,8 +508,14 @@ class _Reader:
                                record_id=get_sid(row))
                 continue
             uid = self.alias.get(usid, usid)
+            if not role:
+                self.b.problem("other", "enrollment without a role; not loaded",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=get_sid(row))
+                continue
             if role not in ("student", "teacher"):
                 self.ignored[role] = self.ignored.get(role, 0) + 1
+                keep_other_role(sec, role, uid)
                 continue
             key = (cid, uid, role)
             if key in seen:

@@ -39,6 +39,7 @@ from ..model import iso_date, parse_date, record_to_dict
 from ..roster import Roster
 from ..table import Table
 from .csvutil import to_csv_text
+from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, CLEVER_TO_CEDS
 from .write import _ISO_LIKE, WriteReport, _Carry, _utf8, _write_files
 
@@ -664,6 +665,19 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                 "sourcedId": f"{sid}:{n}", "classSourcedId": sid, "schoolSourcedId": school,
                 "userSourcedId": row_id.get((uid, role), uid), "role": role,
                 "primary": primary})
+    for key in [k for k in c.d if k.startswith(OTHER_ROLES_KEY)]:
+        # enrollments of roles Clever has no place for (aide, proctor, ...), kept by the
+        # reader: rows again (anything else under such a key is carried as it is)
+        users, other = c.d[key], key[len(OTHER_ROLES_KEY):]
+        if not (other and isinstance(users, list) and users and all(
+                isinstance(u, str) and u for u in users)):
+            continue
+        del c.d[key]
+        for uid in dict.fromkeys(users):
+            n += 1
+            sheets["enrollments"].add({
+                "sourcedId": f"{sid}:{n}", "classSourcedId": sid, "schoolSourcedId": school,
+                "userSourcedId": uid, "role": other})
     # the JSON carry on a class restores fields after enrollments are read
     sheets["classes"].add(finish_class(c, row))
 

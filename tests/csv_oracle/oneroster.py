@@ -586,8 +586,16 @@ class _Reader:
                                record_id=row.get("sourcedId"))
                 continue
             uid = self.alias.get(usid, usid)
+            if not role:
+                self.b.problem("other", "enrollment without a role; not loaded",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=row.get("sourcedId"))
+                continue
             if role not in ("student", "teacher"):
                 self.ignored[role] = self.ignored.get(role, 0) + 1
+                users = sec.setdefault("oneroster.enrollments." + role, [])
+                if uid not in users:
+                    users.append(uid)
                 continue
             key = (cid, uid, role)
             if key in seen:
@@ -606,7 +614,8 @@ class _Reader:
                         sec["teacher"] = uid
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
-                                "equivalent and were not loaded")
+                                "equivalent: kept in their sections' extra "
+                                f"{'oneroster.enrollments.' + role!r}")
 
     def finish(self) -> None:
         for kind, table in (("sections", self.sections), ("users", self.users)):

@@ -166,9 +166,9 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     r_teacher = np.array([r == "teacher" for r in roles], dtype=bool)
     student, teacher = r_student[r_code], r_teacher[r_code]
     # a sourcedId given again: that row is a duplicate_id problem, not loaded
-    s_code, eids = _codes(t, "sourcedId", n)
     repeat = np.zeros(n, dtype=bool)
-    if len(eids) < n:  # (all distinct, the usual case: nothing to look for)
+    if t.distinct("sourcedId") is False:  # (all distinct, the usual case: nothing to do)
+        s_code, eids = _codes(t, "sourcedId", n)
         repeat = ~_firsts(s_code) & np.array([bool(e) for e in eids], dtype=bool)[s_code]
     no_role = np.array([not r for r in roles], dtype=bool)[r_code]
     ok = has_sec & has_user & ~repeat & ~no_role

@@ -131,9 +131,8 @@ class _Reader:
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
-        # users.csv cells a role may take (orgs, username, ...), per user, and those taken
+        # users.csv cells a role may take (orgs, username, ...) that no role took, per user
         self.role_cells: dict[str, dict[str, str]] = {}
-        self.placed: dict[str, set[str]] = {}
         # answers that depend only on the orgs, kept once orgs.csv is read
         self._district_memo: dict[str | None, str | None] | None = None
         self._sole: tuple[str | None] | None = None

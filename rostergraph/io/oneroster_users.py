@@ -49,6 +49,13 @@ _USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
 
 #: users.csv columns read for a role (kept in extra when no role of the user takes them)
 _ROLE_CELLS = ("orgSourcedIds", "username", "identifier", "grades", "primaryOrgSourcedId")
+_TAKES_NOTHING: frozenset[str] = frozenset()
+#: the role cells each kind of role takes (a student with one grade takes ``grades`` too)
+_TAKES = {"student": frozenset({"orgSourcedIds", "identifier", "username", "grades"}),
+          "teacher": frozenset({"orgSourcedIds", "identifier", "username"}),
+          "districtAdministrator": frozenset({"orgSourcedIds"}),
+          "parent": frozenset({"identifier"}), "guardian": frozenset({"identifier"}),
+          "relative": frozenset({"identifier"})}
 _STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
 _DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
 _CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
@@ -69,9 +76,11 @@ def _orgs_split(rd: _Reader, ids: list[str]) -> tuple[list[str], list[str]]:
 
 
 def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
-               primary: str | None, row: dict[str, str], file: str, line: int) -> None:
+               primary: str | None, row: dict[str, str], file: str, line: int
+               ) -> frozenset[str]:
     """Put OneRoster role ``role`` at ``orgs`` on user dict ``u`` (a problem, and the value
-    kept in extra, for a role with no Clever equivalent)."""
+    kept in extra, for a role with no Clever equivalent). Returns the users.csv columns
+    of :data:`_ROLE_CELLS` the role took (dropped from the user's cells kept so far)."""
     schools, districts = _orgs_split(rd, orgs)
     if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
         districts += [o for o in schools if o not in rd.orgs]
@@ -88,11 +97,8 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     roles = u.setdefault("roles", {})
     username = row.get("username")
     ident = row.get("identifier") or None
-    placed = rd.placed.setdefault(u["id"], set())
-    if primary and (primary in schools or primary in districts):
-        placed.add("primaryOrgSourcedId")
+    taken = _TAKES.get(role, _TAKES_NOTHING)
     if role in ("student", "teacher"):
-        placed.update(("orgSourcedIds", "identifier", "username"))
         r = roles.setdefault(role, {})
         for s in schools:
             r.setdefault("schools", [])
@@ -108,15 +114,15 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
             grades = split_list(row.get("grades"))
             if grades:
                 r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
-            if len(grades) == 1:  # (several: the list is kept in extra, as for a class)
-                placed.add("grades")
+            if len(grades) != 1:  # (several: the list is kept in extra, as for a class)
+                taken = _TAKES["teacher"]
     elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
-        placed.add("orgSourcedIds")
+        taken = _TAKES["districtAdministrator"]
         roles.setdefault("district_admin", {})
         if schools:
             u[_PREFIX + "schools"] = ",".join(schools)
     elif role in _STAFF_ROLES or role == "administrator":
-        placed.update(("orgSourcedIds", "identifier", "username"))
+        taken = _TAKES["teacher"]
         r = roles.setdefault("staff", {})
         for s in schools:
             r.setdefault("schools", [])
@@ -131,8 +137,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
             if role not in r["roles"]:
                 r["roles"].append(role)
     elif role in _CONTACT_ROLES:
-        placed.add("identifier")
-        _keep_orgs(rd, u["id"], orgs)
+        _keep_orgs(rd, u, orgs, row)
         r = roles.setdefault("contact", {})
         if ident is not None:
             r["sis_id"] = ident
@@ -144,17 +149,46 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
                      "without it", file=file, line=line, kind="users",
                      record_id=u.get("id"))
         u[_PREFIX + "role"] = role
-        _keep_orgs(rd, u["id"], orgs)
+        _keep_orgs(rd, u, orgs, row)
+    if primary and (primary in schools or primary in districts):
+        taken = taken | {"primaryOrgSourcedId"}
+    cells = rd.role_cells.get(u["id"])
+    if cells:
+        for col in taken:
+            cells.pop(col, None)
+    return taken
 
 
-def _keep_orgs(rd: _Reader, uid: str, orgs: list[str]) -> None:
-    """``orgs`` (a role's that Clever has no place for) among the user's cells kept in
-    extra as ``oneroster.orgSourcedIds`` (1.1 has them from users.csv already)."""
-    cells = rd.role_cells.setdefault(uid, {})
+def _keep_orgs(rd: _Reader, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:
+    """``orgs`` (a 1.2 role's that Clever has no place for) among the user's cells kept in
+    extra as ``oneroster.orgSourcedIds``, but for those another role of the user holds (a
+    1.1 row's own cell is kept as it is)."""
+    if not orgs or row.get("orgSourcedIds"):
+        return
+    held = _held(u)
+    orgs = [o for o in orgs if o not in held]
+    if not orgs:
+        return
+    cells = rd.role_cells.setdefault(u["id"], {})
     have = split_list(cells.get("orgSourcedIds"))
     new = [o for o in orgs if o not in have]
     if new:
         cells["orgSourcedIds"] = ",".join(have + new)
+
+
+def _held(u: dict[str, Any]) -> set[Any]:
+    """Every text a user dict's roles and district hold (ids, usernames, grades, ...)."""
+    out: set[Any] = {u.get("district")}
+    todo: list[Any] = [u.get("roles")]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, dict):
+            todo += v.values()
+        elif isinstance(v, list):
+            todo += v
+        elif isinstance(v, str):
+            out.add(v)
+    return out
 
 
 def keep_unplaced(rd: _Reader) -> None:
@@ -166,10 +200,8 @@ def keep_unplaced(rd: _Reader) -> None:
         u = rd.users.get(uid)
         if u is None:
             continue
-        placed = rd.placed.get(uid, set())
         for col, value in cells.items():
-            if col not in placed:
-                u.setdefault(_PREFIX + col, value)
+            u.setdefault(_PREFIX + col, value)
 
 
 def read_users(rd: _Reader) -> None:
@@ -191,6 +223,7 @@ def read_users(rd: _Reader) -> None:
             continue
         rd.alias[sid] = uid
         u = rd.users.get(uid)
+        joined = u is not None  # a later row of a 1.1 user with several roles
         role = canonical_role(row.get("role") or "")
         any_role = any_role or bool(role)
         if u is None:
@@ -209,14 +242,22 @@ def read_users(rd: _Reader) -> None:
         agents = split_list(row.get("agentSourcedIds"))
         if agents:
             rd.agents.setdefault(sid, []).extend(agents)
-        for col in _ROLE_CELLS:
-            if row.get(col):
-                rd.role_cells.setdefault(uid, {}).setdefault(col, row[col])
+        taken = _TAKES_NOTHING
         if role:
             orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
-            apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
-                           "users.csv", line)
-        else:  # 1.2: the roles come from roles.csv, with this row's fields
+            taken = apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
+                               "users.csv", line)
+        left = [col for col in _ROLE_CELLS if col not in taken and row.get(col)]
+        if left and joined:  # what an earlier role of the user holds is not kept twice
+            held = _held(u)
+            left = [col for col in left if not all(
+                part in held or CEDS_TO_CLEVER.get(part) in held
+                for part in split_list(row[col]))]
+        if left:  # cells the row's role did not take (1.2: all, until roles.csv takes them)
+            cells = rd.role_cells.setdefault(uid, {})
+            for col in left:
+                cells.setdefault(col, row[col])
+        if not role:  # 1.2: the roles come from roles.csv, with this row's fields
             rd.user_rows.setdefault(uid, row)
             if row.get("primaryOrgSourcedId"):
                 u["_primary_org"] = row["primaryOrgSourcedId"]

@@ -114,7 +114,6 @@ class _Reader:
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
         self.role_cells: dict[str, dict[str, str]] = {}
-        self.placed: dict[str, set[str]] = {}
 
     # -- files ---------------------------------------------------------------
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
@@ -381,7 +380,7 @@ class _Reader:
         return schools, districts
 
     def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
-                    row: dict[str, str], file: str, line: int) -> None:
+                    row: dict[str, str], file: str, line: int) -> set[str]:
         schools, districts = self._orgs_split(orgs)
         if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
             districts += [o for o in schools if o not in self.orgs]
@@ -398,11 +397,9 @@ class _Reader:
         roles = u.setdefault("roles", {})
         username = row.get("username")
         ident = row.get("identifier") or None
-        placed = self.placed.setdefault(u["id"], set())
-        if primary and (primary in schools or primary in districts):
-            placed.add("primaryOrgSourcedId")
+        taken: set[str] = set()
         if role in ("student", "teacher"):
-            placed.update(("orgSourcedIds", "identifier", "username"))
+            taken.update(("orgSourcedIds", "identifier", "username"))
             r = roles.setdefault(role, {})
             for s in schools:
                 r.setdefault("schools", [])
@@ -419,14 +416,14 @@ class _Reader:
                 if grades:
                     r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
                 if len(grades) == 1:
-                    placed.add("grades")
+                    taken.add("grades")
         elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
-            placed.add("orgSourcedIds")
+            taken.add("orgSourcedIds")
             roles.setdefault("district_admin", {})
             if schools:
                 u[_PREFIX + "schools"] = ",".join(schools)
         elif role in _STAFF_ROLES or role == "administrator":
-            placed.update(("orgSourcedIds", "identifier", "username"))
+            taken.update(("orgSourcedIds", "identifier", "username"))
             r = roles.setdefault("staff", {})
             for s in schools:
                 r.setdefault("schools", [])
@@ -441,7 +438,8 @@ class _Reader:
                 if role not in r["roles"]:
                     r["roles"].append(role)
         elif role in _CONTACT_ROLES:
-            placed.add("identifier")
+            taken.add("identifier")
+            self._keep_orgs(u, orgs, row)
             r = roles.setdefault("contact", {})
             if ident is not None:
                 r["sis_id"] = ident
@@ -453,6 +451,26 @@ class _Reader:
                            "without it", file=file, line=line, kind="users",
                            record_id=u.get("id"))
             u[_PREFIX + "role"] = role
+            self._keep_orgs(u, orgs, row)
+        if primary and (primary in schools or primary in districts):
+            taken.add("primaryOrgSourcedId")
+        for col in taken:
+            self.role_cells.get(u["id"], {}).pop(col, None)
+        return taken
+
+    def _keep_orgs(self, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:
+        from rostergraph.io.oneroster_users import _held
+
+        if not orgs or row.get("orgSourcedIds"):
+            return
+        orgs = [o for o in orgs if o not in _held(u)]
+        if not orgs:
+            return
+        cells = self.role_cells.setdefault(u["id"], {})
+        have = split_list(cells.get("orgSourcedIds"))
+        new = [o for o in orgs if o not in have]
+        if new:
+            cells["orgSourcedIds"] = ",".join(have + new)
 
     def read_users(self) -> None:
         any_role = False  # (the package reader's later check of a missing role column)
@@ -470,6 +488,7 @@ class _Reader:
                 continue
             self.alias[sid] = uid
             u = self.users.get(uid)
+            joined = u is not None
             role = canonical_role(row.get("role") or "")
             any_role = any_role or bool(role)
             if u is None:
@@ -486,15 +505,23 @@ class _Reader:
             agents = split_list(row.get("agentSourcedIds"))
             if agents:
                 self.agents.setdefault(sid, []).extend(agents)
-            for col in ("orgSourcedIds", "username", "identifier", "grades",
-                        "primaryOrgSourcedId"):
-                if row.get(col):
-                    self.role_cells.setdefault(uid, {}).setdefault(col, row[col])
+            taken: set[str] = set()
             if role:
                 orgs = split_ids(row.get("orgSourcedIds"), self.orgs)
-                self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
-                                 "users.csv", line)
-            else:  # 1.2: the roles come from roles.csv, with this row's fields
+                taken = self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None,
+                                         row, "users.csv", line)
+            held: set[Any] = set()
+            if joined:
+                from rostergraph.io.oneroster_users import _held
+
+                held = _held(u)
+            for col in ("orgSourcedIds", "username", "identifier", "grades",
+                        "primaryOrgSourcedId"):
+                if row.get(col) and col not in taken and not (joined and all(
+                        p in held or CEDS_TO_CLEVER.get(p) in held
+                        for p in split_list(row[col]))):
+                    self.role_cells.setdefault(uid, {}).setdefault(col, row[col])
+            if not role:  # 1.2: the roles come from roles.csv, with this row's fields
                 self.user_rows.setdefault(uid, row)
                 if row.get("primaryOrgSourcedId"):
                     u["_primary_org"] = row["primaryOrgSourcedId"]
@@ -524,10 +551,8 @@ class _Reader:
             u = self.users.get(uid)
             if u is None:
                 continue
-            placed = self.placed.get(uid, set())
             for col, value in cells.items():
-                if col not in placed:
-                    u.setdefault(_PREFIX + col, value)
+                u.setdefault(_PREFIX + col, value)
 
     def link_contacts(self) -> None:
         for sid, agents in self.agents.items():

@@ -276,3 +276,39 @@ def test_enrollments_of_roles_clever_lacks_are_kept_on_the_section(shape: str,
         assert "enrollments" not in " ".join(map(str, report.to_list("field")))
         back = read_oneroster(out)
         assert back.sections == r.sections
+
+
+DEMO_HEAD = ("sourcedId,status,dateLastModified,birthDate,sex,americanIndianOrAlaskaNative,"
+             "asian,blackOrAfricanAmerican,nativeHawaiianOrOtherPacificIslander,white,"
+             "demographicRaceTwoOrMoreRaces,hispanicOrLatinoEthnicity,countryOfBirthCode,"
+             "stateOfBirthAbbreviation,cityOfBirth,publicSchoolResidenceStatus\n")
+
+
+def test_a_repeated_demographics_id_is_a_duplicate_id_problem(tmp_path: Path) -> None:
+    """Two demographics.csv rows for one user: the second is a ``duplicate_id`` problem and
+    does not overwrite the first (it did, without a word)."""
+    demo = DEMO_HEAD + ("s1,active,2024-01-01,2015-04-14,female,,,,,,,,,,,\n"
+                        "s1,active,2024-01-01,2016-01-01,male,,,,,,,,,,,\n")
+    r = read_oneroster(bundle(tmp_path / "b", demographics_csv=demo))
+    assert r.users["s1"].roles.student.dob == "2015-04-14"
+    assert r.users["s1"].roles.student.gender == "F"
+    assert where(r) == {("demographics.csv", 3, "duplicate_id")}
+
+
+def test_role_type_in_another_case_is_primary(tmp_path: Path) -> None:
+    """A 1.2 roles.csv ``roleType`` of ``Primary`` makes that org the role's school, as
+    ``primary`` does (it was read as secondary)."""
+    users = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
+             "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+             "password,userMasterIdentifier,resourceSourcedIds,preferredGivenName,"
+             "preferredMiddleName,preferredFamilyName,primaryOrgSourcedId,pronouns\n"
+             "t1,active,2024-01-01,true,tu,,T,One,,T1,,,,,,,,,,,,,\n")
+    roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
+             "endDate,orgSourcedId,userProfileSourcedId\n"
+             "r1,active,2024-01-01,t1,secondary,teacher,,,sA,\n"
+             "r2,active,2024-01-01,t1,Primary,Teacher,,,sB,\n")
+    r = read_oneroster(write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
+        "users.csv": users, "roles.csv": roles}))
+    assert r.users["t1"].roles.teacher.school == "sB"
+    assert r.users["t1"].roles.teacher.schools == ("sB", "sA")

@@ -276,7 +276,7 @@ def test_objects_with_no_field_round_trip_through_oneroster(version: str,
                                                             tmp_path: Path) -> None:
     """``"name": {}`` (and any other object with no field) comes back as an empty object,
     not as no object: OneRoster's empty cells read as absent, so the carry keeps it."""
-    src_path, src = _with_empty_objects(tmp_path)
+    _, src = _with_empty_objects(tmp_path)
     empty = [u for u in src.users.values() if u.name is not None and u.name.first is None
              and u.name.last is None]
     assert empty  # the edit took: an empty name, not a missing one

@@ -270,7 +270,7 @@ def read_roles(rd: _Reader) -> None:
     """1.2 ``roles.csv``: each row's role applied to its user, primary roles first."""
     pending: list[tuple[int, dict[str, str]]] = list(rd.rows("roles.csv", "users"))
     # primary roles first, so the primary org becomes roles.<r>.school
-    pending.sort(key=lambda lr: (lr[1].get("roleType") != "primary", lr[0]))
+    pending.sort(key=lambda lr: (not _primary(lr[1]), lr[0]))
     for line, row in pending:
         usid = row.get("userSourcedId") or ""
         uid = rd.alias.get(usid, usid)
@@ -280,9 +280,14 @@ def read_roles(rd: _Reader) -> None:
                          line=line, kind="users", record_id=usid)
             continue
         org = row.get("orgSourcedId") or ""
-        primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
+        primary = org if _primary(row) else u.get("_primary_org")
         apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
                        primary, rd.user_rows.get(uid, {}), "roles.csv", line)
+
+
+def _primary(row: dict[str, str]) -> bool:
+    """Whether a roles.csv row's ``roleType`` is ``primary`` (in any case)."""
+    return (row.get("roleType") or "").strip().lower() == "primary"
 
 
 def link_contacts(rd: _Reader) -> None:

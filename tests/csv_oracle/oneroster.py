@@ -532,7 +532,10 @@ class _Reader:
     def read_roles(self) -> None:
         pending: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
         # primary roles first, so the primary org becomes roles.<r>.school
-        pending.sort(key=lambda lr: (lr[1].get("roleType") != "primary", lr[0]))
+        def primary_row(row: dict[str, str]) -> bool:
+            return (row.get("roleType") or "").strip().lower() == "primary"
+
+        pending.sort(key=lambda lr: (not primary_row(lr[1]), lr[0]))
         for line, row in pending:
             usid = row.get("userSourcedId") or ""
             uid = self.alias.get(usid, usid)
@@ -542,7 +545,7 @@ class _Reader:
                                line=line, kind="users", record_id=usid)
                 continue
             org = row.get("orgSourcedId") or ""
-            primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
+            primary = org if primary_row(row) else u.get("_primary_org")
             self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
                              primary, self.user_rows.get(uid, {}), "roles.csv", line)
 

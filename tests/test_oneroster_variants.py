@@ -312,3 +312,33 @@ def test_role_type_in_another_case_is_primary(tmp_path: Path) -> None:
         "users.csv": users, "roles.csv": roles}))
     assert r.users["t1"].roles.teacher.school == "sB"
     assert r.users["t1"].roles.teacher.schools == ("sB", "sA")
+
+
+@pytest.mark.parametrize("as_zip", [False, True])
+def test_file_names_in_another_case(as_zip: bool, tmp_path: Path) -> None:
+    """``Users.csv``, ``ORGS.CSV``: a bundle whose files are named in another case is
+    detected and read as the spec's files (each renamed file a problem naming it); it was
+    not recognised at all before."""
+    import zipfile
+
+    enr = ENR_HEAD + "e1,active,2024-01-01,c1,sA,s1,student,,,\n"
+    plain = bundle(tmp_path / "plain", enrollments_csv=enr)
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    for f in plain.iterdir():
+        name = f.name if f.name == "manifest.csv" else (
+            f.name.upper() if f.name.startswith("o") else f.name[0].upper() + f.name[1:])
+        (odd / name).write_bytes(f.read_bytes())
+    src: Path = odd
+    if as_zip:
+        src = tmp_path / "odd.zip"
+        with zipfile.ZipFile(src, "w") as zf:
+            for f in sorted(odd.iterdir()):
+                zf.write(f, f"export/{f.name}")
+    got, want = rostergraph.load(src), rostergraph.load(plain)
+    assert got.provenance.format == "oneroster"
+    for kind in ("districts", "schools", "sections", "users"):
+        assert got.records(kind) == want.records(kind), kind
+    assert sorted((p.file, p.message.split(" read as")[0]) for p in got.problems) == [
+        ("classes.csv", "file 'Classes.csv'"), ("enrollments.csv", "file 'Enrollments.csv'"),
+        ("orgs.csv", "file 'ORGS.CSV'"), ("users.csv", "file 'Users.csv'")]

@@ -98,9 +98,36 @@ def is_oneroster(path: str | os.PathLike[str]) -> bool:
             return False
     except (OSError, ValueError, zipfile.BadZipFile):
         return p.suffix.lower() == ".zip"  # the reader then says what is wrong with it
+    names = {n.lower() for n in names}  # (the reader takes ``Users.csv`` as users.csv)
     if "manifest.csv" in names and ("orgs.csv" in names or "users.csv" in names):
         return True
     return {"orgs.csv", "users.csv", "classes.csv"} <= names
+
+
+class _Files:
+    """A bundle's files by their OneRoster names: a file named in another case
+    (``Users.csv``, ``ACADEMICSESSIONS.CSV``) when the bundle has none named exactly."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        have = bundle.names()
+        lower: dict[str, str] = {}
+        for n in have:
+            lower.setdefault(n.lower(), n)
+        #: the spec's name → the member read for it, for the files named in another case
+        self.renamed = {f: lower[f.lower()] for f in ONEROSTER_FILES
+                        if f not in have and f.lower() in lower}
+        taken = set(self.renamed.values())
+        self._names = sorted([n for n in have if n not in taken] + list(self.renamed))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.renamed or name in self.bundle
+
+    def read(self, name: str) -> bytes:
+        return self.bundle.read(self.renamed.get(name, name))
+
+    def names(self) -> list[str]:
+        return self._names
 
 
 def _true(v: str | None) -> bool:
@@ -109,7 +136,10 @@ def _true(v: str | None) -> bool:
 
 class _Reader:
     def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
-        self.bundle = bundle
+        self.bundle = _Files(bundle)
+        for want, got in sorted(self.bundle.renamed.items()):
+            b.problem("other", f"file {got!r} read as {want!r} (OneRoster file names are "
+                      "matched ignoring case)", file=want)
         self.b = b
         self.limits = limits
         self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
@@ -678,11 +708,11 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             r = _Reader(bundle, b, limits)
             r.base = base
             r.manifest()
-            if not any(n in bundle for n in ONEROSTER_FILES[1:]):
+            if not any(n in r.bundle for n in ONEROSTER_FILES[1:]):
                 raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "
                                   "academicSessions.csv, courses.csv, classes.csv, users.csv, "
                                   "enrollments.csv)", path=str(path))
-            if "roles.csv" in bundle and not b.version:
+            if "roles.csv" in r.bundle and not b.version:
                 b.version = "1.2"
             r.read_orgs()
             if r.wanted("academicSessions.csv"):

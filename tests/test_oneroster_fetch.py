@@ -480,3 +480,31 @@ def test_items_that_are_no_record_are_skipped_and_listed_as_load_problems(
     assert len(problems) == 4 and all(p.code == "no_id" and p.line for p in problems)
     assert any("oops" in (p.raw or "") for p in problems)
     assert any("No" in (p.raw or "") for p in problems)
+
+
+def test_whole_number_ids_and_a_single_reference_where_a_list_belongs(clock, tmp_path) -> None:
+    """A server that sends ``"sourcedId": 101`` (a JSON number) and ``"orgs": {...}`` (one
+    GUIDRef, not a list): the records keep their ids as text and their links (every
+    record was dropped, then refused, and the user lost its school)."""
+    data = {
+        "orgs": [{"sourcedId": 1, "name": "D", "type": "district"},
+                 {"sourcedId": 7, "name": "S", "type": "school",
+                  "parent": {"sourcedId": 1, "type": "org"}}],
+        "classes": [{"sourcedId": 55, "title": "Math", "school": {"sourcedId": 7}}],
+        "users": [{"sourcedId": 101, "role": "student", "givenName": "A", "familyName": "B",
+                   "orgs": {"sourcedId": 7, "type": "org"}},
+                  {"sourcedId": "t-1", "role": "teacher", "givenName": "C", "familyName": "D",
+                   "orgs": [{"sourcedId": 7}]}],
+        "enrollments": [{"sourcedId": 900, "role": "student", "class": {"sourcedId": 55},
+                         "user": {"sourcedId": 101}},
+                        {"sourcedId": 901, "role": "teacher", "primary": True,
+                         "class": {"sourcedId": 55}, "user": {"sourcedId": "t-1"}}]}
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        result = fetch_oneroster(tmp_path / "d", client=c, progress=False)
+    assert result.skipped == {}
+    r = rostergraph.load(tmp_path / "d")
+    assert r.problems == []
+    assert r.users["101"].roles.student.school == "7"
+    assert r.schools["7"].district == "1"
+    assert r.sections["55"].students == ("101",) and r.sections["55"].teacher == "t-1"

@@ -52,7 +52,7 @@ from ..errors import ApiError, FormatError, SourceError
 from ..io.csvutil import to_csv_text
 from ..safety import atomic_write, open_nofollow, read_regular_file
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
-from .rows import CSV_FILES, rest_to_rows, rows_to_csv, without_credentials
+from .rows import CSV_FILES, record_id, rest_to_rows, rows_to_csv, without_credentials
 
 __all__ = [
     "DUMP_FORMAT",
@@ -507,6 +507,20 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
                                   for e in tables if manifest["endpoints"][e].get("skipped")})
 
 
+def _with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records that have a sourcedId, a whole number one made its text (``42`` →
+    ``"42"``: the CSV files and the stored records hold text)."""
+    out = []
+    for r in records:
+        sid = record_id(r)
+        if sid is None:
+            continue
+        if r["sourcedId"] is not sid:
+            r["sourcedId"] = sid
+        out.append(r)
+    return out
+
+
 def _skip(entry: dict[str, Any], page: Any, good: list[dict[str, Any]]) -> None:
     """Note a page's items that are no record (not an object, or no string ``sourcedId``)
     in the manifest entry: ``skipped`` counts them, ``skipped_items`` keeps the first
@@ -564,8 +578,7 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
     bar = _progress_bar(endpoint, progress, int(entry["count"]), entry.get("total"))
     try:
         for page in client.pages(endpoint, limit=limit, offset=int(entry["offset"])):
-            good = [r for r in page.records if isinstance(r.get("sourcedId"), str)
-                    and r["sourcedId"]]
+            good = _with_ids(page.records)
             _skip(entry, page, good)
             os.write(fd, b"".join(orjson.dumps(without_credentials(r)) + b"\n" for r in good))
             os.fsync(fd)

@@ -58,6 +58,7 @@ from .dump import (
     _check_source,
     _high_water,
     _now,
+    _with_ids,
     bundle_files,
     read_dump_manifest,
     read_records,
@@ -196,8 +197,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
         with tqdm(desc=f"{endpoint} delta", unit=" records", leave=False,
                   disable=(None if progress is None else not progress)) as bar:
             for page in client.pages(endpoint, limit=limit, filter=flt):
-                good = [r for r in page.records if isinstance(r.get("sourcedId"), str)
-                        and r["sourcedId"]]
+                good = _with_ids(page.records)
                 if len(good) < page.size:  # nothing to apply them to: the rest goes on
                     log.warning("%s: %d items without a sourcedId or not objects at offset "
                                 "%d; not applied", page.url, page.size - len(good), page.offset)

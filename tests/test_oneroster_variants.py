@@ -342,3 +342,30 @@ def test_file_names_in_another_case(as_zip: bool, tmp_path: Path) -> None:
     assert sorted((p.file, p.message.split(" read as")[0]) for p in got.problems) == [
         ("classes.csv", "file 'Classes.csv'"), ("enrollments.csv", "file 'Enrollments.csv'"),
         ("orgs.csv", "file 'ORGS.CSV'"), ("users.csv", "file 'Users.csv'")]
+
+
+def test_role_rows_with_dates_or_a_profile_are_kept_on_the_user(tmp_path: Path) -> None:
+    """A 1.2 roles.csv row with ``beginDate``/``endDate``/``userProfileSourcedId`` (cells a
+    Clever role cannot hold, dropped before) is kept whole in the user's extra
+    ``oneroster.roles``, in file order; rows with nothing more are not."""
+    users = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
+             "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+             "password,userMasterIdentifier,resourceSourcedIds,preferredGivenName,"
+             "preferredMiddleName,preferredFamilyName,primaryOrgSourcedId,pronouns\n"
+             "t1,active,2024-01-01,true,tu,,T,One,,T1,,,,,,,,,,,,,\n")
+    roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
+             "endDate,orgSourcedId,userProfileSourcedId\n"
+             "r1,active,2024-01-01,t1,secondary,teacher,2024-08-01,2025-06-30,sA,\n"
+             "r2,active,2024-01-01,t1,primary,teacher,,,sB,\n"
+             "r3,active,2024-01-01,t1,secondary,aide,,,sA,p9\n")
+    r = read_oneroster(write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
+        "users.csv": users, "roles.csv": roles}))
+    kept = r.users["t1"].extra["oneroster.roles"]
+    assert [k["sourcedId"] for k in kept] == ["r1", "r3"]
+    assert kept[0]["beginDate"] == "2024-08-01" and kept[1]["userProfileSourcedId"] == "p9"
+    assert r.users["t1"].roles.teacher.school == "sB"
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    write_oneroster(r, tmp_path / "out", version="1.2")
+    assert read_oneroster(tmp_path / "out").users == r.users

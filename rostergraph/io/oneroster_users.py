@@ -29,8 +29,8 @@ from .mapping import CARRY_KEY, CEDS_TO_CLEVER
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["USER_ID_COLUMN", "apply_role", "keep_unplaced", "link_contacts", "read_roles",
-           "read_users"]
+__all__ = ["ROLES_KEY", "USER_ID_COLUMN", "apply_role", "keep_unplaced", "link_contacts",
+           "read_roles", "read_users"]
 
 CARRY_COLUMN = "metadata." + CARRY_KEY
 #: the extension column that joins a 1.1 multi-role user's rows into one user
@@ -49,6 +49,12 @@ _USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
 
 #: users.csv columns read for a role (kept in extra when no role of the user takes them)
 _ROLE_CELLS = ("orgSourcedIds", "username", "identifier", "grades", "primaryOrgSourcedId")
+#: roles.csv columns a Clever role holds; a row with any other cell (``beginDate``,
+#: ``endDate``, ``userProfileSourcedId``, a ``metadata.*`` column) is kept whole in the
+#: user's ``extra[ROLES_KEY]`` (a list, in file order)
+_ROLE_ROW_READ = frozenset({"sourcedId", "status", "dateLastModified", "userSourcedId",
+                            "roleType", "role", "orgSourcedId"})
+ROLES_KEY = "oneroster.roles"
 _TAKES_NOTHING: frozenset[str] = frozenset()
 #: the role cells each kind of role takes (a student with one grade takes ``grades`` too)
 _TAKES = {"student": frozenset({"orgSourcedIds", "identifier", "username", "grades"}),
@@ -268,9 +274,9 @@ def read_users(rd: _Reader) -> None:
 
 def read_roles(rd: _Reader) -> None:
     """1.2 ``roles.csv``: each row's role applied to its user, primary roles first."""
-    pending: list[tuple[int, dict[str, str]]] = list(rd.rows("roles.csv", "users"))
+    rows: list[tuple[int, dict[str, str]]] = list(rd.rows("roles.csv", "users"))
     # primary roles first, so the primary org becomes roles.<r>.school
-    pending.sort(key=lambda lr: (not _primary(lr[1]), lr[0]))
+    pending = sorted(rows, key=lambda lr: (not _primary(lr[1]), lr[0]))
     for line, row in pending:
         usid = row.get("userSourcedId") or ""
         uid = rd.alias.get(usid, usid)
@@ -283,6 +289,11 @@ def read_roles(rd: _Reader) -> None:
         primary = org if _primary(row) else u.get("_primary_org")
         apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
                        primary, rd.user_rows.get(uid, {}), "roles.csv", line)
+    for _, row in rows:  # (file order) what a Clever role cannot hold: the row is kept
+        u = rd.users.get(rd.alias.get(row.get("userSourcedId") or "", ""))
+        if u is not None and any(v for k, v in row.items() if k not in _ROLE_ROW_READ):
+            u.setdefault(ROLES_KEY, []).append(
+                {k: v for k, v in row.items() if v != "" and k != "userSourcedId"})
 
 
 def _primary(row: dict[str, str]) -> bool:

@@ -530,7 +530,9 @@ class _Reader:
                            "is no roles.csv: every user is loaded without one", file="users.csv")
 
     def read_roles(self) -> None:
-        pending: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
+        rows: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
+        pending = list(rows)
+
         # primary roles first, so the primary org becomes roles.<r>.school
         def primary_row(row: dict[str, str]) -> bool:
             return (row.get("roleType") or "").strip().lower() == "primary"
@@ -548,6 +550,13 @@ class _Reader:
             primary = org if primary_row(row) else u.get("_primary_org")
             self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
                              primary, self.user_rows.get(uid, {}), "roles.csv", line)
+        read = {"sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role",
+                "orgSourcedId"}
+        for _, row in rows:
+            u = self.users.get(self.alias.get(row.get("userSourcedId") or "", ""))
+            if u is not None and any(v for k, v in row.items() if k not in read):
+                u.setdefault("oneroster.roles", []).append(
+                    {k: v for k, v in row.items() if v != "" and k != "userSourcedId"})
 
     def keep_unplaced(self) -> None:
         for uid, cells in self.role_cells.items():

@@ -369,3 +369,20 @@ def test_role_rows_with_dates_or_a_profile_are_kept_on_the_user(tmp_path: Path) 
 
     write_oneroster(r, tmp_path / "out", version="1.2")
     assert read_oneroster(tmp_path / "out").users == r.users
+
+
+def test_a_zip_with_the_files_in_a_folder_beside_other_entries(tmp_path: Path) -> None:
+    """``export/users.csv`` … beside a top-level ``README.txt``: the zip has no single
+    root folder, yet its OneRoster files are found (nothing was read before)."""
+    import zipfile
+
+    plain = bundle(tmp_path / "plain")
+    z = tmp_path / "b.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("README.txt", "export of 2024-09-01")
+        for f in sorted(plain.iterdir()):
+            zf.write(f, f"export/{f.name}")
+    got, want = read_oneroster(z), read_oneroster(plain)
+    for kind in ("districts", "schools", "sections", "users"):
+        assert got.records(kind) == want.records(kind), kind
+    assert len(got.problems) == 4 and all("read as" in p.message for p in got.problems)

@@ -106,14 +106,16 @@ def is_oneroster(path: str | os.PathLike[str]) -> bool:
 
 class _Files:
     """A bundle's files by their OneRoster names: a file named in another case
-    (``Users.csv``, ``ACADEMICSESSIONS.CSV``) when the bundle has none named exactly."""
+    (``Users.csv``, ``ACADEMICSESSIONS.CSV``), or one in a folder of a zip that also holds
+    other top-level entries (``export/users.csv`` beside ``readme.txt``), when the bundle
+    has none named exactly (a zip never holds one base name twice: see :class:`Bundle`)."""
 
     def __init__(self, bundle: Bundle) -> None:
         self.bundle = bundle
         have = bundle.names()
         lower: dict[str, str] = {}
         for n in have:
-            lower.setdefault(n.lower(), n)
+            lower.setdefault(n.rsplit("/", 1)[-1].lower(), n)
         #: the spec's name → the member read for it, for the files named in another case
         self.renamed = {f: lower[f.lower()] for f in ONEROSTER_FILES
                         if f not in have and f.lower() in lower}
@@ -139,7 +141,7 @@ class _Reader:
         self.bundle = _Files(bundle)
         for want, got in sorted(self.bundle.renamed.items()):
             b.problem("other", f"file {got!r} read as {want!r} (OneRoster file names are "
-                      "matched ignoring case)", file=want)
+                      "matched ignoring case and folders)", file=want)
         self.b = b
         self.limits = limits
         self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)

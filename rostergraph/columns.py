@@ -178,8 +178,10 @@ class CodedRefs:
 
 
 def school_edges(rows: Any, refs: list[str], prim: list[bool], pos: int,
-                  primary: str | None, schools: Sequence[str] | None) -> None:
+                  primary: str | None, schools: Sequence[str] | None) -> bool:
     """User→school edges: the primary school, then every other listed school, once each.
+    Returns whether the primary school is missing from a non-empty list (what RG-SCH-001
+    reports; the edges cannot tell).
 
     ``rows`` is a list or an ``array``; the usual shapes (no list, or one school) skip
     the set. Fast readers call this too, so their columns equal :func:`record_columns`'.
@@ -189,15 +191,17 @@ def school_edges(rows: Any, refs: list[str], prim: list[bool], pos: int,
         refs.append(primary)
         prim.append(True)
         if not schools:
-            return
+            return False
         if len(schools) == 1:
             if schools[0] != primary:
                 rows.append(pos)
                 refs.append(schools[0])
                 prim.append(False)
-            return
+                return True
+            return False
     elif not schools:
-        return
+        return False
+    unlisted = primary is not None and primary not in schools
     seen = {primary}
     for s in schools:
         if s not in seen:
@@ -205,6 +209,7 @@ def school_edges(rows: Any, refs: list[str], prim: list[bool], pos: int,
             rows.append(pos)
             refs.append(s)
             prim.append(False)
+    return unlisted
 
 
 def record_columns(kind: str, items: Iterable[tuple[int, Any]]) -> dict[str, Any]:

@@ -25,6 +25,12 @@ def _student(u: Any) -> Any:
     return u.roles.student if u.roles is not None else None
 
 
+def _unlisted(role: Any) -> bool:
+    """A role's primary ``school`` is missing from its non-empty ``schools``."""
+    return (role is not None and role.school is not None and bool(role.schools)
+            and role.school not in role.schools)
+
+
 def _name_only_last(u: Any) -> bool:
     n = u.name
     return n is not None and bool(n.last) and not n.first and not n.middle
@@ -37,6 +43,9 @@ FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
         "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
         "name_only_last": _name_only_last,
+        "student_school_unlisted": lambda u: _unlisted(_student(u)),
+        "teacher_school_unlisted": lambda u: _unlisted(u.roles.teacher
+                                                       if u.roles is not None else None),
     },
     "sections": {
         "name": lambda s: s.name,

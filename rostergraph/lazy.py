@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+import msgspec
 import numpy as np
 import orjson
 
@@ -283,10 +284,11 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         cache = self._cache
         return np.fromiter((cache[r] is not None for r in rows), dtype=bool, count=len(rows))
 
-    def texts(self, rows: Sequence[int]) -> list[bytes | None]:
+    def texts(self, rows: Sequence[int], copy: bool = True) -> list[bytes | memoryview | None]:
         """For each of ``rows``: its JSON text (one line of the source, a plain record: see
         :meth:`decoded`) when its record is not built yet, else ``None``. Nothing is
-        decoded or built.
+        decoded or built. With ``copy=False`` the texts are views of the source (no bytes
+        copied; each keeps the source alive while it lives).
 
         Examples
         --------
@@ -301,8 +303,45 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         if all(cache[r] is not None for r in rows):
             return [None] * len(rows)
         text = self._source()
+        if not copy:
+            view = memoryview(text)
+            return [None if cache[r] is not None else view[int(starts[r]): int(ends[r])]
+                    for r in rows]
         return [None if cache[r] is not None else bytes(text[int(starts[r]): int(ends[r])])
                 for r in rows]
+
+    def field_values(self, field: str) -> list[Any]:
+        """One top-level field of every record, in order, without building any record:
+        each unbuilt record's JSON text is decoded for that field alone (the rest of the
+        text is skipped over), a built record gives its attribute. ``None`` where the
+        field is absent. Values are JSON values, not type-checked: treat them as
+        untrusted, as with :meth:`peek`.
+
+        Examples
+        --------
+        >>> from rostergraph.model import Term
+        >>> text = b'{"id": "t1", "name": "Fall"}{"id": "t2"}'
+        >>> recs = LazyRecords(Term, text, ["t1", "t2"], [0, 28], [28, 40])
+        >>> recs.field_values("name")
+        ['Fall', None]
+        """
+        cache = self._cache
+        if self._complete or not self._text:
+            return [getattr(self._build(row), field, None) for row in range(len(cache))]
+        one = msgspec.json.Decoder(msgspec.defstruct("_OneField", [(field, Any, None)],
+                                                     gc=False)).decode
+        view = memoryview(self._source())
+        out: list[Any] = []
+        for row, (rec, a, b) in enumerate(zip(cache, self._starts.tolist(),
+                                              self._ends.tolist())):
+            if rec is None:
+                try:
+                    out.append(getattr(one(view[a:b]), field))
+                    continue
+                except msgspec.DecodeError:  # (a damaged snapshot's text): the record says
+                    rec = self._build(row)
+            out.append(getattr(rec, field, None))
+        return out
 
     def peek(self, key: str, field: str) -> Any:
         """One top-level field of a record without building the record (a label is a few

@@ -11,6 +11,7 @@ import pytest
 import rostergraph
 from rostergraph.graph import RosterGraph
 from rostergraph.io import fast_jsonl
+from rostergraph.io.limits import Limits
 from rostergraph.lazy import LazyRecords
 from rostergraph.synth import write_district
 
@@ -180,3 +181,87 @@ def test_strict_mode_takes_the_same_path_and_raises_the_general_readers_error(
         with pytest.raises(FormatError) as general_err:
             rostergraph.load(bad, strict=True)
     assert str(fast_err.value) == str(general_err.value)
+
+
+def test_field_values_read_one_field_without_building(tmp_path: Path) -> None:
+    """``LazyRecords.field_values`` gives every record's field as the built records would,
+    building none (a record already built gives its attribute; a damaged text its
+    record's value)."""
+    p = write_district(tmp_path, "S", seed=11)
+    r = rostergraph.load(p)
+    users = r.users
+    assert isinstance(users, LazyRecords)
+    some = list(users)[3]
+    _ = users[some]  # one built already
+    before = users.n_built()
+    got = users.field_values("district")
+    assert users.n_built() == before < len(users) // 100
+    assert got == [u.district for u in rostergraph.load(p).users.values()]
+    text = b'{"id": "a", "district": 5}{"id": "b"}'
+    odd = LazyRecords(type(users[some]), text, ["a", "b"], [0, 26], [26, len(text)])
+    assert odd.field_values("district") == [5, None]  # JSON values, not type-checked
+
+
+def test_district_admin_visibility_reads_districts_without_building(tmp_path: Path) -> None:
+    """A district admin sees the users of their own district; on a fast load the users'
+    districts are read from the text, and no other record is built."""
+    from rostergraph.queries import visible_users
+
+    p = write_district(tmp_path, "S", seed=12)
+    users = p / "users.jsonl"
+    lines = users.read_bytes().rstrip(b"\n").split(b"\n")
+    first = orjson.loads(lines[0])
+    admin = {"id": "zz-admin", "district": first["district"],
+             "roles": {"district_admin": {"title": "t"}}}
+    other = {"id": "zz-elsewhere", "district": "zz-other-district",
+             "roles": {"student": {"school": "zz-school"}}}
+    users.write_bytes(b"\n".join([*lines, orjson.dumps(admin), orjson.dumps(other)]) + b"\n")
+    r = rostergraph.load(p)
+    g = RosterGraph.from_roster(r)
+    before = r.users.n_built()
+    got = set(visible_users(g, "zz-admin").to_list("user"))
+    assert r.users.n_built() <= before + 1  # the admin's own record
+    everyone = rostergraph.load(p).users.values()
+    assert got == {u.id for u in everyone
+                   if u.district == first["district"] and u.id != "zz-admin"}
+    assert "zz-elsewhere" not in got and len(got) > 100
+
+
+@pytest.mark.parametrize("chunk,batch,finds", [(64, 2, 1), (1 << 20, 3, 0), (200, 512, 2)])
+def test_small_chunks_and_batches_same_as_general_reader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, batch: int,
+        finds: int) -> None:
+    """The scan sorts each chunk's lines with array operations and decodes them a batch
+    at a time: with chunks and batches of a few lines (every line at a boundary), `ext`
+    lines found one by one or all at once, long strings, empty ids and blank or indented
+    lines among the messy ones, the result is the general reader's."""
+    from rostergraph.io import scan
+
+    p = _messy(tmp_path)
+    extra = [
+        orjson.dumps({"id": "e1", "roles": {"student": {"school": "sc1",
+                                                         "ext": {"k": "x" * 300}}}}),
+        orjson.dumps({"id": "", "roles": {}}),
+        orjson.dumps({"id": "e2", "email": "y" * 300, "roles": {"teacher": {"school": "sc1"}}}),
+        b"",
+        b'  {"id": "e3"}',
+        orjson.dumps({"id": "e4", "name": {"last": "ext"}, "roles": {"staff": {}}}),
+        orjson.dumps({"id": "e5", "roles": {"teacher": {"ext": {"a": [[[[[[1]]]]]]}}}}),
+    ]
+    users = p / "users.jsonl"
+    users.write_bytes(users.read_bytes() + b"\n".join(extra) + b"\n")
+    # a line over the length limit, a line too deep for the depth limit (both problems)
+    limits = [None, Limits(max_line_bytes=120), Limits(max_json_depth=4)]
+    expected = []
+    for lim in limits:
+        with monkeypatch.context() as m:
+            m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+            expected.append(_snapshot(rostergraph.load(p, limits=lim)))
+    assert expected[0] != expected[1] and expected[0] != expected[2]
+    monkeypatch.setattr(scan, "CHUNK", chunk)
+    monkeypatch.setattr(scan, "BATCH", batch)
+    monkeypatch.setattr(scan, "_NEEDLE_FINDS", finds)
+    for lim, want in zip(limits, expected):
+        fast = rostergraph.load(p, limits=lim)
+        assert isinstance(fast.users, LazyRecords)
+        assert _snapshot(fast) == want

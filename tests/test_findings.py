@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rostergraph
@@ -135,3 +135,31 @@ def test_html_report_holds_examples_not_every_finding(quirky: Report, tmp_path: 
     page = quirky.to_html(plots=False)
     assert len(page.encode()) < len(quirky.to_json().encode()) / 5
     assert f"{len(quirky.findings.select(rule='RG-STU-001')):,}" in page
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab0~\x00é\x01", max_size=12), min_size=2, max_size=30),
+       st.integers(0, 12), st.booleans())
+def test_string_codes_rank_strings_as_python_sorts_them(values: list[str], width: int,
+                                                         same_length: bool) -> None:
+    """Dense codes in string order, for strings of one length (the fast path that never
+    looks at a string alone), of many lengths, with NULs and beyond ASCII."""
+    from rostergraph.rules.findings import string_codes
+
+    if same_length:
+        values = [(v + "x" * width)[:width] for v in values]
+    distinct = sorted(set(values))
+    col = np.array([*values, None], dtype=object)[:-1]
+    assert string_codes(col).tolist() == [distinct.index(v) for v in values]
+
+
+def test_string_codes_of_many_repeats_rank_as_python_sorts_them() -> None:
+    """Thousands of strings from a few distinct ones (messages' tie-breaks) are coded by a
+    dict and only the distinct ones sorted: the same codes as sorting them all."""
+    from rostergraph.rules.findings import string_codes
+
+    pool = ["b", "a", "ab", "é", "a\x01", "", "Z" * 300]
+    values = [pool[(k * 7919) % len(pool)] for k in range(6000)]
+    distinct = sorted(set(values))
+    col = np.array(values, dtype=object)
+    assert string_codes(col).tolist() == [distinct.index(v) for v in values]

@@ -181,6 +181,20 @@ def test_texts_with_keys_that_are_no_fields_are_told_apart() -> None:
     assert len(objs) == 1
 
 
+def test_texts_with_a_value_of_another_type_are_walked_as_records() -> None:
+    """Strings are decoded straight from the text; a text whose value is of another JSON
+    type (a tampered snapshot's copy) is told apart, not decoded wrongly or raised."""
+    from rostergraph.model import User
+    from rostergraph.rules.strings import _plain_texts
+
+    objs, plain = _plain_texts(User, [b'{"id": "u1", "email": 5}',
+                                      b'{"id": "u2", "name": {"last": ["L"]}}',
+                                      b'{"id": "u3", "name": {"last": "' + b"x" * 300 + b'"}}',
+                                      b'{"id": "u4", "email": "a"'])
+    assert plain.tolist() == [False, False, True, False]
+    assert len(objs[0].name.last) == 300
+
+
 def test_contact_enum_findings_of_one_pair_sort_like_their_messages(tmp_path: Path) -> None:
     """RG-CON-002 findings of the same contact and student are ordered as their messages
     are (its tie-break is written from the field and the value's repr only)."""

@@ -14,6 +14,7 @@ import pytest
 import rostergraph
 from rostergraph import validate
 from rostergraph.lazy import LazyRecords
+from rostergraph.rules._util import reader_column
 from rostergraph.synth import district
 
 from . import rule_oracle
@@ -107,3 +108,65 @@ def test_findings_are_in_sort_key_order(folder: Path) -> None:
     findings = list(validate(rostergraph.load(folder)).findings)
     assert len(findings) > 100
     assert findings == sorted(findings, key=lambda f: f.sort_key())
+
+
+def _school_users(school: str, other: str, third: str, district_id: str) -> list[bytes]:
+    """Users whose primary school is, or is not, in their role's ``schools``: the shapes
+    RG-SCH-001 must tell apart (a line with a key that is no field takes the general
+    reader's path)."""
+    def user(uid: str, roles: dict[str, Any], **more: Any) -> bytes:
+        return json.dumps({"id": uid, "district": district_id, "roles": roles,
+                           **more}).encode()
+    return [
+        user("zz-sch-1", {"student": {"school": school, "schools": [other, third]}}),
+        user("zz-sch-2", {"student": {"school": school, "schools": [other, school]}}),
+        user("zz-sch-3", {"student": {"school": school, "schools": [other]}}),
+        user("zz-sch-4", {"teacher": {"school": school, "schools": [other]},
+                          "staff": {"schools": [school]}}),
+        user("zz-sch-5", {"teacher": {"school": school, "schools": [school]}}),
+        user("zz-sch-6", {"student": {"schools": [other]}}),
+        user("zz-sch-7", {"student": {"school": school, "schools": [other]}}, zz_extra=1),
+        user("zz-sch-8", {"student": {"school": school, "schools": []},
+                          "teacher": {"school": other, "schools": [third, school]}}),
+    ]
+
+
+def test_primary_school_not_listed_equals_the_oracle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RG-SCH-001 from the marks the fast reader makes with the school edges, from a warm
+    snapshot's copy of them and from the records alone all equal a per-record check."""
+    out = Path(district("S", seed=3).write(tmp_path / "d"))
+    school = json.loads((out / "schools.jsonl").read_bytes().split(b"\n", 1)[0])["id"]
+    schools = [school, "zz-school-b", "zz-school-c"]  # (two not in the district: stubs)
+    district_id = json.loads((out / "districts.jsonl").read_bytes().split(b"\n", 1)[0])["id"]
+    users = out / "users.jsonl"
+    users.write_bytes(users.read_bytes().rstrip(b"\n") + b"\n"
+                      + b"\n".join(_school_users(*schools, district_id)) + b"\n")
+    monkeypatch.setenv("ROSTERGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+
+    def sch001(roster: rostergraph.Roster) -> list[tuple[Any, ...]]:
+        return _rows(validate(roster, select="RG-SCH-001"))
+
+    expected = []
+    for rec in rostergraph.load(out).users.values():
+        for role in ("student", "teacher"):
+            r = getattr(rec.roles, role) if rec.roles is not None else None
+            if r is not None and r.school is not None and r.schools and \
+                    r.school not in r.schools:
+                expected.append((rec.id, role))
+    fast = rostergraph.load(out)
+    for role in ("student", "teacher"):  # the reader marked the rows itself
+        assert reader_column(fast, "users", f"{role}_school_unlisted") is not None
+    got = sch001(fast)
+    assert sorted((r[2][0], r[4]["role"]) for r in got) == sorted(expected)
+    assert {i for i, _ in expected if i.startswith("zz-")} == {
+        "zz-sch-1", "zz-sch-3", "zz-sch-4", "zz-sch-7", "zz-sch-8"}
+    cold = rostergraph.load(out, cache=True)
+    warm = rostergraph.load(out, cache=True)
+    assert "from cache" in warm.provenance.notes[-1]
+    assert reader_column(warm, "users", "teacher_school_unlisted") is not None
+    assert sch001(cold) == sch001(warm) == got
+    plain = rostergraph.load(out)
+    # users in a dict of their own: the reader's marks no longer describe them
+    records_only = plain.replace(users=dict(plain.users.items()))
+    assert sch001(records_only) == got

@@ -116,8 +116,12 @@ def test_lines_in_chunks_are_the_lines_of_the_whole(parts: list[bytes], chunk: i
     old = scan.CHUNK
     try:
         scan.CHUNK = chunk
-        lines = [line for chunk in scan._chunks(text, 0, len(text)) for line in chunk]
+        chunks = list(scan._chunks(text, 0, len(text)))
+        lines = [line for _, part in chunks for line in part]
         assert lines == text.split(b"\n")
+        for off, part in chunks:  # each part's position is its first line's
+            assert text[off:off + len(part[0])] == part[0]
+            assert off == 0 or text[off - 1:off] == b"\n"
     finally:
         scan.CHUNK = old
 

@@ -196,7 +196,8 @@ class _Columns:
                          "works_at": (array("q"), [], []), "administers": (array("q"), []),
                          "contact_for": (array("q"), [], [], [])}
             self.fields = {"email": [], "student_email": [], "student_grade": [],
-                           "name_only_last": array("B")}
+                           "name_only_last": array("B"), "student_school_unlisted": array("B"),
+                           "teacher_school_unlisted": array("B")}
 
     def add(self, objs: list[Any]) -> None:
         base = len(self.ids)
@@ -246,17 +247,25 @@ class _Columns:
         c["roles"].frombytes(mask.tobytes())
         students, teachers, staff = by_role[1], by_role[2], by_role[4]
         rows, refs, prim = c["attends"]
+        # RG-SCH-001's rows (a primary school missing from the role's list), marked here
+        # where the lists are at hand: the rule then reads those records only
+        unlisted_st, unlisted_te = bytearray(len(objs)), bytearray(len(objs))
         for i, st in enumerate(students, base):
-            if st is not None:
-                school_edges(rows, refs, prim, i, st.school, st.schools)
+            if st is not None and school_edges(rows, refs, prim, i, st.school, st.schools):
+                unlisted_st[i - base] = 1
+        f["student_school_unlisted"].frombytes(unlisted_st)
         rows, refs, prim = c["works_at"]
         for i, (te, sf) in enumerate(zip(teachers, staff), base):
             if te is not None or sf is not None:
+                if te is not None and te.school is not None and te.schools and \
+                        te.school not in te.schools:
+                    unlisted_te[i - base] = 1
                 schools = list(te.schools or ()) if te is not None else []
                 if sf is not None and sf.schools:
                     schools.extend(sf.schools)
                 school_edges(rows, refs, prim, i, te.school if te is not None else None,
                               schools)
+        f["teacher_school_unlisted"].frombytes(unlisted_te)
         admins = by_role[8]
         if admins.count(None) != len(admins):
             rows, refs = c["administers"]
@@ -319,9 +328,9 @@ def _no_roles() -> Any:
 CHUNK = 8 * 1024 * 1024
 
 
-def _chunks(data: bytes, start: int, end: int) -> Iterator[list[bytes]]:
+def _chunks(data: bytes, start: int, end: int) -> Iterator[tuple[int, list[bytes]]]:
     """The lines of ``data[start:end]`` (as ``bytes.split`` gives them), in lists of
-    about :data:`CHUNK` bytes each."""
+    about :data:`CHUNK` bytes each, with the byte position of each list's first line."""
     while True:
         cut = -1
         if start + CHUNK < end:
@@ -329,10 +338,47 @@ def _chunks(data: bytes, start: int, end: int) -> Iterator[list[bytes]]:
             if cut < 0:  # a line longer than a chunk
                 cut = data.find(b"\n", start + CHUNK, end)
         if cut < 0:
-            yield data[start:end].split(b"\n")
+            yield start, data[start:end].split(b"\n")
             return
-        yield data[start:cut].split(b"\n")
+        yield start, data[start:cut].split(b"\n")
         start = cut + 1
+
+
+#: Past this many hits of a needle in a chunk, :func:`_lines_with` goes vectorized.
+_NEEDLE_FINDS = 2_000
+
+
+def _lines_with(data: bytes, needle: bytes, lo: int, hi: int, offs: np.ndarray) -> np.ndarray:
+    """Which lines (starting at byte positions ``offs``, ascending, in ``data[lo:hi]``)
+    hold ``needle`` (a string without a newline)."""
+    hits: list[int] = []
+    at = data.find(needle, lo, hi)
+    while at >= 0 and len(hits) < _NEEDLE_FINDS:
+        hits.append(at)
+        at = data.find(needle, at + 1, hi)
+    found = np.zeros(len(offs), dtype=bool)
+    if at >= 0:  # many: every line is asked, in C
+        found[:] = np.fromiter(map(bytes.__contains__, data[lo:hi].split(b"\n"),
+                                   repeat(needle)), dtype=bool, count=len(offs))
+    elif hits:
+        found[np.searchsorted(offs, np.asarray(hits, dtype=np.int64), side="right") - 1] = True
+    return found
+
+
+def _decode_all(decode: Any, lines: list[bytes], bad: tuple[type[Exception], ...]
+                ) -> tuple[list[Any], list[int]]:
+    """Each line decoded (``None`` where ``decode`` fails) and the positions that failed:
+    one C-level ``map`` over the lines, taken up again after each failure."""
+    out: list[Any] = []
+    failed: list[int] = []
+    rest = iter(lines)  # (a failing line is consumed by the map that raised)
+    while True:
+        try:
+            out.extend(map(decode, rest))
+            return out, failed
+        except bad:  # (the lines decoded before the failure are kept by extend)
+            failed.append(len(out))
+            out.append(None)
 
 
 def scan(data: bytes, kind: str, start: int, end: int, line0: int,
@@ -345,87 +391,101 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
     ``limits`` is ``(max line bytes, max JSON depth, max field bytes)``. ``codes``
     maps a kind already read to its id → position index; references to that kind
     are then returned as positions (:class:`~rostergraph.columns.CodedRefs`).
+
+    Each chunk of lines is sorted with array operations (lengths, first bytes, the
+    lines holding an ``ext`` map); the lines left are decoded by one ``map`` a batch at a
+    time, and only the lines that fail are looked at one by one.
     """
     cap, depth, field = limits
+    longest = min(cap, field)
     shallow_cap = depth < 8
     cls: type = RECORD_CLASSES[kind]
     decode = msgspec.json.Decoder(struct_for(cls)).decode
     decode_any = msgspec.json.Decoder(struct_for(cls, False)).decode
     bad_line = (msgspec.DecodeError, UnicodeDecodeError)  # ValidationError is a DecodeError
-    # unchecked_rows: rows whose string lengths the bounded decoder did not check
-    lines, starts, ends, unchecked_rows = array("q"), array("q"), array("q"), array("q")
-    # slow lines by position, never as copies of their text: a file of millions of
-    # broken lines costs 24 bytes a line here
-    slow_n, slow_s, slow_e = array("q"), array("q"), array("q")
+    buf = np.frombuffer(data, dtype=np.uint8)
+    # per chunk: the plain rows' line numbers, starts and ends, the rows whose string
+    # lengths the bounded decoder did not check, and the slow lines (by position, never
+    # as copies of their text: a file of millions of broken lines costs 24 bytes a line)
+    lines: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+    unchecked_rows: list[np.ndarray] = []
+    slow_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     acc = _Columns(kind)
     # references to kinds read before are coded chunk by chunk: a list of millions of
     # id strings (the enrollments) is never held whole
     coders = {name: _Coder(index) for name in acc.cols
               if (index := (codes or {}).get(REF_KIND.get(name, ""))) is not None}
-    objs: list[Any] = []
-    pos = start
-    n = line0
-    for chunk in _chunks(data, start, end):
-        for line in chunk:
-            n += 1
-            ln = len(line)
-            s = pos
-            pos += ln + 1
-            if line[:1] != b"{":
-                if line.strip():
-                    slow_n.append(n)
-                    slow_s.append(s)
-                    slow_e.append(s + ln)
-                continue
-            unchecked = b'"ext"' in line  # an ext map: strings of any length
-            if ln > cap or ln > field or ((shallow_cap or unchecked) and
-                                          line.count(b"[") + line.count(b"{") > depth):
-                # (a record that passes the schema check nests at most 5 deep, except
-                # inside an `ext` map, so the bracket count is needed only then)
-                slow_n.append(n)
-                slow_s.append(s)
-                slow_e.append(s + ln)
-                continue
-            try:
-                d = decode(line)
-            except bad_line:
+    n_lines = n_rows = 0
+    for off, chunk in _chunks(data, start, end):
+        k = len(chunk)
+        lens = np.fromiter(map(len, chunk), dtype=np.int64, count=k)
+        offs = off + np.cumsum(lens + 1) - (lens + 1)  # each line's first byte
+        obj = lens > 0
+        obj[obj] = buf[offs[obj]] == 0x7B  # a line that starts with "{"
+        slow = ~obj
+        for i in np.flatnonzero(slow).tolist():  # (rare) blank lines are no rows at all
+            slow[i] = bool(chunk[i].strip())
+        slow |= obj & (lens > longest)
+        unchecked = _lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
+        # a record that passes the schema check nests at most 5 deep, except inside an
+        # `ext` map, so the bracket count is needed only then (or under a low limit)
+        deep = obj & ~slow & (unchecked | shallow_cap)
+        for i in np.flatnonzero(deep).tolist():
+            line = chunk[i]
+            slow[i] = line.count(b"[") + line.count(b"{") > depth
+        todo = np.flatnonzero(obj & ~slow)
+        plain = np.zeros(k, dtype=bool)
+        # (usually every line but the empty one after the last newline: slices, no list)
+        runs = len(todo) and int(todo[-1]) - int(todo[0]) + 1 == len(todo)
+        for b0 in range(0, len(todo), BATCH):
+            at = todo[b0:b0 + BATCH]
+            texts = chunk[int(at[0]): int(at[-1]) + 1] if runs else [chunk[i] for i in
+                                                                    at.tolist()]
+            objs, failed = _decode_all(decode, texts, bad_line)
+            for j in failed:
                 try:  # a string over MAX_STRING only: plain, and suspect
-                    d = decode_any(line)
-                    unchecked = True
+                    objs[j] = decode_any(texts[j])
+                    unchecked[at[j]] = True
                 except bad_line:
-                    slow_n.append(n)
-                    slow_s.append(s)
-                    slow_e.append(s + ln)
-                    continue
-            if not d.id:  # the general reader reports an empty id
-                slow_n.append(n)
-                slow_s.append(s)
-                slow_e.append(s + ln)
-                continue
-            if unchecked:
-                unchecked_rows.append(len(lines))
-            objs.append(d)
-            lines.append(n)
-            starts.append(s)
-            ends.append(s + ln)
-            if len(objs) == BATCH:
+                    pass
+            if failed or not all(map(_ID, objs)):  # (rare) a failed line, an empty id
+                ok = [o is not None and bool(o.id) for o in objs]
+                objs = [o for o, good in zip(objs, ok) if good]
+                at = at[np.asarray(ok, dtype=bool)]
+                slow[todo[b0:b0 + BATCH]] = True
+                slow[at] = False
+            plain[at] = True
+            if objs:
                 acc.add(objs)
-                objs = []
         for name, coder in coders.items():
             coder.take(acc.cols[name][1])
-    if objs:
-        acc.add(objs)
+        rows = np.flatnonzero(plain)
+        lines.append(rows + (line0 + n_lines + 1))
+        starts.append(offs[rows])
+        ends.append(offs[rows] + lens[rows])
+        unchecked_rows.append(n_rows + np.flatnonzero(unchecked[rows]))
+        bad = np.flatnonzero(slow)
+        slow_parts.append((bad + (line0 + n_lines + 1), offs[bad], offs[bad] + lens[bad]))
+        n_lines += k
+        n_rows += len(rows)
     for name, coder in coders.items():
         col = acc.cols[name]
         coder.take(col[1])
         acc.cols[name] = (col[0], coder.result(), *col[2:])
-    slow = tuple(np.frombuffer(a, dtype=np.int64).copy() if len(a) else np.zeros(0, np.int64)
-                 for a in (slow_n, slow_s, slow_e))
-    return {"ids": acc.ids, "lines": lines, "starts": starts, "ends": ends, "slow": slow,
-            "newlines": n - line0 - 1,
+    slow_out = tuple(np.concatenate([p[j] for p in slow_parts]) if slow_parts
+                     else np.zeros(0, np.int64) for j in range(3))
+    row_starts = np.concatenate(starts) if starts else np.zeros(0, np.int64)
+    return {"ids": acc.ids,
+            "lines": np.concatenate(lines) if lines else np.zeros(0, np.int64),
+            "starts": row_starts,
+            "ends": np.concatenate(ends) if ends else np.zeros(0, np.int64),
+            "slow": slow_out, "newlines": n_lines - 1,
             "cols": acc.cols, "fields": acc.fields,
-            "suspect": np.union1d(suspect_rows(data, start, end, starts),
-                                  np.asarray(unchecked_rows, dtype=np.int64))}
+            "suspect": np.union1d(suspect_rows(data, start, end, row_starts),
+                                  np.concatenate(unchecked_rows) if unchecked_rows
+                                  else np.zeros(0, np.int64))}
 
 
 def slow_lines(data: bytes, slow: tuple[np.ndarray, np.ndarray, np.ndarray]

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..errors import RosterError
 from ..graph import ROLE_BITS, RosterGraph
+from ..lazy import LazyRecords
 from ..table import Table
 from ._common import _expand, _section_csr, _user_csr
 
@@ -81,8 +82,12 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
             parts.append((who, "staff", g.ids("school")[school_idx[w]]))
     if mask & ROLE_BITS["district_admin"]:
         district = g.roster.users[user_id].district
-        same = np.fromiter((v.district == district for v in g.roster.users.values()),
-                           dtype=bool, count=n_u)
+        records = g.roster.users
+        # every user's district, read from the lazily loaded records' text (building
+        # millions of records for one field would take minutes)
+        districts = records.field_values("district") if isinstance(records, LazyRecords) \
+            else [v.district for v in records.values()]
+        same = np.fromiter((d == district for d in districts), dtype=bool, count=n_u)
         who = np.flatnonzero(same)
         via = np.empty(len(who), dtype=object)
         via[:] = district if district is not None else ""

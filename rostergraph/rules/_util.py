@@ -51,7 +51,8 @@ def gc_paused() -> Iterator[None]:
 #: here: without the reader's scan every record is a suspect.
 _FROM_RECORD = FIELD_GETTERS
 #: columns of booleans (the rest hold objects: str or None)
-_BOOL_FIELDS = frozenset({"name_only_last", "text_suspect"})
+_BOOL_FIELDS = frozenset({"name_only_last", "student_school_unlisted",
+                          "teacher_school_unlisted", "text_suspect"})
 
 
 def _plural(kind: str) -> str:
@@ -84,7 +85,9 @@ def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
     (building lazily loaded ones) and kept in the graph's cache. Names: every kind
     ``text_suspect`` (bool: the record may hold a string RG-STR-001/002 report;
     all ``True`` without a reader scan); users ``email``, ``student_email``,
-    ``student_grade``, ``name_only_last`` (bool); sections ``name``, ``grade``,
+    ``student_grade``, ``name_only_last``, ``student_school_unlisted`` and
+    ``teacher_school_unlisted`` (bool: the role's ``school`` is missing from its
+    non-empty ``schools``); sections ``name``, ``grade``,
     ``teacher``, ``teachers_0``.
 
     Examples

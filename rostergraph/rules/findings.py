@@ -45,6 +45,7 @@ from typing import Any, overload
 import numpy as np
 from numpy.dtypes import StringDType
 
+from ..columns import Codes
 from .registry import SEVERITIES, Finding, Rule
 
 __all__ = ["FindingBlock", "Findings", "dense_codes", "join_strings", "string_codes", "thousands"]
@@ -361,12 +362,22 @@ def _ranks(parts: list[np.ndarray]) -> np.ndarray:
     if len(col) < 2:
         return np.zeros(len(col), dtype=np.int64)
     strs = col.tolist()
-    try:
-        joined = "".join(strs)
+    try:  # joined by NULs: the NULs found are then the separators, or a value holds one
+        joined = "\x00".join(strs)
     except TypeError:  # not all strings: compare the values themselves
         return dense_codes(col)[1]
-    if "\x00" in joined:  # numpy's string sort misorders a NUL: compare the Python strings
+    if joined.count("\x00") != len(strs) - 1:
+        # numpy's string sort misorders a NUL: compare the Python strings
         return dense_codes(col)[1]
+    n = len(strs)
+    if n >= _FEW_FROM and len(set(strs[:: n // 512])) * 8 < len(strs[:: n // 512]):
+        # few distinct strings (messages' tie-breaks, mostly): code them by a dict in one
+        # pass, sort only the distinct ones
+        names: list[str] = []
+        codes = np.fromiter(map(Codes({}, names).__getitem__, strs), dtype=np.int64, count=n)
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+        return rank[codes]
     if joined.isascii():
         return _ascii_ranks(strs, joined)
     try:
@@ -376,8 +387,12 @@ def _ranks(parts: list[np.ndarray]) -> np.ndarray:
     return dense_codes(strings)[1]
 
 
+#: From this many strings on, :func:`_ranks` samples them for repeats.
+_FEW_FROM = 4096
+
+
 def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
-    """Dense ranks of ASCII strings without NUL (``joined``: the strings concatenated).
+    """Dense ranks of ASCII strings without NUL (``joined``: the strings joined by NULs).
 
     Such strings compare like their bytes padded with NULs to a multiple of eight, read as
     big-endian 64-bit words: the rows are sorted by the first word (an integer sort) and
@@ -385,11 +400,20 @@ def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
     (numpy's string sort) takes several times longer.
     """
     n = len(strs)
-    longest = max(map(len, strs))
-    width = -(-max(longest, 1) // 8) * 8
-    if len(joined) != n * width:  # pad every string to the width (no-op for ids of one)
-        joined = "".join(map(str.ljust, strs, repeat(width), repeat("\x00")))
-    words = np.frombuffer(joined.encode("ascii"), dtype=">u8").reshape(n, width // 8)
+    b = np.frombuffer(joined.encode("ascii") + b"\x00", dtype=np.uint8)
+    size = len(b) // n  # every string's length + 1 if they are all alike
+    if len(b) == n * size and size > 1 and not (rows := b.reshape(n, size))[:, -1].any():
+        # n NULs in all (checked by the caller) and one ends each row: every string has
+        # the same length, so no string is looked at one by one (ids mostly)
+        width = -(-(size - 1) // 8) * 8
+        padded = np.zeros((n, width), dtype=np.uint8)
+        padded[:, :size - 1] = rows[:, :-1]
+    else:
+        longest = max(map(len, strs))
+        width = -(-max(longest, 1) // 8) * 8
+        padded = np.frombuffer("".join(map(str.ljust, strs, repeat(width), repeat("\x00")))
+                               .encode("ascii"), dtype=np.uint8).reshape(n, width)
+    words = padded.view(">u8")
     order = np.argsort(words[:, 0].astype(np.uint64), kind="stable")
     first = words[order, 0]
     tie = first[1:] == first[:-1]  # tie[p]: sorted rows p and p + 1 agree so far

@@ -12,7 +12,7 @@ from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyRecords
 from ..queries import cross_school_enrollments, cross_school_teaching
 from ..roster import Roster
-from ._util import records_at
+from ._util import reader_column, records_at
 from .findings import FindingBlock
 from .registry import RULES, rule
 
@@ -21,18 +21,8 @@ from .registry import RULES, rule
 def sch_primary_not_listed(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A student or teacher role whose ``school`` is missing from its non-empty ``schools``."""
     me = RULES["RG-SCH-001"]
-    n_u = g.n_records("user")
-    # A role's school edges are its primary school then every other listed school, once
-    # each: a primary school missing from a non-empty list gives at least two edges, one
-    # of them primary. Only users with such edges (few) have their record built.
-    maybe = np.zeros(n_u, dtype=bool)
-    for name, role in (("attends", "student"), ("works_at", "teacher")):
-        rel = g.relations[name]
-        deg = np.diff(rel.indptr[: n_u + 1])
-        has_primary = np.bincount(rel.src[rel.attrs["primary"]], minlength=n_u)[:n_u] > 0
-        maybe |= (deg >= 2) & has_primary & ((g.roles[:n_u] & ROLE_BITS[role]) != 0)
     found: dict[str, list[tuple[str, str, int]]] = {"student": [], "teacher": []}
-    cand = np.flatnonzero(maybe)
+    cand = _candidates(g)
     recs = g.roster.records("users")
     if len(cand) and isinstance(recs, LazyRecords):
         # records a fast load has not built are read from their decoded JSON (plain: every
@@ -64,6 +54,26 @@ def sch_primary_not_listed(roster: Roster, g: RosterGraph) -> Iterator[FindingBl
                      f"roles.{role_name}.schools"),
             values={"role": role_name, "school": np.array(cols[1], dtype=object),
                     "schools": np.array(cols[2], dtype=np.int64)})
+
+
+def _candidates(g: RosterGraph) -> np.ndarray:
+    """Users RG-SCH-001 must look at: those a fast reader marked while it made their school
+    edges; without its marks, every user whose edges allow a finding."""
+    marks = [reader_column(g.roster, "users", f"{role}_school_unlisted")
+             for role in ("student", "teacher")]
+    if marks[0] is not None and marks[1] is not None:
+        return np.flatnonzero(marks[0] | marks[1])
+    # A role's school edges are its primary school then every other listed school, once
+    # each: a primary school missing from a non-empty list gives at least two edges, one
+    # of them primary (so does a primary school listed with others: those are read too).
+    n_u = g.n_records("user")
+    maybe = np.zeros(n_u, dtype=bool)
+    for name, role in (("attends", "student"), ("works_at", "teacher")):
+        rel = g.relations[name]
+        deg = np.diff(rel.indptr[: n_u + 1])
+        has_primary = np.bincount(rel.src[rel.attrs["primary"]], minlength=n_u)[:n_u] > 0
+        maybe |= (deg >= 2) & has_primary & ((g.roles[:n_u] & ROLE_BITS[role]) != 0)
+    return np.flatnonzero(maybe)
 
 
 @rule("RG-SCH-002", "warning", "section at a school outside the user's `schools`")

@@ -11,9 +11,11 @@ only the values at the hits are then looked at one by one.
 Records a fast reader's byte scan cleared (``text_suspect`` false in its field
 columns, see :func:`rostergraph.rules._util.field_column`) are not built or
 looked at: only the suspects are. A suspect not built yet is not built now
-either: its JSON text is decoded into a struct whose fields stay raw JSON
-(``msgspec.Raw``), and a field is decoded (and walked, the same walk as for
-built records) only where its text may hold a string either rule reports.
+either: its JSON text is decoded, straight from the source buffer, into a struct
+whose strings (and objects of strings only, such as ``name``) are decoded as
+they come, while deeper objects stay raw JSON (``msgspec.Raw``) and are decoded
+(and walked, the same walk as for built records) only where their text may
+hold a string either rule reports.
 """
 
 from __future__ import annotations
@@ -53,22 +55,23 @@ _LONG = re.compile(f"\x00[^\x00]{{{MAX_LENGTH + 1}}}")
 _BAD_NOT_SEP = re.compile("[\x01-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
 
 
-def _hit_positions(strs: list[str]) -> list[int]:
-    """Indices of ``strs`` that may break a rule (empty when none does).
+def _hit_positions(strs: list[str]) -> tuple[list[int], bool]:
+    """Indices of ``strs`` that may break a rule (empty when none does), and whether the
+    column is clean of the characters RG-STR-002 reports (then only length can).
 
     One join and two C-level passes per column; values are looked at one by
     one only around hits.
     """
     n = len(strs)
     if not n:
-        return []
+        return [], True
     joined = _SEP + _SEP.join(strs)
     if joined.isascii():
         clean = len(joined.encode("ascii").translate(None, _PRINTABLE_ASCII)) == n
     else:
-        clean = joined.count(_SEP) == n and BAD_CHARS.search(joined, 1) is None
+        clean = joined.count(_SEP) == n and _BAD_NOT_SEP.search(joined) is None
     if clean and _LONG.search(joined) is None:
-        return []
+        return [], True
     lens = np.fromiter(map(len, strs), dtype=np.int64, count=n)
     hits = set(np.flatnonzero(lens > MAX_LENGTH).tolist())
     if not clean:
@@ -78,7 +81,7 @@ def _hit_positions(strs: list[str]) -> list[int]:
         hits.update((np.searchsorted(starts, pos, side="right") - 1).tolist())
         if joined.count(_SEP) != n:
             hits.update(k for k, s in enumerate(strs) if _SEP in s)
-    return sorted(hits)
+    return sorted(hits), clean
 
 
 def _repeat_owners(owners: np.ndarray, lists: list[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -110,26 +113,41 @@ def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
 _SUSPECT_BYTES = (0x5C, 0x7F, 0xC2, 0xEF)
 
 
+@_memo
+def _flat(cls: type) -> bool:
+    """Are all fields of record class ``cls`` strings (``Name``, ``Credentials``)?"""
+    return all(fkind == "str" for _, fkind, _ in _spec(cls))
+
+
 @_memo  # (a pure function of the class: one struct type per record class)
 def _raw_struct(cls: type) -> Any:
-    """A ``msgspec.Struct`` type with the fields of record class ``cls``, each kept as its
-    JSON text (``msgspec.Raw``; empty when absent): decoding one skips over the values."""
-    # a key that is no field fails the decode: such a record is walked as a built record,
-    # whose `extra` holds it (see _plain_texts)
-    return msgspec.defstruct(f"_Raw{cls.__name__}",
-                             [(name, msgspec.Raw, msgspec.Raw()) for name, _, _ in _spec(cls)],
-                             forbid_unknown_fields=True, gc=False)
+    """A ``msgspec.Struct`` type with the fields of record class ``cls``: strings, lists
+    of strings and objects of strings only are decoded as they are (a Python string is
+    no dearer to make than a ``msgspec.Raw`` view, and needs no second pass); every other
+    field is kept as its JSON text (``msgspec.Raw``; empty when absent), skipped over by
+    the decode."""
+    # a key that is no field, or a value of another JSON type, fails the decode: such a
+    # record is walked as a built record, whose `extra` holds it (see _plain_texts)
+    fields: list[Any] = []
+    for name, fkind, sub in _spec(cls):
+        if fkind == "str":
+            fields.append((name, str | None, None))
+        elif fkind == "strs":
+            fields.append((name, list[str] | None, None))
+        elif fkind == "obj" and sub is not None and _flat(sub):  # type: ignore[arg-type]
+            fields.append((name, _raw_struct(sub) | None, None))  # type: ignore[arg-type]
+        else:
+            fields.append((name, msgspec.Raw, msgspec.Raw()))
+    return msgspec.defstruct(f"_Raw{cls.__name__}", fields, forbid_unknown_fields=True,
+                             gc=False)
 
 
 @_memo
 def _raw_decoder(fkind: str, sub: type | None) -> Any:
-    """Decoder of a JSON array of one field's values."""
+    """Decoder of a JSON array of one raw field's values (an object, a list of objects
+    or a map: the fields :func:`_raw_struct` keeps raw)."""
     t: Any
-    if fkind == "str":
-        t = str | None
-    elif fkind == "strs":
-        t = list[str] | None
-    elif fkind == "obj":
+    if fkind == "obj":
         t = _raw_struct(sub) | None  # type: ignore[arg-type]
     elif fkind == "objs":
         t = list[_raw_struct(sub)] | None  # type: ignore[arg-type,misc]
@@ -146,19 +164,18 @@ _MARKS = bytes(1 if b in _SUSPECT_BYTES else 2 if b == 0x22 else 0 for b in rang
 _ONES = np.uint64(0x0101010101010101)
 
 
-def _raw_candidates(raws: list[Any], fkind: str) -> np.ndarray:
-    """Positions of the JSON texts ``raws`` (empty when absent) that may hold a string
-    either rule reports: one holding a :data:`_SUSPECT_BYTES` byte, or a string of more
-    than :data:`MAX_LENGTH` characters (for a string field: a text longer than
-    :data:`MAX_LENGTH` + 2 bytes; in a list or object: a block of :data:`_BLOCK` bytes
-    without a quote, as a long string without escapes holds a quote-free run of more than
-    twice that).
+def _raw_candidates(raws: list[Any]) -> np.ndarray:
+    """Positions of the JSON texts ``raws`` (objects, lists of objects, maps; empty when
+    absent) that may hold a string either rule reports: one holding a
+    :data:`_SUSPECT_BYTES` byte, or a string of more than :data:`MAX_LENGTH` characters (a
+    block of :data:`_BLOCK` bytes without a quote, as a long string without escapes holds
+    a quote-free run of more than twice that).
 
     The bytes are marked in one pass (``bytes.translate``) and read block by block as
     64-bit words; exact positions are taken only inside the blocks that hold a mark."""
     n = len(raws)
     lens = np.fromiter(map(len, raws), dtype=np.int64, count=n)
-    flagged = lens > MAX_LENGTH + 2 if fkind == "str" else np.zeros(n, dtype=bool)
+    flagged = np.zeros(n, dtype=bool)
     # the texts joined by quotes (so no quote-free run spans two texts), padded with
     # quotes to whole blocks; one C pass marks every byte (1 a suspect byte, 2 a quote,
     # 0 any other) and the marks are read eight at a time, as 64-bit words
@@ -168,9 +185,7 @@ def _raw_candidates(raws: list[Any], fkind: str) -> np.ndarray:
     starts = np.cumsum(lens + 1) - (lens + 1)
     hot = np.flatnonzero((words & _ONES).any(axis=1))
     r, c = np.nonzero(np.frombuffer(marks, dtype=np.uint8).reshape(-1, _BLOCK)[hot] == 1)
-    at = hot[r] * _BLOCK + c
-    if fkind != "str":
-        at = np.r_[at, np.flatnonzero(~(words & (_ONES * 2)).any(axis=1)) * _BLOCK]
+    at = np.r_[hot[r] * _BLOCK + c, np.flatnonzero(~(words & (_ONES * 2)).any(axis=1)) * _BLOCK]
     if len(at):
         flagged[np.searchsorted(starts, at, side="right") - 1] = True
     return np.flatnonzero(flagged & (lens > 0))
@@ -181,9 +196,10 @@ def _values(objs: list[Any], name: str, owners: np.ndarray, fkind: str, sub: typ
     """Field ``name`` of ``objs`` and its owners; of raw objects, only the values that may
     hold a reported string, decoded (the rest are skipped: they hold no such string)."""
     vals = list(map(attrgetter(name), objs))
-    if not raw:
-        return vals, owners
-    at = _raw_candidates(vals, fkind)
+    if not raw or fkind in ("str", "strs") or (fkind == "obj" and sub is not None
+                                               and _flat(sub)):
+        return vals, owners  # (decoded already: see _raw_struct)
+    at = _raw_candidates(vals)
     if not len(at):
         return [], owners[:0]
     texts = [vals[k] for k in at.tolist()]
@@ -194,7 +210,7 @@ class _Scan:
     """The strings at the hits, collected as columns: (record kind, owner id, field path,
     the string), then judged column-wise by :meth:`blocks`."""
 
-    __slots__ = ("kind", "kinds", "owners", "paths", "strs")
+    __slots__ = ("kind", "kinds", "maybe_bad", "owners", "paths", "strs")
 
     def __init__(self) -> None:
         self.kind = ""
@@ -202,15 +218,18 @@ class _Scan:
         self.owners: list[str] = []
         self.paths: list[str] = []
         self.strs: list[str] = []
+        self.maybe_bad: list[bool] = []  # False: from a column clean of RG-STR-002's characters
 
     def check(self, owner: str, path: str, s: str) -> None:
         self.add([owner], [path], [s])
 
-    def add(self, owners: list[str], paths: list[str], strs: list[str]) -> None:
+    def add(self, owners: list[str], paths: list[str], strs: list[str],
+            clean: bool = False) -> None:
         self.kinds += [self.kind] * len(strs)
         self.owners += owners
         self.paths += paths
         self.strs += strs
+        self.maybe_bad += [not clean] * len(strs)
 
     def blocks(self) -> tuple[list[FindingBlock], list[FindingBlock]]:
         """(RG-STR-001 blocks, RG-STR-002 blocks), one per record kind."""
@@ -222,7 +241,7 @@ class _Scan:
         kinds, owners, paths = (np.array(x + [""], dtype=object)[:-1] for x in
                                 (self.kinds, self.owners, self.paths))
         lens = np.fromiter(map(len, self.strs), dtype=np.int64, count=n)
-        chars, shown, counts = _bad_chars(self.strs)
+        chars, shown, counts = _bad_chars(self.strs, np.array(self.maybe_bad, dtype=bool))
         tail = f" characters (more than {MAX_LENGTH})"
         for kind in dict.fromkeys(self.kinds):
             mine = kinds == kind
@@ -256,17 +275,18 @@ class _Scan:
             path = prefix + name
             if fkind == "str":
                 strs = list(filter(None, vals))
-                hits = _hit_positions(strs)
+                hits, clean = _hit_positions(strs)
                 if hits:
                     own = own_all[np.fromiter(map(bool, vals), dtype=bool, count=len(vals))]
-                    self.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits])
+                    self.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits],
+                             clean)
             elif fkind == "strs":
                 strs = list(chain.from_iterable(filter(None, vals)))
-                hits = _hit_positions(strs)
+                hits, clean = _hit_positions(strs)
                 if hits:
                     own, j = _repeat_owners(own_all, vals)
                     self.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
-                             [strs[k] for k in hits])
+                             [strs[k] for k in hits], clean)
             elif fkind == "obj" and sub is not None:
                 keep = np.fromiter(map(is_not, vals, repeat(None)), dtype=bool,
                                    count=len(vals))
@@ -293,15 +313,20 @@ class _Scan:
                         self.check(ow, p, s)
 
 
-def _bad_chars(strs: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _bad_chars(strs: list[str], may: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """RG-STR-002's values of each string: the distinct characters it reports (``U+XXXX``,
     the first five in code point order, as a list), how they are shown in the message and
-    how many such characters the string holds (0: none)."""
+    how many such characters the string holds (0: none). Only the strings ``may`` marks
+    can hold one."""
     n = len(strs)
-    # only a string that is not printable, or holds U+FFFD (the one printable character
-    # reported), can hold one: the rest (long strings, mostly) are not searched
-    maybe = ~np.fromiter(map(str.isprintable, strs), dtype=bool, count=n)
-    maybe |= np.fromiter(map(str.__contains__, strs, repeat("\ufffd")), dtype=bool, count=n)
+    # of those, only a string that is not printable, or holds U+FFFD (the one printable
+    # character reported), can hold one: the rest (long strings, mostly) are not searched
+    cand = np.flatnonzero(may)
+    some = list(compress(strs, may))
+    maybe = np.zeros(n, dtype=bool)
+    maybe[cand] = ~np.fromiter(map(str.isprintable, some), dtype=bool, count=len(cand))
+    maybe[cand] |= np.fromiter(map(str.__contains__, some, repeat("\ufffd")), dtype=bool,
+                               count=len(cand))
     found: list[Any] = [()] * n
     for k, f in zip(np.flatnonzero(maybe).tolist(), map(BAD_CHARS.findall, compress(strs, maybe))):
         found[k] = f
@@ -355,19 +380,14 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
             # (a snapshot's copy of records read from CSV) may hold `extra` keys anywhere
             if (len(rows) and isinstance(recs, LazyRecords)
                     and reader_column(g.roster, plural_kind, "text_suspect") is not None):
-                texts = recs.texts(rows.tolist())
+                texts = recs.texts(rows.tolist(), copy=False)
                 unbuilt = np.fromiter(map(is_not, texts, repeat(None)), dtype=bool,
                                       count=len(texts))
                 if unbuilt.any():
-                    parts: list[bytes] = list(compress(texts, unbuilt))  # type: ignore[arg-type]
-                    # the brackets go on the end items: the joined text is copied once
-                    parts[0] = b"[" + parts[0]
-                    parts[-1] = parts[-1] + b"]"
-                    blob = b",".join(parts)
                     at = rows[unbuilt]
-                    try:
-                        objs = _raw_decoder("obj", cls).decode(blob)
-                    except msgspec.ValidationError:
+                    try:  # each text decoded where it lies in the source: nothing copied
+                        objs = list(map(_record_decoder(cls).decode, compress(texts, unbuilt)))
+                    except (msgspec.ValidationError, msgspec.DecodeError):
                         # a text with keys that are no fields (a snapshot's copy of records
                         # with `extra`): those records are built and walked as records
                         objs, plain = _plain_texts(cls, [t for t in texts if t is not None])
@@ -382,22 +402,28 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
     return c["strings"]
 
 
-def _plain_texts(cls: type, texts: Iterable[bytes]) -> tuple[list[Any], np.ndarray]:
+def _plain_texts(cls: type, texts: Iterable[bytes | memoryview]) -> tuple[list[Any], np.ndarray]:
     """The :func:`_raw_struct` of each text whose keys are all fields of ``cls``, at
-    every depth, and which texts those are."""
+    every depth (with strings where strings are decoded), and which texts those are."""
     check = msgspec.json.Decoder(_keys_struct(cls))
-    dec = msgspec.json.Decoder(_raw_struct(cls))
+    dec = _record_decoder(cls)
     objs: list[Any] = []
     plain: list[bool] = []
     for text in texts:
         try:
             check.decode(text)
-        except msgspec.ValidationError:
+            objs.append(dec.decode(text))
+        except (msgspec.ValidationError, msgspec.DecodeError):
             plain.append(False)
             continue
-        objs.append(dec.decode(text))
         plain.append(True)
     return objs, np.array(plain, dtype=bool)
+
+
+@_memo
+def _record_decoder(cls: type) -> Any:
+    """Decoder of one record's JSON text into its :func:`_raw_struct`."""
+    return msgspec.json.Decoder(_raw_struct(cls))
 
 
 @_memo

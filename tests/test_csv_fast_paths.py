@@ -106,17 +106,20 @@ def test_encoded_columns() -> None:
 # --- enrollments, a column at a time ----------------------------------------------------
 
 def _edit_enrollments(path: Path, fmt: str) -> None:
-    """Unknown classes, missing users, repeated pairs, odd roles, second primaries."""
+    """Unknown classes, missing users, repeated pairs, odd roles, second primaries,
+    repeated enrollment ids (OneRoster)."""
     f = path / "enrollments.csv"
     lines = f.read_text(encoding="utf-8").splitlines()
     head = lines[0].split(",")
     rows = [line.split(",") for line in lines[1:]]
     if fmt == "oneroster":
-        c, u, r, p = (head.index(x) for x in ("classSourcedId", "userSourcedId", "role",
-                                              "primary"))
+        c, u, r, p, e = (head.index(x) for x in ("classSourcedId", "userSourcedId", "role",
+                                                 "primary", "sourcedId"))
         extra = []
         for i, row in enumerate(rows[:60]):
             new = list(row)
+            if i % 7 != 6:  # (i % 7 == 6: the row again, its sourcedId repeated)
+                new[e] = f"{row[e]}-again"
             if i % 7 == 0:
                 new[c] = "no-such-class"
             elif i % 7 == 1:
@@ -156,7 +159,7 @@ def test_enrollments_by_column_equal_the_oracle(tmp_path: Path, fmt: str) -> Non
     _edit_enrollments(out, fmt)
     new = assert_same(fmt, out)
     codes = {p.code for p in new.problems if p.file == "enrollments.csv"}
-    assert codes == {"other"}
+    assert codes == ({"other", "duplicate_id"} if fmt == "oneroster" else {"other"})
     assert sum(p.file == "enrollments.csv" for p in new.problems) >= 20
     assert_same(fmt, out, strict=True)
     assert_same(fmt, out, limits=Limits(max_problems=5))

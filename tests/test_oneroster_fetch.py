@@ -449,3 +449,62 @@ def test_hostile_manifest_is_a_format_error(csv_folder, clock, tmp_path, monkeyp
                      srv.token_url, "--credentials-env", "RGF", "--quiet"])
     err = capsys.readouterr().err
     assert code not in (0, 1) and "Traceback" not in err and "manifest.json" in err
+
+
+@pytest.mark.parametrize("limit", [3, 1000])
+def test_items_that_are_no_record_are_skipped_and_listed_as_load_problems(
+        csv_folder, clock, tmp_path, limit) -> None:
+    """A page holding ``null``, a string, an array or an object without a sourcedId among
+    good records: the fetch goes on (it stopped with a FormatError before, so one bad item
+    kept a district from ever being fetched), every good record is kept, paging counts
+    the bad items' places, and loading the dump lists each as a problem with file and
+    line."""
+    data = csv_to_rest(csv_folder)
+    users = data["users"]
+    bad: list[Any] = [None, "oops", [1, 2], {"givenName": "No", "familyName": "Id"}]
+    for at, item in zip((1, 4, 5, 9), bad):
+        users.insert(at, item)
+    want = {u["sourcedId"] for u in users if isinstance(u, dict) and "sourcedId" in u}
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        result = fetch_oneroster(tmp_path / "d", client=c, limit=limit, progress=False)
+    assert result.skipped == {"users": 4}
+    assert "items without a sourcedId" in result.summary()
+    assert set(read_records(tmp_path / "d", "users")) == want
+    entry = read_dump_manifest(tmp_path / "d")["endpoints"]["users"]
+    assert [it["at"] for it in entry["skipped_items"]] == [1, 4, 5, 9]
+    roster = rostergraph.load(tmp_path / "d")
+    base = rostergraph.load(csv_folder)
+    assert set(roster.users) == set(base.users)
+    problems = [p for p in roster.problems if p.file == "users.csv"]
+    assert len(problems) == 4 and all(p.code == "no_id" and p.line for p in problems)
+    assert any("oops" in (p.raw or "") for p in problems)
+    assert any("No" in (p.raw or "") for p in problems)
+
+
+def test_whole_number_ids_and_a_single_reference_where_a_list_belongs(clock, tmp_path) -> None:
+    """A server that sends ``"sourcedId": 101`` (a JSON number) and ``"orgs": {...}`` (one
+    GUIDRef, not a list): the records keep their ids as text and their links (every
+    record was dropped, then refused, and the user lost its school)."""
+    data = {
+        "orgs": [{"sourcedId": 1, "name": "D", "type": "district"},
+                 {"sourcedId": 7, "name": "S", "type": "school",
+                  "parent": {"sourcedId": 1, "type": "org"}}],
+        "classes": [{"sourcedId": 55, "title": "Math", "school": {"sourcedId": 7}}],
+        "users": [{"sourcedId": 101, "role": "student", "givenName": "A", "familyName": "B",
+                   "orgs": {"sourcedId": 7, "type": "org"}},
+                  {"sourcedId": "t-1", "role": "teacher", "givenName": "C", "familyName": "D",
+                   "orgs": [{"sourcedId": 7}]}],
+        "enrollments": [{"sourcedId": 900, "role": "student", "class": {"sourcedId": 55},
+                         "user": {"sourcedId": 101}},
+                        {"sourcedId": 901, "role": "teacher", "primary": True,
+                         "class": {"sourcedId": 55}, "user": {"sourcedId": "t-1"}}]}
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        result = fetch_oneroster(tmp_path / "d", client=c, progress=False)
+    assert result.skipped == {}
+    r = rostergraph.load(tmp_path / "d")
+    assert r.problems == []
+    assert r.users["101"].roles.student.school == "7"
+    assert r.schools["7"].district == "1"
+    assert r.sections["55"].students == ("101",) and r.sections["55"].teacher == "t-1"

@@ -256,3 +256,62 @@ def test_real_samples_round_trip(way: str, tmp_path: Path) -> None:
         assert "dropped" not in set(report.to_list("how"))
         same_records(src, back)
         assert graph_facts(back) == graph_facts(src)
+
+
+def _with_empty_objects(tmp_path: Path) -> tuple[Path, Roster]:
+    """The sample as Clever JSON on disk, with a user whose ``name`` is ``{}`` and other
+    objects that have no field (credentials, a student's location, a school's principal)."""
+    import orjson
+
+    src = tmp_path / "clever"
+    write_clever_json(rostergraph.sample(), src)
+    edits = {"users.json": {"name": [], "roles.student.credentials": [],
+                            "roles.student.location": []},
+             "schools.json": {"principal": [], "location": []}}
+    for fname, paths in edits.items():
+        doc = orjson.loads((src / fname).read_bytes())
+        for i, (path, done) in enumerate(paths.items()):
+            item = next(it["data"] for it in doc["data"][i:]
+                        if "." not in path or "student" in it["data"].get("roles", {}))
+            target = item
+            *parents, last = path.split(".")
+            for p in parents:
+                target = target[p]
+            target[last] = {}
+            done.append(item["id"])
+        (src / fname).write_bytes(orjson.dumps(doc))
+    return src, rostergraph.load(src)
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_objects_with_no_field_round_trip_through_oneroster(version: str,
+                                                            tmp_path: Path) -> None:
+    """``"name": {}`` (and any other object with no field) comes back as an empty object,
+    not as no object: OneRoster's empty cells read as absent, so the carry keeps it."""
+    _, src = _with_empty_objects(tmp_path)
+    empty = [u for u in src.users.values() if u.name is not None and u.name.first is None
+             and u.name.last is None]
+    assert empty  # the edit took: an empty name, not a missing one
+    back, report = _through_oneroster(src, tmp_path / "or", version=version)
+    assert "dropped" not in set(report.to_list("how"))
+    same_records(src, back)
+    # without the extensions the empty objects are reported, never lost silently
+    _, plain = _through_oneroster(src, tmp_path / "plain", version=version, extensions=False)
+    dropped = {(r["kind"], r["field"]) for r in plain.to_dicts() if r["how"] == "dropped"}
+    assert {("users", "name"), ("schools", "principal")} <= dropped
+
+
+def test_cli_convert_to_oneroster_keeps_an_empty_name(tmp_path: Path) -> None:
+    """`rostergraph convert --to oneroster` then load: the user with ``"name": {}`` is the
+    same record as in the Clever JSON."""
+    import subprocess
+    import sys
+
+    src_path, src = _with_empty_objects(tmp_path)
+    out = tmp_path / "or"
+    run = subprocess.run([sys.executable, "-m", "rostergraph", "convert", str(src_path),
+                          str(out), "--to", "oneroster"],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    back = rostergraph.load(out)
+    same_records(src, back)

@@ -165,7 +165,7 @@ def test_console_script_convert(tmp_path: Path) -> None:
 
 def test_formats_doc_names_every_mapped_column() -> None:
     """docs/formats.md lists every SFTP and OneRoster column the readers map."""
-    from rostergraph.io import oneroster
+    from rostergraph.io import oneroster, oneroster_users
     from rostergraph.io.clever_csv import CONTACT_FIELDS, SFTP_COLUMNS
 
     doc = (Path(__file__).parents[1] / "docs" / "formats.md").read_text()
@@ -175,7 +175,7 @@ def test_formats_doc_names_every_mapped_column() -> None:
     for f, _ in CONTACT_FIELDS[1:]:
         assert f"`Contact_{f}`" in doc, f
     for table in (oneroster._ORG_COLS, oneroster._TERM_COLS, oneroster._COURSE_COLS,
-                  oneroster._CLASS_COLS, oneroster._USER_COLS):
+                  oneroster._CLASS_COLS, oneroster_users._USER_COLS):
         for col in table:
             assert f"`{col}`" in doc, col
 

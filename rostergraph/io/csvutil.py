@@ -292,6 +292,28 @@ class CsvTable:
                             count=len(cells))
         return codes, values
 
+    def distinct(self, name: str) -> bool | None:
+        """Whether column ``name`` of a clean table holds no value twice (counted in C for
+        a pyarrow column, so no ``str`` object is made); ``None`` as for :meth:`column`.
+
+        Examples
+        --------
+        >>> from rostergraph.roster import RosterBuilder
+        >>> t = read_table(b"a,b\\nx,1\\ny,1\\n", "t.csv", RosterBuilder(source="m", format="t"))
+        >>> t.distinct("a"), t.distinct("b"), t.distinct("zz")
+        (True, False, None)
+        """
+        i = self.index.get(name)
+        if i is None or not self.clean:
+            return None
+        col = self._columns[i] if self._columns is not None else None
+        if col is not None and not isinstance(col, list):
+            import pyarrow.compute as pc
+
+            return len(pc.unique(col)) == len(col)
+        cells = self.column(name) or []
+        return len(set(cells)) == len(cells)
+
     def _clean_rows(self) -> Iterator[Any]:
         if self._cells is None and self._columns:
             return zip(*self._all_columns())  # (tuples: no list per row is made)

@@ -32,7 +32,12 @@ from ..columns import object_array
 from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
-__all__ = ["canonical_role", "live_status", "oneroster_enrollments", "sftp_enrollments"]
+__all__ = ["OTHER_ROLES_KEY", "canonical_role", "keep_other_role", "live_status",
+           "oneroster_enrollments", "sftp_enrollments"]
+
+#: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
+#: place for (``aide``, ``proctor``, ``administrator``, ...): the users' ids, in file order
+OTHER_ROLES_KEY = "oneroster.enrollments."
 
 _TRUE = frozenset({"true", "1", "yes"})
 
@@ -93,11 +98,14 @@ def _extend_grouped(targets: list[Any], key: str, rows: np.ndarray, group: np.nd
         targets[target].setdefault(key, []).extend(vals[a:z])
 
 
-def _tell(b: RosterBuilder, t: CsvTable, told: list[tuple[int, str, str | None]]) -> None:
+def _tell(b: RosterBuilder, t: CsvTable, told: list[tuple[int, str, str | None]],
+          codes: dict[int, str] | None = None) -> None:
+    """The problems ``(row, message, record id)`` in line order (code ``other``, or the
+    row's in ``codes``)."""
     lines = t.lines
     for i, message, rid in sorted(told, key=lambda x: x[0]):
-        b.problem("other", message, file="enrollments.csv", line=lines[i], kind="sections",
-                  record_id=rid)
+        b.problem(codes.get(i, "other") if codes else "other", message,
+                  file="enrollments.csv", line=lines[i], kind="sections", record_id=rid)
 
 
 #: OneRoster's role values (1.1 and 1.2), by their lowercase spelling
@@ -120,6 +128,25 @@ def canonical_role(value: str) -> str:
     return _ROLE_SPELLING.get(role.lower(), role)
 
 
+def keep_other_role(sec: dict[str, Any], role: str, uid: str) -> None:
+    """Keep an enrollment of ``role`` (not ``student`` or ``teacher``) in section dict
+    ``sec``'s extra (:data:`OTHER_ROLES_KEY` + role), each user once; an empty role is
+    not kept (the readers note it).
+
+    Examples
+    --------
+    >>> sec = {}
+    >>> keep_other_role(sec, "aide", "u1"); keep_other_role(sec, "aide", "u1")
+    >>> sec
+    {'oneroster.enrollments.aide': ['u1']}
+    """
+    if not role:
+        return
+    users = sec.setdefault(OTHER_ROLES_KEY + role, [])
+    if isinstance(users, list) and uid not in users:
+        users.append(uid)
+
+
 def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
                           alias: dict[str, str], ignored: dict[str, int],
                           deleted_classes: Any) -> None:
@@ -138,7 +165,13 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     r_student = np.array([r == "student" for r in roles], dtype=bool)
     r_teacher = np.array([r == "teacher" for r in roles], dtype=bool)
     student, teacher = r_student[r_code], r_teacher[r_code]
-    ok = has_sec & has_user
+    # a sourcedId given again: that row is a duplicate_id problem, not loaded
+    repeat = np.zeros(n, dtype=bool)
+    if t.distinct("sourcedId") is False:  # (all distinct, the usual case: nothing to do)
+        s_code, eids = _codes(t, "sourcedId", n)
+        repeat = ~_firsts(s_code) & np.array([bool(e) for e in eids], dtype=bool)[s_code]
+    no_role = np.array([not r for r in roles], dtype=bool)[r_code]
+    ok = has_sec & has_user & ~repeat & ~no_role
     other = ok & ~student & ~teacher
     if other.any():
         for code, k in zip(*np.unique(r_code[other], return_counts=True)):
@@ -148,21 +181,30 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     merged: dict[str, int] = {}
     m_code = np.array([merged.setdefault(u, len(merged)) for u in uids],
                       dtype=np.int64)[u_code] if uids else u_code
+    for i in np.flatnonzero(other).tolist():  # (rare rows: one step each, in file order)
+        keep_other_role(secs[c_code[i]], roles[r_code[i]],  # type: ignore[arg-type]
+                        alias.get(usids[u_code[i]], usids[u_code[i]]))
     kept = np.flatnonzero(ok & (student | teacher))
     kept = kept[_firsts(c_code[kept], m_code[kept], teacher[kept].astype(np.int64))]
     uid_of = object_array(list(merged))
     _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of[m_code])
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
     sids = t.column("sourcedId") if not ok.all() else None
+    codes: dict[int, str] = {}
     for i in np.flatnonzero(~ok).tolist():
         rid = sids[i] if sids is not None else None
-        if not has_sec[i]:
+        if repeat[i]:
+            codes[i] = "duplicate_id"
+            told.append((i, f"duplicate enrollment id {rid!r}: the first row is kept", rid))
+        elif not has_sec[i]:
             cid = cids[c_code[i]]
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was left out"
                    if cid in deleted_classes else f"enrollment in unknown class {cid!r}")
             told.append((i, f"{why}; not loaded", rid))
-        else:
+        elif not has_user[i]:
             told.append((i, "enrollment without a userSourcedId; not loaded", rid))
+        else:
+            told.append((i, "enrollment without a role; not loaded", rid))
     rows = kept[teacher[kept]].tolist()
     prim = t.column("primary") if rows else None
     for i in rows:
@@ -174,7 +216,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
                                  "section.teacher"), cid))
             else:
                 sec["teacher"] = uid  # type: ignore[index]
-    _tell(b, t, told)
+    _tell(b, t, told, codes)
 
 
 def sftp_enrollments(b: RosterBuilder, t: CsvTable,

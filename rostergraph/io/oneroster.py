@@ -43,12 +43,19 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, CsvTable, loads_json_cell, read_csv, read_table, split_ids, split_list
-from .enrollcols import canonical_role, live_status, oneroster_enrollments
+from .csvutil import Bundle, CsvTable, loads_json_cell, read_table, split_ids, split_list
+from .enrollcols import (
+    OTHER_ROLES_KEY,
+    canonical_role,
+    keep_other_role,
+    live_status,
+    oneroster_enrollments,
+)
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
 from .oneroster_delta import apply_delta
 from .oneroster_profiles import read_demographics, read_user_profiles
+from .oneroster_users import keep_unplaced, link_contacts, read_roles, read_users
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -57,7 +64,6 @@ ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.
                    "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
                    "demographics.csv", "userProfiles.csv")
 CARRY_COLUMN = "metadata." + CARRY_KEY
-USER_ID_COLUMN = "metadata.rostergraph.userId"
 _PREFIX = "oneroster."
 
 # column → Clever path, per file (columns not listed go to extra).
@@ -68,23 +74,8 @@ _COURSE_COLS = {"sourcedId": "id", "title": "name", "courseCode": "number"}
 _CLASS_COLS = {"sourcedId": "id", "title": "name", "courseSourcedId": "course",
                "classCode": "section_number", "schoolSourcedId": "school",
                "subjects": "subject", "periods": "period", "dateLastModified": "last_modified"}
-_USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.last",
-              "middleName": "name.middle", "email": "email",
-              "dateLastModified": "last_modified"}
-_USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
-                  "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
-                  CARRY_COLUMN}
-
-_USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED
-_USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
-
 # values the writer fills in when a record has none (not kept in extra on read)
 _DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}
-_STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
-_DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
-_CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
-                  "guardian": ("Other", "Parent/Guardian"),
-                  "relative": ("Other", "Family")}
 
 
 def is_oneroster(path: str | os.PathLike[str]) -> bool:
@@ -107,9 +98,38 @@ def is_oneroster(path: str | os.PathLike[str]) -> bool:
             return False
     except (OSError, ValueError, zipfile.BadZipFile):
         return p.suffix.lower() == ".zip"  # the reader then says what is wrong with it
+    names = {n.lower() for n in names}  # (the reader takes ``Users.csv`` as users.csv)
     if "manifest.csv" in names and ("orgs.csv" in names or "users.csv" in names):
         return True
     return {"orgs.csv", "users.csv", "classes.csv"} <= names
+
+
+class _Files:
+    """A bundle's files by their OneRoster names: a file named in another case
+    (``Users.csv``, ``ACADEMICSESSIONS.CSV``), or one in a folder of a zip that also holds
+    other top-level entries (``export/users.csv`` beside ``readme.txt``), when the bundle
+    has none named exactly (a zip never holds one base name twice: see :class:`Bundle`)."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        have = bundle.names()
+        lower: dict[str, str] = {}
+        for n in have:
+            lower.setdefault(n.rsplit("/", 1)[-1].lower(), n)
+        #: the spec's name → the member read for it, for the files named in another case
+        self.renamed = {f: lower[f.lower()] for f in ONEROSTER_FILES
+                        if f not in have and f.lower() in lower}
+        taken = set(self.renamed.values())
+        self._names = sorted([n for n in have if n not in taken] + list(self.renamed))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.renamed or name in self.bundle
+
+    def read(self, name: str) -> bytes:
+        return self.bundle.read(self.renamed.get(name, name))
+
+    def names(self) -> list[str]:
+        return self._names
 
 
 def _true(v: str | None) -> bool:
@@ -118,11 +138,15 @@ def _true(v: str | None) -> bool:
 
 class _Reader:
     def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
-        self.bundle = bundle
+        self.bundle = _Files(bundle)
+        for want, got in sorted(self.bundle.renamed.items()):
+            b.problem("other", f"file {got!r} read as {want!r} (OneRoster file names are "
+                      "matched ignoring case and folders)", file=want)
         self.b = b
         self.limits = limits
         self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
         self.modes: dict[str, str] = {}
+        self.absent_but_present: set[str] = set()
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.base: Roster | None = None
@@ -139,6 +163,8 @@ class _Reader:
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
+        # users.csv cells a role may take (orgs, username, ...) that no role took, per user
+        self.role_cells: dict[str, dict[str, str]] = {}
         # answers that depend only on the orgs, kept once orgs.csv is read
         self._district_memo: dict[str | None, str | None] | None = None
         self._sole: tuple[str | None] | None = None
@@ -150,7 +176,22 @@ class _Reader:
             return None
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
-        return read_table(data, name, self.b, kind=kind, limits=self.limits)
+        if name in self.absent_but_present:
+            if len(data.strip().splitlines()) > 1:
+                self.b.problem("other", f"the manifest says file.{name[:-4]}=absent, but "
+                               f"{name} is there with rows: they were read",
+                               file="manifest.csv", kind=kind)
+            else:
+                self.b.notes.append(f"{name} is present (no rows) and the manifest says absent")
+        t = read_table(data, name, self.b, kind=kind, limits=self.limits)
+        renames = _spec_renames(t.header)
+        for got, want in renames.items():
+            self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "
+                           "are matched ignoring case and surrounding spaces)", file=name,
+                           line=1, kind=kind, field=want)
+        if renames:
+            t.rename([renames.get(h, h) for h in t.header])
+        return t
 
     def cells(self, t: CsvTable, name: str,
               kind: str | None) -> Iterator[tuple[int, list[str]]]:
@@ -204,15 +245,15 @@ class _Reader:
         if "manifest.csv" not in self.bundle:
             self.b.notes.append("no manifest.csv: version taken from the columns")
             return
-        data = self.bundle.read("manifest.csv")
-        self.b.add_file("manifest.csv", data, None)
-        _, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
-        for _, row in rows:
-            prop, value = row.get("propertyName") or "", (row.get("value") or "").strip()
-            if prop == "oneroster.version":
+        t = self.table("manifest.csv", None)
+        files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
+        for _, row in t.dicts() if t is not None else ():
+            prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
+            if prop.lower() == "oneroster.version":
                 self.b.version = value
-            elif prop.startswith("file."):
-                self.modes[prop[5:]] = value.lower()
+            elif prop.lower().startswith("file."):
+                f = prop[5:]
+                self.modes[files.get(f.lower(), f)] = value.lower()
         for f, mode in self.modes.items():
             present = f + ".csv" in self.bundle
             if mode in ("bulk", "delta") and not present:
@@ -220,16 +261,18 @@ class _Reader:
                                f"{f}.csv is not in the source: its records were not delivered",
                                file="manifest.csv")
             elif mode == "absent" and present:
-                self.b.notes.append(f"{f}.csv is present but the manifest says absent: ignored")
+                self.absent_but_present.add(f + ".csv")
         delta = sorted(f for f, m in self.modes.items() if m == "delta")
         if delta:
             self.b.notes.append("delta files: " + ", ".join(delta))
 
     def wanted(self, name: str) -> bool:
-        return self.modes.get(name[:-4]) != "absent"
+        """Whether to read ``name``: a file the manifest calls absent is read all the same
+        when it is there (:meth:`table` says so)."""
+        return self.modes.get(name[:-4]) != "absent" or name in self.absent_but_present
 
     # -- helpers ---------------------------------------------------------------
-    def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any,
+    def put_extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any,
                plan: list[tuple[str, str, str | None]] | None = None) -> None:
         """Columns not in ``mapped`` to ``extra``; the carry column merged last. ``plan``:
         :func:`_extra_plan` of the row's columns and ``mapped`` (the same for every row)."""
@@ -257,7 +300,7 @@ class _Reader:
             else:
                 d[_PREFIX + CARRY_COLUMN] = carry
 
-    def _mapped(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
+    def mapped_fields(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
         d: dict[str, Any] = {}
         get = row.get
         for col, path in cols.items():
@@ -273,6 +316,11 @@ class _Reader:
                     sub = d[parent] = {}
                 sub[key] = v
         return d
+
+    @staticmethod
+    def extra_plan(row: dict[str, str], mapped: Any) -> list[tuple[str, str, str | None]]:
+        """:func:`_extra_plan` (for the readers of the other files)."""
+        return _extra_plan(row, mapped)
 
     def district_of(self, org: str | None) -> str | None:
         memo = self._district_memo
@@ -323,10 +371,10 @@ class _Reader:
         for _, row in rows:
             sid = row.get("sourcedId")
             if sid:
-                self.orgs.setdefault(sid, (row.get("type") or "", row.get("parentSourcedId")
-                                           or None))
+                self.orgs.setdefault(sid, (_org_type(row.get("type")),
+                                           row.get("parentSourcedId") or None))
         for line, row in rows:
-            typ = row.get("type") or ""
+            typ = _org_type(row.get("type"))
             if typ not in ("district", "school"):
                 sid = row.get("sourcedId") or ""
                 school = self.school_of(sid)
@@ -335,14 +383,16 @@ class _Reader:
                     self.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
                                    f"{school!r}: classes and users that name it are placed "
                                    "at that school (a class keeps the org id in extra "
-                                   "'oneroster_org')",
-                                   file="orgs.csv", line=line, record_id=sid)
+                                   "'oneroster_org'; the row is this problem's raw text)",
+                                   file="orgs.csv", line=line, record_id=sid,
+                                   raw=raw_text(orjson.dumps(row)))
                     continue
                 self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
-                               "parent school; not loaded", file="orgs.csv", line=line,
-                               record_id=sid)
+                               "parent school; not loaded (the row is this problem's raw "
+                               "text)", file="orgs.csv", line=line, record_id=sid,
+                               raw=raw_text(orjson.dumps(row)))
                 continue
-            d = self._mapped(row, _ORG_COLS)
+            d = self.mapped_fields(row, _ORG_COLS)
             consumed = set(_ORG_COLS) | {"type"}
             if typ == "school":
                 parent = row.get("parentSourcedId") or None
@@ -362,7 +412,7 @@ class _Reader:
             else:
                 if not row.get("parentSourcedId"):
                     consumed.add("parentSourcedId")
-            self._extra(d, row, consumed)
+            self.put_extra(d, row, consumed)
             _apply_carry(d)
             self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
                        line=line)
@@ -371,20 +421,20 @@ class _Reader:
     def read_terms(self) -> None:
         sole = self.sole_district()
         for line, row in self.rows("academicSessions.csv", "terms"):
-            d = self._mapped(row, _TERM_COLS)
+            d = self.mapped_fields(row, _TERM_COLS)
             end = parse_date(row.get("endDate"))
             if end is not None and row.get("schoolYear") == str(end.year):
                 row = {k: v for k, v in row.items() if k != "schoolYear"}
             if sole:
                 d["district"] = sole
-            self._extra(d, row, _TERM_COLS)
+            self.put_extra(d, row, _TERM_COLS)
             _apply_carry(d)
             self.b.add("terms", d, file="academicSessions.csv", line=line)
 
     def read_courses(self) -> None:
         sole = self.sole_district()
         for line, row in self.rows("courses.csv", "courses"):
-            d = self._mapped(row, _COURSE_COLS)
+            d = self.mapped_fields(row, _COURSE_COLS)
             org = row.get("orgSourcedId") or None
             consumed = set(_COURSE_COLS)
             dist = self.district_of(org) or sole
@@ -392,7 +442,7 @@ class _Reader:
                 d["district"] = dist
             if org is not None and org == dist:
                 consumed.add("orgSourcedId")
-            self._extra(d, row, consumed)
+            self.put_extra(d, row, consumed)
             _apply_carry(d)
             if org is not None and d.get(_PREFIX + "orgSourcedId") == d.get("district"):
                 del d[_PREFIX + "orgSourcedId"]  # the carried district (one not delivered)
@@ -400,7 +450,7 @@ class _Reader:
 
     def read_classes(self) -> None:
         for line, row in self.rows("classes.csv", "sections"):
-            d = self._mapped(row, _CLASS_COLS)
+            d = self.mapped_fields(row, _CLASS_COLS)
             consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
             terms = split_ids(row.get("termSourcedIds"), self.terms)
             if terms:
@@ -424,7 +474,7 @@ class _Reader:
             dist = self.district_of(row.get("schoolSourcedId")) or self.sole_district()
             if dist:
                 d["district"] = dist
-            self._extra(d, row, consumed)
+            self.put_extra(d, row, consumed)
             sid = d.get("id")
             if not isinstance(sid, str) or not sid:
                 self.b.problem("no_id", "class without a sourcedId", file="classes.csv",
@@ -437,170 +487,6 @@ class _Reader:
                 continue
             self.sections[sid] = d
             self.where[("sections", sid)] = ("classes.csv", line)
-
-    # -- users and roles --------------------------------------------------------
-    def _orgs_split(self, ids: list[str]) -> tuple[list[str], list[str]]:
-        schools: list[str] = []
-        districts: list[str] = []
-        for o in ids:
-            o = self.org_school.get(o, o)  # a department's users belong to its school
-            t = self.orgs.get(o, ("school", None))[0]
-            out = districts if t == "district" else schools
-            if o not in out:
-                out.append(o)
-        return schools, districts
-
-    def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
-                    row: dict[str, str], file: str, line: int) -> None:
-        schools, districts = self._orgs_split(orgs)
-        if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
-            districts += [o for o in schools if o not in self.orgs]
-            schools = [o for o in schools if o in self.orgs]
-        if primary and primary in schools:
-            schools.remove(primary)
-            schools.insert(0, primary)
-        if not u.get("district"):
-            dist = (districts[0] if districts else None) or next(
-                (self.district_of(s) for s in schools if self.district_of(s)), None
-            ) or self.sole_district()
-            if dist:
-                u["district"] = dist
-        roles = u.setdefault("roles", {})
-        username = row.get("username")
-        ident = row.get("identifier") or None
-        if role in ("student", "teacher"):
-            r = roles.setdefault(role, {})
-            for s in schools:
-                r.setdefault("schools", [])
-                if s not in r["schools"]:
-                    r["schools"].append(s)
-            if schools and "school" not in r:
-                r["school"] = schools[0]
-            if ident is not None:
-                r["sis_id"] = ident
-            if username:
-                r.setdefault("credentials", {})["district_username"] = username
-            if role == "student":
-                grades = split_list(row.get("grades"))
-                if grades:
-                    r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
-        elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
-            roles.setdefault("district_admin", {})
-            if schools:
-                u[_PREFIX + "schools"] = ",".join(schools)
-        elif role in _STAFF_ROLES or role == "administrator":
-            r = roles.setdefault("staff", {})
-            for s in schools:
-                r.setdefault("schools", [])
-                if s not in r["schools"]:
-                    r["schools"].append(s)
-            if ident is not None:
-                r["staff_id"] = ident
-            if username:
-                r.setdefault("credentials", {})["district_username"] = username
-            if role != "administrator":
-                r.setdefault("roles", [])
-                if role not in r["roles"]:
-                    r["roles"].append(role)
-        elif role in _CONTACT_ROLES:
-            r = roles.setdefault("contact", {})
-            if ident is not None:
-                r["sis_id"] = ident
-            if row.get("phone"):
-                r["phone"] = row["phone"]
-            self.contact_role.setdefault(u["id"], role)
-        else:
-            self.b.problem("other", f"user role {role!r} has no Clever role; the user is kept "
-                           "without it", file=file, line=line, kind="users",
-                           record_id=u.get("id"))
-            u[_PREFIX + "role"] = role
-
-    def read_users(self) -> None:
-        plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
-        any_role = False
-        for line, row in self.rows("users.csv", "users"):
-            sid = row.get("sourcedId")
-            if not sid:
-                self.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
-                               kind="users", raw=raw_text(orjson.dumps(row)))
-                continue
-            uid = row.get(USER_ID_COLUMN) or sid
-            if sid in self.alias:
-                self.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
-                               "is kept", file="users.csv", line=line, kind="users",
-                               record_id=sid)
-                continue
-            self.alias[sid] = uid
-            u = self.users.get(uid)
-            role = canonical_role(row.get("role") or "")
-            any_role = any_role or bool(role)
-            if u is None:
-                u = self._mapped(row, _USER_COLS)
-                u["id"] = uid
-                contact = role in _CONTACT_ROLES
-                plan = plans.get(contact)
-                if plan is None:  # (every row of the file has the same columns)
-                    plan = plans[contact] = _extra_plan(
-                        row, _USER_MAPPED_CONTACT if contact else _USER_MAPPED)
-                self._extra(u, row, (), plan)
-                self.users[uid] = u
-                self.where[("users", uid)] = ("users.csv", line)
-            elif row.get(CARRY_COLUMN):
-                self._extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
-            agents = split_list(row.get("agentSourcedIds"))
-            if agents:
-                self.agents.setdefault(sid, []).extend(agents)
-            if role:
-                orgs = split_ids(row.get("orgSourcedIds"), self.orgs)
-                self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
-                                 "users.csv", line)
-            else:  # 1.2: the roles come from roles.csv, with this row's fields
-                self.user_rows.setdefault(uid, row)
-                if row.get("primaryOrgSourcedId"):
-                    u["_primary_org"] = row["primaryOrgSourcedId"]
-        if self.users and not any_role and "roles.csv" not in self.bundle:
-            self.b.problem("other", "no user has a role (is the role column missing?) and there "
-                           "is no roles.csv: every user is loaded without one", file="users.csv")
-
-    def read_roles(self) -> None:
-        pending: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
-        # primary roles first, so the primary org becomes roles.<r>.school
-        pending.sort(key=lambda lr: (lr[1].get("roleType") != "primary", lr[0]))
-        for line, row in pending:
-            usid = row.get("userSourcedId") or ""
-            uid = self.alias.get(usid, usid)
-            u = self.users.get(uid)
-            if u is None:
-                self.b.problem("other", f"role for unknown user {usid!r}", file="roles.csv",
-                               line=line, kind="users", record_id=usid)
-                continue
-            org = row.get("orgSourcedId") or ""
-            primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
-            self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
-                             primary, self.user_rows.get(uid, {}), "roles.csv", line)
-
-    def link_contacts(self) -> None:
-        for sid, agents in self.agents.items():
-            uid = self.alias.get(sid, sid)
-            u = self.users.get(uid)
-            if u is None:
-                continue
-            roles = u.get("roles", {})
-            for a in agents:
-                aid = self.alias.get(a, a)
-                other = self.users.get(aid)
-                if "contact" in roles:
-                    contact, student = u, aid
-                elif other is not None and "contact" in other.get("roles", {}):
-                    contact, student = other, uid
-                else:
-                    continue
-                crole = contact["roles"]["contact"]
-                rels = crole.setdefault("student_relationships", [])
-                if any(r.get("student") == student for r in rels):
-                    continue
-                rel, typ = _CONTACT_ROLES.get(self.contact_role.get(contact["id"], ""), ("", ""))
-                rels.append({"student": student, "relationship": rel, "type": typ})
 
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
@@ -615,14 +501,24 @@ class _Reader:
             self._enrollment_rows(t, name)
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
-                                "equivalent and were not loaded")
+                                "equivalent: kept in their sections' extra "
+                                f"{OTHER_ROLES_KEY + role!r}")
 
     def _enrollment_rows(self, t: CsvTable, name: str) -> None:
         seen: set[tuple[str, str, str]] = set()
         get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
             "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
         sections = self.sections
+        ids: set[str] = set()
         for line, row in self.cells(t, name, "sections"):
+            eid = get_sid(row)
+            if eid:
+                if eid in ids:
+                    self.b.problem("duplicate_id", f"duplicate enrollment id {eid!r}: the "
+                                   "first row is kept", file=name, line=line, kind="sections",
+                                   record_id=eid)
+                    continue
+                ids.add(eid)
             cid = get_cid(row) or ""
             usid = get_usid(row) or ""
             role = canonical_role(get_role(row) or "")
@@ -643,8 +539,14 @@ class _Reader:
                                record_id=get_sid(row))
                 continue
             uid = self.alias.get(usid, usid)
+            if not role:
+                self.b.problem("other", "enrollment without a role; not loaded",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=get_sid(row))
+                continue
             if role not in ("student", "teacher"):
                 self.ignored[role] = self.ignored.get(role, 0) + 1
+                keep_other_role(sec, role, uid)
                 continue
             key = (cid, uid, role)
             if key in seen:
@@ -684,6 +586,49 @@ class _Reader:
             if name not in ONEROSTER_FILES and name.endswith(".csv"):
                 self.b.notes.append(f"{name}: not a roster file; ignored")
 
+
+
+#: The column names of the 1EdTech OneRoster v1.1 and v1.2 CSV bindings (the files read).
+_SPEC_COLUMNS = {c.lower(): c for c in (
+    "propertyName", "value", "sourcedId", "status", "dateLastModified", "name", "type",
+    "identifier", "parentSourcedId", "title", "startDate", "endDate", "schoolYear",
+    "schoolYearSourcedId", "courseCode", "grades", "orgSourcedId", "subjects", "subjectCodes",
+    "courseSourcedId", "classCode", "classType", "location", "schoolSourcedId",
+    "termSourcedIds", "periods", "enabledUser", "orgSourcedIds", "role", "username", "userIds",
+    "givenName", "familyName", "middleName", "email", "sms", "phone", "agentSourcedIds",
+    "password", "userMasterIdentifier", "resourceSourcedIds", "preferredGivenName",
+    "preferredMiddleName", "preferredFamilyName", "primaryOrgSourcedId", "pronouns",
+    "userSourcedId", "roleType", "beginDate", "userProfileSourcedId", "classSourcedId",
+    "primary", "birthDate", "sex", "americanIndianOrAlaskaNative", "asian",
+    "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white",
+    "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode",
+    "stateOfBirthAbbreviation", "cityOfBirth", "publicSchoolResidenceStatus", "profileType",
+    "vendorId", "applicationId", "description", "credentialType")}
+
+
+#: OneRoster's org types (1.1 and 1.2), by their lowercase spelling
+_ORG_TYPES = {t.lower(): t for t in ("district", "school", "department", "local", "state",
+                                     "national")}
+
+
+def _org_type(value: str | None) -> str:
+    """An org's ``type`` as the spec spells it when it names one in another case
+    (``"School"`` → ``"school"``), else stripped as it is."""
+    typ = (value or "").strip()
+    return _ORG_TYPES.get(typ.lower(), typ)
+
+
+def _spec_renames(header: list[str]) -> dict[str, str]:
+    """Header names that are a OneRoster column's in another case or with spaces around
+    (``" SourcedID"``) → the spec's spelling; none that would repeat a column."""
+    out: dict[str, str] = {}
+    taken = set(header)
+    for h in header:
+        want = _SPEC_COLUMNS.get(h.strip().lower())
+        if want is not None and want != h and want not in taken:
+            out[h] = want
+            taken.add(want)
+    return out
 
 
 def _relationships(d: dict[str, Any]) -> Any:
@@ -765,11 +710,11 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             r = _Reader(bundle, b, limits)
             r.base = base
             r.manifest()
-            if not any(n in bundle for n in ONEROSTER_FILES[1:]):
+            if not any(n in r.bundle for n in ONEROSTER_FILES[1:]):
                 raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "
                                   "academicSessions.csv, courses.csv, classes.csv, users.csv, "
                                   "enrollments.csv)", path=str(path))
-            if "roles.csv" in bundle and not b.version:
+            if "roles.csv" in r.bundle and not b.version:
                 b.version = "1.2"
             r.read_orgs()
             if r.wanted("academicSessions.csv"):
@@ -779,10 +724,11 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             if r.wanted("classes.csv"):
                 r.read_classes()
             if r.wanted("users.csv"):
-                r.read_users()
+                read_users(r)
             if r.wanted("roles.csv"):
-                r.read_roles()
-            r.link_contacts()
+                read_roles(r)
+            keep_unplaced(r)
+            link_contacts(r)
             if r.wanted("enrollments.csv"):
                 r.read_enrollments()
             if r.wanted("demographics.csv"):

@@ -37,13 +37,20 @@ def read_demographics(r: Any) -> None:
     """Put each ``demographics.csv`` row on its user (``r`` is the OneRoster reader): a
     student's birth date, sex, race and ethnicity go to its student role, other columns
     (and every column of a non-student) to ``extra`` as ``oneroster.demographics.<column>``."""
+    seen: set[str] = set()
     for line, row in r.rows("demographics.csv", "users"):
         sid = row.get("sourcedId") or row.get("userSourcedId") or ""
+        if sid in seen:  # as users.csv: the first row is kept
+            r.b.problem("duplicate_id", f"duplicate demographics id {sid!r}: the first row "
+                        "is kept", file="demographics.csv", line=line, kind="users",
+                        record_id=sid)
+            continue
+        if sid:
+            seen.add(sid)
         u = r.users.get(r.alias.get(sid, sid))
         if u is None:
             r.b.problem("other", f"demographics for unknown user {sid!r}; not loaded",
-                           file="demographics.csv", line=line, kind="users",
-                           record_id=sid)
+                        file="demographics.csv", line=line, kind="users", record_id=sid)
             continue
         st = u.get("roles", {}).get("student")
         target = st if st is not None else u

@@ -290,9 +290,20 @@ class _Carry:
                     rest.setdefault("roles", {}).setdefault(role, {})
         for path, value in self.forced.items():
             set_path(rest, path, value)
+        if self.empty_is_absent:  # an object with no field reads back as no object at all
+            for path in _empty_objects(self.orig):
+                if not self._recreated(path) and get_path(rest, path) is None:
+                    set_path(rest, path, {})
         if rest:
             self.report.leftover(self.kind, rest, "extension" if self.extensions else "dropped")
         return rest
+
+    def _recreated(self, path: str) -> bool:
+        """Whether the reader makes the object at ``path`` whatever its fields (a user's
+        ``roles``, and each role a file row was written for)."""
+        if self.kind != "users" or not (path == "roles" or path.startswith("roles.")):
+            return False
+        return path == "roles" or (path.count(".") == 1 and path[6:] in self.roles_written)
 
     def finish(self, carry_column: str) -> dict[str, Any]:
         """The carry column (JSON of everything left) and the report rows for it."""
@@ -300,6 +311,24 @@ class _Carry:
         if not rest or not self.extensions:
             return {}
         return {carry_column: _dumps(rest).decode()}
+
+
+def _empty_objects(d: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted paths of the empty objects (``{}``) in a record dict, outermost first.
+
+    Examples
+    --------
+    >>> _empty_objects({"name": {}, "roles": {"student": {"credentials": {}}}})
+    ['name', 'roles.student.credentials']
+    """
+    out: list[str] = []
+    for k, v in d.items():
+        if type(v) is dict:
+            if v:
+                out += _empty_objects(v, f"{prefix}{k}.")
+            else:
+                out.append(prefix + k)
+    return out
 
 
 def _utf8_ok(text: str) -> bool:

@@ -39,6 +39,7 @@ from ..model import iso_date, parse_date, record_to_dict
 from ..roster import Roster
 from ..table import Table
 from .csvutil import to_csv_text
+from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, CLEVER_TO_CEDS
 from .write import _ISO_LIKE, WriteReport, _Carry, _utf8, _write_files
 
@@ -397,21 +398,51 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                        phone=c.take("roles.contact.phone"), agentSourcedIds=agents,
                        orgSourcedIds=first_school or "")
         rows.append(row)
-    if not rows:
+    kept = _kept_role(rec, c)
+    if not rows and kept:  # a role Clever has none for, kept by the reader: its row again
+        rows.append(dict(base, sourcedId=uid, role=kept))
+        kept = None
+    elif not rows:
         report.add("users", "roles (none: written with an empty role)", "changed")
         rows.append(dict(base, sourcedId=uid, role=""))
     c.d.pop(_OR_PREFIX + "enabledUser", None)
-    c.d.pop(_OR_PREFIX + "role", None)
     if district is not None and (district not in roster.districts or not _district_reads_back(
             rec, roster, district, sole)):
         c.keep("district", district)
     extra_cols = c.columns()
-    for k in ("orgSourcedIds", "agentSourcedIds"):
-        extra_cols.pop(k, None)
+    _fill(rows[0], extra_cols, c, ("orgSourcedIds", "agentSourcedIds"))
+    if kept is not None:  # beside roles Clever has: carried
+        c.d[_OR_PREFIX + "role"] = kept
     rows[0].update(extra_cols)
     rows[0].update(c.finish(_OR_CARRY))
     for row in rows:
         sheets["users"].add(row)
+
+
+def _kept_role(rec: Any, c: _Carry) -> str | None:
+    """The OneRoster role the reader kept in ``extra`` for a role Clever has none for
+    (``ext:coach``), taken from the record's fields; ``None`` when there is none or it is
+    the contact role's own (which :func:`_contact_role` writes)."""
+    orole = rec.extra.get(_OR_PREFIX + "role")
+    if not isinstance(orole, str) or not orole:
+        return None  # (a value of another type stays in the carry)
+    c.d.pop(_OR_PREFIX + "role", None)
+    if rec.roles.contact is not None and orole in _OR_CONTACT_ROLES:
+        return None
+    return orole
+
+
+def _fill(row: dict[str, Any], cols: dict[str, Any], c: _Carry, keys: tuple[str, ...]) -> None:
+    """Columns ``keys`` the writer fills itself: a value kept in ``extra`` fills the cell
+    when the writer left it empty, and is carried when the writer wrote another."""
+    for k in keys:
+        v = cols.pop(k, None)
+        if v is None:
+            continue
+        if not row.get(k):
+            row[k] = v
+        elif row[k] != v:
+            c.d[_OR_PREFIX + k] = v
 
 
 def _one_value(c: _Carry, paths: list[str]) -> str | None:
@@ -440,6 +471,9 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     district = c.take("district")
     roles = rec.roles
     grants: list[tuple[str, str]] = []  # (1.2 role, org) in the order they read back
+    # orgs of a contact or of a role Clever has none for, kept by the reader
+    kept = rec.extra.get(_OR_PREFIX + "orgSourcedIds")
+    kept_orgs = [o for o in kept.split(",") if o] if isinstance(kept, str) else []
     ids: list[str] = []        # the role fields the one `identifier` column reads back into
     usernames: list[str] = []  # ... and the one `username` column
     first_school: str | None = None
@@ -473,9 +507,16 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
             grants.append(("districtAdministrator", district or ""))
         elif role == "contact":
             orole, row["agentSourcedIds"] = _contact_role(rec, c)
-            grants.append((orole, first_school or ""))
+            grants += [(orole, o) for o in kept_orgs] or [(orole, first_school or "")]
+            kept_orgs = []
             ids.append("roles.contact.sis_id")
             row["phone"] = c.take("roles.contact.phone")
+    other = _kept_role(rec, c)
+    if other is not None:
+        grants += [(other, o) for o in kept_orgs] or [(other, "")]
+        kept_orgs = []
+    if isinstance(kept, str) and not kept_orgs:  # written as the orgs of those roles
+        c.d.pop(_OR_PREFIX + "orgSourcedIds", None)
     row["identifier"] = _one_value(c, ids)
     row["username"] = _one_value(c, usernames)
     row["primaryOrgSourcedId"] = grants[0][1] or None if grants else None
@@ -484,14 +525,15 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                              "roleType": "primary" if i == 0 else "secondary", "role": orole,
                              "orgSourcedId": org})
     _user_profiles(rec, c, sheets, uid)
-    for k in ("enabledUser", "role", "orgSourcedIds"):
-        c.d.pop(_OR_PREFIX + k, None)
+    c.d.pop(_OR_PREFIX + "enabledUser", None)
     if district is not None and (district not in roster.districts or not _district_reads_back(
             rec, roster, district, sole)):
         c.keep("district", district)
     extra_cols = c.columns()
-    for k in ("agentSourcedIds", "primaryOrgSourcedId", "role", "orgSourcedIds"):
-        extra_cols.pop(k, None)
+    _fill(row, extra_cols, c, ("agentSourcedIds", "primaryOrgSourcedId"))
+    for k in ("role", "orgSourcedIds"):  # no 1.2 users.csv column: carried
+        if k in extra_cols:
+            c.d[_OR_PREFIX + k] = extra_cols.pop(k)
     row.update(extra_cols)
     row.update(c.finish(_OR_CARRY))
     sheets["users"].add(row)
@@ -623,6 +665,19 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                 "sourcedId": f"{sid}:{n}", "classSourcedId": sid, "schoolSourcedId": school,
                 "userSourcedId": row_id.get((uid, role), uid), "role": role,
                 "primary": primary})
+    for key in [k for k in c.d if k.startswith(OTHER_ROLES_KEY)]:
+        # enrollments of roles Clever has no place for (aide, proctor, ...), kept by the
+        # reader: rows again (anything else under such a key is carried as it is)
+        users, other = c.d[key], key[len(OTHER_ROLES_KEY):]
+        if not (other and isinstance(users, list) and users and all(
+                isinstance(u, str) and u for u in users)):
+            continue
+        del c.d[key]
+        for uid in dict.fromkeys(users):
+            n += 1
+            sheets["enrollments"].add({
+                "sourcedId": f"{sid}:{n}", "classSourcedId": sid, "schoolSourcedId": school,
+                "userSourcedId": uid, "role": other})
     # the JSON carry on a class restores fields after enrollments are read
     sheets["classes"].add(finish_class(c, row))
 

@@ -121,12 +121,23 @@ def detect_version(base_url: str) -> str:
 
 @attrs.frozen(slots=True)
 class OneRosterPage:
-    """One page of a collection: its records, where it started, and the server's total."""
+    """One page of a collection: its records, where it started, and the server's total.
+
+    ``skipped`` lists the page's items that are not JSON objects (``null``, a string,
+    an array), each as ``(position in the page, its JSON text)``: they are not records,
+    but they hold a place in the server's paging (``offset + len(records) +
+    len(skipped)`` is the next page's offset)."""
 
     records: list[dict[str, Any]]
     offset: int
     total: int | None
     url: str
+    skipped: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def size(self) -> int:
+        """How many items the server sent on this page (records and skipped items)."""
+        return len(self.records) + len(self.skipped)
 
 
 # --- transport pieces -----------------------------------------------------------------------
@@ -367,8 +378,9 @@ class OneRosterClient:
         LimitError
             More than ``max_records`` records.
         FormatError
-            A response without the ``endpoint`` array, or a record that is not
-            an object.
+            A response without the ``endpoint`` array. (An item of the array
+            that is not an object is no error: it is in the page's ``skipped``,
+            and paging goes on.)
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
@@ -394,19 +406,22 @@ class OneRosterClient:
             doc = self.get_json(url)
             headers = self._api.last_headers or httpx.Headers()
             links: dict[str | None, dict[str, str]] = self._api.last_links or {}
-            records = doc.get(key)
-            if not isinstance(records, list):
+            items = doc.get(key)
+            if not isinstance(items, list):
                 raise FormatError(f"expected a {key!r} array in the response", path=_safe(url))
-            for i, rec in enumerate(records):
-                if not isinstance(rec, dict):
-                    raise FormatError(f"{key} item {i} is not an object", path=_safe(url))
+            records = [rec for rec in items if isinstance(rec, dict)]
+            skipped = tuple((i, orjson.dumps(rec).decode()) for i, rec in enumerate(items)
+                            if not isinstance(rec, dict))
+            if skipped:
+                log.warning("%s: %d items at offset %d are not objects; skipped", key,
+                            len(skipped), offset)
             total = _total(headers)
-            if not records:
+            if not items:
                 if total is not None and got and offset < total:
                     log.warning("%s: the server said %d records (X-Total-Count) and sent %d",
                                 key, total, offset)
                 return
-            fingerprint = hashlib.sha256(orjson.dumps(records)).digest()
+            fingerprint = hashlib.sha256(orjson.dumps(items)).digest()
             if fingerprint == previous and total is not None and offset >= total:
                 log.warning("%s: the page after the announced %d records repeated the last "
                             "one (the server seems to ignore 'offset'); stopping", key, total)
@@ -416,11 +431,12 @@ class OneRosterClient:
                                f"{offset}): it seems to ignore 'offset'; stopping instead "
                                "of looping", url=_safe(url))
             previous = fingerprint
-            if max_records is not None and got + len(records) > max_records:
+            if max_records is not None and got + len(items) > max_records:
                 raise LimitError(f"more than {max_records:,} {key}; stopping", path=_safe(url))
-            yield OneRosterPage(records=records, offset=offset, total=total, url=_safe(url))
-            got += len(records)
-            offset += len(records)
+            yield OneRosterPage(records=records, offset=offset, total=total, url=_safe(url),
+                                skipped=skipped)
+            got += len(items)
+            offset += len(items)
             if links:
                 nxt = links.get("next", {}).get("url")
                 if not nxt:
@@ -431,10 +447,10 @@ class OneRosterClient:
             if total is not None:
                 if offset < total:
                     continue
-                if len(records) < limit:
+                if len(items) < limit:
                     return
                 continue  # a full page at the announced total: make sure it is the end
-            if len(records) < limit:
+            if len(items) < limit:
                 return
 
 

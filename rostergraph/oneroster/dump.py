@@ -36,6 +36,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import os
 import re
 import time
@@ -51,7 +52,7 @@ from ..errors import ApiError, FormatError, SourceError
 from ..io.csvutil import to_csv_text
 from ..safety import atomic_write, open_nofollow, read_regular_file
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
-from .rows import CSV_FILES, rest_to_rows, rows_to_csv, without_credentials
+from .rows import CSV_FILES, record_id, rest_to_rows, rows_to_csv, without_credentials
 
 __all__ = [
     "DUMP_FORMAT",
@@ -64,6 +65,8 @@ __all__ = [
     "read_records",
 ]
 
+log = logging.getLogger("rostergraph.oneroster")
+
 MANIFEST = "manifest.json"
 DUMP_FORMAT = "rostergraph-oneroster-dump"
 DUMP_VERSION = 1
@@ -71,6 +74,10 @@ REST_DIR = "rest"
 #: Collections a server may refuse (a scope the district did not grant).
 OPTIONAL = frozenset({"demographics"})
 _MAX_MANIFEST = 4 * 1024 * 1024
+#: Items with no sourcedId (or not objects) kept per collection in the manifest.
+MAX_SKIPPED_KEPT = 500
+#: The column that holds such an item's JSON text in the dump's CSV files.
+SKIPPED_COLUMN = "metadata.rostergraph.skipped"
 #: The ``file.*`` keys of a OneRoster manifest.csv, per version.
 _MANIFEST_FILES = {
     "1.1": ("academicSessions", "categories", "classes", "classResources", "courses",
@@ -97,11 +104,15 @@ class OneRosterFetchResult:
     slept: float
     seconds: float
     resumed: bool
+    skipped: dict[str, int] = attrs.field(factory=dict)
 
     def summary(self) -> str:
         """One line for people (no secret, no names)."""
         counts = ", ".join(f"{n:,} {k}" for k, n in self.counts.items())
         absent = f"; not available: {', '.join(self.absent)}" if self.absent else ""
+        if self.skipped:
+            absent += ("; items without a sourcedId (listed as load problems): "
+                       + ", ".join(f"{n:,} {k}" for k, n in self.skipped.items()))
         return (f"fetched {counts} into {self.path} in {self.seconds:.1f} s "
                 f"({self.requests} requests, {self.retries} retries, "
                 f"{self.rate_limited} rate-limited, slept {self.slept:.1f} s"
@@ -139,7 +150,7 @@ def read_dump_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
 
 
 _STATUSES = frozenset({"pending", "partial", "done", "absent"})
-_COUNTERS = ("count", "pages", "offset", "part_bytes")
+_COUNTERS = ("count", "pages", "offset", "part_bytes", "skipped")
 #: A ``since`` mark is a timestamp: it is quoted into the filter sent to the server.
 _SINCE = re.compile(r"[0-9A-Za-z:.+\-]{1,64}")
 
@@ -206,6 +217,12 @@ def _check_manifest(doc: dict[str, Any], path: str) -> None:
         since = entry.get("since")
         if since is not None and not (isinstance(since, str) and _SINCE.fullmatch(since)):
             raise _bad(path, f"{key}.since", "not a timestamp string")
+        items = entry.get("skipped_items")
+        if items is not None and not (isinstance(items, list) and len(items) <= MAX_SKIPPED_KEPT
+                                      and all(isinstance(it, dict) and _is_count(it.get("at"))
+                                              and isinstance(it.get("raw"), str)
+                                              and len(it["raw"]) <= 2000 for it in items)):
+            raise _bad(path, f"{key}.skipped_items", "not a list of skipped items")
 
 
 def _shown(value: Any, limit: int = 100) -> str:
@@ -291,11 +308,15 @@ def write_records(folder: Path, endpoint: str, table: dict[str, dict[str, Any]])
                  b"".join(orjson.dumps(rec) + b"\n" for rec in table.values()))
 
 
-def bundle_files(version: str, tables: dict[str, Iterable[dict[str, Any]]]) -> dict[str, bytes]:
+def bundle_files(version: str, tables: dict[str, Iterable[dict[str, Any]]],
+                 skipped: dict[str, list[str]] | None = None) -> dict[str, bytes]:
     """The OneRoster CSV files (name → bytes) for the records of each collection.
 
     Records with ``status`` ``tobedeleted`` are left out (a bulk file holds the
     records that exist). ``manifest.csv`` declares each file ``bulk`` or ``absent``.
+    ``skipped`` (collection → JSON texts of items the server sent without a
+    ``sourcedId``) adds a row per item with only the ``metadata.rostergraph.skipped``
+    column, so that the OneRoster reader lists each as a problem with its file and line.
 
     Examples
     --------
@@ -308,6 +329,8 @@ def bundle_files(version: str, tables: dict[str, Iterable[dict[str, Any]]]) -> d
         live = [r for r in records if str(r.get("status") or "").lower() != "tobedeleted"]
         for key, got in rest_to_rows(endpoint, live).items():
             rows.setdefault(key, []).extend(got)
+    for endpoint, texts in (skipped or {}).items():
+        rows.setdefault(endpoint, []).extend({SKIPPED_COLUMN: t} for t in texts)
     files: dict[str, bytes] = {}
     manifest: list[list[Any]] = [["propertyName", "value"], ["manifest.version", "1.0"],
                                  ["oneroster.version", version],
@@ -466,8 +489,10 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
         entry["count"] = sum(1 for r in table.values()
                              if str(r.get("status") or "").lower() != "tobedeleted")
         entry["since"] = _high_water(table.values()) or manifest["started_at"]
+    skipped = {e: [it["raw"] for it in manifest["endpoints"][e].get("skipped_items", ())]
+               for e in tables}
     write_bundle(folder, bundle_files(client.version,
-                                      {e: t.values() for e, t in tables.items()}))
+                                      {e: t.values() for e, t in tables.items()}, skipped))
     manifest["complete"] = True
     manifest["finished_at"] = _now()
     save()
@@ -478,7 +503,46 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
         requests=stats["requests"] - s0["requests"], retries=stats["retries"] - s0["retries"],
         rate_limited=stats["rate_limited"] - s0["rate_limited"],
         slept=round(stats["slept"] - s0["slept"], 3), seconds=round(time.perf_counter() - t0, 3),
-        resumed=resumed)
+        resumed=resumed, skipped={e: int(manifest["endpoints"][e].get("skipped") or 0)
+                                  for e in tables if manifest["endpoints"][e].get("skipped")})
+
+
+def _with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records that have a sourcedId, a whole number one made its text (``42`` →
+    ``"42"``: the CSV files and the stored records hold text)."""
+    out = []
+    for r in records:
+        sid = record_id(r)
+        if sid is None:
+            continue
+        if r["sourcedId"] is not sid:
+            r["sourcedId"] = sid
+        out.append(r)
+    return out
+
+
+def _skip(entry: dict[str, Any], page: Any, good: list[dict[str, Any]]) -> None:
+    """Note a page's items that are no record (not an object, or no string ``sourcedId``)
+    in the manifest entry: ``skipped`` counts them, ``skipped_items`` keeps the first
+    :data:`MAX_SKIPPED_KEPT` as ``{"at": position in the collection, "raw": JSON text}``
+    (at most 2,000 characters each), which :func:`bundle_files` puts in the CSV files so
+    that loading the dump lists each as a problem with its file and line."""
+    kept = {id(r) for r in good}
+    bad = list(page.skipped)
+    taken = {i for i, _ in bad}
+    at = (i for i in range(page.size) if i not in taken)  # each record's place on the page
+    bad += [(i, orjson.dumps(without_credentials(r)).decode())
+            for i, r in zip(at, page.records) if id(r) not in kept]
+    if not bad:
+        return
+    bad.sort()
+    log.warning("%s: %d items without a sourcedId or not objects at offset %d; skipped "
+                "(listed in the dump's CSV files as rows without a sourcedId)",
+                page.url, len(bad), page.offset)
+    entry["skipped"] = int(entry.get("skipped") or 0) + len(bad)
+    items = entry.setdefault("skipped_items", [])
+    for i, text in bad[:max(0, MAX_SKIPPED_KEPT - len(items))]:
+        items.append({"at": page.offset + i, "raw": text[:2000]})
 
 
 def _progress_bar(name: str, progress: bool | None, initial: int, total: int | None) -> Any:
@@ -501,7 +565,8 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
             part.stat().st_size >= int(entry.get("part_bytes") or 0)):
         keep = int(entry.get("part_bytes") or 0)
     else:
-        entry.update(status="partial", count=0, pages=0, offset=0, part_bytes=0, total=None)
+        entry.update(status="partial", count=0, pages=0, offset=0, part_bytes=0, total=None,
+                     skipped=0, skipped_items=[])
     fd = open_nofollow(part, os.O_WRONLY | os.O_CREAT, 0o644)  # no link, no FIFO
     try:
         os.ftruncate(fd, keep or 0)  # a torn last page is cut off
@@ -513,15 +578,13 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
     bar = _progress_bar(endpoint, progress, int(entry["count"]), entry.get("total"))
     try:
         for page in client.pages(endpoint, limit=limit, offset=int(entry["offset"])):
-            for i, rec in enumerate(page.records):
-                if not isinstance(rec.get("sourcedId"), str) or not rec["sourcedId"]:
-                    raise FormatError(f"{endpoint} item {i} has no sourcedId", path=page.url)
-            os.write(fd, b"".join(orjson.dumps(without_credentials(r)) + b"\n"
-                                  for r in page.records))
+            good = _with_ids(page.records)
+            _skip(entry, page, good)
+            os.write(fd, b"".join(orjson.dumps(without_credentials(r)) + b"\n" for r in good))
             os.fsync(fd)
-            entry["count"] = int(entry["count"]) + len(page.records)
+            entry["count"] = int(entry["count"]) + len(good)
             entry["pages"] = int(entry["pages"]) + 1
-            entry["offset"] = page.offset + len(page.records)
+            entry["offset"] = page.offset + page.size
             entry["part_bytes"] = os.lseek(fd, 0, os.SEEK_CUR)
             entry["total"] = page.total
             save()

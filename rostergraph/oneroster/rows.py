@@ -52,7 +52,7 @@ from typing import Any
 
 from ..safety import json_dumps
 
-__all__ = ["CSV_FILES", "HEADERS", "flatten_record", "rest_to_rows", "rows_to_csv",
+__all__ = ["CSV_FILES", "HEADERS", "flatten_record", "record_id", "rest_to_rows", "rows_to_csv",
            "without_credentials"]
 
 #: The CSV file each REST collection becomes (1.2 users also give roles.csv).
@@ -96,6 +96,19 @@ _RENAMED = {"preferredFirstName": "preferredGivenName",
 _NEVER = {"password", "userProfiles", "children"}
 
 
+def record_id(record: Mapping[str, Any]) -> str | None:
+    """A REST record's ``sourcedId`` as text (a whole number as its digits), or ``None``
+    when it has none.
+
+    Examples
+    --------
+    >>> record_id({"sourcedId": "u1"}), record_id({"sourcedId": 42}), record_id({})
+    ('u1', '42', None)
+    """
+    sid = _ref(record.get("sourcedId"))
+    return sid or None
+
+
 def without_credentials(record: Mapping[str, Any]) -> dict[str, Any]:
     """The record without ``password`` and ``userProfiles`` (never stored anywhere).
 
@@ -123,10 +136,12 @@ def _cell(value: Any) -> str | None:
 
 
 def _ref(value: Any) -> str | None:
-    """The sourcedId of a GUIDRef (or a bare id string)."""
+    """The sourcedId of a GUIDRef (or a bare id string); a whole number as its text
+    (``{"sourcedId": 42}``: ids are strings in OneRoster, and CSV has no numbers)."""
     if isinstance(value, Mapping):
-        sid = value.get("sourcedId")
-        return sid if isinstance(sid, str) else None
+        value = value.get("sourcedId")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     return value if isinstance(value, str) else None
 
 
@@ -162,9 +177,10 @@ def flatten_record(endpoint: str, record: Mapping[str, Any]) -> dict[str, str]:
             col, text = "schoolYearSourcedId", _ref(value)
         elif key in _REF_ONE and (isinstance(value, Mapping) or key in ("user", "class")):
             col, text = _REF_ONE[key], _ref(value)
-        elif key in _REF_MANY and isinstance(value, list):
-            col = _REF_MANY[key]
-            text = ",".join(s for s in (_ref(v) for v in value) if s)
+        elif key in _REF_MANY and isinstance(value, (list, Mapping)):
+            col = _REF_MANY[key]  # (one GUIDRef where a list belongs: a list of one)
+            text = ",".join(s for s in (_ref(v) for v in (
+                value if isinstance(value, list) else [value])) if s)
         elif key == "userIds":
             col, text = key, _user_ids(value)
         elif key == "metadata" and isinstance(value, Mapping):

@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -50,13 +51,14 @@ import orjson
 
 from ..clever.dump import folder_lock
 from ..diff.holds import HoldReason, HoldThresholds, hold_reasons
-from ..errors import FormatError, SourceError
+from ..errors import SourceError
 from ..safety import open_nofollow
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
 from .dump import (
     _check_source,
     _high_water,
     _now,
+    _with_ids,
     bundle_files,
     read_dump_manifest,
     read_records,
@@ -65,6 +67,8 @@ from .dump import (
     write_records,
 )
 from .rows import without_credentials
+
+log = logging.getLogger("rostergraph.oneroster")
 
 __all__ = ["AUDIT_LOG", "OneRosterSyncResult", "sync_oneroster"]
 
@@ -133,7 +137,8 @@ def sync_oneroster(
     SourceError
         No dump manifest, an incomplete fetch, or another address or version.
     TokenError, ApiError, FormatError
-        From the client, or a malformed record.
+        From the client. (An item without a ``sourcedId``, or not an object, is
+        not applied; a warning is logged and the sync goes on.)
 
     Examples
     --------
@@ -192,11 +197,12 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
         with tqdm(desc=f"{endpoint} delta", unit=" records", leave=False,
                   disable=(None if progress is None else not progress)) as bar:
             for page in client.pages(endpoint, limit=limit, filter=flt):
-                for i, rec in enumerate(page.records):
-                    if not isinstance(rec.get("sourcedId"), str) or not rec["sourcedId"]:
-                        raise FormatError(f"{endpoint} item {i} has no sourcedId", path=page.url)
-                delta.extend(without_credentials(r) for r in page.records)
-                bar.update(len(page.records))
+                good = _with_ids(page.records)
+                if len(good) < page.size:  # nothing to apply them to: the rest goes on
+                    log.warning("%s: %d items without a sourcedId or not objects at offset "
+                                "%d; not applied", page.url, page.size - len(good), page.offset)
+                delta.extend(without_credentials(r) for r in good)
+                bar.update(page.size)
         for rec in delta:
             sid = rec["sourcedId"]
             old = table.get(sid)

@@ -113,6 +113,7 @@ class _Reader:
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
+        self.role_cells: dict[str, dict[str, str]] = {}
 
     # -- files ---------------------------------------------------------------
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
@@ -120,7 +121,8 @@ class _Reader:
             return
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
-        _, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
+        rows = self._respelt(name, kind, header, rows)
         fkey = name[:-4]
         for line, row in rows:
             sid = row.get("sourcedId")
@@ -135,19 +137,36 @@ class _Reader:
             self.at_row = (name, line, kind, sid)  # for problems found deeper in the row
             yield line, row
 
+    def _respelt(self, name: str, kind: str | None, header: list[str],
+                 rows: Iterator[tuple[int, dict[str, str]]]
+                 ) -> Iterator[tuple[int, dict[str, str]]]:
+        """The rows with the spec's column names (the reader's rule, told the same way)."""
+        from rostergraph.io.oneroster import _spec_renames
+
+        renames = _spec_renames(header)
+        for got, want in renames.items():
+            self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "
+                           "are matched ignoring case and surrounding spaces)", file=name,
+                           line=1, kind=kind, field=want)
+        if not renames:
+            return rows
+        return ((line, {renames.get(k, k): v for k, v in row.items()}) for line, row in rows)
+
     def manifest(self) -> None:
         if "manifest.csv" not in self.bundle:
             self.b.notes.append("no manifest.csv: version taken from the columns")
             return
         data = self.bundle.read("manifest.csv")
         self.b.add_file("manifest.csv", data, None)
-        _, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
-        for _, row in rows:
-            prop, value = row.get("propertyName") or "", (row.get("value") or "").strip()
-            if prop == "oneroster.version":
+        header, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
+        files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
+        for _, row in self._respelt("manifest.csv", None, header, rows):
+            prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
+            if prop.lower() == "oneroster.version":
                 self.b.version = value
-            elif prop.startswith("file."):
-                self.modes[prop[5:]] = value.lower()
+            elif prop.lower().startswith("file."):
+                f = prop[5:]
+                self.modes[files.get(f.lower(), f)] = value.lower()
         for f, mode in self.modes.items():
             present = f + ".csv" in self.bundle
             if mode in ("bulk", "delta") and not present:
@@ -226,14 +245,16 @@ class _Reader:
 
     # -- orgs, sessions, courses, classes ----------------------------------------
     def read_orgs(self) -> None:
+        from rostergraph.io.oneroster import _org_type
+
         rows = list(self.rows("orgs.csv", None))
         for _, row in rows:
             sid = row.get("sourcedId")
             if sid:
-                self.orgs.setdefault(sid, (row.get("type") or "", row.get("parentSourcedId")
-                                           or None))
+                self.orgs.setdefault(sid, (_org_type(row.get("type")),
+                                           row.get("parentSourcedId") or None))
         for line, row in rows:
-            typ = row.get("type") or ""
+            typ = _org_type(row.get("type"))
             if typ not in ("district", "school"):
                 sid = row.get("sourcedId") or ""
                 school = self.school_of(sid)
@@ -242,12 +263,14 @@ class _Reader:
                     self.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
                                    f"{school!r}: classes and users that name it are placed "
                                    "at that school (a class keeps the org id in extra "
-                                   "'oneroster_org')",
-                                   file="orgs.csv", line=line, record_id=sid)
+                                   "'oneroster_org'; the row is this problem's raw text)",
+                                   file="orgs.csv", line=line, record_id=sid,
+                                   raw=raw_text(orjson.dumps(row)))
                     continue
                 self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
-                               "parent school; not loaded", file="orgs.csv", line=line,
-                               record_id=sid)
+                               "parent school; not loaded (the row is this problem's raw "
+                               "text)", file="orgs.csv", line=line, record_id=sid,
+                               raw=raw_text(orjson.dumps(row)))
                 continue
             d = self._mapped(row, _ORG_COLS)
             consumed = set(_ORG_COLS) | {"type"}
@@ -357,7 +380,7 @@ class _Reader:
         return schools, districts
 
     def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
-                    row: dict[str, str], file: str, line: int) -> None:
+                    row: dict[str, str], file: str, line: int) -> set[str]:
         schools, districts = self._orgs_split(orgs)
         if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
             districts += [o for o in schools if o not in self.orgs]
@@ -374,7 +397,9 @@ class _Reader:
         roles = u.setdefault("roles", {})
         username = row.get("username")
         ident = row.get("identifier") or None
+        taken: set[str] = set()
         if role in ("student", "teacher"):
+            taken.update(("orgSourcedIds", "identifier", "username"))
             r = roles.setdefault(role, {})
             for s in schools:
                 r.setdefault("schools", [])
@@ -390,11 +415,15 @@ class _Reader:
                 grades = split_list(row.get("grades"))
                 if grades:
                     r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
+                if len(grades) == 1:
+                    taken.add("grades")
         elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
+            taken.add("orgSourcedIds")
             roles.setdefault("district_admin", {})
             if schools:
                 u[_PREFIX + "schools"] = ",".join(schools)
         elif role in _STAFF_ROLES or role == "administrator":
+            taken.update(("orgSourcedIds", "identifier", "username"))
             r = roles.setdefault("staff", {})
             for s in schools:
                 r.setdefault("schools", [])
@@ -409,6 +438,8 @@ class _Reader:
                 if role not in r["roles"]:
                     r["roles"].append(role)
         elif role in _CONTACT_ROLES:
+            taken.add("identifier")
+            self._keep_orgs(u, orgs, row)
             r = roles.setdefault("contact", {})
             if ident is not None:
                 r["sis_id"] = ident
@@ -420,6 +451,26 @@ class _Reader:
                            "without it", file=file, line=line, kind="users",
                            record_id=u.get("id"))
             u[_PREFIX + "role"] = role
+            self._keep_orgs(u, orgs, row)
+        if primary and (primary in schools or primary in districts):
+            taken.add("primaryOrgSourcedId")
+        for col in taken:
+            self.role_cells.get(u["id"], {}).pop(col, None)
+        return taken
+
+    def _keep_orgs(self, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:
+        from rostergraph.io.oneroster_users import _held
+
+        if not orgs or row.get("orgSourcedIds"):
+            return
+        orgs = [o for o in orgs if o not in _held(u)]
+        if not orgs:
+            return
+        cells = self.role_cells.setdefault(u["id"], {})
+        have = split_list(cells.get("orgSourcedIds"))
+        new = [o for o in orgs if o not in have]
+        if new:
+            cells["orgSourcedIds"] = ",".join(have + new)
 
     def read_users(self) -> None:
         any_role = False  # (the package reader's later check of a missing role column)
@@ -437,6 +488,7 @@ class _Reader:
                 continue
             self.alias[sid] = uid
             u = self.users.get(uid)
+            joined = u is not None
             role = canonical_role(row.get("role") or "")
             any_role = any_role or bool(role)
             if u is None:
@@ -453,11 +505,23 @@ class _Reader:
             agents = split_list(row.get("agentSourcedIds"))
             if agents:
                 self.agents.setdefault(sid, []).extend(agents)
+            taken: set[str] = set()
             if role:
                 orgs = split_ids(row.get("orgSourcedIds"), self.orgs)
-                self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
-                                 "users.csv", line)
-            else:  # 1.2: the roles come from roles.csv, with this row's fields
+                taken = self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None,
+                                         row, "users.csv", line)
+            held: set[Any] = set()
+            if joined:
+                from rostergraph.io.oneroster_users import _held
+
+                held = _held(u)
+            for col in ("orgSourcedIds", "username", "identifier", "grades",
+                        "primaryOrgSourcedId"):
+                if row.get(col) and col not in taken and not (joined and all(
+                        p in held or CEDS_TO_CLEVER.get(p) in held
+                        for p in split_list(row[col]))):
+                    self.role_cells.setdefault(uid, {}).setdefault(col, row[col])
+            if not role:  # 1.2: the roles come from roles.csv, with this row's fields
                 self.user_rows.setdefault(uid, row)
                 if row.get("primaryOrgSourcedId"):
                     u["_primary_org"] = row["primaryOrgSourcedId"]
@@ -466,9 +530,14 @@ class _Reader:
                            "is no roles.csv: every user is loaded without one", file="users.csv")
 
     def read_roles(self) -> None:
-        pending: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
+        rows: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
+        pending = list(rows)
+
         # primary roles first, so the primary org becomes roles.<r>.school
-        pending.sort(key=lambda lr: (lr[1].get("roleType") != "primary", lr[0]))
+        def primary_row(row: dict[str, str]) -> bool:
+            return (row.get("roleType") or "").strip().lower() == "primary"
+
+        pending.sort(key=lambda lr: (not primary_row(lr[1]), lr[0]))
         for line, row in pending:
             usid = row.get("userSourcedId") or ""
             uid = self.alias.get(usid, usid)
@@ -478,9 +547,24 @@ class _Reader:
                                line=line, kind="users", record_id=usid)
                 continue
             org = row.get("orgSourcedId") or ""
-            primary = org if row.get("roleType") == "primary" else u.get("_primary_org")
+            primary = org if primary_row(row) else u.get("_primary_org")
             self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
                              primary, self.user_rows.get(uid, {}), "roles.csv", line)
+        read = {"sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role",
+                "orgSourcedId"}
+        for _, row in rows:
+            u = self.users.get(self.alias.get(row.get("userSourcedId") or "", ""))
+            if u is not None and any(v for k, v in row.items() if k not in read):
+                u.setdefault("oneroster.roles", []).append(
+                    {k: v for k, v in row.items() if v != "" and k != "userSourcedId"})
+
+    def keep_unplaced(self) -> None:
+        for uid, cells in self.role_cells.items():
+            u = self.users.get(uid)
+            if u is None:
+                continue
+            for col, value in cells.items():
+                u.setdefault(_PREFIX + col, value)
 
     def link_contacts(self) -> None:
         for sid, agents in self.agents.items():
@@ -497,6 +581,7 @@ class _Reader:
                 elif other is not None and "contact" in other.get("roles", {}):
                     contact, student = other, uid
                 else:
+                    u.setdefault(_PREFIX + "agentSourcedIds", ",".join(agents))
                     continue
                 crole = contact["roles"]["contact"]
                 rels = crole.setdefault("student_relationships", [])
@@ -508,7 +593,16 @@ class _Reader:
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
         seen: set[tuple[str, str, str]] = set()
+        ids: set[str] = set()
         for line, row in self.rows("enrollments.csv", "sections"):
+            eid = row.get("sourcedId")
+            if eid:  # a repeated id: as users.csv and classes.csv, the first row is kept
+                if eid in ids:
+                    self.b.problem("duplicate_id", f"duplicate enrollment id {eid!r}: the "
+                                   "first row is kept", file="enrollments.csv", line=line,
+                                   kind="sections", record_id=eid)
+                    continue
+                ids.add(eid)
             cid = row.get("classSourcedId") or ""
             usid = row.get("userSourcedId") or ""
             role = canonical_role(row.get("role") or "")
@@ -529,8 +623,16 @@ class _Reader:
                                record_id=row.get("sourcedId"))
                 continue
             uid = self.alias.get(usid, usid)
+            if not role:
+                self.b.problem("other", "enrollment without a role; not loaded",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=row.get("sourcedId"))
+                continue
             if role not in ("student", "teacher"):
                 self.ignored[role] = self.ignored.get(role, 0) + 1
+                users = sec.setdefault("oneroster.enrollments." + role, [])
+                if uid not in users:
+                    users.append(uid)
                 continue
             key = (cid, uid, role)
             if key in seen:
@@ -549,7 +651,8 @@ class _Reader:
                         sec["teacher"] = uid
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
-                                "equivalent and were not loaded")
+                                "equivalent: kept in their sections' extra "
+                                f"{'oneroster.enrollments.' + role!r}")
 
     def finish(self) -> None:
         for kind, table in (("sections", self.sections), ("users", self.users)):
@@ -654,6 +757,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             r.read_users()
         if r.wanted("roles.csv"):
             r.read_roles()
+        r.keep_unplaced()
         r.link_contacts()
         if r.wanted("enrollments.csv"):
             r.read_enrollments()

@@ -1,0 +1,328 @@
+"""The users of a OneRoster bundle: ``users.csv``, 1.2 ``roles.csv``, and the contacts'
+students (``agentSourcedIds``), as Clever users with Clever roles.
+
+OneRoster roles map onto Clever's (matched ignoring case): ``student`` and ``teacher`` to
+the same roles, ``administrator`` to ``district_admin`` when one of its orgs is a district
+and to ``staff`` otherwise, ``aide``, ``proctor``, ``principal``, ``counselor`` and
+``siteAdministrator`` to ``staff`` (the value kept in ``staff.roles``),
+``districtAdministrator`` and ``systemAdministrator`` to ``district_admin``, and
+``parent``, ``guardian`` and ``relative`` to ``contact`` (linked to the students their
+``agentSourcedIds`` name). Any other value is a problem and the user loads without that
+role (the value kept in ``extra["oneroster.role"]``). In 1.1 a user with several roles is
+one row per role; the ``metadata.rostergraph.userId`` extension column joins them back.
+
+The functions take the bundle's reader (:mod:`rostergraph.io.oneroster`), which holds the
+orgs read before and the users' tables the later files use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ..roster import raw_text
+from .csvutil import split_ids, split_list
+from .enrollcols import canonical_role
+from .mapping import CARRY_KEY, CEDS_TO_CLEVER
+
+if TYPE_CHECKING:
+    from .oneroster import _Reader
+
+__all__ = ["ROLES_KEY", "USER_ID_COLUMN", "apply_role", "keep_unplaced", "link_contacts",
+           "read_roles", "read_users"]
+
+CARRY_COLUMN = "metadata." + CARRY_KEY
+#: the extension column that joins a 1.1 multi-role user's rows into one user
+USER_ID_COLUMN = "metadata.rostergraph.userId"
+_PREFIX = "oneroster."
+
+_USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.last",
+              "middleName": "name.middle", "email": "email",
+              "dateLastModified": "last_modified"}
+_USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
+                  "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
+                  CARRY_COLUMN}
+
+_USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED
+_USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
+
+#: users.csv columns read for a role (kept in extra when no role of the user takes them)
+_ROLE_CELLS = ("orgSourcedIds", "username", "identifier", "grades", "primaryOrgSourcedId")
+#: roles.csv columns a Clever role holds; a row with any other cell (``beginDate``,
+#: ``endDate``, ``userProfileSourcedId``, a ``metadata.*`` column) is kept whole in the
+#: user's ``extra[ROLES_KEY]`` (a list, in file order)
+_ROLE_ROW_READ = frozenset({"sourcedId", "status", "dateLastModified", "userSourcedId",
+                            "roleType", "role", "orgSourcedId"})
+ROLES_KEY = "oneroster.roles"
+_TAKES_NOTHING: frozenset[str] = frozenset()
+#: the role cells each kind of role takes (a student with one grade takes ``grades`` too)
+_TAKES = {"student": frozenset({"orgSourcedIds", "identifier", "username", "grades"}),
+          "teacher": frozenset({"orgSourcedIds", "identifier", "username"}),
+          "districtAdministrator": frozenset({"orgSourcedIds"}),
+          "parent": frozenset({"identifier"}), "guardian": frozenset({"identifier"}),
+          "relative": frozenset({"identifier"})}
+_STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
+_DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
+_CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
+                  "guardian": ("Other", "Parent/Guardian"),
+                  "relative": ("Other", "Family")}
+
+
+def _orgs_split(rd: _Reader, ids: list[str]) -> tuple[list[str], list[str]]:
+    schools: list[str] = []
+    districts: list[str] = []
+    for o in ids:
+        o = rd.org_school.get(o, o)  # a department's users belong to its school
+        t = rd.orgs.get(o, ("school", None))[0]
+        out = districts if t == "district" else schools
+        if o not in out:
+            out.append(o)
+    return schools, districts
+
+
+def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
+               primary: str | None, row: dict[str, str], file: str, line: int
+               ) -> frozenset[str]:
+    """Put OneRoster role ``role`` at ``orgs`` on user dict ``u`` (a problem, and the value
+    kept in extra, for a role with no Clever equivalent). Returns the users.csv columns
+    of :data:`_ROLE_CELLS` the role took (dropped from the user's cells kept so far)."""
+    schools, districts = _orgs_split(rd, orgs)
+    if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
+        districts += [o for o in schools if o not in rd.orgs]
+        schools = [o for o in schools if o in rd.orgs]
+    if primary and primary in schools:
+        schools.remove(primary)
+        schools.insert(0, primary)
+    if not u.get("district"):
+        dist = (districts[0] if districts else None) or next(
+            (rd.district_of(s) for s in schools if rd.district_of(s)), None
+        ) or rd.sole_district()
+        if dist:
+            u["district"] = dist
+    roles = u.setdefault("roles", {})
+    username = row.get("username")
+    ident = row.get("identifier") or None
+    taken = _TAKES.get(role, _TAKES_NOTHING)
+    if role in ("student", "teacher"):
+        r = roles.setdefault(role, {})
+        for s in schools:
+            r.setdefault("schools", [])
+            if s not in r["schools"]:
+                r["schools"].append(s)
+        if schools and "school" not in r:
+            r["school"] = schools[0]
+        if ident is not None:
+            r["sis_id"] = ident
+        if username:
+            r.setdefault("credentials", {})["district_username"] = username
+        if role == "student":
+            grades = split_list(row.get("grades"))
+            if grades:
+                r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
+            if len(grades) != 1:  # (several: the list is kept in extra, as for a class)
+                taken = _TAKES["teacher"]
+    elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
+        taken = _TAKES["districtAdministrator"]
+        roles.setdefault("district_admin", {})
+        if schools:
+            u[_PREFIX + "schools"] = ",".join(schools)
+    elif role in _STAFF_ROLES or role == "administrator":
+        taken = _TAKES["teacher"]
+        r = roles.setdefault("staff", {})
+        for s in schools:
+            r.setdefault("schools", [])
+            if s not in r["schools"]:
+                r["schools"].append(s)
+        if ident is not None:
+            r["staff_id"] = ident
+        if username:
+            r.setdefault("credentials", {})["district_username"] = username
+        if role != "administrator":
+            r.setdefault("roles", [])
+            if role not in r["roles"]:
+                r["roles"].append(role)
+    elif role in _CONTACT_ROLES:
+        _keep_orgs(rd, u, orgs, row)
+        r = roles.setdefault("contact", {})
+        if ident is not None:
+            r["sis_id"] = ident
+        if row.get("phone"):
+            r["phone"] = row["phone"]
+        rd.contact_role.setdefault(u["id"], role)
+    else:
+        rd.b.problem("other", f"user role {role!r} has no Clever role; the user is kept "
+                     "without it", file=file, line=line, kind="users",
+                     record_id=u.get("id"))
+        u[_PREFIX + "role"] = role
+        _keep_orgs(rd, u, orgs, row)
+    if primary and (primary in schools or primary in districts):
+        taken = taken | {"primaryOrgSourcedId"}
+    cells = rd.role_cells.get(u["id"])
+    if cells:
+        for col in taken:
+            cells.pop(col, None)
+    return taken
+
+
+def _keep_orgs(rd: _Reader, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:
+    """``orgs`` (a 1.2 role's that Clever has no place for) among the user's cells kept in
+    extra as ``oneroster.orgSourcedIds``, but for those another role of the user holds (a
+    1.1 row's own cell is kept as it is)."""
+    if not orgs or row.get("orgSourcedIds"):
+        return
+    held = _held(u)
+    orgs = [o for o in orgs if o not in held]
+    if not orgs:
+        return
+    cells = rd.role_cells.setdefault(u["id"], {})
+    have = split_list(cells.get("orgSourcedIds"))
+    new = [o for o in orgs if o not in have]
+    if new:
+        cells["orgSourcedIds"] = ",".join(have + new)
+
+
+def _held(u: dict[str, Any]) -> set[Any]:
+    """Every text a user dict's roles and district hold (ids, usernames, grades, ...)."""
+    out: set[Any] = {u.get("district")}
+    todo: list[Any] = [u.get("roles")]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, dict):
+            todo += v.values()
+        elif isinstance(v, list):
+            todo += v
+        elif isinstance(v, str):
+            out.add(v)
+    return out
+
+
+def keep_unplaced(rd: _Reader) -> None:
+    """The users.csv cells that no role of their user took (a district admin's
+    ``username``, a teacher's ``grades``, a student's second grade, the orgs of a contact
+    or of a role with no Clever equivalent, a 1.2 user with no role) kept in ``extra`` as
+    ``oneroster.<column>``: the columns are read for the roles, so nothing else keeps them."""
+    for uid, cells in rd.role_cells.items():
+        u = rd.users.get(uid)
+        if u is None:
+            continue
+        for col, value in cells.items():
+            u.setdefault(_PREFIX + col, value)
+
+
+def read_users(rd: _Reader) -> None:
+    """``users.csv``: one user per row (1.1 rows of one user joined by its userId
+    column), each row's role applied; a row with no id or a repeated id is a problem."""
+    plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
+    any_role = False
+    for line, row in rd.rows("users.csv", "users"):
+        sid = row.get("sourcedId")
+        if not sid:
+            rd.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
+                         kind="users", raw=raw_text(orjson.dumps(row)))
+            continue
+        uid = row.get(USER_ID_COLUMN) or sid
+        if sid in rd.alias:
+            rd.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
+                         "is kept", file="users.csv", line=line, kind="users",
+                         record_id=sid)
+            continue
+        rd.alias[sid] = uid
+        u = rd.users.get(uid)
+        joined = u is not None  # a later row of a 1.1 user with several roles
+        role = canonical_role(row.get("role") or "")
+        any_role = any_role or bool(role)
+        if u is None:
+            u = rd.mapped_fields(row, _USER_COLS)
+            u["id"] = uid
+            contact = role in _CONTACT_ROLES
+            plan = plans.get(contact)
+            if plan is None:  # (every row of the file has the same columns)
+                plan = plans[contact] = rd.extra_plan(
+                    row, _USER_MAPPED_CONTACT if contact else _USER_MAPPED)
+            rd.put_extra(u, row, (), plan)
+            rd.users[uid] = u
+            rd.where[("users", uid)] = ("users.csv", line)
+        elif row.get(CARRY_COLUMN):
+            rd.put_extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
+        agents = split_list(row.get("agentSourcedIds"))
+        if agents:
+            rd.agents.setdefault(sid, []).extend(agents)
+        taken = _TAKES_NOTHING
+        if role:
+            orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
+            taken = apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
+                               "users.csv", line)
+        left = [col for col in _ROLE_CELLS if col not in taken and row.get(col)]
+        if left and joined:  # what an earlier role of the user holds is not kept twice
+            held = _held(u)
+            left = [col for col in left if not all(
+                part in held or CEDS_TO_CLEVER.get(part) in held
+                for part in split_list(row[col]))]
+        if left:  # cells the row's role did not take (1.2: all, until roles.csv takes them)
+            cells = rd.role_cells.setdefault(uid, {})
+            for col in left:
+                cells.setdefault(col, row[col])
+        if not role:  # 1.2: the roles come from roles.csv, with this row's fields
+            rd.user_rows.setdefault(uid, row)
+            if row.get("primaryOrgSourcedId"):
+                u["_primary_org"] = row["primaryOrgSourcedId"]
+    if rd.users and not any_role and "roles.csv" not in rd.bundle:
+        rd.b.problem("other", "no user has a role (is the role column missing?) and there "
+                     "is no roles.csv: every user is loaded without one", file="users.csv")
+
+
+def read_roles(rd: _Reader) -> None:
+    """1.2 ``roles.csv``: each row's role applied to its user, primary roles first."""
+    rows: list[tuple[int, dict[str, str]]] = list(rd.rows("roles.csv", "users"))
+    # primary roles first, so the primary org becomes roles.<r>.school
+    pending = sorted(rows, key=lambda lr: (not _primary(lr[1]), lr[0]))
+    for line, row in pending:
+        usid = row.get("userSourcedId") or ""
+        uid = rd.alias.get(usid, usid)
+        u = rd.users.get(uid)
+        if u is None:
+            rd.b.problem("other", f"role for unknown user {usid!r}", file="roles.csv",
+                         line=line, kind="users", record_id=usid)
+            continue
+        org = row.get("orgSourcedId") or ""
+        primary = org if _primary(row) else u.get("_primary_org")
+        apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
+                       primary, rd.user_rows.get(uid, {}), "roles.csv", line)
+    for _, row in rows:  # (file order) what a Clever role cannot hold: the row is kept
+        u = rd.users.get(rd.alias.get(row.get("userSourcedId") or "", ""))
+        if u is not None and any(v for k, v in row.items() if k not in _ROLE_ROW_READ):
+            u.setdefault(ROLES_KEY, []).append(
+                {k: v for k, v in row.items() if v != "" and k != "userSourcedId"})
+
+
+def _primary(row: dict[str, str]) -> bool:
+    """Whether a roles.csv row's ``roleType`` is ``primary`` (in any case)."""
+    return (row.get("roleType") or "").strip().lower() == "primary"
+
+
+def link_contacts(rd: _Reader) -> None:
+    """Each contact's ``agentSourcedIds`` (or a student's naming its contacts) as the
+    contact's student relationships."""
+    for sid, agents in rd.agents.items():
+        uid = rd.alias.get(sid, sid)
+        u = rd.users.get(uid)
+        if u is None:
+            continue
+        roles = u.get("roles", {})
+        for a in agents:
+            aid = rd.alias.get(a, a)
+            other = rd.users.get(aid)
+            if "contact" in roles:
+                contact, student = u, aid
+            elif other is not None and "contact" in other.get("roles", {}):
+                contact, student = other, uid
+            else:  # no contact on either side: Clever has no link to hold it
+                u.setdefault(_PREFIX + "agentSourcedIds", ",".join(agents))
+                continue
+            crole = contact["roles"]["contact"]
+            rels = crole.setdefault("student_relationships", [])
+            if any(r.get("student") == student for r in rels):
+                continue
+            rel, typ = _CONTACT_ROLES.get(rd.contact_role.get(contact["id"], ""), ("", ""))
+            rels.append({"student": student, "relationship": rel, "type": typ})

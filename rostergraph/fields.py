@@ -31,6 +31,11 @@ def _unlisted(role: Any) -> bool:
             and role.school not in role.schools)
 
 
+def _no_at(email: Any) -> bool:
+    """A non-empty email without ``@`` (RG-USR-001)."""
+    return bool(email) and "@" not in email
+
+
 def _name_only_last(u: Any) -> bool:
     n = u.name
     return n is not None and bool(n.last) and not n.first and not n.middle
@@ -43,6 +48,9 @@ FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
         "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
         "name_only_last": _name_only_last,
+        "email_no_at": lambda u: _no_at(u.email),
+        "student_email_no_at": lambda u: _no_at(st.email if (st := _student(u)) is not None
+                                                else None),
         "student_school_unlisted": lambda u: _unlisted(_student(u)),
         "teacher_school_unlisted": lambda u: _unlisted(u.roles.teacher
                                                        if u.roles is not None else None),

@@ -170,3 +170,29 @@ def test_primary_school_not_listed_equals_the_oracle(
     # users in a dict of their own: the reader's marks no longer describe them
     records_only = plain.replace(users=dict(plain.users.items()))
     assert sch001(records_only) == got
+
+
+def test_email_without_at_from_the_readers_marks_equals_the_records(tmp_path: Path) -> None:
+    """RG-USR-001 from the marks the fast reader makes as it reads each email equals the
+    rule over the records (empty, absent and ``@``-only emails included; a line with a key
+    that is no field takes the general reader's path)."""
+    out = Path(district("S", seed=4).write(tmp_path / "d"))
+    district_id = json.loads((out / "districts.jsonl").read_bytes().split(b"\n", 1)[0])["id"]
+    extra = [{"id": "zz-at-1", "email": "no-at", "roles": {"student": {"email": "x@y"}}},
+             {"id": "zz-at-2", "email": "", "roles": {"student": {"email": "plain"}}},
+             {"id": "zz-at-3", "email": "@", "roles": {"student": {"email": ""}}},
+             {"id": "zz-at-4", "roles": {"teacher": {}}},
+             {"id": "zz-at-5", "email": "slow-line", "zz_extra": 1, "roles": {}}]
+    users = out / "users.jsonl"
+    users.write_bytes(users.read_bytes().rstrip(b"\n") + b"\n" + b"\n".join(
+        json.dumps({"district": district_id, **u}).encode() for u in extra) + b"\n")
+    fast = rostergraph.load(out)
+    assert reader_column(fast, "users", "email_no_at") is not None
+    got = _rows(validate(fast, select="RG-USR-001"))
+    plain = rostergraph.load(out)
+    records_only = plain.replace(users=dict(plain.users.items()))
+    assert reader_column(records_only, "users", "email_no_at") is None
+    assert got == _rows(validate(records_only, select="RG-USR-001"))
+    flagged = {(r[2][0], r[4]["field"]) for r in got if r[2][0].startswith("zz-")}
+    assert flagged == {("zz-at-1", "email"), ("zz-at-2", "roles.student.email"),
+                       ("zz-at-5", "email")}

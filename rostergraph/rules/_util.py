@@ -51,8 +51,9 @@ def gc_paused() -> Iterator[None]:
 #: here: without the reader's scan every record is a suspect.
 _FROM_RECORD = FIELD_GETTERS
 #: columns of booleans (the rest hold objects: str or None)
-_BOOL_FIELDS = frozenset({"name_only_last", "student_school_unlisted",
-                          "teacher_school_unlisted", "text_suspect"})
+_BOOL_FIELDS = frozenset({"email_no_at", "name_only_last", "student_email_no_at",
+                          "student_school_unlisted", "teacher_school_unlisted",
+                          "text_suspect"})
 
 
 def _plural(kind: str) -> str:
@@ -85,7 +86,8 @@ def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
     (building lazily loaded ones) and kept in the graph's cache. Names: every kind
     ``text_suspect`` (bool: the record may hold a string RG-STR-001/002 report;
     all ``True`` without a reader scan); users ``email``, ``student_email``,
-    ``student_grade``, ``name_only_last``, ``student_school_unlisted`` and
+    ``student_grade``, ``name_only_last``, ``email_no_at`` and ``student_email_no_at``
+    (bool: non-empty and without ``@``), ``student_school_unlisted`` and
     ``teacher_school_unlisted`` (bool: the role's ``school`` is missing from its
     non-empty ``schools``); sections ``name``, ``grade``,
     ``teacher``, ``teachers_0``.

@@ -151,13 +151,13 @@ def test_column_order_is_free(tmp_path: Path) -> None:
 def test_csv_robustness_bom_crlf_quotes_long_fields_and_bad_bytes(tmp_path: Path) -> None:
     """BOM, CRLF, quoted commas/quotes/newlines, a 600 KB field, invalid UTF-8 on one line."""
     long = "x" * (600 * 1024)  # > the csv module's default 128 KiB field limit
-    text = ("\ufeffSchool_id,School_name\r\n"
-            f"s1,\"Name, with comma\"\r\ns2,\"say \"\"hi\"\"\"\r\ns3,\"two\r\nlines\"\r\n"
+    text = ("\ufeffSchool_id,School_name\r\n"  # (a UTF-8 é: the bad bytes are no Windows-1252)
+            f"s1,\"Name, with comma é\"\r\ns2,\"say \"\"hi\"\"\"\r\ns3,\"two\r\nlines\"\r\n"
             f"s4,{long}\r\n")
     d = _folder(tmp_path)
     (d / "schools.csv").write_bytes(text.encode("utf-8") + b"s5,bad\xff\xfebytes\r\ns6,ok\r\n")
     r = read_clever_csv(d)
-    assert r.schools["s1"].name == "Name, with comma"
+    assert r.schools["s1"].name == "Name, with comma é"
     assert r.schools["s2"].name == 'say "hi"'
     assert r.schools["s3"].name == "two\r\nlines"
     assert len(r.schools["s4"].name) == len(long)
@@ -522,3 +522,20 @@ def test_section_repeated_for_each_teacher_gains_co_teachers(tmp_path: Path) -> 
     assert said == [(3, "other"), (4, "duplicate_id"), (5, "duplicate_id")]
     g = rostergraph.RosterGraph.from_roster(r)
     assert set(g.neighbors("se1", "teaches", reverse=True)) == {"t1", "t2"}
+
+
+def test_a_windows_1252_file_reads_without_losing_a_byte(tmp_path: Path) -> None:
+    """A file saved by Excel as "CSV" (Windows-1252: no UTF-8 character, accented letters
+    as single bytes) loads with its letters, and one encoding problem says how it was read;
+    a file mixing UTF-8 and such bytes keeps U+FFFD for the bytes."""
+    d = _folder(tmp_path)
+    (d / "schools.csv").write_bytes("School_id,School_name\r\ns1,Escuela Núñez – Peña\r\n"
+                                    "s2,Plain\r\n".encode("cp1252"))
+    r = read_clever_csv(d)
+    assert r.schools["s1"].name == "Escuela Núñez – Peña" and r.schools["s2"].name == "Plain"
+    (enc,) = [p for p in r.problems if p.code == "encoding"]
+    assert enc.file == "schools.csv" and enc.line == 2 and "Windows-1252" in enc.message
+    (d / "schools.csv").write_bytes("School_id,School_name\r\ns1,Zoë\r\n".encode()
+                                    + b"s2,Pe\xf1a\r\n")
+    mixed = read_clever_csv(d)
+    assert mixed.schools["s1"].name == "Zoë" and mixed.schools["s2"].name == "Pe\ufffda"

@@ -62,7 +62,19 @@ _UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
     """Bytes → text: strip a UTF-8 BOM; non-UTF-8 bytes become an ``encoding`` problem.
     A file that starts with a UTF-16 byte order mark (Windows tools write them) is read as
-    UTF-16, with an ``other`` problem (the formats ask for UTF-8)."""
+    UTF-16, with an ``other`` problem (the formats ask for UTF-8). A file with bytes that
+    are not UTF-8 and no UTF-8 character anywhere was written in a one-byte encoding
+    (Excel's and Windows SIS exports' "CSV" is Windows-1252): it is read as Windows-1252,
+    which keeps every byte; a file that mixes UTF-8 characters and bad bytes has the bad
+    bytes replaced by U+FFFD.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> decode_csv(b"id,name\\n1,Jos\\xe9\\n", "t.csv", b), b.problems[0].code
+    ('id,name\\n1,José\\n', 'encoding')
+    """
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     if data[:2] in _UTF16:
@@ -80,10 +92,21 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     except UnicodeDecodeError as exc:
         head = data[:exc.start]  # CR, LF and CRLF each end a line, as for the rows
         line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+        raw = raw_text(data[max(0, exc.start - 40):exc.start + 40])
+        text = data.decode("utf-8", errors="replace")
+        if text.replace("\ufffd", "").isascii():  # no UTF-8 character at all
+            try:
+                legacy = data.decode("cp1252")
+            except UnicodeDecodeError:  # (a byte cp1252 leaves undefined)
+                pass
+            else:
+                b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}) "
+                          "and no UTF-8 character: read as Windows-1252", file=name,
+                          line=line, kind=kind, raw=raw)
+                return legacy
         b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
-                  "replaced by U+FFFD", file=name, line=line, kind=kind,
-                  raw=raw_text(data[max(0, exc.start - 40):exc.start + 40]))
-        return data.decode("utf-8", errors="replace")
+                  "replaced by U+FFFD", file=name, line=line, kind=kind, raw=raw)
+        return text
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")  # the line ends io.StringIO(newline="") splits on

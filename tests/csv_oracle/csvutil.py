@@ -38,10 +38,32 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     except UnicodeDecodeError as exc:
         head = data[:exc.start]  # CR, LF and CRLF each end a line, as for the rows
         line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+        raw = raw_text(data[max(0, exc.start - 40):exc.start + 40])
+        if all(c < 0x80 or _not_utf8_at(data, k) for k, c in enumerate(data)):
+            try:  # every non-ASCII byte is a lone one: a one-byte encoding, Windows-1252
+                text = data.decode("cp1252")
+                b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}) "
+                          "and no UTF-8 character: read as Windows-1252", file=name,
+                          line=line, kind=kind, raw=raw)
+                return text
+            except UnicodeDecodeError:
+                pass
         b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
-                  "replaced by U+FFFD", file=name, line=line, kind=kind,
-                  raw=raw_text(data[max(0, exc.start - 40):exc.start + 40]))
+                  "replaced by U+FFFD", file=name, line=line, kind=kind, raw=raw)
         return data.decode("utf-8", errors="replace")
+
+
+def _not_utf8_at(data: bytes, k: int) -> bool:
+    """Is byte ``k`` of ``data`` (not ASCII) outside every valid UTF-8 character?"""
+    for start in range(max(0, k - 3), k + 1):
+        for end in range(k + 1, min(len(data), start + 4) + 1):
+            try:
+                ch = data[start:end].decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if len(ch) == 1 and ch != "\ufffd":
+                return False
+    return True
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")  # the line ends io.StringIO(newline="") splits on

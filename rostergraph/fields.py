@@ -18,21 +18,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FIELD_GETTERS"]
+__all__ = ["FIELD_GETTERS", "email_without_at", "school_unlisted"]
 
 
 def _student(u: Any) -> Any:
     return u.roles.student if u.roles is not None else None
 
 
-def _unlisted(role: Any) -> bool:
-    """A role's primary ``school`` is missing from its non-empty ``schools``."""
+def school_unlisted(role: Any) -> bool:
+    """A role's primary ``school`` is missing from its non-empty ``schools`` (RG-SCH-001;
+    the JSON Lines scan marks its rows with this too)."""
     return (role is not None and role.school is not None and bool(role.schools)
             and role.school not in role.schools)
 
 
-def _no_at(email: Any) -> bool:
-    """A non-empty email without ``@`` (RG-USR-001)."""
+def email_without_at(email: Any) -> bool:
+    """A non-empty email without ``@`` (RG-USR-001; the JSON Lines scan marks its rows with
+    this too)."""
     return bool(email) and "@" not in email
 
 
@@ -48,12 +50,12 @@ FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
         "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
         "name_only_last": _name_only_last,
-        "email_no_at": lambda u: _no_at(u.email),
-        "student_email_no_at": lambda u: _no_at(st.email if (st := _student(u)) is not None
-                                                else None),
-        "student_school_unlisted": lambda u: _unlisted(_student(u)),
-        "teacher_school_unlisted": lambda u: _unlisted(u.roles.teacher
-                                                       if u.roles is not None else None),
+        "email_no_at": lambda u: email_without_at(u.email),
+        "student_email_no_at": lambda u: email_without_at(
+            st.email if (st := _student(u)) is not None else None),
+        "student_school_unlisted": lambda u: school_unlisted(_student(u)),
+        "teacher_school_unlisted": lambda u: school_unlisted(
+            u.roles.teacher if u.roles is not None else None),
     },
     "sections": {
         "name": lambda s: s.name,

@@ -43,6 +43,7 @@ import msgspec
 import numpy as np
 
 from ..columns import CodedRefs, school_edges
+from ..fields import email_without_at, school_unlisted
 from ..model import RECORD_CLASSES, Roles, _spec
 
 __all__ = ["join_parts", "scan", "slow_lines", "struct_for", "suspect_rows"]
@@ -109,6 +110,26 @@ _SUSPECT_BYTES = (b"\\", b"\x7f", b"\xc2", b"\xef")
 _FIND_LIMIT = 20_000
 
 
+def _find_all(data: bytes, needle: bytes, lo: int, hi: int, limit: int) -> np.ndarray:
+    """Every position of ``needle`` in ``data[lo:hi]``, ascending: ``bytes.find`` for the
+    first ``limit`` (the usual case: few or none), then one vectorized pass over the rest
+    (the positions of its first byte, kept where the following bytes match too)."""
+    hits: list[int] = []
+    at = data.find(needle, lo, hi)
+    while at >= 0 and len(hits) < limit:
+        hits.append(at)
+        at = data.find(needle, at + 1, hi)
+    pos = np.asarray(hits, dtype=np.int64)
+    if at >= 0:  # many: the rest in one vectorized pass
+        a = np.frombuffer(data, dtype=np.uint8, count=hi - at, offset=at)
+        cand = np.flatnonzero(a == needle[0])
+        for j, byte in enumerate(needle[1:], 1):
+            cand = cand[cand + j < len(a)]
+            cand = cand[a[cand + j] == byte]
+        pos = np.concatenate([pos, cand + at])
+    return pos
+
+
 def suspect_rows(data: bytes, start: int, end: int, row_starts: Any) -> np.ndarray:
     """Rows whose text holds a byte that may start a character RG-STR-002 reports.
 
@@ -126,18 +147,7 @@ def suspect_rows(data: bytes, start: int, end: int, row_starts: Any) -> np.ndarr
         np.asarray(row_starts, dtype=np.int64)
     if not len(rs) or end <= start:
         return np.zeros(0, np.int64)
-    found: list[Any] = []
-    for b in _SUSPECT_BYTES:
-        hits: list[int] = []
-        at = data.find(b, start, end)
-        while at >= 0 and len(hits) < _FIND_LIMIT:
-            hits.append(at)
-            at = data.find(b, at + 1, end)
-        if at >= 0:  # many: the rest in one vectorized pass
-            a = np.frombuffer(data, dtype=np.uint8, count=end - at, offset=at)
-            found.append(np.flatnonzero(a == b[0]) + at)
-        found.append(np.asarray(hits, dtype=np.int64))
-    pos = np.concatenate(found)
+    pos = np.concatenate([_find_all(data, b, start, end, _FIND_LIMIT) for b in _SUSPECT_BYTES])
     rows = np.searchsorted(rs, pos, side="right") - 1
     rows = np.unique(rows)
     return rows[rows >= 0]
@@ -263,8 +273,7 @@ class _Columns:
         rows, refs, prim = c["works_at"]
         for i, (te, sf) in enumerate(zip(teachers, staff), base):
             if te is not None or sf is not None:
-                if te is not None and te.school is not None and te.schools and \
-                        te.school not in te.schools:
+                if school_unlisted(te):
                     unlisted_te[i - base] = 1
                 schools = list(te.schools or ()) if te is not None else []
                 if sf is not None and sf.schools:
@@ -300,10 +309,10 @@ class _Columns:
         # millions of them reads each from memory again)
         emails = list(map(_EMAIL, objs))
         f["email"].extend(emails)
-        f["email_no_at"].extend([bool(e) and "@" not in e for e in emails])
+        f["email_no_at"].extend(map(email_without_at, emails))
         emails = [s.email if s is not None else None for s in students]
         f["student_email"].extend(emails)
-        f["student_email_no_at"].extend([bool(e) and "@" not in e for e in emails])
+        f["student_email_no_at"].extend(map(email_without_at, emails))
         grades = [s.grade if s is not None else None for s in students]
         f["student_grade"].extend(map(self.canon.setdefault, grades, grades))
         f["name_only_last"].extend([nm is not None and bool(nm.last) and not nm.first
@@ -366,17 +375,9 @@ _NEEDLE_FINDS = 2_000
 def _lines_with(data: bytes, needle: bytes, lo: int, hi: int, offs: np.ndarray) -> np.ndarray:
     """Which lines (starting at byte positions ``offs``, ascending, in ``data[lo:hi]``)
     hold ``needle`` (a string without a newline)."""
-    hits: list[int] = []
-    at = data.find(needle, lo, hi)
-    while at >= 0 and len(hits) < _NEEDLE_FINDS:
-        hits.append(at)
-        at = data.find(needle, at + 1, hi)
     found = np.zeros(len(offs), dtype=bool)
-    if at >= 0:  # many: every line is asked, in C
-        found[:] = np.fromiter(map(bytes.__contains__, data[lo:hi].split(b"\n"),
-                                   repeat(needle)), dtype=bool, count=len(offs))
-    elif hits:
-        found[np.searchsorted(offs, np.asarray(hits, dtype=np.int64), side="right") - 1] = True
+    pos = _find_all(data, needle, lo, hi, _NEEDLE_FINDS)
+    found[np.searchsorted(offs, pos, side="right") - 1] = True
     return found
 
 

@@ -295,21 +295,24 @@ def test_a_repeated_demographics_id_is_a_duplicate_id_problem(tmp_path: Path) ->
     assert where(r) == {("demographics.csv", 3, "duplicate_id")}
 
 
+#: A 1.2 users.csv (role-less: roles.csv gives the roles) with one user, t1.
+USERS_12_T1 = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
+               "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+               "password,userMasterIdentifier,resourceSourcedIds,preferredGivenName,"
+               "preferredMiddleName,preferredFamilyName,primaryOrgSourcedId,pronouns\n"
+               "t1,active,2024-01-01,true,tu,,T,One,,T1,,,,,,,,,,,,,\n")
+
+
 def test_role_type_in_another_case_is_primary(tmp_path: Path) -> None:
     """A 1.2 roles.csv ``roleType`` of ``Primary`` makes that org the role's school, as
     ``primary`` does (it was read as secondary)."""
-    users = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
-             "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
-             "password,userMasterIdentifier,resourceSourcedIds,preferredGivenName,"
-             "preferredMiddleName,preferredFamilyName,primaryOrgSourcedId,pronouns\n"
-             "t1,active,2024-01-01,true,tu,,T,One,,T1,,,,,,,,,,,,,\n")
     roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
              "endDate,orgSourcedId,userProfileSourcedId\n"
              "r1,active,2024-01-01,t1,secondary,teacher,,,sA,\n"
              "r2,active,2024-01-01,t1,Primary,Teacher,,,sB,\n")
     r = read_oneroster(write(tmp_path / "b", {
         "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
-        "users.csv": users, "roles.csv": roles}))
+        "users.csv": USERS_12_T1, "roles.csv": roles}))
     assert r.users["t1"].roles.teacher.school == "sB"
     assert r.users["t1"].roles.teacher.schools == ("sB", "sA")
 
@@ -348,11 +351,6 @@ def test_role_rows_with_dates_or_a_profile_are_kept_on_the_user(tmp_path: Path) 
     """A 1.2 roles.csv row with ``beginDate``/``endDate``/``userProfileSourcedId`` (cells a
     Clever role cannot hold, dropped before) is kept whole in the user's extra
     ``oneroster.roles``, in file order; rows with nothing more are not."""
-    users = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
-             "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
-             "password,userMasterIdentifier,resourceSourcedIds,preferredGivenName,"
-             "preferredMiddleName,preferredFamilyName,primaryOrgSourcedId,pronouns\n"
-             "t1,active,2024-01-01,true,tu,,T,One,,T1,,,,,,,,,,,,,\n")
     roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
              "endDate,orgSourcedId,userProfileSourcedId\n"
              "r1,active,2024-01-01,t1,secondary,teacher,2024-08-01,2025-06-30,sA,\n"
@@ -360,7 +358,7 @@ def test_role_rows_with_dates_or_a_profile_are_kept_on_the_user(tmp_path: Path) 
              "r3,active,2024-01-01,t1,secondary,aide,,,sA,p9\n")
     r = read_oneroster(write(tmp_path / "b", {
         "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
-        "users.csv": users, "roles.csv": roles}))
+        "users.csv": USERS_12_T1, "roles.csv": roles}))
     kept = r.users["t1"].extra["oneroster.roles"]
     assert [k["sourcedId"] for k in kept] == ["r1", "r3"]
     assert kept[0]["beginDate"] == "2024-08-01" and kept[1]["userProfileSourcedId"] == "p9"

@@ -37,7 +37,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 from string import Formatter
 from typing import Any, overload
@@ -84,9 +84,10 @@ class FindingBlock:
     values, params
         Name → column (a 1-d array with one entry per row) or constant.
     order
-        Optional tie-break among rows of this rule with equal ids: a constant or a
-        column of strings that sort like the rows' messages do. Without one, such
-        rows are ordered by their messages (built for them only).
+        Optional tie-break among rows of this rule with equal ids: a constant, a
+        column of strings that sort like the rows' messages do, or a function giving
+        those strings for some rows (called only for rows whose ids tie). Without one,
+        such rows are ordered by their messages (built for them only).
     severity
         Overrides the rule's severity (a constant or a column).
 
@@ -113,7 +114,7 @@ class FindingBlock:
                  message: str | np.ndarray,
                  values: Mapping[str, Any] | None = None,
                  params: Mapping[str, Any] | None = None,
-                 order: str | np.ndarray | None = None,
+                 order: str | np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None,
                  severity: str | np.ndarray | None = None) -> None:
         self.rule = rule.id
         self.severity: str | np.ndarray = rule.severity if severity is None else severity
@@ -509,7 +510,9 @@ def _sort_rule(blocks: list[tuple[int, FindingBlock]]) -> tuple[np.ndarray, np.n
         for j, (_, b) in enumerate(blocks):
             mine = bidx[at] == j
             if mine.any():
-                vals[mine] = b.column(b.order, rows[at][mine])
+                picked = rows[at][mine]
+                vals[mine] = (_obj(b.order(picked)) if callable(b.order)
+                              else b.column(b.order, picked))
         ranked = _ranks([vals])
         ranked[more[perm[at]]] = 0
         by = np.lexsort((ranked, np.cumsum(np.r_[True, ~tie])[at]))

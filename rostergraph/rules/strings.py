@@ -21,7 +21,7 @@ hold a string either rule reports.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache as _memo
 from itertools import chain, compress, repeat
 from operator import attrgetter, is_not
@@ -295,14 +295,14 @@ class _Scan:
                 RULES["RG-STR-001"], kind, ids=(owners[at],),
                 message=f"{kind} {{id0}}: {{field}} has {{length:,}}{tail}",
                 values={"field": paths[at], "length": lens[at]},
-                order=join_strings(paths[at], " has ", thousands(lens[at]), tail)))
+                order=_order_of(paths[at], " has ", thousands, lens[at], tail)))
             at = np.flatnonzero(mine & (counts > 0))
             bad_out.append(FindingBlock(
                 RULES["RG-STR-002"], kind, ids=(owners[at],),
                 message=f"{kind} {{id0}}: {{field}} contains {{shown}}",
                 values={"field": paths[at], "chars": chars[at], "count": counts[at]},
                 params={"shown": shown[at]},
-                order=join_strings(paths[at], " contains ", shown[at])))
+                order=_order_of(paths[at], " contains ", None, shown[at], "")))
         return long_out, bad_out
 
     def walk(self, cls: type, objs: list[Any], owners: np.ndarray, prefix: str,
@@ -385,6 +385,16 @@ def _bad_code_points(strs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     bad |= (c >= 0xFFFD) & (c <= 0xFFFF)
     at = np.flatnonzero(bad)
     return np.searchsorted(np.cumsum(lens), at, side="right"), c[at].astype(np.int64)
+
+
+def _order_of(paths: np.ndarray, verb: str, fmt: Any, values: np.ndarray,
+              tail: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The findings' tie-break (the message after the id: ``<path><verb><value><tail>``),
+    written only for the rows asked for (those whose ids tie)."""
+    def order(rows: np.ndarray) -> np.ndarray:
+        shown = values[rows] if fmt is None else fmt(values[rows])
+        return join_strings(paths[rows], verb, shown, tail)
+    return order
 
 
 def _bad_code_points_of(strs: list[str], looked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

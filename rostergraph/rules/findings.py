@@ -418,6 +418,43 @@ def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
     order = np.argsort(words[:, 0].astype(np.uint64), kind="stable")
     first = words[order, 0]
     tie = first[1:] == first[:-1]  # tie[p]: sorted rows p and p + 1 agree so far
+    t = np.flatnonzero(tie)
+    if len(t) and width > 8:
+        # runs of one repeated string (an id with several findings) are sorted already:
+        # only runs holding two different strings are sorted further, word by word
+        dup = (words[order[t]] == words[order[t + 1]]).all(axis=1)
+        if dup.all():
+            return _dense(order, tie)
+        run = np.cumsum(_starts_of(~tie))
+        mixed = np.zeros(int(run[-1]) + 1, dtype=bool)
+        mixed[run[t[~dup]]] = True
+        in_mixed = mixed[run[1:]]
+        return _dense(*_sort_ties(words, order, tie & in_mixed, width), keep=tie & ~in_mixed)
+    return _dense(*_sort_ties(words, order, tie, width))
+
+
+def _starts_of(step: np.ndarray) -> np.ndarray:
+    """``[True, *step]``."""
+    out = np.empty(len(step) + 1, dtype=bool)
+    out[0] = True
+    out[1:] = step
+    return out
+
+
+def _dense(order: np.ndarray, tie: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """Dense ranks of rows sorted by ``order``, where ``tie[p]`` (or ``keep[p]``) says
+    sorted rows ``p`` and ``p + 1`` are equal."""
+    if keep is not None:
+        tie = tie | keep
+    inv = np.empty(len(order), dtype=np.int64)
+    inv[order] = np.cumsum(_starts_of(~tie)) - 1
+    return inv
+
+
+def _sort_ties(words: np.ndarray, order: np.ndarray, tie: np.ndarray, width: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows sorted by their first word (``order``) with ``tie`` marking equal neighbours,
+    sorted further word by word where they tie: ``(order, tie)`` by whole rows."""
     for j in range(1, width // 8):
         if not tie.any():
             break
@@ -427,9 +464,7 @@ def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
         order[at] = order[at][sub]
         t = np.flatnonzero(tie)
         tie[t] = words[order[t], j] == words[order[t + 1], j]
-    inv = np.empty(n, dtype=np.int64)
-    inv[order] = np.cumsum(np.r_[True, ~tie]) - 1
-    return inv
+    return order, tie
 
 
 def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -245,9 +245,10 @@ class _Scan:
 
     def __init__(self) -> None:
         self.kind = ""
-        self.kinds: list[str] = []
-        self.owners: list[str] = []
-        self.paths: list[str] = []
+        # the columns in parts, one per add(): (kind, count), owner ids, path(s)
+        self.kinds: list[tuple[str, int]] = []
+        self.owners: list[np.ndarray] = []
+        self.paths: list[np.ndarray] = []
         self.strs: list[str] = []
         # RG-STR-002's characters of the strings added with them found: (string, code point)
         self.bad_which: list[np.ndarray] = []
@@ -255,19 +256,21 @@ class _Scan:
         self.unknown: list[range] = []  # strings added without: searched in blocks()
 
     def check(self, owner: str, path: str, s: str) -> None:
-        self.add([owner], [path], [s])
+        self.add(object_array([owner]), path, [s])
 
-    def add(self, owners: list[str], paths: list[str], strs: list[str],
+    def add(self, owners: np.ndarray, paths: str | list[str], strs: list[str],
             bad: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-        """Collect strings; ``bad``: their reported characters as ``(index into strs,
-        code point)``, if known."""
-        at = len(self.strs)
-        self.kinds += [self.kind] * len(strs)
-        self.owners += owners
-        self.paths += paths
+        """Collect strings of ``owners`` at ``paths`` (one for all, or one each);
+        ``bad``: their reported characters as ``(index into strs, code point)``, if
+        known."""
+        at, n = len(self.strs), len(strs)
+        self.kinds.append((self.kind, n))
+        self.owners.append(owners)
+        self.paths.append(np.full(n, paths, dtype=object) if isinstance(paths, str)
+                          else object_array(paths))
         self.strs += strs
         if bad is None:
-            self.unknown.append(range(at, at + len(strs)))
+            self.unknown.append(range(at, at + n))
         else:
             self.bad_which.append(bad[0] + at)
             self.bad_cps.append(bad[1])
@@ -279,16 +282,18 @@ class _Scan:
         if not self.strs:
             return long_out, bad_out
         n = len(self.strs)
-        kinds, owners, paths = (np.array(x + [""], dtype=object)[:-1] for x in
-                                (self.kinds, self.owners, self.paths))
+        names = list(dict.fromkeys(k for k, _ in self.kinds))
+        kinds = np.repeat(np.array([names.index(k) for k, _ in self.kinds], dtype=np.int64),
+                          [c for _, c in self.kinds])
+        owners, paths = np.concatenate(self.owners), np.concatenate(self.paths)
         lens = np.fromiter(map(len, self.strs), dtype=np.int64, count=n)
         looked = np.fromiter(chain.from_iterable(self.unknown), dtype=np.int64)
         which, cps = _bad_code_points_of(self.strs, looked)
         chars, shown, counts = _bad_chars(n, np.concatenate([*self.bad_which, which]),
                                           np.concatenate([*self.bad_cps, cps]))
         tail = f" characters (more than {MAX_LENGTH})"
-        for kind in dict.fromkeys(self.kinds):
-            mine = kinds == kind
+        for code, kind in enumerate(names):
+            mine = kinds == code
             at = np.flatnonzero(mine & (lens > MAX_LENGTH))
             # the message is "<kind> <id>: <suffix>": among equal ids it sorts by the suffix
             long_out.append(FindingBlock(
@@ -322,14 +327,13 @@ class _Scan:
                 hits, bad_at, bad_cps = _hit_positions(strs)
                 if hits:
                     own = own_all[np.fromiter(map(bool, vals), dtype=bool, count=len(vals))]
-                    self.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits],
-                             (bad_at, bad_cps))
+                    self.add(own[hits], path, [strs[k] for k in hits], (bad_at, bad_cps))
             elif fkind == "strs":
                 strs = list(chain.from_iterable(filter(None, vals)))
                 hits, bad_at, bad_cps = _hit_positions(strs)
                 if hits:
                     own, j = _repeat_owners(own_all, vals)
-                    self.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
+                    self.add(own[hits], [f"{path}[{k}]" for k in j[hits].tolist()],
                              [strs[k] for k in hits], (bad_at, bad_cps))
             elif fkind == "obj" and sub is not None:
                 keep = np.fromiter(map(is_not, vals, repeat(None)), dtype=bool,

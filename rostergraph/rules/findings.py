@@ -45,7 +45,7 @@ from typing import Any, overload
 import numpy as np
 from numpy.dtypes import StringDType
 
-from ..columns import Codes
+from ..columns import Codes, run_starts
 from .registry import SEVERITIES, Finding, Rule
 
 __all__ = ["FindingBlock", "Findings", "dense_codes", "join_strings", "string_codes", "thousands"]
@@ -425,20 +425,12 @@ def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
         dup = (words[order[t]] == words[order[t + 1]]).all(axis=1)
         if dup.all():
             return _dense(order, tie)
-        run = np.cumsum(_starts_of(~tie))
+        run = np.cumsum(run_starts(~tie))
         mixed = np.zeros(int(run[-1]) + 1, dtype=bool)
         mixed[run[t[~dup]]] = True
         in_mixed = mixed[run[1:]]
         return _dense(*_sort_ties(words, order, tie & in_mixed, width), keep=tie & ~in_mixed)
     return _dense(*_sort_ties(words, order, tie, width))
-
-
-def _starts_of(step: np.ndarray) -> np.ndarray:
-    """``[True, *step]``."""
-    out = np.empty(len(step) + 1, dtype=bool)
-    out[0] = True
-    out[1:] = step
-    return out
 
 
 def _dense(order: np.ndarray, tie: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
@@ -447,7 +439,7 @@ def _dense(order: np.ndarray, tie: np.ndarray, keep: np.ndarray | None = None) -
     if keep is not None:
         tie = tie | keep
     inv = np.empty(len(order), dtype=np.int64)
-    inv[order] = np.cumsum(_starts_of(~tie)) - 1
+    inv[order] = np.cumsum(run_starts(~tie)) - 1
     return inv
 
 

@@ -30,7 +30,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from ..columns import object_array
+from ..columns import object_array, run_starts
 from ..graph import RosterGraph
 from ..lazy import LazyRecords
 from ..model import EMPTY, KINDS, RECORD_CLASSES, _spec
@@ -361,14 +361,6 @@ class _Scan:
                         self.check(ow, p, s)
 
 
-def _starts(x: np.ndarray) -> np.ndarray:
-    """Where runs of equal values of ``x`` start (a mask)."""
-    out = np.empty(len(x), dtype=bool)
-    out[:1] = True
-    np.not_equal(x[1:], x[:-1], out=out[1:])
-    return out
-
-
 def _bad_code_points(strs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """``(string index, code point)`` of every character of ``strs`` that
     :data:`BAD_CHARS` matches, in order: the strings' code points are read as one array
@@ -427,9 +419,9 @@ def _bad_chars(n: int, which: np.ndarray, cps: np.ndarray
     # distinct (string, code point) pairs in order; every BAD_CHARS character is below
     # U+10000, so "U+XXXX" labels sort as their code points do
     key = np.sort(which * 0x10000 + cps, kind="stable")  # mostly in order already
-    pairs = key[_starts(key)]
+    pairs = key[run_starts(key[1:] != key[:-1])]
     owner, cp = pairs >> 16, pairs & 0xFFFF
-    start = np.flatnonzero(_starts(owner))
+    start = np.flatnonzero(run_starts(owner[1:] != owner[:-1]))
     n_distinct = np.diff(np.r_[start, len(pairs)])
     distinct, which = np.unique(cp, return_inverse=True)
     label = np.array([f"U+{c:04X}" for c in distinct.tolist()] + [""], dtype=object)[:-1][which]

@@ -47,6 +47,8 @@ def _name_only_last(u: Any) -> bool:
 FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "users": {
         "email": lambda u: u.email,
+        # Python's hash of the email: valid in this process only, so never stored
+        "email_hash": lambda u: hash(u.email),
         "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
         "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
         "name_only_last": _name_only_last,

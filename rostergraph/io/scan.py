@@ -212,7 +212,7 @@ class _Columns:
             self.fields = {"email": [], "student_email": [], "student_grade": [],
                            "email_no_at": array("B"), "student_email_no_at": array("B"),
                            "name_only_last": array("B"), "student_school_unlisted": array("B"),
-                           "teacher_school_unlisted": array("B")}
+                           "teacher_school_unlisted": array("B"), "email_hash": array("q")}
 
     def add(self, objs: list[Any]) -> None:
         base = len(self.ids)
@@ -310,6 +310,7 @@ class _Columns:
         emails = list(map(_EMAIL, objs))
         f["email"].extend(emails)
         f["email_no_at"].extend(map(email_without_at, emails))
+        f["email_hash"].extend(map(hash, emails))  # RG-USR-002/003 group emails by hash
         emails = [s.email if s is not None else None for s in students]
         f["student_email"].extend(emails)
         f["student_email_no_at"].extend(map(email_without_at, emails))
@@ -582,7 +583,9 @@ def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
         vals = [p["fields"][name] for p in parts]
         if isinstance(first, array):
             fields[name] = np.frombuffer(b"".join(bytes(v) for v in vals),
-                                         dtype=np.uint8).astype(bool)
+                                         dtype=np.int64 if first.typecode == "q" else np.uint8)
+            if first.typecode == "B":
+                fields[name] = fields[name].astype(bool)
         else:
             fields[name] = _joined_values(vals)
     out["fields"] = fields

@@ -17,7 +17,15 @@ from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyRecords
 from ..queries import orphaned_users
 from ..roster import Roster
-from ._util import cache, contains, field_column, group_members, reader_column, records_at
+from ._util import (
+    cache,
+    contains,
+    field_column,
+    field_values_at,
+    group_members,
+    reader_column,
+    records_at,
+)
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
@@ -75,35 +83,34 @@ def _maybe_shared(hashes: np.ndarray) -> np.ndarray:
     return cand[np.bincount(high, minlength=mask + 1)[high] > 1]
 
 
-def _runs_of_equal(values: np.ndarray, hashes: np.ndarray, rows: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """``rows`` reordered so that equal ``values`` are adjacent, and where each run of
-    equal values starts (a mask). Rows are sorted by hash, and the values of equal hashes
-    compared; only if two different values share a hash are they grouped by a dict.
+def _runs_of_equal(vals: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An order of ``vals`` in which equal values are adjacent, and where each run of equal
+    values starts in it (a mask); ``hashes`` are the values' hashes. The values are
+    sorted by hash, and values of equal hashes compared; only if two different values
+    share a hash are they grouped by a dict.
 
     Examples
     --------
     >>> v = np.array(["a", "b", "a", "c"], dtype=object)
-    >>> rows, new = _runs_of_equal(v, np.array([5, 5, 5, 9]), np.arange(4))
-    >>> [v[rows[new]].tolist(), new.tolist()]
+    >>> order, new = _runs_of_equal(v, np.array([5, 5, 5, 9]))
+    >>> [v[order[new]].tolist(), new.tolist()]
     [['a', 'b', 'c'], [True, False, True, True]]
     """
-    order = np.argsort(hashes[rows], kind="stable")
-    rows = rows[order]
-    key = hashes[rows]
-    new = np.ones(len(rows), dtype=bool)
+    order = np.argsort(hashes, kind="stable")
+    key = hashes[order]
+    new = np.ones(len(order), dtype=bool)
     np.not_equal(key[1:], key[:-1], out=new[1:])
-    vals = values[rows]
-    if bool((vals[1:] == vals[:-1])[~new[1:]].all()):
-        return rows, new
+    sv = vals[order]
+    if bool((sv[1:] == sv[:-1])[~new[1:]].all()):
+        return order, new
     # two different values with one hash: tell them apart by a dict
     first: dict[Any, int] = {}
-    key = np.fromiter(map(first.setdefault, vals.tolist(), range(len(rows))),
-                      dtype=np.int64, count=len(rows))
+    key = np.fromiter(map(first.setdefault, vals.tolist(), range(len(vals))),
+                      dtype=np.int64, count=len(vals))
     order = np.argsort(key, kind="stable")
-    rows, key = rows[order], key[order]
+    key = key[order]
     np.not_equal(key[1:], key[:-1], out=new[1:])
-    return rows, new
+    return order, new
 
 
 def _email_groups(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarray]:
@@ -111,18 +118,22 @@ def _email_groups(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarra
     every shared email and the email's group number (0, 1, ... in no particular order)."""
     c = cache(g)
     if "email_groups" not in c:
-        emails = field_column(g, "user", "email")
-        # each email hashed once (a string keeps its hash); only emails whose hash is
-        # shared may be shared, and equal emails have equal hashes: group by hash, then
-        # check that the strings of each group are equal
-        h = np.fromiter(map(hash, emails), dtype=np.int64, count=len(emails))
+        # each email hashed once (the JSON Lines scan hashes them as it reads them, while
+        # they are in cache); only emails whose hash is shared may be shared, and equal
+        # emails have equal hashes: group by hash, then check that the strings of each
+        # group are equal (only those strings are read)
+        h = reader_column(g.roster, "users", "email_hash")
+        if h is None:
+            emails = field_column(g, "user", "email")
+            h = np.fromiter(map(hash, emails), dtype=np.int64, count=len(emails))
         rows = _maybe_shared(h)
+        vals = field_values_at(g, "user", "email", rows)
         odd = (h[rows] == hash(None)) | (h[rows] == hash(""))  # absent or empty: no group
         if odd.any():
-            vals = emails[rows[odd]]
-            odd[odd] = (vals == None) | (vals == "")  # element-wise
-            rows = rows[~odd]
-        rows, new = _runs_of_equal(emails, h, rows)
+            odd[odd] = (vals[odd] == None) | (vals[odd] == "")  # element-wise
+            rows, vals = rows[~odd], vals[~odd]
+        order, new = _runs_of_equal(vals, h[rows])
+        rows = rows[order]
         gid = np.cumsum(new) - 1
         keep = np.bincount(gid)[gid] > 1 if len(gid) else new
         _, group = dense_codes(gid[keep])

@@ -61,6 +61,7 @@ FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
     },
     "sections": {
         "name": lambda s: s.name,
+        "name_hash": lambda s: hash(s.name),  # (valid in this process only: never stored)
         "grade": lambda s: s.grade,
         "teacher": lambda s: s.teacher,
         "teachers_0": lambda s: s.teachers[0] if s.teachers else None,

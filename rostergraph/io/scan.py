@@ -204,7 +204,8 @@ class _Columns:
             self.cols = {"taught_at": (array("q"), []), "of_course": (array("q"), []),
                          "in_term": (array("q"), []), "enrolled_in": (array("q"), []),
                          "teaches": (array("q"), [], [])}
-            self.fields = {"name": [], "grade": [], "teacher": [], "teachers_0": []}
+            self.fields = {"name": [], "grade": [], "teacher": [], "teachers_0": [],
+                           "name_hash": array("q")}
         elif kind == "users":
             self.cols = {"roles": array("B"), "attends": (array("q"), [], []),
                          "works_at": (array("q"), [], []), "administers": (array("q"), []),
@@ -245,7 +246,9 @@ class _Columns:
             # the primary teacher is `teacher`, else the first of `teachers`
             p = t if t is not None else teachers[0]
             t_prim.extend([x == p for x in teachers])
-        f["name"].extend(map(_NAME, objs))
+        names = list(map(_NAME, objs))
+        f["name"].extend(names)
+        f["name_hash"].extend(map(hash, names))  # RG-SEC-004 groups names by hash
         grades = list(map(_GRADE, objs))
         f["grade"].extend(map(self.canon.setdefault, grades, grades))
         f["teacher"].extend(map(_TEACHER, objs))

@@ -56,7 +56,7 @@ _FROM_RECORD = FIELD_GETTERS
 _BOOL_FIELDS = frozenset({"email_no_at", "name_only_last", "student_email_no_at",
                           "student_school_unlisted", "teacher_school_unlisted",
                           "text_suspect"})
-_INT_FIELDS = frozenset({"email_hash"})
+_INT_FIELDS = frozenset({"email_hash", "name_hash"})
 
 
 def _plural(kind: str) -> str:
@@ -93,7 +93,7 @@ def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
     only), ``name_only_last``, ``email_no_at`` and ``student_email_no_at``
     (bool: non-empty and without ``@``), ``student_school_unlisted`` and
     ``teacher_school_unlisted`` (bool: the role's ``school`` is missing from its
-    non-empty ``schools``); sections ``name``, ``grade``,
+    non-empty ``schools``); sections ``name``, ``name_hash`` (as ``email_hash``), ``grade``,
     ``teacher``, ``teachers_0``.
 
     Examples

@@ -373,6 +373,14 @@ class _Reader:
             if sid:
                 self.orgs.setdefault(sid, (_org_type(row.get("type")),
                                            row.get("parentSourcedId") or None))
+        if self.base is not None:  # a delta's rows name the base's orgs (their districts)
+            gone = set(self.deleted.get("orgs", ()))
+            for did in self.base.districts:
+                if did not in gone:
+                    self.orgs.setdefault(did, ("district", None))
+            for sid, school in self.base.schools.items():
+                if sid not in gone:
+                    self.orgs.setdefault(sid, ("school", school.district))
         for line, row in rows:
             typ = _org_type(row.get("type"))
             if typ not in ("district", "school"):
@@ -669,7 +677,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         A roster to apply this bundle to, as a delta: its records replace
         those with the same id, rows with ``status=tobedeleted`` remove
         records (and enrollment rows remove that user from that class), and a
-        class row keeps the base's enrollments plus the delta's. Without
+        class row keeps the base's enrollments plus the delta's, of every role
+        (aides, proctors, ... in the section's extra, as a bulk load keeps them);
+        the delta's rows may name the base's orgs. Without
         ``base`` a delta bundle reads as the records it holds (deletions listed
         in ``provenance.notes``).
 

@@ -55,6 +55,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
 from .oneroster_delta import apply_delta
 from .oneroster_profiles import read_demographics, read_user_profiles
+from .oneroster_sessions import base_sessions, class_term
 from .oneroster_users import keep_unplaced, link_contacts, read_roles, read_users
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
@@ -153,7 +154,8 @@ class _Reader:
         self.base_adds: dict[str, dict[str, Any]] = {}
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
-        self.terms: dict[str, dict[str, Any]] = {}
+        #: academic session id → (type in lowercase, parentSourcedId)
+        self.sessions: dict[str, tuple[str, str | None]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
@@ -428,7 +430,12 @@ class _Reader:
 
     def read_terms(self) -> None:
         sole = self.sole_district()
+        sessions = self.sessions
         for line, row in self.rows("academicSessions.csv", "terms"):
+            sid = row.get("sourcedId")
+            if sid:
+                sessions.setdefault(sid, ((row.get("type") or "").strip().lower(),
+                                          row.get("parentSourcedId") or None))
             d = self.mapped_fields(row, _TERM_COLS)
             end = parse_date(row.get("endDate"))
             if end is not None and row.get("schoolYear") == str(end.year):
@@ -457,19 +464,26 @@ class _Reader:
             self.b.add("courses", d, file="courses.csv", line=line)
 
     def read_classes(self) -> None:
+        if self.base is not None:  # a delta's classes may list the base's sessions
+            gone = set(self.deleted.get("academicSessions", ()))
+            for tid, session in base_sessions(self.base.terms).items():
+                if tid not in gone:
+                    self.sessions.setdefault(tid, session)
         for line, row in self.rows("classes.csv", "sections"):
             d = self.mapped_fields(row, _CLASS_COLS)
             consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
-            terms = split_ids(row.get("termSourcedIds"), self.terms)
-            if terms:
+            terms = split_ids(row.get("termSourcedIds"), self.sessions)
+            if len(terms) == 1:
                 d["term_id"] = terms[0]
-            if len(terms) > 1:
+            elif terms:  # a term and its grading periods, or several terms
+                d["term_id"], one_term = class_term(terms, self.sessions)
                 d[_PREFIX + "termSourcedIds"] = row["termSourcedIds"]
-                self.b.problem("other", f"class is in {len(terms)} terms; Clever allows one: "
-                               "term_id is the first, the list is kept in extra "
-                               "'oneroster.termSourcedIds'", file="classes.csv", line=line,
-                               kind="sections", record_id=row.get("sourcedId"),
-                               field="termSourcedIds")
+                if not one_term:
+                    self.b.problem("other", f"class is in {len(terms)} terms; Clever allows "
+                                   "one: term_id is the first, the list is kept in extra "
+                                   "'oneroster.termSourcedIds'", file="classes.csv",
+                                   line=line, kind="sections", record_id=row.get("sourcedId"),
+                                   field="termSourcedIds")
             grades = split_list(row.get("grades"))
             if grades:
                 d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])

@@ -615,7 +615,8 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     grade = c.take("grade")
     terms = rec.extra.get(_OR_PREFIX + "termSourcedIds")
     term = c.take("term_id")
-    if not (terms and term and terms.split(",")[0].strip() == term):
+    # (the reader's term_id is one of the list: the first, or the term that holds the rest)
+    if not (terms and term and term in (t.strip() for t in terms.split(","))):
         terms = term
     if term is not None and not _list_ok([term]):
         terms = None

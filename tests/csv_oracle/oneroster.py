@@ -22,6 +22,7 @@ from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
 from rostergraph.io.oneroster_delta import apply_delta
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
+from rostergraph.io.oneroster_sessions import base_sessions, class_term
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
@@ -103,7 +104,7 @@ class _Reader:
         self.base_adds: dict[str, dict[str, Any]] = {}
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
-        self.terms: dict[str, dict[str, Any]] = {}
+        self.terms: dict[str, tuple[str, str | None]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
@@ -253,6 +254,14 @@ class _Reader:
             if sid:
                 self.orgs.setdefault(sid, (_org_type(row.get("type")),
                                            row.get("parentSourcedId") or None))
+        if self.base is not None:  # (as the package reader: a delta names the base's orgs)
+            gone = set(self.deleted.get("orgs", ()))
+            for did in self.base.districts:
+                if did not in gone:
+                    self.orgs.setdefault(did, ("district", None))
+            for sid, school in self.base.schools.items():
+                if sid not in gone:
+                    self.orgs.setdefault(sid, ("school", school.district))
         for line, row in rows:
             typ = _org_type(row.get("type"))
             if typ not in ("district", "school"):
@@ -300,6 +309,10 @@ class _Reader:
     def read_terms(self) -> None:
         sole = self.sole_district()
         for line, row in self.rows("academicSessions.csv", "terms"):
+            sid = row.get("sourcedId")
+            if sid:  # (as the package reader: a class's term among its sessions)
+                self.terms.setdefault(sid, ((row.get("type") or "").strip().lower(),
+                                            row.get("parentSourcedId") or None))
             d = self._mapped(row, _TERM_COLS)
             end = parse_date(row.get("endDate"))
             if end is not None and row.get("schoolYear") == str(end.year):
@@ -328,14 +341,21 @@ class _Reader:
             self.b.add("courses", d, file="courses.csv", line=line)
 
     def read_classes(self) -> None:
+        if self.base is not None:
+            gone = set(self.deleted.get("academicSessions", ()))
+            for tid, session in base_sessions(self.base.terms).items():
+                if tid not in gone:
+                    self.terms.setdefault(tid, session)
         for line, row in self.rows("classes.csv", "sections"):
             d = self._mapped(row, _CLASS_COLS)
             consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
             terms = split_ids(row.get("termSourcedIds"), self.terms)
+            one_term = True
             if terms:
-                d["term_id"] = terms[0]
+                d["term_id"], one_term = class_term(terms, self.terms)
             if len(terms) > 1:
                 d[_PREFIX + "termSourcedIds"] = row["termSourcedIds"]
+            if not one_term:
                 self.b.problem("other", f"class is in {len(terms)} terms; Clever allows one: "
                                "term_id is the first, the list is kept in extra "
                                "'oneroster.termSourcedIds'", file="classes.csv", line=line,

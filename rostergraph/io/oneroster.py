@@ -46,7 +46,9 @@ from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_table, split_ids, split_list
 from .enrollcols import (
     OTHER_ROLES_KEY,
+    UNKEPT_COLUMNS,
     canonical_role,
+    filled_rows,
     keep_other_role,
     live_status,
     oneroster_enrollments,
@@ -516,23 +518,41 @@ class _Reader:
         t = self.table(name, "sections")
         if t is None:
             return  # (nothing read: no roles to note)
-        if t.clean and self.base is None and not live_status(t):
+        if t.clean and self.base is None and not live_status(t):  # (every row is live)
             oneroster_enrollments(self.b, t, self.sections, self.alias, self.ignored,
                                   self.deleted.get("classes", ()))
+            self._tell_unkept({col: filled_rows(t, col) or 0 for col in UNKEPT_COLUMNS})
         else:
-            self._enrollment_rows(t, name)
+            self._tell_unkept(self._enrollment_rows(t, name))
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                                 "equivalent: kept in their sections' extra "
                                 f"{OTHER_ROLES_KEY + role!r}")
 
-    def _enrollment_rows(self, t: CsvTable, name: str) -> None:
+    def _tell_unkept(self, filled: dict[str, int]) -> None:
+        """One problem naming the enrollments.csv columns whose values nothing keeps
+        (``filled``: how many rows read, not ``tobedeleted``, hold one)."""
+        told = [(col, n) for col, n in filled.items() if n]
+        if told:
+            self.b.problem("other", ", ".join(f"{col} ({n} rows)" for col, n in told)
+                           + " of enrollments.csv: an enrollment is no record (a section "
+                           "holds its users' ids), so nothing keeps these values; not loaded",
+                           file="enrollments.csv", line=1, kind="sections", field=told[0][0])
+
+    def _enrollment_rows(self, t: CsvTable, name: str) -> dict[str, int]:
+        """The rows one by one; returns how many held a value in each of
+        :data:`UNKEPT_COLUMNS`."""
+        filled = dict.fromkeys(UNKEPT_COLUMNS, 0)
+        unkept = [(col, t.getter(col)) for col in UNKEPT_COLUMNS if col in t.index]
         seen: set[tuple[str, str, str]] = set()
         get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
             "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
         sections = self.sections
         ids: set[str] = set()
         for line, row in self.cells(t, name, "sections"):
+            for col, get in unkept:
+                if get(row):
+                    filled[col] += 1
             eid = get_sid(row)
             if eid:
                 if eid in ids:
@@ -585,6 +605,7 @@ class _Reader:
                                        line=line, kind="sections", record_id=cid)
                     else:
                         sec["teacher"] = uid
+        return filled
 
     def finish(self) -> None:
         for kind, table in (("sections", self.sections), ("users", self.users)):

@@ -612,9 +612,23 @@ class _Reader:
 
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
+        self._read_enrollments()
+        # (as the package reader: dates no record keeps are told, after the rows)
+        told = [(col, n) for col, n in self.unkept.items() if n]
+        if told:
+            self.b.problem("other", ", ".join(f"{col} ({n} rows)" for col, n in told)
+                           + " of enrollments.csv: an enrollment is no record (a section "
+                           "holds its users' ids), so nothing keeps these values; not loaded",
+                           file="enrollments.csv", line=1, kind="sections", field=told[0][0])
+
+    def _read_enrollments(self) -> None:
         seen: set[tuple[str, str, str]] = set()
         ids: set[str] = set()
+        self.unkept = {"beginDate": 0, "endDate": 0}
         for line, row in self.rows("enrollments.csv", "sections"):
+            for col in self.unkept:
+                if row.get(col):
+                    self.unkept[col] += 1
             eid = row.get("sourcedId")
             if eid:  # a repeated id: as users.csv and classes.csv, the first row is kept
                 if eid in ids:

@@ -608,10 +608,12 @@ def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, _Sheet], sid:
     # the cells the reader kept (a student's in its role, anyone else's on the user): their
     # own columns again, over what the fields gave (which races, ``unspecified``, ...)
     student = c.d.get("roles", {}).get("student") if st is not None else None
-    for d in (c.d, student) if isinstance(student, dict) else (c.d,):
-        for k in [k for k in d if k.startswith(_OR_PREFIX + "demographics.")]:
-            if isinstance(d[k], str):
-                row[k[len(_OR_PREFIX + "demographics."):]] = d.pop(k)
+    holders: tuple[dict[str, Any], ...] = (
+        (c.d, student) if isinstance(student, dict) else (c.d,))
+    for cells in holders:
+        for k in [k for k in cells if k.startswith(_OR_PREFIX + "demographics.")]:
+            if isinstance(cells[k], str):
+                row[k[len(_OR_PREFIX + "demographics."):]] = cells.pop(k)
     if len(row) > 1:
         sheets["demographics"].add(row)
 

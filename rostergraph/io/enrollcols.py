@@ -32,8 +32,9 @@ from ..columns import object_array
 from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
-__all__ = ["OTHER_ROLES_KEY", "UNKEPT_COLUMNS", "canonical_role", "filled_rows",
-           "keep_other_role", "live_status", "oneroster_enrollments", "sftp_enrollments"]
+__all__ = ["ENROLLMENT_COLUMNS_READ", "OTHER_ROLES_KEY", "canonical_role", "filled_rows",
+           "keep_other_role", "live_status", "oneroster_enrollments", "sftp_enrollments",
+           "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
 #: place for (``aide``, ``proctor``, ``administrator``, ...): the users' ids, in file order
@@ -128,9 +129,28 @@ def canonical_role(value: str) -> str:
     return _ROLE_SPELLING.get(role.lower(), role)
 
 
-#: ``enrollments.csv`` columns whose values no record keeps: an enrollment is no record
-#: (a section holds its users' ids only)
-UNKEPT_COLUMNS = ("beginDate", "endDate")
+#: the ``enrollments.csv`` columns the OneRoster reader reads (or, for an enrollment's own
+#: id, status and date, needs no record for); an enrollment is no record (a section holds
+#: its users' ids only), so the values of any other column (``beginDate``, ``endDate``, a
+#: vendor's ``metadata.*``) have nothing to be kept on
+ENROLLMENT_COLUMNS_READ = frozenset({"sourcedId", "status", "dateLastModified",
+                                     "classSourcedId", "schoolSourcedId", "userSourcedId",
+                                     "role", "primary"})
+
+
+def unkept_columns(t: CsvTable) -> list[str]:
+    """The columns of an ``enrollments.csv`` table not in :data:`ENROLLMENT_COLUMNS_READ`
+    (each named once, in header order).
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> from rostergraph.io.csvutil import read_table
+    >>> b = RosterBuilder(source="mem", format="test")
+    >>> unkept_columns(read_table(b"sourcedId,role,beginDate,metadata.x\\n", "e.csv", b))
+    ['beginDate', 'metadata.x']
+    """
+    return [c for c in dict.fromkeys(t.header) if c and c not in ENROLLMENT_COLUMNS_READ]
 
 
 def filled_rows(t: CsvTable, column: str) -> int | None:

@@ -46,12 +46,12 @@ from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_table, split_ids, split_list
 from .enrollcols import (
     OTHER_ROLES_KEY,
-    UNKEPT_COLUMNS,
     canonical_role,
     filled_rows,
     keep_other_role,
     live_status,
     oneroster_enrollments,
+    unkept_columns,
 )
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
@@ -521,7 +521,7 @@ class _Reader:
         if t.clean and self.base is None and not live_status(t):  # (every row is live)
             oneroster_enrollments(self.b, t, self.sections, self.alias, self.ignored,
                                   self.deleted.get("classes", ()))
-            self._tell_unkept({col: filled_rows(t, col) or 0 for col in UNKEPT_COLUMNS})
+            self._tell_unkept({col: filled_rows(t, col) or 0 for col in unkept_columns(t)})
         else:
             self._tell_unkept(self._enrollment_rows(t, name))
         for role, n in sorted(self.ignored.items()):
@@ -540,10 +540,10 @@ class _Reader:
                            file="enrollments.csv", line=1, kind="sections", field=told[0][0])
 
     def _enrollment_rows(self, t: CsvTable, name: str) -> dict[str, int]:
-        """The rows one by one; returns how many held a value in each of
-        :data:`UNKEPT_COLUMNS`."""
-        filled = dict.fromkeys(UNKEPT_COLUMNS, 0)
-        unkept = [(col, t.getter(col)) for col in UNKEPT_COLUMNS if col in t.index]
+        """The rows one by one; returns how many held a value in each column no record
+        keeps (:func:`~rostergraph.io.enrollcols.unkept_columns`)."""
+        filled = dict.fromkeys(unkept_columns(t), 0)
+        unkept = [(col, t.getter(col)) for col in filled]
         seen: set[tuple[str, str, str]] = set()
         get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
             "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))

@@ -17,7 +17,7 @@ import orjson
 
 from rostergraph.errors import SourceError
 from rostergraph.io.csvutil import split_ids
-from rostergraph.io.enrollcols import canonical_role
+from rostergraph.io.enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
 from rostergraph.io.oneroster_delta import apply_delta
@@ -624,11 +624,11 @@ class _Reader:
     def _read_enrollments(self) -> None:
         seen: set[tuple[str, str, str]] = set()
         ids: set[str] = set()
-        self.unkept = {"beginDate": 0, "endDate": 0}
+        self.unkept: dict[str, int] = {}
         for line, row in self.rows("enrollments.csv", "sections"):
-            for col in self.unkept:
-                if row.get(col):
-                    self.unkept[col] += 1
+            for col, value in row.items():
+                if col and col not in ENROLLMENT_COLUMNS_READ:
+                    self.unkept[col] = self.unkept.get(col, 0) + bool(value)
             eid = row.get("sourcedId")
             if eid:  # a repeated id: as users.csv and classes.csv, the first row is kept
                 if eid in ids:

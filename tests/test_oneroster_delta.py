@@ -101,3 +101,73 @@ def test_delta_aide_in_a_base_class_without_enrollments(tmp_path: Path) -> None:
     got = read_oneroster(delta, base=base)
     assert got.sections["C1"].extra["oneroster.enrollments.aide"] == ["A1"]
     assert got.sections == read_oneroster(_bundle(tmp_path / "bulk", _AIDE)).sections
+
+
+_DEM_HEAD = ("sourcedId,status,dateLastModified,birthDate,sex,americanIndianOrAlaskaNative,"
+             "asian,blackOrAfricanAmerican,nativeHawaiianOrOtherPacificIslander,white,"
+             "demographicRaceTwoOrMoreRaces,hispanicOrLatinoEthnicity,countryOfBirthCode\n")
+_DEMOGRAPHICS = (_DEM_HEAD + "U1,,,2010-01-02,female,,true,,,true,,false,US\n"
+                 "T1,,,1980-03-04,male,,,,,,,,MX\n")
+
+
+def test_delta_user_rows_keep_the_base_demographics(tmp_path: Path) -> None:
+    """A delta that renames a student and a teacher (users.csv rows only) keeps what the
+    base's demographics.csv gave them (they lost birth date, sex, race and the other
+    cells), as the bulk load of the new rows with that file; a delta that sends a
+    demographics row too takes it."""
+    renamed = _USERS.replace("Bo,Kim", "Bo,Kimura").replace("Ann,Lee", "Ann,Leigh")
+    files = {"orgs.csv": _ORGS, "classes.csv": _CLASSES_HEAD + _CLASS,
+             "enrollments.csv": _ENR_HEAD + _A}
+    base = read_oneroster(_write(tmp_path / "base", {
+        **files, "users.csv": _USERS, "demographics.csv": _DEMOGRAPHICS}))
+    bulk = read_oneroster(_write(tmp_path / "bulk", {
+        **files, "users.csv": renamed, "demographics.csv": _DEMOGRAPHICS}))
+    delta = _write(tmp_path / "delta", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.users,delta\n",
+        "users.csv": renamed})
+    got = read_oneroster(delta, base=base)
+    assert got.users["U1"].roles.student.dob == "2010-01-02"
+    assert got.users["T1"].extra["oneroster.demographics.countryOfBirthCode"] == "MX"
+    assert got.users == bulk.users
+    newer = _DEM_HEAD + "U1,,,2010-01-02,female,,,,,true,,true,\n"
+    again = read_oneroster(_write(tmp_path / "delta2", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.users,delta\n"
+                        "file.demographics,delta\n",
+        "users.csv": renamed, "demographics.csv": newer}), base=base)
+    st = again.users["U1"].roles.student
+    assert (st.race, st.hispanic_ethnicity) == ("Caucasian", "Y")
+    assert "oneroster.demographics.countryOfBirthCode" not in st.extra
+
+
+_USERS_12 = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
+             "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password,"
+             "userMasterIdentifier,resourceSourcedIds,preferredGivenName,preferredMiddleName,"
+             "preferredFamilyName,primaryOrgSourcedId,pronouns\n"
+             "U1,,,true,u1,,Bo,Kim,,1001,,,,,05,,,,,,,S1,\n"
+             "T1,,,true,t1,,Ann,Lee,,T-1,,,,,,,,,,,,S1,\n"
+             "A1,,,true,,,Cy,Day,,A-1,,,,,,,,,,,,,\n"
+             "G1,,,true,,,Di,Kim,,,,,,U1,,,,,,,,,\n")
+_ROLES_12 = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,endDate,"
+             "orgSourcedId,userProfileSourcedId\n"
+             "R1,,,U1,primary,student,,,S1,\nR2,,,T1,primary,teacher,,,S1,\n"
+             "R3,,,A1,primary,aide,,,S1,\nR4,,,G1,primary,guardian,,,S1,\n")
+
+
+def test_delta_of_1_2_user_rows_keeps_the_base_roles(tmp_path: Path) -> None:
+    """A 1.2 delta that only updates users.csv rows (a new name, a new username) keeps
+    the roles the base's roles.csv gave them (the users had no role and no district
+    left), with the new rows' cells: the bulk load of the new rows with that roles.csv."""
+    man = "propertyName,value\noneroster.version,1.2\n"
+    new_rows = _USERS_12.replace("Bo,Kim", "Bo,Kimura").replace("u1,", "u1new,").replace(
+        "Ann,Lee,,T-1", "Ann,Lee,,T-2")
+    base = read_oneroster(_write(tmp_path / "base", {
+        "manifest.csv": man, "orgs.csv": _ORGS, "users.csv": _USERS_12,
+        "roles.csv": _ROLES_12}))
+    bulk = read_oneroster(_write(tmp_path / "bulk", {
+        "manifest.csv": man, "orgs.csv": _ORGS, "users.csv": new_rows, "roles.csv": _ROLES_12}))
+    got = read_oneroster(_write(tmp_path / "delta", {
+        "manifest.csv": man + "file.users,delta\n", "users.csv": new_rows}), base=base)
+    assert got.problems == []
+    assert got.users["U1"].roles.student.credentials.district_username == "u1new"
+    assert got.users["T1"].roles.teacher.sis_id == "T-2"
+    assert got.users == bulk.users

@@ -58,7 +58,7 @@ from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
 from .oneroster_delta import apply_delta
 from .oneroster_profiles import read_demographics, read_user_profiles
 from .oneroster_sessions import base_sessions, class_term
-from .oneroster_users import keep_unplaced, link_contacts, read_roles, read_users
+from .oneroster_users import keep_base_roles, keep_unplaced, link_contacts, read_roles, read_users
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -154,6 +154,8 @@ class _Reader:
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
+        #: (file, user id) of the users a per-user file (demographics, userProfiles) held
+        self.delivered: set[tuple[str, str]] = set()
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
         #: academic session id → (type in lowercase, parentSourcedId)
@@ -772,6 +774,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 read_users(r)
             if r.wanted("roles.csv"):
                 read_roles(r)
+            keep_base_roles(r)
             keep_unplaced(r)
             link_contacts(r)
             if r.wanted("enrollments.csv"):

@@ -1,6 +1,8 @@
 """A OneRoster delta bundle applied to a base roster (``read_oneroster(..., base=)``).
 
-The delta's records replace those with the same id; rows with ``status=tobedeleted``
+The delta's records replace those with the same id (a user keeps what the base's
+``demographics.csv`` and ``userProfiles.csv`` gave it when the delta has no row of those
+files for it); rows with ``status=tobedeleted``
 remove records (and an enrollment row removes that user from that class); a class row
 keeps the base's enrollments plus the delta's, of every role: students and teachers on
 the section, other roles (``aide``, ``proctor``, ...) in its extra
@@ -41,6 +43,42 @@ def _with_other_roles(extra: Mapping[str, Any],
     return MappingProxyType(out)
 
 
+#: what ``demographics.csv`` gives a student role (its other cells: extra keys)
+_DEMOGRAPHIC_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
+_DEMOGRAPHICS = "oneroster.demographics."
+_PROFILES = "oneroster.userProfiles"
+
+
+def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -> Any:
+    """A delta's user row ``new`` with what the base's ``demographics.csv`` and
+    ``userProfiles.csv`` gave ``old`` when the delta has no row of those files for it
+    (a users.csv row carries neither: as a bulk load of both, the base's rows apply)."""
+    import attrs
+
+    extra = dict(new.extra)
+    if ("userProfiles", new.id) not in delivered and _PROFILES in old.extra:
+        extra.setdefault(_PROFILES, old.extra[_PROFILES])
+    roles = new.roles
+    if ("demographics", new.id) not in delivered:
+        ost, nst = old.roles.student, new.roles.student
+        if nst is not None and ost is not None:  # a student's: on its student role
+            fields = {f: getattr(ost, f) for f in _DEMOGRAPHIC_FIELDS
+                      if getattr(nst, f) is None and getattr(ost, f) is not None}
+            kept = {k: v for k, v in ost.extra.items()
+                    if k.startswith(_DEMOGRAPHICS) and k not in nst.extra}
+            if fields or kept:
+                nst = attrs.evolve(nst, **fields, extra=MappingProxyType({**nst.extra, **kept})
+                                   if kept else nst.extra)
+                roles = attrs.evolve(roles, student=nst)
+        elif nst is None:  # anyone else's: on the user
+            for k, v in old.extra.items():
+                if k.startswith(_DEMOGRAPHICS):
+                    extra.setdefault(k, v)
+    if roles is new.roles and len(extra) == len(new.extra):
+        return new
+    return attrs.evolve(new, roles=roles, extra=MappingProxyType(extra))
+
+
 def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
     """``base`` with the delta's records put in, its deletions taken out."""
     import attrs
@@ -64,6 +102,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
                                    else old.teacher,
                                    extra=MappingProxyType({**rec.extra, **extra}) if extra
                                    else rec.extra)
+            elif kind == "users" and old is not None:
+                rec = _with_base_user_files(rec, old, r.delivered)
             kinds[kind][rid] = rec
     for cid, adds in r.base_adds.items():
         sec = kinds["sections"].get(cid)

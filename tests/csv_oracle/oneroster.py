@@ -102,6 +102,7 @@ class _Reader:
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
+        self.delivered: set[tuple[str, str]] = set()  # (as the package reader)
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
         self.terms: dict[str, tuple[str, str | None]] = {}
@@ -545,7 +546,7 @@ class _Reader:
                 self.user_rows.setdefault(uid, row)
                 if row.get("primaryOrgSourcedId"):
                     u["_primary_org"] = row["primaryOrgSourcedId"]
-        if self.users and not any_role and "roles.csv" not in self.bundle:
+        if self.users and not any_role and "roles.csv" not in self.bundle and self.base is None:
             self.b.problem("other", "no user has a role (is the role column missing?) and there "
                            "is no roles.csv: every user is loaded without one", file="users.csv")
 
@@ -791,6 +792,10 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             r.read_users()
         if r.wanted("roles.csv"):
             r.read_roles()
+        if base is not None:  # (the package's own step; it reads the oracle's tables)
+            from rostergraph.io.oneroster_users import keep_base_roles
+
+            keep_base_roles(r)  # type: ignore[arg-type]
         r.keep_unplaced()
         r.link_contacts()
         if r.wanted("enrollments.csv"):

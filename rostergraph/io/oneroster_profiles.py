@@ -59,7 +59,8 @@ def read_demographics(r: Any) -> None:
             r.b.problem("other", f"demographics for unknown user {sid!r}; not loaded",
                         file="demographics.csv", line=line, kind="users", record_id=sid)
             continue
-        r.delivered.add(("demographics", u["id"]))
+        if r.base is not None:  # (what a delta delivered: see apply_delta)
+            r.delivered.add(("demographics", u["id"]))
         st = u.get("roles", {}).get("student")
         target = st if st is not None else u
         consumed = {"sourcedId", "userSourcedId"}  # (a bulk row's status and date are kept)
@@ -103,7 +104,8 @@ def read_user_profiles(r: Any) -> None:
             r.b.problem("other", f"user profile for unknown user {usid!r}; not loaded",
                         file="userProfiles.csv", line=line, kind="users", record_id=usid)
             continue
-        r.delivered.add(("userProfiles", u["id"]))
+        if r.base is not None:
+            r.delivered.add(("userProfiles", u["id"]))
         prof = {k: v for k, v in row.items()
                 if k not in PROFILE_SECRET and k != "userSourcedId" and v != ""}
         secrets += any(bool(row.get(k)) for k in PROFILE_SECRET)

@@ -337,7 +337,7 @@ def _grants(user: Any) -> list[tuple[str, list[str]]]:
             out.append(("districtAdministrator", [user.district] if user.district else []))
         elif name == "contact":
             role = user.extra.get(_PREFIX + "role")
-            if role not in _CONTACT_ROLES:
+            if not isinstance(role, str) or role not in _CONTACT_ROLES:
                 rels = r.student_relationships or ()
                 first = rels[0] if rels else None
                 role = ("parent" if first is not None and first.relationship == "Parent"

@@ -22,6 +22,7 @@ from rostergraph import queries as q
 from rostergraph.graph import RosterGraph
 from rostergraph.queries import _common as q_common
 from rostergraph.queries import reach as q_reach
+from rostergraph.queries import schools as q_schools
 from rostergraph.roster import Roster
 from rostergraph.table import LazyTake, Table
 
@@ -151,11 +152,13 @@ def test_summary_reach_sizes_after_split(r: Roster) -> None:
 
 
 @PROP
-@given(rosters())
-def test_cross_and_orphans_order_and_rows(r: Roster) -> None:
-    """cross-school rows are the naive ones ordered by user then section; orphans by user."""
+@given(rosters(), st.integers(1, 5))
+def test_cross_and_orphans_order_and_rows(r: Roster, block: int) -> None:
+    """cross-school rows are the naive ones ordered by user then section; orphans by user.
+    Comparing the edges on threads and in blocks of any size changes no row."""
     g = RosterGraph.from_roster(r)
-    with mock.patch.object(q_common, "_n_threads", lambda n: 3):
+    with mock.patch.object(q_common, "_n_threads", lambda n: 3), \
+            mock.patch.object(q_schools, "_BLOCK", block):
         split = (q.cross_school_enrollments(g), q.cross_school_teaching(g))
     g = RosterGraph.from_roster(r)
     assert split == (q.cross_school_enrollments(g), q.cross_school_teaching(g))

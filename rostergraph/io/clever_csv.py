@@ -9,7 +9,10 @@ each such column); column order is free. The column → field mapping is the tab
 
 - **ids**: ``School_id``, ``Student_id``, ``Teacher_id``, ``Section_id`` become the
   record ids and also their ``sis_id`` (in Clever the SFTP id is the SIS id);
-  ``Staff_id`` becomes the user id and ``roles.staff.staff_id``.
+  ``Staff_id`` becomes the user id and ``roles.staff.staff_id``. Id cells (and the
+  references in every file) are matched without surrounding spaces: a padded cell
+  (``" 123"``) is read trimmed, with a problem whose ``raw`` is the cell as given. An
+  enrollment whose ``School_id`` is not its section's school is kept, with a problem.
 - **terms** are constructed from ``Term_name``/``Term_start``/``Term_end`` (at
   least one non-empty); sections with the same three values share a term whose
   id is ``"sftp-term:"`` + the first 16 hex digits of SHA-256 of the three
@@ -77,7 +80,7 @@ from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
-from .enrollcols import sftp_enrollments
+from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge
 from .sftp_columns import (
@@ -172,6 +175,26 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+#: Each file's columns that hold ids (its records' own, and references to others): read
+#: without surrounding spaces (besides a section's ``Teacher_<n>_id`` columns).
+_ID_COLUMNS = {
+    "schools.csv": ("School_id",), "students.csv": ("Student_id", "School_id"),
+    "teachers.csv": ("Teacher_id", "School_id", "Clever_user_id"),
+    "staff.csv": ("Staff_id", "School_id", "Clever_user_id"),
+    "admins.csv": ("Staff_id", "School_id", "Clever_user_id"),
+    "sections.csv": ("Section_id", "School_id", "Teacher_id", "Term_id", "Course_id"),
+    "enrollments.csv": ("Section_id", "Student_id", "School_id")}
+
+
+def _padded(b: RosterBuilder, col: str, value: str, file: str, line: int,
+            kind: str | None, record_id: str | None) -> str:
+    """``value`` (an id cell with spaces around it) trimmed, with a problem keeping the
+    cell as given (``raw``)."""
+    b.problem("other", padded_message(col, value), file=file, line=line, kind=kind,
+              record_id=record_id or None, field=col, raw=value)
+    return value.strip()
+
+
 class _AnyCase:
     """A bundle whose SFTP file names match ignoring case (Clever's help pages write
     ``Schools.csv``; its spec ``schools.csv``): ``aliases`` maps the spec's name to the
@@ -246,6 +269,18 @@ class _Reader:
         self.plans[name] = column_plan(name, list(dict.fromkeys(header)))
         return t
 
+    def _trim_ids(self, row: dict[str, str], file: str, line: int, kind: str) -> None:
+        """The row's id cells (``_ID_COLUMNS``, and ``Teacher_<n>_id``) without the
+        spaces around them, as Clever matches ids: each trimmed cell is a problem that
+        keeps the cell as given (``raw``)."""
+        rid = None
+        for col in (*_ID_COLUMNS.get(file, ()), *self.plans[file][3]):
+            v = row.get(col)
+            if v and (v[0].isspace() or v[-1].isspace()):
+                row[col] = _padded(self.b, col, v, file, line, kind, rid or v.strip())
+            if rid is None:  # (the file's own id column comes first)
+                rid = row.get(col) or ""
+
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
         """Put the row's cells on ``d``; a value already there (from an earlier row of the
         same user) stays. Returns the columns whose cell differs from the value kept."""
@@ -291,6 +326,7 @@ class _Reader:
 
     def read_schools(self) -> None:
         for line, row in self.rows("schools.csv", "schools"):
+            self._trim_ids(row, "schools.csv", line, "schools")
             sid = self._need(row, "School_id", "schools.csv", line, "schools")
             if sid is None:
                 continue
@@ -347,6 +383,7 @@ class _Reader:
 
     def read_people(self, file: str, role: str, id_col: str) -> None:
         for line, row in self.rows(file, "users"):
+            self._trim_ids(row, file, line, "users")
             uid = self._need(row, id_col, file, line, "users")
             if uid is None:
                 continue
@@ -433,6 +470,7 @@ class _Reader:
 
     def read_sections(self) -> None:
         for line, row in self.rows("sections.csv", "sections"):
+            self._trim_ids(row, "sections.csv", line, "sections")
             sid = self._need(row, "Section_id", "sections.csv", line, "sections")
             if sid is None:
                 continue
@@ -565,13 +603,29 @@ class _Reader:
                            "Clever field and no record to be kept on; not loaded",
                            file="enrollments.csv", line=1, kind="sections", field=unkept[0])
         if t.clean:
-            sftp_enrollments(self.b, t, self.sections)
+            sftp_enrollments(self.b, t, self.sections, self.section_where)
             return
         get_sec, get_stu = t.getter("Section_id"), t.getter("Student_id")
+        get_school = t.getter("School_id")
         sections = self.sections
         for line, row in t.rows():
             sec_id, stu = get_sec(row) or "", get_stu(row) or ""
+            school = get_school(row) or ""
+            if sec_id != sec_id.strip():
+                sec_id = _padded(self.b, "Section_id", sec_id, "enrollments.csv", line,
+                                 "sections", sec_id.strip())
+            if stu != stu.strip():
+                stu = _padded(self.b, "Student_id", stu, "enrollments.csv", line, "sections",
+                              sec_id)
+            if school != school.strip():
+                school = _padded(self.b, "School_id", school, "enrollments.csv", line,
+                                 "sections", sec_id)
             sec = sections.get(sec_id)
+            if sec is not None and school and sec.get("school") and school != sec["school"]:
+                self.b.problem("other", school_disagrees(
+                    school, sec_id, sec["school"], self.section_where[sec_id][1]),
+                    file="enrollments.csv", line=line, kind="sections", record_id=sec_id,
+                    field="School_id")
             if sec is None or not stu:
                 self.b.problem("other", f"enrollment in unknown section {sec_id!r}; not loaded"
                                if sec is None else "enrollment without Student_id; not loaded",

@@ -103,6 +103,15 @@ _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _NUMBERED = re.compile(r"(teacher|contact)_(\d+)_(.+)", re.IGNORECASE)
 
 
+_ID_COLUMNS = {
+    "schools.csv": ("School_id",), "students.csv": ("Student_id", "School_id"),
+    "teachers.csv": ("Teacher_id", "School_id", "Clever_user_id"),
+    "staff.csv": ("Staff_id", "School_id", "Clever_user_id"),
+    "admins.csv": ("Staff_id", "School_id", "Clever_user_id"),
+    "sections.csv": ("Section_id", "School_id", "Teacher_id", "Term_id", "Course_id"),
+    "enrollments.csv": ("Section_id", "Student_id", "School_id")}
+
+
 def _canonical(file: str, col: str) -> str | None:
     """The column name Clever's spec spells ``col`` as, ignoring case, or None."""
     key = col.strip().lower()
@@ -266,6 +275,22 @@ class _Reader:
         self.numbered[name] = _numbered(name, list(dict.fromkeys(header)))
         return rows
 
+    def _trim_ids(self, row: dict[str, str], file: str, line: int, kind: str) -> None:
+        cols = list(_ID_COLUMNS.get(file, ()))
+        if file == "sections.csv":
+            cols += self.numbered["sections.csv"][0]
+        rid = None
+        for col in cols:
+            v = row.get(col)
+            if v and v != v.strip():
+                row[col] = v.strip()
+                self.b.problem("other", f"{col} {v!r} has spaces around it: read as "
+                               f"{v.strip()!r} (ids are matched without them, as Clever does; "
+                               "the cell as given is in raw)", file=file, line=line, kind=kind,
+                               record_id=rid or v.strip() or None, field=col, raw=v)
+            if rid is None:
+                rid = row.get(col) or ""
+
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
         differ = []
         for col, path in SFTP_COLUMNS[file]:
@@ -308,6 +333,7 @@ class _Reader:
 
     def read_schools(self) -> None:
         for line, row in self.rows("schools.csv", "schools"):
+            self._trim_ids(row, "schools.csv", line, "schools")
             sid = self._need(row, "School_id", "schools.csv", line, "schools")
             if sid is None:
                 continue
@@ -338,6 +364,7 @@ class _Reader:
 
     def read_people(self, file: str, role: str, id_col: str) -> None:
         for line, row in self.rows(file, "users"):
+            self._trim_ids(row, file, line, "users")
             uid = self._need(row, id_col, file, line, "users")
             if uid is None:
                 continue
@@ -428,6 +455,7 @@ class _Reader:
 
     def read_sections(self) -> None:
         for line, row in self.rows("sections.csv", "sections"):
+            self._trim_ids(row, "sections.csv", line, "sections")
             sid = self._need(row, "Section_id", "sections.csv", line, "sections")
             if sid is None:
                 continue
@@ -556,8 +584,16 @@ class _Reader:
                            "Clever field and no record to be kept on; not loaded",
                            file="enrollments.csv", line=1, kind="sections", field=unkept[0])
         for line, row in rows:
+            self._trim_ids(row, "enrollments.csv", line, "sections")
             sec_id, stu = row.get("Section_id") or "", row.get("Student_id") or ""
             sec = self.sections.get(sec_id)
+            school = row.get("School_id") or ""
+            if sec is not None and school and sec.get("school") and school != sec["school"]:
+                self.b.problem("other", f"enrollment's School_id {school!r} is not the school "
+                               f"of section {sec_id!r} ({sec['school']!r}, sections.csv line "
+                               f"{self.section_where[sec_id][1]}); the enrollment is kept",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=sec_id, field="School_id")
             if sec is None or not stu:
                 self.b.problem("other", f"enrollment in unknown section {sec_id!r}; not loaded"
                                if sec is None else "enrollment without Student_id; not loaded",

@@ -548,8 +548,8 @@ def _problems(r: rostergraph.Roster, file: str) -> list[tuple[int | None, str | 
 @pytest.mark.parametrize("quoted", [False, True])
 def test_ids_with_spaces_around_them_match_and_keep_the_cell(tmp_path: Path,
                                                              quoted: bool) -> None:
-    """An id padded with spaces in one file only matches the record (Clever compares ids
-    without them); each padded cell is a problem naming file, line and column, whose raw
+    """A reference padded with spaces in one file only names the record (Clever compares
+    ids without them); each such cell is a problem naming file, line and column, whose raw
     text is the cell as given. A quoted file (read row by row) says the same."""
     q = '"' if quoted else ""
     d = _folder(tmp_path / str(quoted),
@@ -572,14 +572,30 @@ def test_ids_with_spaces_around_them_match_and_keep_the_cell(tmp_path: Path,
     assert "missing" not in g.summary_text().split("\n")[1]  # no stub school or user
 
 
-def test_a_record_id_with_spaces_is_trimmed_and_references_find_it(tmp_path: Path) -> None:
-    """Padding on the record's own id (students.csv) is trimmed the same way."""
+def test_a_record_id_with_spaces_is_kept_and_references_find_it(tmp_path: Path) -> None:
+    """Padding on the record's own id (students.csv) is kept as given (nothing to report);
+    references without it still name that record, each with a problem."""
     students = STUDENTS.replace("st3,sB,", " st3 ,sB ,")
     r = read_clever_csv(_folder(tmp_path, **{"students.csv": students}))
-    assert "st3" in r.users and r.users["st3"].roles.student.school == "sB"
-    assert r.sections["se3"].students == ("st3",)
-    assert _problems(r, "students.csv") == [(4, "Student_id", " st3 "), (4, "School_id", "sB ")]
-    assert {p.record_id for p in r.problems if p.file == "students.csv"} == {"st3"}
+    assert " st3 " in r.users and r.users[" st3 "].roles.student.school == "sB"
+    assert r.sections["se3"].students == (" st3 ",)
+    assert _problems(r, "students.csv") == [(4, "School_id", "sB ")]
+    assert _problems(r, "enrollments.csv")[-1] == (7, "Student_id", "st3")
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert "missing" not in g.summary_text().split("\n")[1]
+
+
+def test_ids_with_spaces_from_json_round_trip_through_sftp(tmp_path: Path) -> None:
+    """Ids that hold spaces in the source (consistent everywhere) come back unchanged from
+    an SFTP round trip, with no problem."""
+    src = read_clever_csv(_folder(tmp_path, **{"students.csv": STUDENTS.replace(
+        "st3,sB,", " st3 ,sB,"), "enrollments.csv": ENROLLMENTS.replace(",st3", ", st3 ")}))
+    assert not [p for p in src.problems if p.raw and p.raw.strip() != p.raw]
+    from rostergraph.io.write_sftp import write_clever_csv
+    write_clever_csv(src, tmp_path / "out")
+    back = read_clever_csv(tmp_path / "out")
+    assert back.sections["se3"].students == (" st3 ",) and " st3 " in back.users
+    assert not [p for p in back.problems if p.raw and p.raw.strip() != p.raw]
 
 
 @pytest.mark.parametrize("quoted", [False, True])

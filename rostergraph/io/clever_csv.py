@@ -9,10 +9,11 @@ each such column); column order is free. The column → field mapping is the tab
 
 - **ids**: ``School_id``, ``Student_id``, ``Teacher_id``, ``Section_id`` become the
   record ids and also their ``sis_id`` (in Clever the SFTP id is the SIS id);
-  ``Staff_id`` becomes the user id and ``roles.staff.staff_id``. Id cells (and the
-  references in every file) are matched without surrounding spaces: a padded cell
-  (``" 123"``) is read trimmed, with a problem whose ``raw`` is the cell as given. An
-  enrollment whose ``School_id`` is not its section's school is kept, with a problem.
+  ``Staff_id`` becomes the user id and ``roles.staff.staff_id``. Ids are kept as
+  given; a reference that names no record but does once spaces around ids are ignored
+  (``" 123"`` in ``enrollments.csv`` for the student ``123``, or the other way round)
+  names that record, with a problem whose ``raw`` is the cell as given. An enrollment
+  whose ``School_id`` is not its section's school is kept, with a problem.
 - **terms** are constructed from ``Term_name``/``Term_start``/``Term_end`` (at
   least one non-empty); sections with the same three values share a term whose
   id is ``"sftp-term:"`` + the first 16 hex digits of SHA-256 of the three
@@ -175,24 +176,11 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     return False
 
 
-#: Each file's columns that hold ids (its records' own, and references to others): read
-#: without surrounding spaces (besides a section's ``Teacher_<n>_id`` columns).
-_ID_COLUMNS = {
-    "schools.csv": ("School_id",), "students.csv": ("Student_id", "School_id"),
-    "teachers.csv": ("Teacher_id", "School_id", "Clever_user_id"),
-    "staff.csv": ("Staff_id", "School_id", "Clever_user_id"),
-    "admins.csv": ("Staff_id", "School_id", "Clever_user_id"),
-    "sections.csv": ("Section_id", "School_id", "Teacher_id", "Term_id", "Course_id"),
-    "enrollments.csv": ("Section_id", "Student_id", "School_id")}
-
-
-def _padded(b: RosterBuilder, col: str, value: str, file: str, line: int,
-            kind: str | None, record_id: str | None) -> str:
-    """``value`` (an id cell with spaces around it) trimmed, with a problem keeping the
-    cell as given (``raw``)."""
-    b.problem("other", padded_message(col, value), file=file, line=line, kind=kind,
-              record_id=record_id or None, field=col, raw=value)
-    return value.strip()
+#: Each file's columns that name records of other files: (column, kind).
+_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    **{f: (("School_id", "schools"),) for f in (
+        "students.csv", "teachers.csv", "staff.csv", "admins.csv")},
+    "sections.csv": (("School_id", "schools"), ("Teacher_id", "users"))}
 
 
 class _AnyCase:
@@ -238,6 +226,8 @@ class _Reader:
         self.contacts: list[tuple[str, int, str, dict[str, str]]] = []
         self.student_contacts: dict[str, list[int]] | None = None  # student → contacts
         self.district: str | None = None
+        #: kind → {id without spaces: id} of the ids with spaces around them
+        self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
         t = self.table(name, kind)
@@ -269,17 +259,43 @@ class _Reader:
         self.plans[name] = column_plan(name, list(dict.fromkeys(header)))
         return t
 
-    def _trim_ids(self, row: dict[str, str], file: str, line: int, kind: str) -> None:
-        """The row's id cells (``_ID_COLUMNS``, and ``Teacher_<n>_id``) without the
-        spaces around them, as Clever matches ids: each trimmed cell is a problem that
-        keeps the cell as given (``raw``)."""
-        rid = None
-        for col in (*_ID_COLUMNS.get(file, ()), *self.plans[file][3]):
+    def match(self, kind: str, value: str) -> str:
+        """The id of the ``kind`` record that ``value`` names: itself, or else the record
+        whose id equals it once spaces around either are ignored (Clever matches ids so:
+        ``" 123"`` in ``enrollments.csv`` is the student ``123``); ``value`` when none."""
+        table = self.b.kinds["schools"] if kind == "schools" else (
+            self.users if kind == "users" else self.sections)
+        if not value or value in table:
+            return value
+        got = value.strip()
+        if got not in table:
+            got = self.padded[kind].get(got, value)
+        return got
+
+    def matched(self, kind: str, values: list[str]) -> list[str]:
+        """:meth:`match` of each of ``values``."""
+        table = self.b.kinds["schools"] if kind == "schools" else (
+            self.users if kind == "users" else self.sections)
+        return [v if not v or v in table else self.match(kind, v) for v in values]
+
+    def _references(self, row: dict[str, str], file: str, line: int, kind: str,
+                    rid: str) -> None:
+        """The row's references (:data:`_REFERENCES`, and ``Teacher_<n>_id``) to the
+        records they name, ignoring spaces around ids (:meth:`match`); each cell read so
+        is a problem that keeps it as given (``raw``)."""
+        for col, to in (*_REFERENCES.get(file, ()), *((c, "users") for c in self.plans[file][3])):
             v = row.get(col)
-            if v and (v[0].isspace() or v[-1].isspace()):
-                row[col] = _padded(self.b, col, v, file, line, kind, rid or v.strip())
-            if rid is None:  # (the file's own id column comes first)
-                rid = row.get(col) or ""
+            if v:
+                got = self.match(to, v)
+                if got != v:
+                    row[col] = got
+                    self.b.problem("other", padded_message(col, v, got), file=file,
+                                   line=line, kind=kind, record_id=rid, field=col, raw=v)
+
+    def _padded_id(self, kind: str, rid: str) -> None:
+        """Note a record id with spaces around it, for :meth:`match`."""
+        if rid != rid.strip():
+            self.padded[kind].setdefault(rid.strip(), rid)
 
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
         """Put the row's cells on ``d``; a value already there (from an earlier row of the
@@ -326,10 +342,10 @@ class _Reader:
 
     def read_schools(self) -> None:
         for line, row in self.rows("schools.csv", "schools"):
-            self._trim_ids(row, "schools.csv", line, "schools")
             sid = self._need(row, "School_id", "schools.csv", line, "schools")
             if sid is None:
                 continue
+            self._padded_id("schools", sid)
             d: dict[str, Any] = {"id": sid, "sis_id": sid}
             if self.district:
                 d["district"] = self.district
@@ -383,13 +399,15 @@ class _Reader:
 
     def read_people(self, file: str, role: str, id_col: str) -> None:
         for line, row in self.rows(file, "users"):
-            self._trim_ids(row, file, line, "users")
             uid = self._need(row, id_col, file, line, "users")
             if uid is None:
                 continue
+            self._references(row, file, line, "users", uid)
             uid_final = uid if role == "student" else self._employee(role, uid, id_col, row,
                                                                      file, line)
             existed = uid_final in self.users
+            if not existed:
+                self._padded_id("users", uid_final)
             u = self._user(uid_final, file, line)
             first = role not in u["roles"]
             r = u["roles"].setdefault(role, {})
@@ -470,10 +488,10 @@ class _Reader:
 
     def read_sections(self) -> None:
         for line, row in self.rows("sections.csv", "sections"):
-            self._trim_ids(row, "sections.csv", line, "sections")
             sid = self._need(row, "Section_id", "sections.csv", line, "sections")
             if sid is None:
                 continue
+            self._references(row, "sections.csv", line, "sections", sid)
             if sid in self.sections:
                 self._repeated_section(sid, row, line)
                 continue
@@ -492,6 +510,7 @@ class _Reader:
             self._course(d, row, line)
             self.sections[sid] = d
             self.section_where[sid] = ("sections.csv", line)
+            self._padded_id("sections", sid)
 
     def _teachers(self, row: dict[str, str], sid: str, line: int) -> list[str]:
         """``Teacher_id`` then the ``Teacher_<n>_id`` columns (user ids: a teacher whose id
@@ -603,7 +622,7 @@ class _Reader:
                            "Clever field and no record to be kept on; not loaded",
                            file="enrollments.csv", line=1, kind="sections", field=unkept[0])
         if t.clean:
-            sftp_enrollments(self.b, t, self.sections, self.section_where)
+            sftp_enrollments(self.b, t, self.sections, self.section_where, self.matched)
             return
         get_sec, get_stu = t.getter("Section_id"), t.getter("Student_id")
         get_school = t.getter("School_id")
@@ -611,15 +630,15 @@ class _Reader:
         for line, row in t.rows():
             sec_id, stu = get_sec(row) or "", get_stu(row) or ""
             school = get_school(row) or ""
-            if sec_id != sec_id.strip():
-                sec_id = _padded(self.b, "Section_id", sec_id, "enrollments.csv", line,
-                                 "sections", sec_id.strip())
-            if stu != stu.strip():
-                stu = _padded(self.b, "Student_id", stu, "enrollments.csv", line, "sections",
-                              sec_id)
-            if school != school.strip():
-                school = _padded(self.b, "School_id", school, "enrollments.csv", line,
-                                 "sections", sec_id)
+            cells = (sec_id, stu, school)
+            sec_id, stu, school = (self.match("sections", sec_id), self.match("users", stu),
+                                   self.match("schools", school))
+            for col, v, got in zip(("Section_id", "Student_id", "School_id"), cells,
+                                   (sec_id, stu, school)):
+                if got != v:
+                    self.b.problem("other", padded_message(col, v, got), file="enrollments.csv",
+                                   line=line, kind="sections", record_id=sec_id or None,
+                                   field=col, raw=v)
             sec = sections.get(sec_id)
             if sec is not None and school and sec.get("school") and school != sec["school"]:
                 self.b.problem("other", school_disagrees(

@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -232,39 +232,46 @@ def school_disagrees(school: str, section: str, its_school: str, line: int) -> s
             f"({its_school!r}, sections.csv line {line}); the enrollment is kept")
 
 
-def padded_message(col: str, value: str) -> str:
-    """The message for an SFTP id cell with spaces around it (read trimmed)."""
-    return (f"{col} {value!r} has spaces around it: read as {value.strip()!r} (ids are "
-            "matched without them, as Clever does; the cell as given is in raw)")
+def padded_message(col: str, value: str, got: str) -> str:
+    """The message for an SFTP id cell that names a record only when spaces around ids
+    are ignored."""
+    return (f"{col} {value!r} names no record but {got!r} does once spaces around ids are "
+            f"ignored (as Clever matches them): read as {got!r}; the cell as given is in raw")
 
 
-def _trimmed(codes: np.ndarray, values: list[str], col: str,
+def _matched(codes: np.ndarray, values: list[str], col: str, kind: str,
+             match: Callable[[str, list[str]], list[str]] | None,
              told: list[tuple[int, str, str | None, str | None, str | None]]
              ) -> tuple[np.ndarray, list[str]]:
-    """An encoded id column whose values have spaces around them, trimmed (values that
-    become equal merge): a problem for each such row keeps the cell as given."""
-    padded = [v != v.strip() for v in values]
-    if not any(padded):
+    """An encoded id column with each value replaced by the id it names (``match``:
+    ignoring spaces around ids; values that become equal merge): a problem for each row
+    whose cell changed keeps the cell as given."""
+    got = match(kind, values) if match is not None else values
+    if got == values:
         return codes, values
     merged: dict[str, int] = {}
-    remap = np.array([merged.setdefault(v.strip(), len(merged)) for v in values],
-                     dtype=np.int64)
-    for i in np.flatnonzero(np.asarray(padded, dtype=bool)[codes]).tolist():
+    remap = np.array([merged.setdefault(v, len(merged)) for v in got], dtype=np.int64)
+    changed = np.array([a != b for a, b in zip(values, got)], dtype=bool)
+    for i in np.flatnonzero(changed[codes]).tolist():
         v = values[codes[i]]
-        told.append((i, padded_message(col, v), None, col, v))
+        told.append((i, padded_message(col, v, got[codes[i]]), None, col, v))
     return remap[codes], list(merged)
 
 
 def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
-                     where: dict[str, tuple[str, int]] | None = None) -> None:
+                     where: dict[str, tuple[str, int]] | None = None,
+                     match: Callable[[str, list[str]], list[str]] | None = None) -> None:
     """The SFTP reader's enrollment rows of a clean table: each student onto its section
-    once, problems (an id with spaces around it, unknown section, no student, a repeated
-    pair, a ``School_id`` that is not the section's school) told in line order.
-    ``where`` gives each section's file and line, for the last."""
+    once, problems (an id naming its record only without spaces around it, unknown
+    section, no student, a repeated pair, a ``School_id`` that is not the section's
+    school) told in line order. ``where`` gives each section's file and line (for the
+    last); ``match(kind, ids)`` the ids of the records ``ids`` name (for the first)."""
     n = len(t.lines)
     ids_told: list[tuple[int, str, str | None, str | None, str | None]] = []
-    c_code, sec_ids = _trimmed(*_codes(t, "Section_id", n), "Section_id", ids_told)
-    u_code, students = _trimmed(*_codes(t, "Student_id", n), "Student_id", ids_told)
+    c_code, sec_ids = _matched(*_codes(t, "Section_id", n), "Section_id", "sections", match,
+                               ids_told)
+    u_code, students = _matched(*_codes(t, "Student_id", n), "Student_id", "users", match,
+                                ids_told)
     ids_told = [(i, m, sec_ids[c_code[i]] or None, f, raw) for i, m, _, f, raw in ids_told]
     secs = [sections.get(c) for c in sec_ids]
     has_sec = np.array([s is not None for s in secs], dtype=bool)[c_code]
@@ -280,7 +287,8 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
              for i in good[~first].tolist()]
     if t.index.get("School_id") is not None:
         mark = len(ids_told)
-        s_code, schools = _trimmed(*_codes(t, "School_id", n), "School_id", ids_told)
+        s_code, schools = _matched(*_codes(t, "School_id", n), "School_id", "schools", match,
+                                   ids_told)
         ids_told[mark:] = [(i, m, sec_ids[c_code[i]] or None, f, raw)
                            for i, m, _, f, raw in ids_told[mark:]]
         # each section's school as a code of the School_id column (-1: none to compare)

@@ -103,15 +103,6 @@ _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _NUMBERED = re.compile(r"(teacher|contact)_(\d+)_(.+)", re.IGNORECASE)
 
 
-_ID_COLUMNS = {
-    "schools.csv": ("School_id",), "students.csv": ("Student_id", "School_id"),
-    "teachers.csv": ("Teacher_id", "School_id", "Clever_user_id"),
-    "staff.csv": ("Staff_id", "School_id", "Clever_user_id"),
-    "admins.csv": ("Staff_id", "School_id", "Clever_user_id"),
-    "sections.csv": ("Section_id", "School_id", "Teacher_id", "Term_id", "Course_id"),
-    "enrollments.csv": ("Section_id", "Student_id", "School_id")}
-
-
 def _canonical(file: str, col: str) -> str | None:
     """The column name Clever's spec spells ``col`` as, ignoring case, or None."""
     key = col.strip().lower()
@@ -275,21 +266,29 @@ class _Reader:
         self.numbered[name] = _numbered(name, list(dict.fromkeys(header)))
         return rows
 
-    def _trim_ids(self, row: dict[str, str], file: str, line: int, kind: str) -> None:
-        cols = list(_ID_COLUMNS.get(file, ()))
-        if file == "sections.csv":
-            cols += self.numbered["sections.csv"][0]
-        rid = None
-        for col in cols:
+    def _match(self, kind: str, value: str) -> str:
+        table = {"schools": self.b.kinds["schools"], "users": self.users,
+                 "sections": self.sections}[kind]
+        if not value or value in table:
+            return value
+        for rid in table:  # (slow and plain: the oracle)
+            if rid.strip() == value.strip():
+                return rid
+        return value
+
+    def _refs(self, row: dict[str, str], file: str, line: int, kind: str, rid: str,
+              cols: list[tuple[str, str]]) -> None:
+        for col, to in cols:
             v = row.get(col)
-            if v and v != v.strip():
-                row[col] = v.strip()
-                self.b.problem("other", f"{col} {v!r} has spaces around it: read as "
-                               f"{v.strip()!r} (ids are matched without them, as Clever does; "
-                               "the cell as given is in raw)", file=file, line=line, kind=kind,
-                               record_id=rid or v.strip() or None, field=col, raw=v)
-            if rid is None:
-                rid = row.get(col) or ""
+            if not v:
+                continue
+            got = self._match(to, v)
+            if got != v:
+                row[col] = got
+                self.b.problem("other", f"{col} {v!r} names no record but {got!r} does once "
+                               "spaces around ids are ignored (as Clever matches them): read "
+                               f"as {got!r}; the cell as given is in raw", file=file, line=line,
+                               kind=kind, record_id=rid, field=col, raw=v)
 
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
         differ = []
@@ -333,7 +332,6 @@ class _Reader:
 
     def read_schools(self) -> None:
         for line, row in self.rows("schools.csv", "schools"):
-            self._trim_ids(row, "schools.csv", line, "schools")
             sid = self._need(row, "School_id", "schools.csv", line, "schools")
             if sid is None:
                 continue
@@ -364,10 +362,10 @@ class _Reader:
 
     def read_people(self, file: str, role: str, id_col: str) -> None:
         for line, row in self.rows(file, "users"):
-            self._trim_ids(row, file, line, "users")
             uid = self._need(row, id_col, file, line, "users")
             if uid is None:
                 continue
+            self._refs(row, file, line, "users", uid, [("School_id", "schools")])
             uid_final = uid
             if role != "student":
                 old = self.users.get(uid)
@@ -455,10 +453,12 @@ class _Reader:
 
     def read_sections(self) -> None:
         for line, row in self.rows("sections.csv", "sections"):
-            self._trim_ids(row, "sections.csv", line, "sections")
             sid = self._need(row, "Section_id", "sections.csv", line, "sections")
             if sid is None:
                 continue
+            self._refs(row, "sections.csv", line, "sections", sid, [
+                ("School_id", "schools"), ("Teacher_id", "users"),
+                *((c, "users") for c in self.numbered["sections.csv"][0])])
             if sid in self.sections:
                 first = self.sections[sid]
                 probe: dict[str, Any] = {}
@@ -584,7 +584,9 @@ class _Reader:
                            "Clever field and no record to be kept on; not loaded",
                            file="enrollments.csv", line=1, kind="sections", field=unkept[0])
         for line, row in rows:
-            self._trim_ids(row, "enrollments.csv", line, "sections")
+            sec_id = self._match("sections", row.get("Section_id") or "")
+            self._refs(row, "enrollments.csv", line, "sections", sec_id or None, [
+                ("Section_id", "sections"), ("Student_id", "users"), ("School_id", "schools")])
             sec_id, stu = row.get("Section_id") or "", row.get("Student_id") or ""
             sec = self.sections.get(sec_id)
             school = row.get("School_id") or ""

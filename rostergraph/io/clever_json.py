@@ -15,8 +15,10 @@ without a ``.gz`` suffix). A file may hold:
   problem) or an array of records on one line.
 
 An envelope item with keys beside ``data``/``uri``/``links`` still gives its record
-(a problem names the keys). In a folder, a v1/v2 user list (``contacts.json``) beside
-the v3 files is a problem naming it (v3 keeps every role in ``users``).
+(a problem names the keys). In a folder, per-role user lists (``/v3.0/users?role=
+student`` saved as ``students.jsonl``, ``teachers.json``, ...) are read as users after
+``users.*``: the same record in two lists is one user, another record with a seen id a
+duplicate; a v1/v2 record (no ``roles``) in such a list is a problem keeping its text.
 
 Any file may be absent. A line that is not JSON is a problem with its line
 number (the other lines still load); a ``.json`` file that is not JSON at all
@@ -46,6 +48,7 @@ from typing import Any
 import orjson
 
 from ..errors import FormatError, LimitError, SourceError
+from ..fastrec import build_record
 from ..model import KINDS
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
 from .limits import (
@@ -97,21 +100,31 @@ def _kind_files(folder: Path) -> dict[str, list[Path]]:
 
 def _ignored_files(b_problem: Any, folder: Path) -> None:
     """One ``other`` problem per resource file left unread because another file of the
-    same kind is read (``users.json`` beside ``users.jsonl``), and per legacy (v1/v2)
-    user list beside them (``contacts.json``: v3 has ``users``): never a silent choice."""
-    from .legacy import LEGACY_USER_FILES
-
+    same kind is read (``users.json`` beside ``users.jsonl``): never a silent choice."""
     for kind, paths in _kind_files(folder).items():
         for extra in paths[1:]:
             b_problem("other", f"{paths[0].name} and {extra.name} both hold {kind}; read "
                       f"{paths[0].name}, ignored {extra.name} (keep one of them)",
                       file=extra.name, kind=kind)
+
+
+def _role_list(name: str) -> bool:
+    """Whether ``name`` is a per-role user list (``students.jsonl``, ``teachers.json``)."""
+    from .legacy import LEGACY_USER_FILES
+
+    stem = name.split(".", 1)[0].lower()
+    return stem in LEGACY_USER_FILES and name[len(stem):].lower() in CLEVER_SUFFIXES
+
+
+def _role_files(folder: Path) -> list[Path]:
+    """The per-role user lists of a v3 folder (``/v3.0/users?role=student`` saved as
+    ``students.jsonl``), in name order: read as users after ``users.*``."""
+    found = []
     for name in sorted(os.listdir(folder)):
-        stem = name.split(".", 1)[0].lower()
-        if stem in LEGACY_USER_FILES and name[len(stem):].lower() in CLEVER_SUFFIXES:
-            b_problem("other", f"{name} is a per-role {stem} list beside v3 files (v3 keeps "
-                      "every role in users.*; a .json list of them is read as legacy "
-                      "without users.*); not read", file=name, kind="users")
+        if _role_list(name) and (folder / name).is_file():
+            check_inside(folder, folder / name)
+            found.append(folder / name)
+    return found
 
 
 def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -148,9 +161,11 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
+    roles: list[Path] = []
     if p.is_dir():
         files = clever_json_files(p)
-        if not files:
+        roles = _role_files(p)
+        if not files and not roles:
             raise SourceError(
                 "no Clever JSON resource files found (expected any of "
                 + ", ".join(f"{k}.json/.jsonl" for k in KINDS) + ")", path=str(path))
@@ -171,7 +186,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     from .fast_jsonl import read_fast
 
     documents = {k for k, f in files.items() if _document_in_lines(f)}
-    fast = None if documents else read_fast(path, files, limits)
+    fast = None if documents or roles else read_fast(path, files, limits)
     if fast is not None:
         if p.is_dir():
             ignored: list[Problem] = []
@@ -189,6 +204,9 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     for kind in KINDS:
         if kind in files:
             _read_file(b, kind, files[kind], limits)
+        if kind == "users":
+            for f in roles:
+                _read_file(b, kind, f, limits)
     return b.build()
 
 
@@ -381,9 +399,28 @@ def _add(b: RosterBuilder, kind: str, item: Any, raw: bytes | None, **where: Any
         else None)  # (a JSON array of records on one line of a JSON Lines file)
     if isinstance(subs, list):
         for sub in subs:
-            b.add(kind, _unwrap(sub, b, kind=kind, **where), **where)
+            _keep(b, kind, _unwrap(sub, b, kind=kind, **where), None, where)
         return
-    b.add(kind, _unwrap(item, b, kind=kind, **where), raw=raw, **where)
+    _keep(b, kind, _unwrap(item, b, kind=kind, **where), raw, where)
+
+
+def _keep(b: RosterBuilder, kind: str, obj: Any, raw: bytes | None, where: dict[str, Any]
+          ) -> None:
+    """``b.add`` the record, except from a per-role user list (``students.jsonl``): a v3
+    user already read the same (a user with two roles is in both lists) is one user, and a
+    v1/v2 record (no ``roles``) is not read (a problem keeps its text)."""
+    if kind == "users" and isinstance(obj, dict) and _role_list(where.get("file") or ""):
+        rid = obj.get("id")
+        if not isinstance(obj.get("roles"), dict):
+            b.problem("other", f"a v1/v2 user (no roles) in {where['file']}, a per-role list "
+                      "beside v3 files: not read (v3 users have roles; the record is in raw)",
+                      kind=kind, record_id=rid if isinstance(rid, str) else None,
+                      raw=raw_text(raw if raw is not None else _dump(obj)), **where)
+            return
+        have = b.kinds[kind].get(rid) if isinstance(rid, str) else None
+        if have is not None and have == build_record(type(have), obj)[0]:
+            return
+    b.add(kind, obj, raw=raw, **where)
 
 
 def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str) -> None:

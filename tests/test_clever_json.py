@@ -306,3 +306,34 @@ def test_per_role_jsonl_lists_in_a_v3_folder_are_read_as_users(tmp_path: Path,
     assert '"teacher"' in r.problems[0].raw
     assert sorted(f.path for f in r.provenance.files if f.kind == "users") == sorted(
         ["staff.ndjson", "students.jsonl", "teachers.jsonl"] + ["users.jsonl"] * users_file)
+
+
+@pytest.mark.parametrize("name", ["schools.jsonl", "schools.json"])
+def test_envelope_keys_beside_the_record_are_kept_in_extra(tmp_path: Path, name: str) -> None:
+    """An envelope item's keys beside ``data``/``uri``/``links`` are kept in the record's
+    ``extra`` as ``envelope.<key>`` (whole, however long), with a problem naming them; a
+    key the record already has under that name stays in the problem's raw text."""
+    big = "x" * 5000
+    items = [{"data": {"id": "a", "name": "A"}, "uri": "/v3.0/schools/a", "meta": {"k": big},
+              "x": "y"},
+             {"data": {"id": "b", "envelope.x": "mine"}, "x": "theirs"}]
+    text = ("".join(json.dumps(i) + "\n" for i in items) if name.endswith("l")
+            else json.dumps({"data": items, "links": []}))
+    (tmp_path / name).write_text(text)
+    r = rostergraph.load(tmp_path)
+    assert r.schools["a"].extra == {"envelope.meta": {"k": big}, "envelope.x": "y"}
+    assert r.schools["b"].extra == {"envelope.x": "mine"}
+    assert [(p.record_id, p.line if name.endswith("l") else p.index) for p in r.problems] == [
+        ("a", 1 if name.endswith("l") else 0), ("b", 2 if name.endswith("l") else 1)]
+    assert '"theirs"' in r.problems[1].raw and "meta, x" in r.problems[0].message
+
+
+def test_legacy_envelope_keys_beside_the_record_are_kept_in_extra(tmp_path: Path) -> None:
+    """The legacy reader keeps an envelope item's other keys the same way."""
+    (tmp_path / "schools.json").write_text(json.dumps({"data": [
+        {"data": {"id": "a", "name": "A"}, "uri": "/v1.1/schools/a", "etag": "e1"}],
+        "paging": {"current": 1}}))
+    r = rostergraph.load(tmp_path)
+    assert r.provenance.format == "clever-legacy"
+    assert r.schools["a"].extra == {"envelope.etag": "e1"}
+    assert [(p.file, p.index, p.record_id) for p in r.problems] == [("schools.json", 0, "a")]

@@ -14,8 +14,8 @@ without a ``.gz`` suffix). A file may hold:
 - in a ``.jsonl`` file, one pretty-printed JSON document (read as a document, with a
   problem) or an array of records on one line.
 
-An envelope item with keys beside ``data``/``uri``/``links`` still gives its record
-(a problem names the keys). In a folder, per-role user lists (``/v3.0/users?role=
+An envelope item with keys beside ``data``/``uri``/``links`` still gives its record,
+which keeps them in ``extra`` as ``envelope.<key>`` (a problem names the keys). In a folder, per-role user lists (``/v3.0/users?role=
 student`` saved as ``students.jsonl``, ``teachers.json``, ...) are read as users after
 ``users.*``: the same record in two lists is one user, another record with a seen id a
 duplicate; a v1/v2 record (no ``roles``) in such a list is a problem keeping its text.
@@ -61,11 +61,13 @@ from .limits import (
     json_depth,
 )
 
-__all__ = ["CLEVER_SUFFIXES", "clever_json_files", "read_bytes", "read_clever_json",
-           "repaired_json"]
+__all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "clever_json_files", "read_bytes",
+           "read_clever_json", "repaired_json"]
 
 CLEVER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 _ALIASES = {"district": "districts"}  # the single-record endpoint's name
+#: The ``extra`` key prefix of an envelope item's keys beside ``data``/``uri``/``links``.
+ENVELOPE_PREFIX = "envelope."
 
 
 def clever_json_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
@@ -374,19 +376,25 @@ def _items(doc: Any) -> tuple[list[Any] | None, str | None]:
 
 def _unwrap(item: Any, b: RosterBuilder | None = None, **where: Any) -> Any:
     """An envelope item ``{"data": {...}, "uri": ...}`` → its record; records pass. An
-    item with other keys beside ``data`` (which holds an id) is unwrapped too, and a
-    problem (with ``b``) names the keys left out."""
+    item with other keys beside ``data`` (which holds an id) is unwrapped too: each other
+    key is kept in the record's ``extra`` as ``envelope.<key>``, and a problem (with
+    ``b``) names them."""
     if isinstance(item, dict) and "data" in item and isinstance(item["data"], dict) and (
         "id" not in item
     ):
-        more = set(item) - {"data", "uri", "links"}
+        more = sorted(set(item) - {"data", "uri", "links"})
         if not more:
             return item["data"]
         if b is not None and isinstance(item["data"].get("id"), str):
-            b.problem("other", f"envelope keys {', '.join(sorted(more))} beside the record "
-                      "are not kept", record_id=item["data"]["id"], raw=raw_text(_dump(
-                          {k: item[k] for k in sorted(more)})), **where)
-            return item["data"]
+            rec = dict(item["data"])
+            clash = [k for k in more if ENVELOPE_PREFIX + k in rec]
+            rec.update((ENVELOPE_PREFIX + k, item[k]) for k in more if k not in clash)
+            b.problem("other", f"envelope keys {', '.join(more)} beside the record: kept in "
+                      f"its extra as {ENVELOPE_PREFIX}<key>" + (
+                          f" (but {', '.join(clash)}: the record has such keys; in raw)"
+                          if clash else ""), record_id=rec["id"], raw=raw_text(_dump(
+                              {k: item[k] for k in more})), **where)
+            return rec
     return item
 
 

@@ -61,6 +61,7 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
+from .clever_json import _unwrap
 
 __all__ = ["LEGACY_USER_FILES", "is_legacy_clever", "read_legacy_clever"]
 
@@ -188,12 +189,6 @@ class _Reader:
         self.b.notes.append(f"{f.name}: no record list (keys: {', '.join(sorted(doc)[:5])})"
                             if isinstance(doc, dict) else f"{f.name}: no record list")
         return None
-
-    @staticmethod
-    def unwrap(item: Any) -> Any:
-        if isinstance(item, dict) and isinstance(item.get("data"), dict) and "id" not in item:
-            return item["data"]
-        return item
 
     def grade(self, d: dict[str, Any], file: str, index: int, kind: str) -> None:
         g = d.get("grade")
@@ -369,7 +364,7 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
         if items is None:
             continue
         for i, item in enumerate(items):
-            rec = r.unwrap(item)
+            rec = _unwrap(item, b, file=f.name, index=i)
             if not isinstance(rec, dict):
                 b.problem("not_object", "expected a JSON object", file=f.name, index=i,
                           raw=raw_text(orjson.dumps(rec)))

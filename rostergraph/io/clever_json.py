@@ -51,6 +51,7 @@ from ..errors import FormatError, LimitError, SourceError
 from ..fastrec import build_record
 from ..model import KINDS
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
+from .jsonkeys import duplicate_keys, maybe_duplicate_keys
 from .limits import (
     DEFAULT_LIMITS,
     BoundedReader,
@@ -231,7 +232,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
             b.problem("other", f"{name} is one JSON document over several lines, not JSON "
                       "Lines (one record per line): read as a document", file=name, line=1,
                       kind=kind)
-            _read_document(b, kind, doc, name)
+            _read_document(b, kind, doc, name, data[3:] if data[:3] == _BOM else data)
             return
     if lines_mode:
         _stream_lines(b, kind, path, limits)
@@ -254,7 +255,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
             else:
                 doc = _json_error(exc, data, name, b, kind)
         if not lines_mode:
-            _read_document(b, kind, doc, name)
+            _read_document(b, kind, doc, name, data)
             return
     _read_lines(b, kind, data, name, limits)
 
@@ -431,14 +432,41 @@ def _keep(b: RosterBuilder, kind: str, obj: Any, raw: bytes | None, where: dict[
     b.add(kind, obj, raw=raw, **where)
 
 
-def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str) -> None:
+def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
+                   data: bytes | None = None) -> None:
     items, err = _items(doc)
     if items is None:
         b.problem("envelope", err or "unreadable document", file=name, kind=kind,
                   raw=raw_text(_dump(doc)))
         return
+    # keys given twice (``data``, the document's text, decodes to ``doc``): each told
+    # before its item, by the item's position
+    lost: dict[int | None, list[tuple[str, Any]]] = {}
+    if data is not None and maybe_duplicate_keys(data, doc):
+        head = "" if isinstance(doc, list) else "data." if "data" in doc else None
+        for path, value in duplicate_keys(data):
+            at, _, rest = path[len(head):].partition(".") if head is not None and (
+                path.startswith(head)) else ("", "", path)
+            if isinstance(doc, dict) and isinstance(doc.get("data"), dict):
+                at, rest = ("0", path[5:]) if path.startswith("data.") else ("", path)
+            elif head is None:
+                at, rest = "0", path
+            lost.setdefault(int(at) if at.isdigit() and rest else None, []).append(
+                (rest if at.isdigit() and rest else path, value))
+    for path, value in lost.pop(None, ()):
+        _told_twice(b, path, value, None, file=name, kind=kind)
     for i, item in enumerate(items):
+        for path, value in lost.get(i, ()):
+            rid = _unwrap(item).get("id") if isinstance(item, dict) else None
+            _told_twice(b, path, value, rid, file=name, index=i, kind=kind)
         _add(b, kind, item, None, file=name, index=i)
+
+
+def _told_twice(b: RosterBuilder, path: str, value: Any, rid: Any, **where: Any) -> None:
+    """The problem for a key given twice in one object: the value it replaced in raw."""
+    b.problem("other", f"key {path!r} is given twice in one object: the last value is kept "
+              "(the value it replaced is in raw)", record_id=rid if isinstance(rid, str)
+              else None, field=path, raw=raw_text(_dump(value)), **where)
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -556,6 +584,10 @@ def _read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
                   record_id=obj.get("id") if isinstance(obj, dict) and isinstance(
                       obj.get("id"), str) else None, raw=raw_text(line[:2000]))
         return
+    if maybe_duplicate_keys(line, obj):
+        rid = _unwrap(obj).get("id") if isinstance(obj, dict) else None
+        for path, value in duplicate_keys(line):
+            _told_twice(b, path, value, rid, file=name, line=n, kind=kind)
     _add(b, kind, obj, line, file=name, line=n)
 
 

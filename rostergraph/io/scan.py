@@ -413,10 +413,48 @@ def _repeats(encode: Any, objs: list[Any], chunk: list[bytes], at: np.ndarray,
         if n == sizes[j] and not sure:
             continue
         text = chunk[int(at[j])]
-        if not sure and n == len(msgspec.json.format(text, indent=-1)):
-            continue
+        if not sure:
+            if n == sizes[j] - (_nulls_left_out(text) or -1):  # (explicit nulls)
+                continue
+            compact = msgspec.json.format(text, indent=-1)  # (whitespace, then nulls)
+            if n == len(compact) or n == len(compact) - (_nulls_left_out(compact) or -1):
+                continue
         twice[j] = bool(duplicate_keys(text))
     return twice if twice.any() else None
+
+
+def _nulls_left_out(text: bytes) -> int | None:
+    """The bytes of a compact line's explicit ``"key":null`` members, each with the comma
+    that goes with it: what writing its struct back leaves out. ``None`` when unsure (a
+    backslash, whitespace, an object of nulls only, which stays as ``{}``).
+
+    Examples
+    --------
+    >>> _nulls_left_out(b'{"id":"a","email":null,"name":{"middle":null,"last":"L"}}')
+    27
+    >>> _nulls_left_out(b'{"id":"a","name":{"middle":null}}') is None
+    True
+    """
+    if b"\\" in text:
+        return None
+    total = 0
+    at = text.find(b":null")
+    opened = False  # (a run of null members that opened its object)
+    prev_end = -1
+    while at >= 0:
+        end = at + 5
+        start = text.rfind(b'"', 0, at - 1)
+        after = text[end:end + 1]
+        if text[at - 1:at] != b'"' or start < 1 or after not in (b",", b"}"):
+            return None
+        before = text[start - 1:start]
+        opened = before == b"{" or (opened and start - 1 == prev_end)
+        if opened and after == b"}":
+            return None
+        total += end - start + 1
+        prev_end = end
+        at = text.find(b":null", end)
+    return total
 
 
 def scan(data: bytes, kind: str, start: int, end: int, line0: int,
@@ -468,7 +506,8 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
         for i in np.flatnonzero(slow).tolist():  # (rare) blank lines are no rows at all
             slow[i] = bool(chunk[i].strip())
         slow |= obj & (lens > longest)
-        unchecked = _lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
+        ext = _lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
+        unchecked = ext.copy()
         # a record that passes the schema check nests at most 5 deep, except inside an
         # `ext` map, so the bracket count is needed only then (or under a low limit)
         deep = obj & ~slow & (unchecked | shallow_cap)
@@ -502,8 +541,8 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
             # (numbers in an ``ext`` map may be written back longer: such lines are
             # looked at whatever their length)
             if objs and (len(encode(objs)) != int(lens[at].sum()) + len(at) + 1
-                         or unchecked[at].any()):
-                twice = _repeats(encode, objs, chunk, at, lens, unchecked[at])
+                         or ext[at].any()):
+                twice = _repeats(encode, objs, chunk, at, lens, ext[at])
                 if twice is not None:
                     objs = [o for o, t in zip(objs, twice) if not t]
                     slow[at[twice]] = True

@@ -337,3 +337,15 @@ def test_legacy_envelope_keys_beside_the_record_are_kept_in_extra(tmp_path: Path
     assert r.provenance.format == "clever-legacy"
     assert r.schools["a"].extra == {"envelope.etag": "e1"}
     assert [(p.file, p.index, p.record_id) for p in r.problems] == [("schools.json", 0, "a")]
+
+
+def test_v3_json_lines_beside_a_per_role_json_list_are_read(tmp_path: Path) -> None:
+    """A v3 folder of JSON Lines resources with a per-role ``students.json`` (no
+    ``users.*``) is v3, not legacy: its ``sections.jsonl`` was silently left unread."""
+    (tmp_path / "sections.jsonl").write_text(json.dumps(
+        {"id": "se1", "school": "s1", "students": ["a"]}) + "\n")
+    (tmp_path / "students.json").write_text(json.dumps({"data": [{"data": {
+        "id": "a", "roles": {"student": {"school": "s1"}}}}]}))
+    r = rostergraph.load(tmp_path)
+    assert r.provenance.format == "clever-json" and not r.problems
+    assert list(r.sections) == ["se1"] and list(r.users) == ["a"]

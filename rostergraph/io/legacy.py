@@ -75,6 +75,8 @@ _GRADES = {"K": "Kindergarten", "PK": "PreKindergarten", "PreK": "PreKindergarte
            "TK": "TransitionalKindergarten"}
 _SUFFIX = re.compile(r"(_list|_nolinks|_page\d+|\d+)+$")
 _V3_USERS = re.compile(r"users\.(json|jsonl|ndjson)(\.gz)?", re.IGNORECASE)
+_V3_LINES = re.compile(r"(districts?|schools|terms|courses|sections)\.(jsonl|ndjson)(\.gz)?",
+                       re.IGNORECASE)
 
 
 def _base(name: str) -> str | None:
@@ -110,8 +112,11 @@ def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
     try:
         files = _files(p)
-        if p.is_dir() and any(_V3_USERS.fullmatch(q.name) for q in p.iterdir()):
-            return False  # v3 has users, legacy never: a stray v1/v2 list is the v3 reader's
+        if p.is_dir() and any(_V3_USERS.fullmatch(q.name) or _V3_LINES.fullmatch(q.name)
+                              for q in p.iterdir()):
+            # v3 has users, legacy never, and legacy lists are never JSON Lines: a stray
+            # v1/v2 list (or a per-role list) beside them is the v3 reader's
+            return False
     except OSError:
         return False
     if any(_base(f.name) in LEGACY_USER_FILES for f in files):

@@ -228,6 +228,7 @@ class _Reader:
         self.district: str | None = None
         #: kind → {id without spaces: id} of the ids with spaces around them
         self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
+        self.references: dict[str, list[tuple[str, str]]] = {}  # file → (column, kind)
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
         t = self.table(name, kind)
@@ -283,7 +284,11 @@ class _Reader:
         """The row's references (:data:`_REFERENCES`, and ``Teacher_<n>_id``) to the
         records they name, ignoring spaces around ids (:meth:`match`); each cell read so
         is a problem that keeps it as given (``raw``)."""
-        for col, to in (*_REFERENCES.get(file, ()), *((c, "users") for c in self.plans[file][3])):
+        refs = self.references.get(file)
+        if refs is None:
+            refs = self.references[file] = [*_REFERENCES.get(file, ()), *(
+                (c, "users") for c in self.plans[file][3])]
+        for col, to in refs:
             v = row.get(col)
             if v:
                 got = self.match(to, v)

@@ -61,7 +61,8 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .clever_json import _unwrap
+from .clever_json import _told_twice, _unwrap
+from .jsonkeys import duplicate_keys, maybe_duplicate_keys
 
 __all__ = ["LEGACY_USER_FILES", "is_legacy_clever", "read_legacy_clever"]
 
@@ -185,6 +186,9 @@ class _Reader:
                                "the file was not loaded", file=f.name, line=exc.lineno,
                                raw=raw_text(data[max(0, exc.pos - 80):exc.pos + 80]))
                 return None
+        if maybe_duplicate_keys(data, doc):  # (told for the file, by the key's path)
+            for path, value in duplicate_keys(data):
+                _told_twice(self.b, path, value, None, file=f.name)
         if isinstance(doc, list):
             return doc
         if isinstance(doc, dict) and isinstance(doc.get("data"), list):

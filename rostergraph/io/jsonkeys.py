@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import msgspec
@@ -31,7 +32,7 @@ def maybe_duplicate_keys(text: bytes, value: Any) -> bool:
     """Whether ``text`` (one JSON document, decoded as ``value``) may repeat a key in an
     object: its compact form (whitespace between tokens removed) is longer than
     ``value`` written back. ``False`` is certain; ``True`` also for escapes written
-    longer (``\\u00e9``), numbers written otherwise (``1e2``) and text that is not JSON.
+    longer (``\\u00e9``), numbers in exponent form (``1e2``) and text that is not JSON.
 
     Examples
     --------
@@ -39,9 +40,14 @@ def maybe_duplicate_keys(text: bytes, value: Any) -> bool:
     False
     """
     try:
-        return len(msgspec.json.format(text, indent=-1)) != len(orjson.dumps(value))
+        compact = msgspec.json.format(text, indent=-1)
+        # (a number in exponent form may be written back longer, hiding a repeat)
+        return len(compact) != len(orjson.dumps(value)) or bool(_EXPONENT.search(compact))
     except (msgspec.DecodeError, TypeError, orjson.JSONEncodeError):
         return True
+
+
+_EXPONENT = re.compile(rb"[0-9][eE]")
 
 
 class _Object(dict):  # type: ignore[type-arg]

@@ -228,7 +228,8 @@ class _Reader:
         self.district: str | None = None
         #: kind → {id without spaces: id} of the ids with spaces around them
         self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
-        self.references: dict[str, list[tuple[str, str]]] = {}  # file → (column, kind)
+        #: file → (column, kind, that kind's table) of its reference columns
+        self.references: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
         t = self.table(name, kind)
@@ -264,8 +265,7 @@ class _Reader:
         """The id of the ``kind`` record that ``value`` names: itself, or else the record
         whose id equals it once spaces around either are ignored (Clever matches ids so:
         ``" 123"`` in ``enrollments.csv`` is the student ``123``); ``value`` when none."""
-        table = self.b.kinds["schools"] if kind == "schools" else (
-            self.users if kind == "users" else self.sections)
+        table = self._table(kind)
         if not value or value in table:
             return value
         got = value.strip()
@@ -275,9 +275,13 @@ class _Reader:
 
     def matched(self, kind: str, values: list[str]) -> list[str]:
         """:meth:`match` of each of ``values``."""
-        table = self.b.kinds["schools"] if kind == "schools" else (
-            self.users if kind == "users" else self.sections)
+        table = self._table(kind)
         return [v if not v or v in table else self.match(kind, v) for v in values]
+
+    def _table(self, kind: str) -> dict[str, Any]:
+        """The records (or record dicts) of ``kind`` read so far, by id."""
+        return self.b.kinds["schools"] if kind == "schools" else (
+            self.users if kind == "users" else self.sections)
 
     def _references(self, row: dict[str, str], file: str, line: int, kind: str,
                     rid: str) -> None:
@@ -286,11 +290,11 @@ class _Reader:
         is a problem that keeps it as given (``raw``)."""
         refs = self.references.get(file)
         if refs is None:
-            refs = self.references[file] = [*_REFERENCES.get(file, ()), *(
-                (c, "users") for c in self.plans[file][3])]
-        for col, to in refs:
+            refs = self.references[file] = [(col, to, self._table(to)) for col, to in (
+                *_REFERENCES.get(file, ()), *((c, "users") for c in self.plans[file][3]))]
+        for col, to, table in refs:
             v = row.get(col)
-            if v:
+            if v and v not in table:
                 got = self.match(to, v)
                 if got != v:
                     row[col] = got

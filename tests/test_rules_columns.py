@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -141,9 +142,29 @@ def test_maybe_shared_is_a_superset_of_repeated_values(values: list[Any]) -> Non
     from rostergraph.rules.users import _maybe_shared
 
     counts = Counter(values)
-    got = _maybe_shared(values).tolist()
+    got = _maybe_shared(np.fromiter(map(hash, values), dtype=np.int64,
+                                    count=len(values))).tolist()
     assert got == sorted(got)
     assert {i for i, v in enumerate(values) if counts[v] > 1} <= set(got)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", ""]), max_size=30),
+       st.fixed_dictionaries({v: st.integers(0, 2) for v in ("a", "b", "c", "")}))
+def test_runs_of_equal_values_with_colliding_hashes(values: list[str],
+                                                    fake_hash: dict[str, int]) -> None:
+    """Email groups are found by hash and checked string by string: values whose hashes
+    collide (forced here: equal values, equal hashes, few distinct hashes) still come out
+    in runs of equal values."""
+    from rostergraph.rules.users import _runs_of_equal
+
+    v = np.array(values + [None], dtype=object)[:-1]
+    rows, new = _runs_of_equal(v, np.array([fake_hash[x] for x in values], dtype=np.int64),
+                               np.arange(len(values)))
+    assert sorted(rows.tolist()) == list(range(len(values)))
+    runs = np.split(v[rows], np.flatnonzero(new)[1:]) if len(values) else []
+    assert all(len(set(run.tolist())) == 1 for run in runs)
+    assert len(runs) == len(set(values))
 
 
 def test_warm_reload_gives_the_same_findings_without_building_users(

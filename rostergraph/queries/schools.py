@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import RosterGraph
-from ..table import Table
-from ._common import _cache, _ids, _ranges, _split_range, _starts_mask
+from ..table import LazyTake, Table
+from ._common import _cache, _ranges, _split_range, _starts_mask
+
+_BLOCK = 1 << 18  # edges compared per step of the cross-school pass
 
 
 def _school_dtype(g: RosterGraph) -> type:
@@ -63,7 +65,22 @@ def _cross_idx(g: RosterGraph, relation: str, school_rel: str) -> tuple[np.ndarr
     home = _home_schools(g, school_rel)
 
     def differ(a: int, b: int) -> np.ndarray:
-        return np.flatnonzero(sec_school[secs[a:b]] != home[users[a:b]]) + a
+        # in cache-sized blocks into reused buffers: whole-range temporaries of millions of
+        # edges cost more in fresh pages than the comparisons themselves
+        size = min(_BLOCK, b - a)
+        if size <= 0:
+            return np.empty(0, dtype=np.int64)
+        here, there = np.empty(size, sec_school.dtype), np.empty(size, home.dtype)
+        ne = np.empty(size, dtype=bool)
+        found = []
+        for lo in range(a, b, size):
+            n = min(size, b - lo)
+            np.take(sec_school, secs[lo:lo + n], out=here[:n])
+            np.take(home, users[lo:lo + n], out=there[:n])
+            np.not_equal(here[:n], there[:n], out=ne[:n])
+            if ne[:n].any():
+                found.append(np.flatnonzero(ne[:n]) + lo)
+        return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
     cand = _split_range(differ, len(users))
     u, s = users[cand].astype(np.int64), secs[cand].astype(np.int64)
@@ -95,11 +112,12 @@ def _cross(g: RosterGraph, relation: str, school_rel: str, who: str) -> Table:
     u, s, sch, home, in_schools = _cross_idx(g, relation, school_rel)
     school_ids = g.ids("school")
     n_sc = g.n_records("school")
+    # id columns are gathered when first read (a caller counting pairs never needs them)
     return Table({
-        who: _ids(g, "user", u),
-        "section": _ids(g, "section", s),
-        "school": school_ids[sch],
-        "primary_school": school_ids[home],
+        who: LazyTake(g.ids("user"), u),
+        "section": LazyTake(g.ids("section"), s),
+        "school": LazyTake(school_ids, sch),
+        "primary_school": LazyTake(school_ids, home),
         "in_schools": in_schools,
         "school_missing": sch >= n_sc,
         "primary_school_missing": home >= n_sc,

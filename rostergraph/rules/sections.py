@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..columns import Codes
-from ..graph import RosterGraph
+from ..graph import ROLE_BITS, RosterGraph
 from ..roster import Roster
 from ._util import field_column, group_members, string_codes
 from .findings import FindingBlock, dense_codes
@@ -136,10 +136,12 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
         return
     # a student's "Ungraded" or "Other" is a grade of its own (only "" and None are none)
     stu_codes = Codes({**dict(zip(names, range(len(names)))), None: -1, "": -1}, names)
-    stu_grades = field_column(g, "user", "student_grade").tolist()
+    # only students have a student grade: the other users' None are not looked up
+    col = field_column(g, "user", "student_grade")
+    students = np.flatnonzero(g.roles[: len(col)] & ROLE_BITS["student"])
     stu_grade = np.full(g.n_nodes("user"), -1, dtype=np.int32)
-    stu_grade[: len(stu_grades)] = np.fromiter(map(stu_codes.__getitem__, stu_grades),
-                                               dtype=np.int32, count=len(stu_grades))
+    stu_grade[students] = np.fromiter(map(stu_codes.__getitem__, col[students].tolist()),
+                                      dtype=np.int32, count=len(students))
     n_codes = len(names)
     grade_names = np.empty(n_codes, dtype=object)
     grade_names[:] = names

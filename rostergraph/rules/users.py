@@ -61,20 +61,49 @@ def usr_email_no_at(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
                            values={"field": field}, order=suffix)
 
 
-def _maybe_shared(values: list[object]) -> np.ndarray:
-    """Ascending positions of ``values`` that may equal another value: a superset of the
-    repeated ones, found with two bincounts over bits of the values' hashes (no sort, no
-    dict of every value)."""
-    n = len(values)
+def _maybe_shared(hashes: np.ndarray) -> np.ndarray:
+    """Ascending positions of ``hashes`` that may equal another: a superset of the
+    repeated ones, found with two bincounts over bits of them (no sort)."""
+    n = len(hashes)
     if n < 2:
         return np.zeros(0, dtype=np.int64)
-    h = np.fromiter(map(hash, values), dtype=np.int64, count=n)
     bits = min(max((4 * n).bit_length(), 10), 24)
     mask = (1 << bits) - 1
-    low = h & mask
+    low = hashes & mask
     cand = np.flatnonzero(np.bincount(low, minlength=mask + 1)[low] > 1)
-    high = (h[cand] >> bits) & mask
+    high = (hashes[cand] >> bits) & mask
     return cand[np.bincount(high, minlength=mask + 1)[high] > 1]
+
+
+def _runs_of_equal(values: np.ndarray, hashes: np.ndarray, rows: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` reordered so that equal ``values`` are adjacent, and where each run of
+    equal values starts (a mask). Rows are sorted by hash, and the values of equal hashes
+    compared; only if two different values share a hash are they grouped by a dict.
+
+    Examples
+    --------
+    >>> v = np.array(["a", "b", "a", "c"], dtype=object)
+    >>> rows, new = _runs_of_equal(v, np.array([5, 5, 5, 9]), np.arange(4))
+    >>> [v[rows[new]].tolist(), new.tolist()]
+    [['a', 'b', 'c'], [True, False, True, True]]
+    """
+    order = np.argsort(hashes[rows], kind="stable")
+    rows = rows[order]
+    key = hashes[rows]
+    new = np.ones(len(rows), dtype=bool)
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    vals = values[rows]
+    if bool((vals[1:] == vals[:-1])[~new[1:]].all()):
+        return rows, new
+    # two different values with one hash: tell them apart by a dict
+    first: dict[Any, int] = {}
+    key = np.fromiter(map(first.setdefault, vals.tolist(), range(len(rows))),
+                      dtype=np.int64, count=len(rows))
+    order = np.argsort(key, kind="stable")
+    rows, key = rows[order], key[order]
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    return rows, new
 
 
 def _email_groups(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarray]:
@@ -83,23 +112,21 @@ def _email_groups(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarra
     c = cache(g)
     if "email_groups" not in c:
         emails = field_column(g, "user", "email")
-        rows = np.flatnonzero((emails != None) & (emails != ""))
-        # only emails whose hash is shared may be shared: compare those strings only
-        rows = rows[_maybe_shared(emails[rows].tolist())]
-        if len(rows) < 2:
-            c["email_groups"] = (rows[:0], np.zeros(0, dtype=np.int64))
-            return c["email_groups"]
-        # equal emails, equal keys: each email's first row among ``rows`` (a dict, as only
-        # equality matters here; ranking the strings costs far more when they are long)
-        first: dict[str, int] = {}
-        key = np.fromiter(map(first.setdefault, emails[rows].tolist(), range(len(rows))),
-                          dtype=np.int64, count=len(rows))
-        order = np.argsort(key, kind="stable")
-        k = key[order]
-        gid = np.cumsum(np.r_[True, k[1:] != k[:-1]]) - 1
-        keep = np.bincount(gid)[gid] > 1
+        # each email hashed once (a string keeps its hash); only emails whose hash is
+        # shared may be shared, and equal emails have equal hashes: group by hash, then
+        # check that the strings of each group are equal
+        h = np.fromiter(map(hash, emails), dtype=np.int64, count=len(emails))
+        rows = _maybe_shared(h)
+        odd = (h[rows] == hash(None)) | (h[rows] == hash(""))  # absent or empty: no group
+        if odd.any():
+            vals = emails[rows[odd]]
+            odd[odd] = (vals == None) | (vals == "")  # element-wise
+            rows = rows[~odd]
+        rows, new = _runs_of_equal(emails, h, rows)
+        gid = np.cumsum(new) - 1
+        keep = np.bincount(gid)[gid] > 1 if len(gid) else new
         _, group = dense_codes(gid[keep])
-        c["email_groups"] = (rows[order[keep]], group)
+        c["email_groups"] = (rows[keep], group)
     return c["email_groups"]
 
 

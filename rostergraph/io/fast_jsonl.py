@@ -40,6 +40,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -460,8 +461,11 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
         src = rows if same else scan_row[rows]  # type: ignore[index]
         out = np.empty(len(rows), dtype=object)
         ok = src >= 0
-        if ok.any():
-            out[ok] = object_array([vals[i] for i in src[ok].tolist()])
+        take = src[ok].tolist()
+        if len(take) > 1:
+            out[ok] = object_array(itemgetter(*take)(vals))  # (one C-level gather)
+        elif take:
+            out[ok] = object_array([vals[take[0]]])
         if ready:  # records the general path built (as strings() fills them in)
             get = FIELD_GETTERS[kind][name]
             for k, p in enumerate(rows.tolist()):

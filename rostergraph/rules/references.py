@@ -51,20 +51,17 @@ def _lookup(g: RosterGraph, kind: str, keys: list[str]) -> np.ndarray:
 
 
 def _found_as(g: RosterGraph, ids: np.ndarray, kind: str) -> np.ndarray:
-    """:meth:`RosterGraph.kind_of` of each id where it is not ``kind`` (else ``None``): the
-    first kind holding the id as a record, else the first holding it as a stub."""
+    """The first other kind holding each id as a record (else ``None``). An id that another
+    kind only references without a record (a stub) is not "found as" that kind: it has no
+    record anywhere."""
     records = np.full(len(ids), None, dtype=object)
-    stubs = np.full(len(ids), None, dtype=object)
     keys = ids.tolist()
     for k in NODE_KINDS:
+        if k == kind:
+            continue
         at = _lookup(g, k, keys)
-        known = at >= 0
-        rec = known & (at < g.n_records(k))
-        records[rec & (records == None)] = k
-        stubs[known & (stubs == None)] = k
-    out = np.where(records != None, records, stubs)
-    out[out == kind] = None
-    return out
+        records[(at >= 0) & (at < g.n_records(k)) & (records == None)] = k
+    return records
 
 
 _WORKS_AT_FIELDS = ((ROLE_BITS["teacher"], "roles.teacher.school/schools"),

@@ -281,6 +281,52 @@ def odd_names_and_lines(f: Path, rng: random.Random) -> None:
     (f / "users.jsonl").write_text("\n".join(lines) + "\n")
 
 
+def odd_ids_and_grades(f: Path, rng: random.Random) -> None:
+    """Ids shared across kinds (a user, a section and a course with one id), non-ASCII and
+    over-long ids; section and student grades that are unusual, ``Ungraded``/``Other`` in
+    either place, or differ only in form (``05`` and ``5``)."""
+    secs, users, courses = read(f, "sections"), read(f, "users"), read(f, "courses")
+    renamed: dict[str, str] = {}
+    for i, u in enumerate(users[:40]):
+        new = [secs[i]["id"], courses[i % len(courses)]["id"], f"ü-{i}-é", "L" * 300][i % 4]
+        renamed[u["id"]] = u["id"] = new
+    grades = ["5", "05", "K", "Ungraded", "Other", "", "ungraded", "PreKindergarten"]
+    for i, u in enumerate(users):
+        st = role(u, "student")
+        if st:
+            st["grade"] = grades[i % len(grades)]
+        c = role(u, "contact")
+        for rel in (c or {}).get("student_relationships") or []:
+            rel["student"] = renamed.get(rel.get("student"), rel.get("student"))
+    for i, s in enumerate(secs):
+        s["grade"] = grades[(i * 3) % len(grades)]
+        for field in ("students", "teachers"):
+            s[field] = [renamed.get(x, x) for x in s.get(field) or []]
+        if s.get("teacher"):
+            s["teacher"] = renamed.get(s["teacher"], s["teacher"])
+    write(f, "sections", secs)
+    write(f, "users", users)
+
+
+def wrong_types(f: Path, rng: random.Random) -> None:
+    """Known fields with values of the wrong JSON type (kept in ``extra``, read as absent),
+    explicit nulls and keys that are no field, on sections and users."""
+    secs, users = read(f, "sections"), read(f, "users")
+    for i, s in enumerate(secs[::4]):
+        s.update([{"grade": 5}, {"students": "u1"}, {"teachers": [1, 2]}, {"teacher": None},
+                  {"name": 7, "zz_note": "x"}, {"school": None, "students": None}][i % 6])
+    for i, u in enumerate(users[::5]):
+        st, te = role(u, "student"), role(u, "teacher")
+        if st:
+            st.update([{"schools": "sc"}, {"grade": None}, {"email": 3}, {"school": 1}][i % 4])
+        elif te:
+            te.update([{"schools": None}, {"school": ["a"]}][i % 2])
+        else:
+            u.update([{"email": None}, {"name": "Full Name"}, {"roles": None}][i % 3])
+    write(f, "sections", secs)
+    write(f, "users", users)
+
+
 def empty_sections(f: Path, rng: random.Random) -> None:
     """A sections file with no records."""
     (f / "sections.jsonl").write_text("")
@@ -290,7 +336,9 @@ SHAPES: dict[str, Callable[[Path, random.Random], None]] = {
     fn.__name__: fn for fn in (two_schools, no_schools, blank_grades, shared_emails,
                                teachers_staff, stub_references, several_roles, duplicate_names,
                                teacher_fields, odd_contacts, odd_dates_and_courses,
-                               primary_unlisted, odd_names_and_lines, empty_sections)}
+                               primary_unlisted, odd_names_and_lines, odd_ids_and_grades,
+                               wrong_types,
+                               empty_sections)}
 
 
 # --- comparison ----------------------------------------------------------------------------
@@ -457,3 +505,28 @@ def test_generated_districts_agree(tmp_path: Path, students: int, seed: int,
     assert_queries_agree(folder)
     if quirks == "high":
         assert len(counts) >= 20  # most rules fire
+
+
+def test_ref_rules_follow_a_teacher_field_missing_from_teachers(tmp_path: Path) -> None:
+    """RG-REF-001 and RG-REF-002 judge ``section.teachers``/``teacher``: a ``teacher`` that
+    is not in ``teachers`` still refers to a user (it is RG-SEC-002's finding too), so an id
+    with no record, or a user without the teacher role, is reported with field
+    ``teacher``."""
+    folder = _tiny(tmp_path / "d", [
+        {"id": "s1", "teacher": "ghost", "teachers": ["t1"], "students": ["u1"]},
+        {"id": "s2", "teacher": "u1", "teachers": ["t1"], "students": ["u1"]},
+        {"id": "s3", "teacher": "t1", "teachers": ["t1"], "students": ["u1"]},
+        {"id": "s4", "teacher": "t1", "teachers": ["t2", "t1"], "students": ["u1"]},
+    ], [TEACHER, {**TEACHER, "id": "t2"}, _student("u1", "5")])
+    found = {(f.rule, f.ids): (f.message, dict(f.values))
+             for f in validate(rostergraph.load(folder), select="RG-REF").findings}
+    assert found == {
+        ("RG-REF-001", ("s1", "ghost")): (
+            "section s1: teacher refers to user ghost, which has no record",
+            {"relation": "teaches", "field": "teacher", "missing_kind": "user",
+             "missing": "ghost"}),
+        ("RG-REF-002", ("s2", "u1")): (
+            "section s2: teacher lists user u1, who has no teacher role (roles: student)",
+            {"relation": "teaches", "field": "teacher", "user": "u1",
+             "expected_role": "teacher", "roles": ("student",)})}
+    assert_rules_agree(folder)

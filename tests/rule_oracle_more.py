@@ -7,6 +7,14 @@ returns its findings as ``(rule, kind, ids, message, values)`` tuples. The messa
 value names are the library's (the documentation's examples give their shape); only which
 records are reported, and with which facts, is this module's own reading.
 
+Where the documentation leaves a case open, this module reads it as the library does and
+the choice is named here: a student's grade ``Ungraded`` or ``Other`` is a grade (only an
+empty one is none); the students' most common grade breaks a tie by the grades' order of
+first appearance; an empty string in a reference field is an id; a ``teacher`` that is
+not in ``teachers`` is a reference (RG-REF-001/002) and counts in RG-SEC-003, but links no
+one (reach, orphans); a relationship entry without a ``student`` is not judged by
+RG-CON-002.
+
 ``all_rules(roster)`` gives every rule's findings (these and ``tests/rule_oracle.py``'s),
 for comparison with ``rostergraph.validate``.
 """
@@ -131,48 +139,44 @@ def _grade_mismatch(r: Roster) -> list[Row]:
 
 # --- references ----------------------------------------------------------------------------
 
-def references(r: Roster) -> Iterator[tuple[str, str, str, str, str, str, str]]:
+def references(r: Roster) -> Iterator[tuple[str, str, str, str, str, str]]:
     """Every reference docs/rules.md's RG-REF-001 lists, as ``(relation, field, referring
-    kind, referring id, target kind, target id, user role or "")``."""
+    kind, referring id, target kind, target id)``."""
     for sid, s in r.schools.items():
         if s.district is not None:
-            yield "in_district", "district", "school", sid, "district", s.district, ""
+            yield "in_district", "district", "school", sid, "district", s.district
     for sid, sec in r.sections.items():
         for rel, field, kind, ref in (("taught_at", "school", "school", sec.school),
                                       ("of_course", "course", "course", sec.course),
                                       ("in_term", "term_id", "term", sec.term_id)):
             if ref is not None:
-                yield rel, field, "section", sid, kind, ref, ""
+                yield rel, field, "section", sid, kind, ref
         for uid in section_students(sec):
-            yield "enrolled_in", "students", "section", sid, "user", uid, ""
+            yield "enrolled_in", "students", "section", sid, "user", uid
         for uid in section_teachers(sec):
-            yield "teaches", "teachers", "section", sid, "user", uid, ""
+            yield "teaches", "teachers", "section", sid, "user", uid
         if sec.teacher is not None and sec.teacher not in section_teachers(sec):
-            yield "teaches", "teacher", "section", sid, "user", sec.teacher, ""
+            yield "teaches", "teacher", "section", sid, "user", sec.teacher
     for uid, u in r.users.items():
         ro = u.roles
         if ro.student is not None:
             for sc in dict.fromkeys([ro.student.school, *(ro.student.schools or ())]):
                 if sc is not None:
                     yield ("attends", "roles.student.school/schools", "user", uid, "school",
-                           sc, "")
-        works: dict[str, list[str]] = {}
-        if ro.teacher is not None:
-            for sc in [ro.teacher.school, *(ro.teacher.schools or ())]:
-                if sc is not None:
-                    works.setdefault(sc, []).append("teacher")
-        if ro.staff is not None:
-            for sc in ro.staff.schools or ():
-                works.setdefault(sc, []).append("staff")
-        for sc in works:
-            yield "works_at", "", "user", uid, "school", sc, ""
+                           sc)
+        works = [*((ro.teacher.school, *(ro.teacher.schools or ())) if ro.teacher is not None
+                   else ()),
+                 *((ro.staff.schools or ()) if ro.staff is not None else ())]
+        for sc in dict.fromkeys(works):
+            if sc is not None:  # the field is named from the roles the user holds
+                yield "works_at", "", "user", uid, "school", sc
         if ro.district_admin is not None and u.district is not None:
-            yield "administers", "district", "user", uid, "district", u.district, ""
+            yield "administers", "district", "user", uid, "district", u.district
         if ro.contact is not None:
             for rel in ro.contact.student_relationships or ():
                 if rel.student is not None:
                     yield ("contact_for", "roles.contact.student_relationships[].student",
-                           "user", uid, "user", rel.student, "")
+                           "user", uid, "user", rel.student)
 
 
 def _works_at_field(u: User) -> str:
@@ -189,7 +193,7 @@ def ref_rules(r: Roster) -> list[Row]:
     without the role the reference needs)."""
     out: list[Row] = []
     seen: set[tuple[str, str, str]] = set()
-    for rel, field, rkind, rid, mkind, mid, _ in references(r):
+    for rel, field, rkind, rid, mkind, mid in references(r):
         if (rel, rid, mid) in seen:
             continue
         seen.add((rel, rid, mid))
@@ -453,7 +457,7 @@ def load_rules(r: Roster) -> list[Row]:
 def referenced_missing(r: Roster) -> dict[str, int]:
     """Per kind (plural), the distinct ids referenced by a record without a record."""
     ids: dict[str, set[str]] = defaultdict(set)
-    for _, field, _, _, mkind, mid, _ in references(r):
+    for _, field, _, _, mkind, mid in references(r):
         # a `teacher` that is not in `teachers` is no edge of the graph, so no stub node:
         # `delivery` (which counts stubs) leaves it out, and so does this count
         if field != "teacher" and mid not in r.records(mkind + "s"):

@@ -483,15 +483,22 @@ def test_shape_read_from_json_lines_agrees(base: Path, tmp_path: Path, name: str
 CONVERTED = ("teacher_fields", "several_roles", "stub_references", "odd_contacts")
 
 
+@pytest.fixture(scope="module")
+def small_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A smaller district (one school), every quirk at a high rate."""
+    return Path(district(students=400, seed=12, quirks="high").write(
+        tmp_path_factory.mktemp("small")))
+
+
 @pytest.mark.parametrize("to", ["clever-csv", "oneroster"])
-def test_shapes_converted_to_csv_agree(base: Path, tmp_path: Path, to: str) -> None:
+def test_shapes_converted_to_csv_agree(small_base: Path, tmp_path: Path, to: str) -> None:
     """The same after conversion to Clever SFTP CSV or OneRoster CSV without rostergraph's
     extension files (so the CSV readers rebuild the records from plain columns)."""
     for name in CONVERTED:
         out = tmp_path / f"{name}-{to}"
-        convert(_shape(base, tmp_path, name), out, to=to, extensions=False)
+        convert(_shape(small_base, tmp_path, name), out, to=to, extensions=False)
         assert rostergraph.load(out).provenance.format == to
-        assert_rules_agree(out)
+        assert sum(assert_rules_agree(out).values()) > 20
         assert_queries_agree(out)
 
 

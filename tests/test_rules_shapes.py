@@ -3,9 +3,9 @@ and the reach, cross-school and orphan queries against their naive versions
 (tests/test_queries.py), on district shapes the generator does not make by default: synth
 output mutated on disk (students in two schools, no schools file, blank grades, shared and
 mixed-case emails, teachers who are staff, stub references, several roles, duplicate names,
-odd teacher fields, odd contacts and dates), read from JSON Lines and after conversion to
-Clever SFTP CSV and OneRoster CSV. Also the minimal rosters of the disagreements the
-comparison found."""
+odd teacher fields, odd contacts and dates), read from JSON Lines, from a warm snapshot and
+after conversion to Clever SFTP CSV and OneRoster CSV. Also the minimal rosters of the
+disagreements the comparison found."""
 
 from __future__ import annotations
 
@@ -537,3 +537,18 @@ def test_ref_rules_follow_a_teacher_field_missing_from_teachers(tmp_path: Path) 
             {"relation": "teaches", "field": "teacher", "user": "u1",
              "expected_role": "teacher", "roles": ("student",)})}
     assert_rules_agree(folder)
+
+
+def test_shapes_from_a_warm_snapshot_agree(small_base: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loaded a second time from the warm snapshot (reader columns and ids restored, the
+    user index made on demand), the findings are the oracle's still."""
+    monkeypatch.setenv("ROSTERGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    for name in ("teacher_fields", "stub_references"):
+        folder = _shape(small_base, tmp_path, name)
+        rostergraph.load(folder, cache=True)
+        warm = rostergraph.load(folder, cache=True)
+        assert "from cache" in warm.provenance.notes[-1]
+        got = Counter(_key(f.rule, f.kind, f.ids, f.message, f.values)
+                      for f in validate(warm).findings)
+        assert got == oracle_findings(folder)

@@ -456,6 +456,8 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                     key = f"{kind}.fields.{name}"
                     if col.dtype == bool:
                         arrays[key] = col
+                    elif col.dtype.kind == "i":  # hashes of this process: not for another
+                        continue
                     else:
                         try:
                             columns[key] = _encode_strings(col, key, arrays)

@@ -43,6 +43,23 @@ def object_array(items: Sequence[Any]) -> np.ndarray:
     return out
 
 
+def run_starts(step: np.ndarray) -> np.ndarray:
+    """``[True, *step]``: where runs of equal values start, given
+    ``step = x[1:] != x[:-1]`` of sorted values (no ``np.r_``, whose first use imports
+    ``numpy.ma``).
+
+    Examples
+    --------
+    >>> x = np.array([3, 3, 5, 7, 7])
+    >>> run_starts(x[1:] != x[:-1]).tolist()
+    [True, False, True, True, False]
+    """
+    out = np.empty(len(step) + 1, dtype=bool)
+    out[0] = True
+    out[1:] = step
+    return out
+
+
 class Codes(dict):  # type: ignore[type-arg]
     """Value → code: the values given start with theirs; any other value is coded when
     first looked up (``len(names)``, the value appended to ``names``). Mapping a column

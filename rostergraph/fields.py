@@ -47,6 +47,8 @@ def _name_only_last(u: Any) -> bool:
 FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "users": {
         "email": lambda u: u.email,
+        # Python's hash of the email: valid in this process only, so never stored
+        "email_hash": lambda u: hash(u.email),
         "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
         "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
         "name_only_last": _name_only_last,
@@ -59,6 +61,7 @@ FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
     },
     "sections": {
         "name": lambda s: s.name,
+        "name_hash": lambda s: hash(s.name),  # (valid in this process only: never stored)
         "grade": lambda s: s.grade,
         "teacher": lambda s: s.teacher,
         "teachers_0": lambda s: s.teachers[0] if s.teachers else None,

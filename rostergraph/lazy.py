@@ -391,13 +391,36 @@ class LazyColumns(Mapping):  # type: ignore[type-arg]
     ([2], [2], ['b'], [])
     """
 
-    __slots__ = ("_done", "_lock", "_make", "_names")
+    __slots__ = ("_done", "_lock", "_make", "_make_at", "_names")
 
-    def __init__(self, done: Mapping[str, Any], make: Mapping[str, Callable[[], Any]]) -> None:
+    def __init__(self, done: Mapping[str, Any], make: Mapping[str, Callable[[], Any]],
+                 make_at: Mapping[str, Callable[[np.ndarray], Any]] | None = None) -> None:
         self._names = [*done, *(k for k in make if k not in done)]
         self._done = dict(done)
         self._make = {k: f for k, f in make.items() if k not in done}
+        # optional: a column's values at some rows, without making the whole column
+        self._make_at = dict(make_at or {})
         self._lock = threading.Lock()
+
+    def values_at(self, name: str, rows: np.ndarray) -> Any:
+        """Column ``name`` at ``rows``: taken from the column when it is made, else, when
+        its maker can, made for those rows alone (a rule that reads a few hundred
+        thousand of two million strings does not touch the rest).
+
+        Examples
+        --------
+        >>> cols = LazyColumns({}, {"b": lambda: np.array([5, 6, 7])},
+        ...                    {"b": lambda rows: np.array([5, 6, 7])[rows]})
+        >>> cols.values_at("b", np.array([2, 0])).tolist(), cols.pending()
+        ([7, 5], ['b'])
+        """
+        col = self._done.get(name)
+        if col is None:
+            at = self._make_at.get(name)
+            if at is not None and name in self._make:
+                return at(rows)
+            col = self[name]
+        return col[rows]
 
     def __getitem__(self, name: str) -> Any:
         col = self._done.get(name)
@@ -408,6 +431,7 @@ class LazyColumns(Mapping):  # type: ignore[type-arg]
                     col = self._make[name]()  # KeyError for an unknown name
                     self._done[name] = col
                     del self._make[name]  # (what it held is no longer needed)
+                    self._make_at.pop(name, None)
         return col
 
     def __iter__(self) -> Iterator[str]:
@@ -415,6 +439,9 @@ class LazyColumns(Mapping):  # type: ignore[type-arg]
 
     def __len__(self) -> int:
         return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names  # (Mapping's would make the column to find out)
 
     def pending(self) -> list[str]:
         """The names whose column has not been made yet."""

@@ -417,7 +417,8 @@ class FakeOneRoster:
         fields = query.get("fields", [None])[0]
         if fields:
             keep = fields.split(",")
-            page = [{k: v for k, v in r.items() if k in keep} for r in page]
+            page = [{k: v for k, v in r.items() if k in keep} if isinstance(r, dict) else r
+                    for r in page]
         headers = {}
         if not self.no_total:
             headers["X-Total-Count"] = str(len(items) + self.total_skew)
@@ -433,15 +434,18 @@ class FakeOneRoster:
         self._send(h, 200, json.dumps({name: page}, ensure_ascii=False).encode(), headers)
 
 
-def _filter(items: list[dict[str, Any]], flt: str) -> list[dict[str, Any]]:
+def _filter(items: list[Any], flt: str) -> list[Any]:
+    """The items a ``field>'value'`` / ``>=`` filter matches (an item that is no object,
+    served to test the client, matches none)."""
     for op in (">=", ">"):
         field, sep, value = flt.partition(op)
         if sep:
             value = value.strip().strip("'")
             field = field.strip()
+            got = [(r, str(r.get(field) or "")) for r in items if isinstance(r, dict)]
             if op == ">=":
-                return [r for r in items if str(r.get(field) or "") >= value]
-            return [r for r in items if str(r.get(field) or "") > value]
+                return [r for r, v in got if v >= value]
+            return [r for r, v in got if v > value]
     raise ValueError(f"unsupported filter {flt!r}")
 
 

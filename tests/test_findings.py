@@ -153,6 +153,28 @@ def test_string_codes_rank_strings_as_python_sorts_them(values: list[str], width
     assert string_codes(col).tolist() == [distinct.index(v) for v in values]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", "aaaaaaaa", "aaaaaaaab", "aaaaaaa~"]), min_size=1,
+                max_size=8),
+       st.lists(st.text(alphabet="ab~", max_size=10), min_size=1, max_size=8),
+       st.lists(st.integers(0, 63), min_size=2, max_size=40), st.integers(0, 20))
+def test_string_codes_of_repeated_ids_with_shared_prefixes(prefixes: list[str],
+                                                           tails: list[str], picks: list[int],
+                                                           width: int) -> None:
+    """Ids sharing their first eight characters (Clever's ids begin with a timestamp),
+    each repeated (an id with several findings), in runs of one string and runs of
+    several: the same codes as sorting them."""
+    from rostergraph.rules.findings import string_codes
+
+    pool = [p + t for p in prefixes for t in tails]
+    if width:
+        pool = [(v + "x" * width)[:width] for v in pool]
+    values = [pool[k % len(pool)] for k in picks]
+    distinct = sorted(set(values))
+    col = np.array([*values, None], dtype=object)[:-1]
+    assert string_codes(col).tolist() == [distinct.index(v) for v in values]
+
+
 def test_string_codes_of_many_repeats_rank_as_python_sorts_them() -> None:
     """Thousands of strings from a few distinct ones (messages' tie-breaks) are coded by a
     dict and only the distinct ones sorted: the same codes as sorting them all."""

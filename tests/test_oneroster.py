@@ -460,3 +460,27 @@ def test_enrollment_role_in_another_case_is_not_lost_silently(tmp_path: Path) ->
                                  "enrollments.csv": enrollments})
     r = rostergraph.load(d)
     assert r.sections["C1"].students == ("U1",)
+
+
+def test_enrollment_dates_no_record_keeps_are_told(tmp_path: Path) -> None:
+    """``beginDate``/``endDate`` values of enrollments.csv (a mid-year move), and a
+    vendor's column, have no record to be kept on: one problem on line 1 names the
+    columns and their rows, for a clean file and for one with a bad row; empty columns
+    say nothing."""
+    head = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,"
+            "role,primary,beginDate,endDate,metadata.sis.seat\n")
+    rows = ("e1,,,c1,sA,u1,student,,2024-08-19,2024-12-20,\n"
+            "e2,,,c1,sA,u2,student,,2025-01-06,,\ne3,,,c1,sA,t1,teacher,true,,,A4\n")
+    base = {"orgs.csv": _ORGS, "classes.csv": "sourcedId,title,schoolSourcedId\nc1,Math,sA\n",
+            "users.csv": "sourcedId,role,orgSourcedIds\nu1,student,sA\nu2,student,sA\n"
+                         "t1,teacher,sA\n"}
+    for name, text in (("clean", rows), ("bad-row", rows + "e4,,,c1\n")):
+        r = read_oneroster(_write(tmp_path / name, {**base, "enrollments.csv": head + text}))
+        told = [p for p in r.problems if p.line == 1 and p.file == "enrollments.csv"]
+        assert len(told) == 1 and told[0].field == "beginDate", name
+        assert told[0].message.startswith(
+            "beginDate (2 rows), endDate (1 rows), metadata.sis.seat (1 rows) of enrollments")
+        assert r.sections["c1"].students == ("u1", "u2")
+    r = read_oneroster(_write(tmp_path / "empty", {**base, "enrollments.csv": head + rows.replace(
+        "2024-08-19,2024-12-20", ",").replace("2025-01-06,", ",").replace("A4", "")}))
+    assert r.problems == []

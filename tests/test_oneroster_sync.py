@@ -218,3 +218,68 @@ def test_sync_of_a_1_2_dump_rewrites_roles(data, clock, tmp_path) -> None:
     assert records(got) == records(rostergraph.load(tmp_path / "expected"))
     uid = user.get("metadata", {}).get("rostergraph.userId", user["sourcedId"])
     assert got.users[uid].roles.staff is not None
+
+
+@pytest.mark.parametrize("interrupted", [False, True])
+def test_sync_keeps_the_items_the_fetch_skipped_listed(data, clock, tmp_path, monkeypatch,
+                                                       interrupted) -> None:
+    """A fetch that skipped items that are no record (``null``, a string, an object
+    without a sourcedId) lists each as a load problem of users.csv; a sync that changes
+    the dump (and one that repairs an interrupted sync) keeps them listed, with every
+    valid record, as the fetch had them."""
+    served = copy.deepcopy(data)
+    bad: list[Any] = [None, "oops", {"givenName": "No", "familyName": "Id"}]
+    for at, item in zip((1, 4, 6), bad):
+        served["users"].insert(at, item)
+    dump = tmp_path / "dump"
+    with FakeOneRoster(served, client_secret=SECRET, clock=clock.time) as srv:
+        with client_for(srv, clock) as c:
+            assert fetch_oneroster(dump, client=c, limit=5, progress=False).skipped == {
+                "users": 3}
+        fetched = rostergraph.load(dump)
+        listed = sorted((p.code, p.raw) for p in fetched.problems if p.file == "users.csv")
+        assert len(listed) == 3 and all(code == "no_id" for code, _ in listed)
+        change(srv)
+        if interrupted:  # the sync dies after its records, before the CSV bundle
+            import rostergraph.oneroster.sync as sync_mod
+
+            def die(*_a: Any) -> None:
+                raise OSError("disk gone")
+
+            monkeypatch.setattr(sync_mod, "write_bundle", die)
+            with client_for(srv, clock) as c, pytest.raises(OSError):
+                sync_oneroster(dump, client=c, progress=False)
+            monkeypatch.undo()
+        with client_for(srv, clock) as c:
+            sync_oneroster(dump, client=c, progress=False)
+        live = {k: [r for r in v if isinstance(r, dict) and "sourcedId" in r
+                    and r.get("status") != "tobedeleted"] for k, v in srv.data.items()}
+    rest_to_csv_bundle(live, "1.1", tmp_path / "expected")
+    synced = rostergraph.load(dump)
+    assert records(synced) == records(rostergraph.load(tmp_path / "expected"))
+    assert sorted((p.code, p.raw) for p in synced.problems if p.file == "users.csv") == listed
+    entry = read_dump_manifest(dump)["endpoints"]["users"]
+    assert entry["skipped"] == 3 and len(entry["skipped_items"]) == 3
+
+
+def test_sync_lists_a_delta_item_that_is_no_record_once(served, clock, tmp_path) -> None:
+    """A delta holding an object without a sourcedId among good records: the good ones
+    are applied, the item is listed like the fetch's skipped items (a load problem with
+    its text, counted as ``skipped``), and a sync that is sent it again lists it once."""
+    dump = tmp_path / "dump"
+    served.data["users"].append({"givenName": "No", "familyName": "Id",
+                                 "dateLastModified": LATER})
+    ids = change(served)
+    with client_for(served, clock) as c:
+        result = sync_oneroster(dump, client=c, progress=False)
+    assert result.actions == {"created": 1, "deleted": 1, "updated": 1, "skipped": 1}
+    assert "1 skipped" in result.summary()
+    for _ in range(2):
+        r = rostergraph.load(dump)
+        assert ids["added"] in r.sections and r.sections[ids["renamed"]].name == "Renamed class"
+        listed = [p for p in r.problems if p.file == "users.csv"]
+        assert len(listed) == 1 and listed[0].code == "no_id" and 'No' in (listed[0].raw or "")
+        with client_for(served, clock) as c:
+            again = sync_oneroster(dump, client=c, progress=False)
+        assert again.actions == {}
+    assert read_dump_manifest(dump)["endpoints"]["users"]["skipped"] == 1

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -141,9 +142,28 @@ def test_maybe_shared_is_a_superset_of_repeated_values(values: list[Any]) -> Non
     from rostergraph.rules.users import _maybe_shared
 
     counts = Counter(values)
-    got = _maybe_shared(values).tolist()
+    got = _maybe_shared(np.fromiter(map(hash, values), dtype=np.int64,
+                                    count=len(values))).tolist()
     assert got == sorted(got)
     assert {i for i, v in enumerate(values) if counts[v] > 1} <= set(got)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", ""]), max_size=30),
+       st.fixed_dictionaries({v: st.integers(0, 2) for v in ("a", "b", "c", "")}))
+def test_runs_of_equal_values_with_colliding_hashes(values: list[str],
+                                                    fake_hash: dict[str, int]) -> None:
+    """Email groups are found by hash and checked string by string: values whose hashes
+    collide (forced here: equal values, equal hashes, few distinct hashes) still come out
+    in runs of equal values."""
+    from rostergraph.rules.users import _runs_of_equal
+
+    v = np.array(values + [None], dtype=object)[:-1]
+    order, new = _runs_of_equal(v, np.array([fake_hash[x] for x in values], dtype=np.int64))
+    assert sorted(order.tolist()) == list(range(len(values)))
+    runs = np.split(v[order], np.flatnonzero(new)[1:]) if len(values) else []
+    assert all(len(set(run.tolist())) == 1 for run in runs)
+    assert len(runs) == len(set(values))
 
 
 def test_warm_reload_gives_the_same_findings_without_building_users(
@@ -210,3 +230,25 @@ def test_contact_enum_findings_of_one_pair_sort_like_their_messages(tmp_path: Pa
     found = rostergraph.validate(rostergraph.load(tmp_path), select="RG-CON-002").findings
     messages = [f.message for f in found]
     assert len(messages) == 5 and messages == sorted(messages)
+
+
+def test_field_values_at_reads_some_rows_without_making_the_column(tmp_path: Path) -> None:
+    """A rule reading a reader's string column at some rows gets what the whole column
+    holds there, records the general path built (an unknown key) included, and the
+    column itself is not made."""
+    from rostergraph.rules._util import field_values_at
+
+    p = write_district(tmp_path / "d", students=300, seed=5)
+    users = p / "users.jsonl"
+    users.write_bytes(users.read_bytes() + b'{"id": "zz-odd", "email": "odd@x.org", "x_k": 1}\n'
+                      + b'{"id": "zz-none", "x_k": 2}\n')
+    fast = rostergraph.load(p)
+    g = RosterGraph.from_roster(fast)
+    fields = fast._columns.fields("users", fast.records("users"))
+    assert fields is not None and "email" in fields.pending()
+    n = g.n_records("user")
+    rows = np.concatenate([np.arange(n)[::-1], [g.index_of("user", "zz-odd")] * 2])
+    got = field_values_at(g, "user", "email", rows)
+    assert "email" in fields.pending()
+    assert got.tolist() == field_column(g, "user", "email")[rows].tolist()
+    assert got[-1] == "odd@x.org" and None in got.tolist()

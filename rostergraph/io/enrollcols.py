@@ -32,8 +32,9 @@ from ..columns import object_array
 from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
-__all__ = ["OTHER_ROLES_KEY", "canonical_role", "keep_other_role", "live_status",
-           "oneroster_enrollments", "sftp_enrollments"]
+__all__ = ["ENROLLMENT_COLUMNS_READ", "OTHER_ROLES_KEY", "canonical_role", "filled_rows",
+           "keep_other_role", "live_status", "oneroster_enrollments", "sftp_enrollments",
+           "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
 #: place for (``aide``, ``proctor``, ``administrator``, ...): the users' ids, in file order
@@ -126,6 +127,54 @@ def canonical_role(value: str) -> str:
     """
     role = value.strip()
     return _ROLE_SPELLING.get(role.lower(), role)
+
+
+#: the ``enrollments.csv`` columns the OneRoster reader reads (or, for an enrollment's own
+#: id, status and date, needs no record for); an enrollment is no record (a section holds
+#: its users' ids only), so the values of any other column (``beginDate``, ``endDate``, a
+#: vendor's ``metadata.*``) have nothing to be kept on
+ENROLLMENT_COLUMNS_READ = frozenset({"sourcedId", "status", "dateLastModified",
+                                     "classSourcedId", "schoolSourcedId", "userSourcedId",
+                                     "role", "primary"})
+
+
+def unkept_columns(t: CsvTable) -> list[str]:
+    """The columns of an ``enrollments.csv`` table not in :data:`ENROLLMENT_COLUMNS_READ`
+    (each named once, in header order).
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> from rostergraph.io.csvutil import read_table
+    >>> b = RosterBuilder(source="mem", format="test")
+    >>> unkept_columns(read_table(b"sourcedId,role,beginDate,metadata.x\\n", "e.csv", b))
+    ['beginDate', 'metadata.x']
+    """
+    return [c for c in dict.fromkeys(t.header) if c and c not in ENROLLMENT_COLUMNS_READ]
+
+
+def filled_rows(t: CsvTable, column: str) -> int | None:
+    """How many rows of a clean table ``t`` hold a value in ``column`` (0 when there is no
+    such column), counted from its distinct values; ``None`` for a table that is not clean
+    (its rows can be read once only: the reader counts them as it reads them).
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> from rostergraph.io.csvutil import read_table
+    >>> b = RosterBuilder(source="mem", format="test")
+    >>> t = read_table(b"a,beginDate\\n1,\\n2,2024-08-19\\n3,2024-08-19\\n", "e.csv", b)
+    >>> filled_rows(t, "beginDate"), filled_rows(t, "endDate")
+    (2, 0)
+    """
+    if not t.clean:
+        return None
+    got = t.encoded(column)
+    if got is None:
+        return 0
+    codes, values = got
+    empty = [i for i, v in enumerate(values) if v == ""]
+    return len(codes) - (int(np.count_nonzero(codes == empty[0])) if empty else 0)
 
 
 def keep_other_role(sec: dict[str, Any], role: str, uid: str) -> None:

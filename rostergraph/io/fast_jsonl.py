@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from .._collector import settle_new_objects
-from ..columns import CodedRefs, record_columns
+from ..columns import CodedRefs, object_array, record_columns
 from ..errors import LimitError
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
 from ..fields import FIELD_GETTERS  # the columns the scan extracts (defined below the readers)
@@ -448,13 +448,37 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
             col[p] = get(rec)
         return col
 
+    ready = dict(ready_items)
+    scan_row: np.ndarray | None = None  # record position → scan row (-1: from `ready`)
+
+    def strings_at(name: str, vals: Any, rows: np.ndarray) -> np.ndarray:
+        # the values at some records only: the rest of the strings are not touched
+        nonlocal scan_row
+        if scan_row is None and not same:
+            scan_row = np.full(n_records, -1, dtype=np.int64)
+            scan_row[at] = np.flatnonzero(keep)
+        src = rows if same else scan_row[rows]  # type: ignore[index]
+        out = np.empty(len(rows), dtype=object)
+        ok = src >= 0
+        if ok.any():
+            out[ok] = object_array([vals[i] for i in src[ok].tolist()])
+        if ready:  # records the general path built (as strings() fills them in)
+            get = FIELD_GETTERS[kind][name]
+            for k, p in enumerate(rows.tolist()):
+                rec = ready.get(p)
+                if rec is not None:
+                    out[k] = get(rec)
+        return out
+
     done: dict[str, np.ndarray] = {}
     make: dict[str, Callable[[], np.ndarray]] = {}
+    make_at: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
     for name, vals in fields.items():
-        if not (isinstance(vals, np.ndarray) and vals.dtype == bool):
+        if not (isinstance(vals, np.ndarray) and vals.dtype in (bool, np.int64)):
             make[name] = partial(strings, name, vals)
+            make_at[name] = partial(strings_at, name, vals)
             continue
-        col = vals if same else np.zeros(n_records, dtype=bool)
+        col = vals if same else np.zeros(n_records, dtype=vals.dtype)
         if not same:
             col[at] = vals[keep]
         if name == "text_suspect":
@@ -464,4 +488,4 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
             for p, rec in ready_items:
                 col[p] = get(rec)
         done[name] = col
-    return LazyColumns(done, make)
+    return LazyColumns(done, make, make_at)

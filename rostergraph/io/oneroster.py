@@ -47,15 +47,18 @@ from .csvutil import Bundle, CsvTable, loads_json_cell, read_table, split_ids, s
 from .enrollcols import (
     OTHER_ROLES_KEY,
     canonical_role,
+    filled_rows,
     keep_other_role,
     live_status,
     oneroster_enrollments,
+    unkept_columns,
 )
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
 from .oneroster_delta import apply_delta
 from .oneroster_profiles import read_demographics, read_user_profiles
-from .oneroster_users import keep_unplaced, link_contacts, read_roles, read_users
+from .oneroster_sessions import base_sessions, class_term
+from .oneroster_users import keep_base_roles, keep_unplaced, link_contacts, read_roles, read_users
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -151,9 +154,12 @@ class _Reader:
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
+        #: (file, user id) of the users a per-user file (demographics, userProfiles) held
+        self.delivered: set[tuple[str, str]] = set()
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
-        self.terms: dict[str, dict[str, Any]] = {}
+        #: academic session id → (type in lowercase, parentSourcedId)
+        self.sessions: dict[str, tuple[str, str | None]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
@@ -373,6 +379,14 @@ class _Reader:
             if sid:
                 self.orgs.setdefault(sid, (_org_type(row.get("type")),
                                            row.get("parentSourcedId") or None))
+        if self.base is not None:  # a delta's rows name the base's orgs (their districts)
+            gone = set(self.deleted.get("orgs", ()))
+            for did in self.base.districts:
+                if did not in gone:
+                    self.orgs.setdefault(did, ("district", None))
+            for sid, school in self.base.schools.items():
+                if sid not in gone:
+                    self.orgs.setdefault(sid, ("school", school.district))
         for line, row in rows:
             typ = _org_type(row.get("type"))
             if typ not in ("district", "school"):
@@ -420,7 +434,12 @@ class _Reader:
 
     def read_terms(self) -> None:
         sole = self.sole_district()
+        sessions = self.sessions
         for line, row in self.rows("academicSessions.csv", "terms"):
+            sid = row.get("sourcedId")
+            if sid:
+                sessions.setdefault(sid, ((row.get("type") or "").strip().lower(),
+                                          row.get("parentSourcedId") or None))
             d = self.mapped_fields(row, _TERM_COLS)
             end = parse_date(row.get("endDate"))
             if end is not None and row.get("schoolYear") == str(end.year):
@@ -449,19 +468,26 @@ class _Reader:
             self.b.add("courses", d, file="courses.csv", line=line)
 
     def read_classes(self) -> None:
+        if self.base is not None:  # a delta's classes may list the base's sessions
+            gone = set(self.deleted.get("academicSessions", ()))
+            for tid, session in base_sessions(self.base.terms).items():
+                if tid not in gone:
+                    self.sessions.setdefault(tid, session)
         for line, row in self.rows("classes.csv", "sections"):
             d = self.mapped_fields(row, _CLASS_COLS)
             consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
-            terms = split_ids(row.get("termSourcedIds"), self.terms)
-            if terms:
+            terms = split_ids(row.get("termSourcedIds"), self.sessions)
+            if len(terms) == 1:
                 d["term_id"] = terms[0]
-            if len(terms) > 1:
+            elif terms:  # a term and its grading periods, or several terms
+                d["term_id"], one_term = class_term(terms, self.sessions)
                 d[_PREFIX + "termSourcedIds"] = row["termSourcedIds"]
-                self.b.problem("other", f"class is in {len(terms)} terms; Clever allows one: "
-                               "term_id is the first, the list is kept in extra "
-                               "'oneroster.termSourcedIds'", file="classes.csv", line=line,
-                               kind="sections", record_id=row.get("sourcedId"),
-                               field="termSourcedIds")
+                if not one_term:
+                    self.b.problem("other", f"class is in {len(terms)} terms; Clever allows "
+                                   "one: term_id is the first, the list is kept in extra "
+                                   "'oneroster.termSourcedIds'", file="classes.csv",
+                                   line=line, kind="sections", record_id=row.get("sourcedId"),
+                                   field="termSourcedIds")
             grades = split_list(row.get("grades"))
             if grades:
                 d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
@@ -494,23 +520,41 @@ class _Reader:
         t = self.table(name, "sections")
         if t is None:
             return  # (nothing read: no roles to note)
-        if t.clean and self.base is None and not live_status(t):
+        if t.clean and self.base is None and not live_status(t):  # (every row is live)
             oneroster_enrollments(self.b, t, self.sections, self.alias, self.ignored,
                                   self.deleted.get("classes", ()))
+            self._tell_unkept({col: filled_rows(t, col) or 0 for col in unkept_columns(t)})
         else:
-            self._enrollment_rows(t, name)
+            self._tell_unkept(self._enrollment_rows(t, name))
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                                 "equivalent: kept in their sections' extra "
                                 f"{OTHER_ROLES_KEY + role!r}")
 
-    def _enrollment_rows(self, t: CsvTable, name: str) -> None:
+    def _tell_unkept(self, filled: dict[str, int]) -> None:
+        """One problem naming the enrollments.csv columns whose values nothing keeps
+        (``filled``: how many rows read, not ``tobedeleted``, hold one)."""
+        told = [(col, n) for col, n in filled.items() if n]
+        if told:
+            self.b.problem("other", ", ".join(f"{col} ({n} rows)" for col, n in told)
+                           + " of enrollments.csv: an enrollment is no record (a section "
+                           "holds its users' ids), so nothing keeps these values; not loaded",
+                           file="enrollments.csv", line=1, kind="sections", field=told[0][0])
+
+    def _enrollment_rows(self, t: CsvTable, name: str) -> dict[str, int]:
+        """The rows one by one; returns how many held a value in each column no record
+        keeps (:func:`~rostergraph.io.enrollcols.unkept_columns`)."""
+        filled = dict.fromkeys(unkept_columns(t), 0)
+        unkept = [(col, t.getter(col)) for col in filled]
         seen: set[tuple[str, str, str]] = set()
         get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
             "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
         sections = self.sections
         ids: set[str] = set()
         for line, row in self.cells(t, name, "sections"):
+            for col, get in unkept:
+                if get(row):
+                    filled[col] += 1
             eid = get_sid(row)
             if eid:
                 if eid in ids:
@@ -563,6 +607,7 @@ class _Reader:
                                        line=line, kind="sections", record_id=cid)
                     else:
                         sec["teacher"] = uid
+        return filled
 
     def finish(self) -> None:
         for kind, table in (("sections", self.sections), ("users", self.users)):
@@ -669,7 +714,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         A roster to apply this bundle to, as a delta: its records replace
         those with the same id, rows with ``status=tobedeleted`` remove
         records (and enrollment rows remove that user from that class), and a
-        class row keeps the base's enrollments plus the delta's. Without
+        class row keeps the base's enrollments plus the delta's, of every role
+        (aides, proctors, ... in the section's extra, as a bulk load keeps them);
+        the delta's rows may name the base's orgs. Without
         ``base`` a delta bundle reads as the records it holds (deletions listed
         in ``provenance.notes``).
 
@@ -727,6 +774,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 read_users(r)
             if r.wanted("roles.csv"):
                 read_roles(r)
+            keep_base_roles(r)
             keep_unplaced(r)
             link_contacts(r)
             if r.wanted("enrollments.csv"):

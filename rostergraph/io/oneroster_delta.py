@@ -1,21 +1,82 @@
 """A OneRoster delta bundle applied to a base roster (``read_oneroster(..., base=)``).
 
-The delta's records replace those with the same id; rows with ``status=tobedeleted``
+The delta's records replace those with the same id (a user keeps what the base's
+``demographics.csv`` and ``userProfiles.csv`` gave it when the delta has no row of those
+files for it); rows with ``status=tobedeleted``
 remove records (and an enrollment row removes that user from that class); a class row
-keeps the base's enrollments plus the delta's.
+keeps the base's enrollments plus the delta's, of every role: students and teachers on
+the section, other roles (``aide``, ``proctor``, ...) in its extra
+(:data:`~rostergraph.io.enrollcols.OTHER_ROLES_KEY` + role), as the bulk reader keeps them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ..model import KINDS
 from ..roster import Roster
+from .enrollcols import OTHER_ROLES_KEY, canonical_role
 
 __all__ = ["apply_delta"]
 
 _DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",),
                 "courses": ("courses",), "classes": ("sections",), "users": ("users",)}
+
+
+def _with_other_roles(extra: Mapping[str, Any],
+                      adds: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``extra`` with the users of ``adds``' other-role lists (:data:`OTHER_ROLES_KEY` +
+    role) appended to its own, each user once, in order."""
+    out = dict(extra)
+    for key, users in adds.items():
+        if not key.startswith(OTHER_ROLES_KEY) or not isinstance(users, list):
+            continue
+        have = out.get(key)
+        if not isinstance(have, list):
+            out[key] = list(users)
+            continue
+        merged = list(have)
+        merged += [u for u in users if u not in merged]
+        out[key] = merged
+    return MappingProxyType(out)
+
+
+#: what ``demographics.csv`` gives a student role (its other cells: extra keys)
+_DEMOGRAPHIC_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
+_DEMOGRAPHICS = "oneroster.demographics."
+_PROFILES = "oneroster.userProfiles"
+
+
+def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -> Any:
+    """A delta's user row ``new`` with what the base's ``demographics.csv`` and
+    ``userProfiles.csv`` gave ``old`` when the delta has no row of those files for it
+    (a users.csv row carries neither: as a bulk load of both, the base's rows apply)."""
+    import attrs
+
+    extra = dict(new.extra)
+    if ("userProfiles", new.id) not in delivered and _PROFILES in old.extra:
+        extra.setdefault(_PROFILES, old.extra[_PROFILES])
+    roles = new.roles
+    if ("demographics", new.id) not in delivered:
+        ost, nst = old.roles.student, new.roles.student
+        if nst is not None and ost is not None:  # a student's: on its student role
+            fields = {f: getattr(ost, f) for f in _DEMOGRAPHIC_FIELDS
+                      if getattr(nst, f) is None and getattr(ost, f) is not None}
+            kept = {k: v for k, v in ost.extra.items()
+                    if k.startswith(_DEMOGRAPHICS) and k not in nst.extra}
+            if fields or kept:
+                nst = attrs.evolve(nst, **fields, extra=MappingProxyType({**nst.extra, **kept})
+                                   if kept else nst.extra)
+                roles = attrs.evolve(roles, student=nst)
+        elif nst is None:  # anyone else's: on the user
+            for k, v in old.extra.items():
+                if k.startswith(_DEMOGRAPHICS):
+                    extra.setdefault(k, v)
+    if roles is new.roles and len(extra) == len(new.extra):
+        return new
+    return attrs.evolve(new, roles=roles, extra=MappingProxyType(extra))
 
 
 def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
@@ -32,10 +93,17 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
                 students += [u for u in rec.students or () if u not in students]
                 teachers = list(old.teachers or ())
                 teachers += [u for u in rec.teachers or () if u not in teachers]
+                extra = _with_other_roles(
+                    {k: v for k, v in old.extra.items() if k.startswith(OTHER_ROLES_KEY)},
+                    rec.extra)
                 rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
                                    teachers=tuple(teachers) if teachers else rec.teachers,
                                    teacher=rec.teacher if rec.teacher is not None
-                                   else old.teacher)
+                                   else old.teacher,
+                                   extra=MappingProxyType({**rec.extra, **extra}) if extra
+                                   else rec.extra)
+            elif kind == "users" and old is not None:
+                rec = _with_base_user_files(rec, old, r.delivered)
             kinds[kind][rid] = rec
     for cid, adds in r.base_adds.items():
         sec = kinds["sections"].get(cid)
@@ -46,8 +114,10 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
         teachers = list(sec.teachers or ())
         teachers += [u for u in adds.get("teachers", ()) if u not in teachers]
         kinds["sections"][cid] = attrs.evolve(
-            sec, students=tuple(students), teachers=tuple(teachers),
-            teacher=adds.get("teacher", sec.teacher))
+            sec, students=tuple(students) if students else sec.students,
+            teachers=tuple(teachers) if teachers else sec.teachers,
+            teacher=adds.get("teacher", sec.teacher),
+            extra=_with_other_roles(sec.extra, adds))
     for f, dkinds in _DELTA_KINDS.items():
         for rid in r.deleted.get(f, ()):
             for k in dkinds:
@@ -56,13 +126,27 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
         sec = kinds["sections"].get(row.get("classSourcedId") or "")
         uid = row.get("userSourcedId") or ""
         uid = r.alias.get(uid, uid)
-        field = {"student": "students", "teacher": "teachers"}.get(row.get("role") or "")
-        if sec is None or field is None:
+        role = canonical_role(row.get("role") or "")
+        if sec is None or not role:
             continue
-        kept = tuple(u for u in getattr(sec, field) or () if u != uid)
-        changes: dict[str, Any] = {field: kept}
-        if field == "teachers" and sec.teacher == uid:
-            changes["teacher"] = None
+        field = {"student": "students", "teacher": "teachers"}.get(role)
+        changes: dict[str, Any] = {}
+        if field is None:  # a role kept in extra
+            users = sec.extra.get(OTHER_ROLES_KEY + role)
+            if not isinstance(users, list) or uid not in users:
+                continue
+            extra = dict(sec.extra)
+            kept_users = [u for u in users if u != uid]
+            if kept_users:
+                extra[OTHER_ROLES_KEY + role] = kept_users
+            else:
+                del extra[OTHER_ROLES_KEY + role]
+            changes["extra"] = MappingProxyType(extra)
+        else:
+            # (none left: None, as the bulk reader leaves a class without enrollments)
+            changes[field] = tuple(u for u in getattr(sec, field) or () if u != uid) or None
+            if field == "teachers" and sec.teacher == uid:
+                changes["teacher"] = None
         kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
     prov = delta.provenance
     prov = attrs.evolve(prov, notes=prov.notes + (

@@ -29,6 +29,10 @@ _RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian
 _SEX = {"male": "M", "female": "F", "other": "X", "unspecified": "X"}
 
 
+#: the cells a boolean column reads without loss (any case)
+_BOOLEAN = frozenset({"true", "false", "1", "0", "yes", "no"})
+
+
 def _true(v: str | None) -> bool:
     return (v or "").strip().lower() in ("true", "1", "yes")
 
@@ -36,7 +40,10 @@ def _true(v: str | None) -> bool:
 def read_demographics(r: Any) -> None:
     """Put each ``demographics.csv`` row on its user (``r`` is the OneRoster reader): a
     student's birth date, sex, race and ethnicity go to its student role, other columns
-    (and every column of a non-student) to ``extra`` as ``oneroster.demographics.<column>``."""
+    (and every column of a non-student) to ``extra`` as ``oneroster.demographics.<column>``,
+    and so do the cells those fields cannot say: the race columns that are true for a
+    student of two or more races, ``sex=unspecified`` (Clever's ``X`` is also ``other``),
+    an ethnicity that is no boolean, the row's ``status`` and ``dateLastModified``."""
     seen: set[str] = set()
     for line, row in r.rows("demographics.csv", "users"):
         sid = row.get("sourcedId") or row.get("userSourcedId") or ""
@@ -52,9 +59,11 @@ def read_demographics(r: Any) -> None:
             r.b.problem("other", f"demographics for unknown user {sid!r}; not loaded",
                         file="demographics.csv", line=line, kind="users", record_id=sid)
             continue
+        if r.base is not None:  # (what a delta delivered: see apply_delta)
+            r.delivered.add(("demographics", u["id"]))
         st = u.get("roles", {}).get("student")
         target = st if st is not None else u
-        consumed = {"sourcedId", "userSourcedId", "status", "dateLastModified"}
+        consumed = {"sourcedId", "userSourcedId"}  # (a bulk row's status and date are kept)
         dob = row.get("birthDate", row.get("birthdate"))
         if st is not None:
             if dob:
@@ -63,17 +72,22 @@ def read_demographics(r: Any) -> None:
             sex = (row.get("sex") or "").strip()
             if sex:
                 st["gender"] = _SEX.get(sex.lower(), sex)
-                consumed.add("sex")
-            races = [name for col, name in _RACE_COLS.items() if _true(row.get(col))]
+                if sex.lower() != "unspecified":  # (X is also 'other': the cell says which)
+                    consumed.add("sex")
+            races = [col for col in _RACE_COLS if _true(row.get(col))]
+            consumed |= {"demographicRaceTwoOrMoreRaces"}
             if _true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
                 st["race"] = "Two or More Races"
-            elif races:
-                st["race"] = races[0]
-            consumed |= set(_RACE_COLS) | {"demographicRaceTwoOrMoreRaces"}
+                consumed |= set(_RACE_COLS) - set(races)  # which races: the cells say
+            else:
+                if races:
+                    st["race"] = _RACE_COLS[races[0]]
+                consumed |= set(_RACE_COLS)
             h = row.get("hispanicOrLatinoEthnicity")
             if h:
                 st["hispanic_ethnicity"] = "Y" if _true(h) else "N"
-                consumed.add("hispanicOrLatinoEthnicity")
+                if h.strip().lower() in _BOOLEAN:  # (else the cell is kept as it is)
+                    consumed.add("hispanicOrLatinoEthnicity")
         for col, v in row.items():
             if col not in consumed and v != "":
                 target[_PREFIX + "demographics." + col] = v
@@ -90,6 +104,8 @@ def read_user_profiles(r: Any) -> None:
             r.b.problem("other", f"user profile for unknown user {usid!r}; not loaded",
                         file="userProfiles.csv", line=line, kind="users", record_id=usid)
             continue
+        if r.base is not None:
+            r.delivered.add(("userProfiles", u["id"]))
         prof = {k: v for k, v in row.items()
                 if k not in PROFILE_SECRET and k != "userSourcedId" and v != ""}
         secrets += any(bool(row.get(k)) for k in PROFILE_SECRET)

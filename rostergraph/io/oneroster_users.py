@@ -29,8 +29,8 @@ from .mapping import CARRY_KEY, CEDS_TO_CLEVER
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["ROLES_KEY", "USER_ID_COLUMN", "apply_role", "keep_unplaced", "link_contacts",
-           "read_roles", "read_users"]
+__all__ = ["ROLES_KEY", "USER_ID_COLUMN", "apply_role", "keep_base_roles", "keep_unplaced",
+           "link_contacts", "read_roles", "read_users"]
 
 CARRY_COLUMN = "metadata." + CARRY_KEY
 #: the extension column that joins a 1.1 multi-role user's rows into one user
@@ -267,7 +267,7 @@ def read_users(rd: _Reader) -> None:
             rd.user_rows.setdefault(uid, row)
             if row.get("primaryOrgSourcedId"):
                 u["_primary_org"] = row["primaryOrgSourcedId"]
-    if rd.users and not any_role and "roles.csv" not in rd.bundle:
+    if rd.users and not any_role and "roles.csv" not in rd.bundle and rd.base is None:
         rd.b.problem("other", "no user has a role (is the role column missing?) and there "
                      "is no roles.csv: every user is loaded without one", file="users.csv")
 
@@ -294,6 +294,61 @@ def read_roles(rd: _Reader) -> None:
         if u is not None and any(v for k, v in row.items() if k not in _ROLE_ROW_READ):
             u.setdefault(ROLES_KEY, []).append(
                 {k: v for k, v in row.items() if v != "" and k != "userSourcedId"})
+
+
+def keep_base_roles(rd: _Reader) -> None:
+    """A delta read onto a base roster: each 1.2 ``users.csv`` row whose user no role of
+    the delta names (its roles are in the base's ``roles.csv``, which a delta that only
+    updates users does not repeat) takes the base user's roles, applied with the row's
+    cells (``identifier``, ``username``, ``grades``, ...), as a bulk load of the new row
+    with the base's roles would give (the user lost every role and its district)."""
+    base = rd.base
+    if base is None:
+        return
+    for uid, row in rd.user_rows.items():
+        u = rd.users.get(uid)
+        old = base.users.get(uid)
+        if u is None or old is None or u.get("roles"):
+            continue
+        line = rd.where[("users", uid)][1]
+        grants = _grants(old)
+        primary = u.get("_primary_org") or next((o[0] for _, o in grants if o), None)
+        for role, orgs in grants:
+            apply_role(rd, u, role, orgs, primary, row, "users.csv", line)
+
+
+def _grants(user: Any) -> list[tuple[str, list[str]]]:
+    """``(OneRoster role, orgs)`` a user's roles read from (the reader's mapping backwards):
+    the primary school first."""
+    out: list[tuple[str, list[str]]] = []
+    roles = user.roles
+    for name in roles.names:
+        r = getattr(roles, name)
+        if name in ("student", "teacher"):
+            schools = list(r.schools or ())
+            if r.school is not None:
+                schools = [r.school, *(s for s in schools if s != r.school)]
+            out.append((name, schools))
+        elif name == "staff":
+            schools = list(r.schools or ())
+            given = [v for v in r.roles or () if v in _STAFF_ROLES]
+            out += [(v, schools) for v in given] or [("administrator", schools)]
+        elif name == "district_admin":
+            out.append(("districtAdministrator", [user.district] if user.district else []))
+        elif name == "contact":
+            role = user.extra.get(_PREFIX + "role")
+            if not isinstance(role, str) or role not in _CONTACT_ROLES:
+                rels = r.student_relationships or ()
+                first = rels[0] if rels else None
+                role = ("parent" if first is not None and first.relationship == "Parent"
+                        else "relative" if first is not None and first.type == "Family"
+                        else "guardian")
+            orgs = user.extra.get(_PREFIX + "orgSourcedIds")
+            out.append((role, split_list(orgs) if isinstance(orgs, str) else []))
+    other = user.extra.get(_PREFIX + "role")
+    if isinstance(other, str) and other and other not in _CONTACT_ROLES:
+        out.append((other, []))
+    return out
 
 
 def _primary(row: dict[str, str]) -> bool:

@@ -204,7 +204,8 @@ class _Columns:
             self.cols = {"taught_at": (array("q"), []), "of_course": (array("q"), []),
                          "in_term": (array("q"), []), "enrolled_in": (array("q"), []),
                          "teaches": (array("q"), [], [])}
-            self.fields = {"name": [], "grade": [], "teacher": [], "teachers_0": []}
+            self.fields = {"name": [], "grade": [], "teacher": [], "teachers_0": [],
+                           "name_hash": array("q")}
         elif kind == "users":
             self.cols = {"roles": array("B"), "attends": (array("q"), [], []),
                          "works_at": (array("q"), [], []), "administers": (array("q"), []),
@@ -212,7 +213,7 @@ class _Columns:
             self.fields = {"email": [], "student_email": [], "student_grade": [],
                            "email_no_at": array("B"), "student_email_no_at": array("B"),
                            "name_only_last": array("B"), "student_school_unlisted": array("B"),
-                           "teacher_school_unlisted": array("B")}
+                           "teacher_school_unlisted": array("B"), "email_hash": array("q")}
 
     def add(self, objs: list[Any]) -> None:
         base = len(self.ids)
@@ -245,7 +246,9 @@ class _Columns:
             # the primary teacher is `teacher`, else the first of `teachers`
             p = t if t is not None else teachers[0]
             t_prim.extend([x == p for x in teachers])
-        f["name"].extend(map(_NAME, objs))
+        names = list(map(_NAME, objs))
+        f["name"].extend(names)
+        f["name_hash"].extend(map(hash, names))  # RG-SEC-004 groups names by hash
         grades = list(map(_GRADE, objs))
         f["grade"].extend(map(self.canon.setdefault, grades, grades))
         f["teacher"].extend(map(_TEACHER, objs))
@@ -310,6 +313,7 @@ class _Columns:
         emails = list(map(_EMAIL, objs))
         f["email"].extend(emails)
         f["email_no_at"].extend(map(email_without_at, emails))
+        f["email_hash"].extend(map(hash, emails))  # RG-USR-002/003 group emails by hash
         emails = [s.email if s is not None else None for s in students]
         f["student_email"].extend(emails)
         f["student_email_no_at"].extend(map(email_without_at, emails))
@@ -582,7 +586,9 @@ def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
         vals = [p["fields"][name] for p in parts]
         if isinstance(first, array):
             fields[name] = np.frombuffer(b"".join(bytes(v) for v in vals),
-                                         dtype=np.uint8).astype(bool)
+                                         dtype=np.int64 if first.typecode == "q" else np.uint8)
+            if first.typecode == "B":
+                fields[name] = fields[name].astype(bool)
         else:
             fields[name] = _joined_values(vals)
     out["fields"] = fields

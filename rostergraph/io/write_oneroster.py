@@ -398,6 +398,8 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                        phone=c.take("roles.contact.phone"), agentSourcedIds=agents,
                        orgSourcedIds=first_school or "")
         rows.append(row)
+    if "student" not in names:  # (a student's row is written with its role)
+        _oneroster_demographics(rec, c, sheets, uid)
     kept = _kept_role(rec, c)
     if not rows and kept:  # a role Clever has none for, kept by the reader: its row again
         rows.append(dict(base, sourcedId=uid, role=kept))
@@ -511,6 +513,8 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
             kept_orgs = []
             ids.append("roles.contact.sis_id")
             row["phone"] = c.take("roles.contact.phone")
+    if roles.student is None:  # (a student's row is written with its role)
+        _oneroster_demographics(rec, c, sheets, uid)
     other = _kept_role(rec, c)
     if other is not None:
         grants += [(other, o) for o in kept_orgs] or [(other, "")]
@@ -601,9 +605,16 @@ def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, _Sheet], sid:
         row["hispanicOrLatinoEthnicity"] = "true" if hisp == "Y" else "false"
     elif hisp is not None:
         c.keep("roles.student.hispanic_ethnicity", hisp)
-    for k in [k for k in c.d if k.startswith(_OR_PREFIX + "demographics.")]:
-        row[k[len(_OR_PREFIX + "demographics."):]] = c.d.pop(k)
-    if len(row) > 1 and st is not None:
+    # the cells the reader kept (a student's in its role, anyone else's on the user): their
+    # own columns again, over what the fields gave (which races, ``unspecified``, ...)
+    student = c.d.get("roles", {}).get("student") if st is not None else None
+    holders: tuple[dict[str, Any], ...] = (
+        (c.d, student) if isinstance(student, dict) else (c.d,))
+    for cells in holders:
+        for k in [k for k in cells if k.startswith(_OR_PREFIX + "demographics.")]:
+            if isinstance(cells[k], str):
+                row[k[len(_OR_PREFIX + "demographics."):]] = cells.pop(k)
+    if len(row) > 1:
         sheets["demographics"].add(row)
 
 
@@ -615,7 +626,8 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     grade = c.take("grade")
     terms = rec.extra.get(_OR_PREFIX + "termSourcedIds")
     term = c.take("term_id")
-    if not (terms and term and terms.split(",")[0].strip() == term):
+    # (the reader's term_id is one of the list: the first, or the term that holds the rest)
+    if not (terms and term and term in (t.strip() for t in terms.split(","))):
         terms = term
     if term is not None and not _list_ok([term]):
         terms = None

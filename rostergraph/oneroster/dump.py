@@ -343,6 +343,22 @@ def bundle_files(version: str, tables: dict[str, Iterable[dict[str, Any]]],
     return {"manifest.csv": to_csv_text(manifest).encode("utf-8"), **files}
 
 
+def _skipped_items(manifest: dict[str, Any], endpoints: Iterable[str]) -> dict[str, list[str]]:
+    """Collection → the JSON texts of the items its fetch and syncs skipped (kept in the
+    manifest),
+    for :func:`bundle_files`: every bundle written from the dump (by the fetch, then by
+    each sync) lists them, so loading it names each as a problem.
+
+    Examples
+    --------
+    >>> _skipped_items({"endpoints": {"users": {"skipped_items": [{"at": 3, "raw": "null"}]},
+    ...                              "orgs": {}}}, ["orgs", "users"])
+    {'orgs': [], 'users': ['null']}
+    """
+    return {e: [it["raw"] for it in manifest["endpoints"][e].get("skipped_items") or ()]
+            for e in endpoints}
+
+
 def write_bundle(folder: Path, files: dict[str, bytes]) -> None:
     """Write the CSV files atomically and remove roster CSVs no longer in the bundle."""
     for name, data in files.items():
@@ -489,10 +505,9 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
         entry["count"] = sum(1 for r in table.values()
                              if str(r.get("status") or "").lower() != "tobedeleted")
         entry["since"] = _high_water(table.values()) or manifest["started_at"]
-    skipped = {e: [it["raw"] for it in manifest["endpoints"][e].get("skipped_items", ())]
-               for e in tables}
     write_bundle(folder, bundle_files(client.version,
-                                      {e: t.values() for e, t in tables.items()}, skipped))
+                                      {e: t.values() for e, t in tables.items()},
+                                      _skipped_items(manifest, tables)))
     manifest["complete"] = True
     manifest["finished_at"] = _now()
     save()
@@ -521,28 +536,35 @@ def _with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _skip(entry: dict[str, Any], page: Any, good: list[dict[str, Any]]) -> None:
+def _skip_items(entry: dict[str, Any], page: Any, good: list[dict[str, Any]], *,
+               new_only: bool = False) -> int:
     """Note a page's items that are no record (not an object, or no string ``sourcedId``)
     in the manifest entry: ``skipped`` counts them, ``skipped_items`` keeps the first
-    :data:`MAX_SKIPPED_KEPT` as ``{"at": position in the collection, "raw": JSON text}``
+    :data:`MAX_SKIPPED_KEPT` as ``{"at": position in the answer, "raw": JSON text}``
     (at most 2,000 characters each), which :func:`bundle_files` puts in the CSV files so
-    that loading the dump lists each as a problem with its file and line."""
+    that loading the dump lists each as a problem with its file and line. ``new_only``
+    (a sync's delta, which may send an item again): an item whose text is listed
+    already is not noted twice. Returns how many were noted."""
     kept = {id(r) for r in good}
     bad = list(page.skipped)
     taken = {i for i, _ in bad}
     at = (i for i in range(page.size) if i not in taken)  # each record's place on the page
     bad += [(i, orjson.dumps(without_credentials(r)).decode())
             for i, r in zip(at, page.records) if id(r) not in kept]
+    items = entry.setdefault("skipped_items", [])
+    if new_only and bad:
+        listed = {it["raw"] for it in items}
+        bad = [(i, text) for i, text in bad if text[:2000] not in listed]
     if not bad:
-        return
+        return 0
     bad.sort()
     log.warning("%s: %d items without a sourcedId or not objects at offset %d; skipped "
                 "(listed in the dump's CSV files as rows without a sourcedId)",
                 page.url, len(bad), page.offset)
     entry["skipped"] = int(entry.get("skipped") or 0) + len(bad)
-    items = entry.setdefault("skipped_items", [])
     for i, text in bad[:max(0, MAX_SKIPPED_KEPT - len(items))]:
         items.append({"at": page.offset + i, "raw": text[:2000]})
+    return len(bad)
 
 
 def _progress_bar(name: str, progress: bool | None, initial: int, total: int | None) -> Any:
@@ -579,7 +601,7 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
     try:
         for page in client.pages(endpoint, limit=limit, offset=int(entry["offset"])):
             good = _with_ids(page.records)
-            _skip(entry, page, good)
+            _skip_items(entry, page, good)
             os.write(fd, b"".join(orjson.dumps(without_credentials(r)) + b"\n" for r in good))
             os.fsync(fd)
             entry["count"] = int(entry["count"]) + len(good)

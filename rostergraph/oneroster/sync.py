@@ -10,7 +10,13 @@ record carried one. A sync asks each collection for
   or already by an earlier sync);
 - any other record replaces the stored one with the same ``sourcedId``
   (``updated``) or is added (``created``); a record equal to the stored one is
-  ``unchanged`` and not audited.
+  ``unchanged`` and not audited;
+- an item that is no record (not an object, or without a ``sourcedId``) is
+  not applied: it is listed as the fetch lists its own (``skipped`` in the
+  manifest, a row of the CSV bundle that loading reports as a problem), once
+  however often a delta sends it.
+
+Every CSV bundle a sync writes keeps listing the items the fetch skipped.
 
 Before anything is written the new district is compared with the old one
 (:func:`rostergraph.diff`); when more than the thresholds of users, sections
@@ -38,7 +44,6 @@ Examples
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 import time
@@ -58,6 +63,8 @@ from .dump import (
     _check_source,
     _high_water,
     _now,
+    _skip_items,
+    _skipped_items,
     _with_ids,
     bundle_files,
     read_dump_manifest,
@@ -67,8 +74,6 @@ from .dump import (
     write_records,
 )
 from .rows import without_credentials
-
-log = logging.getLogger("rostergraph.oneroster")
 
 __all__ = ["AUDIT_LOG", "OneRosterSyncResult", "sync_oneroster"]
 
@@ -129,7 +134,8 @@ def sync_oneroster(
     Returns
     -------
     OneRosterSyncResult
-        Actions counted (``created``, ``updated``, ``deleted``),
+        Actions counted (``created``, ``updated``, ``deleted``, and
+        ``skipped``: items that are no record, newly listed),
         whether the sync was held and why; ``.summary()`` is a line.
 
     Raises
@@ -138,7 +144,7 @@ def sync_oneroster(
         No dump manifest, an incomplete fetch, or another address or version.
     TokenError, ApiError, FormatError
         From the client. (An item without a ``sourcedId``, or not an object, is
-        not applied; a warning is logged and the sync goes on.)
+        not applied; it is listed, a warning is logged and the sync goes on.)
 
     Examples
     --------
@@ -184,9 +190,11 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     endpoints = [e for e in ENDPOINTS
                  if (manifest["endpoints"].get(e) or {}).get("status") == "done"]
     tables = {e: read_records(folder, e) for e in endpoints}
+    skipped0 = sum(int(manifest["endpoints"][e].get("skipped") or 0) for e in endpoints)
     audit: list[dict[str, Any]] = []
     marks: dict[str, str] = {}
     changed: set[str] = set()
+    listed: set[str] = set()  # collections whose delta sent items that are no record
     now = _now()
     for endpoint in endpoints:
         entry = manifest["endpoints"][endpoint]
@@ -198,9 +206,9 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
                   disable=(None if progress is None else not progress)) as bar:
             for page in client.pages(endpoint, limit=limit, filter=flt):
                 good = _with_ids(page.records)
-                if len(good) < page.size:  # nothing to apply them to: the rest goes on
-                    log.warning("%s: %d items without a sourcedId or not objects at offset "
-                                "%d; not applied", page.url, page.size - len(good), page.offset)
+                # nothing to apply them to: listed as the fetch lists its own, the rest goes on
+                if len(good) < page.size and _skip_items(entry, page, good, new_only=True):
+                    listed.add(endpoint)
                 delta.extend(without_credentials(r) for r in good)
                 bar.update(page.size)
         for rec in delta:
@@ -224,7 +232,11 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     actions: dict[str, int] = {}
     for a in audit:
         actions[a["action"]] = actions.get(a["action"], 0) + 1
-    files = bundle_files(client.version, {e: t.values() for e, t in tables.items()})
+    skipped = sum(int(manifest["endpoints"][e].get("skipped") or 0) for e in endpoints)
+    if skipped > skipped0:
+        actions["skipped"] = skipped - skipped0
+    files = bundle_files(client.version, {e: t.values() for e, t in tables.items()},
+                         _skipped_items(manifest, tables))
     reasons = _holds(folder, files, hold) if changed and hold is not None else []
 
     def result(held: bool) -> OneRosterSyncResult:
@@ -239,13 +251,13 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     # in between leaves it set, and the next one rewrites the bundle from the records on
     # disk even when its own delta finds nothing left to change
     pending = manifest.get("pending") is True
-    if changed:
+    if changed or listed:
         manifest["pending"] = True
         write_dump_manifest(folder, manifest)
         _append_audit(folder / AUDIT_LOG, audit)
         for endpoint in sorted(changed):
             write_records(folder, endpoint, tables[endpoint])
-    if changed or pending:
+    if changed or listed or pending:
         write_bundle(folder, files)
     for endpoint, table in tables.items():
         entry = manifest["endpoints"][endpoint]

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import run_starts as _starts_mask
 from ..graph import RosterGraph
 
 
@@ -170,15 +171,6 @@ _PARALLEL_MIN = 1 << 18
 def _n_threads(n: int) -> int:
     """How many threads share ``n`` entries of work (numpy releases the GIL)."""
     return max(1, min(os.cpu_count() or 1, 4, n // _PARALLEL_MIN))
-
-
-def _starts_mask(step: np.ndarray) -> np.ndarray:
-    """``[True, *step]``: where runs start, given ``step = x[1:] != x[:-1]`` (no ``np.r_``,
-    whose first use imports ``numpy.ma``)."""
-    out = np.empty(len(step) + 1, dtype=bool)
-    out[0] = True
-    out[1:] = step
-    return out
 
 
 def _split_range(fn: Any, n: int) -> np.ndarray:

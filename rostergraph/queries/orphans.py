@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 import numpy as np
 
 from .._collector import collector_paused
 from ..graph import ROLE_BITS, RosterGraph
+from ..lazy import LazyRecords
 from ..table import Table
 from ._common import ROLE_NAMES_ORDER, _ids
 from .visibility import _staff_schools
+
+#: A user's JSON text read for its staff role's ``schools`` alone (other keys skipped)
+_StaffSchools = msgspec.defstruct("_StaffSchools", [("schools", list[str] | None, None)],
+                                  gc=False)
+_RolesStaff = msgspec.defstruct("_RolesStaff", [("staff", _StaffSchools | None, None)],
+                                gc=False)
+_UserStaff = msgspec.defstruct("_UserStaff", [("roles", _RolesStaff | None, None)], gc=False)
+
+
+def _without_staff_schools(g: RosterGraph, rows: np.ndarray) -> np.ndarray:
+    """Which users at ``rows`` (staff) list no school in their staff role. A record not
+    built yet is read from its JSON text for that list alone; a built record, or a text
+    whose list is not a list of strings, answers from the record."""
+    users, recs = g.ids("user"), g.roster.users
+    texts: list[Any] = (recs.texts(rows.tolist(), copy=False)
+                        if isinstance(recs, LazyRecords) else [None] * len(rows))
+    decode = msgspec.json.Decoder(_UserStaff).decode
+    out = np.zeros(len(rows), dtype=bool)
+    with collector_paused():  # building records: collections would cost more than reads
+        for k, (row, text) in enumerate(zip(rows.tolist(), texts)):
+            if text is not None:
+                try:
+                    roles = decode(text).roles
+                except (msgspec.ValidationError, msgspec.DecodeError):
+                    pass
+                else:
+                    staff = roles.staff if roles is not None else None
+                    out[k] = not (staff is not None and staff.schools)
+                    continue
+            out[k] = not _staff_schools(g, users[row])
+    return out
 
 
 def orphaned_users(g: RosterGraph) -> Table:
@@ -77,9 +112,7 @@ def orphaned_users(g: RosterGraph) -> Table:
     mixed_none = mixed[~has_school[mixed]]  # no school at all: the staff role has none either
     mixed = mixed[has_school[mixed]]
     if len(mixed) or len(mixed_none):
-        users = g.ids("user")
-        with collector_paused():  # building records: collections would cost more than reads
-            read = [i for i in mixed.tolist() if not _staff_schools(g, users[i])]
+        read = mixed[_without_staff_schools(g, mixed)]
         no_school = np.sort(np.concatenate([no_school, mixed_none,
                                             np.asarray(read, dtype=np.int64)]))
     found.append((no_school, "staff", "no_school"))

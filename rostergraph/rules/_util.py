@@ -12,6 +12,7 @@ import numpy as np
 from .._collector import collector_paused
 from ..fields import FIELD_GETTERS
 from ..graph import ROLE_BITS, RosterGraph
+from ..lazy import LazyColumns
 from ..queries import _cache as _queries_cache
 from ..roster import Roster
 from .findings import string_codes
@@ -50,10 +51,12 @@ def gc_paused() -> Iterator[None]:
 #: reader gave no column; one definition with the reader's own). ``text_suspect`` is not
 #: here: without the reader's scan every record is a suspect.
 _FROM_RECORD = FIELD_GETTERS
-#: columns of booleans (the rest hold objects: str or None)
+#: columns of booleans, of integers (hashes of this process); the rest hold objects: str
+#: or None
 _BOOL_FIELDS = frozenset({"email_no_at", "name_only_last", "student_email_no_at",
                           "student_school_unlisted", "teacher_school_unlisted",
                           "text_suspect"})
+_INT_FIELDS = frozenset({"email_hash", "name_hash"})
 
 
 def _plural(kind: str) -> str:
@@ -86,10 +89,11 @@ def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
     (building lazily loaded ones) and kept in the graph's cache. Names: every kind
     ``text_suspect`` (bool: the record may hold a string RG-STR-001/002 report;
     all ``True`` without a reader scan); users ``email``, ``student_email``,
-    ``student_grade``, ``name_only_last``, ``email_no_at`` and ``student_email_no_at``
+    ``student_grade``, ``email_hash`` (int: Python's hash of ``email``, in this process
+    only), ``name_only_last``, ``email_no_at`` and ``student_email_no_at``
     (bool: non-empty and without ``@``), ``student_school_unlisted`` and
     ``teacher_school_unlisted`` (bool: the role's ``school`` is missing from its
-    non-empty ``schools``); sections ``name``, ``grade``,
+    non-empty ``schools``); sections ``name``, ``name_hash`` (as ``email_hash``), ``grade``,
     ``teacher``, ``teachers_0``.
 
     Examples
@@ -120,11 +124,37 @@ def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
             vals = list(map(get, roster.records(plural).values()))
             if name in _BOOL_FIELDS:
                 col = np.fromiter(vals, dtype=bool, count=n)
+            elif name in _INT_FIELDS:
+                col = np.fromiter(vals, dtype=np.int64, count=n)
             else:
                 col = np.empty(n, dtype=object)
                 col[:] = vals
     c[key] = col
     return col
+
+
+def field_values_at(g: RosterGraph, kind: str, name: str, rows: np.ndarray) -> np.ndarray:
+    """:func:`field_column` at ``rows``; a reader's string column that is not made yet is
+    read at those rows alone (the rest of its strings are not touched).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
+    >>> rows = np.array([1, 0])
+    >>> got = field_values_at(g, "user", "email", rows)
+    >>> got.tolist() == field_column(g, "user", "email")[rows].tolist()
+    True
+    """
+    plural = _plural(kind)
+    col = cache(g).get(f"rules.field.{plural}.{name}")
+    if col is None:
+        records = g.roster.records(plural)
+        fields = g.roster._columns.fields(plural, records)
+        if isinstance(fields, LazyColumns) and name in fields and name not in _BOOL_FIELDS:
+            return np.asarray(fields.values_at(name, rows))
+        col = field_column(g, kind, name)
+    return col[rows]
 
 
 def records_at(g: RosterGraph, kind: str, rows: Iterable[int]) -> list[tuple[str, Any]]:

@@ -37,7 +37,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 from string import Formatter
 from typing import Any, overload
@@ -45,7 +45,7 @@ from typing import Any, overload
 import numpy as np
 from numpy.dtypes import StringDType
 
-from ..columns import Codes
+from ..columns import Codes, run_starts
 from .registry import SEVERITIES, Finding, Rule
 
 __all__ = ["FindingBlock", "Findings", "dense_codes", "join_strings", "string_codes", "thousands"]
@@ -84,9 +84,10 @@ class FindingBlock:
     values, params
         Name → column (a 1-d array with one entry per row) or constant.
     order
-        Optional tie-break among rows of this rule with equal ids: a constant or a
-        column of strings that sort like the rows' messages do. Without one, such
-        rows are ordered by their messages (built for them only).
+        Optional tie-break among rows of this rule with equal ids: a constant, a
+        column of strings that sort like the rows' messages do, or a function giving
+        those strings for some rows (called only for rows whose ids tie). Without one,
+        such rows are ordered by their messages (built for them only).
     severity
         Overrides the rule's severity (a constant or a column).
 
@@ -113,7 +114,7 @@ class FindingBlock:
                  message: str | np.ndarray,
                  values: Mapping[str, Any] | None = None,
                  params: Mapping[str, Any] | None = None,
-                 order: str | np.ndarray | None = None,
+                 order: str | np.ndarray | Callable[[np.ndarray], np.ndarray] | None = None,
                  severity: str | np.ndarray | None = None) -> None:
         self.rule = rule.id
         self.severity: str | np.ndarray = rule.severity if severity is None else severity
@@ -417,6 +418,35 @@ def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
     order = np.argsort(words[:, 0].astype(np.uint64), kind="stable")
     first = words[order, 0]
     tie = first[1:] == first[:-1]  # tie[p]: sorted rows p and p + 1 agree so far
+    t = np.flatnonzero(tie)
+    if len(t) and width > 8:
+        # runs of one repeated string (an id with several findings) are sorted already:
+        # only runs holding two different strings are sorted further, word by word
+        dup = (words[order[t]] == words[order[t + 1]]).all(axis=1)
+        if dup.all():
+            return _dense(order, tie)
+        run = np.cumsum(run_starts(~tie))
+        mixed = np.zeros(int(run[-1]) + 1, dtype=bool)
+        mixed[run[t[~dup]]] = True
+        in_mixed = mixed[run[1:]]
+        return _dense(*_sort_ties(words, order, tie & in_mixed, width), keep=tie & ~in_mixed)
+    return _dense(*_sort_ties(words, order, tie, width))
+
+
+def _dense(order: np.ndarray, tie: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """Dense ranks of rows sorted by ``order``, where ``tie[p]`` (or ``keep[p]``) says
+    sorted rows ``p`` and ``p + 1`` are equal."""
+    if keep is not None:
+        tie = tie | keep
+    inv = np.empty(len(order), dtype=np.int64)
+    inv[order] = np.cumsum(run_starts(~tie)) - 1
+    return inv
+
+
+def _sort_ties(words: np.ndarray, order: np.ndarray, tie: np.ndarray, width: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows sorted by their first word (``order``) with ``tie`` marking equal neighbours,
+    sorted further word by word where they tie: ``(order, tie)`` by whole rows."""
     for j in range(1, width // 8):
         if not tie.any():
             break
@@ -426,9 +456,7 @@ def _ascii_ranks(strs: list[str], joined: str) -> np.ndarray:
         order[at] = order[at][sub]
         t = np.flatnonzero(tie)
         tie[t] = words[order[t], j] == words[order[t + 1], j]
-    inv = np.empty(n, dtype=np.int64)
-    inv[order] = np.cumsum(np.r_[True, ~tie]) - 1
-    return inv
+    return order, tie
 
 
 def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -509,7 +537,9 @@ def _sort_rule(blocks: list[tuple[int, FindingBlock]]) -> tuple[np.ndarray, np.n
         for j, (_, b) in enumerate(blocks):
             mine = bidx[at] == j
             if mine.any():
-                vals[mine] = b.column(b.order, rows[at][mine])
+                picked = rows[at][mine]
+                vals[mine] = (_obj(b.order(picked)) if callable(b.order)
+                              else b.column(b.order, picked))
         ranked = _ranks([vals])
         ranked[more[perm[at]]] = 0
         by = np.lexsort((ranked, np.cumsum(np.r_[True, ~tie])[at]))

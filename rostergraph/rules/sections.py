@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..columns import Codes
-from ..graph import RosterGraph
+from ..graph import ROLE_BITS, RosterGraph
 from ..queries import _section_csr
 from ..roster import Roster
-from ._util import field_column, group_members, string_codes
+from ._util import field_column, field_values_at, group_members, reader_column, string_codes
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
@@ -96,17 +96,22 @@ def sec_too_many_teachers(roster: Roster, g: RosterGraph) -> Iterator[FindingBlo
 def sec_duplicate_names(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """Two or more sections of one school with the same (exact) name; one finding per name."""
     me = RULES["RG-SEC-004"]
-    names = field_column(g, "section", "name")
     rel = g.relations["taught_at"]  # one edge per section with a `school`
-    sec_names = names[rel.src]
-    named = np.flatnonzero((sec_names != None) & (sec_names != ""))
-    # only names whose (school, hash of the name) repeats can repeat: compare those only
-    h = np.fromiter(map(hash, sec_names[named].tolist()), dtype=np.int64, count=len(named))
-    key = rel.dst[named].astype(np.int64) * 1_000_003 ^ h
+    # the names' hashes (the JSON Lines scan takes them as it reads the names)
+    h = reader_column(g.roster, "sections", "name_hash")
+    if h is None:
+        h = np.fromiter(map(hash, field_column(g, "section", "name")), dtype=np.int64)
+    h = h[rel.src]
+    # only names whose (school, hash of the name) repeats can repeat: read those only
+    key = rel.dst.astype(np.int64) * 1_000_003 ^ h
     hkey = np.sort(key)
     repeated = hkey[1:][hkey[1:] == hkey[:-1]]
     at = np.minimum(np.searchsorted(repeated, key), max(len(repeated) - 1, 0))
-    named = named[repeated[at] == key] if len(repeated) else named[:0]
+    named = np.flatnonzero(repeated[at] == key) if len(repeated) else np.zeros(0, np.int64)
+    sec_names = np.empty(len(rel.src), dtype=object)
+    sec_names[named] = field_values_at(g, "section", "name", rel.src[named])
+    # absent and empty names are no name
+    named = named[(sec_names[named] != None) & (sec_names[named] != "")]  # element-wise
     if len(named) < 2:
         return
     # one key per (school, name): the name's code among the named sections' names
@@ -137,10 +142,12 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
         return
     # a student's "Ungraded" or "Other" is a grade of its own (only "" and None are none)
     stu_codes = Codes({**dict(zip(names, range(len(names)))), None: -1, "": -1}, names)
-    stu_grades = field_column(g, "user", "student_grade").tolist()
+    # only students have a student grade: the other users' None are not looked up
+    col = field_column(g, "user", "student_grade")
+    students = np.flatnonzero(g.roles[: len(col)] & ROLE_BITS["student"])
     stu_grade = np.full(g.n_nodes("user"), -1, dtype=np.int32)
-    stu_grade[: len(stu_grades)] = np.fromiter(map(stu_codes.__getitem__, stu_grades),
-                                               dtype=np.int32, count=len(stu_grades))
+    stu_grade[students] = np.fromiter(map(stu_codes.__getitem__, col[students].tolist()),
+                                      dtype=np.int32, count=len(students))
     n_codes = len(names)
     grade_names = np.empty(n_codes, dtype=object)
     grade_names[:] = names

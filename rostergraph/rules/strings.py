@@ -21,7 +21,7 @@ hold a string either rule reports.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache as _memo
 from itertools import chain, compress, repeat
 from operator import attrgetter, is_not
@@ -30,7 +30,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from ..columns import object_array
+from ..columns import object_array, run_starts
 from ..graph import RosterGraph
 from ..lazy import LazyRecords
 from ..model import EMPTY, KINDS, RECORD_CLASSES, _spec
@@ -55,36 +55,56 @@ _LONG = re.compile(f"\x00[^\x00]{{{MAX_LENGTH + 1}}}")
 _BAD_NOT_SEP = re.compile("[\x01-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
 
 
-def _hit_positions(strs: list[str]) -> tuple[list[int], list[bool]]:
-    """Indices of ``strs`` that may break a rule (empty when none does), and for each,
-    whether it may hold a character RG-STR-002 reports (else only its length can break a
-    rule: the search below found every such character of the column).
+def _hit_positions(strs: list[str]) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The strings of ``strs`` that break a rule: their indices (empty when none does),
+    and every character RG-STR-002 reports in them, as ``(index into the returned
+    indices, code point)`` arrays in order.
 
-    One join and two C-level passes per column; values are looked at one by
-    one only around hits.
+    One join and two C-level passes per column find a clean column; otherwise an ASCII
+    column is read as bytes and tested all at once, and of another column only the
+    strings that may hold a reported character are read as code points.
     """
     n = len(strs)
+    none = np.zeros(0, dtype=np.int64)
     if not n:
-        return [], []
+        return [], none, none
     joined = _SEP + _SEP.join(strs)
-    if joined.isascii():
-        clean = len(joined.encode("ascii").translate(None, _PRINTABLE_ASCII)) == n
+    ascii_ = joined.isascii()
+    if ascii_:
+        raw = joined.encode("ascii")
+        clean = len(raw.translate(None, _PRINTABLE_ASCII)) == n
     else:
         clean = joined.count(_SEP) == n and _BAD_NOT_SEP.search(joined) is None
     if clean and _LONG.search(joined) is None:
-        return [], []
+        return [], none, none
     lens = np.fromiter(map(len, strs), dtype=np.int64, count=n)
-    hits = set(np.flatnonzero(lens > MAX_LENGTH).tolist())
+    hit = lens > MAX_LENGTH
+    which, cps = none, none
     if clean:
-        return sorted(hits), [False] * len(hits)
-    starts = np.cumsum(lens + 1) - lens  # index of each value's first character
-    pos = np.fromiter(map(re.Match.start, _BAD_NOT_SEP.finditer(joined, 1)), dtype=np.int64)
-    bad = set((np.searchsorted(starts, pos, side="right") - 1).tolist())
-    if joined.count(_SEP) != n:
-        bad.update(k for k, s in enumerate(strs) if _SEP in s)
-    hits |= bad
-    order = sorted(hits)
-    return order, [k in bad for k in order]
+        pass
+    elif ascii_:
+        # a control character (or DEL) anywhere but at the separators
+        u = np.frombuffer(raw, dtype=np.uint8)
+        starts = np.cumsum(lens + 1) - lens  # index of each value's first character
+        mask = u < 0x20
+        mask |= u == 0x7F
+        mask[starts - 1] = False
+        at = np.flatnonzero(mask)
+        which = np.searchsorted(starts, at, side="right") - 1
+        cps = u[at].astype(np.int64)
+    else:
+        # only a string that is not printable, or holds U+FFFD (the one printable
+        # character reported), can hold one
+        may = ~np.fromiter(map(str.isprintable, strs), dtype=bool, count=n)
+        if "\ufffd" in joined:
+            may |= np.fromiter(map(str.__contains__, strs, repeat("\ufffd")), dtype=bool,
+                               count=n)
+        looked = np.flatnonzero(may)
+        which, cps = _bad_code_points(list(compress(strs, may)))
+        which = looked[which]
+    hit[which] = True
+    order = np.flatnonzero(hit)
+    return order.tolist(), np.searchsorted(order, which), cps
 
 
 def _repeat_owners(owners: np.ndarray, lists: list[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -168,29 +188,36 @@ _ONES = np.uint64(0x0101010101010101)
 
 
 def _raw_candidates(raws: list[Any]) -> np.ndarray:
-    """Positions of the JSON texts ``raws`` (objects, lists of objects, maps; empty when
-    absent) that may hold a string either rule reports: one holding a
-    :data:`_SUSPECT_BYTES` byte, or a string of more than :data:`MAX_LENGTH` characters (a
-    block of :data:`_BLOCK` bytes without a quote, as a long string without escapes holds
-    a quote-free run of more than twice that).
+    """Positions of the JSON texts ``raws`` (empty when absent) that may hold a string
+    either rule reports: one holding a :data:`_SUSPECT_BYTES` byte, or a string of more
+    than :data:`MAX_LENGTH` characters (a block of :data:`_BLOCK` bytes without a quote, as
+    a long string without escapes holds a quote-free run of more than twice that).
 
-    The bytes are marked in one pass (``bytes.translate``) and read block by block as
-    64-bit words; exact positions are taken only inside the blocks that hold a mark."""
+    The bytes are marked in one pass (``bytes.translate``) and each block's marks are
+    OR-ed together as 64-bit words; exact positions are taken only inside the blocks that
+    hold a suspect byte."""
     n = len(raws)
     lens = np.fromiter(map(len, raws), dtype=np.int64, count=n)
+    # the texts joined by quotes (so no quote-free run spans two texts); one C pass marks
+    # every byte (1 a suspect byte, 2 a quote, 0 any other)
+    marks = b'"'.join(raws).translate(_MARKS)
+    whole = len(marks) // _BLOCK
+    words = np.frombuffer(marks, dtype=np.uint64, count=whole * _BLOCK // 8)
+    acc = np.bitwise_or.reduce(words.reshape(whole, _BLOCK // 8), axis=1)
+    hot = np.flatnonzero(acc & _ONES)
+    at = [np.flatnonzero(acc & (_ONES * 2) == 0) * _BLOCK]  # blocks without a quote
+    if len(hot):
+        r, c = np.nonzero(np.frombuffer(marks, dtype=np.uint8, count=whole * _BLOCK)
+                          .reshape(whole, _BLOCK)[hot] == 1)
+        at.append(hot[r] * _BLOCK + c)
+    tail = marks[whole * _BLOCK:]  # the last part block (never quote-free: see _BLOCK)
+    if b"\x01" in tail:
+        at.append(np.flatnonzero(np.frombuffer(tail, dtype=np.uint8) == 1) + whole * _BLOCK)
+    pos = np.concatenate(at)
     flagged = np.zeros(n, dtype=bool)
-    # the texts joined by quotes (so no quote-free run spans two texts), padded with
-    # quotes to whole blocks; one C pass marks every byte (1 a suspect byte, 2 a quote,
-    # 0 any other) and the marks are read eight at a time, as 64-bit words
-    joined = b'"'.join(raws)
-    marks = (joined + b'"' * (-len(joined) % _BLOCK)).translate(_MARKS)
-    words = np.frombuffer(marks, dtype=np.uint64).reshape(-1, _BLOCK // 8)
-    starts = np.cumsum(lens + 1) - (lens + 1)
-    hot = np.flatnonzero((words & _ONES).any(axis=1))
-    r, c = np.nonzero(np.frombuffer(marks, dtype=np.uint8).reshape(-1, _BLOCK)[hot] == 1)
-    at = np.r_[hot[r] * _BLOCK + c, np.flatnonzero(~(words & (_ONES * 2)).any(axis=1)) * _BLOCK]
-    if len(at):
-        flagged[np.searchsorted(starts, at, side="right") - 1] = True
+    if len(pos):
+        starts = np.cumsum(lens + 1) - (lens + 1)
+        flagged[np.searchsorted(starts, pos, side="right") - 1] = True
     return np.flatnonzero(flagged & (lens > 0))
 
 
@@ -213,26 +240,40 @@ class _Scan:
     """The strings at the hits, collected as columns: (record kind, owner id, field path,
     the string), then judged column-wise by :meth:`blocks`."""
 
-    __slots__ = ("kind", "kinds", "maybe_bad", "owners", "paths", "strs")
+    __slots__ = ("bad_cps", "bad_which", "kind", "kinds", "owners", "paths", "strs",
+                 "unknown")
 
     def __init__(self) -> None:
         self.kind = ""
-        self.kinds: list[str] = []
-        self.owners: list[str] = []
-        self.paths: list[str] = []
+        # the columns in parts, one per add(): (kind, count), owner ids, path(s)
+        self.kinds: list[tuple[str, int]] = []
+        self.owners: list[np.ndarray] = []
+        self.paths: list[np.ndarray] = []
         self.strs: list[str] = []
-        self.maybe_bad: list[bool] = []  # False: holds none of RG-STR-002's characters
+        # RG-STR-002's characters of the strings added with them found: (string, code point)
+        self.bad_which: list[np.ndarray] = []
+        self.bad_cps: list[np.ndarray] = []
+        self.unknown: list[range] = []  # strings added without: searched in blocks()
 
     def check(self, owner: str, path: str, s: str) -> None:
-        self.add([owner], [path], [s])
+        self.add(object_array([owner]), path, [s])
 
-    def add(self, owners: list[str], paths: list[str], strs: list[str],
-            maybe_bad: list[bool] | None = None) -> None:
-        self.kinds += [self.kind] * len(strs)
-        self.owners += owners
-        self.paths += paths
+    def add(self, owners: np.ndarray, paths: str | list[str], strs: list[str],
+            bad: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Collect strings of ``owners`` at ``paths`` (one for all, or one each);
+        ``bad``: their reported characters as ``(index into strs, code point)``, if
+        known."""
+        at, n = len(self.strs), len(strs)
+        self.kinds.append((self.kind, n))
+        self.owners.append(owners)
+        self.paths.append(np.full(n, paths, dtype=object) if isinstance(paths, str)
+                          else object_array(paths))
         self.strs += strs
-        self.maybe_bad += [True] * len(strs) if maybe_bad is None else maybe_bad
+        if bad is None:
+            self.unknown.append(range(at, at + n))
+        else:
+            self.bad_which.append(bad[0] + at)
+            self.bad_cps.append(bad[1])
 
     def blocks(self) -> tuple[list[FindingBlock], list[FindingBlock]]:
         """(RG-STR-001 blocks, RG-STR-002 blocks), one per record kind."""
@@ -241,27 +282,32 @@ class _Scan:
         if not self.strs:
             return long_out, bad_out
         n = len(self.strs)
-        kinds, owners, paths = (np.array(x + [""], dtype=object)[:-1] for x in
-                                (self.kinds, self.owners, self.paths))
+        names = list(dict.fromkeys(k for k, _ in self.kinds))
+        kinds = np.repeat(np.array([names.index(k) for k, _ in self.kinds], dtype=np.int64),
+                          [c for _, c in self.kinds])
+        owners, paths = np.concatenate(self.owners), np.concatenate(self.paths)
         lens = np.fromiter(map(len, self.strs), dtype=np.int64, count=n)
-        chars, shown, counts = _bad_chars(self.strs, np.array(self.maybe_bad, dtype=bool))
+        looked = np.fromiter(chain.from_iterable(self.unknown), dtype=np.int64)
+        which, cps = _bad_code_points_of(self.strs, looked)
+        chars, shown, counts = _bad_chars(n, np.concatenate([*self.bad_which, which]),
+                                          np.concatenate([*self.bad_cps, cps]))
         tail = f" characters (more than {MAX_LENGTH})"
-        for kind in dict.fromkeys(self.kinds):
-            mine = kinds == kind
+        for code, kind in enumerate(names):
+            mine = kinds == code
             at = np.flatnonzero(mine & (lens > MAX_LENGTH))
             # the message is "<kind> <id>: <suffix>": among equal ids it sorts by the suffix
             long_out.append(FindingBlock(
                 RULES["RG-STR-001"], kind, ids=(owners[at],),
                 message=f"{kind} {{id0}}: {{field}} has {{length:,}}{tail}",
                 values={"field": paths[at], "length": lens[at]},
-                order=join_strings(paths[at], " has ", thousands(lens[at]), tail)))
+                order=_order_of(paths[at], " has ", thousands, lens[at], tail)))
             at = np.flatnonzero(mine & (counts > 0))
             bad_out.append(FindingBlock(
                 RULES["RG-STR-002"], kind, ids=(owners[at],),
                 message=f"{kind} {{id0}}: {{field}} contains {{shown}}",
                 values={"field": paths[at], "chars": chars[at], "count": counts[at]},
                 params={"shown": shown[at]},
-                order=join_strings(paths[at], " contains ", shown[at])))
+                order=_order_of(paths[at], " contains ", None, shown[at], "")))
         return long_out, bad_out
 
     def walk(self, cls: type, objs: list[Any], owners: np.ndarray, prefix: str,
@@ -278,18 +324,17 @@ class _Scan:
             path = prefix + name
             if fkind == "str":
                 strs = list(filter(None, vals))
-                hits, maybe_bad = _hit_positions(strs)
+                hits, bad_at, bad_cps = _hit_positions(strs)
                 if hits:
                     own = own_all[np.fromiter(map(bool, vals), dtype=bool, count=len(vals))]
-                    self.add(own[hits].tolist(), [path] * len(hits), [strs[k] for k in hits],
-                             maybe_bad)
+                    self.add(own[hits], path, [strs[k] for k in hits], (bad_at, bad_cps))
             elif fkind == "strs":
                 strs = list(chain.from_iterable(filter(None, vals)))
-                hits, maybe_bad = _hit_positions(strs)
+                hits, bad_at, bad_cps = _hit_positions(strs)
                 if hits:
                     own, j = _repeat_owners(own_all, vals)
-                    self.add(own[hits].tolist(), [f"{path}[{k}]" for k in j[hits].tolist()],
-                             [strs[k] for k in hits], maybe_bad)
+                    self.add(own[hits], [f"{path}[{k}]" for k in j[hits].tolist()],
+                             [strs[k] for k in hits], (bad_at, bad_cps))
             elif fkind == "obj" and sub is not None:
                 keep = np.fromiter(map(is_not, vals, repeat(None)), dtype=bool,
                                    count=len(vals))
@@ -316,37 +361,67 @@ class _Scan:
                         self.check(ow, p, s)
 
 
-def _bad_chars(strs: list[str], may: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """RG-STR-002's values of each string: the distinct characters it reports (``U+XXXX``,
-    the first five in code point order, as a list), how they are shown in the message and
-    how many such characters the string holds (0: none). Only the strings ``may`` marks
-    can hold one."""
-    n = len(strs)
-    # of those, only a string that is not printable, or holds U+FFFD (the one printable
-    # character reported), can hold one: the rest (long strings, mostly) are not searched
-    cand = np.flatnonzero(may)
-    some = list(compress(strs, may))
-    maybe = np.zeros(n, dtype=bool)
-    maybe[cand] = ~np.fromiter(map(str.isprintable, some), dtype=bool, count=len(cand))
-    maybe[cand] |= np.fromiter(map(str.__contains__, some, repeat("\ufffd")), dtype=bool,
-                               count=len(cand))
-    found: list[Any] = [()] * n
-    for k, f in zip(np.flatnonzero(maybe).tolist(), map(BAD_CHARS.findall, compress(strs, maybe))):
-        found[k] = f
-    counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
+def _bad_code_points(strs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(string index, code point)`` of every character of ``strs`` that
+    :data:`BAD_CHARS` matches, in order: the strings' code points are read as one array
+    (their UTF-32 encoding; a lone surrogate passes as itself) and tested at once.
+
+    Examples
+    --------
+    >>> which, cps = _bad_code_points(["ok", "a\\x07b\\ufffd", "\\ud800"])
+    >>> which.tolist(), [hex(c) for c in cps.tolist()]
+    ([1, 1, 2], ['0x7', '0xfffd', '0xd800'])
+    """
+    lens = np.fromiter(map(len, strs), dtype=np.int64, count=len(strs))
+    c = np.frombuffer("".join(strs).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    bad = c < 0x20
+    bad |= (c >= 0x7F) & (c <= 0x9F)
+    bad |= (c >= 0xD800) & (c <= 0xDFFF)
+    bad |= (c >= 0xFDD0) & (c <= 0xFDEF)
+    bad |= (c >= 0xFFFD) & (c <= 0xFFFF)
+    at = np.flatnonzero(bad)
+    return np.searchsorted(np.cumsum(lens), at, side="right"), c[at].astype(np.int64)
+
+
+def _order_of(paths: np.ndarray, verb: str, fmt: Any, values: np.ndarray,
+              tail: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The findings' tie-break (the message after the id: ``<path><verb><value><tail>``),
+    written only for the rows asked for (those whose ids tie)."""
+    def order(rows: np.ndarray) -> np.ndarray:
+        shown = values[rows] if fmt is None else fmt(values[rows])
+        return join_strings(paths[rows], verb, shown, tail)
+    return order
+
+
+def _bad_code_points_of(strs: list[str], looked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_bad_code_points` of the strings at ``looked`` (indices into ``strs``),
+    with indices into ``strs``. Only a string that is not printable, or holds U+FFFD (the
+    one printable character reported), can hold one: the rest are not read."""
+    some = [strs[k] for k in looked.tolist()]
+    may = ~np.fromiter(map(str.isprintable, some), dtype=bool, count=len(some))
+    may |= np.fromiter(map(str.__contains__, some, repeat("\ufffd")), dtype=bool,
+                       count=len(some))
+    which, cps = _bad_code_points(list(compress(some, may)))
+    return looked[np.flatnonzero(may)[which]], cps
+
+
+def _bad_chars(n: int, which: np.ndarray, cps: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """RG-STR-002's values of each of ``n`` strings, given every reported character as
+    ``(string, code point)``: the distinct characters it holds (``U+XXXX``, the first five
+    in code point order, as a list), how they are shown in the message and how many such
+    characters the string holds (0: none)."""
+    counts = np.bincount(which, minlength=n).astype(np.int64)
     chars = np.empty(n, dtype=object)
     shown = np.empty(n, dtype=object)
-    bad = np.flatnonzero(counts)
-    if not len(bad):
+    if not len(which):
         return chars, shown, counts
     # distinct (string, code point) pairs in order; every BAD_CHARS character is below
     # U+10000, so "U+XXXX" labels sort as their code points do
-    cps = np.fromiter(map(ord, chain.from_iterable(compress(found, counts))), dtype=np.int64,
-                      count=int(counts.sum()))
-    pairs = np.unique(np.repeat(bad, counts[bad]) * 0x10000 + cps)
+    key = np.sort(which * 0x10000 + cps, kind="stable")  # mostly in order already
+    pairs = key[run_starts(key[1:] != key[:-1])]
     owner, cp = pairs >> 16, pairs & 0xFFFF
-    first = np.r_[True, owner[1:] != owner[:-1]]
-    start = np.flatnonzero(first)
+    start = np.flatnonzero(run_starts(owner[1:] != owner[:-1]))
     n_distinct = np.diff(np.r_[start, len(pairs)])
     distinct, which = np.unique(cp, return_inverse=True)
     label = np.array([f"U+{c:04X}" for c in distinct.tolist()] + [""], dtype=object)[:-1][which]

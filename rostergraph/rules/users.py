@@ -17,7 +17,15 @@ from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyRecords
 from ..queries import orphaned_users
 from ..roster import Roster
-from ._util import cache, contains, field_column, group_members, reader_column, records_at
+from ._util import (
+    cache,
+    contains,
+    field_column,
+    field_values_at,
+    group_members,
+    reader_column,
+    records_at,
+)
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
@@ -61,20 +69,48 @@ def usr_email_no_at(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
                            values={"field": field}, order=suffix)
 
 
-def _maybe_shared(values: list[object]) -> np.ndarray:
-    """Ascending positions of ``values`` that may equal another value: a superset of the
-    repeated ones, found with two bincounts over bits of the values' hashes (no sort, no
-    dict of every value)."""
-    n = len(values)
+def _maybe_shared(hashes: np.ndarray) -> np.ndarray:
+    """Ascending positions of ``hashes`` that may equal another: a superset of the
+    repeated ones, found with two bincounts over bits of them (no sort)."""
+    n = len(hashes)
     if n < 2:
         return np.zeros(0, dtype=np.int64)
-    h = np.fromiter(map(hash, values), dtype=np.int64, count=n)
     bits = min(max((4 * n).bit_length(), 10), 24)
     mask = (1 << bits) - 1
-    low = h & mask
+    low = hashes & mask
     cand = np.flatnonzero(np.bincount(low, minlength=mask + 1)[low] > 1)
-    high = (h[cand] >> bits) & mask
+    high = (hashes[cand] >> bits) & mask
     return cand[np.bincount(high, minlength=mask + 1)[high] > 1]
+
+
+def _runs_of_equal(vals: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An order of ``vals`` in which equal values are adjacent, and where each run of equal
+    values starts in it (a mask); ``hashes`` are the values' hashes. The values are
+    sorted by hash, and values of equal hashes compared; only if two different values
+    share a hash are they grouped by a dict.
+
+    Examples
+    --------
+    >>> v = np.array(["a", "b", "a", "c"], dtype=object)
+    >>> order, new = _runs_of_equal(v, np.array([5, 5, 5, 9]))
+    >>> [v[order[new]].tolist(), new.tolist()]
+    [['a', 'b', 'c'], [True, False, True, True]]
+    """
+    order = np.argsort(hashes, kind="stable")
+    key = hashes[order]
+    new = np.ones(len(order), dtype=bool)
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    sv = vals[order]
+    if bool((sv[1:] == sv[:-1])[~new[1:]].all()):
+        return order, new
+    # two different values with one hash: tell them apart by a dict
+    first: dict[Any, int] = {}
+    key = np.fromiter(map(first.setdefault, vals.tolist(), range(len(vals))),
+                      dtype=np.int64, count=len(vals))
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    return order, new
 
 
 def _email_groups(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarray]:
@@ -82,24 +118,26 @@ def _email_groups(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarra
     every shared email and the email's group number (0, 1, ... in no particular order)."""
     c = cache(g)
     if "email_groups" not in c:
-        emails = field_column(g, "user", "email")
-        rows = np.flatnonzero((emails != None) & (emails != ""))
-        # only emails whose hash is shared may be shared: compare those strings only
-        rows = rows[_maybe_shared(emails[rows].tolist())]
-        if len(rows) < 2:
-            c["email_groups"] = (rows[:0], np.zeros(0, dtype=np.int64))
-            return c["email_groups"]
-        # equal emails, equal keys: each email's first row among ``rows`` (a dict, as only
-        # equality matters here; ranking the strings costs far more when they are long)
-        first: dict[str, int] = {}
-        key = np.fromiter(map(first.setdefault, emails[rows].tolist(), range(len(rows))),
-                          dtype=np.int64, count=len(rows))
-        order = np.argsort(key, kind="stable")
-        k = key[order]
-        gid = np.cumsum(np.r_[True, k[1:] != k[:-1]]) - 1
-        keep = np.bincount(gid)[gid] > 1
+        # each email hashed once (the JSON Lines scan hashes them as it reads them, while
+        # they are in cache); only emails whose hash is shared may be shared, and equal
+        # emails have equal hashes: group by hash, then check that the strings of each
+        # group are equal (only those strings are read)
+        h = reader_column(g.roster, "users", "email_hash")
+        if h is None:
+            emails = field_column(g, "user", "email")
+            h = np.fromiter(map(hash, emails), dtype=np.int64, count=len(emails))
+        rows = _maybe_shared(h)
+        vals = field_values_at(g, "user", "email", rows)
+        odd = (h[rows] == hash(None)) | (h[rows] == hash(""))  # absent or empty: no group
+        if odd.any():
+            odd[odd] = (vals[odd] == None) | (vals[odd] == "")  # element-wise
+            rows, vals = rows[~odd], vals[~odd]
+        order, new = _runs_of_equal(vals, h[rows])
+        rows = rows[order]
+        gid = np.cumsum(new) - 1
+        keep = np.bincount(gid)[gid] > 1 if len(gid) else new
         _, group = dense_codes(gid[keep])
-        c["email_groups"] = (rows[order[keep]], group)
+        c["email_groups"] = (rows[keep], group)
     return c["email_groups"]
 
 

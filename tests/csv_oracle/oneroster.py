@@ -17,11 +17,12 @@ import orjson
 
 from rostergraph.errors import SourceError
 from rostergraph.io.csvutil import split_ids
-from rostergraph.io.enrollcols import canonical_role
+from rostergraph.io.enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
 from rostergraph.io.oneroster_delta import apply_delta
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
+from rostergraph.io.oneroster_sessions import base_sessions, class_term
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
@@ -101,9 +102,10 @@ class _Reader:
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
+        self.delivered: set[tuple[str, str]] = set()  # (as the package reader)
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
-        self.terms: dict[str, dict[str, Any]] = {}
+        self.terms: dict[str, tuple[str, str | None]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
@@ -253,6 +255,14 @@ class _Reader:
             if sid:
                 self.orgs.setdefault(sid, (_org_type(row.get("type")),
                                            row.get("parentSourcedId") or None))
+        if self.base is not None:  # (as the package reader: a delta names the base's orgs)
+            gone = set(self.deleted.get("orgs", ()))
+            for did in self.base.districts:
+                if did not in gone:
+                    self.orgs.setdefault(did, ("district", None))
+            for sid, school in self.base.schools.items():
+                if sid not in gone:
+                    self.orgs.setdefault(sid, ("school", school.district))
         for line, row in rows:
             typ = _org_type(row.get("type"))
             if typ not in ("district", "school"):
@@ -300,6 +310,10 @@ class _Reader:
     def read_terms(self) -> None:
         sole = self.sole_district()
         for line, row in self.rows("academicSessions.csv", "terms"):
+            sid = row.get("sourcedId")
+            if sid:  # (as the package reader: a class's term among its sessions)
+                self.terms.setdefault(sid, ((row.get("type") or "").strip().lower(),
+                                            row.get("parentSourcedId") or None))
             d = self._mapped(row, _TERM_COLS)
             end = parse_date(row.get("endDate"))
             if end is not None and row.get("schoolYear") == str(end.year):
@@ -328,14 +342,21 @@ class _Reader:
             self.b.add("courses", d, file="courses.csv", line=line)
 
     def read_classes(self) -> None:
+        if self.base is not None:
+            gone = set(self.deleted.get("academicSessions", ()))
+            for tid, session in base_sessions(self.base.terms).items():
+                if tid not in gone:
+                    self.terms.setdefault(tid, session)
         for line, row in self.rows("classes.csv", "sections"):
             d = self._mapped(row, _CLASS_COLS)
             consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
             terms = split_ids(row.get("termSourcedIds"), self.terms)
+            one_term = True
             if terms:
-                d["term_id"] = terms[0]
+                d["term_id"], one_term = class_term(terms, self.terms)
             if len(terms) > 1:
                 d[_PREFIX + "termSourcedIds"] = row["termSourcedIds"]
+            if not one_term:
                 self.b.problem("other", f"class is in {len(terms)} terms; Clever allows one: "
                                "term_id is the first, the list is kept in extra "
                                "'oneroster.termSourcedIds'", file="classes.csv", line=line,
@@ -525,7 +546,7 @@ class _Reader:
                 self.user_rows.setdefault(uid, row)
                 if row.get("primaryOrgSourcedId"):
                     u["_primary_org"] = row["primaryOrgSourcedId"]
-        if self.users and not any_role and "roles.csv" not in self.bundle:
+        if self.users and not any_role and "roles.csv" not in self.bundle and self.base is None:
             self.b.problem("other", "no user has a role (is the role column missing?) and there "
                            "is no roles.csv: every user is loaded without one", file="users.csv")
 
@@ -592,9 +613,23 @@ class _Reader:
 
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
+        self._read_enrollments()
+        # (as the package reader: dates no record keeps are told, after the rows)
+        told = [(col, n) for col, n in self.unkept.items() if n]
+        if told:
+            self.b.problem("other", ", ".join(f"{col} ({n} rows)" for col, n in told)
+                           + " of enrollments.csv: an enrollment is no record (a section "
+                           "holds its users' ids), so nothing keeps these values; not loaded",
+                           file="enrollments.csv", line=1, kind="sections", field=told[0][0])
+
+    def _read_enrollments(self) -> None:
         seen: set[tuple[str, str, str]] = set()
         ids: set[str] = set()
+        self.unkept: dict[str, int] = {}
         for line, row in self.rows("enrollments.csv", "sections"):
+            for col, value in row.items():
+                if col and col not in ENROLLMENT_COLUMNS_READ:
+                    self.unkept[col] = self.unkept.get(col, 0) + bool(value)
             eid = row.get("sourcedId")
             if eid:  # a repeated id: as users.csv and classes.csv, the first row is kept
                 if eid in ids:
@@ -757,6 +792,10 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             r.read_users()
         if r.wanted("roles.csv"):
             r.read_roles()
+        if base is not None:  # (the package's own step; it reads the oracle's tables)
+            from rostergraph.io.oneroster_users import keep_base_roles
+
+            keep_base_roles(r)  # type: ignore[arg-type]
         r.keep_unplaced()
         r.link_contacts()
         if r.wanted("enrollments.csv"):

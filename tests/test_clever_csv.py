@@ -539,3 +539,75 @@ def test_a_windows_1252_file_reads_without_losing_a_byte(tmp_path: Path) -> None
                                     + b"s2,Pe\xf1a\r\n")
     mixed = read_clever_csv(d)
     assert mixed.schools["s1"].name == "Zoë" and mixed.schools["s2"].name == "Pe\ufffda"
+
+
+def _problems(r: rostergraph.Roster, file: str) -> list[tuple[int | None, str | None, str | None]]:
+    return [(p.line, p.field, p.raw) for p in r.problems if p.file == file]
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_ids_with_spaces_around_them_match_and_keep_the_cell(tmp_path: Path,
+                                                             quoted: bool) -> None:
+    """A reference padded with spaces in one file only names the record (Clever compares
+    ids without them); each such cell is a problem naming file, line and column, whose raw
+    text is the cell as given. A quoted file (read row by row) says the same."""
+    q = '"' if quoted else ""
+    d = _folder(tmp_path / str(quoted),
+                **{"sections.csv": "Section_id,School_id,Teacher_id,Teacher_2_id,Name\n"
+                                   "se1, sA,t1 ,\tt2,Math\n",
+                   "enrollments.csv": f"School_id,Section_id,Student_id\n{q}sA{q},se1, st1\n"
+                                      "sA,se1 ,st2\nsA,se1,st3\xa0\n"})
+    r = read_clever_csv(d)
+    sec = r.sections["se1"]
+    assert (sec.school, sec.teacher, sec.teachers) == ("sA", "t1", ("t1", "t2"))
+    assert sec.students == ("st1", "st2", "st3")
+    assert not any(u.startswith((" ", "\t")) for u in r.users)
+    assert _problems(r, "sections.csv") == [(2, "School_id", " sA"), (2, "Teacher_id", "t1 "),
+                                            (2, "Teacher_2_id", "\tt2")]
+    assert _problems(r, "enrollments.csv") == [(2, "Student_id", " st1"),
+                                               (3, "Section_id", "se1 "),
+                                               (4, "Student_id", "st3\xa0")]
+    assert all(p.record_id == "se1" for p in r.problems if p.file == "enrollments.csv")
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert "missing" not in g.summary_text().split("\n")[1]  # no stub school or user
+
+
+def test_a_record_id_with_spaces_is_kept_and_references_find_it(tmp_path: Path) -> None:
+    """Padding on the record's own id (students.csv) is kept as given (nothing to report);
+    references without it still name that record, each with a problem."""
+    students = STUDENTS.replace("st3,sB,", " st3 ,sB ,")
+    r = read_clever_csv(_folder(tmp_path, **{"students.csv": students}))
+    assert " st3 " in r.users and r.users[" st3 "].roles.student.school == "sB"
+    assert r.sections["se3"].students == (" st3 ",)
+    assert _problems(r, "students.csv") == [(4, "School_id", "sB ")]
+    assert _problems(r, "enrollments.csv")[-1] == (7, "Student_id", "st3")
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert "missing" not in g.summary_text().split("\n")[1]
+
+
+def test_ids_with_spaces_from_json_round_trip_through_sftp(tmp_path: Path) -> None:
+    """Ids that hold spaces in the source (consistent everywhere) come back unchanged from
+    an SFTP round trip, with no problem."""
+    src = read_clever_csv(_folder(tmp_path, **{"students.csv": STUDENTS.replace(
+        "st3,sB,", " st3 ,sB,"), "enrollments.csv": ENROLLMENTS.replace(",st3", ", st3 ")}))
+    assert not [p for p in src.problems if p.raw and p.raw.strip() != p.raw]
+    from rostergraph.io.write_sftp import write_clever_csv
+    write_clever_csv(src, tmp_path / "out")
+    back = read_clever_csv(tmp_path / "out")
+    assert back.sections["se3"].students == (" st3 ",) and " st3 " in back.users
+    assert not [p for p in back.problems if p.raw and p.raw.strip() != p.raw]
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_enrollment_school_other_than_its_sections_is_a_problem(tmp_path: Path,
+                                                                quoted: bool) -> None:
+    """An enrollment whose School_id is not its section's school is a problem naming the
+    file, line and the section's line; the enrollment is kept."""
+    q = '"' if quoted else ""
+    enrollments = (f"School_id,Section_id,Student_id\n{q}sA{q},se1,st1\nsB,se1,st2\n"
+                   ",se2,st2\nsB,se3,st3\n")
+    r = read_clever_csv(_folder(tmp_path / str(quoted), **{"enrollments.csv": enrollments}))
+    assert r.sections["se1"].students == ("st1", "st2")
+    got = [p for p in r.problems if p.file == "enrollments.csv"]
+    assert [(p.line, p.field, p.record_id) for p in got] == [(3, "School_id", "se1")]
+    assert "'sB'" in got[0].message and "'sA', sections.csv line 2" in got[0].message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import orjson
@@ -188,10 +189,13 @@ def test_v3_folder_with_a_legacy_list_beside_it_reads_its_users(tmp_path: Path) 
     (tmp_path / "users.json").write_text(
         '{"data": [{"data": {"id": "u1", "roles": {"student": {"school": "s1"}}}, '
         '"uri": "/v3.0/users/u1"}], "links": []}')
-    (tmp_path / "contacts.json").write_text('{"data": [], "paging": {"count": 0}}')
+    (tmp_path / "contacts.json").write_text(
+        '{"data": [{"data": {"id": "c1", "name": "Pat"}}], "paging": {"count": 1}}')
     r = rostergraph.load(tmp_path)
     assert r.provenance.format == "clever-json" and list(r.users) == ["u1"]
-    assert [(p.code, p.file) for p in r.problems] == [("other", "contacts.json")]
+    assert [(p.code, p.file, p.record_id) for p in r.problems] == [
+        ("other", "contacts.json", "c1")]
+    assert '"Pat"' in r.problems[0].raw  # the record not read is kept in the problem
 
 
 def test_saved_api_pages_load_every_record(tmp_path: Path,
@@ -273,3 +277,75 @@ def test_json_document_or_array_in_a_json_lines_file_keeps_its_records(
         ("syntax", "schools.jsonl", 3), ("other", "schools.jsonl", 1),
         ("other", "users.jsonl", 1)]
     assert _snapshot(r) == _snapshot(_general(tmp_path, monkeypatch))
+
+
+@pytest.mark.parametrize("users_file", [True, False])
+def test_per_role_jsonl_lists_in_a_v3_folder_are_read_as_users(tmp_path: Path,
+                                                               users_file: bool) -> None:
+    """``/v3.0/users?role=...`` saved per role (``students.jsonl``, ``teachers.jsonl``)
+    beside the other v3 files is read as users: a user with two roles listed in both
+    files (the same record) is one user; another record with a seen id is a duplicate
+    (the first kept, its text in raw), as in ``users.jsonl``."""
+    both = {"id": "tb", "roles": {"teacher": {"school": "s1"}, "staff": {}}}
+    (tmp_path / "sections.jsonl").write_text(json.dumps(
+        {"id": "se1", "school": "s1", "teacher": "tb", "students": ["st1"]}) + "\n")
+    if users_file:
+        (tmp_path / "users.jsonl").write_text(json.dumps(
+            {"id": "u0", "roles": {"district_admin": {}}}) + "\n")
+    (tmp_path / "students.jsonl").write_text(
+        json.dumps({"id": "st1", "roles": {"student": {"school": "s1"}}}) + "\n")
+    (tmp_path / "teachers.jsonl").write_text(json.dumps(both) + "\n" + json.dumps(
+        {"id": "st1", "roles": {"teacher": {}}}) + "\n")
+    (tmp_path / "staff.ndjson").write_text(json.dumps(both) + "\n")
+    r = rostergraph.load(tmp_path)
+    assert r.provenance.format == "clever-json"
+    assert list(r.users) == ["u0"] * users_file + ["tb", "st1"]
+    assert r.users["tb"].roles.staff is not None and r.users["st1"].roles.teacher is None
+    assert [(p.code, p.file, p.line, p.record_id) for p in r.problems] == [
+        ("duplicate_id", "teachers.jsonl", 2, "st1")]
+    assert '"teacher"' in r.problems[0].raw
+    assert sorted(f.path for f in r.provenance.files if f.kind == "users") == sorted(
+        ["staff.ndjson", "students.jsonl", "teachers.jsonl"] + ["users.jsonl"] * users_file)
+
+
+@pytest.mark.parametrize("name", ["schools.jsonl", "schools.json"])
+def test_envelope_keys_beside_the_record_are_kept_in_extra(tmp_path: Path, name: str) -> None:
+    """An envelope item's keys beside ``data``/``uri``/``links`` are kept in the record's
+    ``extra`` as ``envelope.<key>`` (whole, however long), with a problem naming them; a
+    key the record already has under that name stays in the problem's raw text."""
+    big = "x" * 5000
+    items = [{"data": {"id": "a", "name": "A"}, "uri": "/v3.0/schools/a", "meta": {"k": big},
+              "x": "y"},
+             {"data": {"id": "b", "envelope.x": "mine"}, "x": "theirs"}]
+    text = ("".join(json.dumps(i) + "\n" for i in items) if name.endswith("l")
+            else json.dumps({"data": items, "links": []}))
+    (tmp_path / name).write_text(text)
+    r = rostergraph.load(tmp_path)
+    assert r.schools["a"].extra == {"envelope.meta": {"k": big}, "envelope.x": "y"}
+    assert r.schools["b"].extra == {"envelope.x": "mine"}
+    assert [(p.record_id, p.line if name.endswith("l") else p.index) for p in r.problems] == [
+        ("a", 1 if name.endswith("l") else 0), ("b", 2 if name.endswith("l") else 1)]
+    assert '"theirs"' in r.problems[1].raw and "meta, x" in r.problems[0].message
+
+
+def test_legacy_envelope_keys_beside_the_record_are_kept_in_extra(tmp_path: Path) -> None:
+    """The legacy reader keeps an envelope item's other keys the same way."""
+    (tmp_path / "schools.json").write_text(json.dumps({"data": [
+        {"data": {"id": "a", "name": "A"}, "uri": "/v1.1/schools/a", "etag": "e1"}],
+        "paging": {"current": 1}}))
+    r = rostergraph.load(tmp_path)
+    assert r.provenance.format == "clever-legacy"
+    assert r.schools["a"].extra == {"envelope.etag": "e1"}
+    assert [(p.file, p.index, p.record_id) for p in r.problems] == [("schools.json", 0, "a")]
+
+
+def test_v3_json_lines_beside_a_per_role_json_list_are_read(tmp_path: Path) -> None:
+    """A v3 folder of JSON Lines resources with a per-role ``students.json`` (no
+    ``users.*``) is v3, not legacy: its ``sections.jsonl`` was silently left unread."""
+    (tmp_path / "sections.jsonl").write_text(json.dumps(
+        {"id": "se1", "school": "s1", "students": ["a"]}) + "\n")
+    (tmp_path / "students.json").write_text(json.dumps({"data": [{"data": {
+        "id": "a", "roles": {"student": {"school": "s1"}}}}]}))
+    r = rostergraph.load(tmp_path)
+    assert r.provenance.format == "clever-json" and not r.problems
+    assert list(r.sections) == ["se1"] and list(r.users) == ["a"]

@@ -265,3 +265,46 @@ def test_small_chunks_and_batches_same_as_general_reader(
         fast = rostergraph.load(p, limits=lim)
         assert isinstance(fast.users, LazyRecords)
         assert _snapshot(fast) == want
+
+
+def test_keys_given_twice_are_problems_both_ways(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key given twice in one object (at the top, nested, in a list item, with the
+    same value, on a line written with spaces or explicit nulls, beside an ``ext`` map)
+    is a problem naming file, line, record and key, whose raw text keeps the value the
+    parser dropped; the last value is kept. Fast and general readers say the same."""
+    lines = [
+        b'{"id":"u1","email":"a@x.org","email":"b@x.org","roles":{}}',
+        b'{"id": "u2", "name": {"first": "A", "last": "B", "first": "C"}, "roles": {}}',
+        (b'{"id":"u3","roles":{"contact":{"student_relationships":[{"student":"u1",'
+         b'"type":"Parent","type":"Family"}]}}}'),
+        b'{"id":"u4","roles":{"student":{"grade":"3","grade":"3"}}}',
+        b'{"id":"u5","email":null,"roles":{"student":{"ext":{"n":1e2},"ext":{"m":[1]}}}}',
+        b'{"id":"u6","email":null,"name":{"first":"A"},"roles":{"teacher":{"ext":{"n":1e2}}}}',
+        b'{ "id" : "u7" , "email" : null, "roles" : {} }',
+        b'{"id":"u8","roles":{},"id":"u9"}',
+    ]
+    (tmp_path / "users.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    fast = rostergraph.load(tmp_path)
+    assert isinstance(fast.users, LazyRecords)
+    assert _snapshot(fast) == _snapshot(_general(tmp_path, monkeypatch))
+    got = [(p.line, p.record_id, p.field, p.raw) for p in fast.problems]
+    assert got == [(1, "u1", "email", '"a@x.org"'), (2, "u2", "name.first", '"A"'),
+                   (3, "u3", "roles.contact.student_relationships.0.type", '"Parent"'),
+                   (4, "u4", "roles.student.grade", '"3"'),
+                   (5, "u5", "roles.student.ext", '{"n":100.0}'), (8, "u9", "id", '"u8"')]
+    assert all(p.file == "users.jsonl" and p.code == "other" for p in fast.problems)
+    assert fast.users["u1"].email == "b@x.org" and fast.users["u2"].name.first == "C"
+    assert list(fast.users) == ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u9"]
+
+
+def test_keys_given_twice_in_a_json_document(tmp_path: Path) -> None:
+    """In a ``.json`` document (an API envelope) each repeat is told at its item's
+    index, the key's path from the item; one outside every item is told for the file."""
+    (tmp_path / "schools.json").write_bytes(
+        b'{"data": [{"data": {"id": "a", "name": "S", "name": "T"}, "uri": "/a"},\n'
+        b'{"data": {"id": "b"}, "uri": "/b", "uri": "/b2"}], "links": [], "links": [1]}')
+    r = rostergraph.load(tmp_path)
+    assert r.schools["a"].name == "T"
+    assert [(p.index, p.record_id, p.field, p.raw) for p in r.problems] == [
+        (None, None, "links", "[]"), (0, "a", "data.name", '"S"'), (1, "b", "uri", '"/b"')]

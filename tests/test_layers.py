@@ -32,7 +32,7 @@ LAYERS: dict[str, int] = {
     # 4: readers and writers; live sources that write dump folders
     "rostergraph.io": 4, "rostergraph.clever": 4, "rostergraph.oneroster": 4,
     "rostergraph.io.write_oneroster": 4, "rostergraph.io.oneroster_users": 4,
-    "rostergraph.io.oneroster_sessions": 4,
+    "rostergraph.io.oneroster_sessions": 4, "rostergraph.io.jsonkeys": 4,
     # 5: the graph
     "rostergraph.graph": 5,
     # 6: analysis

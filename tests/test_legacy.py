@@ -224,3 +224,15 @@ def test_v3_users_saved_per_role_keep_their_roles(tmp_path: Path) -> None:
     assert r.problems == [] and len(r.users) == 2
     g = rostergraph.RosterGraph.from_roster(r)
     assert set(g.neighbors("se1", "teaches", reverse=True)) == {"t1"}
+
+
+def test_a_key_given_twice_in_a_legacy_list_is_a_problem(tmp_path: Path) -> None:
+    """A key given twice in one object of a legacy list is a problem naming the file and
+    the key's path, its raw text the value replaced (the last value is kept)."""
+    (tmp_path / "teachers.json").write_text(
+        '{"data": [{"data": {"id": "t1", "email": "a@x.org", "email": "b@x.org"}}], '
+        '"paging": {"current": 1}}')
+    r = rostergraph.load(tmp_path)
+    assert r.provenance.format == "clever-legacy" and r.users["t1"].email == "b@x.org"
+    assert [(p.file, p.field, p.raw) for p in r.problems] == [
+        ("teachers.json", "data.0.data.email", '"a@x.org"')]

@@ -264,3 +264,26 @@ def test_a_user_without_roles_keeps_its_district_through_oneroster(tmp_path: Pat
     after = rostergraph.load(tmp_path / "or")
     assert after.users["u1"].district == "d1"
     assert after.users["u1"] == before.users["u1"]
+
+
+@pytest.mark.parametrize("extensions", [True, False])
+def test_empty_locations_survive_an_sftp_round_trip_or_are_reported(tmp_path: Path,
+                                                                    extensions: bool) -> None:
+    """A student's or school's empty ``location`` (``{}``), with no address column written
+    for anyone, reads back as an empty location (not as none); without extensions SFTP
+    cannot tell it from no location, and the report says it was dropped."""
+    src = tmp_path / "json"
+    src.mkdir()
+    users = [{"id": "u1", "roles": {"student": {"school": "s1", "location": {}}}},
+             {"id": "u2", "roles": {"student": {"school": "s1"}}}]
+    (src / "users.jsonl").write_text("".join(json.dumps(u) + "\n" for u in users))
+    (src / "schools.jsonl").write_text(json.dumps({"id": "s1", "location": {}}) + "\n")
+    report = convert(src, tmp_path / "sftp", to="clever-csv", extensions=extensions)
+    rows = {(r["kind"], r["field"]): r["how"] for r in report.to_dicts()}
+    back, orig = rostergraph.load(tmp_path / "sftp"), rostergraph.load(src)
+    if extensions:
+        assert back.users["u1"].roles.student.location == orig.users["u1"].roles.student.location
+        assert back.users["u2"].roles.student.location is None
+        assert back.schools["s1"].location == orig.schools["s1"].location
+    assert rows[("schools", "location")] == rows[("users", "roles.student.location")] == (
+        "extension" if extensions else "dropped")

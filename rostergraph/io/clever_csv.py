@@ -9,7 +9,11 @@ each such column); column order is free. The column → field mapping is the tab
 
 - **ids**: ``School_id``, ``Student_id``, ``Teacher_id``, ``Section_id`` become the
   record ids and also their ``sis_id`` (in Clever the SFTP id is the SIS id);
-  ``Staff_id`` becomes the user id and ``roles.staff.staff_id``.
+  ``Staff_id`` becomes the user id and ``roles.staff.staff_id``. Ids are kept as
+  given; a reference that names no record but does once spaces around ids are ignored
+  (``" 123"`` in ``enrollments.csv`` for the student ``123``, or the other way round)
+  names that record, with a problem whose ``raw`` is the cell as given. An enrollment
+  whose ``School_id`` is not its section's school is kept, with a problem.
 - **terms** are constructed from ``Term_name``/``Term_start``/``Term_end`` (at
   least one non-empty); sections with the same three values share a term whose
   id is ``"sftp-term:"`` + the first 16 hex digits of SHA-256 of the three
@@ -77,7 +81,7 @@ from ..errors import SourceError
 from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
-from .enrollcols import sftp_enrollments
+from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge
 from .sftp_columns import (
@@ -172,6 +176,13 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+#: Each file's columns that name records of other files: (column, kind).
+_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    **{f: (("School_id", "schools"),) for f in (
+        "students.csv", "teachers.csv", "staff.csv", "admins.csv")},
+    "sections.csv": (("School_id", "schools"), ("Teacher_id", "users"))}
+
+
 class _AnyCase:
     """A bundle whose SFTP file names match ignoring case (Clever's help pages write
     ``Schools.csv``; its spec ``schools.csv``): ``aliases`` maps the spec's name to the
@@ -215,6 +226,10 @@ class _Reader:
         self.contacts: list[tuple[str, int, str, dict[str, str]]] = []
         self.student_contacts: dict[str, list[int]] | None = None  # student → contacts
         self.district: str | None = None
+        #: kind → {id without spaces: id} of the ids with spaces around them
+        self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
+        #: file → (column, kind, that kind's table) of its reference columns
+        self.references: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
         t = self.table(name, kind)
@@ -245,6 +260,51 @@ class _Reader:
             return None
         self.plans[name] = column_plan(name, list(dict.fromkeys(header)))
         return t
+
+    def match(self, kind: str, value: str) -> str:
+        """The id of the ``kind`` record that ``value`` names: itself, or else the record
+        whose id equals it once spaces around either are ignored (Clever matches ids so:
+        ``" 123"`` in ``enrollments.csv`` is the student ``123``); ``value`` when none."""
+        table = self._table(kind)
+        if not value or value in table:
+            return value
+        got = value.strip()
+        if got not in table:
+            got = self.padded[kind].get(got, value)
+        return got
+
+    def matched(self, kind: str, values: list[str]) -> list[str]:
+        """:meth:`match` of each of ``values``."""
+        table = self._table(kind)
+        return [v if not v or v in table else self.match(kind, v) for v in values]
+
+    def _table(self, kind: str) -> dict[str, Any]:
+        """The records (or record dicts) of ``kind`` read so far, by id."""
+        return self.b.kinds["schools"] if kind == "schools" else (
+            self.users if kind == "users" else self.sections)
+
+    def _references(self, row: dict[str, str], file: str, line: int, kind: str,
+                    rid: str) -> None:
+        """The row's references (:data:`_REFERENCES`, and ``Teacher_<n>_id``) to the
+        records they name, ignoring spaces around ids (:meth:`match`); each cell read so
+        is a problem that keeps it as given (``raw``)."""
+        refs = self.references.get(file)
+        if refs is None:
+            refs = self.references[file] = [(col, to, self._table(to)) for col, to in (
+                *_REFERENCES.get(file, ()), *((c, "users") for c in self.plans[file][3]))]
+        for col, to, table in refs:
+            v = row.get(col)
+            if v and v not in table:
+                got = self.match(to, v)
+                if got != v:
+                    row[col] = got
+                    self.b.problem("other", padded_message(col, v, got), file=file,
+                                   line=line, kind=kind, record_id=rid, field=col, raw=v)
+
+    def _padded_id(self, kind: str, rid: str) -> None:
+        """Note a record id with spaces around it, for :meth:`match`."""
+        if rid != rid.strip():
+            self.padded[kind].setdefault(rid.strip(), rid)
 
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
         """Put the row's cells on ``d``; a value already there (from an earlier row of the
@@ -294,6 +354,7 @@ class _Reader:
             sid = self._need(row, "School_id", "schools.csv", line, "schools")
             if sid is None:
                 continue
+            self._padded_id("schools", sid)
             d: dict[str, Any] = {"id": sid, "sis_id": sid}
             if self.district:
                 d["district"] = self.district
@@ -350,9 +411,12 @@ class _Reader:
             uid = self._need(row, id_col, file, line, "users")
             if uid is None:
                 continue
+            self._references(row, file, line, "users", uid)
             uid_final = uid if role == "student" else self._employee(role, uid, id_col, row,
                                                                      file, line)
             existed = uid_final in self.users
+            if not existed:
+                self._padded_id("users", uid_final)
             u = self._user(uid_final, file, line)
             first = role not in u["roles"]
             r = u["roles"].setdefault(role, {})
@@ -436,6 +500,7 @@ class _Reader:
             sid = self._need(row, "Section_id", "sections.csv", line, "sections")
             if sid is None:
                 continue
+            self._references(row, "sections.csv", line, "sections", sid)
             if sid in self.sections:
                 self._repeated_section(sid, row, line)
                 continue
@@ -454,6 +519,7 @@ class _Reader:
             self._course(d, row, line)
             self.sections[sid] = d
             self.section_where[sid] = ("sections.csv", line)
+            self._padded_id("sections", sid)
 
     def _teachers(self, row: dict[str, str], sid: str, line: int) -> list[str]:
         """``Teacher_id`` then the ``Teacher_<n>_id`` columns (user ids: a teacher whose id
@@ -565,13 +631,29 @@ class _Reader:
                            "Clever field and no record to be kept on; not loaded",
                            file="enrollments.csv", line=1, kind="sections", field=unkept[0])
         if t.clean:
-            sftp_enrollments(self.b, t, self.sections)
+            sftp_enrollments(self.b, t, self.sections, self.section_where, self.matched)
             return
         get_sec, get_stu = t.getter("Section_id"), t.getter("Student_id")
+        get_school = t.getter("School_id")
         sections = self.sections
         for line, row in t.rows():
             sec_id, stu = get_sec(row) or "", get_stu(row) or ""
+            school = get_school(row) or ""
+            cells = (sec_id, stu, school)
+            sec_id, stu, school = (self.match("sections", sec_id), self.match("users", stu),
+                                   self.match("schools", school))
+            for col, v, got in zip(("Section_id", "Student_id", "School_id"), cells,
+                                   (sec_id, stu, school)):
+                if got != v:
+                    self.b.problem("other", padded_message(col, v, got), file="enrollments.csv",
+                                   line=line, kind="sections", record_id=sec_id or None,
+                                   field=col, raw=v)
             sec = sections.get(sec_id)
+            if sec is not None and school and sec.get("school") and school != sec["school"]:
+                self.b.problem("other", school_disagrees(
+                    school, sec_id, sec["school"], self.section_where[sec_id][1]),
+                    file="enrollments.csv", line=line, kind="sections", record_id=sec_id,
+                    field="School_id")
             if sec is None or not stu:
                 self.b.problem("other", f"enrollment in unknown section {sec_id!r}; not loaded"
                                if sec is None else "enrollment without Student_id; not loaded",

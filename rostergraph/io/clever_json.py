@@ -14,9 +14,11 @@ without a ``.gz`` suffix). A file may hold:
 - in a ``.jsonl`` file, one pretty-printed JSON document (read as a document, with a
   problem) or an array of records on one line.
 
-An envelope item with keys beside ``data``/``uri``/``links`` still gives its record
-(a problem names the keys). In a folder, a v1/v2 user list (``contacts.json``) beside
-the v3 files is a problem naming it (v3 keeps every role in ``users``).
+An envelope item with keys beside ``data``/``uri``/``links`` still gives its record,
+which keeps them in ``extra`` as ``envelope.<key>`` (a problem names the keys). In a folder, per-role user lists (``/v3.0/users?role=
+student`` saved as ``students.jsonl``, ``teachers.json``, ...) are read as users after
+``users.*``: the same record in two lists is one user, another record with a seen id a
+duplicate; a v1/v2 record (no ``roles``) in such a list is a problem keeping its text.
 
 Any file may be absent. A line that is not JSON is a problem with its line
 number (the other lines still load); a ``.json`` file that is not JSON at all
@@ -46,8 +48,10 @@ from typing import Any
 import orjson
 
 from ..errors import FormatError, LimitError, SourceError
+from ..fastrec import build_record
 from ..model import KINDS
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
+from .jsonkeys import duplicate_keys, maybe_duplicate_keys
 from .limits import (
     DEFAULT_LIMITS,
     BoundedReader,
@@ -58,11 +62,13 @@ from .limits import (
     json_depth,
 )
 
-__all__ = ["CLEVER_SUFFIXES", "clever_json_files", "read_bytes", "read_clever_json",
-           "repaired_json"]
+__all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "clever_json_files", "read_bytes",
+           "read_clever_json", "repaired_json"]
 
 CLEVER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 _ALIASES = {"district": "districts"}  # the single-record endpoint's name
+#: The ``extra`` key prefix of an envelope item's keys beside ``data``/``uri``/``links``.
+ENVELOPE_PREFIX = "envelope."
 
 
 def clever_json_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
@@ -97,21 +103,31 @@ def _kind_files(folder: Path) -> dict[str, list[Path]]:
 
 def _ignored_files(b_problem: Any, folder: Path) -> None:
     """One ``other`` problem per resource file left unread because another file of the
-    same kind is read (``users.json`` beside ``users.jsonl``), and per legacy (v1/v2)
-    user list beside them (``contacts.json``: v3 has ``users``): never a silent choice."""
-    from .legacy import LEGACY_USER_FILES
-
+    same kind is read (``users.json`` beside ``users.jsonl``): never a silent choice."""
     for kind, paths in _kind_files(folder).items():
         for extra in paths[1:]:
             b_problem("other", f"{paths[0].name} and {extra.name} both hold {kind}; read "
                       f"{paths[0].name}, ignored {extra.name} (keep one of them)",
                       file=extra.name, kind=kind)
+
+
+def _role_list(name: str) -> bool:
+    """Whether ``name`` is a per-role user list (``students.jsonl``, ``teachers.json``)."""
+    from .legacy import LEGACY_USER_FILES
+
+    stem = name.split(".", 1)[0].lower()
+    return stem in LEGACY_USER_FILES and name[len(stem):].lower() in CLEVER_SUFFIXES
+
+
+def _role_files(folder: Path) -> list[Path]:
+    """The per-role user lists of a v3 folder (``/v3.0/users?role=student`` saved as
+    ``students.jsonl``), in name order: read as users after ``users.*``."""
+    found = []
     for name in sorted(os.listdir(folder)):
-        stem = name.split(".", 1)[0].lower()
-        if stem in LEGACY_USER_FILES and name[len(stem):].lower() in CLEVER_SUFFIXES:
-            b_problem("other", f"{name} is a per-role {stem} list beside v3 files (v3 keeps "
-                      "every role in users.*; a .json list of them is read as legacy "
-                      "without users.*); not read", file=name, kind="users")
+        if _role_list(name) and (folder / name).is_file():
+            check_inside(folder, folder / name)
+            found.append(folder / name)
+    return found
 
 
 def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -148,9 +164,11 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
+    roles: list[Path] = []
     if p.is_dir():
         files = clever_json_files(p)
-        if not files:
+        roles = _role_files(p)
+        if not files and not roles:
             raise SourceError(
                 "no Clever JSON resource files found (expected any of "
                 + ", ".join(f"{k}.json/.jsonl" for k in KINDS) + ")", path=str(path))
@@ -171,7 +189,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     from .fast_jsonl import read_fast
 
     documents = {k for k, f in files.items() if _document_in_lines(f)}
-    fast = None if documents else read_fast(path, files, limits)
+    fast = None if documents or roles else read_fast(path, files, limits)
     if fast is not None:
         if p.is_dir():
             ignored: list[Problem] = []
@@ -189,6 +207,9 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     for kind in KINDS:
         if kind in files:
             _read_file(b, kind, files[kind], limits)
+        if kind == "users":
+            for f in roles:
+                _read_file(b, kind, f, limits)
     return b.build()
 
 
@@ -211,7 +232,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
             b.problem("other", f"{name} is one JSON document over several lines, not JSON "
                       "Lines (one record per line): read as a document", file=name, line=1,
                       kind=kind)
-            _read_document(b, kind, doc, name)
+            _read_document(b, kind, doc, name, data[3:] if data[:3] == _BOM else data)
             return
     if lines_mode:
         _stream_lines(b, kind, path, limits)
@@ -234,7 +255,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
             else:
                 doc = _json_error(exc, data, name, b, kind)
         if not lines_mode:
-            _read_document(b, kind, doc, name)
+            _read_document(b, kind, doc, name, data)
             return
     _read_lines(b, kind, data, name, limits)
 
@@ -356,19 +377,25 @@ def _items(doc: Any) -> tuple[list[Any] | None, str | None]:
 
 def _unwrap(item: Any, b: RosterBuilder | None = None, **where: Any) -> Any:
     """An envelope item ``{"data": {...}, "uri": ...}`` → its record; records pass. An
-    item with other keys beside ``data`` (which holds an id) is unwrapped too, and a
-    problem (with ``b``) names the keys left out."""
+    item with other keys beside ``data`` (which holds an id) is unwrapped too: each other
+    key is kept in the record's ``extra`` as ``envelope.<key>``, and a problem (with
+    ``b``) names them."""
     if isinstance(item, dict) and "data" in item and isinstance(item["data"], dict) and (
         "id" not in item
     ):
-        more = set(item) - {"data", "uri", "links"}
+        more = sorted(set(item) - {"data", "uri", "links"})
         if not more:
             return item["data"]
         if b is not None and isinstance(item["data"].get("id"), str):
-            b.problem("other", f"envelope keys {', '.join(sorted(more))} beside the record "
-                      "are not kept", record_id=item["data"]["id"], raw=raw_text(_dump(
-                          {k: item[k] for k in sorted(more)})), **where)
-            return item["data"]
+            rec = dict(item["data"])
+            clash = [k for k in more if ENVELOPE_PREFIX + k in rec]
+            rec.update((ENVELOPE_PREFIX + k, item[k]) for k in more if k not in clash)
+            b.problem("other", f"envelope keys {', '.join(more)} beside the record: kept in "
+                      f"its extra as {ENVELOPE_PREFIX}<key>" + (
+                          f" (but {', '.join(clash)}: the record has such keys; in raw)"
+                          if clash else ""), record_id=rec["id"], raw=raw_text(_dump(
+                              {k: item[k] for k in more})), **where)
+            return rec
     return item
 
 
@@ -381,19 +408,65 @@ def _add(b: RosterBuilder, kind: str, item: Any, raw: bytes | None, **where: Any
         else None)  # (a JSON array of records on one line of a JSON Lines file)
     if isinstance(subs, list):
         for sub in subs:
-            b.add(kind, _unwrap(sub, b, kind=kind, **where), **where)
+            _keep(b, kind, _unwrap(sub, b, kind=kind, **where), None, where)
         return
-    b.add(kind, _unwrap(item, b, kind=kind, **where), raw=raw, **where)
+    _keep(b, kind, _unwrap(item, b, kind=kind, **where), raw, where)
 
 
-def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str) -> None:
+def _keep(b: RosterBuilder, kind: str, obj: Any, raw: bytes | None, where: dict[str, Any]
+          ) -> None:
+    """``b.add`` the record, except from a per-role user list (``students.jsonl``): a v3
+    user already read the same (a user with two roles is in both lists) is one user, and a
+    v1/v2 record (no ``roles``) is not read (a problem keeps its text)."""
+    if kind == "users" and isinstance(obj, dict) and _role_list(where.get("file") or ""):
+        rid = obj.get("id")
+        if not isinstance(obj.get("roles"), dict):
+            b.problem("other", f"a v1/v2 user (no roles) in {where['file']}, a per-role list "
+                      "beside v3 files: not read (v3 users have roles; the record is in raw)",
+                      kind=kind, record_id=rid if isinstance(rid, str) else None,
+                      raw=raw_text(raw if raw is not None else _dump(obj)), **where)
+            return
+        have = b.kinds[kind].get(rid) if isinstance(rid, str) else None
+        if have is not None and have == build_record(type(have), obj)[0]:
+            return
+    b.add(kind, obj, raw=raw, **where)
+
+
+def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
+                   data: bytes | None = None) -> None:
     items, err = _items(doc)
     if items is None:
         b.problem("envelope", err or "unreadable document", file=name, kind=kind,
                   raw=raw_text(_dump(doc)))
         return
+    # keys given twice (``data``, the document's text, decodes to ``doc``): each told
+    # before its item, by the item's position
+    lost: dict[int | None, list[tuple[str, Any]]] = {}
+    if data is not None and maybe_duplicate_keys(data, doc):
+        head = "" if isinstance(doc, list) else "data." if "data" in doc else None
+        for path, value in duplicate_keys(data):
+            at, _, rest = path[len(head):].partition(".") if head is not None and (
+                path.startswith(head)) else ("", "", path)
+            if isinstance(doc, dict) and isinstance(doc.get("data"), dict):
+                at, rest = ("0", path[5:]) if path.startswith("data.") else ("", path)
+            elif head is None:
+                at, rest = "0", path
+            lost.setdefault(int(at) if at.isdigit() and rest else None, []).append(
+                (rest if at.isdigit() and rest else path, value))
+    for path, value in lost.pop(None, ()):
+        _told_twice(b, path, value, None, file=name, kind=kind)
     for i, item in enumerate(items):
+        for path, value in lost.get(i, ()):
+            rid = _unwrap(item).get("id") if isinstance(item, dict) else None
+            _told_twice(b, path, value, rid, file=name, index=i, kind=kind)
         _add(b, kind, item, None, file=name, index=i)
+
+
+def _told_twice(b: RosterBuilder, path: str, value: Any, rid: Any, **where: Any) -> None:
+    """The problem for a key given twice in one object: the value it replaced in raw."""
+    b.problem("other", f"key {path!r} is given twice in one object: the last value is kept "
+              "(the value it replaced is in raw)", record_id=rid if isinstance(rid, str)
+              else None, field=path, raw=raw_text(_dump(value)), **where)
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -511,6 +584,10 @@ def _read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
                   record_id=obj.get("id") if isinstance(obj, dict) and isinstance(
                       obj.get("id"), str) else None, raw=raw_text(line[:2000]))
         return
+    if maybe_duplicate_keys(line, obj):
+        rid = _unwrap(obj).get("id") if isinstance(obj, dict) else None
+        for path, value in duplicate_keys(line):
+            _told_twice(b, path, value, rid, file=name, line=n, kind=kind)
     _add(b, kind, obj, line, file=name, line=n)
 
 

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,8 +34,8 @@ from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
 __all__ = ["ENROLLMENT_COLUMNS_READ", "OTHER_ROLES_KEY", "canonical_role", "filled_rows",
-           "keep_other_role", "live_status", "oneroster_enrollments", "sftp_enrollments",
-           "unkept_columns"]
+           "keep_other_role", "live_status", "oneroster_enrollments", "padded_message",
+           "school_disagrees", "sftp_enrollments", "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
 #: place for (``aide``, ``proctor``, ``administrator``, ...): the users' ids, in file order
@@ -100,13 +101,19 @@ def _extend_grouped(targets: list[Any], key: str, rows: np.ndarray, group: np.nd
 
 
 def _tell(b: RosterBuilder, t: CsvTable, told: list[tuple[int, str, str | None]],
-          codes: dict[int, str] | None = None) -> None:
+          codes: dict[int, str] | None = None,
+          ids_told: Sequence[tuple[int, str, str | None, str | None, str | None]] = ()
+          ) -> None:
     """The problems ``(row, message, record id)`` in line order (code ``other``, or the
-    row's in ``codes``)."""
+    row's in ``codes``); ``ids_told`` adds ``(row, message, record id, field, raw)``
+    problems, each before the others of its row."""
     lines = t.lines
-    for i, message, rid in sorted(told, key=lambda x: x[0]):
+    every = [(i, 0, m, rid, f, raw) for i, m, rid, f, raw in ids_told]
+    every += [(i, 1, m, rid, None, None) for i, m, rid in told]
+    for i, _, message, rid, field, raw in sorted(every, key=lambda x: x[:2]):
         b.problem(codes.get(i, "other") if codes else "other", message,
-                  file="enrollments.csv", line=lines[i], kind="sections", record_id=rid)
+                  file="enrollments.csv", line=lines[i], kind="sections", record_id=rid,
+                  field=field, raw=raw)
 
 
 #: OneRoster's role values (1.1 and 1.2), by their lowercase spelling
@@ -268,13 +275,53 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     _tell(b, t, told, codes)
 
 
-def sftp_enrollments(b: RosterBuilder, t: CsvTable,
-                     sections: dict[str, dict[str, Any]]) -> None:
+def school_disagrees(school: str, section: str, its_school: str, line: int) -> str:
+    """The message for an SFTP enrollment whose ``School_id`` is not its section's school."""
+    return (f"enrollment's School_id {school!r} is not the school of section {section!r} "
+            f"({its_school!r}, sections.csv line {line}); the enrollment is kept")
+
+
+def padded_message(col: str, value: str, got: str) -> str:
+    """The message for an SFTP id cell that names a record only when spaces around ids
+    are ignored."""
+    return (f"{col} {value!r} names no record but {got!r} does once spaces around ids are "
+            f"ignored (as Clever matches them): read as {got!r}; the cell as given is in raw")
+
+
+def _matched(codes: np.ndarray, values: list[str], col: str, kind: str,
+             match: Callable[[str, list[str]], list[str]] | None,
+             told: list[tuple[int, str, str | None, str | None, str | None]]
+             ) -> tuple[np.ndarray, list[str]]:
+    """An encoded id column with each value replaced by the id it names (``match``:
+    ignoring spaces around ids; values that become equal merge): a problem for each row
+    whose cell changed keeps the cell as given."""
+    got = match(kind, values) if match is not None else values
+    if got == values:
+        return codes, values
+    merged: dict[str, int] = {}
+    remap = np.array([merged.setdefault(v, len(merged)) for v in got], dtype=np.int64)
+    changed = np.array([a != b for a, b in zip(values, got)], dtype=bool)
+    for i in np.flatnonzero(changed[codes]).tolist():
+        v = values[codes[i]]
+        told.append((i, padded_message(col, v, got[codes[i]]), None, col, v))
+    return remap[codes], list(merged)
+
+
+def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
+                     where: dict[str, tuple[str, int]] | None = None,
+                     match: Callable[[str, list[str]], list[str]] | None = None) -> None:
     """The SFTP reader's enrollment rows of a clean table: each student onto its section
-    once, problems (unknown section, no student, a repeated pair) told in line order."""
+    once, problems (an id naming its record only without spaces around it, unknown
+    section, no student, a repeated pair, a ``School_id`` that is not the section's
+    school) told in line order. ``where`` gives each section's file and line (for the
+    last); ``match(kind, ids)`` the ids of the records ``ids`` name (for the first)."""
     n = len(t.lines)
-    c_code, sec_ids = _codes(t, "Section_id", n)
-    u_code, students = _codes(t, "Student_id", n)
+    ids_told: list[tuple[int, str, str | None, str | None, str | None]] = []
+    c_code, sec_ids = _matched(*_codes(t, "Section_id", n), "Section_id", "sections", match,
+                               ids_told)
+    u_code, students = _matched(*_codes(t, "Student_id", n), "Student_id", "users", match,
+                                ids_told)
+    ids_told = [(i, m, sec_ids[c_code[i]] or None, f, raw) for i, m, _, f, raw in ids_told]
     secs = [sections.get(c) for c in sec_ids]
     has_sec = np.array([s is not None for s in secs], dtype=bool)[c_code]
     ok = has_sec & np.array([bool(u) for u in students], dtype=bool)[u_code]
@@ -287,4 +334,20 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable,
     told += [(i, (f"student {students[u_code[i]]!r} enrolled twice in section "
                   f"{sec_ids[c_code[i]]!r}; one edge kept"), sec_ids[c_code[i]])
              for i in good[~first].tolist()]
-    _tell(b, t, told)
+    if t.index.get("School_id") is not None:
+        mark = len(ids_told)
+        s_code, schools = _matched(*_codes(t, "School_id", n), "School_id", "schools", match,
+                                   ids_told)
+        ids_told[mark:] = [(i, m, sec_ids[c_code[i]] or None, f, raw)
+                           for i, m, _, f, raw in ids_told[mark:]]
+        # each section's school as a code of the School_id column (-1: none to compare)
+        at = {v: k for k, v in enumerate(schools) if v}
+        theirs = [s.get("school") or "" if s is not None else "" for s in secs]
+        mine = np.array([at.get(x, -2) if x else -1 for x in theirs], dtype=np.int64)[c_code]
+        for i in np.flatnonzero((mine != -1) & (mine != s_code) & np.array(
+                [bool(v) for v in schools], dtype=bool)[s_code]).tolist():
+            sid = sec_ids[c_code[i]]
+            line = where[sid][1] if where and sid in where else 0
+            ids_told.append((i, school_disagrees(schools[s_code[i]], sid, theirs[c_code[i]],
+                                                 line), sid, "School_id", None))
+    _tell(b, t, told, ids_told=ids_told)

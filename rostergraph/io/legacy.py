@@ -61,6 +61,8 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
+from .clever_json import _told_twice, _unwrap
+from .jsonkeys import duplicate_keys, maybe_duplicate_keys
 
 __all__ = ["LEGACY_USER_FILES", "is_legacy_clever", "read_legacy_clever"]
 
@@ -74,6 +76,8 @@ _GRADES = {"K": "Kindergarten", "PK": "PreKindergarten", "PreK": "PreKindergarte
            "TK": "TransitionalKindergarten"}
 _SUFFIX = re.compile(r"(_list|_nolinks|_page\d+|\d+)+$")
 _V3_USERS = re.compile(r"users\.(json|jsonl|ndjson)(\.gz)?", re.IGNORECASE)
+_V3_LINES = re.compile(r"(districts?|schools|terms|courses|sections)\.(jsonl|ndjson)(\.gz)?",
+                       re.IGNORECASE)
 
 
 def _base(name: str) -> str | None:
@@ -109,8 +113,11 @@ def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
     try:
         files = _files(p)
-        if p.is_dir() and any(_V3_USERS.fullmatch(q.name) for q in p.iterdir()):
-            return False  # v3 has users, legacy never: a stray v1/v2 list is the v3 reader's
+        if p.is_dir() and any(_V3_USERS.fullmatch(q.name) or _V3_LINES.fullmatch(q.name)
+                              for q in p.iterdir()):
+            # v3 has users, legacy never, and legacy lists are never JSON Lines: a stray
+            # v1/v2 list (or a per-role list) beside them is the v3 reader's
+            return False
     except OSError:
         return False
     if any(_base(f.name) in LEGACY_USER_FILES for f in files):
@@ -179,6 +186,9 @@ class _Reader:
                                "the file was not loaded", file=f.name, line=exc.lineno,
                                raw=raw_text(data[max(0, exc.pos - 80):exc.pos + 80]))
                 return None
+        if maybe_duplicate_keys(data, doc):  # (told for the file, by the key's path)
+            for path, value in duplicate_keys(data):
+                _told_twice(self.b, path, value, None, file=f.name)
         if isinstance(doc, list):
             return doc
         if isinstance(doc, dict) and isinstance(doc.get("data"), list):
@@ -188,12 +198,6 @@ class _Reader:
         self.b.notes.append(f"{f.name}: no record list (keys: {', '.join(sorted(doc)[:5])})"
                             if isinstance(doc, dict) else f"{f.name}: no record list")
         return None
-
-    @staticmethod
-    def unwrap(item: Any) -> Any:
-        if isinstance(item, dict) and isinstance(item.get("data"), dict) and "id" not in item:
-            return item["data"]
-        return item
 
     def grade(self, d: dict[str, Any], file: str, index: int, kind: str) -> None:
         g = d.get("grade")
@@ -369,7 +373,7 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
         if items is None:
             continue
         for i, item in enumerate(items):
-            rec = r.unwrap(item)
+            rec = _unwrap(item, b, file=f.name, index=i)
             if not isinstance(rec, dict):
                 b.problem("not_object", "expected a JSON object", file=f.name, index=i,
                           raw=raw_text(orjson.dumps(rec)))

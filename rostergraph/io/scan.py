@@ -94,7 +94,7 @@ def struct_for(cls: type, bounded: bool = True) -> Any:
             t = dict | None
         fields.append((name, t, None))
     return msgspec.defstruct(f"_Typed{cls.__name__}{'' if bounded else 'Any'}", fields,
-                             forbid_unknown_fields=True, gc=False)
+                             forbid_unknown_fields=True, gc=False, omit_defaults=True)
 
 
 # --- text that the string rules must look at --------------------------------------
@@ -401,6 +401,66 @@ def _decode_all(decode: Any, lines: list[bytes], bad: tuple[type[Exception], ...
             out.append(None)
 
 
+def _repeats(encode: Any, objs: list[Any], chunk: list[bytes], at: np.ndarray,
+             lens: np.ndarray, always: np.ndarray) -> np.ndarray | None:
+    """Which of the decoded lines ``chunk[at]`` give a key twice in one object (``None``:
+    none). Only a line longer than its struct written back (``encode``: compact, absent
+    fields left out) may, or one marked in ``always`` (an ``ext`` map, whose numbers may
+    be written back longer); its text compacted (whitespace) is then compared, and last
+    :func:`~rostergraph.io.jsonkeys.duplicate_keys` looks (explicit ``null`` s, escapes)."""
+    from .jsonkeys import duplicate_keys
+
+    twice = np.zeros(len(objs), dtype=bool)
+    sizes = lens[at].tolist()
+    for j, (o, sure) in enumerate(zip(objs, always.tolist())):
+        n = len(encode(o))
+        if n == sizes[j] and not sure:
+            continue
+        text = chunk[int(at[j])]
+        if not sure:
+            if n == sizes[j] - (_nulls_left_out(text) or -1):  # (explicit nulls)
+                continue
+            compact = msgspec.json.format(text, indent=-1)  # (whitespace, then nulls)
+            if n == len(compact) or n == len(compact) - (_nulls_left_out(compact) or -1):
+                continue
+        twice[j] = bool(duplicate_keys(text))
+    return twice if twice.any() else None
+
+
+def _nulls_left_out(text: bytes) -> int | None:
+    """The bytes of a compact line's explicit ``"key":null`` members, each with the comma
+    that goes with it: what writing its struct back leaves out. ``None`` when unsure (a
+    backslash, whitespace, an object of nulls only, which stays as ``{}``).
+
+    Examples
+    --------
+    >>> _nulls_left_out(b'{"id":"a","email":null,"name":{"middle":null,"last":"L"}}')
+    27
+    >>> _nulls_left_out(b'{"id":"a","name":{"middle":null}}') is None
+    True
+    """
+    if b"\\" in text:
+        return None
+    total = 0
+    at = text.find(b":null")
+    opened = False  # (a run of null members that opened its object)
+    prev_end = -1
+    while at >= 0:
+        end = at + 5
+        start = text.rfind(b'"', 0, at - 1)
+        after = text[end:end + 1]
+        if text[at - 1:at] != b'"' or start < 1 or after not in (b",", b"}"):
+            return None
+        before = text[start - 1:start]
+        opened = before == b"{" or (opened and start - 1 == prev_end)
+        if opened and after == b"}":
+            return None
+        total += end - start + 1
+        prev_end = end
+        at = text.find(b":null", end)
+    return total
+
+
 def scan(data: bytes, kind: str, start: int, end: int, line0: int,
          limits: tuple[int, int, int],
          codes: Mapping[str, dict[str, int]] | None = None) -> dict[str, Any]:
@@ -422,7 +482,9 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
     cls: type = RECORD_CLASSES[kind]
     decode = msgspec.json.Decoder(struct_for(cls)).decode
     decode_any = msgspec.json.Decoder(struct_for(cls, False)).decode
-    bad_line = (msgspec.DecodeError, UnicodeDecodeError)  # ValidationError is a DecodeError
+    encode = msgspec.json.Encoder().encode
+    # (ValidationError is a DecodeError; msgspec raises RecursionError past its own depth)
+    bad_line = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
     buf = np.frombuffer(data, dtype=np.uint8)
     # per chunk: the plain rows' line numbers, starts and ends, the rows whose string
     # lengths the bounded decoder did not check, and the slow lines (by position, never
@@ -448,7 +510,8 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
         for i in np.flatnonzero(slow).tolist():  # (rare) blank lines are no rows at all
             slow[i] = bool(chunk[i].strip())
         slow |= obj & (lens > longest)
-        unchecked = _lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
+        ext = _lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
+        unchecked = ext.copy()
         # a record that passes the schema check nests at most 5 deep, except inside an
         # `ext` map, so the bracket count is needed only then (or under a low limit)
         deep = obj & ~slow & (unchecked | shallow_cap)
@@ -476,6 +539,18 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
                 at = at[np.asarray(ok, dtype=bool)]
                 slow[todo[b0:b0 + BATCH]] = True
                 slow[at] = False
+            # a key given twice in one object is written back shorter than it was read:
+            # the batch's lines, written back, are as long as read (the usual case) or the
+            # longer lines are looked at one by one (a line with a repeat is slow)
+            # (numbers in an ``ext`` map may be written back longer: such lines are
+            # looked at whatever their length)
+            if objs and (len(encode(objs)) != int(lens[at].sum()) + len(at) + 1
+                         or ext[at].any()):
+                twice = _repeats(encode, objs, chunk, at, lens, ext[at])
+                if twice is not None:
+                    objs = [o for o, t in zip(objs, twice) if not t]
+                    slow[at[twice]] = True
+                    at = at[~twice]
             plain[at] = True
             if objs:
                 acc.add(objs)

@@ -290,10 +290,11 @@ class _Carry:
                     rest.setdefault("roles", {}).setdefault(role, {})
         for path, value in self.forced.items():
             set_path(rest, path, value)
-        if self.empty_is_absent:  # an object with no field reads back as no object at all
-            for path in _empty_objects(self.orig):
-                if not self._recreated(path) and get_path(rest, path) is None:
-                    set_path(rest, path, {})
+        # an object with no field reads back as no object at all (in SFTP, where empty
+        # cells read as "", when no column of it was written)
+        for path in _empty_objects(self.orig):
+            if not self._recreated(path) and get_path(rest, path) is None:
+                set_path(rest, path, {})
         if rest:
             self.report.leftover(self.kind, rest, "extension" if self.extensions else "dropped")
         return rest

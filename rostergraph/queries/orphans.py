@@ -29,7 +29,8 @@ def _without_staff_schools(g: RosterGraph, rows: np.ndarray) -> np.ndarray:
     users, recs = g.ids("user"), g.roster.users
     texts: list[Any] = (recs.texts(rows.tolist(), copy=False)
                         if isinstance(recs, LazyRecords) else [None] * len(rows))
-    decode = msgspec.json.Decoder(_UserStaff).decode
+    decoder: Any = msgspec.json.Decoder(_UserStaff)  # (a struct made at import: untyped)
+    decode = decoder.decode
     out = np.zeros(len(rows), dtype=bool)
     with collector_paused():  # building records: collections would cost more than reads
         for k, (row, text) in enumerate(zip(rows.tolist(), texts)):

@@ -266,6 +266,30 @@ class _Reader:
         self.numbered[name] = _numbered(name, list(dict.fromkeys(header)))
         return rows
 
+    def _match(self, kind: str, value: str) -> str:
+        table = {"schools": self.b.kinds["schools"], "users": self.users,
+                 "sections": self.sections}[kind]
+        if not value or value in table:
+            return value
+        for rid in table:  # (slow and plain: the oracle)
+            if rid.strip() == value.strip():
+                return rid
+        return value
+
+    def _refs(self, row: dict[str, str], file: str, line: int, kind: str, rid: str,
+              cols: list[tuple[str, str]]) -> None:
+        for col, to in cols:
+            v = row.get(col)
+            if not v:
+                continue
+            got = self._match(to, v)
+            if got != v:
+                row[col] = got
+                self.b.problem("other", f"{col} {v!r} names no record but {got!r} does once "
+                               "spaces around ids are ignored (as Clever matches them): read "
+                               f"as {got!r}; the cell as given is in raw", file=file, line=line,
+                               kind=kind, record_id=rid, field=col, raw=v)
+
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
         differ = []
         for col, path in SFTP_COLUMNS[file]:
@@ -341,6 +365,7 @@ class _Reader:
             uid = self._need(row, id_col, file, line, "users")
             if uid is None:
                 continue
+            self._refs(row, file, line, "users", uid, [("School_id", "schools")])
             uid_final = uid
             if role != "student":
                 old = self.users.get(uid)
@@ -431,6 +456,9 @@ class _Reader:
             sid = self._need(row, "Section_id", "sections.csv", line, "sections")
             if sid is None:
                 continue
+            self._refs(row, "sections.csv", line, "sections", sid, [
+                ("School_id", "schools"), ("Teacher_id", "users"),
+                *((c, "users") for c in self.numbered["sections.csv"][0])])
             if sid in self.sections:
                 first = self.sections[sid]
                 probe: dict[str, Any] = {}
@@ -556,8 +584,18 @@ class _Reader:
                            "Clever field and no record to be kept on; not loaded",
                            file="enrollments.csv", line=1, kind="sections", field=unkept[0])
         for line, row in rows:
+            sec_id = self._match("sections", row.get("Section_id") or "")
+            self._refs(row, "enrollments.csv", line, "sections", sec_id or None, [
+                ("Section_id", "sections"), ("Student_id", "users"), ("School_id", "schools")])
             sec_id, stu = row.get("Section_id") or "", row.get("Student_id") or ""
             sec = self.sections.get(sec_id)
+            school = row.get("School_id") or ""
+            if sec is not None and school and sec.get("school") and school != sec["school"]:
+                self.b.problem("other", f"enrollment's School_id {school!r} is not the school "
+                               f"of section {sec_id!r} ({sec['school']!r}, sections.csv line "
+                               f"{self.section_where[sec_id][1]}); the enrollment is kept",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=sec_id, field="School_id")
             if sec is None or not stu:
                 self.b.problem("other", f"enrollment in unknown section {sec_id!r}; not loaded"
                                if sec is None else "enrollment without Student_id; not loaded",

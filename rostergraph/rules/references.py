@@ -10,7 +10,7 @@ import numpy as np
 
 from ..graph import NODE_KINDS, RELATIONS, ROLE_BITS, ROLE_NAMES, RosterGraph
 from ..roster import Roster
-from ._util import role_mask
+from ._util import field_column, role_mask
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
@@ -51,20 +51,17 @@ def _lookup(g: RosterGraph, kind: str, keys: list[str]) -> np.ndarray:
 
 
 def _found_as(g: RosterGraph, ids: np.ndarray, kind: str) -> np.ndarray:
-    """:meth:`RosterGraph.kind_of` of each id where it is not ``kind`` (else ``None``): the
-    first kind holding the id as a record, else the first holding it as a stub."""
+    """The first other kind holding each id as a record (else ``None``). An id that another
+    kind only references without a record (a stub) is not "found as" that kind: it has no
+    record anywhere."""
     records = np.full(len(ids), None, dtype=object)
-    stubs = np.full(len(ids), None, dtype=object)
     keys = ids.tolist()
     for k in NODE_KINDS:
+        if k == kind:
+            continue
         at = _lookup(g, k, keys)
-        known = at >= 0
-        rec = known & (at < g.n_records(k))
-        records[rec & (records == None)] = k
-        stubs[known & (stubs == None)] = k
-    out = np.where(records != None, records, stubs)
-    out[out == kind] = None
-    return out
+        records[(at >= 0) & (at < g.n_records(k)) & (records == None)] = k
+    return records
 
 
 _WORKS_AT_FIELDS = ((ROLE_BITS["teacher"], "roles.teacher.school/schools"),
@@ -79,7 +76,6 @@ def _rows(values: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
 @rule("RG-REF-001", "error", "reference to an id with no record (per relation)")
 def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """One finding per (relation, referring record, missing id)."""
-    me = RULES["RG-REF-001"]
     for name, rel in g.relations.items():
         sk, dk = rel.src_kind, rel.dst_kind
         holder, field = REFERRING_FIELD.get(name, ("src", name))
@@ -104,14 +100,48 @@ def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
             named[staff & ~teacher] = _WORKS_AT_FIELDS[1][1]
             named[teacher & staff] = f"{_WORKS_AT_FIELDS[0][1]}, {_WORKS_AT_FIELDS[1][1]}"
             values["field"] = named
-        head = f"{rkind} {{id0}}: {{field}} refers to {mkind} {{id1}}, which has no record"
-        plain = found == None
-        yield FindingBlock(me, rkind, ids=(ref_ids[plain], missing[plain]), message=head,
-                           values={**_rows(values, plain), "missing": missing[plain]})
-        yield FindingBlock(me, rkind, ids=(ref_ids[~plain], missing[~plain]),
-                           message=head + " (the id is a {found_as})",
-                           values={**_rows(values, ~plain), "missing": missing[~plain],
-                                   "found_as": found[~plain]})
+        yield from _missing_blocks(rkind, mkind, ref_ids, missing, found, values)
+    # a section's `teacher` that is none of its `teachers` has no teaches edge, but it
+    # still refers to a user
+    at, teacher, users = _unlisted_teachers(g)
+    miss = (users < 0) | (users >= g.n_records("user"))
+    if miss.any():
+        yield from _missing_blocks("section", "user", g.ids("section")[at[miss]], teacher[miss],
+                                   _found_as(g, teacher[miss], "user"),
+                                   {"relation": "teaches", "field": "teacher",
+                                    "missing_kind": "user"})
+
+
+def _missing_blocks(rkind: str, mkind: str, ref_ids: np.ndarray, missing: np.ndarray,
+                    found: np.ndarray, values: dict[str, Any]) -> Iterator[FindingBlock]:
+    """RG-REF-001's findings for (referring id, missing id) pairs: plain, and naming the
+    kind of the records that hold the id (``found``, else ``None``)."""
+    me = RULES["RG-REF-001"]
+    head = f"{rkind} {{id0}}: {{field}} refers to {mkind} {{id1}}, which has no record"
+    plain = found == None
+    yield FindingBlock(me, rkind, ids=(ref_ids[plain], missing[plain]), message=head,
+                       values={**_rows(values, plain), "missing": missing[plain]})
+    yield FindingBlock(me, rkind, ids=(ref_ids[~plain], missing[~plain]),
+                       message=head + " (the id is a {found_as})",
+                       values={**_rows(values, ~plain), "missing": missing[~plain],
+                               "found_as": found[~plain]})
+
+
+def _unlisted_teachers(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sections whose ``teacher`` is set and none of their teaches edges (not in
+    ``teachers``): their indices, the ``teacher`` ids and those ids' user node index (-1:
+    no node). A section with no ``teachers`` has its ``teacher`` as its edge."""
+    teacher = field_column(g, "section", "teacher")
+    cand = np.flatnonzero((teacher != None) & (teacher != field_column(g, "section",
+                                                                        "teachers_0")))
+    rel = g.relations["teaches"]
+    lo, hi = rel.rindptr[cand], rel.rindptr[cand + 1]
+    which = np.repeat(np.arange(len(cand), dtype=np.int64), hi - lo)
+    edge = np.arange(int((hi - lo).sum())) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
+    same = g.ids("user")[rel.rsrc[lo[which] + edge]] == teacher[cand][which]
+    at = cand[np.bincount(which[same], minlength=len(cand)) == 0]
+    ids = teacher[at]
+    return at, ids, _lookup(g, "user", ids.tolist())
 
 
 #: relation → (side that must hold the role, role, the field)
@@ -125,9 +155,7 @@ _ROLE_REFS: tuple[tuple[str, str, str, str], ...] = (
 @rule("RG-REF-002", "error", "section or contact refers to a user without the needed role")
 def ref_wrong_role(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """``students``/``student_relationships`` naming a non-student, ``teachers`` a non-teacher."""
-    me = RULES["RG-REF-002"]
     n_u = g.n_records("user")
-    uids = g.ids("user")
     for name, side, role, field in _ROLE_REFS:
         rel = g.relations[name]
         users = rel.src if side == "src" else rel.dst
@@ -137,14 +165,29 @@ def ref_wrong_role(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
             continue
         okind = RELATIONS[name][1] if side == "src" else RELATIONS[name][0]
         refs, users_at = _pairs(others[bad], users[bad])
-        masks = g.roles[users_at]
-        for mask in sorted(set(masks.tolist())):  # one block per role combination
-            have = tuple(r for r in ROLE_NAMES if mask & ROLE_BITS[r])
-            at = masks == mask
-            uid = uids[users_at[at]]
-            yield FindingBlock(
-                me, okind, ids=(g.ids(okind)[refs[at]], uid),
-                message=(f"{okind} {{id0}}: {field} lists user {{id1}}, who has no {role} role "
-                         f"(roles: {', '.join(have) if have else 'none'})"),
-                values={"relation": name, "field": field, "user": uid, "expected_role": role,
-                        "roles": have})
+        yield from _wrong_role_blocks(g, okind, g.ids(okind)[refs], users_at, name, role, field)
+    # a section's `teacher` missing from its `teachers` (no teaches edge) names a user too
+    at, _, users_at = _unlisted_teachers(g)
+    rec = (users_at >= 0) & (users_at < n_u)
+    rec[rec] = ~role_mask(g, "teacher")[users_at[rec]]
+    yield from _wrong_role_blocks(g, "section", g.ids("section")[at[rec]], users_at[rec],
+                                  "teaches", "teacher", "teacher")
+
+
+def _wrong_role_blocks(g: RosterGraph, okind: str, refs: np.ndarray, users_at: np.ndarray,
+                       relation: str, role: str, field: str) -> Iterator[FindingBlock]:
+    """RG-REF-002's findings for (referring id, user index) pairs, one block per role
+    combination of the users."""
+    me = RULES["RG-REF-002"]
+    uids = g.ids("user")
+    masks = g.roles[users_at]
+    for mask in sorted(set(masks.tolist())):
+        have = tuple(r for r in ROLE_NAMES if mask & ROLE_BITS[r])
+        at = masks == mask
+        uid = uids[users_at[at]]
+        yield FindingBlock(
+            me, okind, ids=(refs[at], uid),
+            message=(f"{okind} {{id0}}: {field} lists user {{id1}}, who has no {role} role "
+                     f"(roles: {', '.join(have) if have else 'none'})"),
+            values={"relation": relation, "field": field, "user": uid, "expected_role": role,
+                    "roles": have})

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..columns import Codes
 from ..graph import ROLE_BITS, RosterGraph
+from ..queries import _section_csr
 from ..roster import Roster
 from ._util import field_column, field_values_at, group_members, reader_column, string_codes
 from .findings import FindingBlock, dense_codes
@@ -150,19 +151,21 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     n_codes = len(names)
     grade_names = np.empty(n_codes, dtype=object)
     grade_names[:] = names
-    rel = g.relations["enrolled_in"]
-    ug, sg = stu_grade[rel.src], sec_grade[rel.dst]
+    # each section's distinct students with a record (a repeated listing counts once)
+    indptr, studs, _ = _section_csr(g, "enrolled_in")
+    sec_of = np.repeat(np.arange(n_s, dtype=np.int64), np.diff(indptr))
+    ug, sg = stu_grade[studs], sec_grade[sec_of]
     known = (ug >= 0) & (sg >= 0)
-    n_known = np.bincount(rel.dst[known], minlength=n_s)
-    n_match = np.bincount(rel.dst[known & (ug == sg)], minlength=n_s)
+    n_known = np.bincount(sec_of[known], minlength=n_s)
+    n_match = np.bincount(sec_of[known & (ug == sg)], minlength=n_s)
     bad = np.flatnonzero((n_known - n_match) * 2 > n_known)
     if not len(bad):
         return
     # the students' most common grade per reported section (ties: the smaller code)
-    lens = rel.rindptr[bad + 1] - rel.rindptr[bad]
+    lens = indptr[bad + 1] - indptr[bad]
     which = np.repeat(np.arange(len(bad), dtype=np.int64), lens)
     pos = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
-    grades = stu_grade[rel.rsrc[rel.rindptr[bad][which] + pos]].astype(np.int64)
+    grades = stu_grade[studs[indptr[bad][which] + pos]].astype(np.int64)
     keep = grades >= 0
     key, inv = dense_codes(which[keep] * n_codes + grades[keep])
     count = np.bincount(inv, minlength=len(key))

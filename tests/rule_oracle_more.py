@@ -1,0 +1,499 @@
+"""Per-record reference implementations of the rules ``tests/rule_oracle.py`` does not cover.
+
+Written from ``docs/rules.md`` (and, for the orphan and cross-school rules, from the query
+definitions of ``docs/queries.md``), not from the library's code: each function walks the
+built records of a roster one at a time, the plainest reading of the rule's trigger, and
+returns its findings as ``(rule, kind, ids, message, values)`` tuples. The messages and
+value names are the library's (the documentation's examples give their shape); only which
+records are reported, and with which facts, is this module's own reading.
+
+Where the documentation leaves a case open, this module reads it as the library does and
+the choice is named here: a student's grade ``Ungraded`` or ``Other`` is a grade (only an
+empty one is none); the students' most common grade breaks a tie by the grades' order of
+first appearance; an empty string in a reference field is an id; a ``teacher`` that is
+not in ``teachers`` is a reference (RG-REF-001/002) and counts in RG-SEC-003, but links no
+one (reach, orphans); a relationship entry without a ``student`` is not judged by
+RG-CON-002.
+
+``all_rules(roster)`` gives every rule's findings (these and ``tests/rule_oracle.py``'s),
+for comparison with ``rostergraph.validate``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from rostergraph.model import KINDS, ROLE_NAMES, Section, User
+from rostergraph.roster import Roster
+
+from . import rule_oracle
+
+Row = rule_oracle.Row
+
+EMPLOYEE_ROLES = ("teacher", "staff", "district_admin")
+NON_SPECIFIC_GRADES = ("", "Ungraded", "Other")
+RELATIONSHIPS = ("Parent", "Grandparent", "Self", "Aunt/Uncle", "Sibling", "Other", "")
+RELATIONSHIP_TYPES = ("Parent/Guardian", "Emergency", "Primary", "Secondary", "Family",
+                      "Other", "")
+IDS_SHOWN = 10
+
+
+# --- reading records ---------------------------------------------------------------------
+
+def roles_of(u: User) -> tuple[str, ...]:
+    """The roles a user holds, in Clever's order."""
+    return tuple(r for r in ROLE_NAMES if getattr(u.roles, r, None) is not None)
+
+
+def section_teachers(sec: Section) -> list[str]:
+    """A section's teachers: ``teachers``, else the lone ``teacher`` (each id once, in order)."""
+    listed = sec.teachers or ((sec.teacher,) if sec.teacher is not None else ())
+    return list(dict.fromkeys(listed))
+
+
+def section_students(sec: Section) -> list[str]:
+    return list(dict.fromkeys(sec.students or ()))
+
+
+def _has_role(r: Roster, uid: str | None, role: str) -> bool:
+    u = r.users.get(uid) if uid is not None else None
+    return u is not None and getattr(u.roles, role) is not None
+
+
+def _ids(ids: Iterable[str]) -> str:
+    return ", ".join(ids)
+
+
+# --- sections ------------------------------------------------------------------------------
+
+def sec_rules(r: Roster) -> list[Row]:
+    """RG-SEC-001, -002, -004 and -005 (RG-SEC-003 is ``rule_oracle.too_many_teachers``)."""
+    out: list[Row] = []
+    by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for sid, sec in r.sections.items():
+        if not sec.students:
+            out.append(("RG-SEC-001", "section", (sid,), f"section {sid} has no students",
+                        {"students": 0}))
+        if sec.teacher is None and not sec.teachers:
+            out.append(("RG-SEC-002", "section", (sid,), f"section {sid} has no teacher",
+                        {"reason": "no_teacher"}))
+        elif sec.teacher is not None and (not sec.teachers or sec.teachers[0] != sec.teacher):
+            first = sec.teachers[0] if sec.teachers else None
+            where = (f"is not teachers[0] ({first})" if sec.teacher in (sec.teachers or ())
+                     else "is not in teachers")
+            out.append(("RG-SEC-002", "section", (sid, sec.teacher),
+                        f"section {sid}: primary teacher {sec.teacher} {where}",
+                        {"reason": "teacher_not_first", "teacher": sec.teacher,
+                         "teachers_0": first}))
+        if sec.school is not None and sec.name:
+            by_name[(sec.school, sec.name)].append(sid)
+    for (school, name), sids in by_name.items():
+        if len(sids) > 1:
+            sids = sorted(sids)
+            out.append(("RG-SEC-004", "section", tuple(sids),
+                        (f"{len(sids)} sections of school {school} share the name {name!r}: "
+                        f"{_ids(sids)}"),
+                        {"school": school, "name": name, "sections": len(sids)}))
+    out += _grade_mismatch(r)
+    return out
+
+
+def _grade_mismatch(r: Roster) -> list[Row]:
+    """RG-SEC-005. The students' most common grade names a tie by the grades' order of first
+    appearance (the sections' specific grades in record order, then the students')."""
+    order: dict[str, int] = {}
+    for sec in r.sections.values():
+        if sec.grade not in (None, *NON_SPECIFIC_GRADES):
+            order.setdefault(sec.grade, len(order))
+    grade: dict[str, str] = {}
+    for uid, u in r.users.items():
+        g = u.roles.student.grade if u.roles.student is not None else None
+        if g:  # a student's "Ungraded" or "Other" is a grade; only empty is none
+            grade[uid] = g
+            order.setdefault(g, len(order))
+    out: list[Row] = []
+    for sid, sec in r.sections.items():
+        if sec.grade in (None, *NON_SPECIFIC_GRADES):
+            continue
+        grades = [grade[s] for s in section_students(sec) if s in grade]
+        n, same = len(grades), grades.count(sec.grade)
+        if (n - same) * 2 <= n:
+            continue
+        counts = Counter(grades)
+        top = min(counts, key=lambda g: (-counts[g], order[g]))
+        most = (f"most common {top!r}" if top != sec.grade else
+                f"spread over several grades; the most common single grade is the "
+                f"section's own, {top!r}")
+        word = "student" if n == 1 else "students"
+        out.append(("RG-SEC-005", "section", (sid,),
+                    (f"section {sid} has grade {sec.grade!r} but {n - same} of {n} {word} with "
+                    f"a grade are in another grade ({most})"),
+                    {"grade": sec.grade, "students_grade": top, "students_matching": same,
+                     "students_with_grade": n}))
+    return out
+
+
+# --- references ----------------------------------------------------------------------------
+
+def references(r: Roster) -> Iterator[tuple[str, str, str, str, str, str]]:
+    """Every reference docs/rules.md's RG-REF-001 lists, as ``(relation, field, referring
+    kind, referring id, target kind, target id)``."""
+    for sid, s in r.schools.items():
+        if s.district is not None:
+            yield "in_district", "district", "school", sid, "district", s.district
+    for sid, sec in r.sections.items():
+        for rel, field, kind, ref in (("taught_at", "school", "school", sec.school),
+                                      ("of_course", "course", "course", sec.course),
+                                      ("in_term", "term_id", "term", sec.term_id)):
+            if ref is not None:
+                yield rel, field, "section", sid, kind, ref
+        for uid in section_students(sec):
+            yield "enrolled_in", "students", "section", sid, "user", uid
+        for uid in section_teachers(sec):
+            yield "teaches", "teachers", "section", sid, "user", uid
+        if sec.teacher is not None and sec.teacher not in section_teachers(sec):
+            yield "teaches", "teacher", "section", sid, "user", sec.teacher
+    for uid, u in r.users.items():
+        ro = u.roles
+        if ro.student is not None:
+            for sc in dict.fromkeys([ro.student.school, *(ro.student.schools or ())]):
+                if sc is not None:
+                    yield ("attends", "roles.student.school/schools", "user", uid, "school",
+                           sc)
+        works = [*((ro.teacher.school, *(ro.teacher.schools or ())) if ro.teacher is not None
+                   else ()),
+                 *((ro.staff.schools or ()) if ro.staff is not None else ())]
+        for sc in dict.fromkeys(works):
+            if sc is not None:  # the field is named from the roles the user holds
+                yield "works_at", "", "user", uid, "school", sc
+        if ro.district_admin is not None and u.district is not None:
+            yield "administers", "district", "user", uid, "district", u.district
+        if ro.contact is not None:
+            for rel in ro.contact.student_relationships or ():
+                if rel.student is not None:
+                    yield ("contact_for", "roles.contact.student_relationships[].student",
+                           "user", uid, "user", rel.student)
+
+
+def _works_at_field(u: User) -> str:
+    teacher = "roles.teacher.school/schools"
+    staff = "roles.staff.schools"
+    has = roles_of(u)
+    if "teacher" in has and "staff" in has:
+        return f"{teacher}, {staff}"
+    return teacher if "teacher" in has else staff
+
+
+def ref_rules(r: Roster) -> list[Row]:
+    """RG-REF-001 (an id with no record of the expected kind) and RG-REF-002 (a user
+    without the role the reference needs)."""
+    out: list[Row] = []
+    seen: set[tuple[str, str, str]] = set()
+    for rel, field, rkind, rid, mkind, mid in references(r):
+        if (rel, rid, mid) in seen:
+            continue
+        seen.add((rel, rid, mid))
+        if rel == "works_at":
+            field = _works_at_field(r.users[rid])
+        if mid not in r.records(mkind + "s"):
+            values: dict[str, Any] = {"relation": rel, "field": field, "missing_kind": mkind,
+                                      "missing": mid}
+            message = f"{rkind} {rid}: {field} refers to {mkind} {mid}, which has no record"
+            other = next((k[:-1] for k in KINDS if mid in r.records(k)), None)
+            if other is not None:  # "found_as when the id is a record of another kind"
+                values["found_as"] = other
+                message += f" (the id is a {other})"
+            out.append(("RG-REF-001", rkind, (rid, mid), message, values))
+            continue
+        need = {"enrolled_in": "student", "teaches": "teacher", "contact_for": "student"}
+        if rel in need and not _has_role(r, mid, need[rel]):
+            role = need[rel]
+            have = roles_of(r.users[mid])
+            out.append(("RG-REF-002", rkind, (rid, mid),
+                        (f"{rkind} {rid}: {field} lists user {mid}, who has no {role} role "
+                        f"(roles: {', '.join(have) if have else 'none'})"),
+                        {"relation": rel, "field": field, "user": mid, "expected_role": role,
+                         "roles": have}))
+    return out
+
+
+# --- users -------------------------------------------------------------------------------
+
+def usr_rules(r: Roster) -> list[Row]:
+    """RG-USR-001..005."""
+    out: list[Row] = []
+    by_email: dict[str, list[User]] = defaultdict(list)
+    contacts: list[str] = []
+    for uid, u in r.users.items():
+        st = u.roles.student
+        for field, email in (("email", u.email),
+                             ("roles.student.email", st.email if st is not None else None)):
+            if email and "@" not in email:
+                out.append(("RG-USR-001", "user", (uid,), f"user {uid}: {field} has no '@'",
+                            {"field": field}))
+        if u.email:
+            by_email[u.email].append(u)
+        have = roles_of(u)
+        n = u.name
+        if n is not None and n.last and not n.first and not n.middle:
+            if "contact" in have:
+                contacts.append(uid)
+            else:
+                out.append(("RG-USR-004", "user", (uid,),
+                            (f"user {uid} ({', '.join(have) or 'no role'}) has a name only in "
+                            "name.last"), {"roles": have, "contact": False}))
+        if not have:
+            out.append(("RG-USR-005", "user", (uid,), f"user {uid} has no role",
+                        {"roles": (), "reason": "no_role"}))
+        elif len(have) > 1 and ({"student", "contact"} & set(have)
+                                or not {"teacher", "staff"} & set(have)):
+            out.append(("RG-USR-005", "user", (uid,),
+                        (f"user {uid} holds roles {' + '.join(have)}, a combination Clever does "
+                        "not merge"), {"roles": have, "reason": "illegal_combination"}))
+    for users in by_email.values():
+        if len(users) < 2:
+            continue
+        emp = sorted(u.id for u in users if set(roles_of(u)) & set(EMPLOYEE_ROLES))
+        if len(emp) > 1:
+            out.append(("RG-USR-002", "user", tuple(emp),
+                        f"{len(emp)} staff-type users share one email: {_ids(emp)}",
+                        {"users": len(emp)}))
+        n_st = sum(u.roles.student is not None for u in users)
+        n_co = sum(u.roles.contact is not None for u in users)
+        if n_st or n_co:
+            ids = sorted(u.id for u in users)
+            out.append(("RG-USR-003", "user", tuple(ids),
+                        (f"{len(ids)} users share one email, including {n_st} student(s) and "
+                        f"{n_co} contact(s): {_ids(ids)}"),
+                        {"users": len(ids), "students": n_st, "contacts": n_co}))
+    if contacts:
+        shown = sorted(contacts)[:IDS_SHOWN]
+        n = len(contacts)
+        more = f" and {n - len(shown):,} more" if n > len(shown) else ""
+        out.append(("RG-USR-004", "user", tuple(shown),
+                    (f"{n:,} {'contact has' if n == 1 else 'contacts have'} a name only in "
+                    f"name.last (as Clever does for contacts): {_ids(shown)}{more}"),
+                    {"contact": True, "users": n, "shown": len(shown)}))
+    return out
+
+
+def orphan_rules(r: Roster) -> list[Row]:
+    """RG-STU-001, RG-TEA-001, RG-STF-001 (no schools) and RG-CON-001, from the orphan
+    definitions of docs/queries.md; no student or teacher is reported when the roster has
+    no sections at all."""
+    in_sections = {"student": {s for sec in r.sections.values() for s in section_students(sec)},
+                   "teacher": {t for sec in r.sections.values() for t in section_teachers(sec)}}
+    out: list[Row] = []
+    for uid, u in r.users.items():
+        ro = u.roles
+        for role, rid, message in (("student", "RG-STU-001", f"student {uid} is in no section"),
+                                   ("teacher", "RG-TEA-001", f"teacher {uid} teaches no section")):
+            if getattr(ro, role) is not None and r.sections and uid not in in_sections[role]:
+                out.append((rid, "user", (uid,), message, {"role": role, "reason": "no_section"}))
+        if ro.staff is not None and not ro.staff.schools:
+            out.append(("RG-STF-001", "user", (uid,), f"staff {uid} has no school in schools",
+                        {"role": "staff", "reason": "no_school"}))
+        if ro.contact is not None and not any(
+                _has_role(r, rel.student, "student")
+                for rel in ro.contact.student_relationships or ()):
+            out.append(("RG-CON-001", "user", (uid,),
+                        f"contact {uid} is related to no existing student",
+                        {"role": "contact", "reason": "no_student"}))
+    return out
+
+
+def contact_enum(r: Roster) -> list[Row]:
+    """RG-CON-002: one finding per relationship entry and field outside the enum."""
+    out: list[Row] = []
+    for uid, u in r.users.items():
+        if u.roles.contact is None:
+            continue
+        for rel in u.roles.contact.student_relationships or ():
+            if rel.student is None:  # an entry with no student links to no one: not judged
+                continue
+            for field, allowed in (("relationship", RELATIONSHIPS), ("type", RELATIONSHIP_TYPES)):
+                v = getattr(rel, field)
+                if v is not None and v not in allowed:
+                    expected = ", ".join(sorted(x for x in allowed if x)) + " or empty"
+                    out.append(("RG-CON-002", "user", (uid, rel.student),
+                                (f"contact {uid}: {field} {v!r} for student {rel.student} is not "
+                                f"a Clever value ({expected})"),
+                                {"field": field, "value": v, "student": rel.student}))
+    return out
+
+
+# --- schools -------------------------------------------------------------------------------
+
+def sch_rules(r: Roster) -> list[Row]:
+    """RG-SCH-001 and RG-SCH-002 (a cross-school pair whose section's school is in none of
+    the user's schools; schools are compared by id, with or without a record, as the
+    cross-school queries of docs/queries.md do)."""
+    out: list[Row] = []
+    for uid, u in r.users.items():
+        for role in ("student", "teacher"):
+            ro = getattr(u.roles, role)
+            if ro is not None and ro.school is not None and ro.schools and \
+                    ro.school not in ro.schools:
+                out.append(("RG-SCH-001", "user", (uid,),
+                            (f"{role} {uid}: primary school {ro.school} is not in "
+                            f"roles.{role}.schools"),
+                            {"role": role, "school": ro.school, "schools": len(ro.schools)}))
+    for sid, sec in r.sections.items():
+        if sec.school is None:
+            continue
+        for role, listed, verb in (("student", section_students(sec), "is enrolled in"),
+                                   ("teacher", section_teachers(sec), "teaches")):
+            for uid in listed:
+                u = r.users.get(uid)
+                ro = getattr(u.roles, role) if u is not None else None
+                if ro is None or ro.school is None or ro.school == sec.school:
+                    continue
+                schools = {ro.school, *(ro.schools or ())}
+                if role == "teacher" and u is not None and u.roles.staff is not None:
+                    schools |= set(u.roles.staff.schools or ())
+                if sec.school not in schools:
+                    out.append(("RG-SCH-002", "user", (uid, sid),
+                                (f"{role} {uid} {verb} section {sid} at school {sec.school}, "
+                                f"which is not in the {role}'s schools (primary {ro.school})"),
+                                {"role": role, "section": sid, "school": sec.school,
+                                 "primary_school": ro.school}))
+    return out
+
+
+# --- terms and courses ---------------------------------------------------------------------
+
+_DATES = ((re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?"), "ymd"),
+          (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), "mdy"),
+          (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2})"), "mdy"),
+          (re.compile(r"(\d{4})(\d{2})(\d{2})"), "ymd"))
+
+
+def doc_date(s: str) -> date | None:
+    """A date in a form docs/rules.md names: ``YYYY-MM-DD`` or an ISO timestamp, ``M/D/YYYY``,
+    ``M/D/YY`` (below 69: 20YY) or ``YYYYMMDD``; surrounding spaces are ignored."""
+    for rx, order in _DATES:
+        m = rx.fullmatch(s.strip())
+        if m:
+            a, b, c = m.groups()
+            y, mo, d = (a, b, c) if order == "ymd" else (c, a, b)
+            year = int(y) + ((2000 if int(y) < 69 else 1900) if len(y) == 2 else 0)
+            try:
+                return date(year, int(mo), int(d))
+            except ValueError:
+                return None
+    return None
+
+
+def term_course_rules(r: Roster) -> list[Row]:
+    """RG-TRM-001/002, RG-CRS-001/002."""
+    out: list[Row] = []
+    for tid, t in r.terms.items():
+        if not t.name and not t.start_date and not t.end_date:
+            out.append(("RG-TRM-001", "term", (tid,),
+                        f"term {tid} has no name, start_date or end_date", {}))
+        parsed = {}
+        for field in ("start_date", "end_date"):
+            raw = getattr(t, field)
+            parsed[field] = doc_date(raw) if raw else None
+            if raw and parsed[field] is None:
+                out.append(("RG-TRM-002", "term", (tid,), (f"term {tid}: {field} {raw!r} is not "
+                            "a date"), {"reason": "unparseable", "field": field, "value": raw}))
+        start, end = parsed["start_date"], parsed["end_date"]
+        if start is not None and end is not None and end < start:
+            out.append(("RG-TRM-002", "term", (tid,),
+                        f"term {tid} ends ({t.end_date}) before it starts ({t.start_date})",
+                        {"reason": "end_before_start", "start_date": t.start_date,
+                         "end_date": t.end_date}))
+    numbers: dict[str, list[str]] = defaultdict(list)
+    for cid, c in r.courses.items():
+        if not (c.name or "").strip():
+            out.append(("RG-CRS-001", "course", (cid,), f"course {cid} has no name", {}))
+        if c.number:
+            numbers[c.number].append(cid)
+    for number, cids in numbers.items():
+        if len(cids) > 1:
+            cids = sorted(cids)
+            out.append(("RG-CRS-002", "course", tuple(cids),
+                        f"{len(cids)} courses share course number {number!r}: {_ids(cids)}",
+                        {"number": number, "courses": len(cids)}))
+    return out
+
+
+def all_rules(r: Roster) -> list[Row]:
+    """Every record rule's findings (RG-LOAD and RG-SRC, which read the reader's problems
+    and the files, are left out), unsorted."""
+    return [*rule_oracle.string_rules(r), *rule_oracle.too_many_teachers(r),
+            *rule_oracle.singular_staff_school(r), *sec_rules(r), *ref_rules(r), *usr_rules(r),
+            *orphan_rules(r), *contact_enum(r), *sch_rules(r), *term_course_rules(r)]
+
+
+# --- load problems and partial sources -----------------------------------------------------
+
+LOAD_CODES = ("syntax", "not_object", "no_id", "bad_field", "duplicate_id", "envelope",
+              "encoding", "limit", "other", "missing_file", "repeated_id")
+
+
+def load_rules(r: Roster) -> list[Row]:
+    """RG-LOAD-001..011: one finding per reader problem, by its code (an unknown code is
+    RG-LOAD-009's, as "other")."""
+    out: list[Row] = []
+    for p in r.problems:
+        code = p.code if p.code in LOAD_CODES else "other"
+        where = (p.file or "(input)") + (f":{p.line}" if p.line is not None else
+                                         f"[{p.index}]" if p.index is not None else "")
+        field = f"field {p.field!r}: " if p.field and p.field not in p.message else ""
+        values = {k: v for k, v in (("code", p.code), ("file", p.file), ("line", p.line),
+                                    ("index", p.index), ("field", p.field)) if v is not None}
+        out.append((f"RG-LOAD-{LOAD_CODES.index(code) + 1:03d}", p.kind or "file",
+                    (p.record_id,) if p.record_id else (), f"{where}: {field}{p.message}",
+                    values))
+    return out
+
+
+def referenced_missing(r: Roster) -> dict[str, int]:
+    """Per kind (plural), the distinct ids referenced by a record without a record."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    for _, field, _, _, mkind, mid in references(r):
+        # a `teacher` that is not in `teachers` is no edge of the graph, so no stub node:
+        # `delivery` (which counts stubs) leaves it out, and so does this count
+        if field != "teacher" and mid not in r.records(mkind + "s"):
+            ids[mkind + "s"].add(mid)
+    return {k: len(ids[k]) for k in KINDS}
+
+
+def src_rules(r: Roster, status: dict[str, str], files: dict[str, int]) -> list[Row]:
+    """RG-SRC-001 (sections or users not delivered, or empty) and RG-SRC-002 (a kind with
+    all its referenced ids missing, or at least 10 of them and 10 %). ``status`` and
+    ``files`` are ``delivery``'s per kind (what files the reader saw)."""
+    out: list[Row] = []
+    missing = referenced_missing(r)
+    if not any(len(r.records(k)) for k in KINDS) and not any(files.values()):
+        return out
+    for kind in ("sections", "users"):
+        st = status[kind]
+        if st == "delivered":
+            continue
+        n = files[kind]
+        what = (f"delivered empty ({n:,} file{'s' if n != 1 else ''}, no records)"
+                if st == "delivered_empty" else "not delivered (no file of that kind)")
+        ref = f"; {missing[kind]:,} {kind} referenced by id" if missing[kind] else ""
+        out.append(("RG-SRC-001", "file", (),
+                    (f"{kind}: {what}{ref}; reach, cross-school and orphan answers are not "
+                    "available"), {"kind": kind, "status": st, "files": n,
+                                  "referenced_missing": missing[kind]}))
+    for kind in KINDS:
+        m, n = missing[kind], len(r.records(kind))
+        if not m or (n and (m < 10 or m / (n + m) < 0.1)):
+            continue
+        meaning = ("known by id only" if kind in ("districts", "schools", "terms", "courses")
+                   else "no one: they take part in no answer")
+        out.append(("RG-SRC-002", "file", (),
+                    (f"{kind}: {m:,} referenced without a record, {n:,} delivered "
+                    f"({m / (n + m):.0%} missing); those are {meaning}"),
+                    {"kind": kind, "status": status[kind], "records": n,
+                     "referenced_missing": m}))
+    return out

@@ -252,3 +252,26 @@ def test_field_values_at_reads_some_rows_without_making_the_column(tmp_path: Pat
     assert "email" in fields.pending()
     assert got.tolist() == field_column(g, "user", "email")[rows].tolist()
     assert got[-1] == "odd@x.org" and None in got.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 9), max_size=6), min_size=1, max_size=12),
+       st.lists(st.integers(-1, 3), min_size=10, max_size=10),
+       st.lists(st.integers(-1, 3), min_size=12, max_size=12), st.integers(1, 7))
+def test_graded_students_counted_in_blocks_of_any_size(
+        rows: list[list[int]], stu: list[int], sec: list[int], block: int) -> None:
+    """RG-SEC-005's per-section counts (students with a grade, and of the section's
+    grade), summed a block of sections at a time, equal the counts section by section."""
+    from unittest import mock
+
+    from rostergraph.rules import sections
+
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    studs = np.array([s for r in rows for s in r], dtype=np.int64)
+    stu_grade, sec_grade = np.array(stu, dtype=np.int32), np.array(sec[:len(rows)], np.int32)
+    with mock.patch.object(sections, "_BLOCK", block):
+        known, match = sections._graded_students(indptr, studs, stu_grade, sec_grade)
+    for k, r in enumerate(rows):
+        graded = sec_grade[k] >= 0
+        assert known[k] == (sum(stu_grade[s] >= 0 for s in r) if graded else 0)
+        assert match[k] == (sum(stu_grade[s] == sec_grade[k] for s in r) if graded else 0)

@@ -153,11 +153,7 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     grade_names[:] = names
     # each section's distinct students with a record (a repeated listing counts once)
     indptr, studs, _ = _section_csr(g, "enrolled_in")
-    sec_of = np.repeat(np.arange(n_s, dtype=np.int64), np.diff(indptr))
-    ug, sg = stu_grade[studs], sec_grade[sec_of]
-    known = (ug >= 0) & (sg >= 0)
-    n_known = np.bincount(sec_of[known], minlength=n_s)
-    n_match = np.bincount(sec_of[known & (ug == sg)], minlength=n_s)
+    n_known, n_match = _graded_students(indptr, studs, stu_grade, sec_grade)
     bad = np.flatnonzero((n_known - n_match) * 2 > n_known)
     if not len(bad):
         return
@@ -182,6 +178,38 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
                 "students_matching": nm, "students_with_grade": nk},
         params={"others": nk - nm, "student_word": np.where(nk == 1, "student", "students"),
                 "most": _most_common_words(names, sec_grade[bad], top_of)})
+
+
+#: Enrollment entries looked at per step of :func:`_graded_students`
+_BLOCK = 1 << 18
+
+
+def _graded_students(indptr: np.ndarray, studs: np.ndarray, stu_grade: np.ndarray,
+                     sec_grade: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per section (with a grade): its students with a grade, and those of its grade.
+
+    ``studs[indptr[k]:indptr[k + 1]]`` are section ``k``'s students. Counted by running
+    sums read at the sections' bounds, a block of sections at a time: arrays the size of
+    every enrollment of a large district are fresh memory, slower to fault in than the
+    counting itself.
+    """
+    n_s = len(sec_grade)
+    n_known = np.zeros(n_s, dtype=np.int64)
+    n_match = np.zeros(n_s, dtype=np.int64)
+    ends = indptr[1: n_s + 1]
+    cuts = np.searchsorted(ends, np.arange(_BLOCK, int(indptr[n_s]) + _BLOCK, _BLOCK))
+    cuts = np.unique(np.concatenate([[0], np.minimum(cuts + 1, n_s), [n_s]]))
+    for s0, s1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+        e0, e1 = int(indptr[s0]), int(indptr[s1])
+        ug = stu_grade[studs[e0:e1]]
+        sg = np.repeat(sec_grade[s0:s1], np.diff(indptr[s0:s1 + 1]))
+        lo, hi = indptr[s0:s1] - e0, indptr[s0 + 1:s1 + 1] - e0
+        run = np.zeros(e1 - e0 + 1, dtype=np.int64)
+        for out, mask in ((n_known, ug >= 0), (n_match, ug == sg)):
+            np.cumsum(mask, out=run[1:])
+            out[s0:s1] = run[hi] - run[lo]
+    graded = sec_grade >= 0
+    return np.where(graded, n_known, 0), np.where(graded, n_match, 0)
 
 
 def _most_common_words(names: list[str], grade: np.ndarray, top: np.ndarray) -> np.ndarray:

@@ -299,16 +299,17 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         >>> recs.texts([0, 1])
         [b'{"id": "t1"}', None]
         """
-        cache, starts, ends = self._cache, self._starts, self._ends
-        if all(cache[r] is not None for r in rows):
+        cache = self._cache
+        built = list(map(cache.__getitem__, rows))
+        if built.count(None) == 0:
             return [None] * len(rows)
+        at = np.asarray(rows, dtype=np.int64)
+        starts, ends = self._starts[at].tolist(), self._ends[at].tolist()
         text = self._source()
-        if not copy:
-            view = memoryview(text)
-            return [None if cache[r] is not None else view[int(starts[r]): int(ends[r])]
-                    for r in rows]
-        return [None if cache[r] is not None else bytes(text[int(starts[r]): int(ends[r])])
-                for r in rows]
+        src: Any = memoryview(text) if not copy else text
+        part = src.__getitem__ if not copy else (lambda sl: bytes(text[sl]))
+        return [None if rec is not None else part(slice(a, b))
+                for rec, a, b in zip(built, starts, ends)]
 
     def field_values(self, field: str) -> list[Any]:
         """One top-level field of every record, in order, without building any record:

@@ -169,6 +169,10 @@ class FindingBlock:
         """(has an id at ``pos``, that id or ``""``) for every row."""
         lens = np.diff(self.start)
         has = lens > pos
+        if has.all():  # (the usual case: every row has it; one id a row: the column itself)
+            if pos == 0 and len(self.flat) == self.n:
+                return has, self.flat
+            return has, self.flat[self.start[:-1] + pos]
         out = np.full(self.n, "", dtype=object)
         out[has] = self.flat[self.start[:-1][has] + pos]
         return has, out
@@ -512,7 +516,9 @@ def _sort_rule(blocks: list[tuple[int, FindingBlock]]) -> tuple[np.ndarray, np.n
         got = [b.id_at(pos) for _, b in blocks]
         has = np.concatenate([h for h, _ in got])
         rank = np.zeros(n, dtype=np.int64)  # 0: no id at this position
-        if has.any():
+        if has.all():
+            rank = _ranks([s for _, s in got]) + 1
+        elif has.any():
             rank[has] = _ranks([s[h] for h, s in got]) + 1
         keys.append(rank)
     keys.append(more.astype(np.int64))

@@ -38,9 +38,9 @@ def object_array(items: Sequence[Any]) -> np.ndarray:
     >>> object_array([("a", "b"), None]).shape
     (2,)
     """
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
+    # (np.fromiter stores each item as it is, without numpy's look into every item for
+    # nested sequences that a slice assignment makes: several times faster)
+    return np.fromiter(items, dtype=object, count=len(items))
 
 
 def run_starts(step: np.ndarray) -> np.ndarray:

@@ -46,7 +46,7 @@ import attrs
 import numpy as np
 
 from ._collector import settle_new_objects
-from .columns import ROLE_BITS, CodedRefs, record_columns
+from .columns import ROLE_BITS, CodedRefs, object_array, record_columns
 from .errors import FormatError, UnknownIdError, WrongKindError
 from .lazy import LazyColumns, LazyRecords
 from .model import KINDS, ROLE_NAMES
@@ -346,10 +346,7 @@ class RosterGraph:
                 if f"{name}.attr.{a}" in arrays:
                     at[a] = arrays[f"{name}.attr.{a}"]
                 else:
-                    vals = strings[f"{name}.attr.{a}"]
-                    obj = np.empty(len(vals), dtype=object)
-                    obj[:] = vals
-                    at[a] = obj
+                    at[a] = object_array(strings[f"{name}.attr.{a}"])
             relations[name] = Relation(
                 name=name, src_kind=sk, dst_kind=dk,
                 **{f: arrays[f"{name}.{f}"] for f in ("src", "dst", "indptr", "rindptr", "rsrc",
@@ -392,9 +389,7 @@ class RosterGraph:
                 if a == "primary":
                     at[a] = np.asarray(vals, dtype=bool)
                 else:
-                    arr = np.empty(len(vals), dtype=object)
-                    arr[:] = vals
-                    at[a] = arr
+                    at[a] = object_array(vals)
             relations[name] = _csr(s, d, len(ids[sk]), len(ids[dk]), at, name, (sk, dk))
         roles = np.zeros(len(ids["user"]), dtype=np.uint8)
         given = np.asarray(cols["users"]["roles"], dtype=np.uint8)

@@ -334,8 +334,7 @@ def _by_position(vals: list[Any], keep: np.ndarray, at: np.ndarray, n_out: int,
         for pos, v in zip(extra_at, extra):
             out.insert(pos, v)
         return out  # type: ignore[no-any-return]
-    src = np.empty(len(vals), dtype=object)
-    src[:] = vals
+    src = object_array(vals)
     arr = np.empty(n_out, dtype=object)
     arr[at] = src[keep]
     for pos, v in zip(extra_at, extra):
@@ -438,8 +437,7 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
         # filled as an object array (one C-level copy per step): mending the list in
         # place first and copying it after took several times longer at 2M values
         get = FIELD_GETTERS[kind][name]
-        src = np.empty(len(vals), dtype=object)
-        src[:] = vals
+        src = object_array(vals)
         if same:
             col = src
         else:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._collector import collector_paused
+from ..columns import object_array
 from ..fields import FIELD_GETTERS
 from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyColumns
@@ -75,9 +76,7 @@ def reader_column(roster: Roster, kind: str, name: str) -> np.ndarray | None:
     if name in _BOOL_FIELDS:
         return np.asarray(col, dtype=bool)
     if not isinstance(col, np.ndarray):
-        arr = np.empty(len(col), dtype=object)
-        arr[:] = list(col)
-        return arr
+        return object_array(list(col))
     return col
 
 
@@ -127,8 +126,7 @@ def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
             elif name in _INT_FIELDS:
                 col = np.fromiter(vals, dtype=np.int64, count=n)
             else:
-                col = np.empty(n, dtype=object)
-                col[:] = vals
+                col = object_array(vals)
     c[key] = col
     return col
 

@@ -45,7 +45,7 @@ from typing import Any, overload
 import numpy as np
 from numpy.dtypes import StringDType
 
-from ..columns import Codes, run_starts
+from ..columns import Codes, object_array, run_starts
 from .registry import SEVERITIES, Finding, Rule
 
 __all__ = ["FindingBlock", "Findings", "dense_codes", "join_strings", "string_codes", "thousands"]
@@ -57,10 +57,7 @@ def _obj(values: Any) -> np.ndarray:
     """A 1-d object array of ``values`` (tuples stay tuples)."""
     if isinstance(values, np.ndarray) and values.dtype == object:
         return values
-    seq = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    out = np.empty(len(seq), dtype=object)
-    out[:] = seq
-    return out
+    return object_array(values.tolist() if isinstance(values, np.ndarray) else list(values))
 
 
 def _py(x: Any) -> Any:

@@ -93,15 +93,7 @@ def _hit_positions(strs: list[str]) -> tuple[list[int], np.ndarray, np.ndarray]:
         which = np.searchsorted(starts, at, side="right") - 1
         cps = u[at].astype(np.int64)
     else:
-        # only a string that is not printable, or holds U+FFFD (the one printable
-        # character reported), can hold one
-        may = ~np.fromiter(map(str.isprintable, strs), dtype=bool, count=n)
-        if "\ufffd" in joined:
-            may |= np.fromiter(map(str.__contains__, strs, repeat("\ufffd")), dtype=bool,
-                               count=n)
-        looked = np.flatnonzero(may)
-        which, cps = _bad_code_points(list(compress(strs, may)))
-        which = looked[which]
+        which, cps = _bad_code_points_of(strs, fffd="\ufffd" in joined)
     hit[which] = True
     order = np.flatnonzero(hit)
     return order.tolist(), np.searchsorted(order, which), cps
@@ -393,16 +385,20 @@ def _order_of(paths: np.ndarray, verb: str, fmt: Any, values: np.ndarray,
     return order
 
 
-def _bad_code_points_of(strs: list[str], looked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_bad_code_points` of the strings at ``looked`` (indices into ``strs``),
-    with indices into ``strs``. Only a string that is not printable, or holds U+FFFD (the
-    one printable character reported), can hold one: the rest are not read."""
-    some = [strs[k] for k in looked.tolist()]
+def _bad_code_points_of(strs: list[str], looked: np.ndarray | None = None,
+                        fffd: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_bad_code_points` of the strings at ``looked`` (indices into ``strs``; all
+    of them when ``None``), with indices into ``strs``. Only a string that is not
+    printable, or holds U+FFFD (the one printable character reported; not looked for
+    when ``fffd`` is false: none holds it), can hold one: the rest are not read."""
+    some = strs if looked is None else [strs[k] for k in looked.tolist()]
     may = ~np.fromiter(map(str.isprintable, some), dtype=bool, count=len(some))
-    may |= np.fromiter(map(str.__contains__, some, repeat("\ufffd")), dtype=bool,
-                       count=len(some))
+    if fffd:
+        may |= np.fromiter(map(str.__contains__, some, repeat("\ufffd")), dtype=bool,
+                           count=len(some))
     which, cps = _bad_code_points(list(compress(some, may)))
-    return looked[np.flatnonzero(may)[which]], cps
+    which = np.flatnonzero(may)[which]
+    return (which if looked is None else looked[which]), cps
 
 
 def _bad_chars(n: int, which: np.ndarray, cps: np.ndarray

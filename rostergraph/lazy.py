@@ -306,10 +306,11 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         at = np.asarray(rows, dtype=np.int64)
         starts, ends = self._starts[at].tolist(), self._ends[at].tolist()
         text = self._source()
-        src: Any = memoryview(text) if not copy else text
-        part = src.__getitem__ if not copy else (lambda sl: bytes(text[sl]))
-        return [None if rec is not None else part(slice(a, b))
-                for rec, a, b in zip(built, starts, ends)]
+        if copy:
+            return [None if rec is not None else bytes(text[a:b])
+                    for rec, a, b in zip(built, starts, ends)]
+        view = memoryview(text)
+        return [None if rec is not None else view[a:b] for rec, a, b in zip(built, starts, ends)]
 
     def field_values(self, field: str) -> list[Any]:
         """One top-level field of every record, in order, without building any record:

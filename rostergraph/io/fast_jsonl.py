@@ -460,16 +460,13 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
         out = np.empty(len(rows), dtype=object)
         ok = src >= 0
         take = src[ok].tolist()
-        if len(take) > 1:
-            out[ok] = object_array(itemgetter(*take)(vals))  # (one C-level gather)
-        elif take:
-            out[ok] = object_array([vals[take[0]]])
+        # (one C-level gather; itemgetter of one index gives the item, not a tuple)
+        out[ok] = object_array(itemgetter(*take)(vals) if len(take) > 1
+                               else [vals[i] for i in take])
         if ready:  # records the general path built (as strings() fills them in)
             get = FIELD_GETTERS[kind][name]
-            for k, p in enumerate(rows.tolist()):
-                rec = ready.get(p)
-                if rec is not None:
-                    out[k] = get(rec)
+            for k in np.flatnonzero(np.isin(rows, list(ready))).tolist():
+                out[k] = get(ready[int(rows[k])])
         return out
 
     done: dict[str, np.ndarray] = {}

@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 from ._common import _cache as _cache
+from ._common import _expand as _expand
 from ._common import _section_csr as _section_csr
 from .orphans import orphaned_users
 from .reach import (

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import NODE_KINDS, RELATIONS, ROLE_BITS, ROLE_NAMES, RosterGraph
+from ..queries import _expand
 from ..roster import Roster
 from ._util import field_column, role_mask
 from .findings import FindingBlock, dense_codes
@@ -135,10 +136,8 @@ def _unlisted_teachers(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.ndarr
     cand = np.flatnonzero((teacher != None) & (teacher != field_column(g, "section",
                                                                         "teachers_0")))
     rel = g.relations["teaches"]
-    lo, hi = rel.rindptr[cand], rel.rindptr[cand + 1]
-    which = np.repeat(np.arange(len(cand), dtype=np.int64), hi - lo)
-    edge = np.arange(int((hi - lo).sum())) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
-    same = g.ids("user")[rel.rsrc[lo[which] + edge]] == teacher[cand][which]
+    which, pos = _expand(rel.rindptr, cand)  # each candidate's teaches edges
+    same = g.ids("user")[rel.rsrc[pos]] == teacher[cand][which]
     at = cand[np.bincount(which[same], minlength=len(cand)) == 0]
     ids = teacher[at]
     return at, ids, _lookup(g, "user", ids.tolist())

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..columns import Codes
 from ..graph import ROLE_BITS, RosterGraph
-from ..queries import _section_csr
+from ..queries import _expand, _section_csr
 from ..roster import Roster
 from ._util import field_column, field_values_at, group_members, reader_column, string_codes
 from .findings import FindingBlock, dense_codes
@@ -158,10 +158,8 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     if not len(bad):
         return
     # the students' most common grade per reported section (ties: the smaller code)
-    lens = indptr[bad + 1] - indptr[bad]
-    which = np.repeat(np.arange(len(bad), dtype=np.int64), lens)
-    pos = np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
-    grades = stu_grade[studs[indptr[bad][which] + pos]].astype(np.int64)
+    which, pos = _expand(indptr, bad)
+    grades = stu_grade[studs[pos]].astype(np.int64)
     keep = grades >= 0
     key, inv = dense_codes(which[keep] * n_codes + grades[keep])
     count = np.bincount(inv, minlength=len(key))

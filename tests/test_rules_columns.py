@@ -139,10 +139,10 @@ def test_maybe_shared_is_a_superset_of_repeated_values(values: list[Any]) -> Non
     """The email-group prefilter keeps every position whose value occurs more than once."""
     from collections import Counter
 
-    from rostergraph.rules.users import _maybe_shared
+    from rostergraph.rules._util import maybe_repeated
 
     counts = Counter(values)
-    got = _maybe_shared(np.fromiter(map(hash, values), dtype=np.int64,
+    got = maybe_repeated(np.fromiter(map(hash, values), dtype=np.int64,
                                     count=len(values))).tolist()
     assert got == sorted(got)
     assert {i for i, v in enumerate(values) if counts[v] > 1} <= set(got)

@@ -131,6 +131,27 @@ def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
     return col
 
 
+def maybe_repeated(hashes: np.ndarray) -> np.ndarray:
+    """Ascending positions of ``hashes`` that may equal another: a superset of the
+    repeated ones, found with two bincounts over bits of them (no sort). Rules grouping
+    equal strings (emails, section names) compare only the strings at these.
+
+    Examples
+    --------
+    >>> maybe_repeated(np.array([7, 3, 7, 9])).tolist()
+    [0, 2]
+    """
+    n = len(hashes)
+    if n < 2:
+        return np.zeros(0, dtype=np.int64)
+    bits = min(max((4 * n).bit_length(), 10), 24)
+    mask = (1 << bits) - 1
+    low = hashes & mask
+    cand = np.flatnonzero(np.bincount(low, minlength=mask + 1)[low] > 1)
+    high = (hashes[cand] >> bits) & mask
+    return cand[np.bincount(high, minlength=mask + 1)[high] > 1]
+
+
 def field_values_at(g: RosterGraph, kind: str, name: str, rows: np.ndarray) -> np.ndarray:
     """:func:`field_column` at ``rows``; a reader's string column that is not made yet is
     read at those rows alone (the rest of its strings are not touched).

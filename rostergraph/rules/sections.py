@@ -10,7 +10,14 @@ from ..columns import Codes
 from ..graph import ROLE_BITS, RosterGraph
 from ..queries import _expand, _section_csr
 from ..roster import Roster
-from ._util import field_column, field_values_at, group_members, reader_column, string_codes
+from ._util import (
+    field_column,
+    field_values_at,
+    group_members,
+    maybe_repeated,
+    reader_column,
+    string_codes,
+)
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
@@ -103,11 +110,7 @@ def sec_duplicate_names(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock
         h = np.fromiter(map(hash, field_column(g, "section", "name")), dtype=np.int64)
     h = h[rel.src]
     # only names whose (school, hash of the name) repeats can repeat: read those only
-    key = rel.dst.astype(np.int64) * 1_000_003 ^ h
-    hkey = np.sort(key)
-    repeated = hkey[1:][hkey[1:] == hkey[:-1]]
-    at = np.minimum(np.searchsorted(repeated, key), max(len(repeated) - 1, 0))
-    named = np.flatnonzero(repeated[at] == key) if len(repeated) else np.zeros(0, np.int64)
+    named = maybe_repeated(rel.dst.astype(np.int64) * 1_000_003 ^ h)
     sec_names = np.empty(len(rel.src), dtype=object)
     sec_names[named] = field_values_at(g, "section", "name", rel.src[named])
     # absent and empty names are no name

@@ -23,6 +23,7 @@ from ._util import (
     field_column,
     field_values_at,
     group_members,
+    maybe_repeated,
     reader_column,
     records_at,
 )
@@ -69,20 +70,6 @@ def usr_email_no_at(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
                            values={"field": field}, order=suffix)
 
 
-def _maybe_shared(hashes: np.ndarray) -> np.ndarray:
-    """Ascending positions of ``hashes`` that may equal another: a superset of the
-    repeated ones, found with two bincounts over bits of them (no sort)."""
-    n = len(hashes)
-    if n < 2:
-        return np.zeros(0, dtype=np.int64)
-    bits = min(max((4 * n).bit_length(), 10), 24)
-    mask = (1 << bits) - 1
-    low = hashes & mask
-    cand = np.flatnonzero(np.bincount(low, minlength=mask + 1)[low] > 1)
-    high = (hashes[cand] >> bits) & mask
-    return cand[np.bincount(high, minlength=mask + 1)[high] > 1]
-
-
 def _runs_of_equal(vals: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """An order of ``vals`` in which equal values are adjacent, and where each run of equal
     values starts in it (a mask); ``hashes`` are the values' hashes. The values are
@@ -126,7 +113,7 @@ def _email_groups(roster: Roster, g: RosterGraph) -> tuple[np.ndarray, np.ndarra
         if h is None:
             emails = field_column(g, "user", "email")
             h = np.fromiter(map(hash, emails), dtype=np.int64, count=len(emails))
-        rows = _maybe_shared(h)
+        rows = maybe_repeated(h)
         vals = field_values_at(g, "user", "email", rows)
         odd = (h[rows] == hash(None)) | (h[rows] == hash(""))  # absent or empty: no group
         if odd.any():

@@ -11,7 +11,7 @@ the section, other roles (``aide``, ``proctor``, ...) in its extra
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -25,6 +25,13 @@ _DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",)
                 "courses": ("courses",), "classes": ("sections",), "users": ("users",)}
 
 
+def _union(have: Iterable[Any] | None, add: Iterable[Any] | None) -> list[Any]:
+    """``have`` then the items of ``add`` it does not hold, in order."""
+    out = list(have or ())
+    out += [u for u in add or () if u not in out]
+    return out
+
+
 def _with_other_roles(extra: Mapping[str, Any],
                       adds: Mapping[str, Any]) -> Mapping[str, Any]:
     """``extra`` with the users of ``adds``' other-role lists (:data:`OTHER_ROLES_KEY` +
@@ -34,12 +41,7 @@ def _with_other_roles(extra: Mapping[str, Any],
         if not key.startswith(OTHER_ROLES_KEY) or not isinstance(users, list):
             continue
         have = out.get(key)
-        if not isinstance(have, list):
-            out[key] = list(users)
-            continue
-        merged = list(have)
-        merged += [u for u in users if u not in merged]
-        out[key] = merged
+        out[key] = _union(have if isinstance(have, list) else None, users)
     return MappingProxyType(out)
 
 
@@ -89,10 +91,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
             old = kinds[kind].get(rid)
             if kind == "sections" and old is not None:
                 # a class row carries no enrollments: keep the base's, add the delta's
-                students = list(old.students or ())
-                students += [u for u in rec.students or () if u not in students]
-                teachers = list(old.teachers or ())
-                teachers += [u for u in rec.teachers or () if u not in teachers]
+                students = _union(old.students, rec.students)
+                teachers = _union(old.teachers, rec.teachers)
                 extra = _with_other_roles(
                     {k: v for k, v in old.extra.items() if k.startswith(OTHER_ROLES_KEY)},
                     rec.extra)
@@ -109,10 +109,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
         sec = kinds["sections"].get(cid)
         if sec is None:
             continue
-        students = list(sec.students or ())
-        students += [u for u in adds.get("students", ()) if u not in students]
-        teachers = list(sec.teachers or ())
-        teachers += [u for u in adds.get("teachers", ()) if u not in teachers]
+        students = _union(sec.students, adds.get("students"))
+        teachers = _union(sec.teachers, adds.get("teachers"))
         kinds["sections"][cid] = attrs.evolve(
             sec, students=tuple(students) if students else sec.students,
             teachers=tuple(teachers) if teachers else sec.teachers,

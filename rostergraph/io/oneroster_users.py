@@ -81,6 +81,14 @@ def _orgs_split(rd: _Reader, ids: list[str]) -> tuple[list[str], list[str]]:
     return schools, districts
 
 
+def _add_schools(r: dict[str, Any], schools: list[str]) -> None:
+    """``schools`` appended to role dict ``r``'s ``schools`` (each once; none: no list)."""
+    for s in schools:
+        have = r.setdefault("schools", [])
+        if s not in have:
+            have.append(s)
+
+
 def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
                primary: str | None, row: dict[str, str], file: str, line: int
                ) -> frozenset[str]:
@@ -106,10 +114,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     taken = _TAKES.get(role, _TAKES_NOTHING)
     if role in ("student", "teacher"):
         r = roles.setdefault(role, {})
-        for s in schools:
-            r.setdefault("schools", [])
-            if s not in r["schools"]:
-                r["schools"].append(s)
+        _add_schools(r, schools)
         if schools and "school" not in r:
             r["school"] = schools[0]
         if ident is not None:
@@ -130,10 +135,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     elif role in _STAFF_ROLES or role == "administrator":
         taken = _TAKES["teacher"]
         r = roles.setdefault("staff", {})
-        for s in schools:
-            r.setdefault("schools", [])
-            if s not in r["schools"]:
-                r["schools"].append(s)
+        _add_schools(r, schools)
         if ident is not None:
             r["staff_id"] = ident
         if username:

@@ -190,11 +190,10 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     endpoints = [e for e in ENDPOINTS
                  if (manifest["endpoints"].get(e) or {}).get("status") == "done"]
     tables = {e: read_records(folder, e) for e in endpoints}
-    skipped0 = sum(int(manifest["endpoints"][e].get("skipped") or 0) for e in endpoints)
     audit: list[dict[str, Any]] = []
     marks: dict[str, str] = {}
     changed: set[str] = set()
-    listed: set[str] = set()  # collections whose delta sent items that are no record
+    listed = 0  # items of the deltas that are no record, newly listed
     now = _now()
     for endpoint in endpoints:
         entry = manifest["endpoints"][endpoint]
@@ -207,8 +206,8 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
             for page in client.pages(endpoint, limit=limit, filter=flt):
                 good = _with_ids(page.records)
                 # nothing to apply them to: listed as the fetch lists its own, the rest goes on
-                if len(good) < page.size and _skip_items(entry, page, good, new_only=True):
-                    listed.add(endpoint)
+                if len(good) < page.size:
+                    listed += _skip_items(entry, page, good, new_only=True)
                 delta.extend(without_credentials(r) for r in good)
                 bar.update(page.size)
         for rec in delta:
@@ -232,9 +231,8 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     actions: dict[str, int] = {}
     for a in audit:
         actions[a["action"]] = actions.get(a["action"], 0) + 1
-    skipped = sum(int(manifest["endpoints"][e].get("skipped") or 0) for e in endpoints)
-    if skipped > skipped0:
-        actions["skipped"] = skipped - skipped0
+    if listed:
+        actions["skipped"] = listed
     files = bundle_files(client.version, {e: t.values() for e, t in tables.items()},
                          _skipped_items(manifest, tables))
     reasons = _holds(folder, files, hold) if changed and hold is not None else []

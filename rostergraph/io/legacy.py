@@ -61,7 +61,7 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .clever_json import _told_twice, _unwrap
+from .clever_json import _told_twice, _unwrap, repaired_json
 from .jsonkeys import duplicate_keys, maybe_duplicate_keys
 
 __all__ = ["LEGACY_USER_FILES", "is_legacy_clever", "read_legacy_clever"]
@@ -174,8 +174,6 @@ class _Reader:
         except orjson.JSONDecodeError as exc:
             doc = _stdlib_json(data)  # orjson refuses lone surrogates; the stdlib keeps them
             if doc is _UNREADABLE:  # Latin-1 bytes, trailing commas: as the v3 reader does
-                from .clever_json import repaired_json
-
                 fixed, said = repaired_json(data)
                 if fixed is not None:
                     doc = fixed[0]

@@ -176,6 +176,18 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+def _row_term(row: dict[str, str]) -> tuple[str | None, str, str, str]:
+    """A sections.csv row's (term id or None, name, start, end); _row_course: its course's."""
+    name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
+    tid = row.get("Term_id") or (term_id(name, start, end) if name or start or end else None)
+    return tid, name, start, end
+
+
+def _row_course(row: dict[str, str]) -> tuple[str | None, str, str]:
+    name, number = row.get("Course_name") or "", row.get("Course_number") or ""
+    return row.get("Course_id") or (course_id(name, number) if name else None), name, number
+
+
 #: Each file's columns that name records of other files: (column, kind).
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     **{f: (("School_id", "schools"),) for f in (
@@ -214,7 +226,7 @@ class _AnyCase:
 class _Reader:
     def __init__(self, bundle: Bundle | _AnyCase, b: RosterBuilder, limits: Limits) -> None:
         self.bundle, self.b, self.limits = bundle, b, limits
-        self.plans: dict[str, ColumnPlan] = {}  # file → its column plan (see _plan)
+        self.plans: dict[str, ColumnPlan] = {}  # file → its column_plan
         self.users: dict[str, dict[str, Any]] = {}
         self.user_where: dict[str, tuple[str, int]] = {}
         self.emails: dict[str, str] = {}  # teacher email → user id
@@ -544,15 +556,10 @@ class _Reader:
         problem; any other second row is a duplicate (the first is kept)."""
         d = self.sections[sid]
         fields, extra, _, _ = self.plans["sections.csv"]
-        name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
-        tid = row.get("Term_id") or (term_id(name, start, end) if name or start or end
-                                     else None)
-        cname, number = row.get("Course_name") or "", row.get("Course_number") or ""
-        cid = row.get("Course_id") or (course_id(cname, number) if cname else None)
-        same = (d.get("school") == (row.get("School_id") or None) and d.get("term_id") == tid
-                and d.get("course") == cid and all(
-                    d.get(key) == row[col] for _, run in fields for col, key in run) and all(
-                    d.get(key) == row[col] for col, key in extra))
+        same = ((d.get("school"), d.get("term_id"), d.get("course")) == (
+            row.get("School_id") or None, _row_term(row)[0], _row_course(row)[0]) and all(
+                d.get(key) == row[col] for _, run in fields for col, key in run) and all(
+                d.get(key) == row[col] for col, key in extra))
         had = d.get("teachers") or []
         new = [t for t in self._teachers(row, sid, line) if t not in had] if same else []
         if not new:
@@ -577,11 +584,9 @@ class _Reader:
                            record_id=rid, field=col)
 
     def _term(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
-        name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
-        tid = row.get("Term_id") or None
-        if not (name or start or end or tid):
+        tid, name, start, end = _row_term(row)
+        if tid is None:
             return
-        tid = tid or term_id(name, start, end)
         d["term_id"] = tid
         if tid not in self.terms:
             t: dict[str, Any] = {"id": tid}
@@ -593,15 +598,13 @@ class _Reader:
             self.terms[tid] = t
 
     def _course(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
-        name, number = row.get("Course_name") or "", row.get("Course_number") or ""
-        cid = row.get("Course_id") or None
-        if not name and not cid:
+        cid, name, number = _row_course(row)
+        if cid is None:
             if number:
                 self.b.problem("other", "Course_number without Course_name: Clever builds no "
                                "course", file="sections.csv", line=line, kind="sections",
                                record_id=d["id"], field="Course_name")
             return
-        cid = cid or course_id(name, number)
         d["course"] = cid
         c = self.courses.get(cid)
         if c is None:

@@ -219,10 +219,11 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
     lines_mode = ".jsonl" in name.lower() or ".ndjson" in name.lower()
     if lines_mode and _document_in_lines(path):
         data = read_bytes(path, limits)
+        text = data[3:] if data[:3] == _BOM else data
         try:
-            doc = orjson.loads(data[3:] if data[:3] == _BOM else data)
+            doc = orjson.loads(text)
         except orjson.JSONDecodeError:
-            fixed, said = repaired_json(data[3:] if data[:3] == _BOM else data)
+            fixed, said = repaired_json(text)
             doc = fixed[0] if fixed is not None else _BAD
             if fixed is not None:
                 for code, message, line, raw in said:
@@ -232,7 +233,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT
             b.problem("other", f"{name} is one JSON document over several lines, not JSON "
                       "Lines (one record per line): read as a document", file=name, line=1,
                       kind=kind)
-            _read_document(b, kind, doc, name, data[3:] if data[:3] == _BOM else data)
+            _read_document(b, kind, doc, name, text)
             return
     if lines_mode:
         _stream_lines(b, kind, path, limits)

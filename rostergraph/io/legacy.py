@@ -61,7 +61,7 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .clever_json import _told_twice, _unwrap
+from .clever_json import _told_twice, _unwrap, repaired_json
 from .jsonkeys import duplicate_keys, maybe_duplicate_keys
 
 __all__ = ["LEGACY_USER_FILES", "is_legacy_clever", "read_legacy_clever"]
@@ -137,20 +137,6 @@ def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
     return False
 
 
-_UNREADABLE = object()
-
-
-def _stdlib_json(data: bytes) -> Any:
-    """``data`` decoded by the stdlib (which keeps lone surrogate escapes, as the v3 reader
-    does), or ``_UNREADABLE`` (bad JSON or UTF-8, nesting too deep, a huge integer)."""
-    import json
-
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (ValueError, RecursionError):
-        return _UNREADABLE
-
-
 def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -172,20 +158,17 @@ class _Reader:
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            doc = _stdlib_json(data)  # orjson refuses lone surrogates; the stdlib keeps them
-            if doc is _UNREADABLE:  # Latin-1 bytes, trailing commas: as the v3 reader does
-                from .clever_json import repaired_json
-
-                fixed, said = repaired_json(data)
-                if fixed is not None:
-                    doc = fixed[0]
-                    for code, message, line, raw in said:
-                        self.b.problem(code, message, file=f.name, line=line, raw=raw)
-            if doc is _UNREADABLE:
+            # the stdlib (it keeps lone surrogates, which orjson refuses), then Latin-1
+            # bytes and trailing commas mended, as the v3 reader does
+            fixed, said = repaired_json(data)
+            for code, message, line, raw in said:
+                self.b.problem(code, message, file=f.name, line=line, raw=raw)
+            if fixed is None:
                 self.b.problem("syntax", f"not valid JSON: {exc.msg} (column {exc.colno}); "
                                "the file was not loaded", file=f.name, line=exc.lineno,
                                raw=raw_text(data[max(0, exc.pos - 80):exc.pos + 80]))
                 return None
+            doc = fixed[0]
         if maybe_duplicate_keys(data, doc):  # (told for the file, by the key's path)
             for path, value in duplicate_keys(data):
                 _told_twice(self.b, path, value, None, file=f.name)

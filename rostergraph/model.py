@@ -487,6 +487,7 @@ RECORD_CLASSES: dict[str, type[District | School | Term | Course | Section | Use
 
 # (name, kind, nested class) per class, computed once.
 _SPECS: dict[type, tuple[tuple[str, str, type[Any] | None], ...]] = {}
+_OBJECT_FIELDS: dict[type, tuple[str, ...]] = {}  # (like _SPECS: derived from a class, never changed)
 
 
 def _spec(cls: type) -> tuple[tuple[str, str, type[Any] | None], ...]:
@@ -662,15 +663,29 @@ def mistyped_paths(record: Any, _prefix: str = "") -> set[str]:
     >>> sorted(mistyped_paths(rec))
     ['email', 'roles.student.grade']
     """
-    spec = _spec(type(record))
-    extra = getattr(record, "extra", None) or {}
-    out = {_prefix + name for name, _, _ in spec if name in extra}
-    for name, kind, _ in spec:
-        if kind == _OBJ:
-            value = getattr(record, name)
-            if value is not None:
-                out |= mistyped_paths(value, f"{_prefix}{name}.")
+    out: set[str] = set()
+    _add_mistyped(record, _prefix, out)
     return out
+
+
+def _add_mistyped(record: Any, prefix: str, out: set[str]) -> None:
+    # (a writer asks this of every record: most have no extra at any level, so the
+    # walk only looks at the nested objects' ``extra``)
+    extra = getattr(record, "extra", None)
+    if extra:
+        out.update(prefix + name for name, _, _ in _spec(type(record)) if name in extra)
+    for name in _object_fields(type(record)):
+        value = getattr(record, name)
+        if value is not None:
+            _add_mistyped(value, f"{prefix}{name}.", out)
+
+
+def _object_fields(cls: type) -> tuple[str, ...]:
+    """The names of a record class's nested-object fields."""
+    got = _OBJECT_FIELDS.get(cls)
+    if got is None:
+        got = _OBJECT_FIELDS[cls] = tuple(name for name, kind, _ in _spec(cls) if kind == _OBJ)
+    return got
 
 
 def record_to_dict(record: Any, *, nulls: bool = True) -> dict[str, Any]:

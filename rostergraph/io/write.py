@@ -36,13 +36,14 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ..errors import SourceError
+from ..lazy import LazyRecords
 from ..model import KINDS, iso_date, mistyped_paths, record_to_dict
 from ..roster import Roster
 from ..table import Table
@@ -109,6 +110,13 @@ def _write_files(path: Path, files: Mapping[str, bytes], as_zip: bool) -> None:
         atomic_write_bytes(path / name, data)
 
 
+def each_record(records: Mapping[str, Any]) -> Iterable[Any]:
+    """The records of one kind, for one pass: a roster that builds records on first access
+    builds each for the pass without keeping it, so writing a district does not hold
+    every record built at once."""
+    return records.stream() if isinstance(records, LazyRecords) else records.values()
+
+
 class WriteReport:
     """Counts of fields a writer could not carry as they were, by (kind, field, how).
 
@@ -130,12 +138,17 @@ class WriteReport:
 
     def leftover(self, kind: str, d: Mapping[str, Any], how: str, prefix: str = "") -> None:
         """Count every leaf path of ``d`` (a record's fields no column took)."""
-        for k, v in d.items():
-            path = prefix + k
-            if isinstance(v, Mapping) and v and path.count(".") < 2:
-                self.leftover(kind, v, how, path + ".")
-            else:
-                self.add(kind, path, how)
+        counts = self.counts
+        todo = [(d, prefix)]
+        while todo:  # (asked for every record a writer carries: no recursion, no calls)
+            obj, pre = todo.pop()
+            for k, v in obj.items():
+                path = pre + k
+                if v and (type(v) is dict or isinstance(v, Mapping)) and path.count(".") < 2:
+                    todo.append((v, path + "."))
+                else:
+                    key = (kind, path, how)
+                    counts[key] = counts.get(key, 0) + 1
 
     def table(self) -> Table:
         """The report as a Table (``kind, field, count, how``), sorted."""
@@ -260,6 +273,8 @@ class _Carry:
 
     def _under_mistyped(self, path: str) -> bool:
         """Whether an object above ``path`` (``name`` for ``name.last``) was mistyped."""
+        if not self.mistyped or "." not in path:
+            return False  # (the common case, asked for every field written)
         parts = path.split(".")
         return any(".".join(parts[:i]) in self.mistyped for i in range(1, len(parts)))
 

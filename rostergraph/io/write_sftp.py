@@ -371,7 +371,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             header = ["Kind", "Id", "Clever_json"]
         elif name == "rostergraph_districts.csv":
             header = ["District_id", "District_name"]
-        files[name] = _utf8(to_csv_text([header] + [[r.get(c) for c in header] for r in rows]),
+        files[name] = _utf8(to_csv_text([header] + [list(map(r.get, header)) for r in rows]),
                             report, name)
     _write_files(Path(path), files, as_zip=False)
     return report.table()

@@ -80,7 +80,7 @@ from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge
-from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS
+from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
     SFTP_FILES,
     AnyCase,
@@ -94,9 +94,6 @@ from .sftp_rows import RowReader
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
-
-_PREFIX = "sftp."
-
 
 class _Reader(RowReader):
     """The records of an SFTP upload, built file by file (see the module's docstring)."""
@@ -356,7 +353,7 @@ class _Reader(RowReader):
             if number:
                 c["number"] = number
             if row.get("Course_description"):
-                c[_PREFIX + "Course_description"] = row["Course_description"]
+                c[SFTP_PREFIX + "Course_description"] = row["Course_description"]
             if self.district:
                 c["district"] = self.district
             self.courses[cid] = c

@@ -196,17 +196,19 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
     files: dict[str, bytes] = {}
     report = WriteReport()
     for kind in KINDS:
-        recs = roster.records(kind).values()
+        # one record at a time, each written as its JSON text at once: a district's dicts
+        # are never all held together
         if kind == "terms":
-            dicts = [_iso_term(record_to_dict(r), report) for r in recs]
+            dicts = (_iso_term(record_to_dict(r), report) for r in each_record(roster.terms))
         else:
-            dicts = [record_to_dict(r) for r in recs]
+            dicts = (record_to_dict(r) for r in each_record(roster.records(kind)))
         if jsonl:
             files[f"{kind}.jsonl"] = b"".join(_dumps(d) + b"\n" for d in dicts)
-        else:
-            env = {"data": [{"data": d, "uri": f"/v3.0/{kind}/{d['id']}"} for d in dicts],
-                   "links": [{"rel": "self", "uri": f"/v3.0/{kind}"}]}
-            files[f"{kind}.json"] = _dumps(env)
+        else:  # the envelope's text, item by item (what dumping it whole gives)
+            items = b",".join(_dumps({"data": d, "uri": f"/v3.0/{kind}/{d['id']}"})
+                              for d in dicts)
+            links = _dumps([{"rel": "self", "uri": f"/v3.0/{kind}"}])
+            files[f"{kind}.json"] = b'{"data":[' + items + b'],"links":' + links + b"}"
     _write_files(Path(path), files, as_zip=False)
     return report.table()
 

@@ -75,9 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     print("| step | load CPU s | load peak MiB | step CPU s | step / load | peak MiB |")
     print("|---|---:|---:|---:|---:|---:|")
     for step in steps:
-        r = subprocess.run([sys.executable, "-c", _CHILD, step, str(args.district),
-                            str(args.next or "")], cwd=ROOT, capture_output=True, text=True,
-                           check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        r = subprocess.run([sys.executable, "-c", _CHILD, step, str(args.district.resolve()),
+                            str(args.next.resolve() if args.next else "")], cwd=ROOT,
+                           capture_output=True, text=True, check=False,
+                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        if r.returncode:
+            print(r.stderr, file=sys.stderr)
+            return 1
         got = json.loads(r.stdout.strip().splitlines()[-1])
         print(f"| {got['what']} | {got['load_cpu']:.2f} | {got['load_peak']:.0f} | "
               f"{got['cpu']:.2f} | {got['cpu'] / got['load_cpu']:.1f}× | {got['peak']:.0f} |")

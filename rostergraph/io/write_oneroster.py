@@ -30,6 +30,8 @@ True
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,7 +43,7 @@ from ..table import Table
 from .csvutil import to_csv_text
 from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY, CEDS_TO_CLEVER, CLEVER_TO_CEDS
-from .write import _ISO_LIKE, WriteReport, _Carry, _utf8, _write_files, each_record
+from .write import _ISO_LIKE, WriteReport, _Carry, _utf8_joined, _write_files, each_record
 
 __all__ = ["ONEROSTER_VERSIONS", "write_oneroster"]
 
@@ -124,16 +126,23 @@ _OR_SEX = {"M": "male", "F": "female", "X": "other"}
 _OR_SEX_BACK = {"male": "M", "female": "F", "other": "X"}
 
 
+#: rows of a sheet made into CSV text at a time
+_CHUNK = 50_000
+
+
 class _Sheet:
     """Rows of one CSV file with a fixed header plus extension columns seen on the way."""
 
     def __init__(self, header: list[str], *, standard_only: bool = False) -> None:
         self.header = list(header)
         self.columns = set(header)
-        # each row's values in header order as the header was when it came (columns seen
-        # later are only appended, so a short row is padded when written): a list costs a
-        # fraction of a dict, and a district's enrollments are millions of rows
+        # rows waiting to be written as CSV text: each row's values in header order as the
+        # header was when it came (columns seen later are only appended, so a short row is
+        # padded when written). Every _CHUNK rows become text: a district's text is a
+        # fraction of its rows as Python objects (millions of lists and strings).
         self.rows: list[list[Any]] = []
+        self.parts: list[tuple[int, str]] = []  # (header width, CSV text of the rows)
+        self.n_rows = 0
         # OneRoster without extensions: a column the spec does not define (a source's
         # `pronouns` in 1.1, a misspelt column) is dropped unless it is a `metadata.*` one
         self.standard = frozenset(header) if standard_only else None
@@ -150,17 +159,34 @@ class _Sheet:
                     self.columns.add(k)
                     self.header.append(k)
         self.rows.append(list(map(row.get, self.header)))
+        self.n_rows += 1
+        if len(self.rows) >= _CHUNK:
+            self._render()
 
-    def text(self, report: WriteReport, name: str) -> bytes:
-        """The CSV file's bytes (the rows are let go: a sheet is written once)."""
-        for col, n in sorted(self.dropped.items()):
-            report.add(name, f"{col} (not a OneRoster column)", "dropped", n)
+    def _render(self) -> None:
+        """The waiting rows → CSV text, padded to the header's width now."""
         rows, self.rows = self.rows, []
         width = len(self.header)
         for r in rows:
             if len(r) < width:
                 r += [None] * (width - len(r))
-        return _utf8(to_csv_text([self.header, *rows]), report, name)
+        if rows:
+            self.parts.append((width, to_csv_text(rows)))
+
+    def text(self, report: WriteReport, name: str) -> bytes:
+        """The CSV file's bytes (the text is let go: a sheet is written once)."""
+        for col, n in sorted(self.dropped.items()):
+            report.add(name, f"{col} (not a OneRoster column)", "dropped", n)
+        self._render()
+        width = len(self.header)
+        parts = [to_csv_text([self.header])]
+        for w, text in self.parts:
+            if w < width:  # a column first seen after this text was made: add its cells
+                rows = list(csv.reader(io.StringIO(text, newline="")))
+                text = to_csv_text([r + [""] * (width - w) for r in rows])
+            parts.append(text)
+        self.parts = []
+        return _utf8_joined(parts, report, name)
 
 
 def _list_ok(values: Iterable[str]) -> bool:
@@ -290,7 +316,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
     manifest = [["propertyName", "value"], ["manifest.version", "1.0"],
                 ["oneroster.version", version], ["source.systemName", "rostergraph"]]
     for name in _OR_FILES + (_OR12_FILES if version == "1.2" else ()):
-        present = name in sheets and (sheets[name].rows or name not in _OR_OPTIONAL)
+        present = name in sheets and (sheets[name].n_rows or name not in _OR_OPTIONAL)
         manifest.append([f"file.{name}", "bulk" if present else "absent"])
         if present:
             files[f"{name}.csv"] = sheets[name].text(report, f"{name}.csv")

@@ -18,6 +18,7 @@ from typing import Any
 from ..model import KINDS
 from ..roster import Roster
 from .enrollcols import OTHER_ROLES_KEY, canonical_role
+from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY
 
 __all__ = ["apply_delta"]
 
@@ -47,8 +48,6 @@ def _with_other_roles(extra: Mapping[str, Any],
 
 #: what ``demographics.csv`` gives a student role (its other cells: extra keys)
 _DEMOGRAPHIC_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
-_DEMOGRAPHICS = "oneroster.demographics."
-_PROFILES = "oneroster.userProfiles"
 
 
 def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -> Any:
@@ -58,8 +57,8 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
     import attrs
 
     extra = dict(new.extra)
-    if ("userProfiles", new.id) not in delivered and _PROFILES in old.extra:
-        extra.setdefault(_PROFILES, old.extra[_PROFILES])
+    if ("userProfiles", new.id) not in delivered and PROFILES_KEY in old.extra:
+        extra.setdefault(PROFILES_KEY, old.extra[PROFILES_KEY])
     roles = new.roles
     if ("demographics", new.id) not in delivered:
         ost, nst = old.roles.student, new.roles.student
@@ -67,14 +66,14 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
             fields = {f: getattr(ost, f) for f in _DEMOGRAPHIC_FIELDS
                       if getattr(nst, f) is None and getattr(ost, f) is not None}
             kept = {k: v for k, v in ost.extra.items()
-                    if k.startswith(_DEMOGRAPHICS) and k not in nst.extra}
+                    if k.startswith(DEMOGRAPHICS_PREFIX) and k not in nst.extra}
             if fields or kept:
                 nst = attrs.evolve(nst, **fields, extra=MappingProxyType({**nst.extra, **kept})
                                    if kept else nst.extra)
                 roles = attrs.evolve(roles, student=nst)
         elif nst is None:  # anyone else's: on the user
             for k, v in old.extra.items():
-                if k.startswith(_DEMOGRAPHICS):
+                if k.startswith(DEMOGRAPHICS_PREFIX):
                     extra.setdefault(k, v)
     if roles is new.roles and len(extra) == len(new.extra):
         return new

@@ -24,7 +24,8 @@ import orjson
 from ..roster import raw_text
 from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER
+from .mapping import CEDS_TO_CLEVER
+from .oneroster_cols import CARRY_COLUMN, PREFIX, USER_ID_COLUMN
 
 if TYPE_CHECKING:
     from .oneroster import _Reader
@@ -32,10 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["ROLES_KEY", "USER_ID_COLUMN", "apply_role", "keep_base_roles", "keep_unplaced",
            "link_contacts", "read_roles", "read_users"]
 
-CARRY_COLUMN = "metadata." + CARRY_KEY
-#: the extension column that joins a 1.1 multi-role user's rows into one user
-USER_ID_COLUMN = "metadata.rostergraph.userId"
-_PREFIX = "oneroster."
 
 _USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.last",
               "middleName": "name.middle", "email": "email",
@@ -131,7 +128,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
         taken = _TAKES["districtAdministrator"]
         roles.setdefault("district_admin", {})
         if schools:
-            u[_PREFIX + "schools"] = ",".join(schools)
+            u[PREFIX + "schools"] = ",".join(schools)
     elif role in _STAFF_ROLES or role == "administrator":
         taken = _TAKES["teacher"]
         r = roles.setdefault("staff", {})
@@ -156,7 +153,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
         rd.b.problem("other", f"user role {role!r} has no Clever role; the user is kept "
                      "without it", file=file, line=line, kind="users",
                      record_id=u.get("id"))
-        u[_PREFIX + "role"] = role
+        u[PREFIX + "role"] = role
         _keep_orgs(rd, u, orgs, row)
     if primary and (primary in schools or primary in districts):
         taken = taken | {"primaryOrgSourcedId"}
@@ -209,7 +206,7 @@ def keep_unplaced(rd: _Reader) -> None:
         if u is None:
             continue
         for col, value in cells.items():
-            u.setdefault(_PREFIX + col, value)
+            u.setdefault(PREFIX + col, value)
 
 
 def read_users(rd: _Reader) -> None:
@@ -338,16 +335,16 @@ def _grants(user: Any) -> list[tuple[str, list[str]]]:
         elif name == "district_admin":
             out.append(("districtAdministrator", [user.district] if user.district else []))
         elif name == "contact":
-            role = user.extra.get(_PREFIX + "role")
+            role = user.extra.get(PREFIX + "role")
             if not isinstance(role, str) or role not in _CONTACT_ROLES:
                 rels = r.student_relationships or ()
                 first = rels[0] if rels else None
                 role = ("parent" if first is not None and first.relationship == "Parent"
                         else "relative" if first is not None and first.type == "Family"
                         else "guardian")
-            orgs = user.extra.get(_PREFIX + "orgSourcedIds")
+            orgs = user.extra.get(PREFIX + "orgSourcedIds")
             out.append((role, split_list(orgs) if isinstance(orgs, str) else []))
-    other = user.extra.get(_PREFIX + "role")
+    other = user.extra.get(PREFIX + "role")
     if isinstance(other, str) and other and other not in _CONTACT_ROLES:
         out.append((other, []))
     return out
@@ -375,7 +372,7 @@ def link_contacts(rd: _Reader) -> None:
             elif other is not None and "contact" in other.get("roles", {}):
                 contact, student = other, uid
             else:  # no contact on either side: Clever has no link to hold it
-                u.setdefault(_PREFIX + "agentSourcedIds", ",".join(agents))
+                u.setdefault(PREFIX + "agentSourcedIds", ",".join(agents))
                 continue
             crole = contact["roles"]["contact"]
             rels = crole.setdefault("student_relationships", [])

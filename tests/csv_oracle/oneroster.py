@@ -143,7 +143,7 @@ class _Reader:
                  rows: Iterator[tuple[int, dict[str, str]]]
                  ) -> Iterator[tuple[int, dict[str, str]]]:
         """The rows with the spec's column names (the reader's rule, told the same way)."""
-        from rostergraph.io.oneroster import _spec_renames
+        from rostergraph.io.oneroster_cols import spec_renames as _spec_renames
 
         renames = _spec_renames(header)
         for got, want in renames.items():
@@ -247,7 +247,7 @@ class _Reader:
 
     # -- orgs, sessions, courses, classes ----------------------------------------
     def read_orgs(self) -> None:
-        from rostergraph.io.oneroster import _org_type
+        from rostergraph.io.oneroster_cols import org_type as _org_type
 
         rows = list(self.rows("orgs.csv", None))
         for _, row in rows:

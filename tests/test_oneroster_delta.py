@@ -171,3 +171,44 @@ def test_delta_of_1_2_user_rows_keeps_the_base_roles(tmp_path: Path) -> None:
     assert got.users["U1"].roles.student.credentials.district_username == "u1new"
     assert got.users["T1"].roles.teacher.sis_id == "T-2"
     assert got.users == bulk.users
+
+
+_FAMILY = (_USERS.split("\n", 1)[0] + "\n"
+           "G1,,,true,S1,guardian,,,Di,Kim,,,,,,,,\n"
+           "U1,,,true,S1,student,,,Bo,Kim,,,,,,G1,05,\n"
+           "U2,,,true,S1,student,,,Al,Kim,,,,,,G1,04,\n")
+
+
+def test_delta_contact_row_keeps_the_links_its_students_rows_give(tmp_path: Path) -> None:
+    """The students' rows name their guardian (agentSourcedIds), the guardian's row names
+    no one: a delta that updates the guardian's row keeps both links, as the bulk load of
+    the new row with the students' rows has them."""
+    renamed = _FAMILY.replace("Di,Kim", "Di,Kimura")
+    base = read_oneroster(_write(tmp_path / "base", {"orgs.csv": _ORGS, "users.csv": _FAMILY}))
+    bulk = read_oneroster(_write(tmp_path / "bulk", {"orgs.csv": _ORGS, "users.csv": renamed}))
+    guardian_row = "".join(line + "\n" for line in renamed.splitlines()[:2])
+    got = read_oneroster(_write(tmp_path / "delta", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.users,delta\n",
+        "users.csv": guardian_row}), base=base)
+    rels = bulk.users["G1"].roles.contact.student_relationships
+    assert [r.student for r in rels] == ["U1", "U2"]
+    assert got.problems == []
+    assert got.users == bulk.users
+
+
+def test_delta_student_row_links_a_base_contact(tmp_path: Path) -> None:
+    """A delta that adds a student whose row names a guardian of the base (not in the
+    delta) links the guardian to it, and one that updates a student's row (still naming
+    the guardian) keeps the link: both as the bulk load of the final rows."""
+    base_rows = "\n".join(_FAMILY.splitlines()[:3]) + "\n"  # G1, U1
+    base = read_oneroster(_write(tmp_path / "base", {"orgs.csv": _ORGS, "users.csv": base_rows}))
+    final = _FAMILY.replace("Bo,Kim", "Bo,Kimura")
+    bulk = read_oneroster(_write(tmp_path / "bulk", {"orgs.csv": _ORGS, "users.csv": final}))
+    head = _FAMILY.split("\n", 1)[0] + "\n"
+    got = read_oneroster(_write(tmp_path / "delta", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.users,delta\n",
+        "users.csv": head + "\n".join(final.splitlines()[2:]) + "\n"}), base=base)
+    assert [r.student for r in got.users["G1"].roles.contact.student_relationships] == [
+        "U1", "U2"]
+    assert got.problems == []
+    assert got.users == bulk.users

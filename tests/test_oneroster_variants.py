@@ -138,7 +138,8 @@ def test_cells_no_role_takes_are_kept_in_extra(tmp_path: Path) -> None:
     ex = {uid: u.extra for uid, u in r.users.items()}
     assert ex["t1"] == {"oneroster.userIds": "{LDAP:t1}", "oneroster.grades": "04,05"}
     assert r.users["s1"].roles.student.grade == "4"
-    assert ex["s1"] == {"oneroster.grades": "04,05"}  # s1's agent is a contact: linked
+    # s1's agent is a contact: linked, and the row's cell kept (a delta needs its side)
+    assert ex["s1"] == {"oneroster.grades": "04,05", "oneroster.agentSourcedIds": "g1"}
     assert ex["g1"] == {"oneroster.orgSourcedIds": "sA", "oneroster.username": "guser"}
     assert ex["da"] == {"oneroster.username": "dauser", "oneroster.identifier": "DA1",
                         "oneroster.grades": "KG"}

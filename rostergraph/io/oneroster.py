@@ -153,6 +153,8 @@ class _Reader:
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
         self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds
+        #: a delta's: base contact → the users whose delta rows name it
+        self.contact_adds: dict[str, list[str]] = {}
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}

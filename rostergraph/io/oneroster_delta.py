@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ..model import KINDS
+from ..model import KINDS, StudentRelationship
 from ..roster import Roster
 from .enrollcols import OTHER_ROLES_KEY, canonical_role
-from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY
+from .oneroster_cols import DEMOGRAPHICS_PREFIX, PREFIX, PROFILES_KEY
+from .oneroster_users import contact_kind
 
 __all__ = ["apply_delta"]
 
@@ -80,6 +81,26 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
     return attrs.evolve(new, roles=roles, extra=MappingProxyType(extra))
 
 
+def _with_students(contact: Any, students: list[str]) -> Any:
+    """Base contact record ``contact`` linked to ``students`` too (the users whose delta
+    rows name it in ``agentSourcedIds``), as the bulk reader links them."""
+    import attrs
+
+    role = contact.roles.contact
+    have = list(role.student_relationships or ())
+    known = {s.student for s in have}
+    rel, typ = contact_kind(contact)
+    add = [StudentRelationship(student=s, relationship=rel, type=typ)
+           for s in students if s not in known]
+    if not add:
+        return contact
+    extra = contact.extra
+    if PREFIX + "role" in extra:  # (the relationships say it now, as in a bulk load)
+        extra = MappingProxyType({k: v for k, v in extra.items() if k != PREFIX + "role"})
+    role = attrs.evolve(role, student_relationships=tuple(have + add))
+    return attrs.evolve(contact, roles=attrs.evolve(contact.roles, contact=role), extra=extra)
+
+
 def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
     """``base`` with the delta's records put in, its deletions taken out."""
     import attrs
@@ -115,6 +136,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
             teachers=tuple(teachers) if teachers else sec.teachers,
             teacher=adds.get("teacher", sec.teacher),
             extra=_with_other_roles(sec.extra, adds))
+    for cid, students in r.contact_adds.items():
+        kinds["users"][cid] = _with_students(kinds["users"][cid], students)
     for f, dkinds in _DELTA_KINDS.items():
         for rid in r.deleted.get(f, ()):
             for k in dkinds:

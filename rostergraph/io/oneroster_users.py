@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..roster import raw_text
+from ..roster import Roster, raw_text
 from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
 from .mapping import CEDS_TO_CLEVER
@@ -30,8 +30,8 @@ from .oneroster_cols import CARRY_COLUMN, PREFIX, USER_ID_COLUMN
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["ROLES_KEY", "USER_ID_COLUMN", "apply_role", "keep_base_roles", "keep_unplaced",
-           "link_contacts", "read_roles", "read_users"]
+__all__ = ["ROLES_KEY", "USER_ID_COLUMN", "apply_role", "contact_kind", "keep_base_roles",
+           "keep_unplaced", "link_contacts", "read_roles", "read_users"]
 
 
 _USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.last",
@@ -335,19 +335,31 @@ def _grants(user: Any) -> list[tuple[str, list[str]]]:
         elif name == "district_admin":
             out.append(("districtAdministrator", [user.district] if user.district else []))
         elif name == "contact":
-            role = user.extra.get(PREFIX + "role")
-            if not isinstance(role, str) or role not in _CONTACT_ROLES:
-                rels = r.student_relationships or ()
-                first = rels[0] if rels else None
-                role = ("parent" if first is not None and first.relationship == "Parent"
-                        else "relative" if first is not None and first.type == "Family"
-                        else "guardian")
+            role = _contact_role_of(user, r)
             orgs = user.extra.get(PREFIX + "orgSourcedIds")
             out.append((role, split_list(orgs) if isinstance(orgs, str) else []))
     other = user.extra.get(PREFIX + "role")
     if isinstance(other, str) and other and other not in _CONTACT_ROLES:
         out.append((other, []))
     return out
+
+
+def contact_kind(user: Any) -> tuple[str, str]:
+    """``(relationship, type)`` of the student relationships the reader gives contact
+    ``user`` (a record), from its OneRoster role (``parent``, ``guardian``, ``relative``)."""
+    return _CONTACT_ROLES[_contact_role_of(user, user.roles.contact)]
+
+
+def _contact_role_of(user: Any, r: Any) -> str:
+    """The OneRoster role a contact record read from (contact role ``r``)."""
+    role = user.extra.get(PREFIX + "role")
+    if isinstance(role, str) and role in _CONTACT_ROLES:
+        return role
+    rels = r.student_relationships or ()
+    first = rels[0] if rels else None
+    return ("parent" if first is not None and first.relationship == "Parent"
+            else "relative" if first is not None and first.type == "Family"
+            else "guardian")
 
 
 def _primary(row: dict[str, str]) -> bool:
@@ -357,26 +369,66 @@ def _primary(row: dict[str, str]) -> bool:
 
 def link_contacts(rd: _Reader) -> None:
     """Each contact's ``agentSourcedIds`` (or a student's naming its contacts) as the
-    contact's student relationships."""
+    contact's student relationships. A row of a user that is no contact keeps its value in
+    ``extra["oneroster.agentSourcedIds"]`` too (its side of the links: what a delta that
+    updates the contact's row needs). In a delta, a row naming a contact that only the base
+    has links it (:func:`~rostergraph.io.oneroster_delta.apply_delta`), and a contact's row
+    keeps the links the base's students' rows give it."""
+    base = rd.base
     for sid, agents in rd.agents.items():
         uid = rd.alias.get(sid, sid)
         u = rd.users.get(uid)
         if u is None:
             continue
-        roles = u.get("roles", {})
+        if "contact" in u.get("roles", {}):
+            for a in agents:
+                _link(rd, u, rd.alias.get(a, a))
+            continue
+        u.setdefault(PREFIX + "agentSourcedIds", ",".join(agents))
         for a in agents:
             aid = rd.alias.get(a, a)
             other = rd.users.get(aid)
-            if "contact" in roles:
-                contact, student = u, aid
-            elif other is not None and "contact" in other.get("roles", {}):
-                contact, student = other, uid
-            else:  # no contact on either side: Clever has no link to hold it
-                u.setdefault(PREFIX + "agentSourcedIds", ",".join(agents))
-                continue
-            crole = contact["roles"]["contact"]
-            rels = crole.setdefault("student_relationships", [])
-            if any(r.get("student") == student for r in rels):
-                continue
-            rel, typ = _CONTACT_ROLES.get(rd.contact_role.get(contact["id"], ""), ("", ""))
-            rels.append({"student": student, "relationship": rel, "type": typ})
+            if other is not None:
+                if "contact" in other.get("roles", {}):
+                    _link(rd, other, uid)
+            elif base is not None and _base_contact(rd, aid):
+                adds = rd.contact_adds.setdefault(aid, [])
+                if uid not in adds:
+                    adds.append(uid)
+    if base is not None:
+        _link_base_students(rd, base)
+
+
+def _link(rd: _Reader, contact: dict[str, Any], student: str) -> None:
+    """``student`` among user dict ``contact``'s student relationships (once)."""
+    rels = contact["roles"]["contact"].setdefault("student_relationships", [])
+    if any(r.get("student") == student for r in rels):
+        return
+    rel, typ = _CONTACT_ROLES.get(rd.contact_role.get(contact["id"], ""), ("", ""))
+    rels.append({"student": student, "relationship": rel, "type": typ})
+
+
+def _base_contact(rd: _Reader, uid: str) -> bool:
+    """Whether ``uid`` is a contact of the base roster that the delta does not delete."""
+    old = rd.base.users.get(uid) if rd.base is not None else None
+    return old is not None and old.roles.contact is not None and uid not in rd.deleted.get(
+        "users", ())
+
+
+def _link_base_students(rd: _Reader, base: Roster) -> None:
+    """A delta's contacts that the base has: linked to the base's users whose rows named
+    them (their ``extra["oneroster.agentSourcedIds"]``), but those the delta updates (their
+    new rows say) or deletes, as a bulk load of the final rows links them."""
+    wanted = {uid for uid, u in rd.users.items()
+              if uid in base.users and "contact" in u.get("roles", {})}
+    if not wanted:
+        return
+    gone = set(rd.deleted.get("users", ()))
+    for uid, user in base.users.items():
+        named = user.extra.get(PREFIX + "agentSourcedIds")
+        if not isinstance(named, str) or uid in rd.users or uid in gone:
+            continue
+        for a in split_list(named):
+            cid = rd.alias.get(a, a)
+            if cid in wanted:
+                _link(rd, rd.users[cid], uid)

@@ -112,6 +112,7 @@ class _Reader:
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
         self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds
+        self.contact_adds: dict[str, list[str]] = {}
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
@@ -588,28 +589,9 @@ class _Reader:
                 u.setdefault(_PREFIX + col, value)
 
     def link_contacts(self) -> None:
-        for sid, agents in self.agents.items():
-            uid = self.alias.get(sid, sid)
-            u = self.users.get(uid)
-            if u is None:
-                continue
-            roles = u.get("roles", {})
-            for a in agents:
-                aid = self.alias.get(a, a)
-                other = self.users.get(aid)
-                if "contact" in roles:
-                    contact, student = u, aid
-                elif other is not None and "contact" in other.get("roles", {}):
-                    contact, student = other, uid
-                else:
-                    u.setdefault(_PREFIX + "agentSourcedIds", ",".join(agents))
-                    continue
-                crole = contact["roles"]["contact"]
-                rels = crole.setdefault("student_relationships", [])
-                if any(r.get("student") == student for r in rels):
-                    continue
-                rel, typ = _CONTACT_ROLES.get(self.contact_role.get(contact["id"], ""), ("", ""))
-                rels.append({"student": student, "relationship": rel, "type": typ})
+        from rostergraph.io.oneroster_users import link_contacts
+
+        link_contacts(self)  # type: ignore[arg-type]
 
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rostergraph.io.oneroster import read_oneroster
 
 _ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
@@ -212,3 +214,29 @@ def test_delta_student_row_links_a_base_contact(tmp_path: Path) -> None:
         "U1", "U2"]
     assert got.problems == []
     assert got.users == bulk.users
+
+
+_DEPT_ORGS = _ORGS + "DEP1,,,Science,department,,S1\n"
+
+
+@pytest.mark.parametrize("base_class", [
+    "C1,,,Math,05,,,scheduled,,DEP1,,,,\n",  # a base class names the department too
+    _CLASS,                                   # none does: only orgs.csv said where it is
+])
+def test_delta_class_of_a_base_department_is_at_its_school(tmp_path: Path,
+                                                           base_class: str) -> None:
+    """A delta class naming a department org of the base (type department, parent a
+    school) is placed at that school, the department kept as its oneroster_org, as the
+    bulk load of the base's orgs with both classes places it."""
+    new = "C2,,,Biology,05,,,scheduled,,DEP1,,,,\n"
+    files = {"orgs.csv": _DEPT_ORGS, "users.csv": _USERS}
+    base = read_oneroster(_write(tmp_path / "base", {
+        **files, "classes.csv": _CLASSES_HEAD + base_class}))
+    bulk = read_oneroster(_write(tmp_path / "bulk", {
+        **files, "classes.csv": _CLASSES_HEAD + base_class + new}))
+    got = read_oneroster(_write(tmp_path / "delta", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.classes,delta\n",
+        "classes.csv": _CLASSES_HEAD + new}), base=base)
+    assert (bulk.sections["C2"].school, bulk.sections["C2"].extra["oneroster_org"]) == (
+        "S1", "DEP1")
+    assert got.sections == bulk.sections

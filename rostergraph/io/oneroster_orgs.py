@@ -22,6 +22,7 @@ from .oneroster_cols import PREFIX, org_type
 from .oneroster_sessions import base_sessions, class_term
 
 if TYPE_CHECKING:
+    from ..roster import Roster
     from .oneroster import _Reader
 
 __all__ = ["apply_carry", "read_classes", "read_courses", "read_orgs", "read_terms"]
@@ -43,6 +44,32 @@ def apply_carry(d: dict[str, Any]) -> None:
         deep_merge(d, carry, none_deletes=True)
 
 
+def _base_sub_orgs(rd: _Reader, base: Roster, gone: set[str]) -> list[str]:
+    """The orgs of the base roster that are part of a school (a department: no record),
+    put in ``rd.orgs`` unless the delta's ``orgs.csv`` has them: those its classes name
+    (``extra["oneroster_org"]``) and those its ``orgs.csv`` problems hold the row of."""
+    found: list[str] = []
+    for sec in base.sections.values():
+        org = sec.extra.get("oneroster_org") if sec.extra else None
+        if isinstance(org, str) and sec.school and org not in rd.orgs and org not in gone:
+            rd.orgs[org] = ("department", sec.school)
+            found.append(org)
+    for p in base.problems:
+        sid = p.record_id
+        if p.file != "orgs.csv" or not sid or not p.raw or sid in rd.orgs or sid in gone:
+            continue
+        try:
+            row = orjson.loads(p.raw)
+        except orjson.JSONDecodeError:
+            continue  # (a row cut at the raw text's bound)
+        if isinstance(row, dict) and row.get("sourcedId") == sid:
+            parent = row.get("parentSourcedId")
+            rd.orgs[sid] = (org_type(row.get("type")),
+                            parent if isinstance(parent, str) and parent else None)
+            found.append(sid)
+    return found
+
+
 def read_orgs(rd: _Reader) -> None:
     """``orgs.csv``: districts and schools (a school's parent district as its district);
     a sub-org of a school is remembered as part of it, any other org type is a problem."""
@@ -60,6 +87,10 @@ def read_orgs(rd: _Reader) -> None:
         for sid, school in rd.base.schools.items():
             if sid not in gone:
                 rd.orgs.setdefault(sid, ("school", school.district))
+        for sid in _base_sub_orgs(rd, rd.base, gone):
+            school = rd.school_of(sid)
+            if school is not None:
+                rd.org_school[sid] = school
     for line, row in rows:
         typ = org_type(row.get("type"))
         if typ not in ("district", "school"):

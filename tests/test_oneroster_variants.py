@@ -135,7 +135,9 @@ def test_cells_no_role_takes_are_kept_in_extra(tmp_path: Path) -> None:
     agents, every cell of a role with no Clever equivalent) it is kept in ``extra`` as
     ``oneroster.<column>``. Before, those cells were lost without a word."""
     r = read_oneroster(bundle(tmp_path / "b", users_csv=USERS_ROLES))
-    ex = {uid: u.extra for uid, u in r.users.items()}
+    assert {u.extra["oneroster.status"] for u in r.users.values()} == {"active"}
+    ex = {uid: {k: v for k, v in u.extra.items() if k != "oneroster.status"}
+          for uid, u in r.users.items()}
     assert ex["t1"] == {"oneroster.userIds": "{LDAP:t1}", "oneroster.grades": "04,05"}
     assert r.users["s1"].roles.student.grade == "4"
     # s1's agent is a contact: linked, and the row's cell kept (a delta needs its side)
@@ -176,10 +178,11 @@ def test_a_1_2_user_without_a_role_row_keeps_its_cells(tmp_path: Path) -> None:
     r = read_oneroster(write(tmp_path / "b", {
         "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
         "users.csv": users, "roles.csv": roles}))
-    assert r.users["u1"].extra == {"oneroster.username": "uname", "oneroster.identifier": "ID1",
+    assert r.users["u1"].extra == {"oneroster.status": "active",
+                                   "oneroster.username": "uname", "oneroster.identifier": "ID1",
                                    "oneroster.grades": "09",
                                    "oneroster.primaryOrgSourcedId": "sA"}
-    assert r.users["u2"].extra == {}
+    assert r.users["u2"].extra == {"oneroster.status": "active"}
     assert r.users["u2"].roles.student.credentials.district_username == "u2name"
 
 
@@ -385,3 +388,38 @@ def test_a_zip_with_the_files_in_a_folder_beside_other_entries(tmp_path: Path) -
     for kind in ("districts", "schools", "sections", "users"):
         assert got.records(kind) == want.records(kind), kind
     assert len(got.problems) == 4 and all("read as" in p.message for p in got.problems)
+
+
+# --- users.csv status ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_user_status_and_date_are_kept_and_written_back(version: str,
+                                                        tmp_path: Path) -> None:
+    """A user's ``status`` is kept in ``extra["oneroster.status"]`` (as the other files'
+    rows keep theirs) and ``dateLastModified`` as ``last_modified``; the writer puts both
+    back in their columns (every row of a 1.1 user with several roles), so a round trip
+    through rostergraph's OneRoster output keeps them."""
+    import csv
+    import io
+
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    head, *rows = USERS.replace("s2,active,2024-01-01", "s2,inactive,2024-02-03").splitlines()
+    users = "".join(line + "\n" for line in [  # (t1 is a guardian of s1 too)
+        head + ",metadata.rostergraph.userId", *(r + "," for r in rows),
+        "t1g,active,2024-01-01,true,sA,guardian,,,Tea,Cher,,,,,,s1,,,t1"])
+    src = read_oneroster(bundle(tmp_path / "b", users_csv=users))
+    assert src.users["t1"].roles.names == ("teacher", "contact")
+    assert src.users["s1"].extra["oneroster.status"] == "active"
+    assert (src.users["s2"].extra["oneroster.status"], src.users["s2"].last_modified) == (
+        "inactive", "2024-02-03")
+    write_oneroster(src, tmp_path / "out", version=version)
+    text = (tmp_path / "out" / "users.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["sourcedId"]: r["status"] for r in rows} == (
+        {"t1": "active", "t1#contact": "active", "s1": "active", "s2": "inactive"}
+        if version == "1.1" else {"t1": "active", "s1": "active", "s2": "inactive"})
+    assert all("oneroster.status" not in r.get("metadata.rostergraph.clever", "")
+               for r in rows)
+    back = read_oneroster(tmp_path / "out")
+    assert back.users == src.users

@@ -38,7 +38,7 @@ _USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.
               "middleName": "name.middle", "email": "email",
               "dateLastModified": "last_modified"}
 _USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
-                  "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
+                  "agentSourcedIds", "primaryOrgSourcedId", USER_ID_COLUMN,
                   CARRY_COLUMN}
 
 _USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED

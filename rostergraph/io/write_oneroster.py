@@ -413,10 +413,16 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
 
 
 def _user_cells(rec: Any, c: _Carry) -> dict[str, Any]:
-    """The ``users.csv`` cells both versions write alike, taken from the record."""
-    return {"givenName": c.take("name.first"), "familyName": c.take("name.last"),
-            "middleName": c.take("name.middle"), "email": c.take("email"),
-            "dateLastModified": c.take("last_modified"),
+    """The ``users.csv`` cells both versions write alike (on every row of a 1.1 user),
+    taken from the record: the source's ``status`` the reader kept in ``extra`` too."""
+    status = rec.extra.get(PREFIX + "status")
+    if isinstance(status, str):
+        c.d.pop(PREFIX + "status", None)
+    else:
+        status = None  # (anything else stays in the carry, as it is)
+    return {"status": status, "givenName": c.take("name.first"),
+            "familyName": c.take("name.last"), "middleName": c.take("name.middle"),
+            "email": c.take("email"), "dateLastModified": c.take("last_modified"),
             "enabledUser": rec.extra.get(PREFIX + "enabledUser") or "true"}
 
 

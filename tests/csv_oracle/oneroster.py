@@ -50,7 +50,7 @@ _USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.
               "middleName": "name.middle", "email": "email",
               "dateLastModified": "last_modified"}
 _USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
-                  "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
+                  "agentSourcedIds", "primaryOrgSourcedId", USER_ID_COLUMN,
                   CARRY_COLUMN}
 
 # values the writer fills in when a record has none (not kept in extra on read)

@@ -423,3 +423,70 @@ def test_user_status_and_date_are_kept_and_written_back(version: str,
                for r in rows)
     back = read_oneroster(tmp_path / "out")
     assert back.users == src.users
+
+
+# --- enrollment sourcedIds ---------------------------------------------------------------
+
+def _enrollment_ids(folder: Path) -> dict[tuple[str, str, str], str]:
+    import csv
+    import io
+
+    text = (folder / "enrollments.csv").read_text(encoding="utf-8")
+    return {(r["classSourcedId"], r["userSourcedId"], r["role"]): r["sourcedId"]
+            for r in csv.DictReader(io.StringIO(text))}
+
+
+@pytest.mark.parametrize("status", ["active", "tobedeleted"])
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_enrollment_ids_of_a_oneroster_source_are_written_back(version: str, status: str,
+                                                               tmp_path: Path) -> None:
+    """The writer writes a OneRoster source's enrollment sourcedIds back (they were
+    made up anew, ``<class>:<n>``), for every role, and a round trip keeps them; a source
+    with none (Clever) still gets made-up ids, one per enrollment."""
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    enr = (ENR_HEAD + "E-9,active,,c1,sA,s2,student,,,\nE-3,active,,c1,sA,t1,teacher,true,,\n"
+           "E-1,active,,c1,sA,s1,student,,,\nX7,active,,c2,sA,s1,student,,,\n"
+           "X8,active,,c2,sA,t1,aide,,,\nX9,tobedeleted,,c2,sA,s2,student,,,\n")
+    if status == "active":  # (no row to leave out: the column-wise reading)
+        enr = enr.replace("active,", ",").replace("X9,tobedeleted", "X9,")
+    src = read_oneroster(bundle(tmp_path / "b", enrollments_csv=enr))
+    write_oneroster(src, tmp_path / "out", version=version)
+    assert _enrollment_ids(tmp_path / "out") == {
+        ("c1", "s2", "student"): "E-9", ("c1", "t1", "teacher"): "E-3",
+        ("c1", "s1", "student"): "E-1", ("c2", "s1", "student"): "X7",
+        ("c2", "t1", "aide"): "X8", **({("c2", "s2", "student"): "X9"}
+                                       if status == "active" else {})}
+    back = read_oneroster(tmp_path / "out")
+    assert back.sections == src.sections
+    write_oneroster(rostergraph.sample(), tmp_path / "clever", version=version)
+    ids = _enrollment_ids(tmp_path / "clever")
+    assert len(set(ids.values())) == len(ids) > 0
+    assert all(v.startswith(k[0] + ":") for k, v in ids.items())
+    # the ids made up are not kept (the writer makes the same again)
+    assert not any("oneroster.enrollmentIds" in s.extra
+                   for s in read_oneroster(tmp_path / "clever").sections.values())
+
+
+@pytest.mark.parametrize("status", ["", "active", "tobedeleted"])
+def test_enrollment_ids_like_made_up_ones_in_another_order_are_kept(status: str,
+                                                                    tmp_path: Path) -> None:
+    """Ids of the writer's form (``<class>:<n>``) that the writer would not make up for
+    those enrollments (a teacher's row first, a gap left by a row not loaded) are kept
+    and written back; the made-up ones are not kept."""
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    enr = (ENR_HEAD + f"c1:1,{status},,c1,sA,t1,teacher,,,\nc1:2,{status},,c1,sA,s1,student,,,\n"
+           f"c2:1,{status},,c2,sA,s1,student,,,\nc2:2,{status},,c2,sA,nobody,,,,\n"
+           f"c2:3,{status},,c2,sA,t1,teacher,,,\n")
+    enr = enr.replace("tobedeleted", "active") + (
+        "c2:9,tobedeleted,,c2,sA,s2,student,,,\n" if status == "tobedeleted" else "")
+    src = read_oneroster(bundle(tmp_path / "b", enrollments_csv=enr))
+    assert src.sections["c1"].extra["oneroster.enrollmentIds"] == {
+        "student": {"s1": "c1:2"}, "teacher": {"t1": "c1:1"}}
+    assert src.sections["c2"].extra["oneroster.enrollmentIds"] == {"teacher": {"t1": "c2:3"}}
+    write_oneroster(src, tmp_path / "out")
+    assert _enrollment_ids(tmp_path / "out") == {
+        ("c1", "t1", "teacher"): "c1:1", ("c1", "s1", "student"): "c1:2",
+        ("c2", "s1", "student"): "c2:1", ("c2", "t1", "teacher"): "c2:3"}
+    assert read_oneroster(tmp_path / "out").sections == src.sections

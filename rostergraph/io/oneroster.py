@@ -44,7 +44,14 @@ from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
 from .enrollcols import live_status
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge
-from .oneroster_cols import CARRY_COLUMN, PREFIX, spec_renames
+from .oneroster_cols import (
+    CARRY_COLUMN,
+    ENROLLMENT_IDS_KEY,
+    PREFIX,
+    enrollment_order,
+    kept_enrollment_ids,
+    spec_renames,
+)
 from .oneroster_delta import apply_delta
 from .oneroster_enroll import read_enrollments
 from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read them here)
@@ -361,6 +368,10 @@ class _Reader:
         return sole
 
     def finish(self) -> None:
+        if self.base is None:  # (a delta's: once applied, see apply_delta)
+            for cid, d in self.sections.items():
+                if ENROLLMENT_IDS_KEY in d:
+                    _prune_enrollment_ids(cid, d)
         for kind, table in (("sections", self.sections), ("users", self.users)):
             for rid, d in table.items():
                 d.pop("_primary_org", None)
@@ -391,6 +402,16 @@ def _relationships(d: dict[str, Any]) -> Any:
     roles = d.get("roles")
     ct = roles.get("contact") if isinstance(roles, dict) else None
     return ct.get("student_relationships") if isinstance(ct, dict) else None
+
+def _prune_enrollment_ids(cid: str, d: dict[str, Any]) -> None:
+    """Section dict ``d``'s enrollment ids but those the writer would make up."""
+    kept = kept_enrollment_ids(cid, d[ENROLLMENT_IDS_KEY], enrollment_order(
+        d.get("students"), d.get("teachers"), d))
+    if kept:
+        d[ENROLLMENT_IDS_KEY] = kept
+    else:
+        del d[ENROLLMENT_IDS_KEY]
+
 
 def _extra_plan(row: dict[str, str], mapped: Any) -> list[tuple[str, str, str | None]]:
     """``(column, extra key, value the writer fills in)`` of the row's columns that go to

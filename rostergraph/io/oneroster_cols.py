@@ -4,10 +4,15 @@ Bindings, and how the reader matches a cell spelt in another case."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
-__all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ORG_TYPES", "PREFIX", "PROFILES_KEY",
-           "SPEC_COLUMNS", "USER_ID_COLUMN", "is_true", "org_type", "spec_renames"]
+__all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "ORG_TYPES", "PREFIX",
+           "PROFILES_KEY", "SPEC_COLUMNS", "USER_ID_COLUMN", "enrollment_order", "is_true",
+           "kept_enrollment_ids", "org_type", "spec_renames"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
 PREFIX = "oneroster."
@@ -19,6 +24,9 @@ USER_ID_COLUMN = "metadata.rostergraph.userId"
 DEMOGRAPHICS_PREFIX = PREFIX + "demographics."
 #: the ``extra`` key of a user's 1.2 ``userProfiles.csv`` rows (a list)
 PROFILES_KEY = PREFIX + "userProfiles"
+#: the ``extra`` key of a section's enrollment ``sourcedId`` s: ``{role: {user: id}}``, those
+#: that are not the id the writer would make up (:func:`kept_enrollment_ids`)
+ENROLLMENT_IDS_KEY = PREFIX + "enrollmentIds"
 
 
 def is_true(v: str | None) -> bool:
@@ -66,4 +74,34 @@ def spec_renames(header: list[str]) -> dict[str, str]:
         if want is not None and want != h and want not in taken:
             out[h] = want
             taken.add(want)
+    return out
+
+
+def enrollment_order(students: Iterable[str] | None, teachers: Iterable[str] | None,
+                     extra: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(role, user)`` of a section's enrollments in the order the writer writes them (the
+    ``n`` of a made-up id ``<class>:<n>`` is the position, from 1): students, teachers,
+    then the other roles kept in ``extra`` (:data:`OTHER_ROLES_KEY` + role), each user of
+    a role once."""
+    out = [("student", u) for u in dict.fromkeys(students or ())]
+    out += [("teacher", u) for u in dict.fromkeys(teachers or ())]
+    for key, users in extra.items():
+        other = key[len(OTHER_ROLES_KEY):] if key.startswith(OTHER_ROLES_KEY) else ""
+        if other and isinstance(users, list) and users and all(
+                isinstance(u, str) and u for u in users):
+            out += [(other, u) for u in dict.fromkeys(users)]
+    return out
+
+
+def kept_enrollment_ids(cid: str, ids: Mapping[str, Mapping[str, str]],
+                        order: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """The enrollment ids ``ids`` (``{role: {user: id}}``) of class ``cid`` but those the
+    writer would make up (``<cid>:<n>``, ``order`` as :func:`enrollment_order` gives it):
+    what a section keeps in :data:`ENROLLMENT_IDS_KEY`."""
+    made = {(role, uid): f"{cid}:{n}" for n, (role, uid) in enumerate(order, 1)}
+    out: dict[str, dict[str, str]] = {}
+    for role, users in ids.items():
+        for uid, eid in users.items():
+            if made.get((role, uid)) != eid:
+                out.setdefault(role, {})[uid] = eid
     return out

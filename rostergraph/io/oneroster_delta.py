@@ -18,7 +18,14 @@ from typing import Any
 from ..model import KINDS, StudentRelationship
 from ..roster import Roster
 from .enrollcols import OTHER_ROLES_KEY, canonical_role
-from .oneroster_cols import DEMOGRAPHICS_PREFIX, PREFIX, PROFILES_KEY
+from .oneroster_cols import (
+    DEMOGRAPHICS_PREFIX,
+    ENROLLMENT_IDS_KEY,
+    PREFIX,
+    PROFILES_KEY,
+    enrollment_order,
+    kept_enrollment_ids,
+)
 from .oneroster_users import contact_kind
 
 __all__ = ["apply_delta"]
@@ -37,14 +44,42 @@ def _union(have: Iterable[Any] | None, add: Iterable[Any] | None) -> list[Any]:
 def _with_other_roles(extra: Mapping[str, Any],
                       adds: Mapping[str, Any]) -> Mapping[str, Any]:
     """``extra`` with the users of ``adds``' other-role lists (:data:`OTHER_ROLES_KEY` +
-    role) appended to its own, each user once, in order."""
+    role) appended to its own, each user once, in order, and ``adds``' enrollment ids
+    (:data:`ENROLLMENT_IDS_KEY`) of the enrollments it has none for."""
     out = dict(extra)
     for key, users in adds.items():
         if not key.startswith(OTHER_ROLES_KEY) or not isinstance(users, list):
             continue
         have = out.get(key)
         out[key] = _union(have if isinstance(have, list) else None, users)
+    ids = adds.get(ENROLLMENT_IDS_KEY)
+    if isinstance(ids, dict):
+        have = out.get(ENROLLMENT_IDS_KEY)
+        merged = {role: dict(users) for role, users in have.items()} if isinstance(
+            have, dict) else {}
+        for role, users in ids.items():
+            have_role = merged.setdefault(role, {})
+            for uid, eid in users.items():  # (as a bulk load of both: the first row's)
+                have_role.setdefault(uid, eid)
+        out[ENROLLMENT_IDS_KEY] = merged
     return MappingProxyType(out)
+
+
+def _pruned_ids(sec: Any) -> Any:
+    """Section record ``sec`` with the enrollment ids the writer would make up left out
+    (:func:`~rostergraph.io.oneroster_cols.kept_enrollment_ids`), at the positions its
+    enrollments have once the delta is applied."""
+    import attrs
+
+    ids = sec.extra.get(ENROLLMENT_IDS_KEY)
+    if not isinstance(ids, dict):
+        return sec
+    kept = kept_enrollment_ids(sec.id, ids, enrollment_order(sec.students, sec.teachers,
+                                                             sec.extra))
+    extra = {k: v for k, v in sec.extra.items() if k != ENROLLMENT_IDS_KEY}
+    if kept:
+        extra[ENROLLMENT_IDS_KEY] = kept
+    return attrs.evolve(sec, extra=MappingProxyType(extra))
 
 
 #: what ``demographics.csv`` gives a student role (its other cells: extra keys)
@@ -114,8 +149,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
                 students = _union(old.students, rec.students)
                 teachers = _union(old.teachers, rec.teachers)
                 extra = _with_other_roles(
-                    {k: v for k, v in old.extra.items() if k.startswith(OTHER_ROLES_KEY)},
-                    rec.extra)
+                    {k: v for k, v in old.extra.items()
+                     if k.startswith(OTHER_ROLES_KEY) or k == ENROLLMENT_IDS_KEY}, rec.extra)
                 rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
                                    teachers=tuple(teachers) if teachers else rec.teachers,
                                    teacher=rec.teacher if rec.teacher is not None
@@ -151,6 +186,12 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
             continue
         field = {"student": "students", "teacher": "teachers"}.get(role)
         changes: dict[str, Any] = {}
+        ids = sec.extra.get(ENROLLMENT_IDS_KEY)
+        if isinstance(ids, dict) and uid in ids.get(role, ()):
+            ids = {k: {u: e for u, e in users.items() if k != role or u != uid}
+                   for k, users in ids.items()}
+            sec = attrs.evolve(sec, extra=MappingProxyType({**sec.extra,
+                                                            ENROLLMENT_IDS_KEY: ids}))
         if field is None:  # a role kept in extra
             users = sec.extra.get(OTHER_ROLES_KEY + role)
             if not isinstance(users, list) or uid not in users:
@@ -168,6 +209,11 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
             if field == "teachers" and sec.teacher == uid:
                 changes["teacher"] = None
         kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
+    for cid in {*delta.sections, *r.base_adds, *(row.get("classSourcedId") for row in
+                                                  r.deleted_rows.get("enrollments", ()))}:
+        sec = kinds["sections"].get(cid)
+        if sec is not None and ENROLLMENT_IDS_KEY in sec.extra:
+            kinds["sections"][cid] = _pruned_ids(sec)
     prov = delta.provenance
     prov = attrs.evolve(prov, notes=prov.notes + (
         f"delta applied to a base roster from {base.provenance.source}",))

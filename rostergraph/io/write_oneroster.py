@@ -31,7 +31,7 @@ True
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from .mapping import CEDS_TO_CLEVER, CLEVER_TO_CEDS
 from .oneroster_cols import (
     CARRY_COLUMN,
     DEMOGRAPHICS_PREFIX,
+    ENROLLMENT_IDS_KEY,
     PREFIX,
     PROFILES_KEY,
     USER_ID_COLUMN,
@@ -673,6 +674,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         c.keep("teacher", teacher)
     elif teacher is None and teachers:
         c.keep("teacher", None)
+    eid = _enrollment_ids(c, sid)
     n = 0
     for role, users in (("student", students), ("teacher", teachers)):
         seen: set[str] = set()
@@ -686,7 +688,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
             n += 1
             primary = ("true" if uid == teacher else "false") if role == "teacher" else None
             sheets["enrollments"].add({
-                "sourcedId": f"{sid}:{n}", "classSourcedId": sid, "schoolSourcedId": school,
+                "sourcedId": eid(role, uid, n), "classSourcedId": sid, "schoolSourcedId": school,
                 "userSourcedId": row_id.get((uid, role), uid), "role": role,
                 "primary": primary})
     for key in [k for k in c.d if k.startswith(OTHER_ROLES_KEY)]:
@@ -700,10 +702,34 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         for uid in dict.fromkeys(users):
             n += 1
             sheets["enrollments"].add({
-                "sourcedId": f"{sid}:{n}", "classSourcedId": sid, "schoolSourcedId": school,
-                "userSourcedId": uid, "role": other})
+                "sourcedId": eid(other, uid, n), "classSourcedId": sid,
+                "schoolSourcedId": school, "userSourcedId": uid, "role": other})
     # the JSON carry on a class restores fields after enrollments are read
     sheets["classes"].add(_finish(c, row))
+
+
+def _enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str]:
+    """The ``sourcedId`` of a class's enrollment ``(role, user, n)``: the source's, that the
+    reader kept in ``extra`` (:data:`ENROLLMENT_IDS_KEY`), else ``<class>:<n>`` (``n``
+    counting the class's enrollments from 1, as the reader expects of a made-up id)."""
+    kept = c.d.get(ENROLLMENT_IDS_KEY)
+    if not (isinstance(kept, dict) and all(
+            isinstance(users, dict) and all(isinstance(e, str) and e for e in users.values())
+            for users in kept.values())):
+        return lambda role, uid, n: f"{sid}:{n}"  # (anything else is carried as it is)
+    del c.d[ENROLLMENT_IDS_KEY]
+    taken = {e for users in kept.values() for e in users.values()}
+
+    def eid(role: str, uid: str, n: int) -> str:
+        got = kept.get(role, {}).get(uid)
+        if got is not None:
+            return got  # type: ignore[no-any-return]
+        made = f"{sid}:{n}"
+        while made in taken:  # (a kept id of another enrollment: never one id twice)
+            made += "+"
+        return made
+
+    return eid
 
 
 def _finish(c: _Carry, row: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.
 CARRY_COLUMN = "metadata." + CARRY_KEY
 USER_ID_COLUMN = "metadata.rostergraph.userId"
 _PREFIX = "oneroster."
+_IDS = "oneroster.enrollmentIds"
 
 # column → Clever path, per file (columns not listed go to extra).
 _ORG_COLS = {"sourcedId": "id", "name": "name", "identifier": "nces_id"}
@@ -650,11 +651,15 @@ class _Reader:
                 users = sec.setdefault("oneroster.enrollments." + role, [])
                 if uid not in users:
                     users.append(uid)
+                if eid:
+                    sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
                 continue
             key = (cid, uid, role)
             if key in seen:
                 continue
             seen.add(key)
+            if eid:
+                sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
             if role == "student":
                 sec.setdefault("students", []).append(uid)
             else:
@@ -672,6 +677,14 @@ class _Reader:
                                 f"{'oneroster.enrollments.' + role!r}")
 
     def finish(self) -> None:
+        from rostergraph.io.oneroster_cols import enrollment_order, kept_enrollment_ids
+
+        for cid, d in self.sections.items():  # (a delta's: once applied, in apply_delta)
+            if _IDS in d and self.base is None:
+                kept = kept_enrollment_ids(cid, d.pop(_IDS), enrollment_order(
+                    d.get("students"), d.get("teachers"), d))
+                if kept:
+                    d[_IDS] = kept
         for kind, table in (("sections", self.sections), ("users", self.users)):
             for rid, d in table.items():
                 d.pop("_primary_org", None)

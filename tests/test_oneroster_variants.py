@@ -182,7 +182,9 @@ def test_a_1_2_user_without_a_role_row_keeps_its_cells(tmp_path: Path) -> None:
                                    "oneroster.username": "uname", "oneroster.identifier": "ID1",
                                    "oneroster.grades": "09",
                                    "oneroster.primaryOrgSourcedId": "sA"}
-    assert r.users["u2"].extra == {"oneroster.status": "active"}
+    assert r.users["u2"].extra == {"oneroster.status": "active", "oneroster.roles": [
+        {"sourcedId": "r1", "status": "active", "dateLastModified": "2024-01-01",
+         "roleType": "primary", "role": "student", "orgSourcedId": "sA"}]}
     assert r.users["u2"].roles.student.credentials.district_username == "u2name"
 
 
@@ -354,22 +356,53 @@ def test_file_names_in_another_case(as_zip: bool, tmp_path: Path) -> None:
 def test_role_rows_with_dates_or_a_profile_are_kept_on_the_user(tmp_path: Path) -> None:
     """A 1.2 roles.csv row with ``beginDate``/``endDate``/``userProfileSourcedId`` (cells a
     Clever role cannot hold, dropped before) is kept whole in the user's extra
-    ``oneroster.roles``, in file order; rows with nothing more are not."""
+    ``oneroster.roles``, in file order, and so is one with its own ``sourcedId``,
+    ``status`` or ``dateLastModified``; a row with nothing more is not."""
     roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
              "endDate,orgSourcedId,userProfileSourcedId\n"
              "r1,active,2024-01-01,t1,secondary,teacher,2024-08-01,2025-06-30,sA,\n"
              "r2,active,2024-01-01,t1,primary,teacher,,,sB,\n"
-             "r3,active,2024-01-01,t1,secondary,aide,,,sA,p9\n")
+             "r3,active,2024-01-01,t1,secondary,aide,,,sA,p9\n"
+             "t1:role:4,,,t1,secondary,proctor,,,sB,\n")
     r = read_oneroster(write(tmp_path / "b", {
         "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
         "users.csv": USERS_12_T1, "roles.csv": roles}))
     kept = r.users["t1"].extra["oneroster.roles"]
-    assert [k["sourcedId"] for k in kept] == ["r1", "r3"]
-    assert kept[0]["beginDate"] == "2024-08-01" and kept[1]["userProfileSourcedId"] == "p9"
+    assert [k["sourcedId"] for k in kept] == ["r1", "r2", "r3"]
+    assert kept[0]["beginDate"] == "2024-08-01" and kept[2]["userProfileSourcedId"] == "p9"
     assert r.users["t1"].roles.teacher.school == "sB"
     from rostergraph.io.write_oneroster import write_oneroster
 
     write_oneroster(r, tmp_path / "out", version="1.2")
+    assert read_oneroster(tmp_path / "out").users == r.users
+
+
+def test_role_rows_ids_status_and_dates_are_written_back(tmp_path: Path) -> None:
+    """The roles.csv ``sourcedId``, ``status`` and ``dateLastModified`` of a 1.2 source
+    (dropped on read before, the ids made up anew on write) are kept and written back in
+    roles.csv itself, not only in the extension column."""
+    import csv
+    import io
+
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
+             "endDate,orgSourcedId,userProfileSourcedId\n"
+             "R-7,active,2024-01-01,t1,primary,teacher,,,sA,\n"
+             "R-8,active,2024-02-02,t1,secondary,aide,2024-08-01,,sB,\n")
+    r = read_oneroster(write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
+        "users.csv": USERS_12_T1, "roles.csv": roles}))
+    assert [k["sourcedId"] for k in r.users["t1"].extra["oneroster.roles"]] == ["R-7", "R-8"]
+    write_oneroster(r, tmp_path / "out", version="1.2")
+    text = (tmp_path / "out" / "roles.csv").read_text(encoding="utf-8")
+    got = [(row["sourcedId"], row["status"], row["dateLastModified"], row["role"],
+            row["orgSourcedId"], row["beginDate"])
+           for row in csv.DictReader(io.StringIO(text))]
+    assert got == [("R-7", "active", "2024-01-01", "teacher", "sA", ""),
+                   ("R-8", "active", "2024-02-02", "aide", "sB", "2024-08-01")]
+    users = (tmp_path / "out" / "users.csv").read_text(encoding="utf-8")
+    assert "oneroster.roles" not in users  # (nothing left to carry)
     assert read_oneroster(tmp_path / "out").users == r.users
 
 

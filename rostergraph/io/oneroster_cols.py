@@ -11,8 +11,8 @@ from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "ORG_TYPES", "PREFIX",
-           "PROFILES_KEY", "SPEC_COLUMNS", "USER_ID_COLUMN", "enrollment_order", "is_true",
-           "kept_enrollment_ids", "org_type", "spec_renames"]
+           "PROFILES_KEY", "ROLES_KEY", "SPEC_COLUMNS", "USER_ID_COLUMN", "enrollment_order",
+           "is_true", "kept_enrollment_ids", "kept_role_row", "org_type", "spec_renames"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
 PREFIX = "oneroster."
@@ -24,6 +24,9 @@ USER_ID_COLUMN = "metadata.rostergraph.userId"
 DEMOGRAPHICS_PREFIX = PREFIX + "demographics."
 #: the ``extra`` key of a user's 1.2 ``userProfiles.csv`` rows (a list)
 PROFILES_KEY = PREFIX + "userProfiles"
+#: the ``extra`` key of a user's 1.2 ``roles.csv`` rows that say more than its Clever roles
+#: (a list of rows, in file order: :func:`kept_role_row`)
+ROLES_KEY = PREFIX + "roles"
 #: the ``extra`` key of a section's enrollment ``sourcedId`` s: ``{role: {user: id}}``, those
 #: that are not the id the writer would make up (:func:`kept_enrollment_ids`)
 ENROLLMENT_IDS_KEY = PREFIX + "enrollmentIds"
@@ -105,3 +108,38 @@ def kept_enrollment_ids(cid: str, ids: Mapping[str, Mapping[str, str]],
             if made.get((role, uid)) != eid:
                 out.setdefault(role, {})[uid] = eid
     return out
+
+
+#: roles.csv columns a Clever role holds (any other cell: the row is kept, see below)
+_ROLE_ROW_READ = frozenset({"userSourcedId", "roleType", "role", "orgSourcedId"})
+
+
+def kept_role_row(row: Mapping[str, str]) -> dict[str, str] | None:
+    """What a user keeps in ``extra[ROLES_KEY]`` of a 1.2 ``roles.csv`` row: the row whole
+    (but ``userSourcedId`` and empty cells) when it has a cell a Clever role cannot hold
+    (``beginDate``, ``endDate``, ``userProfileSourcedId``, a ``metadata.*`` column,
+    ``status``, ``dateLastModified``, a ``sourcedId`` other than one rostergraph makes up,
+    ``<user>:role:<n>``); ``None`` otherwise.
+
+    Examples
+    --------
+    >>> kept_role_row({"sourcedId": "u1:role:1", "userSourcedId": "u1", "role": "student"})
+    >>> kept_role_row({"sourcedId": "r9", "userSourcedId": "u1", "role": "student"})
+    {'sourcedId': 'r9', 'role': 'student'}
+    """
+    uid = row.get("userSourcedId") or ""
+    for k, v in row.items():
+        if v and k not in _ROLE_ROW_READ and not (k == "sourcedId" and _made_up_role_id(v, uid)):
+            return {k: v for k, v in row.items() if v != "" and k != "userSourcedId"}
+    return None
+
+
+def _made_up_role_id(sid: str, uid: str) -> bool:
+    """Whether ``sid`` is a role row id rostergraph makes up for user ``uid``: the writer's
+    ``<user>:role:<n>``, or ``<user>-role-<n>`` of a REST dump (a 1.2 role object has no
+    ``sourcedId``)."""
+    for sep in (":", "-"):
+        made = f"{uid}{sep}role{sep}"
+        if sid.startswith(made) and sid[len(made):].isdigit():
+            return True
+    return False

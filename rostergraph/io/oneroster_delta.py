@@ -23,6 +23,7 @@ from .oneroster_cols import (
     ENROLLMENT_IDS_KEY,
     PREFIX,
     PROFILES_KEY,
+    ROLES_KEY,
     enrollment_order,
     kept_enrollment_ids,
 )
@@ -95,6 +96,8 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
     extra = dict(new.extra)
     if ("userProfiles", new.id) not in delivered and PROFILES_KEY in old.extra:
         extra.setdefault(PROFILES_KEY, old.extra[PROFILES_KEY])
+    if ("roles", new.id) not in delivered and ROLES_KEY in old.extra:
+        extra.setdefault(ROLES_KEY, old.extra[ROLES_KEY])  # (1.2: its base roles.csv rows)
     roles = new.roles
     if ("demographics", new.id) not in delivered:
         ost, nst = old.roles.student, new.roles.student

@@ -25,7 +25,7 @@ from ..roster import Roster, raw_text
 from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
 from .mapping import CEDS_TO_CLEVER
-from .oneroster_cols import CARRY_COLUMN, PREFIX, USER_ID_COLUMN
+from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kept_role_row
 
 if TYPE_CHECKING:
     from .oneroster import _Reader
@@ -46,12 +46,6 @@ _USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
 
 #: users.csv columns read for a role (kept in extra when no role of the user takes them)
 _ROLE_CELLS = ("orgSourcedIds", "username", "identifier", "grades", "primaryOrgSourcedId")
-#: roles.csv columns a Clever role holds; a row with any other cell (``beginDate``,
-#: ``endDate``, ``userProfileSourcedId``, a ``metadata.*`` column) is kept whole in the
-#: user's ``extra[ROLES_KEY]`` (a list, in file order)
-_ROLE_ROW_READ = frozenset({"sourcedId", "status", "dateLastModified", "userSourcedId",
-                            "roleType", "role", "orgSourcedId"})
-ROLES_KEY = "oneroster.roles"
 _TAKES_NOTHING: frozenset[str] = frozenset()
 #: the role cells each kind of role takes (a student with one grade takes ``grades`` too)
 _TAKES = {"student": frozenset({"orgSourcedIds", "identifier", "username", "grades"}),
@@ -284,15 +278,17 @@ def read_roles(rd: _Reader) -> None:
             rd.b.problem("other", f"role for unknown user {usid!r}", file="roles.csv",
                          line=line, kind="users", record_id=usid)
             continue
+        if rd.base is not None:  # (what a delta delivered: see apply_delta)
+            rd.delivered.add(("roles", uid))
         org = row.get("orgSourcedId") or ""
         primary = org if _primary(row) else u.get("_primary_org")
         apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
                        primary, rd.user_rows.get(uid, {}), "roles.csv", line)
     for _, row in rows:  # (file order) what a Clever role cannot hold: the row is kept
         u = rd.users.get(rd.alias.get(row.get("userSourcedId") or "", ""))
-        if u is not None and any(v for k, v in row.items() if k not in _ROLE_ROW_READ):
-            u.setdefault(ROLES_KEY, []).append(
-                {k: v for k, v in row.items() if v != "" and k != "userSourcedId"})
+        kept = kept_role_row(row) if u is not None else None
+        if kept is not None:
+            u.setdefault(ROLES_KEY, []).append(kept)  # type: ignore[union-attr]
 
 
 def keep_base_roles(rd: _Reader) -> None:

@@ -39,7 +39,7 @@ from ..model import iso_date, parse_date, record_to_dict
 from ..roster import Roster
 from ..table import Table
 from .csvutil import to_csv_text
-from .enrollcols import OTHER_ROLES_KEY
+from .enrollcols import OTHER_ROLES_KEY, canonical_role
 from .mapping import CEDS_TO_CLEVER, CLEVER_TO_CEDS
 from .oneroster_cols import (
     CARRY_COLUMN,
@@ -47,7 +47,9 @@ from .oneroster_cols import (
     ENROLLMENT_IDS_KEY,
     PREFIX,
     PROFILES_KEY,
+    ROLES_KEY,
     USER_ID_COLUMN,
+    kept_role_row,
 )
 from .write import _ISO_LIKE, WriteReport, _Carry, _utf8, _write_files
 
@@ -541,10 +543,8 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     row["identifier"] = _one_value(c, ids)
     row["username"] = _one_value(c, usernames)
     row["primaryOrgSourcedId"] = grants[0][1] or None if grants else None
-    for i, (orole, org) in enumerate(grants):
-        sheets["roles"].add({"sourcedId": f"{uid}:role:{i + 1}", "userSourcedId": uid,
-                             "roleType": "primary" if i == 0 else "secondary", "role": orole,
-                             "orgSourcedId": org})
+    for role_row in _role_rows(rec, c, uid, grants):
+        sheets["roles"].add(role_row)
     _user_profiles(rec, c, sheets, uid)
     extra_cols = _user_columns(rec, c, roster, district, sole, row,
                                ("agentSourcedIds", "primaryOrgSourcedId"))
@@ -554,6 +554,34 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     row.update(extra_cols)
     row.update(c.finish(CARRY_COLUMN))
     sheets["users"].add(row)
+
+
+def _role_rows(rec: Any, c: _Carry, uid: str,
+               grants: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """A 1.2 user's ``roles.csv`` rows, one per ``(role, org)`` of ``grants`` (the first
+    ``primary``): a row of the source kept in ``extra`` (:data:`ROLES_KEY`) for that role
+    and org gives its other cells (``sourcedId``, ``status``, dates, ...), else the id is
+    made up (``<user>:role:<n>``). The kept rows are carried only when the rows written
+    would not read back as them."""
+    kept = rec.extra.get(ROLES_KEY)
+    if not (isinstance(kept, list) and all(
+            isinstance(k, dict) and all(isinstance(v, str) for v in k.values()) for k in kept)):
+        kept = []  # (anything else is carried as it is)
+    unused = list(kept)
+    rows: list[dict[str, Any]] = []
+    for i, (orole, org) in enumerate(grants):
+        row: dict[str, Any] = {"sourcedId": f"{uid}:role:{i + 1}"}
+        src = next((k for k in unused if canonical_role(k.get("role") or "") == orole
+                    and (k.get("orgSourcedId") or "") == org), None)
+        if src is not None:
+            unused.remove(src)
+            row.update(src)
+        row.update({"userSourcedId": uid, "roleType": "primary" if i == 0 else "secondary",
+                    "role": orole, "orgSourcedId": org})
+        rows.append(row)
+    if kept and [k for k in map(kept_role_row, rows) if k is not None] == kept:
+        c.d.pop(ROLES_KEY, None)  # (they read back from the rows)
+    return rows
 
 
 def _user_profiles(rec: Any, c: _Carry, sheets: dict[str, _Sheet], uid: str) -> None:

@@ -573,13 +573,13 @@ class _Reader:
             primary = org if primary_row(row) else u.get("_primary_org")
             self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
                              primary, self.user_rows.get(uid, {}), "roles.csv", line)
-        read = {"sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role",
-                "orgSourcedId"}
+        from rostergraph.io.oneroster_cols import kept_role_row
+
         for _, row in rows:
             u = self.users.get(self.alias.get(row.get("userSourcedId") or "", ""))
-            if u is not None and any(v for k, v in row.items() if k not in read):
-                u.setdefault("oneroster.roles", []).append(
-                    {k: v for k, v in row.items() if v != "" and k != "userSourcedId"})
+            kept = kept_role_row(row) if u is not None else None
+            if kept is not None:
+                u.setdefault("oneroster.roles", []).append(kept)  # type: ignore[union-attr]
 
     def keep_unplaced(self) -> None:
         for uid, cells in self.role_cells.items():

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FIELD_GETTERS", "email_without_at", "school_unlisted"]
+__all__ = ["FIELD_GETTERS", "email_without_at", "name_only_last", "school_unlisted"]
 
 
 def _student(u: Any) -> Any:
@@ -38,8 +38,9 @@ def email_without_at(email: Any) -> bool:
     return bool(email) and "@" not in email
 
 
-def _name_only_last(u: Any) -> bool:
-    n = u.name
+def name_only_last(n: Any) -> bool:
+    """A name with a last name only (no first, no middle): RG-USR-004 (the JSON
+    Lines scan marks its rows with this too)."""
     return n is not None and bool(n.last) and not n.first and not n.middle
 
 
@@ -51,7 +52,7 @@ FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "email_hash": lambda u: hash(u.email),
         "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
         "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
-        "name_only_last": _name_only_last,
+        "name_only_last": lambda u: name_only_last(u.name),
         "email_no_at": lambda u: email_without_at(u.email),
         "student_email_no_at": lambda u: email_without_at(
             st.email if (st := _student(u)) is not None else None),

@@ -244,6 +244,32 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         self._complete = True
         self._text = b""  # every record is built: the source text is no longer needed
 
+    def stream(self) -> Iterator[Any]:
+        """Every record, in order, for one pass over a kind too big to hold built: a record
+        not built yet is built for the caller and not kept, so the pass holds one at a time
+        (a writer's memory stays that of the source text).
+
+        Examples
+        --------
+        >>> from rostergraph.model import Term
+        >>> text = b'{"id": "t1", "name": "Fall"}{"id": "t2"}'
+        >>> recs = LazyRecords(Term, text, ["t1", "t2"], [0, 28], [28, 40])
+        >>> [t.id for t in recs.stream()], recs.n_built()
+        (['t1', 't2'], 0)
+        """
+        if self._complete:
+            yield from self._cache
+            return
+        cache, conv, loads = self._cache, self._conv, orjson.loads
+        text = self._source()
+        for row, (a, b) in enumerate(zip(self._starts.tolist(), self._ends.tolist())):
+            rec = cache[row]
+            if rec is None:
+                rec = conv(loads(text[a:b]))
+                if rec is FALLBACK:  # pragma: no cover - the reader only defers plain records
+                    rec = self._build(row)
+            yield rec
+
     def values(self) -> Any:  # type: ignore[override]
         """The records, in order (all built on the first call)."""
         self.materialize()

@@ -1,4 +1,5 @@
-"""Typed roster records, one attrs class per Clever v3.0 resource.
+"""Typed roster records, one attrs class per Clever v3.0 resource (with the fields
+Clever API v3.1 adds).
 
 Records are frozen, slotted and plain: readers build them, rules judge them,
 nothing here imports anything else of rostergraph. Field names are Clever's
@@ -45,6 +46,7 @@ __all__ = [
     "ContactRole",
     "Course",
     "Credentials",
+    "Disability",
     "District",
     "DistrictAdminRole",
     "DistrictContact",
@@ -211,6 +213,18 @@ class DistrictContact:
 
 
 @attrs.frozen(slots=True)
+class Disability:
+    """``roles.student.disability`` (Clever API v3.1): ``disability_status`` (Y/N),
+    ``disability_type`` and ``disability_code`` (IDEA categories), kept as sent."""
+
+    disability_status: str | None = _f()
+    disability_type: str | None = _f()
+    disability_code: str | None = _f()
+    extra: Mapping[str, Any] = _extra()
+    nulls: frozenset[str] = _nulls()
+
+
+@attrs.frozen(slots=True)
 class SchoolEnrollment:
     """One entry of ``roles.student.enrollments``."""
 
@@ -250,6 +264,8 @@ class District:
     pause_end: str | None = _f()
     error: str | None = _f()
     portal_url: str | None = _f()
+    lms_state: str | None = _f()  # Clever API v3.1 (LMS Connect)
+    lms_type: str | None = _f()  # Clever API v3.1 (LMS Connect)
     login_methods: tuple[str, ...] | None = _f(_STRS)
     mdr_number: str | None = _f()
     nces_id: str | None = _f()
@@ -351,7 +367,13 @@ class Section:
 
 @attrs.frozen(slots=True)
 class StudentRole:
-    """``roles.student``: ``school`` is the primary school, ``schools`` all."""
+    """``roles.student``: ``school`` is the primary school, ``schools`` all.
+
+    ``home_language_code``, ``gifted_status``, ``section_504_status``, ``disability``
+    and ``preferred_name`` are Clever API v3.1 fields. Enumerated values (``ell_status``,
+    ``frl_status``, ``gifted_status``, ...) are strings kept exactly as the SIS sent
+    them, in Clever's enumeration or not.
+    """
 
     legacy_id: str | None = _f()
     school: str | None = _f()
@@ -369,6 +391,11 @@ class StudentRole:
     frl_status: str | None = _f()
     iep_status: str | None = _f()
     home_language: str | None = _f()
+    home_language_code: str | None = _f()
+    gifted_status: str | None = _f()
+    section_504_status: str | None = _f()
+    disability: Disability | None = _f(_OBJ, Disability)
+    preferred_name: Name | None = _f(_OBJ, Name)
     unweighted_gpa: str | None = _f()
     weighted_gpa: str | None = _f()
     email: str | None = _f()
@@ -487,6 +514,7 @@ RECORD_CLASSES: dict[str, type[District | School | Term | Course | Section | Use
 
 # (name, kind, nested class) per class, computed once.
 _SPECS: dict[type, tuple[tuple[str, str, type[Any] | None], ...]] = {}
+_OBJECT_FIELDS: dict[type, tuple[str, ...]] = {}  # (like _SPECS: derived from a class, never changed)
 
 
 def _spec(cls: type) -> tuple[tuple[str, str, type[Any] | None], ...]:
@@ -662,15 +690,29 @@ def mistyped_paths(record: Any, _prefix: str = "") -> set[str]:
     >>> sorted(mistyped_paths(rec))
     ['email', 'roles.student.grade']
     """
-    spec = _spec(type(record))
-    extra = getattr(record, "extra", None) or {}
-    out = {_prefix + name for name, _, _ in spec if name in extra}
-    for name, kind, _ in spec:
-        if kind == _OBJ:
-            value = getattr(record, name)
-            if value is not None:
-                out |= mistyped_paths(value, f"{_prefix}{name}.")
+    out: set[str] = set()
+    _add_mistyped(record, _prefix, out)
     return out
+
+
+def _add_mistyped(record: Any, prefix: str, out: set[str]) -> None:
+    # (a writer asks this of every record: most have no extra at any level, so the
+    # walk only looks at the nested objects' ``extra``)
+    extra = getattr(record, "extra", None)
+    if extra:
+        out.update(prefix + name for name, _, _ in _spec(type(record)) if name in extra)
+    for name in _object_fields(type(record)):
+        value = getattr(record, name)
+        if value is not None:
+            _add_mistyped(value, f"{prefix}{name}.", out)
+
+
+def _object_fields(cls: type) -> tuple[str, ...]:
+    """The names of a record class's nested-object fields."""
+    got = _OBJECT_FIELDS.get(cls)
+    if got is None:
+        got = _OBJECT_FIELDS[cls] = tuple(name for name, kind, _ in _spec(cls) if kind == _OBJ)
+    return got
 
 
 def record_to_dict(record: Any, *, nulls: bool = True) -> dict[str, Any]:

@@ -19,8 +19,9 @@ report, a Table's CSV/JSON, a diff, a plot or a converted roster:
     can be diffed; without the key nothing can be reversed.
 
 Whatever the mode, the sensitive demographic fields (:data:`SENSITIVE_FIELDS`:
-ELL, IEP, FRL status, race, ethnicity, gender, date of birth, home language,
-GPA) are dropped unless named in ``include_fields``.
+ELL, IEP, FRL, gifted and Section 504 status, disability, race, ethnicity, gender,
+date of birth, home language and its code, GPA) are dropped unless named in
+``include_fields``. A student's ``preferred_name`` is a name like ``name``.
 
 A policy is *bound* to a roster (:meth:`PrivacyPolicy.bind`) to know which
 ids are people, who is a student or contact, and which names, emails and sis
@@ -66,6 +67,8 @@ MARK = "[redacted]"
 SENSITIVE_FIELDS: frozenset[str] = frozenset({
     "ell_status", "iep_status", "frl_status", "race", "hispanic_ethnicity", "gender", "dob",
     "home_language", "gpa", "unweighted_gpa", "weighted_gpa",
+    # Clever API v3.1 (``disability`` is the whole object: status, type and code)
+    "gifted_status", "section_504_status", "disability", "home_language_code",
 })
 
 # user fields that stay in redacted/pseudonymized output (references, grades, titles, times)
@@ -334,8 +337,9 @@ class PrivacyPolicy:
                         self._protected.add(rid)
 
     def _add_person_values(self, tokens: dict[str, str], u: Any, pseudo: bool) -> None:
-        if u.name is not None:
-            self._add_names(tokens, (u.name.first, u.name.middle, u.name.last))
+        for name in (u.name, getattr(u.roles.student, "preferred_name", None)):
+            if name is not None:
+                self._add_names(tokens, (name.first, name.middle, name.last))
         emails = [u.email]
         sis: list[str | None] = []
         other: list[str | None] = []
@@ -605,20 +609,23 @@ class PrivacyPolicy:
     def _hide(self, value: Any, path: tuple[str, ...], uid: str) -> Any:
         if isinstance(value, dict):
             return {k: self._hide(v, path + (k,), uid) for k, v in value.items()}
-        if path and path[0] == "name":
+        if path and (path[0] == "name" or "preferred_name" in path):
             if value is None:  # an explicit null hides nothing
                 return None
             if not isinstance(value, str):
                 return MARK
             if self.mode == "pseudonymized":
-                return self.pseudonym(f"{uid}\x00{path[-1]}", "name")
+                part = path[-1] if path[0] == "name" else f"preferred_name.{path[-1]}"
+                return self.pseudonym(f"{uid}\x00{part}", "name")
             return MARK
         leaf = path[-1] if path else ""
         if isinstance(value, list):
             if leaf in _KEEP_LEAVES or leaf in ("teachers", "students"):
                 return value if leaf in _KEEP_LEAVES else [self.person_id(v) for v in value]
             return [self._hide(v, path, uid) for v in value]
-        if (leaf in _KEEP_LEAVES or leaf in self.include_fields) and "ext" not in path:
+        # an included field is shown as it is, an included object (``disability``) whole
+        if (leaf in _KEEP_LEAVES or (self.include_fields and not self.include_fields.isdisjoint(
+                path))) and "ext" not in path:
             return value
         return self._leaf(leaf, value, uid, top=len(path) == 1)
 

@@ -32,6 +32,20 @@ SECTION_IDS = [f"se{i}" for i in range(7)]
 USER_IDS = [f"u{i}" for i in range(10)]
 
 
+def v31_student_fields(i: int) -> dict[str, Any]:
+    """Clever API v3.1 student fields (some values outside Clever's enumerations, some
+    explicit nulls), varied by ``i``."""
+    return {"gifted_status": ("Y", "N", "", "Gifted")[i % 4],
+            "section_504_status": ("N", "Y", "504 plan")[i % 3],
+            "home_language_code": ("eng", "spa", "xx-unlisted")[i % 3],
+            "disability": ({"disability_status": "Y", "disability_type": "Autism",
+                            "disability_code": "aut"} if i % 5 == 0 else
+                           {"disability_status": "N", "disability_type": None,
+                            "disability_code": None}),
+            "preferred_name": {"first": f"P{i}", "middle": None, "last": "Q"},
+            "frl_status": ("Other", "Free", "F")[i % 3]}
+
+
 def _subset(pool: list[str], max_size: int = 4) -> st.SearchStrategy[tuple[str, ...]]:
     return st.lists(st.sampled_from(pool), max_size=max_size).map(tuple)
 

@@ -680,3 +680,56 @@ def test_cli_diff_output_identical_across_hash_seeds(tmp_path: Path) -> None:
         assert [r.returncode for r in runs] == [1, 1], [r.stderr for r in runs]
         outs.append([r.stdout for r in runs])
     assert outs[0] == outs[1]
+
+
+def _sync_pair(tmp_path: Path) -> tuple[Path, Path]:
+    """A generated district and its next sync as JSON Lines: most lines byte for byte the
+    same, one user's school changed, one user gone, one re-identified, one new, one line
+    with its keys reordered (a different text, the same record), one section moved."""
+    from rostergraph.synth import write_district
+
+    old = write_district(tmp_path / "old", "S", seed=4)
+    new = tmp_path / "new"
+    new.mkdir()
+    for f in old.iterdir():
+        lines = f.read_bytes().splitlines()
+        if f.name == "users.jsonl":
+            users = [orjson.loads(x) for x in lines]
+            studs = [i for i, u in enumerate(users) if "student" in u.get("roles", {})]
+            a, b, c, d = studs[:4]
+            users[a]["roles"]["student"]["school"] = "somewhere-else"
+            users[c]["id"] += "-new"
+            users[d] = dict(reversed(list(users[d].items())))
+            users.append({"id": "brand-new", "roles": {"teacher": {"school": "x"}}})
+            lines = [orjson.dumps(u) if i in (a, c, d) or i >= len(lines) else lines[i]
+                     for i, u in enumerate(users) if i != b]
+        elif f.name == "sections.jsonl":
+            first = orjson.loads(lines[0])
+            first["school"] = "moved"
+            lines[0] = orjson.dumps(first)
+        (new / f.name).write_bytes(b"".join(x + b"\n" for x in lines))
+    return old, new
+
+
+def test_diff_of_lazy_rosters_equals_the_diff_of_built_ones(tmp_path: Path) -> None:
+    """Two JSON Lines loads are compared by their lines first: the result is the diff of
+    the fully built rosters, and records whose line did not change are never built."""
+    old, new = _sync_pair(tmp_path)
+    lazy_a, lazy_b = rostergraph.load(old), rostergraph.load(new)
+    built_before = lazy_a.users.n_built(), lazy_b.users.n_built()
+    lazy = diff(lazy_a, lazy_b, ignore_timestamps=True)
+    schools = lazy.primary_school_changes()
+    assert lazy_a.users.n_built() - built_before[0] < 10
+    assert lazy_b.users.n_built() - built_before[1] < 10
+    full_a, full_b = rostergraph.load(old), rostergraph.load(new)
+    for r in (full_a, full_b):
+        for kind in KINDS:
+            r.records(kind).values()  # every record built: the general comparison
+    full = diff(full_a, full_b, ignore_timestamps=True)
+    assert lazy.changes == full.changes and lazy.changes
+    assert {(c.kind, c.change) for c in lazy.changes} >= {
+        ("users", "changed"), ("users", "removed"), ("users", "added"),
+        ("users", "reidentified"), ("sections", "changed")}
+    assert schools.to_dicts() == full.primary_school_changes().to_dicts()
+    assert [r["new_school"] for r in schools.to_dicts()] == ["somewhere-else"]
+    assert lazy.render("text") == full.render("text")

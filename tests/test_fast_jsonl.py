@@ -15,6 +15,8 @@ from rostergraph.io.limits import Limits
 from rostergraph.lazy import LazyRecords
 from rostergraph.synth import write_district
 
+from .strategies import v31_student_fields
+
 
 def _snapshot(r: rostergraph.Roster) -> tuple[Any, ...]:
     g = RosterGraph.from_roster(r)
@@ -308,3 +310,48 @@ def test_keys_given_twice_in_a_json_document(tmp_path: Path) -> None:
     assert r.schools["a"].name == "T"
     assert [(p.index, p.record_id, p.field, p.raw) for p in r.problems] == [
         (None, None, "links", "[]"), (0, "a", "data.name", '"S"'), (1, "b", "uri", '"/b"')]
+
+
+def _with_v31_fields(src: Path, dst: Path) -> int:
+    """The district at ``src`` copied to ``dst`` with v3.1 fields on every student."""
+    dst.mkdir()
+    n = 0
+    for f in src.iterdir():
+        data = f.read_bytes()
+        if f.name == "users.jsonl":
+            out = []
+            for line in data.split(b"\n"):
+                if b'"student":{' in line:
+                    u = orjson.loads(line)
+                    u["roles"]["student"].update(v31_student_fields(n))
+                    line = orjson.dumps(u)
+                    n += 1
+                out.append(line)
+            data = b"\n".join(out)
+        (dst / f.name).write_bytes(data)
+    return n
+
+
+def test_v31_student_fields_take_the_fast_path(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Students carrying the Clever API v3.1 fields on every line are plain lines: no more
+    records take the general path than without the fields, the values are typed fields
+    (kept as sent, in Clever's enumerations or not), and the roster is the general
+    reader's."""
+    plain = write_district(tmp_path / "plain", students=400, seed=5)
+    p = tmp_path / "v31"
+    assert _with_v31_fields(plain, p) >= 400
+    before = rostergraph.load(plain).users.n_built()
+    fast = rostergraph.load(p)
+    assert isinstance(fast.users, LazyRecords)
+    assert fast.users.n_built() == before
+    students = [u for u in fast.users.values() if u.roles.student is not None]
+    st = students[0].roles.student
+    assert (st.gifted_status, st.section_504_status, st.home_language_code,
+            st.frl_status) == ("Y", "N", "eng", "Other")
+    assert (st.disability.disability_type, st.preferred_name.first) == ("Autism", "P0")
+    assert {s.roles.student.gifted_status for s in students} == {"Y", "N", "", "Gifted"}
+    assert all(not set(v31_student_fields(0)) & s.roles.student.extra.keys()
+               for s in students)
+    assert students[1].roles.student.disability.nulls == {"disability_type", "disability_code"}
+    assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))

@@ -648,3 +648,77 @@ def test_findings_table_holds_the_json_ids_and_values(roster: Any, mode: str) ->
     cells = json.dumps([[r["ids"], r["values"]] for r in rows])
     users_shown = [i for i in roster.users if i in cells]
     assert (users_shown == []) == (mode == "pseudonymized")
+
+
+#: A name no sample record holds (so finding it in an output is a leak).
+PREFERRED = ("Zephyrine", "Quillfeather")
+V31_VALUES = (b"Zephyrine", b"Quillfeather", b"Deaf-blindness", b"504 plan", b"xx-unlisted",
+              b"Gifted-and-talented")
+
+
+def _v31_roster(roster: Any) -> Any:
+    """The sample with the Clever API v3.1 student fields on every student (values inside
+    Clever's enumerations and outside them)."""
+    import attrs
+
+    from rostergraph.model import Disability, Name
+
+    users = {}
+    for u in roster.users.values():
+        if u.roles.student is not None:
+            st_role = attrs.evolve(
+                u.roles.student, gifted_status="Gifted-and-talented",
+                section_504_status="504 plan", home_language_code="xx-unlisted",
+                disability=Disability(disability_status="Y", disability_type="Deaf-blindness",
+                                      disability_code="db"),
+                preferred_name=Name(first=PREFERRED[0], last=PREFERRED[1]))
+            u = attrs.evolve(u, roles=attrs.evolve(u.roles, student=st_role))
+        users[u.id] = u
+    return roster.replace(users=users)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_v31_demographics_dropped_unless_included(roster: Any, mode: str) -> None:
+    """The Clever API v3.1 demographics (gifted, Section 504, disability, home language
+    code) are sensitive fields: dropped in every mode unless included by name; a preferred
+    name is hidden as a name is."""
+    r = _v31_roster(roster)
+    u = record_to_dict(r.users["5f7a57d00000000000000028"])
+    v31 = {"gifted_status", "section_504_status", "home_language_code", "disability"}
+    assert v31 <= SENSITIVE_FIELDS and v31 <= u["roles"]["student"].keys()
+    out = _policy(mode).bind(r).apply_record("users", u)
+    assert not v31 & out["roles"]["student"].keys()
+    pref = out["roles"]["student"]["preferred_name"]
+    if mode == "full":
+        assert pref == {"first": PREFERRED[0], "last": PREFERRED[1]}
+    else:
+        assert not set(PREFERRED) & set(pref.values())
+    kept = _policy(mode, include_fields=["disability", "gifted_status"]).bind(r).apply_record(
+        "users", u)["roles"]["student"]
+    assert kept["disability"] == u["roles"]["student"]["disability"]
+    assert kept["gifted_status"] == "Gifted-and-talented" and "section_504_status" not in kept
+
+
+@pytest.mark.parametrize("mode", ("redacted", "pseudonymized"))
+def test_v31_preferred_name_scrubbed_from_free_text(roster: Any, mode: str) -> None:
+    """A bound policy hides a student's preferred name in free text as it hides the name."""
+    p = _policy(mode).bind(_v31_roster(roster))
+    assert not set(PREFERRED) & set(_words(p.apply_text(f"ask {PREFERRED[0]} about it")))
+
+
+@pytest.mark.parametrize("to", ("clever-jsonl", "clever-csv", "oneroster"))
+@pytest.mark.parametrize("mode", ("redacted", "pseudonymized"))
+def test_v31_convert_outputs_leak_nothing(roster: Any, tmp_path: Path, mode: str,
+                                          to: str) -> None:
+    """convert of a v3.1 roster under a policy writes no v3.1 demographic value and no
+    preferred name, in any format (extension columns included)."""
+    from rostergraph.io.convert import convert
+    from rostergraph.io.write import write_clever_json
+
+    src = tmp_path / "src"
+    write_clever_json(_v31_roster(roster), src)
+    assert all(v in _all_bytes(src) for v in V31_VALUES)
+    out = tmp_path / ("out.zip" if to == "oneroster" else "out")
+    convert(src, out, to=to, privacy=_policy(mode))
+    data = _unzipped(out)
+    assert not [v for v in V31_VALUES if v in data]

@@ -287,3 +287,54 @@ def test_empty_locations_survive_an_sftp_round_trip_or_are_reported(tmp_path: Pa
         assert back.schools["s1"].location == orig.schools["s1"].location
     assert rows[("schools", "location")] == rows[("users", "roles.student.location")] == (
         "extension" if extensions else "dropped")
+
+
+def test_writers_build_no_record_of_a_lazy_roster(tmp_path: Path) -> None:
+    """Writing a district read from JSON Lines (as OneRoster or Clever JSON) builds each
+    user and section for the pass
+    without keeping it (memory stays that of the source), and writes the same bytes as
+    from a roster whose records are all built."""
+    from rostergraph.synth import write_district
+
+    write_district(tmp_path / "src", "S", seed=3)
+    lazy = rostergraph.load(tmp_path / "src")
+    before = lazy.users.n_built(), lazy.sections.n_built()  # (records the reader built)
+    assert before[0] < len(lazy.users) // 2
+    write_oneroster(lazy, tmp_path / "lazy")
+    write_clever_json(lazy, tmp_path / "lazy-json")
+    write_clever_json(lazy, tmp_path / "lazy-jsonl", jsonl=True)
+    assert (lazy.users.n_built(), lazy.sections.n_built()) == before
+    built = rostergraph.load(tmp_path / "src")
+    built.users.materialize()
+    built.sections.materialize()
+    write_oneroster(built, tmp_path / "built")
+    write_clever_json(built, tmp_path / "built-json")
+    write_clever_json(built, tmp_path / "built-jsonl", jsonl=True)
+    for out in ("", "-json", "-jsonl"):
+        names = sorted(p.name for p in (tmp_path / f"lazy{out}").iterdir())
+        assert names == sorted(p.name for p in (tmp_path / f"built{out}").iterdir())
+        for name in names:
+            assert (tmp_path / f"lazy{out}" / name).read_bytes() == (
+                tmp_path / f"built{out}" / name).read_bytes()
+    envelope = json.loads((tmp_path / "lazy-json" / "users.json").read_text())
+    assert envelope["links"] == [{"rel": "self", "uri": "/v3.0/users"}]
+    assert [x["data"]["id"] for x in envelope["data"]] == list(lazy.users)
+
+
+def test_oneroster_columns_first_seen_on_a_later_row_pad_the_rows_before(tmp_path: Path) -> None:
+    """An extension column that only a later record has is one more column of the file:
+    every earlier row has an empty cell there, and the value reads back."""
+    from rostergraph.io.clever_json import read_clever_json
+
+    src_dir = tmp_path / "src"
+    src_dir.mkdir()
+    (src_dir / "schools.jsonl").write_text('{"id": "sc1", "name": "One"}\n')
+    (src_dir / "users.jsonl").write_text(
+        '{"id": "u1", "roles": {"student": {"school": "sc1"}}}\n'
+        '{"id": "u2", "roles": {"student": {"school": "sc1"}}, "oneroster.metadata.late": "v"}\n')
+    write_oneroster(read_clever_json(src_dir), tmp_path / "or")
+    rows = list(csv.reader(io.StringIO((tmp_path / "or" / "users.csv").read_text())))
+    assert "metadata.late" in rows[0]
+    at = rows[0].index("metadata.late")
+    assert all(len(r) == len(rows[0]) for r in rows)
+    assert [r[at] for r in rows[1:]] == ["", "v"]

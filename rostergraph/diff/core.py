@@ -12,13 +12,16 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 
 from .._collector import collector_paused
 from ..errors import UnknownIdError
+from ..lazy import LazyRecords
 from ..model import KINDS, RECORD_CLASSES
 from ..roster import Provenance, Roster
 from ..table import Table
@@ -487,18 +490,41 @@ def diff(old: Roster, new: Roster, *, ignore: Iterable[str] = (),
         return _diff(old, new, ig, detect_reid)
 
 
+def _lazy_sides(o: LazyRecords, n: LazyRecords) -> tuple[
+        dict[str, Any], dict[str, Any], Iterator[tuple[str, Any, Any]]]:
+    """Removed and added records, and the (id, old, new) pairs of ids in both, of two kinds
+    whose records are built on first access. A record whose source text is byte for byte
+    the same in both is the same record, so it is left out of the pairs unbuilt: two syncs
+    of a district mostly repeat themselves, and building every record of both would cost
+    far more time and memory than reading the texts."""
+    old_ids, new_ids = list(o), list(n)
+    at_new = n.rows(old_ids)
+    gone = at_new < 0
+    removed = {i: o[i] for i in itertools.compress(old_ids, gone.tolist())}
+    added = {i: n[i] for i in itertools.compress(new_ids, (o.rows(new_ids) < 0).tolist())}
+    in_both = np.flatnonzero(~gone)
+    same = [a is not None and a == b for a, b in zip(
+        o.texts(in_both.tolist()), n.texts(at_new[in_both].tolist()))]
+    pairs = ((old_ids[r], o[old_ids[r]], n[old_ids[r]])
+             for r in itertools.compress(in_both.tolist(), [not x for x in same]))
+    return removed, added, pairs
+
+
 def _diff(old: Roster, new: Roster, ig: tuple[str, ...], detect_reid: bool) -> RosterDiff:
     changes: list[RecordChange] = []
     merges: list[Merge] = []
     ambiguous: list[AmbiguousMatch] = []
     for kind in KINDS:
         o, n = old.records(kind), new.records(kind)
-        removed = {i: r for i, r in o.items() if i not in n}
-        added = {i: r for i, r in n.items() if i not in o}
+        if isinstance(o, LazyRecords) and isinstance(n, LazyRecords):
+            removed, added, both = _lazy_sides(o, n)
+        else:
+            removed = {i: r for i, r in o.items() if i not in n}
+            added = {i: r for i, r in n.items() if i not in o}
+            both = ((i, rec, n.get(i)) for i, rec in o.items())
         kept_old: dict[str, Any] = {}
         kept_new: dict[str, Any] = {}
-        for i, rec in o.items():
-            other = n.get(i)
+        for i, rec, other in both:
             if other is None or other == rec:
                 continue
             kept, quiet = split_ignored(field_changes(rec, other), ig)

@@ -264,8 +264,15 @@ def primary_school_changes(d: Any) -> Table:
     0
     """
     back = {n: o for o, n in d.id_map("users").items()}
-    old_users, rows = d.old.users, []
-    for uid, u in d.new.users.items():
+    old_users, new_users, rows = d.old.users, d.new.users, []
+    # a student whose school changed is a changed or re-identified user: only those are
+    # looked at (the others' records are not built)
+    changed = {c.new_id for c in d.changes
+               if c.kind == "users" and c.change in ("changed", "reidentified")}
+    for uid in changed | back.keys():
+        u = new_users.get(uid)
+        if u is None:
+            continue
         st = u.roles.student
         if st is None:
             continue

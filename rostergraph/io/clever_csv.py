@@ -69,285 +69,34 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import os
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .._collector import collector_paused
 from ..errors import SourceError
-from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
+from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge
-from .sftp_columns import (
-    CONTACT_FIELDS,
-    EXT_DISTRICTS,
-    EXT_RECORDS,
-    REQUIRED,
-    SFTP_COLUMNS,
-    ColumnPlan,
-    column_plan,
-    header_renames,
+from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
+from .sftp_files import (
+    SFTP_FILES,
+    AnyCase,
+    course_id,
+    is_clever_csv,
+    row_course,
+    row_term,
+    term_id,
 )
+from .sftp_rows import RowReader
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
 
-SFTP_FILES = ("schools.csv", "students.csv", "teachers.csv", "sections.csv",
-              "enrollments.csv", "staff.csv", "admins.csv")
-_PREFIX = "sftp."
-
-
-def _hash(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def term_id(name: str, start: str, end: str) -> str:
-    """The id of the term constructed from ``Term_name, Term_start, Term_end``.
-
-    Examples
-    --------
-    >>> term_id("Fall", "2024-08-19", "2024-12-20") == term_id("Fall", "2024-08-19", "2024-12-20")
-    True
-    >>> term_id("Fall", "", "").startswith("sftp-term:")
-    True
-    """
-    return "sftp-term:" + _hash(name, start, end)
-
-
-def course_id(name: str, number: str) -> str:
-    """The id of the course constructed from ``Course_name, Course_number`` (number wins).
-
-    Examples
-    --------
-    >>> course_id("Algebra", "MA1") == course_id("Algebra I", "MA1")
-    True
-    """
-    return "sftp-course:" + (_hash("number", number) if number else _hash("name", name))
-
-
-def is_clever_csv(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a folder (or zip) of Clever SFTP CSV files (by names and headers).
-
-    Examples
-    --------
-    >>> import rostergraph
-    >>> is_clever_csv(rostergraph.sample_path())
-    False
-    """
-    p = Path(path)
-    names: dict[str, Any]
-    first: dict[str, bytes] = {}
-    try:
-        if p.is_dir():
-            names = {q.name.lower(): q for q in sorted(p.iterdir())}  # (exact name last: wins)
-
-            def head(name: str) -> bytes:
-                with open(names[name], "rb") as fh:
-                    return fh.readline(65536)
-        elif p.is_file() and p.suffix.lower() == ".zip":
-            with zipfile.ZipFile(p) as zf:
-                infos = zf.infolist()[:10_000]
-                names = {i.filename.rsplit("/", 1)[-1].lower(): i for i in infos}
-                wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
-                                      "schools.csv") if n in names]
-                for n in wanted[:1]:
-                    with zf.open(names[n]) as fh:
-                        first[n] = fh.read(65536).split(b"\n", 1)[0]
-
-            def head(name: str) -> bytes:
-                return first.get(name, b"")
-        else:
-            return False
-        for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
-                          ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
-            if name in names:  # (the reader matches header names ignoring case too)
-                line = head(name)
-                if line[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (the reader takes it)
-                    line = line.decode("utf-16", "replace").encode()
-                return col.lower().encode() in line.lower()
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-        return False
-    return False
-
-
-def _row_term(row: dict[str, str]) -> tuple[str | None, str, str, str]:
-    """A sections.csv row's (term id or None, name, start, end); _row_course: its course's."""
-    name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
-    tid = row.get("Term_id") or (term_id(name, start, end) if name or start or end else None)
-    return tid, name, start, end
-
-
-def _row_course(row: dict[str, str]) -> tuple[str | None, str, str]:
-    name, number = row.get("Course_name") or "", row.get("Course_number") or ""
-    return row.get("Course_id") or (course_id(name, number) if name else None), name, number
-
-
-#: Each file's columns that name records of other files: (column, kind).
-_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    **{f: (("School_id", "schools"),) for f in (
-        "students.csv", "teachers.csv", "staff.csv", "admins.csv")},
-    "sections.csv": (("School_id", "schools"), ("Teacher_id", "users"))}
-
-
-class _AnyCase:
-    """A bundle whose SFTP file names match ignoring case (Clever's help pages write
-    ``Schools.csv``; its spec ``schools.csv``): ``aliases`` maps the spec's name to the
-    file's when they differ (a file named exactly as the spec wins)."""
-
-    def __init__(self, bundle: Bundle) -> None:
-        self.bundle = bundle
-        self.aliases: dict[str, str] = {}
-        wanted = (*SFTP_FILES, EXT_DISTRICTS, EXT_RECORDS)
-        for name in bundle.names():
-            low = name.lower()
-            if low != name and low in wanted and low not in bundle and low not in self.aliases:
-                self.aliases[low] = name
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.aliases or name in self.bundle
-
-    def read(self, name: str) -> bytes:
-        return self.bundle.read(self.aliases.get(name, name))
-
-    def names(self) -> list[str]:
-        taken = set(self.aliases.values())
-        return sorted({*self.aliases, *(n for n in self.bundle.names() if n not in taken)})
-
-    def close(self) -> None:
-        self.bundle.close()
-
-
-class _Reader:
-    def __init__(self, bundle: Bundle | _AnyCase, b: RosterBuilder, limits: Limits) -> None:
-        self.bundle, self.b, self.limits = bundle, b, limits
-        self.plans: dict[str, ColumnPlan] = {}  # file → its column_plan
-        self.users: dict[str, dict[str, Any]] = {}
-        self.user_where: dict[str, tuple[str, int]] = {}
-        self.emails: dict[str, str] = {}  # teacher email → user id
-        self.aliases: dict[tuple[str, str], str] = {}  # (role, SFTP id) → another user id
-        self.sections: dict[str, dict[str, Any]] = {}
-        self.section_where: dict[str, tuple[str, int]] = {}
-        self.terms: dict[str, dict[str, Any]] = {}
-        self.courses: dict[str, dict[str, Any]] = {}
-        self.contacts: list[tuple[str, int, str, dict[str, str]]] = []
-        self.student_contacts: dict[str, list[int]] | None = None  # student → contacts
-        self.district: str | None = None
-        #: kind → {id without spaces: id} of the ids with spaces around them
-        self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
-        #: file → (column, kind, that kind's table) of its reference columns
-        self.references: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
-
-    def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
-        t = self.table(name, kind)
-        return t.dicts() if t is not None else iter(())
-
-    def table(self, name: str, kind: str | None) -> CsvTable | None:
-        """The file with Clever's column names, or None when it is absent or cannot load."""
-        if name not in self.bundle:
-            return None
-        data = self.bundle.read(name)
-        self.b.add_file(name, data, kind)
-        t = read_table(data, name, self.b, kind=kind, limits=self.limits)
-        header = t.header
-        renames = header_renames(name, header)
-        for got, want in renames.items():
-            why = ("Clever's SFTP column names are matched ignoring case and surrounding "
-                   "spaces") if got.strip().lower() == want.lower() else (
-                   "Clever numbers the second teacher or contact 2; the first has no number")
-            self.b.problem("other", f"column {got!r} read as {want!r} ({why})",
-                           file=name, line=1, kind=kind, field=want)
-        if renames:
-            header = [renames.get(h, h) for h in header]
-            t.rename(header)
-        missing = [c for c in REQUIRED.get(name, ()) if c not in header]
-        if header and missing:
-            self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
-                           "; the file was not loaded", file=name, line=1, kind=kind)
-            return None
-        self.plans[name] = column_plan(name, list(dict.fromkeys(header)))
-        return t
-
-    def match(self, kind: str, value: str) -> str:
-        """The id of the ``kind`` record that ``value`` names: itself, or else the record
-        whose id equals it once spaces around either are ignored (Clever matches ids so:
-        ``" 123"`` in ``enrollments.csv`` is the student ``123``); ``value`` when none."""
-        table = self._table(kind)
-        if not value or value in table:
-            return value
-        got = value.strip()
-        if got not in table:
-            got = self.padded[kind].get(got, value)
-        return got
-
-    def matched(self, kind: str, values: list[str]) -> list[str]:
-        """:meth:`match` of each of ``values``."""
-        table = self._table(kind)
-        return [v if not v or v in table else self.match(kind, v) for v in values]
-
-    def _table(self, kind: str) -> dict[str, Any]:
-        """The records (or record dicts) of ``kind`` read so far, by id."""
-        return self.b.kinds["schools"] if kind == "schools" else (
-            self.users if kind == "users" else self.sections)
-
-    def _references(self, row: dict[str, str], file: str, line: int, kind: str,
-                    rid: str) -> None:
-        """The row's references (:data:`_REFERENCES`, and ``Teacher_<n>_id``) to the
-        records they name, ignoring spaces around ids (:meth:`match`); each cell read so
-        is a problem that keeps it as given (``raw``)."""
-        refs = self.references.get(file)
-        if refs is None:
-            refs = self.references[file] = [(col, to, self._table(to)) for col, to in (
-                *_REFERENCES.get(file, ()), *((c, "users") for c in self.plans[file][3]))]
-        for col, to, table in refs:
-            v = row.get(col)
-            if v and v not in table:
-                got = self.match(to, v)
-                if got != v:
-                    row[col] = got
-                    self.b.problem("other", padded_message(col, v, got), file=file,
-                                   line=line, kind=kind, record_id=rid, field=col, raw=v)
-
-    def _padded_id(self, kind: str, rid: str) -> None:
-        """Note a record id with spaces around it, for :meth:`match`."""
-        if rid != rid.strip():
-            self.padded[kind].setdefault(rid.strip(), rid)
-
-    def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
-        """Put the row's cells on ``d``; a value already there (from an earlier row of the
-        same user) stays. Returns the columns whose cell differs from the value kept."""
-        fields, extra, _, _ = self.plans[file]
-        differ = []
-        for parents, run in fields:  # (in the table's order: keys keep it)
-            cur: Any = d
-            for part in parents:  # made (or a non-dict replaced) as set_path does
-                nxt = cur.get(part)
-                if not isinstance(nxt, dict):
-                    nxt = cur[part] = {}
-                cur = nxt
-            for col, key in run:
-                if key not in cur:
-                    cur[key] = row[col]
-                elif cur[key] != row[col]:
-                    differ.append(col)
-        for col, key in extra:
-            if d.setdefault(key, row[col]) != row[col]:
-                differ.append(col)
-        return differ
-
-    def _need(self, row: dict[str, str], col: str, file: str, line: int,
-              kind: str) -> str | None:
-        v = row.get(col)
-        if not v:
-            self.b.problem("no_id", f"row without {col}; not loaded", file=file, line=line,
-                           kind=kind)
-            return None
-        return v
+class _Reader(RowReader):
+    """The records of an SFTP upload, built file by file (see the module's docstring)."""
 
     def read_districts(self) -> None:
         for line, row in self.rows(EXT_DISTRICTS, "districts"):
@@ -557,7 +306,7 @@ class _Reader:
         d = self.sections[sid]
         fields, extra, _, _ = self.plans["sections.csv"]
         same = ((d.get("school"), d.get("term_id"), d.get("course")) == (
-            row.get("School_id") or None, _row_term(row)[0], _row_course(row)[0]) and all(
+            row.get("School_id") or None, row_term(row)[0], row_course(row)[0]) and all(
                 d.get(key) == row[col] for _, run in fields for col, key in run) and all(
                 d.get(key) == row[col] for col, key in extra))
         had = d.get("teachers") or []
@@ -573,18 +322,8 @@ class _Reader:
                        f"{', '.join(map(repr, new))} added as co-teachers", file="sections.csv",
                        line=line, kind="sections", record_id=sid, field="Teacher_id")
 
-    def _check_date(self, row: dict[str, str], col: str, file: str, line: int, kind: str,
-                    rid: str | None) -> None:
-        """A date in no form Clever's SFTP spec allows is kept as given, with a problem."""
-        v = row.get(col)
-        if v and parse_date(v) is None:
-            self.b.problem("other", f"{col} {v!r} is not a date (Clever's SFTP dates: "
-                           "MM/DD/YYYY, M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given, "
-                           "left out of ISO 8601 outputs", file=file, line=line, kind=kind,
-                           record_id=rid, field=col)
-
     def _term(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
-        tid, name, start, end = _row_term(row)
+        tid, name, start, end = row_term(row)
         if tid is None:
             return
         d["term_id"] = tid
@@ -598,7 +337,7 @@ class _Reader:
             self.terms[tid] = t
 
     def _course(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
-        cid, name, number = _row_course(row)
+        cid, name, number = row_course(row)
         if cid is None:
             if number:
                 self.b.problem("other", "Course_number without Course_name: Clever builds no "
@@ -614,7 +353,7 @@ class _Reader:
             if number:
                 c["number"] = number
             if row.get("Course_description"):
-                c[_PREFIX + "Course_description"] = row["Course_description"]
+                c[SFTP_PREFIX + "Course_description"] = row["Course_description"]
             if self.district:
                 c["district"] = self.district
             self.courses[cid] = c
@@ -759,7 +498,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
-    bundle = _AnyCase(Bundle(p, limits))
+    bundle = AnyCase(Bundle(p, limits))
     # building the records allocates hundreds of thousands of tracked objects: the
     # collector would walk them again and again (restored, and they settled, after)
     try:

@@ -62,11 +62,17 @@ from .limits import (
     json_depth,
 )
 
-__all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "clever_json_files", "read_bytes",
-           "read_clever_json", "repaired_json"]
+__all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "LEGACY_USER_FILES", "clever_json_files",
+           "read_bytes", "read_clever_json", "read_line", "repaired_json", "resource_kind",
+           "role_files", "told_twice", "unwrap"]
 
 CLEVER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 _ALIASES = {"district": "districts"}  # the single-record endpoint's name
+#: legacy (v1.1/v2.x) list name → v3 role; in a v3 folder such a list is a per-role user
+#: list (``/v3.0/users?role=student`` saved as ``students.jsonl``)
+LEGACY_USER_FILES = {"students": "student", "teachers": "teacher", "contacts": "contact",
+                     "staff": "staff", "school_admins": "staff", "schooladmins": "staff",
+                     "district_admins": "district_admin", "districtadmins": "district_admin"}
 #: The ``extra`` key prefix of an envelope item's keys beside ``data``/``uri``/``links``.
 ENVELOPE_PREFIX = "envelope."
 
@@ -83,21 +89,33 @@ def clever_json_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
     return {kind: paths[0] for kind, paths in _kind_files(Path(folder)).items()}
 
 
+def resource_kind(name: str) -> tuple[str, str] | None:
+    """The record kind a resource file's name gives and its suffix (in lower case), or
+    ``None``. Names match ignoring case (``Users.JSONL``, as Windows tools write them).
+
+    Examples
+    --------
+    >>> resource_kind("Users.JSONL"), resource_kind("district.json.gz"), resource_kind("a.json")
+    (('users', '.jsonl'), ('districts', '.json.gz'), None)
+    """
+    low = name.lower()
+    for suffix in CLEVER_SUFFIXES:
+        if low.endswith(suffix):
+            stem = low[: -len(suffix)]
+            kind = _ALIASES.get(stem, stem)
+            return (kind, suffix) if kind in KINDS else None
+    return None
+
+
 def _kind_files(folder: Path) -> dict[str, list[Path]]:
     """Every resource file of the folder, by kind, in name order (the first is read).
-    Names match ignoring case (``Users.JSONL``, as Windows tools write them); a name in
-    lower case comes first."""
+    Names match ignoring case; a name in lower case comes first."""
     found: dict[str, list[Path]] = {}
     for name in sorted(os.listdir(folder), key=lambda n: (n != n.lower(), n)):
-        low = name.lower()
-        for suffix in CLEVER_SUFFIXES:
-            if low.endswith(suffix):
-                stem = low[: -len(suffix)]
-                kind = _ALIASES.get(stem, stem)
-                if kind in KINDS and (folder / name).is_file():
-                    check_inside(folder, folder / name)
-                    found.setdefault(kind, []).append(folder / name)
-                break
+        got = resource_kind(name)
+        if got is not None and (folder / name).is_file():
+            check_inside(folder, folder / name)
+            found.setdefault(got[0], []).append(folder / name)
     return found
 
 
@@ -113,13 +131,11 @@ def _ignored_files(b_problem: Any, folder: Path) -> None:
 
 def _role_list(name: str) -> bool:
     """Whether ``name`` is a per-role user list (``students.jsonl``, ``teachers.json``)."""
-    from .legacy import LEGACY_USER_FILES
-
     stem = name.split(".", 1)[0].lower()
     return stem in LEGACY_USER_FILES and name[len(stem):].lower() in CLEVER_SUFFIXES
 
 
-def _role_files(folder: Path) -> list[Path]:
+def role_files(folder: Path) -> list[Path]:
     """The per-role user lists of a v3 folder (``/v3.0/users?role=student`` saved as
     ``students.jsonl``), in name order: read as users after ``users.*``."""
     found = []
@@ -167,7 +183,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     roles: list[Path] = []
     if p.is_dir():
         files = clever_json_files(p)
-        roles = _role_files(p)
+        roles = role_files(p)
         if not files and not roles:
             raise SourceError(
                 "no Clever JSON resource files found (expected any of "
@@ -206,18 +222,19 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
         _ignored_files(b.problem, p)
     for kind in KINDS:
         if kind in files:
-            _read_file(b, kind, files[kind], limits)
+            _read_file(b, kind, files[kind], limits, kind in documents)
         if kind == "users":
             for f in roles:
-                _read_file(b, kind, f, limits)
+                _read_file(b, kind, f, limits, _document_in_lines(f))
     return b.build()
 
 
-def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits = DEFAULT_LIMITS
+def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document: bool
                ) -> None:
+    """Read one resource file; ``document``: :func:`_document_in_lines` of it."""
     name = path.name
     lines_mode = ".jsonl" in name.lower() or ".ndjson" in name.lower()
-    if lines_mode and _document_in_lines(path):
+    if lines_mode and document:
         data = read_bytes(path, limits)
         text = data[3:] if data[:3] == _BOM else data
         try:
@@ -376,7 +393,7 @@ def _items(doc: Any) -> tuple[list[Any] | None, str | None]:
     return None, f"expected an object or array at the top level, found {type(doc).__name__}"
 
 
-def _unwrap(item: Any, b: RosterBuilder | None = None, **where: Any) -> Any:
+def unwrap(item: Any, b: RosterBuilder | None = None, **where: Any) -> Any:
     """An envelope item ``{"data": {...}, "uri": ...}`` → its record; records pass. An
     item with other keys beside ``data`` (which holds an id) is unwrapped too: each other
     key is kept in the record's ``extra`` as ``envelope.<key>``, and a problem (with
@@ -409,9 +426,9 @@ def _add(b: RosterBuilder, kind: str, item: Any, raw: bytes | None, **where: Any
         else None)  # (a JSON array of records on one line of a JSON Lines file)
     if isinstance(subs, list):
         for sub in subs:
-            _keep(b, kind, _unwrap(sub, b, kind=kind, **where), None, where)
+            _keep(b, kind, unwrap(sub, b, kind=kind, **where), None, where)
         return
-    _keep(b, kind, _unwrap(item, b, kind=kind, **where), raw, where)
+    _keep(b, kind, unwrap(item, b, kind=kind, **where), raw, where)
 
 
 def _keep(b: RosterBuilder, kind: str, obj: Any, raw: bytes | None, where: dict[str, Any]
@@ -455,15 +472,15 @@ def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
             lost.setdefault(int(at) if at.isdigit() and rest else None, []).append(
                 (rest if at.isdigit() and rest else path, value))
     for path, value in lost.pop(None, ()):
-        _told_twice(b, path, value, None, file=name, kind=kind)
+        told_twice(b, path, value, None, file=name, kind=kind)
     for i, item in enumerate(items):
         for path, value in lost.get(i, ()):
-            rid = _unwrap(item).get("id") if isinstance(item, dict) else None
-            _told_twice(b, path, value, rid, file=name, index=i, kind=kind)
+            rid = unwrap(item).get("id") if isinstance(item, dict) else None
+            told_twice(b, path, value, rid, file=name, index=i, kind=kind)
         _add(b, kind, item, None, file=name, index=i)
 
 
-def _told_twice(b: RosterBuilder, path: str, value: Any, rid: Any, **where: Any) -> None:
+def told_twice(b: RosterBuilder, path: str, value: Any, rid: Any, **where: Any) -> None:
     """The problem for a key given twice in one object: the value it replaced in raw."""
     b.problem("other", f"key {path!r} is given twice in one object: the last value is kept "
               "(the value it replaced is in raw)", record_id=rid if isinstance(rid, str)
@@ -483,7 +500,7 @@ def _iter_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
 def _read_lines(b: RosterBuilder, kind: str, data: bytes, name: str,
                 limits: Limits = DEFAULT_LIMITS) -> None:
     for n, line in _iter_lines(data):
-        _read_line(b, kind, name, n, line, limits)
+        read_line(b, kind, name, n, line, limits)
 
 
 def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> None:
@@ -508,7 +525,7 @@ def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> No
                     b.problem("limit", f"line longer than {cap} bytes (Limits.max_line_bytes)",
                               file=name, line=n, kind=kind, raw=raw_text(long_head))
                 elif line.strip():
-                    _read_line(b, kind, name, n, line, limits)
+                    read_line(b, kind, name, n, line, limits)
         except (OSError, EOFError, zlib.error) as exc:
             b.problem("syntax", f"corrupt gzip data after line {n}: {exc}; the rest of the "
                       "file is lost", file=name, line=n + 1, kind=kind)
@@ -548,8 +565,11 @@ def _split_lines(fh: Any, cap: int, digest: Any, seen: list[int]
         yield long_head, buf
 
 
-def _read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
-               limits: Limits) -> None:
+def read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
+              limits: Limits) -> None:
+    """Read line ``n`` of JSON Lines file ``name`` (the general path, which the fast reader
+    also takes for every line it does not call plain): its record kept, or its problem
+    noted."""
     if line[:3] == _BOM:
         line = line[3:]
         if not line.strip():
@@ -586,9 +606,9 @@ def _read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
                       obj.get("id"), str) else None, raw=raw_text(line[:2000]))
         return
     if maybe_duplicate_keys(line, obj):
-        rid = _unwrap(obj).get("id") if isinstance(obj, dict) else None
+        rid = unwrap(obj).get("id") if isinstance(obj, dict) else None
         for path, value in duplicate_keys(line):
-            _told_twice(b, path, value, rid, file=name, line=n, kind=kind)
+            told_twice(b, path, value, rid, file=name, line=n, kind=kind)
     _add(b, kind, obj, line, file=name, line=n)
 
 

@@ -680,9 +680,7 @@ def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:
     'id,name\\n1,"say ""hi"", ok"\\n'
     """
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator=lineterminator)
-    for r in rows:
-        w.writerow(["" if v is None else v for v in r])
+    csv.writer(buf, lineterminator=lineterminator).writerows(rows)  # (None is written as "")
     return buf.getvalue()
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import SourceError
 from ..roster import Roster
 from .clever_csv import is_clever_csv, read_clever_csv
-from .clever_json import CLEVER_SUFFIXES, _role_files, clever_json_files, read_clever_json
+from .clever_json import CLEVER_SUFFIXES, clever_json_files, read_clever_json, role_files
 from .legacy import is_legacy_clever, read_legacy_clever
 from .limits import check_regular_file
 from .oneroster import is_oneroster, read_oneroster
@@ -35,7 +35,7 @@ Reader = Callable[..., Roster]
 
 def _is_clever_json(p: Path) -> bool:
     if p.is_dir():  # (per-role .json lists alone are legacy's: detected before)
-        return bool(clever_json_files(p)) or bool(_role_files(p))
+        return bool(clever_json_files(p)) or bool(role_files(p))
     return p.is_file() and p.name.endswith(CLEVER_SUFFIXES)
 
 

@@ -321,6 +321,11 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
                                ids_told)
     u_code, students = _matched(*_codes(t, "Student_id", n), "Student_id", "users", match,
                                 ids_told)
+    has_school = t.index.get("School_id") is not None
+    if has_school:
+        s_code, schools = _matched(*_codes(t, "School_id", n), "School_id", "schools", match,
+                                   ids_told)
+    # each id problem is about the row's section
     ids_told = [(i, m, sec_ids[c_code[i]] or None, f, raw) for i, m, _, f, raw in ids_told]
     secs = [sections.get(c) for c in sec_ids]
     has_sec = np.array([s is not None for s in secs], dtype=bool)[c_code]
@@ -334,12 +339,7 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
     told += [(i, (f"student {students[u_code[i]]!r} enrolled twice in section "
                   f"{sec_ids[c_code[i]]!r}; one edge kept"), sec_ids[c_code[i]])
              for i in good[~first].tolist()]
-    if t.index.get("School_id") is not None:
-        mark = len(ids_told)
-        s_code, schools = _matched(*_codes(t, "School_id", n), "School_id", "schools", match,
-                                   ids_told)
-        ids_told[mark:] = [(i, m, sec_ids[c_code[i]] or None, f, raw)
-                           for i, m, _, f, raw in ids_told[mark:]]
+    if has_school:
         # each section's school as a code of the School_id column (-1: none to compare)
         at = {v: k for k, v in enumerate(schools) if v}
         theirs = [s.get("school") or "" if s is not None else "" for s in secs]

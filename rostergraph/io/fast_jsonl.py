@@ -16,7 +16,7 @@ must look at); records are built only when asked for
 
 Every line that is not plain (a syntax error, a wrongly typed field, an
 unknown key, an envelope item, a BOM, a line over a limit) goes through the
-general reader (``clever_json._read_line``), in file order, so
+general reader (:func:`~rostergraph.io.clever_json.read_line`), in file order, so
 ``roster.problems``, record order, ``extra`` and duplicate handling are
 exactly those of the general path. ``RosterGraph.from_roster`` uses the
 columns and never touches the records.
@@ -118,7 +118,7 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[
     ``(ids, starts, ends, ready, plain_pos, index)``: ``plain_pos[i]`` is the
     position of plain row ``i`` among the kept records (-1 when dropped).
     """
-    from .clever_json import _read_line
+    from .clever_json import read_line
 
     lines, starts, ends, ids, slow = (part[k] for k in ("lines", "starts", "ends", "ids",
                                                          "slow"))
@@ -146,7 +146,7 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[
                 b.problem("limit", f"line longer than {cap} bytes (Limits.max_line_bytes)",
                           file=name, line=n, kind=kind, raw=raw_text(text[:200]))
                 continue
-            _read_line(b, kind, name, n, text, limits)
+            read_line(b, kind, name, n, text, limits)
     finally:
         b.kinds[kind] = real
     # a plain row whose id a slow record on an earlier line took is a duplicate

@@ -61,23 +61,23 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .clever_json import _told_twice, _unwrap, repaired_json
+from .clever_json import LEGACY_USER_FILES, repaired_json, resource_kind, told_twice, unwrap
 from .jsonkeys import duplicate_keys, maybe_duplicate_keys
 
 __all__ = ["LEGACY_USER_FILES", "is_legacy_clever", "read_legacy_clever"]
 
-#: legacy list name → v3 role
-LEGACY_USER_FILES = {"students": "student", "teachers": "teacher", "contacts": "contact",
-                     "staff": "staff", "school_admins": "staff", "schooladmins": "staff",
-                     "district_admins": "district_admin", "districtadmins": "district_admin"}
 _RECORD_FILES = {"districts", "schools", "sections", "terms", "courses"}
 _USER_KEYS = {"id", "district", "name", "email", "created", "last_modified"}
 _GRADES = {"K": "Kindergarten", "PK": "PreKindergarten", "PreK": "PreKindergarten",
            "TK": "TransitionalKindergarten"}
 _SUFFIX = re.compile(r"(_list|_nolinks|_page\d+|\d+)+$")
-_V3_USERS = re.compile(r"users\.(json|jsonl|ndjson)(\.gz)?", re.IGNORECASE)
-_V3_LINES = re.compile(r"(districts?|schools|terms|courses|sections)\.(jsonl|ndjson)(\.gz)?",
-                       re.IGNORECASE)
+
+
+def _v3_only(name: str) -> bool:
+    """A file only a v3 dump holds: ``users`` (legacy has per-role lists), or another
+    resource as JSON Lines (legacy lists never are)."""
+    got = resource_kind(name)
+    return got is not None and (got[0] == "users" or got[1].startswith((".jsonl", ".ndjson")))
 
 
 def _base(name: str) -> str | None:
@@ -113,8 +113,7 @@ def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
     try:
         files = _files(p)
-        if p.is_dir() and any(_V3_USERS.fullmatch(q.name) or _V3_LINES.fullmatch(q.name)
-                              for q in p.iterdir()):
+        if p.is_dir() and any(_v3_only(q.name) for q in p.iterdir()):
             # v3 has users, legacy never, and legacy lists are never JSON Lines: a stray
             # v1/v2 list (or a per-role list) beside them is the v3 reader's
             return False
@@ -171,7 +170,7 @@ class _Reader:
             doc = fixed[0]
         if maybe_duplicate_keys(data, doc):  # (told for the file, by the key's path)
             for path, value in duplicate_keys(data):
-                _told_twice(self.b, path, value, None, file=f.name)
+                told_twice(self.b, path, value, None, file=f.name)
         if isinstance(doc, list):
             return doc
         if isinstance(doc, dict) and isinstance(doc.get("data"), list):
@@ -356,7 +355,7 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
         if items is None:
             continue
         for i, item in enumerate(items):
-            rec = _unwrap(item, b, file=f.name, index=i)
+            rec = unwrap(item, b, file=f.name, index=i)
             if not isinstance(rec, dict):
                 b.problem("not_object", "expected a JSON object", file=f.name, index=i,
                           raw=raw_text(orjson.dumps(rec)))

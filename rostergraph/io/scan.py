@@ -43,7 +43,7 @@ import msgspec
 import numpy as np
 
 from ..columns import CodedRefs, school_edges
-from ..fields import email_without_at, school_unlisted
+from ..fields import email_without_at, name_only_last, school_unlisted
 from ..model import RECORD_CLASSES, Roles, _spec
 
 __all__ = ["join_parts", "scan", "slow_lines", "struct_for", "suspect_rows"]
@@ -319,8 +319,7 @@ class _Columns:
         f["student_email_no_at"].extend(map(email_without_at, emails))
         grades = [s.grade if s is not None else None for s in students]
         f["student_grade"].extend(map(self.canon.setdefault, grades, grades))
-        f["name_only_last"].extend([nm is not None and bool(nm.last) and not nm.first
-                                    and not nm.middle for nm in map(_NAME, objs)])
+        f["name_only_last"].extend(map(name_only_last, map(_NAME, objs)))
 
 
 class _Coder:

@@ -19,11 +19,13 @@ from operator import itemgetter
 from typing import Any
 
 __all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "REQUIRED", "SFTP_COLUMNS",
-           "ColumnPlan", "column_plan", "header_renames"]
+           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames"]
 
 EXT_DISTRICTS = "rostergraph_districts.csv"
 EXT_RECORDS = "rostergraph_records.csv"
-_PREFIX = "sftp."
+#: The ``extra`` key prefix of a column with no Clever field (``sftp.<Column>``): the reader
+#: keeps such cells under it, the writer writes them back as columns.
+SFTP_PREFIX = "sftp."
 
 #: file → [(column, Clever path)], the plain one-to-one columns.
 SFTP_COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -191,7 +193,7 @@ def column_plan(file: str, columns: list[str]) -> ColumnPlan:
         get = itemgetter(*(c for _, c in names))
         contacts.append((str(k), tuple(f for f, _ in names),
                          get if len(names) > 1 else _one(get)))
-    extra = [(col, _PREFIX + col) for col in columns if col not in taken]
+    extra = [(col, SFTP_PREFIX + col) for col in columns if col not in taken]
     return fields, extra, contacts, co_teachers
 
 

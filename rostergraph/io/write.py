@@ -36,13 +36,14 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ..errors import SourceError
+from ..lazy import LazyRecords
 from ..model import KINDS, iso_date, mistyped_paths, record_to_dict
 from ..roster import Roster
 from ..table import Table
@@ -109,6 +110,13 @@ def _write_files(path: Path, files: Mapping[str, bytes], as_zip: bool) -> None:
         atomic_write_bytes(path / name, data)
 
 
+def each_record(records: Mapping[str, Any]) -> Iterable[Any]:
+    """The records of one kind, for one pass: a roster that builds records on first access
+    builds each for the pass without keeping it, so writing a district does not hold
+    every record built at once."""
+    return records.stream() if isinstance(records, LazyRecords) else records.values()
+
+
 class WriteReport:
     """Counts of fields a writer could not carry as they were, by (kind, field, how).
 
@@ -130,12 +138,17 @@ class WriteReport:
 
     def leftover(self, kind: str, d: Mapping[str, Any], how: str, prefix: str = "") -> None:
         """Count every leaf path of ``d`` (a record's fields no column took)."""
-        for k, v in d.items():
-            path = prefix + k
-            if isinstance(v, Mapping) and v and path.count(".") < 2:
-                self.leftover(kind, v, how, path + ".")
-            else:
-                self.add(kind, path, how)
+        counts = self.counts
+        todo = [(d, prefix)]
+        while todo:  # (asked for every record a writer carries: no recursion, no calls)
+            obj, pre = todo.pop()
+            for k, v in obj.items():
+                path = pre + k
+                if v and (type(v) is dict or isinstance(v, Mapping)) and path.count(".") < 2:
+                    todo.append((v, path + "."))
+                else:
+                    key = (kind, path, how)
+                    counts[key] = counts.get(key, 0) + 1
 
     def table(self) -> Table:
         """The report as a Table (``kind, field, count, how``), sorted."""
@@ -183,17 +196,19 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
     files: dict[str, bytes] = {}
     report = WriteReport()
     for kind in KINDS:
-        recs = roster.records(kind).values()
+        # one record at a time, each written as its JSON text at once: a district's dicts
+        # are never all held together
         if kind == "terms":
-            dicts = [_iso_term(record_to_dict(r), report) for r in recs]
+            dicts = (_iso_term(record_to_dict(r), report) for r in each_record(roster.terms))
         else:
-            dicts = [record_to_dict(r) for r in recs]
+            dicts = (record_to_dict(r) for r in each_record(roster.records(kind)))
         if jsonl:
             files[f"{kind}.jsonl"] = b"".join(_dumps(d) + b"\n" for d in dicts)
-        else:
-            env = {"data": [{"data": d, "uri": f"/v3.0/{kind}/{d['id']}"} for d in dicts],
-                   "links": [{"rel": "self", "uri": f"/v3.0/{kind}"}]}
-            files[f"{kind}.json"] = _dumps(env)
+        else:  # the envelope's text, item by item (what dumping it whole gives)
+            items = b",".join(_dumps({"data": d, "uri": f"/v3.0/{kind}/{d['id']}"})
+                              for d in dicts)
+            links = _dumps([{"rel": "self", "uri": f"/v3.0/{kind}"}])
+            files[f"{kind}.json"] = b'{"data":[' + items + b'],"links":' + links + b"}"
     _write_files(Path(path), files, as_zip=False)
     return report.table()
 
@@ -260,6 +275,8 @@ class _Carry:
 
     def _under_mistyped(self, path: str) -> bool:
         """Whether an object above ``path`` (``name`` for ``name.last``) was mistyped."""
+        if not self.mistyped or "." not in path:
+            return False  # (the common case, asked for every field written)
         parts = path.split(".")
         return any(".".join(parts[:i]) in self.mistyped for i in range(1, len(parts)))
 

@@ -51,7 +51,7 @@ from .oneroster_cols import (
     USER_ID_COLUMN,
     kept_role_row,
 )
-from .write import _ISO_LIKE, WriteReport, _Carry, _utf8, _write_files
+from .write import _ISO_LIKE, WriteReport, _Carry, _utf8, _write_files, each_record
 
 __all__ = ["ONEROSTER_VERSIONS", "write_oneroster"]
 
@@ -135,7 +135,11 @@ class _Sheet:
 
     def __init__(self, header: list[str], *, standard_only: bool = False) -> None:
         self.header = list(header)
-        self.rows: list[dict[str, Any]] = []
+        self.columns = set(header)
+        # each row's values in header order as the header was when it came (columns seen
+        # later are only appended, so a short row is padded when written): a list costs a
+        # fraction of a dict, and a district's enrollments are millions of rows
+        self.rows: list[list[Any]] = []
         # OneRoster without extensions: a column the spec does not define (a source's
         # `pronouns` in 1.1, a misspelt column) is dropped unless it is a `metadata.*` one
         self.standard = frozenset(header) if standard_only else None
@@ -146,16 +150,23 @@ class _Sheet:
             for k in [k for k in row if k not in self.standard and not k.startswith("metadata.")]:
                 if row.pop(k) not in (None, ""):
                     self.dropped[k] = self.dropped.get(k, 0) + 1
-        for k in row:
-            if k not in self.header:
-                self.header.append(k)
-        self.rows.append(row)
+        if not self.columns.issuperset(row):
+            for k in row:
+                if k not in self.columns:
+                    self.columns.add(k)
+                    self.header.append(k)
+        self.rows.append(list(map(row.get, self.header)))
 
     def text(self, report: WriteReport, name: str) -> bytes:
+        """The CSV file's bytes (the rows are let go: a sheet is written once)."""
         for col, n in sorted(self.dropped.items()):
             report.add(name, f"{col} (not a OneRoster column)", "dropped", n)
-        return _utf8(to_csv_text([self.header] + [[r.get(c) for c in self.header]
-                                                  for r in self.rows]), report, name)
+        rows, self.rows = self.rows, []
+        width = len(self.header)
+        for r in rows:
+            if len(r) < width:
+                r += [None] * (width - len(r))
+        return _utf8(to_csv_text([self.header, *rows]), report, name)
 
 
 def _list_ok(values: Iterable[str]) -> bool:
@@ -268,13 +279,13 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
         sheets["courses"].add(_finish(c, row))
     # users (one row per role) and demographics
     row_id: dict[tuple[str, str], str] = {}
-    for rec in roster.users.values():
+    for rec in each_record(roster.users):
         if version == "1.2":
             _oneroster_user_12(rec, roster, sheets, row_id, report, extensions, sole)
         else:
             _oneroster_user(rec, roster, sheets, row_id, report, extensions, sole)
     # classes and enrollments
-    for rec in roster.sections.values():
+    for rec in each_record(roster.sections):
         _oneroster_class(rec, roster, sheets, row_id, report, extensions)
     files: dict[str, bytes] = {}
     manifest = [["propertyName", "value"], ["manifest.version", "1.0"],

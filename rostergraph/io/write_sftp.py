@@ -26,12 +26,12 @@ from ..roster import Roster
 from ..table import Table
 from .csvutil import to_csv_text
 from .mapping import get_path
+from .sftp_columns import SFTP_PREFIX
 from .write import WriteReport, _attr_path, _Carry, _dumps, _utf8, _write_files
 
 __all__ = ["write_clever_csv"]
 
 
-_SFTP_PREFIX = "sftp."
 _SFTP_ID_COLS = {"schools.csv": ["School_id"],
                  "students.csv": ["School_id", "Student_id"],
                  "teachers.csv": ["School_id", "Teacher_id"],
@@ -127,7 +127,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
 
     # districts
     for rec in roster.districts.values():
-        c = _Carry("districts", rec, report, ext, _SFTP_PREFIX, False)
+        c = _Carry("districts", rec, report, ext, SFTP_PREFIX, False)
         if ext:
             sheets["rostergraph_districts.csv"].append(
                 {"District_id": c.take("id"), "District_name": c.take("name")})
@@ -137,7 +137,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     # schools
     present = _present_paths(roster.schools.values(), (p for _, p in SFTP_COLUMNS["schools.csv"]))
     for rec in roster.schools.values():
-        c = _Carry("schools", rec, report, ext, _SFTP_PREFIX, False)
+        c = _Carry("schools", rec, report, ext, SFTP_PREFIX, False)
         row = {"School_id": c.take("id")}
         if c.take("sis_id") != rec.id:
             c.keep("sis_id", rec.sis_id)
@@ -165,7 +165,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     max_groups = max((len(g) for g in groups.values()), default=0)
     for rec in roster.users.values():
         roles = rec.roles
-        c = _Carry("users", rec, report, ext, _SFTP_PREFIX, False)
+        c = _Carry("users", rec, report, ext, SFTP_PREFIX, False)
         c.take("id")
         district(c)
         written = False
@@ -271,7 +271,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     used_courses: set[str] = set()
     max_teachers = 1
     for rec in roster.sections.values():
-        c = _Carry("sections", rec, report, ext, _SFTP_PREFIX, False)
+        c = _Carry("sections", rec, report, ext, SFTP_PREFIX, False)
         sid = c.take("id")
         if c.take("sis_id") != sid:
             c.keep("sis_id", rec.sis_id)
@@ -312,7 +312,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
         if course is not None:
             used_courses.add(cid)
             row.update(Course_name=course.name, Course_number=course.number,
-                       Course_description=course.extra.get(_SFTP_PREFIX + "Course_description"))
+                       Course_description=course.extra.get(SFTP_PREFIX + "Course_description"))
             if ext:
                 row["Course_id"] = cid
             elif not course.name:
@@ -339,7 +339,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             if rec.id not in used:
                 whole(kind, rec, "no section uses it")
                 continue
-            c = _Carry(kind, rec, report, ext, _SFTP_PREFIX, False)
+            c = _Carry(kind, rec, report, ext, SFTP_PREFIX, False)
             c.take("id")
             district(c)
             fields = ("name", "start_date", "end_date") if kind == "terms" else ("name",
@@ -347,7 +347,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             for f in fields:
                 if c.take(f) == "":
                     c.keep(f, "")
-            c.d.pop(_SFTP_PREFIX + "Course_description", None)
+            c.d.pop(SFTP_PREFIX + "Course_description", None)
             c.columns()
             if ext:
                 carry(c, rec.id)
@@ -371,7 +371,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             header = ["Kind", "Id", "Clever_json"]
         elif name == "rostergraph_districts.csv":
             header = ["District_id", "District_name"]
-        files[name] = _utf8(to_csv_text([header] + [[r.get(c) for c in header] for r in rows]),
+        files[name] = _utf8(to_csv_text([header] + [list(map(r.get, header)) for r in rows]),
                             report, name)
     _write_files(Path(path), files, as_zip=False)
     return report.table()

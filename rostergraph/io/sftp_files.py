@@ -1,0 +1,142 @@
+"""What a Clever SFTP CSV upload is: its file names (matched ignoring case), how a
+folder or zip is recognised, and the ids of the terms and courses Clever constructs from
+``sections.csv`` columns. The reader is :mod:`rostergraph.io.clever_csv`.
+
+Examples
+--------
+>>> term_id("Fall", "", "").startswith("sftp-term:"), course_id("Algebra", "")[:12]
+(True, 'sftp-course:')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from .csvutil import Bundle
+from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS
+
+__all__ = ["SFTP_FILES", "AnyCase", "course_id", "is_clever_csv", "row_course", "row_term",
+           "term_id"]
+
+SFTP_FILES = ("schools.csv", "students.csv", "teachers.csv", "sections.csv",
+              "enrollments.csv", "staff.csv", "admins.csv")
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def term_id(name: str, start: str, end: str) -> str:
+    """The id of the term constructed from ``Term_name, Term_start, Term_end``.
+
+    Examples
+    --------
+    >>> term_id("Fall", "2024-08-19", "2024-12-20") == term_id("Fall", "2024-08-19", "2024-12-20")
+    True
+    >>> term_id("Fall", "", "").startswith("sftp-term:")
+    True
+    """
+    return "sftp-term:" + _hash(name, start, end)
+
+
+def course_id(name: str, number: str) -> str:
+    """The id of the course constructed from ``Course_name, Course_number`` (number wins).
+
+    Examples
+    --------
+    >>> course_id("Algebra", "MA1") == course_id("Algebra I", "MA1")
+    True
+    """
+    return "sftp-course:" + (_hash("number", number) if number else _hash("name", name))
+
+
+def is_clever_csv(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a folder (or zip) of Clever SFTP CSV files (by names and headers).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> is_clever_csv(rostergraph.sample_path())
+    False
+    """
+    p = Path(path)
+    names: dict[str, Any]
+    first: dict[str, bytes] = {}
+    try:
+        if p.is_dir():
+            names = {q.name.lower(): q for q in sorted(p.iterdir())}  # (exact name last: wins)
+
+            def head(name: str) -> bytes:
+                with open(names[name], "rb") as fh:
+                    return fh.readline(65536)
+        elif p.is_file() and p.suffix.lower() == ".zip":
+            with zipfile.ZipFile(p) as zf:
+                infos = zf.infolist()[:10_000]
+                names = {i.filename.rsplit("/", 1)[-1].lower(): i for i in infos}
+                wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
+                                      "schools.csv") if n in names]
+                for n in wanted[:1]:
+                    with zf.open(names[n]) as fh:
+                        first[n] = fh.read(65536).split(b"\n", 1)[0]
+
+            def head(name: str) -> bytes:
+                return first.get(name, b"")
+        else:
+            return False
+        for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
+                          ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
+            if name in names:  # (the reader matches header names ignoring case too)
+                line = head(name)
+                if line[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (the reader takes it)
+                    line = line.decode("utf-16", "replace").encode()
+                return col.lower().encode() in line.lower()
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return False
+    return False
+
+
+
+def row_term(row: dict[str, str]) -> tuple[str | None, str, str, str]:
+    """A sections.csv row's (term id or None, name, start, end); row_course: its course's."""
+    name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
+    tid = row.get("Term_id") or (term_id(name, start, end) if name or start or end else None)
+    return tid, name, start, end
+
+
+def row_course(row: dict[str, str]) -> tuple[str | None, str, str]:
+    name, number = row.get("Course_name") or "", row.get("Course_number") or ""
+    return row.get("Course_id") or (course_id(name, number) if name else None), name, number
+
+
+
+class AnyCase:
+    """A bundle whose SFTP file names match ignoring case (Clever's help pages write
+    ``Schools.csv``; its spec ``schools.csv``): ``aliases`` maps the spec's name to the
+    file's when they differ (a file named exactly as the spec wins)."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        self.aliases: dict[str, str] = {}
+        wanted = (*SFTP_FILES, EXT_DISTRICTS, EXT_RECORDS)
+        for name in bundle.names():
+            low = name.lower()
+            if low != name and low in wanted and low not in bundle and low not in self.aliases:
+                self.aliases[low] = name
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.aliases or name in self.bundle
+
+    def read(self, name: str) -> bytes:
+        return self.bundle.read(self.aliases.get(name, name))
+
+    def names(self) -> list[str]:
+        taken = set(self.aliases.values())
+        return sorted({*self.aliases, *(n for n in self.bundle.names() if n not in taken)})
+
+    def close(self) -> None:
+        self.bundle.close()
+

@@ -1,0 +1,165 @@
+"""Reading one Clever SFTP CSV file's rows: the table with Clever's column names
+(a header in another case renamed, with a problem), ids matched ignoring spaces around
+them, a row's references and mapped cells, required ids and dates. The records are
+built by :mod:`rostergraph.io.clever_csv`, whose reader extends :class:`RowReader`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..model import parse_date
+from ..roster import RosterBuilder
+from .csvutil import Bundle, CsvTable, read_table
+from .enrollcols import padded_message
+from .limits import Limits
+from .sftp_columns import REQUIRED, ColumnPlan, column_plan, header_renames
+from .sftp_files import AnyCase
+
+__all__ = ["RowReader"]
+
+#: Each file's columns that name records of other files: (column, kind).
+_REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
+    **{f: (("School_id", "schools"),) for f in (
+        "students.csv", "teachers.csv", "staff.csv", "admins.csv")},
+    "sections.csv": (("School_id", "schools"), ("Teacher_id", "users"))}
+
+
+class RowReader:
+    """The state of one SFTP read and the row-level steps every file shares."""
+
+    def __init__(self, bundle: Bundle | AnyCase, b: RosterBuilder, limits: Limits) -> None:
+        self.bundle, self.b, self.limits = bundle, b, limits
+        self.plans: dict[str, ColumnPlan] = {}  # file → its column_plan
+        self.users: dict[str, dict[str, Any]] = {}
+        self.user_where: dict[str, tuple[str, int]] = {}
+        self.emails: dict[str, str] = {}  # teacher email → user id
+        self.aliases: dict[tuple[str, str], str] = {}  # (role, SFTP id) → another user id
+        self.sections: dict[str, dict[str, Any]] = {}
+        self.section_where: dict[str, tuple[str, int]] = {}
+        self.terms: dict[str, dict[str, Any]] = {}
+        self.courses: dict[str, dict[str, Any]] = {}
+        self.contacts: list[tuple[str, int, str, dict[str, str]]] = []
+        self.student_contacts: dict[str, list[int]] | None = None  # student → contacts
+        self.district: str | None = None
+        #: kind → {id without spaces: id} of the ids with spaces around them
+        self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
+        #: file → (column, kind, that kind's table) of its reference columns
+        self.references: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+
+    def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+        t = self.table(name, kind)
+        return t.dicts() if t is not None else iter(())
+
+    def table(self, name: str, kind: str | None) -> CsvTable | None:
+        """The file with Clever's column names, or None when it is absent or cannot load."""
+        if name not in self.bundle:
+            return None
+        data = self.bundle.read(name)
+        self.b.add_file(name, data, kind)
+        t = read_table(data, name, self.b, kind=kind, limits=self.limits)
+        header = t.header
+        renames = header_renames(name, header)
+        for got, want in renames.items():
+            why = ("Clever's SFTP column names are matched ignoring case and surrounding "
+                   "spaces") if got.strip().lower() == want.lower() else (
+                   "Clever numbers the second teacher or contact 2; the first has no number")
+            self.b.problem("other", f"column {got!r} read as {want!r} ({why})",
+                           file=name, line=1, kind=kind, field=want)
+        if renames:
+            header = [renames.get(h, h) for h in header]
+            t.rename(header)
+        missing = [c for c in REQUIRED.get(name, ()) if c not in header]
+        if header and missing:
+            self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
+                           "; the file was not loaded", file=name, line=1, kind=kind)
+            return None
+        self.plans[name] = column_plan(name, list(dict.fromkeys(header)))
+        return t
+
+    def match(self, kind: str, value: str) -> str:
+        """The id of the ``kind`` record that ``value`` names: itself, or else the record
+        whose id equals it once spaces around either are ignored (Clever matches ids so:
+        ``" 123"`` in ``enrollments.csv`` is the student ``123``); ``value`` when none."""
+        table = self._table(kind)
+        if not value or value in table:
+            return value
+        got = value.strip()
+        if got not in table:
+            got = self.padded[kind].get(got, value)
+        return got
+
+    def matched(self, kind: str, values: list[str]) -> list[str]:
+        """:meth:`match` of each of ``values``."""
+        table = self._table(kind)
+        return [v if not v or v in table else self.match(kind, v) for v in values]
+
+    def _table(self, kind: str) -> dict[str, Any]:
+        """The records (or record dicts) of ``kind`` read so far, by id."""
+        return self.b.kinds["schools"] if kind == "schools" else (
+            self.users if kind == "users" else self.sections)
+
+    def _references(self, row: dict[str, str], file: str, line: int, kind: str,
+                    rid: str) -> None:
+        """The row's references (:data:`_REFERENCES`, and ``Teacher_<n>_id``) to the
+        records they name, ignoring spaces around ids (:meth:`match`); each cell read so
+        is a problem that keeps it as given (``raw``)."""
+        refs = self.references.get(file)
+        if refs is None:
+            refs = self.references[file] = [(col, to, self._table(to)) for col, to in (
+                *_REFERENCES.get(file, ()), *((c, "users") for c in self.plans[file][3]))]
+        for col, to, table in refs:
+            v = row.get(col)
+            if v and v not in table:
+                got = self.match(to, v)
+                if got != v:
+                    row[col] = got
+                    self.b.problem("other", padded_message(col, v, got), file=file,
+                                   line=line, kind=kind, record_id=rid, field=col, raw=v)
+
+    def _padded_id(self, kind: str, rid: str) -> None:
+        """Note a record id with spaces around it, for :meth:`match`."""
+        if rid != rid.strip():
+            self.padded[kind].setdefault(rid.strip(), rid)
+
+    def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
+        """Put the row's cells on ``d``; a value already there (from an earlier row of the
+        same user) stays. Returns the columns whose cell differs from the value kept."""
+        fields, extra, _, _ = self.plans[file]
+        differ = []
+        for parents, run in fields:  # (in the table's order: keys keep it)
+            cur: Any = d
+            for part in parents:  # made (or a non-dict replaced) as set_path does
+                nxt = cur.get(part)
+                if not isinstance(nxt, dict):
+                    nxt = cur[part] = {}
+                cur = nxt
+            for col, key in run:
+                if key not in cur:
+                    cur[key] = row[col]
+                elif cur[key] != row[col]:
+                    differ.append(col)
+        for col, key in extra:
+            if d.setdefault(key, row[col]) != row[col]:
+                differ.append(col)
+        return differ
+
+    def _need(self, row: dict[str, str], col: str, file: str, line: int,
+              kind: str) -> str | None:
+        v = row.get(col)
+        if not v:
+            self.b.problem("no_id", f"row without {col}; not loaded", file=file, line=line,
+                           kind=kind)
+            return None
+        return v
+
+    def _check_date(self, row: dict[str, str], col: str, file: str, line: int, kind: str,
+                    rid: str | None) -> None:
+        """A date in no form Clever's SFTP spec allows is kept as given, with a problem."""
+        v = row.get(col)
+        if v and parse_date(v) is None:
+            self.b.problem("other", f"{col} {v!r} is not a date (Clever's SFTP dates: "
+                           "MM/DD/YYYY, M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given, "
+                           "left out of ISO 8601 outputs", file=file, line=line, kind=kind,
+                           record_id=rid, field=col)

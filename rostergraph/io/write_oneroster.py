@@ -727,7 +727,8 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
             n += 1
             primary = ("true" if uid == teacher else "false") if role == "teacher" else None
             sheets["enrollments"].add({
-                "sourcedId": eid(role, uid, n), "classSourcedId": sid, "schoolSourcedId": school,
+                "sourcedId": eid(role, uid, n) if eid else f"{sid}:{n}",
+                "classSourcedId": sid, "schoolSourcedId": school,
                 "userSourcedId": row_id.get((uid, role), uid), "role": role,
                 "primary": primary})
     for key in [k for k in c.d if k.startswith(OTHER_ROLES_KEY)]:
@@ -741,21 +742,22 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         for uid in dict.fromkeys(users):
             n += 1
             sheets["enrollments"].add({
-                "sourcedId": eid(other, uid, n), "classSourcedId": sid,
+                "sourcedId": eid(other, uid, n) if eid else f"{sid}:{n}", "classSourcedId": sid,
                 "schoolSourcedId": school, "userSourcedId": uid, "role": other})
     # the JSON carry on a class restores fields after enrollments are read
     sheets["classes"].add(_finish(c, row))
 
 
-def _enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str]:
+def _enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None:
     """The ``sourcedId`` of a class's enrollment ``(role, user, n)``: the source's, that the
     reader kept in ``extra`` (:data:`ENROLLMENT_IDS_KEY`), else ``<class>:<n>`` (``n``
-    counting the class's enrollments from 1, as the reader expects of a made-up id)."""
+    counting the class's enrollments from 1, as the reader expects of a made-up id);
+    ``None`` when the class kept none (every id is ``<class>:<n>``)."""
     kept = c.d.get(ENROLLMENT_IDS_KEY)
-    if not (isinstance(kept, dict) and all(
+    if kept is None or not (isinstance(kept, dict) and all(
             isinstance(users, dict) and all(isinstance(e, str) and e for e in users.values())
             for users in kept.values())):
-        return lambda role, uid, n: f"{sid}:{n}"  # (anything else is carried as it is)
+        return None  # (anything else is carried as it is)
     del c.d[ENROLLMENT_IDS_KEY]
     taken = {e for users in kept.values() for e in users.values()}
 

@@ -338,6 +338,32 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         view = memoryview(text)
         return [None if rec is not None else view[a:b] for rec, a, b in zip(built, starts, ends)]
 
+    def same_texts(self, rows: Sequence[int] | np.ndarray, other: LazyRecords,
+                   other_rows: Sequence[int] | np.ndarray) -> list[bool]:
+        """For each pair of ``rows`` and ``other_rows``: is the record's source text byte
+        for byte the other's (so the two records are equal, unbuilt)? ``False`` where
+        either record is built already: its text is not kept, compare the records.
+
+        Examples
+        --------
+        >>> from rostergraph.model import Term
+        >>> a = LazyRecords(Term, b'{"id": "t1"}{"id": "t2"}', ["t1", "t2"], [0, 12], [12, 24])
+        >>> b = LazyRecords(Term, b'{"id": "t2"}{"id":"t1"}', ["t2", "t1"], [0, 12], [12, 23])
+        >>> a.same_texts([0, 1], b, [1, 0])
+        [False, True]
+        """
+        mine, theirs = self._cache, other._cache
+        at, bt = np.asarray(rows, dtype=np.int64), np.asarray(other_rows, dtype=np.int64)
+        a0, a1 = self._starts[at], self._ends[at]
+        b0, b1 = other._starts[bt], other._ends[bt]
+        x, y = self._source(), other._source()
+        # (lengths first, at once; bytes are sliced only where they may be equal)
+        return [mine[r] is None and theirs[q] is None and x[i:j] == y[k:m]
+                if ok else False
+                for r, q, i, j, k, m, ok in zip(at.tolist(), bt.tolist(), a0.tolist(),
+                                                a1.tolist(), b0.tolist(), b1.tolist(),
+                                                ((a1 - a0) == (b1 - b0)).tolist())]
+
     def field_values(self, field: str) -> list[Any]:
         """One top-level field of every record, in order, without building any record:
         each unbuilt record's JSON text is decoded for that field alone (the rest of the

@@ -321,20 +321,31 @@ def test_writers_build_no_record_of_a_lazy_roster(tmp_path: Path) -> None:
     assert [x["data"]["id"] for x in envelope["data"]] == list(lazy.users)
 
 
-def test_oneroster_columns_first_seen_on_a_later_row_pad_the_rows_before(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk", [50_000, 1])
+def test_oneroster_columns_first_seen_on_a_later_row_pad_the_rows_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     """An extension column that only a later record has is one more column of the file:
-    every earlier row has an empty cell there, and the value reads back."""
+    every earlier row has an empty cell there (also rows already made into text), and the
+    values read back."""
+    from rostergraph.io import write_oneroster as module
     from rostergraph.io.clever_json import read_clever_json
 
+    monkeypatch.setattr(module, "_CHUNK", chunk)
     src_dir = tmp_path / "src"
     src_dir.mkdir()
     (src_dir / "schools.jsonl").write_text('{"id": "sc1", "name": "One"}\n')
     (src_dir / "users.jsonl").write_text(
-        '{"id": "u1", "roles": {"student": {"school": "sc1"}}}\n'
+        '{"id": "u1", "name": {"last": "say \\"hi\\",\\r\\nok"}, '
+        '"roles": {"student": {"school": "sc1"}}}\n'
         '{"id": "u2", "roles": {"student": {"school": "sc1"}}, "oneroster.metadata.late": "v"}\n')
-    write_oneroster(read_clever_json(src_dir), tmp_path / "or")
-    rows = list(csv.reader(io.StringIO((tmp_path / "or" / "users.csv").read_text())))
+    src = read_clever_json(src_dir)
+    write_oneroster(src, tmp_path / "or")
+    text = (tmp_path / "or" / "users.csv").read_bytes().decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
     assert "metadata.late" in rows[0]
     at = rows[0].index("metadata.late")
     assert all(len(r) == len(rows[0]) for r in rows)
     assert [r[at] for r in rows[1:]] == ["", "v"]
+    back = rostergraph.load(tmp_path / "or")
+    assert back.users["u1"].name.last == 'say "hi",\r\nok'
+    assert back.users["u2"].extra["oneroster.metadata.late"] == "v"

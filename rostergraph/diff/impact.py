@@ -95,12 +95,22 @@ class _Side:
 
     def pair_keys(self, users: _Universe, n: int) -> np.ndarray:
         """Distinct reach pair keys ``teacher * n + student`` from ``queries.reach_pairs``."""
-        from ..queries import reach_pairs
+        from ..queries.reach import reach_pair_indices
 
-        p = reach_pairs(self.g)
-        t = _code(users, p["teacher"], self.tr_users)
-        s = _code(users, p["student"], self.tr_users)
-        return _uniq(t * n + s)
+        t, s = reach_pair_indices(self.g)
+        return _uniq(self._user_codes(users, t) * n + self._user_codes(users, s))
+
+    def _user_codes(self, users: _Universe, idx: np.ndarray) -> np.ndarray:
+        """Shared codes of graph user indices: a record's from ``ucode``; a stub's given
+        now, in order of appearance (what coding the ids one by one gives)."""
+        n_rec = len(self.ucode)
+        rec = idx < n_rec
+        if rec.all():
+            return self.ucode[idx]
+        out = np.empty(len(idx), dtype=np.int64)
+        out[rec] = self.ucode[idx[rec]]
+        out[~rec] = _code(users, self.g.ids("user")[idx[~rec]], self.tr_users)
+        return out
 
     def edge_keys(self, relation: str, n_sec: int) -> np.ndarray:
         """Sorted keys ``user * n_sec + section`` (shared codes) of a membership relation."""

@@ -30,8 +30,10 @@ True
 
 from __future__ import annotations
 
+import csv
+import io
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,19 +41,17 @@ from ..model import iso_date, parse_date, record_to_dict
 from ..roster import Roster
 from ..table import Table
 from .csvutil import to_csv_text
-from .enrollcols import OTHER_ROLES_KEY, canonical_role
+from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CEDS_TO_CLEVER, CLEVER_TO_CEDS
 from .oneroster_cols import (
     CARRY_COLUMN,
     DEMOGRAPHICS_PREFIX,
-    ENROLLMENT_IDS_KEY,
     PREFIX,
     PROFILES_KEY,
-    ROLES_KEY,
     USER_ID_COLUMN,
-    kept_role_row,
 )
-from .write import _ISO_LIKE, WriteReport, _Carry, _utf8, _write_files, each_record
+from .write import _ISO_LIKE, WriteReport, _Carry, _utf8_joined, _write_files, each_record
+from .write_oneroster_kept import enrollment_ids, role_rows
 
 __all__ = ["ONEROSTER_VERSIONS", "write_oneroster"]
 
@@ -130,16 +130,23 @@ _OR_SEX = {"M": "male", "F": "female", "X": "other"}
 _OR_SEX_BACK = {"male": "M", "female": "F", "other": "X"}
 
 
+#: rows of a sheet made into CSV text at a time
+_CHUNK = 50_000
+
+
 class _Sheet:
     """Rows of one CSV file with a fixed header plus extension columns seen on the way."""
 
     def __init__(self, header: list[str], *, standard_only: bool = False) -> None:
         self.header = list(header)
         self.columns = set(header)
-        # each row's values in header order as the header was when it came (columns seen
-        # later are only appended, so a short row is padded when written): a list costs a
-        # fraction of a dict, and a district's enrollments are millions of rows
+        # rows waiting to be written as CSV text: each row's values in header order as the
+        # header was when it came (columns seen later are only appended, so a short row is
+        # padded when written). Every _CHUNK rows become text: a district's text is a
+        # fraction of its rows as Python objects (millions of lists and strings).
         self.rows: list[list[Any]] = []
+        self.parts: list[tuple[int, str]] = []  # (header width, CSV text of the rows)
+        self.n_rows = 0
         # OneRoster without extensions: a column the spec does not define (a source's
         # `pronouns` in 1.1, a misspelt column) is dropped unless it is a `metadata.*` one
         self.standard = frozenset(header) if standard_only else None
@@ -156,17 +163,34 @@ class _Sheet:
                     self.columns.add(k)
                     self.header.append(k)
         self.rows.append(list(map(row.get, self.header)))
+        self.n_rows += 1
+        if len(self.rows) >= _CHUNK:
+            self._render()
 
-    def text(self, report: WriteReport, name: str) -> bytes:
-        """The CSV file's bytes (the rows are let go: a sheet is written once)."""
-        for col, n in sorted(self.dropped.items()):
-            report.add(name, f"{col} (not a OneRoster column)", "dropped", n)
+    def _render(self) -> None:
+        """The waiting rows → CSV text, padded to the header's width now."""
         rows, self.rows = self.rows, []
         width = len(self.header)
         for r in rows:
             if len(r) < width:
                 r += [None] * (width - len(r))
-        return _utf8(to_csv_text([self.header, *rows]), report, name)
+        if rows:
+            self.parts.append((width, to_csv_text(rows)))
+
+    def text(self, report: WriteReport, name: str) -> bytes:
+        """The CSV file's bytes (the text is let go: a sheet is written once)."""
+        for col, n in sorted(self.dropped.items()):
+            report.add(name, f"{col} (not a OneRoster column)", "dropped", n)
+        self._render()
+        width = len(self.header)
+        parts = [to_csv_text([self.header])]
+        for w, text in self.parts:
+            if w < width:  # a column first seen after this text was made: add its cells
+                rows = list(csv.reader(io.StringIO(text, newline="")))
+                text = to_csv_text([r + [""] * (width - w) for r in rows])
+            parts.append(text)
+        self.parts = []
+        return _utf8_joined(parts, report, name)
 
 
 def _list_ok(values: Iterable[str]) -> bool:
@@ -291,7 +315,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
     manifest = [["propertyName", "value"], ["manifest.version", "1.0"],
                 ["oneroster.version", version], ["source.systemName", "rostergraph"]]
     for name in _OR_FILES + (_OR12_FILES if version == "1.2" else ()):
-        present = name in sheets and (sheets[name].rows or name not in _OR_OPTIONAL)
+        present = name in sheets and (sheets[name].n_rows or name not in _OR_OPTIONAL)
         manifest.append([f"file.{name}", "bulk" if present else "absent"])
         if present:
             files[f"{name}.csv"] = sheets[name].text(report, f"{name}.csv")
@@ -554,7 +578,7 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     row["identifier"] = _one_value(c, ids)
     row["username"] = _one_value(c, usernames)
     row["primaryOrgSourcedId"] = grants[0][1] or None if grants else None
-    for role_row in _role_rows(rec, c, uid, grants):
+    for role_row in role_rows(rec, c, uid, grants):
         sheets["roles"].add(role_row)
     _user_profiles(rec, c, sheets, uid)
     extra_cols = _user_columns(rec, c, roster, district, sole, row,
@@ -565,34 +589,6 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     row.update(extra_cols)
     row.update(c.finish(CARRY_COLUMN))
     sheets["users"].add(row)
-
-
-def _role_rows(rec: Any, c: _Carry, uid: str,
-               grants: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """A 1.2 user's ``roles.csv`` rows, one per ``(role, org)`` of ``grants`` (the first
-    ``primary``): a row of the source kept in ``extra`` (:data:`ROLES_KEY`) for that role
-    and org gives its other cells (``sourcedId``, ``status``, dates, ...), else the id is
-    made up (``<user>:role:<n>``). The kept rows are carried only when the rows written
-    would not read back as them."""
-    kept = rec.extra.get(ROLES_KEY)
-    if not (isinstance(kept, list) and all(
-            isinstance(k, dict) and all(isinstance(v, str) for v in k.values()) for k in kept)):
-        kept = []  # (anything else is carried as it is)
-    unused = list(kept)
-    rows: list[dict[str, Any]] = []
-    for i, (orole, org) in enumerate(grants):
-        row: dict[str, Any] = {"sourcedId": f"{uid}:role:{i + 1}"}
-        src = next((k for k in unused if canonical_role(k.get("role") or "") == orole
-                    and (k.get("orgSourcedId") or "") == org), None)
-        if src is not None:
-            unused.remove(src)
-            row.update(src)
-        row.update({"userSourcedId": uid, "roleType": "primary" if i == 0 else "secondary",
-                    "role": orole, "orgSourcedId": org})
-        rows.append(row)
-    if kept and [k for k in map(kept_role_row, rows) if k is not None] == kept:
-        c.d.pop(ROLES_KEY, None)  # (they read back from the rows)
-    return rows
 
 
 def _user_profiles(rec: Any, c: _Carry, sheets: dict[str, _Sheet], uid: str) -> None:
@@ -713,7 +709,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         c.keep("teacher", teacher)
     elif teacher is None and teachers:
         c.keep("teacher", None)
-    eid = _enrollment_ids(c, sid)
+    eid = enrollment_ids(c, sid)
     n = 0
     for role, users in (("student", students), ("teacher", teachers)):
         seen: set[str] = set()
@@ -746,31 +742,6 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                 "schoolSourcedId": school, "userSourcedId": uid, "role": other})
     # the JSON carry on a class restores fields after enrollments are read
     sheets["classes"].add(_finish(c, row))
-
-
-def _enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None:
-    """The ``sourcedId`` of a class's enrollment ``(role, user, n)``: the source's, that the
-    reader kept in ``extra`` (:data:`ENROLLMENT_IDS_KEY`), else ``<class>:<n>`` (``n``
-    counting the class's enrollments from 1, as the reader expects of a made-up id);
-    ``None`` when the class kept none (every id is ``<class>:<n>``)."""
-    kept = c.d.get(ENROLLMENT_IDS_KEY)
-    if kept is None or not (isinstance(kept, dict) and all(
-            isinstance(users, dict) and all(isinstance(e, str) and e for e in users.values())
-            for users in kept.values())):
-        return None  # (anything else is carried as it is)
-    del c.d[ENROLLMENT_IDS_KEY]
-    taken = {e for users in kept.values() for e in users.values()}
-
-    def eid(role: str, uid: str, n: int) -> str:
-        got = kept.get(role, {}).get(uid)
-        if got is not None:
-            return got  # type: ignore[no-any-return]
-        made = f"{sid}:{n}"
-        while made in taken:  # (a kept id of another enrollment: never one id twice)
-            made += "+"
-        return made
-
-    return eid
 
 
 def _finish(c: _Carry, row: dict[str, Any]) -> dict[str, Any]:

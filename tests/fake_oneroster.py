@@ -468,7 +468,7 @@ def rest_to_csv_bundle(data: dict[str, list[dict[str, Any]]], version: str,
                 elif k == "roles":
                     for i, r in enumerate(v):
                         files.setdefault("roles", []).append({
-                            "sourcedId": f"{rec['sourcedId']}-r{i}",
+                            "sourcedId": f"{rec['sourcedId']}-role-{i + 1}",  # (as a dump)
                             "userSourcedId": rec["sourcedId"], "roleType": r["roleType"],
                             "role": r["role"], "orgSourcedId": (r.get("org") or {}).get(
                                 "sourcedId", "")})

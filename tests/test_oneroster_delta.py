@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rostergraph.io.oneroster import read_oneroster
 
 _ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
@@ -51,7 +53,8 @@ def test_delta_enrollments_of_other_roles_join_a_base_class(tmp_path: Path) -> N
     delta = _write(tmp_path / "delta", {"manifest.csv": _DELTA_MANIFEST,
                                         "enrollments.csv": _ENR_HEAD + _B})
     got = read_oneroster(delta, base=base)
-    assert dict(bulk.sections["C1"].extra) == {
+    assert {k: v for k, v in bulk.sections["C1"].extra.items()
+            if k != "oneroster.enrollmentIds"} == {
         "oneroster.enrollments.aide": ["A1"], "oneroster.enrollments.proctor": ["P1"],
         "oneroster.enrollments.administrator": ["M1"]}
     assert got.sections == bulk.sections
@@ -171,3 +174,70 @@ def test_delta_of_1_2_user_rows_keeps_the_base_roles(tmp_path: Path) -> None:
     assert got.users["U1"].roles.student.credentials.district_username == "u1new"
     assert got.users["T1"].roles.teacher.sis_id == "T-2"
     assert got.users == bulk.users
+
+
+_FAMILY = (_USERS.split("\n", 1)[0] + "\n"
+           "G1,,,true,S1,guardian,,,Di,Kim,,,,,,,,\n"
+           "U1,,,true,S1,student,,,Bo,Kim,,,,,,G1,05,\n"
+           "U2,,,true,S1,student,,,Al,Kim,,,,,,G1,04,\n")
+
+
+def test_delta_contact_row_keeps_the_links_its_students_rows_give(tmp_path: Path) -> None:
+    """The students' rows name their guardian (agentSourcedIds), the guardian's row names
+    no one: a delta that updates the guardian's row keeps both links, as the bulk load of
+    the new row with the students' rows has them."""
+    renamed = _FAMILY.replace("Di,Kim", "Di,Kimura")
+    base = read_oneroster(_write(tmp_path / "base", {"orgs.csv": _ORGS, "users.csv": _FAMILY}))
+    bulk = read_oneroster(_write(tmp_path / "bulk", {"orgs.csv": _ORGS, "users.csv": renamed}))
+    guardian_row = "".join(line + "\n" for line in renamed.splitlines()[:2])
+    got = read_oneroster(_write(tmp_path / "delta", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.users,delta\n",
+        "users.csv": guardian_row}), base=base)
+    rels = bulk.users["G1"].roles.contact.student_relationships
+    assert [r.student for r in rels] == ["U1", "U2"]
+    assert got.problems == []
+    assert got.users == bulk.users
+
+
+def test_delta_student_row_links_a_base_contact(tmp_path: Path) -> None:
+    """A delta that adds a student whose row names a guardian of the base (not in the
+    delta) links the guardian to it, and one that updates a student's row (still naming
+    the guardian) keeps the link: both as the bulk load of the final rows."""
+    base_rows = "\n".join(_FAMILY.splitlines()[:3]) + "\n"  # G1, U1
+    base = read_oneroster(_write(tmp_path / "base", {"orgs.csv": _ORGS, "users.csv": base_rows}))
+    final = _FAMILY.replace("Bo,Kim", "Bo,Kimura")
+    bulk = read_oneroster(_write(tmp_path / "bulk", {"orgs.csv": _ORGS, "users.csv": final}))
+    head = _FAMILY.split("\n", 1)[0] + "\n"
+    got = read_oneroster(_write(tmp_path / "delta", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.users,delta\n",
+        "users.csv": head + "\n".join(final.splitlines()[2:]) + "\n"}), base=base)
+    assert [r.student for r in got.users["G1"].roles.contact.student_relationships] == [
+        "U1", "U2"]
+    assert got.problems == []
+    assert got.users == bulk.users
+
+
+_DEPT_ORGS = _ORGS + "DEP1,,,Science,department,,S1\n"
+
+
+@pytest.mark.parametrize("base_class", [
+    "C1,,,Math,05,,,scheduled,,DEP1,,,,\n",  # a base class names the department too
+    _CLASS,                                   # none does: only orgs.csv said where it is
+])
+def test_delta_class_of_a_base_department_is_at_its_school(tmp_path: Path,
+                                                           base_class: str) -> None:
+    """A delta class naming a department org of the base (type department, parent a
+    school) is placed at that school, the department kept as its oneroster_org, as the
+    bulk load of the base's orgs with both classes places it."""
+    new = "C2,,,Biology,05,,,scheduled,,DEP1,,,,\n"
+    files = {"orgs.csv": _DEPT_ORGS, "users.csv": _USERS}
+    base = read_oneroster(_write(tmp_path / "base", {
+        **files, "classes.csv": _CLASSES_HEAD + base_class}))
+    bulk = read_oneroster(_write(tmp_path / "bulk", {
+        **files, "classes.csv": _CLASSES_HEAD + base_class + new}))
+    got = read_oneroster(_write(tmp_path / "delta", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.classes,delta\n",
+        "classes.csv": _CLASSES_HEAD + new}), base=base)
+    assert (bulk.sections["C2"].school, bulk.sections["C2"].extra["oneroster_org"]) == (
+        "S1", "DEP1")
+    assert got.sections == bulk.sections

@@ -135,10 +135,13 @@ def test_cells_no_role_takes_are_kept_in_extra(tmp_path: Path) -> None:
     agents, every cell of a role with no Clever equivalent) it is kept in ``extra`` as
     ``oneroster.<column>``. Before, those cells were lost without a word."""
     r = read_oneroster(bundle(tmp_path / "b", users_csv=USERS_ROLES))
-    ex = {uid: u.extra for uid, u in r.users.items()}
+    assert {u.extra["oneroster.status"] for u in r.users.values()} == {"active"}
+    ex = {uid: {k: v for k, v in u.extra.items() if k != "oneroster.status"}
+          for uid, u in r.users.items()}
     assert ex["t1"] == {"oneroster.userIds": "{LDAP:t1}", "oneroster.grades": "04,05"}
     assert r.users["s1"].roles.student.grade == "4"
-    assert ex["s1"] == {"oneroster.grades": "04,05"}  # s1's agent is a contact: linked
+    # s1's agent is a contact: linked, and the row's cell kept (a delta needs its side)
+    assert ex["s1"] == {"oneroster.grades": "04,05", "oneroster.agentSourcedIds": "g1"}
     assert ex["g1"] == {"oneroster.orgSourcedIds": "sA", "oneroster.username": "guser"}
     assert ex["da"] == {"oneroster.username": "dauser", "oneroster.identifier": "DA1",
                         "oneroster.grades": "KG"}
@@ -175,10 +178,13 @@ def test_a_1_2_user_without_a_role_row_keeps_its_cells(tmp_path: Path) -> None:
     r = read_oneroster(write(tmp_path / "b", {
         "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
         "users.csv": users, "roles.csv": roles}))
-    assert r.users["u1"].extra == {"oneroster.username": "uname", "oneroster.identifier": "ID1",
+    assert r.users["u1"].extra == {"oneroster.status": "active",
+                                   "oneroster.username": "uname", "oneroster.identifier": "ID1",
                                    "oneroster.grades": "09",
                                    "oneroster.primaryOrgSourcedId": "sA"}
-    assert r.users["u2"].extra == {}
+    assert r.users["u2"].extra == {"oneroster.status": "active", "oneroster.roles": [
+        {"sourcedId": "r1", "status": "active", "dateLastModified": "2024-01-01",
+         "roleType": "primary", "role": "student", "orgSourcedId": "sA"}]}
     assert r.users["u2"].roles.student.credentials.district_username == "u2name"
 
 
@@ -350,22 +356,53 @@ def test_file_names_in_another_case(as_zip: bool, tmp_path: Path) -> None:
 def test_role_rows_with_dates_or_a_profile_are_kept_on_the_user(tmp_path: Path) -> None:
     """A 1.2 roles.csv row with ``beginDate``/``endDate``/``userProfileSourcedId`` (cells a
     Clever role cannot hold, dropped before) is kept whole in the user's extra
-    ``oneroster.roles``, in file order; rows with nothing more are not."""
+    ``oneroster.roles``, in file order, and so is one with its own ``sourcedId``,
+    ``status`` or ``dateLastModified``; a row with nothing more is not."""
     roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
              "endDate,orgSourcedId,userProfileSourcedId\n"
              "r1,active,2024-01-01,t1,secondary,teacher,2024-08-01,2025-06-30,sA,\n"
              "r2,active,2024-01-01,t1,primary,teacher,,,sB,\n"
-             "r3,active,2024-01-01,t1,secondary,aide,,,sA,p9\n")
+             "r3,active,2024-01-01,t1,secondary,aide,,,sA,p9\n"
+             "t1:role:4,,,t1,secondary,proctor,,,sB,\n")
     r = read_oneroster(write(tmp_path / "b", {
         "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
         "users.csv": USERS_12_T1, "roles.csv": roles}))
     kept = r.users["t1"].extra["oneroster.roles"]
-    assert [k["sourcedId"] for k in kept] == ["r1", "r3"]
-    assert kept[0]["beginDate"] == "2024-08-01" and kept[1]["userProfileSourcedId"] == "p9"
+    assert [k["sourcedId"] for k in kept] == ["r1", "r2", "r3"]
+    assert kept[0]["beginDate"] == "2024-08-01" and kept[2]["userProfileSourcedId"] == "p9"
     assert r.users["t1"].roles.teacher.school == "sB"
     from rostergraph.io.write_oneroster import write_oneroster
 
     write_oneroster(r, tmp_path / "out", version="1.2")
+    assert read_oneroster(tmp_path / "out").users == r.users
+
+
+def test_role_rows_ids_status_and_dates_are_written_back(tmp_path: Path) -> None:
+    """The roles.csv ``sourcedId``, ``status`` and ``dateLastModified`` of a 1.2 source
+    (dropped on read before, the ids made up anew on write) are kept and written back in
+    roles.csv itself, not only in the extension column."""
+    import csv
+    import io
+
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
+             "endDate,orgSourcedId,userProfileSourcedId\n"
+             "R-7,active,2024-01-01,t1,primary,teacher,,,sA,\n"
+             "R-8,active,2024-02-02,t1,secondary,aide,2024-08-01,,sB,\n")
+    r = read_oneroster(write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
+        "users.csv": USERS_12_T1, "roles.csv": roles}))
+    assert [k["sourcedId"] for k in r.users["t1"].extra["oneroster.roles"]] == ["R-7", "R-8"]
+    write_oneroster(r, tmp_path / "out", version="1.2")
+    text = (tmp_path / "out" / "roles.csv").read_text(encoding="utf-8")
+    got = [(row["sourcedId"], row["status"], row["dateLastModified"], row["role"],
+            row["orgSourcedId"], row["beginDate"])
+           for row in csv.DictReader(io.StringIO(text))]
+    assert got == [("R-7", "active", "2024-01-01", "teacher", "sA", ""),
+                   ("R-8", "active", "2024-02-02", "aide", "sB", "2024-08-01")]
+    users = (tmp_path / "out" / "users.csv").read_text(encoding="utf-8")
+    assert "oneroster.roles" not in users  # (nothing left to carry)
     assert read_oneroster(tmp_path / "out").users == r.users
 
 
@@ -384,3 +421,105 @@ def test_a_zip_with_the_files_in_a_folder_beside_other_entries(tmp_path: Path) -
     for kind in ("districts", "schools", "sections", "users"):
         assert got.records(kind) == want.records(kind), kind
     assert len(got.problems) == 4 and all("read as" in p.message for p in got.problems)
+
+
+# --- users.csv status ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_user_status_and_date_are_kept_and_written_back(version: str,
+                                                        tmp_path: Path) -> None:
+    """A user's ``status`` is kept in ``extra["oneroster.status"]`` (as the other files'
+    rows keep theirs) and ``dateLastModified`` as ``last_modified``; the writer puts both
+    back in their columns (every row of a 1.1 user with several roles), so a round trip
+    through rostergraph's OneRoster output keeps them."""
+    import csv
+    import io
+
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    head, *rows = USERS.replace("s2,active,2024-01-01", "s2,inactive,2024-02-03").splitlines()
+    users = "".join(line + "\n" for line in [  # (t1 is a guardian of s1 too)
+        head + ",metadata.rostergraph.userId", *(r + "," for r in rows),
+        "t1g,active,2024-01-01,true,sA,guardian,,,Tea,Cher,,,,,,s1,,,t1"])
+    src = read_oneroster(bundle(tmp_path / "b", users_csv=users))
+    assert src.users["t1"].roles.names == ("teacher", "contact")
+    assert src.users["s1"].extra["oneroster.status"] == "active"
+    assert (src.users["s2"].extra["oneroster.status"], src.users["s2"].last_modified) == (
+        "inactive", "2024-02-03")
+    write_oneroster(src, tmp_path / "out", version=version)
+    text = (tmp_path / "out" / "users.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["sourcedId"]: r["status"] for r in rows} == (
+        {"t1": "active", "t1#contact": "active", "s1": "active", "s2": "inactive"}
+        if version == "1.1" else {"t1": "active", "s1": "active", "s2": "inactive"})
+    assert all("oneroster.status" not in r.get("metadata.rostergraph.clever", "")
+               for r in rows)
+    back = read_oneroster(tmp_path / "out")
+    assert back.users == src.users
+
+
+# --- enrollment sourcedIds ---------------------------------------------------------------
+
+def _enrollment_ids(folder: Path) -> dict[tuple[str, str, str], str]:
+    import csv
+    import io
+
+    text = (folder / "enrollments.csv").read_text(encoding="utf-8")
+    return {(r["classSourcedId"], r["userSourcedId"], r["role"]): r["sourcedId"]
+            for r in csv.DictReader(io.StringIO(text))}
+
+
+@pytest.mark.parametrize("status", ["active", "tobedeleted"])
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_enrollment_ids_of_a_oneroster_source_are_written_back(version: str, status: str,
+                                                               tmp_path: Path) -> None:
+    """The writer writes a OneRoster source's enrollment sourcedIds back (they were
+    made up anew, ``<class>:<n>``), for every role, and a round trip keeps them; a source
+    with none (Clever) still gets made-up ids, one per enrollment."""
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    enr = (ENR_HEAD + "E-9,active,,c1,sA,s2,student,,,\nE-3,active,,c1,sA,t1,teacher,true,,\n"
+           "E-1,active,,c1,sA,s1,student,,,\nX7,active,,c2,sA,s1,student,,,\n"
+           "X8,active,,c2,sA,t1,aide,,,\nX9,tobedeleted,,c2,sA,s2,student,,,\n")
+    if status == "active":  # (no row to leave out: the column-wise reading)
+        enr = enr.replace("active,", ",").replace("X9,tobedeleted", "X9,")
+    src = read_oneroster(bundle(tmp_path / "b", enrollments_csv=enr))
+    write_oneroster(src, tmp_path / "out", version=version)
+    assert _enrollment_ids(tmp_path / "out") == {
+        ("c1", "s2", "student"): "E-9", ("c1", "t1", "teacher"): "E-3",
+        ("c1", "s1", "student"): "E-1", ("c2", "s1", "student"): "X7",
+        ("c2", "t1", "aide"): "X8", **({("c2", "s2", "student"): "X9"}
+                                       if status == "active" else {})}
+    back = read_oneroster(tmp_path / "out")
+    assert back.sections == src.sections
+    write_oneroster(rostergraph.sample(), tmp_path / "clever", version=version)
+    ids = _enrollment_ids(tmp_path / "clever")
+    assert len(set(ids.values())) == len(ids) > 0
+    assert all(v.startswith(k[0] + ":") for k, v in ids.items())
+    # the ids made up are not kept (the writer makes the same again)
+    assert not any("oneroster.enrollmentIds" in s.extra
+                   for s in read_oneroster(tmp_path / "clever").sections.values())
+
+
+@pytest.mark.parametrize("status", ["", "active", "tobedeleted"])
+def test_enrollment_ids_like_made_up_ones_in_another_order_are_kept(status: str,
+                                                                    tmp_path: Path) -> None:
+    """Ids of the writer's form (``<class>:<n>``) that the writer would not make up for
+    those enrollments (a teacher's row first, a gap left by a row not loaded) are kept
+    and written back; the made-up ones are not kept."""
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    enr = (ENR_HEAD + f"c1:1,{status},,c1,sA,t1,teacher,,,\nc1:2,{status},,c1,sA,s1,student,,,\n"
+           f"c2:1,{status},,c2,sA,s1,student,,,\nc2:2,{status},,c2,sA,nobody,,,,\n"
+           f"c2:3,{status},,c2,sA,t1,teacher,,,\n")
+    enr = enr.replace("tobedeleted", "active") + (
+        "c2:9,tobedeleted,,c2,sA,s2,student,,,\n" if status == "tobedeleted" else "")
+    src = read_oneroster(bundle(tmp_path / "b", enrollments_csv=enr))
+    assert src.sections["c1"].extra["oneroster.enrollmentIds"] == {
+        "student": {"s1": "c1:2"}, "teacher": {"t1": "c1:1"}}
+    assert src.sections["c2"].extra["oneroster.enrollmentIds"] == {"teacher": {"t1": "c2:3"}}
+    write_oneroster(src, tmp_path / "out")
+    assert _enrollment_ids(tmp_path / "out") == {
+        ("c1", "t1", "teacher"): "c1:1", ("c1", "s1", "student"): "c1:2",
+        ("c2", "s1", "student"): "c2:1", ("c2", "t1", "teacher"): "c2:3"}
+    assert read_oneroster(tmp_path / "out").sections == src.sections

@@ -288,6 +288,16 @@ class CsvTable:
             return self._column_at(i)
         return list(map(itemgetter(i), self.cells))
 
+    def arrow(self, name: str) -> Any:
+        """Column ``name`` of a clean table that pyarrow parsed, as its pyarrow array (no
+        ``str`` object made); ``None`` when the file was parsed otherwise, has no such
+        column, or the column was made into ``str`` objects already."""
+        i = self.index.get(name)
+        if i is None or self._columns is None:
+            return None
+        col = self._columns[i]
+        return None if isinstance(col, list) else col
+
     def encoded(self, name: str) -> tuple[np.ndarray, list[str]] | None:
         """Column ``name`` of a clean table as ``(codes, values)``: ``values`` its distinct
         cells in order of first appearance, ``codes`` (an integer array) the position in

@@ -37,27 +37,35 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from .._collector import collector_paused
 from ..errors import SourceError
-from ..model import parse_date
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, CsvTable, loads_json_cell, read_table, split_ids, split_list
-from .enrollcols import (
-    OTHER_ROLES_KEY,
-    canonical_role,
-    filled_rows,
-    keep_other_role,
-    live_status,
-    oneroster_enrollments,
-    unkept_columns,
-)
+from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
+from .enrollcols import live_status
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge
+from .mapping import deep_merge
+from .oneroster_cols import (
+    CARRY_COLUMN,
+    ENROLLMENT_IDS_KEY,
+    PREFIX,
+    enrollment_order,
+    kept_enrollment_ids,
+    spec_renames,
+)
 from .oneroster_delta import apply_delta
+from .oneroster_enroll import read_enrollments
+from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read them here)
+    _CLASS_COLS,
+    _COURSE_COLS,
+    _ORG_COLS,
+    _TERM_COLS,
+    apply_carry,
+    read_classes,
+    read_courses,
+    read_orgs,
+    read_terms,
+)
 from .oneroster_profiles import read_demographics, read_user_profiles
-from .oneroster_sessions import base_sessions, class_term
 from .oneroster_users import keep_base_roles, keep_unplaced, link_contacts, read_roles, read_users
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
@@ -66,17 +74,7 @@ __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv",
                    "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
                    "demographics.csv", "userProfiles.csv")
-CARRY_COLUMN = "metadata." + CARRY_KEY
-_PREFIX = "oneroster."
 
-# column → Clever path, per file (columns not listed go to extra).
-_ORG_COLS = {"sourcedId": "id", "name": "name", "identifier": "nces_id"}
-_TERM_COLS = {"sourcedId": "id", "title": "name", "startDate": "start_date",
-              "endDate": "end_date"}
-_COURSE_COLS = {"sourcedId": "id", "title": "name", "courseCode": "number"}
-_CLASS_COLS = {"sourcedId": "id", "title": "name", "courseSourcedId": "course",
-               "classCode": "section_number", "schoolSourcedId": "school",
-               "subjects": "subject", "periods": "period", "dateLastModified": "last_modified"}
 # values the writer fills in when a record has none (not kept in extra on read)
 _DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}
 
@@ -135,10 +133,6 @@ class _Files:
         return self._names
 
 
-def _true(v: str | None) -> bool:
-    return (v or "").strip().lower() in ("true", "1", "yes")
-
-
 class _Reader:
     def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
         self.bundle = _Files(bundle)
@@ -166,6 +160,8 @@ class _Reader:
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
         self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds
+        #: a delta's: base contact → the users whose delta rows name it
+        self.contact_adds: dict[str, list[str]] = {}
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
@@ -190,7 +186,7 @@ class _Reader:
             else:
                 self.b.notes.append(f"{name} is present (no rows) and the manifest says absent")
         t = read_table(data, name, self.b, kind=kind, limits=self.limits)
-        renames = _spec_renames(t.header)
+        renames = spec_renames(t.header)
         for got, want in renames.items():
             self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "
                            "are matched ignoring case and surrounding spaces)", file=name,
@@ -304,7 +300,7 @@ class _Reader:
                 else:  # (merging into a new dict would only copy it)
                     d["_carry"] = more
             else:
-                d[_PREFIX + CARRY_COLUMN] = carry
+                d[PREFIX + CARRY_COLUMN] = carry
 
     def mapped_fields(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
         d: dict[str, Any] = {}
@@ -371,256 +367,22 @@ class _Reader:
             self._sole = (sole,)
         return sole
 
-    # -- orgs, sessions, courses, classes ----------------------------------------
-    def read_orgs(self) -> None:
-        rows = list(self.rows("orgs.csv", None))
-        for _, row in rows:
-            sid = row.get("sourcedId")
-            if sid:
-                self.orgs.setdefault(sid, (_org_type(row.get("type")),
-                                           row.get("parentSourcedId") or None))
-        if self.base is not None:  # a delta's rows name the base's orgs (their districts)
-            gone = set(self.deleted.get("orgs", ()))
-            for did in self.base.districts:
-                if did not in gone:
-                    self.orgs.setdefault(did, ("district", None))
-            for sid, school in self.base.schools.items():
-                if sid not in gone:
-                    self.orgs.setdefault(sid, ("school", school.district))
-        for line, row in rows:
-            typ = _org_type(row.get("type"))
-            if typ not in ("district", "school"):
-                sid = row.get("sourcedId") or ""
-                school = self.school_of(sid)
-                if school is not None:  # a department of a school: the classes are there
-                    self.org_school[sid] = school
-                    self.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
-                                   f"{school!r}: classes and users that name it are placed "
-                                   "at that school (a class keeps the org id in extra "
-                                   "'oneroster_org'; the row is this problem's raw text)",
-                                   file="orgs.csv", line=line, record_id=sid,
-                                   raw=raw_text(orjson.dumps(row)))
-                    continue
-                self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
-                               "parent school; not loaded (the row is this problem's raw "
-                               "text)", file="orgs.csv", line=line, record_id=sid,
-                               raw=raw_text(orjson.dumps(row)))
-                continue
-            d = self.mapped_fields(row, _ORG_COLS)
-            consumed = set(_ORG_COLS) | {"type"}
-            if typ == "school":
-                parent = row.get("parentSourcedId") or None
-                district = self.district_of(parent)
-                if district is not None:
-                    d["district"] = district
-                    if parent == district:
-                        consumed.add("parentSourcedId")
-                elif parent is None:
-                    consumed.add("parentSourcedId")
-                elif parent not in self.orgs:  # a district that was not delivered: a stub
-                    d["district"] = parent
-                    consumed.add("parentSourcedId")
-                if row.get("dateLastModified"):
-                    d["last_modified"] = row["dateLastModified"]
-                consumed.add("dateLastModified")
-            else:
-                if not row.get("parentSourcedId"):
-                    consumed.add("parentSourcedId")
-            self.put_extra(d, row, consumed)
-            _apply_carry(d)
-            self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
-                       line=line)
-        self._district_memo = {}
-
-    def read_terms(self) -> None:
-        sole = self.sole_district()
-        sessions = self.sessions
-        for line, row in self.rows("academicSessions.csv", "terms"):
-            sid = row.get("sourcedId")
-            if sid:
-                sessions.setdefault(sid, ((row.get("type") or "").strip().lower(),
-                                          row.get("parentSourcedId") or None))
-            d = self.mapped_fields(row, _TERM_COLS)
-            end = parse_date(row.get("endDate"))
-            if end is not None and row.get("schoolYear") == str(end.year):
-                row = {k: v for k, v in row.items() if k != "schoolYear"}
-            if sole:
-                d["district"] = sole
-            self.put_extra(d, row, _TERM_COLS)
-            _apply_carry(d)
-            self.b.add("terms", d, file="academicSessions.csv", line=line)
-
-    def read_courses(self) -> None:
-        sole = self.sole_district()
-        for line, row in self.rows("courses.csv", "courses"):
-            d = self.mapped_fields(row, _COURSE_COLS)
-            org = row.get("orgSourcedId") or None
-            consumed = set(_COURSE_COLS)
-            dist = self.district_of(org) or sole
-            if dist:
-                d["district"] = dist
-            if org is not None and org == dist:
-                consumed.add("orgSourcedId")
-            self.put_extra(d, row, consumed)
-            _apply_carry(d)
-            if org is not None and d.get(_PREFIX + "orgSourcedId") == d.get("district"):
-                del d[_PREFIX + "orgSourcedId"]  # the carried district (one not delivered)
-            self.b.add("courses", d, file="courses.csv", line=line)
-
-    def read_classes(self) -> None:
-        if self.base is not None:  # a delta's classes may list the base's sessions
-            gone = set(self.deleted.get("academicSessions", ()))
-            for tid, session in base_sessions(self.base.terms).items():
-                if tid not in gone:
-                    self.sessions.setdefault(tid, session)
-        for line, row in self.rows("classes.csv", "sections"):
-            d = self.mapped_fields(row, _CLASS_COLS)
-            consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
-            terms = split_ids(row.get("termSourcedIds"), self.sessions)
-            if len(terms) == 1:
-                d["term_id"] = terms[0]
-            elif terms:  # a term and its grading periods, or several terms
-                d["term_id"], one_term = class_term(terms, self.sessions)
-                d[_PREFIX + "termSourcedIds"] = row["termSourcedIds"]
-                if not one_term:
-                    self.b.problem("other", f"class is in {len(terms)} terms; Clever allows "
-                                   "one: term_id is the first, the list is kept in extra "
-                                   "'oneroster.termSourcedIds'", file="classes.csv",
-                                   line=line, kind="sections", record_id=row.get("sourcedId"),
-                                   field="termSourcedIds")
-            grades = split_list(row.get("grades"))
-            if grades:
-                d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
-            if len(grades) > 1:
-                d[_PREFIX + "grades"] = row["grades"]
-            org = d.get("school")
-            if isinstance(org, str) and org in self.org_school:
-                d["school"] = self.org_school[org]
-                d["oneroster_org"] = org  # not an `oneroster.<column>`: never a column
-            dist = self.district_of(row.get("schoolSourcedId")) or self.sole_district()
-            if dist:
-                d["district"] = dist
-            self.put_extra(d, row, consumed)
-            sid = d.get("id")
-            if not isinstance(sid, str) or not sid:
-                self.b.problem("no_id", "class without a sourcedId", file="classes.csv",
-                               line=line, kind="sections", raw=raw_text(orjson.dumps(row)))
-                continue
-            if sid in self.sections:
-                self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
-                               "record is kept", file="classes.csv", line=line,
-                               kind="sections", record_id=sid)
-                continue
-            self.sections[sid] = d
-            self.where[("sections", sid)] = ("classes.csv", line)
-
-    # -- enrollments, demographics ------------------------------------------------
-    def read_enrollments(self) -> None:
-        name = "enrollments.csv"
-        t = self.table(name, "sections")
-        if t is None:
-            return  # (nothing read: no roles to note)
-        if t.clean and self.base is None and not live_status(t):  # (every row is live)
-            oneroster_enrollments(self.b, t, self.sections, self.alias, self.ignored,
-                                  self.deleted.get("classes", ()))
-            self._tell_unkept({col: filled_rows(t, col) or 0 for col in unkept_columns(t)})
-        else:
-            self._tell_unkept(self._enrollment_rows(t, name))
-        for role, n in sorted(self.ignored.items()):
-            self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
-                                "equivalent: kept in their sections' extra "
-                                f"{OTHER_ROLES_KEY + role!r}")
-
-    def _tell_unkept(self, filled: dict[str, int]) -> None:
-        """One problem naming the enrollments.csv columns whose values nothing keeps
-        (``filled``: how many rows read, not ``tobedeleted``, hold one)."""
-        told = [(col, n) for col, n in filled.items() if n]
-        if told:
-            self.b.problem("other", ", ".join(f"{col} ({n} rows)" for col, n in told)
-                           + " of enrollments.csv: an enrollment is no record (a section "
-                           "holds its users' ids), so nothing keeps these values; not loaded",
-                           file="enrollments.csv", line=1, kind="sections", field=told[0][0])
-
-    def _enrollment_rows(self, t: CsvTable, name: str) -> dict[str, int]:
-        """The rows one by one; returns how many held a value in each column no record
-        keeps (:func:`~rostergraph.io.enrollcols.unkept_columns`)."""
-        filled = dict.fromkeys(unkept_columns(t), 0)
-        unkept = [(col, t.getter(col)) for col in filled]
-        seen: set[tuple[str, str, str]] = set()
-        get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
-            "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
-        sections = self.sections
-        ids: set[str] = set()
-        for line, row in self.cells(t, name, "sections"):
-            for col, get in unkept:
-                if get(row):
-                    filled[col] += 1
-            eid = get_sid(row)
-            if eid:
-                if eid in ids:
-                    self.b.problem("duplicate_id", f"duplicate enrollment id {eid!r}: the "
-                                   "first row is kept", file=name, line=line, kind="sections",
-                                   record_id=eid)
-                    continue
-                ids.add(eid)
-            cid = get_cid(row) or ""
-            usid = get_usid(row) or ""
-            role = canonical_role(get_role(row) or "")
-            sec = sections.get(cid)
-            if sec is None and self.base is not None and cid in self.base.sections:
-                sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
-            if sec is None:
-                gone = cid in self.deleted.get("classes", ())
-                why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
-                       "left out" if gone else f"enrollment in unknown class {cid!r}")
-                self.b.problem("other", f"{why}; not loaded",
-                               file="enrollments.csv", line=line, kind="sections",
-                               record_id=get_sid(row))
-                continue
-            if not usid:
-                self.b.problem("other", "enrollment without a userSourcedId; not loaded",
-                               file="enrollments.csv", line=line, kind="sections",
-                               record_id=get_sid(row))
-                continue
-            uid = self.alias.get(usid, usid)
-            if not role:
-                self.b.problem("other", "enrollment without a role; not loaded",
-                               file="enrollments.csv", line=line, kind="sections",
-                               record_id=get_sid(row))
-                continue
-            if role not in ("student", "teacher"):
-                self.ignored[role] = self.ignored.get(role, 0) + 1
-                keep_other_role(sec, role, uid)
-                continue
-            key = (cid, uid, role)
-            if key in seen:
-                continue
-            seen.add(key)
-            if role == "student":
-                sec.setdefault("students", []).append(uid)
-            else:
-                sec.setdefault("teachers", []).append(uid)
-                if _true(get_primary(row)):
-                    if "teacher" in sec and sec["teacher"] != uid:
-                        self.b.problem("other", f"class {cid!r} has a second primary teacher; "
-                                       "the first is section.teacher", file="enrollments.csv",
-                                       line=line, kind="sections", record_id=cid)
-                    else:
-                        sec["teacher"] = uid
-        return filled
-
     def finish(self) -> None:
+        if self.base is None:  # (a delta's: once applied, see apply_delta)
+            for cid, d in self.sections.items():
+                if ENROLLMENT_IDS_KEY in d:
+                    _prune_enrollment_ids(cid, d)
         for kind, table in (("sections", self.sections), ("users", self.users)):
             for rid, d in table.items():
                 d.pop("_primary_org", None)
                 ct = d.get("roles", {}).get("contact") if kind == "users" else None
                 if ct is not None and ct.get("phone") is not None and d.get(
-                        _PREFIX + "phone") == ct["phone"]:
-                    d.pop(_PREFIX + "phone")  # 1.2: the phone went to the contact role
-                _apply_carry(d)
+                        PREFIX + "phone") == ct["phone"]:
+                    d.pop(PREFIX + "phone")  # 1.2: the phone went to the contact role
+                apply_carry(d)
                 role = self.contact_role.get(rid) if kind == "users" else None
                 if role not in (None, "guardian") and not _relationships(d):
-                    d[_PREFIX + "role"] = role  # nothing else (not even the carry) says which
+                    d[PREFIX + "role"] = role  # nothing else (not even the carry) says which
                 file, line = self.where[(kind, rid)]
                 self.b.add(kind, d, file=file, line=line)
         for f, ids in sorted(self.deleted.items()):
@@ -633,47 +395,6 @@ class _Reader:
 
 
 
-#: The column names of the 1EdTech OneRoster v1.1 and v1.2 CSV bindings (the files read).
-_SPEC_COLUMNS = {c.lower(): c for c in (
-    "propertyName", "value", "sourcedId", "status", "dateLastModified", "name", "type",
-    "identifier", "parentSourcedId", "title", "startDate", "endDate", "schoolYear",
-    "schoolYearSourcedId", "courseCode", "grades", "orgSourcedId", "subjects", "subjectCodes",
-    "courseSourcedId", "classCode", "classType", "location", "schoolSourcedId",
-    "termSourcedIds", "periods", "enabledUser", "orgSourcedIds", "role", "username", "userIds",
-    "givenName", "familyName", "middleName", "email", "sms", "phone", "agentSourcedIds",
-    "password", "userMasterIdentifier", "resourceSourcedIds", "preferredGivenName",
-    "preferredMiddleName", "preferredFamilyName", "primaryOrgSourcedId", "pronouns",
-    "userSourcedId", "roleType", "beginDate", "userProfileSourcedId", "classSourcedId",
-    "primary", "birthDate", "sex", "americanIndianOrAlaskaNative", "asian",
-    "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white",
-    "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode",
-    "stateOfBirthAbbreviation", "cityOfBirth", "publicSchoolResidenceStatus", "profileType",
-    "vendorId", "applicationId", "description", "credentialType")}
-
-
-#: OneRoster's org types (1.1 and 1.2), by their lowercase spelling
-_ORG_TYPES = {t.lower(): t for t in ("district", "school", "department", "local", "state",
-                                     "national")}
-
-
-def _org_type(value: str | None) -> str:
-    """An org's ``type`` as the spec spells it when it names one in another case
-    (``"School"`` → ``"school"``), else stripped as it is."""
-    typ = (value or "").strip()
-    return _ORG_TYPES.get(typ.lower(), typ)
-
-
-def _spec_renames(header: list[str]) -> dict[str, str]:
-    """Header names that are a OneRoster column's in another case or with spaces around
-    (``" SourcedID"``) → the spec's spelling; none that would repeat a column."""
-    out: dict[str, str] = {}
-    taken = set(header)
-    for h in header:
-        want = _SPEC_COLUMNS.get(h.strip().lower())
-        if want is not None and want != h and want not in taken:
-            out[h] = want
-            taken.add(want)
-    return out
 
 
 def _relationships(d: dict[str, Any]) -> Any:
@@ -682,18 +403,21 @@ def _relationships(d: dict[str, Any]) -> Any:
     ct = roles.get("contact") if isinstance(roles, dict) else None
     return ct.get("student_relationships") if isinstance(ct, dict) else None
 
+def _prune_enrollment_ids(cid: str, d: dict[str, Any]) -> None:
+    """Section dict ``d``'s enrollment ids but those the writer would make up."""
+    kept = kept_enrollment_ids(cid, d[ENROLLMENT_IDS_KEY], enrollment_order(
+        d.get("students"), d.get("teachers"), d))
+    if kept:
+        d[ENROLLMENT_IDS_KEY] = kept
+    else:
+        del d[ENROLLMENT_IDS_KEY]
+
+
 def _extra_plan(row: dict[str, str], mapped: Any) -> list[tuple[str, str, str | None]]:
     """``(column, extra key, value the writer fills in)`` of the row's columns that go to
     ``extra`` (not ``mapped``, not the carry column), in the row's order."""
-    return [(col, _PREFIX + col, _DEFAULTS.get(col)) for col in row
+    return [(col, PREFIX + col, _DEFAULTS.get(col)) for col in row
             if col not in mapped and col != CARRY_COLUMN]
-
-
-def _apply_carry(d: dict[str, Any]) -> None:
-    """Merge the ``metadata.rostergraph.clever`` JSON last: it wins over derived fields."""
-    carry = d.pop("_carry", None)
-    if carry:
-        deep_merge(d, carry, none_deletes=True)
 
 
 def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
@@ -763,13 +487,13 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                                   "enrollments.csv)", path=str(path))
             if "roles.csv" in r.bundle and not b.version:
                 b.version = "1.2"
-            r.read_orgs()
+            read_orgs(r)
             if r.wanted("academicSessions.csv"):
-                r.read_terms()
+                read_terms(r)
             if r.wanted("courses.csv"):
-                r.read_courses()
+                read_courses(r)
             if r.wanted("classes.csv"):
-                r.read_classes()
+                read_classes(r)
             if r.wanted("users.csv"):
                 read_users(r)
             if r.wanted("roles.csv"):
@@ -778,7 +502,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             keep_unplaced(r)
             link_contacts(r)
             if r.wanted("enrollments.csv"):
-                r.read_enrollments()
+                read_enrollments(r)
             if r.wanted("demographics.csv"):
                 read_demographics(r)
             if r.wanted("userProfiles.csv"):

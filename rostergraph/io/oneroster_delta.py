@@ -15,9 +15,19 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ..model import KINDS
+from ..model import KINDS, StudentRelationship
 from ..roster import Roster
 from .enrollcols import OTHER_ROLES_KEY, canonical_role
+from .oneroster_cols import (
+    DEMOGRAPHICS_PREFIX,
+    ENROLLMENT_IDS_KEY,
+    PREFIX,
+    PROFILES_KEY,
+    ROLES_KEY,
+    enrollment_order,
+    kept_enrollment_ids,
+)
+from .oneroster_users import contact_kind
 
 __all__ = ["apply_delta"]
 
@@ -35,20 +45,46 @@ def _union(have: Iterable[Any] | None, add: Iterable[Any] | None) -> list[Any]:
 def _with_other_roles(extra: Mapping[str, Any],
                       adds: Mapping[str, Any]) -> Mapping[str, Any]:
     """``extra`` with the users of ``adds``' other-role lists (:data:`OTHER_ROLES_KEY` +
-    role) appended to its own, each user once, in order."""
+    role) appended to its own, each user once, in order, and ``adds``' enrollment ids
+    (:data:`ENROLLMENT_IDS_KEY`) of the enrollments it has none for."""
     out = dict(extra)
     for key, users in adds.items():
         if not key.startswith(OTHER_ROLES_KEY) or not isinstance(users, list):
             continue
         have = out.get(key)
         out[key] = _union(have if isinstance(have, list) else None, users)
+    ids = adds.get(ENROLLMENT_IDS_KEY)
+    if isinstance(ids, dict):
+        have = out.get(ENROLLMENT_IDS_KEY)
+        merged = {role: dict(users) for role, users in have.items()} if isinstance(
+            have, dict) else {}
+        for role, users in ids.items():
+            have_role = merged.setdefault(role, {})
+            for uid, eid in users.items():  # (as a bulk load of both: the first row's)
+                have_role.setdefault(uid, eid)
+        out[ENROLLMENT_IDS_KEY] = merged
     return MappingProxyType(out)
+
+
+def _pruned_ids(sec: Any) -> Any:
+    """Section record ``sec`` with the enrollment ids the writer would make up left out
+    (:func:`~rostergraph.io.oneroster_cols.kept_enrollment_ids`), at the positions its
+    enrollments have once the delta is applied."""
+    import attrs
+
+    ids = sec.extra.get(ENROLLMENT_IDS_KEY)
+    if not isinstance(ids, dict):
+        return sec
+    kept = kept_enrollment_ids(sec.id, ids, enrollment_order(sec.students, sec.teachers,
+                                                             sec.extra))
+    extra = {k: v for k, v in sec.extra.items() if k != ENROLLMENT_IDS_KEY}
+    if kept:
+        extra[ENROLLMENT_IDS_KEY] = kept
+    return attrs.evolve(sec, extra=MappingProxyType(extra))
 
 
 #: what ``demographics.csv`` gives a student role (its other cells: extra keys)
 _DEMOGRAPHIC_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
-_DEMOGRAPHICS = "oneroster.demographics."
-_PROFILES = "oneroster.userProfiles"
 
 
 def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -> Any:
@@ -58,8 +94,10 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
     import attrs
 
     extra = dict(new.extra)
-    if ("userProfiles", new.id) not in delivered and _PROFILES in old.extra:
-        extra.setdefault(_PROFILES, old.extra[_PROFILES])
+    if ("userProfiles", new.id) not in delivered and PROFILES_KEY in old.extra:
+        extra.setdefault(PROFILES_KEY, old.extra[PROFILES_KEY])
+    if ("roles", new.id) not in delivered and ROLES_KEY in old.extra:
+        extra.setdefault(ROLES_KEY, old.extra[ROLES_KEY])  # (1.2: its base roles.csv rows)
     roles = new.roles
     if ("demographics", new.id) not in delivered:
         ost, nst = old.roles.student, new.roles.student
@@ -67,18 +105,38 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
             fields = {f: getattr(ost, f) for f in _DEMOGRAPHIC_FIELDS
                       if getattr(nst, f) is None and getattr(ost, f) is not None}
             kept = {k: v for k, v in ost.extra.items()
-                    if k.startswith(_DEMOGRAPHICS) and k not in nst.extra}
+                    if k.startswith(DEMOGRAPHICS_PREFIX) and k not in nst.extra}
             if fields or kept:
                 nst = attrs.evolve(nst, **fields, extra=MappingProxyType({**nst.extra, **kept})
                                    if kept else nst.extra)
                 roles = attrs.evolve(roles, student=nst)
         elif nst is None:  # anyone else's: on the user
             for k, v in old.extra.items():
-                if k.startswith(_DEMOGRAPHICS):
+                if k.startswith(DEMOGRAPHICS_PREFIX):
                     extra.setdefault(k, v)
     if roles is new.roles and len(extra) == len(new.extra):
         return new
     return attrs.evolve(new, roles=roles, extra=MappingProxyType(extra))
+
+
+def _with_students(contact: Any, students: list[str]) -> Any:
+    """Base contact record ``contact`` linked to ``students`` too (the users whose delta
+    rows name it in ``agentSourcedIds``), as the bulk reader links them."""
+    import attrs
+
+    role = contact.roles.contact
+    have = list(role.student_relationships or ())
+    known = {s.student for s in have}
+    rel, typ = contact_kind(contact)
+    add = [StudentRelationship(student=s, relationship=rel, type=typ)
+           for s in students if s not in known]
+    if not add:
+        return contact
+    extra = contact.extra
+    if PREFIX + "role" in extra:  # (the relationships say it now, as in a bulk load)
+        extra = MappingProxyType({k: v for k, v in extra.items() if k != PREFIX + "role"})
+    role = attrs.evolve(role, student_relationships=tuple(have + add))
+    return attrs.evolve(contact, roles=attrs.evolve(contact.roles, contact=role), extra=extra)
 
 
 def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
@@ -94,8 +152,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
                 students = _union(old.students, rec.students)
                 teachers = _union(old.teachers, rec.teachers)
                 extra = _with_other_roles(
-                    {k: v for k, v in old.extra.items() if k.startswith(OTHER_ROLES_KEY)},
-                    rec.extra)
+                    {k: v for k, v in old.extra.items()
+                     if k.startswith(OTHER_ROLES_KEY) or k == ENROLLMENT_IDS_KEY}, rec.extra)
                 rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
                                    teachers=tuple(teachers) if teachers else rec.teachers,
                                    teacher=rec.teacher if rec.teacher is not None
@@ -116,6 +174,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
             teachers=tuple(teachers) if teachers else sec.teachers,
             teacher=adds.get("teacher", sec.teacher),
             extra=_with_other_roles(sec.extra, adds))
+    for cid, students in r.contact_adds.items():
+        kinds["users"][cid] = _with_students(kinds["users"][cid], students)
     for f, dkinds in _DELTA_KINDS.items():
         for rid in r.deleted.get(f, ()):
             for k in dkinds:
@@ -129,6 +189,12 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
             continue
         field = {"student": "students", "teacher": "teachers"}.get(role)
         changes: dict[str, Any] = {}
+        ids = sec.extra.get(ENROLLMENT_IDS_KEY)
+        if isinstance(ids, dict) and uid in ids.get(role, ()):
+            ids = {k: {u: e for u, e in users.items() if k != role or u != uid}
+                   for k, users in ids.items()}
+            sec = attrs.evolve(sec, extra=MappingProxyType({**sec.extra,
+                                                            ENROLLMENT_IDS_KEY: ids}))
         if field is None:  # a role kept in extra
             users = sec.extra.get(OTHER_ROLES_KEY + role)
             if not isinstance(users, list) or uid not in users:
@@ -146,6 +212,11 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
             if field == "teachers" and sec.teacher == uid:
                 changes["teacher"] = None
         kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
+    for cid in {*delta.sections, *r.base_adds, *(row.get("classSourcedId") for row in
+                                                  r.deleted_rows.get("enrollments", ()))}:
+        sec = kinds["sections"].get(cid)
+        if sec is not None and ENROLLMENT_IDS_KEY in sec.extra:
+            kinds["sections"][cid] = _pruned_ids(sec)
     prov = delta.provenance
     prov = attrs.evolve(prov, notes=prov.notes + (
         f"delta applied to a base roster from {base.provenance.source}",))

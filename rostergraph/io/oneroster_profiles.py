@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, is_true
+
 __all__ = ["read_demographics", "read_user_profiles"]
 
 #: columns never kept (a credential's secret)
 PROFILE_SECRET = frozenset({"password"})
-PROFILES_KEY = "oneroster.userProfiles"
-_PREFIX = "oneroster."
 
 _RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian",
               "blackOrAfricanAmerican": "Black or African American",
@@ -31,10 +31,6 @@ _SEX = {"male": "M", "female": "F", "other": "X", "unspecified": "X"}
 
 #: the cells a boolean column reads without loss (any case)
 _BOOLEAN = frozenset({"true", "false", "1", "0", "yes", "no"})
-
-
-def _true(v: str | None) -> bool:
-    return (v or "").strip().lower() in ("true", "1", "yes")
 
 
 def read_demographics(r: Any) -> None:
@@ -74,9 +70,9 @@ def read_demographics(r: Any) -> None:
                 st["gender"] = _SEX.get(sex.lower(), sex)
                 if sex.lower() != "unspecified":  # (X is also 'other': the cell says which)
                     consumed.add("sex")
-            races = [col for col in _RACE_COLS if _true(row.get(col))]
+            races = [col for col in _RACE_COLS if is_true(row.get(col))]
             consumed |= {"demographicRaceTwoOrMoreRaces"}
-            if _true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
+            if is_true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
                 st["race"] = "Two or More Races"
                 consumed |= set(_RACE_COLS) - set(races)  # which races: the cells say
             else:
@@ -85,12 +81,12 @@ def read_demographics(r: Any) -> None:
                 consumed |= set(_RACE_COLS)
             h = row.get("hispanicOrLatinoEthnicity")
             if h:
-                st["hispanic_ethnicity"] = "Y" if _true(h) else "N"
+                st["hispanic_ethnicity"] = "Y" if is_true(h) else "N"
                 if h.strip().lower() in _BOOLEAN:  # (else the cell is kept as it is)
                     consumed.add("hispanicOrLatinoEthnicity")
         for col, v in row.items():
             if col not in consumed and v != "":
-                target[_PREFIX + "demographics." + col] = v
+                target[DEMOGRAPHICS_PREFIX + col] = v
 
 
 def read_user_profiles(r: Any) -> None:

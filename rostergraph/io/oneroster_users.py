@@ -21,27 +21,24 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..roster import raw_text
+from ..roster import Roster, raw_text
 from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER
+from .mapping import CEDS_TO_CLEVER
+from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kept_role_row
 
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["ROLES_KEY", "USER_ID_COLUMN", "apply_role", "keep_base_roles", "keep_unplaced",
-           "link_contacts", "read_roles", "read_users"]
+__all__ = ["ROLES_KEY", "USER_ID_COLUMN", "apply_role", "contact_kind", "keep_base_roles",
+           "keep_unplaced", "link_contacts", "read_roles", "read_users"]
 
-CARRY_COLUMN = "metadata." + CARRY_KEY
-#: the extension column that joins a 1.1 multi-role user's rows into one user
-USER_ID_COLUMN = "metadata.rostergraph.userId"
-_PREFIX = "oneroster."
 
 _USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.last",
               "middleName": "name.middle", "email": "email",
               "dateLastModified": "last_modified"}
 _USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
-                  "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
+                  "agentSourcedIds", "primaryOrgSourcedId", USER_ID_COLUMN,
                   CARRY_COLUMN}
 
 _USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED
@@ -49,12 +46,6 @@ _USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
 
 #: users.csv columns read for a role (kept in extra when no role of the user takes them)
 _ROLE_CELLS = ("orgSourcedIds", "username", "identifier", "grades", "primaryOrgSourcedId")
-#: roles.csv columns a Clever role holds; a row with any other cell (``beginDate``,
-#: ``endDate``, ``userProfileSourcedId``, a ``metadata.*`` column) is kept whole in the
-#: user's ``extra[ROLES_KEY]`` (a list, in file order)
-_ROLE_ROW_READ = frozenset({"sourcedId", "status", "dateLastModified", "userSourcedId",
-                            "roleType", "role", "orgSourcedId"})
-ROLES_KEY = "oneroster.roles"
 _TAKES_NOTHING: frozenset[str] = frozenset()
 #: the role cells each kind of role takes (a student with one grade takes ``grades`` too)
 _TAKES = {"student": frozenset({"orgSourcedIds", "identifier", "username", "grades"}),
@@ -131,7 +122,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
         taken = _TAKES["districtAdministrator"]
         roles.setdefault("district_admin", {})
         if schools:
-            u[_PREFIX + "schools"] = ",".join(schools)
+            u[PREFIX + "schools"] = ",".join(schools)
     elif role in _STAFF_ROLES or role == "administrator":
         taken = _TAKES["teacher"]
         r = roles.setdefault("staff", {})
@@ -156,7 +147,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
         rd.b.problem("other", f"user role {role!r} has no Clever role; the user is kept "
                      "without it", file=file, line=line, kind="users",
                      record_id=u.get("id"))
-        u[_PREFIX + "role"] = role
+        u[PREFIX + "role"] = role
         _keep_orgs(rd, u, orgs, row)
     if primary and (primary in schools or primary in districts):
         taken = taken | {"primaryOrgSourcedId"}
@@ -209,7 +200,7 @@ def keep_unplaced(rd: _Reader) -> None:
         if u is None:
             continue
         for col, value in cells.items():
-            u.setdefault(_PREFIX + col, value)
+            u.setdefault(PREFIX + col, value)
 
 
 def read_users(rd: _Reader) -> None:
@@ -287,15 +278,17 @@ def read_roles(rd: _Reader) -> None:
             rd.b.problem("other", f"role for unknown user {usid!r}", file="roles.csv",
                          line=line, kind="users", record_id=usid)
             continue
+        if rd.base is not None:  # (what a delta delivered: see apply_delta)
+            rd.delivered.add(("roles", uid))
         org = row.get("orgSourcedId") or ""
         primary = org if _primary(row) else u.get("_primary_org")
         apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
                        primary, rd.user_rows.get(uid, {}), "roles.csv", line)
     for _, row in rows:  # (file order) what a Clever role cannot hold: the row is kept
         u = rd.users.get(rd.alias.get(row.get("userSourcedId") or "", ""))
-        if u is not None and any(v for k, v in row.items() if k not in _ROLE_ROW_READ):
-            u.setdefault(ROLES_KEY, []).append(
-                {k: v for k, v in row.items() if v != "" and k != "userSourcedId"})
+        kept = kept_role_row(row) if u is not None else None
+        if kept is not None:
+            u.setdefault(ROLES_KEY, []).append(kept)  # type: ignore[union-attr]
 
 
 def keep_base_roles(rd: _Reader) -> None:
@@ -338,19 +331,31 @@ def _grants(user: Any) -> list[tuple[str, list[str]]]:
         elif name == "district_admin":
             out.append(("districtAdministrator", [user.district] if user.district else []))
         elif name == "contact":
-            role = user.extra.get(_PREFIX + "role")
-            if not isinstance(role, str) or role not in _CONTACT_ROLES:
-                rels = r.student_relationships or ()
-                first = rels[0] if rels else None
-                role = ("parent" if first is not None and first.relationship == "Parent"
-                        else "relative" if first is not None and first.type == "Family"
-                        else "guardian")
-            orgs = user.extra.get(_PREFIX + "orgSourcedIds")
+            role = _contact_role_of(user, r)
+            orgs = user.extra.get(PREFIX + "orgSourcedIds")
             out.append((role, split_list(orgs) if isinstance(orgs, str) else []))
-    other = user.extra.get(_PREFIX + "role")
+    other = user.extra.get(PREFIX + "role")
     if isinstance(other, str) and other and other not in _CONTACT_ROLES:
         out.append((other, []))
     return out
+
+
+def contact_kind(user: Any) -> tuple[str, str]:
+    """``(relationship, type)`` of the student relationships the reader gives contact
+    ``user`` (a record), from its OneRoster role (``parent``, ``guardian``, ``relative``)."""
+    return _CONTACT_ROLES[_contact_role_of(user, user.roles.contact)]
+
+
+def _contact_role_of(user: Any, r: Any) -> str:
+    """The OneRoster role a contact record read from (contact role ``r``)."""
+    role = user.extra.get(PREFIX + "role")
+    if isinstance(role, str) and role in _CONTACT_ROLES:
+        return role
+    rels = r.student_relationships or ()
+    first = rels[0] if rels else None
+    return ("parent" if first is not None and first.relationship == "Parent"
+            else "relative" if first is not None and first.type == "Family"
+            else "guardian")
 
 
 def _primary(row: dict[str, str]) -> bool:
@@ -360,26 +365,66 @@ def _primary(row: dict[str, str]) -> bool:
 
 def link_contacts(rd: _Reader) -> None:
     """Each contact's ``agentSourcedIds`` (or a student's naming its contacts) as the
-    contact's student relationships."""
+    contact's student relationships. A row of a user that is no contact keeps its value in
+    ``extra["oneroster.agentSourcedIds"]`` too (its side of the links: what a delta that
+    updates the contact's row needs). In a delta, a row naming a contact that only the base
+    has links it (:func:`~rostergraph.io.oneroster_delta.apply_delta`), and a contact's row
+    keeps the links the base's students' rows give it."""
+    base = rd.base
     for sid, agents in rd.agents.items():
         uid = rd.alias.get(sid, sid)
         u = rd.users.get(uid)
         if u is None:
             continue
-        roles = u.get("roles", {})
+        if "contact" in u.get("roles", {}):
+            for a in agents:
+                _link(rd, u, rd.alias.get(a, a))
+            continue
+        u.setdefault(PREFIX + "agentSourcedIds", ",".join(agents))
         for a in agents:
             aid = rd.alias.get(a, a)
             other = rd.users.get(aid)
-            if "contact" in roles:
-                contact, student = u, aid
-            elif other is not None and "contact" in other.get("roles", {}):
-                contact, student = other, uid
-            else:  # no contact on either side: Clever has no link to hold it
-                u.setdefault(_PREFIX + "agentSourcedIds", ",".join(agents))
-                continue
-            crole = contact["roles"]["contact"]
-            rels = crole.setdefault("student_relationships", [])
-            if any(r.get("student") == student for r in rels):
-                continue
-            rel, typ = _CONTACT_ROLES.get(rd.contact_role.get(contact["id"], ""), ("", ""))
-            rels.append({"student": student, "relationship": rel, "type": typ})
+            if other is not None:
+                if "contact" in other.get("roles", {}):
+                    _link(rd, other, uid)
+            elif base is not None and _base_contact(rd, aid):
+                adds = rd.contact_adds.setdefault(aid, [])
+                if uid not in adds:
+                    adds.append(uid)
+    if base is not None:
+        _link_base_students(rd, base)
+
+
+def _link(rd: _Reader, contact: dict[str, Any], student: str) -> None:
+    """``student`` among user dict ``contact``'s student relationships (once)."""
+    rels = contact["roles"]["contact"].setdefault("student_relationships", [])
+    if any(r.get("student") == student for r in rels):
+        return
+    rel, typ = _CONTACT_ROLES.get(rd.contact_role.get(contact["id"], ""), ("", ""))
+    rels.append({"student": student, "relationship": rel, "type": typ})
+
+
+def _base_contact(rd: _Reader, uid: str) -> bool:
+    """Whether ``uid`` is a contact of the base roster that the delta does not delete."""
+    old = rd.base.users.get(uid) if rd.base is not None else None
+    return old is not None and old.roles.contact is not None and uid not in rd.deleted.get(
+        "users", ())
+
+
+def _link_base_students(rd: _Reader, base: Roster) -> None:
+    """A delta's contacts that the base has: linked to the base's users whose rows named
+    them (their ``extra["oneroster.agentSourcedIds"]``), but those the delta updates (their
+    new rows say) or deletes, as a bulk load of the final rows links them."""
+    wanted = {uid for uid, u in rd.users.items()
+              if uid in base.users and "contact" in u.get("roles", {})}
+    if not wanted:
+        return
+    gone = set(rd.deleted.get("users", ()))
+    for uid, user in base.users.items():
+        named = user.extra.get(PREFIX + "agentSourcedIds")
+        if not isinstance(named, str) or uid in rd.users or uid in gone:
+            continue
+        for a in split_list(named):
+            cid = rd.alias.get(a, a)
+            if cid in wanted:
+                _link(rd, rd.users[cid], uid)

@@ -42,8 +42,16 @@ from ..roster import Roster
 from ..table import Table
 from .csvutil import to_csv_text
 from .enrollcols import OTHER_ROLES_KEY
-from .mapping import CARRY_KEY, CEDS_TO_CLEVER, CLEVER_TO_CEDS
+from .mapping import CEDS_TO_CLEVER, CLEVER_TO_CEDS
+from .oneroster_cols import (
+    CARRY_COLUMN,
+    DEMOGRAPHICS_PREFIX,
+    PREFIX,
+    PROFILES_KEY,
+    USER_ID_COLUMN,
+)
 from .write import _ISO_LIKE, WriteReport, _Carry, _utf8_joined, _write_files, each_record
+from .write_oneroster_kept import enrollment_ids, role_rows
 
 __all__ = ["ONEROSTER_VERSIONS", "write_oneroster"]
 
@@ -63,9 +71,6 @@ def _or_date(c: _Carry, path: str) -> str | None:
     return iso
 
 
-_OR_PREFIX = "oneroster."
-_OR_CARRY = "metadata." + CARRY_KEY
-_OR_USER_ID = "metadata.rostergraph.userId"
 _OR_HEADERS = {
     "orgs": ["sourcedId", "status", "dateLastModified", "name", "type", "identifier",
              "parentSourcedId"],
@@ -117,7 +122,6 @@ _OR12_HEADERS = {
 #: as ``siteAdministrator``
 _OR12_STAFF_ROLES = ("aide", "counselor", "principal", "proctor", "siteAdministrator")
 _OR_CONTACT_ROLES = ("parent", "guardian", "relative")
-_OR_PROFILES = _OR_PREFIX + "userProfiles"
 _OR_RACE = {"American Indian": "americanIndianOrAlaskaNative", "Asian": "asian",
             "Black or African American": "blackOrAfricanAmerican",
             "Hawaiian or Other Pacific Islander": "nativeHawaiianOrOtherPacificIslander",
@@ -261,47 +265,42 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
     schools = roster.schools
     sole = next(iter(roster.districts)) if len(roster.districts) == 1 else None
 
-    def finish(c: _Carry, row: dict[str, Any]) -> dict[str, Any]:
-        row.update(c.columns())
-        row.update(c.finish(_OR_CARRY))
-        return row
-
     # orgs
     for rec in roster.districts.values():
-        c = _Carry("districts", rec, report, extensions, _OR_PREFIX)
+        c = _Carry("districts", rec, report, extensions, PREFIX)
         row = {"sourcedId": c.take("id"), "name": c.take("name"), "type": "district",
                "identifier": c.take("nces_id")}
-        sheets["orgs"].add(finish(c, row))
+        sheets["orgs"].add(_finish(c, row))
     for rec in schools.values():
-        c = _Carry("schools", rec, report, extensions, _OR_PREFIX)
+        c = _Carry("schools", rec, report, extensions, PREFIX)
         row = {"sourcedId": c.take("id"), "name": c.take("name"), "type": "school",
                "identifier": c.take("nces_id"), "parentSourcedId": c.take("district"),
                "dateLastModified": c.take("last_modified")}
         if rec.district is not None and rec.district not in roster.districts:
             c.keep("district", rec.district)  # a parent that is no org does not read back
-        sheets["orgs"].add(finish(c, row))
+        sheets["orgs"].add(_finish(c, row))
     # terms
     for rec in roster.terms.values():
-        c = _Carry("terms", rec, report, extensions, _OR_PREFIX)
+        c = _Carry("terms", rec, report, extensions, PREFIX)
         end = parse_date(rec.end_date)
         row = {"sourcedId": c.take("id"), "title": c.take("name"),
                "startDate": _or_date(c, "start_date"), "endDate": _or_date(c, "end_date"),
-               "type": rec.extra.get(_OR_PREFIX + "type") or "term",
-               "schoolYear": rec.extra.get(_OR_PREFIX + "schoolYear") or (
+               "type": rec.extra.get(PREFIX + "type") or "term",
+               "schoolYear": rec.extra.get(PREFIX + "schoolYear") or (
                    str(end.year) if end else None)}
         if c.take("district") != sole:
             c.keep("district", rec.district)
-        sheets["academicSessions"].add(finish(c, row))
+        sheets["academicSessions"].add(_finish(c, row))
     # courses
     for rec in roster.courses.values():
-        c = _Carry("courses", rec, report, extensions, _OR_PREFIX)
-        org = rec.extra.get(_OR_PREFIX + "orgSourcedId") or rec.district
+        c = _Carry("courses", rec, report, extensions, PREFIX)
+        org = rec.extra.get(PREFIX + "orgSourcedId") or rec.district
         row = {"sourcedId": c.take("id"), "title": c.take("name"),
                "courseCode": c.take("number"), "orgSourcedId": org}
         dist = c.take("district")
         if dist is not None and dist not in roster.districts or (dist is None and sole):
             c.keep("district", dist)
-        sheets["courses"].add(finish(c, row))
+        sheets["courses"].add(_finish(c, row))
     # users (one row per role) and demographics
     row_id: dict[tuple[str, str], str] = {}
     for rec in each_record(roster.users):
@@ -366,7 +365,7 @@ def _contact_role(rec: Any, c: _Carry) -> tuple[str, str]:
     """A contact's OneRoster role and its students (``agentSourcedIds``); relationships
     that do not read back from the role are carried."""
     rels = rec.roles.contact.student_relationships or ()
-    orole = rec.extra.get(_OR_PREFIX + "role")
+    orole = rec.extra.get(PREFIX + "role")
     if orole not in _OR_CONTACT_ROLES:
         first = rels[0] if rels else None
         orole = ("parent" if first is not None and first.relationship == "Parent"
@@ -387,12 +386,9 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                     row_id: dict[tuple[str, str], str], report: WriteReport, extensions: bool,
                     sole: str | None) -> None:
     """A user as OneRoster 1.1: one ``users.csv`` row per role."""
-    c = _Carry("users", rec, report, extensions, _OR_PREFIX)
+    c = _Carry("users", rec, report, extensions, PREFIX)
     uid = c.take("id")
-    base = {"givenName": c.take("name.first"), "familyName": c.take("name.last"),
-            "middleName": c.take("name.middle"), "email": c.take("email"),
-            "dateLastModified": c.take("last_modified"),
-            "enabledUser": rec.extra.get(_OR_PREFIX + "enabledUser") or "true"}
+    base = _user_cells(rec, c)
     district = c.take("district")
     roles = rec.roles
     names = roles.names
@@ -404,7 +400,7 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         row["sourcedId"] = uid if i == 0 else f"{uid}#{role}"
         if len(names) > 1:
             if extensions:
-                row[_OR_USER_ID] = uid
+                row[USER_ID_COLUMN] = uid
             else:
                 report.add("users", "roles (several roles: one user per role)", "changed")
         row_id[(uid, role)] = row["sourcedId"]
@@ -444,28 +440,53 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     elif not rows:
         report.add("users", "roles (none: written with an empty role)", "changed")
         rows.append(dict(base, sourcedId=uid, role=""))
-    c.d.pop(_OR_PREFIX + "enabledUser", None)
+    extra_cols = _user_columns(rec, c, roster, district, sole, rows[0],
+                               ("orgSourcedIds", "agentSourcedIds"))
+    if kept is not None:  # beside roles Clever has: carried
+        c.d[PREFIX + "role"] = kept
+    rows[0].update(extra_cols)
+    rows[0].update(c.finish(CARRY_COLUMN))
+    for row in rows:
+        sheets["users"].add(row)
+
+
+def _user_cells(rec: Any, c: _Carry) -> dict[str, Any]:
+    """The ``users.csv`` cells both versions write alike (on every row of a 1.1 user),
+    taken from the record: the source's ``status`` the reader kept in ``extra`` too."""
+    status = rec.extra.get(PREFIX + "status")
+    if isinstance(status, str):
+        c.d.pop(PREFIX + "status", None)
+    else:
+        status = None  # (anything else stays in the carry, as it is)
+    return {"status": status, "givenName": c.take("name.first"),
+            "familyName": c.take("name.last"), "middleName": c.take("name.middle"),
+            "email": c.take("email"), "dateLastModified": c.take("last_modified"),
+            "enabledUser": rec.extra.get(PREFIX + "enabledUser") or "true"}
+
+
+def _user_columns(rec: Any, c: _Carry, roster: Roster, district: str | None,
+                  sole: str | None, row: dict[str, Any], fill: tuple[str, ...]
+                  ) -> dict[str, Any]:
+    """What a user's roles left, once they are written (both versions): the district
+    carried when it would not read back, and the columns of the ``oneroster.<column>``
+    extra keys (those in ``fill`` filling ``row``'s cells, see :func:`_fill`)."""
+    c.d.pop(PREFIX + "enabledUser", None)  # (in the row already)
     if district is not None and (district not in roster.districts or not _district_reads_back(
             rec, roster, district, sole)):
         c.keep("district", district)
     extra_cols = c.columns()
-    _fill(rows[0], extra_cols, c, ("orgSourcedIds", "agentSourcedIds"))
-    if kept is not None:  # beside roles Clever has: carried
-        c.d[_OR_PREFIX + "role"] = kept
-    rows[0].update(extra_cols)
-    rows[0].update(c.finish(_OR_CARRY))
-    for row in rows:
-        sheets["users"].add(row)
+    _fill(row, extra_cols, c, fill)
+    return extra_cols
 
 
 def _kept_role(rec: Any, c: _Carry) -> str | None:
     """The OneRoster role the reader kept in ``extra`` for a role Clever has none for
     (``ext:coach``), taken from the record's fields; ``None`` when there is none or it is
     the contact role's own (which :func:`_contact_role` writes)."""
-    orole = rec.extra.get(_OR_PREFIX + "role")
+    orole = rec.extra.get(PREFIX + "role")
     if not isinstance(orole, str) or not orole:
         return None  # (a value of another type stays in the carry)
-    c.d.pop(_OR_PREFIX + "role", None)
+    c.d.pop(PREFIX + "role", None)
     if rec.roles.contact is not None and orole in _OR_CONTACT_ROLES:
         return None
     return orole
@@ -481,7 +502,7 @@ def _fill(row: dict[str, Any], cols: dict[str, Any], c: _Carry, keys: tuple[str,
         if not row.get(k):
             row[k] = v
         elif row[k] != v:
-            c.d[_OR_PREFIX + k] = v
+            c.d[PREFIX + k] = v
 
 
 def _one_value(c: _Carry, paths: list[str]) -> str | None:
@@ -500,18 +521,14 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                        extensions: bool, sole: str | None) -> None:
     """A user as OneRoster 1.2: one ``users.csv`` row, one ``roles.csv`` row per role and
     org (the first ``primary``), and its ``userProfiles.csv`` rows."""
-    c = _Carry("users", rec, report, extensions, _OR_PREFIX)
+    c = _Carry("users", rec, report, extensions, PREFIX)
     uid = c.take("id")
-    row: dict[str, Any] = {
-        "sourcedId": uid, "givenName": c.take("name.first"), "familyName": c.take("name.last"),
-        "middleName": c.take("name.middle"), "email": c.take("email"),
-        "dateLastModified": c.take("last_modified"),
-        "enabledUser": rec.extra.get(_OR_PREFIX + "enabledUser") or "true"}
+    row: dict[str, Any] = {"sourcedId": uid, **_user_cells(rec, c)}
     district = c.take("district")
     roles = rec.roles
     grants: list[tuple[str, str]] = []  # (1.2 role, org) in the order they read back
     # orgs of a contact or of a role Clever has none for, kept by the reader
-    kept = rec.extra.get(_OR_PREFIX + "orgSourcedIds")
+    kept = rec.extra.get(PREFIX + "orgSourcedIds")
     kept_orgs = [o for o in kept.split(",") if o] if isinstance(kept, str) else []
     ids: list[str] = []        # the role fields the one `identifier` column reads back into
     usernames: list[str] = []  # ... and the one `username` column
@@ -557,37 +574,31 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         grants += [(other, o) for o in kept_orgs] or [(other, "")]
         kept_orgs = []
     if isinstance(kept, str) and not kept_orgs:  # written as the orgs of those roles
-        c.d.pop(_OR_PREFIX + "orgSourcedIds", None)
+        c.d.pop(PREFIX + "orgSourcedIds", None)
     row["identifier"] = _one_value(c, ids)
     row["username"] = _one_value(c, usernames)
     row["primaryOrgSourcedId"] = grants[0][1] or None if grants else None
-    for i, (orole, org) in enumerate(grants):
-        sheets["roles"].add({"sourcedId": f"{uid}:role:{i + 1}", "userSourcedId": uid,
-                             "roleType": "primary" if i == 0 else "secondary", "role": orole,
-                             "orgSourcedId": org})
+    for role_row in role_rows(rec, c, uid, grants):
+        sheets["roles"].add(role_row)
     _user_profiles(rec, c, sheets, uid)
-    c.d.pop(_OR_PREFIX + "enabledUser", None)
-    if district is not None and (district not in roster.districts or not _district_reads_back(
-            rec, roster, district, sole)):
-        c.keep("district", district)
-    extra_cols = c.columns()
-    _fill(row, extra_cols, c, ("agentSourcedIds", "primaryOrgSourcedId"))
+    extra_cols = _user_columns(rec, c, roster, district, sole, row,
+                               ("agentSourcedIds", "primaryOrgSourcedId"))
     for k in ("role", "orgSourcedIds"):  # no 1.2 users.csv column: carried
         if k in extra_cols:
-            c.d[_OR_PREFIX + k] = extra_cols.pop(k)
+            c.d[PREFIX + k] = extra_cols.pop(k)
     row.update(extra_cols)
-    row.update(c.finish(_OR_CARRY))
+    row.update(c.finish(CARRY_COLUMN))
     sheets["users"].add(row)
 
 
 def _user_profiles(rec: Any, c: _Carry, sheets: dict[str, _Sheet], uid: str) -> None:
     """A 1.2 source's user profiles (kept in ``extra``) back in ``userProfiles.csv``."""
-    profiles = rec.extra.get(_OR_PROFILES)
+    profiles = rec.extra.get(PROFILES_KEY)
     if not (isinstance(profiles, list) and profiles and all(
             isinstance(p, dict) and all(isinstance(v, str) for v in p.values())
             and p.get("sourcedId") for p in profiles)):
         return  # anything else stays in the extension column, as it is
-    c.d.pop(_OR_PROFILES, None)
+    c.d.pop(PROFILES_KEY, None)
     for prof in profiles:
         sheets["userProfiles"].add({**{k: v for k, v in prof.items() if k != "password"},
                                     "userSourcedId": uid})
@@ -648,9 +659,9 @@ def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, _Sheet], sid:
     holders: tuple[dict[str, Any], ...] = (
         (c.d, student) if isinstance(student, dict) else (c.d,))
     for cells in holders:
-        for k in [k for k in cells if k.startswith(_OR_PREFIX + "demographics.")]:
+        for k in [k for k in cells if k.startswith(DEMOGRAPHICS_PREFIX)]:
             if isinstance(cells[k], str):
-                row[k[len(_OR_PREFIX + "demographics."):]] = cells.pop(k)
+                row[k[len(DEMOGRAPHICS_PREFIX):]] = cells.pop(k)
     if len(row) > 1:
         sheets["demographics"].add(row)
 
@@ -658,10 +669,10 @@ def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, _Sheet], sid:
 def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                      row_id: dict[tuple[str, str], str], report: WriteReport,
                      extensions: bool) -> None:
-    c = _Carry("sections", rec, report, extensions, _OR_PREFIX)
+    c = _Carry("sections", rec, report, extensions, PREFIX)
     sid = c.take("id")
     grade = c.take("grade")
-    terms = rec.extra.get(_OR_PREFIX + "termSourcedIds")
+    terms = rec.extra.get(PREFIX + "termSourcedIds")
     term = c.take("term_id")
     # (the reader's term_id is one of the list: the first, or the term that holds the rest)
     if not (terms and term and term in (t.strip() for t in terms.split(","))):
@@ -669,22 +680,22 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     if term is not None and not _list_ok([term]):
         terms = None
         c.keep("term_id", term)
-    c.d.pop(_OR_PREFIX + "termSourcedIds", None)
-    grades = rec.extra.get(_OR_PREFIX + "grades")
+    c.d.pop(PREFIX + "termSourcedIds", None)
+    grades = rec.extra.get(PREFIX + "grades")
     code = _ceds(grade)
     if not (grades and code and grades.split(",")[0].strip() == code):
         grades = code
-    c.d.pop(_OR_PREFIX + "grades", None)
+    c.d.pop(PREFIX + "grades", None)
     if code is not None and CEDS_TO_CLEVER.get(code, code) != grade:
         c.keep("grade", grade)
     school = c.take("school")
     row = {"sourcedId": sid, "title": c.take("name"), "grades": grades,
            "courseSourcedId": c.take("course"), "classCode": c.take("section_number"),
-           "classType": rec.extra.get(_OR_PREFIX + "classType") or "scheduled",
+           "classType": rec.extra.get(PREFIX + "classType") or "scheduled",
            "schoolSourcedId": school, "termSourcedIds": terms,
            "subjects": c.take("subject"), "periods": c.take("period"),
            "dateLastModified": c.take("last_modified")}
-    c.d.pop(_OR_PREFIX + "classType", None)
+    c.d.pop(PREFIX + "classType", None)
     dist = c.take("district")
     sch = roster.schools.get(school) if school else None
     expected = sch.district if sch is not None and sch.district in roster.districts else (
@@ -698,6 +709,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         c.keep("teacher", teacher)
     elif teacher is None and teachers:
         c.keep("teacher", None)
+    eid = enrollment_ids(c, sid)
     n = 0
     for role, users in (("student", students), ("teacher", teachers)):
         seen: set[str] = set()
@@ -711,7 +723,8 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
             n += 1
             primary = ("true" if uid == teacher else "false") if role == "teacher" else None
             sheets["enrollments"].add({
-                "sourcedId": f"{sid}:{n}", "classSourcedId": sid, "schoolSourcedId": school,
+                "sourcedId": eid(role, uid, n) if eid else f"{sid}:{n}",
+                "classSourcedId": sid, "schoolSourcedId": school,
                 "userSourcedId": row_id.get((uid, role), uid), "role": role,
                 "primary": primary})
     for key in [k for k in c.d if k.startswith(OTHER_ROLES_KEY)]:
@@ -725,15 +738,17 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         for uid in dict.fromkeys(users):
             n += 1
             sheets["enrollments"].add({
-                "sourcedId": f"{sid}:{n}", "classSourcedId": sid, "schoolSourcedId": school,
-                "userSourcedId": uid, "role": other})
+                "sourcedId": eid(other, uid, n) if eid else f"{sid}:{n}", "classSourcedId": sid,
+                "schoolSourcedId": school, "userSourcedId": uid, "role": other})
     # the JSON carry on a class restores fields after enrollments are read
-    sheets["classes"].add(finish_class(c, row))
+    sheets["classes"].add(_finish(c, row))
 
 
-def finish_class(c: _Carry, row: dict[str, Any]) -> dict[str, Any]:
+def _finish(c: _Carry, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with the record's ``oneroster.<column>`` extra keys as their columns and
+    what no column took in the carry column."""
     row.update(c.columns())
-    row.update(c.finish(_OR_CARRY))
+    row.update(c.finish(CARRY_COLUMN))
     return row
 
 

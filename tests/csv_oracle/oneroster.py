@@ -37,6 +37,7 @@ ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.
 CARRY_COLUMN = "metadata." + CARRY_KEY
 USER_ID_COLUMN = "metadata.rostergraph.userId"
 _PREFIX = "oneroster."
+_IDS = "oneroster.enrollmentIds"
 
 # column → Clever path, per file (columns not listed go to extra).
 _ORG_COLS = {"sourcedId": "id", "name": "name", "identifier": "nces_id"}
@@ -50,7 +51,7 @@ _USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.
               "middleName": "name.middle", "email": "email",
               "dateLastModified": "last_modified"}
 _USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
-                  "agentSourcedIds", "primaryOrgSourcedId", "status", USER_ID_COLUMN,
+                  "agentSourcedIds", "primaryOrgSourcedId", USER_ID_COLUMN,
                   CARRY_COLUMN}
 
 # values the writer fills in when a record has none (not kept in extra on read)
@@ -112,6 +113,7 @@ class _Reader:
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
         self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds
+        self.contact_adds: dict[str, list[str]] = {}
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
@@ -143,7 +145,7 @@ class _Reader:
                  rows: Iterator[tuple[int, dict[str, str]]]
                  ) -> Iterator[tuple[int, dict[str, str]]]:
         """The rows with the spec's column names (the reader's rule, told the same way)."""
-        from rostergraph.io.oneroster import _spec_renames
+        from rostergraph.io.oneroster_cols import spec_renames as _spec_renames
 
         renames = _spec_renames(header)
         for got, want in renames.items():
@@ -247,7 +249,7 @@ class _Reader:
 
     # -- orgs, sessions, courses, classes ----------------------------------------
     def read_orgs(self) -> None:
-        from rostergraph.io.oneroster import _org_type
+        from rostergraph.io.oneroster_cols import org_type as _org_type
 
         rows = list(self.rows("orgs.csv", None))
         for _, row in rows:
@@ -571,13 +573,13 @@ class _Reader:
             primary = org if primary_row(row) else u.get("_primary_org")
             self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
                              primary, self.user_rows.get(uid, {}), "roles.csv", line)
-        read = {"sourcedId", "status", "dateLastModified", "userSourcedId", "roleType", "role",
-                "orgSourcedId"}
+        from rostergraph.io.oneroster_cols import kept_role_row
+
         for _, row in rows:
             u = self.users.get(self.alias.get(row.get("userSourcedId") or "", ""))
-            if u is not None and any(v for k, v in row.items() if k not in read):
-                u.setdefault("oneroster.roles", []).append(
-                    {k: v for k, v in row.items() if v != "" and k != "userSourcedId"})
+            kept = kept_role_row(row) if u is not None else None
+            if kept is not None:
+                u.setdefault("oneroster.roles", []).append(kept)  # type: ignore[union-attr]
 
     def keep_unplaced(self) -> None:
         for uid, cells in self.role_cells.items():
@@ -588,28 +590,9 @@ class _Reader:
                 u.setdefault(_PREFIX + col, value)
 
     def link_contacts(self) -> None:
-        for sid, agents in self.agents.items():
-            uid = self.alias.get(sid, sid)
-            u = self.users.get(uid)
-            if u is None:
-                continue
-            roles = u.get("roles", {})
-            for a in agents:
-                aid = self.alias.get(a, a)
-                other = self.users.get(aid)
-                if "contact" in roles:
-                    contact, student = u, aid
-                elif other is not None and "contact" in other.get("roles", {}):
-                    contact, student = other, uid
-                else:
-                    u.setdefault(_PREFIX + "agentSourcedIds", ",".join(agents))
-                    continue
-                crole = contact["roles"]["contact"]
-                rels = crole.setdefault("student_relationships", [])
-                if any(r.get("student") == student for r in rels):
-                    continue
-                rel, typ = _CONTACT_ROLES.get(self.contact_role.get(contact["id"], ""), ("", ""))
-                rels.append({"student": student, "relationship": rel, "type": typ})
+        from rostergraph.io.oneroster_users import link_contacts
+
+        link_contacts(self)  # type: ignore[arg-type]
 
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
@@ -668,11 +651,15 @@ class _Reader:
                 users = sec.setdefault("oneroster.enrollments." + role, [])
                 if uid not in users:
                     users.append(uid)
+                if eid:
+                    sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
                 continue
             key = (cid, uid, role)
             if key in seen:
                 continue
             seen.add(key)
+            if eid:
+                sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
             if role == "student":
                 sec.setdefault("students", []).append(uid)
             else:
@@ -690,6 +677,14 @@ class _Reader:
                                 f"{'oneroster.enrollments.' + role!r}")
 
     def finish(self) -> None:
+        from rostergraph.io.oneroster_cols import enrollment_order, kept_enrollment_ids
+
+        for cid, d in self.sections.items():  # (a delta's: once applied, in apply_delta)
+            if _IDS in d and self.base is None:
+                kept = kept_enrollment_ids(cid, d.pop(_IDS), enrollment_order(
+                    d.get("students"), d.get("teachers"), d))
+                if kept:
+                    d[_IDS] = kept
         for kind, table in (("sections", self.sections), ("users", self.users)):
             for rid, d in table.items():
                 d.pop("_primary_org", None)

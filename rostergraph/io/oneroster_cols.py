@@ -1,0 +1,145 @@
+"""The names shared by the OneRoster CSV reader and writer: the ``extra`` keys and
+extension columns they agree on, the columns of the 1EdTech OneRoster v1.1 and v1.2 CSV
+Bindings, and how the reader matches a cell spelt in another case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .enrollcols import OTHER_ROLES_KEY
+from .mapping import CARRY_KEY
+
+__all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "ORG_TYPES", "PREFIX",
+           "PROFILES_KEY", "ROLES_KEY", "SPEC_COLUMNS", "USER_ID_COLUMN", "enrollment_order",
+           "is_true", "kept_enrollment_ids", "kept_role_row", "org_type", "spec_renames"]
+
+#: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
+PREFIX = "oneroster."
+#: the extension column of the Clever fields OneRoster has no column for (JSON)
+CARRY_COLUMN = "metadata." + CARRY_KEY
+#: the extension column that joins a 1.1 multi-role user's rows into one user
+USER_ID_COLUMN = "metadata.rostergraph.userId"
+#: the ``extra`` key prefix of the ``demographics.csv`` cells no Clever field holds
+DEMOGRAPHICS_PREFIX = PREFIX + "demographics."
+#: the ``extra`` key of a user's 1.2 ``userProfiles.csv`` rows (a list)
+PROFILES_KEY = PREFIX + "userProfiles"
+#: the ``extra`` key of a user's 1.2 ``roles.csv`` rows that say more than its Clever roles
+#: (a list of rows, in file order: :func:`kept_role_row`)
+ROLES_KEY = PREFIX + "roles"
+#: the ``extra`` key of a section's enrollment ``sourcedId`` s: ``{role: {user: id}}``, those
+#: that are not the id the writer would make up (:func:`kept_enrollment_ids`)
+ENROLLMENT_IDS_KEY = PREFIX + "enrollmentIds"
+
+
+def is_true(v: str | None) -> bool:
+    """Whether a OneRoster boolean cell says true (``true``, ``1``, ``yes``, any case)."""
+    return (v or "").strip().lower() in ("true", "1", "yes")
+
+
+#: The column names of the 1EdTech OneRoster v1.1 and v1.2 CSV bindings (the files read).
+SPEC_COLUMNS = {c.lower(): c for c in (
+    "propertyName", "value", "sourcedId", "status", "dateLastModified", "name", "type",
+    "identifier", "parentSourcedId", "title", "startDate", "endDate", "schoolYear",
+    "schoolYearSourcedId", "courseCode", "grades", "orgSourcedId", "subjects", "subjectCodes",
+    "courseSourcedId", "classCode", "classType", "location", "schoolSourcedId",
+    "termSourcedIds", "periods", "enabledUser", "orgSourcedIds", "role", "username", "userIds",
+    "givenName", "familyName", "middleName", "email", "sms", "phone", "agentSourcedIds",
+    "password", "userMasterIdentifier", "resourceSourcedIds", "preferredGivenName",
+    "preferredMiddleName", "preferredFamilyName", "primaryOrgSourcedId", "pronouns",
+    "userSourcedId", "roleType", "beginDate", "userProfileSourcedId", "classSourcedId",
+    "primary", "birthDate", "sex", "americanIndianOrAlaskaNative", "asian",
+    "blackOrAfricanAmerican", "nativeHawaiianOrOtherPacificIslander", "white",
+    "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode",
+    "stateOfBirthAbbreviation", "cityOfBirth", "publicSchoolResidenceStatus", "profileType",
+    "vendorId", "applicationId", "description", "credentialType")}
+
+
+#: OneRoster's org types (1.1 and 1.2), by their lowercase spelling
+ORG_TYPES = {t.lower(): t for t in ("district", "school", "department", "local", "state",
+                                     "national")}
+
+
+def org_type(value: str | None) -> str:
+    """An org's ``type`` as the spec spells it when it names one in another case
+    (``"School"`` → ``"school"``), else stripped as it is."""
+    typ = (value or "").strip()
+    return ORG_TYPES.get(typ.lower(), typ)
+
+
+def spec_renames(header: list[str]) -> dict[str, str]:
+    """Header names that are a OneRoster column's in another case or with spaces around
+    (``" SourcedID"``) → the spec's spelling; none that would repeat a column."""
+    out: dict[str, str] = {}
+    taken = set(header)
+    for h in header:
+        want = SPEC_COLUMNS.get(h.strip().lower())
+        if want is not None and want != h and want not in taken:
+            out[h] = want
+            taken.add(want)
+    return out
+
+
+def enrollment_order(students: Iterable[str] | None, teachers: Iterable[str] | None,
+                     extra: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(role, user)`` of a section's enrollments in the order the writer writes them (the
+    ``n`` of a made-up id ``<class>:<n>`` is the position, from 1): students, teachers,
+    then the other roles kept in ``extra`` (:data:`OTHER_ROLES_KEY` + role), each user of
+    a role once."""
+    out = [("student", u) for u in dict.fromkeys(students or ())]
+    out += [("teacher", u) for u in dict.fromkeys(teachers or ())]
+    for key, users in extra.items():
+        other = key[len(OTHER_ROLES_KEY):] if key.startswith(OTHER_ROLES_KEY) else ""
+        if other and isinstance(users, list) and users and all(
+                isinstance(u, str) and u for u in users):
+            out += [(other, u) for u in dict.fromkeys(users)]
+    return out
+
+
+def kept_enrollment_ids(cid: str, ids: Mapping[str, Mapping[str, str]],
+                        order: list[tuple[str, str]]) -> dict[str, dict[str, str]]:
+    """The enrollment ids ``ids`` (``{role: {user: id}}``) of class ``cid`` but those the
+    writer would make up (``<cid>:<n>``, ``order`` as :func:`enrollment_order` gives it):
+    what a section keeps in :data:`ENROLLMENT_IDS_KEY`."""
+    made = {(role, uid): f"{cid}:{n}" for n, (role, uid) in enumerate(order, 1)}
+    out: dict[str, dict[str, str]] = {}
+    for role, users in ids.items():
+        for uid, eid in users.items():
+            if made.get((role, uid)) != eid:
+                out.setdefault(role, {})[uid] = eid
+    return out
+
+
+#: roles.csv columns a Clever role holds (any other cell: the row is kept, see below)
+_ROLE_ROW_READ = frozenset({"userSourcedId", "roleType", "role", "orgSourcedId"})
+
+
+def kept_role_row(row: Mapping[str, str]) -> dict[str, str] | None:
+    """What a user keeps in ``extra[ROLES_KEY]`` of a 1.2 ``roles.csv`` row: the row whole
+    (but ``userSourcedId`` and empty cells) when it has a cell a Clever role cannot hold
+    (``beginDate``, ``endDate``, ``userProfileSourcedId``, a ``metadata.*`` column,
+    ``status``, ``dateLastModified``, a ``sourcedId`` other than one rostergraph makes up,
+    ``<user>:role:<n>``); ``None`` otherwise.
+
+    Examples
+    --------
+    >>> kept_role_row({"sourcedId": "u1:role:1", "userSourcedId": "u1", "role": "student"})
+    >>> kept_role_row({"sourcedId": "r9", "userSourcedId": "u1", "role": "student"})
+    {'sourcedId': 'r9', 'role': 'student'}
+    """
+    uid = row.get("userSourcedId") or ""
+    for k, v in row.items():
+        if v and k not in _ROLE_ROW_READ and not (k == "sourcedId" and _made_up_role_id(v, uid)):
+            return {k: v for k, v in row.items() if v != "" and k != "userSourcedId"}
+    return None
+
+
+def _made_up_role_id(sid: str, uid: str) -> bool:
+    """Whether ``sid`` is a role row id rostergraph makes up for user ``uid``: the writer's
+    ``<user>:role:<n>``, or ``<user>-role-<n>`` of a REST dump (a 1.2 role object has no
+    ``sourcedId``)."""
+    for sep in (":", "-"):
+        made = f"{uid}{sep}role{sep}"
+        if sid.startswith(made) and sid[len(made):].isdigit():
+            return True
+    return False

@@ -1,0 +1,199 @@
+"""The enrollments of a OneRoster bundle (``enrollments.csv``): each row's user in its
+class's ``students`` or ``teachers`` (the ``primary`` teacher as ``section.teacher``), other
+roles (``aide``, ``proctor``, ...) in the section's extra. A delta's rows for a class of the
+base roster are gathered for :func:`~rostergraph.io.oneroster_delta.apply_delta`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .csvutil import CsvTable
+from .enrollcols import (
+    OTHER_ROLES_KEY,
+    canonical_role,
+    filled_rows,
+    keep_other_role,
+    live_status,
+    oneroster_enrollments,
+    unkept_columns,
+)
+from .oneroster_cols import ENROLLMENT_IDS_KEY, is_true
+
+if TYPE_CHECKING:
+    from .oneroster import _Reader
+
+__all__ = ["read_enrollments"]
+
+
+def read_enrollments(rd: _Reader) -> None:
+    """``enrollments.csv`` onto the sections read before (or the base's, in a delta)."""
+    name = "enrollments.csv"
+    t = rd.table(name, "sections")
+    if t is None:
+        return  # (nothing read: no roles to note)
+    if t.clean and rd.base is None and not live_status(t):  # (every row is live)
+        oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
+                              rd.deleted.get("classes", ()))
+        if not _made_up_ids(rd, t):
+            _collect_ids(rd, t)
+        _tell_unkept(rd, {col: filled_rows(t, col) or 0 for col in unkept_columns(t)})
+    else:
+        _tell_unkept(rd, _enrollment_rows(rd, t, name))
+    for role, n in sorted(rd.ignored.items()):
+        rd.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
+                          "equivalent: kept in their sections' extra "
+                          f"{OTHER_ROLES_KEY + role!r}")
+
+
+def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> None:
+    """One problem naming the enrollments.csv columns whose values nothing keeps
+    (``filled``: how many rows read, not ``tobedeleted``, hold one)."""
+    told = [(col, n) for col, n in filled.items() if n]
+    if told:
+        rd.b.problem("other", ", ".join(f"{col} ({n} rows)" for col, n in told)
+                     + " of enrollments.csv: an enrollment is no record (a section "
+                     "holds its users' ids), so nothing keeps these values; not loaded",
+                     file="enrollments.csv", line=1, kind="sections", field=told[0][0])
+
+
+def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
+    """The rows one by one; returns how many held a value in each column no record
+    keeps (:func:`~rostergraph.io.enrollcols.unkept_columns`)."""
+    filled = dict.fromkeys(unkept_columns(t), 0)
+    unkept = [(col, t.getter(col)) for col in filled]
+    seen: set[tuple[str, str, str]] = set()
+    get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
+        "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
+    sections = rd.sections
+    ids: set[str] = set()
+    for line, row in rd.cells(t, name, "sections"):
+        for col, get in unkept:
+            if get(row):
+                filled[col] += 1
+        eid = get_sid(row)
+        if eid:
+            if eid in ids:
+                rd.b.problem("duplicate_id", f"duplicate enrollment id {eid!r}: the "
+                             "first row is kept", file=name, line=line, kind="sections",
+                             record_id=eid)
+                continue
+            ids.add(eid)
+        cid = get_cid(row) or ""
+        usid = get_usid(row) or ""
+        role = canonical_role(get_role(row) or "")
+        sec = sections.get(cid)
+        if sec is None and rd.base is not None and cid in rd.base.sections:
+            sec = rd.base_adds.setdefault(cid, {})  # a delta row for a base class
+        if sec is None:
+            gone = cid in rd.deleted.get("classes", ())
+            why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
+                   "left out" if gone else f"enrollment in unknown class {cid!r}")
+            rd.b.problem("other", f"{why}; not loaded",
+                         file="enrollments.csv", line=line, kind="sections",
+                         record_id=get_sid(row))
+            continue
+        if not usid:
+            rd.b.problem("other", "enrollment without a userSourcedId; not loaded",
+                         file="enrollments.csv", line=line, kind="sections",
+                         record_id=get_sid(row))
+            continue
+        uid = rd.alias.get(usid, usid)
+        if not role:
+            rd.b.problem("other", "enrollment without a role; not loaded",
+                         file="enrollments.csv", line=line, kind="sections",
+                         record_id=get_sid(row))
+            continue
+        if role not in ("student", "teacher"):
+            rd.ignored[role] = rd.ignored.get(role, 0) + 1
+            keep_other_role(sec, role, uid)
+            if eid:
+                _keep_id(sec, role, uid, eid)
+            continue
+        key = (cid, uid, role)
+        if key in seen:
+            continue
+        seen.add(key)
+        if eid:
+            _keep_id(sec, role, uid, eid)
+        if role == "student":
+            sec.setdefault("students", []).append(uid)
+        else:
+            sec.setdefault("teachers", []).append(uid)
+            if is_true(get_primary(row)):
+                if "teacher" in sec and sec["teacher"] != uid:
+                    rd.b.problem("other", f"class {cid!r} has a second primary teacher; "
+                                 "the first is section.teacher", file="enrollments.csv",
+                                 line=line, kind="sections", record_id=cid)
+                else:
+                    sec["teacher"] = uid
+    return filled
+
+
+def _keep_id(sec: dict[str, Any], role: str, uid: str, eid: str) -> None:
+    """Enrollment id ``eid`` of ``uid`` as ``role`` in section dict ``sec`` (the first one
+    kept; :meth:`~rostergraph.io.oneroster._Reader.finish` leaves out those the writer
+    would make up)."""
+    sec.setdefault(ENROLLMENT_IDS_KEY, {}).setdefault(role, {}).setdefault(uid, eid)
+
+
+def _collect_ids(rd: _Reader, t: CsvTable) -> None:
+    """The enrollment ids of a table read column-wise, kept as :func:`_enrollment_rows`
+    keeps them (a repeated id's later rows, rows of no section, user or role: none)."""
+    n = len(t.lines)
+    eids, cids, usids, roles = (t.column(c) or [""] * n for c in (
+        "sourcedId", "classSourcedId", "userSourcedId", "role"))
+    sections, alias = rd.sections, rd.alias
+    seen: set[str] = set()
+    for eid, cid, usid, role in zip(eids, cids, usids, roles):
+        if not eid or eid in seen:
+            continue
+        seen.add(eid)
+        sec = sections.get(cid)
+        role = canonical_role(role)
+        if sec is not None and usid and role:
+            _keep_id(sec, role, alias.get(usid, usid), eid)
+
+
+def _one_array(col: Any) -> Any:
+    """A pyarrow column as one array (a chunked one's only chunk, as it is)."""
+    if not hasattr(col, "num_chunks"):
+        return col
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
+def _made_up_ids(rd: _Reader, t: CsvTable) -> bool:
+    """Whether every enrollment id of a table read column-wise is the one
+    :func:`~rostergraph.io.write_oneroster.write_oneroster` would make up for it
+    (``<class>:<n>``, ``n`` counting the class's students then its teachers): then none
+    is kept. Told from the pyarrow columns without a ``str`` object; ``False`` (the ids
+    are looked at one by one) when they are not pyarrow's, or a row did not load as a
+    student or teacher of its class."""
+    n = len(t.lines)
+    ids, cls, role = (t.arrow(c) for c in ("sourcedId", "classSourcedId", "role"))
+    if n == 0:
+        return True
+    if rd.ignored or ids is None or cls is None or role is None:
+        return False
+    if sum(len(s.get("students") or ()) + len(s.get("teachers") or ())
+           for s in rd.sections.values()) != n:  # (a row repeated, or of no class)
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids, cls, role = map(_one_array, (ids, cls, role))
+    if ids[0].as_py() != f"{cls[0].as_py()}:1":
+        return False  # (a source's own ids, the usual case: looked at one by one)
+    start = np.ones(n, dtype=bool)  # the first row of each run of one class's rows
+    start[1:] = pc.not_equal(cls[1:], cls[:-1]).to_numpy(zero_copy_only=False)
+    at = np.flatnonzero(start)
+    pos = np.arange(1, n + 1) - np.repeat(at, np.diff(np.append(at, n)))
+    made = pc.binary_join_element_wise(cls, pa.array(pos).cast(pa.string()), ":")
+    if not pc.all(pc.equal(ids, made)).as_py():
+        return False
+    teacher = pc.equal(role, "teacher").to_numpy(zero_copy_only=False)
+    if not pc.all(pc.or_(pc.equal(role, "student"), pc.equal(role, "teacher"))).as_py():
+        return False
+    return not bool(np.any(teacher[:-1] & ~teacher[1:] & ~start[1:]))  # students first

@@ -1,0 +1,227 @@
+"""The orgs, academic sessions, courses and classes of a OneRoster bundle (``orgs.csv``,
+``academicSessions.csv``, ``courses.csv``, ``classes.csv``) as Clever districts, schools,
+terms, courses and sections.
+
+An org of another type (``department``, ...) whose parent is a school is no record: the
+classes and users that name it are placed at that school. The functions take the bundle's
+reader (:mod:`rostergraph.io.oneroster`); the sections and their places are kept on it for
+the users and enrollments read after.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ..model import parse_date
+from ..roster import raw_text
+from .csvutil import split_ids, split_list
+from .mapping import CEDS_TO_CLEVER, deep_merge
+from .oneroster_cols import PREFIX, org_type
+from .oneroster_sessions import base_sessions, class_term
+
+if TYPE_CHECKING:
+    from ..roster import Roster
+    from .oneroster import _Reader
+
+__all__ = ["apply_carry", "read_classes", "read_courses", "read_orgs", "read_terms"]
+
+# column → Clever path, per file (columns not listed go to extra).
+_ORG_COLS = {"sourcedId": "id", "name": "name", "identifier": "nces_id"}
+_TERM_COLS = {"sourcedId": "id", "title": "name", "startDate": "start_date",
+              "endDate": "end_date"}
+_COURSE_COLS = {"sourcedId": "id", "title": "name", "courseCode": "number"}
+_CLASS_COLS = {"sourcedId": "id", "title": "name", "courseSourcedId": "course",
+               "classCode": "section_number", "schoolSourcedId": "school",
+               "subjects": "subject", "periods": "period", "dateLastModified": "last_modified"}
+
+
+def apply_carry(d: dict[str, Any]) -> None:
+    """Merge the ``metadata.rostergraph.clever`` JSON last: it wins over derived fields."""
+    carry = d.pop("_carry", None)
+    if carry:
+        deep_merge(d, carry, none_deletes=True)
+
+
+def _base_sub_orgs(rd: _Reader, base: Roster, gone: set[str]) -> list[str]:
+    """The orgs of the base roster that are part of a school (a department: no record),
+    put in ``rd.orgs`` unless the delta's ``orgs.csv`` has them: those its classes name
+    (``extra["oneroster_org"]``) and those its ``orgs.csv`` problems hold the row of."""
+    found: list[str] = []
+    for sec in base.sections.values():
+        org = sec.extra.get("oneroster_org") if sec.extra else None
+        if isinstance(org, str) and sec.school and org not in rd.orgs and org not in gone:
+            rd.orgs[org] = ("department", sec.school)
+            found.append(org)
+    for p in base.problems:
+        sid = p.record_id
+        if p.file != "orgs.csv" or not sid or not p.raw or sid in rd.orgs or sid in gone:
+            continue
+        try:
+            row = orjson.loads(p.raw)
+        except orjson.JSONDecodeError:
+            continue  # (a row cut at the raw text's bound)
+        if isinstance(row, dict) and row.get("sourcedId") == sid:
+            parent = row.get("parentSourcedId")
+            rd.orgs[sid] = (org_type(row.get("type")),
+                            parent if isinstance(parent, str) and parent else None)
+            found.append(sid)
+    return found
+
+
+def read_orgs(rd: _Reader) -> None:
+    """``orgs.csv``: districts and schools (a school's parent district as its district);
+    a sub-org of a school is remembered as part of it, any other org type is a problem."""
+    rows = list(rd.rows("orgs.csv", None))
+    for _, row in rows:
+        sid = row.get("sourcedId")
+        if sid:
+            rd.orgs.setdefault(sid, (org_type(row.get("type")),
+                                     row.get("parentSourcedId") or None))
+    if rd.base is not None:  # a delta's rows name the base's orgs (their districts)
+        gone = set(rd.deleted.get("orgs", ()))
+        for did in rd.base.districts:
+            if did not in gone:
+                rd.orgs.setdefault(did, ("district", None))
+        for sid, school in rd.base.schools.items():
+            if sid not in gone:
+                rd.orgs.setdefault(sid, ("school", school.district))
+        for sid in _base_sub_orgs(rd, rd.base, gone):
+            school = rd.school_of(sid)
+            if school is not None:
+                rd.org_school[sid] = school
+    for line, row in rows:
+        typ = org_type(row.get("type"))
+        if typ not in ("district", "school"):
+            sid = row.get("sourcedId") or ""
+            school = rd.school_of(sid)
+            if school is not None:  # a department of a school: the classes are there
+                rd.org_school[sid] = school
+                rd.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
+                             f"{school!r}: classes and users that name it are placed "
+                             "at that school (a class keeps the org id in extra "
+                             "'oneroster_org'; the row is this problem's raw text)",
+                             file="orgs.csv", line=line, record_id=sid,
+                             raw=raw_text(orjson.dumps(row)))
+                continue
+            rd.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
+                         "parent school; not loaded (the row is this problem's raw "
+                         "text)", file="orgs.csv", line=line, record_id=sid,
+                         raw=raw_text(orjson.dumps(row)))
+            continue
+        d = rd.mapped_fields(row, _ORG_COLS)
+        consumed = set(_ORG_COLS) | {"type"}
+        if typ == "school":
+            parent = row.get("parentSourcedId") or None
+            district = rd.district_of(parent)
+            if district is not None:
+                d["district"] = district
+                if parent == district:
+                    consumed.add("parentSourcedId")
+            elif parent is None:
+                consumed.add("parentSourcedId")
+            elif parent not in rd.orgs:  # a district that was not delivered: a stub
+                d["district"] = parent
+                consumed.add("parentSourcedId")
+            if row.get("dateLastModified"):
+                d["last_modified"] = row["dateLastModified"]
+            consumed.add("dateLastModified")
+        else:
+            if not row.get("parentSourcedId"):
+                consumed.add("parentSourcedId")
+        rd.put_extra(d, row, consumed)
+        apply_carry(d)
+        rd.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
+                 line=line)
+    rd._district_memo = {}
+
+
+def read_terms(rd: _Reader) -> None:
+    """``academicSessions.csv``: every session a term (the sole district as its district)."""
+    sole = rd.sole_district()
+    sessions = rd.sessions
+    for line, row in rd.rows("academicSessions.csv", "terms"):
+        sid = row.get("sourcedId")
+        if sid:
+            sessions.setdefault(sid, ((row.get("type") or "").strip().lower(),
+                                      row.get("parentSourcedId") or None))
+        d = rd.mapped_fields(row, _TERM_COLS)
+        end = parse_date(row.get("endDate"))
+        if end is not None and row.get("schoolYear") == str(end.year):
+            row = {k: v for k, v in row.items() if k != "schoolYear"}
+        if sole:
+            d["district"] = sole
+        rd.put_extra(d, row, _TERM_COLS)
+        apply_carry(d)
+        rd.b.add("terms", d, file="academicSessions.csv", line=line)
+
+
+def read_courses(rd: _Reader) -> None:
+    """``courses.csv``: courses, in the district of their org."""
+    sole = rd.sole_district()
+    for line, row in rd.rows("courses.csv", "courses"):
+        d = rd.mapped_fields(row, _COURSE_COLS)
+        org = row.get("orgSourcedId") or None
+        consumed = set(_COURSE_COLS)
+        dist = rd.district_of(org) or sole
+        if dist:
+            d["district"] = dist
+        if org is not None and org == dist:
+            consumed.add("orgSourcedId")
+        rd.put_extra(d, row, consumed)
+        apply_carry(d)
+        if org is not None and d.get(PREFIX + "orgSourcedId") == d.get("district"):
+            del d[PREFIX + "orgSourcedId"]  # the carried district (one not delivered)
+        rd.b.add("courses", d, file="courses.csv", line=line)
+
+
+def read_classes(rd: _Reader) -> None:
+    """``classes.csv``: sections (kept on the reader for the enrollments), a class of a
+    department placed at the department's school."""
+    if rd.base is not None:  # a delta's classes may list the base's sessions
+        gone = set(rd.deleted.get("academicSessions", ()))
+        for tid, session in base_sessions(rd.base.terms).items():
+            if tid not in gone:
+                rd.sessions.setdefault(tid, session)
+    for line, row in rd.rows("classes.csv", "sections"):
+        d = rd.mapped_fields(row, _CLASS_COLS)
+        consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
+        terms = split_ids(row.get("termSourcedIds"), rd.sessions)
+        if len(terms) == 1:
+            d["term_id"] = terms[0]
+        elif terms:  # a term and its grading periods, or several terms
+            d["term_id"], one_term = class_term(terms, rd.sessions)
+            d[PREFIX + "termSourcedIds"] = row["termSourcedIds"]
+            if not one_term:
+                rd.b.problem("other", f"class is in {len(terms)} terms; Clever allows "
+                             "one: term_id is the first, the list is kept in extra "
+                             "'oneroster.termSourcedIds'", file="classes.csv",
+                             line=line, kind="sections", record_id=row.get("sourcedId"),
+                             field="termSourcedIds")
+        grades = split_list(row.get("grades"))
+        if grades:
+            d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
+        if len(grades) > 1:
+            d[PREFIX + "grades"] = row["grades"]
+        org = d.get("school")
+        if isinstance(org, str) and org in rd.org_school:
+            d["school"] = rd.org_school[org]
+            d["oneroster_org"] = org  # not an `oneroster.<column>`: never a column
+        dist = rd.district_of(row.get("schoolSourcedId")) or rd.sole_district()
+        if dist:
+            d["district"] = dist
+        rd.put_extra(d, row, consumed)
+        sid = d.get("id")
+        if not isinstance(sid, str) or not sid:
+            rd.b.problem("no_id", "class without a sourcedId", file="classes.csv",
+                         line=line, kind="sections", raw=raw_text(orjson.dumps(row)))
+            continue
+        if sid in rd.sections:
+            rd.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
+                         "record is kept", file="classes.csv", line=line,
+                         kind="sections", record_id=sid)
+            continue
+        rd.sections[sid] = d
+        rd.where[("sections", sid)] = ("classes.csv", line)
+

@@ -1,0 +1,67 @@
+"""What :func:`~rostergraph.io.write_oneroster.write_oneroster` writes back of the OneRoster
+cells the reader kept in ``extra`` without a Clever field: a source's enrollment
+``sourcedId`` s and its 1.2 ``roles.csv`` rows, in their own files again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .enrollcols import canonical_role
+from .oneroster_cols import ENROLLMENT_IDS_KEY, ROLES_KEY, kept_role_row
+from .write import _Carry
+
+__all__ = ["enrollment_ids", "role_rows"]
+
+
+def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None:
+    """The ``sourcedId`` of a class's enrollment ``(role, user, n)``: the source's, that the
+    reader kept in ``extra`` (:data:`ENROLLMENT_IDS_KEY`), else ``<class>:<n>`` (``n``
+    counting the class's enrollments from 1, as the reader expects of a made-up id);
+    ``None`` when the class kept none (every id is ``<class>:<n>``)."""
+    kept = c.d.get(ENROLLMENT_IDS_KEY)
+    if kept is None or not (isinstance(kept, dict) and all(
+            isinstance(users, dict) and all(isinstance(e, str) and e for e in users.values())
+            for users in kept.values())):
+        return None  # (anything else is carried as it is)
+    del c.d[ENROLLMENT_IDS_KEY]
+    taken = {e for users in kept.values() for e in users.values()}
+
+    def eid(role: str, uid: str, n: int) -> str:
+        got = kept.get(role, {}).get(uid)
+        if got is not None:
+            return got  # type: ignore[no-any-return]
+        made = f"{sid}:{n}"
+        while made in taken:  # (a kept id of another enrollment: never one id twice)
+            made += "+"
+        return made
+
+    return eid
+
+
+def role_rows(rec: Any, c: _Carry, uid: str,
+               grants: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """A 1.2 user's ``roles.csv`` rows, one per ``(role, org)`` of ``grants`` (the first
+    ``primary``): a row of the source kept in ``extra`` (:data:`ROLES_KEY`) for that role
+    and org gives its other cells (``sourcedId``, ``status``, dates, ...), else the id is
+    made up (``<user>:role:<n>``). The kept rows are carried only when the rows written
+    would not read back as them."""
+    kept = rec.extra.get(ROLES_KEY)
+    if not (isinstance(kept, list) and all(
+            isinstance(k, dict) and all(isinstance(v, str) for v in k.values()) for k in kept)):
+        kept = []  # (anything else is carried as it is)
+    unused = list(kept)
+    rows: list[dict[str, Any]] = []
+    for i, (orole, org) in enumerate(grants):
+        row: dict[str, Any] = {"sourcedId": f"{uid}:role:{i + 1}"}
+        src = next((k for k in unused if canonical_role(k.get("role") or "") == orole
+                    and (k.get("orgSourcedId") or "") == org), None)
+        if src is not None:
+            unused.remove(src)
+            row.update(src)
+        row.update({"userSourcedId": uid, "roleType": "primary" if i == 0 else "secondary",
+                    "role": orole, "orgSourcedId": org})
+        rows.append(row)
+    if kept and [k for k in map(kept_role_row, rows) if k is not None] == kept:
+        c.d.pop(ROLES_KEY, None)  # (they read back from the rows)
+    return rows

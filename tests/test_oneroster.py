@@ -484,3 +484,29 @@ def test_enrollment_dates_no_record_keeps_are_told(tmp_path: Path) -> None:
     r = read_oneroster(_write(tmp_path / "empty", {**base, "enrollments.csv": head + rows.replace(
         "2024-08-19,2024-12-20", ",").replace("2025-01-06,", ",").replace("A4", "")}))
     assert r.problems == []
+
+
+def test_users_csv_passwords_are_never_kept(tmp_path: Path) -> None:
+    """A ``users.csv`` ``password`` is a login credential: it is not kept on the record (so
+    no writer, export or report can carry it), and a note counts the passwords left out."""
+    from rostergraph.io.write import write_clever_json, write_oneroster
+
+    src = _write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+                        "file.orgs,bulk\nfile.users,bulk\n",
+        "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+                    "sc1,,,School,school,,\n",
+        "users.csv": "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,"
+                     "username,userIds,givenName,familyName,middleName,identifier,email,sms,"
+                     "phone,agentSourcedIds,grades,password\n"
+                     "u1,,,true,sc1,student,u1,,A,B,,,,,,,09,pw-Secret-1\n"
+                     "u2,,,true,sc1,teacher,u2,,C,D,,,,,,,,\n"})
+    roster = rostergraph.load(src)
+    assert set(roster.users) == {"u1", "u2"}
+    assert all("password" not in k for u in roster.users.values() for k in u.extra)
+    assert "users.csv: 1 password not kept (login credentials are never stored)" in \
+        roster.provenance.notes
+    write_clever_json(roster, tmp_path / "json", jsonl=True)
+    write_oneroster(roster, tmp_path / "or")
+    for out in (tmp_path / "json", tmp_path / "or"):
+        assert all(b"pw-Secret-1" not in f.read_bytes() for f in out.iterdir())

@@ -39,7 +39,8 @@ _USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.
               "dateLastModified": "last_modified"}
 _USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
                   "agentSourcedIds", "primaryOrgSourcedId", USER_ID_COLUMN,
-                  CARRY_COLUMN}
+                  CARRY_COLUMN,
+                  "password"}  # (a login credential: never kept, counted in a note)
 
 _USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED
 _USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
@@ -208,7 +209,10 @@ def read_users(rd: _Reader) -> None:
     column), each row's role applied; a row with no id or a repeated id is a problem."""
     plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
     any_role = False
+    passwords = 0
     for line, row in rd.rows("users.csv", "users"):
+        if row.get("password"):
+            passwords += 1
         sid = row.get("sourcedId")
         if not sid:
             rd.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
@@ -260,6 +264,9 @@ def read_users(rd: _Reader) -> None:
             rd.user_rows.setdefault(uid, row)
             if row.get("primaryOrgSourcedId"):
                 u["_primary_org"] = row["primaryOrgSourcedId"]
+    if passwords:
+        rd.b.notes.append(f"users.csv: {passwords:,} password{'s' if passwords != 1 else ''} "
+                          "not kept (login credentials are never stored)")
     if rd.users and not any_role and "roles.csv" not in rd.bundle and rd.base is None:
         rd.b.problem("other", "no user has a role (is the role column missing?) and there "
                      "is no roles.csv: every user is loaded without one", file="users.csv")

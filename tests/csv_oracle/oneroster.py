@@ -52,7 +52,7 @@ _USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.
               "dateLastModified": "last_modified"}
 _USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
                   "agentSourcedIds", "primaryOrgSourcedId", USER_ID_COLUMN,
-                  CARRY_COLUMN}
+                  CARRY_COLUMN, "password"}
 
 # values the writer fills in when a record has none (not kept in extra on read)
 _DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}

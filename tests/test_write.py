@@ -349,3 +349,29 @@ def test_oneroster_columns_first_seen_on_a_later_row_pad_the_rows_before(
     back = rostergraph.load(tmp_path / "or")
     assert back.users["u1"].name.last == 'say "hi",\r\nok'
     assert back.users["u2"].extra["oneroster.metadata.late"] == "v"
+
+
+def test_oneroster_late_column_pads_rows_with_a_cell_beyond_the_csv_field_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows made into text before a column first appears are padded without reading
+    them back: a cell longer than the csv module's field limit (131,072 characters by
+    default) is written, not refused."""
+    from rostergraph.io import write_oneroster as module
+    from rostergraph.io.clever_json import read_clever_json
+
+    monkeypatch.setattr(module, "_CHUNK", 1)
+    long = "q" * (csv.field_size_limit() + 10)
+    src_dir = tmp_path / "src"
+    src_dir.mkdir()
+    (src_dir / "schools.jsonl").write_text('{"id": "sc1", "name": "One"}\n')
+    (src_dir / "users.jsonl").write_text(
+        '{"id": "u1", "name": {"last": "' + long + '"}, "roles": {"student": {"school": "sc1"}}}\n'
+        '{"id": "u2", "roles": {"student": {"school": "sc1"}}, "oneroster.metadata.late": "v"}\n')
+    write_oneroster(read_clever_json(src_dir), tmp_path / "or")
+    text = (tmp_path / "or" / "users.csv").read_bytes().decode("utf-8")
+    header, first, second = text.split("\r\n")[:3]
+    n = header.count(",")
+    assert header.endswith(",metadata.late")
+    assert first.count(",") == n and first.endswith(",") and long in first
+    assert second.count(",") == n and second.endswith(",v")
+

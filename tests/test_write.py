@@ -375,3 +375,21 @@ def test_oneroster_late_column_pads_rows_with_a_cell_beyond_the_csv_field_limit(
     assert first.count(",") == n and first.endswith(",") and long in first
     assert second.count(",") == n and second.endswith(",v")
 
+
+
+def test_clever_json_envelope_with_a_lone_surrogate_keeps_its_bytes(tmp_path: Path) -> None:
+    """One string with a lone surrogate makes the whole envelope stdlib JSON (ASCII
+    escapes in every item), as dumping the envelope at once does."""
+    from rostergraph.io.write import _dumps
+
+    src_dir = tmp_path / "src"
+    src_dir.mkdir()
+    (src_dir / "users.jsonl").write_text(
+        '{"id": "u1", "name": {"last": "L\\u00e9a"}, "roles": {}}\n'
+        '{"id": "u2", "name": {"last": "x\\ud800"}, "roles": {}}\n')
+    roster = rostergraph.load(src_dir)
+    write_clever_json(roster, tmp_path / "out", jsonl=False)
+    env = {"data": [{"data": record_to_dict(r), "uri": f"/v3.0/users/{r.id}"}
+                    for r in rostergraph.load(src_dir).users.values()],
+           "links": [{"rel": "self", "uri": "/v3.0/users"}]}
+    assert (tmp_path / "out" / "users.json").read_bytes() == _dumps(env)

@@ -319,3 +319,17 @@ def test_reach_pairs_of_sample_agrees_with_networkx_projection() -> None:
             proj[(b, a)] += 1
     assert {(t, s): n for t, s, n in q.reach_pairs(g)} == dict(proj)
     assert roles  # the projection has nodes
+
+
+def test_reach_pair_indices_cannot_change_the_graphs_reach() -> None:
+    """The index arrays share memory with what the graph keeps for ``reach_pairs``: they
+    are read-only, so a caller's in-place edit cannot change later answers."""
+    from rostergraph.queries.reach import reach_pair_indices
+
+    g = RosterGraph.from_roster(rostergraph.sample())
+    before = q.reach_pairs(g).to_list("student")
+    t, s = reach_pair_indices(g)
+    for a in (t, s):
+        with pytest.raises(ValueError):
+            a[:] = 0
+    assert q.reach_pairs(g).to_list("student") == before

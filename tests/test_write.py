@@ -349,3 +349,47 @@ def test_oneroster_columns_first_seen_on_a_later_row_pad_the_rows_before(
     back = rostergraph.load(tmp_path / "or")
     assert back.users["u1"].name.last == 'say "hi",\r\nok'
     assert back.users["u2"].extra["oneroster.metadata.late"] == "v"
+
+
+def test_oneroster_late_column_pads_rows_with_a_cell_beyond_the_csv_field_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows made into text before a column first appears are padded without reading
+    them back: a cell longer than the csv module's field limit (131,072 characters by
+    default) is written, not refused."""
+    from rostergraph.io import write_oneroster as module
+    from rostergraph.io.clever_json import read_clever_json
+
+    monkeypatch.setattr(module, "_CHUNK", 1)
+    long = "q" * (csv.field_size_limit() + 10)
+    src_dir = tmp_path / "src"
+    src_dir.mkdir()
+    (src_dir / "schools.jsonl").write_text('{"id": "sc1", "name": "One"}\n')
+    (src_dir / "users.jsonl").write_text(
+        '{"id": "u1", "name": {"last": "' + long + '"}, "roles": {"student": {"school": "sc1"}}}\n'
+        '{"id": "u2", "roles": {"student": {"school": "sc1"}}, "oneroster.metadata.late": "v"}\n')
+    write_oneroster(read_clever_json(src_dir), tmp_path / "or")
+    text = (tmp_path / "or" / "users.csv").read_bytes().decode("utf-8")
+    header, first, second = text.split("\r\n")[:3]
+    n = header.count(",")
+    assert header.endswith(",metadata.late")
+    assert first.count(",") == n and first.endswith(",") and long in first
+    assert second.count(",") == n and second.endswith(",v")
+
+
+
+def test_clever_json_envelope_with_a_lone_surrogate_keeps_its_bytes(tmp_path: Path) -> None:
+    """One string with a lone surrogate makes the whole envelope stdlib JSON (ASCII
+    escapes in every item), as dumping the envelope at once does."""
+    from rostergraph.io.write import _dumps
+
+    src_dir = tmp_path / "src"
+    src_dir.mkdir()
+    (src_dir / "users.jsonl").write_text(
+        '{"id": "u1", "name": {"last": "L\\u00e9a"}, "roles": {}}\n'
+        '{"id": "u2", "name": {"last": "x\\ud800"}, "roles": {}}\n')
+    roster = rostergraph.load(src_dir)
+    write_clever_json(roster, tmp_path / "out", jsonl=False)
+    env = {"data": [{"data": record_to_dict(r), "uri": f"/v3.0/users/{r.id}"}
+                    for r in rostergraph.load(src_dir).users.values()],
+           "links": [{"rel": "self", "uri": "/v3.0/users"}]}
+    assert (tmp_path / "out" / "users.json").read_bytes() == _dumps(env)

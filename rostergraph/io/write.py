@@ -204,11 +204,8 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
             dicts = (record_to_dict(r) for r in each_record(roster.records(kind)))
         if jsonl:
             files[f"{kind}.jsonl"] = b"".join(_dumps(d) + b"\n" for d in dicts)
-        else:  # the envelope's text, item by item (what dumping it whole gives)
-            items = b",".join(_dumps({"data": d, "uri": f"/v3.0/{kind}/{d['id']}"})
-                              for d in dicts)
-            links = _dumps([{"rel": "self", "uri": f"/v3.0/{kind}"}])
-            files[f"{kind}.json"] = b'{"data":[' + items + b'],"links":' + links + b"}"
+        else:
+            files[f"{kind}.json"] = _envelope(kind, dicts)
     _write_files(Path(path), files, as_zip=False)
     return report.table()
 
@@ -407,9 +404,36 @@ def _dumps(obj: Any) -> bytes:
     try:
         return orjson.dumps(obj)
     except TypeError:
+        return _ascii_dumps(obj)
+
+
+def _ascii_dumps(obj: Any) -> bytes:
+    """Compact stdlib JSON, every non-ASCII character escaped (lone surrogates too)."""
+    import json
+
+    return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+def _envelope(kind: str, dicts: Iterable[dict[str, Any]]) -> bytes:
+    """``_dumps`` of the Clever envelope of ``dicts`` (``{"data": [{"data": d, "uri": ...},
+    ...], "links": [...]}``), made item by item so the items are not all held as dicts.
+    As for the whole envelope, one string orjson cannot write (a lone surrogate) makes
+    every item stdlib JSON: the items made before it are made again that way."""
+    items: list[bytes] = []
+    ascii_only = False
+    for d in dicts:
+        item = {"data": d, "uri": f"/v3.0/{kind}/{d['id']}"}
+        try:
+            items.append(orjson.dumps(item))
+        except TypeError:
+            ascii_only = True
+            items.append(_ascii_dumps(item))
+    if ascii_only:  # (rare: a JSON round trip gives the same values, key order kept)
         import json
 
-        return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode()
+        items = [_ascii_dumps(json.loads(b)) for b in items]
+    links = _dumps([{"rel": "self", "uri": f"/v3.0/{kind}"}])
+    return b'{"data":[' + b",".join(items) + b'],"links":' + links + b"}"
 
 
 def _prune(d: dict[str, Any]) -> dict[str, Any]:

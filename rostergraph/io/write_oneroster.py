@@ -30,8 +30,6 @@ True
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -186,11 +184,39 @@ class _Sheet:
         parts = [to_csv_text([self.header])]
         for w, text in self.parts:
             if w < width:  # a column first seen after this text was made: add its cells
-                rows = list(csv.reader(io.StringIO(text, newline="")))
-                text = to_csv_text([r + [""] * (width - w) for r in rows])
+                text = _pad_rows(text, width - w)
             parts.append(text)
         self.parts = []
         return _utf8_joined(parts, report, name)
+
+
+def _pad_rows(text: str, n: int) -> str:
+    """``n`` empty cells more at the end of every row of CSV text made by :func:`to_csv_text`.
+
+    The text is not read back as CSV: a cell may be longer than the csv module's field
+    limit. A row ends at a line break after an even number of quote characters since it
+    began (after an odd number, the break is inside a quoted cell: the writer quotes every
+    cell holding a quote or a line break, and doubles the quotes inside).
+
+    Examples
+    --------
+    >>> _pad_rows('a,"x""\\r\\ny"\\r\\nb,c\\r\\n', 2)
+    'a,"x""\\r\\ny",,\\r\\nb,c,,\\r\\n'
+    """
+    pad = "," * n
+    if '"' not in text:  # (no quoted cell: every line break ends a row)
+        return text.replace("\r\n", pad + "\r\n")
+    out: list[str] = []
+    quotes = 0
+    for line in text.split("\r\n")[:-1]:  # (the text ends with a line break)
+        quotes += line.count('"')
+        out.append(line)
+        if quotes % 2:
+            out.append("\r\n")
+        else:
+            out.append(pad + "\r\n")
+            quotes = 0
+    return "".join(out)
 
 
 def _list_ok(values: Iterable[str]) -> bool:

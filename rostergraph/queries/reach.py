@@ -443,7 +443,8 @@ class _Repeated(LazyTake):
 def reach_pair_indices(g: RosterGraph) -> tuple[np.ndarray, np.ndarray]:
     """The rows of :func:`reach_pairs` as graph user indices: ``(teachers, students)``, in
     the same order (``g.ids("user")[teachers]`` is its ``teacher`` column). For callers that
-    work on indices: no id string is gathered.
+    work on indices: no id string is gathered. The arrays are read-only (the students may
+    be the graph's own, kept for the next reach query).
 
     Examples
     --------
@@ -454,8 +455,10 @@ def reach_pair_indices(g: RosterGraph) -> tuple[np.ndarray, np.ndarray]:
     True
     """
     teachers, pairs, students, _ = _reach_idx(g, None)
-    return (np.repeat(teachers, pairs),
-            students[0] if len(students) == 1 else np.concatenate(students))
+    t = np.repeat(teachers, pairs)
+    s = students[0].view() if len(students) == 1 else np.concatenate(students)
+    t.flags.writeable = s.flags.writeable = False  # (``s`` may share the graph's kept array)
+    return t, s
 
 
 def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None = None) -> Table:

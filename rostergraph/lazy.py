@@ -267,7 +267,9 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             if rec is None:
                 rec = conv(loads(text[a:b]))
                 if rec is FALLBACK:  # pragma: no cover - the reader only defers plain records
-                    rec = self._build(row)
+                    from .model import record_from_dict
+
+                    rec = record_from_dict(self._cls, loads(text[a:b]))[0]  # (not kept)
             yield rec
 
     def values(self) -> Any:  # type: ignore[override]

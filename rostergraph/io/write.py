@@ -113,7 +113,15 @@ def _write_files(path: Path, files: Mapping[str, bytes], as_zip: bool) -> None:
 def each_record(records: Mapping[str, Any]) -> Iterable[Any]:
     """The records of one kind, for one pass: a roster that builds records on first access
     builds each for the pass without keeping it, so writing a district does not hold
-    every record built at once."""
+    every record built at once.
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> r = rostergraph.sample()
+    >>> [s.id for s in each_record(r.sections)] == list(r.sections)
+    True
+    """
     return records.stream() if isinstance(records, LazyRecords) else records.values()
 
 
@@ -361,7 +369,7 @@ def _utf8(text: str, report: WriteReport, name: str) -> bytes:
 
 def _utf8_joined(parts: list[str], report: WriteReport, name: str) -> bytes:
     """``_utf8("".join(parts))``, one part at a time (each part is let go once encoded, so a
-    file's text and its bytes are not held whole at once)."""
+    file's text and its bytes are not held whole at once): ``parts`` is emptied."""
     out: list[bytes] = []
     bad = 0
     parts.reverse()

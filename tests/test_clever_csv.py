@@ -60,7 +60,10 @@ def test_detects_and_reads_every_file(tmp_path: Path) -> None:
     assert r.schools["sA"].principal.email == "p@a.org"
     assert r.schools["sA"].location.zip == "97000"
     assert r.users["st1"].roles.student.sis_id == "st1"
-    assert r.users["st1"].extra["sftp.Password"] == "pw1"
+    # a Password is a login credential: counted in a note, never kept
+    assert not any("Password" in k for u in r.users.values() for k in u.extra)
+    assert "students.csv: 2 passwords not kept (login credentials are never stored)" in \
+        r.provenance.notes
 
 
 def test_terms_and_courses_are_constructed_like_clever(tmp_path: Path) -> None:
@@ -611,3 +614,28 @@ def test_enrollment_school_other_than_its_sections_is_a_problem(tmp_path: Path,
     got = [p for p in r.problems if p.file == "enrollments.csv"]
     assert [(p.line, p.field, p.record_id) for p in got] == [(3, "School_id", "se1")]
     assert "'sB'" in got[0].message and "'sA', sections.csv line 2" in got[0].message
+
+
+def test_passwords_of_every_people_file_are_never_kept(tmp_path: Path) -> None:
+    """Students', teachers' and staff's ``Password`` cells (any case of the header) are left
+    out of the records, so no writer or report can carry them; a note per file counts
+    them."""
+    from rostergraph.io.write import write_clever_json
+    from rostergraph.io.write_sftp import write_clever_csv
+
+    d = _folder(tmp_path,
+                **{"teachers.csv": "Teacher_id,School_id,First_name,Last_name,password\n"
+                                   "t1,sA,Tia,One,pw-Teach-1\nt2,sA,Tom,Two,\n",
+                   "staff.csv": "Staff_id,School_id,Staff_email,First_name,Last_name,Password\n"
+                                "S9,sA,s9@x.org,Sal,Nine,pw-Staff-9\n"})
+    r = rostergraph.load(d)
+    assert set(r.users) >= {"st1", "t1", "t2", "S9"}
+    assert {n for n in r.provenance.notes if "password" in n} == {
+        "students.csv: 2 passwords not kept (login credentials are never stored)",
+        "teachers.csv: 1 password not kept (login credentials are never stored)",
+        "staff.csv: 1 password not kept (login credentials are never stored)"}
+    write_clever_csv(r, tmp_path / "sftp-out")
+    write_clever_json(r, tmp_path / "json-out", jsonl=True)
+    for out in (tmp_path / "sftp-out", tmp_path / "json-out"):
+        for f in out.iterdir():
+            assert not any(pw in f.read_bytes() for pw in (b"pw1", b"pw-Teach-1", b"pw-Staff-9"))

@@ -168,7 +168,10 @@ class _Reader(RowReader):
         return new
 
     def read_people(self, file: str, role: str, id_col: str) -> None:
+        passwords = 0
         for line, row in self.rows(file, "users"):
+            if row.get("Password"):
+                passwords += 1
             uid = self._need(row, id_col, file, line, "users")
             if uid is None:
                 continue
@@ -205,6 +208,10 @@ class _Reader(RowReader):
                 self.emails.setdefault(u["email"], uid_final)
             if role == "student" and self.plans[file][2]:
                 self._contact_groups(uid, line, row, first)
+        if passwords:  # (a login credential: never kept)
+            self.b.notes.append(f"{file}: {passwords:,} password"
+                                f"{'s' if passwords != 1 else ''} not kept (login "
+                                "credentials are never stored)")
 
     def _contact_groups(self, student: str, line: int, row: dict[str, str],
                         first: bool) -> None:

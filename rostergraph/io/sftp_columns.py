@@ -78,11 +78,13 @@ CONTACT_FIELDS = [("id", None), ("name", "name.last"), ("email", "email"),
                   ("phone", "roles.contact.phone"), ("phone_type", "roles.contact.phone_type"),
                   ("sis_id", "roles.contact.sis_id"), ("relationship", "rel.relationship"),
                   ("type", "rel.type")]
-_STAFF = ("School_id", "Staff_id", "Role", "Clever_user_id")
+_STAFF = ("School_id", "Staff_id", "Role", "Clever_user_id", "Password")
 #: Each file's columns read other than through SFTP_COLUMNS (ids, references, term and
 #: course fields); any other column without a field is kept in ``extra``.
-_SPECIAL = {"schools.csv": ("School_id",), "students.csv": ("School_id", "Student_id"),
-            "teachers.csv": ("School_id", "Teacher_id", "Clever_user_id"),
+# (``Password``, a login credential, is only counted: never kept)
+_SPECIAL = {"schools.csv": ("School_id",),
+            "students.csv": ("School_id", "Student_id", "Password"),
+            "teachers.csv": ("School_id", "Teacher_id", "Clever_user_id", "Password"),
             "staff.csv": _STAFF, "admins.csv": _STAFF,
             "sections.csv": ("School_id", "Section_id", "Teacher_id", "Course_name",
                              "Course_number", "Course_description", "Term_name", "Term_start",

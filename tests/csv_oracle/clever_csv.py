@@ -81,9 +81,11 @@ CONTACT_FIELDS = [("id", None), ("name", "name.last"), ("email", "email"),
                   ("phone", "roles.contact.phone"), ("phone_type", "roles.contact.phone_type"),
                   ("sis_id", "roles.contact.sis_id"), ("relationship", "rel.relationship"),
                   ("type", "rel.type")]
-_STAFF = ("School_id", "Staff_id", "Role", "Clever_user_id")
-_SPECIAL = {"schools.csv": ("School_id",), "students.csv": ("School_id", "Student_id"),
-            "teachers.csv": ("School_id", "Teacher_id", "Clever_user_id"),
+_STAFF = ("School_id", "Staff_id", "Role", "Clever_user_id", "Password")
+# (``Password``, a login credential, is only counted: never kept)
+_SPECIAL = {"schools.csv": ("School_id",),
+            "students.csv": ("School_id", "Student_id", "Password"),
+            "teachers.csv": ("School_id", "Teacher_id", "Clever_user_id", "Password"),
             "staff.csv": _STAFF, "admins.csv": _STAFF,
             "sections.csv": ("School_id", "Section_id", "Teacher_id", "Course_name",
                              "Course_number", "Course_description", "Term_name", "Term_start",
@@ -361,7 +363,10 @@ class _Reader:
             r.setdefault("school", school)
 
     def read_people(self, file: str, role: str, id_col: str) -> None:
+        passwords = 0
         for line, row in self.rows(file, "users"):
+            if row.get("Password"):
+                passwords += 1
             uid = self._need(row, id_col, file, line, "users")
             if uid is None:
                 continue
@@ -413,6 +418,10 @@ class _Reader:
                 self.emails.setdefault(u["email"], uid_final)
             if role == "student":
                 self._contact_groups(uid, line, row, first)
+        if passwords:  # (a login credential: never kept)
+            self.b.notes.append(f"{file}: {passwords:,} password"
+                                f"{'s' if passwords != 1 else ''} not kept (login "
+                                "credentials are never stored)")
 
     def _contact_groups(self, student: str, line: int, row: dict[str, str],
                         first: bool) -> None:

@@ -97,19 +97,28 @@ def ensure_csv(jsonl: Path, fmt: str) -> Path:
     """The district of the folder ``jsonl`` as OneRoster or SFTP CSV, converted once."""
     out = jsonl.parent / f"{jsonl.name}-{fmt}"
     if not (out / "enrollments.csv").exists():
-        sys.path.insert(0, str(ROOT))
-        import rostergraph
-        from rostergraph.io.write import write_oneroster
-        from rostergraph.io.write_sftp import write_clever_csv
-
+        # in a process of its own: the engines' processes are started from this one, and a
+        # child's peak RSS counts the parent's memory at the fork (Linux keeps ru_maxrss
+        # across exec), so a conversion done here would raise every engine's peak
         t0 = time.perf_counter()
-        roster = rostergraph.load(jsonl)
         tmp = out.with_name(out.name + ".partial")
-        (write_oneroster if fmt == "oneroster" else write_clever_csv)(roster, tmp)
+        subprocess.run([sys.executable, "-c", _CONVERT, str(jsonl), str(tmp), fmt], check=True,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep
+                                + os.environ.get("PYTHONPATH", "")))
         tmp.rename(out)
         print(f"converted {jsonl.name} to {fmt} in {time.perf_counter() - t0:.1f} s → {out}",
               file=sys.stderr)
     return out
+
+
+_CONVERT = """
+import sys
+import rostergraph
+from rostergraph.io.write import write_oneroster
+from rostergraph.io.write_sftp import write_clever_csv
+src, dst, fmt = sys.argv[1:4]
+(write_oneroster if fmt == "oneroster" else write_clever_csv)(rostergraph.load(src), dst)
+"""
 
 
 def run_engine(name: str, data: Path, timeout: float | None = None,

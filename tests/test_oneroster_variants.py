@@ -12,6 +12,9 @@ import pytest
 import rostergraph
 from rostergraph.io.oneroster import read_oneroster
 
+#: The 1.2 roles.csv header (the OneRoster v1.2 CSV Binding).
+ROLES_12_HEADER = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
+                   "endDate,orgSourcedId,userProfileSourcedId\n")
 ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
         "d1,active,2024-01-01,District,district,,\n"
         "sA,active,2024-01-01,School A,school,,d1\n"
@@ -172,9 +175,8 @@ def test_a_1_2_user_without_a_role_row_keeps_its_cells(tmp_path: Path) -> None:
              "preferredMiddleName,preferredFamilyName,primaryOrgSourcedId,pronouns\n"
              "u1,active,2024-01-01,true,uname,,U,One,,ID1,,,,,09,,,,,,,sA,\n"
              "u2,active,2024-01-01,true,u2name,,U,Two,,ID2,,,,,10,,,,,,,sA,\n")
-    roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
-             "endDate,orgSourcedId,userProfileSourcedId\n"
-             "r1,active,2024-01-01,u2,primary,student,,,sA,\n")
+    roles = (ROLES_12_HEADER
+             + "r1,active,2024-01-01,u2,primary,student,,,sA,\n")
     r = read_oneroster(write(tmp_path / "b", {
         "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
         "users.csv": users, "roles.csv": roles}))
@@ -312,9 +314,8 @@ USERS_12_T1 = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,g
 def test_role_type_in_another_case_is_primary(tmp_path: Path) -> None:
     """A 1.2 roles.csv ``roleType`` of ``Primary`` makes that org the role's school, as
     ``primary`` does (it was read as secondary)."""
-    roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
-             "endDate,orgSourcedId,userProfileSourcedId\n"
-             "r1,active,2024-01-01,t1,secondary,teacher,,,sA,\n"
+    roles = (ROLES_12_HEADER
+             + "r1,active,2024-01-01,t1,secondary,teacher,,,sA,\n"
              "r2,active,2024-01-01,t1,Primary,Teacher,,,sB,\n")
     r = read_oneroster(write(tmp_path / "b", {
         "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
@@ -358,9 +359,8 @@ def test_role_rows_with_dates_or_a_profile_are_kept_on_the_user(tmp_path: Path) 
     Clever role cannot hold, dropped before) is kept whole in the user's extra
     ``oneroster.roles``, in file order, and so is one with its own ``sourcedId``,
     ``status`` or ``dateLastModified``; a row with nothing more is not."""
-    roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
-             "endDate,orgSourcedId,userProfileSourcedId\n"
-             "r1,active,2024-01-01,t1,secondary,teacher,2024-08-01,2025-06-30,sA,\n"
+    roles = (ROLES_12_HEADER
+             + "r1,active,2024-01-01,t1,secondary,teacher,2024-08-01,2025-06-30,sA,\n"
              "r2,active,2024-01-01,t1,primary,teacher,,,sB,\n"
              "r3,active,2024-01-01,t1,secondary,aide,,,sA,p9\n"
              "t1:role:4,,,t1,secondary,proctor,,,sB,\n")
@@ -386,9 +386,8 @@ def test_role_rows_ids_status_and_dates_are_written_back(tmp_path: Path) -> None
 
     from rostergraph.io.write_oneroster import write_oneroster
 
-    roles = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
-             "endDate,orgSourcedId,userProfileSourcedId\n"
-             "R-7,active,2024-01-01,t1,primary,teacher,,,sA,\n"
+    roles = (ROLES_12_HEADER
+             + "R-7,active,2024-01-01,t1,primary,teacher,,,sA,\n"
              "R-8,active,2024-02-02,t1,secondary,aide,2024-08-01,,sB,\n")
     r = read_oneroster(write(tmp_path / "b", {
         "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,

@@ -76,7 +76,7 @@ from typing import Any
 from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, loads_json_cell
+from .csvutil import Bundle, loads_json_cell, passwords_left_out
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge
@@ -209,9 +209,7 @@ class _Reader(RowReader):
             if role == "student" and self.plans[file][2]:
                 self._contact_groups(uid, line, row, first)
         if passwords:  # (a login credential: never kept)
-            self.b.notes.append(f"{file}: {passwords:,} password"
-                                f"{'s' if passwords != 1 else ''} not kept (login "
-                                "credentials are never stored)")
+            self.b.notes.append(passwords_left_out(file, passwords))
 
     def _contact_groups(self, student: str, line: int, row: dict[str, str],
                         first: bool) -> None:

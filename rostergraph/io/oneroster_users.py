@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..roster import Roster, raw_text
-from .csvutil import split_ids, split_list
+from .csvutil import passwords_left_out, split_ids, split_list
 from .enrollcols import canonical_role
 from .mapping import CEDS_TO_CLEVER
 from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kept_role_row
@@ -265,8 +265,7 @@ def read_users(rd: _Reader) -> None:
             if row.get("primaryOrgSourcedId"):
                 u["_primary_org"] = row["primaryOrgSourcedId"]
     if passwords:
-        rd.b.notes.append(f"users.csv: {passwords:,} password{'s' if passwords != 1 else ''} "
-                          "not kept (login credentials are never stored)")
+        rd.b.notes.append(passwords_left_out("users.csv", passwords))
     if rd.users and not any_role and "roles.csv" not in rd.bundle and rd.base is None:
         rd.b.problem("other", "no user has a role (is the role column missing?) and there "
                      "is no roles.csv: every user is loaded without one", file="users.csv")

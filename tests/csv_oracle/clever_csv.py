@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rostergraph.errors import SourceError
+from rostergraph.io.csvutil import passwords_left_out
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import deep_merge, loads_carry, set_path
 from rostergraph.model import parse_date
@@ -419,9 +420,7 @@ class _Reader:
             if role == "student":
                 self._contact_groups(uid, line, row, first)
         if passwords:  # (a login credential: never kept)
-            self.b.notes.append(f"{file}: {passwords:,} password"
-                                f"{'s' if passwords != 1 else ''} not kept (login "
-                                "credentials are never stored)")
+            self.b.notes.append(passwords_left_out(file, passwords))
 
     def _contact_groups(self, student: str, line: int, row: dict[str, str],
                         first: bool) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from rostergraph.errors import SourceError
-from rostergraph.io.csvutil import split_ids
+from rostergraph.io.csvutil import passwords_left_out, split_ids
 from rostergraph.io.enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
@@ -497,7 +497,10 @@ class _Reader:
 
     def read_users(self) -> None:
         any_role = False  # (the package reader's later check of a missing role column)
+        passwords = 0
         for line, row in self.rows("users.csv", "users"):
+            if row.get("password"):
+                passwords += 1
             sid = row.get("sourcedId")
             if not sid:
                 self.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
@@ -548,6 +551,8 @@ class _Reader:
                 self.user_rows.setdefault(uid, row)
                 if row.get("primaryOrgSourcedId"):
                     u["_primary_org"] = row["primaryOrgSourcedId"]
+        if passwords:
+            self.b.notes.append(passwords_left_out("users.csv", passwords))
         if self.users and not any_role and "roles.csv" not in self.bundle and self.base is None:
             self.b.problem("other", "no user has a role (is the role column missing?) and there "
                            "is no roles.csv: every user is loaded without one", file="users.csv")

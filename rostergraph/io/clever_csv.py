@@ -76,10 +76,10 @@ from typing import Any
 from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .csvutil import Bundle, loads_json_cell, passwords_left_out
+from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import deep_merge
+from .mapping import deep_merge, passwords_left_out
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
     SFTP_FILES,

@@ -50,8 +50,8 @@ from ..roster import RosterBuilder, raw_text
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import loads_carry
 
-__all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "passwords_left_out",
-           "read_csv", "read_table", "split_ids", "split_list", "to_csv_text"]
+__all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "read_csv",
+           "read_table", "split_ids", "split_list", "to_csv_text"]
 
 Row = dict[str, str]
 
@@ -669,19 +669,6 @@ def loads_json_cell(text: str, max_depth: int) -> Any:
         except orjson.JSONDecodeError:
             pass  # the general path: a lone surrogate, or not JSON at all
     return loads_carry(text, max_depth)
-
-
-def passwords_left_out(file: str, n: int) -> str:
-    """The note of a reader that left out ``n`` passwords of ``file``: a login credential
-    in a source is never kept.
-
-    Examples
-    --------
-    >>> passwords_left_out("users.csv", 1)
-    'users.csv: 1 password not kept (login credentials are never stored)'
-    """
-    return (f"{file}: {n:,} password{'s' if n != 1 else ''} not kept (login credentials are "
-            "never stored)")
 
 
 def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "deep_merge",
     "get_path",
     "loads_carry",
+    "passwords_left_out",
     "pop_path",
     "set_path",
 ]
@@ -150,3 +151,16 @@ def loads_carry(text: str, max_depth: int = 64) -> Any:
         import json
 
         return json.loads(text)
+
+
+def passwords_left_out(file: str, n: int) -> str:
+    """The note of a reader that left out ``n`` passwords of ``file``: a login credential
+    in a source is never kept.
+
+    Examples
+    --------
+    >>> passwords_left_out("users.csv", 1)
+    'users.csv: 1 password not kept (login credentials are never stored)'
+    """
+    return (f"{file}: {n:,} password{'s' if n != 1 else ''} not kept (login credentials are "
+            "never stored)")

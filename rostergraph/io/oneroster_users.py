@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..roster import Roster, raw_text
-from .csvutil import passwords_left_out, split_ids, split_list
+from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
-from .mapping import CEDS_TO_CLEVER
+from .mapping import CEDS_TO_CLEVER, passwords_left_out
 from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kept_role_row
 
 if TYPE_CHECKING:

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from rostergraph.errors import SourceError
-from rostergraph.io.csvutil import passwords_left_out
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
-from rostergraph.io.mapping import deep_merge, loads_carry, set_path
+from rostergraph.io.mapping import deep_merge, loads_carry, passwords_left_out, set_path
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 

@@ -16,10 +16,17 @@ from typing import Any
 import orjson
 
 from rostergraph.errors import SourceError
-from rostergraph.io.csvutil import passwords_left_out, split_ids
+from rostergraph.io.csvutil import split_ids
 from rostergraph.io.enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
-from rostergraph.io.mapping import CARRY_KEY, CEDS_TO_CLEVER, deep_merge, loads_carry, set_path
+from rostergraph.io.mapping import (
+    CARRY_KEY,
+    CEDS_TO_CLEVER,
+    deep_merge,
+    loads_carry,
+    passwords_left_out,
+    set_path,
+)
 from rostergraph.io.oneroster_delta import apply_delta
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_sessions import base_sessions, class_term

@@ -427,10 +427,15 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
         for kind in KINDS:
             recs: Any = roster.records(kind)
             text_file = _text_file(recs, src, source_names, kind)
-            if text_file is not None:
+            # records a reader keeps as text of its own (a CSV reader's): that text is kept
+            own_text = text_file is None and isinstance(recs, LazyRecords) and not isinstance(
+                recs._text, DeferredText) and not recs._complete
+            if text_file is not None or own_text:
                 ready = {str(row): record_to_dict(rec) for row, rec in enumerate(recs._cache)
                          if rec is not None and recs._starts[row] < 0}
                 arrays[f"{kind}.starts"], arrays[f"{kind}.ends"] = recs._starts, recs._ends
+                if own_text:
+                    _private_file(tmp / f"{kind}.jsonl", bytes(recs._source()))
                 kinds[kind] = {"text": text_file, "ready": ready}
             else:  # keep the records themselves as JSON Lines
                 lines = [orjson.dumps(record_to_dict(r)) for r in recs.values()]

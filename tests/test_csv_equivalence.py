@@ -7,7 +7,8 @@ generated districts written by the writers, the defect and public fixtures, zips
 deltas, and hypothesis-made messy files) both must give the same records in the same
 order (every field and ``extra``), the same ``roster.problems`` (order, codes,
 messages, lines, raw text), the same provenance notes and files, and, in strict mode,
-the same first error.
+the same first error. The graph, the rules' field columns and the findings made from the
+columns the new readers keep equal those the oracle's records give.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from rostergraph.synth import write_district
 from tests.csv_oracle import clever_csv as old_sftp
 from tests.csv_oracle import oneroster as old_oneroster
 from tests.strategies import byte_mutations
+from tests.test_collect import assert_same_columns
 
 DATA = Path(__file__).parent / "data"
 READERS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
@@ -64,6 +66,7 @@ def assert_same(fmt: str, path: Path, **kw: Any) -> Any:
     assert [(p.code, p.line, p.file, p.message[:60]) for p in new.problems] == [
         (p.code, p.line, p.file, p.message[:60]) for p in old.problems]
     assert new.problems == old.problems
+    assert_same_columns(new, old)  # the graph and the rules read the reader's columns
     pn, po = new.provenance, old.provenance
     assert (pn.source, pn.format, pn.version, pn.files, pn.notes) == (
         po.source, po.format, po.version, po.files, po.notes)

@@ -75,7 +75,8 @@ from typing import Any
 
 from .._collector import collector_paused
 from ..errors import SourceError
-from ..roster import Roster, RosterBuilder, raw_text
+from ..roster import Roster, raw_text
+from .collect import ColumnarBuilder
 from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
@@ -448,12 +449,14 @@ class _Reader(RowReader):
         for kind, rows in (("terms", self.terms), ("courses", self.courses)):
             for d in rows.values():
                 self.b.add(kind, merged(kind, d), file="sections.csv")
-        for sid, d in self.sections.items():
+        # each dict goes once added (its record is kept as text or built)
+        for sid in list(self.sections):
             file, line = self.section_where[sid]
-            self.b.add("sections", merged("sections", d), file=file, line=line)
-        for uid, d in self.users.items():
+            self.b.add("sections", merged("sections", self.sections.pop(sid)), file=file,
+                       line=line)
+        for uid in list(self.users):
             file, line = self.user_where[uid]
-            self.b.add("users", merged("users", d), file=file, line=line)
+            self.b.add("users", merged("users", self.users.pop(uid)), file=file, line=line)
         for (kind, rid), d in carry.items():
             table = self.b.kinds[kind]
             if rid in table:
@@ -511,8 +514,8 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             if not any(n in bundle for n in SFTP_FILES):
                 raise SourceError("no Clever SFTP files found (expected " + ", ".join(SFTP_FILES)
                                   + ")", path=str(path))
-            b = RosterBuilder(source=str(path), format="clever-csv", strict=strict,
-                              max_problems=limits.max_problems)
+            b = ColumnarBuilder(source=str(path), format="clever-csv", strict=strict,
+                                max_problems=limits.max_problems)
             b.version = "sftp"
             b.notes.extend(f"{got} read as {want} (Clever's SFTP file names are lower case)"
                            for want, got in bundle.aliases.items())

@@ -57,7 +57,7 @@ from ..roster import FileInfo, Roster, RosterBuilder, raw_text
 from . import scan
 from .limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["read_fast"]
+__all__ = ["final_columns", "read_fast", "row_columns"]
 
 _log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ _ORDER = ("districts", "schools", "terms", "courses", "users", "sections")
 # --- merging slices ------------------------------------------------------------------
 
 
-def _row_columns(part: dict[str, Any]) -> dict[str, Any]:
+def row_columns(part: dict[str, Any]) -> dict[str, Any]:
     """A kind's graph and field columns from its joined scan result
     (:func:`rostergraph.io.scan.join_parts`); counted relations get a row per reference."""
     out: dict[str, Any] = {}
@@ -273,7 +273,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         codes[kind] = index
         b.kinds[kind] = LazyRecords(  # type: ignore[assignment]
             RECORD_CLASSES[kind], data, ids, starts, ends, ready, index)
-        merged[kind] = (_row_columns(part), plain_pos, ready, len(ids))
+        merged[kind] = (row_columns(part), plain_pos, ready, len(ids))
         del part
         _log.debug("read %s in %.2f s (%s)", kind, time.perf_counter() - t0, _cpu())
     hasher.join()
@@ -286,7 +286,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     roster = b.build()
     for kind in list(merged):
         cols, plain_pos, ready, n = merged.pop(kind)
-        final = _final_columns(kind, cols, plain_pos, ready, n, codes)
+        final = final_columns(kind, cols, plain_pos, ready, n, codes)
         fields = final.pop("fields", None)
         roster._columns.put(kind, roster.records(kind), graph=final or None, fields=fields)
         del cols, final
@@ -367,7 +367,7 @@ def _inserted(col: Any, at: np.ndarray, values: Any, index: dict[str, int] | Non
     return col
 
 
-def _final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
+def final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
                    ready: dict[int, Any], n_records: int,
                    indices: dict[str, dict[str, int]]) -> dict[str, Any]:
     """Columns keyed by record position; rows of dropped plain lines removed, and the

@@ -40,6 +40,7 @@ from typing import Any
 from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
+from .collect import ColumnarBuilder
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
 from .enrollcols import live_status
 from .limits import DEFAULT_LIMITS, Limits
@@ -373,7 +374,9 @@ class _Reader:
                 if ENROLLMENT_IDS_KEY in d:
                     _prune_enrollment_ids(cid, d)
         for kind, table in (("sections", self.sections), ("users", self.users)):
-            for rid, d in table.items():
+            for rid in list(table):
+                # a bulk load lets each dict go once added (a delta's are read again)
+                d = table.pop(rid) if self.base is None else table[rid]
                 d.pop("_primary_org", None)
                 ct = d.get("roles", {}).get("contact") if kind == "users" else None
                 if ct is not None and ct.get("phone") is not None and d.get(
@@ -476,8 +479,10 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     # collector would walk them again and again (restored, and they settled, after)
     try:
         with collector_paused(settle=True):
-            b = RosterBuilder(source=str(path), format="oneroster", strict=strict,
-                              max_problems=limits.max_problems)
+            # (a delta applied to a base merges records: the plain builder's)
+            b = (RosterBuilder if base is not None else ColumnarBuilder)(
+                source=str(path), format="oneroster", strict=strict,
+                max_problems=limits.max_problems)
             r = _Reader(bundle, b, limits)
             r.base = base
             r.manifest()

@@ -46,7 +46,8 @@ from ..columns import CodedRefs, school_edges
 from ..fields import email_without_at, name_only_last, school_unlisted
 from ..model import RECORD_CLASSES, Roles, _spec
 
-__all__ = ["join_parts", "scan", "slow_lines", "struct_for", "suspect_rows"]
+__all__ = ["Columns", "join_parts", "lines_with", "scan", "slow_lines", "struct_for",
+           "suspect_rows"]
 
 #: The kind of record each relation's reference column names.
 REF_KIND = {"in_district": "districts", "taught_at": "schools", "of_course": "courses",
@@ -110,7 +111,8 @@ _SUSPECT_BYTES = (b"\\", b"\x7f", b"\xc2", b"\xef")
 _FIND_LIMIT = 20_000
 
 
-def _find_all(data: bytes, needle: bytes, lo: int, hi: int, limit: int) -> np.ndarray:
+def _find_all(data: bytes | bytearray, needle: bytes, lo: int, hi: int,
+              limit: int) -> np.ndarray:
     """Every position of ``needle`` in ``data[lo:hi]``, ascending: ``bytes.find`` for the
     first ``limit`` (the usual case: few or none), then one vectorized pass over the rest
     (the positions of its first byte, kept where the following bytes match too)."""
@@ -130,7 +132,8 @@ def _find_all(data: bytes, needle: bytes, lo: int, hi: int, limit: int) -> np.nd
     return pos
 
 
-def suspect_rows(data: bytes, start: int, end: int, row_starts: Any) -> np.ndarray:
+def suspect_rows(data: bytes | bytearray, start: int, end: int,
+                 row_starts: Any) -> np.ndarray:
     """Rows whose text holds a byte that may start a character RG-STR-002 reports.
 
     ``row_starts`` are the byte offsets of the rows (ascending) in
@@ -186,8 +189,19 @@ def _refs(vals: list[Any], base: int, rows: array, refs: list[Any]) -> None:
             refs.append(v)
 
 
-class _Columns:
-    """Column accumulators for one kind; :meth:`add` takes a batch of structs."""
+class Columns:
+    """Column accumulators for one kind; :meth:`add` takes a batch of decoded structs
+    (:func:`struct_for`).
+
+    Examples
+    --------
+    >>> from rostergraph.model import Section
+    >>> dec = msgspec.json.Decoder(struct_for(Section))
+    >>> acc = Columns("sections")
+    >>> acc.add([dec.decode(b'{"id": "c1", "school": "s1", "students": ["u1", "u2"]}')])
+    >>> acc.ids, list(acc.cols["enrolled_in"][0]), acc.cols["enrolled_in"][1]
+    (['c1'], [2], ['u1', 'u2'])
+    """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -371,13 +385,21 @@ def _chunks(data: bytes, start: int, end: int) -> Iterator[tuple[int, list[bytes
         start = cut + 1
 
 
-#: Past this many hits of a needle in a chunk, :func:`_lines_with` goes vectorized.
+#: Past this many hits of a needle in a chunk, :func:`lines_with` goes vectorized.
 _NEEDLE_FINDS = 2_000
 
 
-def _lines_with(data: bytes, needle: bytes, lo: int, hi: int, offs: np.ndarray) -> np.ndarray:
+def lines_with(data: bytes | bytearray, needle: bytes, lo: int, hi: int,
+               offs: np.ndarray) -> np.ndarray:
     """Which lines (starting at byte positions ``offs``, ascending, in ``data[lo:hi]``)
-    hold ``needle`` (a string without a newline)."""
+    hold ``needle`` (a string without a newline).
+
+    Examples
+    --------
+    >>> text = b'{"id":"a"}\\n{"id":"b","ext":{}}\\n'
+    >>> lines_with(text, b'"ext"', 0, len(text), np.array([0, 11])).tolist()
+    [False, True]
+    """
     found = np.zeros(len(offs), dtype=bool)
     pos = _find_all(data, needle, lo, hi, _NEEDLE_FINDS)
     found[np.searchsorted(offs, pos, side="right") - 1] = True
@@ -493,7 +515,7 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
     ends: list[np.ndarray] = []
     unchecked_rows: list[np.ndarray] = []
     slow_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    acc = _Columns(kind)
+    acc = Columns(kind)
     # references to kinds read before are coded chunk by chunk: a list of millions of
     # id strings (the enrollments) is never held whole
     coders = {name: _Coder(index) for name in acc.cols
@@ -509,7 +531,7 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
         for i in np.flatnonzero(slow).tolist():  # (rare) blank lines are no rows at all
             slow[i] = bool(chunk[i].strip())
         slow |= obj & (lens > longest)
-        ext = _lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
+        ext = lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
         unchecked = ext.copy()
         # a record that passes the schema check nests at most 5 deep, except inside an
         # `ext` map, so the bracket count is needed only then (or under a low limit)

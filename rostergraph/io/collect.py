@@ -1,0 +1,171 @@
+"""Users and sections kept as JSON text and columns while a CSV reader runs.
+
+The CSV readers (OneRoster, Clever SFTP) map each row to a Clever-shaped object and
+hand it to a :class:`~rostergraph.roster.RosterBuilder`, which builds the typed record
+at once: at a million students that is ~10M attrs objects held together, and the graph
+and the rules then pull their columns out of them record by record.
+
+:class:`ColumnarBuilder` takes the same objects. A *plain* user or section (every key a
+field of its record class, every value of the field's JSON type, no string longer than
+the string rules' bound) is written as one line of compact JSON text and decoded by
+msgspec into a typed struct (the type check of every field in C); the batch's structs
+give the graph columns and the rules' field columns, exactly as the JSON Lines scan
+takes them from a file, and are dropped. The record is built from its line on first
+access (:class:`~rostergraph.lazy.LazyRecords`). Anything else (an unknown key, a
+wrongly typed value, a repeated id, a string that does not fit JSON) takes the
+builder's general path at the moment it is added, so ``roster.problems`` and the
+records are exactly those the plain builder gives, in the same order.
+
+Examples
+--------
+>>> b = ColumnarBuilder(source="mem", format="test")
+>>> b.add("users", {"id": "u1", "email": "a@x.org"}, file="users.csv", line=2)
+>>> b.add("users", {"id": "u2", "email": 5}, file="users.csv", line=3).id
+'u2'
+>>> r = b.build()
+>>> type(r.users).__name__, r.users["u1"].email, [p.code for p in r.problems]
+('LazyRecords', 'a@x.org', ['bad_field'])
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+import msgspec
+import numpy as np
+import orjson
+
+from ..lazy import LazyRecords
+from ..model import RECORD_CLASSES
+from ..roster import Roster, RosterBuilder
+from . import scan
+from .fast_jsonl import final_columns, row_columns
+
+__all__ = ["ColumnarBuilder"]
+
+#: The kinds kept as text and columns: the ones with millions of records.
+COLLECTED = ("sections", "users")
+
+#: Stands in the builder's table for a record kept as text (the table keeps the order
+#: of all records and finds repeated ids; the record itself is built on access).
+_PLAIN: Any = object()
+
+#: Bad values for the typed decoder or the JSON encoder: such an object takes the
+#: general path (which reports what is wrong with it).
+_NOT_PLAIN = (msgspec.DecodeError, orjson.JSONEncodeError, TypeError, RecursionError)
+
+
+class _Kind:
+    """The text, byte ranges and column accumulators of one collected kind."""
+
+    __slots__ = ("acc", "batch", "decode", "ends", "kind", "starts", "text", "texts")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        cls: type = RECORD_CLASSES[kind]
+        self.decode = msgspec.json.Decoder(scan.struct_for(cls)).decode
+        self.acc = scan.Columns(kind)
+        self.text = bytearray()
+        self.starts = array("q")
+        self.ends = array("q")
+        self.batch: list[Any] = []
+        self.texts: list[bytes] = []
+
+    def add(self, obj: dict[str, Any]) -> bool:
+        """Keep ``obj`` as text and columns if it is plain; ``False`` when it is not."""
+        try:
+            text = orjson.dumps(obj)
+            s = self.decode(text)
+        except _NOT_PLAIN:
+            return False
+        self.batch.append(s)
+        self.texts.append(text)
+        if len(self.batch) >= scan.BATCH:
+            self.flush()
+        return True
+
+    def flush(self) -> None:
+        """Columns of the batch's structs; their lines appended to the text."""
+        if not self.batch:
+            return
+        self.acc.add(self.batch)
+        at = len(self.text)
+        lens = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
+        ends = at + np.cumsum(lens + 1) - 1
+        self.starts.frombytes((ends - lens).tobytes())
+        self.ends.frombytes(ends.tobytes())
+        self.text += b"\n".join(self.texts)
+        self.text += b"\n"
+        self.batch.clear()
+        self.texts.clear()
+
+    def finish(self, table: dict[str, Any]) -> tuple[LazyRecords, dict[str, Any]]:
+        """The kind's records (in ``table``'s order) and their final columns."""
+        self.flush()
+        cls = RECORD_CLASSES[self.kind]
+        data, self.text = self.text, bytearray()
+        starts = np.frombuffer(self.starts, dtype=np.int64)
+        ends = np.frombuffer(self.ends, dtype=np.int64)
+        n_plain = len(starts)
+        ids = list(table)
+        plain = np.fromiter((v is _PLAIN for v in table.values()), dtype=bool, count=len(ids))
+        plain_pos = np.flatnonzero(plain)  # record position of each plain row
+        assert len(plain_pos) == n_plain, "plain rows and table disagree"
+        ready = {int(i): table[ids[i]] for i in np.flatnonzero(~plain).tolist()}
+        suspect = np.union1d(scan.suspect_rows(data, 0, len(data), starts),
+                             np.flatnonzero(scan.lines_with(data, b'"ext"', 0, len(data),
+                                                            starts)))
+        # the records' text, not copied (a view: nothing resizes or writes it from here)
+        text = memoryview(data).toreadonly()
+        part = scan.join_parts([{
+            "ids": self.acc.ids, "lines": np.arange(1, n_plain + 1, dtype=np.int64),
+            "starts": starts, "ends": ends, "newlines": n_plain,
+            "slow": (np.zeros(0, np.int64),) * 3, "suspect": suspect,
+            "cols": self.acc.cols, "fields": self.acc.fields}])
+        self.acc = scan.Columns(self.kind)
+        rec_starts = np.full(len(ids), -1, dtype=np.int64)
+        rec_ends = np.full(len(ids), -1, dtype=np.int64)
+        rec_starts[plain_pos], rec_ends[plain_pos] = starts, ends
+        recs = LazyRecords(cls, text, ids, rec_starts, rec_ends, ready)
+        cols = final_columns(self.kind, row_columns(part), plain_pos, ready, len(ids), {})
+        return recs, cols
+
+
+class ColumnarBuilder(RosterBuilder):
+    """A :class:`~rostergraph.roster.RosterBuilder` that keeps plain users and sections
+    as JSON text and columns (see the module's text); the roster it builds is the plain
+    builder's, with lazy records for those kinds and the columns the graph and the
+    rules read.
+
+    :meth:`add` returns the record when it built one, and ``None`` both for an object
+    not kept and for one kept as text (the CSV readers do not use the value).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._collect = {k: _Kind(k) for k in COLLECTED}
+
+    def add(self, kind: str, obj: Any, *, file: str | None = None, line: int | None = None,
+            index: int | None = None, raw: bytes | str | None = None) -> Any:
+        acc = self._collect.get(kind)
+        if acc is not None and raw is None and type(obj) is dict:
+            rid = obj.get("id")
+            table = self.kinds[kind]
+            if type(rid) is str and rid and rid not in table and acc.add(obj):
+                table[rid] = _PLAIN
+                return None
+        return super().add(kind, obj, file=file, line=line, index=index, raw=raw)
+
+    def build(self) -> Roster:
+        finals: dict[str, dict[str, Any]] = {}
+        for kind, acc in self._collect.items():
+            table = self.kinds[kind]
+            if isinstance(table, dict) and (len(acc.starts) or acc.batch):
+                self.kinds[kind], finals[kind] = acc.finish(table)  # type: ignore[assignment]
+        self._collect = {}
+        roster = super().build()
+        for kind, cols in finals.items():
+            fields = cols.pop("fields", None)
+            roster._columns.put(kind, roster.records(kind), graph=cols or None, fields=fields)
+        return roster

@@ -208,6 +208,19 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         get = self._index.get
         return np.fromiter((get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
 
+    def at(self, row: int) -> Any:
+        """The record at position ``row`` (built now if not yet): no id lookup.
+
+        Examples
+        --------
+        >>> from rostergraph.model import Term
+        >>> LazyRecords(Term, b'{"id": "t1"}{"id": "t2"}', ["t1", "t2"], [0, 12], [12, 24]).at(1).id
+        't2'
+        """
+        if not -len(self._cache) <= row < len(self._cache):
+            raise IndexError(row)
+        return self._build(row)
+
     def __getitem__(self, key: str) -> Any:
         row = self._row(key)
         if row is None:

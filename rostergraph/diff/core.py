@@ -502,11 +502,12 @@ def _lazy_sides(o: LazyRecords, n: LazyRecords) -> tuple[
     old_ids, new_ids = list(o), list(n)
     at_new = n.rows(old_ids)
     gone = at_new < 0
-    removed = {i: o[i] for i in itertools.compress(old_ids, gone.tolist())}
-    added = {i: n[i] for i in itertools.compress(new_ids, (o.rows(new_ids) < 0).tolist())}
+    # (records by row: each side's rows are known, no id is looked up again)
+    removed = {old_ids[r]: o.at(r) for r in np.flatnonzero(gone).tolist()}
+    added = {new_ids[r]: n.at(r) for r in np.flatnonzero(o.rows(new_ids) < 0).tolist()}
     in_both = np.flatnonzero(~gone)
     same = o.same_texts(in_both, n, at_new[in_both])
-    pairs = ((old_ids[r], o[old_ids[r]], n[old_ids[r]])
+    pairs = ((old_ids[r], o.at(r), n.at(int(at_new[r])))
              for r in itertools.compress(in_both.tolist(), [not x for x in same]))
     return removed, added, pairs
 

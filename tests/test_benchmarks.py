@@ -76,3 +76,20 @@ def test_validate_cpu_script_times_validate_on_a_small_district(tmp_path: Path) 
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout.strip().splitlines()[-1])
     assert out["findings"] > 0 and out["cpu"] >= 0 and out["wall"] >= 0
+
+
+def test_load_validate_script_on_a_small_csv_district(tmp_path: Path) -> None:
+    """benchmarks/load_validate.py times load, build and validate of a CSV folder."""
+    import rostergraph
+    from rostergraph.io.write import write_oneroster
+    from rostergraph.synth import write_district
+
+    d = write_district(tmp_path / "d", students=300, seed=3)
+    write_oneroster(rostergraph.load(d), tmp_path / "or")
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "load_validate.py"),
+                        str(tmp_path / "or")], capture_output=True, text=True, timeout=300,
+                       check=False, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    line = p.stdout.strip().splitlines()[-1]
+    for part in ("load ", "build ", "validate ", "findings", "peak "):
+        assert part in line, line

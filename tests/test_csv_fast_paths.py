@@ -9,12 +9,15 @@ rows, lines and problems; the same records and problems as the row-by-row oracle
 
 from __future__ import annotations
 
+import unittest.mock
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rostergraph.io import csvutil
+from rostergraph.io import csv_arrow, csvutil
 from rostergraph.io.limits import Limits
 from rostergraph.io.write import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
@@ -54,6 +57,28 @@ HOSTILE = {
     "long field": b"id,name\n1," + b"x" * 5000 + b"\n",
     "empty cells": b"a,b,c\n,,\n,,\n",
     "single quote char": b"id,name\n1,O'Hara\n",
+    # quotes: pyarrow parses them, and every line holding one is read again by csv
+    "quoted comma": b'id,orgs\n1,"a,b"\n2,c\n',
+    "quoted everything": b'"id","name"\n"1","Ann"\n"2","Bo"\n',
+    "quoted header only": b'"id","name"\n1,Ann\n',
+    "doubled quotes": b'id,name\n1,"say ""hi"""\n2,""""\n',
+    "empty quoted": b'id,name\n1,""\n"",x\n',
+    "quote inside a cell": b'id,name\n1,O"Hara\n2,x"\n',
+    "text after closing quote": b'id,name\n1,"a"b\n2,c\n',
+    "space after closing quote": b'id,name\n1,"a" \n2,c\n',
+    "comma in quotes then junk": b'id,name\n1,"a,"b\n',
+    "quoted line break": b'id,name\n1,"a\nb"\n2,c\n',
+    "quoted CR": b'id,name\r\n1,"a\rb"\r\n2,c\r\n',
+    "unterminated quote": b'id,name\n1,"abc\n',
+    "unterminated at end": b'id,name\n1,"abc',
+    "quotes with CRLF": b'id,name\r\n1,"a,b"\r\n2,c\r\n',
+    "quotes with CR": b'id,name\r1,"a,b"\r2,c\r',
+    "quoted, ragged": b'id,name\n1,"a,b",x\n',
+    "quoted header with comma": b'"id","a,b"\n1,2\n',
+    "quoted header line break": b'"id","a\nb"\n1,2\n',
+    "quoted, blank line": b'id,name\n1,"a"\n\n2,b\n',
+    "quoted long field": b'id,name\n1,"' + b"x" * 5000 + b'"\n',
+    "quoted unicode": 'id,name\n1,"Zoë, 山田"\n'.encode(),
 }
 
 
@@ -88,6 +113,62 @@ def test_arrow_parse_is_taken_for_clean_files() -> None:
         data = HOSTILE[name]
         got = csvutil._arrow_columns(data, data.decode(), Limits(max_field_bytes=100))
         assert got is None, name
+
+
+def test_arrow_parse_takes_quoted_files_it_can_vouch_for() -> None:
+    """A file with a few quoted cells (multi-school users) is parsed by pyarrow; one that
+    quotes every line, or has text after a closing quote, is left to the csv module."""
+    rows = b"".join(b"%d,s%d\n" % (i, i) for i in range(100))
+    some = b"id,orgs\n" + rows + b'100,"a,b"\n'
+    assert csvutil._arrow_columns(some, some.decode(), Limits()) is not None
+    for data in (HOSTILE["quoted everything"], HOSTILE["text after closing quote"],
+                 HOSTILE["quoted line break"], HOSTILE["comma in quotes then junk"]):
+        assert csvutil._arrow_columns(data, data.decode(), Limits()) is None, data
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet='ab,"\r\n ', max_size=12), min_size=1, max_size=8))
+def test_arrow_parse_equals_csv_module_on_any_quoting(lines: list[str]) -> None:
+    """Text made of quotes, commas, line breaks and letters reads the same whichever
+    parser took it (header, rows, lines, problems)."""
+    data = ("a,b\n" + "\n".join(lines)).encode()
+    fast = _read(data, Limits())
+    with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):
+        careful = _read(data, Limits())
+    assert fast == careful
+
+
+_PLAIN_CELL = st.text(alphabet='ab" é', max_size=5)
+_QUOTED_CELL = st.text(alphabet='ab,"\n é', max_size=5).map(
+    lambda s: '"' + s.replace('"', '""') + '"')
+_JUNK_CELL = st.tuples(_QUOTED_CELL, st.text(alphabet='ab" ', min_size=1, max_size=2)).map(
+    "".join)  # text after a closing quote: the strict csv module refuses it
+
+
+@st.composite
+def _quoted_files(draw: Any) -> bytes:
+    """Files of quoted, unquoted and broken cells, CR/LF/CRLF line ends."""
+    n = draw(st.integers(1, 4))
+    head = ",".join(draw(st.lists(st.one_of(st.text(alphabet="abc", min_size=1, max_size=3),
+                                            _QUOTED_CELL), min_size=n, max_size=n)))
+    cell = st.one_of(_PLAIN_CELL, _PLAIN_CELL, _QUOTED_CELL, _JUNK_CELL)
+    rows = [",".join(draw(st.lists(cell, min_size=n, max_size=n)))
+            for _ in range(draw(st.integers(0, 6)))]
+    end = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    return (head + end + end.join(rows) + draw(st.sampled_from(["", end]))).encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_quoted_files())
+def test_arrow_parse_equals_csv_module_on_quoted_cells(data: bytes) -> None:
+    """Quoted cells (commas, doubled quotes, line breaks inside, text after the closing
+    quote) read the same whichever parser took the file; every quoted line is checked
+    here, whatever their share of the file."""
+    with unittest.mock.patch.object(csv_arrow, "MAX_QUOTED_LINES", 1.0):
+        fast = _read(data, Limits())
+    with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):
+        careful = _read(data, Limits())
+    assert fast == careful
 
 
 def test_encoded_columns() -> None:

@@ -47,6 +47,8 @@ import orjson
 
 from ..columns import Codes
 from ..roster import RosterBuilder, raw_text
+from .csv_arrow import arrow_columns as _arrow_columns
+from .csv_arrow import trimmed as _trimmed
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import loads_carry
 
@@ -407,8 +409,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     """
     n_problems = len(b.problems)
     text = decode_csv(data, name, b, kind)
-    if len(b.problems) == n_problems and '"' not in text and data[:2] not in _UTF16:
-        # UTF-8, and nothing quoted
+    if len(b.problems) == n_problems and data[:2] not in _UTF16:  # UTF-8
         got = _arrow_columns(data[3:] if data[:3] == b"\xef\xbb\xbf" else data, text, limits)
         if got is not None:
             header, columns = got
@@ -446,56 +447,6 @@ def _repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -
             b.problem("syntax", f"column {col!r} appears twice in the header; the first is used",
                       file=name, line=1, kind=kind, field=col)
         seen.add(col)
-
-
-def _arrow_columns(data: bytes, text: str, limits: Limits) -> tuple[list[str], list[Any]] | None:
-    """The header and the columns of a file with no quote character, parsed by
-    ``pyarrow.csv`` in one C pass, when they are exactly what :func:`_whole_file` would
-    give: every line a row (no blank line), every row as long as the header, no field
-    over the limits (of ``limits`` and of the :mod:`csv` module), no trailing empty
-    column name. ``None`` otherwise, or without pyarrow: the file is read as before.
-
-    ``data`` is the file's bytes without a byte-order mark and ``text`` their (valid
-    UTF-8) decoding. Without quotes every comma ends a cell and every CR, LF or CRLF a
-    row, in both parsers, so equal counts of rows and lines mean equal rows.
-    """
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.csv as pcsv
-    except ImportError:
-        return None
-    end = len(text)
-    for brk in ("\n", "\r"):
-        at = text.find(brk)
-        if 0 <= at < end:
-            end = at
-    header = text[:end].split(",")
-    if not text or _trimmed(header) != header:
-        return None
-    n_lines = text.count("\n") + text.count("\r") - text.count("\r\n")
-    if text[-1] not in "\r\n":
-        n_lines += 1
-    names = [f"c{i}" for i in range(len(header))]
-    try:
-        table = pcsv.read_csv(
-            pa.BufferReader(data),
-            read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False,
-                                          block_size=min(max(len(data), 1 << 20), 1 << 30)),
-            parse_options=pcsv.ParseOptions(quote_char=False, ignore_empty_lines=True),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
-    except (pa.ArrowException, ValueError, OSError):
-        return None
-    if table.num_rows + 1 != n_lines:  # a blank line: the rows keep their own line numbers
-        return None
-    longest = max(limits.max_field_bytes, 1)
-    longest = min(longest, csv.field_size_limit())
-    if table.num_rows and len(text) > longest and any(
-            (pc.max(pc.utf8_length(col)).as_py() or 0) > longest for col in table.columns):
-        return None
-    return header, list(table.columns)
 
 
 def _whole_file(text: str, limits: Limits) -> list[tuple[int, list[str]]] | None:
@@ -578,14 +529,6 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
                       file=name, line=start, kind=kind, raw=raw_text(lines.get(start, prev)))
             continue
         yield start, row
-
-
-def _trimmed(header: list[str]) -> list[str]:
-    """``header`` without its trailing empty (or blank) names."""
-    end = len(header)
-    while end and not header[end - 1].strip():
-        end -= 1
-    return header[:end]
 
 
 def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,

@@ -75,3 +75,26 @@ def test_legacy_file_with_a_lone_surrogate_keeps_its_records(tmp_path: Path) -> 
     assert sorted(after.users) == sorted(before.users)
     assert [p.code for p in after.problems] == [p.code for p in before.problems]
     assert "Jo\ud800hn" in {u.name.first for u in after.users.values() if u.name}
+
+
+@pytest.mark.parametrize("tobedeleted", [False, True], ids=["all live", "one deleted"])
+def test_enrollment_dates_not_kept_are_counted_in_a_note(tmp_path: Path,
+                                                         tobedeleted: bool) -> None:
+    """An enrollment is no record, so its dateLastModified has nowhere to go: a note
+    counts the dated enrollments of the rows read (by column or row by row)."""
+    src = tmp_path / "or"
+    shutil.copytree(ONEROSTER, src)
+    lines = (src / "enrollments.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    at = header.index("dateLastModified")
+    rows = [r.split(",") for r in lines[1:]]
+    for r in rows:
+        r[at] = "2024-08-19T00:00:00Z"
+    if tobedeleted:  # (a status other than active sends the file row by row)
+        rows[0][header.index("status")] = "tobedeleted"
+    (src / "enrollments.csv").write_text(
+        "\n".join(",".join(r) for r in [header, *rows]) + "\n")
+    r = rostergraph.load(src)
+    n = len(rows) - tobedeleted
+    assert f"enrollments.csv: the dateLastModified of {n:,} enrollments is not kept" in \
+        " ".join(r.provenance.notes)

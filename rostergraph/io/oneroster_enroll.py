@@ -40,8 +40,15 @@ def read_enrollments(rd: _Reader) -> None:
         if not _made_up_ids(rd, t):
             _collect_ids(rd, t)
         _tell_unkept(rd, {col: filled_rows(t, col) or 0 for col in unkept_columns(t)})
+        dated = filled_rows(t, "dateLastModified") or 0
     else:
-        _tell_unkept(rd, _enrollment_rows(rd, t, name))
+        filled = _enrollment_rows(rd, t, name)
+        dated = filled.pop("dateLastModified", 0)
+        _tell_unkept(rd, filled)
+    if dated:  # (nearly every export dates its rows: a note, not a problem per bundle)
+        rd.b.notes.append(f"enrollments.csv: the dateLastModified of {dated:,} enrollments is "
+                          "not kept (an enrollment is no record; a section holds its users' "
+                          "ids)")
     for role, n in sorted(rd.ignored.items()):
         rd.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                           "equivalent: kept in their sections' extra "
@@ -62,7 +69,7 @@ def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> None:
 def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
     """The rows one by one; returns how many held a value in each column no record
     keeps (:func:`~rostergraph.io.enrollcols.unkept_columns`)."""
-    filled = dict.fromkeys(unkept_columns(t), 0)
+    filled = dict.fromkeys([*unkept_columns(t), "dateLastModified"], 0)
     unkept = [(col, t.getter(col)) for col in filled]
     seen: set[tuple[str, str, str]] = set()
     get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (

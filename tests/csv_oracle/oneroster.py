@@ -621,10 +621,12 @@ class _Reader:
         seen: set[tuple[str, str, str]] = set()
         ids: set[str] = set()
         self.unkept: dict[str, int] = {}
+        dated = 0
         for line, row in self.rows("enrollments.csv", "sections"):
             for col, value in row.items():
                 if col and col not in ENROLLMENT_COLUMNS_READ:
                     self.unkept[col] = self.unkept.get(col, 0) + bool(value)
+            dated += bool(row.get("dateLastModified"))
             eid = row.get("sourcedId")
             if eid:  # a repeated id: as users.csv and classes.csv, the first row is kept
                 if eid in ids:
@@ -683,6 +685,10 @@ class _Reader:
                                        line=line, kind="sections", record_id=cid)
                     else:
                         sec["teacher"] = uid
+        if dated:
+            self.b.notes.append(f"enrollments.csv: the dateLastModified of {dated:,} "
+                                "enrollments is not kept (an enrollment is no record; a "
+                                "section holds its users' ids)")
         for role, n in sorted(self.ignored.items()):
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                                 "equivalent: kept in their sections' extra "

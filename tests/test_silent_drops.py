@@ -98,3 +98,12 @@ def test_enrollment_dates_not_kept_are_counted_in_a_note(tmp_path: Path,
     n = len(rows) - tobedeleted
     assert f"enrollments.csv: the dateLastModified of {n:,} enrollments is not kept" in \
         " ".join(r.provenance.notes)
+
+
+def test_manifest_properties_not_kept_are_named_in_a_note() -> None:
+    """A manifest's source.systemName and source.systemCode (and any property but the
+    versions and the file modes) are named in a note with their values."""
+    r = rostergraph.load(ONEROSTER)
+    [note] = [n for n in r.provenance.notes if n.startswith("manifest.csv properties")]
+    assert note == ("manifest.csv properties not kept: source.systemName='ClassLink "
+                    "OneRoster', source.systemCode='ClassLink'")

@@ -51,6 +51,7 @@ from .oneroster_cols import (
     PREFIX,
     enrollment_order,
     kept_enrollment_ids,
+    manifest_property,
     spec_renames,
 )
 from .oneroster_delta import apply_delta
@@ -250,6 +251,7 @@ class _Reader:
             return
         t = self.table("manifest.csv", None)
         files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
+        other: list[str] = []
         for _, row in t.dicts() if t is not None else ():
             prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
             if prop.lower() == "oneroster.version":
@@ -257,6 +259,10 @@ class _Reader:
             elif prop.lower().startswith("file."):
                 f = prop[5:]
                 self.modes[files.get(f.lower(), f)] = value.lower()
+            elif prop.lower() != "manifest.version" and (prop or value):
+                other.append(manifest_property(prop, value))
+        if other:  # (source.systemName, source.systemCode, a vendor's own): not kept
+            self.b.notes.append("manifest.csv properties not kept: " + ", ".join(other))
         for f, mode in self.modes.items():
             present = f + ".csv" in self.bundle
             if mode in ("bulk", "delta") and not present:

@@ -12,7 +12,8 @@ from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "ORG_TYPES", "PREFIX",
            "PROFILES_KEY", "ROLES_KEY", "SPEC_COLUMNS", "USER_ID_COLUMN", "enrollment_order",
-           "is_true", "kept_enrollment_ids", "kept_role_row", "org_type", "spec_renames"]
+           "is_true", "kept_enrollment_ids", "kept_role_row", "manifest_property", "org_type",
+           "spec_renames"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
 PREFIX = "oneroster."
@@ -58,6 +59,19 @@ SPEC_COLUMNS = {c.lower(): c for c in (
 #: OneRoster's org types (1.1 and 1.2), by their lowercase spelling
 ORG_TYPES = {t.lower(): t for t in ("district", "school", "department", "local", "state",
                                      "national")}
+
+
+def manifest_property(prop: str, value: str) -> str:
+    """A manifest property the reader does not keep, as its note names it (the value cut
+    at 60 characters: a vendor's text is no place for more).
+
+    Examples
+    --------
+    >>> manifest_property("source.systemName", "PowerSchool")
+    "source.systemName='PowerSchool'"
+    """
+    shown = value if len(value) <= 60 else value[:60] + "…"
+    return f"{prop}={shown!r}"
 
 
 def org_type(value: str | None) -> str:

@@ -171,6 +171,7 @@ class _Reader:
         self.b.add_file("manifest.csv", data, None)
         header, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
         files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
+        other = []
         for _, row in self._respelt("manifest.csv", None, header, rows):
             prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
             if prop.lower() == "oneroster.version":
@@ -178,6 +179,10 @@ class _Reader:
             elif prop.lower().startswith("file."):
                 f = prop[5:]
                 self.modes[files.get(f.lower(), f)] = value.lower()
+            elif prop.lower() != "manifest.version" and (prop or value):
+                other.append(f"{prop}={value if len(value) <= 60 else value[:60] + '…'!r}")
+        if other:
+            self.b.notes.append("manifest.csv properties not kept: " + ", ".join(other))
         for f, mode in self.modes.items():
             present = f + ".csv" in self.bundle
             if mode in ("bulk", "delta") and not present:

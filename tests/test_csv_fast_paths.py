@@ -115,6 +115,25 @@ def test_arrow_parse_is_taken_for_clean_files() -> None:
         assert got is None, name
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 8, 13, 1 << 24])
+def test_quoted_lines_found_in_any_step(end: str, chunk: int,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lines holding a quote, and their text, whatever the step size."""
+    monkeypatch.setattr(csv_arrow, "_CHUNK", chunk)
+    lines = ['id,x', '1,"a,b"', '2,c', '3,"d""e"', '4,f', '"5",g']
+    data = (end.join(lines) + end).encode()
+    got = csv_arrow._quoted_lines(data)
+    if got is None:  # (a quarter of the lines at most: these are three of six)
+        monkeypatch.setattr(csv_arrow, "MAX_QUOTED_LINES", 1.0)
+        got = csv_arrow._quoted_lines(data)
+    assert got is not None
+    line, start, stop = got
+    assert line.tolist() == [1, 3, 5]
+    assert [data[a:b].decode() for a, b in zip(start.tolist(), stop.tolist())] == [
+        lines[1], lines[3], lines[5]]
+
+
 def test_arrow_parse_takes_quoted_files_it_can_vouch_for() -> None:
     """A file with a few quoted cells (multi-school users) is parsed by pyarrow; one that
     quotes every line, or has text after a closing quote, is left to the csv module."""
@@ -159,12 +178,14 @@ def _quoted_files(draw: Any) -> bytes:
 
 
 @settings(max_examples=300, deadline=None)
-@given(_quoted_files())
-def test_arrow_parse_equals_csv_module_on_quoted_cells(data: bytes) -> None:
+@given(_quoted_files(), st.integers(1, 40))
+def test_arrow_parse_equals_csv_module_on_quoted_cells(data: bytes, chunk: int) -> None:
     """Quoted cells (commas, doubled quotes, line breaks inside, text after the closing
     quote) read the same whichever parser took the file; every quoted line is checked
-    here, whatever their share of the file."""
-    with unittest.mock.patch.object(csv_arrow, "MAX_QUOTED_LINES", 1.0):
+    here, whatever their share of the file, and the file is looked at in steps of
+    ``chunk`` bytes (cut between the CR and the LF of a CRLF too)."""
+    with unittest.mock.patch.object(csv_arrow, "MAX_QUOTED_LINES", 1.0), \
+            unittest.mock.patch.object(csv_arrow, "_CHUNK", chunk):
         fast = _read(data, Limits())
     with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):
         careful = _read(data, Limits())

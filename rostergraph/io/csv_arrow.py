@@ -15,10 +15,10 @@ cannot vouch for; the caller then reads the file with the :mod:`csv` module as b
 
 Examples
 --------
->>> data = b'id,orgs\\n1,"a,b"\\n2,c\\n'
+>>> data = b'id,orgs\\n1,"a,b"\\n2,c\\n3,d\\n'
 >>> header, cols = arrow_columns(data, data.decode(), DEFAULT_LIMITS)
 >>> header, [c.to_pylist() for c in cols]
-(['id', 'orgs'], [['1', '2'], ['a,b', 'c']])
+(['id', 'orgs'], [['1', '2', '3'], ['a,b', 'c', 'd']])
 >>> bad = b'id,orgs\\n1,"a"b\\n'
 >>> arrow_columns(bad, bad.decode(), DEFAULT_LIMITS) is None
 True
@@ -54,41 +54,86 @@ def trimmed(header: list[str]) -> list[str]:
     return header[:end]
 
 
-def _line_breaks(data: bytes) -> np.ndarray:
-    """Byte positions where lines end (a CR, an LF, or the LF of a CRLF), ascending."""
+#: Bytes looked at per step of :func:`_quoted_lines` (its temporaries are a few times this).
+_CHUNK = 1 << 24
+#: Lines seen before the share of quoted lines may decline a file early.
+_EARLY = 10_000
+
+
+def _chunk_end(data: bytes, start: int) -> int:
+    """Where the step starting at ``start`` ends: after a line break (a CRLF kept whole)."""
+    stop = start + _CHUNK
+    if stop >= len(data):
+        return len(data)
+    cut = data.rfind(b"\n", start, stop)
+    if cut < 0:
+        cut = data.rfind(b"\r", start, stop)
+        if cut < 0:  # a line longer than a step: to its end
+            found = [i for i in (data.find(b"\n", stop), data.find(b"\r", stop)) if i >= 0]
+            if not found:
+                return len(data)
+            cut = min(found)
+        if data[cut: cut + 2] == b"\r\n":
+            cut += 1
+    return cut + 1
+
+
+def _quoted_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(line, start, end)`` of each line after the header that holds a quote (line 0 is
+    the header; ``end`` excludes the line break), or ``None`` when they are more than
+    :data:`MAX_QUOTED_LINES` of the lines (seen so far, once :data:`_EARLY` lines are)."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    lf = np.flatnonzero(buf == 10)
-    cr = np.flatnonzero(buf == 13)
-    if len(cr):
-        nxt = cr + 1
-        alone = np.ones(len(cr), dtype=bool)
-        inside = nxt < len(buf)
-        alone[inside] = buf[nxt[inside]] != 10
-        cr = cr[alone]
-        return np.sort(np.concatenate([lf, cr]))
-    return lf
+    lines, starts, ends = [], [], []
+    quoted = seen = 0
+    at = 0
+    while at < len(data):
+        stop = _chunk_end(data, at)
+        part = buf[at:stop]
+        lf = np.flatnonzero(part == 10)
+        cr = np.flatnonzero(part == 13)
+        if len(cr):  # a CR followed by an LF is one break with it (the LF's)
+            nxt = cr + 1
+            inside = nxt < len(part)
+            alone = np.ones(len(cr), dtype=bool)
+            alone[inside] = part[nxt[inside]] != 10
+            brk = np.sort(np.concatenate([lf, cr[alone]]))
+        else:
+            brk = lf
+        q = np.flatnonzero(part == 34)
+        if len(q):
+            idx = np.unique(np.searchsorted(brk, q))  # line within the step
+            line_start = np.concatenate([[0], brk + 1])[idx]
+            line_end = np.append(brk, len(part))[idx]
+            crlf = (line_end > line_start) & (line_end < len(part))
+            crlf[crlf] = part[line_end[crlf] - 1] == 13  # (the CR of a CRLF)
+            lines.append(idx + seen)
+            starts.append(line_start + at)
+            ends.append(line_end - crlf + at)
+            quoted += len(idx)
+        seen += len(brk)
+        # (past the first lines, their share so far decides: declining is always safe)
+        if seen >= _EARLY and quoted > MAX_QUOTED_LINES * seen:
+            return None
+        at = stop
+    n_lines = seen + (data[-1:] not in (b"\r", b"\n", b""))
+    if quoted > MAX_QUOTED_LINES * n_lines:
+        return None
+    if not lines:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    line, start, end = (np.concatenate(x) for x in (lines, starts, ends))
+    keep = line > 0
+    return line[keep], start[keep], end[keep]
 
 
-def _quoted_rows_agree(data: bytes, table: Any, names: list[str]) -> bool:
-    """Whether every line of ``data`` holding a quote (after the header) reads, with the
+def _quoted_rows_agree(data: bytes, table: Any, names: list[str],
+                       quoted: tuple[np.ndarray, np.ndarray, np.ndarray]) -> bool:
+    """Whether each of the ``quoted`` lines (:func:`_quoted_lines`) reads, with the
     :mod:`csv` module alone, as pyarrow's row at that line."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(buf == 34)
-    breaks = _line_breaks(data)
-    lines = np.unique(np.searchsorted(breaks, quotes))  # line index (0: the header)
-    lines = lines[lines > 0]
-    if len(lines) > MAX_QUOTED_LINES * (len(breaks) + 1):
-        return False
+    lines, starts, ends = quoted
     if not len(lines):
         return True
-    starts = breaks[lines - 1] + 1
-    ends = np.append(breaks, len(buf))[lines]
-    texts = []
-    for a, b in zip(starts.tolist(), ends.tolist()):
-        line = data[a:b]
-        if line.endswith(b"\r"):  # (the CR of a CRLF: the break is its LF)
-            line = line[:-1]
-        texts.append(line.decode("utf-8"))
+    texts = [data[a:b].decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
     try:
         want = list(csv.reader(texts, strict=True))
     except csv.Error:
@@ -130,7 +175,6 @@ def arrow_columns(data: bytes, text: str, limits: Limits) -> tuple[list[str], li
         import pyarrow.csv as pcsv
     except ImportError:
         return None
-    quoted = '"' in text
     end = len(text)
     for brk in ("\n", "\r"):
         at = text.find(brk)
@@ -139,8 +183,13 @@ def arrow_columns(data: bytes, text: str, limits: Limits) -> tuple[list[str], li
     header = _header(text, end)
     if not text or header is None or trimmed(header) != header:
         return None
-    n_lines = text.count("\n") + text.count("\r") - text.count("\r\n")
-    if text[-1] not in "\r\n":
+    has_quotes = b'"' in data
+    quoted = _quoted_lines(data) if has_quotes else None
+    if has_quotes and quoted is None:  # (declined before the parse)
+        return None
+    # (counted in the bytes: a str of non-ASCII text is up to four times their size)
+    n_lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    if data[-1:] not in (b"\r", b"\n"):
         n_lines += 1
     names = [f"c{i}" for i in range(len(header))]
     try:
@@ -148,7 +197,7 @@ def arrow_columns(data: bytes, text: str, limits: Limits) -> tuple[list[str], li
             pa.BufferReader(data),
             read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False,
                                           block_size=min(max(len(data), 1 << 20), 1 << 30)),
-            parse_options=pcsv.ParseOptions(quote_char='"' if quoted else False,
+            parse_options=pcsv.ParseOptions(quote_char='"' if quoted is not None else False,
                                             double_quote=True, ignore_empty_lines=True),
             convert_options=pcsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
@@ -162,6 +211,6 @@ def arrow_columns(data: bytes, text: str, limits: Limits) -> tuple[list[str], li
     if table.num_rows and len(text) > longest and any(
             (pc.max(pc.utf8_length(col)).as_py() or 0) > longest for col in table.columns):
         return None
-    if quoted and not _quoted_rows_agree(data, table, names):
+    if quoted is not None and not _quoted_rows_agree(data, table, names, quoted):
         return None
     return header, list(table.columns)

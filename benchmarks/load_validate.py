@@ -6,7 +6,9 @@ Usage::
 
 ``PATH`` is anything ``rostergraph.load`` reads (a JSON Lines folder, a OneRoster or
 Clever SFTP CSV folder). Prints one line: the wall and CPU seconds of ``load``, of
-``RosterGraph.from_roster`` and of ``validate``, and the peak RSS of the process. Run it
+``RosterGraph.from_roster`` and of ``validate``, and the peak RSS of the process.
+``validate`` is given the roster, as a user calls it, so its figure includes building the
+graph again (``benchmarks/run.py`` gives it the built graph instead). Run it
 in a fresh process per measurement (the figures of a second load in one process would
 include the first one's memory). To compare two versions, run it with ``PYTHONPATH``
 pointing at each checkout in turn.

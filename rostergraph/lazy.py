@@ -186,7 +186,7 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         if rec is None:
             obj = orjson.loads(self._source()[int(self._starts[row]): int(self._ends[row])])
             rec = self._conv(obj)
-            if rec is FALLBACK:  # pragma: no cover - the reader only defers plain records
+            if rec is FALLBACK:  # keys that are no field (a CSV reader's extra)
                 from .model import record_from_dict
 
                 rec = record_from_dict(self._cls, obj)[0]
@@ -251,7 +251,7 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             for row, rec in enumerate(cache):
                 if rec is None:
                     rec = conv(loads(text[starts[row]: ends[row]]))
-                    if rec is FALLBACK:  # pragma: no cover
+                    if rec is FALLBACK:  # (keys that are no field: see _build)
                         rec = self._build(row)
                     cache[row] = rec
         self._complete = True
@@ -279,7 +279,7 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             rec = cache[row]
             if rec is None:
                 rec = conv(loads(text[a:b]))
-                if rec is FALLBACK:  # pragma: no cover - the reader only defers plain records
+                if rec is FALLBACK:  # keys that are no field (a CSV reader's extra)
                     from .model import record_from_dict
 
                     rec = record_from_dict(self._cls, loads(text[a:b]))[0]  # (not kept)
@@ -298,8 +298,9 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
     def decoded(self, rows: Sequence[int]) -> list[Any]:
         """For each of ``rows``: its decoded JSON object when its record is not built yet
         (the record is not built now either), else ``None``. Rows not built are plain
-        (the reader defers only those): every key is a field of the record class, with
-        the field's JSON type, so the object holds exactly the record's strings.
+        (the reader defers only those): every field of the record class in the object has
+        the field's JSON type, so its fields hold exactly the record's values. (A CSV
+        reader's text may also hold keys that are no field: the record's ``extra``.)
         """
         cache, starts, ends = self._cache, self._starts, self._ends
         if all(cache[r] is not None for r in rows):

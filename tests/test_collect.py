@@ -40,7 +40,8 @@ def _objects(draw: Any) -> list[tuple[str, Any]]:
         if draw(st.booleans()):  # most objects without the strategy's unknown keys
             obj = {k: v for k, v in obj.items() if not k.startswith("x_")}
         how = draw(st.sampled_from(["plain"] * 6 + ["empty_id", "int_id", "bad_type",
-                                                     "long", "surrogate", "list"]))
+                                                     "long", "surrogate", "list",
+                                                     "long_extra", "nested_extra"]))
         if how == "empty_id":
             obj["id"] = ""
         elif how == "int_id":
@@ -49,6 +50,12 @@ def _objects(draw: Any) -> list[tuple[str, Any]]:
             obj[draw(st.sampled_from(["name", "email", "school", "students"]))] = 5
         elif how == "long":
             obj["sis_id"] = "s" * 300
+        elif how == "long_extra":  # (an unknown key's string: not bounded by the decoder)
+            obj["x_note"] = draw(st.sampled_from(["n" * 256, "n" * 255, "é" * 200,
+                                                  ["l" * 300], {"k": "m" * 400}]))
+        elif how == "nested_extra" and kind == "users":
+            obj["roles"] = {"student": {"school": "sc1", "x_local": "7" * draw(
+                st.sampled_from([3, 300]))}}
         elif how == "surrogate":
             obj["sis_id"] = "a\udc80"
         elif how == "list":
@@ -122,6 +129,21 @@ def test_plain_records_are_built_on_first_access() -> None:
     assert r.users.n_built() == 0 and len(g.relations["enrolled_in"].src) == 2
     assert r.users["u7"].roles.student.grade == "3"
     assert r.users.n_built() == 1
+
+
+def test_unknown_keys_stay_in_extra_and_long_strings_in_them_are_found() -> None:
+    """Keys that are no field (a CSV reader's extra, at any depth) keep the record lazy;
+    the record keeps them, and a long string in one is still a finding."""
+    items = [("users", {"id": "u1", "oneroster.userIds": "{Local:1}"}),
+             ("users", {"id": "u2", "oneroster.note": "x" * 300}),
+             ("users", {"id": "u3", "roles": {"student": {"school": "s", "x_k": "v"}}})]
+    new, old = _both(items)
+    assert isinstance(new.users, LazyRecords) and new.users.n_built() == 0
+    assert_same_roster(new, old)
+    assert new.users["u1"].extra == {"oneroster.userIds": "{Local:1}"}
+    assert new.users["u3"].roles.student.extra == {"x_k": "v"}
+    found = rostergraph.validate(new).findings
+    assert [f.ids[0] for f in found if f.rule == "RG-STR-001"] == ["u2"]
 
 
 def test_a_repeated_id_is_a_problem_at_its_place() -> None:

@@ -5,14 +5,15 @@ hand it to a :class:`~rostergraph.roster.RosterBuilder`, which builds the typed 
 at once: at a million students that is ~10M attrs objects held together, and the graph
 and the rules then pull their columns out of them record by record.
 
-:class:`ColumnarBuilder` takes the same objects. A *plain* user or section (every key a
-field of its record class, every value of the field's JSON type, no string longer than
-the string rules' bound) is written as one line of compact JSON text and decoded by
+:class:`ColumnarBuilder` takes the same objects. A *plain* user or section (every value of a
+field of its record class of the field's JSON type, no such string longer than the string
+rules' bound; keys that are no field are allowed, the record keeps them in ``extra``) is
+written as one line of compact JSON text and decoded by
 msgspec into a typed struct (the type check of every field in C); the batch's structs
 give the graph columns and the rules' field columns, exactly as the JSON Lines scan
 takes them from a file, and are dropped. The record is built from its line on first
-access (:class:`~rostergraph.lazy.LazyRecords`). Anything else (an unknown key, a
-wrongly typed value, a repeated id, a string that does not fit JSON) takes the
+access (:class:`~rostergraph.lazy.LazyRecords`). Anything else (a wrongly typed
+value, a repeated id, a string that does not fit JSON) takes the
 builder's general path at the moment it is added, so ``roster.problems`` and the
 records are exactly those the plain builder gives, in the same order.
 
@@ -64,7 +65,9 @@ class _Kind:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         cls: type = RECORD_CLASSES[kind]
-        self.decode = msgspec.json.Decoder(scan.struct_for(cls)).decode
+        # (keys that are no field are skipped: the record built from the text keeps them in
+        # `extra`, as the plain builder does, and report nothing either way)
+        self.decode = msgspec.json.Decoder(scan.struct_for(cls, True, True)).decode
         self.acc = scan.Columns(kind)
         self.text = bytearray()
         self.starts = array("q")
@@ -113,9 +116,12 @@ class _Kind:
         plain_pos = np.flatnonzero(plain)  # record position of each plain row
         assert len(plain_pos) == n_plain, "plain rows and table disagree"
         ready = {int(i): table[ids[i]] for i in np.flatnonzero(~plain).tolist()}
-        suspect = np.union1d(scan.suspect_rows(data, 0, len(data), starts),
-                             np.flatnonzero(scan.lines_with(data, b'"ext"', 0, len(data),
-                                                            starts)))
+        # rows the string rules must look at: a byte that may start a character they
+        # report, an `ext` map, or a string the decoder did not bound (an unknown key's)
+        suspect = np.union1d(
+            np.union1d(scan.suspect_rows(data, 0, len(data), starts),
+                       np.flatnonzero(scan.lines_with(data, b'"ext"', 0, len(data), starts))),
+            scan.long_string_rows(data, starts))
         # the records' text, not copied (a view: nothing resizes or writes it from here)
         text = memoryview(data).toreadonly()
         part = scan.join_parts([{

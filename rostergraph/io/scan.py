@@ -46,8 +46,8 @@ from ..columns import CodedRefs, school_edges
 from ..fields import email_without_at, name_only_last, school_unlisted
 from ..model import RECORD_CLASSES, Roles, _spec
 
-__all__ = ["Columns", "join_parts", "lines_with", "scan", "slow_lines", "struct_for",
-           "suspect_rows"]
+__all__ = ["Columns", "join_parts", "lines_with", "long_string_rows", "scan", "slow_lines",
+           "struct_for", "suspect_rows"]
 
 #: The kind of record each relation's reference column names.
 REF_KIND = {"in_district": "districts", "taught_at": "schools", "of_course": "courses",
@@ -61,13 +61,15 @@ BATCH = 512
 # --- typed decoders (the schema check in C) ----------------------------------------
 
 @cache  # (a pure function of its arguments: the same struct type for every load)
-def struct_for(cls: type, bounded: bool = True) -> Any:
+def struct_for(cls: type, bounded: bool = True, unknown_keys: bool = False) -> Any:
     """A ``msgspec.Struct`` type mirroring record class ``cls``'s JSON schema.
 
     An unknown key, a wrongly typed value or a non-object fails to decode;
     such a line goes through the general reader, which keeps those values in
     ``extra`` and reports them. ``null`` is allowed wherever a record allows
-    an absent value.
+    an absent value. With ``unknown_keys``, keys that are no field (at any
+    depth) are skipped instead: for text whose unknown keys are no problem
+    (a CSV reader's ``extra``), the record built from it keeps them.
 
     Examples
     --------
@@ -88,14 +90,15 @@ def struct_for(cls: type, bounded: bool = True) -> Any:
         elif kind == "strs":
             t = list[_Str] | None  # type: ignore[valid-type]  # (_Str is made at run time)
         elif kind == "obj":
-            t = struct_for(sub, bounded) | None  # type: ignore[arg-type]
+            t = struct_for(sub, bounded, unknown_keys) | None  # type: ignore[arg-type]
         elif kind == "objs":
-            t = list[struct_for(sub, bounded)] | None  # type: ignore[arg-type,misc]
+            t = list[struct_for(sub, bounded, unknown_keys)] | None  # type: ignore[arg-type,misc]
         else:  # "map": any JSON object
             t = dict | None
         fields.append((name, t, None))
-    return msgspec.defstruct(f"_Typed{cls.__name__}{'' if bounded else 'Any'}", fields,
-                             forbid_unknown_fields=True, gc=False, omit_defaults=True)
+    return msgspec.defstruct(
+        f"_Typed{cls.__name__}{'' if bounded else 'Any'}{'Open' if unknown_keys else ''}",
+        fields, forbid_unknown_fields=not unknown_keys, gc=False, omit_defaults=True)
 
 
 # --- text that the string rules must look at --------------------------------------
@@ -154,6 +157,39 @@ def suspect_rows(data: bytes | bytearray, start: int, end: int,
     rows = np.searchsorted(rs, pos, side="right") - 1
     rows = np.unique(rows)
     return rows[rows >= 0]
+
+
+def long_string_rows(data: bytes | bytearray, row_starts: np.ndarray) -> np.ndarray:
+    """Rows (starting at byte offsets ``row_starts``, ascending, in ``data``) that may hold
+    a string longer than :data:`MAX_STRING` characters: a run of more bytes than that
+    between two quote characters (a string with an escape is a suspect row already, see
+    :func:`suspect_rows`). For text whose unknown keys the decoder skipped unchecked.
+
+    Examples
+    --------
+    >>> text = b'{"id":"a"}\\n{"id":"b","x":"' + b"y" * 300 + b'"}\\n'
+    >>> long_string_rows(text, np.array([0, 11])).tolist()
+    [1]
+    """
+    rows: list[np.ndarray] = []
+    step = 1 << 24
+    last: list[int] = []  # the previous step's last quote: a run across the cut is seen
+    for at in range(0, len(data), step):  # (in steps: a district's quotes are many)
+        count = min(step, len(data) - at)
+        a = np.frombuffer(data, dtype=np.uint8, count=count, offset=at)
+        q = np.flatnonzero(a == 0x22) + at
+        if last:
+            q = np.concatenate([np.asarray(last, dtype=np.int64), q])
+        if len(q) > 1:
+            gap = np.flatnonzero(np.diff(q) > MAX_STRING + 1)
+            if len(gap):
+                rows.append(np.searchsorted(row_starts, q[gap], side="right") - 1)
+        if len(q):
+            last = [int(q[-1])]
+    if not rows:
+        return np.zeros(0, np.int64)
+    out = np.unique(np.concatenate(rows))
+    return out[out >= 0]
 
 
 # --- columns from batches of decoded structs ------------------------------------

@@ -7,8 +7,9 @@ and the rules then pull their columns out of them record by record.
 
 :class:`ColumnarBuilder` takes the same objects. A *plain* user or section (every key a
 field of its record class, every value of the field's JSON type, no string longer than
-the string rules' bound) is written as one line of compact JSON text and decoded by
-msgspec into a typed struct (the type check of every field in C); the batch's structs
+the string rules' bound, and the object read back from its text equal to itself: not a
+NaN, a tuple, a UUID) is written as one line of compact JSON text and decoded by msgspec
+into a typed struct (the type check of every field in C); the batch's structs
 give the graph columns and the rules' field columns, exactly as the JSON Lines scan
 takes them from a file, and are dropped. The record is built from its line on first
 access (:class:`~rostergraph.lazy.LazyRecords`). Anything else (an unknown key, a
@@ -77,6 +78,10 @@ class _Kind:
         try:
             text = orjson.dumps(obj)
             s = self.decode(text)
+            # JSON writes some values as others (NaN as null, a tuple as an array, a UUID
+            # or an enum as its string): the text must read back as the object itself
+            if orjson.loads(text) != obj:
+                return False
         except _NOT_PLAIN:
             return False
         self.batch.append(s)

@@ -203,3 +203,16 @@ def test_values_json_writes_as_others_take_the_general_path(
     new, old = _both(items)
     assert_same_roster(new, old)
 
+
+def test_add_after_build() -> None:
+    """Records added after a build go in the next build, as with the plain builder."""
+    got = []
+    for make in (ColumnarBuilder, RosterBuilder):
+        b = make(source="mem", format="test")
+        b.add("users", {"id": "u1", "email": "a@x.org"}, line=2)
+        first = b.build()
+        b.add("users", {"id": "u2"}, line=3)
+        b.add("users", {"id": "u1"}, line=4)
+        got.append((list(first.users), b.build()))
+    assert got[0][0] == got[1][0] == ["u1"]
+    assert_same_roster(got[0][1], got[1][1])

@@ -153,6 +153,9 @@ class ColumnarBuilder(RosterBuilder):
 
     def add(self, kind: str, obj: Any, *, file: str | None = None, line: int | None = None,
             index: int | None = None, raw: bytes | str | None = None) -> Any:
+        table = self.kinds.get(kind)
+        if isinstance(table, LazyRecords):  # built already: the next build takes a dict
+            self.kinds[kind] = dict(table.items())
         acc = self._collect.get(kind)
         if acc is not None and raw is None and type(obj) is dict:
             rid = obj.get("id")

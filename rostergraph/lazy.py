@@ -184,7 +184,12 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
     def _build(self, row: int) -> Any:
         rec = self._cache[row]
         if rec is None:
-            obj = orjson.loads(self._source()[int(self._starts[row]): int(self._ends[row])])
+            text = self._source()
+            # (another thread's materialize may have built it and let the text go meanwhile)
+            rec = self._cache[row]
+            if rec is not None:
+                return rec
+            obj = orjson.loads(text[int(self._starts[row]): int(self._ends[row])])
             rec = self._conv(obj)
             if rec is FALLBACK:  # keys that are no field (a CSV reader's extra)
                 from .model import record_from_dict

@@ -5,6 +5,9 @@ rules would take from those records."""
 from __future__ import annotations
 
 import copy
+import datetime
+import enum
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -197,3 +200,41 @@ def test_warm_csv_load_keeps_the_readers_text(tmp_path: Path,
     warm = rostergraph.load(out, cache=True)
     assert "from cache" in warm.provenance.notes[-1]
     assert_same_roster(warm, cold)
+
+
+class _Colour(enum.Enum):
+    RED = "red"
+
+
+@pytest.mark.parametrize("items", [
+    [("users", {"id": "u1", "email": float("nan")})],  # (json.loads reads NaN in a JSON cell)
+    [("users", {"id": "u1", "name": {"first": float("inf")}})],
+    [("sections", {"id": "c1", "ext": {"a": float("nan")}})],
+    [("sections", {"id": "c1", "students": ("u1", "u2")})],
+    [("sections", {"id": "c1", "ext": {"a": (1, 2)}})],
+    [("users", {"id": "u1", "roles": {"student": {"school": "s1", "schools": ("s1",)}}})],
+    [("users", {"id": "u1", "created": datetime.datetime(2024, 1, 1)})],
+    [("users", {"id": "u1", "email": uuid.UUID(int=5)})],
+    [("users", {"id": "u1", "email": _Colour.RED})],
+], ids=["nan", "inf", "nan in ext", "tuple", "tuple in ext", "tuple in a role", "datetime",
+        "uuid", "enum"])
+def test_values_json_writes_as_others_take_the_general_path(
+        items: list[tuple[str, Any]]) -> None:
+    """A value JSON text holds as another value (NaN as null, a tuple as an array, a UUID
+    as its string) is what the plain builder sees: its problem, its value."""
+    new, old = _both(items)
+    assert_same_roster(new, old)
+
+
+def test_add_after_build() -> None:
+    """Records added after a build go in the next build, as with the plain builder."""
+    got = []
+    for make in (ColumnarBuilder, RosterBuilder):
+        b = make(source="mem", format="test")
+        b.add("users", {"id": "u1", "email": "a@x.org"}, line=2)
+        first = b.build()
+        b.add("users", {"id": "u2"}, line=3)
+        b.add("users", {"id": "u1"}, line=4)
+        got.append((list(first.users), b.build()))
+    assert got[0][0] == got[1][0] == ["u1"]
+    assert_same_roster(got[0][1], got[1][1])

@@ -268,3 +268,28 @@ def test_utf16_bundle_reads_the_same(tmp_path: Path) -> None:
         f.write_bytes(f.read_text("utf-8").encode("utf-16"))
     r = assert_same("sftp", d)
     assert len(r.users) == len(rostergraph.sample().users)
+
+
+@pytest.mark.parametrize("fmt", sorted(READERS))
+def test_nan_in_a_json_cell_reads_the_same(tmp_path: Path, fmt: str) -> None:
+    """``NaN`` and ``Infinity`` in a JSON cell (read by ``json.loads``, which takes them)
+    give the oracle's problem and values, not the ``null`` JSON text writes for them."""
+    import csv
+
+    out = _written(tmp_path, fmt, rostergraph.sample())
+    r = rostergraph.load(out, cache=False)
+    uid, sid = next(iter(r.users)), next(iter(r.sections))
+    if fmt == "sftp":
+        with open(out / "rostergraph_records.csv", "a", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["users", uid, '{"email": NaN}'])
+            w.writerow(["sections", sid, '{"ext": {"a": Infinity}}'])
+    else:
+        p = out / "users.csv"
+        with open(p, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        col = rows[0].index("metadata.rostergraph.clever")
+        rows[1][col] = '{"name": {"first": NaN}}'
+        with open(p, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(rows)
+    assert_same(fmt, out)

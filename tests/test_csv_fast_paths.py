@@ -79,6 +79,10 @@ HOSTILE = {
     "quoted, blank line": b'id,name\n1,"a"\n\n2,b\n',
     "quoted long field": b'id,name\n1,"' + b"x" * 5000 + b'"\n',
     "quoted unicode": 'id,name\n1,"Zoë, 山田"\n'.encode(),
+    # a header name over the field limit: the csv module holds the header row to it too
+    "long header name": b"id," + b"n" * 150 + b"\n1,Ann\n",
+    "long quoted header name": b'id,"' + b"n" * 150 + b'"\n1,Ann\n',
+    "long header name, no rows": b"id," + b"n" * 150 + b"\n",
 }
 
 

@@ -206,6 +206,31 @@ def test_lazy_records_from_many_threads() -> None:
     assert calls == [1]
 
 
+def test_a_record_built_while_another_thread_materializes() -> None:
+    """A thread switch between a record's cache check and its text (another thread then
+    builds every record and lets the text go): the record is the built one, not a decode
+    of the dropped text."""
+    text = b'{"id": "t1", "name": "Fall"}\n{"id": "t2"}\n'
+    recs = LazyRecords(Term, text, ["t1", "t2"], [0, 29], [28, 41])
+
+    class _Switch(list):  # type: ignore[type-arg]
+        """The cache, with the other thread's whole materialize at the first read."""
+
+        switched = False
+
+        def __getitem__(self, i: Any) -> Any:
+            got = super().__getitem__(i)
+            if not self.switched:
+                self.switched = True
+                other = threading.Thread(target=recs.materialize)
+                other.start()
+                other.join()
+            return got
+
+    recs._cache = _Switch(recs._cache)
+    assert recs.at(0).name == "Fall" and recs["t2"].id == "t2"
+
+
 # -- warm loads ---------------------------------------------------------------------------
 
 

@@ -7,7 +7,8 @@ and the rules then pull their columns out of them record by record.
 
 :class:`ColumnarBuilder` takes the same objects. A *plain* user or section (every value of a
 field of its record class of the field's JSON type, no such string longer than the string
-rules' bound; keys that are no field are allowed, the record keeps them in ``extra``) is
+rules' bound, and the object read back from its text equal to itself: not a NaN, a tuple,
+a UUID; keys that are no field are allowed, the record keeps them in ``extra``) is
 written as one line of compact JSON text and decoded by
 msgspec into a typed struct (the type check of every field in C); the batch's structs
 give the graph columns and the rules' field columns, exactly as the JSON Lines scan
@@ -80,6 +81,10 @@ class _Kind:
         try:
             text = orjson.dumps(obj)
             s = self.decode(text)
+            # JSON writes some values as others (NaN as null, a tuple as an array, a UUID
+            # or an enum as its string): the text must read back as the object itself
+            if orjson.loads(text) != obj:
+                return False
         except _NOT_PLAIN:
             return False
         self.batch.append(s)
@@ -154,6 +159,9 @@ class ColumnarBuilder(RosterBuilder):
 
     def add(self, kind: str, obj: Any, *, file: str | None = None, line: int | None = None,
             index: int | None = None, raw: bytes | str | None = None) -> Any:
+        table = self.kinds.get(kind)
+        if isinstance(table, LazyRecords):  # built already: the next build takes a dict
+            self.kinds[kind] = dict(table.items())
         acc = self._collect.get(kind)
         if acc is not None and raw is None and type(obj) is dict:
             rid = obj.get("id")

@@ -208,6 +208,9 @@ def arrow_columns(data: bytes, text: str, limits: Limits) -> tuple[list[str], li
         return None
     longest = max(limits.max_field_bytes, 1)
     longest = min(longest, csv.field_size_limit())
+    # (the header is a row to the csv module: its names are held to the limit too)
+    if len(text) > longest and max(map(len, header)) > longest:
+        return None
     if table.num_rows and len(text) > longest and any(
             (pc.max(pc.utf8_length(col)).as_py() or 0) > longest for col in table.columns):
         return None

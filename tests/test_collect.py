@@ -44,7 +44,8 @@ def _objects(draw: Any) -> list[tuple[str, Any]]:
             obj = {k: v for k, v in obj.items() if not k.startswith("x_")}
         how = draw(st.sampled_from(["plain"] * 6 + ["empty_id", "int_id", "bad_type",
                                                      "long", "surrogate", "list",
-                                                     "long_extra", "nested_extra"]))
+                                                     "long_extra", "nested_extra",
+                                                     "staff_school"]))
         if how == "empty_id":
             obj["id"] = ""
         elif how == "int_id":
@@ -59,6 +60,8 @@ def _objects(draw: Any) -> list[tuple[str, Any]]:
         elif how == "nested_extra" and kind == "users":
             obj["roles"] = {"student": {"school": "sc1", "x_local": "7" * draw(
                 st.sampled_from([3, 300]))}}
+        elif how == "staff_school" and kind == "users":  # (staff have only `schools`)
+            obj["roles"] = {"staff": {"schools": ["sc1"], "school": "sc1"}}
         elif how == "surrogate":
             obj["sis_id"] = "a\udc80"
         elif how == "list":
@@ -79,15 +82,16 @@ def _both(items: list[tuple[str, Any]], **kw: Any) -> tuple[Roster, Roster]:
 
 def assert_same_roster(new: Roster, old: Roster) -> None:
     """Same records (order, fields, extra, explicit nulls), problems, graph, field
-    columns and findings."""
+    columns and findings (those first: building the records would hide a rule that
+    reads only built ones)."""
     assert new.problems == old.problems
+    assert_same_columns(new, old)
     for kind in KINDS:
         a, b = new.records(kind), old.records(kind)
         assert list(a) == list(b), kind
         for rid, rec in b.items():
             assert a[rid] == rec and a[rid].extra == rec.extra, (kind, rid)
             assert a[rid].nulls == rec.nulls, (kind, rid)
-    assert_same_columns(new, old)
 
 
 def assert_same_columns(new: Roster, old: Roster) -> None:
@@ -147,6 +151,17 @@ def test_unknown_keys_stay_in_extra_and_long_strings_in_them_are_found() -> None
     assert new.users["u3"].roles.student.extra == {"x_k": "v"}
     found = rostergraph.validate(new).findings
     assert [f.ids[0] for f in found if f.rule == "RG-STR-001"] == ["u2"]
+
+
+def test_a_staff_role_with_a_school_key_is_found() -> None:
+    """RG-STF-001 reports a staff role carrying a singular ``school`` (kept in the role's
+    extra) from a CSV reader's roster as from the plain builder's."""
+    items = [("users", {"id": "s1", "roles": {"staff": {"schools": ["a"], "school": "a"}}}),
+             ("users", {"id": "s2", "roles": {"staff": {"schools": ["a"]}}})]
+    new, old = _both(items)
+    found = rostergraph.validate(new).findings  # (before any record is built)
+    assert [f.ids[0] for f in found if f.rule == "RG-STF-001"] == ["s1"]
+    assert_same_roster(new, old)
 
 
 def test_a_repeated_id_is_a_problem_at_its_place() -> None:

@@ -57,6 +57,8 @@ def assert_same(fmt: str, path: Path, **kw: Any) -> Any:
     if isinstance(old, tuple) or isinstance(new, tuple):
         assert new == old
         return new
+    # (first: building the records would hide a rule that reads only built ones)
+    assert_same_columns(new, old)  # the graph and the rules read the reader's columns
     for kind in KINDS:
         a, b = new.records(kind), old.records(kind)
         assert list(a) == list(b), kind
@@ -66,7 +68,6 @@ def assert_same(fmt: str, path: Path, **kw: Any) -> Any:
     assert [(p.code, p.line, p.file, p.message[:60]) for p in new.problems] == [
         (p.code, p.line, p.file, p.message[:60]) for p in old.problems]
     assert new.problems == old.problems
-    assert_same_columns(new, old)  # the graph and the rules read the reader's columns
     pn, po = new.provenance, old.provenance
     assert (pn.source, pn.format, pn.version, pn.files, pn.notes) == (
         po.source, po.format, po.version, po.files, po.notes)

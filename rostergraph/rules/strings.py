@@ -449,9 +449,10 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
                 scan.walk(cls, list(recs.values()), object_array(list(recs.keys())), "")
                 continue
             rows = np.flatnonzero(suspect)
-            # records not built yet are read from their JSON text, not built, when a fast
-            # reader checked that text at every depth (every key a field); other texts
-            # (a snapshot's copy of records read from CSV) may hold `extra` keys anywhere
+            # records not built yet are read from their JSON text, not built, when every
+            # key of the text is a field at every depth (the JSON Lines scan's texts); a
+            # text with keys that are no field (a CSV reader's `extra`, at any depth) is
+            # built and walked as a record
             if (len(rows) and isinstance(recs, LazyRecords)
                     and reader_column(g.roster, plural_kind, "text_suspect") is not None):
                 texts = recs.texts(rows.tolist(), copy=False)
@@ -459,14 +460,10 @@ def _scan(roster: Roster, g: RosterGraph) -> tuple[list[FindingBlock], list[Find
                                       count=len(texts))
                 if unbuilt.any():
                     at = rows[unbuilt]
-                    try:  # each text decoded where it lies in the source: nothing copied
-                        objs = list(map(_record_decoder(cls).decode, compress(texts, unbuilt)))
-                    except (msgspec.ValidationError, msgspec.DecodeError):
-                        # a text with keys that are no fields (a snapshot's copy of records
-                        # with `extra`): those records are built and walked as records
-                        objs, plain = _plain_texts(cls, [t for t in texts if t is not None])
-                        unbuilt[np.flatnonzero(unbuilt)[~plain]] = False
-                        at = at[plain]
+                    # (each text decoded where it lies in the source: nothing copied)
+                    objs, plain = _plain_texts(cls, [t for t in texts if t is not None])
+                    unbuilt[np.flatnonzero(unbuilt)[~plain]] = False
+                    at = at[plain]
                     scan.walk(cls, objs, g.ids(scan.kind)[at], "", raw=True)
                 rows = rows[~unbuilt]
             if len(rows):

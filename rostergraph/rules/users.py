@@ -286,8 +286,9 @@ def stf_no_schools(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     staff = np.flatnonzero(g.roles[:n_u] & ROLE_BITS["staff"])
     recs = g.roster.records("users")
     if isinstance(recs, LazyRecords):
-        # a record not built yet is plain: every key a field, so no `school` key in
-        # roles.staff (that goes to `extra`, and only a built record has one)
+        # a record not built yet has no `school` key in roles.staff (that goes to `extra`):
+        # the JSON Lines scan defers only records whose keys are all fields, and a CSV
+        # reader builds a user whose staff role has one (see rostergraph.io.collect)
         staff = staff[recs.built(staff.tolist())]
     singular = [uid for uid, u in records_at(g, "user", staff.tolist())
                 if u.roles.staff is not None and "school" in u.roles.staff.extra]

@@ -347,12 +347,14 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         [b'{"id": "t1"}', None]
         """
         cache = self._cache
-        built = list(map(cache.__getitem__, rows))
-        if built.count(None) == 0:
+        if all(cache[r] is not None for r in rows):
             return [None] * len(rows)
         at = np.asarray(rows, dtype=np.int64)
         starts, ends = self._starts[at].tolist(), self._ends[at].tolist()
         text = self._source()
+        # (looked at after the text is taken: another thread's materialize may have built
+        # every record and let the text go meanwhile)
+        built = list(map(cache.__getitem__, rows))
         if copy:
             return [None if rec is not None else bytes(text[a:b])
                     for rec, a, b in zip(built, starts, ends)]
@@ -434,10 +436,11 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         row = self._row(key)
         if row is None:
             return None
-        rec = self._cache[row]
-        if rec is not None or not self._text:
+        text = self._source() if self._text else b""
+        rec = self._cache[row]  # (after the text: see texts)
+        if rec is not None or not text:
             return getattr(self._build(row), field, None)
-        obj = orjson.loads(self._source()[int(self._starts[row]): int(self._ends[row])])
+        obj = orjson.loads(text[int(self._starts[row]): int(self._ends[row])])
         return obj.get(field) if isinstance(obj, dict) else None
 
     def n_built(self) -> int:

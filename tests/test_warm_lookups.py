@@ -385,3 +385,29 @@ def test_warm_graph_from_many_threads(tmp_path: Path) -> None:
             assert warm._index[kind] == cold._index[kind]
 
     _in_threads(work, 6)
+
+
+@pytest.mark.parametrize("read", ["texts", "peek"])
+def test_texts_taken_while_another_thread_materializes(read: str) -> None:
+    """As above, for texts() and peek(): a row another thread built meanwhile gives no
+    text (None) and peek its record's value, never a slice of the dropped text."""
+    text = b'{"id": "t1", "name": "Fall"}\n{"id": "t2"}\n'
+    recs = LazyRecords(Term, text, ["t1", "t2"], [0, 29], [28, 41])
+
+    class _Switch(list):  # type: ignore[type-arg]
+        switched = False
+
+        def __getitem__(self, i: Any) -> Any:
+            got = super().__getitem__(i)
+            if not self.switched:
+                self.switched = True
+                other = threading.Thread(target=recs.materialize)
+                other.start()
+                other.join()
+            return got
+
+    recs._cache = _Switch(recs._cache)
+    if read == "texts":
+        assert recs.texts([0, 1]) == [None, None]
+    else:
+        assert recs.peek("t1", "name") == "Fall"

@@ -5,17 +5,17 @@ hand it to a :class:`~rostergraph.roster.RosterBuilder`, which builds the typed 
 at once: at a million students that is ~10M attrs objects held together, and the graph
 and the rules then pull their columns out of them record by record.
 
-:class:`ColumnarBuilder` takes the same objects. A *plain* user or section (every value of a
-field of its record class of the field's JSON type, no such string longer than the string
-rules' bound, and the object read back from its text equal to itself: not a NaN, a tuple,
-a UUID; keys that are no field are allowed, the record keeps them in ``extra``) is
-written as one line of compact JSON text and decoded by
-msgspec into a typed struct (the type check of every field in C); the batch's structs
-give the graph columns and the rules' field columns, exactly as the JSON Lines scan
-takes them from a file, and are dropped. The record is built from its line on first
-access (:class:`~rostergraph.lazy.LazyRecords`). Anything else (a wrongly typed
-value, a repeated id, a string that does not fit JSON) takes the
-builder's general path at the moment it is added, so ``roster.problems`` and the
+:class:`ColumnarBuilder` takes the same objects. A user or section is *plain* when its
+fields all hold values of their JSON types, no such string is longer than the string rules'
+bound, and its JSON text reads back as the object itself (no NaN, tuple or UUID). Keys that
+are no field are allowed: the record keeps them in ``extra``. (A user whose staff role has a
+``school`` key is built: RG-STF-001 looks for that key in built records.) A plain object is
+written as one line of compact JSON text and decoded by msgspec into a typed struct (the
+type check of every field in C); the batch's structs give the graph columns and the rules'
+field columns, exactly as the JSON Lines scan takes them from a file, and are dropped. The
+record is built from its line on first access (:class:`~rostergraph.lazy.LazyRecords`).
+Anything else (a wrongly typed value, a repeated id, a string that does not fit JSON) takes
+the builder's general path at the moment it is added, so ``roster.problems`` and the
 records are exactly those the plain builder gives, in the same order.
 
 Examples

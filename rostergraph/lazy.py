@@ -191,12 +191,17 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
                 return rec
             obj = orjson.loads(text[int(self._starts[row]): int(self._ends[row])])
             rec = self._conv(obj)
-            if rec is FALLBACK:  # keys that are no field (a CSV reader's extra)
-                from .model import record_from_dict
-
-                rec = record_from_dict(self._cls, obj)[0]
+            if rec is FALLBACK:
+                rec = self._general(obj)
             self._cache[row] = rec
         return rec
+
+    def _general(self, obj: Any) -> Any:
+        """The record of a decoded object the compiled converter declines: one with keys
+        that are no field (a CSV reader's ``extra``), built by the general path."""
+        from .model import record_from_dict
+
+        return record_from_dict(self._cls, obj)[0]
 
     def rows(self, keys: Sequence[str]) -> np.ndarray:
         """The row of each of ``keys`` (int64; -1 for an unknown id), in one vectorized
@@ -255,9 +260,10 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         with collector_paused():
             for row, rec in enumerate(cache):
                 if rec is None:
-                    rec = conv(loads(text[starts[row]: ends[row]]))
-                    if rec is FALLBACK:  # (keys that are no field: see _build)
-                        rec = self._build(row)
+                    obj = loads(text[starts[row]: ends[row]])
+                    rec = conv(obj)
+                    if rec is FALLBACK:
+                        rec = self._general(obj)
                     cache[row] = rec
         self._complete = True
         self._text = b""  # every record is built: the source text is no longer needed
@@ -282,12 +288,11 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         text = self._source()
         for row, (a, b) in enumerate(zip(self._starts.tolist(), self._ends.tolist())):
             rec = cache[row]
-            if rec is None:
-                rec = conv(loads(text[a:b]))
-                if rec is FALLBACK:  # keys that are no field (a CSV reader's extra)
-                    from .model import record_from_dict
-
-                    rec = record_from_dict(self._cls, loads(text[a:b]))[0]  # (not kept)
+            if rec is None:  # (built for the caller, not kept)
+                obj = loads(text[a:b])
+                rec = conv(obj)
+                if rec is FALLBACK:
+                    rec = self._general(obj)
             yield rec
 
     def values(self) -> Any:  # type: ignore[override]

@@ -6,17 +6,17 @@ at once: at a million students that is ~10M attrs objects held together, and the
 and the rules then pull their columns out of them record by record.
 
 :class:`ColumnarBuilder` takes the same objects. A user or section is *plain* when its
-fields all hold values of their JSON types, no such string is longer than the string rules'
-bound, and its JSON text reads back as the object itself (no NaN, tuple or UUID). Keys that
-are no field are allowed: the record keeps them in ``extra``. (A user whose staff role has a
-``school`` key is built: RG-STF-001 looks for that key in built records.) A plain object is
-written as one line of compact JSON text and decoded by msgspec into a typed struct (the
-type check of every field in C); the batch's structs give the graph columns and the rules'
-field columns, exactly as the JSON Lines scan takes them from a file, and are dropped. The
-record is built from its line on first access (:class:`~rostergraph.lazy.LazyRecords`).
-Anything else (a wrongly typed value, a repeated id, a string that does not fit JSON) takes
-the builder's general path at the moment it is added, so ``roster.problems`` and the
-records are exactly those the plain builder gives, in the same order.
+fields all hold values of their JSON types, no such string is longer than the string
+rules' bound, and its JSON text reads back as the object itself (no NaN, tuple or UUID).
+Keys that are no field are allowed: the record keeps them in ``extra``. A plain object
+is written as one line of compact JSON text and decoded by msgspec into a typed struct
+(the type check of every field in C); the batch's structs give the graph columns and the
+rules' field columns, exactly as the JSON Lines scan takes them from a file, and are
+dropped. The record is built from its line on first access
+(:class:`~rostergraph.lazy.LazyRecords`). Anything else (a wrongly typed value, a
+repeated id, a string that does not fit JSON) takes the builder's general path at the
+moment it is added, so ``roster.problems`` and the records are exactly those the plain
+builder gives, in the same order.
 
 Examples
 --------
@@ -58,14 +58,6 @@ _PLAIN: Any = object()
 _NOT_PLAIN = (msgspec.DecodeError, orjson.JSONEncodeError, TypeError, RecursionError)
 
 
-def _staff_school(obj: dict[str, Any]) -> bool:
-    """Whether a user object's staff role has a ``school`` key (staff have only
-    ``schools``: the key goes to the role's ``extra``)."""
-    roles = obj.get("roles")
-    staff = roles.get("staff") if type(roles) is dict else None
-    return type(staff) is dict and "school" in staff
-
-
 class _Kind:
     """The text, byte ranges and column accumulators of one collected kind."""
 
@@ -86,8 +78,6 @@ class _Kind:
 
     def add(self, obj: dict[str, Any]) -> bool:
         """Keep ``obj`` as text and columns if it is plain; ``False`` when it is not."""
-        if self.kind == "users" and _staff_school(obj):
-            return False  # (RG-STF-001 finds this `extra` key on built records only)
         try:
             text = orjson.dumps(obj)
             s = self.decode(text)

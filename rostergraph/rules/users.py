@@ -10,6 +10,7 @@ import heapq
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from ..columns import Codes
@@ -29,6 +30,11 @@ from ._util import (
 )
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
+
+#: A user's JSON text as far as its staff role's keys (RG-STF-001).
+_RolesStaffKeys = msgspec.defstruct("_RolesStaffKeys", [("staff", dict | None, None)], gc=False)
+_UserStaffKeys = msgspec.defstruct("_UserStaffKeys", [("roles", _RolesStaffKeys | None, None)],
+                                   gc=False)
 
 
 def role_names(mask: int) -> tuple[str, ...]:
@@ -285,14 +291,27 @@ def stf_no_schools(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     n_u = g.n_records("user")
     staff = np.flatnonzero(g.roles[:n_u] & ROLE_BITS["staff"])
     recs = g.roster.records("users")
+    singular = np.zeros(len(staff), dtype=bool)
+    todo = np.ones(len(staff), dtype=bool)  # answered from the record
     if isinstance(recs, LazyRecords):
-        # a record not built yet has no `school` key in roles.staff (that goes to `extra`):
-        # the JSON Lines scan defers only records whose keys are all fields, and a CSV
-        # reader builds a user whose staff role has one (see rostergraph.io.collect)
-        staff = staff[recs.built(staff.tolist())]
-    singular = [uid for uid, u in records_at(g, "user", staff.tolist())
-                if u.roles.staff is not None and "school" in u.roles.staff.extra]
-    yield FindingBlock(me, "user", ids=(np.array(singular, dtype=object),),
+        # a record not built yet is read from its text: the staff role's keys (the
+        # `school` key, no field of a staff role, is its record's `extra`), not built
+        decoder: Any = msgspec.json.Decoder(_UserStaffKeys)  # (a struct made at import: untyped)
+        decode = decoder.decode
+        for k, text in enumerate(recs.texts(staff.tolist(), copy=False)):
+            if text is None:
+                continue
+            try:
+                roles = decode(text).roles
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                continue  # (a damaged snapshot's text): the record says
+            keys = roles.staff if roles is not None else None
+            singular[k] = keys is not None and "school" in keys
+            todo[k] = False
+    at = np.flatnonzero(todo)
+    for k, (_, u) in zip(at.tolist(), records_at(g, "user", staff[at].tolist())):
+        singular[k] = u.roles.staff is not None and "school" in u.roles.staff.extra
+    yield FindingBlock(me, "user", ids=(g.ids("user")[staff[singular]],),
                        message=("staff {id0} has a singular roles.staff.school (staff have "
                                 "only schools, no primary school)"),
                        values={"role": "staff", "reason": "singular_school"})

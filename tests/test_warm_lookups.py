@@ -206,16 +206,13 @@ def test_lazy_records_from_many_threads() -> None:
     assert calls == [1]
 
 
-def test_a_record_built_while_another_thread_materializes() -> None:
-    """A thread switch between a record's cache check and its text (another thread then
-    builds every record and lets the text go): the record is the built one, not a decode
-    of the dropped text."""
+def _materialized_at_first_read() -> LazyRecords:
+    """Two terms whose cache runs another thread's whole materialize (every record built,
+    the text let go) at its first read: the switch a race would make."""
     text = b'{"id": "t1", "name": "Fall"}\n{"id": "t2"}\n'
     recs = LazyRecords(Term, text, ["t1", "t2"], [0, 29], [28, 41])
 
     class _Switch(list):  # type: ignore[type-arg]
-        """The cache, with the other thread's whole materialize at the first read."""
-
         switched = False
 
         def __getitem__(self, i: Any) -> Any:
@@ -228,7 +225,26 @@ def test_a_record_built_while_another_thread_materializes() -> None:
             return got
 
     recs._cache = _Switch(recs._cache)
+    return recs
+
+
+def test_a_record_built_while_another_thread_materializes() -> None:
+    """A thread switch between a record's cache check and its text (another thread then
+    builds every record and lets the text go): the record is the built one, not a decode
+    of the dropped text."""
+    recs = _materialized_at_first_read()
     assert recs.at(0).name == "Fall" and recs["t2"].id == "t2"
+
+
+@pytest.mark.parametrize("read", ["texts", "peek"])
+def test_texts_taken_while_another_thread_materializes(read: str) -> None:
+    """As above, for texts() and peek(): a row another thread built meanwhile gives no
+    text (None) and peek its record's value, never a slice of the dropped text."""
+    recs = _materialized_at_first_read()
+    if read == "texts":
+        assert recs.texts([0, 1]) == [None, None]
+    else:
+        assert recs.peek("t1", "name") == "Fall"
 
 
 # -- warm loads ---------------------------------------------------------------------------
@@ -385,29 +401,3 @@ def test_warm_graph_from_many_threads(tmp_path: Path) -> None:
             assert warm._index[kind] == cold._index[kind]
 
     _in_threads(work, 6)
-
-
-@pytest.mark.parametrize("read", ["texts", "peek"])
-def test_texts_taken_while_another_thread_materializes(read: str) -> None:
-    """As above, for texts() and peek(): a row another thread built meanwhile gives no
-    text (None) and peek its record's value, never a slice of the dropped text."""
-    text = b'{"id": "t1", "name": "Fall"}\n{"id": "t2"}\n'
-    recs = LazyRecords(Term, text, ["t1", "t2"], [0, 29], [28, 41])
-
-    class _Switch(list):  # type: ignore[type-arg]
-        switched = False
-
-        def __getitem__(self, i: Any) -> Any:
-            got = super().__getitem__(i)
-            if not self.switched:
-                self.switched = True
-                other = threading.Thread(target=recs.materialize)
-                other.start()
-                other.join()
-            return got
-
-    recs._cache = _Switch(recs._cache)
-    if read == "texts":
-        assert recs.texts([0, 1]) == [None, None]
-    else:
-        assert recs.peek("t1", "name") == "Fall"

@@ -173,19 +173,15 @@ def long_string_rows(data: bytes | bytearray, row_starts: np.ndarray) -> np.ndar
     """
     rows: list[np.ndarray] = []
     step = 1 << 24
-    last: list[int] = []  # the previous step's last quote: a run across the cut is seen
+    last = np.zeros(0, np.int64)  # the previous step's last quote: a run across the cut
     for at in range(0, len(data), step):  # (in steps: a district's quotes are many)
         count = min(step, len(data) - at)
         a = np.frombuffer(data, dtype=np.uint8, count=count, offset=at)
-        q = np.flatnonzero(a == 0x22) + at
-        if last:
-            q = np.concatenate([np.asarray(last, dtype=np.int64), q])
-        if len(q) > 1:
-            gap = np.flatnonzero(np.diff(q) > MAX_STRING + 1)
-            if len(gap):
-                rows.append(np.searchsorted(row_starts, q[gap], side="right") - 1)
-        if len(q):
-            last = [int(q[-1])]
+        q = np.concatenate([last, np.flatnonzero(a == 0x22) + at])
+        gap = np.flatnonzero(np.diff(q) > MAX_STRING + 1)
+        if len(gap):
+            rows.append(np.searchsorted(row_starts, q[gap], side="right") - 1)
+        last = q[-1:]
     if not rows:
         return np.zeros(0, np.int64)
     out = np.unique(np.concatenate(rows))

@@ -510,3 +510,22 @@ def test_users_csv_passwords_are_never_kept(tmp_path: Path) -> None:
     write_oneroster(roster, tmp_path / "or")
     for out in (tmp_path / "json", tmp_path / "or"):
         assert all(b"pw-Secret-1" not in f.read_bytes() for f in out.iterdir())
+
+
+def test_users_parked_as_text_are_mended_when_added(tmp_path: Path) -> None:
+    """A user the reader kept as text while reading the other files is still finished as
+    any other: a contact's role with no relationship to say it kept in ``extra``, a
+    phone the contact role took not kept twice, a guardian's role not added (every user
+    here is parked between rows: see ``tests/conftest.py``)."""
+    d = _write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\n",
+        "orgs.csv": _ORGS,
+        "users.csv": "sourcedId,role,orgSourcedIds,givenName,phone,agentSourcedIds\n"
+                     "u1,student,sA,A,,\np1,parent,sA,P,555,\ng1,guardian,sA,G,,\n"
+                     "r1,relative,sA,R,,u1\n"})
+    users = rostergraph.load(d).users
+    assert users["p1"].extra.get("oneroster.role") == "parent"
+    assert "oneroster.role" not in users["g1"].extra  # (guardian: the default)
+    assert "oneroster.role" not in users["r1"].extra  # (its relationship says it)
+    assert "oneroster.phone" not in users["p1"].extra
+    assert users["u1"].roles.student is not None

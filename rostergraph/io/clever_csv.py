@@ -73,6 +73,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, raw_text
@@ -236,6 +238,7 @@ class _Reader(RowReader):
 
     def apply_contacts(self) -> None:
         for student, line, k, group in self.contacts:
+            self.users.settle()  # (between two contacts: no user dict is in use)
             cid = group.get("id") or (f"sftp-contact:{group['sis_id']}" if group.get("sis_id")
                                       else f"sftp-contact:{student}:{k}")
             u = self._user(cid, "students.csv", line)
@@ -454,9 +457,16 @@ class _Reader(RowReader):
             file, line = self.section_where[sid]
             self.b.add("sections", merged("sections", self.sections.pop(sid)), file=file,
                        line=line)
-        for uid in list(self.users):
+        users, add_text = self.users, getattr(self.b, "add_text", None)
+        for uid in list(users):
             file, line = self.user_where[uid]
-            self.b.add("users", merged("users", self.users.pop(uid)), file=file, line=line)
+            v = users.pop_text(uid)
+            if isinstance(v, bytes):
+                if add_text is not None and ("users", uid) not in carry:
+                    add_text("users", v, file=file, line=line)  # (kept as it is)
+                    continue
+                v = orjson.loads(v)
+            self.b.add("users", merged("users", v), file=file, line=line)
         for (kind, rid), d in carry.items():
             table = self.b.kinds[kind]
             if rid in table:

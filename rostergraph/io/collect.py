@@ -87,11 +87,22 @@ class _Kind:
                 return False
         except _NOT_PLAIN:
             return False
+        self.keep(s, text)
+        return True
+
+    def struct(self, text: bytes) -> Any:
+        """The typed struct of an object's JSON text; ``None`` when it is not plain."""
+        try:
+            return self.decode(text)
+        except _NOT_PLAIN:
+            return None
+
+    def keep(self, s: Any, text: bytes) -> None:
+        """Keep a plain object's struct (for its columns) and its text."""
         self.batch.append(s)
         self.texts.append(text)
         if len(self.batch) >= scan.BATCH:
             self.flush()
-        return True
 
     def flush(self) -> None:
         """Columns of the batch's structs; their lines appended to the text."""
@@ -170,6 +181,31 @@ class ColumnarBuilder(RosterBuilder):
                 table[rid] = _PLAIN
                 return None
         return super().add(kind, obj, file=file, line=line, index=index, raw=raw)
+
+    def add_text(self, kind: str, text: bytes, *, file: str | None = None,
+                 line: int | None = None) -> Any:
+        """:meth:`add` of the object ``text`` is the compact JSON of (as ``orjson``
+        writes a JSON-shaped dict: see :mod:`rostergraph.io.parked`), without writing
+        it again or reading it back unless it takes the general path.
+
+        Examples
+        --------
+        >>> b = ColumnarBuilder(source="mem", format="test")
+        >>> b.add_text("users", b'{"id":"u1","email":"a@x.org"}', file="users.csv", line=2)
+        >>> b.build().users["u1"].email
+        'a@x.org'
+        """
+        acc = self._collect.get(kind)
+        table = self.kinds.get(kind)
+        if acc is not None and isinstance(table, dict):
+            s = acc.struct(text)
+            # (the struct's id is the object's: an empty or repeated one takes the
+            # general path, as in :meth:`add`)
+            if s is not None and s.id and s.id not in table:
+                acc.keep(s, text)
+                table[s.id] = _PLAIN
+                return None
+        return self.add(kind, orjson.loads(text), file=file, line=line)
 
     def build(self) -> Roster:
         finals: dict[str, dict[str, Any]] = {}

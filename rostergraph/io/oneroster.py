@@ -32,10 +32,13 @@ Examples
 from __future__ import annotations
 
 import os
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .._collector import collector_paused
 from ..errors import SourceError
@@ -69,6 +72,7 @@ from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read 
 )
 from .oneroster_profiles import read_demographics, read_user_profiles
 from .oneroster_users import keep_base_roles, keep_unplaced, link_contacts, read_roles, read_users
+from .parked import ParkedDicts
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -158,7 +162,8 @@ class _Reader:
         self.sessions: dict[str, tuple[str, str | None]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
-        self.users: dict[str, dict[str, Any]] = {}
+        # (most kept as text between rows: a reader holds every user until its last file)
+        self.users = ParkedDicts()
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
         self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds
@@ -226,13 +231,16 @@ class _Reader:
         if t is None:
             return
         rows = t.dicts()
+        settle = self.users.settle  # (between two rows no user dict is in use)
         if t.clean and not live_status(t):  # no row to leave out or to warn about
             for line, row in rows:
+                settle()
                 self.at_row = (name, line, kind, row.get("sourcedId"))
                 yield line, row
             return
         fkey = name[:-4]
         for line, row in rows:
+            settle()
             sid = row.get("sourcedId")
             status = (row.get("status") or "").strip().lower()
             if status == "tobedeleted":
@@ -379,21 +387,23 @@ class _Reader:
             for cid, d in self.sections.items():
                 if ENROLLMENT_IDS_KEY in d:
                     _prune_enrollment_ids(cid, d)
-        for kind, table in (("sections", self.sections), ("users", self.users)):
-            for rid in list(table):
-                # a bulk load lets each dict go once added (a delta's are read again)
-                d = table.pop(rid) if self.base is None else table[rid]
-                d.pop("_primary_org", None)
-                ct = d.get("roles", {}).get("contact") if kind == "users" else None
-                if ct is not None and ct.get("phone") is not None and d.get(
-                        PREFIX + "phone") == ct["phone"]:
-                    d.pop(PREFIX + "phone")  # 1.2: the phone went to the contact role
-                apply_carry(d)
-                role = self.contact_role.get(rid) if kind == "users" else None
-                if role not in (None, "guardian") and not _relationships(d):
-                    d[PREFIX + "role"] = role  # nothing else (not even the carry) says which
-                file, line = self.where[(kind, rid)]
-                self.b.add(kind, d, file=file, line=line)
+        for rid in list(self.sections):
+            # a bulk load lets each dict go once added (a delta's are read again)
+            d = self.sections.pop(rid) if self.base is None else self.sections[rid]
+            d.pop("_primary_org", None)
+            apply_carry(d)
+            file, line = self.where[("sections", rid)]
+            self.b.add("sections", d, file=file, line=line)
+        users, add_text = self.users, getattr(self.b, "add_text", None)
+        for rid in list(users):
+            v = users.pop_text(rid) if self.base is None else users[rid]
+            file, line = self.where[("users", rid)]
+            if isinstance(v, bytes):
+                if add_text is not None and not self._mends(rid, v):
+                    add_text("users", v, file=file, line=line)  # (kept as it is)
+                    continue
+                v = orjson.loads(v)
+            self.b.add("users", self._mended(rid, v), file=file, line=line)
         for f, ids in sorted(self.deleted.items()):
             shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
             self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "
@@ -402,8 +412,29 @@ class _Reader:
             if name not in ONEROSTER_FILES and name.endswith(".csv"):
                 self.b.notes.append(f"{name}: not a roster file; ignored")
 
+    def _mends(self, rid: str, text: bytes) -> bool:
+        """Whether :meth:`_mended` may change the user parked as ``text`` (a key it reads
+        is in the text, or the contact's role says so)."""
+        return (b'"_primary_org"' in text or b'"_carry"' in text or _PHONE_KEY in text
+                or self.contact_role.get(rid) not in (None, "guardian"))
+
+    def _mended(self, rid: str, d: dict[str, Any]) -> dict[str, Any]:
+        """User dict ``d`` as the roster keeps it: the reader's own keys gone, the carried
+        JSON merged, a contact's role kept where nothing else says it."""
+        d.pop("_primary_org", None)
+        ct = d.get("roles", {}).get("contact")
+        if ct is not None and ct.get("phone") is not None and d.get(
+                PREFIX + "phone") == ct["phone"]:
+            d.pop(PREFIX + "phone")  # 1.2: the phone went to the contact role
+        apply_carry(d)
+        role = self.contact_role.get(rid)
+        if role not in (None, "guardian") and not _relationships(d):
+            d[PREFIX + "role"] = role  # nothing else (not even the carry) says which
+        return d
 
 
+#: How a user's text holds the column kept for a phone (see :meth:`_Reader._mended`).
+_PHONE_KEY = orjson.dumps(PREFIX + "phone")
 
 
 def _relationships(d: dict[str, Any]) -> Any:
@@ -491,6 +522,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 max_problems=limits.max_problems)
             r = _Reader(bundle, b, limits)
             r.base = base
+            if base is not None:  # (a delta's dicts are read again once it is applied)
+                r.users.live_max = sys.maxsize
             r.manifest()
             if not any(n in r.bundle for n in ONEROSTER_FILES[1:]):
                 raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "

@@ -197,6 +197,7 @@ def keep_unplaced(rd: _Reader) -> None:
     or of a role with no Clever equivalent, a 1.2 user with no role) kept in ``extra`` as
     ``oneroster.<column>``: the columns are read for the roles, so nothing else keeps them."""
     for uid, cells in rd.role_cells.items():
+        rd.users.settle()  # (between two users: none is in use)
         u = rd.users.get(uid)
         if u is None:
             continue
@@ -277,6 +278,7 @@ def read_roles(rd: _Reader) -> None:
     # primary roles first, so the primary org becomes roles.<r>.school
     pending = sorted(rows, key=lambda lr: (not _primary(lr[1]), lr[0]))
     for line, row in pending:
+        rd.users.settle()  # (between two rows: no user is in use)
         usid = row.get("userSourcedId") or ""
         uid = rd.alias.get(usid, usid)
         u = rd.users.get(uid)
@@ -291,6 +293,7 @@ def read_roles(rd: _Reader) -> None:
         apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
                        primary, rd.user_rows.get(uid, {}), "roles.csv", line)
     for _, row in rows:  # (file order) what a Clever role cannot hold: the row is kept
+        rd.users.settle()
         u = rd.users.get(rd.alias.get(row.get("userSourcedId") or "", ""))
         kept = kept_role_row(row) if u is not None else None
         if kept is not None:
@@ -378,6 +381,7 @@ def link_contacts(rd: _Reader) -> None:
     keeps the links the base's students' rows give it."""
     base = rd.base
     for sid, agents in rd.agents.items():
+        rd.users.settle()  # (between two users: none is in use)
         uid = rd.alias.get(sid, sid)
         u = rd.users.get(uid)
         if u is None:

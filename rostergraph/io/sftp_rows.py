@@ -6,7 +6,7 @@ built by :mod:`rostergraph.io.clever_csv`, whose reader extends :class:`RowReade
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from ..model import parse_date
@@ -14,6 +14,7 @@ from ..roster import RosterBuilder
 from .csvutil import Bundle, CsvTable, read_table
 from .enrollcols import padded_message
 from .limits import Limits
+from .parked import ParkedDicts
 from .sftp_columns import REQUIRED, ColumnPlan, column_plan, header_renames
 from .sftp_files import AnyCase
 
@@ -32,7 +33,8 @@ class RowReader:
     def __init__(self, bundle: Bundle | AnyCase, b: RosterBuilder, limits: Limits) -> None:
         self.bundle, self.b, self.limits = bundle, b, limits
         self.plans: dict[str, ColumnPlan] = {}  # file → its column_plan
-        self.users: dict[str, dict[str, Any]] = {}
+        # (most kept as text between rows: every user is held until the last file)
+        self.users = ParkedDicts()
         self.user_where: dict[str, tuple[str, int]] = {}
         self.emails: dict[str, str] = {}  # teacher email → user id
         self.aliases: dict[tuple[str, str], str] = {}  # (role, SFTP id) → another user id
@@ -46,11 +48,16 @@ class RowReader:
         #: kind → {id without spaces: id} of the ids with spaces around them
         self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
         #: file → (column, kind, that kind's table) of its reference columns
-        self.references: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+        self.references: dict[str, list[tuple[str, str, Collection[str]]]] = {}
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
         t = self.table(name, kind)
-        return t.dicts() if t is not None else iter(())
+        if t is None:
+            return
+        settle = self.users.settle  # (between two rows no user dict is in use)
+        for line_row in t.dicts():
+            settle()
+            yield line_row
 
     def table(self, name: str, kind: str | None) -> CsvTable | None:
         """The file with Clever's column names, or None when it is absent or cannot load."""
@@ -95,10 +102,10 @@ class RowReader:
         table = self._table(kind)
         return [v if not v or v in table else self.match(kind, v) for v in values]
 
-    def _table(self, kind: str) -> dict[str, Any]:
-        """The records (or record dicts) of ``kind`` read so far, by id."""
+    def _table(self, kind: str) -> Collection[str]:
+        """The ids of the records (or record dicts) of ``kind`` read so far."""
         return self.b.kinds["schools"] if kind == "schools" else (
-            self.users if kind == "users" else self.sections)
+            self.users.ids if kind == "users" else self.sections)
 
     def _references(self, row: dict[str, str], file: str, line: int, kind: str,
                     rid: str) -> None:

@@ -99,6 +99,14 @@ def _true(v: str | None) -> bool:
     return (v or "").strip().lower() in ("true", "1", "yes")
 
 
+class _Users(dict):  # type: ignore[type-arg]
+    """Plain user dicts; ``settle`` (which the shared contact linking calls between
+    users) has nothing to do here."""
+
+    def settle(self) -> None:
+        pass
+
+
 class _Reader:
     def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
         self.bundle = bundle
@@ -116,7 +124,7 @@ class _Reader:
         self.terms: dict[str, tuple[str, str | None]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
-        self.users: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = _Users()
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
         self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds

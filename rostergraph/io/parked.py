@@ -1,0 +1,150 @@
+"""Record dicts a CSV reader is still working on, most of them kept as compact JSON text.
+
+A CSV reader makes one Clever-shaped dict per user and keeps it until the last file
+that may change it (``roles.csv``, ``demographics.csv``, ``userProfiles.csv``, a
+contact's links) has been read. As Python objects such a dict, with its nested role,
+name and credential dicts and its strings, takes about 2.5 KB; a million-student
+district then holds over 5 GiB of them at once. :class:`ParkedDicts` holds the same
+dicts by id in insertion order, but only the few most recently used stay objects: the
+rest are *parked* as the compact JSON text ``orjson`` writes for them (about 400 bytes),
+and read back when next asked for.
+
+Parking happens only in :meth:`ParkedDicts.settle`, which a reader calls between two
+rows, when no dict it got is still in use: a dict is never parked while its caller may
+still change it. A dict is parked only when its text reads back as the dict
+itself: one holding what JSON cannot say (a float that is not finite, which ``orjson``
+writes as ``null``; a string with a lone surrogate, which it refuses) stays an object.
+Tuples never occur in a reader's dicts (cells are strings, JSON cells are read by a
+JSON parser), and would be read back as lists. :meth:`ParkedDicts.pop_text` gives a parked dict's
+text as it is, for a builder that keeps records as text
+(:meth:`~rostergraph.io.collect.ColumnarBuilder.add_text`): the text is then never read
+back at all.
+
+Examples
+--------
+>>> users = ParkedDicts(live_max=1)
+>>> users["u1"] = {"id": "u1", "roles": {"student": {"grade": "3"}}}
+>>> users["u2"] = {"id": "u2"}
+>>> users.settle()  # u1 is parked; u2 stays an object
+>>> users.pop_text("u1")
+b'{"id":"u1","roles":{"student":{"grade":"3"}}}'
+>>> users["u2"]["email"] = "a@x.org"
+>>> users.settle()
+>>> dict(users.items())
+{'u2': {'id': 'u2', 'email': 'a@x.org'}}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, KeysView, MutableMapping
+from typing import Any
+
+import orjson
+
+__all__ = ["ParkedDicts"]
+
+#: Dicts kept as objects between two settles (a few MB): those a reader just made or
+#: read back, which the next rows most often touch again.
+LIVE_MAX = 4096
+
+
+class ParkedDicts(MutableMapping[str, dict[str, Any]]):
+    """A ``dict`` of record dicts by id whose oldest values are kept as compact JSON text
+    once :meth:`settle` is called (see the module's text). "Oldest" is by when a dict was
+    made, stored or read back from text (a dict got again keeps its place: the
+    bookkeeping costs nothing on the hot path)."""
+
+    __slots__ = ("_items", "_live", "live_max")
+
+    def __init__(self, live_max: int | None = None) -> None:
+        self._items: dict[str, dict[str, Any] | bytes] = {}
+        self._live: dict[str, None] = {}  # the ids whose value is an object, oldest first
+        self.live_max = LIVE_MAX if live_max is None else live_max
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        v = self._items[key]
+        return self._unpark(key, v) if type(v) is bytes else v  # type: ignore[return-value]
+
+    def get(self, key: str, default: Any = None) -> Any:  # (the hot path: one call)
+        v = self._items.get(key)
+        if v is None:
+            return default
+        return self._unpark(key, v) if type(v) is bytes else v
+
+    def _unpark(self, key: str, text: bytes) -> dict[str, Any]:
+        v = self._items[key] = orjson.loads(text)
+        self._live[key] = None
+        return v  # type: ignore[no-any-return]
+
+    def __setitem__(self, key: str, value: dict[str, Any]) -> None:
+        self._items[key] = value
+        self._live[key] = None
+
+    def __delitem__(self, key: str) -> None:
+        del self._items[key]
+        self._live.pop(key, None)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def ids(self) -> KeysView[str]:
+        """The ids, as a view whose ``in`` costs no Python call (for hot lookups)."""
+        return self._items.keys()
+
+    def settle(self) -> None:
+        """Park the oldest dicts once more than :attr:`live_max` are
+        objects, down to half that (so a settle costs little on average). Call it only
+        where no dict this mapping gave is still to be changed (between two rows)."""
+        live = self._live
+        if len(live) <= self.live_max:
+            return
+        items = self._items
+        for key in list(live)[:len(live) - self.live_max // 2]:
+            del live[key]
+            d = items[key]
+            try:
+                text = orjson.dumps(d)
+            except orjson.JSONEncodeError:  # (a lone surrogate, a huge int): kept as it is
+                continue
+            if b"null" in text and not _reads_back(d):  # (NaN and infinities write null)
+                continue
+            # (a copy of exactly its size: orjson's own buffer keeps its spare room)
+            items[key] = memoryview(text).tobytes()
+
+    def pop_text(self, key: str) -> dict[str, Any] | bytes:
+        """Remove ``key`` and give its value: the dict, or its JSON text if parked."""
+        self._live.pop(key, None)
+        return self._items.pop(key)
+
+
+def _reads_back(value: Any) -> bool:
+    """Whether JSON text of ``value`` reads back as ``value``: no float that is not
+    finite (JSON has none: written as ``null``) and no tuple (read back as a list).
+
+    Examples
+    --------
+    >>> _reads_back({"a": [1, None, "x"]}), _reads_back({"a": [float("nan")]})
+    (True, False)
+    """
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        t = type(v)
+        if t is dict:
+            todo.extend(v.values())
+        elif t is list:
+            todo.extend(v)
+        elif t is float:
+            if not math.isfinite(v):
+                return False
+        elif t is tuple:
+            return False
+    return True

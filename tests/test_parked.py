@@ -1,0 +1,113 @@
+"""The CSV readers' store of user dicts, most of them kept as JSON text between rows."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rostergraph.io.collect import ColumnarBuilder
+from rostergraph.io.parked import ParkedDicts
+
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-(2 ** 63), 2 ** 63 - 1),
+                  st.text(max_size=8), st.floats(allow_nan=True, allow_infinity=True))
+_VALUE = st.recursive(_LEAF, lambda kids: st.lists(kids, max_size=3)
+                      | st.dictionaries(st.text(max_size=4), kids, max_size=3), max_leaves=8)
+_DICT = st.dictionaries(st.text(max_size=5), _VALUE, max_size=4)
+_KEY = st.sampled_from("abcdefgh")
+_OPS = st.lists(st.one_of(
+    st.tuples(st.just("set"), _KEY, _DICT),
+    st.tuples(st.just("change"), _KEY, st.text(max_size=4), _VALUE),
+    st.tuples(st.just("settle"), st.integers(0, 3)),
+    st.tuples(st.just("delete"), _KEY),
+), max_size=40)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, NaN equal to NaN, and of the same types all the way down."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_OPS)
+def test_behaves_as_a_dict_whatever_is_parked(ops: list[tuple[Any, ...]]) -> None:
+    """Under any mix of stores, changes to a dict got from the store, settles (at any
+    live bound) and deletions, the store holds what a plain dict holds: values, order and
+    types (NaN, infinities, huge or odd strings included)."""
+    store, model = ParkedDicts(live_max=1), {}
+    for op in ops:
+        if op[0] == "set":
+            store[op[1]] = _copy(op[2])
+            model[op[1]] = _copy(op[2])
+        elif op[0] == "change" and op[1] in model:
+            store[op[1]][op[2]] = _copy(op[3])
+            model[op[1]][op[2]] = _copy(op[3])
+        elif op[0] == "settle":
+            store.live_max = op[1]
+            store.settle()
+        elif op[0] == "delete" and op[1] in model:
+            del store[op[1]]
+            del model[op[1]]
+    assert list(store) == list(model) and len(store) == len(model)
+    for key in list(model):
+        assert _same(store[key], model[key])
+    store.settle()
+    for key in list(model):
+        got = store.pop_text(key)
+        assert _same(orjson.loads(got) if isinstance(got, bytes) else got, model[key])
+
+
+def _copy(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _copy(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_copy(x) for x in v]
+    return v
+
+
+def test_only_the_newest_stay_objects() -> None:
+    """A settle past the bound parks the oldest dicts down to half the bound; what JSON
+    cannot say (NaN, a lone surrogate) stays an object."""
+    store = ParkedDicts(live_max=4)
+    for i in range(10):
+        store[f"u{i}"] = {"id": f"u{i}", "roles": {"student": {"grade": "3"}}}
+    store["nan"] = {"id": "nan", "x": float("nan")}
+    store["sur"] = {"id": "sur", "name": "\ud800"}
+    store.settle()
+    kinds = {k: type(store.pop_text(k)).__name__ for k in list(store)}
+    assert kinds == {**{f"u{i}": "bytes" for i in range(10)}, "nan": "dict", "sur": "dict"}
+
+
+def test_a_settle_within_the_bound_parks_nothing() -> None:
+    store = ParkedDicts(live_max=3)
+    for i in range(3):
+        store[f"u{i}"] = {"id": f"u{i}"}
+    store.settle()
+    assert all(isinstance(store.pop_text(f"u{i}"), dict) for i in range(3))
+
+
+def test_parked_text_makes_the_record_the_dict_makes() -> None:
+    """A parked user's text given to the columnar builder gives the record, columns and
+    problems the dict itself gives (a wrongly typed value included)."""
+    users = [{"id": "u1", "email": "a@x.org", "roles": {"student": {"school": "s1"}}},
+             {"id": "u2", "email": 5},  # not plain: the general path, with its problem
+             {"id": "u1", "email": "again"}]  # a repeated id
+    from_dicts, from_text = (ColumnarBuilder(source="m", format="t") for _ in range(2))
+    for i, d in enumerate(users):
+        from_dicts.add("users", dict(d), file="users.csv", line=i + 2)
+        from_text.add_text("users", orjson.dumps(d), file="users.csv", line=i + 2)
+    a, b = from_dicts.build(), from_text.build()
+    assert [(p.code, p.line) for p in a.problems] == [(p.code, p.line) for p in b.problems]
+    assert {k: v for k, v in a.users.items()} == {k: v for k, v in b.users.items()}
+    assert len(a.problems) >= 2

@@ -83,6 +83,7 @@ from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge, passwords_left_out
+from .parked import json_text
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
     SFTP_FILES,
@@ -466,7 +467,12 @@ class _Reader(RowReader):
                     add_text("users", v, file=file, line=line)  # (kept as it is)
                     continue
                 v = orjson.loads(v)
-            self.b.add("users", merged("users", v), file=file, line=line)
+            d = merged("users", v)
+            text = json_text(d) if add_text is not None else None
+            if text is not None and add_text is not None:  # (it reads back: no check again)
+                add_text("users", text, file=file, line=line)
+            else:
+                self.b.add("users", d, file=file, line=line)
         for (kind, rid), d in carry.items():
             table = self.b.kinds[kind]
             if rid in table:

@@ -72,7 +72,7 @@ from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read 
 )
 from .oneroster_profiles import read_demographics, read_user_profiles
 from .oneroster_users import keep_base_roles, keep_unplaced, link_contacts, read_roles, read_users
-from .parked import ParkedDicts
+from .parked import ParkedDicts, json_text
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -403,7 +403,12 @@ class _Reader:
                     add_text("users", v, file=file, line=line)  # (kept as it is)
                     continue
                 v = orjson.loads(v)
-            self.b.add("users", self._mended(rid, v), file=file, line=line)
+            d = self._mended(rid, v)
+            text = json_text(d) if add_text is not None else None
+            if text is not None and add_text is not None:  # (it reads back: no check again)
+                add_text("users", text, file=file, line=line)
+            else:
+                self.b.add("users", d, file=file, line=line)
         for f, ids in sorted(self.deleted.items()):
             shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
             self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "

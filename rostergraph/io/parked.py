@@ -42,7 +42,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ParkedDicts"]
+__all__ = ["ParkedDicts", "json_text"]
 
 #: Dicts kept as objects between two settles (a few MB): those a reader just made or
 #: read back, which the next rows most often touch again.
@@ -100,29 +100,44 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         return self._items.keys()
 
     def settle(self) -> None:
-        """Park the oldest dicts once more than :attr:`live_max` are
-        objects, down to half that (so a settle costs little on average). Call it only
-        where no dict this mapping gave is still to be changed (between two rows)."""
+        """Park the oldest dicts once more than :attr:`live_max` are objects, down to
+        half that (so a settle costs little on average); one whose text would not read
+        back (:func:`json_text`) stays an object. Call it only where no dict this mapping
+        gave is still to be changed (between two rows)."""
         live = self._live
         if len(live) <= self.live_max:
             return
         items = self._items
         for key in list(live)[:len(live) - self.live_max // 2]:
             del live[key]
-            d = items[key]
-            try:
-                text = orjson.dumps(d)
-            except orjson.JSONEncodeError:  # (a lone surrogate, a huge int): kept as it is
-                continue
-            if b"null" in text and not _reads_back(d):  # (NaN and infinities write null)
-                continue
-            # (a copy of exactly its size: orjson's own buffer keeps its spare room)
-            items[key] = memoryview(text).tobytes()
+            v = items[key]
+            text = json_text(v) if isinstance(v, dict) else None  # (always a dict here)
+            if text is not None:
+                items[key] = text
 
     def pop_text(self, key: str) -> dict[str, Any] | bytes:
         """Remove ``key`` and give its value: the dict, or its JSON text if parked."""
         self._live.pop(key, None)
         return self._items.pop(key)
+
+
+def json_text(d: dict[str, Any]) -> bytes | None:
+    """``d`` as compact JSON text (``orjson``'s, in a bytes object of exactly its size),
+    or ``None`` when that text would not read back as ``d`` (see :func:`_reads_back`; a
+    lone surrogate or an integer past 64 bits, which ``orjson`` refuses).
+
+    Examples
+    --------
+    >>> json_text({"id": "u1", "roles": {}}), json_text({"x": float("inf")})
+    (b'{"id":"u1","roles":{}}', None)
+    """
+    try:
+        text = orjson.dumps(d)
+    except orjson.JSONEncodeError:
+        return None
+    if b"null" in text and not _reads_back(d):  # (NaN and infinities are written null)
+        return None
+    return memoryview(text).tobytes()  # (orjson's own buffer keeps its spare room)
 
 
 def _reads_back(value: Any) -> bool:

@@ -16,7 +16,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from rostergraph.io import parked
+from rostergraph.io import csvutil, parked
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
@@ -30,8 +30,13 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(autouse=True)
-def _users_parked_at_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CSV readers park every user dict they are not using as text at each row: what
-    a large district's load does to all but the newest few thousand. The small files of
-    the tests then take that path too (with the default bound they would never park)."""
+def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The small files of the tests take the paths a large district's files take (with
+    the default bounds they never would):
+
+    - the CSV readers park every user dict they are not using as text at each row (a
+      large load parks all but the newest few thousand);
+    - a CSV file's cells are made into ``str`` objects three rows at a time (a large
+      file's, 65,536 rows at a time), so rows cross slice boundaries."""
     monkeypatch.setattr(parked, "LIVE_MAX", 1)
+    monkeypatch.setattr(csvutil, "ROWS_AT_ONCE", 3)

@@ -529,3 +529,26 @@ def test_users_parked_as_text_are_mended_when_added(tmp_path: Path) -> None:
     assert "oneroster.role" not in users["r1"].extra  # (its relationship says it)
     assert "oneroster.phone" not in users["p1"].extra
     assert users["u1"].roles.student is not None
+
+
+def test_an_enrollment_id_given_twice_keeps_only_its_first_row(tmp_path: Path) -> None:
+    """A source's own enrollment ids are kept in their section's extra; an id given again
+    on a later row is a problem, that row is not loaded, and its id is not kept for the
+    later row's user (nor for a row of no class, user or role)."""
+    d = _write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.1\n",
+        "orgs.csv": _ORGS,
+        "classes.csv": "sourcedId,title,courseSourcedId,schoolSourcedId,termSourcedIds\n"
+                       "c1,Math,,sA,\n",
+        "users.csv": "sourcedId,role,orgSourcedIds\nu1,student,sA\nu2,student,sA\n"
+                     "t1,teacher,sA\n",
+        "enrollments.csv": "sourcedId,classSourcedId,userSourcedId,role,primary\n"
+                           "e1,c1,u1,student,\ne1,c1,u2,student,\ne2,zz,u2,student,\n"
+                           "e3,c1,,student,\ne4,c1,t1,teacher,TRUE\n"})
+    r = rostergraph.load(d)
+    sec = r.sections["c1"]
+    assert list(sec.students) == ["u1"] and list(sec.teachers) == ["t1"] and sec.teacher == "t1"
+    assert sec.extra["oneroster.enrollmentIds"] == {"student": {"u1": "e1"},
+                                                    "teacher": {"t1": "e4"}}
+    assert ("enrollments.csv", 3, "duplicate_id") in {(p.file, p.line, p.code)
+                                                       for p in r.problems}

@@ -351,7 +351,9 @@ class CsvTable:
 
     def _clean_rows(self) -> Iterator[Any]:
         if self._cells is None and self._columns:
-            return zip(*self._all_columns())  # (tuples: no list per row is made)
+            # (tuples: no list per row is made; pyarrow's columns are made into str
+            # objects a slice at a time, so a file's cells are never all objects at once)
+            return _rows_in_slices(self._columns, len(self.lines))
         return iter(self.cells)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
@@ -387,6 +389,19 @@ class CsvTable:
 
 def _absent(cells: list[str]) -> None:
     return None
+
+
+#: Rows whose cells :func:`_rows_in_slices` makes into ``str`` objects at a time.
+ROWS_AT_ONCE = 65_536
+
+
+def _rows_in_slices(columns: list[Any], n: int) -> Iterator[tuple[str, ...]]:
+    """The rows of ``columns`` (lists of cells, or pyarrow columns of ``n`` cells) as
+    tuples, the pyarrow columns made into ``str`` objects :data:`ROWS_AT_ONCE` rows at a
+    time (and not kept: what the rows' consumer keeps is all that stays)."""
+    for at in range(0, n, ROWS_AT_ONCE):
+        yield from zip(*[c[at:at + ROWS_AT_ONCE] if isinstance(c, list)
+                         else c.slice(at, ROWS_AT_ONCE).to_pylist() for c in columns])
 
 
 def _first_wins(header: list[str], values: list[str]) -> Row:

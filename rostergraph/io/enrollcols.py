@@ -34,7 +34,7 @@ from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
 __all__ = ["ENROLLMENT_COLUMNS_READ", "OTHER_ROLES_KEY", "canonical_role", "filled_rows",
-           "keep_other_role", "live_status", "oneroster_enrollments", "padded_message",
+           "first_rows", "keep_other_role", "live_status", "oneroster_enrollments", "padded_message",
            "school_disagrees", "sftp_enrollments", "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
@@ -70,8 +70,14 @@ def _codes(t: CsvTable, name: str, n: int) -> tuple[np.ndarray, list[str]]:
     return got if got is not None else (np.zeros(n, dtype=np.int64), [""])
 
 
-def _firsts(*codes: np.ndarray) -> np.ndarray:
-    """Whether each row's combination of codes is the first of its value."""
+def first_rows(*codes: np.ndarray) -> np.ndarray:
+    """Whether each row's combination of codes is the first of its value.
+
+    Examples
+    --------
+    >>> first_rows(np.array([0, 1, 0, 1]), np.array([0, 0, 0, 1])).tolist()
+    [True, True, False, True]
+    """
     if not len(codes[0]):
         return np.ones(0, dtype=bool)
     key = codes[0].astype(np.int64)
@@ -225,7 +231,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     repeat = np.zeros(n, dtype=bool)
     if t.distinct("sourcedId") is False:  # (all distinct, the usual case: nothing to do)
         s_code, eids = _codes(t, "sourcedId", n)
-        repeat = ~_firsts(s_code) & np.array([bool(e) for e in eids], dtype=bool)[s_code]
+        repeat = ~first_rows(s_code) & np.array([bool(e) for e in eids], dtype=bool)[s_code]
     no_role = np.array([not r for r in roles], dtype=bool)[r_code]
     ok = has_sec & has_user & ~repeat & ~no_role
     other = ok & ~student & ~teacher
@@ -241,7 +247,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
         keep_other_role(secs[c_code[i]], roles[r_code[i]],  # type: ignore[arg-type]
                         alias.get(usids[u_code[i]], usids[u_code[i]]))
     kept = np.flatnonzero(ok & (student | teacher))
-    kept = kept[_firsts(c_code[kept], m_code[kept], teacher[kept].astype(np.int64))]
+    kept = kept[first_rows(c_code[kept], m_code[kept], teacher[kept].astype(np.int64))]
     uid_of = object_array(list(merged))
     _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of[m_code])
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
@@ -262,11 +268,14 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
         else:
             told.append((i, "enrollment without a role; not loaded", rid))
     rows = kept[teacher[kept]].tolist()
-    prim = t.column("primary") if rows else None
+    # (encoded: a bool per row, not a str object per row of millions)
+    prim = t.encoded("primary") if rows else None
+    primary = np.array([v.strip().lower() in _TRUE for v in prim[1]], dtype=bool)[prim[0]] \
+        if prim is not None else np.zeros(n, dtype=bool)
     for i in rows:
         sec, uid, cid = secs[c_code[i]], uid_of[m_code[i]], cids[c_code[i]]
         sec.setdefault("teachers", []).append(uid)  # type: ignore[union-attr]
-        if prim is not None and prim[i].strip().lower() in _TRUE:
+        if primary[i]:
             if "teacher" in sec and sec["teacher"] != uid:  # type: ignore[operator,index]
                 told.append((i, (f"class {cid!r} has a second primary teacher; the first is "
                                  "section.teacher"), cid))
@@ -331,7 +340,7 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
     has_sec = np.array([s is not None for s in secs], dtype=bool)[c_code]
     ok = has_sec & np.array([bool(u) for u in students], dtype=bool)[u_code]
     good = np.flatnonzero(ok)
-    first = _firsts(c_code[good], u_code[good])
+    first = first_rows(c_code[good], u_code[good])
     _extend_grouped(secs, "students", good[first], c_code, object_array(students)[u_code])
     told = [(i, (f"enrollment in unknown section {sec_ids[c_code[i]]!r}; not loaded"
                  if not has_sec[i] else "enrollment without Student_id; not loaded"),

@@ -15,6 +15,7 @@ from .enrollcols import (
     OTHER_ROLES_KEY,
     canonical_role,
     filled_rows,
+    first_rows,
     keep_other_role,
     live_status,
     oneroster_enrollments,
@@ -148,20 +149,28 @@ def _keep_id(sec: dict[str, Any], role: str, uid: str, eid: str) -> None:
 
 def _collect_ids(rd: _Reader, t: CsvTable) -> None:
     """The enrollment ids of a table read column-wise, kept as :func:`_enrollment_rows`
-    keeps them (a repeated id's later rows, rows of no section, user or role: none)."""
+    keeps them (a repeated id's later rows, rows of no section, user or role: none).
+    The columns are taken encoded (distinct values and a code per row): only the ids
+    themselves become ``str`` objects, not millions of copies of class and user ids."""
     n = len(t.lines)
-    eids, cids, usids, roles = (t.column(c) or [""] * n for c in (
-        "sourcedId", "classSourcedId", "userSourcedId", "role"))
-    sections, alias = rd.sections, rd.alias
-    seen: set[str] = set()
-    for eid, cid, usid, role in zip(eids, cids, usids, roles):
-        if not eid or eid in seen:
-            continue
-        seen.add(eid)
-        sec = sections.get(cid)
-        role = canonical_role(role)
-        if sec is not None and usid and role:
-            _keep_id(sec, role, alias.get(usid, usid), eid)
+    (e_code, eids), (c_code, cids), (u_code, usids), (r_code, roles) = (
+        t.encoded(c) or (np.zeros(n, dtype=np.int64), [""]) for c in (
+            "sourcedId", "classSourcedId", "userSourcedId", "role"))
+    if not n:
+        return
+    secs = [rd.sections.get(c) for c in cids]
+    roles = [canonical_role(r) for r in roles]
+    uids = [rd.alias.get(u, u) for u in usids]
+    keep = (first_rows(e_code) & _truthy(eids)[e_code] & _truthy(secs)[c_code]
+            & _truthy(usids)[u_code] & _truthy(roles)[r_code])
+    for i in np.flatnonzero(keep).tolist():  # (in row order: the first id of a user stays)
+        _keep_id(secs[c_code[i]], roles[r_code[i]], uids[u_code[i]],  # type: ignore[arg-type]
+                 eids[e_code[i]])
+
+
+def _truthy(values: list[Any]) -> np.ndarray:
+    """Whether each of ``values`` is neither empty nor ``None``."""
+    return np.fromiter(map(bool, values), dtype=bool, count=len(values))
 
 
 def _one_array(col: Any) -> Any:

@@ -35,8 +35,9 @@ def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     the default bounds they never would):
 
     - the CSV readers park every user dict they are not using as text at each row (a
-      large load parks all but the newest few thousand);
+      large district's load parks all but the newest few thousand);
     - a CSV file's cells are made into ``str`` objects three rows at a time (a large
       file's, 65,536 rows at a time), so rows cross slice boundaries."""
     monkeypatch.setattr(parked, "LIVE_MAX", 1)
+    monkeypatch.setattr(parked, "PARK_FROM", 0)
     monkeypatch.setattr(csvutil, "ROWS_AT_ONCE", 3)

@@ -45,7 +45,7 @@ def test_behaves_as_a_dict_whatever_is_parked(ops: list[tuple[Any, ...]]) -> Non
     """Under any mix of stores, changes to a dict got from the store, settles (at any
     live bound) and deletions, the store holds what a plain dict holds: values, order and
     types (NaN, infinities, huge or odd strings included)."""
-    store, model = ParkedDicts(live_max=1), {}
+    store, model = ParkedDicts(live_max=1, park_from=0), {}
     for op in ops:
         if op[0] == "set":
             store[op[1]] = _copy(op[2])
@@ -79,7 +79,7 @@ def _copy(v: Any) -> Any:
 def test_only_the_newest_stay_objects() -> None:
     """A settle past the bound parks the oldest dicts down to half the bound; what JSON
     cannot say (NaN, a lone surrogate) stays an object."""
-    store = ParkedDicts(live_max=4)
+    store = ParkedDicts(live_max=4, park_from=0)
     for i in range(10):
         store[f"u{i}"] = {"id": f"u{i}", "roles": {"student": {"grade": "3"}}}
     store["nan"] = {"id": "nan", "x": float("nan")}
@@ -90,7 +90,7 @@ def test_only_the_newest_stay_objects() -> None:
 
 
 def test_a_settle_within_the_bound_parks_nothing() -> None:
-    store = ParkedDicts(live_max=3)
+    store = ParkedDicts(live_max=3, park_from=0)
     for i in range(3):
         store[f"u{i}"] = {"id": f"u{i}"}
     store.settle()
@@ -111,3 +111,16 @@ def test_parked_text_makes_the_record_the_dict_makes() -> None:
     assert [(p.code, p.line) for p in a.problems] == [(p.code, p.line) for p in b.problems]
     assert {k: v for k, v in a.users.items()} == {k: v for k, v in b.users.items()}
     assert len(a.problems) >= 2
+
+
+def test_a_small_mapping_parks_nothing() -> None:
+    """Below ``park_from`` dicts nothing is parked, whatever the live bound."""
+    store = ParkedDicts(live_max=1, park_from=5)
+    for i in range(4):
+        store[f"u{i}"] = {"id": f"u{i}"}
+        store.settle()
+    assert all(isinstance(store.pop_text(f"u{i}"), dict) for i in range(4))
+    for i in range(5):
+        store[f"v{i}"] = {"id": f"v{i}"}
+    store.settle()
+    assert [type(store.pop_text(f"v{i}")).__name__ for i in range(5)] == ["bytes"] * 5

@@ -5,9 +5,10 @@ that may change it (``roles.csv``, ``demographics.csv``, ``userProfiles.csv``, a
 contact's links) has been read. As Python objects such a dict, with its nested role,
 name and credential dicts and its strings, takes about 2.5 KB; a million-student
 district then holds over 5 GiB of them at once. :class:`ParkedDicts` holds the same
-dicts by id in insertion order, but only the few most recently used stay objects: the
-rest are *parked* as the compact JSON text ``orjson`` writes for them (about 400 bytes),
-and read back when next asked for.
+dicts by id in insertion order, but once it holds a few hundred thousand, only the few
+thousand newest stay objects: the rest are *parked* as the compact JSON text ``orjson``
+writes for them (about 400 bytes), and read back when next asked for. (A smaller
+district keeps its dicts: parking costs CPU, and saves memory it does not need.)
 
 Parking happens only in :meth:`ParkedDicts.settle`, which a reader calls between two
 rows, when no dict it got is still in use: a dict is never parked while its caller may
@@ -22,7 +23,7 @@ back at all.
 
 Examples
 --------
->>> users = ParkedDicts(live_max=1)
+>>> users = ParkedDicts(live_max=1, park_from=0)
 >>> users["u1"] = {"id": "u1", "roles": {"student": {"grade": "3"}}}
 >>> users["u2"] = {"id": "u2"}
 >>> users.settle()  # u1 is parked; u2 stays an object
@@ -47,6 +48,9 @@ __all__ = ["ParkedDicts", "json_text"]
 #: Dicts kept as objects between two settles (a few MB): those a reader just made or
 #: read back, which the next rows most often touch again.
 LIVE_MAX = 4096
+#: No dict is parked while the mapping holds fewer (about 650 MB of user dicts): parking
+#: and reading back cost CPU that a district this small does not need to spend.
+PARK_FROM = 262_144
 
 
 class ParkedDicts(MutableMapping[str, dict[str, Any]]):
@@ -55,12 +59,13 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
     made, stored or read back from text (a dict got again keeps its place: the
     bookkeeping costs nothing on the hot path)."""
 
-    __slots__ = ("_items", "_live", "live_max")
+    __slots__ = ("_items", "_live", "live_max", "park_from")
 
-    def __init__(self, live_max: int | None = None) -> None:
+    def __init__(self, live_max: int | None = None, park_from: int | None = None) -> None:
         self._items: dict[str, dict[str, Any] | bytes] = {}
         self._live: dict[str, None] = {}  # the ids whose value is an object, oldest first
         self.live_max = LIVE_MAX if live_max is None else live_max
+        self.park_from = PARK_FROM if park_from is None else park_from
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         v = self._items[key]
@@ -100,12 +105,12 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         return self._items.keys()
 
     def settle(self) -> None:
-        """Park the oldest dicts once more than :attr:`live_max` are objects, down to
-        half that (so a settle costs little on average); one whose text would not read
+        """Park the oldest dicts once more than :attr:`live_max` are objects (and the
+        mapping holds :attr:`park_from` dicts or more), down to half that (so a settle costs little on average); one whose text would not read
         back (:func:`json_text`) stays an object. Call it only where no dict this mapping
         gave is still to be changed (between two rows)."""
         live = self._live
-        if len(live) <= self.live_max:
+        if len(live) <= self.live_max or len(self._items) < self.park_from:
             return
         items = self._items
         for key in list(live)[:len(live) - self.live_max // 2]:

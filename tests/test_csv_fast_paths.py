@@ -281,3 +281,21 @@ def test_without_pyarrow_the_same(tmp_path: Path, fmt: str,
     (write_oneroster if fmt == "oneroster" else write_clever_csv)(district("S", seed=4), out)
     _edit_enrollments(out, fmt)
     assert_same(fmt, out)
+
+
+@pytest.mark.parametrize("text", [
+    "id,name,n\n1,Ann,x\n2,Bo,y\n3,Cy,\n4,Di,z\n5,Ed,w\n",  # (pyarrow: no quote)
+    'id,name,n\n1,"A, nn",x\n2,"B, o",y\n3,"C, y",\n',  # (every line quoted: csv module)
+    "id,name,id\n1,Ann,x\n2,Bo,y\n",  # (a repeated column: its first wins)
+])
+def test_rows_read_once_are_the_rows(text: str) -> None:
+    """A table read with ``consume`` gives the same dicts as one read without it, over
+    several slices of rows, and its cells then cannot be read again (no silent empty
+    table)."""
+    read = [csvutil.read_table(text.encode(), "t.csv", RosterBuilder(source="m", format="t"))
+            for _ in range(2)]
+    assert read[0].clean
+    assert list(read[0].dicts(consume=True)) == list(read[1].dicts())
+    if read[0]._columns is None:  # (the csv module's cells are let go)
+        with pytest.raises(RuntimeError, match="t.csv"):
+            _ = read[0].cells

@@ -264,6 +264,8 @@ class CsvTable:
     @property
     def cells(self) -> list[list[str]]:
         """The rows' cells of a clean table (``[]`` otherwise)."""
+        if self._cells is _GONE:
+            raise RuntimeError(f"{self._where[0]}: its cells were read once and let go")
         if self._cells is None:
             cols = self._all_columns()
             self._cells = list(map(list, zip(*cols))) if cols else [[] for _ in self.lines]
@@ -349,11 +351,14 @@ class CsvTable:
         cells = self.column(name) or []
         return len(set(cells)) == len(cells)
 
-    def _clean_rows(self) -> Iterator[Any]:
+    def _clean_rows(self, consume: bool = False) -> Iterator[Any]:
         if self._cells is None and self._columns:
             # (tuples: no list per row is made; pyarrow's columns are made into str
             # objects a slice at a time, so a file's cells are never all objects at once)
             return _rows_in_slices(self._columns, len(self.lines))
+        if consume:
+            cells, self._cells = self.cells, _GONE
+            return _emptied(cells)
         return iter(self.cells)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
@@ -378,17 +383,35 @@ class CsvTable:
         """One row's cells as the ``{column: value}`` :meth:`dicts` gives."""
         return dict(zip(self.header, cells)) if self.unique else _first_wins(self.header, cells)
 
-    def dicts(self) -> Iterator[tuple[int, Row]]:
-        """``(line, {column: value})`` of each good row (a repeated column: its first)."""
+    def dicts(self, consume: bool = False) -> Iterator[tuple[int, Row]]:
+        """``(line, {column: value})`` of each good row (a repeated column: its first).
+
+        With ``consume``, each row's cells are let go once its dict is made (the table's
+        cells cannot be read again): a reader that reads a file once then never holds
+        all of its cells and all of their dicts at the same time."""
         header = self.header
+        if self.clean and self.unique:
+            return zip(self.lines, map(dict, map(zip, repeat(header),
+                                                 self._clean_rows(consume))))
+        rows = zip(self.lines, self._clean_rows(consume)) if self.clean else self.rows()
         if not self.unique:
-            return ((line, _first_wins(header, values)) for line, values in self.rows())
-        return zip(self.lines, map(dict, map(zip, repeat(header), self._clean_rows()))) \
-            if self.clean else ((line, dict(zip(header, values))) for line, values in self.rows())
+            return ((line, _first_wins(header, values)) for line, values in rows)
+        return ((line, dict(zip(header, values))) for line, values in rows)
 
 
 def _absent(cells: list[str]) -> None:
     return None
+
+
+#: Stands for the cells of a table whose rows were read with ``consume``.
+_GONE: Any = object()
+
+
+def _emptied(cells: list[list[str]]) -> Iterator[list[str]]:
+    """The rows of ``cells``, each let go (``None`` in its place) as it is given."""
+    for i, row in enumerate(cells):
+        cells[i] = None  # type: ignore[call-overload]
+        yield row
 
 
 #: Rows whose cells :func:`_rows_in_slices` makes into ``str`` objects at a time.

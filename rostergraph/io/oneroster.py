@@ -230,9 +230,10 @@ class _Reader:
         t = self.table(name, kind)
         if t is None:
             return
-        rows = t.dicts()
+        all_live = t.clean and not live_status(t)  # no row to leave out or to warn about
+        rows = t.dicts(consume=True)  # (the table is this generator's alone)
         settle = self.users.settle  # (between two rows no user dict is in use)
-        if t.clean and not live_status(t):  # no row to leave out or to warn about
+        if all_live:
             for line, row in rows:
                 settle()
                 self.at_row = (name, line, kind, row.get("sourcedId"))

@@ -55,7 +55,7 @@ class RowReader:
         if t is None:
             return
         settle = self.users.settle  # (between two rows no user dict is in use)
-        for line_row in t.dicts():
+        for line_row in t.dicts(consume=True):  # (the table is this generator's alone)
             settle()
             yield line_row
 

@@ -299,3 +299,23 @@ def test_rows_read_once_are_the_rows(text: str) -> None:
     if read[0]._columns is None:  # (the csv module's cells are let go)
         with pytest.raises(RuntimeError, match="t.csv"):
             _ = read[0].cells
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='ab,"\r\n\x0b\x0c\x1c\x85\u2028 ', max_size=60))
+def test_text_lines_are_the_lines_string_io_gives(text: str) -> None:
+    """The whole-file parse splits lines as ``io.StringIO(newline="")`` does (only
+    ``\\r\\n``, ``\\r`` and ``\\n`` end a line, and each keeps its end), so the ``csv``
+    module reads the same rows, or fails the same way."""
+    import csv
+    import io
+
+    assert list(csvutil.text_lines(text)) == list(io.StringIO(text, newline=""))
+
+    def rows(src: Any) -> Any:
+        try:
+            return list(csv.reader(src, strict=True))
+        except csv.Error as exc:
+            return str(exc)
+
+    assert rows(csvutil.text_lines(text)) == rows(io.StringIO(text, newline=""))

@@ -55,9 +55,9 @@ PARK_FROM = 262_144
 
 class ParkedDicts(MutableMapping[str, dict[str, Any]]):
     """A ``dict`` of record dicts by id whose oldest values are kept as compact JSON text
-    once :meth:`settle` is called (see the module's text). "Oldest" is by when a dict was
-    made, stored or read back from text (a dict got again keeps its place: the
-    bookkeeping costs nothing on the hot path)."""
+    once :meth:`settle` is called (see the module's text). "Oldest" is by when a key's dict
+    was first stored or read back from text (a dict got or stored again keeps its place:
+    the bookkeeping costs nothing on the hot path)."""
 
     __slots__ = ("_items", "_live", "live_max", "park_from")
 

@@ -70,10 +70,9 @@ Examples
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from .._collector import collector_paused
 from ..errors import SourceError
@@ -83,7 +82,7 @@ from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge, passwords_left_out
-from .parked import json_text
+from .parked import add_parked
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
     SFTP_FILES,
@@ -458,21 +457,11 @@ class _Reader(RowReader):
             file, line = self.section_where[sid]
             self.b.add("sections", merged("sections", self.sections.pop(sid)), file=file,
                        line=line)
-        users, add_text = self.users, getattr(self.b, "add_text", None)
-        for uid in list(users):
+        for uid in list(self.users):
             file, line = self.user_where[uid]
-            v = users.pop_text(uid)
-            if isinstance(v, bytes):
-                if add_text is not None and ("users", uid) not in carry:
-                    add_text("users", v, file=file, line=line)  # (kept as it is)
-                    continue
-                v = orjson.loads(v)
-            d = merged("users", v)
-            text = json_text(d) if add_text is not None else None
-            if text is not None and add_text is not None:  # (it reads back: no check again)
-                add_text("users", text, file=file, line=line)
-            else:
-                self.b.add("users", d, file=file, line=line)
+            add_parked(self.b, "users", self.users.pop_text(uid),
+                       partial(merged, "users") if ("users", uid) in carry else None,
+                       file=file, line=line)
         for (kind, rid), d in carry.items():
             table = self.b.kinds[kind]
             if rid in table:

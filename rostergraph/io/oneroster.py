@@ -35,6 +35,7 @@ import os
 import sys
 import zipfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read 
 )
 from .oneroster_profiles import read_demographics, read_user_profiles
 from .oneroster_users import keep_base_roles, keep_unplaced, link_contacts, read_roles, read_users
-from .parked import ParkedDicts, json_text
+from .parked import ParkedDicts, add_parked
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -395,21 +396,13 @@ class _Reader:
             apply_carry(d)
             file, line = self.where[("sections", rid)]
             self.b.add("sections", d, file=file, line=line)
-        users, add_text = self.users, getattr(self.b, "add_text", None)
+        users = self.users
         for rid in list(users):
             v = users.pop_text(rid) if self.base is None else users[rid]
             file, line = self.where[("users", rid)]
-            if isinstance(v, bytes):
-                if add_text is not None and not self._mends(rid, v):
-                    add_text("users", v, file=file, line=line)  # (kept as it is)
-                    continue
-                v = orjson.loads(v)
-            d = self._mended(rid, v)
-            text = json_text(d) if add_text is not None else None
-            if text is not None and add_text is not None:  # (it reads back: no check again)
-                add_text("users", text, file=file, line=line)
-            else:
-                self.b.add("users", d, file=file, line=line)
+            unchanged = isinstance(v, bytes) and not self._mends(rid, v)
+            add_parked(self.b, "users", v, None if unchanged else partial(self._mended, rid),
+                       file=file, line=line)
         for f, ids in sorted(self.deleted.items()):
             shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
             self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "

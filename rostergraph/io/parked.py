@@ -38,12 +38,12 @@ b'{"id":"u1","roles":{"student":{"grade":"3"}}}'
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, KeysView, MutableMapping
+from collections.abc import Callable, Iterator, KeysView, MutableMapping
 from typing import Any
 
 import orjson
 
-__all__ = ["ParkedDicts", "json_text"]
+__all__ = ["ParkedDicts", "add_parked", "json_text"]
 
 #: Dicts kept as objects between two settles (a few MB): those a reader just made or
 #: read back, which the next rows most often touch again.
@@ -106,9 +106,10 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
 
     def settle(self) -> None:
         """Park the oldest dicts once more than :attr:`live_max` are objects (and the
-        mapping holds :attr:`park_from` dicts or more), down to half that (so a settle costs little on average); one whose text would not read
-        back (:func:`json_text`) stays an object. Call it only where no dict this mapping
-        gave is still to be changed (between two rows)."""
+        mapping holds :attr:`park_from` dicts or more), down to half that (so a settle
+        costs little on average); one whose text would not read back (:func:`json_text`)
+        stays an object. Call it only where no dict this mapping gave is still to be
+        changed (between two rows)."""
         live = self._live
         if len(live) <= self.live_max or len(self._items) < self.park_from:
             return
@@ -124,6 +125,38 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         """Remove ``key`` and give its value: the dict, or its JSON text if parked."""
         self._live.pop(key, None)
         return self._items.pop(key)
+
+
+def add_parked(b: Any, kind: str, value: dict[str, Any] | bytes,
+               mend: Callable[[dict[str, Any]], dict[str, Any]] | None, *,
+               file: str, line: int) -> None:
+    """Add a reader's dict, or its parked text, to builder ``b`` once ``mend`` has made it
+    what the roster keeps (``None``: nothing to change). For a builder that keeps text
+    (:meth:`~rostergraph.io.collect.ColumnarBuilder.add_text`), text nothing changes goes
+    as it is, and a changed dict as its text when that reads back (:func:`json_text`), so
+    neither is written and read back again; anything else goes as the dict.
+
+    Examples
+    --------
+    >>> from rostergraph.io.collect import ColumnarBuilder
+    >>> b = ColumnarBuilder(source="mem", format="test")
+    >>> add_parked(b, "users", b'{"id":"u1"}', None, file="users.csv", line=2)
+    >>> add_parked(b, "users", {"id": "u2"}, lambda d: {**d, "email": "a@x.org"},
+    ...            file="users.csv", line=3)
+    >>> sorted(b.build().users), b.build().users["u2"].email
+    (['u1', 'u2'], 'a@x.org')
+    """
+    add_text = getattr(b, "add_text", None)
+    if isinstance(value, bytes) and add_text is not None and mend is None:
+        add_text(kind, value, file=file, line=line)
+        return
+    obj: dict[str, Any] = orjson.loads(value) if isinstance(value, bytes) else value
+    d = mend(obj) if mend is not None else obj
+    text = json_text(d) if add_text is not None else None
+    if add_text is not None and text is not None:
+        add_text(kind, text, file=file, line=line)
+    else:
+        b.add(kind, d, file=file, line=line)
 
 
 def json_text(d: dict[str, Any]) -> bytes | None:

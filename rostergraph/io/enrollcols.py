@@ -34,8 +34,9 @@ from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
 __all__ = ["ENROLLMENT_COLUMNS_READ", "OTHER_ROLES_KEY", "canonical_role", "filled_rows",
-           "first_rows", "keep_other_role", "live_status", "oneroster_enrollments", "padded_message",
-           "school_disagrees", "sftp_enrollments", "unkept_columns"]
+           "first_rows", "keep_other_role", "live_status", "oneroster_enrollments",
+           "padded_message", "school_disagrees", "sftp_enrollments", "truthy",
+           "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
 #: place for (``aide``, ``proctor``, ``administrator``, ...): the users' ids, in file order
@@ -68,6 +69,17 @@ def _codes(t: CsvTable, name: str, n: int) -> tuple[np.ndarray, list[str]]:
     empty cells."""
     got = t.encoded(name)
     return got if got is not None else (np.zeros(n, dtype=np.int64), [""])
+
+
+def truthy(values: list[Any]) -> np.ndarray:
+    """Whether each of ``values`` is neither empty nor ``None`` (a bool array).
+
+    Examples
+    --------
+    >>> truthy(["a", "", None]).tolist()
+    [True, False, False]
+    """
+    return np.fromiter(map(bool, values), dtype=bool, count=len(values))
 
 
 def first_rows(*codes: np.ndarray) -> np.ndarray:
@@ -223,7 +235,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     roles = list(map(canonical_role, roles))
     secs = [sections.get(c) for c in cids]
     has_sec = np.array([s is not None for s in secs], dtype=bool)[c_code]
-    has_user = np.array([bool(u) for u in usids], dtype=bool)[u_code]
+    has_user = truthy(usids)[u_code]
     r_student = np.array([r == "student" for r in roles], dtype=bool)
     r_teacher = np.array([r == "teacher" for r in roles], dtype=bool)
     student, teacher = r_student[r_code], r_teacher[r_code]
@@ -231,7 +243,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     repeat = np.zeros(n, dtype=bool)
     if t.distinct("sourcedId") is False:  # (all distinct, the usual case: nothing to do)
         s_code, eids = _codes(t, "sourcedId", n)
-        repeat = ~first_rows(s_code) & np.array([bool(e) for e in eids], dtype=bool)[s_code]
+        repeat = ~first_rows(s_code) & truthy(eids)[s_code]
     no_role = np.array([not r for r in roles], dtype=bool)[r_code]
     ok = has_sec & has_user & ~repeat & ~no_role
     other = ok & ~student & ~teacher
@@ -338,7 +350,7 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
     ids_told = [(i, m, sec_ids[c_code[i]] or None, f, raw) for i, m, _, f, raw in ids_told]
     secs = [sections.get(c) for c in sec_ids]
     has_sec = np.array([s is not None for s in secs], dtype=bool)[c_code]
-    ok = has_sec & np.array([bool(u) for u in students], dtype=bool)[u_code]
+    ok = has_sec & truthy(students)[u_code]
     good = np.flatnonzero(ok)
     first = first_rows(c_code[good], u_code[good])
     _extend_grouped(secs, "students", good[first], c_code, object_array(students)[u_code])
@@ -353,8 +365,8 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
         at = {v: k for k, v in enumerate(schools) if v}
         theirs = [s.get("school") or "" if s is not None else "" for s in secs]
         mine = np.array([at.get(x, -2) if x else -1 for x in theirs], dtype=np.int64)[c_code]
-        for i in np.flatnonzero((mine != -1) & (mine != s_code) & np.array(
-                [bool(v) for v in schools], dtype=bool)[s_code]).tolist():
+        for i in np.flatnonzero((mine != -1) & (mine != s_code)
+                                & truthy(schools)[s_code]).tolist():
             sid = sec_ids[c_code[i]]
             line = where[sid][1] if where and sid in where else 0
             ids_told.append((i, school_disagrees(schools[s_code[i]], sid, theirs[c_code[i]],

@@ -19,6 +19,7 @@ from .enrollcols import (
     keep_other_role,
     live_status,
     oneroster_enrollments,
+    truthy,
     unkept_columns,
 )
 from .oneroster_cols import ENROLLMENT_IDS_KEY, is_true
@@ -153,24 +154,20 @@ def _collect_ids(rd: _Reader, t: CsvTable) -> None:
     The columns are taken encoded (distinct values and a code per row): only the ids
     themselves become ``str`` objects, not millions of copies of class and user ids."""
     n = len(t.lines)
+    if not n:
+        return
     (e_code, eids), (c_code, cids), (u_code, usids), (r_code, roles) = (
         t.encoded(c) or (np.zeros(n, dtype=np.int64), [""]) for c in (
             "sourcedId", "classSourcedId", "userSourcedId", "role"))
-    if not n:
-        return
     secs = [rd.sections.get(c) for c in cids]
     roles = [canonical_role(r) for r in roles]
     uids = [rd.alias.get(u, u) for u in usids]
-    keep = (first_rows(e_code) & _truthy(eids)[e_code] & _truthy(secs)[c_code]
-            & _truthy(usids)[u_code] & _truthy(roles)[r_code])
+    keep = (first_rows(e_code) & truthy(eids)[e_code]
+            & np.array([s is not None for s in secs], dtype=bool)[c_code]
+            & truthy(usids)[u_code] & truthy(roles)[r_code])
     for i in np.flatnonzero(keep).tolist():  # (in row order: the first id of a user stays)
         _keep_id(secs[c_code[i]], roles[r_code[i]], uids[u_code[i]],  # type: ignore[arg-type]
                  eids[e_code[i]])
-
-
-def _truthy(values: list[Any]) -> np.ndarray:
-    """Whether each of ``values`` is neither empty nor ``None``."""
-    return np.fromiter(map(bool, values), dtype=bool, count=len(values))
 
 
 def _one_array(col: Any) -> Any:

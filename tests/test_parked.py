@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from copy import deepcopy
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -48,11 +50,11 @@ def test_behaves_as_a_dict_whatever_is_parked(ops: list[tuple[Any, ...]]) -> Non
     store, model = ParkedDicts(live_max=1, park_from=0), {}
     for op in ops:
         if op[0] == "set":
-            store[op[1]] = _copy(op[2])
-            model[op[1]] = _copy(op[2])
+            store[op[1]] = deepcopy(op[2])
+            model[op[1]] = deepcopy(op[2])
         elif op[0] == "change" and op[1] in model:
-            store[op[1]][op[2]] = _copy(op[3])
-            model[op[1]][op[2]] = _copy(op[3])
+            store[op[1]][op[2]] = deepcopy(op[3])
+            model[op[1]][op[2]] = deepcopy(op[3])
         elif op[0] == "settle":
             store.live_max = op[1]
             store.settle()
@@ -68,14 +70,6 @@ def test_behaves_as_a_dict_whatever_is_parked(ops: list[tuple[Any, ...]]) -> Non
         assert _same(orjson.loads(got) if isinstance(got, bytes) else got, model[key])
 
 
-def _copy(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: _copy(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_copy(x) for x in v]
-    return v
-
-
 def test_only_the_newest_stay_objects() -> None:
     """A settle past the bound parks the oldest dicts down to half the bound; what JSON
     cannot say (NaN, a lone surrogate) stays an object."""
@@ -87,14 +81,6 @@ def test_only_the_newest_stay_objects() -> None:
     store.settle()
     kinds = {k: type(store.pop_text(k)).__name__ for k in list(store)}
     assert kinds == {**{f"u{i}": "bytes" for i in range(10)}, "nan": "dict", "sur": "dict"}
-
-
-def test_a_settle_within_the_bound_parks_nothing() -> None:
-    store = ParkedDicts(live_max=3, park_from=0)
-    for i in range(3):
-        store[f"u{i}"] = {"id": f"u{i}"}
-    store.settle()
-    assert all(isinstance(store.pop_text(f"u{i}"), dict) for i in range(3))
 
 
 def test_parked_text_makes_the_record_the_dict_makes() -> None:
@@ -113,13 +99,19 @@ def test_parked_text_makes_the_record_the_dict_makes() -> None:
     assert len(a.problems) >= 2
 
 
-def test_a_small_mapping_parks_nothing() -> None:
-    """Below ``park_from`` dicts nothing is parked, whatever the live bound."""
-    store = ParkedDicts(live_max=1, park_from=5)
-    for i in range(4):
+@pytest.mark.parametrize("live_max,park_from,n", [(3, 0, 3), (1, 5, 4)])
+def test_parks_nothing_within_its_bounds(live_max: int, park_from: int, n: int) -> None:
+    """Nothing is parked while at most ``live_max`` dicts are objects, or while the mapping
+    holds fewer than ``park_from`` (whatever the live bound), settled after each store."""
+    store = ParkedDicts(live_max=live_max, park_from=park_from)
+    for i in range(n):
         store[f"u{i}"] = {"id": f"u{i}"}
         store.settle()
-    assert all(isinstance(store.pop_text(f"u{i}"), dict) for i in range(4))
+    assert all(isinstance(store.pop_text(f"u{i}"), dict) for i in range(n))
+
+
+def test_parks_once_it_holds_park_from() -> None:
+    store = ParkedDicts(live_max=1, park_from=5)
     for i in range(5):
         store[f"v{i}"] = {"id": f"v{i}"}
     store.settle()

@@ -16,7 +16,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from rostergraph.io import csvutil, parked
+from rostergraph.io import csv_arrow, csvutil, parked
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
@@ -37,7 +37,10 @@ def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     - the CSV readers park every user dict they are not using as text at each row (a
       large district's load parks all but the newest few thousand);
     - a CSV file's cells are made into ``str`` objects three rows at a time (a large
-      file's, 65,536 rows at a time), so rows cross slice boundaries."""
+      file's, 65,536 rows at a time), so rows cross slice boundaries;
+    - pyarrow parses a CSV file 64 bytes at a time (a large file's, 16 MiB at a time), so
+      files span blocks, and a row longer than a block takes the whole-file retry."""
     monkeypatch.setattr(parked, "LIVE_MAX", 1)
     monkeypatch.setattr(parked, "PARK_FROM", 0)
     monkeypatch.setattr(csvutil, "ROWS_AT_ONCE", 3)
+    monkeypatch.setattr(csv_arrow, "BLOCK", 64)

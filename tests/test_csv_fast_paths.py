@@ -111,11 +111,10 @@ def test_arrow_parse_equals_csv_module(name: str, limits: Limits,
 
 def test_arrow_parse_is_taken_for_clean_files() -> None:
     """The fast parser reads a clean quote-free file (and declines the others)."""
-    text = HOSTILE["crlf"].decode()
-    assert csvutil._arrow_columns(HOSTILE["crlf"], text, Limits()) is not None
+    assert csvutil._arrow_columns(HOSTILE["crlf"], Limits()) is not None
     for name in ("blank line", "ragged short", "trailing empty header", "long field"):
         data = HOSTILE[name]
-        got = csvutil._arrow_columns(data, data.decode(), Limits(max_field_bytes=100))
+        got = csvutil._arrow_columns(data, Limits(max_field_bytes=100))
         assert got is None, name
 
 
@@ -143,10 +142,10 @@ def test_arrow_parse_takes_quoted_files_it_can_vouch_for() -> None:
     quotes every line, or has text after a closing quote, is left to the csv module."""
     rows = b"".join(b"%d,s%d\n" % (i, i) for i in range(100))
     some = b"id,orgs\n" + rows + b'100,"a,b"\n'
-    assert csvutil._arrow_columns(some, some.decode(), Limits()) is not None
+    assert csvutil._arrow_columns(some, Limits()) is not None
     for data in (HOSTILE["quoted everything"], HOSTILE["text after closing quote"],
                  HOSTILE["quoted line break"], HOSTILE["comma in quotes then junk"]):
-        assert csvutil._arrow_columns(data, data.decode(), Limits()) is None, data
+        assert csvutil._arrow_columns(data, Limits()) is None, data
 
 
 @settings(max_examples=300, deadline=None)
@@ -159,6 +158,18 @@ def test_arrow_parse_equals_csv_module_on_any_quoting(lines: list[str]) -> None:
     with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):
         careful = _read(data, Limits())
     assert fast == careful
+
+
+def test_arrow_parse_in_blocks() -> None:
+    """pyarrow parses a file a block at a time (64 bytes in the tests); a row longer than
+    a block sends the file to one whole-file parse, with the same columns."""
+    short = b"id,name\n" + b"".join(b"%d,n%d\n" % (i, i) for i in range(40))
+    header, cols = csvutil._arrow_columns(short, Limits())  # type: ignore[misc]
+    assert cols[0].num_chunks > 1
+    assert cols[1].to_pylist() == [f"n{i}" for i in range(40)]
+    long = short + b"41," + b"x" * 200 + b"\n"
+    header, cols = csvutil._arrow_columns(long, Limits())  # type: ignore[misc]
+    assert cols[0].num_chunks == 1 and cols[1].to_pylist()[-1] == "x" * 200
 
 
 _PLAIN_CELL = st.text(alphabet='ab" é', max_size=5)
@@ -182,14 +193,17 @@ def _quoted_files(draw: Any) -> bytes:
 
 
 @settings(max_examples=300, deadline=None)
-@given(_quoted_files(), st.integers(1, 40))
-def test_arrow_parse_equals_csv_module_on_quoted_cells(data: bytes, chunk: int) -> None:
+@given(_quoted_files(), st.integers(1, 40), st.integers(1, 80))
+def test_arrow_parse_equals_csv_module_on_quoted_cells(data: bytes, chunk: int,
+                                                       block: int) -> None:
     """Quoted cells (commas, doubled quotes, line breaks inside, text after the closing
     quote) read the same whichever parser took the file; every quoted line is checked
-    here, whatever their share of the file, and the file is looked at in steps of
-    ``chunk`` bytes (cut between the CR and the LF of a CRLF too)."""
+    here, whatever their share of the file, the file is looked at in steps of ``chunk``
+    bytes (cut between the CR and the LF of a CRLF too) and pyarrow parses it ``block``
+    bytes at a time (a row longer than that: the whole file as one block)."""
     with unittest.mock.patch.object(csv_arrow, "MAX_QUOTED_LINES", 1.0), \
-            unittest.mock.patch.object(csv_arrow, "_CHUNK", chunk):
+            unittest.mock.patch.object(csv_arrow, "_CHUNK", chunk), \
+            unittest.mock.patch.object(csv_arrow, "BLOCK", block):
         fast = _read(data, Limits())
     with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):
         careful = _read(data, Limits())

@@ -37,7 +37,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter, methodcaller
 from typing import Any
@@ -261,7 +261,7 @@ class CsvTable:
     """
 
     def __init__(self, header: list[str], source: Iterator[tuple[int, list[str]]],
-                 lines: list[int] | None, cells: list[list[str]] | None, name: str,
+                 lines: Sequence[int] | None, cells: list[list[str]] | None, name: str,
                  b: RosterBuilder, kind: str | None,
                  columns: list[Any] | None = None) -> None:
         self.header = header
@@ -270,7 +270,7 @@ class CsvTable:
             self.index.setdefault(col, i)
         self.unique = len(self.index) == len(header)
         self.clean = cells is not None or columns is not None
-        self.lines: list[int] = lines or []
+        self.lines: Sequence[int] = lines or []  # (a range for a file pyarrow parsed)
         self._cells = cells
         self._columns = columns  # a clean file parsed column by column (see _arrow_columns)
         self._source = source
@@ -457,19 +457,20 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     --------
     >>> from rostergraph.roster import RosterBuilder
     >>> t = read_table(b"id,name\\n1,Ann\\n", "t.csv", RosterBuilder(source="m", format="t"))
-    >>> t.clean, t.lines, t.cells
+    >>> t.clean, list(t.lines), t.cells
     (True, [2], [['1', 'Ann']])
     """
-    n_problems = len(b.problems)
-    text = decode_csv(data, name, b, kind)
-    if len(b.problems) == n_problems and data[:2] not in _UTF16:  # UTF-8
-        got = _arrow_columns(data[3:] if data[:3] == b"\xef\xbb\xbf" else data, text, limits)
+    unmarked = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+    if data[:2] not in _UTF16 and _utf8(unmarked):  # (pyarrow needs no decoded copy)
+        got = _arrow_columns(unmarked, limits)
         if got is not None:
             header, columns = got
             _repeats(header, name, b, kind)
             n = len(columns[0]) if columns else 0
-            return CsvTable(header, iter(()), list(range(2, n + 2)), None, name, b, kind,
+            return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
                             columns=columns)
+    del unmarked
+    text = decode_csv(data, name, b, kind)
     whole = _whole_file(text, limits)
     rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits)
     try:
@@ -490,6 +491,17 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         if not cells or set(map(len, cells)) == {len(header)}:
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
     return CsvTable(header, rows, None, None, name, b, kind)
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8 (its decoding is not kept)."""
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -> None:

@@ -335,9 +335,8 @@ class CsvTable:
             return None
         col = self._columns[i] if self._columns is not None else None
         if col is not None and not isinstance(col, list):  # pyarrow: encoded in C
-            enc = col.combine_chunks().dictionary_encode()
-            return (enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                    enc.dictionary.to_pylist())
+            indices, dictionary = _arrow_encoded(col)
+            return indices, dictionary.to_pylist()
         cells = self.column(name) or []
         values: list[str] = []
         codes = np.fromiter(map(Codes({}, values).__getitem__, cells), dtype=np.int64,
@@ -360,9 +359,8 @@ class CsvTable:
             return None
         col = self._columns[i] if self._columns is not None else None
         if col is not None and not isinstance(col, list):
-            import pyarrow.compute as pc
-
-            return len(pc.unique(col)) == len(col)
+            # (encoding is 3x faster than pyarrow's unique on millions of distinct ids)
+            return len(_arrow_encoded(col)[1]) == len(col)
         cells = self.column(name) or []
         return len(set(cells)) == len(cells)
 
@@ -412,6 +410,25 @@ class CsvTable:
         if not self.unique:
             return ((line, _first_wins(header, values)) for line, values in rows)
         return ((line, dict(zip(header, values))) for line, values in rows)
+
+
+def _arrow_encoded(col: Any) -> tuple[np.ndarray, Any]:
+    """A pyarrow column's codes (``int64``) and its distinct values (a pyarrow array, in
+    order of first appearance), encoded chunk by chunk with no whole-column copy."""
+    enc = col.dictionary_encode()
+    chunks = enc.chunks if hasattr(enc, "chunks") else [enc]
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), _empty_strings()
+    # (the chunks share one memo table: the last chunk's dictionary holds every value,
+    # at the codes the earlier chunks use)
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+    return codes.astype(np.int64, copy=False), chunks[-1].dictionary
+
+
+def _empty_strings() -> Any:
+    import pyarrow as pa
+
+    return pa.array([], type=pa.string())
 
 
 def _absent(cells: list[str]) -> None:

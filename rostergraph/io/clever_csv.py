@@ -78,6 +78,7 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, raw_text
 from .collect import ColumnarBuilder
+from .csv_arrow import release_arrow_memory
 from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
@@ -542,6 +543,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                           "not: no section has students (Clever SFTP requires both files)",
                           file="enrollments.csv")
             r.read_enrollments()
+            release_arrow_memory()  # (the tables read are gone)
             r.finish(r.read_records())
             for name in bundle.names():
                 if name.endswith(".csv") and name not in SFTP_FILES and name not in (

@@ -27,17 +27,28 @@ True
 from __future__ import annotations
 
 import csv
+import sys
 from typing import Any
 
 import numpy as np
 
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
-__all__ = ["MAX_QUOTED_LINES", "arrow_columns", "trimmed"]
+__all__ = ["MAX_QUOTED_LINES", "arrow_columns", "release_arrow_memory", "trimmed"]
 
 #: Lines holding a quote read again with the :mod:`csv` module, at most: past this share
 #: of the file's lines, checking them costs what the :mod:`csv` module's whole pass does.
 MAX_QUOTED_LINES = 0.25
+
+
+def release_arrow_memory() -> None:
+    """Give back to the system the memory pyarrow's allocator keeps from freed tables
+    (nothing else changes). A reader calls it when its pyarrow tables are gone and Python
+    objects come next: the allocator would otherwise keep ~1.5 GB of a 1M-student
+    district's parsed CSV files beside them."""
+    pa = sys.modules.get("pyarrow")  # (not imported: nothing was parsed by it)
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
 
 
 def trimmed(header: list[str]) -> list[str]:

@@ -45,6 +45,7 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
 from .collect import ColumnarBuilder
+from .csv_arrow import release_arrow_memory
 from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
 from .enrollcols import live_status
 from .limits import DEFAULT_LIMITS, Limits
@@ -546,10 +547,12 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             link_contacts(r)
             if r.wanted("enrollments.csv"):
                 read_enrollments(r)
+                release_arrow_memory()  # (its table, the largest, is gone)
             if r.wanted("demographics.csv"):
                 read_demographics(r)
             if r.wanted("userProfiles.csv"):
                 read_user_profiles(r)
+            release_arrow_memory()
             r.finish()
             if not b.version:
                 b.version = "1.1"

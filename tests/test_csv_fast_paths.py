@@ -126,26 +126,40 @@ def test_quoted_lines_found_in_any_step(end: str, chunk: int,
     monkeypatch.setattr(csv_arrow, "_CHUNK", chunk)
     lines = ['id,x', '1,"a,b"', '2,c', '3,"d""e"', '4,f', '"5",g']
     data = (end.join(lines) + end).encode()
-    got = csv_arrow._quoted_lines(data)
-    if got is None:  # (a quarter of the lines at most: these are three of six)
-        monkeypatch.setattr(csv_arrow, "MAX_QUOTED_LINES", 1.0)
-        got = csv_arrow._quoted_lines(data)
-    assert got is not None
-    line, start, stop = got
+    line, start, stop = csv_arrow._quoted_lines(data)
     assert line.tolist() == [1, 3, 5]
     assert [data[a:b].decode() for a, b in zip(start.tolist(), stop.tolist())] == [
         lines[1], lines[3], lines[5]]
 
 
-def test_arrow_parse_takes_quoted_files_it_can_vouch_for() -> None:
-    """A file with a few quoted cells (multi-school users) is parsed by pyarrow; one that
-    quotes every line, or has text after a closing quote, is left to the csv module."""
+def test_arrow_parse_takes_quoted_files_it_can_vouch_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose quoted lines are each the CSV text of pyarrow's row (cells quoted
+    where needed, every cell quoted, some columns quoted, doubled quotes) is parsed by
+    pyarrow without reading a line again; text after a closing quote or a quoted line
+    break leaves the file to the csv module."""
+    read_again: list[int] = []
+    agree = csv_arrow._quoted_rows_agree
+    monkeypatch.setattr(csv_arrow, "_quoted_rows_agree", lambda data, table, quoted: (
+        read_again.append(len(quoted[0])), agree(data, table, quoted))[1])
     rows = b"".join(b"%d,s%d\n" % (i, i) for i in range(100))
-    some = b"id,orgs\n" + rows + b'100,"a,b"\n'
-    assert csvutil._arrow_columns(some, Limits()) is not None
-    for data in (HOSTILE["quoted everything"], HOSTILE["text after closing quote"],
-                 HOSTILE["quoted line break"], HOSTILE["comma in quotes then junk"]):
+    for data, cells in (
+            (b"id,orgs\n" + rows + b'100,"a,b"\n', ["100", "a,b"]),
+            (HOSTILE["quoted everything"], ["2", "Bo"]),
+            (b'id,name,n\r\n"1","Ann",7\r\n"2","",8\r\n', ["2", "", "8"]),
+            (HOSTILE["doubled quotes"], ["2", '"'])):
+        got = csvutil._arrow_columns(data, Limits())
+        assert got is not None, data
+        assert [c.to_pylist()[-1] for c in got[1]] == cells
+    assert read_again == [0, 0, 0, 0]
+    for data in (HOSTILE["text after closing quote"], HOSTILE["quoted line break"],
+                 HOSTILE["comma in quotes then junk"], HOSTILE["space after closing quote"]):
         assert csvutil._arrow_columns(data, Limits()) is None, data
+    # a quoted line the check in C cannot vouch for (a needless quote inside a cell,
+    # which the csv module reads as it is) is read again, and the file still taken
+    odd = b'id,name\n1,a"b\n' + rows
+    got = csvutil._arrow_columns(odd, Limits())
+    assert got is not None and got[1][1].to_pylist()[0] == 'a"b' and read_again[-1] == 1
 
 
 @settings(max_examples=300, deadline=None)
@@ -199,11 +213,13 @@ def test_arrow_parse_equals_csv_module_on_quoted_cells(data: bytes, chunk: int,
     """Quoted cells (commas, doubled quotes, line breaks inside, text after the closing
     quote) read the same whichever parser took the file; every quoted line is checked
     here, whatever their share of the file, the file is looked at in steps of ``chunk``
-    bytes (cut between the CR and the LF of a CRLF too) and pyarrow parses it ``block``
-    bytes at a time (a row longer than that: the whole file as one block)."""
+    bytes (cut between the CR and the LF of a CRLF too), pyarrow parses it ``block``
+    bytes at a time (a row longer than that: the whole file as one block) and the quoted
+    lines are checked one to three at a time."""
     with unittest.mock.patch.object(csv_arrow, "MAX_QUOTED_LINES", 1.0), \
             unittest.mock.patch.object(csv_arrow, "_CHUNK", chunk), \
-            unittest.mock.patch.object(csv_arrow, "BLOCK", block):
+            unittest.mock.patch.object(csv_arrow, "BLOCK", block), \
+            unittest.mock.patch.object(csv_arrow, "CHECK_ROWS", 1 + block % 3):
         fast = _read(data, Limits())
     with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):
         careful = _read(data, Limits())

@@ -8,10 +8,18 @@ cannot vouch for; the caller then reads the file with the :mod:`csv` module as b
   in both parsers, so equal counts of rows and lines mean equal rows.
 - With quotes the parsers differ only on lines that hold one: pyarrow accepts what the
   strict reader refuses (``"x"y``: text after a closing quote) and may join or split
-  rows differently at a quoted line break. Each line holding a quote is therefore read
-  again with the :mod:`csv` module and compared with pyarrow's row. Any difference, any
-  line the :mod:`csv` module refuses, or more than :data:`MAX_QUOTED_LINES` such lines
-  (a file that quotes every cell gains nothing) declines the file.
+  rows differently at a quoted line break. Each line holding a quote is therefore
+  checked against pyarrow's row:
+
+  - first, in C over the whole file: is the line, cell by cell, the CSV text of the
+    row's cells, each either as it is (holding no quote, comma, CR or LF) or quoted with
+    its quotes doubled? Such a line reads as that row in the :mod:`csv` module too,
+    whichever cells the exporter quoted (only those that need it, every one, or
+    some columns);
+  - the lines left are read again with the :mod:`csv` module and compared. Any
+    difference, any line the :mod:`csv` module refuses, or more than
+    :data:`MAX_QUOTED_LINES` such lines (checking them would cost what the
+    :mod:`csv` module's whole pass does) declines the file.
 
 Examples
 --------
@@ -36,8 +44,9 @@ from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the d
 
 __all__ = ["MAX_QUOTED_LINES", "arrow_columns", "release_arrow_memory", "trimmed"]
 
-#: Lines holding a quote read again with the :mod:`csv` module, at most: past this share
-#: of the file's lines, checking them costs what the :mod:`csv` module's whole pass does.
+#: Lines holding a quote that the check in C leaves to the :mod:`csv` module, at most: past
+#: this share of the file's lines, reading them again costs what the module's whole pass
+#: does.
 MAX_QUOTED_LINES = 0.25
 
 
@@ -67,8 +76,8 @@ def trimmed(header: list[str]) -> list[str]:
 
 #: Bytes looked at per step of :func:`_quoted_lines` (its temporaries are a few times this).
 _CHUNK = 1 << 24
-#: Lines seen before the share of quoted lines may decline a file early.
-_EARLY = 10_000
+#: Quoted lines checked at a time (the checks' temporaries are a few times their size).
+CHECK_ROWS = 65_536
 
 
 def _chunk_end(data: bytes, start: int) -> int:
@@ -89,13 +98,12 @@ def _chunk_end(data: bytes, start: int) -> int:
     return cut + 1
 
 
-def _quoted_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def _quoted_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(line, start, end)`` of each line after the header that holds a quote (line 0 is
-    the header; ``end`` excludes the line break), or ``None`` when they are more than
-    :data:`MAX_QUOTED_LINES` of the lines (seen so far, once :data:`_EARLY` lines are)."""
+    the header; ``end`` excludes the line break)."""
     buf = np.frombuffer(data, dtype=np.uint8)
     lines, starts, ends = [], [], []
-    quoted = seen = 0
+    seen = 0
     at = 0
     while at < len(data):
         stop = _chunk_end(data, at)
@@ -120,15 +128,8 @@ def _quoted_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | No
             lines.append(idx + seen)
             starts.append(line_start + at)
             ends.append(line_end - crlf + at)
-            quoted += len(idx)
         seen += len(brk)
-        # (past the first lines, their share so far decides: declining is always safe)
-        if seen >= _EARLY and quoted > MAX_QUOTED_LINES * seen:
-            return None
         at = stop
-    n_lines = seen + (data[-1:] not in (b"\r", b"\n", b""))
-    if quoted > MAX_QUOTED_LINES * n_lines:
-        return None
     if not lines:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
@@ -137,24 +138,69 @@ def _quoted_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | No
     return line[keep], start[keep], end[keep]
 
 
-def _quoted_rows_agree(data: bytes, table: Any, names: list[str],
+def _unverified(data: bytes, table: Any,
+                quoted: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """Positions (in ``quoted``, from :func:`_quoted_lines`) of the lines not shown to be,
+    cell by cell, the CSV text of pyarrow's row at that line: each cell either as it is
+    (holding no quote, comma, CR or LF) or quoted with its quotes doubled. A line shown
+    so reads as that row in the :mod:`csv` module too (strict, the default dialect).
+
+    Which form each cell takes is told by the byte where the cell starts (a quote or
+    not); the line is then compared, whole, with the row's cells joined in those forms.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lines, starts, ends = quoted
+    buf = np.frombuffer(data, dtype=np.uint8)
+    last = len(data) - 1
+    left: list[np.ndarray] = []
+    for at in range(0, len(lines), CHECK_ROWS):
+        rows = table.take(pa.array(lines[at:at + CHECK_ROWS] - 1))
+        begin, end = starts[at:at + CHECK_ROWS], ends[at:at + CHECK_ROWS]
+        pos = begin.copy()  # where each row's next cell starts in the file
+        ok = np.ones(len(pos), dtype=bool)
+        forms = []
+        for col in rows.columns:
+            quoted_form = pc.binary_join_element_wise(
+                '"', pc.replace_substring(col, '"', '""'), '"', "")
+            needs = pc.match_substring_regex(col, '[",\r\n]').to_numpy(zero_copy_only=False)
+            is_q = (buf[np.minimum(pos, last)] == 0x22) & (pos <= last)
+            ok &= is_q | ~needs
+            size = np.where(is_q, pc.binary_length(quoted_form).to_numpy(zero_copy_only=False),
+                            pc.binary_length(col).to_numpy(zero_copy_only=False))
+            pos = pos + size + 1
+            forms.append(pc.if_else(pa.array(is_q), quoted_form, col))
+        ok &= pos - 1 == end
+        given = pa.array([data[a:b] for a, b in zip(begin.tolist(), end.tolist())],
+                         type=pa.binary())
+        made = pc.binary_join_element_wise(*forms, ",").cast(pa.binary())
+        ok &= pc.equal(made, given).to_numpy(zero_copy_only=False)
+        left.append(np.flatnonzero(~ok) + at)
+    return np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
+
+
+def _quoted_rows_agree(data: bytes, table: Any,
                        quoted: tuple[np.ndarray, np.ndarray, np.ndarray]) -> bool:
     """Whether each of the ``quoted`` lines (:func:`_quoted_lines`) reads, with the
-    :mod:`csv` module alone, as pyarrow's row at that line."""
-    lines, starts, ends = quoted
-    if not len(lines):
-        return True
-    texts = [data[a:b].decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
-    try:
-        want = list(csv.reader(texts, strict=True))
-    except csv.Error:
-        return False
+    :mod:`csv` module alone, as pyarrow's row at that line (:data:`CHECK_ROWS` lines at
+    a time: their cells are never all objects at once)."""
     import pyarrow as pa
 
-    got = table.take(pa.array(lines - 1)).to_pydict()
-    cols = [got[n] for n in names]
-    return len(want) == len(lines) and all(
-        row == [c[i] for c in cols] for i, row in enumerate(want))
+    lines, starts, ends = quoted
+    for at in range(0, len(lines), CHECK_ROWS):
+        part = slice(at, at + CHECK_ROWS)
+        texts = [data[a:b].decode("utf-8") for a, b in zip(starts[part].tolist(),
+                                                            ends[part].tolist())]
+        try:
+            want = list(csv.reader(texts, strict=True))
+        except csv.Error:
+            return False
+        rows = table.take(pa.array(lines[part] - 1))
+        got = list(zip(*(col.to_pylist() for col in rows.columns)))
+        if len(want) != len(texts) or any(list(g) != w for g, w in zip(got, want)):
+            return False
+    return True
 
 
 def _header(first: str) -> list[str] | None:
@@ -175,8 +221,9 @@ BLOCK = 1 << 24
 
 def _parse(data: bytes, names: list[str], quotes: bool) -> Any:
     """``data``'s rows after the header as a pyarrow table of string columns ``names``,
-    :data:`BLOCK` bytes at a time; ``None`` when pyarrow refuses the file. A row longer
-    than a block fails the parse: the file is then parsed again as one block."""
+    :data:`BLOCK` bytes at a time; ``None`` when pyarrow refuses the file. A row (or the
+    header) longer than a block fails the parse: the file is then parsed again as one
+    block."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -192,8 +239,8 @@ def _parse(data: bytes, names: list[str], quotes: bool) -> Any:
                 convert_options=pcsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
                     quoted_strings_can_be_null=False))
-        except pa.ArrowInvalid as exc:
-            if "straddl" not in str(exc):
+        except pa.ArrowInvalid as exc:  # (a row, or the header, longer than a block)
+            if "block size" not in str(exc):
                 return None
         except (pa.ArrowException, ValueError, OSError):
             return None
@@ -223,10 +270,7 @@ def arrow_columns(data: bytes, limits: Limits) -> tuple[list[str], list[Any]] | 
     header = _header(data[:end].decode("utf-8"))
     if not data or header is None or trimmed(header) != header:
         return None
-    has_quotes = b'"' in data
-    quoted = _quoted_lines(data) if has_quotes else None
-    if has_quotes and quoted is None:  # (declined before the parse)
-        return None
+    quoted = _quoted_lines(data) if b'"' in data else None
     # (counted in the bytes: a str of non-ASCII text is up to four times their size)
     n_lines = data.count(b"\n")
     if b"\r" in data:  # (a scan that stops at the first CR: most files have none)
@@ -248,6 +292,9 @@ def arrow_columns(data: bytes, limits: Limits) -> tuple[list[str], list[Any]] | 
     if table.num_rows and len(data) > longest and any(
             (pc.max(pc.utf8_length(col)).as_py() or 0) > longest for col in table.columns):
         return None
-    if quoted is not None and not _quoted_rows_agree(data, table, names, quoted):
-        return None
+    if quoted is not None and len(quoted[0]):
+        left = _unverified(data, table, quoted)
+        if len(left) > MAX_QUOTED_LINES * n_lines or not _quoted_rows_agree(
+                data, table, tuple(a[left] for a in quoted)):  # type: ignore[arg-type]
+            return None
     return header, list(table.columns)

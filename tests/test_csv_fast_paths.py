@@ -126,7 +126,8 @@ def test_quoted_lines_found_in_any_step(end: str, chunk: int,
     monkeypatch.setattr(csv_arrow, "_CHUNK", chunk)
     lines = ['id,x', '1,"a,b"', '2,c', '3,"d""e"', '4,f', '"5",g']
     data = (end.join(lines) + end).encode()
-    line, start, stop = csv_arrow._quoted_lines(data)
+    (line, start, stop), breaks = csv_arrow._quoted_lines(data)
+    assert breaks == len(lines)
     assert line.tolist() == [1, 3, 5]
     assert [data[a:b].decode() for a, b in zip(start.tolist(), stop.tolist())] == [
         lines[1], lines[3], lines[5]]

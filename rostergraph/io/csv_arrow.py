@@ -98,9 +98,10 @@ def _chunk_end(data: bytes, start: int) -> int:
     return cut + 1
 
 
-def _quoted_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _quoted_lines(data: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], int]:
     """``(line, start, end)`` of each line after the header that holds a quote (line 0 is
-    the header; ``end`` excludes the line break)."""
+    the header; ``end`` excludes the line break), and the count of line breaks (CR, LF or
+    CRLF: one each)."""
     buf = np.frombuffer(data, dtype=np.uint8)
     lines, starts, ends = [], [], []
     seen = 0
@@ -135,10 +136,10 @@ def _quoted_lines(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         at = stop
     if not lines:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
+        return (empty, empty, empty), seen
     line, start, end = (np.concatenate(x) for x in (lines, starts, ends))
     keep = line > 0
-    return line[keep], start[keep], end[keep]
+    return (line[keep], start[keep], end[keep]), seen
 
 
 def _rows_at(table: Any, rows: np.ndarray) -> Any:
@@ -286,11 +287,13 @@ def arrow_columns(data: bytes, limits: Limits) -> tuple[list[str], list[Any]] | 
     header = _header(data[:end].decode("utf-8"))
     if not data or header is None or trimmed(header) != header:
         return None
-    quoted = _quoted_lines(data) if b'"' in data else None
-    # (counted in the bytes: a str of non-ASCII text is up to four times their size)
-    n_lines = data.count(b"\n")
-    if b"\r" in data:  # (a scan that stops at the first CR: most files have none)
-        n_lines += data.count(b"\r") - data.count(b"\r\n")
+    quoted = None
+    if b'"' in data:  # (its scan counts the line breaks too)
+        quoted, n_lines = _quoted_lines(data)
+    else:
+        n_lines = data.count(b"\n")
+        if b"\r" in data:  # (a scan that stops at the first CR: most files have none)
+            n_lines += data.count(b"\r") - data.count(b"\r\n")
     if data[-1:] not in (b"\r", b"\n"):
         n_lines += 1
     names = [f"c{i}" for i in range(len(header))]

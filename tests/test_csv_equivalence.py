@@ -294,3 +294,25 @@ def test_nan_in_a_json_cell_reads_the_same(tmp_path: Path, fmt: str) -> None:
         with open(p, "w", newline="", encoding="utf-8") as f:
             csv.writer(f).writerows(rows)
     assert_same(fmt, out)
+
+
+def test_sftp_carried_json_names_its_record_by_the_row(tmp_path: Path) -> None:
+    """A ``Clever_json`` cell of ``rostergraph_records.csv`` is kept as text until its
+    record is built: an ``id`` inside it never renames the record (the row's ``Id``
+    does), two rows of one record merge in row order, and a row of a record no other
+    file gave still makes that record."""
+    import csv
+
+    out = _written(tmp_path, "sftp", rostergraph.sample())
+    r = rostergraph.load(out, cache=False)
+    uid = next(iter(r.users))
+    with open(out / "rostergraph_records.csv", "a", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["users", uid, '{"id": "someone-else", "email": "carried@x.org"}'])
+        w.writerow(["users", uid, '{"id": "another", "name": {"first": "Zed"}}'])
+        w.writerow(["terms", "t-carried", '{"id": "t-other", "name": "Carried term"}'])
+    got = assert_same("sftp", out)
+    u = got.users[uid]
+    assert (u.id, u.email, u.name.first) == (uid, "carried@x.org", "Zed")
+    assert "someone-else" not in got.users and "another" not in got.users
+    assert got.terms["t-carried"].name == "Carried term" and "t-other" not in got.terms

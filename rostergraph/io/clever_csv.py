@@ -420,8 +420,12 @@ class _Reader(RowReader):
             seen.add((sec_id, stu))
             sec.setdefault("students", []).append(stu)
 
-    def read_records(self) -> dict[tuple[str, str], dict[str, Any]]:
-        carry: dict[tuple[str, str], dict[str, Any]] = {}
+    def read_records(self) -> dict[tuple[str, str], dict[str, Any] | str]:
+        """The ``Clever_json`` of each ``(kind, id)`` of ``rostergraph_records.csv``: its
+        cell's text once checked (a dict of millions of records' fields would be several
+        times the file's size; :meth:`carried` reads it again when it is merged), a dict
+        when one record has several rows."""
+        carry: dict[tuple[str, str], dict[str, Any] | str] = {}
         for line, row in self.rows(EXT_RECORDS, None):
             kind, rid, js = row.get("Kind") or "", row.get("Id") or "", row.get("Clever_json")
             try:
@@ -437,17 +441,28 @@ class _Reader(RowReader):
                 self.b.problem("other", "row needs Kind (a record kind), Id and a JSON object",
                                file=EXT_RECORDS, line=line, record_id=rid or None)
                 continue
-            obj.pop("id", None)  # the row's Id names the record
             got = carry.get((kind, rid))
-            if got is None:  # (merging into a new dict would only copy it)
-                carry[(kind, rid)] = obj
+            if got is None:
+                carry[(kind, rid)] = js or ""
             else:
+                got = carry[(kind, rid)] = self.carried(got)
+                obj.pop("id", None)  # the row's Id names the record
                 deep_merge(got, obj)
         return carry
 
-    def finish(self, carry: dict[tuple[str, str], dict[str, Any]]) -> None:
+    def carried(self, value: dict[str, Any] | str) -> dict[str, Any]:
+        """A :meth:`read_records` value as its dict (the text read as when it was checked,
+        without the ``id`` key: the row's ``Id`` names the record)."""
+        if isinstance(value, dict):
+            return value
+        obj: dict[str, Any] = loads_json_cell(value, self.limits.max_json_depth)
+        obj.pop("id", None)
+        return obj
+
+    def finish(self, carry: dict[tuple[str, str], dict[str, Any] | str]) -> None:
         def merged(kind: str, d: dict[str, Any]) -> dict[str, Any]:
             more = carry.pop((kind, d["id"]), None)
+            more = self.carried(more) if more is not None else None
             return deep_merge(d, more, none_deletes=True) if more else d
 
         for kind, rows in (("terms", self.terms), ("courses", self.courses)):
@@ -463,7 +478,8 @@ class _Reader(RowReader):
             add_parked(self.b, "users", self.users.pop_text(uid),
                        partial(merged, "users") if ("users", uid) in carry else None,
                        file=file, line=line)
-        for (kind, rid), d in carry.items():
+        for (kind, rid), value in carry.items():
+            d = self.carried(value)
             table = self.b.kinds[kind]
             if rid in table:
                 from ..model import RECORD_CLASSES, record_from_dict, record_to_dict

@@ -227,6 +227,19 @@ def test_arrow_parse_equals_csv_module_on_quoted_cells(data: bytes, chunk: int,
     assert fast == careful
 
 
+def test_let_go_columns() -> None:
+    """A column let go raises when read (never silently empty); the others still read."""
+    data = b"a,b,c\nx,1,p\ny,2,q\n"
+    t = csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"))
+    assert t.arrow("b") is not None
+    t.let_go(["b", "zz"])
+    for read in (lambda: t.arrow("b"), lambda: t.encoded("b"), lambda: t.column("b"),
+                 lambda: t.distinct("b"), lambda: list(t.dicts())):
+        with pytest.raises(RuntimeError, match="'b' was let go"):
+            read()
+    assert t.column("c") == ["p", "q"] and t.encoded("a")[1] == ["x", "y"]  # type: ignore[index]
+
+
 def test_encoded_columns() -> None:
     """``CsvTable.encoded`` gives the same codes from pyarrow and from lists."""
     data = b"a,b\nx,1\ny,2\nx,3\n,4\n"

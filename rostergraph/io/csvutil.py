@@ -47,6 +47,7 @@ import orjson
 
 from ..columns import Codes
 from ..roster import RosterBuilder, raw_text
+from .bundle import Bundle
 from .csv_arrow import arrow_columns as _arrow_columns
 from .csv_arrow import trimmed as _trimmed
 from .limits import DEFAULT_LIMITS, Limits
@@ -291,8 +292,26 @@ class CsvTable:
             return []
         return [self._column_at(i) for i in range(len(self._columns))]
 
-    def _column_at(self, i: int) -> list[str]:
+    def let_go(self, names: list[str]) -> None:
+        """Let the cells of columns ``names`` of a table that pyarrow parsed go (a reader
+        done with them); reading them, or the table's rows, afterwards raises
+        ``RuntimeError``. Other tables keep their cells."""
+        if self._columns is None:
+            return
+        for name in names:
+            i = self.index.get(name)
+            if i is not None:
+                self._columns[i] = _GONE
+
+    def _held(self, i: int) -> Any:
+        """Column ``i`` as held (pyarrow's, or a list); raises for one let go."""
         col = self._columns[i]  # type: ignore[index]
+        if col is _GONE:
+            raise RuntimeError(f"{self._where[0]}: column {self.header[i]!r} was let go")
+        return col
+
+    def _column_at(self, i: int) -> list[str]:
+        col = self._held(i)
         if not isinstance(col, list):  # a pyarrow column, made into str objects once
             col = self._columns[i] = col.to_pylist()  # type: ignore[index]
         return col  # type: ignore[no-any-return]
@@ -314,7 +333,7 @@ class CsvTable:
         i = self.index.get(name)
         if i is None or self._columns is None:
             return None
-        col = self._columns[i]
+        col = self._held(i)
         return None if isinstance(col, list) else col
 
     def encoded(self, name: str) -> tuple[np.ndarray, list[str]] | None:
@@ -333,7 +352,7 @@ class CsvTable:
         i = self.index.get(name)
         if i is None or not self.clean:
             return None
-        col = self._columns[i] if self._columns is not None else None
+        col = self._held(i) if self._columns is not None else None
         if col is not None and not isinstance(col, list):  # pyarrow: encoded in C
             indices, dictionary = _arrow_encoded(col)
             return indices, dictionary.to_pylist()
@@ -357,7 +376,7 @@ class CsvTable:
         i = self.index.get(name)
         if i is None or not self.clean:
             return None
-        col = self._columns[i] if self._columns is not None else None
+        col = self._held(i) if self._columns is not None else None
         if col is not None and not isinstance(col, list):
             # (sorted, equal neighbours: on 6.2M distinct ids, 5.5 s against 9.5 s to
             # encode and 9-10 s for pyarrow's unique, each the first in its process)
@@ -374,7 +393,8 @@ class CsvTable:
         if self._cells is None and self._columns:
             # (tuples: no list per row is made; pyarrow's columns are made into str
             # objects a slice at a time, so a file's cells are never all objects at once)
-            return _rows_in_slices(self._columns, len(self.lines))
+            return _rows_in_slices([self._held(i) for i in range(len(self._columns))],
+                                   len(self.lines))
         if consume:
             cells, self._cells = self.cells, _GONE
             return _emptied(cells)
@@ -712,111 +732,3 @@ def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator=lineterminator).writerows(rows)  # (None is written as "")
     return buf.getvalue()
-
-
-# --- folders and zip archives --------------------------------------------------
-
-
-class Bundle:
-    """The files of a folder or a ``.zip``, read safely.
-
-    Zip members are never extracted to disk: they are read into memory with
-    their decompressed size counted as it is read
-    (:func:`~rostergraph.io.limits.safe_zip_members`,
-    :func:`~rostergraph.io.limits.read_zip_member`). A member named with an
-    absolute path or a ``..`` component, or a symlink, raises
-    :class:`~rostergraph.errors.FormatError`; more than
-    ``limits.max_zip_entries`` members, more than
-    ``limits.max_zip_total_bytes`` decompressed bytes in all, or a member with
-    a zip bomb's compression ratio raises :class:`~rostergraph.errors.LimitError`. When every member sits in one
-    top-level folder, that folder is the root.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "users.csv").write_bytes(b"sourcedId\\n1\\n")
-    >>> bundle = Bundle(d)
-    >>> bundle.names(), bundle.read("users.csv")
-    (['users.csv'], b'sourcedId\\n1\\n')
-    """
-
-    def __init__(self, path: Any, limits: Limits = DEFAULT_LIMITS) -> None:
-        import zipfile
-        from pathlib import Path
-
-        from ..errors import FormatError, SourceError
-        from .limits import check_inside, safe_zip_members
-
-        self.path = Path(path)
-        self.limits = limits
-        self._zip: zipfile.ZipFile | None = None
-        self._members: dict[str, Any] = {}
-        self._read_total = 0
-        if self.path.is_dir():
-            for p in sorted(self.path.iterdir()):
-                if p.is_file():
-                    check_inside(self.path, p)  # no symlinks out of the folder
-                    self._members[p.name] = p
-            return
-        if not self.path.is_file():
-            raise SourceError("no such file or folder", path=str(path))
-        try:
-            zf = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise FormatError(f"not a readable zip archive: {exc}", path=str(path)) from None
-        try:
-            infos = safe_zip_members(zf, limits, path=str(path))
-        except BaseException:
-            zf.close()
-            raise
-        files = [(info.filename.replace("\\", "/").split("/"), info) for info in infos]
-        files = [(p, i) for p, i in files if p[0] != "__MACOSX"]
-        prefix = 0
-        tops = {p[0] for p, _ in files}
-        if files and len(tops) == 1 and all(len(p) > 1 for p, _ in files):
-            prefix = 1
-        seen: dict[str, str] = {}  # file name → the member holding it
-        for parts, info in files:
-            name = "/".join(parts[prefix:])
-            base = parts[-1]
-            if base.lower().endswith(".csv") and base in seen:
-                zf.close()
-                raise FormatError(f"the archive holds {base} twice ({seen[base]} and "
-                                  f"{info.filename}); which one to read is ambiguous",
-                                  path=str(path))
-            if base:
-                seen[base] = info.filename
-            self._members[name] = info
-        self._zip = zf
-
-    @property
-    def is_zip(self) -> bool:
-        """Whether the bundle is a zip archive."""
-        return self._zip is not None
-
-    def names(self) -> list[str]:
-        """Member names relative to the root, sorted."""
-        return sorted(self._members)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._members
-
-    def read(self, name: str) -> bytes:
-        """The bytes of one member (bounded by ``max_zip_total_bytes`` for zips)."""
-        from ..errors import LimitError
-        from .limits import read_zip_member, zip_total_message
-
-        m = self._members[name]
-        if self._zip is None:
-            return m.read_bytes()  # type: ignore[no-any-return]
-        data = read_zip_member(self._zip, m, self.limits, path=str(self.path))
-        self._read_total += len(data)
-        if self._read_total > self.limits.max_zip_total_bytes:
-            raise LimitError(zip_total_message(self.limits), path=str(self.path))
-        return data
-
-    def close(self) -> None:
-        """Close the archive (no-op for folders)."""
-        if self._zip is not None:
-            self._zip.close()

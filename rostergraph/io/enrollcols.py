@@ -59,9 +59,9 @@ def live_status(t: CsvTable) -> bool:
     >>> live_status(read_table(b"sourcedId,status\\n1, ToBeDeleted\\n", "x.csv", b))
     True
     """
-    status = t.column("status")
-    return status is not None and any(
-        v.strip().lower() in ("tobedeleted", "inactive") for v in set(status))
+    got = t.encoded("status")  # (its distinct values: no str object per row)
+    return got is not None and any(
+        v.strip().lower() in ("tobedeleted", "inactive") for v in got[1])
 
 
 def _codes(t: CsvTable, name: str, n: int) -> tuple[np.ndarray, list[str]]:
@@ -194,6 +194,11 @@ def filled_rows(t: CsvTable, column: str) -> int | None:
     """
     if not t.clean:
         return None
+    col = t.arrow(column)
+    if col is not None:  # (counted in C: no encoding of a column of millions of dates)
+        import pyarrow.compute as pc
+
+        return len(col) - int(pc.sum(pc.equal(pc.binary_length(col), 0)).as_py() or 0)
     got = t.encoded(column)
     if got is None:
         return 0

@@ -37,12 +37,16 @@ def read_enrollments(rd: _Reader) -> None:
     if t is None:
         return  # (nothing read: no roles to note)
     if t.clean and rd.base is None and not live_status(t):  # (every row is live)
+        unkept = {col: filled_rows(t, col) or 0 for col in unkept_columns(t)}
+        dated = filled_rows(t, "dateLastModified") or 0
+        # (counted: their cells go before the other columns are encoded, a table of
+        # millions of rows is not held whole beside its encodings)
+        t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
         oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
                               rd.deleted.get("classes", ()))
         if not _made_up_ids(rd, t):
             _collect_ids(rd, t)
-        _tell_unkept(rd, {col: filled_rows(t, col) or 0 for col in unkept_columns(t)})
-        dated = filled_rows(t, "dateLastModified") or 0
+        _tell_unkept(rd, unkept)
     else:
         filled = _enrollment_rows(rd, t, name)
         dated = filled.pop("dateLastModified", 0)

@@ -201,7 +201,6 @@ def _quoted_rows_agree(data: bytes, table: Any,
     """Whether each of the ``quoted`` lines (:func:`_quoted_lines`) reads, with the
     :mod:`csv` module alone, as pyarrow's row at that line (:data:`CHECK_ROWS` lines at
     a time: their cells are never all objects at once)."""
-
     lines, starts, ends = quoted
     for at in range(0, len(lines), CHECK_ROWS):
         part = slice(at, at + CHECK_ROWS)

@@ -94,32 +94,51 @@ class ReaderColumns:
 
     Each part describes one mapping of records and is handed out only while the
     roster still holds that very mapping (checked by identity): a roster whose kind
-    was replaced (``Roster.replace``) falls back to its records.
+    was replaced (``Roster.replace``, :func:`~rostergraph.clever.events.apply_events`)
+    falls back to its records. Graph columns whose references are record positions
+    (:class:`CodedRefs`) also name the mappings those positions point into
+    (``refers_to``), and are handed out only while the roster holds each of those too.
 
     Examples
     --------
-    >>> users = {"u1": object()}
+    >>> users, schools = {"u1": object()}, {"s1": object()}
     >>> cols = ReaderColumns()
     >>> cols.put("users", users, fields={"email": ["a@x.org"]})
     >>> cols.fields("users", users), cols.fields("users", {"u1": object()}), cols.graph("users", users)
     ({'email': ['a@x.org']}, None, None)
+    >>> cols.put("users", users, graph={"attends": ()}, refers_to={"schools": schools})
+    >>> cols.graph("users", users, {"schools": schools}), cols.graph("users", users, {"schools": {}})
+    ({'attends': ()}, None)
     """
 
     __slots__ = ("_kinds", "_stored")
 
     def __init__(self) -> None:
-        self._kinds: dict[str, tuple[Any, dict[str, Any] | None, Mapping[str, Any] | None]] = {}
+        self._kinds: dict[str, tuple[Any, dict[str, Any] | None, Mapping[str, Any] | None,
+                                     dict[str, Any] | None]] = {}
         self._stored: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     def put(self, kind: str, records: Any, *, graph: dict[str, Any] | None = None,
-            fields: Mapping[str, Any] | None = None) -> None:
-        """Keep ``graph`` and/or ``fields`` columns describing ``records`` (a kind's mapping)."""
-        self._kinds[kind] = (records, graph, fields)
+            fields: Mapping[str, Any] | None = None,
+            refers_to: Mapping[str, Any] | None = None) -> None:
+        """Keep ``graph`` and/or ``fields`` columns describing ``records`` (a kind's mapping);
+        ``refers_to`` (kind → mapping): the mappings whose record positions ``graph``'s
+        coded references are."""
+        self._kinds[kind] = (records, graph, fields, dict(refers_to) if refers_to else None)
 
-    def graph(self, kind: str, records: Any) -> dict[str, Any] | None:
-        """The graph columns of ``kind``, if kept and still describing ``records``."""
+    def graph(self, kind: str, records: Any,
+              roster_records: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        """The graph columns of ``kind``, if kept and still describing ``records``, and
+        (``roster_records``: the roster's kind → mapping) every mapping their coded
+        references point into is still the roster's."""
         got = self._kinds.get(kind)
-        return got[1] if got is not None and got[0] is records else None
+        if got is None or got[0] is not records:
+            return None
+        refers = got[3]
+        if refers and (roster_records is None or any(
+                roster_records.get(k) is not m for k, m in refers.items())):
+            return None
+        return got[1]
 
     def fields(self, kind: str, records: Any) -> Mapping[str, Any] | None:
         """The field columns of ``kind``, if kept and still describing ``records``."""

@@ -260,13 +260,14 @@ class RosterGraph:
         True
         """
         kept = roster._columns
-        snap = kept.stored_graph({k: roster.records(k) for k in KINDS})
+        current = {k: roster.records(k) for k in KINDS}
+        snap = kept.stored_graph(current)
         if snap is not None:
             return cls._from_snapshot(roster, snap)  # a warm reload (rostergraph.cache)
         cols: dict[str, dict[str, Any]] = {}
         for kind in ("schools", "sections", "users"):
-            mapping = roster.records(kind)
-            got = kept.graph(kind, mapping)
+            mapping = current[kind]
+            got = kept.graph(kind, mapping, current)
             if got is not None and _OWNS[kind] in got:
                 cols[kind] = got  # extracted by a fast reader: no record is built
             else:

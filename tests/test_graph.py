@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -226,3 +227,36 @@ def test_graph_arrays_round_trip_and_refuse_parts_that_do_not_fit() -> None:
     short = dict(arrays, roles=np.zeros(1, dtype=np.uint8))
     with pytest.raises(FormatError):
         RosterGraph.from_arrays(g.roster, short, strings)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "oneroster", "sftp"])
+def test_reader_columns_follow_replaced_kinds(tmp_path: Path, fmt: str) -> None:
+    """A fast reader's graph columns hold references as record positions; a roster whose
+    referenced kind was replaced (reordered, or changed by events) builds the graph of
+    its records, never old positions read against the new mapping."""
+    from rostergraph.clever.events import apply_events
+    from rostergraph.io.write import write_clever_json
+    from rostergraph.io.write_oneroster import write_oneroster
+    from rostergraph.io.write_sftp import write_clever_csv
+    from rostergraph.model import KINDS
+
+    writer = {"jsonl": lambda r, d: write_clever_json(r, d, jsonl=True),
+              "oneroster": write_oneroster, "sftp": write_clever_csv}[fmt]
+    writer(rostergraph.sample(), tmp_path / "d")
+    r = rostergraph.load(tmp_path / "d", cache=False)
+    school, user = next(iter(r.schools)), next(iter(r.users))
+    changed = [
+        r.replace(schools=dict(reversed(list(r.schools.items())))),
+        r.replace(users=dict(reversed(list(r.users.items())))),
+        apply_events(r, [{"type": "schools.deleted", "data": {"object": {"id": school}}},
+                         {"type": "users.deleted", "data": {"object": {"id": user}}}]),
+    ]
+    for got in changed:
+        plain = Roster(**{k: dict(got.records(k)) for k in KINDS})
+        g, want = RosterGraph.from_roster(got), RosterGraph.from_roster(plain)
+        assert g.counts() == want.counts()
+        for name, rel in want.relations.items():
+            assert g.relations[name].src.tolist() == rel.src.tolist(), name
+            assert g.relations[name].dst.tolist() == rel.dst.tolist(), name
+        assert list(rostergraph.validate(got).findings) == list(
+            rostergraph.validate(plain).findings)

@@ -40,7 +40,7 @@ import orjson
 
 from ..columns import CodedRefs
 from ..lazy import LazyRecords
-from ..model import RECORD_CLASSES
+from ..model import KINDS, RECORD_CLASSES
 from ..roster import Roster, RosterBuilder
 from . import scan
 from .fast_jsonl import final_columns, row_columns
@@ -241,5 +241,6 @@ class ColumnarBuilder(RosterBuilder):
         roster = super().build()
         for kind, cols in finals.items():
             fields = cols.pop("fields", None)
-            roster._columns.put(kind, roster.records(kind), graph=cols or None, fields=fields)
+            roster._columns.put(kind, roster.records(kind), graph=cols or None, fields=fields,
+                                refers_to={k: roster.records(k) for k in KINDS})
         return roster

@@ -225,17 +225,15 @@ class ColumnarBuilder(RosterBuilder):
 
     def build(self) -> Roster:
         finals: dict[str, dict[str, Any]] = {}
+        kept = [(kind, acc) for kind, acc in self._collect.items()
+                if isinstance(self.kinds[kind], dict) and (len(acc.starts) or acc.batch)]
         # each referenced kind's id → position in the roster (its table's order: every
         # record is in by now), built once for both collected kinds
         indices = {k: dict(zip(self.kinds[k], range(len(self.kinds[k]))))
-                   for k in sorted(set(scan.REF_KIND.values()))
-                   if any(isinstance(self.kinds[c], dict) and (len(a.starts) or a.batch)
-                          for c, a in self._collect.items())}
-        for kind, acc in self._collect.items():
-            table = self.kinds[kind]
-            if isinstance(table, dict) and (len(acc.starts) or acc.batch):
-                self.kinds[kind], finals[kind] = acc.finish(  # type: ignore[assignment]
-                    table, indices)
+                   for k in set(scan.REF_KIND.values())} if kept else {}
+        for kind, acc in kept:
+            self.kinds[kind], finals[kind] = acc.finish(  # type: ignore[assignment]
+                self.kinds[kind], indices)
         del indices
         self._collect = {}
         roster = super().build()

@@ -125,7 +125,7 @@ def _quoted_lines(data: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray
         first = first[first < len(part)]  # (a step ends after a break)
         if len(first):
             idx = np.flatnonzero(np.logical_or.reduceat(part == 34, first))
-            line_start = np.concatenate([[0], brk + 1])[idx]
+            line_start = first[idx]
             line_end = np.append(brk, len(part))[idx]
             crlf = (line_end > line_start) & (line_end < len(part))
             crlf[crlf] = part[line_end[crlf] - 1] == 13  # (the CR of a CRLF)

@@ -354,8 +354,7 @@ class CsvTable:
             return None
         col = self._held(i) if self._columns is not None else None
         if col is not None and not isinstance(col, list):  # pyarrow: encoded in C
-            indices, dictionary = _arrow_encoded(col)
-            return indices, dictionary.to_pylist()
+            return _arrow_encoded(col)
         cells = self.column(name) or []
         values: list[str] = []
         codes = np.fromiter(map(Codes({}, values).__getitem__, cells), dtype=np.int64,
@@ -438,23 +437,17 @@ class CsvTable:
         return ((line, dict(zip(header, values))) for line, values in rows)
 
 
-def _arrow_encoded(col: Any) -> tuple[np.ndarray, Any]:
-    """A pyarrow column's codes (``int64``) and its distinct values (a pyarrow array, in
-    order of first appearance), encoded chunk by chunk with no whole-column copy."""
+def _arrow_encoded(col: Any) -> tuple[np.ndarray, list[str]]:
+    """A pyarrow column's codes (``int64``) and its distinct values (in order of first
+    appearance), encoded chunk by chunk with no whole-column copy."""
     enc = col.dictionary_encode()
     chunks = enc.chunks if hasattr(enc, "chunks") else [enc]
     if not chunks:
-        return np.zeros(0, dtype=np.int64), _empty_strings()
+        return np.zeros(0, dtype=np.int64), []
     # (the chunks share one memo table: the last chunk's dictionary holds every value,
     # at the codes the earlier chunks use)
     codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
-    return codes.astype(np.int64, copy=False), chunks[-1].dictionary
-
-
-def _empty_strings() -> Any:
-    import pyarrow as pa
-
-    return pa.array([], type=pa.string())
+    return codes.astype(np.int64, copy=False), chunks[-1].dictionary.to_pylist()
 
 
 def _absent(cells: list[str]) -> None:

@@ -33,10 +33,10 @@ from ..columns import object_array
 from ..roster import RosterBuilder
 from .csvutil import CsvTable
 
-__all__ = ["ENROLLMENT_COLUMNS_READ", "OTHER_ROLES_KEY", "canonical_role", "filled_rows",
-           "first_rows", "keep_other_role", "live_status", "oneroster_enrollments",
-           "padded_message", "school_disagrees", "sftp_enrollments", "truthy",
-           "unkept_columns"]
+__all__ = ["ENROLLMENT_COLUMNS_READ", "OTHER_ROLES_KEY", "canonical_role", "encoded_or_empty",
+           "filled_rows", "first_rows", "keep_other_role", "live_status",
+           "oneroster_enrollments", "padded_message", "school_disagrees", "sftp_enrollments",
+           "truthy", "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
 #: place for (``aide``, ``proctor``, ``administrator``, ...): the users' ids, in file order
@@ -64,9 +64,19 @@ def live_status(t: CsvTable) -> bool:
         v.strip().lower() in ("tobedeleted", "inactive") for v in got[1])
 
 
-def _codes(t: CsvTable, name: str, n: int) -> tuple[np.ndarray, list[str]]:
-    """Column ``name`` encoded (:meth:`CsvTable.encoded`); an absent column reads as
-    empty cells."""
+def encoded_or_empty(t: CsvTable, name: str, n: int) -> tuple[np.ndarray, list[str]]:
+    """Column ``name`` of a clean table ``t`` of ``n`` rows encoded
+    (:meth:`CsvTable.encoded`); an absent column reads as empty cells.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> from rostergraph.io.csvutil import read_table
+    >>> t = read_table(b"a\\nx\\n", "e.csv", RosterBuilder(source="mem", format="test"))
+    >>> [(codes.tolist(), values) for codes, values in
+    ...  (encoded_or_empty(t, "a", 1), encoded_or_empty(t, "b", 1))]
+    [([0], ['x']), ([0], [''])]
+    """
     got = t.encoded(name)
     return got if got is not None else (np.zeros(n, dtype=np.int64), [""])
 
@@ -180,7 +190,8 @@ def unkept_columns(t: CsvTable) -> list[str]:
 
 def filled_rows(t: CsvTable, column: str) -> int | None:
     """How many rows of a clean table ``t`` hold a value in ``column`` (0 when there is no
-    such column), counted from its distinct values; ``None`` for a table that is not clean
+    such column), counted in C for a pyarrow column, else from its distinct values;
+    ``None`` for a table that is not clean
     (its rows can be read once only: the reader counts them as it reads them).
 
     Examples
@@ -234,9 +245,9 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     user id to the merged user), roles with no Clever equivalent counted in ``ignored``,
     problems told in line order."""
     n = len(t.lines)
-    c_code, cids = _codes(t, "classSourcedId", n)
-    u_code, usids = _codes(t, "userSourcedId", n)
-    r_code, roles = _codes(t, "role", n)
+    c_code, cids = encoded_or_empty(t, "classSourcedId", n)
+    u_code, usids = encoded_or_empty(t, "userSourcedId", n)
+    r_code, roles = encoded_or_empty(t, "role", n)
     roles = list(map(canonical_role, roles))
     secs = [sections.get(c) for c in cids]
     has_sec = np.array([s is not None for s in secs], dtype=bool)[c_code]
@@ -247,7 +258,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     # a sourcedId given again: that row is a duplicate_id problem, not loaded
     repeat = np.zeros(n, dtype=bool)
     if t.distinct("sourcedId") is False:  # (all distinct, the usual case: nothing to do)
-        s_code, eids = _codes(t, "sourcedId", n)
+        s_code, eids = encoded_or_empty(t, "sourcedId", n)
         repeat = ~first_rows(s_code) & truthy(eids)[s_code]
     no_role = np.array([not r for r in roles], dtype=bool)[r_code]
     ok = has_sec & has_user & ~repeat & ~no_role
@@ -343,13 +354,13 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
     last); ``match(kind, ids)`` the ids of the records ``ids`` name (for the first)."""
     n = len(t.lines)
     ids_told: list[tuple[int, str, str | None, str | None, str | None]] = []
-    c_code, sec_ids = _matched(*_codes(t, "Section_id", n), "Section_id", "sections", match,
+    c_code, sec_ids = _matched(*encoded_or_empty(t, "Section_id", n), "Section_id", "sections", match,
                                ids_told)
-    u_code, students = _matched(*_codes(t, "Student_id", n), "Student_id", "users", match,
+    u_code, students = _matched(*encoded_or_empty(t, "Student_id", n), "Student_id", "users", match,
                                 ids_told)
     has_school = t.index.get("School_id") is not None
     if has_school:
-        s_code, schools = _matched(*_codes(t, "School_id", n), "School_id", "schools", match,
+        s_code, schools = _matched(*encoded_or_empty(t, "School_id", n), "School_id", "schools", match,
                                    ids_told)
     # each id problem is about the row's section
     ids_told = [(i, m, sec_ids[c_code[i]] or None, f, raw) for i, m, _, f, raw in ids_told]

@@ -14,6 +14,7 @@ from .csvutil import CsvTable
 from .enrollcols import (
     OTHER_ROLES_KEY,
     canonical_role,
+    encoded_or_empty,
     filled_rows,
     first_rows,
     keep_other_role,
@@ -161,7 +162,7 @@ def _collect_ids(rd: _Reader, t: CsvTable) -> None:
     if not n:
         return
     (e_code, eids), (c_code, cids), (u_code, usids), (r_code, roles) = (
-        t.encoded(c) or (np.zeros(n, dtype=np.int64), [""]) for c in (
+        encoded_or_empty(t, c, n) for c in (
             "sourcedId", "classSourcedId", "userSourcedId", "role"))
     secs = [rd.sections.get(c) for c in cids]
     roles = [canonical_role(r) for r in roles]

@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+# (the files of a folder or zip are read by the package's own Bundle: what the oracle
+# pins down is how their CSV text becomes records and problems)
+from rostergraph.io.bundle import Bundle
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.roster import RosterBuilder, raw_text
 
@@ -324,111 +327,3 @@ def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:
     for r in rows:
         w.writerow(["" if v is None else v for v in r])
     return buf.getvalue()
-
-
-# --- folders and zip archives --------------------------------------------------
-
-
-class Bundle:
-    """The files of a folder or a ``.zip``, read safely.
-
-    Zip members are never extracted to disk: they are read into memory with
-    their decompressed size counted as it is read
-    (:func:`~rostergraph.io.limits.safe_zip_members`,
-    :func:`~rostergraph.io.limits.read_zip_member`). A member named with an
-    absolute path or a ``..`` component, or a symlink, raises
-    :class:`~rostergraph.errors.FormatError`; more than
-    ``limits.max_zip_entries`` members, more than
-    ``limits.max_zip_total_bytes`` decompressed bytes in all, or a member with
-    a zip bomb's compression ratio raises :class:`~rostergraph.errors.LimitError`. When every member sits in one
-    top-level folder, that folder is the root.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (d / "users.csv").write_bytes(b"sourcedId\\n1\\n")
-    >>> bundle = Bundle(d)
-    >>> bundle.names(), bundle.read("users.csv")
-    (['users.csv'], b'sourcedId\\n1\\n')
-    """
-
-    def __init__(self, path: Any, limits: Limits = DEFAULT_LIMITS) -> None:
-        import zipfile
-        from pathlib import Path
-
-        from rostergraph.errors import FormatError, SourceError
-        from rostergraph.io.limits import check_inside, safe_zip_members
-
-        self.path = Path(path)
-        self.limits = limits
-        self._zip: zipfile.ZipFile | None = None
-        self._members: dict[str, Any] = {}
-        self._read_total = 0
-        if self.path.is_dir():
-            for p in sorted(self.path.iterdir()):
-                if p.is_file():
-                    check_inside(self.path, p)  # no symlinks out of the folder
-                    self._members[p.name] = p
-            return
-        if not self.path.is_file():
-            raise SourceError("no such file or folder", path=str(path))
-        try:
-            zf = zipfile.ZipFile(self.path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise FormatError(f"not a readable zip archive: {exc}", path=str(path)) from None
-        try:
-            infos = safe_zip_members(zf, limits, path=str(path))
-        except BaseException:
-            zf.close()
-            raise
-        files = [(info.filename.replace("\\", "/").split("/"), info) for info in infos]
-        files = [(p, i) for p, i in files if p[0] != "__MACOSX"]
-        prefix = 0
-        tops = {p[0] for p, _ in files}
-        if files and len(tops) == 1 and all(len(p) > 1 for p, _ in files):
-            prefix = 1
-        seen: dict[str, str] = {}  # file name → the member holding it
-        for parts, info in files:
-            name = "/".join(parts[prefix:])
-            base = parts[-1]
-            if base.lower().endswith(".csv") and base in seen:
-                zf.close()
-                raise FormatError(f"the archive holds {base} twice ({seen[base]} and "
-                                  f"{info.filename}); which one to read is ambiguous",
-                                  path=str(path))
-            if base:
-                seen[base] = info.filename
-            self._members[name] = info
-        self._zip = zf
-
-    @property
-    def is_zip(self) -> bool:
-        """Whether the bundle is a zip archive."""
-        return self._zip is not None
-
-    def names(self) -> list[str]:
-        """Member names relative to the root, sorted."""
-        return sorted(self._members)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._members
-
-    def read(self, name: str) -> bytes:
-        """The bytes of one member (bounded by ``max_zip_total_bytes`` for zips)."""
-        from rostergraph.errors import LimitError
-        from rostergraph.io.limits import read_zip_member, zip_total_message
-
-        m = self._members[name]
-        if self._zip is None:
-            return m.read_bytes()  # type: ignore[no-any-return]
-        data = read_zip_member(self._zip, m, self.limits, path=str(self.path))
-        self._read_total += len(data)
-        if self._read_total > self.limits.max_zip_total_bytes:
-            raise LimitError(zip_total_message(self.limits), path=str(self.path))
-        return data
-
-    def close(self) -> None:
-        """Close the archive (no-op for folders)."""
-        if self._zip is not None:
-            self._zip.close()

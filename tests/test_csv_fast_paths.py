@@ -1,7 +1,8 @@
 """The CSV readers' fast paths give exactly what their careful paths give.
 
-Two fast paths: a file with no quote character is parsed by ``pyarrow.csv``
-(``csvutil._arrow_columns``) instead of the :mod:`csv` module, and a clean
+Two fast paths: a clean file is parsed by ``pyarrow.csv`` (``csvutil._arrow_columns``)
+instead of the :mod:`csv` module (a quoted line only when it is checked to read the same
+in both), and a clean
 ``enrollments.csv`` is read a column at a time (``rostergraph.io.enrollcols``).
 Each is checked against the path it replaces on hostile input: the same header,
 rows, lines and problems; the same records and problems as the row-by-row oracle.
@@ -57,7 +58,7 @@ HOSTILE = {
     "long field": b"id,name\n1," + b"x" * 5000 + b"\n",
     "empty cells": b"a,b,c\n,,\n,,\n",
     "single quote char": b"id,name\n1,O'Hara\n",
-    # quotes: pyarrow parses them, and every line holding one is read again by csv
+    # quotes: pyarrow parses them, and every line holding one is checked against its row
     "quoted comma": b'id,orgs\n1,"a,b"\n2,c\n',
     "quoted everything": b'"id","name"\n"1","Ann"\n"2","Bo"\n',
     "quoted header only": b'"id","name"\n1,Ann\n',

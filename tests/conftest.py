@@ -35,12 +35,14 @@ def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     the default bounds they never would):
 
     - the CSV readers park every user dict they are not using as text at each row (a
-      large district's load parks all but the newest few thousand);
+      large district's load parks all but the newest few thousand), on shelves of 256
+      bytes (8 MiB), so texts fill many shelves and shelves are freed;
     - a CSV file's cells are made into ``str`` objects three rows at a time (a large
       file's, 65,536 rows at a time), so rows cross slice boundaries;
     - pyarrow parses a CSV file 64 bytes at a time (a large file's, 16 MiB at a time), so
       files span blocks, and a row longer than a block takes the whole-file retry."""
     monkeypatch.setattr(parked, "LIVE_MAX", 1)
     monkeypatch.setattr(parked, "PARK_FROM", 0)
+    monkeypatch.setattr(parked, "SHELF", 256)
     monkeypatch.setattr(csvutil, "ROWS_AT_ONCE", 3)
     monkeypatch.setattr(csv_arrow, "BLOCK", 64)

@@ -70,6 +70,30 @@ def test_behaves_as_a_dict_whatever_is_parked(ops: list[tuple[Any, ...]]) -> Non
         assert _same(orjson.loads(got) if isinstance(got, bytes) else got, model[key])
 
 
+def test_shelves_are_freed_once_nothing_on_them_is_parked() -> None:
+    """Parked texts share buffers (shelves); a shelf no parked text is left on is freed,
+    whether its texts were read back, replaced or deleted, and a text too long for a
+    shelf place is kept whole."""
+    store = ParkedDicts(live_max=0, park_from=0)
+    for i in range(40):
+        store[f"u{i}"] = {"id": f"u{i}", "name": "x" * 20}
+    store["long"] = {"id": "long", "notes": "y" * 70_000}
+    store.settle()
+    shelves = store._shelves
+    assert len(shelves) > 3 and all(s is not None for s in shelves)
+    assert isinstance(store._items["long"], bytes)
+    assert store["long"]["notes"] == "y" * 70_000
+    for i in range(20):
+        assert store[f"u{i}"]["id"] == f"u{i}"  # read back
+    for i in range(20, 30):
+        store[f"u{i}"] = {"id": "new"}
+    for i in range(30, 39):
+        del store[f"u{i}"]
+    assert [s is None for s in shelves[:-1]] == [True] * (len(shelves) - 1)
+    assert store.pop_text("u39") == b'{"id":"u39","name":"xxxxxxxxxxxxxxxxxxxx"}'
+    assert store["u0"] == {"id": "u0", "name": "x" * 20}
+
+
 def test_only_the_newest_stay_objects() -> None:
     """A settle past the bound parks the oldest dicts down to half the bound; what JSON
     cannot say (NaN, a lone surrogate) stays an object."""

@@ -21,6 +21,14 @@ text as it is, for a builder that keeps records as text
 (:meth:`~rostergraph.io.collect.ColumnarBuilder.add_text`): the text is then never read
 back at all.
 
+Parked texts are written one after another into shared buffers ("shelves") of
+:data:`SHELF` bytes, not kept as a ``bytes`` object each: two million small objects made
+among a reader's short-lived row dicts would spread over the whole small-object heap,
+and Python gives an arena of it back to the system only once nothing in it is alive, so
+the millions of strings a roster keeps afterwards would pin gigabytes of it. A shelf is
+anonymous memory of its own (``mmap``), so the system has it back as soon as none of
+its texts is parked any more.
+
 Examples
 --------
 >>> users = ParkedDicts(live_max=1, park_from=0)
@@ -38,6 +46,7 @@ b'{"id":"u1","roles":{"student":{"grade":"3"}}}'
 from __future__ import annotations
 
 import math
+import mmap
 from collections.abc import Callable, Iterator, KeysView, MutableMapping
 from typing import Any
 
@@ -51,6 +60,13 @@ LIVE_MAX = 4096
 #: No dict is parked while the mapping holds fewer (about 650 MB of user dicts): parking
 #: and reading back cost CPU that a district this small does not need to spend.
 PARK_FROM = 262_144
+#: Bytes of parked text per shelf (pages of it hold memory only once written; at most
+#: 2**27, the start bits of a place).
+SHELF = 32 * 1024 * 1024
+#: A text this long or longer is parked as a ``bytes`` object of its own (it is outside
+#: the small-object heap anyway), so that a shelf place fits in one integer.
+_OWN = 1 << 16
+_START_BITS = 27  # (a place: shelf number, start and length, packed in one int)
 
 
 class ParkedDicts(MutableMapping[str, dict[str, Any]]):
@@ -59,35 +75,79 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
     was first stored or read back from text (a dict got or stored again keeps its place:
     the bookkeeping costs nothing on the hot path)."""
 
-    __slots__ = ("_items", "_live", "live_max", "park_from")
+    __slots__ = ("_filled", "_items", "_live", "_shelf_alive", "_shelves", "live_max",
+                 "park_from")
 
     def __init__(self, live_max: int | None = None, park_from: int | None = None) -> None:
-        self._items: dict[str, dict[str, Any] | bytes] = {}
+        # a value is the dict, or where its text is parked: a shelf place (int) or,
+        # for a long text, the text itself
+        self._items: dict[str, dict[str, Any] | int | bytes] = {}
         self._live: dict[str, None] = {}  # the ids whose value is an object, oldest first
+        self._shelves: list[mmap.mmap | None] = []
+        self._shelf_alive: list[int] = []  # texts still parked on each shelf
+        self._filled = 0  # bytes written to the newest shelf
         self.live_max = LIVE_MAX if live_max is None else live_max
         self.park_from = PARK_FROM if park_from is None else park_from
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         v = self._items[key]
-        return self._unpark(key, v) if type(v) is bytes else v  # type: ignore[return-value]
+        return v if isinstance(v, dict) else self._unpark(key, v)
 
     def get(self, key: str, default: Any = None) -> Any:  # (the hot path: one call)
         v = self._items.get(key)
         if v is None:
             return default
-        return self._unpark(key, v) if type(v) is bytes else v
+        return v if isinstance(v, dict) else self._unpark(key, v)
 
-    def _unpark(self, key: str, text: bytes) -> dict[str, Any]:
-        v = self._items[key] = orjson.loads(text)
+    def _unpark(self, key: str, place: int | bytes) -> dict[str, Any]:
+        v = self._items[key] = orjson.loads(self._take(place))
         self._live[key] = None
         return v  # type: ignore[no-any-return]
 
+    def _park(self, text: bytes) -> int | bytes:
+        """Put ``text`` on the newest shelf (a new one when it is full); its place."""
+        n = len(text)
+        if n >= _OWN or n > SHELF:
+            return text
+        shelves = self._shelves
+        start = self._filled
+        if not shelves or start + n > SHELF:
+            shelves.append(mmap.mmap(-1, SHELF))
+            self._shelf_alive.append(0)
+            start = 0
+        shelves[-1][start:start + n] = text  # type: ignore[index]  # (never None: newest)
+        self._filled = start + n
+        self._shelf_alive[-1] += 1
+        return (((len(shelves) - 1) << _START_BITS | start) << 16) | n
+
+    def _take(self, place: int | bytes) -> bytes:
+        """The text at ``place``, which is no longer parked (its shelf is let go once it
+        holds no parked text)."""
+        if isinstance(place, bytes):
+            return place
+        n = place & 0xFFFF
+        start = (place >> 16) & ((1 << _START_BITS) - 1)
+        i = place >> (16 + _START_BITS)
+        shelf = self._shelves[i]
+        assert shelf is not None  # (a shelf is let go only once nothing on it is parked)
+        text = shelf[start:start + n]
+        self._shelf_alive[i] -= 1
+        if not self._shelf_alive[i] and i != len(self._shelves) - 1:
+            shelf.close()
+            self._shelves[i] = None
+        return text
+
     def __setitem__(self, key: str, value: dict[str, Any]) -> None:
+        old = self._items.get(key)
+        if old is not None and not isinstance(old, dict):
+            self._take(old)  # (its shelf space is let go)
         self._items[key] = value
         self._live[key] = None
 
     def __delitem__(self, key: str) -> None:
-        del self._items[key]
+        old = self._items.pop(key)
+        if not isinstance(old, dict):
+            self._take(old)
         self._live.pop(key, None)
 
     def __contains__(self, key: object) -> bool:
@@ -117,14 +177,15 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         for key in list(live)[:len(live) - self.live_max // 2]:
             del live[key]
             v = items[key]
-            text = json_text(v) if isinstance(v, dict) else None  # (always a dict here)
+            text = _text_reading_back(v) if isinstance(v, dict) else None  # (always)
             if text is not None:
-                items[key] = text
+                items[key] = self._park(text)
 
     def pop_text(self, key: str) -> dict[str, Any] | bytes:
         """Remove ``key`` and give its value: the dict, or its JSON text if parked."""
         self._live.pop(key, None)
-        return self._items.pop(key)
+        v = self._items.pop(key)
+        return v if isinstance(v, dict) else self._take(v)
 
 
 def add_parked(b: Any, kind: str, value: dict[str, Any] | bytes,
@@ -169,13 +230,20 @@ def json_text(d: dict[str, Any]) -> bytes | None:
     >>> json_text({"id": "u1", "roles": {}}), json_text({"x": float("inf")})
     (b'{"id":"u1","roles":{}}', None)
     """
+    text = _text_reading_back(d)
+    # (orjson's own buffer keeps its spare room)
+    return memoryview(text).tobytes() if text is not None else None
+
+
+def _text_reading_back(d: dict[str, Any]) -> bytes | None:
+    """:func:`json_text` as ``orjson`` gives it (for a caller that copies it anyway)."""
     try:
         text = orjson.dumps(d)
     except orjson.JSONEncodeError:
         return None
     if b"null" in text and not _reads_back(d):  # (NaN and infinities are written null)
         return None
-    return memoryview(text).tobytes()  # (orjson's own buffer keeps its spare room)
+    return text
 
 
 def _reads_back(value: Any) -> bool:

@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 from array import array
+from itertools import count
 from typing import Any
 
 import msgspec
@@ -62,7 +63,7 @@ _NOT_PLAIN = (msgspec.DecodeError, orjson.JSONEncodeError, TypeError, RecursionE
 class _Kind:
     """The text, byte ranges and column accumulators of one collected kind."""
 
-    __slots__ = ("acc", "batch", "decode", "ends", "kind", "starts", "text", "texts")
+    __slots__ = ("acc", "batch", "decode", "ends", "kind", "refs", "starts", "text", "texts")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -76,6 +77,7 @@ class _Kind:
         self.ends = array("q")
         self.batch: list[Any] = []
         self.texts: list[bytes] = []
+        self.refs: dict[str, _SeenRefs] = {}
 
     def add(self, obj: dict[str, Any]) -> bool:
         """Keep ``obj`` as text and columns if it is plain; ``False`` when it is not."""
@@ -110,6 +112,9 @@ class _Kind:
         if not self.batch:
             return
         self.acc.add(self.batch)
+        for name, col in self.acc.cols.items():
+            if name in scan.REF_KIND and isinstance(col, tuple) and col[1]:
+                self.refs.setdefault(name, _SeenRefs()).take(col[1])
         at = len(self.text)
         lens = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
         ends = at + np.cumsum(lens + 1) - 1
@@ -149,7 +154,8 @@ class _Kind:
             "ids": self.acc.ids, "lines": np.arange(1, n_plain + 1, dtype=np.int64),
             "starts": starts, "ends": ends, "newlines": n_plain,
             "slow": (np.zeros(0, np.int64),) * 3, "suspect": suspect,
-            "cols": _coded(self.acc.cols, indices), "fields": self.acc.fields}])
+            "cols": _coded(self.acc.cols, self.refs, indices), "fields": self.acc.fields}])
+        self.refs = {}
         self.acc = scan.Columns(self.kind)
         rec_starts = np.full(len(ids), -1, dtype=np.int64)
         rec_ends = np.full(len(ids), -1, dtype=np.int64)
@@ -160,13 +166,73 @@ class _Kind:
         return recs, cols
 
 
-def _coded(cols: dict[str, Any], indices: dict[str, dict[str, int]]) -> dict[str, Any]:
-    """Reference columns (rows, ids, ...) with their ids coded by ``indices``."""
+class _SeenRefs:
+    """A reference column's ids as a code per reference, one ``str`` per distinct id.
+
+    A decoded struct gives each reference its own ``str`` object; kept until every
+    record is in (the ids' positions are known only then), 5.8M enrollments of a
+    1M-student district would be 5.8M objects spread among the short-lived ones. Here
+    each id's first object is kept (codes are unique per id, not dense).
+
+    Examples
+    --------
+    >>> seen = _SeenRefs()
+    >>> seen.take(["a", "x", "a"]); seen.take(["b"])
+    >>> c = seen.coded({"a": 0, "b": 1})
+    >>> c.codes.tolist(), c.missing
+    ([0, -1, 0, 1], ['x'])
+    """
+
+    __slots__ = ("codes", "first", "next")
+
+    def __init__(self) -> None:
+        self.first: dict[str, int] = {}  # id → its code
+        self.codes = array("q")
+        self.next = count()
+
+    def take(self, refs: list[str]) -> None:
+        """Code ``refs`` and empty the list."""
+        self.codes.extend(map(self.first.setdefault, refs, self.next))
+        refs.clear()
+
+    def coded(self, index: dict[str, int]) -> CodedRefs:
+        """The references as positions by ``index`` (id → position; -1 and ``missing``
+        for an id it lacks)."""
+        first = self.first
+        n_codes = next(self.next)
+        ids, codes = list(first), np.fromiter(first.values(), np.int64, len(first))
+        position = np.full(n_codes, -1, dtype=np.int64)
+        position[codes] = np.fromiter(map(index.get, ids, [-1] * len(ids)), np.int64,
+                                      len(ids))
+        coded = position[np.frombuffer(self.codes, dtype=np.int64)]
+        absent = np.flatnonzero(coded < 0)
+        if not len(absent):
+            return CodedRefs(coded, [])
+        name = {first[i]: i for i in ids if i not in index}
+        by_code = np.frombuffer(self.codes, dtype=np.int64)[absent]
+        return CodedRefs(coded, [name[c] for c in by_code.tolist()])
+
+    def ids(self) -> list[str]:
+        """The references as ids again."""
+        name = {c: i for i, c in self.first.items()}
+        return [name[c] for c in self.codes.tolist()]
+
+
+def _coded(cols: dict[str, Any], seen: dict[str, _SeenRefs],
+           indices: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """Reference columns (rows, ids, ...) with their ids (``seen``, else the column's
+    own, none when every batch gave its ids to ``seen``) coded by ``indices``."""
     out = dict(cols)
     for name, col in cols.items():
         index = indices.get(scan.REF_KIND.get(name, ""))
-        if index is not None and isinstance(col, tuple):
-            out[name] = (col[0], CodedRefs.from_refs(col[1], index), *col[2:])
+        if not isinstance(col, tuple) or name not in scan.REF_KIND:
+            continue
+        refs = seen.get(name)
+        if index is None:
+            out[name] = (col[0], refs.ids() if refs is not None else col[1], *col[2:])
+        else:
+            out[name] = (col[0], refs.coded(index) if refs is not None
+                         else CodedRefs.from_refs(col[1], index), *col[2:])
     return out
 
 

@@ -166,9 +166,14 @@ class _Reader:
         self.sections: dict[str, dict[str, Any]] = {}
         # (most kept as text between rows: a reader holds every user until its last file)
         self.users = ParkedDicts()
-        self.where: dict[tuple[str, str], tuple[str, int]] = {}
+        # the line of each section's classes.csv row and each user's (first) users.csv
+        # row (an int per record: a tuple pair per user cost 160 bytes at a million)
+        self.section_lines: dict[str, int] = {}
+        self.user_lines: dict[str, int] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
-        self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds
+        # user → its agentSourcedIds cell (split when linked: a list of new strings per
+        # contact would be kept through every file)
+        self.agents: dict[str, str] = {}
         #: a delta's: base contact → the users whose delta rows name it
         self.contact_adds: dict[str, list[str]] = {}
         self.ignored: dict[str, int] = {}
@@ -395,15 +400,13 @@ class _Reader:
             d = self.sections.pop(rid) if self.base is None else self.sections[rid]
             d.pop("_primary_org", None)
             apply_carry(d)
-            file, line = self.where[("sections", rid)]
-            self.b.add("sections", d, file=file, line=line)
+            self.b.add("sections", d, file="classes.csv", line=self.section_lines[rid])
         users = self.users
         for rid in list(users):
             v = users.pop_text(rid) if self.base is None else users[rid]
-            file, line = self.where[("users", rid)]
             unchanged = isinstance(v, bytes) and not self._mends(rid, v)
             add_parked(self.b, "users", v, None if unchanged else partial(self._mended, rid),
-                       file=file, line=line)
+                       file="users.csv", line=self.user_lines[rid])
         for f, ids in sorted(self.deleted.items()):
             shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
             self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "

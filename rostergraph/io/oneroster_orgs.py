@@ -223,5 +223,5 @@ def read_classes(rd: _Reader) -> None:
                          kind="sections", record_id=sid)
             continue
         rd.sections[sid] = d
-        rd.where[("sections", sid)] = ("classes.csv", line)
+        rd.section_lines[sid] = line
 

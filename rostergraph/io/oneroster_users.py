@@ -240,12 +240,12 @@ def read_users(rd: _Reader) -> None:
                     row, _USER_MAPPED_CONTACT if contact else _USER_MAPPED)
             rd.put_extra(u, row, (), plan)
             rd.users[uid] = u
-            rd.where[("users", uid)] = ("users.csv", line)
+            rd.user_lines[uid] = line
         elif row.get(CARRY_COLUMN):
             rd.put_extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
-        agents = split_list(row.get("agentSourcedIds"))
-        if agents:
-            rd.agents.setdefault(sid, []).extend(agents)
+        agents = row.get("agentSourcedIds")
+        if agents:  # (a row's sourcedId is never repeated: see above)
+            rd.agents[sid] = agents
         taken = _TAKES_NOTHING
         if role:
             orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
@@ -314,7 +314,7 @@ def keep_base_roles(rd: _Reader) -> None:
         old = base.users.get(uid)
         if u is None or old is None or u.get("roles"):
             continue
-        line = rd.where[("users", uid)][1]
+        line = rd.user_lines[uid]
         grants = _grants(old)
         primary = u.get("_primary_org") or next((o[0] for _, o in grants if o), None)
         for role, orgs in grants:
@@ -380,11 +380,12 @@ def link_contacts(rd: _Reader) -> None:
     has links it (:func:`~rostergraph.io.oneroster_delta.apply_delta`), and a contact's row
     keeps the links the base's students' rows give it."""
     base = rd.base
-    for sid, agents in rd.agents.items():
+    for sid, cell in rd.agents.items():
         rd.users.settle()  # (between two users: none is in use)
         uid = rd.alias.get(sid, sid)
         u = rd.users.get(uid)
-        if u is None:
+        agents = split_list(cell)
+        if u is None or not agents:
             continue
         if "contact" in u.get("roles", {}):
             for a in agents:

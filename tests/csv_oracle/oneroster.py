@@ -126,8 +126,9 @@ class _Reader:
         self.sections: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = _Users()
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
+        self.user_lines: dict[str, int] = {}  # (read by the package's keep_base_roles)
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
-        self.agents: dict[str, list[str]] = {}  # user → agentSourcedIds
+        self.agents: dict[str, str] = {}  # user → agentSourcedIds cell
         self.contact_adds: dict[str, list[str]] = {}
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
@@ -546,11 +547,12 @@ class _Reader:
                 self._extra(u, row, mapped)
                 self.users[uid] = u
                 self.where[("users", uid)] = ("users.csv", line)
+                self.user_lines[uid] = line
             elif row.get(CARRY_COLUMN):
                 self._extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
-            agents = split_list(row.get("agentSourcedIds"))
-            if agents:
-                self.agents.setdefault(sid, []).extend(agents)
+            agents = row.get("agentSourcedIds")
+            if agents:  # (the cell: the package's contact linking splits it)
+                self.agents[sid] = agents
             taken: set[str] = set()
             if role:
                 orgs = split_ids(row.get("orgSourcedIds"), self.orgs)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rostergraph.io import parked
 from rostergraph.io.collect import ColumnarBuilder
 from rostergraph.io.parked import ParkedDicts
 
@@ -70,8 +71,8 @@ def test_behaves_as_a_dict_whatever_is_parked(ops: list[tuple[Any, ...]]) -> Non
         assert _same(orjson.loads(got) if isinstance(got, bytes) else got, model[key])
 
 
-def test_shelves_are_freed_once_nothing_on_them_is_parked() -> None:
-    """Parked texts share buffers (shelves); a shelf no parked text is left on is freed,
+def test_shelves_are_let_go_once_nothing_on_them_is_parked() -> None:
+    """Parked texts share buffers (shelves); a shelf no parked text is left on is let go,
     whether its texts were read back, replaced or deleted, and a text too long for a
     shelf place is kept whole."""
     store = ParkedDicts(live_max=0, park_from=0)
@@ -79,7 +80,7 @@ def test_shelves_are_freed_once_nothing_on_them_is_parked() -> None:
         store[f"u{i}"] = {"id": f"u{i}", "name": "x" * 20}
     store["long"] = {"id": "long", "notes": "y" * 70_000}
     store.settle()
-    shelves = store._shelves
+    shelves = store._shelves.shelves
     assert len(shelves) > 3 and all(s is not None for s in shelves)
     assert isinstance(store._items["long"], bytes)
     assert store["long"]["notes"] == "y" * 70_000
@@ -92,6 +93,27 @@ def test_shelves_are_freed_once_nothing_on_them_is_parked() -> None:
     assert [s is None for s in shelves[:-1]] == [True] * (len(shelves) - 1)
     assert store.pop_text("u39") == b'{"id":"u39","name":"xxxxxxxxxxxxxxxxxxxx"}'
     assert store["u0"] == {"id": "u0", "name": "x" * 20}
+
+
+def test_sparse_shelves_are_emptied_at_a_settle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shelf left less than two-thirds full by texts read back has the rest moved to
+    the newest shelf at the next settle, and is let go: the texts read back as before."""
+    monkeypatch.setattr(parked, "SHELF", 300)
+    store = ParkedDicts(live_max=0, park_from=0)
+    want = {f"u{i}": {"id": f"u{i}", "n": i} for i in range(30)}  # ~20 bytes of text each
+    for k, v in want.items():
+        store[k] = dict(v)
+    store.settle()
+    shelves = store._shelves.shelves
+    first = len(shelves)
+    assert first >= 2 and store._shelves.live[0] > 200
+    for i in range(6):  # read back: shelf 0 is left sparse
+        assert store[f"u{i}"] == want[f"u{i}"]
+    assert shelves[0] is not None and store._shelves.sparse == {0}
+    store.settle()
+    assert shelves[0] is None and not store._shelves.sparse
+    assert {k: store[k] for k in want} == want
+    assert sum(s is not None for s in shelves) <= first
 
 
 def test_only_the_newest_stay_objects() -> None:

@@ -27,7 +27,8 @@ among a reader's short-lived row dicts would spread over the whole small-object 
 and Python gives an arena of it back to the system only once nothing in it is alive, so
 the millions of strings a roster keeps afterwards would pin gigabytes of it. A shelf is
 anonymous memory of its own (``mmap``), so the system has it back as soon as none of
-its texts is parked any more.
+its texts is parked any more; one left mostly holes by texts read back has the rest
+moved to the newest shelf at the next :meth:`ParkedDicts.settle`.
 
 Examples
 --------
@@ -69,23 +70,104 @@ _OWN = 1 << 16
 _START_BITS = 27  # (a place: shelf number, start and length, packed in one int)
 
 
+class _Shelves:
+    """The shelves of one :class:`ParkedDicts`: texts written one after another into
+    anonymous memory, each found again by its *place* (an int). A text read back leaves a
+    hole; a shelf (but the newest) whose parked texts fill less than two thirds of it has
+    them moved to the newest shelf and is let go, so holes never hold more than half as
+    much again as the texts do (a pass that reads every user back and parks it again,
+    as ``demographics.csv`` does, would otherwise keep old shelves a text at a time).
+
+    ``items`` is the mapping's key → value dict: a moved text's place is updated there.
+    """
+
+    __slots__ = ("filled", "items", "keys", "live", "shelves", "sparse")
+
+    def __init__(self, items: dict[str, Any]) -> None:
+        self.items = items
+        self.shelves: list[mmap.mmap | None] = []
+        self.keys: list[list[str]] = []  # the keys parked on each shelf (some since moved)
+        self.live: list[int] = []  # bytes of parked text on each shelf
+        self.filled = 0  # bytes written to the newest shelf
+        self.sparse: set[int] = set()  # shelves to empty at the next :meth:`tidy`
+
+    def put(self, key: str, text: bytes) -> int | bytes:
+        """Park ``key``'s ``text`` on the newest shelf (a new one when it is full); its
+        place (a long text is its own place)."""
+        n = len(text)
+        if n >= _OWN or n > SHELF:
+            return text
+        start = self.filled
+        if not self.shelves or start + n > SHELF:
+            self.shelves.append(mmap.mmap(-1, SHELF))
+            self.keys.append([])
+            self.live.append(0)
+            start = 0
+        self.shelves[-1][start:start + n] = text  # type: ignore[index]  # (newest: open)
+        self.filled = start + n
+        self.live[-1] += n
+        self.keys[-1].append(key)
+        return (((len(self.shelves) - 1) << _START_BITS | start) << 16) | n
+
+    def take(self, place: int | bytes) -> bytes:
+        """The text at ``place``, which is no longer parked (a shelf left with none is let
+        go at once; one left sparse, at the next :meth:`tidy`)."""
+        if isinstance(place, bytes):
+            return place
+        i, text = self._read(place)
+        live = self.live[i] = self.live[i] - len(text)
+        if i != len(self.shelves) - 1:
+            if not live:
+                self._let_go(i)
+            elif live * 3 < SHELF * 2:
+                self.sparse.add(i)
+        return text
+
+    def tidy(self) -> None:
+        """Move the texts of sparse shelves to the newest and let those go. (Not done in
+        :meth:`take`: its caller's key still names the place being taken.)"""
+        while self.sparse:
+            i = self.sparse.pop()
+            if self.shelves[i] is None:
+                continue
+            items, keys = self.items, self.keys[i]
+            self.keys[i] = []
+            for key in keys:
+                place = items.get(key)
+                if isinstance(place, int) and place >> (16 + _START_BITS) == i:
+                    items[key] = self.put(key, self._read(place)[1])
+            self._let_go(i)
+
+    def _read(self, place: int) -> tuple[int, bytes]:
+        n = place & 0xFFFF
+        start = (place >> 16) & ((1 << _START_BITS) - 1)
+        i = place >> (16 + _START_BITS)
+        shelf = self.shelves[i]
+        assert shelf is not None  # (a shelf is let go only once nothing on it is parked)
+        return i, shelf[start:start + n]
+
+    def _let_go(self, i: int) -> None:
+        self.shelves[i].close()  # type: ignore[union-attr]
+        self.shelves[i] = None
+        self.keys[i] = []
+        self.live[i] = 0
+        self.sparse.discard(i)
+
+
 class ParkedDicts(MutableMapping[str, dict[str, Any]]):
     """A ``dict`` of record dicts by id whose oldest values are kept as compact JSON text
     once :meth:`settle` is called (see the module's text). "Oldest" is by when a key's dict
     was first stored or read back from text (a dict got or stored again keeps its place:
     the bookkeeping costs nothing on the hot path)."""
 
-    __slots__ = ("_filled", "_items", "_live", "_shelf_alive", "_shelves", "live_max",
-                 "park_from")
+    __slots__ = ("_items", "_live", "_shelves", "live_max", "park_from")
 
     def __init__(self, live_max: int | None = None, park_from: int | None = None) -> None:
         # a value is the dict, or where its text is parked: a shelf place (int) or,
         # for a long text, the text itself
         self._items: dict[str, dict[str, Any] | int | bytes] = {}
         self._live: dict[str, None] = {}  # the ids whose value is an object, oldest first
-        self._shelves: list[mmap.mmap | None] = []
-        self._shelf_alive: list[int] = []  # texts still parked on each shelf
-        self._filled = 0  # bytes written to the newest shelf
+        self._shelves = _Shelves(self._items)
         self.live_max = LIVE_MAX if live_max is None else live_max
         self.park_from = PARK_FROM if park_from is None else park_from
 
@@ -100,54 +182,21 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         return v if isinstance(v, dict) else self._unpark(key, v)
 
     def _unpark(self, key: str, place: int | bytes) -> dict[str, Any]:
-        v = self._items[key] = orjson.loads(self._take(place))
+        v = self._items[key] = orjson.loads(self._shelves.take(place))
         self._live[key] = None
         return v  # type: ignore[no-any-return]
-
-    def _park(self, text: bytes) -> int | bytes:
-        """Put ``text`` on the newest shelf (a new one when it is full); its place."""
-        n = len(text)
-        if n >= _OWN or n > SHELF:
-            return text
-        shelves = self._shelves
-        start = self._filled
-        if not shelves or start + n > SHELF:
-            shelves.append(mmap.mmap(-1, SHELF))
-            self._shelf_alive.append(0)
-            start = 0
-        shelves[-1][start:start + n] = text  # type: ignore[index]  # (never None: newest)
-        self._filled = start + n
-        self._shelf_alive[-1] += 1
-        return (((len(shelves) - 1) << _START_BITS | start) << 16) | n
-
-    def _take(self, place: int | bytes) -> bytes:
-        """The text at ``place``, which is no longer parked (its shelf is let go once it
-        holds no parked text)."""
-        if isinstance(place, bytes):
-            return place
-        n = place & 0xFFFF
-        start = (place >> 16) & ((1 << _START_BITS) - 1)
-        i = place >> (16 + _START_BITS)
-        shelf = self._shelves[i]
-        assert shelf is not None  # (a shelf is let go only once nothing on it is parked)
-        text = shelf[start:start + n]
-        self._shelf_alive[i] -= 1
-        if not self._shelf_alive[i] and i != len(self._shelves) - 1:
-            shelf.close()
-            self._shelves[i] = None
-        return text
 
     def __setitem__(self, key: str, value: dict[str, Any]) -> None:
         old = self._items.get(key)
         if old is not None and not isinstance(old, dict):
-            self._take(old)  # (its shelf space is let go)
+            self._shelves.take(old)  # (its shelf space is let go)
         self._items[key] = value
         self._live[key] = None
 
     def __delitem__(self, key: str) -> None:
         old = self._items.pop(key)
         if not isinstance(old, dict):
-            self._take(old)
+            self._shelves.take(old)
         self._live.pop(key, None)
 
     def __contains__(self, key: object) -> bool:
@@ -179,13 +228,14 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
             v = items[key]
             text = _text_reading_back(v) if isinstance(v, dict) else None  # (always)
             if text is not None:
-                items[key] = self._park(text)
+                items[key] = self._shelves.put(key, text)
+        self._shelves.tidy()
 
     def pop_text(self, key: str) -> dict[str, Any] | bytes:
         """Remove ``key`` and give its value: the dict, or its JSON text if parked."""
         self._live.pop(key, None)
         v = self._items.pop(key)
-        return v if isinstance(v, dict) else self._take(v)
+        return v if isinstance(v, dict) else self._shelves.take(v)
 
 
 def add_parked(b: Any, kind: str, value: dict[str, Any] | bytes,

@@ -413,7 +413,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
     # then needs neither the references nor the id lookups; the caller's own
     # from_roster(roster) reuses it while the roster's kinds are unchanged
     g_arrays, g_strings = RosterGraph.from_roster(roster).to_arrays()
-    roster._columns.put_stored_graph({k: roster.records(k) for k in KINDS},
+    roster._columns.put_stored_graph(roster.records_by_kind(),
                                      {"arrays": g_arrays, "strings": g_strings})
     entry = _entry(src, fmt, strict, variant)
     _private_dir(entry.parent)
@@ -717,7 +717,7 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
     problems = [Problem(**d) for d in _typed(meta, "problems", list)]
     roster = Roster(**kinds, problems=problems, provenance=prov)
     # used by RosterGraph.from_roster while every kind is still this roster's own
-    roster._columns.put_stored_graph({k: roster.records(k) for k in KINDS}, graph)
+    roster._columns.put_stored_graph(roster.records_by_kind(), graph)
     for kind, cols in fields.items():
         roster._columns.put(kind, roster.records(kind), fields=cols)
     return roster

@@ -49,7 +49,7 @@ from ._collector import settle_new_objects
 from .columns import ROLE_BITS, CodedRefs, object_array, record_columns
 from .errors import FormatError, UnknownIdError, WrongKindError
 from .lazy import LazyColumns, LazyRecords
-from .model import KINDS, ROLE_NAMES
+from .model import ROLE_NAMES
 from .roster import Roster
 from .table import Table
 
@@ -260,7 +260,7 @@ class RosterGraph:
         True
         """
         kept = roster._columns
-        current = {k: roster.records(k) for k in KINDS}
+        current = roster.records_by_kind()
         snap = kept.stored_graph(current)
         if snap is not None:
             return cls._from_snapshot(roster, snap)  # a warm reload (rostergraph.cache)

@@ -247,6 +247,21 @@ class Roster:
             raise KeyError(f"unknown record kind {kind!r}; expected one of {', '.join(KINDS)}")
         return self._kinds[k]
 
+    def records_by_kind(self) -> dict[str, Mapping[str, Any]]:
+        """Every kind's records (kind → the mapping :meth:`records` gives), in
+        :data:`~rostergraph.model.KINDS` order: what columns kept with the roster are
+        checked against (a kind replaced since is a different mapping).
+
+        Examples
+        --------
+        >>> import rostergraph
+        >>> r = rostergraph.sample()
+        >>> by_kind = r.records_by_kind()
+        >>> list(by_kind)[:3], by_kind["users"] is r.users
+        (['districts', 'schools', 'terms'], True)
+        """
+        return {k: self._kinds[k] for k in KINDS}
+
     def find(self, id: str) -> tuple[str, Any] | None:
         """``(kind, record)`` of the record with this id, searching every kind."""
         for kind in KINDS:

@@ -41,7 +41,7 @@ import orjson
 
 from ..columns import CodedRefs
 from ..lazy import LazyRecords
-from ..model import KINDS, RECORD_CLASSES
+from ..model import RECORD_CLASSES
 from ..roster import Roster, RosterBuilder
 from . import scan
 from .fast_jsonl import final_columns, row_columns
@@ -306,5 +306,5 @@ class ColumnarBuilder(RosterBuilder):
         for kind, cols in finals.items():
             fields = cols.pop("fields", None)
             roster._columns.put(kind, roster.records(kind), graph=cols or None, fields=fields,
-                                refers_to={k: roster.records(k) for k in KINDS})
+                                refers_to=roster.records_by_kind())
         return roster

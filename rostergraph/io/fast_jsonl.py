@@ -289,7 +289,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         final = final_columns(kind, cols, plain_pos, ready, n, codes)
         fields = final.pop("fields", None)
         roster._columns.put(kind, roster.records(kind), graph=final or None, fields=fields,
-                            refers_to={k: roster.records(k) for k in KINDS})
+                            refers_to=roster.records_by_kind())
         del cols, final
     # the millions of objects just made go to the oldest generation, so no later young
     # collection walks them (a one-off pause in the next step otherwise)

@@ -278,9 +278,6 @@ def arrow_columns(data: bytes, limits: Limits) -> tuple[list[str], list[Any]] | 
         import pyarrow.compute as pc
     except ImportError:
         return None
-    # the tables of files read before are freed by now, or soon: their memory goes back
-    # to the system before this file's table is made beside what the reader built
-    release_arrow_memory()
     end = len(data)
     for brk in (b"\n", b"\r"):
         at = data.find(brk, 0, end)

@@ -190,6 +190,9 @@ class _Reader:
         """The parsed file (its header's problems told), or None when it is absent."""
         if name not in self.bundle:
             return None
+        # pyarrow's allocator keeps the freed tables of the files read before (1.5 GB
+        # after an L users.csv): given back before this file's bytes are read
+        release_arrow_memory()
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
         if name in self.absent_but_present:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..model import parse_date
 from ..roster import RosterBuilder
+from .csv_arrow import release_arrow_memory
 from .csvutil import Bundle, CsvTable, read_table
 from .enrollcols import padded_message
 from .limits import Limits
@@ -63,6 +64,7 @@ class RowReader:
         """The file with Clever's column names, or None when it is absent or cannot load."""
         if name not in self.bundle:
             return None
+        release_arrow_memory()  # (the files read before: see the OneRoster reader's table)
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
         t = read_table(data, name, self.b, kind=kind, limits=self.limits)

@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -237,8 +237,7 @@ def keep_other_role(sec: dict[str, Any], role: str, uid: str) -> None:
         users.append(uid)
 
 
-def oneroster_enrollments(b: RosterBuilder, t: CsvTable,
-                          sections: Mapping[str, dict[str, Any]],
+def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
                           alias: dict[str, str], ignored: dict[str, int],
                           deleted_classes: Any) -> None:
     """The OneRoster reader's enrollment rows of a clean table with no ``status`` to act

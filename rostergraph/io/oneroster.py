@@ -163,8 +163,7 @@ class _Reader:
         #: academic session id → (type in lowercase, parentSourcedId)
         self.sessions: dict[str, tuple[str, str | None]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
-        # (parked as text while enrollments.csv, the largest file, is parsed)
-        self.sections = ParkedDicts()
+        self.sections: dict[str, dict[str, Any]] = {}
         # (most kept as text between rows: a reader holds every user until its last file)
         self.users = ParkedDicts()
         # the line of each section's classes.csv row and each user's (first) users.csv

@@ -34,8 +34,6 @@ __all__ = ["read_enrollments"]
 def read_enrollments(rd: _Reader) -> None:
     """``enrollments.csv`` onto the sections read before (or the base's, in a delta)."""
     name = "enrollments.csv"
-    if rd.base is None:  # (no section dict is in use here; a delta's are read again)
-        rd.sections.settle()  # parked while the file is parsed beside them (300 MB at L)
     t = rd.table(name, "sections")
     if t is None:
         return  # (nothing read: no roles to note)

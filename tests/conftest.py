@@ -36,7 +36,7 @@ def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
 
     - the CSV readers park every user dict they are not using as text at each row (a
       large district's load parks all but the newest few thousand), on shelves of 256
-      bytes (8 MiB), so texts fill many shelves and shelves are freed;
+      bytes (32 MiB), so texts fill many shelves and shelves are let go;
     - a CSV file's cells are made into ``str`` objects three rows at a time (a large
       file's, 65,536 rows at a time), so rows cross slice boundaries;
     - pyarrow parses a CSV file 64 bytes at a time (a large file's, 16 MiB at a time), so

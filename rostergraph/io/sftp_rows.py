@@ -64,7 +64,7 @@ class RowReader:
         """The file with Clever's column names, or None when it is absent or cannot load."""
         if name not in self.bundle:
             return None
-        release_arrow_memory()  # (the files read before: see the OneRoster reader's table)
+        release_arrow_memory()  # (pyarrow keeps the freed tables of files read before)
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
         t = read_table(data, name, self.b, kind=kind, limits=self.limits)

@@ -212,25 +212,16 @@ class _SeenRefs:
         by_code = np.frombuffer(self.codes, dtype=np.int64)[absent]
         return CodedRefs(coded, [name[c] for c in by_code.tolist()])
 
-    def ids(self) -> list[str]:
-        """The references as ids again."""
-        name = {c: i for i, c in self.first.items()}
-        return [name[c] for c in self.codes.tolist()]
-
 
 def _coded(cols: dict[str, Any], seen: dict[str, _SeenRefs],
            indices: dict[str, dict[str, int]]) -> dict[str, Any]:
-    """Reference columns (rows, ids, ...) with their ids (``seen``, else the column's
-    own, none when every batch gave its ids to ``seen``) coded by ``indices``."""
+    """Reference columns (rows, ids, ...) with their ids coded by ``indices`` (which has
+    every referenced kind): the ids each batch gave ``seen``, or, for a column no batch
+    gave one, its own (empty) list."""
     out = dict(cols)
     for name, col in cols.items():
-        index = indices.get(scan.REF_KIND.get(name, ""))
-        if not isinstance(col, tuple) or name not in scan.REF_KIND:
-            continue
-        refs = seen.get(name)
-        if index is None:
-            out[name] = (col[0], refs.ids() if refs is not None else col[1], *col[2:])
-        else:
+        if name in scan.REF_KIND and isinstance(col, tuple):
+            index, refs = indices[scan.REF_KIND[name]], seen.get(name)
             out[name] = (col[0], refs.coded(index) if refs is not None
                          else CodedRefs.from_refs(col[1], index), *col[2:])
     return out

@@ -354,14 +354,14 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
     last); ``match(kind, ids)`` the ids of the records ``ids`` name (for the first)."""
     n = len(t.lines)
     ids_told: list[tuple[int, str, str | None, str | None, str | None]] = []
-    c_code, sec_ids = _matched(*encoded_or_empty(t, "Section_id", n), "Section_id", "sections", match,
-                               ids_told)
-    u_code, students = _matched(*encoded_or_empty(t, "Student_id", n), "Student_id", "users", match,
-                                ids_told)
+    c_code, sec_ids = _matched(*encoded_or_empty(t, "Section_id", n), "Section_id", "sections",
+                               match, ids_told)
+    u_code, students = _matched(*encoded_or_empty(t, "Student_id", n), "Student_id", "users",
+                                match, ids_told)
     has_school = t.index.get("School_id") is not None
     if has_school:
-        s_code, schools = _matched(*encoded_or_empty(t, "School_id", n), "School_id", "schools", match,
-                                   ids_told)
+        s_code, schools = _matched(*encoded_or_empty(t, "School_id", n), "School_id", "schools",
+                                   match, ids_told)
     # each id problem is about the row's section
     ids_told = [(i, m, sec_ids[c_code[i]] or None, f, raw) for i, m, _, f, raw in ids_told]
     secs = [sections.get(c) for c in sec_ids]

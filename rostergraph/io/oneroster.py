@@ -553,7 +553,6 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             link_contacts(r)
             if r.wanted("enrollments.csv"):
                 read_enrollments(r)
-                release_arrow_memory()  # (its table, the largest, is gone)
             if r.wanted("demographics.csv"):
                 read_demographics(r)
             if r.wanted("userProfiles.csv"):

@@ -87,12 +87,16 @@ HOSTILE = {
 }
 
 
-def _read(data: bytes, limits: Limits) -> Any:
+def _every(column: str) -> bool:
+    return True
+
+
+def _read(data: bytes, limits: Limits, coded: Any = None) -> Any:
     b = RosterBuilder(source="mem", format="test")
-    t = csvutil.read_table(data, "t.csv", b, kind="users", limits=limits)
+    t = csvutil.read_table(data, "t.csv", b, kind="users", limits=limits, coded=coded)
     rows = [(line, list(cells)) for line, cells in t.rows()]
     dicts = list(csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"),
-                                    limits=limits).dicts())
+                                    limits=limits, coded=coded).dicts())
     return t.header, t.index, rows, dicts, b.problems
 
 
@@ -105,9 +109,10 @@ def test_arrow_parse_equals_csv_module(name: str, limits: Limits,
     read the file (the fast one declines what it cannot read exactly)."""
     data = HOSTILE[name]
     fast = _read(data, limits)
+    coded = _read(data, limits, coded=_every)  # (every column parsed dictionary-encoded)
     monkeypatch.setattr(csvutil, "_arrow_columns", lambda *a: None)
     careful = _read(data, limits)
-    assert fast == careful
+    assert fast == careful and coded == careful
 
 
 def test_arrow_parse_is_taken_for_clean_files() -> None:
@@ -223,9 +228,10 @@ def test_arrow_parse_equals_csv_module_on_quoted_cells(data: bytes, chunk: int,
             unittest.mock.patch.object(csv_arrow, "BLOCK", block), \
             unittest.mock.patch.object(csv_arrow, "CHECK_ROWS", 1 + block % 3):
         fast = _read(data, Limits())
+        coded = _read(data, Limits(), coded=_every if block % 2 else None)
     with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):
         careful = _read(data, Limits())
-    assert fast == careful
+    assert fast == careful and coded == careful
 
 
 def test_let_go_columns() -> None:
@@ -252,6 +258,42 @@ def test_encoded_columns() -> None:
     codes2, values2 = t.encoded("a")  # type: ignore[misc]
     assert codes2.tolist() == codes.tolist() and values2 == values
     assert t.encoded("zz") is None
+
+
+def _views(t: csvutil.CsvTable, name: str) -> Any:
+    from rostergraph.io.enrollcols import filled_rows
+
+    codes, values = t.encoded(name)  # type: ignore[misc]
+    return codes.tolist(), values, t.distinct(name), filled_rows(t, name), t.column(name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["", "x", "y", "z", "é", "x y"]), min_size=1, max_size=30),
+       st.integers(8, 40))
+def test_dictionary_encoded_columns_read_the_same(cells: list[str], block: int) -> None:
+    """A column pyarrow parsed dictionary-encoded, in blocks of ``block`` bytes (each
+    block with its own dictionary until they are unified), gives the codes (values in
+    order of first appearance), distinctness, count of filled rows and cells of the same
+    column parsed as strings; a unique column too."""
+    data = ("a,u\n" + "".join(f"{c},{i}\n" for i, c in enumerate(cells))).encode()
+    with unittest.mock.patch.object(csv_arrow, "BLOCK", block):
+        plain = csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"))
+        coded = csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"),
+                                   coded=_every)
+    assert coded.arrow("a").type.value_type == "string"  # (coded, as asked)
+    for name in ("a", "u"):
+        assert _views(coded, name) == _views(plain, name)
+
+
+def test_dictionary_codes_follow_first_appearance() -> None:
+    """Codes of a dictionary-encoded column whose dictionary is not in order of first
+    appearance (or holds a value no row uses) are put in that order."""
+    import pyarrow as pa
+
+    arr = pa.DictionaryArray.from_arrays(pa.array([2, 1, 2], type=pa.int32()),
+                                         pa.array(["unused", "b", "a"]))
+    codes, values = csvutil._arrow_encoded(pa.chunked_array([arr]))
+    assert values == ["a", "b"] and codes.tolist() == [0, 1, 0]
 
 
 # --- enrollments, a column at a time ----------------------------------------------------

@@ -206,10 +206,13 @@ def filled_rows(t: CsvTable, column: str) -> int | None:
     if not t.clean:
         return None
     col = t.arrow(column)
-    if col is not None:  # (counted in C: no encoding of a column of millions of dates)
+    if col is not None:
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        return len(col) - int(pc.sum(pc.equal(pc.binary_length(col), 0)).as_py() or 0)
+        if not pa.types.is_dictionary(col.type):  # (a coded column: counted from its codes)
+            # (counted in C: no encoding of a column of millions of dates)
+            return len(col) - int(pc.sum(pc.equal(pc.binary_length(col), 0)).as_py() or 0)
     got = t.encoded(column)
     if got is None:
         return 0

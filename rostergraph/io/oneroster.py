@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -186,8 +186,10 @@ class _Reader:
         self._sole: tuple[str | None] | None = None
 
     # -- files ---------------------------------------------------------------
-    def table(self, name: str, kind: str | None) -> CsvTable | None:
-        """The parsed file (its header's problems told), or None when it is absent."""
+    def table(self, name: str, kind: str | None,
+              coded: Callable[[str], bool] | None = None) -> CsvTable | None:
+        """The parsed file (its header's problems told), or None when it is absent
+        (``coded``: the columns to parse dictionary-encoded, see ``read_table``)."""
         if name not in self.bundle:
             return None
         # pyarrow's allocator keeps the freed tables of the files read before (1.5 GB
@@ -202,7 +204,7 @@ class _Reader:
                                file="manifest.csv", kind=kind)
             else:
                 self.b.notes.append(f"{name} is present (no rows) and the manifest says absent")
-        t = read_table(data, name, self.b, kind=kind, limits=self.limits)
+        t = read_table(data, name, self.b, kind=kind, limits=self.limits, coded=coded)
         renames = spec_renames(t.header)
         for got, want in renames.items():
             self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "

@@ -31,10 +31,16 @@ if TYPE_CHECKING:
 __all__ = ["read_enrollments"]
 
 
+def _repeating(column: str) -> bool:
+    """Whether an ``enrollments.csv`` column is one whose values repeat over its millions
+    of rows (parsed dictionary-encoded): every one but the enrollments' own ids."""
+    return column.strip().lower() != "sourcedid"
+
+
 def read_enrollments(rd: _Reader) -> None:
     """``enrollments.csv`` onto the sections read before (or the base's, in a delta)."""
     name = "enrollments.csv"
-    t = rd.table(name, "sections")
+    t = rd.table(name, "sections", coded=_repeating)
     if t is None:
         return  # (nothing read: no roles to note)
     if t.clean and rd.base is None and not live_status(t):  # (every row is live)
@@ -182,6 +188,15 @@ def _one_array(col: Any) -> Any:
     return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
+#: Rows whose made-up enrollment ids :func:`_made_up_ids` makes at a time.
+_MADE_AT_ONCE = 1 << 20
+
+
+def _strings(arr: Any) -> Any:
+    """A pyarrow array as strings (a dictionary-encoded one decoded)."""
+    return arr.dictionary_decode() if hasattr(arr, "dictionary_decode") else arr
+
+
 def _made_up_ids(rd: _Reader, t: CsvTable) -> bool:
     """Whether every enrollment id of a table read column-wise is the one
     :func:`~rostergraph.io.write_oneroster.write_oneroster` would make up for it
@@ -205,12 +220,19 @@ def _made_up_ids(rd: _Reader, t: CsvTable) -> bool:
     if ids[0].as_py() != f"{cls[0].as_py()}:1":
         return False  # (a source's own ids, the usual case: looked at one by one)
     start = np.ones(n, dtype=bool)  # the first row of each run of one class's rows
-    start[1:] = pc.not_equal(cls[1:], cls[:-1]).to_numpy(zero_copy_only=False)
+    if pa.types.is_dictionary(cls.type):  # (one dictionary: equal codes, equal ids)
+        codes = cls.indices.to_numpy(zero_copy_only=False)
+        start[1:] = codes[1:] != codes[:-1]
+    else:
+        start[1:] = pc.not_equal(cls[1:], cls[:-1]).to_numpy(zero_copy_only=False)
     at = np.flatnonzero(start)
     pos = np.arange(1, n + 1) - np.repeat(at, np.diff(np.append(at, n)))
-    made = pc.binary_join_element_wise(cls, pa.array(pos).cast(pa.string()), ":")
-    if not pc.all(pc.equal(ids, made)).as_py():
-        return False
+    for lo in range(0, n, _MADE_AT_ONCE):  # (the made-up ids of a slice at a time)
+        part = slice(lo, lo + _MADE_AT_ONCE)
+        made = pc.binary_join_element_wise(_strings(cls[part]),
+                                           pa.array(pos[part]).cast(pa.string()), ":")
+        if not pc.all(pc.equal(_strings(ids[part]), made)).as_py():
+            return False
     teacher = pc.equal(role, "teacher").to_numpy(zero_copy_only=False)
     if not pc.all(pc.or_(pc.equal(role, "student"), pc.equal(role, "teacher"))).as_py():
         return False

@@ -6,7 +6,7 @@ built by :mod:`rostergraph.io.clever_csv`, whose reader extends :class:`RowReade
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from ..model import parse_date
@@ -60,14 +60,16 @@ class RowReader:
             settle()
             yield line_row
 
-    def table(self, name: str, kind: str | None) -> CsvTable | None:
-        """The file with Clever's column names, or None when it is absent or cannot load."""
+    def table(self, name: str, kind: str | None,
+              coded: Callable[[str], bool] | None = None) -> CsvTable | None:
+        """The file with Clever's column names, or None when it is absent or cannot load
+        (``coded``: the columns to parse dictionary-encoded, see ``read_table``)."""
         if name not in self.bundle:
             return None
         release_arrow_memory()  # (pyarrow keeps the freed tables of files read before)
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
-        t = read_table(data, name, self.b, kind=kind, limits=self.limits)
+        t = read_table(data, name, self.b, kind=kind, limits=self.limits, coded=coded)
         header = t.header
         renames = header_renames(name, header)
         for got, want in renames.items():

@@ -97,6 +97,9 @@ def _read(data: bytes, limits: Limits, coded: Any = None) -> Any:
     rows = [(line, list(cells)) for line, cells in t.rows()]
     dicts = list(csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"),
                                     limits=limits, coded=coded).dicts())
+    once = csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"),
+                              limits=limits, coded=coded)
+    assert list(once.dicts(consume=True)) == dicts  # (pyarrow's blocks let go as read)
     return t.header, t.index, rows, dicts, b.problems
 
 
@@ -232,6 +235,23 @@ def test_arrow_parse_equals_csv_module_on_quoted_cells(data: bytes, chunk: int,
     with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):
         careful = _read(data, Limits())
     assert fast == careful and coded == careful
+
+
+def test_rows_read_once_let_the_blocks_go(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows read with ``consume`` let each pyarrow block go once its rows are given (the
+    table's columns cannot be read again) and hand the memory back every few blocks."""
+    released: list[int] = []
+    monkeypatch.setattr(csvutil, "release_arrow_memory", lambda: released.append(1))
+    monkeypatch.setattr(csv_arrow, "BLOCK", 64)
+    data = b"id,name\n" + b"".join(b"%d,n%d\n" % (i, i) for i in range(200))
+    t = csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"))
+    blocks = t.arrow("name").num_chunks  # type: ignore[union-attr]
+    rows = t.dicts(consume=True)
+    assert next(rows) == (2, {"id": "0", "name": "n0"})
+    assert [d["id"] for _, d in rows] == [str(i) for i in range(1, 200)]
+    assert len(released) == blocks // csvutil.BLOCKS_PER_RELEASE > 1
+    with pytest.raises(RuntimeError, match="was let go"):
+        t.column("id")
 
 
 def test_let_go_columns() -> None:

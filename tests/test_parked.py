@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from rostergraph.io import parked
 from rostergraph.io.collect import ColumnarBuilder
-from rostergraph.io.parked import ParkedDicts
+from rostergraph.io.parked import ParkedDicts, ParkedTexts
 
 _LEAF = st.one_of(st.none(), st.booleans(), st.integers(-(2 ** 63), 2 ** 63 - 1),
                   st.text(max_size=8), st.floats(allow_nan=True, allow_infinity=True))
@@ -93,6 +93,37 @@ def test_shelves_are_let_go_once_nothing_on_them_is_parked() -> None:
     assert [s is None for s in shelves[:-1]] == [True] * (len(shelves) - 1)
     assert store.pop_text("u39") == b'{"id":"u39","name":"xxxxxxxxxxxxxxxxxxxx"}'
     assert store["u0"] == {"id": "u0", "name": "x" * 20}
+
+
+_TEXT_OPS = st.lists(st.one_of(
+    st.tuples(st.just("set"), _KEY, st.one_of(st.text(max_size=12), _DICT)),
+    st.tuples(st.just("long"), _KEY),
+    st.tuples(st.just("pop"), _KEY),
+    st.tuples(st.just("delete"), _KEY),
+), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT_OPS)
+def test_parked_texts_behave_as_a_dict(ops: list[tuple[Any, ...]]) -> None:
+    """Texts on shelves (any str: lone surrogates, non-ASCII, texts too long for a shelf
+    place) and other values read back as a plain dict holds them, under stores, pops and
+    deletions; once every text is gone, so are the shelves."""
+    store, model = ParkedTexts(), {}
+    for op in ops:
+        if op[0] in ("set", "long"):
+            value = op[2] if op[0] == "set" else "\ud800é" * 40_000
+            store[op[1]], model[op[1]] = value, deepcopy(value)
+        elif op[0] == "pop":
+            assert _same(store.pop(op[1], "none"), model.pop(op[1], "none"))
+        elif op[0] == "delete" and op[1] in model:
+            del store[op[1]]
+            del model[op[1]]
+    assert list(store) == list(model) and len(store) == len(model)
+    for key in list(model):
+        assert _same(store[key], model[key]) and key in store
+        assert _same(store.pop(key), model[key])
+    assert all(shelf is None for shelf in store._shelves.shelves[:-1])
 
 
 def test_sparse_shelves_are_emptied_at_a_settle(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -83,7 +83,7 @@ from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge, passwords_left_out
-from .parked import add_parked
+from .parked import ParkedTexts, add_parked
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
     SFTP_FILES,
@@ -425,12 +425,14 @@ class _Reader(RowReader):
             seen.add((sec_id, stu))
             sec.setdefault("students", []).append(stu)
 
-    def read_records(self) -> dict[tuple[str, str], dict[str, Any] | str]:
+    def read_records(self) -> ParkedTexts:
         """The ``Clever_json`` of each ``(kind, id)`` of ``rostergraph_records.csv``: its
         cell's text once checked (a dict of millions of records' fields would be several
         times the file's size; :meth:`carried` reads it again when it is merged), a dict
         when one record has several rows."""
-        carry: dict[tuple[str, str], dict[str, Any] | str] = {}
+        # (the texts on shelves: a million cells as str objects spread over Python's
+        # small-object heap, which then keeps the memory for good)
+        carry = ParkedTexts()
         for line, row in self.rows(EXT_RECORDS, None):
             kind, rid, js = row.get("Kind") or "", row.get("Id") or "", row.get("Clever_json")
             try:
@@ -446,11 +448,10 @@ class _Reader(RowReader):
                 self.b.problem("other", "row needs Kind (a record kind), Id and a JSON object",
                                file=EXT_RECORDS, line=line, record_id=rid or None)
                 continue
-            got = carry.get((kind, rid))
-            if got is None:
+            if (kind, rid) not in carry:
                 carry[(kind, rid)] = js or ""
             else:
-                got = carry[(kind, rid)] = self.carried(got)
+                got = carry[(kind, rid)] = self.carried(carry[(kind, rid)])
                 obj.pop("id", None)  # the row's Id names the record
                 deep_merge(got, obj)
         return carry
@@ -464,7 +465,7 @@ class _Reader(RowReader):
         obj.pop("id", None)
         return obj
 
-    def finish(self, carry: dict[tuple[str, str], dict[str, Any] | str]) -> None:
+    def finish(self, carry: ParkedTexts) -> None:
         def merged(kind: str, d: dict[str, Any]) -> dict[str, Any]:
             more = carry.pop((kind, d["id"]), None)
             more = self.carried(more) if more is not None else None
@@ -555,6 +556,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             if "admins.csv" in bundle:
                 b.notes.append("admins.csv is deprecated by Clever; its rows were read as staff")
                 r.read_people("admins.csv", "staff", "Staff_id")
+            release_arrow_memory()  # (the people's tables, before contacts are linked)
             r.apply_contacts()
             r.read_sections()
             if "sections.csv" in bundle and "enrollments.csv" not in bundle:
@@ -565,7 +567,9 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                           file="enrollments.csv")
             r.read_enrollments()
             release_arrow_memory()  # (the tables read are gone)
-            r.finish(r.read_records())
+            carry = r.read_records()
+            release_arrow_memory()  # (rostergraph_records.csv's table: 0.6 GB at L)
+            r.finish(carry)
             for name in bundle.names():
                 if name.endswith(".csv") and name not in SFTP_FILES and name not in (
                         EXT_DISTRICTS, EXT_RECORDS):

@@ -550,6 +550,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 read_users(r)
             if r.wanted("roles.csv"):
                 read_roles(r)
+            # (pyarrow's allocator still holds the users.csv table, 0.9 GB at L with
+            # extension columns: given back before the contacts are linked beside it)
+            release_arrow_memory()
             keep_base_roles(r)
             keep_unplaced(r)
             link_contacts(r)

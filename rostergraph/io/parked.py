@@ -53,7 +53,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ParkedDicts", "add_parked", "json_text"]
+__all__ = ["ParkedDicts", "ParkedTexts", "add_parked", "json_text"]
 
 #: Dicts kept as objects between two settles (a few MB): those a reader just made or
 #: read back, which the next rows most often touch again.
@@ -137,6 +137,10 @@ class _Shelves:
                 if isinstance(place, int) and place >> (16 + _START_BITS) == i:
                     items[key] = self.put(key, self._read(place)[1])
             self._let_go(i)
+
+    def read(self, place: int | bytes) -> bytes:
+        """The text at ``place``, still parked there."""
+        return place if isinstance(place, bytes) else self._read(place)[1]
 
     def _read(self, place: int) -> tuple[int, bytes]:
         n = place & 0xFFFF
@@ -236,6 +240,65 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         self._live.pop(key, None)
         v = self._items.pop(key)
         return v if isinstance(v, dict) else self._shelves.take(v)
+
+
+class ParkedTexts(MutableMapping[Any, Any]):
+    """A ``dict`` whose ``str`` values are kept as UTF-8 on shelves (see the module's
+    text), any other value as it is: for a million JSON cells a reader merges into its
+    records at the end (each read back as a new ``str``; taken with ``pop``, its shelf
+    space is let go).
+
+    Examples
+    --------
+    >>> cells = ParkedTexts()
+    >>> cells[("users", "u1")] = '{"x": 1}'
+    >>> cells[("users", "u2")] = {"x": 2}
+    >>> cells.pop(("users", "u1")), ("users", "u1") in cells, cells[("users", "u2")]
+    ('{"x": 1}', False, {'x': 2})
+    """
+
+    __slots__ = ("_items", "_shelves")
+
+    def __init__(self) -> None:
+        self._items: dict[Any, Any] = {}  # a value, or its text's place on a shelf
+        self._shelves = _Shelves(self._items)
+
+    def __getitem__(self, key: Any) -> Any:
+        v = self._items[key]
+        if isinstance(v, (int, bytes)):  # (a place: never a value, only str is parked)
+            return self._shelves.read(v).decode("utf-8", "surrogatepass")
+        return v
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._let_go(self._items.get(key))
+        if isinstance(value, str):
+            value = self._shelves.put(key, value.encode("utf-8", "surrogatepass"))
+        self._items[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        self._let_go(self._items.pop(key))
+
+    def pop(self, key: Any, default: Any = None) -> Any:  # type: ignore[override]
+        """Remove ``key`` and give its value (``default`` when there is none)."""
+        if key not in self._items:
+            return default
+        v = self._items.pop(key)
+        if isinstance(v, (int, bytes)):
+            return self._shelves.take(v).decode("utf-8", "surrogatepass")
+        return v
+
+    def _let_go(self, old: Any) -> None:
+        if isinstance(old, (int, bytes)):
+            self._shelves.take(old)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def add_parked(b: Any, kind: str, value: dict[str, Any] | bytes,

@@ -40,9 +40,12 @@ def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     - a CSV file's cells are made into ``str`` objects three rows at a time (a large
       file's, 65,536 rows at a time), so rows cross slice boundaries;
     - pyarrow parses a CSV file 64 bytes at a time (a large file's, 16 MiB at a time), so
-      files span blocks, and a row longer than a block takes the whole-file retry."""
+      files span blocks, and a row longer than a block takes the whole-file retry;
+    - a folder's CSV file is parsed by pyarrow as it is read from disk, whatever its size
+      (a file of 32 MiB or more), and the file's bytes read only when that declines."""
     monkeypatch.setattr(parked, "LIVE_MAX", 1)
     monkeypatch.setattr(parked, "PARK_FROM", 0)
     monkeypatch.setattr(parked, "SHELF", 256)
-    monkeypatch.setattr(csvutil, "ROWS_AT_ONCE", 3)
+    monkeypatch.setattr(csv_arrow, "ROWS_AT_ONCE", 3)
     monkeypatch.setattr(csv_arrow, "BLOCK", 64)
+    monkeypatch.setattr(csvutil, "STREAM_FROM", 0)

@@ -241,7 +241,7 @@ def test_rows_read_once_let_the_blocks_go(monkeypatch: pytest.MonkeyPatch) -> No
     """Rows read with ``consume`` let each pyarrow block go once its rows are given (the
     table's columns cannot be read again) and hand the memory back every few blocks."""
     released: list[int] = []
-    monkeypatch.setattr(csvutil, "release_arrow_memory", lambda: released.append(1))
+    monkeypatch.setattr(csv_arrow, "release_arrow_memory", lambda: released.append(1))
     monkeypatch.setattr(csv_arrow, "BLOCK", 64)
     data = b"id,name\n" + b"".join(b"%d,n%d\n" % (i, i) for i in range(200))
     t = csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"))
@@ -249,9 +249,66 @@ def test_rows_read_once_let_the_blocks_go(monkeypatch: pytest.MonkeyPatch) -> No
     rows = t.dicts(consume=True)
     assert next(rows) == (2, {"id": "0", "name": "n0"})
     assert [d["id"] for _, d in rows] == [str(i) for i in range(1, 200)]
-    assert len(released) == blocks // csvutil.BLOCKS_PER_RELEASE > 1
+    assert len(released) == blocks // csv_arrow.BLOCKS_PER_RELEASE > 1
     with pytest.raises(RuntimeError, match="was let go"):
         t.column("id")
+
+
+def _from_folder(tmp: Path, data: bytes, coded: Any) -> Any:
+    """What :func:`csvutil.bundle_table` makes of ``data`` as a folder's file: header,
+    rows, problems, the file's size and hash, and whether its bytes were read whole."""
+    import hashlib
+
+    from rostergraph.io.bundle import Bundle
+
+    (tmp / "t.csv").write_bytes(data)
+    bundle, reads = Bundle(tmp), []
+    read = bundle.read
+    bundle.read = lambda name: reads.append(name) or read(name)  # type: ignore[method-assign]
+    b = RosterBuilder(source="mem", format="test")
+    t, _ = csvutil.bundle_table(bundle, "t.csv", b, kind="users", coded=coded)
+    rows = [(line, list(cells)) for line, cells in t.rows()]
+    (info,) = b.files
+    assert (info.size, info.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    return (t.header, rows, b.problems), bool(reads)
+
+
+@pytest.mark.parametrize("coded", [None, _every], ids=["strings", "coded"])
+@pytest.mark.parametrize("block", [64, 1 << 24], ids=["small blocks", "16 MiB blocks"])
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_file_parsed_as_read_equals_its_bytes_parsed(
+        name: str, block: int, coded: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder's file pyarrow parses as it reads it gives the header, rows (with their
+    lines), problems, size and SHA-256 that parsing its bytes gives; the files it
+    declines (quotes, a byte-order mark, blank lines, not UTF-8, ...) are read whole."""
+    monkeypatch.setattr(csv_arrow, "BLOCK", block)
+    data = HOSTILE[name]
+    got, read_whole = _from_folder(tmp_path, data, coded)
+    b = RosterBuilder(source="mem", format="test")
+    t = csvutil.read_table(data, "t.csv", b, kind="users")
+    assert got == (t.header, [(line, list(cells)) for line, cells in t.rows()], b.problems)
+    if name in ("plain", "crlf", "cr", "mixed ends", "no final break", "header only",
+                "nul", "spaces kept", "unicode", "empty cells") and block > 64:
+        assert not read_whole
+
+
+def test_file_changed_while_read_is_declined() -> None:
+    """A file whose first line is not the header read before it was parsed (it changed
+    in between), or that holds a quote, stops pyarrow's read: it is then read whole."""
+    import io
+
+    watched = csv_arrow._Watched(io.BytesIO(b"id,name\n1,a\n"), b"id,role\n")
+    with pytest.raises(OSError, match="changed"):
+        watched.read(4)
+    watched = csv_arrow._Watched(io.BytesIO(b'id,name\n1,"a"\n'), b"id,name\n")
+    assert watched.read(8) == b"id,name\n"
+    with pytest.raises(OSError, match="quote"):
+        watched.read(8)
+    watched = csv_arrow._Watched(io.BytesIO(b"a\r\nb\rc\n"), b"a\r\n")
+    while watched.read(1):  # (a CRLF split between two reads is one line break)
+        pass
+    assert watched.breaks == 3 and watched.size == 7
 
 
 def test_let_go_columns() -> None:
@@ -312,7 +369,7 @@ def test_dictionary_codes_follow_first_appearance() -> None:
 
     arr = pa.DictionaryArray.from_arrays(pa.array([2, 1, 2], type=pa.int32()),
                                          pa.array(["unused", "b", "a"]))
-    codes, values = csvutil._arrow_encoded(pa.chunked_array([arr]))
+    codes, values = csv_arrow.encoded_column(pa.chunked_array([arr]))
     assert values == ["a", "b"] and codes.tolist() == [0, 1, 0]
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from .limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["Bundle"]
+__all__ = ["Bundle", "Files"]
+
+
+class Files(Protocol):
+    """What a CSV reader reads a bundle's files through: a :class:`Bundle`, or a view of
+    one that finds a file by another spelling of its name."""
+
+    def read(self, name: str) -> bytes:
+        """The file's bytes."""
+
+    def file_path(self, name: str) -> Any:
+        """The file's path in a folder (``None``: an archive's member)."""
 
 
 class Bundle:
@@ -93,6 +104,10 @@ class Bundle:
 
     def __contains__(self, name: object) -> bool:
         return name in self._members
+
+    def file_path(self, name: str) -> Any:
+        """The path of a folder's file (``None`` for an archive's member)."""
+        return None if self._zip is not None else self._members[name]
 
     def read(self, name: str) -> bytes:
         """The bytes of one member (bounded by ``max_zip_total_bytes`` for zips)."""

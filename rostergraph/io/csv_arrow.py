@@ -36,14 +36,15 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
-__all__ = ["MAX_QUOTED_LINES", "arrow_columns", "release_arrow_memory", "trimmed"]
+__all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "encoded_column",
+           "release_arrow_memory", "rows_in_slices", "rows_letting_go", "trimmed"]
 
 #: Lines holding a quote that the check in C leaves to the :mod:`csv` module, at most: past
 #: this share of the file's lines, reading them again costs what the module's whole pass
@@ -59,6 +60,77 @@ def release_arrow_memory() -> None:
     pa = sys.modules.get("pyarrow")  # (not imported: nothing was parsed by it)
     if pa is not None:
         pa.default_memory_pool().release_unused()
+
+
+def encoded_column(col: Any) -> tuple[np.ndarray, list[str]]:
+    """A pyarrow column's codes (``int64``) and its distinct values (in order of first
+    appearance), encoded chunk by chunk with no whole-column copy; a column parsed
+    dictionary-encoded gives its own codes (its chunks share one dictionary)."""
+    import pyarrow as pa
+
+    coded = pa.types.is_dictionary(col.type)
+    enc = col if coded else col.dictionary_encode()
+    chunks = enc.chunks if hasattr(enc, "chunks") else [enc]
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), []
+    # (the chunks share one memo table: the last chunk's dictionary holds every value,
+    # at the codes the earlier chunks use)
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+    codes = codes.astype(np.int64, copy=False)
+    values = chunks[-1].dictionary.to_pylist()
+    if coded and len(codes):  # (held to the order encoded() promises, and no value unused)
+        top = np.maximum.accumulate(codes)  # (in order: it grows by one at each new value)
+        if codes[0] != 0 or np.any(np.diff(top) > 1) or int(top[-1]) + 1 != len(values):
+            first = np.full(len(values), len(codes), dtype=np.int64)
+            np.minimum.at(first, codes, np.arange(len(codes)))
+            order = np.argsort(first, kind="stable")
+            order = order[:int(np.count_nonzero(first < len(codes)))]
+            rank = np.empty(len(values), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            codes, values = rank[codes], [values[i] for i in order.tolist()]
+    elif coded:
+        values = []
+    return codes, values
+
+
+#: Rows whose cells :func:`rows_in_slices` makes into ``str`` objects at a time.
+ROWS_AT_ONCE = 65_536
+
+
+def rows_in_slices(columns: list[Any], n: int) -> Iterator[tuple[str, ...]]:
+    """The rows of ``columns`` (lists of cells, or pyarrow columns of ``n`` cells) as
+    tuples, the pyarrow columns made into ``str`` objects :data:`ROWS_AT_ONCE` rows at a
+    time (and not kept: what the rows' consumer keeps is all that stays)."""
+    for at in range(0, n, ROWS_AT_ONCE):
+        yield from zip(*[c[at:at + ROWS_AT_ONCE] if isinstance(c, list)
+                         else c.slice(at, ROWS_AT_ONCE).to_pylist() for c in columns])
+
+
+#: pyarrow blocks whose rows :func:`rows_letting_go` gives between two hand-backs of
+#: their memory to the system.
+BLOCKS_PER_RELEASE = 8
+
+
+def rows_letting_go(columns: list[Any], n: int) -> Iterator[tuple[str, ...]]:
+    """:func:`rows_in_slices`, letting each pyarrow block's cells go once its rows are
+    given (``columns`` is emptied: the caller's table holds them no more), and handing
+    their memory back to the system every :data:`BLOCKS_PER_RELEASE` blocks: a 1.1 GB
+    ``users.csv`` table otherwise stays whole beside the records made from it."""
+    blocks = [c.chunks if hasattr(c, "chunks") else None for c in columns]
+    sizes = {tuple(map(len, b)) for b in blocks if b is not None}
+    if any(b is None for b in blocks) or len(sizes) != 1:  # (not pyarrow's blocks alike)
+        yield from rows_in_slices(columns, n)
+        return
+    columns.clear()
+    for k in range(len(blocks[0])):  # type: ignore[arg-type]
+        part = [b[k] for b in blocks]  # type: ignore[index]
+        for b in blocks:
+            b[k] = None  # type: ignore[index]
+        for at in range(0, len(part[0]), ROWS_AT_ONCE):
+            yield from zip(*[a.slice(at, ROWS_AT_ONCE).to_pylist() for a in part])
+        del part
+        if k % BLOCKS_PER_RELEASE == BLOCKS_PER_RELEASE - 1:
+            release_arrow_memory()
 
 
 def trimmed(header: list[str]) -> list[str]:
@@ -298,7 +370,7 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
     the cells read the same either way.
     """
     try:
-        import pyarrow.compute as pc
+        import pyarrow.csv  # noqa: F401 (without it, the csv module reads every file)
     except ImportError:
         return None
     end = len(data)
@@ -321,19 +393,7 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
     names = [f"c{i}" for i in range(len(header))]
     table = _parse(data, names, quoted is not None,
                    [bool(coded and coded(name)) for name in header])
-    if table is None:
-        return None
-    if table.num_rows + 1 != n_lines:  # a blank line: the rows keep their own line numbers
-        return None
-    longest = max(limits.max_field_bytes, 1)
-    longest = min(longest, csv.field_size_limit())
-    # (the header is a row to the csv module: its names are held to the limit too; no
-    # field is longer than the file's byte count, which bounds its character count)
-    if len(data) > longest and max(map(len, header)) > longest:
-        return None
-    if table.num_rows and len(data) > longest and any(
-            (pc.max(pc.utf8_length(values)).as_py() or 0) > longest
-            for col in table.columns for values in _distinct_values(col)):
+    if table is None or not _fits(table, header, n_lines, len(data), limits):
         return None
     if quoted is not None and len(quoted[0]):
         left = _unverified(data, table, quoted)
@@ -341,3 +401,134 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
                 data, table, tuple(a[left] for a in quoted)):  # type: ignore[arg-type]
             return None
     return header, list(table.columns)
+
+
+def _fits(table: Any, header: list[str], n_lines: int, size: int, limits: Limits) -> bool:
+    """Whether pyarrow's ``table`` of a file of ``size`` bytes and ``n_lines`` lines (the
+    header's included) is every line as a row, with no field over the limits (those of
+    ``limits`` and of the :mod:`csv` module)."""
+    import pyarrow.compute as pc
+
+    if table.num_rows + 1 != n_lines:  # a blank line: the rows keep their own line numbers
+        return False
+    longest = max(limits.max_field_bytes, 1)
+    longest = min(longest, csv.field_size_limit())
+    # (the header is a row to the csv module: its names are held to the limit too; no
+    # field is longer than the file's byte count, which bounds its character count)
+    if size > longest and max(map(len, header)) > longest:
+        return False
+    return not (table.num_rows and size > longest and any(
+        (pc.max(pc.utf8_length(values)).as_py() or 0) > longest
+        for col in table.columns for values in _distinct_values(col)))
+
+
+#: Bytes of a file's first line :func:`arrow_columns_from_file` reads for its header, at
+#: most (a longer header: the file is read whole, as any other).
+_HEAD_BYTES = 1 << 20
+
+
+class _Declined(OSError):
+    """A file :func:`arrow_columns_from_file` leaves to the reading of its bytes."""
+
+
+class _Watched:
+    """A file as pyarrow reads it, a block at a time: its bytes hashed (SHA-256) and
+    counted, its line breaks counted (CR, LF or CRLF: one each), and the read stopped
+    (:class:`_Declined`) at a quote, or when it does not begin with the header read
+    before."""
+
+    def __init__(self, f: Any, head: bytes) -> None:
+        import hashlib
+
+        self._f, self._head = f, head
+        self.sha256 = hashlib.sha256()
+        self.size = self.breaks = 0
+        self.last = b""
+        self.closed = False
+
+    def read(self, n: int = -1) -> bytes:
+        chunk: bytes = self._f.read(n)
+        if self.size < len(self._head):
+            at = self.size
+            if chunk[:len(self._head) - at] != self._head[at:at + len(chunk)]:
+                raise _Declined("the file changed while it was read")
+        if b'"' in chunk:
+            raise _Declined("a quote")  # (quoted files: their lines are checked in memory)
+        self.sha256.update(chunk)
+        self.size += len(chunk)
+        cr = chunk.count(b"\r")
+        self.breaks += chunk.count(b"\n") + cr - chunk.count(b"\r\n")
+        if self.last == b"\r" and chunk[:1] == b"\n":  # (a CRLF across two reads)
+            self.breaks -= 1
+        if chunk:
+            self.last = chunk[-1:]
+        return chunk
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def arrow_columns_from_file(path: Any, limits: Limits,
+                            coded: Callable[[str], bool] | None = None,
+                            ) -> tuple[list[str], list[Any], int, str] | None:
+    """:func:`arrow_columns` of the file at ``path``, parsed by pyarrow as it reads the
+    file, so that its bytes are never all held at once (a 1.1 GB ``users.csv`` held beside
+    its table was the peak of loading it), with the file's size and SHA-256 (of the
+    bytes parsed). ``None`` for a file this path does not take: one holding a quote, a
+    byte-order mark or a row longer than a block, one not UTF-8, and whatever
+    :func:`arrow_columns` declines; the caller then reads the file's bytes.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "e.csv"
+    >>> _ = p.write_bytes(b"id,role\\r\\n1,student\\r\\n2,teacher\\r\\n")
+    >>> header, cols, size, digest = arrow_columns_from_file(p, DEFAULT_LIMITS)
+    >>> header, [c.to_pylist() for c in cols], size
+    (['id', 'role'], [['1', '2'], ['student', 'teacher']], 31)
+    >>> _ = p.write_bytes(b'id,role\\n1,"student"\\n')
+    >>> arrow_columns_from_file(p, DEFAULT_LIMITS) is None
+    True
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:
+        return None
+    with open(path, "rb") as f:
+        start = f.read(_HEAD_BYTES)
+    ends = [i for i in (start.find(b"\n"), start.find(b"\r")) if i >= 0]
+    if not ends or start[:3] == b"\xef\xbb\xbf" or b'"' in start[:min(ends)]:
+        return None
+    try:
+        header = start[:min(ends)].decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return None
+    if trimmed(header) != header:
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    types = {name: pa.dictionary(pa.int32(), pa.string()) if coded and coded(h) else pa.string()
+             for name, h in zip(names, header)}
+    with open(path, "rb", buffering=0) as f:
+        watched = _Watched(f, start[:min(ends) + 1])
+        try:
+            table = pcsv.read_csv(
+                watched,
+                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1,
+                                              use_threads=True, block_size=BLOCK),
+                parse_options=pcsv.ParseOptions(quote_char=False, ignore_empty_lines=True),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=types, strings_can_be_null=False,
+                    quoted_strings_can_be_null=False)).unify_dictionaries()
+        except (pa.ArrowException, ValueError, OSError):
+            return None
+    n_lines = watched.breaks + (watched.last not in (b"\r", b"\n", b""))
+    if watched.size <= len(header) or not _fits(table, header, n_lines, watched.size, limits):
+        return None
+    return header, list(table.columns), watched.size, watched.sha256.hexdigest()

@@ -46,10 +46,11 @@ import numpy as np
 import orjson
 
 from ..columns import Codes
-from ..roster import RosterBuilder, raw_text
-from .bundle import Bundle
+from ..roster import FileInfo, RosterBuilder, raw_text
+from .bundle import Bundle, Files
 from .csv_arrow import arrow_columns as _arrow_columns
-from .csv_arrow import release_arrow_memory
+from .csv_arrow import arrow_columns_from_file as _arrow_columns_from_file
+from .csv_arrow import encoded_column, release_arrow_memory, rows_in_slices, rows_letting_go
 from .csv_arrow import trimmed as _trimmed
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import loads_carry
@@ -356,7 +357,7 @@ class CsvTable:
             return None
         col = self._held(i) if self._columns is not None else None
         if col is not None and not isinstance(col, list):  # pyarrow: encoded in C
-            return _arrow_encoded(col)
+            return encoded_column(col)
         cells = self.column(name) or []
         values: list[str] = []
         codes = np.fromiter(map(Codes({}, values).__getitem__, cells), dtype=np.int64,
@@ -383,7 +384,7 @@ class CsvTable:
             import pyarrow.compute as pc
 
             if pa.types.is_dictionary(col.type):  # (its codes: each value once)
-                codes = _arrow_encoded(col)[0]
+                codes = encoded_column(col)[0]
                 return len(codes) < 2 or int(np.bincount(codes).max()) < 2
             # (sorted, equal neighbours: on 6.2M distinct ids, 5.5 s against 9.5 s to
             # encode and 9-10 s for pyarrow's unique, each the first in its process)
@@ -401,8 +402,8 @@ class CsvTable:
             held = [self._held(i) for i in range(len(self._columns))]
             if consume:
                 self._columns = [_GONE] * len(held)
-                return _rows_letting_go(held, len(self.lines))
-            return _rows_in_slices(held, len(self.lines))
+                return rows_letting_go(held, len(self.lines))
+            return rows_in_slices(held, len(self.lines))
         if consume:
             cells, self._cells = self.cells, _GONE
             return _emptied(cells)
@@ -446,37 +447,6 @@ class CsvTable:
         return ((line, dict(zip(header, values))) for line, values in rows)
 
 
-def _arrow_encoded(col: Any) -> tuple[np.ndarray, list[str]]:
-    """A pyarrow column's codes (``int64``) and its distinct values (in order of first
-    appearance), encoded chunk by chunk with no whole-column copy; a column parsed
-    dictionary-encoded gives its own codes (its chunks share one dictionary)."""
-    import pyarrow as pa
-
-    coded = pa.types.is_dictionary(col.type)
-    enc = col if coded else col.dictionary_encode()
-    chunks = enc.chunks if hasattr(enc, "chunks") else [enc]
-    if not chunks:
-        return np.zeros(0, dtype=np.int64), []
-    # (the chunks share one memo table: the last chunk's dictionary holds every value,
-    # at the codes the earlier chunks use)
-    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
-    codes = codes.astype(np.int64, copy=False)
-    values = chunks[-1].dictionary.to_pylist()
-    if coded and len(codes):  # (held to the order encoded() promises, and no value unused)
-        top = np.maximum.accumulate(codes)  # (in order: it grows by one at each new value)
-        if codes[0] != 0 or np.any(np.diff(top) > 1) or int(top[-1]) + 1 != len(values):
-            first = np.full(len(values), len(codes), dtype=np.int64)
-            np.minimum.at(first, codes, np.arange(len(codes)))
-            order = np.argsort(first, kind="stable")
-            order = order[:int(np.count_nonzero(first < len(codes)))]
-            rank = np.empty(len(values), dtype=np.int64)
-            rank[order] = np.arange(len(order))
-            codes, values = rank[codes], [values[i] for i in order.tolist()]
-    elif coded:
-        values = []
-    return codes, values
-
-
 def _absent(cells: list[str]) -> None:
     return None
 
@@ -490,46 +460,6 @@ def _emptied(cells: list[list[str]]) -> Iterator[list[str]]:
     for i, row in enumerate(cells):
         cells[i] = None  # type: ignore[call-overload]
         yield row
-
-
-#: Rows whose cells :func:`_rows_in_slices` makes into ``str`` objects at a time.
-ROWS_AT_ONCE = 65_536
-
-
-def _rows_in_slices(columns: list[Any], n: int) -> Iterator[tuple[str, ...]]:
-    """The rows of ``columns`` (lists of cells, or pyarrow columns of ``n`` cells) as
-    tuples, the pyarrow columns made into ``str`` objects :data:`ROWS_AT_ONCE` rows at a
-    time (and not kept: what the rows' consumer keeps is all that stays)."""
-    for at in range(0, n, ROWS_AT_ONCE):
-        yield from zip(*[c[at:at + ROWS_AT_ONCE] if isinstance(c, list)
-                         else c.slice(at, ROWS_AT_ONCE).to_pylist() for c in columns])
-
-
-#: pyarrow blocks whose rows :func:`_rows_letting_go` gives between two hand-backs of
-#: their memory to the system.
-BLOCKS_PER_RELEASE = 8
-
-
-def _rows_letting_go(columns: list[Any], n: int) -> Iterator[tuple[str, ...]]:
-    """:func:`_rows_in_slices`, letting each pyarrow block's cells go once its rows are
-    given (``columns`` is emptied: the caller's table holds them no more), and handing
-    their memory back to the system every :data:`BLOCKS_PER_RELEASE` blocks: a 1.1 GB
-    ``users.csv`` table otherwise stays whole beside the records made from it."""
-    blocks = [c.chunks if hasattr(c, "chunks") else None for c in columns]
-    sizes = {tuple(map(len, b)) for b in blocks if b is not None}
-    if any(b is None for b in blocks) or len(sizes) != 1:  # (not pyarrow's blocks alike)
-        yield from _rows_in_slices(columns, n)
-        return
-    columns.clear()
-    for k in range(len(blocks[0])):  # type: ignore[arg-type]
-        part = [b[k] for b in blocks]  # type: ignore[index]
-        for b in blocks:
-            b[k] = None  # type: ignore[index]
-        for at in range(0, len(part[0]), ROWS_AT_ONCE):
-            yield from zip(*[a.slice(at, ROWS_AT_ONCE).to_pylist() for a in part])
-        del part
-        if k % BLOCKS_PER_RELEASE == BLOCKS_PER_RELEASE - 1:
-            release_arrow_memory()
 
 
 def _first_wins(header: list[str], values: list[str]) -> Row:
@@ -586,6 +516,47 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         if not cells or set(map(len, cells)) == {len(header)}:
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
     return CsvTable(header, rows, None, None, name, b, kind)
+
+
+#: A folder's file this large or larger is parsed by pyarrow as it is read from disk
+#: (:func:`~rostergraph.io.csv_arrow.arrow_columns_from_file`), its bytes never held whole.
+STREAM_FROM = 1 << 25
+
+
+def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None,
+                 limits: Limits = DEFAULT_LIMITS, coded: Callable[[str], bool] | None = None,
+                 keep_bytes: bool = False) -> tuple[CsvTable, bytes | None]:
+    """A bundle's file parsed (:func:`read_table`), its size and SHA-256 noted in ``b``'s
+    files; with its bytes when ``keep_bytes`` (else ``None``). pyarrow's freed memory is
+    handed back first, so the tables of the files read before are not held beside this
+    one's. A large file of a folder that pyarrow can parse as it reads it is never held
+    whole.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "users.csv").write_bytes(b"sourcedId\\n1\\n")
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> t, data = bundle_table(Bundle(d), "users.csv", b, kind="users")
+    >>> t.column("sourcedId"), data, b.files[0].size
+    (['1'], None, 12)
+    """
+    release_arrow_memory()
+    path = None if keep_bytes else bundle.file_path(name)
+    if path is not None and path.stat().st_size >= STREAM_FROM:
+        got = _arrow_columns_from_file(path, limits, coded)
+        if got is not None:
+            header, columns, size, digest = got
+            b.files.append(FileInfo(path=name, size=size, sha256=digest, kind=kind))
+            _repeats(header, name, b, kind)
+            n = len(columns[0]) if columns else 0
+            return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
+                            columns=columns), None
+    data = bundle.read(name)
+    b.add_file(name, data, kind)
+    t = read_table(data, name, b, kind=kind, limits=limits, coded=coded)
+    return t, data if keep_bytes else None
 
 
 def _utf8(data: bytes) -> bool:

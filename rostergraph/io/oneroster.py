@@ -46,7 +46,7 @@ from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
-from .csvutil import Bundle, CsvTable, loads_json_cell, read_table
+from .csvutil import Bundle, CsvTable, bundle_table, loads_json_cell
 from .enrollcols import live_status
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge
@@ -137,6 +137,9 @@ class _Files:
     def read(self, name: str) -> bytes:
         return self.bundle.read(self.renamed.get(name, name))
 
+    def file_path(self, name: str) -> Any:
+        return self.bundle.file_path(self.renamed.get(name, name))
+
     def names(self) -> list[str]:
         return self._names
 
@@ -192,19 +195,16 @@ class _Reader:
         (``coded``: the columns to parse dictionary-encoded, see ``read_table``)."""
         if name not in self.bundle:
             return None
-        # pyarrow's allocator keeps the freed tables of the files read before (1.5 GB
-        # after an L users.csv): given back before this file's bytes are read
-        release_arrow_memory()
-        data = self.bundle.read(name)
-        self.b.add_file(name, data, kind)
-        if name in self.absent_but_present:
+        absent = name in self.absent_but_present
+        t, data = bundle_table(self.bundle, name, self.b, kind=kind, limits=self.limits,
+                               coded=coded, keep_bytes=absent)
+        if absent and data is not None:
             if len(data.strip().splitlines()) > 1:
                 self.b.problem("other", f"the manifest says file.{name[:-4]}=absent, but "
                                f"{name} is there with rows: they were read",
                                file="manifest.csv", kind=kind)
             else:
                 self.b.notes.append(f"{name} is present (no rows) and the manifest says absent")
-        t = read_table(data, name, self.b, kind=kind, limits=self.limits, coded=coded)
         renames = spec_renames(t.header)
         for got, want in renames.items():
             self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "

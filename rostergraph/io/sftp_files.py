@@ -133,6 +133,9 @@ class AnyCase:
     def read(self, name: str) -> bytes:
         return self.bundle.read(self.aliases.get(name, name))
 
+    def file_path(self, name: str) -> Any:
+        return self.bundle.file_path(self.aliases.get(name, name))
+
     def names(self) -> list[str]:
         taken = set(self.aliases.values())
         return sorted({*self.aliases, *(n for n in self.bundle.names() if n not in taken)})

@@ -11,8 +11,7 @@ from typing import Any
 
 from ..model import parse_date
 from ..roster import RosterBuilder
-from .csv_arrow import release_arrow_memory
-from .csvutil import Bundle, CsvTable, read_table
+from .csvutil import Bundle, CsvTable, bundle_table
 from .enrollcols import padded_message
 from .limits import Limits
 from .parked import ParkedDicts
@@ -66,10 +65,8 @@ class RowReader:
         (``coded``: the columns to parse dictionary-encoded, see ``read_table``)."""
         if name not in self.bundle:
             return None
-        release_arrow_memory()  # (pyarrow keeps the freed tables of files read before)
-        data = self.bundle.read(name)
-        self.b.add_file(name, data, kind)
-        t = read_table(data, name, self.b, kind=kind, limits=self.limits, coded=coded)
+        t, _ = bundle_table(self.bundle, name, self.b, kind=kind, limits=self.limits,
+                            coded=coded)
         header = t.header
         renames = header_renames(name, header)
         for got, want in renames.items():

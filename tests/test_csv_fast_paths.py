@@ -340,8 +340,12 @@ def test_encoded_columns() -> None:
 def _views(t: csvutil.CsvTable, name: str) -> Any:
     from rostergraph.io.enrollcols import filled_rows
 
+    import numpy as np
+
     codes, values = t.encoded(name)  # type: ignore[misc]
-    return codes.tolist(), values, t.distinct(name), filled_rows(t, name), t.column(name)
+    some = t.cells_at(name, np.arange(0, len(codes), 3))  # (before the column is made str)
+    return (codes.tolist(), values, t.distinct(name), filled_rows(t, name), some,
+            t.column(name))
 
 
 @settings(max_examples=200, deadline=None)
@@ -350,8 +354,8 @@ def _views(t: csvutil.CsvTable, name: str) -> Any:
 def test_dictionary_encoded_columns_read_the_same(cells: list[str], block: int) -> None:
     """A column pyarrow parsed dictionary-encoded, in blocks of ``block`` bytes (each
     block with its own dictionary until they are unified), gives the codes (values in
-    order of first appearance), distinctness, count of filled rows and cells of the same
-    column parsed as strings; a unique column too."""
+    order of first appearance), distinctness, count of filled rows, cells at some rows
+    and cells of the same column parsed as strings; a unique column too."""
     data = ("a,u\n" + "".join(f"{c},{i}\n" for i, c in enumerate(cells))).encode()
     with unittest.mock.patch.object(csv_arrow, "BLOCK", block):
         plain = csvutil.read_table(data, "t.csv", RosterBuilder(source="m", format="t"))

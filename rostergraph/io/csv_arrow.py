@@ -43,7 +43,8 @@ import numpy as np
 
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
-__all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "encoded_column",
+__all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "cells_at",
+           "encoded_column",
            "release_arrow_memory", "rows_in_slices", "rows_letting_go", "trimmed"]
 
 #: Lines holding a quote that the check in C leaves to the :mod:`csv` module, at most: past
@@ -131,6 +132,29 @@ def rows_letting_go(columns: list[Any], n: int) -> Iterator[tuple[str, ...]]:
         del part
         if k % BLOCKS_PER_RELEASE == BLOCKS_PER_RELEASE - 1:
             release_arrow_memory()
+
+
+def cells_at(col: Any, rows: np.ndarray) -> list[str]:
+    """The cells of pyarrow column ``col`` at ``rows`` (ascending), taken block by block:
+    no other cell becomes a ``str`` object and the blocks are never joined.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> cells_at(pa.chunked_array([["a", "b"], ["c", "d", "e"]]), np.array([1, 3]))
+    ['b', 'd']
+    """
+    import pyarrow as pa
+
+    out: list[str] = []
+    start = 0
+    for chunk in col.chunks:
+        end = start + len(chunk)
+        lo, hi = np.searchsorted(rows, [start, end])
+        if hi > lo:
+            out += chunk.take(pa.array(rows[lo:hi] - start)).to_pylist()
+        start = end
+    return out
 
 
 def trimmed(header: list[str]) -> list[str]:

@@ -50,7 +50,13 @@ from ..roster import FileInfo, RosterBuilder, raw_text
 from .bundle import Bundle, Files
 from .csv_arrow import arrow_columns as _arrow_columns
 from .csv_arrow import arrow_columns_from_file as _arrow_columns_from_file
-from .csv_arrow import encoded_column, release_arrow_memory, rows_in_slices, rows_letting_go
+from .csv_arrow import (
+    cells_at,
+    encoded_column,
+    release_arrow_memory,
+    rows_in_slices,
+    rows_letting_go,
+)
 from .csv_arrow import trimmed as _trimmed
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import loads_carry
@@ -327,6 +333,26 @@ class CsvTable:
         if self._columns is not None:
             return self._column_at(i)
         return list(map(itemgetter(i), self.cells))
+
+    def cells_at(self, name: str, rows: np.ndarray) -> list[str] | None:
+        """The cells of column ``name`` of a clean table at ``rows`` (ascending), without
+        making the column's other cells ``str`` objects; ``None`` as for :meth:`column`.
+
+        Examples
+        --------
+        >>> from rostergraph.roster import RosterBuilder
+        >>> t = read_table(b"a\\nx\\ny\\nz\\n", "t.csv", RosterBuilder(source="m", format="t"))
+        >>> t.cells_at("a", np.array([0, 2]))
+        ['x', 'z']
+        """
+        i = self.index.get(name)
+        if i is None or not self.clean:
+            return None
+        col = self._held(i) if self._columns is not None else None
+        if col is not None and not isinstance(col, list):
+            return cells_at(col, rows)
+        cells = self.column(name) or []
+        return [cells[r] for r in rows.tolist()]
 
     def arrow(self, name: str) -> Any:
         """Column ``name`` of a clean table that pyarrow parsed, as its pyarrow array (no

@@ -112,16 +112,17 @@ def first_rows(*codes: np.ndarray) -> np.ndarray:
 
 
 def _extend_grouped(targets: list[Any], key: str, rows: np.ndarray, group: np.ndarray,
-                    values: np.ndarray) -> None:
-    """``targets[group[i]][key].extend`` (a list made when absent) with ``values[i]`` for
-    every ``i`` in ``rows`` (ascending): each list gets its values in row order, as one
-    ``append`` per row would give."""
+                    values: np.ndarray, codes: np.ndarray) -> None:
+    """``targets[group[i]][key].extend`` (a list made when absent) with
+    ``values[codes[i]]`` for every ``i`` in ``rows`` (ascending): each list gets its values
+    in row order, as one ``append`` per row would give. (Values by code: no array of an
+    object per row is made.)"""
     if not len(rows):
         return
     g = group[rows]
     order = np.argsort(g, kind="stable")
     g = g[order]
-    vals = values[rows[order]].tolist()
+    vals = values[codes[rows[order]]].tolist()
     bounds = [0, *(np.flatnonzero(np.diff(g)) + 1).tolist(), len(g)]
     heads = g[bounds[:-1]].tolist()
     for target, a, z in zip(heads, bounds[:-1], bounds[1:]):
@@ -280,12 +281,14 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     kept = np.flatnonzero(ok & (student | teacher))
     kept = kept[first_rows(c_code[kept], m_code[kept], teacher[kept].astype(np.int64))]
     uid_of = object_array(list(merged))
-    _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of[m_code])
+    _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of, m_code)
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
-    sids = t.column("sourcedId") if not ok.all() else None
+    bad = np.flatnonzero(~ok)
+    # (the ids of those rows only: the column as str objects was 0.5 GB at L)
+    sids = dict(zip(bad.tolist(), t.cells_at("sourcedId", bad) or ()))
     codes: dict[int, str] = {}
-    for i in np.flatnonzero(~ok).tolist():
-        rid = sids[i] if sids is not None else None
+    for i in bad.tolist():
+        rid = sids.get(i)
         if repeat[i]:
             codes[i] = "duplicate_id"
             told.append((i, f"duplicate enrollment id {rid!r}: the first row is kept", rid))
@@ -372,7 +375,7 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
     ok = has_sec & truthy(students)[u_code]
     good = np.flatnonzero(ok)
     first = first_rows(c_code[good], u_code[good])
-    _extend_grouped(secs, "students", good[first], c_code, object_array(students)[u_code])
+    _extend_grouped(secs, "students", good[first], c_code, object_array(students), u_code)
     told = [(i, (f"enrollment in unknown section {sec_ids[c_code[i]]!r}; not loaded"
                  if not has_sec[i] else "enrollment without Student_id; not loaded"),
              sec_ids[c_code[i]] or None) for i in np.flatnonzero(~ok).tolist()]

@@ -14,6 +14,7 @@ import unittest.mock
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -340,8 +341,6 @@ def test_encoded_columns() -> None:
 def _views(t: csvutil.CsvTable, name: str) -> Any:
     from rostergraph.io.enrollcols import filled_rows
 
-    import numpy as np
-
     codes, values = t.encoded(name)  # type: ignore[misc]
     some = t.cells_at(name, np.arange(0, len(codes), 3))  # (before the column is made str)
     return (codes.tolist(), values, t.distinct(name), filled_rows(t, name), some,
@@ -487,3 +486,25 @@ def test_text_lines_are_the_lines_string_io_gives(text: str) -> None:
             return str(exc)
 
     assert rows(csvutil.text_lines(text)) == rows(io.StringIO(text, newline=""))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.booleans(), st.booleans()),
+                max_size=40))
+def test_first_rows_marks_each_first_combination(rows: list[tuple[int, int, bool, bool]]
+                                                 ) -> None:
+    """``first_rows`` marks the first row of each combination of codes, over every row or
+    over the rows chosen."""
+    from rostergraph.io.enrollcols import first_rows
+
+    a, b, t, chosen = (np.array([r[i] for r in rows], dtype=int if i < 2 else bool)
+                       for i in range(4))
+    at = np.flatnonzero(chosen) if len(rows) else np.zeros(0, dtype=np.int64)
+    seen: set[Any] = set()
+    want = []
+    for i in at.tolist():
+        want.append((a[i], b[i], t[i]) not in seen)
+        seen.add((a[i], b[i], t[i]))
+    assert first_rows(a, b, t, rows=at).tolist() == want
+    pairs = list(zip(a.tolist(), b.tolist()))
+    assert first_rows(a, b).tolist() == [p not in pairs[:i] for i, p in enumerate(pairs)]

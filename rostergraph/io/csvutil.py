@@ -417,7 +417,10 @@ class CsvTable:
             if len(col) < 2:
                 return True
             ordered = col.take(pc.sort_indices(col))
-            return not pc.any(pc.equal(ordered[1:], ordered[:-1])).as_py()
+            repeats = pc.any(pc.equal(ordered[1:], ordered[:-1])).as_py()
+            del ordered
+            release_arrow_memory()  # (the sorted copy: 0.3 GB for 6.2M enrollment ids)
+            return not repeats
         cells = self.column(name) or []
         return len(set(cells)) == len(cells)
 

@@ -92,22 +92,33 @@ def truthy(values: list[Any]) -> np.ndarray:
     return np.fromiter(map(bool, values), dtype=bool, count=len(values))
 
 
-def first_rows(*codes: np.ndarray) -> np.ndarray:
-    """Whether each row's combination of codes is the first of its value.
+def first_rows(*codes: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Whether each row's combination of codes is the first of its value; with ``rows``,
+    of those rows only (``codes`` are then every row's, and taken at ``rows`` one at a
+    time: no copy of each is held at once).
 
     Examples
     --------
     >>> first_rows(np.array([0, 1, 0, 1]), np.array([0, 0, 0, 1])).tolist()
     [True, True, False, True]
+    >>> first_rows(np.array([0, 1, 0, 1]), rows=np.array([1, 2, 3])).tolist()
+    [True, True, False]
     """
-    if not len(codes[0]):
+    at = (lambda c: c[rows]) if rows is not None else (lambda c: c)
+    key = at(codes[0]).astype(np.int64)  # (a copy: made the key in place)
+    if not len(key):
         return np.ones(0, dtype=bool)
-    key = codes[0].astype(np.int64)
     for c in codes[1:]:
-        key = key * (int(c.max()) + 1) + c  # (products stay far below 2**63 at any size)
-    _, at = np.unique(key, return_index=True)
-    first = np.zeros(len(key), dtype=bool)
-    first[at] = True
+        key *= int(c.max()) + 1  # (products stay far below 2**63 at any size)
+        key += at(c)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    new = np.empty(len(key), dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    del key
+    first = np.zeros(len(new), dtype=bool)
+    first[order[new]] = True
     return first
 
 
@@ -279,7 +290,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
         keep_other_role(secs[c_code[i]], roles[r_code[i]],  # type: ignore[arg-type]
                         alias.get(usids[u_code[i]], usids[u_code[i]]))
     kept = np.flatnonzero(ok & (student | teacher))
-    kept = kept[first_rows(c_code[kept], m_code[kept], teacher[kept].astype(np.int64))]
+    kept = kept[first_rows(c_code, m_code, teacher, rows=kept)]
     uid_of = object_array(list(merged))
     _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of, m_code)
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
@@ -374,7 +385,7 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
     has_sec = np.array([s is not None for s in secs], dtype=bool)[c_code]
     ok = has_sec & truthy(students)[u_code]
     good = np.flatnonzero(ok)
-    first = first_rows(c_code[good], u_code[good])
+    first = first_rows(c_code, u_code, rows=good)
     _extend_grouped(secs, "students", good[first], c_code, object_array(students), u_code)
     told = [(i, (f"enrollment in unknown section {sec_ids[c_code[i]]!r}; not loaded"
                  if not has_sec[i] else "enrollment without Student_id; not loaded"),

@@ -42,7 +42,7 @@ def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     - pyarrow parses a CSV file 64 bytes at a time (a large file's, 16 MiB at a time), so
       files span blocks, and a row longer than a block takes the whole-file retry;
     - a folder's CSV file is parsed by pyarrow as it is read from disk, whatever its size
-      (a file of 32 MiB or more), and the file's bytes read only when that declines."""
+      (a file of 128 MiB or more), and the file's bytes read only when that declines."""
     monkeypatch.setattr(parked, "LIVE_MAX", 1)
     monkeypatch.setattr(parked, "PARK_FROM", 0)
     monkeypatch.setattr(parked, "SHELF", 256)

@@ -267,7 +267,7 @@ def _from_folder(tmp: Path, data: bytes, coded: Any) -> Any:
     read = bundle.read
     bundle.read = lambda name: reads.append(name) or read(name)  # type: ignore[method-assign]
     b = RosterBuilder(source="mem", format="test")
-    t, _ = csvutil.bundle_table(bundle, "t.csv", b, kind="users", coded=coded)
+    t = csvutil.bundle_table(bundle, "t.csv", b, kind="users", coded=coded)
     rows = [(line, list(cells)) for line, cells in t.rows()]
     (info,) = b.files
     assert (info.size, info.sha256) == (len(data), hashlib.sha256(data).hexdigest())

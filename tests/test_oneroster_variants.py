@@ -211,6 +211,17 @@ def test_a_file_the_manifest_calls_absent_is_read_when_it_is_there(tmp_path: Pat
     assert any("demographics.csv is present (no rows)" in n for n in r.provenance.notes)
 
 
+def test_a_file_called_absent_is_told_before_its_own_problems(tmp_path: Path) -> None:
+    """The manifest's word on a file comes before the problems of the file itself (here a
+    column named twice), as the file is read after the manifest."""
+    manifest = "propertyName,value\noneroster.version,1.1\nfile.enrollments,absent\n"
+    enr = ENR_HEAD.rstrip("\n") + ",x,x\ne1,active,2024-01-01,c1,sA,s1,student,,,,1,2\n"
+    r = read_oneroster(bundle(tmp_path / "b", manifest_csv=manifest, enrollments_csv=enr))
+    assert r.sections["c1"].students == ("s1",)
+    assert [(p.file, p.code) for p in r.problems[:2]] == [("manifest.csv", "other"),
+                                                         ("enrollments.csv", "syntax")]
+
+
 @pytest.mark.parametrize("spelling", ["FILE.Enrollments", " file.enrollments "])
 def test_manifest_property_names_in_another_case(spelling: str, tmp_path: Path) -> None:
     """``FILE.Enrollments,Bulk`` is ``file.enrollments,bulk``: a missing file so declared is

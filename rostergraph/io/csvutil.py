@@ -557,12 +557,13 @@ STREAM_FROM = 1 << 27
 
 def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None,
                  limits: Limits = DEFAULT_LIMITS, coded: Callable[[str], bool] | None = None,
-                 keep_bytes: bool = False) -> tuple[CsvTable, bytes | None]:
+                 first: Callable[[bytes], None] | None = None) -> CsvTable:
     """A bundle's file parsed (:func:`read_table`), its size and SHA-256 noted in ``b``'s
-    files; with its bytes when ``keep_bytes`` (else ``None``). pyarrow's freed memory is
-    handed back first, so the tables of the files read before are not held beside this
-    one's. A large file of a folder that pyarrow can parse as it reads it is never held
-    whole.
+    files. pyarrow's freed memory is handed back first, so the tables of the files read
+    before are not held beside this one's. A large file of a folder that pyarrow can
+    parse as it reads it is never held whole; with ``first``, the file's bytes are read
+    and given to it before they are parsed (the problems it tells come before the
+    file's own).
 
     Examples
     --------
@@ -570,12 +571,13 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "users.csv").write_bytes(b"sourcedId\\n1\\n")
     >>> b = RosterBuilder(source="m", format="t")
-    >>> t, data = bundle_table(Bundle(d), "users.csv", b, kind="users")
-    >>> t.column("sourcedId"), data, b.files[0].size
-    (['1'], None, 12)
+    >>> t = bundle_table(Bundle(d), "users.csv", b, kind="users", first=print)
+    b'sourcedId\\n1\\n'
+    >>> t.column("sourcedId"), b.files[0].size
+    (['1'], 12)
     """
     release_arrow_memory()
-    path = None if keep_bytes else bundle.file_path(name)
+    path = bundle.file_path(name) if first is None else None
     if path is not None and path.stat().st_size >= STREAM_FROM:
         got = _arrow_columns_from_file(path, limits, coded)
         if got is not None:
@@ -585,12 +587,14 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
             _repeats(header, name, b, kind)
             n = len(columns[0]) if columns else 0
             return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
-                            columns=columns), None
+                            columns=columns)
     data = bundle.read(name)
     b.add_file(name, data, kind)
+    if first is not None:
+        first(data)
     t = read_table(data, name, b, kind=kind, limits=limits, coded=coded)
     release_arrow_memory()
-    return t, data if keep_bytes else None
+    return t
 
 
 def _utf8(data: bytes) -> bool:

@@ -195,16 +195,9 @@ class _Reader:
         (``coded``: the columns to parse dictionary-encoded, see ``read_table``)."""
         if name not in self.bundle:
             return None
-        absent = name in self.absent_but_present
-        t, data = bundle_table(self.bundle, name, self.b, kind=kind, limits=self.limits,
-                               coded=coded, keep_bytes=absent)
-        if absent and data is not None:
-            if len(data.strip().splitlines()) > 1:
-                self.b.problem("other", f"the manifest says file.{name[:-4]}=absent, but "
-                               f"{name} is there with rows: they were read",
-                               file="manifest.csv", kind=kind)
-            else:
-                self.b.notes.append(f"{name} is present (no rows) and the manifest says absent")
+        t = bundle_table(self.bundle, name, self.b, kind=kind, limits=self.limits,
+                         coded=coded, first=self._absent_check(name, kind)
+                         if name in self.absent_but_present else None)
         renames = spec_renames(t.header)
         for got, want in renames.items():
             self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "
@@ -213,6 +206,17 @@ class _Reader:
         if renames:
             t.rename([renames.get(h, h) for h in t.header])
         return t
+
+    def _absent_check(self, name: str, kind: str | None) -> Callable[[bytes], None]:
+        """What to tell of a file the manifest says is absent, from its bytes."""
+        def check(data: bytes) -> None:
+            if len(data.strip().splitlines()) > 1:
+                self.b.problem("other", f"the manifest says file.{name[:-4]}=absent, but "
+                               f"{name} is there with rows: they were read",
+                               file="manifest.csv", kind=kind)
+            else:
+                self.b.notes.append(f"{name} is present (no rows) and the manifest says absent")
+        return check
 
     def cells(self, t: CsvTable, name: str,
               kind: str | None) -> Iterator[tuple[int, list[str]]]:

@@ -65,8 +65,8 @@ class RowReader:
         (``coded``: the columns to parse dictionary-encoded, see ``read_table``)."""
         if name not in self.bundle:
             return None
-        t, _ = bundle_table(self.bundle, name, self.b, kind=kind, limits=self.limits,
-                            coded=coded)
+        t = bundle_table(self.bundle, name, self.b, kind=kind, limits=self.limits,
+                         coded=coded)
         header = t.header
         renames = header_renames(name, header)
         for got, want in renames.items():

@@ -294,10 +294,24 @@ def test_file_parsed_as_read_equals_its_bytes_parsed(
         assert not read_whole
 
 
-def test_file_changed_while_read_is_declined() -> None:
+def test_file_changed_while_read_is_declined(monkeypatch: pytest.MonkeyPatch) -> None:
     """A file whose first line is not the header read before it was parsed (it changed
-    in between), or that holds a quote, stops pyarrow's read: it is then read whole."""
+    in between: another header, or cut short), or that holds a quote, stops pyarrow's
+    read: it is then read whole."""
     import io
+
+    def opens(*texts: bytes) -> None:  # (each open of the file gives the next text)
+        given = iter(texts)
+        monkeypatch.setattr(csv_arrow, "open", lambda *a, **k: io.BytesIO(next(given)),
+                            raising=False)
+
+    for later in (b"id,name\n1,a\n", b"id,", b""):
+        opens(b"id,role\n1,a\n", later)
+        assert csv_arrow.arrow_columns_from_file("t.csv", Limits()) is None
+    opens(b"id,role\n1,a\n", b"id,role\n1,a\n")
+    got = csv_arrow.arrow_columns_from_file("t.csv", Limits())
+    assert got is not None and got[0] == ["id", "role"] and got[2] == 12
+    monkeypatch.undo()
 
     watched = csv_arrow._Watched(io.BytesIO(b"id,name\n1,a\n"), b"id,role\n")
     with pytest.raises(OSError, match="changed"):

@@ -539,8 +539,9 @@ def arrow_columns_from_file(path: Any, limits: Limits,
     names = [f"c{i}" for i in range(len(header))]
     types = {name: pa.dictionary(pa.int32(), pa.string()) if coded and coded(h) else pa.string()
              for name, h in zip(names, header)}
-    with open(path, "rb", buffering=0) as f:
-        watched = _Watched(f, start[:min(ends) + 1])
+    head = start[:min(ends) + 1]
+    with open(path, "rb") as f:  # (buffered: a read gives what is asked for, to the end)
+        watched = _Watched(f, head)
         try:
             table = pcsv.read_csv(
                 watched,
@@ -553,6 +554,6 @@ def arrow_columns_from_file(path: Any, limits: Limits,
         except (pa.ArrowException, ValueError, OSError):
             return None
     n_lines = watched.breaks + (watched.last not in (b"\r", b"\n", b""))
-    if watched.size <= len(header) or not _fits(table, header, n_lines, watched.size, limits):
+    if watched.size < len(head) or not _fits(table, header, n_lines, watched.size, limits):
         return None
     return header, list(table.columns), watched.size, watched.sha256.hexdigest()

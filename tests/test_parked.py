@@ -124,6 +124,8 @@ def test_parked_texts_behave_as_a_dict(ops: list[tuple[Any, ...]]) -> None:
         assert _same(store[key], model[key]) and key in store
         assert _same(store.pop(key), model[key])
     assert all(shelf is None for shelf in store._shelves.shelves[:-1])
+    with pytest.raises(TypeError):
+        store["n"] = 3  # (an int stands for a place on a shelf: refused as a value)
 
 
 def test_sparse_shelves_are_emptied_at_a_settle(monkeypatch: pytest.MonkeyPatch) -> None:

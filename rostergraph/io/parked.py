@@ -244,9 +244,9 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
 
 class ParkedTexts(MutableMapping[Any, Any]):
     """A ``dict`` whose ``str`` values are kept as UTF-8 on shelves (see the module's
-    text), any other value as it is: for a million JSON cells a reader merges into its
-    records at the end (each read back as a new ``str``; taken with ``pop``, its shelf
-    space is let go).
+    text), any other value (but an ``int`` or ``bytes``: those stand for a place on a
+    shelf) as it is: for a million JSON cells a reader merges into its records at the end
+    (each read back as a new ``str``; taken with ``pop``, its shelf space is let go).
 
     Examples
     --------
@@ -270,6 +270,8 @@ class ParkedTexts(MutableMapping[Any, Any]):
         return v
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if isinstance(value, (int, bytes)):
+            raise TypeError("ParkedTexts holds no int or bytes value (they stand for places)")
         self._let_go(self._items.get(key))
         if isinstance(value, str):
             value = self._shelves.put(key, value.encode("utf-8", "surrogatepass"))

@@ -200,10 +200,6 @@ def test_csv_readers_keep_records_as_text(tmp_path: Path, fmt: str) -> None:
     assert r.users.n_built() + r.sections.n_built() < 5  # (findings name a few records)
     assert np.array_equal(RosterGraph.from_roster(r).roles, RosterGraph.from_roster(
         Roster(**{k: dict(r.records(k)) for k in KINDS})).roles)
-    # the users' id index is the one the build made for the references: every id at
-    # its place
-    assert r.users._idx == {uid: i for i, uid in enumerate(r.users)}
-    assert all(r.users[uid].id == uid for uid in list(r.users)[::7])
 
 
 def test_warm_csv_load_keeps_the_readers_text(tmp_path: Path,

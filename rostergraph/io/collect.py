@@ -160,9 +160,7 @@ class _Kind:
         rec_starts = np.full(len(ids), -1, dtype=np.int64)
         rec_ends = np.full(len(ids), -1, dtype=np.int64)
         rec_starts[plain_pos], rec_ends[plain_pos] = starts, ends
-        # (the users' id → position index the build made for the references: the records'
-        # own, so their first lookup does not make it again, 0.35 s at L)
-        recs = LazyRecords(cls, text, ids, rec_starts, rec_ends, ready, indices.get(self.kind))
+        recs = LazyRecords(cls, text, ids, rec_starts, rec_ends, ready)
         cols = final_columns(self.kind, row_columns(part), plain_pos, ready, len(ids),
                              indices)
         return recs, cols

@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -362,7 +362,7 @@ def _matched(codes: np.ndarray, values: list[str], col: str, kind: str,
 
 
 def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
-                     where: dict[str, tuple[str, int]] | None = None,
+                     where: Mapping[str, tuple[str, int]] | None = None,
                      match: Callable[[str, list[str]], list[str]] | None = None) -> None:
     """The SFTP reader's enrollment rows of a clean table: each student onto its section
     once, problems (an id naming its record only without spaces around it, unknown

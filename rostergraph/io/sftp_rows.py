@@ -6,7 +6,7 @@ built by :mod:`rostergraph.io.clever_csv`, whose reader extends :class:`RowReade
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from ..model import parse_date
@@ -27,6 +27,47 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "sections.csv": (("School_id", "schools"), ("Teacher_id", "users"))}
 
 
+class Places(Mapping[str, tuple[str, int]]):
+    """Where each id was first read: ``places[id] = (file, line)``, kept as one ``int``
+    per id (the line and the file's number) rather than a tuple: a million users' pairs
+    were a million tuples among the reader's short-lived objects.
+
+    Examples
+    --------
+    >>> at = Places()
+    >>> at["u1"] = ("students.csv", 7)
+    >>> at["u1"], "u1" in at, "u2" in at, len(at)
+    (('students.csv', 7), True, False, 1)
+    """
+
+    __slots__ = ("_at", "_codes", "_files")
+
+    def __init__(self) -> None:
+        self._at: dict[str, int] = {}
+        self._files: list[str] = []
+        self._codes: dict[str, int] = {}
+
+    def __setitem__(self, key: str, place: tuple[str, int]) -> None:
+        file, line = place
+        code = self._codes.setdefault(file, len(self._files))
+        if code == len(self._files):
+            self._files.append(file)
+        self._at[key] = line << 16 | code  # (a read has a handful of files)
+
+    def __getitem__(self, key: str) -> tuple[str, int]:
+        v = self._at[key]
+        return self._files[v & 0xFFFF], v >> 16
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
+
+
 class RowReader:
     """The state of one SFTP read and the row-level steps every file shares."""
 
@@ -35,11 +76,11 @@ class RowReader:
         self.plans: dict[str, ColumnPlan] = {}  # file → its column_plan
         # (most kept as text between rows: every user is held until the last file)
         self.users = ParkedDicts()
-        self.user_where: dict[str, tuple[str, int]] = {}
+        self.user_where = Places()
         self.emails: dict[str, str] = {}  # teacher email → user id
         self.aliases: dict[tuple[str, str], str] = {}  # (role, SFTP id) → another user id
         self.sections: dict[str, dict[str, Any]] = {}
-        self.section_where: dict[str, tuple[str, int]] = {}
+        self.section_where = Places()
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.contacts: list[tuple[str, int, str, dict[str, str]]] = []

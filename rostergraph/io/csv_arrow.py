@@ -44,7 +44,7 @@ import numpy as np
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
 __all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "cells_at",
-           "encoded_column",
+           "dictionary_codes", "encoded_column",
            "release_arrow_memory", "rows_in_slices", "rows_letting_go", "trimmed"]
 
 #: Lines holding a quote that the check in C leaves to the :mod:`csv` module, at most: past
@@ -63,6 +63,14 @@ def release_arrow_memory() -> None:
         pa.default_memory_pool().release_unused()
 
 
+def dictionary_codes(chunks: list[Any]) -> np.ndarray:
+    """The codes (``int64``) of dictionary-encoded chunks that share one dictionary."""
+    if not chunks:
+        return np.zeros(0, dtype=np.int64)
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+    return codes.astype(np.int64, copy=False)
+
+
 def encoded_column(col: Any) -> tuple[np.ndarray, list[str]]:
     """A pyarrow column's codes (``int64``) and its distinct values (in order of first
     appearance), encoded chunk by chunk with no whole-column copy; a column parsed
@@ -76,8 +84,7 @@ def encoded_column(col: Any) -> tuple[np.ndarray, list[str]]:
         return np.zeros(0, dtype=np.int64), []
     # (the chunks share one memo table: the last chunk's dictionary holds every value,
     # at the codes the earlier chunks use)
-    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
-    codes = codes.astype(np.int64, copy=False)
+    codes = dictionary_codes(chunks)
     values = chunks[-1].dictionary.to_pylist()
     if coded and len(codes):  # (held to the order encoded() promises, and no value unused)
         top = np.maximum.accumulate(codes)  # (in order: it grows by one at each new value)
@@ -332,35 +339,43 @@ def _header(first: str) -> list[str] | None:
 BLOCK = 1 << 24
 
 
-def _parse(data: bytes, names: list[str], quotes: bool, coded: list[bool]) -> Any:
-    """``data``'s rows after the header as a pyarrow table of string columns ``names``,
-    :data:`BLOCK` bytes at a time; ``None`` when pyarrow refuses the file. A row (or the
-    header) longer than a block fails the parse: the file is then parsed again as one
-    block.
-
-    A column whose ``coded`` flag is set is parsed dictionary-encoded (each distinct cell
-    once, a 32-bit code per row; its blocks share one dictionary, in order of first
-    appearance): for a column of a few distinct values over millions of rows, half the
-    memory of strings and a fraction of the parse time."""
+def _read_csv(source: Any, coded: list[bool], quotes: bool, block: int) -> Any:
+    """pyarrow's table of ``source``'s rows after the header (``source``: a buffer or a
+    file object), one string column per ``coded`` flag, parsed ``block`` bytes at a time
+    by pyarrow's own threads. A column whose flag is set is parsed
+    dictionary-encoded (each distinct cell once, a 32-bit code per row; its blocks share
+    one dictionary, in order of first appearance): for a column of a few distinct values
+    over millions of rows, half the memory of strings and a fraction of the parse time.
+    pyarrow's exceptions are the caller's."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
+    names = [f"c{i}" for i in range(len(coded))]
     types = {name: pa.dictionary(pa.int32(), pa.string()) if flag else pa.string()
              for name, flag in zip(names, coded)}
+    return pcsv.read_csv(
+        source,
+        # (pyarrow's own threads: a 1.1 GB users.csv with JSON cells in 20-23 s against
+        # 26-27 s, a 730 MB enrollments.csv in 3.0-4.3 s against 3.0-5.6 s)
+        read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True,
+                                      block_size=block),
+        parse_options=pcsv.ParseOptions(quote_char='"' if quotes else False,
+                                        double_quote=True, ignore_empty_lines=True),
+        convert_options=pcsv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                            quoted_strings_can_be_null=False),
+    ).unify_dictionaries()
+
+
+def _parse(data: bytes, coded: list[bool], quotes: bool) -> Any:
+    """``data``'s rows after the header (:func:`_read_csv`), :data:`BLOCK` bytes at a
+    time; ``None`` when pyarrow refuses the file. A row (or the header) longer than a
+    block fails the parse: the file is then parsed again as one block."""
+    import pyarrow as pa
+
     whole = min(max(len(data), 1 << 20), 1 << 30)
     for block in dict.fromkeys((min(BLOCK, whole), whole)):
         try:
-            return pcsv.read_csv(
-                pa.BufferReader(data),
-                # (pyarrow's own threads: a 1.1 GB users.csv with JSON cells in 20-23 s
-                # against 26-27 s, a 730 MB enrollments.csv in 3.0-4.3 s against 3.0-5.6 s)
-                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1,
-                                              use_threads=True, block_size=block),
-                parse_options=pcsv.ParseOptions(quote_char='"' if quotes else False,
-                                                double_quote=True, ignore_empty_lines=True),
-                convert_options=pcsv.ConvertOptions(
-                    column_types=types, strings_can_be_null=False,
-                    quoted_strings_can_be_null=False)).unify_dictionaries()
+            return _read_csv(pa.BufferReader(data), coded, quotes, block)
         except pa.ArrowInvalid as exc:  # (a row, or the header, longer than a block)
             if "block size" not in str(exc):
                 return None
@@ -414,9 +429,7 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
             n_lines += data.count(b"\r") - data.count(b"\r\n")
     if data[-1:] not in (b"\r", b"\n"):
         n_lines += 1
-    names = [f"c{i}" for i in range(len(header))]
-    table = _parse(data, names, quoted is not None,
-                   [bool(coded and coded(name)) for name in header])
+    table = _parse(data, [bool(coded and coded(name)) for name in header], quoted is not None)
     if table is None or not _fits(table, header, n_lines, len(data), limits):
         return None
     if quoted is not None and len(quoted[0]):
@@ -522,7 +535,6 @@ def arrow_columns_from_file(path: Any, limits: Limits,
     """
     try:
         import pyarrow as pa
-        import pyarrow.csv as pcsv
     except ImportError:
         return None
     with open(path, "rb") as f:
@@ -536,21 +548,12 @@ def arrow_columns_from_file(path: Any, limits: Limits,
         return None
     if trimmed(header) != header:
         return None
-    names = [f"c{i}" for i in range(len(header))]
-    types = {name: pa.dictionary(pa.int32(), pa.string()) if coded and coded(h) else pa.string()
-             for name, h in zip(names, header)}
     head = start[:min(ends) + 1]
     with open(path, "rb") as f:  # (buffered: a read gives what is asked for, to the end)
         watched = _Watched(f, head)
         try:
-            table = pcsv.read_csv(
-                watched,
-                read_options=pcsv.ReadOptions(column_names=names, skip_rows=1,
-                                              use_threads=True, block_size=BLOCK),
-                parse_options=pcsv.ParseOptions(quote_char=False, ignore_empty_lines=True),
-                convert_options=pcsv.ConvertOptions(
-                    column_types=types, strings_can_be_null=False,
-                    quoted_strings_can_be_null=False)).unify_dictionaries()
+            table = _read_csv(watched, [bool(coded and coded(h)) for h in header],
+                              False, BLOCK)
         except (pa.ArrowException, ValueError, OSError):
             return None
     n_lines = watched.breaks + (watched.last not in (b"\r", b"\n", b""))

@@ -566,9 +566,9 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                           "not: no section has students (Clever SFTP requires both files)",
                           file="enrollments.csv")
             r.read_enrollments()
-            release_arrow_memory()  # (the tables read are gone)
+            # (reading rostergraph_records.csv hands back the tables read before it first)
             carry = r.read_records()
-            release_arrow_memory()  # (rostergraph_records.csv's table: 0.6 GB at L)
+            release_arrow_memory()  # (its table, 0.6 GB at L, or the ones before it)
             r.finish(carry)
             for name in bundle.names():
                 if name.endswith(".csv") and name not in SFTP_FILES and name not in (

@@ -176,6 +176,13 @@ def read_courses(rd: _Reader) -> None:
         rd.b.add("courses", d, file="courses.csv", line=line)
 
 
+#: Section fields whose values most classes share (a school, term, course, period...):
+#: the section dicts wait on the reader until the enrollments are read, and each cell
+#: read is a string of its own.
+_REPEATING = ("district", "school", "course", "term_id", "grade", "subject", "period",
+              "section_number", "last_modified")
+
+
 def read_classes(rd: _Reader) -> None:
     """``classes.csv``: sections (kept on the reader for the enrollments), a class of a
     department placed at the department's school."""
@@ -184,6 +191,7 @@ def read_classes(rd: _Reader) -> None:
         for tid, session in base_sessions(rd.base.terms).items():
             if tid not in gone:
                 rd.sessions.setdefault(tid, session)
+    shared: dict[str, str] = {}
     for line, row in rd.rows("classes.csv", "sections"):
         d = rd.mapped_fields(row, _CLASS_COLS)
         consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
@@ -222,6 +230,10 @@ def read_classes(rd: _Reader) -> None:
                          "record is kept", file="classes.csv", line=line,
                          kind="sections", record_id=sid)
             continue
+        for k in _REPEATING:  # one string per distinct value (~190 MB at 300k classes)
+            v = d.get(k)
+            if type(v) is str:
+                d[k] = shared.setdefault(v, v)
         rd.sections[sid] = d
         rd.section_lines[sid] = line
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -36,3 +37,33 @@ def test_diff_stays_the_function_after_its_subpackage_is_imported() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["True", "rostergraph.diff.core"]
+
+
+def test_csv_loads_import_no_pandas(tmp_path) -> None:
+    """Loading CSV folders (pyarrow parses them) never imports pandas, which pyarrow's own
+    ``to_numpy``/``pa.array``/scalar conversions import when it is installed (~50 MB of
+    a load's peak): not even for quoted cells or the ids a writer made up."""
+    from rostergraph.io.write_sftp import write_clever_csv
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    roster = rostergraph.sample()
+    write_oneroster(roster, tmp_path / "or")
+    write_clever_csv(roster, tmp_path / "sftp")
+    quoted = tmp_path / "quoted"
+    quoted.mkdir()
+    for f in (tmp_path / "or").iterdir():  # every cell quoted, as some SIS export
+        lines = f.read_text(encoding="utf-8").splitlines()
+        (quoted / f.name).write_text(
+            "\n".join(",".join(f'"{c}"' for c in line.split(",")) if '"' not in line
+                      else line for line in lines) + "\n", encoding="utf-8")
+    code = ("import sys, rostergraph\n"
+            "from rostergraph.io import csvutil\n"
+            f"for p in {[str(tmp_path / d) for d in ('or', 'sftp', 'quoted')] * 2!r}:\n"
+            "    r = rostergraph.load(p)\n"
+            "    csvutil.STREAM_FROM = 0  # (the second time, parsed as read from disk)\n"
+            "    assert len(r.users) > 100, p\n"
+            "    rostergraph.validate(r)\n"
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    assert out.stdout.strip() == "False"

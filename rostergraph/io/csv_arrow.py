@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scalar
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
 __all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "cells_at",
@@ -67,7 +68,7 @@ def dictionary_codes(chunks: list[Any]) -> np.ndarray:
     """The codes (``int64``) of dictionary-encoded chunks that share one dictionary."""
     if not chunks:
         return np.zeros(0, dtype=np.int64)
-    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+    codes = np.concatenate([numpy_of(c.indices) for c in chunks])
     return codes.astype(np.int64, copy=False)
 
 
@@ -151,7 +152,6 @@ def cells_at(col: Any, rows: np.ndarray) -> list[str]:
     >>> cells_at(pa.chunked_array([["a", "b"], ["c", "d", "e"]]), np.array([1, 3]))
     ['b', 'd']
     """
-    import pyarrow as pa
 
     out: list[str] = []
     start = 0
@@ -159,7 +159,7 @@ def cells_at(col: Any, rows: np.ndarray) -> list[str]:
         end = start + len(chunk)
         lo, hi = np.searchsorted(rows, [start, end])
         if hi > lo:
-            out += chunk.take(pa.array(rows[lo:hi] - start)).to_pylist()
+            out += chunk.take(arrow_ints(rows[lo:hi] - start)).to_pylist()
         start = end
     return out
 
@@ -253,7 +253,7 @@ def _rows_at(table: Any, rows: np.ndarray) -> Any:
     import pyarrow as pa
 
     lo = int(rows[0])
-    got = table.slice(lo, int(rows[-1]) - lo + 1).take(pa.array(rows - lo))
+    got = table.slice(lo, int(rows[-1]) - lo + 1).take(arrow_ints(rows - lo))
     return got.cast(pa.schema([(name, pa.string()) for name in got.column_names]))
 
 
@@ -267,7 +267,6 @@ def _unverified(data: bytes, table: Any,
     Which form each cell takes is told by the byte where the cell starts (a quote or
     not); the line is then compared, whole, with the row's cells joined in those forms.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     lines, starts, ends = quoted
@@ -281,23 +280,23 @@ def _unverified(data: bytes, table: Any,
         ok = np.ones(len(pos), dtype=bool)
         forms = []
         for col in rows.columns:
-            needs = pc.match_substring_regex(col, '[",\r\n]').to_numpy(zero_copy_only=False)
+            needs = numpy_of(pc.match_substring_regex(col, '[",\r\n]'))
             is_q = (buf[np.minimum(pos, last)] == 0x22) & (pos <= last)
             ok &= is_q | ~needs
-            size = pc.binary_length(col).to_numpy(zero_copy_only=False)
+            size = numpy_of(pc.binary_length(col))
             if is_q.any():  # (most columns are never quoted: as they are)
+                quote = text_scalar('"')
                 quoted_form = pc.binary_join_element_wise(
-                    '"', pc.replace_substring(col, '"', '""'), '"', "")
-                size = np.where(is_q, pc.binary_length(quoted_form).to_numpy(
-                    zero_copy_only=False), size)
-                col = pc.if_else(pa.array(is_q), quoted_form, col)
+                    quote, pc.replace_substring(col, '"', '""'), quote, text_scalar(""))
+                size = np.where(is_q, numpy_of(pc.binary_length(quoted_form)), size)
+                col = pc.if_else(arrow_bools(is_q), quoted_form, col)
             pos = pos + size + 1
             forms.append(col)
         ok &= pos - 1 == end
-        given = pa.array([data[a:b] for a, b in zip(begin.tolist(), end.tolist())],
-                         type=pa.binary())
-        made = pc.binary_join_element_wise(*forms, ",").cast(pa.binary())
-        ok &= pc.equal(made, given).to_numpy(zero_copy_only=False)
+        given = arrow_texts([data[a:b] for a, b in zip(begin.tolist(), end.tolist())],
+                            binary=True)
+        made = pc.binary_join_element_wise(*forms, text_scalar(",")).cast(given.type)
+        ok &= numpy_of(pc.equal(made, given))
         left.append(np.flatnonzero(~ok) + at)
     return np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
 

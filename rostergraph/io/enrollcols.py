@@ -31,6 +31,7 @@ import numpy as np
 
 from ..columns import object_array
 from ..roster import RosterBuilder
+from .arrow_np import numpy_of
 from .csvutil import CsvTable
 
 __all__ = ["ENROLLMENT_COLUMNS_READ", "OTHER_ROLES_KEY", "canonical_role", "encoded_or_empty",
@@ -224,7 +225,7 @@ def filled_rows(t: CsvTable, column: str) -> int | None:
 
         if not pa.types.is_dictionary(col.type):  # (a coded column: counted from its codes)
             # (counted in C: no encoding of a column of millions of dates)
-            return len(col) - int(pc.sum(pc.equal(pc.binary_length(col), 0)).as_py() or 0)
+            return len(col) - int(np.count_nonzero(numpy_of(pc.binary_length(col)) == 0))
     got = t.encoded(column)
     if got is None:
         return 0

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .arrow_np import arrow_ints, numpy_of, text_scalar
 from .csvutil import CsvTable
 from .enrollcols import (
     OTHER_ROLES_KEY,
@@ -221,19 +222,21 @@ def _made_up_ids(rd: _Reader, t: CsvTable) -> bool:
         return False  # (a source's own ids, the usual case: looked at one by one)
     start = np.ones(n, dtype=bool)  # the first row of each run of one class's rows
     if pa.types.is_dictionary(cls.type):  # (one dictionary: equal codes, equal ids)
-        codes = cls.indices.to_numpy(zero_copy_only=False)
+        codes = numpy_of(cls.indices)
         start[1:] = codes[1:] != codes[:-1]
     else:
-        start[1:] = pc.not_equal(cls[1:], cls[:-1]).to_numpy(zero_copy_only=False)
+        start[1:] = numpy_of(pc.not_equal(cls[1:], cls[:-1]))
     at = np.flatnonzero(start)
     pos = np.arange(1, n + 1) - np.repeat(at, np.diff(np.append(at, n)))
+    colon = text_scalar(":")
     for lo in range(0, n, _MADE_AT_ONCE):  # (the made-up ids of a slice at a time)
         part = slice(lo, lo + _MADE_AT_ONCE)
         made = pc.binary_join_element_wise(_strings(cls[part]),
-                                           pa.array(pos[part]).cast(pa.string()), ":")
+                                           arrow_ints(pos[part]).cast(pa.string()), colon)
         if not pc.all(pc.equal(_strings(ids[part]), made)).as_py():
             return False
-    teacher = pc.equal(role, "teacher").to_numpy(zero_copy_only=False)
-    if not pc.all(pc.or_(pc.equal(role, "student"), pc.equal(role, "teacher"))).as_py():
+    is_teacher = pc.equal(role, text_scalar("teacher"))
+    teacher = numpy_of(is_teacher)
+    if not pc.all(pc.or_(pc.equal(role, text_scalar("student")), is_teacher)).as_py():
         return False
     return not bool(np.any(teacher[:-1] & ~teacher[1:] & ~start[1:]))  # students first

@@ -43,8 +43,8 @@ def test_csv_loads_import_no_pandas(tmp_path) -> None:
     """Loading CSV folders (pyarrow parses them) never imports pandas, which pyarrow's own
     ``to_numpy``/``pa.array``/scalar conversions import when it is installed (~50 MB of
     a load's peak): not even for quoted cells or the ids a writer made up."""
-    from rostergraph.io.write_sftp import write_clever_csv
     from rostergraph.io.write_oneroster import write_oneroster
+    from rostergraph.io.write_sftp import write_clever_csv
 
     roster = rostergraph.sample()
     write_oneroster(roster, tmp_path / "or")

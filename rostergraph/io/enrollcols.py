@@ -286,7 +286,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     uids = [alias.get(u, u) for u in usids]
     merged: dict[str, int] = {}
     m_code = np.array([merged.setdefault(u, len(merged)) for u in uids],
-                      dtype=np.int64)[u_code] if uids else u_code
+                      dtype=u_code.dtype)[u_code] if uids else u_code
     for i in np.flatnonzero(other).tolist():  # (rare rows: one step each, in file order)
         keep_other_role(secs[c_code[i]], roles[r_code[i]],  # type: ignore[arg-type]
                         alias.get(usids[u_code[i]], usids[u_code[i]]))

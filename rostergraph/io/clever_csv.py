@@ -82,7 +82,7 @@ from .csv_arrow import release_arrow_memory
 from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import deep_merge, passwords_left_out
+from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
 from .parked import ParkedTexts, add_parked
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
@@ -271,6 +271,7 @@ class _Reader(RowReader):
                 rels.append(rel)
 
     def read_sections(self) -> None:
+        shared: dict[str, str] = {}
         for line, row in self.rows("sections.csv", "sections"):
             sid = self._need(row, "Section_id", "sections.csv", line, "sections")
             if sid is None:
@@ -292,6 +293,7 @@ class _Reader(RowReader):
             self._fill(d, row, "sections.csv")
             self._term(d, row, line)
             self._course(d, row, line)
+            share_values(d, SHARED_SECTION_FIELDS, shared)
             self.sections[sid] = d
             self.section_where[sid] = ("sections.csv", line)
             self._padded_id("sections", sid)

@@ -17,7 +17,7 @@ import orjson
 from ..model import parse_date
 from ..roster import raw_text
 from .csvutil import split_ids, split_list
-from .mapping import CEDS_TO_CLEVER, deep_merge
+from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge, share_values
 from .oneroster_cols import PREFIX, org_type
 from .oneroster_sessions import base_sessions, class_term
 
@@ -176,13 +176,6 @@ def read_courses(rd: _Reader) -> None:
         rd.b.add("courses", d, file="courses.csv", line=line)
 
 
-#: Section fields whose values most classes share (a school, term, course, period...):
-#: the section dicts wait on the reader until the enrollments are read, and each cell
-#: read is a string of its own.
-_REPEATING = ("district", "school", "course", "term_id", "grade", "subject", "period",
-              "section_number", "last_modified")
-
-
 def read_classes(rd: _Reader) -> None:
     """``classes.csv``: sections (kept on the reader for the enrollments), a class of a
     department placed at the department's school."""
@@ -230,10 +223,7 @@ def read_classes(rd: _Reader) -> None:
                          "record is kept", file="classes.csv", line=line,
                          kind="sections", record_id=sid)
             continue
-        for k in _REPEATING:  # one string per distinct value (~190 MB at 300k classes)
-            v = d.get(k)
-            if type(v) is str:
-                d[k] = shared.setdefault(v, v)
+        share_values(d, SHARED_SECTION_FIELDS, shared)
         rd.sections[sid] = d
         rd.section_lines[sid] = line
 

@@ -533,6 +533,7 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
     longest = min(cap, field)
     shallow_cap = depth < 8
     cls: type = RECORD_CLASSES[kind]
+    has_map = any(k == "map" for _, k, _ in _spec(cls))  # (a school's ``ext``)
     decode = msgspec.json.Decoder(struct_for(cls)).decode
     decode_any = msgspec.json.Decoder(struct_for(cls, False)).decode
     encode = msgspec.json.Encoder().encode
@@ -564,6 +565,8 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
             slow[i] = bool(chunk[i].strip())
         slow |= obj & (lens > longest)
         ext = lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
+        if has_map:  # (a key may be spelled with escapes, "\\u0065xt": the same map)
+            ext |= lines_with(data, b"\\", off, off + int(lens.sum()) + k - 1, offs)
         unchecked = ext.copy()
         # a record that passes the schema check nests at most 5 deep, except inside an
         # `ext` map, so the bracket count is needed only then (or under a low limit)

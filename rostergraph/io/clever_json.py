@@ -205,13 +205,13 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     from .fast_jsonl import read_fast
 
     documents = {k for k, f in files.items() if _document_in_lines(f)}
-    fast = None if documents or roles else read_fast(path, files, limits)
+    ignored: list[Problem] = []
+    if p.is_dir() and not (documents or roles):
+        _ignored_files(lambda code, msg, **w: ignored.append(
+            Problem(code=code, message=msg, **w)), p)
+    # (the general reader notes them first, within Limits.max_problems)
+    fast = None if documents or roles else read_fast(path, files, limits, noted=ignored)
     if fast is not None:
-        if p.is_dir():
-            ignored: list[Problem] = []
-            _ignored_files(lambda code, msg, **w: ignored.append(
-                Problem(code=code, message=msg, **w)), p)
-            fast.problems[:0] = ignored  # the general reader notes them first
         if strict and fast.problems:
             raise fast.problems[0].to_error()
         return fast

@@ -38,7 +38,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from operator import itemgetter
 from pathlib import Path
@@ -53,7 +53,7 @@ from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenie
 from ..fields import FIELD_GETTERS  # the columns the scan extracts (defined below the readers)
 from ..lazy import LazyColumns, LazyRecords
 from ..model import KINDS, RECORD_CLASSES
-from ..roster import FileInfo, Roster, RosterBuilder, raw_text
+from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
 from . import scan
 from .limits import DEFAULT_LIMITS, Limits
 
@@ -155,14 +155,25 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[
         if at is not None and lines[at] > line:
             keep[at] = False
     dropped = np.flatnonzero(~keep)
-    for i in dropped.tolist():
+    # the duplicates' problems go among the slow lines' by line, and past
+    # ``b.max_problems`` the first ones by line are kept (as the general reader keeps
+    # them): only the first ``cap`` duplicates can be, the rest are only counted
+    cap_problems = b.max_problems
+    made = dropped[:max(0, cap_problems - first_problem)]
+    b.dropped_problems += len(dropped) - len(made)
+    b.max_problems = len(b.problems) + len(made)
+    for i in made.tolist():
         rid = ids[i]
         b.problem("duplicate_id", f"duplicate {cls.kind} id {rid!r}: the first record is "
                   "kept", record_id=rid, raw=raw_text(data[int(starts[i]): int(ends[i])]),
                   file=name, line=int(lines[i]), index=None, kind=kind)
+    b.max_problems = cap_problems
     if len(b.problems) > first_problem:  # the general reader lists problems in line order
         b.problems[first_problem:] = sorted(b.problems[first_problem:],
                                             key=lambda p: p.line or 0)
+        if len(b.problems) > cap_problems:
+            b.dropped_problems += len(b.problems) - max(first_problem, cap_problems)
+            del b.problems[max(first_problem, cap_problems):]
     kept_plain = np.flatnonzero(keep)
     slow_items = sorted(table.kept.values(), key=lambda t: t[0])
     slow_lines = np.asarray([t[0] for t in slow_items], dtype=np.int64)
@@ -206,7 +217,8 @@ def _cpu() -> str:
 
 
 def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
-              limits: Limits = DEFAULT_LIMITS) -> Roster | None:
+              limits: Limits = DEFAULT_LIMITS, *, noted: Sequence[Problem] = ()
+              ) -> Roster | None:
     """Read plain JSON Lines resource files fast; ``None`` when they are not all plain.
 
     Safe to call from several threads at once: every load keeps its state in its own
@@ -220,6 +232,9 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         kind → file (``.jsonl``/``.ndjson``, uncompressed, ``\\n`` line ends).
     limits:
         The same bounds as the general reader; lines over them take its path.
+    noted:
+        Problems the general reader notes before reading the files (files left
+        unread): listed first, and counted in ``limits.max_problems``.
 
     Returns
     -------
@@ -263,9 +278,12 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         data = datas[kind]
         part = scan.join_parts([scan.scan(data, kind, 0, len(data), 0, lim, codes)])
         first = len(b.problems)
-        # the kinds' problems wait aside (for the general reader's order); the cap counts
-        # them all
-        b.max_problems = max(0, limits.max_problems - sum(map(len, problems.values())))
+        # the kinds' problems wait aside (for the general reader's order); a kind may keep
+        # what the kinds before it in that order left of the cap (users, read before the
+        # sections, are cut again below)
+        before = KINDS[:KINDS.index(kind)]
+        b.max_problems = max(0, limits.max_problems - len(noted) - sum(
+            len(problems[k]) for k in before if k in problems))
         ids, starts, ends, ready, plain_pos, index = _merge_kind(
             b, kind, files[kind].name, data, part, limits)
         problems[kind] = b.problems[first:]
@@ -277,12 +295,16 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         del part
         _log.debug("read %s in %.2f s (%s)", kind, time.perf_counter() - t0, _cpu())
     hasher.join()
-    b.max_problems = limits.max_problems
-    for kind in KINDS:  # files and problems in the general reader's order
+    b.max_problems = cap = limits.max_problems
+    b.problems[:] = noted[:cap]
+    b.dropped_problems += len(noted) - len(b.problems)
+    for kind in KINDS:  # files and problems in the general reader's order, up to the cap
         if kind in datas:
             b.files.append(FileInfo(path=files[kind].name, size=len(datas[kind]),
                                     sha256=hashes[kind], kind=kind))
-            b.problems.extend(problems[kind])
+            room = cap - len(b.problems)
+            b.dropped_problems += max(0, len(problems[kind]) - room)
+            b.problems.extend(problems[kind][:room])
     roster = b.build()
     for kind in list(merged):
         cols, plain_pos, ready, n = merged.pop(kind)

@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -504,6 +505,8 @@ def _nulls_left_out(text: bytes) -> int | None:
         after = text[end:end + 1]
         if text[at - 1:at] != b'"' or start < 1 or after not in (b",", b"}"):
             return None
+        if text.find(text[start:at + 1], end) >= 0 and _key_again(text, text[start:at], end):
+            return None  # a repeat whose first value is this null: left out the same way
         before = text[start - 1:start]
         opened = before == b"{" or (opened and start - 1 == prev_end)
         if opened and after == b"}":
@@ -512,6 +515,40 @@ def _nulls_left_out(text: bytes) -> int | None:
         prev_end = end
         at = text.find(b":null", end)
     return total
+
+
+_TOKENS = re.compile(rb'[][{}"]')
+
+
+def _key_again(text: bytes, key: bytes, at: int) -> bool:
+    """Whether ``key`` (with its quotes) is a key of the object that holds position ``at``
+    of compact JSON ``text`` (no backslash), after ``at``.
+
+    Examples
+    --------
+    >>> _key_again(b'{"a":null,"b":{"a":1},"a":2}', b'"a"', 9)
+    True
+    >>> _key_again(b'{"a":null,"b":{"a":1}}', b'"a"', 9)
+    False
+    """
+    depth = 0
+    open_at = -1  # where the string being read opened (-1: not in a string)
+    for m in _TOKENS.finditer(text, at):
+        c, i = m.group(), m.start()
+        if open_at >= 0:
+            if c == b'"':
+                if depth == 0 and text[i + 1:i + 2] == b":" and text[open_at:i + 1] == key:
+                    return True
+                open_at = -1
+        elif c == b'"':
+            open_at = i
+        elif c in b"{[":
+            depth += 1
+        else:
+            depth -= 1
+            if depth < 0:
+                return False
+    return False
 
 
 def scan(data: bytes, kind: str, start: int, end: int, line0: int,

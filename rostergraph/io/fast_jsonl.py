@@ -254,9 +254,11 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             data = files[kind].read_bytes()
             if data[:2] == b"\x1f\x8b" or b"\r" in data:
                 return None
-            if data.count(b"\n") > limits.max_lines:  # (counted in C: milliseconds)
+            # (counted in C: milliseconds; a last line without a newline is a line too)
+            if data.count(b"\n") + (data[-1:] not in (b"", b"\n")) > limits.max_lines:
                 raise LimitError(f"more than {limits.max_lines:,} lines (Limits.max_lines; raise "
-                                 "it for a larger file you trust)", path=files[kind].name)
+                                 "it for a larger file you trust)", path=files[kind].name,
+                                 line=limits.max_lines + 1)  # (where the streaming reader stops)
             datas[kind] = data
     lim = (limits.max_line_bytes, limits.max_json_depth, limits.max_field_bytes)
     hashes: dict[str, str] = {}

@@ -517,38 +517,35 @@ def _nulls_left_out(text: bytes) -> int | None:
     return total
 
 
-_TOKENS = re.compile(rb'[][{}"]')
+_STRING = re.compile(rb'"[^"]*"')  # (a string of text without a backslash)
+_NOT_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
 
 
 def _key_again(text: bytes, key: bytes, at: int) -> bool:
     """Whether ``key`` (with its quotes) is a key of the object that holds position ``at``
-    of compact JSON ``text`` (no backslash), after ``at``.
+    (outside any string) of compact JSON ``text`` without a backslash, after ``at``.
 
     Examples
     --------
     >>> _key_again(b'{"a":null,"b":{"a":1},"a":2}', b'"a"', 9)
     True
-    >>> _key_again(b'{"a":null,"b":{"a":1}}', b'"a"', 9)
+    >>> _key_again(b'{"a":null,"b":{"a":1,"c":"}{"}}', b'"a"', 9)
     False
     """
     depth = 0
-    open_at = -1  # where the string being read opened (-1: not in a string)
-    for m in _TOKENS.finditer(text, at):
-        c, i = m.group(), m.start()
-        if open_at >= 0:
-            if c == b'"':
-                if depth == 0 and text[i + 1:i + 2] == b":" and text[open_at:i + 1] == key:
-                    return True
-                open_at = -1
-        elif c == b'"':
-            open_at = i
-        elif c in b"{[":
-            depth += 1
-        else:
-            depth -= 1
-            if depth < 0:
+    needle = key + b":"
+    while True:
+        q = text.find(needle, at)
+        if q < 0:
+            return False
+        # the brackets between, strings left out (no string holds a quote here)
+        for c in _STRING.sub(b"", text[at:q]).translate(None, _NOT_BRACKET):
+            depth += 1 if c in b"{[" else -1
+            if depth < 0:  # the object closed before
                 return False
-    return False
+        if depth == 0:
+            return True
+        at = q + len(key)
 
 
 def scan(data: bytes, kind: str, start: int, end: int, line0: int,

@@ -1,0 +1,119 @@
+"""The fast JSON Lines reader against the general reader on lines and limits that tell
+them apart: the records, the problems (which, in what order, past ``Limits.max_problems``)
+and the errors must be the same.
+
+- A key given twice in one object whose first value is ``null``: writing the struct back
+  leaves a ``"key":null`` member out for the same bytes as a plain null, so the repeat
+  must be looked for.
+- An ``ext`` map nesting past ``Limits.max_json_depth`` is a ``limit`` problem however
+  the key ``ext`` is spelled (``"\\u0065xt"`` is the same key once decoded).
+- ``Limits.max_lines`` counts a last line without a newline.
+- Past ``Limits.max_problems`` the first problems in the general reader's order are kept
+  (kinds in their order, duplicates among broken lines by line, the "ignored file"
+  problems first and within the cap).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import rostergraph
+from rostergraph.errors import LimitError
+from rostergraph.io import fast_jsonl
+from rostergraph.io.limits import Limits
+from rostergraph.lazy import LazyRecords
+
+
+@pytest.mark.parametrize("kind,line", [
+    ("terms", b'{"id":"t1","name":null,"name":"Fall"}'),
+    ("terms", b'{"id":"t1","name":null,"name":null}'),
+    ("users", b'{"id":"t1","name":{"first":null,"first":"A"},"roles":{}}'),
+])
+def test_repeated_key_after_a_null_is_a_problem_both_ways(
+        tmp_path: Path, kind: str, line: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / f"{kind}.jsonl").write_bytes(b'{"id":"t0"}\n' + line + b'\n{"id":"t2"}\n')
+    fast = rostergraph.load(tmp_path)
+    with monkeypatch.context() as m:
+        m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+        general = rostergraph.load(tmp_path)
+    want = [(p.code, p.line, p.record_id, p.field, p.raw) for p in general.problems]
+    assert want and want[0][:2] == ("other", 2)
+    assert [(p.code, p.line, p.record_id, p.field, p.raw) for p in fast.problems] == want
+    assert list(fast.records(kind).items()) == list(general.records(kind).items())
+
+
+@pytest.mark.parametrize("key", [b'"ext"', b'"\\u0065xt"', b'"e\\u0078t"'])
+def test_deep_ext_map_is_a_limit_problem_on_both_paths(
+        tmp_path: Path, key: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    deep = b"[" * 80 + b"]" * 80  # 80 levels: over the default max_json_depth (64)
+    (tmp_path / "schools.jsonl").write_bytes(
+        b'{"id": "s0"}\n{"id": "s1", ' + key + b': {"a": ' + deep + b'}}\n{"id": "s2"}\n')
+    fast = rostergraph.load(tmp_path)
+    with monkeypatch.context() as m:
+        m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+        general = rostergraph.load(tmp_path)
+    assert [p.code for p in general.problems] == ["limit"]
+    assert list(general.schools) == ["s0", "s2"]
+    assert [(p.code, p.line) for p in fast.problems] == [("limit", 2)]
+    assert list(fast.schools) == list(general.schools)
+
+
+def test_unterminated_line_past_max_lines_is_a_limit_error_both_ways(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "users.jsonl").write_bytes(b'{"id": "a"}\n{"id": "b"}\n{"id": "c"}\n{"id": "d"}')
+    limits = Limits(max_lines=3)
+    with monkeypatch.context() as m:
+        m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+        with pytest.raises(LimitError) as general:
+            rostergraph.load(tmp_path, limits=limits)
+    with pytest.raises(LimitError) as fast:
+        rostergraph.load(tmp_path, limits=limits)
+    assert str(fast.value) == str(general.value)
+
+
+def _problems(r: rostergraph.Roster) -> list[tuple[object, ...]]:
+    return [(p.code, p.message, p.file, p.line, p.kind, p.record_id, p.raw)
+            for p in r.problems]
+
+
+def _both(path: Path, limits: Limits, monkeypatch: pytest.MonkeyPatch
+          ) -> tuple[rostergraph.Roster, rostergraph.Roster]:
+    fast = rostergraph.load(path, limits=limits)
+    assert isinstance(fast.users, LazyRecords)  # the fast path did read it
+    with monkeypatch.context() as m:
+        m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+        general = rostergraph.load(path, limits=limits)
+    return fast, general
+
+
+def test_capped_problems_are_those_of_the_general_reader_across_kinds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The input of test_concurrency's max_problems test: the general reader keeps the
+    sections' problems before the users' (KINDS order); the fast reader kept the users'."""
+    for kind in ("users", "sections", "schools"):
+        (tmp_path / f"{kind}.jsonl").write_bytes(b"{}\n" * 400 + b'{"id": "ok"}\n')
+    fast, general = _both(tmp_path, Limits(max_problems=500), monkeypatch)
+    assert _problems(fast) == _problems(general)
+
+
+def test_capped_problems_keep_an_early_duplicate_before_later_bad_lines(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plain duplicate on line 2 comes before the broken lines 4-6 in the general
+    reader's list; the fast reader noted the broken lines first and dropped it."""
+    (tmp_path / "users.jsonl").write_bytes(
+        b'{"id": "u1"}\n{"id": "u1"}\n{"id": "u2"}\n{bad 1\n{bad 2\n{bad 3\n')
+    fast, general = _both(tmp_path, Limits(max_problems=2), monkeypatch)
+    assert _problems(fast) == _problems(general)
+
+
+def test_ignored_file_problems_count_towards_the_cap(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``users.ndjson`` beside ``users.jsonl``: its "ignored" problem is one of the
+    ``max_problems`` kept; the fast reader added it past the cap (3 problems kept of 2)."""
+    text = b'{"id": "u1"}\n{bad 1\n{bad 2\n'
+    (tmp_path / "users.jsonl").write_bytes(text)
+    (tmp_path / "users.ndjson").write_bytes(text)
+    fast, general = _both(tmp_path, Limits(max_problems=2), monkeypatch)
+    assert _problems(fast) == _problems(general)

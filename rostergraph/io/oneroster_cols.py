@@ -81,13 +81,20 @@ def org_type(value: str | None) -> str:
     return ORG_TYPES.get(typ.lower(), typ)
 
 
+#: rostergraph's own extension columns, matched as the spec's columns are (a header that
+#: spells ``metadata.rostergraph.userId`` otherwise would split multi-role users silently)
+_OWN_COLUMNS = {c.lower(): c for c in (CARRY_COLUMN, USER_ID_COLUMN)}
+
+
 def spec_renames(header: list[str]) -> dict[str, str]:
-    """Header names that are a OneRoster column's in another case or with spaces around
-    (``" SourcedID"``) → the spec's spelling; none that would repeat a column."""
+    """Header names that are a OneRoster column's (or one of rostergraph's extension
+    columns) in another case or with spaces around (``" SourcedID"``) → the spec's
+    spelling; none that would repeat a column."""
     out: dict[str, str] = {}
     taken = set(header)
     for h in header:
-        want = SPEC_COLUMNS.get(h.strip().lower())
+        key = h.strip().lower()
+        want = SPEC_COLUMNS.get(key) or _OWN_COLUMNS.get(key)
         if want is not None and want != h and want not in taken:
             out[h] = want
             taken.add(want)

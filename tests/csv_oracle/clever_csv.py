@@ -90,7 +90,8 @@ _SPECIAL = {"schools.csv": ("School_id",),
             "sections.csv": ("School_id", "Section_id", "Teacher_id", "Course_name",
                              "Course_number", "Course_description", "Term_name", "Term_start",
                              "Term_end", "Term_id", "Course_id"),
-            "enrollments.csv": ("School_id", "Section_id", "Student_id")}
+            "enrollments.csv": ("School_id", "Section_id", "Student_id"),
+            EXT_DISTRICTS: ("District_id", "District_name")}
 
 
 #: Columns without which a file's rows cannot be placed (its id columns).

@@ -79,7 +79,7 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                 names = {i.filename.rsplit("/", 1)[-1].lower(): i for i in infos}
                 wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
                                       "schools.csv") if n in names]
-                for n in wanted[:1]:
+                for n in wanted:  # (the first with a header decides)
                     with zf.open(names[n]) as fh:
                         first[n] = fh.read(65536).split(b"\n", 1)[0]
 
@@ -93,6 +93,8 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                 line = head(name)
                 if line[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (the reader takes it)
                     line = line.decode("utf-16", "replace").encode()
+                if not line.strip():  # an empty file (0 bytes): the next file's header tells
+                    continue
                 return col.lower().encode() in line.lower()
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False

@@ -1,10 +1,7 @@
-"""Sweep of the CSV readers: an SFTP folder whose ``sections.csv`` is empty (0 bytes, an
-export that wrote no sections) beside valid ``schools.csv``/``students.csv``/``teachers.csv``.
-
-docs/bad-input.md (row 23): an empty file holds no records of its kind, no problem. The
-SFTP detector looks at the header of the first of sections/students/teachers/schools.csv
-present only, so the empty ``sections.csv`` makes the whole folder "not a roster"
-(``SourceError``) and the students and teachers are not read at all.
+"""An SFTP folder (or zip) whose ``sections.csv`` is empty (0 bytes, an export that wrote
+no sections) beside valid ``schools.csv``/``students.csv``/``teachers.csv`` is detected
+and read: an empty file holds no records of its kind, no problem (docs/bad-input.md),
+so the next file's header decides what the folder is.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
-"""Sweep of the CSV readers: rostergraph's own extension columns with a header name in
-another case or with spaces around it.
-
-The readers match a standard column's name ignoring case and surrounding spaces (with a
-problem naming the column), and the SFTP reader does the same for its extension columns
-of the standard files (``Term_id``, ``Contact_id``, ``Clever_user_id``), but two extension
-columns are matched exactly only, and a header spelt otherwise loses what they carry
-without a word ("nothing is dropped silently", docs/formats.md).
+"""The CSV readers match rostergraph's own extension columns (SFTP ``District_name``,
+OneRoster ``metadata.rostergraph.clever``/``userId``) ignoring case and surrounding
+spaces, as they match the standard columns (with a problem naming the column): a header
+spelt otherwise must not lose what those columns carry without a word ("nothing is
+dropped silently", docs/formats.md).
 """
 
 from __future__ import annotations

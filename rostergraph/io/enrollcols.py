@@ -283,16 +283,19 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
         for code, k in zip(*np.unique(r_code[other], return_counts=True)):
             ignored[roles[code]] = ignored.get(roles[code], 0) + int(k)
     # a user id row → its merged user (1.1 one-role-per-row users), coded per user
-    uids = [alias.get(u, u) for u in usids]
-    merged: dict[str, int] = {}
-    m_code = np.array([merged.setdefault(u, len(merged)) for u in uids],
-                      dtype=u_code.dtype)[u_code] if uids else u_code
+    if alias and any(u in alias for u in usids):
+        merged: dict[str, int] = {}
+        m_code = np.fromiter((merged.setdefault(alias.get(u, u), len(merged)) for u in usids),
+                             dtype=u_code.dtype, count=len(usids))[u_code]
+        uid_of = object_array(list(merged))
+        del merged
+    else:  # (each user id its own user, the usual case: no dict of millions of ids)
+        m_code, uid_of = u_code, object_array(usids)
     for i in np.flatnonzero(other).tolist():  # (rare rows: one step each, in file order)
         keep_other_role(secs[c_code[i]], roles[r_code[i]],  # type: ignore[arg-type]
                         alias.get(usids[u_code[i]], usids[u_code[i]]))
     kept = np.flatnonzero(ok & (student | teacher))
     kept = kept[first_rows(c_code, m_code, teacher, rows=kept)]
-    uid_of = object_array(list(merged))
     _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of, m_code)
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
     bad = np.flatnonzero(~ok)

@@ -522,3 +522,16 @@ def test_first_rows_marks_each_first_combination(rows: list[tuple[int, int, bool
     assert first_rows(a, b, t, rows=at).tolist() == want
     pairs = list(zip(a.tolist(), b.tolist()))
     assert first_rows(a, b).tolist() == [p not in pairs[:i] for i, p in enumerate(pairs)]
+
+
+@given(st.lists(st.lists(st.sampled_from(["", "a", "b", "c", "é", "ab", "a b"]), max_size=6),
+                max_size=6), st.integers(1, 5))
+def test_has_repeats_across_chunks_and_slices(chunks: list[list[str]], at_once: int) -> None:
+    """Whether a chunked column holds a value twice, however its cells fall into chunks
+    (empty ones too) and the sorted cells into the slices gathered at a time."""
+    import pyarrow as pa
+
+    cells = [c for chunk in chunks for c in chunk]
+    col = pa.chunked_array(chunks, type=pa.string())
+    with unittest.mock.patch.object(csv_arrow, "SORTED_AT_ONCE", at_once):
+        assert csv_arrow.has_repeats(col) == (len(set(cells)) < len(cells))

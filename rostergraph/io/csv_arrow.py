@@ -45,7 +45,7 @@ from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scala
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
 __all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "cells_at",
-           "dictionary_codes", "encoded_column",
+           "dictionary_codes", "encoded_column", "has_repeats",
            "release_arrow_memory", "rows_in_slices", "rows_letting_go", "trimmed"]
 
 #: Lines holding a quote that the check in C leaves to the :mod:`csv` module, at most: past
@@ -162,6 +162,49 @@ def cells_at(col: Any, rows: np.ndarray) -> list[str]:
             out += chunk.take(arrow_ints(rows[lo:hi] - start)).to_pylist()
         start = end
     return out
+
+
+#: Sorted cells :func:`has_repeats` gathers at a time.
+SORTED_AT_ONCE = 262_144
+
+
+def has_repeats(col: Any) -> bool:
+    """Whether pyarrow column ``col`` holds a value twice: its cells in sorted order,
+    gathered a slice at a time chunk by chunk and compared with their neighbours. (A take
+    from a chunked column joins its chunks first: the whole sorted copy and that join
+    were 0.3 GB beside 6.2M enrollment ids.)
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> has_repeats(pa.chunked_array([["b", "a"], ["c", "a"]]))
+    True
+    >>> has_repeats(pa.chunked_array([["b", "a"], ["c"], []]))
+    False
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(col)
+    if n < 2:
+        return False
+    chunks = [c for c in col.chunks if len(c)]
+    starts = np.cumsum([0] + [len(c) for c in chunks])
+    order = numpy_of(pc.sort_indices(col)).view(np.int64)  # (uint64 indices, no copy)
+    for at in range(0, n - 1, SORTED_AT_ONCE):
+        rows = order[at:at + SORTED_AT_ONCE + 1]  # (one more: the next slice's first)
+        chunk = np.searchsorted(starts, rows, side="right") - 1
+        by_chunk = np.argsort(chunk, kind="stable")
+        grouped, where = rows[by_chunk], chunk[by_chunk]
+        bounds = np.flatnonzero(np.diff(where)) + 1
+        pieces = [chunks[int(where[a])].take(arrow_ints(grouped[a:z] - starts[where[a]]))
+                  for a, z in zip([0, *bounds.tolist()], [*bounds.tolist(), len(grouped)])]
+        back = np.empty(len(rows), dtype=np.int64)  # gathered by chunk → sorted order
+        back[by_chunk] = np.arange(len(rows))
+        cells = pa.concat_arrays(pieces).take(arrow_ints(back))
+        if pc.any(pc.equal(cells[1:], cells[:-1])).as_py():
+            return True
+    return False
 
 
 def trimmed(header: list[str]) -> list[str]:

@@ -535,3 +535,30 @@ def test_has_repeats_across_chunks_and_slices(chunks: list[list[str]], at_once: 
     col = pa.chunked_array(chunks, type=pa.string())
     with unittest.mock.patch.object(csv_arrow, "SORTED_AT_ONCE", at_once):
         assert csv_arrow.has_repeats(col) == (len(set(cells)) < len(cells))
+
+
+@pytest.mark.parametrize("coded", [True, False])
+def test_made_up_enrollment_ids_told_across_blocks(tmp_path: Path, coded: bool,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The enrollment ids ``write_oneroster`` makes up are told as such from pyarrow's
+    columns in blocks (not joined first), the class column dictionary-encoded or not."""
+    import rostergraph
+    from rostergraph.io import oneroster_enroll
+
+    write_oneroster(rostergraph.sample(), tmp_path)
+    monkeypatch.setattr(csv_arrow, "BLOCK", 1024)
+    if not coded:
+        monkeypatch.setattr(oneroster_enroll, "_repeating", lambda column: False)
+    told: list[tuple[bool, int, str]] = []
+    made_up = oneroster_enroll._made_up_ids
+
+    def spy(rd: Any, t: Any) -> bool:
+        cls = t.arrow("classSourcedId")
+        told.append((made_up(rd, t), cls.num_chunks, str(cls.type)))
+        return told[-1][0]
+
+    monkeypatch.setattr(oneroster_enroll, "_made_up_ids", spy)
+    rostergraph.load(tmp_path)
+    assert len(told) == 1
+    ok, chunks, typ = told[0]
+    assert ok and chunks > 1 and typ.startswith("dictionary") == coded

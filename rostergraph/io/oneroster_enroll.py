@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .arrow_np import arrow_ints, numpy_of, text_scalar
+from .csv_arrow import dictionary_codes
 from .csvutil import CsvTable
 from .enrollcols import (
     OTHER_ROLES_KEY,
@@ -182,20 +183,15 @@ def _collect_ids(rd: _Reader, t: CsvTable) -> None:
                  eids[e_code[i]])
 
 
-def _one_array(col: Any) -> Any:
-    """A pyarrow column as one array (a chunked one's only chunk, as it is)."""
-    if not hasattr(col, "num_chunks"):
-        return col
-    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
-
-
 #: Rows whose made-up enrollment ids :func:`_made_up_ids` makes at a time.
 _MADE_AT_ONCE = 1 << 20
 
 
 def _strings(arr: Any) -> Any:
-    """A pyarrow array as strings (a dictionary-encoded one decoded)."""
-    return arr.dictionary_decode() if hasattr(arr, "dictionary_decode") else arr
+    """A pyarrow (chunked) array as strings (a dictionary-encoded one decoded)."""
+    import pyarrow as pa
+
+    return arr.cast(pa.string()) if pa.types.is_dictionary(arr.type) else arr
 
 
 def _made_up_ids(rd: _Reader, t: CsvTable) -> bool:
@@ -217,12 +213,12 @@ def _made_up_ids(rd: _Reader, t: CsvTable) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    ids, cls, role = map(_one_array, (ids, cls, role))
+    # (the columns as pyarrow holds them, in blocks: joined, the ids were a 0.2 GB copy)
     if ids[0].as_py() != f"{cls[0].as_py()}:1":
         return False  # (a source's own ids, the usual case: looked at one by one)
     start = np.ones(n, dtype=bool)  # the first row of each run of one class's rows
     if pa.types.is_dictionary(cls.type):  # (one dictionary: equal codes, equal ids)
-        codes = numpy_of(cls.indices)
+        codes = dictionary_codes(cls.chunks if hasattr(cls, "chunks") else [cls])
         start[1:] = codes[1:] != codes[:-1]
     else:
         start[1:] = numpy_of(pc.not_equal(cls[1:], cls[:-1]))

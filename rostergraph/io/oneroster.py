@@ -404,18 +404,23 @@ class _Reader:
             for cid, d in self.sections.items():
                 if ENROLLMENT_IDS_KEY in d:
                     _prune_enrollment_ids(cid, d)
+        bulk = self.base is None
+        # a bulk load lets each dict (and line) go once added (a delta's are read again)
+        section_line = self.section_lines.pop if bulk else self.section_lines.__getitem__
         for rid in list(self.sections):
-            # a bulk load lets each dict go once added (a delta's are read again)
-            d = self.sections.pop(rid) if self.base is None else self.sections[rid]
+            d = self.sections.pop(rid) if bulk else self.sections[rid]
             d.pop("_primary_org", None)
             apply_carry(d)
-            self.b.add("sections", d, file="classes.csv", line=self.section_lines[rid])
+            self.b.add("sections", d, file="classes.csv", line=section_line(rid))
         users = self.users
+        user_line = self.user_lines.pop if bulk else self.user_lines.__getitem__
         for rid in list(users):
-            v = users.pop_text(rid) if self.base is None else users[rid]
+            v = users.pop_text(rid) if bulk else users[rid]
             unchanged = isinstance(v, bytes) and not self._mends(rid, v)
             add_parked(self.b, "users", v, None if unchanged else partial(self._mended, rid),
-                       file="users.csv", line=self.user_lines[rid])
+                       file="users.csv", line=user_line(rid))
+        if bulk:  # (a dict emptied by pops keeps its table: 2M users' was ~100 MB)
+            self.user_lines, self.section_lines = {}, {}
         for f, ids in sorted(self.deleted.items()):
             shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
             self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "

@@ -380,7 +380,8 @@ def link_contacts(rd: _Reader) -> None:
     has links it (:func:`~rostergraph.io.oneroster_delta.apply_delta`), and a contact's row
     keeps the links the base's students' rows give it."""
     base = rd.base
-    for sid, cell in rd.agents.items():
+    agents_of, rd.agents = rd.agents, {}  # (no other step reads them: let go when done)
+    for sid, cell in agents_of.items():
         rd.users.settle()  # (between two users: none is in use)
         uid = rd.alias.get(sid, sid)
         u = rd.users.get(uid)

@@ -195,3 +195,30 @@ def test_parks_once_it_holds_park_from() -> None:
         store[f"v{i}"] = {"id": f"v{i}"}
     store.settle()
     assert [type(store.pop_text(f"v{i}")).__name__ for i in range(5)] == ["bytes"] * 5
+
+
+def test_compact_empties_every_shelf_less_than_nine_tenths_full(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a pass that read back some of every shelf's texts (a shelf left more than
+    two thirds full is not emptied by a settle), ``compact`` moves what is left of
+    each shelf under nine tenths full to the newest: the texts read back as before."""
+    monkeypatch.setattr(parked, "SHELF", 300)
+    store = ParkedDicts(live_max=0, park_from=0)
+    want = {f"u{i}": {"id": f"u{i}", "n": i} for i in range(60)}
+    for k, v in want.items():
+        store[k] = dict(v)
+    store.settle()
+    shelves = store._shelves.shelves
+    full = [i for i, s in enumerate(shelves[:-1]) if s is not None]
+    assert len(full) >= 3
+    for i in range(0, 60, 7):  # one text in seven read back: every shelf ~85% full
+        store[f"u{i}"]["n"] = -i
+        want[f"u{i}"]["n"] = -i
+    store.settle()
+    left = [i for i in full if shelves[i] is not None]
+    assert left  # (a settle leaves shelves more than two thirds full)
+    store.compact()
+    assert all(shelves[i] is None for i in left)
+    assert all(store._shelves.live[i] >= 0.9 * parked.SHELF
+               for i, s in enumerate(shelves[:-1]) if s is not None)
+    assert {k: store[k] for k in want} == want

@@ -565,12 +565,14 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             keep_base_roles(r)
             keep_unplaced(r)
             link_contacts(r)
+            r.users.compact()  # (the holes the contacts read back left, before the parse)
             if r.wanted("enrollments.csv"):
                 read_enrollments(r)
             if r.wanted("demographics.csv"):
                 read_demographics(r)
             if r.wanted("userProfiles.csv"):
                 read_user_profiles(r)
+            r.users.compact()
             release_arrow_memory()
             r.finish()
             if not b.version:

@@ -560,6 +560,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                 r.read_people("admins.csv", "staff", "Staff_id")
             release_arrow_memory()  # (the people's tables, before contacts are linked)
             r.apply_contacts()
+            r.users.compact()  # (the holes the users read back so far left)
             r.read_sections()
             if "sections.csv" in bundle and "enrollments.csv" not in bundle:
                 # Clever's SFTP format requires both: without enrollments no section has

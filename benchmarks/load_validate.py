@@ -8,7 +8,8 @@ Usage::
 Clever SFTP CSV folder). Prints one line: the wall and CPU seconds of ``load``, of
 ``RosterGraph.from_roster`` and of ``validate``, and the peak RSS of the process.
 ``validate`` is given the roster, as a user calls it, so its figure includes building the
-graph again (``benchmarks/run.py`` gives it the built graph instead). Run it
+graph again, beside the one built before (``benchmarks/run.py`` gives it the built graph
+instead); the peak is also printed as it stood after the load and after the build. Run it
 in a fresh process per measurement (the figures of a second load in one process would
 include the first one's memory). To compare two versions, run it with ``PYTHONPATH``
 pointing at each checkout in turn.
@@ -32,12 +33,22 @@ def main() -> None:
 
     path = sys.argv[1]
     roster, lw, lc = _timed(rostergraph.load, path)
-    _, bw, bc = _timed(rostergraph.RosterGraph.from_roster, roster)
+    after_load = _peak()
+    graph, bw, bc = _timed(rostergraph.RosterGraph.from_roster, roster)
+    after_build = _peak()
+    # (the graph built above is still held, as in a session that built one and then
+    # validated the roster: validate builds its own)
     report, vw, vc = _timed(rostergraph.validate, roster)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    del graph
     print(f"{path}: load {lw:.2f} s (CPU {lc:.2f}), build {bw:.2f} s (CPU {bc:.2f}), "
           f"validate {vw:.2f} s (CPU {vc:.2f}), {len(report.findings):,} findings, "
-          f"peak {peak:,.0f} MiB")
+          f"peak {_peak():,.0f} MiB (after load {after_load:,.0f}, after build "
+          f"{after_build:,.0f})")
+
+
+def _peak() -> float:
+    """The process's peak RSS so far, MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

@@ -91,5 +91,5 @@ def test_load_validate_script_on_a_small_csv_district(tmp_path: Path) -> None:
                        check=False, cwd=ROOT)
     assert p.returncode == 0, p.stderr
     line = p.stdout.strip().splitlines()[-1]
-    for part in ("load ", "build ", "validate ", "findings", "peak "):
+    for part in ("load ", "build ", "validate ", "findings", "peak ", "after load ", "after build "):
         assert part in line, line

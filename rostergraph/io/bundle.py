@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from .limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["Bundle", "Files"]
+__all__ = ["Bundle", "Files", "Renamed"]
 
 
 class Files(Protocol):
@@ -127,3 +127,43 @@ class Bundle:
         """Close the archive (no-op for folders)."""
         if self._zip is not None:
             self._zip.close()
+
+
+class Renamed:
+    """A bundle whose files are also found by other names: ``renamed`` maps the name a
+    reader asks for (its format's spelling) to the bundle's member read for it (one
+    named in another case, or in a folder of an archive).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "Users.csv").write_bytes(b"id\\n")
+    >>> files = Renamed(Bundle(d), {"users.csv": "Users.csv"})
+    >>> "users.csv" in files, files.read("users.csv"), files.names()
+    (True, b'id\\n', ['users.csv'])
+    """
+
+    def __init__(self, bundle: Bundle, renamed: dict[str, str]) -> None:
+        self.bundle = bundle
+        self.renamed = renamed
+        taken = set(renamed.values())
+        self._names = sorted({*renamed, *(n for n in bundle.names() if n not in taken)})
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.renamed or name in self.bundle
+
+    def read(self, name: str) -> bytes:
+        """The bytes of the file read for ``name``."""
+        return self.bundle.read(self.renamed.get(name, name))
+
+    def file_path(self, name: str) -> Any:
+        """The path of the file read for ``name`` (``None``: an archive's member)."""
+        return self.bundle.file_path(self.renamed.get(name, name))
+
+    def names(self) -> list[str]:
+        """The bundle's file names, each renamed one under the name it is read for."""
+        return self._names
+
+    def close(self) -> None:
+        self.bundle.close()

@@ -87,7 +87,7 @@ from .parked import ParkedTexts, add_parked
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
     SFTP_FILES,
-    AnyCase,
+    any_case,
     course_id,
     is_clever_csv,
     row_course,
@@ -536,7 +536,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
-    bundle = AnyCase(Bundle(p, limits))
+    bundle = any_case(Bundle(p, limits))
     # building the records allocates hundreds of thousands of tracked objects: the
     # collector would walk them again and again (restored, and they settled, after)
     try:
@@ -548,7 +548,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                                 max_problems=limits.max_problems)
             b.version = "sftp"
             b.notes.extend(f"{got} read as {want} (Clever's SFTP file names are lower case)"
-                           for want, got in bundle.aliases.items())
+                           for want, got in bundle.renamed.items())
             r = _Reader(bundle, b, limits)
             r.read_districts()
             r.read_schools()

@@ -44,6 +44,7 @@ import orjson
 from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
+from .bundle import Renamed
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
 from .csvutil import Bundle, CsvTable, bundle_table, loads_json_cell
@@ -113,40 +114,22 @@ def is_oneroster(path: str | os.PathLike[str]) -> bool:
     return {"orgs.csv", "users.csv", "classes.csv"} <= names
 
 
-class _Files:
+def _renamed_files(bundle: Bundle) -> Renamed:
     """A bundle's files by their OneRoster names: a file named in another case
     (``Users.csv``, ``ACADEMICSESSIONS.CSV``), or one in a folder of a zip that also holds
     other top-level entries (``export/users.csv`` beside ``readme.txt``), when the bundle
     has none named exactly (a zip never holds one base name twice: see :class:`Bundle`)."""
-
-    def __init__(self, bundle: Bundle) -> None:
-        self.bundle = bundle
-        have = bundle.names()
-        lower: dict[str, str] = {}
-        for n in have:
-            lower.setdefault(n.rsplit("/", 1)[-1].lower(), n)
-        #: the spec's name → the member read for it, for the files named in another case
-        self.renamed = {f: lower[f.lower()] for f in ONEROSTER_FILES
-                        if f not in have and f.lower() in lower}
-        taken = set(self.renamed.values())
-        self._names = sorted([n for n in have if n not in taken] + list(self.renamed))
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.renamed or name in self.bundle
-
-    def read(self, name: str) -> bytes:
-        return self.bundle.read(self.renamed.get(name, name))
-
-    def file_path(self, name: str) -> Any:
-        return self.bundle.file_path(self.renamed.get(name, name))
-
-    def names(self) -> list[str]:
-        return self._names
+    have = bundle.names()
+    lower: dict[str, str] = {}
+    for n in have:
+        lower.setdefault(n.rsplit("/", 1)[-1].lower(), n)
+    return Renamed(bundle, {f: lower[f.lower()] for f in ONEROSTER_FILES
+                            if f not in have and f.lower() in lower})
 
 
 class _Reader:
     def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
-        self.bundle = _Files(bundle)
+        self.bundle = _renamed_files(bundle)
         for want, got in sorted(self.bundle.renamed.items()):
             b.problem("other", f"file {got!r} read as {want!r} (OneRoster file names are "
                       "matched ignoring case and folders)", file=want)

@@ -16,10 +16,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from .bundle import Renamed
 from .csvutil import Bundle
 from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS
 
-__all__ = ["SFTP_FILES", "AnyCase", "course_id", "is_clever_csv", "row_course", "row_term",
+__all__ = ["SFTP_FILES", "any_case", "course_id", "is_clever_csv", "row_course", "row_term",
            "term_id"]
 
 SFTP_FILES = ("schools.csv", "students.csv", "teachers.csv", "sections.csv",
@@ -115,33 +116,15 @@ def row_course(row: dict[str, str]) -> tuple[str | None, str, str]:
 
 
 
-class AnyCase:
+def any_case(bundle: Bundle) -> Renamed:
     """A bundle whose SFTP file names match ignoring case (Clever's help pages write
-    ``Schools.csv``; its spec ``schools.csv``): ``aliases`` maps the spec's name to the
+    ``Schools.csv``; its spec ``schools.csv``): ``renamed`` maps the spec's name to the
     file's when they differ (a file named exactly as the spec wins)."""
-
-    def __init__(self, bundle: Bundle) -> None:
-        self.bundle = bundle
-        self.aliases: dict[str, str] = {}
-        wanted = (*SFTP_FILES, EXT_DISTRICTS, EXT_RECORDS)
-        for name in bundle.names():
-            low = name.lower()
-            if low != name and low in wanted and low not in bundle and low not in self.aliases:
-                self.aliases[low] = name
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.aliases or name in self.bundle
-
-    def read(self, name: str) -> bytes:
-        return self.bundle.read(self.aliases.get(name, name))
-
-    def file_path(self, name: str) -> Any:
-        return self.bundle.file_path(self.aliases.get(name, name))
-
-    def names(self) -> list[str]:
-        taken = set(self.aliases.values())
-        return sorted({*self.aliases, *(n for n in self.bundle.names() if n not in taken)})
-
-    def close(self) -> None:
-        self.bundle.close()
+    renamed: dict[str, str] = {}
+    wanted = (*SFTP_FILES, EXT_DISTRICTS, EXT_RECORDS)
+    for name in bundle.names():
+        low = name.lower()
+        if low != name and low in wanted and low not in bundle and low not in renamed:
+            renamed[low] = name
+    return Renamed(bundle, renamed)
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from ..model import parse_date
 from ..roster import RosterBuilder
+from .bundle import Renamed
 from .csvutil import Bundle, CsvTable, bundle_table
 from .enrollcols import padded_message
 from .limits import Limits
 from .parked import ParkedDicts
 from .sftp_columns import REQUIRED, ColumnPlan, column_plan, header_renames
-from .sftp_files import AnyCase
 
 __all__ = ["RowReader"]
 
@@ -71,7 +71,7 @@ class Places(Mapping[str, tuple[str, int]]):
 class RowReader:
     """The state of one SFTP read and the row-level steps every file shares."""
 
-    def __init__(self, bundle: Bundle | AnyCase, b: RosterBuilder, limits: Limits) -> None:
+    def __init__(self, bundle: Bundle | Renamed, b: RosterBuilder, limits: Limits) -> None:
         self.bundle, self.b, self.limits = bundle, b, limits
         self.plans: dict[str, ColumnPlan] = {}  # file → its column_plan
         # (most kept as text between rows: every user is held until the last file)

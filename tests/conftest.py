@@ -36,7 +36,8 @@ def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
 
     - the CSV readers park every user dict they are not using as text at each row (a
       large district's load parks all but the newest few thousand), on shelves of 256
-      bytes (32 MiB), so texts fill many shelves and shelves are let go;
+      bytes (32 MiB), so texts fill many shelves and shelves are let go; at the end, the
+      shelves texts taken left sparse are tidied every two records (65,536);
     - a CSV file's cells are made into ``str`` objects three rows at a time (a large
       file's, 65,536 rows at a time), so rows cross slice boundaries;
     - pyarrow parses a CSV file 64 bytes at a time (a large file's, 16 MiB at a time), so
@@ -46,6 +47,7 @@ def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parked, "LIVE_MAX", 1)
     monkeypatch.setattr(parked, "PARK_FROM", 0)
     monkeypatch.setattr(parked, "SHELF", 256)
+    monkeypatch.setattr(parked, "TIDY_EVERY", 2)
     monkeypatch.setattr(csv_arrow, "ROWS_AT_ONCE", 3)
     monkeypatch.setattr(csv_arrow, "BLOCK", 64)
     monkeypatch.setattr(csvutil, "STREAM_FROM", 0)

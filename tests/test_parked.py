@@ -222,3 +222,29 @@ def test_compact_empties_every_shelf_less_than_nine_tenths_full(
     assert all(store._shelves.live[i] >= 0.9 * parked.SHELF
                for i, s in enumerate(shelves[:-1]) if s is not None)
     assert {k: store[k] for k in want} == want
+
+
+def test_tidy_lets_go_of_shelves_pops_left_sparse(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts taken out in another order than they were parked leave every shelf partly
+    full; ``tidy`` moves what is left of the sparse ones to the newest and lets them go,
+    for dicts and texts alike: what is left reads back as before."""
+    monkeypatch.setattr(parked, "SHELF", 300)
+    dicts = ParkedDicts(live_max=0, park_from=0)
+    texts = ParkedTexts()
+    want = {f"u{i}": {"id": f"u{i}", "n": i} for i in range(60)}
+    for k, v in want.items():
+        dicts[k] = dict(v)
+        texts[k] = f"text of {k}"
+    dicts.settle()
+    for store in (dicts._shelves, texts._shelves):
+        assert sum(s is not None for s in store.shelves) >= 3
+    for i in range(0, 60, 2):  # every other one taken: each shelf half empty
+        assert dicts.pop_text(f"u{i}") and texts.pop(f"u{i}") == f"text of u{i}"
+        del want[f"u{i}"]
+    for store, tidy in ((dicts._shelves, dicts.tidy), (texts._shelves, texts.tidy)):
+        before = sum(s is not None for s in store.shelves)
+        tidy()
+        assert sum(s is not None for s in store.shelves) < before
+        assert not store.sparse
+    assert {k: dicts[k] for k in want} == want
+    assert {k: texts[k] for k in want} == {k: f"text of {k}" for k in want}

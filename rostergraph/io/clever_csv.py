@@ -77,6 +77,7 @@ from typing import Any
 from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, raw_text
+from . import parked
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
 from .csvutil import Bundle, loads_json_cell
@@ -481,11 +482,14 @@ class _Reader(RowReader):
             file, line = self.section_where[sid]
             self.b.add("sections", merged("sections", self.sections.pop(sid)), file=file,
                        line=line)
-        for uid in list(self.users):
+        for k, uid in enumerate(list(self.users), 1):
             file, line = self.user_where[uid]
             add_parked(self.b, "users", self.users.pop_text(uid),
                        partial(merged, "users") if ("users", uid) in carry else None,
                        file=file, line=line)
+            if k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go: 0.3 GB at L)
+                self.users.tidy()
+                carry.tidy()
         for (kind, rid), value in carry.items():
             d = self.carried(value)
             table = self.b.kinds[kind]

@@ -44,6 +44,7 @@ import orjson
 from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
+from . import parked
 from .bundle import Renamed
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
@@ -397,11 +398,13 @@ class _Reader:
             self.b.add("sections", d, file="classes.csv", line=section_line(rid))
         users = self.users
         user_line = self.user_lines.pop if bulk else self.user_lines.__getitem__
-        for rid in list(users):
+        for k, rid in enumerate(list(users), 1):
             v = users.pop_text(rid) if bulk else users[rid]
             unchanged = isinstance(v, bytes) and not self._mends(rid, v)
             add_parked(self.b, "users", v, None if unchanged else partial(self._mended, rid),
                        file="users.csv", line=user_line(rid))
+            if bulk and k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go)
+                users.tidy()
         if bulk:  # (a dict emptied by pops keeps its table: 2M users' was ~100 MB)
             self.user_lines, self.section_lines = {}, {}
         for f, ids in sorted(self.deleted.items()):

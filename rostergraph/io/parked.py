@@ -61,6 +61,9 @@ LIVE_MAX = 4096
 #: No dict is parked while the mapping holds fewer (about 650 MB of user dicts): parking
 #: and reading back cost CPU that a district this small does not need to spend.
 PARK_FROM = 262_144
+#: Texts a reader taking every text out at the end takes between two tidies (see
+#: :meth:`ParkedDicts.tidy`).
+TIDY_EVERY = 65_536
 #: Bytes of parked text per shelf (pages of it hold memory only once written; at most
 #: 2**27, the start bits of a place).
 SHELF = 32 * 1024 * 1024
@@ -243,6 +246,14 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
                 items[key] = self._shelves.put(key, text)
         self._shelves.tidy()
 
+    def tidy(self) -> None:
+        """Move what is left of the shelves that texts taken since (:meth:`pop_text`) left
+        less than two thirds full to the newest, and let those go: for a reader taking
+        every text out at the end, whose texts no longer lie on the shelves in the order it
+        takes them (moved, or parked again once read back), so that no shelf would be let
+        go until nearly all were taken."""
+        self._shelves.tidy()
+
     def compact(self) -> None:
         """:meth:`settle`, then move the texts of every shelf less than nine tenths full to
         the newest: for a reader that has read back many dicts in one pass (a
@@ -309,6 +320,10 @@ class ParkedTexts(MutableMapping[Any, Any]):
     def _let_go(self, old: Any) -> None:
         if isinstance(old, (int, bytes)):
             self._shelves.take(old)
+
+    def tidy(self) -> None:
+        """As :meth:`ParkedDicts.tidy`: the shelves texts taken have left sparse emptied."""
+        self._shelves.tidy()
 
     def __contains__(self, key: object) -> bool:
         return key in self._items

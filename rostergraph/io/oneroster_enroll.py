@@ -218,7 +218,7 @@ def _made_up_ids(rd: _Reader, t: CsvTable) -> bool:
         return False  # (a source's own ids, the usual case: looked at one by one)
     start = np.ones(n, dtype=bool)  # the first row of each run of one class's rows
     if pa.types.is_dictionary(cls.type):  # (one dictionary: equal codes, equal ids)
-        codes = dictionary_codes(cls.chunks if hasattr(cls, "chunks") else [cls])
+        codes = dictionary_codes(cls.chunks)
         start[1:] = codes[1:] != codes[:-1]
     else:
         start[1:] = numpy_of(pc.not_equal(cls[1:], cls[:-1]))

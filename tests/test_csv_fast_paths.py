@@ -173,6 +173,60 @@ def test_arrow_parse_takes_quoted_files_it_can_vouch_for(
     assert got is not None and got[1][1].to_pylist()[0] == 'a"b' and read_again[-1] == 1
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_runs_of_quoted_lines_compared_whole(monkeypatch: pytest.MonkeyPatch,
+                                             end: str) -> None:
+    """Quoted lines that follow one another are vouched for a run at a time (one
+    comparison of bytes); lines holding one the check cannot vouch for (a needless quote
+    inside a cell) are compared line by line, and only that line is read again."""
+    runs: list[bool] = []
+    whole = csv_arrow._lines_match
+    monkeypatch.setattr(csv_arrow, "_lines_match", lambda *a: (
+        runs.append(whole(*a)), runs[-1])[1])
+    rows = [f'{i},"a,{i}","x""{i}"' for i in range(200)]
+    rows[50:52] = ["50,plain,row", "51,plain,row"]  # (two runs)
+    data = ("id,orgs,note" + end + end.join(rows) + end).encode()
+    got = csvutil._arrow_columns(data, Limits())
+    assert got is not None and runs == [True]
+    assert got[1][2].to_pylist()[199] == 'x"199' and got[1][1].to_pylist()[50] == "plain"
+    rows[120] = '120,a"b,"x"'  # (the csv module reads a"b as it is)
+    data = ("id,orgs,note" + end + end.join(rows) + end).encode()
+    again: list[int] = []
+    agree = csv_arrow._quoted_rows_agree
+    monkeypatch.setattr(csv_arrow, "_quoted_rows_agree", lambda data, table, quoted: (
+        again.append(len(quoted[0])), agree(data, table, quoted))[1])
+    got = csvutil._arrow_columns(data, Limits())
+    assert got is not None and len(runs) == 1 and again == [1]
+    assert got[1][1].to_pylist()[120] == 'a"b'
+
+
+def test_lines_match_compares_every_byte() -> None:
+    """A run's comparison finds a byte that differs anywhere, a break other than the
+    file's, and declines lines too scattered for runs to pay."""
+    import pyarrow as pa
+
+    lines = [b"ab,c", b"d,ef", b"g,h"]
+    made = pa.chunked_array([["ab,c"], ["d,ef", "g,h"]])
+
+    def check(data: bytes, made: Any = made) -> bool:
+        at = [data.index(x) for x in lines]
+        begin = np.array(at)
+        end = begin + np.array([len(x) for x in lines])
+        return csv_arrow._lines_match(made, np.arange(len(made)), np.frombuffer(data, np.uint8),
+                                      begin, end)
+
+    assert check(b"h\nab,c\nd,ef\ng,h\n") and check(b"h\r\nab,c\r\nd,ef\r\ng,h")
+    assert check(b"ab,c\rd,ef\rg,h\r")
+    assert not check(b"ab,c\nd,ef\rg,h\n")  # (a break other than the first)
+    assert not check(b"ab,c\nd,ef\ng,h\n", pa.chunked_array([["ab,c", "d,eF", "g,h"]]))
+    n = 20  # lines each apart from the next: 20 runs of one
+    data = b"".join(b"x\n%d,y\n" % i for i in range(n))
+    begin = np.array([data.index(b"%d,y" % i) for i in range(n)])
+    made = pa.chunked_array([[f"{i},y" for i in range(n)]])
+    assert not csv_arrow._lines_match(made, np.arange(n), np.frombuffer(data, np.uint8), begin,
+                                      begin + np.array([len(f"{i},y") for i in range(n)]))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet='ab,"\r\n ', max_size=12), min_size=1, max_size=8))
 def test_arrow_parse_equals_csv_module_on_any_quoting(lines: list[str]) -> None:
@@ -226,11 +280,12 @@ def test_arrow_parse_equals_csv_module_on_quoted_cells(data: bytes, chunk: int,
     here, whatever their share of the file, the file is looked at in steps of ``chunk``
     bytes (cut between the CR and the LF of a CRLF too), pyarrow parses it ``block``
     bytes at a time (a row longer than that: the whole file as one block) and the quoted
-    lines are checked one to three at a time."""
+    lines are checked one to three at a time, or all at once."""
     with unittest.mock.patch.object(csv_arrow, "MAX_QUOTED_LINES", 1.0), \
             unittest.mock.patch.object(csv_arrow, "_CHUNK", chunk), \
             unittest.mock.patch.object(csv_arrow, "BLOCK", block), \
-            unittest.mock.patch.object(csv_arrow, "CHECK_ROWS", 1 + block % 3):
+            unittest.mock.patch.object(csv_arrow, "CHECK_ROWS",
+                                       1 + block % 3 if chunk % 2 else 1 << 16):
         fast = _read(data, Limits())
         coded = _read(data, Limits(), coded=_every if block % 2 else None)
     with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):

@@ -302,13 +302,74 @@ def _quoted_lines(data: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray
 
 def _rows_at(table: Any, rows: np.ndarray) -> Any:
     """The rows ``rows`` (ascending) of ``table``, taken from the slice of the table they
-    span (a take from the whole table joins all of its blocks first, each time), every
-    column as strings (a dictionary-encoded one decoded)."""
+    span (a take from the whole table joins all of its blocks first, each time; rows that
+    follow one another are that slice itself), every column as strings (a
+    dictionary-encoded one decoded)."""
     import pyarrow as pa
 
-    lo = int(rows[0])
-    got = table.slice(lo, int(rows[-1]) - lo + 1).take(arrow_ints(rows - lo))
+    lo, hi = int(rows[0]), int(rows[-1])
+    got = table.slice(lo, hi - lo + 1)
+    if hi - lo + 1 != len(rows):  # (lines between hold no quote: left out)
+        got = got.take(arrow_ints(rows - lo))
     return got.cast(pa.schema([(name, pa.string()) for name in got.column_names]))
+
+
+def _rows_spanned(table: Any, rows: np.ndarray) -> tuple[Any, np.ndarray]:
+    """The slice of ``table`` that rows ``rows`` (ascending) span, every column as strings,
+    and where each of ``rows`` is in it: when they are at least half of it, the rows
+    between are carried along (a take copies every cell; they are never compared), else
+    :func:`_rows_at` (the rows alone)."""
+    import pyarrow as pa
+
+    lo, hi = int(rows[0]), int(rows[-1])
+    if hi - lo + 1 > 2 * len(rows):
+        return _rows_at(table, rows), np.arange(len(rows))
+    got = table.slice(lo, hi - lo + 1)
+    return got.cast(pa.schema([(name, pa.string()) for name in got.column_names])), rows - lo
+
+
+def _lines_match(made: Any, rel: np.ndarray, buf: np.ndarray, begin: np.ndarray,
+                 end: np.ndarray) -> bool:
+    """Whether the texts ``made`` at ``rel`` (a chunked array; each text as long as its
+    line) are the file's lines ``buf[begin:end]``: one comparison of bytes per run of lines that
+    follow one another, not one per line. ``False`` (nothing said of which line differs)
+    for any line that differs, breaks other than the first line's (a file's lines end one
+    way), or lines too scattered for runs to pay (each line is then compared on its own)."""
+    gaps = begin[1:] - end[:-1]
+    first = int(np.argmin(gaps)) if len(gaps) else 0  # (two lines in a row: their break)
+    gap = int(gaps[first]) if len(gaps) else 1
+    brk = buf[int(end[first]):int(end[first]) + gap].tobytes()
+    if brk not in (b"\n", b"\r\n", b"\r"):
+        return False
+    cut = np.flatnonzero(gaps != gap) + 1  # (where a run of lines ends)
+    if len(cut) > max(8, len(begin) >> 9):
+        return False
+    empty, newline = text_scalar(""), text_scalar(brk.decode())
+    for lo, hi in zip(np.concatenate([[0], cut]).tolist(),
+                      np.concatenate([cut, [len(begin)]]).tolist()):
+        at = lo  # (lines in a row are rows in a row)
+        for chunk in made.slice(int(rel[lo]), hi - lo).chunks:
+            if len(chunk) and not _run_matches(chunk, empty, newline, gap, buf,
+                                               int(begin[at]), int(end[at + len(chunk) - 1])):
+                return False
+            at += len(chunk)
+    return True
+
+
+def _run_matches(chunk: Any, empty: Any, newline: Any, width: int, buf: np.ndarray,
+                 lo: int, hi: int) -> bool:
+    """Whether the texts of ``chunk``, each followed by ``newline`` (``width`` bytes) but
+    the last, are ``buf[lo:hi]``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lines = pc.binary_join_element_wise(chunk, empty, newline)  # (each row, then a break)
+    wide = pa.types.is_large_string(lines.type) or pa.types.is_large_binary(lines.type)
+    _, offsets, values = lines.buffers()
+    offs = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)[
+        lines.offset:lines.offset + len(lines) + 1]
+    text = np.frombuffer(values, dtype=np.uint8)[offs[0]:offs[-1] - width]
+    return hi - lo == len(text) and bool(np.array_equal(text, buf[lo:hi]))
 
 
 def _unverified(data: bytes, table: Any,
@@ -328,29 +389,36 @@ def _unverified(data: bytes, table: Any,
     last = len(data) - 1
     left: list[np.ndarray] = []
     for at in range(0, len(lines), CHECK_ROWS):
-        rows = _rows_at(table, lines[at:at + CHECK_ROWS] - 1)
+        rows, rel = _rows_spanned(table, lines[at:at + CHECK_ROWS] - 1)
         begin, end = starts[at:at + CHECK_ROWS], ends[at:at + CHECK_ROWS]
         pos = begin.copy()  # where each row's next cell starts in the file
         ok = np.ones(len(pos), dtype=bool)
         forms = []
         for col in rows.columns:
-            needs = numpy_of(pc.match_substring_regex(col, '[",\r\n]'))
             is_q = (buf[np.minimum(pos, last)] == 0x22) & (pos <= last)
-            ok &= is_q | ~needs
-            size = numpy_of(pc.binary_length(col))
+            every = is_q.all()
+            if not every:  # (a cell as it is holds no quote, comma or break)
+                ok &= is_q | ~numpy_of(pc.match_substring_regex(col, '[",\r\n]'))[rel]
             if is_q.any():  # (most columns are never quoted: as they are)
                 quote = text_scalar('"')
                 quoted_form = pc.binary_join_element_wise(
                     quote, pc.replace_substring(col, '"', '""'), quote, text_scalar(""))
-                size = np.where(is_q, numpy_of(pc.binary_length(quoted_form)), size)
-                col = pc.if_else(arrow_bools(is_q), quoted_form, col)
-            pos = pos + size + 1
+                if every:  # (the rows between, never compared, take any form)
+                    col = quoted_form
+                else:
+                    spanned = np.zeros(len(col), dtype=bool)
+                    spanned[rel] = is_q
+                    col = pc.if_else(arrow_bools(spanned), quoted_form, col)
+            pos = pos + numpy_of(pc.binary_length(col))[rel] + 1
             forms.append(col)
         ok &= pos - 1 == end
+        made = pc.binary_join_element_wise(*forms, text_scalar(","))
+        if ok.all() and _lines_match(made, rel, buf, begin, end):
+            continue  # (every line of the file as pyarrow's row: most files' lines)
         given = arrow_texts([data[a:b] for a, b in zip(begin.tolist(), end.tolist())],
                             binary=True)
-        made = pc.binary_join_element_wise(*forms, text_scalar(",")).cast(given.type)
-        ok &= numpy_of(pc.equal(made, given))
+        made = made.take(arrow_ints(rel)) if len(made) != len(rel) else made
+        ok &= numpy_of(pc.equal(made.cast(given.type), given))
         left.append(np.flatnonzero(~ok) + at)
     return np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
 

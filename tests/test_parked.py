@@ -128,25 +128,57 @@ def test_parked_texts_behave_as_a_dict(ops: list[tuple[Any, ...]]) -> None:
         store["n"] = 3  # (an int stands for a place on a shelf: refused as a value)
 
 
-def test_sparse_shelves_are_emptied_at_a_settle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A shelf left less than two-thirds full by texts read back has the rest moved to
-    the newest shelf at the next settle, and is let go: the texts read back as before."""
+def test_sparse_shelves_are_emptied_once_holes_pass_half(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts read back leave holes; once the holes of the shelves (but the newest) hold
+    more than half as much as the parked texts, the sparsest shelves have the rest moved
+    to the newest at the next settle, and are let go: the texts read back as before, and
+    the shelves hold at most half as much again as their texts."""
     monkeypatch.setattr(parked, "SHELF", 300)
     store = ParkedDicts(live_max=0, park_from=0)
-    want = {f"u{i}": {"id": f"u{i}", "n": i} for i in range(30)}  # ~20 bytes of text each
+    want = {f"u{i}": {"id": f"u{i}", "n": i} for i in range(60)}  # ~20 bytes of text each
     for k, v in want.items():
         store[k] = dict(v)
     store.settle()
-    shelves = store._shelves.shelves
+    shelves, live = store._shelves.shelves, store._shelves.live
     first = len(shelves)
-    assert first >= 2 and store._shelves.live[0] > 200
-    for i in range(6):  # read back: shelf 0 is left sparse
+    assert first >= 4 and live[0] > 200
+    for i in range(0, 60, 5):  # a few read back from every shelf: holes under half
         assert store[f"u{i}"] == want[f"u{i}"]
-    assert shelves[0] is not None and store._shelves.sparse == {0}
     store.settle()
-    assert shelves[0] is None and not store._shelves.sparse
+    assert all(s is not None for s in shelves[:first])
+    for i in range(1, 60, 5):  # more: past half
+        assert store[f"u{i}"] == want[f"u{i}"]
+    for i in range(2, 60, 5):
+        assert store[f"u{i}"] == want[f"u{i}"]
+    store.settle()
+    assert any(s is None for s in shelves[:first])
+    newest = len(shelves) - 1
+    assert 2 * sum(parked.SHELF - live[i] for i, s in enumerate(shelves)
+                   if s is not None and i != newest) <= sum(live)
     assert {k: store[k] for k in want} == want
-    assert sum(s is not None for s in shelves) <= first
+
+
+def test_texts_read_back_in_order_are_never_moved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pass that reads every text back in the order they were parked (and parks each
+    again) empties each shelf in turn: no text is moved from one shelf to another."""
+    monkeypatch.setattr(parked, "SHELF", 300)
+    store = ParkedDicts(live_max=2, park_from=0)
+    want = {f"u{i}": {"id": f"u{i}", "n": i} for i in range(200)}
+    for k, v in want.items():
+        store[k] = dict(v)
+        store.settle()
+    puts: list[str] = []
+    put = parked._Shelves.put
+    monkeypatch.setattr(parked._Shelves, "put", lambda self, key, text: (
+        puts.append(key), put(self, key, text))[1])
+    for k, v in want.items():
+        store[k]["n"] += 1
+        v["n"] += 1
+        store.settle()
+    assert len(puts) == len(set(puts))  # (each parked once again, none moved)
+    assert {k: store[k] for k in want} == want
+    assert sum(s is not None for s in store._shelves.shelves) <= 200 * 20 // 300 + 3
 
 
 def test_only_the_newest_stay_objects() -> None:

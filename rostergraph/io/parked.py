@@ -27,8 +27,9 @@ among a reader's short-lived row dicts would spread over the whole small-object 
 and Python gives an arena of it back to the system only once nothing in it is alive, so
 the millions of strings a roster keeps afterwards would pin gigabytes of it. A shelf is
 anonymous memory of its own (``mmap``), so the system has it back as soon as none of
-its texts is parked any more; one left mostly holes by texts read back has the rest
-moved to the newest shelf at the next :meth:`ParkedDicts.settle`.
+its texts is parked any more. Texts read back leave holes; once the holes hold more
+than half as much as the parked texts, the sparsest shelves have the rest moved to the
+newest at the next :meth:`ParkedDicts.settle`.
 
 Examples
 --------
@@ -76,10 +77,11 @@ _START_BITS = 27  # (a place: shelf number, start and length, packed in one int)
 class _Shelves:
     """The shelves of one :class:`ParkedDicts`: texts written one after another into
     anonymous memory, each found again by its *place* (an int). A text read back leaves a
-    hole; a shelf (but the newest) whose parked texts fill less than two thirds of it has
-    them moved to the newest shelf and is let go, so holes never hold more than half as
-    much again as the texts do (a pass that reads every user back and parks it again,
-    as ``demographics.csv`` does, would otherwise keep old shelves a text at a time).
+    hole; once the holes of the shelves but the newest hold more than half as much as the
+    texts, the sparsest shelves have theirs moved to the newest and are let go (see
+    :meth:`tidy`), so holes never hold more than half as much again as the texts do (a
+    pass that reads users back at random and parks them again would otherwise keep old
+    shelves a text at a time).
 
     ``items`` is the mapping's key → value dict: a moved text's place is updated there.
     """
@@ -132,15 +134,36 @@ class _Shelves:
         newest = len(self.shelves) - 1
         self.sparse.update(i for i, shelf in enumerate(self.shelves)
                            if shelf is not None and i != newest and self.live[i] < fill * SHELF)
-        self.tidy()
+        self._move(self.sparse, 0)
 
     def tidy(self) -> None:
-        """Move the texts of sparse shelves to the newest and let those go. (Not done in
-        :meth:`take`: its caller's key still names the place being taken.)"""
-        while self.sparse:
-            i = self.sparse.pop()
+        """Once the holes of the shelves (but the newest) hold more than half as much as
+        the parked texts, move the texts of sparse shelves, the sparsest first, to the
+        newest and let those go, until the holes hold a quarter as much. Shelves then
+        never hold more than half as much again as their texts (as if none were left
+        under two thirds full), while a pass that reads texts back in the order they were
+        parked empties each shelf in turn and moves none. (Not done in :meth:`take`: its
+        caller's key still names the place being taken.)"""
+        if not self.sparse:
+            return
+        newest = len(self.shelves) - 1
+        held = sum(self.live)
+        holes = sum(SHELF - self.live[i] for i, shelf in enumerate(self.shelves)
+                    if shelf is not None and i != newest)
+        if holes * 2 > held:
+            self._move(sorted(self.sparse, key=self.live.__getitem__), holes - held // 4)
+
+    def _move(self, shelves: Any, enough: int) -> None:
+        """Move the texts of ``shelves`` (ids among :attr:`sparse`, in order) to the newest
+        and let those go, until holes of ``enough`` bytes or more are gone (``0``: all)."""
+        gone = 0
+        for i in list(shelves):
+            if enough and gone >= enough:
+                return
+            self.sparse.discard(i)
             if self.shelves[i] is None:
                 continue
+            gone += SHELF - self.live[i]
             items, keys = self.items, self.keys[i]
             self.keys[i] = []
             for key in keys:
@@ -247,18 +270,19 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         self._shelves.tidy()
 
     def tidy(self) -> None:
-        """Move what is left of the shelves that texts taken since (:meth:`pop_text`) left
-        less than two thirds full to the newest, and let those go: for a reader taking
-        every text out at the end, whose texts no longer lie on the shelves in the order it
-        takes them (moved, or parked again once read back), so that no shelf would be let
-        go until nearly all were taken."""
+        """Move what is left of sparse shelves to the newest, and let those go, once the
+        holes texts taken since (:meth:`pop_text`) left hold more than half as much as the
+        texts (see ``_Shelves.tidy``): for a reader taking every text out at the end, whose
+        texts no longer lie on the shelves in the order it takes them (moved, or parked
+        again once read back), so that no shelf would be let go until nearly all were
+        taken."""
         self._shelves.tidy()
 
     def compact(self) -> None:
         """:meth:`settle`, then move the texts of every shelf less than nine tenths full to
         the newest: for a reader that has read back many dicts in one pass (a
-        million contacts linked), whose holes would otherwise stay (up to a third of
-        every shelf; 150 MB at L). Done once after the pass, not at each settle: texts read
+        million contacts linked), whose holes would otherwise stay (up to a third of the
+        shelves; 150 MB at L). Done once after the pass, not at each settle: texts read
         back in order would be moved again and again."""
         self.settle()
         self._shelves.compact(0.9)

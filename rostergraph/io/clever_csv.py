@@ -95,7 +95,7 @@ from .sftp_files import (
     row_term,
     term_id,
 )
-from .sftp_rows import RowReader
+from .sftp_rows import RowReader, row_text
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -331,7 +331,7 @@ class _Reader(RowReader):
         if not new:
             self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
                            "record is kept", file="sections.csv", line=line,
-                           kind="sections", record_id=sid)
+                           kind="sections", record_id=sid, raw=row_text(row))
             return
         d["teachers"] = [*had, *new]  # (the primary teacher stays the first row's)
         self.b.problem("other", f"section {sid!r} again (first at line "

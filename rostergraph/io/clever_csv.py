@@ -31,7 +31,8 @@ each such column); column order is free. The column → field mapping is the tab
   row's school is the primary ``school``); students likewise. A repeated row's
   other values stay those of the first row, and a value that differs is a problem.
 - **staff** rows merge into the teacher with the same non-empty email (or the
-  employee with the same id) as one user with both roles, as Clever does;
+  employee with the same id) as one user with both roles, as Clever does (the staff
+  member's later rows join that user whatever their email);
   students and contacts never merge with employees: a ``Teacher_id`` or
   ``Staff_id`` that is also a ``Student_id`` is the user ``"sftp-teacher:<id>"``
   (``"sftp-staff:<id>"``), with a problem, and sections name that user.
@@ -166,7 +167,9 @@ class _Reader(RowReader):
         if role == "staff" and not employee:
             email = row.get("Staff_email", row.get("Admin_email"))
             if email and email in self.emails:
-                return self.emails[email]
+                # (the staff member's later rows are this user too, whatever their email)
+                got = self.aliases[(role, uid)] = self.emails[email]
+                return got
         if u is None or employee:
             return uid
         new = self.aliases[(role, uid)] = f"sftp-{role}:{uid}"

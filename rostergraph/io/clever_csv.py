@@ -358,11 +358,18 @@ class _Reader(RowReader):
 
     def _course(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
         cid, name, number = row_course(row)
+        desc = row.get("Course_description")
         if cid is None:
             if number:
                 self.b.problem("other", "Course_number without Course_name: Clever builds no "
                                "course", file="sections.csv", line=line, kind="sections",
-                               record_id=d["id"], field="Course_name")
+                               record_id=d["id"], field="Course_name",
+                               raw=raw_text(desc) if desc else None)
+            elif desc:
+                self.b.problem("other", "Course_description without Course_name: Clever "
+                               "builds no course, so nothing keeps it", file="sections.csv",
+                               line=line, kind="sections", record_id=d["id"],
+                               field="Course_description", raw=raw_text(desc))
             return
         d["course"] = cid
         c = self.courses.get(cid)
@@ -372,15 +379,21 @@ class _Reader(RowReader):
                 c["name"] = name
             if number:
                 c["number"] = number
-            if row.get("Course_description"):
-                c[SFTP_PREFIX + "Course_description"] = row["Course_description"]
+            if desc:
+                c[SFTP_PREFIX + "Course_description"] = desc
             if self.district:
                 c["district"] = self.district
             self.courses[cid] = c
-        elif name and c.get("name") != name:
+            return
+        if name and c.get("name") != name:
             self.b.problem("other", f"course {number or cid!r} has another name in this row; "
                            "the first is kept", file="sections.csv", line=line,
                            kind="courses", record_id=cid, field="Course_name")
+        if desc is not None and desc != c.get(SFTP_PREFIX + "Course_description", ""):
+            self.b.problem("other", f"course {number or cid!r} has another Course_description "
+                           "in this row; the first is kept", file="sections.csv", line=line,
+                           kind="courses", record_id=cid, field="Course_description",
+                           raw=raw_text(desc))
 
     def read_enrollments(self) -> None:
         seen: set[tuple[str, str]] = set()

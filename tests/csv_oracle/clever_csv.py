@@ -226,6 +226,13 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     return False
 
 
+
+def _row_text(row: dict[str, str]) -> str:
+    import json
+
+    return raw_text(json.dumps({k: v for k, v in row.items() if k != "Password"},
+                               ensure_ascii=False))
+
 class _Reader:
     def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
         self.bundle, self.b, self.limits = bundle, b, limits
@@ -317,7 +324,7 @@ class _Reader:
         v = row.get(col)
         if not v:
             self.b.problem("no_id", f"row without {col}; not loaded", file=file, line=line,
-                           kind=kind)
+                           kind=kind, raw=_row_text(row))
             return None
         return v
 
@@ -383,7 +390,7 @@ class _Reader:
                 elif (role, uid) in self.aliases:
                     uid_final = self.aliases[(role, uid)]
                 elif role == "staff" and not employee and email and email in self.emails:
-                    uid_final = self.emails[email]
+                    uid_final = self.aliases[(role, uid)] = self.emails[email]
                 elif old is not None and not employee:
                     uid_final = self.aliases[(role, uid)] = f"sftp-{role}:{uid}"
                     self.b.problem(
@@ -489,7 +496,7 @@ class _Reader:
                 if not new:
                     self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
                                    "record is kept", file="sections.csv", line=line,
-                                   kind="sections", record_id=sid)
+                                   kind="sections", record_id=sid, raw=_row_text(row))
                     continue
                 first["teachers"] = [*had, *new]
                 self.b.problem("other", f"section {sid!r} again (first at line "
@@ -557,11 +564,18 @@ class _Reader:
     def _course(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
         name, number = row.get("Course_name") or "", row.get("Course_number") or ""
         cid = row.get("Course_id") or None
+        desc = row.get("Course_description")
         if not name and not cid:
             if number:
                 self.b.problem("other", "Course_number without Course_name: Clever builds no "
                                "course", file="sections.csv", line=line, kind="sections",
-                               record_id=d["id"], field="Course_name")
+                               record_id=d["id"], field="Course_name",
+                               raw=raw_text(desc) if desc else None)
+            elif desc:
+                self.b.problem("other", "Course_description without Course_name: Clever "
+                               "builds no course, so nothing keeps it", file="sections.csv",
+                               line=line, kind="sections", record_id=d["id"],
+                               field="Course_description", raw=raw_text(desc))
             return
         cid = cid or course_id(name, number)
         d["course"] = cid
@@ -577,10 +591,16 @@ class _Reader:
             if self.district:
                 c["district"] = self.district
             self.courses[cid] = c
-        elif name and c.get("name") != name:
+            return
+        if name and c.get("name") != name:
             self.b.problem("other", f"course {number or cid!r} has another name in this row; "
                            "the first is kept", file="sections.csv", line=line,
                            kind="courses", record_id=cid, field="Course_name")
+        if desc is not None and desc != c.get(_PREFIX + "Course_description", ""):
+            self.b.problem("other", f"course {number or cid!r} has another Course_description "
+                           "in this row; the first is kept", file="sections.csv", line=line,
+                           kind="courses", record_id=cid, field="Course_description",
+                           raw=raw_text(desc))
 
     def read_enrollments(self) -> None:
         seen: set[tuple[str, str]] = set()

@@ -105,6 +105,12 @@ def _every_column(column: str) -> bool:
     return True
 
 
+def _contact_column(k: str, field: str) -> str:
+    """The students.csv column of contact group ``k``'s ``field`` (``Contact_name``,
+    ``Contact_2_name``)."""
+    return f"Contact_{field}" if k == "1" else f"Contact_{k}_{field}"
+
+
 class _Reader(RowReader):
     """The records of an SFTP upload, built file by file (see the module's docstring)."""
 
@@ -232,10 +238,11 @@ class _Reader(RowReader):
             index = self.student_contacts = {}
             for i, c in enumerate(self.contacts):
                 index.setdefault(c[0], []).append(i)
-        for k, fields, get in self.plans["students.csv"][2]:
+        for col_k, fields, get in self.plans["students.csv"][2]:
             values = get(row)
             if any(values):
                 group = dict(zip(fields, values))
+                k = col_k
                 if index is not None:
                     mine = index.setdefault(student, [])
                     if not first:
@@ -243,36 +250,68 @@ class _Reader(RowReader):
                             continue
                         k = str(max(int(self.contacts[i][2]) for i in mine) + 1) if mine else k
                     mine.append(len(self.contacts))
-                self.contacts.append((student, line, k, group))
+                self.contacts.append((student, line, k, group, col_k))
 
     def apply_contacts(self) -> None:
-        for student, line, k, group in self.contacts:
+        """Each contact group onto its contact user. A contact named again (siblings' rows
+        share one by ``Contact_sis_id``) keeps its first values and relationship to a
+        student; another value is a problem at the row's line, naming the columns."""
+        for student, line, k, group, col_k in self.contacts:
             self.users.settle()  # (between two contacts: no user dict is in use)
             cid = group.get("id") or (f"sftp-contact:{group['sis_id']}" if group.get("sis_id")
                                       else f"sftp-contact:{student}:{k}")
             u = self._user(cid, "students.csv", line)
             r = u["roles"].setdefault("contact", {})
             rel: dict[str, Any] = {"student": student}
+            differ: list[str] = []
             for f, path in CONTACT_FIELDS:
                 if path is None or f not in group:
                     continue
                 v = group[f]
                 if path[:4] == "rel.":
                     rel[path[4:]] = v
-                elif path == "name.last":  # the first name given stays
+                    continue
+                if path == "name.last":  # the first name given stays
                     name = u.get("name")
                     if not name:
                         if not isinstance(name, dict):
                             name = u["name"] = {}
                         name["last"] = v
+                        continue
+                    if not isinstance(name, dict) or "last" not in name:
+                        continue
+                    had = name["last"]
                 elif path == "email":
                     if "email" not in u:
                         u["email"] = v
+                        continue
+                    had = u["email"]
                 elif path[14:] not in r:  # roles.contact.<key>, and r is u's contact role
                     r[path[14:]] = v
+                    continue
+                else:
+                    had = r[path[14:]]
+                if had != v:
+                    differ.append(_contact_column(col_k, f))
+            if differ:
+                at = self.user_where[cid]
+                self.b.problem("other", f"contact {cid!r} again (first read at {at[0]} line "
+                               f"{at[1]}) with other values in {', '.join(differ)}: the first "
+                               "values are kept", file="students.csv", line=line,
+                               kind="users", record_id=cid, field=differ[0])
             rels = r.setdefault("student_relationships", [])
-            if not any(x.get("student") == student for x in rels):
+            had_rel = next((x for x in rels if x.get("student") == student), None)
+            if had_rel is None:
                 rels.append(rel)
+                continue
+            other = [f for f in ("relationship", "type") if f in rel and had_rel.get(f) != rel[f]]
+            if other:
+                self.b.problem("other", f"contact {cid!r} again for student {student!r} with "
+                               "another " + ", ".join(
+                                   f"{_contact_column(col_k, f)} {rel[f]!r}" for f in other)
+                               + ": the first relationship is kept", file="students.csv",
+                               line=line, kind="users", record_id=cid,
+                               field=_contact_column(col_k, other[0]))
 
     def read_sections(self) -> None:
         shared: dict[str, str] = {}

@@ -98,7 +98,8 @@ class RowReader:
         self.section_where = Places()
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
-        self.contacts: list[tuple[str, int, str, dict[str, str]]] = []
+        #: (student, line, contact number, group, the group's number in the header)
+        self.contacts: list[tuple[str, int, str, dict[str, str], str]] = []
         self.student_contacts: dict[str, list[int]] | None = None  # student → contacts
         self.district: str | None = None
         #: kind → {id without spaces: id} of the ids with spaces around them

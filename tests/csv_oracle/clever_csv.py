@@ -246,7 +246,7 @@ class _Reader:
         self.section_where: dict[str, tuple[str, int]] = {}
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
-        self.contacts: list[tuple[str, int, str, dict[str, str]]] = []
+        self.contacts: list[tuple[str, int, str, dict[str, str], str]] = []
         self.district: str | None = None
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
@@ -431,40 +431,65 @@ class _Reader:
 
     def _contact_groups(self, student: str, line: int, row: dict[str, str],
                         first: bool) -> None:
-        for k, cols in self.numbered["students.csv"][1]:
+        for col_k, cols in self.numbered["students.csv"][1]:
             group = {f: row[c] for f, c in cols.items()}
             if not any(group.values()):
                 continue
+            k = col_k
             had = [c for c in self.contacts if c[0] == student]
             if not first:
                 if any(c[3] == group for c in had):
                     continue
                 if had:
                     k = str(max(int(c[2]) for c in had) + 1)
-            self.contacts.append((student, line, k, group))
+            self.contacts.append((student, line, k, group, col_k))
 
     def apply_contacts(self) -> None:
-        for student, line, k, group in self.contacts:
+        for student, line, k, group, col_k in self.contacts:
             cid = group.get("id") or (f"sftp-contact:{group['sis_id']}" if group.get("sis_id")
                                       else f"sftp-contact:{student}:{k}")
             u = self._user(cid, "students.csv", line)
             r = u["roles"].setdefault("contact", {})
             rel: dict[str, Any] = {"student": student}
+            differ = []
             for f, path in CONTACT_FIELDS:
                 if path is None or f not in group:
                     continue
+                col = f"Contact_{f}" if col_k == "1" else f"Contact_{col_k}_{f}"
                 if path.startswith("rel."):
                     rel[path[4:]] = group[f]
-                elif path == "name.last" and u.get("name") or path == "email" and "email" in u:
-                    continue
+                elif path == "name.last" and u.get("name"):
+                    if isinstance(u["name"], dict) and "last" in u["name"] and (
+                            u["name"]["last"] != group[f]):
+                        differ.append(col)
+                elif path == "email" and "email" in u:
+                    if u["email"] != group[f]:
+                        differ.append(col)
                 else:
                     cur = r if path.startswith("roles.contact.") else None
                     if cur is not None and path[14:] in cur:
+                        if cur[path[14:]] != group[f]:
+                            differ.append(col)
                         continue
                     set_path(u, path, group[f])
+            if differ:
+                at = self.user_where[cid]
+                self.b.problem("other", f"contact {cid!r} again (first read at {at[0]} line "
+                               f"{at[1]}) with other values in {', '.join(differ)}: the first "
+                               "values are kept", file="students.csv", line=line,
+                               kind="users", record_id=cid, field=differ[0])
             rels = r.setdefault("student_relationships", [])
-            if not any(x.get("student") == student for x in rels):
+            old = [x for x in rels if x.get("student") == student]
+            if not old:
                 rels.append(rel)
+                continue
+            cols = [(f"Contact_{f}" if col_k == "1" else f"Contact_{col_k}_{f}", f)
+                    for f in ("relationship", "type") if f in rel and old[0].get(f) != rel[f]]
+            if cols:
+                self.b.problem("other", f"contact {cid!r} again for student {student!r} with "
+                               "another " + ", ".join(f"{c} {rel[f]!r}" for c, f in cols)
+                               + ": the first relationship is kept", file="students.csv",
+                               line=line, kind="users", record_id=cid, field=cols[0][0])
 
     def read_sections(self) -> None:
         for line, row in self.rows("sections.csv", "sections"):

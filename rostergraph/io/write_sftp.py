@@ -163,6 +163,10 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
         (p for _, p in SFTP_COLUMNS[f])) for f, role in (
             ("students.csv", "student"), ("teachers.csv", "teacher"), ("staff.csv", "staff"))}
     max_groups = max((len(g) for g in groups.values()), default=0)
+    # the contact fields some written contact has: only their columns are written (an
+    # empty cell would read back as "" where the roster has no value)
+    contact_fields = {f for g in groups.values() for user, rel in g
+                      for f, v in _contact_values(user, rel, ext).items() if v is not None}
     for rec in roster.users.values():
         roles = rec.roles
         c = _Carry("users", rec, report, ext, SFTP_PREFIX, False)
@@ -199,7 +203,8 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             for i, s in enumerate(order or [""]):
                 row = dict(base, School_id=s)
                 if role == "student" and i == 0:
-                    _contact_columns(row, rec.id, groups.get(rec.id, []), max_groups, ext)
+                    _contact_columns(row, groups.get(rec.id, []), max_groups, ext,
+                                     contact_fields)
                 sheets[file].append(row)
         if roles.staff is not None:
             written = True
@@ -244,18 +249,18 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                 if not written:
                     c.take("name.last")
                     c.take("email")
-                for p in ("name.last", "email"):
-                    if get_path(c.orig, p) is None:
+                for p, f in (("name.last", "name"), ("email", "email")):
+                    if get_path(c.orig, p) is None and f in contact_fields:
                         c.keep(p, None)  # contact cells are written, so they read as ""
-                for p in ("roles.contact.phone", "roles.contact.phone_type",
-                          "roles.contact.sis_id"):
-                    v = c.take(p)
-                    if v is None and placed:
-                        c.keep(p, None)
+                for f in ("phone", "phone_type", "sis_id"):
+                    v = c.take(f"roles.contact.{f}")
+                    if v is None and placed and f in contact_fields:
+                        c.keep(f"roles.contact.{f}", None)
                 c.take("roles.contact.student_relationships")
                 distinct = len({r.student for r in rels}) == len(rels)
                 if back != rels or not distinct or any(r.extra for r in rels) or any(
-                        r.relationship is None or r.type is None for r in placed):
+                        (r.relationship is None and "relationship" in contact_fields)
+                        or (r.type is None and "type" in contact_fields) for r in placed):
                     c.keep("roles.contact.student_relationships",
                            [record_to_dict(r, nulls=False) for r in rels])
                 written = True
@@ -377,22 +382,25 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     return report.table()
 
 
-def _contact_columns(row: dict[str, Any], student: str, groups: list[tuple[Any, Any]],
-                     max_groups: int, ext: bool) -> None:
+def _contact_values(user: Any, rel: Any, ext: bool) -> dict[str, Any]:
+    """A contact group's cells, by field (``id`` only with extensions)."""
+    ct = user.roles.contact
+    return {"id": user.id if ext else None,
+            "name": user.name.last if user.name is not None else None,
+            "email": user.email, "phone": ct.phone, "phone_type": ct.phone_type,
+            "sis_id": ct.sis_id, "relationship": rel.relationship, "type": rel.type}
+
+
+def _contact_columns(row: dict[str, Any], groups: list[tuple[Any, Any]], max_groups: int,
+                     ext: bool, fields: set[str]) -> None:
     for k in range(1, max_groups + 1):
         pre = "Contact_" if k == 1 else f"Contact_{k}_"
         if k > len(groups):
             continue
         user, rel = groups[k - 1]
-        ct = user.roles.contact
-        values = {"id": user.id if ext else None,
-                  "name": user.name.last if user.name is not None else None,
-                  "email": user.email, "phone": ct.phone, "phone_type": ct.phone_type,
-                  "sis_id": ct.sis_id, "relationship": rel.relationship, "type": rel.type}
-        for f, v in values.items():
-            if f == "id" and not ext:
-                continue
-            row[pre + f] = v
+        for f, v in _contact_values(user, rel, ext).items():
+            if f in fields:
+                row[pre + f] = v
 
 
 # --- convert ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ built by :mod:`rostergraph.io.clever_csv`, whose reader extends :class:`RowReade
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
@@ -36,8 +37,6 @@ def row_text(row: Mapping[str, str]) -> str:
     >>> row_text({"Student_id": "", "First_name": "Bo", "Password": "x"})
     '{"Student_id": "", "First_name": "Bo"}'
     """
-    import json
-
     return raw_text(json.dumps({k: v for k, v in row.items() if k != "Password"},
                                ensure_ascii=False))
 

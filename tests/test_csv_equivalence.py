@@ -161,6 +161,33 @@ def test_oneroster_delta_reads_the_same(tmp_path: Path) -> None:
     assert len(new.users) < len(base.users)
 
 
+def test_contact_links_from_both_sides_keep_the_rows_order(tmp_path: Path) -> None:
+    """A contact's own row and students' rows naming it (before and after it), a 1.1
+    contact with a second row, a contact named again and an unknown student: every
+    contact's student relationships come in the order of the rows that give them, as
+    the oracle links them."""
+    (tmp_path / "manifest.csv").write_text(
+        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+        "file.orgs,bulk\nfile.users,bulk\n", encoding="utf-8")
+    (tmp_path / "orgs.csv").write_text("sourcedId,name,type\nsch,School,school\n",
+                                       encoding="utf-8")
+    rows = [("s3", "student", "p1", ""), ("p1", "parent", "s1,s2", ""),
+            ("s1", "student", "", ""), ("s2", "student", "p1", ""),
+            ("s4", "student", "p1,p2", ""), ("p1b", "guardian", "s5,zz", "p1"),
+            ("p2", "relative", "s4,s1", ""), ("s5", "student", "", ""),
+            ("p3", "guardian", "s1", ""), ("s6", "student", "p3", "")]
+    (tmp_path / "users.csv").write_text(
+        "sourcedId,role,orgSourcedIds,givenName,agentSourcedIds,"
+        "metadata.rostergraph.userId\n" + "".join(
+            f"{sid},{role},sch,N,\"{agents}\",{uid}\n" for sid, role, agents, uid in rows),
+        encoding="utf-8")
+    r = assert_same("oneroster", tmp_path)
+    students = {uid: [rel.student for rel in r.users[uid].roles.contact.student_relationships]
+                for uid in ("p1", "p2", "p3")}
+    assert students == {"p1": ["s3", "s1", "s2", "s4", "s5", "zz"], "p2": ["s4", "s1"],
+                        "p3": ["s1", "s6"]}
+
+
 # --- messy files ------------------------------------------------------------------
 
 _CELLS = ["", " ", '"', 'say "hi", ok', "a,b", "line\nbreak", "tobedeleted", "inactive",

@@ -75,7 +75,15 @@ from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read 
     read_terms,
 )
 from .oneroster_profiles import read_demographics, read_user_profiles
-from .oneroster_users import keep_base_roles, keep_unplaced, link_contacts, read_roles, read_users
+from .oneroster_users import (
+    PENDING,
+    keep_base_roles,
+    keep_unplaced,
+    link_contacts,
+    link_pending,
+    read_roles,
+    read_users,
+)
 from .parked import ParkedDicts, add_parked
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
@@ -158,9 +166,10 @@ class _Reader:
         self.section_lines: dict[str, int] = {}
         self.user_lines: dict[str, int] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
-        # user → its agentSourcedIds cell (split when linked: a list of new strings per
-        # contact would be kept through every file)
-        self.agents: dict[str, str] = {}
+        # row sourcedId → (line, agentSourcedIds cell) (split when linked: a list of new
+        # strings per contact would be kept through every file); a bulk load's contact
+        # rows keep theirs in the contact's dict instead (see oneroster_users.PENDING)
+        self.agents: dict[str, tuple[int, str]] = {}
         #: a delta's: base contact → the users whose delta rows name it
         self.contact_adds: dict[str, list[str]] = {}
         self.ignored: dict[str, int] = {}
@@ -419,12 +428,13 @@ class _Reader:
         """Whether :meth:`_mended` may change the user parked as ``text`` (a key it reads
         is in the text, or the contact's role says so)."""
         return (b'"_primary_org"' in text or b'"_carry"' in text or _PHONE_KEY in text
-                or self.contact_role.get(rid) not in (None, "guardian"))
+                or _PENDING_KEY in text or self.contact_role.get(rid) not in (None, "guardian"))
 
     def _mended(self, rid: str, d: dict[str, Any]) -> dict[str, Any]:
         """User dict ``d`` as the roster keeps it: the reader's own keys gone, the carried
         JSON merged, a contact's role kept where nothing else says it."""
         d.pop("_primary_org", None)
+        link_pending(self, d)
         ct = d.get("roles", {}).get("contact")
         if ct is not None and ct.get("phone") is not None and d.get(
                 PREFIX + "phone") == ct["phone"]:
@@ -438,6 +448,8 @@ class _Reader:
 
 #: How a user's text holds the column kept for a phone (see :meth:`_Reader._mended`).
 _PHONE_KEY = orjson.dumps(PREFIX + "phone")
+#: How a user's text holds the contact links still to make (see :meth:`_Reader._mended`).
+_PENDING_KEY = orjson.dumps(PENDING)
 
 
 def _relationships(d: dict[str, Any]) -> Any:

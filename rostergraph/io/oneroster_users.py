@@ -30,8 +30,13 @@ from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kep
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["ROLES_KEY", "USER_ID_COLUMN", "apply_role", "contact_kind", "keep_base_roles",
-           "keep_unplaced", "link_contacts", "read_roles", "read_users"]
+__all__ = ["PENDING", "ROLES_KEY", "USER_ID_COLUMN", "apply_role", "contact_kind",
+           "keep_base_roles", "keep_unplaced", "link_contacts", "link_pending", "read_roles",
+           "read_users"]
+
+#: The reader's key, in a contact's dict, for its own row's ``agentSourcedIds`` not yet
+#: linked: ``[line, cell]`` (see :func:`link_contacts`).
+PENDING = "_agents"
 
 
 _USER_COLS = {"sourcedId": "id", "givenName": "name.first", "familyName": "name.last",
@@ -243,14 +248,17 @@ def read_users(rd: _Reader) -> None:
             rd.user_lines[uid] = line
         elif row.get(CARRY_COLUMN):
             rd.put_extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
-        agents = row.get("agentSourcedIds")
-        if agents:  # (a row's sourcedId is never repeated: see above)
-            rd.agents[sid] = agents
         taken = _TAKES_NOTHING
         if role:
             orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
             taken = apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
                                "users.csv", line)
+        agents = row.get("agentSourcedIds")
+        if agents:  # (a row's sourcedId is never repeated: see above)
+            if rd.base is None and role in _CONTACT_ROLES and PENDING not in u:
+                u[PENDING] = [line, agents]  # (linked when the dict is next at hand)
+            else:
+                rd.agents[sid] = (line, agents)
         left = [col for col in _ROLE_CELLS if col not in taken and row.get(col)]
         if left and joined:  # what an earlier role of the user holds is not kept twice
             held = _held(u)
@@ -381,7 +389,7 @@ def link_contacts(rd: _Reader) -> None:
     keeps the links the base's students' rows give it."""
     base = rd.base
     agents_of, rd.agents = rd.agents, {}  # (no other step reads them: let go when done)
-    for sid, cell in agents_of.items():
+    for sid, (line, cell) in agents_of.items():
         rd.users.settle()  # (between two users: none is in use)
         uid = rd.alias.get(sid, sid)
         u = rd.users.get(uid)
@@ -389,6 +397,7 @@ def link_contacts(rd: _Reader) -> None:
         if u is None or not agents:
             continue
         if "contact" in u.get("roles", {}):
+            link_pending(rd, u, line)
             for a in agents:
                 _link(rd, u, rd.alias.get(a, a))
             continue
@@ -398,6 +407,7 @@ def link_contacts(rd: _Reader) -> None:
             other = rd.users.get(aid)
             if other is not None:
                 if "contact" in other.get("roles", {}):
+                    link_pending(rd, other, line)
                     _link(rd, other, uid)
             elif base is not None and _base_contact(rd, aid):
                 adds = rd.contact_adds.setdefault(aid, [])
@@ -405,6 +415,22 @@ def link_contacts(rd: _Reader) -> None:
                     adds.append(uid)
     if base is not None:
         _link_base_students(rd, base)
+
+
+def link_pending(rd: _Reader, contact: dict[str, Any], before: int | None = None) -> None:
+    """The links of user dict ``contact``'s own row (:data:`PENDING`, a contact of a bulk
+    load: its ``agentSourcedIds``), made now when that row comes before line ``before``
+    (``None``: whatever its line), so links keep the order of the rows that give them.
+
+    A contact's own row is linked when its dict is next at hand, not in a pass of its
+    own: for a million parents, reading each back and parking it again cost more than
+    the links."""
+    pending = contact.get(PENDING)
+    if pending is None or (before is not None and pending[0] > before):
+        return
+    del contact[PENDING]
+    for a in split_list(pending[1]):
+        _link(rd, contact, rd.alias.get(a, a))
 
 
 def _link(rd: _Reader, contact: dict[str, Any], student: str) -> None:

@@ -128,7 +128,7 @@ class _Reader:
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
         self.user_lines: dict[str, int] = {}  # (read by the package's keep_base_roles)
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
-        self.agents: dict[str, str] = {}  # user → agentSourcedIds cell
+        self.agents: dict[str, tuple[int, str]] = {}  # row → (line, agentSourcedIds)
         self.contact_adds: dict[str, list[str]] = {}
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
@@ -552,7 +552,7 @@ class _Reader:
                 self._extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
             agents = row.get("agentSourcedIds")
             if agents:  # (the cell: the package's contact linking splits it)
-                self.agents[sid] = agents
+                self.agents[sid] = (line, agents)
             taken: set[str] = set()
             if role:
                 orgs = split_ids(row.get("orgSourcedIds"), self.orgs)

@@ -112,7 +112,9 @@ def is_oneroster(path: str | os.PathLike[str]) -> bool:
             names = {q.name for q in p.iterdir()}
         elif p.is_file() and p.suffix.lower() == ".zip":
             with zipfile.ZipFile(p) as zf:
-                names = {n.rsplit("/", 1)[-1] for n in zf.namelist()[:10_000]}
+                # (a Windows tool may write a backslash between folders: the reader takes it as /)
+                names = {n.replace("\\", "/").rsplit("/", 1)[-1]
+                         for n in zf.namelist()[:10_000]}
         else:
             return False
     except (OSError, ValueError, zipfile.BadZipFile):

@@ -33,13 +33,20 @@ _SEX = {"male": "M", "female": "F", "other": "X", "unspecified": "X"}
 _BOOLEAN = frozenset({"true", "false", "1", "0", "yes", "no"})
 
 
+def _boolean(cell: str | None) -> bool:
+    """Whether a cell is empty or a boolean :data:`_BOOLEAN` holds (any case, spaces
+    around it): what the Clever fields read without loss."""
+    return (cell or "").strip().lower() in _BOOLEAN or not (cell or "").strip()
+
+
 def read_demographics(r: Any) -> None:
     """Put each ``demographics.csv`` row on its user (``r`` is the OneRoster reader): a
     student's birth date, sex, race and ethnicity go to its student role, other columns
     (and every column of a non-student) to ``extra`` as ``oneroster.demographics.<column>``,
     and so do the cells those fields cannot say: the race columns that are true for a
     student of two or more races, ``sex=unspecified`` (Clever's ``X`` is also ``other``),
-    an ethnicity that is no boolean, the row's ``status`` and ``dateLastModified``."""
+    a race or ethnicity cell that is no boolean (``Y``, ``Unknown``: the field is then left
+    unset), the row's ``status`` and ``dateLastModified``."""
     seen: set[str] = set()
     for line, row in r.rows("demographics.csv", "users"):
         sid = row.get("sourcedId") or row.get("userSourcedId") or ""
@@ -71,19 +78,20 @@ def read_demographics(r: Any) -> None:
                 if sex.lower() != "unspecified":  # (X is also 'other': the cell says which)
                     consumed.add("sex")
             races = [col for col in _RACE_COLS if is_true(row.get(col))]
+            # (a cell that is no boolean, ``Y`` or ``Unknown``, says no race: kept as it is)
+            said = {col for col in _RACE_COLS if _boolean(row.get(col))}
             consumed |= {"demographicRaceTwoOrMoreRaces"}
             if is_true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
                 st["race"] = "Two or More Races"
-                consumed |= set(_RACE_COLS) - set(races)  # which races: the cells say
+                consumed |= said - set(races)  # which races: the cells say
             else:
                 if races:
                     st["race"] = _RACE_COLS[races[0]]
-                consumed |= set(_RACE_COLS)
+                consumed |= said
             h = row.get("hispanicOrLatinoEthnicity")
-            if h:
+            if (h or "").strip().lower() in _BOOLEAN:  # (else no answer: the cell is kept)
                 st["hispanic_ethnicity"] = "Y" if is_true(h) else "N"
-                if h.strip().lower() in _BOOLEAN:  # (else the cell is kept as it is)
-                    consumed.add("hispanicOrLatinoEthnicity")
+                consumed.add("hispanicOrLatinoEthnicity")
         for col, v in row.items():
             if col not in consumed and v != "":
                 target[DEMOGRAPHICS_PREFIX + col] = v

@@ -155,13 +155,24 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
                      record_id=u.get("id"))
         u[PREFIX + "role"] = role
         _keep_orgs(rd, u, orgs, row)
-    if primary and (primary in schools or primary in districts):
+    if _says_primary(roles, role, row.get("primaryOrgSourcedId") or None, primary,
+                     schools + districts):
         taken = taken | {"primaryOrgSourcedId"}
     cells = rd.role_cells.get(u["id"])
     if cells:
         for col in taken:
             cells.pop(col, None)
     return taken
+
+
+def _says_primary(roles: dict[str, Any], role: str, cell: str | None, primary: str | None,
+                  orgs: list[str]) -> bool:
+    """Whether a role put at ``orgs`` with ``primary`` first says the users.csv
+    ``primaryOrgSourcedId`` ``cell``: the cell names that org, and a student's or teacher's
+    school is it (a 1.2 ``roleType=primary`` row at another org made that the school)."""
+    if cell is None or primary != cell or cell not in orgs:
+        return False
+    return role not in ("student", "teacher") or roles[role].get("school") == cell
 
 
 def _keep_orgs(rd: _Reader, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:

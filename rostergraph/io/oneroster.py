@@ -148,6 +148,7 @@ class _Reader:
         self.limits = limits
         self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
         self.modes: dict[str, str] = {}
+        self.mode_lines: dict[str, int] = {}  # file → the line of its manifest row
         self.absent_but_present: set[str] = set()
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
@@ -208,7 +209,8 @@ class _Reader:
             if len(data.strip().splitlines()) > 1:
                 self.b.problem("other", f"the manifest says file.{name[:-4]}=absent, but "
                                f"{name} is there with rows: they were read",
-                               file="manifest.csv", kind=kind)
+                               file="manifest.csv", line=self.mode_lines.get(name[:-4]),
+                               kind=kind)
             else:
                 self.b.notes.append(f"{name} is present (no rows) and the manifest says absent")
         return check
@@ -272,13 +274,14 @@ class _Reader:
         t = self.table("manifest.csv", None)
         files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
         other: list[str] = []
-        for _, row in t.dicts() if t is not None else ():
+        for line, row in t.dicts() if t is not None else ():
             prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
             if prop.lower() == "oneroster.version":
                 self.b.version = value
             elif prop.lower().startswith("file."):
-                f = prop[5:]
-                self.modes[files.get(f.lower(), f)] = value.lower()
+                f = files.get(prop[5:].lower(), prop[5:])
+                self.modes[f] = value.lower()
+                self.mode_lines[f] = line
             elif prop.lower() != "manifest.version" and (prop or value):
                 other.append(manifest_property(prop, value))
         if other:  # (source.systemName, source.systemCode, a vendor's own): not kept
@@ -288,7 +291,7 @@ class _Reader:
             if mode in ("bulk", "delta") and not present:
                 self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
                                f"{f}.csv is not in the source: its records were not delivered",
-                               file="manifest.csv")
+                               file="manifest.csv", line=self.mode_lines[f])
             elif mode == "absent" and present:
                 self.absent_but_present.add(f + ".csv")
         delta = sorted(f for f, m in self.modes.items() if m == "delta")

@@ -181,13 +181,15 @@ class _Reader:
         header, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
         files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
         other = []
-        for _, row in self._respelt("manifest.csv", None, header, rows):
+        lines: dict[str, int] = {}  # file → the line of its manifest row
+        for line, row in self._respelt("manifest.csv", None, header, rows):
             prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
             if prop.lower() == "oneroster.version":
                 self.b.version = value
             elif prop.lower().startswith("file."):
-                f = prop[5:]
-                self.modes[files.get(f.lower(), f)] = value.lower()
+                f = files.get(prop[5:].lower(), prop[5:])
+                self.modes[f] = value.lower()
+                lines[f] = line
             elif prop.lower() != "manifest.version" and (prop or value):
                 other.append(f"{prop}={value if len(value) <= 60 else value[:60] + '…'!r}")
         if other:
@@ -197,7 +199,7 @@ class _Reader:
             if mode in ("bulk", "delta") and not present:
                 self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
                                f"{f}.csv is not in the source: its records were not delivered",
-                               file="manifest.csv")
+                               file="manifest.csv", line=lines[f])
             elif mode == "absent" and present:
                 self.b.notes.append(f"{f}.csv is present but the manifest says absent: ignored")
         delta = sorted(f for f, m in self.modes.items() if m == "delta")

@@ -1,0 +1,26 @@
+"""Problems about ``manifest.csv`` rows name the line of the ``file.<name>`` row they are
+about, as every other problem names its line: a file declared ``bulk`` that is not there,
+and a file declared ``absent`` that is there with rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rostergraph.errors import FormatError
+from rostergraph.io.oneroster import read_oneroster
+from tests.test_oneroster_variants import bundle
+
+_MANIFEST = ("propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+             "file.orgs,bulk\nfile.demographics,bulk\nfile.classes,absent\n")
+
+
+def test_manifest_problems_name_the_line_of_their_row(tmp_path: Path) -> None:
+    src = bundle(tmp_path / "b", manifest_csv=_MANIFEST)
+    r = read_oneroster(src)
+    got = {(p.code, p.file, p.line) for p in r.problems}
+    assert ("missing_file", "manifest.csv", 5) in got  # file.demographics,bulk
+    assert ("other", "manifest.csv", 6) in got  # file.classes,absent (classes.csv has rows)
+    with pytest.raises(FormatError, match=r"manifest\.csv:5"):
+        read_oneroster(src, strict=True)

@@ -135,11 +135,11 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
                 _keep_id(sec, role, uid, eid)
             continue
         key = (cid, uid, role)
+        if eid:  # (a repeat's id too, when the first row had none: the first id stays)
+            _keep_id(sec, role, uid, eid)
         if key in seen:
             continue
         seen.add(key)
-        if eid:
-            _keep_id(sec, role, uid, eid)
         if role == "student":
             sec.setdefault("students", []).append(uid)
         else:

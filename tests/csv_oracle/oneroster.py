@@ -686,11 +686,11 @@ class _Reader:
                     sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
                 continue
             key = (cid, uid, role)
+            if eid:  # (a repeat's id too, when the first row had none: the first id stays)
+                sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
             if key in seen:
                 continue
             seen.add(key)
-            if eid:
-                sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
             if role == "student":
                 sec.setdefault("students", []).append(uid)
             else:

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from .oneroster import _Reader
 
 __all__ = ["PENDING", "ROLES_KEY", "USER_ID_COLUMN", "apply_role", "contact_kind",
-           "keep_base_roles", "keep_unplaced", "link_contacts", "link_pending", "read_roles",
-           "read_users"]
+           "differing_cells", "keep_base_roles", "keep_unplaced", "link_contacts",
+           "link_pending", "read_roles", "read_users"]
 
 #: The reader's key, in a contact's dict, for its own row's ``agentSourcedIds`` not yet
 #: linked: ``[line, cell]`` (see :func:`link_contacts`).
@@ -221,6 +221,29 @@ def keep_unplaced(rd: _Reader) -> None:
             u.setdefault(PREFIX + col, value)
 
 
+def differing_cells(u: dict[str, Any], row: dict[str, str],
+                    defaults: dict[str, str]) -> list[str]:
+    """The user-level cells of a later ``users.csv`` row of user dict ``u`` (a row joined to
+    it by :data:`USER_ID_COLUMN`) that say something else than what ``u`` holds from its
+    first row: the mapped columns (name, email, ...) and those kept in ``extra`` (a cell
+    equal to its writer's default, ``defaults``, says what an empty one says). Role cells
+    and ``phone`` (a contact role's) are the role's, not the user's."""
+    out = []
+    for col, v in row.items():
+        if v == "" or col == "sourcedId":
+            continue
+        path = _USER_COLS.get(col)
+        if path is not None:
+            parent, dot, key = path.partition(".")
+            have = (u.get(parent) or {}).get(key) if dot else u.get(path)
+            if have != v:
+                out.append(col)
+        elif col not in _USER_MAPPED_CONTACT and col != CARRY_COLUMN and v != u.get(
+                PREFIX + col, defaults.get(col)):
+            out.append(col)
+    return out
+
+
 def read_users(rd: _Reader) -> None:
     """``users.csv``: one user per row (1.1 rows of one user joined by its userId
     column), each row's role applied; a row with no id or a repeated id is a problem."""
@@ -257,8 +280,20 @@ def read_users(rd: _Reader) -> None:
             rd.put_extra(u, row, (), plan)
             rd.users[uid] = u
             rd.user_lines[uid] = line
-        elif row.get(CARRY_COLUMN):
-            rd.put_extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
+        else:
+            contact = role in _CONTACT_ROLES
+            plan = plans.get(contact)
+            if plan is None:
+                plan = plans[contact] = rd.extra_plan(
+                    row, _USER_MAPPED_CONTACT if contact else _USER_MAPPED)
+            differ = differing_cells(u, row, {c: d for c, _, d in plan if d is not None})
+            if differ:
+                rd.b.problem("other", f"row joins user {uid!r} ({USER_ID_COLUMN}) but its "
+                             f"{', '.join(differ)} differ from the user's first row; the first "
+                             "row's values are kept", file="users.csv", line=line,
+                             kind="users", record_id=sid, raw=raw_text(orjson.dumps(row)))
+            if row.get(CARRY_COLUMN):
+                rd.put_extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
         taken = _TAKES_NOTHING
         if role:
             orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)

@@ -550,8 +550,18 @@ class _Reader:
                 self.users[uid] = u
                 self.where[("users", uid)] = ("users.csv", line)
                 self.user_lines[uid] = line
-            elif row.get(CARRY_COLUMN):
-                self._extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
+            else:
+                from rostergraph.io.oneroster_users import differing_cells
+
+                differ = differing_cells(u, row, _DEFAULTS)
+                if differ:
+                    self.b.problem("other", f"row joins user {uid!r} ({USER_ID_COLUMN}) but "
+                                   f"its {', '.join(differ)} differ from the user's first row; "
+                                   "the first row's values are kept", file="users.csv",
+                                   line=line, kind="users", record_id=sid,
+                                   raw=raw_text(orjson.dumps(row)))
+                if row.get(CARRY_COLUMN):
+                    self._extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
             agents = row.get("agentSourcedIds")
             if agents:  # (the cell: the package's contact linking splits it)
                 self.agents[sid] = (line, agents)

@@ -24,3 +24,17 @@ def test_manifest_problems_name_the_line_of_their_row(tmp_path: Path) -> None:
     assert ("other", "manifest.csv", 6) in got  # file.classes,absent (classes.csv has rows)
     with pytest.raises(FormatError, match=r"manifest\.csv:5"):
         read_oneroster(src, strict=True)
+
+
+def test_a_header_only_utf16_file_declared_absent_is_only_noted(tmp_path: Path) -> None:
+    """A UTF-16 file (which the reader takes) holding only its header, declared absent: a
+    note, as for a UTF-8 one; it was told as a file "there with rows"."""
+    head = ("sourcedId,status,dateLastModified,birthDate,sex,americanIndianOrAlaskaNative,"
+            "asian,blackOrAfricanAmerican,nativeHawaiianOrOtherPacificIslander,white,"
+            "demographicRaceTwoOrMoreRaces,hispanicOrLatinoEthnicity\r\n")
+    manifest = "propertyName,value\noneroster.version,1.1\nfile.demographics,absent\n"
+    for name, data in (("utf-8", head.encode()), ("utf-16", head.encode("utf-16"))):
+        r = read_oneroster(bundle(tmp_path / name, manifest_csv=manifest,
+                                  demographics_csv=data))
+        assert not [p for p in r.problems if p.file == "manifest.csv"], name
+        assert any("demographics.csv is present (no rows)" in n for n in r.provenance.notes)

@@ -1,5 +1,5 @@
 """A OneRoster zip written on Windows whose member names use ``\\`` as the folder separator
-(PowerShell's ``Compress-Archive`` on .NET Framework writes ``Export\\users.csv``) is
+(older Windows PowerShell ``Compress-Archive`` versions write ``Export\\users.csv``) is
 detected and loaded as the same bundle as a folder: the reader takes ``\\`` as ``/``, so
 detection must too."""
 

@@ -500,11 +500,14 @@ def test_users_csv_passwords_are_never_kept(tmp_path: Path) -> None:
                      "username,userIds,givenName,familyName,middleName,identifier,email,sms,"
                      "phone,agentSourcedIds,grades,password\n"
                      "u1,,,true,sc1,student,u1,,A,B,,,,,,,09,pw-Secret-1\n"
-                     "u2,,,true,sc1,teacher,u2,,C,D,,,,,,,,\n"})
+                     "u2,,,true,sc1,teacher,u2,,C,D,,,,,,,,\n"
+                     ",,,true,sc1,student,u3,,E,F,,,,,,,09,pw-Secret-1\n"})  # (no id)
     roster = rostergraph.load(src)
     assert set(roster.users) == {"u1", "u2"}
+    assert [p.code for p in roster.problems] == ["no_id"] and roster.problems[0].raw
+    assert all("pw-Secret-1" not in repr(p) for p in roster.problems)
     assert all("password" not in k for u in roster.users.values() for k in u.extra)
-    assert "users.csv: 1 password not kept (login credentials are never stored)" in \
+    assert "users.csv: 2 passwords not kept (login credentials are never stored)" in \
         roster.provenance.notes
     write_clever_json(roster, tmp_path / "json", jsonl=True)
     write_oneroster(roster, tmp_path / "or")

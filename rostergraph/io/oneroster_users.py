@@ -66,6 +66,12 @@ _CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
                   "relative": ("Other", "Family")}
 
 
+def _row_text(row: dict[str, str]) -> str:
+    """The raw text of a ``users.csv`` row kept in a problem: its cells as a JSON object,
+    without ``password`` (a login credential is never kept)."""
+    return raw_text(orjson.dumps({k: v for k, v in row.items() if k != "password"}))
+
+
 def _orgs_split(rd: _Reader, ids: list[str]) -> tuple[list[str], list[str]]:
     schools: list[str] = []
     districts: list[str] = []
@@ -256,7 +262,7 @@ def read_users(rd: _Reader) -> None:
         sid = row.get("sourcedId")
         if not sid:
             rd.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
-                         kind="users", raw=raw_text(orjson.dumps(row)))
+                         kind="users", raw=_row_text(row))
             continue
         uid = row.get(USER_ID_COLUMN) or sid
         if sid in rd.alias:
@@ -291,7 +297,7 @@ def read_users(rd: _Reader) -> None:
                 rd.b.problem("other", f"row joins user {uid!r} ({USER_ID_COLUMN}) but its "
                              f"{', '.join(differ)} differ from the user's first row; the first "
                              "row's values are kept", file="users.csv", line=line,
-                             kind="users", record_id=sid, raw=raw_text(orjson.dumps(row)))
+                             kind="users", record_id=sid, raw=_row_text(row))
             if row.get(CARRY_COLUMN):
                 rd.put_extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
         taken = _TAKES_NOTHING

@@ -527,7 +527,8 @@ class _Reader:
             sid = row.get("sourcedId")
             if not sid:
                 self.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
-                               kind="users", raw=raw_text(orjson.dumps(row)))
+                               kind="users", raw=raw_text(orjson.dumps(
+                                   {k: v for k, v in row.items() if k != "password"})))
                 continue
             uid = row.get(USER_ID_COLUMN) or sid
             if sid in self.alias:
@@ -559,7 +560,8 @@ class _Reader:
                                    f"its {', '.join(differ)} differ from the user's first row; "
                                    "the first row's values are kept", file="users.csv",
                                    line=line, kind="users", record_id=sid,
-                                   raw=raw_text(orjson.dumps(row)))
+                                   raw=raw_text(orjson.dumps(
+                                   {k: v for k, v in row.items() if k != "password"})))
                 if row.get(CARRY_COLUMN):
                     self._extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
             agents = row.get("agentSourcedIds")

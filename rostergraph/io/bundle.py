@@ -31,8 +31,9 @@ class Bundle:
     :class:`~rostergraph.errors.FormatError`; more than
     ``limits.max_zip_entries`` members, more than
     ``limits.max_zip_total_bytes`` decompressed bytes in all, or a member with
-    a zip bomb's compression ratio raises :class:`~rostergraph.errors.LimitError`. When every member sits in one
-    top-level folder, that folder is the root.
+    a zip bomb's compression ratio raises :class:`~rostergraph.errors.LimitError`. When every
+    member sits in one folder (at any depth: ``Export/2024/users.csv``), that folder is
+    the root; ``\\`` between folders (as some Windows tools write it) is read as ``/``.
 
     Examples
     --------
@@ -75,10 +76,12 @@ class Bundle:
             raise
         files = [(info.filename.replace("\\", "/").split("/"), info) for info in infos]
         files = [(p, i) for p, i in files if p[0] != "__MACOSX"]
+        # the folders every file sits in (an export's own, one or more deep) are the root
+        paths = [p for p, _ in files if p[-1]]  # (a folder's own entry ends in /)
         prefix = 0
-        tops = {p[0] for p, _ in files}
-        if files and len(tops) == 1 and all(len(p) > 1 for p, _ in files):
-            prefix = 1
+        while paths and all(len(p) > prefix + 1 for p in paths) and len(
+                {p[prefix] for p in paths}) == 1:
+            prefix += 1
         seen: dict[str, str] = {}  # file name → the member holding it
         for parts, info in files:
             name = "/".join(parts[prefix:])

@@ -491,7 +491,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     ----------
     path:
         A folder holding ``manifest.csv`` and the roster files, or a ``.zip``
-        of them (at the root or inside one top-level folder).
+        of them (at the root or inside one folder, at any depth).
     strict:
         Raise :class:`~rostergraph.errors.FormatError` on the first problem.
     limits:

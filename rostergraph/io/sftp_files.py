@@ -77,7 +77,9 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
         elif p.is_file() and p.suffix.lower() == ".zip":
             with zipfile.ZipFile(p) as zf:
                 infos = zf.infolist()[:10_000]
-                names = {i.filename.rsplit("/", 1)[-1].lower(): i for i in infos}
+                # (a Windows tool may write a backslash between folders: read as /)
+                names = {i.filename.replace("\\", "/").rsplit("/", 1)[-1].lower(): i
+                         for i in infos}
                 wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
                                       "schools.csv") if n in names]
                 for n in wanted:  # (the first with a header decides)

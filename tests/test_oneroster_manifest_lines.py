@@ -38,3 +38,17 @@ def test_a_header_only_utf16_file_declared_absent_is_only_noted(tmp_path: Path) 
                                   demographics_csv=data))
         assert not [p for p in r.problems if p.file == "manifest.csv"], name
         assert any("demographics.csv is present (no rows)" in n for n in r.provenance.notes)
+
+
+def test_a_file_mode_other_than_bulk_delta_or_absent_is_a_problem(tmp_path: Path) -> None:
+    """A manifest ``file.<name>`` value the spec does not have (``bluk``, a blank cell) is a
+    problem at its row's line, and the file is read as bulk (a delta would need the base,
+    and the file is there); ``Bulk`` in another case is the spec's value."""
+    manifest = ("propertyName,value\noneroster.version,1.1\nfile.orgs,Bulk\n"
+                "file.users,bluk\nfile.classes,\n")
+    r = read_oneroster(bundle(tmp_path / "b", manifest_csv=manifest))
+    got = [(p.code, p.line, p.field) for p in r.problems if p.file == "manifest.csv"]
+    assert got == [("other", 4, "file.users"), ("other", 5, "file.classes")]
+    assert r.users and r.sections
+    with pytest.raises(FormatError, match=r"manifest\.csv:4"):
+        read_oneroster(bundle(tmp_path / "c", manifest_csv=manifest), strict=True)

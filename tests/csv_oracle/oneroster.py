@@ -190,6 +190,10 @@ class _Reader:
                 f = files.get(prop[5:].lower(), prop[5:])
                 self.modes[f] = value.lower()
                 lines[f] = line
+                if value.lower() not in ("bulk", "delta", "absent"):
+                    self.b.problem("other", f"manifest says file.{f}={value!r}, which is none "
+                                   "of bulk, delta and absent: the file is read as bulk",
+                                   file="manifest.csv", line=line, field=prop)
             elif prop.lower() != "manifest.version" and (prop or value):
                 other.append(f"{prop}={value if len(value) <= 60 else value[:60] + '…'!r}")
         if other:

@@ -47,6 +47,7 @@ import orjson
 
 from ..columns import Codes
 from ..roster import FileInfo, RosterBuilder, raw_text
+from .arrow_np import arrow_texts
 from .bundle import Bundle, Files
 from .csv_arrow import arrow_columns as _arrow_columns
 from .csv_arrow import arrow_columns_from_file as _arrow_columns_from_file
@@ -514,7 +515,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     unmarked = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
     if data[:2] not in _UTF16 and _utf8(unmarked):  # (pyarrow needs no decoded copy)
         got = _arrow_columns(unmarked, limits, coded)
-        if got is not None:
+        if got is not None and not _header_again(*got):
             header, columns = got
             _repeats(header, name, b, kind)
             n = len(columns[0]) if columns else 0
@@ -539,9 +540,55 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     if whole is not None:
         body = whole[1:]
         cells = [r for _, r in body]
-        if not cells or set(map(len, cells)) == {len(header)}:
+        if (not cells or set(map(len, cells)) == {len(header)}) and not any(
+                _is_header(r, header) for r in cells if r[0].endswith(header[0])):
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
-    return CsvTable(header, rows, None, None, name, b, kind)
+    # (the rows that are the header again told as the iteration reaches them, in line order)
+    return CsvTable(header, _without_header_again(rows, header, name, b, kind), None, None,
+                    name, b, kind)
+
+
+def _header_again(header: list[str], columns: list[Any]) -> bool:
+    """Whether a row of pyarrow's columns may be the header given again (two exports
+    joined into one file): its first column holds the header's first name (with a
+    byte-order mark or not). The file is then read by the :mod:`csv` module, which tells
+    each such row (:func:`_without_header_again`)."""
+    import pyarrow.compute as pc
+
+    if not header or not columns:
+        return False
+    names = arrow_texts([header[0].encode(), ("\ufeff" + header[0]).encode()])
+    col = columns[0]
+    chunks = col.chunks[:1] if _is_dictionary(col) else col.chunks
+    return any(pc.any(pc.is_in(c.dictionary if _is_dictionary(col) else c, value_set=names))
+               .as_py() for c in chunks)
+
+
+def _is_dictionary(col: Any) -> bool:
+    """Whether a pyarrow column is dictionary-encoded."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_dictionary(col.type))
+
+
+def _is_header(row: list[str], header: list[str]) -> bool:
+    """Whether ``row`` is ``header`` again (a byte-order mark before it, empty cells after)."""
+    first = row[0].removeprefix("\ufeff") if row else None
+    return (first == header[0] and row[1:len(header)] == header[1:]
+            and not any(row[len(header):]))
+
+
+def _without_header_again(rows: Iterator[tuple[int, list[str]]], header: list[str],
+                          name: str, b: RosterBuilder, kind: str | None
+                          ) -> Iterator[tuple[int, list[str]]]:
+    """``rows`` but those that are the header again (two exports joined into one file),
+    each a problem at its line."""
+    for line, row in rows:
+        if row and header and _is_header(row, header):
+            b.problem("other", "the header again (two files joined into one?); the row is "
+                      "not loaded", file=name, line=line, kind=kind)
+            continue
+        yield line, row
 
 
 #: A folder's file this large or larger is parsed by pyarrow as it is read from disk
@@ -577,7 +624,7 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
     path = bundle.file_path(name) if first is None else None
     if path is not None and path.stat().st_size >= STREAM_FROM:
         got = _arrow_columns_from_file(path, limits, coded)
-        if got is not None:
+        if got is not None and not _header_again(got[0], got[1]):
             header, columns, size, digest = got
             release_arrow_memory()  # (the parse's own temporaries: 0.3 GB at L)
             b.files.append(FileInfo(path=name, size=size, sha256=digest, kind=kind))

@@ -1,0 +1,58 @@
+"""Two exports joined into one CSV file (``cat a.csv b.csv``) hold the header again as a
+row. That row is no record: it is a problem naming its line, and is not loaded (it was
+loaded as a user or a section named after the id column), whichever parser reads the
+file; the rows around it load."""
+
+from __future__ import annotations
+
+import unittest.mock
+from pathlib import Path
+
+import pytest
+
+import rostergraph
+from rostergraph.io import csvutil
+
+_SFTP = {
+    "schools.csv": "School_id,School_name\nsA,Alpha\n",
+    "students.csv": "Student_id,School_id,First_name,Last_name\nst1,sA,Ann,Fake\n"
+                    "\ufeffStudent_id,School_id,First_name,Last_name\nst2,sA,Bo,Fake\n",
+    "teachers.csv": "Teacher_id,School_id,First_name,Last_name\nt1,sA,Tia,Fake\n",
+    "sections.csv": "Section_id,School_id,Teacher_id,Name\nse1,sA,t1,Math\n"
+                    "Section_id,School_id,Teacher_id,Name,\nse2,sA,t1,Art\n",
+    "enrollments.csv": "School_id,Section_id,Student_id\nsA,se1,st1\nsA,se2,st2\n",
+}
+_ONEROSTER = {
+    "manifest.csv": "propertyName,value\noneroster.version,1.1\n",
+    "orgs.csv": "sourcedId,name,type\nsA,Alpha,school\n",
+    "users.csv": "sourcedId,role,orgSourcedIds,givenName\nu1,student,sA,Ann\n"
+                 "sourcedId,role,orgSourcedIds,givenName\nu2,teacher,sA,Tia\n",
+    "enrollments.csv": "sourcedId,classSourcedId,userSourcedId,role\ne1,c1,u1,student\n"
+                       "sourcedId,classSourcedId,userSourcedId,role\n",
+    "classes.csv": "sourcedId,title,schoolSourcedId\nc1,Math,sA\n",
+}
+
+
+@pytest.mark.parametrize("parser", ["pyarrow", "csv module"])
+@pytest.mark.parametrize("fmt", ["sftp", "oneroster"])
+def test_a_header_given_again_is_a_problem_not_a_record(tmp_path: Path, fmt: str,
+                                                        parser: str) -> None:
+    files = _SFTP if fmt == "sftp" else _ONEROSTER
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8", newline="")
+    off = unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None)
+    with off if parser == "csv module" else unittest.mock.patch.dict({}):
+        r = rostergraph.load(tmp_path, cache=False)
+    again = [(p.file, p.line) for p in r.problems if "header again" in p.message]
+    if fmt == "sftp":
+        assert sorted(r.users) == ["st1", "st2", "t1"]
+        assert sorted(r.sections) == ["se1", "se2"]
+        assert again == [("students.csv", 3), ("sections.csv", 3)]
+        assert r.sections["se2"].students == ("st2",)
+    else:
+        assert sorted(r.users) == ["u1", "u2"]
+        assert again == [("users.csv", 3), ("enrollments.csv", 3)]
+        assert r.sections["c1"].students == ("u1",)
+    with pytest.raises(rostergraph.FormatError, match="header again"), \
+            off if parser == "csv module" else unittest.mock.patch.dict({}):
+        rostergraph.load(tmp_path, cache=False, strict=True)

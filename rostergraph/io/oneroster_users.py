@@ -321,7 +321,9 @@ def read_users(rd: _Reader) -> None:
             cells = rd.role_cells.setdefault(uid, {})
             for col in left:
                 cells.setdefault(col, row[col])
-        if not role:  # 1.2: the roles come from roles.csv, with this row's fields
+        # 1.2: the roles come from roles.csv, with this row's fields (a row that still has
+        # 1.1's role column too: roles.csv's roles take its cells as its own role did)
+        if not role or "roles.csv" in rd.bundle:
             rd.user_rows.setdefault(uid, row)
             if row.get("primaryOrgSourcedId"):
                 u["_primary_org"] = row["primaryOrgSourcedId"]

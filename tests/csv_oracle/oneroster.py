@@ -587,7 +587,7 @@ class _Reader:
                         p in held or CEDS_TO_CLEVER.get(p) in held
                         for p in split_list(row[col]))):
                     self.role_cells.setdefault(uid, {}).setdefault(col, row[col])
-            if not role:  # 1.2: the roles come from roles.csv, with this row's fields
+            if not role or "roles.csv" in self.bundle:  # 1.2: roles.csv's, with its fields
                 self.user_rows.setdefault(uid, row)
                 if row.get("primaryOrgSourcedId"):
                     u["_primary_org"] = row["primaryOrgSourcedId"]

@@ -37,13 +37,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
 from operator import itemgetter, methodcaller
 from typing import Any
 
 import numpy as np
-import orjson
 
 from ..columns import Codes
 from ..roster import FileInfo, RosterBuilder, raw_text
@@ -61,8 +60,8 @@ from .csv_arrow import (
     rows_letting_go,
 )
 from .csv_arrow import trimmed as _trimmed
+from .csvcells import cell, loads_json_cell, split_ids, split_list, to_csv_text
 from .limits import DEFAULT_LIMITS, Limits
-from .mapping import loads_carry
 
 __all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "read_csv",
            "read_table", "split_ids", "split_list", "to_csv_text"]
@@ -763,77 +762,3 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
                   + (f" and {more:,} more" if more else "") + f") had only empty cells past "
                   f"the header's {n} columns; those cells were ignored and every such row "
                   "loaded", file=name, line=padded[0], kind=kind)
-
-
-def cell(row: Mapping[str, str], column: str) -> str | None:
-    """The value of ``column`` in ``row``: ``None`` when the file has no such column.
-
-    Examples
-    --------
-    >>> cell({"a": ""}, "a"), cell({"a": ""}, "b")
-    ('', None)
-    """
-    return row.get(column)
-
-
-def split_list(value: str | None) -> list[str]:
-    """A comma-separated list field (OneRoster ``"a,b"``, Clever roles) → items.
-
-    Examples
-    --------
-    >>> split_list("t1, t2,"), split_list(""), split_list(None)
-    (['t1', 't2'], [], [])
-    """
-    if not value:
-        return []
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def split_ids(value: str | None, known: Container[str]) -> list[str]:
-    """:func:`split_list` for a list of ids: an item is stripped of the spaces around it
-    (``"s1, s2"``) unless only the item as written names a ``known`` id (an id that itself
-    ends in a space, as a single-id column of the same file keeps it).
-
-    Examples
-    --------
-    >>> split_ids("s1, s2", {"s1", "s2"}), split_ids("S1 ", {"S1 "}), split_ids("x ,", ())
-    (['s1', 's2'], ['S1 '], ['x'])
-    """
-    if not value:
-        return []
-    out = []
-    for item in value.split(","):
-        bare = item.strip()
-        if bare:
-            out.append(item if item in known and bare not in known else bare)
-    return out
-
-
-def loads_json_cell(text: str, max_depth: int) -> Any:
-    """:func:`~rostergraph.io.mapping.loads_carry` for a JSON cell, without its depth scan
-    when the text has no more brackets than ``max_depth`` (it cannot nest deeper).
-
-    Examples
-    --------
-    >>> loads_json_cell('{"a": [1]}', 64)
-    {'a': [1]}
-    """
-    if text.count("[") + text.count("{") <= max_depth:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass  # the general path: a lone surrogate, or not JSON at all
-    return loads_carry(text, max_depth)
-
-
-def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:
-    """Rows → RFC 4180 CSV text (values ``None`` written as empty cells).
-
-    Examples
-    --------
-    >>> to_csv_text([["id", "name"], ["1", 'say "hi", ok']], "\\n")
-    'id,name\\n1,"say ""hi"", ok"\\n'
-    """
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator=lineterminator).writerows(rows)  # (None is written as "")
-    return buf.getvalue()

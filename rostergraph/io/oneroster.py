@@ -183,6 +183,9 @@ class _Reader:
         # answers that depend only on the orgs, kept once orgs.csv is read
         self._district_memo: dict[str | None, str | None] | None = None
         self._sole: tuple[str | None] | None = None
+        # a column table (held: its id stays its own) and its (column, parent, key), by
+        # the table's id (see mapped_fields)
+        self._paths: dict[int, tuple[dict[str, str], list[tuple[str, str, str]]]] = {}
 
     # -- files ---------------------------------------------------------------
     def table(self, name: str, kind: str | None,
@@ -342,13 +345,17 @@ class _Reader:
     def mapped_fields(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
         d: dict[str, Any] = {}
         get = row.get
-        for col, path in cols.items():
+        held = self._paths.get(id(cols))
+        if held is None or held[0] is not cols:  # (each table's paths split once)
+            held = self._paths[id(cols)] = (cols, [(col, *path.partition(".")[::2])
+                                                   for col, path in cols.items()])
+        paths = held[1]
+        for col, parent, key in paths:
             v = get(col)
             if not v:
                 continue
-            parent, dot, key = path.partition(".")
-            if not dot:
-                d[path] = v
+            if not key:
+                d[parent] = v
             else:  # (set_path for the one level the column tables' paths have)
                 sub = d.get(parent)
                 if not isinstance(sub, dict):

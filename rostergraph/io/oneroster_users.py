@@ -256,6 +256,7 @@ def read_users(rd: _Reader) -> None:
     plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
     any_role = False
     passwords = 0
+    roles_file = "roles.csv" in rd.bundle
     for line, row in rd.rows("users.csv", "users"):
         if row.get("password"):
             passwords += 1
@@ -323,7 +324,7 @@ def read_users(rd: _Reader) -> None:
                 cells.setdefault(col, row[col])
         # 1.2: the roles come from roles.csv, with this row's fields (a row that still has
         # 1.1's role column too: roles.csv's roles take its cells as its own role did)
-        if not role or "roles.csv" in rd.bundle:
+        if not role or roles_file:
             rd.user_rows.setdefault(uid, row)
             if row.get("primaryOrgSourcedId"):
                 u["_primary_org"] = row["primaryOrgSourcedId"]
@@ -452,8 +453,7 @@ def link_contacts(rd: _Reader) -> None:
             continue
         if "contact" in u.get("roles", {}):
             link_pending(rd, u, line)
-            for a in agents:
-                _link(rd, u, rd.alias.get(a, a))
+            _link(rd, u, *(rd.alias.get(a, a) for a in agents))
             continue
         u.setdefault(PREFIX + "agentSourcedIds", ",".join(agents))
         for a in agents:
@@ -483,17 +483,21 @@ def link_pending(rd: _Reader, contact: dict[str, Any], before: int | None = None
     if pending is None or (before is not None and pending[0] > before):
         return
     del contact[PENDING]
-    for a in split_list(pending[1]):
-        _link(rd, contact, rd.alias.get(a, a))
+    alias = rd.alias
+    _link(rd, contact, *(alias.get(a, a) for a in split_list(pending[1])))
 
 
-def _link(rd: _Reader, contact: dict[str, Any], student: str) -> None:
-    """``student`` among user dict ``contact``'s student relationships (once)."""
-    rels = contact["roles"]["contact"].setdefault("student_relationships", [])
-    if any(r.get("student") == student for r in rels):
+def _link(rd: _Reader, contact: dict[str, Any], *students: str) -> None:
+    """``students`` among user dict ``contact``'s student relationships (each once)."""
+    if not students:
         return
+    rels = contact["roles"]["contact"].setdefault("student_relationships", [])
+    have = {r.get("student") for r in rels}
     rel, typ = _CONTACT_ROLES.get(rd.contact_role.get(contact["id"], ""), ("", ""))
-    rels.append({"student": student, "relationship": rel, "type": typ})
+    for student in students:
+        if student not in have:
+            have.add(student)
+            rels.append({"student": student, "relationship": rel, "type": typ})
 
 
 def _base_contact(rd: _Reader, uid: str) -> bool:

@@ -112,6 +112,11 @@ class Bundle:
         """The path of a folder's file (``None`` for an archive's member)."""
         return None if self._zip is not None else self._members[name]
 
+    def size(self, name: str) -> int:
+        """The byte count of one file (an archive's member: as its entry says, inflated)."""
+        m = self._members[name]
+        return m.file_size if self._zip is not None else m.stat().st_size  # type: ignore[no-any-return]
+
     def read(self, name: str) -> bytes:
         """The bytes of one member (bounded by ``max_zip_total_bytes`` for zips)."""
         from ..errors import LimitError
@@ -163,6 +168,10 @@ class Renamed:
     def file_path(self, name: str) -> Any:
         """The path of the file read for ``name`` (``None``: an archive's member)."""
         return self.bundle.file_path(self.renamed.get(name, name))
+
+    def size(self, name: str) -> int:
+        """The byte count of the file read for ``name``."""
+        return self.bundle.size(self.renamed.get(name, name))
 
     def names(self) -> list[str]:
         """The bundle's file names, each renamed one under the name it is read for."""

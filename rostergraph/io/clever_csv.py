@@ -627,6 +627,12 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                 b.problem("missing_file", "sections.csv is present but enrollments.csv is "
                           "not: no section has students (Clever SFTP requires both files)",
                           file="enrollments.csv")
+            elif "enrollments.csv" in bundle and r.sections and not bundle.size(
+                    "enrollments.csv"):
+                # (0 bytes, not even its header: an export cut short, as a missing file is)
+                b.problem("missing_file", "enrollments.csv is empty (0 bytes, not even its "
+                          "header) while sections.csv has sections: no section has students",
+                          file="enrollments.csv")
             r.read_enrollments()
             # (reading rostergraph_records.csv hands back the tables read before it first)
             carry = r.read_records()

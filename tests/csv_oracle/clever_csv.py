@@ -770,6 +770,10 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             b.problem("missing_file", "sections.csv is present but enrollments.csv is "
                       "not: no section has students (Clever SFTP requires both files)",
                       file="enrollments.csv")
+        elif "enrollments.csv" in bundle and r.sections and not bundle.size("enrollments.csv"):
+            b.problem("missing_file", "enrollments.csv is empty (0 bytes, not even its "
+                      "header) while sections.csv has sections: no section has students",
+                      file="enrollments.csv")
         r.read_enrollments()
         r.finish(r.read_records())
         for name in bundle.names():

@@ -52,3 +52,17 @@ def test_a_file_mode_other_than_bulk_delta_or_absent_is_a_problem(tmp_path: Path
     assert r.users and r.sections
     with pytest.raises(FormatError, match=r"manifest\.csv:4"):
         read_oneroster(bundle(tmp_path / "c", manifest_csv=manifest), strict=True)
+
+
+def test_a_declared_file_of_zero_bytes_is_a_missing_file(tmp_path: Path) -> None:
+    """A file the manifest declares bulk that is 0 bytes (not even its header: an export
+    cut short) was not delivered, as a missing one: ``missing_file`` at the manifest row's
+    line. A header-only file is a file with no rows."""
+    manifest = "propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n"
+    r = read_oneroster(bundle(tmp_path / "b", manifest_csv=manifest, orgs_csv=""))
+    got = [(p.code, p.file, p.line) for p in r.problems if p.code == "missing_file"]
+    assert got == [("missing_file", "manifest.csv", 3)]
+    assert "0 bytes" in r.problems[0].message
+    head = "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+    r = read_oneroster(bundle(tmp_path / "c", manifest_csv=manifest, orgs_csv=head))
+    assert not [p for p in r.problems if p.code == "missing_file"]

@@ -302,6 +302,10 @@ class _Reader:
                 self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
                                f"{f}.csv is not in the source: its records were not delivered",
                                file="manifest.csv", line=self.mode_lines[f])
+            elif mode in ("bulk", "delta") and not self.bundle.size(f + ".csv"):
+                self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
+                               f"{f}.csv is empty (0 bytes, not even its header): its "
+                               "records were not delivered", file="manifest.csv", line=self.mode_lines[f])
             elif mode == "absent" and present:
                 self.absent_but_present.add(f + ".csv")
         delta = sorted(f for f, m in self.modes.items() if m == "delta")

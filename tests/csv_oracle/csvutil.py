@@ -14,6 +14,7 @@ from typing import Any
 # (the files of a folder or zip are read by the package's own Bundle: what the oracle
 # pins down is how their CSV text becomes records and problems)
 from rostergraph.io.bundle import Bundle
+from rostergraph.io.csvutil import _without_header_again
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.roster import RosterBuilder, raw_text
 
@@ -191,6 +192,9 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
             b.problem("syntax", f"column {col!r} appears twice in the header; the first is used",
                       file=name, line=1, kind=kind, field=col)
         seen.add(col)
+    # (a row that is the header again: the package's row filter, as the package's
+    # row-by-row reading applies it)
+    rows = _without_header_again(rows, header, name, b, kind)
     return header, _dict_rows(header, rows, name, b, kind)
 
 

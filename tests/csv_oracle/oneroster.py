@@ -204,6 +204,10 @@ class _Reader:
                 self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
                                f"{f}.csv is not in the source: its records were not delivered",
                                file="manifest.csv", line=lines[f])
+            elif mode in ("bulk", "delta") and not self.bundle.size(f + ".csv"):
+                self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
+                               f"{f}.csv is empty (0 bytes, not even its header): its "
+                               "records were not delivered", file="manifest.csv", line=lines[f])
             elif mode == "absent" and present:
                 self.b.notes.append(f"{f}.csv is present but the manifest says absent: ignored")
         delta = sorted(f for f, m in self.modes.items() if m == "delta")

@@ -280,3 +280,13 @@ def test_tidy_lets_go_of_shelves_pops_left_sparse(monkeypatch: pytest.MonkeyPatc
         assert not store.sparse
     assert {k: dicts[k] for k in want} == want
     assert {k: texts[k] for k in want} == {k: f"text of {k}" for k in want}
+
+
+def test_empty_text_reads_back_once_its_shelf_has_no_other_text() -> None:
+    """An empty text parked beside others reads back as ``""`` after they are taken and
+    the shelf (no longer the newest) holds no bytes of text: it is never on a shelf let go."""
+    store = ParkedTexts()
+    store["a"], store["empty"] = "a" * 200, ""
+    store["next"] = "x" * 100  # (on a shelf of its own: the first is no longer the newest)
+    assert store.pop("a") == "a" * 200
+    assert store["empty"] == "" and store.pop("empty") == ""

@@ -98,9 +98,10 @@ class _Shelves:
 
     def put(self, key: str, text: bytes) -> int | bytes:
         """Park ``key``'s ``text`` on the newest shelf (a new one when it is full); its
-        place (a long text is its own place)."""
+        place (a long text is its own place, and so is an empty one: a shelf holding no
+        bytes of text is let go)."""
         n = len(text)
-        if n >= _OWN or n > SHELF:
+        if n >= _OWN or n > SHELF or not n:
             return text
         start = self.filled
         if not self.shelves or start + n > SHELF:

@@ -439,7 +439,8 @@ class CsvTable:
         """``(line, cells)`` of each good row, ``len(cells) == len(header)``."""
         if self.clean:
             return zip(self.lines, self._clean_rows())
-        return _checked_rows(len(self.header), self._source, *self._where)
+        secret = [i for i, h in enumerate(self.header) if h.strip().lower() == "password"]
+        return _checked_rows(len(self.header), self._source, *self._where, secret=secret)
 
     def rename(self, header: list[str]) -> None:
         """Give the columns new names (same count; no new repeats), e.g. their spelling in a spec."""
@@ -743,9 +744,12 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
 
 
 def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
-                  b: RosterBuilder, kind: str | None) -> Iterator[tuple[int, list[str]]]:
+                  b: RosterBuilder, kind: str | None, secret: Sequence[int] = (),
+                  ) -> Iterator[tuple[int, list[str]]]:
     """The rows with ``n`` cells (only-empty cells past the header dropped, told once at
-    the end); a row with another number of cells is a ``syntax`` problem."""
+    the end); a row with another number of cells is a ``syntax`` problem, its text in
+    ``raw`` without the cells that may be a password (column ``secret``, shifted by as
+    many cells as the row has too many or too few)."""
     padded: list[int] = []  # rows with only empty cells past the header: loaded, told once
     for line, values in rows:
         if len(values) > n and not any(v.strip() for v in values[n:]):
@@ -753,7 +757,8 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
             values = values[:n]
         if len(values) != n:
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
-                      file=name, line=line, kind=kind, raw=raw_text(to_csv_text([values])))
+                      file=name, line=line, kind=kind,
+                      raw=raw_text(to_csv_text([_without_secrets(values, n, secret)])))
             continue
         yield line, values
     if padded:
@@ -762,3 +767,21 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
                   + (f" and {more:,} more" if more else "") + f") had only empty cells past "
                   f"the header's {n} columns; those cells were ignored and every such row "
                   "loaded", file=name, line=padded[0], kind=kind)
+
+
+def _without_secrets(values: list[str], n: int, secret: Sequence[int]) -> list[str]:
+    """``values`` (a row of other than ``n`` cells) without the cells that may be those of
+    columns ``secret``: a row with cells too many or too few has them shifted by as many.
+
+    Examples
+    --------
+    >>> _without_secrets(["u1", "x", "pw", "Ann"], 3, [1])
+    ['u1', 'Ann']
+    >>> _without_secrets(["u1", "pw"], 3, [2])
+    ['u1']
+    """
+    if not secret:
+        return values
+    k = len(values) - n
+    drop = {j for i in secret for j in range(i + min(k, 0), i + max(k, 0) + 1)}
+    return [v for j, v in enumerate(values) if j not in drop]

@@ -56,3 +56,17 @@ def test_a_header_given_again_is_a_problem_not_a_record(tmp_path: Path, fmt: str
     with pytest.raises(rostergraph.FormatError, match="header again"), \
             off if parser == "csv module" else unittest.mock.patch.dict({}):
         rostergraph.load(tmp_path, cache=False, strict=True)
+
+
+def test_a_header_ending_in_a_blank_name_given_again_is_a_problem(tmp_path: Path) -> None:
+    """A header whose last name is blank (a space: ignored as an empty one is) given again
+    is the header again too, not a user named ``sourcedId``."""
+    files = dict(_ONEROSTER, **{
+        "users.csv": "sourcedId,role,orgSourcedIds, \nu1,student,sA,\n"
+                     "sourcedId,role,orgSourcedIds, \nu2,teacher,sA,\n"})
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8", newline="")
+    r = rostergraph.load(tmp_path, cache=False)
+    assert sorted(r.users) == ["u1", "u2"]
+    assert [(p.file, p.line) for p in r.problems if "header again" in p.message
+            ] == [("users.csv", 3), ("enrollments.csv", 3)]

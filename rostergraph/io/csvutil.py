@@ -572,10 +572,11 @@ def _is_dictionary(col: Any) -> bool:
 
 
 def _is_header(row: list[str], header: list[str]) -> bool:
-    """Whether ``row`` is ``header`` again (a byte-order mark before it, empty cells after)."""
+    """Whether ``row`` is ``header`` again (a byte-order mark before it, empty or blank
+    cells after: the names a header ends in that are ignored)."""
     first = row[0].removeprefix("\ufeff") if row else None
     return (first == header[0] and row[1:len(header)] == header[1:]
-            and not any(row[len(header):]))
+            and not any(v.strip() for v in row[len(header):]))
 
 
 def _without_header_again(rows: Iterator[tuple[int, list[str]]], header: list[str],

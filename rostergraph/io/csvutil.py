@@ -105,7 +105,8 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     except UnicodeDecodeError as exc:
         head = data[:exc.start]  # CR, LF and CRLF each end a line, as for the rows
         line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
-        raw = raw_text(data[max(0, exc.start - 40):exc.start + 40])
+        raw = (None if _names_a_secret(data) else
+               raw_text(data[max(0, exc.start - 40):exc.start + 40]))
         text = data.decode("utf-8", errors="replace")
         if text.replace("\ufffd", "").isascii():  # no UTF-8 character at all
             try:
@@ -120,6 +121,27 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
         b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
                   "replaced by U+FFFD", file=name, line=line, kind=kind, raw=raw)
         return text
+
+
+def _names_a_secret(data: bytes | str) -> bool:
+    """Whether the first line of a file (bytes or text) names a password column: the
+    column of a login credential, never kept (in any case, quoted or not).
+
+    Examples
+    --------
+    >>> _names_a_secret(b"sourcedId,Password\\r\\nu1,x"), _names_a_secret("id,name\\n")
+    (True, False)
+    """
+    first = data[:_HEAD_SCAN]
+    if isinstance(first, bytes):
+        first = first.decode("utf-8", "replace")
+    line = re.split(r"\r\n|\r|\n", first, maxsplit=1)[0]
+    return any(h.strip().strip('"').strip().lower() == "password"
+               for h in line.lstrip("\ufeff").split(","))
+
+
+#: Characters of a file's first line looked at for its column names.
+_HEAD_SCAN = 1 << 16
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")  # the line ends io.StringIO(newline="") splits on
@@ -695,6 +717,9 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
     limit = max(limits.max_field_bytes, 1)
     check = csv.field_size_limit() > limit
     base, prev, at = 0, 0, (1, 0)  # lines before the reader's start; last line read
+    # (a file whose header names a password column: no raw text of a row that cannot be
+    # read, whose cells, the password's among them, cannot be told apart)
+    secret = _names_a_secret(text)
     src = io.StringIO(text, newline="")
     reader = csv.reader(src, strict=True)
     while True:
@@ -707,7 +732,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             msg = str(exc)
             if "field limit" not in msg:
                 b.problem("syntax", f"unreadable CSV row: {msg}", file=name, line=prev + 1,
-                          kind=kind, raw=raw_text(lines.get(prev + 1, end)))
+                          kind=kind, raw=None if secret else raw_text(lines.get(prev + 1, end)))
                 prev = end
                 continue
             # a field over the csv module's own limit: this row again, without it
@@ -730,7 +755,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             if problem is not None:
                 b.problem("limit" if "field limit" in problem else "syntax",
                           f"unreadable CSV row: {problem}", file=name, line=first, kind=kind,
-                          raw=raw_text(text[start:stop]))
+                          raw=None if secret else raw_text(text[start:stop]))
                 continue
             yield first, row
             continue
@@ -739,7 +764,8 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             continue
         if check and max(map(len, row)) > limit:
             b.problem("limit", f"unreadable CSV row: field larger than field limit ({limit})",
-                      file=name, line=start, kind=kind, raw=raw_text(lines.get(start, prev)))
+                      file=name, line=start, kind=kind,
+                      raw=None if secret else raw_text(lines.get(start, prev)))
             continue
         yield start, row
 

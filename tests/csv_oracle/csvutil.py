@@ -14,7 +14,7 @@ from typing import Any
 # (the files of a folder or zip are read by the package's own Bundle: what the oracle
 # pins down is how their CSV text becomes records and problems)
 from rostergraph.io.bundle import Bundle
-from rostergraph.io.csvutil import _without_header_again
+from rostergraph.io.csvutil import _names_a_secret, _without_header_again
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.roster import RosterBuilder, raw_text
 
@@ -42,7 +42,8 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     except UnicodeDecodeError as exc:
         head = data[:exc.start]  # CR, LF and CRLF each end a line, as for the rows
         line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
-        raw = raw_text(data[max(0, exc.start - 40):exc.start + 40])
+        raw = (None if _names_a_secret(data) else
+               raw_text(data[max(0, exc.start - 40):exc.start + 40]))
         if all(c < 0x80 or _not_utf8_at(data, k) for k, c in enumerate(data)):
             try:  # every non-ASCII byte is a lone one: a one-byte encoding, Windows-1252
                 text = data.decode("cp1252")
@@ -209,6 +210,9 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
     limit = max(limits.max_field_bytes, 1)
     check = csv.field_size_limit() > limit
     base, prev, at = 0, 0, (1, 0)  # lines before the reader's start; last line read
+    # (a file whose header names a password column: no raw text of a row that cannot be
+    # read, whose cells, the password's among them, cannot be told apart)
+    secret = _names_a_secret(text)
     src = io.StringIO(text, newline="")
     reader = csv.reader(src, strict=True)
     while True:
@@ -221,7 +225,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             msg = str(exc)
             if "field limit" not in msg:
                 b.problem("syntax", f"unreadable CSV row: {msg}", file=name, line=prev + 1,
-                          kind=kind, raw=raw_text(lines.get(prev + 1, end)))
+                          kind=kind, raw=None if secret else raw_text(lines.get(prev + 1, end)))
                 prev = end
                 continue
             # a field over the csv module's own limit: this row again, without it
@@ -244,7 +248,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             if problem is not None:
                 b.problem("limit" if "field limit" in problem else "syntax",
                           f"unreadable CSV row: {problem}", file=name, line=first, kind=kind,
-                          raw=raw_text(text[start:stop]))
+                          raw=None if secret else raw_text(text[start:stop]))
                 continue
             yield first, row
             continue
@@ -253,7 +257,8 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             continue
         if check and max(map(len, row)) > limit:
             b.problem("limit", f"unreadable CSV row: field larger than field limit ({limit})",
-                      file=name, line=start, kind=kind, raw=raw_text(lines.get(start, prev)))
+                      file=name, line=start, kind=kind,
+                      raw=None if secret else raw_text(lines.get(start, prev)))
             continue
         yield start, row
 

@@ -70,3 +70,17 @@ def test_a_header_ending_in_a_blank_name_given_again_is_a_problem(tmp_path: Path
     assert sorted(r.users) == ["u1", "u2"]
     assert [(p.file, p.line) for p in r.problems if "header again" in p.message
             ] == [("users.csv", 3), ("enrollments.csv", 3)]
+
+
+def test_a_header_given_again_in_another_case_is_a_problem(tmp_path: Path) -> None:
+    """The readers match header names ignoring case and spaces around them: a second
+    export joined in with its header in another case is the header again too."""
+    files = dict(_SFTP, **{
+        "students.csv": "Student_id,School_id,First_name,Last_name\nst1,sA,Ann,Fake\n"
+                        "student_id, SCHOOL_ID ,first_name,last_name\nst2,sA,Bo,Fake\n"})
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8", newline="")
+    r = rostergraph.load(tmp_path, cache=False)
+    assert sorted(r.users) == ["st1", "st2", "t1"]
+    assert ("students.csv", 3) in [(p.file, p.line) for p in r.problems
+                                   if "header again" in p.message]

@@ -46,7 +46,6 @@ import numpy as np
 
 from ..columns import Codes
 from ..roster import FileInfo, RosterBuilder, raw_text
-from .arrow_np import arrow_texts
 from .bundle import Bundle, Files
 from .csv_arrow import arrow_columns as _arrow_columns
 from .csv_arrow import arrow_columns_from_file as _arrow_columns_from_file
@@ -562,8 +561,9 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     if whole is not None:
         body = whole[1:]
         cells = [r for _, r in body]
+        first = header[0].strip().lower()
         if (not cells or set(map(len, cells)) == {len(header)}) and not any(
-                _is_header(r, header) for r in cells if r[0].endswith(header[0])):
+                _is_header(r, header) for r in cells if r[0].strip().lower().endswith(first)):
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
     # (the rows that are the header again told as the iteration reaches them, in line order)
     return CsvTable(header, _without_header_again(rows, header, name, b, kind), None, None,
@@ -572,18 +572,19 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
 
 def _header_again(header: list[str], columns: list[Any]) -> bool:
     """Whether a row of pyarrow's columns may be the header given again (two exports
-    joined into one file): its first column holds the header's first name (with a
-    byte-order mark or not). The file is then read by the :mod:`csv` module, which tells
-    each such row (:func:`_without_header_again`)."""
+    joined into one file): its first column holds the header's first name (in any case,
+    spaces or a byte-order mark around it). The file is then read by the :mod:`csv`
+    module, which tells each such row (:func:`_without_header_again`)."""
     import pyarrow.compute as pc
 
-    if not header or not columns:
+    if not header or not columns or not header[0].strip():
         return False
-    names = arrow_texts([header[0].encode(), ("\ufeff" + header[0]).encode()])
+    name = "^\ufeff?\\s*" + re.escape(header[0].strip()) + "\\s*$"
     col = columns[0]
     chunks = col.chunks[:1] if _is_dictionary(col) else col.chunks
-    return any(pc.any(pc.is_in(c.dictionary if _is_dictionary(col) else c, value_set=names))
-               .as_py() for c in chunks)
+    return any(pc.any(pc.match_substring_regex(c.dictionary if _is_dictionary(col) else c,
+                                               name, ignore_case=True)).as_py()
+               for c in chunks)
 
 
 def _is_dictionary(col: Any) -> bool:
@@ -594,10 +595,13 @@ def _is_dictionary(col: Any) -> bool:
 
 
 def _is_header(row: list[str], header: list[str]) -> bool:
-    """Whether ``row`` is ``header`` again (a byte-order mark before it, empty or blank
+    """Whether ``row`` is ``header`` again: the same names, in any case and with spaces
+    around them as the readers match names (a byte-order mark before it, empty or blank
     cells after: the names a header ends in that are ignored)."""
-    first = row[0].removeprefix("\ufeff") if row else None
-    return (first == header[0] and row[1:len(header)] == header[1:]
+    if not row or len(row) < len(header):
+        return False
+    names = [row[0].removeprefix("\ufeff"), *row[1:len(header)]]
+    return ([v.strip().lower() for v in names] == [h.strip().lower() for h in header]
             and not any(v.strip() for v in row[len(header):]))
 
 

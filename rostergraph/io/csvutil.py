@@ -561,9 +561,9 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     if whole is not None:
         body = whole[1:]
         cells = [r for _, r in body]
-        first = header[0].strip().lower()
+        lead = header[0].strip().lower()
         if (not cells or set(map(len, cells)) == {len(header)}) and not any(
-                _is_header(r, header) for r in cells if r[0].strip().lower().endswith(first)):
+                _is_header(r, header) for r in cells if r[0].strip().lower().endswith(lead)):
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
     # (the rows that are the header again told as the iteration reaches them, in line order)
     return CsvTable(header, _without_header_again(rows, header, name, b, kind), None, None,

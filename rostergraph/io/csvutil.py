@@ -59,6 +59,13 @@ from .csv_arrow import (
     rows_letting_go,
 )
 from .csv_arrow import trimmed as _trimmed
+from .csv_rowchecks import (
+    is_header,
+    may_hold_header_again,
+    names_a_secret,
+    without_header_again,
+    without_secrets,
+)
 from .csvcells import cell, loads_json_cell, split_ids, split_list, to_csv_text
 from .limits import DEFAULT_LIMITS, Limits
 
@@ -104,7 +111,7 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     except UnicodeDecodeError as exc:
         head = data[:exc.start]  # CR, LF and CRLF each end a line, as for the rows
         line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
-        raw = (None if _names_a_secret(data) else
+        raw = (None if names_a_secret(data) else
                raw_text(data[max(0, exc.start - 40):exc.start + 40]))
         text = data.decode("utf-8", errors="replace")
         if text.replace("\ufffd", "").isascii():  # no UTF-8 character at all
@@ -120,27 +127,6 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
         b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
                   "replaced by U+FFFD", file=name, line=line, kind=kind, raw=raw)
         return text
-
-
-def _names_a_secret(data: bytes | str) -> bool:
-    """Whether the first line of a file (bytes or text) names a password column: the
-    column of a login credential, never kept (in any case, quoted or not).
-
-    Examples
-    --------
-    >>> _names_a_secret(b"sourcedId,Password\\r\\nu1,x"), _names_a_secret("id,name\\n")
-    (True, False)
-    """
-    first = data[:_HEAD_SCAN]
-    if isinstance(first, bytes):
-        first = first.decode("utf-8", "replace")
-    line = re.split(r"\r\n|\r|\n", first, maxsplit=1)[0]
-    return any(h.strip().strip('"').strip().lower() == "password"
-               for h in line.lstrip("\ufeff").split(","))
-
-
-#: Characters of a file's first line looked at for its column names.
-_HEAD_SCAN = 1 << 16
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")  # the line ends io.StringIO(newline="") splits on
@@ -536,7 +522,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     unmarked = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
     if data[:2] not in _UTF16 and _utf8(unmarked):  # (pyarrow needs no decoded copy)
         got = _arrow_columns(unmarked, limits, coded)
-        if got is not None and not _header_again(*got):
+        if got is not None and not may_hold_header_again(*got):
             header, columns = got
             _repeats(header, name, b, kind)
             n = len(columns[0]) if columns else 0
@@ -563,59 +549,11 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         cells = [r for _, r in body]
         lead = header[0].strip().lower()
         if (not cells or set(map(len, cells)) == {len(header)}) and not any(
-                _is_header(r, header) for r in cells if r[0].strip().lower().endswith(lead)):
+                is_header(r, header) for r in cells if r[0].strip().lower().endswith(lead)):
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
     # (the rows that are the header again told as the iteration reaches them, in line order)
-    return CsvTable(header, _without_header_again(rows, header, name, b, kind), None, None,
+    return CsvTable(header, without_header_again(rows, header, name, b, kind), None, None,
                     name, b, kind)
-
-
-def _header_again(header: list[str], columns: list[Any]) -> bool:
-    """Whether a row of pyarrow's columns may be the header given again (two exports
-    joined into one file): its first column holds the header's first name (in any case,
-    spaces or a byte-order mark around it). The file is then read by the :mod:`csv`
-    module, which tells each such row (:func:`_without_header_again`)."""
-    import pyarrow.compute as pc
-
-    if not header or not columns or not header[0].strip():
-        return False
-    name = "^\ufeff?\\s*" + re.escape(header[0].strip()) + "\\s*$"
-    col = columns[0]
-    chunks = col.chunks[:1] if _is_dictionary(col) else col.chunks
-    return any(pc.any(pc.match_substring_regex(c.dictionary if _is_dictionary(col) else c,
-                                               name, ignore_case=True)).as_py()
-               for c in chunks)
-
-
-def _is_dictionary(col: Any) -> bool:
-    """Whether a pyarrow column is dictionary-encoded."""
-    import pyarrow as pa
-
-    return bool(pa.types.is_dictionary(col.type))
-
-
-def _is_header(row: list[str], header: list[str]) -> bool:
-    """Whether ``row`` is ``header`` again: the same names, in any case and with spaces
-    around them as the readers match names (a byte-order mark before it, empty or blank
-    cells after: the names a header ends in that are ignored)."""
-    if not row or len(row) < len(header):
-        return False
-    names = [row[0].removeprefix("\ufeff"), *row[1:len(header)]]
-    return ([v.strip().lower() for v in names] == [h.strip().lower() for h in header]
-            and not any(v.strip() for v in row[len(header):]))
-
-
-def _without_header_again(rows: Iterator[tuple[int, list[str]]], header: list[str],
-                          name: str, b: RosterBuilder, kind: str | None
-                          ) -> Iterator[tuple[int, list[str]]]:
-    """``rows`` but those that are the header again (two exports joined into one file),
-    each a problem at its line."""
-    for line, row in rows:
-        if row and header and _is_header(row, header):
-            b.problem("other", "the header again (two files joined into one?); the row is "
-                      "not loaded", file=name, line=line, kind=kind)
-            continue
-        yield line, row
 
 
 #: A folder's file this large or larger is parsed by pyarrow as it is read from disk
@@ -651,7 +589,7 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
     path = bundle.file_path(name) if first is None else None
     if path is not None and path.stat().st_size >= STREAM_FROM:
         got = _arrow_columns_from_file(path, limits, coded)
-        if got is not None and not _header_again(got[0], got[1]):
+        if got is not None and not may_hold_header_again(got[0], got[1]):
             header, columns, size, digest = got
             release_arrow_memory()  # (the parse's own temporaries: 0.3 GB at L)
             b.files.append(FileInfo(path=name, size=size, sha256=digest, kind=kind))
@@ -723,7 +661,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
     base, prev, at = 0, 0, (1, 0)  # lines before the reader's start; last line read
     # (a file whose header names a password column: no raw text of a row that cannot be
     # read, whose cells, the password's among them, cannot be told apart)
-    secret = _names_a_secret(text)
+    secret = names_a_secret(text)
     src = io.StringIO(text, newline="")
     reader = csv.reader(src, strict=True)
     while True:
@@ -789,7 +727,7 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
         if len(values) != n:
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
                       file=name, line=line, kind=kind,
-                      raw=raw_text(to_csv_text([_without_secrets(values, n, secret)])))
+                      raw=raw_text(to_csv_text([without_secrets(values, n, secret)])))
             continue
         yield line, values
     if padded:
@@ -798,21 +736,3 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
                   + (f" and {more:,} more" if more else "") + f") had only empty cells past "
                   f"the header's {n} columns; those cells were ignored and every such row "
                   "loaded", file=name, line=padded[0], kind=kind)
-
-
-def _without_secrets(values: list[str], n: int, secret: Sequence[int]) -> list[str]:
-    """``values`` (a row of other than ``n`` cells) without the cells that may be those of
-    columns ``secret``: a row with cells too many or too few has them shifted by as many.
-
-    Examples
-    --------
-    >>> _without_secrets(["u1", "x", "pw", "Ann"], 3, [1])
-    ['u1', 'Ann']
-    >>> _without_secrets(["u1", "pw"], 3, [2])
-    ['u1']
-    """
-    if not secret:
-        return values
-    k = len(values) - n
-    drop = {j for i in secret for j in range(i + min(k, 0), i + max(k, 0) + 1)}
-    return [v for j, v in enumerate(values) if j not in drop]

@@ -14,7 +14,7 @@ from typing import Any
 # (the files of a folder or zip are read by the package's own Bundle: what the oracle
 # pins down is how their CSV text becomes records and problems)
 from rostergraph.io.bundle import Bundle
-from rostergraph.io.csvutil import _names_a_secret, _without_header_again
+from rostergraph.io.csv_rowchecks import names_a_secret, without_header_again
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.roster import RosterBuilder, raw_text
 
@@ -42,7 +42,7 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     except UnicodeDecodeError as exc:
         head = data[:exc.start]  # CR, LF and CRLF each end a line, as for the rows
         line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
-        raw = (None if _names_a_secret(data) else
+        raw = (None if names_a_secret(data) else
                raw_text(data[max(0, exc.start - 40):exc.start + 40]))
         if all(c < 0x80 or _not_utf8_at(data, k) for k, c in enumerate(data)):
             try:  # every non-ASCII byte is a lone one: a one-byte encoding, Windows-1252
@@ -195,7 +195,7 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
         seen.add(col)
     # (a row that is the header again: the package's row filter, as the package's
     # row-by-row reading applies it)
-    rows = _without_header_again(rows, header, name, b, kind)
+    rows = without_header_again(rows, header, name, b, kind)
     return header, _dict_rows(header, rows, name, b, kind)
 
 
@@ -212,7 +212,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
     base, prev, at = 0, 0, (1, 0)  # lines before the reader's start; last line read
     # (a file whose header names a password column: no raw text of a row that cannot be
     # read, whose cells, the password's among them, cannot be told apart)
-    secret = _names_a_secret(text)
+    secret = names_a_secret(text)
     src = io.StringIO(text, newline="")
     reader = csv.reader(src, strict=True)
     while True:

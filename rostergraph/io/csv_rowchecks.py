@@ -1,0 +1,109 @@
+"""Rows a CSV reader must not take as they come: the header given again (two exports
+joined into one file), and the text of rows that may hold a password (a login credential
+is never kept, not even in a problem's raw text).
+
+Examples
+--------
+>>> is_header(["Student_id ", "school_id"], ["Student_id", "School_id"])
+True
+>>> without_secrets(["u1", "x", "pw", "Ann"], 3, [1])
+['u1', 'Ann']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ..roster import RosterBuilder
+
+__all__ = ["is_header", "may_hold_header_again", "names_a_secret", "without_header_again",
+           "without_secrets"]
+
+
+def names_a_secret(data: bytes | str) -> bool:
+    """Whether the first line of a file (bytes or text) names a password column: the
+    column of a login credential, never kept (in any case, quoted or not).
+
+    Examples
+    --------
+    >>> names_a_secret(b"sourcedId,Password\\r\\nu1,x"), names_a_secret("id,name\\n")
+    (True, False)
+    """
+    first = data[:_HEAD_SCAN]
+    if isinstance(first, bytes):
+        first = first.decode("utf-8", "replace")
+    line = re.split(r"\r\n|\r|\n", first, maxsplit=1)[0]
+    return any(h.strip().strip('"').strip().lower() == "password"
+               for h in line.lstrip("\ufeff").split(","))
+
+
+#: Characters of a file's first line looked at for its column names.
+_HEAD_SCAN = 1 << 16
+
+
+def may_hold_header_again(header: list[str], columns: list[Any]) -> bool:
+    """Whether a row of pyarrow's columns may be the header given again (two exports
+    joined into one file): its first column holds the header's first name (in any case,
+    spaces or a byte-order mark around it). The file is then read by the :mod:`csv`
+    module, which tells each such row (:func:`without_header_again`)."""
+    import pyarrow.compute as pc
+
+    if not header or not columns or not header[0].strip():
+        return False
+    name = "^\ufeff?\\s*" + re.escape(header[0].strip()) + "\\s*$"
+    col = columns[0]
+    chunks = col.chunks[:1] if _is_dictionary(col) else col.chunks
+    return any(pc.any(pc.match_substring_regex(c.dictionary if _is_dictionary(col) else c,
+                                               name, ignore_case=True)).as_py()
+               for c in chunks)
+
+
+def _is_dictionary(col: Any) -> bool:
+    """Whether a pyarrow column is dictionary-encoded."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_dictionary(col.type))
+
+
+def is_header(row: list[str], header: list[str]) -> bool:
+    """Whether ``row`` is ``header`` again: the same names, in any case and with spaces
+    around them as the readers match names (a byte-order mark before it, empty or blank
+    cells after: the names a header ends in that are ignored)."""
+    if not row or len(row) < len(header):
+        return False
+    names = [row[0].removeprefix("\ufeff"), *row[1:len(header)]]
+    return ([v.strip().lower() for v in names] == [h.strip().lower() for h in header]
+            and not any(v.strip() for v in row[len(header):]))
+
+
+def without_header_again(rows: Iterator[tuple[int, list[str]]], header: list[str],
+                          name: str, b: RosterBuilder, kind: str | None
+                          ) -> Iterator[tuple[int, list[str]]]:
+    """``rows`` but those that are the header again (two exports joined into one file),
+    each a problem at its line."""
+    for line, row in rows:
+        if row and header and is_header(row, header):
+            b.problem("other", "the header again (two files joined into one?); the row is "
+                      "not loaded", file=name, line=line, kind=kind)
+            continue
+        yield line, row
+
+
+def without_secrets(values: list[str], n: int, secret: Sequence[int]) -> list[str]:
+    """``values`` (a row of other than ``n`` cells) without the cells that may be those of
+    columns ``secret``: a row with cells too many or too few has them shifted by as many.
+
+    Examples
+    --------
+    >>> without_secrets(["u1", "x", "pw", "Ann"], 3, [1])
+    ['u1', 'Ann']
+    >>> without_secrets(["u1", "pw"], 3, [2])
+    ['u1']
+    """
+    if not secret:
+        return values
+    k = len(values) - n
+    drop = {j for i in secret for j in range(i + min(k, 0), i + max(k, 0) + 1)}
+    return [v for j, v in enumerate(values) if j not in drop]

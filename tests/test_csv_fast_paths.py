@@ -119,6 +119,27 @@ def test_arrow_parse_equals_csv_module(name: str, limits: Limits,
     assert fast == careful and coded == careful
 
 
+@pytest.mark.parametrize("bad", [b"\xed\xa0\x80", b"\xc0\x80", b"\xf4\x90\x80\x80", b"\xe9",
+                                 b"\xe2\x82"], ids=["surrogate", "overlong", "past U+10FFFF",
+                                                     "stray byte", "cut short"])
+@pytest.mark.parametrize("where", ["cell", "coded cell", "quoted cell", "header"])
+def test_bytes_that_are_not_utf8_read_as_the_csv_module_reads_them(bad: bytes,
+                                                                   where: str) -> None:
+    """A file is not decoded before pyarrow parses it: pyarrow refuses a string cell that
+    is not UTF-8 and the header is decoded on its own, so a file holding such bytes
+    anywhere reads exactly as the csv module's path reads it (its ``encoding`` problem
+    included)."""
+    cell = b'"x' + bad + b'"' if where == "quoted cell" else b"x" + bad
+    head = b"id,na" + bad + b"me" if where == "header" else b"id,name"
+    data = head + b"\n1,Ann\n2," + (b"y" if where == "header" else cell) + b"\n3,Bo\n"
+    coded = _every if where == "coded cell" else None
+    fast = _read(data, Limits(), coded=coded)
+    with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):
+        careful = _read(data, Limits())
+    assert fast == careful
+    assert [p.code for p in fast[-1]] == ["encoding"]
+
+
 def test_arrow_parse_is_taken_for_clean_files() -> None:
     """The fast parser reads a clean quote-free file (and declines the others)."""
     assert csvutil._arrow_columns(HOSTILE["crlf"], Limits()) is not None

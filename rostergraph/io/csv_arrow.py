@@ -535,8 +535,10 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
     name, and every line holding a quote read the same by both. ``None`` otherwise, or
     without pyarrow: the file is read as before.
 
-    ``data`` is the file's bytes without a byte-order mark, valid UTF-8 (the caller
-    checked; its decoded text need not be held while pyarrow parses). ``coded`` tells,
+    ``data`` is the file's bytes without a byte-order mark, not decoded first: pyarrow
+    checks that every cell it makes a string is UTF-8 (an overlong form, a surrogate or a
+    stray byte fails the parse) and the header is decoded here, so a file that is not UTF-8
+    is declined (the caller then reads it with its encoding problems). ``coded`` tells,
     from a column's name, whether to parse it dictionary-encoded (see :func:`_parse`):
     the cells read the same either way.
     """
@@ -549,7 +551,10 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
         at = data.find(brk, 0, end)
         if at >= 0:
             end = at
-    header = _header(data[:end].decode("utf-8"))
+    try:
+        header = _header(data[:end].decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
     if not data or header is None or trimmed(header) != header:
         return None
     quoted = None

@@ -520,7 +520,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     (True, [2], [['1', 'Ann']])
     """
     unmarked = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
-    if data[:2] not in _UTF16 and _utf8(unmarked):  # (pyarrow needs no decoded copy)
+    if data[:2] not in _UTF16:  # (pyarrow checks the cells are UTF-8: no decoded copy)
         got = _arrow_columns(unmarked, limits, coded)
         if got is not None and not may_hold_header_again(*got):
             header, columns = got
@@ -604,17 +604,6 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
     t = read_table(data, name, b, kind=kind, limits=limits, coded=coded)
     release_arrow_memory()
     return t
-
-
-def _utf8(data: bytes) -> bool:
-    """Whether ``data`` is valid UTF-8 (its decoding is not kept)."""
-    if data.isascii():
-        return True
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -> None:

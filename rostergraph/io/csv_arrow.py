@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -580,10 +581,12 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
 def _fits(table: Any, header: list[str], n_lines: int, size: int, limits: Limits) -> bool:
     """Whether pyarrow's ``table`` of a file of ``size`` bytes and ``n_lines`` lines (the
     header's included) is every line as a row, with no field over the limits (those of
-    ``limits`` and of the :mod:`csv` module)."""
+    ``limits`` and of the :mod:`csv` module) and no row that may be the header again."""
     import pyarrow.compute as pc
 
     if table.num_rows + 1 != n_lines:  # a blank line: the rows keep their own line numbers
+        return False
+    if table.num_columns and _may_hold_header_again(header, table.column(0)):
         return False
     longest = max(limits.max_field_bytes, 1)
     longest = min(longest, csv.field_size_limit())
@@ -594,6 +597,20 @@ def _fits(table: Any, header: list[str], n_lines: int, size: int, limits: Limits
     return not (table.num_rows and size > longest and any(
         (pc.max(pc.utf8_length(values)).as_py() or 0) > longest
         for col in table.columns for values in _distinct_values(col)))
+
+
+def _may_hold_header_again(header: list[str], first: Any) -> bool:
+    """Whether pyarrow's ``first`` column may hold the header given again (two exports
+    joined into one file): a cell that is the header's first name (in any case, spaces or
+    a byte-order mark around it). The file is then read by the :mod:`csv` module, which
+    tells each such row (:func:`~rostergraph.io.csv_rowchecks.without_header_again`)."""
+    import pyarrow.compute as pc
+
+    if not header or not header[0].strip():
+        return False
+    name = "^\ufeff?\\s*" + re.escape(header[0].strip()) + "\\s*$"
+    return any(pc.any(pc.match_substring_regex(values, name, ignore_case=True)).as_py()
+               for values in _distinct_values(first))
 
 
 #: Bytes of a file's first line :func:`arrow_columns_from_file` reads for its header, at

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from ..roster import RosterBuilder
 
-__all__ = ["is_header", "may_hold_header_again", "names_a_secret", "without_header_again",
-           "without_secrets"]
+__all__ = ["is_header", "names_a_secret", "without_header_again", "without_secrets"]
 
 
 def names_a_secret(data: bytes | str) -> bool:
@@ -41,30 +39,6 @@ def names_a_secret(data: bytes | str) -> bool:
 
 #: Characters of a file's first line looked at for its column names.
 _HEAD_SCAN = 1 << 16
-
-
-def may_hold_header_again(header: list[str], columns: list[Any]) -> bool:
-    """Whether a row of pyarrow's columns may be the header given again (two exports
-    joined into one file): its first column holds the header's first name (in any case,
-    spaces or a byte-order mark around it). The file is then read by the :mod:`csv`
-    module, which tells each such row (:func:`without_header_again`)."""
-    import pyarrow.compute as pc
-
-    if not header or not columns or not header[0].strip():
-        return False
-    name = "^\ufeff?\\s*" + re.escape(header[0].strip()) + "\\s*$"
-    col = columns[0]
-    chunks = col.chunks[:1] if _is_dictionary(col) else col.chunks
-    return any(pc.any(pc.match_substring_regex(c.dictionary if _is_dictionary(col) else c,
-                                               name, ignore_case=True)).as_py()
-               for c in chunks)
-
-
-def _is_dictionary(col: Any) -> bool:
-    """Whether a pyarrow column is dictionary-encoded."""
-    import pyarrow as pa
-
-    return bool(pa.types.is_dictionary(col.type))
 
 
 def is_header(row: list[str], header: list[str]) -> bool:

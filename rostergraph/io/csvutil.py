@@ -61,7 +61,6 @@ from .csv_arrow import (
 from .csv_arrow import trimmed as _trimmed
 from .csv_rowchecks import (
     is_header,
-    may_hold_header_again,
     names_a_secret,
     without_header_again,
     without_secrets,
@@ -522,7 +521,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     unmarked = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
     if data[:2] not in _UTF16:  # (pyarrow checks the cells are UTF-8: no decoded copy)
         got = _arrow_columns(unmarked, limits, coded)
-        if got is not None and not may_hold_header_again(*got):
+        if got is not None:
             header, columns = got
             _repeats(header, name, b, kind)
             n = len(columns[0]) if columns else 0
@@ -589,7 +588,7 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
     path = bundle.file_path(name) if first is None else None
     if path is not None and path.stat().st_size >= STREAM_FROM:
         got = _arrow_columns_from_file(path, limits, coded)
-        if got is not None and not may_hold_header_again(got[0], got[1]):
+        if got is not None:
             header, columns, size, digest = got
             release_arrow_memory()  # (the parse's own temporaries: 0.3 GB at L)
             b.files.append(FileInfo(path=name, size=size, sha256=digest, kind=kind))

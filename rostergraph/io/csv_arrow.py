@@ -301,18 +301,19 @@ def _quoted_lines(data: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray
     return (line[keep], start[keep], end[keep]), seen
 
 
-def _rows_at(table: Any, rows: np.ndarray) -> Any:
-    """The rows ``rows`` (ascending) of ``table``, taken from the slice of the table they
-    span (a take from the whole table joins all of its blocks first, each time; rows that
-    follow one another are that slice itself), every column as strings (a
-    dictionary-encoded one decoded)."""
+def _as_strings(table: Any) -> Any:
+    """``table`` with every column as strings (a dictionary-encoded one decoded)."""
     import pyarrow as pa
 
-    lo, hi = int(rows[0]), int(rows[-1])
-    got = table.slice(lo, hi - lo + 1)
-    if hi - lo + 1 != len(rows):  # (lines between hold no quote: left out)
-        got = got.take(arrow_ints(rows - lo))
-    return got.cast(pa.schema([(name, pa.string()) for name in got.column_names]))
+    return table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
+
+
+def _rows_at(table: Any, rows: np.ndarray) -> Any:
+    """The rows ``rows`` (ascending) of ``table``, taken from the slice of the table they
+    span (a take from the whole table joins all of its blocks first, each time), every
+    column as strings."""
+    lo = int(rows[0])
+    return _as_strings(table.slice(lo, int(rows[-1]) - lo + 1).take(arrow_ints(rows - lo)))
 
 
 def _rows_spanned(table: Any, rows: np.ndarray) -> tuple[Any, np.ndarray]:
@@ -320,13 +321,10 @@ def _rows_spanned(table: Any, rows: np.ndarray) -> tuple[Any, np.ndarray]:
     and where each of ``rows`` is in it: when they are at least half of it, the rows
     between are carried along (a take copies every cell; they are never compared), else
     :func:`_rows_at` (the rows alone)."""
-    import pyarrow as pa
-
     lo, hi = int(rows[0]), int(rows[-1])
     if hi - lo + 1 > 2 * len(rows):
         return _rows_at(table, rows), np.arange(len(rows))
-    got = table.slice(lo, hi - lo + 1)
-    return got.cast(pa.schema([(name, pa.string()) for name in got.column_names])), rows - lo
+    return _as_strings(table.slice(lo, hi - lo + 1)), rows - lo
 
 
 def _lines_match(made: Any, rel: np.ndarray, buf: np.ndarray, begin: np.ndarray,

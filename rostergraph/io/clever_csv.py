@@ -81,6 +81,7 @@ from ..roster import Roster, raw_text
 from . import parked
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
+from .csv_rowchecks import row_text
 from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
@@ -96,7 +97,7 @@ from .sftp_files import (
     row_term,
     term_id,
 )
-from .sftp_rows import RowReader, row_text
+from .sftp_rows import RowReader
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]

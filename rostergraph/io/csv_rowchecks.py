@@ -13,11 +13,38 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
-from ..roster import RosterBuilder
+import orjson
 
-__all__ = ["is_header", "names_a_secret", "without_header_again", "without_secrets"]
+from ..roster import RosterBuilder, raw_text
+
+__all__ = ["is_header", "is_secret_column", "names_a_secret", "row_text", "without_header_again",
+           "without_secrets"]
+
+
+def is_secret_column(name: str) -> bool:
+    """Whether a column holds a login credential, never kept: ``password`` (OneRoster),
+    ``Password`` (Clever SFTP), in any case, spaces or quotes around it.
+
+    Examples
+    --------
+    >>> is_secret_column(" Password"), is_secret_column("passwords")
+    (True, False)
+    """
+    return name.strip().strip('"').strip().lower() == "password"
+
+
+def row_text(row: Mapping[str, str]) -> str:
+    """The raw text of a row that is not loaded: its cells as a JSON object, without a
+    password cell.
+
+    Examples
+    --------
+    >>> row_text({"Student_id": "", "First_name": "Bo", "Password": "x"})
+    '{"Student_id":"","First_name":"Bo"}'
+    """
+    return raw_text(orjson.dumps({k: v for k, v in row.items() if not is_secret_column(k)}))
 
 
 def names_a_secret(data: bytes | str) -> bool:
@@ -33,8 +60,7 @@ def names_a_secret(data: bytes | str) -> bool:
     if isinstance(first, bytes):
         first = first.decode("utf-8", "replace")
     line = re.split(r"\r\n|\r|\n", first, maxsplit=1)[0]
-    return any(h.strip().strip('"').strip().lower() == "password"
-               for h in line.lstrip("\ufeff").split(","))
+    return any(map(is_secret_column, line.lstrip("\ufeff").split(",")))
 
 
 #: Characters of a file's first line looked at for its column names.

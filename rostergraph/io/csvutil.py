@@ -61,6 +61,7 @@ from .csv_arrow import (
 from .csv_arrow import trimmed as _trimmed
 from .csv_rowchecks import (
     is_header,
+    is_secret_column,
     names_a_secret,
     without_header_again,
     without_secrets,
@@ -445,7 +446,7 @@ class CsvTable:
         """``(line, cells)`` of each good row, ``len(cells) == len(header)``."""
         if self.clean:
             return zip(self.lines, self._clean_rows())
-        secret = [i for i, h in enumerate(self.header) if h.strip().lower() == "password"]
+        secret = [i for i, h in enumerate(self.header) if is_secret_column(h)]
         return _checked_rows(len(self.header), self._source, *self._where, secret=secret)
 
     def rename(self, header: list[str]) -> None:

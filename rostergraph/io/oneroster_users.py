@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from ..roster import Roster, raw_text
+from ..roster import Roster
+from .csv_rowchecks import row_text
 from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
 from .mapping import CEDS_TO_CLEVER, passwords_left_out
@@ -64,12 +63,6 @@ _DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
 _CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
                   "guardian": ("Other", "Parent/Guardian"),
                   "relative": ("Other", "Family")}
-
-
-def _row_text(row: dict[str, str]) -> str:
-    """The raw text of a ``users.csv`` row kept in a problem: its cells as a JSON object,
-    without ``password`` (a login credential is never kept)."""
-    return raw_text(orjson.dumps({k: v for k, v in row.items() if k != "password"}))
 
 
 def _orgs_split(rd: _Reader, ids: list[str]) -> tuple[list[str], list[str]]:
@@ -263,7 +256,7 @@ def read_users(rd: _Reader) -> None:
         sid = row.get("sourcedId")
         if not sid:
             rd.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
-                         kind="users", raw=_row_text(row))
+                         kind="users", raw=row_text(row))
             continue
         uid = row.get(USER_ID_COLUMN) or sid
         if sid in rd.alias:
@@ -298,7 +291,7 @@ def read_users(rd: _Reader) -> None:
                 rd.b.problem("other", f"row joins user {uid!r} ({USER_ID_COLUMN}) but its "
                              f"{', '.join(differ)} differ from the user's first row; the first "
                              "row's values are kept", file="users.csv", line=line,
-                             kind="users", record_id=sid, raw=_row_text(row))
+                             kind="users", record_id=sid, raw=row_text(row))
             if row.get(CARRY_COLUMN):
                 rd.put_extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
         taken = _TAKES_NOTHING

@@ -6,39 +6,26 @@ built by :mod:`rostergraph.io.clever_csv`, whose reader extends :class:`RowReade
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from ..model import parse_date
-from ..roster import RosterBuilder, raw_text
+from ..roster import RosterBuilder
 from .bundle import Renamed
+from .csv_rowchecks import row_text
 from .csvutil import Bundle, CsvTable, bundle_table
 from .enrollcols import padded_message
 from .limits import Limits
 from .parked import ParkedDicts
 from .sftp_columns import REQUIRED, ColumnPlan, column_plan, header_renames
 
-__all__ = ["RowReader", "row_text"]
+__all__ = ["RowReader"]
 
 #: Each file's columns that name records of other files: (column, kind).
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     **{f: (("School_id", "schools"),) for f in (
         "students.csv", "teachers.csv", "staff.csv", "admins.csv")},
     "sections.csv": (("School_id", "schools"), ("Teacher_id", "users"))}
-
-
-def row_text(row: Mapping[str, str]) -> str:
-    """The raw text of a row that is not loaded: its cells as a JSON object, without the
-    ``Password`` cell (a login credential is never kept).
-
-    Examples
-    --------
-    >>> row_text({"Student_id": "", "First_name": "Bo", "Password": "x"})
-    '{"Student_id": "", "First_name": "Bo"}'
-    """
-    return raw_text(json.dumps({k: v for k, v in row.items() if k != "Password"},
-                               ensure_ascii=False))
 
 
 class Places(Mapping[str, tuple[str, int]]):

@@ -228,10 +228,9 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
 
 
 def _row_text(row: dict[str, str]) -> str:
-    import json
+    from rostergraph.io.csv_rowchecks import row_text
 
-    return raw_text(json.dumps({k: v for k, v in row.items() if k != "Password"},
-                               ensure_ascii=False))
+    return row_text(row)
 
 class _Reader:
     def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:

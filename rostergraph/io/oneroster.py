@@ -183,9 +183,6 @@ class _Reader:
         # answers that depend only on the orgs, kept once orgs.csv is read
         self._district_memo: dict[str | None, str | None] | None = None
         self._sole: tuple[str | None] | None = None
-        # a column table (held: its id stays its own) and its (column, parent, key), by
-        # the table's id (see mapped_fields)
-        self._paths: dict[int, tuple[dict[str, str], list[tuple[str, str, str]]]] = {}
 
     # -- files ---------------------------------------------------------------
     def table(self, name: str, kind: str | None,
@@ -349,17 +346,13 @@ class _Reader:
     def mapped_fields(self, row: dict[str, str], cols: dict[str, str]) -> dict[str, Any]:
         d: dict[str, Any] = {}
         get = row.get
-        held = self._paths.get(id(cols))
-        if held is None or held[0] is not cols:  # (each table's paths split once)
-            held = self._paths[id(cols)] = (cols, [(col, *path.partition(".")[::2])
-                                                   for col, path in cols.items()])
-        paths = held[1]
-        for col, parent, key in paths:
+        for col, path in cols.items():
             v = get(col)
             if not v:
                 continue
-            if not key:
-                d[parent] = v
+            parent, dot, key = path.partition(".")
+            if not dot:
+                d[path] = v
             else:  # (set_path for the one level the column tables' paths have)
                 sub = d.get(parent)
                 if not isinstance(sub, dict):

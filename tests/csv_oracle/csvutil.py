@@ -8,13 +8,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 # (the files of a folder or zip are read by the package's own Bundle: what the oracle
 # pins down is how their CSV text becomes records and problems)
 from rostergraph.io.bundle import Bundle
 from rostergraph.io.csv_rowchecks import names_a_secret, without_header_again
+
+# (a cell's helpers are the package's: the oracle reads the files its own way)
+from rostergraph.io.csvcells import cell, split_list, to_csv_text
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.roster import RosterBuilder, raw_text
 
@@ -303,42 +305,3 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
                   + (f" and {more:,} more" if more else "") + f") had only empty cells past "
                   f"the header's {n} columns; those cells were ignored and every such row "
                   "loaded", file=name, line=padded[0], kind=kind)
-
-
-def cell(row: Mapping[str, str], column: str) -> str | None:
-    """The value of ``column`` in ``row``: ``None`` when the file has no such column.
-
-    Examples
-    --------
-    >>> cell({"a": ""}, "a"), cell({"a": ""}, "b")
-    ('', None)
-    """
-    return row.get(column)
-
-
-def split_list(value: str | None) -> list[str]:
-    """A comma-separated list field (OneRoster ``"a,b"``, Clever roles) → items.
-
-    Examples
-    --------
-    >>> split_list("t1, t2,"), split_list(""), split_list(None)
-    (['t1', 't2'], [], [])
-    """
-    if not value:
-        return []
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:
-    """Rows → RFC 4180 CSV text (values ``None`` written as empty cells).
-
-    Examples
-    --------
-    >>> to_csv_text([["id", "name"], ["1", 'say "hi", ok']], "\\n")
-    'id,name\\n1,"say ""hi"", ok"\\n'
-    """
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator=lineterminator)
-    for r in rows:
-        w.writerow(["" if v is None else v for v in r])
-    return buf.getvalue()

@@ -6,7 +6,19 @@ from typing import Any, Protocol
 
 from .limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["Bundle", "Files", "Renamed"]
+__all__ = ["Bundle", "Files", "Renamed", "member_parts"]
+
+
+def member_parts(name: str) -> list[str]:
+    """A zip member's name as its folders and file name: ``\\`` between folders (as some
+    Windows tools write it) read as ``/``.
+
+    Examples
+    --------
+    >>> member_parts("Export\\\\2024/users.csv")
+    ['Export', '2024', 'users.csv']
+    """
+    return name.replace("\\", "/").split("/")
 
 
 class Files(Protocol):
@@ -74,7 +86,7 @@ class Bundle:
         except BaseException:
             zf.close()
             raise
-        files = [(info.filename.replace("\\", "/").split("/"), info) for info in infos]
+        files = [(member_parts(info.filename), info) for info in infos]
         files = [(p, i) for p, i in files if p[0] != "__MACOSX"]
         # the folders every file sits in (an export's own, one or more deep) are the root
         paths = [p for p, _ in files if p[-1]]  # (a folder's own entry ends in /)

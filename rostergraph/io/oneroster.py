@@ -45,7 +45,7 @@ from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
 from . import parked
-from .bundle import Renamed
+from .bundle import Renamed, member_parts
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
 from .csvutil import Bundle, CsvTable, bundle_table, loads_json_cell
@@ -112,9 +112,7 @@ def is_oneroster(path: str | os.PathLike[str]) -> bool:
             names = {q.name for q in p.iterdir()}
         elif p.is_file() and p.suffix.lower() == ".zip":
             with zipfile.ZipFile(p) as zf:
-                # (a Windows tool may write a backslash between folders: the reader takes it as /)
-                names = {n.replace("\\", "/").rsplit("/", 1)[-1]
-                         for n in zf.namelist()[:10_000]}
+                names = {member_parts(n)[-1] for n in zf.namelist()[:10_000]}
         else:
             return False
     except (OSError, ValueError, zipfile.BadZipFile):

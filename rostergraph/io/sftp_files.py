@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .bundle import Renamed
+from .bundle import Renamed, member_parts
 from .csvutil import Bundle
 from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS
 
@@ -77,9 +77,7 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
         elif p.is_file() and p.suffix.lower() == ".zip":
             with zipfile.ZipFile(p) as zf:
                 infos = zf.infolist()[:10_000]
-                # (a Windows tool may write a backslash between folders: read as /)
-                names = {i.filename.replace("\\", "/").rsplit("/", 1)[-1].lower(): i
-                         for i in infos}
+                names = {member_parts(i.filename)[-1].lower(): i for i in infos}
                 wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
                                       "schools.csv") if n in names]
                 for n in wanted:  # (the first with a header decides)

@@ -79,6 +79,7 @@ import attrs
 import numpy as np
 import orjson
 
+from .columns import NODE_KINDS, RECORDS_OF
 from .errors import SourceError
 from .idkeys import IdKeys, count_byte
 from .lazy import DeferredText, LazyColumns, LazyRecords
@@ -626,7 +627,7 @@ def _check_positions(starts: np.ndarray, ends: np.ndarray, n: int, size: int,
 
 def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
     """The roster from ``entry``; ``None`` when stale; raises when anything is amiss."""
-    from .graph import _RECORDS_OF, NODE_KINDS, check_arrays
+    from .graph import check_arrays
 
     meta = orjson.loads((entry / "meta.json").read_bytes())
     _want(isinstance(meta, dict), "meta.json is not an object")
@@ -686,13 +687,13 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
                     for k, c in columns.items() if k.startswith("g.")}}
     try:
         check_arrays(graph["arrays"], graph["strings"],
-                     {k: len(kinds[_RECORDS_OF[k]]) for k in NODE_KINDS})
+                     {k: len(kinds[RECORDS_OF[k]]) for k in NODE_KINDS})
     except ValueError as e:
         raise _Bad(f"graph: {e}") from None
     for k in NODE_KINDS:  # stub ids: distinct, and none is a record's id
         stubs = graph["strings"][f"stubs.{k}"]
         _want(len(set(stubs)) == len(stubs)
-              and not (kinds[_RECORDS_OF[k]].rows(stubs) >= 0).any(), f"stubs.{k}")
+              and not (kinds[RECORDS_OF[k]].rows(stubs) >= 0).any(), f"stubs.{k}")
     fields: dict[str, LazyColumns] = {}
     for kind, names in _typed(meta, "fields", dict).items():
         _want(kind in kinds and isinstance(names, list)

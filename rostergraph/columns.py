@@ -17,17 +17,74 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .model import ROLE_NAMES
 
-__all__ = ["ROLE_BITS", "CodedRefs", "Codes", "ReaderColumns", "object_array",
-           "record_columns", "school_edges"]
+__all__ = ["NODE_KINDS", "RECORDS_OF", "RELATIONS", "RELATION_SPECS", "ROLE_BITS", "CodedRefs",
+           "Codes", "ReaderColumns", "RelationSpec", "object_array", "record_columns",
+           "school_edges"]
 
 #: role name → its bit in a user's role mask.
 ROLE_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(ROLE_NAMES)}
+
+#: The graph's node kinds, and the roster's record kind of each.
+NODE_KINDS: tuple[str, ...] = ("district", "school", "term", "course", "section", "user")
+RECORDS_OF: dict[str, str] = {"district": "districts", "school": "schools", "term": "terms",
+                              "course": "courses", "section": "sections", "user": "users"}
+
+
+class RelationSpec(NamedTuple):
+    """One relation of the graph, as every layer reads it.
+
+    Edges go from a ``src`` node to a ``dst`` node and carry ``attrs``. They are
+    named by the records of kind ``held_by`` (a section names its school, course,
+    term, students and teachers; a user its schools, district and students), whose
+    columns hold them as ``(positions, references, *attributes)``: the holding
+    record's position per edge, and the id the record gives for the other end.
+
+    Examples
+    --------
+    >>> RELATION_SPECS["enrolled_in"].refers_to, RELATION_SPECS["attends"].refers_to
+    ('users', 'schools')
+    """
+
+    src: str
+    dst: str
+    attrs: tuple[str, ...]
+    held_by: str
+
+    @property
+    def ref_is_src(self) -> bool:
+        """Whether the reference column names the edge's source (the holder is its target)."""
+        return RECORDS_OF[self.src] != self.held_by
+
+    @property
+    def refers_to(self) -> str:
+        """The record kind the reference column names."""
+        return RECORDS_OF[self.src if self.ref_is_src else self.dst]
+
+
+#: Every relation of the graph, declared once: the readers' columns, the graph and the
+#: snapshot all read this table.
+RELATION_SPECS: dict[str, RelationSpec] = {
+    "in_district": RelationSpec("school", "district", (), "schools"),
+    "taught_at": RelationSpec("section", "school", (), "sections"),
+    "of_course": RelationSpec("section", "course", (), "sections"),
+    "in_term": RelationSpec("section", "term", (), "sections"),
+    "enrolled_in": RelationSpec("user", "section", (), "sections"),
+    "teaches": RelationSpec("user", "section", ("primary",), "sections"),
+    "attends": RelationSpec("user", "school", ("primary",), "users"),
+    "works_at": RelationSpec("user", "school", ("primary",), "users"),
+    "administers": RelationSpec("user", "district", (), "users"),
+    "contact_for": RelationSpec("user", "user", ("relationship", "type"), "users"),
+}
+
+#: relation → (from kind, to kind, attribute names): :data:`RELATION_SPECS` as triples.
+RELATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    name: (r.src, r.dst, r.attrs) for name, r in RELATION_SPECS.items()}
 
 
 def object_array(items: Sequence[Any]) -> np.ndarray:

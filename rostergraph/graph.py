@@ -46,7 +46,16 @@ import attrs
 import numpy as np
 
 from ._collector import settle_new_objects
-from .columns import ROLE_BITS, CodedRefs, object_array, record_columns
+from .columns import (
+    NODE_KINDS,
+    RECORDS_OF,
+    RELATION_SPECS,
+    RELATIONS,
+    ROLE_BITS,
+    CodedRefs,
+    object_array,
+    record_columns,
+)
 from .errors import FormatError, UnknownIdError, WrongKindError
 from .lazy import LazyColumns, LazyRecords
 from .model import ROLE_NAMES
@@ -64,25 +73,6 @@ __all__ = [
     "RosterGraph",
 ]
 
-NODE_KINDS: tuple[str, ...] = ("district", "school", "term", "course", "section", "user")
-_RECORDS_OF = {"district": "districts", "school": "schools", "term": "terms",
-               "course": "courses", "section": "sections", "user": "users"}
-
-#: relation → (from kind, to kind, attribute names)
-RELATIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "in_district": ("school", "district", ()),
-    "taught_at": ("section", "school", ()),
-    "of_course": ("section", "course", ()),
-    "in_term": ("section", "term", ()),
-    "enrolled_in": ("user", "section", ()),
-    "teaches": ("user", "section", ("primary",)),
-    "attends": ("user", "school", ("primary",)),
-    "works_at": ("user", "school", ("primary",)),
-    "administers": ("user", "district", ()),
-    "contact_for": ("user", "user", ("relationship", "type")),
-}
-
-#: Bit of each role in :attr:`RosterGraph.roles`.
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -171,8 +161,6 @@ class _Index(dict):  # type: ignore[type-arg]
         return i
 
 
-#: A relation each kind with graph columns owns (a reader's columns may hold only fields).
-_OWNS = {"schools": "in_district", "sections": "taught_at", "users": "attends"}
 
 
 def _record_index(recs: Any) -> _Index:
@@ -268,7 +256,8 @@ class RosterGraph:
         for kind in ("schools", "sections", "users"):
             mapping = current[kind]
             got = kept.graph(kind, mapping, current)
-            if got is not None and _OWNS[kind] in got:
+            if got is not None and all(n in got for n, r in RELATION_SPECS.items()
+                                       if r.held_by == kind):
                 cols[kind] = got  # extracted by a fast reader: no record is built
             else:
                 cols[kind] = record_columns(kind, enumerate(mapping.values()))
@@ -317,7 +306,7 @@ class RosterGraph:
         FormatError
             When a part is missing, of the wrong type, or does not fit the node counts.
         """
-        n_records = {k: len(roster.records(_RECORDS_OF[k])) for k in NODE_KINDS}
+        n_records = {k: len(roster.records(RECORDS_OF[k])) for k in NODE_KINDS}
         try:
             check_arrays(arrays, strings, n_records)
         except (KeyError, TypeError, ValueError, AttributeError) as e:
@@ -332,7 +321,7 @@ class RosterGraph:
         # that is only walked by index never makes two million strings or a dict of them
         stubs: dict[str, tuple[Any, dict[str, int]]] = {}
         for kind in NODE_KINDS:
-            recs, names = roster.records(_RECORDS_OF[kind]), strings[f"stubs.{kind}"]
+            recs, names = roster.records(RECORDS_OF[kind]), strings[f"stubs.{kind}"]
             # (the snapshot reader checked them: distinct, and none a record's id)
             stubs[kind] = (recs, dict(zip(names, range(len(recs), len(recs) + len(names)))))
         index = LazyColumns({}, {k: partial(_stub_index, recs, strings[f"stubs.{k}"])
@@ -360,33 +349,28 @@ class RosterGraph:
         index: dict[str, _Index] = {}
         n_records: dict[str, int] = {}
         for kind in NODE_KINDS:
-            recs = roster.records(_RECORDS_OF[kind])
+            recs = roster.records(RECORDS_OF[kind])
             index[kind] = _record_index(recs)
             n_records[kind] = len(recs)
-        owner = {"in_district": "schools", "taught_at": "sections", "of_course": "sections",
-                 "in_term": "sections", "enrolled_in": "sections", "teaches": "sections",
-                 "attends": "users", "works_at": "users", "administers": "users",
-                 "contact_for": "users"}
-        # the record's own end is a position; the other end is an id reference
-        ref_is_src = {"enrolled_in", "teaches"}
+        # the holding record's end is a position; the other end is an id reference
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, (sk, dk, _) in RELATIONS.items():
-            pos, refs = cols[owner[name]][name][:2]
+        for name, (sk, dk, _, held_by) in RELATION_SPECS.items():
+            pos, refs = cols[held_by][name][:2]
             pos = np.asarray(pos, dtype=np.int32)
-            if name in ref_is_src:
+            if RELATION_SPECS[name].ref_is_src:
                 coded[name] = (_codes(index[sk], refs), pos)
             else:
                 coded[name] = (pos, _codes(index[dk], refs))
         ids: dict[str, np.ndarray] = {}
         for kind in NODE_KINDS:
-            recs = roster.records(_RECORDS_OF[kind])
+            recs = roster.records(RECORDS_OF[kind])
             ids[kind] = _id_array(recs, list(islice(index[kind].keys(), len(recs), None)))
         relations: dict[str, Relation] = {}
         for name, (sk, dk, attr_names) in RELATIONS.items():
             s, d = coded[name]
             at: dict[str, np.ndarray] = {}
             for k, a in enumerate(attr_names):
-                vals = cols[owner[name]][name][2 + k]
+                vals = cols[RELATION_SPECS[name].held_by][name][2 + k]
                 if a == "primary":
                     at[a] = np.asarray(vals, dtype=bool)
                 else:
@@ -501,7 +485,7 @@ class RosterGraph:
 
     def record(self, kind: str, node_id: str) -> Any:
         """The record behind a node, or ``None`` for a stub."""
-        return self.roster.records(_RECORDS_OF[kind]).get(node_id)
+        return self.roster.records(RECORDS_OF[kind]).get(node_id)
 
     # -- edges ------------------------------------------------------------------
     def relation(self, name: str) -> Relation:

@@ -39,7 +39,7 @@ import msgspec
 import numpy as np
 import orjson
 
-from ..columns import CodedRefs
+from ..columns import RELATION_SPECS, CodedRefs
 from ..lazy import LazyRecords
 from ..model import RECORD_CLASSES
 from ..roster import Roster, RosterBuilder
@@ -113,7 +113,7 @@ class _Kind:
             return
         self.acc.add(self.batch)
         for name, col in self.acc.cols.items():
-            if name in scan.REF_KIND and isinstance(col, tuple) and col[1]:
+            if name in RELATION_SPECS and isinstance(col, tuple) and col[1]:
                 self.refs.setdefault(name, _SeenRefs()).take(col[1])
         at = len(self.text)
         lens = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
@@ -220,8 +220,8 @@ def _coded(cols: dict[str, Any], seen: dict[str, _SeenRefs],
     gave one, its own (empty) list."""
     out = dict(cols)
     for name, col in cols.items():
-        if name in scan.REF_KIND and isinstance(col, tuple):
-            index, refs = indices[scan.REF_KIND[name]], seen.get(name)
+        if name in RELATION_SPECS and isinstance(col, tuple):
+            index, refs = indices[RELATION_SPECS[name].refers_to], seen.get(name)
             out[name] = (col[0], refs.coded(index) if refs is not None
                          else CodedRefs.from_refs(col[1], index), *col[2:])
     return out
@@ -287,7 +287,7 @@ class ColumnarBuilder(RosterBuilder):
         # each referenced kind's id → position in the roster (its table's order: every
         # record is in by now), built once for both collected kinds
         indices = {k: dict(zip(self.kinds[k], range(len(self.kinds[k]))))
-                   for k in set(scan.REF_KIND.values())} if kept else {}
+                   for k in {r.refers_to for r in RELATION_SPECS.values()}} if kept else {}
         for kind, acc in kept:
             self.kinds[kind], finals[kind] = acc.finish(  # type: ignore[assignment]
                 self.kinds[kind], indices)

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from .._collector import settle_new_objects
-from ..columns import CodedRefs, object_array, record_columns
+from ..columns import RELATION_SPECS, CodedRefs, object_array, record_columns
 from ..errors import LimitError
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
 from ..fields import FIELD_GETTERS  # the columns the scan extracts (defined below the readers)
@@ -431,7 +431,7 @@ def final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
             e_pos = np.asarray(e_pos, dtype=np.int64)
             at = np.searchsorted(pos, e_pos)
             pos = np.insert(pos, at, e_pos)
-            index = indices.get(scan.REF_KIND[name])
+            index = indices.get(RELATION_SPECS[name].refers_to)
             rest = [_inserted(r, at, er, index) for r, er in zip(rest, e_rest)]
         out[name] = (pos, *rest)
     return out

@@ -43,18 +43,12 @@ from typing import Annotated, Any
 import msgspec
 import numpy as np
 
-from ..columns import CodedRefs, school_edges
+from ..columns import RELATION_SPECS, CodedRefs, school_edges
 from ..fields import email_without_at, name_only_last, school_unlisted
 from ..model import RECORD_CLASSES, Roles, _spec
 
 __all__ = ["Columns", "join_parts", "lines_with", "long_string_rows", "scan", "slow_lines",
            "struct_for", "suspect_rows"]
-
-#: The kind of record each relation's reference column names.
-REF_KIND = {"in_district": "districts", "taught_at": "schools", "of_course": "courses",
-            "in_term": "terms", "enrolled_in": "users", "teaches": "users",
-            "attends": "schools", "works_at": "schools", "administers": "districts",
-            "contact_for": "users"}
 
 #: Lines decoded between two column extractions (bounds the structs kept alive).
 BATCH = 512
@@ -586,7 +580,8 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
     # references to kinds read before are coded chunk by chunk: a list of millions of
     # id strings (the enrollments) is never held whole
     coders = {name: _Coder(index) for name in acc.cols
-              if (index := (codes or {}).get(REF_KIND.get(name, ""))) is not None}
+              if name in RELATION_SPECS
+              and (index := (codes or {}).get(RELATION_SPECS[name].refers_to)) is not None}
     n_lines = n_rows = 0
     for off, chunk in _chunks(data, start, end):
         k = len(chunk)

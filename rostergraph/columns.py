@@ -1,31 +1,37 @@
 """Graph columns: the reference columns of a roster, from records or from a fast reader.
 
-The lowest layer shared by the readers and the graph. A reader that never
-builds records (the fast JSON Lines scan) and :func:`record_columns` (which
-reads records) give the same columns, and the graph is built from them. Ids
-that a reader already turned into record positions travel as
-:class:`CodedRefs`.
+The lowest layer shared by the readers and the graph. Every relation is
+declared once, in :data:`RELATION_SPECS`. One collector, :class:`Columns`,
+makes the columns both from records (:func:`record_columns`) and from the
+structs a fast reader decodes without building records, and the graph is
+built from them. Ids that a reader already turned into record positions
+travel as :class:`CodedRefs`.
 
 Examples
 --------
 >>> from rostergraph.columns import record_columns
 >>> from rostergraph.model import School
->>> record_columns("schools", [(0, School(id="s1", district="d1"))])
-{'in_district': ([0], ['d1'])}
+>>> pos, refs = record_columns("schools", [(0, School(id="s1", district="d1"))])["in_district"]
+>>> pos.tolist(), refs
+([0], ['d1'])
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from .fields import email_without_at, name_only_last, school_unlisted
 from .model import ROLE_NAMES
 
-__all__ = ["NODE_KINDS", "RECORDS_OF", "RELATIONS", "RELATION_SPECS", "ROLE_BITS", "CodedRefs",
-           "Codes", "ReaderColumns", "RelationSpec", "object_array", "record_columns",
-           "school_edges"]
+__all__ = ["COUNTED", "NODE_KINDS", "RECORDS_OF", "RELATIONS", "RELATION_SPECS", "ROLE_BITS",
+           "CodedRefs", "Codes", "Columns", "ReaderColumns", "RelationSpec", "object_array",
+           "record_columns", "school_edges"]
 
 #: role name → its bit in a user's role mask.
 ROLE_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(ROLE_NAMES)}
@@ -305,100 +311,279 @@ def school_edges(rows: Any, refs: list[str], prim: list[bool], pos: int,
     return unlisted
 
 
-def record_columns(kind: str, items: Iterable[tuple[int, Any]]) -> dict[str, Any]:
-    """The graph columns of some records of one kind (``schools``, ``sections``, ``users``).
+# --- columns from batches of records or decoded structs ---------------------------
 
-    ``items`` are ``(position, record)`` pairs in roster order. Each relation
-    the kind owns becomes ``(positions, references, *attributes)``: the
-    position of the owning record (repeated per edge) and the referenced id;
-    ``users`` also gives ``roles`` (role bits by position). Fast readers
-    produce the same columns without building records.
+_ID = attrgetter("id")
+_ROLES = attrgetter("roles")
+_NAME = attrgetter("name")
+_EMAIL = attrgetter("email")
+_DISTRICT = attrgetter("district")
+_SCHOOL = attrgetter("school")
+_COURSE = attrgetter("course")
+_TERM = attrgetter("term_id")
+_STUDENTS = attrgetter("students")
+_TEACHERS = attrgetter("teachers")
+_TEACHER = attrgetter("teacher")
+_GRADE = attrgetter("grade")
+_STUDENT = attrgetter("student")
+_RELATIONSHIP = attrgetter("relationship")
+_TYPE = attrgetter("type")
+_STUDENT_BIT, _TEACHER_BIT, _STAFF_BIT, _ADMIN_BIT, _CONTACT_BIT = (
+    ROLE_BITS[r] for r in ("student", "teacher", "staff", "district_admin", "contact"))
+
+
+def _refs(vals: list[Any], base: int, rows: array, refs: list[Any]) -> None:
+    """Rows and values of the non-null ``vals`` (row = ``base`` + position)."""
+    if None not in vals:
+        rows.extend(range(base, base + len(vals)))
+        refs.extend(vals)
+        return
+    for i, v in enumerate(vals, base):
+        if v is not None:
+            rows.append(i)
+            refs.append(v)
+
+
+class _NoRoles(NamedTuple):
+    """A user's roles when the object gives none."""
+
+    student: None = None
+    teacher: None = None
+    staff: None = None
+    district_admin: None = None
+    contact: None = None
+
+
+_NO_ROLES = _NoRoles()
+
+#: Relations whose first column counts the references of each row (not a row per
+#: reference) while a :class:`Columns` collects them.
+COUNTED = ("enrolled_in", "teaches")
+
+
+class Columns:
+    """Graph columns (and, with ``fields``, the field columns the rules read) of one
+    kind, collected a batch at a time: :meth:`add` takes records, or structs a fast
+    reader decoded with the records' attribute names. Rows count from 0 across
+    batches; :attr:`cols` holds ``(rows, references, *attributes)`` per relation
+    (rows as per-row counts for :data:`COUNTED` ones) and ``roles`` for users.
 
     Examples
     --------
     >>> from rostergraph.model import Section
-    >>> c = record_columns("sections", [(0, Section(id="s", teachers=("t1", "t2"),
-    ...                                               students=("u1",)))])
-    >>> c["teaches"], c["enrolled_in"]
-    (([0, 0], ['t1', 't2'], [True, False]), ([0], ['u1']))
+    >>> acc = Columns("sections")
+    >>> acc.add([Section(id="c1", school="s1", students=("u1", "u2"))])
+    >>> acc.ids, list(acc.cols["enrolled_in"][0]), acc.cols["enrolled_in"][1]
+    (['c1'], [2], ['u1', 'u2'])
     """
-    if kind == "schools":
-        rows: list[int] = []
-        refs: list[str] = []
-        for pos, sc in items:
-            if sc.district is not None:
-                rows.append(pos)
-                refs.append(sc.district)
-        return {"in_district": (rows, refs)}
-    if kind == "sections":
-        out: dict[str, Any] = {n: ([], []) for n in ("taught_at", "of_course", "in_term",
-                                                     "enrolled_in")}
-        out["teaches"] = ([], [], [])
-        taught, course, term = out["taught_at"], out["of_course"], out["in_term"]
-        enr, tea = out["enrolled_in"], out["teaches"]
-        for pos, sec in items:
-            if sec.school is not None:
-                taught[0].append(pos)
-                taught[1].append(sec.school)
-            if sec.course is not None:
-                course[0].append(pos)
-                course[1].append(sec.course)
-            if sec.term_id is not None:
-                term[0].append(pos)
-                term[1].append(sec.term_id)
-            if sec.students:
-                enr[0].extend([pos] * len(sec.students))
-                enr[1].extend(sec.students)
-            teachers = sec.teachers
-            if not teachers and sec.teacher is not None:
-                teachers = (sec.teacher,)
-            if teachers:
-                tea[0].extend([pos] * len(teachers))
-                tea[1].extend(teachers)
-                # the primary teacher is `teacher`, else the first of `teachers`
-                primary = sec.teacher if sec.teacher is not None else teachers[0]
-                tea[2].extend([t == primary for t in teachers])
+
+    def __init__(self, kind: str, fields: bool = True) -> None:
+        self.kind = kind
+        self.with_fields = fields
+        self.ids: list[str] = []
+        self.cols: dict[str, Any] = {}
+        self.fields: dict[str, Any] = {}
+        # one object per distinct value of the few-valued columns (grades, relationships):
+        # millions of rows then point at a handful of strings, which later passes over the
+        # column find in cache, and the copies are freed right away
+        self.canon: dict[Any, Any] = {}
+        if kind == "schools":
+            self.cols = {"in_district": (array("q"), [])}
+        elif kind == "sections":
+            self.cols = {"taught_at": (array("q"), []), "of_course": (array("q"), []),
+                         "in_term": (array("q"), []), "enrolled_in": (array("q"), []),
+                         "teaches": (array("q"), [], [])}
+            self.fields = {"name": [], "grade": [], "teacher": [], "teachers_0": [],
+                           "name_hash": array("q")}
+        elif kind == "users":
+            self.cols = {"roles": array("B"), "attends": (array("q"), [], []),
+                         "works_at": (array("q"), [], []), "administers": (array("q"), []),
+                         "contact_for": (array("q"), [], [], [])}
+            self.fields = {"email": [], "student_email": [], "student_grade": [],
+                           "email_no_at": array("B"), "student_email_no_at": array("B"),
+                           "name_only_last": array("B"), "student_school_unlisted": array("B"),
+                           "teacher_school_unlisted": array("B"), "email_hash": array("q")}
+        if not fields:
+            self.fields = {}
+
+    def add(self, objs: list[Any]) -> None:
+        base = len(self.ids)
+        self.ids.extend(map(_ID, objs))
+        if self.kind == "sections":
+            self._sections(objs, base)
+        elif self.kind == "users":
+            self._users(objs, base)
+        elif self.kind == "schools":
+            _refs(list(map(_DISTRICT, objs)), base, *self.cols["in_district"])
+
+    def at_positions(self, positions: np.ndarray) -> dict[str, Any]:
+        """The graph columns with row ``i`` at ``positions[i]``: ``(positions, references,
+        *attributes)`` per relation, a row per reference (the counted ones too)."""
+        out: dict[str, Any] = {}
+        for name, col in self.cols.items():
+            if name == "roles":
+                out[name] = np.frombuffer(col, dtype=np.uint8).copy()
+                continue
+            rows = _int64(col[0])
+            if name in COUNTED:
+                rows = np.repeat(np.arange(len(rows), dtype=np.int64), rows)
+            out[name] = (positions[rows], *col[1:])
         return out
-    if kind != "users":
+
+    def _sections(self, objs: list[Any], base: int) -> None:
+        c = self.cols
+        (sc_rows, sc_refs), (co_rows, co_refs), (te_rows, te_refs) = (
+            c["taught_at"], c["of_course"], c["in_term"])
+        cnt, refs = c["enrolled_in"]
+        t_cnt, t_refs, t_prim = c["teaches"]
+        for i, sec in enumerate(objs, base):  # (one pass per object, as for users)
+            if sec.school is not None:
+                sc_rows.append(i)
+                sc_refs.append(sec.school)
+            if sec.course is not None:
+                co_rows.append(i)
+                co_refs.append(sec.course)
+            if sec.term_id is not None:
+                te_rows.append(i)
+                te_refs.append(sec.term_id)
+            students = sec.students
+            if students:
+                cnt.append(len(students))
+                refs.extend(students)
+            else:
+                cnt.append(0)
+            teachers, t = sec.teachers, sec.teacher
+            if not teachers:
+                if t is None:
+                    t_cnt.append(0)
+                    continue
+                teachers = (t,)
+            t_refs.extend(teachers)
+            t_cnt.append(len(teachers))
+            # the primary teacher is `teacher`, else the first of `teachers`
+            p = t if t is not None else teachers[0]
+            t_prim.extend([x == p for x in teachers])
+        if not self.with_fields:
+            return
+        f = self.fields
+        names = list(map(_NAME, objs))
+        f["name"].extend(names)
+        f["name_hash"].extend(map(hash, names))  # RG-SEC-004 groups names by hash
+        grades = list(map(_GRADE, objs))
+        f["grade"].extend(map(self.canon.setdefault, grades, grades))
+        f["teacher"].extend(map(_TEACHER, objs))
+        f["teachers_0"].extend([t[0] if t else None for t in map(_TEACHERS, objs)])
+
+    def _users(self, objs: list[Any], base: int) -> None:
+        c, f = self.cols, self.fields
+        (a_rows, a_refs, a_prim), (w_rows, w_refs, w_prim) = c["attends"], c["works_at"]
+        adm_rows, adm_refs = c["administers"]
+        con_rows, con_refs, rel_col, type_col = c["contact_for"]
+        canon = self.canon.setdefault
+        n = len(objs)
+        masks = bytearray(n)
+        # RG-SCH-001's rows (a primary school missing from the role's list), marked here
+        # where the lists are at hand: the rule then reads those records only
+        unlisted_st, unlisted_te = bytearray(n), bytearray(n)
+        # one pass per object: several times faster than a C-level map per attribute,
+        # which builds a list per attribute and walks the batch once each
+        for k, u in enumerate(objs):
+            r = u.roles
+            if r is None:
+                continue
+            i = base + k
+            mask = 0
+            st = r.student
+            if st is not None:
+                mask = _STUDENT_BIT
+                if school_edges(a_rows, a_refs, a_prim, i, st.school, st.schools):
+                    unlisted_st[k] = 1
+            te, sf = r.teacher, r.staff
+            if te is not None or sf is not None:
+                if te is not None:
+                    mask |= _TEACHER_BIT
+                    if school_unlisted(te):
+                        unlisted_te[k] = 1
+                    schools = list(te.schools or ())
+                else:
+                    schools = []
+                if sf is not None:
+                    mask |= _STAFF_BIT
+                    if sf.schools:
+                        schools.extend(sf.schools)
+                school_edges(w_rows, w_refs, w_prim, i, te.school if te is not None else None,
+                             schools)
+            if r.district_admin is not None:
+                mask |= _ADMIN_BIT
+                if u.district is not None:
+                    adm_rows.append(i)
+                    adm_refs.append(u.district)
+            ct = r.contact
+            if ct is not None:
+                mask |= _CONTACT_BIT
+                for rel in ct.student_relationships or ():
+                    if rel.student is not None:  # one edge per relationship naming a student
+                        con_rows.append(i)
+                        con_refs.append(rel.student)
+                        rel_col.append(canon(rel.relationship, rel.relationship))
+                        type_col.append(canon(rel.type, rel.type))
+            masks[k] = mask
+        c["roles"].frombytes(masks)
+        if not self.with_fields:
+            return
+        f["student_school_unlisted"].frombytes(unlisted_st)
+        f["teacher_school_unlisted"].frombytes(unlisted_te)
+        # RG-USR-001's test, made while the strings are fresh in cache (a later pass over
+        # millions of them reads each from memory again)
+        students = [r.student if r is not None else None for r in map(_ROLES, objs)]
+        emails = list(map(_EMAIL, objs))
+        f["email"].extend(emails)
+        f["email_no_at"].extend(map(email_without_at, emails))
+        f["email_hash"].extend(map(hash, emails))  # RG-USR-002/003 group emails by hash
+        emails = [s.email if s is not None else None for s in students]
+        f["student_email"].extend(emails)
+        f["student_email_no_at"].extend(map(email_without_at, emails))
+        grades = [s.grade if s is not None else None for s in students]
+        f["student_grade"].extend(map(self.canon.setdefault, grades, grades))
+        f["name_only_last"].extend(map(name_only_last, map(_NAME, objs)))
+
+
+
+def record_columns(kind: str, items: Iterable[tuple[int, Any]]) -> dict[str, Any]:
+    """The graph columns of some records of one kind (``schools``, ``sections``, ``users``).
+
+    ``items`` are ``(position, record)`` pairs in roster order. Each relation
+    the kind holds becomes ``(positions, references, *attributes)``: the
+    position of the holding record (repeated per edge, an ``int64`` array) and the
+    referenced id; ``users`` also gives ``roles`` (role bits, one per item). Fast
+    readers collect the same columns with the same :class:`Columns` from the structs
+    they decode, without building records.
+
+    Examples
+    --------
+    >>> from rostergraph.model import Section
+    >>> c = record_columns("sections", [(4, Section(id="s", teachers=("t1", "t2"),
+    ...                                               students=("u1",)))])
+    >>> pos, refs, primary = c["teaches"]
+    >>> pos.tolist(), refs, primary, c["enrolled_in"][0].tolist()
+    ([4, 4], ['t1', 't2'], [True, False], [4])
+    """
+    if kind not in ("schools", "sections", "users"):
         raise ValueError(f"no graph columns for {kind!r}")
-    att: tuple[list[Any], ...] = ([], [], [])
-    works: tuple[list[Any], ...] = ([], [], [])
-    adm: tuple[list[Any], ...] = ([], [])
-    con: tuple[list[Any], ...] = ([], [], [], [])
-    roles_list: list[int] = []
-    bits = ROLE_BITS
-    for pos, u in items:
-        r = u.roles
-        mask = 0
-        st = r.student
-        if st is not None:
-            mask |= bits["student"]
-            school_edges(att[0], att[1], att[2], pos, st.school, st.schools)
-        te, sf = r.teacher, r.staff
-        if te is not None:
-            mask |= bits["teacher"]
-        if sf is not None:
-            mask |= bits["staff"]
-        if te is not None or sf is not None:
-            schools = list(te.schools or ()) if te is not None else []
-            if sf is not None and sf.schools:
-                schools.extend(sf.schools)
-            school_edges(works[0], works[1], works[2], pos,
-                          te.school if te is not None else None, schools)
-        if r.district_admin is not None:
-            mask |= bits["district_admin"]
-            if u.district is not None:
-                adm[0].append(pos)
-                adm[1].append(u.district)
-        ct = r.contact
-        if ct is not None:
-            mask |= bits["contact"]
-            for rel in ct.student_relationships or ():
-                if rel.student is not None:
-                    con[0].append(pos)
-                    con[1].append(rel.student)
-                    con[2].append(rel.relationship)
-                    con[3].append(rel.type)
-        roles_list.append(mask)
-    return {"roles": roles_list, "attends": att, "works_at": works, "administers": adm,
-            "contact_for": con}
+    acc = Columns(kind, fields=False)
+    positions = array("q")
+    rest = iter(items)
+    while batch := list(islice(rest, _RECORD_BATCH)):
+        positions.extend([pos for pos, _ in batch])
+        acc.add([rec for _, rec in batch])
+    return acc.at_positions(_int64(positions))
+
+
+#: Records taken into :class:`Columns` at a time by :func:`record_columns`.
+_RECORD_BATCH = 4096
+
+
+def _int64(values: array) -> np.ndarray:
+    """An ``array("q")`` as a numpy array of its own (the ``array`` stays resizable)."""
+    return np.frombuffer(values, dtype=np.int64).copy() if len(values) else np.zeros(
+        0, np.int64)

@@ -39,7 +39,7 @@ import msgspec
 import numpy as np
 import orjson
 
-from ..columns import RELATION_SPECS, CodedRefs
+from ..columns import RELATION_SPECS, CodedRefs, Columns
 from ..lazy import LazyRecords
 from ..model import RECORD_CLASSES
 from ..roster import Roster, RosterBuilder
@@ -71,7 +71,7 @@ class _Kind:
         # (keys that are no field are skipped: the record built from the text keeps them in
         # `extra`, as the plain builder does, and report nothing either way)
         self.decode = msgspec.json.Decoder(scan.struct_for(cls, True, True)).decode
-        self.acc = scan.Columns(kind)
+        self.acc = Columns(kind)
         self.text = bytearray()
         self.starts = array("q")
         self.ends = array("q")
@@ -156,7 +156,7 @@ class _Kind:
             "slow": (np.zeros(0, np.int64),) * 3, "suspect": suspect,
             "cols": _coded(self.acc.cols, self.refs, indices), "fields": self.acc.fields}])
         self.refs = {}
-        self.acc = scan.Columns(self.kind)
+        self.acc = Columns(self.kind)
         rec_starts = np.full(len(ids), -1, dtype=np.int64)
         rec_ends = np.full(len(ids), -1, dtype=np.int64)
         rec_starts[plain_pos], rec_ends[plain_pos] = starts, ends

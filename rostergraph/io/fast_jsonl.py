@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from .._collector import settle_new_objects
-from ..columns import RELATION_SPECS, CodedRefs, object_array, record_columns
+from ..columns import COUNTED, RELATION_SPECS, CodedRefs, object_array, record_columns
 from ..errors import LimitError
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
 from ..fields import FIELD_GETTERS  # the columns the scan extracts (defined below the readers)
@@ -79,7 +79,7 @@ def row_columns(part: dict[str, Any]) -> dict[str, Any]:
     fields["text_suspect"] = suspect
     out["fields"] = fields
     for name, col in part["cols"].items():
-        if name in scan.COUNTED:  # per-row counts → row of each reference
+        if name in COUNTED:  # per-row counts → row of each reference
             cnt = col[0]
             col = (np.repeat(np.arange(len(cnt), dtype=np.int64), cnt), *col[1:])
         out[name] = col

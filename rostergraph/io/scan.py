@@ -5,11 +5,12 @@ record schema (:func:`struct_for`): parsing and the type check of every
 field happen in one C pass and no record is built. A line that fails (bad
 JSON, a wrongly typed value, an unknown key, an empty id, over a limit) is
 handed back as *slow*, for the general reader. The decoded structs of plain
-lines are turned into columns in batches, mostly with C-level ``map`` calls:
+lines are turned into columns in batches by
+:class:`rostergraph.columns.Columns` (which takes records the same way for
+every other reader), mostly with C-level ``map`` calls:
 
 - the record ids, line numbers and byte ranges;
-- the graph columns (:func:`rostergraph.columns.record_columns` gives the same
-  columns from records);
+- the graph columns;
 - ``fields``: the few per-record values the rules need (emails, grades,
   section names) and ``suspect``, a superset of the records whose strings
   the string rules must look at (a line with a string over
@@ -36,19 +37,20 @@ import re
 from array import array
 from collections.abc import Iterator, Mapping
 from functools import cache
-from itertools import chain, repeat
+from itertools import chain
 from operator import attrgetter
 from typing import Annotated, Any
 
 import msgspec
 import numpy as np
 
-from ..columns import RELATION_SPECS, CodedRefs, school_edges
-from ..fields import email_without_at, name_only_last, school_unlisted
-from ..model import RECORD_CLASSES, Roles, _spec
+from ..columns import COUNTED, RELATION_SPECS, CodedRefs, Columns
+from ..model import RECORD_CLASSES, _spec
 
-__all__ = ["Columns", "join_parts", "lines_with", "long_string_rows", "scan", "slow_lines",
+__all__ = ["join_parts", "lines_with", "long_string_rows", "scan", "slow_lines",
            "struct_for", "suspect_rows"]
+
+_ID = attrgetter("id")
 
 #: Lines decoded between two column extractions (bounds the structs kept alive).
 BATCH = 512
@@ -183,186 +185,6 @@ def long_string_rows(data: bytes | bytearray, row_starts: np.ndarray) -> np.ndar
     return out[out >= 0]
 
 
-# --- columns from batches of decoded structs ------------------------------------
-
-_ID = attrgetter("id")
-_ROLES = attrgetter("roles")
-_NAME = attrgetter("name")
-_EMAIL = attrgetter("email")
-_DISTRICT = attrgetter("district")
-_SCHOOL = attrgetter("school")
-_COURSE = attrgetter("course")
-_TERM = attrgetter("term_id")
-_STUDENTS = attrgetter("students")
-_TEACHERS = attrgetter("teachers")
-_TEACHER = attrgetter("teacher")
-_GRADE = attrgetter("grade")
-_STUDENT = attrgetter("student")
-_RELATIONSHIP = attrgetter("relationship")
-_TYPE = attrgetter("type")
-_ROLE_GETTERS = tuple((bit, attrgetter(role)) for bit, role in (
-    (1, "student"), (2, "teacher"), (4, "staff"), (8, "district_admin"), (16, "contact")))
-
-
-def _refs(vals: list[Any], base: int, rows: array, refs: list[Any]) -> None:
-    """Rows and values of the non-null ``vals`` (row = ``base`` + position)."""
-    if None not in vals:
-        rows.extend(range(base, base + len(vals)))
-        refs.extend(vals)
-        return
-    for i, v in enumerate(vals, base):
-        if v is not None:
-            rows.append(i)
-            refs.append(v)
-
-
-class Columns:
-    """Column accumulators for one kind; :meth:`add` takes a batch of decoded structs
-    (:func:`struct_for`).
-
-    Examples
-    --------
-    >>> from rostergraph.model import Section
-    >>> dec = msgspec.json.Decoder(struct_for(Section))
-    >>> acc = Columns("sections")
-    >>> acc.add([dec.decode(b'{"id": "c1", "school": "s1", "students": ["u1", "u2"]}')])
-    >>> acc.ids, list(acc.cols["enrolled_in"][0]), acc.cols["enrolled_in"][1]
-    (['c1'], [2], ['u1', 'u2'])
-    """
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self.ids: list[str] = []
-        self.cols: dict[str, Any] = {}
-        self.fields: dict[str, Any] = {}
-        # one object per distinct value of the few-valued columns (grades, relationships):
-        # millions of rows then point at a handful of strings, which later passes over the
-        # column find in cache, and the copies are freed right away
-        self.canon: dict[Any, Any] = {}
-        if kind == "schools":
-            self.cols = {"in_district": (array("q"), [])}
-        elif kind == "sections":
-            self.cols = {"taught_at": (array("q"), []), "of_course": (array("q"), []),
-                         "in_term": (array("q"), []), "enrolled_in": (array("q"), []),
-                         "teaches": (array("q"), [], [])}
-            self.fields = {"name": [], "grade": [], "teacher": [], "teachers_0": [],
-                           "name_hash": array("q")}
-        elif kind == "users":
-            self.cols = {"roles": array("B"), "attends": (array("q"), [], []),
-                         "works_at": (array("q"), [], []), "administers": (array("q"), []),
-                         "contact_for": (array("q"), [], [], [])}
-            self.fields = {"email": [], "student_email": [], "student_grade": [],
-                           "email_no_at": array("B"), "student_email_no_at": array("B"),
-                           "name_only_last": array("B"), "student_school_unlisted": array("B"),
-                           "teacher_school_unlisted": array("B"), "email_hash": array("q")}
-
-    def add(self, objs: list[Any]) -> None:
-        base = len(self.ids)
-        self.ids.extend(map(_ID, objs))
-        if self.kind == "sections":
-            self._sections(objs, base)
-        elif self.kind == "users":
-            self._users(objs, base)
-        elif self.kind == "schools":
-            _refs(list(map(_DISTRICT, objs)), base, *self.cols["in_district"])
-
-    def _sections(self, objs: list[Any], base: int) -> None:
-        c, f = self.cols, self.fields
-        _refs(list(map(_SCHOOL, objs)), base, *c["taught_at"])
-        _refs(list(map(_COURSE, objs)), base, *c["of_course"])
-        _refs(list(map(_TERM, objs)), base, *c["in_term"])
-        students = list(map(_STUDENTS, objs))
-        cnt, refs = c["enrolled_in"]
-        cnt.extend([len(s) if s else 0 for s in students])
-        refs.extend(chain.from_iterable(filter(None, students)))
-        t_cnt, t_refs, t_prim = c["teaches"]
-        for teachers, t in zip(map(_TEACHERS, objs), map(_TEACHER, objs)):
-            if not teachers:
-                if t is None:
-                    t_cnt.append(0)
-                    continue
-                teachers = [t]
-            t_refs.extend(teachers)
-            t_cnt.append(len(teachers))
-            # the primary teacher is `teacher`, else the first of `teachers`
-            p = t if t is not None else teachers[0]
-            t_prim.extend([x == p for x in teachers])
-        names = list(map(_NAME, objs))
-        f["name"].extend(names)
-        f["name_hash"].extend(map(hash, names))  # RG-SEC-004 groups names by hash
-        grades = list(map(_GRADE, objs))
-        f["grade"].extend(map(self.canon.setdefault, grades, grades))
-        f["teacher"].extend(map(_TEACHER, objs))
-        f["teachers_0"].extend([t[0] if t else None for t in map(_TEACHERS, objs)])
-
-    def _users(self, objs: list[Any], base: int) -> None:
-        c, f = self.cols, self.fields
-        no_roles = _no_roles()
-        roles = [r if r is not None else no_roles for r in map(_ROLES, objs)]
-        by_role = {bit: list(map(get, roles)) for bit, get in _ROLE_GETTERS}
-        mask = np.zeros(len(objs), dtype=np.uint8)
-        for bit, vals in by_role.items():
-            if vals.count(None) != len(vals):
-                mask[[v is not None for v in vals]] |= bit
-        c["roles"].frombytes(mask.tobytes())
-        students, teachers, staff = by_role[1], by_role[2], by_role[4]
-        rows, refs, prim = c["attends"]
-        # RG-SCH-001's rows (a primary school missing from the role's list), marked here
-        # where the lists are at hand: the rule then reads those records only
-        unlisted_st, unlisted_te = bytearray(len(objs)), bytearray(len(objs))
-        for i, st in enumerate(students, base):
-            if st is not None and school_edges(rows, refs, prim, i, st.school, st.schools):
-                unlisted_st[i - base] = 1
-        f["student_school_unlisted"].frombytes(unlisted_st)
-        rows, refs, prim = c["works_at"]
-        for i, (te, sf) in enumerate(zip(teachers, staff), base):
-            if te is not None or sf is not None:
-                if school_unlisted(te):
-                    unlisted_te[i - base] = 1
-                schools = list(te.schools or ()) if te is not None else []
-                if sf is not None and sf.schools:
-                    schools.extend(sf.schools)
-                school_edges(rows, refs, prim, i, te.school if te is not None else None,
-                              schools)
-        f["teacher_school_unlisted"].frombytes(unlisted_te)
-        admins = by_role[8]
-        if admins.count(None) != len(admins):
-            rows, refs = c["administers"]
-            for i, (a, u) in enumerate(zip(admins, objs), base):
-                if a is not None and u.district is not None:
-                    rows.append(i)
-                    refs.append(u.district)
-        rows, refs, rel_col, type_col = c["contact_for"]
-        owned = [(i, ct.student_relationships) for i, ct in enumerate(by_role[16], base)
-                 if ct is not None and ct.student_relationships]
-        if owned:  # one edge per relationship that names a student, flattened in C
-            rels = list(chain.from_iterable(r for _, r in owned))
-            who = list(chain.from_iterable(repeat(i, len(r)) for i, r in owned))
-            named = list(map(_STUDENT, rels))
-            if None in named:
-                keep = [k for k, x in enumerate(named) if x is not None]
-                rels, who = [rels[k] for k in keep], [who[k] for k in keep]
-                named = [named[k] for k in keep]
-            rows.extend(who)
-            refs.extend(named)
-            canon = self.canon.setdefault
-            for col, get in ((rel_col, _RELATIONSHIP), (type_col, _TYPE)):
-                vals = list(map(get, rels))
-                col.extend(map(canon, vals, vals))
-        # RG-USR-001's test, made while the strings are fresh in cache (a later pass over
-        # millions of them reads each from memory again)
-        emails = list(map(_EMAIL, objs))
-        f["email"].extend(emails)
-        f["email_no_at"].extend(map(email_without_at, emails))
-        f["email_hash"].extend(map(hash, emails))  # RG-USR-002/003 group emails by hash
-        emails = [s.email if s is not None else None for s in students]
-        f["student_email"].extend(emails)
-        f["student_email_no_at"].extend(map(email_without_at, emails))
-        grades = [s.grade if s is not None else None for s in students]
-        f["student_grade"].extend(map(self.canon.setdefault, grades, grades))
-        f["name_only_last"].extend(map(name_only_last, map(_NAME, objs)))
-
-
 class _Coder:
     """Turns id references into record positions a batch at a time (see :class:`CodedRefs`)."""
 
@@ -384,12 +206,6 @@ class _Coder:
     def result(self) -> CodedRefs:
         codes = np.concatenate(self.codes) if self.codes else np.zeros(0, np.int64)
         return CodedRefs(codes, self.missing)
-
-
-@cache
-def _no_roles() -> Any:
-    """An empty roles struct (made once: structs of this type are never changed)."""
-    return struct_for(Roles)()
 
 
 #: Bytes split into lines at a time: the slice is never copied whole.
@@ -703,9 +519,6 @@ def _int64(parts: list[Any], add: list[int] | None = None) -> np.ndarray:
         arrs = [a + k for a, k in zip(arrs, add)]
     return np.concatenate(arrs) if arrs else np.zeros(0, np.int64)
 
-
-#: Relations whose first column counts the references of each row (not a row per reference).
-COUNTED = ("enrolled_in", "teaches")
 
 
 def join_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:

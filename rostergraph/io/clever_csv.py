@@ -474,17 +474,18 @@ class _Reader(RowReader):
                 self.b.problem("other", school_disagrees(
                     school, sec_id, sec["school"], self.section_where[sec_id][1]),
                     file="enrollments.csv", line=line, kind="sections", record_id=sec_id,
-                    field="School_id")
+                    field="School_id", raw=row_text(t.as_dict(row)))
             if sec is None or not stu:
                 self.b.problem("other", f"enrollment in unknown section {sec_id!r}; not loaded"
                                if sec is None else "enrollment without Student_id; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=sec_id or None)
+                               record_id=sec_id or None, raw=row_text(t.as_dict(row)))
                 continue
             if (sec_id, stu) in seen:
                 self.b.problem("other", f"student {stu!r} enrolled twice in section "
                                f"{sec_id!r}; one edge kept", file="enrollments.csv",
-                               line=line, kind="sections", record_id=sec_id)
+                               line=line, kind="sections", record_id=sec_id,
+                               raw=row_text(t.as_dict(row)))
                 continue
             seen.add((sec_id, stu))
             sec.setdefault("students", []).append(stu)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["is_header", "is_secret_column", "names_a_secret", "row_text", "without_header_again",
-           "without_secrets"]
+__all__ = ["is_header", "is_secret_column", "names_a_secret", "row_text", "rows_text",
+           "without_header_again", "without_secrets"]
 
 
 def is_secret_column(name: str) -> bool:
@@ -45,6 +46,32 @@ def row_text(row: Mapping[str, str]) -> str:
     '{"Student_id":"","First_name":"Bo"}'
     """
     return raw_text(orjson.dumps({k: v for k, v in row.items() if not is_secret_column(k)}))
+
+
+def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:
+    """:func:`row_text` of each of rows ``rows`` (indices) of a clean
+    :class:`~rostergraph.io.csvutil.CsvTable` ``t``, by index: the row as the table's
+    ``as_dict`` gives it (a repeated column name: its first cell), read a column at a time
+    at those rows only; a password column is never read.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> from rostergraph.io.csvutil import read_table
+    >>> b = RosterBuilder(source="mem", format="test")
+    >>> t = read_table(b"id,Password,id\\n1,x,7\\n2,y,8\\n", "t.csv", b)
+    >>> rows_text(t, [1])
+    {1: '{"id":"2"}'}
+    """
+    import numpy as np
+
+    at = sorted(set(rows))
+    if not at:
+        return {}
+    names = [h for h in dict.fromkeys(t.header) if not is_secret_column(h)]
+    cols = [t.cells_at(h, np.array(at, dtype=np.int64)) or [] for h in names]
+    return {i: row_text(dict(zip(names, cells))) for i, cells in zip(at, zip(*cols))} \
+        if names else dict.fromkeys(at, row_text({}))
 
 
 def names_a_secret(data: bytes | str) -> bool:

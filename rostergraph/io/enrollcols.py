@@ -32,6 +32,7 @@ import numpy as np
 from ..columns import object_array
 from ..roster import RosterBuilder
 from .arrow_np import numpy_of
+from .csv_rowchecks import rows_text
 from .csvutil import CsvTable
 
 __all__ = ["ENROLLMENT_COLUMNS_READ", "OTHER_ROLES_KEY", "canonical_role", "encoded_or_empty",
@@ -147,14 +148,17 @@ def _tell(b: RosterBuilder, t: CsvTable, told: list[tuple[int, str, str | None]]
           ) -> None:
     """The problems ``(row, message, record id)`` in line order (code ``other``, or the
     row's in ``codes``); ``ids_told`` adds ``(row, message, record id, field, raw)``
-    problems, each before the others of its row."""
+    problems, each before the others of its row. A problem's ``raw`` is its row's text
+    (:func:`~rostergraph.io.csv_rowchecks.rows_text`, as the readers' other files give
+    it) unless ``ids_told`` gives one (the cell as given)."""
     lines = t.lines
     every = [(i, 0, m, rid, f, raw) for i, m, rid, f, raw in ids_told]
     every += [(i, 1, m, rid, None, None) for i, m, rid in told]
+    texts = rows_text(t, [x[0] for x in every if x[5] is None])
     for i, _, message, rid, field, raw in sorted(every, key=lambda x: x[:2]):
         b.problem(codes.get(i, "other") if codes else "other", message,
                   file="enrollments.csv", line=lines[i], kind="sections", record_id=rid,
-                  field=field, raw=raw)
+                  field=field, raw=texts[i] if raw is None else raw)
 
 
 #: OneRoster's role values (1.1 and 1.2), by their lowercase spelling

@@ -12,6 +12,7 @@ import numpy as np
 
 from .arrow_np import arrow_ints, numpy_of, text_scalar
 from .csv_arrow import dictionary_codes
+from .csv_rowchecks import row_text
 from .csvutil import CsvTable
 from .enrollcols import (
     OTHER_ROLES_KEY,
@@ -48,11 +49,11 @@ def read_enrollments(rd: _Reader) -> None:
     if t.clean and rd.base is None and not live_status(t):  # (every row is live)
         unkept = {col: filled_rows(t, col) or 0 for col in unkept_columns(t)}
         dated = filled_rows(t, "dateLastModified") or 0
-        # (counted: their cells go before the other columns are encoded, a table of
-        # millions of rows is not held whole beside its encodings)
-        t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
         oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
                               rd.deleted.get("classes", ()))
+        # (counted, and read for the text of the rows that are problems: their cells go
+        # before the enrollment ids are read)
+        t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
         if not _made_up_ids(rd, t):
             _collect_ids(rd, t)
         _tell_unkept(rd, unkept)
@@ -100,7 +101,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
             if eid in ids:
                 rd.b.problem("duplicate_id", f"duplicate enrollment id {eid!r}: the "
                              "first row is kept", file=name, line=line, kind="sections",
-                             record_id=eid)
+                             record_id=eid, raw=row_text(t.as_dict(row)))
                 continue
             ids.add(eid)
         cid = get_cid(row) or ""
@@ -115,18 +116,18 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
                    "left out" if gone else f"enrollment in unknown class {cid!r}")
             rd.b.problem("other", f"{why}; not loaded",
                          file="enrollments.csv", line=line, kind="sections",
-                         record_id=get_sid(row))
+                         record_id=get_sid(row), raw=row_text(t.as_dict(row)))
             continue
         if not usid:
             rd.b.problem("other", "enrollment without a userSourcedId; not loaded",
                          file="enrollments.csv", line=line, kind="sections",
-                         record_id=get_sid(row))
+                         record_id=get_sid(row), raw=row_text(t.as_dict(row)))
             continue
         uid = rd.alias.get(usid, usid)
         if not role:
             rd.b.problem("other", "enrollment without a role; not loaded",
                          file="enrollments.csv", line=line, kind="sections",
-                         record_id=get_sid(row))
+                         record_id=get_sid(row), raw=row_text(t.as_dict(row)))
             continue
         if role not in ("student", "teacher"):
             rd.ignored[role] = rd.ignored.get(role, 0) + 1
@@ -148,7 +149,8 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
                 if "teacher" in sec and sec["teacher"] != uid:
                     rd.b.problem("other", f"class {cid!r} has a second primary teacher; "
                                  "the first is section.teacher", file="enrollments.csv",
-                                 line=line, kind="sections", record_id=cid)
+                                 line=line, kind="sections", record_id=cid,
+                                 raw=row_text(t.as_dict(row)))
                 else:
                     sec["teacher"] = uid
     return filled

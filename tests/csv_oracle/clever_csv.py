@@ -636,6 +636,7 @@ class _Reader:
                            "Clever field and no record to be kept on; not loaded",
                            file="enrollments.csv", line=1, kind="sections", field=unkept[0])
         for line, row in rows:
+            raw = _row_text(row)  # (the row as given: _refs reads its ids as matched)
             sec_id = self._match("sections", row.get("Section_id") or "")
             self._refs(row, "enrollments.csv", line, "sections", sec_id or None, [
                 ("Section_id", "sections"), ("Student_id", "users"), ("School_id", "schools")])
@@ -647,17 +648,17 @@ class _Reader:
                                f"of section {sec_id!r} ({sec['school']!r}, sections.csv line "
                                f"{self.section_where[sec_id][1]}); the enrollment is kept",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=sec_id, field="School_id")
+                               record_id=sec_id, field="School_id", raw=raw)
             if sec is None or not stu:
                 self.b.problem("other", f"enrollment in unknown section {sec_id!r}; not loaded"
                                if sec is None else "enrollment without Student_id; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=sec_id or None)
+                               record_id=sec_id or None, raw=raw)
                 continue
             if (sec_id, stu) in seen:
                 self.b.problem("other", f"student {stu!r} enrolled twice in section "
                                f"{sec_id!r}; one edge kept", file="enrollments.csv",
-                               line=line, kind="sections", record_id=sec_id)
+                               line=line, kind="sections", record_id=sec_id, raw=raw)
                 continue
             seen.add((sec_id, stu))
             sec.setdefault("students", []).append(stu)

@@ -669,7 +669,7 @@ class _Reader:
                 if eid in ids:
                     self.b.problem("duplicate_id", f"duplicate enrollment id {eid!r}: the "
                                    "first row is kept", file="enrollments.csv", line=line,
-                                   kind="sections", record_id=eid)
+                                   kind="sections", record_id=eid, raw=_row_text(row))
                     continue
                 ids.add(eid)
             cid = row.get("classSourcedId") or ""
@@ -684,18 +684,18 @@ class _Reader:
                        "left out" if gone else f"enrollment in unknown class {cid!r}")
                 self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=row.get("sourcedId"))
+                               record_id=row.get("sourcedId"), raw=_row_text(row))
                 continue
             if not usid:
                 self.b.problem("other", "enrollment without a userSourcedId; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=row.get("sourcedId"))
+                               record_id=row.get("sourcedId"), raw=_row_text(row))
                 continue
             uid = self.alias.get(usid, usid)
             if not role:
                 self.b.problem("other", "enrollment without a role; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=row.get("sourcedId"))
+                               record_id=row.get("sourcedId"), raw=_row_text(row))
                 continue
             if role not in ("student", "teacher"):
                 self.ignored[role] = self.ignored.get(role, 0) + 1
@@ -719,7 +719,8 @@ class _Reader:
                     if "teacher" in sec and sec["teacher"] != uid:
                         self.b.problem("other", f"class {cid!r} has a second primary teacher; "
                                        "the first is section.teacher", file="enrollments.csv",
-                                       line=line, kind="sections", record_id=cid)
+                                       line=line, kind="sections", record_id=cid,
+                                       raw=_row_text(row))
                     else:
                         sec["teacher"] = uid
         if dated:
@@ -869,3 +870,11 @@ def _relationships(d: dict[str, Any]) -> Any:
     roles = d.get("roles")
     ct = roles.get("contact") if isinstance(roles, dict) else None
     return ct.get("student_relationships") if isinstance(ct, dict) else None
+
+
+def _row_text(row: dict[str, str]) -> str:
+    """A row's raw text in a problem (the package's one helper: what it leaves out, a
+    password, is not what the oracle checks)."""
+    from rostergraph.io.csv_rowchecks import row_text
+
+    return row_text(row)

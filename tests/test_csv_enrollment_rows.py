@@ -85,3 +85,37 @@ def test_sftp_enrollment_problems_carry_the_row_text(tmp_path: Path, ragged: boo
     assert rows[3]["Section_id"] == "seX" and rows[6]["School_id"] == "sB"
     assert all("Password" not in row for row in rows.values())
     assert said[(7, "Student_id")] == " st2"  # (the cell as given)
+
+
+@pytest.mark.parametrize("ragged", [False, True], ids=["column-wise", "row-by-row"])
+def test_oneroster_enrollment_without_its_id_loads_and_is_said(tmp_path: Path,
+                                                               ragged: bool) -> None:
+    """An enrollment row with an empty ``sourcedId`` (OneRoster requires one) states a whole
+    link (class, user, role): the student is on the class (dropping it would orphan them),
+    and a problem names file, line, class and column, with the row's text."""
+    enr = ENR_HEAD + ("e1,,,c1,sA,s1,student,,,\n"
+                      ",,,c1,sA,s2,student,,,\n"
+                      ",,,c2,sA,s2,aide,,,\n")
+    if ragged:
+        enr += _RAGGED["oneroster"]
+    r = assert_same("oneroster", bundle(tmp_path, enrollments_csv=enr))
+    assert r.sections["c1"].students == ("s1", "s2")
+    assert r.sections["c2"].extra["oneroster.enrollments.aide"] == ["s2"]
+    said = [p for p in r.problems if p.field == "sourcedId"]
+    assert [(p.file, p.line, p.record_id, p.code) for p in said] == [
+        ("enrollments.csv", 3, "c1", "other"), ("enrollments.csv", 4, "c2", "other")]
+    assert json.loads(said[0].raw or "")["userSourcedId"] == "s2"
+
+
+@pytest.mark.parametrize("ragged", [False, True], ids=["column-wise", "row-by-row"])
+def test_oneroster_enrollments_without_an_id_column_load_and_are_said_once(
+        tmp_path: Path, ragged: bool) -> None:
+    """An ``enrollments.csv`` with no ``sourcedId`` column at all: every enrollment loads,
+    and one problem on line 1 says so (not one per row)."""
+    enr = "classSourcedId,schoolSourcedId,userSourcedId,role\nc1,sA,s1,student\nc1,sA,s2,student\n"
+    if ragged:
+        enr += "c1\n"
+    r = assert_same("oneroster", bundle(tmp_path, enrollments_csv=enr))
+    assert r.sections["c1"].students == ("s1", "s2")
+    said = [(p.line, p.code) for p in r.problems if p.field == "sourcedId"]
+    assert said == [(1, "other")]

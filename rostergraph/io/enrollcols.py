@@ -35,9 +35,10 @@ from .arrow_np import numpy_of
 from .csv_rowchecks import rows_text
 from .csvutil import CsvTable
 
-__all__ = ["ENROLLMENT_COLUMNS_READ", "OTHER_ROLES_KEY", "canonical_role", "encoded_or_empty",
-           "filled_rows", "first_rows", "keep_other_role", "live_status",
-           "oneroster_enrollments", "padded_message", "school_disagrees", "sftp_enrollments",
+__all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID",
+           "NO_ENROLLMENT_ID_COLUMN", "OTHER_ROLES_KEY", "canonical_role",
+           "empty_cells", "encoded_or_empty", "filled_rows", "first_rows", "keep_other_role",
+           "live_status", "oneroster_enrollments", "padded_message", "school_disagrees", "sftp_enrollments",
            "truthy", "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
@@ -257,6 +258,42 @@ def keep_other_role(sec: dict[str, Any], role: str, uid: str) -> None:
         users.append(uid)
 
 
+#: The problem of a OneRoster enrollment row with an empty ``sourcedId`` that loads.
+NO_ENROLLMENT_ID = ("enrollment without a sourcedId (OneRoster requires one); the enrollment "
+                    "is kept (the OneRoster writer gives it an id)")
+
+#: The problem of a OneRoster ``enrollments.csv`` with rows and no ``sourcedId`` column.
+NO_ENROLLMENT_ID_COLUMN = ("enrollments.csv has no sourcedId column (OneRoster requires one): "
+                           "its enrollments load without their ids (the OneRoster writer "
+                           "gives them ids)")
+
+
+def empty_cells(t: CsvTable, column: str) -> np.ndarray | None:
+    """Whether each row of a clean table ``t`` has an empty ``column`` cell (a bool array),
+    told in C for a pyarrow column (no ``str`` object per row); ``None`` when the file has
+    no such column.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> from rostergraph.io.csvutil import read_table
+    >>> t = read_table(b"a,b\\nx,1\\n,2\\n", "e.csv", RosterBuilder(source="m", format="t"))
+    >>> empty_cells(t, "a").tolist(), empty_cells(t, "c")
+    ([False, True], None)
+    """
+    if t.index.get(column) is None:
+        return None
+    col = t.arrow(column)
+    if col is not None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not pa.types.is_dictionary(col.type):
+            return numpy_of(pc.binary_length(col)) == 0  # type: ignore[no-any-return]
+    codes, values = encoded_or_empty(t, column, len(t.lines))
+    return np.array([not v for v in values], dtype=bool)[codes]
+
+
 def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
                           alias: dict[str, str], ignored: dict[str, int],
                           deleted_classes: Any) -> None:
@@ -282,6 +319,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
         repeat = ~first_rows(s_code) & truthy(eids)[s_code]
     no_role = np.array([not r for r in roles], dtype=bool)[r_code]
     ok = has_sec & has_user & ~repeat & ~no_role
+    no_id = empty_cells(t, "sourcedId")
     other = ok & ~student & ~teacher
     if other.any():
         for code, k in zip(*np.unique(r_code[other], return_counts=True)):
@@ -302,6 +340,10 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     kept = kept[first_rows(c_code, m_code, teacher, rows=kept)]
     _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of, m_code)
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
+    # (row, message, record id, field, raw): a row that loads without its id is not lost,
+    # but said, first of its row's problems
+    said = [(i, NO_ENROLLMENT_ID, cids[c_code[i]], "sourcedId", None)
+            for i in (np.flatnonzero(ok & no_id).tolist() if no_id is not None else ())]
     bad = np.flatnonzero(~ok)
     # (the ids of those rows only: the column as str objects was 0.5 GB at L)
     sids = dict(zip(bad.tolist(), t.cells_at("sourcedId", bad) or ()))
@@ -334,7 +376,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
                                  "section.teacher"), cid))
             else:
                 sec["teacher"] = uid  # type: ignore[index]
-    _tell(b, t, told, codes)
+    _tell(b, t, told, codes, said)
 
 
 def school_disagrees(school: str, section: str, its_school: str, line: int) -> str:

@@ -15,6 +15,8 @@ from .csv_arrow import dictionary_codes
 from .csv_rowchecks import row_text
 from .csvutil import CsvTable
 from .enrollcols import (
+    NO_ENROLLMENT_ID,
+    NO_ENROLLMENT_ID_COLUMN,
     OTHER_ROLES_KEY,
     canonical_role,
     encoded_or_empty,
@@ -56,10 +58,12 @@ def read_enrollments(rd: _Reader) -> None:
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
         if not _made_up_ids(rd, t):
             _collect_ids(rd, t)
+        _tell_no_ids(rd, t, len(t.lines))
         _tell_unkept(rd, unkept)
     else:
         filled = _enrollment_rows(rd, t, name)
         dated = filled.pop("dateLastModified", 0)
+        _tell_no_ids(rd, t, filled.pop(_ROWS))
         _tell_unkept(rd, filled)
     if dated:  # (nearly every export dates its rows: a note, not a problem per bundle)
         rd.b.notes.append(f"enrollments.csv: the dateLastModified of {dated:,} enrollments is "
@@ -69,6 +73,17 @@ def read_enrollments(rd: _Reader) -> None:
         rd.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                           "equivalent: kept in their sections' extra "
                           f"{OTHER_ROLES_KEY + role!r}")
+
+
+#: :func:`_enrollment_rows`'s count of the rows it read (no column's name).
+_ROWS = "\0rows"
+
+
+def _tell_no_ids(rd: _Reader, t: CsvTable, rows: int) -> None:
+    """One problem when ``enrollments.csv`` has rows but no ``sourcedId`` column."""
+    if rows and "sourcedId" not in t.index:
+        rd.b.problem("other", NO_ENROLLMENT_ID_COLUMN, file="enrollments.csv", line=1,
+                     kind="sections", field="sourcedId")
 
 
 def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> None:
@@ -87,12 +102,15 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
     keeps (:func:`~rostergraph.io.enrollcols.unkept_columns`)."""
     filled = dict.fromkeys([*unkept_columns(t), "dateLastModified"], 0)
     unkept = [(col, t.getter(col)) for col in filled]
+    filled[_ROWS] = 0
     seen: set[tuple[str, str, str]] = set()
     get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
         "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
     sections = rd.sections
     ids: set[str] = set()
+    has_id_column = "sourcedId" in t.index
     for line, row in rd.cells(t, name, "sections"):
+        filled[_ROWS] += 1
         for col, get in unkept:
             if get(row):
                 filled[col] += 1
@@ -129,6 +147,9 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
                          file="enrollments.csv", line=line, kind="sections",
                          record_id=get_sid(row), raw=row_text(t.as_dict(row)))
             continue
+        if has_id_column and not eid:
+            rd.b.problem("other", NO_ENROLLMENT_ID, file=name, line=line, kind="sections",
+                         record_id=cid, field="sourcedId", raw=row_text(t.as_dict(row)))
         if role not in ("student", "teacher"):
             rd.ignored[role] = rd.ignored.get(role, 0) + 1
             keep_other_role(sec, role, uid)

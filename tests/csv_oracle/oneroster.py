@@ -645,7 +645,13 @@ class _Reader:
 
     # -- enrollments, demographics ------------------------------------------------
     def read_enrollments(self) -> None:
+        self.id_column, self.rows_read = False, 0
         self._read_enrollments()
+        if self.rows_read and not self.id_column:
+            self.b.problem("other", "enrollments.csv has no sourcedId column (OneRoster "
+                           "requires one): its enrollments load without their ids (the "
+                           "OneRoster writer gives them ids)", file="enrollments.csv", line=1,
+                           kind="sections", field="sourcedId")
         # (as the package reader: dates no record keeps are told, after the rows)
         told = [(col, n) for col, n in self.unkept.items() if n]
         if told:
@@ -660,6 +666,8 @@ class _Reader:
         self.unkept: dict[str, int] = {}
         dated = 0
         for line, row in self.rows("enrollments.csv", "sections"):
+            self.rows_read += 1
+            self.id_column = "sourcedId" in row
             for col, value in row.items():
                 if col and col not in ENROLLMENT_COLUMNS_READ:
                     self.unkept[col] = self.unkept.get(col, 0) + bool(value)
@@ -697,6 +705,11 @@ class _Reader:
                                file="enrollments.csv", line=line, kind="sections",
                                record_id=row.get("sourcedId"), raw=_row_text(row))
                 continue
+            if "sourcedId" in row and not eid:  # kept: the link it states is whole
+                self.b.problem("other", "enrollment without a sourcedId (OneRoster requires "
+                               "one); the enrollment is kept (the OneRoster writer gives it an "
+                               "id)", file="enrollments.csv", line=line, kind="sections",
+                               record_id=cid, field="sourcedId", raw=_row_text(row))
             if role not in ("student", "teacher"):
                 self.ignored[role] = self.ignored.get(role, 0) + 1
                 users = sec.setdefault("oneroster.enrollments." + role, [])

@@ -119,3 +119,22 @@ def test_oneroster_enrollments_without_an_id_column_load_and_are_said_once(
     assert r.sections["c1"].students == ("s1", "s2")
     said = [(p.line, p.code) for p in r.problems if p.field == "sourcedId"]
     assert said == [(1, "other")]
+
+
+@pytest.mark.parametrize("ragged", [False, True], ids=["column-wise", "row-by-row"])
+def test_oneroster_enrollment_at_another_school_is_kept_and_said(tmp_path: Path,
+                                                                 ragged: bool) -> None:
+    """An enrollment whose ``schoolSourcedId`` is not its class's (OneRoster: they should be
+    equal) is kept (the class names the school) and is a problem naming both schools, the
+    class's line, the column and the row's text, as SFTP's ``School_id`` check does."""
+    enr = ENR_HEAD + ("e1,,,c1,sA,s1,student,,,\n"
+                      "e2,,,c1,sB,t1,teacher,true,,\n"
+                      "e3,,,c2,,s2,student,,,\n")
+    if ragged:
+        enr += _RAGGED["oneroster"]
+    r = assert_same("oneroster", bundle(tmp_path, enrollments_csv=enr))
+    assert r.sections["c1"].teachers == ("t1",) and r.sections["c1"].school == "sA"
+    said = [p for p in r.problems if p.field == "schoolSourcedId"]
+    assert [(p.file, p.line, p.record_id) for p in said] == [("enrollments.csv", 3, "c1")]
+    assert "'sB'" in said[0].message and "'sA', classes.csv line 2" in said[0].message
+    assert json.loads(said[0].raw or "")["sourcedId"] == "e2"

@@ -37,7 +37,7 @@ from .csvutil import CsvTable
 
 __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID",
            "NO_ENROLLMENT_ID_COLUMN", "OTHER_ROLES_KEY", "canonical_role",
-           "empty_cells", "encoded_or_empty", "filled_rows", "first_rows", "keep_other_role",
+           "empty_cells", "encoded_or_empty", "enrollment_elsewhere", "filled_rows", "first_rows", "keep_other_role",
            "live_status", "oneroster_enrollments", "padded_message", "school_disagrees", "sftp_enrollments",
            "truthy", "unkept_columns"]
 
@@ -294,13 +294,23 @@ def empty_cells(t: CsvTable, column: str) -> np.ndarray | None:
     return np.array([not v for v in values], dtype=bool)[codes]
 
 
+def enrollment_elsewhere(school: str, cid: str, sec: Any, line: int) -> str:
+    """The message for a OneRoster enrollment whose ``schoolSourcedId`` is not its class's
+    school (section dict ``sec``, read at ``classes.csv`` line ``line``)."""
+    its = sec.get("oneroster_org") or sec.get("school")
+    return (f"enrollment's schoolSourcedId {school!r} is not the school of class {cid!r} "
+            f"({its!r}, classes.csv line {line}); the enrollment is kept")
+
+
 def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
                           alias: dict[str, str], ignored: dict[str, int],
-                          deleted_classes: Any) -> None:
+                          deleted_classes: Any,
+                          class_lines: Mapping[str, int] | None = None) -> None:
     """The OneRoster reader's enrollment rows of a clean table with no ``status`` to act
     on and no base roster: students and teachers onto ``sections`` (``alias`` maps a row's
     user id to the merged user), roles with no Clever equivalent counted in ``ignored``,
-    problems told in line order."""
+    problems told in line order (``class_lines``: each class's ``classes.csv`` line, which
+    the problem of an enrollment at another school names)."""
     n = len(t.lines)
     c_code, cids = encoded_or_empty(t, "classSourcedId", n)
     u_code, usids = encoded_or_empty(t, "userSourcedId", n)
@@ -344,6 +354,22 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     # but said, first of its row's problems
     said = [(i, NO_ENROLLMENT_ID, cids[c_code[i]], "sourcedId", None)
             for i in (np.flatnonzero(ok & no_id).tolist() if no_id is not None else ())]
+    s_code, schools = encoded_or_empty(t, "schoolSourcedId", n)
+    at = {v: k for k, v in enumerate(schools) if v}
+    # each class's school (and the department it names, if any) as a code of the column
+    # (-1: none to compare, -2: a value no row gives)
+    sch, org = (np.array([at.get(s.get(key) or "", -2) if s is not None and s.get(key) else -1
+                          for s in secs], dtype=np.int64)[c_code]
+                for key in ("school", "oneroster_org"))
+    elsewhere = (ok & truthy(schools)[s_code] & ((sch != -1) | (org != -1))
+                 & (s_code != sch) & (s_code != org))
+    del sch, org
+    for i in np.flatnonzero(elsewhere).tolist():
+        cid = cids[c_code[i]]
+        said.append((i, enrollment_elsewhere(schools[s_code[i]], cid, secs[c_code[i]],
+                                             (class_lines or {}).get(cid, 0)),
+                     cid, "schoolSourcedId", None))
+    said.sort(key=lambda x: x[0])  # (stable: a row's missing id first)
     bad = np.flatnonzero(~ok)
     # (the ids of those rows only: the column as str objects was 0.5 GB at L)
     sids = dict(zip(bad.tolist(), t.cells_at("sourcedId", bad) or ()))

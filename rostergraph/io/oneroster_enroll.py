@@ -20,6 +20,7 @@ from .enrollcols import (
     OTHER_ROLES_KEY,
     canonical_role,
     encoded_or_empty,
+    enrollment_elsewhere,
     filled_rows,
     first_rows,
     keep_other_role,
@@ -52,7 +53,7 @@ def read_enrollments(rd: _Reader) -> None:
         unkept = {col: filled_rows(t, col) or 0 for col in unkept_columns(t)}
         dated = filled_rows(t, "dateLastModified") or 0
         oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
-                              rd.deleted.get("classes", ()))
+                              rd.deleted.get("classes", ()), rd.section_lines)
         # (counted, and read for the text of the rows that are problems: their cells go
         # before the enrollment ids are read)
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
@@ -104,8 +105,8 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
     unkept = [(col, t.getter(col)) for col in filled]
     filled[_ROWS] = 0
     seen: set[tuple[str, str, str]] = set()
-    get_cid, get_usid, get_role, get_sid, get_primary = map(t.getter, (
-        "classSourcedId", "userSourcedId", "role", "sourcedId", "primary"))
+    get_cid, get_usid, get_role, get_sid, get_primary, get_school = map(t.getter, (
+        "classSourcedId", "userSourcedId", "role", "sourcedId", "primary", "schoolSourcedId"))
     sections = rd.sections
     ids: set[str] = set()
     has_id_column = "sourcedId" in t.index
@@ -150,6 +151,13 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
         if has_id_column and not eid:
             rd.b.problem("other", NO_ENROLLMENT_ID, file=name, line=line, kind="sections",
                          record_id=cid, field="sourcedId", raw=row_text(t.as_dict(row)))
+        school = get_school(row) or ""
+        if school and school not in (sec.get("school"), sec.get("oneroster_org")) and (
+                sec.get("school") or sec.get("oneroster_org")):
+            rd.b.problem("other", enrollment_elsewhere(
+                school, cid, sec, rd.section_lines.get(cid, 0)), file=name, line=line,
+                kind="sections", record_id=cid, field="schoolSourcedId",
+                raw=row_text(t.as_dict(row)))
         if role not in ("student", "teacher"):
             rd.ignored[role] = rd.ignored.get(role, 0) + 1
             keep_other_role(sec, role, uid)

@@ -710,6 +710,14 @@ class _Reader:
                                "one); the enrollment is kept (the OneRoster writer gives it an "
                                "id)", file="enrollments.csv", line=line, kind="sections",
                                record_id=cid, field="sourcedId", raw=_row_text(row))
+            school = row.get("schoolSourcedId") or ""
+            its = sec.get("oneroster_org") or sec.get("school")
+            if school and its and school not in (sec.get("school"), sec.get("oneroster_org")):
+                self.b.problem("other", f"enrollment's schoolSourcedId {school!r} is not the "
+                               f"school of class {cid!r} ({its!r}, classes.csv line "
+                               f"{self.where[('sections', cid)][1]}); the enrollment is kept",
+                               file="enrollments.csv", line=line, kind="sections",
+                               record_id=cid, field="schoolSourcedId", raw=_row_text(row))
             if role not in ("student", "teacher"):
                 self.ignored[role] = self.ignored.get(role, 0) + 1
                 users = sec.setdefault("oneroster.enrollments." + role, [])

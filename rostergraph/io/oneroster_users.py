@@ -329,8 +329,21 @@ def read_users(rd: _Reader) -> None:
 
 
 def read_roles(rd: _Reader) -> None:
-    """1.2 ``roles.csv``: each row's role applied to its user, primary roles first."""
-    rows: list[tuple[int, dict[str, str]]] = list(rd.rows("roles.csv", "users"))
+    """1.2 ``roles.csv``: each row's role applied to its user, primary roles first (a
+    ``sourcedId`` given again: ``duplicate_id``, the first row kept, as in the other files)."""
+    rows: list[tuple[int, dict[str, str]]] = []
+    ids: set[str] = set()
+    for line, row in rd.rows("roles.csv", "users"):
+        sid = row.get("sourcedId")
+        if sid and sid in ids:
+            rd.b.problem("duplicate_id", f"duplicate role id {sid!r}: the first row is kept",
+                         file="roles.csv", line=line, kind="users",
+                         record_id=row.get("userSourcedId") or None, field="sourcedId",
+                         raw=row_text(row))
+            continue
+        if sid:
+            ids.add(sid)
+        rows.append((line, row))
     # primary roles first, so the primary org becomes roles.<r>.school
     pending = sorted(rows, key=lambda lr: (not _primary(lr[1]), lr[0]))
     for line, row in pending:

@@ -602,7 +602,18 @@ class _Reader:
                            "is no roles.csv: every user is loaded without one", file="users.csv")
 
     def read_roles(self) -> None:
-        rows: list[tuple[int, dict[str, str]]] = list(self.rows("roles.csv", "users"))
+        rows: list[tuple[int, dict[str, str]]] = []
+        ids: set[str] = set()
+        for line, row in self.rows("roles.csv", "users"):
+            sid = row.get("sourcedId")
+            if sid and sid in ids:  # as in every file: the first row is kept
+                self.b.problem("duplicate_id", f"duplicate role id {sid!r}: the first row is "
+                               "kept", file="roles.csv", line=line, kind="users",
+                               record_id=row.get("userSourcedId") or None, field="sourcedId",
+                               raw=_row_text(row))
+                continue
+            ids.add(sid or "")
+            rows.append((line, row))
         pending = list(rows)
 
         # primary roles first, so the primary org becomes roles.<r>.school

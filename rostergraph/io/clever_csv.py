@@ -32,7 +32,8 @@ each such column); column order is free. The column → field mapping is the tab
   other values stay those of the first row, and a value that differs is a problem.
 - **staff** rows merge into the teacher with the same non-empty email (or the
   employee with the same id) as one user with both roles, as Clever does (the staff
-  member's later rows join that user whatever their email);
+  member's later rows join that user whatever their email); emails are compared as
+  given: one that is a teacher's only in another case is not merged, with a problem;
   students and contacts never merge with employees: a ``Teacher_id`` or
   ``Staff_id`` that is also a ``Student_id`` is the user ``"sftp-teacher:<id>"``
   (``"sftp-staff:<id>"``), with a problem, and sections name that user.
@@ -97,7 +98,7 @@ from .sftp_files import (
     row_term,
     term_id,
 )
-from .sftp_rows import RowReader
+from .sftp_rows import RowReader, case_only_email
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -177,6 +178,11 @@ class _Reader(RowReader):
                 # (the staff member's later rows are this user too, whatever their email)
                 got = self.aliases[(role, uid)] = self.emails[email]
                 return got
+            near = self.folded_emails.get(email.casefold()) if email else None
+            if near is not None:
+                self.b.problem("other", case_only_email(uid, near), file=file, line=line,
+                               kind="users", record_id=uid,
+                               field="Staff_email" if "Staff_email" in row else "Admin_email")
         if u is None or employee:
             return uid
         new = self.aliases[(role, uid)] = f"sftp-{role}:{uid}"
@@ -225,6 +231,7 @@ class _Reader(RowReader):
             self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)
+                self.folded_emails.setdefault(u["email"].casefold(), uid_final)
             if role == "student" and self.plans[file][2]:
                 self._contact_groups(uid, line, row, first)
         if passwords:  # (a login credential: never kept)

@@ -19,7 +19,7 @@ from .limits import Limits
 from .parked import ParkedDicts
 from .sftp_columns import REQUIRED, ColumnPlan, column_plan, header_renames
 
-__all__ = ["RowReader"]
+__all__ = ["RowReader", "case_only_email"]
 
 #: Each file's columns that name records of other files: (column, kind).
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -69,6 +69,14 @@ class Places(Mapping[str, tuple[str, int]]):
         return len(self._at)
 
 
+def case_only_email(staff: str, teacher: str) -> str:
+    """The message for a staff row whose email is a teacher's only in another case (no
+    email in it: messages name ids only)."""
+    return (f"the email of staff {staff!r} is that of teacher {teacher!r} only in another "
+            "case: not merged (Clever merges employees by email and keeps emails as the SIS "
+            "sent them; if they are one person, give both rows one spelling)")
+
+
 class RowReader:
     """The state of one SFTP read and the row-level steps every file shares."""
 
@@ -79,6 +87,7 @@ class RowReader:
         self.users = ParkedDicts()
         self.user_where = Places()
         self.emails: dict[str, str] = {}  # teacher email → user id
+        self.folded_emails: dict[str, str] = {}  # the same, the emails case-folded
         self.aliases: dict[tuple[str, str], str] = {}  # (role, SFTP id) → another user id
         self.sections: dict[str, dict[str, Any]] = {}
         self.section_where = Places()

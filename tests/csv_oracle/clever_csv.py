@@ -384,6 +384,17 @@ class _Reader:
                 employee = old is not None and ("teacher" in old["roles"] or
                                                 "staff" in old["roles"])
                 email = row.get("Staff_email", row.get("Admin_email"))
+                if (role == "staff" and not employee and email and email not in self.emails
+                        and not row.get("Clever_user_id") and (role, uid) not in self.aliases):
+                    near = [t for e, t in self.emails.items() if e.casefold() == email.casefold()]
+                    if near:  # (not merged: emails compared as given; said)
+                        self.b.problem(
+                            "other", f"the email of staff {uid!r} is that of teacher "
+                            f"{near[0]!r} only in another case: not merged (Clever merges "
+                            "employees by email and keeps emails as the SIS sent them; if they "
+                            "are one person, give both rows one spelling)", file=file,
+                            line=line, kind="users", record_id=uid,
+                            field="Staff_email" if "Staff_email" in row else "Admin_email")
                 if row.get("Clever_user_id"):
                     uid_final = row["Clever_user_id"]
                 elif (role, uid) in self.aliases:

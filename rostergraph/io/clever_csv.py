@@ -293,25 +293,30 @@ class _Reader(RowReader):
                         continue
                     if not isinstance(name, dict) or "last" not in name:
                         continue
-                    had = name["last"]
+                    had, put = name["last"], name.__setitem__
+                    key = "last"
                 elif path == "email":
                     if "email" not in u:
                         u["email"] = v
                         continue
-                    had = u["email"]
+                    had, put, key = u["email"], u.__setitem__, "email"
                 elif path[14:] not in r:  # roles.contact.<key>, and r is u's contact role
                     r[path[14:]] = v
                     continue
                 else:
-                    had = r[path[14:]]
-                if had != v:
+                    had, put, key = r[path[14:]], r.__setitem__, path[14:]
+                if had == "" and v:  # an empty cell gave nothing: a later row's value fills it
+                    put(key, v)
+                elif v and had != v:  # (a later empty cell gives nothing either)
                     differ.append(_contact_column(col_k, f))
             if differ:
                 at = self.user_where[cid]
                 self.b.problem("other", f"contact {cid!r} again (first read at {at[0]} line "
                                f"{at[1]}) with other values in {', '.join(differ)}: the first "
-                               "values are kept", file="students.csv", line=line,
-                               kind="users", record_id=cid, field=differ[0])
+                               "values are kept (this row's contact cells are in raw)",
+                               file="students.csv", line=line, kind="users", record_id=cid,
+                               field=differ[0], raw=row_text(
+                                   {_contact_column(col_k, f): v for f, v in group.items()}))
             rels = r.setdefault("student_relationships", [])
             had_rel = next((x for x in rels if x.get("student") == student), None)
             if had_rel is None:

@@ -468,26 +468,31 @@ class _Reader:
                 col = f"Contact_{f}" if col_k == "1" else f"Contact_{col_k}_{f}"
                 if path.startswith("rel."):
                     rel[path[4:]] = group[f]
-                elif path == "name.last" and u.get("name"):
-                    if isinstance(u["name"], dict) and "last" in u["name"] and (
-                            u["name"]["last"] != group[f]):
-                        differ.append(col)
-                elif path == "email" and "email" in u:
-                    if u["email"] != group[f]:
-                        differ.append(col)
                 else:
-                    cur = r if path.startswith("roles.contact.") else None
-                    if cur is not None and path[14:] in cur:
-                        if cur[path[14:]] != group[f]:
+                    holder: Any = {"name.last": u.get("name"), "email": u}.get(
+                        path, r if path.startswith("roles.contact.") else None)
+                    key = {"name.last": "last", "email": "email"}.get(path, path[14:])
+                    if path == "name.last" and not holder:
+                        set_path(u, path, group[f])
+                    elif path == "name.last" and not (isinstance(holder, dict)
+                                                      and "last" in holder):
+                        pass  # (a name of another shape: left as it is)
+                    elif isinstance(holder, dict) and key in holder:
+                        if holder[key] == "" and group[f]:  # an empty first value: filled
+                            holder[key] = group[f]
+                        elif group[f] and holder[key] != group[f]:
                             differ.append(col)
-                        continue
-                    set_path(u, path, group[f])
+                    else:
+                        set_path(u, path, group[f])
             if differ:
                 at = self.user_where[cid]
                 self.b.problem("other", f"contact {cid!r} again (first read at {at[0]} line "
                                f"{at[1]}) with other values in {', '.join(differ)}: the first "
-                               "values are kept", file="students.csv", line=line,
-                               kind="users", record_id=cid, field=differ[0])
+                               "values are kept (this row's contact cells are in raw)",
+                               file="students.csv", line=line, kind="users", record_id=cid,
+                               field=differ[0], raw=_row_text({
+                                   (f"Contact_{f}" if col_k == "1" else f"Contact_{col_k}_{f}"): v
+                                   for f, v in group.items()}))
             rels = r.setdefault("student_relationships", [])
             old = [x for x in rels if x.get("student") == student]
             if not old:

@@ -359,7 +359,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     # each class's school (and the department it names, if any) as a code of the column
     # (-1: none to compare, -2: a value no row gives)
     sch, org = (np.array([at.get(s.get(key) or "", -2) if s is not None and s.get(key) else -1
-                          for s in secs], dtype=np.int64)[c_code]
+                          for s in secs], dtype=np.int32)[c_code]
                 for key in ("school", "oneroster_org"))
     elsewhere = (ok & truthy(schools)[s_code] & ((sch != -1) | (org != -1))
                  & (s_code != sch) & (s_code != org))

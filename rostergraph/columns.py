@@ -26,12 +26,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .fields import email_without_at, name_only_last, school_unlisted
+from .fields import FIELDS, email_without_at, name_only_last, school_unlisted
 from .model import ROLE_NAMES
 
 __all__ = ["COUNTED", "NODE_KINDS", "RECORDS_OF", "RELATIONS", "RELATION_SPECS", "ROLE_BITS",
-           "CodedRefs", "Codes", "Columns", "ReaderColumns", "RelationSpec", "object_array",
-           "record_columns", "school_edges"]
+           "CodedRefs", "Codes", "Columns", "ReaderColumns", "RelationSpec", "field_columns",
+           "object_array", "record_columns", "school_edges"]
 
 #: role name → its bit in a user's role mask.
 ROLE_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(ROLE_NAMES)}
@@ -393,18 +393,13 @@ class Columns:
             self.cols = {"taught_at": (array("q"), []), "of_course": (array("q"), []),
                          "in_term": (array("q"), []), "enrolled_in": (array("q"), []),
                          "teaches": (array("q"), [], [])}
-            self.fields = {"name": [], "grade": [], "teacher": [], "teachers_0": [],
-                           "name_hash": array("q")}
         elif kind == "users":
             self.cols = {"roles": array("B"), "attends": (array("q"), [], []),
                          "works_at": (array("q"), [], []), "administers": (array("q"), []),
                          "contact_for": (array("q"), [], [], [])}
-            self.fields = {"email": [], "student_email": [], "student_grade": [],
-                           "email_no_at": array("B"), "student_email_no_at": array("B"),
-                           "name_only_last": array("B"), "student_school_unlisted": array("B"),
-                           "teacher_school_unlisted": array("B"), "email_hash": array("q")}
-        if not fields:
-            self.fields = {}
+        if fields:
+            self.fields = {name: [] if t == "str" else array("B" if t == "bool" else "q")
+                           for name, t in FIELDS.get(kind, {}).items()}
 
     def add(self, objs: list[Any]) -> None:
         base = len(self.ids)
@@ -581,6 +576,32 @@ def record_columns(kind: str, items: Iterable[tuple[int, Any]]) -> dict[str, Any
 
 #: Records taken into :class:`Columns` at a time by :func:`record_columns`.
 _RECORD_BATCH = 4096
+
+
+def field_columns(kind: str, records: Sequence[Any]) -> dict[str, np.ndarray]:
+    """The field columns the rules read (:data:`rostergraph.fields.FIELDS`) of some
+    records of one kind, one value per record: booleans, ``int64`` hashes (of this
+    process only), or objects (``str`` or ``None``). The fast readers collect the same
+    columns with the same :class:`Columns`.
+
+    Examples
+    --------
+    >>> from rostergraph.model import Name, User
+    >>> cols = field_columns("users", [User(id="u", name=Name(last="Lee"), email="x")])
+    >>> cols["name_only_last"].tolist(), cols["email_no_at"].tolist(), cols["email"].tolist()
+    ([True], [True], ['x'])
+    """
+    acc = Columns(kind)
+    for b in range(0, len(records), _RECORD_BATCH):
+        acc.add(list(records[b:b + _RECORD_BATCH]))
+    out: dict[str, np.ndarray] = {}
+    for name, col in acc.fields.items():
+        if isinstance(col, array):
+            arr = np.frombuffer(col, dtype=np.uint8 if col.typecode == "B" else np.int64)
+            out[name] = arr.astype(bool) if col.typecode == "B" else arr.copy()
+        else:
+            out[name] = object_array(col)
+    return out
 
 
 def _int64(values: array) -> np.ndarray:

@@ -1,28 +1,23 @@
-"""Per-record field columns the rules read, and how each is computed from a record.
+"""Per-record field columns the rules read: their names and types, and the tests they hold.
 
-A fast reader extracts these columns from the text of the records it scans; for
-rosters from any other reader the rules compute them from the records with the
-same getters. Both import them from here, a module below both the readers and
-the rules. (``text_suspect``, whether a record may hold a string the string
-rules report, is not here: it comes from the text itself.)
+Every reader's columns come from one collector,
+:class:`rostergraph.columns.Columns`: a fast reader fills them from the text of
+the records it scans, and :func:`rostergraph.columns.field_columns` computes
+them from records for rosters from any other reader. (``text_suspect``, whether a
+record may hold a string the string rules report, is not here: it comes from the
+text itself.)
 
 Examples
 --------
->>> from rostergraph.model import Name, User
->>> FIELD_GETTERS["users"]["name_only_last"](User(id="u", name=Name(last="Lee")))
-True
+>>> FIELDS["users"]["name_only_last"], name_only_last(None)
+('bool', False)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FIELD_GETTERS", "email_without_at", "name_only_last", "school_unlisted"]
-
-
-def _student(u: Any) -> Any:
-    return u.roles.student if u.roles is not None else None
+__all__ = ["FIELDS", "email_without_at", "name_only_last", "school_unlisted"]
 
 
 def school_unlisted(role: Any) -> bool:
@@ -44,27 +39,20 @@ def name_only_last(n: Any) -> bool:
     return n is not None and bool(n.last) and not n.first and not n.middle
 
 
-#: kind → field column → its value from a record.
-FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
-    "users": {
-        "email": lambda u: u.email,
-        # Python's hash of the email: valid in this process only, so never stored
-        "email_hash": lambda u: hash(u.email),
-        "student_email": lambda u: st.email if (st := _student(u)) is not None else None,
-        "student_grade": lambda u: st.grade if (st := _student(u)) is not None else None,
-        "name_only_last": lambda u: name_only_last(u.name),
-        "email_no_at": lambda u: email_without_at(u.email),
-        "student_email_no_at": lambda u: email_without_at(
-            st.email if (st := _student(u)) is not None else None),
-        "student_school_unlisted": lambda u: school_unlisted(_student(u)),
-        "teacher_school_unlisted": lambda u: school_unlisted(
-            u.roles.teacher if u.roles is not None else None),
-    },
-    "sections": {
-        "name": lambda s: s.name,
-        "name_hash": lambda s: hash(s.name),  # (valid in this process only: never stored)
-        "grade": lambda s: s.grade,
-        "teacher": lambda s: s.teacher,
-        "teachers_0": lambda s: s.teachers[0] if s.teachers else None,
-    },
+#: kind → field column → its values' type: ``"str"`` (``str`` or ``None``), ``"bool"``, or
+#: ``"hash"`` (``int64``: Python's hash of a string, valid in this process only, so never
+#: stored). Users: ``email``, ``email_hash`` (of ``email``; RG-USR-002/003 group emails by
+#: it), the student role's ``student_email`` and ``student_grade``, ``name_only_last``
+#: (:func:`name_only_last` of ``name``), ``email_no_at`` and ``student_email_no_at``
+#: (:func:`email_without_at`), ``student_school_unlisted`` and ``teacher_school_unlisted``
+#: (:func:`school_unlisted` of the role). Sections: ``name``, ``name_hash`` (RG-SEC-004
+#: groups names by it), ``grade``, ``teacher`` and ``teachers_0`` (the first of
+#: ``teachers``).
+FIELDS: dict[str, dict[str, str]] = {
+    "users": {"email": "str", "email_hash": "hash", "student_email": "str",
+              "student_grade": "str", "name_only_last": "bool", "email_no_at": "bool",
+              "student_email_no_at": "bool", "student_school_unlisted": "bool",
+              "teacher_school_unlisted": "bool"},
+    "sections": {"name": "str", "name_hash": "hash", "grade": "str", "teacher": "str",
+                 "teachers_0": "str"},
 }

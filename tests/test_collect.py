@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 import rostergraph
 from rostergraph.errors import FormatError
-from rostergraph.fields import FIELD_GETTERS
 from rostergraph.graph import RosterGraph
 from rostergraph.io.collect import COLLECTED, ColumnarBuilder
 from rostergraph.io.write import write_oneroster
@@ -28,6 +27,7 @@ from rostergraph.model import KINDS, RECORD_CLASSES
 from rostergraph.roster import Roster, RosterBuilder
 from rostergraph.synth import write_district
 
+from .field_oracle import FIELD_GETTERS
 from .strategies import record_dicts
 
 

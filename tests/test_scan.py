@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 import rostergraph
 from rostergraph.io import fast_jsonl, scan
-from rostergraph.io.fast_jsonl import record_fields
 from rostergraph.rules.strings import BAD_CHARS, MAX_LENGTH
 from rostergraph.synth import write_district
 
+from .field_oracle import record_fields
 from .test_fast_jsonl import _messy, _slow_lines_in_the_middle
 
 

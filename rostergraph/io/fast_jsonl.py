@@ -47,10 +47,16 @@ from typing import Any
 import numpy as np
 
 from .._collector import settle_new_objects
-from ..columns import COUNTED, RELATION_SPECS, CodedRefs, object_array, record_columns
+from ..columns import (
+    COUNTED,
+    RELATION_SPECS,
+    CodedRefs,
+    field_columns,
+    object_array,
+    record_columns,
+)
 from ..errors import LimitError
 from ..fastrec import FALLBACK  # noqa: F401 - re-exported for readers' convenience
-from ..fields import FIELD_GETTERS  # the columns the scan extracts (defined below the readers)
 from ..lazy import LazyColumns, LazyRecords
 from ..model import KINDS, RECORD_CLASSES
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
@@ -437,18 +443,6 @@ def final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
     return out
 
 
-def record_fields(kind: str, rec: Any) -> dict[str, Any]:
-    """The per-record field values the fast scan keeps for the rules, from a record.
-
-    Examples
-    --------
-    >>> from rostergraph.model import Name, User
-    >>> record_fields("users", User(id="u", name=Name(last="Lee")))["name_only_last"]
-    True
-    """
-    return {name: get(rec) for name, get in FIELD_GETTERS.get(kind, {}).items()}
-
-
 def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
                   ready_items: list[tuple[int, Any]], n_records: int) -> Mapping[str, np.ndarray]:
     """Field columns by record position (records from the general path filled in,
@@ -457,22 +451,23 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
     at = plain_pos[keep]
     same = len(at) == n_records == len(plain_pos)  # row i is record i (the usual case)
     ready_pos = np.asarray([p for p, _ in ready_items], dtype=np.int64)
+    # the records the general path built: their fields by the same collector as the scan's
+    extra = field_columns(kind, [rec for _, rec in ready_items]) if ready_items else {}
 
     def strings(name: str, vals: Any) -> np.ndarray:
         # filled as an object array (one C-level copy per step): mending the list in
         # place first and copying it after took several times longer at 2M values
-        get = FIELD_GETTERS[kind][name]
         src = object_array(vals)
         if same:
             col = src
         else:
             col = np.empty(n_records, dtype=object)
             col[at] = src[keep]
-        for p, rec in ready_items:
-            col[p] = get(rec)
+        if ready_items:
+            col[ready_pos] = extra[name]
         return col
 
-    ready = dict(ready_items)
+    ready_at = {p: j for j, (p, _) in enumerate(ready_items)}  # record position → its row
     scan_row: np.ndarray | None = None  # record position → scan row (-1: from `ready`)
 
     def strings_at(name: str, vals: Any, rows: np.ndarray) -> np.ndarray:
@@ -488,10 +483,9 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
         # (one C-level gather; itemgetter of one index gives the item, not a tuple)
         out[ok] = object_array(itemgetter(*take)(vals) if len(take) > 1
                                else [vals[i] for i in take])
-        if ready:  # records the general path built (as strings() fills them in)
-            get = FIELD_GETTERS[kind][name]
-            for k in np.flatnonzero(np.isin(rows, list(ready))).tolist():
-                out[k] = get(ready[int(rows[k])])
+        if ready_at:  # records the general path built (as strings() fills them in)
+            for k in np.flatnonzero(np.isin(rows, ready_pos)).tolist():
+                out[k] = extra[name][ready_at[int(rows[k])]]
         return out
 
     done: dict[str, np.ndarray] = {}
@@ -508,8 +502,6 @@ def _final_fields(kind: str, fields: dict[str, Any], plain_pos: np.ndarray,
         if name == "text_suspect":
             col[ready_pos] = True
         elif ready_items:
-            get = FIELD_GETTERS[kind][name]
-            for p, rec in ready_items:
-                col[p] = get(rec)
+            col[ready_pos] = extra[name]
         done[name] = col
     return LazyColumns(done, make, make_at)

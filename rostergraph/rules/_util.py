@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from .._collector import collector_paused
-from ..columns import object_array
-from ..fields import FIELD_GETTERS
+from ..columns import field_columns, object_array
+from ..fields import FIELDS
 from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyColumns
 from ..queries import _cache as _queries_cache
@@ -48,16 +48,10 @@ def gc_paused() -> Iterator[None]:
 # --- per-record field columns ---------------------------------------------------------
 
 
-#: kind → column name → how to get the value from a record (the fallback when the
-#: reader gave no column; one definition with the reader's own). ``text_suspect`` is not
-#: here: without the reader's scan every record is a suspect.
-_FROM_RECORD = FIELD_GETTERS
-#: columns of booleans, of integers (hashes of this process); the rest hold objects: str
-#: or None
-_BOOL_FIELDS = frozenset({"email_no_at", "name_only_last", "student_email_no_at",
-                          "student_school_unlisted", "teacher_school_unlisted",
-                          "text_suspect"})
-_INT_FIELDS = frozenset({"email_hash", "name_hash"})
+#: columns of booleans (``text_suspect`` too: a reader's own); the rest hold objects (str or
+#: None) or, the hashes, integers
+_BOOL_FIELDS = frozenset({"text_suspect", *(name for cols in FIELDS.values()
+                                            for name, t in cols.items() if t == "bool")})
 
 
 def _plural(kind: str) -> str:
@@ -112,21 +106,15 @@ def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
     roster = g.roster
     col = reader_column(roster, plural, name)
     if col is None:
-        n = len(roster.records(plural))
-        if name == "text_suspect":
-            col = np.ones(n, dtype=bool)
-        else:
-            try:
-                get = _FROM_RECORD[plural][name]
-            except KeyError:
-                raise KeyError(f"no field column {name!r} for {plural}") from None
-            vals = list(map(get, roster.records(plural).values()))
-            if name in _BOOL_FIELDS:
-                col = np.fromiter(vals, dtype=bool, count=n)
-            elif name in _INT_FIELDS:
-                col = np.fromiter(vals, dtype=np.int64, count=n)
-            else:
-                col = object_array(vals)
+        if name == "text_suspect":  # (without a reader's scan every record is a suspect)
+            col = np.ones(len(roster.records(plural)), dtype=bool)
+        elif name not in FIELDS.get(plural, {}):
+            raise KeyError(f"no field column {name!r} for {plural}")
+        else:  # every field of the kind at once, from the records, by the readers' collector
+            made = field_columns(plural, list(roster.records(plural).values()))
+            for other, values in made.items():
+                c.setdefault(f"rules.field.{plural}.{other}", values)
+            col = made[name]
     c[key] = col
     return col
 

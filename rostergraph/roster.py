@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -346,6 +346,9 @@ class RosterBuilder:
         #: problems counted past ``max_problems`` but not kept
         self.dropped_problems = 0
         self.kinds: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
+        #: ``(kind, id) → bool``: ids that records kept outside ``kinds`` hold already (a
+        #: fast reader's rows on earlier lines): a record with one is a duplicate too
+        self.held_elsewhere: Callable[[str, str], bool] | None = None
         self.problems: list[Problem] = []
         self.files: list[FileInfo] = []
         self.notes: list[str] = []
@@ -388,7 +391,8 @@ class RosterBuilder:
                 raw if raw is not None else _dumps(obj)), **where)
             return None
         table = self.kinds[kind]
-        if rec.id in table:
+        if rec.id in table or (self.held_elsewhere is not None
+                               and self.held_elsewhere(kind, rec.id)):
             self.problem("duplicate_id", f"duplicate {cls.kind} id {rec.id!r}: the first "
                          "record is kept", record_id=rec.id,
                          raw=raw_text(raw if raw is not None else _dumps(obj)), **where)

@@ -117,3 +117,27 @@ def test_ignored_file_problems_count_towards_the_cap(
     (tmp_path / "users.ndjson").write_bytes(text)
     fast, general = _both(tmp_path, Limits(max_problems=2), monkeypatch)
     assert _problems(fast) == _problems(general)
+
+
+def test_ids_shared_by_plain_and_slow_lines_both_ways(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An id on a plain line and on a line the general reader takes (a wrongly typed
+    field, an array of records), in either order: the record on the earlier line is kept
+    and the later one is a duplicate, with the same records, order and problems."""
+    (tmp_path / "terms.jsonl").write_bytes(
+        b'{"id": "a", "name": "plain first"}\n'
+        b'{"id": "a", "name": 5}\n'                        # slow, after its plain twin
+        b'{"id": "b", "name": 6}\n'                        # slow, before its plain twin
+        b'{"id": "b", "name": "plain later"}\n'
+        b'[{"id": "c", "name": "x"}, {"id": "d", "name": 7}]\n'  # two records, one line
+        b'{"id": "d", "name": "plain after the array"}\n'
+        b'{"id": "e", "name": "plain"}\n'
+        b'[{"id": "e", "name": "in an array after"}]\n')
+    (tmp_path / "users.jsonl").write_bytes(b'{"id": "u1"}\n')
+    fast, general = _both(tmp_path, Limits(), monkeypatch)
+    assert isinstance(fast.terms, LazyRecords)
+    assert list(fast.terms) == list(general.terms) == ["a", "b", "c", "d", "e"]
+    assert [fast.terms[k] for k in fast.terms] == [general.terms[k] for k in general.terms]
+    assert fast.terms["a"].name == "plain first" and fast.terms["b"].extra
+    assert _problems(fast) == _problems(general)
+    assert [p.line for p in fast.problems if p.code == "duplicate_id"] == [2, 4, 6, 8]

@@ -92,29 +92,6 @@ def row_columns(part: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class _SlowTable(dict):  # type: ignore[type-arg]
-    """The builder's table for one kind while slow lines go through the general path.
-
-    ``id in table`` is true for an id kept earlier in the file: a plain row on
-    an earlier line or a slow record already kept. Kept slow records are
-    collected with their line.
-    """
-
-    def __init__(self, index: dict[str, int], lines: np.ndarray) -> None:
-        super().__init__()
-        self.index = index
-        self.lines = lines
-        self.line = 0
-        self.kept: dict[str, tuple[int, Any]] = {}
-
-    def __contains__(self, key: object) -> bool:
-        i = self.index.get(key)  # type: ignore[call-overload]
-        return (i is not None and self.lines[i] < self.line) or key in self.kept
-
-    def __setitem__(self, key: str, rec: Any) -> None:
-        self.kept[key] = (self.line, rec)
-
-
 def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[str, Any],
                 limits: Limits) -> tuple[list[str], np.ndarray, np.ndarray, dict[int, Any],
                                          np.ndarray, dict[str, int]]:
@@ -141,22 +118,32 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[
             if first.setdefault(rid, i) != i:
                 keep[i] = False
         index = first
-    table = _SlowTable(index, lines)
+    # the slow lines go through the general reader into a table of their own, in file
+    # order; an id a plain row on an earlier line holds is a duplicate there too
+    table: dict[str, Any] = {}
+    kept_line: list[int] = []  # the line of each record kept in ``table``
+    at_line = 0
+
+    def on_earlier_line(_kind: str, rid: str) -> bool:
+        i = index.get(rid)
+        return i is not None and lines[i] < at_line
+
     real = b.kinds[kind]
-    b.kinds[kind] = table
+    b.kinds[kind], b.held_elsewhere = table, on_earlier_line
     cap = limits.max_line_bytes
     try:
         for n, text in scan.slow_lines(data, slow):
-            table.line = n
+            at_line = n
             if len(text) > cap:  # as the streaming reader reports an over-long line
                 b.problem("limit", f"line longer than {cap} bytes (Limits.max_line_bytes)",
                           file=name, line=n, kind=kind, raw=raw_text(text[:200]))
                 continue
             read_line(b, kind, name, n, text, limits)
+            kept_line.extend([n] * (len(table) - len(kept_line)))  # (a line may hold several)
     finally:
-        b.kinds[kind] = real
+        b.kinds[kind], b.held_elsewhere = real, None
     # a plain row whose id a slow record on an earlier line took is a duplicate
-    for rid, (line, _) in table.kept.items():
+    for rid, line in zip(table, kept_line):
         at = index.get(rid)
         if at is not None and lines[at] > line:
             keep[at] = False
@@ -181,8 +168,8 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[
             b.dropped_problems += len(b.problems) - max(first_problem, cap_problems)
             del b.problems[max(first_problem, cap_problems):]
     kept_plain = np.flatnonzero(keep)
-    slow_items = sorted(table.kept.values(), key=lambda t: t[0])
-    slow_lines = np.asarray([t[0] for t in slow_items], dtype=np.int64)
+    slow_items = list(zip(kept_line, table.values()))  # (in line order)
+    slow_lines = np.asarray(kept_line, dtype=np.int64)
     # a kept plain row moves down by the slow records kept before its line and up by
     # the plain rows dropped before it
     plain_pos = np.full(n_plain, -1, dtype=np.int64)

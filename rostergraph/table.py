@@ -51,14 +51,13 @@ from .safety import (
     neutralize_cells,
     terminal_text,
 )
+from .table_group import GroupBy
 
 if TYPE_CHECKING:
     import duckdb
     import pandas
     import polars
     import pyarrow
-
-    from .table_group import GroupBy
 
 __all__ = ["LazyTake", "Table"]
 
@@ -385,8 +384,6 @@ class Table:
         >>> t.group_by("school").agg(rows=("n", "count"), total=("n", "sum")).to_dicts()
         [{'school': 'a', 'rows': 2, 'total': 3}, {'school': 'b', 'rows': 1, 'total': 5}]
         """
-        from .table_group import GroupBy
-
         return GroupBy(self, keys)
 
     def value_counts(self, *columns: str) -> Table:

@@ -72,9 +72,8 @@ class GroupBy:
         return {k: self.table[k][self._first] for k in self.keys}
 
     def _finish(self, cols: dict[str, Any]) -> Table:
-        from .table import Table
-
-        out = Table({**self._keys_table(), **cols}, name=self.table.name)
+        # (the grouped table's own class makes the result: this module needs no import of it)
+        out = type(self.table)({**self._keys_table(), **cols}, name=self.table.name)
         return out.sort_by(*self.keys) if len(out) else out
 
     def count(self) -> Table:

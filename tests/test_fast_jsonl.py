@@ -11,6 +11,7 @@ import pytest
 import rostergraph
 from rostergraph.graph import RosterGraph
 from rostergraph.io import fast_jsonl
+from rostergraph.io.clever_json import read_line
 from rostergraph.io.limits import Limits
 from rostergraph.lazy import LazyRecords
 from rostergraph.synth import write_district
@@ -120,9 +121,9 @@ def test_synthetic_district_same_as_general_reader(tmp_path: Path, move_budget: 
     p = write_district(tmp_path, students=3000, seed=9)
     _slow_lines_in_the_middle(p)
     monkeypatch.setattr(fast_jsonl, "MOVE_BUDGET", move_budget)
-    fast = fast_jsonl.read_fast(p, {k: p / f"{k}.jsonl" for k in
-                                    ("districts", "schools", "terms", "courses", "sections",
-                                     "users")})
+    files = {k: p / f"{k}.jsonl" for k in ("districts", "schools", "terms", "courses",
+                                            "sections", "users")}
+    fast = fast_jsonl.read_fast(p, files, general=read_line)
     assert fast is not None
     assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))
 
@@ -143,9 +144,11 @@ def test_lazy_records_are_built_on_access(tmp_path: Path) -> None:
 def test_not_plain_files_use_general_path(tmp_path: Path) -> None:
     """CR line ends, gzip or non-JSON-Lines files make the fast path step aside."""
     (tmp_path / "users.jsonl").write_bytes(b'{"id": "u1"}\r\n')
-    assert fast_jsonl.read_fast(tmp_path, {"users": tmp_path / "users.jsonl"}) is None
+    assert fast_jsonl.read_fast(tmp_path, {"users": tmp_path / "users.jsonl"},
+                                general=read_line) is None
     (tmp_path / "terms.json").write_bytes(b'[{"id": "t1"}]')
-    assert fast_jsonl.read_fast(tmp_path, {"terms": tmp_path / "terms.json"}) is None
+    assert fast_jsonl.read_fast(tmp_path, {"terms": tmp_path / "terms.json"},
+                                general=read_line) is None
     assert len(rostergraph.load(tmp_path).users) == 1
 
 
@@ -160,7 +163,7 @@ def test_folders_missing_kinds_same_as_general_reader(tmp_path: Path, only: tupl
     p.mkdir()
     for kind in only:
         (p / f"{kind}.jsonl").write_bytes((src / f"{kind}.jsonl").read_bytes())
-    fast = fast_jsonl.read_fast(p, {k: p / f"{k}.jsonl" for k in only})
+    fast = fast_jsonl.read_fast(p, {k: p / f"{k}.jsonl" for k in only}, general=read_line)
     assert fast is not None
     assert _snapshot(fast) == _snapshot(_general(p, monkeypatch))
 

@@ -51,6 +51,7 @@ from ..errors import FormatError, LimitError, SourceError
 from ..fastrec import build_record
 from ..model import KINDS
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
+from .fast_jsonl import read_fast
 from .jsonkeys import duplicate_keys, maybe_duplicate_keys
 from .limits import (
     DEFAULT_LIMITS,
@@ -202,15 +203,14 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
         files = {kind: p}
     # plain JSON Lines: one scan, records built on access (the same roster as below); in
     # strict mode the first problem is raised, as the general reader would raise it
-    from .fast_jsonl import read_fast
-
     documents = {k for k, f in files.items() if _document_in_lines(f)}
     ignored: list[Problem] = []
     if p.is_dir() and not (documents or roles):
         _ignored_files(lambda code, msg, **w: ignored.append(
             Problem(code=code, message=msg, **w)), p)
     # (the general reader notes them first, within Limits.max_problems)
-    fast = None if documents or roles else read_fast(path, files, limits, noted=ignored)
+    fast = None if documents or roles else read_fast(path, files, limits, general=read_line,
+                                                     noted=ignored)
     if fast is not None:
         if strict and fast.problems:
             raise fast.problems[0].to_error()

@@ -26,7 +26,8 @@ Examples
 >>> import rostergraph, tempfile, pathlib
 >>> from rostergraph.synth import write_district
 >>> p = write_district(tempfile.mkdtemp(), "S", seed=1)
->>> r = read_fast(p, {k: p / f"{k}.jsonl" for k in ("sections", "users")})
+>>> from rostergraph.io.clever_json import read_line
+>>> r = read_fast(p, {k: p / f"{k}.jsonl" for k in ("sections", "users")}, general=read_line)
 >>> len(r.users), type(r.users).__name__
 (1042, 'LazyRecords')
 """
@@ -67,6 +68,9 @@ __all__ = ["final_columns", "read_fast", "row_columns"]
 
 _log = logging.getLogger(__name__)
 
+#: The general reader of one line: ``(builder, kind, file name, line number, text, limits)``.
+GeneralReader = Callable[[RosterBuilder, str, str, int, bytes, Limits], None]
+
 _GRAPH_KINDS = ("schools", "sections", "users")  # the kinds that own graph edges
 #: The order kinds are scanned in: a kind's references to kinds read before it are
 #: coded to record positions by its scan (see :func:`rostergraph.io.scan.scan`).
@@ -93,7 +97,7 @@ def row_columns(part: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[str, Any],
-                limits: Limits) -> tuple[list[str], np.ndarray, np.ndarray, dict[int, Any],
+                limits: Limits, general: GeneralReader) -> tuple[list[str], np.ndarray, np.ndarray, dict[int, Any],
                                          np.ndarray, dict[str, int]]:
     """Records of one kind in file order: ids, byte ranges, ready records, kept plain rows.
 
@@ -101,8 +105,6 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[
     ``(ids, starts, ends, ready, plain_pos, index)``: ``plain_pos[i]`` is the
     position of plain row ``i`` among the kept records (-1 when dropped).
     """
-    from .clever_json import read_line
-
     lines, starts, ends, ids, slow = (part[k] for k in ("lines", "starts", "ends", "ids",
                                                          "slow"))
     n_plain = len(ids)
@@ -138,7 +140,7 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[
                 b.problem("limit", f"line longer than {cap} bytes (Limits.max_line_bytes)",
                           file=name, line=n, kind=kind, raw=raw_text(text[:200]))
                 continue
-            read_line(b, kind, name, n, text, limits)
+            general(b, kind, name, n, text, limits)
             kept_line.extend([n] * (len(table) - len(kept_line)))  # (a line may hold several)
     finally:
         b.kinds[kind], b.held_elsewhere = real, None
@@ -210,8 +212,8 @@ def _cpu() -> str:
 
 
 def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
-              limits: Limits = DEFAULT_LIMITS, *, noted: Sequence[Problem] = ()
-              ) -> Roster | None:
+              limits: Limits = DEFAULT_LIMITS, *, general: GeneralReader,
+              noted: Sequence[Problem] = ()) -> Roster | None:
     """Read plain JSON Lines resource files fast; ``None`` when they are not all plain.
 
     Safe to call from several threads at once: every load keeps its state in its own
@@ -225,6 +227,9 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         kind → file (``.jsonl``/``.ndjson``, uncompressed, ``\\n`` line ends).
     limits:
         The same bounds as the general reader; lines over them take its path.
+    general:
+        The general reader of one line (:func:`rostergraph.io.clever_json.read_line`),
+        which every line that is not plain goes through, in file order.
     noted:
         Problems the general reader notes before reading the files (files left
         unread): listed first, and counted in ``limits.max_problems``.
@@ -280,7 +285,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         b.max_problems = max(0, limits.max_problems - len(noted) - sum(
             len(problems[k]) for k in before if k in problems))
         ids, starts, ends, ready, plain_pos, index = _merge_kind(
-            b, kind, files[kind].name, data, part, limits)
+            b, kind, files[kind].name, data, part, limits, general)
         problems[kind] = b.problems[first:]
         del b.problems[first:]
         codes[kind] = index

@@ -53,7 +53,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Sequence
@@ -62,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .report_md import source_date_epoch
 from .roster import is_cache_note
 from .rules._util import gc_paused
 from .rules.findings import Findings
@@ -229,25 +229,6 @@ def _weighted_stats(values: np.ndarray, weights: np.ndarray) -> dict[str, float 
     median = v[int(np.searchsorted(cum, (n + 1) // 2))]
     return {"n": n, "min": int(v[0]), "median": int(median), "max": int(v[-1]),
             "mean": round(float((v * w).sum() / n), 2)}
-
-
-def source_date_epoch() -> int | None:
-    """``$SOURCE_DATE_EPOCH`` as an int, when set to one (else ``None``).
-
-    With it set (the reproducible-builds convention), reports state that time as
-    the load and generation time and zero durations, so the same input gives
-    byte-identical reports.
-
-    Examples
-    --------
-    >>> import os
-    >>> os.environ["SOURCE_DATE_EPOCH"] = "0"
-    >>> source_date_epoch(), _iso(0)
-    (0, '1970-01-01T00:00:00Z')
-    >>> del os.environ["SOURCE_DATE_EPOCH"]
-    """
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(raw) if raw.isdigit() else None
 
 
 def _iso(epoch: int) -> str:

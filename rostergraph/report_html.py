@@ -40,6 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .report_md import (
+    SECTIONS,
+    export_command,
+    finding_order,
+    people_named,
+    privacy_note,
+    source_date_epoch,
+)
 from .safety import html_text
 
 if TYPE_CHECKING:
@@ -136,8 +144,6 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Seque
 def _more(shown: int, total: int, what: str, table: str = "") -> str:
     if total <= shown:
         return ""
-    from .report_md import export_command
-
     how = (f"Every row as CSV (PATH: the roster this report was made from): "
            f"<code>{_t(export_command(table))}</code>" if table else
            "Export everything with the Python API or <code>rostergraph query</code>.")
@@ -175,8 +181,6 @@ def _header(report: Report, privacy: str, title: str) -> str:
     prov = report.provenance()
     pol = report.policy
     fmt = prov["format"] + (f" {prov['version']}" if prov["version"] else "")
-    from .report import source_date_epoch
-
     epoch = source_date_epoch()  # reproducible output when $SOURCE_DATE_EPOCH is set
     generated = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
     return (f"<header><h1>{_t(title)}</h1>"
@@ -186,23 +190,6 @@ def _header(report: Report, privacy: str, title: str) -> str:
             f'<span class="privacy" id="privacy">privacy: {_t(privacy)}</span> '
             f'<span class="muted" style="color:#d8e4ee">{_t(privacy_note(privacy, report))}'
             f"</span></header>")
-
-
-def people_named(report: Report, privacy: str = "full") -> bool:
-    """Do the report's tables show people's names (``full`` privacy only)?"""
-    mode = getattr(getattr(report.policy, "privacy", None), "mode", "full")
-    return privacy == "full" and mode == "full"
-
-
-def privacy_note(privacy: str, report: Report) -> str:
-    """What the report shows of people under its privacy mode (the banner's text)."""
-    if people_named(report, privacy):
-        return ("people are shown by name and record id; no emails, dates of birth or "
-                "demographics")
-    if privacy == "pseudonymized":
-        return ("people are shown by keyed pseudonym only: no names, emails, dates of birth "
-                "or real person ids")
-    return "people are shown by record id only; no names, emails or dates of birth"
 
 
 def _person_cell(g: Any, pol: Any, named: bool, user_id: str) -> str:
@@ -225,8 +212,6 @@ def _record_cell(g: Any, pol: Any, kind: str, record_id: str) -> str:
 
 
 def _nav() -> str:
-    from .report_md import SECTIONS
-
     links = SECTIONS
     return "<nav>" + "".join(f'<a href="#{a}">{_t(b)}</a>' for a, b in links) + "</nav>"
 
@@ -295,7 +280,6 @@ def _plots(report: Report, dpi: int) -> str:
 
 
 def _findings(report: Report, examples: int) -> str:
-    from .report_md import finding_order
     from .rules.explain import explanations
     from .rules.registry import severity_rank
 

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +28,8 @@ from .safety import markdown_text
 if TYPE_CHECKING:
     from .report import Report
 
-__all__ = ["EXPORTS", "SECTIONS", "export_command", "finding_order", "render_markdown"]
+__all__ = ["EXPORTS", "SECTIONS", "export_command", "finding_order", "people_named",
+           "privacy_note", "render_markdown", "source_date_epoch"]
 
 #: (anchor, heading) of every report section, in order (HTML and Markdown).
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -47,6 +49,42 @@ EXPORTS: dict[str, str] = {
     "stubs": "python -c \"import rostergraph as rg; rg.RosterGraph.from_roster("
              "rg.load('PATH')).stubs().to_csv('missing.csv')\"",
 }
+
+
+def people_named(report: Report, privacy: str = "full") -> bool:
+    """Do the report's tables show people's names (``full`` privacy only)?"""
+    mode = getattr(getattr(report.policy, "privacy", None), "mode", "full")
+    return privacy == "full" and mode == "full"
+
+
+def privacy_note(privacy: str, report: Report) -> str:
+    """What the report shows of people under its privacy mode (the banner's text)."""
+    if people_named(report, privacy):
+        return ("people are shown by name and record id; no emails, dates of birth or "
+                "demographics")
+    if privacy == "pseudonymized":
+        return ("people are shown by keyed pseudonym only: no names, emails, dates of birth "
+                "or real person ids")
+    return "people are shown by record id only; no names, emails or dates of birth"
+
+
+def source_date_epoch() -> int | None:
+    """``$SOURCE_DATE_EPOCH`` as an int, when set to one (else ``None``).
+
+    With it set (the reproducible-builds convention), reports state that time as
+    the load and generation time and zero durations, so the same input gives
+    byte-identical reports.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "0"
+    >>> source_date_epoch()
+    0
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(raw) if raw.isdigit() else None
 
 
 def export_command(table: str) -> str:
@@ -251,8 +289,6 @@ def render_markdown(report: Report, *, examples: int = 5, rows: int = 50,
     privacy:
         The privacy mode; people's names are shown in ``"full"`` only.
     """
-    from .report_html import people_named, privacy_note
-
     pol = report.policy
     named = people_named(report, privacy)
     lines = ["# Roster validation report", "", (f"Privacy: {privacy}; "

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -214,3 +215,25 @@ def render_table(table: Any, fmt: str) -> str:
         return table.to_json()
     n = len(table)
     return table.to_text(width=60) + f"\n({n} row{'s' if n != 1 else ''})"
+
+
+class StderrHandler(logging.Handler):
+    """Log lines to whatever ``sys.stderr`` is at the time (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # noqa: BLE001  # pragma: no cover - logging must never break the command
+            self.handleError(record)
+
+
+def log_to_stderr(*names: str) -> None:
+    """Show the INFO lines of loggers ``names`` (why a command waits: rate-limit waits,
+    retries) on stderr, once however often it is asked."""
+    for name in names:
+        log = logging.getLogger(name)
+        if not any(isinstance(h, StderrHandler) for h in log.handlers):
+            handler = StderrHandler()
+            handler.setFormatter(logging.Formatter("rostergraph: %(message)s"))
+            log.addHandler(handler)
+            log.setLevel(logging.INFO)

@@ -20,7 +20,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import Any
 
@@ -85,18 +84,12 @@ def is_oneroster_dump(path: str) -> bool:
 def _client(args: argparse.Namespace) -> Any:
     from ..oneroster.auth import read_credentials
     from ..oneroster.client import OneRosterClient
-    from .fetch import StderrHandler
+    from ._common import log_to_stderr
 
     creds = read_credentials(env_prefix=args.credentials_env, file=args.credentials_file,
                              token_url=args.token_url)
     if not args.quiet:  # say why the command waits (429 waits, retries); never a secret
-        for name in ("rostergraph.clever", "rostergraph.oneroster"):
-            log = logging.getLogger(name)
-            if not any(isinstance(h, StderrHandler) for h in log.handlers):
-                handler = StderrHandler()
-                handler.setFormatter(logging.Formatter("rostergraph: %(message)s"))
-                log.addHandler(handler)
-                log.setLevel(logging.INFO)
+        log_to_stderr("rostergraph.clever", "rostergraph.oneroster")
     try:
         return OneRosterClient(args.oneroster, creds, auth=args.auth,
                                version=args.oneroster_version, scope=args.scope)

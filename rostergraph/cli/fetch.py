@@ -19,14 +19,14 @@ Examples
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import Any
 
 from ..clever.api import DEFAULT_BASE_URL, DEFAULT_TOKEN_ENV, MAX_LIMIT, CleverClient, read_token
+from ._common import log_to_stderr
 from ._oneroster import add_oneroster_options
 
-__all__ = ["StderrHandler", "add_api_options", "add_fetch", "clever_client"]
+__all__ = ["add_api_options", "add_fetch", "clever_client"]
 
 _FETCH_EPILOG = """examples:
   export CLEVER_TOKEN=...            # the district-app bearer token
@@ -81,26 +81,11 @@ def add_fetch(sub: Any) -> None:
     p.set_defaults(func=_cmd_fetch)
 
 
-class StderrHandler(logging.Handler):
-    """Log lines to whatever ``sys.stderr`` is at the time (tests swap it)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-        except Exception:  # noqa: BLE001  # pragma: no cover - logging must never break the command
-            self.handleError(record)
-
-
 def clever_client(args: argparse.Namespace, base_url: str) -> CleverClient:
     """The Clever API client for ``args`` (its token read from the environment or a file)."""
     token = read_token(env=args.token_env, file=args.token_file)
     if not args.quiet:  # say why the command is waiting (429 waits, retries); never the token
-        log = logging.getLogger("rostergraph.clever")
-        if not any(isinstance(h, StderrHandler) for h in log.handlers):
-            handler = StderrHandler()
-            handler.setFormatter(logging.Formatter("rostergraph: %(message)s"))
-            log.addHandler(handler)
-            log.setLevel(logging.INFO)
+        log_to_stderr("rostergraph.clever")
     return CleverClient(token, base_url=base_url)
 
 

@@ -318,16 +318,9 @@ _ROLES = attrgetter("roles")
 _NAME = attrgetter("name")
 _EMAIL = attrgetter("email")
 _DISTRICT = attrgetter("district")
-_SCHOOL = attrgetter("school")
-_COURSE = attrgetter("course")
-_TERM = attrgetter("term_id")
-_STUDENTS = attrgetter("students")
 _TEACHERS = attrgetter("teachers")
 _TEACHER = attrgetter("teacher")
 _GRADE = attrgetter("grade")
-_STUDENT = attrgetter("student")
-_RELATIONSHIP = attrgetter("relationship")
-_TYPE = attrgetter("type")
 _STUDENT_BIT, _TEACHER_BIT, _STAFF_BIT, _ADMIN_BIT, _CONTACT_BIT = (
     ROLE_BITS[r] for r in ("student", "teacher", "staff", "district_admin", "contact"))
 
@@ -343,18 +336,6 @@ def _refs(vals: list[Any], base: int, rows: array, refs: list[Any]) -> None:
             rows.append(i)
             refs.append(v)
 
-
-class _NoRoles(NamedTuple):
-    """A user's roles when the object gives none."""
-
-    student: None = None
-    teacher: None = None
-    staff: None = None
-    district_admin: None = None
-    contact: None = None
-
-
-_NO_ROLES = _NoRoles()
 
 #: Relations whose first column counts the references of each row (not a row per
 #: reference) while a :class:`Columns` collects them.

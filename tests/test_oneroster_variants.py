@@ -5,6 +5,7 @@ problem naming its file and line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,25 @@ def test_a_repeated_enrollment_id_is_a_duplicate_id_problem(shape: str, tmp_path
     assert r.sections["c1"].students == ("s1",)
     assert r.sections["c2"].students == ("s1",)  # s2's row repeated e2: not loaded
     assert r.sections["c1"].teacher == "t1"
+
+
+def test_repeated_rows_keep_their_text_in_the_problem(tmp_path: Path) -> None:
+    """A second ``users.csv``, ``classes.csv`` or ``demographics.csv`` row with a seen
+    ``sourcedId`` is not loaded, so its cells live on in the problem's ``raw`` (the row's
+    text, a password cell left out): nothing a file gave is lost."""
+    users = USERS + "s1,active,2024-01-01,true,sB,student,s1b,,Other,Name,,S1B,,,,,05,pw\n"
+    classes = CLASSES + "c1,active,2024-01-01,Music,05,,MU-1,scheduled,,sB,,,,3\n"
+    demo = DEMO_HEAD + ("s1,active,2024-01-01,2015-04-14,female,,,,,,,,,,,\n"
+                        "s1,active,2024-01-01,2016-01-01,male,,,,,,,,,,,\n")
+    r = read_oneroster(bundle(tmp_path, users_csv=users, classes_csv=classes,
+                              demographics_csv=demo))
+    dups = {p.file: p for p in r.problems if p.code == "duplicate_id"}
+    assert sorted(dups) == ["classes.csv", "demographics.csv", "users.csv"]
+    raws = {f: json.loads(p.raw or "null") for f, p in dups.items()}
+    assert raws["users.csv"]["givenName"] == "Other" and "password" not in raws["users.csv"]
+    assert raws["classes.csv"]["title"] == "Music"
+    assert raws["demographics.csv"]["birthDate"] == "2016-01-01"
+    assert r.users["s1"].name.first == "Stu" and r.sections["c1"].name == "Math"
 
 
 # --- header spellings -------------------------------------------------------------------

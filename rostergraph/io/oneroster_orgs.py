@@ -16,6 +16,7 @@ import orjson
 
 from ..model import parse_date
 from ..roster import raw_text
+from .csv_rowchecks import row_text
 from .csvutil import split_ids, split_list
 from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge, share_values
 from .oneroster_cols import PREFIX, org_type
@@ -221,7 +222,7 @@ def read_classes(rd: _Reader) -> None:
         if sid in rd.sections:
             rd.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
                          "record is kept", file="classes.csv", line=line,
-                         kind="sections", record_id=sid)
+                         kind="sections", record_id=sid, raw=row_text(row))
             continue
         share_values(d, SHARED_SECTION_FIELDS, shared)
         rd.sections[sid] = d

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .csv_rowchecks import row_text
 from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, is_true
 
 __all__ = ["read_demographics", "read_user_profiles"]
@@ -53,7 +54,7 @@ def read_demographics(r: Any) -> None:
         if sid in seen:  # as users.csv: the first row is kept
             r.b.problem("duplicate_id", f"duplicate demographics id {sid!r}: the first row "
                         "is kept", file="demographics.csv", line=line, kind="users",
-                        record_id=sid)
+                        record_id=sid, raw=row_text(row))
             continue
         if sid:
             seen.add(sid)

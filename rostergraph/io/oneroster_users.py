@@ -262,7 +262,7 @@ def read_users(rd: _Reader) -> None:
         if sid in rd.alias:
             rd.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
                          "is kept", file="users.csv", line=line, kind="users",
-                         record_id=sid)
+                         record_id=sid, raw=row_text(row))
             continue
         rd.alias[sid] = uid
         u = rd.users.get(uid)

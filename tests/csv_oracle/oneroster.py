@@ -416,7 +416,7 @@ class _Reader:
             if sid in self.sections:
                 self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
                                "record is kept", file="classes.csv", line=line,
-                               kind="sections", record_id=sid)
+                               kind="sections", record_id=sid, raw=_row_text(row))
                 continue
             self.sections[sid] = d
             self.where[("sections", sid)] = ("classes.csv", line)
@@ -542,7 +542,7 @@ class _Reader:
             if sid in self.alias:
                 self.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
                                "is kept", file="users.csv", line=line, kind="users",
-                               record_id=sid)
+                               record_id=sid, raw=_row_text(row))
                 continue
             self.alias[sid] = uid
             u = self.users.get(uid)

@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 
@@ -44,10 +45,7 @@ class _Fallback:
 #: Returned by a converter when the record needs the general path.
 FALLBACK: Any = _Fallback()
 
-_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
-
-
-def converter(cls: type) -> Callable[[Any], Any]:
+def _converter(cls: type) -> Callable[[Any], Any]:
     """The compiled fast converter of a record class (cached).
 
     Like :func:`~rostergraph.model.record_from_dict`, it names the fields sent
@@ -59,11 +57,11 @@ def converter(cls: type) -> Callable[[Any], Any]:
     >>> sorted(converter(Term)({"id": "t1", "name": None}).nulls)
     ['name']
     """
-    conv = _CONVERTERS.get(cls)
-    if conv is None:
-        conv = _compile(cls)
-        _CONVERTERS[cls] = conv
-    return conv
+    return _compile(cls)
+
+
+#: :func:`_converter`, compiled once per record class (a pure function of it).
+converter: Callable[[type], Callable[[Any], Any]] = cache(_converter)
 
 
 def _compile(cls: type) -> Callable[[Any], Any]:

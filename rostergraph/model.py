@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
@@ -512,21 +512,18 @@ RECORD_CLASSES: dict[str, type[District | School | Term | Course | Section | Use
 
 # --- generic conversion ----------------------------------------------------
 
-# (name, kind, nested class) per class, computed once.
-_SPECS: dict[type, tuple[tuple[str, str, type[Any] | None], ...]] = {}
-_OBJECT_FIELDS: dict[type, tuple[str, ...]] = {}  # (like _SPECS: derived from a class, never changed)
+def _schema_fields(cls: type) -> tuple[tuple[str, str, type[Any] | None], ...]:
+    """``(name, kind, nested class)`` of each of a record class's schema fields."""
+    return tuple(
+        (a.name, a.metadata["kind"], a.metadata.get("cls"))
+        for a in attrs.fields(cls)
+        if a.metadata.get("kind") not in ("extra", "nulls")
+    )
 
 
-def _spec(cls: type) -> tuple[tuple[str, str, type[Any] | None], ...]:
-    s = _SPECS.get(cls)
-    if s is None:
-        s = tuple(
-            (a.name, a.metadata["kind"], a.metadata.get("cls"))
-            for a in attrs.fields(cls)
-            if a.metadata.get("kind") not in ("extra", "nulls")
-        )
-        _SPECS[cls] = s
-    return s
+#: :func:`_schema_fields`, computed once per class (a pure function of it).
+_spec: Callable[[type], tuple[tuple[str, str, type[Any] | None], ...]] = functools.cache(
+    _schema_fields)
 
 
 _JSON_TYPE = {str: "string", int: "number", float: "number", bool: "boolean", list: "array",
@@ -707,12 +704,12 @@ def _add_mistyped(record: Any, prefix: str, out: set[str]) -> None:
             _add_mistyped(value, f"{prefix}{name}.", out)
 
 
-def _object_fields(cls: type) -> tuple[str, ...]:
+def _nested_object_fields(cls: type) -> tuple[str, ...]:
     """The names of a record class's nested-object fields."""
-    got = _OBJECT_FIELDS.get(cls)
-    if got is None:
-        got = _OBJECT_FIELDS[cls] = tuple(name for name, kind, _ in _spec(cls) if kind == _OBJ)
-    return got
+    return tuple(name for name, kind, _ in _spec(cls) if kind == _OBJ)
+
+
+_object_fields: Callable[[type], tuple[str, ...]] = functools.cache(_nested_object_fields)
 
 
 def record_to_dict(record: Any, *, nulls: bool = True) -> dict[str, Any]:

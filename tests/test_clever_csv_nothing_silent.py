@@ -11,6 +11,7 @@ import pytest
 
 import rostergraph
 from rostergraph.io.clever_csv import course_id, read_clever_csv
+from tests.test_csv_equivalence import assert_same
 
 _BASE = {
     "schools.csv": "School_id,School_name\nsA,Alpha\nsB,Beta\n",
@@ -165,3 +166,23 @@ def test_a_duplicate_section_row_keeps_its_text(tmp_path: Path) -> None:
     assert (dup.file, dup.line, dup.record_id) == ("sections.csv", 3, "se1")
     assert json.loads(dup.raw)["Term_name"] == "Spring"
     assert r.terms[r.sections["se1"].term_id].name == "Fall"
+
+
+def test_a_students_later_row_fills_empty_cells_and_keeps_its_other_values(
+        tmp_path: Path) -> None:
+    """A student on two rows (two schools): a cell the first row leaves empty takes the
+    later row's value (an empty cell gives no value), and a later value that differs from
+    the one kept is a problem whose ``raw`` holds the later row, so nothing is lost (the
+    later email was dropped and its conflicting name named only by column)."""
+    students = ("School_id,Student_id,First_name,Last_name,Student_email,Grade,Frl\n"
+                "sA,st1,Ann,Fake,,4,\n"
+                "sB,st1,Ann,Faux,ann@example.org,4,Y\n")
+    d = _folder(tmp_path, **{"students.csv": students})
+    r = assert_same("sftp", d)  # (the row-by-row oracle reads it the same)
+    u = r.users["st1"]
+    assert u.email == "ann@example.org" and u.name.last == "Fake"
+    assert u.roles.student.schools == ("sA", "sB")
+    assert _said(r, "students.csv") == [(3, "Last_name", "st1")]
+    p = next(p for p in r.problems if p.file == "students.csv")
+    assert json.loads(p.raw or "{}")["Last_name"] == "Faux"
+    _strict_raises(d)

@@ -226,8 +226,9 @@ class _Reader(RowReader):
                 at = self.user_where[uid_final]
                 self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "
                                f"{at[1]}) with other values in {', '.join(differ)}: the first "
-                               "values are kept", file=file, line=line, kind="users",
-                               record_id=uid_final, field=differ[0])
+                               "values are kept (this row's are in raw)", file=file, line=line,
+                               kind="users", record_id=uid_final, field=differ[0],
+                               raw=row_text(row))
             self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)

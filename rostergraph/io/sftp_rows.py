@@ -185,7 +185,8 @@ class RowReader:
 
     def _fill(self, d: dict[str, Any], row: dict[str, str], file: str) -> list[str]:
         """Put the row's cells on ``d``; a value already there (from an earlier row of the
-        same user) stays. Returns the columns whose cell differs from the value kept."""
+        same user) stays, but an empty one (no value given) takes the row's. Returns the
+        columns whose cell differs from the value kept."""
         fields, extra, _, _ = self.plans[file]
         differ = []
         for parents, run in fields:  # (in the table's order: keys keep it)
@@ -196,12 +197,18 @@ class RowReader:
                     nxt = cur[part] = {}
                 cur = nxt
             for col, key in run:
-                if key not in cur:
-                    cur[key] = row[col]
-                elif cur[key] != row[col]:
+                v = row[col]
+                if cur.get(key, "") == "":  # (absent, or an empty cell of an earlier row)
+                    if key not in cur or v:
+                        cur[key] = v
+                elif cur[key] != v:
                     differ.append(col)
         for col, key in extra:
-            if d.setdefault(key, row[col]) != row[col]:
+            v = row[col]
+            if d.get(key, "") == "":
+                if key not in d or v:
+                    d[key] = v
+            elif d[key] != v:
                 differ.append(col)
         return differ
 

@@ -307,14 +307,23 @@ class _Reader:
                 cur: Any = d
                 for part in path.split(".")[:-1]:
                     cur = cur.get(part) if isinstance(cur, dict) else None
-                if not (isinstance(cur, dict) and path.rsplit(".", 1)[-1] in cur):
-                    set_path(d, path, v)
-                elif cur[path.rsplit(".", 1)[-1]] != v:
+                key = path.rsplit(".", 1)[-1]
+                kept = cur.get(key, "") if isinstance(cur, dict) else ""
+                if kept == "":  # absent, or empty in an earlier row: a value given fills it
+                    if not (isinstance(cur, dict) and key in cur) or v:
+                        set_path(d, path, v)
+                elif kept != v:
                     differ.append(col)
         teachers, groups = self.numbered[file]
         taken = _KNOWN[file] | set(teachers) | {c for _, g in groups for c in g.values()}
         for col, v in row.items():
-            if col not in taken and d.setdefault(_PREFIX + col, v) != v:
+            if col in taken:
+                continue
+            kept = d.get(_PREFIX + col, "")
+            if kept == "":
+                if _PREFIX + col not in d or v:
+                    d[_PREFIX + col] = v
+            elif kept != v:
                 differ.append(col)
         return differ
 
@@ -429,8 +438,9 @@ class _Reader:
                 at = self.user_where[uid_final]
                 self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "
                                f"{at[1]}) with other values in {', '.join(differ)}: the first "
-                               "values are kept", file=file, line=line, kind="users",
-                               record_id=uid_final, field=differ[0])
+                               "values are kept (this row's are in raw)", file=file, line=line,
+                               kind="users", record_id=uid_final, field=differ[0],
+                               raw=_row_text(row))
             self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import orjson
 
 from ..roster import RosterBuilder, raw_text
@@ -63,8 +64,6 @@ def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:
     >>> rows_text(t, [1])
     {1: '{"id":"2"}'}
     """
-    import numpy as np
-
     at = sorted(set(rows))
     if not at:
         return {}

@@ -35,10 +35,10 @@ from .arrow_np import numpy_of
 from .csv_rowchecks import rows_text
 from .csvutil import CsvTable
 
-__all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID",
-           "NO_ENROLLMENT_ID_COLUMN", "OTHER_ROLES_KEY", "canonical_role",
-           "empty_cells", "encoded_or_empty", "enrollment_elsewhere", "filled_rows", "first_rows", "keep_other_role",
-           "live_status", "oneroster_enrollments", "padded_message", "school_disagrees", "sftp_enrollments",
+__all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLUMN",
+           "OTHER_ROLES_KEY", "canonical_role", "empty_cells", "encoded_or_empty",
+           "enrollment_elsewhere", "filled_rows", "first_rows", "keep_other_role", "live_status",
+           "oneroster_enrollments", "padded_message", "school_disagrees", "sftp_enrollments",
            "truthy", "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no

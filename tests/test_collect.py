@@ -20,7 +20,7 @@ import rostergraph
 from rostergraph.errors import FormatError
 from rostergraph.graph import RosterGraph
 from rostergraph.io.collect import COLLECTED, ColumnarBuilder
-from rostergraph.io.write import write_oneroster
+from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.lazy import LazyRecords
 from rostergraph.model import KINDS, RECORD_CLASSES

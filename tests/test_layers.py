@@ -171,14 +171,6 @@ def test_readers_never_import_the_graph_cache_rules_or_cli() -> None:
             assert _layer(src) == CLI_LAYER, (a, b)
 
 
-#: Groups of modules that import each other today (imports inside functions count). May
-#: only shrink.
-ALLOWED_CYCLES: list[set[str]] = [
-    {"rostergraph.io.write", "rostergraph.io.write_oneroster",
-     "rostergraph.io.write_oneroster_kept"},
-]
-
-
 def test_no_import_cycles() -> None:
     """No modules import each other, directly or around a loop, even from inside a function
     (an import moved into a function to dodge a cycle still makes one); only imports that
@@ -187,10 +179,8 @@ def test_no_import_cycles() -> None:
     for p in PACKAGE.rglob("*.py"):
         src = _plain(_module(p))
         g.add_edges_from((src, _plain(m)) for m in _imports(p, run_time=True))
-    cycles = [set(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
-    assert [c for c in cycles if c not in ALLOWED_CYCLES] == []
-    assert [c for c in ALLOWED_CYCLES if c not in cycles] == [], \
-        "fixed: remove these from ALLOWED_CYCLES"
+    cycles = [sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1]
+    assert cycles == []
 
 
 def test_modules_stay_short() -> None:

@@ -9,7 +9,7 @@ the table in ``docs/formats.md``: orgs → districts and schools, academicSessio
 courses, classes → sections, users (+ 1.2 roles) → users with Clever roles, enrollments →
 ``section.students`` / ``teachers``; columns without a Clever field are kept in ``extra``
 as ``oneroster.<column>``, and the extension columns ``metadata.rostergraph.clever`` /
-``metadata.rostergraph.userId`` (written by :func:`rostergraph.io.write.write_oneroster`)
+``metadata.rostergraph.userId`` (written by :func:`rostergraph.io.write_oneroster.write_oneroster`)
 restore what OneRoster cannot hold. Role values are matched ignoring case (``Student`` is
 ``student``).
 
@@ -22,7 +22,7 @@ Examples
 --------
 >>> import rostergraph, tempfile, pathlib
 >>> out = pathlib.Path(tempfile.mkdtemp()) / "or"
->>> from rostergraph.io.write import write_oneroster
+>>> from rostergraph.io.write_oneroster import write_oneroster
 >>> _ = write_oneroster(rostergraph.sample(), out)
 >>> r = read_oneroster(out)
 >>> r.provenance.format, r.provenance.version, len(r.sections) == len(rostergraph.sample().sections)
@@ -531,7 +531,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     Examples
     --------
     >>> import rostergraph, tempfile, pathlib
-    >>> from rostergraph.io.write import write_oneroster
+    >>> from rostergraph.io.write_oneroster import write_oneroster
     >>> z = pathlib.Path(tempfile.mkdtemp()) / "bundle.zip"
     >>> _ = write_oneroster(rostergraph.sample(), z)
     >>> len(read_oneroster(z).users) == len(rostergraph.sample().users)

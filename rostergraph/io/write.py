@@ -58,15 +58,6 @@ __all__ = [
 TARGETS = ("clever-json", "clever-jsonl", "clever-csv", "oneroster")
 
 
-def __getattr__(name: str) -> Any:
-    # ``from rostergraph.io.write import write_oneroster`` keeps working (it moved)
-    if name == "write_oneroster":
-        from .write_oneroster import write_oneroster
-
-        return write_oneroster
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # --- atomic files and the report -----------------------------------------------------
 
 

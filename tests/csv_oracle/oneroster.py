@@ -842,7 +842,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     Examples
     --------
     >>> import rostergraph, tempfile, pathlib
-    >>> from rostergraph.io.write import write_oneroster
+    >>> from rostergraph.io.write_oneroster import write_oneroster
     >>> z = pathlib.Path(tempfile.mkdtemp()) / "bundle.zip"
     >>> _ = write_oneroster(rostergraph.sample(), z)
     >>> len(read_oneroster(z).users) == len(rostergraph.sample().users)

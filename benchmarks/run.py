@@ -114,7 +114,7 @@ def ensure_csv(jsonl: Path, fmt: str) -> Path:
 _CONVERT = """
 import sys
 import rostergraph
-from rostergraph.io.write import write_oneroster
+from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
 src, dst, fmt = sys.argv[1:4]
 (write_oneroster if fmt == "oneroster" else write_clever_csv)(rostergraph.load(src), dst)

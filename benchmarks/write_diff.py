@@ -47,7 +47,8 @@ try:
         d.reach_changes(); d.hold_reasons(); d.render("text")
         what = repr(d)
     else:
-        from rostergraph.io.write import write_clever_json, write_oneroster
+        from rostergraph.io.write import write_clever_json
+        from rostergraph.io.write_oneroster import write_oneroster
         from rostergraph.io.write_sftp import write_clever_csv
         c = time.process_time()
         if step == "oneroster":

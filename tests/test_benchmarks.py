@@ -81,7 +81,7 @@ def test_validate_cpu_script_times_validate_on_a_small_district(tmp_path: Path) 
 def test_load_validate_script_on_a_small_csv_district(tmp_path: Path) -> None:
     """benchmarks/load_validate.py times load, build and validate of a CSV folder."""
     import rostergraph
-    from rostergraph.io.write import write_oneroster
+    from rostergraph.io.write_oneroster import write_oneroster
     from rostergraph.synth import write_district
 
     d = write_district(tmp_path / "d", students=300, seed=3)

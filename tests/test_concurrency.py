@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import rostergraph
-from rostergraph.io.write import write_oneroster
+from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.synth import write_district
 

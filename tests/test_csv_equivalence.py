@@ -27,7 +27,7 @@ import rostergraph
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.limits import Limits
 from rostergraph.io.oneroster import read_oneroster
-from rostergraph.io.write import write_oneroster
+from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.model import KINDS
 from rostergraph.synth import write_district

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from rostergraph.io import csv_arrow, csvutil
 from rostergraph.io.limits import Limits
-from rostergraph.io.write import write_oneroster
+from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.roster import RosterBuilder
 from tests.test_csv_equivalence import assert_same, district

@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 import rostergraph
 from rostergraph.diff.render import render_diff
 from rostergraph.graph import RosterGraph
-from rostergraph.io.write import write_clever_json, write_oneroster
+from rostergraph.io.write import write_clever_json
+from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.model import Name, Roles, School, Section, StudentRole, TeacherRole, User
 from rostergraph.privacy import MODES, PrivacyPolicy

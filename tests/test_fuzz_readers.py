@@ -199,7 +199,8 @@ _EXPORTS: dict[str, Path] = {}
 def _export(fmt: str) -> Path:
     """A real export of the sample district in ``fmt`` (written once per session)."""
     if fmt not in _EXPORTS:
-        from rostergraph.io.write import write_clever_json, write_oneroster
+        from rostergraph.io.write import write_clever_json
+        from rostergraph.io.write_oneroster import write_oneroster
         from rostergraph.io.write_sftp import write_clever_csv
 
         d = Path(tempfile.mkdtemp(prefix=f"rg-fuzz-{fmt}-"))

@@ -489,7 +489,8 @@ def test_enrollment_dates_no_record_keeps_are_told(tmp_path: Path) -> None:
 def test_users_csv_passwords_are_never_kept(tmp_path: Path) -> None:
     """A ``users.csv`` ``password`` is a login credential: it is not kept on the record (so
     no writer, export or report can carry it), and a note counts the passwords left out."""
-    from rostergraph.io.write import write_clever_json, write_oneroster
+    from rostergraph.io.write import write_clever_json
+    from rostergraph.io.write_oneroster import write_oneroster
 
     src = _write(tmp_path / "b", {
         "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"

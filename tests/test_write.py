@@ -16,7 +16,8 @@ import pytest
 import rostergraph
 from rostergraph.cli import main
 from rostergraph.io.convert import convert
-from rostergraph.io.write import write_clever_json, write_oneroster
+from rostergraph.io.write import write_clever_json
+from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.model import record_to_dict
 

@@ -74,7 +74,6 @@ __all__ = [
 ]
 
 
-
 @attrs.frozen(slots=True, eq=False)
 class Relation:
     """One relation as CSR arrays in both directions.
@@ -159,8 +158,6 @@ class _Index(dict):  # type: ignore[type-arg]
         i = len(self)
         self[key] = i
         return i
-
-
 
 
 def _record_index(recs: Any) -> _Index:
@@ -354,13 +351,13 @@ class RosterGraph:
             n_records[kind] = len(recs)
         # the holding record's end is a position; the other end is an id reference
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, (sk, dk, _, held_by) in RELATION_SPECS.items():
-            pos, refs = cols[held_by][name][:2]
+        for name, spec in RELATION_SPECS.items():
+            pos, refs = cols[spec.held_by][name][:2]
             pos = np.asarray(pos, dtype=np.int32)
-            if RELATION_SPECS[name].ref_is_src:
-                coded[name] = (_codes(index[sk], refs), pos)
+            if spec.ref_is_src:
+                coded[name] = (_codes(index[spec.src], refs), pos)
             else:
-                coded[name] = (pos, _codes(index[dk], refs))
+                coded[name] = (pos, _codes(index[spec.dst], refs))
         ids: dict[str, np.ndarray] = {}
         for kind in NODE_KINDS:
             recs = roster.records(RECORDS_OF[kind])

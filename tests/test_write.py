@@ -394,3 +394,25 @@ def test_clever_json_envelope_with_a_lone_surrogate_keeps_its_bytes(tmp_path: Pa
                     for r in rostergraph.load(src_dir).users.values()],
            "links": [{"rel": "self", "uri": "/v3.0/users"}]}
     assert (tmp_path / "out" / "users.json").read_bytes() == _dumps(env)
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+@pytest.mark.parametrize("roles", [{"student": {"school": "s1"}}, {"staff": {}},
+                                   {"contact": {"student_relationships": []}}])
+def test_a_user_without_a_district_reads_back_without_one_through_oneroster(
+        tmp_path: Path, version: str, roles: dict[str, object]) -> None:
+    """A user with no ``district`` in a one-district roster reads back from OneRoster with
+    none: the reader fills a role row's district from its orgs or the sole district, so
+    the writer carries the absence — it read back as the sole district (and a district
+    admin then saw the user)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "districts.jsonl").write_text('{"id": "d1", "name": "D"}\n', encoding="utf-8")
+    (src / "schools.jsonl").write_text('{"id": "s1", "district": "d1"}\n', encoding="utf-8")
+    (src / "users.jsonl").write_text(json.dumps({"id": "u1", "roles": roles}) + "\n",
+                                     encoding="utf-8")
+    before = rostergraph.load(src)
+    write_oneroster(before, tmp_path / "or", version=version)
+    after = rostergraph.load(tmp_path / "or")
+    assert after.users["u1"].district is None
+    assert record_to_dict(after.users["u1"]) == record_to_dict(before.users["u1"])

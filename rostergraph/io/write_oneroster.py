@@ -498,7 +498,7 @@ def _user_columns(rec: Any, c: _Carry, roster: Roster, district: str | None,
     extra keys (those in ``fill`` filling ``row``'s cells, see :func:`_fill`)."""
     c.d.pop(PREFIX + "enabledUser", None)  # (in the row already)
     if district is not None and (district not in roster.districts or not _district_reads_back(
-            rec, roster, district, sole)):
+            rec, roster, district, sole)) or district is None and _fills_district(rec, roster, sole):
         c.keep("district", district)
     extra_cols = c.columns()
     _fill(row, extra_cols, c, fill)
@@ -628,6 +628,16 @@ def _user_profiles(rec: Any, c: _Carry, sheets: dict[str, _Sheet], uid: str) -> 
     for prof in profiles:
         sheets["userProfiles"].add({**{k: v for k, v in prof.items() if k != "password"},
                                     "userSourcedId": uid})
+
+
+def _fills_district(rec: Any, roster: Roster, sole: str | None) -> bool:
+    """Whether the reader gives a user written without a district one: a role row's orgs'
+    district, else the sole district."""
+    r = rec.roles
+    ids = [s for x in (r.student, r.teacher) if x is not None for s in (x.school, *(x.schools or ()))]
+    ids += list(r.staff.schools or ()) if r.staff is not None else []
+    return bool(r.names) and (sole is not None or any(
+        s in roster.schools and roster.schools[s].district for s in ids))
 
 
 def _district_reads_back(rec: Any, roster: Roster, district: str, sole: str | None) -> bool:

@@ -416,3 +416,24 @@ def test_a_user_without_a_district_reads_back_without_one_through_oneroster(
     after = rostergraph.load(tmp_path / "or")
     assert after.users["u1"].district is None
     assert record_to_dict(after.users["u1"]) == record_to_dict(before.users["u1"])
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_a_district_admin_of_a_district_id_with_a_comma_stays_one(tmp_path: Path,
+                                                                   version: str) -> None:
+    """A district admin whose district id holds a comma reads back from OneRoster as that
+    district's admin: 1.1's ``orgSourcedIds`` is a comma list, in which the id read as two
+    undelivered orgs (the user became staff at two schools ``d`` and ``1``)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "districts.jsonl").write_text('{"id": "d,1", "name": "D"}\n', encoding="utf-8")
+    (src / "users.jsonl").write_text(
+        '{"id": "u1", "district": "d,1", "roles": {"district_admin": {}}}\n'
+        '{"id": "u2", "district": "d,1", "roles": {"district_admin": {}, "teacher": {}}}\n',
+        encoding="utf-8")
+    before = rostergraph.load(src)
+    report = write_oneroster(before, tmp_path / "or", version=version)
+    after = rostergraph.load(tmp_path / "or")
+    for uid in ("u1", "u2"):
+        assert record_to_dict(after.users[uid]) == record_to_dict(before.users[uid])
+    assert "dropped" not in report["how"].tolist()

@@ -446,10 +446,14 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                        username=c.take("roles.staff.credentials.district_username"))
         elif role == "district_admin":
             known = district is not None and district in roster.districts
-            row.update(role="administrator" if known else "districtAdministrator",
-                       orgSourcedIds=district or "")
-            if not known:
-                report.add("users", "roles.district_admin (district not delivered: role "
+            listed = not district or _list_ok([district])  # (else no comma list's item)
+            row.update(role="administrator" if known and listed else "districtAdministrator",
+                       orgSourcedIds=(district or "") if listed else "")
+            if not listed:
+                c.keep("district", district)
+            if not (known and listed):
+                why = "not delivered" if listed else "id with a comma"
+                report.add("users", f"roles.district_admin (district {why}: role "
                            "districtAdministrator, a OneRoster 1.2 value)", "changed")
         elif role == "contact":
             orole, agents = _contact_role(rec, c)

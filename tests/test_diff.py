@@ -224,6 +224,39 @@ def test_user_reid_by_email_and_name_when_no_sis() -> None:
         ("a", "b", "email+name")]
 
 
+def test_employees_sharing_an_email_both_reidentified_match_by_sis_id() -> None:
+    """A teacher and a staff user who share an email and name (RG-USR-002's quirk), both
+    re-created under new ids with their sis_id / staff_id, are two re-identifications:
+    email+name is tried only where sis_id+role matched nothing (it tied all four into one
+    ambiguous group: two users removed and two added)."""
+    old = Roster(users=[_teacher("T", "T-7", "e@d.org", name=PAT),
+                        _teacher("S", "", "e@d.org", staff_id="ST-7", teacher=False, name=PAT)])
+    new = Roster(users=[_teacher("T2", "T-7", "e@d.org", name=PAT),
+                        _teacher("S2", "", "e@d.org", staff_id="ST-7", teacher=False, name=PAT)])
+    d = diff(old, new)
+    assert d.ambiguous == [] and d.merges == []
+    assert [(c.old_id, c.new_id, c.key) for c in d.records(change="reidentified")] == [
+        ("S", "S2", "email+name, sis_id+role"), ("T", "T2", "email+name, sis_id+role")]
+    assert len(d.reach_changes()) == 0
+
+
+def test_contact_matched_by_sis_id_leaves_email_and_name_to_the_other() -> None:
+    """Two contacts with one email and name, one with an sis_id and one without, both
+    re-created: the first matches on sis_id+role, the second on email+name (contacts do
+    not merge, so the matched one is no candidate of the other's key; all four were one
+    ambiguous group)."""
+    def contact(uid: str, sis: str | None) -> User:
+        return User(id=uid, district="d1", email="p@x.org", name=PAT,
+                    roles=Roles(contact=ContactRole(sis_id=sis)))
+
+    old = Roster(users=[contact("C1", "P-1"), contact("C2", None)])
+    new = Roster(users=[contact("N1", "P-1"), contact("N2", None)])
+    d = diff(old, new)
+    assert d.ambiguous == []
+    assert [(c.old_id, c.new_id, c.key) for c in d.records(change="reidentified")] == [
+        ("C1", "N1", "email+name, sis_id+role"), ("C2", "N2", "email+name")]
+
+
 def test_teacher_and_staff_merge_into_new_user() -> None:
     """One teacher and one staff user sharing an email become one new user with both roles."""
     old = Roster(users=[_teacher("T", "T-7", "e@d.org", name=PAT),

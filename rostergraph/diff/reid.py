@@ -255,11 +255,14 @@ def match_users(removed: Mapping[str, Any], added: Mapping[str, Any],
         sis.setdefault(node, {}).update(_sis_keys(u))
     uf = _UnionFind()
     used: dict[Any, set[str]] = defaultdict(set)
+    by_sis: set[tuple[str, str]] = set()  # nodes sis_id+role matched: email+name is their else
 
     def link(a: tuple[str, str], b: tuple[str, str], key: str) -> None:
         if a != b:
             uf.union(a, b)
             used[(a, b)].add(key)
+            if key == "sis_id+role":
+                by_sis.update((a, b))
 
     for key_name, key_of in (("sis_id+role", _sis_items), ("email+name", _email_items)):
         groups: dict[Any, tuple[list[Any], list[Any]]] = defaultdict(lambda: ([], []))
@@ -267,9 +270,17 @@ def match_users(removed: Mapping[str, Any], added: Mapping[str, Any],
             for node, u in nodes:
                 for k in key_of(u):
                     groups[k][side].append(node)
-        for olds, news in groups.values():
+        for gk, (olds, news) in groups.items():
             if not olds or not news:
                 continue
+            # email+name is sis_id+role's else: it ties a user sis_id+role matched to no one
+            # else, but an employee's match to another employee (a merge or a split)
+            emp = key_name == "email+name" and gk[1] == "employee"
+            if key_name == "email+name" and len(olds) * len(news) > _GROUP_CAP:
+                olds = [a for a in olds if a not in by_sis]
+                news = [b for b in news if b not in by_sis]
+                if not olds or not news:
+                    continue
             if len(olds) * len(news) > _GROUP_CAP:
                 # a crowded key: one component (ambiguous), no pairwise checks
                 for node in olds[1:] + news:
@@ -277,7 +288,12 @@ def match_users(removed: Mapping[str, Any], added: Mapping[str, Any],
                 continue
             for a in olds:
                 for b in news:
-                    if key_name == "sis_id+role" or not _conflict(sis[a], sis[b]):
+                    if key_name == "sis_id+role":
+                        link(a, b, key_name)
+                    elif a in by_sis and b in by_sis or not emp and (a in by_sis or b in by_sis):
+                        if uf.find(a) == uf.find(b):  # (it only names the key then)
+                            used[(a, b)].add(key_name)
+                    elif not _conflict(sis[a], sis[b]):
                         link(a, b, key_name)
     comps: dict[Any, list[tuple[str, str]]] = defaultdict(list)
     for node in list(uf.parent):

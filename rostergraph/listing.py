@@ -54,7 +54,7 @@ def _school_filter(g: RosterGraph, school: str | None, relation: str) -> np.ndar
     """Node indices of the sources linked to ``school`` by ``relation`` (None: no filter)."""
     if school is None:
         return None
-    s = g.index_of("school", school)
+    s = g.index_of("school", school, allow_missing=True)  # (a place is known by its id)
     rel = g.relations[relation]
     return np.unique(rel.src[rel.dst == s])
 
@@ -92,7 +92,8 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
     ValueError
         For an unknown ``kind``.
     UnknownIdError
-        For a ``school`` id that is not in the roster.
+        For a ``school`` id that is not in the roster (a school id referenced without a
+        record is a school: its records are listed).
 
     Examples
     --------
@@ -135,7 +136,7 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
     if kind == "sections":
         idx = np.arange(n_sec)
         if school is not None:
-            s = g.index_of("school", school)
+            s = g.index_of("school", school, allow_missing=True)
             at = g.relations["taught_at"]
             idx = np.unique(at.src[(at.dst == s) & (at.src < n_sec)])
         secs = g.ids("section")[idx]
@@ -153,24 +154,25 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
         t = Table(cols, name=kind)
         return _name_filter(t, "name", name) if name else t
     idx = np.arange(n_sc)
-    if school is not None:
-        idx = np.array([g.index_of("school", school)], dtype=np.int64)
+    if school is not None:  # (a school known only by id too)
+        idx = np.array([g.index_of("school", school, allow_missing=True)], dtype=np.int64)
     schools = g.ids("school")[idx]
     roles = g.roles
+    n_all = len(g.ids("school"))
 
     def primary_count(relation: str, role: str) -> np.ndarray:
         rel = g.relations[relation]
-        ok = rel.attrs["primary"].astype(bool) & (rel.src < n_u) & (rel.dst < n_sc)
+        ok = rel.attrs["primary"].astype(bool) & (rel.src < n_u) & (rel.dst < n_all)
         ok[ok] = (roles[rel.src[ok]] & ROLE_BITS[role]) != 0
-        return np.bincount(rel.dst[ok], minlength=n_sc)[:n_sc]
+        return np.bincount(rel.dst[ok], minlength=n_all)
 
     at = g.relations["taught_at"]
-    ok = (at.src < n_sec) & (at.dst < n_sc)
+    ok = (at.src < n_sec) & (at.dst < n_all)
     t = Table({"school": schools,
                "name": [label_of(roster.schools.get(x), "school") for x in schools.tolist()],
                "students": primary_count("attends", "student")[idx],
                "teachers": primary_count("works_at", "teacher")[idx],
-               "sections": np.bincount(at.dst[ok], minlength=n_sc)[:n_sc][idx]}, name=kind)
+               "sections": np.bincount(at.dst[ok], minlength=n_all)[idx]}, name=kind)
     return _name_filter(t, "name", name) if name else t
 
 

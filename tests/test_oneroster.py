@@ -556,3 +556,31 @@ def test_an_enrollment_id_given_twice_keeps_only_its_first_row(tmp_path: Path) -
                                                     "teacher": {"t1": "e4"}}
     assert ("enrollments.csv", 3, "duplicate_id") in {(p.file, p.line, p.code)
                                                        for p in r.problems}
+
+
+def test_primary_teacher_is_first_whatever_the_enrollment_row_order(tmp_path: Path) -> None:
+    """OneRoster enrollment rows have no order: the ``primary=true`` teacher is the
+    section's ``teacher`` and the first of its ``teachers`` (Clever's "primary teacher will
+    be the first id in the array"), so RG-SEC-002 does not call a valid class broken; a
+    co-teacher's row before the primary's made ``teachers`` start with the co-teacher."""
+    users = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+             "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
+             "agentSourcedIds,grades,password\n"
+             "t1,,,true,s1,teacher,,,,,,,,,,,,\nt2,,,true,s1,teacher,,,,,,,,,,,,\n"
+             "t3,,,true,s1,teacher,,,,,,,,,,,,\nu1,,,true,s1,student,,,,,,,,,,,,\n")
+    enr = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,"
+           "role,primary,beginDate,endDate\n"
+           "e1,,,k1,s1,t2,teacher,false,,\ne2,,,k1,s1,u1,student,false,,\n"
+           "e3,,,k1,s1,t3,teacher,,,\ne4,,,k1,s1,t1,teacher,true,,\n")
+    folder = _write(tmp_path / "or", {
+        "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+                    "s1,,,S,school,,\n",
+        "classes.csv": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,"
+                       "classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,"
+                       "subjectCodes,periods\nk1,,,Math,,,,scheduled,,s1,,,,\n",
+        "users.csv": users, "enrollments.csv": enr})
+    r = rostergraph.load(folder)
+    sec = r.sections["k1"]
+    assert (sec.teacher, sec.teachers) == ("t1", ("t1", "t2", "t3"))
+    assert r.problems == []
+    assert rostergraph.validate(r, select="RG-SEC-002").findings == []

@@ -241,3 +241,25 @@ def test_delta_class_of_a_base_department_is_at_its_school(tmp_path: Path,
     assert (bulk.sections["C2"].school, bulk.sections["C2"].extra["oneroster_org"]) == (
         "S1", "DEP1")
     assert got.sections == bulk.sections
+
+
+def test_delta_primary_teacher_of_a_base_class_comes_first(tmp_path: Path) -> None:
+    """A delta enrolling a class's primary teacher after the base's co-teacher gives what
+    the bulk load gives: the primary teacher first in ``teachers`` (OneRoster rows have no
+    order; Clever lists the primary first)."""
+    users = _USERS + "T2,,,true,S1,teacher,,,Fay,Gil,,,,,,,,\n"
+    base_rows = "e1,,,C1,S1,T2,teacher,false,,\ne2,,,C1,S1,U1,student,,,\n"
+    delta_rows = "e9,active,,C1,S1,T1,teacher,true,,\n"
+
+    def bundle(folder: Path, rows: str) -> Path:
+        return _write(folder, {"orgs.csv": _ORGS, "users.csv": users,
+                               "classes.csv": _CLASSES_HEAD + _CLASS,
+                               "enrollments.csv": _ENR_HEAD + rows})
+
+    bulk = read_oneroster(bundle(tmp_path / "bulk", base_rows + delta_rows))
+    base = read_oneroster(bundle(tmp_path / "base", base_rows))
+    delta = _write(tmp_path / "delta", {"manifest.csv": _DELTA_MANIFEST,
+                                        "enrollments.csv": _ENR_HEAD + delta_rows})
+    got = read_oneroster(delta, base=base)
+    assert (got.sections["C1"].teacher, got.sections["C1"].teachers) == ("T1", ("T1", "T2"))
+    assert got.sections == bulk.sections

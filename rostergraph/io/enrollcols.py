@@ -38,8 +38,8 @@ from .csvutil import CsvTable
 __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLUMN",
            "OTHER_ROLES_KEY", "canonical_role", "empty_cells", "encoded_or_empty",
            "enrollment_elsewhere", "filled_rows", "first_rows", "keep_other_role", "live_status",
-           "oneroster_enrollments", "padded_message", "school_disagrees", "sftp_enrollments",
-           "truthy", "unkept_columns"]
+           "oneroster_enrollments", "padded_message", "primary_first", "school_disagrees",
+           "sftp_enrollments", "truthy", "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
 #: place for (``aide``, ``proctor``, ``administrator``, ...): the users' ids, in file order
@@ -403,6 +403,18 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
             else:
                 sec["teacher"] = uid  # type: ignore[index]
     _tell(b, t, told, codes, said)
+
+
+def primary_first(teacher: str | None, teachers: Sequence[str] | None) -> list[str] | None:
+    """``teachers`` with ``teacher`` (a OneRoster ``primary=true`` enrollment's) first, as
+    Clever lists them: enrollment rows have no order.
+
+    >>> primary_first("t1", ["t2", "t1", "t3"]), primary_first("t9", ["t2"])
+    (['t1', 't2', 't3'], ['t2'])
+    """
+    if teachers is None or teacher is None or teacher not in teachers:
+        return None if teachers is None else list(teachers)
+    return [teacher, *(t for t in teachers if t != teacher)]
 
 
 def school_disagrees(school: str, section: str, its_school: str, line: int) -> str:

@@ -49,7 +49,7 @@ from .bundle import Renamed, member_parts
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
 from .csvutil import Bundle, CsvTable, bundle_table, loads_json_cell
-from .enrollcols import live_status
+from .enrollcols import live_status, primary_first
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge
 from .oneroster_cols import (
@@ -417,6 +417,8 @@ class _Reader:
         for rid in list(self.sections):
             d = self.sections.pop(rid) if bulk else self.sections[rid]
             d.pop("_primary_org", None)
+            if d.get("teacher") is not None and d.get("teachers"):
+                d["teachers"] = primary_first(d["teacher"], d["teachers"])
             apply_carry(d)
             self.b.add("sections", d, file="classes.csv", line=section_line(rid))
         users = self.users

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..model import KINDS, StudentRelationship
 from ..roster import Roster
-from .enrollcols import OTHER_ROLES_KEY, canonical_role
+from .enrollcols import OTHER_ROLES_KEY, canonical_role, primary_first
 from .oneroster_cols import (
     DEMOGRAPHICS_PREFIX,
     ENROLLMENT_IDS_KEY,
@@ -150,14 +150,14 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
             if kind == "sections" and old is not None:
                 # a class row carries no enrollments: keep the base's, add the delta's
                 students = _union(old.students, rec.students)
-                teachers = _union(old.teachers, rec.teachers)
+                primary = rec.teacher if rec.teacher is not None else old.teacher
+                teachers = primary_first(primary, _union(old.teachers, rec.teachers))
                 extra = _with_other_roles(
                     {k: v for k, v in old.extra.items()
                      if k.startswith(OTHER_ROLES_KEY) or k == ENROLLMENT_IDS_KEY}, rec.extra)
                 rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
                                    teachers=tuple(teachers) if teachers else rec.teachers,
-                                   teacher=rec.teacher if rec.teacher is not None
-                                   else old.teacher,
+                                   teacher=primary,
                                    extra=MappingProxyType({**rec.extra, **extra}) if extra
                                    else rec.extra)
             elif kind == "users" and old is not None:
@@ -168,11 +168,12 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
         if sec is None:
             continue
         students = _union(sec.students, adds.get("students"))
-        teachers = _union(sec.teachers, adds.get("teachers"))
+        primary = adds.get("teacher", sec.teacher)
+        teachers = primary_first(primary, _union(sec.teachers, adds.get("teachers")))
         kinds["sections"][cid] = attrs.evolve(
             sec, students=tuple(students) if students else sec.students,
             teachers=tuple(teachers) if teachers else sec.teachers,
-            teacher=adds.get("teacher", sec.teacher),
+            teacher=primary,
             extra=_with_other_roles(sec.extra, adds))
     for cid, students in r.contact_adds.items():
         kinds["users"][cid] = _with_students(kinds["users"][cid], students)

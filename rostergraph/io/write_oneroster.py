@@ -749,6 +749,8 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         c.keep("teacher", teacher)
     elif teacher is None and teachers:
         c.keep("teacher", None)
+    elif teacher is not None and teachers[0] != teacher:  # (read back primary first)
+        c.keep("teachers", teachers)
     eid = enrollment_ids(c, sid)
     n = 0
     for role, users in (("student", students), ("teacher", teachers)):

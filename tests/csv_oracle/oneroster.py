@@ -780,6 +780,10 @@ class _Reader:
                 if ct is not None and ct.get("phone") is not None and d.get(
                         _PREFIX + "phone") == ct["phone"]:
                     d.pop(_PREFIX + "phone")  # 1.2: the phone went to the contact role
+                if kind == "sections" and d.get("teacher") is not None and d.get("teachers"):
+                    t = d["teacher"]  # the primary=true teacher first, as Clever lists them
+                    if t in d["teachers"]:
+                        d["teachers"] = [t, *(x for x in d["teachers"] if x != t)]
                 _apply_carry(d)
                 role = self.contact_role.get(rid) if kind == "users" else None
                 if role not in (None, "guardian") and not _relationships(d):

@@ -437,3 +437,33 @@ def test_a_district_admin_of_a_district_id_with_a_comma_stays_one(tmp_path: Path
     for uid in ("u1", "u2"):
         assert record_to_dict(after.users[uid]) == record_to_dict(before.users[uid])
     assert "dropped" not in report["how"].tolist()
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_a_district_and_a_school_with_one_id_keep_their_users_through_oneroster(
+        tmp_path: Path, version: str) -> None:
+    """Ids are per kind: district ``1`` and school ``1`` are two records (generators that
+    number each kind from 1 make them). Their users read back from OneRoster, where both
+    are an org ``1``: the teacher, student and staff member at school ``1`` and the
+    district admin of district ``1`` (the users' school, taken for the district, was
+    lost)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "districts.jsonl").write_text('{"id": "1", "name": "D"}\n', encoding="utf-8")
+    (src / "schools.jsonl").write_text('{"id": "1", "district": "1", "name": "S"}\n'
+                                       '{"id": "2", "district": "1", "name": "T"}\n',
+                                       encoding="utf-8")
+    users = [{"id": "1", "district": "1", "roles": {"teacher": {"school": "1", "schools": ["1"]}}},
+             {"id": "2", "district": "1", "roles": {"student": {"school": "1",
+                                                                "schools": ["1", "2"]}}},
+             {"id": "3", "district": "1", "roles": {"staff": {"schools": ["2", "1"]}}},
+             {"id": "4", "district": "1", "roles": {"district_admin": {}}}]
+    (src / "users.jsonl").write_text("".join(json.dumps(u) + "\n" for u in users),
+                                     encoding="utf-8")
+    before = rostergraph.load(src)
+    write_oneroster(before, tmp_path / "or", version=version)
+    after = rostergraph.load(tmp_path / "or")
+    for uid in before.users:
+        assert record_to_dict(after.users[uid]) == record_to_dict(before.users[uid]), uid
+    assert [p.code for p in after.problems] == ["other"]  # the org id given twice
+    assert "'1'" in after.problems[0].message

@@ -156,6 +156,7 @@ class _Reader:
         self.delivered: set[tuple[str, str]] = set()
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
+        self.school_too: set[str] = set()  # district ids that are a school's id too
         #: academic session id → (type in lowercase, parentSourcedId)
         self.sessions: dict[str, tuple[str, str | None]] = {}
         self.courses: dict[str, dict[str, Any]] = {}

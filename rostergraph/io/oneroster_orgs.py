@@ -75,11 +75,17 @@ def read_orgs(rd: _Reader) -> None:
     """``orgs.csv``: districts and schools (a school's parent district as its district);
     a sub-org of a school is remembered as part of it, any other org type is a problem."""
     rows = list(rd.rows("orgs.csv", None))
-    for _, row in rows:
+    for line, row in rows:
         sid = row.get("sourcedId")
         if sid:
-            rd.orgs.setdefault(sid, (org_type(row.get("type")),
-                                     row.get("parentSourcedId") or None))
+            typ = rd.orgs.setdefault(sid, (org_type(row.get("type")),
+                                           row.get("parentSourcedId") or None))[0]
+            if {typ, org_type(row.get("type"))} == {"district", "school"}:
+                rd.school_too.add(sid)  # (two records: ids are per kind in Clever)
+                rd.b.problem("other", f"org {sid!r} is both a district and a school: users "
+                             "whose orgs name it are at the school (a district "
+                             "administrator: of the district)", file="orgs.csv", line=line,
+                             record_id=sid)
     if rd.base is not None:  # a delta's rows name the base's orgs (their districts)
         gone = set(rd.deleted.get("orgs", ()))
         for did in rd.base.districts:

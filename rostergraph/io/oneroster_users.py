@@ -65,12 +65,15 @@ _CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
                   "relative": ("Other", "Family")}
 
 
-def _orgs_split(rd: _Reader, ids: list[str]) -> tuple[list[str], list[str]]:
+def _orgs_split(rd: _Reader, ids: list[str], admin: bool = False
+                ) -> tuple[list[str], list[str]]:
     schools: list[str] = []
     districts: list[str] = []
     for o in ids:
         o = rd.org_school.get(o, o)  # a department's users belong to its school
         t = rd.orgs.get(o, ("school", None))[0]
+        if o in rd.school_too:  # a district's and a school's id: a district admin's district
+            t = "district" if admin else "school"
         out = districts if t == "district" else schools
         if o not in out:
             out.append(o)
@@ -91,7 +94,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     """Put OneRoster role ``role`` at ``orgs`` on user dict ``u`` (a problem, and the value
     kept in extra, for a role with no Clever equivalent). Returns the users.csv columns
     of :data:`_ROLE_CELLS` the role took (dropped from the user's cells kept so far)."""
-    schools, districts = _orgs_split(rd, orgs)
+    schools, districts = _orgs_split(rd, orgs, role in _DISTRICT_ADMIN_ROLES)
     if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
         districts += [o for o in schools if o not in rd.orgs]
         schools = [o for o in schools if o in rd.orgs]

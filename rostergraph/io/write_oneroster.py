@@ -447,12 +447,15 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         elif role == "district_admin":
             known = district is not None and district in roster.districts
             listed = not district or _list_ok([district])  # (else no comma list's item)
-            row.update(role="administrator" if known and listed else "districtAdministrator",
+            own = district not in roster.schools  # (else administrator there: a school's)
+            row.update(role="administrator" if known and listed and own
+                       else "districtAdministrator",
                        orgSourcedIds=(district or "") if listed else "")
             if not listed:
                 c.keep("district", district)
-            if not (known and listed):
-                why = "not delivered" if listed else "id with a comma"
+            if not (known and listed and own):
+                why = ("not delivered" if not known else "id with a comma" if not listed
+                       else "id is a school's too")
                 report.add("users", f"roles.district_admin (district {why}: role "
                            "districtAdministrator, a OneRoster 1.2 value)", "changed")
         elif role == "contact":

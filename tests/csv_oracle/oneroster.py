@@ -121,6 +121,7 @@ class _Reader:
         self.delivered: set[tuple[str, str]] = set()  # (as the package reader)
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
+        self.school_too: set[str] = set()
         self.terms: dict[str, tuple[str, str | None]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.sections: dict[str, dict[str, Any]] = {}
@@ -283,11 +284,17 @@ class _Reader:
         from rostergraph.io.oneroster_cols import org_type as _org_type
 
         rows = list(self.rows("orgs.csv", None))
-        for _, row in rows:
+        for line, row in rows:
             sid = row.get("sourcedId")
             if sid:
-                self.orgs.setdefault(sid, (_org_type(row.get("type")),
-                                           row.get("parentSourcedId") or None))
+                typ = self.orgs.setdefault(sid, (_org_type(row.get("type")),
+                                                 row.get("parentSourcedId") or None))[0]
+                if {typ, _org_type(row.get("type"))} == {"district", "school"}:
+                    self.school_too.add(sid)  # (as the package reader)
+                    self.b.problem("other", f"org {sid!r} is both a district and a school: "
+                                   "users whose orgs name it are at the school (a district "
+                                   "administrator: of the district)", file="orgs.csv",
+                                   line=line, record_id=sid)
         if self.base is not None:  # (as the package reader: a delta names the base's orgs)
             gone = set(self.deleted.get("orgs", ()))
             for did in self.base.districts:
@@ -422,12 +429,14 @@ class _Reader:
             self.where[("sections", sid)] = ("classes.csv", line)
 
     # -- users and roles --------------------------------------------------------
-    def _orgs_split(self, ids: list[str]) -> tuple[list[str], list[str]]:
+    def _orgs_split(self, ids: list[str], admin: bool = False) -> tuple[list[str], list[str]]:
         schools: list[str] = []
         districts: list[str] = []
         for o in ids:
             o = self.org_school.get(o, o)  # a department's users belong to its school
             t = self.orgs.get(o, ("school", None))[0]
+            if o in self.school_too:
+                t = "district" if admin else "school"
             out = districts if t == "district" else schools
             if o not in out:
                 out.append(o)
@@ -435,7 +444,7 @@ class _Reader:
 
     def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
                     row: dict[str, str], file: str, line: int) -> set[str]:
-        schools, districts = self._orgs_split(orgs)
+        schools, districts = self._orgs_split(orgs, role in _DISTRICT_ADMIN_ROLES)
         if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
             districts += [o for o in schools if o not in self.orgs]
             schools = [o for o in schools if o in self.orgs]

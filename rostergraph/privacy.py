@@ -86,6 +86,10 @@ PERSON_ID_COLUMNS = frozenset({
     "admin", "district_admin", "teachers_0", "viewer", "person", "user_id", "student_id",
     "teacher_id", "contact_id", "legacy_id", "old_user", "new_user",
 })
+#: Columns of the query tables holding ids of places and sections (shown in every mode; ids
+#: are per kind, so a person may have the same id).
+PLACE_ID_COLUMNS = frozenset({"section", "school", "primary_school", "term", "course",
+                              "district"})
 PERSON_NAME_COLUMNS = frozenset({
     "first", "middle", "last", "name_first", "name_middle", "name_last", "full_name",
     "user_name", "student_name", "teacher_name", "contact_name", "person_name",
@@ -479,9 +483,13 @@ class PrivacyPolicy:
         for h in hits:
             if any(h != t and h in t for t in toks):
                 return None
-        for h in hits:
-            text = text.replace(h, tokens.get(h) or self.pseudonym(h))
-        return text
+        if not hits:
+            return text
+        # one pass: a hit replaced one by one was found again inside the pseudonyms put in
+        # before it ("1" in "anon-cf41…")
+        new = {h: tokens.get(h) or self.pseudonym(h) for h in hits}
+        return re.sub("|".join(map(re.escape, sorted(hits, key=len, reverse=True))),
+                      lambda m: new[m.group()], text)
 
     def _staff_value(self, v: str) -> bool:
         # an email of a bound roster's staff member whose values stay visible
@@ -512,6 +520,8 @@ class PrivacyPolicy:
             if self.mode == "pseudonymized":
                 return self.pseudonym(value, "email" if "email" in col else "sis")
             return MARK
+        if col in PLACE_ID_COLUMNS:
+            return value  # (shown in every mode, whatever person has the same id)
         if value in self._people:
             return self.id(value)
         if col in ("ids",) and self.mode == "pseudonymized":

@@ -722,3 +722,44 @@ def test_v31_convert_outputs_leak_nothing(roster: Any, tmp_path: Path, mode: str
     convert(src, out, to=to, privacy=_policy(mode))
     data = _unzipped(out)
     assert not [v for v in V31_VALUES if v in data]
+
+
+def _numbered() -> Any:
+    """A roster whose every kind is numbered from 1 (as SIS exports and some generators
+    number them): user ``1`` and section ``1``, user ``2`` and school ``2``."""
+    from rostergraph.model import Roles, School, Section, StudentRole, TeacherRole, User
+    from rostergraph.roster import Roster
+
+    return Roster(schools=[School(id="1"), School(id="2")],
+                  sections=[Section(id="1", school="2", teacher="2", teachers=("2",),
+                                    students=("1", "3"))],
+                  users=[User(id="1", roles=Roles(student=StudentRole(school="1"))),
+                         User(id="2", roles=Roles(teacher=TeacherRole(school="1"))),
+                         User(id="3", roles=Roles(student=StudentRole(school="1")))])
+
+
+def test_pseudonyms_in_text_are_not_rewritten_by_the_next_id() -> None:
+    """Short person ids (``1``, ``2``, ``e``: digits and hex letters a pseudonym holds) are
+    each replaced once, by their own pseudonym: the next id's replacement wrote into the
+    pseudonyms already put in the text (``anon-cf44…`` became ``anon-cf44anon-7671…``)."""
+    p = PrivacyPolicy("pseudonymized", key=KEY).bind(_numbered())
+    got = p.apply_text("teacher 2 reaches 1 and 3")
+    assert got == (f"teacher {p.pseudonym('2')} reaches {p.pseudonym('1')} and "
+                   f"{p.pseudonym('3')}")
+
+
+@pytest.mark.parametrize("mode", ["redacted", "pseudonymized"])
+def test_place_columns_keep_their_ids_when_a_person_has_the_same_id(mode: str) -> None:
+    """Ids of sections and schools are shown in every mode, also when a person's id is the
+    same string (ids are per kind): section ``1`` was pseudonymized as user ``1`` was."""
+    from rostergraph.graph import RosterGraph
+    from rostergraph.queries import cross_school_enrollments
+
+    r = _numbered()
+    t = cross_school_enrollments(RosterGraph.from_roster(r))
+    got = PrivacyPolicy(mode, key=KEY).bind(r).apply_table(t)
+    assert got.to_list("section") == ["1", "1"] and got.to_list("school") == ["2", "2"]
+    assert got.to_list("primary_school") == ["1", "1"]
+    if mode == "pseudonymized":
+        assert got.to_list("student") == [PrivacyPolicy(mode, key=KEY).pseudonym(u)
+                                          for u in ("1", "3")]

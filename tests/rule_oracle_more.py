@@ -9,8 +9,8 @@ records are reported, and with which facts, is this module's own reading.
 
 Where the documentation leaves a case open, this module reads it as the library does and
 the choice is named here: a student's grade ``Ungraded`` or ``Other`` is a grade (only an
-empty one is none); the students' most common grade breaks a tie by the grades' order of
-first appearance; an empty string in a reference field is an id; a ``teacher`` that is
+empty one is none); the students' most common grade breaks a tie by the grades' string
+order; an empty string in a reference field is an id; a ``teacher`` that is
 not in ``teachers`` is a reference (RG-REF-001/002) and counts in RG-SEC-003, but links no
 one (reach, orphans); a relationship entry without a ``student`` is not judged by
 RG-CON-002.
@@ -103,18 +103,13 @@ def sec_rules(r: Roster) -> list[Row]:
 
 
 def _grade_mismatch(r: Roster) -> list[Row]:
-    """RG-SEC-005. The students' most common grade names a tie by the grades' order of first
-    appearance (the sections' specific grades in record order, then the students')."""
-    order: dict[str, int] = {}
-    for sec in r.sections.values():
-        if sec.grade not in (None, *NON_SPECIFIC_GRADES):
-            order.setdefault(sec.grade, len(order))
+    """RG-SEC-005. The students' most common grade names a tie by the grades' string order
+    (not the records' order)."""
     grade: dict[str, str] = {}
     for uid, u in r.users.items():
         g = u.roles.student.grade if u.roles.student is not None else None
         if g:  # a student's "Ungraded" or "Other" is a grade; only empty is none
             grade[uid] = g
-            order.setdefault(g, len(order))
     out: list[Row] = []
     for sid, sec in r.sections.items():
         if sec.grade in (None, *NON_SPECIFIC_GRADES):
@@ -124,7 +119,7 @@ def _grade_mismatch(r: Roster) -> list[Row]:
         if (n - same) * 2 <= n:
             continue
         counts = Counter(grades)
-        top = min(counts, key=lambda g: (-counts[g], order[g]))
+        top = min(counts, key=lambda g: (-counts[g], g))
         most = (f"most common {top!r}" if top != sec.grade else
                 f"spread over several grades; the most common single grade is the "
                 f"section's own, {top!r}")

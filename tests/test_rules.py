@@ -261,6 +261,24 @@ def test_sec_005_values_name_the_students_majority_grade() -> None:
                               "students_with_grade": 3}
 
 
+def test_sec_005_tie_for_the_most_common_grade_does_not_depend_on_record_order() -> None:
+    """Two grades tied for the students' most common: the finding names the same one
+    whatever order the users come in (a dump split per role, or another export's order,
+    named the other one), the first in string order."""
+    from rostergraph.model import Roles, Section, StudentRole, User
+
+    users = [User(id=f"u{i}", roles=Roles(student=StudentRole(grade=g)))
+             for i, g in enumerate(["Kindergarten", "2", "Kindergarten", "2", "1"])]
+    sec = Section(id="s1", grade="1", teachers=("t",), students=tuple(u.id for u in users))
+    got = set()
+    for order in (users, users[::-1], users[1:] + users[:1]):
+        (f,) = validate(Roster(users=order, sections=[sec]), select="RG-SEC-005").findings
+        got.add((f.message, f.values["students_grade"]))
+    message = ("section s1 has grade '1' but 4 of 5 students with a grade are in another "
+               "grade (most common '2')")
+    assert got == {(message, "2")}
+
+
 def test_ref_001_names_the_kind_of_a_wrong_kind_id() -> None:
     """A section listing a course id as a student: the finding says the id is a course."""
     (f,) = validate(build(**patch("sections", "s1", students=["stu1", "stu2", "c1"])),

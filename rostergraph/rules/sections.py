@@ -137,7 +137,7 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     n_s = g.n_records("section")
     sec_grades = field_column(g, "section", "grade").tolist()
     # grade codes in order of first appearance: the sections' specific grades, then
-    # the students' (ties for the most common grade go to the smaller code)
+    # the students' (ties for the most common grade go to the first in string order)
     names: list[str] = []
     codes = Codes(dict.fromkeys([None, *NON_SPECIFIC_GRADES], -1), names)
     sec_grade = np.fromiter(map(codes.__getitem__, sec_grades), dtype=np.int32, count=n_s)
@@ -160,14 +160,17 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     bad = np.flatnonzero((n_known - n_match) * 2 > n_known)
     if not len(bad):
         return
-    # the students' most common grade per reported section (ties: the smaller code)
+    # the students' most common grade per reported section (ties: the first in string
+    # order, not in record order: the same data in another order names the same grade)
     which, pos = _expand(indptr, bad)
     grades = stu_grade[studs[pos]].astype(np.int64)
     keep = grades >= 0
     key, inv = dense_codes(which[keep] * n_codes + grades[keep])
     count = np.bincount(inv, minlength=len(key))
     b, code = key // n_codes, key % n_codes
-    first = np.lexsort((code, -count, b))
+    rank = np.empty(n_codes, dtype=np.int64)
+    rank[sorted(range(n_codes), key=names.__getitem__)] = np.arange(n_codes)
+    first = np.lexsort((rank[code], -count, b))
     b, code = b[first], code[first]
     top_of = code[np.r_[True, b[1:] != b[:-1]]]  # one per reported section, in order
     nk, nm = n_known[bad], n_match[bad]

@@ -357,8 +357,10 @@ class Table:
         for c in reversed(columns):
             col = self._col(c)
             if col.dtype == object:
-                # rank strings first: lexsort cannot compare mixed objects
-                col = np.unique(col.astype(str), return_inverse=True)[1]
+                # rank strings first: lexsort cannot compare mixed objects (each value's
+                # str: astype(str) takes a tuple of a column of tuples for a sequence)
+                col = np.unique(np.array([str(v) for v in col.tolist()], dtype=str),
+                                return_inverse=True)[1].reshape(-1)
             keys.append(col)
         order = np.lexsort(keys)
         if descending:

@@ -126,3 +126,16 @@ def test_csv_plain_line_path_matches_the_csv_module_on_awkward_cells() -> None:
     assert t.to_csv() == _csv_cell_by_cell(t)
     one = Table({"a": ["", "x", None]})  # a lone empty cell is written as ""
     assert one.to_csv() == _csv_cell_by_cell(one)
+
+
+def test_sort_group_and_count_a_column_of_tuples() -> None:
+    """A column of tuples (``RosterDiff.reach_changes()``'s ``sections`` and ``causes``) sorts,
+    groups and counts by value; numpy's ``astype(str)`` raised "setting an array element
+    with a sequence" (a ValueError) for every one of them."""
+    t = Table({"pair": ["a", "b", "c", "d"],
+               "causes": [("x",), ("y", "z"), ("x",), ()]})
+    assert t.sort("causes").to_list("pair") == ["a", "c", "b", "d"]  # (by each value's str)
+    assert t.value_counts("causes").to_dicts() == [
+        {"causes": ("x",), "count": 2}, {"causes": ("y", "z"), "count": 1},
+        {"causes": (), "count": 1}]
+    assert t.group_by("causes").agg(n=("pair", "count"))["n"].tolist() == [2, 1, 1]

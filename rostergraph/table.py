@@ -491,7 +491,8 @@ class Table:
 
     def to_arrow(self) -> pyarrow.Table:
         """A ``pyarrow.Table`` (numeric and boolean columns are not copied; a column of
-        lists becomes a list column, a column of dicts JSON text, as in CSV).
+        lists becomes a list column, a column of dicts JSON text, as in CSV, and a column
+        mixing texts and lists, as a diff's ``old``/``new``, text with each list as JSON).
 
         Examples
         --------
@@ -585,7 +586,20 @@ def _exported(col: np.ndarray) -> Any:
     values = col.tolist()
     if any(isinstance(v, Mapping) for v in values):
         return [json_dumps(v) if isinstance(v, Mapping) else v for v in values]
+    if len({_export_kind(v) for v in values if v is not None}) > 1:
+        # texts and lists in one column (diff's old/new values): text, a list as its JSON
+        return [v if v is None or isinstance(v, str) else json_dumps(v) for v in values]
     return values
+
+
+def _export_kind(value: Any) -> str:
+    """What Arrow makes of a value: a list, a number, a boolean, a text, ..."""
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, (bool, np.bool_)):
+        return "number"
+    return type(value).__name__
 
 
 def _no_column(name: str, columns: list[str]) -> str:

@@ -147,3 +147,20 @@ def test_list_and_dict_columns_export_everywhere() -> None:
     assert t.to_duckdb().query("t", "select len(ids) from t").fetchall() == [(2,), (0,), (1,)]
     assert t.to_pandas()["values"].tolist()[1] == {"n": "x", "field": "email"}
     assert t.to_csv().splitlines()[1] == '"[""u1"",""u2""]","{""n"":1}"'
+
+
+def test_a_column_of_texts_and_lists_goes_to_arrow_polars_and_duckdb() -> None:
+    """``RosterDiff.field_changes()``'s ``old``/``new`` hold a text for one field and a list
+    for another (``students``): the column is exported as text, each list as its JSON
+    (Arrow and polars refused a column of both: "Expected bytes, got a 'list' object")."""
+    pytest.importorskip("pyarrow")
+    t = Table({"field": ["name", "students", "grade"],
+               "old": ["Math", ["s1", "s2"], None], "new": ["Algebra", ("s1",), "5"]})
+    rows = t.to_arrow().to_pylist()
+    assert [r["old"] for r in rows] == ["Math", '["s1","s2"]', None]
+    assert [r["new"] for r in rows] == ["Algebra", '["s1"]', "5"]
+    pl = pytest.importorskip("polars")
+    assert t.to_polars()["old"].to_list() == ["Math", '["s1","s2"]', None]
+    assert isinstance(t.to_polars(), pl.DataFrame)
+    pytest.importorskip("duckdb")
+    assert t.to_duckdb().fetchall()[1] == ("students", '["s1","s2"]', '["s1"]')

@@ -35,8 +35,18 @@ def _codes(col: np.ndarray) -> np.ndarray:
     if col.dtype != object:
         return np.unique(col, return_inverse=True)[1].reshape(-1)
     seen: dict[Any, int] = {}
-    return np.fromiter((seen.setdefault(v, len(seen)) for v in col.tolist()),
+    return np.fromiter((seen.setdefault(_hashable(v), len(seen)) for v in col.tolist()),
                        dtype=np.int64, count=len(col))
+
+
+def _hashable(value: Any) -> Any:
+    """``value``, or for a list or dict (a findings table's ``ids`` and ``values``) a key
+    equal for equal values."""
+    if isinstance(value, (list, dict)):
+        from .safety import json_dumps
+
+        return (type(value).__name__, json_dumps(value, sort_keys=True))
+    return value
 
 
 class GroupBy:

@@ -139,3 +139,15 @@ def test_sort_group_and_count_a_column_of_tuples() -> None:
         {"causes": ("x",), "count": 2}, {"causes": ("y", "z"), "count": 1},
         {"causes": (), "count": 1}]
     assert t.group_by("causes").agg(n=("pair", "count"))["n"].tolist() == [2, 1, 1]
+
+
+def test_group_and_count_columns_of_lists_and_dicts() -> None:
+    """``findings_table()``'s ``ids`` (lists) and ``values`` (dicts), ``field_changes()``'s
+    ``old``/``new`` (texts and lists): equal values are one group; grouping raised
+    ``TypeError: unhashable type``."""
+    t = Table({"ids": [["a", "b"], ["a"], ["a", "b"]],
+               "values": [{"n": 1}, {"n": 1}, {"n": 2}]})
+    assert t.value_counts("ids").to_dicts() == [{"ids": ["a", "b"], "count": 2},
+                                                {"ids": ["a"], "count": 1}]
+    assert t.group_by("values").agg(k=("ids", "count"))["k"].tolist() == [2, 1]
+    assert t.group_by("ids").agg(u=("values", "nunique"))["u"].tolist() == [2, 1]

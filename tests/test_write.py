@@ -467,3 +467,26 @@ def test_a_district_and_a_school_with_one_id_keep_their_users_through_oneroster(
         assert record_to_dict(after.users[uid]) == record_to_dict(before.users[uid]), uid
     assert [p.code for p in after.problems] == ["other"]  # the org id given twice
     assert "'1'" in after.problems[0].message
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_grades_a_oneroster_cell_cannot_hold_come_back(tmp_path: Path, version: str) -> None:
+    """A student's or section's grade with a comma (``3,4``) or spaces around it (`` 5``)
+    reads back as it was with extensions: ``grades`` is a comma list the reader takes the
+    first item of, trimmed (they read back as ``3`` and ``5``, with nothing in the report)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    users = [{"id": "u1", "roles": {"student": {"school": "s1", "grade": "3,4"}}},
+             {"id": "u2", "roles": {"student": {"school": "s1", "grade": " 5"}}},
+             {"id": "u3", "roles": {"student": {"school": "s1", "grade": "K"}}}]
+    (src / "users.jsonl").write_text("".join(json.dumps(u) + "\n" for u in users),
+                                     encoding="utf-8")
+    (src / "sections.jsonl").write_text(
+        '{"id": "k1", "school": "s1", "grade": "3,4", "students": ["u1"]}\n'
+        '{"id": "k2", "school": "s1", "grade": "6 ", "students": ["u2"]}\n', encoding="utf-8")
+    before = rostergraph.load(src)
+    write_oneroster(before, tmp_path / "or", version=version)
+    after = rostergraph.load(tmp_path / "or")
+    for kind in ("users", "sections"):
+        for rid, rec in before.records(kind).items():
+            assert record_to_dict(after.records(kind)[rid]) == record_to_dict(rec), rid

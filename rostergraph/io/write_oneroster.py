@@ -379,12 +379,17 @@ def _staff_orgs(c: _Carry, r: Any) -> list[str]:
     return schools
 
 
-def _student_grade(c: _Carry) -> str | None:
-    grade = c.take("roles.student.grade")
+def _grade_cell(c: _Carry, path: str, kept: Any = None) -> str | None:
+    """The ``grades`` cell of the grade at ``path`` (``kept``: a source's list of grades
+    whose first is that grade). A grade that does not read back as it is is carried: a
+    CEDS code's other name, and one that is no item of a comma list (no cell then)."""
+    grade = c.take(path)
     code = _ceds(grade)
-    if code is not None and CEDS_TO_CLEVER.get(code, code) != grade:
-        c.keep("roles.student.grade", grade)
-    return code
+    if code is not None and (not _list_ok([code]) or CEDS_TO_CLEVER.get(code, code) != grade):
+        c.keep(path, grade)
+        if not _list_ok([code]):  # ("3,4" read back as "3", " 5" as "5")
+            return None
+    return kept if isinstance(kept, str) and code and kept.split(",")[0].strip() == code else code
 
 
 def _contact_role(rec: Any, c: _Carry) -> tuple[str, str]:
@@ -438,7 +443,7 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                        username=c.take(f"roles.{role}.credentials.district_username"))
             first_school = first_school or (orgs[0] if orgs else None)
             if role == "student":
-                row["grades"] = _student_grade(c)
+                row["grades"] = _grade_cell(c, "roles.student.grade")
                 _oneroster_demographics(rec, c, sheets, row["sourcedId"])
         elif role == "staff":
             row.update(role="administrator", orgSourcedIds=_join(_staff_orgs(c, r)),
@@ -577,7 +582,7 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
             usernames.append(f"roles.{role}.credentials.district_username")
             first_school = first_school or (orgs[0] if orgs else None)
             if role == "student":
-                row["grades"] = _student_grade(c)
+                row["grades"] = _grade_cell(c, "roles.student.grade")
                 _oneroster_demographics(rec, c, sheets, uid)
         elif role == "staff":
             orgs = _staff_orgs(c, r)
@@ -714,7 +719,8 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                      extensions: bool) -> None:
     c = _Carry("sections", rec, report, extensions, PREFIX)
     sid = c.take("id")
-    grade = c.take("grade")
+    grades = _grade_cell(c, "grade", rec.extra.get(PREFIX + "grades"))
+    c.d.pop(PREFIX + "grades", None)
     terms = rec.extra.get(PREFIX + "termSourcedIds")
     term = c.take("term_id")
     # (the reader's term_id is one of the list: the first, or the term that holds the rest)
@@ -724,13 +730,6 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
         terms = None
         c.keep("term_id", term)
     c.d.pop(PREFIX + "termSourcedIds", None)
-    grades = rec.extra.get(PREFIX + "grades")
-    code = _ceds(grade)
-    if not (grades and code and grades.split(",")[0].strip() == code):
-        grades = code
-    c.d.pop(PREFIX + "grades", None)
-    if code is not None and CEDS_TO_CLEVER.get(code, code) != grade:
-        c.keep("grade", grade)
     school = c.take("school")
     row = {"sourcedId": sid, "title": c.take("name"), "grades": grades,
            "courseSourcedId": c.take("course"), "classCode": c.take("section_number"),

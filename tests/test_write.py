@@ -490,3 +490,18 @@ def test_grades_a_oneroster_cell_cannot_hold_come_back(tmp_path: Path, version: 
     for kind in ("users", "sections"):
         for rid, rec in before.records(kind).items():
             assert record_to_dict(after.records(kind)[rid]) == record_to_dict(rec), rid
+
+
+@pytest.mark.parametrize("gender", ["Male", "female", "OTHER", "unspecified", " F", "M", "X"])
+def test_a_gender_the_sex_cell_reads_otherwise_comes_back(tmp_path: Path, gender: str) -> None:
+    """A student's ``gender`` that the reader of ``demographics.csv`` ``sex`` maps (any case,
+    trimmed: ``Male`` → ``M``) is carried when that is not the gender given: ``Male`` and
+    ``female`` read back as ``M`` and ``F``, silently."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "users.jsonl").write_text(json.dumps(
+        {"id": "u1", "roles": {"student": {"school": "s1", "gender": gender}}}) + "\n",
+        encoding="utf-8")
+    before = rostergraph.load(src)
+    write_oneroster(before, tmp_path / "or")
+    assert rostergraph.load(tmp_path / "or").users["u1"].roles.student.gender == gender

@@ -48,6 +48,7 @@ from .oneroster_cols import (
     PROFILES_KEY,
     USER_ID_COLUMN,
 )
+from .oneroster_profiles import _SEX
 from .write import _ISO_LIKE, WriteReport, _Carry, _utf8_joined, _write_files, each_record
 from .write_oneroster_kept import enrollment_ids, role_rows
 
@@ -682,9 +683,9 @@ def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, _Sheet], sid:
             c.keep("roles.student.dob", dob)
     gender = c.take("roles.student.gender")
     if gender:
-        row["sex"] = _OR_SEX.get(gender, gender)
-        if _OR_SEX_BACK.get(row["sex"], row["sex"]) != gender:
-            c.keep("roles.student.gender", gender)
+        row["sex"] = sex = _OR_SEX.get(gender, gender)
+        if _OR_SEX_BACK.get(sex, _SEX.get(sex.strip().lower(), sex.strip())) != gender:
+            c.keep("roles.student.gender", gender)  # (as the reader: any case, trimmed)
     elif gender is not None:
         c.keep("roles.student.gender", gender)
     race = c.take("roles.student.race")

@@ -505,3 +505,29 @@ def test_a_gender_the_sex_cell_reads_otherwise_comes_back(tmp_path: Path, gender
     before = rostergraph.load(src)
     write_oneroster(before, tmp_path / "or")
     assert rostergraph.load(tmp_path / "or").users["u1"].roles.student.gender == gender
+
+
+@pytest.mark.parametrize("extensions", [True, False])
+def test_a_contact_listing_a_student_twice_writes_one_sftp_group(tmp_path: Path,
+                                                                 extensions: bool) -> None:
+    """A contact related twice to one student (``Parent`` and ``Emergency``) is one contact
+    group on the student's row: the second group made the SFTP reader report its own
+    writer's file ("contact ... again for student ... with another relationship"). With
+    extensions the relationships come back; without, the report says what was dropped."""
+    src = tmp_path / "src"
+    src.mkdir()
+    users = [{"id": "s1", "roles": {"student": {"school": "sc1"}}},
+             {"id": "c1", "name": {"last": "P"}, "roles": {"contact": {"student_relationships": [
+                 {"student": "s1", "relationship": "Parent", "type": "Parent/Guardian"},
+                 {"student": "s1", "relationship": "Parent", "type": "Emergency"}]}}}]
+    (src / "users.jsonl").write_text("".join(json.dumps(u) + "\n" for u in users),
+                                     encoding="utf-8")
+    before = rostergraph.load(src)
+    report = write_clever_csv(before, tmp_path / "sftp", extensions=extensions)
+    after = rostergraph.load(tmp_path / "sftp")
+    assert after.problems == []
+    if extensions:
+        assert record_to_dict(after.users["c1"]) == record_to_dict(before.users["c1"])
+    else:
+        assert ("users", "roles.contact.student_relationships", "dropped") in {
+            (r["kind"], r["field"], r["how"]) for r in report.to_dicts()}

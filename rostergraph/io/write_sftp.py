@@ -151,8 +151,10 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     groups: dict[str, list[tuple[Any, Any]]] = {}
     for rec in roster.users.values():
         ct = rec.roles.contact
+        listed: set[str] = set()  # (one group per student: a second is carried, not written)
         for rel in (ct.student_relationships or ()) if ct is not None else ():
-            if rel.student in student_order:
+            if rel.student in student_order and rel.student not in listed:
+                listed.add(rel.student)
                 groups.setdefault(rel.student, []).append((rec, rel))
     teacher_emails: dict[str, str] = {}
     for u in roster.users.values():

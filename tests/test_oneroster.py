@@ -584,3 +584,32 @@ def test_primary_teacher_is_first_whatever_the_enrollment_row_order(tmp_path: Pa
     assert (sec.teacher, sec.teachers) == ("t1", ("t1", "t2", "t3"))
     assert r.problems == []
     assert rostergraph.validate(r, select="RG-SEC-002").findings == []
+
+
+@pytest.mark.parametrize("column_wise", [True, False])
+def test_a_repeated_teacher_enrollment_marked_primary_makes_the_teacher_primary(
+        tmp_path: Path, column_wise: bool) -> None:
+    """A teacher enrolled twice in a class (two terms of dates), the later row
+    ``primary=true``: that teacher is the class's primary (the repeat was skipped before its
+    ``primary`` cell was read, so the class had no ``teacher`` and the co-teacher listed
+    first was taken for the primary)."""
+    users = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+             "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
+             "agentSourcedIds,grades,password\n"
+             "t1,,,true,s1,teacher,,,,,,,,,,,,\nt2,,,true,s1,teacher,,,,,,,,,,,,\n"
+             "u1,,,true,s1,student,,,,,,,,,,,,\n")
+    enr = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,"
+           "role,primary,beginDate,endDate\n"
+           "e1,,,k1,s1,t2,teacher,false,,\ne2,,,k1,s1,t1,teacher,false,,\n"
+           "e3,,,k1,s1,u1,student,false,,\ne4,,,k1,s1,t1,teacher,true,,\n")
+    if not column_wise:  # (a row that is not clean: the reader goes row by row)
+        enr += "e5,,,k1,s1\n"
+    folder = _write(tmp_path / "or", {
+        "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+                    "s1,,,S,school,,\n",
+        "classes.csv": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,"
+                       "classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,"
+                       "subjectCodes,periods\nk1,,,Math,,,,scheduled,,s1,,,,\n",
+        "users.csv": users, "enrollments.csv": enr})
+    sec = rostergraph.load(folder).sections["k1"]
+    assert (sec.teacher, sec.teachers) == ("t1", ("t1", "t2"))

@@ -393,9 +393,13 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     prim = t.encoded("primary") if rows else None
     primary = np.array([v.strip().lower() in _TRUE for v in prim[1]], dtype=bool)[prim[0]] \
         if prim is not None else np.zeros(n, dtype=bool)
-    for i in rows:
+    listed = np.zeros(n, dtype=bool)
+    listed[rows] = True
+    # a teacher's repeated row still says whether the teacher is primary (in row order)
+    for i in np.flatnonzero(ok & teacher & (listed | primary)).tolist():
         sec, uid, cid = secs[c_code[i]], uid_of[m_code[i]], cids[c_code[i]]
-        sec.setdefault("teachers", []).append(uid)  # type: ignore[union-attr]
+        if listed[i]:
+            sec.setdefault("teachers", []).append(uid)  # type: ignore[union-attr]
         if primary[i]:
             if "teacher" in sec and sec["teacher"] != uid:  # type: ignore[operator,index]
                 told.append((i, (f"class {cid!r} has a second primary teacher; the first is "

@@ -167,13 +167,15 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
         key = (cid, uid, role)
         if eid:  # (a repeat's id too, when the first row had none: the first id stays)
             _keep_id(sec, role, uid, eid)
-        if key in seen:
-            continue
+        if key in seen and not (role == "teacher" and is_true(get_primary(row))):
+            continue  # (a repeated teacher row still says whether the teacher is primary)
+        first = key not in seen
         seen.add(key)
         if role == "student":
             sec.setdefault("students", []).append(uid)
         else:
-            sec.setdefault("teachers", []).append(uid)
+            if first:
+                sec.setdefault("teachers", []).append(uid)
             if is_true(get_primary(row)):
                 if "teacher" in sec and sec["teacher"] != uid:
                     rd.b.problem("other", f"class {cid!r} has a second primary teacher; "

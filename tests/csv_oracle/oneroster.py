@@ -749,13 +749,15 @@ class _Reader:
             key = (cid, uid, role)
             if eid:  # (a repeat's id too, when the first row had none: the first id stays)
                 sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
-            if key in seen:
-                continue
+            if key in seen and not (role == "teacher" and _true(row.get("primary"))):
+                continue  # (as the package reader: a repeat still says who is primary)
+            first = key not in seen
             seen.add(key)
             if role == "student":
                 sec.setdefault("students", []).append(uid)
             else:
-                sec.setdefault("teachers", []).append(uid)
+                if first:
+                    sec.setdefault("teachers", []).append(uid)
                 if _true(row.get("primary")):
                     if "teacher" in sec and sec["teacher"] != uid:
                         self.b.problem("other", f"class {cid!r} has a second primary teacher; "

@@ -52,11 +52,11 @@ import re
 import stat as _stat
 import tempfile
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import accumulate, count
 from operator import add
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -65,6 +65,7 @@ from .errors import LimitError, SourceError
 __all__ = [
     "FORMULA_PREFIXES",
     "atomic_write",
+    "atomic_write_with",
     "csv_cell",
     "escape_surrogates",
     "fsync_dir",
@@ -574,11 +575,29 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
     >>> oct(os.stat(os.path.join(d, "a.txt")).st_mode & 0o777) == oct(0o666 & ~_umask())
     True
     """
-    if isinstance(data, str):
-        data = escape_surrogates(data).encode("utf-8")
+    payload = escape_surrogates(data).encode("utf-8") if isinstance(data, str) else data
+    atomic_write_with(path, lambda fh: fh.write(payload), sync_dir=sync_dir)
+
+
+def atomic_write_with(path: str | os.PathLike[str], write: Callable[[BinaryIO], object], *,
+                      sync_dir: bool = False) -> None:
+    """:func:`atomic_write` of the bytes ``write`` writes into the binary file it is given
+    (a file too big to hold whole is written as it is made).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> atomic_write_with(os.path.join(d, "a.txt"), lambda fh: fh.write(b"hi"))
+    >>> open(os.path.join(d, "a.txt")).read()
+    'hi'
+    """
     target = os.path.abspath(os.fspath(path))
     refuse_link(target)
-    if _write_to_stream(target, data):
+    if _is_stream(target):
+        fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
         return
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):  # say which folder, not the temporary file's name
@@ -589,7 +608,7 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rostergraph-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; give what open() would
@@ -603,9 +622,9 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, *,
         fsync_dir(os.path.dirname(target))
 
 
-def _write_to_stream(target: str, data: bytes) -> bool:
-    """Write ``data`` into ``target`` when it is a character device or a named pipe
-    (``True``); ``False`` for a regular file or a missing path (replaced atomically)."""
+def _is_stream(target: str) -> bool:
+    """Whether ``target`` is a character device or a named pipe, written into (``False``
+    for a regular file or a missing path, replaced atomically)."""
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
@@ -615,9 +634,6 @@ def _write_to_stream(target: str, data: bytes) -> bool:
     if not (_stat.S_ISCHR(mode) or _stat.S_ISFIFO(mode)):
         raise SourceError("is not a regular file; refusing to replace it (choose a file path)",
                           path=target)
-    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
     return True
 
 

@@ -326,9 +326,9 @@ def test_writers_build_no_record_of_a_lazy_roster(tmp_path: Path) -> None:
 def test_oneroster_columns_first_seen_on_a_later_row_pad_the_rows_before(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     """An extension column that only a later record has is one more column of the file:
-    every earlier row has an empty cell there (also rows already made into text), and the
+    every earlier row has an empty cell there (also rows already spilled to disk), and the
     values read back."""
-    from rostergraph.io import write_oneroster as module
+    from rostergraph.io import write_sheets as module
     from rostergraph.io.clever_json import read_clever_json
 
     monkeypatch.setattr(module, "_CHUNK", chunk)
@@ -354,10 +354,10 @@ def test_oneroster_columns_first_seen_on_a_later_row_pad_the_rows_before(
 
 def test_oneroster_late_column_pads_rows_with_a_cell_beyond_the_csv_field_limit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rows made into text before a column first appears are padded without reading
-    them back: a cell longer than the csv module's field limit (131,072 characters by
+    """Rows spilled before a column first appears are padded without reading them back
+    as CSV: a cell longer than the csv module's field limit (131,072 characters by
     default) is written, not refused."""
-    from rostergraph.io import write_oneroster as module
+    from rostergraph.io import write_sheets as module
     from rostergraph.io.clever_json import read_clever_json
 
     monkeypatch.setattr(module, "_CHUNK", 1)

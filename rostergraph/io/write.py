@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
+import time
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -76,9 +78,30 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     atomic_write(path, data)
 
 
-def _write_files(path: Path, files: Mapping[str, bytes], as_zip: bool) -> None:
+def output_folder(path: Path, as_zip: bool) -> str:
+    """The folder a write's files (or its zip) go to, created now (a CSV writer spills its
+    rows to temporary files there while it works).
+
+    Raises
+    ------
+    SourceError
+        A folder output whose path is a file.
+    """
+    folder = path.parent if as_zip else path
+    if not as_zip and path.exists() and not path.is_dir():
+        raise SourceError("exists and is not a folder", path=str(path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
+
+
+#: a file's bytes, or what writes them into the binary file it is given (a file too big
+#: to hold is written as it is made)
+FileData = bytes | Callable[[BinaryIO], object]
+
+
+def _write_files(path: Path, files: Mapping[str, FileData], as_zip: bool) -> None:
+    output_folder(path, as_zip)
     if as_zip:
-        path.parent.mkdir(parents=True, exist_ok=True)
         from ..safety import refuse_link
 
         refuse_link(path)  # never replace a link planted where the zip belongs
@@ -87,18 +110,40 @@ def _write_files(path: Path, files: Mapping[str, bytes], as_zip: bool) -> None:
         try:
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
                 for name, data in files.items():
-                    zf.writestr(name, data)
+                    if isinstance(data, bytes):
+                        zf.writestr(name, data)
+                    else:
+                        _zip_member(zf, name, data, path.parent)
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
         return
-    if path.exists() and not path.is_dir():
-        raise SourceError("exists and is not a folder", path=str(path))
-    path.mkdir(parents=True, exist_ok=True)
+    from ..safety import atomic_write_with
+
     for name, data in files.items():
-        atomic_write_bytes(path / name, data)
+        if isinstance(data, bytes):
+            atomic_write_bytes(path / name, data)
+        else:
+            atomic_write_with(path / name, data)
+
+
+def _zip_member(zf: zipfile.ZipFile, name: str, write: Callable[[BinaryIO], object],
+                folder: Path) -> None:
+    """A member made by ``write``, as ``writestr`` of its bytes makes it: the bytes are
+    made into a temporary file first (the member's header holds their size)."""
+    with tempfile.TemporaryFile(dir=folder) as tmp:
+        write(tmp)
+        size = tmp.tell()
+        tmp.seek(0)
+        info = zipfile.ZipInfo(filename=name, date_time=time.localtime(time.time())[:6])
+        info.compress_type = zf.compression
+        info._compresslevel = zf.compresslevel  # type: ignore[attr-defined]  # (as writestr)
+        info.external_attr = 0o600 << 16  # ?rw------- (writestr's)
+        info.file_size = size
+        with zf.open(info, mode="w") as dest:
+            shutil.copyfileobj(tmp, dest, 1 << 20)
 
 
 def each_record(records: Mapping[str, Any]) -> Iterable[Any]:

@@ -49,8 +49,17 @@ from .oneroster_cols import (
     USER_ID_COLUMN,
 )
 from .oneroster_profiles import _SEX
-from .write import _ISO_LIKE, WriteReport, _Carry, _utf8_joined, _write_files, each_record
+from .write import (
+    _ISO_LIKE,
+    FileData,
+    WriteReport,
+    _Carry,
+    _write_files,
+    each_record,
+    output_folder,
+)
 from .write_oneroster_kept import enrollment_ids, role_rows
+from .write_sheets import Sheet
 
 __all__ = ["ONEROSTER_VERSIONS", "write_oneroster"]
 
@@ -129,97 +138,6 @@ _OR_SEX = {"M": "male", "F": "female", "X": "other"}
 _OR_SEX_BACK = {"male": "M", "female": "F", "other": "X"}
 
 
-#: rows of a sheet made into CSV text at a time
-_CHUNK = 50_000
-
-
-class _Sheet:
-    """Rows of one CSV file with a fixed header plus extension columns seen on the way."""
-
-    def __init__(self, header: list[str], *, standard_only: bool = False) -> None:
-        self.header = list(header)
-        self.columns = set(header)
-        # rows waiting to be written as CSV text: each row's values in header order as the
-        # header was when it came (columns seen later are only appended, so a short row is
-        # padded when written). Every _CHUNK rows become text: a district's text is a
-        # fraction of its rows as Python objects (millions of lists and strings).
-        self.rows: list[list[Any]] = []
-        self.parts: list[tuple[int, str]] = []  # (header width, CSV text of the rows)
-        self.n_rows = 0
-        # OneRoster without extensions: a column the spec does not define (a source's
-        # `pronouns` in 1.1, a misspelt column) is dropped unless it is a `metadata.*` one
-        self.standard = frozenset(header) if standard_only else None
-        self.dropped: dict[str, int] = {}
-
-    def add(self, row: dict[str, Any]) -> None:
-        if self.standard is not None:
-            for k in [k for k in row if k not in self.standard and not k.startswith("metadata.")]:
-                if row.pop(k) not in (None, ""):
-                    self.dropped[k] = self.dropped.get(k, 0) + 1
-        if not self.columns.issuperset(row):
-            for k in row:
-                if k not in self.columns:
-                    self.columns.add(k)
-                    self.header.append(k)
-        self.rows.append(list(map(row.get, self.header)))
-        self.n_rows += 1
-        if len(self.rows) >= _CHUNK:
-            self._render()
-
-    def _render(self) -> None:
-        """The waiting rows → CSV text, padded to the header's width now."""
-        rows, self.rows = self.rows, []
-        width = len(self.header)
-        for r in rows:
-            if len(r) < width:
-                r += [None] * (width - len(r))
-        if rows:
-            self.parts.append((width, to_csv_text(rows)))
-
-    def text(self, report: WriteReport, name: str) -> bytes:
-        """The CSV file's bytes (the text is let go: a sheet is written once)."""
-        for col, n in sorted(self.dropped.items()):
-            report.add(name, f"{col} (not a OneRoster column)", "dropped", n)
-        self._render()
-        width = len(self.header)
-        parts = [to_csv_text([self.header])]
-        for w, text in self.parts:
-            if w < width:  # a column first seen after this text was made: add its cells
-                text = _pad_rows(text, width - w)
-            parts.append(text)
-        self.parts = []
-        return _utf8_joined(parts, report, name)
-
-
-def _pad_rows(text: str, n: int) -> str:
-    """``n`` empty cells more at the end of every row of CSV text made by :func:`to_csv_text`.
-
-    The text is not read back as CSV: a cell may be longer than the csv module's field
-    limit. A row ends at a line break after an even number of quote characters since it
-    began (after an odd number, the break is inside a quoted cell: the writer quotes every
-    cell holding a quote or a line break, and doubles the quotes inside).
-
-    Examples
-    --------
-    >>> _pad_rows('a,"x""\\r\\ny"\\r\\nb,c\\r\\n', 2)
-    'a,"x""\\r\\ny",,\\r\\nb,c,,\\r\\n'
-    """
-    pad = "," * n
-    if '"' not in text:  # (no quoted cell: every line break ends a row)
-        return text.replace("\r\n", pad + "\r\n")
-    out: list[str] = []
-    quotes = 0
-    for line in text.split("\r\n")[:-1]:  # (the text ends with a line break)
-        quotes += line.count('"')
-        out.append(line)
-        if quotes % 2:
-            out.append("\r\n")
-        else:
-            out.append(pad + "\r\n")
-            quotes = 0
-    return "".join(out)
-
-
 def _list_ok(values: Iterable[str]) -> bool:
     """Whether ids survive a OneRoster comma list (no commas, no edge spaces, not empty)."""
     return all(v and "," not in v and v == v.strip() for v in values)
@@ -288,7 +206,21 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
     as_zip = p.suffix.lower() == ".zip" if zip is None else zip
     report = WriteReport()
     headers = {**_OR_HEADERS, **_OR12_HEADERS} if version == "1.2" else _OR_HEADERS
-    sheets = {name: _Sheet(h, standard_only=not extensions) for name, h in headers.items()}
+    spill = output_folder(p, as_zip)
+    sheets = {name: Sheet(h, standard_only=not extensions, spill_dir=spill)
+              for name, h in headers.items()}
+    try:
+        _write_rows(roster, sheets, report, extensions, version)
+        _write_files(p, _files(sheets, report, version), as_zip)
+    finally:
+        for sheet in sheets.values():
+            sheet.close()  # (a write that failed: its spilled rows go)
+    return report.table()
+
+
+def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
+                extensions: bool, version: str) -> None:
+    """Every record's rows, into their sheets."""
     schools = roster.schools
     sole = next(iter(roster.districts)) if len(roster.districts) == 1 else None
 
@@ -329,26 +261,32 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
             c.keep("district", dist)
         sheets["courses"].add(_finish(c, row))
     # users (one row per role) and demographics
-    row_id: dict[tuple[str, str], str] = {}
+    row_id: dict[tuple[str, str], str] = {}  # a user's row in a role, when not its own id
     for rec in each_record(roster.users):
         if version == "1.2":
-            _oneroster_user_12(rec, roster, sheets, row_id, report, extensions, sole)
+            _oneroster_user_12(rec, roster, sheets, report, extensions, sole)
         else:
             _oneroster_user(rec, roster, sheets, row_id, report, extensions, sole)
     # classes and enrollments
     for rec in each_record(roster.sections):
         _oneroster_class(rec, roster, sheets, row_id, report, extensions)
-    files: dict[str, bytes] = {}
+
+
+def _files(sheets: dict[str, Sheet], report: WriteReport, version: str) -> dict[str, FileData]:
+    """The bundle's files: the manifest's bytes, and what writes each sheet's file."""
+    files: dict[str, FileData] = {}
     manifest = [["propertyName", "value"], ["manifest.version", "1.0"],
                 ["oneroster.version", version], ["source.systemName", "rostergraph"]]
     for name in _OR_FILES + (_OR12_FILES if version == "1.2" else ()):
         present = name in sheets and (sheets[name].n_rows or name not in _OR_OPTIONAL)
         manifest.append([f"file.{name}", "bulk" if present else "absent"])
         if present:
-            files[f"{name}.csv"] = sheets[name].text(report, f"{name}.csv")
-    files = {"manifest.csv": to_csv_text(manifest).encode("utf-8"), **files}
-    _write_files(p, files, as_zip)
-    return report.table()
+            files[f"{name}.csv"] = _sheet_file(sheets[name], report, f"{name}.csv")
+    return {"manifest.csv": to_csv_text(manifest).encode("utf-8"), **files}
+
+
+def _sheet_file(sheet: Sheet, report: WriteReport, name: str) -> FileData:
+    return lambda out: sheet.write(out, report, name)
 
 
 def _school_orgs(c: _Carry, r: Any, role: str) -> list[str]:
@@ -414,7 +352,7 @@ def _contact_role(rec: Any, c: _Carry) -> tuple[str, str]:
     return orole, _join(s.student for s in rels if s.student and _list_ok([s.student]))
 
 
-def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
+def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
                     row_id: dict[tuple[str, str], str], report: WriteReport, extensions: bool,
                     sole: str | None) -> None:
     """A user as OneRoster 1.1: one ``users.csv`` row per role."""
@@ -435,7 +373,8 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
                 row[USER_ID_COLUMN] = uid
             else:
                 report.add("users", "roles (several roles: one user per role)", "changed")
-        row_id[(uid, role)] = row["sourcedId"]
+        if i:  # (only ids other than the user's are kept: a district has millions of users)
+            row_id[(uid, role)] = row["sourcedId"]
         c.roles_written.add(role)
         if role in ("student", "teacher"):
             orgs = _school_orgs(c, r, role)
@@ -555,9 +494,8 @@ def _one_value(c: _Carry, paths: list[str]) -> str | None:
     return first
 
 
-def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
-                       row_id: dict[tuple[str, str], str], report: WriteReport,
-                       extensions: bool, sole: str | None) -> None:
+def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, Sheet],
+                       report: WriteReport, extensions: bool, sole: str | None) -> None:
     """A user as OneRoster 1.2: one ``users.csv`` row, one ``roles.csv`` row per role and
     org (the first ``primary``), and its ``userProfiles.csv`` rows."""
     c = _Carry("users", rec, report, extensions, PREFIX)
@@ -574,7 +512,6 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     first_school: str | None = None
     for role in roles.names:
         r = getattr(roles, role)
-        row_id[(uid, role)] = uid
         c.roles_written.add(role)
         if role in ("student", "teacher"):
             orgs = _school_orgs(c, r, role)
@@ -630,7 +567,7 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
     sheets["users"].add(row)
 
 
-def _user_profiles(rec: Any, c: _Carry, sheets: dict[str, _Sheet], uid: str) -> None:
+def _user_profiles(rec: Any, c: _Carry, sheets: dict[str, Sheet], uid: str) -> None:
     """A 1.2 source's user profiles (kept in ``extra``) back in ``userProfiles.csv``."""
     profiles = rec.extra.get(PROFILES_KEY)
     if not (isinstance(profiles, list) and profiles and all(
@@ -672,7 +609,7 @@ def _district_reads_back(rec: Any, roster: Roster, district: str, sole: str | No
     return district == sole
 
 
-def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, _Sheet], sid: str) -> None:
+def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, Sheet], sid: str) -> None:
     st = rec.roles.student
     row: dict[str, Any] = {"sourcedId": sid}
     dob = c.take("roles.student.dob")
@@ -715,7 +652,7 @@ def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, _Sheet], sid:
         sheets["demographics"].add(row)
 
 
-def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, _Sheet],
+def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
                      row_id: dict[tuple[str, str], str], report: WriteReport,
                      extensions: bool) -> None:
     c = _Carry("sections", rec, report, extensions, PREFIX)

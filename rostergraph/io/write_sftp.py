@@ -24,10 +24,19 @@ from typing import Any
 from ..model import record_to_dict
 from ..roster import Roster
 from ..table import Table
-from .csvutil import to_csv_text
 from .mapping import get_path
 from .sftp_columns import SFTP_PREFIX
-from .write import WriteReport, _attr_path, _Carry, _dumps, _utf8, _write_files
+from .write import (
+    FileData,
+    WriteReport,
+    _attr_path,
+    _Carry,
+    _dumps,
+    _write_files,
+    each_record,
+    output_folder,
+)
+from .write_sheets import Sheet
 
 __all__ = ["write_clever_csv"]
 
@@ -38,6 +47,9 @@ _SFTP_ID_COLS = {"schools.csv": ["School_id"],
                  "staff.csv": ["School_id", "Staff_id"],
                  "sections.csv": ["School_id", "Section_id", "Teacher_id"],
                  "enrollments.csv": ["School_id", "Section_id", "Student_id"]}
+#: the files, in the order they are written
+_SFTP_FILES = ("schools.csv", "students.csv", "teachers.csv", "staff.csv", "sections.csv",
+               "enrollments.csv", "rostergraph_districts.csv", "rostergraph_records.csv")
 _SFTP_TAIL = {"sections.csv": ["Course_name", "Course_number", "Course_description",
                                "Term_name", "Term_start", "Term_end"]}
 
@@ -88,25 +100,66 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     >>> sorted(p.name for p in out.iterdir())[:3]
     ['enrollments.csv', 'rostergraph_districts.csv', 'rostergraph_records.csv']
     """
+    out = Path(path)
+    spill = output_folder(out, False)
+    report = WriteReport()
+    # each file's columns are those its rows have (no fixed header): see _header
+    sheets = {f: Sheet([], spill_dir=spill) for f in _SFTP_FILES}
+    try:
+        max_teachers = _write_rows(roster, sheets, report, extensions)
+        files: dict[str, FileData] = {}
+        for name, sheet in sheets.items():
+            if name.startswith("rostergraph_") and not extensions:
+                continue
+            files[name] = _sheet_file(sheet, report, name, _header(name, sheet, max_teachers))
+        _write_files(out, files, as_zip=False)
+    finally:
+        for sheet in sheets.values():
+            sheet.close()  # (a write that failed: its spilled rows go)
+    return report.table()
+
+
+def _sheet_file(sheet: Sheet, report: WriteReport, name: str, header: list[str]) -> FileData:
+    return lambda out: sheet.write(out, report, name, header)
+
+
+def _header(name: str, sheet: Sheet, max_teachers: int) -> list[str]:
+    """A file's header: its id columns, then the Clever columns any row has (in Clever's
+    order), then the others in the order rows first had them."""
     from .clever_csv import SFTP_COLUMNS
 
-    ext = extensions
-    report = WriteReport()
+    if name == "rostergraph_records.csv":
+        return ["Kind", "Id", "Clever_json"]
+    if name == "rostergraph_districts.csv":
+        return ["District_id", "District_name"]
+    header = list(_SFTP_ID_COLS.get(name, []))
+    if name == "sections.csv":
+        header += [f"Teacher_{k}_id" for k in range(2, max_teachers + 1)]
+    had = set(sheet.keys)
+    for col in [col for col, _ in SFTP_COLUMNS.get(name, [])] + _SFTP_TAIL.get(name, []):
+        if col in had and col not in header:
+            header.append(col)
+    placed = set(header)
+    return header + [k for k in sheet.keys if k not in placed]
+
+
+def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
+                ext: bool) -> int:
+    """Every record's rows, into their sheets; the most teachers a section has."""
+    from .clever_csv import SFTP_COLUMNS
+
     sole = next(iter(roster.districts)) if len(roster.districts) == 1 else None
-    sheets: dict[str, list[dict[str, Any]]] = {f: [] for f in (
-        "schools.csv", "students.csv", "teachers.csv", "staff.csv", "sections.csv",
-        "enrollments.csv", "rostergraph_districts.csv", "rostergraph_records.csv")}
     records = sheets["rostergraph_records.csv"]
 
     def carry(c: _Carry, rid: str) -> None:
         rest = c.rest()
         if rest and ext:
-            records.append({"Kind": c.kind, "Id": rid, "Clever_json": _dumps(rest).decode()})
+            records.add({"Kind": c.kind, "Id": rid, "Clever_json": _dumps(rest).decode()})
 
     def whole(kind: str, rec: Any, why: str) -> None:
         report.add(kind, f"(whole record: {why})", "extension" if ext else "dropped")
         if ext:
-            records.append({"Kind": kind, "Id": rec.id,
+            records.add({"Kind": kind, "Id": rec.id,
                             "Clever_json": _dumps(record_to_dict(rec, nulls=False)).decode()})
 
     def columns(c: _Carry, row: dict[str, Any], file: str, present: set[str]) -> None:
@@ -129,7 +182,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     for rec in roster.districts.values():
         c = _Carry("districts", rec, report, ext, SFTP_PREFIX, False)
         if ext:
-            sheets["rostergraph_districts.csv"].append(
+            sheets["rostergraph_districts.csv"].add(
                 {"District_id": c.take("id"), "District_name": c.take("name")})
             carry(c, rec.id)
         else:
@@ -143,33 +196,18 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             c.keep("sis_id", rec.sis_id)
         district(c)
         columns(c, row, "schools.csv", present)
-        sheets["schools.csv"].append(row)
+        sheets["schools.csv"].add(row)
         carry(c, rec.id)
     # users: students, teachers, staff; contacts collected per student
-    student_order = {uid: i for i, uid in enumerate(
-        u.id for u in roster.users.values() if u.roles.student is not None)}
-    groups: dict[str, list[tuple[Any, Any]]] = {}
-    for rec in roster.users.values():
-        ct = rec.roles.contact
-        listed: set[str] = set()  # (one group per student: a second is carried, not written)
-        for rel in (ct.student_relationships or ()) if ct is not None else ():
-            if rel.student in student_order and rel.student not in listed:
-                listed.add(rel.student)
-                groups.setdefault(rel.student, []).append((rec, rel))
-    teacher_emails: dict[str, str] = {}
-    for u in roster.users.values():
-        if u.roles.teacher is not None and u.email:
-            teacher_emails.setdefault(u.email, u.id)
-    present_by_file = {f: _present_paths(
-        (u for u in roster.users.values() if getattr(u.roles, role) is not None),
-        (p for _, p in SFTP_COLUMNS[f])) for f, role in (
-            ("students.csv", "student"), ("teachers.csv", "teacher"), ("staff.csv", "staff"))}
+    users = _UsersSeen(roster, ext)
+    student_order, groups = users.student_order, users.groups
+    teacher_emails, present_by_file = users.teacher_emails, users.present
     max_groups = max((len(g) for g in groups.values()), default=0)
     # the contact fields some written contact has: only their columns are written (an
     # empty cell would read back as "" where the roster has no value)
-    contact_fields = {f for g in groups.values() for user, rel in g
-                      for f, v in _contact_values(user, rel, ext).items() if v is not None}
-    for rec in roster.users.values():
+    contact_fields = {f for g in groups.values() for cells in g
+                      for f, v in zip(_CONTACT_FIELDS, cells) if v is not None}
+    for rec in each_record(roster.users):
         roles = rec.roles
         c = _Carry("users", rec, report, ext, SFTP_PREFIX, False)
         c.take("id")
@@ -205,9 +243,9 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             for i, s in enumerate(order or [""]):
                 row = dict(base, School_id=s)
                 if role == "student" and i == 0:
-                    _contact_columns(row, groups.get(rec.id, []), max_groups, ext,
+                    _contact_columns(row, groups.get(rec.id, []), max_groups,
                                      contact_fields)
-                sheets[file].append(row)
+                sheets[file].add(row)
         if roles.staff is not None:
             written = True
             c.roles_written.add("staff")
@@ -240,7 +278,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                 c.keep("roles.staff.roles", list(sroles))
             columns(c, base, "staff.csv", present_by_file["staff.csv"])
             for s in order or [""]:
-                sheets["staff.csv"].append(dict(base, School_id=s))
+                sheets["staff.csv"].add(dict(base, School_id=s))
         if roles.contact is not None:
             ct = roles.contact
             rels = list(ct.student_relationships or ())
@@ -272,12 +310,12 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             continue
         carry(c, rec.id)
     # sections, terms, courses, enrollments
-    present = _present_paths(roster.sections.values(),
+    present = _present_paths(each_record(roster.sections),
                              (p for _, p in SFTP_COLUMNS["sections.csv"]))
     used_terms: set[str] = set()
     used_courses: set[str] = set()
     max_teachers = 1
-    for rec in roster.sections.values():
+    for rec in each_record(roster.sections):
         c = _Carry("sections", rec, report, ext, SFTP_PREFIX, False)
         sid = c.take("id")
         if c.take("sis_id") != sid:
@@ -335,10 +373,10 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                 report.add("sections", "students (duplicate id collapsed)", "changed")
             c.keep("students", list(students) if students is not None else None)
         for stu in uniq:
-            sheets["enrollments.csv"].append(
+            sheets["enrollments.csv"].add(
                 {"School_id": school, "Section_id": sid, "Student_id": stu})
         columns(c, row, "sections.csv", present)
-        sheets["sections.csv"].append(row)
+        sheets["sections.csv"].add(row)
         carry(c, sid)
     for kind, table, used in (("terms", roster.terms, used_terms),
                               ("courses", roster.courses, used_courses)):
@@ -360,49 +398,75 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                 carry(c, rec.id)
             else:
                 c.rest()
-    files: dict[str, bytes] = {}
-    for name, rows in sheets.items():
-        if name.startswith("rostergraph_") and not ext:
-            continue
-        header = list(_SFTP_ID_COLS.get(name, []))
-        if name == "sections.csv":
-            header += [f"Teacher_{k}_id" for k in range(2, max_teachers + 1)]
-        for col in [col for col, _ in SFTP_COLUMNS.get(name, [])] + _SFTP_TAIL.get(name, []):
-            if any(col in r for r in rows) and col not in header:
-                header.append(col)
-        for r in rows:
-            for key in r:
-                if key not in header:
-                    header.append(key)
-        if name == "rostergraph_records.csv":
-            header = ["Kind", "Id", "Clever_json"]
-        elif name == "rostergraph_districts.csv":
-            header = ["District_id", "District_name"]
-        files[name] = _utf8(to_csv_text([header] + [list(map(r.get, header)) for r in rows]),
-                            report, name)
-    _write_files(Path(path), files, as_zip=False)
-    return report.table()
+    return max_teachers
 
 
-def _contact_values(user: Any, rel: Any, ext: bool) -> dict[str, Any]:
-    """A contact group's cells, by field (``id`` only with extensions)."""
+#: the cells of a contact group in ``students.csv``, in column order
+_CONTACT_FIELDS = ("id", "name", "email", "phone", "phone_type", "sis_id", "relationship",
+                   "type")
+
+
+def _contact_cells(user: Any, rel: Any, ext: bool) -> tuple[Any, ...]:
+    """A contact group's cells, in :data:`_CONTACT_FIELDS` order (``id`` only with
+    extensions)."""
     ct = user.roles.contact
-    return {"id": user.id if ext else None,
-            "name": user.name.last if user.name is not None else None,
-            "email": user.email, "phone": ct.phone, "phone_type": ct.phone_type,
-            "sis_id": ct.sis_id, "relationship": rel.relationship, "type": rel.type}
+    return (user.id if ext else None, user.name.last if user.name is not None else None,
+            user.email, ct.phone, ct.phone_type, ct.sis_id, rel.relationship, rel.type)
 
 
-def _contact_columns(row: dict[str, Any], groups: list[tuple[Any, Any]], max_groups: int,
-                     ext: bool, fields: set[str]) -> None:
+def _contact_columns(row: dict[str, Any], groups: list[tuple[Any, ...]], max_groups: int,
+                     fields: set[str]) -> None:
     for k in range(1, max_groups + 1):
         pre = "Contact_" if k == 1 else f"Contact_{k}_"
         if k > len(groups):
             continue
-        user, rel = groups[k - 1]
-        for f, v in _contact_values(user, rel, ext).items():
+        for f, v in zip(_CONTACT_FIELDS, groups[k - 1]):
             if f in fields:
                 row[pre + f] = v
+
+
+class _UsersSeen:
+    """What writing a user needs to know of the others, from one pass over the users (a
+    district's users are built for the pass and let go, not all held built): the order of
+    the students, each student's contact groups (their cells), the first teacher with each
+    email, and the Clever columns some user of each role file has a value for."""
+
+    _ROLE_FILES = (("students.csv", "student"), ("teachers.csv", "teacher"),
+                   ("staff.csv", "staff"))
+
+    def __init__(self, roster: Roster, ext: bool) -> None:
+        from .clever_csv import SFTP_COLUMNS
+
+        self.student_order: dict[str, int] = {}
+        self.teacher_emails: dict[str, str] = {}
+        self.present: dict[str, set[str]] = {f: set() for f, _ in self._ROLE_FILES}
+        missing = {f: [p for _, p in SFTP_COLUMNS[f]] for f, _ in self._ROLE_FILES}
+        # (student, cells) of every contact relationship, in the users' order: which
+        # students are written is known only once every user is seen
+        rels: list[tuple[str, tuple[Any, ...]]] = []
+        for u in each_record(roster.users):
+            roles = u.roles
+            if roles.student is not None:
+                self.student_order[u.id] = len(self.student_order)
+            if roles.teacher is not None and u.email:
+                self.teacher_emails.setdefault(u.email, u.id)
+            ct = roles.contact
+            for rel in (ct.student_relationships or ()) if ct is not None else ():
+                rels.append((rel.student, _contact_cells(u, rel, ext)))
+            for f, role in self._ROLE_FILES:
+                if missing[f] and getattr(roles, role) is not None:
+                    self._seen_paths(u, missing[f], self.present[f])
+        self.groups: dict[str, list[tuple[Any, ...]]] = {}
+        for student, cells in rels:
+            if student in self.student_order:
+                self.groups.setdefault(student, []).append(cells)
+
+    @staticmethod
+    def _seen_paths(rec: Any, missing: list[str], present: set[str]) -> None:
+        """Move the paths of ``missing`` that ``rec`` has a value at into ``present``."""
+        for p in [p for p in missing if _attr_path(rec, p) is not None]:
+            missing.remove(p)
+            present.add(p)
 
 
 # --- convert ---------------------------------------------------------------------------

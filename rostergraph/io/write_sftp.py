@@ -406,12 +406,18 @@ _CONTACT_FIELDS = ("id", "name", "email", "phone", "phone_type", "sis_id", "rela
                    "type")
 
 
-def _contact_cells(user: Any, rel: Any, ext: bool) -> tuple[Any, ...]:
+def _contact_cells(user: Any, rel: Any, ext: bool, shared: dict[str, str]) -> tuple[Any, ...]:
     """A contact group's cells, in :data:`_CONTACT_FIELDS` order (``id`` only with
-    extensions)."""
+    extensions). The few-valued ones (``phone_type``, ``relationship``, ``type``) are the
+    one string of ``shared`` for their value: a district holds a million groups."""
     ct = user.roles.contact
+
+    def few(v: Any) -> Any:
+        return shared.setdefault(v, v) if type(v) is str else v
+
     return (user.id if ext else None, user.name.last if user.name is not None else None,
-            user.email, ct.phone, ct.phone_type, ct.sis_id, rel.relationship, rel.type)
+            user.email, ct.phone, few(ct.phone_type), ct.sis_id, few(rel.relationship),
+            few(rel.type))
 
 
 def _contact_columns(row: dict[str, Any], groups: list[tuple[Any, ...]], max_groups: int,
@@ -441,9 +447,10 @@ class _UsersSeen:
         self.teacher_emails: dict[str, str] = {}
         self.present: dict[str, set[str]] = {f: set() for f, _ in self._ROLE_FILES}
         missing = {f: [p for _, p in SFTP_COLUMNS[f]] for f, _ in self._ROLE_FILES}
-        # (student, cells) of every contact relationship, in the users' order: which
-        # students are written is known only once every user is seen
-        rels: list[tuple[str, tuple[Any, ...]]] = []
+        # each student's contact groups, in the users' order; which students are written is
+        # known only once every user is seen, so the others are dropped after the pass
+        self.groups: dict[str, list[tuple[Any, ...]]] = {}
+        shared: dict[str, str] = {}  # (see _contact_cells)
         for u in each_record(roster.users):
             roles = u.roles
             if roles.student is not None:
@@ -452,14 +459,13 @@ class _UsersSeen:
                 self.teacher_emails.setdefault(u.email, u.id)
             ct = roles.contact
             for rel in (ct.student_relationships or ()) if ct is not None else ():
-                rels.append((rel.student, _contact_cells(u, rel, ext)))
+                cells = _contact_cells(u, rel, ext, shared)
+                self.groups.setdefault(rel.student, []).append(cells)
             for f, role in self._ROLE_FILES:
                 if missing[f] and getattr(roles, role) is not None:
                     self._seen_paths(u, missing[f], self.present[f])
-        self.groups: dict[str, list[tuple[Any, ...]]] = {}
-        for student, cells in rels:
-            if student in self.student_order:
-                self.groups.setdefault(student, []).append(cells)
+        for student in [s for s in self.groups if s not in self.student_order]:
+            del self.groups[student]
 
     @staticmethod
     def _seen_paths(rec: Any, missing: list[str], present: set[str]) -> None:

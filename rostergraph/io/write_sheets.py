@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Sheet"]
 
-#: rows of a sheet held before they are spilled to its temporary file
-_CHUNK = 50_000
+#: rows of a sheet held before they are spilled to its temporary file (a chunk of
+#: ``students.csv`` read back, ~35 cells a row, is ~40 MB of Python strings)
+_CHUNK = 20_000
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

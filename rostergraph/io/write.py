@@ -398,32 +398,6 @@ def _utf8_ok(text: str) -> bool:
         return False
 
 
-def _utf8(text: str, report: WriteReport, name: str) -> bytes:
-    """Text → UTF-8; lone surrogates (which UTF-8 cannot hold) become U+FFFD, reported."""
-    return _utf8_joined([text], report, name)
-
-
-def _utf8_joined(parts: list[str], report: WriteReport, name: str) -> bytes:
-    """``_utf8("".join(parts))``, one part at a time (each part is let go once encoded, so a
-    file's text and its bytes are not held whole at once): ``parts`` is emptied."""
-    out: list[bytes] = []
-    bad = 0
-    parts.reverse()
-    while parts:
-        text = parts.pop()
-        try:
-            out.append(text.encode("utf-8"))
-        except UnicodeEncodeError:
-            bad += len(_SURROGATE.findall(text))
-            out.append(_SURROGATE.sub("\ufffd", text).encode("utf-8"))
-    if bad:
-        report.add(name, f"(text with {bad} lone surrogates: replaced by U+FFFD)", "changed")
-    return b"".join(out)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _copy(d: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of a record dict (JSON values only)."""
     try:

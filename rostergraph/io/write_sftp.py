@@ -458,9 +458,12 @@ class _UsersSeen:
             if roles.teacher is not None and u.email:
                 self.teacher_emails.setdefault(u.email, u.id)
             ct = roles.contact
+            listed: set[str] = set()  # (one group per student: a second is carried, not written)
             for rel in (ct.student_relationships or ()) if ct is not None else ():
-                cells = _contact_cells(u, rel, ext, shared)
-                self.groups.setdefault(rel.student, []).append(cells)
+                if rel.student not in listed:
+                    listed.add(rel.student)
+                    cells = _contact_cells(u, rel, ext, shared)
+                    self.groups.setdefault(rel.student, []).append(cells)
             for f, role in self._ROLE_FILES:
                 if missing[f] and getattr(roles, role) is not None:
                     self._seen_paths(u, missing[f], self.present[f])

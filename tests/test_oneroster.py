@@ -558,6 +558,17 @@ def test_an_enrollment_id_given_twice_keeps_only_its_first_row(tmp_path: Path) -
                                                        for p in r.problems}
 
 
+def _one_class(folder: Path, users: str, enrollments: str) -> Path:
+    """A 1.1 bundle of one school ``s1`` and one class ``k1`` there, with these users and
+    enrollments."""
+    return _write(folder, {
+        "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+                    "s1,,,S,school,,\n",
+        "classes.csv": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,"
+                       "classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,"
+                       "subjectCodes,periods\nk1,,,Math,,,,scheduled,,s1,,,,\n",
+        "users.csv": users, "enrollments.csv": enrollments})
+
 def test_primary_teacher_is_first_whatever_the_enrollment_row_order(tmp_path: Path) -> None:
     """OneRoster enrollment rows have no order: the ``primary=true`` teacher is the
     section's ``teacher`` and the first of its ``teachers`` (Clever's "primary teacher will
@@ -572,13 +583,7 @@ def test_primary_teacher_is_first_whatever_the_enrollment_row_order(tmp_path: Pa
            "role,primary,beginDate,endDate\n"
            "e1,,,k1,s1,t2,teacher,false,,\ne2,,,k1,s1,u1,student,false,,\n"
            "e3,,,k1,s1,t3,teacher,,,\ne4,,,k1,s1,t1,teacher,true,,\n")
-    folder = _write(tmp_path / "or", {
-        "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
-                    "s1,,,S,school,,\n",
-        "classes.csv": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,"
-                       "classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,"
-                       "subjectCodes,periods\nk1,,,Math,,,,scheduled,,s1,,,,\n",
-        "users.csv": users, "enrollments.csv": enr})
+    folder = _one_class(tmp_path / "or", users, enr)
     r = rostergraph.load(folder)
     sec = r.sections["k1"]
     assert (sec.teacher, sec.teachers) == ("t1", ("t1", "t2", "t3"))
@@ -604,12 +609,6 @@ def test_a_repeated_teacher_enrollment_marked_primary_makes_the_teacher_primary(
            "e3,,,k1,s1,u1,student,false,,\ne4,,,k1,s1,t1,teacher,true,,\n")
     if not column_wise:  # (a row that is not clean: the reader goes row by row)
         enr += "e5,,,k1,s1\n"
-    folder = _write(tmp_path / "or", {
-        "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
-                    "s1,,,S,school,,\n",
-        "classes.csv": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,"
-                       "classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,"
-                       "subjectCodes,periods\nk1,,,Math,,,,scheduled,,s1,,,,\n",
-        "users.csv": users, "enrollments.csv": enr})
+    folder = _one_class(tmp_path / "or", users, enr)
     sec = rostergraph.load(folder).sections["k1"]
     assert (sec.teacher, sec.teachers) == ("t1", ("t1", "t2"))

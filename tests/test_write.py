@@ -99,6 +99,23 @@ def test_reports_list_every_field_a_format_cannot_carry(tmp_path: Path) -> None:
                for r in rep_ext)
 
 
+def test_sftp_without_extensions_reports_the_district_it_cannot_say(tmp_path: Path) -> None:
+    """SFTP has no district file: without extension columns every record's ``district``
+    reads back as none, so the report says it is dropped for each kind (it listed only the
+    district record, and the schools' and users' district went silently)."""
+    src = rostergraph.sample()
+    rep = write_clever_csv(src, tmp_path / "s", extensions=False).to_dicts()
+    dropped = {(r["kind"], r["field"]): r["count"] for r in rep if r["how"] == "dropped"}
+    back = rostergraph.load(tmp_path / "s")
+    for kind in ("schools", "users", "sections"):
+        had = [k for k, rec in src.records(kind).items() if rec.district is not None]
+        lost = [k for k in had if k in back.records(kind)
+                and back.records(kind)[k].district is None]
+        assert lost and dropped[(kind, "district")] >= len(lost), kind
+    rep_ext = write_clever_csv(src, tmp_path / "e").to_dicts()  # (carried in extensions)
+    assert not any(r["field"] == "district" for r in rep_ext)
+
+
 def test_sftp_writer_standard_files_without_extensions(tmp_path: Path) -> None:
     """--no-extensions writes only Clever's files and columns."""
     write_clever_csv(rostergraph.sample(), tmp_path, extensions=False)

@@ -174,8 +174,10 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
         row.update(c.columns())
 
     def district(c: _Carry) -> None:
+        # the reader gives the sole district back from rostergraph_districts.csv only: without
+        # extension columns no file says it, so the field is counted as not written
         d = c.take("district")
-        if d != sole:
+        if d != sole or not ext:
             c.keep("district", d)
 
     # districts

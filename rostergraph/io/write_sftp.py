@@ -177,7 +177,7 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
         # the reader gives the sole district back from rostergraph_districts.csv only: without
         # extension columns no file says it, so the field is counted as not written
         d = c.take("district")
-        if d != sole or not ext:
+        if (d != sole) if ext else (d is not None):
             c.keep("district", d)
 
     # districts

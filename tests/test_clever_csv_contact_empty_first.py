@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from tests.test_csv_equivalence import assert_same
+from tests.test_oneroster_variants import write
 
 _STUDENTS = ("School_id,Student_id,First_name,Last_name,Contact_name,Contact_relationship,"
              "Contact_type,Contact_email,Contact_phone,Contact_sis_id\n"
@@ -28,8 +29,7 @@ _FILES = {
 
 
 def test_an_empty_first_contact_value_is_filled_and_no_value_is_lost(tmp_path: Path) -> None:
-    for name, text in _FILES.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    write(tmp_path, _FILES)
     r = assert_same("sftp", tmp_path)
     pat = r.users["sftp-contact:C1"]
     assert pat.name is not None and pat.name.last == "Pat Fake"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.test_csv_equivalence import assert_same
+from tests.test_oneroster_variants import write
 
 _FILES = {
     "schools.csv": "School_id,School_name\nsA,Alpha\n",
@@ -25,8 +26,7 @@ _FILES = {
 
 
 def test_an_email_that_differs_only_in_case_is_not_merged_but_said(tmp_path: Path) -> None:
-    for name, text in _FILES.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    write(tmp_path, _FILES)
     r = assert_same("sftp", tmp_path)
     assert r.users["t2"].roles.names == ("teacher", "staff")  # the same email: merged
     assert "f2" not in r.users

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.test_csv_equivalence import assert_same
+from tests.test_oneroster_variants import write
 
 GRADES = ["K", "PK", "TK", "KG", "Kindergarten", "PreKindergarten", "TransitionalKindergarten",
           "InfantToddler", "Preschool", "Ungraded", "Other", "PostGraduate", "01", "1", "09",
@@ -28,8 +29,7 @@ def test_sftp_grades_are_kept_as_given(tmp_path: Path) -> None:
         "sections.csv": "School_id,Section_id,Teacher_id,Grade\nsA,se1,t1,K\nsA,se2,t1,01\n",
         "enrollments.csv": "School_id,Section_id,Student_id\nsA,se1,st0\nsA,se2,st12\n",
     }
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    write(tmp_path, files)
     r = assert_same("sftp", tmp_path)
     got = []
     for i in range(len(GRADES)):

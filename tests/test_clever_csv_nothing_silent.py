@@ -12,6 +12,7 @@ import pytest
 import rostergraph
 from rostergraph.io.clever_csv import course_id, read_clever_csv
 from tests.test_csv_equivalence import assert_same
+from tests.test_oneroster_variants import write
 
 _BASE = {
     "schools.csv": "School_id,School_name\nsA,Alpha\nsB,Beta\n",
@@ -24,11 +25,7 @@ _BASE = {
 
 
 def _folder(tmp_path: Path, **files: str) -> Path:
-    d = tmp_path / "sftp"
-    d.mkdir(parents=True, exist_ok=True)
-    for name, text in {**_BASE, **files}.items():
-        (d / name).write_text(text, encoding="utf-8", newline="")
-    return d
+    return write(tmp_path / "sftp", {**_BASE, **files})
 
 
 def _said(r: rostergraph.Roster, file: str) -> list[tuple[int | None, str | None, str | None]]:

@@ -12,7 +12,7 @@ import pytest
 
 import rostergraph
 from tests.test_csv_equivalence import assert_same
-from tests.test_oneroster_variants import ENR_HEAD, bundle
+from tests.test_oneroster_variants import ENR_HEAD, bundle, write
 
 #: A row the readers cannot read (too few cells): the file is then read row by row.
 _RAGGED = {"oneroster": "e99,,,c1\n", "sftp": "sA\n"}
@@ -27,10 +27,7 @@ _SFTP = {
 
 
 def _sftp(folder: Path, enrollments: str) -> Path:
-    folder.mkdir(parents=True)
-    for name, text in {**_SFTP, "enrollments.csv": enrollments}.items():
-        (folder / name).write_text(text, encoding="utf-8", newline="")
-    return folder
+    return write(folder, {**_SFTP, "enrollments.csv": enrollments})
 
 
 def _raws(r: rostergraph.Roster) -> dict[int, dict[str, str]]:

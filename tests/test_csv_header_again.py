@@ -12,6 +12,7 @@ import pytest
 
 import rostergraph
 from rostergraph.io import csvutil
+from tests.test_oneroster_variants import write
 
 _SFTP = {
     "schools.csv": "School_id,School_name\nsA,Alpha\n",
@@ -38,8 +39,7 @@ _ONEROSTER = {
 def test_a_header_given_again_is_a_problem_not_a_record(tmp_path: Path, fmt: str,
                                                         parser: str) -> None:
     files = _SFTP if fmt == "sftp" else _ONEROSTER
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8", newline="")
+    write(tmp_path, files)
     off = unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None)
     with off if parser == "csv module" else unittest.mock.patch.dict({}):
         r = rostergraph.load(tmp_path, cache=False)
@@ -64,8 +64,7 @@ def test_a_header_ending_in_a_blank_name_given_again_is_a_problem(tmp_path: Path
     files = dict(_ONEROSTER, **{
         "users.csv": "sourcedId,role,orgSourcedIds, \nu1,student,sA,\n"
                      "sourcedId,role,orgSourcedIds, \nu2,teacher,sA,\n"})
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8", newline="")
+    write(tmp_path, files)
     r = rostergraph.load(tmp_path, cache=False)
     assert sorted(r.users) == ["u1", "u2"]
     assert [(p.file, p.line) for p in r.problems if "header again" in p.message
@@ -78,8 +77,7 @@ def test_a_header_given_again_in_another_case_is_a_problem(tmp_path: Path) -> No
     files = dict(_SFTP, **{
         "students.csv": "Student_id,School_id,First_name,Last_name\nst1,sA,Ann,Fake\n"
                         "student_id, SCHOOL_ID ,first_name,last_name\nst2,sA,Bo,Fake\n"})
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8", newline="")
+    write(tmp_path, files)
     r = rostergraph.load(tmp_path, cache=False)
     assert sorted(r.users) == ["st1", "st2", "t1"]
     assert ("students.csv", 3) in [(p.file, p.line) for p in r.problems

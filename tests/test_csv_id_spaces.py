@@ -22,7 +22,7 @@ from pathlib import Path
 
 import rostergraph
 from tests.test_csv_equivalence import assert_same
-from tests.test_oneroster_variants import CLASSES, ENR_HEAD, USERS, bundle
+from tests.test_oneroster_variants import CLASSES, ENR_HEAD, USERS, bundle, write
 
 
 def test_oneroster_ids_with_spaces_are_kept_and_references_are_taken_as_written(
@@ -57,8 +57,7 @@ def test_sftp_ids_with_spaces_are_kept_and_references_match_them(tmp_path: Path)
         "sections.csv": "School_id,Section_id,Teacher_id\nsA ,se1 ,t1\n",
         "enrollments.csv": "School_id,Section_id,Student_id\nsA,se1,st1\n",
     }
-    for name, text in files.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    write(tmp_path, files)
     r = assert_same("sftp", tmp_path)
     assert " st1 " in r.users and "se1 " in r.sections  # ids as given
     assert r.sections["se1 "].students == (" st1 ",) and r.sections["se1 "].school == "sA"

@@ -63,8 +63,6 @@ Examples
 from __future__ import annotations
 
 import hashlib
-import itertools
-import operator
 import os
 import re
 import shutil
@@ -79,22 +77,21 @@ import attrs
 import numpy as np
 import orjson
 
-from .columns import NODE_KINDS, RECORDS_OF
+from .columns import NODE_KINDS, RECORDS_OF, ReaderColumns
 from .errors import SourceError
-from .idkeys import IdKeys, count_byte
-from .lazy import DeferredText, LazyColumns, LazyRecords
+from .idkeys import IdKeys
+from .lazy import DeferredText, LazyRecords
 from .model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from .roster import FileInfo, Problem, Provenance, Roster
+from .strcols import StoredStrings, UnsupportedColumn, encode_strings
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "source_fingerprint"]
 
-SCHEMA = 6  # 6: the record ids' order by hash (IdKeys); 5: fingerprints hold inode and
+SCHEMA = 7  # 7: field columns as ReaderColumns.to_arrays writes them; 6: the record ids' order by hash (IdKeys); 5: fingerprints hold inode and
 #             ctime; 4: plain .npy files, string columns as UTF-8 text + codes (3: npz +
 #             JSON lists)
 _SAMPLE = 1 << 16  # bytes per sampled block
 _BLOCKS = 32
-#: joiners tried for a string column's text, in order; offsets when every one occurs
-_SEPARATORS = ("\n", "\x00")
 
 
 def _now() -> str:
@@ -236,152 +233,6 @@ def _private_file(path: Path, data: bytes | None = None, arr: np.ndarray | None 
             fh.write(data or b"")
 
 
-# --- string columns ------------------------------------------------------------------
-#
-# A column of str/None is stored as its distinct strings joined by a separator that none
-# of them contains (UTF-8, ``surrogatepass`` so any str round-trips) in a ``uint8`` array,
-# plus ``int32`` codes into them (-1 = None); ids (unique, never None) need no codes. When
-# every separator occurs in the strings, their character offsets are stored instead.
-
-
-class _Unsupported(ValueError):
-    """A column holds something other than str or None (it is not snapshotted)."""
-
-
-class _Codes(dict):  # type: ignore[type-arg]
-    """value → code; an unseen value gets the next code on lookup (None is -1)."""
-
-    def __missing__(self, key: Any) -> int:
-        i = self[key] = len(self) - 1
-        return i
-
-
-def _mostly_distinct(values: list[Any]) -> bool:
-    """Whether a strided sample of the non-None values has (almost) no repeats: then
-    looking every value up to share repeats costs more than it saves."""
-    sample = [v for v in values[:: max(1, len(values) // 4096)] if v is not None]
-    return len(sample) > 64 and len(set(sample)) > 0.9 * len(sample)
-
-
-def _encode_strings(values: Any, key: str, arrays: dict[str, np.ndarray],
-                    unique: bool = False) -> dict[str, Any]:
-    """Add ``key``'s arrays to ``arrays``; return the column's description (JSON).
-
-    ``unique``: the values are distinct and never None (ids): no codes are stored.
-    Raises ``_Unsupported`` for a value that is not a str (or None, unless ``unique``).
-    """
-    if not isinstance(values, list):  # (a list is only read: not copied again)
-        values = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    n = len(values)
-    try:
-        if unique:
-            distinct = values
-        elif _mostly_distinct(values):  # e.g. emails: only the None ones are told apart
-            present = np.fromiter(map(operator.is_not, values, itertools.repeat(None)),
-                                  dtype=bool, count=n)
-            distinct = list(itertools.compress(values, present.tolist()))
-            codes = np.cumsum(present, dtype=np.int64) - 1
-            codes[~present] = -1
-            arrays[f"{key}.codes"] = codes.astype(np.int32 if n < 2**31 else np.int64)
-        else:  # few distinct values (grades, relationships): each stored once
-            code_of = _Codes({None: -1})
-            arrays[f"{key}.codes"] = np.fromiter(
-                map(code_of.__getitem__, values), count=n,
-                dtype=np.int32 if n < 2**31 else np.int64)
-            distinct = list(code_of)[1:]
-        k = len(distinct)
-        desc: dict[str, Any] = {"n": n, "k": k, "sep": None}
-        for sep in _SEPARATORS:
-            joined = sep.join(distinct)  # TypeError for anything but str
-            if joined.count(sep) == max(k - 1, 0):
-                desc["sep"] = sep
-                break
-        else:
-            joined = "".join(distinct)
-            offsets = np.zeros(k + 1, dtype=np.int64)
-            np.cumsum(np.fromiter(map(len, distinct), dtype=np.int64, count=k),
-                      out=offsets[1:])
-            arrays[f"{key}.offsets"] = offsets
-    except TypeError:  # an unhashable value, or one that is not a str
-        raise _Unsupported(key) from None
-    arrays[f"{key}.text"] = np.frombuffer(joined.encode("utf-8", "surrogatepass"),
-                                          dtype=np.uint8)
-    return desc
-
-
-class _Strings:
-    """A stored string column, checked; its text decoded and its values built on demand
-    (safe from several threads: decoding twice gives the same text)."""
-
-    __slots__ = ("_codes", "_k", "_n", "_offsets", "_raw", "_sep", "_text")
-
-    def __init__(self, desc: dict[str, Any], arrays: dict[str, np.ndarray], key: str) -> None:
-        """Raises ValueError/KeyError/TypeError when the stored parts do not fit together.
-
-        The text is checked now: its separators counted (a one-byte character, so in the
-        UTF-8 bytes), and, unless it is ASCII (always valid), decoded once to check it is
-        UTF-8. Text with character offsets is decoded now."""
-        n, k, sep = int(desc["n"]), int(desc["k"]), desc["sep"]
-        if not 0 <= k <= n:
-            raise ValueError(f"{key}: bad counts")
-        raw = arrays[f"{key}.text"]
-        if raw.dtype != np.uint8 or raw.ndim != 1:
-            raise ValueError(f"{key}: text is not bytes")
-        ascii_ = not len(raw) or int(raw.max()) < 0x80
-        text = None if ascii_ else str(raw.data, "utf-8", "surrogatepass")
-        offsets = None
-        if sep is not None:
-            if (sep not in _SEPARATORS
-                    or count_byte(raw, ord(sep)) != max(k - 1, 0)):
-                raise ValueError(f"{key}: separators do not match")
-        else:
-            text = str(raw.data, "utf-8", "surrogatepass")
-            offsets = arrays[f"{key}.offsets"]
-            if (offsets.dtype.kind != "i" or offsets.shape != (k + 1,) or offsets[0] != 0
-                    or offsets[-1] != len(text) or (np.diff(offsets) < 0).any()):
-                raise ValueError(f"{key}: bad offsets")
-        codes = arrays.get(f"{key}.codes")
-        if codes is None:
-            if k != n:
-                raise ValueError(f"{key}: no codes")
-        elif (codes.dtype.kind != "i" or codes.shape != (n,)
-              or (n and (int(codes.min()) < -1 or int(codes.max()) >= k))):
-            raise ValueError(f"{key}: bad codes")
-        self._n, self._k, self._sep, self._raw, self._text, self._offsets, self._codes = \
-            n, k, sep, raw, text, offsets, codes
-
-    def keys(self, order: Any) -> IdKeys | None:
-        """The values (distinct, no codes: ids) as :class:`IdKeys` checked against the
-        stored ``order``; ``None`` when there is no order or the ids are not handled
-        there. Raises ValueError when ``order`` does not fit (e.g. an id repeats)."""
-        if order is None or self._sep is None:
-            return None
-        if self._codes is not None or self._k != self._n:
-            raise ValueError("not an id column")
-        return IdKeys.from_text(self._raw, self._sep.encode(), self._n, order=order)
-
-    def distinct(self) -> list[str]:
-        """The distinct strings (for a column without codes: every value)."""
-        if self._k == 0:
-            return []
-        if self._text is None:
-            self._text = str(self._raw.data, "ascii")
-        if self._sep is not None:
-            return self._text.split(self._sep)
-        o = self._offsets.tolist()  # type: ignore[union-attr]
-        text = self._text
-        assert text is not None
-        return [text[a:b] for a, b in itertools.pairwise(o)]
-
-    def column(self) -> np.ndarray:
-        """The values as an object array (str or None)."""
-        table = np.empty(self._k + 1, dtype=object)  # the last one stays None (code -1)
-        table[: self._k] = self.distinct()
-        if self._codes is None:
-            return table[: self._k]
-        return table[self._codes]
-
-
 # --- saving ----------------------------------------------------------------------
 
 
@@ -423,7 +274,6 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
         arrays: dict[str, np.ndarray] = {f"g.{k}": v for k, v in g_arrays.items()}
         columns: dict[str, Any] = {}
         kinds: dict[str, Any] = {}
-        fields: dict[str, list[str]] = {}
         source_names = {f[0] for f in fingerprint}
         for kind in KINDS:
             recs: Any = roster.records(kind)
@@ -445,7 +295,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                 arrays[f"{kind}.starts"], arrays[f"{kind}.ends"] = ends - lens, ends
                 _private_file(tmp / f"{kind}.jsonl", b"\n".join(lines))
                 kinds[kind] = {"text": None, "ready": {}}
-            desc = columns[f"{kind}.ids"] = _encode_strings(list(recs), f"{kind}.ids", arrays,
+            desc = columns[f"{kind}.ids"] = encode_strings(list(recs), f"{kind}.ids", arrays,
                                                             True)
             if desc["sep"] is not None:
                 try:
@@ -455,25 +305,13 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                     keys = None
                 if keys is not None:
                     arrays[f"{kind}.ids.order"] = keys.order
-            got = roster._columns.fields(kind, recs)
-            if got is not None:
-                fields[kind] = []
-                for name, col in got.items():  # the rules' field columns
-                    key = f"{kind}.fields.{name}"
-                    if col.dtype == bool:
-                        arrays[key] = col
-                    elif col.dtype.kind == "i":  # hashes of this process: not for another
-                        continue
-                    else:
-                        try:
-                            columns[key] = _encode_strings(col, key, arrays)
-                        except _Unsupported:  # computed from the records after a warm load
-                            continue
-                    fields[kind].append(name)
+        # the rules' field columns, as the roster's reader columns write them
+        f_arrays, fields = roster._columns.to_arrays(roster.records_by_kind())
+        arrays.update(f_arrays)
         for key, val in g_strings.items():
             try:
-                columns[f"g.{key}"] = _encode_strings(val, f"g.{key}", arrays)
-            except _Unsupported as e:  # no snapshot rather than a wrong one
+                columns[f"g.{key}"] = encode_strings(val, f"g.{key}", arrays)
+            except UnsupportedColumn as e:  # no snapshot rather than a wrong one
                 raise OSError(f"cannot store graph column {e}") from None
         for key, arr in arrays.items():
             _private_file(tmp / f"{key}.npy", arr=np.ascontiguousarray(arr))
@@ -640,10 +478,10 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         _want(isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.]*", key),
               f"bad array name {key!r}")
         arrays[key] = _load_array(entry / f"{key}.npy")
-    columns: dict[str, _Strings] = {}
+    columns: dict[str, StoredStrings] = {}
     for key, desc in _typed(meta, "columns", dict).items():
         _want(isinstance(desc, dict), f"{key}: bad description")
-        columns[key] = _Strings(desc, arrays, key)
+        columns[key] = StoredStrings(desc, arrays, key)
     meta_kinds = _typed(meta, "kinds", dict)
     _want(sorted(meta_kinds) == sorted(KINDS), "kinds differ")
     kinds: dict[str, Any] = {}
@@ -663,8 +501,8 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         else:
             text = (entry / f"{kind}.jsonl").read_bytes()
         ids_col = columns[f"{kind}.ids"]
-        n = ids_col._n
-        _want(ids_col._codes is None and n == ids_col._k, f"{kind}: bad ids")
+        n = ids_col.n
+        _want(not ids_col.coded and n == ids_col.distinct_count, f"{kind}: bad ids")
         # the ids' order by hash (IdKeys) proves them distinct without a dict of them; the
         # id strings are made when first listed, the dict on the first many lookups
         keys = ids_col.keys(arrays.get(f"{kind}.ids.order"))
@@ -694,18 +532,6 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         stubs = graph["strings"][f"stubs.{k}"]
         _want(len(set(stubs)) == len(stubs)
               and not (kinds[RECORDS_OF[k]].rows(stubs) >= 0).any(), f"stubs.{k}")
-    fields: dict[str, LazyColumns] = {}
-    for kind, names in _typed(meta, "fields", dict).items():
-        _want(kind in kinds and isinstance(names, list)
-              and all(isinstance(n, str) for n in names), f"{kind}: bad field names")
-        n = len(kinds[kind])
-        done = {name: arrays[f"{kind}.fields.{name}"] for name in names
-                if f"{kind}.fields.{name}" in arrays}
-        pending = {name: columns[f"{kind}.fields.{name}"] for name in names
-                   if name not in done}
-        _want(all(a.dtype == bool and a.shape == (n,) for a in done.values())
-              and all(c._n == n for c in pending.values()), f"{kind}: field lengths")
-        fields[kind] = LazyColumns(done, {name: c.column for name, c in pending.items()})
     p = _typed(meta, "provenance", dict)
     prov = Provenance(
         source=p["source"], format=p["format"], version=p["version"],
@@ -717,8 +543,11 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
                              f"at {p['loaded_at']})")))
     problems = [Problem(**d) for d in _typed(meta, "problems", list)]
     roster = Roster(**kinds, problems=problems, provenance=prov)
+    try:
+        roster._columns = ReaderColumns.from_arrays(roster.records_by_kind(), arrays,
+                                                    _typed(meta, "fields", dict))
+    except ValueError as e:
+        raise _Bad(str(e)) from None
     # used by RosterGraph.from_roster while every kind is still this roster's own
     roster._columns.put_stored_graph(roster.records_by_kind(), graph)
-    for kind, cols in fields.items():
-        roster._columns.put(kind, roster.records(kind), fields=cols)
     return roster

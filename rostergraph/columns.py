@@ -27,7 +27,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .fields import FIELDS, email_without_at, name_only_last, school_unlisted
+from .lazy import LazyColumns
 from .model import ROLE_NAMES
+from .strcols import StoredStrings, UnsupportedColumn, encode_strings
 
 __all__ = ["COUNTED", "NODE_KINDS", "RECORDS_OF", "RELATIONS", "RELATION_SPECS", "ROLE_BITS",
            "CodedRefs", "Codes", "Columns", "ReaderColumns", "RelationSpec", "field_columns",
@@ -221,6 +223,99 @@ class ReaderColumns:
         if all(records.get(k) is m for k, m in built_from.items()):
             return stored
         return None
+
+    def to_arrays(self, records: Mapping[str, Any]) -> tuple[dict[str, np.ndarray],
+                                                               dict[str, Any]]:
+        """The field columns kept for ``records`` (kind → the roster's mapping) as flat
+        arrays named ``<kind>.fields.<name>`` plus their description (plain JSON): what
+        :meth:`from_arrays` reads back. Boolean columns are kept as they are, text
+        columns through :func:`~rostergraph.strcols.encode_strings`; other columns
+        (hashes of this process, values that are not text) are left out, and the rules
+        compute them from the records again.
+
+        Examples
+        --------
+        >>> users = {"u1": object(), "u2": object()}
+        >>> cols = ReaderColumns()
+        >>> cols.put("users", users, fields={"email": np.array(["a@x.org", None], dtype=object),
+        ...                                  "no_at": np.array([False, True])})
+        >>> arrays, desc = cols.to_arrays({"users": users})
+        >>> desc["fields"], sorted(arrays)  # doctest: +NORMALIZE_WHITESPACE
+        ({'users': ['email', 'no_at']},
+         ['users.fields.email.codes', 'users.fields.email.text', 'users.fields.no_at'])
+        >>> back = ReaderColumns.from_arrays({"users": users}, arrays, desc)
+        >>> back.fields("users", users)["email"].tolist()
+        ['a@x.org', None]
+        """
+        arrays: dict[str, np.ndarray] = {}
+        names: dict[str, list[str]] = {}
+        described: dict[str, Any] = {}
+        for kind, recs in records.items():
+            got = self.fields(kind, recs)
+            if got is None:
+                continue
+            kept = names[kind] = []
+            for name, col in got.items():
+                key = f"{kind}.fields.{name}"
+                col = np.asarray(col) if not isinstance(col, np.ndarray) else col
+                if col.dtype == bool:
+                    arrays[key] = col
+                elif col.dtype.kind in "iuf":  # hashes of this process: not for another
+                    continue
+                else:
+                    try:
+                        described[key] = encode_strings(col, key, arrays)
+                    except UnsupportedColumn:
+                        continue
+                kept.append(name)
+        return arrays, {"fields": names, "columns": described}
+
+    @classmethod
+    def from_arrays(cls, records: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
+                    desc: Mapping[str, Any]) -> ReaderColumns:
+        """Field columns for ``records`` rebuilt from :meth:`to_arrays`' parts, each text
+        column made when first read. The parts may come from disk: every one is checked
+        against the records' counts first.
+
+        Raises
+        ------
+        ValueError
+            When a part is missing, of the wrong type or length (KeyError and TypeError
+            are raised as ValueError too).
+        """
+        try:
+            return cls._from_arrays(records, arrays, desc)
+        except (KeyError, TypeError, AttributeError) as e:
+            raise ValueError(f"field columns do not fit: {e!r}") from None
+
+    @classmethod
+    def _from_arrays(cls, records: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
+                     desc: Mapping[str, Any]) -> ReaderColumns:
+        names, described = desc["fields"], desc["columns"]
+        if not isinstance(names, dict) or not isinstance(described, dict):
+            raise ValueError("field columns: bad description")  # noqa: TRY004 - one error type
+        new = cls()
+        for kind, kind_names in names.items():
+            if kind not in records or not isinstance(kind_names, list) or not all(
+                    isinstance(n, str) for n in kind_names):
+                raise ValueError(f"{kind!r}: bad field names")
+            n = len(records[kind])
+            done: dict[str, Any] = {}
+            pending: dict[str, Any] = {}
+            for name in kind_names:
+                key = f"{kind}.fields.{name}"
+                if key in arrays:
+                    arr = arrays[key]
+                    if not isinstance(arr, np.ndarray) or arr.dtype != bool or arr.shape != (n,):
+                        raise ValueError(f"{key}: not {n} booleans")
+                    done[name] = arr
+                else:
+                    stored = StoredStrings(described[key], dict(arrays), key)
+                    if stored.n != n:
+                        raise ValueError(f"{key}: not {n} values")
+                    pending[name] = stored.column
+            new.put(kind, records[kind], fields=LazyColumns(done, pending))
+        return new
 
     def copy(self) -> ReaderColumns:
         """A shallow copy (the columns themselves are shared: they are never changed)."""

@@ -10,8 +10,6 @@ from typing import Any
 import numpy as np
 import orjson
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 import rostergraph
 from rostergraph import cache
@@ -19,7 +17,6 @@ from rostergraph.fields import FIELDS
 from rostergraph.graph import RosterGraph
 from rostergraph.synth import write_district
 
-from .strategies import HOSTILE_TEXT
 from .test_fast_jsonl import _messy, _snapshot
 
 #: strings a column must give back exactly (NUL and newline are the joiners tried first)
@@ -155,56 +152,6 @@ def test_other_limits_use_another_snapshot(tmp_path: Path) -> None:
     again = rostergraph.load(p, cache=True, limits=Limits(max_line_bytes=200))
     assert "from cache" in again.provenance.notes[-1]
     assert [pr.code for pr in again.problems] == [pr.code for pr in tight.problems]
-
-
-def _columns_round_trip(values: list[Any], tmp_path: Path, unique: bool = False) -> Any:
-    arrays: dict[str, np.ndarray] = {}
-    desc = cache._encode_strings(values, "c", arrays, unique)
-    for key, arr in arrays.items():  # through real .npy files, read back without pickle
-        np.save(tmp_path / f"{key}.npy", arr, allow_pickle=False)
-    back = {k: np.load(tmp_path / f"{k}.npy", allow_pickle=False) for k in arrays}
-    col = cache._Strings(orjson.loads(orjson.dumps(desc)), back, "c")
-    return col.distinct() if unique else col.column(), desc
-
-
-@pytest.mark.parametrize("values", [
-    pytest.param([None, *AWKWARD, None, "é", ""], id="awkward"),
-    pytest.param([*AWKWARD, None, *(f"v{i}é" for i in range(300)), None, "v7é", "", None],
-                 id="mostly-distinct"),
-    pytest.param([s for s in AWKWARD if "\n" not in s], id="nul-joiner"),
-    pytest.param([s for s in AWKWARD if "\n" not in s and "\x00" not in s], id="newline-joiner"),
-    pytest.param([], id="empty"), pytest.param([None, None], id="only-none"),
-    pytest.param([""], id="one-empty"), pytest.param(["\n"], id="one-newline"),
-    pytest.param(["\ud800", "\udfff\ud83d", "\ud83d\ude00"], id="lone-surrogates"),
-])
-def test_string_columns_round_trip(tmp_path: Path, values: list[Any]) -> None:
-    """A str/None column comes back equal, value by value and type by type, by any path."""
-    col, desc = _columns_round_trip(values, tmp_path)
-    assert col.dtype == object and len(col) == len(values)
-    assert [(type(v), v) for v in col.tolist()] == [(type(v), v) for v in values]
-    if any("\n" in v for v in values if v) and any("\x00" in v for v in values if v):
-        assert desc["sep"] is None  # every joiner occurs: stored with offsets
-    ids, _ = _columns_round_trip([v for v in dict.fromkeys(values) if v is not None], tmp_path,
-                                 unique=True)
-    assert ids == [v for v in dict.fromkeys(values) if v is not None]
-
-
-@given(st.lists(st.one_of(st.none(), st.text(), st.sampled_from(HOSTILE_TEXT)), max_size=30),
-       st.integers(0, 100))
-def test_string_columns_round_trip_any(values: list[Any], n_distinct: int) -> None:
-    """Any list of str (any code point, lone surrogates too) and None survives the encoding,
-    whether its repeats are shared (few distinct values) or not (mostly distinct)."""
-    values = values + [f"distinct {i}" for i in range(n_distinct)]
-    arrays: dict[str, np.ndarray] = {}
-    desc = cache._encode_strings(values, "c", arrays)
-    col = cache._Strings(desc, arrays, "c").column()
-    assert [(type(v), v) for v in col.tolist()] == [(type(v), v) for v in values]
-
-
-def test_column_of_other_values_is_not_stored() -> None:
-    """A column holding something other than str/None is refused (never pickled)."""
-    with pytest.raises(cache._Unsupported):
-        cache._encode_strings(["a", 3], "c", {})
 
 
 def _awkward_district(tmp_path: Path) -> Path:

@@ -25,8 +25,8 @@ crash the process.
 Records stay lazy: they are decoded from the source text on first access,
 exactly as after a cold load. When the reader kept no source text (other
 formats), the snapshot holds the records themselves as JSON Lines. The graph
-built for the snapshot stays with the cold roster, so a following
-``RosterGraph.from_roster`` reuses it instead of building it again.
+built for the snapshot stays with the roster a cold ``load`` returns, so a
+following ``RosterGraph.from_roster`` reuses it instead of building it again.
 
 A snapshot is used only when every source file still has the size, inode,
 modification and change times and sampled BLAKE2 hash recorded with it (the
@@ -79,6 +79,7 @@ import orjson
 
 from .columns import NODE_KINDS, RECORDS_OF, ReaderColumns
 from .errors import SourceError
+from .graph import RosterGraph, check_arrays
 from .idkeys import IdKeys
 from .lazy import DeferredText, LazyRecords
 from .model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
@@ -237,16 +238,16 @@ def _private_file(path: Path, data: bytes | None = None, arr: np.ndarray | None 
 
 
 def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Roster,
-               variant: str = "", *, fingerprint: list[list[Any]] | None = None) -> Path:
+               variant: str = "", *, fingerprint: list[list[Any]] | None = None,
+               graph: RosterGraph | None = None) -> Path:
     """Write the snapshot of ``roster`` loaded from ``path``; return its folder.
 
     ``variant`` names reader settings that change the result (e.g. the limits).
     ``fingerprint`` is :func:`source_fingerprint` taken before the roster was
     read (default: now); when the sources no longer match it, nothing is
     written (``OSError``): the roster may hold older data than the files.
-    The graph built for the snapshot is kept with ``roster``, so that
-    :meth:`~rostergraph.graph.RosterGraph.from_roster` rebuilds the same graph
-    from its arrays instead of building it a second time.
+    ``graph`` is ``roster``'s graph when the caller has built it already (else it is
+    built here); ``roster`` itself is not changed.
 
     Raises
     ------
@@ -256,17 +257,14 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
         JSON cannot hold (a lone surrogate) is in the metadata or records
         (callers may ignore it).
     """
-    from .graph import RosterGraph
-
     src = Path(path)
     if fingerprint is None:
         fingerprint = _fingerprint(src)
     # the graph itself (built from the reader's columns, no record is built): a warm load
-    # then needs neither the references nor the id lookups; the caller's own
-    # from_roster(roster) reuses it while the roster's kinds are unchanged
-    g_arrays, g_strings = RosterGraph.from_roster(roster).to_arrays()
-    roster._columns.put_stored_graph(roster.records_by_kind(),
-                                     {"arrays": g_arrays, "strings": g_strings})
+    # then needs neither the references nor the id lookups
+    if graph is None:
+        graph = RosterGraph.from_roster(roster)
+    g_arrays, g_strings = graph.to_arrays()
     entry = _entry(src, fmt, strict, variant)
     _private_dir(entry.parent)
     tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))  # 0700
@@ -465,8 +463,6 @@ def _check_positions(starts: np.ndarray, ends: np.ndarray, n: int, size: int,
 
 def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
     """The roster from ``entry``; ``None`` when stale; raises when anything is amiss."""
-    from .graph import check_arrays
-
     meta = orjson.loads((entry / "meta.json").read_bytes())
     _want(isinstance(meta, dict), "meta.json is not an object")
     if (meta.get("schema") != SCHEMA or meta.get("version") != _version()

@@ -240,6 +240,20 @@ def test_cold_cached_load_builds_the_graph_once(tmp_path: Path,
     assert len(builds) == 2  # only the uncached load built again
 
 
+def test_save_cache_leaves_the_roster_as_it_was(tmp_path: Path) -> None:
+    """save_cache writes a snapshot a warm load reads, and changes nothing in the roster it
+    is given (with or without a graph handed over): a from_roster after it builds anew."""
+    p = write_district(tmp_path / "d", "S", seed=12)
+    roster = rostergraph.load(p)
+    before = roster._columns.copy()._kinds
+    cache.save_cache(p, "clever-jsonl", False, roster)
+    cache.save_cache(p, "clever-jsonl", False, roster, graph=RosterGraph.from_roster(roster))
+    assert roster._columns.stored_graph(roster.records_by_kind()) is None
+    assert roster._columns._kinds == before
+    warm = cache.load_cached(p, "clever-jsonl", False)
+    assert warm is not None and _snapshot(warm) == _snapshot(roster)
+
+
 def test_unstorable_graph_column_only_costs_the_snapshot(tmp_path: Path, _cache_dir: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """An edge attribute that is not str/None is never pickled: no snapshot, the load works."""

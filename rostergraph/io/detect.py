@@ -134,6 +134,7 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     if not cache:
         return reader(path, strict=strict)
     from ..cache import load_cached, save_cache, source_fingerprint
+    from ..graph import RosterGraph
 
     variant = "" if limits is None else repr(limits)  # other limits: another snapshot
     roster = load_cached(path, name, strict, variant)
@@ -143,10 +144,16 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
         except OSError:                        # then means no snapshot, not a stale one
             before = None
         roster = reader(path, strict=strict)
-        try:
-            if before is None:
-                raise OSError("no fingerprint")
-            save_cache(path, name, strict, roster, variant, fingerprint=before)
-        except OSError:
-            pass  # a read-only or full cache folder only costs the warm reload
+        if before is not None:
+            graph = RosterGraph.from_roster(roster)  # (a snapshot holds the built graph)
+            try:
+                save_cache(path, name, strict, roster, variant, fingerprint=before,
+                           graph=graph)
+            except OSError:
+                pass  # a read-only or full cache folder only costs the warm reload
+            # this roster is not handed out yet: it keeps the graph, so that the caller's
+            # own from_roster is free while the roster's kinds are unchanged
+            arrays, strings = graph.to_arrays()
+            roster._columns.put_stored_graph(roster.records_by_kind(),
+                                             {"arrays": arrays, "strings": strings})
     return roster

@@ -257,12 +257,12 @@ class ReaderColumns:
             kept = names[kind] = []
             for name, col in got.items():
                 key = f"{kind}.fields.{name}"
-                col = np.asarray(col) if not isinstance(col, np.ndarray) else col
-                if col.dtype == bool:
+                dtype = col.dtype if isinstance(col, np.ndarray) else None
+                if dtype == bool:
                     arrays[key] = col
-                elif col.dtype.kind in "iuf":  # hashes of this process: not for another
+                elif dtype is not None and dtype.kind in "iuf":  # this process's hashes
                     continue
-                else:
+                else:  # (a list, or an object array, of str and None)
                     try:
                         described[key] = encode_strings(col, key, arrays)
                     except UnsupportedColumn:
@@ -310,7 +310,7 @@ class ReaderColumns:
                         raise ValueError(f"{key}: not {n} booleans")
                     done[name] = arr
                 else:
-                    stored = StoredStrings(described[key], dict(arrays), key)
+                    stored = StoredStrings(described[key], arrays, key)
                     if stored.n != n:
                         raise ValueError(f"{key}: not {n} values")
                     pending[name] = stored.column

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -107,7 +108,7 @@ class StoredStrings:
 
     __slots__ = ("_codes", "_k", "_n", "_offsets", "_raw", "_sep", "_text")
 
-    def __init__(self, desc: dict[str, Any], arrays: dict[str, np.ndarray], key: str) -> None:
+    def __init__(self, desc: dict[str, Any], arrays: Mapping[str, np.ndarray], key: str) -> None:
         """Raises ValueError/KeyError/TypeError when the stored parts do not fit together.
 
         The text is checked now: its separators counted (a one-byte character, so in the

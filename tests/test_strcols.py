@@ -86,16 +86,18 @@ def test_reader_columns_round_trip(tmp_path: Path) -> None:
     email = np.array([None, *AWKWARD[:2]], dtype=object)
     cols.put("users", users, fields={"email": email, "no_at": np.array([True, False, True]),
                                       "hash": np.array([1, 2, 3]),
-                                      "odd": np.array([("t",), None, None], dtype=object)})
+                                      "odd": np.array([("t",), None, None], dtype=object),
+                                      "listed": ["x", "y", "x"]})
     cols.put("sections", sections, fields={"name": np.array(["\n\x00"], dtype=object)})
     cols.put("terms", stale, fields={"name": np.array(["t"], dtype=object)})
     arrays, desc = cols.to_arrays({"users": users, "sections": sections, "terms": {"x": 2}})
-    assert desc["fields"] == {"users": ["email", "no_at"], "sections": ["name"]}
+    assert desc["fields"] == {"users": ["email", "no_at", "listed"], "sections": ["name"]}
     arrays, desc = _through_disk(arrays, desc, tmp_path)
     back = ReaderColumns.from_arrays({"users": users, "sections": sections}, arrays, desc)
     got = back.fields("users", users)
     assert got is not None and got["email"].tolist() == email.tolist()
     assert got["no_at"].tolist() == [True, False, True] and "hash" not in got
+    assert got["listed"].tolist() == ["x", "y", "x"]
     assert back.fields("sections", sections)["name"].tolist() == ["\n\x00"]  # type: ignore[index]
     assert back.fields("users", dict(users)) is None  # another mapping: not handed out
 

@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from ..idkeys import count_byte
 from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scalar
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
@@ -560,7 +561,7 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
     if b'"' in data:  # (its scan counts the line breaks too)
         quoted, n_lines = _quoted_lines(data)
     else:
-        n_lines = data.count(b"\n")
+        n_lines = count_byte(np.frombuffer(data, dtype=np.uint8), 0x0A)  # (4x bytes.count)
         if b"\r" in data:  # (a scan that stops at the first CR: most files have none)
             n_lines += data.count(b"\r") - data.count(b"\r\n")
     if data[-1:] not in (b"\r", b"\n"):
@@ -645,8 +646,9 @@ class _Watched:
             raise _Declined("a quote")  # (quoted files: their lines are checked in memory)
         self.sha256.update(chunk)
         self.size += len(chunk)
-        cr = chunk.count(b"\r")
-        self.breaks += chunk.count(b"\n") + cr - chunk.count(b"\r\n")
+        # (``in`` is a memchr; counting one byte with numpy is 4x bytes.count)
+        cr = chunk.count(b"\r") - chunk.count(b"\r\n") if b"\r" in chunk else 0
+        self.breaks += count_byte(np.frombuffer(chunk, dtype=np.uint8), 0x0A) + cr
         if self.last == b"\r" and chunk[:1] == b"\n":  # (a CRLF across two reads)
             self.breaks -= 1
         if chunk:

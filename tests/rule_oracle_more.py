@@ -9,8 +9,9 @@ records are reported, and with which facts, is this module's own reading.
 
 Where the documentation leaves a case open, this module reads it as the library does and
 the choice is named here: a student's grade ``Ungraded`` or ``Other`` is a grade (only an
-empty one is none); the students' most common grade breaks a tie by the grades' string
-order; an empty string in a reference field is an id; a ``teacher`` that is
+empty one is none); the students' most common grade breaks a tie by the string order of the
+grades' Clever spellings, and is named in the spelling most of its students have (a tie: the
+first in string order); an empty string in a reference field is an id; a ``teacher`` that is
 not in ``teachers`` is a reference (RG-REF-001/002) and counts in RG-SEC-003, but links no
 one (reach, orphans); a relationship entry without a ``student`` is not judged by
 RG-CON-002.
@@ -35,7 +36,17 @@ from . import rule_oracle
 Row = rule_oracle.Row
 
 EMPLOYEE_ROLES = ("teacher", "staff", "district_admin")
-NON_SPECIFIC_GRADES = ("", "Ungraded", "Other")
+NON_SPECIFIC_GRADES = ("", "Ungraded", "Other", "UG")
+#: One grade, several spellings (RG-SEC-005 compares grades by what they name): the
+#: OneRoster v1.1 CSV (CEDS) codes and Clever's older short forms, as the Clever data model
+#: spells them. Written out here, not taken from the library.
+SAME_GRADE = {
+    "KG": "Kindergarten", "K": "Kindergarten", "PK": "PreKindergarten",
+    "PreK": "PreKindergarten", "TK": "TransitionalKindergarten", "IT": "InfantToddler",
+    "PR": "Preschool", "PS": "PostGraduate", "UG": "Ungraded",
+    "01": "1", "02": "2", "03": "3", "04": "4", "05": "5", "06": "6", "07": "7",
+    "08": "8", "09": "9", "10": "10", "11": "11", "12": "12", "13": "13",
+}
 RELATIONSHIPS = ("Parent", "Grandparent", "Self", "Aunt/Uncle", "Sibling", "Other", "")
 RELATIONSHIP_TYPES = ("Parent/Guardian", "Emergency", "Primary", "Secondary", "Family",
                       "Other", "")
@@ -103,8 +114,10 @@ def sec_rules(r: Roster) -> list[Row]:
 
 
 def _grade_mismatch(r: Roster) -> list[Row]:
-    """RG-SEC-005. The students' most common grade names a tie by the grades' string order
-    (not the records' order)."""
+    """RG-SEC-005. Grades are compared by what they name (``SAME_GRADE``); the students'
+    most common grade breaks a tie by the string order of Clever's spelling of the grades
+    (not the records' order), and is named in the spelling most of those students have
+    (a tie: the first in string order)."""
     grade: dict[str, str] = {}
     for uid, u in r.users.items():
         g = u.roles.student.grade if u.roles.student is not None else None
@@ -114,21 +127,25 @@ def _grade_mismatch(r: Roster) -> list[Row]:
     for sid, sec in r.sections.items():
         if sec.grade in (None, *NON_SPECIFIC_GRADES):
             continue
+        own = SAME_GRADE.get(sec.grade, sec.grade)
         grades = [grade[s] for s in section_students(sec) if s in grade]
-        n, same = len(grades), grades.count(sec.grade)
+        meant = [SAME_GRADE.get(g, g) for g in grades]
+        n, same = len(grades), meant.count(own)
         if (n - same) * 2 <= n:
             continue
-        counts = Counter(grades)
+        counts = Counter(meant)
         top = min(counts, key=lambda g: (-counts[g], g))
-        most = (f"most common {top!r}" if top != sec.grade else
+        spelled = Counter(g for g, m in zip(grades, meant) if m == top)
+        top_as_given = min(spelled, key=lambda g: (-spelled[g], g))
+        most = (f"most common {top_as_given!r}" if top != own else
                 f"spread over several grades; the most common single grade is the "
-                f"section's own, {top!r}")
+                f"section's own, {sec.grade!r}")
         word = "student" if n == 1 else "students"
         out.append(("RG-SEC-005", "section", (sid,),
                     (f"section {sid} has grade {sec.grade!r} but {n - same} of {n} {word} with "
                     f"a grade are in another grade ({most})"),
-                    {"grade": sec.grade, "students_grade": top, "students_matching": same,
-                     "students_with_grade": n}))
+                    {"grade": sec.grade, "students_grade": top_as_given,
+                     "students_matching": same, "students_with_grade": n}))
     return out
 
 

@@ -21,10 +21,39 @@ from ._util import (
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
+#: Grade spellings that name a grade Clever spells otherwise → Clever's spelling (the grade
+#: enum of the Clever data model). The OneRoster v1.1 CSV grade codes (CEDS "Entry Grade
+#: Level": ``IT``, ``PR``, ``PK``, ``TK``, ``KG``, ``01`` … ``13``, ``PS``, ``UG``,
+#: ``Other``), and ``K`` and ``PreK``, the short forms of Clever's older API (which the
+#: legacy Clever reader maps). Any other spelling is compared exactly as given.
+GRADE_KEYS: dict[str, str] = {
+    "IT": "InfantToddler", "PR": "Preschool", "PK": "PreKindergarten",
+    "TK": "TransitionalKindergarten", "KG": "Kindergarten",
+    **{f"{i:02d}": str(i) for i in range(1, 14)},
+    "PS": "PostGraduate", "UG": "Ungraded",
+    "K": "Kindergarten", "PreK": "PreKindergarten",
+}
 #: Section grades that do not name one grade; RG-SEC-005 does not judge them.
-NON_SPECIFIC_GRADES = frozenset({"", "Ungraded", "Other"})
+NON_SPECIFIC_GRADES = frozenset({"", "Ungraded", "Other", "UG"})
 #: "Sections can have only one primary teacher, and up to 9 additional co-teachers."
 MAX_CO_TEACHERS = 9
+
+
+def grade_key(grade: str) -> str:
+    """The key RG-SEC-005 compares a grade by: Clever's spelling of the grade ``grade``
+    names (a OneRoster / CEDS code or a short form, see :data:`GRADE_KEYS`), else
+    ``grade`` itself. Records keep their grades as given; only comparisons use the key.
+
+    Examples
+    --------
+    >>> grade_key("KG"), grade_key("K"), grade_key("Kindergarten")
+    ('Kindergarten', 'Kindergarten', 'Kindergarten')
+    >>> grade_key("01"), grade_key("1"), grade_key("UG")
+    ('1', '1', 'Ungraded')
+    >>> grade_key("1st")  # no vocabulary spells a grade so: compared as given
+    '1st'
+    """
+    return GRADE_KEYS.get(grade, grade)
 
 
 @rule("RG-SEC-001", "error", "section with no students")
@@ -136,8 +165,8 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     me = RULES["RG-SEC-005"]
     n_s = g.n_records("section")
     sec_grades = field_column(g, "section", "grade").tolist()
-    # grade codes in order of first appearance: the sections' specific grades, then
-    # the students' (ties for the most common grade go to the first in string order)
+    # grade codes (one per spelling) in order of first appearance: the sections' specific
+    # grades, then the students'
     names: list[str] = []
     codes = Codes(dict.fromkeys([None, *NON_SPECIFIC_GRADES], -1), names)
     sec_grade = np.fromiter(map(codes.__getitem__, sec_grades), dtype=np.int32, count=n_s)
@@ -154,25 +183,29 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     n_codes = len(names)
     grade_names = np.empty(n_codes, dtype=object)
     grade_names[:] = names
+    # grades are compared by their key (one per grade, whatever its spelling)
+    key_names: list[str] = []
+    key_codes = Codes({}, key_names)
+    canon = np.fromiter((key_codes[grade_key(n)] for n in names), dtype=np.int32,
+                        count=n_codes)
+    sec_key = np.where(sec_grade >= 0, canon[sec_grade], -1)
+    stu_key = np.where(stu_grade >= 0, canon[stu_grade], -1)
     # each section's distinct students with a record (a repeated listing counts once)
     indptr, studs, _ = _section_csr(g, "enrolled_in")
-    n_known, n_match = _graded_students(indptr, studs, stu_grade, sec_grade)
+    n_known, n_match = _graded_students(indptr, studs, stu_key, sec_key)
     bad = np.flatnonzero((n_known - n_match) * 2 > n_known)
     if not len(bad):
         return
     # the students' most common grade per reported section (ties: the first in string
-    # order, not in record order: the same data in another order names the same grade)
+    # order of the grades' keys, not in record order: the same data in another order names
+    # the same grade), then its most common spelling there (ties: the first in string order)
     which, pos = _expand(indptr, bad)
     grades = stu_grade[studs[pos]].astype(np.int64)
     keep = grades >= 0
-    key, inv = dense_codes(which[keep] * n_codes + grades[keep])
-    count = np.bincount(inv, minlength=len(key))
-    b, code = key // n_codes, key % n_codes
-    rank = np.empty(n_codes, dtype=np.int64)
-    rank[sorted(range(n_codes), key=names.__getitem__)] = np.arange(n_codes)
-    first = np.lexsort((rank[code], -count, b))
-    b, code = b[first], code[first]
-    top_of = code[np.r_[True, b[1:] != b[:-1]]]  # one per reported section, in order
+    which, grades = which[keep], grades[keep]
+    top_key = _most_common(which, canon[grades].astype(np.int64), key_names)
+    mine = canon[grades] == top_key[which]
+    top_of = _most_common(which[mine], grades[mine], names)
     nk, nm = n_known[bad], n_match[bad]
     yield FindingBlock(
         me, "section", ids=(g.ids("section")[bad],),
@@ -181,7 +214,22 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
         values={"grade": grade_names[sec_grade[bad]], "students_grade": grade_names[top_of],
                 "students_matching": nm, "students_with_grade": nk},
         params={"others": nk - nm, "student_word": np.where(nk == 1, "student", "students"),
-                "most": _most_common_words(names, sec_grade[bad], top_of)})
+                "most": _most_common_words(names, sec_grade[bad], top_of,
+                                           top_key == sec_key[bad])})
+
+
+def _most_common(which: np.ndarray, code: np.ndarray, names: list[str]) -> np.ndarray:
+    """Per group ``0 … which.max()`` (each present in ``which``): its most common ``code``
+    (a code into ``names``), ties to the first of ``names`` in string order."""
+    n = len(names)
+    key, inv = dense_codes(which * n + code)
+    count = np.bincount(inv, minlength=len(key))
+    b, c = key // n, key % n
+    rank = np.empty(n, dtype=np.int64)
+    rank[sorted(range(n), key=names.__getitem__)] = np.arange(n)
+    first = np.lexsort((rank[c], -count, b))
+    b, c = b[first], c[first]
+    return c[np.r_[True, b[1:] != b[:-1]]]
 
 
 #: Enrollment entries looked at per step of :func:`_graded_students`
@@ -216,12 +264,14 @@ def _graded_students(indptr: np.ndarray, studs: np.ndarray, stu_grade: np.ndarra
     return np.where(graded, n_known, 0), np.where(graded, n_match, 0)
 
 
-def _most_common_words(names: list[str], grade: np.ndarray, top: np.ndarray) -> np.ndarray:
+def _most_common_words(names: list[str], grade: np.ndarray, top: np.ndarray,
+                       own: np.ndarray) -> np.ndarray:
     """How RG-SEC-005 names the students' most common grade (``top``, a code into
     ``names``, as ``grade`` is the section's): plainly when it is not the section's own
-    grade, else as a spread (the most common single grade being its own). Each distinct
+    grade, else (``own``: the same grade, in any spelling) as a spread (the most common
+    single grade being its own, spelled as the section spells it). Each distinct
     grade's words are written once."""
     plain = np.array([f"most common {g!r}" for g in names] + [""], dtype=object)[:-1]
     spread = np.array(["spread over several grades; the most common single grade is the "
                        f"section's own, {g!r}" for g in names] + [""], dtype=object)[:-1]
-    return np.where(top != grade, plain[top], spread[grade])
+    return np.where(own, spread[grade], plain[top])

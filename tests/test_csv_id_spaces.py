@@ -1,19 +1,16 @@
-"""Ids with spaces around them (a padded SIS export), in both CSV formats, as the readers
-take them today:
+"""Ids with spaces around them (a padded SIS export), in both CSV formats:
 
 - a record's own id (``sourcedId``, ``Student_id``, ``Section_id``, ...) is kept exactly as
   given, spaces included, with no problem (ids are strings compared exactly; a padded id
   breaks nothing as long as every reference spells it the same way);
-- Clever SFTP: a reference cell that names a record only once spaces around ids are
-  ignored names that record (as Clever matches them), with a problem keeping the cell as
-  given;
+- a single-id reference cell (Clever SFTP ``School_id``, ``Section_id``, ``Student_id``,
+  ``Teacher_id``; OneRoster ``classSourcedId``, ``userSourcedId``, ``schoolSourcedId``,
+  ``courseSourcedId``, ``orgSourcedId``, ``schoolYearSourcedId``) that names a record only
+  once spaces around ids are ignored names that record, with a problem (file, line,
+  column) whose ``raw`` is the cell as given; the problems that give a row's text give it
+  as it was read;
 - OneRoster: a list item (``orgSourcedIds``, ``termSourcedIds``) is stripped of the spaces
-  around it unless only the item as written names a known id; a single-id cell
-  (``schoolSourcedId``, ``classSourcedId``, ``userSourcedId``, ...) is taken as written, so
-  one that names a record only without its spaces names none: an enrollment is then not
-  loaded (a problem with its line and the row's text), a class's school is a reference to
-  a missing record (RG-REF-001), and an enrollment naming the school without the spaces is
-  at another school than its class's. Nothing is lost silently either way."""
+  around it unless only the item as written names a known id."""
 
 from __future__ import annotations
 
@@ -25,28 +22,32 @@ from tests.test_csv_equivalence import assert_same
 from tests.test_oneroster_variants import CLASSES, ENR_HEAD, USERS, bundle, write
 
 
-def test_oneroster_ids_with_spaces_are_kept_and_references_are_taken_as_written(
+def test_oneroster_ids_with_spaces_are_kept_and_references_match_them(
         tmp_path: Path) -> None:
     classes = CLASSES.replace("c2,active,2024-01-01,Art,04,,A-1,scheduled,,sA,",
                               "c2 ,active,2024-01-01,Art,04,,A-1,scheduled,,sA ,")
     users = USERS.replace("s2,active,2024-01-01,true,sA,", " s2,active,2024-01-01,true, sA,")
     enr = ENR_HEAD + ("e1,,,c2 ,sA, s2,student,,,\n"
-                      "e2,,, c1,sA,s1,student,,,\n")
+                      "e2,,, c1,sA,s1,student,,,\n"
+                      "e3,,,c2,sA ,s1 ,student,,,\n")
     r = assert_same("oneroster", bundle(tmp_path, classes_csv=classes, users_csv=users,
                                         enrollments_csv=enr))
     assert set(r.sections) == {"c1", "c2 "} and " s2" in r.users  # ids as given
     student = r.users[" s2"].roles.student
     assert student is not None and student.schools == ("sA",)  # a list item: stripped
-    assert r.sections["c2 "].school == "sA "  # a single-id cell: as written
-    assert r.sections["c2 "].students == (" s2",)
-    said = [p for p in r.problems if p.file == "enrollments.csv"]
-    assert [(p.line, p.record_id, p.field) for p in said] == [
-        (2, "c2 ", "schoolSourcedId"),  # 'sA' is not the class's 'sA ', compared exactly
-        (3, "e2", None)]  # ' c1': no such class
-    assert json.loads(said[1].raw or "")["classSourcedId"] == " c1"
-    assert not [p for p in r.problems if p.file in ("classes.csv", "users.csv")]
+    assert r.sections["c2 "].school == "sA"  # 'sA ' names the school 'sA'
+    assert r.sections["c2 "].students == (" s2", "s1")  # 'c2' names 'c2 '; 's1 ', 's1'
+    assert r.sections["c1"].students == ("s1",)  # ' c1' names 'c1': loaded
+    said = [(p.file, p.line, p.record_id, p.field, p.raw) for p in r.problems]
+    assert said == [
+        ("classes.csv", 3, "c2 ", "schoolSourcedId", "sA "),
+        ("enrollments.csv", 3, "c1", "classSourcedId", " c1"),
+        ("enrollments.csv", 4, "c2 ", "classSourcedId", "c2"),
+        ("enrollments.csv", 4, "c2 ", "userSourcedId", "s1 "),
+        ("enrollments.csv", 4, "c2 ", "schoolSourcedId", "sA ")]
+    assert all("once spaces around ids are ignored" in p.message for p in r.problems)
     refs = [f for f in rostergraph.validate(r).findings if f.rule == "RG-REF-001"]
-    assert any("sA " in f.ids for f in refs)
+    assert refs == []
 
 
 def test_sftp_ids_with_spaces_are_kept_and_references_match_them(tmp_path: Path) -> None:
@@ -65,3 +66,47 @@ def test_sftp_ids_with_spaces_are_kept_and_references_match_them(tmp_path: Path)
     assert said == {("sections.csv", 2, "School_id"): "sA ",
                     ("enrollments.csv", 2, "Section_id"): "se1",
                     ("enrollments.csv", 2, "Student_id"): "st1"}
+
+
+def test_oneroster_enrollments_row_by_row_match_as_column_wise(tmp_path: Path) -> None:
+    """A row marked tobedeleted sends enrollments.csv down the row-by-row path: the ids are
+    matched, and the problems told, as on the column-wise path."""
+    enr = ENR_HEAD + ("e1,,, c1,sA,s1 ,student,,,\n"
+                      "e2,,, c9,sA,s1,student,,,\n"
+                      "e3,,,c2,sA,t1 ,teacher,true,,\n")
+    fast = assert_same("oneroster", bundle(tmp_path / "a", enrollments_csv=enr))
+    slow = assert_same("oneroster", bundle(tmp_path / "b", enrollments_csv=enr
+                                           + "e4,tobedeleted,,c1,sA,s2,student,,,\n"))
+    for r in (fast, slow):
+        assert r.sections["c1"].students == ("s1",)
+        assert (r.sections["c2"].teacher, r.sections["c2"].teachers) == ("t1", ("t1",))
+    got = [[(p.line, p.record_id, p.field, p.raw, p.message) for p in r.problems]
+           for r in (fast, slow)]
+    assert got[0] == got[1]
+    assert [x[:3] for x in got[0]] == [(2, "c1", "classSourcedId"), (2, "c1", "userSourcedId"),
+                                       (3, "e2", None), (4, "c2", "userSourcedId")]
+    assert [x[3] for x in got[0][:2]] + [got[0][3][3]] == [" c1", "s1 ", "t1 "]
+    # ' c9' names no class even without its spaces: the row is not loaded, its text kept
+    assert got[0][2][4] == "enrollment in unknown class ' c9'; not loaded"
+    assert json.loads(got[0][2][3] or "")["classSourcedId"] == " c9"
+
+
+def test_oneroster_course_and_class_references(tmp_path: Path) -> None:
+    """courses.csv ``orgSourcedId``/``schoolYearSourcedId`` and classes.csv
+    ``courseSourcedId`` named only without their spaces: read so, each cell kept in its
+    problem's raw."""
+    sessions = ("sourcedId,status,dateLastModified,title,type,startDate,endDate,"
+                "parentSourcedId,schoolYear\n"
+                "y1,active,,Year,schoolYear,2024-08-01,2025-06-30,,2025\n")
+    courses = ("sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,"
+               "grades,orgSourcedId,subjects,subjectCodes\n"
+               "k1,active,,y1 ,Math,M,,sA ,,\n")
+    classes = CLASSES.replace("c1,active,2024-01-01,Math,04,,", "c1,active,2024-01-01,Math,04, k1,")
+    r = assert_same("oneroster", bundle(tmp_path, academicSessions_csv=sessions,
+                                        courses_csv=courses, classes_csv=classes))
+    assert r.sections["c1"].course == "k1" and r.courses["k1"].district == "d1"
+    said = [(p.file, p.line, p.record_id, p.field, p.raw) for p in r.problems]
+    assert said == [("courses.csv", 2, "k1", "schoolYearSourcedId", "y1 "),
+                    ("courses.csv", 2, "k1", "orgSourcedId", "sA "),
+                    ("classes.csv", 2, "c1", "courseSourcedId", " k1")]
+    assert r.courses["k1"].extra["oneroster.orgSourcedId"] == "sA"

@@ -38,7 +38,8 @@ from .csvutil import CsvTable
 __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLUMN",
            "OTHER_ROLES_KEY", "canonical_role", "empty_cells", "encoded_or_empty",
            "enrollment_elsewhere", "filled_rows", "first_rows", "keep_other_role", "live_status",
-           "oneroster_enrollments", "padded_message", "primary_first", "school_disagrees",
+           "oneroster_enrollments", "padded_message", "primary_first", "respelt_message",
+           "school_disagrees",
            "sftp_enrollments", "truthy", "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
@@ -305,15 +306,21 @@ def enrollment_elsewhere(school: str, cid: str, sec: Any, line: int) -> str:
 def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
                           alias: dict[str, str], ignored: dict[str, int],
                           deleted_classes: Any,
-                          class_lines: Mapping[str, int] | None = None) -> None:
+                          class_lines: Mapping[str, int] | None = None,
+                          match: Callable[[str, list[str]], list[str]] | None = None) -> None:
     """The OneRoster reader's enrollment rows of a clean table with no ``status`` to act
     on and no base roster: students and teachers onto ``sections`` (``alias`` maps a row's
     user id to the merged user), roles with no Clever equivalent counted in ``ignored``,
     problems told in line order (``class_lines``: each class's ``classes.csv`` line, which
-    the problem of an enrollment at another school names)."""
+    the problem of an enrollment at another school names). ``match(kind, ids)`` gives the
+    ids of the records (``sections``, ``users``, ``orgs``) that ``ids`` name once spaces
+    around ids are ignored: each row whose cell is read so is a problem first."""
     n = len(t.lines)
-    c_code, cids = encoded_or_empty(t, "classSourcedId", n)
-    u_code, usids = encoded_or_empty(t, "userSourcedId", n)
+    ids_told: list[tuple[int, str, str | None, str | None, str | None]] = []
+    c_code, cids = _matched(*encoded_or_empty(t, "classSourcedId", n), "classSourcedId",
+                            "sections", match, ids_told, respelt_message)
+    u_code, usids = _matched(*encoded_or_empty(t, "userSourcedId", n), "userSourcedId",
+                             "users", match, ids_told, respelt_message)
     r_code, roles = encoded_or_empty(t, "role", n)
     roles = list(map(canonical_role, roles))
     secs = [sections.get(c) for c in cids]
@@ -352,9 +359,13 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
     # (row, message, record id, field, raw): a row that loads without its id is not lost,
     # but said, first of its row's problems
-    said = [(i, NO_ENROLLMENT_ID, cids[c_code[i]], "sourcedId", None)
-            for i in (np.flatnonzero(ok & no_id).tolist() if no_id is not None else ())]
-    s_code, schools = encoded_or_empty(t, "schoolSourcedId", n)
+    said: list[tuple[int, str, str | None, str | None, str | None]] = [
+        (i, NO_ENROLLMENT_ID, cids[c_code[i]], "sourcedId", None)
+        for i in (np.flatnonzero(ok & no_id).tolist() if no_id is not None else ())]
+    s_code, schools = _matched(*encoded_or_empty(t, "schoolSourcedId", n), "schoolSourcedId",
+                               "orgs", match, ids_told, respelt_message)
+    # (each cell read without its spaces is about the row's class, first of its problems)
+    said = [(i, m, cids[c_code[i]] or None, f, raw) for i, m, _, f, raw in ids_told] + said
     at = {v: k for k, v in enumerate(schools) if v}
     # each class's school (and the department it names, if any) as a code of the column
     # (-1: none to compare, -2: a value no row gives)
@@ -434,13 +445,27 @@ def padded_message(col: str, value: str, got: str) -> str:
             f"ignored (as Clever matches them): read as {got!r}; the cell as given is in raw")
 
 
+def respelt_message(col: str, value: str, got: str) -> str:
+    """The message for a OneRoster reference cell that names a record only when spaces
+    around ids are ignored (read so, as the Clever SFTP reader reads its id cells).
+
+    Examples
+    --------
+    >>> respelt_message("classSourcedId", " c1", "c1")[:52]
+    "classSourcedId ' c1' names no record but 'c1' does o"
+    """
+    return (f"{col} {value!r} names no record but {got!r} does once spaces around ids are "
+            f"ignored: read as {got!r}; the cell as given is in raw")
+
+
 def _matched(codes: np.ndarray, values: list[str], col: str, kind: str,
              match: Callable[[str, list[str]], list[str]] | None,
-             told: list[tuple[int, str, str | None, str | None, str | None]]
+             told: list[tuple[int, str, str | None, str | None, str | None]],
+             message: Callable[[str, str, str], str] = padded_message,
              ) -> tuple[np.ndarray, list[str]]:
     """An encoded id column with each value replaced by the id it names (``match``:
     ignoring spaces around ids; values that become equal merge): a problem for each row
-    whose cell changed keeps the cell as given."""
+    whose cell changed keeps the cell as given (``message`` says it)."""
     got = match(kind, values) if match is not None else values
     if got == values:
         return codes, values
@@ -449,7 +474,7 @@ def _matched(codes: np.ndarray, values: list[str], col: str, kind: str,
     changed = np.array([a != b for a, b in zip(values, got)], dtype=bool)
     for i in np.flatnonzero(changed[codes]).tolist():
         v = values[codes[i]]
-        told.append((i, padded_message(col, v, got[codes[i]]), None, col, v))
+        told.append((i, message(col, v, got[codes[i]]), None, col, v))
     return remap[codes], list(merged)
 
 

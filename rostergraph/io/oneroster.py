@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import sys
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ from .bundle import Renamed, member_parts
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
 from .csvutil import Bundle, CsvTable, bundle_table, loads_json_cell
-from .enrollcols import live_status, primary_first
+from .enrollcols import live_status, primary_first, respelt_message
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import deep_merge
 from .oneroster_cols import (
@@ -182,6 +182,8 @@ class _Reader:
         # answers that depend only on the orgs, kept once orgs.csv is read
         self._district_memo: dict[str | None, str | None] | None = None
         self._sole: tuple[str | None] | None = None
+        #: kind → (how many ids it had, {id without spaces: id} of its ids with spaces)
+        self._padded: dict[str, tuple[int, dict[str, str]]] = {}
 
     # -- files ---------------------------------------------------------------
     def table(self, name: str, kind: str | None,
@@ -312,6 +314,72 @@ class _Reader:
         """Whether to read ``name``: a file the manifest calls absent is read all the same
         when it is there (:meth:`table` says so)."""
         return self.modes.get(name[:-4]) != "absent" or name in self.absent_but_present
+
+    # -- references ------------------------------------------------------------
+    def ids_of(self, kind: str) -> Collection[str]:
+        """The ids read so far that a reference to ``kind`` (``orgs``, ``sessions``,
+        ``courses``, ``sections`` or ``users``: every ``users.csv`` row's own id) names."""
+        if kind == "users":
+            return self.alias
+        if kind == "sections":
+            return self.sections
+        if kind == "orgs":
+            return self.orgs
+        return self.sessions if kind == "sessions" else self.b.kinds["courses"]
+
+    def _known(self, kind: str, value: str) -> bool:
+        if value in self.ids_of(kind):
+            return True
+        base = self.base
+        if base is None or kind not in ("sections", "users"):
+            return False
+        return value in (base.sections if kind == "sections" else base.users)
+
+    def match(self, kind: str, value: str) -> str:
+        """The id of the ``kind`` record that reference ``value`` names: itself, or else the
+        record whose id equals it once spaces around either are ignored (as the Clever
+        SFTP reader matches ids); ``value`` when none does."""
+        if not value or self._known(kind, value):
+            return value
+        got = value.strip()
+        if got and self._known(kind, got):
+            return got
+        ids = self.ids_of(kind)
+        n, padded = self._padded.get(kind, (-1, {}))
+        if n != len(ids):  # (read again only when ids were added since)
+            padded = {}
+            for rid in ids:
+                if rid != rid.strip():
+                    padded.setdefault(rid.strip(), rid)
+            self._padded[kind] = (len(ids), padded)
+        return padded.get(got, value)
+
+    def matched(self, kind: str, values: list[str]) -> list[str]:
+        """:meth:`match` of each of ``values``."""
+        ids = self.ids_of(kind)
+        return [v if not v or v in ids else self.match(kind, v) for v in values]
+
+    def respelt(self, row: dict[str, str], refs: tuple[tuple[str, str], ...], file: str,
+                line: int, record_kind: str | None) -> dict[str, str]:
+        """``row`` with each reference cell of ``refs`` (``(column, kind)``) set to the id it
+        names when that is so only once spaces around ids are ignored (:meth:`match`), each
+        a problem that keeps the cell as given (``raw``). ``row`` itself is not changed (a
+        copy is returned when a cell is): the problems that give the row's text give it as
+        it was read."""
+        out = row
+        for column, kind in refs:
+            v = row.get(column)
+            if not v or v in self.ids_of(kind):
+                continue
+            got = self.match(kind, v)
+            if got != v:
+                if out is row:
+                    out = dict(row)
+                out[column] = got
+                self.b.problem("other", respelt_message(column, v, got), file=file,
+                               line=line, kind=record_kind,
+                               record_id=row.get("sourcedId") or None, field=column, raw=v)
+        return out
 
     # -- helpers ---------------------------------------------------------------
     def put_extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any,

@@ -26,6 +26,7 @@ from .enrollcols import (
     keep_other_role,
     live_status,
     oneroster_enrollments,
+    respelt_message,
     truthy,
     unkept_columns,
 )
@@ -53,7 +54,7 @@ def read_enrollments(rd: _Reader) -> None:
         unkept = {col: filled_rows(t, col) or 0 for col in unkept_columns(t)}
         dated = filled_rows(t, "dateLastModified") or 0
         oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
-                              rd.deleted.get("classes", ()), rd.section_lines)
+                              rd.deleted.get("classes", ()), rd.section_lines, rd.matched)
         # (counted, and read for the text of the rows that are problems: their cells go
         # before the enrollment ids are read)
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
@@ -115,6 +116,10 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
         for col, get in unkept:
             if get(row):
                 filled[col] += 1
+        # each reference named only without the spaces around it: read so, said first
+        cid, usid, school = (_respelt(rd, t, row, line, get, col, kind) for get, col, kind in (
+            (get_cid, "classSourcedId", "sections"), (get_usid, "userSourcedId", "users"),
+            (get_school, "schoolSourcedId", "orgs")))
         eid = get_sid(row)
         if eid:
             if eid in ids:
@@ -123,8 +128,6 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
                              record_id=eid, raw=row_text(t.as_dict(row)))
                 continue
             ids.add(eid)
-        cid = get_cid(row) or ""
-        usid = get_usid(row) or ""
         role = canonical_role(get_role(row) or "")
         sec = sections.get(cid)
         if sec is None and rd.base is not None and cid in rd.base.sections:
@@ -151,7 +154,6 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
         if has_id_column and not eid:
             rd.b.problem("other", NO_ENROLLMENT_ID, file=name, line=line, kind="sections",
                          record_id=cid, field="sourcedId", raw=row_text(t.as_dict(row)))
-        school = get_school(row) or ""
         if school and school not in (sec.get("school"), sec.get("oneroster_org")) and (
                 sec.get("school") or sec.get("oneroster_org")):
             rd.b.problem("other", enrollment_elsewhere(
@@ -187,6 +189,21 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
     return filled
 
 
+def _respelt(rd: _Reader, t: CsvTable, row: list[str], line: int, get: Any, column: str,
+             kind: str) -> str:
+    """Reference cell ``column`` of ``row`` (``get`` reads it) as the id it names
+    (:meth:`~rostergraph.io.oneroster._Reader.match`): one named only once spaces around
+    ids are ignored is a problem keeping the cell as given, about the row's class."""
+    v = get(row) or ""
+    got = rd.match(kind, v)
+    if got != v:
+        cid = got if column == "classSourcedId" else rd.match(
+            "sections", t.getter("classSourcedId")(row) or "")
+        rd.b.problem("other", respelt_message(column, v, got), file="enrollments.csv",
+                     line=line, kind="sections", record_id=cid or None, field=column, raw=v)
+    return got
+
+
 def _keep_id(sec: dict[str, Any], role: str, uid: str, eid: str) -> None:
     """Enrollment id ``eid`` of ``uid`` as ``role`` in section dict ``sec`` (the first one
     kept; :meth:`~rostergraph.io.oneroster._Reader.finish` leaves out those the writer
@@ -205,6 +222,8 @@ def _collect_ids(rd: _Reader, t: CsvTable) -> None:
     (e_code, eids), (c_code, cids), (u_code, usids), (r_code, roles) = (
         encoded_or_empty(t, c, n) for c in (
             "sourcedId", "classSourcedId", "userSourcedId", "role"))
+    # (the ids read without the spaces around them, as the enrollments were)
+    cids, usids = rd.matched("sections", cids), rd.matched("users", usids)
     secs = [rd.sections.get(c) for c in cids]
     roles = [canonical_role(r) for r in roles]
     uids = [rd.alias.get(u, u) for u in usids]

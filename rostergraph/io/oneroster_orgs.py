@@ -38,6 +38,12 @@ _CLASS_COLS = {"sourcedId": "id", "title": "name", "courseSourcedId": "course",
                "subjects": "subject", "periods": "period", "dateLastModified": "last_modified"}
 
 
+#: The single-id cells of courses.csv and classes.csv that name a record: (column, kind)
+#: (a cell named only without the spaces around it is read so, with a problem)
+_COURSE_REFS = (("schoolYearSourcedId", "sessions"), ("orgSourcedId", "orgs"))
+_CLASS_REFS = (("courseSourcedId", "courses"), ("schoolSourcedId", "orgs"))
+
+
 def apply_carry(d: dict[str, Any]) -> None:
     """Merge the ``metadata.rostergraph.clever`` JSON last: it wins over derived fields."""
     carry = d.pop("_carry", None)
@@ -168,6 +174,7 @@ def read_courses(rd: _Reader) -> None:
     """``courses.csv``: courses, in the district of their org."""
     sole = rd.sole_district()
     for line, row in rd.rows("courses.csv", "courses"):
+        row = rd.respelt(row, _COURSE_REFS, "courses.csv", line, "courses")
         d = rd.mapped_fields(row, _COURSE_COLS)
         org = row.get("orgSourcedId") or None
         consumed = set(_COURSE_COLS)
@@ -192,7 +199,8 @@ def read_classes(rd: _Reader) -> None:
             if tid not in gone:
                 rd.sessions.setdefault(tid, session)
     shared: dict[str, str] = {}
-    for line, row in rd.rows("classes.csv", "sections"):
+    for line, given in rd.rows("classes.csv", "sections"):
+        row = rd.respelt(given, _CLASS_REFS, "classes.csv", line, "sections")
         d = rd.mapped_fields(row, _CLASS_COLS)
         consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
         terms = split_ids(row.get("termSourcedIds"), rd.sessions)
@@ -223,12 +231,12 @@ def read_classes(rd: _Reader) -> None:
         sid = d.get("id")
         if not isinstance(sid, str) or not sid:
             rd.b.problem("no_id", "class without a sourcedId", file="classes.csv",
-                         line=line, kind="sections", raw=raw_text(orjson.dumps(row)))
+                         line=line, kind="sections", raw=raw_text(orjson.dumps(given)))
             continue
         if sid in rd.sections:
             rd.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
                          "record is kept", file="classes.csv", line=line,
-                         kind="sections", record_id=sid, raw=row_text(row))
+                         kind="sections", record_id=sid, raw=row_text(given))
             continue
         share_values(d, SHARED_SECTION_FIELDS, shared)
         rd.sections[sid] = d

@@ -136,6 +136,45 @@ class _Reader:
         self.user_rows: dict[str, dict[str, str]] = {}
         self.role_cells: dict[str, dict[str, str]] = {}
 
+    # -- references ---------------------------------------------------------------
+    def _ids(self, kind: str) -> tuple[Any, Any]:
+        """The ids a reference to ``kind`` names, and the base roster's (a delta's)."""
+        base = self.base
+        if kind == "sections":
+            return self.sections, base.sections if base is not None else {}
+        if kind == "users":
+            return self.alias, base.users if base is not None else {}
+        if kind == "courses":
+            return self.b.kinds["courses"], {}
+        return (self.orgs if kind == "orgs" else self.terms), {}
+
+    def _named(self, kind: str, value: str) -> str:
+        """The id ``value`` names: itself, else itself without the spaces around it, else
+        the first id (in reading order) that has spaces around it and is it without them."""
+        ids, base = self._ids(kind)
+        if not value or value in ids or value in base:
+            return value
+        bare = value.strip()
+        if bare and (bare in ids or bare in base):
+            return bare
+        return next((i for i in ids if i != i.strip() and i.strip() == bare), value)
+
+    def _refs_read(self, row: dict[str, str], refs: tuple[tuple[str, str], ...], file: str,
+                 line: int, kind: str) -> dict[str, str]:
+        """A copy of ``row`` with its reference cells read as the ids they name (each
+        changed cell a problem keeping it as given)."""
+        out = dict(row)
+        for col, to in refs:
+            v = row.get(col) or ""
+            got = self._named(to, v)
+            if got != v:
+                out[col] = got
+                self.b.problem("other", f"{col} {v!r} names no record but {got!r} does once "
+                               f"spaces around ids are ignored: read as {got!r}; the cell as "
+                               "given is in raw", file=file, line=line, kind=kind,
+                               record_id=row.get("sourcedId") or None, field=col, raw=v)
+        return out
+
     # -- files ---------------------------------------------------------------
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
         if name not in self.bundle:
@@ -367,6 +406,8 @@ class _Reader:
     def read_courses(self) -> None:
         sole = self.sole_district()
         for line, row in self.rows("courses.csv", "courses"):
+            row = self._refs_read(row, (("schoolYearSourcedId", "sessions"),
+                                      ("orgSourcedId", "orgs")), "courses.csv", line, "courses")
             d = self._mapped(row, _COURSE_COLS)
             org = row.get("orgSourcedId") or None
             consumed = set(_COURSE_COLS)
@@ -387,7 +428,10 @@ class _Reader:
             for tid, session in base_sessions(self.base.terms).items():
                 if tid not in gone:
                     self.terms.setdefault(tid, session)
-        for line, row in self.rows("classes.csv", "sections"):
+        for line, given in self.rows("classes.csv", "sections"):
+            row = self._refs_read(given, (("courseSourcedId", "courses"),
+                                        ("schoolSourcedId", "orgs")), "classes.csv", line,
+                                "sections")
             d = self._mapped(row, _CLASS_COLS)
             consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
             terms = split_ids(row.get("termSourcedIds"), self.terms)
@@ -418,12 +462,12 @@ class _Reader:
             sid = d.get("id")
             if not isinstance(sid, str) or not sid:
                 self.b.problem("no_id", "class without a sourcedId", file="classes.csv",
-                               line=line, kind="sections", raw=raw_text(orjson.dumps(row)))
+                               line=line, kind="sections", raw=raw_text(orjson.dumps(given)))
                 continue
             if sid in self.sections:
                 self.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
                                "record is kept", file="classes.csv", line=line,
-                               kind="sections", record_id=sid, raw=_row_text(row))
+                               kind="sections", record_id=sid, raw=_row_text(given))
                 continue
             self.sections[sid] = d
             self.where[("sections", sid)] = ("classes.csv", line)
@@ -692,12 +736,28 @@ class _Reader:
                 if col and col not in ENROLLMENT_COLUMNS_READ:
                     self.unkept[col] = self.unkept.get(col, 0) + bool(value)
             dated += bool(row.get("dateLastModified"))
+            # the references named only without their spaces: read so, said first (each
+            # about the row's class); the problems below give the row as it was read
+            given = row
+            row = dict(given)
+            for col, to in (("classSourcedId", "sections"), ("userSourcedId", "users"),
+                            ("schoolSourcedId", "orgs")):
+                v = given.get(col) or ""
+                row[col] = self._named(to, v)
+            for col in ("classSourcedId", "userSourcedId", "schoolSourcedId"):
+                v = given.get(col) or ""
+                if row[col] != v:
+                    self.b.problem("other", f"{col} {v!r} names no record but {row[col]!r} "
+                                   "does once spaces around ids are ignored: read as "
+                                   f"{row[col]!r}; the cell as given is in raw",
+                                   file="enrollments.csv", line=line, kind="sections",
+                                   record_id=row["classSourcedId"] or None, field=col, raw=v)
             eid = row.get("sourcedId")
             if eid:  # a repeated id: as users.csv and classes.csv, the first row is kept
                 if eid in ids:
                     self.b.problem("duplicate_id", f"duplicate enrollment id {eid!r}: the "
                                    "first row is kept", file="enrollments.csv", line=line,
-                                   kind="sections", record_id=eid, raw=_row_text(row))
+                                   kind="sections", record_id=eid, raw=_row_text(given))
                     continue
                 ids.add(eid)
             cid = row.get("classSourcedId") or ""
@@ -712,24 +772,24 @@ class _Reader:
                        "left out" if gone else f"enrollment in unknown class {cid!r}")
                 self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=row.get("sourcedId"), raw=_row_text(row))
+                               record_id=row.get("sourcedId"), raw=_row_text(given))
                 continue
             if not usid:
                 self.b.problem("other", "enrollment without a userSourcedId; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=row.get("sourcedId"), raw=_row_text(row))
+                               record_id=row.get("sourcedId"), raw=_row_text(given))
                 continue
             uid = self.alias.get(usid, usid)
             if not role:
                 self.b.problem("other", "enrollment without a role; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=row.get("sourcedId"), raw=_row_text(row))
+                               record_id=row.get("sourcedId"), raw=_row_text(given))
                 continue
             if "sourcedId" in row and not eid:  # kept: the link it states is whole
                 self.b.problem("other", "enrollment without a sourcedId (OneRoster requires "
                                "one); the enrollment is kept (the OneRoster writer gives it an "
                                "id)", file="enrollments.csv", line=line, kind="sections",
-                               record_id=cid, field="sourcedId", raw=_row_text(row))
+                               record_id=cid, field="sourcedId", raw=_row_text(given))
             school = row.get("schoolSourcedId") or ""
             its = sec.get("oneroster_org") or sec.get("school")
             if school and its and school not in (sec.get("school"), sec.get("oneroster_org")):
@@ -737,7 +797,7 @@ class _Reader:
                                f"school of class {cid!r} ({its!r}, classes.csv line "
                                f"{self.where[('sections', cid)][1]}); the enrollment is kept",
                                file="enrollments.csv", line=line, kind="sections",
-                               record_id=cid, field="schoolSourcedId", raw=_row_text(row))
+                               record_id=cid, field="schoolSourcedId", raw=_row_text(given))
             if role not in ("student", "teacher"):
                 self.ignored[role] = self.ignored.get(role, 0) + 1
                 users = sec.setdefault("oneroster.enrollments." + role, [])
@@ -763,7 +823,7 @@ class _Reader:
                         self.b.problem("other", f"class {cid!r} has a second primary teacher; "
                                        "the first is section.teacher", file="enrollments.csv",
                                        line=line, kind="sections", record_id=cid,
-                                       raw=_row_text(row))
+                                       raw=_row_text(given))
                     else:
                         sec["teacher"] = uid
         if dated:

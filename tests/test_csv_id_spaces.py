@@ -19,7 +19,15 @@ from pathlib import Path
 
 import rostergraph
 from tests.test_csv_equivalence import assert_same
-from tests.test_oneroster_variants import CLASSES, ENR_HEAD, USERS, bundle, write
+from tests.test_oneroster_variants import (
+    CLASSES,
+    ENR_HEAD,
+    ORGS,
+    ROLES_12_HEADER,
+    USERS,
+    bundle,
+    write,
+)
 
 
 def test_oneroster_ids_with_spaces_are_kept_and_references_match_them(
@@ -110,3 +118,48 @@ def test_oneroster_course_and_class_references(tmp_path: Path) -> None:
                     ("courses.csv", 2, "k1", "orgSourcedId", "sA "),
                     ("classes.csv", 2, "c1", "courseSourcedId", " k1")]
     assert r.courses["k1"].extra["oneroster.orgSourcedId"] == "sA"
+
+
+def test_oneroster_parents_with_spaces(tmp_path: Path) -> None:
+    """orgs.csv and academicSessions.csv ``parentSourcedId`` named only without its spaces,
+    a parent given before or after its child: read so (a school in its district, a grading
+    period in its term), each cell kept in its problem's raw."""
+    orgs = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+            "sA,active,2024-01-01,School A,school,,d1 \n"
+            "d1,active,2024-01-01,District,district,,\n"
+            "sB,active,2024-01-01,School B,school,,d1\n")
+    sessions = ("sourcedId,status,dateLastModified,title,type,startDate,endDate,"
+                "parentSourcedId,schoolYear\n"
+                "g1,active,,Q1,gradingPeriod,2024-08-01,2024-10-30, t1,2025\n"
+                "t1,active,,Fall,term,2024-08-01,2024-12-20,,2025\n")
+    classes = CLASSES.replace("scheduled,,sA,,", "scheduled,,sA,g1,")
+    r = assert_same("oneroster", bundle(tmp_path, orgs_csv=orgs, academicSessions_csv=sessions,
+                                        classes_csv=classes))
+    assert r.schools["sA"].district == "d1"
+    assert r.terms["g1"].extra["oneroster.parentSourcedId"] == "t1"
+    assert r.sections["c1"].term_id == "g1"
+    said = [(p.file, p.line, p.record_id, p.field, p.raw) for p in r.problems]
+    assert said == [("orgs.csv", 2, "sA", "parentSourcedId", "d1 "),
+                    ("academicSessions.csv", 2, "g1", "parentSourcedId", " t1")]
+
+
+def test_oneroster_12_user_and_role_references(tmp_path: Path) -> None:
+    """1.2 ``users.csv`` ``primaryOrgSourcedId`` and ``roles.csv`` ``userSourcedId`` /
+    ``orgSourcedId`` named only without their spaces: read so (the role is the user's,
+    at its school), each cell kept in its problem's raw."""
+    users = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
+             "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+             "password,userMasterIdentifier,preferredGivenName,preferredMiddleName,"
+             "preferredFamilyName,primaryOrgSourcedId,pronouns\n"
+             "t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,sB ,\n")
+    roles = ROLES_12_HEADER + "r1,,, t1,primary,teacher,,,sB ,\n"
+    src = write(tmp_path, {"manifest.csv": "propertyName,value\noneroster.version,1.2\n",
+                           "orgs.csv": ORGS, "users.csv": users, "roles.csv": roles})
+    r = assert_same("oneroster", src)
+    teacher = r.users["t1"].roles.teacher
+    assert teacher is not None and teacher.school == "sB"
+    assert "oneroster.primaryOrgSourcedId" not in r.users["t1"].extra  # the role says it
+    said = [(p.file, p.line, p.record_id, p.field, p.raw) for p in r.problems]
+    assert said == [("users.csv", 2, "t1", "primaryOrgSourcedId", "sB "),
+                    ("roles.csv", 2, "r1", "userSourcedId", " t1"),
+                    ("roles.csv", 2, "r1", "orgSourcedId", "sB ")]

@@ -104,7 +104,9 @@ def read_orgs(rd: _Reader) -> None:
             school = rd.school_of(sid)
             if school is not None:
                 rd.org_school[sid] = school
-    for line, row in rows:
+    fixed = _parents_respelt(rd, rows, "orgs.csv", None, rd.orgs)
+    for k, (line, given) in enumerate(rows):
+        row = fixed.get(k, given)
         typ = org_type(row.get("type"))
         if typ not in ("district", "school"):
             sid = row.get("sourcedId") or ""
@@ -116,12 +118,12 @@ def read_orgs(rd: _Reader) -> None:
                              "at that school (a class keeps the org id in extra "
                              "'oneroster_org'; the row is this problem's raw text)",
                              file="orgs.csv", line=line, record_id=sid,
-                             raw=raw_text(orjson.dumps(row)))
+                             raw=raw_text(orjson.dumps(given)))
                 continue
             rd.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
                          "parent school; not loaded (the row is this problem's raw "
                          "text)", file="orgs.csv", line=line, record_id=sid,
-                         raw=raw_text(orjson.dumps(row)))
+                         raw=raw_text(orjson.dumps(given)))
             continue
         d = rd.mapped_fields(row, _ORG_COLS)
         consumed = set(_ORG_COLS) | {"type"}
@@ -150,15 +152,39 @@ def read_orgs(rd: _Reader) -> None:
     rd._district_memo = {}
 
 
+def _parents_respelt(rd: _Reader, rows: list[tuple[int, dict[str, str]]], file: str,
+                     kind: str | None, table: dict[str, tuple[str, str | None]]
+                     ) -> dict[int, dict[str, str]]:
+    """The rows (by position) whose ``parentSourcedId`` names an org or session of
+    ``table`` only once spaces around ids are ignored (:meth:`~rostergraph.io.oneroster.
+    _Reader.respelt`: a problem each), as read so; ``table``'s entry for the row's own id
+    takes the parent so read. Told after the file's ids are all known (a parent may come
+    later in the file)."""
+    fixed: dict[int, dict[str, str]] = {}
+    refs = (("parentSourcedId", "orgs" if table is rd.orgs else "sessions"),)
+    for k, (line, row) in enumerate(rows):
+        got = rd.respelt(row, refs, file, line, kind)
+        if got is not row:
+            fixed[k] = got
+            sid = row.get("sourcedId")
+            if sid and table.get(sid, (None, None))[1] == row.get("parentSourcedId"):
+                table[sid] = (table[sid][0], got["parentSourcedId"])
+    return fixed
+
+
 def read_terms(rd: _Reader) -> None:
     """``academicSessions.csv``: every session a term (the sole district as its district)."""
     sole = rd.sole_district()
     sessions = rd.sessions
-    for line, row in rd.rows("academicSessions.csv", "terms"):
+    rows = list(rd.rows("academicSessions.csv", "terms"))
+    for line, row in rows:
         sid = row.get("sourcedId")
         if sid:
             sessions.setdefault(sid, ((row.get("type") or "").strip().lower(),
                                       row.get("parentSourcedId") or None))
+    fixed = _parents_respelt(rd, rows, "academicSessions.csv", "terms", sessions)
+    for k, (line, row) in enumerate(rows):
+        row = fixed.get(k, row)
         d = rd.mapped_fields(row, _TERM_COLS)
         end = parse_date(row.get("endDate"))
         if end is not None and row.get("schoolYear") == str(end.year):

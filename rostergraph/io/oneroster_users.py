@@ -50,6 +50,10 @@ _USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED
 _USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
 
 #: users.csv columns read for a role (kept in extra when no role of the user takes them)
+#: The single-id cells of users.csv and 1.2 roles.csv that name a record: (column, kind)
+#: (a cell named only without the spaces around it is read so, with a problem)
+_USER_REFS = (("primaryOrgSourcedId", "orgs"),)
+_ROLE_REFS = (("userSourcedId", "users"), ("orgSourcedId", "orgs"))
 _ROLE_CELLS = ("orgSourcedIds", "username", "identifier", "grades", "primaryOrgSourcedId")
 _TAKES_NOTHING: frozenset[str] = frozenset()
 #: the role cells each kind of role takes (a student with one grade takes ``grades`` too)
@@ -253,19 +257,20 @@ def read_users(rd: _Reader) -> None:
     any_role = False
     passwords = 0
     roles_file = "roles.csv" in rd.bundle
-    for line, row in rd.rows("users.csv", "users"):
+    for line, given in rd.rows("users.csv", "users"):
+        row = rd.respelt(given, _USER_REFS, "users.csv", line, "users")
         if row.get("password"):
             passwords += 1
         sid = row.get("sourcedId")
         if not sid:
             rd.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
-                         kind="users", raw=row_text(row))
+                         kind="users", raw=row_text(given))
             continue
         uid = row.get(USER_ID_COLUMN) or sid
         if sid in rd.alias:
             rd.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
                          "is kept", file="users.csv", line=line, kind="users",
-                         record_id=sid, raw=row_text(row))
+                         record_id=sid, raw=row_text(given))
             continue
         rd.alias[sid] = uid
         u = rd.users.get(uid)
@@ -294,7 +299,7 @@ def read_users(rd: _Reader) -> None:
                 rd.b.problem("other", f"row joins user {uid!r} ({USER_ID_COLUMN}) but its "
                              f"{', '.join(differ)} differ from the user's first row; the first "
                              "row's values are kept", file="users.csv", line=line,
-                             kind="users", record_id=sid, raw=row_text(row))
+                             kind="users", record_id=sid, raw=row_text(given))
             if row.get(CARRY_COLUMN):
                 rd.put_extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
         taken = _TAKES_NOTHING
@@ -336,13 +341,14 @@ def read_roles(rd: _Reader) -> None:
     ``sourcedId`` given again: ``duplicate_id``, the first row kept, as in the other files)."""
     rows: list[tuple[int, dict[str, str]]] = []
     ids: set[str] = set()
-    for line, row in rd.rows("roles.csv", "users"):
+    for line, given in rd.rows("roles.csv", "users"):
+        row = rd.respelt(given, _ROLE_REFS, "roles.csv", line, "users")
         sid = row.get("sourcedId")
         if sid and sid in ids:
             rd.b.problem("duplicate_id", f"duplicate role id {sid!r}: the first row is kept",
                          file="roles.csv", line=line, kind="users",
                          record_id=row.get("userSourcedId") or None, field="sourcedId",
-                         raw=row_text(row))
+                         raw=row_text(given))
             continue
         if sid:
             ids.add(sid)

@@ -342,7 +342,8 @@ class _Reader:
             for sid, school in self.base.schools.items():
                 if sid not in gone:
                     self.orgs.setdefault(sid, ("school", school.district))
-        for line, row in rows:
+        rows = self._parents_read(rows, "orgs.csv", None, "orgs")
+        for line, row, given in rows:
             typ = _org_type(row.get("type"))
             if typ not in ("district", "school"):
                 sid = row.get("sourcedId") or ""
@@ -354,12 +355,12 @@ class _Reader:
                                    "at that school (a class keeps the org id in extra "
                                    "'oneroster_org'; the row is this problem's raw text)",
                                    file="orgs.csv", line=line, record_id=sid,
-                                   raw=raw_text(orjson.dumps(row)))
+                                   raw=raw_text(orjson.dumps(given)))
                     continue
                 self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
                                "parent school; not loaded (the row is this problem's raw "
                                "text)", file="orgs.csv", line=line, record_id=sid,
-                               raw=raw_text(orjson.dumps(row)))
+                               raw=raw_text(orjson.dumps(given)))
                 continue
             d = self._mapped(row, _ORG_COLS)
             consumed = set(_ORG_COLS) | {"type"}
@@ -386,13 +387,33 @@ class _Reader:
             self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
                        line=line)
 
+    def _parents_read(self, rows: list[tuple[int, dict[str, str]]], file: str,
+                      kind: str | None, to: str) -> list[tuple[int, dict[str, str],
+                                                              dict[str, str]]]:
+        """Each row as ``(line, row with parentSourcedId read as the id it names, row as
+        given)``, once every id of the file is known; a session or org whose parent was
+        read so has that parent."""
+        table = self.orgs if to == "orgs" else self.terms
+        out = []
+        for line, given in rows:
+            row = self._refs_read(given, (("parentSourcedId", to),), file, line, kind)
+            sid = given.get("sourcedId")
+            if (row.get("parentSourcedId") != given.get("parentSourcedId") and sid
+                    and table.get(sid, (None, None))[1] == given.get("parentSourcedId")):
+                table[sid] = (table[sid][0], row["parentSourcedId"])
+            out.append((line, row, given))
+        return out
+
     def read_terms(self) -> None:
         sole = self.sole_district()
-        for line, row in self.rows("academicSessions.csv", "terms"):
+        rows = list(self.rows("academicSessions.csv", "terms"))
+        for line, row in rows:
             sid = row.get("sourcedId")
             if sid:  # (as the package reader: a class's term among its sessions)
                 self.terms.setdefault(sid, ((row.get("type") or "").strip().lower(),
                                             row.get("parentSourcedId") or None))
+        for line, row, _ in self._parents_read(rows, "academicSessions.csv", "terms",
+                                               "sessions"):
             d = self._mapped(row, _TERM_COLS)
             end = parse_date(row.get("endDate"))
             if end is not None and row.get("schoolYear") == str(end.year):
@@ -582,20 +603,22 @@ class _Reader:
     def read_users(self) -> None:
         any_role = False  # (the package reader's later check of a missing role column)
         passwords = 0
-        for line, row in self.rows("users.csv", "users"):
+        for line, given in self.rows("users.csv", "users"):
+            row = self._refs_read(given, (("primaryOrgSourcedId", "orgs"),), "users.csv", line,
+                                  "users")
             if row.get("password"):
                 passwords += 1
             sid = row.get("sourcedId")
             if not sid:
                 self.b.problem("no_id", "user without a sourcedId", file="users.csv", line=line,
                                kind="users", raw=raw_text(orjson.dumps(
-                                   {k: v for k, v in row.items() if k != "password"})))
+                                   {k: v for k, v in given.items() if k != "password"})))
                 continue
             uid = row.get(USER_ID_COLUMN) or sid
             if sid in self.alias:
                 self.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
                                "is kept", file="users.csv", line=line, kind="users",
-                               record_id=sid, raw=_row_text(row))
+                               record_id=sid, raw=_row_text(given))
                 continue
             self.alias[sid] = uid
             u = self.users.get(uid)
@@ -622,7 +645,7 @@ class _Reader:
                                    "the first row's values are kept", file="users.csv",
                                    line=line, kind="users", record_id=sid,
                                    raw=raw_text(orjson.dumps(
-                                   {k: v for k, v in row.items() if k != "password"})))
+                                   {k: v for k, v in given.items() if k != "password"})))
                 if row.get(CARRY_COLUMN):
                     self._extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
             agents = row.get("agentSourcedIds")
@@ -657,13 +680,15 @@ class _Reader:
     def read_roles(self) -> None:
         rows: list[tuple[int, dict[str, str]]] = []
         ids: set[str] = set()
-        for line, row in self.rows("roles.csv", "users"):
+        for line, given in self.rows("roles.csv", "users"):
+            row = self._refs_read(given, (("userSourcedId", "users"), ("orgSourcedId", "orgs")),
+                                  "roles.csv", line, "users")
             sid = row.get("sourcedId")
             if sid and sid in ids:  # as in every file: the first row is kept
                 self.b.problem("duplicate_id", f"duplicate role id {sid!r}: the first row is "
                                "kept", file="roles.csv", line=line, kind="users",
                                record_id=row.get("userSourcedId") or None, field="sourcedId",
-                               raw=_row_text(row))
+                               raw=_row_text(given))
                 continue
             ids.add(sid or "")
             rows.append((line, row))

@@ -60,6 +60,24 @@ def test_deep_ext_map_is_a_limit_problem_on_both_paths(
     assert list(fast.schools) == list(general.schools)
 
 
+@pytest.mark.parametrize("line", [
+    b'{"id": "u1", "ext": {"a": ' + b"[" * 80 + b"]" * 80 + b'}}',   # a key users do not have
+    b'{"id": "u1", "\\u0065xt": {"a": 1}}',                          # the same, escaped
+    b'{"id": "u1", "name": {"first": "ext", "last": "\\"ext\\""}}',  # "ext" as a value
+    b'{"id": "u1", "roles": {"student": {"ext": {"b": 1}}}}',         # nested, unknown there
+])
+def test_users_lines_naming_ext_read_as_the_general_reader_reads_them(
+        tmp_path: Path, line: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Users have no ``ext`` map: a line with an ``ext`` key (any spelling, any depth) is
+    read as any unknown key is, and ``"ext"`` as a value is plain text, on both paths."""
+    (tmp_path / "users.jsonl").write_bytes(b'{"id": "u0"}\n' + line + b'\n{"id": "u2"}\n')
+    fast, general = _both(tmp_path, Limits(), monkeypatch)
+    assert _problems(fast) == _problems(general)
+    assert list(fast.users.items()) == list(general.users.items())
+    assert list(fast.users) == ["u0", "u1", "u2"] or any(p.code == "limit"
+                                                         for p in general.problems)
+
+
 def test_unterminated_line_past_max_lines_is_a_limit_error_both_ways(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "users.jsonl").write_bytes(b'{"id": "a"}\n{"id": "b"}\n{"id": "c"}\n{"id": "d"}')

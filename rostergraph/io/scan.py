@@ -409,9 +409,11 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
         for i in np.flatnonzero(slow).tolist():  # (rare) blank lines are no rows at all
             slow[i] = bool(chunk[i].strip())
         slow |= obj & (lens > longest)
-        ext = lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
         if has_map:  # (a key may be spelled with escapes, "\\u0065xt": the same map)
+            ext = lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
             ext |= lines_with(data, b"\\", off, off + int(lens.sum()) + k - 1, offs)
+        else:  # no map field (users): an "ext" key fails the schema, as any unknown key
+            ext = np.zeros(k, dtype=bool)  # does, and an "ext" string value is plain text
         unchecked = ext.copy()
         # a record that passes the schema check nests at most 5 deep, except inside an
         # `ext` map, so the bracket count is needed only then (or under a low limit)

@@ -192,13 +192,13 @@ def _merge_kind(b: RosterBuilder, kind: str, name: str, data: bytes, part: dict[
         return _by_position(ids, keep, plain_pos[kept_plain], n_kept, slow_at,
                             [rec.id for _, rec in slow_items])
 
-    if len(moved) > n_kept // 4:  # most rows moved: one new index is cheaper than updates
-        out_ids = final_ids()
-        index = dict(zip(out_ids, range(n_kept)))
+    for i in dropped.tolist():
+        if index.get(ids[i]) == i:  # (a duplicate's first row is kept)
+            del index[ids[i]]
+    if len(moved) > n_kept // 4:  # most rows moved: every position is written again, in
+        out_ids = final_ids()     # place (faster than a new dict: the table is not regrown)
+        index.update(zip(out_ids, range(n_kept)))
     else:  # only the rows that moved are written again
-        for i in dropped.tolist():
-            if index.get(ids[i]) == i:  # (a duplicate's first row is kept)
-                del index[ids[i]]
         mv = moved.tolist()
         index.update(zip([ids[i] for i in mv], plain_pos[moved].tolist()))
         index.update(zip([rec.id for _, rec in slow_items], slow_at))

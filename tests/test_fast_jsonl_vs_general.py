@@ -64,12 +64,16 @@ def test_deep_ext_map_is_a_limit_problem_on_both_paths(
     b'{"id": "u1", "ext": {"a": ' + b"[" * 80 + b"]" * 80 + b'}}',   # a key users do not have
     b'{"id": "u1", "\\u0065xt": {"a": 1}}',                          # the same, escaped
     b'{"id": "u1", "name": {"first": "ext", "last": "\\"ext\\""}}',  # "ext" as a value
-    b'{"id": "u1", "roles": {"student": {"ext": {"b": 1}}}}',         # nested, unknown there
+    b'{"id": "u1", "roles": {"student": {"ext": {"b": 1}}}}',         # a role's ext map
+    b'{"id": "u1", "roles": {"student": {"ext": {"a": ' + b"[" * 80 + b"]" * 80 + b'}}}}',
+    b'{"id": "u1", "roles": {"teacher": {"\\u0065xt": {"a": ' + b"[" * 80 + b"]" * 80
+    + b'}}}}',
 ])
 def test_users_lines_naming_ext_read_as_the_general_reader_reads_them(
         tmp_path: Path, line: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Users have no ``ext`` map: a line with an ``ext`` key (any spelling, any depth) is
-    read as any unknown key is, and ``"ext"`` as a value is plain text, on both paths."""
+    """A user's own ``ext`` key (any spelling) is read as any unknown key is, a role's
+    ``ext`` map nesting past ``Limits.max_json_depth`` (any spelling) is a ``limit``
+    problem, and ``"ext"`` as a value is plain text, on both paths."""
     (tmp_path / "users.jsonl").write_bytes(b'{"id": "u0"}\n' + line + b'\n{"id": "u2"}\n')
     fast, general = _both(tmp_path, Limits(), monkeypatch)
     assert _problems(fast) == _problems(general)
@@ -103,7 +107,20 @@ def _both(path: Path, limits: Limits, monkeypatch: pytest.MonkeyPatch
     with monkeypatch.context() as m:
         m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
         general = rostergraph.load(path, limits=limits)
+    assert not isinstance(general.users, LazyRecords)  # the general path did read it
     return fast, general
+
+
+def test_long_string_in_a_role_ext_map_is_found_on_both_paths(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A string over 255 characters in a role's ``ext`` map (no length bound there) is an
+    RG-STR-001 finding after the fast reader too."""
+    line = b'{"id": "u1", "roles": {"teacher": {"ext": {"a": "' + b"x" * 300 + b'"}}}}'
+    (tmp_path / "users.jsonl").write_bytes(b'{"id": "u0"}\n' + line + b'\n')
+    fast, general = _both(tmp_path, Limits(), monkeypatch)
+    want = [(f.rule, f.ids) for f in rostergraph.validate(general).findings]
+    assert ("RG-STR-001", ("u1",)) in want
+    assert [(f.rule, f.ids) for f in rostergraph.validate(fast).findings] == want
 
 
 def test_capped_problems_are_those_of_the_general_reader_across_kinds(

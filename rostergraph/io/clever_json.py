@@ -51,7 +51,7 @@ from ..errors import FormatError, LimitError, SourceError
 from ..fastrec import build_record
 from ..model import KINDS
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
-from .fast_jsonl import read_fast
+from . import fast_jsonl
 from .jsonkeys import duplicate_keys, maybe_duplicate_keys
 from .limits import (
     DEFAULT_LIMITS,
@@ -208,9 +208,10 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     if p.is_dir() and not (documents or roles):
         _ignored_files(lambda code, msg, **w: ignored.append(
             Problem(code=code, message=msg, **w)), p)
-    # (the general reader notes them first, within Limits.max_problems)
-    fast = None if documents or roles else read_fast(path, files, limits, general=read_line,
-                                                     noted=ignored)
+    # (the general reader notes them first, within Limits.max_problems); called through
+    # its module, so that a test replacing fast_jsonl.read_fast reaches the general path
+    fast = None if documents or roles else fast_jsonl.read_fast(
+        path, files, limits, general=read_line, noted=ignored)
     if fast is not None:
         if strict and fast.problems:
             raise fast.problems[0].to_error()

@@ -98,6 +98,19 @@ def struct_for(cls: type, bounded: bool = True, unknown_keys: bool = False) -> A
         fields, forbid_unknown_fields=not unknown_keys, gc=False, omit_defaults=True)
 
 
+def _has_map(cls: type) -> bool:
+    """Whether records of ``cls`` hold a map field (any JSON object, e.g. ``ext``) at any
+    depth: a school's own, or a user role's.
+
+    Examples
+    --------
+    >>> from rostergraph.model import School, Term, User
+    >>> _has_map(School), _has_map(User), _has_map(Term)
+    (True, True, False)
+    """
+    return any(k == "map" or (sub is not None and _has_map(sub)) for _, k, sub in _spec(cls))
+
+
 # --- text that the string rules must look at --------------------------------------
 
 #: RG-STR-001's bound: the bounded decoder refuses longer strings; such a line is
@@ -377,7 +390,7 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
     longest = min(cap, field)
     shallow_cap = depth < 8
     cls: type = RECORD_CLASSES[kind]
-    has_map = any(k == "map" for _, k, _ in _spec(cls))  # (a school's ``ext``)
+    has_map = _has_map(cls)  # (a school's ``ext``; a user role's, one level down)
     decode = msgspec.json.Decoder(struct_for(cls)).decode
     decode_any = msgspec.json.Decoder(struct_for(cls, False)).decode
     encode = msgspec.json.Encoder().encode
@@ -412,7 +425,7 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
         if has_map:  # (a key may be spelled with escapes, "\\u0065xt": the same map)
             ext = lines_with(data, b'"ext"', off, off + int(lens.sum()) + k - 1, offs)
             ext |= lines_with(data, b"\\", off, off + int(lens.sum()) + k - 1, offs)
-        else:  # no map field (users): an "ext" key fails the schema, as any unknown key
+        else:  # no map field (terms): an "ext" key fails the schema, as any unknown key
             ext = np.zeros(k, dtype=bool)  # does, and an "ext" string value is plain text
         unchecked = ext.copy()
         # a record that passes the schema check nests at most 5 deep, except inside an

@@ -292,6 +292,35 @@ def _short_starts(entry: Path) -> None:
     np.save(entry / "users.starts.npy", arr[1:])
 
 
+def _email_as_booleans(entry: Path) -> None:
+    """The users' text column email stored as a column of booleans."""
+    n = orjson.loads((entry / "meta.json").read_bytes())["fields"]["columns"][
+        "users.fields.email"]["n"]
+    np.save(entry / "users.fields.email.npy", np.zeros(n, dtype=bool))
+    _edit_meta(lambda m: m["arrays"].append("users.fields.email"))(entry)
+
+
+def _email_stored_as(name: str) -> Any:
+    """A damage storing the users' email text column under field ``name`` too."""
+    def damage(entry: Path) -> None:
+        parts = [p.name[len("users.fields.email."): -4]
+                 for p in entry.glob("users.fields.email.*.npy")]
+        for part in parts:
+            (entry / f"users.fields.{name}.{part}.npy").write_bytes(
+                (entry / f"users.fields.email.{part}.npy").read_bytes())
+        (entry / f"users.fields.{name}.npy").unlink(missing_ok=True)
+
+        def change(m: dict[str, Any]) -> None:
+            m["arrays"] = [a for a in m["arrays"] if a != f"users.fields.{name}"] + [
+                f"users.fields.{name}.{part}" for part in parts]
+            cols = m["fields"]["columns"]
+            cols[f"users.fields.{name}"] = cols["users.fields.email"]
+            if name not in m["fields"]["fields"]["users"]:
+                m["fields"]["fields"]["users"].append(name)
+        _edit_meta(change)(entry)
+    return damage
+
+
 @pytest.mark.timeout(30, method="thread")  # (a read stuck in C ignores the signal)
 @pytest.mark.parametrize("damage", [
     pytest.param(lambda e: (e / "meta.json").write_bytes(b"[]"), id="meta-is-a-list"),
@@ -304,6 +333,9 @@ def _short_starts(entry: Path) -> None:
     pytest.param(_short_starts, id="short-starts"),
     pytest.param(_edit_meta(lambda m: m["kinds"]["users"].update(text="/dev/zero")),
                  id="text-is-dev-zero"),
+    pytest.param(_email_as_booleans, id="text-field-as-booleans"),
+    pytest.param(_email_stored_as("name_only_last"), id="bool-field-as-text"),
+    pytest.param(_email_stored_as("email_hash"), id="hash-field-as-text"),
 ])
 def test_hostile_snapshot_loads_cold(tmp_path: Path, _cache_dir: Path, damage: Any) -> None:
     """A snapshot with parts of the wrong shape or type, or naming a file outside the sources,

@@ -102,7 +102,22 @@ def test_reader_columns_round_trip(tmp_path: Path) -> None:
     assert back.fields("users", dict(users)) is None  # another mapping: not handed out
 
 
+def _email_as(name: str) -> Any:
+    """A damage giving the email text column's parts under field ``name`` too."""
+    def damage(a: dict[str, Any], d: dict[str, Any]) -> None:
+        for part in [k for k in a if k.startswith("users.fields.email.")]:
+            a[part.replace(".email.", f".{name}.")] = a[part]
+        d["columns"][f"users.fields.{name}"] = d["columns"]["users.fields.email"]
+        d["fields"]["users"].append(name)
+    return damage
+
+
 @pytest.mark.parametrize("damage", [
+    pytest.param(lambda a, d: a.__setitem__("users.fields.email", np.zeros(3, bool)),
+                 id="text-field-as-booleans"),
+    pytest.param(_email_as("name_only_last"), id="bool-field-as-text"),
+    pytest.param(_email_as("email_hash"), id="hash-field-as-text"),
+    pytest.param(_email_as("text_suspect"), id="text-suspect-as-text"),
     pytest.param(lambda a, d: a.__setitem__("users.fields.no_at", np.zeros(2, bool)),
                  id="short-booleans"),
     pytest.param(lambda a, d: a.__setitem__("users.fields.no_at", np.zeros(3, np.int8)),
@@ -115,8 +130,9 @@ def test_reader_columns_round_trip(tmp_path: Path) -> None:
     pytest.param(lambda a, d: d.__setitem__("columns", []), id="columns-not-dict"),
 ])
 def test_reader_columns_from_damaged_arrays(damage: Any) -> None:
-    """Parts that do not fit the records (a hand-edited or hostile snapshot) raise
-    ValueError, never another error and never columns of the wrong length."""
+    """Parts that do not fit the records or the rules' fields (a hand-edited or hostile
+    snapshot) raise ValueError, never another error and never columns of the wrong length
+    or type."""
     users = {"u1": 1, "u2": 2, "u3": 3}
     cols = ReaderColumns()
     cols.put("users", users, fields={"email": np.array(["a", None, "b"], dtype=object),

@@ -280,8 +280,9 @@ class ReaderColumns:
         Raises
         ------
         ValueError
-            When a part is missing, of the wrong type or length (KeyError and TypeError
-            are raised as ValueError too).
+            When a part is missing, of the wrong type or length, or a field the rules read
+            (:data:`~rostergraph.fields.FIELDS`, ``text_suspect``) is not of the type they
+            read it as (KeyError and TypeError are raised as ValueError too).
         """
         try:
             return cls._from_arrays(records, arrays, desc)
@@ -304,6 +305,11 @@ class ReaderColumns:
             pending: dict[str, Any] = {}
             for name in kind_names:
                 key = f"{kind}.fields.{name}"
+                # a field the rules know is read as the type they read it as (a column
+                # of another type would crash them or be taken for other values)
+                typ = "bool" if name == "text_suspect" else FIELDS.get(kind, {}).get(name)
+                if typ == "hash" or (typ is not None and (key in arrays) != (typ == "bool")):
+                    raise ValueError(f"{key}: not a column of {typ} values")
                 if key in arrays:
                     arr = arrays[key]
                     if not isinstance(arr, np.ndarray) or arr.dtype != bool or arr.shape != (n,):

@@ -333,6 +333,13 @@ def _email_stored_as(name: str) -> Any:
     pytest.param(_short_starts, id="short-starts"),
     pytest.param(_edit_meta(lambda m: m["kinds"]["users"].update(text="/dev/zero")),
                  id="text-is-dev-zero"),
+    pytest.param(_edit_meta(lambda m: m["problems"].append(
+        {"code": 5, "message": "m", "file": ["x"], "line": "7", "index": None, "kind": None,
+         "record_id": None, "field": None, "raw": None})), id="problem-of-other-types"),
+    pytest.param(_edit_meta(lambda m: m["provenance"].update(notes="abc")),
+                 id="notes-a-string"),
+    pytest.param(_edit_meta(lambda m: m["provenance"].update(files=["abcd"])),
+                 id="files-not-lists"),
     pytest.param(_email_as_booleans, id="text-field-as-booleans"),
     pytest.param(_email_stored_as("name_only_last"), id="bool-field-as-text"),
     pytest.param(_email_stored_as("email_hash"), id="hash-field-as-text"),

@@ -461,6 +461,36 @@ def _check_positions(starts: np.ndarray, ends: np.ndarray, n: int, size: int,
     _want(not len(s) or ((s <= e).all() and int(e.max()) <= size), f"{kind}: bad positions")
 
 
+_NONE = type(None)
+#: a problem's keys in meta.json → the types of its value (``bool`` is no ``int`` here)
+_PROBLEM_TYPES: dict[str, tuple[type, ...]] = {
+    "code": (str,), "message": (str,), "file": (str, _NONE), "line": (int, _NONE),
+    "index": (int, _NONE), "kind": (str, _NONE), "record_id": (str, _NONE),
+    "field": (str, _NONE), "raw": (str, _NONE)}
+
+
+def _problem(d: Any) -> Problem:
+    """A problem as :func:`_problem_dict` wrote it, its keys and their types checked."""
+    _want(isinstance(d, dict) and d.keys() == _PROBLEM_TYPES.keys()
+          and all(type(d[k]) in t for k, t in _PROBLEM_TYPES.items()), "bad problem")
+    return Problem(**d)
+
+
+def _provenance_ok(p: dict[str, Any]) -> bool:
+    """Whether the provenance in meta.json has the keys and types :func:`save_cache`
+    writes (strings, a number of seconds, a list of notes, ``[path, size, sha256, kind]``
+    per file)."""
+    files, notes = p.get("files"), p.get("notes")
+    return (all(type(p.get(k)) is str for k in ("source", "format", "loaded_at"))
+            and type(p.get("version")) in (str, _NONE)
+            and type(p.get("seconds")) in (int, float)
+            and isinstance(notes, list) and all(type(n) is str for n in notes)
+            and isinstance(files, list) and all(
+                isinstance(f, list) and len(f) == 4 and type(f[0]) is str
+                and type(f[1]) is int and type(f[2]) is str and type(f[3]) in (str, _NONE)
+                for f in files))
+
+
 def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
     """The roster from ``entry``; ``None`` when stale; raises when anything is amiss."""
     meta = orjson.loads((entry / "meta.json").read_bytes())
@@ -529,6 +559,7 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         _want(len(set(stubs)) == len(stubs)
               and not (kinds[RECORDS_OF[k]].rows(stubs) >= 0).any(), f"stubs.{k}")
     p = _typed(meta, "provenance", dict)
+    _want(_provenance_ok(p), "bad provenance")
     prov = Provenance(
         source=p["source"], format=p["format"], version=p["version"],
         files=tuple(FileInfo(path=f[0], size=f[1], sha256=f[2], kind=f[3]) for f in p["files"]),
@@ -537,7 +568,7 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         loaded_at=_now(), seconds=round(time.perf_counter() - t0, 6),
         notes=(*p["notes"], (f"from cache {entry} (cold load took {p['seconds']:.3f} s, "
                              f"at {p['loaded_at']})")))
-    problems = [Problem(**d) for d in _typed(meta, "problems", list)]
+    problems = [_problem(d) for d in _typed(meta, "problems", list)]
     roster = Roster(**kinds, problems=problems, provenance=prov)
     try:
         roster._columns = ReaderColumns.from_arrays(roster.records_by_kind(), arrays,

@@ -360,6 +360,25 @@ def test_hostile_snapshot_loads_cold(tmp_path: Path, _cache_dir: Path, damage: A
     assert _snapshot(warm) == _snapshot(again)
 
 
+def test_snapshot_whose_ready_record_names_another_id_loads_cold(tmp_path: Path,
+                                                                 _cache_dir: Path) -> None:
+    """A record kept whole in the snapshot (a line the general path read) whose id is not
+    the id of its row is never handed out under that row's id: the load is cold."""
+    d = tmp_path / "d"
+    d.mkdir()
+    p = _messy(d)
+    _warm(p)
+    (entry,) = [e for e in _cache_dir.iterdir() if e.is_dir()]
+    meta = orjson.loads((entry / "meta.json").read_bytes())
+    kind = next(k for k, v in meta["kinds"].items() if v["ready"])
+    next(iter(meta["kinds"][kind]["ready"].values()))["id"] = "someone-else"
+    (entry / "meta.json").write_bytes(orjson.dumps(meta))
+    again = rostergraph.load(p, cache=True)
+    assert "from cache" not in " ".join(again.provenance.notes)
+    assert all(k == r.id for k, r in again.records(kind).items())
+    assert _snapshot(again) == _snapshot(rostergraph.load(p))
+
+
 def test_warm_load_reads_record_text_only_when_a_record_is_needed(tmp_path: Path) -> None:
     """A warm load and a graph built from it never read the users' text; the first record
     read does, once, and a file saved again from that roster points at the same source."""

@@ -544,6 +544,10 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         else:  # ids too long for IdKeys, or joined without a separator
             recs = LazyRecords(cls, text, ids_col.distinct(), starts, ends, ready)
             _want(len(recs._index) == n, f"{kind}: repeated ids")
+        if ready:  # each record kept whole is its row's (by a search: no id dict is made)
+            rows = list(ready)
+            _want(recs.rows([ready[r].id for r in rows]).tolist() == rows,
+                  f"{kind}: a ready record's id is not its row's")
         kinds[kind] = recs
     graph: dict[str, Any] = {
         "arrays": {k[2:]: v for k, v in arrays.items() if k.startswith("g.")},

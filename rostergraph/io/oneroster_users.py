@@ -49,11 +49,11 @@ _USER_CONSUMED = {"role", "orgSourcedIds", "username", "identifier", "grades",
 _USER_MAPPED = frozenset(_USER_COLS) | _USER_CONSUMED
 _USER_MAPPED_CONTACT = _USER_MAPPED | {"phone"}
 
-#: users.csv columns read for a role (kept in extra when no role of the user takes them)
 #: The single-id cells of users.csv and 1.2 roles.csv that name a record: (column, kind)
 #: (a cell named only without the spaces around it is read so, with a problem)
 _USER_REFS = (("primaryOrgSourcedId", "orgs"),)
 _ROLE_REFS = (("userSourcedId", "users"), ("orgSourcedId", "orgs"))
+#: users.csv columns read for a role (kept in extra when no role of the user takes them)
 _ROLE_CELLS = ("orgSourcedIds", "username", "identifier", "grades", "primaryOrgSourcedId")
 _TAKES_NOTHING: frozenset[str] = frozenset()
 #: the role cells each kind of role takes (a student with one grade takes ``grades`` too)

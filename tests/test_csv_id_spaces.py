@@ -143,6 +143,20 @@ def test_oneroster_parents_with_spaces(tmp_path: Path) -> None:
                     ("academicSessions.csv", 2, "g1", "parentSourcedId", " t1")]
 
 
+def test_oneroster_parent_problems_in_line_order(tmp_path: Path) -> None:
+    """A file read in two passes (its ids first, for parents given later) still lists its
+    problems in line order: the padded parent on line 3 after the unknown org type on
+    line 2, before the district-and-school org on line 5."""
+    orgs = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+            "x1,active,2024-01-01,Region,region,,\n"
+            "sA,active,2024-01-01,School A,school,,d1 \n"
+            "d1,active,2024-01-01,District,district,,\n"
+            "d1,active,2024-01-01,District again,school,,\n")
+    r = rostergraph.load(bundle(tmp_path, orgs_csv=orgs))
+    lines = [p.line for p in r.problems if p.file == "orgs.csv"]
+    assert len(lines) >= 3 and lines == sorted(lines)
+
+
 def test_oneroster_12_user_and_role_references(tmp_path: Path) -> None:
     """1.2 ``users.csv`` ``primaryOrgSourcedId`` and ``roles.csv`` ``userSourcedId`` /
     ``orgSourcedId`` named only without their spaces: read so (the role is the user's,

@@ -80,6 +80,7 @@ def _base_sub_orgs(rd: _Reader, base: Roster, gone: set[str]) -> list[str]:
 def read_orgs(rd: _Reader) -> None:
     """``orgs.csv``: districts and schools (a school's parent district as its district);
     a sub-org of a school is remembered as part of it, any other org type is a problem."""
+    first_problem = len(rd.b.problems)
     rows = list(rd.rows("orgs.csv", None))
     for line, row in rows:
         sid = row.get("sourcedId")
@@ -150,6 +151,24 @@ def read_orgs(rd: _Reader) -> None:
         rd.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
                  line=line)
     rd._district_memo = {}
+    _in_line_order(rd.b.problems, first_problem)
+
+
+def _in_line_order(problems: list[Any], first: int) -> None:
+    """Put ``problems[first:]`` (one file's, told in two passes: its ids first, so that a
+    parent given later in the file is known) in line order; problems of one line keep
+    their order.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import Problem
+    >>> ps = [Problem(code="other", message=m, line=n) for m, n in (("a", 9), ("b", 3), ("c", 3))]
+    >>> _in_line_order(ps, 1); [p.message for p in ps]
+    ['a', 'b', 'c']
+    >>> _in_line_order(ps, 0); [p.message for p in ps]
+    ['b', 'c', 'a']
+    """
+    problems[first:] = sorted(problems[first:], key=lambda p: p.line or 0)
 
 
 def _parents_respelt(rd: _Reader, rows: list[tuple[int, dict[str, str]]], file: str,
@@ -176,6 +195,7 @@ def read_terms(rd: _Reader) -> None:
     """``academicSessions.csv``: every session a term (the sole district as its district)."""
     sole = rd.sole_district()
     sessions = rd.sessions
+    first_problem = len(rd.b.problems)
     rows = list(rd.rows("academicSessions.csv", "terms"))
     for line, row in rows:
         sid = row.get("sourcedId")
@@ -194,6 +214,7 @@ def read_terms(rd: _Reader) -> None:
         rd.put_extra(d, row, _TERM_COLS)
         apply_carry(d)
         rd.b.add("terms", d, file="academicSessions.csv", line=line)
+    _in_line_order(rd.b.problems, first_problem)
 
 
 def read_courses(rd: _Reader) -> None:

@@ -540,9 +540,10 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         starts, ends = arrays[f"{kind}.starts"], arrays[f"{kind}.ends"]
         _check_positions(starts, ends, n, len(text), set(ready), kind)
         if keys is not None:
-            recs = LazyRecords(cls, text, ids_col.distinct, starts, ends, ready, keys=keys)
+            recs = LazyRecords(cls, text, ids_col.distinct, starts, ends, ready, keys=keys,
+                               verify=True)
         else:  # ids too long for IdKeys, or joined without a separator
-            recs = LazyRecords(cls, text, ids_col.distinct(), starts, ends, ready)
+            recs = LazyRecords(cls, text, ids_col.distinct(), starts, ends, ready, verify=True)
             _want(len(recs._index) == n, f"{kind}: repeated ids")
         if ready:  # each record kept whole is its row's (by a search: no id dict is made)
             rows = list(ready)

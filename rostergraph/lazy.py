@@ -28,6 +28,7 @@ import numpy as np
 import orjson
 
 from ._collector import collector_paused
+from .errors import FormatError
 from .fastrec import FALLBACK, converter
 from .idkeys import IdKeys
 
@@ -101,19 +102,25 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         there have been many (then the dict is built), so a few lookups in a big
         kind never build the dict. ``ids`` may then be a function that makes the
         id list, called the first time the ids are listed.
+    verify:
+        Check that each record built from the text has its row's id, and raise
+        :class:`~rostergraph.errors.FormatError` if not: for positions that come from
+        an untrusted place (a snapshot), which could point at another record.
 
     Lookups, listing and building records are safe from several threads.
     """
 
     __slots__ = ("_cache", "_cls", "_complete", "_conv", "_ends", "_idx", "_keys", "_list",
-                 "_lock", "_lookups", "_make_ids", "_starts", "_text")
+                 "_lock", "_lookups", "_make_ids", "_starts", "_text", "_verify")
 
     def __init__(self, cls: type, text: bytes | memoryview | DeferredText,
                  ids: Sequence[str] | Callable[[], list[str]],
                  starts: Sequence[int] | np.ndarray, ends: Sequence[int] | np.ndarray,
                  ready: Mapping[int, Any] | None = None,
-                 index: dict[str, int] | None = None, keys: IdKeys | None = None) -> None:
+                 index: dict[str, int] | None = None, keys: IdKeys | None = None,
+                 verify: bool = False) -> None:
         self._cls = cls
+        self._verify = verify
         self._text = text
         self._starts = np.asarray(starts, dtype=np.int64)
         self._ends = np.asarray(ends, dtype=np.int64)
@@ -189,11 +196,38 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             rec = self._cache[row]
             if rec is not None:
                 return rec
-            obj = orjson.loads(text[int(self._starts[row]): int(self._ends[row])])
+            a, b = int(self._starts[row]), int(self._ends[row])
+            if self._verify:
+                rec = self._checked(text, a, b, row)
+            else:
+                obj = orjson.loads(text[a:b])
+                rec = self._conv(obj)
+                if rec is FALLBACK:
+                    rec = self._general(obj)
+            self._cache[row] = rec
+        return rec
+
+    def _checked(self, text: bytes | memoryview, a: int, b: int, row: int) -> Any:
+        """The record at ``text[a:b]``, checked to be a record with row ``row``'s id
+        (FormatError otherwise): for positions from an untrusted place."""
+        try:
+            obj = orjson.loads(text[a:b])
             rec = self._conv(obj)
             if rec is FALLBACK:
                 rec = self._general(obj)
-            self._cache[row] = rec
+        except (ValueError, TypeError):  # not JSON, or no record
+            rec = None
+        rid = getattr(rec, "id", None)
+        if self._list is not None:
+            ok = self._list[row] == rid
+        elif self._keys is not None:
+            ok = isinstance(rid, str) and self._keys.row(rid) == row
+        else:
+            ok = self._ids[row] == rid
+        if not ok:
+            raise FormatError(f"the {self._cls.__name__} record at position {row} has id "
+                              f"{rid!r}, not its row's: the stored positions do not fit the "
+                              "text (clear the cache: rostergraph cache clear)")
         return rec
 
     def _general(self, obj: Any) -> Any:
@@ -256,10 +290,15 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             return
         cache, starts, ends, text = self._cache, self._starts.tolist(), self._ends.tolist(), \
             self._source()
+        if self._verify:
+            _ = self._ids  # (the id list, made now: each record's check is a compare)
         loads, conv = orjson.loads, self._conv
         with collector_paused():
             for row, rec in enumerate(cache):
                 if rec is None:
+                    if self._verify:
+                        cache[row] = self._checked(text, starts[row], ends[row], row)
+                        continue
                     obj = loads(text[starts[row]: ends[row]])
                     rec = conv(obj)
                     if rec is FALLBACK:
@@ -286,9 +325,14 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             return
         cache, conv, loads = self._cache, self._conv, orjson.loads
         text = self._source()
+        if self._verify:
+            _ = self._ids  # (the id list, made now: each record's check is a compare)
         for row, (a, b) in enumerate(zip(self._starts.tolist(), self._ends.tolist())):
             rec = cache[row]
             if rec is None:  # (built for the caller, not kept)
+                if self._verify:
+                    yield self._checked(text, a, b, row)
+                    continue
                 obj = loads(text[a:b])
                 rec = conv(obj)
                 if rec is FALLBACK:

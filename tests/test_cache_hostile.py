@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pytest
 
@@ -116,3 +117,37 @@ def test_text_json_cannot_hold_means_no_snapshot_not_an_error(tmp_path: Path,
     assert not any("from cache" in n for n in second.provenance.notes)
     leftover = list(_cache_dir.iterdir()) if _cache_dir.exists() else []
     assert leftover == []  # no snapshot, no half-written temporary folder
+
+
+@pytest.mark.parametrize("how", ["swap", "inside"])
+def test_snapshot_positions_pointing_at_another_record_raise_not_mislead(
+        tmp_path: Path, _cache_dir: Path, how: str) -> None:
+    """A snapshot whose byte ranges are valid but point at another record (two users'
+    ranges swapped, or a range inside a line) loads, but building such a record raises
+    FormatError naming it, by lookup, in bulk and in a stream: never another user's
+    record under this id."""
+    from rostergraph.errors import FormatError
+
+    src = tmp_path / "d"
+    src.mkdir()
+    (src / "users.jsonl").write_bytes(_users("Name", 20))
+    rostergraph.load(src, cache=True)
+    [entry] = [p for p in _cache_dir.iterdir() if p.is_dir()]
+    starts, ends = np.load(entry / "users.starts.npy"), np.load(entry / "users.ends.npy")
+    if how == "swap":
+        starts[[3, 4]], ends[[3, 4]] = starts[[4, 3]], ends[[4, 3]]
+    else:  # the student role's object inside line 3: JSON, but no id
+        line = (src / "users.jsonl").read_bytes()[starts[3]:ends[3]]
+        at = line.index(b'{"school"')
+        starts[3], ends[3] = starts[3] + at, starts[3] + line.index(b"}", at) + 1
+    np.save(entry / "users.starts.npy", starts)
+    np.save(entry / "users.ends.npy", ends)
+    warm = rostergraph.load(src, cache=True)
+    assert "from cache" in warm.provenance.notes[-1]
+    assert warm.users["u00002"].id == "u00002"
+    with pytest.raises(FormatError, match="position 3"):
+        warm.users["u00003"]
+    with pytest.raises(FormatError):
+        list(warm.users.stream())
+    with pytest.raises(FormatError):
+        list(warm.users.values())

@@ -25,7 +25,7 @@ from typing import Any
 import msgspec
 import orjson
 
-__all__ = ["duplicate_keys", "maybe_duplicate_keys"]
+__all__ = ["duplicate_keys", "has_duplicate_keys", "maybe_duplicate_keys"]
 
 
 def maybe_duplicate_keys(text: bytes, value: Any) -> bool:
@@ -76,6 +76,38 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+class _Repeat(Exception):
+    """Raised by :func:`_checked_object` at the first key an object gives twice."""
+
+
+def _checked_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise _Repeat
+    return d
+
+
+def has_duplicate_keys(text: bytes | str) -> bool:
+    """Whether an object of ``text`` (one JSON document) gives a key twice: what
+    ``bool(duplicate_keys(text))`` says, in one pass that stops at the first repeat and
+    names nothing (``False`` when the text is no JSON).
+
+    Examples
+    --------
+    >>> has_duplicate_keys(b'{"a": {"b": 1, "b": 2}}'), has_duplicate_keys('{"a\\/": 1}')
+    (True, False)
+    """
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "surrogatepass")
+        json.loads(text, object_pairs_hook=_checked_object)
+    except _Repeat:
+        return True
+    except (ValueError, RecursionError):
+        return False
+    return False
 
 
 def duplicate_keys(text: bytes | str) -> list[tuple[str, Any]]:

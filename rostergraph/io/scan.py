@@ -284,8 +284,8 @@ def _repeats(encode: Any, objs: list[Any], chunk: list[bytes], at: np.ndarray,
     none). Only a line longer than its struct written back (``encode``: compact, absent
     fields left out) may, or one marked in ``always`` (an ``ext`` map, whose numbers may
     be written back longer); its text compacted (whitespace) is then compared, and last
-    :func:`~rostergraph.io.jsonkeys.duplicate_keys` looks (explicit ``null`` s, escapes)."""
-    from .jsonkeys import duplicate_keys
+    :func:`~rostergraph.io.jsonkeys.has_duplicate_keys` looks (explicit ``null`` s, escapes)."""
+    from .jsonkeys import has_duplicate_keys
 
     twice = np.zeros(len(objs), dtype=bool)
     sizes = lens[at].tolist()
@@ -300,7 +300,7 @@ def _repeats(encode: Any, objs: list[Any], chunk: list[bytes], at: np.ndarray,
             compact = msgspec.json.format(text, indent=-1)  # (whitespace, then nulls)
             if n == len(compact) or n == len(compact) - (_nulls_left_out(compact) or -1):
                 continue
-        twice[j] = bool(duplicate_keys(text))
+        twice[j] = has_duplicate_keys(text)
     return twice if twice.any() else None
 
 

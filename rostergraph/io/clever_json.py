@@ -52,7 +52,7 @@ from ..fastrec import build_record
 from ..model import KINDS
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
 from . import fast_jsonl
-from .jsonkeys import duplicate_keys, maybe_duplicate_keys
+from .jsonkeys import duplicate_keys, has_duplicate_keys, maybe_duplicate_keys
 from .limits import (
     DEFAULT_LIMITS,
     BoundedReader,
@@ -461,7 +461,9 @@ def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
     # keys given twice (``data``, the document's text, decodes to ``doc``): each told
     # before its item, by the item's position
     lost: dict[int | None, list[tuple[str, Any]]] = {}
-    if data is not None and maybe_duplicate_keys(data, doc):
+    # (the one-pass check first: most documents whose text is longer than their value
+    # written back hold escapes or explicit nulls, not a repeated key)
+    if data is not None and maybe_duplicate_keys(data, doc) and has_duplicate_keys(data):
         head = "" if isinstance(doc, list) else "data." if "data" in doc else None
         for path, value in duplicate_keys(data):
             at, _, rest = path[len(head):].partition(".") if head is not None and (

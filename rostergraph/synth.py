@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-__all__ = ["QUIRK_RATES", "SIZES", "SynthDistrict", "district", "write_district"]
+__all__ = ["QUIRK_RATES", "SHAPE_RATES", "SIZES", "SynthDistrict", "district", "write_district"]
 
 #: students per named size
 SIZES: dict[str, int] = {"S": 500, "M": 100_000, "L": 1_000_000}
@@ -79,6 +79,13 @@ QUIRK_RATES: dict[str, dict[str, float]] = {
         "missing_student": 0.05, "course_no_name": 0.05, "course_same_number": 0.10,
     },
 }
+
+#: Structure rates, the same at every quirk level (cross-school students and teachers, second
+#: schools, co-taught sections, teachers with more roles, contacts of two students).
+SHAPE_RATES: dict[str, float] = {
+    "cross_school_students": 0.02, "second_school_students": 0.01,
+    "second_school_teachers": 0.05, "co_taught": 0.10, "cross_school_teachers": 0.01,
+    "teachers_also_staff": 0.01, "teachers_also_admin": 0.0001, "two_student_contacts": 0.25}
 
 #: formats :meth:`SynthDistrict.write` writes; the JSON ones are streamed, the CSV ones go
 #: through an in-memory Roster and the writers of :mod:`rostergraph.io.write`
@@ -120,8 +127,9 @@ def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _pick(rng: np.random.Generator, n: int, rate: float, at_least: int = 1) -> np.ndarray:
-    """Sorted distinct indices: about ``rate·n`` of ``range(n)`` (at least ``at_least``)."""
-    k = min(n, max(at_least if n else 0, round(rate * n)))
+    """Sorted distinct indices: about ``rate·n`` of ``range(n)`` (at least ``at_least``
+    unless ``rate`` is 0)."""
+    k = min(n, max(at_least if n and rate > 0 else 0, round(rate * n)))
     return np.sort(rng.choice(n, size=k, replace=False)) if k else np.zeros(0, np.int64)
 
 
@@ -140,10 +148,11 @@ class SynthDistrict:
     ``users.jsonl``).
     """
 
-    def __init__(self, students: int, seed: int, quirks: str = "default") -> None:
-        self.seed = seed
-        self.quirks = quirks
-        self.rates = QUIRK_RATES[quirks]
+    def __init__(self, students: int, seed: int, quirks: str = "default",
+                 rates: dict[str, float] | None = None,
+                 counts: dict[str, int] | None = None) -> None:
+        self.seed, self.quirks = seed, quirks if not rates else "custom"
+        self.rates = {**QUIRK_RATES[quirks], **SHAPE_RATES, **(rates or {})}
         self.n_students = students
         f = students / 1_000_000
         ss = np.random.SeedSequence([seed, students])
@@ -158,6 +167,7 @@ class SynthDistrict:
             "sections": max(10, round(300_000 * f)),
             "terms": 6,
             "courses": max(12, round(30_000 * f)),
+            **(counts or {}),
         }
         self.ids = {k: _hex_ids(r[0], n[k]) for k in ("schools", "terms", "courses", "sections")}
         n_users = sum(n[k] for k in ("students", "teachers", "staff", "admins", "contacts"))
@@ -230,7 +240,7 @@ class SynthDistrict:
         sec = lo[stu] + rng.integers(0, 1 << 40, size=len(stu)) % cnt[stu]
         # cross-school: ~2% of students take one section anywhere in the district
         first = np.cumsum(k) - k
-        cross = _pick(rng, n, 0.02)
+        cross = _pick(rng, n, self.rates["cross_school_students"])
         cross = cross[k[cross] > 0]
         sec[first[cross]] = rng.integers(0, nsec, size=len(cross))
         self.cross_students = cross
@@ -250,7 +260,7 @@ class SynthDistrict:
         none = cnt == 0
         lo[none], cnt[none] = 0, nt
         # ~3% of teachers teach nothing: draw from the others
-        idle = _pick(rng, nt, self.rates["idle_teachers"])
+        idle = _pick(rng, nt, self.rates["idle_teachers"])[: nt - 1]  # one teacher teaches
         active = np.setdiff1d(np.arange(nt), idle)
         pos_lo = np.searchsorted(active, lo)
         pos_hi = np.searchsorted(active, lo + cnt)
@@ -258,15 +268,14 @@ class SynthDistrict:
         bad = c2 == 0
         pos_lo[bad], c2[bad] = 0, len(active)
         primary = active[pos_lo + rng.integers(0, 1 << 40, size=nsec) % c2]
-        cross = _pick(rng, nsec, 0.01)  # teachers teaching at another school
+        cross = _pick(rng, nsec, self.rates["cross_school_teachers"])  # teachers teaching at another school
         primary[cross] = active[rng.integers(0, len(active), size=len(cross))]
         self.primary_teacher = primary
         n_co = np.zeros(nsec, dtype=np.int64)
-        co = _pick(rng, nsec, 0.10)
+        co = _pick(rng, nsec, self.rates["co_taught"])
         n_co[co] = 1 + (rng.random(len(co)) < 0.15)
         many = _pick(rng, nsec, self.rates["many_co_teachers"])
         n_co[many] = 10 + rng.integers(0, 2, size=len(many))  # more than 9 co-teachers
-        self.co_ptr = np.concatenate([[0], np.cumsum(n_co)])
         sec_rep = np.repeat(np.arange(nsec), n_co)
         same = lo[sec_rep] + rng.integers(0, 1 << 40, size=len(sec_rep)) % cnt[sec_rep]
         same[same == primary[sec_rep]] = (same[same == primary[sec_rep]] + 1) % nt
@@ -275,6 +284,10 @@ class SynthDistrict:
             # orphan rate is the quirk rate (no random draw: the default district is unchanged)
             idle_co = np.isin(same, idle)
             same[idle_co] = active[np.searchsorted(active, same[idle_co]) % len(active)]
+        # a co-teacher who is the section's own teacher (one teacher left to draw) is none
+        keep = same != primary[sec_rep]
+        same, n_co = same[keep], np.bincount(sec_rep[keep], minlength=nsec)
+        self.co_ptr = np.concatenate([[0], np.cumsum(n_co)])
         self.co_teacher = same
         self.no_teacher = _pick(rng, nsec, self.rates["no_teacher"])
         # `teacher` ≠ teachers[0] in ~1% of co-taught sections
@@ -287,20 +300,22 @@ class SynthDistrict:
         self.last = rng.integers(0, len(_LAST), size=nu)
         self.created = _timestamps(rng, nu, "2019-06-01", "2024-06-01")
         self.modified = _timestamps(rng, nu, "2024-06-01", "2025-06-01")
-        self.student_extra_school = _pick(rng, self.n["students"], 0.01)
-        self.teacher_extra_school = _pick(rng, self.n["teachers"], 0.05)
+        self.student_extra_school = _pick(rng, self.n["students"],
+                                          self.rates["second_school_students"])
+        self.teacher_extra_school = _pick(rng, self.n["teachers"],
+                                          self.rates["second_school_teachers"])
         nst, ns = self.n["staff"], self.n["schools"]
         k = rng.choice([1, 1, 1, 2, 3], size=nst)
         self.staff_ptr = np.concatenate([[0], np.cumsum(k)])
         self.staff_schools = rng.integers(0, ns, size=int(k.sum()))
         self.staff_no_school = _pick(rng, nst, self.rates["staff_no_school"])
         self.staff_singular = _pick(rng, nst, self.rates["staff_singular"])
-        self.teacher_also_staff = _pick(rng, self.n["teachers"], 0.01)
-        self.teacher_also_admin = _pick(rng, self.n["teachers"], 0.0001)
+        self.teacher_also_staff = _pick(rng, self.n["teachers"], self.rates["teachers_also_staff"])
+        self.teacher_also_admin = _pick(rng, self.n["teachers"], self.rates["teachers_also_admin"])
 
     def _contacts(self, rng: np.random.Generator) -> None:
         nc, n = self.n["contacts"], self.n["students"]
-        k = np.where(rng.random(nc) < 0.25, 2, 1)
+        k = np.where(rng.random(nc) < self.rates["two_student_contacts"], 2, 1)
         none = _pick(rng, nc, self.rates["orphan_contacts"])
         k[none] = 0
         self.con_ptr = np.concatenate([[0], np.cumsum(k)])
@@ -702,7 +717,8 @@ def _write_envelope(path: Path, records: Iterator[dict[str, Any]], kind: str) ->
 
 
 def district(size: str | None = "S", *, students: int | None = None, seed: int = 0,
-             quirks: str = "default") -> SynthDistrict:
+             quirks: str = "default", rates: dict[str, float] | None = None,
+             counts: dict[str, int] | None = None) -> SynthDistrict:
     """Generate a district deterministically.
 
     Parameters
@@ -718,6 +734,12 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
         ``"default"`` (every quirk at a realistic, low rate) or ``"high"`` (each
         validation rule fires on about 5–20 % of its candidates); see
         :data:`QUIRK_RATES`.
+    rates:
+        Rates in [0, 1] replacing those of the level or :data:`SHAPE_RATES` (0: none).
+    counts:
+        Records per kind replacing the ones scaled from ``students``: ``schools``,
+        ``teachers``, ``sections``, ``courses`` (at least 1), ``staff``, ``admins``,
+        ``contacts`` (at least 0).
 
     Returns
     -------
@@ -727,7 +749,8 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
     Raises
     ------
     ValueError
-        For an unknown size or quirk level, or fewer than 10 students.
+        For an unknown size, quirk level, rate or count, a rate outside [0, 1], a
+        count below its minimum, or fewer than 10 students.
 
     Examples
     --------
@@ -748,7 +771,16 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
         students = SIZES[size]
     if students < 10:
         raise ValueError("a synthetic district needs at least 10 students")
-    return SynthDistrict(int(students), int(seed), quirks)
+    for key, rate in (rates or {}).items():
+        if key not in QUIRK_RATES["default"] and key not in SHAPE_RATES or not 0 <= rate <= 1:
+            raise ValueError(f"unknown rate {key!r} or rate {rate!r} outside [0, 1]")
+    for key, count in (counts or {}).items():
+        if int(count) < {"staff": 0, "admins": 0, "contacts": 0}.get(key, 1) or key not in (
+                "schools", "teachers", "sections", "courses", "staff", "admins", "contacts"):
+            raise ValueError(f"unknown count {key!r} or count {count!r} below its minimum")
+    return SynthDistrict(int(students), int(seed), quirks,
+                         {k: float(v) for k, v in (rates or {}).items()},
+                         {k: int(v) for k, v in (counts or {}).items()})
 
 
 def write_district(path: str | os.PathLike[str], size: str | None = "S", *,

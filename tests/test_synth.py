@@ -137,3 +137,41 @@ def test_high_quirk_rates_make_every_rule_fire_often(tmp_path: Path) -> None:
         assert high[rid] >= 5 * max(default.get(rid, 0), 1), rid
     with pytest.raises(ValueError, match="quirk level"):
         district("S", quirks="extreme")
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.99, 1.0])
+def test_every_rate_in_the_unit_interval_generates(tmp_path: Path, rate: float) -> None:
+    """Any quirk or structure rate in [0, 1] generates a district that loads (all teachers
+    idle once crashed the generator); a rate of 0 gives none of that quirk."""
+    keys = [*rostergraph.synth.QUIRK_RATES["default"], *rostergraph.synth.SHAPE_RATES]
+    d = district(students=60, seed=3, rates=dict.fromkeys(keys, rate))
+    r = rostergraph.load(d.write(tmp_path))
+    assert len(r.users) == d.counts()["users"]
+    taught = {t for s in r.sections.values() for t in s.teachers or ()}
+    if rate == 1.0:
+        assert not taught  # no_teacher at 1: no section has a teacher
+    if rate == 0.0:
+        assert len(d.orphan_students) == 0 and len(d.no_teacher) == 0
+    with pytest.raises(ValueError, match="outside"):
+        district(students=60, rates={"no_teacher": 1.5})
+
+
+@pytest.mark.parametrize("counts", [
+    {"schools": 1}, {"schools": 30}, {"contacts": 0, "staff": 0, "admins": 0},
+    {"teachers": 1, "sections": 1, "courses": 1}, {"schools": 12, "sections": 3}])
+def test_extreme_shapes_generate(tmp_path: Path, counts: dict[str, int]) -> None:
+    """Few students per school, one school, many schools, no contacts or staff, a single
+    teacher or section: the district is generated as asked and loads."""
+    d = district(students=40, seed=5, counts=counts,
+                 rates={"teachers_also_staff": 1.0, "teachers_also_admin": 1.0,
+                        "empty_sections": 0.5, "no_teacher": 0.5})
+    r = rostergraph.load(d.write(tmp_path))
+    got = d.counts()
+    for kind, n in counts.items():
+        assert got["district_admins" if kind == "admins" else kind] == n
+    assert len(r.schools) == got["schools"] and len(r.sections) == got["sections"]
+    teachers = [u for u in r.users.values() if u.roles.teacher is not None]
+    assert all(u.roles.staff is not None and u.roles.district_admin is not None
+               for u in teachers)
+    with pytest.raises(ValueError, match="count"):
+        district(students=40, counts={"schools": 0})

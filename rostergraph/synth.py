@@ -515,7 +515,7 @@ class SynthDistrict:
             rec = base(s, "students.district.example.org")
             sc = st_school[s]
             schools = [school_ids[sc]]
-            if s in extra_st or (s in cross and s % 2 == 0 and ns > 1):
+            if (s in extra_st or s in cross and s % 2 == 0) and ns > 1:  # another school
                 schools.append(school_ids[(sc + 1 + s % max(1, ns - 1)) % ns])
             g = st_grade[s]
             role: dict[str, Any] = {
@@ -543,7 +543,7 @@ class SynthDistrict:
             sc = t_school[t]
             schools = [school_ids[sc]]
             if t in extra_t and ns > 1:
-                schools.append(school_ids[(sc + 1 + t) % ns])
+                schools.append(school_ids[(sc + 1 + t % (ns - 1)) % ns])  # never its own
             roles: dict[str, Any] = {"teacher": {
                 "school": school_ids[sc], "schools": schools, "sis_id": f"T{t:06d}",
                 "teacher_number": f"{t:06d}", "state_id": f"TCA{t:07d}", "title": "Teacher",

@@ -175,3 +175,17 @@ def test_extreme_shapes_generate(tmp_path: Path, counts: dict[str, int]) -> None
                for u in teachers)
     with pytest.raises(ValueError, match="count"):
         district(students=40, counts={"schools": 0})
+
+
+@pytest.mark.parametrize("schools", [1, 4])
+def test_a_second_school_is_another_school(tmp_path: Path, schools: int) -> None:
+    """A student's or teacher's second school is never the first again (with one school a
+    student listed it twice, and a teacher whose number + 1 was a multiple of the number of
+    schools did)."""
+    d = district(students=400, seed=2, counts={"schools": schools},
+                 rates={"second_school_students": 0.5, "second_school_teachers": 1.0})
+    r = rostergraph.load(d.write(tmp_path))
+    lists = [role.schools for u in r.users.values()
+             for role in (u.roles.student, u.roles.teacher) if role is not None]
+    assert all(len(set(x)) == len(x) for x in lists)
+    assert any(len(x) == 2 for x in lists) == (schools > 1)

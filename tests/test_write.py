@@ -548,3 +548,42 @@ def test_a_contact_listing_a_student_twice_writes_one_sftp_group(tmp_path: Path,
     else:
         assert ("users", "roles.contact.student_relationships", "dropped") in {
             (r["kind"], r["field"], r["how"]) for r in report.to_dicts()}
+
+
+def _teacher_only_section(folder: Path) -> rostergraph.Roster:
+    """One section that names its teacher only in ``teacher`` (no ``teachers`` list), as
+    legacy and hand-made exports do: the teacher teaches it (the graph links them)."""
+    folder.mkdir()
+    (folder / "districts.jsonl").write_text('{"id": "d1", "name": "D"}\n', encoding="utf-8")
+    (folder / "schools.jsonl").write_text('{"id": "s1", "district": "d1"}\n', encoding="utf-8")
+    (folder / "sections.jsonl").write_text(json.dumps(
+        {"id": "c1", "district": "d1", "school": "s1", "teacher": "t1", "students": ["u1"]})
+        + "\n", encoding="utf-8")
+    (folder / "users.jsonl").write_text("".join(json.dumps(u) + "\n" for u in (
+        {"id": "t1", "district": "d1", "roles": {"teacher": {"school": "s1", "schools": ["s1"]}}},
+        {"id": "u1", "district": "d1", "roles": {"student": {"school": "s1", "schools": ["s1"],
+                                                             "grade": "5"}}})), encoding="utf-8")
+    return rostergraph.load(folder)
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+@pytest.mark.parametrize("extensions", [True, False])
+def test_a_section_naming_only_its_teacher_keeps_it_through_oneroster(
+        tmp_path: Path, version: str, extensions: bool) -> None:
+    """A section with ``teacher`` and no ``teachers`` gets its teacher's enrollment (primary)
+    in OneRoster, as SFTP's ``Teacher_id`` keeps it: the enrollment was not written, so
+    without the extension columns the teacher reached none of the section's students."""
+    from rostergraph.graph import RosterGraph
+    from rostergraph.queries import reach_pairs
+
+    before = _teacher_only_section(tmp_path / "src")
+    write_oneroster(before, tmp_path / "or", version=version, extensions=extensions)
+    after = rostergraph.load(tmp_path / "or")
+    rows = _csv(tmp_path / "or" / "enrollments.csv")
+    assert [(r["userSourcedId"], r["role"], r["primary"]) for r in rows
+            if r["role"] == "teacher"] == [("t1", "teacher", "true")]
+    assert list(reach_pairs(RosterGraph.from_roster(after))) == [("t1", "u1", 1)]
+    if extensions:
+        assert record_to_dict(after.sections["c1"]) == record_to_dict(before.sections["c1"])
+    else:
+        assert after.sections["c1"].teacher == "t1"

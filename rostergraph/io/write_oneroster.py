@@ -682,10 +682,15 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
         next(iter(roster.districts)) if len(roster.districts) == 1 else None)
     if dist != expected:
         c.keep("district", dist)
-    teachers = list(c.take("teachers") or ())
+    listed = c.take("teachers")
+    teachers = list(listed or ())
     students = list(c.take("students") or ())
     teacher = c.take("teacher")
-    if teacher is not None and teacher not in teachers:
+    if teacher is not None and not teachers:
+        # only `teacher` names the teacher: still enrolled (primary), as it teaches the section
+        c.keep("teachers", listed)
+        teachers = [teacher]
+    elif teacher is not None and teacher not in teachers:
         c.keep("teacher", teacher)
     elif teacher is None and teachers:
         c.keep("teacher", None)

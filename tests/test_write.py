@@ -550,17 +550,19 @@ def test_a_contact_listing_a_student_twice_writes_one_sftp_group(tmp_path: Path,
             (r["kind"], r["field"], r["how"]) for r in report.to_dicts()}
 
 
-def _teacher_only_section(folder: Path) -> rostergraph.Roster:
+def _teacher_only_section(folder: Path, **teachers: object) -> rostergraph.Roster:
     """One section that names its teacher only in ``teacher`` (no ``teachers`` list), as
-    legacy and hand-made exports do: the teacher teaches it (the graph links them)."""
+    legacy and hand-made exports do: the teacher teaches it (the graph links them).
+    ``teachers`` replaces the section's teacher fields."""
     folder.mkdir()
     (folder / "districts.jsonl").write_text('{"id": "d1", "name": "D"}\n', encoding="utf-8")
     (folder / "schools.jsonl").write_text('{"id": "s1", "district": "d1"}\n', encoding="utf-8")
     (folder / "sections.jsonl").write_text(json.dumps(
-        {"id": "c1", "district": "d1", "school": "s1", "teacher": "t1", "students": ["u1"]})
-        + "\n", encoding="utf-8")
+        {"id": "c1", "district": "d1", "school": "s1", "students": ["u1"],
+         **(teachers or {"teacher": "t1"})}) + "\n", encoding="utf-8")
     (folder / "users.jsonl").write_text("".join(json.dumps(u) + "\n" for u in (
-        {"id": "t1", "district": "d1", "roles": {"teacher": {"school": "s1", "schools": ["s1"]}}},
+        *({"id": t, "district": "d1", "roles": {"teacher": {"school": "s1", "schools": ["s1"]}}}
+          for t in ("t1", "t2", "t3")),
         {"id": "u1", "district": "d1", "roles": {"student": {"school": "s1", "schools": ["s1"],
                                                              "grade": "5"}}})), encoding="utf-8")
     return rostergraph.load(folder)
@@ -587,3 +589,29 @@ def test_a_section_naming_only_its_teacher_keeps_it_through_oneroster(
         assert record_to_dict(after.sections["c1"]) == record_to_dict(before.sections["c1"])
     else:
         assert after.sections["c1"].teacher == "t1"
+
+
+@pytest.mark.parametrize("extensions", [True, False])
+def test_a_primary_teacher_outside_teachers_gains_no_students_through_sftp(
+        tmp_path: Path, extensions: bool) -> None:
+    """A section whose ``teacher`` is not in its ``teachers`` (RG-SEC-002) links only the
+    listed teachers to its students. SFTP's ``Teacher_id`` is one of the section's teachers,
+    so it is ``teachers[0]`` (``teacher`` is carried or reported dropped, as OneRoster
+    does): it was ``teacher``, so read back without the extension columns that teacher
+    reached the section's students."""
+    from rostergraph.graph import RosterGraph
+    from rostergraph.queries import reach_pairs
+
+    before = _teacher_only_section(tmp_path / "src", teacher="t3", teachers=["t1", "t2"])
+    want = [("t1", "u1", 1), ("t2", "u1", 1)]
+    assert sorted(reach_pairs(RosterGraph.from_roster(before))) == want
+    report = write_clever_csv(before, tmp_path / "sftp", extensions=extensions)
+    rows = _csv(tmp_path / "sftp" / "sections.csv")
+    assert [(r["Teacher_id"], r["Teacher_2_id"]) for r in rows] == [("t1", "t2")]
+    after = rostergraph.load(tmp_path / "sftp")
+    assert sorted(reach_pairs(RosterGraph.from_roster(after))) == want
+    if extensions:
+        assert record_to_dict(after.sections["c1"]) == record_to_dict(before.sections["c1"])
+    else:
+        assert ("sections", "teacher", "dropped") in {
+            (r["kind"], r["field"], r["how"]) for r in report.to_dicts()}

@@ -330,8 +330,9 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
         teacher, teachers = c.take("teacher"), c.take("teachers")
         tl = list(dict.fromkeys(teachers or ()))  # each teacher once
         # SFTP's Teacher_id is the primary teacher and required. With no primary named
-        # (e.g. no OneRoster enrollment says primary=true), the first listed teacher is it.
-        primary = teacher or (tl[0] if tl else None)
+        # (e.g. no OneRoster enrollment says primary=true), the first listed teacher is it;
+        # so it is when `teacher` is not listed (it teaches no one: a row would link it)
+        primary = teacher if teacher in tl or not tl else tl[0]
         co = [t for t in tl if t != primary]
         row["Teacher_id"] = primary or ""
         for k, t in enumerate(co, start=2):

@@ -8,6 +8,9 @@ each writer with rostergraph's extension columns (Clever JSON, Clever SFTP CSV, 
 enrollments and teaching, the orphans and every finding but the load ones must equal the
 JSON Lines load's; the JSON Lines load's findings and answers must equal the per-record
 oracle's (tests/rule_oracle_more.py) and the naive queries (tests/test_queries.py).
+Without the extension columns the standard files alone still give the same reach pairs
+and teaching and enrollment edges (OneRoster 1.1 splits a multi-role user into one user
+per role, ``<id>#<role>``).
 """
 
 from __future__ import annotations
@@ -61,6 +64,25 @@ def _answers(roster: rostergraph.Roster) -> dict[str, Any]:
             "orphans": set(map(tuple, q.orphaned_users(g))), "findings": findings}
 
 
+PLAIN_WRITERS = {
+    "clever-csv": lambda r, p: write_clever_csv(r, p, extensions=False),
+    "oneroster-1.1": lambda r, p: write_oneroster(r, p, extensions=False),
+    "oneroster-1.2": lambda r, p: write_oneroster(r, p, version="1.2", extensions=False),
+}
+
+
+def _links(roster: rostergraph.Roster) -> dict[str, set[tuple[Any, ...]]]:
+    """Reach pairs and section edges, a split user (``<id>#<role>``) read as ``<id>``."""
+    g = RosterGraph.from_roster(roster)
+
+    def rows(table: Any) -> set[tuple[Any, ...]]:
+        return {tuple(x.split("#")[0] if isinstance(x, str) else x for x in row)
+                for row in zip(*(table.to_list(c) for c in table.columns))}
+
+    return {"reach": rows(q.reach_pairs(g)), "teaches": rows(g.edges("teaches")),
+            "enrolled_in": rows(g.edges("enrolled_in"))}
+
+
 @pytest.mark.parametrize("name", list(GRID))
 def test_every_format_gives_the_same_answers(tmp_path: Path, name: str) -> None:
     students, seed, rates, counts = GRID[name]
@@ -75,3 +97,14 @@ def test_every_format_gives_the_same_answers(tmp_path: Path, name: str) -> None:
         got = _answers(rostergraph.load(tmp_path / fmt))
         for key, value in want.items():
             assert got[key] == value, (fmt, key)
+
+
+@pytest.mark.parametrize("name", ["high-many-schools", "half-no-contacts"])
+def test_standard_files_alone_keep_the_links(tmp_path: Path, name: str) -> None:
+    students, seed, rates, counts = GRID[name]
+    d = district(students=students, seed=seed, rates=rates, counts=counts)
+    roster = rostergraph.load(d.write(tmp_path / "jsonl"))
+    want = _links(roster)
+    for fmt, write in PLAIN_WRITERS.items():
+        write(roster, tmp_path / fmt)
+        assert _links(rostergraph.load(tmp_path / fmt)) == want, fmt

@@ -117,6 +117,21 @@ def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["synth", "--students", "3", "-o", str(tmp_path)]) == 2
 
 
+def test_cli_synth_rates_and_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--quirks``, ``--rate NAME=RATE`` and ``--count KIND=N`` reach the generator; a bad
+    name, value or form is a usage error."""
+    assert main(["synth", "--students", "60", "--quirks", "high", "--count", "schools=1",
+                 "--count", "contacts=0", "--rate", "no_teacher=1", "-o", str(tmp_path)]) == 0
+    assert "schools 1," in capsys.readouterr().out
+    r = rostergraph.load(tmp_path)
+    assert not any(s.teachers for s in r.sections.values())
+    assert not any(u.roles.contact is not None and u.roles.student is None
+                   for u in r.users.values())
+    for bad in (["--rate", "no_teacher=2"], ["--rate", "nope=0.5"], ["--count", "schools"],
+                ["--count", "schools=x"]):
+        assert main(["synth", "--students", "60", *bad, "-o", str(tmp_path / "b")]) == 2
+
+
 def test_high_quirk_rates_make_every_rule_fire_often(tmp_path: Path) -> None:
     """quirks="high" makes the rules fire on about 5–20 % of their candidates (students in
     no section, teachers in none, sections with a foreign grade or a shared name, emails

@@ -26,7 +26,8 @@ def add_synth(sub: Any) -> None:
         description="Generate a realistic synthetic district (every documented quirk at a "
                     "low rate) and stream it to a folder.",
         epilog="examples:\n  rostergraph synth --size S -o ./district-s\n"
-               "  rostergraph synth --students 2000 --seed 7 -o ./d2k --format clever-json",
+               "  rostergraph synth --students 2000 --seed 7 -o ./d2k --format clever-json\n"
+               "  rostergraph synth --students 300 --count schools=1 --rate no_teacher=1 -o ./x",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--size", choices=("S", "M", "L"), default="S",
                    help="S: 1 school, 500 students; M: 100k students; L: 1M students")
@@ -37,7 +38,29 @@ def add_synth(sub: Any) -> None:
     p.add_argument("--format", choices=("clever-jsonl", "clever-json", "clever-csv", "oneroster"),
                    default="clever-jsonl", help="JSON formats are streamed; CSV formats are "
                    "written from a roster in memory")
+    p.add_argument("--quirks", choices=("default", "high"), default="default",
+                   help="quirk level: default (rare, as in a real district) or high (each "
+                   "rule fires on about 5-20%% of its candidates)")
+    p.add_argument("--rate", action="append", default=[], metavar="NAME=RATE",
+                   help="set one quirk or structure rate in [0, 1] (repeatable; names in "
+                   "rostergraph.synth.QUIRK_RATES and SHAPE_RATES)")
+    p.add_argument("--count", action="append", default=[], metavar="KIND=N",
+                   help="set the number of schools, teachers, sections, courses, staff, "
+                   "admins or contacts (repeatable)")
     p.set_defaults(func=_cmd_synth)
+
+
+def _pairs(items: list[str], option: str, cast: Any) -> dict[str, Any]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            out[name.strip()] = cast(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise UsageError(f"{option} takes NAME=VALUE, got {item!r}")
+    return out
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -45,7 +68,12 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
     if args.students is not None and args.students < 10:
         raise UsageError("--students must be at least 10")
-    d = district(args.size, students=args.students, seed=args.seed)
+    try:
+        d = district(args.size, students=args.students, seed=args.seed, quirks=args.quirks,
+                     rates=_pairs(args.rate, "--rate", float),
+                     counts=_pairs(args.count, "--count", int))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     out = d.write(args.output, format=args.format)
     counts = ", ".join(f"{k} {v:,}" for k, v in d.counts().items())
     write_output(f"wrote {out} ({args.format}): {counts}", None)

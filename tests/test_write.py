@@ -615,3 +615,30 @@ def test_a_primary_teacher_outside_teachers_gains_no_students_through_sftp(
     else:
         assert ("sections", "teacher", "dropped") in {
             (r["kind"], r["field"], r["how"]) for r in report.to_dicts()}
+
+
+@pytest.mark.parametrize("fields", [
+    {"teacher": "t1", "teachers": [""], "students": ["u1", ""]},
+    {"teachers": ["", "t1"], "students": [""]},
+    {"teacher": "", "students": ["u1"]},
+])
+@pytest.mark.parametrize("way", ["clever-csv", "oneroster-1.1", "oneroster-1.2"])
+def test_an_empty_id_in_a_section_round_trips_with_extensions(
+        tmp_path: Path, fields: dict[str, object], way: str) -> None:
+    """An empty string in ``teachers``, ``students`` or ``teacher`` is an id (RG-REF-001
+    reports it) and comes back through the extension columns. The writers wrote it as an
+    enrollment row (or ``Teacher_id``) without a user, which the readers drop: the id was
+    lost, and a ``teacher`` whose ``teachers`` was only ``[""]`` then taught the section."""
+    from rostergraph.graph import RosterGraph
+    from rostergraph.queries import reach_pairs
+
+    before = _teacher_only_section(tmp_path / "src", **fields)
+    if way == "clever-csv":
+        write_clever_csv(before, tmp_path / "out")
+    else:
+        write_oneroster(before, tmp_path / "out", version=way[-3:])
+    after = rostergraph.load(tmp_path / "out")
+    assert after.problems == []
+    assert record_to_dict(after.sections["c1"]) == record_to_dict(before.sections["c1"])
+    assert sorted(reach_pairs(RosterGraph.from_roster(after))) == sorted(
+        reach_pairs(RosterGraph.from_roster(before)))

@@ -686,7 +686,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     teachers = list(listed or ())
     students = list(c.take("students") or ())
     teacher = c.take("teacher")
-    if teacher is not None and not teachers:
+    if teacher and not teachers:
         # only `teacher` names the teacher: still enrolled (primary), as it teaches the section
         c.keep("teachers", listed)
         teachers = [teacher]
@@ -703,8 +703,10 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
         if len(set(users)) < len(users):
             report.add("sections", f"{role}s (duplicate id collapsed)", "changed")
             c.keep(f"{role}s", list(users))
+        elif "" in users:  # an empty id makes no enrollment (a row without a user is none)
+            c.keep(f"{role}s", list(users))
         for uid in users:
-            if uid in seen:
+            if uid in seen or not uid:
                 continue
             seen.add(uid)
             n += 1

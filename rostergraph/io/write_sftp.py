@@ -328,11 +328,11 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
         if not school:
             c.keep("school", school)
         teacher, teachers = c.take("teacher"), c.take("teachers")
-        tl = list(dict.fromkeys(teachers or ()))  # each teacher once
+        tl = [t for t in dict.fromkeys(teachers or ()) if t]  # each teacher once, no empty id
         # SFTP's Teacher_id is the primary teacher and required. With no primary named
         # (e.g. no OneRoster enrollment says primary=true), the first listed teacher is it;
         # so it is when `teacher` is not listed (it teaches no one: a row would link it)
-        primary = teacher if teacher in tl or not tl else tl[0]
+        primary = teacher if teacher and (teacher in tl or not tl) else (tl[0] if tl else None)
         co = [t for t in tl if t != primary]
         row["Teacher_id"] = primary or ""
         for k, t in enumerate(co, start=2):
@@ -371,11 +371,12 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
         students = c.take("students")
         sl = list(students or ())
         uniq = list(dict.fromkeys(sl))
-        if uniq != sl or not sl:
+        rows = [s for s in uniq if s]  # an empty id makes no row (it would read as none)
+        if rows != sl or not sl:
             if uniq != sl:
                 report.add("sections", "students (duplicate id collapsed)", "changed")
             c.keep("students", list(students) if students is not None else None)
-        for stu in uniq:
+        for stu in rows:
             sheets["enrollments.csv"].add(
                 {"School_id": school, "Section_id": sid, "Student_id": stu})
         columns(c, row, "sections.csv", present)

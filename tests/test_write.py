@@ -642,3 +642,30 @@ def test_an_empty_id_in_a_section_round_trips_with_extensions(
     assert record_to_dict(after.sections["c1"]) == record_to_dict(before.sections["c1"])
     assert sorted(reach_pairs(RosterGraph.from_roster(after))) == sorted(
         reach_pairs(RosterGraph.from_roster(before)))
+
+
+def test_an_empty_school_id_in_schools_round_trips_through_sftp(tmp_path: Path) -> None:
+    """An empty string in a student's, teacher's or staff member's ``schools`` (an id to the
+    graph: an ``attends``/``works_at`` edge to a school with no record) comes back through
+    the extension columns. The SFTP writer wrote it as a row with an empty ``School_id``,
+    which reads as no school: the id was lost, and staff with ``schools: [""]`` became
+    orphans with no school."""
+    from rostergraph.graph import RosterGraph
+    from rostergraph.queries import orphaned_users
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "schools.jsonl").write_text('{"id": "s1"}\n', encoding="utf-8")
+    (src / "users.jsonl").write_text("".join(json.dumps(u) + "\n" for u in (
+        {"id": "u1", "roles": {"student": {"school": "s1", "schools": ["s1", ""]}}},
+        {"id": "t1", "roles": {"teacher": {"school": "s1", "schools": ["s1", ""]}}},
+        {"id": "f1", "roles": {"staff": {"schools": [""]}}})), encoding="utf-8")
+    before = rostergraph.load(src)
+    write_clever_csv(before, tmp_path / "sftp")
+    after = rostergraph.load(tmp_path / "sftp")
+    for uid in ("u1", "t1", "f1"):
+        assert record_to_dict(after.users[uid]) == record_to_dict(before.users[uid]), uid
+    ga, gb = RosterGraph.from_roster(after), RosterGraph.from_roster(before)
+    for rel in ("attends", "works_at"):
+        assert ga.edges(rel).to_dicts() == gb.edges(rel).to_dicts(), rel
+    assert list(orphaned_users(ga)) == list(orphaned_users(gb))

@@ -224,7 +224,7 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
             c.roles_written.add(role)
             school, schools = c.take(f"roles.{role}.school"), c.take(f"roles.{role}.schools")
             order = ([school] if school else []) + [s for s in (schools or ()) if s != school]
-            order = list(dict.fromkeys(order))
+            order = [s for s in dict.fromkeys(order) if s]  # (a row of School_id "" is none)
             back_school = order[0] if order else None
             back_schools = order or None
             if back_school != school:
@@ -254,7 +254,7 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
             r = roles.staff
             schools = c.take("roles.staff.schools")
             staff_id = c.take("roles.staff.staff_id")
-            order = list(dict.fromkeys(schools or ()))
+            order = [s for s in dict.fromkeys(schools or ()) if s]
             if (order or None) != (list(schools) if schools is not None else None):
                 c.keep("roles.staff.schools", list(schools) if schools is not None else None)
             sroles = c.take("roles.staff.roles")

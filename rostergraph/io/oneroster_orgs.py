@@ -80,8 +80,8 @@ def _base_sub_orgs(rd: _Reader, base: Roster, gone: set[str]) -> list[str]:
 def read_orgs(rd: _Reader) -> None:
     """``orgs.csv``: districts and schools (a school's parent district as its district);
     a sub-org of a school is remembered as part of it, any other org type is a problem."""
-    first_problem = len(rd.b.problems)
     rows = list(rd.rows("orgs.csv", None))
+    first_problem = len(rd.b.problems)  # (the rows' own, told as the file is read, first)
     for line, row in rows:
         sid = row.get("sourcedId")
         if sid:
@@ -155,9 +155,9 @@ def read_orgs(rd: _Reader) -> None:
 
 
 def _in_line_order(problems: list[Any], first: int) -> None:
-    """Put ``problems[first:]`` (one file's, told in two passes: its ids first, so that a
-    parent given later in the file is known) in line order; problems of one line keep
-    their order.
+    """Put ``problems[first:]`` (one file's rows' problems, told in two passes: its ids
+    first, so that a parent given later in the file is known) in line order; problems of
+    one line keep their order.
 
     Examples
     --------
@@ -195,8 +195,8 @@ def read_terms(rd: _Reader) -> None:
     """``academicSessions.csv``: every session a term (the sole district as its district)."""
     sole = rd.sole_district()
     sessions = rd.sessions
-    first_problem = len(rd.b.problems)
     rows = list(rd.rows("academicSessions.csv", "terms"))
+    first_problem = len(rd.b.problems)  # (the rows' own, told as the file is read, first)
     for line, row in rows:
         sid = row.get("sourcedId")
         if sid:

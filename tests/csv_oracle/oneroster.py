@@ -323,6 +323,7 @@ class _Reader:
         from rostergraph.io.oneroster_cols import org_type as _org_type
 
         rows = list(self.rows("orgs.csv", None))
+        first_problem = len(self.b.problems)
         for line, row in rows:
             sid = row.get("sourcedId")
             if sid:
@@ -386,6 +387,9 @@ class _Reader:
             _apply_carry(d)
             self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
                        line=line)
+        # the rows' problems in line order (as the package reader lists them)
+        self.b.problems[first_problem:] = sorted(self.b.problems[first_problem:],
+                                                 key=lambda p: p.line or 0)
 
     def _parents_read(self, rows: list[tuple[int, dict[str, str]]], file: str,
                       kind: str | None, to: str) -> list[tuple[int, dict[str, str],
@@ -407,6 +411,7 @@ class _Reader:
     def read_terms(self) -> None:
         sole = self.sole_district()
         rows = list(self.rows("academicSessions.csv", "terms"))
+        first_problem = len(self.b.problems)
         for line, row in rows:
             sid = row.get("sourcedId")
             if sid:  # (as the package reader: a class's term among its sessions)
@@ -423,6 +428,9 @@ class _Reader:
             self._extra(d, row, _TERM_COLS)
             _apply_carry(d)
             self.b.add("terms", d, file="academicSessions.csv", line=line)
+        # the rows' problems in line order (as the package reader lists them)
+        self.b.problems[first_problem:] = sorted(self.b.problems[first_problem:],
+                                                 key=lambda p: p.line or 0)
 
     def read_courses(self) -> None:
         sole = self.sole_district()

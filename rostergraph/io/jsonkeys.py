@@ -96,7 +96,7 @@ def has_duplicate_keys(text: bytes | str) -> bool:
 
     Examples
     --------
-    >>> has_duplicate_keys(b'{"a": {"b": 1, "b": 2}}'), has_duplicate_keys('{"a\\/": 1}')
+    >>> has_duplicate_keys(b'{"a": {"b": 1, "b": 2}}'), has_duplicate_keys('{"a": 1, "b": 1}')
     (True, False)
     """
     try:

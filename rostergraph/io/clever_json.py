@@ -52,6 +52,7 @@ from ..fastrec import build_record
 from ..model import KINDS
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
 from . import fast_jsonl
+from .collect import ColumnarBuilder
 from .jsonkeys import duplicate_keys, has_duplicate_keys, maybe_duplicate_keys
 from .limits import (
     DEFAULT_LIMITS,
@@ -216,8 +217,12 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
         if strict and fast.problems:
             raise fast.problems[0].to_error()
         return fast
-    b = RosterBuilder(source=str(path), format="clever-json", strict=strict,
-                      max_problems=limits.max_problems)
+    # users and sections kept as compact text and columns, their records built on first
+    # access (as the CSV readers keep them); per-role user lists compare a user with the
+    # record read before, so they take the plain builder
+    builder = RosterBuilder if roles else ColumnarBuilder
+    b = builder(source=str(path), format="clever-json", strict=strict,
+                max_problems=limits.max_problems)
     b.version = "v3.0"
     if p.is_dir():
         _ignored_files(b.problem, p)

@@ -124,7 +124,9 @@ def test_validate_builds_few_records(district: Path) -> None:
 def test_field_column_without_reader_columns() -> None:
     """A roster built in memory: field columns come from the records, text_suspect is
     all true, and an unknown column name is a KeyError."""
-    g = RosterGraph.from_roster(rostergraph.sample())
+    sample = rostergraph.sample()  # (its users and sections as plain dicts: no columns)
+    g = RosterGraph.from_roster(sample.replace(users=dict(sample.users.items()),
+                                               sections=dict(sample.sections.items())))
     emails = field_column(g, "user", "email")
     assert emails.tolist() == [u.email for u in g.roster.users.values()]
     assert field_column(g, "sections", "text_suspect").all()

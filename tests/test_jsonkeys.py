@@ -46,3 +46,15 @@ def test_keys_spelled_with_escapes_are_the_same_key() -> None:
     assert has_duplicate_keys(b'{"ext": 1, "\\u0065xt": 2}')
     assert not has_duplicate_keys(b'{"ext": 1, "\\u0065xu": 2}')
     assert not has_duplicate_keys(b'{"a": 1, "a": ')
+
+
+def test_has_duplicate_keys_is_false_on_text_that_is_no_json_after_a_repeat() -> None:
+    """A repeat seen before the text turns out to be no JSON (trailing text, a later
+    syntax error, an integer too long, nesting too deep) is no repeat, as for
+    ``duplicate_keys``."""
+    repeat = '[{"a": 1, "a": 2}, '
+    for text in (repeat + "x]", '{"a": 1, "a": 2} x', repeat + "1" * 5000 + "]",
+                 repeat + "[" * 100_000 + "]" * 100_000 + "]"):
+        assert duplicate_keys(text) == []
+        assert has_duplicate_keys(text) is False
+        assert has_duplicate_keys(text.encode()) is False

@@ -104,7 +104,9 @@ def has_duplicate_keys(text: bytes | str) -> bool:
             text = text.decode("utf-8", "surrogatepass")
         json.loads(text, object_pairs_hook=_checked_object)
     except _Repeat:
-        return True
+        # (the rest of the text may still be no JSON: trailing text, a later syntax
+        # error, an integer too long, nesting too deep; the full pass says)
+        return bool(duplicate_keys(text))
     except (ValueError, RecursionError):
         return False
     return False

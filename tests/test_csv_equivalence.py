@@ -343,3 +343,20 @@ def test_sftp_carried_json_names_its_record_by_the_row(tmp_path: Path) -> None:
     assert (u.id, u.email, u.name.first) == (uid, "carried@x.org", "Zed")
     assert "someone-else" not in got.users and "another" not in got.users
     assert got.terms["t-carried"].name == "Carried term" and "t-other" not in got.terms
+
+
+@pytest.mark.parametrize("kw", [{}, {"strict": True}, {"limits": Limits(max_problems=1)},
+                                {"limits": Limits(max_problems=2)}], ids=str)
+def test_two_pass_files_at_the_cap_and_strict_read_the_same(tmp_path: Path,
+                                                            kw: dict[str, Any]) -> None:
+    """orgs.csv and academicSessions.csv (read in two passes) keep their first problems in
+    line order at the cap and raise the first in strict mode, as the oracle does."""
+    out = _written(tmp_path, "oneroster", district("S", seed=3))
+    orgs = (out / "orgs.csv").read_text()  # (8 columns: 7 commas a row)
+    (out / "orgs.csv").write_text(
+        orgs.replace("\n", "\nx1,active,2024-01-01,Region,region,,,\n", 1)  # line 2
+        + "zD,active,2024-01-01,Z,district,,,\nzD,active,2024-01-01,Z,school,,,\n")
+    sessions = (out / "academicSessions.csv").read_text()
+    (out / "academicSessions.csv").write_text(sessions.replace(
+        "\n", "\n,active,2024-01-01,No id,term,2024-01-01,2024-06-01,,2024\n", 1))
+    assert_same("oneroster", out, **kw)

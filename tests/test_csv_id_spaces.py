@@ -17,7 +17,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import rostergraph
+from rostergraph.errors import FormatError
+from rostergraph.io.limits import Limits
 from tests.test_csv_equivalence import assert_same
 from tests.test_oneroster_variants import (
     CLASSES,
@@ -155,6 +159,42 @@ def test_oneroster_parent_problems_in_line_order(tmp_path: Path) -> None:
     r = rostergraph.load(bundle(tmp_path, orgs_csv=orgs))
     lines = [p.line for p in r.problems if p.file == "orgs.csv"]
     assert len(lines) >= 3 and lines == sorted(lines)
+
+
+def test_oneroster_parent_problems_in_line_order_at_the_cap_and_in_strict_mode(
+        tmp_path: Path) -> None:
+    """At ``Limits.max_problems`` the problems kept from a file read in two passes are its
+    first in line order, and strict mode raises the first of them (the roster's first
+    problem), not the one its first pass told."""
+    orgs = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+            "x1,active,2024-01-01,Region,region,,\n"
+            "d1,active,2024-01-01,District,district,,\n"
+            "d1,active,2024-01-01,District again,school,,\n")
+    path = bundle(tmp_path, orgs_csv=orgs)
+    first = next((p.file, p.line, p.message) for p in rostergraph.load(path).problems)
+    assert first[:2] == ("orgs.csv", 2)
+    capped = rostergraph.load(path, limits=Limits(max_problems=1)).problems
+    assert next((p.file, p.line, p.message) for p in capped) == first
+    with pytest.raises(FormatError) as raised:
+        rostergraph.load(path, strict=True)
+    assert raised.value.line == 2
+    assert str(raised.value).startswith(f"orgs.csv:2: {first[2]}")
+
+
+def test_oneroster_session_problems_in_line_order_at_the_cap(tmp_path: Path) -> None:
+    """The same for ``academicSessions.csv``: a padded parent (told between the passes)
+    after a problem of an earlier row."""
+    sessions = ("sourcedId,status,dateLastModified,title,type,startDate,endDate,"
+                "parentSourcedId,schoolYear\n"
+                ",active,2024-01-01,No id,term,2024-01-01,2024-06-01,,2024\n"
+                "g1,active,2024-01-01,Q1,gradingPeriod,2024-01-01,2024-03-01,t1 ,2024\n"
+                "t1,active,2024-01-01,Spring,term,2024-01-01,2024-06-01,,2024\n")
+    path = bundle(tmp_path, academicSessions_csv=sessions)
+    first = next((p.file, p.line, p.message) for p in rostergraph.load(path).problems
+             if p.file == "academicSessions.csv")
+    assert first[1] == 2
+    capped = rostergraph.load(path, limits=Limits(max_problems=1)).problems
+    assert next((p.file, p.line, p.message) for p in capped) == first
 
 
 def test_oneroster_12_user_and_role_references(tmp_path: Path) -> None:

@@ -10,12 +10,15 @@ the users and enrollments read after.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..model import parse_date
-from ..roster import raw_text
+from ..roster import RosterBuilder, raw_text
 from .csv_rowchecks import row_text
 from .csvutil import split_ids, split_list
 from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge, share_values
@@ -81,7 +84,11 @@ def read_orgs(rd: _Reader) -> None:
     """``orgs.csv``: districts and schools (a school's parent district as its district);
     a sub-org of a school is remembered as part of it, any other org type is a problem."""
     rows = list(rd.rows("orgs.csv", None))
-    first_problem = len(rd.b.problems)  # (the rows' own, told as the file is read, first)
+    with _in_line_order(rd.b):  # (the rows' own; the file's, told as it is read, first)
+        _read_org_rows(rd, rows)
+
+
+def _read_org_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]]) -> None:
     for line, row in rows:
         sid = row.get("sourcedId")
         if sid:
@@ -151,24 +158,41 @@ def read_orgs(rd: _Reader) -> None:
         rd.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
                  line=line)
     rd._district_memo = {}
-    _in_line_order(rd.b.problems, first_problem)
 
 
-def _in_line_order(problems: list[Any], first: int) -> None:
-    """Put ``problems[first:]`` (one file's rows' problems, told in two passes: its ids
-    first, so that a parent given later in the file is known) in line order; problems of
-    one line keep their order.
+@contextmanager
+def _in_line_order(b: RosterBuilder) -> Iterator[None]:
+    """Tell the problems told within (one file's rows', told in two passes: its ids first,
+    so that a parent given later in the file is known) in line order; problems of one
+    line keep their order. They are held until then, so that ``max_problems`` keeps the
+    first in line order and strict mode raises the first of them.
 
     Examples
     --------
-    >>> from rostergraph.roster import Problem
-    >>> ps = [Problem(code="other", message=m, line=n) for m, n in (("a", 9), ("b", 3), ("c", 3))]
-    >>> _in_line_order(ps, 1); [p.message for p in ps]
-    ['a', 'b', 'c']
-    >>> _in_line_order(ps, 0); [p.message for p in ps]
-    ['b', 'c', 'a']
+    >>> from rostergraph.roster import RosterBuilder
+    >>> b = RosterBuilder(source="mem", format="test", max_problems=2)
+    >>> with _in_line_order(b):
+    ...     for m, n in (("a", 9), ("b", 3), ("c", 3)):
+    ...         b.problem("other", m, line=n)
+    >>> [p.message for p in b.problems], b.dropped_problems
+    (['b', 'c'], 1)
     """
-    problems[first:] = sorted(problems[first:], key=lambda p: p.line or 0)
+    strict, cap, kept = b.strict, b.max_problems, b.problems
+    b.strict, b.max_problems, b.problems = False, sys.maxsize, []
+    done = False
+    try:
+        yield
+        done = True
+    finally:
+        held = sorted(b.problems, key=lambda p: p.line or 0)
+        b.strict, b.max_problems, b.problems = strict, cap, kept
+        for p in held:
+            if done and strict:
+                raise p.to_error()
+            if len(kept) >= cap:
+                b.dropped_problems += 1
+            else:
+                kept.append(p)
 
 
 def _parents_respelt(rd: _Reader, rows: list[tuple[int, dict[str, str]]], file: str,
@@ -194,9 +218,14 @@ def _parents_respelt(rd: _Reader, rows: list[tuple[int, dict[str, str]]], file: 
 def read_terms(rd: _Reader) -> None:
     """``academicSessions.csv``: every session a term (the sole district as its district)."""
     sole = rd.sole_district()
-    sessions = rd.sessions
     rows = list(rd.rows("academicSessions.csv", "terms"))
-    first_problem = len(rd.b.problems)  # (the rows' own, told as the file is read, first)
+    with _in_line_order(rd.b):  # (the rows' own; the file's, told as it is read, first)
+        _read_term_rows(rd, rows, sole)
+
+
+def _read_term_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]],
+                    sole: str | None) -> None:
+    sessions = rd.sessions
     for line, row in rows:
         sid = row.get("sourcedId")
         if sid:
@@ -214,7 +243,6 @@ def read_terms(rd: _Reader) -> None:
         rd.put_extra(d, row, _TERM_COLS)
         apply_carry(d)
         rd.b.add("terms", d, file="academicSessions.csv", line=line)
-    _in_line_order(rd.b.problems, first_problem)
 
 
 def read_courses(rd: _Reader) -> None:

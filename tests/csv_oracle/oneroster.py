@@ -8,6 +8,7 @@ profiles, applying a delta to a base roster) are the package's own functions."""
 from __future__ import annotations
 
 import os
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -323,7 +324,7 @@ class _Reader:
         from rostergraph.io.oneroster_cols import org_type as _org_type
 
         rows = list(self.rows("orgs.csv", None))
-        first_problem = len(self.b.problems)
+        held = self._hold()
         for line, row in rows:
             sid = row.get("sourcedId")
             if sid:
@@ -387,9 +388,29 @@ class _Reader:
             _apply_carry(d)
             self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
                        line=line)
-        # the rows' problems in line order (as the package reader lists them)
-        self.b.problems[first_problem:] = sorted(self.b.problems[first_problem:],
-                                                 key=lambda p: p.line or 0)
+        self._tell_held(held)
+
+    def _hold(self) -> tuple[bool, int, list[Any]]:
+        """Hold the problems told from here (the rows of a file read in two passes)."""
+        b = self.b
+        state = (b.strict, b.max_problems, b.problems)
+        b.strict, b.max_problems, b.problems = False, sys.maxsize, []
+        return state
+
+    def _tell_held(self, state: tuple[bool, int, list[Any]]) -> None:
+        """The problems held since :meth:`_hold`, told in line order (as the package
+        reader tells them): the first in line order kept at the cap, raised in strict
+        mode."""
+        b = self.b
+        held = sorted(b.problems, key=lambda p: p.line or 0)
+        b.strict, b.max_problems, b.problems = state
+        for p in held:
+            if b.strict:
+                raise p.to_error()
+            if len(b.problems) >= b.max_problems:
+                b.dropped_problems += 1
+            else:
+                b.problems.append(p)
 
     def _parents_read(self, rows: list[tuple[int, dict[str, str]]], file: str,
                       kind: str | None, to: str) -> list[tuple[int, dict[str, str],
@@ -411,7 +432,7 @@ class _Reader:
     def read_terms(self) -> None:
         sole = self.sole_district()
         rows = list(self.rows("academicSessions.csv", "terms"))
-        first_problem = len(self.b.problems)
+        held = self._hold()
         for line, row in rows:
             sid = row.get("sourcedId")
             if sid:  # (as the package reader: a class's term among its sessions)
@@ -428,9 +449,7 @@ class _Reader:
             self._extra(d, row, _TERM_COLS)
             _apply_carry(d)
             self.b.add("terms", d, file="academicSessions.csv", line=line)
-        # the rows' problems in line order (as the package reader lists them)
-        self.b.problems[first_problem:] = sorted(self.b.problems[first_problem:],
-                                                 key=lambda p: p.line or 0)
+        self._tell_held(held)
 
     def read_courses(self) -> None:
         sole = self.sole_district()

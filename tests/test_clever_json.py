@@ -349,3 +349,18 @@ def test_v3_json_lines_beside_a_per_role_json_list_are_read(tmp_path: Path) -> N
     r = rostergraph.load(tmp_path)
     assert r.provenance.format == "clever-json" and not r.problems
     assert list(r.sections) == ["se1"] and list(r.users) == ["a"]
+
+
+@pytest.mark.parametrize("text", [
+    b'[{"id": "u1", "email": "a@x.org", "email": "b@x.org"}, {"id": "u2"},]',   # a comma
+    b'[{"id": "u1", "email": "a@x.org", "email": "b@x.org", "name": {"last": "Mu\xf1oz"}}]',
+])
+def test_mended_document_still_tells_keys_given_twice(tmp_path: Path, text: bytes) -> None:
+    """A document read after mending (a trailing comma, Latin-1 bytes) still says which
+    key an object gave twice, with the value it replaced, besides the mending."""
+    (tmp_path / "users.json").write_bytes(text)
+    r = rostergraph.load(tmp_path)
+    twice = [(p.record_id, p.field, p.raw) for p in r.problems if "given twice" in p.message]
+    assert twice == [("u1", "email", '"a@x.org"')]
+    assert any(p.code in ("syntax", "encoding") for p in r.problems)
+    assert r.users["u1"].email == "b@x.org"

@@ -236,3 +236,16 @@ def test_a_key_given_twice_in_a_legacy_list_is_a_problem(tmp_path: Path) -> None
     assert r.provenance.format == "clever-legacy" and r.users["t1"].email == "b@x.org"
     assert [(p.file, p.field, p.raw) for p in r.problems] == [
         ("teachers.json", "data.0.data.email", '"a@x.org"')]
+
+
+def test_a_key_given_twice_in_a_mended_legacy_list_is_a_problem(tmp_path: Path) -> None:
+    """The same list with a trailing comma (mended, a syntax problem) still tells the key
+    given twice."""
+    (tmp_path / "teachers.json").write_text(
+        '{"data": [{"data": {"id": "t1", "email": "a@x.org", "email": "b@x.org"}},], '
+        '"paging": {"current": 1}}')
+    r = rostergraph.load(tmp_path)
+    assert r.provenance.format == "clever-legacy" and r.users["t1"].email == "b@x.org"
+    assert [(p.code, p.file, p.field, p.raw) for p in r.problems if p.field] == [
+        ("other", "teachers.json", "data.0.data.email", '"a@x.org"')]
+    assert [p.code for p in r.problems if not p.field] == ["syntax"]

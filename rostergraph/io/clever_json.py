@@ -247,7 +247,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
             doc = orjson.loads(text)
         except orjson.JSONDecodeError:
             fixed, said = repaired_json(text)
-            doc = fixed[0] if fixed is not None else _BAD
+            doc, text = fixed if fixed is not None else (_BAD, text)
             if fixed is not None:
                 for code, message, line, raw in said:
                     b.problem(code, message, file=name, line=line, kind=kind, raw=raw)
@@ -277,7 +277,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
             if b"\n" in stripped.rstrip() and _parses(first):
                 lines_mode = True
             else:
-                doc = _json_error(exc, data, name, b, kind)
+                doc, data = _json_error(exc, data, name, b, kind)
         if not lines_mode:
             _read_document(b, kind, doc, name, data)
             return
@@ -313,12 +313,13 @@ def _parses(line: bytes) -> bool:
 
 
 def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBuilder,
-                kind: str) -> Any:
+                kind: str) -> tuple[Any, bytes]:
     """Raise FormatError with line/column, unless the stdlib can read it (lone surrogates)
-    or :func:`repaired_json` can (then its problems are noted, and the records load)."""
+    or :func:`repaired_json` can (then its problems are noted, and the records load):
+    the document and the text it was read from."""
     try:
         # orjson refuses lone surrogates that Clever strings may carry; keep them
-        return json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8")), data
     except RecursionError:
         raise FormatError("not valid JSON: nested too deeply", path=name) from None
     except ValueError:  # bad UTF-8 or JSON, an integer over 4300 digits
@@ -329,7 +330,7 @@ def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBu
                           column=exc.colno) from None
     for code, message, line, raw in said:
         b.problem(code, message, file=name, line=line, kind=kind, raw=raw)
-    return doc[0]
+    return doc
 
 
 # a string (its closing quote optional, so an unclosed one ends at the end of the text:
@@ -339,12 +340,14 @@ _STRING_OR_TRAILING_COMMA = re.compile(rb'"(?:[^"\\]|\\.|\\\Z)*(?:"|\Z)|,(\s*[\]
                                        re.DOTALL)
 
 
-def repaired_json(data: bytes) -> tuple[tuple[Any] | None, list[tuple[str, str, int, str]]]:
+def repaired_json(data: bytes
+                  ) -> tuple[tuple[Any, bytes] | None, list[tuple[str, str, int, str]]]:
     """A JSON document that does not parse, read after the two slips real files have:
     bytes that are not UTF-8 (a SIS writing Latin-1) replaced by U+FFFD, and commas
     before ``]`` or ``}`` (Clever's own v1.1 fixtures have one) left out. Returns
-    ``((document,), problems)`` with one ``(code, message, line, raw)`` per slip, or
-    ``(None, [])`` when it is no JSON even then.
+    ``((document, text), problems)`` with one ``(code, message, line, raw)`` per slip
+    (``text``: the mended text the document was read from, where its repeated keys are
+    looked for), or ``(None, [])`` when it is no JSON even then.
 
     Examples
     --------
@@ -378,7 +381,8 @@ def repaired_json(data: bytes) -> tuple[tuple[Any] | None, list[tuple[str, str, 
         said.append(("syntax", "a comma before ] or } (not JSON): read without it",
                      data[:first[0]].count(b"\n") + 1,
                      raw_text(data[max(0, first[0] - 40):first[0] + 40])))
-    return (doc,), said
+        data = fixed
+    return (doc, data), said
 
 
 def _items(doc: Any) -> tuple[list[Any] | None, str | None]:

@@ -167,7 +167,7 @@ class _Reader:
                                "the file was not loaded", file=f.name, line=exc.lineno,
                                raw=raw_text(data[max(0, exc.pos - 80):exc.pos + 80]))
                 return None
-            doc = fixed[0]
+            doc, data = fixed  # (repeated keys are looked for in the mended text)
         if maybe_duplicate_keys(data, doc):  # (told for the file, by the key's path)
             for path, value in duplicate_keys(data):
                 told_twice(self.b, path, value, None, file=f.name)

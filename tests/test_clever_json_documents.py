@@ -84,3 +84,39 @@ def test_documents_warm_equal_cold(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     warm = rostergraph.load(docs, cache=True)
     assert "from cache" in warm.provenance.notes[-1]
     assert _seen(warm) == _seen(cold)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_large_arrays_read_an_item_at_a_time_as_whole(
+        tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A JSON array read an item at a time (as files of ``ITEMWISE_FROM`` bytes or more
+    are) gives what the whole document read at once gives: records, problems in order
+    (keys given twice by item position), graph and findings."""
+    src = write_district(tmp_path / "src", students=300, seed=seed, quirks="high")
+    docs = _messy_documents(src, tmp_path / "docs", seed)
+    monkeypatch.setattr(clever_json, "ITEMWISE_FROM", 0)
+    calls: list[int] = []
+    real = clever_json._read_items
+    monkeypatch.setattr(clever_json, "_read_items",
+                        lambda *a: calls.append(1) or real(*a))  # type: ignore[func-returns-value]
+    itemwise = _seen(rostergraph.load(docs))
+    assert len(calls) == 6  # every file was read so
+    monkeypatch.setattr(clever_json, "ITEMWISE_FROM", 1 << 62)
+    assert itemwise == _seen(rostergraph.load(docs))
+
+
+@pytest.mark.parametrize("text", [
+    b'[{"id": "u1", "n": 123456789012345678901234567890}, {"id": "u2"}]',  # orjson refuses
+    b'[{"id": "u1", "name": {"last": "\\ud800"}}, {"id": "u2"}]',            # a lone surrogate
+    b'[{"id": "u1", "email": "a@x.org", "email": "b@x.org"}, {"id": "u2"},]',  # a comma
+    b'[{"id": "u1"}, 5, [{"id": "u3"}], "x", {"data": {"id": "u4"}, "uri": "/u4"}]',
+])
+def test_arrays_the_item_reader_declines_or_odd_items_read_as_whole(
+        tmp_path: Path, text: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What either parser refuses goes to the whole-document path (mended, told); odd
+    items read the same both ways."""
+    (tmp_path / "users.json").write_bytes(text)
+    monkeypatch.setattr(clever_json, "ITEMWISE_FROM", 0)
+    itemwise = _seen(rostergraph.load(tmp_path))
+    monkeypatch.setattr(clever_json, "ITEMWISE_FROM", 1 << 62)
+    assert itemwise == _seen(rostergraph.load(tmp_path))

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from types import MappingProxyType
 from typing import Any
 
@@ -361,10 +363,47 @@ class RosterBuilder:
         if not self.strict and len(self.problems) >= self.max_problems:
             self.dropped_problems += 1  # counted, not kept: memory stays bounded
             return
-        p = Problem(code=code, message=message, **where)
+        self._tell(Problem(code=code, message=message, **where))
+
+    def _tell(self, p: Problem) -> None:
         if self.strict:
             raise p.to_error()
+        if len(self.problems) >= self.max_problems:
+            self.dropped_problems += 1
+            return
         self.problems.append(p)
+
+    @contextmanager
+    def problems_in_line_order(self) -> Iterator[None]:
+        """Hold the problems told within, then tell them in line order (problems of one
+        line keep their order): for a file read in two passes (its ids first, so that a
+        reference to a row later in the file is known). Held, they all count: at
+        ``max_problems`` the first in line order are kept, and strict mode raises the
+        first in line order.
+
+        Examples
+        --------
+        >>> b = RosterBuilder(source="mem", format="test", max_problems=2)
+        >>> with b.problems_in_line_order():
+        ...     for m, n in (("a", 9), ("b", 3), ("c", 3)):
+        ...         b.problem("other", m, line=n)
+        >>> [p.message for p in b.problems], b.dropped_problems
+        (['b', 'c'], 1)
+        """
+        strict, cap, kept = self.strict, self.max_problems, self.problems
+        self.strict, self.max_problems, self.problems = False, sys.maxsize, []
+        done = False
+        try:
+            yield
+            done = True
+        finally:
+            held = sorted(self.problems, key=lambda p: p.line or 0)
+            self.strict, self.max_problems, self.problems = strict and done, cap, kept
+            try:
+                for p in held:
+                    self._tell(p)
+            finally:
+                self.strict = strict
 
     def add(self, kind: str, obj: Any, *, file: str | None = None, line: int | None = None,
             index: int | None = None, raw: bytes | str | None = None) -> Any:

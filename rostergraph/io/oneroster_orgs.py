@@ -10,15 +10,12 @@ the users and enrollments read after.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..model import parse_date
-from ..roster import RosterBuilder, raw_text
+from ..roster import raw_text
 from .csv_rowchecks import row_text
 from .csvutil import split_ids, split_list
 from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge, share_values
@@ -84,7 +81,7 @@ def read_orgs(rd: _Reader) -> None:
     """``orgs.csv``: districts and schools (a school's parent district as its district);
     a sub-org of a school is remembered as part of it, any other org type is a problem."""
     rows = list(rd.rows("orgs.csv", None))
-    with _in_line_order(rd.b):  # (the rows' own; the file's, told as it is read, first)
+    with rd.b.problems_in_line_order():  # (the file's own, told as it was read, first)
         _read_org_rows(rd, rows)
 
 
@@ -160,41 +157,6 @@ def _read_org_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]]) -> None:
     rd._district_memo = {}
 
 
-@contextmanager
-def _in_line_order(b: RosterBuilder) -> Iterator[None]:
-    """Tell the problems told within (one file's rows', told in two passes: its ids first,
-    so that a parent given later in the file is known) in line order; problems of one
-    line keep their order. They are held until then, so that ``max_problems`` keeps the
-    first in line order and strict mode raises the first of them.
-
-    Examples
-    --------
-    >>> from rostergraph.roster import RosterBuilder
-    >>> b = RosterBuilder(source="mem", format="test", max_problems=2)
-    >>> with _in_line_order(b):
-    ...     for m, n in (("a", 9), ("b", 3), ("c", 3)):
-    ...         b.problem("other", m, line=n)
-    >>> [p.message for p in b.problems], b.dropped_problems
-    (['b', 'c'], 1)
-    """
-    strict, cap, kept = b.strict, b.max_problems, b.problems
-    b.strict, b.max_problems, b.problems = False, sys.maxsize, []
-    done = False
-    try:
-        yield
-        done = True
-    finally:
-        held = sorted(b.problems, key=lambda p: p.line or 0)
-        b.strict, b.max_problems, b.problems = strict, cap, kept
-        for p in held:
-            if done and strict:
-                raise p.to_error()
-            if len(kept) >= cap:
-                b.dropped_problems += 1
-            else:
-                kept.append(p)
-
-
 def _parents_respelt(rd: _Reader, rows: list[tuple[int, dict[str, str]]], file: str,
                      kind: str | None, table: dict[str, tuple[str, str | None]]
                      ) -> dict[int, dict[str, str]]:
@@ -219,7 +181,7 @@ def read_terms(rd: _Reader) -> None:
     """``academicSessions.csv``: every session a term (the sole district as its district)."""
     sole = rd.sole_district()
     rows = list(rd.rows("academicSessions.csv", "terms"))
-    with _in_line_order(rd.b):  # (the rows' own; the file's, told as it is read, first)
+    with rd.b.problems_in_line_order():  # (the file's own, told as it was read, first)
         _read_term_rows(rd, rows, sole)
 
 

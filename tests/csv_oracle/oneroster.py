@@ -8,7 +8,6 @@ profiles, applying a delta to a base roster) are the package's own functions."""
 from __future__ import annotations
 
 import os
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -324,93 +323,70 @@ class _Reader:
         from rostergraph.io.oneroster_cols import org_type as _org_type
 
         rows = list(self.rows("orgs.csv", None))
-        held = self._hold()
-        for line, row in rows:
-            sid = row.get("sourcedId")
-            if sid:
-                typ = self.orgs.setdefault(sid, (_org_type(row.get("type")),
-                                                 row.get("parentSourcedId") or None))[0]
-                if {typ, _org_type(row.get("type"))} == {"district", "school"}:
-                    self.school_too.add(sid)  # (as the package reader)
-                    self.b.problem("other", f"org {sid!r} is both a district and a school: "
-                                   "users whose orgs name it are at the school (a district "
-                                   "administrator: of the district)", file="orgs.csv",
-                                   line=line, record_id=sid)
-        if self.base is not None:  # (as the package reader: a delta names the base's orgs)
-            gone = set(self.deleted.get("orgs", ()))
-            for did in self.base.districts:
-                if did not in gone:
-                    self.orgs.setdefault(did, ("district", None))
-            for sid, school in self.base.schools.items():
-                if sid not in gone:
-                    self.orgs.setdefault(sid, ("school", school.district))
-        rows = self._parents_read(rows, "orgs.csv", None, "orgs")
-        for line, row, given in rows:
-            typ = _org_type(row.get("type"))
-            if typ not in ("district", "school"):
-                sid = row.get("sourcedId") or ""
-                school = self.school_of(sid)
-                if school is not None:  # a department of a school: the classes are there
-                    self.org_school[sid] = school
-                    self.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
-                                   f"{school!r}: classes and users that name it are placed "
-                                   "at that school (a class keeps the org id in extra "
-                                   "'oneroster_org'; the row is this problem's raw text)",
-                                   file="orgs.csv", line=line, record_id=sid,
+        with self.b.problems_in_line_order():  # (as the package reader)
+            for line, row in rows:
+                sid = row.get("sourcedId")
+                if sid:
+                    typ = self.orgs.setdefault(sid, (_org_type(row.get("type")),
+                                                     row.get("parentSourcedId") or None))[0]
+                    if {typ, _org_type(row.get("type"))} == {"district", "school"}:
+                        self.school_too.add(sid)  # (as the package reader)
+                        self.b.problem("other", f"org {sid!r} is both a district and a school: "
+                                       "users whose orgs name it are at the school (a district "
+                                       "administrator: of the district)", file="orgs.csv",
+                                       line=line, record_id=sid)
+            if self.base is not None:  # (as the package reader: a delta names the base's orgs)
+                gone = set(self.deleted.get("orgs", ()))
+                for did in self.base.districts:
+                    if did not in gone:
+                        self.orgs.setdefault(did, ("district", None))
+                for sid, school in self.base.schools.items():
+                    if sid not in gone:
+                        self.orgs.setdefault(sid, ("school", school.district))
+            rows = self._parents_read(rows, "orgs.csv", None, "orgs")
+            for line, row, given in rows:
+                typ = _org_type(row.get("type"))
+                if typ not in ("district", "school"):
+                    sid = row.get("sourcedId") or ""
+                    school = self.school_of(sid)
+                    if school is not None:  # a department of a school: the classes are there
+                        self.org_school[sid] = school
+                        self.b.problem("other", f"org {sid!r} of type {typ!r} is part of school "
+                                       f"{school!r}: classes and users that name it are placed "
+                                       "at that school (a class keeps the org id in extra "
+                                       "'oneroster_org'; the row is this problem's raw text)",
+                                       file="orgs.csv", line=line, record_id=sid,
+                                       raw=raw_text(orjson.dumps(given)))
+                        continue
+                    self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
+                                   "parent school; not loaded (the row is this problem's raw "
+                                   "text)", file="orgs.csv", line=line, record_id=sid,
                                    raw=raw_text(orjson.dumps(given)))
                     continue
-                self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
-                               "parent school; not loaded (the row is this problem's raw "
-                               "text)", file="orgs.csv", line=line, record_id=sid,
-                               raw=raw_text(orjson.dumps(given)))
-                continue
-            d = self._mapped(row, _ORG_COLS)
-            consumed = set(_ORG_COLS) | {"type"}
-            if typ == "school":
-                parent = row.get("parentSourcedId") or None
-                district = self.district_of(parent)
-                if district is not None:
-                    d["district"] = district
-                    if parent == district:
+                d = self._mapped(row, _ORG_COLS)
+                consumed = set(_ORG_COLS) | {"type"}
+                if typ == "school":
+                    parent = row.get("parentSourcedId") or None
+                    district = self.district_of(parent)
+                    if district is not None:
+                        d["district"] = district
+                        if parent == district:
+                            consumed.add("parentSourcedId")
+                    elif parent is None:
                         consumed.add("parentSourcedId")
-                elif parent is None:
-                    consumed.add("parentSourcedId")
-                elif parent not in self.orgs:  # a district that was not delivered: a stub
-                    d["district"] = parent
-                    consumed.add("parentSourcedId")
-                if row.get("dateLastModified"):
-                    d["last_modified"] = row["dateLastModified"]
-                consumed.add("dateLastModified")
-            else:
-                if not row.get("parentSourcedId"):
-                    consumed.add("parentSourcedId")
-            self._extra(d, row, consumed)
-            _apply_carry(d)
-            self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
-                       line=line)
-        self._tell_held(held)
-
-    def _hold(self) -> tuple[bool, int, list[Any]]:
-        """Hold the problems told from here (the rows of a file read in two passes)."""
-        b = self.b
-        state = (b.strict, b.max_problems, b.problems)
-        b.strict, b.max_problems, b.problems = False, sys.maxsize, []
-        return state
-
-    def _tell_held(self, state: tuple[bool, int, list[Any]]) -> None:
-        """The problems held since :meth:`_hold`, told in line order (as the package
-        reader tells them): the first in line order kept at the cap, raised in strict
-        mode."""
-        b = self.b
-        held = sorted(b.problems, key=lambda p: p.line or 0)
-        b.strict, b.max_problems, b.problems = state
-        for p in held:
-            if b.strict:
-                raise p.to_error()
-            if len(b.problems) >= b.max_problems:
-                b.dropped_problems += 1
-            else:
-                b.problems.append(p)
+                    elif parent not in self.orgs:  # a district that was not delivered: a stub
+                        d["district"] = parent
+                        consumed.add("parentSourcedId")
+                    if row.get("dateLastModified"):
+                        d["last_modified"] = row["dateLastModified"]
+                    consumed.add("dateLastModified")
+                else:
+                    if not row.get("parentSourcedId"):
+                        consumed.add("parentSourcedId")
+                self._extra(d, row, consumed)
+                _apply_carry(d)
+                self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
+                           line=line)
 
     def _parents_read(self, rows: list[tuple[int, dict[str, str]]], file: str,
                       kind: str | None, to: str) -> list[tuple[int, dict[str, str],
@@ -432,24 +408,23 @@ class _Reader:
     def read_terms(self) -> None:
         sole = self.sole_district()
         rows = list(self.rows("academicSessions.csv", "terms"))
-        held = self._hold()
-        for line, row in rows:
-            sid = row.get("sourcedId")
-            if sid:  # (as the package reader: a class's term among its sessions)
-                self.terms.setdefault(sid, ((row.get("type") or "").strip().lower(),
-                                            row.get("parentSourcedId") or None))
-        for line, row, _ in self._parents_read(rows, "academicSessions.csv", "terms",
-                                               "sessions"):
-            d = self._mapped(row, _TERM_COLS)
-            end = parse_date(row.get("endDate"))
-            if end is not None and row.get("schoolYear") == str(end.year):
-                row = {k: v for k, v in row.items() if k != "schoolYear"}
-            if sole:
-                d["district"] = sole
-            self._extra(d, row, _TERM_COLS)
-            _apply_carry(d)
-            self.b.add("terms", d, file="academicSessions.csv", line=line)
-        self._tell_held(held)
+        with self.b.problems_in_line_order():  # (as the package reader)
+            for line, row in rows:
+                sid = row.get("sourcedId")
+                if sid:  # (as the package reader: a class's term among its sessions)
+                    self.terms.setdefault(sid, ((row.get("type") or "").strip().lower(),
+                                                row.get("parentSourcedId") or None))
+            for line, row, _ in self._parents_read(rows, "academicSessions.csv", "terms",
+                                                   "sessions"):
+                d = self._mapped(row, _TERM_COLS)
+                end = parse_date(row.get("endDate"))
+                if end is not None and row.get("schoolYear") == str(end.year):
+                    row = {k: v for k, v in row.items() if k != "schoolYear"}
+                if sole:
+                    d["district"] = sole
+                self._extra(d, row, _TERM_COLS)
+                _apply_carry(d)
+                self.b.add("terms", d, file="academicSessions.csv", line=line)
 
     def read_courses(self) -> None:
         sole = self.sole_district()

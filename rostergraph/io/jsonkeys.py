@@ -78,38 +78,32 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Repeat(Exception):
-    """Raised by :func:`_checked_object` at the first key an object gives twice."""
-
-
-def _checked_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    d = dict(pairs)
-    if len(d) != len(pairs):
-        raise _Repeat
-    return d
-
-
 def has_duplicate_keys(text: bytes | str) -> bool:
     """Whether an object of ``text`` (one JSON document) gives a key twice: what
-    ``bool(duplicate_keys(text))`` says, in one pass that stops at the first repeat and
-    names nothing (``False`` when the text is no JSON).
+    ``bool(duplicate_keys(text))`` says, in one pass that names nothing and keeps no
+    value replaced (``False`` when the text is no JSON).
 
     Examples
     --------
     >>> has_duplicate_keys(b'{"a": {"b": 1, "b": 2}}'), has_duplicate_keys('{"a": 1, "b": 1}')
     (True, False)
     """
+    repeated: list[bool] = []
+
+    def checked(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        d = dict(pairs)
+        if len(d) != len(pairs):
+            repeated.append(True)
+        return d
+
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "surrogatepass")
-        json.loads(text, object_pairs_hook=_checked_object)
-    except _Repeat:
-        # (the rest of the text may still be no JSON: trailing text, a later syntax
-        # error, an integer too long, nesting too deep; the full pass says)
-        return bool(duplicate_keys(text))
+        # (read to the end even past a repeat: text that is no JSON after it has none)
+        json.loads(text, object_pairs_hook=checked)
     except (ValueError, RecursionError):
         return False
-    return False
+    return bool(repeated)
 
 
 def duplicate_keys(text: bytes | str) -> list[tuple[str, Any]]:

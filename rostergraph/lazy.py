@@ -197,24 +197,21 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             if rec is not None:
                 return rec
             a, b = int(self._starts[row]), int(self._ends[row])
-            if self._verify:
-                rec = self._checked(text, a, b, row)
-            else:
-                obj = orjson.loads(text[a:b])
-                rec = self._conv(obj)
-                if rec is FALLBACK:
-                    rec = self._general(obj)
+            rec = self._checked(text, a, b, row) if self._verify else self._decoded(text[a:b])
             self._cache[row] = rec
         return rec
+
+    def _decoded(self, chunk: bytes | memoryview) -> Any:
+        """The record whose JSON text is ``chunk``."""
+        obj = orjson.loads(chunk)
+        rec = self._conv(obj)
+        return self._general(obj) if rec is FALLBACK else rec
 
     def _checked(self, text: bytes | memoryview, a: int, b: int, row: int) -> Any:
         """The record at ``text[a:b]``, checked to be a record with row ``row``'s id
         (FormatError otherwise): for positions from an untrusted place."""
         try:
-            obj = orjson.loads(text[a:b])
-            rec = self._conv(obj)
-            if rec is FALLBACK:
-                rec = self._general(obj)
+            rec = self._decoded(text[a:b])
         except (ValueError, TypeError):  # not JSON, or no record
             rec = None
         rid = getattr(rec, "id", None)

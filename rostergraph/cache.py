@@ -88,9 +88,9 @@ from .strcols import StoredStrings, UnsupportedColumn, encode_strings
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "source_fingerprint"]
 
-SCHEMA = 7  # 7: field columns as ReaderColumns.to_arrays writes them; 6: the record ids' order by hash (IdKeys); 5: fingerprints hold inode and
-#             ctime; 4: plain .npy files, string columns as UTF-8 text + codes (3: npz +
-#             JSON lists)
+SCHEMA = 7  # 7: field columns as ReaderColumns.to_arrays writes them; 6: the record ids'
+#             order by hash (IdKeys); 5: fingerprints hold inode and ctime; 4: plain .npy
+#             files, string columns as UTF-8 text + codes (3: npz + JSON lists)
 _SAMPLE = 1 << 16  # bytes per sampled block
 _BLOCKS = 32
 
@@ -294,7 +294,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
                 _private_file(tmp / f"{kind}.jsonl", b"\n".join(lines))
                 kinds[kind] = {"text": None, "ready": {}}
             desc = columns[f"{kind}.ids"] = encode_strings(list(recs), f"{kind}.ids", arrays,
-                                                            True)
+                                                           True)
             if desc["sep"] is not None:
                 try:
                     keys = IdKeys.from_text(arrays[f"{kind}.ids.text"],

@@ -66,12 +66,13 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 import numpy as np
@@ -84,6 +85,7 @@ from .idkeys import IdKeys
 from .lazy import DeferredText, LazyRecords
 from .model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from .roster import FileInfo, Problem, Provenance, Roster
+from .safety import open_nofollow, read_regular_file
 from .strcols import StoredStrings, UnsupportedColumn, encode_strings
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "source_fingerprint"]
@@ -119,10 +121,25 @@ def _sources(path: Path) -> list[Path]:
     return [path]
 
 
+def _open_source(p: Path) -> BinaryIO:
+    """A source file opened for reading, refused unless it is a regular file (links to
+    one are fine). The open does not block, so a FIFO put in a file's place cannot hang
+    the load."""
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SourceError("is not a regular file", path=str(p))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
 def _sampled_hash(p: Path, size: int) -> str:
     """BLAKE2b of the first, last and evenly spaced 64 KiB blocks (and the size)."""
     h = hashlib.blake2b(str(size).encode(), digest_size=16)
-    with open(p, "rb") as fh:
+    with _open_source(p) as fh:
         if size <= _SAMPLE * (_BLOCKS + 2):
             h.update(fh.read())
         else:
@@ -164,7 +181,7 @@ def source_fingerprint(path: str | os.PathLike[str]) -> list[list[Any]]:
 def _read_fingerprinted(p: Path, key: list[Any]) -> bytes | None:
     """The bytes of ``p`` when the open file still is the one fingerprinted (same inode,
     size and times), else ``None``; read from that open file, never by name again."""
-    with open(p, "rb") as fh:
+    with _open_source(p) as fh:
         st = os.fstat(fh.fileno())
         if _stat_key(st) != key:
             return None
@@ -362,7 +379,7 @@ def _same_text(p: Path, text: bytes | memoryview) -> bool:
     """Whether the file's whole content is ``text`` (compared block by block)."""
     view = memoryview(text).cast("B")
     at = 0
-    with open(p, "rb") as fh:
+    with _open_source(p) as fh:
         while True:
             block = fh.read(1 << 20)
             if not block:
@@ -424,7 +441,7 @@ def _load_array(p: Path) -> np.ndarray:
     pickle, and never a zip (``np.load`` opens an ``.npz`` by its content, whatever
     the name)."""
     fmt = np.lib.format
-    with open(p, "rb") as fh:
+    with os.fdopen(open_nofollow(p, os.O_RDONLY), "rb") as fh:
         version = fmt.read_magic(fh)
         _want(version in ((1, 0), (2, 0)), f"{p.name}: npy version {version}")
         read_header = fmt.read_array_header_1_0 if version == (1, 0) else \
@@ -432,6 +449,9 @@ def _load_array(p: Path) -> np.ndarray:
         shape, _, dtype = read_header(fh)
         _want(len(shape) == 1 and not dtype.hasobject and dtype.itemsize > 0,
               f"{p.name} is not a 1-D array of plain values")
+        # the header's size must be the file's before any memory is taken for it
+        _want(shape[0] * dtype.itemsize == os.fstat(fh.fileno()).st_size - fh.tell(),
+              f"{p.name}: wrong size")
         arr = np.empty(shape[0], dtype=dtype)  # (not zeroed: every byte is read)
         _want(fh.readinto(arr.data.cast("B")) == arr.nbytes and not fh.read(1),
               f"{p.name}: wrong size")
@@ -493,7 +513,9 @@ def _provenance_ok(p: dict[str, Any]) -> bool:
 
 def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
     """The roster from ``entry``; ``None`` when stale; raises when anything is amiss."""
-    meta = orjson.loads((entry / "meta.json").read_bytes())
+    # every file of the entry is opened as a regular file, never through a link: a FIFO
+    # would hang the load and a link to /dev/zero would never end
+    meta = orjson.loads(read_regular_file(entry / "meta.json"))
     _want(isinstance(meta, dict), "meta.json is not an object")
     if (meta.get("schema") != SCHEMA or meta.get("version") != _version()
             or meta.get("fingerprint") != _fingerprint(src)):
@@ -525,7 +547,7 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
                 str(text_path), int(source_keys[text_name][0]),
                 partial(_read_deferred, text_path, source_keys[text_name]))
         else:
-            text = (entry / f"{kind}.jsonl").read_bytes()
+            text = read_regular_file(entry / f"{kind}.jsonl")
         ids_col = columns[f"{kind}.ids"]
         n = ids_col.n
         _want(not ids_col.coded and n == ids_col.distinct_count, f"{kind}: bad ids")

@@ -151,3 +151,105 @@ def test_snapshot_positions_pointing_at_another_record_raise_not_mislead(
         list(warm.users.stream())
     with pytest.raises(FormatError):
         list(warm.users.values())
+
+
+# --- files in a snapshot that are not plain files ---------------------------------------
+
+def _entry_with_snapshot(src: Path, cache: Path, oneroster: bool = False) -> Path:
+    """A snapshot of 40 users from JSON Lines, or of a small OneRoster folder (whose
+    records' text the snapshot holds itself, as ``<kind>.jsonl``)."""
+    if oneroster:
+        import shutil
+
+        shutil.copytree(Path(__file__).parent / "data" / "oneroster" / "edfi-lms-toolkit-v1.1",
+                        src, dirs_exist_ok=True)
+    else:
+        (src / "users.jsonl").write_bytes(_users("Real", 40))
+    rostergraph.load(src, cache=True)
+    (entry,) = [p for p in cache.iterdir() if p.is_dir()]
+    return entry
+
+
+def _load_within(src: Path, seconds: float = 20.0) -> Any:
+    """load(src, cache=True) in a thread: a FIFO that hung the load fails the test
+    instead of hanging the suite."""
+    import threading
+
+    out: list[Any] = []
+    t = threading.Thread(target=lambda: out.append(rostergraph.load(src, cache=True)),
+                         daemon=True)
+    t.start()
+    t.join(seconds)
+    assert out, "the load hung (or raised)"
+    return out[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+@pytest.mark.parametrize(("name", "oneroster"), [
+    ("meta.json", False), ("users.starts.npy", False), ("users.jsonl", True)])
+def test_a_fifo_in_the_snapshot_means_a_cold_load_not_a_hang(
+        tmp_path: Path, _cache_dir: Path, name: str, oneroster: bool) -> None:
+    src = tmp_path / "d"
+    src.mkdir()
+    entry = _entry_with_snapshot(src, _cache_dir, oneroster)
+    cold = rostergraph.load(src, cache=True)
+    assert "from cache" in cold.provenance.notes[-1]  # the snapshot works before
+    (entry / name).unlink()
+    os.mkfifo(entry / name)
+    roster = _load_within(src)
+    assert not any("from cache" in n for n in roster.provenance.notes)
+    assert _names(roster) == _names(cold)
+
+
+def test_an_array_linked_to_an_endless_file_means_a_cold_load(
+        tmp_path: Path, _cache_dir: Path) -> None:
+    src = tmp_path / "d"
+    src.mkdir()
+    entry = _entry_with_snapshot(src, _cache_dir)
+    for p in list(entry.glob("*.npy"))[:3]:
+        p.unlink()
+        p.symlink_to("/dev/zero")
+    (entry / "meta.json").rename(entry / "meta.real")
+    (entry / "meta.json").symlink_to(entry / "meta.real")
+    roster = _load_within(src)
+    assert not any("from cache" in n for n in roster.provenance.notes)
+    assert len(roster.users) == 40
+
+
+def test_an_array_header_claiming_more_than_the_file_holds_means_a_cold_load(
+        tmp_path: Path, _cache_dir: Path) -> None:
+    """A header saying 10^15 items: refused from the file's size, before any memory."""
+    src = tmp_path / "d"
+    src.mkdir()
+    entry = _entry_with_snapshot(src, _cache_dir)
+    p = min(entry.glob("*.npy"))
+    arr = np.load(p)
+    data = p.read_bytes()
+    header = repr((arr.shape[0],)).encode()
+    assert data.count(header) == 1
+    p.write_bytes(data.replace(header, repr((10**15,)).encode().ljust(len(header))))
+    roster = _load_within(src)
+    assert not any("from cache" in n for n in roster.provenance.notes)
+    assert len(roster.users) == 40
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_loading_a_fifo_with_cache_raises_instead_of_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "users.jsonl"
+    os.mkfifo(fifo)
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            rostergraph.load(fifo, cache=True)
+        except BaseException as e:  # noqa: BLE001 - handed to the test below
+            errors.append(e)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(20)
+    assert errors, "the load hung"
+    assert isinstance(errors[0], rostergraph.RosterError)
+    assert "users.jsonl" in str(errors[0])

@@ -88,3 +88,31 @@ def test_demographics_are_written_to_their_columns(tmp_path: Path) -> None:
             assert not [h for h in next(csv.reader(fh)) if "demographics" in h]
         again = read_oneroster(out)
         assert record_to_dict(again.users["T1"]) == record_to_dict(r.users["T1"])
+
+
+def test_a_padded_user_id_finds_its_user_and_an_unknown_one_keeps_its_row(
+        tmp_path: Path) -> None:
+    """demographics.csv and userProfiles.csv name their user as every other OneRoster
+    reference does: ``" U2 "`` is U2 once spaces around ids are ignored (read so, said),
+    and a row for no user is not loaded but kept in its problem (a password left out)."""
+    folder = _bundle(tmp_path / "b")
+    (folder / "demographics.csv").write_text(
+        _HEAD + " U2 ,,,2010-03-04,female,,,,,TRUE,,false,,,,\n"
+        "U9,,,2011-01-01,male,,,,,,,,,,Reno,\n", encoding="utf-8", newline="")
+    (folder / "userProfiles.csv").write_text(
+        "sourcedId,status,dateLastModified,userSourcedId,profileType,vendorId,"
+        "applicationId,description,credentialType,username,password\n"
+        "P1,,,U1 ,lms,v1,a1,,password,ann1,hunter2\n"
+        "P2,,,U8,lms,v1,a1,,password,zed,hunter3\n", encoding="utf-8", newline="")
+    r = read_oneroster(folder)
+    st = r.users["U2"].roles.student
+    assert (st.dob, st.gender, st.race) == ("2010-03-04", "F", "Caucasian")
+    assert r.users["U1"].extra["oneroster.userProfiles"][0]["username"] == "ann1"
+    said = {(p.file, p.field, p.raw) for p in r.problems if "once spaces" in p.message}
+    assert said == {("demographics.csv", "sourcedId", " U2 "),
+                    ("userProfiles.csv", "userSourcedId", "U1 ")}
+    unknown = {p.file: p for p in r.problems if "unknown user" in p.message}
+    assert set(unknown) == {"demographics.csv", "userProfiles.csv"}
+    assert "Reno" in (unknown["demographics.csv"].raw or "")
+    assert "zed" in (unknown["userProfiles.csv"].raw or "")
+    assert "hunter" not in repr(r.problems)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .csv_rowchecks import row_text
+from .enrollcols import respelt_message
 from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, is_true
 
 __all__ = ["read_demographics", "read_user_profiles"]
@@ -40,6 +41,26 @@ def _boolean(cell: str | None) -> bool:
     return (cell or "").strip().lower() in _BOOLEAN or not (cell or "").strip()
 
 
+def _user_of(r: Any, file: str, line: int, column: str, sid: str,
+             row: dict[str, str]) -> Any:
+    """The parked user a row of ``file`` is for: the user ``sid`` names, or the one it
+    names only once spaces around ids are ignored (read so, with a problem, as every other
+    OneRoster reference); ``None`` (with a problem keeping the row's text, passwords left
+    out) when none."""
+    u = r.users.get(r.alias.get(sid, sid))
+    if u is None and sid:
+        got = r.match("users", sid)
+        if got != sid and (u := r.users.get(r.alias.get(got, got))) is not None:
+            r.b.problem("other", respelt_message(column, sid, got), file=file, line=line,
+                        kind="users", record_id=got, field=column, raw=sid)
+    if u is None:
+        what = "demographics" if file == "demographics.csv" else "user profile"
+        r.b.problem("other", f"{what} for unknown user {sid!r}; not loaded (the row is in "
+                    "raw)", file=file, line=line, kind="users", record_id=sid,
+                    raw=row_text(row))
+    return u
+
+
 def read_demographics(r: Any) -> None:
     """Put each ``demographics.csv`` row on its user (``r`` is the OneRoster reader): a
     student's birth date, sex, race and ethnicity go to its student role, other columns
@@ -58,10 +79,9 @@ def read_demographics(r: Any) -> None:
             continue
         if sid:
             seen.add(sid)
-        u = r.users.get(r.alias.get(sid, sid))
+        column = "sourcedId" if row.get("sourcedId") else "userSourcedId"
+        u = _user_of(r, "demographics.csv", line, column, sid, row)
         if u is None:
-            r.b.problem("other", f"demographics for unknown user {sid!r}; not loaded",
-                        file="demographics.csv", line=line, kind="users", record_id=sid)
             continue
         if r.base is not None:  # (what a delta delivered: see apply_delta)
             r.delivered.add(("demographics", u["id"]))
@@ -104,10 +124,8 @@ def read_user_profiles(r: Any) -> None:
     kept = secrets = 0
     for line, row in r.rows("userProfiles.csv", "users"):
         usid = row.get("userSourcedId") or ""
-        u = r.users.get(r.alias.get(usid, usid))
+        u = _user_of(r, "userProfiles.csv", line, "userSourcedId", usid, row)
         if u is None:
-            r.b.problem("other", f"user profile for unknown user {usid!r}; not loaded",
-                        file="userProfiles.csv", line=line, kind="users", record_id=usid)
             continue
         if r.base is not None:
             r.delivered.add(("userProfiles", u["id"]))

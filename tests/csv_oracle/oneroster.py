@@ -108,6 +108,15 @@ class _Users(dict):  # type: ignore[type-arg]
 
 
 class _Reader:
+    def match(self, kind: str, value: str) -> str:
+        """(read by the shared demographics and profiles readers) the user id ``value``
+        names: itself, else the first user whose id equals it once spaces around both are
+        ignored, else ``value``."""
+        assert kind == "users"
+        if value in self.users or value in self.alias:
+            return value
+        return next((uid for uid in self.users if uid.strip() == value.strip()), value)
+
     def __init__(self, bundle: Bundle, b: RosterBuilder, limits: Limits) -> None:
         self.bundle = bundle
         self.b = b

@@ -361,8 +361,9 @@ def read_roles(rd: _Reader) -> None:
         uid = rd.alias.get(usid, usid)
         u = rd.users.get(uid)
         if u is None:
-            rd.b.problem("other", f"role for unknown user {usid!r}", file="roles.csv",
-                         line=line, kind="users", record_id=usid)
+            rd.b.problem("other", f"role for unknown user {usid!r}; not loaded (the row "
+                         "is in raw)", file="roles.csv", line=line, kind="users",
+                         record_id=usid, raw=row_text(row))
             continue
         if rd.base is not None:  # (what a delta delivered: see apply_delta)
             rd.delivered.add(("roles", uid))

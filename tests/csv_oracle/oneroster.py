@@ -113,7 +113,7 @@ class _Reader:
         names: itself, else the first user whose id equals it once spaces around both are
         ignored, else ``value``."""
         assert kind == "users"
-        if value in self.users or value in self.alias:
+        if not value or value in self.users or value in self.alias:
             return value
         return next((uid for uid in self.users if uid.strip() == value.strip()), value)
 
@@ -715,8 +715,9 @@ class _Reader:
             uid = self.alias.get(usid, usid)
             u = self.users.get(uid)
             if u is None:
-                self.b.problem("other", f"role for unknown user {usid!r}", file="roles.csv",
-                               line=line, kind="users", record_id=usid)
+                self.b.problem("other", f"role for unknown user {usid!r}; not loaded (the row "
+                               "is in raw)", file="roles.csv", line=line, kind="users",
+                               record_id=usid, raw=_row_text(row))
                 continue
             org = row.get("orgSourcedId") or ""
             primary = org if primary_row(row) else u.get("_primary_org")

@@ -21,8 +21,8 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["is_header", "is_secret_column", "names_a_secret", "row_text", "rows_text",
-           "without_header_again", "without_secrets"]
+__all__ = ["SEPARATORS", "is_header", "is_secret_column", "names_a_secret", "row_text",
+           "rows_text", "separator_of", "without_header_again", "without_secrets"]
 
 
 def is_secret_column(name: str) -> bool:
@@ -86,7 +86,32 @@ def names_a_secret(data: bytes | str) -> bool:
     if isinstance(first, bytes):
         first = first.decode("utf-8", "replace")
     line = re.split(r"\r\n|\r|\n", first, maxsplit=1)[0]
-    return any(map(is_secret_column, line.lstrip("\ufeff").split(",")))
+    # (split at every separator a file may use: a name is a password's in any of them)
+    return any(map(is_secret_column, re.split(r"[,\t;|]", line.lstrip("\ufeff"))))
+
+
+#: The separators other than the comma that a file named ``.csv`` may use, as named in
+#: problems: a SIS's "export as text" (tab-delimited) or a spreadsheet saved in a locale
+#: whose list separator is the semicolon.
+SEPARATORS = {"\t": "tabs", ";": "semicolons", "|": "vertical bars"}
+
+
+def separator_of(line: str) -> str:
+    r"""The character that separates the column names of a header line: a comma, or, for
+    a line holding no comma that names at least two columns separated by tabs,
+    semicolons or vertical bars, the most frequent of those.
+
+    Examples
+    --------
+    >>> separator_of("sourcedId,role"), separator_of("Student_id\tLast_name")
+    (',', '\t')
+    >>> separator_of("sourcedId"), separator_of("a;b|c;d"), separator_of("a;")
+    (',', ';', ',')
+    """
+    if "," in line:
+        return ","
+    sep = max(SEPARATORS, key=line.count)
+    return sep if sum(1 for name in line.split(sep) if name.strip()) >= 2 else ","
 
 
 #: Characters of a file's first line looked at for its column names.

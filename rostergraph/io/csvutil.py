@@ -6,6 +6,9 @@ Every CSV file is read the same way:
   ``encoding`` problem naming the first bad line, and are replaced by U+FFFD.
 - CRLF or LF line ends, quoted commas, doubled quotes and newlines inside
   quoted fields (RFC 4180).
+- Cells separated by commas; a header that holds no comma but names its columns
+  separated by tabs, semicolons or vertical bars (a SIS's tab-delimited export named
+  ``.csv``) makes the file read with that separator, with an ``other`` problem.
 - The first row is the header; columns are matched by name, never position.
 - A row with more or fewer cells than the header, or with a quoting error,
   is a ``syntax`` problem with its file and 1-based line and is not loaded; the
@@ -60,9 +63,11 @@ from .csv_arrow import (
 )
 from .csv_arrow import trimmed as _trimmed
 from .csv_rowchecks import (
+    SEPARATORS,
     is_header,
     is_secret_column,
     names_a_secret,
+    separator_of,
     without_header_again,
     without_secrets,
 )
@@ -153,11 +158,12 @@ class _RowError(Exception):
         self.pos = pos
 
 
-def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
-    """One row of ``text`` from ``pos`` as ``csv.reader(strict=True)`` reads it, with no
-    field limit of the :mod:`csv` module: ``(cells, position after the row)``. Used for
-    a row the :mod:`csv` module refused for a field over its (process-wide) limit.
-    Raises ``_RowError`` for a quoting error or a field over ``limit``."""
+def _parse_row(text: str, pos: int, limit: int, sep: str = ",") -> tuple[list[str], int]:
+    """One row of ``text`` from ``pos`` as ``csv.reader(strict=True, delimiter=sep)``
+    reads it, with no field limit of the :mod:`csv` module: ``(cells, position after the
+    row)``. Used for a row the :mod:`csv` module refused for a field over its
+    (process-wide) limit. Raises ``_RowError`` for a quoting error or a field over
+    ``limit``."""
     cells: list[str] = []
     n = len(text)
     while True:
@@ -175,10 +181,10 @@ def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
                 pos = j + 1
                 break
             cell = "".join(parts)
-            if pos < n and text[pos] not in ",\r\n":
-                raise _RowError("',' expected after '\"'", pos)
+            if pos < n and text[pos] not in (sep, "\r", "\n"):
+                raise _RowError(f"{sep!r} expected after '\"'", pos)
         else:
-            stop = min((i for i in (text.find(",", pos), text.find("\n", pos),
+            stop = min((i for i in (text.find(sep, pos), text.find("\n", pos),
                                     text.find("\r", pos)) if i >= 0), default=n)
             cell, pos = text[pos:stop], stop
         if len(cell) > limit:
@@ -186,7 +192,7 @@ def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
         cells.append(cell)
         if pos >= n:
             return cells, pos
-        if text[pos] == ",":
+        if text[pos] == sep:
             pos += 1
             continue
         return cells, pos + (2 if text.startswith("\r\n", pos) else 1)
@@ -530,8 +536,13 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
                             columns=columns)
     del unmarked
     text = decode_csv(data, name, b, kind)
-    whole = _whole_file(text, limits)
-    rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits)
+    sep = separator_of(_BREAK.split(text[:1 << 16], 1)[0])
+    if sep != ",":  # (pyarrow's parse declined it: only commas are taken there)
+        b.problem("other", f"the header's names are separated by {SEPARATORS[sep]}, not "
+                  "commas: the file is read so (the format asks for commas)", file=name,
+                  line=1, kind=kind)
+    whole = _whole_file(text, limits, sep)
+    rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits, sep)
     try:
         first = next(rows)
     except StopIteration:
@@ -616,12 +627,14 @@ def _repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -
         seen.add(col)
 
 
-def _whole_file(text: str, limits: Limits) -> list[tuple[int, list[str]]] | None:
+def _whole_file(text: str, limits: Limits, sep: str = ",",
+                ) -> list[tuple[int, list[str]]] | None:
     """``(line, cells)`` of every non-blank row when the whole file parses in one C pass
     with every row on one line and no field over the limits, else ``None`` (then
-    :func:`_rows` reads it row by row, with its problems). The same rows as :func:`_rows`."""
+    :func:`_rows` reads it row by row, with its problems). The same rows as :func:`_rows`.
+    ``sep`` separates the cells (see :func:`read_table`)."""
     try:
-        rows = list(csv.reader(text_lines(text), strict=True))
+        rows = list(csv.reader(text_lines(text), strict=True, delimiter=sep))
     except csv.Error:
         return None
     n_lines = text.count("\n") + text.count("\r") - text.count("\r\n")
@@ -638,7 +651,7 @@ def _whole_file(text: str, limits: Limits) -> list[tuple[int, list[str]]] | None
 
 
 def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
-          limits: Limits) -> Iterator[tuple[int, list[str]]]:
+          limits: Limits, sep: str = ",") -> Iterator[tuple[int, list[str]]]:
     """``(first line, cells)`` of each row. The process-wide :func:`csv.field_size_limit`
     is read, never changed (other threads may be parsing): a row the :mod:`csv` module
     refuses for a long field is parsed again by :func:`_parse_row` under
@@ -652,7 +665,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
     # read, whose cells, the password's among them, cannot be told apart)
     secret = names_a_secret(text)
     src = io.StringIO(text, newline="")
-    reader = csv.reader(src, strict=True)
+    reader = csv.reader(src, strict=True, delimiter=sep)
     while True:
         try:
             row = next(reader)
@@ -670,7 +683,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             at = _line_start(text, at, prev + 1)
             start = at[1]
             try:
-                row, stop = _parse_row(text, start, limit)
+                row, stop = _parse_row(text, start, limit, sep)
                 problem = None
             except _RowError as err:
                 m = _BREAK.search(text, err.pos)
@@ -682,7 +695,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             at = (prev + 1, stop)
             base = prev
             src.seek(stop)
-            reader = csv.reader(src, strict=True)
+            reader = csv.reader(src, strict=True, delimiter=sep)
             if problem is not None:
                 b.problem("limit" if "field limit" in problem else "syntax",
                           f"unreadable CSV row: {problem}", file=name, line=first, kind=kind,

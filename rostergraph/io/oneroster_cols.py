@@ -12,8 +12,8 @@ from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "ORG_TYPES", "PREFIX",
            "PROFILES_KEY", "ROLES_KEY", "SPEC_COLUMNS", "USER_ID_COLUMN", "enrollment_order",
-           "is_true", "kept_enrollment_ids", "kept_role_row", "manifest_property", "org_type",
-           "spec_renames"]
+           "is_boolean", "is_true", "kept_enrollment_ids", "kept_role_row",
+           "manifest_property", "org_type", "primary_no_boolean", "spec_renames"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
 PREFIX = "oneroster."
@@ -36,6 +36,27 @@ ENROLLMENT_IDS_KEY = PREFIX + "enrollmentIds"
 def is_true(v: str | None) -> bool:
     """Whether a OneRoster boolean cell says true (``true``, ``1``, ``yes``, any case)."""
     return (v or "").strip().lower() in ("true", "1", "yes")
+
+
+def is_boolean(v: str | None) -> bool:
+    """Whether a OneRoster boolean cell is empty or says true or false (``true``/``false``,
+    ``1``/``0``, ``yes``/``no``, any case, spaces around it).
+
+    Examples
+    --------
+    >>> is_boolean(" FALSE"), is_boolean(""), is_boolean("Y")
+    (True, True, False)
+    """
+    return (v or "").strip().lower() in ("", "true", "false", "1", "0", "yes", "no")
+
+
+def primary_no_boolean(rows: int, line: int, values: list[str]) -> str:
+    """The message for ``rows`` rows of ``enrollments.csv``, the first at ``line``, whose
+    ``primary`` cell (``values``: the distinct ones, in file order) is no boolean."""
+    shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
+    return (f"{rows:,} row{'s' if rows != 1 else ''} of enrollments.csv (line {line}"
+            + (f" and {rows - 1:,} more" if rows > 1 else "") + f") hold a primary cell that "
+            f"is no boolean ({shown}): read as not primary (OneRoster writes true or false)")
 
 
 #: The column names of the 1EdTech OneRoster v1.1 and v1.2 CSV bindings (the files read).

@@ -140,3 +140,61 @@ def test_a_one_column_file_and_a_comma_file_with_tabs_in_cells_are_read_with_com
     r = rostergraph.load(folder)
     assert r.problems == []
     assert r.users["t1"].name.first == "Tea\tTime;x|y"
+
+
+def test_a_spreadsheets_separator_line_is_skipped_and_names_the_separator(
+        tmp_path: Path) -> None:
+    """Excel writes (and reads) a first line ``sep=,`` naming the separator. It is no row:
+    the header is on line 2. Before, that line was taken for the header, and every row
+    was a problem holding its text, password included."""
+    want = rostergraph.load(oneroster(tmp_path / "commas", ","))
+    folder = oneroster(tmp_path / "sep", ",")
+    (folder / "users.csv").write_text("sep=,\r\n" + text(USERS))
+    (folder / "enrollments.csv").write_text('"sep=;"\n' + text(ENROLLMENTS, ";"))
+    (folder / "classes.csv").write_text("SEP=\t\r\n" + text(CLASSES, "\t"))
+    r = rostergraph.load(folder)
+    assert records(r) == records(want)
+    assert sorted((p.code, p.file, p.line) for p in r.problems) == [
+        ("other", name, 1) for name in ("classes.csv", "enrollments.csv", "users.csv")]
+    assert all("sep=" in p.message.lower() for p in r.problems)
+    # rows are told at their own lines (the header is line 2)
+    users = text(USERS).splitlines(keepends=True)
+    users[2] = users[2].replace(",04,pw-student-1", "")
+    (folder / "users.csv").write_text("sep=,\r\n" + "".join(users))
+    r = rostergraph.load(folder)
+    assert [(p.code, p.line) for p in r.problems if p.file == "users.csv"] == [
+        ("other", 1), ("syntax", 4)]
+    assert set(r.users) == {"t1", "s2"}
+    assert no_password_in(r)
+
+
+def test_a_byte_order_mark_given_twice_is_read_as_one(tmp_path: Path) -> None:
+    """A tool that writes a byte-order mark before text that begins with one leaves two:
+    the header's first name is still the id column (every row was a ``no_id`` problem)."""
+    want = rostergraph.load(oneroster(tmp_path / "one", ","))
+    folder = oneroster(tmp_path / "two", ",")
+    for name in ("users.csv", "classes.csv"):
+        (folder / name).write_bytes(b"\xef\xbb\xbf\xef\xbb\xbf" + (folder / name).read_bytes())
+    r = rostergraph.load(folder)
+    assert r.problems == []
+    assert records(r) == records(want)
+
+
+def test_an_sftp_folder_whose_files_start_with_a_separator_line_is_detected(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "sftp"
+    folder.mkdir()
+    for name, head, row in (("schools.csv", "School_id;School_name", "sA;A"),
+                            ("students.csv", "School_id;Student_id;Last_name;First_name",
+                             "sA;s1;Dent;Stu"),
+                            ("teachers.csv", "School_id;Teacher_id;Last_name;First_name",
+                             "sA;t1;Cher;Tea"),
+                            ("sections.csv", "School_id;Section_id;Teacher_id;Name",
+                             "sA;c1;t1;Math"),
+                            ("enrollments.csv", "School_id;Section_id;Student_id",
+                             "sA;c1;s1")):
+        (folder / name).write_bytes(f"\ufeffsep=;\r\n{head}\r\n{row}\r\n".encode())
+    r = rostergraph.load(folder)
+    assert r.provenance.format == "clever-csv"
+    assert r.sections["c1"].students == ("s1",) and r.sections["c1"].teacher == "t1"
+    assert {(p.code, p.line) for p in r.problems} == {("other", 1)}

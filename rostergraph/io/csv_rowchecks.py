@@ -22,7 +22,8 @@ import orjson
 from ..roster import RosterBuilder, raw_text
 
 __all__ = ["SEPARATORS", "is_header", "is_secret_column", "names_a_secret", "row_text",
-           "rows_text", "separator_of", "without_header_again", "without_secrets"]
+           "rows_text", "separator_line", "separator_of", "without_header_again",
+           "without_secrets"]
 
 
 def is_secret_column(name: str) -> bool:
@@ -74,20 +75,45 @@ def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:
 
 
 def names_a_secret(data: bytes | str) -> bool:
-    """Whether the first line of a file (bytes or text) names a password column: the
-    column of a login credential, never kept (in any case, quoted or not).
+    """Whether the header of a file (bytes or text) names a password column: the
+    column of a login credential, never kept (in any case, quoted or not). The header is
+    the first line that is not blank (byte-order marks left out) and no spreadsheet's
+    separator line (:func:`separator_line`).
 
     Examples
     --------
     >>> names_a_secret(b"sourcedId,Password\\r\\nu1,x"), names_a_secret("id,name\\n")
     (True, False)
+    >>> names_a_secret("\\ufeff\\r\\nsep=;\\r\\nid;password\\n")
+    True
     """
     first = data[:_HEAD_SCAN]
     if isinstance(first, bytes):
         first = first.decode("utf-8", "replace")
-    line = re.split(r"\r\n|\r|\n", first, maxsplit=1)[0]
+    lines = [x for x in re.split(r"\r\n|\r|\n", first.lstrip("\ufeff"), maxsplit=3)
+             if x.strip()]
+    if lines and separator_line(lines[0]) is not None:
+        lines = lines[1:]
+    line = lines[0] if lines else ""
     # (split at every separator a file may use: a name is a password's in any of them)
     return any(map(is_secret_column, re.split(r"[,\t;|]", line.lstrip("\ufeff"))))
+
+
+def separator_line(line: str) -> str | None:
+    """The separator a spreadsheet's first line ``sep=;`` names (Excel writes and reads
+    one; it is no row), or ``None`` for any other line.
+
+    Examples
+    --------
+    >>> separator_line("sep=;"), separator_line('"SEP=,"'), separator_line("sep=,x")
+    (';', ',', None)
+    """
+    m = _SEP_LINE.fullmatch(line)
+    return m.group(1) or m.group(2) if m else None
+
+
+#: A spreadsheet's separator line (any case, quoted or not; the quote is no separator).
+_SEP_LINE = re.compile(r'[Ss][Ee][Pp]=([^"\r\n])|"[Ss][Ee][Pp]=([^"\r\n])"')
 
 
 #: The separators other than the comma that a file named ``.csv`` may use, as named in

@@ -67,6 +67,7 @@ from .csv_rowchecks import (
     is_header,
     is_secret_column,
     names_a_secret,
+    separator_line,
     separator_of,
     without_header_again,
     without_secrets,
@@ -81,6 +82,7 @@ Row = dict[str, str]
 
 
 _UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+_BOM = b"\xef\xbb\xbf"
 
 
 def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
@@ -99,8 +101,8 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     >>> decode_csv(b"id,name\\n1,Jos\\xe9\\n", "t.csv", b), b.problems[0].code
     ('id,name\\n1,José\\n', 'encoding')
     """
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
+    while data[:3] == _BOM:  # (a mark given twice, by a tool that wrote one before text
+        data = data[3:]     # beginning with one: read as one)
     if data[:2] in _UTF16:
         try:
             text = data[2:].decode(_UTF16[data[:2]])
@@ -525,7 +527,9 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     >>> t.clean, list(t.lines), t.cells
     (True, [2], [['1', 'Ann']])
     """
-    unmarked = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+    unmarked = data
+    while unmarked[:3] == _BOM:
+        unmarked = unmarked[3:]
     if data[:2] not in _UTF16:  # (pyarrow checks the cells are UTF-8: no decoded copy)
         got = _arrow_columns(unmarked, limits, coded)
         if got is not None:
@@ -535,12 +539,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
             return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
                             columns=columns)
     del unmarked
-    text = decode_csv(data, name, b, kind)
-    sep = separator_of(_BREAK.split(text[:1 << 16], 1)[0])
-    if sep != ",":  # (pyarrow's parse declined it: only commas are taken there)
-        b.problem("other", f"the header's names are separated by {SEPARATORS[sep]}, not "
-                  "commas: the file is read so (the format asks for commas)", file=name,
-                  line=1, kind=kind)
+    text, sep = _separator(decode_csv(data, name, b, kind), name, b, kind)
     whole = _whole_file(text, limits, sep)
     rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits, sep)
     try:
@@ -565,6 +564,35 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     # (the rows that are the header again told as the iteration reaches them, in line order)
     return CsvTable(header, without_header_again(rows, header, name, b, kind), None, None,
                     name, b, kind)
+
+
+def _separator(text: str, name: str, b: RosterBuilder, kind: str | None) -> tuple[str, str]:
+    """The text to parse and the character between its cells (pyarrow's parse declined
+    both cases below: it takes only commas):
+
+    - a first line ``sep=;`` (a spreadsheet's separator line, which Excel writes and reads)
+      is no row: it is left out, its line end kept so that every row keeps its line, and
+      its character separates the cells;
+    - a header that holds no comma but names its columns separated by tabs, semicolons or
+      vertical bars (:func:`~rostergraph.io.csv_rowchecks.separator_of`) is read so.
+
+    Either is an ``other`` problem on line 1 (the formats ask for commas and a header)."""
+    first = _BREAK.split(text[:1 << 16], 1)[0]
+    named = separator_line(first)
+    if named is not None:
+        b.problem("other", f"line 1 is a spreadsheet's separator line ({first!r}), no row: "
+                  "skipped; the header is line 2 and the cells are separated by "
+                  f"{_SEPARATOR_NAMES.get(named, repr(named))}", file=name, line=1, kind=kind)
+        return text[len(first):], named
+    sep = separator_of(first)
+    if sep != ",":
+        b.problem("other", f"the header's names are separated by {SEPARATORS[sep]}, not "
+                  "commas: the file is read so (the format asks for commas)", file=name,
+                  line=1, kind=kind)
+    return text, sep
+
+
+_SEPARATOR_NAMES = {",": "commas", **SEPARATORS}
 
 
 #: A folder's file this large or larger is parsed by pyarrow as it is read from disk

@@ -202,13 +202,13 @@ class _Reader:
                  rows: Iterator[tuple[int, dict[str, str]]]
                  ) -> Iterator[tuple[int, dict[str, str]]]:
         """The rows with the spec's column names (the reader's rule, told the same way)."""
+        from rostergraph.io.oneroster_cols import rename_message
         from rostergraph.io.oneroster_cols import spec_renames as _spec_renames
 
-        renames = _spec_renames(header)
+        renames = _spec_renames(header, name)
         for got, want in renames.items():
-            self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "
-                           "are matched ignoring case and surrounding spaces)", file=name,
-                           line=1, kind=kind, field=want)
+            self.b.problem("other", rename_message(got, want), file=name, line=1, kind=kind,
+                           field=want)
         if not renames:
             return rows
         return ((line, {renames.get(k, k): v for k, v in row.items()}) for line, row in rows)

@@ -132,6 +132,13 @@ def _line_start(text: str, at: tuple[int, int], line: int) -> tuple[int, int]:
     return cur, off
 
 
+def _swallowed(first: int, last: int) -> str:
+    """What a problem about an unreadable row adds when the row ran over several lines (a
+    quote left open reads the lines after it as the same row, none of which loads)."""
+    return (f"; lines {first} to {last} were read as this one row (a quoted cell runs over "
+            "them) and none of them loaded" if last > first else "")
+
+
 class _Lines:
     """Lazy access to source lines for the raw text of bad rows."""
 
@@ -226,8 +233,9 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             end = base + reader.line_num
             msg = str(exc)
             if "field limit" not in msg:
-                b.problem("syntax", f"unreadable CSV row: {msg}", file=name, line=prev + 1,
-                          kind=kind, raw=None if secret else raw_text(lines.get(prev + 1, end)))
+                b.problem("syntax", f"unreadable CSV row: {msg}{_swallowed(prev + 1, end)}",
+                          file=name, line=prev + 1, kind=kind,
+                          raw=None if secret else raw_text(lines.get(prev + 1, end)))
                 prev = end
                 continue
             # a field over the csv module's own limit: this row again, without it
@@ -249,7 +257,8 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             reader = csv.reader(src, strict=True)
             if problem is not None:
                 b.problem("limit" if "field limit" in problem else "syntax",
-                          f"unreadable CSV row: {problem}", file=name, line=first, kind=kind,
+                          f"unreadable CSV row: {problem}{_swallowed(first, prev)}", file=name,
+                          line=first, kind=kind,
                           raw=None if secret else raw_text(text[start:stop]))
                 continue
             yield first, row

@@ -22,8 +22,8 @@ import orjson
 from ..roster import RosterBuilder, raw_text
 
 __all__ = ["SEPARATORS", "is_header", "is_secret_column", "names_a_secret", "row_text",
-           "rows_text", "separator_line", "separator_of", "without_header_again",
-           "without_secrets"]
+           "rows_text", "separator_line", "separator_of", "tell_bad_lines",
+           "without_header_again", "without_secrets"]
 
 
 def is_secret_column(name: str) -> bool:
@@ -142,6 +142,49 @@ def separator_of(line: str) -> str:
 
 #: Characters of a file's first line looked at for its column names.
 _HEAD_SCAN = 1 << 16
+
+
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def tell_bad_lines(data: bytes, name: str, b: RosterBuilder, kind: str | None,
+                   first: int) -> None:
+    """An ``encoding`` problem for each line of ``data`` holding bytes that are not UTF-8
+    (``first``: the offset of the first such byte), its raw text the line's bytes (none in
+    a file with a password column): each record whose text the decoding changes is named.
+    Lines end at CR, LF or CRLF, as the rows' lines (a UTF-8 character holds no CR or LF
+    byte, so the lines of the bytes are the lines of the text); only lines holding a byte
+    that is not ASCII are looked at.
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> tell_bad_lines(b"id,n\\r\\n1,Jos\\xe9\\n2,Z\\xc3\\xab\\r3,\\xff\\n", "t.csv", b, None, 11)
+    >>> [(p.line, p.raw) for p in b.problems]
+    [(2, '1,Jos\\\\xe9'), (4, '3,\\\\xff')]
+    """
+    secret = names_a_secret(data)
+    told = False
+    line, at = 1, 0  # the line that starts at offset ``at``
+    found = _NOT_ASCII.search(data, first)
+    while found is not None:
+        pos = found.start()
+        start = max(data.rfind(b"\n", at, pos), data.rfind(b"\r", at, pos)) + 1
+        line += (data.count(b"\n", at, start) + data.count(b"\r", at, start)
+                 - data.count(b"\r\n", at, start))
+        ends = [i for i in (data.find(b"\r", pos), data.find(b"\n", pos)) if i >= 0]
+        end = min(ends) if ends else len(data)
+        got = data[start:end]
+        try:
+            got.decode("utf-8")
+        except UnicodeDecodeError:
+            b.problem("encoding", "bytes that are not UTF-8 " + (
+                "on this line too" if told else f"(first at byte {first})")
+                + "; replaced by U+FFFD", file=name, line=line, kind=kind,
+                raw=None if secret else raw_text(got))
+            told = True
+        at = start
+        found = _NOT_ASCII.search(data, end)
 
 
 def is_header(row: list[str], header: list[str]) -> bool:

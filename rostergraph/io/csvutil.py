@@ -69,6 +69,7 @@ from .csv_rowchecks import (
     names_a_secret,
     separator_line,
     separator_of,
+    tell_bad_lines,
     without_header_again,
     without_secrets,
 )
@@ -131,8 +132,7 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
                           "and no UTF-8 character: read as Windows-1252", file=name,
                           line=line, kind=kind, raw=raw)
                 return legacy
-        b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
-                  "replaced by U+FFFD", file=name, line=line, kind=kind, raw=raw)
+        tell_bad_lines(data, name, b, kind, exc.start)
         return text
 
 

@@ -27,7 +27,7 @@ Row = dict[str, str]
 
 def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
     """Bytes → text: strip a UTF-8 BOM; non-UTF-8 bytes become an ``encoding`` problem."""
-    if data[:3] == b"\xef\xbb\xbf":
+    while data[:3] == b"\xef\xbb\xbf":  # (as the package reader: a mark given twice too)
         data = data[3:]
     codec = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}.get(data[:2])
     if codec is not None:
@@ -55,8 +55,17 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
                 return text
             except UnicodeDecodeError:
                 pass
-        b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
-                  "replaced by U+FFFD", file=name, line=line, kind=kind, raw=raw)
+        # (as the package reader: each line holding such bytes, its bytes the raw text)
+        secret, n = names_a_secret(data), 0
+        for k, got in enumerate(re.findall(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+", data), 1):
+            try:
+                got.decode("utf-8")
+            except UnicodeDecodeError:
+                b.problem("encoding", "bytes that are not UTF-8 " + (
+                    "on this line too" if n else f"(first at byte {exc.start})")
+                    + "; replaced by U+FFFD", file=name, line=k, kind=kind,
+                    raw=None if secret else raw_text(got.rstrip(b"\r\n")))
+                n += 1
         return data.decode("utf-8", errors="replace")
 
 

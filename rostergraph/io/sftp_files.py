@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +84,14 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                 wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
                                       "schools.csv") if n in names]
                 for n in wanted:  # (the first with a header decides)
-                    with zf.open(names[n]) as fh:
-                        first[n] = fh.read(65536)
+                    try:
+                        with zf.open(names[n]) as fh:
+                            first[n] = fh.read(65536)
+                    except (RuntimeError, NotImplementedError, zlib.error, EOFError):
+                        # password-protected, compressed by a method zipfile lacks
+                        # (Deflate64) or damaged: Clever's file names say what it is, and
+                        # the reader raises a FormatError naming the member
+                        return True
 
             def head(name: str) -> bytes:
                 return first.get(name, b"")

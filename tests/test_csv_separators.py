@@ -198,3 +198,14 @@ def test_an_sftp_folder_whose_files_start_with_a_separator_line_is_detected(
     assert r.provenance.format == "clever-csv"
     assert r.sections["c1"].students == ("s1",) and r.sections["c1"].teacher == "t1"
     assert {(p.code, p.line) for p in r.problems} == {("other", 1)}
+
+
+def test_excels_unicode_text_is_read_as_utf16_with_tabs(tmp_path: Path) -> None:
+    """Excel's "Unicode Text" is UTF-16 with tabs between cells: both said, rows read."""
+    want = rostergraph.load(oneroster(tmp_path / "commas", ","))
+    folder = oneroster(tmp_path / "unicode", ",")
+    (folder / "users.csv").write_bytes(b"\xff\xfe" + text(USERS, "\t").encode("utf-16-le"))
+    r = rostergraph.load(folder)
+    assert records(r) == records(want)
+    assert [(p.code, p.file, p.line) for p in r.problems] == [("other", "users.csv", 1)] * 2
+    assert no_password_in(r)

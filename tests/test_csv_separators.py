@@ -209,3 +209,17 @@ def test_excels_unicode_text_is_read_as_utf16_with_tabs(tmp_path: Path) -> None:
     assert records(r) == records(want)
     assert [(p.code, p.file, p.line) for p in r.problems] == [("other", "users.csv", 1)] * 2
     assert no_password_in(r)
+
+
+def test_the_parse_of_large_files_as_read_declines_other_separators(tmp_path: Path) -> None:
+    """A folder's file of 128 MiB or more is parsed by pyarrow as it is read from disk; it
+    takes only commas, so it declines these files (the csv module then reads them)."""
+    from rostergraph.io.csv_arrow import arrow_columns_from_file
+    from rostergraph.io.limits import DEFAULT_LIMITS
+
+    for name, data in (("tabs.csv", b"id\tname\r\n1\tAnn\r\n"),
+                       ("sep.csv", b"sep=,\r\nid,name\r\n1,Ann\r\n"),
+                       ("commas.csv", b"id,name\r\n1,Ann\r\n")):
+        (tmp_path / name).write_bytes(data)
+        got = arrow_columns_from_file(tmp_path / name, DEFAULT_LIMITS)
+        assert (got is None) == (name != "commas.csv"), name

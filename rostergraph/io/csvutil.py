@@ -3,12 +3,14 @@
 Every CSV file is read the same way:
 
 - UTF-8 with or without a byte-order mark; bytes that are not UTF-8 become an
-  ``encoding`` problem naming the first bad line, and are replaced by U+FFFD.
+  ``encoding`` problem for each line holding them, and are replaced by U+FFFD (a file
+  with no UTF-8 character at all is read as Windows-1252, with one problem).
 - CRLF or LF line ends, quoted commas, doubled quotes and newlines inside
   quoted fields (RFC 4180).
 - Cells separated by commas; a header that holds no comma but names its columns
   separated by tabs, semicolons or vertical bars (a SIS's tab-delimited export named
-  ``.csv``) makes the file read with that separator, with an ``other`` problem.
+  ``.csv``) makes the file read with that separator, with an ``other`` problem; so does
+  a first line ``sep=;`` (a spreadsheet's separator line, no row).
 - The first row is the header; columns are matched by name, never position.
 - A row with more or fewer cells than the header, or with a quoting error,
   is a ``syntax`` problem with its file and 1-based line and is not loaded; the
@@ -103,7 +105,7 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     ('id,name\\n1,José\\n', 'encoding')
     """
     while data[:3] == _BOM:  # (a mark given twice, by a tool that wrote one before text
-        data = data[3:]     # beginning with one: read as one)
+        data = data[3:]  # that began with one, is read as one)
     if data[:2] in _UTF16:
         try:
             text = data[2:].decode(_UTF16[data[:2]])

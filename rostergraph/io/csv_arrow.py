@@ -44,6 +44,7 @@ import numpy as np
 
 from ..idkeys import count_byte
 from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scalar
+from .csv_rowchecks import separator_line, separator_of
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
 __all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "cells_at",
@@ -445,7 +446,12 @@ def _quoted_rows_agree(data: bytes, table: Any,
 
 
 def _header(first: str) -> list[str] | None:
-    """The header line's names (read by the :mod:`csv` module when it holds a quote)."""
+    """The header line's names (read by the :mod:`csv` module when it holds a quote);
+    ``None`` for a header whose names are separated by another character than commas
+    (:func:`~rostergraph.io.csv_rowchecks.separator_of`), or a spreadsheet's separator
+    line before the header (``sep=;``): the :mod:`csv` module reads those."""
+    if separator_of(first) != "," or separator_line(first) is not None:
+        return None
     if '"' not in first:
         return first.split(",")
     try:
@@ -697,10 +703,10 @@ def arrow_columns_from_file(path: Any, limits: Limits,
     if not ends or start[:3] == b"\xef\xbb\xbf" or b'"' in start[:min(ends)]:
         return None
     try:
-        header = start[:min(ends)].decode("utf-8").split(",")
+        header = _header(start[:min(ends)].decode("utf-8"))
     except UnicodeDecodeError:
         return None
-    if trimmed(header) != header:
+    if header is None or trimmed(header) != header:
         return None
     head = start[:min(ends) + 1]
     with open(path, "rb") as f:  # (buffered: a read gives what is asked for, to the end)

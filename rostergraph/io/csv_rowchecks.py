@@ -21,7 +21,8 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["is_header", "is_secret_column", "names_a_secret", "row_text", "rows_text",
+__all__ = ["SEPARATORS", "is_header", "is_secret_column", "names_a_secret", "row_text",
+           "rows_text", "separator_line", "separator_of", "tell_bad_lines",
            "without_header_again", "without_secrets"]
 
 
@@ -74,23 +75,116 @@ def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:
 
 
 def names_a_secret(data: bytes | str) -> bool:
-    """Whether the first line of a file (bytes or text) names a password column: the
-    column of a login credential, never kept (in any case, quoted or not).
+    """Whether the header of a file (bytes or text) names a password column: the
+    column of a login credential, never kept (in any case, quoted or not). The header is
+    the first line that is not blank (byte-order marks left out) and no spreadsheet's
+    separator line (:func:`separator_line`).
 
     Examples
     --------
     >>> names_a_secret(b"sourcedId,Password\\r\\nu1,x"), names_a_secret("id,name\\n")
     (True, False)
+    >>> names_a_secret("\\ufeff\\r\\nsep=;\\r\\nid;password\\n")
+    True
     """
     first = data[:_HEAD_SCAN]
     if isinstance(first, bytes):
         first = first.decode("utf-8", "replace")
-    line = re.split(r"\r\n|\r|\n", first, maxsplit=1)[0]
-    return any(map(is_secret_column, line.lstrip("\ufeff").split(",")))
+    lines = [x for x in re.split(r"\r\n|\r|\n", first.lstrip("\ufeff"), maxsplit=3)
+             if x.strip()]
+    if lines and separator_line(lines[0]) is not None:
+        lines = lines[1:]
+    line = lines[0] if lines else ""
+    # (split at every separator a file may use: a name is a password's in any of them)
+    return any(map(is_secret_column, re.split(r"[,\t;|]", line.lstrip("\ufeff"))))
+
+
+def separator_line(line: str) -> str | None:
+    """The separator a spreadsheet's first line ``sep=;`` names (Excel writes and reads
+    one; it is no row), or ``None`` for any other line.
+
+    Examples
+    --------
+    >>> separator_line("sep=;"), separator_line('"SEP=,"'), separator_line("sep=,x")
+    (';', ',', None)
+    """
+    m = _SEP_LINE.fullmatch(line)
+    return m.group(1) or m.group(2) if m else None
+
+
+#: A spreadsheet's separator line (any case, quoted or not; the quote is no separator).
+_SEP_LINE = re.compile(r'[Ss][Ee][Pp]=([^"\r\n])|"[Ss][Ee][Pp]=([^"\r\n])"')
+
+
+#: The separators other than the comma that a file named ``.csv`` may use, as named in
+#: problems: a SIS's "export as text" (tab-delimited) or a spreadsheet saved in a locale
+#: whose list separator is the semicolon.
+SEPARATORS = {"\t": "tabs", ";": "semicolons", "|": "vertical bars"}
+
+
+def separator_of(line: str) -> str:
+    r"""The character that separates the column names of a header line: a comma, or, for
+    a line holding no comma that names at least two columns separated by tabs,
+    semicolons or vertical bars, the most frequent of those.
+
+    Examples
+    --------
+    >>> separator_of("sourcedId,role"), separator_of("Student_id\tLast_name")
+    (',', '\t')
+    >>> separator_of("sourcedId"), separator_of("a;b|c;d"), separator_of("a;")
+    (',', ';', ',')
+    """
+    if "," in line:
+        return ","
+    sep = max(SEPARATORS, key=line.count)
+    return sep if sum(1 for name in line.split(sep) if name.strip()) >= 2 else ","
 
 
 #: Characters of a file's first line looked at for its column names.
 _HEAD_SCAN = 1 << 16
+
+
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def tell_bad_lines(data: bytes, name: str, b: RosterBuilder, kind: str | None,
+                   first: int) -> None:
+    """An ``encoding`` problem for each line of ``data`` holding bytes that are not UTF-8
+    (``first``: the offset of the first such byte), its raw text the line's bytes (none in
+    a file with a password column): each record whose text the decoding changes is named.
+    Lines end at CR, LF or CRLF, as the rows' lines (a UTF-8 character holds no CR or LF
+    byte, so the lines of the bytes are the lines of the text); only lines holding a byte
+    that is not ASCII are looked at.
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> tell_bad_lines(b"id,n\\r\\n1,Jos\\xe9\\n2,Z\\xc3\\xab\\r3,\\xff\\n", "t.csv", b, None, 11)
+    >>> [(p.line, p.raw) for p in b.problems]
+    [(2, '1,Jos\\\\xe9'), (4, '3,\\\\xff')]
+    """
+    secret = names_a_secret(data)
+    told = False
+    line, at = 1, 0  # the line that starts at offset ``at``
+    found = _NOT_ASCII.search(data, first)
+    while found is not None:
+        pos = found.start()
+        start = max(data.rfind(b"\n", at, pos), data.rfind(b"\r", at, pos)) + 1
+        line += (data.count(b"\n", at, start) + data.count(b"\r", at, start)
+                 - data.count(b"\r\n", at, start))
+        ends = [i for i in (data.find(b"\r", pos), data.find(b"\n", pos)) if i >= 0]
+        end = min(ends) if ends else len(data)
+        got = data[start:end]
+        try:
+            got.decode("utf-8")
+        except UnicodeDecodeError:
+            b.problem("encoding", "bytes that are not UTF-8 " + (
+                "on this line too" if told else f"(first at byte {first})")
+                + "; replaced by U+FFFD", file=name, line=line, kind=kind,
+                raw=None if secret else raw_text(got))
+            told = True
+        at = start
+        found = _NOT_ASCII.search(data, end)
 
 
 def is_header(row: list[str], header: list[str]) -> bool:

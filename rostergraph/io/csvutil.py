@@ -3,9 +3,14 @@
 Every CSV file is read the same way:
 
 - UTF-8 with or without a byte-order mark; bytes that are not UTF-8 become an
-  ``encoding`` problem naming the first bad line, and are replaced by U+FFFD.
+  ``encoding`` problem for each line holding them, and are replaced by U+FFFD (a file
+  with no UTF-8 character at all is read as Windows-1252, with one problem).
 - CRLF or LF line ends, quoted commas, doubled quotes and newlines inside
   quoted fields (RFC 4180).
+- Cells separated by commas; a header that holds no comma but names its columns
+  separated by tabs, semicolons or vertical bars (a SIS's tab-delimited export named
+  ``.csv``) makes the file read with that separator, with an ``other`` problem; so does
+  a first line ``sep=;`` (a spreadsheet's separator line, no row).
 - The first row is the header; columns are matched by name, never position.
 - A row with more or fewer cells than the header, or with a quoting error,
   is a ``syntax`` problem with its file and 1-based line and is not loaded; the
@@ -60,9 +65,13 @@ from .csv_arrow import (
 )
 from .csv_arrow import trimmed as _trimmed
 from .csv_rowchecks import (
+    SEPARATORS,
     is_header,
     is_secret_column,
     names_a_secret,
+    separator_line,
+    separator_of,
+    tell_bad_lines,
     without_header_again,
     without_secrets,
 )
@@ -76,6 +85,7 @@ Row = dict[str, str]
 
 
 _UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+_BOM = b"\xef\xbb\xbf"
 
 
 def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
@@ -94,8 +104,8 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     >>> decode_csv(b"id,name\\n1,Jos\\xe9\\n", "t.csv", b), b.problems[0].code
     ('id,name\\n1,José\\n', 'encoding')
     """
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
+    while data[:3] == _BOM:  # (a mark given twice, by a tool that wrote one before text
+        data = data[3:]  # that began with one, is read as one)
     if data[:2] in _UTF16:
         try:
             text = data[2:].decode(_UTF16[data[:2]])
@@ -124,8 +134,7 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
                           "and no UTF-8 character: read as Windows-1252", file=name,
                           line=line, kind=kind, raw=raw)
                 return legacy
-        b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
-                  "replaced by U+FFFD", file=name, line=line, kind=kind, raw=raw)
+        tell_bad_lines(data, name, b, kind, exc.start)
         return text
 
 
@@ -153,11 +162,12 @@ class _RowError(Exception):
         self.pos = pos
 
 
-def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
-    """One row of ``text`` from ``pos`` as ``csv.reader(strict=True)`` reads it, with no
-    field limit of the :mod:`csv` module: ``(cells, position after the row)``. Used for
-    a row the :mod:`csv` module refused for a field over its (process-wide) limit.
-    Raises ``_RowError`` for a quoting error or a field over ``limit``."""
+def _parse_row(text: str, pos: int, limit: int, sep: str = ",") -> tuple[list[str], int]:
+    """One row of ``text`` from ``pos`` as ``csv.reader(strict=True, delimiter=sep)``
+    reads it, with no field limit of the :mod:`csv` module: ``(cells, position after the
+    row)``. Used for a row the :mod:`csv` module refused for a field over its
+    (process-wide) limit. Raises ``_RowError`` for a quoting error or a field over
+    ``limit``."""
     cells: list[str] = []
     n = len(text)
     while True:
@@ -175,10 +185,10 @@ def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
                 pos = j + 1
                 break
             cell = "".join(parts)
-            if pos < n and text[pos] not in ",\r\n":
-                raise _RowError("',' expected after '\"'", pos)
+            if pos < n and text[pos] not in (sep, "\r", "\n"):
+                raise _RowError(f"{sep!r} expected after '\"'", pos)
         else:
-            stop = min((i for i in (text.find(",", pos), text.find("\n", pos),
+            stop = min((i for i in (text.find(sep, pos), text.find("\n", pos),
                                     text.find("\r", pos)) if i >= 0), default=n)
             cell, pos = text[pos:stop], stop
         if len(cell) > limit:
@@ -186,7 +196,7 @@ def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
         cells.append(cell)
         if pos >= n:
             return cells, pos
-        if text[pos] == ",":
+        if text[pos] == sep:
             pos += 1
             continue
         return cells, pos + (2 if text.startswith("\r\n", pos) else 1)
@@ -201,6 +211,13 @@ def _line_start(text: str, at: tuple[int, int], line: int) -> tuple[int, int]:
             return line, len(text)
         cur, off = cur + 1, m.end()
     return cur, off
+
+
+def _swallowed(first: int, last: int) -> str:
+    """What a problem about an unreadable row adds when the row ran over several lines (a
+    quote left open reads the lines after it as the same row, none of which loads)."""
+    return (f"; lines {first} to {last} were read as this one row (a quoted cell runs over "
+            "them) and none of them loaded" if last > first else "")
 
 
 class _Lines:
@@ -519,7 +536,9 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     >>> t.clean, list(t.lines), t.cells
     (True, [2], [['1', 'Ann']])
     """
-    unmarked = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
+    unmarked = data
+    while unmarked[:3] == _BOM:
+        unmarked = unmarked[3:]
     if data[:2] not in _UTF16:  # (pyarrow checks the cells are UTF-8: no decoded copy)
         got = _arrow_columns(unmarked, limits, coded)
         if got is not None:
@@ -529,9 +548,9 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
             return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
                             columns=columns)
     del unmarked
-    text = decode_csv(data, name, b, kind)
-    whole = _whole_file(text, limits)
-    rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits)
+    text, sep = _separator(decode_csv(data, name, b, kind), name, b, kind)
+    whole = _whole_file(text, limits, sep)
+    rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits, sep)
     try:
         first = next(rows)
     except StopIteration:
@@ -554,6 +573,35 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     # (the rows that are the header again told as the iteration reaches them, in line order)
     return CsvTable(header, without_header_again(rows, header, name, b, kind), None, None,
                     name, b, kind)
+
+
+def _separator(text: str, name: str, b: RosterBuilder, kind: str | None) -> tuple[str, str]:
+    """The text to parse and the character between its cells (pyarrow's parse declined
+    both cases below: it takes only commas):
+
+    - a first line ``sep=;`` (a spreadsheet's separator line, which Excel writes and reads)
+      is no row: it is left out, its line end kept so that every row keeps its line, and
+      its character separates the cells;
+    - a header that holds no comma but names its columns separated by tabs, semicolons or
+      vertical bars (:func:`~rostergraph.io.csv_rowchecks.separator_of`) is read so.
+
+    Either is an ``other`` problem on line 1 (the formats ask for commas and a header)."""
+    first = _BREAK.split(text[:1 << 16], 1)[0]
+    named = separator_line(first)
+    if named is not None:
+        b.problem("other", f"line 1 is a spreadsheet's separator line ({first!r}), no row: "
+                  "skipped; the header is line 2 and the cells are separated by "
+                  f"{_SEPARATOR_NAMES.get(named, repr(named))}", file=name, line=1, kind=kind)
+        return text[len(first):], named
+    sep = separator_of(first)
+    if sep != ",":
+        b.problem("other", f"the header's names are separated by {SEPARATORS[sep]}, not "
+                  "commas: the file is read so (the format asks for commas)", file=name,
+                  line=1, kind=kind)
+    return text, sep
+
+
+_SEPARATOR_NAMES = {",": "commas", **SEPARATORS}
 
 
 #: A folder's file this large or larger is parsed by pyarrow as it is read from disk
@@ -616,12 +664,14 @@ def _repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -
         seen.add(col)
 
 
-def _whole_file(text: str, limits: Limits) -> list[tuple[int, list[str]]] | None:
+def _whole_file(text: str, limits: Limits, sep: str = ",",
+                ) -> list[tuple[int, list[str]]] | None:
     """``(line, cells)`` of every non-blank row when the whole file parses in one C pass
     with every row on one line and no field over the limits, else ``None`` (then
-    :func:`_rows` reads it row by row, with its problems). The same rows as :func:`_rows`."""
+    :func:`_rows` reads it row by row, with its problems). The same rows as :func:`_rows`.
+    ``sep`` separates the cells (see :func:`read_table`)."""
     try:
-        rows = list(csv.reader(text_lines(text), strict=True))
+        rows = list(csv.reader(text_lines(text), strict=True, delimiter=sep))
     except csv.Error:
         return None
     n_lines = text.count("\n") + text.count("\r") - text.count("\r\n")
@@ -638,7 +688,7 @@ def _whole_file(text: str, limits: Limits) -> list[tuple[int, list[str]]] | None
 
 
 def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
-          limits: Limits) -> Iterator[tuple[int, list[str]]]:
+          limits: Limits, sep: str = ",") -> Iterator[tuple[int, list[str]]]:
     """``(first line, cells)`` of each row. The process-wide :func:`csv.field_size_limit`
     is read, never changed (other threads may be parsing): a row the :mod:`csv` module
     refuses for a long field is parsed again by :func:`_parse_row` under
@@ -652,7 +702,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
     # read, whose cells, the password's among them, cannot be told apart)
     secret = names_a_secret(text)
     src = io.StringIO(text, newline="")
-    reader = csv.reader(src, strict=True)
+    reader = csv.reader(src, strict=True, delimiter=sep)
     while True:
         try:
             row = next(reader)
@@ -662,15 +712,16 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             end = base + reader.line_num
             msg = str(exc)
             if "field limit" not in msg:
-                b.problem("syntax", f"unreadable CSV row: {msg}", file=name, line=prev + 1,
-                          kind=kind, raw=None if secret else raw_text(lines.get(prev + 1, end)))
+                b.problem("syntax", f"unreadable CSV row: {msg}{_swallowed(prev + 1, end)}",
+                          file=name, line=prev + 1, kind=kind,
+                          raw=None if secret else raw_text(lines.get(prev + 1, end)))
                 prev = end
                 continue
             # a field over the csv module's own limit: this row again, without it
             at = _line_start(text, at, prev + 1)
             start = at[1]
             try:
-                row, stop = _parse_row(text, start, limit)
+                row, stop = _parse_row(text, start, limit, sep)
                 problem = None
             except _RowError as err:
                 m = _BREAK.search(text, err.pos)
@@ -682,10 +733,11 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             at = (prev + 1, stop)
             base = prev
             src.seek(stop)
-            reader = csv.reader(src, strict=True)
+            reader = csv.reader(src, strict=True, delimiter=sep)
             if problem is not None:
                 b.problem("limit" if "field limit" in problem else "syntax",
-                          f"unreadable CSV row: {problem}", file=name, line=first, kind=kind,
+                          f"unreadable CSV row: {problem}{_swallowed(first, prev)}", file=name,
+                          line=first, kind=kind,
                           raw=None if secret else raw_text(text[start:stop]))
                 continue
             yield first, row

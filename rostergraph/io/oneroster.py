@@ -59,6 +59,7 @@ from .oneroster_cols import (
     enrollment_order,
     kept_enrollment_ids,
     manifest_property,
+    rename_message,
     spec_renames,
 )
 from .oneroster_delta import apply_delta
@@ -195,11 +196,10 @@ class _Reader:
         t = bundle_table(self.bundle, name, self.b, kind=kind, limits=self.limits,
                          coded=coded, first=self._absent_check(name, kind)
                          if name in self.absent_but_present else None)
-        renames = spec_renames(t.header)
+        renames = spec_renames(t.header, name)
         for got, want in renames.items():
-            self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "
-                           "are matched ignoring case and surrounding spaces)", file=name,
-                           line=1, kind=kind, field=want)
+            self.b.problem("other", rename_message(got, want), file=name, line=1, kind=kind,
+                           field=want)
         if renames:
             t.rename([renames.get(h, h) for h in t.header])
         return t

@@ -10,9 +10,10 @@ from typing import Any
 from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
-__all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "ORG_TYPES", "PREFIX",
-           "PROFILES_KEY", "ROLES_KEY", "SPEC_COLUMNS", "USER_ID_COLUMN", "enrollment_order",
-           "is_true", "kept_enrollment_ids", "kept_role_row", "manifest_property", "org_type",
+__all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "OLD_COLUMNS",
+           "ORG_TYPES", "PREFIX", "PROFILES_KEY", "ROLES_KEY", "SPEC_COLUMNS", "USER_ID_COLUMN",
+           "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids", "kept_role_row",
+           "manifest_property", "org_type", "primary_no_boolean", "rename_message",
            "spec_renames"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
@@ -36,6 +37,27 @@ ENROLLMENT_IDS_KEY = PREFIX + "enrollmentIds"
 def is_true(v: str | None) -> bool:
     """Whether a OneRoster boolean cell says true (``true``, ``1``, ``yes``, any case)."""
     return (v or "").strip().lower() in ("true", "1", "yes")
+
+
+def is_boolean(v: str | None) -> bool:
+    """Whether a OneRoster boolean cell is empty or says true or false (``true``/``false``,
+    ``1``/``0``, ``yes``/``no``, any case, spaces around it).
+
+    Examples
+    --------
+    >>> is_boolean(" FALSE"), is_boolean(""), is_boolean("Y")
+    (True, True, False)
+    """
+    return (v or "").strip().lower() in ("", "true", "false", "1", "0", "yes", "no")
+
+
+def primary_no_boolean(rows: int, line: int, values: list[str]) -> str:
+    """The message for ``rows`` rows of ``enrollments.csv``, the first at ``line``, whose
+    ``primary`` cell (``values``: the distinct ones, in file order) is no boolean."""
+    shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
+    return (f"{rows:,} row{'s' if rows != 1 else ''} of enrollments.csv (line {line}"
+            + (f" and {rows - 1:,} more" if rows > 1 else "") + f") hold a primary cell that "
+            f"is no boolean ({shown}): read as not primary (OneRoster writes true or false)")
 
 
 #: The column names of the 1EdTech OneRoster v1.1 and v1.2 CSV bindings (the files read).
@@ -86,19 +108,47 @@ def org_type(value: str | None) -> str:
 _OWN_COLUMNS = {c.lower(): c for c in (CARRY_COLUMN, USER_ID_COLUMN)}
 
 
-def spec_renames(header: list[str]) -> dict[str, str]:
+#: OneRoster 1.0's names of columns 1.1 renamed, by file (an export that kept them under a
+#: 1.1 manifest): lowercase 1.0 name → the 1.1 column. (1.0's ``userSourcedId`` and
+#: ``birthdate`` of demographics.csv are read as they are.)
+OLD_COLUMNS = {
+    "users.csv": {"agents": "agentSourcedIds", "userid": "userIds", "grade": "grades"},
+    "classes.csv": {"grade": "grades", "termsourcedid": "termSourcedIds"},
+    "courses.csv": {"grade": "grades", "schoolyearid": "schoolYearSourcedId"},
+}
+
+
+def spec_renames(header: list[str], name: str | None = None) -> dict[str, str]:
     """Header names that are a OneRoster column's (or one of rostergraph's extension
-    columns) in another case or with spaces around (``" SourcedID"``) → the spec's
-    spelling; none that would repeat a column."""
+    columns) in another case or with spaces around (``" SourcedID"``), or, in file
+    ``name``, OneRoster 1.0's name of the column (:data:`OLD_COLUMNS`) → the spec's
+    spelling; none that would repeat a column.
+
+    Examples
+    --------
+    >>> spec_renames([" SourcedId", "agents", "grades"], "users.csv")
+    {' SourcedId': 'sourcedId', 'agents': 'agentSourcedIds'}
+    """
     out: dict[str, str] = {}
     taken = set(header)
+    old = OLD_COLUMNS.get(name or "", {})
     for h in header:
         key = h.strip().lower()
-        want = SPEC_COLUMNS.get(key) or _OWN_COLUMNS.get(key)
+        want = SPEC_COLUMNS.get(key) or _OWN_COLUMNS.get(key) or old.get(key)
         if want is not None and want != h and want not in taken:
             out[h] = want
             taken.add(want)
     return out
+
+
+def rename_message(got: str, want: str) -> str:
+    """The problem's message for header name ``got`` read as column ``want``
+    (:func:`spec_renames`)."""
+    if got.strip().lower() == want.lower():
+        return (f"column {got!r} read as {want!r} (OneRoster column names are matched "
+                "ignoring case and surrounding spaces)")
+    return (f"column {got!r} read as {want!r} ({got.strip()!r} is OneRoster 1.0's name of "
+            f"the column 1.1 calls {want!r})")
 
 
 def enrollment_order(students: Iterable[str] | None, teachers: Iterable[str] | None,

@@ -30,7 +30,7 @@ from .enrollcols import (
     truthy,
     unkept_columns,
 )
-from .oneroster_cols import ENROLLMENT_IDS_KEY, is_true
+from .oneroster_cols import ENROLLMENT_IDS_KEY, is_boolean, is_true, primary_no_boolean
 
 if TYPE_CHECKING:
     from .oneroster import _Reader
@@ -53,6 +53,7 @@ def read_enrollments(rd: _Reader) -> None:
     if t.clean and rd.base is None and not live_status(t):  # (every row is live)
         unkept = {col: filled_rows(t, col) or 0 for col in unkept_columns(t)}
         dated = filled_rows(t, "dateLastModified") or 0
+        odd = _odd_primary_cells(t)
         oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
                               rd.deleted.get("classes", ()), rd.section_lines, rd.matched)
         # (counted, and read for the text of the rows that are problems: their cells go
@@ -63,10 +64,15 @@ def read_enrollments(rd: _Reader) -> None:
         _tell_no_ids(rd, t, len(t.lines))
         _tell_unkept(rd, unkept)
     else:
-        filled = _enrollment_rows(rd, t, name)
+        odd = []
+        filled = _enrollment_rows(rd, t, name, odd)
         dated = filled.pop("dateLastModified", 0)
         _tell_no_ids(rd, t, filled.pop(_ROWS))
         _tell_unkept(rd, filled)
+    if odd:
+        rd.b.problem("other", primary_no_boolean(len(odd), odd[0][0],
+                                                 list(dict.fromkeys(v for _, v in odd))),
+                     file=name, line=odd[0][0], kind="sections", field="primary")
     if dated:  # (nearly every export dates its rows: a note, not a problem per bundle)
         rd.b.notes.append(f"enrollments.csv: the dateLastModified of {dated:,} enrollments is "
                           "not kept (an enrollment is no record; a section holds its users' "
@@ -99,9 +105,24 @@ def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> None:
                      file="enrollments.csv", line=1, kind="sections", field=told[0][0])
 
 
-def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
+def _odd_primary_cells(t: CsvTable) -> list[tuple[int, str]]:
+    """``(line, cell)`` of each row of a clean table whose ``primary`` cell is no boolean
+    (read from the column's distinct values: their codes, no ``str`` per row)."""
+    got = t.encoded("primary")
+    if got is None:
+        return []
+    codes, values = got
+    odd = np.array([not is_boolean(v) for v in values], dtype=bool)
+    if not odd.any():
+        return []
+    return [(t.lines[i], values[codes[i]]) for i in np.flatnonzero(odd[codes]).tolist()]
+
+
+def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
+                     odd: list[tuple[int, str]]) -> dict[str, int]:
     """The rows one by one; returns how many held a value in each column no record
-    keeps (:func:`~rostergraph.io.enrollcols.unkept_columns`)."""
+    keeps (:func:`~rostergraph.io.enrollcols.unkept_columns`), and adds to ``odd`` the
+    ``(line, cell)`` of each row whose ``primary`` cell is no boolean."""
     filled = dict.fromkeys([*unkept_columns(t), "dateLastModified"], 0)
     unkept = [(col, t.getter(col)) for col in filled]
     filled[_ROWS] = 0
@@ -116,6 +137,8 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str) -> dict[str, int]:
         for col, get in unkept:
             if get(row):
                 filled[col] += 1
+        if not is_boolean(get_primary(row)):
+            odd.append((line, get_primary(row) or ""))
         # each reference named only without the spaces around it: read so, said first
         cid, usid, school = (_respelt(rd, t, row, line, get, col, kind) for get, col, kind in (
             (get_cid, "classSourcedId", "sections"), (get_usid, "userSourcedId", "users"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model import parse_date
 from .csv_rowchecks import row_text
 from .enrollcols import respelt_message
 from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, is_true
@@ -89,6 +90,11 @@ def read_demographics(r: Any) -> None:
         target = st if st is not None else u
         consumed = {"sourcedId", "userSourcedId"}  # (a bulk row's status and date are kept)
         dob = row.get("birthDate", row.get("birthdate"))
+        if dob and parse_date(dob) is None:  # (as the SFTP reader's DOB: kept, and said)
+            r.b.problem("other", f"birthDate {dob!r} is not a date (OneRoster dates: "
+                        "YYYY-MM-DD); kept as given, left out of ISO 8601 outputs",
+                        file="demographics.csv", line=line, kind="users", record_id=sid,
+                        field="birthDate")
         if st is not None:
             if dob:
                 st["dob"] = dob

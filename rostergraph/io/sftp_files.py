@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
 from .bundle import Renamed, member_parts
+from .csv_rowchecks import separator_line
 from .csvutil import Bundle
 from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS
 
@@ -73,7 +76,7 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
 
             def head(name: str) -> bytes:
                 with open(names[name], "rb") as fh:
-                    return fh.readline(65536)
+                    return fh.read(65536)
         elif p.is_file() and p.suffix.lower() == ".zip":
             with zipfile.ZipFile(p) as zf:
                 infos = zf.infolist()[:10_000]
@@ -81,8 +84,14 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                 wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
                                       "schools.csv") if n in names]
                 for n in wanted:  # (the first with a header decides)
-                    with zf.open(names[n]) as fh:
-                        first[n] = fh.read(65536).split(b"\n", 1)[0]
+                    try:
+                        with zf.open(names[n]) as fh:
+                            first[n] = fh.read(65536)
+                    except (RuntimeError, NotImplementedError, zlib.error, EOFError):
+                        # password-protected, compressed by a method zipfile lacks
+                        # (Deflate64) or damaged: Clever's file names say what it is, and
+                        # the reader raises a FormatError naming the member
+                        return True
 
             def head(name: str) -> bytes:
                 return first.get(name, b"")
@@ -91,9 +100,7 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
         for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
                           ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
             if name in names:  # (the reader matches header names ignoring case too)
-                line = head(name)
-                if line[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (the reader takes it)
-                    line = line.decode("utf-16", "replace").encode()
+                line = _header_line(head(name))
                 if not line.strip():  # an empty file (0 bytes): the next file's header tells
                     continue
                 return col.lower().encode() in line.lower()
@@ -101,6 +108,24 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
         return False
     return False
 
+
+
+def _header_line(start: bytes) -> bytes:
+    """The header line of a file's first bytes, as the reader finds it: the first line
+    (UTF-16 read as such, byte-order marks left out), or the second after a spreadsheet's
+    separator line (``sep=,``).
+
+    Examples
+    --------
+    >>> _header_line(b"\\xef\\xbb\\xbfsep=;\\r\\nSection_id;Name\\r\\n1;A")
+    b'Section_id;Name'
+    """
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (the reader takes it)
+        start = start.decode("utf-16", "replace").encode()
+    lines = re.split(rb"\r\n|\r|\n", start.lstrip(b"\xef\xbb\xbf"), maxsplit=2)
+    if len(lines) > 1 and separator_line(lines[0].decode("utf-8", "replace")) is not None:
+        return lines[1]
+    return lines[0]
 
 
 def row_term(row: dict[str, str]) -> tuple[str | None, str, str, str]:

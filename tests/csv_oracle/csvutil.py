@@ -27,7 +27,7 @@ Row = dict[str, str]
 
 def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
     """Bytes → text: strip a UTF-8 BOM; non-UTF-8 bytes become an ``encoding`` problem."""
-    if data[:3] == b"\xef\xbb\xbf":
+    while data[:3] == b"\xef\xbb\xbf":  # (as the package reader: a mark given twice too)
         data = data[3:]
     codec = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}.get(data[:2])
     if codec is not None:
@@ -55,8 +55,17 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
                 return text
             except UnicodeDecodeError:
                 pass
-        b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}); "
-                  "replaced by U+FFFD", file=name, line=line, kind=kind, raw=raw)
+        # (as the package reader: each line holding such bytes, its bytes the raw text)
+        secret, n = names_a_secret(data), 0
+        for k, got in enumerate(re.findall(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+", data), 1):
+            try:
+                got.decode("utf-8")
+            except UnicodeDecodeError:
+                b.problem("encoding", "bytes that are not UTF-8 " + (
+                    "on this line too" if n else f"(first at byte {exc.start})")
+                    + "; replaced by U+FFFD", file=name, line=k, kind=kind,
+                    raw=None if secret else raw_text(got.rstrip(b"\r\n")))
+                n += 1
         return data.decode("utf-8", errors="replace")
 
 
@@ -130,6 +139,13 @@ def _line_start(text: str, at: tuple[int, int], line: int) -> tuple[int, int]:
             return line, len(text)
         cur, off = cur + 1, m.end()
     return cur, off
+
+
+def _swallowed(first: int, last: int) -> str:
+    """What a problem about an unreadable row adds when the row ran over several lines (a
+    quote left open reads the lines after it as the same row, none of which loads)."""
+    return (f"; lines {first} to {last} were read as this one row (a quoted cell runs over "
+            "them) and none of them loaded" if last > first else "")
 
 
 class _Lines:
@@ -226,8 +242,9 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             end = base + reader.line_num
             msg = str(exc)
             if "field limit" not in msg:
-                b.problem("syntax", f"unreadable CSV row: {msg}", file=name, line=prev + 1,
-                          kind=kind, raw=None if secret else raw_text(lines.get(prev + 1, end)))
+                b.problem("syntax", f"unreadable CSV row: {msg}{_swallowed(prev + 1, end)}",
+                          file=name, line=prev + 1, kind=kind,
+                          raw=None if secret else raw_text(lines.get(prev + 1, end)))
                 prev = end
                 continue
             # a field over the csv module's own limit: this row again, without it
@@ -249,7 +266,8 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             reader = csv.reader(src, strict=True)
             if problem is not None:
                 b.problem("limit" if "field limit" in problem else "syntax",
-                          f"unreadable CSV row: {problem}", file=name, line=first, kind=kind,
+                          f"unreadable CSV row: {problem}{_swallowed(first, prev)}", file=name,
+                          line=first, kind=kind,
                           raw=None if secret else raw_text(text[start:stop]))
                 continue
             yield first, row

@@ -27,6 +27,7 @@ from rostergraph.io.mapping import (
     passwords_left_out,
     set_path,
 )
+from rostergraph.io.oneroster_cols import is_boolean, primary_no_boolean
 from rostergraph.io.oneroster_delta import apply_delta
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_sessions import base_sessions, class_term
@@ -210,13 +211,13 @@ class _Reader:
                  rows: Iterator[tuple[int, dict[str, str]]]
                  ) -> Iterator[tuple[int, dict[str, str]]]:
         """The rows with the spec's column names (the reader's rule, told the same way)."""
+        from rostergraph.io.oneroster_cols import rename_message
         from rostergraph.io.oneroster_cols import spec_renames as _spec_renames
 
-        renames = _spec_renames(header)
+        renames = _spec_renames(header, name)
         for got, want in renames.items():
-            self.b.problem("other", f"column {got!r} read as {want!r} (OneRoster column names "
-                           "are matched ignoring case and surrounding spaces)", file=name,
-                           line=1, kind=kind, field=want)
+            self.b.problem("other", rename_message(got, want), file=name, line=1, kind=kind,
+                           field=want)
         if not renames:
             return rows
         return ((line, {renames.get(k, k): v for k, v in row.items()}) for line, row in rows)
@@ -760,14 +761,22 @@ class _Reader:
                            + " of enrollments.csv: an enrollment is no record (a section "
                            "holds its users' ids), so nothing keeps these values; not loaded",
                            file="enrollments.csv", line=1, kind="sections", field=told[0][0])
+        if self.odd_primary:  # (as the package reader: one problem, after the rows)
+            line = self.odd_primary[0][0]
+            self.b.problem("other", primary_no_boolean(
+                len(self.odd_primary), line, list(dict.fromkeys(v for _, v in self.odd_primary))),
+                file="enrollments.csv", line=line, kind="sections", field="primary")
 
     def _read_enrollments(self) -> None:
         seen: set[tuple[str, str, str]] = set()
         ids: set[str] = set()
         self.unkept: dict[str, int] = {}
+        self.odd_primary: list[tuple[int, str]] = []
         dated = 0
         for line, row in self.rows("enrollments.csv", "sections"):
             self.rows_read += 1
+            if not is_boolean(row.get("primary")):
+                self.odd_primary.append((line, row.get("primary") or ""))
             self.id_column = "sourcedId" in row
             for col, value in row.items():
                 if col and col not in ENROLLMENT_COLUMNS_READ:

@@ -1,0 +1,41 @@
+"""A OneRoster ``demographics.csv`` ``birthDate`` that is no date in any form the readers
+parse (``3/23/2008 12:00:00 AM``, ``2008-02-30``, ``unknown``) is kept as given with a
+problem naming file, line, user and column, as the Clever SFTP reader does for ``DOB``.
+It was silent, and the writers leave such a value out of their ISO 8601 columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rostergraph
+
+FILES = {
+    "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n",
+    "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+                "sA,,,School A,school,,\n",
+    "users.csv": "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+                 "givenName,familyName\n"
+                 + "".join(f"s{k},,,true,sA,student,s{k},Stu,Dent\n" for k in range(1, 6))
+                 + "t1,,,true,sA,teacher,t1,Tea,Cher\n",
+    "demographics.csv": "sourcedId,status,dateLastModified,birthDate,sex\n"
+                        "s1,,,2008-03-23,male\n"
+                        "s2,,,3/23/2008 12:00:00 AM,female\n"
+                        "s3,,,03/23/2008,female\n"
+                        "s4,,,2008-02-30,male\n"
+                        "s5,,,,male\n"
+                        "t1,,,unknown,female\n",
+}
+
+
+def test_a_birth_date_that_is_no_date_is_kept_with_a_problem(tmp_path: Path) -> None:
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
+    r = rostergraph.load(tmp_path)
+    assert r.users["s2"].roles.student.dob == "3/23/2008 12:00:00 AM"
+    assert r.users["s3"].roles.student.dob == "03/23/2008"
+    assert (r.users["t1"].extra or {})["oneroster.demographics.birthDate"] == "unknown"
+    assert [(p.code, p.file, p.line, p.record_id, p.field) for p in r.problems] == [
+        ("other", "demographics.csv", 3, "s2", "birthDate"),
+        ("other", "demographics.csv", 5, "s4", "birthDate"),
+        ("other", "demographics.csv", 7, "t1", "birthDate")]
+    assert all("kept as given" in p.message for p in r.problems)

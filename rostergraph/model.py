@@ -100,10 +100,14 @@ def _nulls() -> Any:
     return attrs.field(default=NO_NULLS, metadata={"kind": "nulls"}, repr=False, eq=True)
 
 
+#: a time of day after a date, as spreadsheets and .NET exports write it
+#: (``12:00:00 AM``, ``00:00``, ``13:05:00.000``)
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?)?"
 _DATE_RES = (
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$"), (1, 2, 3)),
-    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), (3, 1, 2)),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + "$"), (3, 1, 2)),
     (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$"), (3, 1, 2)),
+    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})" + _TIME + "$"), (1, 2, 3)),
     (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), (1, 2, 3)),
 )
 #: a two-digit year below this is 20YY, else 19YY (the POSIX ``%y`` pivot)
@@ -115,8 +119,10 @@ def parse_date(value: str | None) -> _dt.date | None:
 
     ``YYYY-MM-DD`` (or an ISO timestamp), ``M/D/YYYY`` (``MM/DD/YYYY``),
     ``M/D/YY`` (a two-digit year below 69 is 20YY, else 19YY, as POSIX
-    ``%y``) and ``YYYYMMDD``. Returns ``None`` for ``None``, ``""`` or
-    anything that is not a real date.
+    ``%y``), ``YYYY/MM/DD`` and ``YYYYMMDD``; ``M/D/YYYY`` and ``YYYY/MM/DD``
+    may carry a time of day as spreadsheets and SIS exports write one
+    (``8/1/2024 12:00:00 AM``), which is ignored. Returns ``None`` for
+    ``None``, ``""`` or anything that is not a real date.
 
     Examples
     --------
@@ -124,6 +130,8 @@ def parse_date(value: str | None) -> _dt.date | None:
     (datetime.date(2024, 8, 15), datetime.date(2007, 2, 11), None)
     >>> parse_date("8/1/15"), parse_date("20150801")
     (datetime.date(2015, 8, 1), datetime.date(2015, 8, 1))
+    >>> parse_date("8/1/2024 12:00:00 AM"), parse_date("2024/08/01"), parse_date("8/1/2024 x")
+    (datetime.date(2024, 8, 1), datetime.date(2024, 8, 1), None)
     """
     if not value or not isinstance(value, str):
         return None

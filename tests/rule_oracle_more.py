@@ -378,15 +378,19 @@ def sch_rules(r: Roster) -> list[Row]:
 
 # --- terms and courses ---------------------------------------------------------------------
 
+# a time of day a spreadsheet writes after M/D/YYYY or YYYY/MM/DD: 12:00:00 AM, 00:00
+_CLOCK = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?: ?[AaPp][Mm])?)?"
 _DATES = ((re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?"), "ymd"),
-          (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})"), "mdy"),
+          (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _CLOCK), "mdy"),
           (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2})"), "mdy"),
+          (re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})" + _CLOCK), "ymd"),
           (re.compile(r"(\d{4})(\d{2})(\d{2})"), "ymd"))
 
 
 def doc_date(s: str) -> date | None:
     """A date in a form docs/rules.md names: ``YYYY-MM-DD`` or an ISO timestamp, ``M/D/YYYY``,
-    ``M/D/YY`` (below 69: 20YY) or ``YYYYMMDD``; surrounding spaces are ignored."""
+    ``M/D/YY`` (below 69: 20YY), ``YYYY/MM/DD`` or ``YYYYMMDD`` (``M/D/YYYY`` and
+    ``YYYY/MM/DD`` with a time of day or not); surrounding spaces are ignored."""
     for rx, order in _DATES:
         m = rx.fullmatch(s.strip())
         if m:

@@ -157,6 +157,19 @@ def test_invalid_dates_are_kept_as_text_and_reported(tmp_path: Path) -> None:
     assert "RG-TRM-002" in _rules(r)
 
 
+def test_spreadsheet_dates_with_a_time_of_day_are_dates(tmp_path: Path) -> None:
+    """``8/1/2024 12:00:00 AM`` and ``2024/08/01`` (as spreadsheets and SIS exports write
+    dates) parse; RG-TRM-002 judges only the range, and a day that is no day still fires."""
+    r = rostergraph.load(_jsonl(tmp_path, "terms", *(orjson.dumps(t) for t in (
+        {"id": "t1", "name": "Fall", "start_date": "8/1/2024 12:00:00 AM",
+         "end_date": "2024/12/20 23:59"},
+        {"id": "t2", "name": "Spring", "start_date": "1/6/2025 00:00:00",
+         "end_date": "2/30/2025 12:00:00 AM"}))))
+    assert r.terms["t1"].start_date_parsed < r.terms["t1"].end_date_parsed
+    found = [f.ids for f in rostergraph.validate(r).findings if f.rule == "RG-TRM-002"]
+    assert found == [("t2",)]
+
+
 def test_invalid_utf8_line_is_an_encoding_problem(tmp_path: Path) -> None:
     """A JSON Lines line with bytes that are not UTF-8 (a SIS writing Latin-1) is an
     encoding problem at its line; the record still loads, the bytes replaced by U+FFFD,

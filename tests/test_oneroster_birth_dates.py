@@ -1,5 +1,5 @@
 """A OneRoster ``demographics.csv`` ``birthDate`` that is no date in any form the readers
-parse (``3/23/2008 12:00:00 AM``, ``2008-02-30``, ``unknown``) is kept as given with a
+parse (``23/03/2008``, ``2008-02-30``, ``unknown``) is kept as given with a
 problem naming file, line, user and column, as the Clever SFTP reader does for ``DOB``.
 It was silent, and the writers leave such a value out of their ISO 8601 columns."""
 
@@ -19,7 +19,7 @@ FILES = {
                  + "t1,,,true,sA,teacher,t1,Tea,Cher\n",
     "demographics.csv": "sourcedId,status,dateLastModified,birthDate,sex\n"
                         "s1,,,2008-03-23,male\n"
-                        "s2,,,3/23/2008 12:00:00 AM,female\n"
+                        "s2,,,23/03/2008,female\n"
                         "s3,,,03/23/2008,female\n"
                         "s4,,,2008-02-30,male\n"
                         "s5,,,,male\n"
@@ -31,7 +31,7 @@ def test_a_birth_date_that_is_no_date_is_kept_with_a_problem(tmp_path: Path) -> 
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
     r = rostergraph.load(tmp_path)
-    assert r.users["s2"].roles.student.dob == "3/23/2008 12:00:00 AM"
+    assert r.users["s2"].roles.student.dob == "23/03/2008"
     assert r.users["s3"].roles.student.dob == "03/23/2008"
     assert (r.users["t1"].extra or {})["oneroster.demographics.birthDate"] == "unknown"
     assert [(p.code, p.file, p.line, p.record_id, p.field) for p in r.problems] == [
@@ -39,3 +39,20 @@ def test_a_birth_date_that_is_no_date_is_kept_with_a_problem(tmp_path: Path) -> 
         ("other", "demographics.csv", 5, "s4", "birthDate"),
         ("other", "demographics.csv", 7, "t1", "birthDate")]
     assert all("kept as given" in p.message for p in r.problems)
+
+
+def test_a_spreadsheet_birth_date_with_a_time_of_day_is_a_date(tmp_path: Path) -> None:
+    """``3/23/2008 12:00:00 AM`` (a date as spreadsheets and .NET exports write it) is
+    a date: no problem, kept as given, written to OneRoster as ``2008-03-23``."""
+    files = dict(FILES, **{"demographics.csv": "sourcedId,status,dateLastModified,"
+                           "birthDate,sex\ns1,,,3/23/2008 12:00:00 AM,male\n"
+                           "s2,,,2008/03/24 00:00,female\n"})
+    for name, text in files.items():
+        (tmp_path / "in" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "in" / name).write_text(text)
+    r = rostergraph.load(tmp_path / "in")
+    assert not r.problems
+    assert r.users["s1"].roles.student.dob == "3/23/2008 12:00:00 AM"
+    rostergraph.write_oneroster(r, tmp_path / "out", extensions=False)
+    written = (tmp_path / "out" / "demographics.csv").read_text()
+    assert "2008-03-23" in written and "2008-03-24" in written

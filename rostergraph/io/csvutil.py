@@ -543,7 +543,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         got = _arrow_columns(unmarked, limits, coded)
         if got is not None:
             header, columns = got
-            _repeats(header, name, b, kind)
+            header = _repeats(header, name, b, kind)
             n = len(columns[0]) if columns else 0
             return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
                             columns=columns)
@@ -562,7 +562,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         b.problem("other", f"the header ends in {blank} empty column name"
                   f"{'s' if blank != 1 else ''}; ignored (rows of {len(header)} cells load)",
                   file=name, line=1, kind=kind)
-    _repeats(header, name, b, kind)
+    header = _repeats(header, name, b, kind)
     if whole is not None:
         body = whole[1:]
         cells = [r for _, r in body]
@@ -641,7 +641,7 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
             header, columns, size, digest = got
             release_arrow_memory()  # (the parse's own temporaries: 0.3 GB at L)
             b.files.append(FileInfo(path=name, size=size, sha256=digest, kind=kind))
-            _repeats(header, name, b, kind)
+            header = _repeats(header, name, b, kind)
             n = len(columns[0]) if columns else 0
             return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
                             columns=columns)
@@ -654,14 +654,30 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
     return t
 
 
-def _repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -> None:
-    """A ``syntax`` problem for each repeat of a column name in the header."""
+def _repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -> list[str]:
+    """``header`` with each repeat of a column name renamed ``<name>#2``, ``#3``... (a
+    name no other column has), each a ``syntax`` problem: the first column is read as the
+    format's, and a repeat's cells are kept as a column of their own (a column the format
+    does not name, so in the records' ``extra``) instead of being lost."""
+    if len(set(header)) == len(header):
+        return header
+    taken = set(header)
     seen: set[str] = set()
+    out = []
     for col in header:
         if col in seen:
-            b.problem("syntax", f"column {col!r} appears twice in the header; the first is used",
+            k = 2
+            while f"{col}#{k}" in taken:
+                k += 1
+            renamed = f"{col}#{k}"
+            taken.add(renamed)
+            b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
+                      f"used, the other's cells are kept as column {renamed!r}",
                       file=name, line=1, kind=kind, field=col)
+            col = renamed
         seen.add(col)
+        out.append(col)
+    return out
 
 
 def _whole_file(text: str, limits: Limits, sep: str = ",",

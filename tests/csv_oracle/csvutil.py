@@ -205,12 +205,20 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
         b.problem("other", f"the header ends in {blank} empty column name"
                   f"{'s' if blank != 1 else ''}; ignored (rows of {len(header)} cells load)",
                   file=name, line=1, kind=kind)
-    seen: set[str] = set()
+    # a repeated name: the first column is the format's, a repeat becomes <name>#2, #3...
+    # (the first such name no column has), its cells kept
+    renamed: list[str] = []
     for col in header:
-        if col in seen:
-            b.problem("syntax", f"column {col!r} appears twice in the header; the first is used",
+        if col in renamed:
+            k = 2
+            while f"{col}#{k}" in header or f"{col}#{k}" in renamed:
+                k += 1
+            b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
+                      f"used, the other's cells are kept as column {col + '#' + str(k)!r}",
                       file=name, line=1, kind=kind, field=col)
-        seen.add(col)
+            col = f"{col}#{k}"
+        renamed.append(col)
+    header = renamed
     # (a row that is the header again: the package's row filter, as the package's
     # row-by-row reading applies it)
     rows = without_header_again(rows, header, name, b, kind)

@@ -53,8 +53,8 @@ def row_text(row: Mapping[str, str]) -> str:
 def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:
     """:func:`row_text` of each of rows ``rows`` (indices) of a clean
     :class:`~rostergraph.io.csvutil.CsvTable` ``t``, by index: the row as the table's
-    ``as_dict`` gives it (a repeated column name: its first cell), read a column at a time
-    at those rows only; a password column is never read.
+    ``as_dict`` gives it (a repeated column name read as ``<name>#2``), read a column at a
+    time at those rows only; a password column is never read.
 
     Examples
     --------
@@ -63,7 +63,7 @@ def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:
     >>> b = RosterBuilder(source="mem", format="test")
     >>> t = read_table(b"id,Password,id\\n1,x,7\\n2,y,8\\n", "t.csv", b)
     >>> rows_text(t, [1])
-    {1: '{"id":"2"}'}
+    {1: '{"id":"2","id#2":"8"}'}
     """
     at = sorted(set(rows))
     if not at:

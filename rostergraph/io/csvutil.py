@@ -279,7 +279,8 @@ class CsvTable:
     Attributes
     ----------
     header:
-        The column names (trailing empty names removed).
+        The column names (trailing empty names removed; a repeat of a name renamed
+        ``<name>#2``, said as a problem).
     index:
         Column name → position of its first occurrence in ``header``.
     clean:
@@ -292,7 +293,7 @@ class CsvTable:
     >>> from rostergraph.roster import RosterBuilder
     >>> t = read_table(b"a,b,a\\n1,2,3\\n4,5\\n", "t.csv", RosterBuilder(source="m", format="t"))
     >>> t.header, t.index, t.clean, list(t.rows())
-    (['a', 'b', 'a'], {'a': 0, 'b': 1}, False, [(2, ['1', '2', '3'])])
+    (['a', 'b', 'a#2'], {'a': 0, 'b': 1, 'a#2': 2}, False, [(2, ['1', '2', '3'])])
     """
 
     def __init__(self, header: list[str], source: Iterator[tuple[int, list[str]]],

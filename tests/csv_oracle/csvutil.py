@@ -205,7 +205,7 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
         b.problem("other", f"the header ends in {blank} empty column name"
                   f"{'s' if blank != 1 else ''}; ignored (rows of {len(header)} cells load)",
                   file=name, line=1, kind=kind)
-    # a repeated name: the first column is the format's, a repeat becomes <name>#2, #3...
+    # a repeated name: the first column is the format's, a repeat becomes "<name>#k" for k = 2, 3...
     # (the first such name no column has), its cells kept
     renamed: list[str] = []
     for col in header:

@@ -60,6 +60,10 @@ __all__ = [
 TARGETS = ("clever-json", "clever-jsonl", "clever-csv", "oneroster")
 
 
+#: every file a Clever JSON write may make (envelope or JSON Lines)
+JSON_FILE_NAMES = tuple(f"{k}{ext}" for k in KINDS for ext in (".json", ".jsonl"))
+
+
 # --- atomic files and the report -----------------------------------------------------
 
 
@@ -263,8 +267,7 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
             files[f"{kind}.jsonl"] = b"".join(_dumps(d) + b"\n" for d in dicts)
         else:
             files[f"{kind}.json"] = _envelope(kind, dicts)
-    _write_files(Path(path), files, as_zip=False,
-                 family=[f"{k}{ext}" for k in KINDS for ext in (".json", ".jsonl")])
+    _write_files(Path(path), files, as_zip=False, family=JSON_FILE_NAMES)
     return report.table()
 
 

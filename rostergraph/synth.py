@@ -617,7 +617,7 @@ class SynthDistrict:
         Parameters
         ----------
         path:
-            Output folder; its resource files are replaced.
+            Output folder; its roster files (of any format) are replaced.
         format:
             ``clever-jsonl`` (``<kind>.jsonl``, one record per line),
             ``clever-json`` (``<kind>.json`` as a Clever list envelope), both
@@ -657,14 +657,14 @@ class SynthDistrict:
 
             with tempfile.TemporaryDirectory(dir=out, prefix=".synth-") as tmp:
                 roster = load(self.write(tmp))
-            writer = write_clever_csv if format == "clever-csv" else write_oneroster
-            writer(roster, out)
-            return out
+            (write_clever_csv if format == "clever-csv" else write_oneroster)(roster, out)
         for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
             if format == "clever-jsonl":
                 _write_lines(out / f"{kind}.jsonl", self.records(kind))
-            else:
+            elif format == "clever-json":
                 _write_envelope(out / f"{kind}.json", self.records(kind), kind)
+        from .io.convert import remove_other_formats
+        remove_other_formats(out, format)  # else the folder reads as an earlier district
         return out
 
 

@@ -204,3 +204,27 @@ def test_a_second_school_is_another_school(tmp_path: Path, schools: int) -> None
              for role in (u.roles.student, u.roles.teacher) if role is not None]
     assert all(len(set(x)) == len(x) for x in lists)
     assert any(len(x) == 2 for x in lists) == (schools > 1)
+
+
+@pytest.mark.parametrize("first, second", [
+    ("clever-jsonl", "oneroster"), ("clever-jsonl", "clever-json"),
+    ("clever-json", "clever-jsonl"), ("oneroster", "clever-csv"), ("clever-csv", "clever-jsonl"),
+])
+def test_a_district_written_over_another_format_reads_back_as_itself(
+        tmp_path: Path, first: str, second: str) -> None:
+    """``write`` into a folder that holds an earlier district in another format leaves
+    none of that district's roster files: the folder reads back as the new district (the
+    earlier JSON Lines files were read instead of a OneRoster bundle written beside them,
+    and an earlier ``.json`` instead of the new ``.jsonl``)."""
+    from rostergraph.model import record_to_dict
+
+    out = tmp_path / "out"
+    district(students=30, seed=1).write(out, format=first)
+    district(students=40, seed=2).write(out, format=second)
+    fresh = district(students=40, seed=2).write(tmp_path / "fresh", format=second)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in fresh.iterdir())
+    got, want = rostergraph.load(out), rostergraph.load(fresh)
+    assert got.provenance.format == want.provenance.format and not got.problems
+    for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
+        assert ({i: record_to_dict(r) for i, r in got.records(kind).items()}
+                == {i: record_to_dict(r) for i, r in want.records(kind).items()}), kind

@@ -669,3 +669,47 @@ def test_an_empty_school_id_in_schools_round_trips_through_sftp(tmp_path: Path) 
     for rel in ("attends", "works_at"):
         assert ga.edges(rel).to_dicts() == gb.edges(rel).to_dicts(), rel
     assert list(orphaned_users(ga)) == list(orphaned_users(gb))
+
+
+def _small_district(seed: int) -> rostergraph.Roster:
+    from rostergraph.synth import district
+
+    return rostergraph.load(district(students=30, seed=seed).write(
+        Path(__import__("tempfile").mkdtemp()) / f"d{seed}"))
+
+
+def _same_records(a: rostergraph.Roster, b: rostergraph.Roster) -> bool:
+    return all({i: record_to_dict(r) for i, r in a.records(k).items()}
+               == {i: record_to_dict(r) for i, r in b.records(k).items()}
+               for k in ("districts", "schools", "terms", "courses", "sections", "users"))
+
+
+@pytest.mark.parametrize("first, second", [
+    ({"to": "clever-csv"}, {"to": "clever-csv", "extensions": False}),
+    ({"to": "oneroster", "oneroster_version": "1.2"}, {"to": "oneroster"}),
+    ({"to": "oneroster", "oneroster_version": "1.2"},
+     {"to": "oneroster", "oneroster_version": "1.2", "extensions": False}),
+    ({"to": "clever-json"}, {"to": "clever-jsonl"}),
+    ({"to": "clever-jsonl"}, {"to": "clever-json"}),
+], ids=["sftp-then-no-extensions", "or12-then-or11", "or12-then-no-extensions",
+        "json-then-jsonl", "jsonl-then-json"])
+def test_a_write_into_a_used_folder_leaves_none_of_the_old_roster(
+        tmp_path: Path, first: dict[str, object], second: dict[str, object]) -> None:
+    """Writing a roster into a folder that holds an earlier write of the same format
+    leaves no file of the earlier roster that the new one did not write: the folder reads
+    back as the new roster alone. (An SFTP write without extensions left the earlier
+    `rostergraph_records.csv`, whose records were read into the new district; a OneRoster
+    1.1 write left an earlier 1.2 write's `roles.csv`, whose roles broke every user; a
+    JSON Lines write left the earlier `.json` files, which were read instead of it.)"""
+    old, new = _small_district(1), _small_district(2)
+    src_old, src_new = tmp_path / "old", tmp_path / "new"
+    write_clever_json(old, src_old, jsonl=True)
+    write_clever_json(new, src_new, jsonl=True)
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    convert(src_old, out, **first)  # type: ignore[arg-type]
+    convert(src_new, out, **second)  # type: ignore[arg-type]
+    convert(src_new, fresh, **second)  # type: ignore[arg-type]
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in fresh.iterdir())
+    again, want = rostergraph.load(out), rostergraph.load(fresh)
+    assert [p.message for p in again.problems] == [p.message for p in want.problems]
+    assert _same_records(again, want)

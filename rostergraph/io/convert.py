@@ -16,11 +16,11 @@ from typing import Any
 
 from ..table import Table
 from .detect import load
-from .write import TARGETS, write_clever_json
-from .write_oneroster import write_oneroster
-from .write_sftp import write_clever_csv
+from .write import JSON_FILE_NAMES, TARGETS, write_clever_json
+from .write_oneroster import ONEROSTER_FILE_NAMES, write_oneroster
+from .write_sftp import SFTP_FILE_NAMES, write_clever_csv
 
-__all__ = ["convert"]
+__all__ = ["convert", "remove_other_formats"]
 
 
 def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, to: str,
@@ -92,3 +92,27 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     if to == "clever-csv":
         return write_clever_csv(roster, target, extensions=extensions)
     return write_oneroster(roster, target, extensions=extensions, version=oneroster_version)
+
+
+def remove_other_formats(folder: str | os.PathLike[str], format: str) -> None:
+    """Remove from ``folder`` the roster files a write in any target format but ``format``
+    makes (``<kind>.json`` for ``clever-jsonl``, a OneRoster bundle's files for
+    ``clever-csv``, ...), after a write of ``format`` there: left in place, a reader could
+    take them instead of it (detection takes the first format it finds, and ``.json``
+    over ``.jsonl``). Files of other names are left as they are.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (out / "users.json").write_text("[]"), (out / "notes.txt").write_text("x")
+    >>> remove_other_formats(out, "clever-jsonl"); sorted(p.name for p in out.iterdir())
+    ['notes.txt']
+    """
+    own = {"clever-csv": SFTP_FILE_NAMES, "oneroster": ONEROSTER_FILE_NAMES,
+           "clever-json": [n for n in JSON_FILE_NAMES if n.endswith(".json")],
+           "clever-jsonl": [n for n in JSON_FILE_NAMES if n.endswith(".jsonl")]}[format]
+    for name in sorted({*JSON_FILE_NAMES, *SFTP_FILE_NAMES, *ONEROSTER_FILE_NAMES} - set(own)):
+        old = os.path.join(folder, name)
+        if os.path.lexists(old) and not os.path.isdir(old):
+            os.unlink(old)  # (a link is removed itself, never what it points to)

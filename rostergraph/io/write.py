@@ -60,6 +60,10 @@ __all__ = [
 TARGETS = ("clever-json", "clever-jsonl", "clever-csv", "oneroster")
 
 
+#: every file a Clever JSON write may make (envelope or JSON Lines)
+JSON_FILE_NAMES = tuple(f"{k}{ext}" for k in KINDS for ext in (".json", ".jsonl"))
+
+
 # --- atomic files and the report -----------------------------------------------------
 
 
@@ -99,7 +103,16 @@ def output_folder(path: Path, as_zip: bool) -> str:
 FileData = bytes | Callable[[BinaryIO], object]
 
 
-def _write_files(path: Path, files: Mapping[str, FileData], as_zip: bool) -> None:
+def _write_files(path: Path, files: Mapping[str, FileData], as_zip: bool,
+                 family: Iterable[str] = ()) -> None:
+    """Write ``files`` into the folder ``path`` (or the zip ``path``).
+
+    ``family`` names every file the format's writer may write: those of them in the
+    folder that this write did not make are an earlier roster's, and are removed once the
+    new files are in place (left there, the reader would take them as part of the new
+    roster: an earlier extension file's records, an earlier version's ``roles.csv``, the
+    twin ``.json`` of a ``.jsonl``).
+    """
     output_folder(path, as_zip)
     if as_zip:
         from ..safety import refuse_link
@@ -127,6 +140,10 @@ def _write_files(path: Path, files: Mapping[str, FileData], as_zip: bool) -> Non
             atomic_write_bytes(path / name, data)
         else:
             atomic_write_with(path / name, data)
+    for name in family:
+        old = path / name
+        if name not in files and os.path.lexists(old) and not old.is_dir():
+            os.unlink(old)  # (a link is removed itself, never what it points to)
 
 
 def _zip_member(zf: zipfile.ZipFile, name: str, write: Callable[[BinaryIO], object],
@@ -250,7 +267,7 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
             files[f"{kind}.jsonl"] = b"".join(_dumps(d) + b"\n" for d in dicts)
         else:
             files[f"{kind}.json"] = _envelope(kind, dicts)
-    _write_files(Path(path), files, as_zip=False)
+    _write_files(Path(path), files, as_zip=False, family=JSON_FILE_NAMES)
     return report.table()
 
 

@@ -109,6 +109,8 @@ _OR_FILES = ("academicSessions", "categories", "classes", "classResources", "cou
 _OR12_FILES = ("roles", "userProfiles", "userResources", "scoreScales", "lineItemScoreScales",
                "resultScoreScales", "lineItemLearningObjectiveIds",
                "resultLearningObjectiveIds")
+#: every file a OneRoster write may make (1.1 or 1.2)
+ONEROSTER_FILE_NAMES = ("manifest.csv", *(f"{n}.csv" for n in _OR_FILES + _OR12_FILES))
 #: files written only when they have rows (the others always, maybe header-only)
 _OR_OPTIONAL = frozenset({"demographics", "userProfiles"})
 #: 1.2 files whose columns differ from 1.1, and the new ones (1EdTech OneRoster v1.2 CSV
@@ -211,7 +213,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
               for name, h in headers.items()}
     try:
         _write_rows(roster, sheets, report, extensions, version)
-        _write_files(p, _files(sheets, report, version), as_zip)
+        _write_files(p, _files(sheets, report, version), as_zip, family=ONEROSTER_FILE_NAMES)
     finally:
         for sheet in sheets.values():
             sheet.close()  # (a write that failed: its spilled rows go)

@@ -50,6 +50,8 @@ _SFTP_ID_COLS = {"schools.csv": ["School_id"],
 #: the files, in the order they are written
 _SFTP_FILES = ("schools.csv", "students.csv", "teachers.csv", "staff.csv", "sections.csv",
                "enrollments.csv", "rostergraph_districts.csv", "rostergraph_records.csv")
+#: every file an SFTP write may make
+SFTP_FILE_NAMES = _SFTP_FILES
 _SFTP_TAIL = {"sections.csv": ["Course_name", "Course_number", "Course_description",
                                "Term_name", "Term_start", "Term_end"]}
 
@@ -112,7 +114,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             if name.startswith("rostergraph_") and not extensions:
                 continue
             files[name] = _sheet_file(sheet, report, name, _header(name, sheet, max_teachers))
-        _write_files(out, files, as_zip=False)
+        _write_files(out, files, as_zip=False, family=SFTP_FILE_NAMES)
     finally:
         for sheet in sheets.values():
             sheet.close()  # (a write that failed: its spilled rows go)

@@ -158,6 +158,24 @@ def test_convert_function_and_unknown_target(tmp_path: Path) -> None:
         convert(rostergraph.sample_path(), tmp_path / "x", to="xml")
 
 
+def test_convert_into_a_folder_holding_another_formats_roster_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Detection would read the folder's earlier roster, not the one written: convert
+    refuses before reading or writing anything, naming the folder and its files; the same
+    format (either Clever JSON form) is replaced as before."""
+    convert(rostergraph.sample_path(), tmp_path / "j", to="clever-jsonl")
+    before = sorted(p.name for p in (tmp_path / "j").iterdir())
+    with pytest.raises(rostergraph.SourceError, match=r"sections\.jsonl.*empty folder") as err:
+        convert(rostergraph.sample_path(), tmp_path / "j", to="clever-csv")
+    assert str(tmp_path / "j") in str(err.value)
+    assert sorted(p.name for p in (tmp_path / "j").iterdir()) == before
+    assert main(["convert", "--sample", str(tmp_path / "j"), "--to", "oneroster"]) == 2
+    assert "another format" in capsys.readouterr().err
+    convert(tmp_path / "j", tmp_path / "j", to="clever-json")  # (JSON Lines → JSON: replaced)
+    assert sorted(p.suffix for p in (tmp_path / "j").iterdir()) == [".json"] * len(before)
+    assert len(rostergraph.load(tmp_path / "j").users) == len(rostergraph.sample().users)
+
+
 def test_cli_convert(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`rostergraph convert` writes the target and prints the report; --fail-on-drop exits 1."""
     assert main(["convert", "--sample", str(tmp_path / "or.zip"), "--to", "oneroster"]) == 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..errors import SourceError
 from ..table import Table
 from .detect import load
 from .write import JSON_FILE_NAMES, TARGETS, write_clever_json
@@ -61,6 +62,10 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     ------
     ValueError
         For an unknown ``to`` or ``oneroster_version``.
+    SourceError
+        When ``target`` is a folder holding another format's roster files (a load of the
+        folder would read those, not the written roster; before anything is read or
+        written).
 
     Examples
     --------
@@ -82,6 +87,13 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     if oneroster_version not in ONEROSTER_VERSIONS:
         raise ValueError(f"unknown OneRoster version {oneroster_version!r}; expected one of "
                          f"{', '.join(ONEROSTER_VERSIONS)}")
+    if to != "oneroster" or not str(target).lower().endswith(".zip"):
+        left = _other_format_files(target, to, keep_json=True)
+        if left:  # (a load of the folder would then read those, not what is written)
+            raise SourceError(f"holds another format's roster files ({', '.join(left[:5])}"
+                              f"{', ...' if len(left) > 5 else ''}): a load of the folder "
+                              f"would read those, not the {to} written; write to an empty "
+                              "folder or remove them", path=str(target))
     roster = load(source, format=format, strict=strict)
     if privacy is not None and not privacy.is_full:
         roster = privacy.apply_roster(roster)
@@ -109,10 +121,22 @@ def remove_other_formats(folder: str | os.PathLike[str], format: str) -> None:
     >>> remove_other_formats(out, "clever-jsonl"); sorted(p.name for p in out.iterdir())
     ['notes.txt']
     """
-    own = {"clever-csv": SFTP_FILE_NAMES, "oneroster": ONEROSTER_FILE_NAMES,
-           "clever-json": [n for n in JSON_FILE_NAMES if n.endswith(".json")],
-           "clever-jsonl": [n for n in JSON_FILE_NAMES if n.endswith(".jsonl")]}[format]
-    for name in sorted({*JSON_FILE_NAMES, *SFTP_FILE_NAMES, *ONEROSTER_FILE_NAMES} - set(own)):
-        old = os.path.join(folder, name)
-        if os.path.lexists(old) and not os.path.isdir(old):
-            os.unlink(old)  # (a link is removed itself, never what it points to)
+    for name in _other_format_files(folder, format):
+        os.unlink(os.path.join(folder, name))  # (a link is removed itself, never its target)
+
+
+def _other_format_files(folder: str | os.PathLike[str], format: str,
+                        keep_json: bool = False) -> list[str]:
+    """The names of the files in ``folder`` that a write in another target format than
+    ``format`` makes (with ``keep_json``, both Clever JSON forms count as one format: their
+    writer replaces either)."""
+    if not os.path.isdir(folder):
+        return []
+    json_own = JSON_FILE_NAMES if keep_json else [
+        n for n in JSON_FILE_NAMES if n.endswith(".jsonl" if format == "clever-jsonl"
+                                                 else ".json")]
+    own = {"clever-csv": SFTP_FILE_NAMES, "oneroster": ONEROSTER_FILE_NAMES}.get(format,
+                                                                                 json_own)
+    names = sorted({*JSON_FILE_NAMES, *SFTP_FILE_NAMES, *ONEROSTER_FILE_NAMES} - set(own))
+    return [n for n in names if os.path.lexists(os.path.join(folder, n))
+            and not os.path.isdir(os.path.join(folder, n))]

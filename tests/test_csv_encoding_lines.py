@@ -51,3 +51,21 @@ def test_every_line_with_bytes_that_are_not_utf8_is_a_problem(tmp_path: Path,
         assert all(p.raw is None for p in enc)
     else:
         assert "Jos\\xe9" in (enc[0].raw or "") and "Ren\\xe9e" in (enc[1].raw or "")
+
+
+@pytest.mark.parametrize("before", [b"sep=:\n", b"\n\n\n\n", b"\r\n\r\n\r\n"])
+def test_no_password_reaches_a_problem_whatever_comes_before_the_header(
+        tmp_path: Path, before: bytes) -> None:
+    """A separator line naming any character, or several blank lines, before a header with
+    a password column: the column is still known for one, so neither a row a quote leaves
+    open nor a line of bytes that are not UTF-8 shows a password in its problem."""
+    sep = b":" if before.startswith(b"sep") else b","
+    head = sep.join(HEAD.encode().split(b",") + [b"password"])
+    rows = [sep.join([b"u1", b"", b"", b"sA", b"student", b"ann", b"Ann", b"Lee",
+                      b"SECR\xe9T1"]),
+            sep.join([b"u2", b"", b"", b"sA", b"student", b"bo", b'"Bo', b"Kim", b"SECRET2"]),
+            sep.join([b"u3", b"", b"", b"sA", b"student", b"cy", b"Cy", b"Day", b"SECRET3"])]
+    r = rostergraph.load(bundle(tmp_path / "b", before + head + b"\n" + b"\n".join(rows)
+                                + b"\n", password=True))
+    assert r.problems
+    assert "SECR" not in repr(r.problems)

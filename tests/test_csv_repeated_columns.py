@@ -60,3 +60,40 @@ def test_a_repeated_column_keeps_its_cells(tmp_path: Path, fmt: str, parser: str
 def test_the_row_by_row_reader_agrees(tmp_path: Path, fmt: str) -> None:
     write(tmp_path, _SFTP if fmt == "sftp" else _ONEROSTER)
     assert_same(fmt, tmp_path)
+
+
+@pytest.mark.parametrize("fmt", ["sftp", "oneroster"])
+def test_a_repeated_password_column_is_never_kept(tmp_path: Path, fmt: str) -> None:
+    files = dict(_SFTP, **{"students.csv": "Student_id,School_id,First_name,Password,"
+                           "Last_name,Password\nst1,sA,Ann,SECRET1,Fake,SECRET2\n"}) \
+        if fmt == "sftp" else dict(_ONEROSTER, **{
+            "users.csv": "sourcedId,role,orgSourcedIds,password,givenName,password\n"
+                         "u1,student,sA,SECRET1,Ann,SECRET2\n"})
+    write(tmp_path, files)
+    r = assert_same(fmt, tmp_path)
+    assert "SECRET" not in repr(dict(r.users["st1" if fmt == "sftp" else "u1"].extra))
+    assert "SECRET" not in repr(r.problems)
+    assert any("never kept" in p.message for p in r.problems)
+
+
+def test_a_header_given_again_is_told_when_a_column_was_renamed(tmp_path: Path) -> None:
+    """The header repeated as a row (two exports joined) is the header as written, not
+    as renamed: no user named ``Student_id``."""
+    head = "Student_id,School_id,First_name,Last_name,Last_name\n"
+    write(tmp_path, dict(_SFTP, **{"students.csv": head + "st1,sA,Ann,Fake,X\n" + head
+                                   + "st2,sA,Bo,Fake,Y\n"}))
+    r = assert_same("sftp", tmp_path)
+    assert "st2" in r.users and "Student_id" not in r.users
+    assert [p.line for p in r.problems if "header again" in p.message] == [3]
+
+
+def test_a_header_of_one_name_repeated_thousands_of_times_reads() -> None:
+    """20,000 columns named ``a`` (an 80 KB header): each repeat gets the next free
+    number, the last ``a#20000`` (the numbers are counted per name, not searched again
+    from 2 for every repeat, which took 24 s here)."""
+    from rostergraph.io.csvutil import read_table
+    from rostergraph.roster import RosterBuilder
+
+    data = (",".join(["a"] * 20_000) + "\n" + ",".join(["1"] * 20_000) + "\n").encode()
+    t = read_table(data, "t.csv", RosterBuilder(source="m", format="t"))
+    assert t.header[-1] == "a#20000" and len(set(t.header)) == 20_000

@@ -74,11 +74,13 @@ def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:
         if names else dict.fromkeys(at, row_text({}))
 
 
-def names_a_secret(data: bytes | str) -> bool:
+def names_a_secret(data: bytes | str, sep: str = ",") -> bool:
     """Whether the header of a file (bytes or text) names a password column: the
     column of a login credential, never kept (in any case, quoted or not). The header is
     the first line that is not blank (byte-order marks left out) and no spreadsheet's
-    separator line (:func:`separator_line`).
+    separator line (:func:`separator_line`); its names are split at commas, tabs,
+    semicolons, vertical bars, ``sep`` (the separator a reader found) and the character a
+    separator line names.
 
     Examples
     --------
@@ -86,17 +88,21 @@ def names_a_secret(data: bytes | str) -> bool:
     (True, False)
     >>> names_a_secret("\\ufeff\\r\\nsep=;\\r\\nid;password\\n")
     True
+    >>> names_a_secret("sep=:\\nid:Password\\n"), names_a_secret("\\n\\n\\n\\nid,password\\n1,x")
+    (True, True)
     """
     first = data[:_HEAD_SCAN]
     if isinstance(first, bytes):
         first = first.decode("utf-8", "replace")
-    lines = [x for x in re.split(r"\r\n|\r|\n", first.lstrip("\ufeff"), maxsplit=3)
-             if x.strip()]
-    if lines and separator_line(lines[0]) is not None:
-        lines = lines[1:]
-    line = lines[0] if lines else ""
+    lines = (x for x in re.split(r"\r\n|\r|\n", first.lstrip("\ufeff")) if x.strip())
+    line = next(lines, "")
+    seps = ",\t;|" + (sep if sep not in ",\t;|" else "")
+    named = separator_line(line)
+    if named is not None:  # (any character a separator line names splits the names too)
+        line, seps = next(lines, ""), seps + named
     # (split at every separator a file may use: a name is a password's in any of them)
-    return any(map(is_secret_column, re.split(r"[,\t;|]", line.lstrip("\ufeff"))))
+    return any(map(is_secret_column, re.split(f"[{re.escape(seps)}]",
+                                              line.lstrip("\ufeff"))))
 
 
 def separator_line(line: str) -> str | None:
@@ -145,6 +151,7 @@ _HEAD_SCAN = 1 << 16
 
 
 _NOT_ASCII = re.compile(rb"[\x80-\xff]")
+_LINE_END = re.compile(rb"[\r\n]")
 
 
 def tell_bad_lines(data: bytes, name: str, b: RosterBuilder, kind: str | None,
@@ -172,8 +179,10 @@ def tell_bad_lines(data: bytes, name: str, b: RosterBuilder, kind: str | None,
         start = max(data.rfind(b"\n", at, pos), data.rfind(b"\r", at, pos)) + 1
         line += (data.count(b"\n", at, start) + data.count(b"\r", at, start)
                  - data.count(b"\r\n", at, start))
-        ends = [i for i in (data.find(b"\r", pos), data.find(b"\n", pos)) if i >= 0]
-        end = min(ends) if ends else len(data)
+        # the line ends at its first CR or LF (one search for either: looking for each
+        # apart scans a file of the other kind of line end to its end for every line)
+        brk = _LINE_END.search(data, pos)
+        end = brk.start() if brk is not None else len(data)
         got = data[start:end]
         try:
             got.decode("utf-8")

@@ -563,16 +563,17 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         b.problem("other", f"the header ends in {blank} empty column name"
                   f"{'s' if blank != 1 else ''}; ignored (rows of {len(header)} cells load)",
                   file=name, line=1, kind=kind)
+    written = header  # (a row that is the header again repeats it as written)
     header = _repeats(header, name, b, kind)
     if whole is not None:
         body = whole[1:]
         cells = [r for _, r in body]
         lead = header[0].strip().lower()
         if (not cells or set(map(len, cells)) == {len(header)}) and not any(
-                is_header(r, header) for r in cells if r[0].strip().lower().endswith(lead)):
+                is_header(r, written) for r in cells if r[0].strip().lower().endswith(lead)):
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
     # (the rows that are the header again told as the iteration reaches them, in line order)
-    return CsvTable(header, without_header_again(rows, header, name, b, kind), None, None,
+    return CsvTable(header, without_header_again(rows, written, name, b, kind), None, None,
                     name, b, kind)
 
 
@@ -659,23 +660,30 @@ def _repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -
     """``header`` with each repeat of a column name renamed ``<name>#2``, ``#3``... (a
     name no other column has), each a ``syntax`` problem: the first column is read as the
     format's, and a repeat's cells are kept as a column of their own (a column the format
-    does not name, so in the records' ``extra``) instead of being lost."""
+    does not name, so in the records' ``extra``) instead of being lost. A repeated
+    password column keeps its name, and its cells are not kept (no password ever is)."""
     if len(set(header)) == len(header):
         return header
     taken = set(header)
     seen: set[str] = set()
-    out = []
+    last: dict[str, int] = {}  # name → the last k tried (a header of one name repeated
+    out = []  # thousands of times stays linear)
     for col in header:
-        if col in seen:
-            k = 2
+        if col in seen and not is_secret_column(col):
+            k = last.get(col, 1) + 1
             while f"{col}#{k}" in taken:
                 k += 1
+            last[col] = k
             renamed = f"{col}#{k}"
             taken.add(renamed)
             b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
                       f"used, the other's cells are kept as column {renamed!r}",
                       file=name, line=1, kind=kind, field=col)
             col = renamed
+        elif col in seen:
+            b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
+                      "used (a password's cells are never kept)", file=name, line=1,
+                      kind=kind, field=col)
         seen.add(col)
         out.append(col)
     return out
@@ -717,7 +725,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
     base, prev, at = 0, 0, (1, 0)  # lines before the reader's start; last line read
     # (a file whose header names a password column: no raw text of a row that cannot be
     # read, whose cells, the password's among them, cannot be told apart)
-    secret = names_a_secret(text)
+    secret = names_a_secret(text, sep)
     src = io.StringIO(text, newline="")
     reader = csv.reader(src, strict=True, delimiter=sep)
     while True:

@@ -207,9 +207,14 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
                   file=name, line=1, kind=kind)
     # a repeated name: the first column is the format's, a repeat becomes "<name>#k" for k = 2, 3...
     # (the first such name no column has), its cells kept
+    # (a password column repeated keeps its name: its cells are never kept)
     renamed: list[str] = []
     for col in header:
-        if col in renamed:
+        if col in renamed and col.strip().strip('"').strip().lower() == "password":
+            b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
+                      "used (a password's cells are never kept)", file=name, line=1,
+                      kind=kind, field=col)
+        elif col in renamed:
             k = 2
             while f"{col}#{k}" in header or f"{col}#{k}" in renamed:
                 k += 1
@@ -218,10 +223,10 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
                       file=name, line=1, kind=kind, field=col)
             col = f"{col}#{k}"
         renamed.append(col)
-    header = renamed
-    # (a row that is the header again: the package's row filter, as the package's
-    # row-by-row reading applies it)
+    # (a row that is the header again, as written: the package's row filter, as the
+    # package's row-by-row reading applies it)
     rows = without_header_again(rows, header, name, b, kind)
+    header = renamed
     return header, _dict_rows(header, rows, name, b, kind)
 
 

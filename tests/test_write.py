@@ -171,9 +171,34 @@ def test_convert_into_a_folder_holding_another_formats_roster_is_refused(
     assert sorted(p.name for p in (tmp_path / "j").iterdir()) == before
     assert main(["convert", "--sample", str(tmp_path / "j"), "--to", "oneroster"]) == 2
     assert "another format" in capsys.readouterr().err
-    convert(tmp_path / "j", tmp_path / "j", to="clever-json")  # (JSON Lines → JSON: replaced)
+    convert(rostergraph.sample_path(), tmp_path / "j", to="clever-json")  # (replaced)
     assert sorted(p.suffix for p in (tmp_path / "j").iterdir()) == [".json"] * len(before)
     assert len(rostergraph.load(tmp_path / "j").users) == len(rostergraph.sample().users)
+    # the reader's other names count too: any case, .ndjson, gzipped
+    (tmp_path / "k").mkdir()
+    for name in ("USERS.JSONL", "sections.ndjson.gz"):
+        (tmp_path / "k" / name).write_bytes(b"")
+    with pytest.raises(rostergraph.SourceError, match=r"USERS\.JSONL, sections\.ndjson\.gz"):
+        convert(rostergraph.sample_path(), tmp_path / "k", to="oneroster")
+
+
+def test_convert_refuses_its_source_folder_and_writers_never_remove_their_source(
+        tmp_path: Path) -> None:
+    """A conversion in place would replace the district's own files (a redacted copy over
+    the originals): refused. A writer given the folder its roster was read from writes
+    there but removes none of the files it did not make."""
+    src = tmp_path / "src"
+    convert(rostergraph.sample_path(), src, to="clever-json")
+    before = sorted(p.name for p in src.iterdir())
+    with pytest.raises(rostergraph.SourceError, match="source folder"):
+        convert(src, src, to="clever-jsonl")
+    assert sorted(p.name for p in src.iterdir()) == before
+    write_clever_json(rostergraph.load(src), src, jsonl=True)
+    assert set(before) <= {p.name for p in src.iterdir()}  # the .json files are still there
+    other = tmp_path / "other"
+    convert(rostergraph.sample_path(), other, to="clever-json")
+    write_clever_json(rostergraph.load(src), other, jsonl=True)  # an earlier write: replaced
+    assert sorted(p.suffix for p in other.iterdir()) == [".jsonl"] * len(before)
 
 
 def test_cli_convert(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

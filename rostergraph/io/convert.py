@@ -16,8 +16,9 @@ from typing import Any
 
 from ..errors import SourceError
 from ..table import Table
+from .clever_json import resource_kind
 from .detect import load
-from .write import JSON_FILE_NAMES, TARGETS, write_clever_json
+from .write import TARGETS, write_clever_json
 from .write_oneroster import ONEROSTER_FILE_NAMES, write_oneroster
 from .write_sftp import SFTP_FILE_NAMES, write_clever_csv
 
@@ -63,9 +64,9 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     ValueError
         For an unknown ``to`` or ``oneroster_version``.
     SourceError
-        When ``target`` is a folder holding another format's roster files (a load of the
-        folder would read those, not the written roster; before anything is read or
-        written).
+        When ``target`` is the source folder, or a folder holding another format's roster
+        files (a load of the folder would read those, not the written roster); before
+        anything is read or written.
 
     Examples
     --------
@@ -87,6 +88,10 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     if oneroster_version not in ONEROSTER_VERSIONS:
         raise ValueError(f"unknown OneRoster version {oneroster_version!r}; expected one of "
                          f"{', '.join(ONEROSTER_VERSIONS)}")
+    if os.path.isdir(source) and os.path.isdir(target) and os.path.samefile(source, target):
+        raise SourceError("is the source folder: a conversion is written to another folder "
+                          "(the source's files are the district's data, never replaced)",
+                          path=str(target))
     if to != "oneroster" or not str(target).lower().endswith(".zip"):
         left = _other_format_files(target, to, keep_json=True)
         if left:  # (a load of the folder would then read those, not what is written)
@@ -127,16 +132,28 @@ def remove_other_formats(folder: str | os.PathLike[str], format: str) -> None:
 
 def _other_format_files(folder: str | os.PathLike[str], format: str,
                         keep_json: bool = False) -> list[str]:
-    """The names of the files in ``folder`` that a write in another target format than
-    ``format`` makes (with ``keep_json``, both Clever JSON forms count as one format: their
-    writer replaces either)."""
+    """The names of the files in ``folder`` that a reader of another format than
+    ``format`` would take: Clever JSON resource files named as its reader names them
+    (any case, ``.json``, ``.jsonl``, ``.ndjson``, gzipped or not), and the file names a
+    Clever SFTP or OneRoster write makes (any case). With ``keep_json``, both Clever JSON
+    forms count as one format (their writer replaces either); else a ``clever-jsonl``
+    write's own files are the ``.jsonl`` ones and a ``clever-json`` write's the ``.json``."""
     if not os.path.isdir(folder):
         return []
-    json_own = JSON_FILE_NAMES if keep_json else [
-        n for n in JSON_FILE_NAMES if n.endswith(".jsonl" if format == "clever-jsonl"
-                                                 else ".json")]
-    own = {"clever-csv": SFTP_FILE_NAMES, "oneroster": ONEROSTER_FILE_NAMES}.get(format,
-                                                                                 json_own)
-    names = sorted({*JSON_FILE_NAMES, *SFTP_FILE_NAMES, *ONEROSTER_FILE_NAMES} - set(own))
-    return [n for n in names if os.path.lexists(os.path.join(folder, n))
-            and not os.path.isdir(os.path.join(folder, n))]
+    csv_names = {"clever-csv": {n.lower() for n in SFTP_FILE_NAMES},
+                 "oneroster": {n.lower() for n in ONEROSTER_FILE_NAMES}}
+    other_csv = set().union(*(names for f, names in csv_names.items() if f != format))
+    own_csv = csv_names.get(format, set())
+    out = []
+    for name in sorted(os.listdir(folder)):
+        if os.path.isdir(os.path.join(folder, name)) and not os.path.islink(
+                os.path.join(folder, name)):
+            continue
+        got = resource_kind(name)
+        if got is not None:
+            if format not in ("clever-json", "clever-jsonl") or not keep_json and got[1] != (".jsonl" if format == "clever-jsonl"
+                                              else ".json"):
+                out.append(name)
+        elif name.lower() in other_csv and name.lower() not in own_csv:
+            out.append(name)
+    return out

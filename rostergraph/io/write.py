@@ -104,15 +104,19 @@ FileData = bytes | Callable[[BinaryIO], object]
 
 
 def _write_files(path: Path, files: Mapping[str, FileData], as_zip: bool,
-                 family: Iterable[str] = ()) -> None:
+                 family: Iterable[str] = (), source: str | None = None) -> None:
     """Write ``files`` into the folder ``path`` (or the zip ``path``).
 
     ``family`` names every file the format's writer may write: those of them in the
     folder that this write did not make are an earlier roster's, and are removed once the
     new files are in place (left there, the reader would take them as part of the new
     roster: an earlier extension file's records, an earlier version's ``roles.csv``, the
-    twin ``.json`` of a ``.jsonl``).
+    twin ``.json`` of a ``.jsonl``). Never in the folder the roster was read from
+    (``source``): those files are the user's data, not an earlier write.
     """
+    if source is not None and os.path.isdir(source) and os.path.isdir(path) and \
+            os.path.samefile(source, path):
+        family = ()
     output_folder(path, as_zip)
     if as_zip:
         from ..safety import refuse_link
@@ -267,7 +271,8 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
             files[f"{kind}.jsonl"] = b"".join(_dumps(d) + b"\n" for d in dicts)
         else:
             files[f"{kind}.json"] = _envelope(kind, dicts)
-    _write_files(Path(path), files, as_zip=False, family=JSON_FILE_NAMES)
+    _write_files(Path(path), files, as_zip=False, family=JSON_FILE_NAMES,
+                 source=roster.provenance.source)
     return report.table()
 
 

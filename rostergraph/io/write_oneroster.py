@@ -213,7 +213,8 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
               for name, h in headers.items()}
     try:
         _write_rows(roster, sheets, report, extensions, version)
-        _write_files(p, _files(sheets, report, version), as_zip, family=ONEROSTER_FILE_NAMES)
+        _write_files(p, _files(sheets, report, version), as_zip, family=ONEROSTER_FILE_NAMES,
+                     source=roster.provenance.source)
     finally:
         for sheet in sheets.values():
             sheet.close()  # (a write that failed: its spilled rows go)

@@ -114,7 +114,8 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
             if name.startswith("rostergraph_") and not extensions:
                 continue
             files[name] = _sheet_file(sheet, report, name, _header(name, sheet, max_teachers))
-        _write_files(out, files, as_zip=False, family=SFTP_FILE_NAMES)
+        _write_files(out, files, as_zip=False, family=SFTP_FILE_NAMES,
+                     source=roster.provenance.source)
     finally:
         for sheet in sheets.values():
             sheet.close()  # (a write that failed: its spilled rows go)

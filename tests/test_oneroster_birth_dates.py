@@ -56,3 +56,14 @@ def test_a_spreadsheet_birth_date_with_a_time_of_day_is_a_date(tmp_path: Path) -
     rostergraph.write_oneroster(r, tmp_path / "out", extensions=False)
     written = (tmp_path / "out" / "demographics.csv").read_text()
     assert "2008-03-23" in written and "2008-03-24" in written
+
+
+def test_a_birth_date_that_is_no_date_is_in_raw_not_in_the_message(tmp_path: Path) -> None:
+    """Privacy modes leave a problem's raw out; a message is only scrubbed of what looks
+    like a date, so the value must not be in it."""
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
+    r = rostergraph.load(tmp_path)
+    said = [p for p in r.problems if p.field == "birthDate"]
+    assert [p.raw for p in said] == ["23/03/2008", "2008-02-30", "unknown"]
+    assert not any(p.raw in p.message for p in said)

@@ -91,10 +91,11 @@ def read_demographics(r: Any) -> None:
         consumed = {"sourcedId", "userSourcedId"}  # (a bulk row's status and date are kept)
         dob = row.get("birthDate", row.get("birthdate"))
         if dob and parse_date(dob) is None:  # (as the SFTP reader's DOB: kept, and said)
-            r.b.problem("other", f"birthDate {dob!r} is not a date (OneRoster dates: "
-                        "YYYY-MM-DD); kept as given, left out of ISO 8601 outputs",
+            r.b.problem("other", "birthDate is not a date (OneRoster dates: YYYY-MM-DD); "
+                        "kept as given (the cell is in raw: a student's birth date is never "
+                        "in a message), left out of ISO 8601 outputs",
                         file="demographics.csv", line=line, kind="users", record_id=sid,
-                        field="birthDate")
+                        field="birthDate", raw=dob)
         if st is not None:
             if dob:
                 st["dob"] = dob

@@ -226,7 +226,9 @@ class RowReader:
         """A date in no form Clever's SFTP spec allows is kept as given, with a problem."""
         v = row.get(col)
         if v and parse_date(v) is None:
-            self.b.problem("other", f"{col} {v!r} is not a date (Clever's SFTP dates: "
-                           "MM/DD/YYYY, M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given, "
-                           "left out of ISO 8601 outputs", file=file, line=line, kind=kind,
-                           record_id=rid, field=col)
+            # (the value in raw, not the message: a birth date is the student's, and raw
+            # is what privacy modes leave out)
+            self.b.problem("other", f"{col} is not a date (Clever's SFTP dates: MM/DD/YYYY, "
+                           "M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given (the cell is in "
+                           "raw), left out of ISO 8601 outputs", file=file, line=line,
+                           kind=kind, record_id=rid, field=col, raw=v)

@@ -590,10 +590,10 @@ class _Reader:
         """A date in no form Clever's SFTP spec allows is kept as given, with a problem."""
         v = row.get(col)
         if v and parse_date(v) is None:
-            self.b.problem("other", f"{col} {v!r} is not a date (Clever's SFTP dates: "
-                           "MM/DD/YYYY, M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given, "
-                           "left out of ISO 8601 outputs", file=file, line=line, kind=kind,
-                           record_id=rid, field=col)
+            self.b.problem("other", f"{col} is not a date (Clever's SFTP dates: MM/DD/YYYY, "
+                           "M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given (the cell is in "
+                           "raw), left out of ISO 8601 outputs", file=file, line=line,
+                           kind=kind, record_id=rid, field=col, raw=v)
 
     def _term(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
         name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))

@@ -102,7 +102,8 @@ def _nulls() -> Any:
 
 #: a time of day after a date, as spreadsheets and .NET exports write it
 #: (``12:00:00 AM``, ``00:00``, ``13:05:00.000``)
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?)?"
+_TIME = (r"(?:[ T](?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+         r"|(?:0?[1-9]|1[0-2]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)? ?[AaPp][Mm]))?")
 _DATE_RES = (
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$"), (1, 2, 3)),
     (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + "$"), (3, 1, 2)),
@@ -132,6 +133,8 @@ def parse_date(value: str | None) -> _dt.date | None:
     (datetime.date(2015, 8, 1), datetime.date(2015, 8, 1))
     >>> parse_date("8/1/2024 12:00:00 AM"), parse_date("2024/08/01"), parse_date("8/1/2024 x")
     (datetime.date(2024, 8, 1), datetime.date(2024, 8, 1), None)
+    >>> [parse_date(v) for v in ("8/1/2024 99:99 PM", "2024/08/01 25:00", "8/1/2024 13:00 PM")]
+    [None, None, None]
     """
     if not value or not isinstance(value, str):
         return None

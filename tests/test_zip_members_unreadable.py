@@ -62,3 +62,20 @@ def test_an_sftp_zip_whose_members_cannot_be_read_is_a_format_error(tmp_path: Pa
         path.write_bytes(bytes(data))
     with pytest.raises(FormatError, match=r"sftp\.zip.*\.csv"):
         rostergraph.load(path)
+
+
+def test_a_stored_member_whose_checksum_is_wrong_is_a_format_error(tmp_path: Path) -> None:
+    """A member stored uncompressed whose bytes no longer match its CRC-32 (a damaged
+    download): a FormatError naming the member, not "not a roster" from detection."""
+    path = tmp_path / "sftp.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for name, text in FILES.items():
+            zf.writestr(name, text)
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("sections.csv")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + 40] ^= 0x20  # a letter's case: same size, another checksum
+    path.write_bytes(bytes(data))
+    with pytest.raises(FormatError, match=r"sftp\.zip.*sections\.csv"):
+        rostergraph.load(path)

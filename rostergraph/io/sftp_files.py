@@ -87,7 +87,8 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                     try:
                         with zf.open(names[n]) as fh:
                             first[n] = fh.read(65536)
-                    except (RuntimeError, NotImplementedError, zlib.error, EOFError):
+                    except (RuntimeError, NotImplementedError, zlib.error, EOFError,
+                            zipfile.BadZipFile):
                         # password-protected, compressed by a method zipfile lacks
                         # (Deflate64) or damaged: Clever's file names say what it is, and
                         # the reader raises a FormatError naming the member

@@ -56,7 +56,8 @@ def primary_no_boolean(rows: int, line: int, values: list[str]) -> str:
     ``primary`` cell (``values``: the distinct ones, in file order) is no boolean."""
     shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
     return (f"{rows:,} row{'s' if rows != 1 else ''} of enrollments.csv (line {line}"
-            + (f" and {rows - 1:,} more" if rows > 1 else "") + f") hold a primary cell that "
+            + (f" and {rows - 1:,} more" if rows > 1 else "")
+            + f") {'hold' if rows != 1 else 'holds'} a primary cell that "
             f"is no boolean ({shown}): read as not primary (OneRoster writes true or false)")
 
 

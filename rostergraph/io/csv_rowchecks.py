@@ -21,8 +21,8 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["SEPARATORS", "is_header", "is_secret_column", "names_a_secret", "row_text",
-           "rows_text", "separator_line", "separator_of", "tell_bad_lines",
+__all__ = ["SEPARATORS", "is_header", "is_secret_column", "names_a_secret", "renamed_repeats",
+           "row_text", "rows_text", "separator_line", "separator_of", "tell_bad_lines",
            "without_header_again", "without_secrets"]
 
 
@@ -194,6 +194,48 @@ def tell_bad_lines(data: bytes, name: str, b: RosterBuilder, kind: str | None,
             told = True
         at = start
         found = _NOT_ASCII.search(data, end)
+
+
+def renamed_repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -> list[str]:
+    """``header`` with each repeat of a column name renamed ``<name>#2``, ``#3``... (a
+    name no other column has), each a ``syntax`` problem: the first column is read as the
+    format's, and a repeat's cells are kept as a column of their own (a column the format
+    does not name, so in the records' ``extra``) instead of being lost. A repeated
+    password column keeps its name, and its cells are not kept (no password ever is).
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> renamed_repeats(["id", "a", "a", "a#2", "password", "password"], "t.csv", b, None)
+    ['id', 'a', 'a#3', 'a#2', 'password', 'password']
+    >>> len(b.problems)
+    2
+    """
+    if len(set(header)) == len(header):
+        return header
+    taken = set(header)
+    seen: set[str] = set()
+    last: dict[str, int] = {}  # name → the last k tried (a header of one name repeated
+    out = []  # thousands of times stays linear)
+    for col in header:
+        if col in seen and not is_secret_column(col):
+            k = last.get(col, 1) + 1
+            while f"{col}#{k}" in taken:
+                k += 1
+            last[col] = k
+            renamed = f"{col}#{k}"
+            taken.add(renamed)
+            b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
+                      f"used, the other's cells are kept as column {renamed!r}",
+                      file=name, line=1, kind=kind, field=col)
+            col = renamed
+        elif col in seen:
+            b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
+                      "used (a password's cells are never kept)", file=name, line=1,
+                      kind=kind, field=col)
+        seen.add(col)
+        out.append(col)
+    return out
 
 
 def is_header(row: list[str], header: list[str]) -> bool:

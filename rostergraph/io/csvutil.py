@@ -69,6 +69,7 @@ from .csv_rowchecks import (
     is_header,
     is_secret_column,
     names_a_secret,
+    renamed_repeats,
     separator_line,
     separator_of,
     tell_bad_lines,
@@ -544,7 +545,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         got = _arrow_columns(unmarked, limits, coded)
         if got is not None:
             header, columns = got
-            header = _repeats(header, name, b, kind)
+            header = renamed_repeats(header, name, b, kind)
             n = len(columns[0]) if columns else 0
             return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
                             columns=columns)
@@ -564,7 +565,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
                   f"{'s' if blank != 1 else ''}; ignored (rows of {len(header)} cells load)",
                   file=name, line=1, kind=kind)
     written = header  # (a row that is the header again repeats it as written)
-    header = _repeats(header, name, b, kind)
+    header = renamed_repeats(header, name, b, kind)
     if whole is not None:
         body = whole[1:]
         cells = [r for _, r in body]
@@ -643,7 +644,7 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
             header, columns, size, digest = got
             release_arrow_memory()  # (the parse's own temporaries: 0.3 GB at L)
             b.files.append(FileInfo(path=name, size=size, sha256=digest, kind=kind))
-            header = _repeats(header, name, b, kind)
+            header = renamed_repeats(header, name, b, kind)
             n = len(columns[0]) if columns else 0
             return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
                             columns=columns)
@@ -654,39 +655,6 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
     t = read_table(data, name, b, kind=kind, limits=limits, coded=coded)
     release_arrow_memory()
     return t
-
-
-def _repeats(header: list[str], name: str, b: RosterBuilder, kind: str | None) -> list[str]:
-    """``header`` with each repeat of a column name renamed ``<name>#2``, ``#3``... (a
-    name no other column has), each a ``syntax`` problem: the first column is read as the
-    format's, and a repeat's cells are kept as a column of their own (a column the format
-    does not name, so in the records' ``extra``) instead of being lost. A repeated
-    password column keeps its name, and its cells are not kept (no password ever is)."""
-    if len(set(header)) == len(header):
-        return header
-    taken = set(header)
-    seen: set[str] = set()
-    last: dict[str, int] = {}  # name → the last k tried (a header of one name repeated
-    out = []  # thousands of times stays linear)
-    for col in header:
-        if col in seen and not is_secret_column(col):
-            k = last.get(col, 1) + 1
-            while f"{col}#{k}" in taken:
-                k += 1
-            last[col] = k
-            renamed = f"{col}#{k}"
-            taken.add(renamed)
-            b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
-                      f"used, the other's cells are kept as column {renamed!r}",
-                      file=name, line=1, kind=kind, field=col)
-            col = renamed
-        elif col in seen:
-            b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
-                      "used (a password's cells are never kept)", file=name, line=1,
-                      kind=kind, field=col)
-        seen.add(col)
-        out.append(col)
-    return out
 
 
 def _whole_file(text: str, limits: Limits, sep: str = ",",

@@ -69,3 +69,48 @@ def test_no_password_reaches_a_problem_whatever_comes_before_the_header(
                                 + b"\n", password=True))
     assert r.problems
     assert "SECR" not in repr(r.problems)
+
+
+@pytest.mark.parametrize("shape", ["title line", "broken first row", "utf-16 cut short"])
+def test_no_password_reaches_a_problem_when_the_header_is_not_the_first_line(
+        tmp_path: Path, shape: str) -> None:
+    """A title line before the header (then every row is a problem with its text), a
+    broken first row, or a UTF-16 file cut short (read as UTF-8): no raw text shows a
+    password."""
+    head = HEAD + ",password"
+    rows = ["u1,,,sA,student,ann,Ann,Lee,SECRET1", 'u2,,,sA,student,bo,"Bo"x,Kim,SECRET2',
+            "u3,,,sA,student,cy,Cy,D\xe9y,SECRET3"]
+    if shape == "title line":
+        data = ("Users export 2024-08-01\n" + head + "\n" + "\n".join(rows) + "\n").encode()
+    elif shape == "broken first row":
+        data = ('"x"y\n' + head + "\n" + "\n".join(rows) + "\n").encode("latin-1")
+    else:
+        data = b"\xff\xfe" + (head + "\r\n" + "\r\n".join(rows) + "\r\n").encode(
+            "utf-16-le") + b"\x00"
+    r = rostergraph.load(bundle(tmp_path / "b", data, password=True))
+    assert r.problems
+    assert "SECRET" not in repr(r.problems)
+    assert "S\\x00E\\x00C" not in repr(r.problems)
+
+
+@pytest.mark.parametrize("fmt", ["oneroster", "sftp"])
+def test_a_password_column_in_any_spelling_is_never_kept(tmp_path: Path, fmt: str) -> None:
+    """``PASSWORD``, ``" password "``, ``"password"`` beside ``password``: none is kept in
+    the record's extra (and so none is written back)."""
+    if fmt == "oneroster":
+        data = (HEAD + ',password,PASSWORD," password ","""password"""\n'
+                "u1,,,sA,student,ann,Ann,Lee,S1,S2,S3,S4\n").encode()
+        r = rostergraph.load(bundle(tmp_path / "b", data, password=True))
+        uid = "u1"
+    else:
+        from tests.test_csv_repeated_columns import _SFTP
+        from tests.test_oneroster_variants import write
+
+        write(tmp_path, dict(_SFTP, **{
+            "students.csv": 'Student_id,School_id,First_name,Password,PASSWORD," Password "\n'
+                            "st1,sA,Ann,S1,S2,S3\n"}))
+        r = rostergraph.load(tmp_path)
+        uid = "st1"
+    assert "'S" not in repr(dict(r.users[uid].extra))
+    rostergraph.write_clever_json(r, tmp_path / "out")
+    assert b'"S2"' not in (tmp_path / "out" / "users.json").read_bytes()

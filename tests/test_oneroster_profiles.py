@@ -116,3 +116,14 @@ def test_a_padded_user_id_finds_its_user_and_an_unknown_one_keeps_its_row(
     assert "Reno" in (unknown["demographics.csv"].raw or "")
     assert "zed" in (unknown["userProfiles.csv"].raw or "")
     assert "hunter" not in repr(r.problems)
+
+
+def test_a_profile_password_in_any_spelling_is_never_kept(tmp_path: Path) -> None:
+    folder = _bundle(tmp_path / "b")
+    (folder / "userProfiles.csv").write_text(
+        "sourcedId,status,dateLastModified,userSourcedId,profileType,vendorId,"
+        "applicationId,description,credentialType,username,Password, PASSWORD \n"
+        "P1,,,U1,lms,v1,a1,,password,ann1,hunter2,hunter3\n", encoding="utf-8", newline="")
+    r = read_oneroster(folder)
+    assert r.users["U1"].extra["oneroster.userProfiles"][0]["username"] == "ann1"
+    assert "hunter" not in repr(dict(r.users["U1"].extra))

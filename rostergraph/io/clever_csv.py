@@ -82,7 +82,7 @@ from ..roster import Roster, raw_text
 from . import parked
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
-from .csv_rowchecks import row_text
+from .csv_rowchecks import is_secret_column, row_text
 from .csvutil import Bundle, loads_json_cell
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
@@ -459,7 +459,8 @@ class _Reader(RowReader):
         t = self.table("enrollments.csv", "sections", coded=_every_column)
         if t is None:
             return
-        unkept = [c for c, _ in self.plans["enrollments.csv"][1]]
+        extra = {c for c, _ in self.plans["enrollments.csv"][1]}
+        unkept = [c for c in dict.fromkeys(t.header) if c in extra or is_secret_column(c)]
         if unkept:  # (an enrollment is no record: nothing could hold them)
             self.b.problem("other", f"column(s) {', '.join(unkept)} of enrollments.csv have no "
                            "Clever field and no record to be kept on; not loaded",

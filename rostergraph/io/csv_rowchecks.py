@@ -75,12 +75,14 @@ def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:
 
 
 def names_a_secret(data: bytes | str, sep: str = ",") -> bool:
-    """Whether the header of a file (bytes or text) names a password column: the
-    column of a login credential, never kept (in any case, quoted or not). The header is
-    the first line that is not blank (byte-order marks left out) and no spreadsheet's
-    separator line (:func:`separator_line`); its names are split at commas, tabs,
-    semicolons, vertical bars, ``sep`` (the separator a reader found) and the character a
-    separator line names.
+    """Whether a file (bytes or text) may hold a password column: the column of a login
+    credential, never kept (in any case, quoted or not). Any of the file's first
+    non-blank lines that names one says so, not only the one a reader takes for the
+    header: a title line before the header, or a broken first row, must not make the
+    rows' raw text show passwords. Names are split at commas, tabs, semicolons, vertical
+    bars, ``sep`` (the separator a reader found) and any character a spreadsheet's
+    separator line (:func:`separator_line`) names. Bytes that start with a UTF-16
+    byte-order mark are read as UTF-16.
 
     Examples
     --------
@@ -90,19 +92,26 @@ def names_a_secret(data: bytes | str, sep: str = ",") -> bool:
     True
     >>> names_a_secret("sep=:\\nid:Password\\n"), names_a_secret("\\n\\n\\n\\nid,password\\n1,x")
     (True, True)
+    >>> names_a_secret("Users export\\nid,password\\n")
+    True
+    >>> names_a_secret("id,password".encode("utf-16"))
+    True
     """
     first = data[:_HEAD_SCAN]
     if isinstance(first, bytes):
-        first = first.decode("utf-8", "replace")
-    lines = (x for x in re.split(r"\r\n|\r|\n", first.lstrip("\ufeff")) if x.strip())
-    line = next(lines, "")
-    seps = ",\t;|" + (sep if sep not in ",\t;|" else "")
-    named = separator_line(line)
-    if named is not None:  # (any character a separator line names splits the names too)
-        line, seps = next(lines, ""), seps + named
+        first = first.decode(_UTF16_MARKS.get(first[:2], "utf-8"), "replace")
+    lines = [x for x in re.split(r"\r\n|\r|\n", first) if x.strip()][:_HEAD_LINES]
+    seps = ",\t;|" + sep + "".join(c for c in map(separator_line, (x.strip() for x in lines))
+                                   if c is not None)
+    split = re.compile(f"[{re.escape(seps)}]").split
     # (split at every separator a file may use: a name is a password's in any of them)
-    return any(map(is_secret_column, re.split(f"[{re.escape(seps)}]",
-                                              line.lstrip("\ufeff"))))
+    return any(is_secret_column(name.lstrip("\ufeff")) for line in lines
+               for name in split(line))
+
+
+#: The first lines of a file :func:`names_a_secret` looks at for a password column.
+_HEAD_LINES = 10
+_UTF16_MARKS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
 
 def separator_line(line: str) -> str | None:

@@ -312,6 +312,9 @@ class CsvTable:
         self._columns = columns  # a clean file parsed column by column (see _arrow_columns)
         self._source = source
         self._where = (name, b, kind)
+        #: a line before the header names a password column (a title line, a broken first
+        #: row): no bad row's text is kept, its cells cannot be told apart
+        self.secret_elsewhere = False
 
     @property
     def cells(self) -> list[list[str]]:
@@ -466,7 +469,8 @@ class CsvTable:
         if self.clean:
             return zip(self.lines, self._clean_rows())
         secret = [i for i, h in enumerate(self.header) if is_secret_column(h)]
-        return _checked_rows(len(self.header), self._source, *self._where, secret=secret)
+        return _checked_rows(len(self.header), self._source, *self._where, secret=secret,
+                             no_raw=self.secret_elsewhere and not secret)
 
     def rename(self, header: list[str]) -> None:
         """Give the columns new names (same count; no new repeats), e.g. their spelling in a spec."""
@@ -574,8 +578,10 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
                 is_header(r, written) for r in cells if r[0].strip().lower().endswith(lead)):
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
     # (the rows that are the header again told as the iteration reaches them, in line order)
-    return CsvTable(header, without_header_again(rows, written, name, b, kind), None, None,
-                    name, b, kind)
+    t = CsvTable(header, without_header_again(rows, written, name, b, kind), None, None,
+                 name, b, kind)
+    t.secret_elsewhere = names_a_secret(text, sep)
+    return t
 
 
 def _separator(text: str, name: str, b: RosterBuilder, kind: str | None) -> tuple[str, str]:
@@ -748,11 +754,12 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
 
 def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
                   b: RosterBuilder, kind: str | None, secret: Sequence[int] = (),
-                  ) -> Iterator[tuple[int, list[str]]]:
+                  no_raw: bool = False) -> Iterator[tuple[int, list[str]]]:
     """The rows with ``n`` cells (only-empty cells past the header dropped, told once at
     the end); a row with another number of cells is a ``syntax`` problem, its text in
     ``raw`` without the cells that may be a password (column ``secret``, shifted by as
-    many cells as the row has too many or too few)."""
+    many cells as the row has too many or too few), or with no raw text at all
+    (``no_raw``)."""
     padded: list[int] = []  # rows with only empty cells past the header: loaded, told once
     for line, values in rows:
         if len(values) > n and not any(v.strip() for v in values[n:]):
@@ -761,7 +768,8 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
         if len(values) != n:
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
                       file=name, line=line, kind=kind,
-                      raw=raw_text(to_csv_text([without_secrets(values, n, secret)])))
+                      raw=None if no_raw else
+                      raw_text(to_csv_text([without_secrets(values, n, secret)])))
             continue
         yield line, values
     if padded:

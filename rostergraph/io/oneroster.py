@@ -48,6 +48,7 @@ from . import parked
 from .bundle import Renamed, member_parts
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
+from .csv_rowchecks import is_secret_column
 from .csvutil import Bundle, CsvTable, bundle_table, loads_json_cell
 from .enrollcols import live_status, primary_first, respelt_message
 from .limits import DEFAULT_LIMITS, Limits
@@ -555,9 +556,10 @@ def _prune_enrollment_ids(cid: str, d: dict[str, Any]) -> None:
 
 def _extra_plan(row: dict[str, str], mapped: Any) -> list[tuple[str, str, str | None]]:
     """``(column, extra key, value the writer fills in)`` of the row's columns that go to
-    ``extra`` (not ``mapped``, not the carry column), in the row's order."""
+    ``extra`` (not ``mapped``, not the carry column, never a password column in any
+    spelling: ``PASSWORD``, ``" password "``), in the row's order."""
     return [(col, PREFIX + col, _DEFAULTS.get(col)) for col in row
-            if col not in mapped and col != CARRY_COLUMN]
+            if col not in mapped and col != CARRY_COLUMN and not is_secret_column(col)]
 
 
 def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,

@@ -16,14 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import parse_date
-from .csv_rowchecks import row_text
+from .csv_rowchecks import is_secret_column, row_text
 from .enrollcols import respelt_message
 from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, is_true
 
 __all__ = ["read_demographics", "read_user_profiles"]
 
-#: columns never kept (a credential's secret)
-PROFILE_SECRET = frozenset({"password"})
 
 _RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian",
               "blackOrAfricanAmerican": "Black or African American",
@@ -137,8 +135,8 @@ def read_user_profiles(r: Any) -> None:
         if r.base is not None:
             r.delivered.add(("userProfiles", u["id"]))
         prof = {k: v for k, v in row.items()
-                if k not in PROFILE_SECRET and k != "userSourcedId" and v != ""}
-        secrets += any(bool(row.get(k)) for k in PROFILE_SECRET)
+                if not is_secret_column(k) and k != "userSourcedId" and v != ""}
+        secrets += any(bool(v) for k, v in row.items() if is_secret_column(k))
         u.setdefault(PROFILES_KEY, []).append(prof)
         kept += 1
     if kept or secrets:

@@ -18,6 +18,8 @@ import re
 from operator import itemgetter
 from typing import Any
 
+from .csv_rowchecks import is_secret_column
+
 __all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "REQUIRED", "SFTP_COLUMNS",
            "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames"]
 
@@ -197,7 +199,9 @@ def column_plan(file: str, columns: list[str]) -> ColumnPlan:
         get = itemgetter(*(c for _, c in names))
         contacts.append((str(k), tuple(f for f, _ in names),
                          get if len(names) > 1 else _one(get)))
-    extra = [(col, SFTP_PREFIX + col) for col in columns if col not in taken]
+    # (a password column is never kept, in any spelling: PASSWORD, " Password ")
+    extra = [(col, SFTP_PREFIX + col) for col in columns
+             if col not in taken and not is_secret_column(col)]
     return fields, extra, contacts, co_teachers
 
 

@@ -317,7 +317,7 @@ class _Reader:
         teachers, groups = self.numbered[file]
         taken = _KNOWN[file] | set(teachers) | {c for _, g in groups for c in g.values()}
         for col, v in row.items():
-            if col in taken:
+            if col in taken or col.strip().strip('"').strip().lower() == "password":
                 continue
             kept = d.get(_PREFIX + col, "")
             if kept == "":

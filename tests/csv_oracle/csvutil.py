@@ -317,7 +317,8 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
             # (a cell that may be a password, shifted by the cells too many or too few, is
             # left out: a login credential is never kept)
             k = len(values) - n
-            drop = {j for i, h in enumerate(header) if h.strip().lower() == "password"
+            drop = {j for i, h in enumerate(header)
+                    if h.strip().strip('"').strip().lower() == "password"
                     for j in range(i + min(k, 0), i + max(k, 0) + 1)}
             shown = [v for j, v in enumerate(values) if j not in drop]
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}",

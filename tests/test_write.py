@@ -190,7 +190,7 @@ def test_convert_refuses_its_source_folder_and_writers_never_remove_their_source
     src = tmp_path / "src"
     convert(rostergraph.sample_path(), src, to="clever-json")
     before = sorted(p.name for p in src.iterdir())
-    with pytest.raises(rostergraph.SourceError, match="source folder"):
+    with pytest.raises(rostergraph.SourceError, match="is the source"):
         convert(src, src, to="clever-jsonl")
     assert sorted(p.name for p in src.iterdir()) == before
     write_clever_json(rostergraph.load(src), src, jsonl=True)
@@ -756,3 +756,38 @@ def test_a_write_into_a_used_folder_leaves_none_of_the_old_roster(
     again, want = rostergraph.load(out), rostergraph.load(fresh)
     assert [p.message for p in again.problems] == [p.message for p in want.problems]
     assert _same_records(again, want)
+
+
+def test_convert_refuses_the_source_zip_the_folder_of_a_source_file_and_other_rosters(
+        tmp_path: Path) -> None:
+    """The source zip itself, the folder of a source file, a folder a load reads as a
+    legacy Clever roster, and gzipped JSON a JSON Lines write would not replace: each
+    refused before anything is written."""
+    z = tmp_path / "or.zip"
+    convert(rostergraph.sample_path(), z, to="oneroster")
+    size = z.stat().st_size
+    with pytest.raises(rostergraph.SourceError, match="is the source"):
+        convert(z, z, to="oneroster")
+    assert z.stat().st_size == size
+    d = tmp_path / "d"
+    convert(rostergraph.sample_path(), d, to="clever-json")
+    with pytest.raises(rostergraph.SourceError, match="is the source"):
+        convert(d / "users.json", d, to="clever-jsonl")
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "students.json").write_text('{"data": []}')
+    with pytest.raises(rostergraph.SourceError, match="clever-legacy"):
+        convert(rostergraph.sample_path(), legacy, to="clever-csv")
+    gz = tmp_path / "gz"
+    gz.mkdir()
+    (gz / "users.json.gz").write_bytes(b"")
+    with pytest.raises(rostergraph.SourceError, match=r"users\.json\.gz"):
+        convert(rostergraph.sample_path(), gz, to="clever-jsonl")
+
+
+def test_a_writer_removes_nothing_from_the_folder_of_its_source_file(tmp_path: Path) -> None:
+    d = tmp_path / "d"
+    convert(rostergraph.sample_path(), d, to="clever-json")
+    before = {p.name for p in d.iterdir()}
+    write_clever_json(rostergraph.load(d / "users.json"), d, jsonl=True)
+    assert before <= {p.name for p in d.iterdir()}

@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..errors import SourceError
+from ..errors import RosterError, SourceError
 from ..table import Table
 from .clever_json import resource_kind
-from .detect import load
-from .write import TARGETS, write_clever_json
+from .detect import detect_format, load
+from .write import JSON_FILE_NAMES, TARGETS, write_clever_json
 from .write_oneroster import ONEROSTER_FILE_NAMES, write_oneroster
 from .write_sftp import SFTP_FILE_NAMES, write_clever_csv
 
@@ -64,9 +64,9 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     ValueError
         For an unknown ``to`` or ``oneroster_version``.
     SourceError
-        When ``target`` is the source folder, or a folder holding another format's roster
-        files (a load of the folder would read those, not the written roster); before
-        anything is read or written.
+        When ``target`` is the source, or the folder holding it, or a folder holding another
+        format's roster (a load of the folder would read that, not the written roster);
+        before anything is read or written.
 
     Examples
     --------
@@ -88,17 +88,7 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     if oneroster_version not in ONEROSTER_VERSIONS:
         raise ValueError(f"unknown OneRoster version {oneroster_version!r}; expected one of "
                          f"{', '.join(ONEROSTER_VERSIONS)}")
-    if os.path.isdir(source) and os.path.isdir(target) and os.path.samefile(source, target):
-        raise SourceError("is the source folder: a conversion is written to another folder "
-                          "(the source's files are the district's data, never replaced)",
-                          path=str(target))
-    if to != "oneroster" or not str(target).lower().endswith(".zip"):
-        left = _other_format_files(target, to, keep_json=True)
-        if left:  # (a load of the folder would then read those, not what is written)
-            raise SourceError(f"holds another format's roster files ({', '.join(left[:5])}"
-                              f"{', ...' if len(left) > 5 else ''}): a load of the folder "
-                              f"would read those, not the {to} written; write to an empty "
-                              "folder or remove them", path=str(target))
+    _refuse_target(source, target, to)
     roster = load(source, format=format, strict=strict)
     if privacy is not None and not privacy.is_full:
         roster = privacy.apply_roster(roster)
@@ -130,29 +120,64 @@ def remove_other_formats(folder: str | os.PathLike[str], format: str) -> None:
         os.unlink(os.path.join(folder, name))  # (a link is removed itself, never its target)
 
 
+def _refuse_target(source: str | os.PathLike[str], target: str | os.PathLike[str],
+                   to: str) -> None:
+    """Raise ``SourceError`` when writing ``to`` at ``target`` would replace the source (the
+    same file, or the folder holding it) or leave a folder a load would read as another
+    roster: one holding another format's roster files, or that detection reads as
+    another format (a legacy Clever list, say)."""
+    home = source if os.path.isdir(source) else os.path.dirname(os.path.abspath(source))
+    if os.path.exists(target) and (os.path.samefile(source, target) or (
+            os.path.isdir(target) and os.path.samefile(home, target))):
+        raise SourceError("is the source, or the folder holding it: a conversion is written "
+                          "to another folder (the source's files are the district's data, "
+                          "never replaced)", path=str(target))
+    if not os.path.isdir(target):
+        return
+    left = _other_format_files(target, to, keep_json=True)
+    if not left:
+        try:
+            found = detect_format(target)
+        except RosterError:  # (no roster there)
+            return
+        if found == _DETECTED_AS.get(to, to):
+            return
+        left = [f"a {found} roster"]
+    raise SourceError(f"holds another format's roster files ({', '.join(left[:5])}"
+                      f"{', ...' if len(left) > 5 else ''}): a load of the folder would read "
+                      f"those, not the {to} written; write to an empty folder or remove them",
+                      path=str(target))
+
+
+#: the format detection names a folder each target format's writer makes
+_DETECTED_AS = {"clever-jsonl": "clever-json"}
+
+
 def _other_format_files(folder: str | os.PathLike[str], format: str,
                         keep_json: bool = False) -> list[str]:
     """The names of the files in ``folder`` that a reader of another format than
     ``format`` would take: Clever JSON resource files named as its reader names them
     (any case, ``.json``, ``.jsonl``, ``.ndjson``, gzipped or not), and the file names a
-    Clever SFTP or OneRoster write makes (any case). With ``keep_json``, both Clever JSON
-    forms count as one format (their writer replaces either); else a ``clever-jsonl``
-    write's own files are the ``.jsonl`` ones and a ``clever-json`` write's the ``.json``."""
+    Clever SFTP or OneRoster write makes (any case). A Clever JSON write's own files are
+    exactly the names it writes: with ``keep_json`` those of both forms (the writer
+    replaces either), else only its own form's (``.jsonl`` or ``.json``)."""
     if not os.path.isdir(folder):
         return []
     csv_names = {"clever-csv": {n.lower() for n in SFTP_FILE_NAMES},
                  "oneroster": {n.lower() for n in ONEROSTER_FILE_NAMES}}
     other_csv = set().union(*(names for f, names in csv_names.items() if f != format))
     own_csv = csv_names.get(format, set())
+    own_json: set[str] = set()
+    if format in ("clever-json", "clever-jsonl"):
+        suffix = ".jsonl" if format == "clever-jsonl" else ".json"
+        own_json = {n for n in JSON_FILE_NAMES if keep_json or n.endswith(suffix)}
     out = []
     for name in sorted(os.listdir(folder)):
-        if os.path.isdir(os.path.join(folder, name)) and not os.path.islink(
-                os.path.join(folder, name)):
+        path = os.path.join(folder, name)
+        if os.path.isdir(path) and not os.path.islink(path):
             continue
-        got = resource_kind(name)
-        if got is not None:
-            if format not in ("clever-json", "clever-jsonl") or not keep_json and got[1] != (".jsonl" if format == "clever-jsonl"
-                                              else ".json"):
+        if resource_kind(name) is not None:
+            if name not in own_json:
                 out.append(name)
         elif name.lower() in other_csv and name.lower() not in own_csv:
             out.append(name)

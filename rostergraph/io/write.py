@@ -112,10 +112,13 @@ def _write_files(path: Path, files: Mapping[str, FileData], as_zip: bool,
     new files are in place (left there, the reader would take them as part of the new
     roster: an earlier extension file's records, an earlier version's ``roles.csv``, the
     twin ``.json`` of a ``.jsonl``). Never in the folder the roster was read from
-    (``source``): those files are the user's data, not an earlier write.
+    (``source``, or the folder holding that file): those files are the user's data, not
+    an earlier write.
     """
-    if source is not None and os.path.isdir(source) and os.path.isdir(path) and \
-            os.path.samefile(source, path):
+    home = source if source is None or os.path.isdir(source) else \
+        os.path.dirname(os.path.abspath(source))
+    if home is not None and os.path.isdir(home) and os.path.isdir(path) and \
+            os.path.samefile(home, path):
         family = ()
     output_folder(path, as_zip)
     if as_zip:

@@ -82,3 +82,20 @@ def test_a_header_given_again_in_another_case_is_a_problem(tmp_path: Path) -> No
     assert sorted(r.users) == ["st1", "st2", "t1"]
     assert ("students.csv", 3) in [(p.file, p.line) for p in r.problems
                                    if "header again" in p.message]
+
+
+@pytest.mark.parametrize("parser", ["pyarrow", "csv module"])
+def test_a_header_with_a_blank_first_name_given_again_is_told(tmp_path: Path,
+                                                              parser: str) -> None:
+    """A header whose first name is blank, given again as a row: told whichever parser
+    would read the file (pyarrow's column check looked for the first name only)."""
+    files = dict(_ONEROSTER, **{
+        "users.csv": ",sourcedId,role,orgSourcedIds\nx,u1,student,sA\n"
+                     ",sourcedId,role,orgSourcedIds\ny,u2,teacher,sA\n"})
+    write(tmp_path, files)
+    off = unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None)
+    with off if parser == "csv module" else unittest.mock.patch.dict({}):
+        r = rostergraph.load(tmp_path, cache=False)
+    assert sorted(r.users) == ["u1", "u2"]
+    assert [(p.file, p.line) for p in r.problems if "header again" in p.message
+            ] == [("users.csv", 3), ("enrollments.csv", 3)]

@@ -611,8 +611,10 @@ def _may_hold_header_again(header: list[str], first: Any) -> bool:
     tells each such row (:func:`~rostergraph.io.csv_rowchecks.without_header_again`)."""
     import pyarrow.compute as pc
 
-    if not header or not header[0].strip():
+    if not header:
         return False
+    if not header[0].strip():  # (a blank first name: any row may repeat the header; the
+        return True  # csv module's reading tells them, as for every other header)
     name = "^\ufeff?\\s*" + re.escape(header[0].strip()) + "\\s*$"
     return any(pc.any(pc.match_substring_regex(values, name, ignore_case=True)).as_py()
                for values in _distinct_values(first))

@@ -21,9 +21,9 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["SEPARATORS", "is_header", "is_secret_column", "names_a_secret", "renamed_repeats",
-           "row_text", "rows_text", "separator_line", "separator_of", "tell_bad_lines",
-           "without_header_again", "without_secrets"]
+__all__ = ["SEPARATORS", "UTF16_MARKS", "is_header", "is_secret_column", "names_a_secret",
+           "renamed_repeats", "row_text", "rows_text", "separator_line", "separator_of",
+           "tell_bad_lines", "without_header_again", "without_secrets"]
 
 
 def is_secret_column(name: str) -> bool:
@@ -99,7 +99,7 @@ def names_a_secret(data: bytes | str, sep: str = ",") -> bool:
     """
     first = data[:_HEAD_SCAN]
     if isinstance(first, bytes):
-        first = first.decode(_UTF16_MARKS.get(first[:2], "utf-8"), "replace")
+        first = first.decode(UTF16_MARKS.get(first[:2], "utf-8"), "replace")
     lines = [x for x in re.split(r"\r\n|\r|\n", first) if x.strip()][:_HEAD_LINES]
     seps = ",\t;|" + sep + "".join(c for c in map(separator_line, (x.strip() for x in lines))
                                    if c is not None)
@@ -111,7 +111,8 @@ def names_a_secret(data: bytes | str, sep: str = ",") -> bool:
 
 #: The first lines of a file :func:`names_a_secret` looks at for a password column.
 _HEAD_LINES = 10
-_UTF16_MARKS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+#: a UTF-16 byte-order mark → the codec of the text after it
+UTF16_MARKS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 
 
 def separator_line(line: str) -> str | None:

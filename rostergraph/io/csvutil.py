@@ -66,6 +66,7 @@ from .csv_arrow import (
 from .csv_arrow import trimmed as _trimmed
 from .csv_rowchecks import (
     SEPARATORS,
+    UTF16_MARKS,
     is_header,
     is_secret_column,
     names_a_secret,
@@ -85,7 +86,6 @@ __all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "read_
 Row = dict[str, str]
 
 
-_UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -107,9 +107,9 @@ def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None
     """
     while data[:3] == _BOM:  # (a mark given twice, by a tool that wrote one before text
         data = data[3:]  # that began with one, is read as one)
-    if data[:2] in _UTF16:
+    if data[:2] in UTF16_MARKS:
         try:
-            text = data[2:].decode(_UTF16[data[:2]])
+            text = data[2:].decode(UTF16_MARKS[data[:2]])
         except UnicodeDecodeError:
             pass  # not UTF-16 after all: read as UTF-8 below
         else:
@@ -300,7 +300,7 @@ class CsvTable:
     def __init__(self, header: list[str], source: Iterator[tuple[int, list[str]]],
                  lines: Sequence[int] | None, cells: list[list[str]] | None, name: str,
                  b: RosterBuilder, kind: str | None,
-                 columns: list[Any] | None = None) -> None:
+                 columns: list[Any] | None = None, secret_elsewhere: bool = False) -> None:
         self.header = header
         self.index: dict[str, int] = {}
         for i, col in enumerate(header):
@@ -314,7 +314,7 @@ class CsvTable:
         self._where = (name, b, kind)
         #: a line before the header names a password column (a title line, a broken first
         #: row): no bad row's text is kept, its cells cannot be told apart
-        self.secret_elsewhere = False
+        self.secret_elsewhere = secret_elsewhere
 
     @property
     def cells(self) -> list[list[str]]:
@@ -545,7 +545,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     unmarked = data
     while unmarked[:3] == _BOM:
         unmarked = unmarked[3:]
-    if data[:2] not in _UTF16:  # (pyarrow checks the cells are UTF-8: no decoded copy)
+    if data[:2] not in UTF16_MARKS:  # (pyarrow checks the cells are UTF-8: no decoded copy)
         got = _arrow_columns(unmarked, limits, coded)
         if got is not None:
             header, columns = got
@@ -556,7 +556,11 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     del unmarked
     text, sep = _separator(decode_csv(data, name, b, kind), name, b, kind)
     whole = _whole_file(text, limits, sep)
-    rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits, sep)
+    # (a file naming a password column anywhere in its first lines: no raw text of a row
+    # that cannot be read, whose cells, the password's among them, cannot be told apart)
+    secret = names_a_secret(text, sep)
+    rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits, sep,
+                                                        secret)
     try:
         first = next(rows)
     except StopIteration:
@@ -578,10 +582,8 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
                 is_header(r, written) for r in cells if r[0].strip().lower().endswith(lead)):
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
     # (the rows that are the header again told as the iteration reaches them, in line order)
-    t = CsvTable(header, without_header_again(rows, written, name, b, kind), None, None,
-                 name, b, kind)
-    t.secret_elsewhere = names_a_secret(text, sep)
-    return t
+    return CsvTable(header, without_header_again(rows, written, name, b, kind), None, None,
+                    name, b, kind, secret_elsewhere=secret)
 
 
 def _separator(text: str, name: str, b: RosterBuilder, kind: str | None) -> tuple[str, str]:
@@ -687,8 +689,10 @@ def _whole_file(text: str, limits: Limits, sep: str = ",",
 
 
 def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
-          limits: Limits, sep: str = ",") -> Iterator[tuple[int, list[str]]]:
-    """``(first line, cells)`` of each row. The process-wide :func:`csv.field_size_limit`
+          limits: Limits, sep: str = ",", secret: bool = False
+          ) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, cells)`` of each row (``secret``: the file names a password column,
+    so a row that cannot be read keeps no raw text). The process-wide :func:`csv.field_size_limit`
     is read, never changed (other threads may be parsing): a row the :mod:`csv` module
     refuses for a long field is parsed again by :func:`_parse_row` under
     ``limits.max_field_bytes``, and when the process-wide limit is the larger one every
@@ -697,9 +701,6 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
     limit = max(limits.max_field_bytes, 1)
     check = csv.field_size_limit() > limit
     base, prev, at = 0, 0, (1, 0)  # lines before the reader's start; last line read
-    # (a file whose header names a password column: no raw text of a row that cannot be
-    # read, whose cells, the password's among them, cannot be told apart)
-    secret = names_a_secret(text, sep)
     src = io.StringIO(text, newline="")
     reader = csv.reader(src, strict=True, delimiter=sep)
     while True:

@@ -18,7 +18,7 @@ from ..errors import RosterError, SourceError
 from ..table import Table
 from .clever_json import resource_kind
 from .detect import detect_format, load
-from .write import JSON_FILE_NAMES, TARGETS, write_clever_json
+from .write import JSON_FILE_NAMES, TARGETS, is_source_folder, write_clever_json
 from .write_oneroster import ONEROSTER_FILE_NAMES, write_oneroster
 from .write_sftp import SFTP_FILE_NAMES, write_clever_csv
 
@@ -126,9 +126,8 @@ def _refuse_target(source: str | os.PathLike[str], target: str | os.PathLike[str
     same file, or the folder holding it) or leave a folder a load would read as another
     roster: one holding another format's roster files, or that detection reads as
     another format (a legacy Clever list, say)."""
-    home = source if os.path.isdir(source) else os.path.dirname(os.path.abspath(source))
-    if os.path.exists(target) and (os.path.samefile(source, target) or (
-            os.path.isdir(target) and os.path.samefile(home, target))):
+    if os.path.exists(target) and (os.path.samefile(source, target)
+                                   or is_source_folder(target, source)):
         raise SourceError("is the source, or the folder holding it: a conversion is written "
                           "to another folder (the source's files are the district's data, "
                           "never replaced)", path=str(target))

@@ -54,6 +54,7 @@ from .mapping import get_path, pop_path
 __all__ = [
     "WriteReport",
     "atomic_write_bytes",
+    "is_source_folder",
     "write_clever_json",
 ]
 
@@ -100,6 +101,21 @@ def output_folder(path: Path, as_zip: bool) -> str:
 
 #: a file's bytes, or what writes them into the binary file it is given (a file too big
 #: to hold is written as it is made)
+def is_source_folder(path: str | os.PathLike[str], source: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is the folder ``source`` names, or the folder holding the file
+    ``source`` names (a roster's ``provenance.source``): the district's own files.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "users.json").write_text("[]")
+    >>> is_source_folder(d, d / "users.json"), is_source_folder(d, d.parent)
+    (True, False)
+    """
+    home = source if os.path.isdir(source) else os.path.dirname(os.path.abspath(source))
+    return os.path.isdir(home) and os.path.isdir(path) and os.path.samefile(home, path)
+
+
 FileData = bytes | Callable[[BinaryIO], object]
 
 
@@ -115,10 +131,7 @@ def _write_files(path: Path, files: Mapping[str, FileData], as_zip: bool,
     (``source``, or the folder holding that file): those files are the user's data, not
     an earlier write.
     """
-    home = source if source is None or os.path.isdir(source) else \
-        os.path.dirname(os.path.abspath(source))
-    if home is not None and os.path.isdir(home) and os.path.isdir(path) and \
-            os.path.samefile(home, path):
+    if source is not None and is_source_folder(path, source):
         family = ()
     output_folder(path, as_zip)
     if as_zip:

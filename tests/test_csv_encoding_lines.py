@@ -11,22 +11,9 @@ from pathlib import Path
 import pytest
 
 import rostergraph
+from tests.test_csv_swallowed_rows import bundle
 
 HEAD = "sourcedId,status,dateLastModified,orgSourcedIds,role,username,givenName,familyName"
-
-
-def bundle(folder: Path, users: bytes, password: bool) -> Path:
-    folder.mkdir()
-    (folder / "manifest.csv").write_text(
-        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n")
-    (folder / "orgs.csv").write_text(
-        "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
-        "sA,,,School A,school,,\n")
-    (folder / "classes.csv").write_text(
-        "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,"
-        "location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods\n")
-    (folder / "users.csv").write_bytes(users)
-    return folder
 
 
 @pytest.mark.parametrize("password", [False, True])
@@ -40,7 +27,7 @@ def test_every_line_with_bytes_that_are_not_utf8_is_a_problem(tmp_path: Path,
         rows.append(b"s%d,,,sA,student,s%d,%s,%s" % (k, k, given, family)
                     + pw[1].format(k).encode())
     rows.insert(4, b"")  # a blank line: later lines keep their numbers
-    r = rostergraph.load(bundle(tmp_path / "b", b"\r\n".join(rows) + b"\r\n", password))
+    r = rostergraph.load(bundle(tmp_path / "b", b"\r\n".join(rows) + b"\r\n"))
     assert sorted(r.users) == ["s1", "s2", "s3", "s4", "s5"]
     assert r.users["s2"].name.first == "Jos\ufffd" and r.users["s4"].name.first == "Ren\ufffde"
     assert r.users["s5"].name.last == "Muñoz"
@@ -66,7 +53,7 @@ def test_no_password_reaches_a_problem_whatever_comes_before_the_header(
             sep.join([b"u2", b"", b"", b"sA", b"student", b"bo", b'"Bo', b"Kim", b"SECRET2"]),
             sep.join([b"u3", b"", b"", b"sA", b"student", b"cy", b"Cy", b"Day", b"SECRET3"])]
     r = rostergraph.load(bundle(tmp_path / "b", before + head + b"\n" + b"\n".join(rows)
-                                + b"\n", password=True))
+                                + b"\n"))
     assert r.problems
     assert "SECR" not in repr(r.problems)
 
@@ -87,7 +74,7 @@ def test_no_password_reaches_a_problem_when_the_header_is_not_the_first_line(
     else:
         data = b"\xff\xfe" + (head + "\r\n" + "\r\n".join(rows) + "\r\n").encode(
             "utf-16-le") + b"\x00"
-    r = rostergraph.load(bundle(tmp_path / "b", data, password=True))
+    r = rostergraph.load(bundle(tmp_path / "b", data))
     assert r.problems
     assert "SECRET" not in repr(r.problems)
     assert "S\\x00E\\x00C" not in repr(r.problems)
@@ -100,7 +87,7 @@ def test_a_password_column_in_any_spelling_is_never_kept(tmp_path: Path, fmt: st
     if fmt == "oneroster":
         data = (HEAD + ',password,PASSWORD," password ","""password"""\n'
                 "u1,,,sA,student,ann,Ann,Lee,S1,S2,S3,S4\n").encode()
-        r = rostergraph.load(bundle(tmp_path / "b", data, password=True))
+        r = rostergraph.load(bundle(tmp_path / "b", data))
         uid = "u1"
     else:
         from tests.test_csv_repeated_columns import _SFTP

@@ -20,7 +20,8 @@ def row(uid: str, given: str = "Ann", pw: str = "") -> str:
     return f"{uid},,,true,sA,student,{uid},,{given},Lee,,{uid},,,,,04,{pw}\n"
 
 
-def bundle(folder: Path, users: str) -> Path:
+def bundle(folder: Path, users: str | bytes) -> Path:
+    """A small OneRoster folder whose ``users.csv`` is ``users`` (text, or bytes as given)."""
     folder.mkdir()
     (folder / "manifest.csv").write_text(
         "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n")
@@ -30,7 +31,10 @@ def bundle(folder: Path, users: str) -> Path:
     (folder / "classes.csv").write_text(
         "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,"
         "location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods\n")
-    (folder / "users.csv").write_text(users)
+    if isinstance(users, bytes):
+        (folder / "users.csv").write_bytes(users)
+    else:
+        (folder / "users.csv").write_text(users)
     return folder
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from ..model import parse_date
 from .csv_rowchecks import is_secret_column, row_text
 from .enrollcols import respelt_message
-from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, is_true
+from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, is_boolean, is_true
 
 __all__ = ["read_demographics", "read_user_profiles"]
 
@@ -28,16 +28,6 @@ _RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian
               "nativeHawaiianOrOtherPacificIslander": "Hawaiian or Other Pacific Islander",
               "white": "Caucasian"}
 _SEX = {"male": "M", "female": "F", "other": "X", "unspecified": "X"}
-
-
-#: the cells a boolean column reads without loss (any case)
-_BOOLEAN = frozenset({"true", "false", "1", "0", "yes", "no"})
-
-
-def _boolean(cell: str | None) -> bool:
-    """Whether a cell is empty or a boolean :data:`_BOOLEAN` holds (any case, spaces
-    around it): what the Clever fields read without loss."""
-    return (cell or "").strip().lower() in _BOOLEAN or not (cell or "").strip()
 
 
 def _user_of(r: Any, file: str, line: int, column: str, sid: str,
@@ -105,7 +95,7 @@ def read_demographics(r: Any) -> None:
                     consumed.add("sex")
             races = [col for col in _RACE_COLS if is_true(row.get(col))]
             # (a cell that is no boolean, ``Y`` or ``Unknown``, says no race: kept as it is)
-            said = {col for col in _RACE_COLS if _boolean(row.get(col))}
+            said = {col for col in _RACE_COLS if is_boolean(row.get(col))}
             consumed |= {"demographicRaceTwoOrMoreRaces"}
             if is_true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
                 st["race"] = "Two or More Races"
@@ -115,7 +105,7 @@ def read_demographics(r: Any) -> None:
                     st["race"] = _RACE_COLS[races[0]]
                 consumed |= said
             h = row.get("hispanicOrLatinoEthnicity")
-            if (h or "").strip().lower() in _BOOLEAN:  # (else no answer: the cell is kept)
+            if (h or "").strip() and is_boolean(h):  # (else no answer: the cell is kept)
                 st["hispanic_ethnicity"] = "Y" if is_true(h) else "N"
                 consumed.add("hispanicOrLatinoEthnicity")
         for col, v in row.items():

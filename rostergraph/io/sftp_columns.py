@@ -21,7 +21,7 @@ from typing import Any
 from .csv_rowchecks import is_secret_column
 
 __all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "REQUIRED", "SFTP_COLUMNS",
-           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames"]
+           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames", "squash"]
 
 EXT_DISTRICTS = "rostergraph_districts.csv"
 EXT_RECORDS = "rostergraph_records.csv"
@@ -104,41 +104,62 @@ REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
              EXT_DISTRICTS: ("District_id",), EXT_RECORDS: ("Kind", "Id", "Clever_json")}
 _KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
           for f, cols in _SPECIAL.items()}
-_NUMBERED = re.compile(r"(teacher|contact)_(\d+)_(.+)", re.IGNORECASE)
+_NUMBERED = re.compile(r"(teacher|contact)_?(\d+)_?(.+)", re.IGNORECASE)
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
+_SEPARATORS = re.compile(r"[\s_.\-]+")
+
+
+def squash(col: str) -> str:
+    """``col`` in lower case without spaces, underscores, dots or hyphens: how a header
+    name is compared with Clever's (``Student id``, ``student-ID``, ``StudentID`` are
+    all ``Student_id``; no two of Clever's column names of one file squash alike).
+
+    Examples
+    --------
+    >>> squash(" Student ID ")
+    'studentid'
+    """
+    return _SEPARATORS.sub("", col.lower())
+
+
+_SQUASHED = {f: {squash(c): c for c in (*_KNOWN.get(f, ()), *REQUIRED.get(f, ()))}
+             for f in {*_KNOWN, *REQUIRED}}
+_CONTACT_SQUASHED = {squash(f): f for f in _CONTACT_KEYS}
 
 
 def _canonical(file: str, col: str) -> str | None:
-    """The column name Clever's spec spells ``col`` as, ignoring case, or None.
-    ``Teacher_1_id`` and ``Contact_1_<field>`` (numbering from one) are Clever's
-    ``Teacher_id`` and ``Contact_<field>``."""
-    key = col.strip().lower()
-    for known in (*_KNOWN.get(file, ()), *REQUIRED.get(file, ())):
-        if known.lower() == key:
-            return known
-    m = _NUMBERED.fullmatch(col.strip())
+    """The column name Clever's spec spells ``col`` as, ignoring case, spaces,
+    underscores, dots and hyphens, or None. ``Teacher_1_id`` and ``Contact_1_<field>``
+    (numbering from one) are Clever's ``Teacher_id`` and ``Contact_<field>``."""
+    key = squash(col)
+    known = _SQUASHED.get(file, {}).get(key)
+    if known is not None:
+        return known
+    m = _NUMBERED.fullmatch(_SEPARATORS.sub("_", col.strip()))
     if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
-            m.group(3).lower() == "id"):
+            squash(m.group(3)) == "id"):
         return "Teacher_id" if int(m.group(2)) == 1 else f"Teacher_{m.group(2)}_id"
     if file != "students.csv":
         return None
-    if m and m.group(1).lower() == "contact" and m.group(3).lower() in _CONTACT_KEYS:
-        k = int(m.group(2))
-        return f"Contact_{m.group(3).lower()}" if k == 1 else (
-            f"Contact_{m.group(2)}_{m.group(3).lower()}")
-    if key.startswith("contact_") and key[8:] in _CONTACT_KEYS:
-        return "Contact_" + key[8:]
+    field = _CONTACT_SQUASHED.get(squash(m.group(3))) if m else None
+    if m and m.group(1).lower() == "contact" and field is not None:
+        return f"Contact_{field}" if int(m.group(2)) == 1 else (
+            f"Contact_{m.group(2)}_{field}")
+    if key.startswith("contact") and key[7:] in _CONTACT_SQUASHED:
+        return "Contact_" + _CONTACT_SQUASHED[key[7:]]
     return None
 
 
 def header_renames(file: str, header: list[str]) -> dict[str, str]:
-    """Header names that match a Clever column only when case is ignored (or numbered
-    from one) → that column.
+    """Header names that match a Clever column only when case, spaces, underscores, dots
+    and hyphens are ignored (or numbered from one) → that column.
 
     Examples
     --------
     >>> header_renames("sections.csv", ["section_id", "Teacher_1_id", "Teacher_2_id"])
     {'section_id': 'Section_id', 'Teacher_1_id': 'Teacher_id'}
+    >>> header_renames("students.csv", ["Student ID", "School-id", "Contact 2 Email"])
+    {'Student ID': 'Student_id', 'School-id': 'School_id', 'Contact 2 Email': 'Contact_2_email'}
     """
     present = set(header)
     out = {}

@@ -21,13 +21,14 @@ from typing import Any
 from .bundle import Renamed, member_parts
 from .csv_rowchecks import separator_line
 from .csvutil import Bundle
-from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS
+from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS, squash
 
 __all__ = ["SFTP_FILES", "any_case", "course_id", "is_clever_csv", "row_course", "row_term",
            "term_id"]
 
 SFTP_FILES = ("schools.csv", "students.csv", "teachers.csv", "sections.csv",
               "enrollments.csv", "staff.csv", "admins.csv")
+_HEADER_SEPARATORS = re.compile(rb"[ \t_.\-]+")  # (squash()'s, on a header's bytes)
 
 
 def _hash(*parts: str) -> str:
@@ -100,11 +101,11 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
             return False
         for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
                           ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
-            if name in names:  # (the reader matches header names ignoring case too)
+            if name in names:  # (the reader matches header names as squash() does too)
                 line = _header_line(head(name))
                 if not line.strip():  # an empty file (0 bytes): the next file's header tells
                     continue
-                return col.lower().encode() in line.lower()
+                return squash(col).encode() in _HEADER_SEPARATORS.sub(b"", line.lower())
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
     return False

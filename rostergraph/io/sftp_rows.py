@@ -17,7 +17,7 @@ from .csvutil import Bundle, CsvTable, bundle_table
 from .enrollcols import padded_message
 from .limits import Limits
 from .parked import ParkedDicts
-from .sftp_columns import REQUIRED, ColumnPlan, column_plan, header_renames
+from .sftp_columns import REQUIRED, ColumnPlan, column_plan, header_renames, squash
 
 __all__ = ["RowReader", "case_only_email"]
 
@@ -122,8 +122,8 @@ class RowReader:
         header = t.header
         renames = header_renames(name, header)
         for got, want in renames.items():
-            why = ("Clever's SFTP column names are matched ignoring case and surrounding "
-                   "spaces") if got.strip().lower() == want.lower() else (
+            why = ("Clever's SFTP column names are matched ignoring case, spaces, "
+                   "underscores, dots and hyphens") if squash(got) == squash(want) else (
                    "Clever numbers the second teacher or contact 2; the first has no number")
             self.b.problem("other", f"column {got!r} read as {want!r} ({why})",
                            file=name, line=1, kind=kind, field=want)

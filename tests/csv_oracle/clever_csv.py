@@ -103,27 +103,34 @@ _REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
 _KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
           for f, cols in _SPECIAL.items()}
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
-_NUMBERED = re.compile(r"(teacher|contact)_(\d+)_(.+)", re.IGNORECASE)
+_NUMBERED = re.compile(r"(teacher|contact)_?(\d+)_?(.+)", re.IGNORECASE)
+
+
+def _bare(col: str) -> str:
+    """A header name as compared: lower case, no spaces, underscores, dots or hyphens."""
+    return "".join(ch for ch in col.lower() if not ch.isspace() and ch not in "_.-")
 
 
 def _canonical(file: str, col: str) -> str | None:
-    """The column name Clever's spec spells ``col`` as, ignoring case, or None."""
-    key = col.strip().lower()
+    """The column name Clever's spec spells ``col`` as, ignoring case and separators."""
+    key = _bare(col)
     for known in (*_KNOWN.get(file, ()), *_REQUIRED.get(file, ())):
-        if known.lower() == key:
+        if _bare(known) == key:
             return known
-    m = _NUMBERED.fullmatch(col.strip())
+    m = _NUMBERED.fullmatch(re.sub(r"[\s_.\-]+", "_", col.strip()))
     if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
-            m.group(3).lower() == "id"):
+            _bare(m.group(3)) == "id"):
         return "Teacher_id" if int(m.group(2)) == 1 else f"Teacher_{m.group(2)}_id"
     if file != "students.csv":
         return None
-    if m and m.group(1).lower() == "contact" and m.group(3).lower() in _CONTACT_KEYS:
+    fields = {_bare(f): f for f in _CONTACT_KEYS}
+    if m and m.group(1).lower() == "contact" and _bare(m.group(3)) in fields:
+        field = fields[_bare(m.group(3))]
         if int(m.group(2)) == 1:
-            return f"Contact_{m.group(3).lower()}"
-        return f"Contact_{m.group(2)}_{m.group(3).lower()}"
-    if key.startswith("contact_") and key[8:] in _CONTACT_KEYS:
-        return "Contact_" + key[8:]
+            return f"Contact_{field}"
+        return f"Contact_{m.group(2)}_{field}"
+    if key.startswith("contact") and key[7:] in fields:
+        return "Contact_" + fields[key[7:]]
     return None
 
 
@@ -256,8 +263,9 @@ class _Reader:
         header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
         renames = _case_renames(name, header)
         for got, want in renames.items():
-            if got.strip().lower() == want.lower():
-                why = "Clever's SFTP column names are matched ignoring case and surrounding spaces"
+            if _bare(got) == _bare(want):
+                why = ("Clever's SFTP column names are matched ignoring case, spaces, "
+                       "underscores, dots and hyphens")
             else:
                 why = "Clever numbers the second teacher or contact 2; the first has no number"
             self.b.problem("other", f"column {got!r} read as {want!r} ({why})",

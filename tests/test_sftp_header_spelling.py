@@ -1,0 +1,76 @@
+"""Clever SFTP headers as SIS exports spell them: ``Student ID``, ``school-id``,
+``SectionID``, ``Teacher 2 id``, ``Contact 2 Email``. Clever's instructions ask for its
+column names exactly; an export that spells them with spaces, hyphens or no underscore
+still means those columns, so the reader matches them ignoring case, spaces, underscores,
+dots and hyphens, and says so once per column (a problem naming the column as written).
+Before, such a file was either not recognised as Clever SFTP at all or lost its id
+column (every row "not loaded")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import rostergraph
+from rostergraph.io.sftp_columns import header_renames, squash
+
+_FILES = {
+    "schools.csv": "School ID,School Name\nsA,Alpha\n",
+    "students.csv": ("Student ID,School-id,First Name,Last_name,Contact 2 Email,"
+                     "Contact 2 Name\nst1,sA,Ann,Lee,c@example.org,Cat Lee\n"),
+    "teachers.csv": "TeacherID,SchoolID,First_name,Last_name\nt1,sA,Tia,One\nt2,sA,Ty,Two\n",
+    "sections.csv": "Section.ID,School_id,Teacher id,Teacher 2 id,Name\nse1,sA,t1,t2,Math\n",
+    "enrollments.csv": "School_id,Section ID,Student ID\nsA,se1,st1\n",
+}
+
+
+def _folder(tmp_path: Path) -> Path:
+    d = tmp_path / "sftp"
+    d.mkdir()
+    for name, text in _FILES.items():
+        (d / name).write_text(text, encoding="utf-8", newline="")
+    return d
+
+
+def test_headers_spelt_with_spaces_and_hyphens_are_clever_columns(tmp_path: Path) -> None:
+    r = rostergraph.load(_folder(tmp_path), cache=False)
+    assert r.provenance.format == "clever-csv"
+    assert list(r.schools) == ["sA"] and r.schools["sA"].name == "Alpha"
+    st = r.users["st1"]
+    assert st.roles.student is not None and st.roles.student.school == "sA"
+    assert st.name.first == "Ann"
+    sec = r.sections["se1"]
+    assert sec.teacher == "t1" and list(sec.teachers) == ["t1", "t2"]
+    assert list(sec.students) == ["st1"]
+    # the second contact group (numbered 2) is a contact of st1, with its email
+    contacts = [u for u in r.users.values() if u.roles.contact is not None]
+    assert [u.email for u in contacts] == ["c@example.org"]
+    renamed = {(p.file, p.field) for p in r.problems if "read as" in p.message}
+    assert ("students.csv", "Student_id") in renamed
+    assert ("sections.csv", "Teacher_2_id") in renamed
+    assert ("teachers.csv", "Teacher_id") in renamed
+    told = [p for p in r.problems if p.field == "Student_id" and p.file == "students.csv"]
+    assert len(told) == 1 and "'Student ID'" in told[0].message and told[0].line == 1
+    assert "ignoring case, spaces" in told[0].message
+
+
+@pytest.mark.parametrize(("given", "want"), [
+    ("Student ID", "Student_id"), ("student-id", "Student_id"), ("STUDENTID", "Student_id"),
+    (" Student_Number ", "Student_number"), ("Contact 3 phone type", "Contact_3_phone_type"),
+    ("contact phone-type", "Contact_phone_type"), ("Contact 1 Relationship",
+                                                   "Contact_relationship"),
+])
+def test_student_header_spellings(given: str, want: str) -> None:
+    assert header_renames("students.csv", [given]) == {given: want}
+
+
+def test_a_column_already_spelt_right_is_not_taken_twice() -> None:
+    # "Student ID" beside "Student_id" stays itself (kept in extra by the reader)
+    assert header_renames("students.csv", ["Student_id", "Student ID"]) == {}
+    assert header_renames("sections.csv", ["Teacher_2_id", "Teacher 2 id"]) == {}
+    # no two Clever columns of one file squash alike (so no spelling is ambiguous)
+    from rostergraph.io.sftp_columns import _SQUASHED, SFTP_COLUMNS
+    for file, cols in SFTP_COLUMNS.items():
+        assert len({squash(c) for c, _ in cols}) == len({c for c, _ in cols}), file
+        assert set(_SQUASHED[file].values()) >= {c for c, _ in cols}

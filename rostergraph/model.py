@@ -104,8 +104,13 @@ def _nulls() -> Any:
 #: (``12:00:00 AM``, ``00:00``, ``13:05:00.000``)
 _TIME = (r"(?:[ T](?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
          r"|(?:0?[1-9]|1[0-2]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)? ?[AaPp][Mm]))?")
+#: an ISO 8601 time of day after a date, with an optional UTC offset, as APIs and SQL
+#: exports write it (``T08:00:00Z``, `` 00:00:00.000``, `` 00:00:00.0000000 +00:00``)
+_ISO_TIME = (r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?"
+             r"(?: ?(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?))?)?")
 _DATE_RES = (
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$"), (1, 2, 3)),
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:" + _ISO_TIME + "|" + _TIME + ")$"),
+     (1, 2, 3)),
     (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + "$"), (3, 1, 2)),
     (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$"), (3, 1, 2)),
     (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})" + _TIME + "$"), (1, 2, 3)),
@@ -118,7 +123,8 @@ TWO_DIGIT_PIVOT = 69
 def parse_date(value: str | None) -> _dt.date | None:
     """Parse a roster date in any form Clever's API or SFTP spec uses.
 
-    ``YYYY-MM-DD`` (or an ISO timestamp), ``M/D/YYYY`` (``MM/DD/YYYY``),
+    ``YYYY-MM-DD`` (or an ISO 8601 timestamp: a valid time of day after ``T`` or a space,
+    with or without a UTC offset), ``M/D/YYYY`` (``MM/DD/YYYY``),
     ``M/D/YY`` (a two-digit year below 69 is 20YY, else 19YY, as POSIX
     ``%y``), ``YYYY/MM/DD`` and ``YYYYMMDD``; ``M/D/YYYY`` and ``YYYY/MM/DD``
     may carry a time of day as spreadsheets and SIS exports write one
@@ -135,6 +141,8 @@ def parse_date(value: str | None) -> _dt.date | None:
     (datetime.date(2024, 8, 1), datetime.date(2024, 8, 1), None)
     >>> [parse_date(v) for v in ("8/1/2024 99:99 PM", "2024/08/01 25:00", "8/1/2024 13:00 PM")]
     [None, None, None]
+    >>> parse_date("2024-08-01T07:00:00.000Z"), parse_date("2024-08-01 99:99")
+    (datetime.date(2024, 8, 1), None)
     """
     if not value or not isinstance(value, str):
         return None

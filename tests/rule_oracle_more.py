@@ -381,7 +381,12 @@ def sch_rules(r: Roster) -> list[Row]:
 # a time of day a spreadsheet writes after M/D/YYYY or YYYY/MM/DD: 12:00:00 AM, 00:00
 _CLOCK = (r"(?:[ T](?:(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?"
           r"|(?:0?[1-9]|1[0-2]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)? ?[AaPp][Mm]))?")
-_DATES = ((re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?"), "ymd"),
+# ISO 8601's time of day after T or a space, seconds and fraction optional, then an
+# optional UTC offset (Z, +05, -05:00, +0000; SQL Server writes a space before it)
+_ISO_CLOCK = (r"(?:[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?"
+              r"(?: ?(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?)?")
+_DATES = ((re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:" + _ISO_CLOCK + "|" + _CLOCK + ")"),
+           "ymd"),
           (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _CLOCK), "mdy"),
           (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2})"), "mdy"),
           (re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})" + _CLOCK), "ymd"),

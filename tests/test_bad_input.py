@@ -12,6 +12,7 @@ import io
 import os
 import stat
 import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,23 @@ def test_spreadsheet_dates_with_a_time_of_day_are_dates(tmp_path: Path) -> None:
     assert r.terms["t1"].start_date_parsed < r.terms["t1"].end_date_parsed
     found = [f.ids for f in rostergraph.validate(r).findings if f.rule == "RG-TRM-002"]
     assert found == [("t2",)]
+
+
+def test_iso_timestamps_are_dates_only_with_a_real_time_of_day(tmp_path: Path) -> None:
+    """ISO 8601 timestamps as APIs and SQL exports write them parse (``T07:00:00.000Z``,
+    ``00:00:00.0000000 +00:00``, ``-05:00``, a spreadsheet's ``12:00:00 AM``); a date
+    followed by anything else (``99:99``, ``T`` and text) is no date: RG-TRM-002 fires."""
+    terms = [{"id": "ok1", "start_date": "2024-08-01T07:00:00.000Z",
+              "end_date": "2024-12-20 00:00:00.0000000 +00:00"},
+             {"id": "ok2", "start_date": "2024-08-01T00:00:00-05:00",
+              "end_date": "2024-12-20 12:00:00 AM"},
+             {"id": "bad1", "start_date": "2024-08-01 99:99", "end_date": "2024-12-20"},
+             {"id": "bad2", "start_date": "2024-08-01", "end_date": "2024-12-20Tomorrow"}]
+    r = rostergraph.load(_jsonl(tmp_path, "terms", *(orjson.dumps(t) for t in terms)))
+    assert r.terms["ok1"].start_date_parsed < r.terms["ok1"].end_date_parsed
+    assert r.terms["ok2"].end_date_parsed == date(2024, 12, 20)
+    found = [f.ids for f in rostergraph.validate(r).findings if f.rule == "RG-TRM-002"]
+    assert found == [("bad1",), ("bad2",)]
 
 
 def test_invalid_utf8_line_is_an_encoding_problem(tmp_path: Path) -> None:

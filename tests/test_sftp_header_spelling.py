@@ -74,3 +74,19 @@ def test_a_column_already_spelt_right_is_not_taken_twice() -> None:
     for file, cols in SFTP_COLUMNS.items():
         assert len({squash(c) for c, _ in cols}) == len({c for c, _ in cols}), file
         assert set(_SQUASHED[file].values()) >= {c for c, _ in cols}
+
+
+def test_a_misspelt_header_is_told_and_its_cells_kept(tmp_path: Path) -> None:
+    """``Frist_name`` (a typo of ``First_name``, which the header lacks) is no Clever
+    column: its cells are kept in extra, and a problem names the column and what it may
+    be. A column that is no typo of a missing one (``Bus``) is kept without a word."""
+    d = _folder(tmp_path)
+    (d / "students.csv").write_text("Student_id,School_id,Frist_name,Last_name,Bus\n"
+                                    "st1,sA,Ann,Lee,12\n", encoding="utf-8")
+    r = rostergraph.load(d, cache=False)
+    st = r.users["st1"]
+    assert st.name.first is None and st.extra["sftp.Frist_name"] == "Ann"
+    assert st.extra["sftp.Bus"] == "12"
+    told = [p for p in r.problems if p.file == "students.csv" and "misspelt" in p.message]
+    assert [(p.field, p.line) for p in told] == [("Frist_name", 1)]
+    assert "'First_name'" in told[0].message and "Ann" not in told[0].message

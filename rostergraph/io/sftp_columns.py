@@ -14,14 +14,16 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
 from .csv_rowchecks import is_secret_column
 
 __all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "REQUIRED", "SFTP_COLUMNS",
-           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames", "squash"]
+           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames", "near_misses", "squash"]
 
 EXT_DISTRICTS = "rostergraph_districts.csv"
 EXT_RECORDS = "rostergraph_records.csv"
@@ -224,6 +226,29 @@ def column_plan(file: str, columns: list[str]) -> ColumnPlan:
     extra = [(col, SFTP_PREFIX + col) for col in columns
              if col not in taken and not is_secret_column(col)]
     return fields, extra, contacts, co_teachers
+
+
+def near_misses(file: str, header: Sequence[str], unknown: Iterable[str]
+                ) -> list[tuple[str, str]]:
+    """``(column, Clever column)`` for each ``unknown`` column of ``file`` (one no field
+    takes, kept in ``extra``) whose name is a typo away from a Clever column the header
+    lacks (``Frist_name`` for ``First_name``; names compared as :func:`squash` gives them,
+    a similarity of at least 0.85), so that a misspelt header is told, not silently read
+    as an extra column.
+
+    Examples
+    --------
+    >>> near_misses("students.csv", ["Student_id", "Frist_name", "Bus"], ["Frist_name", "Bus"])
+    [('Frist_name', 'First_name')]
+    """
+    have = {squash(h) for h in header}
+    missing = {squash(c): c for c in _SQUASHED.get(file, {}).values() if squash(c) not in have}
+    out = []
+    for col in unknown:
+        close = difflib.get_close_matches(squash(col), list(missing), n=1, cutoff=0.85)
+        if close:
+            out.append((col, missing[close[0]]))
+    return out
 
 
 def _one(get: Any) -> Any:

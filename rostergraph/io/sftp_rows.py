@@ -17,7 +17,15 @@ from .csvutil import Bundle, CsvTable, bundle_table
 from .enrollcols import padded_message
 from .limits import Limits
 from .parked import ParkedDicts
-from .sftp_columns import REQUIRED, ColumnPlan, column_plan, header_renames, squash
+from .sftp_columns import (
+    REQUIRED,
+    SFTP_PREFIX,
+    ColumnPlan,
+    column_plan,
+    header_renames,
+    near_misses,
+    squash,
+)
 
 __all__ = ["RowReader", "case_only_email"]
 
@@ -135,7 +143,12 @@ class RowReader:
             self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
                            "; the file was not loaded", file=name, line=1, kind=kind)
             return None
-        self.plans[name] = column_plan(name, list(dict.fromkeys(header)))
+        self.plans[name] = plan = column_plan(name, list(dict.fromkeys(header)))
+        for col, want in near_misses(name, header, (c for c, _ in plan[1])):
+            self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; its "
+                           f"cells are kept in extra as {SFTP_PREFIX + col!r} (is it "
+                           f"{want!r}, misspelt? {want} is not in the header)",
+                           file=name, line=1, kind=kind, field=col)
         return t
 
     def match(self, kind: str, value: str) -> str:

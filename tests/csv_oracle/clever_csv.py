@@ -5,6 +5,7 @@ Not imported by the package; not maintained beyond bug-for-bug parity."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
@@ -280,7 +281,22 @@ class _Reader:
                            "; the file was not loaded", file=name, line=1, kind=kind)
             return iter(())
         self.header[name] = header
-        self.numbered[name] = _numbered(name, list(dict.fromkeys(header)))
+        self.numbered[name] = teachers, groups = _numbered(name, list(dict.fromkeys(header)))
+        known = _KNOWN.get(name, frozenset()) | frozenset(_REQUIRED.get(name, ()))
+        taken = known | set(teachers) | {c for _, g in groups for c in g.values()}
+        spelt = {_bare(c): c for c in known}
+        absent = {b: c for b, c in spelt.items() if b not in {_bare(h) for h in header}}
+        for col in dict.fromkeys(header):
+            if col in taken or col.strip().strip('"').strip().lower() == "password":
+                continue
+            scored = sorted(((difflib.SequenceMatcher(None, b, _bare(col)).ratio(), b)
+                             for b in absent), reverse=True)
+            if scored and scored[0][0] >= 0.85:
+                want = absent[scored[0][1]]
+                self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; "
+                               f"its cells are kept in extra as {_PREFIX + col!r} (is it "
+                               f"{want!r}, misspelt? {want} is not in the header)",
+                               file=name, line=1, kind=kind, field=col)
         return rows
 
     def _match(self, kind: str, value: str) -> str:

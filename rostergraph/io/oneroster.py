@@ -149,6 +149,7 @@ class _Reader:
         self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
         self.modes: dict[str, str] = {}
         self.mode_lines: dict[str, int] = {}  # file → the line of its manifest row
+        self.version_line: int | None = None  # the line of the manifest's oneroster.version
         self.absent_but_present: set[str] = set()
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
@@ -283,6 +284,7 @@ class _Reader:
             prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
             if prop.lower() == "oneroster.version":
                 self.b.version = value
+                self.version_line = line
             elif prop.lower().startswith("file."):
                 f = files.get(prop[5:].lower(), prop[5:])
                 self.modes[f] = value.lower()
@@ -310,6 +312,18 @@ class _Reader:
         delta = sorted(f for f, m in self.modes.items() if m == "delta")
         if delta:
             self.b.notes.append("delta files: " + ", ".join(delta))
+        self._unlisted_files()
+
+    def _unlisted_files(self) -> None:
+        """Tell each roster file the bundle holds that the manifest has no ``file.<name>``
+        row for (the spec has one for every file): it is read all the same, as this
+        reader reads every file, whatever its row says, without a base or with one."""
+        how = "applied to the base as a delta" if self.base is not None else "read as bulk"
+        for name in ONEROSTER_FILES[1:]:
+            f = name[:-4]
+            if name in self.bundle and f not in self.modes:
+                self.b.problem("other", f"manifest.csv has no file.{f} row; {name} was {how}",
+                               file="manifest.csv", field=f"file.{f}")
 
     def wanted(self, name: str) -> bool:
         """Whether to read ``name``: a file the manifest calls absent is read all the same

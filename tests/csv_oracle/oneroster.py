@@ -263,6 +263,11 @@ class _Reader:
         delta = sorted(f for f, m in self.modes.items() if m == "delta")
         if delta:
             self.b.notes.append("delta files: " + ", ".join(delta))
+        how = "applied to the base as a delta" if self.base is not None else "read as bulk"
+        for name in ONEROSTER_FILES[1:]:
+            if name in self.bundle and name[:-4] not in self.modes:
+                self.b.problem("other", f"manifest.csv has no file.{name[:-4]} row; {name} "
+                               f"was {how}", file="manifest.csv", field=f"file.{name[:-4]}")
 
     def wanted(self, name: str) -> bool:
         return self.modes.get(name[:-4]) != "absent"

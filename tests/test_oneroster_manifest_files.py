@@ -15,7 +15,14 @@ import rostergraph
 from rostergraph.errors import FormatError
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.write_oneroster import write_oneroster
-from tests.test_oneroster_variants import CLASSES, ENR_HEAD, ORGS, USERS, write
+from tests.test_oneroster_variants import (
+    CLASSES,
+    ENR_HEAD,
+    ORGS,
+    ROLES_12_HEADER,
+    USERS,
+    write,
+)
 
 _ENROLLMENTS = ENR_HEAD + ("e1,active,2024-01-01,c1,sA,t1,teacher,true,,\n"
                            "e2,active,2024-01-01,c1,sA,s1,student,false,,\n")
@@ -114,3 +121,54 @@ def test_the_writer_lists_every_file_it_writes(tmp_path: Path, version: str) -> 
     assert all(v == "absent" for k, v in rows.items()
                if k.startswith("file.") and k[5:] not in written)
     assert not [p for p in read_oneroster(out).problems if p.file == "manifest.csv"]
+
+
+# --- 1.2 files under a 1.1 manifest ------------------------------------------------------
+
+_USERS_12 = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
+             "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+             "password,userMasterIdentifier,preferredGivenName,preferredMiddleName,"
+             "preferredFamilyName,primaryOrgSourcedId,pronouns\n"
+             "t1,,,true,t1,,Tea,Cher,,T1,,,,,,,,,,,sA,\n"
+             "s1,,,true,s1,,Stu,Dent,,S1,,,,,04,,,,,,sA,\n")
+_ROLES = ROLES_12_HEADER + "r1,,,t1,primary,teacher,,,sA,\nr2,,,s1,primary,student,,,sA,\n"
+_PROFILES = ("sourcedId,status,dateLastModified,userSourcedId,profileType,vendorId,"
+             "applicationId,description,credentialType,username,password\n"
+             "p1,,,s1,lms,v1,a1,,password,s1-lms,\n")
+
+
+def _files_12(version: str, rows: str = "") -> dict[str, str | bytes]:
+    return {"manifest.csv": f"propertyName,value\nmanifest.version,1.0\noneroster.version,"
+                            f"{version}\nfile.orgs,bulk\nfile.users,bulk\n{rows}",
+            "orgs.csv": ORGS, "users.csv": _USERS_12, "roles.csv": _ROLES}
+
+
+@pytest.mark.parametrize("row", ["", "file.roles,bulk\n"])
+def test_roles_csv_under_a_11_manifest_is_read_and_told(tmp_path: Path, row: str) -> None:
+    """roles.csv is a 1.2 file: under ``oneroster.version,1.1`` it is read all the same
+    (the users are those of the same files under a 1.2 manifest) and told once, at the
+    manifest's version line, whether or not the manifest has a ``file.roles`` row (a 1.1
+    manifest has no such key: no "no file.roles row" problem besides)."""
+    want = read_oneroster(write(tmp_path / "v12", _files_12("1.2", "file.roles,bulk\n")))
+    assert not want.problems
+    r = read_oneroster(write(tmp_path / "v11", _files_12("1.1", row)))
+    assert [(p.code, p.file, p.line, p.field) for p in r.problems] == [
+        ("other", "manifest.csv", 3, "oneroster.version")]
+    assert r.problems[0].message == (
+        "roles.csv is a OneRoster 1.2 file, but manifest.csv says oneroster.version='1.1': "
+        "it was read all the same")
+    assert r.provenance.version == "1.1"
+    assert r.users == want.users
+    assert r.users["t1"].roles.teacher.school == "sA"
+    with pytest.raises(FormatError, match=r"manifest\.csv:3.*roles\.csv"):
+        read_oneroster(write(tmp_path / "strict", _files_12("1.1", row)), strict=True)
+
+
+def test_user_profiles_under_a_11_manifest_are_read_and_told(tmp_path: Path) -> None:
+    """userProfiles.csv, the other 1.2 file the reader reads: the same, one problem per
+    file."""
+    files = {**_files_12("1.1", "file.userProfiles,bulk\n"), "userProfiles.csv": _PROFILES}
+    r = read_oneroster(write(tmp_path / "b", files))
+    assert [p.message.split(" ", 1)[0] for p in r.problems] == ["roles.csv",
+                                                                "userProfiles.csv"]
+    assert "oneroster.userProfiles" in r.users["s1"].extra

@@ -56,7 +56,9 @@ from .mapping import deep_merge
 from .oneroster_cols import (
     CARRY_COLUMN,
     ENROLLMENT_IDS_KEY,
+    ONLY_12_FILES,
     PREFIX,
+    before_12,
     enrollment_order,
     kept_enrollment_ids,
     manifest_property,
@@ -317,11 +319,21 @@ class _Reader:
     def _unlisted_files(self) -> None:
         """Tell each roster file the bundle holds that the manifest has no ``file.<name>``
         row for (the spec has one for every file): it is read all the same, as this
-        reader reads every file, whatever its row says, without a base or with one."""
+        reader reads every file, whatever its row says, without a base or with one. A 1.2
+        file under an older version is told so instead (that manifest has no row for it)."""
         how = "applied to the base as a delta" if self.base is not None else "read as bulk"
+        version = self.b.version or ""
+        older = self.version_line is not None and before_12(version)
         for name in ONEROSTER_FILES[1:]:
             f = name[:-4]
-            if name in self.bundle and f not in self.modes:
+            if name not in self.bundle:
+                continue
+            if older and name in ONLY_12_FILES:
+                self.b.problem("other", f"{name} is a OneRoster 1.2 file, but manifest.csv "
+                               "says " + manifest_property("oneroster.version", version)
+                               + ": it was read all the same", file="manifest.csv",
+                               line=self.version_line, field="oneroster.version")
+            elif f not in self.modes:
                 self.b.problem("other", f"manifest.csv has no file.{f} row; {name} was {how}",
                                file="manifest.csv", field=f"file.{f}")
 

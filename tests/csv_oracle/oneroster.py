@@ -8,6 +8,7 @@ profiles, applying a delta to a base roster) are the package's own functions."""
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -232,10 +233,12 @@ class _Reader:
         files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
         other = []
         lines: dict[str, int] = {}  # file → the line of its manifest row
+        version_line: int | None = None
         for line, row in self._respelt("manifest.csv", None, header, rows):
             prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
             if prop.lower() == "oneroster.version":
                 self.b.version = value
+                version_line = line
             elif prop.lower().startswith("file."):
                 f = files.get(prop[5:].lower(), prop[5:])
                 self.modes[f] = value.lower()
@@ -264,8 +267,19 @@ class _Reader:
         if delta:
             self.b.notes.append("delta files: " + ", ".join(delta))
         how = "applied to the base as a delta" if self.base is not None else "read as bulk"
+        m = re.match(r"\s*[vV]?(\d+)\.(\d+)", self.b.version or "")  # a version before 1.2
+        older = version_line is not None and m is not None and (int(m[1]), int(m[2])) < (1, 2)
         for name in ONEROSTER_FILES[1:]:
-            if name in self.bundle and name[:-4] not in self.modes:
+            if name not in self.bundle:
+                continue
+            if older and name in ("roles.csv", "userProfiles.csv"):
+                shown = self.b.version if len(self.b.version) <= 60 else (
+                    self.b.version[:60] + "…")
+                self.b.problem("other", f"{name} is a OneRoster 1.2 file, but manifest.csv "
+                               f"says oneroster.version={shown!r}: it was read all the same",
+                               file="manifest.csv", line=version_line,
+                               field="oneroster.version")
+            elif name[:-4] not in self.modes:
                 self.b.problem("other", f"manifest.csv has no file.{name[:-4]} row; {name} "
                                f"was {how}", file="manifest.csv", field=f"file.{name[:-4]}")
 

@@ -65,7 +65,7 @@ from .oneroster_cols import (
     rename_message,
     spec_renames,
 )
-from .oneroster_delta import apply_delta
+from .oneroster_delta import apply_delta, match_deletions
 from .oneroster_enroll import read_enrollments
 from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read them here)
     _CLASS_COLS,
@@ -155,6 +155,7 @@ class _Reader:
         self.absent_but_present: set[str] = set()
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
+        self.deleted_lines: dict[str, list[int]] = {}  # (of the rows of deleted_rows)
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
         #: (file, user id) of the users a per-user file (demographics, userProfiles) held
@@ -242,6 +243,7 @@ class _Reader:
                 if status == "tobedeleted":
                     self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
                     self.deleted_rows.setdefault(fkey, []).append(t.as_dict(cells))
+                    self.deleted_lines.setdefault(fkey, []).append(line)
                     continue
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
                                file=name, line=line, kind=kind, record_id=sid)
@@ -268,6 +270,7 @@ class _Reader:
             if status == "tobedeleted":
                 self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
                 self.deleted_rows.setdefault(fkey, []).append(row)
+                self.deleted_lines.setdefault(fkey, []).append(line)
                 continue
             if status == "inactive":
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
@@ -689,6 +692,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             if not b.version:
                 b.version = "1.1"
             if base is not None:
+                match_deletions(r, base)
                 return apply_delta(base, b.build(), r)
             return b.build()
     finally:

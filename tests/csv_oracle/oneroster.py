@@ -29,7 +29,7 @@ from rostergraph.io.mapping import (
     set_path,
 )
 from rostergraph.io.oneroster_cols import is_boolean, primary_no_boolean
-from rostergraph.io.oneroster_delta import apply_delta
+from rostergraph.io.oneroster_delta import apply_delta, match_deletions
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_sessions import base_sessions, class_term
 from rostergraph.model import parse_date
@@ -127,6 +127,7 @@ class _Reader:
         self.modes: dict[str, str] = {}
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
+        self.deleted_lines: dict[str, list[int]] = {}
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
         self.delivered: set[tuple[str, str]] = set()  # (as the package reader)
@@ -201,6 +202,7 @@ class _Reader:
             if status == "tobedeleted":
                 self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
                 self.deleted_rows.setdefault(fkey, []).append(row)
+                self.deleted_lines.setdefault(fkey, []).append(line)
                 continue
             if status == "inactive":
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
@@ -1032,6 +1034,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         if not b.version:
             b.version = "1.1"
         if base is not None:
+            match_deletions(r, base)
             return apply_delta(base, b.build(), r)
         return b.build()
     finally:

@@ -112,6 +112,19 @@ def test_a_deleted_id_of_a_record_the_delta_adds_needs_no_base_record(
     assert _said(r) == [("users.csv", 3, "U5", "sourcedId", " U5")]
 
 
+def test_a_deleted_department_of_the_base_is_no_problem(tmp_path: Path) -> None:
+    """A department (an org that is no district or school) has no record: a delta
+    deleting one of the base's names an org all the same, and is no problem."""
+    orgs = _ORGS + "DEP1,,,Science,department,,S1\n"
+    base = read_oneroster(_write(tmp_path / "base", {
+        "manifest.csv": _BASE_MANIFEST, "orgs.csv": orgs, "users.csv": _USERS,
+        "classes.csv": _CLASSES.replace("Art,05,,,scheduled,,S1", "Art,05,,,scheduled,,DEP1"),
+        "enrollments.csv": _ENROLLMENTS}))
+    r = read_oneroster(_delta(tmp_path / "delta", orgs_csv=orgs.split("\n", 1)[0]
+                              + "\nDEP1,tobedeleted,,,,,\nX9,tobedeleted,,,,,\n"), base=base)
+    assert [(p.line, p.record_id) for p in r.problems] == [(3, "X9")]
+
+
 def test_a_deleted_enrollment_with_padded_ids_removes_that_enrollment(
         tmp_path: Path) -> None:
     """A tobedeleted enrollment row naming ``' C1'`` and ``'U1 '``: U1 leaves C1 (a

@@ -163,6 +163,17 @@ class _Named:
         return self._padded.get(got)
 
 
+def _sub_org_ids(base: Roster) -> set[str]:
+    """The ids of the base's orgs that have no record (a department: its classes name it
+    in ``extra["oneroster_org"]``; another: its ``orgs.csv`` row is a problem's)."""
+    ids = {p.record_id for p in base.problems if p.file == "orgs.csv" and p.record_id}
+    for sec in base.sections.values():
+        org = sec.extra.get("oneroster_org") if sec.extra else None
+        if isinstance(org, str):
+            ids.add(org)
+    return ids
+
+
 def match_deletions(r: Any, base: Roster) -> None:
     """Set each ``status=tobedeleted`` row of a delta read with ``base`` (the reader
     ``r``'s ``deleted`` ids and ``deleted_rows`` enrollments) to the ids of the records it
@@ -175,7 +186,11 @@ def match_deletions(r: Any, base: Roster) -> None:
         if not ids:
             continue
         pools = [b.kinds[k] for k in dkinds] + [base.records(k) for k in dkinds]
-        named = _Named([r.alias, *pools] if f == "users" else pools)
+        if f == "users":
+            pools.append(r.alias)  # (a row's own id, when rows merged into one user)
+        elif f == "orgs":  # a department or other part of a school is no record
+            pools += [r.orgs, _sub_org_ids(base)]
+        named = _Named(pools)
         kind = dkinds[0] if len(dkinds) == 1 else None
         for i, (row, line) in enumerate(zip(r.deleted_rows[f], r.deleted_lines[f],
                                             strict=True)):

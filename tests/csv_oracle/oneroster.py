@@ -837,7 +837,9 @@ class _Reader:
             if sec is None:
                 gone = cid in self.deleted.get("classes", ())
                 why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
-                       "left out" if gone else f"enrollment in unknown class {cid!r}")
+                       "left out" if gone else f"enrollment in unknown class {cid!r}" + (
+                           f" (the id is the text {cid}: an SQL export's empty value?)"
+                           if cid.lower() == "null" else ""))
                 self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
                                record_id=row.get("sourcedId"), raw=_row_text(given))

@@ -13,9 +13,9 @@ from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "OLD_COLUMNS",
            "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY", "ROLES_KEY", "SPEC_COLUMNS",
-           "USER_ID_COLUMN", "before_12", "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids", "kept_role_row",
-           "manifest_property", "org_type", "primary_no_boolean", "rename_message",
-           "spec_renames"]
+           "USER_ID_COLUMN", "before_12", "enrollment_order", "is_boolean", "is_true",
+           "kept_enrollment_ids", "kept_role_row", "manifest_property", "org_type",
+           "primary_no_boolean", "rename_message", "spec_renames"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
 PREFIX = "oneroster."

@@ -219,6 +219,8 @@ def ref_rules(r: Roster) -> list[Row]:
             if other is not None:  # "found_as when the id is a record of another kind"
                 values["found_as"] = other
                 message += f" (the id is a {other})"
+            elif mid.lower() == "null":  # the text an SQL export writes for no value
+                message += f" (the id is the text {mid}: an SQL export's empty value?)"
             out.append(("RG-REF-001", rkind, (rid, mid), message, values))
             continue
         need = {"enrolled_in": "student", "teaches": "teacher", "contact_for": "student"}

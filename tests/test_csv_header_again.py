@@ -24,7 +24,8 @@ _SFTP = {
     "enrollments.csv": "School_id,Section_id,Student_id\nsA,se1,st1\nsA,se2,st2\n",
 }
 _ONEROSTER = {
-    "manifest.csv": "propertyName,value\noneroster.version,1.1\n",
+    "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\n"
+                    "file.users,bulk\nfile.enrollments,bulk\nfile.classes,bulk\n",
     "orgs.csv": "sourcedId,name,type\nsA,Alpha,school\n",
     "users.csv": "sourcedId,role,orgSourcedIds,givenName\nu1,student,sA,Ann\n"
                  "sourcedId,role,orgSourcedIds,givenName\nu2,teacher,sA,Tia\n",

@@ -207,7 +207,8 @@ def test_oneroster_12_user_and_role_references(tmp_path: Path) -> None:
              "preferredFamilyName,primaryOrgSourcedId,pronouns\n"
              "t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,sB ,\n")
     roles = ROLES_12_HEADER + "r1,,, t1,primary,teacher,,,sB ,\n"
-    src = write(tmp_path, {"manifest.csv": "propertyName,value\noneroster.version,1.2\n",
+    src = write(tmp_path, {"manifest.csv": "propertyName,value\noneroster.version,1.2\n"
+                                           "file.orgs,bulk\nfile.users,bulk\nfile.roles,bulk\n",
                            "orgs.csv": ORGS, "users.csv": users, "roles.csv": roles})
     r = assert_same("oneroster", src)
     teacher = r.users["t1"].roles.teacher

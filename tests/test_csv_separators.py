@@ -17,7 +17,8 @@ import rostergraph
 from rostergraph.errors import FormatError
 from rostergraph.model import record_to_dict
 
-MANIFEST = "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+MANIFEST = ("propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.orgs,bulk\n"
+            "file.classes,bulk\nfile.users,bulk\nfile.enrollments,bulk\n")
 ORGS = [["sourcedId", "status", "dateLastModified", "name", "type", "identifier",
          "parentSourcedId"],
         ["d1", "", "", "District", "district", "", ""],

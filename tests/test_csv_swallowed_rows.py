@@ -24,7 +24,8 @@ def bundle(folder: Path, users: str | bytes) -> Path:
     """A small OneRoster folder whose ``users.csv`` is ``users`` (text, or bytes as given)."""
     folder.mkdir()
     (folder / "manifest.csv").write_text(
-        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n")
+        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+        "file.orgs,bulk\nfile.classes,bulk\nfile.users,bulk\n")
     (folder / "orgs.csv").write_text(
         "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
         "sA,,,School A,school,,\n")

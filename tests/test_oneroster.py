@@ -208,7 +208,8 @@ _ROLES = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDa
 def test_oneroster_12_roles_give_multi_role_users(tmp_path: Path) -> None:
     """roles.csv (1.2): several roles per user, the primary org first, admins by kind."""
     d = _write(tmp_path / "b12", {
-        "manifest.csv": "propertyName,value\noneroster.version,1.2\nfile.roles,bulk\n",
+        "manifest.csv": "propertyName,value\noneroster.version,1.2\nfile.roles,bulk\n"
+                        "file.orgs,bulk\nfile.users,bulk\n",
         "orgs.csv": _ORGS, "users.csv": _USERS12, "roles.csv": _ROLES})
     r = rostergraph.load(d)
     assert r.provenance.version == "1.2" and r.problems == []

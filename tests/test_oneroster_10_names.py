@@ -10,7 +10,9 @@ from pathlib import Path
 
 import rostergraph
 
-MANIFEST = "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+MANIFEST = ("propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+            "file.orgs,bulk\nfile.academicSessions,bulk\nfile.courses,bulk\nfile.classes,bulk\n"
+            "file.users,bulk\nfile.enrollments,bulk\n")
 ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
         "d1,,,District,district,,\nsA,,,School A,school,,d1\n")
 SESSIONS = ("sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,"

@@ -10,7 +10,8 @@ from pathlib import Path
 import rostergraph
 
 FILES = {
-    "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n",
+    "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+                    "file.orgs,bulk\nfile.users,bulk\nfile.demographics,bulk\n",
     "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
                 "sA,,,School A,school,,\n",
     "users.csv": "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"

@@ -14,7 +14,8 @@ import rostergraph
 from rostergraph.errors import FormatError
 
 FILES = {
-    "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n",
+    "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+                    "file.orgs,bulk\nfile.classes,bulk\nfile.users,bulk\nfile.enrollments,bulk\n",
     "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
                 "d1,,,District,district,,\nsA,,,School A,school,,d1\n",
     "classes.csv": "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,"

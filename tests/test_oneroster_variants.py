@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import rostergraph
-from rostergraph.io.oneroster import read_oneroster
+from rostergraph.io.oneroster import ONEROSTER_FILES, read_oneroster
 
 #: The 1.2 roles.csv header (the OneRoster v1.2 CSV Binding).
 ROLES_12_HEADER = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
@@ -43,14 +43,36 @@ def write(folder: Path, files: dict[str, str | bytes]) -> Path:
     return folder
 
 
+def listed(files: dict[str, str | bytes]) -> dict[str, str | bytes]:
+    """``files`` with a ``file.<name>`` row added at the end of their ``manifest.csv`` for
+    each roster file they hold that it does not list, as the specs give every file one
+    (the manifest's other rows keep their lines): ``delta`` when the rows it has are all
+    deltas, else ``bulk``."""
+    text = files.get("manifest.csv")
+    if text is None:
+        return files
+    data = text.decode("utf-8") if isinstance(text, bytes) else text
+    rows = [line.split(",") for line in data.splitlines()]
+    modes = {r[0].strip().lower()[5:]: r[1].strip().lower() for r in rows
+             if len(r) > 1 and r[0].strip().lower().startswith("file.")}
+    mode = "delta" if modes and set(modes.values()) == {"delta"} else "bulk"
+    end = "\r\n" if "\r\n" in data else "\n"
+    add = [f"file.{n[:-4]},{mode}{end}" for n in ONEROSTER_FILES[1:]
+           if n.lower() in {f.lower() for f in files} and n[:-4].lower() not in modes]
+    if add and data and not data.endswith("\n"):
+        add.insert(0, end)
+    got = data + "".join(add)
+    return {**files, "manifest.csv": got.encode("utf-8") if isinstance(text, bytes) else got}
+
+
 def bundle(folder: Path, **files: str | bytes) -> Path:
     """A 1.1 bundle of the orgs, classes and users above, with ``files`` added or replaced
-    (``enrollments_csv=...`` for ``enrollments.csv``)."""
+    (``enrollments_csv=...`` for ``enrollments.csv``); its manifest :func:`listed`."""
     base: dict[str, str | bytes] = {
         "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n",
         "orgs.csv": ORGS, "classes.csv": CLASSES, "users.csv": USERS}
     base.update({k.replace("_csv", ".csv"): v for k, v in files.items()})
-    return write(folder, base)
+    return write(folder, listed(base))
 
 
 def where(r: rostergraph.Roster) -> set[tuple[str | None, int | None, str]]:

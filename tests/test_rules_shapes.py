@@ -437,6 +437,25 @@ def test_ref_001_found_as_names_only_a_record_of_another_kind(tmp_path: Path) ->
     assert_rules_agree(folder)
 
 
+def test_ref_001_says_when_the_missing_id_is_the_text_null(tmp_path: Path) -> None:
+    """An id that is the text ``NULL`` (or ``null``: how SQL exports write an empty
+    value) with no record: the finding says so; the id and the values stay as given."""
+    folder = _tiny(tmp_path / "d", [
+        {"id": "s1", "teachers": ["t1"], "students": ["u1", "NULL"], "course": "null"},
+        {"id": "s2", "teachers": ["t1"], "students": ["u1", "c9"]},
+    ], [TEACHER, _student("u1", "5")])
+    got = {f.ids: (f.message, dict(f.values))
+           for f in validate(rostergraph.load(folder), select="RG-REF-001").findings}
+    assert got[("s1", "NULL")][0] == (
+        "section s1: students refers to user NULL, which has no record (the id is the text "
+        "NULL: an SQL export's empty value?)")
+    assert got[("s1", "NULL")][1]["missing"] == "NULL"
+    assert got[("s1", "null")][0].endswith("(the id is the text null: an SQL export's "
+                                           "empty value?)")
+    assert got[("s2", "c9")][0] == "section s2: students refers to user c9, which has no record"
+    assert_rules_agree(folder)
+
+
 def test_sec_005_counts_a_repeated_student_once(tmp_path: Path) -> None:
     """A student listed three times in one section is one of its students (as in every
     query): one grade-4 student among three graded students is no majority."""

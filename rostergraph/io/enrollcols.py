@@ -38,7 +38,8 @@ from .csvutil import CsvTable
 __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLUMN",
            "OTHER_ROLES_KEY", "canonical_role", "empty_cells", "encoded_or_empty",
            "enrollment_elsewhere", "filled_rows", "first_rows", "keep_other_role", "live_status",
-           "oneroster_enrollments", "padded_message", "primary_first", "respelt_message",
+           "null_text_hint", "oneroster_enrollments", "padded_message", "primary_first",
+           "respelt_message",
            "school_disagrees",
            "sftp_enrollments", "truthy", "unkept_columns"]
 
@@ -393,7 +394,8 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
         elif not has_sec[i]:
             cid = cids[c_code[i]]
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was left out"
-                   if cid in deleted_classes else f"enrollment in unknown class {cid!r}")
+                   if cid in deleted_classes else
+                   f"enrollment in unknown class {cid!r}{null_text_hint(cid)}")
             told.append((i, f"{why}; not loaded", rid))
         elif not has_user[i]:
             told.append((i, "enrollment without a userSourcedId; not loaded", rid))
@@ -443,6 +445,21 @@ def padded_message(col: str, value: str, got: str) -> str:
     are ignored."""
     return (f"{col} {value!r} names no record but {got!r} does once spaces around ids are "
             f"ignored (as Clever matches them): read as {got!r}; the cell as given is in raw")
+
+
+def null_text_hint(value: str) -> str:
+    """What a problem about an id that names no record adds when the id is the text NULL
+    (any case): SQL exports write an empty value so, and a CSV cell cannot tell it from an
+    id (it is kept as given).
+
+    Examples
+    --------
+    >>> null_text_hint("NULL"), null_text_hint("c9")
+    (" (the id is the text NULL: an SQL export's empty value?)", '')
+    """
+    if value.lower() != "null":
+        return ""
+    return f" (the id is the text {value}: an SQL export's empty value?)"
 
 
 def respelt_message(col: str, value: str, got: str) -> str:

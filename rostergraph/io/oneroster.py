@@ -56,14 +56,16 @@ from .mapping import deep_merge
 from .oneroster_cols import (
     CARRY_COLUMN,
     ENROLLMENT_IDS_KEY,
+    ONLY_12_FILES,
     PREFIX,
+    before_12,
     enrollment_order,
     kept_enrollment_ids,
     manifest_property,
     rename_message,
     spec_renames,
 )
-from .oneroster_delta import apply_delta
+from .oneroster_delta import apply_delta, match_deletions
 from .oneroster_enroll import read_enrollments
 from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read them here)
     _CLASS_COLS,
@@ -149,9 +151,11 @@ class _Reader:
         self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
         self.modes: dict[str, str] = {}
         self.mode_lines: dict[str, int] = {}  # file → the line of its manifest row
+        self.version_line: int | None = None  # the line of the manifest's oneroster.version
         self.absent_but_present: set[str] = set()
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
+        self.deleted_lines: dict[str, list[int]] = {}  # (of the rows of deleted_rows)
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
         #: (file, user id) of the users a per-user file (demographics, userProfiles) held
@@ -239,6 +243,7 @@ class _Reader:
                 if status == "tobedeleted":
                     self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
                     self.deleted_rows.setdefault(fkey, []).append(t.as_dict(cells))
+                    self.deleted_lines.setdefault(fkey, []).append(line)
                     continue
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
                                file=name, line=line, kind=kind, record_id=sid)
@@ -265,6 +270,7 @@ class _Reader:
             if status == "tobedeleted":
                 self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
                 self.deleted_rows.setdefault(fkey, []).append(row)
+                self.deleted_lines.setdefault(fkey, []).append(line)
                 continue
             if status == "inactive":
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
@@ -283,6 +289,7 @@ class _Reader:
             prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
             if prop.lower() == "oneroster.version":
                 self.b.version = value
+                self.version_line = line
             elif prop.lower().startswith("file."):
                 f = files.get(prop[5:].lower(), prop[5:])
                 self.modes[f] = value.lower()
@@ -310,6 +317,28 @@ class _Reader:
         delta = sorted(f for f, m in self.modes.items() if m == "delta")
         if delta:
             self.b.notes.append("delta files: " + ", ".join(delta))
+        self._unlisted_files()
+
+    def _unlisted_files(self) -> None:
+        """Tell each roster file the bundle holds that the manifest has no ``file.<name>``
+        row for (the spec has one for every file): it is read all the same, as this
+        reader reads every file, whatever its row says, without a base or with one. A 1.2
+        file under an older version is told so instead (that manifest has no row for it)."""
+        how = "applied to the base as a delta" if self.base is not None else "read as bulk"
+        version = self.b.version or ""
+        older = self.version_line is not None and before_12(version)
+        for name in ONEROSTER_FILES[1:]:
+            f = name[:-4]
+            if name not in self.bundle:
+                continue
+            if older and name in ONLY_12_FILES:
+                self.b.problem("other", f"{name} is a OneRoster 1.2 file, but manifest.csv "
+                               "says " + manifest_property("oneroster.version", version)
+                               + ": it was read all the same", file="manifest.csv",
+                               line=self.version_line, field="oneroster.version")
+            elif f not in self.modes:
+                self.b.problem("other", f"manifest.csv has no file.{f} row; {name} was {how}",
+                               file="manifest.csv", field=f"file.{f}")
 
     def wanted(self, name: str) -> bool:
         """Whether to read ``name``: a file the manifest calls absent is read all the same
@@ -663,6 +692,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             if not b.version:
                 b.version = "1.1"
             if base is not None:
+                match_deletions(r, base)
                 return apply_delta(base, b.build(), r)
             return b.build()
     finally:

@@ -4,6 +4,7 @@ Bindings, and how the reader matches a cell spelt in another case."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,10 +12,10 @@ from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "OLD_COLUMNS",
-           "ORG_TYPES", "PREFIX", "PROFILES_KEY", "ROLES_KEY", "SPEC_COLUMNS", "USER_ID_COLUMN",
-           "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids", "kept_role_row",
-           "manifest_property", "org_type", "primary_no_boolean", "rename_message",
-           "spec_renames"]
+           "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY", "ROLES_KEY", "SPEC_COLUMNS",
+           "USER_ID_COLUMN", "before_12", "enrollment_order", "is_boolean", "is_true",
+           "kept_enrollment_ids", "kept_role_row", "manifest_property", "org_type",
+           "primary_no_boolean", "rename_message", "spec_renames"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
 PREFIX = "oneroster."
@@ -82,6 +83,23 @@ SPEC_COLUMNS = {c.lower(): c for c in (
 #: OneRoster's org types (1.1 and 1.2), by their lowercase spelling
 ORG_TYPES = {t.lower(): t for t in ("district", "school", "department", "local", "state",
                                      "national")}
+
+
+#: The files the reader reads that OneRoster 1.2 added (the 1.1 CSV tables have neither).
+ONLY_12_FILES = ("roles.csv", "userProfiles.csv")
+
+
+def before_12(version: str) -> bool:
+    """Whether a manifest's ``oneroster.version`` names a version before 1.2 (``1.0``,
+    ``1.1``, ``v1.1``, ``1.1.0``); text that names no version is not.
+
+    Examples
+    --------
+    >>> before_12("1.1"), before_12("v1.0"), before_12("1.2"), before_12("1.10"), before_12("x")
+    (True, True, False, False, False)
+    """
+    m = re.match(r"\s*[vV]?(\d+)\.(\d+)", version)
+    return m is not None and (int(m[1]), int(m[2])) < (1, 2)
 
 
 def manifest_property(prop: str, value: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..model import KINDS, StudentRelationship
 from ..roster import Roster
-from .enrollcols import OTHER_ROLES_KEY, canonical_role, primary_first
+from .enrollcols import OTHER_ROLES_KEY, canonical_role, primary_first, respelt_message
 from .oneroster_cols import (
     DEMOGRAPHICS_PREFIX,
     ENROLLMENT_IDS_KEY,
@@ -29,7 +29,7 @@ from .oneroster_cols import (
 )
 from .oneroster_users import contact_kind
 
-__all__ = ["apply_delta"]
+__all__ = ["apply_delta", "match_deletions"]
 
 _DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",),
                 "courses": ("courses",), "classes": ("sections",), "users": ("users",)}
@@ -137,6 +137,99 @@ def _with_students(contact: Any, students: list[str]) -> Any:
         extra = MappingProxyType({k: v for k, v in extra.items() if k != PREFIX + "role"})
     role = attrs.evolve(role, student_relationships=tuple(have + add))
     return attrs.evolve(contact, roles=attrs.evolve(contact.roles, contact=role), extra=extra)
+
+
+class _Named:
+    """Which id of ``pools`` (mappings keyed by id) a deletion's cell names: itself, or
+    else the id equal to it once spaces around either are ignored (as the reader matches
+    every other reference); ``None`` when none does."""
+
+    def __init__(self, pools: list[Any]) -> None:
+        self.pools = pools
+        self._padded: dict[str, str] | None = None  # (built on the first cell that needs it)
+
+    def __call__(self, value: str) -> str | None:
+        if any(value in p for p in self.pools):
+            return value
+        got = value.strip()
+        if got and any(got in p for p in self.pools):
+            return got
+        if self._padded is None:
+            self._padded = {}
+            for p in self.pools:
+                for rid in p:
+                    if rid != rid.strip():
+                        self._padded.setdefault(rid.strip(), rid)
+        return self._padded.get(got)
+
+
+def _sub_org_ids(base: Roster) -> set[str]:
+    """The ids of the base's orgs that have no record (a department: its classes name it
+    in ``extra["oneroster_org"]``; another: its ``orgs.csv`` row is a problem's)."""
+    ids = {p.record_id for p in base.problems if p.file == "orgs.csv" and p.record_id}
+    for sec in base.sections.values():
+        org = sec.extra.get("oneroster_org") if sec.extra else None
+        if isinstance(org, str):
+            ids.add(org)
+    return ids
+
+
+def match_deletions(r: Any, base: Roster) -> None:
+    """Set each ``status=tobedeleted`` row of a delta read with ``base`` (the reader
+    ``r``'s ``deleted`` ids and ``deleted_rows`` enrollments) to the ids of the records it
+    names, of the base or of the delta itself: a cell that names one only once spaces
+    around ids are ignored is read so with a problem keeping the cell (``raw``); a cell
+    that names none removes nothing and is a problem (it was silent)."""
+    b = r.b
+    for f, dkinds in _DELTA_KINDS.items():
+        ids = r.deleted.get(f)
+        if not ids:
+            continue
+        pools = [b.kinds[k] for k in dkinds] + [base.records(k) for k in dkinds]
+        if f == "users":
+            pools.append(r.alias)  # (a row's own id, when rows merged into one user)
+        elif f == "orgs":  # a department or other part of a school is no record
+            pools += [r.orgs, _sub_org_ids(base)]
+        named = _Named(pools)
+        kind = dkinds[0] if len(dkinds) == 1 else None
+        for i, (row, line) in enumerate(zip(r.deleted_rows[f], r.deleted_lines[f],
+                                            strict=True)):
+            sid = row.get("sourcedId") or ""
+            got = named(sid) if sid else None
+            if got == sid:
+                continue
+            where = {"file": f + ".csv", "line": line, "kind": kind, "field": "sourcedId"}
+            if got is not None:
+                ids[i] = got
+                b.problem("other", respelt_message("sourcedId", sid, got), record_id=got,
+                          raw=sid, **where)
+            elif sid:
+                b.problem("other", f"status tobedeleted: sourcedId {sid!r} names no record "
+                          "of the base roster or of this delta; nothing removed",
+                          record_id=sid, **where)
+            else:
+                b.problem("other", "status tobedeleted row with no sourcedId: nothing "
+                          "removed", **where)
+    rows = r.deleted_rows.get("enrollments")
+    if rows:
+        refs = (("classSourcedId", "class", _Named([b.kinds["sections"], base.sections])),
+                ("userSourcedId", "user", _Named([r.alias, b.kinds["users"], base.users])))
+        for i, (row, line) in enumerate(zip(rows, r.deleted_lines["enrollments"],
+                                            strict=True)):
+            for col, what, named in refs:
+                value = row.get(col) or ""
+                got = named(value)
+                if got == value:
+                    continue
+                where = {"file": "enrollments.csv", "line": line, "kind": "sections",
+                         "record_id": row.get("sourcedId") or None, "field": col}
+                if got is not None:
+                    rows[i] = row = {**row, col: got}
+                    b.problem("other", respelt_message(col, value, got), raw=value, **where)
+                else:
+                    b.problem("other", f"status tobedeleted: {col} {value!r} names no "
+                              f"{what} of the base roster or of this delta; nothing removed",
+                              **where)
 
 
 def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:

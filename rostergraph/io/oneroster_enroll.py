@@ -25,6 +25,7 @@ from .enrollcols import (
     first_rows,
     keep_other_role,
     live_status,
+    null_text_hint,
     oneroster_enrollments,
     respelt_message,
     truthy,
@@ -158,7 +159,8 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
         if sec is None:
             gone = cid in rd.deleted.get("classes", ())
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
-                   "left out" if gone else f"enrollment in unknown class {cid!r}")
+                   "left out" if gone else
+                   f"enrollment in unknown class {cid!r}{null_text_hint(cid)}")
             rd.b.problem("other", f"{why}; not loaded",
                          file="enrollments.csv", line=line, kind="sections",
                          record_id=get_sid(row), raw=row_text(t.as_dict(row)))

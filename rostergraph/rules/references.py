@@ -113,15 +113,26 @@ def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
                                     "missing_kind": "user"})
 
 
+#: What RG-REF-001 adds when the missing id is the text NULL (any case): SQL exports write
+#: an empty value so, and a CSV reader cannot tell it from an id.
+NULL_TEXT_HINT = " (the id is the text {id1}: an SQL export's empty value?)"
+
+
 def _missing_blocks(rkind: str, mkind: str, ref_ids: np.ndarray, missing: np.ndarray,
                     found: np.ndarray, values: dict[str, Any]) -> Iterator[FindingBlock]:
-    """RG-REF-001's findings for (referring id, missing id) pairs: plain, and naming the
-    kind of the records that hold the id (``found``, else ``None``)."""
+    """RG-REF-001's findings for (referring id, missing id) pairs: plain (with
+    :data:`NULL_TEXT_HINT` when the id is the text NULL), and naming the kind of the
+    records that hold the id (``found``, else ``None``)."""
     me = RULES["RG-REF-001"]
     head = f"{rkind} {{id0}}: {{field}} refers to {mkind} {{id1}}, which has no record"
     plain = found == None
-    yield FindingBlock(me, rkind, ids=(ref_ids[plain], missing[plain]), message=head,
-                       values={**_rows(values, plain), "missing": missing[plain]})
+    null = np.fromiter((isinstance(m, str) and m.lower() == "null" for m in missing.tolist()),
+                       dtype=bool, count=len(missing))
+    for at, tail in ((plain & ~null, ""), (plain & null, NULL_TEXT_HINT)):
+        if tail and not at.any():
+            continue
+        yield FindingBlock(me, rkind, ids=(ref_ids[at], missing[at]), message=head + tail,
+                           values={**_rows(values, at), "missing": missing[at]})
     yield FindingBlock(me, rkind, ids=(ref_ids[~plain], missing[~plain]),
                        message=head + " (the id is a {found_as})",
                        values={**_rows(values, ~plain), "missing": missing[~plain],

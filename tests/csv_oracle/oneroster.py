@@ -8,6 +8,7 @@ profiles, applying a delta to a base roster) are the package's own functions."""
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ from rostergraph.io.mapping import (
     set_path,
 )
 from rostergraph.io.oneroster_cols import is_boolean, primary_no_boolean
-from rostergraph.io.oneroster_delta import apply_delta
+from rostergraph.io.oneroster_delta import apply_delta, match_deletions
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_sessions import base_sessions, class_term
 from rostergraph.model import parse_date
@@ -126,6 +127,7 @@ class _Reader:
         self.modes: dict[str, str] = {}
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
+        self.deleted_lines: dict[str, list[int]] = {}
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
         self.delivered: set[tuple[str, str]] = set()  # (as the package reader)
@@ -200,6 +202,7 @@ class _Reader:
             if status == "tobedeleted":
                 self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
                 self.deleted_rows.setdefault(fkey, []).append(row)
+                self.deleted_lines.setdefault(fkey, []).append(line)
                 continue
             if status == "inactive":
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
@@ -232,10 +235,12 @@ class _Reader:
         files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
         other = []
         lines: dict[str, int] = {}  # file → the line of its manifest row
+        version_line: int | None = None
         for line, row in self._respelt("manifest.csv", None, header, rows):
             prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
             if prop.lower() == "oneroster.version":
                 self.b.version = value
+                version_line = line
             elif prop.lower().startswith("file."):
                 f = files.get(prop[5:].lower(), prop[5:])
                 self.modes[f] = value.lower()
@@ -263,6 +268,22 @@ class _Reader:
         delta = sorted(f for f, m in self.modes.items() if m == "delta")
         if delta:
             self.b.notes.append("delta files: " + ", ".join(delta))
+        how = "applied to the base as a delta" if self.base is not None else "read as bulk"
+        m = re.match(r"\s*[vV]?(\d+)\.(\d+)", self.b.version or "")  # a version before 1.2
+        older = version_line is not None and m is not None and (int(m[1]), int(m[2])) < (1, 2)
+        for name in ONEROSTER_FILES[1:]:
+            if name not in self.bundle:
+                continue
+            if older and name in ("roles.csv", "userProfiles.csv"):
+                shown = self.b.version if len(self.b.version) <= 60 else (
+                    self.b.version[:60] + "…")
+                self.b.problem("other", f"{name} is a OneRoster 1.2 file, but manifest.csv "
+                               f"says oneroster.version={shown!r}: it was read all the same",
+                               file="manifest.csv", line=version_line,
+                               field="oneroster.version")
+            elif name[:-4] not in self.modes:
+                self.b.problem("other", f"manifest.csv has no file.{name[:-4]} row; {name} "
+                               f"was {how}", file="manifest.csv", field=f"file.{name[:-4]}")
 
     def wanted(self, name: str) -> bool:
         return self.modes.get(name[:-4]) != "absent"
@@ -816,7 +837,9 @@ class _Reader:
             if sec is None:
                 gone = cid in self.deleted.get("classes", ())
                 why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
-                       "left out" if gone else f"enrollment in unknown class {cid!r}")
+                       "left out" if gone else f"enrollment in unknown class {cid!r}" + (
+                           f" (the id is the text {cid}: an SQL export's empty value?)"
+                           if cid.lower() == "null" else ""))
                 self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
                                record_id=row.get("sourcedId"), raw=_row_text(given))
@@ -1013,6 +1036,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         if not b.version:
             b.version = "1.1"
         if base is not None:
+            match_deletions(r, base)
             return apply_delta(base, b.build(), r)
         return b.build()
     finally:

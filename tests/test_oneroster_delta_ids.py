@@ -1,0 +1,156 @@
+"""A OneRoster delta's ``status=tobedeleted`` rows applied to a base roster
+(``read_oneroster(..., base=)``) find the record they name as every other reference does:
+an id given with spaces around it names the record whose id it is once they are ignored
+(a problem keeps the cell as given), and a row naming no record is a problem (it removed
+nothing, silently)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rostergraph.errors import FormatError
+from rostergraph.io.oneroster import read_oneroster
+
+_ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+         "D1,,,District,district,,\nS1,,,North,school,,D1\nS2,,,South,school,,D1\n")
+_USERS_HEAD = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+               "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
+               "agentSourcedIds,grades,password\n")
+_USERS = (_USERS_HEAD + "T1,,,true,S1,teacher,,,Ann,Lee,,,,,,,,\n"
+          "U1,,,true,S1,student,,,Bo,Kim,,,,,,,05,\n"
+          "U2,,,true,S1,student,,,Cy,Day,,,,,,,05,\n")
+_CLASSES_HEAD = ("sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,"
+                 "classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,"
+                 "periods\n")
+_CLASSES = (_CLASSES_HEAD + "C1,,,Math,05,,,scheduled,,S1,,,,\n"
+            "C2,,,Art,05,,,scheduled,,S1,,,,\n")
+_ENR_HEAD = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,"
+             "role,primary,beginDate,endDate\n")
+_ENROLLMENTS = (_ENR_HEAD + "e1,,,C1,S1,T1,teacher,true,,\ne2,,,C1,S1,U1,student,,,\n"
+                "e3,,,C1,S1,U2,student,,,\n")
+_BASE_MANIFEST = ("propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\n"
+                  "file.users,bulk\nfile.classes,bulk\nfile.enrollments,bulk\n")
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8", newline="")
+    return folder
+
+
+def _base(tmp_path: Path) -> object:
+    return read_oneroster(_write(tmp_path / "base", {
+        "manifest.csv": _BASE_MANIFEST, "orgs.csv": _ORGS, "users.csv": _USERS,
+        "classes.csv": _CLASSES, "enrollments.csv": _ENROLLMENTS}))
+
+
+def _delta(folder: Path, **files: str) -> Path:
+    """A delta bundle of ``files`` (``users_csv=...``), each listed ``delta``."""
+    named = {k.replace("_csv", ".csv"): v for k, v in files.items()}
+    rows = "".join(f"file.{name[:-4]},delta\n" for name in named)
+    return _write(folder, {"manifest.csv": "propertyName,value\noneroster.version,1.1\n"
+                                           + rows, **named})
+
+
+def _said(r: object) -> list[tuple[str | None, int | None, str | None, str | None,
+                                   str | None]]:
+    return [(p.file, p.line, p.record_id, p.field, p.raw)
+            for p in r.problems]  # type: ignore[attr-defined]
+
+
+def test_a_padded_deleted_id_removes_the_record_it_names(tmp_path: Path) -> None:
+    """``' U1 '`` (users.csv) and ``'C2 '`` (classes.csv) with status tobedeleted remove
+    U1 and C2, each with a problem keeping the cell; ``'S2 '`` (orgs.csv) the school."""
+    base = _base(tmp_path)
+    delta = _delta(tmp_path / "delta",
+                   users_csv=_USERS_HEAD + " U1 ,tobedeleted,,,,,,,,,,,,,,,,\n",
+                   classes_csv=_CLASSES_HEAD + "C2 ,tobedeleted,,,,,,,,,,,,\n",
+                   orgs_csv=_ORGS.split("\n", 1)[0] + "\nS2 ,tobedeleted,,,,,\n",
+                   enrollments_csv=_ENR_HEAD)
+    r = read_oneroster(delta, base=base)
+    assert set(r.users) == {"T1", "U2"}
+    assert set(r.sections) == {"C1"} and set(r.schools) == {"S1"}
+    assert sorted(_said(r)) == [("classes.csv", 2, "C2", "sourcedId", "C2 "),
+                                ("orgs.csv", 2, "S2", "sourcedId", "S2 "),
+                                ("users.csv", 2, "U1", "sourcedId", " U1 ")]
+    p = next(p for p in r.problems if p.file == "users.csv")
+    assert p.code == "other" and "' U1 '" in p.message and "'U1'" in p.message
+    assert "Bo" not in p.message and "Kim" not in p.message
+
+
+def test_a_deleted_id_naming_no_record_is_a_problem(tmp_path: Path) -> None:
+    """A tobedeleted row whose id names no record of the base nor of the delta removes
+    nothing and says so (it was silent); the rows naming records remove them."""
+    base = _base(tmp_path)
+    delta = _delta(tmp_path / "delta",
+                   users_csv=_USERS_HEAD + "U9,tobedeleted,,,,,,,,,,,,,,,,\n"
+                                           "U2,tobedeleted,,,,,,,,,,,,,,,,\n"
+                                           ",tobedeleted,,,,,,,,,,,,,,,,\n")
+    r = read_oneroster(delta, base=base)
+    assert set(r.users) == {"T1", "U1"}
+    assert [(p.code, p.file, p.line, p.field) for p in r.problems] == [
+        ("other", "users.csv", 2, "sourcedId"), ("other", "users.csv", 4, "sourcedId")]
+    assert r.problems[0].record_id == "U9" and "nothing removed" in r.problems[0].message
+    assert "no sourcedId" in r.problems[1].message
+    with pytest.raises(FormatError, match=r"users\.csv:2"):
+        read_oneroster(delta, base=base, strict=True)
+
+
+def test_a_deleted_id_of_a_record_the_delta_adds_needs_no_base_record(
+        tmp_path: Path) -> None:
+    """A delta that adds a user and deletes it again (``' U5'``): the record it names is
+    the delta's own; removed with the padded-cell problem only."""
+    base = _base(tmp_path)
+    delta = _delta(tmp_path / "delta",
+                   users_csv=_USERS_HEAD + "U5,,,true,S1,student,,,Di,Ro,,,,,,,05,\n"
+                                           " U5,tobedeleted,,,,,,,,,,,,,,,,\n")
+    r = read_oneroster(delta, base=base)
+    assert "U5" not in r.users
+    assert _said(r) == [("users.csv", 3, "U5", "sourcedId", " U5")]
+
+
+def test_a_deleted_department_of_the_base_is_no_problem(tmp_path: Path) -> None:
+    """A department (an org that is no district or school) has no record: a delta
+    deleting one of the base's names an org all the same, and is no problem."""
+    orgs = _ORGS + "DEP1,,,Science,department,,S1\n"
+    base = read_oneroster(_write(tmp_path / "base", {
+        "manifest.csv": _BASE_MANIFEST, "orgs.csv": orgs, "users.csv": _USERS,
+        "classes.csv": _CLASSES.replace("Art,05,,,scheduled,,S1", "Art,05,,,scheduled,,DEP1"),
+        "enrollments.csv": _ENROLLMENTS}))
+    r = read_oneroster(_delta(tmp_path / "delta", orgs_csv=orgs.split("\n", 1)[0]
+                              + "\nDEP1,tobedeleted,,,,,\nX9,tobedeleted,,,,,\n"), base=base)
+    assert [(p.line, p.record_id) for p in r.problems] == [(3, "X9")]
+
+
+def test_a_deleted_enrollment_with_padded_ids_removes_that_enrollment(
+        tmp_path: Path) -> None:
+    """A tobedeleted enrollment row naming ``' C1'`` and ``'U1 '``: U1 leaves C1 (a
+    problem per padded cell); one naming a class or a user no record has is a problem
+    and removes nothing."""
+    base = _base(tmp_path)
+    delta = _delta(tmp_path / "delta", enrollments_csv=_ENR_HEAD
+                   + "e2,tobedeleted,, C1,S1,U1 ,student,,,\n"
+                     "e8,tobedeleted,,C7,S1,U2,student,,,\n"
+                     "e9,tobedeleted,,C1,S1,U8,student,,,\n")
+    r = read_oneroster(delta, base=base)
+    assert r.sections["C1"].students == ("U2",)
+    assert _said(r) == [("enrollments.csv", 2, "e2", "classSourcedId", " C1"),
+                        ("enrollments.csv", 2, "e2", "userSourcedId", "U1 "),
+                        ("enrollments.csv", 3, "e8", "classSourcedId", None),
+                        ("enrollments.csv", 4, "e9", "userSourcedId", None)]
+    assert all("nothing removed" in p.message for p in r.problems[2:])
+
+
+def test_without_a_base_deletions_are_only_listed(tmp_path: Path) -> None:
+    """Read alone, a delta's deletions remove nothing (there is nothing to remove from):
+    its tobedeleted ids are listed in the notes as given, with no problem."""
+    delta = _delta(tmp_path / "delta",
+                   users_csv=_USERS_HEAD + " U1 ,tobedeleted,,,,,,,,,,,,,,,,\n"
+                                           "U9,tobedeleted,,,,,,,,,,,,,,,,\n")
+    r = read_oneroster(delta)
+    assert not r.problems
+    assert any(n.startswith("users: 2 rows with status tobedeleted") for n in
+               r.provenance.notes)

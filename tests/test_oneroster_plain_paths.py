@@ -1,9 +1,9 @@
 """The OneRoster reader's shortcuts for plain rows give what its general path gives.
 
 The reader takes a shortcut for the rows most bundles are made of (a new student,
-teacher or contact in ``users.csv``, a user needing no mending at the end, a
-demographics row of a known user): the same records, problems and notes must come out
-when every row takes the general path instead. Here a generated district with quirks
+teacher or contact in ``users.csv``, a user needing no mending at the end, the student
+fields of a demographics row whose cells an earlier row had): the same records,
+problems and notes must come out when every row takes the general path instead. Here a generated district with quirks
 (written with and without the rostergraph extension columns) is given rows of every
 kind the shortcuts leave to the general path (roles in other cases or with no Clever
 equivalent, repeated and missing ids, ids with spaces around them, several grades,
@@ -22,16 +22,20 @@ from typing import Any
 import pytest
 
 import rostergraph
-from rostergraph.io import oneroster_users
+from rostergraph.io import oneroster, oneroster_profiles, oneroster_users
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.synth import write_district
 from tests.test_collect import assert_same_roster
+from tests.test_csv_equivalence import assert_same
 
 
 def _general_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every row through the reader's general path."""
+    """Every row through the reader's general path, every user mended at the end."""
     monkeypatch.setattr(oneroster_users._PlainRows, "read", lambda self, row, line: False)
+    monkeypatch.setattr(oneroster._Reader, "_mends_dict", lambda self, rid, d: True)
+    # (each demographics row's student fields worked out from its own cells)
+    monkeypatch.setattr(oneroster_profiles, "_student_key", lambda get, dob: object())
 
 
 def _edit(path: Path, change: Any) -> None:
@@ -124,3 +128,5 @@ def test_plain_rows_read_as_the_general_path_reads_them(
     for kind in ("users", "sections"):
         for rid, rec in general.records(kind).items():
             assert list(fast.records(kind)[rid].extra) == list(rec.extra), (kind, rid)
+    monkeypatch.undo()
+    assert_same("oneroster", out)  # (and the row-by-row oracle's, demographics and all)

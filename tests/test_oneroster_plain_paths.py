@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 import rostergraph
-from rostergraph.io import oneroster, oneroster_profiles, oneroster_users
+from rostergraph.io import oneroster, oneroster_profiles, oneroster_users, parked
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.synth import write_district
@@ -30,7 +30,7 @@ from tests.test_collect import assert_same_roster
 from tests.test_csv_equivalence import assert_same
 
 
-def _general_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def _general_only(monkeypatch: Any) -> None:
     """Every row through the reader's general path, every user mended at the end."""
     monkeypatch.setattr(oneroster_users._PlainRows, "read", lambda self, row, line: False)
     monkeypatch.setattr(oneroster._Reader, "_mends_dict", lambda self, rid, d: True)
@@ -130,3 +130,22 @@ def test_plain_rows_read_as_the_general_path_reads_them(
             assert list(fast.records(kind)[rid].extra) == list(rec.extra), (kind, rid)
     monkeypatch.undo()
     assert_same("oneroster", out)  # (and the row-by-row oracle's, demographics and all)
+
+
+def test_plain_rows_parked_as_text_read_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
+    """With nearly every user dict parked as text between two rows (as in a district of
+    millions), the shortcuts give what the general path gives with every dict kept."""
+    out = tmp_path / "or"
+    write_oneroster(roster, out, extensions=False)
+    rnd = random.Random(3)
+    _edit(out / "users.csv", _messy_users(rnd))
+    _edit(out / "demographics.csv", _messy_demographics(rnd))
+    with monkeypatch.context() as m:
+        _general_only(m)
+        general = read_oneroster(out)
+    monkeypatch.setattr(parked, "PARK_FROM", 0)
+    monkeypatch.setattr(parked, "LIVE_MAX", 4)
+    fast = read_oneroster(out)
+    assert_same_roster(fast, general)
+    assert fast.provenance.notes == general.provenance.notes

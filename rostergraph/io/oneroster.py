@@ -524,7 +524,8 @@ class _Reader:
         user_line = self.user_lines.pop if bulk else self.user_lines.__getitem__
         for k, rid in enumerate(list(users), 1):
             v = users.pop_text(rid) if bulk else users[rid]
-            unchanged = isinstance(v, bytes) and not self._mends(rid, v)
+            unchanged = not (self._mends(rid, v) if isinstance(v, bytes)
+                             else self._mends_dict(rid, v))
             add_parked(self.b, "users", v, None if unchanged else partial(self._mended, rid),
                        file="users.csv", line=user_line(rid))
             if bulk and k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go)
@@ -545,6 +546,11 @@ class _Reader:
         return (b'"_primary_org"' in text or b'"_carry"' in text or _PHONE_KEY in text
                 or _PENDING_KEY in text or self.contact_role.get(rid) not in (None, "guardian"))
 
+    def _mends_dict(self, rid: str, d: dict[str, Any]) -> bool:
+        """:meth:`_mends` of user dict ``d`` (a key :meth:`_mended` reads is in it)."""
+        return ("_primary_org" in d or "_carry" in d or _PHONE_COLUMN in d or PENDING in d
+                or self.contact_role.get(rid) not in (None, "guardian"))
+
     def _mended(self, rid: str, d: dict[str, Any]) -> dict[str, Any]:
         """User dict ``d`` as the roster keeps it: the reader's own keys gone, the carried
         JSON merged, a contact's role kept where nothing else says it."""
@@ -561,8 +567,10 @@ class _Reader:
         return d
 
 
-#: How a user's text holds the column kept for a phone (see :meth:`_Reader._mended`).
-_PHONE_KEY = orjson.dumps(PREFIX + "phone")
+#: The key of the column kept for a phone in a user's dict and in its text (see
+#: :meth:`_Reader._mended`).
+_PHONE_COLUMN = PREFIX + "phone"
+_PHONE_KEY = orjson.dumps(_PHONE_COLUMN)
 #: How a user's text holds the contact links still to make (see :meth:`_Reader._mended`).
 _PENDING_KEY = orjson.dumps(PENDING)
 

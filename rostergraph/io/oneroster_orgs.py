@@ -227,6 +227,10 @@ def read_courses(rd: _Reader) -> None:
         rd.b.add("courses", d, file="courses.csv", line=line)
 
 
+#: The classes.csv columns a section's fields take (the others go to extra).
+_CLASS_CONSUMED = frozenset(_CLASS_COLS) | {"termSourcedIds", "grades"}
+
+
 def read_classes(rd: _Reader) -> None:
     """``classes.csv``: sections (kept on the reader for the enrollments), a class of a
     department placed at the department's school."""
@@ -236,10 +240,10 @@ def read_classes(rd: _Reader) -> None:
             if tid not in gone:
                 rd.sessions.setdefault(tid, session)
     shared: dict[str, str] = {}
+    plan = None  # (every row of the file has the same columns)
     for line, given in rd.rows("classes.csv", "sections"):
         row = rd.respelt(given, _CLASS_REFS, "classes.csv", line, "sections")
         d = rd.mapped_fields(row, _CLASS_COLS)
-        consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
         terms = split_ids(row.get("termSourcedIds"), rd.sessions)
         if len(terms) == 1:
             d["term_id"] = terms[0]
@@ -264,7 +268,9 @@ def read_classes(rd: _Reader) -> None:
         dist = rd.district_of(row.get("schoolSourcedId")) or rd.sole_district()
         if dist:
             d["district"] = dist
-        rd.put_extra(d, row, consumed)
+        if plan is None:
+            plan = rd.extra_plan(row, _CLASS_CONSUMED)
+        rd.put_extra(d, row, _CLASS_CONSUMED, plan)
         sid = d.get("id")
         if not isinstance(sid, str) or not sid:
             rd.b.problem("no_id", "class without a sourcedId", file="classes.csv",

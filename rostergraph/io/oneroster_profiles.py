@@ -59,8 +59,14 @@ def read_demographics(r: Any) -> None:
     a race or ethnicity cell that is no boolean (``Y``, ``Unknown``: the field is then left
     unset), the row's ``status`` and ``dateLastModified``."""
     seen: set[str] = set()
+    users, alias = r.users, r.alias
+    bad_date: dict[str, bool] = {}  # birthDate cell → it is no date
+    #: what a row's cells but its birth date give a student (:func:`_student_fields`)
+    plans: dict[Any, tuple[dict[str, str | None], frozenset[str]]] = {}
+    keys: dict[str, str] = {}  # column → its key in extra
     for line, row in r.rows("demographics.csv", "users"):
-        sid = row.get("sourcedId") or row.get("userSourcedId") or ""
+        get = row.get
+        sid = get("sourcedId") or get("userSourcedId") or ""
         if sid in seen:  # as users.csv: the first row is kept
             r.b.problem("duplicate_id", f"duplicate demographics id {sid!r}: the first row "
                         "is kept", file="demographics.csv", line=line, kind="users",
@@ -68,49 +74,86 @@ def read_demographics(r: Any) -> None:
             continue
         if sid:
             seen.add(sid)
-        column = "sourcedId" if row.get("sourcedId") else "userSourcedId"
-        u = _user_of(r, "demographics.csv", line, column, sid, row)
+        u = users.get(alias.get(sid, sid))
         if u is None:
-            continue
+            column = "sourcedId" if get("sourcedId") else "userSourcedId"
+            u = _user_of(r, "demographics.csv", line, column, sid, row)
+            if u is None:
+                continue
         if r.base is not None:  # (what a delta delivered: see apply_delta)
             r.delivered.add(("demographics", u["id"]))
         st = u.get("roles", {}).get("student")
         target = st if st is not None else u
-        consumed = {"sourcedId", "userSourcedId"}  # (a bulk row's status and date are kept)
-        dob = row.get("birthDate", row.get("birthdate"))
-        if dob and parse_date(dob) is None:  # (as the SFTP reader's DOB: kept, and said)
-            r.b.problem("other", "birthDate is not a date (OneRoster dates: YYYY-MM-DD); "
-                        "kept as given (the cell is in raw: a student's birth date is never "
-                        "in a message), left out of ISO 8601 outputs",
-                        file="demographics.csv", line=line, kind="users", record_id=sid,
-                        field="birthDate", raw=dob)
+        consumed = _IDS  # (a bulk row's status and date are kept)
+        dob = get("birthDate", get("birthdate"))
+        if dob:
+            bad = bad_date.get(dob)
+            if bad is None:
+                bad = bad_date[dob] = parse_date(dob) is None
+            if bad:  # (as the SFTP reader's DOB: kept, and said)
+                r.b.problem("other", "birthDate is not a date (OneRoster dates: YYYY-MM-DD); "
+                            "kept as given (the cell is in raw: a student's birth date is "
+                            "never in a message), left out of ISO 8601 outputs",
+                            file="demographics.csv", line=line, kind="users",
+                            record_id=sid, field="birthDate", raw=dob)
         if st is not None:
-            if dob:
-                st["dob"] = dob
-                consumed |= {"birthDate", "birthdate"}
-            sex = (row.get("sex") or "").strip()
-            if sex:
-                st["gender"] = _SEX.get(sex.lower(), sex)
-                if sex.lower() != "unspecified":  # (X is also 'other': the cell says which)
-                    consumed.add("sex")
-            races = [col for col in _RACE_COLS if is_true(row.get(col))]
-            # (a cell that is no boolean, ``Y`` or ``Unknown``, says no race: kept as it is)
-            said = {col for col in _RACE_COLS if is_boolean(row.get(col))}
-            consumed |= {"demographicRaceTwoOrMoreRaces"}
-            if is_true(row.get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
-                st["race"] = "Two or More Races"
-                consumed |= said - set(races)  # which races: the cells say
-            else:
-                if races:
-                    st["race"] = _RACE_COLS[races[0]]
-                consumed |= said
-            h = row.get("hispanicOrLatinoEthnicity")
-            if (h or "").strip() and is_boolean(h):  # (else no answer: the cell is kept)
-                st["hispanic_ethnicity"] = "Y" if is_true(h) else "N"
-                consumed.add("hispanicOrLatinoEthnicity")
+            key = _student_key(get, bool(dob))
+            plan = plans.get(key)
+            if plan is None:
+                plan = plans[key] = _student_fields(get, bool(dob))
+            fields, consumed = plan
+            for field, given in fields.items():
+                st[field] = dob if given is None else given
         for col, v in row.items():
             if col not in consumed and v != "":
-                target[DEMOGRAPHICS_PREFIX + col] = v
+                k = keys.get(col)
+                if k is None:
+                    k = keys[col] = DEMOGRAPHICS_PREFIX + col
+                target[k] = v
+
+
+_IDS = frozenset({"sourcedId", "userSourcedId"})
+#: The demographics.csv cells that give a student's fields, but its birth date.
+_STUDENT_CELLS = ("sex", *_RACE_COLS, "demographicRaceTwoOrMoreRaces",
+                  "hispanicOrLatinoEthnicity")
+
+
+def _student_key(get: Any, dob: bool) -> Any:
+    """What :func:`_student_fields` depends on, of a row (``get``: its cells') with or
+    without a birth date: the rows with the same key give the same student fields."""
+    return (dob, *map(get, _STUDENT_CELLS))
+
+
+def _student_fields(get: Any, dob: bool) -> tuple[dict[str, str | None], frozenset[str]]:
+    """The student fields a demographics row (``get``: its cells') gives, in the order they
+    are set (``None``: its birth date, when it has one), and the columns they take (not
+    kept in extra): all but the birth date depends on :data:`_STUDENT_CELLS` only."""
+    st: dict[str, str | None] = {}
+    consumed = set(_IDS)
+    if dob:
+        st["dob"] = None
+        consumed |= {"birthDate", "birthdate"}
+    sex = (get("sex") or "").strip()
+    if sex:
+        st["gender"] = _SEX.get(sex.lower(), sex)
+        if sex.lower() != "unspecified":  # (X is also 'other': the cell says which)
+            consumed.add("sex")
+    races = [col for col in _RACE_COLS if is_true(get(col))]
+    # (a cell that is no boolean, ``Y`` or ``Unknown``, says no race: kept as it is)
+    said = {col for col in _RACE_COLS if is_boolean(get(col))}
+    consumed |= {"demographicRaceTwoOrMoreRaces"}
+    if is_true(get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
+        st["race"] = "Two or More Races"
+        consumed |= said - set(races)  # which races: the cells say
+    else:
+        if races:
+            st["race"] = _RACE_COLS[races[0]]
+        consumed |= said
+    h = get("hispanicOrLatinoEthnicity")
+    if (h or "").strip() and is_boolean(h):  # (else no answer: the cell is kept)
+        st["hispanic_ethnicity"] = "Y" if is_true(h) else "N"
+        consumed.add("hispanicOrLatinoEthnicity")
+    return st, frozenset(consumed)
 
 
 def read_user_profiles(r: Any) -> None:

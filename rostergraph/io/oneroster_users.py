@@ -250,14 +250,150 @@ def differing_cells(u: dict[str, Any], row: dict[str, str],
     return out
 
 
+#: The roles of the rows :class:`_PlainRows` reads.
+_PLAIN_ROLES = frozenset({"student", "teacher", *_CONTACT_ROLES})
+
+
+class _PlainRows:
+    """The ``users.csv`` rows of a bulk load without ``roles.csv`` that :func:`read_users`
+    reads without its general path: a new user's (its id neither repeated nor joined by
+    the userId column, no ``primaryOrgSourcedId``) with a student's,
+    teacher's or contact's role. Each gives the same dict, and the same state of the
+    reader, as :func:`read_users` and :func:`apply_role` give it (its keys in the same
+    order); what depends on one cell only (the role's spelling, an ``orgSourcedIds``
+    cell's orgs, schools and district) is worked out once per distinct cell. Any other
+    row is left to the general path (:meth:`read` says ``False``)."""
+
+    __slots__ = ("any_role", "orgs", "passwords", "paths", "plans", "rd", "roles")
+
+    def __init__(self, rd: _Reader, plans: dict[bool, list[tuple[str, str, str | None]]]
+                 ) -> None:
+        self.rd = rd
+        self.plans = plans  # (read_users' own: the same plan for the general rows)
+        #: (column, key, key in the key's dict or None) of :data:`_USER_COLS`
+        self.paths = [(col, path.partition(".")[0], path.partition(".")[2] or None)
+                      for col, path in _USER_COLS.items()]
+        self.roles: dict[str, str] = {}  # role cell → its canonical_role
+        #: orgSourcedIds cell → (its orgs, their schools, the user's district)
+        self.orgs: dict[str | None, tuple[list[str], list[str], str | None]] = {}
+        self.passwords = 0
+        self.any_role = False
+
+    def read(self, row: dict[str, str], line: int) -> bool:
+        """Read users.csv row ``row`` at ``line`` when it is plain (see the class)."""
+        rd = self.rd
+        get = row.get
+        sid = get("sourcedId")
+        if not sid or sid in rd.alias or sid in rd.users.ids or get(
+                USER_ID_COLUMN) not in (None, "", sid) or get("primaryOrgSourcedId"):
+            return False
+        cell = get("role") or ""
+        role = self.roles.get(cell)
+        if role is None:
+            role = self.roles[cell] = canonical_role(cell)
+        if role not in _PLAIN_ROLES:
+            return False
+        if get("password"):
+            self.passwords += 1
+        self.any_role = True
+        rd.alias[sid] = sid
+        u: dict[str, Any] = {}
+        for col, key, sub in self.paths:  # (rd.mapped_fields)
+            v = get(col)
+            if v:
+                if sub is None:
+                    u[key] = v
+                else:
+                    d = u.get(key)
+                    if not isinstance(d, dict):
+                        d = u[key] = {}
+                    d[sub] = v
+        u["id"] = sid
+        contact = role in _CONTACT_ROLES
+        plan = self.plans.get(contact)
+        if plan is None:
+            plan = self.plans[contact] = rd.extra_plan(
+                row, _USER_MAPPED_CONTACT if contact else _USER_MAPPED)
+        if get(CARRY_COLUMN):
+            rd.put_extra(u, row, (), plan)
+        else:  # (put_extra's loop, without its call)
+            for col, key, default in plan:
+                v = row[col]
+                if v != "" and v != default:
+                    u[key] = v
+        rd.users[sid] = u
+        rd.user_lines[sid] = line
+        orgs_cell = get("orgSourcedIds")
+        got = self.orgs.get(orgs_cell)
+        if got is None:
+            orgs = split_ids(orgs_cell, rd.orgs)
+            schools, districts = _orgs_split(rd, orgs)
+            dist = (districts[0] if districts else None) or next(
+                (rd.district_of(s) for s in schools if rd.district_of(s)), None
+            ) or rd.sole_district()
+            got = self.orgs[orgs_cell] = (orgs, schools, dist)
+        schools, dist = got[1], got[2]
+        # (apply_role: a contact's orgs are its row's cell, so none is kept apart)
+        if dist:
+            u["district"] = dist
+        roles: dict[str, Any] = {}
+        u["roles"] = roles
+        ident = get("identifier") or None
+        taken = _TAKES[role]
+        if contact:
+            r: dict[str, Any] = {}
+            roles["contact"] = r
+            if ident is not None:
+                r["sis_id"] = ident
+            if get("phone"):
+                r["phone"] = row["phone"]
+            rd.contact_role.setdefault(sid, role)
+        else:
+            r = {}
+            roles[role] = r
+            if schools:
+                r["schools"] = list(schools)
+                r["school"] = schools[0]
+            if ident is not None:
+                r["sis_id"] = ident
+            username = get("username")
+            if username:
+                r["credentials"] = {"district_username": username}
+            if role == "student":
+                grades = split_list(get("grades"))
+                if grades:
+                    r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
+                if len(grades) != 1:
+                    taken = _TAKES["teacher"]
+        cells = rd.role_cells.get(sid)
+        if cells:
+            for col in taken:
+                cells.pop(col, None)
+        agents = get("agentSourcedIds")
+        if agents:  # (read_users': a bulk load)
+            if contact and PENDING not in u:
+                u[PENDING] = [line, agents]
+            else:
+                rd.agents[sid] = (line, agents)
+        left = [col for col in _ROLE_CELLS if col not in taken and get(col)]
+        if left:
+            cells = rd.role_cells.setdefault(sid, {})
+            for col in left:
+                cells.setdefault(col, row[col])
+        return True
+
+
 def read_users(rd: _Reader) -> None:
     """``users.csv``: one user per row (1.1 rows of one user joined by its userId
     column), each row's role applied; a row with no id or a repeated id is a problem."""
     plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
+    plain = _PlainRows(rd, plans) if rd.base is None and "roles.csv" not in rd.bundle else None
     any_role = False
     passwords = 0
     roles_file = "roles.csv" in rd.bundle
     for line, given in rd.rows("users.csv", "users"):
+        if plain is not None and plain.read(given, line):
+            continue
         row = rd.respelt(given, _USER_REFS, "users.csv", line, "users")
         if row.get("password"):
             passwords += 1
@@ -329,6 +465,9 @@ def read_users(rd: _Reader) -> None:
             rd.user_rows.setdefault(uid, row)
             if row.get("primaryOrgSourcedId"):
                 u["_primary_org"] = row["primaryOrgSourcedId"]
+    if plain is not None:
+        passwords += plain.passwords
+        any_role = any_role or plain.any_role
     if passwords:
         rd.b.notes.append(passwords_left_out("users.csv", passwords))
     if rd.users and not any_role and "roles.csv" not in rd.bundle and rd.base is None:

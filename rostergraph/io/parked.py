@@ -385,7 +385,8 @@ def add_parked(b: Any, kind: str, value: dict[str, Any] | bytes,
         return
     obj: dict[str, Any] = orjson.loads(value) if isinstance(value, bytes) else value
     d = mend(obj) if mend is not None else obj
-    text = json_text(d) if add_text is not None else None
+    # (orjson's text as it is: the builder keeps it only until its batch is joined)
+    text = _text_reading_back(d) if add_text is not None else None
     if add_text is not None and text is not None:
         add_text(kind, text, file=file, line=line)
     else:

@@ -90,3 +90,19 @@ def test_a_misspelt_header_is_told_and_its_cells_kept(tmp_path: Path) -> None:
     told = [p for p in r.problems if p.file == "students.csv" and "misspelt" in p.message]
     assert [(p.field, p.line) for p in told] == [("Frist_name", 1)]
     assert "'First_name'" in told[0].message and "Ann" not in told[0].message
+
+
+def test_a_name_spelt_as_clevers_but_for_case_wins_over_a_looser_one(tmp_path: Path) -> None:
+    """Of ``Student ID`` (first) and ``student_id``, the second is Clever's column but for
+    case: it is the id column, as it was before spaces were ignored; ``Student ID`` stays
+    an extra column (a school's own number, say), not the other way round."""
+    assert header_renames("students.csv", ["Student ID", "student_id"]) == {
+        "student_id": "Student_id"}
+    assert header_renames("sections.csv", ["Teacher 1 id", "Teacher_1_id"]) == {
+        "Teacher_1_id": "Teacher_id"}
+    d = _folder(tmp_path)
+    (d / "students.csv").write_text("Student ID,student_id,School_id,First_name\n"
+                                    "900123,st1,sA,Ann\n", encoding="utf-8")
+    r = rostergraph.load(d, cache=False)
+    assert "st1" in r.users and "900123" not in r.users
+    assert r.users["st1"].extra["sftp.Student ID"] == "900123"

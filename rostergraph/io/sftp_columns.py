@@ -162,15 +162,31 @@ def header_renames(file: str, header: list[str]) -> dict[str, str]:
     {'section_id': 'Section_id', 'Teacher_1_id': 'Teacher_id'}
     >>> header_renames("students.csv", ["Student ID", "School-id", "Contact 2 Email"])
     {'Student ID': 'Student_id', 'School-id': 'School_id', 'Contact 2 Email': 'Contact_2_email'}
+    >>> header_renames("students.csv", ["Student ID", "student_id"])
+    {'student_id': 'Student_id'}
     """
     present = set(header)
-    out = {}
-    for h in header:
-        want = _canonical(file, h)
-        if want is not None and want != h and want not in present:
-            out[h] = want
-            present.add(want)
-    return out
+    wants = [(h, _canonical(file, h)) for h in dict.fromkeys(header)]
+    out: dict[str, str] = {}
+    # a name spelt as Clever's but for case (or numbered from one) is taken before one that
+    # differs in spaces, underscores, dots or hyphens too: of "Student ID" and "student_id"
+    # the second is the id column, the first stays an extra column
+    for loose in (False, True):
+        for h, want in wants:
+            if (want is not None and want != h and want not in present
+                    and _spelt_as(h, want) != loose):
+                out[h] = want
+                present.add(want)
+    return {h: out[h] for h in header if h in out}
+
+
+_FIRST = re.compile(r"^(teacher|contact)_0*1_")
+
+
+def _spelt_as(col: str, want: str) -> bool:
+    """Whether ``col`` is Clever's ``want`` but for case and surrounding spaces (and the
+    number one of a first teacher or contact)."""
+    return _FIRST.sub(r"\1_", col.strip().lower(), count=1) == want.lower()
 
 
 ColumnPlan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],

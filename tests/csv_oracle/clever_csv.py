@@ -156,12 +156,20 @@ def _case_renames(file: str, header: list[str]) -> dict[str, str]:
     """Header names that match a Clever column only when case is ignored → that column."""
     present = set(header)
     out = {}
-    for h in header:
+
+    def exact(h: str, want: str) -> bool:  # but for case, spaces around and number one
+        key = h.strip().lower()
+        for lead in ("teacher_", "contact_"):
+            if key.startswith(lead) and key[len(lead):].lstrip("0").startswith("1_"):
+                key = lead + key[len(lead):].lstrip("0")[2:]
+        return key == want.lower()
+
+    for h in sorted(dict.fromkeys(header), key=lambda h: not exact(h, _canonical(file, h) or "")):
         want = _canonical(file, h)
         if want is not None and want != h and want not in present:
             out[h] = want
             present.add(want)
-    return out
+    return {h: out[h] for h in header if h in out}
 
 
 def _hash(*parts: str) -> str:

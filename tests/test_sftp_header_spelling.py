@@ -106,3 +106,21 @@ def test_a_name_spelt_as_clevers_but_for_case_wins_over_a_looser_one(tmp_path: P
     r = rostergraph.load(d, cache=False)
     assert "st1" in r.users and "900123" not in r.users
     assert r.users["st1"].extra["sftp.Student ID"] == "900123"
+
+
+@pytest.mark.parametrize(("file", "col"), [
+    ("sections.csv", "Teacher_" + "2" * 5000 + "_id"),
+    ("sections.csv", "Teacher " + "2" * 5000 + " id"),
+    ("students.csv", "Contact_" + "2" * 5000 + "_name"),
+    ("students.csv", "Contact " + "2" * 5000 + " email"),
+])
+def test_a_numbered_column_of_a_long_run_of_digits_is_an_extra_column(
+        tmp_path: Path, file: str, col: str) -> None:
+    """A teacher or contact number of 5000 digits (past the 4300 digits ``int()`` takes)
+    names no teacher or contact: the column is kept in extra, no ValueError."""
+    d = _folder(tmp_path)
+    head, row = _FILES[file].splitlines()
+    (d / file).write_text(f"{head},{col}\n{row},x\n", encoding="utf-8")
+    r = rostergraph.load(d, cache=False)
+    rec = r.sections["se1"] if file == "sections.csv" else r.users["st1"]
+    assert rec.extra["sftp." + col] == "x"

@@ -106,7 +106,8 @@ REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
              EXT_DISTRICTS: ("District_id",), EXT_RECORDS: ("Kind", "Id", "Clever_json")}
 _KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
           for f, cols in _SPECIAL.items()}
-_NUMBERED = re.compile(r"(teacher|contact)_?(\d+)_?(.+)", re.IGNORECASE)
+# (numbers of at most 9 digits: int() refuses a run of over 4300, and no file has 10**9)
+_NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE)
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _SEPARATORS = re.compile(r"[\s_.\-]+")
 
@@ -191,8 +192,8 @@ def _spelt_as(col: str, want: str) -> bool:
 
 ColumnPlan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],
               list[tuple[str, tuple[str, ...], Any]], list[str]]
-_CO_TEACHER = re.compile(r"Teacher_(\d+)_id")
-_CONTACT_COL = re.compile(r"Contact_(?:(\d+)_)?(.+)")
+_CO_TEACHER = re.compile(r"Teacher_(\d{1,9})_id")
+_CONTACT_COL = re.compile(r"Contact_(?:(\d{1,9})_)?(.+)")
 
 
 def column_plan(file: str, columns: list[str]) -> ColumnPlan:

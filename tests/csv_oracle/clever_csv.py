@@ -104,7 +104,7 @@ _REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
 _KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
           for f, cols in _SPECIAL.items()}
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
-_NUMBERED = re.compile(r"(teacher|contact)_?(\d+)_?(.+)", re.IGNORECASE)
+_NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE)
 
 
 def _bare(col: str) -> str:
@@ -141,10 +141,10 @@ def _numbered(file: str, header: list[str]) -> tuple[list[str], list[tuple[str, 
     teachers: list[tuple[int, str]] = []
     groups: dict[int, dict[str, str]] = {}
     for c in header:
-        m = re.fullmatch(r"Teacher_(\d+)_id", c)
+        m = re.fullmatch(r"Teacher_(\d{1,9})_id", c)
         if m and file == "sections.csv":
             teachers.append((int(m.group(1)), c))
-        m = re.fullmatch(r"Contact_(?:(\d+)_)?(.+)", c)
+        m = re.fullmatch(r"Contact_(?:(\d{1,9})_)?(.+)", c)
         if m and file == "students.csv" and m.group(2) in _CONTACT_KEYS and m.group(1) != "1":
             groups.setdefault(int(m.group(1) or 1), {})[m.group(2)] = c
     return ([c for _, c in sorted(teachers)],

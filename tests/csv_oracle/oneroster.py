@@ -269,7 +269,7 @@ class _Reader:
         if delta:
             self.b.notes.append("delta files: " + ", ".join(delta))
         how = "applied to the base as a delta" if self.base is not None else "read as bulk"
-        m = re.match(r"\s*[vV]?(\d+)\.(\d+)", self.b.version or "")  # a version before 1.2
+        m = re.match(r"\s*[vV]?(\d{1,9})\.(\d{1,9})", self.b.version or "")  # a version before 1.2
         older = version_line is not None and m is not None and (int(m[1]), int(m[2])) < (1, 2)
         for name in ONEROSTER_FILES[1:]:
             if name not in self.bundle:

@@ -519,8 +519,7 @@ def _link(rd: _Reader, contact: dict[str, Any], *students: str) -> None:
 def _base_contact(rd: _Reader, uid: str) -> bool:
     """Whether ``uid`` is a contact of the base roster that the delta does not delete."""
     old = rd.base.users.get(uid) if rd.base is not None else None
-    return old is not None and old.roles.contact is not None and uid not in rd.deleted.get(
-        "users", ())
+    return old is not None and old.roles.contact is not None and uid not in rd.gone("users")
 
 
 def _link_base_students(rd: _Reader, base: Roster) -> None:
@@ -531,7 +530,7 @@ def _link_base_students(rd: _Reader, base: Roster) -> None:
               if uid in base.users and "contact" in u.get("roles", {})}
     if not wanted:
         return
-    gone = set(rd.deleted.get("users", ()))
+    gone = rd.gone("users")
     for uid, user in base.users.items():
         named = user.extra.get(PREFIX + "agentSourcedIds")
         if not isinstance(named, str) or uid in rd.users or uid in gone:

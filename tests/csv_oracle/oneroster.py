@@ -29,7 +29,7 @@ from rostergraph.io.mapping import (
     set_path,
 )
 from rostergraph.io.oneroster_cols import is_boolean, primary_no_boolean
-from rostergraph.io.oneroster_delta import apply_delta, match_deletions
+from rostergraph.io.oneroster_delta import apply_delta, base_deletions, match_deletions
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_sessions import base_sessions, class_term
 from rostergraph.model import parse_date
@@ -368,7 +368,7 @@ class _Reader:
                                        "administrator: of the district)", file="orgs.csv",
                                        line=line, record_id=sid)
             if self.base is not None:  # (as the package reader: a delta names the base's orgs)
-                gone = set(self.deleted.get("orgs", ()))
+                gone = base_deletions(self, "orgs")  # (padded cells too)
                 for did in self.base.districts:
                     if did not in gone:
                         self.orgs.setdefault(did, ("district", None))
@@ -479,7 +479,7 @@ class _Reader:
 
     def read_classes(self) -> None:
         if self.base is not None:
-            gone = set(self.deleted.get("academicSessions", ()))
+            gone = base_deletions(self, "academicSessions")  # (padded cells too)
             for tid, session in base_sessions(self.base.terms).items():
                 if tid not in gone:
                     self.terms.setdefault(tid, session)

@@ -180,7 +180,7 @@ class _Reader:
         # rows keep theirs in the contact's dict instead (see oneroster_users.PENDING)
         self.agents: dict[str, tuple[int, str]] = {}
         #: a delta's: base contact → the users whose delta rows name it
-        self.contact_adds: dict[str, list[str]] = {}
+        self.contact_adds: dict[str, dict[str, None]] = {}  # contact → its students, in order
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}

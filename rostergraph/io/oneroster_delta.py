@@ -119,7 +119,7 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
     return attrs.evolve(new, roles=roles, extra=MappingProxyType(extra))
 
 
-def _with_students(contact: Any, students: list[str]) -> Any:
+def _with_students(contact: Any, students: Iterable[str]) -> Any:
     """Base contact record ``contact`` linked to ``students`` too (the users whose delta
     rows name it in ``agentSourcedIds``), as the bulk reader links them."""
     import attrs

@@ -480,9 +480,7 @@ def link_contacts(rd: _Reader) -> None:
                     link_pending(rd, other, line)
                     _link(rd, other, uid)
             elif base is not None and _base_contact(rd, aid):
-                adds = rd.contact_adds.setdefault(aid, [])
-                if uid not in adds:
-                    adds.append(uid)
+                rd.contact_adds.setdefault(aid, {})[uid] = None  # (in order, each once)
     if base is not None:
         _link_base_students(rd, base)
 

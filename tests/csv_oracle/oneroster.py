@@ -142,7 +142,7 @@ class _Reader:
         self.user_lines: dict[str, int] = {}  # (read by the package's keep_base_roles)
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
         self.agents: dict[str, tuple[int, str]] = {}  # row → (line, agentSourcedIds)
-        self.contact_adds: dict[str, list[str]] = {}
+        self.contact_adds: dict[str, dict[str, None]] = {}
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}

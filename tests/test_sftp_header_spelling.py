@@ -124,3 +124,20 @@ def test_a_numbered_column_of_a_long_run_of_digits_is_an_extra_column(
     r = rostergraph.load(d, cache=False)
     rec = r.sections["se1"] if file == "sections.csv" else r.users["st1"]
     assert rec.extra["sftp." + col] == "x"
+
+
+@pytest.mark.parametrize(("file", "col"), [
+    ("teachers.csv", "Title1"), ("schools.csv", "School_zip4"),
+    ("students.csv", "Student_email2"), ("students.csv", "Home_language_code"),
+    ("students.csv", "Trace"), ("sections.csv", "Subjects"),
+])
+def test_a_clever_name_with_more_around_it_is_no_typo(file: str, col: str) -> None:
+    """A column that is a Clever column's name with more before or after it (a Title I
+    flag, a ZIP+4 extension, a second email) is a column of its own: kept in extra with no
+    "misspelt?" problem, even where the header lacks that Clever column."""
+    from rostergraph.io.sftp_columns import near_misses
+
+    assert near_misses(file, ["x", col], [col]) == []
+    assert near_misses(file, ["x", "Gendr", "Frist_name"], ["Gendr", "Frist_name"]) == (
+        [("Gendr", "Gender"), ("Frist_name", "First_name")] if file == "students.csv"
+        else [("Frist_name", "First_name")] if file == "teachers.csv" else [])

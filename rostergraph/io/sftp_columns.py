@@ -250,20 +250,25 @@ def near_misses(file: str, header: Sequence[str], unknown: Iterable[str]
     """``(column, Clever column)`` for each ``unknown`` column of ``file`` (one no field
     takes, kept in ``extra``) whose name is a typo away from a Clever column the header
     lacks (``Frist_name`` for ``First_name``; names compared as :func:`squash` gives them,
-    a similarity of at least 0.85), so that a misspelt header is told, not silently read
-    as an extra column.
+    a similarity of at least 0.85, not the Clever name with more before or after it), so
+    that a misspelt header is told, not silently read as an extra column.
 
     Examples
     --------
     >>> near_misses("students.csv", ["Student_id", "Frist_name", "Bus"], ["Frist_name", "Bus"])
     [('Frist_name', 'First_name')]
+    >>> near_misses("teachers.csv", ["Teacher_id", "Title1"], ["Title1"])
+    []
     """
     have = {squash(h) for h in header}
     missing = {squash(c): c for c in _SQUASHED.get(file, {}).values() if squash(c) not in have}
     out = []
     for col in unknown:
-        close = difflib.get_close_matches(squash(col), list(missing), n=1, cutoff=0.85)
-        if close:
+        key = squash(col)
+        close = difflib.get_close_matches(key, list(missing), n=1, cutoff=0.85)
+        # (a name that is a Clever one with more before or after it is a column of its
+        # own, no typo: Title1 (Title I), School_zip4, Student_email2, Home_language_code)
+        if close and not key.startswith(close[0]) and not key.endswith(close[0]):
             out.append((col, missing[close[0]]))
     return out
 

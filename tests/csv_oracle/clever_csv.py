@@ -299,7 +299,8 @@ class _Reader:
                 continue
             scored = sorted(((difflib.SequenceMatcher(None, b, _bare(col)).ratio(), b)
                              for b in absent), reverse=True)
-            if scored and scored[0][0] >= 0.85:
+            if (scored and scored[0][0] >= 0.85 and scored[0][1] not in _bare(col)[:len(
+                    scored[0][1])] and not _bare(col).endswith(scored[0][1])):
                 want = absent[scored[0][1]]
                 self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; "
                                f"its cells are kept in extra as {_PREFIX + col!r} (is it "

@@ -141,3 +141,16 @@ def test_a_clever_name_with_more_around_it_is_no_typo(file: str, col: str) -> No
     assert near_misses(file, ["x", "Gendr", "Frist_name"], ["Gendr", "Frist_name"]) == (
         [("Gendr", "Gender"), ("Frist_name", "First_name")] if file == "students.csv"
         else [("Frist_name", "First_name")] if file == "teachers.csv" else [])
+
+
+def test_a_password_column_spelt_otherwise_is_never_kept(tmp_path: Path) -> None:
+    """``Pass Word`` beside ``Password`` is a password too (the reader matches Clever's
+    names ignoring spaces and underscores): not kept in extra, nor in the raw text of a row
+    that is not loaded."""
+    d = _folder(tmp_path)
+    (d / "students.csv").write_text("Student_id,School_id,Password,Pass Word,PASS_WORD\n"
+                                    "st1,sA,secret1,secret2,secret3\n"
+                                    ",sA,secret4,secret5,secret6\n", encoding="utf-8")
+    r = rostergraph.load(d, cache=False)
+    assert not any("secret" in str(v) for v in r.users["st1"].extra.values())
+    assert not any("secret" in (p.raw or "") + p.message for p in r.problems)

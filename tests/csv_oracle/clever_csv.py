@@ -295,7 +295,7 @@ class _Reader:
         spelt = {_bare(c): c for c in known}
         absent = {b: c for b, c in spelt.items() if b not in {_bare(h) for h in header}}
         for col in dict.fromkeys(header):
-            if col in taken or col.strip().strip('"').strip().lower() == "password":
+            if col in taken or re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
                 continue
             scored = sorted(((difflib.SequenceMatcher(None, b, _bare(col)).ratio(), b)
                              for b in absent), reverse=True)
@@ -350,7 +350,7 @@ class _Reader:
         teachers, groups = self.numbered[file]
         taken = _KNOWN[file] | set(teachers) | {c for _, g in groups for c in g.values()}
         for col, v in row.items():
-            if col in taken or col.strip().strip('"').strip().lower() == "password":
+            if col in taken or re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
                 continue
             kept = d.get(_PREFIX + col, "")
             if kept == "":

@@ -292,7 +292,7 @@ class _Reader:
     def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any) -> None:
         for col, v in row.items():
             if col in mapped or col == CARRY_COLUMN or \
-                    col.strip().strip('"').strip().lower() == "password":
+                    re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
                 continue
             if v == "" or _DEFAULTS.get(col) == v:
                 continue  # OneRoster has no 'missing': an empty cell is absent

@@ -104,10 +104,13 @@ def _nulls() -> Any:
 #: (``12:00:00 AM``, ``00:00``, ``13:05:00.000``)
 _TIME = (r"(?:[ T](?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
          r"|(?:0?[1-9]|1[0-2]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)? ?[AaPp][Mm]))?")
-#: an ISO 8601 time of day after a date, with an optional UTC offset, as APIs and SQL
-#: exports write it (``T08:00:00Z``, `` 00:00:00.000``, `` 00:00:00.0000000 +00:00``)
-_ISO_TIME = (r"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?"
-             r"(?: ?(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?))?)?")
+#: an ISO 8601 (RFC 3339) time of day after a date, with an optional UTC offset and zone
+#: name, as APIs and SQL exports write it (``T08:00:00Z``, `` 00:00:00.000``,
+#: `` 00:00:00.0000000 +00:00``, BigQuery's `` 07:00:00 UTC``, Go's `` 07:00:00 +0000 UTC``,
+#: Java's ``T07:00Z[UTC]``; ``t`` and ``z`` in lower case, a leap second ``23:59:60``)
+_ISO_TIME = (r"(?:[Tt ](?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:[.,]\d+)?)?"
+             r"(?: ?(?:[Zz]|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?))?"
+             r"(?: ?(?:UTC|GMT))?(?:\[[A-Za-z][\w/+\-]{0,63}\])?)?")
 _DATE_RES = (
     (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:" + _ISO_TIME + "|" + _TIME + ")$"),
      (1, 2, 3)),
@@ -124,7 +127,7 @@ def parse_date(value: str | None) -> _dt.date | None:
     """Parse a roster date in any form Clever's API or SFTP spec uses.
 
     ``YYYY-MM-DD`` (or an ISO 8601 timestamp: a valid time of day after ``T`` or a space,
-    with or without a UTC offset), ``M/D/YYYY`` (``MM/DD/YYYY``),
+    with or without a UTC offset or zone name), ``M/D/YYYY`` (``MM/DD/YYYY``),
     ``M/D/YY`` (a two-digit year below 69 is 20YY, else 19YY, as POSIX
     ``%y``), ``YYYY/MM/DD`` and ``YYYYMMDD``; ``M/D/YYYY`` and ``YYYY/MM/DD``
     may carry a time of day as spreadsheets and SIS exports write one
@@ -143,6 +146,8 @@ def parse_date(value: str | None) -> _dt.date | None:
     [None, None, None]
     >>> parse_date("2024-08-01T07:00:00.000Z"), parse_date("2024-08-01 99:99")
     (datetime.date(2024, 8, 1), None)
+    >>> parse_date("2024-08-01 07:00:00 UTC"), parse_date("2024-08-01T07:00Z[UTC]")
+    (datetime.date(2024, 8, 1), datetime.date(2024, 8, 1))
     """
     if not value or not isinstance(value, str):
         return None

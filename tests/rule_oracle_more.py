@@ -385,8 +385,11 @@ _CLOCK = (r"(?:[ T](?:(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)
           r"|(?:0?[1-9]|1[0-2]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)? ?[AaPp][Mm]))?")
 # ISO 8601's time of day after T or a space, seconds and fraction optional, then an
 # optional UTC offset (Z, +05, -05:00, +0000; SQL Server writes a space before it)
-_ISO_CLOCK = (r"(?:[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?"
-              r"(?: ?(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?)?")
+# (then a zone's name: " UTC", " GMT" or "[Europe/Paris]"; t and z in lower case and a
+# leap second's :60 as RFC 3339 allows)
+_ISO_CLOCK = (r"(?:[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::(?:[0-5][0-9]|60)(?:[.,][0-9]+)?)?"
+              r"(?: ?(?:[Zz]|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?))?"
+              r"(?: ?(?:UTC|GMT))?(?:\[[A-Za-z][\w/+\-]{0,63}\])?)?")
 _DATES = ((re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:" + _ISO_CLOCK + "|" + _CLOCK + ")"),
            "ymd"),
           (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})" + _CLOCK), "mdy"),

@@ -24,6 +24,7 @@ from rostergraph.errors import FormatError, LimitError, RosterError
 from rostergraph.io.clever_json import read_clever_json
 from rostergraph.io.limits import Limits, safe_zip_members
 from rostergraph.io.oneroster import read_oneroster
+from rostergraph.model import parse_date
 from rostergraph.safety import neutralize_cell, safe_filename
 from rostergraph.table import Table
 
@@ -186,6 +187,27 @@ def test_iso_timestamps_are_dates_only_with_a_real_time_of_day(tmp_path: Path) -
     assert r.terms["ok2"].end_date_parsed == date(2024, 12, 20)
     found = [f.ids for f in rostergraph.validate(r).findings if f.rule == "RG-TRM-002"]
     assert found == [("bad1",), ("bad2",)]
+
+
+@pytest.mark.parametrize("stamp", [
+    "2024-08-01 07:00:00 UTC",  # BigQuery's CSV export of a TIMESTAMP
+    "2024-08-01 07:00:00.000000 UTC",
+    "2024-08-01 07:00:00 +0000 UTC",  # Go's time.Time
+    "2024-08-01T07:00Z[UTC]",  # Java's ZonedDateTime
+    "2024-08-01T07:00:00+02:00[Europe/Paris]",
+    "2024-08-01t07:00:00z",  # RFC 3339 allows t and z in lower case
+    "2024-08-01T23:59:60Z",  # and a leap second
+    "2024-08-01 07:00:00 GMT",
+])
+def test_iso_timestamps_with_a_zone_name_are_dates(tmp_path: Path, stamp: str) -> None:
+    """Timestamps as real exports write them, a zone's name after the time of day, parse
+    (they did before only a valid time of day was let follow a date); RG-TRM-002 is
+    quiet about them."""
+    r = rostergraph.load(_jsonl(tmp_path, "terms", orjson.dumps(
+        {"id": "t1", "name": "Fall", "start_date": stamp, "end_date": "2024-12-20"})))
+    assert r.terms["t1"].start_date_parsed == date(2024, 8, 1)
+    assert "RG-TRM-002" not in _rules(r)
+    assert parse_date(stamp + " x") is None  # (nothing else may follow)
 
 
 def test_invalid_utf8_line_is_an_encoding_problem(tmp_path: Path) -> None:

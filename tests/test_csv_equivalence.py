@@ -231,7 +231,12 @@ def _cell_edits(draw: Any, data: bytes) -> bytes:
             head = lines[0].split(",")
             i = draw(st.integers(0, len(head) - 1))
             head[i] = draw(st.sampled_from([head[i].upper(), head[i].lower(), f" {head[i]} ",
-                                            "", head[0], "Teacher_2_id", "contact_name"]))
+                                            "", head[0], "Teacher_2_id", "contact_name",
+                                            # (spelt as SIS exports do: Student ID, SectionID)
+                                            head[i].replace("_", " "),
+                                            head[i].replace("_", "").upper(),
+                                            head[i].replace("_", "-"), "Teacher 1 id",
+                                            "Contact 2 Email", "Frist_name"]))
             lines[0] = ",".join(head)
         elif how == "dup_row" and at > 0:
             lines.insert(at, lines[at])

@@ -154,3 +154,46 @@ def test_without_a_base_deletions_are_only_listed(tmp_path: Path) -> None:
     assert not r.problems
     assert any(n.startswith("users: 2 rows with status tobedeleted") for n in
                r.provenance.notes)
+
+
+def test_a_padded_deletion_leaves_the_delta_as_its_id_does(tmp_path: Path) -> None:
+    """``' U1 '`` deletes U1 for the reading of the delta's other rows too, as ``U1``
+    does: the contact P1 the delta updates keeps no link to the deleted student (it kept
+    one to no record); ``' S2 '`` leaves S2 out of the orgs a delta's row may name."""
+    users = (_USERS_HEAD + "T1,,,true,S1,teacher,,,Ann,Lee,,,,,,,,\n"
+             "U1,,,true,S1,student,,,Bo,Kim,,,,,,P1,05,\n"
+             "U2,,,true,S1,student,,,Cy,Day,,,,,,P1,05,\n"
+             "P1,,,true,S1,parent,,,Pa,Kim,,,,,,,,\n")
+    base = read_oneroster(_write(tmp_path / "base", {
+        "manifest.csv": _BASE_MANIFEST, "orgs.csv": _ORGS, "users.csv": users,
+        "classes.csv": _CLASSES, "enrollments.csv": _ENROLLMENTS}))
+    got = {}
+    for cell in ("U1", " U1 "):
+        delta = _delta(tmp_path / f"delta{len(cell)}", users_csv=(
+            _USERS_HEAD + "P1,active,,true,S1,parent,,,Pa,Kim,,,,,,,,\n"
+            + f"{cell},tobedeleted,,,,,,,,,,,,,,,,\n"), orgs_csv=(
+            _ORGS.split("\n", 1)[0] + f"\n{cell.replace('U1', 'S2')},tobedeleted,,,,,\n"),
+            classes_csv=_CLASSES_HEAD + "C3,,,Art,05,,,scheduled,,S2,,,,\n")
+        r = read_oneroster(delta, base=base)
+        contact = r.users["P1"].roles.contact
+        assert contact is not None
+        got[cell] = ([s.student for s in contact.student_relationships or ()],
+                     r.sections["C3"].school if "C3" in r.sections else "not loaded")
+    assert got["U1"] == got[" U1 "] and got["U1"][0] == ["U2"]
+
+
+def test_delta_students_naming_a_base_contact_link_once_each_in_order(tmp_path: Path) -> None:
+    """A base contact named by the delta's students (one naming it twice) gains each once,
+    in the rows' order (kept as an ordered set: many students naming one contact are linked
+    in linear time)."""
+    users = (_USERS_HEAD + "T1,,,true,S1,teacher,,,Ann,Lee,,,,,,,,\n"
+             "P1,,,true,S1,parent,,,Pa,Kim,,,,,,,,\n")
+    base = read_oneroster(_write(tmp_path / "base", {
+        "manifest.csv": _BASE_MANIFEST, "orgs.csv": _ORGS, "users.csv": users,
+        "classes.csv": _CLASSES, "enrollments.csv": _ENR_HEAD}))
+    rows = "".join(f"N{i},active,,true,S1,student,,,A,B,,,,,,\"P1,P1\",05,\n"
+                   for i in (3, 1, 2, 1))
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD + rows), base=base)
+    contact = r.users["P1"].roles.contact
+    assert contact is not None
+    assert [s.student for s in contact.student_relationships or ()] == ["N3", "N1", "N2"]

@@ -172,3 +172,16 @@ def test_user_profiles_under_a_11_manifest_are_read_and_told(tmp_path: Path) -> 
     assert [p.message.split(" ", 1)[0] for p in r.problems] == ["roles.csv",
                                                                 "userProfiles.csv"]
     assert "oneroster.userProfiles" in r.users["s1"].extra
+
+
+def test_a_version_of_a_long_run_of_digits_is_no_error(tmp_path: Path) -> None:
+    """``oneroster.version`` of 5000 digits (past the 4300 digits ``int()`` takes) beside
+    roles.csv: compared as no version (nothing told about 1.2 files), no ValueError."""
+    src = write(tmp_path / "b", {
+        "manifest.csv": ("propertyName,value\noneroster.version," + "1" * 5000
+                         + ".1\nfile.orgs,bulk\nfile.users,bulk\nfile.classes,bulk\n"
+                         "file.enrollments,bulk\nfile.roles,bulk\n"),
+        "orgs.csv": ORGS, "users.csv": USERS, "classes.csv": CLASSES,
+        "enrollments.csv": _ENROLLMENTS, "roles.csv": ROLES_12_HEADER})
+    r = read_oneroster(src)
+    assert not [p for p in r.problems if "1.2 file" in p.message]

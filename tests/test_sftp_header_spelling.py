@@ -90,3 +90,67 @@ def test_a_misspelt_header_is_told_and_its_cells_kept(tmp_path: Path) -> None:
     told = [p for p in r.problems if p.file == "students.csv" and "misspelt" in p.message]
     assert [(p.field, p.line) for p in told] == [("Frist_name", 1)]
     assert "'First_name'" in told[0].message and "Ann" not in told[0].message
+
+
+def test_a_name_spelt_as_clevers_but_for_case_wins_over_a_looser_one(tmp_path: Path) -> None:
+    """Of ``Student ID`` (first) and ``student_id``, the second is Clever's column but for
+    case: it is the id column, as it was before spaces were ignored; ``Student ID`` stays
+    an extra column (a school's own number, say), not the other way round."""
+    assert header_renames("students.csv", ["Student ID", "student_id"]) == {
+        "student_id": "Student_id"}
+    assert header_renames("sections.csv", ["Teacher 1 id", "Teacher_1_id"]) == {
+        "Teacher_1_id": "Teacher_id"}
+    d = _folder(tmp_path)
+    (d / "students.csv").write_text("Student ID,student_id,School_id,First_name\n"
+                                    "900123,st1,sA,Ann\n", encoding="utf-8")
+    r = rostergraph.load(d, cache=False)
+    assert "st1" in r.users and "900123" not in r.users
+    assert r.users["st1"].extra["sftp.Student ID"] == "900123"
+
+
+@pytest.mark.parametrize(("file", "col"), [
+    ("sections.csv", "Teacher_" + "2" * 5000 + "_id"),
+    ("sections.csv", "Teacher " + "2" * 5000 + " id"),
+    ("students.csv", "Contact_" + "2" * 5000 + "_name"),
+    ("students.csv", "Contact " + "2" * 5000 + " email"),
+])
+def test_a_numbered_column_of_a_long_run_of_digits_is_an_extra_column(
+        tmp_path: Path, file: str, col: str) -> None:
+    """A teacher or contact number of 5000 digits (past the 4300 digits ``int()`` takes)
+    names no teacher or contact: the column is kept in extra, no ValueError."""
+    d = _folder(tmp_path)
+    head, row = _FILES[file].splitlines()
+    (d / file).write_text(f"{head},{col}\n{row},x\n", encoding="utf-8")
+    r = rostergraph.load(d, cache=False)
+    rec = r.sections["se1"] if file == "sections.csv" else r.users["st1"]
+    assert rec.extra["sftp." + col] == "x"
+
+
+@pytest.mark.parametrize(("file", "col"), [
+    ("teachers.csv", "Title1"), ("schools.csv", "School_zip4"),
+    ("students.csv", "Student_email2"), ("students.csv", "Home_language_code"),
+    ("students.csv", "Trace"), ("sections.csv", "Subjects"),
+])
+def test_a_clever_name_with_more_around_it_is_no_typo(file: str, col: str) -> None:
+    """A column that is a Clever column's name with more before or after it (a Title I
+    flag, a ZIP+4 extension, a second email) is a column of its own: kept in extra with no
+    "misspelt?" problem, even where the header lacks that Clever column."""
+    from rostergraph.io.sftp_columns import near_misses
+
+    assert near_misses(file, ["x", col], [col]) == []
+    assert near_misses(file, ["x", "Gendr", "Frist_name"], ["Gendr", "Frist_name"]) == (
+        [("Gendr", "Gender"), ("Frist_name", "First_name")] if file == "students.csv"
+        else [("Frist_name", "First_name")] if file == "teachers.csv" else [])
+
+
+def test_a_password_column_spelt_otherwise_is_never_kept(tmp_path: Path) -> None:
+    """``Pass Word`` beside ``Password`` is a password too (the reader matches Clever's
+    names ignoring spaces and underscores): not kept in extra, nor in the raw text of a row
+    that is not loaded."""
+    d = _folder(tmp_path)
+    (d / "students.csv").write_text("Student_id,School_id,Password,Pass Word,PASS_WORD\n"
+                                    "st1,sA,secret1,secret2,secret3\n"
+                                    ",sA,secret4,secret5,secret6\n", encoding="utf-8")
+    r = rostergraph.load(d, cache=False)
+    assert not any("secret" in str(v) for v in r.users["st1"].extra.values())
+    assert not any("secret" in (p.raw or "") + p.message for p in r.problems)

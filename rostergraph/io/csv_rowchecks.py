@@ -28,14 +28,21 @@ __all__ = ["SEPARATORS", "UTF16_MARKS", "is_header", "is_secret_column", "names_
 
 def is_secret_column(name: str) -> bool:
     """Whether a column holds a login credential, never kept: ``password`` (OneRoster),
-    ``Password`` (Clever SFTP), in any case, spaces or quotes around it.
+    ``Password`` (Clever SFTP), in any case, with quotes, spaces, underscores, dots or
+    hyphens around or inside it (``Pass Word``: the Clever SFTP reader matches its column
+    names so, and such a column beside ``Password`` is a password all the same).
 
     Examples
     --------
     >>> is_secret_column(" Password"), is_secret_column("passwords")
     (True, False)
+    >>> is_secret_column("PASS_WORD"), is_secret_column("Pass-Word")
+    (True, True)
     """
-    return name.strip().strip('"').strip().lower() == "password"
+    return _SECRET_SEPARATORS.sub("", name.lower()) == "password"
+
+
+_SECRET_SEPARATORS = re.compile(r'[\s_.\-"]+')
 
 
 def row_text(row: Mapping[str, str]) -> str:

@@ -65,7 +65,7 @@ from .oneroster_cols import (
     rename_message,
     spec_renames,
 )
-from .oneroster_delta import apply_delta, match_deletions
+from .oneroster_delta import apply_delta, base_deletions, match_deletions
 from .oneroster_enroll import read_enrollments
 from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read them here)
     _CLASS_COLS,
@@ -156,6 +156,7 @@ class _Reader:
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.deleted_lines: dict[str, list[int]] = {}  # (of the rows of deleted_rows)
+        self._gone: dict[str, frozenset[str]] = {}  # (gone()'s, per file)
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
         #: (file, user id) of the users a per-user file (demographics, userProfiles) held
@@ -179,7 +180,7 @@ class _Reader:
         # rows keep theirs in the contact's dict instead (see oneroster_users.PENDING)
         self.agents: dict[str, tuple[int, str]] = {}
         #: a delta's: base contact → the users whose delta rows name it
-        self.contact_adds: dict[str, list[str]] = {}
+        self.contact_adds: dict[str, dict[str, None]] = {}  # contact → its students, in order
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
@@ -339,6 +340,15 @@ class _Reader:
             elif f not in self.modes:
                 self.b.problem("other", f"manifest.csv has no file.{f} row; {name} was {how}",
                                file="manifest.csv", field=f"file.{f}")
+
+    def gone(self, f: str) -> frozenset[str]:
+        """The ids the tobedeleted rows of ``f`` (``users``, a file's name without
+        ``.csv``) delete, once that file is read: see
+        :func:`~rostergraph.io.oneroster_delta.base_deletions`."""
+        got = self._gone.get(f)
+        if got is None:
+            got = self._gone[f] = base_deletions(self, f)
+        return got
 
     def wanted(self, name: str) -> bool:
         """Whether to read ``name``: a file the manifest calls absent is read all the same

@@ -29,7 +29,7 @@ from .oneroster_cols import (
 )
 from .oneroster_users import contact_kind
 
-__all__ = ["apply_delta", "match_deletions"]
+__all__ = ["apply_delta", "base_deletions", "match_deletions"]
 
 _DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",),
                 "courses": ("courses",), "classes": ("sections",), "users": ("users",)}
@@ -119,7 +119,7 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
     return attrs.evolve(new, roles=roles, extra=MappingProxyType(extra))
 
 
-def _with_students(contact: Any, students: list[str]) -> Any:
+def _with_students(contact: Any, students: Iterable[str]) -> Any:
     """Base contact record ``contact`` linked to ``students`` too (the users whose delta
     rows name it in ``agentSourcedIds``), as the bulk reader links them."""
     import attrs
@@ -172,6 +172,22 @@ def _sub_org_ids(base: Roster) -> set[str]:
         if isinstance(org, str):
             ids.add(org)
     return ids
+
+
+def base_deletions(r: Any, f: str) -> frozenset[str]:
+    """The ids that ``f``'s ``status=tobedeleted`` rows of a delta read with a base (the
+    reader ``r``'s) delete, as the reading of the other files leaves them out: each cell as
+    given and the id of the base record it names once spaces around ids are ignored (as
+    :func:`match_deletions` finds it after the reading), so that a padded cell deletes as
+    its id does (a contact keeps no link to a student so deleted)."""
+    ids = r.deleted.get(f, ())
+    if r.base is None or not ids:
+        return frozenset(ids)
+    pools = [r.base.records(k) for k in _DELTA_KINDS[f]]
+    if f == "orgs":
+        pools.append(_sub_org_ids(r.base))
+    named = _Named(pools)
+    return frozenset({*ids, *filter(None, map(named, ids))})
 
 
 def match_deletions(r: Any, base: Roster) -> None:

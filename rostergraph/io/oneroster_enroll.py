@@ -157,7 +157,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
         if sec is None and rd.base is not None and cid in rd.base.sections:
             sec = rd.base_adds.setdefault(cid, {})  # a delta row for a base class
         if sec is None:
-            gone = cid in rd.deleted.get("classes", ())
+            gone = cid in rd.gone("classes")
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
                    "left out" if gone else
                    f"enrollment in unknown class {cid!r}{null_text_hint(cid)}")

@@ -51,7 +51,7 @@ def apply_carry(d: dict[str, Any]) -> None:
         deep_merge(d, carry, none_deletes=True)
 
 
-def _base_sub_orgs(rd: _Reader, base: Roster, gone: set[str]) -> list[str]:
+def _base_sub_orgs(rd: _Reader, base: Roster, gone: frozenset[str]) -> list[str]:
     """The orgs of the base roster that are part of a school (a department: no record),
     put in ``rd.orgs`` unless the delta's ``orgs.csv`` has them: those its classes name
     (``extra["oneroster_org"]``) and those its ``orgs.csv`` problems hold the row of."""
@@ -98,7 +98,7 @@ def _read_org_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]]) -> None:
                              "administrator: of the district)", file="orgs.csv", line=line,
                              record_id=sid)
     if rd.base is not None:  # a delta's rows name the base's orgs (their districts)
-        gone = set(rd.deleted.get("orgs", ()))
+        gone = rd.gone("orgs")
         for did in rd.base.districts:
             if did not in gone:
                 rd.orgs.setdefault(did, ("district", None))
@@ -235,7 +235,7 @@ def read_classes(rd: _Reader) -> None:
     """``classes.csv``: sections (kept on the reader for the enrollments), a class of a
     department placed at the department's school."""
     if rd.base is not None:  # a delta's classes may list the base's sessions
-        gone = set(rd.deleted.get("academicSessions", ()))
+        gone = rd.gone("academicSessions")
         for tid, session in base_sessions(rd.base.terms).items():
             if tid not in gone:
                 rd.sessions.setdefault(tid, session)

@@ -619,9 +619,7 @@ def link_contacts(rd: _Reader) -> None:
                     link_pending(rd, other, line)
                     _link(rd, other, uid)
             elif base is not None and _base_contact(rd, aid):
-                adds = rd.contact_adds.setdefault(aid, [])
-                if uid not in adds:
-                    adds.append(uid)
+                rd.contact_adds.setdefault(aid, {})[uid] = None  # (in order, each once)
     if base is not None:
         _link_base_students(rd, base)
 
@@ -658,8 +656,7 @@ def _link(rd: _Reader, contact: dict[str, Any], *students: str) -> None:
 def _base_contact(rd: _Reader, uid: str) -> bool:
     """Whether ``uid`` is a contact of the base roster that the delta does not delete."""
     old = rd.base.users.get(uid) if rd.base is not None else None
-    return old is not None and old.roles.contact is not None and uid not in rd.deleted.get(
-        "users", ())
+    return old is not None and old.roles.contact is not None and uid not in rd.gone("users")
 
 
 def _link_base_students(rd: _Reader, base: Roster) -> None:
@@ -670,7 +667,7 @@ def _link_base_students(rd: _Reader, base: Roster) -> None:
               if uid in base.users and "contact" in u.get("roles", {})}
     if not wanted:
         return
-    gone = set(rd.deleted.get("users", ()))
+    gone = rd.gone("users")
     for uid, user in base.users.items():
         named = user.extra.get(PREFIX + "agentSourcedIds")
         if not isinstance(named, str) or uid in rd.users or uid in gone:

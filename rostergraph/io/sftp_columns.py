@@ -106,7 +106,8 @@ REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
              EXT_DISTRICTS: ("District_id",), EXT_RECORDS: ("Kind", "Id", "Clever_json")}
 _KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
           for f, cols in _SPECIAL.items()}
-_NUMBERED = re.compile(r"(teacher|contact)_?(\d+)_?(.+)", re.IGNORECASE)
+# (numbers of at most 9 digits: int() refuses a run of over 4300, and no file has 10**9)
+_NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE)
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _SEPARATORS = re.compile(r"[\s_.\-]+")
 
@@ -162,21 +163,37 @@ def header_renames(file: str, header: list[str]) -> dict[str, str]:
     {'section_id': 'Section_id', 'Teacher_1_id': 'Teacher_id'}
     >>> header_renames("students.csv", ["Student ID", "School-id", "Contact 2 Email"])
     {'Student ID': 'Student_id', 'School-id': 'School_id', 'Contact 2 Email': 'Contact_2_email'}
+    >>> header_renames("students.csv", ["Student ID", "student_id"])
+    {'student_id': 'Student_id'}
     """
     present = set(header)
-    out = {}
-    for h in header:
-        want = _canonical(file, h)
-        if want is not None and want != h and want not in present:
-            out[h] = want
-            present.add(want)
-    return out
+    wants = [(h, _canonical(file, h)) for h in dict.fromkeys(header)]
+    out: dict[str, str] = {}
+    # a name spelt as Clever's but for case (or numbered from one) is taken before one that
+    # differs in spaces, underscores, dots or hyphens too: of "Student ID" and "student_id"
+    # the second is the id column, the first stays an extra column
+    for loose in (False, True):
+        for h, want in wants:
+            if (want is not None and want != h and want not in present
+                    and _spelt_as(h, want) != loose):
+                out[h] = want
+                present.add(want)
+    return {h: out[h] for h in header if h in out}
+
+
+_FIRST = re.compile(r"^(teacher|contact)_0*1_")
+
+
+def _spelt_as(col: str, want: str) -> bool:
+    """Whether ``col`` is Clever's ``want`` but for case and surrounding spaces (and the
+    number one of a first teacher or contact)."""
+    return _FIRST.sub(r"\1_", col.strip().lower(), count=1) == want.lower()
 
 
 ColumnPlan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],
               list[tuple[str, tuple[str, ...], Any]], list[str]]
-_CO_TEACHER = re.compile(r"Teacher_(\d+)_id")
-_CONTACT_COL = re.compile(r"Contact_(?:(\d+)_)?(.+)")
+_CO_TEACHER = re.compile(r"Teacher_(\d{1,9})_id")
+_CONTACT_COL = re.compile(r"Contact_(?:(\d{1,9})_)?(.+)")
 
 
 def column_plan(file: str, columns: list[str]) -> ColumnPlan:
@@ -233,20 +250,25 @@ def near_misses(file: str, header: Sequence[str], unknown: Iterable[str]
     """``(column, Clever column)`` for each ``unknown`` column of ``file`` (one no field
     takes, kept in ``extra``) whose name is a typo away from a Clever column the header
     lacks (``Frist_name`` for ``First_name``; names compared as :func:`squash` gives them,
-    a similarity of at least 0.85), so that a misspelt header is told, not silently read
-    as an extra column.
+    a similarity of at least 0.85, not the Clever name with more before or after it), so
+    that a misspelt header is told, not silently read as an extra column.
 
     Examples
     --------
     >>> near_misses("students.csv", ["Student_id", "Frist_name", "Bus"], ["Frist_name", "Bus"])
     [('Frist_name', 'First_name')]
+    >>> near_misses("teachers.csv", ["Teacher_id", "Title1"], ["Title1"])
+    []
     """
     have = {squash(h) for h in header}
     missing = {squash(c): c for c in _SQUASHED.get(file, {}).values() if squash(c) not in have}
     out = []
     for col in unknown:
-        close = difflib.get_close_matches(squash(col), list(missing), n=1, cutoff=0.85)
-        if close:
+        key = squash(col)
+        close = difflib.get_close_matches(key, list(missing), n=1, cutoff=0.85)
+        # (a name that is a Clever one with more before or after it is a column of its
+        # own, no typo: Title1 (Title I), School_zip4, Student_email2, Home_language_code)
+        if close and not key.startswith(close[0]) and not key.endswith(close[0]):
             out.append((col, missing[close[0]]))
     return out
 

@@ -104,7 +104,7 @@ _REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
 _KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
           for f, cols in _SPECIAL.items()}
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
-_NUMBERED = re.compile(r"(teacher|contact)_?(\d+)_?(.+)", re.IGNORECASE)
+_NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE)
 
 
 def _bare(col: str) -> str:
@@ -141,10 +141,10 @@ def _numbered(file: str, header: list[str]) -> tuple[list[str], list[tuple[str, 
     teachers: list[tuple[int, str]] = []
     groups: dict[int, dict[str, str]] = {}
     for c in header:
-        m = re.fullmatch(r"Teacher_(\d+)_id", c)
+        m = re.fullmatch(r"Teacher_(\d{1,9})_id", c)
         if m and file == "sections.csv":
             teachers.append((int(m.group(1)), c))
-        m = re.fullmatch(r"Contact_(?:(\d+)_)?(.+)", c)
+        m = re.fullmatch(r"Contact_(?:(\d{1,9})_)?(.+)", c)
         if m and file == "students.csv" and m.group(2) in _CONTACT_KEYS and m.group(1) != "1":
             groups.setdefault(int(m.group(1) or 1), {})[m.group(2)] = c
     return ([c for _, c in sorted(teachers)],
@@ -156,12 +156,20 @@ def _case_renames(file: str, header: list[str]) -> dict[str, str]:
     """Header names that match a Clever column only when case is ignored → that column."""
     present = set(header)
     out = {}
-    for h in header:
+
+    def exact(h: str, want: str) -> bool:  # but for case, spaces around and number one
+        key = h.strip().lower()
+        for lead in ("teacher_", "contact_"):
+            if key.startswith(lead) and key[len(lead):].lstrip("0").startswith("1_"):
+                key = lead + key[len(lead):].lstrip("0")[2:]
+        return key == want.lower()
+
+    for h in sorted(dict.fromkeys(header), key=lambda h: not exact(h, _canonical(file, h) or "")):
         want = _canonical(file, h)
         if want is not None and want != h and want not in present:
             out[h] = want
             present.add(want)
-    return out
+    return {h: out[h] for h in header if h in out}
 
 
 def _hash(*parts: str) -> str:
@@ -287,11 +295,12 @@ class _Reader:
         spelt = {_bare(c): c for c in known}
         absent = {b: c for b, c in spelt.items() if b not in {_bare(h) for h in header}}
         for col in dict.fromkeys(header):
-            if col in taken or col.strip().strip('"').strip().lower() == "password":
+            if col in taken or re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
                 continue
             scored = sorted(((difflib.SequenceMatcher(None, b, _bare(col)).ratio(), b)
                              for b in absent), reverse=True)
-            if scored and scored[0][0] >= 0.85:
+            if (scored and scored[0][0] >= 0.85 and scored[0][1] not in _bare(col)[:len(
+                    scored[0][1])] and not _bare(col).endswith(scored[0][1])):
                 want = absent[scored[0][1]]
                 self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; "
                                f"its cells are kept in extra as {_PREFIX + col!r} (is it "
@@ -341,7 +350,7 @@ class _Reader:
         teachers, groups = self.numbered[file]
         taken = _KNOWN[file] | set(teachers) | {c for _, g in groups for c in g.values()}
         for col, v in row.items():
-            if col in taken or col.strip().strip('"').strip().lower() == "password":
+            if col in taken or re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
                 continue
             kept = d.get(_PREFIX + col, "")
             if kept == "":

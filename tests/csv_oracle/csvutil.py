@@ -210,7 +210,7 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     # (a password column repeated keeps its name: its cells are never kept)
     renamed: list[str] = []
     for col in header:
-        if col in renamed and col.strip().strip('"').strip().lower() == "password":
+        if col in renamed and re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
             b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
                       "used (a password's cells are never kept)", file=name, line=1,
                       kind=kind, field=col)
@@ -318,7 +318,7 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
             # left out: a login credential is never kept)
             k = len(values) - n
             drop = {j for i, h in enumerate(header)
-                    if h.strip().strip('"').strip().lower() == "password"
+                    if re.sub(r'[\s_.\-"]+', "", h.lower()) == "password"
                     for j in range(i + min(k, 0), i + max(k, 0) + 1)}
             shown = [v for j, v in enumerate(values) if j not in drop]
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}",

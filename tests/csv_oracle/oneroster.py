@@ -29,7 +29,7 @@ from rostergraph.io.mapping import (
     set_path,
 )
 from rostergraph.io.oneroster_cols import is_boolean, primary_no_boolean
-from rostergraph.io.oneroster_delta import apply_delta, match_deletions
+from rostergraph.io.oneroster_delta import apply_delta, base_deletions, match_deletions
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_sessions import base_sessions, class_term
 from rostergraph.model import parse_date
@@ -142,7 +142,7 @@ class _Reader:
         self.user_lines: dict[str, int] = {}  # (read by the package's keep_base_roles)
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
         self.agents: dict[str, tuple[int, str]] = {}  # row → (line, agentSourcedIds)
-        self.contact_adds: dict[str, list[str]] = {}
+        self.contact_adds: dict[str, dict[str, None]] = {}
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
@@ -269,7 +269,7 @@ class _Reader:
         if delta:
             self.b.notes.append("delta files: " + ", ".join(delta))
         how = "applied to the base as a delta" if self.base is not None else "read as bulk"
-        m = re.match(r"\s*[vV]?(\d+)\.(\d+)", self.b.version or "")  # a version before 1.2
+        m = re.match(r"\s*[vV]?(\d{1,9})\.(\d{1,9})", self.b.version or "")  # a version before 1.2
         older = version_line is not None and m is not None and (int(m[1]), int(m[2])) < (1, 2)
         for name in ONEROSTER_FILES[1:]:
             if name not in self.bundle:
@@ -292,7 +292,7 @@ class _Reader:
     def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any) -> None:
         for col, v in row.items():
             if col in mapped or col == CARRY_COLUMN or \
-                    col.strip().strip('"').strip().lower() == "password":
+                    re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
                 continue
             if v == "" or _DEFAULTS.get(col) == v:
                 continue  # OneRoster has no 'missing': an empty cell is absent
@@ -368,7 +368,7 @@ class _Reader:
                                        "administrator: of the district)", file="orgs.csv",
                                        line=line, record_id=sid)
             if self.base is not None:  # (as the package reader: a delta names the base's orgs)
-                gone = set(self.deleted.get("orgs", ()))
+                gone = base_deletions(self, "orgs")  # (padded cells too)
                 for did in self.base.districts:
                     if did not in gone:
                         self.orgs.setdefault(did, ("district", None))
@@ -479,7 +479,7 @@ class _Reader:
 
     def read_classes(self) -> None:
         if self.base is not None:
-            gone = set(self.deleted.get("academicSessions", ()))
+            gone = base_deletions(self, "academicSessions")  # (padded cells too)
             for tid, session in base_sessions(self.base.terms).items():
                 if tid not in gone:
                     self.terms.setdefault(tid, session)

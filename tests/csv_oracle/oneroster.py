@@ -835,7 +835,8 @@ class _Reader:
             if sec is None and self.base is not None and cid in self.base.sections:
                 sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
             if sec is None:
-                gone = cid in self.deleted.get("classes", ())
+                # (a deleted class's id and this cell compared without spaces around)
+                gone = any(d.strip() == cid.strip() for d in self.deleted.get("classes", ()))
                 why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
                        "left out" if gone else f"enrollment in unknown class {cid!r}" + (
                            f" (the id is the text {cid}: an SQL export's empty value?)"

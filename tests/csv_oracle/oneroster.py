@@ -1037,8 +1037,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         if not b.version:
             b.version = "1.1"
         if base is not None:
-            match_deletions(r, base)
-            return apply_delta(base, b.build(), r)
+            gone = match_deletions(r, base)
+            return apply_delta(base, b.build(), r, gone)
         return b.build()
     finally:
         bundle.close()

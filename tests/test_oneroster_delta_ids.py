@@ -215,3 +215,14 @@ def test_an_enrollment_of_a_padded_deleted_class_says_marked_tobedeleted(
     said = [p for p in r.problems if p.file == "enrollments.csv"]
     assert [(p.line, p.record_id) for p in said] == [(2, "e1")]
     assert "marked tobedeleted" in said[0].message and "unknown" not in said[0].message
+
+
+def test_the_oracle_tells_a_padded_deleted_class_the_same(tmp_path: Path) -> None:
+    """The row-by-row oracle of the equivalence tests agrees (records and problems)."""
+    from tests.test_csv_equivalence import assert_same
+
+    r = assert_same("oneroster", _delta(
+        tmp_path / "delta", orgs_csv=_ORGS, users_csv=_USERS,
+        classes_csv=_CLASSES + " c3 ,tobedeleted,,,,,,,,,,,,\n",
+        enrollments_csv=_ENR_HEAD + "e1,,,c3,S1,U1,student,,,\n"))
+    assert "marked tobedeleted" in r.problems[0].message

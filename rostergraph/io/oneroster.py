@@ -79,6 +79,7 @@ from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read 
     read_terms,
 )
 from .oneroster_profiles import read_demographics, read_user_profiles
+from .oneroster_refs import tell_unnamed_agents
 from .oneroster_users import (
     PENDING,
     keep_base_roles,
@@ -696,6 +697,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             release_arrow_memory()
             keep_base_roles(r)
             keep_unplaced(r)
+            tell_unnamed_agents(r)
             link_contacts(r)
             r.users.compact()  # (the holes the contacts read back left, before the parse)
             if r.wanted("enrollments.csv"):

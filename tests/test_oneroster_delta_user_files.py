@@ -237,3 +237,16 @@ def test_without_a_base_the_user_file_deletions_are_listed(tmp_path: Path) -> No
     for f, rid in (("demographics", "U1"), ("roles", "r1"), ("userProfiles", "p1")):
         assert any(n.startswith(f"{f}: 1 rows with status tobedeleted") and rid in n
                    for n in notes), f
+
+
+def test_a_deleted_role_of_a_user_the_delta_updates(tmp_path: Path) -> None:
+    """The delta gives T1's users.csv row again (no roles.csv row of its own: it takes the
+    base's roles) and deletes ``r3``: T1 teaches at S1 only, with the new row's cells."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta",
+                              users_csv=_USERS_HEAD + "T1,,,true,alee,Ann,Lee,ID-T9,,\n",
+                              roles_csv=_ROLES_HEAD + "r3,tobedeleted,,,,,,,,\n"), base=base)
+    t = r.users["T1"].roles.teacher
+    assert (t.school, t.schools, t.sis_id) == ("S1", ("S1",), "ID-T9")
+    assert [row["sourcedId"] for row in r.users["T1"].extra[ROLES_KEY]] == ["r2"]
+    assert not r.problems

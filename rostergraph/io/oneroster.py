@@ -627,7 +627,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     base:
         A roster to apply this bundle to, as a delta: its records replace
         those with the same id, rows with ``status=tobedeleted`` remove
-        records (and enrollment rows remove that user from that class), and a
+        records (enrollment rows remove that user from that class; rows of
+        ``demographics.csv``, ``roles.csv`` and ``userProfiles.csv`` what
+        they gave their user), and a
         class row keeps the base's enrollments plus the delta's, of every role
         (aides, proctors, ... in the section's extra, as a bulk load keeps them);
         the delta's rows may name the base's orgs. Without

@@ -197,3 +197,32 @@ def test_delta_students_naming_a_base_contact_link_once_each_in_order(tmp_path: 
     contact = r.users["P1"].roles.contact
     assert contact is not None
     assert [s.student for s in contact.student_relationships or ()] == ["N3", "N1", "N2"]
+
+
+@pytest.mark.parametrize("cell,enrolled", [(" c3 ", "c3"), ("c3", " c3"), ("c3 ", " c3")])
+@pytest.mark.parametrize("deleted_enrollment", [False, True])
+def test_an_enrollment_of_a_padded_deleted_class_says_marked_tobedeleted(
+        tmp_path: Path, cell: str, enrolled: str, deleted_enrollment: bool) -> None:
+    """A class deleted as ``' c3 '`` and an enrollment naming ``'c3'`` (or the other way
+    round): the class ids are equal once spaces around them are ignored, so the enrollment
+    is told as one of a class marked tobedeleted, not of an unknown class (the column-wise
+    path, and the row-by-row one a tobedeleted enrollment row takes)."""
+    classes = _CLASSES + f"{cell},tobedeleted,,,,,,,,,,,,\n"
+    enr = _ENR_HEAD + f"e1,,,{enrolled},S1,U1,student,,,\n" + (
+        "e2,tobedeleted,,C1,S1,U2,student,,,\n" if deleted_enrollment else "")
+    r = read_oneroster(_delta(tmp_path / "delta", orgs_csv=_ORGS, users_csv=_USERS,
+                              classes_csv=classes, enrollments_csv=enr))
+    said = [p for p in r.problems if p.file == "enrollments.csv"]
+    assert [(p.line, p.record_id) for p in said] == [(2, "e1")]
+    assert "marked tobedeleted" in said[0].message and "unknown" not in said[0].message
+
+
+def test_the_oracle_tells_a_padded_deleted_class_the_same(tmp_path: Path) -> None:
+    """The row-by-row oracle of the equivalence tests agrees (records and problems)."""
+    from tests.test_csv_equivalence import assert_same
+
+    r = assert_same("oneroster", _delta(
+        tmp_path / "delta", orgs_csv=_ORGS, users_csv=_USERS,
+        classes_csv=_CLASSES + " c3 ,tobedeleted,,,,,,,,,,,,\n",
+        enrollments_csv=_ENR_HEAD + "e1,,,c3,S1,U1,student,,,\n"))
+    assert "marked tobedeleted" in r.problems[0].message

@@ -36,7 +36,7 @@ from .csv_rowchecks import rows_text
 from .csvutil import CsvTable
 
 __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLUMN",
-           "OTHER_ROLES_KEY", "canonical_role", "empty_cells", "encoded_or_empty",
+           "OTHER_ROLES_KEY", "bare_ids", "canonical_role", "empty_cells", "encoded_or_empty",
            "enrollment_elsewhere", "filled_rows", "first_rows", "keep_other_role", "live_status",
            "null_text_hint", "oneroster_enrollments", "padded_message", "primary_first",
            "respelt_message",
@@ -48,6 +48,18 @@ __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLU
 OTHER_ROLES_KEY = "oneroster.enrollments."
 
 _TRUE = frozenset({"true", "1", "yes"})
+
+
+def bare_ids(ids: Any) -> frozenset[str]:
+    """``ids`` without the spaces around them: a class deleted as ``' c1 '`` is the class
+    an enrollment naming ``'c1'`` names, as every other OneRoster reference is matched.
+
+    Examples
+    --------
+    >>> sorted(bare_ids([" c1 ", "c2"]))
+    ['c1', 'c2']
+    """
+    return frozenset(i.strip() for i in ids)
 
 
 def live_status(t: CsvTable) -> bool:
@@ -315,7 +327,8 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     problems told in line order (``class_lines``: each class's ``classes.csv`` line, which
     the problem of an enrollment at another school names). ``match(kind, ids)`` gives the
     ids of the records (``sections``, ``users``, ``orgs``) that ``ids`` name once spaces
-    around ids are ignored: each row whose cell is read so is a problem first."""
+    around ids are ignored: each row whose cell is read so is a problem first.
+    ``deleted_classes``: the ids of the classes marked tobedeleted, as :func:`bare_ids`."""
     n = len(t.lines)
     ids_told: list[tuple[int, str, str | None, str | None, str | None]] = []
     c_code, cids = _matched(*encoded_or_empty(t, "classSourcedId", n), "classSourcedId",
@@ -394,7 +407,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
         elif not has_sec[i]:
             cid = cids[c_code[i]]
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was left out"
-                   if cid in deleted_classes else
+                   if cid.strip() in deleted_classes else
                    f"enrollment in unknown class {cid!r}{null_text_hint(cid)}")
             told.append((i, f"{why}; not loaded", rid))
         elif not has_user[i]:

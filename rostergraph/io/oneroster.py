@@ -79,6 +79,7 @@ from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read 
     read_terms,
 )
 from .oneroster_profiles import read_demographics, read_user_profiles
+from .oneroster_refs import tell_unnamed_agents
 from .oneroster_users import (
     PENDING,
     keep_base_roles,
@@ -626,7 +627,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     base:
         A roster to apply this bundle to, as a delta: its records replace
         those with the same id, rows with ``status=tobedeleted`` remove
-        records (and enrollment rows remove that user from that class), and a
+        records (enrollment rows remove that user from that class; rows of
+        ``demographics.csv``, ``roles.csv`` and ``userProfiles.csv`` what
+        they gave their user), and a
         class row keeps the base's enrollments plus the delta's, of every role
         (aides, proctors, ... in the section's extra, as a bulk load keeps them);
         the delta's rows may name the base's orgs. Without
@@ -696,6 +699,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             release_arrow_memory()
             keep_base_roles(r)
             keep_unplaced(r)
+            tell_unnamed_agents(r)
             link_contacts(r)
             r.users.compact()  # (the holes the contacts read back left, before the parse)
             if r.wanted("enrollments.csv"):
@@ -710,8 +714,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             if not b.version:
                 b.version = "1.1"
             if base is not None:
-                match_deletions(r, base)
-                return apply_delta(base, b.build(), r)
+                gone = match_deletions(r, base)
+                return apply_delta(base, b.build(), r, gone)
             return b.build()
     finally:
         bundle.close()

@@ -2,9 +2,9 @@
 
 The delta's records replace those with the same id (a user keeps what the base's
 ``demographics.csv`` and ``userProfiles.csv`` gave it when the delta has no row of those
-files for it); rows with ``status=tobedeleted``
-remove records (and an enrollment row removes that user from that class); a class row
-keeps the base's enrollments plus the delta's, of every role: students and teachers on
+files for it); rows with ``status=tobedeleted`` remove records (and an enrollment row
+removes that user from that class; a row of the per-user files what it gave the user: see
+:mod:`~rostergraph.io.oneroster_delta_users`); a class row keeps the base's enrollments plus the delta's, of every role: students and teachers on
 the section, other roles (``aide``, ``proctor``, ...) in its extra
 (:data:`~rostergraph.io.enrollcols.OTHER_ROLES_KEY` + role), as the bulk reader keeps them.
 """
@@ -26,6 +26,11 @@ from .oneroster_cols import (
     ROLES_KEY,
     enrollment_order,
     kept_enrollment_ids,
+)
+from .oneroster_delta_users import (
+    UserDeletions,
+    apply_user_deletions,
+    match_user_deletions,
 )
 from .oneroster_users import contact_kind
 
@@ -190,12 +195,13 @@ def base_deletions(r: Any, f: str) -> frozenset[str]:
     return frozenset({*ids, *filter(None, map(named, ids))})
 
 
-def match_deletions(r: Any, base: Roster) -> None:
+def match_deletions(r: Any, base: Roster) -> UserDeletions:
     """Set each ``status=tobedeleted`` row of a delta read with ``base`` (the reader
     ``r``'s ``deleted`` ids and ``deleted_rows`` enrollments) to the ids of the records it
     names, of the base or of the delta itself: a cell that names one only once spaces
     around ids are ignored is read so with a problem keeping the cell (``raw``); a cell
-    that names none removes nothing and is a problem (it was silent)."""
+    that names none removes nothing and is a problem (it was silent). Returns what the
+    per-user files' tobedeleted rows delete (:mod:`~rostergraph.io.oneroster_delta_users`)."""
     b = r.b
     for f, dkinds in _DELTA_KINDS.items():
         ids = r.deleted.get(f)
@@ -246,10 +252,13 @@ def match_deletions(r: Any, base: Roster) -> None:
                     b.problem("other", f"status tobedeleted: {col} {value!r} names no "
                               f"{what} of the base roster or of this delta; nothing removed",
                               **where)
+    return match_user_deletions(r, base, _Named([r.alias, b.kinds["users"], base.users]))
 
 
-def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
-    """``base`` with the delta's records put in, its deletions taken out."""
+def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None = None
+                ) -> Roster:
+    """``base`` with the delta's records put in, its deletions taken out (``gone``: those
+    of the per-user files, from :func:`match_deletions`)."""
     import attrs
 
     kinds = {k: dict(base.records(k)) for k in KINDS}
@@ -286,6 +295,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any) -> Roster:
             extra=_with_other_roles(sec.extra, adds))
     for cid, students in r.contact_adds.items():
         kinds["users"][cid] = _with_students(kinds["users"][cid], students)
+    if gone is not None:
+        apply_user_deletions(kinds["users"], gone, r.delivered)
     for f, dkinds in _DELTA_KINDS.items():
         for rid in r.deleted.get(f, ()):
             for k in dkinds:

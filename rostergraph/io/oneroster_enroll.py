@@ -18,6 +18,7 @@ from .enrollcols import (
     NO_ENROLLMENT_ID,
     NO_ENROLLMENT_ID_COLUMN,
     OTHER_ROLES_KEY,
+    bare_ids,
     canonical_role,
     encoded_or_empty,
     enrollment_elsewhere,
@@ -56,7 +57,8 @@ def read_enrollments(rd: _Reader) -> None:
         dated = filled_rows(t, "dateLastModified") or 0
         odd = _odd_primary_cells(t)
         oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
-                              rd.deleted.get("classes", ()), rd.section_lines, rd.matched)
+                              bare_ids(rd.gone("classes")), rd.section_lines,
+                              rd.matched)
         # (counted, and read for the text of the rows that are problems: their cells go
         # before the enrollment ids are read)
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
@@ -131,6 +133,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
     get_cid, get_usid, get_role, get_sid, get_primary, get_school = map(t.getter, (
         "classSourcedId", "userSourcedId", "role", "sourcedId", "primary", "schoolSourcedId"))
     sections = rd.sections
+    gone_classes = bare_ids(rd.gone("classes"))
     ids: set[str] = set()
     has_id_column = "sourcedId" in t.index
     for line, row in rd.cells(t, name, "sections"):
@@ -157,7 +160,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
         if sec is None and rd.base is not None and cid in rd.base.sections:
             sec = rd.base_adds.setdefault(cid, {})  # a delta row for a base class
         if sec is None:
-            gone = cid in rd.gone("classes")
+            gone = cid.strip() in gone_classes
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
                    "left out" if gone else
                    f"enrollment in unknown class {cid!r}{null_text_hint(cid)}")

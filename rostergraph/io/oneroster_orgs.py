@@ -20,6 +20,7 @@ from .csv_rowchecks import row_text
 from .csvutil import split_ids, split_list
 from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge, share_values
 from .oneroster_cols import PREFIX, org_type
+from .oneroster_refs import Unnamed
 from .oneroster_sessions import base_sessions, class_term
 
 if TYPE_CHECKING:
@@ -182,11 +183,13 @@ def read_terms(rd: _Reader) -> None:
     sole = rd.sole_district()
     rows = list(rd.rows("academicSessions.csv", "terms"))
     with rd.b.problems_in_line_order():  # (the file's own, told as it was read, first)
-        _read_term_rows(rd, rows, sole)
+        unnamed = _read_term_rows(rd, rows, sole)
+    unnamed.tell(rd.b)
 
 
 def _read_term_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]],
-                    sole: str | None) -> None:
+                    sole: str | None) -> Unnamed:
+    """The sessions of ``rows``; returns the rows whose parent names no session."""
     sessions = rd.sessions
     for line, row in rows:
         sid = row.get("sourcedId")
@@ -194,8 +197,13 @@ def _read_term_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]],
             sessions.setdefault(sid, ((row.get("type") or "").strip().lower(),
                                       row.get("parentSourcedId") or None))
     fixed = _parents_respelt(rd, rows, "academicSessions.csv", "terms", sessions)
+    unnamed = Unnamed("academicSessions.csv", "parentSourcedId", "academic session", "terms")
+    base_terms = rd.base.terms if rd.base is not None else {}
     for k, (line, row) in enumerate(rows):
         row = fixed.get(k, row)
+        parent = row.get("parentSourcedId")
+        if parent and parent not in sessions and parent not in base_terms:
+            unnamed.add(line, row.get("sourcedId"), [parent])
         d = rd.mapped_fields(row, _TERM_COLS)
         end = parse_date(row.get("endDate"))
         if end is not None and row.get("schoolYear") == str(end.year):
@@ -205,13 +213,20 @@ def _read_term_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]],
         rd.put_extra(d, row, _TERM_COLS)
         apply_carry(d)
         rd.b.add("terms", d, file="academicSessions.csv", line=line)
+    return unnamed
 
 
 def read_courses(rd: _Reader) -> None:
     """``courses.csv``: courses, in the district of their org."""
     sole = rd.sole_district()
+    orgs_told = Unnamed("courses.csv", "orgSourcedId", "org", "courses")
+    years_told = Unnamed("courses.csv", "schoolYearSourcedId", "academic session", "courses")
+    base_terms = rd.base.terms if rd.base is not None else {}  # (a delta may name them)
     for line, row in rd.rows("courses.csv", "courses"):
         row = rd.respelt(row, _COURSE_REFS, "courses.csv", line, "courses")
+        year = row.get("schoolYearSourcedId")
+        if year and year not in rd.sessions and year not in base_terms:
+            years_told.add(line, row.get("sourcedId"), [year])
         d = rd.mapped_fields(row, _COURSE_COLS)
         org = row.get("orgSourcedId") or None
         consumed = set(_COURSE_COLS)
@@ -224,7 +239,11 @@ def read_courses(rd: _Reader) -> None:
         apply_carry(d)
         if org is not None and d.get(PREFIX + "orgSourcedId") == d.get("district"):
             del d[PREFIX + "orgSourcedId"]  # the carried district (one not delivered)
+        if org is not None and org not in rd.orgs and PREFIX + "orgSourcedId" in d:
+            orgs_told.add(line, row.get("sourcedId"), [org])  # (extra alone keeps it)
         rd.b.add("courses", d, file="courses.csv", line=line)
+    orgs_told.tell(rd.b)
+    years_told.tell(rd.b)
 
 
 #: The classes.csv columns a section's fields take (the others go to extra).

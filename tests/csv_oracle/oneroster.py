@@ -31,6 +31,7 @@ from rostergraph.io.mapping import (
 from rostergraph.io.oneroster_cols import is_boolean, primary_no_boolean
 from rostergraph.io.oneroster_delta import apply_delta, base_deletions, match_deletions
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
+from rostergraph.io.oneroster_refs import unnamed_message
 from rostergraph.io.oneroster_sessions import base_sessions, class_term
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
@@ -186,6 +187,17 @@ class _Reader:
                                "given is in raw", file=file, line=line, kind=kind,
                                record_id=row.get("sourcedId") or None, field=col, raw=v)
         return out
+
+    def _tell_unnamed(self, file: str, column: str, what: str, kind: str,
+                      missed: list[tuple[int, str | None, list[str]]]) -> None:
+        """(as the package reader) one problem for the rows of ``file`` whose ``column``
+        names no ``what``: ``(line, record id, ids)`` of each, in file order."""
+        if not missed:
+            return
+        line, rid, _ = missed[0]
+        ids = list(dict.fromkeys(i for _, _, got in missed for i in got))
+        self.b.problem("other", unnamed_message(len(missed), file, line, column, what, ids),
+                       file=file, line=line, kind=kind, record_id=rid or None, field=column)
 
     # -- files ---------------------------------------------------------------
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
@@ -440,14 +452,18 @@ class _Reader:
     def read_terms(self) -> None:
         sole = self.sole_district()
         rows = list(self.rows("academicSessions.csv", "terms"))
+        orphans: list[tuple[int, str | None, list[str]]] = []
         with self.b.problems_in_line_order():  # (as the package reader)
             for line, row in rows:
                 sid = row.get("sourcedId")
                 if sid:  # (as the package reader: a class's term among its sessions)
                     self.terms.setdefault(sid, ((row.get("type") or "").strip().lower(),
                                                 row.get("parentSourcedId") or None))
+            known = set(self.terms) | set(self.base.terms if self.base is not None else ())
             for line, row, _ in self._parents_read(rows, "academicSessions.csv", "terms",
                                                    "sessions"):
+                if row.get("parentSourcedId") and row["parentSourcedId"] not in known:
+                    orphans.append((line, row.get("sourcedId"), [row["parentSourcedId"]]))
                 d = self._mapped(row, _TERM_COLS)
                 end = parse_date(row.get("endDate"))
                 if end is not None and row.get("schoolYear") == str(end.year):
@@ -457,9 +473,13 @@ class _Reader:
                 self._extra(d, row, _TERM_COLS)
                 _apply_carry(d)
                 self.b.add("terms", d, file="academicSessions.csv", line=line)
+        self._tell_unnamed("academicSessions.csv", "parentSourcedId", "academic session",
+                           "terms", orphans)
 
     def read_courses(self) -> None:
         sole = self.sole_district()
+        no_org: list[tuple[int, str | None, list[str]]] = []
+        no_year: list[tuple[int, str | None, list[str]]] = []
         for line, row in self.rows("courses.csv", "courses"):
             row = self._refs_read(row, (("schoolYearSourcedId", "sessions"),
                                       ("orgSourcedId", "orgs")), "courses.csv", line, "courses")
@@ -475,7 +495,17 @@ class _Reader:
             _apply_carry(d)
             if org is not None and d.get(_PREFIX + "orgSourcedId") == d.get("district"):
                 del d[_PREFIX + "orgSourcedId"]  # (as the package reader)
+            year = row.get("schoolYearSourcedId") or ""
+            if year and year not in self.terms and (self.base is None
+                                                    or year not in self.base.terms):
+                no_year.append((line, row.get("sourcedId"), [year]))
+            kept = d.get(_PREFIX + "orgSourcedId")
+            if kept is not None and org is not None and org not in self.orgs:
+                no_org.append((line, row.get("sourcedId"), [org]))
             self.b.add("courses", d, file="courses.csv", line=line)
+        self._tell_unnamed("courses.csv", "orgSourcedId", "org", "courses", no_org)
+        self._tell_unnamed("courses.csv", "schoolYearSourcedId", "academic session",
+                           "courses", no_year)
 
     def read_classes(self) -> None:
         if self.base is not None:
@@ -762,6 +792,20 @@ class _Reader:
             for col, value in cells.items():
                 u.setdefault(_PREFIX + col, value)
 
+    def tell_unnamed_agents(self) -> None:
+        """(as the package reader) the agentSourcedIds of users that are no contacts
+        naming no user, one problem."""
+        base_users = self.base.users if self.base is not None else {}
+        missed = []
+        for sid, (line, cell) in sorted(self.agents.items(), key=lambda kv: kv[1][0]):
+            u = self.users.get(self.alias.get(sid, sid))
+            if u is None or "contact" in (u.get("roles") or {}):
+                continue
+            gone = [a for a in split_list(cell) if a not in self.alias and a not in base_users]
+            if gone:
+                missed.append((line, sid, gone))
+        self._tell_unnamed("users.csv", "agentSourcedIds", "user", "users", missed)
+
     def link_contacts(self) -> None:
         from rostergraph.io.oneroster_users import link_contacts
 
@@ -835,7 +879,8 @@ class _Reader:
             if sec is None and self.base is not None and cid in self.base.sections:
                 sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
             if sec is None:
-                gone = cid in self.deleted.get("classes", ())
+                # (a deleted class's id and this cell compared without spaces around)
+                gone = any(d.strip() == cid.strip() for d in self.deleted.get("classes", ()))
                 why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
                        "left out" if gone else f"enrollment in unknown class {cid!r}" + (
                            f" (the id is the text {cid}: an SQL export's empty value?)"
@@ -1025,6 +1070,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
 
             keep_base_roles(r)  # type: ignore[arg-type]
         r.keep_unplaced()
+        r.tell_unnamed_agents()
         r.link_contacts()
         if r.wanted("enrollments.csv"):
             r.read_enrollments()
@@ -1036,8 +1082,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         if not b.version:
             b.version = "1.1"
         if base is not None:
-            match_deletions(r, base)
-            return apply_delta(base, b.build(), r)
+            gone = match_deletions(r, base)
+            return apply_delta(base, b.build(), r, gone)
         return b.build()
     finally:
         bundle.close()

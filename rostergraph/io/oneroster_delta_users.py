@@ -1,0 +1,348 @@
+"""A OneRoster delta's ``status=tobedeleted`` rows of the per-user files, applied to a base
+roster (``read_oneroster(..., base=)``): ``demographics.csv``, 1.2 ``roles.csv`` and 1.2
+``userProfiles.csv``.
+
+The OneRoster 1.1 and 1.2 CSV bindings' delta semantics: a row so marked deletes the
+record it names. A demographics row takes away what the user's demographics row gave it
+(a student's fields on its student role, the other cells in ``extra``); a role row the
+role it granted at its org (the user's other roles stay; a user left with no role is kept,
+as a 1.2 bulk load keeps a user no ``roles.csv`` row names: the ``users.csv`` cells the
+role held, and a student's demographics, in ``extra``); a profile row that profile of the
+user's ``extra["oneroster.userProfiles"]``. An id with spaces around it names the record
+it is once they are ignored (a problem keeps the cell); a row naming nothing, or a
+deletion the model cannot hold, is a problem saying what was not applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from ..roster import Roster
+from .csvutil import split_list
+from .enrollcols import canonical_role, respelt_message
+from .mapping import CLEVER_TO_CEDS
+from .oneroster_cols import DEMOGRAPHICS_PREFIX, PREFIX, PROFILES_KEY, ROLES_KEY
+
+__all__ = ["UserDeletions", "apply_user_deletions", "match_user_deletions", "without_role"]
+
+#: a student role's fields that ``demographics.csv`` gives (its other cells: extra keys)
+_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
+#: a student role's race back as the demographics column that gives it (see
+#: :func:`~rostergraph.io.oneroster_profiles.read_demographics`)
+_RACE_COLUMN = {"American Indian": "americanIndianOrAlaskaNative", "Asian": "asian",
+                "Black or African American": "blackOrAfricanAmerican",
+                "Hawaiian or Other Pacific Islander": "nativeHawaiianOrOtherPacificIslander",
+                "Caucasian": "white", "Two or More Races": "demographicRaceTwoOrMoreRaces"}
+_SEX = {"M": "male", "F": "female", "X": "other"}
+_STAFF = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
+_DISTRICT_ADMIN = {"districtAdministrator", "systemAdministrator"}
+_CONTACT = {"parent", "guardian", "relative"}
+
+
+@attrs.define
+class UserDeletions:
+    """What the per-user files' tobedeleted rows delete, each with its row's line: the
+    users whose demographics go, ``(line, user, role, org, role row id)`` of each role,
+    and ``(line, user, profile id)`` of each profile."""
+
+    demographics: dict[str, int] = attrs.field(factory=dict)
+    roles: list[tuple[int, str, str, str | None, str | None]] = attrs.field(factory=list)
+    profiles: list[tuple[int, str, str]] = attrs.field(factory=list)
+
+
+def _extra(d: Mapping[str, Any], drop: Iterable[str] = (),
+           add: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """``d`` without the keys ``drop``, with those of ``add`` it does not hold."""
+    gone = set(drop)
+    out = {k: v for k, v in d.items() if k not in gone}
+    for k, v in (add or {}).items():
+        out.setdefault(k, v)
+    return MappingProxyType(out)
+
+
+def _demographic_keys(extra: Mapping[str, Any]) -> list[str]:
+    return [k for k in extra if k.startswith(DEMOGRAPHICS_PREFIX)]
+
+
+def _has_demographics(user: Any) -> bool:
+    st = user.roles.student
+    return bool(_demographic_keys(user.extra)) or (st is not None and (
+        any(getattr(st, f) is not None for f in _FIELDS) or bool(_demographic_keys(st.extra))))
+
+
+def _without_demographics(user: Any) -> Any:
+    """``user`` without what a demographics row gave it."""
+    st = user.roles.student
+    roles = user.roles
+    if st is not None:
+        st = attrs.evolve(st, **dict.fromkeys(_FIELDS), extra=_extra(
+            st.extra, _demographic_keys(st.extra)))
+        roles = attrs.evolve(roles, student=st)
+    return attrs.evolve(user, roles=roles,
+                        extra=_extra(user.extra, _demographic_keys(user.extra)))
+
+
+def _student_cells(st: Any) -> dict[str, str]:
+    """A student role's demographics as the cells a non-student's are kept as (in the
+    user's extra, ``oneroster.demographics.<column>``)."""
+    out = {DEMOGRAPHICS_PREFIX + "birthDate": st.dob} if st.dob is not None else {}
+    if st.gender is not None:
+        out[DEMOGRAPHICS_PREFIX + "sex"] = _SEX.get(st.gender, st.gender)
+    col = _RACE_COLUMN.get(st.race or "")
+    if col is not None:
+        out[DEMOGRAPHICS_PREFIX + col] = "true"
+    if st.hispanic_ethnicity in ("Y", "N"):
+        out[DEMOGRAPHICS_PREFIX + "hispanicOrLatinoEthnicity"] = (
+            "true" if st.hispanic_ethnicity == "Y" else "false")
+    out.update({k: v for k, v in st.extra.items() if k.startswith(DEMOGRAPHICS_PREFIX)})
+    return out
+
+
+def _held_cells(r: Any) -> dict[str, str]:
+    """The ``users.csv`` cells role ``r`` held, as a user with no role keeps them."""
+    out: dict[str, str] = {}
+    ident = getattr(r, "sis_id", None) or getattr(r, "staff_id", None)
+    if ident:
+        out[PREFIX + "identifier"] = ident
+    cred = getattr(r, "credentials", None)
+    if cred is not None and getattr(cred, "district_username", None):
+        out[PREFIX + "username"] = cred.district_username
+    grade = getattr(r, "grade", None)
+    if grade:
+        out[PREFIX + "grades"] = CLEVER_TO_CEDS.get(grade, grade)
+    return out
+
+
+def _at_schools(r: Any, org: str | None) -> tuple[list[str], list[str]]:
+    """(the schools of role ``r``, those left once ``org`` goes: none when no org)."""
+    schools = list(r.schools or ())
+    first = getattr(r, "school", None)
+    if first is not None and first not in schools:
+        schools.insert(0, first)
+    return schools, [s for s in schools if org and s != org]
+
+
+def without_role(user: Any, role: str, org: str | None) -> tuple[Any, str | None]:
+    """``(user without OneRoster role `role` at `org`, None)``, or ``(user, why not)``
+    when the user holds no such role or the model cannot take it alone."""
+    roles = user.roles
+    add: dict[str, str] = {}
+    held: Any
+    if role in ("student", "teacher"):
+        r = getattr(roles, role)
+        if r is None:
+            return user, f"the user has no {role} role"
+        schools, left = _at_schools(r, org)
+        if org and schools and org not in schools:
+            return user, f"the user's {role} role is not at that org"
+        if left:
+            school = r.school if r.school in left else left[0]
+            new = attrs.evolve(r, school=school,
+                               schools=tuple(left) if r.schools is not None else None)
+            return attrs.evolve(user, roles=attrs.evolve(roles, **{role: new})), None
+        if role == "student":  # (the user's, not the role's: kept as a non-student's)
+            add.update(_student_cells(r))
+        held, roles = r, attrs.evolve(roles, **{role: None})
+    elif role in _DISTRICT_ADMIN or (role == "administrator" and roles.district_admin
+                                     is not None and org in (None, user.district)):
+        if roles.district_admin is None:
+            return user, "the user has no district administrator role"
+        held, roles = roles.district_admin, attrs.evolve(roles, district_admin=None)
+    elif role in _STAFF or role == "administrator":
+        r = roles.staff
+        values = list(r.roles or ()) if r is not None else []
+        if r is None or (role != "administrator" and role not in values):
+            return user, f"the user has no {role} role"
+        others = [v for v in values if v != role]
+        if others:
+            return user, (f"the user's staff role holds {role} with {', '.join(others)} "
+                          "over one list of schools, which does not say whose each school is")
+        schools, left = _at_schools(r, org)
+        if org and schools and org not in schools:
+            return user, f"the user's {role} role is not at that org"
+        if left:
+            new = attrs.evolve(r, schools=tuple(left))
+            return attrs.evolve(user, roles=attrs.evolve(roles, staff=new)), None
+        held, roles = r, attrs.evolve(roles, staff=None)
+    elif role in _CONTACT:
+        if roles.contact is None:
+            return user, f"the user has no {role} role"
+        key = PREFIX + "orgSourcedIds"
+        orgs = split_list(user.extra.get(key) or "")
+        if org and org in orgs and len(orgs) > 1:  # (the contact's other orgs stay)
+            kept = ",".join(o for o in orgs if o != org)
+            return attrs.evolve(user, extra=_extra(user.extra, (key,), {key: kept})), None
+        held, roles = roles.contact, attrs.evolve(roles, contact=None)
+        user = attrs.evolve(user, extra=_extra(user.extra, (key,)))
+    else:
+        if user.extra.get(PREFIX + "role") != role:
+            return user, f"the user has no {role!r} role"
+        return attrs.evolve(user, extra=_extra(user.extra, (PREFIX + "role",))), None
+    if not roles.names:  # no role left: what it held from users.csv stays with the user
+        add.update(_held_cells(held))
+    return attrs.evolve(user, roles=roles, extra=_extra(user.extra, (), add)), None
+
+
+def _without_kept_row(user: Any, role: str, org: str | None, sid: str | None) -> Any:
+    """``user`` without the kept ``roles.csv`` row (``extra[ROLES_KEY]``) of that role."""
+    rows = user.extra.get(ROLES_KEY)
+    if not isinstance(rows, list):
+        return user
+    bare = (sid or "").strip()
+    left = [row for row in rows if not (
+        str(row.get("sourcedId", "")).strip() == bare if bare
+        else row.get("role") == role and row.get("orgSourcedId") == org)]
+    if len(left) == len(rows):
+        return user
+    return attrs.evolve(user, extra=_extra(user.extra, (ROLES_KEY,),
+                                           {ROLES_KEY: left} if left else None))
+
+
+def _without_profile(user: Any, pid: str) -> Any:
+    rows = user.extra.get(PROFILES_KEY)
+    if not isinstance(rows, list):
+        return user
+    left = [p for p in rows if str(p.get("sourcedId", "")).strip() != pid.strip()]
+    if len(left) == len(rows):
+        return user
+    return attrs.evolve(user, extra=_extra(user.extra, (PROFILES_KEY,),
+                                           {PROFILES_KEY: left} if left else None))
+
+
+def _kept_rows(base: Roster, key: str) -> dict[str, tuple[str, Mapping[str, Any]]]:
+    """Row id (without spaces around it) → (user, kept row) of the base users' kept
+    ``roles.csv`` (``ROLES_KEY``) or ``userProfiles.csv`` (``PROFILES_KEY``) rows."""
+    out: dict[str, tuple[str, Mapping[str, Any]]] = {}
+    for uid, user in base.users.items():
+        rows = user.extra.get(key) if user.extra else None
+        if isinstance(rows, list):
+            for row in rows:
+                sid = row.get("sourcedId") if isinstance(row, Mapping) else None
+                if isinstance(sid, str) and sid.strip():
+                    out.setdefault(sid.strip(), (uid, row))
+    return out
+
+
+def match_user_deletions(r: Any, base: Roster,
+                         named: Callable[[str], str | None]) -> UserDeletions:
+    """The per-user files' tobedeleted rows of a delta read with ``base`` (the reader
+    ``r``), as what they delete; ``named`` gives the user id a cell names, or ``None``
+    (:class:`~rostergraph.io.oneroster_delta._Named`). A row naming nothing, or a deletion
+    the model cannot hold, is a problem at its line and deletes nothing."""
+    b = r.b
+    out = UserDeletions()
+    delta_users = b.kinds["users"]
+
+    def user_of(file: str, line: int, col: str, value: str, rid: str | None) -> str | None:
+        got = named(value) if value else None
+        where = {"file": file, "line": line, "kind": "users", "field": col}
+        if got is None:
+            b.problem("other", f"status tobedeleted: {col} {value!r} names no user of the "
+                      "base roster or of this delta; nothing removed",
+                      record_id=rid or value or None, **where)
+            return None
+        if got != value:
+            b.problem("other", respelt_message(col, value, got), record_id=rid or got,
+                      raw=value, **where)
+        return r.alias.get(got, got)
+
+    for row, line in zip(r.deleted_rows.get("demographics", ()),
+                         r.deleted_lines.get("demographics", ()), strict=True):
+        col = "sourcedId" if row.get("sourcedId") else "userSourcedId"
+        uid = user_of("demographics.csv", line, col, row.get(col) or "", None)
+        if uid is None:
+            continue
+        old = base.users.get(uid)
+        if old is not None and uid not in delta_users and not _has_demographics(old):
+            b.problem("other", "status tobedeleted: the base roster has no demographics "
+                      f"for user {uid!r}; nothing removed", file="demographics.csv",
+                      line=line, kind="users", record_id=uid, field=col)
+            continue
+        out.demographics.setdefault(uid, line)
+    kept_roles: dict[str, tuple[str, Mapping[str, Any]]] | None = None
+    for row, line in zip(r.deleted_rows.get("roles", ()), r.deleted_lines.get("roles", ()),
+                         strict=True):
+        sid = row.get("sourcedId") or None
+        cells = dict(row)
+        if not (row.get("userSourcedId") and row.get("role")) and sid:
+            if kept_roles is None:  # (built once, on the first row that needs it)
+                kept_roles = _kept_rows(base, ROLES_KEY)
+            found = kept_roles.get(sid.strip())
+            if found is not None:  # (a bare row: the one the base kept says whose role)
+                given = {"userSourcedId": found[0], **found[1]}
+                for k in ("userSourcedId", "role", "orgSourcedId"):
+                    if not cells.get(k) and given.get(k):
+                        cells[k] = given[k]
+        role = canonical_role(cells.get("role") or "")
+        where = {"file": "roles.csv", "line": line, "kind": "users"}
+        if not cells.get("userSourcedId") or not role:
+            b.problem("other", "status tobedeleted: the row names no user and role, and "
+                      f"its sourcedId {sid!r} names no role row the base roster kept; "
+                      "nothing removed", record_id=sid, field="sourcedId", **where)
+            continue
+        uid = user_of("roles.csv", line, "userSourcedId", cells["userSourcedId"], None)
+        if uid is None:
+            continue
+        org = cells.get("orgSourcedId") or None
+        if org is not None and org not in r.orgs and org.strip() in r.orgs:
+            b.problem("other", respelt_message("orgSourcedId", org, org.strip()),
+                      record_id=uid, field="orgSourcedId", raw=org, **where)
+            org = org.strip()
+        old = base.users.get(uid)
+        why = without_role(old, role, org)[1] if old is not None else None
+        if why is not None:
+            b.problem("other", f"status tobedeleted: role {role!r}"
+                      + (f" at org {org!r}" if org else "") + f" of user {uid!r} not "
+                      f"applied: {why}", record_id=uid, field="role", **where)
+            continue
+        out.roles.append((line, uid, role, org, sid))
+    kept_profiles: dict[str, tuple[str, Mapping[str, Any]]] | None = None
+    for row, line in zip(r.deleted_rows.get("userProfiles", ()),
+                         r.deleted_lines.get("userProfiles", ()), strict=True):
+        pid = row.get("sourcedId") or ""
+        where = {"file": "userProfiles.csv", "line": line, "kind": "users"}
+        if not pid.strip():
+            b.problem("other", "status tobedeleted row with no sourcedId: nothing removed",
+                      field="sourcedId", **where)
+            continue
+        if kept_profiles is None:
+            kept_profiles = _kept_rows(base, PROFILES_KEY)
+        had = kept_profiles.get(pid.strip())
+        if pid != pid.strip() and had is not None:
+            b.problem("other", respelt_message("sourcedId", pid, pid.strip()),
+                      record_id=pid.strip(), field="sourcedId", raw=pid, **where)
+        usid = row.get("userSourcedId") or ""
+        uid = (user_of("userProfiles.csv", line, "userSourcedId", usid, pid.strip()) if usid
+               else had[0] if had is not None else None)
+        if usid and uid is None:
+            continue  # (told: the user)
+        if uid is None or (had is None and uid not in delta_users):
+            b.problem("other", f"status tobedeleted: sourcedId {pid!r} names no profile "
+                      "of the base roster's users; nothing removed", record_id=pid.strip(),
+                      field="sourcedId", **where)
+            continue
+        out.profiles.append((line, uid, pid))
+    return out
+
+
+def apply_user_deletions(users: dict[str, Any], gone: UserDeletions,
+                         delivered: set[tuple[str, str]]) -> None:
+    """Take from ``users`` (the records once the delta's are put in) what ``gone`` says;
+    a user the delta gave a demographics row of its own keeps that row's."""
+    for uid in gone.demographics:
+        user = users.get(uid)
+        if user is not None and ("demographics", uid) not in delivered:
+            users[uid] = _without_demographics(user)
+    for _, uid, role, org, sid in gone.roles:
+        user = users.get(uid)
+        if user is not None:
+            user = without_role(user, role, org)[0]
+            users[uid] = _without_kept_row(user, role, org, sid)
+    for _, uid, pid in gone.profiles:
+        user = users.get(uid)
+        if user is not None:
+            users[uid] = _without_profile(user, pid)

@@ -154,3 +154,40 @@ def test_a_password_column_spelt_otherwise_is_never_kept(tmp_path: Path) -> None
     r = rostergraph.load(d, cache=False)
     assert not any("secret" in str(v) for v in r.users["st1"].extra.values())
     assert not any("secret" in (p.raw or "") + p.message for p in r.problems)
+
+
+@pytest.mark.parametrize("fmt", ["sftp", "oneroster"])
+def test_credential_columns_by_other_names_are_never_kept(tmp_path: Path, fmt: str) -> None:
+    """``Student_Password``, ``initialPassword``, ``passwd``, ``PIN code``'s cousin
+    ``Passcode`` and a misspelt ``Pasword`` are credentials: never in extra, nor in a row's
+    raw text, nor in a problem, in either CSV reader; ``Passport_no`` is no credential."""
+    secrets = ["Student_Password", "initialPassword", "passwd", "Passcode", "Pasword"]
+    cells = [f"secret{i}" for i in range(len(secrets))]
+    if fmt == "sftp":
+        d = _folder(tmp_path)
+        head = ["Student_id", "School_id", "Passport_no", *secrets]
+        rows = [["st1", "sA", "P123", *cells], ["", "sA", "P456", *cells]]
+        (d / "students.csv").write_text(
+            "\n".join(",".join(r) for r in (head, *rows)) + "\n", encoding="utf-8")
+        kept_key = "sftp.Passport_no"
+    else:
+        from rostergraph.io.write_oneroster import write_oneroster
+        d = tmp_path / "or"
+        (tmp_path / "src").mkdir()
+        write_oneroster(rostergraph.load(_folder(tmp_path / "src"), cache=False), d,
+                        extensions=False)
+        lines = (d / "users.csv").read_text(encoding="utf-8").splitlines()
+        head = [*lines[0].split(","), "Passport_no", *secrets]
+        body = [line + "," + ",".join(["P123", *cells]) for line in lines[1:]]
+        width = len(lines[0].split(","))
+        body.append(",".join([""] * width + ["P456", *cells]))  # a row with no id
+        (d / "users.csv").write_text("\n".join([",".join(head), *body]) + "\n",
+                                     encoding="utf-8")
+        kept_key = "oneroster.Passport_no"
+    r = rostergraph.load(d, cache=False)
+    st = r.users["st1"]
+    assert st.extra[kept_key] == "P123"
+    for u in r.users.values():
+        assert not any("secret" in str(v) for v in u.extra.values()), u.extra
+    assert not any("secret" in (p.raw or "") + p.message for p in r.problems)
+    assert any(p.line is not None and p.line > 1 for p in r.problems)  # the bad row is told

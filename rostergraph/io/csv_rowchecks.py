@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -30,19 +31,30 @@ def is_secret_column(name: str) -> bool:
     """Whether a column holds a login credential, never kept: ``password`` (OneRoster),
     ``Password`` (Clever SFTP), in any case, with quotes, spaces, underscores, dots or
     hyphens around or inside it (``Pass Word``: the Clever SFTP reader matches its column
-    names so, and such a column beside ``Password`` is a password all the same).
+    names so, and such a column beside ``Password`` is a password all the same); a name
+    ending in one (``Student_Password``, ``initialPassword``), ``passwd``, ``pwd``,
+    ``passcode`` or ``passphrase``; or a typo of ``password`` (``Pasword``, ``Passwords``:
+    a similarity of 0.85 or more). A credential lost from ``extra`` costs little; one
+    kept would be written into every output.
 
     Examples
     --------
-    >>> is_secret_column(" Password"), is_secret_column("passwords")
-    (True, False)
-    >>> is_secret_column("PASS_WORD"), is_secret_column("Pass-Word")
+    >>> is_secret_column(" Password"), is_secret_column("Student_Password")
     (True, True)
+    >>> is_secret_column("PASS_WORD"), is_secret_column("Pasword"), is_secret_column("Passport")
+    (True, True, False)
     """
-    return _SECRET_SEPARATORS.sub("", name.lower()) == "password"
+    key = _SECRET_SEPARATORS.sub("", name.lower())
+    if key in _CREDENTIALS or key.endswith(("password", "passwd")):
+        return True
+    # (a typo of "password" keeps most of its letters: others are no candidates)
+    return ("w" in key and "p" in key and 6 <= len(key) <= 11
+            and difflib.SequenceMatcher(None, key, "password").ratio() >= 0.85)
 
 
 _SECRET_SEPARATORS = re.compile(r'[\s_.\-"]+')
+#: Column names (as :func:`is_secret_column` compares them) that are credentials.
+_CREDENTIALS = frozenset({"password", "passwd", "pwd", "passcode", "passphrase"})
 
 
 def row_text(row: Mapping[str, str]) -> str:

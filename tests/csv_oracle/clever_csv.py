@@ -20,7 +20,7 @@ from rostergraph.io.mapping import deep_merge, loads_carry, passwords_left_out, 
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
-from .csvutil import Bundle, read_csv
+from .csvutil import Bundle, read_csv, secret_column
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -295,7 +295,7 @@ class _Reader:
         spelt = {_bare(c): c for c in known}
         absent = {b: c for b, c in spelt.items() if b not in {_bare(h) for h in header}}
         for col in dict.fromkeys(header):
-            if col in taken or re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
+            if col in taken or secret_column(col):
                 continue
             scored = sorted(((difflib.SequenceMatcher(None, b, _bare(col)).ratio(), b)
                              for b in absent), reverse=True)
@@ -350,7 +350,7 @@ class _Reader:
         teachers, groups = self.numbered[file]
         taken = _KNOWN[file] | set(teachers) | {c for _, g in groups for c in g.values()}
         for col, v in row.items():
-            if col in taken or re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
+            if col in taken or secret_column(col):
                 continue
             kept = d.get(_PREFIX + col, "")
             if kept == "":

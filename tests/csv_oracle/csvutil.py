@@ -6,6 +6,7 @@ Not imported by the package; not maintained beyond bug-for-bug parity."""
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Iterator
@@ -23,6 +24,21 @@ from rostergraph.roster import RosterBuilder, raw_text
 __all__ = ["Bundle", "cell", "decode_csv", "read_csv", "split_list", "to_csv_text"]
 
 Row = dict[str, str]
+
+
+def secret_column(col: str) -> bool:
+    """A credential column's name (never kept): password, passwd, pwd, passcode or
+    passphrase, alone or at the end of the name, or a misspelt password; case, quotes,
+    spaces, underscores, dots and hyphens aside."""
+    bare = "".join(ch for ch in col.lower() if not ch.isspace() and ch not in '_.-"')
+    if bare in ("password", "passwd", "pwd", "passcode", "passphrase"):
+        return True
+    if bare.endswith(("password", "passwd")):
+        return True
+    if not 6 <= len(bare) <= 11 or "w" not in bare or "p" not in bare:
+        return False
+    return difflib.SequenceMatcher(None, bare, "password").ratio() >= 0.85
+
 
 
 def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
@@ -210,7 +226,7 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     # (a password column repeated keeps its name: its cells are never kept)
     renamed: list[str] = []
     for col in header:
-        if col in renamed and re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
+        if col in renamed and secret_column(col):
             b.problem("syntax", f"column {col!r} appears twice in the header; the first is "
                       "used (a password's cells are never kept)", file=name, line=1,
                       kind=kind, field=col)
@@ -318,7 +334,7 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
             # left out: a login credential is never kept)
             k = len(values) - n
             drop = {j for i, h in enumerate(header)
-                    if re.sub(r'[\s_.\-"]+', "", h.lower()) == "password"
+                    if secret_column(h)
                     for j in range(i + min(k, 0), i + max(k, 0) + 1)}
             shown = [v for j, v in enumerate(values) if j not in drop]
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}",

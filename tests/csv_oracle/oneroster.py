@@ -36,7 +36,7 @@ from rostergraph.io.oneroster_sessions import base_sessions, class_term
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
-from .csvutil import Bundle, read_csv, split_list
+from .csvutil import Bundle, read_csv, secret_column, split_list
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -304,7 +304,7 @@ class _Reader:
     def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any) -> None:
         for col, v in row.items():
             if col in mapped or col == CARRY_COLUMN or \
-                    re.sub(r'[\s_.\-"]+', "", col.lower()) == "password":
+                    secret_column(col):
                 continue
             if v == "" or _DEFAULTS.get(col) == v:
                 continue  # OneRoster has no 'missing': an empty cell is absent

@@ -27,6 +27,7 @@ from .oneroster_cols import (
     enrollment_order,
     kept_enrollment_ids,
 )
+from .oneroster_delta_refs import drop_users
 from .oneroster_delta_users import (
     UserDeletions,
     apply_user_deletions,
@@ -203,6 +204,7 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
     that names none removes nothing and is a problem (it was silent). Returns what the
     per-user files' tobedeleted rows delete (:mod:`~rostergraph.io.oneroster_delta_users`)."""
     b = r.b
+    spared: set[str] = set()  # (users.csv's deleted ids that delete no user)
     for f, dkinds in _DELTA_KINDS.items():
         ids = r.deleted.get(f)
         if not ids:
@@ -218,6 +220,17 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                                             strict=True)):
             sid = row.get("sourcedId") or ""
             got = named(sid) if sid else None
+            if f == "users" and got is not None and got in r.alias and r.user_lines.get(
+                    r.alias[got], 0) > line:
+                # a later row of the delta gives the user again: the rows are applied in
+                # the order given, so it is loaded and the deletion is not applied
+                spared.add(got)
+                b.problem("other", f"status tobedeleted: user row {got!r} is given again by "
+                          "a later row of this delta, which is loaded; the deletion is not "
+                          "applied", file="users.csv", line=line, kind="users",
+                          record_id=r.alias[got], field="sourcedId",
+                          raw=sid if sid != got else None)
+                continue
             if got == sid:
                 continue
             where = {"file": f + ".csv", "line": line, "kind": kind, "field": "sourcedId"}
@@ -252,7 +265,9 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                     b.problem("other", f"status tobedeleted: {col} {value!r} names no "
                               f"{what} of the base roster or of this delta; nothing removed",
                               **where)
-    return match_user_deletions(r, base, _Named([r.alias, b.kinds["users"], base.users]))
+    out = match_user_deletions(r, base, _Named([r.alias, b.kinds["users"], base.users]))
+    out.spared = spared
+    return out
 
 
 def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None = None
@@ -297,10 +312,17 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
         kinds["users"][cid] = _with_students(kinds["users"][cid], students)
     if gone is not None:
         apply_user_deletions(kinds["users"], gone, r.delivered)
+    spared = gone.spared if gone is not None else set()
+    dropped: set[str] = set()  # (the users deleted: no reference to them is left)
     for f, dkinds in _DELTA_KINDS.items():
         for rid in r.deleted.get(f, ()):
+            if f == "users":
+                uid = r.alias.get(rid, rid)
+                if rid not in spared and kinds["users"].pop(uid, None) is not None:
+                    dropped.add(uid)
+                continue
             for k in dkinds:
-                kinds[k].pop(r.alias.get(rid, rid) if k == "users" else rid, None)
+                kinds[k].pop(rid, None)
     for row in r.deleted_rows.get("enrollments", ()):
         sec = kinds["sections"].get(row.get("classSourcedId") or "")
         uid = row.get("userSourcedId") or ""
@@ -333,12 +355,14 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
             if field == "teachers" and sec.teacher == uid:
                 changes["teacher"] = None
         kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
-    for cid in {*delta.sections, *r.base_adds, *(row.get("classSourcedId") for row in
-                                                  r.deleted_rows.get("enrollments", ()))}:
+    told = len(r.b.problems)
+    swept = drop_users(kinds, dropped, r.b.problem)
+    for cid in {*delta.sections, *r.base_adds, *swept, *(
+            row.get("classSourcedId") for row in r.deleted_rows.get("enrollments", ()))}:
         sec = kinds["sections"].get(cid)
         if sec is not None and ENROLLMENT_IDS_KEY in sec.extra:
             kinds["sections"][cid] = _pruned_ids(sec)
     prov = delta.provenance
     prov = attrs.evolve(prov, notes=prov.notes + (
         f"delta applied to a base roster from {base.provenance.source}",))
-    return Roster(**kinds, problems=list(delta.problems), provenance=prov)
+    return Roster(**kinds, problems=[*delta.problems, *r.b.problems[told:]], provenance=prov)

@@ -47,11 +47,16 @@ _CONTACT = {"parent", "guardian", "relative"}
 class UserDeletions:
     """What the per-user files' tobedeleted rows delete, each with its row's line: the
     users whose demographics go, ``(line, user, role, org, role row id)`` of each role,
-    and ``(line, user, profile id)`` of each profile."""
+    and ``(line, user, profile id)`` of each profile; and of ``users.csv``'s: the ids of
+    its tobedeleted rows that delete no user (``spared``: the delta gives a row of that id
+    too, or the row is one role of a user written as several rows, in ``row_roles`` as
+    ``roles``' are)."""
 
     demographics: dict[str, int] = attrs.field(factory=dict)
     roles: list[tuple[int, str, str, str | None, str | None]] = attrs.field(factory=list)
     profiles: list[tuple[int, str, str]] = attrs.field(factory=list)
+    spared: set[str] = attrs.field(factory=set)
+    row_roles: list[tuple[int, str, str, str | None, str | None]] = attrs.field(factory=list)
 
 
 def _extra(d: Mapping[str, Any], drop: Iterable[str] = (),

@@ -162,3 +162,64 @@ def test_a_user_the_delta_deletes_and_gives_again_is_kept(tmp_path: Path) -> Non
     assert _students(r.users["P1"]) == ["U1", "U2"]
     assert _said(r) == [("users.csv", 2, "U1")]
     assert "not applied" in r.problems[0].message
+
+
+def test_a_deleted_role_row_of_a_merged_user_takes_only_that_role(tmp_path: Path) -> None:
+    """OneRoster 1.1 writes T1 (a teacher and a parent) as rows ``T1`` and ``T1#parent``
+    joined by ``metadata.rostergraph.userId``: ``T1#parent`` tobedeleted takes the parent
+    role only (T1 stays C1's teacher; its link to U2 goes with the role), with no
+    problem."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1#parent,tobedeleted,,,S1,parent,,,,,,,,,,,,,T1\n"),
+                       base=base)
+    t1 = r.users["T1"]
+    assert t1.roles.names == ("teacher",) and t1.roles.teacher.schools == ("S1",)
+    assert r.sections["C1"].teacher == "T1" and r.sections["C1"].teachers == ("T1",)
+    assert set(r.users) == set(base.users)  # type: ignore[attr-defined]
+    assert r.problems == [] and not _dangling(r)
+
+
+def test_a_deleted_first_row_of_a_merged_user_takes_only_its_role(tmp_path: Path) -> None:
+    """``T1`` tobedeleted with its userId column and role (the teacher row of the merged
+    user): T1 stays, a parent only."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"), base=base)
+    assert r.users["T1"].roles.names == ("contact",)
+    assert _students(r.users["T1"]) == ["U2"]
+
+
+def test_a_row_of_a_merged_user_names_nothing_without_its_user_id(tmp_path: Path) -> None:
+    """A bare ``T1#parent`` row (no userId column, no role) does not say whose row it is:
+    nothing is removed and a problem says so, as for any id naming no record."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1#parent,tobedeleted,,,,,,,,,,,,,,,,,\n"), base=base)
+    assert r.users["T1"].roles.names == ("teacher", "contact")
+    assert _said(r) == [("users.csv", 2, "T1#parent")]
+    assert "nothing removed" in r.problems[0].message
+
+
+def test_a_deleted_role_row_given_again_later_is_kept(tmp_path: Path) -> None:
+    """``T1#parent`` tobedeleted and then given again in one delta: not applied (a
+    problem), and the whole merged user is not removed."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1#parent,tobedeleted,,,S1,parent,,,,,,,,,,,,,T1\n"
+                              "T1#parent,,,true,S1,parent,,,Ann,Lee,,,,,,U2,,,T1\n"),
+                       base=base)
+    assert "T1" in r.users and "contact" in r.users["T1"].roles.names
+    assert _said(r) == [("users.csv", 2, "T1")]
+
+
+def test_a_deleted_role_row_that_was_its_users_last_role_deletes_the_user(
+        tmp_path: Path) -> None:
+    """The delta deletes both rows of T1 (``T1#parent`` then ``T1``): the second takes the
+    user's last role, so the user goes, with its enrollment (told)."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1#parent,tobedeleted,,,S1,parent,,,,,,,,,,,,,T1\n"
+                              "T1,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"), base=base)
+    assert "T1" not in r.users and r.sections["C1"].teachers is None
+    assert not _dangling(r) and _said(r) == [("users.csv", None, None)]

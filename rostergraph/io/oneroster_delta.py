@@ -32,6 +32,7 @@ from .oneroster_delta_users import (
     UserDeletions,
     apply_user_deletions,
     match_user_deletions,
+    role_row,
 )
 from .oneroster_users import contact_kind
 
@@ -205,6 +206,8 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
     per-user files' tobedeleted rows delete (:mod:`~rostergraph.io.oneroster_delta_users`)."""
     b = r.b
     spared: set[str] = set()  # (users.csv's deleted ids that delete no user)
+    row_roles: list[tuple[int, str, str, str | None, str | None]] = []
+    seen: dict[str, Any] = {}  # (role_row's: the users as its rows left them)
     for f, dkinds in _DELTA_KINDS.items():
         ids = r.deleted.get(f)
         if not ids:
@@ -231,6 +234,18 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                           record_id=r.alias[got], field="sourcedId",
                           raw=sid if sid != got else None)
                 continue
+            joins = role_row(r, base, row, got or sid, line, named, seen) if (
+                f == "users" and sid) else None
+            if joins is not None:  # (a 1.1 row of a user written as several rows)
+                uid, role = joins
+                if role is not None or not uid:  # (a role, or nothing: told)
+                    spared.add(got or sid)
+                    if role is not None:
+                        row_roles.append((line, uid, role, None, sid))
+                    continue
+                if got != uid:  # (a row of another id, its user's last role: the user)
+                    ids[i] = uid
+                    continue
             if got == sid:
                 continue
             where = {"file": f + ".csv", "line": line, "kind": kind, "field": "sourcedId"}
@@ -266,7 +281,7 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                               f"{what} of the base roster or of this delta; nothing removed",
                               **where)
     out = match_user_deletions(r, base, _Named([r.alias, b.kinds["users"], base.users]))
-    out.spared = spared
+    out.spared, out.row_roles = spared, row_roles
     return out
 
 

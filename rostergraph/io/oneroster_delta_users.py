@@ -25,9 +25,16 @@ from ..roster import Roster
 from .csvutil import split_list
 from .enrollcols import canonical_role, respelt_message
 from .mapping import CLEVER_TO_CEDS
-from .oneroster_cols import DEMOGRAPHICS_PREFIX, PREFIX, PROFILES_KEY, ROLES_KEY
+from .oneroster_cols import (
+    DEMOGRAPHICS_PREFIX,
+    PREFIX,
+    PROFILES_KEY,
+    ROLES_KEY,
+    USER_ID_COLUMN,
+)
 
-__all__ = ["UserDeletions", "apply_user_deletions", "match_user_deletions", "without_role"]
+__all__ = ["UserDeletions", "apply_user_deletions", "match_user_deletions", "role_row",
+           "without_role"]
 
 #: a student role's fields that ``demographics.csv`` gives (its other cells: extra keys)
 _FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
@@ -192,6 +199,44 @@ def without_role(user: Any, role: str, org: str | None) -> tuple[Any, str | None
     return attrs.evolve(user, roles=roles, extra=_extra(user.extra, (), add)), None
 
 
+def role_row(r: Any, base: Roster, row: Mapping[str, str], rid: str, line: int,
+             named: Callable[[str], str | None], seen: dict[str, Any]
+             ) -> tuple[str, str | None] | None:
+    """What a ``users.csv`` tobedeleted row (its id ``rid``, as matched) of a user written
+    as several rows deletes (OneRoster 1.1: one row per role, joined by
+    :data:`USER_ID_COLUMN`): ``(user, role)``, that role only, when the user holds
+    another; ``(user, None)``, the whole user, when the role is its last; ``None`` when
+    the row joins no user (it names the user its id names, if any). A row naming its
+    user but no role, or a role the model cannot take alone, is a problem and deletes
+    nothing: ``("", None)``. ``seen``: the base users as the earlier such rows left them.
+    """
+    joined = (row.get(USER_ID_COLUMN) or "").strip()
+    uid = named(joined) if joined else None
+    if uid is None:
+        return None
+    uid = r.alias.get(uid, uid)
+    old = seen.get(uid) or base.users.get(uid)
+    if old is None and uid not in r.b.kinds["users"]:
+        return None
+    role = canonical_role(row.get("role") or "")
+    where = {"file": "users.csv", "line": line, "kind": "users", "record_id": uid}
+    if not role:
+        if rid == uid:
+            return uid, None
+        r.b.problem("other", f"status tobedeleted: row {rid!r} of user {uid!r} "
+                    f"({USER_ID_COLUMN}) says no role; nothing removed", field="role", **where)
+        return "", None
+    if old is None:  # (the delta's own user: its record has what its rows gave it)
+        return uid, role
+    left, why = without_role(old, role, None)
+    if why is not None:
+        r.b.problem("other", f"status tobedeleted: role {role!r} of user {uid!r} (row "
+                    f"{rid!r}, {USER_ID_COLUMN}) not applied: {why}", field="role", **where)
+        return "", None
+    seen[uid] = left
+    return (uid, role) if left.roles.names else (uid, None)
+
+
 def _without_kept_row(user: Any, role: str, org: str | None, sid: str | None) -> Any:
     """``user`` without the kept ``roles.csv`` row (``extra[ROLES_KEY]``) of that role."""
     rows = user.extra.get(ROLES_KEY)
@@ -342,7 +387,7 @@ def apply_user_deletions(users: dict[str, Any], gone: UserDeletions,
         user = users.get(uid)
         if user is not None and ("demographics", uid) not in delivered:
             users[uid] = _without_demographics(user)
-    for _, uid, role, org, sid in gone.roles:
+    for _, uid, role, org, sid in (*gone.roles, *gone.row_roles):
         user = users.get(uid)
         if user is not None:
             user = without_role(user, role, org)[0]

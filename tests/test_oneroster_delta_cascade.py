@@ -223,3 +223,63 @@ def test_a_deleted_role_row_that_was_its_users_last_role_deletes_the_user(
                               "T1,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"), base=base)
     assert "T1" not in r.users and r.sections["C1"].teachers is None
     assert not _dangling(r) and _said(r) == [("users.csv", None, None)]
+
+
+_USERS_12_HEAD = ("sourcedId,status,dateLastModified,enabledUser,username,givenName,familyName,"
+                  "identifier,email,grades\n")
+_ROLES_HEAD = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
+               "endDate,orgSourcedId,userProfileSourcedId\n")
+
+
+def _base_12(tmp_path: Path) -> object:
+    files = {"orgs.csv": _ORGS,
+             "users.csv": _USERS_12_HEAD + "T1,,,true,alee,Ann,Lee,,,\nU1,,,true,bkim,Bo,Kim,,,05\n",
+             "roles.csv": _ROLES_HEAD + "r1,,,U1,primary,student,,,S1,\n"
+                          "r2,,,T1,primary,teacher,,,S1,\nr3,,,T1,secondary,teacher,,,S2,\n",
+             "classes.csv": _CLASSES_HEAD + "C1,,,Math,05,,,scheduled,,S1,,,,\n"
+                            "C2,,,Art,05,,,scheduled,,S2,,,,\n",
+             "enrollments.csv": _ENR_HEAD + "e1,,,C1,S1,T1,teacher,true,,\n"
+                                "e2,,,C2,S2,T1,teacher,true,,\ne3,,,C1,S1,U1,student,,,\n"}
+    manifest = "propertyName,value\noneroster.version,1.2\n" + "".join(
+        f"file.{n[:-4]},bulk\n" for n in files)
+    return read_oneroster(_write(tmp_path / "base", {"manifest.csv": manifest, **files}))
+
+
+def test_a_deleted_role_keeps_its_enrollments_and_says_so(tmp_path: Path) -> None:
+    """1.2: T1's teacher role at S1 deleted (roles.csv), none of its enrollments: T1 is
+    still C1's teacher (the source did not delete that enrollment; the reader does not
+    invent it), and one problem counts it; C2 (at S2, where T1 still teaches) is not
+    counted."""
+    base = _base_12(tmp_path)
+    assert base.users["T1"].roles.teacher.schools == ("S1", "S2")  # type: ignore[attr-defined]
+    assert base.problems == []  # type: ignore[attr-defined]
+    r = read_oneroster(_delta(tmp_path / "delta", "1.2", roles_csv=_ROLES_HEAD
+                              + "r2,tobedeleted,,T1,primary,teacher,,,S1,\n"), base=base)
+    assert r.users["T1"].roles.teacher.schools == ("S2",)
+    assert r.sections["C1"].teachers == ("T1",) and r.sections["C2"].teachers == ("T1",)
+    assert _said(r) == [("roles.csv", None, None)]
+    p = r.problems[0]
+    assert p.kind == "sections" and p.message.startswith("1 enrollment in 1 class kept")
+    assert p.message.endswith("users T1") and "Ann" not in p.message
+
+
+def test_a_deleted_role_with_its_enrollments_deleted_is_no_problem(tmp_path: Path) -> None:
+    """The delta deletes T1's role at S1 and its C1 enrollment: nothing is left to tell."""
+    base = _base_12(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", "1.2", roles_csv=_ROLES_HEAD
+                              + "r2,tobedeleted,,T1,primary,teacher,,,S1,\n",
+                              enrollments_csv=_ENR_HEAD
+                              + "e1,tobedeleted,,C1,S1,T1,teacher,true,,\n"), base=base)
+    assert r.sections["C1"].teachers is None and r.sections["C1"].teacher is None
+    assert r.problems == []
+
+
+def test_a_deleted_role_row_of_a_merged_user_keeps_its_enrollments(tmp_path: Path) -> None:
+    """1.1: ``T1``'s teacher row deleted (the user stays a parent): its C1 enrollment is
+    kept and told, as for a 1.2 role."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"), base=base)
+    assert r.sections["C1"].teacher == "T1"
+    assert _said(r) == [("users.csv", None, None)]
+    assert r.problems[0].message.startswith("1 enrollment in 1 class kept")

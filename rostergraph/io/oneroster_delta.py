@@ -7,6 +7,11 @@ removes that user from that class; a row of the per-user files what it gave the 
 :mod:`~rostergraph.io.oneroster_delta_users`); a class row keeps the base's enrollments plus the delta's, of every role: students and teachers on
 the section, other roles (``aide``, ``proctor``, ...) in its extra
 (:data:`~rostergraph.io.enrollcols.OTHER_ROLES_KEY` + role), as the bulk reader keeps them.
+A deleted user takes every reference to it with it, and a deleted role keeps its
+enrollments: see :mod:`~rostergraph.io.oneroster_delta_refs`. The rows of ``users.csv``
+are taken in order (a deletion followed by a row of that user is not applied); a 1.1
+row of a user written as several rows takes only its role (see
+:func:`~rostergraph.io.oneroster_delta_users.role_row`).
 """
 
 from __future__ import annotations
@@ -27,10 +32,11 @@ from .oneroster_cols import (
     enrollment_order,
     kept_enrollment_ids,
 )
-from .oneroster_delta_refs import drop_users
+from .oneroster_delta_refs import drop_users, kept_role_enrollments
 from .oneroster_delta_users import (
     UserDeletions,
     apply_user_deletions,
+    holds_role,
     match_user_deletions,
     role_row,
 )
@@ -372,6 +378,10 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
         kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
     told = len(r.b.problems)
     swept = drop_users(kinds, dropped, r.b.problem)
+    if gone is not None:  # (a deleted role's enrollments stay: the source kept them)
+        for file, deleted in (("roles.csv", gone.roles), ("users.csv", gone.row_roles)):
+            kept_role_enrollments(kinds, [(uid, role, org) for _, uid, role, org, _ in
+                                          deleted], holds_role, r.b.problem, file)
     for cid in {*delta.sections, *r.base_adds, *swept, *(
             row.get("classSourcedId") for row in r.deleted_rows.get("enrollments", ()))}:
         sec = kinds["sections"].get(cid)

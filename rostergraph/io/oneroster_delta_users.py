@@ -33,8 +33,8 @@ from .oneroster_cols import (
     USER_ID_COLUMN,
 )
 
-__all__ = ["UserDeletions", "apply_user_deletions", "match_user_deletions", "role_row",
-           "without_role"]
+__all__ = ["UserDeletions", "apply_user_deletions", "holds_role", "match_user_deletions",
+           "role_row", "without_role"]
 
 #: a student role's fields that ``demographics.csv`` gives (its other cells: extra keys)
 _FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
@@ -235,6 +235,29 @@ def role_row(r: Any, base: Roster, row: Mapping[str, str], rid: str, line: int,
         return "", None
     seen[uid] = left
     return (uid, role) if left.roles.names else (uid, None)
+
+
+def holds_role(user: Any, role: str, org: str | None) -> bool:
+    """Whether ``user`` holds OneRoster role ``role`` at ``org`` (``None``: at any org)."""
+    roles = user.roles
+
+    def at(r: Any) -> bool:  # (a role with no school: at every org)
+        schools = _at_schools(r, None)[0]
+        return org is None or not schools or org in schools
+
+    if role in ("student", "teacher"):
+        r = getattr(roles, role)
+        return r is not None and at(r)
+    if role in _CONTACT:
+        return roles.contact is not None
+    if role in _DISTRICT_ADMIN:
+        return roles.district_admin is not None
+    if role in _STAFF or role == "administrator":
+        staff = roles.staff
+        if staff is not None and (role == "administrator" or role in (staff.roles or ())):
+            return at(staff)
+        return role == "administrator" and roles.district_admin is not None
+    return bool(user.extra.get(PREFIX + "role") == role)
 
 
 def _without_kept_row(user: Any, role: str, org: str | None, sid: str | None) -> Any:

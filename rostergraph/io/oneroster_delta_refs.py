@@ -105,6 +105,24 @@ def _without_links(user: Any, dropped: set[str]) -> tuple[Any, list[str]]:
     return user, gone
 
 
+def _names_any(sec: Any, dropped: set[str]) -> bool:
+    """Whether section ``sec`` names any of the users ``dropped`` (a quick look first:
+    most sections name none)."""
+    if sec.teacher in dropped or not dropped.isdisjoint(sec.students or ()) or (
+            not dropped.isdisjoint(sec.teachers or ())):
+        return True
+    for key, value in (sec.extra or {}).items():
+        if key.startswith(OTHER_ROLES_KEY) and isinstance(value, list):
+            named: Iterable[Any] = value
+        elif key == ENROLLMENT_IDS_KEY and isinstance(value, dict):
+            named = (u for users in value.values() for u in users)
+        else:
+            continue
+        if not dropped.isdisjoint(named):
+            return True
+    return False
+
+
 def drop_users(kinds: dict[str, dict[str, Any]], dropped: set[str],
                problem: Callable[..., None]) -> set[str]:
     """Take every reference to the deleted users ``dropped`` out of ``kinds`` (the records
@@ -118,6 +136,8 @@ def drop_users(kinds: dict[str, dict[str, Any]], dropped: set[str],
     who: set[str] = set()
     secs = kinds["sections"]
     for cid, sec in list(secs.items()):
+        if not _names_any(sec, dropped):
+            continue
         new, n, w = _without_in_section(sec, dropped)
         if new is not sec:
             secs[cid] = new

@@ -283,3 +283,15 @@ def test_a_deleted_role_row_of_a_merged_user_keeps_its_enrollments(tmp_path: Pat
     assert r.sections["C1"].teacher == "T1"
     assert _said(r) == [("users.csv", None, None)]
     assert r.problems[0].message.startswith("1 enrollment in 1 class kept")
+
+
+def test_a_padded_first_row_of_a_merged_user_takes_only_its_role(tmp_path: Path) -> None:
+    """``' T1 '`` tobedeleted with its userId column and role: the teacher role goes (T1
+    stays a parent), with the problem keeping the padded cell and the one counting C1's
+    enrollment kept."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + " T1 ,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"), base=base)
+    assert r.users["T1"].roles.names == ("contact",)
+    assert _said(r) == [("users.csv", 2, "T1"), ("users.csv", None, None)]
+    assert r.problems[0].raw == " T1 "

@@ -233,6 +233,7 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                     r.alias[got], 0) > line:
                 # a later row of the delta gives the user again: the rows are applied in
                 # the order given, so it is loaded and the deletion is not applied
+                ids[i] = got
                 spared.add(got)
                 b.problem("other", f"status tobedeleted: user row {got!r} is given again by "
                           "a later row of this delta, which is loaded; the deletion is not "
@@ -245,7 +246,11 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
             if joins is not None:  # (a 1.1 row of a user written as several rows)
                 uid, role = joins
                 if role is not None or not uid:  # (a role, or nothing: told)
-                    spared.add(got or sid)
+                    if got is not None and got != sid:  # (a padded cell: told as ever)
+                        b.problem("other", respelt_message("sourcedId", sid, got),
+                                  record_id=got, raw=sid, file="users.csv", line=line,
+                                  kind="users", field="sourcedId")
+                    spared.add(ids[i])
                     if role is not None:
                         row_roles.append((line, uid, role, None, sid))
                     continue

@@ -322,7 +322,10 @@ def test_delta_applied_to_a_base_roster(tmp_path: Path) -> None:
     assert "new1" in r.sections[cls].students
     assert dropped["userSourcedId"] not in r.sections[cls].students
     assert set(r.sections) == set(base.sections) and set(r.terms) == set(base.terms)
-    assert r.problems == []
+    # the deleted student's enrollments go with it (the delta deleted none of them: told)
+    assert not any(gone_student in (s.students or ()) for s in r.sections.values())
+    assert [(p.code, p.file) for p in r.problems] == [("other", "users.csv")]
+    assert r.problems[0].message.endswith(f"users {gone_student}")
 
 
 def test_load_of_a_corrupt_zip_is_a_format_error(tmp_path: Path) -> None:

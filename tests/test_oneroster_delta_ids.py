@@ -73,9 +73,13 @@ def test_a_padded_deleted_id_removes_the_record_it_names(tmp_path: Path) -> None
     r = read_oneroster(delta, base=base)
     assert set(r.users) == {"T1", "U2"}
     assert set(r.sections) == {"C1"} and set(r.schools) == {"S1"}
-    assert sorted(_said(r)) == [("classes.csv", 2, "C2", "sourcedId", "C2 "),
-                                ("orgs.csv", 2, "S2", "sourcedId", "S2 "),
-                                ("users.csv", 2, "U1", "sourcedId", " U1 ")]
+    said = _said(r)
+    # (U1's C1 enrollment goes with it, told: see test_oneroster_delta_cascade)
+    assert said[-1] == ("users.csv", None, None, None, None)
+    assert r.sections["C1"].students == ("U2",)
+    assert sorted(said[:-1]) == [("classes.csv", 2, "C2", "sourcedId", "C2 "),
+                                 ("orgs.csv", 2, "S2", "sourcedId", "S2 "),
+                                 ("users.csv", 2, "U1", "sourcedId", " U1 ")]
     p = next(p for p in r.problems if p.file == "users.csv")
     assert p.code == "other" and "' U1 '" in p.message and "'U1'" in p.message
     assert "Bo" not in p.message and "Kim" not in p.message
@@ -92,7 +96,8 @@ def test_a_deleted_id_naming_no_record_is_a_problem(tmp_path: Path) -> None:
     r = read_oneroster(delta, base=base)
     assert set(r.users) == {"T1", "U1"}
     assert [(p.code, p.file, p.line, p.field) for p in r.problems] == [
-        ("other", "users.csv", 2, "sourcedId"), ("other", "users.csv", 4, "sourcedId")]
+        ("other", "users.csv", 2, "sourcedId"), ("other", "users.csv", 4, "sourcedId"),
+        ("other", "users.csv", None, None)]  # (U2's C1 enrollment, gone with it)
     assert r.problems[0].record_id == "U9" and "nothing removed" in r.problems[0].message
     assert "no sourcedId" in r.problems[1].message
     with pytest.raises(FormatError, match=r"users\.csv:2"):

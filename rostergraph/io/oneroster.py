@@ -629,7 +629,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         those with the same id, rows with ``status=tobedeleted`` remove
         records (enrollment rows remove that user from that class; rows of
         ``demographics.csv``, ``roles.csv`` and ``userProfiles.csv`` what
-        they gave their user), and a
+        they gave their user; a deleted user's enrollments and contacts' links
+        to it go with it, a deleted role's enrollments stay, each told in a
+        problem), and a
         class row keeps the base's enrollments plus the delta's, of every role
         (aides, proctors, ... in the section's extra, as a bulk load keeps them);
         the delta's rows may name the base's orgs. Without

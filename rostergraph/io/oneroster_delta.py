@@ -7,6 +7,11 @@ removes that user from that class; a row of the per-user files what it gave the 
 :mod:`~rostergraph.io.oneroster_delta_users`); a class row keeps the base's enrollments plus the delta's, of every role: students and teachers on
 the section, other roles (``aide``, ``proctor``, ...) in its extra
 (:data:`~rostergraph.io.enrollcols.OTHER_ROLES_KEY` + role), as the bulk reader keeps them.
+A deleted user takes every reference to it with it, and a deleted role keeps its
+enrollments: see :mod:`~rostergraph.io.oneroster_delta_refs`. The rows of ``users.csv``
+are taken in order (a deletion followed by a row of that user is not applied); a 1.1
+row of a user written as several rows takes only its role (see
+:func:`~rostergraph.io.oneroster_delta_users.role_row`).
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ from .oneroster_cols import (
     enrollment_order,
     kept_enrollment_ids,
 )
+from .oneroster_delta_refs import drop_users, kept_role_enrollments
 from .oneroster_delta_users import (
     UserDeletions,
     apply_user_deletions,
+    holds_role,
     match_user_deletions,
+    role_row,
 )
 from .oneroster_users import contact_kind
 
@@ -203,6 +211,9 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
     that names none removes nothing and is a problem (it was silent). Returns what the
     per-user files' tobedeleted rows delete (:mod:`~rostergraph.io.oneroster_delta_users`)."""
     b = r.b
+    spared: set[str] = set()  # (users.csv's deleted ids that delete no user)
+    row_roles: list[tuple[int, str, str, str | None, str | None]] = []
+    seen: dict[str, Any] = {}  # (role_row's: the users as its rows left them)
     for f, dkinds in _DELTA_KINDS.items():
         ids = r.deleted.get(f)
         if not ids:
@@ -218,6 +229,34 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                                             strict=True)):
             sid = row.get("sourcedId") or ""
             got = named(sid) if sid else None
+            if f == "users" and got is not None and got in r.alias and r.user_lines.get(
+                    r.alias[got], 0) > line:
+                # a later row of the delta gives the user again: the rows are applied in
+                # the order given, so it is loaded and the deletion is not applied
+                ids[i] = got
+                spared.add(got)
+                b.problem("other", f"status tobedeleted: user row {got!r} is given again by "
+                          "a later row of this delta, which is loaded; the deletion is not "
+                          "applied", file="users.csv", line=line, kind="users",
+                          record_id=r.alias[got], field="sourcedId",
+                          raw=sid if sid != got else None)
+                continue
+            joins = role_row(r, base, row, got or sid, line, named, seen) if (
+                f == "users" and sid) else None
+            if joins is not None:  # (a 1.1 row of a user written as several rows)
+                uid, role = joins
+                if role is not None or not uid:  # (a role, or nothing: told)
+                    if got is not None and got != sid:  # (a padded cell: told as ever)
+                        b.problem("other", respelt_message("sourcedId", sid, got),
+                                  record_id=got, raw=sid, file="users.csv", line=line,
+                                  kind="users", field="sourcedId")
+                    spared.add(ids[i])
+                    if role is not None:
+                        row_roles.append((line, uid, role, None, sid))
+                    continue
+                if got != uid:  # (a row of another id, its user's last role: the user)
+                    ids[i] = uid
+                    continue
             if got == sid:
                 continue
             where = {"file": f + ".csv", "line": line, "kind": kind, "field": "sourcedId"}
@@ -252,7 +291,9 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                     b.problem("other", f"status tobedeleted: {col} {value!r} names no "
                               f"{what} of the base roster or of this delta; nothing removed",
                               **where)
-    return match_user_deletions(r, base, _Named([r.alias, b.kinds["users"], base.users]))
+    out = match_user_deletions(r, base, _Named([r.alias, b.kinds["users"], base.users]))
+    out.spared, out.row_roles = spared, row_roles
+    return out
 
 
 def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None = None
@@ -297,10 +338,17 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
         kinds["users"][cid] = _with_students(kinds["users"][cid], students)
     if gone is not None:
         apply_user_deletions(kinds["users"], gone, r.delivered)
+    spared = gone.spared if gone is not None else set()
+    dropped: set[str] = set()  # (the users deleted: no reference to them is left)
     for f, dkinds in _DELTA_KINDS.items():
         for rid in r.deleted.get(f, ()):
+            if f == "users":
+                uid = r.alias.get(rid, rid)
+                if rid not in spared and kinds["users"].pop(uid, None) is not None:
+                    dropped.add(uid)
+                continue
             for k in dkinds:
-                kinds[k].pop(r.alias.get(rid, rid) if k == "users" else rid, None)
+                kinds[k].pop(rid, None)
     for row in r.deleted_rows.get("enrollments", ()):
         sec = kinds["sections"].get(row.get("classSourcedId") or "")
         uid = row.get("userSourcedId") or ""
@@ -333,12 +381,18 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
             if field == "teachers" and sec.teacher == uid:
                 changes["teacher"] = None
         kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
-    for cid in {*delta.sections, *r.base_adds, *(row.get("classSourcedId") for row in
-                                                  r.deleted_rows.get("enrollments", ()))}:
+    told = len(r.b.problems)
+    swept = drop_users(kinds, dropped, r.b.problem)
+    if gone is not None:  # (a deleted role's enrollments stay: the source kept them)
+        for file, deleted in (("roles.csv", gone.roles), ("users.csv", gone.row_roles)):
+            kept_role_enrollments(kinds, [(uid, role, org) for _, uid, role, org, _ in
+                                          deleted], holds_role, r.b.problem, file)
+    for cid in {*delta.sections, *r.base_adds, *swept, *(
+            row.get("classSourcedId") for row in r.deleted_rows.get("enrollments", ()))}:
         sec = kinds["sections"].get(cid)
         if sec is not None and ENROLLMENT_IDS_KEY in sec.extra:
             kinds["sections"][cid] = _pruned_ids(sec)
     prov = delta.provenance
     prov = attrs.evolve(prov, notes=prov.notes + (
         f"delta applied to a base roster from {base.provenance.source}",))
-    return Roster(**kinds, problems=list(delta.problems), provenance=prov)
+    return Roster(**kinds, problems=[*delta.problems, *r.b.problems[told:]], provenance=prov)

@@ -25,9 +25,16 @@ from ..roster import Roster
 from .csvutil import split_list
 from .enrollcols import canonical_role, respelt_message
 from .mapping import CLEVER_TO_CEDS
-from .oneroster_cols import DEMOGRAPHICS_PREFIX, PREFIX, PROFILES_KEY, ROLES_KEY
+from .oneroster_cols import (
+    DEMOGRAPHICS_PREFIX,
+    PREFIX,
+    PROFILES_KEY,
+    ROLES_KEY,
+    USER_ID_COLUMN,
+)
 
-__all__ = ["UserDeletions", "apply_user_deletions", "match_user_deletions", "without_role"]
+__all__ = ["UserDeletions", "apply_user_deletions", "holds_role", "match_user_deletions",
+           "role_row", "without_role"]
 
 #: a student role's fields that ``demographics.csv`` gives (its other cells: extra keys)
 _FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
@@ -47,11 +54,16 @@ _CONTACT = {"parent", "guardian", "relative"}
 class UserDeletions:
     """What the per-user files' tobedeleted rows delete, each with its row's line: the
     users whose demographics go, ``(line, user, role, org, role row id)`` of each role,
-    and ``(line, user, profile id)`` of each profile."""
+    and ``(line, user, profile id)`` of each profile; and of ``users.csv``'s: the ids of
+    its tobedeleted rows that delete no user (``spared``: the delta gives a row of that id
+    too, or the row is one role of a user written as several rows, in ``row_roles`` as
+    ``roles``' are)."""
 
     demographics: dict[str, int] = attrs.field(factory=dict)
     roles: list[tuple[int, str, str, str | None, str | None]] = attrs.field(factory=list)
     profiles: list[tuple[int, str, str]] = attrs.field(factory=list)
+    spared: set[str] = attrs.field(factory=set)
+    row_roles: list[tuple[int, str, str, str | None, str | None]] = attrs.field(factory=list)
 
 
 def _extra(d: Mapping[str, Any], drop: Iterable[str] = (),
@@ -185,6 +197,67 @@ def without_role(user: Any, role: str, org: str | None) -> tuple[Any, str | None
     if not roles.names:  # no role left: what it held from users.csv stays with the user
         add.update(_held_cells(held))
     return attrs.evolve(user, roles=roles, extra=_extra(user.extra, (), add)), None
+
+
+def role_row(r: Any, base: Roster, row: Mapping[str, str], rid: str, line: int,
+             named: Callable[[str], str | None], seen: dict[str, Any]
+             ) -> tuple[str, str | None] | None:
+    """What a ``users.csv`` tobedeleted row (its id ``rid``, as matched) of a user written
+    as several rows deletes (OneRoster 1.1: one row per role, joined by
+    :data:`USER_ID_COLUMN`): ``(user, role)``, that role only, when the user holds
+    another; ``(user, None)``, the whole user, when the role is its last; ``None`` when
+    the row joins no user (it names the user its id names, if any). A row naming its
+    user but no role, or a role the model cannot take alone, is a problem and deletes
+    nothing: ``("", None)``. ``seen``: the base users as the earlier such rows left them.
+    """
+    joined = (row.get(USER_ID_COLUMN) or "").strip()
+    uid = named(joined) if joined else None
+    if uid is None:
+        return None
+    uid = r.alias.get(uid, uid)
+    old = seen.get(uid) or base.users.get(uid)
+    if old is None and uid not in r.b.kinds["users"]:
+        return None
+    role = canonical_role(row.get("role") or "")
+    where = {"file": "users.csv", "line": line, "kind": "users", "record_id": uid}
+    if not role:
+        if rid == uid:
+            return uid, None
+        r.b.problem("other", f"status tobedeleted: row {rid!r} of user {uid!r} "
+                    f"({USER_ID_COLUMN}) says no role; nothing removed", field="role", **where)
+        return "", None
+    if old is None:  # (the delta's own user: its record has what its rows gave it)
+        return uid, role
+    left, why = without_role(old, role, None)
+    if why is not None:
+        r.b.problem("other", f"status tobedeleted: role {role!r} of user {uid!r} (row "
+                    f"{rid!r}, {USER_ID_COLUMN}) not applied: {why}", field="role", **where)
+        return "", None
+    seen[uid] = left
+    return (uid, role) if left.roles.names else (uid, None)
+
+
+def holds_role(user: Any, role: str, org: str | None) -> bool:
+    """Whether ``user`` holds OneRoster role ``role`` at ``org`` (``None``: at any org)."""
+    roles = user.roles
+
+    def at(r: Any) -> bool:  # (a role with no school: at every org)
+        schools = _at_schools(r, None)[0]
+        return org is None or not schools or org in schools
+
+    if role in ("student", "teacher"):
+        r = getattr(roles, role)
+        return r is not None and at(r)
+    if role in _CONTACT:
+        return roles.contact is not None
+    if role in _DISTRICT_ADMIN:
+        return roles.district_admin is not None
+    if role in _STAFF or role == "administrator":
+        staff = roles.staff
+        if staff is not None and (role == "administrator" or role in (staff.roles or ())):
+            return at(staff)
+        return role == "administrator" and roles.district_admin is not None
+    return bool(user.extra.get(PREFIX + "role") == role)
 
 
 def _without_kept_row(user: Any, role: str, org: str | None, sid: str | None) -> Any:
@@ -337,7 +410,7 @@ def apply_user_deletions(users: dict[str, Any], gone: UserDeletions,
         user = users.get(uid)
         if user is not None and ("demographics", uid) not in delivered:
             users[uid] = _without_demographics(user)
-    for _, uid, role, org, sid in gone.roles:
+    for _, uid, role, org, sid in (*gone.roles, *gone.row_roles):
         user = users.get(uid)
         if user is not None:
             user = without_role(user, role, org)[0]

@@ -1,0 +1,297 @@
+"""A OneRoster delta's deleted users and roles applied to a base roster
+(``read_oneroster(..., base=)``), as a bulk export of the district after the change loads.
+
+A ``users.csv`` row with ``status=tobedeleted`` removes the user and every reference the
+roster holds to it: its enrollments (a section's students, teachers, ``teacher``, other
+roles, enrollment ids) and a contact's link to it, with one problem per delta counting the
+enrollments the delta did not delete itself. A user the same delta also gives a row of its
+own is kept (a problem says the deletion was not applied). A 1.1 row of a user written as
+several rows (joined by ``metadata.rostergraph.userId``) takes only the role it held. A
+1.2 ``roles.csv`` deletion keeps the user's enrollments at that org (the source did not
+delete them) but says how many are left so (one problem per delta)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import rostergraph
+from rostergraph.io.enrollcols import OTHER_ROLES_KEY
+from rostergraph.io.oneroster import read_oneroster
+from rostergraph.io.oneroster_cols import ENROLLMENT_IDS_KEY
+
+_ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+         "D1,,,District,district,,\nS1,,,North,school,,D1\nS2,,,South,school,,D1\n")
+_USERS_HEAD = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+               "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
+               "agentSourcedIds,grades,password,metadata.rostergraph.userId\n")
+_USERS = (_USERS_HEAD + "T1,,,true,S1,teacher,,,Ann,Lee,,,,,,,,,T1\n"
+          "T1#parent,,,true,S1,parent,,,Ann,Lee,,,,,,U2,,,T1\n"
+          "U1,,,true,S1,student,,,Bo,Kim,,,,,,,05,,\n"
+          "U2,,,true,S1,student,,,Cy,Day,,,,,,,05,,\n"
+          "A1,,,true,S1,aide,,,Di,Orr,,,,,,,,,\n"
+          "P1,,,true,S1,parent,,,Ed,Fox,,,,,,\"U1,U2\",,,\n")
+_CLASSES_HEAD = ("sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,"
+                 "classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,"
+                 "periods\n")
+_CLASSES = (_CLASSES_HEAD + "C1,,,Math,05,,,scheduled,,S1,,,,\n"
+            "C2,,,Art,05,,,scheduled,,S1,,,,\n")
+_ENR_HEAD = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,"
+             "role,primary,beginDate,endDate\n")
+_ENROLLMENTS = (_ENR_HEAD + "e1,,,C1,S1,T1,teacher,true,,\ne2,,,C1,S1,U1,student,,,\n"
+                "e3,,,C1,S1,U2,student,,,\ne4,,,C2,S1,U1,student,,,\n"
+                "e5,,,C1,S1,A1,aide,,,\n")
+_BASE_MANIFEST = ("propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\n"
+                  "file.users,bulk\nfile.classes,bulk\nfile.enrollments,bulk\n")
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8", newline="")
+    return folder
+
+
+def _base(tmp_path: Path) -> object:
+    return read_oneroster(_write(tmp_path / "base", {
+        "manifest.csv": _BASE_MANIFEST, "orgs.csv": _ORGS, "users.csv": _USERS,
+        "classes.csv": _CLASSES, "enrollments.csv": _ENROLLMENTS}))
+
+
+def _delta(folder: Path, version: str = "1.1", **files: str) -> Path:
+    """A delta bundle of ``files`` (``users_csv=...``), each listed ``delta``."""
+    named = {k.replace("_csv", ".csv"): v for k, v in files.items()}
+    rows = "".join(f"file.{name[:-4]},delta\n" for name in named)
+    return _write(folder, {"manifest.csv": f"propertyName,value\noneroster.version,{version}\n"
+                                           + rows, **named})
+
+
+def _said(r: object) -> list[tuple[str | None, int | None, str | None]]:
+    return [(p.file, p.line, p.record_id) for p in r.problems]  # type: ignore[attr-defined]
+
+
+def _dangling(r: object) -> list[object]:
+    return rostergraph.validate(r, select="RG-REF-001").findings  # type: ignore[arg-type]
+
+
+def _students(contact: object) -> list[str | None]:
+    rels = contact.roles.contact.student_relationships or ()  # type: ignore[attr-defined]
+    return [s.student for s in rels]
+
+
+def test_the_base_lists_what_the_deletions_reach(tmp_path: Path) -> None:
+    """(What the tests below take away is there in the base roster, with no dangling
+    reference.)"""
+    base = _base(tmp_path)
+    c1 = base.sections["C1"]  # type: ignore[attr-defined]
+    assert (c1.students, c1.teachers, c1.teacher) == (("U1", "U2"), ("T1",), "T1")
+    assert c1.extra[OTHER_ROLES_KEY + "aide"] == ["A1"]
+    assert base.sections["C2"].students == ("U1",)  # type: ignore[attr-defined]
+    assert _students(base.users["P1"]) == ["U1", "U2"]  # type: ignore[attr-defined]
+    assert base.users["T1"].roles.names == ("teacher", "contact")  # type: ignore[attr-defined]
+    assert _students(base.users["T1"]) == ["U2"]  # type: ignore[attr-defined]
+    assert not _dangling(base) and not base.problems  # type: ignore[attr-defined]
+
+
+def test_a_deleted_student_leaves_its_sections_and_contacts(tmp_path: Path) -> None:
+    """U1 deleted (no enrollment row deleted): it leaves C1 and C2 (C2 has no student
+    left: ``None``, as a bulk load of a class without enrollments) and P1's relationships;
+    one problem counts the two enrollments and the link, by ids only."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta",
+                              users_csv=_USERS_HEAD + "U1,tobedeleted,,,,,,,,,,,,,,,,,\n"),
+                       base=base)
+    assert "U1" not in r.users
+    assert r.sections["C1"].students == ("U2",) and r.sections["C2"].students is None
+    assert _students(r.users["P1"]) == ["U2"]
+    assert not _dangling(r)
+    assert _said(r) == [("users.csv", None, None)]
+    p = r.problems[0]
+    assert p.code == "other" and p.kind == "sections"
+    assert p.message.startswith("2 enrollments (students: 2) in 2 classes and 1 contact link")
+    assert p.message.endswith("users U1")
+    assert "Bo" not in p.message and "Kim" not in p.message
+
+
+def test_a_deleted_teacher_and_aide_leave_their_sections(tmp_path: Path) -> None:
+    """T1 (the teacher of C1, its ``teacher`` too; a merged 1.1 user) and A1 (an aide,
+    kept in the section's extra) deleted: C1 has no teacher left and no aide; T1's
+    enrollment id goes with it."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta",
+                              users_csv=_USERS_HEAD + "T1,tobedeleted,,,,,,,,,,,,,,,,,\n"
+                              "A1,tobedeleted,,,,,,,,,,,,,,,,,\n"), base=base)
+    c1 = r.sections["C1"]
+    assert (c1.teachers, c1.teacher) == (None, None)
+    assert OTHER_ROLES_KEY + "aide" not in c1.extra
+    ids = c1.extra.get(ENROLLMENT_IDS_KEY) or {}
+    assert "T1" not in ids.get("teacher", {}) and "A1" not in ids.get("aide", {})
+    assert c1.students == ("U1", "U2") and not _dangling(r)
+    assert len(r.problems) == 1 and "2 enrollments" in r.problems[0].message
+
+
+def test_the_deltas_own_enrollment_deletions_are_not_counted(tmp_path: Path) -> None:
+    """The delta deletes U1's C1 enrollment itself: the problem counts only the C2 one;
+    when it deletes both, it tells only P1's link to U1."""
+    base = _base(tmp_path)
+    users = _USERS_HEAD + "U1,tobedeleted,,,,,,,,,,,,,,,,,\n"
+    r = read_oneroster(_delta(tmp_path / "d1", users_csv=users, enrollments_csv=_ENR_HEAD
+                              + "e2,tobedeleted,,C1,S1,U1,student,,,\n"), base=base)
+    assert r.sections["C1"].students == ("U2",) and r.sections["C2"].students is None
+    assert len(r.problems) == 1 and "1 enrollment " in r.problems[0].message
+    users = _USERS_HEAD + "U1,tobedeleted,,,,,,,,,,,,,,,,,\n"
+    r = read_oneroster(_delta(tmp_path / "d2", users_csv=users, enrollments_csv=_ENR_HEAD
+                              + "e2,tobedeleted,,C1,S1,U1,student,,,\n"
+                              "e4,tobedeleted,,C2,S1,U1,student,,,\n"), base=base)
+    assert r.sections["C2"].students is None
+    assert len(r.problems) == 1  # (P1's link, which no row of P1 dropped)
+    assert r.problems[0].message.startswith("1 contact link to students removed")
+
+
+def test_a_user_the_delta_deletes_and_gives_again_is_kept(tmp_path: Path) -> None:
+    """U1's row tobedeleted and then a row of U1 of its own in one delta (the rows are
+    applied in the order given): the later row is loaded and the user kept, with its
+    enrollments and links; a problem at the deleted row's line says it was not applied.
+    (A row that adds a user before one deleting it: the user is deleted, see
+    test_oneroster_delta_ids.)"""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "U1,tobedeleted,,,,,,,,,,,,,,,,,\n"
+                              "U1,,,true,S1,student,,,Bo,Kimm,,,,,,,05,,\n"), base=base)
+    assert r.users["U1"].name.last == "Kimm"
+    assert r.sections["C1"].students == ("U1", "U2") and r.sections["C2"].students == ("U1",)
+    assert _students(r.users["P1"]) == ["U1", "U2"]
+    assert _said(r) == [("users.csv", 2, "U1")]
+    assert "not applied" in r.problems[0].message
+
+
+def test_a_deleted_role_row_of_a_merged_user_takes_only_that_role(tmp_path: Path) -> None:
+    """OneRoster 1.1 writes T1 (a teacher and a parent) as rows ``T1`` and ``T1#parent``
+    joined by ``metadata.rostergraph.userId``: ``T1#parent`` tobedeleted takes the parent
+    role only (T1 stays C1's teacher; its link to U2 goes with the role), with no
+    problem."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1#parent,tobedeleted,,,S1,parent,,,,,,,,,,,,,T1\n"),
+                       base=base)
+    t1 = r.users["T1"]
+    assert t1.roles.names == ("teacher",) and t1.roles.teacher.schools == ("S1",)
+    assert r.sections["C1"].teacher == "T1" and r.sections["C1"].teachers == ("T1",)
+    assert set(r.users) == set(base.users)  # type: ignore[attr-defined]
+    assert r.problems == [] and not _dangling(r)
+
+
+def test_a_deleted_first_row_of_a_merged_user_takes_only_its_role(tmp_path: Path) -> None:
+    """``T1`` tobedeleted with its userId column and role (the teacher row of the merged
+    user): T1 stays, a parent only."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"), base=base)
+    assert r.users["T1"].roles.names == ("contact",)
+    assert _students(r.users["T1"]) == ["U2"]
+
+
+def test_a_row_of_a_merged_user_names_nothing_without_its_user_id(tmp_path: Path) -> None:
+    """A bare ``T1#parent`` row (no userId column, no role) does not say whose row it is:
+    nothing is removed and a problem says so, as for any id naming no record."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1#parent,tobedeleted,,,,,,,,,,,,,,,,,\n"), base=base)
+    assert r.users["T1"].roles.names == ("teacher", "contact")
+    assert _said(r) == [("users.csv", 2, "T1#parent")]
+    assert "nothing removed" in r.problems[0].message
+
+
+def test_a_deleted_role_row_given_again_later_is_kept(tmp_path: Path) -> None:
+    """``T1#parent`` tobedeleted and then given again in one delta: not applied (a
+    problem), and the whole merged user is not removed."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1#parent,tobedeleted,,,S1,parent,,,,,,,,,,,,,T1\n"
+                              "T1#parent,,,true,S1,parent,,,Ann,Lee,,,,,,U2,,,T1\n"),
+                       base=base)
+    assert "T1" in r.users and "contact" in r.users["T1"].roles.names
+    assert _said(r) == [("users.csv", 2, "T1")]
+
+
+def test_a_deleted_role_row_that_was_its_users_last_role_deletes_the_user(
+        tmp_path: Path) -> None:
+    """The delta deletes both rows of T1 (``T1#parent`` then ``T1``): the second takes the
+    user's last role, so the user goes, with its enrollment (told)."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1#parent,tobedeleted,,,S1,parent,,,,,,,,,,,,,T1\n"
+                              "T1,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"), base=base)
+    assert "T1" not in r.users and r.sections["C1"].teachers is None
+    assert not _dangling(r) and _said(r) == [("users.csv", None, None)]
+
+
+_USERS_12_HEAD = ("sourcedId,status,dateLastModified,enabledUser,username,givenName,familyName,"
+                  "identifier,email,grades\n")
+_ROLES_HEAD = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
+               "endDate,orgSourcedId,userProfileSourcedId\n")
+
+
+def _base_12(tmp_path: Path) -> object:
+    files = {"orgs.csv": _ORGS,
+             "users.csv": _USERS_12_HEAD + "T1,,,true,alee,Ann,Lee,,,\nU1,,,true,bkim,Bo,Kim,,,05\n",
+             "roles.csv": _ROLES_HEAD + "r1,,,U1,primary,student,,,S1,\n"
+                          "r2,,,T1,primary,teacher,,,S1,\nr3,,,T1,secondary,teacher,,,S2,\n",
+             "classes.csv": _CLASSES_HEAD + "C1,,,Math,05,,,scheduled,,S1,,,,\n"
+                            "C2,,,Art,05,,,scheduled,,S2,,,,\n",
+             "enrollments.csv": _ENR_HEAD + "e1,,,C1,S1,T1,teacher,true,,\n"
+                                "e2,,,C2,S2,T1,teacher,true,,\ne3,,,C1,S1,U1,student,,,\n"}
+    manifest = "propertyName,value\noneroster.version,1.2\n" + "".join(
+        f"file.{n[:-4]},bulk\n" for n in files)
+    return read_oneroster(_write(tmp_path / "base", {"manifest.csv": manifest, **files}))
+
+
+def test_a_deleted_role_keeps_its_enrollments_and_says_so(tmp_path: Path) -> None:
+    """1.2: T1's teacher role at S1 deleted (roles.csv), none of its enrollments: T1 is
+    still C1's teacher (the source did not delete that enrollment; the reader does not
+    invent it), and one problem counts it; C2 (at S2, where T1 still teaches) is not
+    counted."""
+    base = _base_12(tmp_path)
+    assert base.users["T1"].roles.teacher.schools == ("S1", "S2")  # type: ignore[attr-defined]
+    assert base.problems == []  # type: ignore[attr-defined]
+    r = read_oneroster(_delta(tmp_path / "delta", "1.2", roles_csv=_ROLES_HEAD
+                              + "r2,tobedeleted,,T1,primary,teacher,,,S1,\n"), base=base)
+    assert r.users["T1"].roles.teacher.schools == ("S2",)
+    assert r.sections["C1"].teachers == ("T1",) and r.sections["C2"].teachers == ("T1",)
+    assert _said(r) == [("roles.csv", None, None)]
+    p = r.problems[0]
+    assert p.kind == "sections" and p.message.startswith("1 enrollment in 1 class kept")
+    assert p.message.endswith("users T1") and "Ann" not in p.message
+
+
+def test_a_deleted_role_with_its_enrollments_deleted_is_no_problem(tmp_path: Path) -> None:
+    """The delta deletes T1's role at S1 and its C1 enrollment: nothing is left to tell."""
+    base = _base_12(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", "1.2", roles_csv=_ROLES_HEAD
+                              + "r2,tobedeleted,,T1,primary,teacher,,,S1,\n",
+                              enrollments_csv=_ENR_HEAD
+                              + "e1,tobedeleted,,C1,S1,T1,teacher,true,,\n"), base=base)
+    assert r.sections["C1"].teachers is None and r.sections["C1"].teacher is None
+    assert r.problems == []
+
+
+def test_a_deleted_role_row_of_a_merged_user_keeps_its_enrollments(tmp_path: Path) -> None:
+    """1.1: ``T1``'s teacher row deleted (the user stays a parent): its C1 enrollment is
+    kept and told, as for a 1.2 role."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"), base=base)
+    assert r.sections["C1"].teacher == "T1"
+    assert _said(r) == [("users.csv", None, None)]
+    assert r.problems[0].message.startswith("1 enrollment in 1 class kept")
+
+
+def test_a_padded_first_row_of_a_merged_user_takes_only_its_role(tmp_path: Path) -> None:
+    """``' T1 '`` tobedeleted with its userId column and role: the teacher role goes (T1
+    stays a parent), with the problem keeping the padded cell and the one counting C1's
+    enrollment kept."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + " T1 ,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"), base=base)
+    assert r.users["T1"].roles.names == ("contact",)
+    assert _said(r) == [("users.csv", 2, "T1"), ("users.csv", None, None)]
+    assert r.problems[0].raw == " T1 "

@@ -17,6 +17,7 @@ from rostergraph.errors import FormatError, LimitError, SourceError
 from rostergraph.io.detect import detect_format
 from rostergraph.io.limits import Limits
 from rostergraph.io.oneroster import read_oneroster
+from tests.test_oneroster_variants import write as _write
 
 EDFI = Path(__file__).parent / "data" / "oneroster" / "edfi-lms-toolkit-v1.1"
 
@@ -33,12 +34,6 @@ def _zip(folder: Path, target: Path, prefix: str = "") -> Path:
                 zf.write(p, prefix + p.name)
     return target
 
-
-def _write(folder: Path, files: dict[str, str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8", newline="")
-    return folder
 
 
 # --- the Ed-Fi sample ---------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rostergraph.io.oneroster import read_oneroster
+from tests.test_oneroster_variants import write as _write
 
 _ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
          "D1,,,District,district,,\nS1,,,North,school,,D1\n")
@@ -31,12 +32,6 @@ _B = ("e4,active,,C1,S1,P1,proctor,,,\ne5,active,,C1,S1,M1,Administrator,,,\n"
       "e6,active,,C1,S1,A1,aide,,,\n")
 _DELTA_MANIFEST = "propertyName,value\noneroster.version,1.1\nfile.enrollments,delta\n"
 
-
-def _write(folder: Path, files: dict[str, str]) -> Path:
-    folder.mkdir(parents=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8", newline="")
-    return folder
 
 
 def _bundle(folder: Path, enrollments: str) -> Path:

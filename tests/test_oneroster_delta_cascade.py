@@ -18,6 +18,7 @@ import rostergraph
 from rostergraph.io.enrollcols import OTHER_ROLES_KEY
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.oneroster_cols import ENROLLMENT_IDS_KEY
+from tests.test_oneroster_variants import write as _write
 
 _ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
          "D1,,,District,district,,\nS1,,,North,school,,D1\nS2,,,South,school,,D1\n")
@@ -43,12 +44,6 @@ _ENROLLMENTS = (_ENR_HEAD + "e1,,,C1,S1,T1,teacher,true,,\ne2,,,C1,S1,U1,student
 _BASE_MANIFEST = ("propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\n"
                   "file.users,bulk\nfile.classes,bulk\nfile.enrollments,bulk\n")
 
-
-def _write(folder: Path, files: dict[str, str]) -> Path:
-    folder.mkdir(parents=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8", newline="")
-    return folder
 
 
 def _base(tmp_path: Path) -> object:

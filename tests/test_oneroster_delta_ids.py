@@ -12,6 +12,7 @@ import pytest
 
 from rostergraph.errors import FormatError
 from rostergraph.io.oneroster import read_oneroster
+from tests.test_oneroster_variants import write as _write
 
 _ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
          "D1,,,District,district,,\nS1,,,North,school,,D1\nS2,,,South,school,,D1\n")
@@ -33,12 +34,6 @@ _ENROLLMENTS = (_ENR_HEAD + "e1,,,C1,S1,T1,teacher,true,,\ne2,,,C1,S1,U1,student
 _BASE_MANIFEST = ("propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\n"
                   "file.users,bulk\nfile.classes,bulk\nfile.enrollments,bulk\n")
 
-
-def _write(folder: Path, files: dict[str, str]) -> Path:
-    folder.mkdir(parents=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8", newline="")
-    return folder
 
 
 def _base(tmp_path: Path) -> object:

@@ -16,6 +16,7 @@ import pytest
 from rostergraph.errors import FormatError
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, ROLES_KEY
+from tests.test_oneroster_variants import write as _write
 
 _ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
          "D1,,,District,district,,\nS1,,,North,school,,D1\nS2,,,South,school,,D1\n")
@@ -44,12 +45,6 @@ _PROF_HEAD = ("sourcedId,status,dateLastModified,userSourcedId,profileType,vendo
 _PROFILES = (_PROF_HEAD + "p1,,,U1,lms,v1,app1,,,bk1,\n"
              "p2,,,U1,sis,v2,app2,,,bk2,\n")
 
-
-def _write(folder: Path, files: dict[str, str]) -> Path:
-    folder.mkdir(parents=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8", newline="")
-    return folder
 
 
 def _base(tmp_path: Path) -> object:

@@ -610,7 +610,7 @@ def link_contacts(rd: _Reader) -> None:
             link_pending(rd, u, line)
             _link(rd, u, *(rd.alias.get(a, a) for a in agents))
             continue
-        u.setdefault(PREFIX + "agentSourcedIds", ",".join(agents))
+        u.setdefault(PREFIX + "agentSourcedIds", cell)  # (as given: "U1, U2" keeps its space)
         for a in agents:
             aid = rd.alias.get(a, a)
             other = rd.users.get(aid)

@@ -12,8 +12,8 @@ from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "OLD_COLUMNS",
-           "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY", "ROLES_KEY", "SPEC_COLUMNS",
-           "USER_ID_COLUMN", "before_12", "enrollment_order", "is_boolean", "is_true",
+           "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY", "RACE_COLUMNS", "ROLES_KEY",
+           "SEX_VALUES", "SPEC_COLUMNS", "USER_ID_COLUMN", "before_12", "enrollment_order", "is_boolean", "is_true",
            "kept_enrollment_ids", "kept_role_row", "manifest_property", "org_type",
            "primary_no_boolean", "rename_message", "spec_renames"]
 
@@ -78,6 +78,15 @@ SPEC_COLUMNS = {c.lower(): c for c in (
     "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity", "countryOfBirthCode",
     "stateOfBirthAbbreviation", "cityOfBirth", "publicSchoolResidenceStatus", "profileType",
     "vendorId", "applicationId", "description", "credentialType")}
+
+
+#: A Clever student's ``race`` → the ``demographics.csv`` column that says it (``true``).
+RACE_COLUMNS = {"American Indian": "americanIndianOrAlaskaNative", "Asian": "asian",
+                "Black or African American": "blackOrAfricanAmerican",
+                "Hawaiian or Other Pacific Islander": "nativeHawaiianOrOtherPacificIslander",
+                "Caucasian": "white", "Two or More Races": "demographicRaceTwoOrMoreRaces"}
+#: A Clever student's ``gender`` → ``demographics.csv``'s ``sex``.
+SEX_VALUES = {"M": "male", "F": "female", "X": "other"}
 
 
 #: OneRoster's org types (1.1 and 1.2), by their lowercase spelling

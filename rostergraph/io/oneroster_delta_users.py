@@ -29,25 +29,18 @@ from .oneroster_cols import (
     DEMOGRAPHICS_PREFIX,
     PREFIX,
     PROFILES_KEY,
+    RACE_COLUMNS,
     ROLES_KEY,
+    SEX_VALUES,
     USER_ID_COLUMN,
 )
+from .oneroster_users import CONTACT_ROLES, DISTRICT_ADMIN_ROLES, STAFF_ROLES
 
 __all__ = ["UserDeletions", "apply_user_deletions", "holds_role", "match_user_deletions",
            "role_row", "without_role"]
 
 #: a student role's fields that ``demographics.csv`` gives (its other cells: extra keys)
 _FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
-#: a student role's race back as the demographics column that gives it (see
-#: :func:`~rostergraph.io.oneroster_profiles.read_demographics`)
-_RACE_COLUMN = {"American Indian": "americanIndianOrAlaskaNative", "Asian": "asian",
-                "Black or African American": "blackOrAfricanAmerican",
-                "Hawaiian or Other Pacific Islander": "nativeHawaiianOrOtherPacificIslander",
-                "Caucasian": "white", "Two or More Races": "demographicRaceTwoOrMoreRaces"}
-_SEX = {"M": "male", "F": "female", "X": "other"}
-_STAFF = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
-_DISTRICT_ADMIN = {"districtAdministrator", "systemAdministrator"}
-_CONTACT = {"parent", "guardian", "relative"}
 
 
 @attrs.define
@@ -103,8 +96,8 @@ def _student_cells(st: Any) -> dict[str, str]:
     user's extra, ``oneroster.demographics.<column>``)."""
     out = {DEMOGRAPHICS_PREFIX + "birthDate": st.dob} if st.dob is not None else {}
     if st.gender is not None:
-        out[DEMOGRAPHICS_PREFIX + "sex"] = _SEX.get(st.gender, st.gender)
-    col = _RACE_COLUMN.get(st.race or "")
+        out[DEMOGRAPHICS_PREFIX + "sex"] = SEX_VALUES.get(st.gender, st.gender)
+    col = RACE_COLUMNS.get(st.race or "")
     if col is not None:
         out[DEMOGRAPHICS_PREFIX + col] = "true"
     if st.hispanic_ethnicity in ("Y", "N"):
@@ -159,12 +152,12 @@ def without_role(user: Any, role: str, org: str | None) -> tuple[Any, str | None
         if role == "student":  # (the user's, not the role's: kept as a non-student's)
             add.update(_student_cells(r))
         held, roles = r, attrs.evolve(roles, **{role: None})
-    elif role in _DISTRICT_ADMIN or (role == "administrator" and roles.district_admin
+    elif role in DISTRICT_ADMIN_ROLES or (role == "administrator" and roles.district_admin
                                      is not None and org in (None, user.district)):
         if roles.district_admin is None:
             return user, "the user has no district administrator role"
         held, roles = roles.district_admin, attrs.evolve(roles, district_admin=None)
-    elif role in _STAFF or role == "administrator":
+    elif role in STAFF_ROLES or role == "administrator":
         r = roles.staff
         values = list(r.roles or ()) if r is not None else []
         if r is None or (role != "administrator" and role not in values):
@@ -180,7 +173,7 @@ def without_role(user: Any, role: str, org: str | None) -> tuple[Any, str | None
             new = attrs.evolve(r, schools=tuple(left))
             return attrs.evolve(user, roles=attrs.evolve(roles, staff=new)), None
         held, roles = r, attrs.evolve(roles, staff=None)
-    elif role in _CONTACT:
+    elif role in CONTACT_ROLES:
         if roles.contact is None:
             return user, f"the user has no {role} role"
         key = PREFIX + "orgSourcedIds"
@@ -248,11 +241,11 @@ def holds_role(user: Any, role: str, org: str | None) -> bool:
     if role in ("student", "teacher"):
         r = getattr(roles, role)
         return r is not None and at(r)
-    if role in _CONTACT:
+    if role in CONTACT_ROLES:
         return roles.contact is not None
-    if role in _DISTRICT_ADMIN:
+    if role in DISTRICT_ADMIN_ROLES:
         return roles.district_admin is not None
-    if role in _STAFF or role == "administrator":
+    if role in STAFF_ROLES or role == "administrator":
         staff = roles.staff
         if staff is not None and (role == "administrator" or role in (staff.roles or ())):
             return at(staff)

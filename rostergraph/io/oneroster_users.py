@@ -62,9 +62,9 @@ _TAKES = {"student": frozenset({"orgSourcedIds", "identifier", "username", "grad
           "districtAdministrator": frozenset({"orgSourcedIds"}),
           "parent": frozenset({"identifier"}), "guardian": frozenset({"identifier"}),
           "relative": frozenset({"identifier"})}
-_STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
-_DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
-_CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
+STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
+DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
+CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
                   "guardian": ("Other", "Parent/Guardian"),
                   "relative": ("Other", "Family")}
 
@@ -98,8 +98,8 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     """Put OneRoster role ``role`` at ``orgs`` on user dict ``u`` (a problem, and the value
     kept in extra, for a role with no Clever equivalent). Returns the users.csv columns
     of :data:`_ROLE_CELLS` the role took (dropped from the user's cells kept so far)."""
-    schools, districts = _orgs_split(rd, orgs, role in _DISTRICT_ADMIN_ROLES)
-    if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
+    schools, districts = _orgs_split(rd, orgs, role in DISTRICT_ADMIN_ROLES)
+    if role in DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
         districts += [o for o in schools if o not in rd.orgs]
         schools = [o for o in schools if o in rd.orgs]
     if primary and primary in schools:
@@ -130,12 +130,12 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
                 r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
             if len(grades) != 1:  # (several: the list is kept in extra, as for a class)
                 taken = _TAKES["teacher"]
-    elif role in _DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
+    elif role in DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
         taken = _TAKES["districtAdministrator"]
         roles.setdefault("district_admin", {})
         if schools:
             u[PREFIX + "schools"] = ",".join(schools)
-    elif role in _STAFF_ROLES or role == "administrator":
+    elif role in STAFF_ROLES or role == "administrator":
         taken = _TAKES["teacher"]
         r = roles.setdefault("staff", {})
         _add_schools(r, schools)
@@ -147,7 +147,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
             r.setdefault("roles", [])
             if role not in r["roles"]:
                 r["roles"].append(role)
-    elif role in _CONTACT_ROLES:
+    elif role in CONTACT_ROLES:
         _keep_orgs(rd, u, orgs, row)
         r = roles.setdefault("contact", {})
         if ident is not None:
@@ -251,7 +251,7 @@ def differing_cells(u: dict[str, Any], row: dict[str, str],
 
 
 #: The roles of the rows :class:`_PlainRows` reads.
-_PLAIN_ROLES = frozenset({"student", "teacher", *_CONTACT_ROLES})
+_PLAIN_ROLES = frozenset({"student", "teacher", *CONTACT_ROLES})
 
 
 class _PlainRows:
@@ -309,7 +309,7 @@ class _PlainRows:
                         d = u[key] = {}
                     d[sub] = v
         u["id"] = sid
-        contact = role in _CONTACT_ROLES
+        contact = role in CONTACT_ROLES
         plan = self.plans.get(contact)
         if plan is None:
             plan = self.plans[contact] = rd.extra_plan(
@@ -416,7 +416,7 @@ def read_users(rd: _Reader) -> None:
         if u is None:
             u = rd.mapped_fields(row, _USER_COLS)
             u["id"] = uid
-            contact = role in _CONTACT_ROLES
+            contact = role in CONTACT_ROLES
             plan = plans.get(contact)
             if plan is None:  # (every row of the file has the same columns)
                 plan = plans[contact] = rd.extra_plan(
@@ -425,7 +425,7 @@ def read_users(rd: _Reader) -> None:
             rd.users[uid] = u
             rd.user_lines[uid] = line
         else:
-            contact = role in _CONTACT_ROLES
+            contact = role in CONTACT_ROLES
             plan = plans.get(contact)
             if plan is None:
                 plan = plans[contact] = rd.extra_plan(
@@ -445,7 +445,7 @@ def read_users(rd: _Reader) -> None:
                                "users.csv", line)
         agents = row.get("agentSourcedIds")
         if agents:  # (a row's sourcedId is never repeated: see above)
-            if rd.base is None and role in _CONTACT_ROLES and PENDING not in u:
+            if rd.base is None and role in CONTACT_ROLES and PENDING not in u:
                 u[PENDING] = [line, agents]  # (linked when the dict is next at hand)
             else:
                 rd.agents[sid] = (line, agents)
@@ -553,7 +553,7 @@ def _grants(user: Any) -> list[tuple[str, list[str]]]:
             out.append((name, schools))
         elif name == "staff":
             schools = list(r.schools or ())
-            given = [v for v in r.roles or () if v in _STAFF_ROLES]
+            given = [v for v in r.roles or () if v in STAFF_ROLES]
             out += [(v, schools) for v in given] or [("administrator", schools)]
         elif name == "district_admin":
             out.append(("districtAdministrator", [user.district] if user.district else []))
@@ -562,7 +562,7 @@ def _grants(user: Any) -> list[tuple[str, list[str]]]:
             orgs = user.extra.get(PREFIX + "orgSourcedIds")
             out.append((role, split_list(orgs) if isinstance(orgs, str) else []))
     other = user.extra.get(PREFIX + "role")
-    if isinstance(other, str) and other and other not in _CONTACT_ROLES:
+    if isinstance(other, str) and other and other not in CONTACT_ROLES:
         out.append((other, []))
     return out
 
@@ -570,13 +570,13 @@ def _grants(user: Any) -> list[tuple[str, list[str]]]:
 def contact_kind(user: Any) -> tuple[str, str]:
     """``(relationship, type)`` of the student relationships the reader gives contact
     ``user`` (a record), from its OneRoster role (``parent``, ``guardian``, ``relative``)."""
-    return _CONTACT_ROLES[_contact_role_of(user, user.roles.contact)]
+    return CONTACT_ROLES[_contact_role_of(user, user.roles.contact)]
 
 
 def _contact_role_of(user: Any, r: Any) -> str:
     """The OneRoster role a contact record read from (contact role ``r``)."""
     role = user.extra.get(PREFIX + "role")
-    if isinstance(role, str) and role in _CONTACT_ROLES:
+    if isinstance(role, str) and role in CONTACT_ROLES:
         return role
     rels = r.student_relationships or ()
     first = rels[0] if rels else None
@@ -646,7 +646,7 @@ def _link(rd: _Reader, contact: dict[str, Any], *students: str) -> None:
         return
     rels = contact["roles"]["contact"].setdefault("student_relationships", [])
     have = {r.get("student") for r in rels}
-    rel, typ = _CONTACT_ROLES.get(rd.contact_role.get(contact["id"], ""), ("", ""))
+    rel, typ = CONTACT_ROLES.get(rd.contact_role.get(contact["id"], ""), ("", ""))
     for student in students:
         if student not in have:
             have.add(student)

@@ -46,6 +46,8 @@ from .oneroster_cols import (
     DEMOGRAPHICS_PREFIX,
     PREFIX,
     PROFILES_KEY,
+    RACE_COLUMNS,
+    SEX_VALUES,
     USER_ID_COLUMN,
 )
 from .oneroster_profiles import _SEX
@@ -132,11 +134,6 @@ _OR12_HEADERS = {
 #: as ``siteAdministrator``
 _OR12_STAFF_ROLES = ("aide", "counselor", "principal", "proctor", "siteAdministrator")
 _OR_CONTACT_ROLES = ("parent", "guardian", "relative")
-_OR_RACE = {"American Indian": "americanIndianOrAlaskaNative", "Asian": "asian",
-            "Black or African American": "blackOrAfricanAmerican",
-            "Hawaiian or Other Pacific Islander": "nativeHawaiianOrOtherPacificIslander",
-            "Caucasian": "white", "Two or More Races": "demographicRaceTwoOrMoreRaces"}
-_OR_SEX = {"M": "male", "F": "female", "X": "other"}
 _OR_SEX_BACK = {"male": "M", "female": "F", "other": "X"}
 
 
@@ -623,15 +620,15 @@ def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, Sheet], sid: 
             c.keep("roles.student.dob", dob)
     gender = c.take("roles.student.gender")
     if gender:
-        row["sex"] = sex = _OR_SEX.get(gender, gender)
+        row["sex"] = sex = SEX_VALUES.get(gender, gender)
         if _OR_SEX_BACK.get(sex, _SEX.get(sex.strip().lower(), sex.strip())) != gender:
             c.keep("roles.student.gender", gender)  # (as the reader: any case, trimmed)
     elif gender is not None:
         c.keep("roles.student.gender", gender)
     race = c.take("roles.student.race")
     if race:
-        col = _OR_RACE.get(race)
-        for rc in _OR_RACE.values():
+        col = RACE_COLUMNS.get(race)
+        for rc in RACE_COLUMNS.values():
             row[rc] = "true" if rc == col else "false"
         if col is None:
             c.keep("roles.student.race", race)

@@ -33,7 +33,7 @@ from tests.test_csv_equivalence import assert_same
 def _general_only(monkeypatch: Any) -> None:
     """Every row through the reader's general path, every user mended at the end."""
     monkeypatch.setattr(oneroster_users._PlainRows, "read", lambda self, row, line: False)
-    monkeypatch.setattr(oneroster._Reader, "_mends_dict", lambda self, rid, d: True)
+    monkeypatch.setattr(oneroster._Reader, "_mends", lambda self, rid, user: True)
     # (each demographics row's student fields worked out from its own cells)
     monkeypatch.setattr(oneroster_profiles, "_student_key", lambda get, dob: object())
 

@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 import sys
 import zipfile
 from collections.abc import Callable, Collection, Iterator
@@ -535,8 +536,7 @@ class _Reader:
         user_line = self.user_lines.pop if bulk else self.user_lines.__getitem__
         for k, rid in enumerate(list(users), 1):
             v = users.pop_text(rid) if bulk else users[rid]
-            unchanged = not (self._mends(rid, v) if isinstance(v, bytes)
-                             else self._mends_dict(rid, v))
+            unchanged = not self._mends(rid, v)
             add_parked(self.b, "users", v, None if unchanged else partial(self._mended, rid),
                        file="users.csv", line=user_line(rid))
             if bulk and k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go)
@@ -551,16 +551,14 @@ class _Reader:
             if name not in ONEROSTER_FILES and name.endswith(".csv"):
                 self.b.notes.append(f"{name}: not a roster file; ignored")
 
-    def _mends(self, rid: str, text: bytes) -> bool:
-        """Whether :meth:`_mended` may change the user parked as ``text`` (a key it reads
-        is in the text, or the contact's role says so)."""
-        return (b'"_primary_org"' in text or b'"_carry"' in text or _PHONE_KEY in text
-                or _PENDING_KEY in text or self.contact_role.get(rid) not in (None, "guardian"))
-
-    def _mends_dict(self, rid: str, d: dict[str, Any]) -> bool:
-        """:meth:`_mends` of user dict ``d`` (a key :meth:`_mended` reads is in it)."""
-        return ("_primary_org" in d or "_carry" in d or _PHONE_COLUMN in d or PENDING in d
-                or self.contact_role.get(rid) not in (None, "guardian"))
+    def _mends(self, rid: str, user: bytes | dict[str, Any]) -> bool:
+        """Whether :meth:`_mended` may change the user parked as text or held as a dict
+        (a key of :data:`_MENDED_KEYS` is in it, or the contact's role says so)."""
+        if isinstance(user, bytes):
+            hit = _MENDED_TEXT.search(user) is not None
+        else:
+            hit = not user.keys().isdisjoint(_MENDED_KEYS)
+        return hit or self.contact_role.get(rid) not in (None, "guardian")
 
     def _mended(self, rid: str, d: dict[str, Any]) -> dict[str, Any]:
         """User dict ``d`` as the roster keeps it: the reader's own keys gone, the carried
@@ -578,12 +576,11 @@ class _Reader:
         return d
 
 
-#: The key of the column kept for a phone in a user's dict and in its text (see
-#: :meth:`_Reader._mended`).
-_PHONE_COLUMN = PREFIX + "phone"
-_PHONE_KEY = orjson.dumps(_PHONE_COLUMN)
-#: How a user's text holds the contact links still to make (see :meth:`_Reader._mended`).
-_PENDING_KEY = orjson.dumps(PENDING)
+#: The keys of a user's dict that :meth:`_Reader._mended` reads (the primary org, the
+#: carried JSON, the column kept for a phone, the contact links still to make), and how a
+#: user's text holds them (one search of the text finds any).
+_MENDED_KEYS = frozenset({"_primary_org", "_carry", PREFIX + "phone", PENDING})
+_MENDED_TEXT = re.compile(b"|".join(re.escape(orjson.dumps(k)) for k in sorted(_MENDED_KEYS)))
 
 
 def _relationships(d: dict[str, Any]) -> Any:

@@ -261,11 +261,12 @@ def near_misses(file: str, header: Sequence[str], unknown: Iterable[str]
     []
     """
     have = {squash(h) for h in header}
-    missing = {squash(c): c for c in _SQUASHED.get(file, {}).values() if squash(c) not in have}
+    missing = {k: c for k, c in _SQUASHED.get(file, {}).items() if k not in have}
+    names = list(missing)
     out = []
     for col in unknown:
         key = squash(col)
-        close = difflib.get_close_matches(key, list(missing), n=1, cutoff=0.85)
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.85)
         # (a name that is a Clever one with more before or after it is a column of its
         # own, no typo: Title1 (Title I), School_zip4, Student_email2, Home_language_code)
         if close and not key.startswith(close[0]) and not key.endswith(close[0]):

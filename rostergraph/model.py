@@ -111,13 +111,14 @@ _TIME = (r"(?:[ T](?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
 _ISO_TIME = (r"(?:[Tt ](?:[01]\d|2[0-3]):[0-5]\d(?::(?:[0-5]\d|60)(?:[.,]\d+)?)?"
              r"(?: ?(?:[Zz]|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?))?"
              r"(?: ?(?:UTC|GMT))?(?:\[[A-Za-z][\w/+\-]{0,63}\])?)?")
+# (ASCII: ``\d`` would take any script's digits, and ``int`` reads them: "２０２４-…")
 _DATE_RES = (
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:" + _ISO_TIME + "|" + _TIME + ")$"),
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:" + _ISO_TIME + "|" + _TIME + ")$", re.ASCII),
      (1, 2, 3)),
-    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + "$"), (3, 1, 2)),
-    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$"), (3, 1, 2)),
-    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})" + _TIME + "$"), (1, 2, 3)),
-    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), (1, 2, 3)),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + "$", re.ASCII), (3, 1, 2)),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$", re.ASCII), (3, 1, 2)),
+    (re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})" + _TIME + "$", re.ASCII), (1, 2, 3)),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$", re.ASCII), (1, 2, 3)),
 )
 #: a two-digit year below this is 20YY, else 19YY (the POSIX ``%y`` pivot)
 TWO_DIGIT_PIVOT = 69

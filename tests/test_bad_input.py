@@ -563,3 +563,16 @@ def test_load_passes_limits_to_the_reader(tmp_path: Path) -> None:
     _jsonl(tmp_path, "users", orjson.dumps(dict(U1, email="x" * 100)))
     assert _codes(rostergraph.load(tmp_path, limits=Limits(max_field_bytes=50))) == [("limit", 1)]
     assert rostergraph.load(tmp_path).problems == []
+
+
+@pytest.mark.parametrize(("value", "ascii_form"), [
+    ("２０２４-08-01", "2024-08-01"),  # fullwidth digits
+    ("٢٠٢٤-٠٨-٠١", "2024-08-01"),  # Arabic-Indic digits
+    ("8/1/２０２４", "8/1/2024"),
+    ("2024０801", "20240801"),
+])
+def test_dates_in_other_scripts_digits_are_not_dates(value: str, ascii_form: str) -> None:
+    """Only ASCII digits make a date: ``int`` reads any script's digits, so a date
+    written with fullwidth or Arabic-Indic digits parsed as its ASCII form before."""
+    assert parse_date(value) is None
+    assert parse_date(ascii_form) == date(2024, 8, 1)

@@ -107,7 +107,7 @@ def before_12(version: str) -> bool:
     >>> before_12("1.1"), before_12("v1.0"), before_12("1.2"), before_12("1.10"), before_12("x")
     (True, True, False, False, False)
     """
-    m = re.match(r"\s*[vV]?(\d{1,9})\.(\d{1,9})", version)
+    m = re.match(r"\s*[vV]?(\d{1,9})\.(\d{1,9})", version, re.ASCII)
     return m is not None and (int(m[1]), int(m[2])) < (1, 2)
 
 

@@ -107,7 +107,7 @@ REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
 _KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
           for f, cols in _SPECIAL.items()}
 # (numbers of at most 9 digits: int() refuses a run of over 4300, and no file has 10**9)
-_NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE)
+_NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE | re.ASCII)
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _SEPARATORS = re.compile(r"[\s_.\-]+")
 
@@ -192,8 +192,8 @@ def _spelt_as(col: str, want: str) -> bool:
 
 ColumnPlan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],
               list[tuple[str, tuple[str, ...], Any]], list[str]]
-_CO_TEACHER = re.compile(r"Teacher_(\d{1,9})_id")
-_CONTACT_COL = re.compile(r"Contact_(?:(\d{1,9})_)?(.+)")
+_CO_TEACHER = re.compile(r"Teacher_(\d{1,9})_id", re.ASCII)
+_CONTACT_COL = re.compile(r"Contact_(?:(\d{1,9})_)?(.+)", re.ASCII)
 
 
 def column_plan(file: str, columns: list[str]) -> ColumnPlan:

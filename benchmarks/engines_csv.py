@@ -80,9 +80,14 @@ def run_duckdb_oneroster(data: Path, threads: int | None = None
         con.execute(f"SET threads = {int(threads)}")
     q = con.execute
 
+    # (a bundle as an SIS exports it has no extension columns: NULL stands for them)
+    cols = set(_header(data / "users.csv"))
+    user_id, carry = (f'"{c}"' if c in cols else "NULL::VARCHAR" for c in (
+        "metadata.rostergraph.userId", "metadata.rostergraph.clever"))
+
     def load() -> None:
         q(f"""CREATE TABLE users AS SELECT sourcedId, role, orgSourcedIds, agentSourcedIds,
-              "metadata.rostergraph.userId" AS user_id, "metadata.rostergraph.clever" AS carry
+              {user_id} AS user_id, {carry} AS carry
               FROM {_csv(data / "users.csv")}""")
         q(f"""CREATE TABLE enrollments AS SELECT classSourcedId, userSourcedId, role
               FROM {_csv(data / "enrollments.csv")}""")
@@ -161,6 +166,9 @@ def run_duckdb_sftp(data: Path, threads: int | None = None) -> tuple[list[Step],
                     if c == "Teacher_id" or (c.startswith("Teacher_") and c.endswith("_id"))]
     has_staff = (data / "staff.csv").exists()
     has_records = (data / "rostergraph_records.csv").exists()
+    # (staff rows name their user in an extension column, absent from a plain export)
+    staff_user = ("s.Clever_user_id" if has_staff and "Clever_user_id" in _header(
+        data / "staff.csv") else "NULL")
 
     def load() -> None:
         contact_cols = ", ".join(
@@ -200,8 +208,8 @@ def run_duckdb_sftp(data: Path, threads: int | None = None) -> tuple[list[Step],
                             min(n) AS n FROM teachers WHERE coalesce(Teacher_id, '') <> ''
                      GROUP BY Teacher_id) WHERE coalesce(Teacher_email, '') <> ''
                  GROUP BY Teacher_email""")
-            q("""INSERT INTO ur SELECT 3, s.n, CASE
-                   WHEN coalesce(s.Clever_user_id, '') <> '' THEN s.Clever_user_id
+            q(f"""INSERT INTO ur SELECT 3, s.n, CASE
+                   WHEN coalesce({staff_user}, '') <> '' THEN {staff_user}
                    WHEN s.Staff_id IN (SELECT id FROM ur) THEN s.Staff_id
                    WHEN e.id IS NOT NULL THEN e.id ELSE s.Staff_id END, 'staff', s.School_id
                  FROM staff s LEFT JOIN emails e ON e.email = s.Staff_email

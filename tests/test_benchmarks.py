@@ -44,23 +44,29 @@ def test_answers_are_compared_before_times(tmp_path: Path) -> None:
     assert run.compare([a, dict(b, answers={"reach_pairs": 3})]) == []
 
 
-@pytest.mark.parametrize("fmt", ["oneroster", "sftp"])
-def test_csv_format_benchmark_answers_agree(tmp_path: Path, fmt: str) -> None:
+@pytest.mark.parametrize(("fmt", "plain"), [("oneroster", False), ("sftp", False),
+                                            ("oneroster", True), ("sftp", True)])
+def test_csv_format_benchmark_answers_agree(tmp_path: Path, fmt: str, plain: bool) -> None:
     """With --format oneroster|sftp the district is converted once, and rostergraph on the
-    CSV, rostergraph on the JSON Lines and DuckDB's read_csv give equal counts."""
+    CSV, rostergraph on the JSON Lines and DuckDB's read_csv give equal counts; with
+    --plain, from files without rostergraph's extension files and columns."""
     pytest.importorskip("duckdb")
     data = tmp_path / "S"
     out = tmp_path / "bench.json"
     p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--size", "S",
                         "--seed", "4", "--data", str(data), "--json", str(out),
-                        "--format", fmt], capture_output=True, text=True, timeout=300,
-                       check=False)
+                        "--format", fmt, *(["--plain"] if plain else [])],
+                       capture_output=True, text=True, timeout=300, check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     report = json.loads(out.read_text())
     assert report["answers_equal"] is True and report["format"] == fmt
+    assert report["plain"] is plain
     engines = {r["engine"]: r for r in report["results"]}
     assert set(engines) == {"rostergraph", "rostergraph-jsonl", "duckdb"}
-    assert (tmp_path / f"S-{fmt}" / "enrollments.csv").exists()
+    folder = tmp_path / f"S-{fmt}{'-plain' if plain else ''}"
+    assert (folder / "enrollments.csv").exists()
+    # (the extension files are rostergraph_*.csv for SFTP; OneRoster's are columns)
+    assert any(folder.glob("rostergraph_*")) is (not plain and fmt == "sftp")
     assert engines["duckdb"]["answers"]["reach_pairs"] > 0
     assert "rostergraph / rostergraph-jsonl" in p.stdout
 

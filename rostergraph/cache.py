@@ -409,7 +409,8 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
         if roster is not None and roster.provenance.source != str(path):
             # named as a cold load names it: the path as given (the snapshot is keyed on
             # the absolute path, so ./dump/ may find the one written for dump)
-            roster.provenance = attrs.evolve(roster.provenance, source=str(path))
+            roster.provenance = attrs.evolve(roster.provenance, source=str(path),
+                                             resolved=os.path.abspath(path))
         return roster
     except Exception:  # noqa: BLE001 - on purpose, see below
         # A cache is an optimisation and must never break a load: whatever is wrong with a
@@ -593,6 +594,7 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
         # when this load happened (the files were fingerprinted just now); the snapshot's
         # own time goes in the note
         loaded_at=_now(), seconds=round(time.perf_counter() - t0, 6),
+        resolved=os.path.abspath(src),
         notes=(*p["notes"], (f"from cache {entry} (cold load took {p['seconds']:.3f} s, "
                              f"at {p['loaded_at']})")))
     problems = [_problem(d) for d in _typed(meta, "problems", list)]

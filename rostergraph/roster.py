@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -99,7 +100,13 @@ class FileInfo:
 
 @attrs.frozen(slots=True)
 class Provenance:
-    """Where a roster came from and when it was read."""
+    """Where a roster came from and when it was read.
+
+    ``source`` is the path as it was given; ``resolved`` the same path made absolute
+    when it was read (``None`` for a roster made in memory): writers find the
+    district's own folder by it even after the working folder changed (a notebook's
+    ``%cd``), and never remove the files there.
+    """
 
     source: str
     format: str
@@ -108,6 +115,7 @@ class Provenance:
     loaded_at: str = ""
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
+    resolved: str | None = attrs.field(default=None, eq=False, repr=False)
 
 
 #: How the note a warm load adds to ``Provenance.notes`` begins
@@ -460,8 +468,28 @@ class RosterBuilder:
             source=self.source, format=self.format, version=self.version,
             files=tuple(self.files), loaded_at=self._started.isoformat(timespec="seconds"),
             seconds=round(_perf() - self._t0, 6), notes=tuple(notes),
+            resolved=resolved_source(self.source),
         )
         return Roster(**self.kinds, problems=problems, provenance=prov)
+
+
+def resolved_source(source: str) -> str | None:
+    """``source`` as an absolute path when it names a file or folder, else ``None``
+    (a roster built in memory names none).
+
+    Examples
+    --------
+    >>> import os
+    >>> resolved_source(".") == os.getcwd(), resolved_source("<memory>")
+    (True, None)
+    """
+    return os.path.abspath(source) if source and os.path.exists(source) else None
+
+
+def source_path(provenance: Provenance) -> str:
+    """The path a roster was read from, absolute when it was taken so (see
+    :class:`Provenance`)."""
+    return provenance.resolved or provenance.source
 
 
 def _perf() -> float:

@@ -47,7 +47,7 @@ import orjson
 from ..errors import SourceError
 from ..lazy import LazyRecords
 from ..model import KINDS, iso_date, mistyped_paths, record_to_dict
-from ..roster import Roster
+from ..roster import Roster, source_path
 from ..table import Table
 from .mapping import get_path, pop_path
 
@@ -288,7 +288,7 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
         else:
             files[f"{kind}.json"] = _envelope(kind, dicts)
     _write_files(Path(path), files, as_zip=False, family=JSON_FILE_NAMES,
-                 source=roster.provenance.source)
+                 source=source_path(roster.provenance))
     return report.table()
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import iso_date, parse_date, record_to_dict
-from ..roster import Roster
+from ..roster import Roster, source_path
 from ..table import Table
 from .csvutil import to_csv_text
 from .enrollcols import OTHER_ROLES_KEY
@@ -211,7 +211,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
     try:
         _write_rows(roster, sheets, report, extensions, version)
         _write_files(p, _files(sheets, report, version), as_zip, family=ONEROSTER_FILE_NAMES,
-                     source=roster.provenance.source)
+                     source=source_path(roster.provenance))
     finally:
         for sheet in sheets.values():
             sheet.close()  # (a write that failed: its spilled rows go)

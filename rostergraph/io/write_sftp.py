@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import record_to_dict
-from ..roster import Roster
+from ..roster import Roster, source_path
 from ..table import Table
 from .mapping import get_path
 from .sftp_columns import SFTP_PREFIX
@@ -115,7 +115,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
                 continue
             files[name] = _sheet_file(sheet, report, name, _header(name, sheet, max_teachers))
         _write_files(out, files, as_zip=False, family=SFTP_FILE_NAMES,
-                     source=roster.provenance.source)
+                     source=source_path(roster.provenance))
     finally:
         for sheet in sheets.values():
             sheet.close()  # (a write that failed: its spilled rows go)

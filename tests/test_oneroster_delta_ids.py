@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from rostergraph.errors import FormatError
+from rostergraph.graph import RosterGraph
+from rostergraph.io.enrollcols import OTHER_ROLES_KEY
 from rostergraph.io.oneroster import read_oneroster
+from rostergraph.io.oneroster_cols import ENROLLMENT_IDS_KEY
 from tests.test_oneroster_variants import write as _write
 
 _ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
@@ -142,6 +145,153 @@ def test_a_deleted_enrollment_with_padded_ids_removes_that_enrollment(
                         ("enrollments.csv", 3, "e8", "classSourcedId", None),
                         ("enrollments.csv", 4, "e9", "userSourcedId", None)]
     assert all("nothing removed" in p.message for p in r.problems[2:])
+
+
+# an aide of C1 too (kept in the section's extra), for the deletions by sourcedId below
+_USERS_AIDE = _USERS + "A1,,,true,S1,aide,,,Di,Orr,,,,,,,,\n"
+_AIDE_ROW = "e5,,,C1,S1,A1,aide,,,\n"
+
+
+def _base_aide(tmp_path: Path, enrollments: str = _ENROLLMENTS + _AIDE_ROW,
+               name: str = "base") -> object:
+    return read_oneroster(_write(tmp_path / name, {
+        "manifest.csv": _BASE_MANIFEST, "orgs.csv": _ORGS, "users.csv": _USERS_AIDE,
+        "classes.csv": _CLASSES, "enrollments.csv": enrollments}))
+
+
+def _by_id(*ids: str) -> str:
+    """enrollments.csv rows deleting ``ids`` by their sourcedId alone (as many SIS deltas
+    do: OneRoster 1.1 CSV asks only sourcedId, status and dateLastModified of them)."""
+    return _ENR_HEAD + "".join(f"{e},tobedeleted,2026-01-02,,,,,,,\n" for e in ids)
+
+
+@pytest.mark.parametrize("eid,row", [("e2", "e2,,,C1,S1,U1,student,,,\n"),
+                                     ("e1", "e1,,,C1,S1,T1,teacher,true,,\n"),
+                                     ("e5", _AIDE_ROW)])
+def test_an_enrollment_deleted_by_its_sourced_id_alone_is_removed(
+        tmp_path: Path, eid: str, row: str) -> None:
+    """A tobedeleted row giving only the enrollment's sourcedId (a student's, the primary
+    teacher's, an aide's) removes the enrollment the base kept under that id, as the full
+    row does: the class equals the bulk load without that row, with no problem."""
+    base = _base_aide(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", enrollments_csv=_by_id(eid)), base=base)
+    assert r.problems == []
+    bulk = _base_aide(tmp_path, (_ENROLLMENTS + _AIDE_ROW).replace(row, ""), "bulk")
+    assert r.sections == bulk.sections  # type: ignore[attr-defined]
+    c1 = r.sections["C1"]
+    assert (c1.students, c1.teachers, c1.teacher, c1.extra.get(OTHER_ROLES_KEY + "aide")) == {
+        "e2": (("U2",), ("T1",), "T1", ["A1"]), "e1": (("U1", "U2"), None, None, ["A1"]),
+        "e5": (("U1", "U2"), ("T1",), "T1", None)}[eid]
+    ids = c1.extra.get(ENROLLMENT_IDS_KEY) or {}
+    assert eid not in {e for users in ids.values() for e in users.values()}
+
+
+def test_the_graph_no_longer_links_a_pair_deleted_by_sourced_id(tmp_path: Path) -> None:
+    """The graph of the roster a deletion by sourcedId leaves has no edge between U1 and
+    C1, nor between T1 and C1; U2 is still enrolled."""
+    base = _base_aide(tmp_path)
+    g = RosterGraph.from_roster(base)  # type: ignore[arg-type]
+    assert "C1" in g.neighbors("U1", "enrolled_in") and g.neighbors("T1", "teaches") == ["C1"]
+    r = read_oneroster(_delta(tmp_path / "delta", enrollments_csv=_by_id("e2", "e1")),
+                       base=base)
+    g = RosterGraph.from_roster(r)
+    assert g.neighbors("U1", "enrolled_in") == [] and g.neighbors("T1", "teaches") == []
+    assert g.neighbors("C1", "enrolled_in", reverse=True) == ["U2"]
+
+
+def test_a_sourced_id_naming_no_enrollment_is_a_problem(tmp_path: Path) -> None:
+    """An enrollment sourcedId no enrollment of the base or of the delta has removes
+    nothing: a problem at its line names it (strict: an error)."""
+    base = _base_aide(tmp_path)
+    delta = _delta(tmp_path / "delta", enrollments_csv=_by_id("e2", "e9"))
+    r = read_oneroster(delta, base=base)
+    assert r.sections["C1"].students == ("U2",)
+    assert _said(r) == [("enrollments.csv", 3, "e9", "sourcedId", None)]
+    assert "'e9' names no enrollment" in r.problems[0].message
+    assert "nothing removed" in r.problems[0].message
+    with pytest.raises(FormatError, match=r"enrollments\.csv:3"):
+        read_oneroster(delta, base=base, strict=True)
+
+
+def test_a_padded_enrollment_sourced_id_removes_the_enrollment_it_names(
+        tmp_path: Path) -> None:
+    """``' e3 '`` names e3 once the spaces around it are ignored: U2 leaves C1, a problem
+    keeps the cell as given."""
+    base = _base_aide(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", enrollments_csv=_by_id(" e3 ")), base=base)
+    assert r.sections["C1"].students == ("U1",)
+    assert _said(r) == [("enrollments.csv", 2, "e3", "sourcedId", " e3 ")]
+    assert "' e3 '" in r.problems[0].message and "'e3'" in r.problems[0].message
+
+
+def test_an_enrollment_the_delta_adds_and_deletes_by_sourced_id(tmp_path: Path) -> None:
+    """The delta enrolls U2 in the base's C2 (e7) and the A1 in its own class C3 (e8),
+    then deletes both by sourcedId: neither is left, with no problem."""
+    base = _base_aide(tmp_path)
+    r = read_oneroster(_delta(
+        tmp_path / "delta", classes_csv=_CLASSES_HEAD + "C3,,,Music,05,,,scheduled,,S1,,,,\n",
+        enrollments_csv=_ENR_HEAD + "e7,,,C2,S1,U2,student,,,\ne8,,,C3,S1,A1,aide,,,\n"
+        + _by_id("e7", "e8").split("\n", 1)[1]), base=base)
+    assert r.problems == []
+    assert r.sections["C2"].students is None
+    assert OTHER_ROLES_KEY + "aide" not in r.sections["C3"].extra
+    assert ENROLLMENT_IDS_KEY not in r.sections["C2"].extra
+
+
+def test_an_enrollment_id_the_base_left_as_made_up_is_found(tmp_path: Path) -> None:
+    """A base whose enrollment ids are those the writer makes up (``C1:<n>``: students,
+    then teachers) keeps none of them; a delta naming ``C1:2`` deletes U2 all the same."""
+    base = _base_aide(tmp_path, _ENR_HEAD + "C1:3,,,C1,S1,T1,teacher,true,,\n"
+                      "C1:1,,,C1,S1,U1,student,,,\nC1:2,,,C1,S1,U2,student,,,\n")
+    assert ENROLLMENT_IDS_KEY not in base.sections["C1"].extra  # type: ignore[attr-defined]
+    r = read_oneroster(_delta(tmp_path / "delta", enrollments_csv=_by_id("C1:2")), base=base)
+    assert r.problems == [] and r.sections["C1"].students == ("U1",)
+
+
+def test_a_row_whose_sourced_id_names_another_enrollment(tmp_path: Path) -> None:
+    """e3 is U2's enrollment in C1. A full row ``e3`` naming U1 removes U1 (its class, user
+    and role are read) and tells the disagreement; a row with only ``e3`` and a class
+    removes U2 when the class agrees, and, when it does not, U2 all the same (the
+    sourcedId names the enrollment) with a problem."""
+    base = _base_aide(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "d1", enrollments_csv=_ENR_HEAD
+                              + "e3,tobedeleted,,C1,S1,U1,student,,,\n"), base=base)
+    assert r.sections["C1"].students == ("U2",)
+    assert _said(r) == [("enrollments.csv", 2, "e3", "sourcedId", None)]
+    assert "'U2'" in r.problems[0].message and "'U1'" in r.problems[0].message
+    r = read_oneroster(_delta(tmp_path / "d2", enrollments_csv=_ENR_HEAD
+                              + "e3,tobedeleted,,C1,,,,,,\n"), base=base)
+    assert r.sections["C1"].students == ("U1",) and r.problems == []
+    r = read_oneroster(_delta(tmp_path / "d3", enrollments_csv=_ENR_HEAD
+                              + "e3,tobedeleted,,C2,,,,,,\n"), base=base)
+    assert r.sections["C1"].students == ("U1",) and r.sections["C2"].students is None
+    assert _said(r) == [("enrollments.csv", 2, "e3", "classSourcedId", "C2")]
+    assert "'C1'" in r.problems[0].message and "'C2'" in r.problems[0].message
+
+
+def test_full_enrollment_rows_need_no_index_of_ids(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows naming their enrollment by class, user and role whose sourcedId is that
+    enrollment's (kept, or made up by the writer) never look an id up in the reverse
+    index, which is built on a first lookup only (a base may hold millions of them)."""
+    from rostergraph.io import oneroster_delta_enroll
+
+    def no_index(*_: object) -> None:
+        raise AssertionError("the reverse index was looked at")
+
+    monkeypatch.setattr(oneroster_delta_enroll._Ids, "named", no_index)
+    base = _base_aide(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", enrollments_csv=_ENR_HEAD
+                              + "e2,tobedeleted,,C1,S1,U1,student,,,\n"
+                              "e3,tobedeleted,,C1,S1,U2,student,,,\n"), base=base)
+    assert r.sections["C1"].students is None and r.problems == []
+    made_up = _base_aide(tmp_path, _ENR_HEAD + "C1:1,,,C1,S1,U1,student,,,\n"
+                         "C1:2,,,C1,S1,U2,student,,,\n", "made_up")
+    r = read_oneroster(_delta(tmp_path / "d1", enrollments_csv=_ENR_HEAD
+                              + "C1:2,tobedeleted,,C1,S1,U2,student,,,\n"), base=made_up)
+    assert r.sections["C1"].students == ("U1",) and r.problems == []
+    with pytest.raises(AssertionError, match="reverse index"):
+        read_oneroster(_delta(tmp_path / "d2", enrollments_csv=_by_id("e2")), base=base)
 
 
 def test_without_a_base_deletions_are_only_listed(tmp_path: Path) -> None:

@@ -624,7 +624,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     base:
         A roster to apply this bundle to, as a delta: its records replace
         those with the same id, rows with ``status=tobedeleted`` remove
-        records (enrollment rows remove that user from that class; rows of
+        records (enrollment rows remove that user from that class, a row
+        giving only its ``sourcedId`` the enrollment the base or the delta
+        holds under that id; rows of
         ``demographics.csv``, ``roles.csv`` and ``userProfiles.csv`` what
         they gave their user; a deleted user's enrollments and contacts' links
         to it go with it, a deleted role's enrollments stay, each told in a

@@ -3,7 +3,9 @@
 The delta's records replace those with the same id (a user keeps what the base's
 ``demographics.csv`` and ``userProfiles.csv`` gave it when the delta has no row of those
 files for it); rows with ``status=tobedeleted`` remove records (and an enrollment row
-removes that user from that class; a row of the per-user files what it gave the user: see
+removes that user from that class, the enrollment named by its class, user and role or by
+its sourcedId alone: see :mod:`~rostergraph.io.oneroster_delta_enroll`; a row of the
+per-user files what it gave the user: see
 :mod:`~rostergraph.io.oneroster_delta_users`); a class row keeps the base's enrollments plus the delta's, of every role: students and teachers on
 the section, other roles (``aide``, ``proctor``, ...) in its extra
 (:data:`~rostergraph.io.enrollcols.OTHER_ROLES_KEY` + role), as the bulk reader keeps them.
@@ -32,6 +34,7 @@ from .oneroster_cols import (
     enrollment_order,
     kept_enrollment_ids,
 )
+from .oneroster_delta_enroll import match_enrollment_deletions
 from .oneroster_delta_refs import drop_users, kept_role_enrollments
 from .oneroster_delta_users import (
     UserDeletions,
@@ -271,26 +274,7 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
             else:
                 b.problem("other", "status tobedeleted row with no sourcedId: nothing "
                           "removed", **where)
-    rows = r.deleted_rows.get("enrollments")
-    if rows:
-        refs = (("classSourcedId", "class", _Named([b.kinds["sections"], base.sections])),
-                ("userSourcedId", "user", _Named([r.alias, b.kinds["users"], base.users])))
-        for i, (row, line) in enumerate(zip(rows, r.deleted_lines["enrollments"],
-                                            strict=True)):
-            for col, what, named in refs:
-                value = row.get(col) or ""
-                got = named(value)
-                if got == value:
-                    continue
-                where = {"file": "enrollments.csv", "line": line, "kind": "sections",
-                         "record_id": row.get("sourcedId") or None, "field": col}
-                if got is not None:
-                    rows[i] = row = {**row, col: got}
-                    b.problem("other", respelt_message(col, value, got), raw=value, **where)
-                else:
-                    b.problem("other", f"status tobedeleted: {col} {value!r} names no "
-                              f"{what} of the base roster or of this delta; nothing removed",
-                              **where)
+    match_enrollment_deletions(r, base, _Named)  # (a row by its class, user and role, or by its id)
     out = match_user_deletions(r, base, _Named([r.alias, b.kinds["users"], base.users]))
     out.spared, out.row_roles = spared, row_roles
     return out

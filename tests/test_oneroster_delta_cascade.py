@@ -5,8 +5,10 @@ A ``users.csv`` row with ``status=tobedeleted`` removes the user and every refer
 roster holds to it: its enrollments (a section's students, teachers, ``teacher``, other
 roles, enrollment ids) and a contact's link to it, with one problem per delta counting the
 enrollments the delta did not delete itself. A user the same delta also gives a row of its
-own is kept (a problem says the deletion was not applied). A 1.1 row of a user written as
-several rows (joined by ``metadata.rostergraph.userId``) takes only the role it held. A
+own is kept (a problem says the deletion was not applied); the rows are followed in file
+order, the last word winning. A 1.1 row of a user written as several rows (joined by
+``metadata.rostergraph.userId``) takes only the role it held, and a re-sent one updates
+that row only (the base's other rows' roles stay). A
 1.2 ``roles.csv`` deletion keeps the user's enrollments at that org (the source did not
 delete them) but says how many are left so (one problem per delta)."""
 
@@ -290,3 +292,171 @@ def test_a_padded_first_row_of_a_merged_user_takes_only_its_role(tmp_path: Path)
     assert r.users["T1"].roles.names == ("contact",)
     assert _said(r) == [("users.csv", 2, "T1"), ("users.csv", None, None)]
     assert r.problems[0].raw == " T1 "
+
+
+def _bulk_with(tmp_path: Path, name: str, rows: str) -> object:
+    """The bulk load of the base's files with ``rows`` for users.csv."""
+    return read_oneroster(_write(tmp_path / name, {
+        "manifest.csv": _BASE_MANIFEST, "orgs.csv": _ORGS, "users.csv": rows,
+        "classes.csv": _CLASSES, "enrollments.csv": _ENROLLMENTS}))
+
+
+_T1_ROW = "T1,,,true,S1,teacher,,,Ann,Lee,,,,,,,,,T1\n"
+_T1_PARENT_ROW = "T1#parent,,,true,S1,parent,,,Ann,Lee,,,,,,U2,,,T1\n"
+
+
+def test_a_re_sent_row_of_a_merged_user_keeps_its_other_rows_roles(tmp_path: Path) -> None:
+    """The delta re-sends ``T1``'s teacher row only (a new identifier): T1 keeps the
+    parent role of its ``T1#parent`` row, as the bulk load of the base's rows with the new
+    row reads it; the same for the ``T1#parent`` row re-sent (now naming U1), and for the
+    teacher row sent without the userId column (its sourcedId names the user) moving T1
+    to S2 (its roles as the bulk load's; the parent row's org, which the base kept
+    nowhere as the teacher's school held it, is not restored in extra)."""
+    base = _base(tmp_path)
+    renamed = _T1_ROW.replace(",Lee,,,", ",Lee,,T-9,")
+    bulk = _bulk_with(tmp_path, "bulk", _USERS.replace(_T1_ROW, renamed))
+    r = read_oneroster(_delta(tmp_path / "d1", users_csv=_USERS_HEAD + renamed), base=base)
+    t1 = r.users["T1"]
+    assert t1.roles.names == ("teacher", "contact") and t1.roles.teacher.sis_id == "T-9"
+    assert _students(t1) == ["U2"]
+    assert t1 == bulk.users["T1"]  # type: ignore[attr-defined]
+    assert r.problems == [] and not _dangling(r)
+    renamed = _T1_PARENT_ROW.replace(",U2,", ",U1,")
+    bulk = _bulk_with(tmp_path, "bulk2", _USERS.replace(_T1_PARENT_ROW, renamed))
+    r = read_oneroster(_delta(tmp_path / "d2", users_csv=_USERS_HEAD + renamed), base=base)
+    assert r.users["T1"].roles.names == ("teacher", "contact")
+    assert _students(r.users["T1"]) == ["U1"]
+    assert r.users["T1"] == bulk.users["T1"]  # type: ignore[attr-defined]
+    assert r.problems == []
+    moved = _T1_ROW.replace(",S1,teacher", ",S2,teacher")
+    bulk = _bulk_with(tmp_path, "bulk3", _USERS.replace(_T1_ROW, moved))
+    head = _USERS_HEAD.replace(",metadata.rostergraph.userId", "")
+    r = read_oneroster(_delta(tmp_path / "d3", users_csv=head + moved.rsplit(",", 1)[0]
+                              + "\n"), base=base)
+    assert r.users["T1"].roles.teacher.schools == ("S2",)
+    assert r.users["T1"].roles == bulk.users["T1"].roles  # type: ignore[attr-defined]
+    assert r.problems == []
+
+
+def test_a_re_sent_row_of_a_one_row_user_replaces_it(tmp_path: Path) -> None:
+    """A user the base holds as one row is replaced by the delta's row: a cell the row
+    leaves empty (U1's grades, its name's last part) is cleared; a new role (A1, an aide,
+    now a teacher) replaces the old one."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "U1,,,true,S1,student,,,Bo,,,,,,,,,,\n"
+                              "A1,,,true,S1,teacher,,,Di,Orr,,,,,,,,,\n"), base=base)
+    assert r.users["U1"].roles.student.grade is None and r.users["U1"].name.last is None
+    assert r.users["A1"].roles.names == ("teacher",)
+
+
+def test_a_re_sent_staff_row_keeps_the_other_staff_roles_and_says_so(
+        tmp_path: Path) -> None:
+    """M1 is an aide (row ``M1``, at S1) and a counselor (row ``M1#counselor``, at S2):
+    one staff role over S1 and S2. The delta re-sends the aide row at S2 only: M1 stays a
+    counselor too, and as the model does not say whose each school is, S1 is kept with
+    a problem at the row's line (by ids only); re-sent at S1, the schools are the bulk
+    load's, and told all the same (S2 may have been the aide's too)."""
+    users = (_USERS + "M1,,,true,S1,aide,,,Gus,Hale,,,,,,,,,M1\n"
+             "M1#counselor,,,true,S2,counselor,,,Gus,Hale,,,,,,,,,M1\n")
+    base = _bulk_with(tmp_path, "base", users)
+    assert base.users["M1"].roles.staff.schools == ("S1", "S2")  # type: ignore[attr-defined]
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "M1,,,true,S2,aide,,,Gus,Hale,,,,,,,,,M1\n"), base=base)
+    staff = r.users["M1"].roles.staff
+    assert staff.roles == ("aide", "counselor") and staff.schools == ("S2", "S1")
+    assert _said(r) == [("users.csv", 2, "M1")]
+    assert "counselor" in r.problems[0].message and "Gus" not in r.problems[0].message
+    r = read_oneroster(_delta(tmp_path / "same", users_csv=_USERS_HEAD
+                              + "M1,,,true,S1,aide,,,Gus,Hale,,,,,,,,,M1\n"), base=base)
+    assert r.users["M1"].roles.staff.schools == ("S1", "S2")
+    assert _said(r) == [("users.csv", 2, "M1")]
+
+
+def test_a_role_row_deleted_before_another_row_of_its_user_is_deleted(
+        tmp_path: Path) -> None:
+    """``T1#parent`` tobedeleted, then T1's teacher row (not the parent row) given: the
+    rows are followed in order, so the parent role goes (the later row gives another
+    row of the user, not that one) and nothing is told."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1#parent,tobedeleted,,,S1,parent,,,,,,,,,,,,,T1\n"
+                              + _T1_ROW), base=base)
+    assert r.users["T1"].roles.names == ("teacher",)
+    assert r.problems == [] and not _dangling(r)
+
+
+def test_live_deleted_live_rows_of_a_merged_user_end_live(tmp_path: Path) -> None:
+    """``T1#parent`` given, ``T1``'s teacher row tobedeleted, then the teacher row given
+    again: the last word is the teacher row's, so T1 stays a teacher (and a parent), with
+    the problem at the deleted row saying it was not applied."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD + _T1_PARENT_ROW
+                              + "T1,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"
+                              + _T1_ROW), base=base)
+    assert r.users["T1"].roles.names == ("teacher", "contact")
+    assert r.sections["C1"].teacher == "T1"
+    assert _said(r) == [("users.csv", 3, "T1")]
+    assert "not applied" in r.problems[0].message
+
+
+def test_a_merged_user_deleted_row_by_row_and_re_added(tmp_path: Path) -> None:
+    """Both rows of T1 tobedeleted, then ``T1#parent`` given again (naming U1): the
+    teacher role stays deleted, the parent row is loaded (its deletion not applied,
+    told at its line), so T1 is a parent of U1 only; its C1 enrollment as a teacher is
+    kept and told as for any deleted role."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"
+                              "T1#parent,tobedeleted,,,S1,parent,,,,,,,,,,,,,T1\n"
+                              + _T1_PARENT_ROW.replace(",U2,", ",U1,")), base=base)
+    assert r.users["T1"].roles.names == ("contact",)
+    assert _students(r.users["T1"]) == ["U1"]
+    assert _said(r) == [("users.csv", 3, "T1"), ("users.csv", None, None)]
+
+
+def test_a_merged_users_whole_deletion_before_its_row_is_not_applied(
+        tmp_path: Path) -> None:
+    """T1 deleted as a whole (a bare ``T1`` row), then its parent row given: the user is
+    kept (the deletion not applied, told at its line); given before the deletion, the
+    parent row does not save it (the last word deletes)."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "after", users_csv=_USERS_HEAD
+                              + "T1,tobedeleted,,,,,,,,,,,,,,,,,\n" + _T1_PARENT_ROW),
+                       base=base)
+    assert r.users["T1"].roles.names == ("teacher", "contact")
+    assert _said(r) == [("users.csv", 2, "T1")] and "not applied" in r.problems[0].message
+    r = read_oneroster(_delta(tmp_path / "before", users_csv=_USERS_HEAD + _T1_PARENT_ROW
+                              + "T1,tobedeleted,,,,,,,,,,,,,,,,,\n"), base=base)
+    assert "T1" not in r.users and not _dangling(r)
+
+
+def test_a_re_sent_teacher_row_of_an_administrator_keeps_the_staff_role(
+        tmp_path: Path) -> None:
+    """T9 teaches at S1 (row ``T9``) and is an administrator at S2 (row
+    ``T9#administrator``): the delta re-sends the teacher row at S2, and T9 stays an
+    administrator at S2, as the bulk load of the base's rows with the new row reads it."""
+    rows = ("T9,,,true,S1,teacher,,,Ida,Moe,,,,,,,,,T9\n"
+            "T9#administrator,,,true,S2,administrator,,,Ida,Moe,,,,,,,,,T9\n")
+    moved = rows.splitlines()[0].replace(",S1,", ",S2,") + "\n"
+    base = _bulk_with(tmp_path, "base", _USERS + rows)
+    bulk = _bulk_with(tmp_path, "bulk", _USERS + moved + rows.splitlines(True)[1])
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD + moved), base=base)
+    t9 = r.users["T9"]
+    assert t9.roles.names == ("teacher", "staff") and t9.roles.staff.schools == ("S2",)
+    assert t9 == bulk.users["T9"]  # type: ignore[attr-defined]
+    assert r.problems == []
+
+
+def test_a_deleted_row_given_again_with_another_role_is_deleted(tmp_path: Path) -> None:
+    """A 1.1 row is its sourcedId and role: ``T1``'s teacher row tobedeleted, then a row
+    ``T1`` as an aide. The teacher role goes (its C1 enrollment kept and told), the aide's
+    comes, and T1's parent row stays."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "T1,tobedeleted,,,S1,teacher,,,,,,,,,,,,,T1\n"
+                              + _T1_ROW.replace(",teacher,", ",aide,")), base=base)
+    t1 = r.users["T1"]
+    assert t1.roles.names == ("staff", "contact") and t1.roles.staff.roles == ("aide",)
+    assert _said(r) == [("users.csv", None, None)]
+    assert r.problems[0].message.startswith("1 enrollment in 1 class kept")

@@ -177,6 +177,9 @@ class _Reader:
         self.section_lines: dict[str, int] = {}
         self.user_lines: dict[str, int] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
+        #: a delta's users.csv rows given (not tobedeleted), per user: (line, sourcedId,
+        #: role), in file order (which of its deletions a later row gives again)
+        self.delta_rows: dict[str, list[tuple[int, str, str]]] = {}
         # row sourcedId → (line, agentSourcedIds cell) (split when linked: a list of new
         # strings per contact would be kept through every file); a bulk load's contact
         # rows keep theirs in the contact's dict instead (see oneroster_users.PENDING)
@@ -630,7 +633,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         ``demographics.csv``, ``roles.csv`` and ``userProfiles.csv`` what
         they gave their user; a deleted user's enrollments and contacts' links
         to it go with it, a deleted role's enrollments stay, each told in a
-        problem), and a
+        problem; ``users.csv`` rows are followed in file order), a re-sent 1.1
+        row of a user written as several rows updates that row's role only, and a
         class row keeps the base's enrollments plus the delta's, of every role
         (aides, proctors, ... in the section's extra, as a bulk load keeps them);
         the delta's rows may name the base's orgs. Without

@@ -11,9 +11,12 @@ the section, other roles (``aide``, ``proctor``, ...) in its extra
 (:data:`~rostergraph.io.enrollcols.OTHER_ROLES_KEY` + role), as the bulk reader keeps them.
 A deleted user takes every reference to it with it, and a deleted role keeps its
 enrollments: see :mod:`~rostergraph.io.oneroster_delta_refs`. The rows of ``users.csv``
-are taken in order (a deletion followed by a row of that user is not applied); a 1.1
-row of a user written as several rows takes only its role (see
-:func:`~rostergraph.io.oneroster_delta_users.role_row`).
+are taken in order, each deletion judged by the rows after it (one followed by a row
+giving that row, role or user again is not applied); a 1.1 tobedeleted row of a user
+written as several rows takes only its role (see
+:func:`~rostergraph.io.oneroster_delta_users.role_row`), and a re-sent one updates its
+role only, the base's other rows' roles kept (see
+:func:`~rostergraph.io.oneroster_delta_users.with_base_rows`).
 """
 
 from __future__ import annotations
@@ -39,9 +42,11 @@ from .oneroster_delta_refs import drop_users, kept_role_enrollments
 from .oneroster_delta_users import (
     UserDeletions,
     apply_user_deletions,
+    given_later,
     holds_role,
     match_user_deletions,
     role_row,
+    with_base_rows,
 )
 from .oneroster_users import contact_kind
 
@@ -214,7 +219,7 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
     that names none removes nothing and is a problem (it was silent). Returns what the
     per-user files' tobedeleted rows delete (:mod:`~rostergraph.io.oneroster_delta_users`)."""
     b = r.b
-    spared: set[str] = set()  # (users.csv's deleted ids that delete no user)
+    spared: set[int] = set()  # (users.csv's deleted rows that delete no user)
     row_roles: list[tuple[int, str, str, str | None, str | None]] = []
     seen: dict[str, Any] = {}  # (role_row's: the users as its rows left them)
     for f, dkinds in _DELTA_KINDS.items():
@@ -232,12 +237,15 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                                             strict=True)):
             sid = row.get("sourcedId") or ""
             got = named(sid) if sid else None
-            if f == "users" and got is not None and got in r.alias and r.user_lines.get(
-                    r.alias[got], 0) > line:
-                # a later row of the delta gives the user again: the rows are applied in
+            again = None  # (a 1.1 row is its id and role: a later row giving them both)
+            if f == "users" and got is not None and got in r.alias:
+                again = given_later(r, r.alias[got], line, got,
+                                    canonical_role(row.get("role") or "") or None)
+            if again is not None:
+                # a later row of the delta gives the row again: the rows are applied in
                 # the order given, so it is loaded and the deletion is not applied
                 ids[i] = got
-                spared.add(got)
+                spared.add(i)
                 b.problem("other", f"status tobedeleted: user row {got!r} is given again by "
                           "a later row of this delta, which is loaded; the deletion is not "
                           "applied", file="users.csv", line=line, kind="users",
@@ -253,12 +261,25 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                         b.problem("other", respelt_message("sourcedId", sid, got),
                                   record_id=got, raw=sid, file="users.csv", line=line,
                                   kind="users", field="sourcedId")
-                    spared.add(ids[i])
+                    spared.add(i)
                     if role is not None:
                         row_roles.append((line, uid, role, None, sid))
                     continue
-                if got != uid:  # (a row of another id, its user's last role: the user)
-                    ids[i] = uid
+            whole = joins[0] if joins is not None else got
+            if f == "users" and whole is not None:
+                uid = r.alias.get(whole, whole)
+                at = given_later(r, uid, line)
+                if at is not None:  # (a later row gives the user again: it is loaded)
+                    ids[i] = whole
+                    spared.add(i)
+                    b.problem("other", f"status tobedeleted: user {uid!r} is given again "
+                              f"by a later row of this delta (line {at}), which is loaded; "
+                              "the deletion is not applied", file="users.csv", line=line,
+                              kind="users", record_id=uid, field="sourcedId",
+                              raw=sid if sid != whole else None)
+                    continue
+                if joins is not None and got != whole:
+                    ids[i] = whole  # (a row of another id, its user's last role: the user)
                     continue
             if got == sid:
                 continue
@@ -286,6 +307,7 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
     of the per-user files, from :func:`match_deletions`)."""
     import attrs
 
+    told = len(r.b.problems)  # (the delta's own were built into ``delta``)
     kinds = {k: dict(base.records(k)) for k in KINDS}
     for kind in KINDS:
         for rid, rec in delta.records(kind).items():
@@ -303,8 +325,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
                                    teacher=primary,
                                    extra=MappingProxyType({**rec.extra, **extra}) if extra
                                    else rec.extra)
-            elif kind == "users" and old is not None:
-                rec = _with_base_user_files(rec, old, r.delivered)
+            elif kind == "users" and old is not None:  # (its rows the delta did not send)
+                rec = _with_base_user_files(with_base_rows(rec, old, r), old, r.delivered)
             kinds[kind][rid] = rec
     for cid, adds in r.base_adds.items():
         sec = kinds["sections"].get(cid)
@@ -325,10 +347,10 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
     spared = gone.spared if gone is not None else set()
     dropped: set[str] = set()  # (the users deleted: no reference to them is left)
     for f, dkinds in _DELTA_KINDS.items():
-        for rid in r.deleted.get(f, ()):
+        for i, rid in enumerate(r.deleted.get(f, ())):
             if f == "users":
                 uid = r.alias.get(rid, rid)
-                if rid not in spared and kinds["users"].pop(uid, None) is not None:
+                if i not in spared and kinds["users"].pop(uid, None) is not None:
                     dropped.add(uid)
                 continue
             for k in dkinds:
@@ -365,7 +387,6 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
             if field == "teachers" and sec.teacher == uid:
                 changes["teacher"] = None
         kinds["sections"][sec.id] = attrs.evolve(sec, **changes)
-    told = len(r.b.problems)
     swept = drop_users(kinds, dropped, r.b.problem)
     if gone is not None:  # (a deleted role's enrollments stay: the source kept them)
         for file, deleted in (("roles.csv", gone.roles), ("users.csv", gone.row_roles)):

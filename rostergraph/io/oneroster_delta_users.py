@@ -11,6 +11,10 @@ role held, and a student's demographics, in ``extra``); a profile row that profi
 user's ``extra["oneroster.userProfiles"]``. An id with spaces around it names the record
 it is once they are ignored (a problem keeps the cell); a row naming nothing, or a
 deletion the model cannot hold, is a problem saying what was not applied.
+
+The ``users.csv`` rows of a 1.1 user written as several rows (one per role): a
+tobedeleted one takes its role (:func:`role_row`), a re-sent one updates its role only
+(:func:`with_base_rows`), each judged by the delta's rows after it (:func:`given_later`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import attrs
 from ..roster import Roster
 from .csvutil import split_list
 from .enrollcols import canonical_role, respelt_message
-from .mapping import CLEVER_TO_CEDS
+from .mapping import CEDS_TO_CLEVER, CLEVER_TO_CEDS
 from .oneroster_cols import (
     DEMOGRAPHICS_PREFIX,
     PREFIX,
@@ -34,10 +38,10 @@ from .oneroster_cols import (
     SEX_VALUES,
     USER_ID_COLUMN,
 )
-from .oneroster_users import CONTACT_ROLES, DISTRICT_ADMIN_ROLES, STAFF_ROLES
+from .oneroster_users import CONTACT_ROLES, DISTRICT_ADMIN_ROLES, STAFF_ROLES, grants
 
-__all__ = ["UserDeletions", "apply_user_deletions", "holds_role", "match_user_deletions",
-           "role_row", "without_role"]
+__all__ = ["UserDeletions", "apply_user_deletions", "given_later", "holds_role",
+           "match_user_deletions", "role_row", "with_base_rows", "without_role"]
 
 #: a student role's fields that ``demographics.csv`` gives (its other cells: extra keys)
 _FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
@@ -48,14 +52,14 @@ class UserDeletions:
     """What the per-user files' tobedeleted rows delete, each with its row's line: the
     users whose demographics go, ``(line, user, role, org, role row id)`` of each role,
     and ``(line, user, profile id)`` of each profile; and of ``users.csv``'s: the ids of
-    its tobedeleted rows that delete no user (``spared``: the delta gives a row of that id
-    too, or the row is one role of a user written as several rows, in ``row_roles`` as
-    ``roles``' are)."""
+    its tobedeleted rows that delete no user (``spared``: their positions among those
+    rows; a later row of the delta gives the row or user again, or the row is one role of
+    a user written as several rows, in ``row_roles`` as ``roles``' are)."""
 
     demographics: dict[str, int] = attrs.field(factory=dict)
     roles: list[tuple[int, str, str, str | None, str | None]] = attrs.field(factory=list)
     profiles: list[tuple[int, str, str]] = attrs.field(factory=list)
-    spared: set[str] = attrs.field(factory=set)
+    spared: set[int] = attrs.field(factory=set)
     row_roles: list[tuple[int, str, str, str | None, str | None]] = attrs.field(factory=list)
 
 
@@ -192,16 +196,31 @@ def without_role(user: Any, role: str, org: str | None) -> tuple[Any, str | None
     return attrs.evolve(user, roles=roles, extra=_extra(user.extra, (), add)), None
 
 
+def given_later(r: Any, uid: str, line: int, sid: str | None = None,
+                role: str | None = None) -> int | None:
+    """The line of the first row of a delta's ``users.csv`` after ``line`` that gives
+    user ``uid`` again (the rows are followed in file order: the last word wins): of
+    sourcedId ``sid`` and of role ``role``, each when given (a 1.1 row is its sourcedId
+    and role: one id may be written with several roles); ``None`` when no later row
+    does."""
+    for at, rid, given in r.delta_rows.get(uid, ()):
+        if at > line and sid in (None, rid) and role in (None, given):
+            return at
+    return None
+
+
 def role_row(r: Any, base: Roster, row: Mapping[str, str], rid: str, line: int,
              named: Callable[[str], str | None], seen: dict[str, Any]
              ) -> tuple[str, str | None] | None:
     """What a ``users.csv`` tobedeleted row (its id ``rid``, as matched) of a user written
     as several rows deletes (OneRoster 1.1: one row per role, joined by
     :data:`USER_ID_COLUMN`): ``(user, role)``, that role only, when the user holds
-    another; ``(user, None)``, the whole user, when the role is its last; ``None`` when
-    the row joins no user (it names the user its id names, if any). A row naming its
-    user but no role, or a role the model cannot take alone, is a problem and deletes
-    nothing: ``("", None)``. ``seen``: the base users as the earlier such rows left them.
+    another or a later row of the delta gives the user again; ``(user, None)``, the
+    whole user, when the role is its last; ``None`` when the row joins no user (it names
+    the user its id names, if any). A row naming its user but no role, a role the model
+    cannot take alone, or a role a later row of the delta gives again, is a problem and
+    deletes nothing: ``("", None)``. ``seen``: the base users as the earlier such rows
+    left them.
     """
     joined = (row.get(USER_ID_COLUMN) or "").strip()
     uid = named(joined) if joined else None
@@ -219,6 +238,12 @@ def role_row(r: Any, base: Roster, row: Mapping[str, str], rid: str, line: int,
         r.b.problem("other", f"status tobedeleted: row {rid!r} of user {uid!r} "
                     f"({USER_ID_COLUMN}) says no role; nothing removed", field="role", **where)
         return "", None
+    at = given_later(r, uid, line, role=role)
+    if at is not None:  # (the last word gives the role)
+        r.b.problem("other", f"status tobedeleted: role {role!r} of user {uid!r} (row "
+                    f"{rid!r}) is given again by a later row of this delta (line {at}), "
+                    "which is loaded; the deletion is not applied", field="role", **where)
+        return "", None
     if old is None:  # (the delta's own user: its record has what its rows gave it)
         return uid, role
     left, why = without_role(old, role, None)
@@ -227,7 +252,9 @@ def role_row(r: Any, base: Roster, row: Mapping[str, str], rid: str, line: int,
                     f"{rid!r}, {USER_ID_COLUMN}) not applied: {why}", field="role", **where)
         return "", None
     seen[uid] = left
-    return (uid, role) if left.roles.names else (uid, None)
+    # (its last role, and a later row gives the user again: that row keeps the user)
+    keep = bool(left.roles.names) or given_later(r, uid, line) is not None
+    return (uid, role) if keep else (uid, None)
 
 
 def holds_role(user: Any, role: str, org: str | None) -> bool:
@@ -412,3 +439,104 @@ def apply_user_deletions(users: dict[str, Any], gone: UserDeletions,
         user = users.get(uid)
         if user is not None:
             users[uid] = _without_profile(user, pid)
+
+
+#: the users.csv cells a role takes, kept in extra when no role of the user took them
+_LEFT_CELLS = ("orgSourcedIds", "username", "identifier", "grades")
+
+
+def _texts(*values: Any) -> set[str]:
+    """Every text ``values`` (records, mappings, sequences) hold."""
+    out: set[str] = set()
+    todo = list(values)
+    while todo:
+        v = todo.pop()
+        if isinstance(v, str):
+            out.add(v)
+        elif attrs.has(type(v)):  # (not ``nulls``: field names)
+            todo += [getattr(v, f.name) for f in attrs.fields(type(v)) if f.name != "nulls"]
+        elif isinstance(v, Mapping):
+            todo += v.values()
+        elif isinstance(v, (list, tuple)):
+            todo += v
+    return out
+
+
+def _staff_of_both(mine: Any, theirs: Any, given: set[str]) -> tuple[Any, list[str],
+                                                                     list[str]]:
+    """The delta's staff role ``mine`` with the base's ``theirs``' OneRoster roles that
+    no row of the delta gives (``given``), and their schools: ``(staff, those roles, the
+    base's schools added)``. A staff record holds its roles over one list of schools,
+    which does not say whose each school is, so the base's schools all stay."""
+    held = list(theirs.roles or ()) or ["administrator"]  # (an administrator's: no list)
+    kept = [v for v in held if v not in given]
+    if not kept:
+        return mine, [], []
+    roles = list(mine.roles or ())
+    roles += [v for v in kept if v != "administrator" and v not in roles]
+    schools = list(mine.schools or ())
+    added = [s for s in theirs.schools or () if s not in schools]
+    staff = attrs.evolve(mine, roles=tuple(roles) if roles else mine.roles,
+                         schools=tuple(schools + added) if schools or added else None)
+    return staff, kept, added
+
+
+def with_base_rows(new: Any, old: Any, r: Any) -> Any:
+    """A delta's user record ``new`` with what base record ``old`` holds from the
+    ``users.csv`` rows the delta does not re-send. OneRoster 1.1 gives a user with several
+    roles as one row per role; a delta re-sending some of them updates those rows only,
+    so the user keeps the roles of the others, as a bulk load of the base's rows with the
+    delta's reads them: each Clever role the delta's rows give is theirs, the others the
+    base's. A user the base holds as one row is the delta's (its row says all of it), and
+    so is one whose roles a 1.2 ``roles.csv`` of the delta gives. The base's staff role
+    holding OneRoster roles that no row of the delta gives keeps them, with its schools,
+    and a problem at the row's line says so when it adds schools to the row's."""
+    rows = r.delta_rows.get(new.id)
+    if not rows or ("roles", new.id) in r.delivered or len(grants(old)) < 2:
+        return new
+    given = {role for _, _, role in rows}
+    mine, theirs = new.roles, old.roles
+    add: dict[str, Any] = {}
+    for name in theirs.names:
+        have = getattr(mine, name)
+        if have is None:
+            add[name] = getattr(theirs, name)
+        elif name == "staff":
+            staff, kept, added = _staff_of_both(have, theirs.staff, given)
+            if staff is not have:
+                add[name] = staff
+            if added:
+                line, sid = next(((at, rid) for at, rid, role in rows
+                                  if role in STAFF_ROLES or role == "administrator"),
+                                 rows[0][:2])
+                r.b.problem("other", f"row {sid!r} of user {new.id!r} re-sends its staff "
+                            f"role; the base roster's staff role holds {', '.join(kept)} "
+                            "too, over one list of schools that does not say whose each "
+                            f"school is: its schools {', '.join(added)} are kept with the "
+                            "row's", file="users.csv", line=line, kind="users",
+                            record_id=new.id, field="role")
+    extra = dict(new.extra)
+    # a role the model has no place for (or a contact's OneRoster role) is kept in extra
+    other = old.extra.get(PREFIX + "role")
+    kept_other = isinstance(other, str) and PREFIX + "role" not in extra and (
+        "contact" in add if other in CONTACT_ROLES else other not in given)
+    if kept_other:
+        extra[PREFIX + "role"] = other
+    # the cells the kept roles hold in extra (their orgs, a district admin's schools)
+    for key, keep in ((PREFIX + "orgSourcedIds", "contact" in add or kept_other),
+                      (PREFIX + "schools", "district_admin" in add)):
+        if keep and key in old.extra:
+            extra.setdefault(key, old.extra[key])
+    if add:  # (a row's cell no role of its took, held by a kept role: not kept twice)
+        held = _texts(old.district, *add.values())
+        for col in _LEFT_CELLS:
+            v = new.extra.get(PREFIX + col)
+            if isinstance(v, str) and extra.get(PREFIX + col) == v and all(
+                    part in held or CEDS_TO_CLEVER.get(part) in held
+                    for part in split_list(v)):
+                del extra[PREFIX + col]
+    if not add and len(extra) == len(new.extra):
+        return new
+    return attrs.evolve(new, roles=attrs.evolve(mine, **add) if add else mine,
+                        district=new.district if new.district is not None else old.district,
+                        extra=MappingProxyType(extra))

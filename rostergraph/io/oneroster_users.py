@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .oneroster import _Reader
 
 __all__ = ["PENDING", "ROLES_KEY", "USER_ID_COLUMN", "apply_role", "contact_kind",
-           "differing_cells", "keep_base_roles", "keep_unplaced", "link_contacts",
+           "differing_cells", "grants", "keep_base_roles", "keep_unplaced", "link_contacts",
            "link_pending", "read_roles", "read_users"]
 
 #: The reader's key, in a contact's dict, for its own row's ``agentSourcedIds`` not yet
@@ -403,6 +403,9 @@ def read_users(rd: _Reader) -> None:
                          kind="users", raw=row_text(given))
             continue
         uid = row.get(USER_ID_COLUMN) or sid
+        if rd.base is not None:  # (a repeated id too: it says the row is given again)
+            rd.delta_rows.setdefault(rd.alias.get(sid, uid), []).append(
+                (line, sid, canonical_role(row.get("role") or "")))
         if sid in rd.alias:
             rd.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
                          "is kept", file="users.csv", line=line, kind="users",
@@ -533,13 +536,13 @@ def keep_base_roles(rd: _Reader) -> None:
         if u is None or old is None or u.get("roles"):
             continue
         line = rd.user_lines[uid]
-        grants = _grants(old)
-        primary = u.get("_primary_org") or next((o[0] for _, o in grants if o), None)
-        for role, orgs in grants:
+        given = grants(old)
+        primary = u.get("_primary_org") or next((o[0] for _, o in given if o), None)
+        for role, orgs in given:
             apply_role(rd, u, role, orgs, primary, row, "users.csv", line)
 
 
-def _grants(user: Any) -> list[tuple[str, list[str]]]:
+def grants(user: Any) -> list[tuple[str, list[str]]]:
     """``(OneRoster role, orgs)`` a user's roles read from (the reader's mapping backwards):
     the primary school first."""
     out: list[tuple[str, list[str]]] = []

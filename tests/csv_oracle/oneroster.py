@@ -142,6 +142,9 @@ class _Reader:
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
         self.user_lines: dict[str, int] = {}  # (read by the package's keep_base_roles)
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
+        #: a delta's rows given, per user: (line, sourcedId, role) (read by the package's
+        #: match_deletions and apply_delta)
+        self.delta_rows: dict[str, list[tuple[int, str, str]]] = {}
         self.agents: dict[str, tuple[int, str]] = {}  # row → (line, agentSourcedIds)
         self.contact_adds: dict[str, dict[str, None]] = {}
         self.ignored: dict[str, int] = {}
@@ -679,6 +682,9 @@ class _Reader:
                                    {k: v for k, v in given.items() if k != "password"})))
                 continue
             uid = row.get(USER_ID_COLUMN) or sid
+            if self.base is not None:
+                self.delta_rows.setdefault(self.alias.get(sid, uid), []).append(
+                    (line, sid, canonical_role(row.get("role") or "")))
             if sid in self.alias:
                 self.b.problem("duplicate_id", f"duplicate user id {sid!r}: the first record "
                                "is kept", file="users.csv", line=line, kind="users",

@@ -91,6 +91,7 @@ from .oneroster_users import (
     read_users,
 )
 from .parked import ParkedDicts, add_parked
+from .spaced_ids import SpacedIds
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -194,8 +195,8 @@ class _Reader:
         # answers that depend only on the orgs, kept once orgs.csv is read
         self._district_memo: dict[str | None, str | None] | None = None
         self._sole: tuple[str | None] | None = None
-        #: kind → (how many ids it had, {id without spaces: id} of its ids with spaces)
-        self._padded: dict[str, tuple[int, dict[str, str]]] = {}
+        #: kind → the matcher of its ids with spaces around them (see :meth:`match`)
+        self._spaced: dict[str, SpacedIds] = {}
 
     # -- files ---------------------------------------------------------------
     def table(self, name: str, kind: str | None,
@@ -390,14 +391,10 @@ class _Reader:
         if got and self._known(kind, got):
             return got
         ids = self.ids_of(kind)
-        n, padded = self._padded.get(kind, (-1, {}))
-        if n != len(ids):  # (read again only when ids were added since)
-            padded = {}
-            for rid in ids:
-                if rid != rid.strip():
-                    padded.setdefault(rid.strip(), rid)
-            self._padded[kind] = (len(ids), padded)
-        return padded.get(got, value)
+        named = self._spaced.get(kind)
+        if named is None or named.pools[0] is not ids:
+            named = self._spaced[kind] = SpacedIds([ids])
+        return named(got) or value
 
     def matched(self, kind: str, values: list[str]) -> list[str]:
         """:meth:`match` of each of ``values``."""

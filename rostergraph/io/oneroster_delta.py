@@ -49,6 +49,7 @@ from .oneroster_delta_users import (
     with_base_rows,
 )
 from .oneroster_users import contact_kind
+from .spaced_ids import SpacedIds
 
 __all__ = ["apply_delta", "base_deletions", "match_deletions"]
 
@@ -160,30 +161,6 @@ def _with_students(contact: Any, students: Iterable[str]) -> Any:
     return attrs.evolve(contact, roles=attrs.evolve(contact.roles, contact=role), extra=extra)
 
 
-class _Named:
-    """Which id of ``pools`` (mappings keyed by id) a deletion's cell names: itself, or
-    else the id equal to it once spaces around either are ignored (as the reader matches
-    every other reference); ``None`` when none does."""
-
-    def __init__(self, pools: list[Any]) -> None:
-        self.pools = pools
-        self._padded: dict[str, str] | None = None  # (built on the first cell that needs it)
-
-    def __call__(self, value: str) -> str | None:
-        if any(value in p for p in self.pools):
-            return value
-        got = value.strip()
-        if got and any(got in p for p in self.pools):
-            return got
-        if self._padded is None:
-            self._padded = {}
-            for p in self.pools:
-                for rid in p:
-                    if rid != rid.strip():
-                        self._padded.setdefault(rid.strip(), rid)
-        return self._padded.get(got)
-
-
 def _sub_org_ids(base: Roster) -> set[str]:
     """The ids of the base's orgs that have no record (a department: its classes name it
     in ``extra["oneroster_org"]``; another: its ``orgs.csv`` row is a problem's)."""
@@ -207,7 +184,7 @@ def base_deletions(r: Any, f: str) -> frozenset[str]:
     pools = [r.base.records(k) for k in _DELTA_KINDS[f]]
     if f == "orgs":
         pools.append(_sub_org_ids(r.base))
-    named = _Named(pools)
+    named = SpacedIds(pools)
     return frozenset({*ids, *filter(None, map(named, ids))})
 
 
@@ -231,7 +208,7 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
             pools.append(r.alias)  # (a row's own id, when rows merged into one user)
         elif f == "orgs":  # a department or other part of a school is no record
             pools += [r.orgs, _sub_org_ids(base)]
-        named = _Named(pools)
+        named = SpacedIds(pools)
         kind = dkinds[0] if len(dkinds) == 1 else None
         for i, (row, line) in enumerate(zip(r.deleted_rows[f], r.deleted_lines[f],
                                             strict=True)):
@@ -295,8 +272,8 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
             else:
                 b.problem("other", "status tobedeleted row with no sourcedId: nothing "
                           "removed", **where)
-    match_enrollment_deletions(r, base, _Named)  # (a row by its class, user and role, or by its id)
-    out = match_user_deletions(r, base, _Named([r.alias, b.kinds["users"], base.users]))
+    match_enrollment_deletions(r, base)  # (a row by its class, user and role, or by its id)
+    out = match_user_deletions(r, base, SpacedIds([r.alias, b.kinds["users"], base.users]))
     out.spared, out.row_roles = spared, row_roles
     return out
 

@@ -23,13 +23,12 @@ from typing import Any
 from ..roster import Roster
 from .enrollcols import canonical_role, respelt_message
 from .oneroster_cols import ENROLLMENT_IDS_KEY, enrollment_order
+from .spaced_ids import SpacedIds
 
 __all__ = ["match_enrollment_deletions"]
 
 #: an enrollment: (class id, role as the spec spells it, user id)
 Enrollment = tuple[str, str, str]
-#: a matcher of ids with spaces around them (``oneroster_delta._Named``): pools → cell → id
-Namer = Callable[[list[Any]], Callable[[str], str | None]]
 
 _CELLS = ("classSourcedId", "userSourcedId", "role")
 
@@ -67,8 +66,8 @@ class _Ids:
     reverse index (id → enrollment) is built on the first lookup by id only (a base can
     hold millions of enrollments; most deltas name theirs by their cells)."""
 
-    def __init__(self, r: Any, base: Roster, namer: Namer) -> None:
-        self.r, self.base, self.namer = r, base, namer
+    def __init__(self, r: Any, base: Roster) -> None:
+        self.r, self.base = r, base
         self._named: Callable[[str], str | None] | None = None
         self._index: dict[str, Enrollment] = {}
         self._written: dict[str, dict[tuple[str, str], str]] = {}  # (per base class)
@@ -92,7 +91,7 @@ class _Ids:
             for cid, sec in self.base.sections.items():
                 for (role, uid), eid in _written_ids(cid, sec).items():
                     index.setdefault(eid, (cid, role, uid))
-            self._named = self.namer([index])
+            self._named = SpacedIds([index])
         got = self._named(sid)
         return None if got is None else (got, self._index[got])
 
@@ -120,20 +119,20 @@ def _said(e: Enrollment) -> str:
     return f"user {e[2]!r}'s {e[1]} enrollment in class {e[0]!r}"
 
 
-def match_enrollment_deletions(r: Any, base: Roster, namer: Namer) -> None:
+def match_enrollment_deletions(r: Any, base: Roster) -> None:
     """Set each ``status=tobedeleted`` row of the delta's ``enrollments.csv`` (the reader
     ``r``'s ``deleted_rows``) to the class, role and user of the enrollment it deletes, of
     the base or of the delta (see the module's text); a row that deletes none is left
-    naming no class, with a problem (it was silent). ``namer`` matches ids with spaces
-    around them."""
+    naming no class, with a problem (it was silent). Ids with spaces around them are
+    matched as the reader matches every reference (:class:`~.spaced_ids.SpacedIds`)."""
     rows = r.deleted_rows.get("enrollments")
     if not rows:
         return
     b = r.b
-    classes = namer([b.kinds["sections"], base.sections])
-    users = namer([r.alias, b.kinds["users"], base.users])
+    classes = SpacedIds([b.kinds["sections"], base.sections])
+    users = SpacedIds([r.alias, b.kinds["users"], base.users])
     refs = (("classSourcedId", "class", classes), ("userSourcedId", "user", users))
-    ids = _Ids(r, base, namer)
+    ids = _Ids(r, base)
     for i, (row, line) in enumerate(zip(rows, r.deleted_lines["enrollments"], strict=True)):
         sid = row.get("sourcedId") or ""
         where = {"file": "enrollments.csv", "line": line, "kind": "sections"}

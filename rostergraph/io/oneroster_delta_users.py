@@ -324,7 +324,7 @@ def match_user_deletions(r: Any, base: Roster,
                          named: Callable[[str], str | None]) -> UserDeletions:
     """The per-user files' tobedeleted rows of a delta read with ``base`` (the reader
     ``r``), as what they delete; ``named`` gives the user id a cell names, or ``None``
-    (:class:`~rostergraph.io.oneroster_delta._Named`). A row naming nothing, or a deletion
+    (:class:`~rostergraph.io.spaced_ids.SpacedIds`). A row naming nothing, or a deletion
     the model cannot hold, is a problem at its line and deletes nothing."""
     b = r.b
     out = UserDeletions()

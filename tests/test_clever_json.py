@@ -364,3 +364,24 @@ def test_mended_document_still_tells_keys_given_twice(tmp_path: Path, text: byte
     assert twice == [("u1", "email", '"a@x.org"')]
     assert any(p.code in ("syntax", "encoding") for p in r.problems)
     assert r.users["u1"].email == "b@x.org"
+
+
+def test_a_small_gzip_cut_short_keeps_every_whole_line_and_the_cut_one(tmp_path: Path) -> None:
+    """A ``.jsonl.gz`` download cut short, smaller than the reader's 1 MiB chunk: the lines
+    inflated before the damage load (they were all lost), and the cut line is the gzip
+    problem's raw text, at its line."""
+    users = [{"id": f"u{i}", "roles": {}, "email": f"u{i}@example.org"} for i in range(300)]
+    body = b"".join(orjson.dumps(u) + b"\n" for u in users)
+    data = gzip.compress(body)
+    (tmp_path / "users.jsonl.gz").write_bytes(data[: len(data) - 40])
+    r = read_clever_json(tmp_path)
+    kept = len(r.users)
+    assert 250 < kept < 300
+    assert list(r.users) == [u["id"] for u in users[:kept]]
+    [p] = r.problems
+    assert p.code == "syntax" and "gzip" in p.message and p.file == "users.jsonl.gz"
+    assert p.line == kept + 1
+    cut = body.split(b"\n")[kept]
+    assert p.raw and cut.startswith(p.raw.encode())
+    with pytest.raises(FormatError, match="gzip"):
+        read_clever_json(tmp_path, strict=True)

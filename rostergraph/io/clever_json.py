@@ -562,12 +562,13 @@ def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> No
     seen = [0]  # bytes read (after gunzip)
     n = 0
     cap = limits.max_line_bytes
+    cut: list[bytes] = []  # the line a damaged gzip stream ends in, for the problem's raw
     with open(path, "rb") as raw:
         fh: Any = (BoundedReader(gzip.GzipFile(fileobj=raw), limits, path=name)
                    if raw.read(2) == b"\x1f\x8b" else raw)
         raw.seek(0)
         try:
-            for long_head, line in _split_lines(fh, cap, digest, seen):
+            for long_head, line in _split_lines(fh, cap, digest, seen, cut):
                 n += 1
                 if n > limits.max_lines:
                     raise LimitError(f"more than {limits.max_lines:,} lines "
@@ -580,7 +581,8 @@ def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> No
                     read_line(b, kind, name, n, line, limits)
         except (OSError, EOFError, zlib.error) as exc:
             b.problem("syntax", f"corrupt gzip data after line {n}: {exc}; the rest of the "
-                      "file is lost", file=name, line=n + 1, kind=kind)
+                      "file is lost" + (" (the cut line is in raw)" if cut else ""),
+                      file=name, line=n + 1, kind=kind, raw=raw_text(cut[0]) if cut else None)
     b.files.append(FileInfo(path=name, size=seen[0], sha256=digest.hexdigest(),
                             kind=kind))
 
@@ -588,15 +590,22 @@ def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> No
 _EOL = re.compile(rb"\r\n|\r|\n")
 
 
-def _split_lines(fh: Any, cap: int, digest: Any, seen: list[int]
+def _split_lines(fh: Any, cap: int, digest: Any, seen: list[int], cut: list[bytes]
                  ) -> Iterator[tuple[bytes | None, bytes]]:
     """``(None, line)`` per line split at LF, CR or CRLF; ``(head, b"")`` for a line over
-    ``cap`` bytes (only its first 200 bytes are kept). Memory stays under cap + 1 MiB."""
+    ``cap`` bytes (only its first 200 bytes are kept). Memory stays under cap + 1 MiB.
+    When reading fails (a gzip stream cut short), the line begun is put in ``cut`` and the
+    error raised."""
     buf = b""
     long_head: bytes | None = None
     pending_cr = False
     while True:
-        chunk = fh.read(1 << 20)
+        try:
+            chunk = fh.read(1 << 20)
+        except (OSError, EOFError, zlib.error):
+            if buf or long_head:
+                cut.append(long_head if long_head is not None else buf)
+            raise
         if not chunk:
             break
         digest.update(chunk)

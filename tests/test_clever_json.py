@@ -385,3 +385,39 @@ def test_a_small_gzip_cut_short_keeps_every_whole_line_and_the_cut_one(tmp_path:
     assert p.raw and cut.startswith(p.raw.encode())
     with pytest.raises(FormatError, match="gzip"):
         read_clever_json(tmp_path, strict=True)
+
+
+USERS = [{"id": "u1", "roles": {"student": {"school": "sc1"}}, "name": {"last": "Peña"}},
+         {"id": "u2", "roles": {"teacher": {"school": "sc1"}}, "email": "t@example.org"}]
+
+
+@pytest.mark.parametrize("shape", ["json-pretty-le", "json-be", "jsonl-le", "jsonl-pretty-le",
+                                   "jsonl-gz-le"])
+def test_a_utf16_file_reads_as_its_utf8_twin(tmp_path: Path, shape: str) -> None:
+    """Windows PowerShell 5.1 writes UTF-16 (``Invoke-RestMethod ... | ConvertTo-Json >
+    users.json``): the records load as from UTF-8, with one ``other`` problem on line 1
+    (every line was a problem, or the whole load a FormatError)."""
+    if shape.startswith("json-"):
+        text = json.dumps(_envelope("users", USERS), ensure_ascii=False,
+                          indent=4 if "pretty" in shape else None).replace("\n", "\r\n")
+        name = "users.json"
+    elif "pretty" in shape:
+        text, name = json.dumps(USERS, ensure_ascii=False, indent=2), "users.jsonl"
+    else:
+        text = "".join(json.dumps(u, ensure_ascii=False) + "\r\n" for u in USERS)
+        name = "users.jsonl"
+    data = ("\ufeff" + text).encode("utf-16-be" if shape.endswith("-be") else "utf-16-le")
+    if "gz" in shape:
+        data, name = gzip.compress(data), name + ".gz"
+    (tmp_path / name).write_bytes(data)
+    for r in (read_clever_json(tmp_path), rostergraph.load(tmp_path)):
+        assert {u: r.users[u].name for u in r.users} == {
+            "u1": rostergraph.Name(last="Peña"), "u2": None}
+        assert r.users["u2"].email == "t@example.org"
+        utf16 = [p for p in r.problems if "UTF-16" in p.message]
+        assert len(utf16) == 1 and (utf16[0].code, utf16[0].file, utf16[0].line) == (
+            "other", name, 1)
+        assert [p for p in r.problems if p not in utf16 and "one JSON document" not in
+                p.message] == []
+    with pytest.raises(FormatError, match="UTF-16"):
+        read_clever_json(tmp_path, strict=True)

@@ -66,7 +66,8 @@ from .limits import (
 )
 
 __all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "LEGACY_USER_FILES", "clever_json_files",
-           "read_bytes", "read_clever_json", "read_line", "repaired_json", "resource_kind",
+           "from_utf16", "read_bytes", "read_clever_json", "read_line", "repaired_json",
+           "resource_kind",
            "role_files", "told_twice", "unwrap"]
 
 CLEVER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
@@ -158,6 +159,42 @@ def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     return gunzip_bounded(path.read_bytes(), limits, path=str(path))
 
 
+#: UTF-16 byte-order marks (little-, big-endian)
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def from_utf16(b: Any, data: bytes, name: str, kind: str | None) -> bytes:
+    """``data`` as UTF-8 when it starts with a UTF-16 byte-order mark, with an ``other``
+    problem on line 1 (JSON must be UTF-8, but Windows PowerShell 5.1's ``>`` and
+    ``Out-File`` write UTF-16: a saved API response); other data as it is."""
+    if data[:2] not in _UTF16_MARKS:
+        return data
+    try:
+        text, said = data.decode("utf-16"), ""
+    except UnicodeDecodeError:  # (an odd byte at the end, a lone surrogate)
+        text, said = data.decode("utf-16", "replace"), "; bytes that are no UTF-16 replaced by U+FFFD"
+    b.problem("other", "the file is UTF-16 (it starts with a UTF-16 byte order mark, as "
+              "Windows PowerShell writes files): read as UTF-16, but JSON must be UTF-8"
+              + said, file=name, line=1, kind=kind)
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _utf16_file(path: Path) -> bool:
+    """Whether the file (gunzipped) starts with a UTF-16 byte-order mark."""
+    return _head(path)[:2] in _UTF16_MARKS
+
+
+def _head(path: Path) -> bytes:
+    """The first 4 KiB of the file, gunzipped; ``b""`` when it cannot be read."""
+    try:
+        with open(path, "rb") as raw:
+            fh: Any = (gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw)
+            raw.seek(0)
+            return fh.read1(4096) if isinstance(fh, gzip.GzipFile) else fh.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return b""
+
+
 def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
                      limits: Limits = DEFAULT_LIMITS) -> Roster:
     """Read a folder (or one resource file) of Clever v3.0 JSON into a Roster.
@@ -243,7 +280,8 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
     lines_mode = ".jsonl" in name.lower() or ".ndjson" in name.lower()
     if lines_mode and document:
         data = read_bytes(path, limits)
-        text = data[3:] if data[:3] == _BOM else data
+        text = from_utf16(b, data, name, kind)
+        text = text[3:] if text[:3] == _BOM else text
         try:
             doc = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -259,11 +297,16 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
                       kind=kind)
             _read_document(b, kind, doc, name, text)
             return
-    if lines_mode:
+        if data[:2] in _UTF16_MARKS:  # (its problem told once): line by line, as below
+            b.add_file(name, data, kind)
+            _read_lines(b, kind, text, name, limits)
+            return
+    if lines_mode and not _utf16_file(path):
         _stream_lines(b, kind, path, limits)
         return
     data = read_bytes(path, limits)
     b.add_file(path.name, data, kind)
+    data = from_utf16(b, data, name, kind)  # (read whole: a Windows tool's file)
     if data[:3] == _BOM:
         data = data[3:]
     if not lines_mode:
@@ -329,13 +372,9 @@ def _document_in_lines(path: Path) -> bool:
     non-blank line is ``[`` or ``{`` alone (no JSON Lines file can start so)."""
     if not path.name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
         return False
-    try:
-        with open(path, "rb") as raw:
-            fh: Any = (gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw)
-            raw.seek(0)
-            head = fh.read(4096)
-    except (OSError, EOFError, zlib.error):
-        return False
+    head = _head(path)
+    if head[:2] in _UTF16_MARKS:
+        head = head.decode("utf-16", "replace").encode()
     if head[:3] == _BOM:
         head = head[3:]
     for line in head.splitlines():

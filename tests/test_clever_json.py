@@ -421,3 +421,61 @@ def test_a_utf16_file_reads_as_its_utf8_twin(tmp_path: Path, shape: str) -> None
                 p.message] == []
     with pytest.raises(FormatError, match="UTF-16"):
         read_clever_json(tmp_path, strict=True)
+
+
+@pytest.mark.parametrize("names", [
+    ("users_page1.json", "users_page2.json", "users_page10.json"),
+    ("users-1.jsonl", "users-2.jsonl", "users-10.jsonl.gz"),
+    ("Users1.json", "users2.ndjson", "users3.json"),
+])
+def test_api_pages_saved_as_numbered_files_all_load(tmp_path: Path, names: tuple) -> None:
+    """``/v3.0/users`` saved a page per file (``users_page1.json``, ``users_page2.json``,
+    ...): every page's users load, in page order (page 10 after page 2), each file in
+    the provenance, with a note naming them; they were all left out, silently."""
+    users = [{"id": f"u{i:03}", "roles": {}, "email": f"u{i}@example.org"} for i in range(9)]
+    _write(tmp_path / "sections.json", orjson.dumps(_envelope("sections", SECTIONS)))
+    for n, name in enumerate(names):
+        page = users[n * 3:n * 3 + 3]
+        if ".jsonl" in name or ".ndjson" in name:
+            data = b"".join(orjson.dumps(u) + b"\n" for u in page)
+        else:
+            data = orjson.dumps(_envelope("users", page))
+        _write(tmp_path / name, data, gz=name.endswith(".gz"))
+    for r in (rostergraph.load(tmp_path), read_clever_json(tmp_path, strict=True)):
+        assert list(r.users) == [u["id"] for u in users]
+        assert r.problems == [] and len(r.sections) == 2
+        assert {f.path for f in r.provenance.files} >= set(names)
+        assert any(all(n in note for n in names) for note in r.provenance.notes)
+    one = rostergraph.load(tmp_path / names[1])
+    assert list(one.users) == [u["id"] for u in users[3:6]]
+
+
+def test_json_files_a_v3_folder_does_not_read_are_named_in_a_note(tmp_path: Path) -> None:
+    """An events page or a backup beside the resource files is not read, and a
+    provenance note names it (it was left out silently); a dump's own files are not
+    named."""
+    _write(tmp_path / "sections.jsonl", b"".join(orjson.dumps(s) + b"\n" for s in SECTIONS))
+    _write(tmp_path / "events.json", orjson.dumps({"data": [], "links": []}))
+    _write(tmp_path / "users-old.json", orjson.dumps([]))
+    _write(tmp_path / "manifest.json", orjson.dumps({}))
+    _write(tmp_path / "events.audit.jsonl", b"")
+    r = rostergraph.load(tmp_path)
+    assert len(r.sections) == 2 and r.problems == []
+    [note] = [n for n in r.provenance.notes if "not read" in n]
+    assert "events.json" in note and "users-old.json" in note
+    assert "manifest.json" not in note and "events.audit.jsonl" not in note
+
+
+def test_a_numbered_file_beside_a_whole_one_is_named_not_read(tmp_path: Path) -> None:
+    """``users_2.json`` beside ``users.json`` may be an older copy: ``users.json`` is read
+    and the other is an ``other`` problem naming both (its users never come back), as
+    ``users.jsonl`` beside it is; a dated copy (``users_20240115.json``) is no page: it is
+    named in the note of files not read."""
+    _write(tmp_path / "users.json", orjson.dumps([{"id": "u1", "roles": {}}]))
+    _write(tmp_path / "users_2.json", orjson.dumps([{"id": "gone", "roles": {}}]))
+    _write(tmp_path / "users_20240115.json", orjson.dumps([{"id": "old", "roles": {}}]))
+    r = rostergraph.load(tmp_path)
+    assert list(r.users) == ["u1"]
+    [p] = r.problems
+    assert (p.code, p.file) == ("other", "users_2.json") and "users.json" in p.message
+    assert any("users_20240115.json" in note for note in r.provenance.notes)

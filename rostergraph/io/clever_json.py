@@ -20,6 +20,8 @@ student`` saved as ``students.jsonl``, ``teachers.json``, ...) are read as users
 ``users.*``: the same record in two lists is one user, another record with a seen id a
 duplicate; a v1/v2 record (no ``roles``) in such a list is a problem keeping its text.
 
+A kind saved a page per file (``users_page1.json``, ``users_page2.json``, with no
+``users.*`` beside them) is read page after page (:mod:`.clever_files` names the files).
 Any file may be absent. A line that is not JSON is a problem with its line
 number (the other lines still load); a ``.json`` file that is not JSON at all
 raises :class:`~rostergraph.errors.FormatError` naming file, line and column.
@@ -45,6 +47,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import msgspec
 import orjson
 
@@ -53,101 +56,42 @@ from ..fastrec import build_record
 from ..model import KINDS
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
 from . import fast_jsonl
+from .clever_files import (
+    CLEVER_SUFFIXES,
+    LEGACY_USER_FILES,
+    UTF16_MARKS,
+    clever_json_files,
+    file_head,
+    files_by_kind,
+    from_utf16,
+    ignored_files,
+    page_files,
+    page_number,
+    pages_note,
+    resource_kind,
+    role_files,
+    role_list,
+    unread_note,
+    utf16_file,
+)
 from .collect import ColumnarBuilder
 from .jsonkeys import duplicate_keys, has_duplicate_keys, maybe_duplicate_keys
 from .limits import (
     DEFAULT_LIMITS,
     BoundedReader,
     Limits,
-    check_inside,
     check_regular_file,
     gunzip_bounded,
     json_depth,
 )
 
+# (the file helpers live in clever_files; their names stay importable from here)
 __all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "LEGACY_USER_FILES", "clever_json_files",
-           "from_utf16", "read_bytes", "read_clever_json", "read_line", "repaired_json",
-           "resource_kind",
-           "role_files", "told_twice", "unwrap"]
+           "from_utf16", "page_number", "read_bytes", "read_clever_json", "read_line",
+           "repaired_json", "resource_kind", "role_files", "told_twice", "unwrap"]
 
-CLEVER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
-_ALIASES = {"district": "districts"}  # the single-record endpoint's name
-#: legacy (v1.1/v2.x) list name → v3 role; in a v3 folder such a list is a per-role user
-#: list (``/v3.0/users?role=student`` saved as ``students.jsonl``)
-LEGACY_USER_FILES = {"students": "student", "teachers": "teacher", "contacts": "contact",
-                     "staff": "staff", "school_admins": "staff", "schooladmins": "staff",
-                     "district_admins": "district_admin", "districtadmins": "district_admin"}
 #: The ``extra`` key prefix of an envelope item's keys beside ``data``/``uri``/``links``.
 ENVELOPE_PREFIX = "envelope."
-
-
-def clever_json_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """The resource files of a Clever JSON dump, by kind (absent kinds omitted).
-
-    Examples
-    --------
-    >>> import rostergraph
-    >>> sorted(clever_json_files(rostergraph.sample_path()))
-    ['courses', 'districts', 'schools', 'sections', 'terms', 'users']
-    """
-    return {kind: paths[0] for kind, paths in _kind_files(Path(folder)).items()}
-
-
-def resource_kind(name: str) -> tuple[str, str] | None:
-    """The record kind a resource file's name gives and its suffix (in lower case), or
-    ``None``. Names match ignoring case (``Users.JSONL``, as Windows tools write them).
-
-    Examples
-    --------
-    >>> resource_kind("Users.JSONL"), resource_kind("district.json.gz"), resource_kind("a.json")
-    (('users', '.jsonl'), ('districts', '.json.gz'), None)
-    """
-    low = name.lower()
-    for suffix in CLEVER_SUFFIXES:
-        if low.endswith(suffix):
-            stem = low[: -len(suffix)]
-            kind = _ALIASES.get(stem, stem)
-            return (kind, suffix) if kind in KINDS else None
-    return None
-
-
-def _kind_files(folder: Path) -> dict[str, list[Path]]:
-    """Every resource file of the folder, by kind, in name order (the first is read).
-    Names match ignoring case; a name in lower case comes first."""
-    found: dict[str, list[Path]] = {}
-    for name in sorted(os.listdir(folder), key=lambda n: (n != n.lower(), n)):
-        got = resource_kind(name)
-        if got is not None and (folder / name).is_file():
-            check_inside(folder, folder / name)
-            found.setdefault(got[0], []).append(folder / name)
-    return found
-
-
-def _ignored_files(b_problem: Any, folder: Path) -> None:
-    """One ``other`` problem per resource file left unread because another file of the
-    same kind is read (``users.json`` beside ``users.jsonl``): never a silent choice."""
-    for kind, paths in _kind_files(folder).items():
-        for extra in paths[1:]:
-            b_problem("other", f"{paths[0].name} and {extra.name} both hold {kind}; read "
-                      f"{paths[0].name}, ignored {extra.name} (keep one of them)",
-                      file=extra.name, kind=kind)
-
-
-def _role_list(name: str) -> bool:
-    """Whether ``name`` is a per-role user list (``students.jsonl``, ``teachers.json``)."""
-    stem = name.split(".", 1)[0].lower()
-    return stem in LEGACY_USER_FILES and name[len(stem):].lower() in CLEVER_SUFFIXES
-
-
-def role_files(folder: Path) -> list[Path]:
-    """The per-role user lists of a v3 folder (``/v3.0/users?role=student`` saved as
-    ``students.jsonl``), in name order: read as users after ``users.*``."""
-    found = []
-    for name in sorted(os.listdir(folder)):
-        if _role_list(name) and (folder / name).is_file():
-            check_inside(folder, folder / name)
-            found.append(folder / name)
-    return found
 
 
 def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -157,42 +101,6 @@ def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
     (:func:`~rostergraph.io.limits.gunzip_bounded`).
     """
     return gunzip_bounded(path.read_bytes(), limits, path=str(path))
-
-
-#: UTF-16 byte-order marks (little-, big-endian)
-_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
-
-
-def from_utf16(b: Any, data: bytes, name: str, kind: str | None) -> bytes:
-    """``data`` as UTF-8 when it starts with a UTF-16 byte-order mark, with an ``other``
-    problem on line 1 (JSON must be UTF-8, but Windows PowerShell 5.1's ``>`` and
-    ``Out-File`` write UTF-16: a saved API response); other data as it is."""
-    if data[:2] not in _UTF16_MARKS:
-        return data
-    try:
-        text, said = data.decode("utf-16"), ""
-    except UnicodeDecodeError:  # (an odd byte at the end, a lone surrogate)
-        text, said = data.decode("utf-16", "replace"), "; bytes that are no UTF-16 replaced by U+FFFD"
-    b.problem("other", "the file is UTF-16 (it starts with a UTF-16 byte order mark, as "
-              "Windows PowerShell writes files): read as UTF-16, but JSON must be UTF-8"
-              + said, file=name, line=1, kind=kind)
-    return text.encode("utf-8", "surrogatepass")
-
-
-def _utf16_file(path: Path) -> bool:
-    """Whether the file (gunzipped) starts with a UTF-16 byte-order mark."""
-    return _head(path)[:2] in _UTF16_MARKS
-
-
-def _head(path: Path) -> bytes:
-    """The first 4 KiB of the file, gunzipped; ``b""`` when it cannot be read."""
-    try:
-        with open(path, "rb") as raw:
-            fh: Any = (gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw)
-            raw.seek(0)
-            return fh.read1(4096) if isinstance(fh, gzip.GzipFile) else fh.read(4096)
-    except (OSError, EOFError, zlib.error):
-        return b""
 
 
 def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
@@ -221,39 +129,44 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
     roles: list[Path] = []
+    pages: dict[str, list[Path]] = {}
+    notes: list[str] = []
     if p.is_dir():
-        files = clever_json_files(p)
+        kind_files = files_by_kind(p)
+        files = {kind: paths[0] for kind, paths in kind_files.items()}
+        pages = page_files(kind_files)
         roles = role_files(p)
+        notes = [pages_note(k, [files[k], *v]) for k, v in pages.items()]
+        unread = unread_note(p)
+        notes += [unread] if unread is not None else []
         if not files and not roles:
             raise SourceError(
                 "no Clever JSON resource files found (expected any of "
                 + ", ".join(f"{k}.json/.jsonl" for k in KINDS) + ")", path=str(path))
     else:
         check_regular_file(p)  # students.json -> /dev/zero is refused, not read forever
-        stem = p.name.lower()
-        for suffix in CLEVER_SUFFIXES:
-            if stem.endswith(suffix):
-                stem = stem[: -len(suffix)]
-                break
-        kind = _ALIASES.get(stem, stem)
-        if kind not in KINDS:
+        got = resource_kind(p.name)
+        if got is None:
             raise SourceError(f"cannot tell the record kind from the file name; expected one of "
                               f"{', '.join(KINDS)}", path=str(path))
-        files = {kind: p}
+        files = {got[0]: p}
     # plain JSON Lines: one scan, records built on access (the same roster as below); in
     # strict mode the first problem is raised, as the general reader would raise it
     documents = {k for k, f in files.items() if _document_in_lines(f)}
     ignored: list[Problem] = []
     if p.is_dir() and not (documents or roles):
-        _ignored_files(lambda code, msg, **w: ignored.append(
+        ignored_files(lambda code, msg, **w: ignored.append(
             Problem(code=code, message=msg, **w)), p)
     # (the general reader notes them first, within Limits.max_problems); called through
     # its module, so that a test replacing fast_jsonl.read_fast reaches the general path
-    fast = None if documents or roles else fast_jsonl.read_fast(
+    fast = None if documents or roles or pages else fast_jsonl.read_fast(
         path, files, limits, general=read_line, noted=ignored)
     if fast is not None:
         if strict and fast.problems:
             raise fast.problems[0].to_error()
+        if notes:
+            fast = fast.replace(provenance=attrs.evolve(
+                fast.provenance, notes=(*fast.provenance.notes, *notes)))
         return fast
     # users and sections kept as compact text and columns, their records built on first
     # access (as the CSV readers keep them); per-role user lists compare a user with the
@@ -262,11 +175,14 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     b = builder(source=str(path), format="clever-json", strict=strict,
                 max_problems=limits.max_problems)
     b.version = "v3.0"
+    b.notes.extend(notes)
     if p.is_dir():
-        _ignored_files(b.problem, p)
+        ignored_files(b.problem, p)
     for kind in KINDS:
         if kind in files:
             _read_file(b, kind, files[kind], limits, kind in documents)
+        for page in pages.get(kind, ()):
+            _read_file(b, kind, page, limits, _document_in_lines(page))
         if kind == "users":
             for f in roles:
                 _read_file(b, kind, f, limits, _document_in_lines(f))
@@ -297,11 +213,11 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
                       kind=kind)
             _read_document(b, kind, doc, name, text)
             return
-        if data[:2] in _UTF16_MARKS:  # (its problem told once): line by line, as below
+        if data[:2] in UTF16_MARKS:  # (its problem told once): line by line, as below
             b.add_file(name, data, kind)
             _read_lines(b, kind, text, name, limits)
             return
-    if lines_mode and not _utf16_file(path):
+    if lines_mode and not utf16_file(path):
         _stream_lines(b, kind, path, limits)
         return
     data = read_bytes(path, limits)
@@ -372,8 +288,8 @@ def _document_in_lines(path: Path) -> bool:
     non-blank line is ``[`` or ``{`` alone (no JSON Lines file can start so)."""
     if not path.name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
         return False
-    head = _head(path)
-    if head[:2] in _UTF16_MARKS:
+    head = file_head(path)
+    if head[:2] in UTF16_MARKS:
         head = head.decode("utf-16", "replace").encode()
     if head[:3] == _BOM:
         head = head[3:]
@@ -525,7 +441,7 @@ def _keep(b: RosterBuilder, kind: str, obj: Any, raw: bytes | None, where: dict[
     """``b.add`` the record, except from a per-role user list (``students.jsonl``): a v3
     user already read the same (a user with two roles is in both lists) is one user, and a
     v1/v2 record (no ``roles``) is not read (a problem keeps its text)."""
-    if kind == "users" and isinstance(obj, dict) and _role_list(where.get("file") or ""):
+    if kind == "users" and isinstance(obj, dict) and role_list(where.get("file") or ""):
         rid = obj.get("id")
         if not isinstance(obj.get("roles"), dict):
             b.problem("other", f"a v1/v2 user (no roles) in {where['file']}, a per-role list "

@@ -479,3 +479,30 @@ def test_a_numbered_file_beside_a_whole_one_is_named_not_read(tmp_path: Path) ->
     [p] = r.problems
     assert (p.code, p.file) == ("other", "users_2.json") and "users.json" in p.message
     assert any("users_20240115.json" in note for note in r.provenance.notes)
+
+
+@pytest.mark.parametrize("shape", ["envelope", "array-pretty", "envelope-no-close"])
+def test_a_json_document_cut_short_keeps_its_whole_records(tmp_path: Path, shape: str) -> None:
+    """``users.json`` cut short (a download cut, a full disk): the whole records before the
+    cut load, with a ``syntax`` problem at the cut record's line holding its text; the
+    other files load (the whole load was a FormatError)."""
+    users = [{"id": f"u{i}", "roles": {}, "name": {"last": f"N{i}"}} for i in range(5)]
+    if shape == "array-pretty":
+        text = json.dumps(users, indent=2).encode()
+    else:
+        text = orjson.dumps(_envelope("users", users)).replace(b"},{", b"},\n{")
+    cut = text.index(b'"u3"') + 8 if shape != "envelope-no-close" else text.rindex(b"]")
+    (tmp_path / "users.json").write_bytes(text[:cut])
+    _write(tmp_path / "sections.json", orjson.dumps(SECTIONS))
+    r = rostergraph.load(tmp_path)
+    want = 5 if shape == "envelope-no-close" else 3
+    assert list(r.users) == [u["id"] for u in users[:want]] and len(r.sections) == 2
+    [p] = r.problems
+    assert (p.code, p.file, p.kind) == ("syntax", "users.json", "users")
+    assert "cut short" in p.message
+    if want == 3:
+        start = text.rindex(b"{", 0, text.index(b'"u3"'))  # (where the cut record starts)
+        assert p.line == text[:start].count(b"\n") + 1
+        assert p.raw and '"u3"' in p.raw
+    with pytest.raises(FormatError, match="cut short"):
+        rostergraph.load(tmp_path, strict=True)

@@ -103,7 +103,8 @@ def test_a_file_that_is_no_json_even_repaired_is_a_syntax_problem(tmp_path: Path
     """A legacy file that is not JSON (once commas and bytes are mended) is one syntax
     problem with its line; the other files load."""
     (tmp_path / "students.json").write_text('{"data": [{"data": {"id": "s1"}}]}')
-    (tmp_path / "teachers.json").write_text('{"data": [{"data": {"id": "t1"}\n}')
+    # (broken before its end: a list cut short keeps its whole records, see below)
+    (tmp_path / "teachers.json").write_text('{"data": [{"data": {"id": "t1"}}\n oops]}')
     r = read_legacy_clever(tmp_path)
     assert list(r.users) == ["s1"]
     assert [(p.code, p.file) for p in r.problems] == [("syntax", "teachers.json")]
@@ -276,3 +277,15 @@ def test_a_utf16_legacy_folder_is_detected_by_its_shape(tmp_path: Path) -> None:
     (tmp_path / "sections.json").write_bytes(("\ufeff" + text).encode("utf-16-le"))
     assert detect_format(tmp_path) == "clever-legacy"
     assert len(rostergraph.load(tmp_path).sections) == len(_records(RUBY / "sections_page1.json"))
+
+
+def test_a_legacy_list_cut_short_keeps_its_whole_records(tmp_path: Path) -> None:
+    """Clever's v1.1 ``sections_page1.json`` cut short: the whole sections before the cut
+    load, with a ``syntax`` problem at the cut section's line (the file was not loaded)."""
+    text = (RUBY / "sections_page1.json").read_bytes()
+    want = _records(RUBY / "sections_page1.json")
+    (tmp_path / "sections.json").write_bytes(text[: text.index(want[60]["id"].encode()) + 5])
+    r = rostergraph.load(tmp_path)
+    assert sorted(r.sections) == sorted(s["id"] for s in want[:60])
+    [p] = [p for p in r.problems if p.code == "syntax"]
+    assert p.file == "sections.json" and "cut short" in p.message and p.line

@@ -87,8 +87,9 @@ from .limits import (
 
 # (the file helpers live in clever_files; their names stay importable from here)
 __all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "LEGACY_USER_FILES", "clever_json_files",
-           "from_utf16", "page_number", "read_bytes", "read_clever_json", "read_line",
-           "repaired_json", "resource_kind", "role_files", "told_twice", "unwrap"]
+           "cut_short", "from_utf16", "page_number", "read_bytes", "read_clever_json",
+           "read_line", "repaired_json", "resource_kind", "role_files", "told_twice",
+           "unwrap"]
 
 #: The ``extra`` key prefix of an envelope item's keys beside ``data``/``uri``/``links``.
 ENVELOPE_PREFIX = "envelope."
@@ -234,6 +235,7 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
         if items is not None:
             _read_items(b, kind, items, name)
             return
+        source: bytes | None = data  # (what the document was read from)
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
@@ -242,9 +244,9 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
             if b"\n" in stripped.rstrip() and _parses(first):
                 lines_mode = True
             else:
-                doc, data = _json_error(exc, data, name, b, kind)
+                doc, source = _json_error(exc, data, name, b, kind)
         if not lines_mode:
-            _read_document(b, kind, doc, name, data)
+            _read_document(b, kind, doc, name, source)
             return
     _read_lines(b, kind, data, name, limits)
 
@@ -308,10 +310,11 @@ def _parses(line: bytes) -> bool:
 
 
 def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBuilder,
-                kind: str) -> tuple[Any, bytes]:
+                kind: str) -> tuple[Any, bytes | None]:
     """Raise FormatError with line/column, unless the stdlib can read it (lone surrogates)
-    or :func:`repaired_json` can (then its problems are noted, and the records load):
-    the document and the text it was read from."""
+    or :func:`repaired_json` can (then its problems are noted, and the records load), or
+    it is a list cut short (:func:`cut_short`: its whole records load, with a problem):
+    the document and the text it was read from (``None`` for a list cut short)."""
     try:
         # orjson refuses lone surrogates that Clever strings may carry; keep them
         return json.loads(data.decode("utf-8")), data
@@ -321,11 +324,69 @@ def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBu
         pass
     doc, said = repaired_json(data)
     if doc is None:
-        raise FormatError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
-                          column=exc.colno) from None
+        cut = cut_short(exc, data)
+        if cut is None:
+            raise FormatError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
+                              column=exc.colno) from None
+        items, line, rest = cut
+        b.problem("syntax", f"the document ends before it is complete (a file cut short?): "
+                  f"the {len(items)} whole records before line {line} are read, the text from "
+                  "there on is in raw", file=name, line=line, kind=kind, raw=raw_text(rest))
+        return items, None
     for code, message, line, raw in said:
         b.problem(code, message, file=name, line=line, kind=kind, raw=raw)
     return doc
+
+
+#: where the records of a list envelope begin (Clever writes ``data`` first)
+_ENVELOPE_START = re.compile(r'\s*\{\s*"data"\s*:\s*\[')
+
+
+def cut_short(exc: orjson.JSONDecodeError, data: bytes) -> tuple[list[Any], int, str] | None:
+    """A top-level array or list envelope whose text ends before the document does (a
+    download cut, a full disk): its whole items, the line where the first item not whole
+    starts and the text from there (at most 2,000 characters); ``None`` when the text
+    fails before its end, or is no such list.
+
+    Examples
+    --------
+    >>> import orjson
+    >>> text = b'{"data": [{"data": {"id": "a"}},\\n {"data": {"id": "b'
+    >>> try:
+    ...     orjson.loads(text)
+    ... except orjson.JSONDecodeError as exc:
+    ...     cut_short(exc, text)
+    ([{'data': {'id': 'a'}}], 2, '{"data": {"id": "b')
+    """
+    if exc.pos < len(data.rstrip()):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    start = _ENVELOPE_START.match(text)
+    pos = start.end() if start is not None else len(text) - len(text.lstrip()) + 1
+    if start is None and text.lstrip()[:1] != "[":
+        return None
+    decoder = json.JSONDecoder()  # (the stdlib: it gives where each item ends)
+    items: list[Any] = []
+    while True:
+        while text[pos:pos + 1].isspace():
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            break
+        try:
+            item, end = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError):
+            break
+        items.append(item)
+        pos = end
+        while text[pos:pos + 1].isspace():
+            pos += 1
+        if text[pos:pos + 1] != ",":
+            break
+        pos += 1
+    return items, text.count("\n", 0, pos) + 1, text[pos:pos + 2000]
 
 
 # a string (its closing quote optional, so an unclosed one ends at the end of the text:

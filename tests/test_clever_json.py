@@ -506,3 +506,48 @@ def test_a_json_document_cut_short_keeps_its_whole_records(tmp_path: Path, shape
         assert p.raw and '"u3"' in p.raw
     with pytest.raises(FormatError, match="cut short"):
         rostergraph.load(tmp_path, strict=True)
+
+
+def _page(kind: str, records: list[dict], after: str | None) -> dict:
+    page = _envelope(kind, records)
+    if after is not None:
+        page["links"].append({"rel": "next", "uri": f"/v3.0/{kind}?starting_after={after}"})
+    return page
+
+
+@pytest.mark.parametrize("shape", ["json", "pretty-jsonl", "pages-per-line", "pages-per-line-gz",
+                                   "page-files", "array-of-pages"])
+def test_a_list_whose_last_page_links_to_a_next_one_is_a_missing_file(
+        tmp_path: Path, shape: str) -> None:
+    """One API response saved (``curl .../v3.0/users > users.json``) holds a page: its
+    ``next`` link says more users follow, which are not there. The users load, and a
+    ``missing_file`` problem names the file and the link (the rest was missing silently);
+    a complete list (the last page has no ``next``) has none."""
+    users = [{"id": f"u{i}", "roles": {}} for i in range(6)]
+    for complete in (False, True):
+        for f in tmp_path.iterdir():
+            f.unlink()
+        pages = [_page("users", users[:3], "u2"),
+                 _page("users", users[3:], None if complete else "u5")]
+        if shape == "json":
+            files = {"users.json": orjson.dumps(pages[1])}
+        elif shape == "pretty-jsonl":
+            files = {"users.jsonl": json.dumps(pages[1], indent=2).encode()}
+        elif shape.startswith("pages-per-line"):
+            files = {"users.jsonl": b"".join(orjson.dumps(p) + b"\n" for p in pages)}
+        elif shape == "page-files":
+            files = {f"users_page{n}.json": orjson.dumps(p) for n, p in enumerate(pages, 1)}
+        else:
+            files = {"users.json": orjson.dumps(pages)}
+        for name, data in files.items():
+            gz = shape.endswith("-gz")
+            _write(tmp_path / (name + ".gz" if gz else name), data, gz=gz)
+        r = rostergraph.load(tmp_path)
+        assert set(r.users) >= {"u3", "u4", "u5"}
+        missing = [p for p in r.problems if p.code == "missing_file"]
+        if complete:
+            assert missing == []
+            continue
+        [p] = missing
+        assert p.kind == "users" and p.file == max(files) + (".gz" if gz else "")
+        assert "starting_after=u5" in p.message

@@ -17,6 +17,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..model import KINDS
 from .limits import check_inside
 
@@ -25,10 +27,14 @@ __all__ = [
     "LEGACY_USER_FILES",
     "UTF16_MARKS",
     "clever_json_files",
+    "cut_list_message",
     "file_head",
     "files_by_kind",
     "from_utf16",
     "ignored_files",
+    "last_line_next_link",
+    "line_next_link",
+    "next_link",
     "page_files",
     "page_number",
     "pages_note",
@@ -216,3 +222,61 @@ def file_head(path: Path) -> bytes:
             return fh.read1(4096) if isinstance(fh, gzip.GzipFile) else fh.read(4096)
     except (OSError, EOFError, zlib.error):
         return b""
+
+
+def next_link(doc: Any) -> str | None:
+    """The ``next`` link of a list response (``{"data": [...], "links": [{"rel": "next",
+    "uri": ...}]}``), or of the last of a list of them; ``None`` for anything else.
+
+    Examples
+    --------
+    >>> next_link({"data": [], "links": [{"rel": "next", "uri": "/v3.0/users?starting_after=a"}]})
+    '/v3.0/users?starting_after=a'
+    >>> next_link([{"id": "a"}]) is None
+    True
+    """
+    if isinstance(doc, list) and doc and isinstance(doc[-1], dict):
+        doc = doc[-1]
+    if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
+        return None
+    links = doc.get("links")
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("rel") == "next" and isinstance(
+                link.get("uri"), str):
+            return str(link["uri"])
+    return None
+
+
+def line_next_link(line: bytes | None) -> str | None:
+    """:func:`next_link` of one JSON Lines line (a list response saved on one line)."""
+    if not line or b'"links"' not in line:  # (a record line: nothing to decode)
+        return None
+    try:
+        return next_link(orjson.loads(line))
+    except orjson.JSONDecodeError:
+        return None
+
+
+def last_line_next_link(path: Path, cap: int) -> str | None:
+    """:func:`line_next_link` of the last line of a plain JSON Lines file, read from its
+    end (at most ``cap`` bytes: a longer line is no page the reader took)."""
+    tail = b""
+    with open(path, "rb") as fh:
+        pos = fh.seek(0, os.SEEK_END)
+        while pos > 0 and len(tail) <= cap:
+            step = min(1 << 20, pos)
+            pos -= step
+            fh.seek(pos)
+            tail = fh.read(step) + tail
+            if b"\n" in tail.rstrip():
+                break
+    return line_next_link(tail.rstrip().rsplit(b"\n", 1)[-1])
+
+
+def cut_list_message(kind: str, name: str, uri: str) -> str:
+    """The ``missing_file`` problem's message for a list whose last page read links to
+    another (one API response saved, or paging stopped early)."""
+    return (f"the last page of {kind} read ({name}) links to a next page "
+            f"({uri[:200]}) that is not here: the list was saved in part, its other "
+            "records were not delivered (save every page, following each rel=next link "
+            "until a page has none)")

@@ -61,10 +61,14 @@ from .clever_files import (
     LEGACY_USER_FILES,
     UTF16_MARKS,
     clever_json_files,
+    cut_list_message,
     file_head,
     files_by_kind,
     from_utf16,
     ignored_files,
+    last_line_next_link,
+    line_next_link,
+    next_link,
     page_files,
     page_number,
     pages_note,
@@ -163,10 +167,13 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     fast = None if documents or roles or pages else fast_jsonl.read_fast(
         path, files, limits, general=read_line, noted=ignored)
     if fast is not None:
-        if strict and fast.problems:
-            raise fast.problems[0].to_error()
-        if notes:
-            fast = fast.replace(provenance=attrs.evolve(
+        said = [Problem(code="missing_file", message=cut_list_message(k, f.name, uri),
+                        file=f.name, kind=k) for k, f in files.items()
+                if (uri := last_line_next_link(f, limits.max_line_bytes)) is not None]
+        if strict and (fast.problems or said):
+            raise (fast.problems or said)[0].to_error()
+        if notes or said:
+            fast = fast.replace(problems=[*fast.problems, *said], provenance=attrs.evolve(
                 fast.provenance, notes=(*fast.provenance.notes, *notes)))
         return fast
     # users and sections kept as compact text and columns, their records built on first
@@ -179,20 +186,31 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     b.notes.extend(notes)
     if p.is_dir():
         ignored_files(b.problem, p)
+    # a list whose last page read links to a next one was saved in part: told after every
+    # file is read (as the fast path tells it), the kind's last file naming it
+    cut: list[tuple[str, str, str]] = []
     for kind in KINDS:
+        last: tuple[str, str | None] | None = None
         if kind in files:
-            _read_file(b, kind, files[kind], limits, kind in documents)
+            last = files[kind].name, _read_file(b, kind, files[kind], limits, kind in documents)
         for page in pages.get(kind, ()):
-            _read_file(b, kind, page, limits, _document_in_lines(page))
+            last = page.name, _read_file(b, kind, page, limits, _document_in_lines(page))
+        if last is not None and last[1] is not None:
+            cut.append((kind, last[0], last[1]))
         if kind == "users":
-            for f in roles:
-                _read_file(b, kind, f, limits, _document_in_lines(f))
+            for f in roles:  # (each per-role list is a list of its own)
+                uri = _read_file(b, kind, f, limits, _document_in_lines(f))
+                if uri is not None:
+                    cut.append((kind, f.name, uri))
+    for kind, file, uri in cut:
+        b.problem("missing_file", cut_list_message(kind, file, uri), file=file, kind=kind)
     return b.build()
 
 
 def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document: bool
-               ) -> None:
-    """Read one resource file; ``document``: :func:`_document_in_lines` of it."""
+               ) -> str | None:
+    """Read one resource file; ``document``: :func:`_document_in_lines` of it. Returns the
+    ``next`` link of the last list page the file holds (:func:`next_link`)."""
     name = path.name
     lines_mode = ".jsonl" in name.lower() or ".ndjson" in name.lower()
     if lines_mode and document:
@@ -212,15 +230,12 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
             b.problem("other", f"{name} is one JSON document over several lines, not JSON "
                       "Lines (one record per line): read as a document", file=name, line=1,
                       kind=kind)
-            _read_document(b, kind, doc, name, text)
-            return
+            return _read_document(b, kind, doc, name, text)
         if data[:2] in UTF16_MARKS:  # (its problem told once): line by line, as below
             b.add_file(name, data, kind)
-            _read_lines(b, kind, text, name, limits)
-            return
+            return _read_lines(b, kind, text, name, limits)
     if lines_mode and not utf16_file(path):
-        _stream_lines(b, kind, path, limits)
-        return
+        return _stream_lines(b, kind, path, limits)
     data = read_bytes(path, limits)
     b.add_file(path.name, data, kind)
     data = from_utf16(b, data, name, kind)  # (read whole: a Windows tool's file)
@@ -229,12 +244,11 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
     if not lines_mode:
         stripped = data.lstrip()
         if not stripped:
-            return  # an empty file holds no records
+            return None  # an empty file holds no records
         items = _array_items(data) if (stripped[:1] == b"[" and len(data) >= ITEMWISE_FROM
                                        ) else None
         if items is not None:
-            _read_items(b, kind, items, name)
-            return
+            return _read_items(b, kind, items, name)
         source: bytes | None = data  # (what the document was read from)
         try:
             doc = orjson.loads(data)
@@ -246,9 +260,8 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
             else:
                 doc, source = _json_error(exc, data, name, b, kind)
         if not lines_mode:
-            _read_document(b, kind, doc, name, source)
-            return
-    _read_lines(b, kind, data, name, limits)
+            return _read_document(b, kind, doc, name, source)
+    return _read_lines(b, kind, data, name, limits)
 
 
 #: A JSON array file this large is read an item at a time: the objects of a whole
@@ -271,7 +284,7 @@ def _array_items(data: bytes) -> list[Any] | None:
     return items
 
 
-def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str) -> None:
+def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str) -> str | None:
     """:func:`_read_document` of a top-level array, an item decoded at a time: the same
     problems (a key given twice told before its item, by the item's position) and
     records."""
@@ -283,6 +296,7 @@ def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str) -> Non
                 told_twice(b, path, value, rid, file=name, index=i, kind=kind)
         _add(b, kind, item, None, file=name, index=i)
         items[i] = None  # (the view let go as the item is read)
+    return next_link([item]) if items else None  # (an array of pages: the last one's)
 
 
 def _document_in_lines(path: Path) -> bool:
@@ -517,12 +531,13 @@ def _keep(b: RosterBuilder, kind: str, obj: Any, raw: bytes | None, where: dict[
 
 
 def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
-                   data: bytes | None = None) -> None:
+                   data: bytes | None = None) -> str | None:
+    """Keep the records of a decoded document; its ``next`` link (:func:`next_link`)."""
     items, err = _items(doc)
     if items is None:
         b.problem("envelope", err or "unreadable document", file=name, kind=kind,
                   raw=raw_text(_dump(doc)))
-        return
+        return None
     # keys given twice (``data``, the document's text, decodes to ``doc``): each told
     # before its item, by the item's position
     lost: dict[int | None, list[tuple[str, Any]]] = {}
@@ -546,6 +561,7 @@ def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
             rid = unwrap(item).get("id") if isinstance(item, dict) else None
             told_twice(b, path, value, rid, file=name, index=i, kind=kind)
         _add(b, kind, item, None, file=name, index=i)
+    return next_link(doc)
 
 
 def told_twice(b: RosterBuilder, path: str, value: Any, rid: Any, **where: Any) -> None:
@@ -566,13 +582,19 @@ def _iter_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
 
 
 def _read_lines(b: RosterBuilder, kind: str, data: bytes, name: str,
-                limits: Limits = DEFAULT_LIMITS) -> None:
+                limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """Read JSON Lines text; the ``next`` link of its last line (a list page)."""
+    last = None
     for n, line in _iter_lines(data):
         read_line(b, kind, name, n, line, limits)
+        last = line
+    return line_next_link(last)
 
 
-def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> None:
-    """Read a JSON Lines file (maybe gzipped) line by line, in bounded memory."""
+def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> str | None:
+    """Read a JSON Lines file (maybe gzipped) line by line, in bounded memory; the ``next``
+    link of its last line (a list page)."""
+    last = None
     name = path.name
     digest = hashlib.sha256()
     seen = [0]  # bytes read (after gunzip)
@@ -595,12 +617,14 @@ def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> No
                               file=name, line=n, kind=kind, raw=raw_text(long_head))
                 elif line.strip():
                     read_line(b, kind, name, n, line, limits)
+                    last = line
         except (OSError, EOFError, zlib.error) as exc:
             b.problem("syntax", f"corrupt gzip data after line {n}: {exc}; the rest of the "
                       "file is lost" + (" (the cut line is in raw)" if cut else ""),
                       file=name, line=n + 1, kind=kind, raw=raw_text(cut[0]) if cut else None)
     b.files.append(FileInfo(path=name, size=seen[0], sha256=digest.hexdigest(),
                             kind=kind))
+    return line_next_link(last)
 
 
 _EOL = re.compile(rb"\r\n|\r|\n")

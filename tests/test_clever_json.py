@@ -551,3 +551,26 @@ def test_a_list_whose_last_page_links_to_a_next_one_is_a_missing_file(
         [p] = missing
         assert p.kind == "users" and p.file == max(files) + (".gz" if gz else "")
         assert "starting_after=u5" in p.message
+
+
+@pytest.mark.parametrize("name", ["users.json", "users.jsonl"])
+def test_api_responses_appended_to_one_file_all_load(tmp_path: Path, name: str) -> None:
+    """``curl .../v3.0/users?starting_after=... >> users.json`` page after page: Clever's
+    compact responses end without a line break, so the file is one line of documents one
+    after another. Every page's users load, with one ``other`` problem at the line (the
+    load stopped with a FormatError, or the line was a problem and its users lost); two
+    records glued on one JSON Lines line both load so too."""
+    users = [{"id": f"u{i}", "roles": {}} for i in range(6)]
+    pages = [_page("users", users[:2], "u1"), _page("users", users[2:4], "u3"),
+             _page("users", users[4:], None)]
+    glued = orjson.dumps({"id": "g1", "roles": {}}) + orjson.dumps({"id": "g2", "roles": {}})
+    text = b"".join(orjson.dumps(p) for p in pages)
+    (tmp_path / name).write_bytes(text + (b"\n" + glued + b"\n" if name.endswith("l") else b""))
+    r = rostergraph.load(tmp_path)
+    assert list(r.users)[:6] == [u["id"] for u in users]
+    assert list(r.users)[6:] == (["g1", "g2"] if name.endswith("l") else [])
+    assert {(p.code, p.file, p.line) for p in r.problems} == {("other", name, 1)} | (
+        {("other", name, 2)} if name.endswith("l") else set())
+    assert all("one after another" in p.message for p in r.problems)
+    with pytest.raises(FormatError, match="one after another"):
+        rostergraph.load(tmp_path, strict=True)

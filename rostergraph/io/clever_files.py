@@ -1,6 +1,7 @@
 """The files of a Clever JSON folder: which file holds which kind (names in any case,
 API pages saved a page per file, per-role user lists), which files are left unread, and
-files a Windows tool saved as UTF-16.
+files a Windows tool saved as UTF-16, list pages' links and responses appended to one
+file.
 
 Examples
 --------
@@ -11,6 +12,7 @@ Examples
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import zlib
@@ -27,6 +29,8 @@ __all__ = [
     "LEGACY_USER_FILES",
     "UTF16_MARKS",
     "clever_json_files",
+    "concatenated_message",
+    "concatenated_values",
     "cut_list_message",
     "file_head",
     "files_by_kind",
@@ -280,3 +284,43 @@ def cut_list_message(kind: str, name: str, uri: str) -> str:
             f"({uri[:200]}) that is not here: the list was saved in part, its other "
             "records were not delivered (save every page, following each rel=next link "
             "until a page has none)")
+
+
+def concatenated_values(data: bytes) -> list[Any] | None:
+    """The JSON values of a text that holds several one after another (``{...}{...}``: API
+    responses appended to one file, ``curl ... >> users.json``, which Clever ends without a
+    line break), when there are two or more, each an object or array; ``None`` otherwise.
+
+    Examples
+    --------
+    >>> concatenated_values(b'{"data": [1]}{"data": [2]} ')
+    [{'data': [1]}, {'data': [2]}]
+    >>> concatenated_values(b'{"data": [1]} x') is None
+    True
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    decoder = json.JSONDecoder()  # (the stdlib: it tells where each value ends)
+    values: list[Any] = []
+    pos = 0
+    while True:
+        while text[pos:pos + 1].isspace():
+            pos += 1
+        if pos >= len(text):
+            break
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(value, dict | list):
+            return None
+        values.append(value)
+    return values if len(values) > 1 else None
+
+
+def concatenated_message(n: int) -> str:
+    """The ``other`` problem's message for :func:`concatenated_values`."""
+    return (f"{n} JSON documents one after another on one line (API responses appended to "
+            "one file without a line break): each is read")

@@ -61,6 +61,8 @@ from .clever_files import (
     LEGACY_USER_FILES,
     UTF16_MARKS,
     clever_json_files,
+    concatenated_message,
+    concatenated_values,
     cut_list_message,
     file_head,
     files_by_kind,
@@ -337,6 +339,10 @@ def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBu
     except ValueError:  # bad UTF-8 or JSON, an integer over 4300 digits
         pass
     doc, said = repaired_json(data)
+    values = concatenated_values(data) if doc is None else None
+    if values is not None:  # (pages appended to one file: each read)
+        b.problem("other", concatenated_message(len(values)), file=name, line=1, kind=kind)
+        return values, None
     if doc is None:
         cut = cut_short(exc, data)
         if cut is None:
@@ -692,6 +698,13 @@ def read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
             except UnicodeDecodeError:  # (a SIS writing Latin-1): the record still loads
                 code = "encoding"
                 obj = _fallback(line.decode("utf-8", errors="replace").encode("utf-8"))
+            values = concatenated_values(line) if obj is _BAD and code == "syntax" else None
+            if values is not None:  # (two records or pages glued on one line: each read)
+                b.problem("other", concatenated_message(len(values)), file=name, line=n,
+                          kind=kind)
+                for value in values:
+                    _add(b, kind, value, None, file=name, line=n)
+                return
             if obj is _BAD:
                 b.problem(code, f"not valid JSON: {exc.msg} (column {exc.colno})",
                           file=name, line=n, kind=kind, raw=raw_text(line))

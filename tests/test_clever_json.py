@@ -574,3 +574,17 @@ def test_api_responses_appended_to_one_file_all_load(tmp_path: Path, name: str) 
     assert all("one after another" in p.message for p in r.problems)
     with pytest.raises(FormatError, match="one after another"):
         rostergraph.load(tmp_path, strict=True)
+
+
+def test_clevers_recorded_first_page_alone_is_a_missing_file(tmp_path: Path) -> None:
+    """Clever's own recorded first page of sections (``next`` to the 279 others) saved as
+    ``sections.json`` beside v3 users: its 100 sections load, and a ``missing_file``
+    problem names the link; its last page (no ``next``) alone gives none."""
+    ruby = Path(__file__).parent / "data" / "clever" / "clever-ruby-v1.1-vcr-bodies"
+    _write(tmp_path / "users.jsonl", orjson.dumps({"id": "u1", "roles": {}}) + b"\n")
+    for page, n, cut in (("sections_page1.json", 100, True), ("sections_page4.json", 79, False)):
+        (tmp_path / "sections.json").write_bytes((ruby / page).read_bytes())
+        r = rostergraph.load(tmp_path)
+        assert len(r.sections) == n
+        missing = [(p.file, p.kind) for p in r.problems if p.code == "missing_file"]
+        assert missing == ([("sections.json", "sections")] if cut else [])

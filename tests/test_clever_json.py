@@ -588,3 +588,19 @@ def test_clevers_recorded_first_page_alone_is_a_missing_file(tmp_path: Path) -> 
         assert len(r.sections) == n
         missing = [(p.file, p.kind) for p in r.problems if p.code == "missing_file"]
         assert missing == ([("sections.json", "sections")] if cut else [])
+
+
+def test_a_json_gz_document_cut_short_keeps_its_whole_records(tmp_path: Path) -> None:
+    """``users.json.gz`` cut short (a download cut): the records inflated before the
+    damage load, with a ``syntax`` problem for the gzip stream and one at the cut record
+    (the whole load was a FormatError)."""
+    users = [{"id": f"u{i:04}", "roles": {}, "email": f"u{i}@example.org"} for i in range(2000)]
+    data = gzip.compress(orjson.dumps(_envelope("users", users)))
+    (tmp_path / "users.json.gz").write_bytes(data[: len(data) // 2])
+    _write(tmp_path / "sections.json", orjson.dumps(SECTIONS))
+    r = rostergraph.load(tmp_path)
+    kept = len(r.users)
+    assert 0 < kept < 2000 and list(r.users) == [u["id"] for u in users[:kept]]
+    assert len(r.sections) == 2
+    assert [(p.code, p.file) for p in r.problems] == [("syntax", "users.json.gz")] * 2
+    assert "gzip" in r.problems[0].message and "cut short" in r.problems[1].message

@@ -101,13 +101,15 @@ __all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "LEGACY_USER_FILES", "clever_js
 ENVELOPE_PREFIX = "envelope."
 
 
-def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS, cut: list[str] | None = None
+               ) -> bytes:
     """A file's bytes, gunzipped when it starts with the gzip magic number.
 
     Decompression streams and stops at ``limits.max_gzip_bytes``
-    (:func:`~rostergraph.io.limits.gunzip_bounded`).
+    (:func:`~rostergraph.io.limits.gunzip_bounded`; with ``cut``, a stream cut short gives
+    what came before the damage).
     """
-    return gunzip_bounded(path.read_bytes(), limits, path=str(path))
+    return gunzip_bounded(path.read_bytes(), limits, path=str(path), cut=cut)
 
 
 def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
@@ -238,8 +240,12 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
             return _read_lines(b, kind, text, name, limits)
     if lines_mode and not utf16_file(path):
         return _stream_lines(b, kind, path, limits)
-    data = read_bytes(path, limits)
+    damaged: list[str] = []  # (a .json.gz cut short: the records before the damage load)
+    data = read_bytes(path, limits, damaged)
     b.add_file(path.name, data, kind)
+    for message in damaged:
+        b.problem("syntax", f"{message}; the rest of the file is lost", file=name,
+                  line=data.count(b"\n") + 1, kind=kind)
     data = from_utf16(b, data, name, kind)  # (read whole: a Windows tool's file)
     if data[:3] == _BOM:
         data = data[3:]
@@ -382,8 +388,10 @@ def cut_short(exc: orjson.JSONDecodeError, data: bytes) -> tuple[list[Any], int,
         return None
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    except UnicodeDecodeError as bad:
+        if bad.end < len(data) - 3:  # (a character the cut split at the end is no harm)
+            return None
+        text = data[:bad.start].decode("utf-8", "replace")
     start = _ENVELOPE_START.match(text)
     pos = start.end() if start is not None else len(text) - len(text.lstrip()) + 1
     if start is None and text.lstrip()[:1] != "[":

@@ -462,12 +462,13 @@ def _gzip_limit_error(limits: Limits, path: str | None) -> LimitError:
 
 
 def gunzip_bounded(data: bytes, limits: Limits = DEFAULT_LIMITS, *,
-                   path: str | None = None) -> bytes:
+                   path: str | None = None, cut: list[str] | None = None) -> bytes:
     """``data`` gunzipped (all members) when it starts with the gzip magic number.
 
     Decompression streams and stops as soon as the output passes
     ``limits.max_gzip_bytes``, so a small bomb never fills memory. Data
-    without the magic number is returned as it is.
+    without the magic number is returned as it is. With a list ``cut``, corrupt data (a
+    file cut short) gives what inflated before the damage, its message put in ``cut``.
 
     Raises
     ------
@@ -507,11 +508,12 @@ def gunzip_bounded(data: bytes, limits: Limits = DEFAULT_LIMITS, *,
                 elif not buf:
                     break
             if not d.eof:
-                raise FormatError("corrupt gzip data: the compressed stream ends early",
-                                  path=path)
+                raise zlib.error("the compressed stream ends early")
             rest = d.unused_data
     except zlib.error as exc:
-        raise FormatError(f"corrupt gzip data: {exc}", path=path) from None
+        if cut is None:
+            raise FormatError(f"corrupt gzip data: {exc}", path=path) from None
+        cut.append(f"corrupt gzip data: {exc}")
     return b"".join(out)
 
 

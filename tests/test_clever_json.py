@@ -551,6 +551,11 @@ def test_a_list_whose_last_page_links_to_a_next_one_is_a_missing_file(
         [p] = missing
         assert p.kind == "users" and p.file == max(files) + (".gz" if gz else "")
         assert "starting_after=u5" in p.message
+        text = files[max(files)].decode()
+        assert (p.line, p.index) == {
+            "pretty-jsonl": (text[:text.rindex('"next"')].count("\n") + 1, None),
+            "pages-per-line": (2, None), "pages-per-line-gz": (2, None),
+            "array-of-pages": (None, 1)}.get(shape, (1, None))
 
 
 @pytest.mark.parametrize("name", ["users.json", "users.jsonl"])

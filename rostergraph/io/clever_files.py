@@ -28,6 +28,7 @@ __all__ = [
     "CLEVER_SUFFIXES",
     "LEGACY_USER_FILES",
     "UTF16_MARKS",
+    "NextLink",
     "clever_json_files",
     "concatenated_message",
     "concatenated_values",
@@ -261,9 +262,13 @@ def line_next_link(line: bytes | None) -> str | None:
         return None
 
 
-def last_line_next_link(path: Path, cap: int) -> str | None:
+#: a list page's ``next`` link and where it is (``{"line": n}`` or ``{"index": i}``)
+NextLink = tuple[str, dict[str, int]]
+
+
+def last_line_next_link(path: Path, cap: int) -> NextLink | None:
     """:func:`line_next_link` of the last line of a plain JSON Lines file, read from its
-    end (at most ``cap`` bytes: a longer line is no page the reader took)."""
+    end (at most ``cap`` bytes: a longer line is no page the reader took), and its line."""
     tail = b""
     with open(path, "rb") as fh:
         pos = fh.seek(0, os.SEEK_END)
@@ -274,7 +279,16 @@ def last_line_next_link(path: Path, cap: int) -> str | None:
             tail = fh.read(step) + tail
             if b"\n" in tail.rstrip():
                 break
-    return line_next_link(tail.rstrip().rsplit(b"\n", 1)[-1])
+        last = tail.rstrip().rsplit(b"\n", 1)[-1]
+        uri = line_next_link(last)
+        if uri is None:
+            return None
+        start = pos + len(tail.rstrip()) - len(last)
+        fh.seek(0)
+        lines = 1  # (the lines before it counted a block at a time: a page found is rare)
+        while fh.tell() < start:
+            lines += fh.read(min(1 << 23, start - fh.tell())).count(b"\n")
+    return uri, {"line": lines}
 
 
 def cut_list_message(kind: str, name: str, uri: str) -> str:

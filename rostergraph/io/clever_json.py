@@ -60,6 +60,7 @@ from .clever_files import (
     CLEVER_SUFFIXES,
     LEGACY_USER_FILES,
     UTF16_MARKS,
+    NextLink,
     clever_json_files,
     concatenated_message,
     concatenated_values,
@@ -171,9 +172,10 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     fast = None if documents or roles or pages else fast_jsonl.read_fast(
         path, files, limits, general=read_line, noted=ignored)
     if fast is not None:
-        said = [Problem(code="missing_file", message=cut_list_message(k, f.name, uri),
-                        file=f.name, kind=k) for k, f in files.items()
-                if (uri := last_line_next_link(f, limits.max_line_bytes)) is not None]
+        said = [Problem(code="missing_file", message=cut_list_message(k, f.name, link[0]),
+                        file=f.name, kind=k, line=link[1].get("line"))
+                for k, f in files.items()
+                if (link := last_line_next_link(f, limits.max_line_bytes)) is not None]
         if strict and (fast.problems or said):
             raise (fast.problems or said)[0].to_error()
         if notes or said:
@@ -192,9 +194,9 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
         ignored_files(b.problem, p)
     # a list whose last page read links to a next one was saved in part: told after every
     # file is read (as the fast path tells it), the kind's last file naming it
-    cut: list[tuple[str, str, str]] = []
+    cut: list[tuple[str, str, NextLink]] = []
     for kind in KINDS:
-        last: tuple[str, str | None] | None = None
+        last: tuple[str, NextLink | None] | None = None
         if kind in files:
             last = files[kind].name, _read_file(b, kind, files[kind], limits, kind in documents)
         for page in pages.get(kind, ()):
@@ -203,16 +205,17 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
             cut.append((kind, last[0], last[1]))
         if kind == "users":
             for f in roles:  # (each per-role list is a list of its own)
-                uri = _read_file(b, kind, f, limits, _document_in_lines(f))
-                if uri is not None:
-                    cut.append((kind, f.name, uri))
-    for kind, file, uri in cut:
-        b.problem("missing_file", cut_list_message(kind, file, uri), file=file, kind=kind)
+                link = _read_file(b, kind, f, limits, _document_in_lines(f))
+                if link is not None:
+                    cut.append((kind, f.name, link))
+    for kind, file, (uri, where) in cut:
+        b.problem("missing_file", cut_list_message(kind, file, uri), file=file, kind=kind,
+                  **where)
     return b.build()
 
 
 def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document: bool
-               ) -> str | None:
+               ) -> NextLink | None:
     """Read one resource file; ``document``: :func:`_document_in_lines` of it. Returns the
     ``next`` link of the last list page the file holds (:func:`next_link`)."""
     name = path.name
@@ -292,7 +295,8 @@ def _array_items(data: bytes) -> list[Any] | None:
     return items
 
 
-def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str) -> str | None:
+def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str
+               ) -> NextLink | None:
     """:func:`_read_document` of a top-level array, an item decoded at a time: the same
     problems (a key given twice told before its item, by the item's position) and
     records."""
@@ -304,7 +308,8 @@ def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str) -> str
                 told_twice(b, path, value, rid, file=name, index=i, kind=kind)
         _add(b, kind, item, None, file=name, index=i)
         items[i] = None  # (the view let go as the item is read)
-    return next_link([item]) if items else None  # (an array of pages: the last one's)
+    uri = next_link([item]) if items else None  # (an array of pages: the last one's)
+    return None if uri is None else (uri, {"index": len(items) - 1})
 
 
 def _document_in_lines(path: Path) -> bool:
@@ -545,7 +550,7 @@ def _keep(b: RosterBuilder, kind: str, obj: Any, raw: bytes | None, where: dict[
 
 
 def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
-                   data: bytes | None = None) -> str | None:
+                   data: bytes | None = None) -> NextLink | None:
     """Keep the records of a decoded document; its ``next`` link (:func:`next_link`)."""
     items, err = _items(doc)
     if items is None:
@@ -575,7 +580,14 @@ def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
             rid = unwrap(item).get("id") if isinstance(item, dict) else None
             told_twice(b, path, value, rid, file=name, index=i, kind=kind)
         _add(b, kind, item, None, file=name, index=i)
-    return next_link(doc)
+    uri = next_link(doc)
+    if uri is None:
+        return None
+    if isinstance(doc, list):  # (an array of pages: the last one's)
+        return uri, {"index": len(doc) - 1}
+    found = data.rfind(b'"next"') if data is not None else -1
+    return uri, ({"line": data[:found].count(b"\n") + 1} if data is not None and found >= 0
+                 else {})
 
 
 def told_twice(b: RosterBuilder, path: str, value: Any, rid: Any, **where: Any) -> None:
@@ -596,19 +608,21 @@ def _iter_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
 
 
 def _read_lines(b: RosterBuilder, kind: str, data: bytes, name: str,
-                limits: Limits = DEFAULT_LIMITS) -> str | None:
+                limits: Limits = DEFAULT_LIMITS) -> NextLink | None:
     """Read JSON Lines text; the ``next`` link of its last line (a list page)."""
-    last = None
+    last, at = None, 0
     for n, line in _iter_lines(data):
         read_line(b, kind, name, n, line, limits)
-        last = line
-    return line_next_link(last)
+        last, at = line, n
+    uri = line_next_link(last)
+    return None if uri is None else (uri, {"line": at})
 
 
-def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> str | None:
+def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits
+                  ) -> NextLink | None:
     """Read a JSON Lines file (maybe gzipped) line by line, in bounded memory; the ``next``
     link of its last line (a list page)."""
-    last = None
+    last, at = None, 0
     name = path.name
     digest = hashlib.sha256()
     seen = [0]  # bytes read (after gunzip)
@@ -631,14 +645,15 @@ def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> st
                               file=name, line=n, kind=kind, raw=raw_text(long_head))
                 elif line.strip():
                     read_line(b, kind, name, n, line, limits)
-                    last = line
+                    last, at = line, n
         except (OSError, EOFError, zlib.error) as exc:
             b.problem("syntax", f"corrupt gzip data after line {n}: {exc}; the rest of the "
                       "file is lost" + (" (the cut line is in raw)" if cut else ""),
                       file=name, line=n + 1, kind=kind, raw=raw_text(cut[0]) if cut else None)
     b.files.append(FileInfo(path=name, size=seen[0], sha256=digest.hexdigest(),
                             kind=kind))
-    return line_next_link(last)
+    uri = line_next_link(last)
+    return None if uri is None else (uri, {"line": at})
 
 
 _EOL = re.compile(rb"\r\n|\r|\n")

@@ -364,3 +364,248 @@ def test_mended_document_still_tells_keys_given_twice(tmp_path: Path, text: byte
     assert twice == [("u1", "email", '"a@x.org"')]
     assert any(p.code in ("syntax", "encoding") for p in r.problems)
     assert r.users["u1"].email == "b@x.org"
+
+
+def test_a_small_gzip_cut_short_keeps_every_whole_line_and_the_cut_one(tmp_path: Path) -> None:
+    """A ``.jsonl.gz`` download cut short, smaller than the reader's 1 MiB chunk: the lines
+    inflated before the damage load (they were all lost), and the cut line is the gzip
+    problem's raw text, at its line."""
+    users = [{"id": f"u{i}", "roles": {}, "email": f"u{i}@example.org"} for i in range(300)]
+    body = b"".join(orjson.dumps(u) + b"\n" for u in users)
+    data = gzip.compress(body)
+    (tmp_path / "users.jsonl.gz").write_bytes(data[: len(data) - 40])
+    r = read_clever_json(tmp_path)
+    kept = len(r.users)
+    assert 250 < kept < 300
+    assert list(r.users) == [u["id"] for u in users[:kept]]
+    [p] = r.problems
+    assert p.code == "syntax" and "gzip" in p.message and p.file == "users.jsonl.gz"
+    assert p.line == kept + 1
+    cut = body.split(b"\n")[kept]
+    assert p.raw and cut.startswith(p.raw.encode())
+    with pytest.raises(FormatError, match="gzip"):
+        read_clever_json(tmp_path, strict=True)
+
+
+USERS = [{"id": "u1", "roles": {"student": {"school": "sc1"}}, "name": {"last": "Peña"}},
+         {"id": "u2", "roles": {"teacher": {"school": "sc1"}}, "email": "t@example.org"}]
+
+
+@pytest.mark.parametrize("shape", ["json-pretty-le", "json-be", "jsonl-le", "jsonl-pretty-le",
+                                   "jsonl-gz-le"])
+def test_a_utf16_file_reads_as_its_utf8_twin(tmp_path: Path, shape: str) -> None:
+    """Windows PowerShell 5.1 writes UTF-16 (``Invoke-RestMethod ... | ConvertTo-Json >
+    users.json``): the records load as from UTF-8, with one ``other`` problem on line 1
+    (every line was a problem, or the whole load a FormatError)."""
+    if shape.startswith("json-"):
+        text = json.dumps(_envelope("users", USERS), ensure_ascii=False,
+                          indent=4 if "pretty" in shape else None).replace("\n", "\r\n")
+        name = "users.json"
+    elif "pretty" in shape:
+        text, name = json.dumps(USERS, ensure_ascii=False, indent=2), "users.jsonl"
+    else:
+        text = "".join(json.dumps(u, ensure_ascii=False) + "\r\n" for u in USERS)
+        name = "users.jsonl"
+    data = ("\ufeff" + text).encode("utf-16-be" if shape.endswith("-be") else "utf-16-le")
+    if "gz" in shape:
+        data, name = gzip.compress(data), name + ".gz"
+    (tmp_path / name).write_bytes(data)
+    for r in (read_clever_json(tmp_path), rostergraph.load(tmp_path)):
+        assert {u: r.users[u].name for u in r.users} == {
+            "u1": rostergraph.Name(last="Peña"), "u2": None}
+        assert r.users["u2"].email == "t@example.org"
+        utf16 = [p for p in r.problems if "UTF-16" in p.message]
+        assert len(utf16) == 1 and (utf16[0].code, utf16[0].file, utf16[0].line) == (
+            "other", name, 1)
+        assert [p for p in r.problems if p not in utf16 and "one JSON document" not in
+                p.message] == []
+    with pytest.raises(FormatError, match="UTF-16"):
+        read_clever_json(tmp_path, strict=True)
+
+
+@pytest.mark.parametrize("names", [
+    ("users_page1.json", "users_page2.json", "users_page10.json"),
+    ("users-1.jsonl", "users-2.jsonl", "users-10.jsonl.gz"),
+    ("Users1.json", "users2.ndjson", "users3.json"),
+])
+def test_api_pages_saved_as_numbered_files_all_load(tmp_path: Path, names: tuple) -> None:
+    """``/v3.0/users`` saved a page per file (``users_page1.json``, ``users_page2.json``,
+    ...): every page's users load, in page order (page 10 after page 2), each file in
+    the provenance, with a note naming them; they were all left out, silently."""
+    users = [{"id": f"u{i:03}", "roles": {}, "email": f"u{i}@example.org"} for i in range(9)]
+    _write(tmp_path / "sections.json", orjson.dumps(_envelope("sections", SECTIONS)))
+    for n, name in enumerate(names):
+        page = users[n * 3:n * 3 + 3]
+        if ".jsonl" in name or ".ndjson" in name:
+            data = b"".join(orjson.dumps(u) + b"\n" for u in page)
+        else:
+            data = orjson.dumps(_envelope("users", page))
+        _write(tmp_path / name, data, gz=name.endswith(".gz"))
+    for r in (rostergraph.load(tmp_path), read_clever_json(tmp_path, strict=True)):
+        assert list(r.users) == [u["id"] for u in users]
+        assert r.problems == [] and len(r.sections) == 2
+        assert {f.path for f in r.provenance.files} >= set(names)
+        assert any(all(n in note for n in names) for note in r.provenance.notes)
+    one = rostergraph.load(tmp_path / names[1])
+    assert list(one.users) == [u["id"] for u in users[3:6]]
+
+
+def test_json_files_a_v3_folder_does_not_read_are_named_in_a_note(tmp_path: Path) -> None:
+    """An events page or a backup beside the resource files is not read, and a
+    provenance note names it (it was left out silently); a dump's own files are not
+    named."""
+    _write(tmp_path / "sections.jsonl", b"".join(orjson.dumps(s) + b"\n" for s in SECTIONS))
+    _write(tmp_path / "events.json", orjson.dumps({"data": [], "links": []}))
+    _write(tmp_path / "users-old.json", orjson.dumps([]))
+    _write(tmp_path / "manifest.json", orjson.dumps({}))
+    _write(tmp_path / "events.audit.jsonl", b"")
+    r = rostergraph.load(tmp_path)
+    assert len(r.sections) == 2 and r.problems == []
+    [note] = [n for n in r.provenance.notes if "not read" in n]
+    assert "events.json" in note and "users-old.json" in note
+    assert "manifest.json" not in note and "events.audit.jsonl" not in note
+
+
+def test_a_numbered_file_beside_a_whole_one_is_named_not_read(tmp_path: Path) -> None:
+    """``users_2.json`` beside ``users.json`` may be an older copy: ``users.json`` is read
+    and the other is an ``other`` problem naming both (its users never come back), as
+    ``users.jsonl`` beside it is; a dated copy (``users_20240115.json``) is no page: it is
+    named in the note of files not read."""
+    _write(tmp_path / "users.json", orjson.dumps([{"id": "u1", "roles": {}}]))
+    _write(tmp_path / "users_2.json", orjson.dumps([{"id": "gone", "roles": {}}]))
+    _write(tmp_path / "users_20240115.json", orjson.dumps([{"id": "old", "roles": {}}]))
+    r = rostergraph.load(tmp_path)
+    assert list(r.users) == ["u1"]
+    [p] = r.problems
+    assert (p.code, p.file) == ("other", "users_2.json") and "users.json" in p.message
+    assert any("users_20240115.json" in note for note in r.provenance.notes)
+
+
+@pytest.mark.parametrize("shape", ["envelope", "array-pretty", "envelope-no-close"])
+def test_a_json_document_cut_short_keeps_its_whole_records(tmp_path: Path, shape: str) -> None:
+    """``users.json`` cut short (a download cut, a full disk): the whole records before the
+    cut load, with a ``syntax`` problem at the cut record's line holding its text; the
+    other files load (the whole load was a FormatError)."""
+    users = [{"id": f"u{i}", "roles": {}, "name": {"last": f"N{i}"}} for i in range(5)]
+    if shape == "array-pretty":
+        text = json.dumps(users, indent=2).encode()
+    else:
+        text = orjson.dumps(_envelope("users", users)).replace(b"},{", b"},\n{")
+    cut = text.index(b'"u3"') + 8 if shape != "envelope-no-close" else text.rindex(b"]")
+    (tmp_path / "users.json").write_bytes(text[:cut])
+    _write(tmp_path / "sections.json", orjson.dumps(SECTIONS))
+    r = rostergraph.load(tmp_path)
+    want = 5 if shape == "envelope-no-close" else 3
+    assert list(r.users) == [u["id"] for u in users[:want]] and len(r.sections) == 2
+    [p] = r.problems
+    assert (p.code, p.file, p.kind) == ("syntax", "users.json", "users")
+    assert "cut short" in p.message
+    if want == 3:
+        start = text.rindex(b"{", 0, text.index(b'"u3"'))  # (where the cut record starts)
+        assert p.line == text[:start].count(b"\n") + 1
+        assert p.raw and '"u3"' in p.raw
+    with pytest.raises(FormatError, match="cut short"):
+        rostergraph.load(tmp_path, strict=True)
+
+
+def _page(kind: str, records: list[dict], after: str | None) -> dict:
+    page = _envelope(kind, records)
+    if after is not None:
+        page["links"].append({"rel": "next", "uri": f"/v3.0/{kind}?starting_after={after}"})
+    return page
+
+
+@pytest.mark.parametrize("shape", ["json", "pretty-jsonl", "pages-per-line", "pages-per-line-gz",
+                                   "page-files", "array-of-pages"])
+def test_a_list_whose_last_page_links_to_a_next_one_is_a_missing_file(
+        tmp_path: Path, shape: str) -> None:
+    """One API response saved (``curl .../v3.0/users > users.json``) holds a page: its
+    ``next`` link says more users follow, which are not there. The users load, and a
+    ``missing_file`` problem names the file and the link (the rest was missing silently);
+    a complete list (the last page has no ``next``) has none."""
+    users = [{"id": f"u{i}", "roles": {}} for i in range(6)]
+    for complete in (False, True):
+        for f in tmp_path.iterdir():
+            f.unlink()
+        pages = [_page("users", users[:3], "u2"),
+                 _page("users", users[3:], None if complete else "u5")]
+        if shape == "json":
+            files = {"users.json": orjson.dumps(pages[1])}
+        elif shape == "pretty-jsonl":
+            files = {"users.jsonl": json.dumps(pages[1], indent=2).encode()}
+        elif shape.startswith("pages-per-line"):
+            files = {"users.jsonl": b"".join(orjson.dumps(p) + b"\n" for p in pages)}
+        elif shape == "page-files":
+            files = {f"users_page{n}.json": orjson.dumps(p) for n, p in enumerate(pages, 1)}
+        else:
+            files = {"users.json": orjson.dumps(pages)}
+        for name, data in files.items():
+            gz = shape.endswith("-gz")
+            _write(tmp_path / (name + ".gz" if gz else name), data, gz=gz)
+        r = rostergraph.load(tmp_path)
+        assert set(r.users) >= {"u3", "u4", "u5"}
+        missing = [p for p in r.problems if p.code == "missing_file"]
+        if complete:
+            assert missing == []
+            continue
+        [p] = missing
+        assert p.kind == "users" and p.file == max(files) + (".gz" if gz else "")
+        assert "starting_after=u5" in p.message
+        text = files[max(files)].decode()
+        assert (p.line, p.index) == {
+            "pretty-jsonl": (text[:text.rindex('"next"')].count("\n") + 1, None),
+            "pages-per-line": (2, None), "pages-per-line-gz": (2, None),
+            "array-of-pages": (None, 1)}.get(shape, (1, None))
+
+
+@pytest.mark.parametrize("name", ["users.json", "users.jsonl"])
+def test_api_responses_appended_to_one_file_all_load(tmp_path: Path, name: str) -> None:
+    """``curl .../v3.0/users?starting_after=... >> users.json`` page after page: Clever's
+    compact responses end without a line break, so the file is one line of documents one
+    after another. Every page's users load, with one ``other`` problem at the line (the
+    load stopped with a FormatError, or the line was a problem and its users lost); two
+    records glued on one JSON Lines line both load so too."""
+    users = [{"id": f"u{i}", "roles": {}} for i in range(6)]
+    pages = [_page("users", users[:2], "u1"), _page("users", users[2:4], "u3"),
+             _page("users", users[4:], None)]
+    glued = orjson.dumps({"id": "g1", "roles": {}}) + orjson.dumps({"id": "g2", "roles": {}})
+    text = b"".join(orjson.dumps(p) for p in pages)
+    (tmp_path / name).write_bytes(text + (b"\n" + glued + b"\n" if name.endswith("l") else b""))
+    r = rostergraph.load(tmp_path)
+    assert list(r.users)[:6] == [u["id"] for u in users]
+    assert list(r.users)[6:] == (["g1", "g2"] if name.endswith("l") else [])
+    assert {(p.code, p.file, p.line) for p in r.problems} == {("other", name, 1)} | (
+        {("other", name, 2)} if name.endswith("l") else set())
+    assert all("one after another" in p.message for p in r.problems)
+    with pytest.raises(FormatError, match="one after another"):
+        rostergraph.load(tmp_path, strict=True)
+
+
+def test_clevers_recorded_first_page_alone_is_a_missing_file(tmp_path: Path) -> None:
+    """Clever's own recorded first page of sections (``next`` to the 279 others) saved as
+    ``sections.json`` beside v3 users: its 100 sections load, and a ``missing_file``
+    problem names the link; its last page (no ``next``) alone gives none."""
+    ruby = Path(__file__).parent / "data" / "clever" / "clever-ruby-v1.1-vcr-bodies"
+    _write(tmp_path / "users.jsonl", orjson.dumps({"id": "u1", "roles": {}}) + b"\n")
+    for page, n, cut in (("sections_page1.json", 100, True), ("sections_page4.json", 79, False)):
+        (tmp_path / "sections.json").write_bytes((ruby / page).read_bytes())
+        r = rostergraph.load(tmp_path)
+        assert len(r.sections) == n
+        missing = [(p.file, p.kind) for p in r.problems if p.code == "missing_file"]
+        assert missing == ([("sections.json", "sections")] if cut else [])
+
+
+def test_a_json_gz_document_cut_short_keeps_its_whole_records(tmp_path: Path) -> None:
+    """``users.json.gz`` cut short (a download cut): the records inflated before the
+    damage load, with a ``syntax`` problem for the gzip stream and one at the cut record
+    (the whole load was a FormatError)."""
+    users = [{"id": f"u{i:04}", "roles": {}, "email": f"u{i}@example.org"} for i in range(2000)]
+    data = gzip.compress(orjson.dumps(_envelope("users", users)))
+    (tmp_path / "users.json.gz").write_bytes(data[: len(data) // 2])
+    _write(tmp_path / "sections.json", orjson.dumps(SECTIONS))
+    r = rostergraph.load(tmp_path)
+    kept = len(r.users)
+    assert 0 < kept < 2000 and list(r.users) == [u["id"] for u in users[:kept]]
+    assert len(r.sections) == 2
+    assert [(p.code, p.file) for p in r.problems] == [("syntax", "users.json.gz")] * 2
+    assert "gzip" in r.problems[0].message and "cut short" in r.problems[1].message

@@ -103,7 +103,8 @@ def test_a_file_that_is_no_json_even_repaired_is_a_syntax_problem(tmp_path: Path
     """A legacy file that is not JSON (once commas and bytes are mended) is one syntax
     problem with its line; the other files load."""
     (tmp_path / "students.json").write_text('{"data": [{"data": {"id": "s1"}}]}')
-    (tmp_path / "teachers.json").write_text('{"data": [{"data": {"id": "t1"}\n}')
+    # (broken before its end: a list cut short keeps its whole records, see below)
+    (tmp_path / "teachers.json").write_text('{"data": [{"data": {"id": "t1"}}\n oops]}')
     r = read_legacy_clever(tmp_path)
     assert list(r.users) == ["s1"]
     assert [(p.code, p.file) for p in r.problems] == [("syntax", "teachers.json")]
@@ -249,3 +250,42 @@ def test_a_key_given_twice_in_a_mended_legacy_list_is_a_problem(tmp_path: Path) 
     assert [(p.code, p.file, p.field, p.raw) for p in r.problems if p.field] == [
         ("other", "teachers.json", "data.0.data.email", '"a@x.org"')]
     assert [p.code for p in r.problems if not p.field] == ["syntax"]
+
+
+def test_a_utf16_legacy_list_reads_as_its_utf8_twin(tmp_path: Path) -> None:
+    """Clever's v1.1 ``students.json`` saved by Windows PowerShell (UTF-16 with its byte
+    order mark) gives the records of the UTF-8 file, with one ``other`` problem on line 1
+    (the file was a ``syntax`` problem and none of its students loaded)."""
+    (tmp_path / "utf8").mkdir()
+    (tmp_path / "utf16").mkdir()
+    text = (GO / "students.json").read_text(encoding="utf-8")
+    (tmp_path / "utf8" / "students.json").write_text(text, encoding="utf-8")
+    (tmp_path / "utf16" / "students.json").write_bytes(
+        ("\ufeff" + text).replace("\n", "\r\n").encode("utf-16-le"))
+    want = read_legacy_clever(tmp_path / "utf8")
+    got = rostergraph.load(tmp_path / "utf16")
+    assert got.provenance.format == "clever-legacy"
+    assert len(want.users) > 0 and dict(got.users) == dict(want.users)
+    [p] = [p for p in got.problems if p not in want.problems]
+    assert (p.code, p.file, p.line) == ("other", "students.json", 1) and "UTF-16" in p.message
+
+
+def test_a_utf16_legacy_folder_is_detected_by_its_shape(tmp_path: Path) -> None:
+    """A legacy ``sections.json`` page (a ``paging`` object) saved as UTF-16 is detected as
+    legacy, as its UTF-8 twin is."""
+    text = (RUBY / "sections_page1.json").read_text(encoding="utf-8")
+    (tmp_path / "sections.json").write_bytes(("\ufeff" + text).encode("utf-16-le"))
+    assert detect_format(tmp_path) == "clever-legacy"
+    assert len(rostergraph.load(tmp_path).sections) == len(_records(RUBY / "sections_page1.json"))
+
+
+def test_a_legacy_list_cut_short_keeps_its_whole_records(tmp_path: Path) -> None:
+    """Clever's v1.1 ``sections_page1.json`` cut short: the whole sections before the cut
+    load, with a ``syntax`` problem at the cut section's line (the file was not loaded)."""
+    text = (RUBY / "sections_page1.json").read_bytes()
+    want = _records(RUBY / "sections_page1.json")
+    (tmp_path / "sections.json").write_bytes(text[: text.index(want[60]["id"].encode()) + 5])
+    r = rostergraph.load(tmp_path)
+    assert sorted(r.sections) == sorted(s["id"] for s in want[:60])
+    [p] = [p for p in r.problems if p.code == "syntax"]
+    assert p.file == "sections.json" and "cut short" in p.message and p.line

@@ -20,6 +20,8 @@ student`` saved as ``students.jsonl``, ``teachers.json``, ...) are read as users
 ``users.*``: the same record in two lists is one user, another record with a seen id a
 duplicate; a v1/v2 record (no ``roles``) in such a list is a problem keeping its text.
 
+A kind saved a page per file (``users_page1.json``, ``users_page2.json``, with no
+``users.*`` beside them) is read page after page (:mod:`.clever_files` names the files).
 Any file may be absent. A line that is not JSON is a problem with its line
 number (the other lines still load); a ``.json`` file that is not JSON at all
 raises :class:`~rostergraph.errors.FormatError` naming file, line and column.
@@ -45,6 +47,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import msgspec
 import orjson
 
@@ -53,109 +56,61 @@ from ..fastrec import build_record
 from ..model import KINDS
 from ..roster import FileInfo, Problem, Roster, RosterBuilder, raw_text
 from . import fast_jsonl
+from .clever_files import (
+    CLEVER_SUFFIXES,
+    LEGACY_USER_FILES,
+    UTF16_MARKS,
+    NextLink,
+    clever_json_files,
+    concatenated_message,
+    concatenated_values,
+    cut_list_message,
+    file_head,
+    files_by_kind,
+    from_utf16,
+    ignored_files,
+    last_line_next_link,
+    line_next_link,
+    next_link,
+    page_files,
+    page_number,
+    pages_note,
+    resource_kind,
+    role_files,
+    role_list,
+    unread_note,
+    utf16_file,
+)
 from .collect import ColumnarBuilder
 from .jsonkeys import duplicate_keys, has_duplicate_keys, maybe_duplicate_keys
 from .limits import (
     DEFAULT_LIMITS,
     BoundedReader,
     Limits,
-    check_inside,
     check_regular_file,
     gunzip_bounded,
     json_depth,
 )
 
+# (the file helpers live in clever_files; their names stay importable from here)
 __all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "LEGACY_USER_FILES", "clever_json_files",
-           "read_bytes", "read_clever_json", "read_line", "repaired_json", "resource_kind",
-           "role_files", "told_twice", "unwrap"]
+           "cut_short", "from_utf16", "page_number", "read_bytes", "read_clever_json",
+           "read_line", "repaired_json", "resource_kind", "role_files", "told_twice",
+           "unwrap"]
 
-CLEVER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
-_ALIASES = {"district": "districts"}  # the single-record endpoint's name
-#: legacy (v1.1/v2.x) list name → v3 role; in a v3 folder such a list is a per-role user
-#: list (``/v3.0/users?role=student`` saved as ``students.jsonl``)
-LEGACY_USER_FILES = {"students": "student", "teachers": "teacher", "contacts": "contact",
-                     "staff": "staff", "school_admins": "staff", "schooladmins": "staff",
-                     "district_admins": "district_admin", "districtadmins": "district_admin"}
 #: The ``extra`` key prefix of an envelope item's keys beside ``data``/``uri``/``links``.
 ENVELOPE_PREFIX = "envelope."
 
 
-def clever_json_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
-    """The resource files of a Clever JSON dump, by kind (absent kinds omitted).
-
-    Examples
-    --------
-    >>> import rostergraph
-    >>> sorted(clever_json_files(rostergraph.sample_path()))
-    ['courses', 'districts', 'schools', 'sections', 'terms', 'users']
-    """
-    return {kind: paths[0] for kind, paths in _kind_files(Path(folder)).items()}
-
-
-def resource_kind(name: str) -> tuple[str, str] | None:
-    """The record kind a resource file's name gives and its suffix (in lower case), or
-    ``None``. Names match ignoring case (``Users.JSONL``, as Windows tools write them).
-
-    Examples
-    --------
-    >>> resource_kind("Users.JSONL"), resource_kind("district.json.gz"), resource_kind("a.json")
-    (('users', '.jsonl'), ('districts', '.json.gz'), None)
-    """
-    low = name.lower()
-    for suffix in CLEVER_SUFFIXES:
-        if low.endswith(suffix):
-            stem = low[: -len(suffix)]
-            kind = _ALIASES.get(stem, stem)
-            return (kind, suffix) if kind in KINDS else None
-    return None
-
-
-def _kind_files(folder: Path) -> dict[str, list[Path]]:
-    """Every resource file of the folder, by kind, in name order (the first is read).
-    Names match ignoring case; a name in lower case comes first."""
-    found: dict[str, list[Path]] = {}
-    for name in sorted(os.listdir(folder), key=lambda n: (n != n.lower(), n)):
-        got = resource_kind(name)
-        if got is not None and (folder / name).is_file():
-            check_inside(folder, folder / name)
-            found.setdefault(got[0], []).append(folder / name)
-    return found
-
-
-def _ignored_files(b_problem: Any, folder: Path) -> None:
-    """One ``other`` problem per resource file left unread because another file of the
-    same kind is read (``users.json`` beside ``users.jsonl``): never a silent choice."""
-    for kind, paths in _kind_files(folder).items():
-        for extra in paths[1:]:
-            b_problem("other", f"{paths[0].name} and {extra.name} both hold {kind}; read "
-                      f"{paths[0].name}, ignored {extra.name} (keep one of them)",
-                      file=extra.name, kind=kind)
-
-
-def _role_list(name: str) -> bool:
-    """Whether ``name`` is a per-role user list (``students.jsonl``, ``teachers.json``)."""
-    stem = name.split(".", 1)[0].lower()
-    return stem in LEGACY_USER_FILES and name[len(stem):].lower() in CLEVER_SUFFIXES
-
-
-def role_files(folder: Path) -> list[Path]:
-    """The per-role user lists of a v3 folder (``/v3.0/users?role=student`` saved as
-    ``students.jsonl``), in name order: read as users after ``users.*``."""
-    found = []
-    for name in sorted(os.listdir(folder)):
-        if _role_list(name) and (folder / name).is_file():
-            check_inside(folder, folder / name)
-            found.append(folder / name)
-    return found
-
-
-def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS, cut: list[str] | None = None
+               ) -> bytes:
     """A file's bytes, gunzipped when it starts with the gzip magic number.
 
     Decompression streams and stops at ``limits.max_gzip_bytes``
-    (:func:`~rostergraph.io.limits.gunzip_bounded`).
+    (:func:`~rostergraph.io.limits.gunzip_bounded`; with ``cut``, a stream cut short gives
+    what came before the damage).
     """
-    return gunzip_bounded(path.read_bytes(), limits, path=str(path))
+    return gunzip_bounded(path.read_bytes(), limits, path=str(path), cut=cut)
 
 
 def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
@@ -184,39 +139,48 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
     roles: list[Path] = []
+    pages: dict[str, list[Path]] = {}
+    notes: list[str] = []
     if p.is_dir():
-        files = clever_json_files(p)
+        kind_files = files_by_kind(p)
+        files = {kind: paths[0] for kind, paths in kind_files.items()}
+        pages = page_files(kind_files)
         roles = role_files(p)
+        notes = [pages_note(k, [files[k], *v]) for k, v in pages.items()]
+        unread = unread_note(p)
+        notes += [unread] if unread is not None else []
         if not files and not roles:
             raise SourceError(
                 "no Clever JSON resource files found (expected any of "
                 + ", ".join(f"{k}.json/.jsonl" for k in KINDS) + ")", path=str(path))
     else:
         check_regular_file(p)  # students.json -> /dev/zero is refused, not read forever
-        stem = p.name.lower()
-        for suffix in CLEVER_SUFFIXES:
-            if stem.endswith(suffix):
-                stem = stem[: -len(suffix)]
-                break
-        kind = _ALIASES.get(stem, stem)
-        if kind not in KINDS:
+        got = resource_kind(p.name)
+        if got is None:
             raise SourceError(f"cannot tell the record kind from the file name; expected one of "
                               f"{', '.join(KINDS)}", path=str(path))
-        files = {kind: p}
+        files = {got[0]: p}
     # plain JSON Lines: one scan, records built on access (the same roster as below); in
     # strict mode the first problem is raised, as the general reader would raise it
     documents = {k for k, f in files.items() if _document_in_lines(f)}
     ignored: list[Problem] = []
     if p.is_dir() and not (documents or roles):
-        _ignored_files(lambda code, msg, **w: ignored.append(
+        ignored_files(lambda code, msg, **w: ignored.append(
             Problem(code=code, message=msg, **w)), p)
     # (the general reader notes them first, within Limits.max_problems); called through
     # its module, so that a test replacing fast_jsonl.read_fast reaches the general path
-    fast = None if documents or roles else fast_jsonl.read_fast(
+    fast = None if documents or roles or pages else fast_jsonl.read_fast(
         path, files, limits, general=read_line, noted=ignored)
     if fast is not None:
-        if strict and fast.problems:
-            raise fast.problems[0].to_error()
+        said = [Problem(code="missing_file", message=cut_list_message(k, f.name, link[0]),
+                        file=f.name, kind=k, line=link[1].get("line"))
+                for k, f in files.items()
+                if (link := last_line_next_link(f, limits.max_line_bytes)) is not None]
+        if strict and (fast.problems or said):
+            raise (fast.problems or said)[0].to_error()
+        if notes or said:
+            fast = fast.replace(problems=[*fast.problems, *said], provenance=attrs.evolve(
+                fast.provenance, notes=(*fast.provenance.notes, *notes)))
         return fast
     # users and sections kept as compact text and columns, their records built on first
     # access (as the CSV readers keep them); per-role user lists compare a user with the
@@ -225,25 +189,41 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     b = builder(source=str(path), format="clever-json", strict=strict,
                 max_problems=limits.max_problems)
     b.version = "v3.0"
+    b.notes.extend(notes)
     if p.is_dir():
-        _ignored_files(b.problem, p)
+        ignored_files(b.problem, p)
+    # a list whose last page read links to a next one was saved in part: told after every
+    # file is read (as the fast path tells it), the kind's last file naming it
+    cut: list[tuple[str, str, NextLink]] = []
     for kind in KINDS:
+        last: tuple[str, NextLink | None] | None = None
         if kind in files:
-            _read_file(b, kind, files[kind], limits, kind in documents)
+            last = files[kind].name, _read_file(b, kind, files[kind], limits, kind in documents)
+        for page in pages.get(kind, ()):
+            last = page.name, _read_file(b, kind, page, limits, _document_in_lines(page))
+        if last is not None and last[1] is not None:
+            cut.append((kind, last[0], last[1]))
         if kind == "users":
-            for f in roles:
-                _read_file(b, kind, f, limits, _document_in_lines(f))
+            for f in roles:  # (each per-role list is a list of its own)
+                link = _read_file(b, kind, f, limits, _document_in_lines(f))
+                if link is not None:
+                    cut.append((kind, f.name, link))
+    for kind, file, (uri, where) in cut:
+        b.problem("missing_file", cut_list_message(kind, file, uri), file=file, kind=kind,
+                  **where)
     return b.build()
 
 
 def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document: bool
-               ) -> None:
-    """Read one resource file; ``document``: :func:`_document_in_lines` of it."""
+               ) -> NextLink | None:
+    """Read one resource file; ``document``: :func:`_document_in_lines` of it. Returns the
+    ``next`` link of the last list page the file holds (:func:`next_link`)."""
     name = path.name
     lines_mode = ".jsonl" in name.lower() or ".ndjson" in name.lower()
     if lines_mode and document:
         data = read_bytes(path, limits)
-        text = data[3:] if data[:3] == _BOM else data
+        text = from_utf16(b, data, name, kind)
+        text = text[3:] if text[:3] == _BOM else text
         try:
             doc = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -257,24 +237,30 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
             b.problem("other", f"{name} is one JSON document over several lines, not JSON "
                       "Lines (one record per line): read as a document", file=name, line=1,
                       kind=kind)
-            _read_document(b, kind, doc, name, text)
-            return
-    if lines_mode:
-        _stream_lines(b, kind, path, limits)
-        return
-    data = read_bytes(path, limits)
+            return _read_document(b, kind, doc, name, text)
+        if data[:2] in UTF16_MARKS:  # (its problem told once): line by line, as below
+            b.add_file(name, data, kind)
+            return _read_lines(b, kind, text, name, limits)
+    if lines_mode and not utf16_file(path):
+        return _stream_lines(b, kind, path, limits)
+    damaged: list[str] = []  # (a .json.gz cut short: the records before the damage load)
+    data = read_bytes(path, limits, damaged)
     b.add_file(path.name, data, kind)
+    for message in damaged:
+        b.problem("syntax", f"{message}; the rest of the file is lost", file=name,
+                  line=data.count(b"\n") + 1, kind=kind)
+    data = from_utf16(b, data, name, kind)  # (read whole: a Windows tool's file)
     if data[:3] == _BOM:
         data = data[3:]
     if not lines_mode:
         stripped = data.lstrip()
         if not stripped:
-            return  # an empty file holds no records
+            return None  # an empty file holds no records
         items = _array_items(data) if (stripped[:1] == b"[" and len(data) >= ITEMWISE_FROM
                                        ) else None
         if items is not None:
-            _read_items(b, kind, items, name)
-            return
+            return _read_items(b, kind, items, name)
+        source: bytes | None = data  # (what the document was read from)
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
@@ -283,11 +269,10 @@ def _read_file(b: RosterBuilder, kind: str, path: Path, limits: Limits, document
             if b"\n" in stripped.rstrip() and _parses(first):
                 lines_mode = True
             else:
-                doc, data = _json_error(exc, data, name, b, kind)
+                doc, source = _json_error(exc, data, name, b, kind)
         if not lines_mode:
-            _read_document(b, kind, doc, name, data)
-            return
-    _read_lines(b, kind, data, name, limits)
+            return _read_document(b, kind, doc, name, source)
+    return _read_lines(b, kind, data, name, limits)
 
 
 #: A JSON array file this large is read an item at a time: the objects of a whole
@@ -310,7 +295,8 @@ def _array_items(data: bytes) -> list[Any] | None:
     return items
 
 
-def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str) -> None:
+def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str
+               ) -> NextLink | None:
     """:func:`_read_document` of a top-level array, an item decoded at a time: the same
     problems (a key given twice told before its item, by the item's position) and
     records."""
@@ -322,6 +308,8 @@ def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str) -> Non
                 told_twice(b, path, value, rid, file=name, index=i, kind=kind)
         _add(b, kind, item, None, file=name, index=i)
         items[i] = None  # (the view let go as the item is read)
+    uri = next_link([item]) if items else None  # (an array of pages: the last one's)
+    return None if uri is None else (uri, {"index": len(items) - 1})
 
 
 def _document_in_lines(path: Path) -> bool:
@@ -329,13 +317,9 @@ def _document_in_lines(path: Path) -> bool:
     non-blank line is ``[`` or ``{`` alone (no JSON Lines file can start so)."""
     if not path.name.lower().endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
         return False
-    try:
-        with open(path, "rb") as raw:
-            fh: Any = (gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw)
-            raw.seek(0)
-            head = fh.read(4096)
-    except (OSError, EOFError, zlib.error):
-        return False
+    head = file_head(path)
+    if head[:2] in UTF16_MARKS:
+        head = head.decode("utf-16", "replace").encode()
     if head[:3] == _BOM:
         head = head[3:]
     for line in head.splitlines():
@@ -353,10 +337,11 @@ def _parses(line: bytes) -> bool:
 
 
 def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBuilder,
-                kind: str) -> tuple[Any, bytes]:
+                kind: str) -> tuple[Any, bytes | None]:
     """Raise FormatError with line/column, unless the stdlib can read it (lone surrogates)
-    or :func:`repaired_json` can (then its problems are noted, and the records load):
-    the document and the text it was read from."""
+    or :func:`repaired_json` can (then its problems are noted, and the records load), or
+    it is a list cut short (:func:`cut_short`: its whole records load, with a problem):
+    the document and the text it was read from (``None`` for a list cut short)."""
     try:
         # orjson refuses lone surrogates that Clever strings may carry; keep them
         return json.loads(data.decode("utf-8")), data
@@ -365,12 +350,76 @@ def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBu
     except ValueError:  # bad UTF-8 or JSON, an integer over 4300 digits
         pass
     doc, said = repaired_json(data)
+    values = concatenated_values(data) if doc is None else None
+    if values is not None:  # (pages appended to one file: each read)
+        b.problem("other", concatenated_message(len(values)), file=name, line=1, kind=kind)
+        return values, None
     if doc is None:
-        raise FormatError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
-                          column=exc.colno) from None
+        cut = cut_short(exc, data)
+        if cut is None:
+            raise FormatError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
+                              column=exc.colno) from None
+        items, line, rest = cut
+        b.problem("syntax", f"the document ends before it is complete (a file cut short?): "
+                  f"the {len(items)} whole records before line {line} are read, the text from "
+                  "there on is in raw", file=name, line=line, kind=kind, raw=raw_text(rest))
+        return items, None
     for code, message, line, raw in said:
         b.problem(code, message, file=name, line=line, kind=kind, raw=raw)
     return doc
+
+
+#: where the records of a list envelope begin (Clever writes ``data`` first)
+_ENVELOPE_START = re.compile(r'\s*\{\s*"data"\s*:\s*\[')
+
+
+def cut_short(exc: orjson.JSONDecodeError, data: bytes) -> tuple[list[Any], int, str] | None:
+    """A top-level array or list envelope whose text ends before the document does (a
+    download cut, a full disk): its whole items, the line where the first item not whole
+    starts and the text from there (at most 2,000 characters); ``None`` when the text
+    fails before its end, or is no such list.
+
+    Examples
+    --------
+    >>> import orjson
+    >>> text = b'{"data": [{"data": {"id": "a"}},\\n {"data": {"id": "b'
+    >>> try:
+    ...     orjson.loads(text)
+    ... except orjson.JSONDecodeError as exc:
+    ...     cut_short(exc, text)
+    ([{'data': {'id': 'a'}}], 2, '{"data": {"id": "b')
+    """
+    if exc.pos < len(data.rstrip()):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        if bad.end < len(data) - 3:  # (a character the cut split at the end is no harm)
+            return None
+        text = data[:bad.start].decode("utf-8", "replace")
+    start = _ENVELOPE_START.match(text)
+    pos = start.end() if start is not None else len(text) - len(text.lstrip()) + 1
+    if start is None and text.lstrip()[:1] != "[":
+        return None
+    decoder = json.JSONDecoder()  # (the stdlib: it gives where each item ends)
+    items: list[Any] = []
+    while True:
+        while text[pos:pos + 1].isspace():
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            break
+        try:
+            item, end = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError):
+            break
+        items.append(item)
+        pos = end
+        while text[pos:pos + 1].isspace():
+            pos += 1
+        if text[pos:pos + 1] != ",":
+            break
+        pos += 1
+    return items, text.count("\n", 0, pos) + 1, text[pos:pos + 2000]
 
 
 # a string (its closing quote optional, so an unclosed one ends at the end of the text:
@@ -486,7 +535,7 @@ def _keep(b: RosterBuilder, kind: str, obj: Any, raw: bytes | None, where: dict[
     """``b.add`` the record, except from a per-role user list (``students.jsonl``): a v3
     user already read the same (a user with two roles is in both lists) is one user, and a
     v1/v2 record (no ``roles``) is not read (a problem keeps its text)."""
-    if kind == "users" and isinstance(obj, dict) and _role_list(where.get("file") or ""):
+    if kind == "users" and isinstance(obj, dict) and role_list(where.get("file") or ""):
         rid = obj.get("id")
         if not isinstance(obj.get("roles"), dict):
             b.problem("other", f"a v1/v2 user (no roles) in {where['file']}, a per-role list "
@@ -501,12 +550,13 @@ def _keep(b: RosterBuilder, kind: str, obj: Any, raw: bytes | None, where: dict[
 
 
 def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
-                   data: bytes | None = None) -> None:
+                   data: bytes | None = None) -> NextLink | None:
+    """Keep the records of a decoded document; its ``next`` link (:func:`next_link`)."""
     items, err = _items(doc)
     if items is None:
         b.problem("envelope", err or "unreadable document", file=name, kind=kind,
                   raw=raw_text(_dump(doc)))
-        return
+        return None
     # keys given twice (``data``, the document's text, decodes to ``doc``): each told
     # before its item, by the item's position
     lost: dict[int | None, list[tuple[str, Any]]] = {}
@@ -530,6 +580,14 @@ def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
             rid = unwrap(item).get("id") if isinstance(item, dict) else None
             told_twice(b, path, value, rid, file=name, index=i, kind=kind)
         _add(b, kind, item, None, file=name, index=i)
+    uri = next_link(doc)
+    if uri is None:
+        return None
+    if isinstance(doc, list):  # (an array of pages: the last one's)
+        return uri, {"index": len(doc) - 1}
+    found = data.rfind(b'"next"') if data is not None else -1
+    return uri, ({"line": data[:found].count(b"\n") + 1} if data is not None and found >= 0
+                 else {})
 
 
 def told_twice(b: RosterBuilder, path: str, value: Any, rid: Any, **where: Any) -> None:
@@ -550,24 +608,33 @@ def _iter_lines(data: bytes) -> Iterator[tuple[int, bytes]]:
 
 
 def _read_lines(b: RosterBuilder, kind: str, data: bytes, name: str,
-                limits: Limits = DEFAULT_LIMITS) -> None:
+                limits: Limits = DEFAULT_LIMITS) -> NextLink | None:
+    """Read JSON Lines text; the ``next`` link of its last line (a list page)."""
+    last, at = None, 0
     for n, line in _iter_lines(data):
         read_line(b, kind, name, n, line, limits)
+        last, at = line, n
+    uri = line_next_link(last)
+    return None if uri is None else (uri, {"line": at})
 
 
-def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> None:
-    """Read a JSON Lines file (maybe gzipped) line by line, in bounded memory."""
+def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits
+                  ) -> NextLink | None:
+    """Read a JSON Lines file (maybe gzipped) line by line, in bounded memory; the ``next``
+    link of its last line (a list page)."""
+    last, at = None, 0
     name = path.name
     digest = hashlib.sha256()
     seen = [0]  # bytes read (after gunzip)
     n = 0
     cap = limits.max_line_bytes
+    cut: list[bytes] = []  # the line a damaged gzip stream ends in, for the problem's raw
     with open(path, "rb") as raw:
         fh: Any = (BoundedReader(gzip.GzipFile(fileobj=raw), limits, path=name)
                    if raw.read(2) == b"\x1f\x8b" else raw)
         raw.seek(0)
         try:
-            for long_head, line in _split_lines(fh, cap, digest, seen):
+            for long_head, line in _split_lines(fh, cap, digest, seen, cut):
                 n += 1
                 if n > limits.max_lines:
                     raise LimitError(f"more than {limits.max_lines:,} lines "
@@ -578,25 +645,36 @@ def _stream_lines(b: RosterBuilder, kind: str, path: Path, limits: Limits) -> No
                               file=name, line=n, kind=kind, raw=raw_text(long_head))
                 elif line.strip():
                     read_line(b, kind, name, n, line, limits)
+                    last, at = line, n
         except (OSError, EOFError, zlib.error) as exc:
             b.problem("syntax", f"corrupt gzip data after line {n}: {exc}; the rest of the "
-                      "file is lost", file=name, line=n + 1, kind=kind)
+                      "file is lost" + (" (the cut line is in raw)" if cut else ""),
+                      file=name, line=n + 1, kind=kind, raw=raw_text(cut[0]) if cut else None)
     b.files.append(FileInfo(path=name, size=seen[0], sha256=digest.hexdigest(),
                             kind=kind))
+    uri = line_next_link(last)
+    return None if uri is None else (uri, {"line": at})
 
 
 _EOL = re.compile(rb"\r\n|\r|\n")
 
 
-def _split_lines(fh: Any, cap: int, digest: Any, seen: list[int]
+def _split_lines(fh: Any, cap: int, digest: Any, seen: list[int], cut: list[bytes]
                  ) -> Iterator[tuple[bytes | None, bytes]]:
     """``(None, line)`` per line split at LF, CR or CRLF; ``(head, b"")`` for a line over
-    ``cap`` bytes (only its first 200 bytes are kept). Memory stays under cap + 1 MiB."""
+    ``cap`` bytes (only its first 200 bytes are kept). Memory stays under cap + 1 MiB.
+    When reading fails (a gzip stream cut short), the line begun is put in ``cut`` and the
+    error raised."""
     buf = b""
     long_head: bytes | None = None
     pending_cr = False
     while True:
-        chunk = fh.read(1 << 20)
+        try:
+            chunk = fh.read(1 << 20)
+        except (OSError, EOFError, zlib.error):
+            if buf or long_head:
+                cut.append(long_head if long_head is not None else buf)
+            raise
         if not chunk:
             break
         digest.update(chunk)
@@ -643,6 +721,13 @@ def read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
             except UnicodeDecodeError:  # (a SIS writing Latin-1): the record still loads
                 code = "encoding"
                 obj = _fallback(line.decode("utf-8", errors="replace").encode("utf-8"))
+            values = concatenated_values(line) if obj is _BAD and code == "syntax" else None
+            if values is not None:  # (two records or pages glued on one line: each read)
+                b.problem("other", concatenated_message(len(values)), file=name, line=n,
+                          kind=kind)
+                for value in values:
+                    _add(b, kind, value, None, file=name, line=n)
+                return
             if obj is _BAD:
                 b.problem(code, f"not valid JSON: {exc.msg} (column {exc.colno})",
                           file=name, line=n, kind=kind, raw=raw_text(line))

@@ -251,7 +251,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     for kind in KINDS:
         if kind in files:
             data = files[kind].read_bytes()
-            if data[:2] == b"\x1f\x8b" or b"\r" in data:
+            # (gzip, CR line ends and UTF-16, a Windows tool's file, take the general reader)
+            if data[:2] in (b"\x1f\x8b", b"\xff\xfe", b"\xfe\xff") or b"\r" in data:
                 return None
             # (a last line without a newline is a line too)
             n_lines = count_byte(np.frombuffer(data, dtype=np.uint8), 0x0A)  # (4x bytes.count)

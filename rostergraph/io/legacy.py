@@ -61,7 +61,15 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .clever_json import LEGACY_USER_FILES, repaired_json, resource_kind, told_twice, unwrap
+from .clever_json import (
+    LEGACY_USER_FILES,
+    cut_short,
+    from_utf16,
+    repaired_json,
+    resource_kind,
+    told_twice,
+    unwrap,
+)
 from .jsonkeys import duplicate_keys, maybe_duplicate_keys
 
 __all__ = ["LEGACY_USER_FILES", "is_legacy_clever", "read_legacy_clever"]
@@ -130,6 +138,8 @@ def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
                 head = fh.read(1 << 16)
         except OSError:
             continue
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (the reader takes it)
+            head = head.decode("utf-16", "replace").encode()
         if b'"paging"' in head or (base == "sections" and (
                 b'"course_name"' in head or re.search(rb'"term"\s*:\s*\{', head))):
             return True
@@ -154,6 +164,7 @@ class _Reader:
     def items(self, f: Path) -> list[Any] | None:
         data = f.read_bytes()
         self.b.add_file(f.name, data)
+        data = from_utf16(self.b, data, f.name, None)  # (a file Windows PowerShell saved)
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
@@ -162,6 +173,13 @@ class _Reader:
             fixed, said = repaired_json(data)
             for code, message, line, raw in said:
                 self.b.problem(code, message, file=f.name, line=line, raw=raw)
+            cut = cut_short(exc, data) if fixed is None else None
+            if cut is not None:  # (a file cut short: its whole records load)
+                self.b.problem("syntax", "the document ends before it is complete (a file "
+                               f"cut short?): the {len(cut[0])} whole records before line "
+                               f"{cut[1]} are read, the text from there on is in raw",
+                               file=f.name, line=cut[1], raw=raw_text(cut[2]))
+                return cut[0]
             if fixed is None:
                 self.b.problem("syntax", f"not valid JSON: {exc.msg} (column {exc.colno}); "
                                "the file was not loaded", file=f.name, line=exc.lineno,

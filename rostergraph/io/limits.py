@@ -462,12 +462,13 @@ def _gzip_limit_error(limits: Limits, path: str | None) -> LimitError:
 
 
 def gunzip_bounded(data: bytes, limits: Limits = DEFAULT_LIMITS, *,
-                   path: str | None = None) -> bytes:
+                   path: str | None = None, cut: list[str] | None = None) -> bytes:
     """``data`` gunzipped (all members) when it starts with the gzip magic number.
 
     Decompression streams and stops as soon as the output passes
     ``limits.max_gzip_bytes``, so a small bomb never fills memory. Data
-    without the magic number is returned as it is.
+    without the magic number is returned as it is. With a list ``cut``, corrupt data (a
+    file cut short) gives what inflated before the damage, its message put in ``cut``.
 
     Raises
     ------
@@ -507,11 +508,12 @@ def gunzip_bounded(data: bytes, limits: Limits = DEFAULT_LIMITS, *,
                 elif not buf:
                     break
             if not d.eof:
-                raise FormatError("corrupt gzip data: the compressed stream ends early",
-                                  path=path)
+                raise zlib.error("the compressed stream ends early")
             rest = d.unused_data
     except zlib.error as exc:
-        raise FormatError(f"corrupt gzip data: {exc}", path=path) from None
+        if cut is None:
+            raise FormatError(f"corrupt gzip data: {exc}", path=path) from None
+        cut.append(f"corrupt gzip data: {exc}")
     return b"".join(out)
 
 
@@ -540,11 +542,36 @@ class BoundedReader:
         self._limits = limits
         self._path = path
         self._got = 0
+        self._failed: BaseException | None = None  # told on the call after its data
 
     def read(self, n: int = -1) -> bytes:
         """At most ``n`` bytes (never more than one byte past the budget is inflated)."""
+        if self._failed is not None:
+            raise self._failed
         left = self._limits.max_gzip_bytes - self._got + 1
-        chunk = self._fh.read(left if n is None or n < 0 else min(n, left))
+        want = left if n is None or n < 0 else min(n, left)
+        read1 = getattr(self._fh, "read1", None)
+        if read1 is None:
+            chunk = self._fh.read(want)
+        else:
+            # a step at a time: a stream cut short (a download cut) gives what it inflated
+            # before the damage, and the error on the next call (``GzipFile.read`` dropped
+            # the whole chunk it was filling: a small file lost every line)
+            parts: list[bytes] = []
+            got = 0
+            while got < want:
+                try:
+                    part = read1(want - got)
+                except (OSError, EOFError, zlib.error) as exc:
+                    if not parts:
+                        raise
+                    self._failed = exc
+                    break
+                if not part:
+                    break
+                parts.append(part)
+                got += len(part)
+            chunk = b"".join(parts)
         self._got += len(chunk)
         if self._got > self._limits.max_gzip_bytes:
             raise _gzip_limit_error(self._limits, self._path)

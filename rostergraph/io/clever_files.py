@@ -1,0 +1,340 @@
+"""The files of a Clever JSON folder: which file holds which kind (names in any case,
+API pages saved a page per file, per-role user lists), which files are left unread, and
+files a Windows tool saved as UTF-16, list pages' links and responses appended to one
+file.
+
+Examples
+--------
+>>> resource_kind("users_page2.json"), page_number("users_page2.json")
+(('users', '.json'), 2)
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import zlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..model import KINDS
+from .limits import check_inside
+
+__all__ = [
+    "CLEVER_SUFFIXES",
+    "LEGACY_USER_FILES",
+    "UTF16_MARKS",
+    "NextLink",
+    "clever_json_files",
+    "concatenated_message",
+    "concatenated_values",
+    "cut_list_message",
+    "file_head",
+    "files_by_kind",
+    "from_utf16",
+    "ignored_files",
+    "last_line_next_link",
+    "line_next_link",
+    "next_link",
+    "page_files",
+    "page_number",
+    "pages_note",
+    "resource_kind",
+    "role_files",
+    "role_list",
+    "unread_note",
+    "utf16_file",
+]
+
+CLEVER_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+_ALIASES = {"district": "districts"}  # the single-record endpoint's name
+#: legacy (v1.1/v2.x) list name → v3 role; in a v3 folder such a list is a per-role user
+#: list (``/v3.0/users?role=student`` saved as ``students.jsonl``)
+LEGACY_USER_FILES = {"students": "student", "teachers": "teacher", "contacts": "contact",
+                     "staff": "staff", "school_admins": "staff", "schooladmins": "staff",
+                     "district_admins": "district_admin", "districtadmins": "district_admin"}
+
+
+def clever_json_files(folder: str | os.PathLike[str]) -> dict[str, Path]:
+    """The resource files of a Clever JSON dump, by kind (absent kinds omitted).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> sorted(clever_json_files(rostergraph.sample_path()))
+    ['courses', 'districts', 'schools', 'sections', 'terms', 'users']
+    """
+    return {kind: paths[0] for kind, paths in files_by_kind(Path(folder)).items()}
+
+
+def resource_kind(name: str) -> tuple[str, str] | None:
+    """The record kind a resource file's name gives and its suffix (in lower case), or
+    ``None``. Names match ignoring case (``Users.JSONL``, as Windows tools write them).
+    A page of a list saved a page per file (``users_page2.json``, ``users-2.jsonl``,
+    ``users2.json``) names its kind too (:func:`page_number` gives its number).
+
+    Examples
+    --------
+    >>> resource_kind("Users.JSONL"), resource_kind("district.json.gz"), resource_kind("a.json")
+    (('users', '.jsonl'), ('districts', '.json.gz'), None)
+    >>> resource_kind("users_page2.json"), page_number("users_page2.json")
+    (('users', '.json'), 2)
+    """
+    low = name.lower()
+    for suffix in CLEVER_SUFFIXES:
+        if low.endswith(suffix):
+            stem = low[: -len(suffix)]
+            page = _PAGE.fullmatch(stem)
+            if page is not None and stem not in KINDS:
+                stem = page.group(1)
+            kind = _ALIASES.get(stem, stem)
+            return (kind, suffix) if kind in KINDS else None
+    return None
+
+
+#: a page's file name before its suffix: the kind, a separator, ``page`` and the number
+_PAGE = re.compile(r"(.+?)[_\-. ]?(?:page[_\-. ]?)?(\d{1,4})")  # (a date is no page)
+
+
+def page_number(name: str) -> int | None:
+    """The page number of a resource file saved a page per file (``users_page2.json``:
+    2), or ``None`` for a whole resource file (``users.json``)."""
+    low = name.lower()
+    for suffix in CLEVER_SUFFIXES:
+        if low.endswith(suffix):
+            page = _PAGE.fullmatch(low[: -len(suffix)])
+            if page is None or resource_kind(name) is None:
+                return None
+            return int(page.group(2))
+    return None
+
+
+def files_by_kind(folder: Path) -> dict[str, list[Path]]:
+    """Every resource file of the folder, by kind: whole files in name order (the first is
+    read), then pages by number (each is read). Names match ignoring case; a name in lower
+    case comes first."""
+    def order(n: str) -> tuple[bool, int, bool, str]:
+        page = page_number(n)
+        return page is not None, page or 0, n != n.lower(), n
+
+    found: dict[str, list[Path]] = {}
+    for name in sorted(os.listdir(folder), key=order):
+        got = resource_kind(name)
+        if got is not None and (folder / name).is_file():
+            check_inside(folder, folder / name)
+            found.setdefault(got[0], []).append(folder / name)
+    return found
+
+
+def page_files(kind_files: dict[str, list[Path]]) -> dict[str, list[Path]]:
+    """The pages read after each kind's first file (API pages saved a page per file), for
+    a kind with no whole file: a numbered file beside ``users.json`` may be an older copy
+    (``users_2.json``), whose users must not come back (:func:`ignored_files` names it)."""
+    got = {k: [f for f in v[1:] if page_number(f.name) is not None]
+           for k, v in kind_files.items() if page_number(v[0].name) is not None}
+    return {k: v for k, v in got.items() if v}
+
+
+#: files a dump folder (``rostergraph fetch``) holds beside its resources
+_DUMP_FILES = ("manifest.json", "events.audit.jsonl")
+
+
+def unread_note(folder: Path) -> str | None:
+    """The note naming the JSON files of a v3 folder that are not read (an events page, a
+    backup): no resource name, no per-role list, no file of a dump's own."""
+    unread = sorted(n for n in os.listdir(folder)
+                    if n.lower().endswith(CLEVER_SUFFIXES) and resource_kind(n) is None
+                    and not role_list(n) and n.lower() not in _DUMP_FILES)
+    if not unread:
+        return None
+    return (f"not read ({len(unread)} JSON files without a Clever resource name: "
+            f"{', '.join(unread[:10])}{', ...' if len(unread) > 10 else ''}; events are "
+            "applied by rostergraph.apply_events or sync)")
+
+
+def pages_note(kind: str, paths: list[Path]) -> str:
+    names = [f.name for f in paths]
+    return (f"{kind} read from {len(names)} files, a page each: {', '.join(names[:10])}"
+            + (f", ..., {names[-1]}" if len(names) > 10 else ""))
+
+
+def ignored_files(b_problem: Any, folder: Path) -> None:
+    """One ``other`` problem per resource file left unread because another file of the
+    same kind is read (``users.json`` beside ``users.jsonl``, or a numbered file beside
+    them): never a silent choice. Pages (``users_page2.json``) with no whole file beside
+    them are all read."""
+    for kind, paths in files_by_kind(folder).items():
+        for extra in paths[1:]:
+            if page_number(paths[0].name) is not None and page_number(extra.name) is not None:
+                continue
+            b_problem("other", f"{paths[0].name} and {extra.name} both hold {kind}; read "
+                      f"{paths[0].name}, ignored {extra.name} (keep one of them)",
+                      file=extra.name, kind=kind)
+
+
+def role_list(name: str) -> bool:
+    """Whether ``name`` is a per-role user list (``students.jsonl``, ``teachers.json``)."""
+    stem = name.split(".", 1)[0].lower()
+    return stem in LEGACY_USER_FILES and name[len(stem):].lower() in CLEVER_SUFFIXES
+
+
+def role_files(folder: Path) -> list[Path]:
+    """The per-role user lists of a v3 folder (``/v3.0/users?role=student`` saved as
+    ``students.jsonl``), in name order: read as users after ``users.*``."""
+    found = []
+    for name in sorted(os.listdir(folder)):
+        if role_list(name) and (folder / name).is_file():
+            check_inside(folder, folder / name)
+            found.append(folder / name)
+    return found
+
+
+#: UTF-16 byte-order marks (little-, big-endian)
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def from_utf16(b: Any, data: bytes, name: str, kind: str | None) -> bytes:
+    """``data`` as UTF-8 when it starts with a UTF-16 byte-order mark, with an ``other``
+    problem on line 1 (JSON must be UTF-8, but Windows PowerShell 5.1's ``>`` and
+    ``Out-File`` write UTF-16: a saved API response); other data as it is."""
+    if data[:2] not in UTF16_MARKS:
+        return data
+    try:
+        text, said = data.decode("utf-16"), ""
+    except UnicodeDecodeError:  # (an odd byte at the end, a lone surrogate)
+        text, said = data.decode("utf-16", "replace"), "; bytes that are no UTF-16 replaced by U+FFFD"
+    b.problem("other", "the file is UTF-16 (it starts with a UTF-16 byte order mark, as "
+              "Windows PowerShell writes files): read as UTF-16, but JSON must be UTF-8"
+              + said, file=name, line=1, kind=kind)
+    return text.encode("utf-8", "surrogatepass")
+
+
+def utf16_file(path: Path) -> bool:
+    """Whether the file (gunzipped) starts with a UTF-16 byte-order mark."""
+    return file_head(path)[:2] in UTF16_MARKS
+
+
+def file_head(path: Path) -> bytes:
+    """The first 4 KiB of the file, gunzipped; ``b""`` when it cannot be read."""
+    try:
+        with open(path, "rb") as raw:
+            fh: Any = (gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw)
+            raw.seek(0)
+            return fh.read1(4096) if isinstance(fh, gzip.GzipFile) else fh.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return b""
+
+
+def next_link(doc: Any) -> str | None:
+    """The ``next`` link of a list response (``{"data": [...], "links": [{"rel": "next",
+    "uri": ...}]}``), or of the last of a list of them; ``None`` for anything else.
+
+    Examples
+    --------
+    >>> next_link({"data": [], "links": [{"rel": "next", "uri": "/v3.0/users?starting_after=a"}]})
+    '/v3.0/users?starting_after=a'
+    >>> next_link([{"id": "a"}]) is None
+    True
+    """
+    if isinstance(doc, list) and doc and isinstance(doc[-1], dict):
+        doc = doc[-1]
+    if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
+        return None
+    links = doc.get("links")
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("rel") == "next" and isinstance(
+                link.get("uri"), str):
+            return str(link["uri"])
+    return None
+
+
+def line_next_link(line: bytes | None) -> str | None:
+    """:func:`next_link` of one JSON Lines line (a list response saved on one line)."""
+    if not line or b'"links"' not in line:  # (a record line: nothing to decode)
+        return None
+    try:
+        return next_link(orjson.loads(line))
+    except orjson.JSONDecodeError:
+        return None
+
+
+#: a list page's ``next`` link and where it is (``{"line": n}`` or ``{"index": i}``)
+NextLink = tuple[str, dict[str, int]]
+
+
+def last_line_next_link(path: Path, cap: int) -> NextLink | None:
+    """:func:`line_next_link` of the last line of a plain JSON Lines file, read from its
+    end (at most ``cap`` bytes: a longer line is no page the reader took), and its line."""
+    tail = b""
+    with open(path, "rb") as fh:
+        pos = fh.seek(0, os.SEEK_END)
+        while pos > 0 and len(tail) <= cap:
+            step = min(1 << 20, pos)
+            pos -= step
+            fh.seek(pos)
+            tail = fh.read(step) + tail
+            if b"\n" in tail.rstrip():
+                break
+        last = tail.rstrip().rsplit(b"\n", 1)[-1]
+        uri = line_next_link(last)
+        if uri is None:
+            return None
+        start = pos + len(tail.rstrip()) - len(last)
+        fh.seek(0)
+        lines = 1  # (the lines before it counted a block at a time: a page found is rare)
+        while fh.tell() < start:
+            lines += fh.read(min(1 << 23, start - fh.tell())).count(b"\n")
+    return uri, {"line": lines}
+
+
+def cut_list_message(kind: str, name: str, uri: str) -> str:
+    """The ``missing_file`` problem's message for a list whose last page read links to
+    another (one API response saved, or paging stopped early)."""
+    return (f"the last page of {kind} read ({name}) links to a next page "
+            f"({uri[:200]}) that is not here: the list was saved in part, its other "
+            "records were not delivered (save every page, following each rel=next link "
+            "until a page has none)")
+
+
+def concatenated_values(data: bytes) -> list[Any] | None:
+    """The JSON values of a text that holds several one after another (``{...}{...}``: API
+    responses appended to one file, ``curl ... >> users.json``, which Clever ends without a
+    line break), when there are two or more, each an object or array; ``None`` otherwise.
+
+    Examples
+    --------
+    >>> concatenated_values(b'{"data": [1]}{"data": [2]} ')
+    [{'data': [1]}, {'data': [2]}]
+    >>> concatenated_values(b'{"data": [1]} x') is None
+    True
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    decoder = json.JSONDecoder()  # (the stdlib: it tells where each value ends)
+    values: list[Any] = []
+    pos = 0
+    while True:
+        while text[pos:pos + 1].isspace():
+            pos += 1
+        if pos >= len(text):
+            break
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(value, dict | list):
+            return None
+        values.append(value)
+    return values if len(values) > 1 else None
+
+
+def concatenated_message(n: int) -> str:
+    """The ``other`` problem's message for :func:`concatenated_values`."""
+    return (f"{n} JSON documents one after another on one line (API responses appended to "
+            "one file without a line break): each is read")

@@ -82,7 +82,14 @@ from .clever_files import (
     utf16_file,
 )
 from .collect import ColumnarBuilder
-from .jsonkeys import duplicate_keys, has_duplicate_keys, maybe_duplicate_keys
+from .jsonkeys import (
+    duplicate_keys,
+    has_duplicate_keys,
+    has_wide_integer,
+    maybe_duplicate_keys,
+    tell_wide_integer,
+    wide_integers,
+)
 from .limits import (
     DEFAULT_LIMITS,
     BoundedReader,
@@ -306,6 +313,8 @@ def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str
             rid = unwrap(item).get("id") if isinstance(item, dict) else None
             for path, value in duplicate_keys(bytes(raw)):
                 told_twice(b, path, value, rid, file=name, index=i, kind=kind)
+        if (exact := wide_integers(raw)) is not None:
+            tell_wide_integer(b.problem, bytes(raw), exact, kind=kind, file=name, index=i)
         _add(b, kind, item, None, file=name, index=i)
         items[i] = None  # (the view let go as the item is read)
     uri = next_link([item]) if items else None  # (an array of pages: the last one's)
@@ -575,10 +584,15 @@ def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
                 (rest if at.isdigit() and rest else path, value))
     for path, value in lost.pop(None, ()):
         told_twice(b, path, value, None, file=name, kind=kind)
+    exact = wide_integers(data) if data is not None else None  # (the items, decoded exactly)
+    wide = dict(enumerate((_items(exact)[0] or []) if exact is not None else []))
     for i, item in enumerate(items):
         for path, value in lost.get(i, ()):
             rid = unwrap(item).get("id") if isinstance(item, dict) else None
             told_twice(b, path, value, rid, file=name, index=i, kind=kind)
+        if has_wide_integer(it := wide.get(i)):
+            tell_wide_integer(b.problem, msgspec.json.encode(it), it, kind=kind, file=name,
+                              index=i)
         _add(b, kind, item, None, file=name, index=i)
     uri = next_link(doc)
     if uri is None:
@@ -746,6 +760,8 @@ def read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
         rid = unwrap(obj).get("id") if isinstance(obj, dict) else None
         for path, value in duplicate_keys(line):
             told_twice(b, path, value, rid, file=name, line=n, kind=kind)
+    if (exact := wide_integers(line)) is not None:
+        tell_wide_integer(b.problem, line, exact, kind=kind, file=name, line=n)
     _add(b, kind, obj, line, file=name, line=n)
 
 

@@ -1,4 +1,5 @@
-"""Keys given twice in one JSON object: found, named, and the values they replaced kept.
+"""What a JSON parser loses without a word: the earlier value of a key given twice in one
+object (found, named, and kept), and the digits of an integer wider than 64 bits (found).
 
 JSON parsers (orjson, msgspec, the standard library) keep the last value of a key that
 one object gives twice; the earlier value is lost without a word. The Clever JSON
@@ -20,12 +21,77 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 import orjson
 
-__all__ = ["duplicate_keys", "has_duplicate_keys", "maybe_duplicate_keys"]
+__all__ = ["WIDE_INTEGER_MESSAGE", "duplicate_keys", "has_duplicate_keys", "has_wide_integer",
+           "maybe_duplicate_keys", "tell_wide_integer", "wide_integers"]
+
+# --- integers wider than 64 bits ----------------------------------------------------
+
+#: orjson (the readers' decoder) reads an integer outside [-2**63, 2**64 - 1] as the nearest
+#: float (``100000000000000000000`` → ``1e+20``), without a word; such a number has at
+#: least 20 digits
+_WIDE_DIGITS = re.compile(rb"[0-9]{20}")
+_LOWEST, _HIGHEST = -(1 << 63), (1 << 64) - 1
+#: the problem that tells one (its record keeps the float; ``raw`` keeps the digits)
+WIDE_INTEGER_MESSAGE = ("an integer wider than 64 bits is read as the nearest floating-point "
+                        "number (the exact digits are in raw)")
+
+
+def tell_wide_integer(problem: Callable[..., Any], text: bytes, exact: Any,
+                      **where: Any) -> None:
+    """The ``limit`` problem of a record (or envelope item) whose ``text`` holds an
+    integer wider than 64 bits, decoded exactly as ``exact``: the record keeps the float,
+    ``raw`` the digits. ``problem`` is a roster builder's."""
+    from ..roster import raw_text
+
+    rec = exact.get("data") if isinstance(exact, dict) and "id" not in exact and isinstance(
+        exact.get("data"), dict) else exact
+    rid = rec.get("id") if isinstance(rec, dict) else None
+    problem("limit", WIDE_INTEGER_MESSAGE, raw=raw_text(text),
+            record_id=rid if isinstance(rid, str) else None, **where)
+
+
+def has_wide_integer(value: Any) -> bool:
+    """Whether decoded JSON ``value`` holds an integer outside 64 bits (at any depth).
+
+    Examples
+    --------
+    >>> has_wide_integer({"a": [1, 2 ** 64]}), has_wide_integer({"a": 2 ** 64 - 1})
+    (True, False)
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return not _LOWEST <= value <= _HIGHEST
+    if isinstance(value, dict):
+        return any(map(has_wide_integer, value.values()))
+    if isinstance(value, list):
+        return any(map(has_wide_integer, value))
+    return False
+
+
+def wide_integers(text: bytes | memoryview) -> Any | None:
+    """JSON ``text`` decoded exactly (msgspec keeps every integer) when it holds an
+    integer wider than 64 bits, which orjson reads as a float; ``None`` otherwise (the
+    usual case costs one regular-expression search).
+
+    Examples
+    --------
+    >>> wide_integers(b'{"id": "a", "n": 123456789012345678901}')
+    {'id': 'a', 'n': 123456789012345678901}
+    >>> wide_integers(b'{"id": "12345678901234567890123"}') is None
+    True
+    """
+    if _WIDE_DIGITS.search(text) is None:
+        return None
+    try:
+        exact = msgspec.json.decode(text)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return exact if has_wide_integer(exact) else None
 
 
 def maybe_duplicate_keys(text: bytes, value: Any) -> bool:

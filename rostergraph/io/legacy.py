@@ -57,6 +57,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from ..errors import SourceError
@@ -70,7 +71,13 @@ from .clever_json import (
     told_twice,
     unwrap,
 )
-from .jsonkeys import duplicate_keys, maybe_duplicate_keys
+from .jsonkeys import (
+    duplicate_keys,
+    has_wide_integer,
+    maybe_duplicate_keys,
+    tell_wide_integer,
+    wide_integers,
+)
 
 __all__ = ["LEGACY_USER_FILES", "is_legacy_clever", "read_legacy_clever"]
 
@@ -150,6 +157,18 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+def _record_list(doc: Any) -> list[Any] | None:
+    """The records of a legacy list document: the array itself, or its ``data`` (a list,
+    or one record)."""
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict) and isinstance(doc.get("data"), list):
+        return doc["data"]
+    if isinstance(doc, dict) and isinstance(doc.get("data"), dict):
+        return [doc["data"]]
+    return None
+
+
 class _Reader:
     def __init__(self, b: RosterBuilder) -> None:
         self.b = b
@@ -189,15 +208,17 @@ class _Reader:
         if maybe_duplicate_keys(data, doc):  # (told for the file, by the key's path)
             for path, value in duplicate_keys(data):
                 told_twice(self.b, path, value, None, file=f.name)
-        if isinstance(doc, list):
-            return doc
-        if isinstance(doc, dict) and isinstance(doc.get("data"), list):
-            return doc["data"]
-        if isinstance(doc, dict) and isinstance(doc.get("data"), dict):
-            return [doc["data"]]
-        self.b.notes.append(f"{f.name}: no record list (keys: {', '.join(sorted(doc)[:5])})"
-                            if isinstance(doc, dict) else f"{f.name}: no record list")
-        return None
+        items = _record_list(doc)
+        if items is None:
+            self.b.notes.append(f"{f.name}: no record list (keys: "
+                                f"{', '.join(sorted(doc)[:5])})" if isinstance(doc, dict)
+                                else f"{f.name}: no record list")
+        exact = wide_integers(data)  # (the items decoded exactly: orjson's floats told)
+        for i, item in enumerate(_record_list(exact) or () if exact is not None else ()):
+            if has_wide_integer(item):
+                tell_wide_integer(self.b.problem, msgspec.json.encode(item), item,
+                                  file=f.name, index=i)
+        return items
 
     def grade(self, d: dict[str, Any], file: str, index: int, kind: str) -> None:
         g = d.get("grade")

@@ -46,6 +46,7 @@ import numpy as np
 
 from ..columns import COUNTED, RELATION_SPECS, CodedRefs, Columns
 from ..model import RECORD_CLASSES, _spec
+from .jsonkeys import wide_integers
 
 __all__ = ["join_parts", "lines_with", "long_string_rows", "scan", "slow_lines",
            "struct_for", "suspect_rows"]
@@ -434,6 +435,11 @@ def scan(data: bytes, kind: str, start: int, end: int, line0: int,
         for i in np.flatnonzero(deep).tolist():
             line = chunk[i]
             slow[i] = line.count(b"[") + line.count(b"{") > depth
+        # an integer too wide for 64 bits can only be in a map (any other number fails the
+        # schema): orjson, which builds the records, would read it as a float, so the
+        # general reader takes the line and tells it
+        for i in np.flatnonzero(ext & obj & ~slow).tolist():
+            slow[i] = wide_integers(chunk[i]) is not None
         todo = np.flatnonzero(obj & ~slow)
         plain = np.zeros(k, dtype=bool)
         # (usually every line but the empty one after the last newline: slices, no list)

@@ -82,3 +82,28 @@ def test_a_wide_integer_in_a_legacy_list_is_told_by_its_item(tmp_path: Path) -> 
     assert [(p.file, p.index, p.record_id) for p in told] == [
         ("students.json", at, doc["data"][at]["data"]["id"])]
     assert str(WIDE) in (told[0].raw or "")
+
+
+def test_a_wide_integer_served_by_the_clever_api_keeps_its_digits_in_the_dump(
+        tmp_path: Path) -> None:
+    """A fetch from a Clever API server on 127.0.0.1 whose school holds a wide number in
+    ``ext``: the dump line keeps the exact digits (orjson would have made it a float
+    before it was written), and loading the dump tells it."""
+    import copy
+    import random
+
+    from rostergraph.clever import CleverClient, fetch_district
+
+    from .fake_clever import FakeClever, FakeClock, make_district
+
+    district = copy.deepcopy(make_district(seed=3))
+    school = district["schools"][0]
+    school["ext"] = {"n": WIDE}
+    clock = FakeClock()
+    with FakeClever(district, token="tok-wide-1", clock=clock.time) as srv, CleverClient(
+            "tok-wide-1", base_url=srv.base_url, clock=clock.time, sleep=clock.sleep,
+            rng=random.Random(0)) as c:
+        fetch_district(tmp_path, client=c, limit=50)
+    assert b'"n":%d' % WIDE in (tmp_path / "schools.jsonl").read_bytes()
+    r = rostergraph.load(tmp_path)
+    assert [(p.file, p.record_id) for p in _wide(r)] == [("schools.jsonl", school["id"])]

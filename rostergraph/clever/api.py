@@ -49,6 +49,7 @@ import httpx
 import orjson
 
 from ..errors import ApiError, FormatError, TokenError
+from ..io.jsonkeys import wide_integers
 from ..io.limits import json_depth
 
 __all__ = [
@@ -600,9 +601,12 @@ def _load(body: bytes) -> Any:
     """Decoded JSON, also when it holds lone surrogate escapes (``"\\ud800"``) that orjson
     refuses but Clever strings may carry; ``_BAD`` when it is not JSON."""
     try:
-        return orjson.loads(body)
+        doc = orjson.loads(body)
     except orjson.JSONDecodeError:
         pass
+    else:  # (orjson reads an integer wider than 64 bits as a float: kept exact for the dump)
+        exact = wide_integers(body)
+        return doc if exact is None else exact
     if b"\\u" not in body or json_depth(body) > 1000:
         return _BAD
     import json

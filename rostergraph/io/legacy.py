@@ -62,6 +62,7 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
+from .clever_files import cut_list_message, next_link
 from .clever_json import (
     LEGACY_USER_FILES,
     cut_short,
@@ -169,9 +170,35 @@ def _record_list(doc: Any) -> list[Any] | None:
     return None
 
 
+def _self_link(doc: Any) -> str | None:
+    """The ``self`` link of a list response (the page's own address), or ``None``."""
+    links = doc.get("links") if isinstance(doc, dict) else None
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("rel") == "self" and isinstance(
+                link.get("uri"), str):
+            return str(link["uri"])
+    return None
+
+
+def _tell_missing_pages(b: RosterBuilder, pages: dict[str, list[tuple[str, str | None,
+                                                                    str | None]]]) -> None:
+    """A ``missing_file`` problem for each list saved in part: a page whose ``next`` link
+    names no page of the folder (by the pages' ``self`` links; when a page has none, a
+    list saved as one file that links to a next page). ``pages``: list name → (file, self
+    link, next link) of each of its files."""
+    for base, got in pages.items():
+        selves = {s for _, s, _ in got if s}
+        by_self = all(s for _, s, _ in got)
+        for name, _, uri in got:
+            if uri and (uri not in selves if by_self else len(got) == 1):
+                b.problem("missing_file", cut_list_message(base, name, uri), file=name)
+
+
 class _Reader:
     def __init__(self, b: RosterBuilder) -> None:
         self.b = b
+        #: list name → (file, self link, next link) of each file read (the pages)
+        self.pages: dict[str, list[tuple[str, str | None, str | None]]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.user_where: dict[str, tuple[str, int]] = {}
         self.user_files: dict[str, str] = {}
@@ -208,6 +235,8 @@ class _Reader:
         if maybe_duplicate_keys(data, doc):  # (told for the file, by the key's path)
             for path, value in duplicate_keys(data):
                 told_twice(self.b, path, value, None, file=f.name)
+        self.pages.setdefault(_base(f.name) or f.name, []).append(
+            (f.name, _self_link(doc), next_link(doc)))
         items = _record_list(doc)
         if items is None:
             self.b.notes.append(f"{f.name}: no record list (keys: "
@@ -408,6 +437,7 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
     if not known:
         raise SourceError("no legacy Clever files found (expected students.json, "
                           "teachers.json, sections.json, ...)", path=str(path))
+    _tell_missing_pages(b, r.pages)
     for kind, table in (("terms", r.terms), ("courses", r.courses)):
         for d in table.values():
             b.add(kind, d)

@@ -229,6 +229,35 @@ def file_head(path: Path) -> bytes:
         return b""
 
 
+#: what only a v1.1/v2 section holds: its course by name, its term embedded
+_LEGACY_SECTION = re.compile(rb'"course_name"\s*:|"term"\s*:\s*\{')
+
+
+def legacy_sections_message(path: Path | None) -> str | None:
+    """The problem's message when a v3 folder's sections file holds v1.1/v2 sections (a
+    ``course_name`` or an embedded ``term`` object in its first 4 KiB: a legacy list saved
+    beside v3 files), else ``None``: read as v3 sections, their terms and courses are not
+    built (their cells stay in ``extra``).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> legacy_sections_message(rostergraph.sample_path() / "sections.json") is None
+    True
+    """
+    if path is None:
+        return None
+    head = file_head(path)
+    if head[:2] in UTF16_MARKS:
+        head = head.decode("utf-16", "replace").encode()
+    if _LEGACY_SECTION.search(head) is None:
+        return None
+    return (f"{path.name} holds Clever v1.1/v2 sections (course_name, an embedded term) "
+            "beside v3 files: read as v3 sections, their terms and courses are not built "
+            "(their cells are kept in extra); save v3 sections (/v3.0/sections), or read "
+            "a folder of legacy files alone")
+
+
 def next_link(doc: Any) -> str | None:
     """The ``next`` link of a list response (``{"data": [...], "links": [{"rel": "next",
     "uri": ...}]}``), or of the last of a list of them; ``None`` for anything else.

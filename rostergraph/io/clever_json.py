@@ -70,6 +70,7 @@ from .clever_files import (
     from_utf16,
     ignored_files,
     last_line_next_link,
+    legacy_sections_message,
     line_next_link,
     next_link,
     page_files,
@@ -96,6 +97,7 @@ from .limits import (
     Limits,
     check_regular_file,
     gunzip_bounded,
+    has_big_string,
     json_depth,
 )
 
@@ -170,6 +172,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     # plain JSON Lines: one scan, records built on access (the same roster as below); in
     # strict mode the first problem is raised, as the general reader would raise it
     documents = {k for k, f in files.items() if _document_in_lines(f)}
+    legacy = legacy_sections_message(files.get("sections")) if p.is_dir() else None
     ignored: list[Problem] = []
     if p.is_dir() and not (documents or roles):
         ignored_files(lambda code, msg, **w: ignored.append(
@@ -183,6 +186,9 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
                         file=f.name, kind=k, line=link[1].get("line"))
                 for k, f in files.items()
                 if (link := last_line_next_link(f, limits.max_line_bytes)) is not None]
+        if legacy is not None:
+            said.append(Problem(code="other", message=legacy, file=files["sections"].name,
+                                kind="sections", line=1))
         if strict and (fast.problems or said):
             raise (fast.problems or said)[0].to_error()
         if notes or said:
@@ -197,6 +203,8 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
                 max_problems=limits.max_problems)
     b.version = "v3.0"
     b.notes.extend(notes)
+    if legacy is not None:
+        b.problem("other", legacy, file=files["sections"].name, kind="sections", line=1)
     if p.is_dir():
         ignored_files(b.problem, p)
     # a list whose last page read links to a next one was saved in part: told after every
@@ -750,7 +758,7 @@ def read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
             b.problem(code, "bytes that are not UTF-8, replaced by U+FFFD", file=name, line=n,
                       kind=kind, record_id=rid if isinstance(rid, str) else None,
                       raw=raw_text(line))
-    if len(line) > limits.max_field_bytes and _has_big_string(obj, limits.max_field_bytes):
+    if len(line) > limits.max_field_bytes and has_big_string(obj, limits.max_field_bytes):
         b.problem("limit", f"a value longer than {limits.max_field_bytes} bytes "
                   "(Limits.max_field_bytes)", file=name, line=n, kind=kind,
                   record_id=obj.get("id") if isinstance(obj, dict) and isinstance(
@@ -763,21 +771,6 @@ def read_line(b: RosterBuilder, kind: str, name: str, n: int, line: bytes,
     if (exact := wide_integers(line)) is not None:
         tell_wide_integer(b.problem, line, exact, kind=kind, file=name, line=n)
     _add(b, kind, obj, line, file=name, line=n)
-
-
-def _has_big_string(obj: Any, cap: int) -> bool:
-    stack = [obj]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, str):
-            if len(v) > cap // 4 and len(v.encode("utf-8", "surrogatepass")) > cap:
-                return True
-        elif isinstance(v, dict):
-            stack.extend(v.keys())
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
-    return False
 
 
 _BAD = object()

@@ -60,6 +60,7 @@ __all__ = [
     "check_value_depth",
     "field_too_large",
     "gunzip_bounded",
+    "has_big_string",
     "json_depth",
     "line_too_large",
     "read_zip_member",
@@ -638,3 +639,26 @@ def _refuse(path: str, mode: int) -> None:
             "a socket" if stat.S_ISSOCK(mode) else
             "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
     raise SourceError(f"{what}, not a regular file; refusing to read it", path=path)
+
+
+def has_big_string(obj: Any, cap: int) -> bool:
+    """Whether decoded JSON ``obj`` holds a string (a value or a key) longer than ``cap``
+    bytes in UTF-8 (lone surrogates counted as written).
+
+    Examples
+    --------
+    >>> has_big_string({"a": ["x" * 9]}, 8), has_big_string({"x" * 8: "y"}, 8)
+    (True, False)
+    """
+    stack = [obj]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if len(v) > cap // 4 and len(v.encode("utf-8", "surrogatepass")) > cap:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False

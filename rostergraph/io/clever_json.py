@@ -322,7 +322,8 @@ def _read_items(b: RosterBuilder, kind: str, items: list[Any], name: str
             for path, value in duplicate_keys(bytes(raw)):
                 told_twice(b, path, value, rid, file=name, index=i, kind=kind)
         if (exact := wide_integers(raw)) is not None:
-            tell_wide_integer(b.problem, bytes(raw), exact, kind=kind, file=name, index=i)
+            tell_wide_integer(b.problem, msgspec.json.encode(exact), exact, kind=kind, file=name,
+                              index=i)  # (raw as the whole-document path gives it)
         _add(b, kind, item, None, file=name, index=i)
         items[i] = None  # (the view let go as the item is read)
     uri = next_link([item]) if items else None  # (an array of pages: the last one's)

@@ -17,6 +17,7 @@ orgs read before and the users' tables the later files use.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..roster import Roster
@@ -480,9 +481,16 @@ def read_roles(rd: _Reader) -> None:
     ``sourcedId`` given again: ``duplicate_id``, the first row kept, as in the other files)."""
     rows: list[tuple[int, dict[str, str]]] = []
     ids: set[str] = set()
+    no_ids: list[int] = []  # lines of the rows without a sourcedId
+    odd_types: dict[int, str] = {}  # line → a roleType neither primary nor secondary
     for line, given in rd.rows("roles.csv", "users"):
         row = rd.respelt(given, _ROLE_REFS, "roles.csv", line, "users")
         sid = row.get("sourcedId")
+        if not sid:
+            no_ids.append(line)
+        kind = row.get("roleType")
+        if kind is not None and kind.strip().lower() not in ("primary", "secondary"):
+            odd_types[line] = kind
         if sid and sid in ids:
             rd.b.problem("duplicate_id", f"duplicate role id {sid!r}: the first row is kept",
                          file="roles.csv", line=line, kind="users",
@@ -492,8 +500,10 @@ def read_roles(rd: _Reader) -> None:
         if sid:
             ids.add(sid)
         rows.append((line, row))
+    if rows:
+        _tell_role_rows(rd, rows[0][1], no_ids, odd_types)
     # primary roles first, so the primary org becomes roles.<r>.school
-    pending = sorted(rows, key=lambda lr: (not _primary(lr[1]), lr[0]))
+    pending = sorted(rows, key=_primary_first(rd, rows))
     for line, row in pending:
         rd.users.settle()  # (between two rows: no user is in use)
         usid = row.get("userSourcedId") or ""
@@ -503,6 +513,11 @@ def read_roles(rd: _Reader) -> None:
             rd.b.problem("other", f"role for unknown user {usid!r}; not loaded (the row "
                          "is in raw)", file="roles.csv", line=line, kind="users",
                          record_id=usid, raw=row_text(row))
+            continue
+        if not (row.get("role") or "").strip():  # (required: no role to grant)
+            rd.b.problem("other", "role row without a role (OneRoster requires one); it "
+                         "grants nothing (the row is in raw)", file="roles.csv", line=line,
+                         kind="users", record_id=uid, field="role", raw=row_text(row))
             continue
         if rd.base is not None:  # (what a delta delivered: see apply_delta)
             rd.delivered.add(("roles", uid))
@@ -516,6 +531,63 @@ def read_roles(rd: _Reader) -> None:
         kept = kept_role_row(row) if u is not None else None
         if kept is not None:
             u.setdefault(ROLES_KEY, []).append(kept)  # type: ignore[union-attr]
+
+
+def _primary_first(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
+                   ) -> Callable[[tuple[int, dict[str, str]]], tuple[bool, int]]:
+    """The sort key that puts each user's primary role rows first, in file order: its
+    ``roleType=primary`` rows, or, for a user with none (all ``secondary``, or the cell
+    left empty), its rows at the org its ``users.csv`` ``primaryOrgSourcedId`` names."""
+    def uid_of(row: dict[str, str]) -> str:
+        usid = row.get("userSourcedId") or ""
+        return rd.alias.get(usid, usid)
+
+    with_primary = {uid_of(row) for _, row in rows if _primary(row)}
+
+    def key(lr: tuple[int, dict[str, str]]) -> tuple[bool, int]:
+        line, row = lr
+        if _primary(row):
+            return False, line
+        uid = uid_of(row)
+        org = row.get("orgSourcedId")
+        return not (uid not in with_primary and org and org == rd.user_rows.get(
+            uid, {}).get("primaryOrgSourcedId")), line
+    return key
+
+
+def _tell_role_rows(rd: _Reader, first: dict[str, str], no_ids: list[int],
+                    odd_types: dict[int, str]) -> None:
+    """One problem for the roles.csv rows without their required ``sourcedId`` (they are
+    applied, as an enrollment without one links) and one for those whose ``roleType`` is
+    neither ``primary`` nor ``secondary`` (read as secondary); a file without either column
+    (``first``: a row of it) is told once on line 1."""
+    if "sourcedId" not in first:
+        rd.b.problem("other", "roles.csv has no sourcedId column (OneRoster requires one): "
+                     "its roles are applied without their ids (the OneRoster writer gives "
+                     "them ids)", file="roles.csv", line=1, kind="users", field="sourcedId")
+    elif no_ids:
+        rd.b.problem("other", f"{_rows_of(len(no_ids), no_ids[0])} of roles.csv have no "
+                     "sourcedId (OneRoster requires one): their roles are applied (the "
+                     "OneRoster writer gives them ids)", file="roles.csv", line=no_ids[0],
+                     kind="users", field="sourcedId")
+    if "roleType" not in first:
+        rd.b.problem("other", "roles.csv has no roleType column (OneRoster requires one): "
+                     "every role is read as secondary (a user's primaryOrgSourcedId, else "
+                     "its first row, says its school)", file="roles.csv", line=1,
+                     kind="users", field="roleType")
+    elif odd_types:
+        line = min(odd_types)
+        values = list(dict.fromkeys(odd_types.values()))
+        shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
+        rd.b.problem("other", f"{_rows_of(len(odd_types), line)} of roles.csv have a "
+                     f"roleType that is neither primary nor secondary ({shown}): read as "
+                     "secondary", file="roles.csv", line=line, kind="users", field="roleType")
+
+
+def _rows_of(n: int, line: int) -> str:
+    """``"3 rows (line 4 and 2 more)"``, ``"1 row (line 4)"``."""
+    return (f"{n:,} row{'s' if n != 1 else ''} (line {line}"
+            + (f" and {n - 1:,} more)" if n > 1 else ")"))
 
 
 def keep_base_roles(rd: _Reader) -> None:

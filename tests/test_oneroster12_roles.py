@@ -1,0 +1,126 @@
+"""OneRoster 1.2 ``roles.csv`` as real exports fill it: no row of a user marked
+``roleType=primary`` (the ``users.csv`` ``primaryOrgSourcedId`` then says the school), a
+``roleType`` that is neither ``primary`` nor ``secondary``, rows without their
+``sourcedId`` or their ``role``, and a ``users.csv`` that still has 1.1's ``role`` and
+``orgSourcedIds`` columns beside ``roles.csv``. Each is told at its file and line, and
+what is read round-trips through the writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import rostergraph
+from rostergraph.io.oneroster import read_oneroster
+from rostergraph.model import record_to_dict
+from tests.test_oneroster_variants import ORGS, ROLES_12_HEADER, listed, write
+
+_MANIFEST = "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n"
+_USERS_HEAD = ("sourcedId,status,dateLastModified,enabledUser,username,userIds,givenName,"
+               "familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+               "password,userMasterIdentifier,preferredGivenName,preferredMiddleName,"
+               "preferredFamilyName,primaryOrgSourcedId,pronouns\n")
+
+
+def _bundle(folder: Path, users: str, roles: str) -> Path:
+    return write(folder, listed({"manifest.csv": _MANIFEST, "orgs.csv": ORGS,
+                                 "users.csv": _USERS_HEAD + users,
+                                 "roles.csv": ROLES_12_HEADER + roles}))
+
+
+def _again(r: rostergraph.Roster, out: Path, version: str) -> rostergraph.Roster:
+    rostergraph.write_oneroster(r, out, version=version)
+    return read_oneroster(out)
+
+
+@pytest.mark.parametrize("role_type", ["", "secondary"])
+def test_the_primary_org_cell_says_the_school_when_no_role_row_is_primary(
+        role_type: str, tmp_path: Path) -> None:
+    """A user none of whose roles.csv rows is ``primary`` (all ``secondary``, or the cell
+    left empty) has the school its ``primaryOrgSourcedId`` names, whatever the rows' order
+    (the first row's org won, and the cell was kept in extra as said by no role)."""
+    users = ("t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,sB,\n"
+             "s1,,,true,sam,,Sam,Ray,,S1,,,,,04,,,,,,sB,\n")
+    roles = (f"r1,,,t1,{role_type},teacher,,,sA,\nr2,,,t1,{role_type},teacher,,,sB,\n"
+             f"r3,,,s1,{role_type},student,,,sA,\nr4,,,s1,{role_type},student,,,sB,\n")
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    for uid, role in (("t1", "teacher"), ("s1", "student")):
+        got = getattr(r.users[uid].roles, role)
+        assert (got.school, got.schools) == ("sB", ("sB", "sA")), uid
+        assert "oneroster.primaryOrgSourcedId" not in r.users[uid].extra
+    for version in ("1.2", "1.1"):
+        again = _again(r, tmp_path / f"out{version}", version)
+        assert record_to_dict(again.users["t1"]) == record_to_dict(r.users["t1"]), version
+
+
+def test_a_role_type_neither_primary_nor_secondary_is_told_once(tmp_path: Path) -> None:
+    """``roleType`` is required, ``primary`` or ``secondary``: rows with an empty or another
+    value are one ``other`` problem at the first one's line, counting them and naming the
+    values; they are read as secondary (``Primary`` in another case is no problem)."""
+    users = "t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,,\n"
+    roles = ("r1,,,t1,Primary,teacher,,,sA,\nr2,,,t1,,teacher,,,sB,\n"
+             "r3,,,t1,sec,aide,,,sB,\nr4,,,t1,SECONDARY,proctor,,,sA,\n")
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    told = [p for p in r.problems if p.field == "roleType"]
+    assert [(p.code, p.file, p.line) for p in told] == [("other", "roles.csv", 3)]
+    assert "2 rows" in told[0].message and "'sec'" in told[0].message
+    assert r.problems == told
+    t1 = r.users["t1"]
+    assert t1.roles.teacher is not None and t1.roles.teacher.school == "sA"
+    assert t1.roles.staff is not None and t1.roles.staff.roles == ("aide", "proctor")
+    with pytest.raises(rostergraph.FormatError, match="roleType"):
+        read_oneroster(tmp_path / "b", strict=True)
+
+
+def test_a_roles_file_without_the_role_type_column_is_told_on_line_1(tmp_path: Path) -> None:
+    folder = write(tmp_path / "b", listed({
+        "manifest.csv": _MANIFEST, "orgs.csv": ORGS,
+        "users.csv": _USERS_HEAD + "t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,sB,\n",
+        "roles.csv": "sourcedId,userSourcedId,role,orgSourcedId\nr1,t1,teacher,sA\n"
+                     "r2,t1,teacher,sB\n"}))
+    r = read_oneroster(folder)
+    assert [(p.file, p.line, p.field) for p in r.problems] == [("roles.csv", 1, "roleType")]
+    assert r.users["t1"].roles.teacher.school == "sB"  # (the primary org cell says it)
+
+
+def test_role_rows_without_a_sourced_id_are_applied_and_told(tmp_path: Path) -> None:
+    """A roles.csv row with an empty ``sourcedId`` (required) still grants its role, as an
+    enrollment without one still links; one problem at the first such row's line counts
+    them (a file without the column: one on line 1)."""
+    users = ("t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,,\n"
+             "s1,,,true,sam,,Sam,Ray,,S1,,,,,04,,,,,,,\n")
+    roles = ("r1,,,t1,primary,teacher,,,sA,\n,,,s1,primary,student,,,sA,\n"
+             ",,,t1,secondary,teacher,,,sB,\n")
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    assert [(p.code, p.file, p.line, p.field) for p in r.problems] == [
+        ("other", "roles.csv", 3, "sourcedId")]
+    assert "2 rows" in r.problems[0].message
+    assert r.users["s1"].roles.student.school == "sA"
+    assert r.users["t1"].roles.teacher.schools == ("sA", "sB")
+    no_column = write(tmp_path / "c", listed({
+        "manifest.csv": _MANIFEST, "orgs.csv": ORGS,
+        "users.csv": _USERS_HEAD + users,
+        "roles.csv": "userSourcedId,roleType,role,orgSourcedId\nt1,primary,teacher,sA\n"}))
+    r2 = read_oneroster(no_column)
+    assert [(p.file, p.line, p.field) for p in r2.problems] == [("roles.csv", 1, "sourcedId")]
+    assert r2.users["t1"].roles.teacher.school == "sA"
+
+
+def test_a_role_row_without_a_role_is_told_and_the_other_roles_round_trip(
+        tmp_path: Path) -> None:
+    """An empty ``role`` cell grants nothing: an ``other`` problem at its line (the row in
+    raw), and no empty ``oneroster.role`` kept (the 1.1 writer wrote it as the user's role
+    and the user's teacher role was lost on reading back)."""
+    users = "t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,,\n"
+    roles = "r1,,,t1,primary,teacher,,,sA,\nr2,,,t1,secondary,,,,sB,\n"
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    assert [(p.code, p.file, p.line, p.field) for p in r.problems] == [
+        ("other", "roles.csv", 3, "role")]
+    assert r.problems[0].raw is not None and "r2" in r.problems[0].raw
+    t1 = r.users["t1"]
+    assert "oneroster.role" not in t1.extra
+    assert t1.roles.teacher is not None and t1.roles.teacher.schools == ("sA",)
+    for version in ("1.2", "1.1"):
+        again = _again(r, tmp_path / f"out{version}", version)
+        assert record_to_dict(again.users["t1"]) == record_to_dict(t1), version

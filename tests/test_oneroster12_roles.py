@@ -124,3 +124,32 @@ def test_a_role_row_without_a_role_is_told_and_the_other_roles_round_trip(
     for version in ("1.2", "1.1"):
         again = _again(r, tmp_path / f"out{version}", version)
         assert record_to_dict(again.users["t1"]) == record_to_dict(t1), version
+
+
+def test_roles_csv_says_the_school_and_role_over_1_1_columns_left_in_users(
+        tmp_path: Path) -> None:
+    """A 1.2 ``users.csv`` that still has 1.1's ``role`` and ``orgSourcedIds`` beside
+    ``roles.csv``: the ``roleType=primary`` row says the school (``orgSourcedIds``' first org
+    won), and an ``administrator`` without orgs, whose ``roles.csv`` rows say what it
+    administers, is not made staff besides."""
+    folder = write(tmp_path / "b", listed({
+        "manifest.csv": _MANIFEST, "orgs.csv": ORGS,
+        "users.csv": "sourcedId,enabledUser,role,orgSourcedIds,username,givenName,"
+                     "familyName,identifier\n"
+                     "t1,true,teacher,\"sA,sB\",tlee,Tom,Lee,T1\n"
+                     "a1,true,administrator,,ada,Ada,Ames,A1\n"
+                     "c1,true,administrator,sA,cal,Cal,Cole,C1\n",
+        "roles.csv": ROLES_12_HEADER + "r1,,,t1,secondary,teacher,,,sA,\n"
+                                       "r2,,,t1,primary,teacher,,,sB,\n"
+                                       "r3,,,a1,primary,districtAdministrator,,,d1,\n"
+                                       "r4,,,c1,primary,counselor,,,sA,\n"}))
+    r = read_oneroster(folder)
+    assert r.problems == []
+    t1, a1, c1 = r.users["t1"], r.users["a1"], r.users["c1"]
+    assert (t1.roles.teacher.school, t1.roles.teacher.schools) == ("sB", ("sB", "sA"))
+    assert a1.roles.names == ("district_admin",) and a1.district == "d1"
+    assert c1.roles.names == ("staff",) and c1.roles.staff.roles == ("counselor",)
+    assert c1.roles.staff.schools == ("sA",) and c1.roles.staff.staff_id == "C1"
+    again = _again(r, tmp_path / "out", "1.2")
+    for uid in ("t1", "a1", "c1"):
+        assert record_to_dict(again.users[uid]) == record_to_dict(r.users[uid]), uid

@@ -391,7 +391,7 @@ def read_users(rd: _Reader) -> None:
     plain = _PlainRows(rd, plans) if rd.base is None and "roles.csv" not in rd.bundle else None
     any_role = False
     passwords = 0
-    roles_file = "roles.csv" in rd.bundle
+    roles_file = "roles.csv" in rd.bundle and rd.wanted("roles.csv")
     for line, given in rd.rows("users.csv", "users"):
         if plain is not None and plain.read(given, line):
             continue
@@ -440,7 +440,9 @@ def read_users(rd: _Reader) -> None:
             if row.get(CARRY_COLUMN):
                 rd.put_extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
         taken = _TAKES_NOTHING
-        if role:
+        if role and roles_file:  # (1.2 with 1.1's role column: after roles.csv's roles)
+            rd.later_roles.append((uid, role, line, row))
+        elif role:
             orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
             taken = apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
                                "users.csv", line)
@@ -525,12 +527,32 @@ def read_roles(rd: _Reader) -> None:
         primary = org if _primary(row) else u.get("_primary_org")
         apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
                        primary, rd.user_rows.get(uid, {}), "roles.csv", line)
+    _apply_later_roles(rd)
     for _, row in rows:  # (file order) what a Clever role cannot hold: the row is kept
         rd.users.settle()
         u = rd.users.get(rd.alias.get(row.get("userSourcedId") or "", ""))
         kept = kept_role_row(row) if u is not None else None
         if kept is not None:
             u.setdefault(ROLES_KEY, []).append(kept)  # type: ignore[union-attr]
+
+
+def _apply_later_roles(rd: _Reader) -> None:
+    """The roles of the 1.1 ``role`` column a 1.2 ``users.csv`` still has, applied after
+    ``roles.csv``'s, so its ``roleType=primary`` row says the school (``orgSourcedIds``
+    may list the orgs in any order). An ``administrator`` without orgs (1.1's role splits
+    into 1.2's) adds nothing to a user whose roles.csv rows made it staff or district admin."""
+    later, rd.later_roles = rd.later_roles, []
+    for uid, role, line, row in later:
+        rd.users.settle()
+        u = rd.users.get(uid)
+        if u is None:
+            continue
+        orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
+        if role == "administrator" and not orgs and not u.get("roles", {}).keys().isdisjoint(
+                ("staff", "district_admin")):
+            continue
+        apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
+                   "users.csv", line)
 
 
 def _primary_first(rd: _Reader, rows: list[tuple[int, dict[str, str]]]

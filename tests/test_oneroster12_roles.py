@@ -153,3 +153,24 @@ def test_roles_csv_says_the_school_and_role_over_1_1_columns_left_in_users(
     again = _again(r, tmp_path / "out", "1.2")
     for uid in ("t1", "a1", "c1"):
         assert record_to_dict(again.users[uid]) == record_to_dict(r.users[uid]), uid
+
+
+@pytest.mark.parametrize("extensions", [True, False])
+def test_a_kept_primary_org_cell_does_not_move_the_school_written_as_1_1(
+        extensions: bool, tmp_path: Path) -> None:
+    """A ``primaryOrgSourcedId`` that the user's ``roleType=primary`` row contradicts is
+    kept in extra; OneRoster 1.1 has no such column, and written as one it read back as the
+    primary school (sA), so it is carried (without extensions: left out, in the report)."""
+    users = "t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,sA,\n"
+    roles = "r1,,,t1,secondary,teacher,,,sA,\nr2,,,t1,primary,teacher,,,sB,\n"
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    t1 = r.users["t1"]
+    assert (t1.roles.teacher.school, t1.extra["oneroster.primaryOrgSourcedId"]) == ("sB", "sA")
+    report = rostergraph.write_oneroster(r, tmp_path / "out", extensions=extensions)
+    again = read_oneroster(tmp_path / "out").users["t1"]
+    assert (again.roles.teacher.school, again.roles.teacher.schools) == ("sB", ("sB", "sA"))
+    if extensions:
+        assert record_to_dict(again) == record_to_dict(t1)
+    else:
+        assert ("oneroster.primaryOrgSourcedId", "dropped") in set(
+            zip(report.to_list("field"), report.to_list("how")))

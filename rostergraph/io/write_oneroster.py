@@ -422,6 +422,11 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
                                ("orgSourcedIds", "agentSourcedIds"))
     if kept is not None:  # beside roles Clever has: carried
         c.d[PREFIX + "role"] = kept
+    # (a 1.2 cell no role said: 1.1's reader would take a column of it as the user's
+    # primary school, so it is carried instead)
+    primary = extra_cols.pop("primaryOrgSourcedId", None)
+    if primary is not None:
+        c.d[PREFIX + "primaryOrgSourcedId"] = primary
     rows[0].update(extra_cols)
     rows[0].update(c.finish(CARRY_COLUMN))
     for row in rows:

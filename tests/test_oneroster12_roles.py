@@ -174,3 +174,19 @@ def test_a_kept_primary_org_cell_does_not_move_the_school_written_as_1_1(
     else:
         assert ("oneroster.primaryOrgSourcedId", "dropped") in set(
             zip(report.to_list("field"), report.to_list("how")))
+
+
+def test_a_second_contact_role_of_a_user_is_kept(tmp_path: Path) -> None:
+    """A user who is ``guardian`` and ``parent`` (roles.csv rows with nothing else a Clever
+    role cannot hold) is one contact; the role that contact does not say is kept with its
+    row in ``extra["oneroster.roles"]`` and written back (it was lost)."""
+    users = ("s1,,,true,sam,,Sam,Ray,,S1,,,,,04,,,,,,,\n"
+             "p1,,,true,pat,,Pat,Ray,,P1,,,,s1,,,,,,,,\n")
+    roles = ("s1:role:1,,,s1,primary,student,,,sA,\np1:role:1,,,p1,primary,guardian,,,sA,\n"
+             "p1:role:2,,,p1,secondary,parent,,,sA,\n")
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    assert r.problems == []
+    p1 = r.users["p1"]
+    assert [k["role"] for k in p1.extra.get("oneroster.roles", [])] == ["parent"]
+    again = _again(r, tmp_path / "out", "1.2")
+    assert record_to_dict(again.users["p1"]) == record_to_dict(p1)

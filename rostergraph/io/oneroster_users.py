@@ -531,9 +531,20 @@ def read_roles(rd: _Reader) -> None:
     for _, row in rows:  # (file order) what a Clever role cannot hold: the row is kept
         rd.users.settle()
         u = rd.users.get(rd.alias.get(row.get("userSourcedId") or "", ""))
-        kept = kept_role_row(row) if u is not None else None
+        if u is None:
+            continue
+        kept = kept_role_row(row)
+        if kept is None and _other_contact_role(rd, u["id"], row):
+            kept = {k: v for k, v in row.items() if v != "" and k != "userSourcedId"}
         if kept is not None:
-            u.setdefault(ROLES_KEY, []).append(kept)  # type: ignore[union-attr]
+            u.setdefault(ROLES_KEY, []).append(kept)
+
+
+def _other_contact_role(rd: _Reader, uid: str, row: dict[str, str]) -> bool:
+    """Whether roles.csv ``row`` grants user ``uid`` a contact role other than the one its
+    contact says (a ``guardian`` who is ``parent`` too: Clever has one contact role)."""
+    role = canonical_role(row.get("role") or "")
+    return role in CONTACT_ROLES and role != rd.contact_role.get(uid)
 
 
 def _apply_later_roles(rd: _Reader) -> None:

@@ -190,3 +190,16 @@ def test_a_second_contact_role_of_a_user_is_kept(tmp_path: Path) -> None:
     assert [k["role"] for k in p1.extra.get("oneroster.roles", [])] == ["parent"]
     again = _again(r, tmp_path / "out", "1.2")
     assert record_to_dict(again.users["p1"]) == record_to_dict(p1)
+
+
+def test_a_made_up_role_id_never_repeats_a_kept_one(tmp_path: Path) -> None:
+    """A kept roles.csv row whose own ``sourcedId`` looks like one the writer makes up
+    (``t1:role:2``) written first: the writer's id for the user's second row is another,
+    not that one again (the repeat was a ``duplicate_id`` and the role was lost)."""
+    users = "t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,,\n"
+    roles = "t1:role:2,,,t1,primary,teacher,2024-08-01,,sA,\nt1:role:5,,,t1,secondary,aide,,,sB,\n"
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    assert r.problems == []
+    again = _again(r, tmp_path / "out", "1.2")
+    assert again.problems == []
+    assert record_to_dict(again.users["t1"]) == record_to_dict(r.users["t1"])

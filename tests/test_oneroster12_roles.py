@@ -203,3 +203,32 @@ def test_a_made_up_role_id_never_repeats_a_kept_one(tmp_path: Path) -> None:
     again = _again(r, tmp_path / "out", "1.2")
     assert again.problems == []
     assert record_to_dict(again.users["t1"]) == record_to_dict(r.users["t1"])
+
+
+def test_a_contacts_kept_orgs_stay_off_another_roles_row_in_1_1(tmp_path: Path) -> None:
+    """A teacher of the district (no school) who is a parent at a school: the parent
+    role's org, kept in extra (a contact has no schools), is written on the contact's 1.1
+    row, not on the teacher's, which made the teacher one of that school."""
+    users = ("t1,,,true,tlee,,Tom,Lee,,T1,,,,s1,,,,,,,,\n"
+             "s1,,,true,sam,,Sam,Ray,,S1,,,,,04,,,,,,,\n")
+    roles = ("r1,,,t1,primary,teacher,,,d1,\nr2,,,t1,secondary,parent,,,sA,\n"
+             "r3,,,s1,primary,student,,,sA,\n")
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    t1 = r.users["t1"]
+    assert t1.roles.teacher is not None and not t1.roles.teacher.schools
+    assert t1.extra["oneroster.orgSourcedIds"] == "sA"
+    again = _again(r, tmp_path / "out", "1.1")
+    assert record_to_dict(again.users["t1"]) == record_to_dict(t1)
+
+
+def test_orgs_kept_for_a_role_clever_lacks_stay_off_a_teachers_row_in_1_1(
+        tmp_path: Path) -> None:
+    """The same for the org of a role Clever has no place for (``ext:coach``) beside a
+    teacher role without a school: carried, the teacher still of no school."""
+    users = "t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,,\n"
+    roles = "r1,,,t1,primary,teacher,,,d1,\nr2,,,t1,secondary,ext:coach,,,sA,\n"
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    t1 = r.users["t1"]
+    assert t1.extra["oneroster.orgSourcedIds"] == "sA" and not t1.roles.teacher.schools
+    again = _again(r, tmp_path / "out", "1.1")
+    assert record_to_dict(again.users["t1"]) == record_to_dict(t1)

@@ -190,6 +190,9 @@ class _Reader:
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
+        #: (user, role, line, row) of a 1.2 users.csv's 1.1 role column, applied after
+        #: roles.csv (see oneroster_users.read_roles)
+        self.later_roles: list[tuple[str, str, int, dict[str, str]]] = []
         # users.csv cells a role may take (orgs, username, ...) that no role took, per user
         self.role_cells: dict[str, dict[str, str]] = {}
         # answers that depend only on the orgs, kept once orgs.csv is read

@@ -17,6 +17,7 @@ orgs read before and the users' tables the later files use.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..roster import Roster
@@ -390,7 +391,7 @@ def read_users(rd: _Reader) -> None:
     plain = _PlainRows(rd, plans) if rd.base is None and "roles.csv" not in rd.bundle else None
     any_role = False
     passwords = 0
-    roles_file = "roles.csv" in rd.bundle
+    roles_file = "roles.csv" in rd.bundle and rd.wanted("roles.csv")
     for line, given in rd.rows("users.csv", "users"):
         if plain is not None and plain.read(given, line):
             continue
@@ -442,7 +443,9 @@ def read_users(rd: _Reader) -> None:
             if row.get(CARRY_COLUMN):
                 rd.put_extra(u, {CARRY_COLUMN: row[CARRY_COLUMN]}, ())
         taken = _TAKES_NOTHING
-        if role:
+        if role and roles_file:  # (1.2 with 1.1's role column: after roles.csv's roles)
+            rd.later_roles.append((uid, role, line, row))
+        elif role:
             orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
             taken = apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
                                "users.csv", line)
@@ -483,9 +486,16 @@ def read_roles(rd: _Reader) -> None:
     ``sourcedId`` given again: ``duplicate_id``, the first row kept, as in the other files)."""
     rows: list[tuple[int, dict[str, str]]] = []
     ids: set[str] = set()
+    no_ids: list[int] = []  # lines of the rows without a sourcedId
+    odd_types: dict[int, str] = {}  # line → a roleType neither primary nor secondary
     for line, given in rd.rows("roles.csv", "users"):
         row = rd.respelt(given, _ROLE_REFS, "roles.csv", line, "users")
         sid = row.get("sourcedId")
+        if not sid:
+            no_ids.append(line)
+        kind = row.get("roleType")
+        if kind is not None and kind.strip().lower() not in ("primary", "secondary"):
+            odd_types[line] = kind
         if sid and sid in ids:
             rd.b.problem("duplicate_id", f"duplicate role id {sid!r}: the first row is kept",
                          file="roles.csv", line=line, kind="users",
@@ -495,8 +505,10 @@ def read_roles(rd: _Reader) -> None:
         if sid:
             ids.add(sid)
         rows.append((line, row))
+    if rows:
+        _tell_role_rows(rd, rows[0][1], no_ids, odd_types)
     # primary roles first, so the primary org becomes roles.<r>.school
-    pending = sorted(rows, key=lambda lr: (not _primary(lr[1]), lr[0]))
+    pending = sorted(rows, key=_primary_first(rd, rows))
     for line, row in pending:
         rd.users.settle()  # (between two rows: no user is in use)
         usid = row.get("userSourcedId") or ""
@@ -507,18 +519,111 @@ def read_roles(rd: _Reader) -> None:
                          "is in raw)", file="roles.csv", line=line, kind="users",
                          record_id=usid, raw=row_text(row))
             continue
+        if not (row.get("role") or "").strip():  # (required: no role to grant)
+            rd.b.problem("other", "role row without a role (OneRoster requires one); it "
+                         "grants nothing (the row is in raw)", file="roles.csv", line=line,
+                         kind="users", record_id=uid, field="role", raw=row_text(row))
+            continue
         if rd.base is not None:  # (what a delta delivered: see apply_delta)
             rd.delivered.add(("roles", uid))
         org = row.get("orgSourcedId") or ""
         primary = org if _primary(row) else u.get("_primary_org")
         apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
                        primary, rd.user_rows.get(uid, {}), "roles.csv", line)
+    _apply_later_roles(rd)
     for _, row in rows:  # (file order) what a Clever role cannot hold: the row is kept
         rd.users.settle()
         u = rd.users.get(rd.alias.get(row.get("userSourcedId") or "", ""))
-        kept = kept_role_row(row) if u is not None else None
+        if u is None:
+            continue
+        kept = kept_role_row(row)
+        if kept is None and _other_contact_role(rd, u["id"], row):
+            kept = {k: v for k, v in row.items() if v != "" and k != "userSourcedId"}
         if kept is not None:
-            u.setdefault(ROLES_KEY, []).append(kept)  # type: ignore[union-attr]
+            u.setdefault(ROLES_KEY, []).append(kept)
+
+
+def _other_contact_role(rd: _Reader, uid: str, row: dict[str, str]) -> bool:
+    """Whether roles.csv ``row`` grants user ``uid`` a contact role other than the one its
+    contact says (a ``guardian`` who is ``parent`` too: Clever has one contact role)."""
+    role = canonical_role(row.get("role") or "")
+    return role in CONTACT_ROLES and role != rd.contact_role.get(uid)
+
+
+def _apply_later_roles(rd: _Reader) -> None:
+    """The roles of the 1.1 ``role`` column a 1.2 ``users.csv`` still has, applied after
+    ``roles.csv``'s, so its ``roleType=primary`` row says the school (``orgSourcedIds``
+    may list the orgs in any order). An ``administrator`` without orgs (1.1's role splits
+    into 1.2's) adds nothing to a user whose roles.csv rows made it staff or district admin."""
+    later, rd.later_roles = rd.later_roles, []
+    for uid, role, line, row in later:
+        rd.users.settle()
+        u = rd.users.get(uid)
+        if u is None:
+            continue
+        orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
+        if role == "administrator" and not orgs and not u.get("roles", {}).keys().isdisjoint(
+                ("staff", "district_admin")):
+            continue
+        apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
+                   "users.csv", line)
+
+
+def _primary_first(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
+                   ) -> Callable[[tuple[int, dict[str, str]]], tuple[bool, int]]:
+    """The sort key that puts each user's primary role rows first, in file order: its
+    ``roleType=primary`` rows, or, for a user with none (all ``secondary``, or the cell
+    left empty), its rows at the org its ``users.csv`` ``primaryOrgSourcedId`` names."""
+    def uid_of(row: dict[str, str]) -> str:
+        usid = row.get("userSourcedId") or ""
+        return rd.alias.get(usid, usid)
+
+    with_primary = {uid_of(row) for _, row in rows if _primary(row)}
+
+    def key(lr: tuple[int, dict[str, str]]) -> tuple[bool, int]:
+        line, row = lr
+        if _primary(row):
+            return False, line
+        uid = uid_of(row)
+        org = row.get("orgSourcedId")
+        return not (uid not in with_primary and org and org == rd.user_rows.get(
+            uid, {}).get("primaryOrgSourcedId")), line
+    return key
+
+
+def _tell_role_rows(rd: _Reader, first: dict[str, str], no_ids: list[int],
+                    odd_types: dict[int, str]) -> None:
+    """One problem for the roles.csv rows without their required ``sourcedId`` (they are
+    applied, as an enrollment without one links) and one for those whose ``roleType`` is
+    neither ``primary`` nor ``secondary`` (read as secondary); a file without either column
+    (``first``: a row of it) is told once on line 1."""
+    if "sourcedId" not in first:
+        rd.b.problem("other", "roles.csv has no sourcedId column (OneRoster requires one): "
+                     "its roles are applied without their ids (the OneRoster writer gives "
+                     "them ids)", file="roles.csv", line=1, kind="users", field="sourcedId")
+    elif no_ids:
+        rd.b.problem("other", f"{_rows_of(len(no_ids), no_ids[0])} of roles.csv have no "
+                     "sourcedId (OneRoster requires one): their roles are applied (the "
+                     "OneRoster writer gives them ids)", file="roles.csv", line=no_ids[0],
+                     kind="users", field="sourcedId")
+    if "roleType" not in first:
+        rd.b.problem("other", "roles.csv has no roleType column (OneRoster requires one): "
+                     "every role is read as secondary (a user's primaryOrgSourcedId, else "
+                     "its first row, says its school)", file="roles.csv", line=1,
+                     kind="users", field="roleType")
+    elif odd_types:
+        line = min(odd_types)
+        values = list(dict.fromkeys(odd_types.values()))
+        shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
+        rd.b.problem("other", f"{_rows_of(len(odd_types), line)} of roles.csv have a "
+                     f"roleType that is neither primary nor secondary ({shown}): read as "
+                     "secondary", file="roles.csv", line=line, kind="users", field="roleType")
+
+
+def _rows_of(n: int, line: int) -> str:
+    """``"3 rows (line 4 and 2 more)"``, ``"1 row (line 4)"``."""
+    return (f"{n:,} row{'s' if n != 1 else ''} (line {line}"
+            + (f" and {n - 1:,} more)" if n > 1 else ")"))
 
 
 def keep_base_roles(rd: _Reader) -> None:

@@ -364,6 +364,7 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     names = roles.names
     rows: list[dict[str, Any]] = []
     first_school: str | None = None
+    orgs_row: dict[str, Any] | None = None  # the row kept orgs go on (a contact's)
     for i, role in enumerate(names):
         r = getattr(roles, role)
         row = dict(base)
@@ -408,6 +409,7 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
             row.update(role=orole, identifier=c.take("roles.contact.sis_id"),
                        phone=c.take("roles.contact.phone"), agentSourcedIds=agents,
                        orgSourcedIds=first_school or "")
+            orgs_row = row
         rows.append(row)
     if "student" not in names:  # (a student's row is written with its role)
         _oneroster_demographics(rec, c, sheets, uid)
@@ -418,10 +420,22 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     elif not rows:
         report.add("users", "roles (none: written with an empty role)", "changed")
         rows.append(dict(base, sourcedId=uid, role=""))
-    extra_cols = _user_columns(rec, c, roster, district, sole, rows[0],
-                               ("orgSourcedIds", "agentSourcedIds"))
+    extra_cols = _user_columns(rec, c, roster, district, sole, rows[0], ("agentSourcedIds",))
+    # the orgs kept for a contact (or a role Clever lacks, or no role) go on that row: on
+    # a teacher's or staff member's they would read back as its schools (else carried)
+    if orgs_row is None and not names:
+        orgs_row = rows[0]
+    if orgs_row is not None:
+        _fill(orgs_row, extra_cols, c, ("orgSourcedIds",))
+    elif "orgSourcedIds" in extra_cols:
+        c.d[PREFIX + "orgSourcedIds"] = extra_cols.pop("orgSourcedIds")
     if kept is not None:  # beside roles Clever has: carried
         c.d[PREFIX + "role"] = kept
+    # (a 1.2 cell no role said: 1.1's reader would take a column of it as the user's
+    # primary school, so it is carried instead)
+    primary = extra_cols.pop("primaryOrgSourcedId", None)
+    if primary is not None:
+        c.d[PREFIX + "primaryOrgSourcedId"] = primary
     rows[0].update(extra_cols)
     rows[0].update(c.finish(CARRY_COLUMN))
     for row in rows:

@@ -51,9 +51,15 @@ def role_rows(rec: Any, c: _Carry, uid: str,
             isinstance(k, dict) and all(isinstance(v, str) for v in k.values()) for k in kept)):
         kept = []  # (anything else is carried as it is)
     unused = list(kept)
+    taken = {k.get("sourcedId") for k in kept}
+    spare = len(grants)  # (a made-up id a kept row has: one past every row's number)
     rows: list[dict[str, Any]] = []
     for i, (orole, org) in enumerate(grants):
-        row: dict[str, Any] = {"sourcedId": f"{uid}:role:{i + 1}"}
+        made = f"{uid}:role:{i + 1}"
+        while made in taken:  # (never one id twice: the reader keeps the first row only)
+            spare += 1
+            made = f"{uid}:role:{spare}"
+        row: dict[str, Any] = {"sourcedId": made}
         src = next((k for k in unused if canonical_role(k.get("role") or "") == orole
                     and (k.get("orgSourcedId") or "") == org), None)
         if src is not None:

@@ -248,6 +248,26 @@ def test_an_enrollment_id_the_base_left_as_made_up_is_found(tmp_path: Path) -> N
     assert r.problems == [] and r.sections["C1"].students == ("U1",)
 
 
+def test_made_up_enrollment_ids_survive_a_delta_that_moves_them(tmp_path: Path) -> None:
+    """The base's ids are those the writer makes up (``C1:<n>``, by position): a delta
+    deleting ``C1:1`` moves U2 and T1 up, yet they keep ``C1:2`` and ``C1:3``. A second
+    delta deleting ``C1:2`` removes U2, not T1; the roster written again gives T1 its
+    id."""
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    base = _base_aide(tmp_path, _ENR_HEAD + "C1:1,,,C1,S1,U1,student,,,\n"
+                      "C1:2,,,C1,S1,U2,student,,,\nC1:3,,,C1,S1,T1,teacher,true,,\n")
+    r1 = read_oneroster(_delta(tmp_path / "d1", enrollments_csv=_by_id("C1:1")), base=base)
+    assert r1.problems == [] and r1.sections["C1"].students == ("U2",)
+    write_oneroster(r1, tmp_path / "out")
+    rows = (tmp_path / "out" / "enrollments.csv").read_text("utf-8").splitlines()
+    assert sorted(row.split(",")[0] for row in rows if ",C1," in row) == ["C1:2", "C1:3"]
+    r2 = read_oneroster(_delta(tmp_path / "d2", enrollments_csv=_by_id("C1:2")), base=r1)
+    assert r2.problems == []
+    c1 = r2.sections["C1"]
+    assert (c1.students, c1.teachers, c1.teacher) == (None, ("T1",), "T1")
+
+
 def test_a_row_whose_sourced_id_names_another_enrollment(tmp_path: Path) -> None:
     """e3 is U2's enrollment in C1. A full row ``e3`` naming U1 removes U1 (its class, user
     and role are read) and tells the disagreement; a row with only ``e3`` and a class

@@ -37,7 +37,7 @@ from .oneroster_cols import (
     enrollment_order,
     kept_enrollment_ids,
 )
-from .oneroster_delta_enroll import match_enrollment_deletions
+from .oneroster_delta_enroll import match_enrollment_deletions, written_ids
 from .oneroster_delta_refs import drop_users, kept_role_enrollments
 from .oneroster_delta_users import (
     UserDeletions,
@@ -85,6 +85,27 @@ def _with_other_roles(extra: Mapping[str, Any],
                 have_role.setdefault(uid, eid)
         out[ENROLLMENT_IDS_KEY] = merged
     return MappingProxyType(out)
+
+
+def _pinned_ids(sec: Any, before: Iterable[Any]) -> Any:
+    """Section record ``sec`` with the ids its enrollments had in the records ``before``
+    (the base's, the delta's own class), each as the OneRoster writer wrote it, made-up
+    ``<class>:<n>`` ones included: ``n`` is a position, which the delta's changes move,
+    so an id left made up would name another enrollment once written again."""
+    import attrs
+
+    have = sec.extra.get(ENROLLMENT_IDS_KEY)
+    ids = {role: dict(users) for role, users in have.items()} if isinstance(
+        have, dict) else {}
+    teachers = sec.teachers or ((sec.teacher,) if sec.teacher else ())  # (as written)
+    now = set(enrollment_order(sec.students, teachers, sec.extra))
+    for old in before:
+        for (role, uid), eid in written_ids(sec.id, old).items():
+            if (role, uid) in now:
+                ids.setdefault(role, {}).setdefault(uid, eid)
+    if not ids:
+        return sec
+    return attrs.evolve(sec, extra=MappingProxyType({**sec.extra, ENROLLMENT_IDS_KEY: ids}))
 
 
 def _pruned_ids(sec: Any) -> Any:
@@ -395,6 +416,9 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
     for cid in {*delta.sections, *r.base_adds, *swept, *(
             row.get("classSourcedId") for row in r.deleted_rows.get("enrollments", ()))}:
         sec = kinds["sections"].get(cid)
+        old = base.sections.get(cid)
+        if sec is not None and old is not None and sec is not old:
+            sec = _pinned_ids(sec, [old, *filter(None, [delta.sections.get(cid)])])
         if sec is not None and ENROLLMENT_IDS_KEY in sec.extra:
             kinds["sections"][cid] = _pruned_ids(sec)
     prov = delta.provenance

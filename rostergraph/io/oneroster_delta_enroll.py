@@ -24,7 +24,7 @@ from ..roster import Roster
 from .enrollcols import canonical_role, respelt_message
 from .oneroster_cols import ENROLLMENT_IDS_KEY, enrollment_order
 
-__all__ = ["match_enrollment_deletions"]
+__all__ = ["match_enrollment_deletions", "written_ids"]
 
 #: an enrollment: (class id, role as the spec spells it, user id)
 Enrollment = tuple[str, str, str]
@@ -44,7 +44,7 @@ def _kept(ids: Any) -> dict[str, dict[str, str]]:
     return {role: dict(users) for role, users in ids.items()}
 
 
-def _written_ids(cid: str, sec: Any) -> dict[tuple[str, str], str]:
+def written_ids(cid: str, sec: Any) -> dict[tuple[str, str], str]:
     """``(role, user) → id`` of base section ``sec``'s enrollments, as the OneRoster writer
     writes them (:func:`~rostergraph.io.write_oneroster_kept.enrollment_ids`): the kept
     id, else ``<cid>:<n>`` (``n`` the enrollment's position, a ``+`` added while a kept id
@@ -90,7 +90,7 @@ class _Ids:
                     for uid, eid in users.items():
                         index.setdefault(eid, (cid, role, uid))
             for cid, sec in self.base.sections.items():
-                for (role, uid), eid in _written_ids(cid, sec).items():
+                for (role, uid), eid in written_ids(cid, sec).items():
                     index.setdefault(eid, (cid, role, uid))
             self._named = self.namer([index])
         got = self._named(sid)
@@ -110,7 +110,7 @@ class _Ids:
         if sec is not None:
             written = self._written.get(cid)
             if written is None:
-                written = self._written[cid] = _written_ids(cid, sec)
+                written = self._written[cid] = written_ids(cid, sec)
             if (role, uid) in written:
                 out.add(written[(role, uid)])
         return out

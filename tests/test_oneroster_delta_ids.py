@@ -268,6 +268,26 @@ def test_made_up_enrollment_ids_survive_a_delta_that_moves_them(tmp_path: Path) 
     assert (c1.students, c1.teachers, c1.teacher) == (None, ("T1",), "T1")
 
 
+@pytest.mark.parametrize("deleted", ["e2,tobedeleted,2026-01-02,,,,,,,\n",
+                                     "e2,tobedeleted,2026-01-02,C1,S1,U1,student,,,\n"])
+@pytest.mark.parametrize("with_class", [False, True])
+def test_an_enrollment_deleted_and_given_again_under_a_new_id_is_kept(
+        tmp_path: Path, deleted: str, with_class: bool) -> None:
+    """An SIS that re-creates U1's C1 enrollment deletes e2 and sends e9 (same class, user
+    and role): the records are two, so U1 stays in C1 under e9, with no problem, as the
+    bulk load of the base with e9 in place of e2 (with or without the class row
+    re-sent)."""
+    base = _base_aide(tmp_path)
+    files = {"enrollments_csv": _ENR_HEAD + deleted + "e9,,,C1,S1,U1,student,,,\n"}
+    if with_class:
+        files["classes_csv"] = _CLASSES_HEAD + "C1,,,Math,05,,,scheduled,,S1,,,,\n"
+    r = read_oneroster(_delta(tmp_path / "delta", **files), base=base)
+    assert r.problems == []
+    c1 = r.sections["C1"]
+    assert set(c1.students or ()) == {"U1", "U2"}
+    assert c1.extra[ENROLLMENT_IDS_KEY]["student"]["U1"] == "e9"
+
+
 def test_a_row_whose_sourced_id_names_another_enrollment(tmp_path: Path) -> None:
     """e3 is U2's enrollment in C1. A full row ``e3`` naming U1 removes U1 (its class, user
     and role are read) and tells the disagreement; a row with only ``e3`` and a class

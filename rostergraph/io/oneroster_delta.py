@@ -37,7 +37,7 @@ from .oneroster_cols import (
     enrollment_order,
     kept_enrollment_ids,
 )
-from .oneroster_delta_enroll import match_enrollment_deletions, written_ids
+from .oneroster_delta_enroll import given_anew, match_enrollment_deletions, written_ids
 from .oneroster_delta_refs import drop_users, kept_role_enrollments
 from .oneroster_delta_users import (
     UserDeletions,
@@ -386,6 +386,13 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
         field = {"student": "students", "teacher": "teachers"}.get(role)
         changes: dict[str, Any] = {}
         ids = sec.extra.get(ENROLLMENT_IDS_KEY)
+        anew = given_anew(r, delta, sec.id, role, uid, row.get("sourcedId") or "")
+        if anew is not None:  # (the delta's row of another id gives it: it stays, so)
+            ids = {k: dict(users) for k, users in ids.items()} if isinstance(ids, dict) else {}
+            ids.setdefault(role, {})[uid] = anew
+            kinds["sections"][sec.id] = attrs.evolve(sec, extra=MappingProxyType(
+                {**sec.extra, ENROLLMENT_IDS_KEY: ids}))
+            continue
         if isinstance(ids, dict) and uid in ids.get(role, ()):
             ids = {k: {u: e for u, e in users.items() if k != role or u != uid}
                    for k, users in ids.items()}

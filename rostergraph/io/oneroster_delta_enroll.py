@@ -24,7 +24,7 @@ from ..roster import Roster
 from .enrollcols import canonical_role, respelt_message
 from .oneroster_cols import ENROLLMENT_IDS_KEY, enrollment_order
 
-__all__ = ["match_enrollment_deletions", "written_ids"]
+__all__ = ["given_anew", "match_enrollment_deletions", "written_ids"]
 
 #: an enrollment: (class id, role as the spec spells it, user id)
 Enrollment = tuple[str, str, str]
@@ -60,6 +60,24 @@ def written_ids(cid: str, sec: Any) -> dict[tuple[str, str], str]:
                 made += "+"
             out[key] = made
     return out
+
+
+def given_anew(r: Any, delta: Roster, cid: str, role: str, uid: str, sid: str) -> str | None:
+    """The id under which the delta's own rows (not tobedeleted: its classes', its adds
+    to the base's) give enrollment ``(cid, role, uid)``, when it is not ``sid``, the id of
+    a row deleting that enrollment; ``None`` otherwise. Two ids are two records: an SIS
+    re-creating an enrollment deletes the old id and sends the new one, which stays."""
+    bare = sid.strip()
+    if not bare:
+        return None  # (a row with no id names no record of its own: it deletes)
+    got: list[str] = []
+    own = delta.sections.get(cid)
+    if own is not None:
+        got.append(written_ids(cid, own).get((role, uid), ""))
+    adds = r.base_adds.get(cid)
+    if adds:
+        got.append(_kept(adds.get(ENROLLMENT_IDS_KEY)).get(role, {}).get(uid, ""))
+    return next((e for e in got if e and e.strip() != bare), None)
 
 
 class _Ids:

@@ -322,6 +322,28 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
     return out
 
 
+def _tell_bulk_files(r: Any, base: Roster, delta: Roster,
+                     kinds: Mapping[str, Mapping[str, Any]]) -> None:
+    """One problem per file the delta's manifest marks ``bulk`` (the OneRoster CSV specs:
+    the file holds every record of its kind) that leaves base records out: read with a
+    base, every file is applied as a delta, so those records are kept, not deleted; a
+    district sending a bulk file may mean them gone."""
+    for f, dkinds in _DELTA_KINDS.items():
+        if r.modes.get(f) != "bulk" or f + ".csv" not in r.bundle:
+            continue
+        kept = sorted(rid for k in dkinds for rid in base.records(k)
+                      if rid in kinds[k] and rid not in delta.records(k))
+        if not kept:
+            continue
+        shown = ", ".join(kept[:20]) + (" …" if len(kept) > 20 else "")
+        r.b.problem("other", f"manifest.csv says file.{f}=bulk ({f}.csv holds every record "
+                    "of its kind), but a bundle read with a base roster is applied to it as "
+                    f"a delta: {len(kept)} record(s) of the base roster that {f}.csv does not "
+                    "hold were kept, not deleted (only a status tobedeleted row deletes "
+                    f"one); ids {shown}", file="manifest.csv", line=r.mode_lines.get(f),
+                    kind=dkinds[-1], field=f"file.{f}")
+
+
 def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None = None
                 ) -> Roster:
     """``base`` with the delta's records put in, its deletions taken out (``gone``: those
@@ -428,6 +450,7 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
             sec = _pinned_ids(sec, [old, *filter(None, [delta.sections.get(cid)])])
         if sec is not None and ENROLLMENT_IDS_KEY in sec.extra:
             kinds["sections"][cid] = _pruned_ids(sec)
+    _tell_bulk_files(r, base, delta, kinds)
     prov = delta.provenance
     prov = attrs.evolve(prov, notes=prov.notes + (
         f"delta applied to a base roster from {base.provenance.source}",))

@@ -416,3 +416,25 @@ def test_the_oracle_tells_a_padded_deleted_class_the_same(tmp_path: Path) -> Non
         classes_csv=_CLASSES + " c3 ,tobedeleted,,,,,,,,,,,,\n",
         enrollments_csv=_ENR_HEAD + "e1,,,c3,S1,U1,student,,,\n"))
     assert "marked tobedeleted" in r.problems[0].message
+
+
+@pytest.mark.parametrize("again_after", [True, False])
+def test_a_class_deleted_and_given_again_by_a_later_row(tmp_path: Path,
+                                                         again_after: bool) -> None:
+    """classes.csv deletes C2, then gives it again (the rows are followed in file order,
+    as users.csv's): C2 stays as its new row gives it, with U2's enrollment of the delta,
+    and a problem at the deleting row says the deletion was not applied. Given, then
+    deleted: C2 goes, with no problem."""
+    rows = ["C2,tobedeleted,,,,,,,,,,,,\n", "C2,,,Art 2,05,,,scheduled,,S1,,,,\n"]
+    delta = _delta(tmp_path / "delta",
+                   classes_csv=_CLASSES_HEAD + "".join(rows if again_after else rows[::-1]),
+                   enrollments_csv=_ENR_HEAD + "e8,,,C2,S1,U2,student,,,\n")
+    r = read_oneroster(delta, base=_base(tmp_path))
+    if not again_after:
+        assert "C2" not in r.sections and r.problems == []
+        return
+    assert r.sections["C2"].name == "Art 2" and r.sections["C2"].students == ("U2",)
+    assert _said(r) == [("classes.csv", 2, "C2", "sourcedId", None)]
+    assert "line 3" in r.problems[0].message and "not applied" in r.problems[0].message
+    with pytest.raises(FormatError, match=r"classes\.csv:2"):
+        read_oneroster(delta, base=_base(tmp_path / "b2"), strict=True)

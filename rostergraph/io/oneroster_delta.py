@@ -302,6 +302,15 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                 if joins is not None and got != whole:
                     ids[i] = whole  # (a row of another id, its user's last role: the user)
                     continue
+            at = r.section_lines.get(got, 0) if f == "classes" and got else 0
+            if at > line:  # (the rows are followed in file order, as users.csv's)
+                ids[i] = f"line {line}"  # (removes nothing: a row with no id's placeholder)
+                b.problem("other", f"status tobedeleted: class {got!r} is given again by a "
+                          f"later row of this delta (line {at}), which is loaded; the "
+                          "deletion is not applied", file="classes.csv", line=line,
+                          kind="sections", record_id=got, field="sourcedId",
+                          raw=sid if sid != got else None)
+                continue
             if got == sid:
                 continue
             where = {"file": f + ".csv", "line": line, "kind": kind, "field": "sourcedId"}

@@ -63,6 +63,14 @@ def _union(have: Iterable[Any] | None, add: Iterable[Any] | None) -> list[Any]:
     return out
 
 
+def _still_primary(teacher: str | None, given: Iterable[str] | None) -> str | None:
+    """The base's primary ``teacher`` of a class the delta names no primary teacher of,
+    ``None`` when the delta's rows give that teacher again (``given``) without
+    ``primary`` true: as a bulk load of the base's rows with them in place, no row says
+    it is primary any more."""
+    return None if teacher is not None and teacher in (given or ()) else teacher
+
+
 def _with_other_roles(extra: Mapping[str, Any],
                       adds: Mapping[str, Any]) -> Mapping[str, Any]:
     """``extra`` with the users of ``adds``' other-role lists (:data:`OTHER_ROLES_KEY` +
@@ -367,7 +375,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
             if kind == "sections" and old is not None:
                 # a class row carries no enrollments: keep the base's, add the delta's
                 students = _union(old.students, rec.students)
-                primary = rec.teacher if rec.teacher is not None else old.teacher
+                primary = rec.teacher if rec.teacher is not None else _still_primary(
+                    old.teacher, rec.teachers)
                 teachers = primary_first(primary, _union(old.teachers, rec.teachers))
                 extra = _with_other_roles(
                     {k: v for k, v in old.extra.items()
@@ -385,7 +394,7 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
         if sec is None:
             continue
         students = _union(sec.students, adds.get("students"))
-        primary = adds.get("teacher", sec.teacher)
+        primary = adds.get("teacher", _still_primary(sec.teacher, adds.get("teachers")))
         teachers = primary_first(primary, _union(sec.teachers, adds.get("teachers")))
         kinds["sections"][cid] = attrs.evolve(
             sec, students=tuple(students) if students else sec.students,

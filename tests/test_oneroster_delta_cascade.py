@@ -480,3 +480,18 @@ def test_a_deleted_row_given_again_with_another_role_is_deleted(tmp_path: Path) 
     assert t1.roles.names == ("staff", "contact") and t1.roles.staff.roles == ("aide",)
     assert _said(r) == [("users.csv", None, None)]
     assert r.problems[0].message.startswith("1 enrollment in 1 class kept")
+
+
+def test_a_row_added_to_a_one_row_user_keeps_its_role(tmp_path: Path) -> None:
+    """Delta 1 deletes ``T1#parent``: T1 is a teacher only, held as one row. Delta 2 on
+    that result gives ``T1#parent`` again (another row of T1, its user id column): T1 is
+    a teacher and a parent again, as the bulk load of the base's rows, and not the
+    parent only (the row added is not T1's teacher row)."""
+    base = _base(tmp_path)
+    r1 = read_oneroster(_delta(tmp_path / "d1", users_csv=_USERS_HEAD
+                               + "T1#parent,tobedeleted,,,,parent,,,,,,,,,,,,,T1\n"), base=base)
+    assert r1.users["T1"].roles.names == ("teacher",)
+    r2 = read_oneroster(_delta(tmp_path / "d2", users_csv=_USERS_HEAD
+                               + "T1#parent,,,true,S1,parent,,,Ann,Lee,,,,,,U2,,,T1\n"), base=r1)
+    assert r2.problems == []
+    assert r2.users["T1"] == base.users["T1"]  # type: ignore[attr-defined]

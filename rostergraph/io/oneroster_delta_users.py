@@ -489,9 +489,10 @@ def with_base_rows(new: Any, old: Any, r: Any) -> Any:
     delta's reads them: each Clever role the delta's rows give is theirs, the others the
     base's. A user the base holds as one row is the delta's when the delta re-sends that
     row (the user's own id: it says all of it; a row of another id joined to the user,
-    ``T1#parent``, is a row added), and so is one whose roles a 1.2 ``roles.csv`` of the delta gives. The base's staff role
-    holding OneRoster roles that no row of the delta gives keeps them, with its schools,
-    and a problem at the row's line says so when it adds schools to the row's."""
+    ``T1#parent``, is a row added), and so is one whose roles a 1.2 ``roles.csv`` of the
+    delta gives. The base's staff role holding OneRoster roles that no row of the delta
+    gives keeps them, with its schools, and a problem at the row's line says so when it
+    adds schools to the row's."""
     rows = r.delta_rows.get(new.id)
     if not rows or ("roles", new.id) in r.delivered or (
             len(grants(old)) < 2 and any(sid == new.id for _, sid, _ in rows)):

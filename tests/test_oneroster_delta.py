@@ -258,3 +258,32 @@ def test_delta_primary_teacher_of_a_base_class_comes_first(tmp_path: Path) -> No
     got = read_oneroster(delta, base=base)
     assert (got.sections["C1"].teacher, got.sections["C1"].teachers) == ("T1", ("T1", "T2"))
     assert got.sections == bulk.sections
+
+
+@pytest.mark.parametrize("class_row", [False, True])
+def test_delta_row_of_the_primary_teacher_saying_false_demotes_it(tmp_path: Path,
+                                                                  class_row: bool) -> None:
+    """The delta gives T1's enrollment again with ``primary`` false (the SIS took the
+    flag away): as the bulk load of the base's rows with that row in place, C1 has no
+    primary teacher left (with or without its class row re-sent)."""
+    users = _USERS + "T2,,,true,S1,teacher,,,Fay,Gil,,,,,,,,\n"
+    base_rows = ("e1,,,C1,S1,T1,teacher,true,,\ne2,,,C1,S1,U1,student,,,\n"
+                 "e0,,,C1,S1,T2,teacher,false,,\n")
+    new_row = "e1,active,,C1,S1,T1,teacher,false,,\n"
+
+    def bundle(folder: Path, rows: str) -> Path:
+        return _write(folder, {"orgs.csv": _ORGS, "users.csv": users,
+                               "classes.csv": _CLASSES_HEAD + _CLASS,
+                               "enrollments.csv": _ENR_HEAD + rows})
+
+    bulk = read_oneroster(bundle(tmp_path / "bulk", base_rows.replace(
+        "e1,,,C1,S1,T1,teacher,true,,\n", new_row)))
+    base = read_oneroster(bundle(tmp_path / "base", base_rows))
+    assert base.sections["C1"].teacher == "T1"
+    files = {"manifest.csv": _DELTA_MANIFEST + ("file.classes,delta\n" if class_row else ""),
+             "enrollments.csv": _ENR_HEAD + new_row}
+    if class_row:
+        files["classes.csv"] = _CLASSES_HEAD + _CLASS
+    got = read_oneroster(_write(tmp_path / "delta", files), base=base)
+    assert (got.sections["C1"].teacher, got.sections["C1"].teachers) == (None, ("T1", "T2"))
+    assert got.sections == bulk.sections and got.problems == []

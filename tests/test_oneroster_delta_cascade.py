@@ -109,6 +109,26 @@ def test_a_deleted_student_leaves_its_sections_and_contacts(tmp_path: Path) -> N
     assert "Bo" not in p.message and "Kim" not in p.message
 
 
+def test_a_contact_whose_students_are_deleted_keeps_its_role(tmp_path: Path) -> None:
+    """U1 and U2 deleted: P1 (a parent) and T1 (a teacher who is a parent, ``T1#parent``)
+    have no student left, and keep their ``parent`` role as a bulk load of the rows after
+    the change does (nothing else says it), so the roster writes them back as parents."""
+    base = _base(tmp_path)
+    r = read_oneroster(_delta(tmp_path / "delta", users_csv=_USERS_HEAD
+                              + "U1,tobedeleted,,,,,,,,,,,,,,,,,\n"
+                              + "U2,tobedeleted,,,,,,,,,,,,,,,,,\n"), base=base)
+    rows = [row for row in _USERS.splitlines(keepends=True) if not row.startswith("U")]
+    bulk = read_oneroster(_write(tmp_path / "bulk", {
+        "manifest.csv": _BASE_MANIFEST, "orgs.csv": _ORGS, "classes.csv": _CLASSES,
+        "users.csv": "".join(rows).replace("U2,,,T1", ",,,T1").replace('"U1,U2"', ""),
+        "enrollments.csv": "".join(row for row in _ENROLLMENTS.splitlines(keepends=True)
+                                   if ",U" not in row)}))
+    assert _students(r.users["P1"]) == [] and _students(r.users["T1"]) == []
+    for uid in ("P1", "T1"):
+        assert r.users[uid] == bulk.users[uid]  # type: ignore[attr-defined]
+        assert r.users[uid].extra["oneroster.role"] == "parent"
+
+
 def test_a_deleted_teacher_and_aide_leave_their_sections(tmp_path: Path) -> None:
     """T1 (the teacher of C1, its ``teacher`` too; a merged 1.1 user) and A1 (an aide,
     kept in the section's extra) deleted: C1 has no teacher left and no aide; T1's
@@ -460,3 +480,18 @@ def test_a_deleted_row_given_again_with_another_role_is_deleted(tmp_path: Path) 
     assert t1.roles.names == ("staff", "contact") and t1.roles.staff.roles == ("aide",)
     assert _said(r) == [("users.csv", None, None)]
     assert r.problems[0].message.startswith("1 enrollment in 1 class kept")
+
+
+def test_a_row_added_to_a_one_row_user_keeps_its_role(tmp_path: Path) -> None:
+    """Delta 1 deletes ``T1#parent``: T1 is a teacher only, held as one row. Delta 2 on
+    that result gives ``T1#parent`` again (another row of T1, its user id column): T1 is
+    a teacher and a parent again, as the bulk load of the base's rows, and not the
+    parent only (the row added is not T1's teacher row)."""
+    base = _base(tmp_path)
+    r1 = read_oneroster(_delta(tmp_path / "d1", users_csv=_USERS_HEAD
+                               + "T1#parent,tobedeleted,,,,parent,,,,,,,,,,,,,T1\n"), base=base)
+    assert r1.users["T1"].roles.names == ("teacher",)
+    r2 = read_oneroster(_delta(tmp_path / "d2", users_csv=_USERS_HEAD
+                               + "T1#parent,,,true,S1,parent,,,Ann,Lee,,,,,,U2,,,T1\n"), base=r1)
+    assert r2.problems == []
+    assert r2.users["T1"] == base.users["T1"]  # type: ignore[attr-defined]

@@ -248,6 +248,46 @@ def test_an_enrollment_id_the_base_left_as_made_up_is_found(tmp_path: Path) -> N
     assert r.problems == [] and r.sections["C1"].students == ("U1",)
 
 
+def test_made_up_enrollment_ids_survive_a_delta_that_moves_them(tmp_path: Path) -> None:
+    """The base's ids are those the writer makes up (``C1:<n>``, by position): a delta
+    deleting ``C1:1`` moves U2 and T1 up, yet they keep ``C1:2`` and ``C1:3``. A second
+    delta deleting ``C1:2`` removes U2, not T1; the roster written again gives T1 its
+    id."""
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    base = _base_aide(tmp_path, _ENR_HEAD + "C1:1,,,C1,S1,U1,student,,,\n"
+                      "C1:2,,,C1,S1,U2,student,,,\nC1:3,,,C1,S1,T1,teacher,true,,\n")
+    r1 = read_oneroster(_delta(tmp_path / "d1", enrollments_csv=_by_id("C1:1")), base=base)
+    assert r1.problems == [] and r1.sections["C1"].students == ("U2",)
+    write_oneroster(r1, tmp_path / "out")
+    rows = (tmp_path / "out" / "enrollments.csv").read_text("utf-8").splitlines()
+    assert sorted(row.split(",")[0] for row in rows if ",C1," in row) == ["C1:2", "C1:3"]
+    r2 = read_oneroster(_delta(tmp_path / "d2", enrollments_csv=_by_id("C1:2")), base=r1)
+    assert r2.problems == []
+    c1 = r2.sections["C1"]
+    assert (c1.students, c1.teachers, c1.teacher) == (None, ("T1",), "T1")
+
+
+@pytest.mark.parametrize("deleted", ["e2,tobedeleted,2026-01-02,,,,,,,\n",
+                                     "e2,tobedeleted,2026-01-02,C1,S1,U1,student,,,\n"])
+@pytest.mark.parametrize("with_class", [False, True])
+def test_an_enrollment_deleted_and_given_again_under_a_new_id_is_kept(
+        tmp_path: Path, deleted: str, with_class: bool) -> None:
+    """An SIS that re-creates U1's C1 enrollment deletes e2 and sends e9 (same class, user
+    and role): the records are two, so U1 stays in C1 under e9, with no problem, as the
+    bulk load of the base with e9 in place of e2 (with or without the class row
+    re-sent)."""
+    base = _base_aide(tmp_path)
+    files = {"enrollments_csv": _ENR_HEAD + deleted + "e9,,,C1,S1,U1,student,,,\n"}
+    if with_class:
+        files["classes_csv"] = _CLASSES_HEAD + "C1,,,Math,05,,,scheduled,,S1,,,,\n"
+    r = read_oneroster(_delta(tmp_path / "delta", **files), base=base)
+    assert r.problems == []
+    c1 = r.sections["C1"]
+    assert set(c1.students or ()) == {"U1", "U2"}
+    assert c1.extra[ENROLLMENT_IDS_KEY]["student"]["U1"] == "e9"
+
+
 def test_a_row_whose_sourced_id_names_another_enrollment(tmp_path: Path) -> None:
     """e3 is U2's enrollment in C1. A full row ``e3`` naming U1 removes U1 (its class, user
     and role are read) and tells the disagreement; a row with only ``e3`` and a class
@@ -376,3 +416,25 @@ def test_the_oracle_tells_a_padded_deleted_class_the_same(tmp_path: Path) -> Non
         classes_csv=_CLASSES + " c3 ,tobedeleted,,,,,,,,,,,,\n",
         enrollments_csv=_ENR_HEAD + "e1,,,c3,S1,U1,student,,,\n"))
     assert "marked tobedeleted" in r.problems[0].message
+
+
+@pytest.mark.parametrize("again_after", [True, False])
+def test_a_class_deleted_and_given_again_by_a_later_row(tmp_path: Path,
+                                                         again_after: bool) -> None:
+    """classes.csv deletes C2, then gives it again (the rows are followed in file order,
+    as users.csv's): C2 stays as its new row gives it, with U2's enrollment of the delta,
+    and a problem at the deleting row says the deletion was not applied. Given, then
+    deleted: C2 goes, with no problem."""
+    rows = ["C2,tobedeleted,,,,,,,,,,,,\n", "C2,,,Art 2,05,,,scheduled,,S1,,,,\n"]
+    delta = _delta(tmp_path / "delta",
+                   classes_csv=_CLASSES_HEAD + "".join(rows if again_after else rows[::-1]),
+                   enrollments_csv=_ENR_HEAD + "e8,,,C2,S1,U2,student,,,\n")
+    r = read_oneroster(delta, base=_base(tmp_path))
+    if not again_after:
+        assert "C2" not in r.sections and r.problems == []
+        return
+    assert r.sections["C2"].name == "Art 2" and r.sections["C2"].students == ("U2",)
+    assert _said(r) == [("classes.csv", 2, "C2", "sourcedId", None)]
+    assert "line 3" in r.problems[0].message and "not applied" in r.problems[0].message
+    with pytest.raises(FormatError, match=r"classes\.csv:2"):
+        read_oneroster(delta, base=_base(tmp_path / "b2"), strict=True)

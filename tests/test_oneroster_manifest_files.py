@@ -185,3 +185,25 @@ def test_a_version_of_a_long_run_of_digits_is_no_error(tmp_path: Path) -> None:
         "enrollments.csv": _ENROLLMENTS, "roles.csv": ROLES_12_HEADER})
     r = read_oneroster(src)
     assert not [p for p in r.problems if "1.2 file" in p.message]
+
+
+def test_a_bulk_file_of_a_delta_says_which_base_records_it_left(tmp_path: Path) -> None:
+    """A delta bundle's manifest says ``file.classes,bulk`` (the file holds every class)
+    but classes.csv holds only c1: applied to the base as a delta, c2 stays, and one
+    problem at the manifest's row says so, naming c2 (strict: an error there). A bulk
+    file holding every base record is no problem."""
+    base = read_oneroster(write(tmp_path / "base", {
+        "manifest.csv": _HEAD + "file.orgs,bulk\nfile.classes,bulk\nfile.users,bulk\n",
+        "orgs.csv": ORGS, "classes.csv": CLASSES, "users.csv": USERS}))
+    delta = write(tmp_path / "delta", {
+        "manifest.csv": _HEAD + "file.classes,bulk\nfile.users,delta\nfile.orgs,bulk\n",
+        "classes.csv": CLASSES.replace("c2,", "c9,"), "orgs.csv": ORGS,
+        "users.csv": USERS.splitlines(keepends=True)[0]})
+    r = read_oneroster(delta, base=base)
+    assert set(r.sections) == {"c1", "c2", "c9"}
+    said = [(p.file, p.line, p.field, p.kind) for p in r.problems]
+    assert said == [("manifest.csv", 4, "file.classes", "sections")]
+    assert "c2" in r.problems[0].message and "c1" not in r.problems[0].message
+    assert "bulk" in r.problems[0].message and "kept" in r.problems[0].message
+    with pytest.raises(FormatError, match=r"manifest\.csv:4"):
+        read_oneroster(delta, base=base, strict=True)

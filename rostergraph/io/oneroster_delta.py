@@ -37,7 +37,7 @@ from .oneroster_cols import (
     enrollment_order,
     kept_enrollment_ids,
 )
-from .oneroster_delta_enroll import match_enrollment_deletions
+from .oneroster_delta_enroll import given_anew, match_enrollment_deletions, written_ids
 from .oneroster_delta_refs import drop_users, kept_role_enrollments
 from .oneroster_delta_users import (
     UserDeletions,
@@ -64,6 +64,14 @@ def _union(have: Iterable[Any] | None, add: Iterable[Any] | None) -> list[Any]:
     return out
 
 
+def _still_primary(teacher: str | None, given: Iterable[str] | None) -> str | None:
+    """The base's primary ``teacher`` of a class the delta names no primary teacher of,
+    ``None`` when the delta's rows give that teacher again (``given``) without
+    ``primary`` true: as a bulk load of the base's rows with them in place, no row says
+    it is primary any more."""
+    return None if teacher is not None and teacher in (given or ()) else teacher
+
+
 def _with_other_roles(extra: Mapping[str, Any],
                       adds: Mapping[str, Any]) -> Mapping[str, Any]:
     """``extra`` with the users of ``adds``' other-role lists (:data:`OTHER_ROLES_KEY` +
@@ -86,6 +94,27 @@ def _with_other_roles(extra: Mapping[str, Any],
                 have_role.setdefault(uid, eid)
         out[ENROLLMENT_IDS_KEY] = merged
     return MappingProxyType(out)
+
+
+def _pinned_ids(sec: Any, before: Iterable[Any]) -> Any:
+    """Section record ``sec`` with the ids its enrollments had in the records ``before``
+    (the base's, the delta's own class), each as the OneRoster writer wrote it, made-up
+    ``<class>:<n>`` ones included: ``n`` is a position, which the delta's changes move,
+    so an id left made up would name another enrollment once written again."""
+    import attrs
+
+    have = sec.extra.get(ENROLLMENT_IDS_KEY)
+    ids = {role: dict(users) for role, users in have.items()} if isinstance(
+        have, dict) else {}
+    teachers = sec.teachers or ((sec.teacher,) if sec.teacher else ())  # (as written)
+    now = set(enrollment_order(sec.students, teachers, sec.extra))
+    for old in before:
+        for (role, uid), eid in written_ids(sec.id, old).items():
+            if (role, uid) in now:
+                ids.setdefault(role, {}).setdefault(uid, eid)
+    if not ids:
+        return sec
+    return attrs.evolve(sec, extra=MappingProxyType({**sec.extra, ENROLLMENT_IDS_KEY: ids}))
 
 
 def _pruned_ids(sec: Any) -> Any:
@@ -258,6 +287,15 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                 if joins is not None and got != whole:
                     ids[i] = whole  # (a row of another id, its user's last role: the user)
                     continue
+            at = r.section_lines.get(got, 0) if f == "classes" and got else 0
+            if at > line:  # (the rows are followed in file order, as users.csv's)
+                ids[i] = f"line {line}"  # (removes nothing: a row with no id's placeholder)
+                b.problem("other", f"status tobedeleted: class {got!r} is given again by a "
+                          f"later row of this delta (line {at}), which is loaded; the "
+                          "deletion is not applied", file="classes.csv", line=line,
+                          kind="sections", record_id=got, field="sourcedId",
+                          raw=sid if sid != got else None)
+                continue
             if got == sid:
                 continue
             where = {"file": f + ".csv", "line": line, "kind": kind, "field": "sourcedId"}
@@ -278,6 +316,28 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
     return out
 
 
+def _tell_bulk_files(r: Any, base: Roster, delta: Roster,
+                     kinds: Mapping[str, Mapping[str, Any]]) -> None:
+    """One problem per file the delta's manifest marks ``bulk`` (the OneRoster CSV specs:
+    the file holds every record of its kind) that leaves base records out: read with a
+    base, every file is applied as a delta, so those records are kept, not deleted; a
+    district sending a bulk file may mean them gone."""
+    for f, dkinds in _DELTA_KINDS.items():
+        if r.modes.get(f) != "bulk" or f + ".csv" not in r.bundle:
+            continue
+        kept = sorted(rid for k in dkinds for rid in base.records(k)
+                      if rid in kinds[k] and rid not in delta.records(k))
+        if not kept:
+            continue
+        shown = ", ".join(kept[:20]) + (" …" if len(kept) > 20 else "")
+        r.b.problem("other", f"manifest.csv says file.{f}=bulk ({f}.csv holds every record "
+                    "of its kind), but a bundle read with a base roster is applied to it as "
+                    f"a delta: {len(kept)} record(s) of the base roster that {f}.csv does not "
+                    "hold were kept, not deleted (only a status tobedeleted row deletes "
+                    f"one); ids {shown}", file="manifest.csv", line=r.mode_lines.get(f),
+                    kind=dkinds[-1], field=f"file.{f}")
+
+
 def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None = None
                 ) -> Roster:
     """``base`` with the delta's records put in, its deletions taken out (``gone``: those
@@ -292,7 +352,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
             if kind == "sections" and old is not None:
                 # a class row carries no enrollments: keep the base's, add the delta's
                 students = _union(old.students, rec.students)
-                primary = rec.teacher if rec.teacher is not None else old.teacher
+                primary = rec.teacher if rec.teacher is not None else _still_primary(
+                    old.teacher, rec.teachers)
                 teachers = primary_first(primary, _union(old.teachers, rec.teachers))
                 extra = _with_other_roles(
                     {k: v for k, v in old.extra.items()
@@ -310,7 +371,7 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
         if sec is None:
             continue
         students = _union(sec.students, adds.get("students"))
-        primary = adds.get("teacher", sec.teacher)
+        primary = adds.get("teacher", _still_primary(sec.teacher, adds.get("teachers")))
         teachers = primary_first(primary, _union(sec.teachers, adds.get("teachers")))
         kinds["sections"][cid] = attrs.evolve(
             sec, students=tuple(students) if students else sec.students,
@@ -342,6 +403,13 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
         field = {"student": "students", "teacher": "teachers"}.get(role)
         changes: dict[str, Any] = {}
         ids = sec.extra.get(ENROLLMENT_IDS_KEY)
+        anew = given_anew(r, delta, sec.id, role, uid, row.get("sourcedId") or "")
+        if anew is not None:  # (the delta's row of another id gives it: it stays, so)
+            ids = {k: dict(users) for k, users in ids.items()} if isinstance(ids, dict) else {}
+            ids.setdefault(role, {})[uid] = anew
+            kinds["sections"][sec.id] = attrs.evolve(sec, extra=MappingProxyType(
+                {**sec.extra, ENROLLMENT_IDS_KEY: ids}))
+            continue
         if isinstance(ids, dict) and uid in ids.get(role, ()):
             ids = {k: {u: e for u, e in users.items() if k != role or u != uid}
                    for k, users in ids.items()}
@@ -372,8 +440,12 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
     for cid in {*delta.sections, *r.base_adds, *swept, *(
             row.get("classSourcedId") for row in r.deleted_rows.get("enrollments", ()))}:
         sec = kinds["sections"].get(cid)
+        old = base.sections.get(cid)
+        if sec is not None and old is not None and sec is not old:
+            sec = _pinned_ids(sec, [old, *filter(None, [delta.sections.get(cid)])])
         if sec is not None and ENROLLMENT_IDS_KEY in sec.extra:
             kinds["sections"][cid] = _pruned_ids(sec)
+    _tell_bulk_files(r, base, delta, kinds)
     prov = delta.provenance
     prov = attrs.evolve(prov, notes=prov.notes + (
         f"delta applied to a base roster from {base.provenance.source}",))

@@ -25,7 +25,7 @@ from .enrollcols import canonical_role, respelt_message
 from .oneroster_cols import ENROLLMENT_IDS_KEY, enrollment_order
 from .spaced_ids import SpacedIds
 
-__all__ = ["match_enrollment_deletions"]
+__all__ = ["given_anew", "match_enrollment_deletions", "written_ids"]
 
 #: an enrollment: (class id, role as the spec spells it, user id)
 Enrollment = tuple[str, str, str]
@@ -43,7 +43,7 @@ def _kept(ids: Any) -> dict[str, dict[str, str]]:
     return {role: dict(users) for role, users in ids.items()}
 
 
-def _written_ids(cid: str, sec: Any) -> dict[tuple[str, str], str]:
+def written_ids(cid: str, sec: Any) -> dict[tuple[str, str], str]:
     """``(role, user) → id`` of base section ``sec``'s enrollments, as the OneRoster writer
     writes them (:func:`~rostergraph.io.write_oneroster_kept.enrollment_ids`): the kept
     id, else ``<cid>:<n>`` (``n`` the enrollment's position, a ``+`` added while a kept id
@@ -59,6 +59,24 @@ def _written_ids(cid: str, sec: Any) -> dict[tuple[str, str], str]:
                 made += "+"
             out[key] = made
     return out
+
+
+def given_anew(r: Any, delta: Roster, cid: str, role: str, uid: str, sid: str) -> str | None:
+    """The id under which the delta's own rows (not tobedeleted: its classes', its adds
+    to the base's) give enrollment ``(cid, role, uid)``, when it is not ``sid``, the id of
+    a row deleting that enrollment; ``None`` otherwise. Two ids are two records: an SIS
+    re-creating an enrollment deletes the old id and sends the new one, which stays."""
+    bare = sid.strip()
+    if not bare:
+        return None  # (a row with no id names no record of its own: it deletes)
+    got: list[str] = []
+    own = delta.sections.get(cid)
+    if own is not None:
+        got.append(written_ids(cid, own).get((role, uid), ""))
+    adds = r.base_adds.get(cid)
+    if adds:
+        got.append(_kept(adds.get(ENROLLMENT_IDS_KEY)).get(role, {}).get(uid, ""))
+    return next((e for e in got if e and e.strip() != bare), None)
 
 
 class _Ids:
@@ -89,7 +107,7 @@ class _Ids:
                     for uid, eid in users.items():
                         index.setdefault(eid, (cid, role, uid))
             for cid, sec in self.base.sections.items():
-                for (role, uid), eid in _written_ids(cid, sec).items():
+                for (role, uid), eid in written_ids(cid, sec).items():
                     index.setdefault(eid, (cid, role, uid))
             self._named = SpacedIds([index])
         got = self._named(sid)
@@ -109,7 +127,7 @@ class _Ids:
         if sec is not None:
             written = self._written.get(cid)
             if written is None:
-                written = self._written[cid] = _written_ids(cid, sec)
+                written = self._written[cid] = written_ids(cid, sec)
             if (role, uid) in written:
                 out.add(written[(role, uid)])
         return out

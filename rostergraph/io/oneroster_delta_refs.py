@@ -27,6 +27,7 @@ import attrs
 from .csvutil import split_list
 from .enrollcols import OTHER_ROLES_KEY
 from .oneroster_cols import ENROLLMENT_IDS_KEY, PREFIX
+from .oneroster_users import CONTACT_ROLES, contact_kind
 
 __all__ = ["drop_users", "kept_role_enrollments"]
 
@@ -80,6 +81,19 @@ def _without_in_section(sec: Any, dropped: set[str]) -> tuple[Any, dict[str, int
     return (attrs.evolve(sec, **changes) if changes else sec), counts, who
 
 
+def _role_kept(contact: Any) -> Any:
+    """Contact record ``contact`` (its links still there) with the OneRoster role they say
+    in ``extra["oneroster.role"]``, as the reader keeps a contact's that no link says
+    (``guardian``, the role a contact without one is written as, is not kept)."""
+    if PREFIX + "role" in contact.extra:
+        return contact
+    kind = contact_kind(contact)
+    role = next((r for r, k in CONTACT_ROLES.items() if k == kind), "guardian")
+    if role == "guardian":
+        return contact
+    return attrs.evolve(contact, extra=MappingProxyType({**contact.extra, PREFIX + "role": role}))
+
+
 def _without_links(user: Any, dropped: set[str]) -> tuple[Any, list[str]]:
     """(user without its links to the users ``dropped``, the students of the contact
     links that went)."""
@@ -90,6 +104,8 @@ def _without_links(user: Any, dropped: set[str]) -> tuple[Any, list[str]]:
         kept = tuple(s for s in rels if s.student not in dropped)
         if len(kept) != len(rels):
             gone = [s.student for s in rels if s.student in dropped]
+            if not kept:  # (no link left to say its OneRoster role: kept, as a bulk load does)
+                user = _role_kept(user)
             contact = attrs.evolve(contact, student_relationships=kept or None)
             user = attrs.evolve(user, roles=attrs.evolve(user.roles, contact=contact))
     key = PREFIX + "agentSourcedIds"  # (a student's side of its links, kept as given)

@@ -487,13 +487,16 @@ def with_base_rows(new: Any, old: Any, r: Any) -> Any:
     roles as one row per role; a delta re-sending some of them updates those rows only,
     so the user keeps the roles of the others, as a bulk load of the base's rows with the
     delta's reads them: each Clever role the delta's rows give is theirs, the others the
-    base's. A user the base holds as one row is the delta's (its row says all of it), and
-    so is one whose roles a 1.2 ``roles.csv`` of the delta gives. The base's staff role
-    holding OneRoster roles that no row of the delta gives keeps them, with its schools,
-    and a problem at the row's line says so when it adds schools to the row's."""
+    base's. A user the base holds as one row is the delta's when the delta re-sends that
+    row (the user's own id: it says all of it; a row of another id joined to the user,
+    ``T1#parent``, is a row added), and so is one whose roles a 1.2 ``roles.csv`` of the
+    delta gives. The base's staff role holding OneRoster roles that no row of the delta
+    gives keeps them, with its schools, and a problem at the row's line says so when it
+    adds schools to the row's."""
     rows = r.delta_rows.get(new.id)
-    if not rows or ("roles", new.id) in r.delivered or len(grants(old)) < 2:
-        return new
+    if not rows or ("roles", new.id) in r.delivered or (
+            len(grants(old)) < 2 and any(sid == new.id for _, sid, _ in rows)):
+        return new  # (a one-row user's row re-sent: under its own id, it says all)
     given = {role for _, _, role in rows}
     mine, theirs = new.roles, old.roles
     add: dict[str, Any] = {}

@@ -27,6 +27,8 @@ from typing import Any
 import msgspec
 import orjson
 
+from ..roster import raw_text
+
 __all__ = ["WIDE_INTEGER_MESSAGE", "duplicate_keys", "has_duplicate_keys", "has_wide_integer",
            "maybe_duplicate_keys", "tell_wide_integer", "wide_integers"]
 
@@ -47,8 +49,6 @@ def tell_wide_integer(problem: Callable[..., Any], text: bytes, exact: Any,
     """The ``limit`` problem of a record (or envelope item) whose ``text`` holds an
     integer wider than 64 bits, decoded exactly as ``exact``: the record keeps the float,
     ``raw`` the digits. ``problem`` is a roster builder's."""
-    from ..roster import raw_text
-
     rec = exact.get("data") if isinstance(exact, dict) and "id" not in exact and isinstance(
         exact.get("data"), dict) else exact
     rid = rec.get("id") if isinstance(rec, dict) else None

@@ -22,9 +22,52 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["SEPARATORS", "UTF16_MARKS", "is_header", "is_secret_column", "names_a_secret",
-           "renamed_repeats", "row_text", "rows_text", "separator_line", "separator_of",
-           "tell_bad_lines", "without_header_again", "without_secrets"]
+__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "is_header", "is_secret_column",
+           "names_a_secret", "renamed_repeats", "row_text", "rows_text", "separator_line",
+           "separator_of", "tell_bad_lines", "tell_skipped", "unmarked_header",
+           "without_header_again", "without_secrets"]
+
+#: What no header name is made of: spaces, tabs and the byte order mark (U+FEFF). A line of
+#: them alone before the header is no header (a hand-edited file, two exports joined).
+NOT_A_NAME = " \t\ufeff"
+
+
+def tell_skipped(lines: list[int], name: str, b: RosterBuilder, kind: str | None) -> None:
+    """One ``other`` problem for the ``lines`` before the header that hold only spaces or
+    byte order marks (skipped, as blank lines are), when there are any.
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> tell_skipped([1, 2], "users.csv", b, "users"); b.problems[0].line
+    1
+    """
+    if lines:
+        one = len(lines) == 1
+        b.problem("other", f"{len(lines)} line{'' if one else 's'} before the header "
+                  f"hold{'s' if one else ''} only spaces or byte order marks: skipped, as "
+                  "blank lines are",
+                  file=name, line=lines[0], kind=kind)
+
+
+def unmarked_header(header: list[str], line: int, name: str, b: RosterBuilder,
+                    kind: str | None) -> list[str]:
+    """``header`` without a byte order mark before its first name (one not at the file's
+    start, which the reader strips: after a blank line, or repeated), with an ``other``
+    problem at ``line``; the first name was no column's else (every row lost its id).
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> unmarked_header(["\ufeffsourcedId", "role"], 2, "users.csv", b, "users")
+    ['sourcedId', 'role']
+    """
+    if not header or not header[0].startswith("\ufeff"):
+        return header
+    b.problem("other", "a byte order mark (U+FEFF) before the header's first name, not at "
+              "the file's start: ignored", file=name, line=line, kind=kind,
+              field=header[0].lstrip("\ufeff"))
+    return [header[0].lstrip("\ufeff"), *header[1:]]
 
 
 def is_secret_column(name: str) -> bool:

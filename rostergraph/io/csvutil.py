@@ -65,6 +65,7 @@ from .csv_arrow import (
 )
 from .csv_arrow import trimmed as _trimmed
 from .csv_rowchecks import (
+    NOT_A_NAME,
     SEPARATORS,
     UTF16_MARKS,
     is_header,
@@ -74,6 +75,8 @@ from .csv_rowchecks import (
     separator_line,
     separator_of,
     tell_bad_lines,
+    tell_skipped,
+    unmarked_header,
     without_header_again,
     without_secrets,
 )
@@ -549,7 +552,10 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         got = _arrow_columns(unmarked, limits, coded)
         if got is not None:
             header, columns = got
-            header = renamed_repeats(header, name, b, kind)
+            # (the header's line: 1 but for the blank lines pyarrow skipped before it)
+            head = unmarked[:4096]  # (a slice: the file's bytes are never copied whole)
+            at = head[:len(head) - len(head.lstrip(b"\r\n"))].count(b"\n") + 1
+            header = renamed_repeats(unmarked_header(header, at, name, b, kind), name, b, kind)
             n = len(columns[0]) if columns else 0
             return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
                             columns=columns)
@@ -561,11 +567,18 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     secret = names_a_secret(text, sep)
     rows = iter(whole) if whole is not None else _rows(text, name, b, kind, limits, sep,
                                                         secret)
+    skipped = []  # (lines of spaces or byte order marks before the header)
     try:
         first = next(rows)
+        while not "".join(first[1]).strip(NOT_A_NAME):
+            skipped.append(first[0])
+            first = next(rows)
     except StopIteration:
         return CsvTable([], iter(()), [], [], name, b, kind)
-    _, header = first
+    finally:
+        tell_skipped(skipped, name, b, kind)
+    at, header = first
+    header = unmarked_header(header, at, name, b, kind)
     blank = len(header) - len(_trimmed(header))
     if blank and blank < len(header):  # an export slip: trailing delimiters in the header
         header = header[:-blank]
@@ -575,7 +588,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     written = header  # (a row that is the header again repeats it as written)
     header = renamed_repeats(header, name, b, kind)
     if whole is not None:
-        body = whole[1:]
+        body = whole[len(skipped) + 1:]
         cells = [r for _, r in body]
         lead = header[0].strip().lower()
         if (not cells or set(map(len, cells)) == {len(header)}) and not any(
@@ -652,7 +665,8 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
             header, columns, size, digest = got
             release_arrow_memory()  # (the parse's own temporaries: 0.3 GB at L)
             b.files.append(FileInfo(path=name, size=size, sha256=digest, kind=kind))
-            header = renamed_repeats(header, name, b, kind)
+            header = renamed_repeats(unmarked_header(header, 1, name, b, kind), name, b,
+                                     kind)
             n = len(columns[0]) if columns else 0
             return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
                             columns=columns)

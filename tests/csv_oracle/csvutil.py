@@ -14,7 +14,13 @@ from collections.abc import Iterator
 # (the files of a folder or zip are read by the package's own Bundle: what the oracle
 # pins down is how their CSV text becomes records and problems)
 from rostergraph.io.bundle import Bundle
-from rostergraph.io.csv_rowchecks import names_a_secret, without_header_again
+from rostergraph.io.csv_rowchecks import (
+    NOT_A_NAME,
+    names_a_secret,
+    tell_skipped,
+    unmarked_header,
+    without_header_again,
+)
 
 # (a cell's helpers are the package's: the oracle reads the files its own way)
 from rostergraph.io.csvcells import cell, split_list, to_csv_text
@@ -210,11 +216,18 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     """
     text = decode_csv(data, name, b, kind)
     rows = _rows(text, name, b, kind, limits)
+    skipped = []  # (lines of spaces or byte order marks before the header: no header)
     try:
         first = next(rows)
+        while not "".join(first[1]).strip(NOT_A_NAME):
+            skipped.append(first[0])
+            first = next(rows)
     except StopIteration:
         return [], iter(())
-    _, header = first
+    finally:
+        tell_skipped(skipped, name, b, kind)
+    at, header = first
+    header = unmarked_header(header, at, name, b, kind)
     blank = len(header) - len(_trimmed(header))
     if blank and blank < len(header):  # an export slip: trailing delimiters in the header
         header = header[:-blank]

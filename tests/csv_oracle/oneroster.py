@@ -126,6 +126,7 @@ class _Reader:
         self.limits = limits
         self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
         self.modes: dict[str, str] = {}
+        self.absent_but_present: dict[str, int] = {}  # file → its manifest row's line
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.deleted_lines: dict[str, list[int]] = {}
@@ -208,6 +209,16 @@ class _Reader:
             return
         data = self.bundle.read(name)
         self.b.add_file(name, data, kind)
+        if name in self.absent_but_present:  # (the manifest says absent: it is read, told)
+            text = data.decode("utf-16", "replace") if data[:2] in (
+                b"\xff\xfe", b"\xfe\xff") else data
+            if len(text.strip().splitlines()) > 1:
+                self.b.problem("other", f"the manifest says file.{name[:-4]}=absent, but "
+                               f"{name} is there with rows: they were read",
+                               file="manifest.csv", line=self.absent_but_present[name],
+                               kind=kind)
+            else:
+                self.b.notes.append(f"{name} is present (no rows) and the manifest says absent")
         header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
         rows = self._respelt(name, kind, header, rows)
         fkey = name[:-4]
@@ -279,7 +290,7 @@ class _Reader:
                                f"{f}.csv is empty (0 bytes, not even its header): its "
                                "records were not delivered", file="manifest.csv", line=lines[f])
             elif mode == "absent" and present:
-                self.b.notes.append(f"{f}.csv is present but the manifest says absent: ignored")
+                self.absent_but_present[f + ".csv"] = lines[f]  # (read: told by its rows)
         delta = sorted(f for f, m in self.modes.items() if m == "delta")
         if delta:
             self.b.notes.append("delta files: " + ", ".join(delta))
@@ -301,7 +312,7 @@ class _Reader:
                                f"was {how}", file="manifest.csv", field=f"file.{name[:-4]}")
 
     def wanted(self, name: str) -> bool:
-        return self.modes.get(name[:-4]) != "absent"
+        return self.modes.get(name[:-4]) != "absent" or name in self.absent_but_present
 
     # -- helpers ---------------------------------------------------------------
     def _extra(self, d: dict[str, Any], row: dict[str, str], mapped: Any) -> None:

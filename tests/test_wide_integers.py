@@ -107,3 +107,10 @@ def test_a_wide_integer_served_by_the_clever_api_keeps_its_digits_in_the_dump(
     assert b'"n":%d' % WIDE in (tmp_path / "schools.jsonl").read_bytes()
     r = rostergraph.load(tmp_path)
     assert [(p.file, p.record_id) for p in _wide(r)] == [("schools.jsonl", school["id"])]
+
+
+def test_a_record_not_loaded_for_its_id_is_told_once(tmp_path: Path) -> None:
+    """A line whose id is no string (here a list holding a wide number) is not loaded: its
+    ``no_id`` problem keeps the text, and no second problem tells the number."""
+    d = _users(tmp_path, [b'{"id": [0, %d]}' % WIDE, _student("u1")], "sections.jsonl")
+    assert [(p.code, p.line) for p in rostergraph.load(d).problems] == [("no_id", 1)]

@@ -52,6 +52,8 @@ def tell_wide_integer(problem: Callable[..., Any], text: bytes, exact: Any,
     rec = exact.get("data") if isinstance(exact, dict) and "id" not in exact and isinstance(
         exact.get("data"), dict) else exact
     rid = rec.get("id") if isinstance(rec, dict) else None
+    if isinstance(rec, dict) and "data" not in rec and not (isinstance(rid, str) and rid):
+        return  # (a record with no usable id is not loaded: its no_id problem keeps the text)
     problem("limit", WIDE_INTEGER_MESSAGE, raw=raw_text(text),
             record_id=rid if isinstance(rid, str) else None, **where)
 

@@ -516,3 +516,23 @@ def test_v2_record_events_are_problems_not_silently_ignored() -> None:
         assert item["data"]["type"] in p.message and "v3.0" in p.message
     assert {k: dict(after.records(k)) for k in KINDS} == {
         k: dict(roster.records(k)) for k in KINDS}
+
+
+def test_problems_of_a_record_an_event_replaced_are_not_kept(tmp_path) -> None:
+    """A ``bad_field`` problem describes a record's values: once an event replaces or removes
+    the record it is gone, and re-applying an event with a bad value tells it once, as
+    loading the new state would."""
+    d = make_district(seed=9, students=4, teachers=2, sections=2)
+    student = next(u for u in d["users"] if "student" in u["roles"])
+    good = copy.deepcopy(student)
+    student["email"] = 5
+    roster = roster_of(d, tmp_path)
+    assert [(p.code, p.record_id) for p in roster.problems] == [("bad_field", student["id"])]
+    for ev in ({"id": "e1", "type": "users.updated", "data": {"object": good}},
+               {"id": "e1", "type": "users.deleted", "data": {"object": good}}):
+        assert apply_events(roster, [ev]).problems == []
+    sec = d["sections"][0]["id"]
+    bad = [{"id": "e2", "type": "sections.updated", "data": {"object": {"id": sec, "period": 3}}}]
+    twice = apply_events(apply_events(roster, bad), bad)
+    assert sorted((p.record_id, p.field) for p in twice.problems) == [
+        (student["id"], "email"), (sec, "period")]

@@ -272,7 +272,9 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
     Roster
         The roster after the events. Changed records are rebuilt with
         :func:`~rostergraph.model.record_from_dict`; fields of the wrong type
-        become ``bad_field`` problems, as when loading. An event applied
+        become ``bad_field`` problems, as when loading (the roster's own
+        ``bad_field`` problems of a record the events touched are dropped: the
+        record is judged again as it now is). An event applied
         only in part (``created_partial``) or not at all (a v1.x/v2.x record
         type) is an ``other`` problem naming the event id and type. A
         provenance note says how many events were applied.
@@ -304,7 +306,10 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
         for kind, ids in touched.items()}
     audit = apply_event_records(store, events)
     changes: dict[str, Any] = {}
-    problems = list(roster.problems)
+    # a bad_field problem describes a record's values: one the events touched is
+    # rebuilt below and told again if still bad (so a re-run does not repeat it)
+    problems = [p for p in roster.problems
+                if not (p.code == "bad_field" and p.record_id in touched.get(p.kind or "", ()))]
     for a in audit:
         if a["action"] in ("created_partial", "ignored") and "note" in a:
             problems.append(Problem(

@@ -536,3 +536,17 @@ def test_problems_of_a_record_an_event_replaced_are_not_kept(tmp_path) -> None:
     twice = apply_events(apply_events(roster, bad), bad)
     assert sorted((p.record_id, p.field) for p in twice.problems) == [
         (student["id"], "email"), (sec, "period")]
+
+
+@pytest.mark.parametrize("value", [10**20, ["a\ud800"]], ids=["wide-int", "lone-surrogate"])
+def test_a_wrongly_typed_value_json_cannot_hold_is_a_problem_not_a_crash(value: Any) -> None:
+    """Events read with Python's json carry integers over 64 bits and lone surrogates: in a
+    known field of the wrong type they are a ``bad_field`` problem with their raw text, as
+    when loading, never a TypeError."""
+    roster = rostergraph.sample()
+    sec = next(iter(roster.sections))
+    after = apply_events(roster, [{"id": "e1", "type": "sections.updated",
+                                   "data": {"object": {"id": sec, "period": value}}}])
+    new = after.problems[len(roster.problems):]
+    assert [(p.code, p.record_id, p.field) for p in new] == [("bad_field", sec, "period")]
+    assert new[0].raw and new[0].raw.startswith(("100000000000000000000", '["a'))

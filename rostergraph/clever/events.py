@@ -58,7 +58,7 @@ from ..errors import FormatError, LimitError, SourceError
 from ..io.limits import DEFAULT_LIMITS, Limits, check_value_depth, gunzip_bounded
 from ..model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from ..roster import Problem, Roster, raw_text
-from ..safety import open_nofollow, read_regular_file
+from ..safety import json_dumps, open_nofollow, read_regular_file
 from .api import CleverClient
 from .dump import (
     _now,
@@ -329,7 +329,7 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
             for field, message, value in bad:
                 problems.append(Problem(code="bad_field", message=message, kind=kind,
                                         record_id=rid, field=field,
-                                        raw=raw_text(orjson.dumps(value))))
+                                        raw=raw_text(json_dumps(value))))  # any int, any str
         changes[kind] = table
     applied = sum(1 for a in audit if a["action"] not in ("ignored", "duplicate"))
     dup = sum(1 for a in audit if a["action"] == "duplicate")

@@ -550,3 +550,12 @@ def test_a_wrongly_typed_value_json_cannot_hold_is_a_problem_not_a_crash(value: 
     new = after.problems[len(roster.problems):]
     assert [(p.code, p.record_id, p.field) for p in new] == [("bad_field", sec, "period")]
     assert new[0].raw and new[0].raw.startswith(("100000000000000000000", '["a'))
+
+
+def test_an_event_that_is_no_object_or_has_no_type_is_named_by_its_position() -> None:
+    """Without an event id, the error says where in the list the bad event is."""
+    good = {"id": "e1", "type": "resources.updated", "data": {"object": {"id": "r"}}}
+    with pytest.raises(FormatError, match=r"event 2 of the list .*not list"):
+        apply_events(rostergraph.sample(), [good, ["x"]])
+    with pytest.raises(FormatError, match=r"event 3 of the list .*'type'"):
+        apply_event_records({}, [good, good, {"data": {"object": {"id": "x"}}}])

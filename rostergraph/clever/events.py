@@ -129,16 +129,19 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return out
 
 
-def _parts(item: Any) -> tuple[str | None, str, Any, Any, str | None]:
-    """``(event id, type, object, previous_attributes, created)`` of an event or envelope item."""
+def _parts(item: Any, n: int) -> tuple[str | None, str, Any, Any, str | None]:
+    """``(event id, type, object, previous_attributes, created)`` of an event or envelope item
+    (``n``: its 1-based position in the list, named when the event has no usable id)."""
     if not isinstance(item, Mapping):
-        raise FormatError(f"an event must be a JSON object, not {type(item).__name__}")
+        raise FormatError(f"event {n} of the list must be a JSON object, not "
+                          f"{type(item).__name__}")
     ev = item
     if "type" not in ev and isinstance(ev.get("data"), Mapping) and "type" in ev["data"]:
         ev = ev["data"]  # an envelope item {"data": {...event...}, "uri": ...}
     etype = ev.get("type")
     if not isinstance(etype, str):
-        raise FormatError("an event without a string 'type'", record_id=_sid(ev.get("id")))
+        raise FormatError(f"event {n} of the list has no string 'type'",
+                          record_id=_sid(ev.get("id")))
     body = ev.get("data")
     obj = body.get("object") if isinstance(body, Mapping) else None
     prev = body.get("previous_attributes") if isinstance(body, Mapping) else None
@@ -198,8 +201,8 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
     """
     audit: list[dict[str, Any]] = []
     seen = set() if seen is None else seen
-    for item in events:
-        eid, etype, obj, prev, created = _parts(item)
+    for n, item in enumerate(events, start=1):
+        eid, etype, obj, prev, created = _parts(item, n)
         kind, _, action = etype.rpartition(".")
         entry: dict[str, Any] = {"event": eid, "type": etype, "created": created,
                                  "kind": kind, "record": None, "action": "ignored"}
@@ -295,8 +298,8 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
     """
     events = list(events)
     touched: dict[str, set[str]] = {}
-    for item in events:
-        _, etype, obj, _, _ = _parts(item)
+    for n, item in enumerate(events, start=1):
+        _, etype, obj, _, _ = _parts(item, n)
         kind = etype.rpartition(".")[0]
         if kind in KINDS and isinstance(obj, Mapping) and isinstance(obj.get("id"), str):
             touched.setdefault(kind, set()).add(obj["id"])

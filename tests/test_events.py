@@ -27,7 +27,7 @@ from rostergraph.clever import (
 from rostergraph.clever import events as events_mod
 from rostergraph.cli import main
 from rostergraph.errors import FormatError, SourceError
-from rostergraph.model import KINDS
+from rostergraph.model import KINDS, record_to_dict
 
 from .fake_clever import FakeClever, FakeClock, _Ids, make_changes, make_district
 
@@ -294,13 +294,14 @@ def test_partial_update_merges_and_full_update_replaces(tmp_path) -> None:
 
 
 def test_delete_of_missing_and_update_of_missing(tmp_path) -> None:
-    """Deleting an unknown id is a no-op ('absent'); updating one creates it."""
+    """Deleting an unknown id is a no-op ('absent'); updating one creates it (with a partial
+    object, as ``created_partial``)."""
     store: dict[str, dict[str, dict[str, Any]]] = {}
     audit = apply_event_records(store, [
         {"type": "sections.deleted", "data": {"object": {"id": "nope"}}},
         {"type": "terms.updated", "data": {"object": {"id": "t9", "name": "Summer"}}},
     ])
-    assert [a["action"] for a in audit] == ["absent", "created"]
+    assert [a["action"] for a in audit] == ["absent", "created_partial"]
     assert store["terms"]["t9"] == {"id": "t9", "name": "Summer"}
 
 
@@ -419,3 +420,142 @@ def test_sync_stops_at_an_event_item_that_is_no_record(fetched, history) -> None
     assert "item 1 is not an envelope item" in str(err.value)
     assert TOKEN not in str(err.value)
     assert (files(dump), read_manifest(dump)["events"]) == before
+
+
+# --- what a nightly sync meets: duplicates, missed creates, v2 types ---------------------------
+
+
+def test_an_event_id_seen_again_is_not_applied_again() -> None:
+    """The same event served twice (a page boundary that moved, two overlapping event logs
+    joined) is applied once: a later copy must not undo the updates that came after it."""
+    store = {"schools": {"s1": {"id": "s1", "district": "d", "name": "Old"}}}
+    e1 = {"id": "e1", "type": "schools.updated", "data": {"object": {"id": "s1", "name": "A"}}}
+    e2 = {"id": "e2", "type": "schools.updated", "data": {"object": {"id": "s1", "name": "B"}}}
+    audit = apply_event_records(store, [e1, e2, copy.deepcopy(e1)])
+    assert store["schools"]["s1"]["name"] == "B"
+    assert [(a["event"], a["action"]) for a in audit] == [
+        ("e1", "merged"), ("e2", "merged"), ("e1", "duplicate")]
+    # events without an id cannot be told apart: each is applied
+    bare = [{"type": "schools.deleted", "data": {"object": {"id": "s1"}}}] * 2
+    assert [a["action"] for a in apply_event_records(store, bare)] == ["deleted", "absent"]
+
+
+def test_sync_applies_an_event_repeated_on_the_next_page_once(tmp_path) -> None:
+    """Through the client: page 2 of ``/events`` repeats an event of page 1 after a later
+    update of the same school; the school keeps the later name and the audit says so."""
+    import httpx
+
+    roster = rostergraph.sample()
+    sid = min(roster.schools)
+
+    def ev(eid: str, name: str) -> dict[str, Any]:
+        return {"data": {"id": eid, "type": "schools.updated",
+                         "data": {"object": {"id": sid, "name": name}}}}
+
+    pages = {None: ([ev("e1", "A"), ev("e2", "B")], "e2"), "e2": ([ev("e1", "A")], None)}
+    fetching = [True]
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        kind = request.url.path.rsplit("/", 1)[1]
+        if kind != "events":
+            items = [{"data": rostergraph.model.record_to_dict(r)}
+                     for r in roster.records(kind).values()]
+            return httpx.Response(200, json={"data": items, "links": []})
+        if fetching[0]:
+            return httpx.Response(200, json={"data": [], "links": []})
+        items, nxt = pages[request.url.params.get("starting_after")]
+        links = [{"rel": "next", "uri": f"/v3.0/events?starting_after={nxt}"}] if nxt else []
+        return httpx.Response(200, json={"data": items, "links": links})
+
+    with CleverClient("tok", base_url="https://clever.test/v3.0",
+                      transport=httpx.MockTransport(serve)) as client:
+        fetch_district(tmp_path / "d", client=client, progress=False)
+        fetching[0] = False
+        result = sync_dump(tmp_path / "d", client=client, progress=False)
+    assert result.actions == {"merged": 2, "duplicate": 1}
+    assert rostergraph.load(tmp_path / "d").schools[sid].name == "B"
+
+
+def test_a_partial_update_of_a_record_not_held_is_told() -> None:
+    """An update whose create was missed and whose object is partial (the real
+    ``{id, district, ell_status}`` shape) makes a record with only those fields: the audit
+    says ``created_partial`` with a note, and ``apply_events`` adds a problem naming the
+    event and the record. A complete object is an ordinary create."""
+    doc = json.loads((SAMPLES / "clever-ruby-v1.2-events" / "events.json").read_text())
+    ev = copy.deepcopy(doc["data"][0])
+    ev["data"]["type"] = "users.updated"  # the real partial shape, as a v3 users event
+    obj = ev["data"]["data"]["object"]
+    store: dict[str, dict[str, dict[str, Any]]] = {}
+    audit = apply_event_records(store, [ev])
+    assert audit[0]["action"] == "created_partial" and "partial" in audit[0]["note"]
+    assert store["users"][obj["id"]] == obj
+    roster = rostergraph.sample()
+    after = apply_events(roster, [ev])
+    new = after.problems[len(roster.problems):]
+    assert [(p.code, p.kind, p.record_id) for p in new] == [("other", "users", obj["id"])]
+    assert ev["data"]["id"] in new[0].message and "users.updated" in new[0].message
+    full = record_to_dict(next(iter(roster.users.values())))
+    full = dict(full, id="u-missed")
+    audit = apply_event_records({}, [{"id": "e9", "type": "users.updated",
+                                      "data": {"object": full}}])
+    assert audit[0]["action"] == "created" and "note" not in audit[0]
+
+
+def test_v2_record_events_are_problems_not_silently_ignored() -> None:
+    """The real v1.2 ``students.updated`` events cannot be applied to a v3 roster (users):
+    ``apply_events`` names each one in a problem. Types that hold no roster record
+    (``resources.*``) stay quietly ignored."""
+    doc = json.loads((SAMPLES / "clever-ruby-v1.2-events" / "events.json").read_text())
+    roster = rostergraph.sample()
+    resource = {"id": "r1", "type": "resources.updated", "data": {"object": {"id": "x"}}}
+    after = apply_events(roster, [*doc["data"], resource])
+    new = after.problems[len(roster.problems):]
+    assert len(new) == len(doc["data"])
+    for p, item in zip(new, doc["data"], strict=True):
+        assert p.code == "other" and item["data"]["id"] in p.message
+        assert item["data"]["type"] in p.message and "v3.0" in p.message
+    assert {k: dict(after.records(k)) for k in KINDS} == {
+        k: dict(roster.records(k)) for k in KINDS}
+
+
+def test_problems_of_a_record_an_event_replaced_are_not_kept(tmp_path) -> None:
+    """A ``bad_field`` problem describes a record's values: once an event replaces or removes
+    the record it is gone, and re-applying an event with a bad value tells it once, as
+    loading the new state would."""
+    d = make_district(seed=9, students=4, teachers=2, sections=2)
+    student = next(u for u in d["users"] if "student" in u["roles"])
+    good = copy.deepcopy(student)
+    student["email"] = 5
+    roster = roster_of(d, tmp_path)
+    assert [(p.code, p.record_id) for p in roster.problems] == [("bad_field", student["id"])]
+    for ev in ({"id": "e1", "type": "users.updated", "data": {"object": good}},
+               {"id": "e1", "type": "users.deleted", "data": {"object": good}}):
+        assert apply_events(roster, [ev]).problems == []
+    sec = d["sections"][0]["id"]
+    bad = [{"id": "e2", "type": "sections.updated", "data": {"object": {"id": sec, "period": 3}}}]
+    twice = apply_events(apply_events(roster, bad), bad)
+    assert sorted((p.record_id, p.field) for p in twice.problems) == [
+        (student["id"], "email"), (sec, "period")]
+
+
+@pytest.mark.parametrize("value", [10**20, ["a\ud800"]], ids=["wide-int", "lone-surrogate"])
+def test_a_wrongly_typed_value_json_cannot_hold_is_a_problem_not_a_crash(value: Any) -> None:
+    """Events read with Python's json carry integers over 64 bits and lone surrogates: in a
+    known field of the wrong type they are a ``bad_field`` problem with their raw text, as
+    when loading, never a TypeError."""
+    roster = rostergraph.sample()
+    sec = next(iter(roster.sections))
+    after = apply_events(roster, [{"id": "e1", "type": "sections.updated",
+                                   "data": {"object": {"id": sec, "period": value}}}])
+    new = after.problems[len(roster.problems):]
+    assert [(p.code, p.record_id, p.field) for p in new] == [("bad_field", sec, "period")]
+    assert new[0].raw and new[0].raw.startswith(("100000000000000000000", '["a'))
+
+
+def test_an_event_that_is_no_object_or_has_no_type_is_named_by_its_position() -> None:
+    """Without an event id, the error says where in the list the bad event is."""
+    good = {"id": "e1", "type": "resources.updated", "data": {"object": {"id": "r"}}}
+    with pytest.raises(FormatError, match=r"event 2 of the list .*not list"):
+        apply_events(rostergraph.sample(), [good, ["x"]])
+    with pytest.raises(FormatError, match=r"event 3 of the list .*'type'"):
+        apply_event_records({}, [good, good, {"data": {"object": {"id": "x"}}}])

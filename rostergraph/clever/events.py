@@ -58,7 +58,7 @@ from ..errors import FormatError, LimitError, SourceError
 from ..io.limits import DEFAULT_LIMITS, Limits, check_value_depth, gunzip_bounded
 from ..model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from ..roster import Problem, Roster, raw_text
-from ..safety import open_nofollow, read_regular_file
+from ..safety import json_dumps, open_nofollow, read_regular_file
 from .api import CleverClient
 from .dump import (
     _now,
@@ -76,6 +76,7 @@ __all__ = [
     "AUDIT_LOG",
     "COMPLETE_FIELDS",
     "EVENT_RETENTION_DAYS",
+    "V2_KINDS",
     "SyncResult",
     "apply_event_records",
     "apply_events",
@@ -102,6 +103,11 @@ COMPLETE_FIELDS: dict[str, frozenset[str]] = {
 
 _ACTIONS = ("created", "updated", "deleted")
 
+#: Record kinds of Clever's v1.x/v2.x events (v3.0 has ``users`` instead): such an event
+#: cannot be applied to a v3 roster, which ``apply_events`` tells as a problem.
+V2_KINDS = frozenset({"students", "teachers", "contacts", "student_contacts", "staff",
+                      "district_admins", "school_admins"})
+
 
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386 JSON Merge Patch: ``patch`` applied to ``target`` (neither is changed).
@@ -123,16 +129,19 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return out
 
 
-def _parts(item: Any) -> tuple[str | None, str, Any, Any, str | None]:
-    """``(event id, type, object, previous_attributes, created)`` of an event or envelope item."""
+def _parts(item: Any, n: int) -> tuple[str | None, str, Any, Any, str | None]:
+    """``(event id, type, object, previous_attributes, created)`` of an event or envelope item
+    (``n``: its 1-based position in the list, named when the event has no usable id)."""
     if not isinstance(item, Mapping):
-        raise FormatError(f"an event must be a JSON object, not {type(item).__name__}")
+        raise FormatError(f"event {n} of the list must be a JSON object, not "
+                          f"{type(item).__name__}")
     ev = item
     if "type" not in ev and isinstance(ev.get("data"), Mapping) and "type" in ev["data"]:
         ev = ev["data"]  # an envelope item {"data": {...event...}, "uri": ...}
     etype = ev.get("type")
     if not isinstance(etype, str):
-        raise FormatError("an event without a string 'type'", record_id=_sid(ev.get("id")))
+        raise FormatError(f"event {n} of the list has no string 'type'",
+                          record_id=_sid(ev.get("id")))
     body = ev.get("data")
     obj = body.get("object") if isinstance(body, Mapping) else None
     prev = body.get("previous_attributes") if isinstance(body, Mapping) else None
@@ -146,7 +155,8 @@ def _sid(v: Any) -> str | None:
 
 
 def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
-                        events: Iterable[Any]) -> list[dict[str, Any]]:
+                        events: Iterable[Any], *,
+                        seen: set[str] | None = None) -> list[dict[str, Any]]:
     """Apply events, in order, to plain JSON records; return the audit entries.
 
     Parameters
@@ -156,15 +166,22 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
         replaced, never mutated).
     events:
         Events or envelope items, oldest first.
+    seen:
+        Ids of events already applied (updated in place); an event whose id is
+        in it is not applied again (action ``duplicate``). A set of its own is
+        used when not given, so a stream is deduplicated within one call.
 
     Returns
     -------
     list of dict
         One entry per event: ``event``, ``type``, ``created``, ``kind``,
-        ``record``, ``action`` (``created``, ``replaced``, ``merged``,
-        ``deleted``, ``absent``, ``ignored``) and ``previous_attributes`` (``None``
-        with a ``note`` when it nests deeper than ``Limits.max_json_depth``: the
-        audit log stays writable and the sync goes on).
+        ``record``, ``action`` (``created``, ``created_partial``, ``replaced``,
+        ``merged``, ``deleted``, ``absent``, ``duplicate``, ``ignored``) and
+        ``previous_attributes`` (``None`` with a ``note`` when it nests deeper
+        than ``Limits.max_json_depth``: the audit log stays writable and the
+        sync goes on). ``created_partial`` (an update with a partial object of
+        a record not stored: the record has only the fields sent) and an
+        ignored v1.x/v2.x record event (:data:`V2_KINDS`) carry a ``note``.
 
     Raises
     ------
@@ -183,12 +200,15 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
     ('2025-01-10', ['merged', 'ignored'])
     """
     audit: list[dict[str, Any]] = []
-    for item in events:
-        eid, etype, obj, prev, created = _parts(item)
+    seen = set() if seen is None else seen
+    for n, item in enumerate(events, start=1):
+        eid, etype, obj, prev, created = _parts(item, n)
         kind, _, action = etype.rpartition(".")
         entry: dict[str, Any] = {"event": eid, "type": etype, "created": created,
                                  "kind": kind, "record": None, "action": "ignored"}
         if kind not in KINDS or action not in _ACTIONS:
+            if kind in V2_KINDS:
+                entry["note"] = _V2_NOTE
             audit.append(entry)
             continue
         if not isinstance(obj, Mapping) or not isinstance(obj.get("id"), str):
@@ -197,6 +217,13 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
         check_value_depth(obj, record_id=eid)  # deepcopy/merge_patch below recurse
         rid = obj["id"]
         entry["record"] = rid
+        if eid is not None:
+            # a copy served again (a moved page boundary) must not undo later events
+            if eid in seen:
+                entry["action"] = "duplicate"
+                audit.append(entry)
+                continue
+            seen.add(eid)
         table = store.setdefault(kind, {})
         old = table.get(rid)
         if action == "deleted":
@@ -204,6 +231,11 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
         elif action == "created" or old is None:
             table[rid] = copy.deepcopy(dict(obj))
             entry["action"] = "created"
+            if action == "updated" and not COMPLETE_FIELDS[kind] <= obj.keys():
+                # the create was missed: the record holds only what the update sent
+                entry["action"] = "created_partial"
+                entry["note"] = ("a partial update of a record not held: it has only the "
+                                 "fields sent until the next full fetch")
         elif COMPLETE_FIELDS[kind] <= obj.keys():
             table[rid] = copy.deepcopy(dict(obj))
             entry["action"] = "replaced"
@@ -219,6 +251,10 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
                 entry["note"] = f"previous_attributes not kept: {exc.message}"
         audit.append(entry)
     return audit
+
+
+_V2_NOTE = ("a Clever v1.x/v2.x event type, not applied: rostergraph applies v3.0 events "
+            "(users.*)")
 
 
 def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
@@ -239,8 +275,12 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
     Roster
         The roster after the events. Changed records are rebuilt with
         :func:`~rostergraph.model.record_from_dict`; fields of the wrong type
-        become ``bad_field`` problems, as when loading. A provenance note
-        says how many events were applied.
+        become ``bad_field`` problems, as when loading (the roster's own
+        ``bad_field`` problems of a record the events touched are dropped: the
+        record is judged again as it now is). An event applied
+        only in part (``created_partial``) or not at all (a v1.x/v2.x record
+        type) is an ``other`` problem naming the event id and type. A
+        provenance note says how many events were applied.
 
     Raises
     ------
@@ -258,8 +298,8 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
     """
     events = list(events)
     touched: dict[str, set[str]] = {}
-    for item in events:
-        _, etype, obj, _, _ = _parts(item)
+    for n, item in enumerate(events, start=1):
+        _, etype, obj, _, _ = _parts(item, n)
         kind = etype.rpartition(".")[0]
         if kind in KINDS and isinstance(obj, Mapping) and isinstance(obj.get("id"), str):
             touched.setdefault(kind, set()).add(obj["id"])
@@ -269,7 +309,16 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
         for kind, ids in touched.items()}
     audit = apply_event_records(store, events)
     changes: dict[str, Any] = {}
-    problems = list(roster.problems)
+    # a bad_field problem describes a record's values: one the events touched is
+    # rebuilt below and told again if still bad (so a re-run does not repeat it)
+    problems = [p for p in roster.problems
+                if not (p.code == "bad_field" and p.record_id in touched.get(p.kind or "", ()))]
+    for a in audit:
+        if a["action"] in ("created_partial", "ignored") and "note" in a:
+            problems.append(Problem(
+                code="other", kind=a["kind"] if a["kind"] in KINDS else None,
+                record_id=a["record"],
+                message=f"event {a['event'] or '(no id)'} ({a['type']}): {a['note']}"))
     for kind, ids in touched.items():
         table = dict(roster.records(kind))
         cls = RECORD_CLASSES[kind]
@@ -283,11 +332,13 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
             for field, message, value in bad:
                 problems.append(Problem(code="bad_field", message=message, kind=kind,
                                         record_id=rid, field=field,
-                                        raw=raw_text(orjson.dumps(value))))
+                                        raw=raw_text(json_dumps(value))))  # any int, any str
         changes[kind] = table
-    applied = sum(1 for a in audit if a["action"] != "ignored")
+    applied = sum(1 for a in audit if a["action"] not in ("ignored", "duplicate"))
+    dup = sum(1 for a in audit if a["action"] == "duplicate")
     prov = attrs.evolve(roster.provenance, notes=roster.provenance.notes + (
-        f"applied {applied} events ({len(audit) - applied} ignored)",))
+        f"applied {applied} events ({len(audit) - applied - dup} ignored"
+        + (f", {dup} duplicates" if dup else "") + ")",))
     return roster.replace(**changes, problems=problems, provenance=prov)
 
 
@@ -498,6 +549,7 @@ def _sync(folder: Path, *, client: CleverClient, limit: int | None,
         with os.fdopen(open_nofollow(audit_path, os.O_RDWR), "r+b") as fh:
             fh.truncate(min(int(ev.get("audit_bytes") or 0), os.fstat(fh.fileno()).st_size))
     store: dict[str, dict[str, dict[str, Any]]] = {}  # kinds are read when events touch them
+    seen: set[str] = set()  # event ids applied in this run: a page may repeat one
     actions: dict[str, int] = {}
     n_events = 0
     n_page = 0
@@ -518,9 +570,10 @@ def _sync(folder: Path, *, client: CleverClient, limit: int | None,
             # everything of the page is checked and encoded first; only then is
             # anything written, so a bad event leaves the dump as it was
             staged = {k: dict(v) for k, v in store.items()}  # records are replaced, not mutated
-            audit = apply_event_records(staged, page.records)
+            # a page that fails ends the run, so ``seen`` need not be staged
+            audit = apply_event_records(staged, page.records, seen=seen)
             lines = _audit_lines(audit)
-            changed = {a["kind"] for a in audit if a["action"] != "ignored"}
+            changed = {a["kind"] for a in audit if a["action"] not in ("ignored", "duplicate")}
             writes = [_encode_kind(folder, kind, staged[kind], manifest)
                       for kind in KINDS if kind in changed]
             for target, data in writes:

@@ -256,7 +256,7 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     # package's row-by-row reading applies it)
     rows = without_header_again(rows, header, name, b, kind)
     header = renamed
-    return header, _dict_rows(header, rows, name, b, kind)
+    return header, _dict_rows(header, rows, name, b, kind, names_a_secret(text))
 
 
 def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
@@ -334,8 +334,12 @@ def _trimmed(header: list[str]) -> list[str]:
 
 
 def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: str,
-               b: RosterBuilder, kind: str | None) -> Iterator[tuple[int, Row]]:
+               b: RosterBuilder, kind: str | None,
+               secret_elsewhere: bool = False) -> Iterator[tuple[int, Row]]:
     n = len(header)
+    # (a password column named in the file's first lines but not in the header read: a row
+    # of the wrong length gives no raw text, whose cells cannot be told apart)
+    no_raw = secret_elsewhere and not any(map(secret_column, header))
     unique = len(set(header)) == n
     padded: list[int] = []  # rows with only empty cells past the header: loaded, told once
     for line, values in rows:
@@ -351,7 +355,8 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
                     for j in range(i + min(k, 0), i + max(k, 0) + 1)}
             shown = [v for j, v in enumerate(values) if j not in drop]
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
-                      file=name, line=line, kind=kind, raw=raw_text(to_csv_text([shown])))
+                      file=name, line=line, kind=kind,
+                      raw=None if no_raw else raw_text(to_csv_text([shown])))
             continue
         if unique:
             yield line, dict(zip(header, values))

@@ -13,7 +13,9 @@ REST → CSV code). It speaks:
 - OAuth 1.0a HMAC-SHA1 signatures, checked with an independent verifier.
 
 Misbehaviours for the paging tests: ``ignore_offset`` (always the first
-page), ``max_limit`` (caps the page size silently), ``no_total``.
+page), ``ignore_limit`` (every record from the offset on, in one page), ``max_limit``
+(caps the page size silently), ``no_total``, ``other_link`` (a ``Link`` header value
+with no paging relation, sent on every page, as some gateways add).
 
 Injected faults (``inject(fault, times, path)``):
 
@@ -26,6 +28,7 @@ Injected faults (``inject(fault, times, path)``):
 ``"truncate"``        a Content-Length larger than the body, then the connection closes
 ``"badjson"``         HTTP 200 whose body is not JSON
 ``"echo400"``         HTTP 400 whose message quotes the Authorization header
+``"imsx400"``         HTTP 400 with only a OneRoster ``imsx_`` status envelope
 ====================  ============================================================
 """
 
@@ -205,6 +208,9 @@ class FakeOneRoster:
         self.no_total = False
         self.total_skew = 0
         self.ignore_offset = False
+        self.ignore_limit = False
+        self.other_link: str | None = None
+        self.past_end_status: int | None = None  # an offset past the records gets this
         self.max_limit: int | None = None
         self.forbidden: set[str] = set()  # collections answered with 403
         self.token_auth = "basic"  # or "body": where the token URL wants the credentials
@@ -375,6 +381,14 @@ class FakeOneRoster:
             self._send(h, 400, json.dumps({"imsx_description": f"bad: {auth}",
                                            "message": f"bad request with {auth}"}).encode())
             return
+        if fault == "imsx400":  # the OneRoster binding's status envelope, nothing else
+            self._send(h, 400, json.dumps({
+                "imsx_codeMajor": "failure", "imsx_severity": "error",
+                "imsx_description": "filter field not supported",
+                "imsx_CodeMinor": {"imsx_codeMinorField": [{
+                    "imsx_codeMinorFieldName": "TargetEndSystem",
+                    "imsx_codeMinorFieldValue": "invalid_filter_field"}]}}).encode())
+            return
         if fault == "cutleak":  # the token sits across the 200th character of the message
             token = auth.partition(" ")[2]
             self._send(h, 403, json.dumps({"message": "x" * 175 + " bad token "
@@ -413,7 +427,12 @@ class FakeOneRoster:
         flt = query.get("filter", [None])[0]
         if flt:
             items = _filter(items, flt)
-        page = items[offset:offset + limit]
+        if self.past_end_status and offset and offset >= len(items):
+            entry["status"] = self.past_end_status
+            self._send(h, self.past_end_status, b'{"imsx_codeMajor": "failure", '
+                       b'"imsx_description": "offset out of range"}')
+            return
+        page = items[offset:] if self.ignore_limit else items[offset:offset + limit]
         fields = query.get("fields", [None])[0]
         if fields:
             keep = fields.split(",")
@@ -429,6 +448,8 @@ class FakeOneRoster:
             last = max(0, (len(items) - 1) // limit * limit)
             links.append(f'<{path}?limit={limit}&offset={last}>; rel="last"')
             headers["Link"] = ", ".join(links)
+        if self.other_link:
+            headers["Link"] = ", ".join(filter(None, [headers.get("Link"), self.other_link]))
         entry["status"] = 200
         entry["count"] = len(page)
         self._send(h, 200, json.dumps({name: page}, ensure_ascii=False).encode(), headers)

@@ -641,12 +641,12 @@ def is_header_safe(secret: str) -> bool:
 
 
 def _error_message(body: bytes, token: str, secrets: Iterable[str] = ()) -> str | None:
-    """The API's error text (``message`` or ``error``), the token and every other secret
-    scrubbed *before* it is cut to 200 characters (a cut secret must not leave its prefix
-    behind)."""
+    """The API's error text (``message``, ``error``, or the ``imsx_description`` of a
+    OneRoster status envelope), the token and every other secret scrubbed *before* it is
+    cut to 200 characters (a cut secret must not leave its prefix behind)."""
     doc = _load(body)
     if isinstance(doc, dict):  # HTML error pages (wrong token type) say nothing useful
-        for key in ("message", "error"):
+        for key in ("message", "error", "imsx_description"):
             if isinstance(doc.get(key), str):
                 text = doc[key].replace(token, "[token]")
                 for secret in sorted((s for s in secrets if s), key=len, reverse=True):

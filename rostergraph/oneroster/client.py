@@ -18,20 +18,21 @@ URL. On top of that:
 Paging (the OneRoster REST binding, section "Pagination"):
 
 - the next offset is the previous offset plus the records *received* (a
-  server that caps ``limit`` lower than asked loses nothing when it sends
-  ``X-Total-Count`` or ``Link``);
-- a ``Link`` header, when the server sends one, decides: ``rel="next"`` is
-  followed (same host only), no ``next`` ends the listing;
-- otherwise ``X-Total-Count``, when sent, keeps paging past short pages until
-  that many records came; when the count is reached on a full page one more
-  page is asked for, so a count that is too low loses nothing (the mismatch
-  is logged);
-- without either header a page shorter than ``limit`` is the last;
-- an empty page always ends the listing;
+  server that caps ``limit`` lower than asked loses nothing);
+- a ``Link`` header with a paging relation (``next``, ``prev``, ``first``,
+  ``last``), when the server sends one, decides: ``rel="next"`` is followed
+  (same host only), no ``next`` ends the listing; a ``Link`` header with none
+  of them (a gateway's ``describedby``) is ignored;
+- otherwise only an empty page ends the listing: a short page may be a
+  server's silent cap and ``X-Total-Count`` may be too low, so the page after
+  one of them is asked for (a server that refuses that offset with 400, 404,
+  416 or 422 ends the listing there, logged); a total never reached is logged;
 - a page identical to the one before it (a server that ignores ``offset``),
   or a ``next`` link back to a page already fetched, stops the listing with
-  :class:`~rostergraph.errors.ApiError` instead of looping (unless the
-  announced total had already arrived: then the listing simply ends);
+  :class:`~rostergraph.errors.ApiError` instead of looping, unless the
+  announced total had already arrived, or, without a total, the repeated page
+  was not of the size asked for (a server that ignores ``limit`` and
+  ``offset`` sends everything on every page): then the listing simply ends;
 - more than ``max_records`` records stop it with
   :class:`~rostergraph.errors.LimitError`.
 
@@ -391,6 +392,10 @@ class OneRosterClient:
         next_url: str | None = None
         seen_urls: set[str] = set()
         previous: bytes | None = None
+        previous_size = 0
+        # set once a page looked like the last (short, or the announced total reached): the
+        # page after it only confirms the end, and a server refusing that offset ends it
+        confirming = False
         got = 0
         while True:
             if next_url is None:
@@ -403,9 +408,16 @@ class OneRosterClient:
             seen_urls.add(url)
             self._api.last_headers = None
             self._api.last_links = None
-            doc = self.get_json(url)
+            try:
+                doc = self.get_json(url)
+            except ApiError as exc:
+                if not confirming or exc.status not in _PAST_END_STATUS:
+                    raise
+                log.warning("%s: the server refused offset %d after the last page (HTTP "
+                            "%s); the collection ends there", key, offset, exc.status)
+                return
             headers = self._api.last_headers or httpx.Headers()
-            links: dict[str | None, dict[str, str]] = self._api.last_links or {}
+            links = _paging_links(self._api.last_links or {})
             items = doc.get(key)
             if not isinstance(items, list):
                 raise FormatError(f"expected a {key!r} array in the response", path=_safe(url))
@@ -426,11 +438,18 @@ class OneRosterClient:
                 log.warning("%s: the page after the announced %d records repeated the last "
                             "one (the server seems to ignore 'offset'); stopping", key, total)
                 return
+            if fingerprint == previous and total is None and previous_size != limit:
+                # a page not of the size asked for, sent again: the server ignores limit and
+                # offset (or only offset, with everything on one short page), so that page
+                # held every record
+                log.warning("%s: the page after %d records repeated the last one (the "
+                            "server seems to ignore 'offset'); stopping", key, offset)
+                return
             if fingerprint == previous:
                 raise ApiError(f"the server sent the same page of {key} twice (offset "
                                f"{offset}): it seems to ignore 'offset'; stopping instead "
                                "of looping", url=_safe(url))
-            previous = fingerprint
+            previous, previous_size = fingerprint, len(items)
             if max_records is not None and got + len(items) > max_records:
                 raise LimitError(f"more than {max_records:,} {key}; stopping", path=_safe(url))
             yield OneRosterPage(records=records, offset=offset, total=total, url=_safe(url),
@@ -443,15 +462,25 @@ class OneRosterClient:
                     return
                 next_url = urljoin(url, nxt)
                 continue
+            # Without Link headers only an empty page ends the collection: a short page
+            # may be a server's silent cap on limit, and X-Total-Count may be too low
             next_url = None
-            if total is not None:
-                if offset < total:
-                    continue
-                if len(items) < limit:
-                    return
-                continue  # a full page at the announced total: make sure it is the end
-            if len(items) < limit:
-                return
+            confirming = len(items) < limit or (total is not None and offset >= total)
+
+
+#: Statuses a server may give an offset past its last record (instead of an empty page).
+_PAST_END_STATUS = frozenset({400, 404, 416, 422})
+#: The Link relations of paging (RFC 8288 registry); a Link header with none of them (a
+#: gateway's ``describedby``, ``preload``) says nothing about paging.
+_PAGING_RELS = frozenset({"next", "prev", "previous", "first", "last"})
+
+
+def _paging_links(links: Mapping[str | None, dict[str, str]]
+                  ) -> dict[str | None, dict[str, str]]:
+    """The links of a response when its Link header speaks of paging, else none."""
+    rels = {rel for link in links.values()
+            for rel in (link.get("rel") or "").lower().split()}
+    return dict(links) if rels & _PAGING_RELS else {}
 
 
 def _total(headers: httpx.Headers) -> int | None:

@@ -14,7 +14,9 @@ REST → CSV code). It speaks:
 
 Misbehaviours for the paging tests: ``ignore_offset`` (always the first
 page), ``ignore_limit`` (every record from the offset on, in one page), ``max_limit``
-(caps the page size silently), ``no_total``, ``other_link`` (a ``Link`` header value
+(caps the page size silently), ``no_total``, ``empty_page_as`` (``"omit"``: an empty
+page is ``{}``; ``"null"``: ``{"<collection>": null}``, as serializers that drop empty
+lists write), ``other_link`` (a ``Link`` header value
 with no paging relation, sent on every page, as some gateways add).
 
 Injected faults (``inject(fault, times, path)``):
@@ -29,6 +31,8 @@ Injected faults (``inject(fault, times, path)``):
 ``"badjson"``         HTTP 200 whose body is not JSON
 ``"echo400"``         HTTP 400 whose message quotes the Authorization header
 ``"imsx400"``         HTTP 400 with only a OneRoster ``imsx_`` status envelope
+``"imsx200"``         HTTP 200 with that envelope and no records (which quotes the
+                      Authorization header)
 ====================  ============================================================
 """
 
@@ -209,6 +213,7 @@ class FakeOneRoster:
         self.total_skew = 0
         self.ignore_offset = False
         self.ignore_limit = False
+        self.empty_page_as: str | None = None
         self.other_link: str | None = None
         self.past_end_status: int | None = None  # an offset past the records gets this
         self.max_limit: int | None = None
@@ -389,6 +394,11 @@ class FakeOneRoster:
                     "imsx_codeMinorFieldName": "TargetEndSystem",
                     "imsx_codeMinorFieldValue": "invalid_filter_field"}]}}).encode())
             return
+        if fault == "imsx200":
+            self._send(h, 200, json.dumps({
+                "imsx_codeMajor": "failure", "imsx_severity": "error",
+                "imsx_description": f"unknown access token {auth}"}).encode())
+            return
         if fault == "cutleak":  # the token sits across the 200th character of the message
             token = auth.partition(" ")[2]
             self._send(h, 403, json.dumps({"message": "x" * 175 + " bad token "
@@ -452,7 +462,12 @@ class FakeOneRoster:
             headers["Link"] = ", ".join(filter(None, [headers.get("Link"), self.other_link]))
         entry["status"] = 200
         entry["count"] = len(page)
-        self._send(h, 200, json.dumps({name: page}, ensure_ascii=False).encode(), headers)
+        doc: dict[str, Any] = {name: page}
+        if not page and self.empty_page_as == "omit":
+            doc = {}
+        elif not page and self.empty_page_as == "null":
+            doc = {name: None}
+        self._send(h, 200, json.dumps(doc, ensure_ascii=False).encode(), headers)
 
 
 def _filter(items: list[Any], flt: str) -> list[Any]:

@@ -316,6 +316,25 @@ def test_invalid_body_is_reported_with_the_url(csv_folder, clock) -> None:
         assert SECRET not in str(info.value)
 
 
+def test_empty_page_without_its_array_is_an_empty_page(csv_folder, clock) -> None:
+    """A server whose serializer drops empty lists ends a collection with ``{}`` or a null
+    array: that is its empty page, not an error; a page with other members but not the
+    collection's array stays an error."""
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        for shape in ("omit", "null"):
+            srv.empty_page_as = shape
+            assert all_records(c, "users", limit=50) == srv.data["users"]
+            srv.data["demographics"] = []
+            assert all_records(c, "demographics") == []
+        srv.inject("imsx200", path="/users")
+        with pytest.raises(FormatError, match="expected a 'users' array") as info:
+            all_records(c, "users")
+        message = str(info.value)
+        assert "unknown access token Bearer [secret]" in message
+        assert f"{srv.base_url}/users" in message and SECRET not in message
+        assert "at-" not in message  # the token itself is scrubbed
+
+
 def test_oversized_body_is_not_read(csv_folder, clock) -> None:
     """A body over max_body_bytes stops with LimitError at once (no retries)."""
     with make_server(csv_folder, clock) as srv, client_for(srv, clock,

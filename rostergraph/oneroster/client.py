@@ -65,7 +65,7 @@ import attrs
 import httpx
 import orjson
 
-from ..clever.api import CleverClient, _safe
+from ..clever.api import CleverClient, _printable, _safe
 from ..errors import ApiError, FormatError, LimitError, TokenError
 from .auth import ClientCredentials, OAuth1Signer, OAuth2ClientCredentials
 
@@ -379,7 +379,9 @@ class OneRosterClient:
         LimitError
             More than ``max_records`` records.
         FormatError
-            A response without the ``endpoint`` array. (An item of the array
+            A response without the ``endpoint`` array, quoting the ``imsx_description``
+            of a status envelope sent instead (``{}`` and a ``null`` array are an
+            empty page: serializers that drop empty lists send them). (An item of the array
             that is not an object is no error: it is in the page's ``skipped``,
             and paging goes on.)
         """
@@ -419,8 +421,14 @@ class OneRosterClient:
             headers = self._api.last_headers or httpx.Headers()
             links = _paging_links(self._api.last_links or {})
             items = doc.get(key)
+            if items is None and (key in doc or not doc):
+                items = []  # serializers that drop empty lists send {} or a null array
             if not isinstance(items, list):
-                raise FormatError(f"expected a {key!r} array in the response", path=_safe(url))
+                said = doc.get("imsx_description")  # a status envelope sent with HTTP 200
+                said = (f" (the server says: {_printable(self._scrub(said))[:200]})"
+                        if isinstance(said, str) else "")
+                raise FormatError(f"expected a {key!r} array in the response{said}",
+                                  path=_safe(url))
             records = [rec for rec in items if isinstance(rec, dict)]
             skipped = tuple((i, orjson.dumps(rec).decode()) for i, rec in enumerate(items)
                             if not isinstance(rec, dict))

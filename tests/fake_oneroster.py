@@ -214,6 +214,9 @@ class FakeOneRoster:
         self.ignore_offset = False
         self.ignore_limit = False
         self.empty_page_as: str | None = None
+        # called as after_page(collection, offset) once a page is made: the district
+        # changing between pages
+        self.after_page: Callable[[str, int], None] | None = None
         self.other_link: str | None = None
         self.past_end_status: int | None = None  # an offset past the records gets this
         self.max_limit: int | None = None
@@ -467,6 +470,8 @@ class FakeOneRoster:
             doc = {}
         elif not page and self.empty_page_as == "null":
             doc = {name: None}
+        if self.after_page is not None:  # before the answer leaves: no race with the client
+            self.after_page(name, offset)
         self._send(h, 200, json.dumps(doc, ensure_ascii=False).encode(), headers)
 
 

@@ -258,6 +258,29 @@ def test_server_ignoring_offset_is_stopped_with_a_clear_error(csv_folder, clock)
         assert len(srv.requests("/users")) == 4
 
 
+def test_collection_changing_while_paged_is_told(csv_folder, clock, caplog) -> None:
+    """A record removed from the listing between two pages shifts the next one past the
+    page boundary unseen (offset paging cannot tell which): the changed X-Total-Count is
+    logged instead of the loss passing silently."""
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        n = len(srv.data["users"])
+
+        def remove_first(name: str, offset: int) -> None:
+            if name == "users" and offset == 0:
+                del srv.data["users"][0]
+
+        srv.after_page = remove_first
+        with caplog.at_level(logging.WARNING, logger="rostergraph.oneroster"):
+            got = all_records(c, "users", limit=20)
+        assert len(got) == n - 1  # the 21st record moved to offset 19, never asked for
+        assert f"users: the server's X-Total-Count went from {n} to {n - 1}" in caplog.text
+        caplog.clear()
+        srv.after_page = None
+        with caplog.at_level(logging.WARNING, logger="rostergraph.oneroster"):
+            assert all_records(c, "users", limit=20) == srv.data["users"]
+        assert "X-Total-Count went" not in caplog.text
+
+
 def test_filter_and_fields_reach_the_server(csv_folder, clock) -> None:
     """`filter` and `fields` are sent as query parameters and shape the answer."""
     with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:

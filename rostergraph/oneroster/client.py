@@ -26,7 +26,9 @@ Paging (the OneRoster REST binding, section "Pagination"):
 - otherwise only an empty page ends the listing: a short page may be a
   server's silent cap and ``X-Total-Count`` may be too low, so the page after
   one of them is asked for (a server that refuses that offset with 400, 404,
-  416 or 422 ends the listing there, logged); a total never reached is logged;
+  416 or 422 ends the listing there, logged); a total never reached is logged,
+  and so is an ``X-Total-Count`` that changes between pages (a record removed
+  meanwhile shifts the next one past a page boundary unseen);
 - a page identical to the one before it (a server that ignores ``offset``),
   or a ``next`` link back to a page already fetched, stops the listing with
   :class:`~rostergraph.errors.ApiError` instead of looping, unless the
@@ -395,6 +397,8 @@ class OneRosterClient:
         seen_urls: set[str] = set()
         previous: bytes | None = None
         previous_size = 0
+        announced: int | None = None  # the X-Total-Count of the page before
+        told_change = False  # (once per listing: a busy district changes often)
         # set once a page looked like the last (short, or the announced total reached): the
         # page after it only confirms the end, and a server refusing that offset ends it
         confirming = False
@@ -436,6 +440,16 @@ class OneRosterClient:
                 log.warning("%s: %d items at offset %d are not objects; skipped", key,
                             len(skipped), offset)
             total = _total(headers)
+            if total is not None and announced is not None and total != announced \
+                    and not told_change:
+                told_change = True
+                # offset paging over a listing that changed: a record removed before the
+                # offset moved the next one past the page boundary, unseen
+                log.warning("%s: the server's X-Total-Count went from %d to %d while paging "
+                            "(records were added or removed meanwhile): a record may have "
+                            "shifted past a page boundary unseen; fetch again to be sure",
+                            key, announced, total)
+            announced = total if total is not None else announced
             if not items:
                 if total is not None and got and offset < total:
                     log.warning("%s: the server said %d records (X-Total-Count) and sent %d",

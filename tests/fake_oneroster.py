@@ -218,6 +218,7 @@ class FakeOneRoster:
         # changing between pages
         self.after_page: Callable[[str, int], None] | None = None
         self.other_link: str | None = None
+        self.link_origin = ""  # written before the paths of Link URLs (another host's)
         self.past_end_status: int | None = None  # an offset past the records gets this
         self.max_limit: int | None = None
         self.forbidden: set[str] = set()  # collections answered with 403
@@ -457,9 +458,10 @@ class FakeOneRoster:
         if self.link_header:
             links = []
             if offset + limit < len(items):
-                links.append(f'<{path}?limit={limit}&offset={offset + limit}>; rel="next"')
+                links.append(f'<{self.link_origin}{path}?limit={limit}&offset='
+                             f'{offset + limit}>; rel="next"')
             last = max(0, (len(items) - 1) // limit * limit)
-            links.append(f'<{path}?limit={limit}&offset={last}>; rel="last"')
+            links.append(f'<{self.link_origin}{path}?limit={limit}&offset={last}>; rel="last"')
             headers["Link"] = ", ".join(links)
         if self.other_link:
             headers["Link"] = ", ".join(filter(None, [headers.get("Link"), self.other_link]))

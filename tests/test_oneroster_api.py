@@ -397,17 +397,21 @@ def test_body_cap_is_the_callers_also_above_128_mib_and_for_streamed_bodies() ->
     assert len(sent) <= 7  # stopped a chunk past the cap, not read to the end
 
 
-def test_links_to_another_host_are_refused(clock) -> None:
-    """A Link rel=next to another host is refused: the credentials never go there."""
-    def serve(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"orgs": [{"sourcedId": "o1"}]},
-                              headers={"Link": '<https://evil.test/orgs?offset=1>; rel="next"'})
-
-    c = OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
-                        auth="oauth1", transport=httpx.MockTransport(serve))
-    with pytest.raises(ApiError, match="another host"):
-        all_records(c, "orgs")
-    c.close()
+def test_links_to_another_host_are_not_followed_and_paging_goes_on_by_offset(
+        csv_folder, clock, caplog) -> None:
+    """A Link rel=next to another origin (a proxy writing its inner address, or http for
+    https) is never followed, so the credentials never go there; the records are paged
+    by offset instead of the fetch failing."""
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        srv.link_header = True
+        for origin in ("https://evil.test", srv.origin.replace("http:", "https:")):
+            srv.link_origin = origin
+            with caplog.at_level(logging.WARNING, logger="rostergraph.oneroster"):
+                assert all_records(c, "users", limit=40) == srv.data["users"]
+            assert "another host" in caplog.text and origin in caplog.text
+        offsets = [int(e["query"]["offset"][0]) for e in srv.requests("/users")]
+        n = len(srv.data["users"])
+        assert offsets == [0, 40, 80, n] * 2  # by offset, to the empty page
 
 
 # --- tokens -------------------------------------------------------------------------------------

@@ -20,9 +20,10 @@ Paging (the OneRoster REST binding, section "Pagination"):
 - the next offset is the previous offset plus the records *received* (a
   server that caps ``limit`` lower than asked loses nothing);
 - a ``Link`` header with a paging relation (``next``, ``prev``, ``first``,
-  ``last``), when the server sends one, decides: ``rel="next"`` is followed
-  (same host only), no ``next`` ends the listing; a ``Link`` header with none
-  of them (a gateway's ``describedby``) is ignored;
+  ``last``), when the server sends one, decides: ``rel="next"`` is followed,
+  no ``next`` ends the listing; a ``next`` to another host (or scheme) is
+  never followed, the listing goes on by offset (logged); a ``Link`` header
+  with none of them (a gateway's ``describedby``) is ignored;
 - otherwise only an empty page ends the listing: a short page may be a
   server's silent cap and ``X-Total-Count`` may be too low, so the page after
   one of them is asked for (a server that refuses that offset with 400, 404,
@@ -399,6 +400,7 @@ class OneRosterClient:
         previous_size = 0
         announced: int | None = None  # the X-Total-Count of the page before
         told_change = False  # (once per listing: a busy district changes often)
+        origin, use_links = _origin(self.base_url), True
         # set once a page looked like the last (short, or the announced total reached): the
         # page after it only confirms the end, and a server refusing that offset ends it
         confirming = False
@@ -478,16 +480,28 @@ class OneRosterClient:
                                 skipped=skipped)
             got += len(items)
             offset += len(items)
-            if links:
+            if links and use_links:
                 nxt = links.get("next", {}).get("url")
                 if not nxt:
                     return
                 next_url = urljoin(url, nxt)
-                continue
+                if _origin(next_url) == origin:
+                    continue
+                # a proxy writing its inner address (or http for https): never sent the
+                # credentials, and the listing goes on by offset
+                log.warning("%s: the server's next link goes to another host (%s); paging "
+                            "by offset instead", key, _safe(_printable(next_url))[:200])
+                use_links = False
             # Without Link headers only an empty page ends the collection: a short page
             # may be a server's silent cap on limit, and X-Total-Count may be too low
             next_url = None
             confirming = len(items) < limit or (total is not None and offset >= total)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, as the request loop compares them."""
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}"
 
 
 #: Statuses a server may give an offset past its last record (instead of an empty page).

@@ -460,6 +460,31 @@ def test_401_after_a_fresh_token_is_a_token_error(csv_folder, clock) -> None:
         assert len(srv.log) == 2 and srv.token_requests == 2
 
 
+def test_token_a_server_writes_into_its_next_links_is_never_shown(csv_folder, clock,
+                                                                   caplog) -> None:
+    """A server that copies the access token into its Link URLs (``access_token=...``):
+    page URLs, retry log lines and errors show ``[secret]`` instead, percent-encoded or
+    not."""
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock, max_retries=1) as c:
+        srv.link_header = srv.link_token = True
+
+        def fail_after_first(name: str, offset: int) -> None:
+            if name == "users" and offset == 0:
+                srv.inject("500", times=5, path="/users")
+
+        srv.after_page = fail_after_first
+        urls: list[str] = []
+        with caplog.at_level(logging.DEBUG, logger="rostergraph"), \
+                pytest.raises(ApiError) as info:
+            urls.extend(p.url for p in c.pages("users", limit=10))
+        token = srv.auth_headers[-1][7:]
+        assert token.startswith("at-")
+        assert "access_token=[secret]" in str(info.value)
+        assert "access_token=[secret]" in caplog.text  # the retry line
+        for text in (str(info.value), caplog.text, *urls):
+            assert token not in text and SECRET not in text
+
+
 def test_credentials_from_env_or_file(tmp_path, monkeypatch) -> None:
     """ClientCredentials come from PREFIX_* variables or a JSON file; errors never quote a secret."""
     monkeypatch.setenv("RGT_CLIENT_ID", "app")

@@ -349,6 +349,11 @@ class OneRosterClient:
                 raise ApiError(self._scrub(exc.message), url=exc.url,
                                status=exc.status) from None
             raise
+        except FormatError as exc:  # a body over the cap, refused by the transport
+            shown = self._api.shown_url(exc.path) if exc.path else None
+            if shown != exc.path:
+                raise type(exc)(exc.message, path=shown) from None
+            raise
 
     def pages(self, endpoint: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
               filter: str | None = None, fields: str | list[str] | None = None,
@@ -410,9 +415,10 @@ class OneRosterClient:
                 url = self._api.url(endpoint, {**base, "limit": limit, "offset": offset})
             else:
                 url = self._api.url(next_url)  # refuses another host
+            shown = self._api.shown_url(url)  # a token the server wrote into a link: hidden
             if url in seen_urls:
                 raise ApiError("the server's next link points back to a page already "
-                               "fetched; stopping instead of looping", url=_safe(url))
+                               "fetched; stopping instead of looping", url=shown)
             seen_urls.add(url)
             self._api.last_headers = None
             self._api.last_links = None
@@ -434,7 +440,7 @@ class OneRosterClient:
                 said = (f" (the server says: {_printable(self._scrub(said))[:200]})"
                         if isinstance(said, str) else "")
                 raise FormatError(f"expected a {key!r} array in the response{said}",
-                                  path=_safe(url))
+                                  path=shown)
             records = [rec for rec in items if isinstance(rec, dict)]
             skipped = tuple((i, orjson.dumps(rec).decode()) for i, rec in enumerate(items)
                             if not isinstance(rec, dict))
@@ -472,11 +478,11 @@ class OneRosterClient:
             if fingerprint == previous:
                 raise ApiError(f"the server sent the same page of {key} twice (offset "
                                f"{offset}): it seems to ignore 'offset'; stopping instead "
-                               "of looping", url=_safe(url))
+                               "of looping", url=shown)
             previous, previous_size = fingerprint, len(items)
             if max_records is not None and got + len(items) > max_records:
-                raise LimitError(f"more than {max_records:,} {key}; stopping", path=_safe(url))
-            yield OneRosterPage(records=records, offset=offset, total=total, url=_safe(url),
+                raise LimitError(f"more than {max_records:,} {key}; stopping", path=shown)
+            yield OneRosterPage(records=records, offset=offset, total=total, url=shown,
                                 skipped=skipped)
             got += len(items)
             offset += len(items)
@@ -490,7 +496,8 @@ class OneRosterClient:
                 # a proxy writing its inner address (or http for https): never sent the
                 # credentials, and the listing goes on by offset
                 log.warning("%s: the server's next link goes to another host (%s); paging "
-                            "by offset instead", key, _safe(_printable(next_url))[:200])
+                            "by offset instead", key,
+                            _printable(self._api.shown_url(next_url))[:200])
                 use_links = False
             # Without Link headers only an empty page ends the collection: a short page
             # may be a server's silent cap on limit, and X-Total-Count may be too low

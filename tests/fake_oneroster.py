@@ -476,7 +476,11 @@ class FakeOneRoster:
             doc = {name: None}
         if self.after_page is not None:  # before the answer leaves: no race with the client
             self.after_page(name, offset)
-        self._send(h, 200, json.dumps(doc, ensure_ascii=False).encode(), headers)
+        try:
+            body = json.dumps(doc, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate: sent as its \ud83d escape
+            body = json.dumps(doc).encode()
+        self._send(h, 200, body, headers)
 
 
 def _filter(items: list[Any], flt: str) -> list[Any]:

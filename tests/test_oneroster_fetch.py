@@ -529,3 +529,32 @@ def test_lists_of_numbers_are_comma_separated_like_lists_of_text(clock, tmp_path
     section = rostergraph.load(tmp_path / "d").sections["c"]
     assert section.grade == "9" and section.period == "1,2.5"
     assert record_to_dict(section)["oneroster.vendorSlots"] == '[{"day":"M"}]'
+
+
+def test_lone_surrogates_and_wide_integers_are_fetched_and_kept(clock, tmp_path) -> None:
+    """A page holding a name cut in the middle of a UTF-16 pair (``"Zo\\ud83d"``, as
+    databases truncating UTF-16 write it) or an integer wider than 64 bits was refused as
+    not JSON at every try and every resume; the records are kept exactly, loaded, and
+    synced."""
+    school = {"sourcedId": "s", "type": "org"}
+    data = {
+        "orgs": [{"sourcedId": "d", "name": "D", "type": "district"},
+                 {"sourcedId": "s", "name": "S", "type": "school", "parent": {"sourcedId": "d"}}],
+        "users": [{"sourcedId": "u1", "role": "student", "givenName": "Zo\ud83d",
+                   "familyName": "B", "orgs": [school], "identifier": 123456789012345678901234,
+                   "dateLastModified": "2025-01-01T00:00:00Z"},
+                  {"sourcedId": "u2", "role": "student", "givenName": "C", "familyName": "D",
+                   "orgs": [school], "dateLastModified": "2025-01-01T00:00:00Z"}]}
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "d", client=c, progress=False)
+        assert read_records(tmp_path / "d", "users") == {u["sourcedId"]: u for u in data["users"]}
+        r = rostergraph.load(tmp_path / "d")
+        assert set(r.users) == {"u1", "u2"}
+        assert r.users["u1"].roles.student.sis_id == "123456789012345678901234"
+        assert r.users["u1"].name.first == "Zo\ufffd" and r.problems == []
+        srv.data["users"][0] = {**data["users"][0], "familyName": "New\udc00",
+                                "dateLastModified": "2025-02-01T00:00:00Z"}
+        assert sync_oneroster(tmp_path / "d", client=c).actions == {"updated": 1}
+    assert read_records(tmp_path / "d", "users")["u1"]["familyName"] == "New\udc00"
+    assert set(rostergraph.load(tmp_path / "d").users) == {"u1", "u2"}

@@ -66,10 +66,10 @@ from urllib.parse import urljoin, urlsplit
 
 import attrs
 import httpx
-import orjson
 
-from ..clever.api import CleverClient, _printable, _safe
+from ..clever.api import CleverClient, _load, _printable, _safe
 from ..errors import ApiError, FormatError, LimitError, TokenError
+from ..safety import json_dumps
 from .auth import ClientCredentials, OAuth1Signer, OAuth2ClientCredentials
 
 __all__ = [
@@ -177,10 +177,9 @@ class _Api(CleverClient):
     last_links: dict[str | None, dict[str, str]] | None = None
 
     def _accept(self, resp: httpx.Response, body: bytes) -> dict[str, Any] | None:
-        try:
-            doc = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
+        # the Clever client's decoding: lone surrogates ("\ud83d", a name cut inside a
+        # UTF-16 pair) and integers wider than 64 bits are read exactly, not refused
+        doc = _load(body)
         if not isinstance(doc, dict):
             return None
         self._respect_remaining(resp)
@@ -442,7 +441,7 @@ class OneRosterClient:
                 raise FormatError(f"expected a {key!r} array in the response{said}",
                                   path=shown)
             records = [rec for rec in items if isinstance(rec, dict)]
-            skipped = tuple((i, orjson.dumps(rec).decode()) for i, rec in enumerate(items)
+            skipped = tuple((i, json_dumps(rec)) for i, rec in enumerate(items)
                             if not isinstance(rec, dict))
             if skipped:
                 log.warning("%s: %d items at offset %d are not objects; skipped", key,
@@ -463,7 +462,7 @@ class OneRosterClient:
                     log.warning("%s: the server said %d records (X-Total-Count) and sent %d",
                                 key, total, offset)
                 return
-            fingerprint = hashlib.sha256(orjson.dumps(items)).digest()
+            fingerprint = hashlib.sha256(json_dumps(items).encode()).digest()
             if fingerprint == previous and total is not None and offset >= total:
                 log.warning("%s: the page after the announced %d records repeated the last "
                             "one (the server seems to ignore 'offset'); stopping", key, total)

@@ -219,6 +219,7 @@ class FakeOneRoster:
         self.after_page: Callable[[str, int], None] | None = None
         self.other_link: str | None = None
         self.link_origin = ""  # written before the paths of Link URLs (another host's)
+        self.next_rel = "next"  # the rel of the next link ("Next", "next prefetch")
         self.link_token = False  # Link URLs carry the request's token (access_token=...)
         self.past_end_status: int | None = None  # an offset past the records gets this
         self.max_limit: int | None = None
@@ -461,7 +462,7 @@ class FakeOneRoster:
             if offset + limit < len(items):
                 carry = f"&access_token={quote(auth[7:], safe='')}" if self.link_token else ""
                 links.append(f'<{self.link_origin}{path}?limit={limit}&offset='
-                             f'{offset + limit}{carry}>; rel="next"')
+                             f'{offset + limit}{carry}>; rel="{self.next_rel}"')
             last = max(0, (len(items) - 1) // limit * limit)
             links.append(f'<{self.link_origin}{path}?limit={limit}&offset={last}>; rel="last"')
             headers["Link"] = ", ".join(links)

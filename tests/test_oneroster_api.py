@@ -157,6 +157,17 @@ def test_server_capping_limit_without_headers_or_with_a_low_total_loses_nothing(
         assert all_records(c, "enrollments", limit=100) == srv.data["enrollments"]
 
 
+def test_next_relation_in_any_case_or_among_others_is_followed(csv_folder, clock) -> None:
+    """Link relations are case-insensitive and a link may have several (RFC 8288):
+    ``rel="Next"`` and ``rel="next prefetch"`` are the next page, not the end."""
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        srv.link_header, srv.no_total = True, True
+        for rel in ("Next", "next prefetch"):
+            srv.next_rel = rel
+            assert all_records(c, "users", limit=30) == srv.data["users"]
+        assert len(srv.requests("/users")) == 2 * 4  # by the links: no empty page
+
+
 def test_link_header_without_a_paging_relation_does_not_end_paging(csv_folder, clock) -> None:
     """A Link header with no next/prev/first/last (a gateway's rel=describedby) says
     nothing about paging: the records after the first page are still fetched."""

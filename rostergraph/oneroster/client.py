@@ -519,10 +519,14 @@ _PAGING_RELS = frozenset({"next", "prev", "previous", "first", "last"})
 
 def _paging_links(links: Mapping[str | None, dict[str, str]]
                   ) -> dict[str | None, dict[str, str]]:
-    """The links of a response when its Link header speaks of paging, else none."""
-    rels = {rel for link in links.values()
-            for rel in (link.get("rel") or "").lower().split()}
-    return dict(links) if rels & _PAGING_RELS else {}
+    """The paging links of a response by relation (lower case, one per relation of a
+    link: RFC 8288 relations are case-insensitive and a link may have several, as
+    ``rel="next prefetch"``), or none when its Link header does not speak of paging."""
+    out: dict[str | None, dict[str, str]] = {}
+    for link in links.values():
+        for rel in (link.get("rel") or "").lower().split():
+            out.setdefault(rel, link)
+    return out if out.keys() & _PAGING_RELS else {}
 
 
 def _total(headers: httpx.Headers) -> int | None:

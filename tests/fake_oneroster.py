@@ -228,6 +228,7 @@ class FakeOneRoster:
         self.sticky_cookie = False  # the token response pins a session cookie the API needs
         self.tokens: dict[str, float] = {}  # token → expiry
         self.token_requests = 0
+        self.token_faults: list[str] = []  # the next token requests' answers: "503", "429"
         self.faults: list[list[Any]] = []
         self.log: list[dict[str, Any]] = []
         self.auth_headers: list[str] = []
@@ -325,6 +326,12 @@ class FakeOneRoster:
         length = int(h.headers.get("Content-Length") or 0)
         form = parse_qs(h.rfile.read(length).decode())
         self.token_requests += 1
+        with self._lock:
+            fault = self.token_faults.pop(0) if self.token_faults else None
+        if fault is not None:
+            self._send(h, int(fault), b'{"error": "temporarily_unavailable"}',
+                       {"Retry-After": "7"} if fault == "429" else None)
+            return
         want = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if self.token_auth == "basic":
             ok = h.headers.get("Authorization") == f"Basic {want}"

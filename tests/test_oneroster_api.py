@@ -462,6 +462,27 @@ def test_token_expired_mid_run_is_fetched_again_once(csv_folder, clock) -> None:
         assert [e["status"] for e in srv.log].count(401) == 1
 
 
+def test_token_url_failing_for_a_while_mid_run_is_waited_out(csv_folder, clock) -> None:
+    """A token URL answering 503 or 429 when the token is renewed mid-fetch is retried
+    with waits (Retry-After for 429) instead of stopping the run as refused credentials;
+    one that keeps failing is a TokenError naming its status, not a refusal."""
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        got = []
+        for i, page in enumerate(c.pages("users", limit=20)):
+            got += page.records
+            if i == 1:
+                srv.expire_tokens()
+                srv.token_faults = ["503", "429"]
+        assert got == srv.data["users"]
+        assert srv.token_requests == 4 and 7.0 in clock.sleeps
+        srv.expire_tokens()
+        srv.token_faults = ["503"] * 20
+        with pytest.raises(TokenError, match="HTTP 503") as info:
+            all_records(c, "orgs")
+        assert "refused" not in str(info.value) and info.value.url == srv.token_url
+        assert srv.token_requests < 4 + 10
+
+
 def test_401_after_a_fresh_token_is_a_token_error(csv_folder, clock) -> None:
     """When a fresh token is refused too, the client stops with TokenError (no loop)."""
     with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:

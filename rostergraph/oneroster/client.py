@@ -279,7 +279,7 @@ class OneRosterClient:
         elif auth == "oauth2":
             self._auth = OAuth2ClientCredentials(credentials, scope=scope,
                                                  transport=self._transport, clock=clock,
-                                                 timeout=timeout)
+                                                 timeout=timeout, sleep=sleep)
         else:
             raise ValueError(f"auth must be 'oauth2' or 'oauth1', not {auth!r}")
         self.auth_scheme = auth

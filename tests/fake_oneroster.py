@@ -213,6 +213,7 @@ class FakeOneRoster:
         self.total_skew = 0
         self.ignore_offset = False
         self.ignore_limit = False
+        self.wrap_offset: int | None = None  # offsets taken modulo this: pages come again
         self.empty_page_as: str | None = None
         # called as after_page(collection, offset) once a page is made: the district
         # changing between pages
@@ -445,6 +446,8 @@ class FakeOneRoster:
             limit = min(limit, self.max_limit)
         if self.ignore_offset:
             offset = 0
+        if self.wrap_offset:
+            offset %= self.wrap_offset
         with self._lock:
             items = list(self.data.get(name, []))
         flt = query.get("filter", [None])[0]

@@ -292,6 +292,17 @@ def test_collection_changing_while_paged_is_told(csv_folder, clock, caplog) -> N
         assert "X-Total-Count went" not in caplog.text
 
 
+def test_server_coming_back_to_an_earlier_page_is_stopped(csv_folder, clock) -> None:
+    """A server that starts over after some offset sends pages it sent before, but not the
+    one just before: that stops paging with an error too, instead of paging up to
+    max_records."""
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        srv.wrap_offset = 20
+        with pytest.raises(ApiError, match="sent before") as info:
+            all_records(c, "users", limit=10)
+        assert "offset=20" in str(info.value) and len(srv.requests("/users")) == 3
+
+
 def test_filter_and_fields_reach_the_server(csv_folder, clock) -> None:
     """`filter` and `fields` are sent as query parameters and shape the answer."""
     with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:

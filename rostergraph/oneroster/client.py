@@ -30,8 +30,9 @@ Paging (the OneRoster REST binding, section "Pagination"):
   416 or 422 ends the listing there, logged); a total never reached is logged,
   and so is an ``X-Total-Count`` that changes between pages (a record removed
   meanwhile shifts the next one past a page boundary unseen);
-- a page identical to the one before it (a server that ignores ``offset``),
-  or a ``next`` link back to a page already fetched, stops the listing with
+- a page identical to the one before it (a server that ignores ``offset``) or
+  to any earlier one (a server that starts over), or a ``next`` link back to a
+  page already fetched, stops the listing with
   :class:`~rostergraph.errors.ApiError` instead of looping, unless the
   announced total had already arrived, or, without a total, the repeated page
   was not of the size asked for (a server that ignores ``limit`` and
@@ -402,6 +403,7 @@ class OneRosterClient:
         seen_urls: set[str] = set()
         previous: bytes | None = None
         previous_size = 0
+        seen_pages: set[bytes] = set()  # every page's fingerprint (32 bytes each)
         announced: int | None = None  # the X-Total-Count of the page before
         told_change = False  # (once per listing: a busy district changes often)
         origin, use_links = _origin(self.base_url), True
@@ -478,6 +480,13 @@ class OneRosterClient:
                 raise ApiError(f"the server sent the same page of {key} twice (offset "
                                f"{offset}): it seems to ignore 'offset'; stopping instead "
                                "of looping", url=shown)
+            if fingerprint in seen_pages:  # (not the page just before: a server starting over)
+                if total is not None and offset >= total:
+                    return
+                raise ApiError(f"the server sent a page of {key} it had sent before (offset "
+                               f"{offset}): it seems to start over; stopping instead of "
+                               "looping", url=shown)
+            seen_pages.add(fingerprint)
             previous, previous_size = fingerprint, len(items)
             if max_records is not None and got + len(items) > max_records:
                 raise LimitError(f"more than {max_records:,} {key}; stopping", path=shown)

@@ -13,7 +13,11 @@ REST → CSV code). It speaks:
 - OAuth 1.0a HMAC-SHA1 signatures, checked with an independent verifier.
 
 Misbehaviours for the paging tests: ``ignore_offset`` (always the first
-page), ``max_limit`` (caps the page size silently), ``no_total``.
+page), ``ignore_limit`` (every record from the offset on, in one page), ``max_limit``
+(caps the page size silently), ``no_total``, ``empty_page_as`` (``"omit"``: an empty
+page is ``{}``; ``"null"``: ``{"<collection>": null}``, as serializers that drop empty
+lists write), ``other_link`` (a ``Link`` header value
+with no paging relation, sent on every page, as some gateways add).
 
 Injected faults (``inject(fault, times, path)``):
 
@@ -26,6 +30,9 @@ Injected faults (``inject(fault, times, path)``):
 ``"truncate"``        a Content-Length larger than the body, then the connection closes
 ``"badjson"``         HTTP 200 whose body is not JSON
 ``"echo400"``         HTTP 400 whose message quotes the Authorization header
+``"imsx400"``         HTTP 400 with only a OneRoster ``imsx_`` status envelope
+``"imsx200"``         HTTP 200 with that envelope and no records (which quotes the
+                      Authorization header)
 ====================  ============================================================
 """
 
@@ -205,12 +212,24 @@ class FakeOneRoster:
         self.no_total = False
         self.total_skew = 0
         self.ignore_offset = False
+        self.ignore_limit = False
+        self.wrap_offset: int | None = None  # offsets taken modulo this: pages come again
+        self.empty_page_as: str | None = None
+        # called as after_page(collection, offset) once a page is made: the district
+        # changing between pages
+        self.after_page: Callable[[str, int], None] | None = None
+        self.other_link: str | None = None
+        self.link_origin = ""  # written before the paths of Link URLs (another host's)
+        self.next_rel = "next"  # the rel of the next link ("Next", "next prefetch")
+        self.link_token = False  # Link URLs carry the request's token (access_token=...)
+        self.past_end_status: int | None = None  # an offset past the records gets this
         self.max_limit: int | None = None
         self.forbidden: set[str] = set()  # collections answered with 403
         self.token_auth = "basic"  # or "body": where the token URL wants the credentials
         self.sticky_cookie = False  # the token response pins a session cookie the API needs
         self.tokens: dict[str, float] = {}  # token → expiry
         self.token_requests = 0
+        self.token_faults: list[str] = []  # the next token requests' answers: "503", "429"
         self.faults: list[list[Any]] = []
         self.log: list[dict[str, Any]] = []
         self.auth_headers: list[str] = []
@@ -308,6 +327,12 @@ class FakeOneRoster:
         length = int(h.headers.get("Content-Length") or 0)
         form = parse_qs(h.rfile.read(length).decode())
         self.token_requests += 1
+        with self._lock:
+            fault = self.token_faults.pop(0) if self.token_faults else None
+        if fault is not None:
+            self._send(h, int(fault), b'{"error": "temporarily_unavailable"}',
+                       {"Retry-After": "7"} if fault == "429" else None)
+            return
         want = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if self.token_auth == "basic":
             ok = h.headers.get("Authorization") == f"Basic {want}"
@@ -375,6 +400,19 @@ class FakeOneRoster:
             self._send(h, 400, json.dumps({"imsx_description": f"bad: {auth}",
                                            "message": f"bad request with {auth}"}).encode())
             return
+        if fault == "imsx400":  # the OneRoster binding's status envelope, nothing else
+            self._send(h, 400, json.dumps({
+                "imsx_codeMajor": "failure", "imsx_severity": "error",
+                "imsx_description": "filter field not supported",
+                "imsx_CodeMinor": {"imsx_codeMinorField": [{
+                    "imsx_codeMinorFieldName": "TargetEndSystem",
+                    "imsx_codeMinorFieldValue": "invalid_filter_field"}]}}).encode())
+            return
+        if fault == "imsx200":
+            self._send(h, 200, json.dumps({
+                "imsx_codeMajor": "failure", "imsx_severity": "error",
+                "imsx_description": f"unknown access token {auth}"}).encode())
+            return
         if fault == "cutleak":  # the token sits across the 200th character of the message
             token = auth.partition(" ")[2]
             self._send(h, 403, json.dumps({"message": "x" * 175 + " bad token "
@@ -408,12 +446,19 @@ class FakeOneRoster:
             limit = min(limit, self.max_limit)
         if self.ignore_offset:
             offset = 0
+        if self.wrap_offset:
+            offset %= self.wrap_offset
         with self._lock:
             items = list(self.data.get(name, []))
         flt = query.get("filter", [None])[0]
         if flt:
             items = _filter(items, flt)
-        page = items[offset:offset + limit]
+        if self.past_end_status and offset and offset >= len(items):
+            entry["status"] = self.past_end_status
+            self._send(h, self.past_end_status, b'{"imsx_codeMajor": "failure", '
+                       b'"imsx_description": "offset out of range"}')
+            return
+        page = items[offset:] if self.ignore_limit else items[offset:offset + limit]
         fields = query.get("fields", [None])[0]
         if fields:
             keep = fields.split(",")
@@ -425,13 +470,28 @@ class FakeOneRoster:
         if self.link_header:
             links = []
             if offset + limit < len(items):
-                links.append(f'<{path}?limit={limit}&offset={offset + limit}>; rel="next"')
+                carry = f"&access_token={quote(auth[7:], safe='')}" if self.link_token else ""
+                links.append(f'<{self.link_origin}{path}?limit={limit}&offset='
+                             f'{offset + limit}{carry}>; rel="{self.next_rel}"')
             last = max(0, (len(items) - 1) // limit * limit)
-            links.append(f'<{path}?limit={limit}&offset={last}>; rel="last"')
+            links.append(f'<{self.link_origin}{path}?limit={limit}&offset={last}>; rel="last"')
             headers["Link"] = ", ".join(links)
+        if self.other_link:
+            headers["Link"] = ", ".join(filter(None, [headers.get("Link"), self.other_link]))
         entry["status"] = 200
         entry["count"] = len(page)
-        self._send(h, 200, json.dumps({name: page}, ensure_ascii=False).encode(), headers)
+        doc: dict[str, Any] = {name: page}
+        if not page and self.empty_page_as == "omit":
+            doc = {}
+        elif not page and self.empty_page_as == "null":
+            doc = {name: None}
+        if self.after_page is not None:  # before the answer leaves: no race with the client
+            self.after_page(name, offset)
+        try:
+            body = json.dumps(doc, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate: sent as its \ud83d escape
+            body = json.dumps(doc).encode()
+        self._send(h, 200, body, headers)
 
 
 def _filter(items: list[Any], flt: str) -> list[Any]:

@@ -508,3 +508,53 @@ def test_whole_number_ids_and_a_single_reference_where_a_list_belongs(clock, tmp
     assert r.users["101"].roles.student.school == "7"
     assert r.schools["7"].district == "1"
     assert r.sections["55"].students == ("101",) and r.sections["55"].teacher == "t-1"
+
+
+def test_lists_of_numbers_are_comma_separated_like_lists_of_text(clock, tmp_path) -> None:
+    """``"grades": [9, 10]`` and ``"periods": [1]`` (JSON numbers where the binding has
+    strings) become the cells ``9,10`` and ``1``, not JSON text that the reader took apart
+    as grade ``[9``; a list holding an object is still kept as JSON text."""
+    data = {
+        "orgs": [{"sourcedId": "d", "name": "D", "type": "district"},
+                 {"sourcedId": "s", "name": "S", "type": "school",
+                  "parent": {"sourcedId": "d", "type": "org"}}],
+        "classes": [{"sourcedId": "c", "title": "Math", "school": {"sourcedId": "s"},
+                     "grades": [9, 10], "periods": [1, 2.5],
+                     "vendorSlots": [{"day": "M"}]}]}
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "d", client=c, progress=False)
+    rows = (tmp_path / "d" / "classes.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[1].startswith('c,,,Math,"9,10",') and '"1,2.5"' in rows[1]
+    section = rostergraph.load(tmp_path / "d").sections["c"]
+    assert section.grade == "9" and section.period == "1,2.5"
+    assert record_to_dict(section)["oneroster.vendorSlots"] == '[{"day":"M"}]'
+
+
+def test_lone_surrogates_and_wide_integers_are_fetched_and_kept(clock, tmp_path) -> None:
+    """A page holding a name cut in the middle of a UTF-16 pair (``"Zo\\ud83d"``, as
+    databases truncating UTF-16 write it) or an integer wider than 64 bits was refused as
+    not JSON at every try and every resume; the records are kept exactly, loaded, and
+    synced."""
+    school = {"sourcedId": "s", "type": "org"}
+    data = {
+        "orgs": [{"sourcedId": "d", "name": "D", "type": "district"},
+                 {"sourcedId": "s", "name": "S", "type": "school", "parent": {"sourcedId": "d"}}],
+        "users": [{"sourcedId": "u1", "role": "student", "givenName": "Zo\ud83d",
+                   "familyName": "B", "orgs": [school], "identifier": 123456789012345678901234,
+                   "dateLastModified": "2025-01-01T00:00:00Z"},
+                  {"sourcedId": "u2", "role": "student", "givenName": "C", "familyName": "D",
+                   "orgs": [school], "dateLastModified": "2025-01-01T00:00:00Z"}]}
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "d", client=c, progress=False)
+        assert read_records(tmp_path / "d", "users") == {u["sourcedId"]: u for u in data["users"]}
+        r = rostergraph.load(tmp_path / "d")
+        assert set(r.users) == {"u1", "u2"}
+        assert r.users["u1"].roles.student.sis_id == "123456789012345678901234"
+        assert r.users["u1"].name.first == "Zo\ufffd" and r.problems == []
+        srv.data["users"][0] = {**data["users"][0], "familyName": "New\udc00",
+                                "dateLastModified": "2025-02-01T00:00:00Z"}
+        assert sync_oneroster(tmp_path / "d", client=c).actions == {"updated": 1}
+    assert read_records(tmp_path / "d", "users")["u1"]["familyName"] == "New\udc00"
+    assert set(rostergraph.load(tmp_path / "d").users) == {"u1", "u2"}

@@ -42,7 +42,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Self
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
 import attrs
 import httpx
@@ -398,6 +398,19 @@ class CleverClient:
                 pass
         return 60.0  # the window resets every minute
 
+    def shown_url(self, url: str) -> str:
+        """``url`` fit for messages and logs: no userinfo, and neither the token nor a
+        secret a server wrote into a link it sent (plain or percent-encoded).
+
+        Examples
+        --------
+        >>> CleverClient("tok-1", base_url="https://h.test/v3.0").shown_url(
+        ...     "https://u:p@h.test/v3.0/users?access_token=tok-1")
+        'https://h.test/v3.0/users?access_token=[secret]'
+        """
+        secrets = [self.__token, *(self._secrets() if self._secrets is not None else ())]
+        return _scrub(_safe(url), secrets)
+
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET an API path and return the decoded envelope (retrying as documented).
 
@@ -411,7 +424,7 @@ class CleverClient:
             Bodies that stayed non-JSON or non-envelope through the retries.
         """
         url = self.url(path, params)
-        safe = _safe(url)
+        safe = self.shown_url(url)
         attempt = 0
         rate_waits = 0
         while True:
@@ -641,18 +654,27 @@ def is_header_safe(secret: str) -> bool:
 
 
 def _error_message(body: bytes, token: str, secrets: Iterable[str] = ()) -> str | None:
-    """The API's error text (``message`` or ``error``), the token and every other secret
-    scrubbed *before* it is cut to 200 characters (a cut secret must not leave its prefix
-    behind)."""
+    """The API's error text (``message``, ``error``, or the ``imsx_description`` of a
+    OneRoster status envelope), the token and every other secret scrubbed *before* it is
+    cut to 200 characters (a cut secret must not leave its prefix behind)."""
     doc = _load(body)
     if isinstance(doc, dict):  # HTML error pages (wrong token type) say nothing useful
-        for key in ("message", "error"):
+        for key in ("message", "error", "imsx_description"):
             if isinstance(doc.get(key), str):
                 text = doc[key].replace(token, "[token]")
                 for secret in sorted((s for s in secrets if s), key=len, reverse=True):
                     text = text.replace(secret, "[secret]")
                 return _printable(text)[:200]
     return None
+
+
+def _scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret, as written and percent-encoded (as a server puts it in
+    a URL), replaced by ``[secret]``; the longest first, so none leaves a part behind."""
+    forms = {f for s in secrets if s for f in (s, quote(s, safe=""), quote_plus(s))}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "[secret]")
+    return text
 
 
 def _printable(text: str) -> str:

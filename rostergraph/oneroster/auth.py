@@ -199,6 +199,12 @@ class OAuth2ClientCredentials(httpx.Auth):
         most half the token's lifetime, so a short-lived token is still reused).
     timeout:
         Seconds before a token request is given up.
+    sleep:
+        Waits between token requests retried after 429, 5xx or no answer
+        (injectable; tests never really wait).
+    retries:
+        How often such a token request is retried (``Retry-After`` is waited
+        for, at most 120 s; otherwise 1, 2, 4, ... seconds).
 
     Attributes
     ----------
@@ -222,7 +228,8 @@ class OAuth2ClientCredentials(httpx.Auth):
     def __init__(self, credentials: ClientCredentials, *, scope: str | None = None,
                  transport: httpx.BaseTransport | None = None,
                  clock: Callable[[], float] = time.time, refresh_margin: float = 60.0,
-                 timeout: float = 60.0) -> None:
+                 timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep,
+                 retries: int = 4) -> None:
         if not credentials.token_url:
             raise TokenError("OAuth 2.0 needs a token URL (--token-url, or token_url in the "
                              "credentials file, or <PREFIX>_TOKEN_URL)")
@@ -235,6 +242,8 @@ class OAuth2ClientCredentials(httpx.Auth):
         self.scope = scope
         self.clock = clock
         self.refresh_margin = refresh_margin
+        self.sleep = sleep
+        self.retries = retries
         self.fetched = 0
         self._token: str | None = None
         self._expires = 0.0
@@ -267,7 +276,29 @@ class OAuth2ClientCredentials(httpx.Auth):
             assert self._token is not None
             return self._token
 
-    def _post(self, url: str, data: dict[str, str], method: str) -> tuple[int, bytes]:
+    def _post_retrying(self, url: str, data: dict[str, str], method: str
+                       ) -> tuple[int, bytes]:
+        """:meth:`_post`, retried after 429, 5xx or no answer: a token renewed in the
+        middle of a long fetch must not end it on a token URL's passing trouble."""
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                status, body, wait = self._post(url, data, method)
+            except TokenError as exc:
+                if exc.status is not None or last:
+                    raise
+                status, body, wait = 0, b"", None
+            else:
+                if status not in _TOKEN_RETRY or last:
+                    return status, body
+            delay = min(wait if wait is not None else 2.0 ** attempt, 120.0)
+            log.info("the token URL answered %s; retrying in %.1f s",
+                     f"HTTP {status}" if status else "nothing", delay)
+            self.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def _post(self, url: str, data: dict[str, str], method: str
+              ) -> tuple[int, bytes, float | None]:
         """POST the token request; the client credentials as HTTP Basic or in the body."""
         creds = self._credentials
         if method == "body":
@@ -286,7 +317,7 @@ class OAuth2ClientCredentials(httpx.Auth):
         except httpx.TransportError as exc:
             raise TokenError(f"the token request failed ({type(exc).__name__})",
                              url=url) from None
-        return resp.status_code, b"".join(chunks)
+        return resp.status_code, b"".join(chunks), _retry_after(resp)
 
     def _fetch(self) -> None:
         url = self._credentials.token_url
@@ -297,15 +328,17 @@ class OAuth2ClientCredentials(httpx.Auth):
         # RFC 6749 section 2.3.1: servers must take HTTP Basic; some take only the body
         status, body = 0, b""
         for method in ([self._method] if self._method else ["basic", "body"]):
-            status, body = self._post(url, data, method)
+            status, body = self._post_retrying(url, data, method)
             if status == 200:
                 self._method = method
                 break
             if status not in (400, 401):
                 break
-        if status != 200:
+        if status in (400, 401, 403):
             raise TokenError("the token URL refused the client credentials", url=url,
                              status=status)
+        if status != 200:  # (a 503 says nothing about the credentials)
+            raise TokenError("the token URL failed", url=url, status=status)
         try:
             doc = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -337,6 +370,19 @@ class OAuth2ClientCredentials(httpx.Auth):
             log.info("the API answered 401; retrying once with a new access token")
             request.headers["Authorization"] = f"Bearer {fresh}"
             yield request
+
+
+#: Token URL answers worth another try (and no answer at all).
+_TOKEN_RETRY = frozenset({429, 500, 502, 503, 504})
+
+
+def _retry_after(resp: httpx.Response) -> float | None:
+    """The seconds of a numeric ``Retry-After`` header, else ``None``."""
+    try:
+        wait = float(resp.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return wait if 0 <= wait < float("inf") else None
 
 
 def _lifetime(value: Any) -> float:

@@ -18,20 +18,25 @@ URL. On top of that:
 Paging (the OneRoster REST binding, section "Pagination"):
 
 - the next offset is the previous offset plus the records *received* (a
-  server that caps ``limit`` lower than asked loses nothing when it sends
-  ``X-Total-Count`` or ``Link``);
-- a ``Link`` header, when the server sends one, decides: ``rel="next"`` is
-  followed (same host only), no ``next`` ends the listing;
-- otherwise ``X-Total-Count``, when sent, keeps paging past short pages until
-  that many records came; when the count is reached on a full page one more
-  page is asked for, so a count that is too low loses nothing (the mismatch
-  is logged);
-- without either header a page shorter than ``limit`` is the last;
-- an empty page always ends the listing;
-- a page identical to the one before it (a server that ignores ``offset``),
-  or a ``next`` link back to a page already fetched, stops the listing with
-  :class:`~rostergraph.errors.ApiError` instead of looping (unless the
-  announced total had already arrived: then the listing simply ends);
+  server that caps ``limit`` lower than asked loses nothing);
+- a ``Link`` header with a paging relation (``next``, ``prev``, ``first``,
+  ``last``), when the server sends one, decides: ``rel="next"`` is followed,
+  no ``next`` ends the listing; a ``next`` to another host (or scheme) is
+  never followed, the listing goes on by offset (logged); a ``Link`` header
+  with none of them (a gateway's ``describedby``) is ignored;
+- otherwise only an empty page ends the listing: a short page may be a
+  server's silent cap and ``X-Total-Count`` may be too low, so the page after
+  one of them is asked for (a server that refuses that offset with 400, 404,
+  416 or 422 ends the listing there, logged); a total never reached is logged,
+  and so is an ``X-Total-Count`` that changes between pages (a record removed
+  meanwhile shifts the next one past a page boundary unseen);
+- a page identical to the one before it (a server that ignores ``offset``) or
+  to any earlier one (a server that starts over), or a ``next`` link back to a
+  page already fetched, stops the listing with
+  :class:`~rostergraph.errors.ApiError` instead of looping, unless the
+  announced total had already arrived, or, without a total, the repeated page
+  was not of the size asked for (a server that ignores ``limit`` and
+  ``offset`` sends everything on every page): then the listing simply ends;
 - more than ``max_records`` records stop it with
   :class:`~rostergraph.errors.LimitError`.
 
@@ -62,10 +67,10 @@ from urllib.parse import urljoin, urlsplit
 
 import attrs
 import httpx
-import orjson
 
-from ..clever.api import CleverClient, _safe
+from ..clever.api import CleverClient, _load, _printable, _safe
 from ..errors import ApiError, FormatError, LimitError, TokenError
+from ..safety import json_dumps
 from .auth import ClientCredentials, OAuth1Signer, OAuth2ClientCredentials
 
 __all__ = [
@@ -173,10 +178,9 @@ class _Api(CleverClient):
     last_links: dict[str | None, dict[str, str]] | None = None
 
     def _accept(self, resp: httpx.Response, body: bytes) -> dict[str, Any] | None:
-        try:
-            doc = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
+        # the Clever client's decoding: lone surrogates ("\ud83d", a name cut inside a
+        # UTF-16 pair) and integers wider than 64 bits are read exactly, not refused
+        doc = _load(body)
         if not isinstance(doc, dict):
             return None
         self._respect_remaining(resp)
@@ -276,7 +280,7 @@ class OneRosterClient:
         elif auth == "oauth2":
             self._auth = OAuth2ClientCredentials(credentials, scope=scope,
                                                  transport=self._transport, clock=clock,
-                                                 timeout=timeout)
+                                                 timeout=timeout, sleep=sleep)
         else:
             raise ValueError(f"auth must be 'oauth2' or 'oauth1', not {auth!r}")
         self.auth_scheme = auth
@@ -345,6 +349,11 @@ class OneRosterClient:
                 raise ApiError(self._scrub(exc.message), url=exc.url,
                                status=exc.status) from None
             raise
+        except FormatError as exc:  # a body over the cap, refused by the transport
+            shown = self._api.shown_url(exc.path) if exc.path else None
+            if shown != exc.path:
+                raise type(exc)(exc.message, path=shown) from None
+            raise
 
     def pages(self, endpoint: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
               filter: str | None = None, fields: str | list[str] | None = None,
@@ -378,7 +387,9 @@ class OneRosterClient:
         LimitError
             More than ``max_records`` records.
         FormatError
-            A response without the ``endpoint`` array. (An item of the array
+            A response without the ``endpoint`` array, quoting the ``imsx_description``
+            of a status envelope sent instead (``{}`` and a ``null`` array are an
+            empty page: serializers that drop empty lists send them). (An item of the array
             that is not an object is no error: it is in the page's ``skipped``,
             and paging goes on.)
         """
@@ -391,67 +402,140 @@ class OneRosterClient:
         next_url: str | None = None
         seen_urls: set[str] = set()
         previous: bytes | None = None
+        previous_size = 0
+        seen_pages: set[bytes] = set()  # every page's fingerprint (32 bytes each)
+        announced: int | None = None  # the X-Total-Count of the page before
+        told_change = False  # (once per listing: a busy district changes often)
+        origin, use_links = _origin(self.base_url), True
+        # set once a page looked like the last (short, or the announced total reached): the
+        # page after it only confirms the end, and a server refusing that offset ends it
+        confirming = False
         got = 0
         while True:
             if next_url is None:
                 url = self._api.url(endpoint, {**base, "limit": limit, "offset": offset})
             else:
                 url = self._api.url(next_url)  # refuses another host
+            shown = self._api.shown_url(url)  # a token the server wrote into a link: hidden
             if url in seen_urls:
                 raise ApiError("the server's next link points back to a page already "
-                               "fetched; stopping instead of looping", url=_safe(url))
+                               "fetched; stopping instead of looping", url=shown)
             seen_urls.add(url)
             self._api.last_headers = None
             self._api.last_links = None
-            doc = self.get_json(url)
+            try:
+                doc = self.get_json(url)
+            except ApiError as exc:
+                if not confirming or exc.status not in _PAST_END_STATUS:
+                    raise
+                log.warning("%s: the server refused offset %d after the last page (HTTP "
+                            "%s); the collection ends there", key, offset, exc.status)
+                return
             headers = self._api.last_headers or httpx.Headers()
-            links: dict[str | None, dict[str, str]] = self._api.last_links or {}
+            links = _paging_links(self._api.last_links or {})
             items = doc.get(key)
+            if items is None and (key in doc or not doc):
+                items = []  # serializers that drop empty lists send {} or a null array
             if not isinstance(items, list):
-                raise FormatError(f"expected a {key!r} array in the response", path=_safe(url))
+                said = doc.get("imsx_description")  # a status envelope sent with HTTP 200
+                said = (f" (the server says: {_printable(self._scrub(said))[:200]})"
+                        if isinstance(said, str) else "")
+                raise FormatError(f"expected a {key!r} array in the response{said}",
+                                  path=shown)
             records = [rec for rec in items if isinstance(rec, dict)]
-            skipped = tuple((i, orjson.dumps(rec).decode()) for i, rec in enumerate(items)
+            skipped = tuple((i, json_dumps(rec)) for i, rec in enumerate(items)
                             if not isinstance(rec, dict))
             if skipped:
                 log.warning("%s: %d items at offset %d are not objects; skipped", key,
                             len(skipped), offset)
             total = _total(headers)
+            if total is not None and announced is not None and total != announced \
+                    and not told_change:
+                told_change = True
+                # offset paging over a listing that changed: a record removed before the
+                # offset moved the next one past the page boundary, unseen
+                log.warning("%s: the server's X-Total-Count went from %d to %d while paging "
+                            "(records were added or removed meanwhile): a record may have "
+                            "shifted past a page boundary unseen; fetch again to be sure",
+                            key, announced, total)
+            announced = total if total is not None else announced
             if not items:
                 if total is not None and got and offset < total:
                     log.warning("%s: the server said %d records (X-Total-Count) and sent %d",
                                 key, total, offset)
                 return
-            fingerprint = hashlib.sha256(orjson.dumps(items)).digest()
+            fingerprint = hashlib.sha256(json_dumps(items).encode()).digest()
             if fingerprint == previous and total is not None and offset >= total:
                 log.warning("%s: the page after the announced %d records repeated the last "
                             "one (the server seems to ignore 'offset'); stopping", key, total)
                 return
+            if fingerprint == previous and total is None and previous_size != limit:
+                # a page not of the size asked for, sent again: the server ignores limit and
+                # offset (or only offset, with everything on one short page), so that page
+                # held every record
+                log.warning("%s: the page after %d records repeated the last one (the "
+                            "server seems to ignore 'offset'); stopping", key, offset)
+                return
             if fingerprint == previous:
                 raise ApiError(f"the server sent the same page of {key} twice (offset "
                                f"{offset}): it seems to ignore 'offset'; stopping instead "
-                               "of looping", url=_safe(url))
-            previous = fingerprint
+                               "of looping", url=shown)
+            if fingerprint in seen_pages:  # (not the page just before: a server starting over)
+                if total is not None and offset >= total:
+                    return
+                raise ApiError(f"the server sent a page of {key} it had sent before (offset "
+                               f"{offset}): it seems to start over; stopping instead of "
+                               "looping", url=shown)
+            seen_pages.add(fingerprint)
+            previous, previous_size = fingerprint, len(items)
             if max_records is not None and got + len(items) > max_records:
-                raise LimitError(f"more than {max_records:,} {key}; stopping", path=_safe(url))
-            yield OneRosterPage(records=records, offset=offset, total=total, url=_safe(url),
+                raise LimitError(f"more than {max_records:,} {key}; stopping", path=shown)
+            yield OneRosterPage(records=records, offset=offset, total=total, url=shown,
                                 skipped=skipped)
             got += len(items)
             offset += len(items)
-            if links:
+            if links and use_links:
                 nxt = links.get("next", {}).get("url")
                 if not nxt:
                     return
                 next_url = urljoin(url, nxt)
-                continue
-            next_url = None
-            if total is not None:
-                if offset < total:
+                if _origin(next_url) == origin:
                     continue
-                if len(items) < limit:
-                    return
-                continue  # a full page at the announced total: make sure it is the end
-            if len(items) < limit:
-                return
+                # a proxy writing its inner address (or http for https): never sent the
+                # credentials, and the listing goes on by offset
+                log.warning("%s: the server's next link goes to another host (%s); paging "
+                            "by offset instead", key,
+                            _printable(self._api.shown_url(next_url))[:200])
+                use_links = False
+            # Without Link headers only an empty page ends the collection: a short page
+            # may be a server's silent cap on limit, and X-Total-Count may be too low
+            next_url = None
+            confirming = len(items) < limit or (total is not None and offset >= total)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, as the request loop compares them."""
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}"
+
+
+#: Statuses a server may give an offset past its last record (instead of an empty page).
+_PAST_END_STATUS = frozenset({400, 404, 416, 422})
+#: The Link relations of paging (RFC 8288 registry); a Link header with none of them (a
+#: gateway's ``describedby``, ``preload``) says nothing about paging.
+_PAGING_RELS = frozenset({"next", "prev", "previous", "first", "last"})
+
+
+def _paging_links(links: Mapping[str | None, dict[str, str]]
+                  ) -> dict[str | None, dict[str, str]]:
+    """The paging links of a response by relation (lower case, one per relation of a
+    link: RFC 8288 relations are case-insensitive and a link may have several, as
+    ``rel="next prefetch"``), or none when its Link header does not speak of paging."""
+    out: dict[str | None, dict[str, str]] = {}
+    for link in links.values():
+        for rel in (link.get("rel") or "").lower().split():
+            out.setdefault(rel, link)
+    return out if out.keys() & _PAGING_RELS else {}
 
 
 def _total(headers: httpx.Headers) -> int | None:

@@ -47,10 +47,10 @@ from typing import Any
 import attrs
 import orjson
 
-from ..clever.dump import folder_lock
+from ..clever.dump import dump_line, folder_lock, load_line
 from ..errors import ApiError, FormatError, SourceError
 from ..io.csvutil import to_csv_text
-from ..safety import atomic_write, open_nofollow, read_regular_file
+from ..safety import atomic_write, json_dumps, open_nofollow, read_regular_file
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
 from .rows import CSV_FILES, record_id, rest_to_rows, rows_to_csv, without_credentials
 
@@ -292,7 +292,7 @@ def read_records(folder: str | os.PathLike[str], endpoint: str) -> dict[str, dic
         if not line.strip():
             continue
         try:
-            rec = orjson.loads(line)
+            rec = load_line(line)  # (lone surrogates kept as written by dump_line)
         except orjson.JSONDecodeError as exc:
             raise FormatError(f"not valid JSON: {exc.msg}", path=str(path), line=n) from None
         if not isinstance(rec, dict) or not isinstance(rec.get("sourcedId"), str):
@@ -305,7 +305,7 @@ def read_records(folder: str | os.PathLike[str], endpoint: str) -> dict[str, dic
 def write_records(folder: Path, endpoint: str, table: dict[str, dict[str, Any]]) -> None:
     """Replace a collection's records file atomically."""
     atomic_write(_rest_dir(folder) / f"{endpoint}.jsonl",
-                 b"".join(orjson.dumps(rec) + b"\n" for rec in table.values()))
+                 b"".join(dump_line(rec) for rec in table.values()))
 
 
 def bundle_files(version: str, tables: dict[str, Iterable[dict[str, Any]]],
@@ -339,8 +339,25 @@ def bundle_files(version: str, tables: dict[str, Iterable[dict[str, Any]]],
         present = name in rows and (bool(rows[name]) or name not in ("roles", "demographics"))
         manifest.append([f"file.{name}", "bulk" if present else "absent"])
         if present:
-            files[CSV_FILES[name]] = to_csv_text(rows_to_csv(name, rows[name])).encode("utf-8")
+            files[CSV_FILES[name]] = _utf8(to_csv_text(rows_to_csv(name, rows[name])))
     return {"manifest.csv": to_csv_text(manifest).encode("utf-8"), **files}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(text: str) -> bytes:
+    """CSV text as UTF-8, a lone surrogate a server sent (``"Zo\\ud83d"``, a name cut
+    inside a UTF-16 pair) as U+FFFD: UTF-8 cannot hold it, and written as it is it made the
+    reader take the whole file for Windows-1252. ``rest/`` keeps the exact text, and
+    validate flags U+FFFD.
+
+    Examples
+    --------
+    >>> _utf8("u1,Zo\\ud83d\\n")
+    b'u1,Zo\\xef\\xbf\\xbd\\n'
+    """
+    return _SURROGATE.sub("\ufffd", text).encode("utf-8")
 
 
 def _skipped_items(manifest: dict[str, Any], endpoints: Iterable[str]) -> dict[str, list[str]]:
@@ -549,7 +566,7 @@ def _skip_items(entry: dict[str, Any], page: Any, good: list[dict[str, Any]], *,
     bad = list(page.skipped)
     taken = {i for i, _ in bad}
     at = (i for i in range(page.size) if i not in taken)  # each record's place on the page
-    bad += [(i, orjson.dumps(without_credentials(r)).decode())
+    bad += [(i, json_dumps(without_credentials(r)))
             for i, r in zip(at, page.records) if id(r) not in kept]
     items = entry.setdefault("skipped_items", [])
     if new_only and bad:
@@ -602,7 +619,7 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
         for page in client.pages(endpoint, limit=limit, offset=int(entry["offset"])):
             good = _with_ids(page.records)
             _skip_items(entry, page, good)
-            os.write(fd, b"".join(orjson.dumps(without_credentials(r)) + b"\n" for r in good))
+            os.write(fd, b"".join(dump_line(without_credentials(r)) for r in good))
             os.fsync(fd)
             entry["count"] = int(entry["count"]) + len(good)
             entry["pages"] = int(entry["pages"]) + 1

@@ -28,7 +28,7 @@ REST                     CSV column
                          ``role``, ``orgSourcedId``, ``beginDate``, ``endDate``,
                          ``userProfileSourcedId``)
 ``metadata`` object      one ``metadata.<key>`` column per key
-lists of strings         comma-separated cells
+lists of strings         comma-separated cells (numbers in a list too)
 ``true`` / ``false``     ``true`` / ``false``
 ======================== ==========================================================
 
@@ -130,8 +130,10 @@ def _cell(value: Any) -> str | None:
         return value
     if isinstance(value, (int, float)):
         return str(value)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return ",".join(value)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float))
+                                       and not isinstance(v, bool) for v in value):
+        # numbers where the binding has strings (``"grades": [9, 10]``) are cells too
+        return ",".join(v if isinstance(v, str) else str(v) for v in value)
     return json_dumps(value)
 
 

@@ -52,9 +52,8 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import orjson
 
-from ..clever.dump import folder_lock
+from ..clever.dump import dump_line, folder_lock
 from ..diff.holds import HoldReason, HoldThresholds, hold_reasons
 from ..errors import SourceError
 from ..safety import open_nofollow
@@ -287,7 +286,8 @@ def _holds(folder: Path, files: dict[str, bytes],
 def _append_audit(path: Path, entries: list[dict[str, Any]]) -> None:
     fd = open_nofollow(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, b"".join(orjson.dumps(a) + b"\n" for a in entries))
+        # (dump_line: an id may hold a lone surrogate, which orjson refuses)
+        os.write(fd, b"".join(dump_line(a) for a in entries))
         os.fsync(fd)
     finally:
         os.close(fd)

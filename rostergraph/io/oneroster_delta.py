@@ -217,6 +217,17 @@ def base_deletions(r: Any, f: str) -> frozenset[str]:
     return frozenset({*ids, *filter(None, map(named, ids))})
 
 
+def _given_again(b: Any, what: str, rid: str, at: int, file: str, line: int,
+                 raw: str | None) -> None:
+    """The problem of a ``status=tobedeleted`` row (``line`` of ``file``) whose ``what``
+    (``user``, ``class``) ``rid`` a later row (``at``) of the delta gives again: the rows
+    are followed in file order, so the deletion is not applied."""
+    b.problem("other", f"status tobedeleted: {what} {rid!r} is given again by a later row of "
+              f"this delta (line {at}), which is loaded; the deletion is not applied",
+              file=file, line=line, kind="users" if what == "user" else "sections",
+              record_id=rid, field="sourcedId", raw=raw)
+
+
 def match_deletions(r: Any, base: Roster) -> UserDeletions:
     """Set each ``status=tobedeleted`` row of a delta read with ``base`` (the reader
     ``r``'s ``deleted`` ids and ``deleted_rows`` enrollments) to the ids of the records it
@@ -278,11 +289,8 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                 if at is not None:  # (a later row gives the user again: it is loaded)
                     ids[i] = whole
                     spared.add(i)
-                    b.problem("other", f"status tobedeleted: user {uid!r} is given again "
-                              f"by a later row of this delta (line {at}), which is loaded; "
-                              "the deletion is not applied", file="users.csv", line=line,
-                              kind="users", record_id=uid, field="sourcedId",
-                              raw=sid if sid != whole else None)
+                    _given_again(b, "user", uid, at, "users.csv", line,
+                                 sid if sid != whole else None)
                     continue
                 if joins is not None and got != whole:
                     ids[i] = whole  # (a row of another id, its user's last role: the user)
@@ -290,11 +298,8 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
             at = r.section_lines.get(got, 0) if f == "classes" and got else 0
             if at > line:  # (the rows are followed in file order, as users.csv's)
                 ids[i] = f"line {line}"  # (removes nothing: a row with no id's placeholder)
-                b.problem("other", f"status tobedeleted: class {got!r} is given again by a "
-                          f"later row of this delta (line {at}), which is loaded; the "
-                          "deletion is not applied", file="classes.csv", line=line,
-                          kind="sections", record_id=got, field="sourcedId",
-                          raw=sid if sid != got else None)
+                _given_again(b, "class", got, at, "classes.csv", line,
+                             sid if sid != got else None)
                 continue
             if got == sid:
                 continue

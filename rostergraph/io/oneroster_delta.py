@@ -296,7 +296,7 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                     ids[i] = whole  # (a row of another id, its user's last role: the user)
                     continue
             at = r.section_lines.get(got, 0) if f == "classes" and got else 0
-            if at > line:  # (the rows are followed in file order, as users.csv's)
+            if at > line and got:  # (the rows are followed in file order, as users.csv's)
                 ids[i] = f"line {line}"  # (removes nothing: a row with no id's placeholder)
                 _given_again(b, "class", got, at, "classes.csv", line,
                              sid if sid != got else None)

@@ -16,7 +16,8 @@ Misbehaviours for the paging tests: ``ignore_offset`` (always the first
 page), ``ignore_limit`` (every record from the offset on, in one page), ``max_limit``
 (caps the page size silently), ``no_total``, ``empty_page_as`` (``"omit"``: an empty
 page is ``{}``; ``"null"``: ``{"<collection>": null}``, as serializers that drop empty
-lists write), ``other_link`` (a ``Link`` header value
+lists write), ``ignore_fields`` (whole records whatever ``fields`` asks),
+``fields_empty`` (collections whose ``fields`` listings are empty), ``other_link`` (a ``Link`` header value
 with no paging relation, sent on every page, as some gateways add).
 
 Injected faults (``inject(fault, times, path)``):
@@ -224,6 +225,8 @@ class FakeOneRoster:
         self.link_token = False  # Link URLs carry the request's token (access_token=...)
         self.past_end_status: int | None = None  # an offset past the records gets this
         self.max_limit: int | None = None
+        self.ignore_fields = False  # whole records, whatever 'fields' asks for
+        self.fields_empty: set[str] = set()  # collections whose 'fields' listings are empty
         self.forbidden: set[str] = set()  # collections answered with 403
         self.token_auth = "basic"  # or "body": where the token URL wants the credentials
         self.sticky_cookie = False  # the token response pins a session cookie the API needs
@@ -458,9 +461,11 @@ class FakeOneRoster:
             self._send(h, self.past_end_status, b'{"imsx_codeMajor": "failure", '
                        b'"imsx_description": "offset out of range"}')
             return
-        page = items[offset:] if self.ignore_limit else items[offset:offset + limit]
         fields = query.get("fields", [None])[0]
-        if fields:
+        if fields and name in self.fields_empty:
+            items = []
+        page = items[offset:] if self.ignore_limit else items[offset:offset + limit]
+        if fields and not self.ignore_fields:
             keep = fields.split(",")
             page = [{k: v for k, v in r.items() if k in keep} if isinstance(r, dict) else r
                     for r in page]

@@ -84,7 +84,8 @@ def test_sync_applies_the_delta_like_a_fresh_export(served, clock, tmp_path) -> 
     with client_for(served, clock) as c:
         result = sync_oneroster(dump, client=c, progress=False)
     assert result.actions == {"created": 1, "deleted": 1, "updated": 1} and not result.held
-    sent = [e["query"].get("filter", [""])[0] for e in served.requests("/classes")][-1]
+    sent = [e["query"]["filter"][0] for e in served.requests("/classes")
+            if "filter" in e["query"]][-1]
     assert sent == f"dateLastModified>='{before['endpoints']['classes']['since']}'"
     live = {k: [r for r in v if r.get("status") != "tobedeleted"]
             for k, v in served.data.items()}
@@ -283,3 +284,154 @@ def test_sync_lists_a_delta_item_that_is_no_record_once(served, clock, tmp_path)
             again = sync_oneroster(dump, client=c, progress=False)
         assert again.actions == {}
     assert read_dump_manifest(dump)["endpoints"]["users"]["skipped"] == 1
+
+
+def hard_delete(srv: FakeOneRoster) -> dict[str, Any]:
+    """Remove a student, a class and an enrollment outright (no tobedeleted row), each
+    student's and class's enrollments with them; return the ids that went."""
+    users, classes, enrollments = (srv.data[k] for k in ("users", "classes", "enrollments"))
+    # (none that change() touches: the first two classes, the first enrollment)
+    first = enrollments[0]
+    student = next(u["sourcedId"] for u in users if u.get("role") == "student"
+                   and u["sourcedId"] != first["user"]["sourcedId"])
+    klass = next(c["sourcedId"] for c in reversed(classes[2:])
+                 if c["sourcedId"] != first["class"]["sourcedId"])
+    lone = next(e["sourcedId"] for e in enrollments[1:]
+                if e["user"]["sourcedId"] != student and e["class"]["sourcedId"] != klass)
+    gone_enr = {e["sourcedId"] for e in enrollments
+                if e["sourcedId"] == lone or e["user"]["sourcedId"] == student
+                or e["class"]["sourcedId"] == klass}
+    srv.data["users"] = [u for u in users if u["sourcedId"] != student]
+    srv.data["classes"] = [c for c in classes if c["sourcedId"] != klass]
+    srv.data["enrollments"] = [e for e in enrollments if e["sourcedId"] not in gone_enr]
+    return {"users": {student}, "classes": {klass}, "enrollments": gone_enr}
+
+
+def bundle_rows(folder: Any) -> dict[str, list[str]]:
+    """Each CSV file's rows without empty cells, sorted (order and headers aside)."""
+    from .fake_oneroster import csv_rows
+
+    return {name: sorted(orjson.dumps({k: v for k, v in row.items() if v},
+                                      option=orjson.OPT_SORT_KEYS).decode()
+                         for row in csv_rows(data))
+            for name, data in bundle_bytes(folder).items()
+            if name.endswith(".csv") and name != "manifest.csv"}
+
+
+@pytest.mark.parametrize("ignore_fields", [False, True])
+def test_hard_deleted_records_leave_the_synced_dump(served, clock, tmp_path,
+                                                    ignore_fields) -> None:
+    """Records the server removed outright (never served as tobedeleted) leave the dump:
+    the ids-only listing (``fields=sourcedId``; whole records from a server ignoring it)
+    no longer holds them. The dump then reads like a fresh fetch, bundle and load alike,
+    each removal is audited as ``gone`` without names, and tobedeleted rows still work."""
+    served.ignore_fields = ignore_fields
+    dump = tmp_path / "dump"
+    gone = hard_delete(served)
+    ids = change(served)
+    with client_for(served, clock) as c:
+        result = sync_oneroster(dump, client=c, progress=False)
+    n_gone = sum(len(v) for v in gone.values())
+    assert result.actions == {"created": 1, "deleted": 1, "updated": 1, "gone": n_gone}
+    assert result.unchecked == {} and f"{n_gone} gone" in result.summary()
+    listings = [e for e in served.requests("/users") if "fields" in e["query"]]
+    assert listings and all(e["query"]["fields"] == ["sourcedId"] and "filter" not in
+                            e["query"] for e in listings)
+    audit = [orjson.loads(line) for line in (dump / AUDIT_LOG).read_bytes().splitlines()]
+    assert {(a["collection"], a["sourcedId"]) for a in audit if a["action"] == "gone"} == {
+        (k, sid) for k, v in gone.items() for sid in v}
+    assert ("enrollments", ids["dropped"], "deleted") in {
+        (a["collection"], a["sourcedId"], a["action"]) for a in audit}
+    assert all(set(a) == {"synced_at", "collection", "sourcedId", "action",
+                          "dateLastModified"} for a in audit)
+    with client_for(served, clock) as c:
+        fetch_oneroster(tmp_path / "fresh", client=c, limit=50, progress=False)
+    synced = rostergraph.load(dump)
+    assert records(synced) == records(rostergraph.load(tmp_path / "fresh"))
+    assert not gone["users"] & set(synced.users) and not gone["classes"] & set(synced.sections)
+    assert bundle_rows(dump) == bundle_rows(tmp_path / "fresh")
+    assert read_dump_manifest(dump)["endpoints"]["users"]["count"] == len(served.data["users"])
+    with client_for(served, clock) as c:  # nothing went since: nothing written
+        assert sync_oneroster(dump, client=c, progress=False).actions == {}
+    assert len((dump / AUDIT_LOG).read_bytes().splitlines()) == len(audit)
+
+
+def test_a_listing_failing_midway_removes_nothing(served, clock, tmp_path, caplog) -> None:
+    """An ids-only listing of users that fails on its second page (503s outlasting the
+    retries) removes no user, says so in the result and the log (no secret), and the
+    other collections are still checked."""
+    dump = tmp_path / "dump"
+    gone = hard_delete(served)
+
+    def fail_next_pages(name: str, offset: int) -> None:
+        if name == "users" and offset == 0 and "fields" in served.log[-1]["query"]:
+            served.inject("503", times=50, path="/users")
+
+    served.after_page = fail_next_pages
+    with client_for(served, clock) as c, caplog.at_level("WARNING", "rostergraph"):
+        result = sync_oneroster(dump, client=c, limit=5, progress=False)
+    assert set(result.unchecked) == {"users"} and "503" in result.unchecked["users"]
+    assert result.actions == {"gone": len(gone["classes"]) + len(gone["enrollments"])}
+    assert "users" in result.summary() and "not checked" in result.summary()
+    assert "users" in caplog.text and "removed nothing" in caplog.text
+    assert SECRET not in caplog.text + result.summary() + str(result.unchecked)
+    assert gone["users"] <= set(rostergraph.load(dump).users)
+    audit = [orjson.loads(line) for line in (dump / AUDIT_LOG).read_bytes().splitlines()]
+    assert not [a for a in audit if a["collection"] == "users"]
+
+
+def test_an_empty_listing_of_a_non_empty_collection_removes_nothing(served, clock,
+                                                                   tmp_path, caplog) -> None:
+    """A server whose ids-only listing of users is empty while the dump holds users (a
+    broken listing, not a district without students) removes no user and says so."""
+    dump = tmp_path / "dump"
+    served.fields_empty = {"users"}
+    before = set(rostergraph.load(dump).users)
+    with client_for(served, clock) as c, caplog.at_level("WARNING", "rostergraph"):
+        result = sync_oneroster(dump, client=c, progress=False)
+    assert result.actions == {} and set(result.unchecked) == {"users"}
+    assert "no ids" in result.unchecked["users"] and "removed nothing" in caplog.text
+    assert set(rostergraph.load(dump).users) == before
+    assert not (dump / AUDIT_LOG).exists()
+
+
+@pytest.mark.parametrize(("no_total", "pages", "told"), [
+    (True, 1, "records of the delta"), (False, 2, "X-Total-Count")])
+def test_a_listing_cut_short_removes_nothing(served, clock, tmp_path, no_total, pages,
+                                            told) -> None:
+    """An ids-only listing that ends early (an empty page after ``pages`` pages) holding
+    fewer ids than the delta just sent, or fewer items than the server's X-Total-Count,
+    is cut short: the classes it does not list stay, and the result says why."""
+    dump = tmp_path / "dump"
+    served.no_total = no_total
+    ids = change(served)  # the delta sends two classes of the three left
+    served.data["classes"][2:] = [served.data["classes"][-1]]
+    assert served.data["classes"][-1]["sourcedId"] == ids["added"]
+
+    def cut(name: str, offset: int) -> None:
+        if name == "classes" and "fields" in served.log[-1]["query"]:
+            served.fields_empty = {"classes"} if offset + 1 >= pages else set()
+
+    served.after_page = cut
+    with client_for(served, clock) as c:
+        result = sync_oneroster(dump, client=c, limit=1, progress=False)
+    assert set(result.unchecked) == {"classes"} and told in result.unchecked["classes"]
+    assert "gone" not in result.actions
+    assert len(rostergraph.load(dump).sections) == len(rostergraph.sample().sections) + 1
+
+
+def test_check_deletions_off(served, clock, tmp_path, monkeypatch) -> None:
+    """``check_deletions=False`` (``--no-check-deletions``) asks for no id listing and
+    keeps records the server removed outright, as before."""
+    dump = tmp_path / "dump"
+    gone = hard_delete(served)
+    with client_for(served, clock) as c:
+        result = sync_oneroster(dump, client=c, progress=False, check_deletions=False)
+    assert result.actions == {} and result.unchecked == {}
+    monkeypatch.setenv("RGS_CLIENT_ID", served.client_id)
+    monkeypatch.setenv("RGS_CLIENT_SECRET", SECRET)
+    assert main(["sync", str(dump), "--oneroster", served.base_url, "--token-url",
+                 served.token_url, "--credentials-env", "RGS", "--quiet",
+                 "--no-check-deletions"]) == 0
+    assert not [e for e in served.log if "fields" in e["query"]]
+    assert gone["users"] <= set(rostergraph.load(dump).users)

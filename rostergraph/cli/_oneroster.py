@@ -68,6 +68,9 @@ def add_oneroster_options(p: argparse.ArgumentParser, *, sync: bool) -> None:
         g.add_argument("--hold-if-reid", type=_pct, default=d.reidentified, metavar="PCT",
                        help="hold when more than PCT%% of users or sections would get new ids "
                             f"(default {d.reidentified:g})")
+        g.add_argument("--no-check-deletions", dest="check_deletions", action="store_false",
+                       help="skip the ids-only listing of each collection that finds records "
+                            "the server removed outright (never sent as tobedeleted)")
 
 
 def is_oneroster_dump(path: str) -> bool:
@@ -120,6 +123,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     hold = HoldThresholds(removed=args.hold_if_removed, reidentified=args.hold_if_reid)
     with _client(args) as client:
         result = sync_oneroster(args.path, client=client, limit=args.limit or DEFAULT_LIMIT,
-                                hold=hold, progress=False if args.quiet else None)
+                                hold=hold, progress=False if args.quiet else None,
+                                check_deletions=args.check_deletions)
     sys.stdout.write(result.summary() + "\n")
     return EXIT_HELD if result.held else EXIT_OK

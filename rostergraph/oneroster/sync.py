@@ -18,6 +18,18 @@ record carried one. A sync asks each collection for
 
 Every CSV bundle a sync writes keeps listing the items the fetch skipped.
 
+A record the server removes outright (many SIS-backed servers send no
+``tobedeleted`` row) never comes in a delta. So after applying a collection's
+delta the sync lists the ids the server holds now (``fields=sourcedId``, the
+field selection of the OneRoster 1.1 and 1.2 REST bindings, paged like any
+collection; a server ignoring ``fields`` sends whole records, which works too)
+and removes each stored record it no longer lists (``gone``). A listing that
+fails, holds fewer ids than the delta just sent, holds fewer than the server's
+``X-Total-Count``, or holds none while the dump holds records, removes nothing:
+the collection is named in the result's ``unchecked`` and a warning is logged
+(a broken listing must never empty a district). ``check_deletions=False``
+skips the listings.
+
 Before anything is written the new district is compared with the old one
 (:func:`rostergraph.diff`); when more than the thresholds of users, sections
 or enrollments would go, or be re-identified, the sync is **held**: nothing
@@ -44,6 +56,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -55,7 +68,7 @@ import attrs
 
 from ..clever.dump import dump_line, folder_lock
 from ..diff.holds import HoldReason, HoldThresholds, hold_reasons
-from ..errors import SourceError
+from ..errors import ApiError, FormatError, SourceError
 from ..safety import open_nofollow
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
 from .dump import (
@@ -79,6 +92,8 @@ __all__ = ["AUDIT_LOG", "OneRosterSyncResult", "sync_oneroster"]
 #: The audit file of a OneRoster dump (one JSON object per changed record).
 AUDIT_LOG = "sync.audit.jsonl"
 
+log = logging.getLogger("rostergraph.oneroster")
+
 
 @attrs.frozen(slots=True)
 class OneRosterSyncResult:
@@ -91,10 +106,16 @@ class OneRosterSyncResult:
     requests: int
     retries: int
     seconds: float
+    #: collection → why its records removed outright were not looked for (a failed or
+    #: short ids-only listing); nothing of that collection was removed as ``gone``
+    unchecked: dict[str, str] = attrs.field(factory=dict)
 
     def summary(self) -> str:
         """One line for people (no names)."""
         acts = ", ".join(f"{n} {a}" for a, n in sorted(self.actions.items())) or "no changes"
+        if self.unchecked:
+            acts += "; deletions not checked for " + ", ".join(
+                f"{e} ({why})" for e, why in sorted(self.unchecked.items()))
         if self.held:
             why = "; ".join(r.message for r in self.reasons)
             return (f"sync of {self.path} HELD, nothing written ({acts}): {why}; "
@@ -110,6 +131,7 @@ def sync_oneroster(
     limit: int = DEFAULT_LIMIT,
     hold: HoldThresholds | Mapping[str, float] | None = None,
     progress: bool | None = None,
+    check_deletions: bool = True,
 ) -> OneRosterSyncResult:
     """Apply the ``dateLastModified`` delta of every collection to a dump folder.
 
@@ -129,13 +151,18 @@ def sync_oneroster(
         applies every delta.
     progress:
         ``True`` always shows tqdm bars, ``None`` on a terminal, ``False`` never.
+    check_deletions:
+        List each collection's ids after its delta and remove the records the
+        server no longer holds (``gone``); ``False`` asks only for the deltas.
 
     Returns
     -------
     OneRosterSyncResult
-        Actions counted (``created``, ``updated``, ``deleted``, and
-        ``skipped``: items that are no record, newly listed),
-        whether the sync was held and why; ``.summary()`` is a line.
+        Actions counted (``created``, ``updated``, ``deleted``, ``gone``:
+        removed outright on the server, and ``skipped``: items that are no
+        record, newly listed), the collections not checked for removals and
+        why (``unchecked``), whether the sync was held and why;
+        ``.summary()`` is a line.
 
     Raises
     ------
@@ -170,12 +197,13 @@ def sync_oneroster(
         raise SourceError("no manifest.json: not a OneRoster dump written by 'rostergraph "
                           "fetch --oneroster'", path=str(folder))
     with folder_lock(folder):
-        return _sync(folder, client=client, limit=limit, hold=hold, progress=progress)
+        return _sync(folder, client=client, limit=limit, hold=hold, progress=progress,
+                     check_deletions=check_deletions)
 
 
 def _sync(folder: Path, *, client: OneRosterClient, limit: int,
-          hold: HoldThresholds | Mapping[str, float] | None, progress: bool | None
-          ) -> OneRosterSyncResult:
+          hold: HoldThresholds | Mapping[str, float] | None, progress: bool | None,
+          check_deletions: bool) -> OneRosterSyncResult:
     from tqdm import tqdm
 
     t0 = time.perf_counter()
@@ -193,6 +221,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     marks: dict[str, str] = {}
     changed: set[str] = set()
     listed = 0  # items of the deltas that are no record, newly listed
+    unchecked: dict[str, str] = {}
     now = _now()
     for endpoint in endpoints:
         entry = manifest["endpoints"][endpoint]
@@ -224,6 +253,18 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
             changed.add(endpoint)
             audit.append({"synced_at": now, "collection": endpoint, "sourcedId": sid,
                           "action": action, "dateLastModified": rec.get("dateLastModified")})
+        if check_deletions:
+            live, why = _live_ids(client, endpoint, limit, delta, table)
+            if live is None:
+                unchecked[endpoint] = why
+                log.warning("%s: %s; removed nothing of it as gone", endpoint, why)
+            else:
+                for sid in [s for s in table if s not in live]:
+                    rec = table.pop(sid)
+                    changed.add(endpoint)
+                    audit.append({"synced_at": now, "collection": endpoint,
+                                  "sourcedId": sid, "action": "gone",
+                                  "dateLastModified": rec.get("dateLastModified")})
         mark = _high_water(delta)
         if mark and mark > since:
             marks[endpoint] = mark
@@ -239,6 +280,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     def result(held: bool) -> OneRosterSyncResult:
         return OneRosterSyncResult(
             path=str(folder), actions=actions, held=held, reasons=tuple(reasons),
+            unchecked=unchecked,
             requests=client.stats["requests"] - req0, retries=client.stats["retries"] - ret0,
             seconds=round(time.perf_counter() - t0, 3))
 
@@ -267,6 +309,35 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     manifest["syncs"] = int(manifest.get("syncs") or 0) + 1
     write_dump_manifest(folder, manifest)
     return result(False)
+
+
+def _live_ids(client: OneRosterClient, endpoint: str, limit: int,
+              delta: list[dict[str, Any]], table: dict[str, dict[str, Any]]
+              ) -> tuple[set[str] | None, str]:
+    """The ids the server lists for a collection now, or ``None`` and why the listing
+    cannot be trusted to tell what went (the reason names no record and no secret)."""
+    live: set[str] = set()
+    total: int | None = None
+    items = 0  # records and items that are no record: what X-Total-Count counts
+    try:
+        for page in client.pages(endpoint, limit=limit, fields="sourcedId"):
+            # (a server ignoring ``fields`` sends whole records: only the id is kept)
+            live.update(r["sourcedId"] for r in _with_ids(page.records))
+            items += page.size
+            total = page.total if page.total is not None else total
+    except (ApiError, FormatError) as exc:  # (TokenError and LimitError among them)
+        return None, f"the id listing failed: {exc}"
+    sent = {r["sourcedId"] for r in delta
+            if str(r.get("status") or "").lower() != "tobedeleted"}
+    if not live and table:
+        return None, f"the id listing held no ids while the dump holds {len(table):,} records"
+    if len(live) < len(sent):
+        return None, (f"the id listing held {len(live):,} ids, fewer than the "
+                      f"{len(sent):,} records of the delta")
+    if total is not None and items < total:
+        return None, (f"the id listing held {items:,} items, fewer than the server's "
+                      f"X-Total-Count of {total:,}")
+    return live, ""
 
 
 def _holds(folder: Path, files: dict[str, bytes],

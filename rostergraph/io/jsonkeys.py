@@ -36,8 +36,8 @@ __all__ = ["WIDE_INTEGER_MESSAGE", "duplicate_keys", "has_duplicate_keys", "has_
 
 #: orjson (the readers' decoder) reads an integer outside [-2**63, 2**64 - 1] as the nearest
 #: float (``100000000000000000000`` → ``1e+20``), without a word; such a number has at
-#: least 20 digits
-_WIDE_DIGITS = re.compile(rb"[0-9]{20}")
+#: least 20 digits, or 19 after a minus (``-9223372036854775809`` is one below -2**63)
+_WIDE_DIGITS = re.compile(rb"-[0-9]{19}|[0-9]{20}")
 _LOWEST, _HIGHEST = -(1 << 63), (1 << 64) - 1
 #: the problem that tells one (its record keeps the float; ``raw`` keeps the digits)
 WIDE_INTEGER_MESSAGE = ("an integer wider than 64 bits is read as the nearest floating-point "

@@ -38,6 +38,7 @@ __all__ = [
     "from_utf16",
     "ignored_files",
     "last_line_next_link",
+    "legacy_sections_message",
     "line_next_link",
     "next_link",
     "page_files",
@@ -157,6 +158,14 @@ def unread_note(folder: Path) -> str | None:
 
 
 def pages_note(kind: str, paths: list[Path]) -> str:
+    """The provenance note naming the files a kind saved a page per file was read from
+    (the first ten, and the last).
+
+    Examples
+    --------
+    >>> pages_note("users", [Path("users_page1.json"), Path("users_page2.json")])
+    'users read from 2 files, a page each: users_page1.json, users_page2.json'
+    """
     names = [f.name for f in paths]
     return (f"{kind} read from {len(names)} files, a page each: {', '.join(names[:10])}"
             + (f", ..., {names[-1]}" if len(names) > 10 else ""))

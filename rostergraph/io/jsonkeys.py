@@ -48,7 +48,17 @@ def tell_wide_integer(problem: Callable[..., Any], text: bytes, exact: Any,
                       **where: Any) -> None:
     """The ``limit`` problem of a record (or envelope item) whose ``text`` holds an
     integer wider than 64 bits, decoded exactly as ``exact``: the record keeps the float,
-    ``raw`` the digits. ``problem`` is a roster builder's."""
+    ``raw`` the digits. ``problem`` is a roster builder's.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> text = b'{"id": "u1", "n": 123456789012345678901}'
+    >>> tell_wide_integer(b.problem, text, wide_integers(text), file="users.jsonl", line=3)
+    >>> [(p.code, p.line, p.record_id) for p in b.problems]
+    [('limit', 3, 'u1')]
+    """
     rec = exact.get("data") if isinstance(exact, dict) and "id" not in exact and isinstance(
         exact.get("data"), dict) else exact
     rid = rec.get("id") if isinstance(rec, dict) else None

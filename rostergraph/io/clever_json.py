@@ -104,8 +104,8 @@ from .limits import (
 # (the file helpers live in clever_files; their names stay importable from here)
 __all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "LEGACY_USER_FILES", "clever_json_files",
            "cut_short", "from_utf16", "page_number", "read_bytes", "read_clever_json",
-           "read_line", "repaired_json", "resource_kind", "role_files", "told_twice",
-           "unwrap"]
+           "read_line", "repaired_json", "resource_kind", "role_files", "tell_cut_short",
+           "told_twice", "unwrap"]
 
 #: The ``extra`` key prefix of an envelope item's keys beside ``data``/``uri``/``links``.
 ENVELOPE_PREFIX = "envelope."
@@ -377,11 +377,7 @@ def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBu
         if cut is None:
             raise FormatError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
                               column=exc.colno) from None
-        items, line, rest = cut
-        b.problem("syntax", f"the document ends before it is complete (a file cut short?): "
-                  f"the {len(items)} whole records before line {line} are read, the text from "
-                  "there on is in raw", file=name, line=line, kind=kind, raw=raw_text(rest))
-        return items, None
+        return tell_cut_short(b, cut, name, kind), None
     for code, message, line, raw in said:
         b.problem(code, message, file=name, line=line, kind=kind, raw=raw)
     return doc
@@ -389,6 +385,26 @@ def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBu
 
 #: where the records of a list envelope begin (Clever writes ``data`` first)
 _ENVELOPE_START = re.compile(r'\s*\{\s*"data"\s*:\s*\[')
+
+
+def tell_cut_short(b: RosterBuilder, cut: tuple[list[Any], int, str], name: str,
+                   kind: str | None) -> list[Any]:
+    """The whole records of a list :func:`cut_short` found (``cut``), with the ``syntax``
+    problem at the line where the first record not whole starts (that text in raw).
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> tell_cut_short(b, ([{"id": "a"}], 2, '{"id": "b'), "users.json", "users")
+    [{'id': 'a'}]
+    >>> b.problems[0].line, b.problems[0].raw
+    (2, '{"id": "b')
+    """
+    items, line, rest = cut
+    b.problem("syntax", f"the document ends before it is complete (a file cut short?): "
+              f"the {len(items)} whole records before line {line} are read, the text from "
+              "there on is in raw", file=name, line=line, kind=kind, raw=raw_text(rest))
+    return items
 
 
 def cut_short(exc: orjson.JSONDecodeError, data: bytes) -> tuple[list[Any], int, str] | None:

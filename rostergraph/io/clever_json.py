@@ -79,6 +79,7 @@ from .clever_files import (
     resource_kind,
     role_files,
     role_list,
+    tell_cut_short,
     unread_note,
     utf16_file,
 )
@@ -385,26 +386,6 @@ def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBu
 
 #: where the records of a list envelope begin (Clever writes ``data`` first)
 _ENVELOPE_START = re.compile(r'\s*\{\s*"data"\s*:\s*\[')
-
-
-def tell_cut_short(b: RosterBuilder, cut: tuple[list[Any], int, str], name: str,
-                   kind: str | None) -> list[Any]:
-    """The whole records of a list :func:`cut_short` found (``cut``), with the ``syntax``
-    problem at the line where the first record not whole starts (that text in raw).
-
-    Examples
-    --------
-    >>> b = RosterBuilder(source="m", format="t")
-    >>> tell_cut_short(b, ([{"id": "a"}], 2, '{"id": "b'), "users.json", "users")
-    [{'id': 'a'}]
-    >>> b.problems[0].line, b.problems[0].raw
-    (2, '{"id": "b')
-    """
-    items, line, rest = cut
-    b.problem("syntax", f"the document ends before it is complete (a file cut short?): "
-              f"the {len(items)} whole records before line {line} are read, the text from "
-              "there on is in raw", file=name, line=line, kind=kind, raw=raw_text(rest))
-    return items
 
 
 def cut_short(exc: orjson.JSONDecodeError, data: bytes) -> tuple[list[Any], int, str] | None:

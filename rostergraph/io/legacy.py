@@ -62,14 +62,13 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .clever_files import cut_list_message, next_link
+from .clever_files import cut_list_message, next_link, tell_cut_short
 from .clever_json import (
     LEGACY_USER_FILES,
     cut_short,
     from_utf16,
     repaired_json,
     resource_kind,
-    tell_cut_short,
     told_twice,
     unwrap,
 )

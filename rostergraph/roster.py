@@ -488,7 +488,15 @@ def resolved_source(source: str) -> str | None:
 
 def source_path(provenance: Provenance) -> str:
     """The path a roster was read from, absolute when it was taken so (see
-    :class:`Provenance`)."""
+    :class:`Provenance`).
+
+    Examples
+    --------
+    >>> source_path(Provenance(source="dump", format="t", resolved="/data/dump"))
+    '/data/dump'
+    >>> source_path(Provenance(source="<memory>", format="t"))
+    '<memory>'
+    """
     return provenance.resolved or provenance.source
 
 

@@ -73,6 +73,16 @@ def test_a_role_type_neither_primary_nor_secondary_is_told_once(tmp_path: Path) 
         read_oneroster(tmp_path / "b", strict=True)
 
 
+def test_one_role_row_is_told_in_the_singular(tmp_path: Path) -> None:
+    """One row without a sourcedId, one with an odd roleType: "1 row ... has", not "have"."""
+    users = "t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,,\n"
+    roles = "r1,,,t1,primary,teacher,,,sA,\n,,,t1,sec,aide,,,sB,\n"
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    said = sorted(p.message for p in r.problems if p.file == "roles.csv")
+    assert len(said) == 2
+    assert all("1 row (line 3) of roles.csv has " in m for m in said), said
+
+
 def test_a_roles_file_without_the_role_type_column_is_told_on_line_1(tmp_path: Path) -> None:
     folder = write(tmp_path / "b", listed({
         "manifest.csv": _MANIFEST, "orgs.csv": ORGS,

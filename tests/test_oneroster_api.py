@@ -638,3 +638,21 @@ def test_paging_returns_every_record_once_whatever_the_server_says(n, limit, cap
     per_page = min(limit, cap) if cap else limit
     assert got == recs
     assert len(calls) <= n // per_page + 2
+
+
+def test_token_request_with_no_retries_is_still_made_once() -> None:
+    """``retries=0`` (or below) means one attempt, never an AssertionError."""
+    from rostergraph.oneroster.auth import ClientCredentials, OAuth2ClientCredentials
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(200, json={"access_token": "t-1", "expires_in": 3600})
+
+    creds = ClientCredentials("app", "s3cret", token_url="https://sso.test/token")
+    for retries in (0, -1):
+        auth = OAuth2ClientCredentials(creds, transport=httpx.MockTransport(answer),
+                                       retries=retries, sleep=lambda s: None)
+        assert auth.token() == "t-1"
+        auth.close()
+    assert asked == ["https://sso.test/token"] * 2

@@ -558,3 +558,27 @@ def test_lone_surrogates_and_wide_integers_are_fetched_and_kept(clock, tmp_path)
         assert sync_oneroster(tmp_path / "d", client=c).actions == {"updated": 1}
     assert read_records(tmp_path / "d", "users")["u1"]["familyName"] == "New\udc00"
     assert set(rostergraph.load(tmp_path / "d").users) == {"u1", "u2"}
+
+
+def test_a_wide_integer_keeps_its_digits_through_a_sync(clock, tmp_path) -> None:
+    """A record holding an integer wider than 64 bits (and nothing orjson refuses) is
+    rewritten exactly when a sync rewrites its collection, not as the nearest float."""
+    school = {"sourcedId": "s", "type": "org"}
+    wide = 123456789012345678901234
+    data = {
+        "orgs": [{"sourcedId": "d", "name": "D", "type": "district"},
+                 {"sourcedId": "s", "name": "S", "type": "school", "parent": {"sourcedId": "d"}}],
+        "users": [{"sourcedId": f"u{i}", "role": "student", "givenName": "A",
+                   "familyName": "B", "orgs": [school], "identifier": wide + i,
+                   "dateLastModified": f"202{3 + i}-01-01T00:00:00Z"} for i in (1, 2)]}
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "d", client=c, progress=False)
+        srv.data["users"][1] = {**data["users"][1], "familyName": "C",
+                                "dateLastModified": "2025-02-01T00:00:00Z"}
+        synced = sync_oneroster(tmp_path / "d", client=c)
+        assert synced.actions.get("updated")  # (u2's delta: u1 is rewritten from rest/)
+    kept = read_records(tmp_path / "d", "users")
+    assert kept["u1"]["identifier"] == wide + 1 and kept["u2"]["identifier"] == wide + 2
+    text = (tmp_path / "d" / "rest" / "users.jsonl").read_bytes()
+    assert str(wide + 1).encode() in text and b"e+23" not in text

@@ -114,3 +114,13 @@ def test_a_record_not_loaded_for_its_id_is_told_once(tmp_path: Path) -> None:
     ``no_id`` problem keeps the text, and no second problem tells the number."""
     d = _users(tmp_path, [b'{"id": [0, %d]}' % WIDE, _student("u1")], "sections.jsonl")
     assert [(p.code, p.line) for p in rostergraph.load(d).problems] == [("no_id", 1)]
+
+
+def test_a_negative_integer_of_nineteen_digits_below_64_bits_is_told(tmp_path: Path) -> None:
+    """``-2**63 - 1`` has only 19 digits, yet orjson reads it as a float too."""
+    below = -(2 ** 63) - 1
+    d = _users(tmp_path, [_student("u1", n=-(2 ** 63)),
+                          _student("u2").replace(b"}}}", b'}},"zz":%d}' % below)])
+    r = rostergraph.load(d)
+    assert [(p.line, p.record_id) for p in _wide(r)] == [(2, "u2")]
+    assert str(below) in (_wide(r)[0].raw or "")

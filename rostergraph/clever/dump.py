@@ -43,6 +43,7 @@ import attrs
 import orjson
 
 from ..errors import ApiError, FormatError, SourceError, TokenError
+from ..io.jsonkeys import wide_integers
 from ..model import KINDS
 from ..safety import atomic_write as _safe_atomic_write
 from ..safety import fsync_dir, open_nofollow, read_regular_file, refuse_link
@@ -129,7 +130,8 @@ def dump_line(record: Any) -> bytes:
 
 
 def load_line(line: bytes) -> Any:
-    """A JSON Lines line decoded, lone surrogate escapes included (see :func:`dump_line`).
+    """A JSON Lines line decoded, lone surrogate escapes and integers wider than 64 bits
+    included (see :func:`dump_line`).
 
     Raises
     ------
@@ -140,9 +142,11 @@ def load_line(line: bytes) -> Any:
     --------
     >>> load_line(dump_line({"id": "b\\ud800"})) == {"id": "b\\ud800"}
     True
+    >>> load_line(b'{"n": 123456789012345678901}')
+    {'n': 123456789012345678901}
     """
     try:
-        return orjson.loads(line)
+        doc = orjson.loads(line)
     except orjson.JSONDecodeError:
         if b"\\u" not in line or line.count(b"[") + line.count(b"{") > 900:
             raise
@@ -153,6 +157,10 @@ def load_line(line: bytes) -> Any:
         except (ValueError, RecursionError):
             pass
         raise
+    # orjson reads an integer wider than 64 bits as the nearest float: a record written
+    # back (a sync rewriting its collection) would lose the digits the fetch kept
+    exact = wide_integers(line)
+    return doc if exact is None else exact
 
 
 def _now() -> str:

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from ..model import KINDS
+from ..roster import RosterBuilder, raw_text
 from .limits import check_inside
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "from_utf16",
     "ignored_files",
     "last_line_next_link",
+    "legacy_sections_message",
     "line_next_link",
     "next_link",
     "page_files",
@@ -46,6 +48,7 @@ __all__ = [
     "resource_kind",
     "role_files",
     "role_list",
+    "tell_cut_short",
     "unread_note",
     "utf16_file",
 ]
@@ -157,6 +160,14 @@ def unread_note(folder: Path) -> str | None:
 
 
 def pages_note(kind: str, paths: list[Path]) -> str:
+    """The provenance note naming the files a kind saved a page per file was read from
+    (the first ten, and the last).
+
+    Examples
+    --------
+    >>> pages_note("users", [Path("users_page1.json"), Path("users_page2.json")])
+    'users read from 2 files, a page each: users_page1.json, users_page2.json'
+    """
     names = [f.name for f in paths]
     return (f"{kind} read from {len(names)} files, a page each: {', '.join(names[:10])}"
             + (f", ..., {names[-1]}" if len(names) > 10 else ""))
@@ -327,6 +338,26 @@ def cut_list_message(kind: str, name: str, uri: str) -> str:
             f"({uri[:200]}) that is not here: the list was saved in part, its other "
             "records were not delivered (save every page, following each rel=next link "
             "until a page has none)")
+
+
+def tell_cut_short(b: RosterBuilder, cut: tuple[list[Any], int, str], name: str,
+                   kind: str | None) -> list[Any]:
+    """The whole records of a list :func:`~rostergraph.io.clever_json.cut_short` found (``cut``), with the ``syntax``
+    problem at the line where the first record not whole starts (that text in raw).
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> tell_cut_short(b, ([{"id": "a"}], 2, '{"id": "b'), "users.json", "users")
+    [{'id': 'a'}]
+    >>> b.problems[0].line, b.problems[0].raw
+    (2, '{"id": "b')
+    """
+    items, line, rest = cut
+    b.problem("syntax", f"the document ends before it is complete (a file cut short?): "
+              f"the {len(items)} whole records before line {line} are read, the text from "
+              "there on is in raw", file=name, line=line, kind=kind, raw=raw_text(rest))
+    return items
 
 
 def concatenated_values(data: bytes) -> list[Any] | None:

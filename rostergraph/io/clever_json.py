@@ -79,6 +79,7 @@ from .clever_files import (
     resource_kind,
     role_files,
     role_list,
+    tell_cut_short,
     unread_note,
     utf16_file,
 )
@@ -104,8 +105,8 @@ from .limits import (
 # (the file helpers live in clever_files; their names stay importable from here)
 __all__ = ["CLEVER_SUFFIXES", "ENVELOPE_PREFIX", "LEGACY_USER_FILES", "clever_json_files",
            "cut_short", "from_utf16", "page_number", "read_bytes", "read_clever_json",
-           "read_line", "repaired_json", "resource_kind", "role_files", "told_twice",
-           "unwrap"]
+           "read_line", "repaired_json", "resource_kind", "role_files", "tell_cut_short",
+           "told_twice", "unwrap"]
 
 #: The ``extra`` key prefix of an envelope item's keys beside ``data``/``uri``/``links``.
 ENVELOPE_PREFIX = "envelope."
@@ -377,11 +378,7 @@ def _json_error(exc: orjson.JSONDecodeError, data: bytes, name: str, b: RosterBu
         if cut is None:
             raise FormatError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno,
                               column=exc.colno) from None
-        items, line, rest = cut
-        b.problem("syntax", f"the document ends before it is complete (a file cut short?): "
-                  f"the {len(items)} whole records before line {line} are read, the text from "
-                  "there on is in raw", file=name, line=line, kind=kind, raw=raw_text(rest))
-        return items, None
+        return tell_cut_short(b, cut, name, kind), None
     for code, message, line, raw in said:
         b.problem(code, message, file=name, line=line, kind=kind, raw=raw)
     return doc

@@ -36,8 +36,8 @@ __all__ = ["WIDE_INTEGER_MESSAGE", "duplicate_keys", "has_duplicate_keys", "has_
 
 #: orjson (the readers' decoder) reads an integer outside [-2**63, 2**64 - 1] as the nearest
 #: float (``100000000000000000000`` → ``1e+20``), without a word; such a number has at
-#: least 20 digits
-_WIDE_DIGITS = re.compile(rb"[0-9]{20}")
+#: least 20 digits, or 19 after a minus (``-9223372036854775809`` is one below -2**63)
+_WIDE_DIGITS = re.compile(rb"-[0-9]{19}|[0-9]{20}")
 _LOWEST, _HIGHEST = -(1 << 63), (1 << 64) - 1
 #: the problem that tells one (its record keeps the float; ``raw`` keeps the digits)
 WIDE_INTEGER_MESSAGE = ("an integer wider than 64 bits is read as the nearest floating-point "
@@ -48,7 +48,17 @@ def tell_wide_integer(problem: Callable[..., Any], text: bytes, exact: Any,
                       **where: Any) -> None:
     """The ``limit`` problem of a record (or envelope item) whose ``text`` holds an
     integer wider than 64 bits, decoded exactly as ``exact``: the record keeps the float,
-    ``raw`` the digits. ``problem`` is a roster builder's."""
+    ``raw`` the digits. ``problem`` is a roster builder's.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> text = b'{"id": "u1", "n": 123456789012345678901}'
+    >>> tell_wide_integer(b.problem, text, wide_integers(text), file="users.jsonl", line=3)
+    >>> [(p.code, p.line, p.record_id) for p in b.problems]
+    [('limit', 3, 'u1')]
+    """
     rec = exact.get("data") if isinstance(exact, dict) and "id" not in exact and isinstance(
         exact.get("data"), dict) else exact
     rid = rec.get("id") if isinstance(rec, dict) else None

@@ -62,7 +62,7 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .clever_files import cut_list_message, next_link
+from .clever_files import cut_list_message, next_link, tell_cut_short
 from .clever_json import (
     LEGACY_USER_FILES,
     cut_short,
@@ -221,11 +221,7 @@ class _Reader:
                 self.b.problem(code, message, file=f.name, line=line, raw=raw)
             cut = cut_short(exc, data) if fixed is None else None
             if cut is not None:  # (a file cut short: its whole records load)
-                self.b.problem("syntax", "the document ends before it is complete (a file "
-                               f"cut short?): the {len(cut[0])} whole records before line "
-                               f"{cut[1]} are read, the text from there on is in raw",
-                               file=f.name, line=cut[1], raw=raw_text(cut[2]))
-                return cut[0]
+                return tell_cut_short(self.b, cut, f.name, None)
             if fixed is None:
                 self.b.problem("syntax", f"not valid JSON: {exc.msg} (column {exc.colno}); "
                                "the file was not loaded", file=f.name, line=exc.lineno,

@@ -602,7 +602,8 @@ def _tell_role_rows(rd: _Reader, first: dict[str, str], no_ids: list[int],
                      "its roles are applied without their ids (the OneRoster writer gives "
                      "them ids)", file="roles.csv", line=1, kind="users", field="sourcedId")
     elif no_ids:
-        rd.b.problem("other", f"{_rows_of(len(no_ids), no_ids[0])} of roles.csv have no "
+        rd.b.problem("other", f"{_rows_of(len(no_ids), no_ids[0])} of roles.csv "
+                     f"{_have(len(no_ids))} no "
                      "sourcedId (OneRoster requires one): their roles are applied (the "
                      "OneRoster writer gives them ids)", file="roles.csv", line=no_ids[0],
                      kind="users", field="sourcedId")
@@ -615,7 +616,8 @@ def _tell_role_rows(rd: _Reader, first: dict[str, str], no_ids: list[int],
         line = min(odd_types)
         values = list(dict.fromkeys(odd_types.values()))
         shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
-        rd.b.problem("other", f"{_rows_of(len(odd_types), line)} of roles.csv have a "
+        rd.b.problem("other", f"{_rows_of(len(odd_types), line)} of roles.csv "
+                     f"{_have(len(odd_types))} a "
                      f"roleType that is neither primary nor secondary ({shown}): read as "
                      "secondary", file="roles.csv", line=line, kind="users", field="roleType")
 
@@ -624,6 +626,11 @@ def _rows_of(n: int, line: int) -> str:
     """``"3 rows (line 4 and 2 more)"``, ``"1 row (line 4)"``."""
     return (f"{n:,} row{'s' if n != 1 else ''} (line {line}"
             + (f" and {n - 1:,} more)" if n > 1 else ")"))
+
+
+def _have(n: int) -> str:
+    """The verb after :func:`_rows_of`'s ``n`` rows: "has" for one row, else "have"."""
+    return "has" if n == 1 else "have"
 
 
 def keep_base_roles(rd: _Reader) -> None:

@@ -280,8 +280,9 @@ class OAuth2ClientCredentials(httpx.Auth):
                        ) -> tuple[int, bytes]:
         """:meth:`_post`, retried after 429, 5xx or no answer: a token renewed in the
         middle of a long fetch must not end it on a token URL's passing trouble."""
-        for attempt in range(self.retries + 1):
-            last = attempt == self.retries
+        tries = max(self.retries, 0) + 1  # (retries=-1 still asks once)
+        for attempt in range(tries):
+            last = attempt == tries - 1
             try:
                 status, body, wait = self._post(url, data, method)
             except TokenError as exc:

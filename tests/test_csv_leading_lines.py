@@ -18,9 +18,10 @@ _BOM = b"\xef\xbb\xbf"
 
 @pytest.mark.parametrize("fmt", ["oneroster", "sftp"])
 @pytest.mark.parametrize(("prefix", "said"), [
-    (b" \n", "holds only spaces or byte order marks"),
-    (b"\t \r\n", "holds only spaces or byte order marks"),
-    (b"\n" + _BOM + b"\n", "holds only spaces or byte order marks"),
+    (b" \n", "holds no name (only spaces, separators or byte order marks)"),
+    (b"\t \r\n", "holds no name (only spaces, separators or byte order marks)"),
+    (b"\n" + _BOM + b"\n", "holds no name (only spaces, separators or byte order marks)"),
+    (b",,,\n", "holds no name (only spaces, separators or byte order marks)"),
     (b"\n" + _BOM, "byte order mark (U+FEFF) before the header"),
 ])
 def test_the_header_after_lines_of_spaces_or_a_mark_is_found(

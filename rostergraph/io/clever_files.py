@@ -100,7 +100,7 @@ def resource_kind(name: str) -> tuple[str, str] | None:
 
 
 #: a page's file name before its suffix: the kind, a separator, ``page`` and the number
-_PAGE = re.compile(r"(.+?)[_\-. ]?(?:page[_\-. ]?)?(\d{1,4})")  # (a date is no page)
+_PAGE = re.compile(r"(.+?)[_\-. ]?(?:page[_\-. ]?)?(\d{1,4})", re.ASCII)  # (a date: no page)
 
 
 def page_number(name: str) -> int | None:

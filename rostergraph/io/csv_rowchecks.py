@@ -28,7 +28,8 @@ __all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "is_header", "is_secret_co
            "without_header_again", "without_secrets"]
 
 #: What no header name is made of: spaces, tabs and the byte order mark (U+FEFF). A line of
-#: them alone before the header is no header (a hand-edited file, two exports joined).
+#: them alone (between separators, if any) before the header is no header (a hand-edited
+#: file, two exports joined).
 NOT_A_NAME = " \t\ufeff"
 
 
@@ -45,8 +46,8 @@ def tell_skipped(lines: list[int], name: str, b: RosterBuilder, kind: str | None
     if lines:
         one = len(lines) == 1
         b.problem("other", f"{len(lines)} line{'' if one else 's'} before the header "
-                  f"hold{'s' if one else ''} only spaces or byte order marks: skipped, as "
-                  "blank lines are",
+                  f"hold{'s' if one else ''} no name (only spaces, separators or byte order "
+                  "marks): skipped, as blank lines are",
                   file=name, line=lines[0], kind=kind)
 
 

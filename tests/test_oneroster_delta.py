@@ -34,8 +34,8 @@ _DELTA_MANIFEST = "propertyName,value\noneroster.version,1.1\nfile.enrollments,d
 
 
 
-def _bundle(folder: Path, enrollments: str) -> Path:
-    return _write(folder, {"orgs.csv": _ORGS, "users.csv": _USERS,
+def _bundle(folder: Path, enrollments: str, users: str = _USERS) -> Path:
+    return _write(folder, {"orgs.csv": _ORGS, "users.csv": users,
                            "classes.csv": _CLASSES_HEAD + _CLASS,
                            "enrollments.csv": _ENR_HEAD + enrollments})
 
@@ -270,15 +270,9 @@ def test_delta_row_of_the_primary_teacher_saying_false_demotes_it(tmp_path: Path
     base_rows = ("e1,,,C1,S1,T1,teacher,true,,\ne2,,,C1,S1,U1,student,,,\n"
                  "e0,,,C1,S1,T2,teacher,false,,\n")
     new_row = "e1,active,,C1,S1,T1,teacher,false,,\n"
-
-    def bundle(folder: Path, rows: str) -> Path:
-        return _write(folder, {"orgs.csv": _ORGS, "users.csv": users,
-                               "classes.csv": _CLASSES_HEAD + _CLASS,
-                               "enrollments.csv": _ENR_HEAD + rows})
-
-    bulk = read_oneroster(bundle(tmp_path / "bulk", base_rows.replace(
-        "e1,,,C1,S1,T1,teacher,true,,\n", new_row)))
-    base = read_oneroster(bundle(tmp_path / "base", base_rows))
+    bulk = read_oneroster(_bundle(tmp_path / "bulk", base_rows.replace(
+        "e1,,,C1,S1,T1,teacher,true,,\n", new_row), users))
+    base = read_oneroster(_bundle(tmp_path / "base", base_rows, users))
     assert base.sections["C1"].teacher == "T1"
     files = {"manifest.csv": _DELTA_MANIFEST + ("file.classes,delta\n" if class_row else ""),
              "enrollments.csv": _ENR_HEAD + new_row}

@@ -460,15 +460,24 @@ def test_short_lived_token_is_not_fetched_before_every_request(csv_folder, clock
         assert 401 not in [e["status"] for e in srv.log]
 
 
+def _users_with_tokens_expired(c: Any, srv: Any, faults: list[str] | None = None
+                               ) -> list[Any]:
+    """Every user, paged 20 at a time, the server's tokens expired after the second page
+    (the token URL then answering ``faults`` first)."""
+    got = []
+    for i, page in enumerate(c.pages("users", limit=20)):
+        got += page.records
+        if i == 1:
+            srv.expire_tokens()
+            if faults:
+                srv.token_faults = faults
+    return got
+
+
 def test_token_expired_mid_run_is_fetched_again_once(csv_folder, clock) -> None:
     """A token the server stops accepting mid-fetch is fetched again once, then paging goes on."""
     with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
-        got = []
-        for i, page in enumerate(c.pages("users", limit=20)):
-            got += page.records
-            if i == 1:
-                srv.expire_tokens()
-        assert got == srv.data["users"]
+        assert _users_with_tokens_expired(c, srv) == srv.data["users"]
         assert srv.token_requests == 2
         assert [e["status"] for e in srv.log].count(401) == 1
 
@@ -478,13 +487,7 @@ def test_token_url_failing_for_a_while_mid_run_is_waited_out(csv_folder, clock) 
     with waits (Retry-After for 429) instead of stopping the run as refused credentials;
     one that keeps failing is a TokenError naming its status, not a refusal."""
     with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
-        got = []
-        for i, page in enumerate(c.pages("users", limit=20)):
-            got += page.records
-            if i == 1:
-                srv.expire_tokens()
-                srv.token_faults = ["503", "429"]
-        assert got == srv.data["users"]
+        assert _users_with_tokens_expired(c, srv, ["503", "429"]) == srv.data["users"]
         assert srv.token_requests == 4 and 7.0 in clock.sleeps
         srv.expire_tokens()
         srv.token_faults = ["503"] * 20

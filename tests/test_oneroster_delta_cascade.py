@@ -20,10 +20,15 @@ import rostergraph
 from rostergraph.io.enrollcols import OTHER_ROLES_KEY
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.oneroster_cols import ENROLLMENT_IDS_KEY
+from tests.oneroster_delta_bundles import BASE_MANIFEST as _BASE_MANIFEST
+from tests.oneroster_delta_bundles import CLASSES as _CLASSES
+from tests.oneroster_delta_bundles import CLASSES_HEAD as _CLASSES_HEAD
+from tests.oneroster_delta_bundles import ENR_HEAD as _ENR_HEAD
+from tests.oneroster_delta_bundles import ORGS as _ORGS
+from tests.oneroster_delta_bundles import base
+from tests.oneroster_delta_bundles import delta as _delta
 from tests.test_oneroster_variants import write as _write
 
-_ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
-         "D1,,,District,district,,\nS1,,,North,school,,D1\nS2,,,South,school,,D1\n")
 _USERS_HEAD = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
                "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
                "agentSourcedIds,grades,password,metadata.rostergraph.userId\n")
@@ -33,33 +38,13 @@ _USERS = (_USERS_HEAD + "T1,,,true,S1,teacher,,,Ann,Lee,,,,,,,,,T1\n"
           "U2,,,true,S1,student,,,Cy,Day,,,,,,,05,,\n"
           "A1,,,true,S1,aide,,,Di,Orr,,,,,,,,,\n"
           "P1,,,true,S1,parent,,,Ed,Fox,,,,,,\"U1,U2\",,,\n")
-_CLASSES_HEAD = ("sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,"
-                 "classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,"
-                 "periods\n")
-_CLASSES = (_CLASSES_HEAD + "C1,,,Math,05,,,scheduled,,S1,,,,\n"
-            "C2,,,Art,05,,,scheduled,,S1,,,,\n")
-_ENR_HEAD = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,"
-             "role,primary,beginDate,endDate\n")
 _ENROLLMENTS = (_ENR_HEAD + "e1,,,C1,S1,T1,teacher,true,,\ne2,,,C1,S1,U1,student,,,\n"
                 "e3,,,C1,S1,U2,student,,,\ne4,,,C2,S1,U1,student,,,\n"
                 "e5,,,C1,S1,A1,aide,,,\n")
-_BASE_MANIFEST = ("propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\n"
-                  "file.users,bulk\nfile.classes,bulk\nfile.enrollments,bulk\n")
-
 
 
 def _base(tmp_path: Path) -> object:
-    return read_oneroster(_write(tmp_path / "base", {
-        "manifest.csv": _BASE_MANIFEST, "orgs.csv": _ORGS, "users.csv": _USERS,
-        "classes.csv": _CLASSES, "enrollments.csv": _ENROLLMENTS}))
-
-
-def _delta(folder: Path, version: str = "1.1", **files: str) -> Path:
-    """A delta bundle of ``files`` (``users_csv=...``), each listed ``delta``."""
-    named = {k.replace("_csv", ".csv"): v for k, v in files.items()}
-    rows = "".join(f"file.{name[:-4]},delta\n" for name in named)
-    return _write(folder, {"manifest.csv": f"propertyName,value\noneroster.version,{version}\n"
-                                           + rows, **named})
+    return base(tmp_path, _USERS, _ENROLLMENTS)
 
 
 def _said(r: object) -> list[tuple[str | None, int | None, str | None]]:

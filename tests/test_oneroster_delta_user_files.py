@@ -16,10 +16,10 @@ import pytest
 from rostergraph.errors import FormatError
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, ROLES_KEY
+from tests.oneroster_delta_bundles import ORGS as _ORGS
+from tests.oneroster_delta_bundles import delta
 from tests.test_oneroster_variants import write as _write
 
-_ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
-         "D1,,,District,district,,\nS1,,,North,school,,D1\nS2,,,South,school,,D1\n")
 _USERS_HEAD = ("sourcedId,status,dateLastModified,enabledUser,username,givenName,familyName,"
                "identifier,email,grades\n")
 _USERS = (_USERS_HEAD + "U1,,,true,bkim,Bo,Kim,ID-U1,,05\n"
@@ -56,10 +56,7 @@ def _base(tmp_path: Path) -> object:
 
 
 def _delta(folder: Path, **files: str) -> Path:
-    named = {k.replace("_csv", ".csv"): v for k, v in files.items()}
-    rows = "".join(f"file.{name[:-4]},delta\n" for name in named)
-    return _write(folder, {"manifest.csv": "propertyName,value\noneroster.version,1.2\n"
-                                           + rows, **named})
+    return delta(folder, "1.2", **files)
 
 
 def _said(r: object) -> list[tuple[str | None, int | None, str | None, str | None]]:

@@ -399,6 +399,8 @@ def test_sync_of_an_unknown_type_then_a_malformed_event(fetched, history, capsys
     with pytest.raises(FormatError) as err:
         sync_dump(dump, client=c)
     assert "ev-new-2-bad" in str(err.value) and TOKEN not in str(err.value)
+    # the page it came from is named too (an event's number counts within its page)
+    assert "/events" in (err.value.path or "") and TOKEN not in err.value.path
     assert (files(dump), (dump / AUDIT_LOG).read_bytes(),
             read_manifest(dump)["events"]["last_event_id"]) == (
         before[0], before[1], before[2]["last_event_id"])

@@ -303,6 +303,19 @@ def test_server_coming_back_to_an_earlier_page_is_stopped(csv_folder, clock) -> 
         assert "offset=20" in str(info.value) and len(srv.requests("/users")) == 3
 
 
+def test_server_starting_over_past_the_announced_total_ends_with_a_log_line(
+        csv_folder, clock, caplog) -> None:
+    """Past the announced X-Total-Count, a page sent before means the listing is complete
+    (a server that serves the first page again for an offset past its end): paging stops
+    with every record, and the log says why it stopped."""
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        n = len(srv.data["users"])
+        srv.wrap_offset = n
+        with caplog.at_level(logging.WARNING, logger="rostergraph.oneroster"):
+            assert all_records(c, "users", limit=10) == srv.data["users"]
+        assert f"users: the page at offset {n} repeats an earlier page" in caplog.text
+
+
 def test_filter_and_fields_reach_the_server(csv_folder, clock) -> None:
     """`filter` and `fields` are sent as query parameters and shape the answer."""
     with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:

@@ -571,7 +571,12 @@ def _sync(folder: Path, *, client: CleverClient, limit: int | None,
             # anything written, so a bad event leaves the dump as it was
             staged = {k: dict(v) for k, v in store.items()}  # records are replaced, not mutated
             # a page that fails ends the run, so ``seen`` need not be staged
-            audit = apply_event_records(staged, page.records, seen=seen)
+            try:
+                audit = apply_event_records(staged, page.records, seen=seen)
+            except FormatError as exc:  # (its "event N" counts within this page)
+                if exc.path is None:
+                    exc.path = page.url
+                raise
             lines = _audit_lines(audit)
             changed = {a["kind"] for a in audit if a["action"] not in ("ignored", "duplicate")}
             writes = [_encode_kind(folder, kind, staged[kind], manifest)

@@ -482,6 +482,9 @@ class OneRosterClient:
                                "of looping", url=shown)
             if fingerprint in seen_pages:  # (not the page just before: a server starting over)
                 if total is not None and offset >= total:
+                    log.warning("%s: the page at offset %d repeats an earlier page, past the "
+                                "announced %d records; the collection ends there", key,
+                                offset, total)
                     return
                 raise ApiError(f"the server sent a page of {key} it had sent before (offset "
                                f"{offset}): it seems to start over; stopping instead of "

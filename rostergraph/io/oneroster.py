@@ -57,11 +57,13 @@ from .mapping import deep_merge
 from .oneroster_cols import (
     CARRY_COLUMN,
     ENROLLMENT_IDS_KEY,
+    LISTS_COLUMN,
     ONLY_12_FILES,
     PREFIX,
     before_12,
     enrollment_order,
     kept_enrollment_ids,
+    lists_message,
     manifest_property,
     rename_message,
     spec_renames,
@@ -273,11 +275,14 @@ class _Reader:
         fkey = name[:-4]
         # (a delta's rows name the base's records as its deletions do: see live_row)
         live = partial(live_row, self, fkey) if self.base is not None else None
+        lists = LISTS_COLUMN in t.index  # (a REST dump's lists no cell could hold: told)
         if all_live:
             for line, row in rows:
                 settle()
                 if live is not None:
                     row = live(row, line, kind)
+                if lists and row.get(LISTS_COLUMN):
+                    self._tell_lists(row, name, line, kind)
                 self.at_row = (name, line, kind, row.get("sourcedId"))
                 yield line, row
             return
@@ -296,8 +301,17 @@ class _Reader:
             if live is not None:
                 row = live(row, line, kind)
                 sid = row.get("sourcedId")
+            if lists and row.get(LISTS_COLUMN):
+                self._tell_lists(row, name, line, kind)
             self.at_row = (name, line, kind, sid)  # for problems found deeper in the row
             yield line, row
+
+    def _tell_lists(self, row: dict[str, str], name: str, line: int,
+                    kind: str | None) -> None:
+        """Tell a row whose lists a OneRoster REST dump could not put in its cells whole
+        (kept in extra as any other column is)."""
+        self.b.problem("other", lists_message(row[LISTS_COLUMN]), file=name, line=line,
+                       kind=kind, record_id=row.get("sourcedId") or None, field=LISTS_COLUMN)
 
     def manifest(self) -> None:
         if "manifest.csv" not in self.bundle:

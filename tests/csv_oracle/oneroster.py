@@ -28,7 +28,12 @@ from rostergraph.io.mapping import (
     passwords_left_out,
     set_path,
 )
-from rostergraph.io.oneroster_cols import is_boolean, primary_no_boolean
+from rostergraph.io.oneroster_cols import (
+    LISTS_COLUMN,
+    is_boolean,
+    lists_message,
+    primary_no_boolean,
+)
 from rostergraph.io.oneroster_delta import apply_delta, base_deletions, live_row, match_deletions
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_refs import unnamed_message
@@ -238,6 +243,10 @@ class _Reader:
             if self.base is not None:  # (as the package reader)
                 row = live_row(self, fkey, row, line, kind)
                 sid = row.get("sourcedId")
+            if row.get(LISTS_COLUMN):  # (a REST dump's lists no cell could hold, as it)
+                self.b.problem("other", lists_message(row[LISTS_COLUMN]), file=name,
+                               line=line, kind=kind, record_id=sid or None,
+                               field=LISTS_COLUMN)
             self.at_row = (name, line, kind, sid)  # for problems found deeper in the row
             yield line, row
 

@@ -330,6 +330,27 @@ def test_timestamp_only_change_ignored_when_asked() -> None:
     assert only.is_empty()
 
 
+def test_a_reordered_student_list_is_no_change() -> None:
+    """A section's students listed in another order (the same ids, each as often) is no
+    change (a membership; its teachers' order says which is primary, and stays one), kept
+    in ``ignored`` so apply stays exact; a student listed once more or once less is one."""
+    old = _old()
+
+    def with_students(*ids: str, teachers: tuple[str, ...] = ("T2", "M1")) -> Roster:
+        sec = attrs.evolve(old.sections["sec2"], students=ids, teachers=teachers)
+        return old.replace(sections={**old.sections, "sec2": sec})
+
+    old = with_students("s2", "s3", "s2")
+    d = diff(old, with_students("s3", "s2", "s2"))
+    assert d.is_empty() and d.records() == [] and sum(d.summary().to_list("changed")) == 0
+    assert [c.field for c in d.changes[0].ignored] == ["students"]
+    assert _same_records(d.apply(old), with_students("s3", "s2", "s2"))
+    for new in (with_students("s2", "s3", "s3"), with_students("s3", "s2"),
+                with_students("s2", "s3", "s2", teachers=("M1", "T2"))):
+        assert [(c.id, [f.field for f in c.fields]) for c in diff(old, new).records()] == [
+            ("sec2", ["teachers"] if new.sections["sec2"].teachers[0] == "M1" else ["students"])]
+
+
 def test_apply_reproduces_new_roster() -> None:
     """Applying the diff old → new to old gives new's records (re-ids, split, moves included)."""
     old, new = _old(), _new()

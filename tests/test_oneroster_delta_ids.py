@@ -423,3 +423,66 @@ def test_a_class_deleted_and_given_again_by_a_later_row(tmp_path: Path,
     assert "line 3" in r.problems[0].message and "not applied" in r.problems[0].message
     with pytest.raises(FormatError, match=r"classes\.csv:2"):
         read_oneroster(delta, base=_base(tmp_path / "b2"), strict=True)
+
+
+def test_a_padded_live_row_updates_the_base_record_it_names(tmp_path: Path) -> None:
+    """An active delta row ``' U1 '`` (users.csv), ``'C2 '`` (classes.csv) or ``' S2'``
+    (orgs.csv) updates the base's U1, C2 and S2, as a deletion so spelt deletes them: no
+    second record beside them, a problem each keeping the cell; U1 stays in C1."""
+    delta = _delta(tmp_path / "delta",
+                   users_csv=_USERS_HEAD + " U1 ,active,,true,S1,student,,,Bo,Lu,,,,,,,06,\n",
+                   classes_csv=_CLASSES_HEAD + "C2 ,,,Art 2,05,,,scheduled,,S1,,,,\n",
+                   orgs_csv=_ORGS.split("\n", 1)[0] + "\n S2,,,South 2,school,,D1\n")
+    r = read_oneroster(delta, base=_base(tmp_path))
+    assert set(r.users) == {"T1", "U1", "U2"} and set(r.sections) == {"C1", "C2"}
+    assert set(r.schools) == {"S1", "S2"}
+    assert r.users["U1"].name.last == "Lu" and r.sections["C2"].name == "Art 2"
+    assert r.schools["S2"].name == "South 2" and r.sections["C1"].students == ("U1", "U2")
+    assert sorted(_said(r)) == [("classes.csv", 2, "C2", "sourcedId", "C2 "),
+                                ("orgs.csv", 2, "S2", "sourcedId", " S2"),
+                                ("users.csv", 2, "U1", "sourcedId", " U1 ")]
+    p = next(p for p in r.problems if p.file == "users.csv")
+    assert "' U1 '" in p.message and "'U1'" in p.message and "Lu" not in p.message
+    # (read alone, a padded id is the record's own, kept as given)
+    assert " U1 " in read_oneroster(delta).users
+
+
+_SESSIONS_HEAD = ("sourcedId,status,dateLastModified,title,type,startDate,endDate,"
+                  "parentSourcedId,schoolYear\n")
+_COURSES_HEAD = ("sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,"
+                 "grades,orgSourcedId,subjects,subjectCodes\n")
+#: file → (its header, the row giving again the base's record it names, kind, record id)
+_AGAIN = {"orgs": (_ORGS.split("\n", 1)[0] + "\n", "S2,,,South 2,school,,D1\n", "schools",
+                   "S2"),
+          "academicSessions": (_SESSIONS_HEAD, ("Y1,,,Year 2,schoolYear,2026-08-01,"
+                               "2027-06-30,,2027\n"), "terms", "Y1"),
+          "courses": (_COURSES_HEAD, "K1,,,,Maths 2,M2,,D1,,\n", "courses", "K1")}
+
+
+@pytest.mark.parametrize("f", sorted(_AGAIN))
+@pytest.mark.parametrize("again_after", [True, False])
+def test_an_org_session_or_course_deleted_and_given_again_by_a_later_row(
+        tmp_path: Path, f: str, again_after: bool) -> None:
+    """orgs.csv, academicSessions.csv or courses.csv deletes a record of the base, then
+    gives it again (followed in file order, as classes.csv's): it stays as the later row
+    gives it, with a problem at the deleting row saying so. Given, then deleted: it goes,
+    with no problem."""
+    base = read_oneroster(_write(tmp_path / "base", {
+        "manifest.csv": _BASE_MANIFEST + "file.academicSessions,bulk\nfile.courses,bulk\n",
+        "orgs.csv": _ORGS, "users.csv": _USERS, "classes.csv": _CLASSES,
+        "enrollments.csv": _ENROLLMENTS,
+        "academicSessions.csv": _SESSIONS_HEAD + "Y1,,,Year,schoolYear,2025-08-01,"
+                                                 "2026-06-30,,2026\n",
+        "courses.csv": _COURSES_HEAD + "K1,,,,Maths,M1,,D1,,\n"}))
+    head, row, kind, rid = _AGAIN[f]
+    gone = f"{rid},tobedeleted,," + "," * (head.count(",") - 3) + "\n"
+    rows = [gone, row] if again_after else [row, gone]
+    delta = _delta(tmp_path / "delta", **{f + "_csv": head + "".join(rows)})
+    r = read_oneroster(delta, base=base)
+    if not again_after:
+        assert rid not in r.records(kind) and r.problems == []
+        return
+    assert r.records(kind)[rid].name.endswith("2")
+    assert _said(r) == [(f + ".csv", 2, rid, "sourcedId", None)]
+    assert "line 3" in r.problems[0].message and "not applied" in r.problems[0].message
+    assert r.problems[0].kind == kind

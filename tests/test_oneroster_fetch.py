@@ -145,6 +145,48 @@ def test_rest_to_rows_flattens_references_lists_and_metadata() -> None:
                               "userSourcedId": "u1"}]
 
 
+def test_list_items_with_a_comma_are_kept_whole_and_told(tmp_path: Path) -> None:
+    """A REST list item holding a comma (a school or contact id, a grade, a term id) cannot
+    be an item of a OneRoster CSV list cell: it is not split into ids or grades no record
+    has ('s' and '1' for 's,1'); the cell holds the other items, the lists as sent are
+    kept (JSON, ``metadata.rostergraph.lists``, in extra once loaded), and loading tells
+    each such row."""
+    from rostergraph.io.oneroster import read_oneroster
+    from rostergraph.oneroster.dump import bundle_files
+
+    lists = {"orgSourcedIds": ["s,1", "s2"], "agentSourcedIds": ["p,1"],
+             "grades": ["K,1", "02"]}
+    tables = {
+        "orgs": [{"sourcedId": "d1", "name": "D", "type": "district"},
+                 *({"sourcedId": s, "name": s, "type": "school", "parent": {"sourcedId": "d1"}}
+                   for s in ("s,1", "s2"))],
+        "users": [{"sourcedId": "u1", "role": "student", "givenName": "A", "familyName": "B",
+                   "orgs": [{"sourcedId": s} for s in lists["orgSourcedIds"]],
+                   "agents": [{"sourcedId": "p,1"}], "grades": lists["grades"]},
+                  {"sourcedId": "p,1", "role": "parent", "givenName": "P", "familyName": "B",
+                   "orgs": [{"sourcedId": "s2"}], "agents": [{"sourcedId": "u1"}]}],
+        "classes": [{"sourcedId": "c1", "title": "M", "school": {"sourcedId": "s2"},
+                     "terms": [{"sourcedId": "t,1"}], "grades": ["09", "10,11"]}]}
+    for name, data in bundle_files("1.1", tables).items():
+        (tmp_path / name).write_bytes(data)
+    r = read_oneroster(tmp_path)
+    student = r.users["u1"].roles.student
+    assert student is not None and student.schools == ("s2",) and student.grade == "2"
+    assert orjson.loads(r.users["u1"].extra["oneroster.metadata.rostergraph.lists"]) == lists
+    sec = r.sections["c1"]
+    assert sec.term_id is None and sec.grade == "9"
+    assert orjson.loads(sec.extra["oneroster.metadata.rostergraph.lists"]) == {
+        "grades": ["09", "10,11"], "termSourcedIds": ["t,1"]}
+    said = [(p.file, p.line, p.record_id, p.field) for p in r.problems]
+    assert said == [("classes.csv", 2, "c1", "metadata.rostergraph.lists"),
+                    ("users.csv", 2, "u1", "metadata.rostergraph.lists")]
+    assert "termSourcedIds, grades" in r.problems[0].message
+    assert "orgSourcedIds, agentSourcedIds, grades" in r.problems[1].message
+    from tests.test_csv_equivalence import assert_same
+
+    assert_same("oneroster", tmp_path)  # (the row-by-row oracle tells them the same)
+
+
 # --- resume --------------------------------------------------------------------------------
 
 

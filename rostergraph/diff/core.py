@@ -529,7 +529,7 @@ def _diff(old: Roster, new: Roster, ig: tuple[str, ...], detect_reid: bool) -> R
         for i, rec, other in both:
             if other is None or other == rec:
                 continue
-            kept, quiet = split_ignored(field_changes(rec, other), ig)
+            kept, quiet = split_ignored(field_changes(rec, other), ig, kind)
             if kept or quiet:
                 changes.append(RecordChange(kind, "changed", i, i, kept, quiet))
             if kind == "users" and (roles_of(rec) & EMPLOYEE_ROLES) != \
@@ -543,7 +543,8 @@ def _diff(old: Roster, new: Roster, ig: tuple[str, ...], detect_reid: bool) -> R
             m = None
         if m is not None:
             for oid, nid, key in m.pairs:
-                kept, quiet = split_ignored(field_changes(removed[oid], added[nid]), ig)
+                kept, quiet = split_ignored(field_changes(removed[oid], added[nid]), ig,
+                                            kind)
                 changes.append(RecordChange(kind, "reidentified", oid, nid, kept, quiet, key))
                 del removed[oid], added[nid]
             for mg in m.merges:

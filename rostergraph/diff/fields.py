@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -208,16 +209,39 @@ def _diff_dicts(da: dict[str, Any], db: dict[str, Any], prefix: Path,
             out.append(FieldChange(p, ABSENT, w))
 
 
-def split_ignored(changes: Iterable[FieldChange],
-                  ignore: Sequence[str]) -> tuple[tuple[FieldChange, ...], tuple[FieldChange, ...]]:
-    """``(kept, ignored)``: a change is ignored when its dotted path or leaf is in ``ignore``."""
-    if not ignore:
+#: Per kind, the fields listing members whose order says nothing: a section's students
+#: are a membership (its ``teachers`` are not here: the primary comes first).
+_ORDERLESS: dict[str, frozenset[Path]] = {"sections": frozenset({("students",)})}
+
+
+def _reordered(c: FieldChange) -> bool:
+    """Whether ``c`` only reorders a list: the same items, each as many times."""
+    return (isinstance(c.old, list) and isinstance(c.new, list)
+            and Counter(c.old) == Counter(c.new))
+
+
+def split_ignored(changes: Iterable[FieldChange], ignore: Sequence[str],
+                  kind: str | None = None
+                  ) -> tuple[tuple[FieldChange, ...], tuple[FieldChange, ...]]:
+    """``(kept, ignored)``: a change is ignored when its dotted path or leaf is in
+    ``ignore``, or when it only reorders a member list of a record of ``kind`` whose order
+    says nothing (a section's ``students``): kept all the same, so ``apply`` stays exact.
+
+    Examples
+    --------
+    >>> c = FieldChange(("students",), ["u1", "u2"], ["u2", "u1"])
+    >>> split_ignored([c], (), "sections") == ((), (c,))
+    True
+    """
+    orderless = _ORDERLESS.get(kind or "", frozenset())
+    if not ignore and not orderless:
         return tuple(changes), ()
     ig = set(ignore)
     kept: list[FieldChange] = []
     dropped: list[FieldChange] = []
     for c in changes:
-        (dropped if c.leaf in ig or c.field in ig else kept).append(c)
+        quiet = c.leaf in ig or c.field in ig or (c.path in orderless and _reordered(c))
+        (dropped if quiet else kept).append(c)
     return tuple(kept), tuple(dropped)
 
 

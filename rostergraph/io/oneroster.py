@@ -57,16 +57,18 @@ from .mapping import deep_merge
 from .oneroster_cols import (
     CARRY_COLUMN,
     ENROLLMENT_IDS_KEY,
+    LISTS_COLUMN,
     ONLY_12_FILES,
     PREFIX,
     before_12,
     enrollment_order,
     kept_enrollment_ids,
+    lists_message,
     manifest_property,
     rename_message,
     spec_renames,
 )
-from .oneroster_delta import apply_delta, base_deletions, match_deletions
+from .oneroster_delta import apply_delta, base_deletions, live_row, match_deletions
 from .oneroster_enroll import read_enrollments
 from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read them here)
     _CLASS_COLS,
@@ -200,6 +202,10 @@ class _Reader:
         self._sole: tuple[str | None] | None = None
         #: kind → the matcher of its ids with spaces around them (see :meth:`match`)
         self._spaced: dict[str, SpacedIds] = {}
+        #: a delta's, read with a base: file → the matcher of the base's ids its rows'
+        #: sourcedIds name, and file → id → the line of its last live row (see live_row)
+        self.base_named: dict[str, SpacedIds] = {}
+        self.live_lines: dict[str, dict[str, int]] = {}
 
     # -- files ---------------------------------------------------------------
     def table(self, name: str, kind: str | None,
@@ -266,13 +272,20 @@ class _Reader:
         all_live = t.clean and not live_status(t)  # no row to leave out or to warn about
         rows = t.dicts(consume=True)  # (the table is this generator's alone)
         settle = self.users.settle  # (between two rows no user dict is in use)
+        fkey = name[:-4]
+        # (a delta's rows name the base's records as its deletions do: see live_row)
+        live = partial(live_row, self, fkey) if self.base is not None else None
+        lists = LISTS_COLUMN in t.index  # (a REST dump's lists no cell could hold: told)
         if all_live:
             for line, row in rows:
                 settle()
+                if live is not None:
+                    row = live(row, line, kind)
+                if lists and row.get(LISTS_COLUMN):
+                    self._tell_lists(row, name, line, kind)
                 self.at_row = (name, line, kind, row.get("sourcedId"))
                 yield line, row
             return
-        fkey = name[:-4]
         for line, row in rows:
             settle()
             sid = row.get("sourcedId")
@@ -285,8 +298,20 @@ class _Reader:
             if status == "inactive":
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
                                file=name, line=line, kind=kind, record_id=sid)
+            if live is not None:
+                row = live(row, line, kind)
+                sid = row.get("sourcedId")
+            if lists and row.get(LISTS_COLUMN):
+                self._tell_lists(row, name, line, kind)
             self.at_row = (name, line, kind, sid)  # for problems found deeper in the row
             yield line, row
+
+    def _tell_lists(self, row: dict[str, str], name: str, line: int,
+                    kind: str | None) -> None:
+        """Tell a row whose lists a OneRoster REST dump could not put in its cells whole
+        (kept in extra as any other column is)."""
+        self.b.problem("other", lists_message(row[LISTS_COLUMN]), file=name, line=line,
+                       kind=kind, record_id=row.get("sourcedId") or None, field=LISTS_COLUMN)
 
     def manifest(self) -> None:
         if "manifest.csv" not in self.bundle:

@@ -11,10 +11,11 @@ from typing import Any
 from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
-__all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "OLD_COLUMNS",
-           "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY", "RACE_COLUMNS", "ROLES_KEY",
-           "SEX_VALUES", "SPEC_COLUMNS", "USER_ID_COLUMN", "before_12", "enrollment_order", "is_boolean", "is_true",
-           "kept_enrollment_ids", "kept_role_row", "manifest_property", "org_type",
+__all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "LISTS_COLUMN",
+           "OLD_COLUMNS", "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY",
+           "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS", "USER_ID_COLUMN",
+           "before_12", "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids",
+           "kept_role_row", "lists_message", "manifest_property", "org_type",
            "primary_no_boolean", "rename_message", "spec_renames"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
@@ -23,6 +24,10 @@ PREFIX = "oneroster."
 CARRY_COLUMN = "metadata." + CARRY_KEY
 #: the extension column that joins a 1.1 multi-role user's rows into one user
 USER_ID_COLUMN = "metadata.rostergraph.userId"
+#: the extension column of a row's lists whose items a OneRoster CSV list cell cannot hold
+#: (an item with a comma: the cell's items are separated by commas), as JSON
+#: ``{column: [items]}``; the cell holds the other items (see ``oneroster.rows``)
+LISTS_COLUMN = "metadata.rostergraph.lists"
 #: the ``extra`` key prefix of the ``demographics.csv`` cells no Clever field holds
 DEMOGRAPHICS_PREFIX = PREFIX + "demographics."
 #: the ``extra`` key of a user's 1.2 ``userProfiles.csv`` rows (a list)
@@ -167,6 +172,27 @@ def spec_renames(header: list[str], name: str | None = None) -> dict[str, str]:
             out[h] = want
             taken.add(want)
     return out
+
+
+def lists_message(cell: str) -> str:
+    """The problem of a row whose :data:`LISTS_COLUMN` cell is ``cell`` (a OneRoster REST
+    dump's row with list items a CSV cell cannot hold), naming its columns.
+
+    Examples
+    --------
+    >>> lists_message('{"grades": ["K,1"]}')[:46]
+    'grades: a list item holds a comma, which no On'
+    """
+    import orjson
+
+    try:
+        got = orjson.loads(cell)
+    except orjson.JSONDecodeError:
+        got = None
+    cols = ", ".join(map(str, got)) if isinstance(got, dict) and got else "lists"
+    return (f"{cols}: a list item holds a comma, which no OneRoster CSV list cell can hold "
+            "(its items are separated by commas): such items are not in the cell; the "
+            f"lists as sent are kept in extra {PREFIX + LISTS_COLUMN!r}")
 
 
 def rename_message(got: str, want: str) -> str:

@@ -51,10 +51,13 @@ from .oneroster_delta_users import (
 from .oneroster_users import contact_kind
 from .spaced_ids import SpacedIds
 
-__all__ = ["apply_delta", "base_deletions", "match_deletions"]
+__all__ = ["apply_delta", "base_deletions", "live_row", "match_deletions"]
 
 _DELTA_KINDS = {"orgs": ("districts", "schools"), "academicSessions": ("terms",),
                 "courses": ("courses",), "classes": ("sections",), "users": ("users",)}
+#: the files whose live rows' lines :func:`live_row` keeps (classes.csv's and users.csv's
+#: are kept by their readers), and what their records are called in problems
+_LINED = {"orgs": "org", "academicSessions": "academic session", "courses": "course"}
 
 
 def _union(have: Iterable[Any] | None, add: Iterable[Any] | None) -> list[Any]:
@@ -217,15 +220,43 @@ def base_deletions(r: Any, f: str) -> frozenset[str]:
     return frozenset({*ids, *filter(None, map(named, ids))})
 
 
+def live_row(r: Any, f: str, row: dict[str, str], line: int,
+             kind: str | None) -> dict[str, str]:
+    """A live (not tobedeleted) row of a delta's file ``f`` read with a base (the reader
+    ``r``'s), as it is read: a ``sourcedId`` that names a base record only once spaces
+    around ids are ignored is read as that record's id (a problem keeping the cell, as a
+    deletion so spelt is read), so the row updates that record instead of adding another
+    beside it; an org's, session's or course's line is kept (``r.live_lines``) for
+    :func:`match_deletions` (a later row gives a deleted record again)."""
+    sid = row.get("sourcedId")
+    if not sid or f not in _DELTA_KINDS:
+        return row
+    named = r.base_named.get(f)
+    if named is None:  # (the base's ids do not change while the delta is read)
+        pools = [r.base.records(k) for k in _DELTA_KINDS[f]]
+        if f == "orgs":
+            pools.append(_sub_org_ids(r.base))
+        named = r.base_named[f] = SpacedIds(pools)
+    got = named(sid)
+    if got is not None and got != sid:
+        if kind is None:  # (an org: the kind of the base record it names)
+            kind = next((k for k in _DELTA_KINDS[f] if got in r.base.records(k)), None)
+        r.b.problem("other", respelt_message("sourcedId", sid, got), file=f + ".csv",
+                    line=line, kind=kind, record_id=got, field="sourcedId", raw=sid)
+        row, sid = {**row, "sourcedId": got}, got
+    if f in _LINED:  # (the last: any later live row gives a deleted record again)
+        r.live_lines.setdefault(f, {})[sid] = line
+    return row
+
+
 def _given_again(b: Any, what: str, rid: str, at: int, file: str, line: int,
-                 raw: str | None) -> None:
+                 raw: str | None, kind: str | None) -> None:
     """The problem of a ``status=tobedeleted`` row (``line`` of ``file``) whose ``what``
-    (``user``, ``class``) ``rid`` a later row (``at``) of the delta gives again: the rows
-    are followed in file order, so the deletion is not applied."""
+    (``user``, ``class``, ``org``, ...) ``rid`` a later row (``at``) of the delta gives
+    again: the rows are followed in file order, so the deletion is not applied."""
     b.problem("other", f"status tobedeleted: {what} {rid!r} is given again by a later row of "
               f"this delta (line {at}), which is loaded; the deletion is not applied",
-              file=file, line=line, kind="users" if what == "user" else "sections",
-              record_id=rid, field="sourcedId", raw=raw)
+              file=file, line=line, kind=kind, record_id=rid, field="sourcedId", raw=raw)
 
 
 def match_deletions(r: Any, base: Roster) -> UserDeletions:
@@ -290,16 +321,20 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                     ids[i] = whole
                     spared.add(i)
                     _given_again(b, "user", uid, at, "users.csv", line,
-                                 sid if sid != whole else None)
+                                 sid if sid != whole else None, "users")
                     continue
                 if joins is not None and got != whole:
                     ids[i] = whole  # (a row of another id, its user's last role: the user)
                     continue
-            at = r.section_lines.get(got, 0) if f == "classes" and got else 0
+            at = 0
+            if f != "users" and got:  # (users.csv's rows were judged above)
+                lines = r.section_lines if f == "classes" else r.live_lines.get(f, {})
+                at = lines.get(got, 0)
             if at > line and got:  # (the rows are followed in file order, as users.csv's)
                 ids[i] = f"line {line}"  # (removes nothing: a row with no id's placeholder)
-                _given_again(b, "class", got, at, "classes.csv", line,
-                             sid if sid != got else None)
+                _given_again(b, _LINED.get(f, "class"), got, at, f + ".csv", line,
+                             sid if sid != got else None, kind or next(
+                                 (k for k in dkinds if got in b.kinds[k]), None))
                 continue
             if got == sid:
                 continue

@@ -29,6 +29,10 @@ REST                     CSV column
                          ``userProfileSourcedId``)
 ``metadata`` object      one ``metadata.<key>`` column per key
 lists of strings         comma-separated cells (numbers in a list too)
+an id or grade with a    left out of its cell (no CSV list can hold it: the reader
+comma in a list          would split it into other items); the row's lists as sent go
+                         in ``metadata.rostergraph.lists`` as JSON, which loading keeps
+                         in extra and tells as a problem
 ``true`` / ``false``     ``true`` / ``false``
 ======================== ==========================================================
 
@@ -50,6 +54,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..io.oneroster_cols import LISTS_COLUMN
 from ..safety import json_dumps
 
 __all__ = ["CSV_FILES", "HEADERS", "flatten_record", "record_id", "rest_to_rows", "rows_to_csv",
@@ -137,6 +142,16 @@ def _cell(value: Any) -> str | None:
     return json_dumps(value)
 
 
+def _comma_items(value: Any) -> list[str] | None:
+    """The items of a list ``_cell`` joins with commas, as text, when one of them holds a
+    comma itself (no OneRoster CSV list cell can hold it); ``None`` otherwise."""
+    if not (isinstance(value, list) and any(isinstance(v, str) and "," in v for v in value)
+            and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                    for v in value)):
+        return None
+    return [v if isinstance(v, str) else str(v) for v in value]
+
+
 def _ref(value: Any) -> str | None:
     """The sourcedId of a GUIDRef (or a bare id string); a whole number as its text
     (``{"sourcedId": 42}``: ids are strings in OneRoster, and CSV has no numbers)."""
@@ -170,6 +185,7 @@ def flatten_record(endpoint: str, record: Mapping[str, Any]) -> dict[str, str]:
     {'sourcedId': 's1', 'name': 'High', 'type': 'school', 'parentSourcedId': 'd1', 'metadata.nces': '123'}
     """
     row: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}  # (column → the items as sent, when one has a comma)
     for key, value in record.items():
         if key in _NEVER or value is None:
             continue
@@ -181,8 +197,11 @@ def flatten_record(endpoint: str, record: Mapping[str, Any]) -> dict[str, str]:
             col, text = _REF_ONE[key], _ref(value)
         elif key in _REF_MANY and isinstance(value, (list, Mapping)):
             col = _REF_MANY[key]  # (one GUIDRef where a list belongs: a list of one)
-            text = ",".join(s for s in (_ref(v) for v in (
-                value if isinstance(value, list) else [value])) if s)
+            ids = [s for s in (_ref(v) for v in (
+                value if isinstance(value, list) else [value])) if s]
+            if any("," in s for s in ids):
+                lists[col] = ids
+            text = ",".join(s for s in ids if "," not in s)
         elif key == "userIds":
             col, text = key, _user_ids(value)
         elif key == "metadata" and isinstance(value, Mapping):
@@ -193,8 +212,15 @@ def flatten_record(endpoint: str, record: Mapping[str, Any]) -> dict[str, str]:
             continue
         else:
             col, text = _RENAMED.get(key, key), _cell(value)
+            # (grades, as ids, are read item by item; subjects and periods whole)
+            items = _comma_items(value) if key == "grades" else None
+            if items is not None:
+                lists[col] = items
+                text = ",".join(v for v in items if "," not in v)
         if text is not None:
             row[col] = text
+    if lists:  # (kept whole, as the OneRoster writer carries what a cell cannot hold)
+        row[LISTS_COLUMN] = json_dumps(lists)
     return row
 
 

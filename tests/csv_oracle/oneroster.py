@@ -28,8 +28,13 @@ from rostergraph.io.mapping import (
     passwords_left_out,
     set_path,
 )
-from rostergraph.io.oneroster_cols import is_boolean, primary_no_boolean
-from rostergraph.io.oneroster_delta import apply_delta, base_deletions, match_deletions
+from rostergraph.io.oneroster_cols import (
+    LISTS_COLUMN,
+    is_boolean,
+    lists_message,
+    primary_no_boolean,
+)
+from rostergraph.io.oneroster_delta import apply_delta, base_deletions, live_row, match_deletions
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_refs import unnamed_message
 from rostergraph.io.oneroster_sessions import base_sessions, class_term
@@ -152,6 +157,8 @@ class _Reader:
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
         self.role_cells: dict[str, dict[str, str]] = {}
+        self.base_named: dict[str, Any] = {}  # (read by the package's live_row)
+        self.live_lines: dict[str, dict[str, int]] = {}  # (and by match_deletions)
 
     # -- references ---------------------------------------------------------------
     def _ids(self, kind: str) -> tuple[Any, Any]:
@@ -233,6 +240,13 @@ class _Reader:
             if status == "inactive":
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
                                file=name, line=line, kind=kind, record_id=sid)
+            if self.base is not None:  # (as the package reader)
+                row = live_row(self, fkey, row, line, kind)
+                sid = row.get("sourcedId")
+            if row.get(LISTS_COLUMN):  # (a REST dump's lists no cell could hold, as it)
+                self.b.problem("other", lists_message(row[LISTS_COLUMN]), file=name,
+                               line=line, kind=kind, record_id=sid or None,
+                               field=LISTS_COLUMN)
             self.at_row = (name, line, kind, sid)  # for problems found deeper in the row
             yield line, row
 

@@ -87,6 +87,25 @@ def test_a_deleted_id_naming_no_record_is_a_problem(tmp_path: Path) -> None:
         read_oneroster(delta, base=base, strict=True)
 
 
+def test_a_deleted_row_without_an_id_spares_a_record_named_like_its_line(
+        tmp_path: Path) -> None:
+    """A tobedeleted row with no sourcedId (on line 2) removes nothing, even when a record's
+    id reads like a placeholder of that row (``line 2``); so does the deletion of a class a
+    later row gives again."""
+    users = _USERS + "line 2,,,true,S1,student,,,Di,Eve,,,,,,,05,\n"
+    classes = _CLASSES + "line 2,,,Art,05,,,scheduled,,S1,,,,\n"
+    base = read_oneroster(_write(tmp_path / "base", {
+        "manifest.csv": _BASE_MANIFEST, "orgs.csv": _ORGS, "users.csv": users,
+        "classes.csv": classes, "enrollments.csv": _ENROLLMENTS}))
+    delta = _delta(tmp_path / "delta",
+                   users_csv=_USERS_HEAD + ",tobedeleted,,,,,,,,,,,,,,,,\n",
+                   classes_csv=_CLASSES_HEAD + "C2,tobedeleted,,,,,,,,,,,,\n"
+                   "C2,,,Art,05,,,scheduled,,S1,,,,\n")
+    r = read_oneroster(delta, base=base)
+    assert "line 2" in r.users
+    assert "line 2" in r.sections and "C2" in r.sections
+
+
 def test_a_deleted_id_of_a_record_the_delta_adds_needs_no_base_record(
         tmp_path: Path) -> None:
     """A delta that adds a user and deletes it again (``' U5'``): the record it names is

@@ -257,7 +257,7 @@ class _Reader:
             if status in ("tobedeleted", "inactive"):
                 sid = cells[sid_at] if sid_at is not None else None
                 if status == "tobedeleted":
-                    self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
+                    self.deleted.setdefault(fkey, []).append(sid or "")
                     self.deleted_rows.setdefault(fkey, []).append(t.as_dict(cells))
                     self.deleted_lines.setdefault(fkey, []).append(line)
                     continue
@@ -291,7 +291,7 @@ class _Reader:
             sid = row.get("sourcedId")
             status = (row.get("status") or "").strip().lower()
             if status == "tobedeleted":
-                self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
+                self.deleted.setdefault(fkey, []).append(sid or "")
                 self.deleted_rows.setdefault(fkey, []).append(row)
                 self.deleted_lines.setdefault(fkey, []).append(line)
                 continue
@@ -572,7 +572,8 @@ class _Reader:
         if bulk:  # (a dict emptied by pops keeps its table: 2M users' was ~100 MB)
             self.user_lines, self.section_lines = {}, {}
         for f, ids in sorted(self.deleted.items()):
-            shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
+            shown = ", ".join(i or "(no sourcedId)" for i in ids[:20]) + (
+                " …" if len(ids) > 20 else "")
             self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "
                                 f"{shown}")
         for name in self.bundle.names():

@@ -331,7 +331,7 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                 lines = r.section_lines if f == "classes" else r.live_lines.get(f, {})
                 at = lines.get(got, 0)
             if at > line and got:  # (the rows are followed in file order, as users.csv's)
-                ids[i] = f"line {line}"  # (removes nothing: a row with no id's placeholder)
+                ids[i] = ""  # (removes nothing: no record's id is empty)
                 _given_again(b, _LINED.get(f, "class"), got, at, f + ".csv", line,
                              sid if sid != got else None, kind or next(
                                  (k for k in dkinds if got in b.kinds[k]), None))

@@ -233,7 +233,7 @@ class _Reader:
             sid = row.get("sourcedId")
             status = (row.get("status") or "").strip().lower()
             if status == "tobedeleted":
-                self.deleted.setdefault(fkey, []).append(sid or f"line {line}")
+                self.deleted.setdefault(fkey, []).append(sid or "")
                 self.deleted_rows.setdefault(fkey, []).append(row)
                 self.deleted_lines.setdefault(fkey, []).append(line)
                 continue
@@ -1008,7 +1008,8 @@ class _Reader:
                 file, line = self.where[(kind, rid)]
                 self.b.add(kind, d, file=file, line=line)
         for f, ids in sorted(self.deleted.items()):
-            shown = ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
+            shown = ", ".join(i or "(no sourcedId)" for i in ids[:20]) + (
+                " …" if len(ids) > 20 else "")
             self.b.notes.append(f"{f}: {len(ids)} rows with status tobedeleted not loaded: "
                                 f"{shown}")
         for name in self.bundle.names():

@@ -411,6 +411,19 @@ def test_an_enrollment_of_a_padded_deleted_class_says_marked_tobedeleted(
     assert "marked tobedeleted" in said[0].message and "unknown" not in said[0].message
 
 
+def test_an_enrollment_with_no_class_is_not_of_a_deleted_class_with_no_id(
+        tmp_path: Path) -> None:
+    """A tobedeleted class row without a sourcedId deletes nothing, so an enrollment with
+    an empty classSourcedId names an unknown class, not one marked tobedeleted."""
+    classes = _CLASSES + ",tobedeleted,,,,,,,,,,,,\n"
+    enr = _ENR_HEAD + "e1,,,,S1,U1,student,,,\n"
+    r = read_oneroster(_delta(tmp_path / "delta", orgs_csv=_ORGS, users_csv=_USERS,
+                              classes_csv=classes, enrollments_csv=enr))
+    said = [p for p in r.problems if p.file == "enrollments.csv"]
+    assert [(p.line, p.record_id) for p in said] == [(2, "e1")]
+    assert "unknown class" in said[0].message and "tobedeleted" not in said[0].message
+
+
 def test_the_oracle_tells_a_padded_deleted_class_the_same(tmp_path: Path) -> None:
     """The row-by-row oracle of the equivalence tests agrees (records and problems)."""
     from tests.test_csv_equivalence import assert_same

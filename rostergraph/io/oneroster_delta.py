@@ -210,7 +210,7 @@ def base_deletions(r: Any, f: str) -> frozenset[str]:
     given and the id of the base record it names once spaces around ids are ignored (as
     :func:`match_deletions` finds it after the reading), so that a padded cell deletes as
     its id does (a contact keeps no link to a student so deleted)."""
-    ids = r.deleted.get(f, ())
+    ids = [i for i in r.deleted.get(f, ()) if i]  # (a row with no id deletes nothing)
     if r.base is None or not ids:
         return frozenset(ids)
     pools = [r.base.records(k) for k in _DELTA_KINDS[f]]

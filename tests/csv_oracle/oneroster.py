@@ -911,7 +911,8 @@ class _Reader:
                 sec = self.base_adds.setdefault(cid, {})  # a delta row for a base class
             if sec is None:
                 # (a deleted class's id and this cell compared without spaces around)
-                gone = any(d.strip() == cid.strip() for d in self.deleted.get("classes", ()))
+                gone = any(d and d.strip() == cid.strip()
+                           for d in self.deleted.get("classes", ()))
                 why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
                        "left out" if gone else f"enrollment in unknown class {cid!r}" + (
                            f" (the id is the text {cid}: an SQL export's empty value?)"

@@ -55,6 +55,10 @@ from typing import Any, Self
 from urllib.parse import parse_qs, parse_qsl, quote, unquote, urlsplit
 
 ROOTS = {"1.1": "/ims/oneroster/v1p1", "1.2": "/ims/oneroster/rostering/v1p2"}
+#: The member a single-record GET answers in (getUser → {"user": ...}), per collection.
+SINGULAR = {"orgs": "org", "academicSessions": "academicSession", "courses": "course",
+            "classes": "class", "users": "user", "enrollments": "enrollment",
+            "demographics": "demographics"}
 COLLECTIONS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments",
                "demographics")
 
@@ -431,6 +435,16 @@ class FakeOneRoster:
             return
         root = ROOTS[self.version]
         name = path[len(root) + 1:] if path.startswith(root + "/") else ""
+        coll, _, one = name.partition("/")
+        if one and coll in COLLECTIONS:  # one record by its id: {"user": {...}}
+            with self._lock:
+                rec = next((r for r in self.data.get(coll, []) if isinstance(r, dict)
+                            and r.get("sourcedId") == unquote(one)), None)
+            entry["status"] = 200 if rec is not None else 404
+            self._send(h, entry["status"], json.dumps(
+                {SINGULAR[coll]: rec} if rec is not None else
+                {"imsx_description": "not found"}).encode())
+            return
         if name not in self.data and name not in COLLECTIONS:
             entry["status"] = 404
             self._send(h, 404, b'{"imsx_description": "not found"}')

@@ -63,7 +63,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal, Self
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import attrs
 import httpx
@@ -91,6 +91,11 @@ VERSION_PATHS = {"1.1": "/ims/oneroster/v1p1", "1.2": "/ims/oneroster/rostering/
 #: The collections a fetch reads, in order (each answers ``{"<name>": [...]}``).
 ENDPOINTS = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments",
              "demographics")
+#: The member a single-record GET answers in, per collection (the OneRoster 1.1 and 1.2
+#: REST bindings: ``getUser`` answers ``{"user": {...}}``, ``getClass`` ``{"class": ...}``).
+SINGULAR = {"orgs": "org", "academicSessions": "academicSession", "courses": "course",
+            "classes": "class", "users": "user", "enrollments": "enrollment",
+            "demographics": "demographics"}
 #: Records per page when none is asked for (the specification's default is 100).
 DEFAULT_LIMIT = 1000
 #: The largest response body read (bytes).
@@ -354,6 +359,30 @@ class OneRosterClient:
             if shown != exc.path:
                 raise type(exc)(exc.message, path=shown) from None
             raise
+
+    def record(self, endpoint: str, sourced_id: str) -> dict[str, Any] | None:
+        """One record of a collection by its ``sourcedId`` (``GET users/{id}``, the id
+        escaped), or ``None`` when the server answers 404 (no such record, or no more).
+
+        Raises
+        ------
+        ApiError, TokenError, FormatError
+            As :meth:`get_json`; a :class:`FormatError` too when the answer holds no
+            record object (``{"user": {...}}``).
+        """
+        key = SINGULAR.get(endpoint, endpoint)
+        try:
+            doc = self.get_json(f"{endpoint}/{quote(sourced_id, safe='')}")
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        rec = doc.get(key)
+        if not isinstance(rec, dict):
+            raise FormatError(f"expected a {key!r} object in the response to the request "
+                              f"of one {endpoint} record", path=self._api.shown_url(
+                                  self._api.url(endpoint)))
+        return rec
 
     def pages(self, endpoint: str, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
               filter: str | None = None, fields: str | list[str] | None = None,

@@ -30,6 +30,14 @@ the collection is named in the result's ``unchecked`` and a warning is logged
 (a broken listing must never empty a district). ``check_deletions=False``
 skips the listings.
 
+The same listing finds the records the dump lacks: one a fetch missed when a page
+boundary moved under it (a record removed before it while the fetch paged), or one
+whose ``dateLastModified`` is older than the mark, so that no delta brings it. Each is
+fetched by its id (``users/{sourcedId}``) and added (``recovered``); one the server no
+longer has, or marks ``tobedeleted``, adds nothing. Past :data:`MAX_RECOVERED` such ids in
+one collection nothing is fetched that way and a warning says to fetch the district
+again. (Without the listings, ``check_deletions=False``, none is looked for.)
+
 Before anything is written the new district is compared with the old one
 (:func:`rostergraph.diff`); when more than the thresholds of users, sections
 or enrollments would go, or be re-identified, the sync is **held**: nothing
@@ -93,6 +101,10 @@ __all__ = ["AUDIT_LOG", "OneRosterSyncResult", "sync_oneroster"]
 AUDIT_LOG = "sync.audit.jsonl"
 
 log = logging.getLogger("rostergraph.oneroster")
+#: The most records of one collection a sync fetches one by one when the server lists
+#: ids the dump lacks; past it the dump is too far from the server to mend that way
+#: (fetching the district again is cheaper and surer).
+MAX_RECOVERED = 1000
 
 
 @attrs.frozen(slots=True)
@@ -159,8 +171,9 @@ def sync_oneroster(
     -------
     OneRosterSyncResult
         Actions counted (``created``, ``updated``, ``deleted``, ``gone``:
-        removed outright on the server, and ``skipped``: items that are no
-        record, newly listed), the collections not checked for removals and
+        removed outright on the server, ``recovered``: listed by the server,
+        missing from the dump and fetched by id, and ``skipped``: items that
+        are no record, newly listed), the collections not checked for removals and
         why (``unchecked``), whether the sync was held and why;
         ``.summary()`` is a line.
 
@@ -265,6 +278,12 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
                     audit.append({"synced_at": now, "collection": endpoint,
                                   "sourcedId": sid, "action": "gone",
                                   "dateLastModified": rec.get("dateLastModified")})
+                for rec in _recovered(client, endpoint, live, table):
+                    table[rec["sourcedId"]] = rec
+                    changed.add(endpoint)
+                    audit.append({"synced_at": now, "collection": endpoint,
+                                  "sourcedId": rec["sourcedId"], "action": "recovered",
+                                  "dateLastModified": rec.get("dateLastModified")})
         mark = _high_water(delta)
         if mark and mark > since:
             marks[endpoint] = mark
@@ -338,6 +357,42 @@ def _live_ids(client: OneRosterClient, endpoint: str, limit: int,
         return None, (f"the id listing held {items:,} items, fewer than the server's "
                       f"X-Total-Count of {total:,}")
     return live, ""
+
+
+def _recovered(client: OneRosterClient, endpoint: str, live: set[str],
+               table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of the ids the server lists (``live``) that the dump (``table``) lacks,
+    each fetched by its id: a record a fetch missed when a page boundary moved under it
+    (a record removed before it while paging), or one whose ``dateLastModified`` is older
+    than the mark, so that no delta brings it. A record the server no longer has (404) or
+    marks ``tobedeleted`` adds nothing; a failing request ends the recovery of the
+    collection (logged: a server may serve no single records)."""
+    missing = sorted(s for s in live if s not in table)
+    if not missing:
+        return []
+    if len(missing) > MAX_RECOVERED:
+        log.warning("%s: %d %s the server lists are not in the dump (more than %d to fetch "
+                    "one by one); fetch the district again", endpoint, len(missing),
+                    endpoint, MAX_RECOVERED)
+        return []
+    out: list[dict[str, Any]] = []
+    absent = 0
+    for sid in missing:
+        try:
+            rec = client.record(endpoint, sid)
+        except (ApiError, FormatError) as exc:  # (TokenError among them)
+            log.warning("%s: fetching the records the dump lacks failed (%s); %d not "
+                        "added", endpoint, exc, len(missing) - len(out))
+            break
+        absent += rec is None
+        good = _with_ids([rec]) if rec is not None else []
+        if good and good[0]["sourcedId"] == sid and str(
+                good[0].get("status") or "").lower() != "tobedeleted":
+            out.append(without_credentials(good[0]))
+    if absent:  # (removed since the listing, or a server that serves no single records)
+        log.warning("%s: %d listed ids the dump lacks had no record when asked for one by "
+                    "one (HTTP 404); not added", endpoint, absent)
+    return out
 
 
 def _holds(folder: Path, files: dict[str, bytes],

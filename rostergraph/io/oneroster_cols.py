@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
+
 from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
@@ -183,8 +185,6 @@ def lists_message(cell: str) -> str:
     >>> lists_message('{"grades": ["K,1"]}')[:46]
     'grades: a list item holds a comma, which no On'
     """
-    import orjson
-
     try:
         got = orjson.loads(cell)
     except orjson.JSONDecodeError:

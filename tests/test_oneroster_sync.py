@@ -335,7 +335,7 @@ def test_hard_deleted_records_leave_the_synced_dump(served, clock, tmp_path,
     assert result.actions == {"created": 1, "deleted": 1, "updated": 1, "gone": n_gone}
     assert result.unchecked == {} and f"{n_gone} gone" in result.summary()
     listings = [e for e in served.requests("/users") if "fields" in e["query"]]
-    assert listings and all(e["query"]["fields"] == ["sourcedId"] and "filter" not in
+    assert listings and all(e["query"]["fields"] == ["sourcedId,status"] and "filter" not in
                             e["query"] for e in listings)
     audit = [orjson.loads(line) for line in (dump / AUDIT_LOG).read_bytes().splitlines()]
     assert {(a["collection"], a["sourcedId"]) for a in audit if a["action"] == "gone"} == {
@@ -477,13 +477,14 @@ def test_a_record_gone_before_its_fetch_by_id_is_not_added(served, clock, tmp_pa
 
     dump = tmp_path / "dump"
     _old_user(served, "late-1")
-    _old_user(served, "late-2")["status"] = "tobedeleted"
+    _old_user(served, "late-2")
     real = served.after_page
 
-    def drop_late(name: str, offset: int) -> None:  # listed, then removed before the GET
+    def drop_late(name: str, offset: int) -> None:  # listed, then changed before the GET
         if name == "users" and "fields" in served.log[-1]["query"]:
-            served.data["users"] = [u for u in served.data["users"]
-                                    if u["sourcedId"] != "late-1"]
+            served.data["users"] = [
+                {**u, "status": "tobedeleted"} if u["sourcedId"] == "late-2" else u
+                for u in served.data["users"] if u["sourcedId"] != "late-1"]
 
     served.after_page = drop_late
     with client_for(served, clock) as c:
@@ -493,6 +494,24 @@ def test_a_record_gone_before_its_fetch_by_id_is_not_added(served, clock, tmp_pa
     monkeypatch.setattr(sync_mod, "MAX_RECOVERED", 0)
     with client_for(served, clock) as c, caplog.at_level("WARNING", "rostergraph"):
         assert sync_oneroster(dump, client=c, progress=False).actions == {}
-    # (late-2 too: listed, but its record says tobedeleted)
-    assert "2 users the server lists are not in the dump" in caplog.text
+    assert "1 users the server lists are not in the dump" in caplog.text
     assert "late-3" not in rostergraph.load(dump).users
+
+
+def test_listed_records_marked_tobedeleted_are_not_live(served, clock, tmp_path) -> None:
+    """The id listing asks for each record's status too (``fields=sourcedId,status``): a
+    record the server still lists but marks tobedeleted, with a dateLastModified no delta
+    reaches, leaves the dump (``gone``), and one the dump never held is not fetched by id
+    at every sync."""
+    dump = tmp_path / "dump"
+    users = served.data["users"]
+    kept = next(u for u in users if u.get("role") == "student")
+    users[users.index(kept)] = {**kept, "status": "tobedeleted"}
+    _old_user(served, "late-x")["status"] = "tobedeleted"
+    with client_for(served, clock) as c:
+        result = sync_oneroster(dump, client=c, progress=False)
+    assert result.actions == {"gone": 1}
+    assert kept["sourcedId"] not in rostergraph.load(dump).users
+    assert not [e for e in served.log if e["path"].endswith("/users/late-x")]
+    listings = [e for e in served.requests("/users") if "fields" in e["query"]]
+    assert listings and all(e["query"]["fields"] == ["sourcedId,status"] for e in listings)

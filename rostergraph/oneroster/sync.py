@@ -20,10 +20,11 @@ Every CSV bundle a sync writes keeps listing the items the fetch skipped.
 
 A record the server removes outright (many SIS-backed servers send no
 ``tobedeleted`` row) never comes in a delta. So after applying a collection's
-delta the sync lists the ids the server holds now (``fields=sourcedId``, the
-field selection of the OneRoster 1.1 and 1.2 REST bindings, paged like any
+delta the sync lists the ids the server holds now (``fields=sourcedId,status``,
+the field selection of the OneRoster 1.1 and 1.2 REST bindings, paged like any
 collection; a server ignoring ``fields`` sends whole records, which works too)
-and removes each stored record it no longer lists (``gone``). A listing that
+and removes each stored record it no longer lists, or lists as ``tobedeleted``
+(``gone``). A listing that
 fails, holds fewer ids than the delta just sent, holds fewer than the server's
 ``X-Total-Count``, or holds none while the dump holds records, removes nothing:
 the collection is named in the result's ``unchecked`` and a warning is logged
@@ -339,9 +340,11 @@ def _live_ids(client: OneRosterClient, endpoint: str, limit: int,
     total: int | None = None
     items = 0  # records and items that are no record: what X-Total-Count counts
     try:
-        for page in client.pages(endpoint, limit=limit, fields="sourcedId"):
-            # (a server ignoring ``fields`` sends whole records: only the id is kept)
-            live.update(r["sourcedId"] for r in _with_ids(page.records))
+        for page in client.pages(endpoint, limit=limit, fields="sourcedId,status"):
+            # (a server ignoring ``fields`` sends whole records: only the id is kept; a
+            # record still listed but marked tobedeleted is no live one)
+            live.update(r["sourcedId"] for r in _with_ids(page.records)
+                        if str(r.get("status") or "").lower() != "tobedeleted")
             items += page.size
             total = page.total if page.total is not None else total
     except (ApiError, FormatError) as exc:  # (TokenError and LimitError among them)

@@ -515,3 +515,29 @@ def test_listed_records_marked_tobedeleted_are_not_live(served, clock, tmp_path)
     assert not [e for e in served.log if e["path"].endswith("/users/late-x")]
     listings = [e for e in served.requests("/users") if "fields" in e["query"]]
     assert listings and all(e["query"]["fields"] == ["sourcedId,status"] for e in listings)
+
+
+def test_a_collection_without_dates_syncs_from_the_servers_clock(data, clock,
+                                                                 tmp_path) -> None:
+    """A collection none of whose records carries a dateLastModified is marked with the
+    server's clock (the HTTP Date of its first page), not this machine's: a record the
+    server changes after the fetch is in the next delta even when the two clocks disagree
+    (the server's is years behind here)."""
+    dateless = copy.deepcopy(data)
+    for s in dateless["academicSessions"]:
+        s.pop("dateLastModified", None)
+    dump = tmp_path / "dump"
+    with FakeOneRoster(dateless, client_secret=SECRET, clock=clock.time) as srv:
+        with client_for(srv, clock) as c:
+            fetch_oneroster(dump, client=c, limit=50, progress=False)
+        marks = read_dump_manifest(dump)["endpoints"]
+        assert marks["academicSessions"]["since"] == "2023-11-14T22:13:20Z"
+        assert marks["academicSessions"]["server_started_at"] == "2023-11-14T22:13:20Z"
+        clock.sleep(60)
+        sessions = srv.data["academicSessions"]
+        sessions[0] = {**sessions[0], "title": "Renamed term",
+                       "dateLastModified": "2023-11-14T22:14:20.000Z"}
+        with client_for(srv, clock) as c:
+            result = sync_oneroster(dump, client=c, progress=False)
+    assert result.actions == {"updated": 1}
+    assert "Renamed term" in {t.name for t in rostergraph.load(dump).terms.values()}

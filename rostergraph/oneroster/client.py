@@ -57,6 +57,8 @@ Examples
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import hashlib
 import logging
 import random
@@ -143,6 +145,9 @@ class OneRosterPage:
     total: int | None
     url: str
     skipped: tuple[tuple[int, str], ...] = ()
+    #: the server's clock when it answered (its HTTP ``Date`` header, ISO 8601 UTC to the
+    #: second), ``None`` without a readable one
+    server_time: str | None = None
 
     @property
     def size(self) -> int:
@@ -523,6 +528,7 @@ class OneRosterClient:
             if max_records is not None and got + len(items) > max_records:
                 raise LimitError(f"more than {max_records:,} {key}; stopping", path=shown)
             yield OneRosterPage(records=records, offset=offset, total=total, url=shown,
+                                server_time=_server_time(headers),
                                 skipped=skipped)
             got += len(items)
             offset += len(items)
@@ -543,6 +549,29 @@ class OneRosterClient:
             # may be a server's silent cap on limit, and X-Total-Count may be too low
             next_url = None
             confirming = len(items) < limit or (total is not None and offset >= total)
+
+
+def _server_time(headers: httpx.Headers) -> str | None:
+    """A response's ``Date`` header as ISO 8601 UTC (``2024-08-19T12:00:00Z``), ``None``
+    when it is missing or no date (an untrusted header: nothing is raised).
+
+    Examples
+    --------
+    >>> _server_time(httpx.Headers({"Date": "Mon, 19 Aug 2024 12:00:00 GMT"}))
+    '2024-08-19T12:00:00Z'
+    >>> _server_time(httpx.Headers({"Date": "yesterday"})) is None
+    True
+    """
+    text = headers.get("date")
+    if not text or len(text) > 64:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None or not 2000 <= when.year <= 9999:
+        return None
+    return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _origin(url: str) -> str:

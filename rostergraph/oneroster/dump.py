@@ -170,7 +170,8 @@ def _check_manifest(doc: dict[str, Any], path: str) -> None:
     ``endpoints`` may name only the collections a fetch reads, each an object
     whose ``status`` is ``pending``, ``partial``, ``done`` or ``absent``, whose
     counters (``count``, ``pages``, ``offset``, ``part_bytes``, ``total``) are
-    non-negative whole numbers and whose ``since`` mark is a timestamp string;
+    non-negative whole numbers and whose ``since`` mark and ``server_started_at`` are
+    timestamp strings;
     the top-level counters and flags have the types a fetch writes.
 
     Raises
@@ -214,9 +215,10 @@ def _check_manifest(doc: dict[str, Any], path: str) -> None:
                 raise _bad(path, f"{key}.{counter}", "not a non-negative whole number")
         if entry.get("total") is not None and not _is_count(entry["total"]):
             raise _bad(path, f"{key}.total", "not a non-negative whole number")
-        since = entry.get("since")
-        if since is not None and not (isinstance(since, str) and _SINCE.fullmatch(since)):
-            raise _bad(path, f"{key}.since", "not a timestamp string")
+        for mark in ("since", "server_started_at"):
+            since = entry.get(mark)
+            if since is not None and not (isinstance(since, str) and _SINCE.fullmatch(since)):
+                raise _bad(path, f"{key}.{mark}", "not a timestamp string")
         items = entry.get("skipped_items")
         if items is not None and not (isinstance(items, list) and len(items) <= MAX_SKIPPED_KEPT
                                       and all(isinstance(it, dict) and _is_count(it.get("at"))
@@ -521,7 +523,10 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
         entry = manifest["endpoints"][endpoint]
         entry["count"] = sum(1 for r in table.values()
                              if str(r.get("status") or "").lower() != "tobedeleted")
-        entry["since"] = _high_water(table.values()) or manifest["started_at"]
+        # (no record dated: the server's clock when the collection was first paged, so
+        # that a clock of this machine ahead of the server's cannot hide a change)
+        entry["since"] = _high_water(table.values()) or entry.get(
+            "server_started_at") or manifest["started_at"]
     write_bundle(folder, bundle_files(client.version,
                                       {e: t.values() for e, t in tables.items()},
                                       _skipped_items(manifest, tables)))
@@ -605,7 +610,7 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
         keep = int(entry.get("part_bytes") or 0)
     else:
         entry.update(status="partial", count=0, pages=0, offset=0, part_bytes=0, total=None,
-                     skipped=0, skipped_items=[])
+                     skipped=0, skipped_items=[], server_started_at=None)
     fd = open_nofollow(part, os.O_WRONLY | os.O_CREAT, 0o644)  # no link, no FIFO
     try:
         os.ftruncate(fd, keep or 0)  # a torn last page is cut off
@@ -626,6 +631,8 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
             entry["offset"] = page.offset + page.size
             entry["part_bytes"] = os.lseek(fd, 0, os.SEEK_CUR)
             entry["total"] = page.total
+            if entry.get("server_started_at") is None:
+                entry["server_started_at"] = page.server_time
             save()
             if page.total is not None and bar.total != page.total:
                 bar.total = page.total

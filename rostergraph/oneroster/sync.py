@@ -1,8 +1,10 @@
 """Bring a OneRoster dump folder up to date with a ``dateLastModified`` delta.
 
 For each collection the fetch recorded a mark: the newest ``dateLastModified``
-among its records (the server's clock), or the time the fetch started when no
-record carried one. A sync asks each collection for
+among its records (the server's clock), or, when no record carried one, the
+server's clock when the fetch first paged the collection (the HTTP ``Date`` of
+that answer; the time the fetch started only without one). A sync asks each
+collection for
 ``filter=dateLastModified>='<mark>'`` and applies what comes back:
 
 - a record with ``status`` ``tobedeleted`` removes the stored record

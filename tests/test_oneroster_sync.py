@@ -473,7 +473,7 @@ def test_a_record_gone_before_its_fetch_by_id_is_not_added(served, clock, tmp_pa
     """A listed id the server then answers 404 for (removed meanwhile), or whose record
     says tobedeleted, adds nothing; past ``MAX_RECOVERED`` ids nothing is fetched one by
     one and the log says to fetch again (a listing that far from the dump is no gap)."""
-    import rostergraph.oneroster.sync as sync_mod
+    from rostergraph.oneroster import listing
 
     dump = tmp_path / "dump"
     _old_user(served, "late-1")
@@ -491,7 +491,7 @@ def test_a_record_gone_before_its_fetch_by_id_is_not_added(served, clock, tmp_pa
         assert sync_oneroster(dump, client=c, progress=False).actions == {}
     served.after_page = real
     _old_user(served, "late-3")
-    monkeypatch.setattr(sync_mod, "MAX_RECOVERED", 0)
+    monkeypatch.setattr(listing, "MAX_RECOVERED", 0)
     with client_for(served, clock) as c, caplog.at_level("WARNING", "rostergraph"):
         assert sync_oneroster(dump, client=c, progress=False).actions == {}
     assert "1 users the server lists are not in the dump" in caplog.text

@@ -52,7 +52,8 @@ from ..errors import ApiError, FormatError, SourceError
 from ..io.csvutil import to_csv_text
 from ..safety import atomic_write, json_dumps, open_nofollow, read_regular_file
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
-from .rows import CSV_FILES, record_id, rest_to_rows, rows_to_csv, without_credentials
+from .listing import live_ids, recover_missing, with_ids
+from .rows import CSV_FILES, rest_to_rows, rows_to_csv, without_credentials
 
 __all__ = [
     "DUMP_FORMAT",
@@ -219,6 +220,8 @@ def _check_manifest(doc: dict[str, Any], path: str) -> None:
             since = entry.get(mark)
             if since is not None and not (isinstance(since, str) and _SINCE.fullmatch(since)):
                 raise _bad(path, f"{key}.{mark}", "not a timestamp string")
+        if entry.get("shifted") is not None and not isinstance(entry["shifted"], bool):
+            raise _bad(path, f"{key}.shifted", "not true or false")
         items = entry.get("skipped_items")
         if items is not None and not (isinstance(items, list) and len(items) <= MAX_SKIPPED_KEPT
                                       and all(isinstance(it, dict) and _is_count(it.get("at"))
@@ -517,6 +520,10 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
             continue
         _fetch_endpoint(client, rest, manifest, endpoint, limit=limit, progress=progress,
                         on_page=on_page, save=save)
+        if entry.get("shifted") and entry.get("status") == "done":
+            _mend(client, folder, endpoint, limit)
+            entry["shifted"] = False
+            save()
     tables = {e: read_records(folder, e) for e in ENDPOINTS
               if manifest["endpoints"][e]["status"] == "done"}
     for endpoint, table in tables.items():
@@ -542,20 +549,6 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
         slept=round(stats["slept"] - s0["slept"], 3), seconds=round(time.perf_counter() - t0, 3),
         resumed=resumed, skipped={e: int(manifest["endpoints"][e].get("skipped") or 0)
                                   for e in tables if manifest["endpoints"][e].get("skipped")})
-
-
-def _with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records that have a sourcedId, a whole number one made its text (``42`` →
-    ``"42"``: the CSV files and the stored records hold text)."""
-    out = []
-    for r in records:
-        sid = record_id(r)
-        if sid is None:
-            continue
-        if r["sourcedId"] is not sid:
-            r["sourcedId"] = sid
-        out.append(r)
-    return out
 
 
 def _skip_items(entry: dict[str, Any], page: Any, good: list[dict[str, Any]], *,
@@ -598,6 +591,30 @@ def _progress_bar(name: str, progress: bool | None, initial: int, total: int | N
                 file=sys.stderr, disable=(None if progress is None else not progress))
 
 
+def _mend(client: OneRosterClient, folder: Path, endpoint: str, limit: int) -> None:
+    """A collection whose ``X-Total-Count`` changed while it was paged: a record removed
+    before the current offset moved the next one past the page boundary, unseen. Its
+    ids are listed again; the records the dump lacks are fetched by id, and those the
+    server no longer lists leave the dump (each count logged). A listing that cannot be
+    trusted changes nothing (logged)."""
+    table = read_records(folder, endpoint)
+    live, why = live_ids(client, endpoint, limit, [], table)
+    if live is None:
+        log.warning("%s: changed while it was fetched, and %s; fetch again to be sure",
+                    endpoint, why)
+        return
+    gone = [sid for sid in table if sid not in live]
+    for sid in gone:
+        del table[sid]
+    found = recover_missing(client, endpoint, live, table)
+    for rec in found:
+        table[rec["sourcedId"]] = rec
+    if gone or found:
+        write_records(folder, endpoint, table)
+    log.warning("%s: changed while it was fetched; listed again: %d %s fetched by id, %d "
+                "no longer listed left out", endpoint, len(found), endpoint, len(gone))
+
+
 def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any],
                     endpoint: str, *, limit: int, progress: bool | None,
                     on_page: Callable[[str, int], None] | None,
@@ -610,7 +627,7 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
         keep = int(entry.get("part_bytes") or 0)
     else:
         entry.update(status="partial", count=0, pages=0, offset=0, part_bytes=0, total=None,
-                     skipped=0, skipped_items=[], server_started_at=None)
+                     skipped=0, skipped_items=[], server_started_at=None, shifted=False)
     fd = open_nofollow(part, os.O_WRONLY | os.O_CREAT, 0o644)  # no link, no FIFO
     try:
         os.ftruncate(fd, keep or 0)  # a torn last page is cut off
@@ -622,7 +639,7 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
     bar = _progress_bar(endpoint, progress, int(entry["count"]), entry.get("total"))
     try:
         for page in client.pages(endpoint, limit=limit, offset=int(entry["offset"])):
-            good = _with_ids(page.records)
+            good = with_ids(page.records)
             _skip_items(entry, page, good)
             os.write(fd, b"".join(dump_line(without_credentials(r)) for r in good))
             os.fsync(fd)
@@ -630,6 +647,9 @@ def _fetch_endpoint(client: OneRosterClient, rest: Path, manifest: dict[str, Any
             entry["pages"] = int(entry["pages"]) + 1
             entry["offset"] = page.offset + page.size
             entry["part_bytes"] = os.lseek(fd, 0, os.SEEK_CUR)
+            if page.total is not None and entry["total"] is not None and (
+                    page.total != entry["total"]):
+                entry["shifted"] = True  # (records came or went while paging: see _mend)
             entry["total"] = page.total
             if entry.get("server_started_at") is None:
                 entry["server_started_at"] = page.server_time

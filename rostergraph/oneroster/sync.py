@@ -37,7 +37,7 @@ The same listing finds the records the dump lacks: one a fetch missed when a pag
 boundary moved under it (a record removed before it while the fetch paged), or one
 whose ``dateLastModified`` is older than the mark, so that no delta brings it. Each is
 fetched by its id (``users/{sourcedId}``) and added (``recovered``); one the server no
-longer has, or marks ``tobedeleted``, adds nothing. Past :data:`MAX_RECOVERED` such ids in
+longer has, or marks ``tobedeleted``, adds nothing. Past :data:`~rostergraph.oneroster.listing.MAX_RECOVERED` such ids in
 one collection nothing is fetched that way and a warning says to fetch the district
 again. (Without the listings, ``check_deletions=False``, none is looked for.)
 
@@ -79,7 +79,7 @@ import attrs
 
 from ..clever.dump import dump_line, folder_lock
 from ..diff.holds import HoldReason, HoldThresholds, hold_reasons
-from ..errors import ApiError, FormatError, SourceError
+from ..errors import SourceError
 from ..safety import open_nofollow
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
 from .dump import (
@@ -88,7 +88,6 @@ from .dump import (
     _now,
     _skip_items,
     _skipped_items,
-    _with_ids,
     bundle_files,
     read_dump_manifest,
     read_records,
@@ -96,6 +95,7 @@ from .dump import (
     write_dump_manifest,
     write_records,
 )
+from .listing import live_ids, recover_missing, with_ids
 from .rows import without_credentials
 
 __all__ = ["AUDIT_LOG", "OneRosterSyncResult", "sync_oneroster"]
@@ -104,10 +104,6 @@ __all__ = ["AUDIT_LOG", "OneRosterSyncResult", "sync_oneroster"]
 AUDIT_LOG = "sync.audit.jsonl"
 
 log = logging.getLogger("rostergraph.oneroster")
-#: The most records of one collection a sync fetches one by one when the server lists
-#: ids the dump lacks; past it the dump is too far from the server to mend that way
-#: (fetching the district again is cheaper and surer).
-MAX_RECOVERED = 1000
 
 
 @attrs.frozen(slots=True)
@@ -248,7 +244,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
         with tqdm(desc=f"{endpoint} delta", unit=" records", leave=False,
                   disable=(None if progress is None else not progress)) as bar:
             for page in client.pages(endpoint, limit=limit, filter=flt):
-                good = _with_ids(page.records)
+                good = with_ids(page.records)
                 # nothing to apply them to: listed as the fetch lists its own, the rest goes on
                 if len(good) < page.size:
                     listed += _skip_items(entry, page, good, new_only=True)
@@ -270,7 +266,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
             audit.append({"synced_at": now, "collection": endpoint, "sourcedId": sid,
                           "action": action, "dateLastModified": rec.get("dateLastModified")})
         if check_deletions:
-            live, why = _live_ids(client, endpoint, limit, delta, table)
+            live, why = live_ids(client, endpoint, limit, delta, table)
             if live is None:
                 unchecked[endpoint] = why
                 log.warning("%s: %s; removed nothing of it as gone", endpoint, why)
@@ -281,7 +277,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
                     audit.append({"synced_at": now, "collection": endpoint,
                                   "sourcedId": sid, "action": "gone",
                                   "dateLastModified": rec.get("dateLastModified")})
-                for rec in _recovered(client, endpoint, live, table):
+                for rec in recover_missing(client, endpoint, live, table):
                     table[rec["sourcedId"]] = rec
                     changed.add(endpoint)
                     audit.append({"synced_at": now, "collection": endpoint,
@@ -331,73 +327,6 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     manifest["syncs"] = int(manifest.get("syncs") or 0) + 1
     write_dump_manifest(folder, manifest)
     return result(False)
-
-
-def _live_ids(client: OneRosterClient, endpoint: str, limit: int,
-              delta: list[dict[str, Any]], table: dict[str, dict[str, Any]]
-              ) -> tuple[set[str] | None, str]:
-    """The ids the server lists for a collection now, or ``None`` and why the listing
-    cannot be trusted to tell what went (the reason names no record and no secret)."""
-    live: set[str] = set()
-    total: int | None = None
-    items = 0  # records and items that are no record: what X-Total-Count counts
-    try:
-        for page in client.pages(endpoint, limit=limit, fields="sourcedId,status"):
-            # (a server ignoring ``fields`` sends whole records: only the id is kept; a
-            # record still listed but marked tobedeleted is no live one)
-            live.update(r["sourcedId"] for r in _with_ids(page.records)
-                        if str(r.get("status") or "").lower() != "tobedeleted")
-            items += page.size
-            total = page.total if page.total is not None else total
-    except (ApiError, FormatError) as exc:  # (TokenError and LimitError among them)
-        return None, f"the id listing failed: {exc}"
-    sent = {r["sourcedId"] for r in delta
-            if str(r.get("status") or "").lower() != "tobedeleted"}
-    if not live and table:
-        return None, f"the id listing held no ids while the dump holds {len(table):,} records"
-    if len(live) < len(sent):
-        return None, (f"the id listing held {len(live):,} ids, fewer than the "
-                      f"{len(sent):,} records of the delta")
-    if total is not None and items < total:
-        return None, (f"the id listing held {items:,} items, fewer than the server's "
-                      f"X-Total-Count of {total:,}")
-    return live, ""
-
-
-def _recovered(client: OneRosterClient, endpoint: str, live: set[str],
-               table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records of the ids the server lists (``live``) that the dump (``table``) lacks,
-    each fetched by its id: a record a fetch missed when a page boundary moved under it
-    (a record removed before it while paging), or one whose ``dateLastModified`` is older
-    than the mark, so that no delta brings it. A record the server no longer has (404) or
-    marks ``tobedeleted`` adds nothing; a failing request ends the recovery of the
-    collection (logged: a server may serve no single records)."""
-    missing = sorted(s for s in live if s not in table)
-    if not missing:
-        return []
-    if len(missing) > MAX_RECOVERED:
-        log.warning("%s: %d %s the server lists are not in the dump (more than %d to fetch "
-                    "one by one); fetch the district again", endpoint, len(missing),
-                    endpoint, MAX_RECOVERED)
-        return []
-    out: list[dict[str, Any]] = []
-    absent = 0
-    for sid in missing:
-        try:
-            rec = client.record(endpoint, sid)
-        except (ApiError, FormatError) as exc:  # (TokenError among them)
-            log.warning("%s: fetching the records the dump lacks failed (%s); %d not "
-                        "added", endpoint, exc, len(missing) - len(out))
-            break
-        absent += rec is None
-        good = _with_ids([rec]) if rec is not None else []
-        if good and good[0]["sourcedId"] == sid and str(
-                good[0].get("status") or "").lower() != "tobedeleted":
-            out.append(without_credentials(good[0]))
-    if absent:  # (removed since the listing, or a server that serves no single records)
-        log.warning("%s: %d listed ids the dump lacks had no record when asked for one by "
-                    "one (HTTP 404); not added", endpoint, absent)
-    return out
 
 
 def _holds(folder: Path, files: dict[str, bytes],

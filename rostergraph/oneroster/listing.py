@@ -1,0 +1,109 @@
+"""What a OneRoster server holds now, against what a dump holds: the ids a collection
+lists (an ids-only listing, ``fields=sourcedId,status``, the field selection of the
+OneRoster 1.1 and 1.2 REST bindings) and the records a dump lacks, each fetched by its id
+(``users/{sourcedId}``). A fetch mends with them a collection the district changed while
+it paged; a sync finds with them the records removed outright and those no delta brings.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..errors import ApiError, FormatError
+from .client import OneRosterClient
+from .rows import record_id, without_credentials
+
+__all__ = ["MAX_RECOVERED", "live_ids", "recover_missing", "with_ids"]
+
+log = logging.getLogger("rostergraph.oneroster")
+
+#: The most records of one collection fetched one by one when the server lists ids a
+#: dump lacks; past it the dump is too far from the server to mend that way (fetching
+#: the district again is cheaper and surer).
+MAX_RECOVERED = 1000
+
+
+def with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records that have a sourcedId, a whole number one made its text (``42`` →
+    ``"42"``: the CSV files and the stored records hold text)."""
+    out = []
+    for r in records:
+        sid = record_id(r)
+        if sid is None:
+            continue
+        if r["sourcedId"] is not sid:
+            r["sourcedId"] = sid
+        out.append(r)
+    return out
+
+
+def live_ids(client: OneRosterClient, endpoint: str, limit: int,
+              delta: list[dict[str, Any]], table: dict[str, dict[str, Any]]
+              ) -> tuple[set[str] | None, str]:
+    """The ids the server lists for a collection now (``fields=sourcedId,status``; a
+    record listed as ``tobedeleted`` is no live one), or ``None`` and why the listing
+    cannot be trusted to tell what went (the reason names no record and no secret): it
+    failed, holds fewer ids than ``delta`` (the records a delta just sent) or than the
+    server's ``X-Total-Count``, or none while ``table`` (the dump's records) is not
+    empty."""
+    live: set[str] = set()
+    total: int | None = None
+    items = 0  # records and items that are no record: what X-Total-Count counts
+    try:
+        for page in client.pages(endpoint, limit=limit, fields="sourcedId,status"):
+            # (a server ignoring ``fields`` sends whole records: only the id is kept; a
+            # record still listed but marked tobedeleted is no live one)
+            live.update(r["sourcedId"] for r in with_ids(page.records)
+                        if str(r.get("status") or "").lower() != "tobedeleted")
+            items += page.size
+            total = page.total if page.total is not None else total
+    except (ApiError, FormatError) as exc:  # (TokenError and LimitError among them)
+        return None, f"the id listing failed: {exc}"
+    sent = {r["sourcedId"] for r in delta
+            if str(r.get("status") or "").lower() != "tobedeleted"}
+    if not live and table:
+        return None, f"the id listing held no ids while the dump holds {len(table):,} records"
+    if len(live) < len(sent):
+        return None, (f"the id listing held {len(live):,} ids, fewer than the "
+                      f"{len(sent):,} records of the delta")
+    if total is not None and items < total:
+        return None, (f"the id listing held {items:,} items, fewer than the server's "
+                      f"X-Total-Count of {total:,}")
+    return live, ""
+
+
+def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
+               table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records of the ids the server lists (``live``) that the dump (``table``) lacks,
+    each fetched by its id: a record a fetch missed when a page boundary moved under it
+    (a record removed before it while paging), or one whose ``dateLastModified`` is older
+    than the mark, so that no delta brings it. A record the server no longer has (404) or
+    marks ``tobedeleted`` adds nothing; a failing request ends the recovery of the
+    collection (logged: a server may serve no single records)."""
+    missing = sorted(s for s in live if s not in table)
+    if not missing:
+        return []
+    if len(missing) > MAX_RECOVERED:
+        log.warning("%s: %d %s the server lists are not in the dump (more than %d to fetch "
+                    "one by one); fetch the district again", endpoint, len(missing),
+                    endpoint, MAX_RECOVERED)
+        return []
+    out: list[dict[str, Any]] = []
+    absent = 0
+    for sid in missing:
+        try:
+            rec = client.record(endpoint, sid)
+        except (ApiError, FormatError) as exc:  # (TokenError among them)
+            log.warning("%s: fetching the records the dump lacks failed (%s); %d not "
+                        "added", endpoint, exc, len(missing) - len(out))
+            break
+        absent += rec is None
+        good = with_ids([rec]) if rec is not None else []
+        if good and good[0]["sourcedId"] == sid and str(
+                good[0].get("status") or "").lower() != "tobedeleted":
+            out.append(without_credentials(good[0]))
+    if absent:  # (removed since the listing, or a server that serves no single records)
+        log.warning("%s: %d listed ids the dump lacks had no record when asked for one by "
+                    "one (HTTP 404); not added", endpoint, absent)
+    return out

@@ -514,12 +514,12 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
     rest = _rest_dir(folder)
     for endpoint in ENDPOINTS:
         entry = manifest["endpoints"].setdefault(endpoint, {"status": "pending"})
-        if entry.get("status") == "absent" or (
+        if not (entry.get("status") == "absent" or (
                 entry.get("status") == "done" and (rest / f"{endpoint}.jsonl").is_file()
-                and not (rest / f"{endpoint}.jsonl").is_symlink()):
-            continue
-        _fetch_endpoint(client, rest, manifest, endpoint, limit=limit, progress=progress,
-                        on_page=on_page, save=save)
+                and not (rest / f"{endpoint}.jsonl").is_symlink())):
+            _fetch_endpoint(client, rest, manifest, endpoint, limit=limit,
+                            progress=progress, on_page=on_page, save=save)
+        # (a resumed fetch too: one killed between the last page and the mending)
         if entry.get("shifted") and entry.get("status") == "done":
             _mend(client, folder, endpoint, limit)
             entry["shifted"] = False

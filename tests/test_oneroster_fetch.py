@@ -652,3 +652,32 @@ def test_a_record_shifted_past_a_page_while_fetching_is_fetched_by_id(
         "longer listed left out" in caplog.text
     assert records(rostergraph.load(tmp_path / "dump")) == records(
         rostergraph.load(tmp_path / "fresh"))
+
+
+def test_a_fetch_killed_before_mending_mends_when_resumed(csv_folder, clock, tmp_path,
+                                                          monkeypatch) -> None:
+    """A fetch killed after paging a collection that changed meanwhile, before listing it
+    again, does so when resumed (the manifest remembers the collection shifted)."""
+    import rostergraph.oneroster.dump as dump_mod
+
+    real = dump_mod._mend
+
+    def killed(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        def remove_first(name: str, offset: int) -> None:
+            if name == "users" and offset == 0 and "fields" not in srv.log[-1]["query"]:
+                del srv.data["users"][0]
+
+        srv.after_page = remove_first
+        monkeypatch.setattr(dump_mod, "_mend", killed)
+        with pytest.raises(KeyboardInterrupt):
+            fetch_oneroster(tmp_path / "dump", client=c, limit=20, progress=False)
+        srv.after_page = None
+        assert read_dump_manifest(tmp_path / "dump")["endpoints"]["users"]["shifted"]
+        monkeypatch.setattr(dump_mod, "_mend", real)
+        fetch_oneroster(tmp_path / "dump", client=c, limit=20, progress=False, resume=True)
+        want = {u["sourcedId"] for u in srv.data["users"]}
+    assert set(read_records(tmp_path / "dump", "users")) == want
+    assert not read_dump_manifest(tmp_path / "dump")["endpoints"]["users"]["shifted"]

@@ -213,6 +213,8 @@ def test_a_deleted_role_row_given_again_later_is_kept(tmp_path: Path) -> None:
                        base=base)
     assert "T1" in r.users and "contact" in r.users["T1"].roles.names
     assert _said(r) == [("users.csv", 2, "T1")]
+    assert "user row 'T1#parent' is given again by a later row of this delta (line 3)" \
+        in r.problems[0].message
 
 
 def test_a_deleted_role_row_that_was_its_users_last_role_deletes_the_user(

@@ -250,13 +250,16 @@ def live_row(r: Any, f: str, row: dict[str, str], line: int,
 
 
 def _given_again(b: Any, what: str, rid: str, at: int, file: str, line: int,
-                 raw: str | None, kind: str | None) -> None:
+                 raw: str | None, kind: str | None, record_id: str | None = None) -> None:
     """The problem of a ``status=tobedeleted`` row (``line`` of ``file``) whose ``what``
-    (``user``, ``class``, ``org``, ...) ``rid`` a later row (``at``) of the delta gives
-    again: the rows are followed in file order, so the deletion is not applied."""
+    (``user``, ``user row``, ``class``, ``org``, ...) ``rid`` a later row (``at``) of the
+    delta gives again: the rows are followed in file order, so the deletion is not
+    applied. ``record_id``: the record the problem is about, when not ``rid`` (the user
+    of a row of a user written as several rows)."""
     b.problem("other", f"status tobedeleted: {what} {rid!r} is given again by a later row of "
               f"this delta (line {at}), which is loaded; the deletion is not applied",
-              file=file, line=line, kind=kind, record_id=rid, field="sourcedId", raw=raw)
+              file=file, line=line, kind=kind, record_id=record_id or rid,
+              field="sourcedId", raw=raw)
 
 
 def match_deletions(r: Any, base: Roster) -> UserDeletions:
@@ -294,11 +297,8 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
                 # the order given, so it is loaded and the deletion is not applied
                 ids[i] = got
                 spared.add(i)
-                b.problem("other", f"status tobedeleted: user row {got!r} is given again by "
-                          "a later row of this delta, which is loaded; the deletion is not "
-                          "applied", file="users.csv", line=line, kind="users",
-                          record_id=r.alias[got], field="sourcedId",
-                          raw=sid if sid != got else None)
+                _given_again(b, "user row", got, again, "users.csv", line,
+                             sid if sid != got else None, "users", r.alias[got])
                 continue
             joins = role_row(r, base, row, got or sid, line, named, seen) if (
                 f == "users" and sid) else None

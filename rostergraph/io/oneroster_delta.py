@@ -292,7 +292,7 @@ def match_deletions(r: Any, base: Roster) -> UserDeletions:
             if f == "users" and got is not None and got in r.alias:
                 again = given_later(r, r.alias[got], line, got,
                                     canonical_role(row.get("role") or "") or None)
-            if again is not None:
+            if again is not None and got is not None:
                 # a later row of the delta gives the row again: the rows are applied in
                 # the order given, so it is loaded and the deletion is not applied
                 ids[i] = got

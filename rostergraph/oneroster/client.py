@@ -567,11 +567,14 @@ def _server_time(headers: httpx.Headers) -> str | None:
         return None
     try:
         when = email.utils.parsedate_to_datetime(text)
+        if when.tzinfo is None:
+            return None
+        when = when.astimezone(datetime.UTC)  # (9999-12-31 23:00 -0500 overflows here)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None or not 2000 <= when.year <= 9999:
+    if not 2000 <= when.year <= 9999:
         return None
-    return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _origin(url: str) -> str:

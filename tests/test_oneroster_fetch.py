@@ -681,3 +681,27 @@ def test_a_fetch_killed_before_mending_mends_when_resumed(csv_folder, clock, tmp
         want = {u["sourcedId"] for u in srv.data["users"]}
     assert set(read_records(tmp_path / "dump", "users")) == want
     assert not read_dump_manifest(tmp_path / "dump")["endpoints"]["users"]["shifted"]
+
+
+def test_a_listing_the_district_changes_under_removes_no_record_it_skipped(
+        csv_folder, clock, tmp_path, caplog) -> None:
+    """The ids-only listing that mends a shifted collection is paged by offset too: a user
+    removed while it is listed moves the next id past its page boundary. Its
+    X-Total-Count changes, so the listing is not trusted to tell what went: the user it
+    skipped, which the server still holds, stays in the dump (it was dropped as gone)."""
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        removed: list[str] = []
+
+        def remove_first(name: str, offset: int) -> None:
+            listing = "fields" in srv.log[-1]["query"]
+            if name == "users" and offset == 0 and len(removed) == listing:
+                removed.append(srv.data["users"].pop(0)["sourcedId"])
+
+        skipped = srv.data["users"][21]["sourcedId"]  # (offset 21 before, 19 after both)
+        srv.after_page = remove_first
+        with caplog.at_level("WARNING", "rostergraph"):
+            fetch_oneroster(tmp_path / "dump", client=c, limit=20, progress=False)
+        held = {u["sourcedId"] for u in srv.data["users"]}
+    assert len(removed) == 2 and skipped in held
+    assert skipped in read_records(tmp_path / "dump", "users")
+    assert "the id listing changed while it was paged" in caplog.text

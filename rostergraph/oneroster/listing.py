@@ -44,11 +44,13 @@ def live_ids(client: OneRosterClient, endpoint: str, limit: int,
     """The ids the server lists for a collection now (``fields=sourcedId,status``; a
     record listed as ``tobedeleted`` is no live one), or ``None`` and why the listing
     cannot be trusted to tell what went (the reason names no record and no secret): it
-    failed, holds fewer ids than ``delta`` (the records a delta just sent) or than the
+    failed, its ``X-Total-Count`` changed between pages (offset paging may then skip an
+    id), it holds fewer ids than ``delta`` (the records a delta just sent) or than the
     server's ``X-Total-Count``, or none while ``table`` (the dump's records) is not
     empty."""
     live: set[str] = set()
     total: int | None = None
+    first: int | None = None  # the first page's X-Total-Count
     items = 0  # records and items that are no record: what X-Total-Count counts
     try:
         for page in client.pages(endpoint, limit=limit, fields="sourcedId,status"):
@@ -58,8 +60,13 @@ def live_ids(client: OneRosterClient, endpoint: str, limit: int,
                         if str(r.get("status") or "").lower() != "tobedeleted")
             items += page.size
             total = page.total if page.total is not None else total
+            first = total if first is None else first
     except (ApiError, FormatError) as exc:  # (TokenError and LimitError among them)
         return None, f"the id listing failed: {exc}"
+    if first != total:  # (paged by offset too: an id removed meanwhile moves one unseen)
+        return None, (f"the id listing changed while it was paged (X-Total-Count went "
+                      f"from {first:,} to {total:,}): an id may have shifted past a page "
+                      "boundary unseen")
     sent = {r["sourcedId"] for r in delta
             if str(r.get("status") or "").lower() != "tobedeleted"}
     if not live and table:

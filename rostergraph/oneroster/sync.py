@@ -27,7 +27,8 @@ the field selection of the OneRoster 1.1 and 1.2 REST bindings, paged like any
 collection; a server ignoring ``fields`` sends whole records, which works too)
 and removes each stored record it no longer lists, or lists as ``tobedeleted``
 (``gone``). A listing that
-fails, holds fewer ids than the delta just sent, holds fewer than the server's
+fails, changes its ``X-Total-Count`` between pages, holds fewer ids than the delta
+just sent, holds fewer than the server's
 ``X-Total-Count``, or holds none while the dump holds records, removes nothing:
 the collection is named in the result's ``unchecked`` and a warning is logged
 (a broken listing must never empty a district). ``check_deletions=False``

@@ -541,3 +541,31 @@ def test_a_collection_without_dates_syncs_from_the_servers_clock(data, clock,
             result = sync_oneroster(dump, client=c, progress=False)
     assert result.actions == {"updated": 1}
     assert "Renamed term" in {t.name for t in rostergraph.load(dump).terms.values()}
+
+
+def test_a_server_date_ahead_of_this_machine_hides_no_change(data, clock, tmp_path) -> None:
+    """The HTTP Date is untrusted: a server (or a proxy before it) whose Date runs years
+    ahead must not mark a dateless collection in the future, where no delta ever reaches.
+    The mark is the earlier of the server's Date and the fetch's own start."""
+    import datetime as dt
+
+    dateless = copy.deepcopy(data)
+    for s in dateless["academicSessions"]:
+        s.pop("dateLastModified", None)
+    dump = tmp_path / "dump"
+    ahead = 80 * 365 * 86400.0
+    with FakeOneRoster(dateless, client_secret=SECRET,
+                       clock=lambda: clock.time() + ahead) as srv:
+        with client_for(srv, clock) as c:
+            fetch_oneroster(dump, client=c, limit=50, progress=False)
+        marks = read_dump_manifest(dump)["endpoints"]
+        assert marks["academicSessions"]["server_started_at"] > "2100"
+        assert marks["academicSessions"]["since"] < "2100"
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+        sessions = srv.data["academicSessions"]
+        sessions[0] = {**sessions[0], "title": "Renamed term",
+                       "dateLastModified": soon.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+        with client_for(srv, clock) as c:
+            result = sync_oneroster(dump, client=c, progress=False)
+    assert result.actions == {"updated": 1}
+    assert "Renamed term" in {t.name for t in rostergraph.load(dump).terms.values()}

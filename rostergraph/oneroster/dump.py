@@ -531,9 +531,11 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
         entry["count"] = sum(1 for r in table.values()
                              if str(r.get("status") or "").lower() != "tobedeleted")
         # (no record dated: the server's clock when the collection was first paged, so
-        # that a clock of this machine ahead of the server's cannot hide a change)
-        entry["since"] = _high_water(table.values()) or entry.get(
-            "server_started_at") or manifest["started_at"]
+        # that a clock of this machine ahead of the server's cannot hide a change; but
+        # never past this machine's start: a Date header is untrusted, and one years
+        # ahead would put the mark where no delta reaches)
+        entry["since"] = _high_water(table.values()) or min(filter(None, (
+            entry.get("server_started_at"), manifest["started_at"])), default=None)
     write_bundle(folder, bundle_files(client.version,
                                       {e: t.values() for e, t in tables.items()},
                                       _skipped_items(manifest, tables)))

@@ -3,7 +3,7 @@
 For each collection the fetch recorded a mark: the newest ``dateLastModified``
 among its records (the server's clock), or, when no record carried one, the
 server's clock when the fetch first paged the collection (the HTTP ``Date`` of
-that answer; the time the fetch started only without one). A sync asks each
+that answer; the time the fetch started when earlier, or without one). A sync asks each
 collection for
 ``filter=dateLastModified>='<mark>'`` and applies what comes back:
 

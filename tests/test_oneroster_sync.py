@@ -569,3 +569,27 @@ def test_a_server_date_ahead_of_this_machine_hides_no_change(data, clock, tmp_pa
             result = sync_oneroster(dump, client=c, progress=False)
     assert result.actions == {"updated": 1}
     assert "Renamed term" in {t.name for t in rostergraph.load(dump).terms.values()}
+
+
+def test_endless_404s_for_listed_ids_stop_the_fetching_by_id(served, clock, tmp_path,
+                                                             caplog) -> None:
+    """A server that lists ids but answers 404 for each asked for on its own (one that
+    serves no single records, or a listing that lies) is not asked for up to
+    ``MAX_RECOVERED`` of them at every sync: after ``MAX_ABSENT_IN_A_ROW`` 404s in a row
+    the recovery of that collection stops, with a warning."""
+    from rostergraph.oneroster import listing
+
+    dump = tmp_path / "dump"
+    ghosts = {_old_user(served, f"ghost-{i:03}")["sourcedId"] for i in range(60)}
+
+    def drop_ghosts(name: str, offset: int) -> None:  # listed, never served by id
+        if name == "users" and "fields" in served.log[-1]["query"]:
+            served.data["users"] = [u for u in served.data["users"]
+                                    if u["sourcedId"] not in ghosts]
+
+    served.after_page = drop_ghosts
+    with client_for(served, clock) as c, caplog.at_level("WARNING", "rostergraph"):
+        assert sync_oneroster(dump, client=c, progress=False).actions == {}
+    asked = [e for e in served.log if "/users/ghost-" in e["path"]]
+    assert len(asked) == listing.MAX_ABSENT_IN_A_ROW < 60
+    assert f"{listing.MAX_ABSENT_IN_A_ROW} listed ids in a row had no record" in caplog.text

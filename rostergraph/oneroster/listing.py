@@ -14,7 +14,7 @@ from ..errors import ApiError, FormatError
 from .client import OneRosterClient
 from .rows import record_id, without_credentials
 
-__all__ = ["MAX_RECOVERED", "live_ids", "recover_missing", "with_ids"]
+__all__ = ["MAX_ABSENT_IN_A_ROW", "MAX_RECOVERED", "live_ids", "recover_missing", "with_ids"]
 
 log = logging.getLogger("rostergraph.oneroster")
 
@@ -22,6 +22,10 @@ log = logging.getLogger("rostergraph.oneroster")
 #: dump lacks; past it the dump is too far from the server to mend that way (fetching
 #: the district again is cheaper and surer).
 MAX_RECOVERED = 1000
+#: The 404s in a row, when fetching such records by id, that end the recovery of the
+#: collection: a server that serves no single records (or lists ids it does not hold)
+#: would otherwise be asked for up to :data:`MAX_RECOVERED` records at every sync.
+MAX_ABSENT_IN_A_ROW = 20
 
 
 def with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -86,8 +90,9 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
     each fetched by its id: a record a fetch missed when a page boundary moved under it
     (a record removed before it while paging), or one whose ``dateLastModified`` is older
     than the mark, so that no delta brings it. A record the server no longer has (404) or
-    marks ``tobedeleted`` adds nothing; a failing request ends the recovery of the
-    collection (logged: a server may serve no single records)."""
+    marks ``tobedeleted`` adds nothing; a failing request, or
+    :data:`MAX_ABSENT_IN_A_ROW` 404s in a row, ends the recovery of the collection
+    (logged: a server may serve no single records)."""
     missing = sorted(s for s in live if s not in table)
     if not missing:
         return []
@@ -97,8 +102,8 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
                     endpoint, MAX_RECOVERED)
         return []
     out: list[dict[str, Any]] = []
-    absent = 0
-    for sid in missing:
+    absent = run = 0  # (run: the 404s in a row)
+    for n, sid in enumerate(missing, 1):
         try:
             rec = client.record(endpoint, sid)
         except (ApiError, FormatError) as exc:  # (TokenError among them)
@@ -106,6 +111,12 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
                         "added", endpoint, exc, len(missing) - len(out))
             break
         absent += rec is None
+        run = run + 1 if rec is None else 0
+        if run >= MAX_ABSENT_IN_A_ROW and n < len(missing):
+            log.warning("%s: %d listed ids in a row had no record when asked for one by "
+                        "one; the server may serve no single records: the other %d are "
+                        "not asked for", endpoint, run, len(missing) - n)
+            break
         good = with_ids([rec]) if rec is not None else []
         if good and good[0]["sourcedId"] == sid and str(
                 good[0].get("status") or "").lower() != "tobedeleted":

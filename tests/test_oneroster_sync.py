@@ -593,3 +593,35 @@ def test_endless_404s_for_listed_ids_stop_the_fetching_by_id(served, clock, tmp_
     asked = [e for e in served.log if "/users/ghost-" in e["path"]]
     assert len(asked) == listing.MAX_ABSENT_IN_A_ROW < 60
     assert f"{listing.MAX_ABSENT_IN_A_ROW} listed ids in a row had no record" in caplog.text
+
+
+def test_a_single_record_answer_for_another_id_adds_nothing_and_is_told(monkeypatch,
+                                                                        caplog) -> None:
+    """``users/{id}`` answered with another id's record (a server that ignores the id, or
+    a hostile one) adds nothing, counts as no record towards ``MAX_ABSENT_IN_A_ROW`` and
+    is logged, as a record that says tobedeleted is (the docs say both are logged)."""
+    import httpx
+
+    from rostergraph.oneroster import listing
+
+    asked: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        sid = request.url.path.rsplit("/", 1)[1]
+        asked.append(sid)
+        rec = {"b": {"sourcedId": "b", "status": "tobedeleted"}, "c": {"sourcedId": "c"}}
+        return httpx.Response(200, json={"user": rec.get(sid, {"sourcedId": "zzz"})})
+
+    with OneRosterClient("https://sis.test/ims/oneroster/v1p1",
+                         ClientCredentials("k", SECRET), auth="oauth1",
+                         transport=httpx.MockTransport(serve)) as c:
+        with caplog.at_level("WARNING", "rostergraph"):
+            got = listing.recover_missing(c, "users", {"a", "b", "c"}, {})
+        assert got == [{"sourcedId": "c"}]
+        assert "users: 1 listed ids the dump lacks were answered with another id's " \
+            "record; not added" in caplog.text
+        assert "users: 1 listed ids the dump lacks are marked tobedeleted" in caplog.text
+        monkeypatch.setattr(listing, "MAX_ABSENT_IN_A_ROW", 2)
+        asked.clear()
+        assert listing.recover_missing(c, "users", {"x", "y", "z"}, {}) == []
+        assert asked == ["x", "y"]

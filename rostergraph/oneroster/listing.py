@@ -102,7 +102,8 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
                     endpoint, MAX_RECOVERED)
         return []
     out: list[dict[str, Any]] = []
-    absent = run = 0  # (run: the 404s in a row)
+    absent = run = 0  # (run: the ids in a row that had no record of theirs)
+    other = marked = 0  # (answered with another id's record; marked tobedeleted)
     for n, sid in enumerate(missing, 1):
         try:
             rec = client.record(endpoint, sid)
@@ -111,16 +112,28 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
                         "added", endpoint, exc, len(missing) - len(out))
             break
         absent += rec is None
-        run = run + 1 if rec is None else 0
+        good = with_ids([rec]) if rec is not None else []
+        # (a server ignoring the id, or a hostile one, answers another record: none of sid)
+        stray = rec is not None and not (good and good[0]["sourcedId"] == sid)
+        other += stray
+        run = run + 1 if rec is None or stray else 0
         if run >= MAX_ABSENT_IN_A_ROW and n < len(missing):
             log.warning("%s: %d listed ids in a row had no record when asked for one by "
                         "one; the server may serve no single records: the other %d are "
                         "not asked for", endpoint, run, len(missing) - n)
             break
-        good = with_ids([rec]) if rec is not None else []
-        if good and good[0]["sourcedId"] == sid and str(
-                good[0].get("status") or "").lower() != "tobedeleted":
+        if stray:
+            continue
+        if good and str(good[0].get("status") or "").lower() == "tobedeleted":
+            marked += 1
+        elif good:
             out.append(without_credentials(good[0]))
+    if other:
+        log.warning("%s: %d listed ids the dump lacks were answered with another id's "
+                    "record; not added", endpoint, other)
+    if marked:  # (deleted since the listing, or a listing that sent no status)
+        log.warning("%s: %d listed ids the dump lacks are marked tobedeleted; not added",
+                    endpoint, marked)
     if absent:  # (removed since the listing, or a server that serves no single records)
         log.warning("%s: %d listed ids the dump lacks had no record when asked for one by "
                     "one (HTTP 404); not added", endpoint, absent)

@@ -705,3 +705,33 @@ def test_a_listing_the_district_changes_under_removes_no_record_it_skipped(
     assert len(removed) == 2 and skipped in held
     assert skipped in read_records(tmp_path / "dump", "users")
     assert "the id listing changed while it was paged" in caplog.text
+
+
+def test_a_listing_leaving_out_much_of_a_shifted_collection_removes_nothing(
+        csv_folder, clock, tmp_path, monkeypatch, caplog) -> None:
+    """The fetch has no hold as a sync has: a listing that lies (its X-Total-Count agreeing
+    with it) must not leave out much of what the fetch's own pages got. Past
+    ``MAX_LEFT_OUT_SHARE`` of the collection the mend leaves nothing out (logged); the
+    record it lacks is still fetched by id."""
+    import rostergraph.oneroster.dump as dump_mod
+
+    real = dump_mod.live_ids
+
+    def lying(*args: Any) -> tuple[set[str] | None, str]:
+        live, why = real(*args)
+        return (set(sorted(live or ())[:40]) | {shifted}), why
+
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        def remove_first(name: str, offset: int) -> None:
+            if name == "users" and offset == 0 and "fields" not in srv.log[-1]["query"]:
+                del srv.data["users"][0]
+
+        shifted = srv.data["users"][20]["sourcedId"]  # (offset 20 before, 19 after)
+        srv.after_page = remove_first
+        monkeypatch.setattr(dump_mod, "live_ids", lying)
+        with caplog.at_level("WARNING", "rostergraph"):
+            fetch_oneroster(tmp_path / "dump", client=c, limit=20, progress=False)
+        held = {u["sourcedId"] for u in srv.data["users"]}
+    got = set(read_records(tmp_path / "dump", "users"))
+    assert held <= got and shifted in got
+    assert "not listed: too many to leave out" in caplog.text

@@ -52,7 +52,7 @@ from ..errors import ApiError, FormatError, SourceError
 from ..io.csvutil import to_csv_text
 from ..safety import atomic_write, json_dumps, open_nofollow, read_regular_file
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
-from .listing import live_ids, recover_missing, with_ids
+from .listing import MAX_LEFT_OUT_SHARE, live_ids, recover_missing, with_ids
 from .rows import CSV_FILES, rest_to_rows, rows_to_csv, without_credentials
 
 __all__ = [
@@ -597,8 +597,9 @@ def _mend(client: OneRosterClient, folder: Path, endpoint: str, limit: int) -> N
     """A collection whose ``X-Total-Count`` changed while it was paged: a record removed
     before the current offset moved the next one past the page boundary, unseen. Its
     ids are listed again; the records the dump lacks are fetched by id, and those the
-    server no longer lists leave the dump (each count logged). A listing that cannot be
-    trusted changes nothing (logged)."""
+    server no longer lists leave the dump (each count logged), unless they are more than
+    :data:`~.listing.MAX_LEFT_OUT_SHARE` of it. A listing that cannot be trusted changes
+    nothing (logged)."""
     table = read_records(folder, endpoint)
     live, why = live_ids(client, endpoint, limit, [], table)
     if live is None:
@@ -606,6 +607,10 @@ def _mend(client: OneRosterClient, folder: Path, endpoint: str, limit: int) -> N
                     endpoint, why)
         return
     gone = [sid for sid in table if sid not in live]
+    if len(gone) > max(1.0, MAX_LEFT_OUT_SHARE * len(table)):  # (no hold stops a fetch)
+        log.warning("%s: %d of the %d records fetched are not listed: too many to leave "
+                    "out; none is, fetch again to be sure", endpoint, len(gone), len(table))
+        gone = []
     for sid in gone:
         del table[sid]
     found = recover_missing(client, endpoint, live, table)

@@ -14,7 +14,8 @@ from ..errors import ApiError, FormatError
 from .client import OneRosterClient
 from .rows import record_id, without_credentials
 
-__all__ = ["MAX_ABSENT_IN_A_ROW", "MAX_RECOVERED", "live_ids", "recover_missing", "with_ids"]
+__all__ = ["MAX_ABSENT_IN_A_ROW", "MAX_LEFT_OUT_SHARE", "MAX_RECOVERED", "live_ids",
+           "recover_missing", "with_ids"]
 
 log = logging.getLogger("rostergraph.oneroster")
 
@@ -26,6 +27,10 @@ MAX_RECOVERED = 1000
 #: collection: a server that serves no single records (or lists ids it does not hold)
 #: would otherwise be asked for up to :data:`MAX_RECOVERED` records at every sync.
 MAX_ABSENT_IN_A_ROW = 20
+#: The largest share of a collection a fetch leaves out because a listing no longer holds
+#: it (a record removed while the fetch paged): a fetch has no hold as a sync has, and a
+#: listing that lies must not empty a fresh dump (the sync's default hold is 10 percent).
+MAX_LEFT_OUT_SHARE = 0.10
 
 
 def with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

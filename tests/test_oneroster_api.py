@@ -687,3 +687,21 @@ def test_a_date_header_past_the_calendar_is_no_error() -> None:
         pages = list(c.pages("orgs", limit=10))
     assert [p.records for p in pages] == [[{"sourcedId": "d1"}]]
     assert pages[0].server_time is None
+
+
+def test_a_dot_segment_id_asks_for_no_other_path() -> None:
+    """``record("users", "..")``: an id that is a dot segment would, escaped as any other,
+    name another path once the URL is resolved (``users/.`` is the collection itself,
+    ``users/..`` the base); no request is made and there is no such record."""
+    asked: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(200, json={"users": [{"sourcedId": "u1"}],
+                                         "user": {"sourcedId": "u1"}})
+
+    with OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
+                         auth="oauth1", transport=httpx.MockTransport(serve)) as c:
+        assert c.record("users", ".") is None and c.record("users", "..") is None
+        assert c.record("users", "u.1") == {"sourcedId": "u1"}
+    assert asked == ["/ims/oneroster/v1p1/users/u.1"]

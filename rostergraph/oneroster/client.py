@@ -367,7 +367,9 @@ class OneRosterClient:
 
     def record(self, endpoint: str, sourced_id: str) -> dict[str, Any] | None:
         """One record of a collection by its ``sourcedId`` (``GET users/{id}``, the id
-        escaped), or ``None`` when the server answers 404 (no such record, or no more).
+        escaped), or ``None`` when the server answers 404 (no such record, or no more),
+        and, with no request, for the ids ``.`` and ``..`` (dot segments: the URL would
+        name the collection or the base, escaped or not).
 
         Raises
         ------
@@ -376,6 +378,8 @@ class OneRosterClient:
             record object (``{"user": {...}}``).
         """
         key = SINGULAR.get(endpoint, endpoint)
+        if sourced_id in (".", ".."):  # (RFC 3986 resolves them: quote() keeps dots)
+            return None
         try:
             doc = self.get_json(f"{endpoint}/{quote(sourced_id, safe='')}")
         except ApiError as exc:

@@ -735,3 +735,26 @@ def test_a_listing_leaving_out_much_of_a_shifted_collection_removes_nothing(
     got = set(read_records(tmp_path / "dump", "users"))
     assert held <= got and shifted in got
     assert "not listed: too many to leave out" in caplog.text
+
+
+def test_records_marked_tobedeleted_do_not_count_towards_the_share_left_out(
+        csv_folder, clock, tmp_path) -> None:
+    """Records the server sends marked tobedeleted (no live record: the bundle has none)
+    leave a mended collection without counting towards ``MAX_LEFT_OUT_SHARE``: a server
+    sending many of them still has the user removed while paging left out."""
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        users = srv.data["users"]
+        for i in range(30, 70):
+            users[i] = {**users[i], "status": "tobedeleted"}
+
+        def remove_first(name: str, offset: int) -> None:
+            if name == "users" and offset == 0 and "fields" not in srv.log[-1]["query"]:
+                removed.append(srv.data["users"].pop(0)["sourcedId"])
+
+        removed: list[str] = []
+        srv.after_page = remove_first
+        fetch_oneroster(tmp_path / "dump", client=c, limit=20, progress=False)
+        live = {u["sourcedId"] for u in srv.data["users"] if u.get("status") != "tobedeleted"}
+    got = read_records(tmp_path / "dump", "users")
+    assert removed and removed[0] not in got
+    assert {s for s, u in got.items() if u.get("status") != "tobedeleted"} == live

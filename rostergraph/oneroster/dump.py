@@ -607,9 +607,15 @@ def _mend(client: OneRosterClient, folder: Path, endpoint: str, limit: int) -> N
                     endpoint, why)
         return
     gone = [sid for sid in table if sid not in live]
-    if len(gone) > max(1.0, MAX_LEFT_OUT_SHARE * len(table)):  # (no hold stops a fetch)
-        log.warning("%s: %d of the %d records fetched are not listed: too many to leave "
-                    "out; none is, fetch again to be sure", endpoint, len(gone), len(table))
+    # (no hold stops a fetch; a record marked tobedeleted is none the bundle holds)
+    dead = sum(1 for sid in gone
+               if str(table[sid].get("status") or "").lower() == "tobedeleted")
+    held = len(table) - sum(1 for r in table.values()
+                            if str(r.get("status") or "").lower() == "tobedeleted")
+    if len(gone) - dead > max(1.0, MAX_LEFT_OUT_SHARE * held):
+        log.warning("%s: %d of the %d live records fetched are not listed: too many to "
+                    "leave out; none is, fetch again to be sure", endpoint,
+                    len(gone) - dead, held)
         gone = []
     for sid in gone:
         del table[sid]

@@ -672,3 +672,36 @@ def test_token_request_with_no_retries_is_still_made_once() -> None:
         assert auth.token() == "t-1"
         auth.close()
     assert asked == ["https://sso.test/token"] * 2
+
+
+def test_a_date_header_past_the_calendar_is_no_error() -> None:
+    """An HTTP Date that parses but lands outside the calendar once made UTC (year 10000,
+    an untrusted header) leaves the page without a server time: paging goes on."""
+    def serve(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"orgs": [{"sourcedId": "d1"}]},
+                              headers={"Date": "Fri, 31 Dec 9999 23:00:00 -0500",
+                                       "X-Total-Count": "1"})
+
+    with OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
+                         auth="oauth1", transport=httpx.MockTransport(serve)) as c:
+        pages = list(c.pages("orgs", limit=10))
+    assert [p.records for p in pages] == [[{"sourcedId": "d1"}]]
+    assert pages[0].server_time is None
+
+
+def test_a_dot_segment_id_asks_for_no_other_path() -> None:
+    """``record("users", "..")``: an id that is a dot segment would, escaped as any other,
+    name another path once the URL is resolved (``users/.`` is the collection itself,
+    ``users/..`` the base); no request is made and there is no such record."""
+    asked: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(200, json={"users": [{"sourcedId": "u1"}],
+                                         "user": {"sourcedId": "u1"}})
+
+    with OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
+                         auth="oauth1", transport=httpx.MockTransport(serve)) as c:
+        assert c.record("users", ".") is None and c.record("users", "..") is None
+        assert c.record("users", "u.1") == {"sourcedId": "u1"}
+    assert asked == ["/ims/oneroster/v1p1/users/u.1"]

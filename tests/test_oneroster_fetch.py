@@ -681,3 +681,80 @@ def test_a_fetch_killed_before_mending_mends_when_resumed(csv_folder, clock, tmp
         want = {u["sourcedId"] for u in srv.data["users"]}
     assert set(read_records(tmp_path / "dump", "users")) == want
     assert not read_dump_manifest(tmp_path / "dump")["endpoints"]["users"]["shifted"]
+
+
+def test_a_listing_the_district_changes_under_removes_no_record_it_skipped(
+        csv_folder, clock, tmp_path, caplog) -> None:
+    """The ids-only listing that mends a shifted collection is paged by offset too: a user
+    removed while it is listed moves the next id past its page boundary. Its
+    X-Total-Count changes, so the listing is not trusted to tell what went: the user it
+    skipped, which the server still holds, stays in the dump (it was dropped as gone)."""
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        removed: list[str] = []
+
+        def remove_first(name: str, offset: int) -> None:
+            listing = "fields" in srv.log[-1]["query"]
+            if name == "users" and offset == 0 and len(removed) == listing:
+                removed.append(srv.data["users"].pop(0)["sourcedId"])
+
+        skipped = srv.data["users"][21]["sourcedId"]  # (offset 21 before, 19 after both)
+        srv.after_page = remove_first
+        with caplog.at_level("WARNING", "rostergraph"):
+            fetch_oneroster(tmp_path / "dump", client=c, limit=20, progress=False)
+        held = {u["sourcedId"] for u in srv.data["users"]}
+    assert len(removed) == 2 and skipped in held
+    assert skipped in read_records(tmp_path / "dump", "users")
+    assert "the id listing changed while it was paged" in caplog.text
+
+
+def test_a_listing_leaving_out_much_of_a_shifted_collection_removes_nothing(
+        csv_folder, clock, tmp_path, monkeypatch, caplog) -> None:
+    """The fetch has no hold as a sync has: a listing that lies (its X-Total-Count agreeing
+    with it) must not leave out much of what the fetch's own pages got. Past
+    ``MAX_LEFT_OUT_SHARE`` of the collection the mend leaves nothing out (logged); the
+    record it lacks is still fetched by id."""
+    import rostergraph.oneroster.dump as dump_mod
+
+    real = dump_mod.live_ids
+
+    def lying(*args: Any) -> tuple[set[str] | None, str]:
+        live, why = real(*args)
+        return (set(sorted(live or ())[:40]) | {shifted}), why
+
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        def remove_first(name: str, offset: int) -> None:
+            if name == "users" and offset == 0 and "fields" not in srv.log[-1]["query"]:
+                del srv.data["users"][0]
+
+        shifted = srv.data["users"][20]["sourcedId"]  # (offset 20 before, 19 after)
+        srv.after_page = remove_first
+        monkeypatch.setattr(dump_mod, "live_ids", lying)
+        with caplog.at_level("WARNING", "rostergraph"):
+            fetch_oneroster(tmp_path / "dump", client=c, limit=20, progress=False)
+        held = {u["sourcedId"] for u in srv.data["users"]}
+    got = set(read_records(tmp_path / "dump", "users"))
+    assert held <= got and shifted in got
+    assert "not listed: too many to leave out" in caplog.text
+
+
+def test_records_marked_tobedeleted_do_not_count_towards_the_share_left_out(
+        csv_folder, clock, tmp_path) -> None:
+    """Records the server sends marked tobedeleted (no live record: the bundle has none)
+    leave a mended collection without counting towards ``MAX_LEFT_OUT_SHARE``: a server
+    sending many of them still has the user removed while paging left out."""
+    with serve(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        users = srv.data["users"]
+        for i in range(30, 70):
+            users[i] = {**users[i], "status": "tobedeleted"}
+
+        def remove_first(name: str, offset: int) -> None:
+            if name == "users" and offset == 0 and "fields" not in srv.log[-1]["query"]:
+                removed.append(srv.data["users"].pop(0)["sourcedId"])
+
+        removed: list[str] = []
+        srv.after_page = remove_first
+        fetch_oneroster(tmp_path / "dump", client=c, limit=20, progress=False)
+        live = {u["sourcedId"] for u in srv.data["users"] if u.get("status") != "tobedeleted"}
+    got = read_records(tmp_path / "dump", "users")
+    assert removed and removed[0] not in got
+    assert {s for s, u in got.items() if u.get("status") != "tobedeleted"} == live

@@ -541,3 +541,87 @@ def test_a_collection_without_dates_syncs_from_the_servers_clock(data, clock,
             result = sync_oneroster(dump, client=c, progress=False)
     assert result.actions == {"updated": 1}
     assert "Renamed term" in {t.name for t in rostergraph.load(dump).terms.values()}
+
+
+def test_a_server_date_ahead_of_this_machine_hides_no_change(data, clock, tmp_path) -> None:
+    """The HTTP Date is untrusted: a server (or a proxy before it) whose Date runs years
+    ahead must not mark a dateless collection in the future, where no delta ever reaches.
+    The mark is the earlier of the server's Date and the fetch's own start."""
+    import datetime as dt
+
+    dateless = copy.deepcopy(data)
+    for s in dateless["academicSessions"]:
+        s.pop("dateLastModified", None)
+    dump = tmp_path / "dump"
+    ahead = 80 * 365 * 86400.0
+    with FakeOneRoster(dateless, client_secret=SECRET,
+                       clock=lambda: clock.time() + ahead) as srv:
+        with client_for(srv, clock) as c:
+            fetch_oneroster(dump, client=c, limit=50, progress=False)
+        marks = read_dump_manifest(dump)["endpoints"]
+        assert marks["academicSessions"]["server_started_at"] > "2100"
+        assert marks["academicSessions"]["since"] < "2100"
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+        sessions = srv.data["academicSessions"]
+        sessions[0] = {**sessions[0], "title": "Renamed term",
+                       "dateLastModified": soon.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+        with client_for(srv, clock) as c:
+            result = sync_oneroster(dump, client=c, progress=False)
+    assert result.actions == {"updated": 1}
+    assert "Renamed term" in {t.name for t in rostergraph.load(dump).terms.values()}
+
+
+def test_endless_404s_for_listed_ids_stop_the_fetching_by_id(served, clock, tmp_path,
+                                                             caplog) -> None:
+    """A server that lists ids but answers 404 for each asked for on its own (one that
+    serves no single records, or a listing that lies) is not asked for up to
+    ``MAX_RECOVERED`` of them at every sync: after ``MAX_ABSENT_IN_A_ROW`` 404s in a row
+    the recovery of that collection stops, with a warning."""
+    from rostergraph.oneroster import listing
+
+    dump = tmp_path / "dump"
+    ghosts = {_old_user(served, f"ghost-{i:03}")["sourcedId"] for i in range(60)}
+
+    def drop_ghosts(name: str, offset: int) -> None:  # listed, never served by id
+        if name == "users" and "fields" in served.log[-1]["query"]:
+            served.data["users"] = [u for u in served.data["users"]
+                                    if u["sourcedId"] not in ghosts]
+
+    served.after_page = drop_ghosts
+    with client_for(served, clock) as c, caplog.at_level("WARNING", "rostergraph"):
+        assert sync_oneroster(dump, client=c, progress=False).actions == {}
+    asked = [e for e in served.log if "/users/ghost-" in e["path"]]
+    assert len(asked) == listing.MAX_ABSENT_IN_A_ROW < 60
+    assert f"{listing.MAX_ABSENT_IN_A_ROW} listed ids in a row had no record" in caplog.text
+
+
+def test_a_single_record_answer_for_another_id_adds_nothing_and_is_told(monkeypatch,
+                                                                        caplog) -> None:
+    """``users/{id}`` answered with another id's record (a server that ignores the id, or
+    a hostile one) adds nothing, counts as no record towards ``MAX_ABSENT_IN_A_ROW`` and
+    is logged, as a record that says tobedeleted is (the docs say both are logged)."""
+    import httpx
+
+    from rostergraph.oneroster import listing
+
+    asked: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        sid = request.url.path.rsplit("/", 1)[1]
+        asked.append(sid)
+        rec = {"b": {"sourcedId": "b", "status": "tobedeleted"}, "c": {"sourcedId": "c"}}
+        return httpx.Response(200, json={"user": rec.get(sid, {"sourcedId": "zzz"})})
+
+    with OneRosterClient("https://sis.test/ims/oneroster/v1p1",
+                         ClientCredentials("k", SECRET), auth="oauth1",
+                         transport=httpx.MockTransport(serve)) as c:
+        with caplog.at_level("WARNING", "rostergraph"):
+            got = listing.recover_missing(c, "users", {"a", "b", "c"}, {})
+        assert got == [{"sourcedId": "c"}]
+        assert "users: 1 listed ids the dump lacks were answered with another id's " \
+            "record; not added" in caplog.text
+        assert "users: 1 listed ids the dump lacks are marked tobedeleted" in caplog.text
+        monkeypatch.setattr(listing, "MAX_ABSENT_IN_A_ROW", 2)
+        asked.clear()
+        assert listing.recover_missing(c, "users", {"x", "y", "z"}, {}) == []
+        assert asked == ["x", "y"]

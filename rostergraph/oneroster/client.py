@@ -367,7 +367,9 @@ class OneRosterClient:
 
     def record(self, endpoint: str, sourced_id: str) -> dict[str, Any] | None:
         """One record of a collection by its ``sourcedId`` (``GET users/{id}``, the id
-        escaped), or ``None`` when the server answers 404 (no such record, or no more).
+        escaped), or ``None`` when the server answers 404 (no such record, or no more),
+        and, with no request, for the ids ``.`` and ``..`` (dot segments: the URL would
+        name the collection or the base, escaped or not).
 
         Raises
         ------
@@ -376,6 +378,8 @@ class OneRosterClient:
             record object (``{"user": {...}}``).
         """
         key = SINGULAR.get(endpoint, endpoint)
+        if sourced_id in (".", ".."):  # (RFC 3986 resolves them: quote() keeps dots)
+            return None
         try:
             doc = self.get_json(f"{endpoint}/{quote(sourced_id, safe='')}")
         except ApiError as exc:
@@ -567,11 +571,14 @@ def _server_time(headers: httpx.Headers) -> str | None:
         return None
     try:
         when = email.utils.parsedate_to_datetime(text)
+        if when.tzinfo is None:
+            return None
+        when = when.astimezone(datetime.UTC)  # (9999-12-31 23:00 -0500 overflows here)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None or not 2000 <= when.year <= 9999:
+    if not 2000 <= when.year <= 9999:
         return None
-    return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _origin(url: str) -> str:

@@ -52,7 +52,7 @@ from ..errors import ApiError, FormatError, SourceError
 from ..io.csvutil import to_csv_text
 from ..safety import atomic_write, json_dumps, open_nofollow, read_regular_file
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
-from .listing import live_ids, recover_missing, with_ids
+from .listing import MAX_LEFT_OUT_SHARE, live_ids, recover_missing, with_ids
 from .rows import CSV_FILES, rest_to_rows, rows_to_csv, without_credentials
 
 __all__ = [
@@ -531,9 +531,11 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
         entry["count"] = sum(1 for r in table.values()
                              if str(r.get("status") or "").lower() != "tobedeleted")
         # (no record dated: the server's clock when the collection was first paged, so
-        # that a clock of this machine ahead of the server's cannot hide a change)
-        entry["since"] = _high_water(table.values()) or entry.get(
-            "server_started_at") or manifest["started_at"]
+        # that a clock of this machine ahead of the server's cannot hide a change; but
+        # never past this machine's start: a Date header is untrusted, and one years
+        # ahead would put the mark where no delta reaches)
+        entry["since"] = _high_water(table.values()) or min(filter(None, (
+            entry.get("server_started_at"), manifest["started_at"])), default=None)
     write_bundle(folder, bundle_files(client.version,
                                       {e: t.values() for e, t in tables.items()},
                                       _skipped_items(manifest, tables)))
@@ -595,8 +597,9 @@ def _mend(client: OneRosterClient, folder: Path, endpoint: str, limit: int) -> N
     """A collection whose ``X-Total-Count`` changed while it was paged: a record removed
     before the current offset moved the next one past the page boundary, unseen. Its
     ids are listed again; the records the dump lacks are fetched by id, and those the
-    server no longer lists leave the dump (each count logged). A listing that cannot be
-    trusted changes nothing (logged)."""
+    server no longer lists leave the dump (each count logged), unless they are more than
+    :data:`~.listing.MAX_LEFT_OUT_SHARE` of it. A listing that cannot be trusted changes
+    nothing (logged)."""
     table = read_records(folder, endpoint)
     live, why = live_ids(client, endpoint, limit, [], table)
     if live is None:
@@ -604,6 +607,16 @@ def _mend(client: OneRosterClient, folder: Path, endpoint: str, limit: int) -> N
                     endpoint, why)
         return
     gone = [sid for sid in table if sid not in live]
+    # (no hold stops a fetch; a record marked tobedeleted is none the bundle holds)
+    dead = sum(1 for sid in gone
+               if str(table[sid].get("status") or "").lower() == "tobedeleted")
+    held = len(table) - sum(1 for r in table.values()
+                            if str(r.get("status") or "").lower() == "tobedeleted")
+    if len(gone) - dead > max(1.0, MAX_LEFT_OUT_SHARE * held):
+        log.warning("%s: %d of the %d live records fetched are not listed: too many to "
+                    "leave out; none is, fetch again to be sure", endpoint,
+                    len(gone) - dead, held)
+        gone = []
     for sid in gone:
         del table[sid]
     found = recover_missing(client, endpoint, live, table)

@@ -14,7 +14,8 @@ from ..errors import ApiError, FormatError
 from .client import OneRosterClient
 from .rows import record_id, without_credentials
 
-__all__ = ["MAX_RECOVERED", "live_ids", "recover_missing", "with_ids"]
+__all__ = ["MAX_ABSENT_IN_A_ROW", "MAX_LEFT_OUT_SHARE", "MAX_RECOVERED", "live_ids",
+           "recover_missing", "with_ids"]
 
 log = logging.getLogger("rostergraph.oneroster")
 
@@ -22,6 +23,14 @@ log = logging.getLogger("rostergraph.oneroster")
 #: dump lacks; past it the dump is too far from the server to mend that way (fetching
 #: the district again is cheaper and surer).
 MAX_RECOVERED = 1000
+#: The 404s in a row, when fetching such records by id, that end the recovery of the
+#: collection: a server that serves no single records (or lists ids it does not hold)
+#: would otherwise be asked for up to :data:`MAX_RECOVERED` records at every sync.
+MAX_ABSENT_IN_A_ROW = 20
+#: The largest share of a collection a fetch leaves out because a listing no longer holds
+#: it (a record removed while the fetch paged): a fetch has no hold as a sync has, and a
+#: listing that lies must not empty a fresh dump (the sync's default hold is 10 percent).
+MAX_LEFT_OUT_SHARE = 0.10
 
 
 def with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -44,11 +53,13 @@ def live_ids(client: OneRosterClient, endpoint: str, limit: int,
     """The ids the server lists for a collection now (``fields=sourcedId,status``; a
     record listed as ``tobedeleted`` is no live one), or ``None`` and why the listing
     cannot be trusted to tell what went (the reason names no record and no secret): it
-    failed, holds fewer ids than ``delta`` (the records a delta just sent) or than the
+    failed, its ``X-Total-Count`` changed between pages (offset paging may then skip an
+    id), it holds fewer ids than ``delta`` (the records a delta just sent) or than the
     server's ``X-Total-Count``, or none while ``table`` (the dump's records) is not
     empty."""
     live: set[str] = set()
     total: int | None = None
+    first: int | None = None  # the first page's X-Total-Count
     items = 0  # records and items that are no record: what X-Total-Count counts
     try:
         for page in client.pages(endpoint, limit=limit, fields="sourcedId,status"):
@@ -58,8 +69,13 @@ def live_ids(client: OneRosterClient, endpoint: str, limit: int,
                         if str(r.get("status") or "").lower() != "tobedeleted")
             items += page.size
             total = page.total if page.total is not None else total
+            first = total if first is None else first
     except (ApiError, FormatError) as exc:  # (TokenError and LimitError among them)
         return None, f"the id listing failed: {exc}"
+    if first != total:  # (paged by offset too: an id removed meanwhile moves one unseen)
+        return None, (f"the id listing changed while it was paged (X-Total-Count went "
+                      f"from {first:,} to {total:,}): an id may have shifted past a page "
+                      "boundary unseen")
     sent = {r["sourcedId"] for r in delta
             if str(r.get("status") or "").lower() != "tobedeleted"}
     if not live and table:
@@ -79,8 +95,9 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
     each fetched by its id: a record a fetch missed when a page boundary moved under it
     (a record removed before it while paging), or one whose ``dateLastModified`` is older
     than the mark, so that no delta brings it. A record the server no longer has (404) or
-    marks ``tobedeleted`` adds nothing; a failing request ends the recovery of the
-    collection (logged: a server may serve no single records)."""
+    marks ``tobedeleted`` adds nothing; a failing request, or
+    :data:`MAX_ABSENT_IN_A_ROW` 404s in a row, ends the recovery of the collection
+    (logged: a server may serve no single records)."""
     missing = sorted(s for s in live if s not in table)
     if not missing:
         return []
@@ -90,8 +107,9 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
                     endpoint, MAX_RECOVERED)
         return []
     out: list[dict[str, Any]] = []
-    absent = 0
-    for sid in missing:
+    absent = run = 0  # (run: the ids in a row that had no record of theirs)
+    other = marked = 0  # (answered with another id's record; marked tobedeleted)
+    for n, sid in enumerate(missing, 1):
         try:
             rec = client.record(endpoint, sid)
         except (ApiError, FormatError) as exc:  # (TokenError among them)
@@ -100,9 +118,27 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
             break
         absent += rec is None
         good = with_ids([rec]) if rec is not None else []
-        if good and good[0]["sourcedId"] == sid and str(
-                good[0].get("status") or "").lower() != "tobedeleted":
+        # (a server ignoring the id, or a hostile one, answers another record: none of sid)
+        stray = rec is not None and not (good and good[0]["sourcedId"] == sid)
+        other += stray
+        run = run + 1 if rec is None or stray else 0
+        if run >= MAX_ABSENT_IN_A_ROW and n < len(missing):
+            log.warning("%s: %d listed ids in a row had no record when asked for one by "
+                        "one; the server may serve no single records: the other %d are "
+                        "not asked for", endpoint, run, len(missing) - n)
+            break
+        if stray:
+            continue
+        if good and str(good[0].get("status") or "").lower() == "tobedeleted":
+            marked += 1
+        elif good:
             out.append(without_credentials(good[0]))
+    if other:
+        log.warning("%s: %d listed ids the dump lacks were answered with another id's "
+                    "record; not added", endpoint, other)
+    if marked:  # (deleted since the listing, or a listing that sent no status)
+        log.warning("%s: %d listed ids the dump lacks are marked tobedeleted; not added",
+                    endpoint, marked)
     if absent:  # (removed since the listing, or a server that serves no single records)
         log.warning("%s: %d listed ids the dump lacks had no record when asked for one by "
                     "one (HTTP 404); not added", endpoint, absent)

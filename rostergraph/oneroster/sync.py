@@ -3,7 +3,7 @@
 For each collection the fetch recorded a mark: the newest ``dateLastModified``
 among its records (the server's clock), or, when no record carried one, the
 server's clock when the fetch first paged the collection (the HTTP ``Date`` of
-that answer; the time the fetch started only without one). A sync asks each
+that answer; the time the fetch started when earlier, or without one). A sync asks each
 collection for
 ``filter=dateLastModified>='<mark>'`` and applies what comes back:
 
@@ -27,7 +27,8 @@ the field selection of the OneRoster 1.1 and 1.2 REST bindings, paged like any
 collection; a server ignoring ``fields`` sends whole records, which works too)
 and removes each stored record it no longer lists, or lists as ``tobedeleted``
 (``gone``). A listing that
-fails, holds fewer ids than the delta just sent, holds fewer than the server's
+fails, changes its ``X-Total-Count`` between pages, holds fewer ids than the delta
+just sent, holds fewer than the server's
 ``X-Total-Count``, or holds none while the dump holds records, removes nothing:
 the collection is named in the result's ``unchecked`` and a warning is logged
 (a broken listing must never empty a district). ``check_deletions=False``

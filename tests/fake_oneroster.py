@@ -25,7 +25,7 @@ Injected faults (``inject(fault, times, path)``):
 ====================  ============================================================
 ``"429"``             HTTP 429 with ``Retry-After: <retry_after>``
 ``"500"``/``"502"``/  that status
-``"503"``
+``"503"``/``"410"``
 ``"401"``             HTTP 401 (a token the server stopped accepting)
 ``"drop"``            the connection is closed without a response
 ``"truncate"``        a Content-Length larger than the body, then the connection closes
@@ -232,6 +232,10 @@ class FakeOneRoster:
         self.ignore_fields = False  # whole records, whatever 'fields' asks for
         self.fields_empty: set[str] = set()  # collections whose 'fields' listings are empty
         self.forbidden: set[str] = set()  # collections answered with 403
+        self.date_header: str | None = None  # the Date header sent (the clock's otherwise)
+        # one record by id: answer(collection, id) → the record sent (None: 404); the
+        # stored record with that id otherwise
+        self.single_record: Callable[[str, str], Any] | None = None
         self.token_auth = "basic"  # or "body": where the token URL wants the credentials
         self.sticky_cookie = False  # the token response pins a session cookie the API needs
         self.tokens: dict[str, float] = {}  # token → expiry
@@ -264,6 +268,8 @@ class FakeOneRoster:
                 pass
 
             def date_time_string(self, timestamp: float | None = None) -> str:
+                if server.date_header is not None:
+                    return server.date_header
                 return email.utils.formatdate(server.clock() if timestamp is None
                                               else timestamp, usegmt=True)
 
@@ -400,7 +406,7 @@ class FakeOneRoster:
             self._send(h, 429, b'{"imsx_description": "slow down"}',
                        {"Retry-After": str(int(self.retry_after))})
             return
-        if fault in ("500", "502", "503", "401"):
+        if fault in ("500", "502", "503", "401", "410"):
             self._send(h, int(fault), b'{"imsx_description": "injected"}')
             return
         if fault == "echo400":
@@ -440,6 +446,8 @@ class FakeOneRoster:
             with self._lock:
                 rec = next((r for r in self.data.get(coll, []) if isinstance(r, dict)
                             and r.get("sourcedId") == unquote(one)), None)
+            if self.single_record is not None:
+                rec = self.single_record(coll, unquote(one))
             entry["status"] = 200 if rec is not None else 404
             self._send(h, entry["status"], json.dumps(
                 {SINGULAR[coll]: rec} if rec is not None else

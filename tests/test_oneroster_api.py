@@ -674,34 +674,27 @@ def test_token_request_with_no_retries_is_still_made_once() -> None:
     assert asked == ["https://sso.test/token"] * 2
 
 
-def test_a_date_header_past_the_calendar_is_no_error() -> None:
+def test_a_date_header_past_the_calendar_is_no_error(csv_folder, clock) -> None:
     """An HTTP Date that parses but lands outside the calendar once made UTC (year 10000,
     an untrusted header) leaves the page without a server time: paging goes on."""
-    def serve(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"orgs": [{"sourcedId": "d1"}]},
-                              headers={"Date": "Fri, 31 Dec 9999 23:00:00 -0500",
-                                       "X-Total-Count": "1"})
-
-    with OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
-                         auth="oauth1", transport=httpx.MockTransport(serve)) as c:
-        pages = list(c.pages("orgs", limit=10))
-    assert [p.records for p in pages] == [[{"sourcedId": "d1"}]]
-    assert pages[0].server_time is None
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        srv.date_header = "Fri, 31 Dec 9999 23:00:00 -0500"
+        pages = list(c.pages("orgs", limit=1000))
+        assert [r for p in pages for r in p.records] == srv.data["orgs"]
+        assert pages and all(p.server_time is None for p in pages)
+        srv.date_header = "Mon, 19 Aug 2024 12:00:00 GMT"
+        assert next(c.pages("orgs", limit=1000)).server_time == "2024-08-19T12:00:00Z"
 
 
-def test_a_dot_segment_id_asks_for_no_other_path() -> None:
+def test_a_dot_segment_id_asks_for_no_other_path(csv_folder, clock) -> None:
     """``record("users", "..")``: an id that is a dot segment would, escaped as any other,
     name another path once the URL is resolved (``users/.`` is the collection itself,
     ``users/..`` the base); no request is made and there is no such record."""
-    asked: list[str] = []
-
-    def serve(request: httpx.Request) -> httpx.Response:
-        asked.append(request.url.path)
-        return httpx.Response(200, json={"users": [{"sourcedId": "u1"}],
-                                         "user": {"sourcedId": "u1"}})
-
-    with OneRosterClient("https://sis.test/ims/oneroster/v1p1", ClientCredentials("k", SECRET),
-                         auth="oauth1", transport=httpx.MockTransport(serve)) as c:
+    with make_server(csv_folder, clock) as srv, client_for(srv, clock) as c:
+        srv.data["users"].append({"sourcedId": "u.1"})
         assert c.record("users", ".") is None and c.record("users", "..") is None
-        assert c.record("users", "u.1") == {"sourcedId": "u1"}
-    assert asked == ["/ims/oneroster/v1p1/users/u.1"]
+        assert c.record("users", "u.1") == {"sourcedId": "u.1"}
+        assert [e["path"] for e in srv.log] == ["/ims/oneroster/v1p1/users/u.1"]
+        srv.inject("410", path="/users/u.1")  # (Gone: no record any more either)
+        assert c.record("users", "u.1") is None
+        assert c.record("users", "u.1") == {"sourcedId": "u.1"}

@@ -595,26 +595,22 @@ def test_endless_404s_for_listed_ids_stop_the_fetching_by_id(served, clock, tmp_
     assert f"{listing.MAX_ABSENT_IN_A_ROW} listed ids in a row had no record" in caplog.text
 
 
-def test_a_single_record_answer_for_another_id_adds_nothing_and_is_told(monkeypatch,
-                                                                        caplog) -> None:
+def test_a_single_record_answer_for_another_id_adds_nothing_and_is_told(
+        served, clock, monkeypatch, caplog) -> None:
     """``users/{id}`` answered with another id's record (a server that ignores the id, or
     a hostile one) adds nothing, counts as no record towards ``MAX_ABSENT_IN_A_ROW`` and
     is logged, as a record that says tobedeleted is (the docs say both are logged)."""
-    import httpx
-
     from rostergraph.oneroster import listing
 
     asked: list[str] = []
 
-    def serve(request: httpx.Request) -> httpx.Response:
-        sid = request.url.path.rsplit("/", 1)[1]
+    def answer(collection: str, sid: str) -> dict[str, Any]:
         asked.append(sid)
         rec = {"b": {"sourcedId": "b", "status": "tobedeleted"}, "c": {"sourcedId": "c"}}
-        return httpx.Response(200, json={"user": rec.get(sid, {"sourcedId": "zzz"})})
+        return rec.get(sid, {"sourcedId": "zzz"})
 
-    with OneRosterClient("https://sis.test/ims/oneroster/v1p1",
-                         ClientCredentials("k", SECRET), auth="oauth1",
-                         transport=httpx.MockTransport(serve)) as c:
+    served.single_record = answer
+    with client_for(served, clock) as c:
         with caplog.at_level("WARNING", "rostergraph"):
             got = listing.recover_missing(c, "users", {"a", "b", "c"}, {})
         assert got == [{"sourcedId": "c"}]

@@ -367,9 +367,9 @@ class OneRosterClient:
 
     def record(self, endpoint: str, sourced_id: str) -> dict[str, Any] | None:
         """One record of a collection by its ``sourcedId`` (``GET users/{id}``, the id
-        escaped), or ``None`` when the server answers 404 (no such record, or no more),
-        and, with no request, for the ids ``.`` and ``..`` (dot segments: the URL would
-        name the collection or the base, escaped or not).
+        escaped), or ``None`` when the server answers 404 or 410 (no such record, or no
+        more), and, with no request, for the ids ``.`` and ``..`` (dot segments: the URL
+        would name the collection or the base, escaped or not).
 
         Raises
         ------
@@ -383,7 +383,7 @@ class OneRosterClient:
         try:
             doc = self.get_json(f"{endpoint}/{quote(sourced_id, safe='')}")
         except ApiError as exc:
-            if exc.status == 404:
+            if exc.status in (404, 410):  # (Not Found, Gone)
                 return None
             raise
         rec = doc.get(key)

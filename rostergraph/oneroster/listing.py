@@ -94,9 +94,9 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
     """The records of the ids the server lists (``live``) that the dump (``table``) lacks,
     each fetched by its id: a record a fetch missed when a page boundary moved under it
     (a record removed before it while paging), or one whose ``dateLastModified`` is older
-    than the mark, so that no delta brings it. A record the server no longer has (404) or
-    marks ``tobedeleted`` adds nothing; a failing request, or
-    :data:`MAX_ABSENT_IN_A_ROW` 404s in a row, ends the recovery of the collection
+    than the mark, so that no delta brings it. A record the server no longer has (404,
+    410) or marks ``tobedeleted`` adds nothing; a failing request, or
+    :data:`MAX_ABSENT_IN_A_ROW` such answers in a row, ends the recovery of the collection
     (logged: a server may serve no single records)."""
     missing = sorted(s for s in live if s not in table)
     if not missing:
@@ -141,5 +141,5 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
                     endpoint, marked)
     if absent:  # (removed since the listing, or a server that serves no single records)
         log.warning("%s: %d listed ids the dump lacks had no record when asked for one by "
-                    "one (HTTP 404); not added", endpoint, absent)
+                    "one (HTTP 404 or 410); not added", endpoint, absent)
     return out

@@ -47,7 +47,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
+
+from .synth_files import write_envelope, write_lines
 
 __all__ = ["QUIRK_RATES", "SHAPE_RATES", "SIZES", "SynthDistrict", "district", "write_district"]
 
@@ -242,7 +243,14 @@ class SynthDistrict:
         first = np.cumsum(k) - k
         cross = _pick(rng, n, self.rates["cross_school_students"])
         cross = cross[k[cross] > 0]
-        sec[first[cross]] = rng.integers(0, nsec, size=len(cross))
+        # a section at another school (sections are sorted by school: skip the student's
+        # own run); anywhere when every section is at the student's school
+        own_lo, own_n = slo[cross], scnt[cross]
+        others = nsec - own_n
+        draw = rng.integers(0, 1 << 40, size=len(cross))
+        other = draw % np.maximum(others, 1)
+        other += np.where(other >= own_lo, own_n, 0)
+        sec[first[cross]] = np.where(others > 0, other, draw % nsec)
         self.cross_students = cross
         code = np.unique(sec.astype(np.int64) * n + stu)
         sec, stu = code // n, code % n
@@ -269,30 +277,52 @@ class SynthDistrict:
         pos_lo[bad], c2[bad] = 0, len(active)
         primary = active[pos_lo + rng.integers(0, 1 << 40, size=nsec) % c2]
         cross = _pick(rng, nsec, self.rates["cross_school_teachers"])  # teachers teaching at another school
-        primary[cross] = active[rng.integers(0, len(active), size=len(cross))]
+        # an active teacher of another school (teachers are sorted by school: skip the
+        # section's school's run); anyone active when no other school has one
+        sc = self.section_school[cross]
+        own_lo = np.searchsorted(active, np.searchsorted(ts, sc, side="left"))
+        own_n = np.searchsorted(active, np.searchsorted(ts, sc, side="right")) - own_lo
+        others = len(active) - own_n
+        draw = rng.integers(0, 1 << 40, size=len(cross))
+        other = draw % np.maximum(others, 1)
+        other += np.where(other >= own_lo, own_n, 0)
+        primary[cross] = active[np.where(others > 0, other, draw % len(active))]
         self.primary_teacher = primary
         n_co = np.zeros(nsec, dtype=np.int64)
         co = _pick(rng, nsec, self.rates["co_taught"])
         n_co[co] = 1 + (rng.random(len(co)) < 0.15)
         many = _pick(rng, nsec, self.rates["many_co_teachers"])
         n_co[many] = 10 + rng.integers(0, 2, size=len(many))  # more than 9 co-teachers
+        # distinct co-teachers, never an idle teacher (so the orphan rate is the quirk
+        # rate): the section's first draw picks one of its school's active teachers and the
+        # others follow it in turn (then other schools' teachers, for a section with more
+        # co-teachers than its school has); one candidate more than asked, so skipping the
+        # section's own teacher leaves as many as asked
         sec_rep = np.repeat(np.arange(nsec), n_co)
-        same = lo[sec_rep] + rng.integers(0, 1 << 40, size=len(sec_rep)) % cnt[sec_rep]
-        same[same == primary[sec_rep]] = (same[same == primary[sec_rep]] + 1) % nt
-        if self.quirks != "default":
-            # keep the idle teachers idle (co-teachers are the next active teacher), so the
-            # orphan rate is the quirk rate (no random draw: the default district is unchanged)
-            idle_co = np.isin(same, idle)
-            same[idle_co] = active[np.searchsorted(active, same[idle_co]) % len(active)]
-        # a co-teacher who is the section's own teacher (one teacher left to draw) is none
-        keep = same != primary[sec_rep]
-        same, n_co = same[keep], np.bincount(sec_rep[keep], minlength=nsec)
+        draw = rng.integers(0, 1 << 40, size=len(sec_rep))
+        start = np.zeros(nsec, dtype=np.int64)
+        start[n_co > 0] = draw[(np.cumsum(n_co) - n_co)[n_co > 0]]
+        m = n_co + (n_co > 0)
+        rep = np.repeat(np.arange(nsec), m)
+        i = np.arange(len(rep)) - np.repeat(np.cumsum(m) - m, m)
+        c, lr = c2[rep], pos_lo[rep]
+        same = active[np.where(i < c, lr + (start[rep] % c + i) % c, (lr + i) % len(active))]
+        # a co-teacher who is the section's own teacher, or one listed already, is none;
+        # then at most the number asked for
+        keep = np.zeros(len(rep), dtype=bool)
+        keep[np.unique(rep * nt + same, return_index=True)[1]] = True
+        keep &= same != primary[rep]
+        kept = np.flatnonzero(keep)
+        pos = np.arange(len(kept)) - np.searchsorted(rep[kept], rep[kept])
+        kept = kept[pos < n_co[rep[kept]]]
+        same, n_co = same[kept], np.bincount(rep[kept], minlength=nsec)
         self.co_ptr = np.concatenate([[0], np.cumsum(n_co)])
         self.co_teacher = same
         self.no_teacher = _pick(rng, nsec, self.rates["no_teacher"])
-        # `teacher` ≠ teachers[0] in ~1% of co-taught sections
-        self.teacher_mismatch = (co[_pick(rng, len(co), self.rates["teacher_mismatch"])]
-                                 if len(co) else co)
+        # `teacher` ≠ teachers[0] in ~1% of the sections with co-teachers (every one of
+        # them at a rate of 1)
+        cands = np.setdiff1d(np.flatnonzero(n_co > 0), self.no_teacher)
+        self.teacher_mismatch = cands[_pick(rng, len(cands), self.rates["teacher_mismatch"])]
 
     def _people(self, rng: np.random.Generator) -> None:
         nu = len(self.user_ids)
@@ -315,11 +345,17 @@ class SynthDistrict:
 
     def _contacts(self, rng: np.random.Generator) -> None:
         nc, n = self.n["contacts"], self.n["students"]
-        k = np.where(rng.random(nc) < self.rates["two_student_contacts"], 2, 1)
+        k = np.where(rng.random(nc) < self.rates["two_student_contacts"], 2 if n > 1 else 1, 1)
         none = _pick(rng, nc, self.rates["orphan_contacts"])
         k[none] = 0
         self.con_ptr = np.concatenate([[0], np.cumsum(k)])
-        self.con_student = rng.integers(0, n, size=int(k.sum()))
+        con_student = rng.integers(0, n, size=int(k.sum()))
+        # a contact's second student is another student (a draw could repeat the first)
+        second = np.flatnonzero(np.repeat(k, k) == 2)[1::2]
+        if n > 1:
+            same = con_student[second] == con_student[second - 1]
+            con_student[second[same]] = (con_student[second[same]] + 1) % n
+        self.con_student = con_student
         self.con_rel = rng.integers(0, len(_REL), size=int(k.sum()))
         self.con_type = rng.integers(0, len(_TYPE), size=int(k.sum()))
         self.con_missing = _pick(rng, nc, self.rates["contact_missing_student"])  # relationship to a student with no record
@@ -446,6 +482,7 @@ class SynthDistrict:
         period = self.section_period.tolist()
         term, course = self.section_term.tolist(), self.section_course.tolist()
         created = self.created
+        prev_name = ""
         for j, sid in enumerate(self.ids["sections"].astype("U24").tolist()):
             students = uids[stu[ptr[j]: ptr[j + 1]]].tolist()
             if j in self.q_missing_student and students:
@@ -454,8 +491,11 @@ class SynthDistrict:
             subj, cname = self._course_name(c)
             per = period[j]
             name = f"{cname} - Period {per}"
-            if j in self.q_dup_section_name and j > 0:
-                name = f"{self._course_name(course[j - 1])[1]} - Period {period[j - 1]}"
+            # the name of the school's previous section as written (its own, or the one it
+            # took in turn), so a rate of 1 names every section of a school alike
+            if j in self.q_dup_section_name and j > 0 and school[j - 1] == school[j]:
+                name = prev_name
+            prev_name = name
             g = grade[j]
             if j in self.q_grade:
                 g = (g + 3) % 13
@@ -501,7 +541,6 @@ class SynthDistrict:
         created, modified = self.created, self.modified
         st_school, st_grade = self.student_school.tolist(), self.student_grade.tolist()
         extra_st = set(self.student_extra_school.tolist())
-        cross = set(self.cross_students.tolist())
         ns = n["schools"]
         student_contact = self.q_student_contact
 
@@ -515,7 +554,7 @@ class SynthDistrict:
             rec = base(s, "students.district.example.org")
             sc = st_school[s]
             schools = [school_ids[sc]]
-            if (s in extra_st or s in cross and s % 2 == 0) and ns > 1:  # another school
+            if s in extra_st and ns > 1:  # another school
                 schools.append(school_ids[(sc + 1 + s % max(1, ns - 1)) % ns])
             g = st_grade[s]
             role: dict[str, Any] = {
@@ -660,9 +699,9 @@ class SynthDistrict:
             (write_clever_csv if format == "clever-csv" else write_oneroster)(roster, out)
         for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
             if format == "clever-jsonl":
-                _write_lines(out / f"{kind}.jsonl", self.records(kind))
+                write_lines(out / f"{kind}.jsonl", self.records(kind))
             elif format == "clever-json":
-                _write_envelope(out / f"{kind}.json", self.records(kind), kind)
+                write_envelope(out / f"{kind}.json", self.records(kind), kind)
         from .io.convert import remove_other_formats
         remove_other_formats(out, format)  # else the folder reads as an earlier district
         return out
@@ -670,50 +709,6 @@ class SynthDistrict:
 
 def _ascii(s: str) -> str:
     return s.encode("ascii", "ignore").decode().lower().replace("'", "") or "x"
-
-
-def _temp_beside(path: Path) -> tuple[Any, Path]:
-    """A new temporary file beside ``path`` (a fresh random name, so no planted link is
-    followed) and its path; a link at ``path`` itself is refused."""
-    import tempfile
-
-    from .safety import refuse_link
-
-    refuse_link(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.chmod(tmp, 0o644)
-    return os.fdopen(fd, "wb"), Path(tmp)
-
-
-def _write_lines(path: Path, records: Iterator[dict[str, Any]]) -> None:
-    dumps = orjson.dumps
-    out, tmp = _temp_beside(path)
-    with out as fh:
-        buf: list[bytes] = []
-        for rec in records:
-            buf.append(dumps(rec))
-            if len(buf) >= 20_000:
-                buf.append(b"")
-                fh.write(b"\n".join(buf))
-                buf = []
-        if buf:
-            buf.append(b"")
-            fh.write(b"\n".join(buf))
-    os.replace(tmp, path)
-
-
-def _write_envelope(path: Path, records: Iterator[dict[str, Any]], kind: str) -> None:
-    out, tmp = _temp_beside(path)
-    with out as fh:
-        fh.write(b'{"data": [\n')
-        first = True
-        for rec in records:
-            if not first:
-                fh.write(b",\n")
-            first = False
-            fh.write(orjson.dumps({"data": rec, "uri": f"/v3.0/{kind}/{rec['id']}"}))
-        fh.write(b'\n], "links": [{"rel": "self", "uri": "/v3.0/' + kind.encode() + b'"}]}\n')
-    os.replace(tmp, path)
 
 
 def district(size: str | None = "S", *, students: int | None = None, seed: int = 0,

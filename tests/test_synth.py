@@ -228,3 +228,53 @@ def test_a_district_written_over_another_format_reads_back_as_itself(
     for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
         assert ({i: record_to_dict(r) for i, r in got.records(kind).items()}
                 == {i: record_to_dict(r) for i, r in want.records(kind).items()}), kind
+
+
+def _records(d: rostergraph.synth.SynthDistrict) -> tuple[dict[str, dict], dict[str, dict]]:
+    return ({u["id"]: u for u in d.records("users")}, {s["id"]: s for s in d.records("sections")})
+
+
+def test_a_rate_of_one_applies_to_every_candidate() -> None:
+    """At a rate of 1 each quirk or shape is on every record it can be: every section of a
+    school with two or more shares a name with another of its school, every enrolled student
+    takes a section at another school, every taught section's teacher is from another school,
+    every contact has two distinct students, every section with two or more teachers names
+    another than the first as ``teacher`` (a name drawn from a section's neighbour, a section
+    drawn anywhere or a second student drawn with replacement missed some)."""
+    keys = ("duplicate_section_name", "cross_school_students", "cross_school_teachers",
+            "two_student_contacts", "teacher_mismatch")
+    d = district(students=300, seed=11, counts={"schools": 5},
+                 rates={**dict.fromkeys(keys, 1.0), "empty_sections": 0.0,
+                        "orphan_contacts": 0.0, "contact_missing_student": 0.0})
+    users, sections = _records(d)
+    by_school: dict[str, list[str]] = {}
+    for s in sections.values():
+        by_school.setdefault(s["school"], []).append(s["name"])
+    assert all(len(set(names)) == 1 for names in by_school.values() if len(names) > 1)
+    primary = {i: next(iter(u["roles"].values())).get("school") for i, u in users.items()}
+    enrolled = {x for s in sections.values() for x in s["students"]}
+    crossing = {x for s in sections.values() for x in s["students"]
+                if x in primary and primary[x] != s["school"]}
+    assert enrolled and crossing == enrolled & set(primary)
+    taught = [s for s in sections.values() if s.get("teachers")]
+    assert taught and all(primary[s["teachers"][0]] != s["school"] for s in taught)
+    co = [s for s in taught if len(s["teachers"]) > 1]
+    assert co and all(s["teacher"] != s["teachers"][0] for s in co)
+    contacts = [u["roles"]["contact"]["student_relationships"] for u in users.values()
+                if "student" not in u["roles"] and "contact" in u["roles"]]
+    assert contacts and all(len({r["student"] for r in rels}) == 2 for rels in contacts)
+
+
+def test_a_rate_of_zero_gives_none_and_teachers_are_listed_once() -> None:
+    """No second school at ``second_school_students=0`` (cross-school students listed an
+    arbitrary second school), and no section lists a teacher twice, even with more than 9
+    co-teachers drawn from a school of few teachers."""
+    d = district(students=300, seed=11, counts={"schools": 5},
+                 rates={"second_school_students": 0.0, "cross_school_students": 1.0,
+                        "many_co_teachers": 1.0})
+    users, sections = _records(d)
+    assert all(len(u["roles"]["student"]["schools"]) == 1
+               for u in users.values() if "student" in u["roles"])
+    lists = [s["teachers"] for s in sections.values() if s.get("teachers")]
+    assert lists and all(len(set(t)) == len(t) for t in lists)
+    assert sum(len(t) > 10 for t in lists) >= len(lists) - 1

@@ -222,7 +222,7 @@ class SynthDistrict:
 
     def _enroll(self, rng: np.random.Generator) -> None:
         n, nsec = self.n["students"], self.n["sections"]
-        k = np.clip(rng.poisson(6.7, size=n), 3, 10)
+        k = np.clip(rng.poisson(6.7, size=n), 3, 10) * (nsec > 0)  # no sections: in none
         orphan = _pick(rng, n, self.rates["orphan_students"])
         k[orphan] = 0
         self.orphan_students = orphan
@@ -262,6 +262,11 @@ class SynthDistrict:
 
     def _teach(self, rng: np.random.Generator) -> None:
         nsec, nt = self.n["sections"], self.n["teachers"]
+        if nt == 0:  # no one to teach: every section untaught
+            self.primary_teacher = np.zeros(nsec, dtype=np.int64)
+            self.co_ptr, self.co_teacher = np.zeros(nsec + 1, np.int64), np.zeros(0, np.int64)
+            self.no_teacher, self.teacher_mismatch = np.arange(nsec), np.zeros(0, np.int64)
+            return
         ts = self.teacher_school
         lo = np.searchsorted(ts, self.section_school, side="left")
         cnt = np.searchsorted(ts, self.section_school, side="right") - lo
@@ -733,8 +738,9 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
         Rates in [0, 1] replacing those of the level or :data:`SHAPE_RATES` (0: none).
     counts:
         Records per kind replacing the ones scaled from ``students``: ``schools``,
-        ``teachers``, ``sections``, ``courses`` (at least 1), ``staff``, ``admins``,
-        ``contacts`` (at least 0).
+        ``courses`` (at least 1), ``teachers``, ``sections``, ``staff``, ``admins``,
+        ``contacts`` (at least 0: no teachers leaves every section untaught, no sections
+        every student in none).
 
     Returns
     -------
@@ -745,7 +751,7 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
     ------
     ValueError
         For an unknown size, quirk level, rate or count, a rate outside [0, 1], a
-        count below its minimum, or fewer than 10 students.
+        count below its minimum, or no student.
 
     Examples
     --------
@@ -764,13 +770,13 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
         if size not in SIZES:
             raise ValueError(f"unknown size {size!r}; expected one of {', '.join(SIZES)}")
         students = SIZES[size]
-    if students < 10:
-        raise ValueError("a synthetic district needs at least 10 students")
+    if students < 1:
+        raise ValueError("a synthetic district needs at least 1 student")
     for key, rate in (rates or {}).items():
         if key not in QUIRK_RATES["default"] and key not in SHAPE_RATES or not 0 <= rate <= 1:
             raise ValueError(f"unknown rate {key!r} or rate {rate!r} outside [0, 1]")
     for key, count in (counts or {}).items():
-        if int(count) < {"staff": 0, "admins": 0, "contacts": 0}.get(key, 1) or key not in (
+        if int(count) < {"schools": 1, "courses": 1}.get(key, 0) or key not in (
                 "schools", "teachers", "sections", "courses", "staff", "admins", "contacts"):
             raise ValueError(f"unknown count {key!r} or count {count!r} below its minimum")
     return SynthDistrict(int(students), int(seed), quirks,

@@ -114,7 +114,7 @@ def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["synth", "--students", "300", "--seed", "3", "-o", str(tmp_path)]) == 0
     assert "students 300" in capsys.readouterr().out
     assert len(rostergraph.load(tmp_path).sections) > 0
-    assert main(["synth", "--students", "3", "-o", str(tmp_path)]) == 2
+    assert main(["synth", "--students", "0", "-o", str(tmp_path)]) == 2
 
 
 def test_cli_synth_rates_and_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -278,3 +278,31 @@ def test_a_rate_of_zero_gives_none_and_teachers_are_listed_once() -> None:
     lists = [s["teachers"] for s in sections.values() if s.get("teachers")]
     assert lists and all(len(set(t)) == len(t) for t in lists)
     assert sum(len(t) > 10 for t in lists) >= len(lists) - 1
+
+
+@pytest.mark.parametrize("students, counts", [
+    (1, None), (2, {"schools": 3}), (2, {"teachers": 0}), (5, {"sections": 0}),
+    (3, {"teachers": 0, "sections": 0, "contacts": 0, "staff": 0, "admins": 0}),
+])
+def test_tiny_districts_and_no_teachers_or_sections_generate(
+        tmp_path: Path, students: int, counts: dict[str, int] | None) -> None:
+    """One or two students, no teachers (every section untaught), no sections (every
+    student in none): the district is generated as asked, from Python and the command line,
+    and loads without problems (fewer than 10 students, or a count of 0 teachers or
+    sections, was refused)."""
+    d = district(students=students, seed=4, counts=counts)
+    r = rostergraph.load(d.write(tmp_path / "py"))
+    assert not r.problems and r.role_counts()["student"] == students
+    got = d.counts()
+    for kind, n in (counts or {}).items():
+        assert got["district_admins" if kind == "admins" else kind] == n
+    assert len(r.sections) == got["sections"]
+    if got["teachers"] == 0:
+        assert not any(s.teachers or s.teacher for s in r.sections.values())
+    args = [f"--count={k}={n}" for k, n in (counts or {}).items()]
+    assert main(["synth", "--students", str(students), "--seed", "4", *args,
+                 "-o", str(tmp_path / "cli")]) == 0
+    assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == sorted(
+        p.name for p in (tmp_path / "py").iterdir())
+    with pytest.raises(ValueError, match="student"):
+        district(students=0)

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from .synth_files import write_envelope, write_lines
+from .synth_names import FIRST, GRADES, LAST, ODD_REL, ODD_TYPE, REL, SUBJECTS, TYPE
 
 __all__ = ["QUIRK_RATES", "SHAPE_RATES", "SIZES", "SynthDistrict", "district", "write_district"]
 
@@ -92,28 +93,6 @@ SHAPE_RATES: dict[str, float] = {
 #: through an in-memory Roster and the writers of :mod:`rostergraph.io.write`
 FORMATS = ("clever-jsonl", "clever-json", "clever-csv", "oneroster")
 
-_FIRST = ["Ava", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Sofía", "José", "Zoë", "Chloé",
-          "Mia", "Lucas", "Amelia", "Ethan", "Harper", "Elijah", "Aaliyah", "Jayden", "Nguyễn",
-          "Isabella", "Daniel", "Camila", "Ángel", "Aiden", "Ella", "Muhammad", "Fatima",
-          "Wei", "Yuki", "Søren", "Björn", "Priya", "Arjun", "Kai", "Léa", "Oliver", "Grace",
-          "Samuel", "Ximena", "Dmitri", "Zainab", "Hannah", "Owen", "Nora", "Emily", "Jack"]
-_LAST = ["Smith", "Johnson", "Williams", "Brown", "Garcia", "Rodriguez", "Martínez", "Lee",
-         "Nguyen", "Kim", "Patel", "O'Brien", "Müller", "Kowalski", "Hernández", "López",
-         "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Chen", "王",
-         "Ivanov", "Dubois", "Rossi", "Yamamoto", "Cohen", "Okafor", "Haddad", "Singh",
-         "Novak", "Silva", "Jensen", "Schmidt", "Clark", "Lewis", "Walker", "Young", "Allen"]
-_SUBJECTS = [("Math", ["Algebra I", "Geometry", "Algebra II", "Pre-Calculus", "Math"]),
-             ("English", ["English Language Arts", "Reading", "Writing", "Literature"]),
-             ("Science", ["Biology", "Chemistry", "Physics", "Earth Science", "Science"]),
-             ("Social Studies", ["World History", "US History", "Civics", "Geography"]),
-             ("Arts", ["Art", "Band", "Choir", "Theater"]),
-             ("PE", ["Physical Education", "Health"]),
-             ("Languages", ["Spanish I", "French I", "Mandarin I", "Spanish II"])]
-_REL = ["Parent", "Parent", "Parent", "Grandparent", "Aunt/Uncle", "Aunt/Uncle", "Sibling", "Other"]
-_TYPE = ["Parent/Guardian", "Parent/Guardian", "Emergency", "Primary", "Secondary", "Family"]
-_ODD_REL = ["Mother", "guardian", "Step-father", "Foster Parent"]
-_ODD_TYPE = ["guardian", "EMERG", "Custodial"]
-_GRADES = ["Kindergarten", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
@@ -215,7 +194,7 @@ class SynthDistrict:
         order = np.argsort(group, kind="stable")
         self.section_school, self.section_grade = sc[order], grade[order]
         self.section_group = group[order]
-        self.section_subject = rng.integers(0, len(_SUBJECTS), size=nsec)
+        self.section_subject = rng.integers(0, len(SUBJECTS), size=nsec)
         self.section_period = rng.integers(1, 8, size=nsec)
         self.section_term = rng.choice(4, size=nsec, p=[0.35, 0.35, 0.25, 0.05])
         self.section_course = rng.integers(0, self.n["courses"], size=nsec)
@@ -331,8 +310,8 @@ class SynthDistrict:
 
     def _people(self, rng: np.random.Generator) -> None:
         nu = len(self.user_ids)
-        self.first = rng.integers(0, len(_FIRST), size=nu)
-        self.last = rng.integers(0, len(_LAST), size=nu)
+        self.first = rng.integers(0, len(FIRST), size=nu)
+        self.last = rng.integers(0, len(LAST), size=nu)
         self.created = _timestamps(rng, nu, "2019-06-01", "2024-06-01")
         self.modified = _timestamps(rng, nu, "2024-06-01", "2025-06-01")
         self.student_extra_school = _pick(rng, self.n["students"],
@@ -361,8 +340,8 @@ class SynthDistrict:
             same = con_student[second] == con_student[second - 1]
             con_student[second[same]] = (con_student[second[same]] + 1) % n
         self.con_student = con_student
-        self.con_rel = rng.integers(0, len(_REL), size=int(k.sum()))
-        self.con_type = rng.integers(0, len(_TYPE), size=int(k.sum()))
+        self.con_rel = rng.integers(0, len(REL), size=int(k.sum()))
+        self.con_type = rng.integers(0, len(TYPE), size=int(k.sum()))
         self.con_missing = _pick(rng, nc, self.rates["contact_missing_student"])  # relationship to a student with no record
         self.con_odd = _pick(rng, int(k.sum()), self.rates["odd_relationship"])  # relationship/type outside the enum
 
@@ -433,14 +412,14 @@ class SynthDistrict:
         for i, sid in enumerate(self.ids["schools"].astype("U24").tolist()):
             lo, hi = int(self.school_lo[i]), int(self.school_hi[i])
             yield {"id": sid, "district": did,
-                   "name": f"{_LAST[i % len(_LAST)]} {kind.get(lo, 'Secondary')} School {i}",
+                   "name": f"{LAST[i % len(LAST)]} {kind.get(lo, 'Secondary')} School {i}",
                    "school_number": str(1000 + i), "sis_id": str(1000 + i),
                    "state_id": f"ST-{i:05d}", "nces_id": f"{100000000 + i}",
                    "mdr_number": f"{5000000 + i}", "phone": f"(555) 01{i % 100:02d}-{i % 10000:04d}",
-                   "low_grade": _GRADES[lo], "high_grade": _GRADES[hi],
+                   "low_grade": GRADES[lo], "high_grade": GRADES[hi],
                    "location": {"address": f"{100 + i} Main St", "city": "Springfield",
                                 "state": "CA", "zip": f"9{i % 10000:04d}"},
-                   "principal": {"name": f"{_FIRST[i % len(_FIRST)]} {_LAST[(i * 7) % len(_LAST)]}",
+                   "principal": {"name": f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}",
                                  "email": f"principal{i}@district.example.org"},
                    "created": "2019-07-01T00:00:00.000Z",
                    "last_modified": "2024-08-01T00:00:00.000Z"}
@@ -459,8 +438,8 @@ class SynthDistrict:
             yield rec
 
     def _course_name(self, i: int) -> tuple[str, str]:
-        subj, names = _SUBJECTS[i % len(_SUBJECTS)]
-        return subj, f"{names[(i // len(_SUBJECTS)) % len(names)]} {i // 40 + 1}"
+        subj, names = SUBJECTS[i % len(SUBJECTS)]
+        return subj, f"{names[(i // len(SUBJECTS)) % len(names)]} {i // 40 + 1}"
 
     def _rec_courses(self) -> Iterator[dict[str, Any]]:
         did = self.district_id.decode()
@@ -487,7 +466,7 @@ class SynthDistrict:
         period = self.section_period.tolist()
         term, course = self.section_term.tolist(), self.section_course.tolist()
         created = self.created
-        prev_name = ""
+        prev_name, seen = "", dict[tuple[int, str], int]()
         for j, sid in enumerate(self.ids["sections"].astype("U24").tolist()):
             students = uids[stu[ptr[j]: ptr[j + 1]]].tolist()
             if j in self.q_missing_student and students:
@@ -496,6 +475,11 @@ class SynthDistrict:
             subj, cname = self._course_name(c)
             per = period[j]
             name = f"{cname} - Period {per}"
+            # another section of the course in that period at the school: a second class,
+            # named apart, so only the quirk below gives a school two sections of one name
+            seen[school[j], name] = n_seen = seen.get((school[j], name), 0) + 1
+            if n_seen > 1:
+                name = f"{name} ({n_seen})"
             # the name of the school's previous section as written (its own, or the one it
             # took in turn), so a rate of 1 names every section of a school alike
             if j in self.q_dup_section_name and j > 0 and school[j - 1] == school[j]:
@@ -509,7 +493,7 @@ class SynthDistrict:
                                               if j in self.q_missing_course else course_ids[c]),
                                    "term_id": term_ids[term[j]], "name": name,
                                    "sis_id": f"SEC-{j}", "section_number": str(100 + per),
-                                   "period": str(per), "grade": _GRADES[g], "subject": subj,
+                                   "period": str(per), "grade": GRADES[g], "subject": subj,
                                    "created": created[j % len(created)],
                                    "last_modified": "2024-08-15T12:00:00.000Z"}
             if j not in no_teacher:
@@ -525,13 +509,13 @@ class SynthDistrict:
         e = f"{_ascii(first)}.{_ascii(last)}{u}@{domain}"
         if u in self.q_shared_employee:
             o = self.q_shared_employee[u]
-            e = f"{_ascii(_FIRST[self.first[o]])}.{_ascii(_LAST[self.last[o]])}{o}@{domain}"
+            e = f"{_ascii(FIRST[self.first[o]])}.{_ascii(LAST[self.last[o]])}{o}@{domain}"
         if u in self.q_no_at:
             e = e.replace("@", ".at.")
         return e
 
     def _name(self, u: int) -> tuple[str, str]:
-        first, last = _FIRST[self.first[u]], _LAST[self.last[u]]
+        first, last = FIRST[self.first[u]], LAST[self.last[u]]
         if u in self.q_long:
             last = last + "-" + "x" * 300
         if u in self.q_ctrl:
@@ -564,7 +548,7 @@ class SynthDistrict:
             g = st_grade[s]
             role: dict[str, Any] = {
                 "school": school_ids[sc], "schools": schools, "sis_id": f"S{s:08d}",
-                "student_number": f"{s:08d}", "state_id": f"CA{s:010d}", "grade": _GRADES[g],
+                "student_number": f"{s:08d}", "state_id": f"CA{s:010d}", "grade": GRADES[g],
                 "graduation_year": str(2037 - g), "dob": f"{2019 - g}-{1 + s % 12:02d}-"
                 f"{1 + s % 28:02d}", "gender": "MF"[s % 2], "hispanic_ethnicity": "YN"[s % 3 == 0],
                 "ell_status": "N", "frl_status": "Y" if s % 4 == 0 else "N", "iep_status": "N",
@@ -634,9 +618,9 @@ class SynthDistrict:
             first, last = self._name(u)
             rels = []
             for e in range(cptr[c], cptr[c + 1]):
-                rel, typ = _REL[crel[e]], _TYPE[ctyp[e]]
+                rel, typ = REL[crel[e]], TYPE[ctyp[e]]
                 if e in odd:
-                    rel, typ = _ODD_REL[e % len(_ODD_REL)], _ODD_TYPE[e % len(_ODD_TYPE)]
+                    rel, typ = ODD_REL[e % len(ODD_REL)], ODD_TYPE[e % len(ODD_TYPE)]
                 rels.append({"student": uids[cst[e]], "relationship": rel, "type": typ})
             if c in missing:
                 rels = [{"student": self.missing_ids[c % 64], "relationship": "Parent",

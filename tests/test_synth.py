@@ -306,3 +306,16 @@ def test_tiny_districts_and_no_teachers_or_sections_generate(
         p.name for p in (tmp_path / "py").iterdir())
     with pytest.raises(ValueError, match="student"):
         district(students=0)
+
+
+@pytest.mark.parametrize("students, counts", [(500, None), (300, {"sections": 400})])
+def test_no_duplicate_section_names_at_a_rate_of_zero(
+        tmp_path: Path, students: int, counts: dict[str, int] | None) -> None:
+    """At ``duplicate_section_name=0`` no two sections of a school share a name, so
+    RG-SEC-004 does not fire (two sections of one course in one period were named alike:
+    42 findings in the S district)."""
+    d = district(students=students, seed=3, counts=counts, rates={"duplicate_section_name": 0})
+    r = rostergraph.load(d.write(tmp_path))
+    assert not [f for f in rostergraph.validate(r).findings if f.rule == "RG-SEC-004"]
+    names = [(s.school, s.name) for s in r.sections.values()]
+    assert len(set(names)) == len(names)

@@ -69,6 +69,7 @@ QUIRK_RATES: dict[str, dict[str, float]] = {
         "employees_sharing_email": 0.001, "contact_sharing_email": 0.004,
         "duplicate_section_name": 0.002, "section_grade": 0.01, "missing_course": 0.0005,
         "missing_student": 0.0002, "course_no_name": 0.001, "course_same_number": 0.005,
+        "term_no_name": 0.0005, "term_bad_dates": 0.0005,
     },
     "high": {
         "orphan_students": 0.10, "empty_sections": 0.08, "idle_teachers": 0.10,
@@ -79,6 +80,7 @@ QUIRK_RATES: dict[str, dict[str, float]] = {
         "employees_sharing_email": 0.10, "contact_sharing_email": 0.15,
         "duplicate_section_name": 0.10, "section_grade": 0.15, "missing_course": 0.05,
         "missing_student": 0.05, "course_no_name": 0.05, "course_same_number": 0.10,
+        "term_no_name": 0.10, "term_bad_dates": 0.10,
     },
 }
 
@@ -111,6 +113,11 @@ def _pick(rng: np.random.Generator, n: int, rate: float, at_least: int = 1) -> n
     unless ``rate`` is 0)."""
     k = min(n, max(at_least if n and rate > 0 else 0, round(rate * n)))
     return np.sort(rng.choice(n, size=k, replace=False)) if k else np.zeros(0, np.int64)
+
+
+def _share(n: int, rate: float) -> int:
+    """How many of ``n`` records a quirk at ``rate`` is on (at least one unless 0)."""
+    return min(n, max(1 if n and rate > 0 else 0, round(rate * n)))
 
 
 def _timestamps(rng: np.random.Generator, n: int, lo: str, hi: str) -> np.ndarray:
@@ -277,11 +284,9 @@ class SynthDistrict:
         n_co[co] = 1 + (rng.random(len(co)) < 0.15)
         many = _pick(rng, nsec, self.rates["many_co_teachers"])
         n_co[many] = 10 + rng.integers(0, 2, size=len(many))  # more than 9 co-teachers
-        # distinct co-teachers, never an idle teacher (so the orphan rate is the quirk
-        # rate): the section's first draw picks one of its school's active teachers and the
-        # others follow it in turn (then other schools' teachers, for a section with more
-        # co-teachers than its school has); one candidate more than asked, so skipping the
-        # section's own teacher leaves as many as asked
+        # distinct co-teachers, never idle ones (the orphan rate is the quirk rate): from a
+        # drawn active teacher of the school on in turn (then other schools'), one more
+        # than asked, so skipping the section's own teacher leaves as many as asked
         sec_rep = np.repeat(np.arange(nsec), n_co)
         draw = rng.integers(0, 1 << 40, size=len(sec_rep))
         start = np.zeros(nsec, dtype=np.int64)
@@ -428,13 +433,22 @@ class SynthDistrict:
         did = self.district_id.decode()
         spec = [("Fall 2024", "2024-08-19", "2024-12-20"), ("Spring 2025", "2025-01-06",
                 "2025-05-30"), ("2024-2025", "2024-08-19", "2025-05-30"),
-                ("Summer 2025", "2025-06-16", "2025-07-25"),
-                (None, None, None),  # a term with none of name, start, end
-                ("Q5 2025", "2025-06-30", "2025-02-30")]  # ends before it starts, bad date
-        for tid, (name, start, end) in zip(self.ids["terms"].astype("U24").tolist(), spec):
+                ("Summer 2025", "2025-06-16", "2025-07-25"), ("Q1 2024", "2024-08-19",
+                "2024-10-25"), ("Summer II 2025", "2025-07-28", "2025-08-15")]
+        # the quirks' terms in a fixed order: first the two no section uses (as before)
+        no_name = [4, 0, 1, 2, 3, 5][: _share(len(spec), self.rates["term_no_name"])]
+        bad = [5, 1, 0, 2, 3, 4][: _share(len(spec), self.rates["term_bad_dates"])]
+        for i, tid in enumerate(self.ids["terms"].astype("U24").tolist()):
+            name, start, end = spec[i % len(spec)]
             rec: dict[str, Any] = {"id": tid, "district": did}
-            if name is not None:
-                rec.update(name=name, start_date=start, end_date=end)
+            if i in no_name:
+                yield rec  # a term with none of name, start, end
+                continue
+            if i == 5 and i in bad:
+                name, start, end = "Q5 2025", "2025-06-30", "2025-02-30"  # and a bad date
+            elif i in bad:
+                start, end = end, start  # ends before it starts
+            rec.update(name=name, start_date=start, end_date=end)
             yield rec
 
     def _course_name(self, i: int) -> tuple[str, str]:

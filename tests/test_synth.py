@@ -319,3 +319,22 @@ def test_no_duplicate_section_names_at_a_rate_of_zero(
     assert not [f for f in rostergraph.validate(r).findings if f.rule == "RG-SEC-004"]
     names = [(s.school, s.name) for s in r.sections.values()]
     assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("rate", [0.0, 1.0])
+def test_term_quirks_follow_their_rates(tmp_path: Path, rate: float) -> None:
+    """``term_no_name`` and ``term_bad_dates`` set how many terms have none of name, start
+    and end, or end before they start (both were always there, so every quirk at 0 still
+    gave RG-TRM-001 and RG-TRM-002); at the default rates one term has each."""
+    d = district(students=60, seed=2, rates={"term_no_name": 0.0, "term_bad_dates": rate})
+    r = rostergraph.load(d.write(tmp_path / "d"))
+    rules = [f.rule for f in rostergraph.validate(r).findings if f.rule.startswith("RG-TRM")]
+    assert rules == ["RG-TRM-002"] * (len(r.terms) if rate else 0)
+    assert all(t.name for t in r.terms.values())
+    rules = [f.rule for f in rostergraph.validate(rostergraph.load(
+        district(students=60, seed=2, rates={"term_no_name": rate}).write(tmp_path / "e")))
+        .findings if f.rule == "RG-TRM-001"]
+    assert len(rules) == (6 if rate else 0)
+    default = rostergraph.load(district(students=60, seed=2).write(tmp_path / "f"))
+    assert sorted(f.rule for f in rostergraph.validate(default).findings
+                  if f.rule.startswith("RG-TRM")) == ["RG-TRM-001", "RG-TRM-002"]

@@ -120,6 +120,13 @@ def _share(n: int, rate: float) -> int:
     return min(n, max(1 if n and rate > 0 else 0, round(rate * n)))
 
 
+def _elsewhere(draw: np.ndarray, lo: np.ndarray, own: np.ndarray, n: int) -> np.ndarray:
+    """Positions in ``range(n)`` outside each run ``[lo, lo + own)`` (a record's own
+    school's), from ``draw``; anywhere when the run is all of ``n``."""
+    other = draw % np.maximum(n - own, 1)
+    return np.where(n > own, other + np.where(other >= lo, own, 0), draw % max(n, 1))
+
+
 def _timestamps(rng: np.random.Generator, n: int, lo: str, hi: str) -> np.ndarray:
     a = np.datetime64(lo, "ms").astype(np.int64)
     b = np.datetime64(hi, "ms").astype(np.int64)
@@ -229,14 +236,9 @@ class SynthDistrict:
         first = np.cumsum(k) - k
         cross = _pick(rng, n, self.rates["cross_school_students"])
         cross = cross[k[cross] > 0]
-        # a section at another school (sections are sorted by school: skip the student's
-        # own run); anywhere when every section is at the student's school
-        own_lo, own_n = slo[cross], scnt[cross]
-        others = nsec - own_n
-        draw = rng.integers(0, 1 << 40, size=len(cross))
-        other = draw % np.maximum(others, 1)
-        other += np.where(other >= own_lo, own_n, 0)
-        sec[first[cross]] = np.where(others > 0, other, draw % nsec)
+        # a section at another school (sections are sorted by school)
+        sec[first[cross]] = _elsewhere(rng.integers(0, 1 << 40, size=len(cross)), slo[cross],
+                                       scnt[cross], nsec)
         self.cross_students = cross
         code = np.unique(sec.astype(np.int64) * n + stu)
         sec, stu = code // n, code % n
@@ -249,9 +251,9 @@ class SynthDistrict:
     def _teach(self, rng: np.random.Generator) -> None:
         nsec, nt = self.n["sections"], self.n["teachers"]
         if nt == 0:  # no one to teach: every section untaught
-            self.primary_teacher = np.zeros(nsec, dtype=np.int64)
-            self.co_ptr, self.co_teacher = np.zeros(nsec + 1, np.int64), np.zeros(0, np.int64)
-            self.no_teacher, self.teacher_mismatch = np.arange(nsec), np.zeros(0, np.int64)
+            self.primary_teacher, self.co_ptr = np.zeros(nsec, np.int64), np.zeros(nsec + 1, np.int64)
+            self.co_teacher = self.teacher_mismatch = np.zeros(0, np.int64)
+            self.no_teacher = np.arange(nsec)
             return
         ts = self.teacher_school
         lo = np.searchsorted(ts, self.section_school, side="left")
@@ -266,18 +268,18 @@ class SynthDistrict:
         c2 = pos_hi - pos_lo
         bad = c2 == 0
         pos_lo[bad], c2[bad] = 0, len(active)
-        primary = active[pos_lo + rng.integers(0, 1 << 40, size=nsec) % c2]
+        # a school's sections go to its active teachers in turn from a drawn one, so each
+        # teaches when the school has as many sections (a draw per section missed some)
+        first = np.searchsorted(self.section_school, self.section_school, side="left")
+        turn = rng.integers(0, 1 << 40, size=nsec)[first] + np.arange(nsec) - first
+        primary = active[pos_lo + turn % c2]
         cross = _pick(rng, nsec, self.rates["cross_school_teachers"])  # teachers teaching at another school
-        # an active teacher of another school (teachers are sorted by school: skip the
-        # section's school's run); anyone active when no other school has one
+        # an active teacher of another school (teachers are sorted by school)
         sc = self.section_school[cross]
         own_lo = np.searchsorted(active, np.searchsorted(ts, sc, side="left"))
         own_n = np.searchsorted(active, np.searchsorted(ts, sc, side="right")) - own_lo
-        others = len(active) - own_n
-        draw = rng.integers(0, 1 << 40, size=len(cross))
-        other = draw % np.maximum(others, 1)
-        other += np.where(other >= own_lo, own_n, 0)
-        primary[cross] = active[np.where(others > 0, other, draw % len(active))]
+        primary[cross] = active[_elsewhere(rng.integers(0, 1 << 40, size=len(cross)), own_lo,
+                                           own_n, len(active))]
         self.primary_teacher = primary
         n_co = np.zeros(nsec, dtype=np.int64)
         co = _pick(rng, nsec, self.rates["co_taught"])

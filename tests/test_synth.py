@@ -338,3 +338,16 @@ def test_term_quirks_follow_their_rates(tmp_path: Path, rate: float) -> None:
     default = rostergraph.load(district(students=60, seed=2).write(tmp_path / "f"))
     assert sorted(f.rule for f in rostergraph.validate(default).findings
                   if f.rule.startswith("RG-TRM")) == ["RG-TRM-001", "RG-TRM-002"]
+
+
+@pytest.mark.parametrize("seed, schools", [(11, 1), (4, 5)])
+def test_every_teacher_teaches_at_a_rate_of_zero(seed: int, schools: int) -> None:
+    """At ``idle_teachers=0`` every teacher of a school with as many sections as teachers
+    teaches one (each section's teacher was drawn at random, which missed one teacher in
+    thirty of the one-school district)."""
+    d = district(students=400, seed=seed, counts={"schools": schools},
+                 rates={"idle_teachers": 0.0})
+    users, sections = _records(d)
+    taught = {t for s in sections.values() for t in s.get("teachers", ())}
+    teachers = [i for i, u in users.items() if "teacher" in u["roles"]]
+    assert len(teachers) < len(sections) and set(teachers) <= taught

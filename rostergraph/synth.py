@@ -47,7 +47,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
+
+from .synth_files import write_envelope, write_lines
+from .synth_names import FIRST, GRADES, LAST, ODD_REL, ODD_TYPE, REL, SUBJECTS, TYPE
 
 __all__ = ["QUIRK_RATES", "SHAPE_RATES", "SIZES", "SynthDistrict", "district", "write_district"]
 
@@ -67,6 +69,7 @@ QUIRK_RATES: dict[str, dict[str, float]] = {
         "employees_sharing_email": 0.001, "contact_sharing_email": 0.004,
         "duplicate_section_name": 0.002, "section_grade": 0.01, "missing_course": 0.0005,
         "missing_student": 0.0002, "course_no_name": 0.001, "course_same_number": 0.005,
+        "term_no_name": 0.0005, "term_bad_dates": 0.0005,
     },
     "high": {
         "orphan_students": 0.10, "empty_sections": 0.08, "idle_teachers": 0.10,
@@ -77,6 +80,7 @@ QUIRK_RATES: dict[str, dict[str, float]] = {
         "employees_sharing_email": 0.10, "contact_sharing_email": 0.15,
         "duplicate_section_name": 0.10, "section_grade": 0.15, "missing_course": 0.05,
         "missing_student": 0.05, "course_no_name": 0.05, "course_same_number": 0.10,
+        "term_no_name": 0.10, "term_bad_dates": 0.10,
     },
 }
 
@@ -91,28 +95,6 @@ SHAPE_RATES: dict[str, float] = {
 #: through an in-memory Roster and the writers of :mod:`rostergraph.io.write`
 FORMATS = ("clever-jsonl", "clever-json", "clever-csv", "oneroster")
 
-_FIRST = ["Ava", "Liam", "Olivia", "Noah", "Emma", "Mateo", "Sofía", "José", "Zoë", "Chloé",
-          "Mia", "Lucas", "Amelia", "Ethan", "Harper", "Elijah", "Aaliyah", "Jayden", "Nguyễn",
-          "Isabella", "Daniel", "Camila", "Ángel", "Aiden", "Ella", "Muhammad", "Fatima",
-          "Wei", "Yuki", "Søren", "Björn", "Priya", "Arjun", "Kai", "Léa", "Oliver", "Grace",
-          "Samuel", "Ximena", "Dmitri", "Zainab", "Hannah", "Owen", "Nora", "Emily", "Jack"]
-_LAST = ["Smith", "Johnson", "Williams", "Brown", "Garcia", "Rodriguez", "Martínez", "Lee",
-         "Nguyen", "Kim", "Patel", "O'Brien", "Müller", "Kowalski", "Hernández", "López",
-         "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Chen", "王",
-         "Ivanov", "Dubois", "Rossi", "Yamamoto", "Cohen", "Okafor", "Haddad", "Singh",
-         "Novak", "Silva", "Jensen", "Schmidt", "Clark", "Lewis", "Walker", "Young", "Allen"]
-_SUBJECTS = [("Math", ["Algebra I", "Geometry", "Algebra II", "Pre-Calculus", "Math"]),
-             ("English", ["English Language Arts", "Reading", "Writing", "Literature"]),
-             ("Science", ["Biology", "Chemistry", "Physics", "Earth Science", "Science"]),
-             ("Social Studies", ["World History", "US History", "Civics", "Geography"]),
-             ("Arts", ["Art", "Band", "Choir", "Theater"]),
-             ("PE", ["Physical Education", "Health"]),
-             ("Languages", ["Spanish I", "French I", "Mandarin I", "Spanish II"])]
-_REL = ["Parent", "Parent", "Parent", "Grandparent", "Aunt/Uncle", "Aunt/Uncle", "Sibling", "Other"]
-_TYPE = ["Parent/Guardian", "Parent/Guardian", "Emergency", "Primary", "Secondary", "Family"]
-_ODD_REL = ["Mother", "guardian", "Step-father", "Foster Parent"]
-_ODD_TYPE = ["guardian", "EMERG", "Custodial"]
-_GRADES = ["Kindergarten", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
@@ -131,6 +113,18 @@ def _pick(rng: np.random.Generator, n: int, rate: float, at_least: int = 1) -> n
     unless ``rate`` is 0)."""
     k = min(n, max(at_least if n and rate > 0 else 0, round(rate * n)))
     return np.sort(rng.choice(n, size=k, replace=False)) if k else np.zeros(0, np.int64)
+
+
+def _share(n: int, rate: float) -> int:
+    """How many of ``n`` records a quirk at ``rate`` is on (at least one unless 0)."""
+    return min(n, max(1 if n and rate > 0 else 0, round(rate * n)))
+
+
+def _elsewhere(draw: np.ndarray, lo: np.ndarray, own: np.ndarray, n: int) -> np.ndarray:
+    """Positions in ``range(n)`` outside each run ``[lo, lo + own)`` (a record's own
+    school's), from ``draw``; anywhere when the run is all of ``n``."""
+    other = draw % np.maximum(n - own, 1)
+    return np.where(n > own, other + np.where(other >= lo, own, 0), draw % max(n, 1))
 
 
 def _timestamps(rng: np.random.Generator, n: int, lo: str, hi: str) -> np.ndarray:
@@ -214,14 +208,14 @@ class SynthDistrict:
         order = np.argsort(group, kind="stable")
         self.section_school, self.section_grade = sc[order], grade[order]
         self.section_group = group[order]
-        self.section_subject = rng.integers(0, len(_SUBJECTS), size=nsec)
+        self.section_subject = rng.integers(0, len(SUBJECTS), size=nsec)
         self.section_period = rng.integers(1, 8, size=nsec)
         self.section_term = rng.choice(4, size=nsec, p=[0.35, 0.35, 0.25, 0.05])
         self.section_course = rng.integers(0, self.n["courses"], size=nsec)
 
     def _enroll(self, rng: np.random.Generator) -> None:
         n, nsec = self.n["students"], self.n["sections"]
-        k = np.clip(rng.poisson(6.7, size=n), 3, 10)
+        k = np.clip(rng.poisson(6.7, size=n), 3, 10) * (nsec > 0)  # no sections: in none
         orphan = _pick(rng, n, self.rates["orphan_students"])
         k[orphan] = 0
         self.orphan_students = orphan
@@ -242,7 +236,9 @@ class SynthDistrict:
         first = np.cumsum(k) - k
         cross = _pick(rng, n, self.rates["cross_school_students"])
         cross = cross[k[cross] > 0]
-        sec[first[cross]] = rng.integers(0, nsec, size=len(cross))
+        # a section at another school (sections are sorted by school)
+        sec[first[cross]] = _elsewhere(rng.integers(0, 1 << 40, size=len(cross)), slo[cross],
+                                       scnt[cross], nsec)
         self.cross_students = cross
         code = np.unique(sec.astype(np.int64) * n + stu)
         sec, stu = code // n, code % n
@@ -254,6 +250,11 @@ class SynthDistrict:
 
     def _teach(self, rng: np.random.Generator) -> None:
         nsec, nt = self.n["sections"], self.n["teachers"]
+        if nt == 0:  # no one to teach: every section untaught
+            self.primary_teacher, self.co_ptr = np.zeros(nsec, np.int64), np.zeros(nsec + 1, np.int64)
+            self.co_teacher = self.teacher_mismatch = np.zeros(0, np.int64)
+            self.no_teacher = np.arange(nsec)
+            return
         ts = self.teacher_school
         lo = np.searchsorted(ts, self.section_school, side="left")
         cnt = np.searchsorted(ts, self.section_school, side="right") - lo
@@ -267,37 +268,57 @@ class SynthDistrict:
         c2 = pos_hi - pos_lo
         bad = c2 == 0
         pos_lo[bad], c2[bad] = 0, len(active)
-        primary = active[pos_lo + rng.integers(0, 1 << 40, size=nsec) % c2]
+        # a school's sections go to its active teachers in turn from a drawn one, so each
+        # teaches when the school has as many sections (a draw per section missed some)
+        first = np.searchsorted(self.section_school, self.section_school, side="left")
+        turn = rng.integers(0, 1 << 40, size=nsec)[first] + np.arange(nsec) - first
+        primary = active[pos_lo + turn % c2]
         cross = _pick(rng, nsec, self.rates["cross_school_teachers"])  # teachers teaching at another school
-        primary[cross] = active[rng.integers(0, len(active), size=len(cross))]
+        # an active teacher of another school (teachers are sorted by school)
+        sc = self.section_school[cross]
+        own_lo = np.searchsorted(active, np.searchsorted(ts, sc, side="left"))
+        own_n = np.searchsorted(active, np.searchsorted(ts, sc, side="right")) - own_lo
+        primary[cross] = active[_elsewhere(rng.integers(0, 1 << 40, size=len(cross)), own_lo,
+                                           own_n, len(active))]
         self.primary_teacher = primary
         n_co = np.zeros(nsec, dtype=np.int64)
         co = _pick(rng, nsec, self.rates["co_taught"])
         n_co[co] = 1 + (rng.random(len(co)) < 0.15)
         many = _pick(rng, nsec, self.rates["many_co_teachers"])
         n_co[many] = 10 + rng.integers(0, 2, size=len(many))  # more than 9 co-teachers
+        # distinct co-teachers, never idle ones (the orphan rate is the quirk rate): from a
+        # drawn active teacher of the school on in turn (then other schools'), one more
+        # than asked, so skipping the section's own teacher leaves as many as asked
         sec_rep = np.repeat(np.arange(nsec), n_co)
-        same = lo[sec_rep] + rng.integers(0, 1 << 40, size=len(sec_rep)) % cnt[sec_rep]
-        same[same == primary[sec_rep]] = (same[same == primary[sec_rep]] + 1) % nt
-        if self.quirks != "default":
-            # keep the idle teachers idle (co-teachers are the next active teacher), so the
-            # orphan rate is the quirk rate (no random draw: the default district is unchanged)
-            idle_co = np.isin(same, idle)
-            same[idle_co] = active[np.searchsorted(active, same[idle_co]) % len(active)]
-        # a co-teacher who is the section's own teacher (one teacher left to draw) is none
-        keep = same != primary[sec_rep]
-        same, n_co = same[keep], np.bincount(sec_rep[keep], minlength=nsec)
+        draw = rng.integers(0, 1 << 40, size=len(sec_rep))
+        start = np.zeros(nsec, dtype=np.int64)
+        start[n_co > 0] = draw[(np.cumsum(n_co) - n_co)[n_co > 0]]
+        m = n_co + (n_co > 0)
+        rep = np.repeat(np.arange(nsec), m)
+        i = np.arange(len(rep)) - np.repeat(np.cumsum(m) - m, m)
+        c, lr = c2[rep], pos_lo[rep]
+        same = active[np.where(i < c, lr + (start[rep] % c + i) % c, (lr + i) % len(active))]
+        # a co-teacher who is the section's own teacher, or one listed already, is none;
+        # then at most the number asked for
+        keep = np.zeros(len(rep), dtype=bool)
+        keep[np.unique(rep * nt + same, return_index=True)[1]] = True
+        keep &= same != primary[rep]
+        kept = np.flatnonzero(keep)
+        pos = np.arange(len(kept)) - np.searchsorted(rep[kept], rep[kept])
+        kept = kept[pos < n_co[rep[kept]]]
+        same, n_co = same[kept], np.bincount(rep[kept], minlength=nsec)
         self.co_ptr = np.concatenate([[0], np.cumsum(n_co)])
         self.co_teacher = same
         self.no_teacher = _pick(rng, nsec, self.rates["no_teacher"])
-        # `teacher` ≠ teachers[0] in ~1% of co-taught sections
-        self.teacher_mismatch = (co[_pick(rng, len(co), self.rates["teacher_mismatch"])]
-                                 if len(co) else co)
+        # `teacher` ≠ teachers[0] in ~1% of the sections with co-teachers (every one of
+        # them at a rate of 1)
+        cands = np.setdiff1d(np.flatnonzero(n_co > 0), self.no_teacher)
+        self.teacher_mismatch = cands[_pick(rng, len(cands), self.rates["teacher_mismatch"])]
 
     def _people(self, rng: np.random.Generator) -> None:
         nu = len(self.user_ids)
-        self.first = rng.integers(0, len(_FIRST), size=nu)
-        self.last = rng.integers(0, len(_LAST), size=nu)
+        self.first = rng.integers(0, len(FIRST), size=nu)
+        self.last = rng.integers(0, len(LAST), size=nu)
         self.created = _timestamps(rng, nu, "2019-06-01", "2024-06-01")
         self.modified = _timestamps(rng, nu, "2024-06-01", "2025-06-01")
         self.student_extra_school = _pick(rng, self.n["students"],
@@ -315,13 +336,19 @@ class SynthDistrict:
 
     def _contacts(self, rng: np.random.Generator) -> None:
         nc, n = self.n["contacts"], self.n["students"]
-        k = np.where(rng.random(nc) < self.rates["two_student_contacts"], 2, 1)
+        k = np.where(rng.random(nc) < self.rates["two_student_contacts"], 2 if n > 1 else 1, 1)
         none = _pick(rng, nc, self.rates["orphan_contacts"])
         k[none] = 0
         self.con_ptr = np.concatenate([[0], np.cumsum(k)])
-        self.con_student = rng.integers(0, n, size=int(k.sum()))
-        self.con_rel = rng.integers(0, len(_REL), size=int(k.sum()))
-        self.con_type = rng.integers(0, len(_TYPE), size=int(k.sum()))
+        con_student = rng.integers(0, n, size=int(k.sum()))
+        # a contact's second student is another student (a draw could repeat the first)
+        second = np.flatnonzero(np.repeat(k, k) == 2)[1::2]
+        if n > 1:
+            same = con_student[second] == con_student[second - 1]
+            con_student[second[same]] = (con_student[second[same]] + 1) % n
+        self.con_student = con_student
+        self.con_rel = rng.integers(0, len(REL), size=int(k.sum()))
+        self.con_type = rng.integers(0, len(TYPE), size=int(k.sum()))
         self.con_missing = _pick(rng, nc, self.rates["contact_missing_student"])  # relationship to a student with no record
         self.con_odd = _pick(rng, int(k.sum()), self.rates["odd_relationship"])  # relationship/type outside the enum
 
@@ -392,14 +419,14 @@ class SynthDistrict:
         for i, sid in enumerate(self.ids["schools"].astype("U24").tolist()):
             lo, hi = int(self.school_lo[i]), int(self.school_hi[i])
             yield {"id": sid, "district": did,
-                   "name": f"{_LAST[i % len(_LAST)]} {kind.get(lo, 'Secondary')} School {i}",
+                   "name": f"{LAST[i % len(LAST)]} {kind.get(lo, 'Secondary')} School {i}",
                    "school_number": str(1000 + i), "sis_id": str(1000 + i),
                    "state_id": f"ST-{i:05d}", "nces_id": f"{100000000 + i}",
                    "mdr_number": f"{5000000 + i}", "phone": f"(555) 01{i % 100:02d}-{i % 10000:04d}",
-                   "low_grade": _GRADES[lo], "high_grade": _GRADES[hi],
+                   "low_grade": GRADES[lo], "high_grade": GRADES[hi],
                    "location": {"address": f"{100 + i} Main St", "city": "Springfield",
                                 "state": "CA", "zip": f"9{i % 10000:04d}"},
-                   "principal": {"name": f"{_FIRST[i % len(_FIRST)]} {_LAST[(i * 7) % len(_LAST)]}",
+                   "principal": {"name": f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}",
                                  "email": f"principal{i}@district.example.org"},
                    "created": "2019-07-01T00:00:00.000Z",
                    "last_modified": "2024-08-01T00:00:00.000Z"}
@@ -408,18 +435,27 @@ class SynthDistrict:
         did = self.district_id.decode()
         spec = [("Fall 2024", "2024-08-19", "2024-12-20"), ("Spring 2025", "2025-01-06",
                 "2025-05-30"), ("2024-2025", "2024-08-19", "2025-05-30"),
-                ("Summer 2025", "2025-06-16", "2025-07-25"),
-                (None, None, None),  # a term with none of name, start, end
-                ("Q5 2025", "2025-06-30", "2025-02-30")]  # ends before it starts, bad date
-        for tid, (name, start, end) in zip(self.ids["terms"].astype("U24").tolist(), spec):
+                ("Summer 2025", "2025-06-16", "2025-07-25"), ("Q1 2024", "2024-08-19",
+                "2024-10-25"), ("Summer II 2025", "2025-07-28", "2025-08-15")]
+        # the quirks' terms in a fixed order: first the two no section uses (as before)
+        no_name = [4, 0, 1, 2, 3, 5][: _share(len(spec), self.rates["term_no_name"])]
+        bad = [5, 1, 0, 2, 3, 4][: _share(len(spec), self.rates["term_bad_dates"])]
+        for i, tid in enumerate(self.ids["terms"].astype("U24").tolist()):
+            name, start, end = spec[i % len(spec)]
             rec: dict[str, Any] = {"id": tid, "district": did}
-            if name is not None:
-                rec.update(name=name, start_date=start, end_date=end)
+            if i in no_name:
+                yield rec  # a term with none of name, start, end
+                continue
+            if i == 5 and i in bad:
+                name, start, end = "Q5 2025", "2025-06-30", "2025-02-30"  # and a bad date
+            elif i in bad:
+                start, end = end, start  # ends before it starts
+            rec.update(name=name, start_date=start, end_date=end)
             yield rec
 
     def _course_name(self, i: int) -> tuple[str, str]:
-        subj, names = _SUBJECTS[i % len(_SUBJECTS)]
-        return subj, f"{names[(i // len(_SUBJECTS)) % len(names)]} {i // 40 + 1}"
+        subj, names = SUBJECTS[i % len(SUBJECTS)]
+        return subj, f"{names[(i // len(SUBJECTS)) % len(names)]} {i // 40 + 1}"
 
     def _rec_courses(self) -> Iterator[dict[str, Any]]:
         did = self.district_id.decode()
@@ -446,6 +482,7 @@ class SynthDistrict:
         period = self.section_period.tolist()
         term, course = self.section_term.tolist(), self.section_course.tolist()
         created = self.created
+        prev_name, seen = "", dict[tuple[int, str], int]()
         for j, sid in enumerate(self.ids["sections"].astype("U24").tolist()):
             students = uids[stu[ptr[j]: ptr[j + 1]]].tolist()
             if j in self.q_missing_student and students:
@@ -454,8 +491,16 @@ class SynthDistrict:
             subj, cname = self._course_name(c)
             per = period[j]
             name = f"{cname} - Period {per}"
-            if j in self.q_dup_section_name and j > 0:
-                name = f"{self._course_name(course[j - 1])[1]} - Period {period[j - 1]}"
+            # another section of the course in that period at the school: a second class,
+            # named apart, so only the quirk below gives a school two sections of one name
+            seen[school[j], name] = n_seen = seen.get((school[j], name), 0) + 1
+            if n_seen > 1:
+                name = f"{name} ({n_seen})"
+            # the name of the school's previous section as written (its own, or the one it
+            # took in turn), so a rate of 1 names every section of a school alike
+            if j in self.q_dup_section_name and j > 0 and school[j - 1] == school[j]:
+                name = prev_name
+            prev_name = name
             g = grade[j]
             if j in self.q_grade:
                 g = (g + 3) % 13
@@ -464,7 +509,7 @@ class SynthDistrict:
                                               if j in self.q_missing_course else course_ids[c]),
                                    "term_id": term_ids[term[j]], "name": name,
                                    "sis_id": f"SEC-{j}", "section_number": str(100 + per),
-                                   "period": str(per), "grade": _GRADES[g], "subject": subj,
+                                   "period": str(per), "grade": GRADES[g], "subject": subj,
                                    "created": created[j % len(created)],
                                    "last_modified": "2024-08-15T12:00:00.000Z"}
             if j not in no_teacher:
@@ -480,13 +525,13 @@ class SynthDistrict:
         e = f"{_ascii(first)}.{_ascii(last)}{u}@{domain}"
         if u in self.q_shared_employee:
             o = self.q_shared_employee[u]
-            e = f"{_ascii(_FIRST[self.first[o]])}.{_ascii(_LAST[self.last[o]])}{o}@{domain}"
+            e = f"{_ascii(FIRST[self.first[o]])}.{_ascii(LAST[self.last[o]])}{o}@{domain}"
         if u in self.q_no_at:
             e = e.replace("@", ".at.")
         return e
 
     def _name(self, u: int) -> tuple[str, str]:
-        first, last = _FIRST[self.first[u]], _LAST[self.last[u]]
+        first, last = FIRST[self.first[u]], LAST[self.last[u]]
         if u in self.q_long:
             last = last + "-" + "x" * 300
         if u in self.q_ctrl:
@@ -501,7 +546,6 @@ class SynthDistrict:
         created, modified = self.created, self.modified
         st_school, st_grade = self.student_school.tolist(), self.student_grade.tolist()
         extra_st = set(self.student_extra_school.tolist())
-        cross = set(self.cross_students.tolist())
         ns = n["schools"]
         student_contact = self.q_student_contact
 
@@ -515,12 +559,12 @@ class SynthDistrict:
             rec = base(s, "students.district.example.org")
             sc = st_school[s]
             schools = [school_ids[sc]]
-            if (s in extra_st or s in cross and s % 2 == 0) and ns > 1:  # another school
+            if s in extra_st and ns > 1:  # another school
                 schools.append(school_ids[(sc + 1 + s % max(1, ns - 1)) % ns])
             g = st_grade[s]
             role: dict[str, Any] = {
                 "school": school_ids[sc], "schools": schools, "sis_id": f"S{s:08d}",
-                "student_number": f"{s:08d}", "state_id": f"CA{s:010d}", "grade": _GRADES[g],
+                "student_number": f"{s:08d}", "state_id": f"CA{s:010d}", "grade": GRADES[g],
                 "graduation_year": str(2037 - g), "dob": f"{2019 - g}-{1 + s % 12:02d}-"
                 f"{1 + s % 28:02d}", "gender": "MF"[s % 2], "hispanic_ethnicity": "YN"[s % 3 == 0],
                 "ell_status": "N", "frl_status": "Y" if s % 4 == 0 else "N", "iep_status": "N",
@@ -590,9 +634,9 @@ class SynthDistrict:
             first, last = self._name(u)
             rels = []
             for e in range(cptr[c], cptr[c + 1]):
-                rel, typ = _REL[crel[e]], _TYPE[ctyp[e]]
+                rel, typ = REL[crel[e]], TYPE[ctyp[e]]
                 if e in odd:
-                    rel, typ = _ODD_REL[e % len(_ODD_REL)], _ODD_TYPE[e % len(_ODD_TYPE)]
+                    rel, typ = ODD_REL[e % len(ODD_REL)], ODD_TYPE[e % len(ODD_TYPE)]
                 rels.append({"student": uids[cst[e]], "relationship": rel, "type": typ})
             if c in missing:
                 rels = [{"student": self.missing_ids[c % 64], "relationship": "Parent",
@@ -660,9 +704,9 @@ class SynthDistrict:
             (write_clever_csv if format == "clever-csv" else write_oneroster)(roster, out)
         for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
             if format == "clever-jsonl":
-                _write_lines(out / f"{kind}.jsonl", self.records(kind))
+                write_lines(out / f"{kind}.jsonl", self.records(kind))
             elif format == "clever-json":
-                _write_envelope(out / f"{kind}.json", self.records(kind), kind)
+                write_envelope(out / f"{kind}.json", self.records(kind), kind)
         from .io.convert import remove_other_formats
         remove_other_formats(out, format)  # else the folder reads as an earlier district
         return out
@@ -670,50 +714,6 @@ class SynthDistrict:
 
 def _ascii(s: str) -> str:
     return s.encode("ascii", "ignore").decode().lower().replace("'", "") or "x"
-
-
-def _temp_beside(path: Path) -> tuple[Any, Path]:
-    """A new temporary file beside ``path`` (a fresh random name, so no planted link is
-    followed) and its path; a link at ``path`` itself is refused."""
-    import tempfile
-
-    from .safety import refuse_link
-
-    refuse_link(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.chmod(tmp, 0o644)
-    return os.fdopen(fd, "wb"), Path(tmp)
-
-
-def _write_lines(path: Path, records: Iterator[dict[str, Any]]) -> None:
-    dumps = orjson.dumps
-    out, tmp = _temp_beside(path)
-    with out as fh:
-        buf: list[bytes] = []
-        for rec in records:
-            buf.append(dumps(rec))
-            if len(buf) >= 20_000:
-                buf.append(b"")
-                fh.write(b"\n".join(buf))
-                buf = []
-        if buf:
-            buf.append(b"")
-            fh.write(b"\n".join(buf))
-    os.replace(tmp, path)
-
-
-def _write_envelope(path: Path, records: Iterator[dict[str, Any]], kind: str) -> None:
-    out, tmp = _temp_beside(path)
-    with out as fh:
-        fh.write(b'{"data": [\n')
-        first = True
-        for rec in records:
-            if not first:
-                fh.write(b",\n")
-            first = False
-            fh.write(orjson.dumps({"data": rec, "uri": f"/v3.0/{kind}/{rec['id']}"}))
-        fh.write(b'\n], "links": [{"rel": "self", "uri": "/v3.0/' + kind.encode() + b'"}]}\n')
-    os.replace(tmp, path)
 
 
 def district(size: str | None = "S", *, students: int | None = None, seed: int = 0,
@@ -738,8 +738,9 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
         Rates in [0, 1] replacing those of the level or :data:`SHAPE_RATES` (0: none).
     counts:
         Records per kind replacing the ones scaled from ``students``: ``schools``,
-        ``teachers``, ``sections``, ``courses`` (at least 1), ``staff``, ``admins``,
-        ``contacts`` (at least 0).
+        ``courses`` (at least 1), ``teachers``, ``sections``, ``staff``, ``admins``,
+        ``contacts`` (at least 0: no teachers leaves every section untaught, no sections
+        every student in none).
 
     Returns
     -------
@@ -750,7 +751,7 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
     ------
     ValueError
         For an unknown size, quirk level, rate or count, a rate outside [0, 1], a
-        count below its minimum, or fewer than 10 students.
+        count below its minimum, or no student.
 
     Examples
     --------
@@ -769,13 +770,13 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
         if size not in SIZES:
             raise ValueError(f"unknown size {size!r}; expected one of {', '.join(SIZES)}")
         students = SIZES[size]
-    if students < 10:
-        raise ValueError("a synthetic district needs at least 10 students")
+    if students < 1:
+        raise ValueError("a synthetic district needs at least 1 student")
     for key, rate in (rates or {}).items():
         if key not in QUIRK_RATES["default"] and key not in SHAPE_RATES or not 0 <= rate <= 1:
             raise ValueError(f"unknown rate {key!r} or rate {rate!r} outside [0, 1]")
     for key, count in (counts or {}).items():
-        if int(count) < {"staff": 0, "admins": 0, "contacts": 0}.get(key, 1) or key not in (
+        if int(count) < {"schools": 1, "courses": 1}.get(key, 0) or key not in (
                 "schools", "teachers", "sections", "courses", "staff", "admins", "contacts"):
             raise ValueError(f"unknown count {key!r} or count {count!r} below its minimum")
     return SynthDistrict(int(students), int(seed), quirks,

@@ -47,7 +47,8 @@ LAYERS: dict[str, int] = {
     # 8: load() itself (readers + cache), the cache, batch runs, the generator
     "rostergraph.io.detect": 8, "rostergraph.io.convert": 8, "rostergraph.io.__init__": 8,
     "rostergraph.cache": 8,
-    "rostergraph.batch": 8, "rostergraph.synth": 8,
+    "rostergraph.batch": 8, "rostergraph.synth": 8, "rostergraph.synth_files": 8,
+    "rostergraph.synth_names": 8,
     "rostergraph.oneroster.sync": 8,  # loads, diffs (holds) and rewrites a dump
     "rostergraph.oneroster.__init__": 8,
     # 9: the package's front door (names imported on first use)

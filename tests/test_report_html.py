@@ -151,7 +151,7 @@ def test_rows_cap_keeps_counts(report: rostergraph.Report) -> None:
 def big_report(tmp_path_factory: pytest.TempPathFactory) -> rostergraph.Report:
     from rostergraph.synth import write_district
 
-    path = write_district(tmp_path_factory.mktemp("synth"), students=10_000, seed=4)
+    path = write_district(tmp_path_factory.mktemp("synth"), students=13_000, seed=4)
     return rostergraph.validate(rostergraph.load(path))
 
 

@@ -106,7 +106,8 @@ def test_findings_are_in_sort_key_order(folder: Path) -> None:
     """Every finding of the district, sorted with array operations, is in the order of
     sorting the findings themselves by rule, kind, ids and message."""
     findings = list(validate(rostergraph.load(folder)).findings)
-    assert len(findings) > 100
+    assert len(findings) > 50  # the S district at the default rates gives about 70
+    assert len({f.rule for f in findings}) > 15
     assert findings == sorted(findings, key=lambda f: f.sort_key())
 
 

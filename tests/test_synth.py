@@ -114,7 +114,7 @@ def test_cli_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["synth", "--students", "300", "--seed", "3", "-o", str(tmp_path)]) == 0
     assert "students 300" in capsys.readouterr().out
     assert len(rostergraph.load(tmp_path).sections) > 0
-    assert main(["synth", "--students", "3", "-o", str(tmp_path)]) == 2
+    assert main(["synth", "--students", "0", "-o", str(tmp_path)]) == 2
 
 
 def test_cli_synth_rates_and_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -228,3 +228,126 @@ def test_a_district_written_over_another_format_reads_back_as_itself(
     for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
         assert ({i: record_to_dict(r) for i, r in got.records(kind).items()}
                 == {i: record_to_dict(r) for i, r in want.records(kind).items()}), kind
+
+
+def _records(d: rostergraph.synth.SynthDistrict) -> tuple[dict[str, dict], dict[str, dict]]:
+    return ({u["id"]: u for u in d.records("users")}, {s["id"]: s for s in d.records("sections")})
+
+
+def test_a_rate_of_one_applies_to_every_candidate() -> None:
+    """At a rate of 1 each quirk or shape is on every record it can be: every section of a
+    school with two or more shares a name with another of its school, every enrolled student
+    takes a section at another school, every taught section's teacher is from another school,
+    every contact has two distinct students, every section with two or more teachers names
+    another than the first as ``teacher`` (a name drawn from a section's neighbour, a section
+    drawn anywhere or a second student drawn with replacement missed some)."""
+    keys = ("duplicate_section_name", "cross_school_students", "cross_school_teachers",
+            "two_student_contacts", "teacher_mismatch")
+    d = district(students=300, seed=11, counts={"schools": 5},
+                 rates={**dict.fromkeys(keys, 1.0), "empty_sections": 0.0,
+                        "orphan_contacts": 0.0, "contact_missing_student": 0.0})
+    users, sections = _records(d)
+    by_school: dict[str, list[str]] = {}
+    for s in sections.values():
+        by_school.setdefault(s["school"], []).append(s["name"])
+    assert all(len(set(names)) == 1 for names in by_school.values() if len(names) > 1)
+    primary = {i: next(iter(u["roles"].values())).get("school") for i, u in users.items()}
+    enrolled = {x for s in sections.values() for x in s["students"]}
+    crossing = {x for s in sections.values() for x in s["students"]
+                if x in primary and primary[x] != s["school"]}
+    assert enrolled and crossing == enrolled & set(primary)
+    taught = [s for s in sections.values() if s.get("teachers")]
+    assert taught and all(primary[s["teachers"][0]] != s["school"] for s in taught)
+    co = [s for s in taught if len(s["teachers"]) > 1]
+    assert co and all(s["teacher"] != s["teachers"][0] for s in co)
+    contacts = [u["roles"]["contact"]["student_relationships"] for u in users.values()
+                if "student" not in u["roles"] and "contact" in u["roles"]]
+    assert contacts and all(len({r["student"] for r in rels}) == 2 for rels in contacts)
+
+
+def test_a_rate_of_zero_gives_none_and_teachers_are_listed_once() -> None:
+    """No second school at ``second_school_students=0`` (cross-school students listed an
+    arbitrary second school), and no section lists a teacher twice, even with more than 9
+    co-teachers drawn from a school of few teachers."""
+    d = district(students=300, seed=11, counts={"schools": 5},
+                 rates={"second_school_students": 0.0, "cross_school_students": 1.0,
+                        "many_co_teachers": 1.0})
+    users, sections = _records(d)
+    assert all(len(u["roles"]["student"]["schools"]) == 1
+               for u in users.values() if "student" in u["roles"])
+    lists = [s["teachers"] for s in sections.values() if s.get("teachers")]
+    assert lists and all(len(set(t)) == len(t) for t in lists)
+    assert sum(len(t) > 10 for t in lists) >= len(lists) - 1
+
+
+@pytest.mark.parametrize("students, counts", [
+    (1, None), (2, {"schools": 3}), (2, {"teachers": 0}), (5, {"sections": 0}),
+    (3, {"teachers": 0, "sections": 0, "contacts": 0, "staff": 0, "admins": 0}),
+])
+def test_tiny_districts_and_no_teachers_or_sections_generate(
+        tmp_path: Path, students: int, counts: dict[str, int] | None) -> None:
+    """One or two students, no teachers (every section untaught), no sections (every
+    student in none): the district is generated as asked, from Python and the command line,
+    and loads without problems (fewer than 10 students, or a count of 0 teachers or
+    sections, was refused)."""
+    d = district(students=students, seed=4, counts=counts)
+    r = rostergraph.load(d.write(tmp_path / "py"))
+    assert not r.problems and r.role_counts()["student"] == students
+    got = d.counts()
+    for kind, n in (counts or {}).items():
+        assert got["district_admins" if kind == "admins" else kind] == n
+    assert len(r.sections) == got["sections"]
+    if got["teachers"] == 0:
+        assert not any(s.teachers or s.teacher for s in r.sections.values())
+    args = [f"--count={k}={n}" for k, n in (counts or {}).items()]
+    assert main(["synth", "--students", str(students), "--seed", "4", *args,
+                 "-o", str(tmp_path / "cli")]) == 0
+    assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == sorted(
+        p.name for p in (tmp_path / "py").iterdir())
+    with pytest.raises(ValueError, match="student"):
+        district(students=0)
+
+
+@pytest.mark.parametrize("students, counts", [(500, None), (300, {"sections": 400})])
+def test_no_duplicate_section_names_at_a_rate_of_zero(
+        tmp_path: Path, students: int, counts: dict[str, int] | None) -> None:
+    """At ``duplicate_section_name=0`` no two sections of a school share a name, so
+    RG-SEC-004 does not fire (two sections of one course in one period were named alike:
+    42 findings in the S district)."""
+    d = district(students=students, seed=3, counts=counts, rates={"duplicate_section_name": 0})
+    r = rostergraph.load(d.write(tmp_path))
+    assert not [f for f in rostergraph.validate(r).findings if f.rule == "RG-SEC-004"]
+    names = [(s.school, s.name) for s in r.sections.values()]
+    assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("rate", [0.0, 1.0])
+def test_term_quirks_follow_their_rates(tmp_path: Path, rate: float) -> None:
+    """``term_no_name`` and ``term_bad_dates`` set how many terms have none of name, start
+    and end, or end before they start (both were always there, so every quirk at 0 still
+    gave RG-TRM-001 and RG-TRM-002); at the default rates one term has each."""
+    d = district(students=60, seed=2, rates={"term_no_name": 0.0, "term_bad_dates": rate})
+    r = rostergraph.load(d.write(tmp_path / "d"))
+    rules = [f.rule for f in rostergraph.validate(r).findings if f.rule.startswith("RG-TRM")]
+    assert rules == ["RG-TRM-002"] * (len(r.terms) if rate else 0)
+    assert all(t.name for t in r.terms.values())
+    rules = [f.rule for f in rostergraph.validate(rostergraph.load(
+        district(students=60, seed=2, rates={"term_no_name": rate}).write(tmp_path / "e")))
+        .findings if f.rule == "RG-TRM-001"]
+    assert len(rules) == (6 if rate else 0)
+    default = rostergraph.load(district(students=60, seed=2).write(tmp_path / "f"))
+    assert sorted(f.rule for f in rostergraph.validate(default).findings
+                  if f.rule.startswith("RG-TRM")) == ["RG-TRM-001", "RG-TRM-002"]
+
+
+@pytest.mark.parametrize("seed, schools", [(11, 1), (4, 5)])
+def test_every_teacher_teaches_at_a_rate_of_zero(seed: int, schools: int) -> None:
+    """At ``idle_teachers=0`` every teacher of a school with as many sections as teachers
+    teaches one (each section's teacher was drawn at random, which missed one teacher in
+    thirty of the one-school district)."""
+    d = district(students=400, seed=seed, counts={"schools": schools},
+                 rates={"idle_teachers": 0.0})
+    users, sections = _records(d)
+    taught = {t for s in sections.values() for t in s.get("teachers", ())}
+    teachers = [i for i, u in users.items() if "teacher" in u["roles"]]
+    assert len(teachers) < len(sections) and set(teachers) <= taught

@@ -66,8 +66,8 @@ def _pairs(items: list[str], option: str, cast: Any) -> dict[str, Any]:
 def _cmd_synth(args: argparse.Namespace) -> int:
     from ..synth import district
 
-    if args.students is not None and args.students < 10:
-        raise UsageError("--students must be at least 10")
+    if args.students is not None and args.students < 1:
+        raise UsageError("--students must be at least 1")
     try:
         d = district(args.size, students=args.students, seed=args.seed, quirks=args.quirks,
                      rates=_pairs(args.rate, "--rate", float),

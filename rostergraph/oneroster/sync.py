@@ -19,6 +19,9 @@ collection for
   however often a delta sends it.
 
 Every CSV bundle a sync writes keeps listing the items the fetch skipped.
+The collection's new mark is the newest ``dateLastModified`` the delta sent, unless the
+delta's ``X-Total-Count`` moved while it was paged (a record that slipped past a page
+boundary may be older than that): then the mark stays, and the next sync asks again.
 
 A record the server removes outright (many SIS-backed servers send no
 ``tobedeleted`` row) never comes in a delta. So after applying a collection's

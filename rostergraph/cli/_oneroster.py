@@ -70,7 +70,8 @@ def add_oneroster_options(p: argparse.ArgumentParser, *, sync: bool) -> None:
                             f"(default {d.reidentified:g})")
         g.add_argument("--no-check-deletions", dest="check_deletions", action="store_false",
                        help="skip the ids-only listing of each collection that finds records "
-                            "the server removed outright (never sent as tobedeleted)")
+                            "the server removed outright (never sent as tobedeleted) and "
+                            "those the dump lacks")
 
 
 def is_oneroster_dump(path: str) -> bool:

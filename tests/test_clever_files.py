@@ -38,3 +38,31 @@ def test_v3_sections_are_not_told(tmp_path: Path) -> None:
     assert not [p for p in rostergraph.load(d).problems if "v1.1/v2" in p.message]
     assert not [p for p in rostergraph.load(rostergraph.sample_path()).problems
                 if "v1.1/v2" in p.message]
+
+
+@pytest.mark.parametrize("name", ["sections.jsonl", "sections.json"])
+def test_v3_sections_with_legacy_names_inside_are_not_told(tmp_path: Path, name: str) -> None:
+    """A v3 section whose ``ext`` (or another map) holds a ``course_name`` or a ``term``
+    object (a SIS's custom fields) is no v1.1/v2 section: only keys of the record itself
+    say so. Its folder is read as v3, with no problem, and the file alone is not legacy."""
+    import json
+
+    from rostergraph.io.legacy import is_legacy_clever
+
+    d = write_district(tmp_path / "d", students=40, seed=2)
+    lines = (d / "sections.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["ext"] = {"course_name": "Algebra", "term": {"name": "Fall"}}
+    first["x_custom"] = [{"term": {"name": "Y1"}, "course_name": "Art"}]
+    if name == "sections.json":
+        (d / "sections.jsonl").unlink()
+        doc = {"data": [{"data": first, "uri": "/v3.0/sections/x"}]}
+        (d / name).write_text(json.dumps(doc), encoding="utf-8")
+    else:
+        (d / name).write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n",
+                              encoding="utf-8")
+    r = rostergraph.load(d)
+    assert r.provenance.format == "clever-json"
+    assert not [p for p in r.problems if "v1.1/v2" in p.message]
+    assert r.sections[first["id"]].ext["course_name"] == "Algebra"
+    assert not is_legacy_clever(d / name)

@@ -365,3 +365,24 @@ def test_two_pass_files_at_the_cap_and_strict_read_the_same(tmp_path: Path,
     (out / "academicSessions.csv").write_text(sessions.replace(
         "\n", "\n,active,2024-01-01,No id,term,2024-01-01,2024-06-01,,2024\n", 1))
     assert_same("oneroster", out, **kw)
+
+
+@pytest.mark.parametrize("fmt", sorted(READERS))
+def test_files_separated_otherwise_read_the_same(tmp_path: Path, fmt: str) -> None:
+    """Files whose cells are separated by semicolons, tabs or vertical bars, one with a
+    spreadsheet's separator line (``sep=|``) and one whose semicolon-separated header
+    names a column twice read as the oracle reads them (it once read them as one column)."""
+    import csv
+
+    out = _written(tmp_path, fmt, rostergraph.sample())
+    names = sorted(p.name for p in out.iterdir() if p.name != "manifest.csv")
+    for name, sep, line in zip(names, [";", "\t", "|", ";"], ["", "", "sep=|\r\n", ""],
+                               strict=False):
+        with open(out / name, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        with open(out / name, "w", newline="", encoding="utf-8") as f:
+            f.write(line)
+            csv.writer(f, delimiter=sep).writerows(rows)
+    (out / names[-1]).write_bytes(b"x;x\r\n1;2\r\n")
+    r = assert_same(fmt, out)
+    assert any("separated by semicolons" in p.message for p in r.problems)

@@ -438,3 +438,18 @@ def test_fuzz_clever_csv_bad_student_row_costs_no_neighbour(row: int, how: str) 
     for uid, rec in base.users.items():
         if uid != victim_id and uid.encode() not in original:
             assert r.users.get(uid) == rec, uid
+
+
+def test_wrong_typed_field_wider_than_64_bits_is_also_a_limit_problem(tmp_path: Path) -> None:
+    """A string field given an integer wider than 64 bits (a fuzzed ``field_wrong_type``
+    line): the record loads with the value in ``extra``, the line is a ``bad_field`` problem
+    and a ``limit`` problem whose raw text keeps the exact digits (so the fuzzing strategy
+    above draws 64-bit integers for that corruption)."""
+    line = b'{"id": "a/b", "students": [], "district": 70860063169094544066137880002560}'
+    (tmp_path / "sections.jsonl").write_bytes(b'{"id": "id0"}\n' + line + b"\n")
+    r = read_clever_json(tmp_path, limits=FUZZ_LIMITS)
+    assert sorted((p.code, p.line, p.record_id) for p in r.problems) == [
+        ("bad_field", 2, "a/b"), ("limit", 2, "a/b")]
+    assert any(p.raw is not None and "70860063169094544066137880002560" in p.raw
+               for p in r.problems)
+    assert r.sections["a/b"].extra["district"] == float(70860063169094544066137880002560)

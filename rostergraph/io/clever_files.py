@@ -39,6 +39,7 @@ __all__ = [
     "from_utf16",
     "ignored_files",
     "last_line_next_link",
+    "legacy_section_head",
     "legacy_sections_message",
     "line_next_link",
     "next_link",
@@ -240,8 +241,45 @@ def file_head(path: Path) -> bytes:
         return b""
 
 
-#: what only a v1.1/v2 section holds: its course by name, its term embedded
-_LEGACY_SECTION = re.compile(rb'"course_name"\s*:|"term"\s*:\s*\{')
+#: a JSON token of a file's head: a string, a bracket, a colon (commas and scalars between)
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
+
+
+def legacy_section_head(head: bytes) -> bool:
+    """Whether the first bytes of a sections file (JSON Lines or a JSON document, maybe cut
+    short) hold a key only a v1.1/v2 section has: its course by name (``course_name``) or
+    its term embedded (``term`` holding an object). Only the keys of a record count (an
+    object reached from a line's top through arrays and ``data`` envelopes): a v3
+    section's ``ext`` or other map may hold such names (a SIS's custom fields).
+
+    Examples
+    --------
+    >>> legacy_section_head(b'{"data": [{"data": {"id": "s", "term": {"name": "Y1"}}}]}')
+    True
+    >>> legacy_section_head(b'{"id": "s", "ext": {"course_name": "Art", "term": {}}}')
+    False
+    """
+    # (a stack of the containers open at the token: for each, whether it and those around
+    # it are a record's place; commas and scalars are skipped, so a string followed by a
+    # colon is a key)
+    places: list[bool] = []
+    tokens = _JSON_TOKEN.findall(head)
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else b""
+        if tok in (b"{", b"["):
+            # (an object or array opened as a member's value was pushed with its key)
+            if i == 0 or tokens[i - 1] != b":":
+                places.append(not places or places[-1])
+        elif tok in (b"}", b"]"):
+            if places:
+                places.pop()
+        elif nxt == b":" and (not places or places[-1]):
+            after = tokens[i + 2] if i + 2 < len(tokens) else b""
+            if tok == b'"course_name"' or (tok == b'"term"' and after == b"{"):
+                return True
+            if after in (b"{", b"["):  # (its value: a record's place only under "data")
+                places.append(tok == b'"data"')
+    return False
 
 
 def legacy_sections_message(path: Path | None) -> str | None:
@@ -261,7 +299,7 @@ def legacy_sections_message(path: Path | None) -> str | None:
     head = file_head(path)
     if head[:2] in UTF16_MARKS:
         head = head.decode("utf-16", "replace").encode()
-    if _LEGACY_SECTION.search(head) is None:
+    if not legacy_section_head(head):
         return None
     return (f"{path.name} holds Clever v1.1/v2 sections (course_name, an embedded term) "
             "beside v3 files: read as v3 sections, their terms and courses are not built "

@@ -62,7 +62,7 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .clever_files import cut_list_message, next_link, tell_cut_short
+from .clever_files import cut_list_message, legacy_section_head, next_link, tell_cut_short
 from .clever_json import (
     LEGACY_USER_FILES,
     cut_short,
@@ -148,8 +148,7 @@ def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
             continue
         if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (the reader takes it)
             head = head.decode("utf-16", "replace").encode()
-        if b'"paging"' in head or (base == "sections" and (
-                b'"course_name"' in head or re.search(rb'"term"\s*:\s*\{', head))):
+        if b'"paging"' in head or (base == "sections" and legacy_section_head(head)):
             return True
     return False
 

@@ -16,7 +16,10 @@ from collections.abc import Iterator
 from rostergraph.io.bundle import Bundle
 from rostergraph.io.csv_rowchecks import (
     NOT_A_NAME,
+    SEPARATORS,
     names_a_secret,
+    separator_line,
+    separator_of,
     tell_skipped,
     unmarked_header,
     without_header_again,
@@ -113,8 +116,9 @@ class _RowError(Exception):
         self.pos = pos
 
 
-def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
-    """One row of ``text`` from ``pos`` as ``csv.reader(strict=True)`` reads it, with no
+def _parse_row(text: str, pos: int, limit: int, sep: str = ",") -> tuple[list[str], int]:
+    """One row of ``text`` from ``pos`` as ``csv.reader(strict=True, delimiter=sep)`` reads
+    it, with no
     field limit of the :mod:`csv` module: ``(cells, position after the row)``. Used for
     a row the :mod:`csv` module refused for a field over its (process-wide) limit.
     Raises ``_RowError`` for a quoting error or a field over ``limit``."""
@@ -135,10 +139,10 @@ def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
                 pos = j + 1
                 break
             cell = "".join(parts)
-            if pos < n and text[pos] not in ",\r\n":
-                raise _RowError("',' expected after '\"'", pos)
+            if pos < n and text[pos] not in (sep, "\r", "\n"):
+                raise _RowError(f"{sep!r} expected after '\"'", pos)
         else:
-            stop = min((i for i in (text.find(",", pos), text.find("\n", pos),
+            stop = min((i for i in (text.find(sep, pos), text.find("\n", pos),
                                     text.find("\r", pos)) if i >= 0), default=n)
             cell, pos = text[pos:stop], stop
         if len(cell) > limit:
@@ -146,7 +150,7 @@ def _parse_row(text: str, pos: int, limit: int) -> tuple[list[str], int]:
         cells.append(cell)
         if pos >= n:
             return cells, pos
-        if text[pos] == ",":
+        if text[pos] == sep:
             pos += 1
             continue
         return cells, pos + (2 if text.startswith("\r\n", pos) else 1)
@@ -214,8 +218,8 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     >>> list(rows)
     [(2, {'a': '1', 'b': '2'})]
     """
-    text = decode_csv(data, name, b, kind)
-    rows = _rows(text, name, b, kind, limits)
+    text, sep = _separated(decode_csv(data, name, b, kind), name, b, kind)
+    rows = _rows(text, name, b, kind, limits, sep)
     skipped = []  # (lines of spaces or byte order marks before the header: no header)
     try:
         first = next(rows)
@@ -256,11 +260,32 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     # package's row-by-row reading applies it)
     rows = without_header_again(rows, header, name, b, kind)
     header = renamed
-    return header, _dict_rows(header, rows, name, b, kind, names_a_secret(text))
+    return header, _dict_rows(header, rows, name, b, kind, names_a_secret(text, sep))
+
+
+def _separated(text: str, name: str, b: RosterBuilder, kind: str | None) -> tuple[str, str]:
+    """The text whose rows are read and their cells' separator, as the package reader
+    takes them: a first line ``sep=;`` (a spreadsheet's) is no row (its line end kept, so
+    rows keep their lines); a first line holding no comma but naming columns separated by
+    tabs, semicolons or vertical bars is read with that separator; either is told."""
+    first = _BREAK.split(text[:1 << 16], 1)[0]
+    named = separator_line(first)
+    if named is not None:
+        names = {",": "commas", **SEPARATORS}
+        b.problem("other", f"line 1 is a spreadsheet's separator line ({first!r}), no row: "
+                  "skipped; the header is line 2 and the cells are separated by "
+                  f"{names.get(named, repr(named))}", file=name, line=1, kind=kind)
+        return text[len(first):], named
+    sep = separator_of(first)
+    if sep != ",":
+        b.problem("other", f"the header's names are separated by {SEPARATORS[sep]}, not "
+                  "commas: the file is read so (the format asks for commas)", file=name,
+                  line=1, kind=kind)
+    return text, sep
 
 
 def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
-          limits: Limits) -> Iterator[tuple[int, list[str]]]:
+          limits: Limits, sep: str = ",") -> Iterator[tuple[int, list[str]]]:
     """``(first line, cells)`` of each row. The process-wide :func:`csv.field_size_limit`
     is read, never changed (other threads may be parsing): a row the :mod:`csv` module
     refuses for a long field is parsed again by :func:`_parse_row` under
@@ -272,9 +297,9 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
     base, prev, at = 0, 0, (1, 0)  # lines before the reader's start; last line read
     # (a file whose header names a password column: no raw text of a row that cannot be
     # read, whose cells, the password's among them, cannot be told apart)
-    secret = names_a_secret(text)
+    secret = names_a_secret(text, sep)
     src = io.StringIO(text, newline="")
-    reader = csv.reader(src, strict=True)
+    reader = csv.reader(src, strict=True, delimiter=sep)
     while True:
         try:
             row = next(reader)
@@ -293,7 +318,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             at = _line_start(text, at, prev + 1)
             start = at[1]
             try:
-                row, stop = _parse_row(text, start, limit)
+                row, stop = _parse_row(text, start, limit, sep)
                 problem = None
             except _RowError as err:
                 m = _BREAK.search(text, err.pos)
@@ -305,7 +330,7 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             at = (prev + 1, stop)
             base = prev
             src.seek(stop)
-            reader = csv.reader(src, strict=True)
+            reader = csv.reader(src, strict=True, delimiter=sep)
             if problem is not None:
                 b.problem("limit" if "field limit" in problem else "syntax",
                           f"unreadable CSV row: {problem}{_swallowed(first, prev)}", file=name,

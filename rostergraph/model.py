@@ -559,6 +559,11 @@ def _tname(v: Any) -> str:
     return _JSON_TYPE.get(type(v), type(v).__name__)
 
 
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article (``an array``, ``a number``)."""
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 Problem = tuple[str, str, Any]  # (field path, message, offending value)
 
 
@@ -644,7 +649,7 @@ def record_from_dict(
     if "id" in known and not _path and not isinstance(kwargs.get("id"), str):
         # only a record's own id is required; a nested object's id (district_contact) is not
         raise TypeError("record has no string 'id'" if "id" not in data
-                        else f"record 'id' is a {_tname(data['id'])}, not a string")
+                        else f"record 'id' is {_a(_tname(data['id']))}, not a string")
     if extra:
         kwargs["extra"] = MappingProxyType(extra)
     if nulls:

@@ -85,13 +85,16 @@ def test_bad_field_is_kept_with_problem(tmp_path: Path) -> None:
 
 def test_record_without_id_and_non_object_are_listed_with_raw_text(tmp_path: Path) -> None:
     """No id / not an object: the record is listed in problems with its raw text and line."""
-    lines = [orjson.dumps(SECTIONS[0]), b'{"school": "sc1"}', b"[1, 2]", b'{"id": 7}']
+    lines = [orjson.dumps(SECTIONS[0]), b'{"school": "sc1"}', b"[1, 2]", b'{"id": 7}',
+             b'{"id": ["s2"]}']
     _write(tmp_path / "sections.jsonl", b"\n".join(lines))
     r = rostergraph.load(tmp_path)
     assert list(r.sections) == ["s1"]
     got = [(p.code, p.line, p.raw) for p in r.problems]
     assert got == [("no_id", 2, '{"school": "sc1"}'), ("not_object", 3, "[1, 2]"),
-                   ("no_id", 4, '{"id": 7}')]
+                   ("no_id", 4, '{"id": 7}'), ("no_id", 5, '{"id": ["s2"]}')]
+    assert "'id' is a number" in r.problems[2].message
+    assert "'id' is an array" in r.problems[3].message
 
 
 def test_duplicate_id_keeps_first_and_reports(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ from ..io.csvutil import to_csv_text
 from ..safety import atomic_write, json_dumps, open_nofollow, read_regular_file
 from .client import DEFAULT_LIMIT, ENDPOINTS, OneRosterClient
 from .listing import MAX_LEFT_OUT_SHARE, live_ids, recover_missing, with_ids
-from .rows import CSV_FILES, rest_to_rows, rows_to_csv, without_credentials
+from .rows import CSV_FILES, marked_deleted, rest_to_rows, rows_to_csv, without_credentials
 
 __all__ = [
     "DUMP_FORMAT",
@@ -331,7 +331,7 @@ def bundle_files(version: str, tables: dict[str, Iterable[dict[str, Any]]],
     """
     rows: dict[str, list[dict[str, str]]] = {}
     for endpoint, records in tables.items():
-        live = [r for r in records if str(r.get("status") or "").lower() != "tobedeleted"]
+        live = [r for r in records if not marked_deleted(r)]
         for key, got in rest_to_rows(endpoint, live).items():
             rows.setdefault(key, []).extend(got)
     for endpoint, texts in (skipped or {}).items():
@@ -528,8 +528,7 @@ def _fetch(folder: Path, *, client: OneRosterClient, limit: int, resume: bool,
               if manifest["endpoints"][e]["status"] == "done"}
     for endpoint, table in tables.items():
         entry = manifest["endpoints"][endpoint]
-        entry["count"] = sum(1 for r in table.values()
-                             if str(r.get("status") or "").lower() != "tobedeleted")
+        entry["count"] = sum(1 for r in table.values() if not marked_deleted(r))
         # (no record dated: the server's clock when the collection was first paged, so
         # that a clock of this machine ahead of the server's cannot hide a change; but
         # never past this machine's start: a Date header is untrusted, and one years
@@ -608,10 +607,8 @@ def _mend(client: OneRosterClient, folder: Path, endpoint: str, limit: int) -> N
         return
     gone = [sid for sid in table if sid not in live]
     # (no hold stops a fetch; a record marked tobedeleted is none the bundle holds)
-    dead = sum(1 for sid in gone
-               if str(table[sid].get("status") or "").lower() == "tobedeleted")
-    held = len(table) - sum(1 for r in table.values()
-                            if str(r.get("status") or "").lower() == "tobedeleted")
+    dead = sum(1 for sid in gone if marked_deleted(table[sid]))
+    held = len(table) - sum(1 for r in table.values() if marked_deleted(r))
     if len(gone) - dead > max(1.0, MAX_LEFT_OUT_SHARE * held):
         log.warning("%s: %d of the %d live records fetched are not listed: too many to "
                     "leave out; none is, fetch again to be sure", endpoint,

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import ApiError, FormatError
 from .client import OneRosterClient
-from .rows import record_id, without_credentials
+from .rows import marked_deleted, record_id, without_credentials
 
 __all__ = ["MAX_ABSENT_IN_A_ROW", "MAX_LEFT_OUT_SHARE", "MAX_RECOVERED", "live_ids",
            "recover_missing", "with_ids"]
@@ -66,7 +66,7 @@ def live_ids(client: OneRosterClient, endpoint: str, limit: int,
             # (a server ignoring ``fields`` sends whole records: only the id is kept; a
             # record still listed but marked tobedeleted is no live one)
             live.update(r["sourcedId"] for r in with_ids(page.records)
-                        if str(r.get("status") or "").lower() != "tobedeleted")
+                        if not marked_deleted(r))
             items += page.size
             total = page.total if page.total is not None else total
             first = total if first is None else first
@@ -76,8 +76,7 @@ def live_ids(client: OneRosterClient, endpoint: str, limit: int,
         return None, (f"the id listing changed while it was paged (X-Total-Count went "
                       f"from {first:,} to {total:,}): an id may have shifted past a page "
                       "boundary unseen")
-    sent = {r["sourcedId"] for r in delta
-            if str(r.get("status") or "").lower() != "tobedeleted"}
+    sent = {r["sourcedId"] for r in delta if not marked_deleted(r)}
     if not live and table:
         return None, f"the id listing held no ids while the dump holds {len(table):,} records"
     if len(live) < len(sent):
@@ -129,7 +128,7 @@ def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
             break
         if stray:
             continue
-        if good and str(good[0].get("status") or "").lower() == "tobedeleted":
+        if good and marked_deleted(good[0]):
             marked += 1
         elif good:
             out.append(without_credentials(good[0]))

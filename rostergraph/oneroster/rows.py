@@ -57,8 +57,8 @@ from typing import Any
 from ..io.oneroster_cols import LISTS_COLUMN
 from ..safety import json_dumps
 
-__all__ = ["CSV_FILES", "HEADERS", "flatten_record", "record_id", "rest_to_rows", "rows_to_csv",
-           "without_credentials"]
+__all__ = ["CSV_FILES", "HEADERS", "flatten_record", "marked_deleted", "record_id",
+           "rest_to_rows", "rows_to_csv", "without_credentials"]
 
 #: The CSV file each REST collection becomes (1.2 users also give roles.csv).
 CSV_FILES = {"orgs": "orgs.csv", "academicSessions": "academicSessions.csv",
@@ -112,6 +112,18 @@ def record_id(record: Mapping[str, Any]) -> str | None:
     """
     sid = _ref(record.get("sourcedId"))
     return sid or None
+
+
+def marked_deleted(record: Mapping[str, Any]) -> bool:
+    """Whether a REST record's ``status`` is ``tobedeleted`` (in any case): a record the
+    server still sends but has deleted.
+
+    Examples
+    --------
+    >>> marked_deleted({"status": "toBeDeleted"}), marked_deleted({"status": None})
+    (True, False)
+    """
+    return str(record.get("status") or "").lower() == "tobedeleted"
 
 
 def without_credentials(record: Mapping[str, Any]) -> dict[str, Any]:

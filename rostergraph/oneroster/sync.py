@@ -100,7 +100,7 @@ from .dump import (
     write_records,
 )
 from .listing import live_ids, recover_missing, with_ids
-from .rows import without_credentials
+from .rows import marked_deleted, without_credentials
 
 __all__ = ["AUDIT_LOG", "OneRosterSyncResult", "sync_oneroster"]
 
@@ -239,6 +239,13 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
     listed = 0  # items of the deltas that are no record, newly listed
     unchecked: dict[str, str] = {}
     now = _now()
+
+    def note(endpoint: str, action: str, rec: dict[str, Any]) -> None:
+        """A record the sync changes: audited (no names), its collection to be written."""
+        changed.add(endpoint)
+        audit.append({"synced_at": now, "collection": endpoint, "sourcedId": rec["sourcedId"],
+                      "action": action, "dateLastModified": rec.get("dateLastModified")})
+
     for endpoint in endpoints:
         entry = manifest["endpoints"][endpoint]
         since = str(entry.get("since") or manifest.get("started_at") or "")
@@ -260,7 +267,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
         for rec in delta:
             sid = rec["sourcedId"]
             old = table.get(sid)
-            if str(rec.get("status") or "").lower() == "tobedeleted":
+            if marked_deleted(rec):
                 if table.pop(sid, None) is None:
                     continue
                 action = "deleted"
@@ -269,9 +276,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
             else:
                 action = "updated" if old is not None else "created"
                 table[sid] = rec
-            changed.add(endpoint)
-            audit.append({"synced_at": now, "collection": endpoint, "sourcedId": sid,
-                          "action": action, "dateLastModified": rec.get("dateLastModified")})
+            note(endpoint, action, rec)
         if check_deletions:
             live, why = live_ids(client, endpoint, limit, delta, table)
             if live is None:
@@ -279,17 +284,10 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
                 log.warning("%s: %s; removed nothing of it as gone", endpoint, why)
             else:
                 for sid in [s for s in table if s not in live]:
-                    rec = table.pop(sid)
-                    changed.add(endpoint)
-                    audit.append({"synced_at": now, "collection": endpoint,
-                                  "sourcedId": sid, "action": "gone",
-                                  "dateLastModified": rec.get("dateLastModified")})
+                    note(endpoint, "gone", table.pop(sid))
                 for rec in recover_missing(client, endpoint, live, table):
                     table[rec["sourcedId"]] = rec
-                    changed.add(endpoint)
-                    audit.append({"synced_at": now, "collection": endpoint,
-                                  "sourcedId": rec["sourcedId"], "action": "recovered",
-                                  "dateLastModified": rec.get("dateLastModified")})
+                    note(endpoint, "recovered", rec)
         mark = _high_water(delta)
         if len(set(totals)) > 1:
             # records left the delta while it was paged: one may have moved past a page
@@ -332,8 +330,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
         write_bundle(folder, files)
     for endpoint, table in tables.items():
         entry = manifest["endpoints"][endpoint]
-        entry["count"] = sum(1 for r in table.values()
-                             if str(r.get("status") or "").lower() != "tobedeleted")
+        entry["count"] = sum(1 for r in table.values() if not marked_deleted(r))
         if endpoint in marks:
             entry["since"] = marks[endpoint]
     manifest["pending"] = False

@@ -148,6 +148,10 @@ class OneRosterPage:
     #: the server's clock when it answered (its HTTP ``Date`` header, ISO 8601 UTC to the
     #: second), ``None`` without a readable one
     server_time: str | None = None
+    #: whether the ``X-Total-Count`` of this page or an earlier one of the listing differed
+    #: from the one before: records came or went while it was paged, and offset paging
+    #: may have let one slip past a page boundary unseen
+    total_moved: bool = False
 
     @property
     def size(self) -> int:
@@ -443,7 +447,7 @@ class OneRosterClient:
         previous_size = 0
         seen_pages: set[bytes] = set()  # every page's fingerprint (32 bytes each)
         announced: int | None = None  # the X-Total-Count of the page before
-        told_change = False  # (once per listing: a busy district changes often)
+        moved = False  # (see OneRosterPage.total_moved; logged once per listing)
         origin, use_links = _origin(self.base_url), True
         # set once a page looked like the last (short, or the announced total reached): the
         # page after it only confirms the end, and a server refusing that offset ends it
@@ -488,14 +492,15 @@ class OneRosterClient:
                             len(skipped), offset)
             total = _total(headers)
             if total is not None and announced is not None and total != announced \
-                    and not told_change:
-                told_change = True
+                    and not moved:
+                moved = True
                 # offset paging over a listing that changed: a record removed before the
-                # offset moved the next one past the page boundary, unseen
+                # offset moved the next one past the page boundary, unseen (the caller
+                # sees total_moved: a fetch lists the collection again, a sync keeps its
+                # mark)
                 log.warning("%s: the server's X-Total-Count went from %d to %d while paging "
                             "(records were added or removed meanwhile): a record may have "
-                            "shifted past a page boundary unseen; fetch again to be sure",
-                            key, announced, total)
+                            "shifted past a page boundary unseen", key, announced, total)
             announced = total if total is not None else announced
             if not items:
                 if total is not None and got and offset < total:
@@ -532,7 +537,7 @@ class OneRosterClient:
             if max_records is not None and got + len(items) > max_records:
                 raise LimitError(f"more than {max_records:,} {key}; stopping", path=shown)
             yield OneRosterPage(records=records, offset=offset, total=total, url=shown,
-                                server_time=_server_time(headers),
+                                server_time=_server_time(headers), total_moved=moved,
                                 skipped=skipped)
             got += len(items)
             offset += len(items)

@@ -59,7 +59,7 @@ def live_ids(client: OneRosterClient, endpoint: str, limit: int,
     empty."""
     live: set[str] = set()
     total: int | None = None
-    first: int | None = None  # the first page's X-Total-Count
+    moved = False
     items = 0  # records and items that are no record: what X-Total-Count counts
     try:
         for page in client.pages(endpoint, limit=limit, fields="sourcedId,status"):
@@ -69,13 +69,12 @@ def live_ids(client: OneRosterClient, endpoint: str, limit: int,
                         if not marked_deleted(r))
             items += page.size
             total = page.total if page.total is not None else total
-            first = total if first is None else first
+            moved = page.total_moved
     except (ApiError, FormatError) as exc:  # (TokenError and LimitError among them)
         return None, f"the id listing failed: {exc}"
-    if first != total:  # (paged by offset too: an id removed meanwhile moves one unseen)
-        return None, (f"the id listing changed while it was paged (X-Total-Count went "
-                      f"from {first:,} to {total:,}): an id may have shifted past a page "
-                      "boundary unseen")
+    if moved:  # (paged by offset too: an id removed meanwhile moves one unseen)
+        return None, ("the id listing changed while it was paged (its X-Total-Count "
+                      "moved): an id may have shifted past a page boundary unseen")
     sent = {r["sourcedId"] for r in delta if not marked_deleted(r)}
     if not live and table:
         return None, f"the id listing held no ids while the dump holds {len(table):,} records"

@@ -27,7 +27,7 @@ import attrs
 from .csvutil import split_list
 from .enrollcols import OTHER_ROLES_KEY
 from .oneroster_cols import ENROLLMENT_IDS_KEY, PREFIX
-from .oneroster_users import CONTACT_ROLES, contact_kind
+from .oneroster_users import contact_role
 
 __all__ = ["drop_users", "kept_role_enrollments"]
 
@@ -87,8 +87,7 @@ def _role_kept(contact: Any) -> Any:
     (``guardian``, the role a contact without one is written as, is not kept)."""
     if PREFIX + "role" in contact.extra:
         return contact
-    kind = contact_kind(contact)
-    role = next((r for r, k in CONTACT_ROLES.items() if k == kind), "guardian")
+    role = contact_role(contact)
     if role == "guardian":
         return contact
     return attrs.evolve(contact, extra=MappingProxyType({**contact.extra, PREFIX + "role": role}))

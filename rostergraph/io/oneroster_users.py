@@ -30,7 +30,7 @@ from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kep
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["PENDING", "ROLES_KEY", "USER_ID_COLUMN", "apply_role", "contact_kind",
+__all__ = ["PENDING", "ROLES_KEY", "USER_ID_COLUMN", "apply_role", "contact_kind", "contact_role",
            "differing_cells", "grants", "keep_base_roles", "keep_unplaced", "link_contacts",
            "link_pending", "read_roles", "read_users"]
 
@@ -685,7 +685,12 @@ def grants(user: Any) -> list[tuple[str, list[str]]]:
 def contact_kind(user: Any) -> tuple[str, str]:
     """``(relationship, type)`` of the student relationships the reader gives contact
     ``user`` (a record), from its OneRoster role (``parent``, ``guardian``, ``relative``)."""
-    return CONTACT_ROLES[_contact_role_of(user, user.roles.contact)]
+    return CONTACT_ROLES[contact_role(user)]
+
+
+def contact_role(user: Any) -> str:
+    """The OneRoster role contact ``user`` (a record) was read from."""
+    return _contact_role_of(user, user.roles.contact)
 
 
 def _contact_role_of(user: Any, r: Any) -> str:

@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+import attrs
+
 from ..model import KINDS, StudentRelationship
 from ..roster import Roster
 from .enrollcols import OTHER_ROLES_KEY, canonical_role, primary_first, respelt_message
@@ -104,8 +106,6 @@ def _pinned_ids(sec: Any, before: Iterable[Any]) -> Any:
     (the base's, the delta's own class), each as the OneRoster writer wrote it, made-up
     ``<class>:<n>`` ones included: ``n`` is a position, which the delta's changes move,
     so an id left made up would name another enrollment once written again."""
-    import attrs
-
     have = sec.extra.get(ENROLLMENT_IDS_KEY)
     ids = {role: dict(users) for role, users in have.items()} if isinstance(
         have, dict) else {}
@@ -124,8 +124,6 @@ def _pruned_ids(sec: Any) -> Any:
     """Section record ``sec`` with the enrollment ids the writer would make up left out
     (:func:`~rostergraph.io.oneroster_cols.kept_enrollment_ids`), at the positions its
     enrollments have once the delta is applied."""
-    import attrs
-
     ids = sec.extra.get(ENROLLMENT_IDS_KEY)
     if not isinstance(ids, dict):
         return sec
@@ -145,8 +143,6 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
     """A delta's user row ``new`` with what the base's ``demographics.csv`` and
     ``userProfiles.csv`` gave ``old`` when the delta has no row of those files for it
     (a users.csv row carries neither: as a bulk load of both, the base's rows apply)."""
-    import attrs
-
     extra = dict(new.extra)
     if ("userProfiles", new.id) not in delivered and PROFILES_KEY in old.extra:
         extra.setdefault(PROFILES_KEY, old.extra[PROFILES_KEY])
@@ -176,8 +172,6 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
 def _with_students(contact: Any, students: Iterable[str]) -> Any:
     """Base contact record ``contact`` linked to ``students`` too (the users whose delta
     rows name it in ``agentSourcedIds``), as the bulk reader links them."""
-    import attrs
-
     role = contact.roles.contact
     have = list(role.student_relationships or ())
     known = {s.student for s in have}
@@ -213,11 +207,21 @@ def base_deletions(r: Any, f: str) -> frozenset[str]:
     ids = [i for i in r.deleted.get(f, ()) if i]  # (a row with no id deletes nothing)
     if r.base is None or not ids:
         return frozenset(ids)
-    pools = [r.base.records(k) for k in _DELTA_KINDS[f]]
-    if f == "orgs":
-        pools.append(_sub_org_ids(r.base))
-    named = SpacedIds(pools)
+    named = _base_named(r, f)
     return frozenset({*ids, *filter(None, map(named, ids))})
+
+
+def _base_named(r: Any, f: str) -> SpacedIds:
+    """The matcher of the base's ids (its records of file ``f``'s kinds, and for
+    ``orgs`` the parts of schools no record holds) that the reader ``r`` of a delta keeps
+    (the base does not change while the delta is read)."""
+    named = r.base_named.get(f)
+    if named is None:
+        pools = [r.base.records(k) for k in _DELTA_KINDS[f]]
+        if f == "orgs":
+            pools.append(_sub_org_ids(r.base))
+        named = r.base_named[f] = SpacedIds(pools)
+    return named
 
 
 def live_row(r: Any, f: str, row: dict[str, str], line: int,
@@ -231,13 +235,7 @@ def live_row(r: Any, f: str, row: dict[str, str], line: int,
     sid = row.get("sourcedId")
     if not sid or f not in _DELTA_KINDS:
         return row
-    named = r.base_named.get(f)
-    if named is None:  # (the base's ids do not change while the delta is read)
-        pools = [r.base.records(k) for k in _DELTA_KINDS[f]]
-        if f == "orgs":
-            pools.append(_sub_org_ids(r.base))
-        named = r.base_named[f] = SpacedIds(pools)
-    got = named(sid)
+    got = _base_named(r, f)(sid)
     if got is not None and got != sid:
         if kind is None:  # (an org: the kind of the base record it names)
             kind = next((k for k in _DELTA_KINDS[f] if got in r.base.records(k)), None)
@@ -382,8 +380,6 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
                 ) -> Roster:
     """``base`` with the delta's records put in, its deletions taken out (``gone``: those
     of the per-user files, from :func:`match_deletions`)."""
-    import attrs
-
     told = len(r.b.problems)  # (the delta's own were built into ``delta``)
     kinds = {k: dict(base.records(k)) for k in KINDS}
     for kind in KINDS:

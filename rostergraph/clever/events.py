@@ -102,6 +102,8 @@ COMPLETE_FIELDS: dict[str, frozenset[str]] = {
 }
 
 _ACTIONS = ("created", "updated", "deleted")
+#: Audit actions of events that changed no record.
+_NOT_APPLIED = ("ignored", "duplicate")
 
 #: Record kinds of Clever's v1.x/v2.x events (v3.0 has ``users`` instead): such an event
 #: cannot be applied to a v3 roster, which ``apply_events`` tells as a problem.
@@ -334,7 +336,7 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
                                         record_id=rid, field=field,
                                         raw=raw_text(json_dumps(value))))  # any int, any str
         changes[kind] = table
-    applied = sum(1 for a in audit if a["action"] not in ("ignored", "duplicate"))
+    applied = sum(1 for a in audit if a["action"] not in _NOT_APPLIED)
     dup = sum(1 for a in audit if a["action"] == "duplicate")
     prov = attrs.evolve(roster.provenance, notes=roster.provenance.notes + (
         f"applied {applied} events ({len(audit) - applied - dup} ignored"
@@ -578,7 +580,7 @@ def _sync(folder: Path, *, client: CleverClient, limit: int | None,
                     exc.path = page.url
                 raise
             lines = _audit_lines(audit)
-            changed = {a["kind"] for a in audit if a["action"] not in ("ignored", "duplicate")}
+            changed = {a["kind"] for a in audit if a["action"] not in _NOT_APPLIED}
             writes = [_encode_kind(folder, kind, staged[kind], manifest)
                       for kind in KINDS if kind in changed]
             for target, data in writes:

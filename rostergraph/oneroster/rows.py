@@ -147,21 +147,26 @@ def _cell(value: Any) -> str | None:
         return value
     if isinstance(value, (int, float)):
         return str(value)
+    items = _scalar_items(value)
+    if items is not None:
+        return ",".join(items)
+    return json_dumps(value)
+
+
+def _scalar_items(value: Any) -> list[str] | None:
+    """A list of strings and numbers as its items' text (numbers where the binding has
+    strings, ``"grades": [9, 10]``, are cells too); ``None`` for anything else."""
     if isinstance(value, list) and all(isinstance(v, (str, int, float))
                                        and not isinstance(v, bool) for v in value):
-        # numbers where the binding has strings (``"grades": [9, 10]``) are cells too
-        return ",".join(v if isinstance(v, str) else str(v) for v in value)
-    return json_dumps(value)
+        return [v if isinstance(v, str) else str(v) for v in value]
+    return None
 
 
 def _comma_items(value: Any) -> list[str] | None:
     """The items of a list ``_cell`` joins with commas, as text, when one of them holds a
     comma itself (no OneRoster CSV list cell can hold it); ``None`` otherwise."""
-    if not (isinstance(value, list) and any(isinstance(v, str) and "," in v for v in value)
-            and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                    for v in value)):
-        return None
-    return [v if isinstance(v, str) else str(v) for v in value]
+    items = _scalar_items(value)
+    return items if items is not None and any("," in v for v in items) else None
 
 
 def _ref(value: Any) -> str | None:

@@ -109,15 +109,15 @@ def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _pick(rng: np.random.Generator, n: int, rate: float, at_least: int = 1) -> np.ndarray:
-    """Sorted distinct indices: about ``rate·n`` of ``range(n)`` (at least ``at_least``
-    unless ``rate`` is 0)."""
-    k = min(n, max(at_least if n and rate > 0 else 0, round(rate * n)))
+    """Sorted distinct indices: about ``rate·n`` of ``range(n)`` (:func:`_share`)."""
+    k = _share(n, rate, at_least)
     return np.sort(rng.choice(n, size=k, replace=False)) if k else np.zeros(0, np.int64)
 
 
-def _share(n: int, rate: float) -> int:
-    """How many of ``n`` records a quirk at ``rate`` is on (at least one unless 0)."""
-    return min(n, max(1 if n and rate > 0 else 0, round(rate * n)))
+def _share(n: int, rate: float, at_least: int = 1) -> int:
+    """How many of ``n`` records a quirk at ``rate`` is on (at least ``at_least`` unless
+    ``rate`` is 0)."""
+    return min(n, max(at_least if n and rate > 0 else 0, round(rate * n)))
 
 
 def _elsewhere(draw: np.ndarray, lo: np.ndarray, own: np.ndarray, n: int) -> np.ndarray:

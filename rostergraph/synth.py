@@ -239,7 +239,6 @@ class SynthDistrict:
         # a section at another school (sections are sorted by school)
         sec[first[cross]] = _elsewhere(rng.integers(0, 1 << 40, size=len(cross)), slo[cross],
                                        scnt[cross], nsec)
-        self.cross_students = cross
         code = np.unique(sec.astype(np.int64) * n + stu)
         sec, stu = code // n, code % n
         # a few sections without students (a documented rule, broken at a low rate)

@@ -661,9 +661,7 @@ def _error_message(body: bytes, token: str, secrets: Iterable[str] = ()) -> str 
     if isinstance(doc, dict):  # HTML error pages (wrong token type) say nothing useful
         for key in ("message", "error", "imsx_description"):
             if isinstance(doc.get(key), str):
-                text = doc[key].replace(token, "[token]")
-                for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-                    text = text.replace(secret, "[secret]")
+                text = _scrub(doc[key].replace(token, "[token]"), secrets)
                 return _printable(text)[:200]
     return None
 

@@ -70,7 +70,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import attrs
 import httpx
 
-from ..clever.api import CleverClient, _load, _printable, _safe
+from ..clever.api import CleverClient, _load, _printable, _safe, _scrub
 from ..errors import ApiError, FormatError, LimitError, TokenError
 from ..safety import json_dumps
 from .auth import ClientCredentials, OAuth1Signer, OAuth2ClientCredentials
@@ -331,9 +331,7 @@ class OneRosterClient:
 
     # --- requests ------------------------------------------------------------------------
     def _scrub(self, text: str) -> str:
-        for secret in self._auth.secrets:
-            text = text.replace(secret, "[secret]")
-        return text
+        return _scrub(text, self._auth.secrets)
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """GET a path under the base URL (or a same-host URL) and return the JSON object.

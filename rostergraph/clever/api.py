@@ -656,7 +656,14 @@ def is_header_safe(secret: str) -> bool:
 def _error_message(body: bytes, token: str, secrets: Iterable[str] = ()) -> str | None:
     """The API's error text (``message``, ``error``, or the ``imsx_description`` of a
     OneRoster status envelope), the token and every other secret scrubbed *before* it is
-    cut to 200 characters (a cut secret must not leave its prefix behind)."""
+    cut to 200 characters (a cut secret must not leave its prefix behind), written or
+    percent-encoded.
+
+    Examples
+    --------
+    >>> _error_message(b'{"message": "key s/1 (s%2F1) refused for tok"}', "tok", ["s/1"])
+    'key [secret] ([secret]) refused for [token]'
+    """
     doc = _load(body)
     if isinstance(doc, dict):  # HTML error pages (wrong token type) say nothing useful
         for key in ("message", "error", "imsx_description"):

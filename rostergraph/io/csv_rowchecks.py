@@ -23,9 +23,9 @@ import orjson
 from ..roster import RosterBuilder, raw_text
 
 __all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "is_header", "is_secret_column",
-           "names_a_secret", "renamed_repeats", "row_text", "rows_text", "separator_line",
-           "separator_of", "tell_bad_lines", "tell_skipped", "unmarked_header",
-           "without_header_again", "without_secrets"]
+           "names_a_secret", "renamed_repeats", "row_text", "rows_text", "separated",
+           "separator_line", "separator_of", "tell_bad_lines", "tell_skipped",
+           "unmarked_header", "without_header_again", "without_secrets"]
 
 #: What no header name is made of: spaces, tabs and the byte order mark (U+FEFF). A line of
 #: them alone (between separators, if any) before the header is no header (a hand-edited
@@ -221,6 +221,46 @@ def separator_of(line: str) -> str:
 
 #: Characters of a file's first line looked at for its column names.
 _HEAD_SCAN = 1 << 16
+
+
+def separated(text: str, name: str, b: RosterBuilder, kind: str | None) -> tuple[str, str]:
+    r"""The text to parse and the character between its cells (pyarrow's parse declined
+    both cases below: it takes only commas):
+
+    - a first line ``sep=;`` (a spreadsheet's separator line, which Excel writes and reads)
+      is no row: it is left out, its line end kept so that every row keeps its line, and
+      its character separates the cells;
+    - a header that holds no comma but names its columns separated by tabs, semicolons or
+      vertical bars (:func:`separator_of`) is read so.
+
+    Either is an ``other`` problem on line 1 (the formats ask for commas and a header).
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> separated("sep=;\na;b\n", "t.csv", b, None), b.problems[0].line
+    (('\na;b\n', ';'), 1)
+    """
+    first = _TEXT_LINE_END.split(text[:_HEAD_SCAN], 1)[0]
+    named = separator_line(first)
+    if named is not None:
+        b.problem("other", f"line 1 is a spreadsheet's separator line ({first!r}), no row: "
+                  "skipped; the header is line 2 and the cells are separated by "
+                  f"{_SEPARATOR_NAMES.get(named, repr(named))}", file=name, line=1, kind=kind)
+        return text[len(first):], named
+    sep = separator_of(first)
+    if sep != ",":
+        b.problem("other", f"the header's names are separated by {SEPARATORS[sep]}, not "
+                  "commas: the file is read so (the format asks for commas)", file=name,
+                  line=1, kind=kind)
+    return text, sep
+
+
+_SEPARATOR_NAMES = {",": "commas", **SEPARATORS}
+#: the line ends io.StringIO(newline="") splits on
+_TEXT_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 
 
 _NOT_ASCII = re.compile(rb"[\x80-\xff]")

@@ -66,14 +66,12 @@ from .csv_arrow import (
 from .csv_arrow import trimmed as _trimmed
 from .csv_rowchecks import (
     NOT_A_NAME,
-    SEPARATORS,
     UTF16_MARKS,
     is_header,
     is_secret_column,
     names_a_secret,
     renamed_repeats,
-    separator_line,
-    separator_of,
+    separated,
     tell_bad_lines,
     tell_skipped,
     unmarked_header,
@@ -560,7 +558,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
             return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
                             columns=columns)
     del unmarked
-    text, sep = _separator(decode_csv(data, name, b, kind), name, b, kind)
+    text, sep = separated(decode_csv(data, name, b, kind), name, b, kind)
     whole = _whole_file(text, limits, sep)
     # (a file naming a password column anywhere in its first lines: no raw text of a row
     # that cannot be read, whose cells, the password's among them, cannot be told apart)
@@ -597,35 +595,6 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     # (the rows that are the header again told as the iteration reaches them, in line order)
     return CsvTable(header, without_header_again(rows, written, name, b, kind), None, None,
                     name, b, kind, secret_elsewhere=secret)
-
-
-def _separator(text: str, name: str, b: RosterBuilder, kind: str | None) -> tuple[str, str]:
-    """The text to parse and the character between its cells (pyarrow's parse declined
-    both cases below: it takes only commas):
-
-    - a first line ``sep=;`` (a spreadsheet's separator line, which Excel writes and reads)
-      is no row: it is left out, its line end kept so that every row keeps its line, and
-      its character separates the cells;
-    - a header that holds no comma but names its columns separated by tabs, semicolons or
-      vertical bars (:func:`~rostergraph.io.csv_rowchecks.separator_of`) is read so.
-
-    Either is an ``other`` problem on line 1 (the formats ask for commas and a header)."""
-    first = _BREAK.split(text[:1 << 16], 1)[0]
-    named = separator_line(first)
-    if named is not None:
-        b.problem("other", f"line 1 is a spreadsheet's separator line ({first!r}), no row: "
-                  "skipped; the header is line 2 and the cells are separated by "
-                  f"{_SEPARATOR_NAMES.get(named, repr(named))}", file=name, line=1, kind=kind)
-        return text[len(first):], named
-    sep = separator_of(first)
-    if sep != ",":
-        b.problem("other", f"the header's names are separated by {SEPARATORS[sep]}, not "
-                  "commas: the file is read so (the format asks for commas)", file=name,
-                  line=1, kind=kind)
-    return text, sep
-
-
-_SEPARATOR_NAMES = {",": "commas", **SEPARATORS}
 
 
 #: A folder's file this large or larger is parsed by pyarrow as it is read from disk

@@ -16,10 +16,8 @@ from collections.abc import Iterator
 from rostergraph.io.bundle import Bundle
 from rostergraph.io.csv_rowchecks import (
     NOT_A_NAME,
-    SEPARATORS,
     names_a_secret,
-    separator_line,
-    separator_of,
+    separated,
     tell_skipped,
     unmarked_header,
     without_header_again,
@@ -218,7 +216,7 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     >>> list(rows)
     [(2, {'a': '1', 'b': '2'})]
     """
-    text, sep = _separated(decode_csv(data, name, b, kind), name, b, kind)
+    text, sep = separated(decode_csv(data, name, b, kind), name, b, kind)
     rows = _rows(text, name, b, kind, limits, sep)
     skipped = []  # (lines of spaces or byte order marks before the header: no header)
     try:
@@ -261,27 +259,6 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     rows = without_header_again(rows, header, name, b, kind)
     header = renamed
     return header, _dict_rows(header, rows, name, b, kind, names_a_secret(text, sep))
-
-
-def _separated(text: str, name: str, b: RosterBuilder, kind: str | None) -> tuple[str, str]:
-    """The text whose rows are read and their cells' separator, as the package reader
-    takes them: a first line ``sep=;`` (a spreadsheet's) is no row (its line end kept, so
-    rows keep their lines); a first line holding no comma but naming columns separated by
-    tabs, semicolons or vertical bars is read with that separator; either is told."""
-    first = _BREAK.split(text[:1 << 16], 1)[0]
-    named = separator_line(first)
-    if named is not None:
-        names = {",": "commas", **SEPARATORS}
-        b.problem("other", f"line 1 is a spreadsheet's separator line ({first!r}), no row: "
-                  "skipped; the header is line 2 and the cells are separated by "
-                  f"{names.get(named, repr(named))}", file=name, line=1, kind=kind)
-        return text[len(first):], named
-    sep = separator_of(first)
-    if sep != ",":
-        b.problem("other", f"the header's names are separated by {SEPARATORS[sep]}, not "
-                  "commas: the file is read so (the format asks for commas)", file=name,
-                  line=1, kind=kind)
-    return text, sep
 
 
 def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,

@@ -461,11 +461,11 @@ def test_enrollment_role_in_another_case_is_not_lost_silently(tmp_path: Path) ->
     assert r.sections["C1"].students == ("U1",)
 
 
-def test_enrollment_dates_no_record_keeps_are_told(tmp_path: Path) -> None:
+def test_enrollment_dates_are_kept_on_their_sections(tmp_path: Path) -> None:
     """``beginDate``/``endDate`` values of enrollments.csv (a mid-year move), and a
-    vendor's column, have no record to be kept on: one problem on line 1 names the
-    columns and their rows, for a clean file and for one with a bad row; empty columns
-    say nothing."""
+    vendor's column, are kept on the enrollment's section (an enrollment is no record),
+    for a clean file and for one with a bad row: one note names the columns and their
+    rows, no problem; empty columns say nothing."""
     head = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,"
             "role,primary,beginDate,endDate,metadata.sis.seat\n")
     rows = ("e1,,,c1,sA,u1,student,,2024-08-19,2024-12-20,\n"
@@ -475,14 +475,19 @@ def test_enrollment_dates_no_record_keeps_are_told(tmp_path: Path) -> None:
                          "t1,teacher,sA\n"}
     for name, text in (("clean", rows), ("bad-row", rows + "e4,,,c1\n")):
         r = read_oneroster(_write(tmp_path / name, {**base, "enrollments.csv": head + text}))
-        told = [p for p in r.problems if p.line == 1 and p.file == "enrollments.csv"]
-        assert len(told) == 1 and told[0].field == "beginDate", name
-        assert told[0].message.startswith(
-            "beginDate (2 rows), endDate (1 rows), metadata.sis.seat (1 rows) of enrollments")
+        assert not [p for p in r.problems if p.line == 1 and p.file == "enrollments.csv"], name
+        assert [n for n in r.provenance.notes if n.startswith("enrollments.csv: beginDate")] == [(
+            "enrollments.csv: beginDate (2 rows), endDate (1 rows), metadata.sis.seat (1 rows) "
+            "kept in their sections' extra 'oneroster.enrollmentCells' (an enrollment is no "
+            "record)")], name
         assert r.sections["c1"].students == ("u1", "u2")
+        assert r.sections["c1"].extra["oneroster.enrollmentCells"] == {
+            "beginDate": {"student": {"2024-08-19": ["u1"], "2025-01-06": ["u2"]}},
+            "endDate": {"student": {"2024-12-20": ["u1"]}},
+            "metadata.sis.seat": {"teacher": {"A4": ["t1"]}}}, name
     r = read_oneroster(_write(tmp_path / "empty", {**base, "enrollments.csv": head + rows.replace(
         "2024-08-19,2024-12-20", ",").replace("2025-01-06,", ",").replace("A4", "")}))
-    assert r.problems == []
+    assert r.problems == [] and "oneroster.enrollmentCells" not in r.sections["c1"].extra
 
 
 def test_users_csv_passwords_are_never_kept(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -36,12 +36,11 @@ from .csv_rowchecks import rows_text
 from .csvutil import CsvTable
 
 __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLUMN",
-           "OTHER_ROLES_KEY", "bare_ids", "canonical_role", "empty_cells", "encoded_or_empty",
-           "enrollment_elsewhere", "filled_rows", "first_rows", "keep_other_role", "live_status",
-           "null_text_hint", "oneroster_enrollments", "padded_message", "primary_first",
-           "respelt_message",
-           "school_disagrees",
-           "sftp_enrollments", "truthy", "unkept_columns"]
+           "OTHER_ROLES_KEY", "LoadedEnrollments", "bare_ids", "canonical_role",
+           "empty_cells", "encoded_or_empty", "enrollment_elsewhere", "filled_rows",
+           "first_rows", "keep_other_role", "live_status", "null_text_hint",
+           "oneroster_enrollments", "padded_message", "primary_first", "respelt_message",
+           "school_disagrees", "sftp_enrollments", "truthy", "unkept_columns"]
 
 #: A section's ``extra`` key (+ the role) for its enrollments of a role Clever has no
 #: place for (``aide``, ``proctor``, ``administrator``, ...): the users' ids, in file order
@@ -197,9 +196,9 @@ def canonical_role(value: str) -> str:
 
 
 #: the ``enrollments.csv`` columns the OneRoster reader reads (or, for an enrollment's own
-#: id, status and date, needs no record for); an enrollment is no record (a section holds
-#: its users' ids only), so the values of any other column (``beginDate``, ``endDate``, a
-#: vendor's ``metadata.*``) have nothing to be kept on
+#: status and date, needs no record for); an enrollment is no record (a section holds its
+#: users' ids only), so the cells of any other column (``beginDate``, ``endDate``, a
+#: vendor's ``metadata.*``) are kept on the section apart (:mod:`~rostergraph.io.enrollcells`)
 ENROLLMENT_COLUMNS_READ = frozenset({"sourcedId", "status", "dateLastModified",
                                      "classSourcedId", "schoolSourcedId", "userSourcedId",
                                      "role", "primary"})
@@ -320,7 +319,8 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
                           alias: dict[str, str], ignored: dict[str, int],
                           deleted_classes: Any,
                           class_lines: Mapping[str, int] | None = None,
-                          match: Callable[[str, list[str]], list[str]] | None = None) -> None:
+                          match: Callable[[str, list[str]], list[str]] | None = None
+                          ) -> LoadedEnrollments:
     """The OneRoster reader's enrollment rows of a clean table with no ``status`` to act
     on and no base roster: students and teachers onto ``sections`` (``alias`` maps a row's
     user id to the merged user), roles with no Clever equivalent counted in ``ignored``,
@@ -328,7 +328,8 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     the problem of an enrollment at another school names). ``match(kind, ids)`` gives the
     ids of the records (``sections``, ``users``, ``orgs``) that ``ids`` name once spaces
     around ids are ignored: each row whose cell is read so is a problem first.
-    ``deleted_classes``: the ids of the classes marked tobedeleted, as :func:`bare_ids`."""
+    ``deleted_classes``: the ids of the classes marked tobedeleted, as :func:`bare_ids`.
+    Returns the rows loaded (:class:`LoadedEnrollments`)."""
     n = len(t.lines)
     ids_told: list[tuple[int, str, str | None, str | None, str | None]] = []
     c_code, cids = _matched(*encoded_or_empty(t, "classSourcedId", n), "classSourcedId",
@@ -433,6 +434,27 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
             else:
                 sec["teacher"] = uid  # type: ignore[index]
     _tell(b, t, told, codes, said)
+    # the other roles' rows loaded: each user's first of a (canonical) role in a class
+    canon = {r: k for k, r in enumerate(dict.fromkeys(roles))}
+    r_canon = np.array([canon[r] for r in roles], dtype=np.int64)[r_code] if roles else r_code
+    others = np.flatnonzero(other)
+    others = others[first_rows(c_code, m_code, r_canon, rows=others)]
+    return LoadedEnrollments(secs, c_code, uid_of, m_code, list(canon), r_canon,
+                             np.sort(np.concatenate([kept, others])))
+
+
+class LoadedEnrollments(NamedTuple):
+    """The rows :func:`oneroster_enrollments` loaded, each the first of its enrollment:
+    row ``i`` (of ``rows``) is user ``users[user_code[i]]``'s enrollment as
+    ``roles[role_code[i]]`` in section dict ``sections[section_code[i]]``."""
+
+    sections: list[Any]
+    section_code: np.ndarray
+    users: np.ndarray
+    user_code: np.ndarray
+    roles: list[str]
+    role_code: np.ndarray
+    rows: np.ndarray
 
 
 def primary_first(teacher: str | None, teachers: Sequence[str] | None) -> list[str] | None:

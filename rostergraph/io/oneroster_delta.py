@@ -29,6 +29,7 @@ import attrs
 
 from ..model import KINDS, StudentRelationship
 from ..roster import Roster
+from .enrollcells import ENROLLMENT_CELLS_KEY, cells_kept, merged_cells
 from .enrollcols import OTHER_ROLES_KEY, canonical_role, primary_first, respelt_message
 from .oneroster_cols import (
     DEMOGRAPHICS_PREFIX,
@@ -81,7 +82,9 @@ def _with_other_roles(extra: Mapping[str, Any],
                       adds: Mapping[str, Any]) -> Mapping[str, Any]:
     """``extra`` with the users of ``adds``' other-role lists (:data:`OTHER_ROLES_KEY` +
     role) appended to its own, each user once, in order, and ``adds``' enrollment ids
-    (:data:`ENROLLMENT_IDS_KEY`) of the enrollments it has none for."""
+    (:data:`ENROLLMENT_IDS_KEY`) of the enrollments it has none for, and its enrollment
+    cells (:data:`~rostergraph.io.enrollcells.ENROLLMENT_CELLS_KEY`) in place of
+    ``extra``'s for the enrollments it gives."""
     out = dict(extra)
     for key, users in adds.items():
         if not key.startswith(OTHER_ROLES_KEY) or not isinstance(users, list):
@@ -98,6 +101,11 @@ def _with_other_roles(extra: Mapping[str, Any],
             for uid, eid in users.items():  # (as a bulk load of both: the first row's)
                 have_role.setdefault(uid, eid)
         out[ENROLLMENT_IDS_KEY] = merged
+    if ENROLLMENT_CELLS_KEY in adds:  # (the cells of a row sent again: the delta's)
+        cells = merged_cells(out.get(ENROLLMENT_CELLS_KEY), adds[ENROLLMENT_CELLS_KEY])
+        out[ENROLLMENT_CELLS_KEY] = cells
+        if cells is None:
+            del out[ENROLLMENT_CELLS_KEY]
     return MappingProxyType(out)
 
 
@@ -134,6 +142,21 @@ def _pruned_ids(sec: Any) -> Any:
         extra[ENROLLMENT_IDS_KEY] = kept
     return attrs.evolve(sec, extra=MappingProxyType(extra))
 
+
+def _pruned_cells(sec: Any) -> Any:
+    """Section record ``sec`` with only the enrollment cells of the enrollments it has
+    once the delta is applied (a removed enrollment's, or a removed user's, go)."""
+    now = set(enrollment_order(sec.students, sec.teachers, sec.extra))
+    cells = cells_kept(sec.extra[ENROLLMENT_CELLS_KEY], lambda role, uid: (role, uid) in now)
+    extra = {k: v for k, v in sec.extra.items() if k != ENROLLMENT_CELLS_KEY}
+    if cells is not None:
+        extra[ENROLLMENT_CELLS_KEY] = cells
+    return attrs.evolve(sec, extra=MappingProxyType(extra))
+
+
+#: the keys of a section's ``extra`` about its enrollments, which a class row of the delta
+#: (carrying no enrollment) leaves as they were
+_ENROLLMENT_KEYS = (ENROLLMENT_IDS_KEY, ENROLLMENT_CELLS_KEY)
 
 #: what ``demographics.csv`` gives a student role (its other cells: extra keys)
 _DEMOGRAPHIC_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
@@ -393,7 +416,7 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
                 teachers = primary_first(primary, _union(old.teachers, rec.teachers))
                 extra = _with_other_roles(
                     {k: v for k, v in old.extra.items()
-                     if k.startswith(OTHER_ROLES_KEY) or k == ENROLLMENT_IDS_KEY}, rec.extra)
+                     if k.startswith(OTHER_ROLES_KEY) or k in _ENROLLMENT_KEYS}, rec.extra)
                 rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
                                    teachers=tuple(teachers) if teachers else rec.teachers,
                                    teacher=primary,
@@ -480,7 +503,9 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
         if sec is not None and old is not None and sec is not old:
             sec = _pinned_ids(sec, [old, *filter(None, [delta.sections.get(cid)])])
         if sec is not None and ENROLLMENT_IDS_KEY in sec.extra:
-            kinds["sections"][cid] = _pruned_ids(sec)
+            kinds["sections"][cid] = sec = _pruned_ids(sec)
+        if sec is not None and ENROLLMENT_CELLS_KEY in sec.extra:
+            kinds["sections"][cid] = _pruned_cells(sec)
     _tell_bulk_files(r, base, delta, kinds)
     prov = delta.provenance
     prov = attrs.evolve(prov, notes=prov.notes + (

@@ -14,10 +14,12 @@ from .arrow_np import arrow_ints, numpy_of, text_scalar
 from .csv_arrow import dictionary_codes
 from .csv_rowchecks import row_text
 from .csvutil import CsvTable
+from .enrollcells import ENROLLMENT_CELLS_KEY, group_rows, keep_cell, kept_columns
 from .enrollcols import (
     NO_ENROLLMENT_ID,
     NO_ENROLLMENT_ID_COLUMN,
     OTHER_ROLES_KEY,
+    LoadedEnrollments,
     bare_ids,
     canonical_role,
     encoded_or_empty,
@@ -56,9 +58,10 @@ def read_enrollments(rd: _Reader) -> None:
         unkept = {col: filled_rows(t, col) or 0 for col in unkept_columns(t)}
         dated = filled_rows(t, "dateLastModified") or 0
         odd = _odd_primary_cells(t)
-        oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
-                              bare_ids(rd.gone("classes")), rd.section_lines,
-                              rd.matched)
+        loaded = oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
+                                       bare_ids(rd.gone("classes")), rd.section_lines,
+                                       rd.matched)
+        _collect_cells(t, loaded)
         # (counted, and read for the text of the rows that are problems: their cells go
         # before the enrollment ids are read)
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
@@ -66,12 +69,14 @@ def read_enrollments(rd: _Reader) -> None:
             _collect_ids(rd, t)
         _tell_no_ids(rd, t, len(t.lines))
         _tell_unkept(rd, unkept)
+        note = _kept_note(unkept)
     else:
         odd = []
         filled = _enrollment_rows(rd, t, name, odd)
         dated = filled.pop("dateLastModified", 0)
         _tell_no_ids(rd, t, filled.pop(_ROWS))
         _tell_unkept(rd, filled)
+        note = _kept_note(filled)
     if odd:
         rd.b.problem("other", primary_no_boolean(len(odd), odd[0][0],
                                                  list(dict.fromkeys(v for _, v in odd))),
@@ -84,6 +89,8 @@ def read_enrollments(rd: _Reader) -> None:
         rd.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                           "equivalent: kept in their sections' extra "
                           f"{OTHER_ROLES_KEY + role!r}")
+    if note is not None:
+        rd.b.notes.append(note)
 
 
 #: :func:`_enrollment_rows`'s count of the rows it read (no column's name).
@@ -97,15 +104,42 @@ def _tell_no_ids(rd: _Reader, t: CsvTable, rows: int) -> None:
                      kind="sections", field="sourcedId")
 
 
+def _kept_note(filled: dict[str, int]) -> str | None:
+    """The note naming the enrollments.csv columns whose cells the sections keep
+    (``filled``: how many rows read, not ``tobedeleted``, hold a value in each)."""
+    kept = [(col, n) for col, n in filled.items() if n and kept_columns([col])]
+    if not kept:
+        return None
+    return ("enrollments.csv: " + ", ".join(f"{col} ({n:,} rows)" for col, n in kept)
+            + f" kept in their sections' extra {ENROLLMENT_CELLS_KEY!r} (an enrollment is "
+            "no record)")
+
+
 def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> None:
-    """One problem naming the enrollments.csv columns whose values nothing keeps
-    (``filled``: how many rows read, not ``tobedeleted``, hold one)."""
-    told = [(col, n) for col, n in filled.items() if n]
+    """One problem naming the enrollments.csv columns whose cells nothing keeps (a
+    credential's) (``filled``: how many rows read, not ``tobedeleted``, hold a value in
+    each)."""
+    said = [(col, n) for col, n in filled.items() if n]
+    kept = set(kept_columns([col for col, _ in said]))
+    told = [(col, n) for col, n in said if col not in kept]
     if told:
         rd.b.problem("other", ", ".join(f"{col} ({n} rows)" for col, n in told)
-                     + " of enrollments.csv: an enrollment is no record (a section "
-                     "holds its users' ids), so nothing keeps these values; not loaded",
-                     file="enrollments.csv", line=1, kind="sections", field=told[0][0])
+                     + " of enrollments.csv: a credential's column is never kept; not "
+                     "loaded", file="enrollments.csv", line=1, kind="sections",
+                     field=told[0][0])
+
+
+def _collect_cells(t: CsvTable, loaded: LoadedEnrollments) -> None:
+    """The kept cells (:func:`~rostergraph.io.enrollcells.kept_columns`) of the rows a
+    table read column-wise loaded, kept as :func:`_enrollment_rows` keeps them (the first
+    row of each enrollment's), grouped in C and put on the sections a group at a time."""
+    n, rows = len(t.lines), loaded.rows
+    for col in kept_columns(t.header) if len(rows) else ():
+        v_code, values = encoded_or_empty(t, col, n)
+        at = rows[truthy(values)[v_code[rows]]]
+        group_rows(loaded.sections, loaded.section_code[at], loaded.roles,
+                   loaded.role_code[at], loaded.users[loaded.user_code[at]], col, values,
+                   v_code[at])
 
 
 def _odd_primary_cells(t: CsvTable) -> list[tuple[int, str]]:
@@ -128,6 +162,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
     ``(line, cell)`` of each row whose ``primary`` cell is no boolean."""
     filled = dict.fromkeys([*unkept_columns(t), "dateLastModified"], 0)
     unkept = [(col, t.getter(col)) for col in filled]
+    kept = [(col, t.getter(col)) for col in kept_columns(t.header)]
     filled[_ROWS] = 0
     seen: set[tuple[str, str, str]] = set()
     get_cid, get_usid, get_role, get_sid, get_primary, get_school = map(t.getter, (
@@ -190,6 +225,8 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
                 raw=row_text(t.as_dict(row)))
         if role not in ("student", "teacher"):
             rd.ignored[role] = rd.ignored.get(role, 0) + 1
+            if kept and uid not in (sec.get(OTHER_ROLES_KEY + role) or ()):
+                _keep_cells(sec, kept, row, role, uid)  # (each user of a role kept once)
             keep_other_role(sec, role, uid)
             if eid:
                 _keep_id(sec, role, uid, eid)
@@ -201,6 +238,8 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
             continue  # (a repeated teacher row still says whether the teacher is primary)
         first = key not in seen
         seen.add(key)
+        if first and kept:
+            _keep_cells(sec, kept, row, role, uid)
         if role == "student":
             sec.setdefault("students", []).append(uid)
         else:
@@ -215,6 +254,16 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
                 else:
                     sec["teacher"] = uid
     return filled
+
+
+def _keep_cells(sec: dict[str, Any], kept: list[tuple[str, Any]], row: list[str], role: str,
+                uid: str) -> None:
+    """The non-empty cells of ``row`` in the ``kept`` columns (``(column, getter)``), kept
+    for ``uid``'s enrollment as ``role`` in section dict ``sec``."""
+    for col, get in kept:
+        v = get(row)
+        if v:
+            keep_cell(sec.setdefault(ENROLLMENT_CELLS_KEY, {}), col, role, uid, v)
 
 
 def _respelt(rd: _Reader, t: CsvTable, row: list[str], line: int, get: Any, column: str,

@@ -60,7 +60,7 @@ from .write import (
     each_record,
     output_folder,
 )
-from .write_oneroster_kept import enrollment_ids, role_rows
+from .write_oneroster_kept import enrollment_cells, enrollment_ids, role_rows
 from .write_sheets import Sheet
 
 __all__ = ["ONEROSTER_VERSIONS", "write_oneroster"]
@@ -711,6 +711,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     elif teacher is not None and teachers[0] != teacher:  # (read back primary first)
         c.keep("teachers", teachers)
     eid = enrollment_ids(c, sid)
+    cells = enrollment_cells(c)
     n = 0
     for role, users in (("student", students), ("teacher", teachers)):
         seen: set[str] = set()
@@ -729,7 +730,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
                 "sourcedId": eid(role, uid, n) if eid else f"{sid}:{n}",
                 "classSourcedId": sid, "schoolSourcedId": school,
                 "userSourcedId": row_id.get((uid, role), uid), "role": role,
-                "primary": primary})
+                "primary": primary, **cells.get((role, uid), {})})
     for key in [k for k in c.d if k.startswith(OTHER_ROLES_KEY)]:
         # enrollments of roles Clever has no place for (aide, proctor, ...), kept by the
         # reader: rows again (anything else under such a key is carried as it is)
@@ -742,7 +743,8 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
             n += 1
             sheets["enrollments"].add({
                 "sourcedId": eid(other, uid, n) if eid else f"{sid}:{n}", "classSourcedId": sid,
-                "schoolSourcedId": school, "userSourcedId": uid, "role": other})
+                "schoolSourcedId": school, "userSourcedId": uid, "role": other,
+                **cells.get((other, uid), {})})
     # the JSON carry on a class restores fields after enrollments are read
     sheets["classes"].add(_finish(c, row))
 

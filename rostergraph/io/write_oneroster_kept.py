@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .enrollcells import ENROLLMENT_CELLS_KEY, by_enrollment
 from .enrollcols import canonical_role
 from .oneroster_cols import ENROLLMENT_IDS_KEY, ROLES_KEY, kept_role_row
 from .write import _Carry
@@ -37,6 +38,18 @@ def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None
         return made
 
     return eid
+
+
+def enrollment_cells(c: _Carry) -> dict[tuple[str, str], dict[str, str]]:
+    """``(role, user)`` → the cells the reader kept for that enrollment of the class
+    (:data:`~rostergraph.io.enrollcells.ENROLLMENT_CELLS_KEY`: ``beginDate``,
+    ``endDate``, a vendor's columns), taken out of the carry; nothing when the class kept
+    none, or kept a value of another shape (then it is carried as it is)."""
+    got = by_enrollment(c.d.get(ENROLLMENT_CELLS_KEY))
+    if got is None:
+        return {}
+    del c.d[ENROLLMENT_CELLS_KEY]
+    return got
 
 
 def role_rows(rec: Any, c: _Carry, uid: str,

@@ -53,6 +53,16 @@ CARRY_COLUMN = "metadata." + CARRY_KEY
 USER_ID_COLUMN = "metadata.rostergraph.userId"
 _PREFIX = "oneroster."
 _IDS = "oneroster.enrollmentIds"
+_CELLS = "oneroster.enrollmentCells"
+
+
+def _keep_cells(sec: dict[str, Any], row: dict[str, str], role: str, uid: str) -> None:
+    """The row's cells no field holds (not a credential's), kept on its section grouped by
+    value: ``{column: {role: {value: [user, ...]}}}``."""
+    for col, value in row.items():
+        if col and value and col not in ENROLLMENT_COLUMNS_READ and not secret_column(col):
+            cells = sec.setdefault(_CELLS, {}).setdefault(col, {}).setdefault(role, {})
+            cells.setdefault(value, []).append(uid)
 
 # column → Clever path, per file (columns not listed go to extra).
 _ORG_COLS = {"sourcedId": "id", "name": "name", "identifier": "nces_id"}
@@ -851,13 +861,14 @@ class _Reader:
                            "requires one): its enrollments load without their ids (the "
                            "OneRoster writer gives them ids)", file="enrollments.csv", line=1,
                            kind="sections", field="sourcedId")
-        # (as the package reader: dates no record keeps are told, after the rows)
-        told = [(col, n) for col, n in self.unkept.items() if n]
+        # (as the package reader: a credential's cells, never kept, are told after the
+        # rows; the columns whose cells the sections keep are noted last)
+        told = [(col, n) for col, n in self.unkept.items() if n and secret_column(col)]
         if told:
             self.b.problem("other", ", ".join(f"{col} ({n} rows)" for col, n in told)
-                           + " of enrollments.csv: an enrollment is no record (a section "
-                           "holds its users' ids), so nothing keeps these values; not loaded",
-                           file="enrollments.csv", line=1, kind="sections", field=told[0][0])
+                           + " of enrollments.csv: a credential's column is never kept; not "
+                           "loaded", file="enrollments.csv", line=1, kind="sections",
+                           field=told[0][0])
         if self.odd_primary:  # (as the package reader: one problem, after the rows)
             line = self.odd_primary[0][0]
             self.b.problem("other", primary_no_boolean(
@@ -950,6 +961,7 @@ class _Reader:
                 users = sec.setdefault("oneroster.enrollments." + role, [])
                 if uid not in users:
                     users.append(uid)
+                    _keep_cells(sec, given, role, uid)
                 if eid:
                     sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
                 continue
@@ -960,6 +972,8 @@ class _Reader:
                 continue  # (as the package reader: a repeat still says who is primary)
             first = key not in seen
             seen.add(key)
+            if first:
+                _keep_cells(sec, given, role, uid)
             if role == "student":
                 sec.setdefault("students", []).append(uid)
             else:
@@ -981,6 +995,11 @@ class _Reader:
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                                 "equivalent: kept in their sections' extra "
                                 f"{'oneroster.enrollments.' + role!r}")
+        kept = [(col, n) for col, n in self.unkept.items() if n and not secret_column(col)]
+        if kept:
+            self.b.notes.append("enrollments.csv: " + ", ".join(
+                f"{col} ({n:,} rows)" for col, n in kept) + f" kept in their sections' "
+                f"extra {_CELLS!r} (an enrollment is no record)")
 
     def finish(self) -> None:
         from rostergraph.io.oneroster_cols import enrollment_order, kept_enrollment_ids

@@ -1,0 +1,155 @@
+"""The cells of an ``enrollments.csv`` row that no Clever field holds (``beginDate``,
+``endDate``, a vendor's ``metadata.*`` column, ...), kept on the enrollment's section.
+
+An enrollment is no record: a section holds its users' ids. The OneRoster reader keeps
+those cells in the section's ``extra`` under :data:`ENROLLMENT_CELLS_KEY`, grouped by value,
+``{column: {role: {value: [user, ...]}}}`` (the rows of one class mostly share their
+dates, so a value is held once per class and role, not once per enrollment); the
+OneRoster writer writes each back on its enrollment's row, and a delta applied to a base
+roster replaces the cells of the enrollments it sends again and drops those of the
+enrollments it removes.
+
+Examples
+--------
+>>> cells = {}
+>>> keep_cell(cells, "beginDate", "student", "u1", "2024-08-19")
+>>> keep_cell(cells, "beginDate", "student", "u2", "2024-08-19")
+>>> cells
+{'beginDate': {'student': {'2024-08-19': ['u1', 'u2']}}}
+>>> by_enrollment(cells)[("student", "u2")]
+{'beginDate': '2024-08-19'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .csv_rowchecks import is_secret_column
+from .enrollcols import ENROLLMENT_COLUMNS_READ
+
+__all__ = ["ENROLLMENT_CELLS_KEY", "by_enrollment", "cells_kept", "group_rows", "keep_cell",
+           "kept_columns", "merged_cells"]
+
+#: the ``extra`` key of a section's enrollment cells no field holds:
+#: ``{column: {role: {value: [user, ...]}}}``
+ENROLLMENT_CELLS_KEY = "oneroster.enrollmentCells"
+
+
+def kept_columns(header: list[str]) -> list[str]:
+    """The columns of an ``enrollments.csv`` header whose cells are kept: every one the
+    reader reads nothing from (:data:`~rostergraph.io.enrollcols.ENROLLMENT_COLUMNS_READ`),
+    but a credential's (never kept anywhere), each named once.
+
+    Examples
+    --------
+    >>> kept_columns(["sourcedId", "beginDate", "metadata.seat", "password", "beginDate"])
+    ['beginDate', 'metadata.seat']
+    """
+    return [c for c in dict.fromkeys(header)
+            if c and c not in ENROLLMENT_COLUMNS_READ and not is_secret_column(c)]
+
+
+def keep_cell(cells: dict[str, Any], column: str, role: str, uid: str, value: str) -> None:
+    """Keep ``value`` of ``column`` for ``uid``'s enrollment as ``role`` in ``cells`` (a
+    section's :data:`ENROLLMENT_CELLS_KEY` value, grouped by value)."""
+    cells.setdefault(column, {}).setdefault(role, {}).setdefault(value, []).append(uid)
+
+
+def group_rows(sections: list[Any], sec: np.ndarray, roles: list[str], role: np.ndarray,
+               uids: np.ndarray, column: str, values: list[str], value: np.ndarray) -> None:
+    """Keep the cells of many rows at once, in row order within each group: row ``i`` is
+    ``uids[i]``'s enrollment as ``roles[role[i]]`` in section dict ``sections[sec[i]]``,
+    its ``column`` cell ``values[value[i]]`` (rows of empty cells are left out by the
+    caller). One Python step per (section, role, value), not per row."""
+    if not len(sec):
+        return
+    key = (sec.astype(np.int64) * len(roles) + role) * len(values) + value
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    bounds = np.flatnonzero(np.diff(key)) + 1
+    starts = np.concatenate([[0], bounds]).tolist()
+    ends = np.concatenate([bounds, [len(key)]]).tolist()
+    users = uids[order]
+    firsts = order[starts]
+    for (a, b), s, r, v in zip(zip(starts, ends), sec[firsts].tolist(), role[firsts].tolist(),
+                               value[firsts].tolist()):
+        d = sections[s].setdefault(ENROLLMENT_CELLS_KEY, {}).setdefault(column, {})
+        d.setdefault(roles[r], {}).setdefault(values[v], []).extend(users[a:b].tolist())
+
+
+def by_enrollment(cells: Any) -> dict[tuple[str, str], dict[str, str]] | None:
+    """``(role, user)`` → ``{column: value}`` of a section's kept cells; ``None`` when
+    ``cells`` is not of the shape the reader writes (then it is carried as it is), or
+    names a column the writer fills itself.
+
+    Examples
+    --------
+    >>> by_enrollment({"endDate": {"teacher": {"2025-06-01": ["t1"]}}})
+    {('teacher', 't1'): {'endDate': '2025-06-01'}}
+    >>> by_enrollment({"sourcedId": {"student": {"x": ["u1"]}}}) is None
+    True
+    """
+    if not isinstance(cells, Mapping):
+        return None
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for column, by_role in cells.items():
+        if not (isinstance(column, str) and kept_columns([column]) and isinstance(
+                by_role, Mapping)):
+            return None
+        for role, by_value in by_role.items():
+            if not (isinstance(role, str) and role and isinstance(by_value, Mapping)):
+                return None
+            for value, users in by_value.items():
+                if not (isinstance(value, str) and value and isinstance(users, list)
+                        and all(isinstance(u, str) and u for u in users)):
+                    return None
+                for uid in users:
+                    out.setdefault((role, uid), {}).setdefault(column, value)
+    return out
+
+
+def cells_kept(cells: Any, keep: Callable[[str, str], bool]) -> Any:
+    """``cells`` with only the enrollments ``(role, user)`` that ``keep`` says (empty groups
+    left out; ``None`` when none is left); anything not of the reader's shape as it is.
+
+    Examples
+    --------
+    >>> cells_kept({"beginDate": {"student": {"d": ["u1", "u2"]}}}, lambda r, u: u != "u1")
+    {'beginDate': {'student': {'d': ['u2']}}}
+    """
+    if by_enrollment(cells) is None:
+        return cells
+    out: dict[str, Any] = {}
+    for column, by_role in cells.items():
+        for role, by_value in by_role.items():
+            for value, users in by_value.items():
+                left = [u for u in users if keep(role, u)]
+                if left:
+                    out.setdefault(column, {}).setdefault(role, {})[value] = left
+    return out or None
+
+
+def merged_cells(have: Any, adds: Any) -> Any:
+    """The cells ``have`` with ``adds``' (a delta's rows) put in their place: an enrollment
+    ``adds`` gives has only its cells from ``adds`` (a row sent again is the row as it is
+    now); ``adds`` when ``have`` is not of the reader's shape.
+
+    Examples
+    --------
+    >>> merged_cells({"endDate": {"student": {"2025-06-01": ["u1", "u2"]}}},
+    ...              {"endDate": {"student": {"2025-01-31": ["u2"]}}})
+    {'endDate': {'student': {'2025-06-01': ['u1'], '2025-01-31': ['u2']}}}
+    """
+    new = by_enrollment(adds)
+    if new is None or by_enrollment(have) is None:
+        return adds if new is not None else have
+    out = cells_kept(have, lambda role, uid: (role, uid) not in new) or {}
+    for column, by_role in adds.items():
+        for role, by_value in by_role.items():
+            for value, users in by_value.items():
+                for uid in users:
+                    keep_cell(out, column, role, uid, value)
+    return out or None

@@ -1,0 +1,117 @@
+"""The cells of an ``enrollments.csv`` row that no Clever field holds (``beginDate``,
+``endDate``, a vendor's column) are kept on the enrollment's section
+(``extra["oneroster.enrollmentCells"]``, grouped by value), the same whichever path reads
+the file, written back by the OneRoster writer, and kept up to date by a delta."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import rostergraph
+from rostergraph.io.enrollcells import ENROLLMENT_CELLS_KEY, by_enrollment
+from rostergraph.io.oneroster import read_oneroster
+from rostergraph.io.write import write_clever_json
+from rostergraph.io.write_oneroster import write_oneroster
+from rostergraph.model import Section
+from tests.oneroster_delta_bundles import ENR_HEAD as DELTA_ENR_HEAD
+from tests.oneroster_delta_bundles import base, delta
+from tests.test_oneroster_variants import bundle
+
+_HEAD = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,"
+         "role,primary,beginDate,endDate,metadata.sis.seat\n")
+_ROWS = ("e1,,,c1,sA,s1,student,,2024-08-19,2024-12-20,\n"
+         "e2,,,c1,sA,s2,student,,2025-01-06,,\n"
+         "e3,,,c1,sA,t1,teacher,true,,,A4\n"
+         "e4,,,c1,sA,s1,student,,2099-01-01,,\n"     # the same enrollment again: first kept
+         "e5,,,c1,sA,x9,aide,,2024-08-19,,\n")       # a role Clever has no place for
+_WANT = {"beginDate": {"student": {"2024-08-19": ["s1"], "2025-01-06": ["s2"]},
+                       "aide": {"2024-08-19": ["x9"]}},
+         "endDate": {"student": {"2024-12-20": ["s1"]}},
+         "metadata.sis.seat": {"teacher": {"A4": ["t1"]}}}
+_SHAPES = {"clean": "", "with-deletions": "e9,tobedeleted,,c2,sA,s2,student,,,,\n",
+           "row-by-row": "e8,,,c2,sA,s2\n"}  # (a short row: a syntax problem)
+
+
+def _rows_of(folder: Path) -> dict[str, dict[str, str]]:
+    """enrollments.csv's rows by sourcedId, empty cells left out."""
+    lines = (folder / "enrollments.csv").read_text().splitlines()
+    head = lines[0].split(",")
+    return {row[0]: {k: v for k, v in zip(head, row) if v}
+            for row in (line.split(",") for line in lines[1:])}
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_cells_are_kept_and_written_back(shape: str, tmp_path: Path) -> None:
+    r = read_oneroster(bundle(tmp_path / shape, enrollments_csv=_HEAD + _ROWS + _SHAPES[shape]))
+    assert r.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == _WANT
+    assert not [p for p in r.problems if p.line == 1 and p.file == "enrollments.csv"]
+    note = next(n for n in r.provenance.notes if ENROLLMENT_CELLS_KEY in n)
+    assert note.startswith("enrollments.csv: beginDate (4 rows), endDate (1 rows), "
+                           "metadata.sis.seat (1 rows) kept")
+    write_oneroster(r, tmp_path / "out")
+    rows = _rows_of(tmp_path / "out")
+    assert rows["e1"]["beginDate"] == "2024-08-19" and rows["e1"]["endDate"] == "2024-12-20"
+    assert rows["e2"]["beginDate"] == "2025-01-06" and "endDate" not in rows["e2"]
+    assert rows["e3"]["metadata.sis.seat"] == "A4" and rows["e5"]["beginDate"] == "2024-08-19"
+    again = read_oneroster(tmp_path / "out")
+    assert again.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == _WANT
+    # through Clever JSON and back: the section keeps them as any extra
+    write_clever_json(r, tmp_path / "json")
+    back = rostergraph.load(tmp_path / "json")
+    assert back.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == _WANT
+    write_oneroster(back, tmp_path / "out2")
+    assert _rows_of(tmp_path / "out2")["e1"] == rows["e1"]
+
+
+def test_a_credential_column_is_never_kept(tmp_path: Path) -> None:
+    head = _HEAD.rstrip("\n") + ",password\n"
+    r = read_oneroster(bundle(tmp_path / "b", enrollments_csv=head + (
+        "e1,,,c1,sA,s1,student,,2024-08-19,,,hunter2\n")))
+    assert r.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == {
+        "beginDate": {"student": {"2024-08-19": ["s1"]}}}
+    told = [p for p in r.problems if p.file == "enrollments.csv" and p.line == 1]
+    assert len(told) == 1 and told[0].field == "password"
+    assert "hunter2" not in repr(r.problems) + repr(r.sections["c1"])
+
+
+def test_a_cell_of_another_shape_is_carried_not_written_as_a_column(tmp_path: Path) -> None:
+    """A section whose extra holds the key with a value the reader never writes (here a
+    cell for the enrollment's own sourcedId) does not change what the writer fills in."""
+    bad = {"sourcedId": {"student": {"forged": ["s1"]}}}
+    assert by_enrollment(bad) is None and by_enrollment([1]) is None
+    assert by_enrollment({"beginDate": {"student": {"d": ["s1", 5]}}}) is None
+    r = rostergraph.Roster(sections=[Section(id="c1", school="sA", students=("s1",),
+                                             extra={ENROLLMENT_CELLS_KEY: bad})])
+    write_oneroster(r, tmp_path / "out")
+    assert _rows_of(tmp_path / "out")["c1:1"]["sourcedId"] == "c1:1"
+
+
+_USERS = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username\n"
+          "u1,,,true,S1,student,\nu2,,,true,S1,student,\nu3,,,true,S1,student,\n"
+          "t1,,,true,S1,teacher,\n")
+_BASE_ENR = (DELTA_ENR_HEAD + "e1,,,C1,S1,u1,student,,2024-08-19,\n"
+             "e2,,,C1,S1,u2,student,,2024-08-19,\ne3,,,C1,S1,t1,teacher,true,2024-08-19,\n"
+             "e4,,,C2,S1,u1,student,,2024-08-19,2025-06-01\n")
+
+
+def test_a_delta_replaces_the_cells_it_sends_and_drops_removed_ones(tmp_path: Path) -> None:
+    b = base(tmp_path, _USERS, _BASE_ENR)
+    r = read_oneroster(delta(tmp_path / "d", enrollments_csv=DELTA_ENR_HEAD + (
+        "e1,active,,C1,S1,u1,student,,2024-08-19,2025-01-31\n"   # u1 leaves mid-year
+        "e2,tobedeleted,,C1,S1,u2,student,,,\n"
+        "e7,active,,C1,S1,u3,student,,2025-02-01,\n")), base=b)
+    assert r.sections["C1"].students == ("u1", "u3")
+    assert r.sections["C1"].extra[ENROLLMENT_CELLS_KEY] == {
+        "beginDate": {"student": {"2024-08-19": ["u1"], "2025-02-01": ["u3"]},
+                      "teacher": {"2024-08-19": ["t1"]}},
+        "endDate": {"student": {"2025-01-31": ["u1"]}}}
+    assert r.sections["C2"].extra == b.sections["C2"].extra  # (untouched)
+    # a user deleted: its enrollments and their cells go with it
+    gone = read_oneroster(delta(tmp_path / "d2", users_csv=(
+        "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username\n"
+        "u1,tobedeleted,,,,,\n")), base=b)
+    assert gone.sections["C1"].extra[ENROLLMENT_CELLS_KEY] == {
+        "beginDate": {"student": {"2024-08-19": ["u2"]}, "teacher": {"2024-08-19": ["t1"]}}}
+    assert ENROLLMENT_CELLS_KEY not in gone.sections["C2"].extra

@@ -602,7 +602,10 @@ class PrivacyPolicy:
                 for f in ("teachers", "students"):
                     if isinstance(d.get(f), list):
                         d[f] = [self.person_id(v) for v in d[f]]
-            return d
+            # (it reads the readers' keys: the readers load when a section is first hidden)
+            from .privacy_enrollments import section_people
+
+            return section_people(self, d, MARK)
         hide_staff = pseudo or self.redact_staff
         if kind == "districts" and isinstance(d.get("district_contact"), dict) and hide_staff:
             dc = d["district_contact"]

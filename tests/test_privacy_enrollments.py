@@ -1,0 +1,57 @@
+"""The people a section's ``extra`` names (the OneRoster reader's enrollment ids, users of
+roles Clever has no place for, enrollment cells) are hidden as the section's own
+students and teachers are: a pseudonymized conversion names no real user id anywhere,
+and a student's free-text enrollment cell is redacted while the dates stay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rostergraph.io.convert import convert
+from rostergraph.privacy import MARK, PrivacyPolicy
+from tests.test_oneroster_variants import write
+
+KEY = b"test key for rostergraph privacy"
+_PEOPLE = ("stu-7731", "stu-7732", "tch-4410", "aide-9902")
+
+
+def _bundle(folder: Path) -> Path:
+    return write(folder, {
+        "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n",
+        "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+                    "sA,,,North,school,,\n",
+        "classes.csv": "sourcedId,title,schoolSourcedId\nc1,Math,sA\n",
+        "users.csv": "sourcedId,role,orgSourcedIds\nstu-7731,student,sA\nstu-7732,student,sA\n"
+                     "tch-4410,teacher,sA\naide-9902,aide,sA\n",
+        "enrollments.csv": "sourcedId,classSourcedId,userSourcedId,role,primary,beginDate,"
+                           "metadata.note\n"
+                           "enr-stu-7731,c1,stu-7731,student,,2024-08-19,moved from Lincoln\n"
+                           "enr-stu-7732,c1,stu-7732,student,,2024-08-19,\n"
+                           "enr-tch-4410,c1,tch-4410,teacher,true,,\n"
+                           "enr-aide-9902,c1,aide-9902,aide,,2024-09-01,\n"})
+
+
+def _text(folder: Path) -> str:
+    return "\n".join(p.read_text() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+@pytest.mark.parametrize("to", ["clever-json", "oneroster"])
+def test_pseudonymized_conversion_names_no_real_user_id(to: str, tmp_path: Path) -> None:
+    src = _bundle(tmp_path / "src")
+    convert(src, tmp_path / "full", to=to)
+    assert all(uid in _text(tmp_path / "full") for uid in _PEOPLE)  # (the check can fail)
+    convert(src, tmp_path / "anon", to=to, privacy=PrivacyPolicy("pseudonymized", key=KEY))
+    text = _text(tmp_path / "anon")
+    assert [uid for uid in _PEOPLE if uid in text] == []
+    assert "moved from Lincoln" not in text and "2024-08-19" in text
+
+
+def test_redacted_hides_a_students_free_text_cell_keeps_ids_and_dates(tmp_path: Path) -> None:
+    src = _bundle(tmp_path / "src")
+    convert(src, tmp_path / "red", to="oneroster", privacy=PrivacyPolicy("redacted"))
+    rows = {line.split(",")[0]: line for line in
+            (tmp_path / "red" / "enrollments.csv").read_text().splitlines()[1:]}
+    assert "moved from Lincoln" not in rows["enr-stu-7731"] and MARK in rows["enr-stu-7731"]
+    assert "2024-08-19" in rows["enr-stu-7732"] and "2024-09-01" in rows["enr-aide-9902"]

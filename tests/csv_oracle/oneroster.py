@@ -428,12 +428,12 @@ class _Reader:
                                        "at that school (a class keeps the org id in extra "
                                        "'oneroster_org'; the row is this problem's raw text)",
                                        file="orgs.csv", line=line, record_id=sid,
-                                       raw=raw_text(orjson.dumps(given)))
+                                       raw=_row_text(given))
                         continue
                     self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
                                    "parent school; not loaded (the row is this problem's raw "
                                    "text)", file="orgs.csv", line=line, record_id=sid,
-                                   raw=raw_text(orjson.dumps(given)))
+                                   raw=_row_text(given))
                     continue
                 d = self._mapped(row, _ORG_COLS)
                 consumed = set(_ORG_COLS) | {"type"}

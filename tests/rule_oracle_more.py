@@ -492,10 +492,12 @@ def referenced_missing(r: Roster) -> dict[str, int]:
     return {k: len(ids[k]) for k in KINDS}
 
 
-def src_rules(r: Roster, status: dict[str, str], files: dict[str, int]) -> list[Row]:
+def src_rules(r: Roster, status: dict[str, str], files: dict[str, int],
+              names: dict[str, list[str]]) -> list[Row]:
     """RG-SRC-001 (sections or users not delivered, or empty) and RG-SRC-002 (a kind with
     all its referenced ids missing, or at least 10 of them and 10 %). ``status`` and
-    ``files`` are ``delivery``'s per kind (what files the reader saw)."""
+    ``files`` are ``delivery``'s per kind (what files the reader saw); ``names`` the
+    paths of those files, in reading order (a message names up to four)."""
     out: list[Row] = []
     missing = referenced_missing(r)
     if not any(len(r.records(k)) for k in KINDS) and not any(files.values()):
@@ -505,7 +507,10 @@ def src_rules(r: Roster, status: dict[str, str], files: dict[str, int]) -> list[
         if st == "delivered":
             continue
         n = files[kind]
-        what = (f"delivered empty ({n:,} file{'s' if n != 1 else ''}, no records)"
+        seen = names[kind] if len(names[kind]) <= 4 else [*names[kind][:3],
+                                                          f"{len(names[kind]) - 3:,} more files"]
+        listed = seen[0] if len(seen) == 1 else ", ".join(seen[:-1]) + " or " + seen[-1]
+        what = (f"delivered empty (no {kind[:-1]} in {listed})"
                 if st == "delivered_empty" else "not delivered (no file of that kind)")
         ref = f"; {missing[kind]:,} {kind} referenced by id" if missing[kind] else ""
         out.append(("RG-SRC-001", "file", (),

@@ -479,6 +479,28 @@ def test_a_padded_live_row_updates_the_base_record_it_names(tmp_path: Path) -> N
     assert " U1 " in read_oneroster(delta).users
 
 
+def test_a_padded_live_row_keeps_its_text_in_its_later_problems(tmp_path: Path) -> None:
+    """A padded live row read as the base record it names keeps the text the source gave
+    in the raw text of its later problems: ``' U1 '`` given again after ``U1`` (a
+    duplicate), ``'C2 '`` after ``C2``, and org ``' S2'`` of a type with no Clever kind."""
+    delta = _delta(tmp_path / "delta",
+                   users_csv=_USERS_HEAD + "U1,active,,true,S1,student,,,Bo,Lu,,,,,,,06,\n"
+                   " U1 ,active,,true,S1,student,,,Bo,Lu,,,,,,,06,\n",
+                   classes_csv=_CLASSES_HEAD + "C2,,,Art 2,05,,,scheduled,,S1,,,,\n"
+                   "C2 ,,,Art 3,05,,,scheduled,,S1,,,,\n",
+                   orgs_csv=_ORGS.split("\n", 1)[0] + "\n S2,,,South 2,wing,,D1\n")
+    r = read_oneroster(delta, base=_base(tmp_path))
+    assert r.users["U1"].name.last == "Lu" and r.sections["C2"].name == "Art 2"
+    later = {p.file: p for p in r.problems if p.field != "sourcedId"}
+    assert {f: p.code for f, p in later.items()} == {"users.csv": "duplicate_id",
+                                                     "classes.csv": "duplicate_id",
+                                                     "orgs.csv": "other"}
+    for f, cell in (("users.csv", " U1 "), ("classes.csv", "C2 "), ("orgs.csv", " S2")):
+        raw = later[f].raw or ""
+        assert f'"sourcedId":"{cell}"' in raw, (f, raw)
+        assert later[f].line == (3 if f != "orgs.csv" else 2)
+
+
 _SESSIONS_HEAD = ("sourcedId,status,dateLastModified,title,type,startDate,endDate,"
                   "parentSourcedId,schoolYear\n")
 _COURSES_HEAD = ("sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,"

@@ -171,7 +171,8 @@ def test_list_items_with_a_comma_are_kept_whole_and_told(tmp_path: Path) -> None
         (tmp_path / name).write_bytes(data)
     r = read_oneroster(tmp_path)
     student = r.users["u1"].roles.student
-    assert student is not None and student.schools == ("s2",) and student.grade == "2"
+    # (an org id with a comma names an org: the student is at it, as sent; see below)
+    assert student is not None and student.schools == ("s,1", "s2") and student.grade == "2"
     assert orjson.loads(r.users["u1"].extra["oneroster.metadata.rostergraph.lists"]) == lists
     sec = r.sections["c1"]
     assert sec.term_id is None and sec.grade == "9"
@@ -185,6 +186,34 @@ def test_list_items_with_a_comma_are_kept_whole_and_told(tmp_path: Path) -> None
     from tests.test_csv_equivalence import assert_same
 
     assert_same("oneroster", tmp_path)  # (the row-by-row oracle tells them the same)
+
+
+def test_an_org_id_with_a_comma_links_the_user_to_that_org(clock, tmp_path) -> None:
+    """Over REST a user's ``orgs`` item may hold a comma (``s,1``): the user is linked to
+    that org when the district has it, in the order sent, as to any other org; an item
+    naming no org is kept in extra only (it was never linked, the item being no CSV one)."""
+    orgs = [{"sourcedId": "d1", "name": "D", "type": "district"},
+            *({"sourcedId": s, "name": s, "type": "school", "parent": {"sourcedId": "d1"}}
+              for s in ("s,1", "s2"))]
+    users = [{"sourcedId": "u1", "role": "student", "givenName": "A", "familyName": "B",
+              "orgs": [{"sourcedId": s} for s in ("s,1", "s2", "x,9")]},
+             {"sourcedId": "t1", "role": "teacher", "givenName": "C", "familyName": "D",
+              "orgs": [{"sourcedId": "s,1"}]},
+             {"sourcedId": "u2", "role": "student", "givenName": "E", "familyName": "F",
+              "orgs": [{"sourcedId": "s2"}]}]
+    with FakeOneRoster({"orgs": orgs, "users": users}, client_secret=SECRET,
+                       clock=clock.time) as srv, client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "dump", client=c, limit=2, progress=False)
+    r = rostergraph.load(tmp_path / "dump")
+    student, teacher = r.users["u1"].roles.student, r.users["t1"].roles.teacher
+    assert student is not None and teacher is not None
+    assert student.schools == ("s,1", "s2") and student.school == "s,1"
+    assert teacher.schools == ("s,1",) and r.users["t1"].district == "d1"
+    assert r.users["u2"].roles.student.schools == ("s2",)  # type: ignore[union-attr]
+    assert orjson.loads(r.users["u1"].extra["oneroster.metadata.rostergraph.lists"]) == {
+        "orgSourcedIds": ["s,1", "s2", "x,9"]}
+    g = RosterGraph.from_roster(r)
+    assert g.neighbors("s,1", "attends", reverse=True) == ["u1"]
 
 
 # --- resume --------------------------------------------------------------------------------

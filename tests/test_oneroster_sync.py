@@ -471,7 +471,7 @@ def test_records_the_dump_lacks_are_fetched_by_id(served, clock, tmp_path) -> No
 def test_a_record_gone_before_its_fetch_by_id_is_not_added(served, clock, tmp_path,
                                                            monkeypatch, caplog) -> None:
     """A listed id the server then answers 404 for (removed meanwhile), or whose record
-    says tobedeleted, adds nothing; past ``MAX_RECOVERED`` ids nothing is fetched one by
+    says tobedeleted, adds nothing; past :func:`recovery_cap` ids nothing is fetched one by
     one and the log says to fetch again (a listing that far from the dump is no gap)."""
     from rostergraph.oneroster import listing
 
@@ -491,11 +491,50 @@ def test_a_record_gone_before_its_fetch_by_id_is_not_added(served, clock, tmp_pa
         assert sync_oneroster(dump, client=c, progress=False).actions == {}
     served.after_page = real
     _old_user(served, "late-3")
-    monkeypatch.setattr(listing, "MAX_RECOVERED", 0)
+    _old_user(served, "late-4")  # (one page of ids: a cap of 1 without the floor)
+    monkeypatch.setattr(listing, "MIN_RECOVERED", 0)
     with client_for(served, clock) as c, caplog.at_level("WARNING", "rostergraph"):
         assert sync_oneroster(dump, client=c, progress=False).actions == {}
-    assert "1 users the server lists are not in the dump" in caplog.text
-    assert "late-3" not in rostergraph.load(dump).users
+    assert "2 users the server lists are not in the dump" in caplog.text
+    assert not {"late-3", "late-4"} & set(rostergraph.load(dump).users)
+
+
+def test_records_fetched_by_id_at_most_as_many_as_paging_again_takes(
+        served, clock, tmp_path, caplog) -> None:
+    """The records fetched one by one are capped by what paging the collection again
+    costs (about its size / the page limit requests), never below ``MIN_RECOVERED``:
+    past it nothing is fetched by id and the log says to fetch again; a smaller page
+    limit (paging again costs more requests) recovers them all."""
+    from rostergraph.oneroster import listing
+
+    dump = tmp_path / "dump"
+    late = [_old_user(served, f"late-{i:03}")["sourcedId"]
+            for i in range(listing.MIN_RECOVERED + 1)]
+    size = len(served.data["users"])
+    assert listing.recovery_cap(size, 50) == listing.MIN_RECOVERED < len(late)
+    with client_for(served, clock) as c, caplog.at_level("WARNING", "rostergraph"):
+        assert sync_oneroster(dump, client=c, limit=50, progress=False).actions == {}
+    assert not [e for e in served.log if "/users/late-" in e["path"]]
+    assert f"{len(late)} users the server lists are not in the dump" in caplog.text
+    assert "fetch the district again" in caplog.text
+    assert not set(late) & set(rostergraph.load(dump).users)
+    pages = -(-size // 2)  # (paging again 2 a page: more requests than records missing)
+    assert listing.recovery_cap(size, 2) == pages > len(late)
+    with client_for(served, clock) as c:
+        result = sync_oneroster(dump, client=c, limit=2, progress=False)
+    assert result.actions == {"recovered": len(late)}
+    assert set(late) <= set(rostergraph.load(dump).users)
+
+
+def test_the_recovery_cap_follows_the_cost_of_paging_again() -> None:
+    """Small collections: the floor; large ones: their page count, past the 1,000 the
+    cap once was (a district of 500,000 users paged 100 at a time: 5,000 requests)."""
+    from rostergraph.oneroster.listing import MIN_RECOVERED, recovery_cap
+
+    assert recovery_cap(0, 100) == recovery_cap(300, 100) == MIN_RECOVERED
+    assert recovery_cap(500_000, 100) == 5_000
+    assert recovery_cap(100 * MIN_RECOVERED + 1, 100) == MIN_RECOVERED + 1
+    assert recovery_cap(10, 0) == MIN_RECOVERED  # (a limit of 0 is no page size)
 
 
 def test_listed_records_marked_tobedeleted_are_not_live(served, clock, tmp_path) -> None:
@@ -575,12 +614,12 @@ def test_endless_404s_for_listed_ids_stop_the_fetching_by_id(served, clock, tmp_
                                                              caplog) -> None:
     """A server that lists ids but answers 404 for each asked for on its own (one that
     serves no single records, or a listing that lies) is not asked for up to
-    ``MAX_RECOVERED`` of them at every sync: after ``MAX_ABSENT_IN_A_ROW`` 404s in a row
+    :func:`recovery_cap` of them at every sync: after ``MAX_ABSENT_IN_A_ROW`` 404s in a row
     the recovery of that collection stops, with a warning."""
     from rostergraph.oneroster import listing
 
     dump = tmp_path / "dump"
-    ghosts = {_old_user(served, f"ghost-{i:03}")["sourcedId"] for i in range(60)}
+    ghosts = {_old_user(served, f"ghost-{i:03}")["sourcedId"] for i in range(40)}
 
     def drop_ghosts(name: str, offset: int) -> None:  # listed, never served by id
         if name == "users" and "fields" in served.log[-1]["query"]:
@@ -591,7 +630,7 @@ def test_endless_404s_for_listed_ids_stop_the_fetching_by_id(served, clock, tmp_
     with client_for(served, clock) as c, caplog.at_level("WARNING", "rostergraph"):
         assert sync_oneroster(dump, client=c, progress=False).actions == {}
     asked = [e for e in served.log if "/users/ghost-" in e["path"]]
-    assert len(asked) == listing.MAX_ABSENT_IN_A_ROW < 60
+    assert len(asked) == listing.MAX_ABSENT_IN_A_ROW < 40 <= listing.MIN_RECOVERED
     assert f"{listing.MAX_ABSENT_IN_A_ROW} listed ids in a row had no record" in caplog.text
 
 

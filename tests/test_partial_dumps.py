@@ -80,6 +80,55 @@ def test_empty_sections_file_is_delivered_empty(no_sections: Path) -> None:
     assert len(msgs) == 1 and "delivered empty" in msgs[0]
 
 
+def _header_only(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(("fmt", "kind", "emptied", "says"), [
+    ("clever-json", "sections", ["sections.json"], "no section in sections.json"),
+    ("clever-jsonl", "sections", ["sections.jsonl"], "no section in sections.jsonl"),
+    ("clever-csv", "sections", ["sections.csv", "enrollments.csv"],
+     "no section in sections.csv or enrollments.csv"),
+    ("oneroster", "sections", ["classes.csv", "enrollments.csv"],
+     "no section in classes.csv or enrollments.csv"),
+    ("clever-csv", "users", ["students.csv", "teachers.csv", "staff.csv"],
+     "no user in students.csv, teachers.csv or staff.csv"),
+    ("oneroster", "users", ["users.csv", "demographics.csv"],
+     "no user in users.csv or demographics.csv"),
+])
+def test_empty_kind_names_the_files_looked_at(tmp_path: Path, fmt: str, kind: str,
+                                              emptied: list[str], says: str) -> None:
+    """RG-SRC-001 for an empty kind names the files read for it, in every format alike
+    (a count of files meant one thing for Clever JSON and another for CSV)."""
+    roster = rostergraph.sample()
+    d = tmp_path / fmt
+    if fmt.startswith("clever-json"):
+        rostergraph.write_clever_json(roster, d, jsonl=fmt == "clever-jsonl")
+    elif fmt == "clever-csv":
+        rostergraph.write_clever_csv(roster, d, extensions=False)
+    else:
+        rostergraph.write_oneroster(roster, d, extensions=False)
+    for name in emptied:
+        if name == "sections.json":
+            (d / name).write_text('{"data": []}', encoding="utf-8")
+        elif name.endswith(".jsonl"):
+            (d / name).write_text("", encoding="utf-8")
+        else:
+            _header_only(d / name)
+    found = rostergraph.validate(rostergraph.load(d), select="RG-SRC-001").findings
+    assert [f.values["kind"] for f in found] == [kind]
+    assert found[0].message.startswith(f"{kind}: delivered empty ({says}); ")
+    assert found[0].values["files"] == len(emptied)
+
+
+def test_empty_kind_counts_files_past_four() -> None:
+    """Past four files the message names three and counts the rest (legacy page files)."""
+    from rostergraph.rules.sources import _file_list
+    assert _file_list(["a.json"]) == "a.json"
+    assert _file_list([f"p{i}.json" for i in range(4)]) == "p0.json, p1.json, p2.json or p3.json"
+    assert _file_list([f"p{i}.json" for i in range(9)]) == "p0.json, p1.json, p2.json or 6 more files"
+
+
 def test_summary_of_a_single_users_file_lists_the_gaps(no_sections: Path) -> None:
     """`summary some/users.jsonl` names sections as not delivered, with counts, text and JSON."""
     out = _cli("summary", str(no_sections / "users.jsonl"))

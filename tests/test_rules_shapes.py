@@ -365,7 +365,9 @@ def oracle_findings(folder: Path) -> Counter[tuple[Any, ...]]:
     d = delivery(r)
     status = dict(zip(d.to_list("kind"), d.to_list("status")))
     files = dict(zip(d.to_list("kind"), d.to_list("files")))
-    rows = [*oracle.all_rules(r), *oracle.load_rules(r), *oracle.src_rules(r, status, files)]
+    names = {k: [f.path for f in r.provenance.files if f.kind == k] for k in status}
+    rows = [*oracle.all_rules(r), *oracle.load_rules(r),
+            *oracle.src_rules(r, status, files, names)]
     return Counter(_key(*row) for row in rows)
 
 

@@ -22,7 +22,7 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "is_header", "is_secret_column",
+__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "is_header", "is_secret_column",
            "names_a_secret", "renamed_repeats", "row_text", "rows_text", "separated",
            "separator_line", "separator_of", "tell_bad_lines", "tell_skipped",
            "unmarked_header", "without_header_again", "without_secrets"]
@@ -101,15 +101,36 @@ _SECRET_SEPARATORS = re.compile(r'[\s_.\-"]+')
 _CREDENTIALS = frozenset({"password", "passwd", "pwd", "passcode", "passphrase"})
 
 
+class ReadAs(dict[str, str]):
+    """A row read with cells other than the source gave (a delta's padded ``sourcedId``
+    read as the base record's id), which keeps the row as given (``given``): the raw text
+    of every later problem of the row (:func:`row_text`) is what the source gave.
+
+    Examples
+    --------
+    >>> row = ReadAs({"sourcedId": "U1"}, given={"sourcedId": " U1 "})
+    >>> row["sourcedId"], row_text(row)
+    ('U1', '{"sourcedId":" U1 "}')
+    """
+
+    __slots__ = ("given",)
+
+    def __init__(self, cells: Mapping[str, str], *, given: Mapping[str, str]) -> None:
+        super().__init__(cells)
+        self.given = given
+
+
 def row_text(row: Mapping[str, str]) -> str:
     """The raw text of a row that is not loaded: its cells as a JSON object, without a
-    password cell.
+    password cell; a :class:`ReadAs` row's cells as given.
 
     Examples
     --------
     >>> row_text({"Student_id": "", "First_name": "Bo", "Password": "x"})
     '{"Student_id":"","First_name":"Bo"}'
     """
+    if isinstance(row, ReadAs):
+        row = row.given
     return raw_text(orjson.dumps({k: v for k, v in row.items() if not is_secret_column(k)}))
 
 

@@ -5,11 +5,12 @@ Bindings, and how the reader matches a cell spelt in another case."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
 import orjson
 
+from .csvcells import split_ids
 from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
@@ -17,7 +18,7 @@ __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "LISTS_C
            "OLD_COLUMNS", "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY",
            "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS", "USER_ID_COLUMN",
            "before_12", "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids",
-           "kept_role_row", "lists_message", "manifest_property", "org_type",
+           "kept_role_row", "listed_ids", "lists_message", "manifest_property", "org_type",
            "primary_no_boolean", "rename_message", "spec_renames"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
@@ -193,6 +194,43 @@ def lists_message(cell: str) -> str:
     return (f"{cols}: a list item holds a comma, which no OneRoster CSV list cell can hold "
             "(its items are separated by commas): such items are not in the cell; the "
             f"lists as sent are kept in extra {PREFIX + LISTS_COLUMN!r}")
+
+
+def listed_ids(row: Mapping[str, str], column: str, known: Container[str]) -> list[str]:
+    """The ids of list column ``column`` of a OneRoster row (:func:`split_ids`); for a
+    REST dump's row whose :data:`LISTS_COLUMN` keeps that list as sent, its items in the
+    order sent, an item holding a comma (no CSV list cell can hold it) among them when it
+    names a ``known`` record. A CSV export's cell is split at its commas, as the OneRoster
+    CSV binding separates a list's items, and so is a cell that no longer holds the list's
+    other items (edited after the dump was written).
+
+    Examples
+    --------
+    >>> row = {"orgSourcedIds": "s2", LISTS_COLUMN: '{"orgSourcedIds": ["s,1", "s2", "x,9"]}'}
+    >>> listed_ids(row, "orgSourcedIds", {"s,1", "s2"})
+    ['s,1', 's2']
+    >>> listed_ids({"orgSourcedIds": "s,1"}, "orgSourcedIds", {"s,1"})
+    ['s', '1']
+    """
+    ids = split_ids(row.get(column), known)
+    cell = row.get(LISTS_COLUMN)
+    if not cell:
+        return ids
+    try:
+        lists = orjson.loads(cell)
+    except orjson.JSONDecodeError:
+        return ids
+    sent = lists.get(column) if isinstance(lists, dict) else None
+    if not isinstance(sent, list) or not all(isinstance(i, str) for i in sent) or (
+            ",".join(i for i in sent if "," not in i) != (row.get(column) or "")):
+        return ids
+    out: list[str] = []
+    for item in sent:
+        if "," not in item:
+            out += split_ids(item, known)
+        elif item in known:
+            out.append(item)
+    return out
 
 
 def rename_message(got: str, want: str) -> str:

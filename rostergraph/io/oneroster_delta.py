@@ -29,6 +29,7 @@ import attrs
 
 from ..model import KINDS, StudentRelationship
 from ..roster import Roster
+from .csv_rowchecks import ReadAs
 from .enrollcells import ENROLLMENT_CELLS_KEY, cells_kept, merged_cells
 from .enrollcols import OTHER_ROLES_KEY, canonical_role, primary_first, respelt_message
 from .oneroster_cols import (
@@ -264,7 +265,8 @@ def live_row(r: Any, f: str, row: dict[str, str], line: int,
             kind = next((k for k in _DELTA_KINDS[f] if got in r.base.records(k)), None)
         r.b.problem("other", respelt_message("sourcedId", sid, got), file=f + ".csv",
                     line=line, kind=kind, record_id=got, field="sourcedId", raw=sid)
-        row, sid = {**row, "sourcedId": got}, got
+        # (the row as given stays with it: later problems of the row show the cell given)
+        row, sid = ReadAs({**row, "sourcedId": got}, given=row), got
     if f in _LINED:  # (the last: any later live row gives a deleted record again)
         r.live_lines.setdefault(f, {})[sid] = line
     return row

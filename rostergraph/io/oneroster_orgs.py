@@ -124,12 +124,12 @@ def _read_org_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]]) -> None:
                              "at that school (a class keeps the org id in extra "
                              "'oneroster_org'; the row is this problem's raw text)",
                              file="orgs.csv", line=line, record_id=sid,
-                             raw=raw_text(orjson.dumps(given)))
+                             raw=row_text(given))
                 continue
             rd.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
                          "parent school; not loaded (the row is this problem's raw "
                          "text)", file="orgs.csv", line=line, record_id=sid,
-                         raw=raw_text(orjson.dumps(given)))
+                         raw=row_text(given))
             continue
         d = rd.mapped_fields(row, _ORG_COLS)
         consumed = set(_ORG_COLS) | {"type"}

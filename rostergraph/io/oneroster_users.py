@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..roster import Roster
+from . import oneroster_cols
 from .csv_rowchecks import row_text
 from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
@@ -285,8 +286,8 @@ class _PlainRows:
         rd = self.rd
         get = row.get
         sid = get("sourcedId")
-        if not sid or sid in rd.alias or sid in rd.users.ids or get(
-                USER_ID_COLUMN) not in (None, "", sid) or get("primaryOrgSourcedId"):
+        if not sid or sid in rd.alias or sid in rd.users.ids or get("primaryOrgSourcedId") or get(
+                oneroster_cols.LISTS_COLUMN) or get(USER_ID_COLUMN) not in (None, "", sid):
             return False
         cell = get("role") or ""
         role = self.roles.get(cell)
@@ -446,7 +447,7 @@ def read_users(rd: _Reader) -> None:
         if role and roles_file:  # (1.2 with 1.1's role column: after roles.csv's roles)
             rd.later_roles.append((uid, role, line, row))
         elif role:
-            orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
+            orgs = oneroster_cols.listed_ids(row, "orgSourcedIds", rd.orgs)
             taken = apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
                                "users.csv", line)
         agents = row.get("agentSourcedIds")
@@ -561,7 +562,7 @@ def _apply_later_roles(rd: _Reader) -> None:
         u = rd.users.get(uid)
         if u is None:
             continue
-        orgs = split_ids(row.get("orgSourcedIds"), rd.orgs)
+        orgs = oneroster_cols.listed_ids(row, "orgSourcedIds", rd.orgs)
         if role == "administrator" and not orgs and not u.get("roles", {}).keys().isdisjoint(
                 ("staff", "district_admin")):
             continue

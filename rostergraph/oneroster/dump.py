@@ -616,7 +616,7 @@ def _mend(client: OneRosterClient, folder: Path, endpoint: str, limit: int) -> N
         gone = []
     for sid in gone:
         del table[sid]
-    found = recover_missing(client, endpoint, live, table)
+    found = recover_missing(client, endpoint, live, table, limit=limit)
     for rec in found:
         table[rec["sourcedId"]] = rec
     if gone or found:

@@ -11,21 +11,21 @@ import logging
 from typing import Any
 
 from ..errors import ApiError, FormatError
-from .client import OneRosterClient
+from .client import DEFAULT_LIMIT, OneRosterClient
 from .rows import marked_deleted, record_id, without_credentials
 
-__all__ = ["MAX_ABSENT_IN_A_ROW", "MAX_LEFT_OUT_SHARE", "MAX_RECOVERED", "live_ids",
-           "recover_missing", "with_ids"]
+__all__ = ["MAX_ABSENT_IN_A_ROW", "MAX_LEFT_OUT_SHARE", "MIN_RECOVERED", "live_ids",
+           "recover_missing", "recovery_cap", "with_ids"]
 
 log = logging.getLogger("rostergraph.oneroster")
 
-#: The most records of one collection fetched one by one when the server lists ids a
-#: dump lacks; past it the dump is too far from the server to mend that way (fetching
-#: the district again is cheaper and surer).
-MAX_RECOVERED = 1000
+#: The records of one collection always fetched one by one when the server lists ids a
+#: dump lacks, however few requests paging the collection again would take (see
+#: :func:`recovery_cap`): a few dozen requests cost seconds, a fetch of the district more.
+MIN_RECOVERED = 50
 #: The 404s in a row, when fetching such records by id, that end the recovery of the
 #: collection: a server that serves no single records (or lists ids it does not hold)
-#: would otherwise be asked for up to :data:`MAX_RECOVERED` records at every sync.
+#: would otherwise be asked for up to :func:`recovery_cap` records at every sync.
 MAX_ABSENT_IN_A_ROW = 20
 #: The largest share of a collection a fetch leaves out because a listing no longer holds
 #: it (a record removed while the fetch paged): a fetch has no hold as a sync has, and a
@@ -87,22 +87,49 @@ def live_ids(client: OneRosterClient, endpoint: str, limit: int,
     return live, ""
 
 
+def recovery_cap(size: int, limit: int) -> int:
+    """The most records of a collection of ``size`` records worth fetching one by one (one
+    request each): the requests paging it again at ``limit`` records a page would take,
+    and at least :data:`MIN_RECOVERED`. Past it, paging the collection again is cheaper
+    than mending the dump record by record (and a dump that far from the server is no
+    gap a page boundary left).
+
+    Examples
+    --------
+    >>> recovery_cap(300, 100), recovery_cap(500_000, 100)
+    (50, 5000)
+    """
+    return max(MIN_RECOVERED, _pages(size, limit))
+
+
+def _pages(size: int, limit: int) -> int:
+    """The requests listing ``size`` records ``limit`` a page takes (a limit of 0 or less
+    is no page size: none counted)."""
+    return -(-size // limit) if limit > 0 else 0
+
+
 def recover_missing(client: OneRosterClient, endpoint: str, live: set[str],
-               table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+                    table: dict[str, dict[str, Any]], *, limit: int = DEFAULT_LIMIT
+                    ) -> list[dict[str, Any]]:
     """The records of the ids the server lists (``live``) that the dump (``table``) lacks,
     each fetched by its id: a record a fetch missed when a page boundary moved under it
     (a record removed before it while paging), or one whose ``dateLastModified`` is older
-    than the mark, so that no delta brings it. A record the server no longer has (404,
+    than the mark, so that no delta brings it. More than :func:`recovery_cap` of them
+    (``limit``: the page limit the collection is listed with) are not fetched: the log
+    says to fetch the district again. A record the server no longer has (404,
     410) or marks ``tobedeleted`` adds nothing; a failing request, or
     :data:`MAX_ABSENT_IN_A_ROW` such answers in a row, ends the recovery of the collection
     (logged: a server may serve no single records)."""
     missing = sorted(s for s in live if s not in table)
     if not missing:
         return []
-    if len(missing) > MAX_RECOVERED:
-        log.warning("%s: %d %s the server lists are not in the dump (more than %d to fetch "
-                    "one by one); fetch the district again", endpoint, len(missing),
-                    endpoint, MAX_RECOVERED)
+    cap = recovery_cap(len(live), limit)
+    if len(missing) > cap:
+        pages = _pages(len(live), limit)
+        log.warning("%s: %d %s the server lists are not in the dump, more than the %d worth "
+                    "fetching one by one (the %d listed are %d page%s of %d to fetch again); "
+                    "fetch the district again", endpoint, len(missing), endpoint, cap,
+                    len(live), pages, "" if pages == 1 else "s", limit)
         return []
     out: list[dict[str, Any]] = []
     absent = run = 0  # (run: the ids in a row that had no record of theirs)

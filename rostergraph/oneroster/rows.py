@@ -32,7 +32,8 @@ lists of strings         comma-separated cells (numbers in a list too)
 an id or grade with a    left out of its cell (no CSV list can hold it: the reader
 comma in a list          would split it into other items); the row's lists as sent go
                          in ``metadata.rostergraph.lists`` as JSON, which loading keeps
-                         in extra and tells as a problem
+                         in extra and tells as a problem (a user's org so sent
+                         still places the user at that org when there is one)
 ``true`` / ``false``     ``true`` / ``false``
 ======================== ==========================================================
 

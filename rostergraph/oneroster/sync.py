@@ -41,9 +41,12 @@ The same listing finds the records the dump lacks: one a fetch missed when a pag
 boundary moved under it (a record removed before it while the fetch paged), or one
 whose ``dateLastModified`` is older than the mark, so that no delta brings it. Each is
 fetched by its id (``users/{sourcedId}``) and added (``recovered``); one the server no
-longer has, or marks ``tobedeleted``, adds nothing. Past :data:`~rostergraph.oneroster.listing.MAX_RECOVERED` such ids in
-one collection nothing is fetched that way and a warning says to fetch the district
-again. (Without the listings, ``check_deletions=False``, none is looked for.)
+longer has, or marks ``tobedeleted``, adds nothing. Past
+:func:`~rostergraph.oneroster.listing.recovery_cap` such ids in one collection (the
+requests paging it again at ``limit`` a page would take, at least
+:data:`~rostergraph.oneroster.listing.MIN_RECOVERED`) nothing is fetched that way and a
+warning says to fetch the district again. (Without the listings,
+``check_deletions=False``, none is looked for.)
 
 Before anything is written the new district is compared with the old one
 (:func:`rostergraph.diff`); when more than the thresholds of users, sections
@@ -284,7 +287,7 @@ def _sync(folder: Path, *, client: OneRosterClient, limit: int,
             else:
                 for sid in [s for s in table if s not in live]:
                     note(endpoint, "gone", table.pop(sid))
-                for rec in recover_missing(client, endpoint, live, table):
+                for rec in recover_missing(client, endpoint, live, table, limit=limit):
                     table[rec["sourcedId"]] = rec
                     note(endpoint, "recovered", rec)
         mark = _high_water(delta)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..completeness import delivery
+from ..completeness import _delivered_files, delivery
 from ..graph import RosterGraph
 from ..roster import Roster
 from .registry import RULES, Finding, rule
@@ -20,6 +20,16 @@ MANY_SHARE = 0.1
 MANY_COUNT = 10
 
 _NEEDED_FOR = "reach, cross-school and orphan answers"
+#: files named in a message before the rest are only counted
+_NAMED_FILES = 4
+
+
+def _file_list(paths: list[str]) -> str:
+    """``a.csv``, ``a.csv or b.csv``, ``a.csv, b.csv or c.csv``, then ``… or N more``."""
+    if len(paths) > _NAMED_FILES:
+        rest = len(paths) - _NAMED_FILES + 1
+        paths = [*paths[:_NAMED_FILES - 1], f"{rest:,} more files"]
+    return paths[0] if len(paths) == 1 else f"{', '.join(paths[:-1])} or {paths[-1]}"
 
 
 @rule("RG-SRC-001", "error", "the source lacks a kind the questions need (sections, users)")
@@ -32,10 +42,13 @@ def src_missing_kind(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     table = delivery(g)
     if not int(table["records"].sum()) and not int(table["files"].sum()):
         return  # nothing at all (e.g. ``Roster()``): empty, not partial
+    paths = _delivered_files(g.roster)
     for kind, status, _, files, missing, needed in table:
         if not needed or status == "delivered":
             continue
-        what = (f"delivered empty ({files:,} file{'s' if files != 1 else ''}, no records)"
+        # name the files read for the kind: a count alone meant one file for Clever JSON
+        # and two for CSV formats (sections.csv or classes.csv, and enrollments.csv)
+        what = (f"delivered empty (no {kind[:-1]} in {_file_list(paths[kind])})"
                 if status == "delivered_empty" else "not delivered (no file of that kind)")
         ref = f"; {missing:,} {kind} referenced by id" if missing else ""
         yield me.finding("file", (), f"{kind}: {what}{ref}; {_NEEDED_FOR} are not available",

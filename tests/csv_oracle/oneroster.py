@@ -438,12 +438,12 @@ class _Reader:
                                        "at that school (a class keeps the org id in extra "
                                        "'oneroster_org'; the row is this problem's raw text)",
                                        file="orgs.csv", line=line, record_id=sid,
-                                       raw=raw_text(orjson.dumps(given)))
+                                       raw=_row_text(given))
                         continue
                     self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
                                    "parent school; not loaded (the row is this problem's raw "
                                    "text)", file="orgs.csv", line=line, record_id=sid,
-                                   raw=raw_text(orjson.dumps(given)))
+                                   raw=_row_text(given))
                     continue
                 d = self._mapped(row, _ORG_COLS)
                 consumed = set(_ORG_COLS) | {"type"}
@@ -758,7 +758,7 @@ class _Reader:
                 self.agents[sid] = (line, agents)
             taken: set[str] = set()
             if role:
-                orgs = split_ids(row.get("orgSourcedIds"), self.orgs)
+                orgs = _org_ids(row, self.orgs)
                 taken = self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None,
                                          row, "users.csv", line)
             held: set[Any] = set()
@@ -1146,6 +1146,24 @@ def _relationships(d: dict[str, Any]) -> Any:
     roles = d.get("roles")
     ct = roles.get("contact") if isinstance(roles, dict) else None
     return ct.get("student_relationships") if isinstance(ct, dict) else None
+
+
+def _org_ids(row: dict[str, str], orgs: Any) -> list[str]:
+    """A users.csv row's orgs: its cell's items, or, when a REST dump kept the list as sent
+    (LISTS_COLUMN) and the cell holds its items without a comma, that list, an item with
+    a comma in it kept when it names an org."""
+    cell = row.get("orgSourcedIds") or ""
+    try:
+        sent = orjson.loads(row.get(LISTS_COLUMN) or "{}")
+    except orjson.JSONDecodeError:
+        sent = {}
+    items = sent.get("orgSourcedIds") if isinstance(sent, dict) else None
+    if not isinstance(items, list) or any(not isinstance(i, str) for i in items):
+        return split_ids(cell, orgs)
+    if ",".join(i for i in items if "," not in i) != cell:
+        return split_ids(cell, orgs)
+    return [o for i in items for o in ([i] if i in orgs else [] if "," in i
+                                       else split_ids(i, orgs))]
 
 
 def _row_text(row: dict[str, str]) -> str:

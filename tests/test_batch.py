@@ -109,6 +109,22 @@ def test_dask_local_cluster_equals_one_by_one_and_survives_worker_kill(
         _assert_matches(box["r"], single, steps)
 
 
+def test_batch_cli_unknown_step_is_a_one_line_usage_error(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """`--steps` naming no step ends in one error line and exit 2, not a traceback."""
+    import rostergraph
+    from rostergraph.cli import main
+
+    out = tmp_path / "out"
+    code = main(["batch", str(rostergraph.sample_path()), "-o", str(out), "--quiet",
+                 "--steps", "orphans,nope"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "rostergraph: error: unknown step 'nope'" in err
+    assert "Traceback" not in err
+    assert not out.exists()  # refused before anything is written
+
+
 def test_batch_cli_writes_tables_and_exits_1_on_failure(districts: Path, tmp_path: Path) -> None:
     """`rostergraph batch` writes combined CSVs and the index; exit 1 because one failed."""
     out = tmp_path / "cli"

@@ -195,3 +195,16 @@ def test_warm_note_on_a_terminal_is_printed_once_above_the_bar(district: Path,
     line = f"rostergraph: loaded from the warm snapshot of {district} (rostergraph --no-cache"
     assert text.count(WARM) == 1 and line in text
     assert "report: " in text  # the bar's steps were drawn too
+
+
+def test_help_names_every_default_place_of_the_snapshots(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The help that says where snapshots live names $XDG_CACHE_HOME, which the default uses."""
+    from rostergraph.cli import build_parser
+    from rostergraph.cli._common import NO_CACHE_HELP
+
+    monkeypatch.delenv("ROSTERGRAPH_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "rostergraph"  # the place the help must name
+    for text in (NO_CACHE_HELP, build_parser().epilog or ""):
+        assert "$XDG_CACHE_HOME/rostergraph" in " ".join(text.split()), text

@@ -179,3 +179,16 @@ def test_report_to_stdout_and_unknown_extension(tmp_path: Path) -> None:
     bad = run("report", "--sample", "-o", str(tmp_path / "r.pdf"))
     assert bad.returncode == 2 and not (tmp_path / "r.pdf").exists()
     assert ".pdf" in bad.stderr
+
+
+def test_list_rules_help_names_the_columns_it_prints() -> None:
+    """`--list-rules` prints id, severity, scope and title; its help says so."""
+    from rostergraph.cli import build_parser
+
+    out = run("validate", "--list-rules")
+    assert out.returncode == 0
+    first = out.stdout.splitlines()[0].split(None, 3)
+    assert first[:3] == ["RG-SEC-001", "error", "roster"]  # id, severity, scope, then title
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices["validate"]
+    text = next(a.help for a in sub._actions if "--list-rules" in a.option_strings)
+    assert "(id, severity, scope, title)" in (text or "")

@@ -135,3 +135,39 @@ def test_help_examples_run(parser_name: str, scratch: Path, tmp_path: Path) -> N
             assert out.returncode in (0, 1), f"{line}\nexit {out.returncode}\n{out.stderr[-2000:]}"
             assert "Traceback" not in out.stderr, line
             assert "error:" not in out.stderr, f"{line}\n{out.stderr[-2000:]}"
+
+
+def doc_command_lines() -> list[tuple[str, str]]:
+    """(file:line, command) for every `rostergraph ...` line in a code block of the docs.
+
+    Synopses (``[--limit N]``, ``text|json``) are left out: they are not commands.
+    """
+    found = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        in_block = False
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.startswith("```"):
+                in_block = not in_block
+                continue
+            text = re.sub(r"^\$ ", "", line.strip())
+            text = re.sub(r"^(\w+=\S+ )+", "", text)  # VAR=... before the command
+            if not in_block or not text.startswith("rostergraph ") or re.search(r"[\[|]", text):
+                continue
+            text = re.split(r"\s+#|\s*>", text)[0].strip()  # a comment, a redirection
+            found.append((f"{path.name}:{n}", text))
+    return found
+
+
+def test_doc_command_lines_parse() -> None:
+    """Every command line the docs show names options and choices the parser has."""
+    lines = doc_command_lines()
+    assert len(lines) >= 60
+    bad = []
+    for where, text in lines:
+        argv = text.split()[1:]
+        try:
+            build_parser().parse_args(argv)
+        except SystemExit as exc:
+            if exc.code:
+                bad.append(f"{where}: {text}")
+    assert bad == []

@@ -54,8 +54,9 @@ Warm snapshots: summary, list, query, validate, report and diff keep a snapshot
 of each roster folder or file they read and use it while the files are
 unchanged (one note on stderr says so; the output is the same). Snapshots hold
 student records: they live in $ROSTERGRAPH_CACHE_DIR (default
-~/.cache/rostergraph), readable by you only. --no-cache reads the files without
-a snapshot; 'rostergraph cache clear' removes them all."""
+$XDG_CACHE_HOME/rostergraph or ~/.cache/rostergraph), readable by you only.
+--no-cache reads the files without a snapshot; 'rostergraph cache clear' removes
+them all."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,9 +33,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 #: What ``--no-cache`` says in every command's help.
 NO_CACHE_HELP = ("read the files again instead of the warm snapshot kept after the first "
-                 "load (snapshots hold student records: they live in $ROSTERGRAPH_CACHE_DIR "
-                 "or ~/.cache/rostergraph, readable by you only; 'rostergraph cache clear' "
-                 "removes them)")
+                 "load (snapshots hold student records: they live in $ROSTERGRAPH_CACHE_DIR, "
+                 "$XDG_CACHE_HOME/rostergraph or ~/.cache/rostergraph, readable by you only; "
+                 "'rostergraph cache clear' removes them)")
 
 
 class UsageError(Exception):

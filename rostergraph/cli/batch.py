@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import EXIT_FINDINGS, EXIT_OK, add_privacy, privacy_from_args
+from ._common import EXIT_FINDINGS, EXIT_OK, UsageError, add_privacy, privacy_from_args
 
 __all__ = ["add_batch"]
 
@@ -50,9 +50,12 @@ def add_batch(sub: Any) -> None:
 def _cmd_batch(args: Any) -> int:
     from pathlib import Path
 
-    from ..batch import run
+    from ..batch import STEPS, run
 
     steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:  # a usage error, before a worker starts or OUTPUT is made
+        raise UsageError(f"unknown step {unknown[0]!r} in --steps; known: {', '.join(STEPS)}")
     policy = privacy_from_args(args)
     client = None
     if args.scheduler != "local":

@@ -65,7 +65,7 @@ def add_validate(sub: Any) -> None:
                    help="output format (default: by the -o extension, .json/.md, else text)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.add_argument("--list-rules", action="store_true",
-                   help="list the rules (id, severity, title) and exit")
+                   help="list the rules (id, severity, scope, title) and exit")
     p.add_argument("--explain", metavar="RULE",
                    help="print what triggers a rule, why it matters and how to fix it, and exit")
     p.set_defaults(func=_cmd_validate)

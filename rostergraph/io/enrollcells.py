@@ -72,12 +72,12 @@ def group_rows(sections: list[Any], sec: np.ndarray, roles: list[str], role: np.
     bounds = np.flatnonzero(np.diff(key)) + 1
     starts = np.concatenate([[0], bounds]).tolist()
     ends = np.concatenate([bounds, [len(key)]]).tolist()
-    users = uids[order]
+    users = uids[order].tolist()  # (sliced as a list: a numpy slice per group costs more)
     firsts = order[starts]
-    for (a, b), s, r, v in zip(zip(starts, ends), sec[firsts].tolist(), role[firsts].tolist(),
-                               value[firsts].tolist()):
+    for a, b, s, r, v in zip(starts, ends, sec[firsts].tolist(), role[firsts].tolist(),
+                             value[firsts].tolist()):
         d = sections[s].setdefault(ENROLLMENT_CELLS_KEY, {}).setdefault(column, {})
-        d.setdefault(roles[r], {}).setdefault(values[v], []).extend(users[a:b].tolist())
+        d.setdefault(roles[r], {}).setdefault(values[v], []).extend(users[a:b])
 
 
 def by_enrollment(cells: Any) -> dict[tuple[str, str], dict[str, str]] | None:

@@ -83,7 +83,8 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
         ``sections`` (sections they teach / are enrolled in) and, for students,
         ``grade``; sections: ``section``, ``name``, ``school``, ``term``,
         ``course``, ``students``, ``teachers``; schools: ``school``, ``name``,
-        ``students`` and ``teachers`` (at their primary school), ``sections``.
+        ``students`` and ``teachers`` (at their primary school), ``sections``, the
+        schools referenced without a record last (no ``name``).
         Rows in the roster's order. ``user_name`` is personal data: apply a
         :class:`~rostergraph.privacy.PrivacyPolicy` before sharing (the CLI does).
 
@@ -112,7 +113,7 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
         raise ValueError(f"cannot list {kind!r}; expected one of {', '.join(KINDS)}"
                          + (f" (did you mean {near!r}?)" if near else ""))
     roster = g.roster
-    n_u, n_sec, n_sc = g.n_records("user"), g.n_records("section"), g.n_records("school")
+    n_u, n_sec = g.n_records("user"), g.n_records("section")
     if kind in ("teachers", "students"):
         role = kind[:-1]
         sec_rel, school_rel = (("teaches", "works_at") if role == "teacher"
@@ -153,7 +154,9 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
         cols["teachers"] = np.bincount(g.relations["teaches"].dst, minlength=n_sec)[idx]
         t = Table(cols, name=kind)
         return _name_filter(t, "name", name) if name else t
-    idx = np.arange(n_sc)
+    # every school: the records, then those the sections and users name without a record
+    # (a dump without schools.json names its schools by id only)
+    idx = np.arange(len(g.ids("school")))
     if school is not None:  # (a school known only by id too)
         idx = np.array([g.index_of("school", school, allow_missing=True)], dtype=np.int64)
     schools = g.ids("school")[idx]

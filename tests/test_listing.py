@@ -44,3 +44,18 @@ def test_school_filter_takes_a_school_known_only_by_id(kind: str, column: str,
 def test_school_filter_still_refuses_an_id_nobody_references() -> None:
     with pytest.raises(UnknownIdError):
         list_records(_no_schools(), "students", school="nowhere")
+
+
+def test_schools_known_only_by_id_are_listed_after_the_records() -> None:
+    """``list schools`` of a dump without school records lists the schools its sections
+    and users name (no name: there is no record), with their counts; it listed none."""
+    t = list_records(_no_schools(), "schools")
+    assert t.to_dicts() == [
+        {"school": "sc1", "name": None, "students": 1, "teachers": 1, "sections": 1},
+        {"school": "sc2", "name": None, "students": 1, "teachers": 0, "sections": 1}]
+    roster = _no_schools().roster
+    from rostergraph.model import School
+
+    with_one = RosterGraph.from_roster(roster.replace(schools=[School(id="sc2", name="South")]))
+    assert list_records(with_one, "schools").to_list("school") == ["sc2", "sc1"]
+    assert list_records(with_one, "schools", name="south").to_list("school") == ["sc2"]

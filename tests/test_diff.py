@@ -22,6 +22,7 @@ from rostergraph.diff import (
     diff,
 )
 from rostergraph.diff.fields import apply_changes, field_changes, flatten
+from rostergraph.diff.render import render_diff
 from rostergraph.model import (
     KINDS,
     ContactRole,
@@ -508,6 +509,19 @@ def _write(roster: Roster, folder: Path) -> str:
         recs = [record_to_dict(r) for r in roster.records(kind).values()]
         (folder / f"{kind}.json").write_bytes(orjson.dumps(recs))
     return str(folder)
+
+
+def test_cli_diff_refuses_a_negative_limit(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """``--limit -1`` cut the last row of every list silently (a slice ``[:-1]``)."""
+    old = _write(_old(), tmp_path / "old")
+    new = _write(_new(), tmp_path / "new")
+    assert main(["diff", old, new, "--limit", "-1"]) == 2
+    assert "--limit must be 0 or more" in capsys.readouterr().err
+    assert main(["diff", old, new, "--limit", "0"]) == 1
+    assert "more" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="limit must be 0 or more"):
+        render_diff(rostergraph.diff(_old(), _new()), limit=-1)
 
 
 def test_cli_diff_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -87,9 +87,11 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from ..diff.core import diff
     from ..diff.holds import HoldThresholds
     from ..diff.render import render_diff
-    from ._common import load_path, privacy_from_args, write_output
+    from ._common import UsageError, load_path, privacy_from_args, write_output
     from .guide import steps
 
+    if args.limit < 0:  # (a negative slice would cut the last rows off every list)
+        raise UsageError("--limit must be 0 or more")
     policy = privacy_from_args(args)
     steps(args).step(f"loading {args.old}")
     old = load_path(args, args.old, strict=args.strict)

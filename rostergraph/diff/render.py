@@ -149,7 +149,7 @@ def render_diff(d: Any, format: str = "text", *, thresholds: Any = None, impact:
     Raises
     ------
     ValueError
-        On an unknown format.
+        On an unknown format, or a negative ``limit``.
 
     Examples
     --------
@@ -160,6 +160,8 @@ def render_diff(d: Any, format: str = "text", *, thresholds: Any = None, impact:
     """
     if format not in FORMATS:
         raise ValueError(f"unknown diff format {format!r}; expected one of {', '.join(FORMATS)}")
+    if limit < 0:  # (a negative slice would cut the last rows off every list)
+        raise ValueError(f"limit must be 0 or more, not {limit}")
     data = diff_data(d, thresholds=thresholds, impact=impact)
     pol = privacy.bind(d.old).bind(d.new) if privacy is not None and not privacy.is_full \
         else None

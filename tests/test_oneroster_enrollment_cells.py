@@ -115,3 +115,19 @@ def test_a_delta_replaces_the_cells_it_sends_and_drops_removed_ones(tmp_path: Pa
     assert gone.sections["C1"].extra[ENROLLMENT_CELLS_KEY] == {
         "beginDate": {"student": {"2024-08-19": ["u2"]}, "teacher": {"2024-08-19": ["t1"]}}}
     assert ENROLLMENT_CELLS_KEY not in gone.sections["C2"].extra
+
+
+def test_a_class_sent_again_keeps_its_cells_and_takes_its_rows_new_ones(tmp_path: Path) -> None:
+    """A delta's class row carries no enrollment: the base's cells stay, and the cells of
+    the class's enrollment rows the delta sends replace theirs."""
+    from tests.oneroster_delta_bundles import CLASSES_HEAD
+
+    b = base(tmp_path, _USERS, _BASE_ENR)
+    r = read_oneroster(delta(
+        tmp_path / "d", classes_csv=CLASSES_HEAD + "C1,active,,Math II,05,,,scheduled,,S1,,,,\n",
+        enrollments_csv=DELTA_ENR_HEAD + "e2,active,,C1,S1,u2,student,,2024-08-19,2025-03-01\n"),
+        base=b)
+    assert r.sections["C1"].name == "Math II"
+    assert r.sections["C1"].extra[ENROLLMENT_CELLS_KEY] == {
+        "beginDate": {"student": {"2024-08-19": ["u1", "u2"]}, "teacher": {"2024-08-19": ["t1"]}},
+        "endDate": {"student": {"2025-03-01": ["u2"]}}}

@@ -315,6 +315,25 @@ class Roster:
         for kind in KINDS:
             yield from self._kinds[kind].values()
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: the source, records per kind and problems per code (counts
+        only: no record's data, no message, which may quote one)."""
+        from html import escape
+
+        def table(rows: Iterable[tuple[str, int]]) -> str:
+            return "<table>" + "".join(f"<tr><td>{escape(k)}</td><td>{n:,}</td></tr>"
+                                       for k, n in rows) + "</table>"
+
+        codes: dict[str, int] = {}
+        for p in self.problems:
+            codes[p.code] = codes.get(p.code, 0) + 1
+        prov = self.provenance
+        return (f"<div><b>Roster</b> from <code>{escape(prov.source)}</code> "
+                f"({escape(prov.format)})"
+                + table((k, len(v)) for k, v in self._kinds.items())
+                + (f"<b>problems</b> ({len(self.problems):,})" + table(sorted(codes.items()))
+                   if codes else "<p>no problems</p>") + "</div>")
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={len(v)}" for k, v in self._kinds.items())
         return (f"<Roster {counts}, problems={len(self.problems)}, "

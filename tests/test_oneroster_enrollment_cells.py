@@ -131,3 +131,25 @@ def test_a_class_sent_again_keeps_its_cells_and_takes_its_rows_new_ones(tmp_path
     assert r.sections["C1"].extra[ENROLLMENT_CELLS_KEY] == {
         "beginDate": {"student": {"2024-08-19": ["u1", "u2"]}, "teacher": {"2024-08-19": ["t1"]}},
         "endDate": {"student": {"2025-03-01": ["u2"]}}}
+
+
+@pytest.mark.parametrize("class_too", [False, True])
+def test_an_enrollment_sent_again_with_empty_cells_loses_the_old_ones(class_too: bool,
+                                                                      tmp_path: Path) -> None:
+    """A row sent again is the row as it is now: its empty endDate clears the base's
+    (it did only when another of the row's cells held a value), for a class the delta
+    sends again too."""
+    from tests.oneroster_delta_bundles import CLASSES_HEAD
+
+    b = base(tmp_path, _USERS, _BASE_ENR)
+    classes = {"classes_csv": CLASSES_HEAD + "C2,active,,Art,05,,,scheduled,,S1,,,,\n"
+               } if class_too else {}
+    r = read_oneroster(delta(tmp_path / "d", enrollments_csv=DELTA_ENR_HEAD + (
+        "e4,active,,C2,S1,u1,student,,,\n"), **classes), base=b)
+    assert r.sections["C2"].students == ("u1",)
+    assert ENROLLMENT_CELLS_KEY not in r.sections["C2"].extra
+    # (the endDate alone cleared: the beginDate given again stays)
+    r = read_oneroster(delta(tmp_path / "d2", enrollments_csv=DELTA_ENR_HEAD + (
+        "e4,active,,C2,S1,u1,student,,2024-08-19,\n"), **classes), base=b)
+    assert r.sections["C2"].extra[ENROLLMENT_CELLS_KEY] == {
+        "beginDate": {"student": {"2024-08-19": ["u1"]}}}

@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -132,22 +132,28 @@ def cells_kept(cells: Any, keep: Callable[[str, str], bool]) -> Any:
     return out or None
 
 
-def merged_cells(have: Any, adds: Any) -> Any:
+def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = ()) -> Any:
     """The cells ``have`` with ``adds``' (a delta's rows) put in their place: an enrollment
-    ``adds`` gives has only its cells from ``adds`` (a row sent again is the row as it is
-    now); ``adds`` when ``have`` is not of the reader's shape.
+    ``adds`` gives, or ``sent`` names (``(role, user)`` of every row sent again, those
+    with no cell too), has only its cells from ``adds`` (a row sent again is the row as
+    it is now: an empty cell clears the old value); ``adds`` when ``have`` is not of the
+    reader's shape.
 
     Examples
     --------
     >>> merged_cells({"endDate": {"student": {"2025-06-01": ["u1", "u2"]}}},
     ...              {"endDate": {"student": {"2025-01-31": ["u2"]}}})
     {'endDate': {'student': {'2025-06-01': ['u1'], '2025-01-31': ['u2']}}}
+    >>> merged_cells({"endDate": {"student": {"2025-06-01": ["u1", "u2"]}}}, None,
+    ...              [("student", "u1")])
+    {'endDate': {'student': {'2025-06-01': ['u2']}}}
     """
-    new = by_enrollment(adds)
+    new = by_enrollment(adds) if adds is not None else {}
     if new is None or by_enrollment(have) is None:
-        return adds if new is not None else have
-    out = cells_kept(have, lambda role, uid: (role, uid) not in new) or {}
-    for column, by_role in adds.items():
+        return adds if new is not None and adds is not None else have
+    gone = {*new, *sent}
+    out = cells_kept(have, lambda role, uid: (role, uid) not in gone) or {}
+    for column, by_role in (adds or {}).items():
         for role, by_value in by_role.items():
             for value, users in by_value.items():
                 for uid in users:

@@ -55,3 +55,51 @@ def test_redacted_hides_a_students_free_text_cell_keeps_ids_and_dates(tmp_path: 
             (tmp_path / "red" / "enrollments.csv").read_text().splitlines()[1:]}
     assert "moved from Lincoln" not in rows["enr-stu-7731"] and MARK in rows["enr-stu-7731"]
     assert "2024-08-19" in rows["enr-stu-7732"] and "2024-09-01" in rows["enr-aide-9902"]
+
+
+def _forged_json(folder: Path, extra: dict[str, object]) -> Path:
+    """A Clever JSON dump of one section of two students whose ``extra`` is ``extra``."""
+    import json
+
+    folder.mkdir(parents=True)
+    users = [{"data": {"id": u, "name": {"first": "Ann", "last": "Lee"},
+                       "roles": {"student": {"school": "sA"}}}} for u in _PEOPLE[:2]]
+    files = {"schools": [{"data": {"id": "sA", "name": "North"}}], "users": users,
+             "sections": [{"data": {"id": "c1", "school": "sA", "students": list(_PEOPLE[:2]),
+                                    **extra}}]}
+    for kind, data in files.items():
+        (folder / f"{kind}.json").write_text(json.dumps({"data": data}))
+    return folder
+
+
+_FORGED = {
+    "oneroster.enrollmentCells": {"metadata.note": ["free text Xyzzy", "stu-7731"],
+                                  "endDate": {"student": ["stu-7732"]}},
+    "oneroster.enrollmentIds": {"student": ["stu-7731"]},
+    "oneroster.enrollments.aide": ["stu-7732", 7731]}
+
+
+@pytest.mark.parametrize("to", ["clever-json", "oneroster"])
+def test_pseudonymized_hides_enrollment_keys_of_another_shape(to: str, tmp_path: Path) -> None:
+    """Keys of a shape the readers never write (a hand-made or hostile Clever JSON) are
+    hidden whole, not passed on with the real user ids and free text they hold."""
+    src = _forged_json(tmp_path / "src", _FORGED)
+    convert(src, tmp_path / "full", to=to)
+    assert "Xyzzy" in _text(tmp_path / "full")  # (the check can fail)
+    convert(src, tmp_path / "anon", to=to, privacy=PrivacyPolicy("pseudonymized", key=KEY))
+    text = _text(tmp_path / "anon")
+    assert [uid for uid in (*_PEOPLE, "Xyzzy", "7731") if uid in text] == []
+
+
+@pytest.mark.parametrize("mode", ["redacted", "pseudonymized"])
+def test_a_date_column_holding_free_text_is_hidden(mode: str, tmp_path: Path) -> None:
+    """beginDate/endDate are shown as dates only: free text in them (or in a role spelt
+    in another case) is a person's cell like any other."""
+    src = _forged_json(tmp_path / "src", {"oneroster.enrollmentCells": {
+        "beginDate": {"student": {"moved from Lincoln": ["stu-7731"],
+                                  "2024-08-19": ["stu-7732"]}},
+        "metadata.note": {"Student": {"Plugh": ["stu-7732"]}}}})
+    convert(src, tmp_path / "out", to="clever-json", privacy=PrivacyPolicy(mode, key=KEY))
+    text = _text(tmp_path / "out")
+    assert "Lincoln" not in text and "Plugh" not in text
+    assert "2024-08-19" in text and MARK in text

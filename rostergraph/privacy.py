@@ -380,6 +380,23 @@ class PrivacyPolicy:
                     if not w.isdigit():
                         tokens[w] = MARK
 
+    def enrollment_cell(self, column: str, role: str, value: str) -> str:
+        """How an enrollment cell that a section keeps from OneRoster (``value`` of
+        ``column`` for a ``role``'s enrollment) is shown: as it is or as the mark
+        (:func:`~rostergraph.privacy_enrollments.cell_shown`; a diff names a changed cell
+        by its value).
+
+        Examples
+        --------
+        >>> PrivacyPolicy("redacted").enrollment_cell("metadata.note", "student", "moved")
+        '[redacted]'
+        """
+        if self.is_full:
+            return value
+        from .privacy_enrollments import cell_shown
+
+        return cell_shown(self, column, role, value, MARK)
+
     def is_person(self, value: str) -> bool:
         """Is ``value`` a person id of a bound roster?"""
         return value in self._people

@@ -35,7 +35,7 @@ from .io.oneroster_cols import ENROLLMENT_IDS_KEY
 if TYPE_CHECKING:
     from .privacy import PrivacyPolicy
 
-__all__ = ["section_people"]
+__all__ = ["cell_shown", "section_people"]
 
 #: enrollment cells shown in every mode (an enrollment's dates say nothing of a person)
 _DATES = frozenset({"beginDate", "endDate"})
@@ -62,7 +62,7 @@ def section_people(policy: PrivacyPolicy, d: dict[str, Any], mark: str) -> dict[
             d[ENROLLMENT_IDS_KEY] = _ids_hidden(policy, d[ENROLLMENT_IDS_KEY], mark)
     cells = d.get(ENROLLMENT_CELLS_KEY)
     if cells is not None:
-        d[ENROLLMENT_CELLS_KEY] = {col: _hidden(policy, col, by_role, pseudo, mark)
+        d[ENROLLMENT_CELLS_KEY] = {col: _hidden(policy, col, by_role, mark)
                                    for col, by_role in cells.items()} \
             if by_enrollment(cells) is not None else mark
     return d
@@ -80,17 +80,32 @@ def _ids_hidden(policy: PrivacyPolicy, ids: Any, mark: str) -> Any:
                    for u, e in users.items()} for role, users in ids.items()}
 
 
-def _hidden(policy: PrivacyPolicy, col: str, by_role: dict[str, Any], pseudo: bool,
-            mark: str) -> dict[str, Any]:
+def cell_shown(policy: PrivacyPolicy, column: str, role: str, value: str, mark: str) -> str:
+    """How ``policy`` (redacted or pseudonymized) shows enrollment cell ``value`` of
+    ``column`` for a ``role``'s enrollment: as it is, or as ``mark``.
+
+    Examples
+    --------
+    >>> from rostergraph.privacy import PrivacyPolicy
+    >>> p = PrivacyPolicy("redacted")
+    >>> cell_shown(p, "endDate", "student", "2025-06-01", "[x]"), cell_shown(
+    ...     p, "endDate", "student", "moved", "[x]"), cell_shown(p, "note", "aide", "B", "[x]")
+    ('2025-06-01', '[x]', 'B')
+    """
+    hide = (policy.mode == "pseudonymized" or policy.redact_staff
+            or canonical_role(role) in _PROTECTED)
+    return mark if hide and not (column in _DATES and _DATE.fullmatch(value)) else value
+
+
+def _hidden(policy: PrivacyPolicy, col: str, by_role: dict[str, Any], mark: str
+            ) -> dict[str, Any]:
     """One column's cells ``{role: {value: [user, ...]}}`` (of the reader's shape) under
     ``policy``."""
     out: dict[str, Any] = {}
-    dates = col in _DATES
     for role, by_value in by_role.items():
-        hide = pseudo or policy.redact_staff or canonical_role(role) in _PROTECTED
         groups: dict[str, list[Any]] = {}
         for value, users in by_value.items():
-            shown = mark if hide and not (dates and _DATE.fullmatch(value)) else value
-            groups.setdefault(shown, []).extend(policy.person_id(u) for u in users)
+            groups.setdefault(cell_shown(policy, col, role, value, mark), []).extend(
+                policy.person_id(u) for u in users)
         out[role] = groups
     return out

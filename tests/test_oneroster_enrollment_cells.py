@@ -88,6 +88,24 @@ def test_a_cell_of_another_shape_is_carried_not_written_as_a_column(tmp_path: Pa
     assert _rows_of(tmp_path / "out")["c1:1"]["sourcedId"] == "c1:1"
 
 
+@pytest.mark.parametrize(("column", "own"), [("Status", "status"), (" role", "role"),
+                                             ("SOURCEDID", "sourcedId"),
+                                             ("BeginDate", "beginDate")])
+def test_a_column_named_as_the_writers_own_in_another_case_is_carried(
+        column: str, own: str, tmp_path: Path) -> None:
+    """A cell column spelt as one the writer fills itself, but in another case or with
+    spaces (``Status`` holding ``tobedeleted``), is not written as a second such column
+    (an importer matching column names ignoring case, as this reader does when the
+    exact name is missing, would read it as the writer's); it is carried whole."""
+    forged = {column: {"student": {"tobedeleted": ["s1"]}}}
+    r = rostergraph.Roster(sections=[Section(id="c1", school="sA", students=("s1",),
+                                             extra={ENROLLMENT_CELLS_KEY: forged})])
+    write_oneroster(r, tmp_path / "out")
+    head = (tmp_path / "out" / "enrollments.csv").read_text().splitlines()[0].split(",")
+    assert [c for c in head if c.strip().lower() == own.lower()] == [own]
+    assert read_oneroster(tmp_path / "out").sections["c1"].extra[ENROLLMENT_CELLS_KEY] == forged
+
+
 _USERS = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username\n"
           "u1,,,true,S1,student,\nu2,,,true,S1,student,\nu3,,,true,S1,student,\n"
           "t1,,,true,S1,teacher,\n")

@@ -52,6 +52,19 @@ def kept_columns(header: list[str]) -> list[str]:
             if c and c not in ENROLLMENT_COLUMNS_READ and not is_secret_column(c)]
 
 
+#: the writer's own ``enrollments.csv`` columns, by their lowercase name: a cell column
+#: spelt as one of them in another case or with spaces is not written as a column (an
+#: importer matching names ignoring case, as the OneRoster reader does when the exact
+#: name is missing, would take it for the writer's)
+_WRITERS_OWN = {c.lower(): c for c in (*ENROLLMENT_COLUMNS_READ, "beginDate", "endDate")}
+
+
+def _writable(column: str) -> bool:
+    """Whether cells of ``column`` are written back as a column of their own."""
+    return bool(kept_columns([column])) and _WRITERS_OWN.get(
+        column.strip().lower(), column) == column
+
+
 def keep_cell(cells: dict[str, Any], column: str, role: str, uid: str, value: str) -> None:
     """Keep ``value`` of ``column`` for ``uid``'s enrollment as ``role`` in ``cells`` (a
     section's :data:`ENROLLMENT_CELLS_KEY` value, grouped by value)."""
@@ -83,7 +96,7 @@ def group_rows(sections: list[Any], sec: np.ndarray, roles: list[str], role: np.
 def by_enrollment(cells: Any) -> dict[tuple[str, str], dict[str, str]] | None:
     """``(role, user)`` → ``{column: value}`` of a section's kept cells; ``None`` when
     ``cells`` is not of the shape the reader writes (then it is carried as it is), or
-    names a column the writer fills itself.
+    names a column the writer fills itself (in any case, with spaces or not).
 
     Examples
     --------
@@ -91,12 +104,14 @@ def by_enrollment(cells: Any) -> dict[tuple[str, str], dict[str, str]] | None:
     {('teacher', 't1'): {'endDate': '2025-06-01'}}
     >>> by_enrollment({"sourcedId": {"student": {"x": ["u1"]}}}) is None
     True
+    >>> by_enrollment({" Status": {"student": {"tobedeleted": ["u1"]}}}) is None
+    True
     """
     if not isinstance(cells, Mapping):
         return None
     out: dict[tuple[str, str], dict[str, str]] = {}
     for column, by_role in cells.items():
-        if not (isinstance(column, str) and kept_columns([column]) and isinstance(
+        if not (isinstance(column, str) and _writable(column) and isinstance(
                 by_role, Mapping)):
             return None
         for role, by_value in by_role.items():

@@ -209,6 +209,8 @@ class PrivacyPolicy:
             out = h[:16] + "@pseudonym.invalid"
         elif domain == "sis":
             out = "sis-" + h[:12]
+        elif domain == "enrollment":  # (ids again: millions must not collide in 40 bits)
+            out = "enrollment-" + h[:20]
         else:
             out = f"{domain}-{h[:10]}"
         if len(self._cache) < 4_000_000:

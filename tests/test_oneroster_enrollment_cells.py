@@ -106,6 +106,26 @@ def test_a_column_named_as_the_writers_own_in_another_case_is_carried(
     assert read_oneroster(tmp_path / "out").sections["c1"].extra[ENROLLMENT_CELLS_KEY] == forged
 
 
+def test_cells_of_too_many_columns_are_carried_not_widening_every_row(tmp_path: Path) -> None:
+    """A section (a hand-made Clever JSON) keeping cells of hundreds of columns, one user
+    each, made each a column of every enrollments.csv row (60k rows x 1,000 columns: 61 MB
+    from a 40 KB extra); past ``MAX_CELL_COLUMNS`` such a section's cells are carried in
+    its class's JSON, and read back the same."""
+    wide = {f"metadata.c{i}": {"student": {"x": ["s1"]}} for i in range(200)}
+    dated = {"beginDate": {"student": {"2024-08-19": ["s2"]}}, "metadata.seat": {
+        "student": {"A4": ["s2"]}}}
+    r = rostergraph.Roster(sections=[
+        Section(id="c1", school="sA", students=("s1",), extra={ENROLLMENT_CELLS_KEY: wide}),
+        Section(id="c2", school="sA", students=("s2",), extra={ENROLLMENT_CELLS_KEY: dated})])
+    write_oneroster(r, tmp_path / "out")
+    head = (tmp_path / "out" / "enrollments.csv").read_text().splitlines()[0].split(",")
+    assert len(head) == 11 and head[-1] == "metadata.seat"
+    assert _rows_of(tmp_path / "out")["c2:1"]["beginDate"] == "2024-08-19"
+    back = read_oneroster(tmp_path / "out")
+    assert back.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == wide
+    assert back.sections["c2"].extra[ENROLLMENT_CELLS_KEY] == dated
+
+
 _USERS = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username\n"
           "u1,,,true,S1,student,\nu2,,,true,S1,student,\nu3,,,true,S1,student,\n"
           "t1,,,true,S1,teacher,\n")

@@ -4,7 +4,9 @@
 An enrollment is no record: a section holds its users' ids. The OneRoster reader keeps
 those cells in the section's ``extra`` under :data:`ENROLLMENT_CELLS_KEY`, grouped by value,
 ``{column: {role: {value: [user, ...]}}}`` (the rows of one class mostly share their
-dates, so a value is held once per class and role, not once per enrollment); the
+dates, so a value is held once per class and role, not once per enrollment; each
+group's users sorted, so that neither the rows' order nor the order the writer writes
+them in changes the section); the
 OneRoster writer writes each back on its enrollment's row, and a delta applied to a base
 roster replaces the cells of the enrollments it sends again and drops those of the
 enrollments it removes.
@@ -31,7 +33,7 @@ from .csv_rowchecks import is_secret_column
 from .enrollcols import ENROLLMENT_COLUMNS_READ
 
 __all__ = ["ENROLLMENT_CELLS_KEY", "by_enrollment", "cells_kept", "group_rows", "keep_cell",
-           "kept_columns", "merged_cells"]
+           "kept_columns", "merged_cells", "sort_groups"]
 
 #: the ``extra`` key of a section's enrollment cells no field holds:
 #: ``{column: {role: {value: [user, ...]}}}``
@@ -71,9 +73,29 @@ def keep_cell(cells: dict[str, Any], column: str, role: str, uid: str, value: st
     cells.setdefault(column, {}).setdefault(role, {}).setdefault(value, []).append(uid)
 
 
+def sort_groups(cells: Any) -> None:
+    """Sort each group's users of a section's kept cells (the reader's shape) in place:
+    a group is a set, and a roundtrip through the writer (which writes a class's primary
+    teacher first) must not reorder it.
+
+    Examples
+    --------
+    >>> cells = {"beginDate": {"teacher": {"2024-08-19": ["t2", "t1"]}}}
+    >>> sort_groups(cells); cells
+    {'beginDate': {'teacher': {'2024-08-19': ['t1', 't2']}}}
+    """
+    if by_enrollment(cells) is None:
+        return
+    for by_role in cells.values():
+        for by_value in by_role.values():
+            for users in by_value.values():
+                users.sort()
+
+
 def group_rows(sections: list[Any], sec: np.ndarray, roles: list[str], role: np.ndarray,
                uids: np.ndarray, column: str, values: list[str], value: np.ndarray) -> None:
-    """Keep the cells of many rows at once, in row order within each group: row ``i`` is
+    """Keep the cells of many rows at once (in row order within each group, for
+    :func:`sort_groups` to sort): row ``i`` is
     ``uids[i]``'s enrollment as ``roles[role[i]]`` in section dict ``sections[sec[i]]``,
     its ``column`` cell ``values[value[i]]`` (rows of empty cells are left out by the
     caller). One Python step per (section, role, value), not per row."""
@@ -173,4 +195,5 @@ def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = ()) -> 
             for value, users in by_value.items():
                 for uid in users:
                     keep_cell(out, column, role, uid, value)
+    sort_groups(out)
     return out or None

@@ -209,6 +209,8 @@ class PrivacyPolicy:
             out = h[:16] + "@pseudonym.invalid"
         elif domain == "sis":
             out = "sis-" + h[:12]
+        elif domain == "enrollment":  # (ids again: millions must not collide in 40 bits)
+            out = "enrollment-" + h[:20]
         else:
             out = f"{domain}-{h[:10]}"
         if len(self._cache) < 4_000_000:
@@ -379,6 +381,23 @@ class PrivacyPolicy:
                 for w in _WORD.findall(part):
                     if not w.isdigit():
                         tokens[w] = MARK
+
+    def enrollment_cell(self, column: str, role: str, value: str) -> str:
+        """How an enrollment cell that a section keeps from OneRoster (``value`` of
+        ``column`` for a ``role``'s enrollment) is shown: as it is or as the mark
+        (:func:`~rostergraph.privacy_enrollments.cell_shown`; a diff names a changed cell
+        by its value).
+
+        Examples
+        --------
+        >>> PrivacyPolicy("redacted").enrollment_cell("metadata.note", "student", "moved")
+        '[redacted]'
+        """
+        if self.is_full:
+            return value
+        from .privacy_enrollments import cell_shown
+
+        return cell_shown(self, column, role, value, MARK)
 
     def is_person(self, value: str) -> bool:
         """Is ``value`` a person id of a bound roster?"""

@@ -5,9 +5,11 @@ enrollments' own ids and their other cells, each keyed or listed by user id).
 A section is no person, so a policy keeps its fields; these keys are people's, though:
 pseudonymized, every user id in them becomes its pseudonym (and the enrollment ids,
 which sources often make of the user's id, pseudonyms of their own); redacted or
-pseudonymized, a student's or contact's enrollment cell other than its dates (a
-vendor's column: free text) becomes the redaction mark, as a teacher's does with
-``redact_staff`` or pseudonymized.
+pseudonymized, a student's or contact's enrollment cell other than a date in
+``beginDate``/``endDate`` (a vendor's column: free text) becomes the redaction mark, as a
+teacher's does with ``redact_staff`` or pseudonymized. A key of a shape the readers
+never write (a hand-made Clever JSON) is hidden whole: whatever ids or text it holds
+are not passed on.
 
 Examples
 --------
@@ -23,21 +25,26 @@ True
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
-from .io.enrollcells import ENROLLMENT_CELLS_KEY
-from .io.enrollcols import OTHER_ROLES_KEY
+from .io.enrollcells import ENROLLMENT_CELLS_KEY, by_enrollment
+from .io.enrollcols import OTHER_ROLES_KEY, canonical_role
 from .io.oneroster_cols import ENROLLMENT_IDS_KEY
 
 if TYPE_CHECKING:
     from .privacy import PrivacyPolicy
 
-__all__ = ["section_people"]
+__all__ = ["cell_shown", "section_people"]
 
 #: enrollment cells shown in every mode (an enrollment's dates say nothing of a person)
 _DATES = frozenset({"beginDate", "endDate"})
 #: the roles whose cells are hidden in the redacted mode without ``redact_staff``
 _PROTECTED = frozenset({"student", "contact", "guardian", "parent", "relative"})
+#: a date (and time) as OneRoster exports write one: shown in a date column, where any
+#: other text (a note typed in the wrong column) is hidden as free text is
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+                   r"|\d{1,2}/\d{1,2}/\d{2,4}")
 
 
 def section_people(policy: PrivacyPolicy, d: dict[str, Any], mark: str) -> dict[str, Any]:
@@ -48,38 +55,57 @@ def section_people(policy: PrivacyPolicy, d: dict[str, Any], mark: str) -> dict[
     pid = policy.person_id
     if pseudo:
         for key, users in list(d.items()):
-            if key.startswith(OTHER_ROLES_KEY) and isinstance(users, list):
-                d[key] = [pid(u) for u in users]
-        ids = d.get(ENROLLMENT_IDS_KEY)
-        if isinstance(ids, dict):
-            d[ENROLLMENT_IDS_KEY] = {
-                role: ({pid(u): policy.pseudonym(e, "enrollment") if isinstance(e, str) and e
-                        else e for u, e in users.items()} if isinstance(users, dict) else users)
-                for role, users in ids.items()}
+            if key.startswith(OTHER_ROLES_KEY):
+                d[key] = [pid(u) if isinstance(u, str) else mark for u in users] \
+                    if isinstance(users, list) else mark
+        if ENROLLMENT_IDS_KEY in d:
+            d[ENROLLMENT_IDS_KEY] = _ids_hidden(policy, d[ENROLLMENT_IDS_KEY], mark)
     cells = d.get(ENROLLMENT_CELLS_KEY)
-    if isinstance(cells, dict):
-        d[ENROLLMENT_CELLS_KEY] = {col: _hidden(policy, col, by_role, pseudo, mark)
-                                   for col, by_role in cells.items()}
+    if cells is not None:
+        d[ENROLLMENT_CELLS_KEY] = {col: _hidden(policy, col, by_role, mark)
+                                   for col, by_role in cells.items()} \
+            if by_enrollment(cells) is not None else mark
     return d
 
 
-def _hidden(policy: PrivacyPolicy, col: Any, by_role: Any, pseudo: bool, mark: str) -> Any:
-    """One column's cells ``{role: {value: [user, ...]}}`` under ``policy``."""
-    if not isinstance(by_role, dict):
-        return by_role
-    out: dict[Any, Any] = {}
+def _ids_hidden(policy: PrivacyPolicy, ids: Any, mark: str) -> Any:
+    """Enrollment ids ``{role: {user: id}}`` pseudonymized; ``mark`` when not of that
+    shape."""
+    if not (isinstance(ids, dict) and all(
+            isinstance(users, dict) and all(isinstance(u, str) and isinstance(e, str)
+                                            for u, e in users.items())
+            for users in ids.values())):
+        return mark
+    return {role: {policy.person_id(u): policy.pseudonym(e, "enrollment") if e else e
+                   for u, e in users.items()} for role, users in ids.items()}
+
+
+def cell_shown(policy: PrivacyPolicy, column: str, role: str, value: str, mark: str) -> str:
+    """How ``policy`` (redacted or pseudonymized) shows enrollment cell ``value`` of
+    ``column`` for a ``role``'s enrollment: as it is, or as ``mark``.
+
+    Examples
+    --------
+    >>> from rostergraph.privacy import PrivacyPolicy
+    >>> p = PrivacyPolicy("redacted")
+    >>> cell_shown(p, "endDate", "student", "2025-06-01", "[x]"), cell_shown(
+    ...     p, "endDate", "student", "moved", "[x]"), cell_shown(p, "note", "aide", "B", "[x]")
+    ('2025-06-01', '[x]', 'B')
+    """
+    hide = (policy.mode == "pseudonymized" or policy.redact_staff
+            or canonical_role(role) in _PROTECTED)
+    return mark if hide and not (column in _DATES and _DATE.fullmatch(value)) else value
+
+
+def _hidden(policy: PrivacyPolicy, col: str, by_role: dict[str, Any], mark: str
+            ) -> dict[str, Any]:
+    """One column's cells ``{role: {value: [user, ...]}}`` (of the reader's shape) under
+    ``policy``."""
+    out: dict[str, Any] = {}
     for role, by_value in by_role.items():
-        if not isinstance(by_value, dict):
-            out[role] = by_value
-            continue
-        hide = col not in _DATES and (pseudo or policy.redact_staff or role in _PROTECTED)
-        groups: dict[Any, list[Any]] = {}
+        groups: dict[str, list[Any]] = {}
         for value, users in by_value.items():
-            shown = mark if hide else value
-            listed = [policy.person_id(u) for u in users] if isinstance(users, list) else users
-            if isinstance(listed, list):
-                groups.setdefault(shown, []).extend(listed)
-            else:
-                groups[shown] = listed
+            groups.setdefault(cell_shown(policy, col, role, value, mark), []).extend(
+                policy.person_id(u) for u in users)
         out[role] = groups
     return out

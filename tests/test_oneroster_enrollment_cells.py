@@ -65,6 +65,26 @@ def test_cells_are_kept_and_written_back(shape: str, tmp_path: Path) -> None:
     assert _rows_of(tmp_path / "out2")["e1"] == rows["e1"]
 
 
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_a_roundtrip_gives_the_same_cells_whatever_the_row_order(shape: str,
+                                                                 tmp_path: Path) -> None:
+    """A group's users do not follow the rows' order: the writer writes the primary
+    teacher first, so a class whose primary teacher came second read back with its
+    teachers' group reordered, a change for ``rostergraph diff``."""
+    rows = ("e1,,,c1,sA,t1,teacher,false,2024-08-19,,\n"
+            "e2,,,c1,sA,s2,student,,2024-08-19,,\n"
+            "e3,,,c1,sA,t2,teacher,true,2024-08-19,,\n"
+            "e4,,,c1,sA,s1,student,,2024-08-19,,\n")
+    r = read_oneroster(bundle(tmp_path / shape, enrollments_csv=_HEAD + rows + _SHAPES[shape]))
+    assert r.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == {"beginDate": {
+        "teacher": {"2024-08-19": ["t1", "t2"]}, "student": {"2024-08-19": ["s1", "s2"]}}}
+    write_oneroster(r, tmp_path / "out")
+    again = read_oneroster(tmp_path / "out")
+    assert again.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == r.sections["c1"].extra[
+        ENROLLMENT_CELLS_KEY]
+    assert not rostergraph.diff(r, again).records(change="changed")
+
+
 def test_a_credential_column_is_never_kept(tmp_path: Path) -> None:
     head = _HEAD.rstrip("\n") + ",password\n"
     r = read_oneroster(bundle(tmp_path / "b", enrollments_csv=head + (
@@ -86,6 +106,44 @@ def test_a_cell_of_another_shape_is_carried_not_written_as_a_column(tmp_path: Pa
                                              extra={ENROLLMENT_CELLS_KEY: bad})])
     write_oneroster(r, tmp_path / "out")
     assert _rows_of(tmp_path / "out")["c1:1"]["sourcedId"] == "c1:1"
+
+
+@pytest.mark.parametrize(("column", "own"), [("Status", "status"), (" role", "role"),
+                                             ("SOURCEDID", "sourcedId"),
+                                             ("BeginDate", "beginDate")])
+def test_a_column_named_as_the_writers_own_in_another_case_is_carried(
+        column: str, own: str, tmp_path: Path) -> None:
+    """A cell column spelt as one the writer fills itself, but in another case or with
+    spaces (``Status`` holding ``tobedeleted``), is not written as a second such column
+    (an importer matching column names ignoring case, as this reader does when the
+    exact name is missing, would read it as the writer's); it is carried whole."""
+    forged = {column: {"student": {"tobedeleted": ["s1"]}}}
+    r = rostergraph.Roster(sections=[Section(id="c1", school="sA", students=("s1",),
+                                             extra={ENROLLMENT_CELLS_KEY: forged})])
+    write_oneroster(r, tmp_path / "out")
+    head = (tmp_path / "out" / "enrollments.csv").read_text().splitlines()[0].split(",")
+    assert [c for c in head if c.strip().lower() == own.lower()] == [own]
+    assert read_oneroster(tmp_path / "out").sections["c1"].extra[ENROLLMENT_CELLS_KEY] == forged
+
+
+def test_cells_of_too_many_columns_are_carried_not_widening_every_row(tmp_path: Path) -> None:
+    """A section (a hand-made Clever JSON) keeping cells of hundreds of columns, one user
+    each, made each a column of every enrollments.csv row (60k rows x 1,000 columns: 61 MB
+    from a 40 KB extra); past ``MAX_CELL_COLUMNS`` such a section's cells are carried in
+    its class's JSON, and read back the same."""
+    wide = {f"metadata.c{i}": {"student": {"x": ["s1"]}} for i in range(200)}
+    dated = {"beginDate": {"student": {"2024-08-19": ["s2"]}}, "metadata.seat": {
+        "student": {"A4": ["s2"]}}}
+    r = rostergraph.Roster(sections=[
+        Section(id="c1", school="sA", students=("s1",), extra={ENROLLMENT_CELLS_KEY: wide}),
+        Section(id="c2", school="sA", students=("s2",), extra={ENROLLMENT_CELLS_KEY: dated})])
+    write_oneroster(r, tmp_path / "out")
+    head = (tmp_path / "out" / "enrollments.csv").read_text().splitlines()[0].split(",")
+    assert len(head) == 11 and head[-1] == "metadata.seat"
+    assert _rows_of(tmp_path / "out")["c2:1"]["beginDate"] == "2024-08-19"
+    back = read_oneroster(tmp_path / "out")
+    assert back.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == wide
+    assert back.sections["c2"].extra[ENROLLMENT_CELLS_KEY] == dated
 
 
 _USERS = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username\n"
@@ -131,3 +189,25 @@ def test_a_class_sent_again_keeps_its_cells_and_takes_its_rows_new_ones(tmp_path
     assert r.sections["C1"].extra[ENROLLMENT_CELLS_KEY] == {
         "beginDate": {"student": {"2024-08-19": ["u1", "u2"]}, "teacher": {"2024-08-19": ["t1"]}},
         "endDate": {"student": {"2025-03-01": ["u2"]}}}
+
+
+@pytest.mark.parametrize("class_too", [False, True])
+def test_an_enrollment_sent_again_with_empty_cells_loses_the_old_ones(class_too: bool,
+                                                                      tmp_path: Path) -> None:
+    """A row sent again is the row as it is now: its empty endDate clears the base's
+    (it did only when another of the row's cells held a value), for a class the delta
+    sends again too."""
+    from tests.oneroster_delta_bundles import CLASSES_HEAD
+
+    b = base(tmp_path, _USERS, _BASE_ENR)
+    classes = {"classes_csv": CLASSES_HEAD + "C2,active,,Art,05,,,scheduled,,S1,,,,\n"
+               } if class_too else {}
+    r = read_oneroster(delta(tmp_path / "d", enrollments_csv=DELTA_ENR_HEAD + (
+        "e4,active,,C2,S1,u1,student,,,\n"), **classes), base=b)
+    assert r.sections["C2"].students == ("u1",)
+    assert ENROLLMENT_CELLS_KEY not in r.sections["C2"].extra
+    # (the endDate alone cleared: the beginDate given again stays)
+    r = read_oneroster(delta(tmp_path / "d2", enrollments_csv=DELTA_ENR_HEAD + (
+        "e4,active,,C2,S1,u1,student,,2024-08-19,\n"), **classes), base=b)
+    assert r.sections["C2"].extra[ENROLLMENT_CELLS_KEY] == {
+        "beginDate": {"student": {"2024-08-19": ["u1"]}}}

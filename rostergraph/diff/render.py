@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..io.enrollcells import ENROLLMENT_CELLS_KEY
 from ..safety import json_dumps, markdown_text, terminal_text
 from .fields import ABSENT, FieldChange, is_sensitive
 
@@ -170,6 +171,10 @@ def render_diff(d: Any, format: str = "text", *, thresholds: Any = None, impact:
             for i in sorted(map(str, f["ids"]), key=len, reverse=True):
                 if i and pol.is_person(i) and i in f["message"]:
                     f["message"] = f["message"].replace(i, pol.id(i))
+    if pol is not None:  # (a section's enrollment cell is named by its value)
+        for item, c in zip(data["changes"], d.records()):
+            for f_item, f in zip(item.get("fields", ()), c.fields):
+                f_item["field"] = _field(c.kind, f, pol)
     if format == "json":
         if pol is not None:
             data = _scrub(data, pol)
@@ -219,6 +224,17 @@ class _Show:
         if self.pol is not None:
             value = _scrub_text(self.pol, value)
         return self.esc(value)
+
+
+def _field(kind: str, f: FieldChange, pol: Any) -> str:
+    """The dotted path of field change ``f`` of a ``kind`` record; the value that names a
+    section's enrollment cell (``oneroster.enrollmentCells.<column>.<role>.<value>``)
+    as the policy shows that cell."""
+    path = f.path
+    if pol is not None and kind == "sections" and len(path) > 3 \
+            and path[0] == ENROLLMENT_CELLS_KEY:
+        path = (*path[:3], pol.enrollment_cell(*path[1:4]), *path[4:])
+    return ".".join(path)
 
 
 def _scrub_text(pol: Any, value: str) -> str:
@@ -294,7 +310,8 @@ def _lines(d: Any, data: dict[str, Any], md: bool, limit: int, show: _Show) -> l
     for kind in ("terms", "courses", "sections", "users"):
         idmap.update(d.id_map(kind))
     section("changed", [f"{c.kind} {i(c.id)}: " + "; ".join(
-        f"{t(f.field)} {_value(c.kind, f, idmap, show)}" for f in c.fields[:12]) +
+        f"{t(_field(c.kind, f, show.pol))} {_value(c.kind, f, idmap, show)}"
+        for f in c.fields[:12]) +
         (" …" if len(c.fields) > 12 else "") for c in d.records(change="changed")])
     for ch in ("added", "removed"):
         recs = d.records(change=ch)

@@ -4,7 +4,9 @@
 An enrollment is no record: a section holds its users' ids. The OneRoster reader keeps
 those cells in the section's ``extra`` under :data:`ENROLLMENT_CELLS_KEY`, grouped by value,
 ``{column: {role: {value: [user, ...]}}}`` (the rows of one class mostly share their
-dates, so a value is held once per class and role, not once per enrollment); the
+dates, so a value is held once per class and role, not once per enrollment; each
+group's users sorted, so that neither the rows' order nor the order the writer writes
+them in changes the section); the
 OneRoster writer writes each back on its enrollment's row, and a delta applied to a base
 roster replaces the cells of the enrollments it sends again and drops those of the
 enrollments it removes.
@@ -22,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -31,7 +33,7 @@ from .csv_rowchecks import is_secret_column
 from .enrollcols import ENROLLMENT_COLUMNS_READ
 
 __all__ = ["ENROLLMENT_CELLS_KEY", "by_enrollment", "cells_kept", "group_rows", "keep_cell",
-           "kept_columns", "merged_cells"]
+           "kept_columns", "merged_cells", "sort_groups"]
 
 #: the ``extra`` key of a section's enrollment cells no field holds:
 #: ``{column: {role: {value: [user, ...]}}}``
@@ -52,15 +54,48 @@ def kept_columns(header: list[str]) -> list[str]:
             if c and c not in ENROLLMENT_COLUMNS_READ and not is_secret_column(c)]
 
 
+#: the writer's own ``enrollments.csv`` columns, by their lowercase name: a cell column
+#: spelt as one of them in another case or with spaces is not written as a column (an
+#: importer matching names ignoring case, as the OneRoster reader does when the exact
+#: name is missing, would take it for the writer's)
+_WRITERS_OWN = {c.lower(): c for c in (*ENROLLMENT_COLUMNS_READ, "beginDate", "endDate")}
+
+
+def _writable(column: str) -> bool:
+    """Whether cells of ``column`` are written back as a column of their own."""
+    return bool(kept_columns([column])) and _WRITERS_OWN.get(
+        column.strip().lower(), column) == column
+
+
 def keep_cell(cells: dict[str, Any], column: str, role: str, uid: str, value: str) -> None:
     """Keep ``value`` of ``column`` for ``uid``'s enrollment as ``role`` in ``cells`` (a
     section's :data:`ENROLLMENT_CELLS_KEY` value, grouped by value)."""
     cells.setdefault(column, {}).setdefault(role, {}).setdefault(value, []).append(uid)
 
 
+def sort_groups(cells: Any) -> None:
+    """Sort each group's users of a section's kept cells (the reader's shape) in place:
+    a group is a set, and a roundtrip through the writer (which writes a class's primary
+    teacher first) must not reorder it.
+
+    Examples
+    --------
+    >>> cells = {"beginDate": {"teacher": {"2024-08-19": ["t2", "t1"]}}}
+    >>> sort_groups(cells); cells
+    {'beginDate': {'teacher': {'2024-08-19': ['t1', 't2']}}}
+    """
+    if by_enrollment(cells) is None:
+        return
+    for by_role in cells.values():
+        for by_value in by_role.values():
+            for users in by_value.values():
+                users.sort()
+
+
 def group_rows(sections: list[Any], sec: np.ndarray, roles: list[str], role: np.ndarray,
                uids: np.ndarray, column: str, values: list[str], value: np.ndarray) -> None:
-    """Keep the cells of many rows at once, in row order within each group: row ``i`` is
+    """Keep the cells of many rows at once (in row order within each group, for
+    :func:`sort_groups` to sort): row ``i`` is
     ``uids[i]``'s enrollment as ``roles[role[i]]`` in section dict ``sections[sec[i]]``,
     its ``column`` cell ``values[value[i]]`` (rows of empty cells are left out by the
     caller). One Python step per (section, role, value), not per row."""
@@ -83,7 +118,7 @@ def group_rows(sections: list[Any], sec: np.ndarray, roles: list[str], role: np.
 def by_enrollment(cells: Any) -> dict[tuple[str, str], dict[str, str]] | None:
     """``(role, user)`` → ``{column: value}`` of a section's kept cells; ``None`` when
     ``cells`` is not of the shape the reader writes (then it is carried as it is), or
-    names a column the writer fills itself.
+    names a column the writer fills itself (in any case, with spaces or not).
 
     Examples
     --------
@@ -91,12 +126,14 @@ def by_enrollment(cells: Any) -> dict[tuple[str, str], dict[str, str]] | None:
     {('teacher', 't1'): {'endDate': '2025-06-01'}}
     >>> by_enrollment({"sourcedId": {"student": {"x": ["u1"]}}}) is None
     True
+    >>> by_enrollment({" Status": {"student": {"tobedeleted": ["u1"]}}}) is None
+    True
     """
     if not isinstance(cells, Mapping):
         return None
     out: dict[tuple[str, str], dict[str, str]] = {}
     for column, by_role in cells.items():
-        if not (isinstance(column, str) and kept_columns([column]) and isinstance(
+        if not (isinstance(column, str) and _writable(column) and isinstance(
                 by_role, Mapping)):
             return None
         for role, by_value in by_role.items():
@@ -132,24 +169,31 @@ def cells_kept(cells: Any, keep: Callable[[str, str], bool]) -> Any:
     return out or None
 
 
-def merged_cells(have: Any, adds: Any) -> Any:
+def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = ()) -> Any:
     """The cells ``have`` with ``adds``' (a delta's rows) put in their place: an enrollment
-    ``adds`` gives has only its cells from ``adds`` (a row sent again is the row as it is
-    now); ``adds`` when ``have`` is not of the reader's shape.
+    ``adds`` gives, or ``sent`` names (``(role, user)`` of every row sent again, those
+    with no cell too), has only its cells from ``adds`` (a row sent again is the row as
+    it is now: an empty cell clears the old value); ``adds`` when ``have`` is not of the
+    reader's shape.
 
     Examples
     --------
     >>> merged_cells({"endDate": {"student": {"2025-06-01": ["u1", "u2"]}}},
     ...              {"endDate": {"student": {"2025-01-31": ["u2"]}}})
     {'endDate': {'student': {'2025-06-01': ['u1'], '2025-01-31': ['u2']}}}
+    >>> merged_cells({"endDate": {"student": {"2025-06-01": ["u1", "u2"]}}}, None,
+    ...              [("student", "u1")])
+    {'endDate': {'student': {'2025-06-01': ['u2']}}}
     """
-    new = by_enrollment(adds)
+    new = by_enrollment(adds) if adds is not None else {}
     if new is None or by_enrollment(have) is None:
-        return adds if new is not None else have
-    out = cells_kept(have, lambda role, uid: (role, uid) not in new) or {}
-    for column, by_role in adds.items():
+        return adds if new is not None and adds is not None else have
+    gone = {*new, *sent}
+    out = cells_kept(have, lambda role, uid: (role, uid) not in gone) or {}
+    for column, by_role in (adds or {}).items():
         for role, by_value in by_role.items():
             for value, users in by_value.items():
                 for uid in users:
                     keep_cell(out, column, role, uid, value)
+    sort_groups(out)
     return out or None

@@ -79,13 +79,13 @@ def _still_primary(teacher: str | None, given: Iterable[str] | None) -> str | No
     return None if teacher is not None and teacher in (given or ()) else teacher
 
 
-def _with_other_roles(extra: Mapping[str, Any],
-                      adds: Mapping[str, Any]) -> Mapping[str, Any]:
+def _with_other_roles(extra: Mapping[str, Any], adds: Mapping[str, Any],
+                      sent: list[tuple[str, str]]) -> Mapping[str, Any]:
     """``extra`` with the users of ``adds``' other-role lists (:data:`OTHER_ROLES_KEY` +
     role) appended to its own, each user once, in order, and ``adds``' enrollment ids
     (:data:`ENROLLMENT_IDS_KEY`) of the enrollments it has none for, and its enrollment
     cells (:data:`~rostergraph.io.enrollcells.ENROLLMENT_CELLS_KEY`) in place of
-    ``extra``'s for the enrollments it gives."""
+    ``extra``'s for the enrollments ``sent`` (``(role, user)`` of the delta's rows)."""
     out = dict(extra)
     for key, users in adds.items():
         if not key.startswith(OTHER_ROLES_KEY) or not isinstance(users, list):
@@ -102,8 +102,10 @@ def _with_other_roles(extra: Mapping[str, Any],
             for uid, eid in users.items():  # (as a bulk load of both: the first row's)
                 have_role.setdefault(uid, eid)
         out[ENROLLMENT_IDS_KEY] = merged
-    if ENROLLMENT_CELLS_KEY in adds:  # (the cells of a row sent again: the delta's)
-        cells = merged_cells(out.get(ENROLLMENT_CELLS_KEY), adds[ENROLLMENT_CELLS_KEY])
+    if ENROLLMENT_CELLS_KEY in adds or (sent and ENROLLMENT_CELLS_KEY in out):
+        # (the cells of a row sent again are the delta's: none when its cells are empty)
+        cells = merged_cells(out.get(ENROLLMENT_CELLS_KEY), adds.get(ENROLLMENT_CELLS_KEY),
+                             sent)
         out[ENROLLMENT_CELLS_KEY] = cells
         if cells is None:
             del out[ENROLLMENT_CELLS_KEY]
@@ -418,7 +420,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
                 teachers = primary_first(primary, _union(old.teachers, rec.teachers))
                 extra = _with_other_roles(
                     {k: v for k, v in old.extra.items()
-                     if k.startswith(OTHER_ROLES_KEY) or k in _ENROLLMENT_KEYS}, rec.extra)
+                     if k.startswith(OTHER_ROLES_KEY) or k in _ENROLLMENT_KEYS}, rec.extra,
+                    enrollment_order(rec.students, rec.teachers, rec.extra))
                 rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
                                    teachers=tuple(teachers) if teachers else rec.teachers,
                                    teacher=primary,
@@ -438,7 +441,8 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
             sec, students=tuple(students) if students else sec.students,
             teachers=tuple(teachers) if teachers else sec.teachers,
             teacher=primary,
-            extra=_with_other_roles(sec.extra, adds))
+            extra=_with_other_roles(sec.extra, adds, enrollment_order(
+                adds.get("students"), adds.get("teachers"), adds)))
     for cid, students in r.contact_adds.items():
         kinds["users"][cid] = _with_students(kinds["users"][cid], students)
     if gone is not None:

@@ -14,7 +14,13 @@ from .arrow_np import arrow_ints, numpy_of, text_scalar
 from .csv_arrow import dictionary_codes
 from .csv_rowchecks import row_text
 from .csvutil import CsvTable
-from .enrollcells import ENROLLMENT_CELLS_KEY, group_rows, keep_cell, kept_columns
+from .enrollcells import (
+    ENROLLMENT_CELLS_KEY,
+    group_rows,
+    keep_cell,
+    kept_columns,
+    sort_groups,
+)
 from .enrollcols import (
     NO_ENROLLMENT_ID,
     NO_ENROLLMENT_ID_COLUMN,
@@ -91,6 +97,10 @@ def read_enrollments(rd: _Reader) -> None:
                           f"{OTHER_ROLES_KEY + role!r}")
     if note is not None:
         rd.b.notes.append(note)
+    if kept_columns(t.header):  # (a group is a set: the same whichever order rows come in)
+        for sec in [*rd.sections.values(), *rd.base_adds.values()]:
+            if ENROLLMENT_CELLS_KEY in sec:
+                sort_groups(sec[ENROLLMENT_CELLS_KEY])
 
 
 #: :func:`_enrollment_rows`'s count of the rows it read (no column's name).

@@ -711,7 +711,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     elif teacher is not None and teachers[0] != teacher:  # (read back primary first)
         c.keep("teachers", teachers)
     eid = enrollment_ids(c, sid)
-    cells = enrollment_cells(c)
+    cells = enrollment_cells(c, sheets["enrollments"])
     n = 0
     for role, users in (("student", students), ("teacher", teachers)):
         seen: set[str] = set()

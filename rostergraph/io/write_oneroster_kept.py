@@ -5,14 +5,17 @@ cells the reader kept in ``extra`` without a Clever field: a source's enrollment
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .enrollcells import ENROLLMENT_CELLS_KEY, by_enrollment
-from .enrollcols import canonical_role
+from .enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role
 from .oneroster_cols import ENROLLMENT_IDS_KEY, ROLES_KEY, kept_role_row
 from .write import _Carry
 
-__all__ = ["enrollment_ids", "role_rows"]
+if TYPE_CHECKING:
+    from .write_sheets import Sheet
+
+__all__ = ["MAX_CELL_COLUMNS", "enrollment_cells", "enrollment_ids", "role_rows"]
 
 
 def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None:
@@ -40,13 +43,25 @@ def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None
     return eid
 
 
-def enrollment_cells(c: _Carry) -> dict[tuple[str, str], dict[str, str]]:
+#: the most columns of enrollment cells (``beginDate``, ``endDate``, vendors' columns) the
+#: OneRoster writer adds to ``enrollments.csv``: every column is a cell of every row, so
+#: a section keeping cells of more (a hand-made Clever JSON: 1,000 columns of one user
+#: each made 60k rows 25 times wider) has them carried in its class's JSON instead
+MAX_CELL_COLUMNS = 64
+
+
+def enrollment_cells(c: _Carry, sheet: Sheet) -> dict[tuple[str, str], dict[str, str]]:
     """``(role, user)`` → the cells the reader kept for that enrollment of the class
     (:data:`~rostergraph.io.enrollcells.ENROLLMENT_CELLS_KEY`: ``beginDate``,
     ``endDate``, a vendor's columns), taken out of the carry; nothing when the class kept
-    none, or kept a value of another shape (then it is carried as it is)."""
+    none, kept a value of another shape, or cells of columns that would take
+    ``enrollments.csv`` (``sheet``) past :data:`MAX_CELL_COLUMNS` columns of cells (then
+    it is carried as it is)."""
     got = by_enrollment(c.d.get(ENROLLMENT_CELLS_KEY))
     if got is None:
+        return {}
+    columns = sheet.columns.union(c.d[ENROLLMENT_CELLS_KEY])
+    if len(columns - ENROLLMENT_COLUMNS_READ) > MAX_CELL_COLUMNS:
         return {}
     del c.d[ENROLLMENT_CELLS_KEY]
     return got

@@ -22,9 +22,9 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "is_header", "is_secret_column",
-           "names_a_secret", "renamed_repeats", "row_text", "rows_text", "separated",
-           "separator_line", "separator_of", "tell_bad_lines", "tell_skipped",
+__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "is_empty_row", "is_header",
+           "is_secret_column", "names_a_secret", "renamed_repeats", "row_text", "rows_text",
+           "separated", "separator_line", "separator_of", "tell_bad_lines", "tell_skipped",
            "unmarked_header", "without_header_again", "without_secrets"]
 
 #: What no header name is made of: spaces, tabs and the byte order mark (U+FEFF). A line of
@@ -362,17 +362,41 @@ def is_header(row: list[str], header: list[str]) -> bool:
             and not any(v.strip() for v in row[len(header):]))
 
 
+def is_empty_row(row: Sequence[str]) -> bool:
+    """Whether every cell of ``row`` is empty or holds only spaces and tabs: a line of
+    separators, as a spreadsheet saves a row it holds no values in.
+
+    Examples
+    --------
+    >>> is_empty_row(["", " ", "\t"]), is_empty_row(["", "x"])
+    (True, False)
+    """
+    return not any(cell.strip(" \t") for cell in row)
+
+
 def without_header_again(rows: Iterator[tuple[int, list[str]]], header: list[str],
                           name: str, b: RosterBuilder, kind: str | None
                           ) -> Iterator[tuple[int, list[str]]]:
     """``rows`` but those that are the header again (two exports joined into one file),
-    each a problem at its line."""
+    each a problem at its line, and those of only empty cells (:func:`is_empty_row`),
+    skipped as blank lines are and told once, at the end, at the first one's line (they
+    hold no value: each was a record without an id, an error)."""
+    empty: list[int] = []
     for line, row in rows:
+        if row and is_empty_row(row):
+            empty.append(line)
+            continue
         if row and header and is_header(row, header):
             b.problem("other", "the header again (two files joined into one?); the row is "
                       "not loaded", file=name, line=line, kind=kind)
             continue
         yield line, row
+    if empty:
+        more = len(empty) - 1
+        b.problem("other", f"{len(empty):,} row{'s' if more else ''} (line {empty[0]}"
+                  + (f" and {more:,} more" if more else "") + f") hold{'' if more else 's'} "
+                  "only empty cells (a spreadsheet's blank rows?): skipped, as blank lines "
+                  "are", file=name, line=empty[0], kind=kind)
 
 
 def without_secrets(values: list[str], n: int, secret: Sequence[int]) -> list[str]:

@@ -389,7 +389,7 @@ def read_users(rd: _Reader) -> None:
     column), each row's role applied; a row with no id or a repeated id is a problem."""
     plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
     plain = _PlainRows(rd, plans) if rd.base is None and "roles.csv" not in rd.bundle else None
-    any_role = False
+    any_role = rd.any_role = False
     passwords = 0
     roles_file = "roles.csv" in rd.bundle and rd.wanted("roles.csv")
     for line, given in rd.rows("users.csv", "users"):
@@ -416,7 +416,7 @@ def read_users(rd: _Reader) -> None:
         u = rd.users.get(uid)
         joined = u is not None  # a later row of a 1.1 user with several roles
         role = canonical_role(row.get("role") or "")
-        any_role = any_role or bool(role)
+        any_role = rd.any_role = any_role or bool(role)
         if u is None:
             u = rd.mapped_fields(row, _USER_COLS)
             u["id"] = uid
@@ -473,7 +473,7 @@ def read_users(rd: _Reader) -> None:
                 u["_primary_org"] = row["primaryOrgSourcedId"]
     if plain is not None:
         passwords += plain.passwords
-        any_role = any_role or plain.any_role
+        any_role = rd.any_role = any_role or plain.any_role
     if passwords:
         rd.b.notes.append(passwords_left_out("users.csv", passwords))
     if rd.users and not any_role and "roles.csv" not in rd.bundle and rd.base is None:
@@ -507,8 +507,11 @@ def read_roles(rd: _Reader) -> None:
         rows.append((line, row))
     if rows:
         _tell_role_rows(rd, rows[0][1], no_ids, odd_types)
-    # primary roles first, so the primary org becomes roles.<r>.school
-    pending = sorted(rows, key=_primary_first(rd, rows))
+    elif rd.users and not (rd.any_role or rd.base or "roles" in rd.deleted
+                           or rd.modes.get("roles") == "delta"):  # (a delta may grant none)
+        rd.b.problem("other", "no user has a role: roles.csv grants none (it holds no rows), "
+                     "so every user is loaded without one", file="roles.csv")
+    pending = sorted(rows, key=_primary_first(rd, rows))  # (the primary org: the school)
     for line, row in pending:
         rd.users.settle()  # (between two rows: no user is in use)
         usid = row.get("userSourcedId") or ""
@@ -603,10 +606,9 @@ def _tell_role_rows(rd: _Reader, first: dict[str, str], no_ids: list[int],
                      "them ids)", file="roles.csv", line=1, kind="users", field="sourcedId")
     elif no_ids:
         rd.b.problem("other", f"{_rows_of(len(no_ids), no_ids[0])} of roles.csv "
-                     f"{_have(len(no_ids))} no "
-                     "sourcedId (OneRoster requires one): their roles are applied (the "
-                     "OneRoster writer gives them ids)", file="roles.csv", line=no_ids[0],
-                     kind="users", field="sourcedId")
+                     f"{_have(len(no_ids))} no sourcedId (OneRoster requires one): their roles "
+                     "are applied (the OneRoster writer gives them ids)", file="roles.csv",
+                     line=no_ids[0], kind="users", field="sourcedId")
     if "roleType" not in first:
         rd.b.problem("other", "roles.csv has no roleType column (OneRoster requires one): "
                      "every role is read as secondary (a user's primaryOrgSourcedId, else "
@@ -617,9 +619,9 @@ def _tell_role_rows(rd: _Reader, first: dict[str, str], no_ids: list[int],
         values = list(dict.fromkeys(odd_types.values()))
         shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
         rd.b.problem("other", f"{_rows_of(len(odd_types), line)} of roles.csv "
-                     f"{_have(len(odd_types))} a "
-                     f"roleType that is neither primary nor secondary ({shown}): read as "
-                     "secondary", file="roles.csv", line=line, kind="users", field="roleType")
+                     f"{_have(len(odd_types))} a roleType that is neither primary nor "
+                     f"secondary ({shown}): read as secondary", file="roles.csv", line=line,
+                     kind="users", field="roleType")
 
 
 def _rows_of(n: int, line: int) -> str:

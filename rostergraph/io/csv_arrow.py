@@ -44,7 +44,7 @@ import numpy as np
 
 from ..idkeys import count_byte
 from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scalar
-from .csv_rowchecks import separator_line, separator_of
+from .csv_rowchecks import separator_line, separator_of, spaced_quotes
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
 __all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "cells_at",
@@ -450,7 +450,7 @@ def _header(first: str) -> list[str] | None:
     ``None`` for a header whose names are separated by another character than commas
     (:func:`~rostergraph.io.csv_rowchecks.separator_of`), or a spreadsheet's separator
     line before the header (``sep=;``): the :mod:`csv` module reads those."""
-    if separator_of(first) != "," or separator_line(first) is not None:
+    if separator_of(first) != "," or separator_line(first) is not None or spaced_quotes(first):
         return None
     if '"' not in first:
         return first.split(",")

@@ -24,8 +24,9 @@ from ..roster import RosterBuilder, raw_text
 
 __all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "is_empty_row", "is_header",
            "is_secret_column", "names_a_secret", "renamed_repeats", "row_text", "rows_text",
-           "separated", "separator_line", "separator_of", "tell_bad_lines", "tell_skipped",
-           "unmarked_header", "without_header_again", "without_secrets"]
+           "separated", "separator_line", "separator_of", "spaced_quotes", "tell_bad_lines",
+           "tell_skipped", "unmarked_header", "unspaced", "without_header_again",
+           "without_secrets"]
 
 #: What no header name is made of: spaces, tabs and the byte order mark (U+FEFF). A line of
 #: them alone (between separators, if any) before the header is no header (a hand-edited
@@ -253,7 +254,44 @@ def separated(text: str, name: str, b: RosterBuilder, kind: str | None) -> tuple
         b.problem("other", f"the header's names are separated by {SEPARATORS[sep]}, not "
                   "commas: the file is read so (the format asks for commas)", file=name,
                   line=1, kind=kind)
+    if spaced_quotes(first, sep):
+        b.problem("other", "the cells are quoted after a separator and spaces (as in "
+                  "'\"id\", \"name\"'), which the format does not allow (a quote opens a cell "
+                  "only at its start): the spaces around quoted cells are left out", file=name,
+                  line=1, kind=kind)
+        text = unspaced(text, sep)
     return text, sep
+
+
+def spaced_quotes(line: str, sep: str = ",") -> bool:
+    """Whether a header line quotes its names, some after a separator and spaces or tabs
+    (``"id", "name"``): a script's dialect (the csv module's ``skipinitialspace``), in which
+    every cell after the first would be read with its space and quotes.
+
+    Examples
+    --------
+    >>> spaced_quotes('"id", "name"'), spaced_quotes('"id","name"'), spaced_quotes('id, name')
+    (True, False, False)
+    """
+    s = re.escape(sep)
+    return (re.fullmatch(f'"[^"]*"(?:[ \t]*{s}[ \t]*"[^"]*")+[ \t]*', line) is not None
+            and re.search(f'{s}[ \t]+"', line) is not None)
+
+
+def unspaced(text: str, sep: str = ",") -> str:
+    """``text`` without the spaces and tabs between a separator (or a line's start) and the
+    quote opening a cell, and between a cell's closing quote and the separator or line end
+    after it (:func:`spaced_quotes`); the quoted cells are kept as they are.
+
+    Examples
+    --------
+    >>> unspaced('"id", "name"\\n"1", "Lee, Jr"  \\n')
+    '"id","name"\\n"1","Lee, Jr"\\n'
+    """
+    s = re.escape(sep)
+    cells = re.compile(f'("(?:[^"]|"")*")[ \t]+(?=[{s}\r\n]|$)|(?:(?<={s})|(?<=[\r\n])|^)'
+                       f'[ \t]+(?=")')
+    return cells.sub(lambda m: m.group(1) or "", text)
 
 
 _SEPARATOR_NAMES = {",": "commas", **SEPARATORS}

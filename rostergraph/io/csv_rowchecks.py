@@ -23,10 +23,10 @@ import orjson
 from ..roster import RosterBuilder, raw_text
 
 __all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "is_empty_row", "is_header",
-           "is_secret_column", "names_a_secret", "renamed_repeats", "row_text", "rows_text",
-           "separated", "separator_line", "separator_of", "spaced_quotes", "tell_bad_lines",
-           "tell_skipped", "unmarked_header", "unspaced", "without_header_again",
-           "without_secrets"]
+           "is_secret_column", "names_a_secret", "not_text", "renamed_repeats", "row_text",
+           "rows_text", "separated", "separator_line", "separator_of", "spaced_quotes",
+           "tell_bad_lines", "tell_skipped", "unmarked_header", "unspaced",
+           "without_header_again", "without_secrets"]
 
 #: What no header name is made of: spaces, tabs and the byte order mark (U+FEFF). A line of
 #: them alone (between separators, if any) before the header is no header (a hand-edited
@@ -50,6 +50,31 @@ def tell_skipped(lines: list[int], name: str, b: RosterBuilder, kind: str | None
                   f"hold{'s' if one else ''} no name (only spaces, separators or byte order "
                   "marks): skipped, as blank lines are",
                   file=name, line=lines[0], kind=kind)
+
+
+#: The first bytes of files that are no CSV text, though named ``.csv``, and what they are.
+_NOT_TEXT = ((b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)"),
+             (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 .xls workbook"),
+             (b"\x1f\x8b", "gzip-compressed"), (b"%PDF-", "a PDF document"))
+
+
+def not_text(data: bytes, name: str, b: RosterBuilder, kind: str | None) -> bool:
+    """Whether ``data`` is a file no CSV reader can read (a spreadsheet saved under the
+    ``.csv`` name, a compressed file, a PDF), told by a ``syntax`` problem on line 1 saying
+    what it is (read as text, it gave only an ``encoding`` problem and no row).
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> not_text(b"PK\\x03\\x04", "users.csv", b, "users"), not_text(b"id,name", "t.csv", b, None)
+    (True, False)
+    """
+    for magic, what in _NOT_TEXT:
+        if data.startswith(magic):
+            b.problem("syntax", f"the file is {what}, not CSV text: it was not read (save it "
+                      "as CSV, UTF-8)", file=name, line=1, kind=kind)
+            return True
+    return False
 
 
 def unmarked_header(header: list[str], line: int, name: str, b: RosterBuilder,

@@ -71,6 +71,7 @@ from .csv_rowchecks import (
     is_header,
     is_secret_column,
     names_a_secret,
+    not_text,
     renamed_repeats,
     separated,
     tell_bad_lines,
@@ -544,6 +545,8 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     >>> t.clean, list(t.lines), t.cells
     (True, [2], [['1', 'Ann']])
     """
+    if not_text(data, name, b, kind):  # (a workbook saved as users.csv: no text, no rows)
+        return CsvTable([], iter(()), [], [], name, b, kind)
     unmarked = data
     while unmarked[:3] == _BOM:
         unmarked = unmarked[3:]

@@ -447,6 +447,32 @@ def test_csv_file_that_is_a_workbook_or_archive_is_named_so(
     assert len(r.users) == 0
 
 
+def test_ids_a_spreadsheet_wrote_in_scientific_notation_are_named_so(tmp_path: Path) -> None:
+    """Long numeric ids saved by a spreadsheet (``100301000001`` becomes ``1.00301E+11``,
+    its last digits lost) make two users one: the problem that says so (a repeated id in
+    OneRoster, a student's rows with other values in SFTP, an enrollment given twice) adds
+    that the id is a number in scientific notation, the cause, which no message named."""
+    hint = "'1.00301E+11' is a number in scientific notation"
+    users = (_OR_USERS + "1.00301E+11,,,true,sc1,student,a,A,B,a@x\n"
+             "1.00301E+11,,,true,sc1,student,b,C,D,b@x\nu3,,,true,sc1,student,c,E,F,c@x\n")
+    r = read_oneroster(_oneroster(tmp_path / "or", users))
+    (dup,) = [p for p in r.problems if p.code == "duplicate_id"]
+    assert hint in dup.message and "u3" in r.users
+    folder = tmp_path / "sftp"
+    folder.mkdir()
+    (folder / "schools.csv").write_text("School_id,School_name\nsc1,North\n")
+    (folder / "students.csv").write_text("School_id,Student_id,First_name\nsc1,1.00301E+11,Ann\n"
+                                         "sc1,1.00301E+11,Bo\nsc1,u3,Cy\n")
+    (folder / "sections.csv").write_text("School_id,Section_id,Teacher_id\nsc1,x1,t1\n")
+    (folder / "enrollments.csv").write_text("School_id,Section_id,Student_id\n"
+                                            "sc1,x1,1.00301E+11\nsc1,x1,1.00301E+11\n")
+    r = rostergraph.load(folder)
+    told = [p for p in r.problems if "1.00301E+11" in p.message]
+    assert [(p.file, p.line) for p in told] == [("students.csv", 3), ("enrollments.csv", 3)]
+    assert all(hint in p.message for p in told)
+    assert not any("scientific" in p.message for p in r.problems if p not in told)
+
+
 # --- zip archives -----------------------------------------------------------------
 
 

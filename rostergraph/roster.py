@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -344,6 +345,21 @@ class Roster:
 MAX_PROBLEMS = 100_000
 
 
+#: An id a spreadsheet wrote as a number in scientific notation, quoted as messages quote ids.
+_SCIENTIFIC = re.compile(r"'(\d(?:\.\d+)?E\+\d+)'")
+
+
+def _scientific_hint(message: str) -> str:
+    """What a problem's message adds when it names an id in scientific notation: a
+    spreadsheet saves a long number so (``100301000001`` as ``1.00301E+11``), its last
+    digits lost, so that ids that differed may have become one."""
+    m = _SCIENTIFIC.search(message)
+    return "" if m is None else (
+        f" ({m.group(0)} is a number in scientific notation: a spreadsheet saves long "
+        "numbers so, rounding away their last digits, and ids that differed may now be "
+        "one; export the file again rather than save it from a spreadsheet)")
+
+
 class RosterBuilder:
     """Collects records and problems while a reader runs (used by readers).
 
@@ -386,10 +402,20 @@ class RosterBuilder:
         self._t0 = _perf()
 
     def problem(self, code: str, message: str, **where: Any) -> None:
-        """Record a problem (or raise it at once in strict mode)."""
+        """Record a problem (or raise it at once in strict mode). A CSV reader's message
+        naming an id in scientific notation (``'1.00301E+11'``) says what it is.
+
+        Examples
+        --------
+        >>> b = RosterBuilder(source="m", format="oneroster")
+        >>> b.problem("duplicate_id", "duplicate user id '1.2E+11'"); b.problems[0].message
+        "duplicate user id '1.2E+11' ('1.2E+11' is a number in scientific notation: ..."
+        """
         if not self.strict and len(self.problems) >= self.max_problems:
             self.dropped_problems += 1  # counted, not kept: memory stays bounded
             return
+        if "E+" in message and self.format in ("oneroster", "clever-csv"):
+            message += _scientific_hint(message)
         self._tell(Problem(code=code, message=message, **where))
 
     def _tell(self, p: Problem) -> None:

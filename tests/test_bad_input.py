@@ -406,6 +406,73 @@ def test_csv_empty_file_holds_no_records(tmp_path: Path) -> None:
     assert len(r.users) == 0 and "sc1" in r.schools
 
 
+def _workbook() -> bytes:
+    buf = io.BytesIO()  # (an .xlsx is a zip of XML parts)
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("data", "said"), [
+    (_workbook(), "a zip archive (an Excel .xlsx workbook?)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "an Excel 97-2003 .xls workbook"),
+    (gzip.compress(b"sourcedId\nu1\n"), "gzip-compressed"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "a PDF document"),
+], ids=["xlsx", "xls", "gzip", "pdf"])
+@pytest.mark.parametrize("fmt", ["oneroster", "sftp"])
+def test_csv_file_that_is_a_workbook_or_archive_is_named_so(
+        tmp_path: Path, fmt: str, data: bytes, said: str) -> None:
+    """A roster file that is a spreadsheet saved under the ``.csv`` name (an ``.xlsx`` or
+    ``.xls`` renamed), compressed or a PDF: one ``syntax`` problem on its line 1 says what
+    it is and that it was not read; the other files load. Before, it was read as text: an
+    ``encoding`` problem for its bytes (U+FFFD) and, in OneRoster, not one user and no word
+    of why, in SFTP a header without its id column."""
+    if fmt == "oneroster":
+        folder, name = _oneroster(tmp_path, data), "users.csv"
+        r = read_oneroster(folder)
+        assert "sc1" in r.schools
+    else:
+        folder, name = tmp_path / "sftp", "students.csv"
+        folder.mkdir()
+        (folder / "schools.csv").write_text("School_id,School_name\nsc1,North\n")
+        (folder / "sections.csv").write_text("School_id,Section_id,Teacher_id\nsc1,x1,t1\n")
+        (folder / "enrollments.csv").write_text("School_id,Section_id,Student_id\n")
+        (folder / name).write_bytes(data)
+        r = rostergraph.load(folder)
+        assert "sc1" in r.schools and "x1" in r.sections
+    told = [p for p in r.problems if p.file == name]
+    assert [(p.code, p.line) for p in told] == [("syntax", 1)], told
+    assert said in told[0].message and "not CSV text" in told[0].message
+    assert len(r.users) == 0
+
+
+def test_ids_a_spreadsheet_wrote_in_scientific_notation_are_named_so(tmp_path: Path) -> None:
+    """Long numeric ids saved by a spreadsheet (``100301000001`` becomes ``1.00301E+11``,
+    its last digits lost) make two users one: the problem that says so (a repeated id in
+    OneRoster, a student's rows with other values in SFTP, an enrollment given twice) adds
+    that the id is a number in scientific notation, the cause, which no message named."""
+    hint = "'1.00301E+11' is a number in scientific notation"
+    users = (_OR_USERS + "1.00301E+11,,,true,sc1,student,a,A,B,a@x\n"
+             "1.00301E+11,,,true,sc1,student,b,C,D,b@x\nu3,,,true,sc1,student,c,E,F,c@x\n")
+    r = read_oneroster(_oneroster(tmp_path / "or", users))
+    (dup,) = [p for p in r.problems if p.code == "duplicate_id"]
+    assert hint in dup.message and "u3" in r.users
+    folder = tmp_path / "sftp"
+    folder.mkdir()
+    (folder / "schools.csv").write_text("School_id,School_name\nsc1,North\n")
+    (folder / "students.csv").write_text("School_id,Student_id,First_name\nsc1,1.00301E+11,Ann\n"
+                                         "sc1,1.00301E+11,Bo\nsc1,u3,Cy\n")
+    (folder / "sections.csv").write_text("School_id,Section_id,Teacher_id\nsc1,x1,t1\n")
+    (folder / "enrollments.csv").write_text("School_id,Section_id,Student_id\n"
+                                            "sc1,x1,1.00301E+11\nsc1,x1,1.00301E+11\n")
+    r = rostergraph.load(folder)
+    told = [p for p in r.problems if "1.00301E+11" in p.message]
+    assert [(p.file, p.line) for p in told] == [("students.csv", 3), ("enrollments.csv", 3)]
+    assert all(hint in p.message for p in told)
+    assert not any("scientific" in p.message for p in r.problems if p not in told)
+
+
 # --- zip archives -----------------------------------------------------------------
 
 

@@ -222,6 +222,30 @@ def test_zip_of_sftp_files_is_detected_and_read(tmp_path: Path) -> None:
     assert a.users == b.users and a.sections == b.sections
 
 
+def test_a_zip_with_the_files_in_a_folder_beside_other_entries(tmp_path: Path) -> None:
+    """``upload/schools.csv`` … beside a top-level ``README.txt`` (or a second folder): the
+    zip has no single root folder, yet it is detected as SFTP and its files are read, each
+    named in a provenance note, as the OneRoster reader finds its files. The load raised
+    ``SourceError`` ("no Clever SFTP files found") for a zip detection took as SFTP."""
+    import zipfile
+
+    d = _folder(tmp_path)
+    want = read_clever_csv(d)
+    for other in ("README.txt", "2023/notes.txt"):
+        z = tmp_path / "sftp.zip"
+        with zipfile.ZipFile(z, "w") as zf:
+            zf.writestr(other, "export of 2024-09-01")
+            for p in sorted(d.iterdir()):
+                zf.write(p, "upload/" + p.name)
+        assert detect_format(z) == "clever-csv"
+        got = rostergraph.load(z)
+        for kind in ("schools", "terms", "courses", "sections", "users"):
+            assert got.records(kind) == want.records(kind), kind
+        assert got.problems == want.problems
+        read_as = [n for n in got.provenance.notes if "read as" in n]
+        assert len(read_as) == 6 and all(n.startswith("upload/") for n in read_as)
+
+
 def test_file_without_its_id_column_is_one_problem(tmp_path: Path) -> None:
     """A header that lacks the id column (e.g. wrong case) is one problem naming it."""
     d = _folder(tmp_path, **{"teachers.csv": "teacher_id,School_id\nt1,sA\nt2,sA\n"})

@@ -224,3 +224,36 @@ def test_the_parse_of_large_files_as_read_declines_other_separators(tmp_path: Pa
         (tmp_path / name).write_bytes(data)
         got = arrow_columns_from_file(tmp_path / name, DEFAULT_LIMITS)
         assert (got is None) == (name != "commas.csv"), name
+
+
+def spaced(rows: list[list[str]], end: str = "\r\n") -> str:
+    """Every cell quoted, each after a comma and a space (``"id", "name"``), as a script
+    joining quoted cells with ``", "`` writes them (the csv module's ``skipinitialspace``
+    dialect; RFC 4180 allows no space before a quote)."""
+    return "".join(", ".join('"' + c.replace('"', '""') + '"' for c in row) + end
+                   for row in rows)
+
+
+def test_quoted_cells_after_a_comma_and_a_space_read_as_the_comma_ones(
+        tmp_path: Path) -> None:
+    """A OneRoster bundle written ``"sourcedId", "status", ...``: its records are those of
+    its plain twin (a quoted comma, quote or line break in a cell kept), with one ``other``
+    problem on line 1 of each such file. Before, every name but the first was a column of
+    its own (`` "role"``): no user had a role, no enrollment a class, and a row with a
+    quoted comma was lost."""
+    from tests.test_csv_equivalence import assert_same
+
+    plain = oneroster(tmp_path / "plain", ",")
+    messy = tmp_path / "messy"
+    messy.mkdir()
+    (messy / "manifest.csv").write_text(MANIFEST)
+    (messy / "orgs.csv").write_text(text(ORGS))
+    for name, rows in (("classes.csv", CLASSES), ("users.csv", USERS),
+                       ("enrollments.csv", ENROLLMENTS)):
+        (messy / name).write_text(spaced(rows), newline="")
+    want, got = rostergraph.load(plain), rostergraph.load(messy)
+    assert records(got) == records(want)
+    told = [(p.file, p.line, p.code) for p in got.problems]
+    assert told == [(n, 1, "other") for n in ("classes.csv", "users.csv", "enrollments.csv")]
+    assert "quoted after a separator and spaces" in got.problems[0].message
+    assert_same("oneroster", messy)

@@ -242,3 +242,26 @@ def test_orgs_kept_for_a_role_clever_lacks_stay_off_a_teachers_row_in_1_1(
     assert t1.extra["oneroster.orgSourcedIds"] == "sA" and not t1.roles.teacher.schools
     again = _again(r, tmp_path / "out", "1.1")
     assert record_to_dict(again.users["t1"]) == record_to_dict(t1)
+
+
+def test_a_roles_csv_of_no_rows_leaving_every_user_without_a_role_is_told(
+        tmp_path: Path) -> None:
+    """A 1.2 bundle whose ``roles.csv`` is its header alone (an export cut short, a roles
+    query that returned nothing) gives users without a role: one ``other`` problem names
+    ``roles.csv``, as a ``users.csv`` without roles and no ``roles.csv`` is told (it was
+    silent: no load problem at all). A ``roles.csv`` with rows is no such problem."""
+    users = ("t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,sA,\n"
+             "s1,,,true,sam,,Sam,Ray,,S1,,,,,04,,,,,,sA,\n")
+    r = read_oneroster(_bundle(tmp_path / "none", users, ""))
+    assert not any(r.users[u].roles.student or r.users[u].roles.teacher for u in r.users)
+    told = [p for p in r.problems if p.file == "roles.csv"]
+    assert [(p.code, p.line) for p in told] == [("other", None)]
+    assert "no user has a role: roles.csv grants none" in told[0].message
+    r = read_oneroster(_bundle(tmp_path / "some", users, "r1,,,t1,primary,teacher,,,sA,\n"))
+    assert not any("no user has a role" in p.message for p in r.problems)
+    # (1.1's role column kept in a 1.2 users.csv gives the roles: no such problem either)
+    (tmp_path / "none" / "users.csv").write_text(
+        "sourcedId,role,orgSourcedIds,givenName\nt1,teacher,sA,Tom\n", encoding="utf-8")
+    r = read_oneroster(tmp_path / "none")
+    assert r.users["t1"].roles.teacher is not None
+    assert not any("no user has a role" in p.message for p in r.problems)

@@ -575,3 +575,32 @@ def test_enrollment_ids_like_made_up_ones_in_another_order_are_kept(status: str,
         ("c1", "t1", "teacher"): "c1:1", ("c1", "s1", "student"): "c1:2",
         ("c2", "s1", "student"): "c2:1", ("c2", "t1", "teacher"): "c2:3"}
     assert read_oneroster(tmp_path / "out").sections == src.sections
+
+
+def test_org_session_and_course_rows_without_a_sourced_id_name_the_row(
+        tmp_path: Path) -> None:
+    """An ``orgs.csv``, ``academicSessions.csv`` or ``courses.csv`` row with an empty
+    ``sourcedId`` is a ``no_id`` problem saying so in OneRoster's words, the row's cells in
+    ``raw`` (the message named Clever's field, "term record has no string 'id'", and the
+    raw text was the record made from the row, not the row), as for users and classes;
+    the oracle reads the same."""
+    from tests.test_csv_equivalence import assert_same
+
+    sessions = ("sourcedId,status,dateLastModified,title,type,startDate,endDate,"
+                "parentSourcedId,schoolYear\ny1,,,2024-25,schoolYear,2024-08-01,2025-06-30,,"
+                "2025\n,,,Spring,semester,2025-01-06,2025-06-10,y1,2025\n")
+    courses = ("sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,"
+               "grades,orgSourcedId,subjects,subjectCodes\n,,,y1,Art,ART,04,d1,Art,\n")
+    folder = bundle(tmp_path / "b", orgs_csv=ORGS + ",active,,Lost School,school,,d1\n",
+                    academicSessions_csv=sessions, courses_csv=courses)
+    r = read_oneroster(folder)
+    got = {p.file: p for p in r.problems if p.code == "no_id"}
+    for file, line, said, cell in (
+            ("orgs.csv", 5, "org", '"name":"Lost School"'),
+            ("academicSessions.csv", 3, "academic session", '"title":"Spring"'),
+            ("courses.csv", 2, "course", '"courseCode":"ART"')):
+        p = got[file]
+        assert (p.line, p.message) == (line, f"{said} without a sourcedId; not loaded"), file
+        assert p.raw is not None and cell in p.raw and '"sourcedId":""' in p.raw, p.raw
+    assert "y1" in r.terms and "sA" in r.schools
+    assert_same("oneroster", folder)

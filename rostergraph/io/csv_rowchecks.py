@@ -22,10 +22,11 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "is_header", "is_secret_column",
-           "names_a_secret", "renamed_repeats", "row_text", "rows_text", "separated",
-           "separator_line", "separator_of", "tell_bad_lines", "tell_skipped",
-           "unmarked_header", "without_header_again", "without_secrets"]
+__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "is_empty_row", "is_header",
+           "is_secret_column", "names_a_secret", "not_text", "renamed_repeats", "row_text",
+           "rows_text", "separated", "separator_line", "separator_of", "spaced_quotes",
+           "tell_bad_lines", "tell_skipped", "unmarked_header", "unspaced",
+           "without_header_again", "without_secrets"]
 
 #: What no header name is made of: spaces, tabs and the byte order mark (U+FEFF). A line of
 #: them alone (between separators, if any) before the header is no header (a hand-edited
@@ -49,6 +50,31 @@ def tell_skipped(lines: list[int], name: str, b: RosterBuilder, kind: str | None
                   f"hold{'s' if one else ''} no name (only spaces, separators or byte order "
                   "marks): skipped, as blank lines are",
                   file=name, line=lines[0], kind=kind)
+
+
+#: The first bytes of files that are no CSV text, though named ``.csv``, and what they are.
+_NOT_TEXT = ((b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook?)"),
+             (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 .xls workbook"),
+             (b"\x1f\x8b", "gzip-compressed"), (b"%PDF-", "a PDF document"))
+
+
+def not_text(data: bytes, name: str, b: RosterBuilder, kind: str | None) -> bool:
+    """Whether ``data`` is a file no CSV reader can read (a spreadsheet saved under the
+    ``.csv`` name, a compressed file, a PDF), told by a ``syntax`` problem on line 1 saying
+    what it is (read as text, it gave only an ``encoding`` problem and no row).
+
+    Examples
+    --------
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> not_text(b"PK\\x03\\x04", "users.csv", b, "users"), not_text(b"id,name", "t.csv", b, None)
+    (True, False)
+    """
+    for magic, what in _NOT_TEXT:
+        if data.startswith(magic):
+            b.problem("syntax", f"the file is {what}, not CSV text: it was not read (save it "
+                      "as CSV, UTF-8)", file=name, line=1, kind=kind)
+            return True
+    return False
 
 
 def unmarked_header(header: list[str], line: int, name: str, b: RosterBuilder,
@@ -274,7 +300,44 @@ def separated(text: str, name: str, b: RosterBuilder, kind: str | None) -> tuple
         b.problem("other", f"the header's names are separated by {SEPARATORS[sep]}, not "
                   "commas: the file is read so (the format asks for commas)", file=name,
                   line=1, kind=kind)
+    if spaced_quotes(first, sep):
+        b.problem("other", "the cells are quoted after a separator and spaces (as in "
+                  "'\"id\", \"name\"'), which the format does not allow (a quote opens a cell "
+                  "only at its start): the spaces around quoted cells are left out", file=name,
+                  line=1, kind=kind)
+        text = unspaced(text, sep)
     return text, sep
+
+
+def spaced_quotes(line: str, sep: str = ",") -> bool:
+    """Whether a header line quotes its names, some after a separator and spaces or tabs
+    (``"id", "name"``): a script's dialect (the csv module's ``skipinitialspace``), in which
+    every cell after the first would be read with its space and quotes.
+
+    Examples
+    --------
+    >>> spaced_quotes('"id", "name"'), spaced_quotes('"id","name"'), spaced_quotes('id, name')
+    (True, False, False)
+    """
+    s = re.escape(sep)
+    return (re.fullmatch(f'"[^"]*"(?:[ \t]*{s}[ \t]*"[^"]*")+[ \t]*', line) is not None
+            and re.search(f'{s}[ \t]+"', line) is not None)
+
+
+def unspaced(text: str, sep: str = ",") -> str:
+    """``text`` without the spaces and tabs between a separator (or a line's start) and the
+    quote opening a cell, and between a cell's closing quote and the separator or line end
+    after it (:func:`spaced_quotes`); the quoted cells are kept as they are.
+
+    Examples
+    --------
+    >>> unspaced('"id", "name"\\n"1", "Lee, Jr"  \\n')
+    '"id","name"\\n"1","Lee, Jr"\\n'
+    """
+    s = re.escape(sep)
+    cells = re.compile(f'("(?:[^"]|"")*")[ \t]+(?=[{s}\r\n]|$)|(?:(?<={s})|(?<=[\r\n])|^)'
+                       f'[ \t]+(?=")')
+    return cells.sub(lambda m: m.group(1) or "", text)
 
 
 _SEPARATOR_NAMES = {",": "commas", **SEPARATORS}
@@ -383,17 +446,41 @@ def is_header(row: list[str], header: list[str]) -> bool:
             and not any(v.strip() for v in row[len(header):]))
 
 
+def is_empty_row(row: Sequence[str]) -> bool:
+    """Whether every cell of ``row`` is empty or holds only spaces and tabs: a line of
+    separators, as a spreadsheet saves a row it holds no values in.
+
+    Examples
+    --------
+    >>> is_empty_row(["", " ", "\t"]), is_empty_row(["", "x"])
+    (True, False)
+    """
+    return not any(cell.strip(" \t") for cell in row)
+
+
 def without_header_again(rows: Iterator[tuple[int, list[str]]], header: list[str],
                           name: str, b: RosterBuilder, kind: str | None
                           ) -> Iterator[tuple[int, list[str]]]:
     """``rows`` but those that are the header again (two exports joined into one file),
-    each a problem at its line."""
+    each a problem at its line, and those of only empty cells (:func:`is_empty_row`),
+    skipped as blank lines are and told once, at the end, at the first one's line (they
+    hold no value: each was a record without an id, an error)."""
+    empty: list[int] = []
     for line, row in rows:
+        if row and is_empty_row(row):
+            empty.append(line)
+            continue
         if row and header and is_header(row, header):
             b.problem("other", "the header again (two files joined into one?); the row is "
                       "not loaded", file=name, line=line, kind=kind)
             continue
         yield line, row
+    if empty:
+        more = len(empty) - 1
+        b.problem("other", f"{len(empty):,} row{'s' if more else ''} (line {empty[0]}"
+                  + (f" and {more:,} more" if more else "") + f") hold{'' if more else 's'} "
+                  "only empty cells (a spreadsheet's blank rows?): skipped, as blank lines "
+                  "are", file=name, line=empty[0], kind=kind)
 
 
 def without_secrets(values: list[str], n: int, secret: Sequence[int]) -> list[str]:

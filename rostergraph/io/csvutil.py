@@ -67,9 +67,11 @@ from .csv_arrow import trimmed as _trimmed
 from .csv_rowchecks import (
     NOT_A_NAME,
     UTF16_MARKS,
+    is_empty_row,
     is_header,
     is_secret_column,
     names_a_secret,
+    not_text,
     renamed_repeats,
     separated,
     tell_bad_lines,
@@ -543,6 +545,8 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     >>> t.clean, list(t.lines), t.cells
     (True, [2], [['1', 'Ann']])
     """
+    if not_text(data, name, b, kind):  # (a workbook saved as users.csv: no text, no rows)
+        return CsvTable([], iter(()), [], [], name, b, kind)
     unmarked = data
     while unmarked[:3] == _BOM:
         unmarked = unmarked[3:]
@@ -589,8 +593,10 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         body = whole[len(skipped) + 1:]
         cells = [r for _, r in body]
         lead = header[0].strip().lower()
+        # (a row of empty cells, or the header again: told as the rows are read below)
         if (not cells or set(map(len, cells)) == {len(header)}) and not any(
-                is_header(r, written) for r in cells if r[0].strip().lower().endswith(lead)):
+                is_header(r, written) or is_empty_row(r) for r in cells
+                if not r[0].strip(" \t") or r[0].strip().lower().endswith(lead)):
             return CsvTable(header, iter(()), [line for line, _ in body], cells, name, b, kind)
     # (the rows that are the header again told as the iteration reaches them, in line order)
     return CsvTable(header, without_header_again(rows, written, name, b, kind), None, None,

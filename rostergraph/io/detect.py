@@ -82,7 +82,32 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         if detector(p):
             return name
     expected = "; ".join(f"{n}: {e}" for n, (_, _, e) in FORMATS.items())
-    raise SourceError(f"not a roster rostergraph can read (expected {expected})", path=str(path))
+    raise SourceError(f"not a roster rostergraph can read (expected {expected}){_held(p)}",
+                      path=str(path))
+
+
+def _held(folder: Path, most: int = 20) -> str:
+    """What a folder no reader recognises holds that one does, as ``"; it holds X (format),
+    ...: give its path"`` (``""`` for none): its first ``most`` subfolders and zips (an
+    export unzipped into a folder of its own name, a zip saved into a folder). Links are
+    not followed, hidden entries and a Mac zip's ``__MACOSX`` are passed by."""
+    if not folder.is_dir():
+        return ""
+    found = []
+    try:
+        entries = sorted(q for q in folder.iterdir() if not q.name.startswith((".", "__MACOSX"))
+                         and not q.is_symlink() and (q.is_dir() or q.suffix.lower() == ".zip"))
+    except OSError:
+        return ""
+    for q in entries[:most]:
+        try:
+            check_regular_file(q)
+            name = next((n for n, (found_by, _, _) in FORMATS.items() if found_by(q)), None)
+        except (SourceError, OSError):
+            continue
+        if name is not None:
+            found.append(f"{q.name} ({name})")
+    return f"; it holds {', '.join(found)}: give its path" if found else ""
 
 
 def load(path: str | os.PathLike[str], *, format: str | None = None, strict: bool = False,

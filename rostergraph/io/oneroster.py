@@ -195,6 +195,7 @@ class _Reader:
         #: (user, role, line, row) of a 1.2 users.csv's 1.1 role column, applied after
         #: roles.csv (see oneroster_users.read_roles)
         self.later_roles: list[tuple[str, str, int, dict[str, str]]] = []
+        self.any_role = False  # whether a users.csv row gave its user a role (1.1's column)
         # users.csv cells a role may take (orgs, username, ...) that no role took, per user
         self.role_cells: dict[str, dict[str, str]] = {}
         # answers that depend only on the orgs, kept once orgs.csv is read

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ..roster import Roster
     from .oneroster import _Reader
 
-__all__ = ["apply_carry", "read_classes", "read_courses", "read_orgs", "read_terms"]
+__all__ = ["apply_carry", "read_classes", "read_courses", "read_orgs", "read_terms", "without_id"]
 
 # column → Clever path, per file (columns not listed go to extra).
 _ORG_COLS = {"sourcedId": "id", "name": "name", "identifier": "nces_id"}
@@ -153,9 +153,23 @@ def _read_org_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]]) -> None:
                 consumed.add("parentSourcedId")
         rd.put_extra(d, row, consumed)
         apply_carry(d)
-        rd.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
-                 line=line)
+        kind = "districts" if typ == "district" else "schools"
+        if not without_id(rd, d, "org", "orgs.csv", line, kind, given):
+            rd.b.add(kind, d, file="orgs.csv", line=line)
     rd._district_memo = {}
+
+
+def without_id(rd: Any, d: dict[str, Any], what: str, file: str, line: int, kind: str,
+               given: dict[str, str]) -> bool:
+    """Whether the record ``d`` made from a row has no id: then a ``no_id`` problem in
+    OneRoster's words (``what`` without a sourcedId), the row's cells in ``raw``, where
+    adding it would have named Clever's ``id`` field and kept the record's JSON. ``rd``:
+    any reader holding the builder ``b``."""
+    if isinstance(d.get("id"), str) and d["id"]:
+        return False
+    rd.b.problem("no_id", f"{what} without a sourcedId; not loaded", file=file, line=line,
+                 kind=kind, raw=row_text(given))
+    return True
 
 
 def _parents_respelt(rd: _Reader, rows: list[tuple[int, dict[str, str]]], file: str,
@@ -199,8 +213,8 @@ def _read_term_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]],
     fixed = _parents_respelt(rd, rows, "academicSessions.csv", "terms", sessions)
     unnamed = Unnamed("academicSessions.csv", "parentSourcedId", "academic session", "terms")
     base_terms = rd.base.terms if rd.base is not None else {}
-    for k, (line, row) in enumerate(rows):
-        row = fixed.get(k, row)
+    for k, (line, given) in enumerate(rows):
+        row = fixed.get(k, given)
         parent = row.get("parentSourcedId")
         if parent and parent not in sessions and parent not in base_terms:
             unnamed.add(line, row.get("sourcedId"), [parent])
@@ -212,7 +226,9 @@ def _read_term_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]],
             d["district"] = sole
         rd.put_extra(d, row, _TERM_COLS)
         apply_carry(d)
-        rd.b.add("terms", d, file="academicSessions.csv", line=line)
+        if not without_id(rd, d, "academic session", "academicSessions.csv", line, "terms",
+                          given):
+            rd.b.add("terms", d, file="academicSessions.csv", line=line)
     return unnamed
 
 
@@ -222,8 +238,8 @@ def read_courses(rd: _Reader) -> None:
     orgs_told = Unnamed("courses.csv", "orgSourcedId", "org", "courses")
     years_told = Unnamed("courses.csv", "schoolYearSourcedId", "academic session", "courses")
     base_terms = rd.base.terms if rd.base is not None else {}  # (a delta may name them)
-    for line, row in rd.rows("courses.csv", "courses"):
-        row = rd.respelt(row, _COURSE_REFS, "courses.csv", line, "courses")
+    for line, given in rd.rows("courses.csv", "courses"):
+        row = rd.respelt(given, _COURSE_REFS, "courses.csv", line, "courses")
         year = row.get("schoolYearSourcedId")
         if year and year not in rd.sessions and year not in base_terms:
             years_told.add(line, row.get("sourcedId"), [year])
@@ -241,7 +257,8 @@ def read_courses(rd: _Reader) -> None:
             del d[PREFIX + "orgSourcedId"]  # the carried district (one not delivered)
         if org is not None and org not in rd.orgs and PREFIX + "orgSourcedId" in d:
             orgs_told.add(line, row.get("sourcedId"), [org])  # (extra alone keeps it)
-        rd.b.add("courses", d, file="courses.csv", line=line)
+        if not without_id(rd, d, "course", "courses.csv", line, "courses", given):
+            rd.b.add("courses", d, file="courses.csv", line=line)
     orgs_told.tell(rd.b)
     years_told.tell(rd.b)
 

@@ -62,7 +62,8 @@ def read_demographics(r: Any) -> None:
     users, alias = r.users, r.alias
     bad_date: dict[str, bool] = {}  # birthDate cell → it is no date
     #: what a row's cells but its birth date give a student (:func:`_student_fields`)
-    plans: dict[Any, tuple[dict[str, str | None], frozenset[str]]] = {}
+    plans: dict[Any, tuple[dict[str, str | None], frozenset[str], tuple[str, ...]]] = {}
+    odd: dict[int, tuple[str, ...]] = {}  # line → its race/ethnicity cells no boolean
     keys: dict[str, str] = {}  # column → its key in extra
     for line, row in r.rows("demographics.csv", "users"):
         get = row.get
@@ -101,15 +102,26 @@ def read_demographics(r: Any) -> None:
             plan = plans.get(key)
             if plan is None:
                 plan = plans[key] = _student_fields(get, bool(dob))
-            fields, consumed = plan
+            fields, consumed, no_boolean = plan
             for field, given in fields.items():
                 st[field] = dob if given is None else given
+            if no_boolean:
+                odd[line] = no_boolean
         for col, v in row.items():
             if col not in consumed and v != "":
                 k = keys.get(col)
                 if k is None:
                     k = keys[col] = DEMOGRAPHICS_PREFIX + col
                 target[k] = v
+    if odd:
+        first, more = min(odd), len(odd) - 1
+        cols = sorted({col for cells in odd.values() for col in cells})
+        r.b.problem("other", f"{len(odd):,} row{'s' if more else ''} (line {first}"
+                    + (f" and {more:,} more" if more else "") + f") of demographics.csv "
+                    f"hold{'' if more else 's'} race or ethnicity cells that are no boolean "
+                    f"({', '.join(cols)}): they say no race or ethnicity, and are kept as given "
+                    "in the students' extra 'oneroster.demographics.<column>'",
+                    file="demographics.csv", line=first, kind="users", field=odd[first][0])
 
 
 _IDS = frozenset({"sourcedId", "userSourcedId"})
@@ -124,10 +136,13 @@ def _student_key(get: Any, dob: bool) -> Any:
     return (dob, *map(get, _STUDENT_CELLS))
 
 
-def _student_fields(get: Any, dob: bool) -> tuple[dict[str, str | None], frozenset[str]]:
+def _student_fields(get: Any, dob: bool
+                    ) -> tuple[dict[str, str | None], frozenset[str], tuple[str, ...]]:
     """The student fields a demographics row (``get``: its cells') gives, in the order they
-    are set (``None``: its birth date, when it has one), and the columns they take (not
-    kept in extra): all but the birth date depends on :data:`_STUDENT_CELLS` only."""
+    are set (``None``: its birth date, when it has one), the columns they take (not kept
+    in extra), and its race and ethnicity columns whose cell is no boolean (``Y``,
+    ``Unknown``: kept in extra, and told): all but the birth date depends on
+    :data:`_STUDENT_CELLS` only."""
     st: dict[str, str | None] = {}
     consumed = set(_IDS)
     if dob:
@@ -141,7 +156,10 @@ def _student_fields(get: Any, dob: bool) -> tuple[dict[str, str | None], frozens
     races = [col for col in _RACE_COLS if is_true(get(col))]
     # (a cell that is no boolean, ``Y`` or ``Unknown``, says no race: kept as it is)
     said = {col for col in _RACE_COLS if is_boolean(get(col))}
-    consumed |= {"demographicRaceTwoOrMoreRaces"}
+    no_boolean = tuple(col for col in _STUDENT_CELLS[1:] if (get(col) or "").strip()
+                       and not is_boolean(get(col)))
+    if "demographicRaceTwoOrMoreRaces" not in no_boolean:  # (else kept: it was lost)
+        consumed |= {"demographicRaceTwoOrMoreRaces"}
     if is_true(get("demographicRaceTwoOrMoreRaces")) or len(races) > 1:
         st["race"] = "Two or More Races"
         consumed |= said - set(races)  # which races: the cells say
@@ -153,7 +171,7 @@ def _student_fields(get: Any, dob: bool) -> tuple[dict[str, str | None], frozens
     if (h or "").strip() and is_boolean(h):  # (else no answer: the cell is kept)
         st["hispanic_ethnicity"] = "Y" if is_true(h) else "N"
         consumed.add("hispanicOrLatinoEthnicity")
-    return st, frozenset(consumed)
+    return st, frozenset(consumed), no_boolean
 
 
 def read_user_profiles(r: Any) -> None:

@@ -27,6 +27,7 @@ from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
 from .mapping import CEDS_TO_CLEVER, passwords_left_out
 from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kept_role_row
+from .oneroster_roles_told import tell_role_rows
 
 if TYPE_CHECKING:
     from .oneroster import _Reader
@@ -390,7 +391,7 @@ def read_users(rd: _Reader) -> None:
     column), each row's role applied; a row with no id or a repeated id is a problem."""
     plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
     plain = _PlainRows(rd, plans) if rd.base is None and "roles.csv" not in rd.bundle else None
-    any_role = False
+    any_role = rd.any_role = False
     passwords = 0
     roles_file = "roles.csv" in rd.bundle and rd.wanted("roles.csv")
     for line, given in rd.rows("users.csv", "users"):
@@ -417,7 +418,7 @@ def read_users(rd: _Reader) -> None:
         u = rd.users.get(uid)
         joined = u is not None  # a later row of a 1.1 user with several roles
         role = canonical_role(row.get("role") or "")
-        any_role = any_role or bool(role)
+        any_role = rd.any_role = any_role or bool(role)
         if u is None:
             u = rd.mapped_fields(row, _USER_COLS)
             u["id"] = uid
@@ -474,7 +475,7 @@ def read_users(rd: _Reader) -> None:
                 u["_primary_org"] = row["primaryOrgSourcedId"]
     if plain is not None:
         passwords += plain.passwords
-        any_role = any_role or plain.any_role
+        any_role = rd.any_role = any_role or plain.any_role
     if passwords:
         rd.b.notes.append(passwords_left_out("users.csv", passwords))
     if rd.users and not any_role and "roles.csv" not in rd.bundle and rd.base is None:
@@ -506,10 +507,8 @@ def read_roles(rd: _Reader) -> None:
         if sid:
             ids.add(sid)
         rows.append((line, row))
-    if rows:
-        _tell_role_rows(rd, rows[0][1], no_ids, odd_types)
-    # primary roles first, so the primary org becomes roles.<r>.school
-    pending = sorted(rows, key=_primary_first(rd, rows))
+    tell_role_rows(rd, rows[0][1] if rows else None, no_ids, odd_types)
+    pending = sorted(rows, key=_primary_first(rd, rows))  # (the primary org: the school)
     for line, row in pending:
         rd.users.settle()  # (between two rows: no user is in use)
         usid = row.get("userSourcedId") or ""
@@ -590,48 +589,6 @@ def _primary_first(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
         return not (uid not in with_primary and org and org == rd.user_rows.get(
             uid, {}).get("primaryOrgSourcedId")), line
     return key
-
-
-def _tell_role_rows(rd: _Reader, first: dict[str, str], no_ids: list[int],
-                    odd_types: dict[int, str]) -> None:
-    """One problem for the roles.csv rows without their required ``sourcedId`` (they are
-    applied, as an enrollment without one links) and one for those whose ``roleType`` is
-    neither ``primary`` nor ``secondary`` (read as secondary); a file without either column
-    (``first``: a row of it) is told once on line 1."""
-    if "sourcedId" not in first:
-        rd.b.problem("other", "roles.csv has no sourcedId column (OneRoster requires one): "
-                     "its roles are applied without their ids (the OneRoster writer gives "
-                     "them ids)", file="roles.csv", line=1, kind="users", field="sourcedId")
-    elif no_ids:
-        rd.b.problem("other", f"{_rows_of(len(no_ids), no_ids[0])} of roles.csv "
-                     f"{_have(len(no_ids))} no "
-                     "sourcedId (OneRoster requires one): their roles are applied (the "
-                     "OneRoster writer gives them ids)", file="roles.csv", line=no_ids[0],
-                     kind="users", field="sourcedId")
-    if "roleType" not in first:
-        rd.b.problem("other", "roles.csv has no roleType column (OneRoster requires one): "
-                     "every role is read as secondary (a user's primaryOrgSourcedId, else "
-                     "its first row, says its school)", file="roles.csv", line=1,
-                     kind="users", field="roleType")
-    elif odd_types:
-        line = min(odd_types)
-        values = list(dict.fromkeys(odd_types.values()))
-        shown = ", ".join(map(repr, values[:5])) + (", ..." if len(values) > 5 else "")
-        rd.b.problem("other", f"{_rows_of(len(odd_types), line)} of roles.csv "
-                     f"{_have(len(odd_types))} a "
-                     f"roleType that is neither primary nor secondary ({shown}): read as "
-                     "secondary", file="roles.csv", line=line, kind="users", field="roleType")
-
-
-def _rows_of(n: int, line: int) -> str:
-    """``"3 rows (line 4 and 2 more)"``, ``"1 row (line 4)"``."""
-    return (f"{n:,} row{'s' if n != 1 else ''} (line {line}"
-            + (f" and {n - 1:,} more)" if n > 1 else ")"))
-
-
-def _have(n: int) -> str:
-    """The verb after :func:`_rows_of`'s ``n`` rows: "has" for one row, else "have"."""
-    return "has" if n == 1 else "have"
 
 
 def keep_base_roles(rd: _Reader) -> None:

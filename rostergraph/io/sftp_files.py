@@ -145,12 +145,16 @@ def row_course(row: dict[str, str]) -> tuple[str | None, str, str]:
 
 def any_case(bundle: Bundle) -> Renamed:
     """A bundle whose SFTP file names match ignoring case (Clever's help pages write
-    ``Schools.csv``; its spec ``schools.csv``): ``renamed`` maps the spec's name to the
-    file's when they differ (a file named exactly as the spec wins)."""
+    ``Schools.csv``; its spec ``schools.csv``) and, in a zip, the folder they sit in
+    (``upload/schools.csv`` beside a top-level ``README.txt``, which leaves the zip no one
+    root folder; :func:`is_clever_csv` finds them there too): ``renamed`` maps the spec's
+    name to the file's when they differ (a file named exactly as the spec wins, then one
+    at the top; a zip never holds one base name twice, see :class:`Bundle`)."""
     renamed: dict[str, str] = {}
     wanted = (*SFTP_FILES, EXT_DISTRICTS, EXT_RECORDS)
-    for name in bundle.names():
-        low = name.lower()
+    names = bundle.names()
+    for name in sorted(names, key=lambda n: n.count("/")):  # (top-level files first)
+        low = name.rsplit("/", 1)[-1].lower()
         if low != name and low in wanted and low not in bundle and low not in renamed:
             renamed[low] = name
     return Renamed(bundle, renamed)

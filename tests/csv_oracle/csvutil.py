@@ -17,6 +17,7 @@ from rostergraph.io.bundle import Bundle
 from rostergraph.io.csv_rowchecks import (
     NOT_A_NAME,
     names_a_secret,
+    not_text,
     separated,
     tell_skipped,
     unmarked_header,
@@ -216,6 +217,8 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     >>> list(rows)
     [(2, {'a': '1', 'b': '2'})]
     """
+    if not_text(data, name, b, kind):  # (the package's check: a workbook, no text)
+        return [], iter(())
     text, sep = separated(decode_csv(data, name, b, kind), name, b, kind)
     rows = _rows(text, name, b, kind, limits, sep)
     skipped = []  # (lines of spaces or byte order marks before the header: no header)

@@ -35,6 +35,7 @@ from rostergraph.io.oneroster_cols import (
     primary_no_boolean,
 )
 from rostergraph.io.oneroster_delta import apply_delta, base_deletions, live_row, match_deletions
+from rostergraph.io.oneroster_orgs import without_id
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_refs import unnamed_message
 from rostergraph.io.oneroster_sessions import base_sessions, class_term
@@ -467,8 +468,9 @@ class _Reader:
                         consumed.add("parentSourcedId")
                 self._extra(d, row, consumed)
                 _apply_carry(d)
-                self.b.add("districts" if typ == "district" else "schools", d, file="orgs.csv",
-                           line=line)
+                kind = "districts" if typ == "district" else "schools"
+                if not without_id(self, d, "org", "orgs.csv", line, kind, given):
+                    self.b.add(kind, d, file="orgs.csv", line=line)
 
     def _parents_read(self, rows: list[tuple[int, dict[str, str]]], file: str,
                       kind: str | None, to: str) -> list[tuple[int, dict[str, str],
@@ -498,8 +500,8 @@ class _Reader:
                     self.terms.setdefault(sid, ((row.get("type") or "").strip().lower(),
                                                 row.get("parentSourcedId") or None))
             known = set(self.terms) | set(self.base.terms if self.base is not None else ())
-            for line, row, _ in self._parents_read(rows, "academicSessions.csv", "terms",
-                                                   "sessions"):
+            for line, row, given in self._parents_read(rows, "academicSessions.csv", "terms",
+                                                       "sessions"):
                 if row.get("parentSourcedId") and row["parentSourcedId"] not in known:
                     orphans.append((line, row.get("sourcedId"), [row["parentSourcedId"]]))
                 d = self._mapped(row, _TERM_COLS)
@@ -510,7 +512,9 @@ class _Reader:
                     d["district"] = sole
                 self._extra(d, row, _TERM_COLS)
                 _apply_carry(d)
-                self.b.add("terms", d, file="academicSessions.csv", line=line)
+                if not without_id(self, d, "academic session", "academicSessions.csv", line,
+                                  "terms", given):
+                    self.b.add("terms", d, file="academicSessions.csv", line=line)
         self._tell_unnamed("academicSessions.csv", "parentSourcedId", "academic session",
                            "terms", orphans)
 
@@ -518,8 +522,8 @@ class _Reader:
         sole = self.sole_district()
         no_org: list[tuple[int, str | None, list[str]]] = []
         no_year: list[tuple[int, str | None, list[str]]] = []
-        for line, row in self.rows("courses.csv", "courses"):
-            row = self._refs_read(row, (("schoolYearSourcedId", "sessions"),
+        for line, given in self.rows("courses.csv", "courses"):
+            row = self._refs_read(given, (("schoolYearSourcedId", "sessions"),
                                       ("orgSourcedId", "orgs")), "courses.csv", line, "courses")
             d = self._mapped(row, _COURSE_COLS)
             org = row.get("orgSourcedId") or None
@@ -540,7 +544,8 @@ class _Reader:
             kept = d.get(_PREFIX + "orgSourcedId")
             if kept is not None and org is not None and org not in self.orgs:
                 no_org.append((line, row.get("sourcedId"), [org]))
-            self.b.add("courses", d, file="courses.csv", line=line)
+            if not without_id(self, d, "course", "courses.csv", line, "courses", given):
+                self.b.add("courses", d, file="courses.csv", line=line)
         self._tell_unnamed("courses.csv", "orgSourcedId", "org", "courses", no_org)
         self._tell_unnamed("courses.csv", "schoolYearSourcedId", "academic session",
                            "courses", no_year)
@@ -987,6 +992,11 @@ class _Reader:
                                        raw=_row_text(given))
                     else:
                         sec["teacher"] = uid
+        for sec in [*self.sections.values(), *self.base_adds.values()]:
+            for by_role in sec.get(_CELLS, {}).values():  # (a group is a set: sorted)
+                for by_value in by_role.values():
+                    for users in by_value.values():
+                        users.sort()
         if dated:
             self.b.notes.append(f"enrollments.csv: the dateLastModified of {dated:,} "
                                 "enrollments is not kept (an enrollment is no record; a "

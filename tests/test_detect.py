@@ -1,0 +1,41 @@
+"""Format detection of a folder no reader recognises: the error says what it holds that
+a reader does recognise (an export unzipped into a folder of its own, a zip saved into a
+folder), so the user is told which path to give."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import rostergraph
+from rostergraph.io.write_oneroster import write_oneroster
+from rostergraph.io.write_sftp import write_clever_csv
+
+
+def test_a_folder_holding_the_export_in_a_folder_or_zip_names_it(tmp_path: Path) -> None:
+    """``export/Export/users.csv`` (a zip unzipped into a folder named as it) and
+    ``export/OneRoster.zip``: the ``SourceError`` names the folder or zip and its format
+    (it listed only what each reader looks for); the named path loads."""
+    roster = rostergraph.sample()
+    outer = tmp_path / "export"
+    write_oneroster(roster, outer / "Export")
+    write_clever_csv(roster, tmp_path / "sftp")
+    with zipfile.ZipFile(outer / "SFTP upload.zip", "w") as zf:
+        for f in sorted((tmp_path / "sftp").iterdir()):
+            zf.write(f, f.name)
+    (outer / "notes").mkdir()  # (a folder no reader recognises: not named)
+    (outer / "readme.txt").write_text("exported 2024-08-19")
+    with pytest.raises(rostergraph.SourceError) as err:
+        rostergraph.load(outer)
+    said = str(err.value)
+    assert "it holds Export (oneroster), SFTP upload.zip (clever-csv)" in said
+    assert "notes" not in said
+    assert len(rostergraph.load(outer / "Export").users) == len(roster.users)
+    shutil.rmtree(outer / "Export")
+    (outer / "SFTP upload.zip").unlink()
+    with pytest.raises(rostergraph.SourceError) as err:
+        rostergraph.load(outer)
+    assert "it holds" not in str(err.value)

@@ -629,8 +629,10 @@ def _blank_cells(col: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    empty = text_scalar("")  # (a Python "" makes pyarrow import pandas to convert it)
+
     def blank(values: Any) -> Any:
-        return pc.or_(pc.equal(values, ""), pc.utf8_is_space(values))
+        return pc.or_(pc.equal(values, empty), pc.utf8_is_space(values))
 
     if not pa.types.is_dictionary(col.type):
         return blank(col)

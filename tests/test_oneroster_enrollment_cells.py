@@ -211,3 +211,23 @@ def test_an_enrollment_sent_again_with_empty_cells_loses_the_old_ones(class_too:
         "e4,active,,C2,S1,u1,student,,2024-08-19,\n"), **classes), base=b)
     assert r.sections["C2"].extra[ENROLLMENT_CELLS_KEY] == {
         "beginDate": {"student": {"2024-08-19": ["u1"]}}}
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_a_column_without_a_name_is_kept_and_carried_back(shape: str, tmp_path: Path) -> None:
+    """An enrollments.csv column whose header cell is empty (in the middle of the header)
+    keeps its cells, as users.csv keeps such a column in extra; the writer carries them in
+    the class's JSON (a column written without a name at the header's end would be read
+    without it), so they read back the same. They were dropped without a word."""
+    head = _HEAD.replace("beginDate,", ",beginDate,")
+    rows = "".join(line.replace(",student,,", ",student,,seat 4,", 1)
+                   if "student" in line else line.replace("true,", "true,,", 1).replace(
+                       "aide,,", "aide,,,", 1) for line in _ROWS.splitlines(keepends=True))
+    extra_row = _SHAPES[shape].replace("student,,,,", "student,,,,,")
+    r = read_oneroster(bundle(tmp_path / shape, enrollments_csv=head + rows + extra_row))
+    cells = r.sections["c1"].extra[ENROLLMENT_CELLS_KEY]
+    assert cells[""] == {"student": {"seat 4": ["s1", "s2"]}}
+    assert cells["beginDate"] == _WANT["beginDate"]
+    write_oneroster(r, tmp_path / "out")
+    again = read_oneroster(tmp_path / "out")
+    assert again.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == cells

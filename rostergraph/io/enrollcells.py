@@ -43,15 +43,16 @@ ENROLLMENT_CELLS_KEY = "oneroster.enrollmentCells"
 def kept_columns(header: list[str]) -> list[str]:
     """The columns of an ``enrollments.csv`` header whose cells are kept: every one the
     reader reads nothing from (:data:`~rostergraph.io.enrollcols.ENROLLMENT_COLUMNS_READ`),
-    but a credential's (never kept anywhere), each named once.
+    but a credential's (never kept anywhere), each named once; a column without a name
+    too (its cells are no less given).
 
     Examples
     --------
-    >>> kept_columns(["sourcedId", "beginDate", "metadata.seat", "password", "beginDate"])
-    ['beginDate', 'metadata.seat']
+    >>> kept_columns(["sourcedId", "beginDate", "metadata.seat", "password", "beginDate", ""])
+    ['beginDate', 'metadata.seat', '']
     """
     return [c for c in dict.fromkeys(header)
-            if c and c not in ENROLLMENT_COLUMNS_READ and not is_secret_column(c)]
+            if c not in ENROLLMENT_COLUMNS_READ and not is_secret_column(c)]
 
 
 #: the writer's own ``enrollments.csv`` columns, by their lowercase name: a cell column
@@ -62,8 +63,9 @@ _WRITERS_OWN = {c.lower(): c for c in (*ENROLLMENT_COLUMNS_READ, "beginDate", "e
 
 
 def _writable(column: str) -> bool:
-    """Whether cells of ``column`` are written back as a column of their own."""
-    return bool(kept_columns([column])) and _WRITERS_OWN.get(
+    """Whether cells of ``column`` are written back as a column of their own (not one
+    without a name: a header ending in one is read without it, its cells as extra ones)."""
+    return bool(column.strip()) and bool(kept_columns([column])) and _WRITERS_OWN.get(
         column.strip().lower(), column) == column
 
 

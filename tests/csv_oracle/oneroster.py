@@ -61,7 +61,7 @@ def _keep_cells(sec: dict[str, Any], row: dict[str, str], role: str, uid: str) -
     """The row's cells no field holds (not a credential's), kept on its section grouped by
     value: ``{column: {role: {value: [user, ...]}}}``."""
     for col, value in row.items():
-        if col and value and col not in ENROLLMENT_COLUMNS_READ and not secret_column(col):
+        if value and col not in ENROLLMENT_COLUMNS_READ and not secret_column(col):
             cells = sec.setdefault(_CELLS, {}).setdefault(col, {}).setdefault(role, {})
             cells.setdefault(value, []).append(uid)
 

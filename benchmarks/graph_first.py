@@ -31,6 +31,7 @@ import argparse
 import resource
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from engines import run_duckdb
@@ -83,6 +84,28 @@ _SQL = {
 }
 
 
+def _repeated_ids(q: Any) -> int:
+    """Ids given twice in the users, sections and schools tables (``q``: the connection's
+    ``execute``). A repeated id would make a join give two positions: the first record
+    wins in a Roster, so a load would rank them (none is repeated in a generated district)."""
+    return sum(q(f"SELECT count(*) - count(DISTINCT id) FROM {k}").fetchone()[0]
+               for k in ("users", "sections", "schools"))
+
+
+def _positions(q: Any) -> dict[str, list[np.ndarray]]:
+    """Every relation of :data:`_SQL` as ``(source position, target position)`` arrays."""
+    return {k: [np.asarray(v) for v in q(text).fetchnumpy().values()]
+            for k, text in _SQL.items()}
+
+
+def _csr_order(arrays: dict[str, list[np.ndarray]]) -> None:
+    """Sort every relation into CSR order both ways, as the graph keeps them."""
+    for src, dst in arrays.values():
+        np.argsort(src, kind="stable")
+        np.bincount(src)
+        np.argsort(dst, kind="stable")
+
+
 def floor(data: Path, columns: dict[str, str]) -> str:
     """One graph-first load of ``data`` reading ``columns``; its figures as one line."""
     import duckdb
@@ -94,17 +117,10 @@ def floor(data: Path, columns: dict[str, str]) -> str:
         q(f"CREATE TABLE {kind} AS SELECT * FROM read_json('{data / (kind + '.jsonl')}', "
           f"format='newline_delimited', columns={cols})")
     t1 = time.perf_counter()
-    # a repeated id would make a join give two positions: the first record wins in a
-    # Roster, so a load would rank them here (none is repeated in a generated district)
-    repeated = sum(q(f"SELECT count(*) - count(DISTINCT id) FROM {k}").fetchone()[0]
-                   for k in ("users", "sections", "schools"))
-    arrays = {k: [np.asarray(v) for v in q(text).fetchnumpy().values()]
-              for k, text in _SQL.items()}
+    repeated = _repeated_ids(q)
+    arrays = _positions(q)
     t2 = time.perf_counter()
-    for src, dst in arrays.values():  # CSR order both ways, as the graph keeps them
-        np.argsort(src, kind="stable")
-        np.bincount(src)
-        np.argsort(dst, kind="stable")
+    _csr_order(arrays)
     t3 = time.perf_counter()
     con.close()
     return (f"read {t1 - t0:.2f} s; references to positions {t2 - t1:.2f} s; CSR order "
@@ -194,16 +210,11 @@ def vouched(data: Path) -> str:
     q("DROP TABLE raw_sections")
     bad = sum(q(f"SELECT count(*) FILTER (WHERE bad) FROM {k}").fetchone()[0]
               for k in ("users", "sections"))
-    repeated = sum(q(f"SELECT count(*) - count(DISTINCT id) FROM {k}").fetchone()[0]
-                   for k in ("users", "sections", "schools"))
+    repeated = _repeated_ids(q)
     t2 = time.perf_counter()
-    arrays = {k: [np.asarray(v) for v in q(text).fetchnumpy().values()]
-              for k, text in _SQL.items()}
+    arrays = _positions(q)
     t3 = time.perf_counter()
-    for src, dst in arrays.values():
-        np.argsort(src, kind="stable")
-        np.bincount(src)
-        np.argsort(dst, kind="stable")
+    _csr_order(arrays)
     t4 = time.perf_counter()
     con.close()
     return (f"read as JSON leaves {t1 - t0:.2f} s; types vouched and text taken {t2 - t1:.2f}"

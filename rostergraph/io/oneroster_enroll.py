@@ -74,15 +74,13 @@ def read_enrollments(rd: _Reader) -> None:
         if not _made_up_ids(rd, t):
             _collect_ids(rd, t)
         _tell_no_ids(rd, t, len(t.lines))
-        _tell_unkept(rd, unkept)
-        note = _kept_note(unkept)
+        note = _tell_unkept(rd, unkept)
     else:
         odd = []
         filled = _enrollment_rows(rd, t, name, odd)
         dated = filled.pop("dateLastModified", 0)
         _tell_no_ids(rd, t, filled.pop(_ROWS))
-        _tell_unkept(rd, filled)
-        note = _kept_note(filled)
+        note = _tell_unkept(rd, filled)
     if odd:
         rd.b.problem("other", primary_no_boolean(len(odd), odd[0][0],
                                                  list(dict.fromkeys(v for _, v in odd))),
@@ -114,21 +112,11 @@ def _tell_no_ids(rd: _Reader, t: CsvTable, rows: int) -> None:
                      kind="sections", field="sourcedId")
 
 
-def _kept_note(filled: dict[str, int]) -> str | None:
-    """The note naming the enrollments.csv columns whose cells the sections keep
-    (``filled``: how many rows read, not ``tobedeleted``, hold a value in each)."""
-    kept = [(col, n) for col, n in filled.items() if n and kept_columns([col])]
-    if not kept:
-        return None
-    return ("enrollments.csv: " + ", ".join(f"{col} ({n:,} rows)" for col, n in kept)
-            + f" kept in their sections' extra {ENROLLMENT_CELLS_KEY!r} (an enrollment is "
-            "no record)")
-
-
-def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> None:
+def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> str | None:
     """One problem naming the enrollments.csv columns whose cells nothing keeps (a
-    credential's) (``filled``: how many rows read, not ``tobedeleted``, hold a value in
-    each)."""
+    credential's), and the note naming those the sections keep, returned (noted last,
+    after the reader's other notes) (``filled``: how many rows read, not
+    ``tobedeleted``, hold a value in each)."""
     said = [(col, n) for col, n in filled.items() if n]
     kept = set(kept_columns([col for col, _ in said]))
     told = [(col, n) for col, n in said if col not in kept]
@@ -137,6 +125,12 @@ def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> None:
                      + " of enrollments.csv: a credential's column is never kept; not "
                      "loaded", file="enrollments.csv", line=1, kind="sections",
                      field=told[0][0])
+    if not kept:
+        return None
+    return ("enrollments.csv: " + ", ".join(f"{col} ({n:,} rows)" for col, n in said
+                                           if col in kept)
+            + f" kept in their sections' extra {ENROLLMENT_CELLS_KEY!r} (an enrollment is "
+            "no record)")
 
 
 def _collect_cells(t: CsvTable, loaded: LoadedEnrollments) -> None:

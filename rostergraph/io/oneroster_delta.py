@@ -138,22 +138,23 @@ def _pruned_ids(sec: Any) -> Any:
     ids = sec.extra.get(ENROLLMENT_IDS_KEY)
     if not isinstance(ids, dict):
         return sec
-    kept = kept_enrollment_ids(sec.id, ids, enrollment_order(sec.students, sec.teachers,
-                                                             sec.extra))
-    extra = {k: v for k, v in sec.extra.items() if k != ENROLLMENT_IDS_KEY}
-    if kept:
-        extra[ENROLLMENT_IDS_KEY] = kept
-    return attrs.evolve(sec, extra=MappingProxyType(extra))
+    return _with_extra(sec, ENROLLMENT_IDS_KEY, kept_enrollment_ids(
+        sec.id, ids, enrollment_order(sec.students, sec.teachers, sec.extra)) or None)
 
 
 def _pruned_cells(sec: Any) -> Any:
     """Section record ``sec`` with only the enrollment cells of the enrollments it has
     once the delta is applied (a removed enrollment's, or a removed user's, go)."""
     now = set(enrollment_order(sec.students, sec.teachers, sec.extra))
-    cells = cells_kept(sec.extra[ENROLLMENT_CELLS_KEY], lambda role, uid: (role, uid) in now)
-    extra = {k: v for k, v in sec.extra.items() if k != ENROLLMENT_CELLS_KEY}
-    if cells is not None:
-        extra[ENROLLMENT_CELLS_KEY] = cells
+    return _with_extra(sec, ENROLLMENT_CELLS_KEY, cells_kept(
+        sec.extra[ENROLLMENT_CELLS_KEY], lambda role, uid: (role, uid) in now))
+
+
+def _with_extra(sec: Any, key: str, value: Any) -> Any:
+    """Section record ``sec`` with ``extra[key]`` set to ``value`` (left out when ``None``)."""
+    extra = {k: v for k, v in sec.extra.items() if k != key}
+    if value is not None:
+        extra[key] = value
     return attrs.evolve(sec, extra=MappingProxyType(extra))
 
 

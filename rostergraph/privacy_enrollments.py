@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .io.enrollcells import ENROLLMENT_CELLS_KEY, by_enrollment
 from .io.enrollcols import OTHER_ROLES_KEY, canonical_role
 from .io.oneroster_cols import ENROLLMENT_IDS_KEY
+from .io.oneroster_users import CONTACT_ROLES
 
 if TYPE_CHECKING:
     from .privacy import PrivacyPolicy
@@ -39,8 +40,9 @@ __all__ = ["cell_shown", "section_people"]
 
 #: enrollment cells shown in every mode (an enrollment's dates say nothing of a person)
 _DATES = frozenset({"beginDate", "endDate"})
-#: the roles whose cells are hidden in the redacted mode without ``redact_staff``
-_PROTECTED = frozenset({"student", "contact", "guardian", "parent", "relative"})
+#: the roles whose cells are hidden in the redacted mode without ``redact_staff``: a
+#: student's and a contact's (OneRoster's contact roles)
+_PROTECTED = frozenset({"student", "contact", *CONTACT_ROLES})
 #: a date (and time) as OneRoster exports write one: shown in a date column, where any
 #: other text (a note typed in the wrong column) is hidden as free text is
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"

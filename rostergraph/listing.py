@@ -156,12 +156,12 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
         return _name_filter(t, "name", name) if name else t
     # every school: the records, then those the sections and users name without a record
     # (a dump without schools.json names its schools by id only)
-    idx = np.arange(len(g.ids("school")))
+    n_all = g.n_nodes("school")
+    idx = np.arange(n_all)
     if school is not None:  # (a school known only by id too)
         idx = np.array([g.index_of("school", school, allow_missing=True)], dtype=np.int64)
     schools = g.ids("school")[idx]
     roles = g.roles
-    n_all = len(g.ids("school"))
 
     def primary_count(relation: str, role: str) -> np.ndarray:
         rel = g.relations[relation]

@@ -181,3 +181,24 @@ def test_list_redacted_shows_no_names() -> None:
     out = run("list", "students", "--sample", "--privacy", "redacted", "--format", "json")
     rows = orjson.loads(out.stdout)
     assert rows and {r["user_name"] for r in rows} == {"[redacted]"}
+
+
+def test_options_between_positional_arguments(tmp_path: Path) -> None:
+    """`convert SOURCE --to F OUTPUT` and `batch A --steps S B` read as written: options may
+    come between the positional arguments (argparse alone takes the first path for the
+    output and refuses the second as unrecognized)."""
+    src = tmp_path / "src"
+    rostergraph.write_clever_json(rostergraph.sample(), src, jsonl=True)
+    out_dir = tmp_path / "out"
+    out = run("convert", str(src), "--to", "oneroster", "--quiet", str(out_dir))
+    assert out.returncode == 0, out.stderr
+    assert (out_dir / "users.csv").exists()
+    assert len(rostergraph.load(out_dir).users) == len(rostergraph.sample().users)
+    dup = tmp_path / "src2"
+    rostergraph.write_clever_json(rostergraph.sample(), dup, jsonl=True)
+    both = run("batch", str(src), "--steps", "summary", str(dup), "-o", str(tmp_path / "b"))
+    assert both.returncode in (0, 1), both.stderr
+    assert "unrecognized" not in both.stderr
+    # a stray word is still refused, with the command's own message
+    stray = run("convert", str(src), "--to", "oneroster", str(out_dir), "extra")
+    assert stray.returncode == 2 and "unrecognized arguments: extra" in stray.stderr

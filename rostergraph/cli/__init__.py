@@ -92,6 +92,31 @@ def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
         current = sub.choices[chosen]
 
 
+def _intermixed(parser: argparse.ArgumentParser, argv: list[str], args: argparse.Namespace,
+                unknown: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """``argv`` parsed again with options allowed between the command's positional
+    arguments (``convert SRC --to F OUT``): argparse alone takes the positional arguments
+    of the first run it meets and leaves the rest unrecognized. Its own intermixed parsing
+    runs on the command's parser, over the words after the command's name, and what it
+    leaves is what is unrecognized (``(args, unknown)`` as they were when it cannot run)."""
+    current, rest = parser, argv
+    while True:
+        sub = next((a for a in current._actions
+                    if isinstance(a, argparse._SubParsersAction)), None)
+        if sub is None:
+            break
+        chosen = getattr(args, sub.dest, None) if sub.dest else None
+        if chosen not in sub.choices or chosen not in rest:
+            return args, unknown
+        rest = rest[rest.index(chosen) + 1:]
+        current = sub.choices[chosen]
+    try:
+        again, left = current.parse_known_intermixed_args(rest)
+    except TypeError:  # (a parser argparse cannot parse intermixed)
+        return args, unknown
+    return argparse.Namespace(**(vars(args) | vars(again))), left
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 errors)."""
     from ..safety import terminal_text
@@ -103,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
     args, unknown = parser.parse_known_args(argv)
+    if any(not u.startswith("-") for u in unknown):
+        args, unknown = _intermixed(parser, argv, args, unknown)
     if unknown:
         sub = _subparser(parser, args)
         options = [o for a in sub._actions for o in a.option_strings]

@@ -21,7 +21,8 @@ report, a Table's CSV/JSON, a diff, a plot or a converted roster:
 Whatever the mode, the sensitive demographic fields (:data:`SENSITIVE_FIELDS`:
 ELL, IEP, FRL, gifted and Section 504 status, disability, race, ethnicity, gender,
 date of birth, home language and its code, GPA) are dropped unless named in
-``include_fields``. A student's ``preferred_name`` is a name like ``name``.
+``include_fields``, and so are the credentials a record's ``extra`` may hold
+(``password``, ``api_token``, ...). A student's ``preferred_name`` is a name like ``name``.
 
 A policy is *bound* to a roster (:meth:`PrivacyPolicy.bind`) to know which
 ids are people, who is a student or contact, and which names, emails and sis
@@ -601,8 +602,12 @@ class PrivacyPolicy:
         >>> PrivacyPolicy("redacted").apply_record("users", d)
         {'id': 'u1', 'name': {'first': '[redacted]', 'last': '[redacted]'}, 'email': '[redacted]', 'roles': {'student': {'school': 'sc1', 'sis_id': '[redacted]'}}}
         """
+        # (no mode writes a credential a JSON source's extra holds, of any record; the
+        # readers load when a record is first written, as for sections below)
+        from .io.credentials import without_credentials
+
         kind = kind if kind.endswith("s") else kind + "s"
-        d = _drop_sensitive(record, self.drop_fields)
+        d = without_credentials(_drop_sensitive(record, self.drop_fields))
         if self.is_full:
             return d
         pseudo = self.mode == "pseudonymized"

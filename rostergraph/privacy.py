@@ -605,6 +605,7 @@ class PrivacyPolicy:
         # (no mode writes a credential a JSON source's extra holds, of any record; the
         # readers load when a record is first written, as for sections below)
         from .io.credentials import without_credentials
+        from .privacy_extras import extras_scrubbed
 
         kind = kind if kind.endswith("s") else kind + "s"
         d = without_credentials(_drop_sensitive(record, self.drop_fields))
@@ -615,9 +616,10 @@ class PrivacyPolicy:
             roles = d.get("roles") or {}
             protected = isinstance(roles, dict) and ("student" in roles or "contact" in roles)
             if not (pseudo or protected or self.redact_staff):
-                return d
+                return extras_scrubbed(self, d)  # (its fields shown: a vendor's text is not)
             uid = d.get("id") if isinstance(d.get("id"), str) else ""
             return self._hide(d, (), uid)
+        d = extras_scrubbed(self, d)
         if kind == "sections":
             if pseudo:
                 for f in ("teacher",):

@@ -169,7 +169,7 @@ def test_diff_prints_no_credential(tmp_path: Path, capsys: Any, mode: str, fmt: 
 def test_no_field_of_the_schema_is_named_as_a_credential() -> None:
     """The credential walk skips the schema's own field names (a test per key is costly):
     that holds only while none of them is a credential's name."""
-    from rostergraph.io.credentials import _FIELDS
+    from rostergraph.io.credentials import FIELD_NAMES
 
-    assert "district_username" in _FIELDS and "credentials" in _FIELDS
-    assert not [f for f in _FIELDS if is_secret_column(f)]
+    assert "district_username" in FIELD_NAMES and "credentials" in FIELD_NAMES
+    assert not [f for f in FIELD_NAMES if is_secret_column(f)]

@@ -31,7 +31,8 @@ from .oneroster_cols import ENROLLMENT_IDS_KEY
 if TYPE_CHECKING:
     from ..roster import Roster
 
-__all__ = ["holds_credential", "roster_without_credentials", "without_credentials"]
+__all__ = ["FIELD_NAMES", "holds_credential", "roster_without_credentials",
+           "without_credentials"]
 
 def _field_names() -> frozenset[str]:
     """The names of every record's fields, at any depth: none is a credential's (a test
@@ -46,7 +47,9 @@ def _field_names() -> frozenset[str]:
     return frozenset(names)
 
 
-_FIELDS = _field_names()
+#: The names of every record's fields, at any depth (a key of a record dict that is none
+#: of them is one its ``extra`` keeps).
+FIELD_NAMES = _field_names()
 #: the readers' own keys whose dict keys are data (cell values, user ids), not names: a
 #: value spelt ``token`` is no credential's name (the readers never keep one inside)
 _KEYED_BY_DATA = frozenset({ENROLLMENT_CELLS_KEY, ENROLLMENT_IDS_KEY})
@@ -71,7 +74,7 @@ def without_credentials(value: Any) -> Any:
 
 
 def _is_credential(key: Any) -> bool:
-    return isinstance(key, str) and key not in _FIELDS and is_secret_column(key)
+    return isinstance(key, str) and key not in FIELD_NAMES and is_secret_column(key)
 
 
 def holds_credential(value: Any) -> bool:

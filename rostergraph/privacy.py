@@ -622,9 +622,8 @@ class PrivacyPolicy:
         d = extras_scrubbed(self, d)
         if kind == "sections":
             if pseudo:
-                for f in ("teacher",):
-                    if isinstance(d.get(f), str):
-                        d[f] = self.person_id(d[f])
+                if isinstance(d.get("teacher"), str):
+                    d["teacher"] = self.person_id(d["teacher"])
                 for f in ("teachers", "students"):
                     if isinstance(d.get(f), list):
                         d[f] = [self.person_id(v) for v in d[f]]

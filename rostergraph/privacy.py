@@ -21,7 +21,8 @@ report, a Table's CSV/JSON, a diff, a plot or a converted roster:
 Whatever the mode, the sensitive demographic fields (:data:`SENSITIVE_FIELDS`:
 ELL, IEP, FRL, gifted and Section 504 status, disability, race, ethnicity, gender,
 date of birth, home language and its code, GPA) are dropped unless named in
-``include_fields``. A student's ``preferred_name`` is a name like ``name``.
+``include_fields``, and so are the credentials a record's ``extra`` may hold
+(``password``, ``api_token``, ...). A student's ``preferred_name`` is a name like ``name``.
 
 A policy is *bound* to a roster (:meth:`PrivacyPolicy.bind`) to know which
 ids are people, who is a student or contact, and which names, emails and sis
@@ -207,8 +208,8 @@ class PrivacyPolicy:
             out = "anon-" + h[:20]
         elif domain == "email":
             out = h[:16] + "@pseudonym.invalid"
-        elif domain == "sis":
-            out = "sis-" + h[:12]
+        elif domain == "sis":  # (80 bits as ids: 48 made ~2 collisions per 1M students)
+            out = "sis-" + h[:20]
         elif domain == "enrollment":  # (ids again: millions must not collide in 40 bits)
             out = "enrollment-" + h[:20]
         else:
@@ -601,8 +602,13 @@ class PrivacyPolicy:
         >>> PrivacyPolicy("redacted").apply_record("users", d)
         {'id': 'u1', 'name': {'first': '[redacted]', 'last': '[redacted]'}, 'email': '[redacted]', 'roles': {'student': {'school': 'sc1', 'sis_id': '[redacted]'}}}
         """
+        # (no mode writes a credential a JSON source's extra holds, of any record; the
+        # readers load when a record is first written, as for sections below)
+        from .io.credentials import without_credentials
+        from .privacy_extras import extras_scrubbed
+
         kind = kind if kind.endswith("s") else kind + "s"
-        d = _drop_sensitive(record, self.drop_fields)
+        d = without_credentials(_drop_sensitive(record, self.drop_fields))
         if self.is_full:
             return d
         pseudo = self.mode == "pseudonymized"
@@ -610,14 +616,14 @@ class PrivacyPolicy:
             roles = d.get("roles") or {}
             protected = isinstance(roles, dict) and ("student" in roles or "contact" in roles)
             if not (pseudo or protected or self.redact_staff):
-                return d
+                return extras_scrubbed(self, d)  # (its fields shown: a vendor's text is not)
             uid = d.get("id") if isinstance(d.get("id"), str) else ""
             return self._hide(d, (), uid)
+        d = extras_scrubbed(self, d)
         if kind == "sections":
             if pseudo:
-                for f in ("teacher",):
-                    if isinstance(d.get(f), str):
-                        d[f] = self.person_id(d[f])
+                if isinstance(d.get("teacher"), str):
+                    d["teacher"] = self.person_id(d["teacher"])
                 for f in ("teachers", "students"):
                     if isinstance(d.get(f), list):
                         d[f] = [self.person_id(v) for v in d[f]]

@@ -43,7 +43,8 @@ LAYERS: dict[str, int] = {
     # 7: results and renderers
     "rostergraph.report": 7, "rostergraph.report_html": 7, "rostergraph.plot": 7,
     "rostergraph.privacy": 7, "rostergraph.privacy_key": 7,
-    "rostergraph.privacy_enrollments": 7, "rostergraph.labels": 7, "rostergraph.report_md": 7,
+    "rostergraph.privacy_enrollments": 7, "rostergraph.privacy_extras": 7,
+    "rostergraph.labels": 7, "rostergraph.report_md": 7,
     "rostergraph.listing": 7, "rostergraph.validation": 7,
     # 8: load() itself (readers + cache), the cache, batch runs, the generator
     "rostergraph.io.detect": 8, "rostergraph.io.convert": 8, "rostergraph.io.__init__": 8,

@@ -237,7 +237,7 @@ class RosterDiff:
         cols: dict[str, list[Any]] = {c: [] for c in ("kind", "id", "field", "old", "new")}
         for c in self.records():
             for f in c.fields:
-                hide = redact and is_sensitive(c.kind, f.path)
+                hide = redact and is_sensitive(c.kind, f.path, f.old, f.new)
                 cols["kind"].append(c.kind)
                 cols["id"].append(c.id)
                 cols["field"].append(f.field)

@@ -32,6 +32,8 @@ from typing import Any
 
 import attrs
 
+from ..io.credentials import holds_credential
+from ..io.csv_rowchecks import is_secret_column
 from ..model import _spec, record_from_dict, record_to_dict
 
 __all__ = [
@@ -311,19 +313,28 @@ _USER_SHOWN_LEAVES = frozenset({
 })
 
 
-def is_sensitive(kind: str, path: Path) -> bool:
-    """Whether a field's values must not appear in rendered output.
+def is_sensitive(kind: str, path: Path, *values: Any) -> bool:
+    """Whether a field's values (``values``: the field's old and new, when given) must not
+    appear in rendered output.
 
     Every user field is sensitive except references (district, schools),
-    grades, titles and timestamps; records of other kinds are not.
+    grades, titles and timestamps; records of other kinds are not. A credential
+    (:func:`~rostergraph.io.csv_rowchecks.is_secret_column`: ``password``, ``api_token``,
+    ...), which a record's ``extra`` may hold, is sensitive in every kind, as is a value
+    holding one (a list of objects).
 
     Examples
     --------
     >>> is_sensitive("users", ("email",)), is_sensitive("users", ("roles", "student", "school"))
     (True, False)
-    >>> is_sensitive("sections", ("name",))
-    False
+    >>> is_sensitive("sections", ("name",)), is_sensitive("sections", ("sis_password",))
+    (False, True)
+    >>> is_sensitive("schools", ("vendor",), [{"secret": "x"}], ABSENT)
+    True
     """
+    if any(isinstance(p, str) and is_secret_column(p) for p in path) or any(
+            holds_credential(v) for v in values):
+        return True
     if kind != "users":
         return False
     if path and path[0] == "name":

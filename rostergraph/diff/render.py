@@ -37,7 +37,7 @@ FORMATS: tuple[str, ...] = ("text", "markdown", "json")
 
 def _value(kind: str, fc: FieldChange, idmap: dict[str, str] | None = None,
            show: Any = None) -> str:
-    if is_sensitive(kind, fc.path):
+    if is_sensitive(kind, fc.path, fc.old, fc.new):
         return "(changed)"
     if show is None:
         show = _Show(False, None)
@@ -89,13 +89,11 @@ def diff_data(d: Any, *, thresholds: Any = None, impact: bool = True) -> dict[st
         if c.key:
             item["key"] = c.key
         if c.fields:
-            item["fields"] = [{"field": f.field,
-                               "old": None if f.old is ABSENT or is_sensitive(c.kind, f.path)
-                               else f.old,
-                               "new": None if f.new is ABSENT or is_sensitive(c.kind, f.path)
-                               else f.new,
-                               **({"redacted": True} if is_sensitive(c.kind, f.path) else {})}
-                              for f in c.fields]
+            item["fields"] = [
+                {"field": f.field, "old": None if f.old is ABSENT or hide else f.old,
+                 "new": None if f.new is ABSENT or hide else f.new,
+                 **({"redacted": True} if hide else {})}
+                for f in c.fields for hide in (is_sensitive(c.kind, f.path, f.old, f.new),)]
         changes.append(item)
     data: dict[str, Any] = {
         "old": {"source": d.old.provenance.source, "format": d.old.provenance.format},

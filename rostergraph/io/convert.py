@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import RosterError, SourceError
 from ..table import Table
 from .clever_json import resource_kind
+from .credentials import roster_without_credentials
 from .detect import detect_format, load
 from .write import JSON_FILE_NAMES, TARGETS, is_source_folder, write_clever_json
 from .write_oneroster import ONEROSTER_FILE_NAMES, write_oneroster
@@ -47,7 +48,8 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     privacy:
         A :class:`~rostergraph.privacy.PrivacyPolicy`. ``None`` or ``full``
         mode writes everything (a lossless conversion of the district's own
-        data); ``redacted`` and ``pseudonymized`` write the roster through
+        data) but the credentials a record's ``extra`` may hold (``password``,
+        ``api_token``, ...: no mode writes one); ``redacted`` and ``pseudonymized`` write the roster through
         :meth:`~rostergraph.privacy.PrivacyPolicy.apply_roster` (sensitive
         demographic fields dropped unless included; see ``docs/privacy.md``).
     oneroster_version:
@@ -92,6 +94,8 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     roster = load(source, format=format, strict=strict)
     if privacy is not None and not privacy.is_full:
         roster = privacy.apply_roster(roster)
+    else:  # (a credential a JSON source's extra holds is no roster data to carry)
+        roster = roster_without_credentials(roster)
     if to == "clever-json":
         return write_clever_json(roster, target)
     if to == "clever-jsonl":

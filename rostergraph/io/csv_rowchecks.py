@@ -98,14 +98,17 @@ def unmarked_header(header: list[str], line: int, name: str, b: RosterBuilder,
 
 
 def is_secret_column(name: str) -> bool:
-    """Whether a column holds a login credential, never kept: ``password`` (OneRoster),
-    ``Password`` (Clever SFTP), in any case, with quotes, spaces, underscores, dots or
-    hyphens around or inside it (``Pass Word``: the Clever SFTP reader matches its column
-    names so, and such a column beside ``Password`` is a password all the same); a name
-    ending in one (``Student_Password``, ``initialPassword``), ``passwd``, ``pwd``,
-    ``passcode`` or ``passphrase``; or a typo of ``password`` (``Pasword``, ``Passwords``:
-    a similarity of 0.85 or more). A credential lost from ``extra`` costs little; one
-    kept would be written into every output.
+    """Whether a column (or any record key) holds a login credential, never kept:
+    ``password`` (OneRoster), ``Password`` (Clever SFTP), in any case, with quotes, spaces,
+    underscores, dots or hyphens around or inside it (``Pass Word``: the Clever SFTP reader
+    matches its column names so, and such a column beside ``Password`` is a password all
+    the same); a name ending in one (``Student_Password``, ``initialPassword``), ``passwd``,
+    ``pwd``, ``passcode`` or ``passphrase``; a secret, token or API key (``secret``,
+    ``client_secret``, ``api_token``, ``apiKey``); or a typo of ``password``
+    (``Pasword``, ``Passwords``: a similarity of 0.85 or more). A credential lost from
+    ``extra`` costs little; one kept would be written into every output. The one test of
+    the readers (which never keep such a column) and of the privacy modes, reports and
+    diffs (which never write or print such a key of a Clever JSON record's ``extra``).
 
     Examples
     --------
@@ -113,9 +116,11 @@ def is_secret_column(name: str) -> bool:
     (True, True)
     >>> is_secret_column("PASS_WORD"), is_secret_column("Pasword"), is_secret_column("Passport")
     (True, True, False)
+    >>> is_secret_column("api_token"), is_secret_column("secret"), is_secret_column("sis_id")
+    (True, True, False)
     """
     key = _SECRET_SEPARATORS.sub("", name.lower())
-    if key in _CREDENTIALS or key.endswith(("password", "passwd")):
+    if key in _CREDENTIALS or key.endswith(_CREDENTIAL_ENDS):
         return True
     # (a typo of "password" keeps most of its letters: others are no candidates)
     return ("w" in key and "p" in key and 6 <= len(key) <= 11
@@ -124,7 +129,10 @@ def is_secret_column(name: str) -> bool:
 
 _SECRET_SEPARATORS = re.compile(r'[\s_.\-"]+')
 #: Column names (as :func:`is_secret_column` compares them) that are credentials.
-_CREDENTIALS = frozenset({"password", "passwd", "pwd", "passcode", "passphrase"})
+_CREDENTIALS = frozenset({"password", "passwd", "pwd", "passcode", "passphrase", "secret",
+                          "token", "apikey"})
+#: Endings of such names that make a credential's (``sis_password``, ``client_secret``).
+_CREDENTIAL_ENDS = ("password", "passwd", "secret", "token", "apikey")
 
 
 class ReadAs(dict[str, str]):

@@ -37,9 +37,10 @@ comma in a list          would split it into other items); the row's lists as se
 ``true`` / ``false``     ``true`` / ``false``
 ======================== ==========================================================
 
-Never kept: ``password``, ``userProfiles`` (login credentials of other
-applications) and ``children`` (the inverse of ``parent``). Any other nested
-value becomes JSON text in its column.
+Never kept: ``password`` or any other key named as a credential (``api_token``, a
+``metadata`` ``client_secret``: the CSV readers' test), ``userProfiles`` (login
+credentials of other applications) and ``children`` (the inverse of ``parent``). Any
+other nested value becomes JSON text in its column.
 
 Examples
 --------
@@ -55,6 +56,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..io.credentials import without_credentials as _no_credentials
+from ..io.csv_rowchecks import is_secret_column
 from ..io.oneroster_cols import LISTS_COLUMN
 from ..safety import json_dumps
 
@@ -99,7 +102,7 @@ _REF_MANY = {"terms": "termSourcedIds", "orgs": "orgSourcedIds", "agents": "agen
              "resources": "resourceSourcedIds"}
 _RENAMED = {"preferredFirstName": "preferredGivenName",
             "preferredLastName": "preferredFamilyName"}
-_NEVER = {"password", "userProfiles", "children"}
+_NEVER = {"userProfiles", "children"}  # (and every credential: ``is_secret_column``)
 
 
 def record_id(record: Mapping[str, Any]) -> str | None:
@@ -128,14 +131,17 @@ def marked_deleted(record: Mapping[str, Any]) -> bool:
 
 
 def without_credentials(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record without ``password`` and ``userProfiles`` (never stored anywhere).
+    """The record without ``userProfiles`` and any key named as a credential (``password``,
+    a vendor's ``api_token``, a ``metadata`` ``client_secret``: the CSV readers' test, at
+    any depth), never stored anywhere.
 
     Examples
     --------
-    >>> without_credentials({"sourcedId": "u1", "password": "hunter2"})
-    {'sourcedId': 'u1'}
+    >>> without_credentials({"sourcedId": "u1", "password": "hunter2",
+    ...                      "metadata": {"api_token": "t", "bus": "7"}})
+    {'sourcedId': 'u1', 'metadata': {'bus': '7'}}
     """
-    return {k: v for k, v in record.items() if k not in ("password", "userProfiles")}
+    return {k: v for k, v in _no_credentials(record).items() if k != "userProfiles"}
 
 
 def _cell(value: Any) -> str | None:
@@ -205,7 +211,7 @@ def flatten_record(endpoint: str, record: Mapping[str, Any]) -> dict[str, str]:
     row: dict[str, str] = {}
     lists: dict[str, list[str]] = {}  # (column → the items as sent, when one has a comma)
     for key, value in record.items():
-        if key in _NEVER or value is None:
+        if key in _NEVER or value is None or is_secret_column(key):
             continue
         if endpoint == "users" and key == "roles" and isinstance(value, list):
             continue  # roles.csv
@@ -223,7 +229,7 @@ def flatten_record(endpoint: str, record: Mapping[str, Any]) -> dict[str, str]:
         elif key == "userIds":
             col, text = key, _user_ids(value)
         elif key == "metadata" and isinstance(value, Mapping):
-            for mk, mv in value.items():
+            for mk, mv in _no_credentials(value).items():
                 mtext = _cell(mv)
                 if mtext is not None:
                     row[f"metadata.{mk}"] = mtext

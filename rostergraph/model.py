@@ -742,7 +742,9 @@ def _nested_object_fields(cls: type) -> tuple[str, ...]:
 _object_fields: Callable[[type], tuple[str, ...]] = functools.cache(_nested_object_fields)
 
 
-def record_to_dict(record: Any, *, nulls: bool = True) -> dict[str, Any]:
+def record_to_dict(record: Any, *, nulls: bool = True,
+                   extra_filter: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+                   ) -> dict[str, Any]:
     """Turn a record back into the JSON object it came from.
 
     A field the source sent as ``null`` (named in the object's ``nulls``) is
@@ -751,6 +753,8 @@ def record_to_dict(record: Any, *, nulls: bool = True) -> dict[str, Any]:
     ``d`` whose known fields have their schema's types (a user's ``roles`` is
     always written, ``{}`` when the source had none). With ``nulls=False``
     explicit nulls are omitted too (for formats that have no null).
+    ``extra_filter`` rewrites each ``extra`` and free-form map (``ext``) met, at any
+    depth, before it is merged (the writers leave credentials out so).
 
     Examples
     --------
@@ -772,15 +776,17 @@ def record_to_dict(record: Any, *, nulls: bool = True) -> dict[str, Any]:
         if kind == _STRS:
             out[name] = list(value)
         elif kind == _OBJ:
-            out[name] = record_to_dict(value, nulls=nulls)
+            out[name] = record_to_dict(value, nulls=nulls, extra_filter=extra_filter)
         elif kind == _OBJS:
-            out[name] = [record_to_dict(v, nulls=nulls) for v in value]
+            out[name] = [record_to_dict(v, nulls=nulls, extra_filter=extra_filter)
+                         for v in value]
         elif kind == _MAP:
-            out[name] = dict(value)
+            out[name] = extra_filter(dict(value)) if extra_filter is not None else dict(value)
         else:
             out[name] = value
     if record.extra:
-        out.update(record.extra)
+        out.update(extra_filter(dict(record.extra)) if extra_filter is not None
+                   else record.extra)
     return out
 
 

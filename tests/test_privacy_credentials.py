@@ -123,6 +123,29 @@ def test_convert_writes_no_credential(tmp_path: Path, capsys: Any, mode: str,
     assert len(back.users) == 5 and len(back.sections) == 1 and len(back.schools) == 1
 
 
+@pytest.mark.parametrize("to", ["clever-json", "clever-jsonl", "clever-csv", "oneroster",
+                                "oneroster-1.2"])
+def test_writers_called_on_a_roster_write_no_credential(tmp_path: Path, to: str) -> None:
+    """The writers themselves leave credentials out (a conversion in any mode goes through
+    them), with their extension files and columns, while the roster in memory keeps them."""
+    from rostergraph.io.write_oneroster import write_oneroster
+    from rostergraph.io.write_sftp import write_clever_csv
+
+    r = rostergraph.load(_district(tmp_path / "d"))
+    out = tmp_path / "out"
+    if to.startswith("clever-json"):
+        rostergraph.write_clever_json(r, out, jsonl=to == "clever-jsonl")
+    elif to == "clever-csv":
+        write_clever_csv(r, out, extensions=True)
+    else:
+        write_oneroster(r, out, extensions=True, version="1.2" if to.endswith("1.2") else "1.1")
+    written = _written(out)
+    assert SECRET not in written and "Tia" in written  # (the rest is written)
+    assert r.users["t1"].extra["password"].startswith(SECRET)
+    back = rostergraph.load(out)
+    assert len(back.users) == 5 and len(back.sections) == 1
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_apply_record_drops_credentials_of_every_kind(tmp_path: Path, mode: str) -> None:
     """``apply_record``/``apply_roster``: no record of any kind keeps a credential-named key,

@@ -17,7 +17,6 @@ from typing import Any
 from ..errors import RosterError, SourceError
 from ..table import Table
 from .clever_json import resource_kind
-from .credentials import roster_without_credentials
 from .detect import detect_format, load
 from .write import JSON_FILE_NAMES, TARGETS, is_source_folder, write_clever_json
 from .write_oneroster import ONEROSTER_FILE_NAMES, write_oneroster
@@ -94,8 +93,6 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     roster = load(source, format=format, strict=strict)
     if privacy is not None and not privacy.is_full:
         roster = privacy.apply_roster(roster)
-    else:  # (a credential a JSON source's extra holds is no roster data to carry)
-        roster = roster_without_credentials(roster)
     if to == "clever-json":
         return write_clever_json(roster, target)
     if to == "clever-jsonl":

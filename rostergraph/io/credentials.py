@@ -5,8 +5,9 @@
 The JSON reader keeps them (it loses nothing it read); the CSV readers never keep such a
 column. What the library writes or prints leaves them out: every privacy mode's records
 (:func:`without_credentials`, on the dicts :meth:`~rostergraph.privacy.PrivacyPolicy.apply_record`
-rewrites), a conversion (:func:`roster_without_credentials`) and a diff, which shows such a
-field changed without its values (:func:`holds_credential`).
+rewrites), the writers (through :func:`~rostergraph.model.record_to_dict`'s
+``extra_filter``: a conversion in any mode, or a writer called on a roster) and a diff,
+which shows such a field changed without its values (:func:`holds_credential`).
 
 Examples
 --------
@@ -20,19 +21,15 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..lazy import LazyRecords
-from ..model import _MAP, _OBJ, _OBJS, RECORD_CLASSES, _spec, record_from_dict, record_to_dict
+from ..model import RECORD_CLASSES, _spec
 from .csv_rowchecks import is_secret_column
 from .enrollcells import ENROLLMENT_CELLS_KEY
 from .oneroster_cols import ENROLLMENT_IDS_KEY
 
-if TYPE_CHECKING:
-    from ..roster import Roster
+__all__ = ["FIELD_NAMES", "holds_credential", "without_credentials"]
 
-__all__ = ["FIELD_NAMES", "holds_credential", "roster_without_credentials",
-           "without_credentials"]
 
 def _field_names() -> frozenset[str]:
     """The names of every record's fields, at any depth: none is a credential's (a test
@@ -90,57 +87,4 @@ def holds_credential(value: Any) -> bool:
                    for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return any(holds_credential(v) for v in value)
-    return False
-
-
-def roster_without_credentials(roster: Roster) -> Roster:
-    """``roster`` with its records' credential-named ``extra`` keys left out: the records
-    that hold one are rebuilt without it, every other record is the same object; the
-    roster itself when none holds one (a CSV source's never does).
-
-    Examples
-    --------
-    >>> from rostergraph.model import School
-    >>> from rostergraph.roster import Roster
-    >>> sc, _ = record_from_dict(School, {"id": "sc1", "name": "N", "api_token": "x"})
-    >>> r = Roster(schools=[sc])
-    >>> dict(roster_without_credentials(r).schools["sc1"].extra), r.schools["sc1"].extra["api_token"]
-    ({}, 'x')
-    >>> roster_without_credentials(Roster()) is not None
-    True
-    """
-    changes: dict[str, Any] = {}
-    names: dict[str, bool] = {}  # (a million records share a few extra keys: test each once)
-    for kind, cls in RECORD_CLASSES.items():
-        records = roster.records(kind)
-        # (a roster that builds records on first access builds each for this pass only)
-        each = records.stream() if isinstance(records, LazyRecords) else records.values()
-        hit = [rec.id for rec in each if _record_holds(rec, names)]
-        if hit:
-            out = dict(records)
-            for rid in hit:
-                out[rid] = record_from_dict(cls, without_credentials(record_to_dict(out[rid])))[0]
-            changes[kind] = out
-    return roster.replace(**changes) if changes else roster
-
-
-def _record_holds(rec: Any, names: dict[str, bool]) -> bool:
-    """Whether a record (or an object inside one) has a credential in its ``extra`` or in
-    a free-form object (``ext``)."""
-    extra = rec.extra
-    if extra:
-        for k, v in extra.items():
-            secret = names.get(k)
-            if secret is None:
-                secret = names[k] = is_secret_column(k)
-            if secret or (k not in _KEYED_BY_DATA and holds_credential(v)):
-                return True
-    for name, kind, _ in _spec(type(rec)):
-        v = getattr(rec, name)
-        if v is None:
-            continue
-        if (kind == _OBJ and _record_holds(v, names)) or (
-                kind == _OBJS and any(_record_holds(x, names) for x in v)) or (
-                kind == _MAP and holds_credential(v)):
-            return True
     return False

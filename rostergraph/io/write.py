@@ -49,6 +49,7 @@ from ..lazy import LazyRecords
 from ..model import KINDS, iso_date, mistyped_paths, record_to_dict
 from ..roster import Roster, source_path
 from ..table import Table
+from .credentials import without_credentials
 from .mapping import get_path, pop_path
 
 __all__ = [
@@ -280,9 +281,11 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
         # one record at a time, each written as its JSON text at once: a district's dicts
         # are never all held together
         if kind == "terms":
-            dicts = (_iso_term(record_to_dict(r), report) for r in each_record(roster.terms))
+            dicts = (_iso_term(record_to_dict(r, extra_filter=without_credentials), report)
+                     for r in each_record(roster.terms))
         else:
-            dicts = (record_to_dict(r) for r in each_record(roster.records(kind)))
+            dicts = (record_to_dict(r, extra_filter=without_credentials)
+                     for r in each_record(roster.records(kind)))
         if jsonl:
             files[f"{kind}.jsonl"] = b"".join(_dumps(d) + b"\n" for d in dicts)
         else:
@@ -312,7 +315,8 @@ class _Carry:
     def __init__(self, kind: str, record: Any, report: WriteReport, extensions: bool,
                  prefix: str, empty_is_absent: bool = True) -> None:
         self.kind = kind
-        self.orig = record_to_dict(record, nulls=False)  # CSV has no null: null = absent
+        # (CSV has no null: null = absent)
+        self.orig = record_to_dict(record, nulls=False, extra_filter=without_credentials)
         self.d = _copy(self.orig)
         self.empty_is_absent = empty_is_absent
         self.roles_written: set[str] = set()

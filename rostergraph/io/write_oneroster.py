@@ -38,6 +38,7 @@ from typing import Any
 from ..model import iso_date, parse_date, record_to_dict
 from ..roster import Roster, source_path
 from ..table import Table
+from .credentials import without_credentials
 from .csvutil import to_csv_text
 from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CEDS_TO_CLEVER, CLEVER_TO_CEDS
@@ -348,7 +349,8 @@ def _contact_role(rec: Any, c: _Carry) -> tuple[str, str]:
            for s in rels) or len({s.student for s in rels}) < len(rels) or not (
                _list_ok([s.student for s in rels if s.student])):
         c.keep("roles.contact.student_relationships",
-               [record_to_dict(s, nulls=False) for s in rels])
+               [record_to_dict(s, nulls=False, extra_filter=without_credentials)
+                for s in rels])
     return orole, _join(s.student for s in rels if s.student and _list_ok([s.student]))
 
 

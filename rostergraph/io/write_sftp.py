@@ -24,6 +24,7 @@ from typing import Any
 from ..model import record_to_dict
 from ..roster import Roster, source_path
 from ..table import Table
+from .credentials import without_credentials
 from .mapping import get_path
 from .sftp_columns import SFTP_PREFIX
 from .write import (
@@ -163,7 +164,8 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
         report.add(kind, f"(whole record: {why})", "extension" if ext else "dropped")
         if ext:
             records.add({"Kind": kind, "Id": rec.id,
-                            "Clever_json": _dumps(record_to_dict(rec, nulls=False)).decode()})
+                            "Clever_json": _dumps(record_to_dict(
+                                rec, nulls=False, extra_filter=without_credentials)).decode()})
 
     def columns(c: _Carry, row: dict[str, Any], file: str, present: set[str]) -> None:
         for col, p in SFTP_COLUMNS[file]:
@@ -307,7 +309,8 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
                         (r.relationship is None and "relationship" in contact_fields)
                         or (r.type is None and "type" in contact_fields) for r in placed):
                     c.keep("roles.contact.student_relationships",
-                           [record_to_dict(r, nulls=False) for r in rels])
+                           [record_to_dict(r, nulls=False, extra_filter=without_credentials)
+                            for r in rels])
                 written = True
         if not written:
             c.rest()  # counted as leftover below

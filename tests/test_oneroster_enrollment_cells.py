@@ -231,3 +231,25 @@ def test_a_column_without_a_name_is_kept_and_carried_back(shape: str, tmp_path: 
     write_oneroster(r, tmp_path / "out")
     again = read_oneroster(tmp_path / "out")
     assert again.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == cells
+
+
+def test_a_delta_without_a_column_keeps_the_base_cells_of_that_column(tmp_path: Path) -> None:
+    """A column the delta's enrollments.csv header does not have says nothing about its
+    cells: an enrollment sent again keeps the base's cells of that column, and takes the
+    delta's (an empty cell clearing) for the columns the header has."""
+    b = base(tmp_path, _USERS, _BASE_ENR)
+    head = DELTA_ENR_HEAD.replace(",beginDate,endDate", ",endDate")  # (no beginDate)
+    r = read_oneroster(delta(tmp_path / "d", enrollments_csv=head + (
+        "e1,active,,C1,S1,u1,student,,2025-01-31\n"
+        "e4,active,,C2,S1,u1,student,,\n")), base=b)
+    assert r.sections["C1"].extra[ENROLLMENT_CELLS_KEY] == {
+        "beginDate": {"student": {"2024-08-19": ["u1", "u2"]}, "teacher": {"2024-08-19": ["t1"]}},
+        "endDate": {"student": {"2025-01-31": ["u1"]}}}
+    assert r.sections["C2"].extra[ENROLLMENT_CELLS_KEY] == {
+        "beginDate": {"student": {"2024-08-19": ["u1"]}}}
+    # a delta's header of no kept column at all leaves every cell as it was
+    bare = DELTA_ENR_HEAD.replace(",beginDate,endDate", "")
+    r = read_oneroster(delta(tmp_path / "d2", enrollments_csv=bare + (
+        "e4,active,,C2,S1,u1,student,\n")), base=b)
+    assert r.sections["C2"].extra[ENROLLMENT_CELLS_KEY] == b.sections["C2"].extra[
+        ENROLLMENT_CELLS_KEY]

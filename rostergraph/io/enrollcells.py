@@ -8,8 +8,8 @@ dates, so a value is held once per class and role, not once per enrollment; each
 group's users sorted, so that neither the rows' order nor the order the writer writes
 them in changes the section); the
 OneRoster writer writes each back on its enrollment's row, and a delta applied to a base
-roster replaces the cells of the enrollments it sends again and drops those of the
-enrollments it removes.
+roster replaces the cells of the enrollments it sends again (in the columns its header
+has) and drops those of the enrollments it removes.
 
 Examples
 --------
@@ -171,12 +171,14 @@ def cells_kept(cells: Any, keep: Callable[[str, str], bool]) -> Any:
     return out or None
 
 
-def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = ()) -> Any:
+def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = (),
+                 columns: Iterable[str] | None = None) -> Any:
     """The cells ``have`` with ``adds``' (a delta's rows) put in their place: an enrollment
     ``adds`` gives, or ``sent`` names (``(role, user)`` of every row sent again, those
     with no cell too), has only its cells from ``adds`` (a row sent again is the row as
-    it is now: an empty cell clears the old value); ``adds`` when ``have`` is not of the
-    reader's shape.
+    it is now: an empty cell clears the old value) in the ``columns`` the delta's header
+    has (``None``: every column); a column the header lacks says nothing of its cells,
+    so they stay. ``adds`` when ``have`` is not of the reader's shape.
 
     Examples
     --------
@@ -186,12 +188,25 @@ def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = ()) -> 
     >>> merged_cells({"endDate": {"student": {"2025-06-01": ["u1", "u2"]}}}, None,
     ...              [("student", "u1")])
     {'endDate': {'student': {'2025-06-01': ['u2']}}}
+    >>> merged_cells({"endDate": {"student": {"2025-06-01": ["u1"]}}}, None,
+    ...              [("student", "u1")], columns=["beginDate"])
+    {'endDate': {'student': {'2025-06-01': ['u1']}}}
     """
     new = by_enrollment(adds) if adds is not None else {}
     if new is None or by_enrollment(have) is None:
         return adds if new is not None and adds is not None else have
     gone = {*new, *sent}
-    out = cells_kept(have, lambda role, uid: (role, uid) not in gone) or {}
+    said = None if columns is None else set(columns)
+    replaced = cells_kept({c: v for c, v in have.items() if said is None or c in said},
+                          lambda role, uid: (role, uid) not in gone) or {}
+    out: dict[str, Any] = {}
+    for column, by_role in have.items():  # (in the base's order of columns)
+        if said is None or column in said:
+            if column in replaced:
+                out[column] = replaced[column]
+        else:  # (a copy: keep_cell below must not add to the base's lists)
+            out[column] = {role: {v: list(users) for v, users in by_value.items()}
+                           for role, by_value in by_role.items()}
     for column, by_role in (adds or {}).items():
         for role, by_value in by_role.items():
             for value, users in by_value.items():

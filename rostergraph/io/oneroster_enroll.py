@@ -60,6 +60,7 @@ def read_enrollments(rd: _Reader) -> None:
     t = rd.table(name, "sections", coded=_repeating)
     if t is None:
         return  # (nothing read: no roles to note)
+    rd.cell_columns = kept_columns(t.header)
     if t.clean and rd.base is None and not live_status(t):  # (every row is live)
         unkept = {col: filled_rows(t, col) or 0 for col in unkept_columns(t)}
         dated = filled_rows(t, "dateLastModified") or 0

@@ -253,3 +253,25 @@ def test_a_delta_without_a_column_keeps_the_base_cells_of_that_column(tmp_path: 
         "e4,active,,C2,S1,u1,student,\n")), base=b)
     assert r.sections["C2"].extra[ENROLLMENT_CELLS_KEY] == b.sections["C2"].extra[
         ENROLLMENT_CELLS_KEY]
+
+
+@pytest.mark.parametrize("extensions", [True, False])
+def test_cells_of_an_enrollment_not_written_are_carried_or_told(extensions: bool,
+                                                                tmp_path: Path) -> None:
+    """Cells a section keeps for an enrollment it no longer has (a user not enrolled any
+    more) have no row to go on: they are carried in the class's JSON (read back the same,
+    a group shared with a written enrollment too) and counted in the report, or, without
+    extensions, counted as dropped. They were dropped without a word."""
+    cells = {"beginDate": {"student": {"2024-08-19": ["s1", "s9"], "2025-01-06": ["s9"]}},
+             # (a hand-made second value of one column for one enrollment: no row holds it)
+             "endDate": {"student": {"2025-06-01": ["s1"], "2025-07-01": ["s1"]}}}
+    r = rostergraph.Roster(sections=[Section(id="c1", school="sA", students=("s1",),
+                                             extra={ENROLLMENT_CELLS_KEY: cells})])
+    report = write_oneroster(r, tmp_path / "out", extensions=extensions)
+    told = [row for row in report.to_dicts() if "enrollmentCells" in row["field"]]
+    assert told and {row["how"] for row in told} == {"extension" if extensions else "dropped"}
+    assert _rows_of(tmp_path / "out")["c1:1"]["beginDate"] == "2024-08-19"
+    back = read_oneroster(tmp_path / "out").sections["c1"].extra[ENROLLMENT_CELLS_KEY]
+    assert back == (cells if extensions else {
+        "beginDate": {"student": {"2024-08-19": ["s1"]}},
+        "endDate": {"student": {"2025-06-01": ["s1"]}}})

@@ -15,7 +15,8 @@ from .write import _Carry
 if TYPE_CHECKING:
     from .write_sheets import Sheet
 
-__all__ = ["MAX_CELL_COLUMNS", "enrollment_cells", "enrollment_ids", "role_rows"]
+__all__ = ["MAX_CELL_COLUMNS", "carry_unwritten_cells", "enrollment_cells", "enrollment_ids",
+           "role_rows"]
 
 
 def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None:
@@ -65,6 +66,29 @@ def enrollment_cells(c: _Carry, sheet: Sheet) -> dict[tuple[str, str], dict[str,
         return {}
     del c.d[ENROLLMENT_CELLS_KEY]
     return got
+
+
+def carry_unwritten_cells(c: _Carry, written: set[tuple[str, str]]) -> None:
+    """Leave in the carry the groups of a class's kept cells (its
+    :data:`~rostergraph.io.enrollcells.ENROLLMENT_CELLS_KEY` value) that hold a cell no
+    row was written with: of an enrollment ``(role, user)`` not in ``written`` (a user no
+    longer enrolled), or a second value of one column for one enrollment. Each such group
+    is carried whole (the reader merges the carry over the rows' cells, a list replacing
+    a list), so it reads back the same; the report counts it (``dropped`` without
+    extensions). Nothing when the cells were carried whole already."""
+    kept: Any = c.orig.get(ENROLLMENT_CELLS_KEY)
+    got = by_enrollment(kept)
+    if got is None or ENROLLMENT_CELLS_KEY in c.d:
+        return
+    left: dict[str, Any] = {}
+    for column, by_role in kept.items():
+        for role, by_value in by_role.items():
+            for value, users in by_value.items():
+                if any((role, u) not in written or got[(role, u)].get(column) != value
+                       for u in users):
+                    left.setdefault(column, {}).setdefault(role, {})[value] = list(users)
+    if left:
+        c.d[ENROLLMENT_CELLS_KEY] = left
 
 
 def role_rows(rec: Any, c: _Carry, uid: str,

@@ -148,6 +148,9 @@ class _Reader:
         self.deleted_lines: dict[str, list[int]] = {}
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
+        #: the columns of enrollments.csv whose cells are kept (read by apply_delta: a
+        #: delta replaces the cells of those columns only)
+        self.cell_columns: list[str] = []
         self.delivered: set[tuple[str, str]] = set()  # (as the package reader)
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
@@ -891,6 +894,8 @@ class _Reader:
             if not is_boolean(row.get("primary")):
                 self.odd_primary.append((line, row.get("primary") or ""))
             self.id_column = "sourcedId" in row
+            self.cell_columns = [c for c in row
+                                 if c not in ENROLLMENT_COLUMNS_READ and not secret_column(c)]
             for col, value in row.items():
                 if col and col not in ENROLLMENT_COLUMNS_READ:
                     self.unkept[col] = self.unkept.get(col, 0) + bool(value)

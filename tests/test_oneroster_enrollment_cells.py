@@ -48,7 +48,8 @@ def test_cells_are_kept_and_written_back(shape: str, tmp_path: Path) -> None:
     assert r.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == _WANT
     assert not [p for p in r.problems if p.line == 1 and p.file == "enrollments.csv"]
     note = next(n for n in r.provenance.notes if ENROLLMENT_CELLS_KEY in n)
-    assert note.startswith("enrollments.csv: beginDate (4 rows), endDate (1 rows), "
+    # (e4, the same enrollment again, keeps no cell: not counted)
+    assert note.startswith("enrollments.csv: beginDate (3 rows), endDate (1 rows), "
                            "metadata.sis.seat (1 rows) kept")
     write_oneroster(r, tmp_path / "out")
     rows = _rows_of(tmp_path / "out")
@@ -275,3 +276,22 @@ def test_cells_of_an_enrollment_not_written_are_carried_or_told(extensions: bool
     assert back == (cells if extensions else {
         "beginDate": {"student": {"2024-08-19": ["s1"]}},
         "endDate": {"student": {"2025-06-01": ["s1"]}}})
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_the_note_counts_only_the_cells_kept(shape: str, tmp_path: Path) -> None:
+    """The note's count of each column is of the rows whose cells were kept: a row not
+    loaded (a class no classes.csv row gives, no role) or the same enrollment again (the
+    first row kept) holds a cell no section keeps, and is not counted."""
+    rows = _ROWS + ("e6,,,c404,sA,s1,student,,2024-08-19,,\n"   # an unknown class
+                    "e7,,,c1,sA,s2,,,2024-08-19,2025-06-01,\n")  # no role
+    r = read_oneroster(bundle(tmp_path / shape, enrollments_csv=_HEAD + rows + _SHAPES[shape]))
+    assert r.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == _WANT
+    note = next(n for n in r.provenance.notes if ENROLLMENT_CELLS_KEY in n)
+    assert note.startswith("enrollments.csv: beginDate (3 rows), endDate (1 rows), "
+                           "metadata.sis.seat (1 rows) kept")
+    # every row of a column not loaded: the column is not said kept
+    r = read_oneroster(bundle(tmp_path / (shape + "-none"), enrollments_csv=_HEAD + (
+        "e1,,,c1,sA,s1,student,,,,\ne6,,,c404,sA,s1,student,,,,A9\n") + _SHAPES[shape]))
+    assert ENROLLMENT_CELLS_KEY not in r.sections["c1"].extra
+    assert not [n for n in r.provenance.notes if ENROLLMENT_CELLS_KEY in n]

@@ -96,10 +96,6 @@ def read_enrollments(rd: _Reader) -> None:
                           f"{OTHER_ROLES_KEY + role!r}")
     if note is not None:
         rd.b.notes.append(note)
-    if kept_columns(t.header):  # (a group is a set: the same whichever order rows come in)
-        for sec in [*rd.sections.values(), *rd.base_adds.values()]:
-            if ENROLLMENT_CELLS_KEY in sec:
-                sort_groups(sec[ENROLLMENT_CELLS_KEY])
 
 
 #: :func:`_enrollment_rows`'s count of the rows it read (no column's name).
@@ -113,14 +109,34 @@ def _tell_no_ids(rd: _Reader, t: CsvTable, rows: int) -> None:
                      kind="sections", field="sourcedId")
 
 
+def _kept_cells(rd: _Reader, columns: list[str]) -> dict[str, int]:
+    """How many cells of each of ``columns`` the sections keep from this file (the rows
+    loaded: a row not loaded, or an enrollment's repeated row, keeps none), each group's
+    users sorted on the way (a group is a set: the same whichever order rows come in)."""
+    counts = dict.fromkeys(columns, 0)
+    for sec in [*rd.sections.values(), *rd.base_adds.values()] if columns else ():
+        cells = sec.get(ENROLLMENT_CELLS_KEY)
+        if not isinstance(cells, dict):
+            continue
+        sort_groups(cells)
+        for col, by_role in cells.items():
+            if col in counts:
+                counts[col] += sum(len(users) for by_value in by_role.values()
+                                   for users in by_value.values())
+    return counts
+
+
 def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> str | None:
     """One problem naming the enrollments.csv columns whose cells nothing keeps (a
-    credential's), and the note naming those the sections keep, returned (noted last,
-    after the reader's other notes) (``filled``: how many rows read, not
-    ``tobedeleted``, hold a value in each)."""
+    credential's), and the note naming those the sections keep and how many cells each
+    (:func:`_kept_cells`), returned (noted last, after the reader's other notes)
+    (``filled``: how many rows read, not ``tobedeleted``, hold a value in each)."""
     said = [(col, n) for col, n in filled.items() if n]
     kept = set(kept_columns([col for col, _ in said]))
     told = [(col, n) for col, n in said if col not in kept]
+    counts = _kept_cells(rd, [col for col, _ in said if col in kept])
+    said = [(col, counts[col] if col in kept else n) for col, n in said]
+    kept = {col for col in kept if counts[col]}
     if told:
         rd.b.problem("other", ", ".join(f"{col} ({n} rows)" for col, n in told)
                      + " of enrollments.csv: a credential's column is never kept; not "

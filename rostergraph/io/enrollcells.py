@@ -30,10 +30,12 @@ from typing import Any
 import numpy as np
 
 from .csv_rowchecks import is_secret_column
-from .enrollcols import ENROLLMENT_COLUMNS_READ
+from .csvutil import CsvTable
+from .enrollcols import ENROLLMENT_COLUMNS_READ, LoadedEnrollments, encoded_or_empty, truthy
 
-__all__ = ["ENROLLMENT_CELLS_KEY", "by_enrollment", "cells_kept", "group_rows", "keep_cell",
-           "kept_columns", "merged_cells", "sort_groups"]
+__all__ = ["ENROLLMENT_CELLS_KEY", "by_enrollment", "cells_kept", "collect_cells",
+           "group_rows", "keep_cell", "kept_columns", "kept_note", "merged_cells",
+           "sort_groups"]
 
 #: the ``extra`` key of a section's enrollment cells no field holds:
 #: ``{column: {role: {value: [user, ...]}}}``
@@ -115,6 +117,48 @@ def group_rows(sections: list[Any], sec: np.ndarray, roles: list[str], role: np.
                              value[firsts].tolist()):
         d = sections[s].setdefault(ENROLLMENT_CELLS_KEY, {}).setdefault(column, {})
         d.setdefault(roles[r], {}).setdefault(values[v], []).extend(users[a:b])
+
+
+def collect_cells(t: CsvTable, loaded: LoadedEnrollments, columns: list[str]) -> None:
+    """The cells of ``columns`` of the rows a table read column-wise loaded (``loaded``:
+    the first row of each enrollment), kept as a reader keeping them row by row keeps
+    them, grouped in C and put on the sections a group at a time."""
+    n, rows = len(t.lines), loaded.rows
+    for col in columns if len(rows) else ():
+        v_code, values = encoded_or_empty(t, col, n)
+        at = rows[truthy(values)[v_code[rows]]]
+        group_rows(loaded.sections, loaded.section_code[at], loaded.roles,
+                   loaded.role_code[at], loaded.users[loaded.user_code[at]], col, values,
+                   v_code[at])
+
+
+def kept_note(file: str, sections: Iterable[Any], columns: list[str]) -> str | None:
+    """The note naming the ``columns`` whose cells section dicts ``sections`` keep from
+    ``file`` and how many (a row not loaded, or an enrollment's repeated row, keeps none;
+    a column of none is not named), each group's users sorted on the way (a group is a
+    set: the same whichever order rows come in); ``None`` when none is kept.
+
+    Examples
+    --------
+    >>> kept_note("enrollments.csv", [{ENROLLMENT_CELLS_KEY: {"Seat": {"student": {
+    ...     "B2": ["u2", "u1"]}}}}], ["Start_date", "Seat"])
+    "enrollments.csv: Seat (2 rows) kept in their sections' extra 'oneroster.enrollmentCells' (an enrollment is no record)"
+    """
+    counts = dict.fromkeys(columns, 0)
+    for sec in sections if columns else ():
+        cells = sec.get(ENROLLMENT_CELLS_KEY)
+        if not isinstance(cells, dict):
+            continue
+        sort_groups(cells)
+        for col, by_role in cells.items():
+            if col in counts:
+                counts[col] += sum(len(users) for by_value in by_role.values()
+                                   for users in by_value.values())
+    said = [f"{col} ({n:,} rows)" for col, n in counts.items() if n]
+    if not said:
+        return None
+    return (f"{file}: " + ", ".join(said) + f" kept in their sections' extra "
+            f"{ENROLLMENT_CELLS_KEY!r} (an enrollment is no record)")
 
 
 def by_enrollment(cells: Any) -> dict[tuple[str, str], dict[str, str]] | None:

@@ -51,18 +51,24 @@ def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None
 MAX_CELL_COLUMNS = 64
 
 
-def enrollment_cells(c: _Carry, sheet: Sheet) -> dict[tuple[str, str], dict[str, str]]:
+def enrollment_cells(c: _Carry, sheet: Sheet, own: frozenset[str] = ENROLLMENT_COLUMNS_READ
+                     ) -> dict[tuple[str, str], dict[str, str]]:
     """``(role, user)`` → the cells the reader kept for that enrollment of the class
     (:data:`~rostergraph.io.enrollcells.ENROLLMENT_CELLS_KEY`: ``beginDate``,
     ``endDate``, a vendor's columns), taken out of the carry; nothing when the class kept
-    none, kept a value of another shape, or cells of columns that would take
-    ``enrollments.csv`` (``sheet``) past :data:`MAX_CELL_COLUMNS` columns of cells (then
-    it is carried as it is)."""
+    none, kept a value of another shape, cells of a column spelt as one of the file's
+    ``own`` (in any case, with spaces or not: a Clever SFTP ``enrollments.csv``'s
+    ``School_id``), or cells of columns that would take ``enrollments.csv``
+    (``sheet``) past :data:`MAX_CELL_COLUMNS` columns of cells (then it is carried as
+    it is)."""
     got = by_enrollment(c.d.get(ENROLLMENT_CELLS_KEY))
     if got is None:
         return {}
+    taken = {o.lower() for o in own}
+    if any(col.strip().lower() in taken for col in c.d[ENROLLMENT_CELLS_KEY]):
+        return {}
     columns = sheet.columns.union(c.d[ENROLLMENT_CELLS_KEY])
-    if len(columns - ENROLLMENT_COLUMNS_READ) > MAX_CELL_COLUMNS:
+    if len(columns - own) > MAX_CELL_COLUMNS:
         return {}
     del c.d[ENROLLMENT_CELLS_KEY]
     return got

@@ -83,3 +83,17 @@ def test_cells_no_student_row_holds_are_carried_or_told(tmp_path: Path) -> None:
             if "enrollmentCells" in row["field"]} == {"dropped"}
     assert read_clever_csv(tmp_path / "bare").sections["c1"].extra[ENROLLMENT_CELLS_KEY] == {
         "beginDate": {"student": {"2024-08-19": ["s1"]}}}
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_the_row_by_row_oracle_keeps_the_same_cells(shape: str, tmp_path: Path) -> None:
+    """The column-wise reader and the row-by-row oracle (tests/csv_oracle) agree on the
+    kept cells, the note and the problems, a credential's column too."""
+    from tests.test_csv_equivalence import assert_same
+
+    head = _HEAD.replace("Seat", "Seat,Password")
+    rows = "".join(line[:-1] + ",pw\n" for line in _ROWS.splitlines(keepends=True))
+    r = assert_same("sftp", _folder(tmp_path / shape,
+                                    **{"enrollments.csv": head + rows + _SHAPES[shape]}))
+    assert r.sections["se1"].extra[ENROLLMENT_CELLS_KEY] == _WANT
+    assert [p.field for p in r.problems if p.line == 1] == ["Password"]

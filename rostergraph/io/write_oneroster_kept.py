@@ -1,6 +1,9 @@
 """What :func:`~rostergraph.io.write_oneroster.write_oneroster` writes back of the OneRoster
 cells the reader kept in ``extra`` without a Clever field: a source's enrollment
-``sourcedId`` s and its 1.2 ``roles.csv`` rows, in their own files again."""
+``sourcedId`` s and its 1.2 ``roles.csv`` rows, in their own files again, and the
+enrollments' other cells on their rows (as
+:func:`~rostergraph.io.write_sftp.write_clever_csv` writes a student's back on its
+Clever SFTP ``enrollments.csv`` row)."""
 
 from __future__ import annotations
 

@@ -422,14 +422,17 @@ def test_repeated_user_rows_with_other_values_are_problems(tmp_path: Path) -> No
     assert "First_name" in merged[0].message and "Last_name" not in merged[0].message
 
 
-def test_enrollment_columns_without_a_field_are_a_problem(tmp_path: Path) -> None:
-    """enrollments.csv has no record to keep a column Clever does not define (a start date)
-    on: one problem on line 1 names it, and the enrollments load."""
+def test_enrollment_columns_without_a_field_are_kept_on_the_section(tmp_path: Path) -> None:
+    """A column of enrollments.csv Clever does not define (a start date) keeps its cells on
+    the enrollment's section, as OneRoster's are kept (see test_sftp_enrollment_cells):
+    a note names it, no problem, and the enrollments load."""
     enr = "School_id,Section_id,Student_id,Start_date\nsA,se1,st1,2024-08-01\n"
     r = read_clever_csv(_folder(tmp_path, **{"enrollments.csv": enr}))
     assert r.sections["se1"].students == ("st1",)
-    said = [p for p in r.problems if p.file == "enrollments.csv"]
-    assert len(said) == 1 and said[0].line == 1 and "Start_date" in said[0].message
+    assert r.sections["se1"].extra["oneroster.enrollmentCells"] == {
+        "Start_date": {"student": {"2024-08-01": ["st1"]}}}
+    assert not [p for p in r.problems if p.file == "enrollments.csv"]
+    assert [n for n in r.provenance.notes if n.startswith("enrollments.csv: Start_date (1 rows)")]
 
 
 def test_contacts_on_a_students_later_rows_are_kept(tmp_path: Path) -> None:

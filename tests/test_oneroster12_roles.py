@@ -265,3 +265,22 @@ def test_a_roles_csv_of_no_rows_leaving_every_user_without_a_role_is_told(
     r = read_oneroster(tmp_path / "none")
     assert r.users["t1"].roles.teacher is not None
     assert not any("no user has a role" in p.message for p in r.problems)
+
+
+def test_a_user_marked_primary_at_two_orgs_is_told(tmp_path: Path) -> None:
+    """A user has one primary role: roles.csv rows marking it ``primary`` at two orgs are
+    one problem naming the file and both lines; the first primary row's org stays the
+    role's school and every row's role and org are kept (one org marked twice is none)."""
+    users = ("s1,,,true,sam,,Sam,Ray,,S1,,,,,04,,,,,,,\n"
+             "t1,,,true,tlee,,Tom,Lee,,T1,,,,,,,,,,,,\n")
+    roles = ("r1,,,s1,secondary,student,,,sA,\nr2,,,s1,primary,student,,,sB,\n"
+             "r3,,,s1,primary,student,,,sA,\n"
+             "r4,,,t1,primary,teacher,,,sA,\nr5,,,t1,Primary,teacher,,,sA,\n")
+    r = read_oneroster(_bundle(tmp_path / "b", users, roles))
+    told = [p for p in r.problems if "primary" in p.message and p.file == "roles.csv"]
+    assert [(p.line, p.record_id, p.field) for p in told] == [(4, "s1", "roleType")]
+    assert "line 3" in told[0].message and "'sA'" in told[0].message
+    assert "'sB'" in told[0].message
+    st = r.users["s1"].roles.student
+    assert (st.school, st.schools) == ("sB", ("sB", "sA"))
+    assert r.users["t1"].roles.teacher.school == "sA"

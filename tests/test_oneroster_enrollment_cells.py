@@ -48,7 +48,8 @@ def test_cells_are_kept_and_written_back(shape: str, tmp_path: Path) -> None:
     assert r.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == _WANT
     assert not [p for p in r.problems if p.line == 1 and p.file == "enrollments.csv"]
     note = next(n for n in r.provenance.notes if ENROLLMENT_CELLS_KEY in n)
-    assert note.startswith("enrollments.csv: beginDate (4 rows), endDate (1 rows), "
+    # (e4, the same enrollment again, keeps no cell: not counted)
+    assert note.startswith("enrollments.csv: beginDate (3 rows), endDate (1 rows), "
                            "metadata.sis.seat (1 rows) kept")
     write_oneroster(r, tmp_path / "out")
     rows = _rows_of(tmp_path / "out")
@@ -231,3 +232,66 @@ def test_a_column_without_a_name_is_kept_and_carried_back(shape: str, tmp_path: 
     write_oneroster(r, tmp_path / "out")
     again = read_oneroster(tmp_path / "out")
     assert again.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == cells
+
+
+def test_a_delta_without_a_column_keeps_the_base_cells_of_that_column(tmp_path: Path) -> None:
+    """A column the delta's enrollments.csv header does not have says nothing about its
+    cells: an enrollment sent again keeps the base's cells of that column, and takes the
+    delta's (an empty cell clearing) for the columns the header has."""
+    b = base(tmp_path, _USERS, _BASE_ENR)
+    head = DELTA_ENR_HEAD.replace(",beginDate,endDate", ",endDate")  # (no beginDate)
+    r = read_oneroster(delta(tmp_path / "d", enrollments_csv=head + (
+        "e1,active,,C1,S1,u1,student,,2025-01-31\n"
+        "e4,active,,C2,S1,u1,student,,\n")), base=b)
+    assert r.sections["C1"].extra[ENROLLMENT_CELLS_KEY] == {
+        "beginDate": {"student": {"2024-08-19": ["u1", "u2"]}, "teacher": {"2024-08-19": ["t1"]}},
+        "endDate": {"student": {"2025-01-31": ["u1"]}}}
+    assert r.sections["C2"].extra[ENROLLMENT_CELLS_KEY] == {
+        "beginDate": {"student": {"2024-08-19": ["u1"]}}}
+    # a delta's header of no kept column at all leaves every cell as it was
+    bare = DELTA_ENR_HEAD.replace(",beginDate,endDate", "")
+    r = read_oneroster(delta(tmp_path / "d2", enrollments_csv=bare + (
+        "e4,active,,C2,S1,u1,student,\n")), base=b)
+    assert r.sections["C2"].extra[ENROLLMENT_CELLS_KEY] == b.sections["C2"].extra[
+        ENROLLMENT_CELLS_KEY]
+
+
+@pytest.mark.parametrize("extensions", [True, False])
+def test_cells_of_an_enrollment_not_written_are_carried_or_told(extensions: bool,
+                                                                tmp_path: Path) -> None:
+    """Cells a section keeps for an enrollment it no longer has (a user not enrolled any
+    more) have no row to go on: they are carried in the class's JSON (read back the same,
+    a group shared with a written enrollment too) and counted in the report, or, without
+    extensions, counted as dropped. They were dropped without a word."""
+    cells = {"beginDate": {"student": {"2024-08-19": ["s1", "s9"], "2025-01-06": ["s9"]}},
+             # (a hand-made second value of one column for one enrollment: no row holds it)
+             "endDate": {"student": {"2025-06-01": ["s1"], "2025-07-01": ["s1"]}}}
+    r = rostergraph.Roster(sections=[Section(id="c1", school="sA", students=("s1",),
+                                             extra={ENROLLMENT_CELLS_KEY: cells})])
+    report = write_oneroster(r, tmp_path / "out", extensions=extensions)
+    told = [row for row in report.to_dicts() if "enrollmentCells" in row["field"]]
+    assert told and {row["how"] for row in told} == {"extension" if extensions else "dropped"}
+    assert _rows_of(tmp_path / "out")["c1:1"]["beginDate"] == "2024-08-19"
+    back = read_oneroster(tmp_path / "out").sections["c1"].extra[ENROLLMENT_CELLS_KEY]
+    assert back == (cells if extensions else {
+        "beginDate": {"student": {"2024-08-19": ["s1"]}},
+        "endDate": {"student": {"2025-06-01": ["s1"]}}})
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_the_note_counts_only_the_cells_kept(shape: str, tmp_path: Path) -> None:
+    """The note's count of each column is of the rows whose cells were kept: a row not
+    loaded (a class no classes.csv row gives, no role) or the same enrollment again (the
+    first row kept) holds a cell no section keeps, and is not counted."""
+    rows = _ROWS + ("e6,,,c404,sA,s1,student,,2024-08-19,,\n"   # an unknown class
+                    "e7,,,c1,sA,s2,,,2024-08-19,2025-06-01,\n")  # no role
+    r = read_oneroster(bundle(tmp_path / shape, enrollments_csv=_HEAD + rows + _SHAPES[shape]))
+    assert r.sections["c1"].extra[ENROLLMENT_CELLS_KEY] == _WANT
+    note = next(n for n in r.provenance.notes if ENROLLMENT_CELLS_KEY in n)
+    assert note.startswith("enrollments.csv: beginDate (3 rows), endDate (1 rows), "
+                           "metadata.sis.seat (1 rows) kept")
+    # every row of a column not loaded: the column is not said kept
+    r = read_oneroster(bundle(tmp_path / (shape + "-none"), enrollments_csv=_HEAD + (
+        "e1,,,c1,sA,s1,student,,,,\ne6,,,c404,sA,s1,student,,,,A9\n") + _SHAPES[shape]))
+    assert ENROLLMENT_CELLS_KEY not in r.sections["c1"].extra
+    assert not [n for n in r.provenance.notes if ENROLLMENT_CELLS_KEY in n]

@@ -53,7 +53,10 @@ records SFTP has no column for, merged back last).
 Empty versus missing: a column the file does not have leaves the field
 absent (``None``); an empty cell gives ``""``, except for references (school,
 teacher, term, course ids), where empty means no reference. Columns with no
-Clever field are kept in ``extra`` as ``sftp.<Column>``.
+Clever field are kept in ``extra`` as ``sftp.<Column>``; those of ``enrollments.csv``
+(an enrollment is no record) on the enrollment's section, as the OneRoster reader keeps
+its enrollments' other cells (``extra["oneroster.enrollmentCells"]``, grouped by value:
+:mod:`~rostergraph.io.enrollcells`), written back on each student's row.
 
 Bad rows (unreadable CSV, no id, an enrollment in an unknown section) are
 problems with file and line; every other row loads.
@@ -83,7 +86,8 @@ from . import parked
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
 from .csv_rowchecks import is_secret_column, row_text
-from .csvutil import Bundle, loads_json_cell
+from .csvutil import Bundle, CsvTable, loads_json_cell
+from .enrollcells import ENROLLMENT_CELLS_KEY, collect_cells, keep_cell, kept_note
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
@@ -454,20 +458,33 @@ class _Reader(RowReader):
                            raw=raw_text(desc))
 
     def read_enrollments(self) -> None:
-        seen: set[tuple[str, str]] = set()
         # (every column dictionary-encoded: millions of rows of a few hundred thousand ids)
         t = self.table("enrollments.csv", "sections", coded=_every_column)
         if t is None:
             return
-        extra = {c for c, _ in self.plans["enrollments.csv"][1]}
-        unkept = [c for c in dict.fromkeys(t.header) if c in extra or is_secret_column(c)]
-        if unkept:  # (an enrollment is no record: nothing could hold them)
-            self.b.problem("other", f"column(s) {', '.join(unkept)} of enrollments.csv have no "
-                           "Clever field and no record to be kept on; not loaded",
-                           file="enrollments.csv", line=1, kind="sections", field=unkept[0])
+        # the columns Clever does not define: their cells kept on the enrollment's section,
+        # as the OneRoster reader keeps them (an enrollment is no record); a credential's
+        # never
+        kept = [c for c, _ in self.plans["enrollments.csv"][1]]
+        told = [c for c in dict.fromkeys(t.header) if is_secret_column(c)]
+        if told:
+            self.b.problem("other", f"column(s) {', '.join(told)} of enrollments.csv: a "
+                           "credential's column is never kept; not loaded",
+                           file="enrollments.csv", line=1, kind="sections", field=told[0])
         if t.clean:
-            sftp_enrollments(self.b, t, self.sections, self.section_where, self.matched)
-            return
+            collect_cells(t, sftp_enrollments(self.b, t, self.sections, self.section_where,
+                                              self.matched), kept)
+        else:
+            self._enrollment_rows(t, kept)
+        note = kept_note("enrollments.csv", self.sections.values(), kept)
+        if note is not None:
+            self.b.notes.append(note)
+
+    def _enrollment_rows(self, t: CsvTable, kept: list[str]) -> None:
+        """The rows of a table not read column-wise, one by one (the cells of ``kept``
+        columns kept as :func:`~rostergraph.io.enrollcells.collect_cells` keeps them)."""
+        seen: set[tuple[str, str]] = set()
+        kept_cells = [(col, t.getter(col)) for col in kept]
         get_sec, get_stu = t.getter("Section_id"), t.getter("Student_id")
         get_school = t.getter("School_id")
         sections = self.sections
@@ -503,6 +520,10 @@ class _Reader(RowReader):
                 continue
             seen.add((sec_id, stu))
             sec.setdefault("students", []).append(stu)
+            for col, get in kept_cells:
+                cell = get(row)
+                if cell:
+                    keep_cell(sec.setdefault(ENROLLMENT_CELLS_KEY, {}), col, "student", stu, cell)
 
     def read_records(self) -> ParkedTexts:
         """The ``Clever_json`` of each ``(kind, id)`` of ``rostergraph_records.csv``: its

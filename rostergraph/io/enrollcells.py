@@ -8,8 +8,8 @@ dates, so a value is held once per class and role, not once per enrollment; each
 group's users sorted, so that neither the rows' order nor the order the writer writes
 them in changes the section); the
 OneRoster writer writes each back on its enrollment's row, and a delta applied to a base
-roster replaces the cells of the enrollments it sends again and drops those of the
-enrollments it removes.
+roster replaces the cells of the enrollments it sends again (in the columns its header
+has) and drops those of the enrollments it removes.
 
 Examples
 --------
@@ -30,10 +30,12 @@ from typing import Any
 import numpy as np
 
 from .csv_rowchecks import is_secret_column
-from .enrollcols import ENROLLMENT_COLUMNS_READ
+from .csvutil import CsvTable
+from .enrollcols import ENROLLMENT_COLUMNS_READ, LoadedEnrollments, encoded_or_empty, truthy
 
-__all__ = ["ENROLLMENT_CELLS_KEY", "by_enrollment", "cells_kept", "group_rows", "keep_cell",
-           "kept_columns", "merged_cells", "sort_groups"]
+__all__ = ["ENROLLMENT_CELLS_KEY", "by_enrollment", "cells_kept", "collect_cells",
+           "group_rows", "keep_cell", "kept_columns", "kept_note", "merged_cells",
+           "sort_groups"]
 
 #: the ``extra`` key of a section's enrollment cells no field holds:
 #: ``{column: {role: {value: [user, ...]}}}``
@@ -117,6 +119,48 @@ def group_rows(sections: list[Any], sec: np.ndarray, roles: list[str], role: np.
         d.setdefault(roles[r], {}).setdefault(values[v], []).extend(users[a:b])
 
 
+def collect_cells(t: CsvTable, loaded: LoadedEnrollments, columns: list[str]) -> None:
+    """The cells of ``columns`` of the rows a table read column-wise loaded (``loaded``:
+    the first row of each enrollment), kept as a reader keeping them row by row keeps
+    them, grouped in C and put on the sections a group at a time."""
+    n, rows = len(t.lines), loaded.rows
+    for col in columns if len(rows) else ():
+        v_code, values = encoded_or_empty(t, col, n)
+        at = rows[truthy(values)[v_code[rows]]]
+        group_rows(loaded.sections, loaded.section_code[at], loaded.roles,
+                   loaded.role_code[at], loaded.users[loaded.user_code[at]], col, values,
+                   v_code[at])
+
+
+def kept_note(file: str, sections: Iterable[Any], columns: list[str]) -> str | None:
+    """The note naming the ``columns`` whose cells section dicts ``sections`` keep from
+    ``file`` and how many (a row not loaded, or an enrollment's repeated row, keeps none;
+    a column of none is not named), each group's users sorted on the way (a group is a
+    set: the same whichever order rows come in); ``None`` when none is kept.
+
+    Examples
+    --------
+    >>> kept_note("enrollments.csv", [{ENROLLMENT_CELLS_KEY: {"Seat": {"student": {
+    ...     "B2": ["u2", "u1"]}}}}], ["Start_date", "Seat"])
+    "enrollments.csv: Seat (2 rows) kept in their sections' extra 'oneroster.enrollmentCells' (an enrollment is no record)"
+    """
+    counts = dict.fromkeys(columns, 0)
+    for sec in sections if columns else ():
+        cells = sec.get(ENROLLMENT_CELLS_KEY)
+        if not isinstance(cells, dict):
+            continue
+        sort_groups(cells)
+        for col, by_role in cells.items():
+            if col in counts:
+                counts[col] += sum(len(users) for by_value in by_role.values()
+                                   for users in by_value.values())
+    said = [f"{col} ({n:,} rows)" for col, n in counts.items() if n]
+    if not said:
+        return None
+    return (f"{file}: " + ", ".join(said) + f" kept in their sections' extra "
+            f"{ENROLLMENT_CELLS_KEY!r} (an enrollment is no record)")
+
+
 def by_enrollment(cells: Any) -> dict[tuple[str, str], dict[str, str]] | None:
     """``(role, user)`` → ``{column: value}`` of a section's kept cells; ``None`` when
     ``cells`` is not of the shape the reader writes (then it is carried as it is), or
@@ -171,12 +215,14 @@ def cells_kept(cells: Any, keep: Callable[[str, str], bool]) -> Any:
     return out or None
 
 
-def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = ()) -> Any:
+def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = (),
+                 columns: Iterable[str] | None = None) -> Any:
     """The cells ``have`` with ``adds``' (a delta's rows) put in their place: an enrollment
     ``adds`` gives, or ``sent`` names (``(role, user)`` of every row sent again, those
     with no cell too), has only its cells from ``adds`` (a row sent again is the row as
-    it is now: an empty cell clears the old value); ``adds`` when ``have`` is not of the
-    reader's shape.
+    it is now: an empty cell clears the old value) in the ``columns`` the delta's header
+    has (``None``: every column); a column the header lacks says nothing of its cells,
+    so they stay. ``adds`` when ``have`` is not of the reader's shape.
 
     Examples
     --------
@@ -186,12 +232,25 @@ def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = ()) -> 
     >>> merged_cells({"endDate": {"student": {"2025-06-01": ["u1", "u2"]}}}, None,
     ...              [("student", "u1")])
     {'endDate': {'student': {'2025-06-01': ['u2']}}}
+    >>> merged_cells({"endDate": {"student": {"2025-06-01": ["u1"]}}}, None,
+    ...              [("student", "u1")], columns=["beginDate"])
+    {'endDate': {'student': {'2025-06-01': ['u1']}}}
     """
     new = by_enrollment(adds) if adds is not None else {}
     if new is None or by_enrollment(have) is None:
         return adds if new is not None and adds is not None else have
     gone = {*new, *sent}
-    out = cells_kept(have, lambda role, uid: (role, uid) not in gone) or {}
+    said = None if columns is None else set(columns)
+    replaced = cells_kept({c: v for c, v in have.items() if said is None or c in said},
+                          lambda role, uid: (role, uid) not in gone) or {}
+    out: dict[str, Any] = {}
+    for column, by_role in have.items():  # (in the base's order of columns)
+        if said is None or column in said:
+            if column in replaced:
+                out[column] = replaced[column]
+        else:  # (a copy: keep_cell below must not add to the base's lists)
+            out[column] = {role: {v: list(users) for v, users in by_value.items()}
+                           for role, by_value in by_role.items()}
     for column, by_role in (adds or {}).items():
         for role, by_value in by_role.items():
             for value, users in by_value.items():

@@ -17,7 +17,8 @@ Examples
 >>> b = RosterBuilder(source="mem", format="test")
 >>> t = read_table(b"Section_id,Student_id\\ns1,u1\\nzz,u2\\ns1,u1\\n", "enrollments.csv", b)
 >>> sections = {"s1": {"id": "s1"}}
->>> sftp_enrollments(b, t, sections)
+>>> sftp_enrollments(b, t, sections).rows  # (the rows loaded)
+array([0])
 >>> sections["s1"]["students"], [(p.line, p.message[:24]) for p in b.problems]
 (['u1'], [(3, 'enrollment in unknown se'), (4, "student 'u1' enrolled tw")])
 """
@@ -532,11 +533,13 @@ def _matched(codes: np.ndarray, values: list[str], col: str, kind: str,
 
 def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str, Any]],
                      where: Mapping[str, tuple[str, int]] | None = None,
-                     match: Callable[[str, list[str]], list[str]] | None = None) -> None:
+                     match: Callable[[str, list[str]], list[str]] | None = None
+                     ) -> LoadedEnrollments:
     """The SFTP reader's enrollment rows of a clean table: each student onto its section
     once, problems (an id naming its record only without spaces around it, unknown
     section, no student, a repeated pair, a ``School_id`` that is not the section's
-    school) told in line order. ``where`` gives each section's file and line (for the
+    school) told in line order; returns the rows loaded (each a ``student``'s, for the
+    cells kept of them). ``where`` gives each section's file and line (for the
     last); ``match(kind, ids)`` the ids of the records ``ids`` name (for the first)."""
     n = len(t.lines)
     ids_told: list[tuple[int, str, str | None, str | None, str | None]] = []
@@ -555,7 +558,8 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
     ok = has_sec & truthy(students)[u_code]
     good = np.flatnonzero(ok)
     first = first_rows(c_code, u_code, rows=good)
-    _extend_grouped(secs, "students", good[first], c_code, object_array(students), u_code)
+    users = object_array(students)
+    _extend_grouped(secs, "students", good[first], c_code, users, u_code)
     told = [(i, (f"enrollment in unknown section {sec_ids[c_code[i]]!r}; not loaded"
                  if not has_sec[i] else "enrollment without Student_id; not loaded"),
              sec_ids[c_code[i]] or None) for i in np.flatnonzero(~ok).tolist()]
@@ -574,3 +578,5 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
             ids_told.append((i, school_disagrees(schools[s_code[i]], sid, theirs[c_code[i]],
                                                  line), sid, "School_id", None))
     _tell(b, t, told, ids_told=ids_told)
+    return LoadedEnrollments(secs, c_code, users, u_code, ["student"],
+                             np.zeros(n, dtype=np.int64), good[first])

@@ -164,6 +164,8 @@ class _Reader:
         self._gone: dict[str, frozenset[str]] = {}  # (gone()'s, per file)
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
+        #: the kept cell columns of enrollments.csv's header (a delta replaces only those)
+        self.cell_columns: list[str] = []
         #: (file, user id) of the users a per-user file (demographics, userProfiles) held
         self.delivered: set[tuple[str, str]] = set()
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)

@@ -80,12 +80,13 @@ def _still_primary(teacher: str | None, given: Iterable[str] | None) -> str | No
 
 
 def _with_other_roles(extra: Mapping[str, Any], adds: Mapping[str, Any],
-                      sent: list[tuple[str, str]]) -> Mapping[str, Any]:
+                      sent: list[tuple[str, str]], columns: list[str]) -> Mapping[str, Any]:
     """``extra`` with the users of ``adds``' other-role lists (:data:`OTHER_ROLES_KEY` +
     role) appended to its own, each user once, in order, and ``adds``' enrollment ids
     (:data:`ENROLLMENT_IDS_KEY`) of the enrollments it has none for, and its enrollment
     cells (:data:`~rostergraph.io.enrollcells.ENROLLMENT_CELLS_KEY`) in place of
-    ``extra``'s for the enrollments ``sent`` (``(role, user)`` of the delta's rows)."""
+    ``extra``'s for the enrollments ``sent`` (``(role, user)`` of the delta's rows), in
+    the ``columns`` of the delta's ``enrollments.csv`` header (another column's stay)."""
     out = dict(extra)
     for key, users in adds.items():
         if not key.startswith(OTHER_ROLES_KEY) or not isinstance(users, list):
@@ -105,7 +106,7 @@ def _with_other_roles(extra: Mapping[str, Any], adds: Mapping[str, Any],
     if ENROLLMENT_CELLS_KEY in adds or (sent and ENROLLMENT_CELLS_KEY in out):
         # (the cells of a row sent again are the delta's: none when its cells are empty)
         cells = merged_cells(out.get(ENROLLMENT_CELLS_KEY), adds.get(ENROLLMENT_CELLS_KEY),
-                             sent)
+                             sent, columns)
         out[ENROLLMENT_CELLS_KEY] = cells
         if cells is None:
             del out[ENROLLMENT_CELLS_KEY]
@@ -422,7 +423,7 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
                 extra = _with_other_roles(
                     {k: v for k, v in old.extra.items()
                      if k.startswith(OTHER_ROLES_KEY) or k in _ENROLLMENT_KEYS}, rec.extra,
-                    enrollment_order(rec.students, rec.teachers, rec.extra))
+                    enrollment_order(rec.students, rec.teachers, rec.extra), r.cell_columns)
                 rec = attrs.evolve(rec, students=tuple(students) if students else rec.students,
                                    teachers=tuple(teachers) if teachers else rec.teachers,
                                    teacher=primary,
@@ -443,7 +444,7 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
             teachers=tuple(teachers) if teachers else sec.teachers,
             teacher=primary,
             extra=_with_other_roles(sec.extra, adds, enrollment_order(
-                adds.get("students"), adds.get("teachers"), adds)))
+                adds.get("students"), adds.get("teachers"), adds), r.cell_columns))
     for cid, students in r.contact_adds.items():
         kinds["users"][cid] = _with_students(kinds["users"][cid], students)
     if gone is not None:

@@ -16,16 +16,15 @@ from .csv_rowchecks import row_text
 from .csvutil import CsvTable
 from .enrollcells import (
     ENROLLMENT_CELLS_KEY,
-    group_rows,
+    collect_cells,
     keep_cell,
     kept_columns,
-    sort_groups,
+    kept_note,
 )
 from .enrollcols import (
     NO_ENROLLMENT_ID,
     NO_ENROLLMENT_ID_COLUMN,
     OTHER_ROLES_KEY,
-    LoadedEnrollments,
     bare_ids,
     canonical_role,
     encoded_or_empty,
@@ -60,6 +59,7 @@ def read_enrollments(rd: _Reader) -> None:
     t = rd.table(name, "sections", coded=_repeating)
     if t is None:
         return  # (nothing read: no roles to note)
+    rd.cell_columns = kept_columns(t.header)
     if t.clean and rd.base is None and not live_status(t):  # (every row is live)
         unkept = {col: filled_rows(t, col) or 0 for col in unkept_columns(t)}
         dated = filled_rows(t, "dateLastModified") or 0
@@ -67,7 +67,7 @@ def read_enrollments(rd: _Reader) -> None:
         loaded = oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
                                        bare_ids(rd.gone("classes")), rd.section_lines,
                                        rd.matched)
-        _collect_cells(t, loaded)
+        collect_cells(t, loaded, kept_columns(t.header))
         # (counted, and read for the text of the rows that are problems: their cells go
         # before the enrollment ids are read)
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
@@ -95,10 +95,6 @@ def read_enrollments(rd: _Reader) -> None:
                           f"{OTHER_ROLES_KEY + role!r}")
     if note is not None:
         rd.b.notes.append(note)
-    if kept_columns(t.header):  # (a group is a set: the same whichever order rows come in)
-        for sec in [*rd.sections.values(), *rd.base_adds.values()]:
-            if ENROLLMENT_CELLS_KEY in sec:
-                sort_groups(sec[ENROLLMENT_CELLS_KEY])
 
 
 #: :func:`_enrollment_rows`'s count of the rows it read (no column's name).
@@ -114,36 +110,20 @@ def _tell_no_ids(rd: _Reader, t: CsvTable, rows: int) -> None:
 
 def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> str | None:
     """One problem naming the enrollments.csv columns whose cells nothing keeps (a
-    credential's), and the note naming those the sections keep, returned (noted last,
-    after the reader's other notes) (``filled``: how many rows read, not
-    ``tobedeleted``, hold a value in each)."""
+    credential's), and the note naming those the sections keep and how many cells each
+    (:func:`~rostergraph.io.enrollcells.kept_note`), returned (noted last, after the
+    reader's other notes) (``filled``: how many rows read, not ``tobedeleted``, hold a
+    value in each)."""
     said = [(col, n) for col, n in filled.items() if n]
-    kept = set(kept_columns([col for col, _ in said]))
+    kept = kept_columns([col for col, _ in said])
     told = [(col, n) for col, n in said if col not in kept]
     if told:
         rd.b.problem("other", ", ".join(f"{col} ({n} rows)" for col, n in told)
                      + " of enrollments.csv: a credential's column is never kept; not "
                      "loaded", file="enrollments.csv", line=1, kind="sections",
                      field=told[0][0])
-    if not kept:
-        return None
-    return ("enrollments.csv: " + ", ".join(f"{col} ({n:,} rows)" for col, n in said
-                                           if col in kept)
-            + f" kept in their sections' extra {ENROLLMENT_CELLS_KEY!r} (an enrollment is "
-            "no record)")
-
-
-def _collect_cells(t: CsvTable, loaded: LoadedEnrollments) -> None:
-    """The kept cells (:func:`~rostergraph.io.enrollcells.kept_columns`) of the rows a
-    table read column-wise loaded, kept as :func:`_enrollment_rows` keeps them (the first
-    row of each enrollment's), grouped in C and put on the sections a group at a time."""
-    n, rows = len(t.lines), loaded.rows
-    for col in kept_columns(t.header) if len(rows) else ():
-        v_code, values = encoded_or_empty(t, col, n)
-        at = rows[truthy(values)[v_code[rows]]]
-        group_rows(loaded.sections, loaded.section_code[at], loaded.roles,
-                   loaded.role_code[at], loaded.users[loaded.user_code[at]], col, values,
-                   v_code[at])
+    return kept_note("enrollments.csv", [*rd.sections.values(), *rd.base_adds.values()],
+                     kept)
 
 
 def _odd_primary_cells(t: CsvTable) -> list[tuple[int, str]]:

@@ -1,15 +1,17 @@
 """What the OneRoster reader tells of a 1.2 ``roles.csv`` as a whole: a required column
 missing, rows without their ``sourcedId`` or with a ``roleType`` that is neither primary
-nor secondary, a file that grants no role at all (each one problem, not one per row)."""
+nor secondary, a file that grants no role at all (each one problem, not one per row); and
+a user marked primary at more than one org (one problem per user)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["tell_role_rows"]
+__all__ = ["tell_primaries", "tell_role_rows"]
 
 
 def tell_role_rows(rd: _Reader, first: dict[str, str] | None, no_ids: list[int],
@@ -47,6 +49,30 @@ def tell_role_rows(rd: _Reader, first: dict[str, str] | None, no_ids: list[int],
                      f"{_have(len(odd_types))} a roleType that is neither primary nor "
                      f"secondary ({shown}): read as secondary", file="roles.csv", line=line,
                      kind="users", field="roleType")
+
+
+def tell_primaries(rd: _Reader, rows: list[tuple[int, dict[str, str]]],
+                   uid_of: Callable[[dict[str, str]], str]) -> None:
+    """One problem per user whose roles.csv ``rows`` (``(line, row)``, in file order)
+    mark it ``roleType=primary`` at more than one org (a user has one primary role, the
+    OneRoster 1.2 CSV specification): it names the orgs and lines; the rows are read as
+    ever (the first primary row's org stays the school of its role, every row's role
+    and org kept). ``uid_of``: a row's user id."""
+    at: dict[str, dict[str, int]] = {}  # user → org → the line of its first primary row
+    for line, row in rows:
+        org = row.get("orgSourcedId") or ""
+        if org and (row.get("roleType") or "").strip().lower() == "primary":
+            at.setdefault(uid_of(row), {}).setdefault(org, line)
+    for uid, orgs in at.items():
+        if len(orgs) < 2:
+            continue
+        said = ", ".join(f"{org!r} (line {line})" for org, line in orgs.items())
+        rd.b.problem("other", f"user {uid!r} is marked primary (roleType primary) at "
+                     f"{len(orgs)} orgs: {said}; a user has one primary role: read in file "
+                     "order, the first one's org stays the school of its role, and every "
+                     "row's role and org are kept", file="roles.csv",
+                     line=list(orgs.values())[1], kind="users", record_id=uid,
+                     field="roleType")
 
 
 def _rows_of(n: int, line: int) -> str:

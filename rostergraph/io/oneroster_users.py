@@ -27,7 +27,7 @@ from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
 from .mapping import CEDS_TO_CLEVER, passwords_left_out
 from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kept_role_row
-from .oneroster_roles_told import tell_role_rows
+from .oneroster_roles_told import tell_primaries, tell_role_rows
 
 if TYPE_CHECKING:
     from .oneroster import _Reader
@@ -508,6 +508,8 @@ def read_roles(rd: _Reader) -> None:
             ids.add(sid)
         rows.append((line, row))
     tell_role_rows(rd, rows[0][1] if rows else None, no_ids, odd_types)
+    tell_primaries(rd, rows, lambda row: rd.alias.get(row.get("userSourcedId") or "",
+                                                      row.get("userSourcedId") or ""))
     pending = sorted(rows, key=_primary_first(rd, rows))  # (the primary org: the school)
     for line, row in pending:
         rd.users.settle()  # (between two rows: no user is in use)

@@ -61,7 +61,12 @@ from .write import (
     each_record,
     output_folder,
 )
-from .write_oneroster_kept import enrollment_cells, enrollment_ids, role_rows
+from .write_oneroster_kept import (
+    carry_unwritten_cells,
+    enrollment_cells,
+    enrollment_ids,
+    role_rows,
+)
 from .write_sheets import Sheet
 
 __all__ = ["ONEROSTER_VERSIONS", "write_oneroster"]
@@ -714,6 +719,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
         c.keep("teachers", teachers)
     eid = enrollment_ids(c, sid)
     cells = enrollment_cells(c, sheets["enrollments"])
+    written: set[tuple[str, str]] = set()  # (role, user) of each enrollment row
     n = 0
     for role, users in (("student", students), ("teacher", teachers)):
         seen: set[str] = set()
@@ -726,6 +732,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
             if uid in seen or not uid:
                 continue
             seen.add(uid)
+            written.add((role, uid))
             n += 1
             primary = ("true" if uid == teacher else "false") if role == "teacher" else None
             sheets["enrollments"].add({
@@ -742,11 +749,13 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
             continue
         del c.d[key]
         for uid in dict.fromkeys(users):
+            written.add((other, uid))
             n += 1
             sheets["enrollments"].add({
                 "sourcedId": eid(other, uid, n) if eid else f"{sid}:{n}", "classSourcedId": sid,
                 "schoolSourcedId": school, "userSourcedId": uid, "role": other,
                 **cells.get((other, uid), {})})
+    carry_unwritten_cells(c, written)
     # the JSON carry on a class restores fields after enrollments are read
     sheets["classes"].add(_finish(c, row))
 

@@ -1,6 +1,9 @@
 """What :func:`~rostergraph.io.write_oneroster.write_oneroster` writes back of the OneRoster
 cells the reader kept in ``extra`` without a Clever field: a source's enrollment
-``sourcedId`` s and its 1.2 ``roles.csv`` rows, in their own files again."""
+``sourcedId`` s and its 1.2 ``roles.csv`` rows, in their own files again, and the
+enrollments' other cells on their rows (as
+:func:`~rostergraph.io.write_sftp.write_clever_csv` writes a student's back on its
+Clever SFTP ``enrollments.csv`` row)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from .write import _Carry
 if TYPE_CHECKING:
     from .write_sheets import Sheet
 
-__all__ = ["MAX_CELL_COLUMNS", "enrollment_cells", "enrollment_ids", "role_rows"]
+__all__ = ["MAX_CELL_COLUMNS", "carry_unwritten_cells", "enrollment_cells", "enrollment_ids",
+           "role_rows"]
 
 
 def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None:
@@ -50,21 +54,50 @@ def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None
 MAX_CELL_COLUMNS = 64
 
 
-def enrollment_cells(c: _Carry, sheet: Sheet) -> dict[tuple[str, str], dict[str, str]]:
+def enrollment_cells(c: _Carry, sheet: Sheet, own: frozenset[str] = ENROLLMENT_COLUMNS_READ
+                     ) -> dict[tuple[str, str], dict[str, str]]:
     """``(role, user)`` → the cells the reader kept for that enrollment of the class
     (:data:`~rostergraph.io.enrollcells.ENROLLMENT_CELLS_KEY`: ``beginDate``,
     ``endDate``, a vendor's columns), taken out of the carry; nothing when the class kept
-    none, kept a value of another shape, or cells of columns that would take
-    ``enrollments.csv`` (``sheet``) past :data:`MAX_CELL_COLUMNS` columns of cells (then
-    it is carried as it is)."""
+    none, kept a value of another shape, cells of a column spelt as one of the file's
+    ``own`` (in any case, with spaces or not: a Clever SFTP ``enrollments.csv``'s
+    ``School_id``), or cells of columns that would take ``enrollments.csv``
+    (``sheet``) past :data:`MAX_CELL_COLUMNS` columns of cells (then it is carried as
+    it is)."""
     got = by_enrollment(c.d.get(ENROLLMENT_CELLS_KEY))
     if got is None:
         return {}
+    taken = {o.lower() for o in own}
+    if any(col.strip().lower() in taken for col in c.d[ENROLLMENT_CELLS_KEY]):
+        return {}
     columns = sheet.columns.union(c.d[ENROLLMENT_CELLS_KEY])
-    if len(columns - ENROLLMENT_COLUMNS_READ) > MAX_CELL_COLUMNS:
+    if len(columns - own) > MAX_CELL_COLUMNS:
         return {}
     del c.d[ENROLLMENT_CELLS_KEY]
     return got
+
+
+def carry_unwritten_cells(c: _Carry, written: set[tuple[str, str]]) -> None:
+    """Leave in the carry the groups of a class's kept cells (its
+    :data:`~rostergraph.io.enrollcells.ENROLLMENT_CELLS_KEY` value) that hold a cell no
+    row was written with: of an enrollment ``(role, user)`` not in ``written`` (a user no
+    longer enrolled), or a second value of one column for one enrollment. Each such group
+    is carried whole (the reader merges the carry over the rows' cells, a list replacing
+    a list), so it reads back the same; the report counts it (``dropped`` without
+    extensions). Nothing when the cells were carried whole already."""
+    kept: Any = c.orig.get(ENROLLMENT_CELLS_KEY)
+    got = by_enrollment(kept)
+    if got is None or ENROLLMENT_CELLS_KEY in c.d:
+        return
+    left: dict[str, Any] = {}
+    for column, by_role in kept.items():
+        for role, by_value in by_role.items():
+            for value, users in by_value.items():
+                if any((role, u) not in written or got[(role, u)].get(column) != value
+                       for u in users):
+                    left.setdefault(column, {}).setdefault(role, {})[value] = list(users)
+    if left:
+        c.d[ENROLLMENT_CELLS_KEY] = left
 
 
 def role_rows(rec: Any, c: _Carry, uid: str,

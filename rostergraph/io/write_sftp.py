@@ -37,6 +37,7 @@ from .write import (
     each_record,
     output_folder,
 )
+from .write_oneroster_kept import carry_unwritten_cells, enrollment_cells
 from .write_sheets import Sheet
 
 __all__ = ["write_clever_csv"]
@@ -51,6 +52,8 @@ _SFTP_ID_COLS = {"schools.csv": ["School_id"],
 #: the files, in the order they are written
 _SFTP_FILES = ("schools.csv", "students.csv", "teachers.csv", "staff.csv", "sections.csv",
                "enrollments.csv", "rostergraph_districts.csv", "rostergraph_records.csv")
+#: the columns of an SFTP enrollments.csv the writer fills itself
+_ENROLLMENT_OWN = frozenset(_SFTP_ID_COLS["enrollments.csv"])
 #: every file an SFTP write may make
 SFTP_FILE_NAMES = _SFTP_FILES
 _SFTP_TAIL = {"sections.csv": ["Course_name", "Course_number", "Course_description",
@@ -382,9 +385,14 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
             if uniq != sl:
                 report.add("sections", "students (duplicate id collapsed)", "changed")
             c.keep("students", list(students) if students is not None else None)
+        # the cells a reader kept of each enrollment (a column Clever does not define) go
+        # back on its row; those no row holds (a teacher's, ...) are carried
+        cells = enrollment_cells(c, sheets["enrollments.csv"], _ENROLLMENT_OWN)
         for stu in rows:
             sheets["enrollments.csv"].add(
-                {"School_id": school, "Section_id": sid, "Student_id": stu})
+                {"School_id": school, "Section_id": sid, "Student_id": stu,
+                 **cells.get(("student", stu), {})})
+        carry_unwritten_cells(c, {("student", stu) for stu in rows})
         columns(c, row, "sections.csv", present)
         sheets["sections.csv"].add(row)
         carry(c, sid)

@@ -101,6 +101,7 @@ _REQUIRED = {"schools.csv": ("School_id",), "students.csv": ("Student_id",),
              "admins.csv": ("Staff_id",), "sections.csv": ("Section_id",),
              "enrollments.csv": ("Section_id", "Student_id"),
              EXT_DISTRICTS: ("District_id",), EXT_RECORDS: ("Kind", "Id", "Clever_json")}
+_CELLS = "oneroster.enrollmentCells"
 _KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
           for f, cols in _SPECIAL.items()}
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
@@ -688,12 +689,14 @@ class _Reader:
     def read_enrollments(self) -> None:
         seen: set[tuple[str, str]] = set()
         rows = self.rows("enrollments.csv", "sections")
-        unkept = [c for c in dict.fromkeys(self.header.get("enrollments.csv", ()))
-                  if c not in _KNOWN["enrollments.csv"]]
-        if unkept:
-            self.b.problem("other", f"column(s) {', '.join(unkept)} of enrollments.csv have no "
-                           "Clever field and no record to be kept on; not loaded",
-                           file="enrollments.csv", line=1, kind="sections", field=unkept[0])
+        extra = [c for c in dict.fromkeys(self.header.get("enrollments.csv", ()))
+                 if c not in _KNOWN["enrollments.csv"]]
+        told = [c for c in extra if secret_column(c)]  # (a credential's: never kept)
+        kept = [c for c in extra if not secret_column(c)]
+        if told:
+            self.b.problem("other", f"column(s) {', '.join(told)} of enrollments.csv: a "
+                           "credential's column is never kept; not loaded",
+                           file="enrollments.csv", line=1, kind="sections", field=told[0])
         for line, row in rows:
             raw = _row_text(row)  # (the row as given: _refs reads its ids as matched)
             sec_id = self._match("sections", row.get("Section_id") or "")
@@ -721,6 +724,20 @@ class _Reader:
                 continue
             seen.add((sec_id, stu))
             sec.setdefault("students", []).append(stu)
+            for col in kept:  # (on the section, grouped by value, as OneRoster's)
+                if row.get(col):
+                    sec.setdefault(_CELLS, {}).setdefault(col, {}).setdefault(
+                        "student", {}).setdefault(row[col], []).append(stu)
+        held = dict.fromkeys(kept, 0)
+        for sec in self.sections.values():
+            for col, by_role in sec.get(_CELLS, {}).items():
+                for users in by_role["student"].values():
+                    users.sort()  # (a group is a set: sorted)
+                    held[col] += len(users)
+        if any(held.values()):
+            self.b.notes.append("enrollments.csv: " + ", ".join(
+                f"{col} ({n:,} rows)" for col, n in held.items() if n) + " kept in their "
+                f"sections' extra {_CELLS!r} (an enrollment is no record)")
 
     def read_records(self) -> dict[tuple[str, str], dict[str, Any]]:
         carry: dict[tuple[str, str], dict[str, Any]] = {}

@@ -148,6 +148,9 @@ class _Reader:
         self.deleted_lines: dict[str, list[int]] = {}
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
+        #: the columns of enrollments.csv whose cells are kept (read by apply_delta: a
+        #: delta replaces the cells of those columns only)
+        self.cell_columns: list[str] = []
         self.delivered: set[tuple[str, str]] = set()  # (as the package reader)
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
@@ -891,6 +894,8 @@ class _Reader:
             if not is_boolean(row.get("primary")):
                 self.odd_primary.append((line, row.get("primary") or ""))
             self.id_column = "sourcedId" in row
+            self.cell_columns = [c for c in row
+                                 if c not in ENROLLMENT_COLUMNS_READ and not secret_column(c)]
             for col, value in row.items():
                 if col and col not in ENROLLMENT_COLUMNS_READ:
                     self.unkept[col] = self.unkept.get(col, 0) + bool(value)
@@ -992,11 +997,13 @@ class _Reader:
                                        raw=_row_text(given))
                     else:
                         sec["teacher"] = uid
+        held: dict[str, int] = {}  # (the cells kept, per column: the note's counts)
         for sec in [*self.sections.values(), *self.base_adds.values()]:
-            for by_role in sec.get(_CELLS, {}).values():  # (a group is a set: sorted)
+            for col, by_role in sec.get(_CELLS, {}).items():  # (a group is a set: sorted)
                 for by_value in by_role.values():
                     for users in by_value.values():
                         users.sort()
+                        held[col] = held.get(col, 0) + len(users)
         if dated:
             self.b.notes.append(f"enrollments.csv: the dateLastModified of {dated:,} "
                                 "enrollments is not kept (an enrollment is no record; a "
@@ -1005,7 +1012,8 @@ class _Reader:
             self.b.notes.append(f"{n} enrollments with role {role!r} have no Clever "
                                 "equivalent: kept in their sections' extra "
                                 f"{'oneroster.enrollments.' + role!r}")
-        kept = [(col, n) for col, n in self.unkept.items() if n and not secret_column(col)]
+        kept = [(col, held[col]) for col, n in self.unkept.items()
+                if n and not secret_column(col) and held.get(col)]
         if kept:
             self.b.notes.append("enrollments.csv: " + ", ".join(
                 f"{col} ({n:,} rows)" for col, n in kept) + f" kept in their sections' "

@@ -267,6 +267,20 @@ def test_a_roles_csv_of_no_rows_leaving_every_user_without_a_role_is_told(
     assert not any("no user has a role" in p.message for p in r.problems)
 
 
+def test_users_without_a_role_and_no_roles_csv_are_told_once(tmp_path: Path) -> None:
+    """A 1.1 bundle whose ``users.csv`` lost its role column (no ``roles.csv`` at all): one
+    problem names ``users.csv``; none names a ``roles.csv`` that is not there."""
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    d = tmp_path / "b"
+    write_oneroster(rostergraph.sample(), d)
+    lines = (d / "users.csv").read_text(encoding="utf-8").split("\n")
+    lines[0] = lines[0].replace(",role,", ",,", 1)
+    (d / "users.csv").write_text("\n".join(lines), encoding="utf-8")
+    told = [p for p in read_oneroster(d).problems if "no user has a role" in p.message]
+    assert [p.file for p in told] == ["users.csv"]
+
+
 def test_a_user_marked_primary_at_two_orgs_is_told(tmp_path: Path) -> None:
     """A user has one primary role: roles.csv rows marking it ``primary`` at two orgs are
     one problem naming the file and both lines; the first primary row's org stays the

@@ -97,3 +97,15 @@ def test_the_row_by_row_oracle_keeps_the_same_cells(shape: str, tmp_path: Path) 
                                     **{"enrollments.csv": head + rows + _SHAPES[shape]}))
     assert r.sections["se1"].extra[ENROLLMENT_CELLS_KEY] == _WANT
     assert [p.field for p in r.problems if p.line == 1] == ["Password"]
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_a_nameless_column_groups_are_sorted_too(shape: str, tmp_path: Path) -> None:
+    """A column without a name (a header cell left blank) keeps its cells like any other,
+    each group's users sorted (a group is a set), whichever path reads the file."""
+    head = ",Section_id,Student_id\n"
+    rows = "X,se1,st2\nX,se1,st1\n"
+    r = read_clever_csv(_folder(tmp_path / shape, **{"enrollments.csv": head + rows + (
+        "se3\n" if _SHAPES[shape] else "")}))
+    assert r.sections["se1"].extra[ENROLLMENT_CELLS_KEY] == {
+        "": {"student": {"X": ["st1", "st2"]}}}

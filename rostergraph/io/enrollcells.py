@@ -88,7 +88,7 @@ def sort_groups(cells: Any) -> None:
     >>> sort_groups(cells); cells
     {'beginDate': {'teacher': {'2024-08-19': ['t1', 't2']}}}
     """
-    if by_enrollment(cells) is None:
+    if by_enrollment(cells, any_column=True) is None:  # (a column without a name too)
         return
     for by_role in cells.values():
         for by_value in by_role.values():
@@ -161,10 +161,12 @@ def kept_note(file: str, sections: Iterable[Any], columns: list[str]) -> str | N
             f"{ENROLLMENT_CELLS_KEY!r} (an enrollment is no record)")
 
 
-def by_enrollment(cells: Any) -> dict[tuple[str, str], dict[str, str]] | None:
+def by_enrollment(cells: Any, *, any_column: bool = False
+                  ) -> dict[tuple[str, str], dict[str, str]] | None:
     """``(role, user)`` → ``{column: value}`` of a section's kept cells; ``None`` when
     ``cells`` is not of the shape the reader writes (then it is carried as it is), or
-    names a column the writer fills itself (in any case, with spaces or not).
+    (unless ``any_column``) names a column not written as a column of its own: one the
+    writer fills itself (in any case, with spaces or not), one without a name.
 
     Examples
     --------
@@ -179,8 +181,8 @@ def by_enrollment(cells: Any) -> dict[tuple[str, str], dict[str, str]] | None:
         return None
     out: dict[tuple[str, str], dict[str, str]] = {}
     for column, by_role in cells.items():
-        if not (isinstance(column, str) and _writable(column) and isinstance(
-                by_role, Mapping)):
+        if not (isinstance(column, str) and (any_column or _writable(column))
+                and isinstance(by_role, Mapping)):
             return None
         for role, by_value in by_role.items():
             if not (isinstance(role, str) and role and isinstance(by_value, Mapping)):

@@ -216,6 +216,34 @@ def test_an_org_id_with_a_comma_links_the_user_to_that_org(clock, tmp_path) -> N
     assert g.neighbors("s,1", "attends", reverse=True) == ["u1"]
 
 
+def test_a_term_id_with_a_comma_is_the_class_term(tmp_path: Path) -> None:
+    """Over REST a class's ``terms`` item may hold a comma (``t,1``): the class is in that
+    term when the district has it, as an org id with a comma links a user; an item naming
+    no session stays in extra only."""
+    from rostergraph.io.oneroster import read_oneroster
+    from rostergraph.oneroster.dump import bundle_files
+
+    tables = {
+        "orgs": [{"sourcedId": "d1", "name": "D", "type": "district"},
+                 {"sourcedId": "s2", "name": "S", "type": "school",
+                  "parent": {"sourcedId": "d1"}}],
+        "academicSessions": [{"sourcedId": "t,1", "title": "Fall", "type": "term",
+                              "startDate": "2024-08-19", "endDate": "2024-12-20",
+                              "schoolYear": "2025"}],
+        "classes": [{"sourcedId": "c1", "title": "M", "school": {"sourcedId": "s2"},
+                     "terms": [{"sourcedId": "t,1"}]},
+                    {"sourcedId": "c2", "title": "N", "school": {"sourcedId": "s2"},
+                     "terms": [{"sourcedId": "x,9"}]}]}
+    for name, data in bundle_files("1.1", tables).items():
+        (tmp_path / name).write_bytes(data)
+    r = read_oneroster(tmp_path)
+    assert r.sections["c1"].term_id == "t,1" and r.sections["c2"].term_id is None
+    assert orjson.loads(r.sections["c2"].extra["oneroster.metadata.rostergraph.lists"]) == {
+        "termSourcedIds": ["x,9"]}
+    g = RosterGraph.from_roster(r)
+    assert g.neighbors("t,1", "in_term", reverse=True) == ["c1"]
+
+
 # --- resume --------------------------------------------------------------------------------
 
 

@@ -17,9 +17,9 @@ import orjson
 from ..model import parse_date
 from ..roster import raw_text
 from .csv_rowchecks import row_text
-from .csvutil import split_ids, split_list
+from .csvutil import split_list
 from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge, share_values
-from .oneroster_cols import PREFIX, org_type
+from .oneroster_cols import PREFIX, listed_ids, org_type
 from .oneroster_refs import Unnamed
 from .oneroster_sessions import base_sessions, class_term
 
@@ -280,7 +280,8 @@ def read_classes(rd: _Reader) -> None:
     for line, given in rd.rows("classes.csv", "sections"):
         row = rd.respelt(given, _CLASS_REFS, "classes.csv", line, "sections")
         d = rd.mapped_fields(row, _CLASS_COLS)
-        terms = split_ids(row.get("termSourcedIds"), rd.sessions)
+        # (a REST dump's term id holding a comma names its session too)
+        terms = listed_ids(row, "termSourcedIds", rd.sessions)
         if len(terms) == 1:
             d["term_id"] = terms[0]
         elif terms:  # a term and its grading periods, or several terms

@@ -31,6 +31,7 @@ from rostergraph.io.mapping import (
 from rostergraph.io.oneroster_cols import (
     LISTS_COLUMN,
     is_boolean,
+    listed_ids,
     lists_message,
     primary_no_boolean,
 )
@@ -565,7 +566,7 @@ class _Reader:
                                 "sections")
             d = self._mapped(row, _CLASS_COLS)
             consumed = set(_CLASS_COLS) | {"termSourcedIds", "grades"}
-            terms = split_ids(row.get("termSourcedIds"), self.terms)
+            terms = listed_ids(row, "termSourcedIds", self.terms)
             one_term = True
             if terms:
                 d["term_id"], one_term = class_term(terms, self.terms)

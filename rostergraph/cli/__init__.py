@@ -117,6 +117,23 @@ def _intermixed(parser: argparse.ArgumentParser, argv: list[str], args: argparse
     return argparse.Namespace(**(vars(args) | vars(again))), left
 
 
+def _stdout_to_devnull() -> None:
+    """Point standard output at the null device after the reader of its pipe left, so that
+    the interpreter's last flush of what is still buffered does not fail again ("Exception
+    ignored ... BrokenPipeError" on stderr)."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # (a stream without a descriptor)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 errors)."""
     from ..safety import terminal_text
@@ -148,14 +165,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = policy.apply_error(exc) if policy is not None else str(exc)
         print(f"rostergraph: error: {terminal_text(text)}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # (an OSError: caught first) the reader left, `... | head`
+        _stdout_to_devnull()
+        return EXIT_OK
     except OSError as exc:  # unreadable/unwritable paths given by the user
         print(f"rostergraph: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("rostergraph: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
     finally:
         args._progress.close()
 

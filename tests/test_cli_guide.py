@@ -202,3 +202,22 @@ def test_options_between_positional_arguments(tmp_path: Path) -> None:
     # a stray word is still refused, with the command's own message
     stray = run("convert", str(src), "--to", "oneroster", str(out_dir), "extra")
     assert stray.returncode == 2 and "unrecognized arguments: extra" in stray.stderr
+
+
+def test_dash_output_is_standard_output(tmp_path: Path) -> None:
+    """`-o -` writes to standard output (report, validate, diff), not to a file named '-'."""
+    src = tmp_path / "src"
+    rostergraph.write_clever_json(rostergraph.sample(), src, jsonl=True)
+    cases = ((["report", "--sample", "-o", "-"], "# "),
+             (["validate", "--sample", "--format", "json", "-o", "-"], '"schema_version"'),
+             (["diff", str(src), str(src), "-o", "-", "--format", "json"], '"summary"'))
+    root = str(Path(__file__).resolve().parents[1])  # (this package, run from tmp_path)
+    env = {**os.environ, "PYTHONPATH": root}
+    for args, start in cases:
+        out = subprocess.run([sys.executable, "-m", "rostergraph", *args, "--quiet"],
+                             capture_output=True, text=True, timeout=300, check=False,
+                             cwd=tmp_path, env=env)
+        assert out.returncode in (0, 1), (args, out.stderr)
+        assert start in out.stdout, args
+        assert "wrote" not in out.stderr, args
+        assert not (tmp_path / "-").exists(), args

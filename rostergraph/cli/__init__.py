@@ -79,6 +79,10 @@ _STEPS = {"summary": 2, "query": 3, "list": 2, "validate": 3, "report": 3, "diff
           "convert": 1}
 
 
+#: Commands whose ``-o -`` means standard output (the others' -o is a folder).
+_DASH_IS_STDOUT = frozenset({"validate", "report", "diff"})
+
+
 def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
                ) -> argparse.ArgumentParser:
     """The deepest subcommand parser ``args`` went through (for option suggestions)."""
@@ -152,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = [o for a in sub._actions for o in a.option_strings]
         sub.error(f"unrecognized arguments: {' '.join(unknown)}"
                   + option_hint(unknown, options))
+    if args.command in _DASH_IS_STDOUT and getattr(args, "output", None) == "-":
+        args.output = None  # `-o -`: standard output, as without -o
     args._progress = Steps(args.command, _STEPS.get(args.command),
                        quiet=bool(getattr(args, "quiet", False)))
     try:

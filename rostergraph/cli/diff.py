@@ -59,7 +59,8 @@ def add_diff(sub: Any) -> None:
     p.add_argument("old", help="the earlier roster (folder, file or zip)")
     p.add_argument("new", help="the later roster")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p.add_argument("-o", "--output",
+                   help="write to this file instead of stdout (- for stdout)")
     p.add_argument("--fail-on-reach-loss", action="store_true",
                    help="exit 1 when any teacher-student pair is lost")
     p.add_argument("--hold-if-removed", type=_pct, default=d.removed, metavar="PCT",

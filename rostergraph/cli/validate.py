@@ -63,7 +63,8 @@ def add_validate(sub: Any) -> None:
                    help="lowest severity that makes the exit status 1 (default error)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default=None,
                    help="output format (default: by the -o extension, .json/.md, else text)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write here instead of stdout (- for stdout)")
     p.add_argument("--list-rules", action="store_true",
                    help="list the rules (id, severity, scope, title) and exit")
     p.add_argument("--explain", metavar="RULE",

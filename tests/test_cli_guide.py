@@ -221,3 +221,18 @@ def test_dash_output_is_standard_output(tmp_path: Path) -> None:
         assert start in out.stdout, args
         assert "wrote" not in out.stderr, args
         assert not (tmp_path / "-").exists(), args
+
+
+def test_choices_in_other_cases(tmp_path: Path) -> None:
+    """`--format JSON`, `--to OneRoster`, `--fail-on Warning`: a choice typed in other cases
+    is that choice (it was refused as an invalid choice, without a suggestion)."""
+    out = run("summary", "--sample", "--format", "JSON")
+    assert out.returncode == 0, out.stderr
+    assert orjson.loads(out.stdout)["format"] == "clever-json"
+    conv = run("convert", "--sample", str(tmp_path / "or"), "--to", "OneRoster", "--quiet")
+    assert conv.returncode == 0, conv.stderr
+    assert (tmp_path / "or" / "manifest.csv").exists()
+    val = run("validate", "--sample", "--fail-on", "NEVER", "--format=Markdown", "--quiet")
+    assert val.returncode == 0 and val.stdout.startswith("#"), val.stderr
+    wrong = run("summary", "--sample", "--format", "JSN")
+    assert wrong.returncode == 2 and "did you mean 'json'?" in wrong.stderr

@@ -43,7 +43,18 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors end in one line, with a "did you mean"."""
+    """An argument parser whose usage errors end in one line, with a "did you mean", and
+    whose choices may be typed in any case (``--format JSON``, ``--to OneRoster``)."""
+
+    def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
+        value = super()._get_value(action, arg_string)  # type: ignore[misc]
+        choices = action.choices
+        if (isinstance(value, str) and choices is not None and value not in choices
+                and not isinstance(action, argparse._SubParsersAction)):
+            same = [c for c in choices if isinstance(c, str) and c.lower() == value.lower()]
+            if len(same) == 1:
+                return same[0]
+        return value
 
     def error(self, message: str) -> Any:  # usage errors: exit 2 with one line
         from .guide import choice_hint

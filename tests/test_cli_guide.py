@@ -236,3 +236,19 @@ def test_choices_in_other_cases(tmp_path: Path) -> None:
     assert val.returncode == 0 and val.stdout.startswith("#"), val.stderr
     wrong = run("summary", "--sample", "--format", "JSN")
     assert wrong.returncode == 2 and "did you mean 'json'?" in wrong.stderr
+
+
+def test_options_before_the_command_name() -> None:
+    """`rostergraph query --sample orphans` and `rostergraph --quiet summary --sample`: an
+    option of the command typed before its name is taken as the command's (it was refused
+    as "unrecognized arguments: --sample; did you mean --sample?")."""
+    out = run("query", "--sample", "orphans", "--format=json", "--no-labels")
+    assert out.returncode == 0, out.stderr
+    assert orjson.loads(out.stdout) == rostergraph.orphaned_users(G).to_dicts()
+    top = run("--quiet", "summary", "--format=json", "--sample")
+    assert top.returncode == 0, top.stderr
+    assert orjson.loads(top.stdout)["format"] == "clever-json"
+    # an option no parser on the way has is still refused, with no suggestion of itself
+    bad = run("query", "--no-such", "orphans", "--sample")
+    assert bad.returncode == 2 and "unrecognized arguments: --no-such" in bad.stderr
+    assert "did you mean --no-such" not in bad.stderr

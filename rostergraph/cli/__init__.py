@@ -96,6 +96,19 @@ def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
         current = sub.choices[chosen]
 
 
+def _misplaced(sub: argparse.ArgumentParser, unknown: list[str]) -> bool:
+    """Whether every word left unrecognized is an option of the command ``sub`` typed before
+    the command's name (``rostergraph query --sample reach``): a flag, or ``--opt=value``
+    (a value in a word of its own was taken for the command's name)."""
+    options = {o: a for a in sub._actions for o in a.option_strings}
+    for word in unknown:
+        name, eq, _ = word.partition("=")
+        action = options.get(name)
+        if action is None or not word.startswith("-") or not (eq or action.nargs == 0):
+            return False
+    return True
+
+
 def _intermixed(parser: argparse.ArgumentParser, argv: list[str], args: argparse.Namespace,
                 unknown: list[str]) -> tuple[argparse.Namespace, list[str]]:
     """``argv`` parsed again with options allowed between the command's positional
@@ -151,6 +164,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if any(not u.startswith("-") for u in unknown):
         args, unknown = _intermixed(parser, argv, args, unknown)
+    if unknown and _misplaced(_subparser(parser, args), unknown):
+        rest = list(argv)
+        for word in unknown:
+            rest.remove(word)
+        args, unknown = parser.parse_known_args(rest + unknown)
+        if any(not u.startswith("-") for u in unknown):
+            args, unknown = _intermixed(parser, rest + unknown, args, unknown)
     if unknown:
         sub = _subparser(parser, args)
         options = [o for a in sub._actions for o in a.option_strings]

@@ -39,3 +39,22 @@ def test_a_folder_holding_the_export_in_a_folder_or_zip_names_it(tmp_path: Path)
     with pytest.raises(rostergraph.SourceError) as err:
         rostergraph.load(outer)
     assert "it holds" not in str(err.value)
+
+
+def test_one_file_of_a_csv_roster_names_its_folder(tmp_path: Path) -> None:
+    """``load("or/users.csv")`` or ``load("sftp/students.csv")``: one file of a CSV roster
+    is no roster; the ``SourceError`` names the folder that is (it listed only what each
+    reader looks for)."""
+    roster = rostergraph.sample()
+    write_oneroster(roster, tmp_path / "or")
+    write_clever_csv(roster, tmp_path / "sftp")
+    for path, fmt in ((tmp_path / "or" / "users.csv", "oneroster"),
+                      (tmp_path / "sftp" / "students.csv", "clever-csv")):
+        with pytest.raises(rostergraph.SourceError) as err:
+            rostergraph.load(path)
+        assert f"it is a file of the {fmt} roster {path.parent}: give the folder" in str(
+            err.value)
+    (tmp_path / "notes.csv").write_text("a,b\n")  # (in a folder no reader recognises)
+    with pytest.raises(rostergraph.SourceError) as err:
+        rostergraph.load(tmp_path / "notes.csv")
+    assert "give the folder" not in str(err.value)

@@ -82,8 +82,22 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         if detector(p):
             return name
     expected = "; ".join(f"{n}: {e}" for n, (_, _, e) in FORMATS.items())
-    raise SourceError(f"not a roster rostergraph can read (expected {expected}){_held(p)}",
-                      path=str(path))
+    raise SourceError(f"not a roster rostergraph can read (expected {expected})"
+                      f"{_held(p)}{_one_file_of(p)}", path=str(path))
+
+
+def _one_file_of(file: Path) -> str:
+    """``"; it is a file of the oneroster roster or: give the folder"`` when ``file`` is
+    one file of the CSV roster its folder holds (``or/users.csv``), ``""`` otherwise."""
+    if not file.is_file():
+        return ""
+    folder = file.parent
+    try:
+        check_regular_file(folder)
+        name = next((n for n, (found_by, _, _) in FORMATS.items() if found_by(folder)), None)
+    except (SourceError, OSError):
+        return ""
+    return f"; it is a file of the {name} roster {folder}: give the folder" if name else ""
 
 
 def _held(folder: Path, most: int = 20) -> str:

@@ -58,3 +58,20 @@ def test_one_file_of_a_csv_roster_names_its_folder(tmp_path: Path) -> None:
     with pytest.raises(rostergraph.SourceError) as err:
         rostergraph.load(tmp_path / "notes.csv")
     assert "give the folder" not in str(err.value)
+
+
+def test_a_path_under_the_home_folder_written_with_a_tilde(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """``load("~/exports/or.zip")`` (as a notebook user types it) reads the file in the home
+    folder (it said "no such file or folder"); a path that exists as written is read as
+    written."""
+    write_oneroster(rostergraph.sample(), tmp_path / "exports" / "or.zip")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    roster = rostergraph.load("~/exports/or.zip")
+    assert len(roster.users) == len(rostergraph.sample().users)
+    assert rostergraph.detect_format(Path("~/exports/or.zip")) == "oneroster"
+    assert roster.provenance.source == str(tmp_path / "exports" / "or.zip")
+    monkeypatch.chdir(tmp_path)
+    write_clever_csv(rostergraph.sample(), tmp_path / "~" / "sftp")  # (a folder named ~)
+    assert rostergraph.detect_format("~/sftp") == "clever-csv"

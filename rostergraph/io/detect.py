@@ -58,6 +58,15 @@ FORMATS: Mapping[str, tuple[Detector, Reader, str]] = MappingProxyType({
 })
 
 
+def _home(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
+    """``path`` with a leading ``~`` or ``~user`` expanded (as a shell would) when no path of
+    that name exists as written (a folder named ``~`` in the working folder is kept)."""
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text.startswith("~") or os.path.lexists(text):
+        return path
+    return Path(os.path.expanduser(text)) if isinstance(path, Path) else os.path.expanduser(text)
+
+
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The name of the format of ``path``.
 
@@ -74,7 +83,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     >>> rostergraph.detect_format(rostergraph.sample_path())
     'clever-json'
     """
-    p = Path(path)
+    p = Path(_home(path))
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
     check_regular_file(p)
@@ -133,7 +142,8 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     path:
         A Clever v3 JSON/JSONL dump folder or file, a legacy (v1.1/v2.x)
         Clever JSON folder, a Clever SFTP CSV folder or zip, or a OneRoster
-        1.1/1.2 CSV folder or zip (see ``docs/formats.md``).
+        1.1/1.2 CSV folder or zip (see ``docs/formats.md``). A leading ``~``
+        is the home folder (unless a path named so exists as written).
     format:
         Skip detection and use this reader (a name from :data:`FORMATS`).
     strict:
@@ -159,6 +169,7 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     >>> roster.provenance.format, len(roster.sections) > 10
     ('clever-json', True)
     """
+    path = _home(path)
     check_regular_file(path)  # a device or FIFO given as input is refused, not read forever
     name = format or detect_format(path)
     if name not in FORMATS:

@@ -240,11 +240,14 @@ class Table:
     @overload
     def __getitem__(self, key: str) -> np.ndarray: ...
     @overload
+    def __getitem__(self, key: int | np.integer[Any]) -> tuple[Any, ...]: ...
+    @overload
     def __getitem__(self, key: list[str] | slice | np.ndarray | Sequence[int]) -> Table: ...
 
-    def __getitem__(self, key: Any) -> np.ndarray | Table:
+    def __getitem__(self, key: Any) -> np.ndarray | Table | tuple[Any, ...]:
         """``t["col"]`` a column (numpy array); ``t[["a", "b"]]`` those columns;
-        ``t[mask]`` (boolean array), ``t[positions]`` or ``t[2:5]`` those rows.
+        ``t[mask]`` (boolean array), ``t[positions]`` or ``t[2:5]`` those rows; ``t[0]``
+        one row, as the tuple iterating yields.
 
         Examples
         --------
@@ -253,7 +256,14 @@ class Table:
         ([1, 5, 2], ['user'], ['u2', 'u3'])
         >>> t[t["n"] >= 2].to_list("user")
         ['u2', 'u3']
+        >>> t[0], t[-1]
+        (('u1', 1), ('u3', 2))
         """
+        if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
+            n = len(self)
+            if not -n <= key < n:
+                raise IndexError(f"row {int(key)} of a table of {n} rows")
+            return next(self.take([int(key) % n]).iter_rows())  # (gathers one row only)
         if isinstance(key, str):
             if key not in self._cols:
                 raise KeyError(_no_column(key, self.columns))

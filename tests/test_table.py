@@ -151,3 +151,16 @@ def test_group_and_count_columns_of_lists_and_dicts() -> None:
                                                 {"ids": ["a"], "count": 1}]
     assert t.group_by("values").agg(k=("ids", "count"))["k"].tolist() == [2, 1]
     assert t.group_by("ids").agg(u=("values", "nunique"))["u"].tolist() == [2, 1]
+
+
+def test_an_integer_index_is_one_row() -> None:
+    """``t[0]`` / ``t[-1]``: one row as the tuple iterating yields (it raised numpy's
+    "TypeError: len() of unsized object"); past the end an IndexError naming the length."""
+    t = Table({"user": ["u1", "u2", "u3"], "n": [1, 5, 2]}, name="t")
+    assert t[0] == ("u1", 1) == next(iter(t))
+    assert t[-1] == ("u3", 2) and t[np.int64(1)] == ("u2", 5)
+    assert all(type(v) in (str, int) for v in t[0])
+    with pytest.raises(IndexError, match="row 3 of a table of 3 rows"):
+        t[3]
+    with pytest.raises(IndexError):
+        Table({"user": []})[0]

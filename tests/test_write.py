@@ -791,3 +791,27 @@ def test_a_writer_removes_nothing_from_the_folder_of_its_source_file(tmp_path: P
     before = {p.name for p in d.iterdir()}
     write_clever_json(rostergraph.load(d / "users.json"), d, jsonl=True)
     assert before <= {p.name for p in d.iterdir()}
+
+
+def test_an_interrupted_folder_write_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    """Ctrl-C while a writer fills a folder (here: while the last file is written) leaves
+    the folder as it was: no new file in place, none of the earlier district's replaced,
+    no temporary file (the files were put in place one by one: an interrupted conversion
+    left a district without its users, or an earlier district's users with new sections)."""
+    from rostergraph.io.write import _write_files
+
+    out = tmp_path / "out"
+    write_clever_json(rostergraph.sample(), out, jsonl=True)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupted(fh: object) -> None:
+        raise KeyboardInterrupt
+
+    files = {"districts.jsonl": b"", "sections.jsonl": b"", "users.jsonl": interrupted}
+    with pytest.raises(KeyboardInterrupt):
+        _write_files(out, files, as_zip=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    fresh = tmp_path / "fresh"
+    with pytest.raises(KeyboardInterrupt):
+        _write_files(fresh, files, as_zip=False)
+    assert list(fresh.iterdir()) == []

@@ -201,6 +201,8 @@ class Table:
 
     def _col(self, name: str) -> np.ndarray:
         """Column ``name`` as an array (gathering a lazy column once)."""
+        if name not in self._cols:
+            raise KeyError(_no_column(name, self.columns))
         col = self._cols[name]
         if isinstance(col, LazyTake):
             col = col.materialize()
@@ -348,6 +350,9 @@ class Table:
 
     def select(self, *columns: str) -> Table:
         """A table with only the given columns, in that order."""
+        for c in columns:
+            if c not in self._cols:
+                raise KeyError(_no_column(c, self.columns))
         return Table({c: self._cols[c] for c in columns}, name=self.name)
 
     def sort(self, by: str | Sequence[str], *more: str, descending: bool = False) -> Table:

@@ -164,3 +164,13 @@ def test_an_integer_index_is_one_row() -> None:
         t[3]
     with pytest.raises(IndexError):
         Table({"user": []})[0]
+
+
+def test_an_unknown_column_is_named_with_the_columns_by_every_verb() -> None:
+    """``sort``, ``select`` (and ``t[...]``, ``filter``, ``group_by``) name the missing column
+    and the table's columns (``sort``/``select`` raised a bare ``KeyError: 'b'``)."""
+    t = Table({"a": [2, 1]})
+    for verb in (lambda: t.sort("b"), lambda: t.select("b"), lambda: t["b"],
+                 lambda: t.filter(b=1), lambda: t.value_counts("b")):
+        with pytest.raises(KeyError, match=r"no column 'b' \(columns: a\)"):
+            verb()

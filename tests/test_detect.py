@@ -75,3 +75,22 @@ def test_a_path_under_the_home_folder_written_with_a_tilde(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     write_clever_csv(rostergraph.sample(), tmp_path / "~" / "sftp")  # (a folder named ~)
     assert rostergraph.detect_format("~/sftp") == "clever-csv"
+
+
+def test_a_zip_of_a_clever_json_dump_says_to_unzip_it(tmp_path: Path) -> None:
+    """A Clever JSON dump zipped (``dump.zip``) is not read (Clever JSON is a folder or a
+    file); the ``SourceError`` says so and what to do, not only what each reader expects."""
+    dump = tmp_path / "dump"
+    rostergraph.write_clever_json(rostergraph.sample(), dump, jsonl=True)
+    with zipfile.ZipFile(tmp_path / "dump.zip", "w") as zf:
+        for f in sorted(dump.iterdir()):
+            zf.write(f, f"dump/{f.name}")
+    with pytest.raises(rostergraph.SourceError) as err:
+        rostergraph.load(tmp_path / "dump.zip")
+    assert "it is a zip of Clever JSON files (dump/users.jsonl, ...): unzip it and give " \
+           "the folder" in str(err.value)
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as zf:
+        zf.writestr("readme.txt", "exported")
+    with pytest.raises(rostergraph.SourceError) as err:  # (no Clever file: nothing more)
+        rostergraph.load(tmp_path / "other.zip")
+    assert "unzip" not in str(err.value)

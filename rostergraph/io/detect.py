@@ -92,7 +92,29 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             return name
     expected = "; ".join(f"{n}: {e}" for n, (_, _, e) in FORMATS.items())
     raise SourceError(f"not a roster rostergraph can read (expected {expected})"
-                      f"{_held(p)}{_one_file_of(p)}", path=str(path))
+                      f"{_held(p)}{_one_file_of(p)}{_zip_of_json(p)}", path=str(path))
+
+
+def _zip_of_json(file: Path) -> str:
+    """``"; it is a zip of Clever JSON files (dump/users.jsonl, ...): unzip it and give the
+    folder"`` for a zip holding a Clever JSON dump (read from a folder or a file, not from a
+    zip), ``""`` otherwise."""
+    import zipfile
+
+    from .clever_files import resource_kind
+
+    if not file.is_file():
+        return ""
+    try:
+        with zipfile.ZipFile(file) as zf:
+            names = [n for n in zf.namelist() if resource_kind(n.rsplit("/", 1)[-1])]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return ""
+    if not names:
+        return ""
+    first = next((n for n in names if n.rsplit("/", 1)[-1].lower().startswith("users")),
+                 names[0])
+    return f"; it is a zip of Clever JSON files ({first}, ...): unzip it and give the folder"
 
 
 def _one_file_of(file: Path) -> str:

@@ -252,3 +252,18 @@ def test_options_before_the_command_name() -> None:
     bad = run("query", "--no-such", "orphans", "--sample")
     assert bad.returncode == 2 and "unrecognized arguments: --no-such" in bad.stderr
     assert "did you mean --no-such" not in bad.stderr
+
+
+def test_a_tilde_the_shell_left_is_the_home_folder(tmp_path: Path) -> None:
+    """`--output=~/r.md` or `--pseudonym-key-file=~/key` (a `~` after `=` the shell does not
+    expand): the home folder, not a folder named `~` ("the folder does not exist")."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "key").write_text("0123456789abcdef0123456789abcdef")
+    rostergraph.write_clever_json(rostergraph.sample(), home / "dump", jsonl=True)
+    env = {**os.environ, "HOME": str(home)}
+    out = run("report", "~/dump", "--output=~/r.md", "--quiet", "--privacy=pseudonymized",
+              "--pseudonym-key-file=~/key", env=env)
+    assert out.returncode == 0, out.stderr
+    assert (home / "r.md").read_text().startswith("# ")
+    assert "random key" not in out.stderr  # (the key file was read)

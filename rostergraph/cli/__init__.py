@@ -83,6 +83,21 @@ _STEPS = {"summary": 2, "query": 3, "list": 2, "validate": 3, "report": 3, "diff
 _DASH_IS_STDOUT = frozenset({"validate", "report", "diff"})
 
 
+#: Options and arguments that name a file or folder.
+_PATH_OPTIONS = ("path", "source", "output", "old", "new", "sources", "out", "token_file",
+                 "pseudonym_key_file", "credentials_file")
+
+
+def _home(path: str) -> str:
+    """``path`` with a leading ``~`` the shell left unexpanded (``--output=~/r.md``, or
+    quoted) as the home folder, unless the working folder holds an entry named ``~``."""
+    import os
+
+    if not path.startswith("~") or os.path.lexists(path.split(os.sep, 1)[0]):
+        return path
+    return os.path.expanduser(path)
+
+
 def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
                ) -> argparse.ArgumentParser:
     """The deepest subcommand parser ``args`` went through (for option suggestions)."""
@@ -178,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                   + option_hint(unknown, options))
     if args.command in _DASH_IS_STDOUT and getattr(args, "output", None) == "-":
         args.output = None  # `-o -`: standard output, as without -o
+    for name in _PATH_OPTIONS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, _home(value))
+        elif isinstance(value, list):
+            setattr(args, name, [_home(v) if isinstance(v, str) else v for v in value])
     args._progress = Steps(args.command, _STEPS.get(args.command),
                        quiet=bool(getattr(args, "quiet", False)))
     try:

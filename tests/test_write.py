@@ -815,3 +815,17 @@ def test_an_interrupted_folder_write_leaves_the_folder_as_it_was(tmp_path: Path)
     with pytest.raises(KeyboardInterrupt):
         _write_files(fresh, files, as_zip=False)
     assert list(fresh.iterdir()) == []
+
+
+def test_a_zip_output_for_a_format_written_as_a_folder_is_refused(tmp_path: Path) -> None:
+    """``convert(src, "out.zip", to="clever-json")`` (or ``clever-jsonl``, ``clever-csv``):
+    only a OneRoster bundle is written as a zip; it made a folder named ``out.zip``. Now a
+    ``SourceError`` before anything is read or written; a folder already named so is
+    still written into."""
+    for to in ("clever-json", "clever-jsonl", "clever-csv"):
+        with pytest.raises(rostergraph.SourceError, match="written as a folder, not a zip"):
+            convert(rostergraph.sample_path(), tmp_path / "Out.ZIP", to=to)
+        assert not (tmp_path / "Out.ZIP").exists()
+    (tmp_path / "kept.zip").mkdir()
+    convert(rostergraph.sample_path(), tmp_path / "kept.zip", to="clever-jsonl")
+    assert (tmp_path / "kept.zip" / "users.jsonl").is_file()

@@ -65,8 +65,8 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
         For an unknown ``to`` or ``oneroster_version``.
     SourceError
         When ``target`` is the source, or the folder holding it, or a folder holding another
-        format's roster (a load of the folder would read that, not the written roster);
-        before anything is read or written.
+        format's roster (a load of the folder would read that, not the written roster), or
+        a ``.zip`` for a format written as a folder; before anything is read or written.
 
     Examples
     --------
@@ -131,6 +131,10 @@ def _refuse_target(source: str | os.PathLike[str], target: str | os.PathLike[str
         raise SourceError("is the source, or the folder holding it: a conversion is written "
                           "to another folder (the source's files are the district's data, "
                           "never replaced)", path=str(target))
+    if to != "oneroster" and os.fspath(target).lower().endswith(".zip") \
+            and not os.path.isdir(target):
+        raise SourceError(f"{to} is written as a folder, not a zip (only a OneRoster bundle "
+                          "is written as a .zip): give a folder", path=str(target))
     if not os.path.isdir(target):
         return
     left = _other_format_files(target, to, keep_json=True)

@@ -94,3 +94,17 @@ def test_a_zip_of_a_clever_json_dump_says_to_unzip_it(tmp_path: Path) -> None:
     with pytest.raises(rostergraph.SourceError) as err:  # (no Clever file: nothing more)
         rostergraph.load(tmp_path / "other.zip")
     assert "unzip" not in str(err.value)
+
+
+def test_a_dash_for_standard_input_says_rosters_are_read_from_paths(tmp_path: Path,
+                                                                     monkeypatch:
+                                                                     pytest.MonkeyPatch
+                                                                     ) -> None:
+    """``rostergraph summary -`` / ``load("-")``: a roster is read from a folder, file or
+    zip (detection goes by file names), never from standard input; the error says so
+    (it said "-: no such file or folder")."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(rostergraph.SourceError,
+                       match="a roster is not read from standard input: give its folder, "
+                             "file or zip"):
+        rostergraph.load("-")

@@ -85,6 +85,9 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     """
     p = Path(_home(path))
     if not p.exists():
+        if os.fspath(path) == "-":  # (detection goes by the files' names)
+            raise SourceError("a roster is not read from standard input: give its folder, "
+                              "file or zip", path="-")
         raise SourceError("no such file or folder", path=str(path))
     check_regular_file(p)
     for name, (detector, _, _) in FORMATS.items():

@@ -267,3 +267,19 @@ def test_a_tilde_the_shell_left_is_the_home_folder(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert (home / "r.md").read_text().startswith("# ")
     assert "random key" not in out.stderr  # (the key file was read)
+
+
+def test_an_unknown_id_points_at_the_list_command() -> None:
+    """`query students-of --teacher "Ms. Rivera"` (a name where the id goes), `list students
+    --school "Larkspur"`: the error says which `rostergraph list` shows the ids."""
+    for args, hint in ((["query", "students-of", "--sample", "--teacher", "Ms. Rivera"],
+                        "rostergraph list teachers|students --name TEXT"),
+                       (["list", "students", "--sample", "--school", "Larkspur"],
+                        "rostergraph list schools --name TEXT"),
+                       (["query", "why", "--sample", "--teacher", "5f7a7ea00000000000000004",
+                         "--student", "nobody"],
+                        "rostergraph list teachers|students --name TEXT")):
+        out = run(*args)
+        assert out.returncode == 2, out.stderr
+        assert "unknown id" in out.stderr and hint in out.stderr, (args, out.stderr)
+        assert len(out.stderr.strip().splitlines()) == 1

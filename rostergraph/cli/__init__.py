@@ -98,6 +98,21 @@ def _home(path: str) -> str:
     return os.path.expanduser(path)
 
 
+#: the ``rostergraph list`` that shows the ids of a kind an unknown id was searched among
+_LISTED = {("user",): "teachers|students", ("school",): "schools", ("section",): "sections"}
+
+
+def _list_hint(exc: RosterError) -> str:
+    """``"; rostergraph list schools --name TEXT shows the ids"`` after an unknown id (a
+    name typed where an id goes), ``""`` for other errors."""
+    from ..errors import UnknownIdError, WrongKindError
+
+    if not isinstance(exc, UnknownIdError) or isinstance(exc, WrongKindError):
+        return ""
+    listed = _LISTED.get(exc.kinds)
+    return f"; rostergraph list {listed} --name TEXT shows the ids" if listed else ""
+
+
 def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
                ) -> argparse.ArgumentParser:
     """The deepest subcommand parser ``args`` went through (for option suggestions)."""
@@ -210,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RosterError as exc:
         policy = getattr(args, "privacy_policy", None)
         text = policy.apply_error(exc) if policy is not None else str(exc)
-        print(f"rostergraph: error: {terminal_text(text)}", file=sys.stderr)
+        print(f"rostergraph: error: {terminal_text(text)}{_list_hint(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # (an OSError: caught first) the reader left, `... | head`
         _stdout_to_devnull()

@@ -99,7 +99,8 @@ def _home(path: str) -> str:
 
 
 #: the ``rostergraph list`` that shows the ids of a kind an unknown id was searched among
-_LISTED = {("user",): "teachers|students", ("school",): "schools", ("section",): "sections"}
+_LISTED: dict[tuple[str, ...], str] = {
+    ("user",): "teachers|students", ("school",): "schools", ("section",): "sections"}
 
 
 def _list_hint(exc: RosterError) -> str:

@@ -117,12 +117,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.examples < 0:
         return usage("--examples must be 0 or more")
+    ext = os.path.splitext(args.output or "")[1].lower()
+    if args.format is None and ext in (".html", ".htm"):
+        return usage(f"validate writes text, Markdown or JSON, not HTML ({args.output}); "
+                     f"the HTML page is 'rostergraph report ... -o {args.output}'")
     report = run_validation(args)
     if report is None:
         return EXIT_USAGE
     fmt = args.format
     if fmt is None:
-        ext = os.path.splitext(args.output or "")[1].lower()
         fmt = {".json": "json", ".md": "markdown", ".markdown": "markdown"}.get(ext, "text")
     steps(args).step("writing")
     if fmt == "json":

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from ._common import NO_CACHE_HELP, add_privacy
@@ -58,7 +59,8 @@ def add_diff(sub: Any) -> None:
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("old", help="the earlier roster (folder, file or zip)")
     p.add_argument("new", help="the later roster")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default=None,
+                   help="output format (default: by the -o extension, .json/.md, else text)")
     p.add_argument("-o", "--output",
                    help="write to this file instead of stdout (- for stdout)")
     p.add_argument("--fail-on-reach-loss", action="store_true",
@@ -102,7 +104,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     d = diff(old, new, ignore_timestamps=args.ignore_timestamps, detect_reid=not args.no_reid)
     th = HoldThresholds(removed=args.hold_if_removed, reidentified=args.hold_if_reid)
     steps(args).step("writing")
-    write_output(render_diff(d, args.format, thresholds=th, limit=args.limit,
+    fmt = args.format or {".json": "json", ".md": "markdown", ".markdown": "markdown"}.get(
+        os.path.splitext(args.output or "")[1].lower(), "text")
+    write_output(render_diff(d, fmt, thresholds=th, limit=args.limit,
                              privacy=policy), args.output)
     held = bool(d.hold_reasons(th))
     lost = args.fail_on_reach_loss and bool(

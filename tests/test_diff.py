@@ -814,3 +814,11 @@ def test_diff_of_lazy_rosters_equals_the_diff_of_built_ones(tmp_path: Path) -> N
     assert schools.to_dicts() == full.primary_school_changes().to_dicts()
     assert [r["new_school"] for r in schools.to_dicts()] == ["somewhere-else"]
     assert lazy.render("text") == full.render("text")
+
+
+def test_diff_given_paths_says_to_load_them() -> None:
+    """``rostergraph.diff("old/", "new/")`` raised ``AttributeError: 'str' object has no
+    attribute 'records'``; a TypeError now says it takes two Rosters and how to load them."""
+    with pytest.raises(TypeError, match=r"diff\(\) takes two Rosters, not str and str: "
+                                        r"rostergraph\.load\(path\)"):
+        rostergraph.diff("old/", "new/")  # type: ignore[arg-type]

@@ -108,3 +108,16 @@ def test_a_dash_for_standard_input_says_rosters_are_read_from_paths(tmp_path: Pa
                        match="a roster is not read from standard input: give its folder, "
                              "file or zip"):
         rostergraph.load("-")
+
+
+def test_format_names_as_the_writers_name_them(tmp_path: Path) -> None:
+    """``load(path, format="clever-jsonl")`` (the name ``convert --to`` takes for the JSON
+    Lines form, read by the Clever JSON reader) and ``format="OneRoster"`` were "unknown
+    format"; they name the reader that reads them."""
+    rostergraph.write_clever_json(rostergraph.sample(), tmp_path / "j", jsonl=True)
+    write_oneroster(rostergraph.sample(), tmp_path / "or")
+    n = len(rostergraph.sample().users)
+    assert len(rostergraph.load(tmp_path / "j", format="clever-jsonl").users) == n
+    assert len(rostergraph.load(tmp_path / "or", format="OneRoster").users) == n
+    with pytest.raises(rostergraph.SourceError, match="unknown format 'clever-xml'"):
+        rostergraph.load(tmp_path / "j", format="clever-xml")

@@ -45,8 +45,8 @@ def add_convert(sub: Any) -> None:
     p.add_argument("--oneroster-version", choices=("1.1", "1.2"), default="1.1",
                    help="with --to oneroster: the OneRoster CSV version to write (default 1.1)")
     p.add_argument("--from", dest="source_format", default=None,
-                   help="source format, to skip detection (clever-json, clever-csv, oneroster, "
-                        "clever-legacy)")
+                   help="source format, to skip detection (clever-json or clever-jsonl, "
+                        "clever-csv, oneroster, clever-legacy)")
     p.add_argument("--strict", action="store_true", help="fail on the first load problem")
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-extensions", action="store_true",

@@ -58,6 +58,10 @@ FORMATS: Mapping[str, tuple[Detector, Reader, str]] = MappingProxyType({
 })
 
 
+#: another name of a format, as ``convert --to`` names what it writes
+_FORMAT_ALIASES = {"clever-jsonl": "clever-json"}
+
+
 def _home(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
     """``path`` with a leading ``~`` or ``~user`` expanded (as a shell would) when no path of
     that name exists as written (a folder named ``~`` in the working folder is kept)."""
@@ -170,7 +174,8 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
         1.1/1.2 CSV folder or zip (see ``docs/formats.md``). A leading ``~``
         is the home folder (unless a path named so exists as written).
     format:
-        Skip detection and use this reader (a name from :data:`FORMATS`).
+        Skip detection and use this reader (a name from :data:`FORMATS`, in any case;
+        ``clever-jsonl`` is ``clever-json``).
     strict:
         Raise :class:`~rostergraph.errors.FormatError` on the first problem
         instead of collecting problems in ``roster.problems``.
@@ -196,6 +201,8 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     """
     path = _home(path)
     check_regular_file(path)  # a device or FIFO given as input is refused, not read forever
+    if format is not None:  # (as the writers name it: clever-jsonl is read as clever-json)
+        format = _FORMAT_ALIASES.get(format.lower(), format.lower())
     name = format or detect_format(path)
     if name not in FORMATS:
         raise SourceError(f"unknown format {name!r}; known: {', '.join(FORMATS)}", path=str(path))

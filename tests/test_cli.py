@@ -100,3 +100,11 @@ def test_output_into_a_closed_pipe_is_quiet() -> None:
     err = p.stderr.read().decode()
     assert p.wait(timeout=300) == 0, err
     assert err == ""
+
+
+def test_sync_of_a_missing_folder_says_so(tmp_path) -> None:
+    """`rostergraph sync ./dumb` (a typo) said "no manifest.json: not a dump written by
+    'rostergraph fetch'" of a folder that is not there; it says there is no such folder."""
+    out = run("sync", str(tmp_path / "dumb"))
+    assert out.returncode == 2
+    assert "dumb: no such folder" in out.stderr and "manifest" not in out.stderr

@@ -429,7 +429,8 @@ class Table:
         spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
         ``@``, tab or CR) gets a ``'`` in front; undo it with
         :func:`rostergraph.safety.restore_cell`, or pass ``neutralize=False``
-        for raw cells (see ``SECURITY.md``). A path is written atomically.
+        for raw cells (see ``SECURITY.md``). A path is written atomically (a leading ``~`` is
+        the home folder).
         ``policy`` (a :class:`rostergraph.privacy.PrivacyPolicy`) is applied first.
 
         Examples
@@ -450,7 +451,10 @@ class Table:
             return None
         buf = io.StringIO()
         self._write_csv(buf, neutralize)
-        atomic_write(path_or_buffer, buf.getvalue())  # type: ignore[arg-type]
+        path = os.fspath(path_or_buffer)  # type: ignore[arg-type]
+        if path.startswith("~") and not os.path.lexists(path.split(os.sep, 1)[0]):
+            path = os.path.expanduser(path)  # (the home folder, as load() reads it)
+        atomic_write(path, buf.getvalue())
         return None
 
     def _write_csv(self, fh: TextIO, neutralize: bool = True) -> None:

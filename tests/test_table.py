@@ -174,3 +174,13 @@ def test_an_unknown_column_is_named_with_the_columns_by_every_verb() -> None:
                  lambda: t.filter(b=1), lambda: t.value_counts("b")):
         with pytest.raises(KeyError, match=r"no column 'b' \(columns: a\)"):
             verb()
+
+
+def test_to_csv_into_the_home_folder_written_with_a_tilde(tmp_path, monkeypatch) -> None:
+    """``t.to_csv("~/orphans.csv")`` (as ``rostergraph.load("~/...")`` reads) wrote nowhere:
+    "the folder does not exist" for a folder named ``~``; a leading ``~`` is the home
+    folder."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    Table({"user": ["u1"]}).to_csv("~/orphans.csv")
+    assert (tmp_path / "orphans.csv").read_text() == "user\nu1\n"

@@ -829,3 +829,16 @@ def test_a_zip_output_for_a_format_written_as_a_folder_is_refused(tmp_path: Path
     (tmp_path / "kept.zip").mkdir()
     convert(rostergraph.sample_path(), tmp_path / "kept.zip", to="clever-jsonl")
     assert (tmp_path / "kept.zip" / "users.jsonl").is_file()
+
+
+def test_convert_into_the_home_folder_written_with_a_tilde(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """``convert("~/dump", "~/or.zip", to="oneroster")``: the source was read from the home
+    folder but the output went to a new folder named ``~`` in the working folder; both
+    are the home folder's."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    write_clever_json(rostergraph.sample(), tmp_path / "home" / "dump", jsonl=True)
+    convert("~/dump", "~/or.zip", to="oneroster")
+    assert (tmp_path / "home" / "or.zip").is_file() and not (tmp_path / "~").exists()

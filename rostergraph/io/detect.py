@@ -63,10 +63,11 @@ _FORMAT_ALIASES = {"clever-jsonl": "clever-json"}
 
 
 def _home(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
-    """``path`` with a leading ``~`` or ``~user`` expanded (as a shell would) when no path of
-    that name exists as written (a folder named ``~`` in the working folder is kept)."""
+    """``path`` with a leading ``~`` or ``~user`` expanded (as a shell would) unless the
+    working folder holds an entry of that name (a folder named ``~`` is kept)."""
     text = os.fspath(path)
-    if not isinstance(text, str) or not text.startswith("~") or os.path.lexists(text):
+    if not isinstance(text, str) or not text.startswith("~") \
+            or os.path.lexists(text.split(os.sep, 1)[0]):
         return path
     return Path(os.path.expanduser(text)) if isinstance(path, Path) else os.path.expanduser(text)
 
@@ -172,7 +173,7 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
         A Clever v3 JSON/JSONL dump folder or file, a legacy (v1.1/v2.x)
         Clever JSON folder, a Clever SFTP CSV folder or zip, or a OneRoster
         1.1/1.2 CSV folder or zip (see ``docs/formats.md``). A leading ``~``
-        is the home folder (unless a path named so exists as written).
+        is the home folder (unless the working folder holds an entry named so).
     format:
         Skip detection and use this reader (a name from :data:`FORMATS`, in any case;
         ``clever-jsonl`` is ``clever-json``).

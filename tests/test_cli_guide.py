@@ -283,3 +283,28 @@ def test_an_unknown_id_points_at_the_list_command() -> None:
         assert out.returncode == 2, out.stderr
         assert "unknown id" in out.stderr and hint in out.stderr, (args, out.stderr)
         assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_convert_and_diff_take_the_zip_limit_their_error_names(tmp_path: Path) -> None:
+    """A zip over the inflate limit says "--max-inflated-mib 2048", but `convert` and `diff`
+    refused that option as unrecognized: a large district's OneRoster zip could not be
+    converted or compared from the command line. Both take it now."""
+    import zipfile
+
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    z = tmp_path / "or.zip"
+    write_oneroster(rostergraph.sample(), z)
+    with zipfile.ZipFile(z, "a") as zf:
+        zf.writestr("notes.txt", b"\0" * (2 << 20))  # (2 MiB inflated)
+    small = run("convert", str(z), str(tmp_path / "j"), "--to", "clever-json",
+                "--max-inflated-mib", "1")
+    assert small.returncode == 2 and "--max-inflated-mib" in small.stderr
+    assert "unrecognized" not in small.stderr and not (tmp_path / "j").exists()
+    ok = run("convert", str(z), str(tmp_path / "j"), "--to", "clever-json",
+             "--max-inflated-mib", "3", "--quiet")
+    assert ok.returncode == 0, ok.stderr
+    d = run("diff", str(z), str(tmp_path / "j"), "--max-inflated-mib", "1", "--quiet")
+    assert d.returncode == 2 and "unrecognized" not in d.stderr and "inflate" in d.stderr
+    assert run("diff", str(z), str(tmp_path / "j"), "--max-inflated-mib", "3",
+               "--quiet").returncode in (0, 1)

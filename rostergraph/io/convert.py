@@ -27,7 +27,7 @@ __all__ = ["convert", "remove_other_formats"]
 
 def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, to: str,
             format: str | None = None, strict: bool = False, extensions: bool = True,
-            privacy: Any = None, oneroster_version: str = "1.1") -> Table:
+            privacy: Any = None, oneroster_version: str = "1.1", limits: Any = None) -> Table:
     """Load a roster in any supported format and write it in another.
 
     Parameters
@@ -53,6 +53,9 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     oneroster_version:
         With ``to="oneroster"``: ``"1.1"`` (the default) or ``"1.2"`` (see
         :func:`~rostergraph.io.write_oneroster.write_oneroster`).
+    limits:
+        A :class:`~rostergraph.io.limits.Limits` for reading the source (a zip of a large
+        district may inflate past the default bound), as :func:`rostergraph.load` takes.
 
     Returns
     -------
@@ -90,7 +93,7 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
                          f"{', '.join(ONEROSTER_VERSIONS)}")
     source, target = _home(source), _home(target)  # (~ as load() reads it)
     _refuse_target(source, target, to)
-    roster = load(source, format=format, strict=strict)
+    roster = load(source, format=format, strict=strict, limits=limits)
     if privacy is not None and not privacy.is_full:
         roster = privacy.apply_roster(roster)
     if to == "clever-json":

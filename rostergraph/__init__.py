@@ -184,6 +184,15 @@ _LAZY: dict[str, str] = {
 
 def __getattr__(name: str) -> _Any:
     module = _LAZY.get(name)
+    if module is None and not name.startswith("_"):
+        import importlib.util
+
+        # a submodule the docs name (rostergraph.synth.district, rostergraph.listing...):
+        # there after `import rostergraph` alone, as it would be after importing it
+        if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            value = _importlib.import_module(f".{name}", __name__)
+            globals()[name] = value
+            return value
     if module is None:
         raise AttributeError(f"module 'rostergraph' has no attribute {name!r}")
     if module == "." + name:  # a submodule

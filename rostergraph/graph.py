@@ -244,6 +244,9 @@ class RosterGraph:
         >>> int(g.missing("course").sum()) >= 1   # the sample's missing course
         True
         """
+        if not isinstance(roster, Roster):  # (a path: it failed on a private attribute)
+            raise TypeError(f"from_roster() takes a Roster, not {type(roster).__name__}: "
+                            "rostergraph.load(path) reads one")
         kept = roster._columns
         current = roster.records_by_kind()
         snap = kept.stored_graph(current)

@@ -52,7 +52,7 @@ import re
 import stat as _stat
 import tempfile
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import accumulate, count
 from operator import add
 from pathlib import Path
@@ -65,6 +65,7 @@ from .errors import LimitError, SourceError
 __all__ = [
     "FORMULA_PREFIXES",
     "atomic_write",
+    "atomic_write_all",
     "atomic_write_with",
     "csv_cell",
     "escape_surrogates",
@@ -593,12 +594,67 @@ def atomic_write_with(path: str | os.PathLike[str], write: Callable[[BinaryIO], 
     'hi'
     """
     target = os.path.abspath(os.fspath(path))
+    tmp = _staged(path, target, write)
+    if tmp is None:
+        return
+    try:
+        refuse_link(target)  # a link planted while the data was written
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
+    if sync_dir:
+        fsync_dir(os.path.dirname(target))
+
+
+def atomic_write_all(files: Iterable[tuple[str | os.PathLike[str],
+                                           Callable[[BinaryIO], object]]]) -> None:
+    """:func:`atomic_write_with` of several files as one: each is written to a temporary
+    file first, and they are renamed into place only once all are written, so an error
+    or Ctrl-C on the way leaves every target as it was (a folder holds the old set of
+    files or the new one, not half of each).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> atomic_write_all([(os.path.join(d, "a.txt"), lambda fh: fh.write(b"a")),
+    ...                   (os.path.join(d, "b.txt"), lambda fh: fh.write(b"b"))])
+    >>> sorted(os.listdir(d))
+    ['a.txt', 'b.txt']
+    """
+    staged: list[tuple[str, str]] = []
+    try:
+        for path, write in files:
+            target = os.path.abspath(os.fspath(path))
+            tmp = _staged(path, target, write)
+            if tmp is not None:
+                staged.append((tmp, target))
+        for tmp, target in staged:
+            refuse_link(target)
+        while staged:
+            tmp, target = staged[0]
+            os.replace(tmp, target)
+            staged.pop(0)
+    except BaseException:
+        for tmp, _ in staged:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+        raise
+
+
+def _staged(path: str | os.PathLike[str], target: str,
+            write: Callable[[BinaryIO], object]) -> str | None:
+    """The temporary file beside ``target`` holding what ``write`` writes, flushed to disk
+    and given the mode ``open()`` would (``None``: ``target`` is a device or named pipe,
+    written into directly)."""
     refuse_link(target)
     if _is_stream(target):
         fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "wb") as fh:
             write(fh)
-        return
+        return None
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):  # say which folder, not the temporary file's name
         from .errors import SourceError
@@ -612,14 +668,11 @@ def atomic_write_with(path: str | os.PathLike[str], write: Callable[[BinaryIO], 
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600; give what open() would
-        refuse_link(target)  # a link planted while the data was written
-        os.replace(tmp, target)
     except BaseException:
         if os.path.lexists(tmp):
             os.unlink(tmp)
         raise
-    if sync_dir:
-        fsync_dir(os.path.dirname(target))
+    return tmp
 
 
 def _is_stream(target: str) -> bool:

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from .synth_files import write_envelope, write_lines
-from .synth_names import FIRST, GRADES, LAST, ODD_REL, ODD_TYPE, REL, SUBJECTS, TYPE
+from .synth_names import FIRST, GRADES, LAST, ODD_REL, ODD_TYPE, REL, SUBJECTS, TYPE, check_shape
 
 __all__ = ["QUIRK_RATES", "SHAPE_RATES", "SIZES", "SynthDistrict", "district", "write_district"]
 
@@ -692,6 +692,7 @@ class SynthDistrict:
         out = Path(path)
         out.mkdir(parents=True, exist_ok=True)
         if format in ("clever-csv", "oneroster"):
+            import functools
             import tempfile
 
             from .io.detect import load
@@ -700,7 +701,8 @@ class SynthDistrict:
 
             with tempfile.TemporaryDirectory(dir=out, prefix=".synth-") as tmp:
                 roster = load(self.write(tmp))
-            (write_clever_csv if format == "clever-csv" else write_oneroster)(roster, out)
+            (write_clever_csv if format == "clever-csv"  # (a folder, even one named x.zip)
+             else functools.partial(write_oneroster, zip=False))(roster, out)
         for kind in ("districts", "schools", "terms", "courses", "sections", "users"):
             if format == "clever-jsonl":
                 write_lines(out / f"{kind}.jsonl", self.records(kind))
@@ -771,13 +773,7 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
         students = SIZES[size]
     if students < 1:
         raise ValueError("a synthetic district needs at least 1 student")
-    for key, rate in (rates or {}).items():
-        if key not in QUIRK_RATES["default"] and key not in SHAPE_RATES or not 0 <= rate <= 1:
-            raise ValueError(f"unknown rate {key!r} or rate {rate!r} outside [0, 1]")
-    for key, count in (counts or {}).items():
-        if int(count) < {"schools": 1, "courses": 1}.get(key, 0) or key not in (
-                "schools", "teachers", "sections", "courses", "staff", "admins", "contacts"):
-            raise ValueError(f"unknown count {key!r} or count {count!r} below its minimum")
+    check_shape(rates or {}, counts or {}, [*QUIRK_RATES["default"], *SHAPE_RATES])
     return SynthDistrict(int(students), int(seed), quirks,
                          {k: float(v) for k, v in (rates or {}).items()},
                          {k: int(v) for k, v in (counts or {}).items()})

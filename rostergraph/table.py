@@ -201,6 +201,8 @@ class Table:
 
     def _col(self, name: str) -> np.ndarray:
         """Column ``name`` as an array (gathering a lazy column once)."""
+        if name not in self._cols:
+            raise KeyError(_no_column(name, self.columns))
         col = self._cols[name]
         if isinstance(col, LazyTake):
             col = col.materialize()
@@ -240,11 +242,14 @@ class Table:
     @overload
     def __getitem__(self, key: str) -> np.ndarray: ...
     @overload
+    def __getitem__(self, key: int | np.integer[Any]) -> tuple[Any, ...]: ...
+    @overload
     def __getitem__(self, key: list[str] | slice | np.ndarray | Sequence[int]) -> Table: ...
 
-    def __getitem__(self, key: Any) -> np.ndarray | Table:
+    def __getitem__(self, key: Any) -> np.ndarray | Table | tuple[Any, ...]:
         """``t["col"]`` a column (numpy array); ``t[["a", "b"]]`` those columns;
-        ``t[mask]`` (boolean array), ``t[positions]`` or ``t[2:5]`` those rows.
+        ``t[mask]`` (boolean array), ``t[positions]`` or ``t[2:5]`` those rows; ``t[0]``
+        one row, as the tuple iterating yields.
 
         Examples
         --------
@@ -253,7 +258,14 @@ class Table:
         ([1, 5, 2], ['user'], ['u2', 'u3'])
         >>> t[t["n"] >= 2].to_list("user")
         ['u2', 'u3']
+        >>> t[0], t[-1]
+        (('u1', 1), ('u3', 2))
         """
+        if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
+            n = len(self)
+            if not -n <= key < n:
+                raise IndexError(f"row {int(key)} of a table of {n} rows")
+            return next(self.take([int(key) % n]).iter_rows())  # (gathers one row only)
         if isinstance(key, str):
             if key not in self._cols:
                 raise KeyError(_no_column(key, self.columns))
@@ -338,6 +350,9 @@ class Table:
 
     def select(self, *columns: str) -> Table:
         """A table with only the given columns, in that order."""
+        for c in columns:
+            if c not in self._cols:
+                raise KeyError(_no_column(c, self.columns))
         return Table({c: self._cols[c] for c in columns}, name=self.name)
 
     def sort(self, by: str | Sequence[str], *more: str, descending: bool = False) -> Table:
@@ -414,7 +429,8 @@ class Table:
         spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
         ``@``, tab or CR) gets a ``'`` in front; undo it with
         :func:`rostergraph.safety.restore_cell`, or pass ``neutralize=False``
-        for raw cells (see ``SECURITY.md``). A path is written atomically.
+        for raw cells (see ``SECURITY.md``). A path is written atomically (a leading ``~`` is
+        the home folder).
         ``policy`` (a :class:`rostergraph.privacy.PrivacyPolicy`) is applied first.
 
         Examples
@@ -435,7 +451,10 @@ class Table:
             return None
         buf = io.StringIO()
         self._write_csv(buf, neutralize)
-        atomic_write(path_or_buffer, buf.getvalue())  # type: ignore[arg-type]
+        path = os.fspath(path_or_buffer)  # type: ignore[arg-type]
+        if path.startswith("~") and not os.path.lexists(path.split(os.sep, 1)[0]):
+            path = os.path.expanduser(path)  # (the home folder, as load() reads it)
+        atomic_write(path, buf.getvalue())
         return None
 
     def _write_csv(self, fh: TextIO, neutralize: bool = True) -> None:

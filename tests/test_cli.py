@@ -88,3 +88,23 @@ def test_query_wrong_kind_is_clear_error() -> None:
     sec = next(iter(rostergraph.sample().sections))
     out = run("query", "students-of", "--sample", "--teacher", sec)
     assert out.returncode == 2 and "is a section" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_output_into_a_closed_pipe_is_quiet() -> None:
+    """`rostergraph list students ... | head` (the reader gone before the rows are written)
+    ends quietly with exit 0: no "error: [Errno 32] Broken pipe", no "Exception ignored"."""
+    p = subprocess.Popen([sys.executable, "-m", "rostergraph", "list", "students", "--sample",
+                          "--format", "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None and p.stderr is not None
+    p.stdout.close()  # the reader leaves before the command writes anything
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=300) == 0, err
+    assert err == ""
+
+
+def test_sync_of_a_missing_folder_says_so(tmp_path) -> None:
+    """`rostergraph sync ./dumb` (a typo) said "no manifest.json: not a dump written by
+    'rostergraph fetch'" of a folder that is not there; it says there is no such folder."""
+    out = run("sync", str(tmp_path / "dumb"))
+    assert out.returncode == 2
+    assert "dumb: no such folder" in out.stderr and "manifest" not in out.stderr

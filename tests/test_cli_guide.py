@@ -202,3 +202,109 @@ def test_options_between_positional_arguments(tmp_path: Path) -> None:
     # a stray word is still refused, with the command's own message
     stray = run("convert", str(src), "--to", "oneroster", str(out_dir), "extra")
     assert stray.returncode == 2 and "unrecognized arguments: extra" in stray.stderr
+
+
+def test_dash_output_is_standard_output(tmp_path: Path) -> None:
+    """`-o -` writes to standard output (report, validate, diff), not to a file named '-'."""
+    src = tmp_path / "src"
+    rostergraph.write_clever_json(rostergraph.sample(), src, jsonl=True)
+    cases = ((["report", "--sample", "-o", "-"], "# "),
+             (["validate", "--sample", "--format", "json", "-o", "-"], '"schema_version"'),
+             (["diff", str(src), str(src), "-o", "-", "--format", "json"], '"summary"'))
+    root = str(Path(__file__).resolve().parents[1])  # (this package, run from tmp_path)
+    env = {**os.environ, "PYTHONPATH": root}
+    for args, start in cases:
+        out = subprocess.run([sys.executable, "-m", "rostergraph", *args, "--quiet"],
+                             capture_output=True, text=True, timeout=300, check=False,
+                             cwd=tmp_path, env=env)
+        assert out.returncode in (0, 1), (args, out.stderr)
+        assert start in out.stdout, args
+        assert "wrote" not in out.stderr, args
+        assert not (tmp_path / "-").exists(), args
+
+
+def test_choices_in_other_cases(tmp_path: Path) -> None:
+    """`--format JSON`, `--to OneRoster`, `--fail-on Warning`: a choice typed in other cases
+    is that choice (it was refused as an invalid choice, without a suggestion)."""
+    out = run("summary", "--sample", "--format", "JSON")
+    assert out.returncode == 0, out.stderr
+    assert orjson.loads(out.stdout)["format"] == "clever-json"
+    conv = run("convert", "--sample", str(tmp_path / "or"), "--to", "OneRoster", "--quiet")
+    assert conv.returncode == 0, conv.stderr
+    assert (tmp_path / "or" / "manifest.csv").exists()
+    val = run("validate", "--sample", "--fail-on", "NEVER", "--format=Markdown", "--quiet")
+    assert val.returncode == 0 and val.stdout.startswith("#"), val.stderr
+    wrong = run("summary", "--sample", "--format", "JSN")
+    assert wrong.returncode == 2 and "did you mean 'json'?" in wrong.stderr
+
+
+def test_options_before_the_command_name() -> None:
+    """`rostergraph query --sample orphans` and `rostergraph --quiet summary --sample`: an
+    option of the command typed before its name is taken as the command's (it was refused
+    as "unrecognized arguments: --sample; did you mean --sample?")."""
+    out = run("query", "--sample", "orphans", "--format=json", "--no-labels")
+    assert out.returncode == 0, out.stderr
+    assert orjson.loads(out.stdout) == rostergraph.orphaned_users(G).to_dicts()
+    top = run("--quiet", "summary", "--format=json", "--sample")
+    assert top.returncode == 0, top.stderr
+    assert orjson.loads(top.stdout)["format"] == "clever-json"
+    # an option no parser on the way has is still refused, with no suggestion of itself
+    bad = run("query", "--no-such", "orphans", "--sample")
+    assert bad.returncode == 2 and "unrecognized arguments: --no-such" in bad.stderr
+    assert "did you mean --no-such" not in bad.stderr
+
+
+def test_a_tilde_the_shell_left_is_the_home_folder(tmp_path: Path) -> None:
+    """`--output=~/r.md` or `--pseudonym-key-file=~/key` (a `~` after `=` the shell does not
+    expand): the home folder, not a folder named `~` ("the folder does not exist")."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "key").write_text("0123456789abcdef0123456789abcdef")
+    rostergraph.write_clever_json(rostergraph.sample(), home / "dump", jsonl=True)
+    env = {**os.environ, "HOME": str(home)}
+    out = run("report", "~/dump", "--output=~/r.md", "--quiet", "--privacy=pseudonymized",
+              "--pseudonym-key-file=~/key", env=env)
+    assert out.returncode == 0, out.stderr
+    assert (home / "r.md").read_text().startswith("# ")
+    assert "random key" not in out.stderr  # (the key file was read)
+
+
+def test_an_unknown_id_points_at_the_list_command() -> None:
+    """`query students-of --teacher "Ms. Rivera"` (a name where the id goes), `list students
+    --school "Larkspur"`: the error says which `rostergraph list` shows the ids."""
+    for args, hint in ((["query", "students-of", "--sample", "--teacher", "Ms. Rivera"],
+                        "rostergraph list teachers|students --name TEXT"),
+                       (["list", "students", "--sample", "--school", "Larkspur"],
+                        "rostergraph list schools --name TEXT"),
+                       (["query", "why", "--sample", "--teacher", "5f7a7ea00000000000000004",
+                         "--student", "nobody"],
+                        "rostergraph list teachers|students --name TEXT")):
+        out = run(*args)
+        assert out.returncode == 2, out.stderr
+        assert "unknown id" in out.stderr and hint in out.stderr, (args, out.stderr)
+        assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_convert_and_diff_take_the_zip_limit_their_error_names(tmp_path: Path) -> None:
+    """A zip over the inflate limit says "--max-inflated-mib 2048", but `convert` and `diff`
+    refused that option as unrecognized: a large district's OneRoster zip could not be
+    converted or compared from the command line. Both take it now."""
+    import zipfile
+
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    z = tmp_path / "or.zip"
+    write_oneroster(rostergraph.sample(), z)
+    with zipfile.ZipFile(z, "a") as zf:
+        zf.writestr("notes.txt", b"\0" * (2 << 20))  # (2 MiB inflated)
+    small = run("convert", str(z), str(tmp_path / "j"), "--to", "clever-json",
+                "--max-inflated-mib", "1")
+    assert small.returncode == 2 and "--max-inflated-mib" in small.stderr
+    assert "unrecognized" not in small.stderr and not (tmp_path / "j").exists()
+    ok = run("convert", str(z), str(tmp_path / "j"), "--to", "clever-json",
+             "--max-inflated-mib", "3", "--quiet")
+    assert ok.returncode == 0, ok.stderr
+    d = run("diff", str(z), str(tmp_path / "j"), "--max-inflated-mib", "1", "--quiet")
+    assert d.returncode == 2 and "unrecognized" not in d.stderr and "inflate" in d.stderr
+    assert run("diff", str(z), str(tmp_path / "j"), "--max-inflated-mib", "3",
+               "--quiet").returncode in (0, 1)

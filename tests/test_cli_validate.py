@@ -192,3 +192,15 @@ def test_list_rules_help_names_the_columns_it_prints() -> None:
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices["validate"]
     text = next(a.help for a in sub._actions if "--list-rules" in a.option_strings)
     assert "(id, severity, scope, title)" in (text or "")
+
+
+def test_validate_into_an_html_file_points_at_report(tmp_path: Path) -> None:
+    """`validate -o findings.html` wrote the text report into the .html file; validate
+    writes text, Markdown or JSON, so it is now a usage error naming `rostergraph report`,
+    which writes the HTML page. Nothing is written."""
+    out = run("validate", "--sample", "-o", str(tmp_path / "findings.HTML"))
+    assert out.returncode == 2
+    assert "rostergraph report" in out.stderr and "-o" in out.stderr
+    assert not (tmp_path / "findings.HTML").exists()
+    txt = run("validate", "--sample", "-o", str(tmp_path / "findings.html"), "--format", "text")
+    assert txt.returncode == 1 and (tmp_path / "findings.html").is_file()  # (as asked)

@@ -552,6 +552,19 @@ def test_cli_diff_json_to_file(tmp_path: Path) -> None:
     assert data["held"] is False and data["summary"][2]["reidentified"] == 1
 
 
+def test_cli_diff_format_follows_the_output_extension(tmp_path: Path) -> None:
+    """`diff old new -o d.json` (or `.md`) without --format wrote the text report into the
+    file; the format follows the extension, as for `validate`; --format still wins."""
+    old = _write(_old(), tmp_path / "old")
+    new = _write(_new(), tmp_path / "new")
+    main(["diff", old, new, "-o", str(tmp_path / "d.JSON")])
+    assert json.loads((tmp_path / "d.JSON").read_text())["summary"]
+    main(["diff", old, new, "-o", str(tmp_path / "d.md")])
+    assert (tmp_path / "d.md").read_text().startswith("# rostergraph diff")
+    main(["diff", old, new, "-o", str(tmp_path / "d2.md"), "--format", "text"])
+    assert (tmp_path / "d2.md").read_text().startswith("rostergraph diff")
+
+
 def test_cli_no_reid_and_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--no-reid turns re-ids into removes/adds; --format markdown writes Markdown headings."""
     old = _write(_old(), tmp_path / "old")
@@ -801,3 +814,11 @@ def test_diff_of_lazy_rosters_equals_the_diff_of_built_ones(tmp_path: Path) -> N
     assert schools.to_dicts() == full.primary_school_changes().to_dicts()
     assert [r["new_school"] for r in schools.to_dicts()] == ["somewhere-else"]
     assert lazy.render("text") == full.render("text")
+
+
+def test_diff_given_paths_says_to_load_them() -> None:
+    """``rostergraph.diff("old/", "new/")`` raised ``AttributeError: 'str' object has no
+    attribute 'records'``; a TypeError now says it takes two Rosters and how to load them."""
+    with pytest.raises(TypeError, match=r"diff\(\) takes two Rosters, not str and str: "
+                                        r"rostergraph\.load\(path\)"):
+        rostergraph.diff("old/", "new/")  # type: ignore[arg-type]

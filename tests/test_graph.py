@@ -260,3 +260,12 @@ def test_reader_columns_follow_replaced_kinds(tmp_path: Path, fmt: str) -> None:
             assert g.relations[name].dst.tolist() == rel.dst.tolist(), name
         assert list(rostergraph.validate(got).findings) == list(
             rostergraph.validate(plain).findings)
+
+
+def test_from_roster_given_a_path_says_to_load_it() -> None:
+    """``RosterGraph.from_roster("dump/")`` (a path where the Roster goes) raised
+    ``AttributeError: 'str' object has no attribute '_columns'``; a TypeError now says
+    what it takes and how to make it."""
+    with pytest.raises(TypeError, match=r"from_roster\(\) takes a Roster, not str: "
+                                        r"rostergraph\.load\(path\)"):
+        RosterGraph.from_roster("dump/")  # type: ignore[arg-type]

@@ -67,3 +67,20 @@ def test_csv_loads_import_no_pandas(tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     assert out.stdout.strip() == "False"
+
+
+def test_submodules_the_docs_name_are_attributes_after_import_rostergraph() -> None:
+    """``import rostergraph`` then ``rostergraph.listing.list_records(...)`` or
+    ``rostergraph.synth.district(...)``, as the docs write them (an AttributeError unless
+    the submodule had been imported); a name that is neither stays an AttributeError, and
+    ``rostergraph.summary`` stays the function."""
+    code = ("import rostergraph, sys\n"
+            "print(rostergraph.listing.list_records.__name__, "
+            "rostergraph.synth.district.__name__, rostergraph.plot.__name__)\n"
+            "print(callable(rostergraph.summary), hasattr(rostergraph, 'no_such_module'))\n"
+            "print('rostergraph.plot' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["list_records", "district", "rostergraph.plot", "True",
+                                  "False", "True"]

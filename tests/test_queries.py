@@ -333,3 +333,19 @@ def test_reach_pair_indices_cannot_change_the_graphs_reach() -> None:
         with pytest.raises(ValueError):
             a[:] = 0
     assert q.reach_pairs(g).to_list("student") == before
+
+
+def test_a_roster_given_where_the_graph_goes_is_told() -> None:
+    """``reach_pairs(roster)`` (a Roster, not its graph: a notebook's first try) raised an
+    AttributeError from inside (``'Roster' object has no attribute 'n_records'``); each
+    query now says what it takes and how to make it."""
+    r = rostergraph.sample()
+    t, s, _ = next(iter(q.reach_pairs(RosterGraph.from_roster(r))))
+    calls = {"reach_pairs": (), "orphaned_users": (), "cross_school_enrollments": (),
+             "cross_school_teaching": (), "school_flow": (), "summary": (),
+             "students_of": (t,), "teachers_of": (s,), "can_reach": (t, s),
+             "linking_sections": (t, s), "visible_users": (t,)}
+    for name, args in calls.items():
+        with pytest.raises(TypeError, match=rf"^{name}\(\) takes a RosterGraph, not Roster: "
+                                            r"rostergraph\.RosterGraph\.from_roster\(roster\)"):
+            getattr(q, name)(r, *args)

@@ -351,3 +351,31 @@ def test_every_teacher_teaches_at_a_rate_of_zero(seed: int, schools: int) -> Non
     taught = {t for s in sections.values() for t in s.get("teachers", ())}
     teachers = [i for i, u in users.items() if "teacher" in u["roles"]]
     assert len(teachers) < len(sections) and set(teachers) <= taught
+
+
+def test_a_bad_rate_or_count_says_which_is_wrong() -> None:
+    """``--count schools=-1`` was "unknown count 'schools' or count -1 below its minimum"
+    (a known name told as perhaps unknown): the message now says either that the name is
+    unknown (with the names, and the nearest) or that the value is out of range."""
+    with pytest.raises(ValueError, match=r"count schools=-1 is below its minimum, 1$"):
+        district(students=10, counts={"schools": -1})
+    with pytest.raises(ValueError, match=r"unknown count 'school' \(did you mean 'schools'\?"
+                                         r" counts: schools, teachers, "):
+        district(students=10, counts={"school": 2})
+    with pytest.raises(ValueError, match=r"rate no_teacher=1.5 is outside \[0, 1\]$"):
+        district(students=10, rates={"no_teacher": 1.5})
+    with pytest.raises(ValueError, match=r"unknown rate 'no_teachers' \(did you mean "
+                                         r"'no_teacher'\? rates: "):
+        district(students=10, rates={"no_teachers": 0.5})
+
+
+def test_a_oneroster_district_into_a_folder_named_zip(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    """``synth -o out.zip --format oneroster`` failed with ``[Errno 21] Is a directory``
+    (the folder was made, then the writer took the name for a zip); synth writes a
+    folder, whatever its name."""
+    assert main(["synth", "--students", "20", "--format", "oneroster",
+                 "-o", str(tmp_path / "out.zip")]) == 0, capsys.readouterr().err
+    assert (tmp_path / "out.zip" / "users.csv").is_file()
+    assert len(rostergraph.load(tmp_path / "out.zip").users) > 20

@@ -151,3 +151,36 @@ def test_group_and_count_columns_of_lists_and_dicts() -> None:
                                                 {"ids": ["a"], "count": 1}]
     assert t.group_by("values").agg(k=("ids", "count"))["k"].tolist() == [2, 1]
     assert t.group_by("ids").agg(u=("values", "nunique"))["u"].tolist() == [2, 1]
+
+
+def test_an_integer_index_is_one_row() -> None:
+    """``t[0]`` / ``t[-1]``: one row as the tuple iterating yields (it raised numpy's
+    "TypeError: len() of unsized object"); past the end an IndexError naming the length."""
+    t = Table({"user": ["u1", "u2", "u3"], "n": [1, 5, 2]}, name="t")
+    assert t[0] == ("u1", 1) == next(iter(t))
+    assert t[-1] == ("u3", 2) and t[np.int64(1)] == ("u2", 5)
+    assert all(type(v) in (str, int) for v in t[0])
+    with pytest.raises(IndexError, match="row 3 of a table of 3 rows"):
+        t[3]
+    with pytest.raises(IndexError):
+        Table({"user": []})[0]
+
+
+def test_an_unknown_column_is_named_with_the_columns_by_every_verb() -> None:
+    """``sort``, ``select`` (and ``t[...]``, ``filter``, ``group_by``) name the missing column
+    and the table's columns (``sort``/``select`` raised a bare ``KeyError: 'b'``)."""
+    t = Table({"a": [2, 1]})
+    for verb in (lambda: t.sort("b"), lambda: t.select("b"), lambda: t["b"],
+                 lambda: t.filter(b=1), lambda: t.value_counts("b")):
+        with pytest.raises(KeyError, match=r"no column 'b' \(columns: a\)"):
+            verb()
+
+
+def test_to_csv_into_the_home_folder_written_with_a_tilde(tmp_path, monkeypatch) -> None:
+    """``t.to_csv("~/orphans.csv")`` (as ``rostergraph.load("~/...")`` reads) wrote nowhere:
+    "the folder does not exist" for a folder named ``~``; a leading ``~`` is the home
+    folder."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    Table({"user": ["u1"]}).to_csv("~/orphans.csv")
+    assert (tmp_path / "orphans.csv").read_text() == "user\nu1\n"

@@ -791,3 +791,54 @@ def test_a_writer_removes_nothing_from_the_folder_of_its_source_file(tmp_path: P
     before = {p.name for p in d.iterdir()}
     write_clever_json(rostergraph.load(d / "users.json"), d, jsonl=True)
     assert before <= {p.name for p in d.iterdir()}
+
+
+def test_an_interrupted_folder_write_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
+    """Ctrl-C while a writer fills a folder (here: while the last file is written) leaves
+    the folder as it was: no new file in place, none of the earlier district's replaced,
+    no temporary file (the files were put in place one by one: an interrupted conversion
+    left a district without its users, or an earlier district's users with new sections)."""
+    from rostergraph.io.write import _write_files
+
+    out = tmp_path / "out"
+    write_clever_json(rostergraph.sample(), out, jsonl=True)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupted(fh: object) -> None:
+        raise KeyboardInterrupt
+
+    files = {"districts.jsonl": b"", "sections.jsonl": b"", "users.jsonl": interrupted}
+    with pytest.raises(KeyboardInterrupt):
+        _write_files(out, files, as_zip=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    fresh = tmp_path / "fresh"
+    with pytest.raises(KeyboardInterrupt):
+        _write_files(fresh, files, as_zip=False)
+    assert list(fresh.iterdir()) == []
+
+
+def test_a_zip_output_for_a_format_written_as_a_folder_is_refused(tmp_path: Path) -> None:
+    """``convert(src, "out.zip", to="clever-json")`` (or ``clever-jsonl``, ``clever-csv``):
+    only a OneRoster bundle is written as a zip; it made a folder named ``out.zip``. Now a
+    ``SourceError`` before anything is read or written; a folder already named so is
+    still written into."""
+    for to in ("clever-json", "clever-jsonl", "clever-csv"):
+        with pytest.raises(rostergraph.SourceError, match="written as a folder, not a zip"):
+            convert(rostergraph.sample_path(), tmp_path / "Out.ZIP", to=to)
+        assert not (tmp_path / "Out.ZIP").exists()
+    (tmp_path / "kept.zip").mkdir()
+    convert(rostergraph.sample_path(), tmp_path / "kept.zip", to="clever-jsonl")
+    assert (tmp_path / "kept.zip" / "users.jsonl").is_file()
+
+
+def test_convert_into_the_home_folder_written_with_a_tilde(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """``convert("~/dump", "~/or.zip", to="oneroster")``: the source was read from the home
+    folder but the output went to a new folder named ``~`` in the working folder; both
+    are the home folder's."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    write_clever_json(rostergraph.sample(), tmp_path / "home" / "dump", jsonl=True)
+    convert("~/dump", "~/or.zip", to="oneroster")
+    assert (tmp_path / "home" / "or.zip").is_file() and not (tmp_path / "~").exists()

@@ -79,6 +79,41 @@ _STEPS = {"summary": 2, "query": 3, "list": 2, "validate": 3, "report": 3, "diff
           "convert": 1}
 
 
+#: Commands whose ``-o -`` means standard output (the others' -o is a folder).
+_DASH_IS_STDOUT = frozenset({"validate", "report", "diff"})
+
+
+#: Options and arguments that name a file or folder.
+_PATH_OPTIONS = ("path", "source", "output", "old", "new", "sources", "out", "token_file",
+                 "pseudonym_key_file", "credentials_file")
+
+
+def _home(path: str) -> str:
+    """``path`` with a leading ``~`` the shell left unexpanded (``--output=~/r.md``, or
+    quoted) as the home folder, unless the working folder holds an entry named ``~``."""
+    import os
+
+    if not path.startswith("~") or os.path.lexists(path.split(os.sep, 1)[0]):
+        return path
+    return os.path.expanduser(path)
+
+
+#: the ``rostergraph list`` that shows the ids of a kind an unknown id was searched among
+_LISTED: dict[tuple[str, ...], str] = {
+    ("user",): "teachers|students", ("school",): "schools", ("section",): "sections"}
+
+
+def _list_hint(exc: RosterError) -> str:
+    """``"; rostergraph list schools --name TEXT shows the ids"`` after an unknown id (a
+    name typed where an id goes), ``""`` for other errors."""
+    from ..errors import UnknownIdError, WrongKindError
+
+    if not isinstance(exc, UnknownIdError) or isinstance(exc, WrongKindError):
+        return ""
+    listed = _LISTED.get(exc.kinds)
+    return f"; rostergraph list {listed} --name TEXT shows the ids" if listed else ""
+
+
 def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
                ) -> argparse.ArgumentParser:
     """The deepest subcommand parser ``args`` went through (for option suggestions)."""
@@ -90,6 +125,19 @@ def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
         if sub is None or chosen not in sub.choices:
             return current
         current = sub.choices[chosen]
+
+
+def _misplaced(sub: argparse.ArgumentParser, unknown: list[str]) -> bool:
+    """Whether every word left unrecognized is an option of the command ``sub`` typed before
+    the command's name (``rostergraph query --sample reach``): a flag, or ``--opt=value``
+    (a value in a word of its own was taken for the command's name)."""
+    options = {o: a for a in sub._actions for o in a.option_strings}
+    for word in unknown:
+        name, eq, _ = word.partition("=")
+        action = options.get(name)
+        if action is None or not word.startswith("-") or not (eq or action.nargs == 0):
+            return False
+    return True
 
 
 def _intermixed(parser: argparse.ArgumentParser, argv: list[str], args: argparse.Namespace,
@@ -117,6 +165,23 @@ def _intermixed(parser: argparse.ArgumentParser, argv: list[str], args: argparse
     return argparse.Namespace(**(vars(args) | vars(again))), left
 
 
+def _stdout_to_devnull() -> None:
+    """Point standard output at the null device after the reader of its pipe left, so that
+    the interpreter's last flush of what is still buffered does not fail again ("Exception
+    ignored ... BrokenPipeError" on stderr)."""
+    import os
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # (a stream without a descriptor)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 errors)."""
     from ..safety import terminal_text
@@ -130,11 +195,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if any(not u.startswith("-") for u in unknown):
         args, unknown = _intermixed(parser, argv, args, unknown)
+    if unknown and _misplaced(_subparser(parser, args), unknown):
+        rest = list(argv)
+        for word in unknown:
+            rest.remove(word)
+        args, unknown = parser.parse_known_args(rest + unknown)
+        if any(not u.startswith("-") for u in unknown):
+            args, unknown = _intermixed(parser, rest + unknown, args, unknown)
     if unknown:
         sub = _subparser(parser, args)
         options = [o for a in sub._actions for o in a.option_strings]
         sub.error(f"unrecognized arguments: {' '.join(unknown)}"
                   + option_hint(unknown, options))
+    if args.command in _DASH_IS_STDOUT and getattr(args, "output", None) == "-":
+        args.output = None  # `-o -`: standard output, as without -o
+    for name in _PATH_OPTIONS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, _home(value))
+        elif isinstance(value, list):
+            setattr(args, name, [_home(v) if isinstance(v, str) else v for v in value])
     args._progress = Steps(args.command, _STEPS.get(args.command),
                        quiet=bool(getattr(args, "quiet", False)))
     try:
@@ -146,16 +226,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RosterError as exc:
         policy = getattr(args, "privacy_policy", None)
         text = policy.apply_error(exc) if policy is not None else str(exc)
-        print(f"rostergraph: error: {terminal_text(text)}", file=sys.stderr)
+        print(f"rostergraph: error: {terminal_text(text)}{_list_hint(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # (an OSError: caught first) the reader left, `... | head`
+        _stdout_to_devnull()
+        return EXIT_OK
     except OSError as exc:  # unreadable/unwritable paths given by the user
         print(f"rostergraph: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("rostergraph: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
     finally:
         args._progress.close()
 

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "Parser", "UsageError", "add_privacy",
-           "add_source", "cacheable", "label_table", "load_path", "load_source",
+           "add_source", "cacheable", "label_table", "limits_from_args", "load_path",
+           "load_source",
            "privacy_from_args", "render_table", "write_output"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -43,7 +44,18 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors end in one line, with a "did you mean"."""
+    """An argument parser whose usage errors end in one line, with a "did you mean", and
+    whose choices may be typed in any case (``--format JSON``, ``--to OneRoster``)."""
+
+    def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
+        value = super()._get_value(action, arg_string)  # type: ignore[misc]
+        choices = action.choices
+        if (isinstance(value, str) and choices is not None and value not in choices
+                and not isinstance(action, argparse._SubParsersAction)):
+            same = [c for c in choices if isinstance(c, str) and c.lower() == value.lower()]
+            if len(same) == 1:
+                return same[0]
+        return value
 
     def error(self, message: str) -> Any:  # usage errors: exit 2 with one line
         from .guide import choice_hint
@@ -59,8 +71,7 @@ def add_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true",
                    help="fail on the first data problem instead of reporting it")
     p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
-                   help="most MiB a zip or gzip input may inflate to (default: 256 for a "
-                        "zip, 512 for gzip); raise it for a very large district you trust")
+                   help=INFLATED_HELP)
     p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar on stderr (there is none when stderr is not a "
@@ -77,15 +88,25 @@ def load_source(args: argparse.Namespace) -> Any:
     steps(args).step("loading the sample" if args.sample else f"loading {args.path}")
     if args.sample:
         return sample()
-    limits = None
-    mib = getattr(args, "max_inflated_mib", None)
-    if mib is not None:
-        from ..io.limits import Limits
+    return load_path(args, args.path, strict=args.strict, limits=limits_from_args(args))
 
-        if mib < 1:
-            raise UsageError("--max-inflated-mib must be at least 1")
-        limits = Limits(max_zip_total_bytes=mib << 20, max_gzip_bytes=mib << 20)
-    return load_path(args, args.path, strict=args.strict, limits=limits)
+
+#: what ``--max-inflated-mib`` says in every command's help
+INFLATED_HELP = ("most MiB a zip or gzip input may inflate to (default: 256 for a zip, 512 for "
+                 "gzip); raise it for a very large district you trust")
+
+
+def limits_from_args(args: argparse.Namespace) -> Any:
+    """The :class:`~rostergraph.io.limits.Limits` of ``--max-inflated-mib`` (``None``: the
+    defaults)."""
+    mib = getattr(args, "max_inflated_mib", None)
+    if mib is None:
+        return None
+    from ..io.limits import Limits
+
+    if mib < 1:
+        raise UsageError("--max-inflated-mib must be at least 1")
+    return Limits(max_zip_total_bytes=mib << 20, max_gzip_bytes=mib << 20)
 
 
 def cacheable(path: str | os.PathLike[str]) -> bool:

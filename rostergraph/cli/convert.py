@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ._common import INFLATED_HELP, add_privacy
+
 __all__ = ["add_convert"]
 
 _EPILOG = """examples:
@@ -45,9 +47,11 @@ def add_convert(sub: Any) -> None:
     p.add_argument("--oneroster-version", choices=("1.1", "1.2"), default="1.1",
                    help="with --to oneroster: the OneRoster CSV version to write (default 1.1)")
     p.add_argument("--from", dest="source_format", default=None,
-                   help="source format, to skip detection (clever-json, clever-csv, oneroster, "
-                        "clever-legacy)")
+                   help="source format, to skip detection (clever-json or clever-jsonl, "
+                        "clever-csv, oneroster, clever-legacy)")
     p.add_argument("--strict", action="store_true", help="fail on the first load problem")
+    p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
+                   help=INFLATED_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-extensions", action="store_true",
                    help="write only the standard files and columns (fields that need "
@@ -55,8 +59,6 @@ def add_convert(sub: Any) -> None:
     p.add_argument("--report-format", choices=("text", "json", "csv"), default="text")
     p.add_argument("--fail-on-drop", action="store_true",
                    help="exit 1 when any field was dropped")
-    from ._common import add_privacy
-
     add_privacy(p)
     p.set_defaults(func=_cmd_convert)
 
@@ -67,7 +69,13 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     from .. import sample_path
     from ..io.convert import convert
     from ..safety import terminal_text
-    from ._common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, privacy_from_args
+    from ._common import (
+        EXIT_FINDINGS,
+        EXIT_OK,
+        EXIT_USAGE,
+        limits_from_args,
+        privacy_from_args,
+    )
 
     if bool(args.sample) == bool(args.source):
         print("rostergraph: error: give a roster SOURCE or --sample (exactly one)",
@@ -80,7 +88,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     steps(args).step(f"converting to {args.to}")
     report = convert(source, args.output, to=args.to, format=args.source_format,
                      strict=args.strict, extensions=not args.no_extensions, privacy=policy,
-                     oneroster_version=args.oneroster_version)
+                     oneroster_version=args.oneroster_version, limits=limits_from_args(args))
     steps(args).close()
     if args.report_format == "json":
         sys.stdout.write(report.to_json() + "\n")

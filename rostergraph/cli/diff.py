@@ -16,9 +16,10 @@ Examples
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
-from ._common import NO_CACHE_HELP, add_privacy
+from ._common import INFLATED_HELP, NO_CACHE_HELP, add_privacy
 
 __all__ = ["add_diff"]
 
@@ -58,8 +59,10 @@ def add_diff(sub: Any) -> None:
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("old", help="the earlier roster (folder, file or zip)")
     p.add_argument("new", help="the later roster")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default=None,
+                   help="output format (default: by the -o extension, .json/.md, else text)")
+    p.add_argument("-o", "--output",
+                   help="write to this file instead of stdout (- for stdout)")
     p.add_argument("--fail-on-reach-loss", action="store_true",
                    help="exit 1 when any teacher-student pair is lost")
     p.add_argument("--hold-if-removed", type=_pct, default=d.removed, metavar="PCT",
@@ -76,6 +79,8 @@ def add_diff(sub: Any) -> None:
                    help="rows per list in text/Markdown output (default 50)")
     p.add_argument("--strict", action="store_true",
                    help="fail on the first data problem instead of reporting it")
+    p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
+                   help=INFLATED_HELP)
     p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar on stderr, no note about the warm snapshots")
@@ -87,21 +92,30 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from ..diff.core import diff
     from ..diff.holds import HoldThresholds
     from ..diff.render import render_diff
-    from ._common import UsageError, load_path, privacy_from_args, write_output
+    from ._common import (
+        UsageError,
+        limits_from_args,
+        load_path,
+        privacy_from_args,
+        write_output,
+    )
     from .guide import steps
 
     if args.limit < 0:  # (a negative slice would cut the last rows off every list)
         raise UsageError("--limit must be 0 or more")
     policy = privacy_from_args(args)
+    limits = limits_from_args(args)
     steps(args).step(f"loading {args.old}")
-    old = load_path(args, args.old, strict=args.strict)
+    old = load_path(args, args.old, strict=args.strict, limits=limits)
     steps(args).step(f"loading {args.new}")
-    new = load_path(args, args.new, strict=args.strict)
+    new = load_path(args, args.new, strict=args.strict, limits=limits)
     steps(args).step("comparing")
     d = diff(old, new, ignore_timestamps=args.ignore_timestamps, detect_reid=not args.no_reid)
     th = HoldThresholds(removed=args.hold_if_removed, reidentified=args.hold_if_reid)
     steps(args).step("writing")
-    write_output(render_diff(d, args.format, thresholds=th, limit=args.limit,
+    fmt = args.format or {".json": "json", ".md": "markdown", ".markdown": "markdown"}.get(
+        os.path.splitext(args.output or "")[1].lower(), "text")
+    write_output(render_diff(d, fmt, thresholds=th, limit=args.limit,
                              privacy=policy), args.output)
     held = bool(d.hold_reasons(th))
     lost = args.fail_on_reach_loss and bool(

@@ -38,9 +38,12 @@ _CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (?P<choic
 
 
 def did_you_mean(word: str, names: Iterable[str]) -> str | None:
-    """The name closest to ``word`` (``None`` when nothing is close enough)."""
-    near = difflib.get_close_matches(word, list(names), n=1, cutoff=0.6)
-    return near[0] if near else None
+    """The name closest to ``word``, in any case (``None`` when nothing is close enough)."""
+    by_lower: dict[str, str] = {}
+    for name in names:
+        by_lower.setdefault(name.lower(), name)
+    near = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[near[0]] if near else None
 
 
 def choice_hint(message: str) -> str:

@@ -45,7 +45,8 @@ def add_report(sub: Any) -> None:
     add_selection(p)
     add_privacy(p)
     p.add_argument("-o", "--output", metavar="FILE",
-                   help="output file (.md, .json or .html); Markdown on stdout without it")
+                   help="output file (.md, .json or .html); Markdown on stdout without it "
+                        "or with -o -")
     p.add_argument("--format", choices=("markdown", "json", "html"), default=None,
                    help="override the format chosen by the extension")
     p.set_defaults(func=_cmd_report)

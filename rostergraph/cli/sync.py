@@ -45,10 +45,16 @@ def add_sync(sub: Any) -> None:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
+    import os
+
     from ..clever.dump import read_manifest
     from ..clever.events import sync_dump
     from ..errors import SourceError
 
+    if not os.path.isdir(args.path):
+        raise SourceError("no such folder" if not os.path.lexists(args.path) else
+                          "not a folder: sync updates a dump folder written by 'rostergraph "
+                          "fetch'", path=args.path)
     if args.oneroster:
         from ._oneroster import cmd_sync
 

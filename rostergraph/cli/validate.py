@@ -63,7 +63,8 @@ def add_validate(sub: Any) -> None:
                    help="lowest severity that makes the exit status 1 (default error)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default=None,
                    help="output format (default: by the -o extension, .json/.md, else text)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write here instead of stdout (- for stdout)")
     p.add_argument("--list-rules", action="store_true",
                    help="list the rules (id, severity, scope, title) and exit")
     p.add_argument("--explain", metavar="RULE",
@@ -116,12 +117,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.examples < 0:
         return usage("--examples must be 0 or more")
+    ext = os.path.splitext(args.output or "")[1].lower()
+    if args.format is None and ext in (".html", ".htm"):
+        return usage(f"validate writes text, Markdown or JSON, not HTML ({args.output}); "
+                     f"the HTML page is 'rostergraph report ... -o {args.output}'")
     report = run_validation(args)
     if report is None:
         return EXIT_USAGE
     fmt = args.format
     if fmt is None:
-        ext = os.path.splitext(args.output or "")[1].lower()
         fmt = {".json": "json", ".md": "markdown", ".markdown": "markdown"}.get(ext, "text")
     steps(args).step("writing")
     if fmt == "json":

@@ -487,6 +487,9 @@ def diff(old: Roster, new: Roster, *, ignore: Iterable[str] = (),
     >>> [(c.change, c.old_id == t.id, c.new_id, c.key) for c in d.records("terms")]
     [('reidentified', True, 'new-term-id', 'name+dates')]
     """
+    if not (isinstance(old, Roster) and isinstance(new, Roster)):
+        raise TypeError(f"diff() takes two Rosters, not {type(old).__name__} and "
+                        f"{type(new).__name__}: rostergraph.load(path) reads one")
     ig = tuple(dict.fromkeys(tuple(ignore) + (TIMESTAMP_FIELDS if ignore_timestamps else ())))
     with paused_gc():
         return _diff(old, new, ig, detect_reid)

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import RosterError, SourceError
 from ..table import Table
 from .clever_json import resource_kind
-from .detect import detect_format, load
+from .detect import _home, detect_format, load
 from .write import JSON_FILE_NAMES, TARGETS, is_source_folder, write_clever_json
 from .write_oneroster import ONEROSTER_FILE_NAMES, write_oneroster
 from .write_sftp import SFTP_FILE_NAMES, write_clever_csv
@@ -27,7 +27,7 @@ __all__ = ["convert", "remove_other_formats"]
 
 def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, to: str,
             format: str | None = None, strict: bool = False, extensions: bool = True,
-            privacy: Any = None, oneroster_version: str = "1.1") -> Table:
+            privacy: Any = None, oneroster_version: str = "1.1", limits: Any = None) -> Table:
     """Load a roster in any supported format and write it in another.
 
     Parameters
@@ -54,6 +54,9 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     oneroster_version:
         With ``to="oneroster"``: ``"1.1"`` (the default) or ``"1.2"`` (see
         :func:`~rostergraph.io.write_oneroster.write_oneroster`).
+    limits:
+        A :class:`~rostergraph.io.limits.Limits` for reading the source (a zip of a large
+        district may inflate past the default bound), as :func:`rostergraph.load` takes.
 
     Returns
     -------
@@ -66,8 +69,8 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
         For an unknown ``to`` or ``oneroster_version``.
     SourceError
         When ``target`` is the source, or the folder holding it, or a folder holding another
-        format's roster (a load of the folder would read that, not the written roster);
-        before anything is read or written.
+        format's roster (a load of the folder would read that, not the written roster), or
+        a ``.zip`` for a format written as a folder; before anything is read or written.
 
     Examples
     --------
@@ -89,8 +92,9 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     if oneroster_version not in ONEROSTER_VERSIONS:
         raise ValueError(f"unknown OneRoster version {oneroster_version!r}; expected one of "
                          f"{', '.join(ONEROSTER_VERSIONS)}")
+    source, target = _home(source), _home(target)  # (~ as load() reads it)
     _refuse_target(source, target, to)
-    roster = load(source, format=format, strict=strict)
+    roster = load(source, format=format, strict=strict, limits=limits)
     if privacy is not None and not privacy.is_full:
         roster = privacy.apply_roster(roster)
     if to == "clever-json":
@@ -132,6 +136,10 @@ def _refuse_target(source: str | os.PathLike[str], target: str | os.PathLike[str
         raise SourceError("is the source, or the folder holding it: a conversion is written "
                           "to another folder (the source's files are the district's data, "
                           "never replaced)", path=str(target))
+    if to != "oneroster" and os.fspath(target).lower().endswith(".zip") \
+            and not os.path.isdir(target):
+        raise SourceError(f"{to} is written as a folder, not a zip (only a OneRoster bundle "
+                          "is written as a .zip): give a folder", path=str(target))
     if not os.path.isdir(target):
         return
     left = _other_format_files(target, to, keep_json=True)

@@ -58,6 +58,20 @@ FORMATS: Mapping[str, tuple[Detector, Reader, str]] = MappingProxyType({
 })
 
 
+#: another name of a format, as ``convert --to`` names what it writes
+_FORMAT_ALIASES = {"clever-jsonl": "clever-json"}
+
+
+def _home(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
+    """``path`` with a leading ``~`` or ``~user`` expanded (as a shell would) unless the
+    working folder holds an entry of that name (a folder named ``~`` is kept)."""
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text.startswith("~") \
+            or os.path.lexists(text.split(os.sep, 1)[0]):
+        return path
+    return Path(os.path.expanduser(text)) if isinstance(path, Path) else os.path.expanduser(text)
+
+
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The name of the format of ``path``.
 
@@ -74,16 +88,55 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     >>> rostergraph.detect_format(rostergraph.sample_path())
     'clever-json'
     """
-    p = Path(path)
+    p = Path(_home(path))
     if not p.exists():
+        if os.fspath(path) == "-":  # (detection goes by the files' names)
+            raise SourceError("a roster is not read from standard input: give its folder, "
+                              "file or zip", path="-")
         raise SourceError("no such file or folder", path=str(path))
     check_regular_file(p)
     for name, (detector, _, _) in FORMATS.items():
         if detector(p):
             return name
     expected = "; ".join(f"{n}: {e}" for n, (_, _, e) in FORMATS.items())
-    raise SourceError(f"not a roster rostergraph can read (expected {expected}){_held(p)}",
-                      path=str(path))
+    raise SourceError(f"not a roster rostergraph can read (expected {expected})"
+                      f"{_held(p)}{_one_file_of(p)}{_zip_of_json(p)}", path=str(path))
+
+
+def _zip_of_json(file: Path) -> str:
+    """``"; it is a zip of Clever JSON files (dump/users.jsonl, ...): unzip it and give the
+    folder"`` for a zip holding a Clever JSON dump (read from a folder or a file, not from a
+    zip), ``""`` otherwise."""
+    import zipfile
+
+    from .clever_files import resource_kind
+
+    if not file.is_file():
+        return ""
+    try:
+        with zipfile.ZipFile(file) as zf:
+            names = [n for n in zf.namelist() if resource_kind(n.rsplit("/", 1)[-1])]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return ""
+    if not names:
+        return ""
+    first = next((n for n in names if n.rsplit("/", 1)[-1].lower().startswith("users")),
+                 names[0])
+    return f"; it is a zip of Clever JSON files ({first}, ...): unzip it and give the folder"
+
+
+def _one_file_of(file: Path) -> str:
+    """``"; it is a file of the oneroster roster or: give the folder"`` when ``file`` is
+    one file of the CSV roster its folder holds (``or/users.csv``), ``""`` otherwise."""
+    if not file.is_file():
+        return ""
+    folder = file.parent
+    try:
+        check_regular_file(folder)
+        name = next((n for n, (found_by, _, _) in FORMATS.items() if found_by(folder)), None)
+    except (SourceError, OSError):
+        return ""
+    return f"; it is a file of the {name} roster {folder}: give the folder" if name else ""
 
 
 def _held(folder: Path, most: int = 20) -> str:
@@ -119,9 +172,11 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     path:
         A Clever v3 JSON/JSONL dump folder or file, a legacy (v1.1/v2.x)
         Clever JSON folder, a Clever SFTP CSV folder or zip, or a OneRoster
-        1.1/1.2 CSV folder or zip (see ``docs/formats.md``).
+        1.1/1.2 CSV folder or zip (see ``docs/formats.md``). A leading ``~``
+        is the home folder (unless the working folder holds an entry named so).
     format:
-        Skip detection and use this reader (a name from :data:`FORMATS`).
+        Skip detection and use this reader (a name from :data:`FORMATS`, in any case;
+        ``clever-jsonl`` is ``clever-json``).
     strict:
         Raise :class:`~rostergraph.errors.FormatError` on the first problem
         instead of collecting problems in ``roster.problems``.
@@ -145,7 +200,10 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     >>> roster.provenance.format, len(roster.sections) > 10
     ('clever-json', True)
     """
+    path = _home(path)
     check_regular_file(path)  # a device or FIFO given as input is refused, not read forever
+    if format is not None:  # (as the writers name it: clever-jsonl is read as clever-json)
+        format = _FORMAT_ALIASES.get(format.lower(), format.lower())
     name = format or detect_format(path)
     if name not in FORMATS:
         raise SourceError(f"unknown format {name!r}; known: {', '.join(FORMATS)}", path=str(path))

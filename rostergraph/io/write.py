@@ -18,8 +18,9 @@ happened to it:
   name, e.g. duplicate enrollments collapsed).
 
 An empty report means the write is lossless. Writes are atomic: every file is
-written to a temporary name in the target folder and renamed into place; a zip
-is built under a temporary name and renamed.
+written to a temporary name in the target folder, and the files are renamed into
+place once all are written (an interrupted write leaves the folder as it was); a
+zip is built under a temporary name and renamed.
 
 Examples
 --------
@@ -154,17 +155,19 @@ def _write_files(path: Path, files: Mapping[str, FileData], as_zip: bool,
                 os.unlink(tmp)
             raise
         return
-    from ..safety import atomic_write_with
+    from ..safety import atomic_write_all
 
-    for name, data in files.items():
-        if isinstance(data, bytes):
-            atomic_write_bytes(path / name, data)
-        else:
-            atomic_write_with(path / name, data)
+    # every file is written before any is put in place: an error or Ctrl-C on the way
+    # leaves the folder's earlier roster whole, not half replaced
+    atomic_write_all((path / name, _writer(data)) for name, data in files.items())
     for name in family:
         old = path / name
         if name not in files and os.path.lexists(old) and not old.is_dir():
             os.unlink(old)  # (a link is removed itself, never what it points to)
+
+
+def _writer(data: FileData) -> Callable[[BinaryIO], object]:
+    return (lambda fh: fh.write(data)) if isinstance(data, bytes) else data
 
 
 def _zip_member(zf: zipfile.ZipFile, name: str, write: Callable[[BinaryIO], object],

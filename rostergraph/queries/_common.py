@@ -12,6 +12,14 @@ from ..columns import run_starts as _starts_mask
 from ..graph import RosterGraph
 
 
+def need_graph(g: Any, name: str) -> None:
+    """Raise ``TypeError`` unless ``g`` is a :class:`RosterGraph` (a Roster given in its
+    place failed deep inside, on an attribute only the graph has)."""
+    if not isinstance(g, RosterGraph):
+        raise TypeError(f"{name}() takes a RosterGraph, not {type(g).__name__}: "
+                        "rostergraph.RosterGraph.from_roster(roster) builds it")
+
+
 def _cache(g: RosterGraph) -> dict[str, Any]:
     """Arrays derived from ``g`` once and kept with it (a graph never changes)."""
     return g._derived

@@ -11,7 +11,7 @@ from .._collector import collector_paused
 from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyRecords
 from ..table import Table
-from ._common import ROLE_NAMES_ORDER, _ids
+from ._common import ROLE_NAMES_ORDER, _ids, need_graph
 from .visibility import _staff_schools
 
 #: A user's JSON text read for its staff role's ``schools`` alone (other keys skipped)
@@ -77,6 +77,7 @@ def orphaned_users(g: RosterGraph) -> Table:
     >>> orphaned_users(g).columns
     ['user', 'role', 'reason']
     """
+    need_graph(g, "orphaned_users")
     n_u = g.n_records("user")
     roles = g.roles[:n_u]
     found: list[tuple[np.ndarray, str, str]] = []

@@ -21,6 +21,7 @@ from ._common import (
     _students_by_section,
     _teacher_sections,
     _user_csr,
+    need_graph,
 )
 
 
@@ -60,6 +61,7 @@ def students_of(g: RosterGraph, teacher_id: str, *, primary_only: bool = False) 
     >>> students_of(g, t).columns
     ['student', 'sections', 'primary']
     """
+    need_graph(g, "students_of")
     t = g.index_of("user", teacher_id, role="teacher")
     indptr, secs, prim = _user_csr(g, "teaches")
     my_secs, my_prim = secs[indptr[t]:indptr[t + 1]], prim[indptr[t]:indptr[t + 1]]
@@ -103,6 +105,7 @@ def teachers_of(g: RosterGraph, student_id: str) -> Table:
     >>> len(teachers_of(g, s)) >= 1
     True
     """
+    need_graph(g, "teachers_of")
     s = g.index_of("user", student_id, role="student")
     indptr, secs, _ = _user_csr(g, "enrolled_in")
     my_secs = secs[indptr[s]:indptr[s + 1]]
@@ -145,6 +148,7 @@ def can_reach(g: RosterGraph, teacher_id: str, student_id: str) -> bool:
     >>> can_reach(g, t, s)
     True
     """
+    need_graph(g, "can_reach")
     return bool(len(_linking(g, teacher_id, student_id)[0]))
 
 
@@ -173,6 +177,7 @@ def linking_sections(g: RosterGraph, teacher_id: str, student_id: str) -> Table:
     >>> len(linking_sections(g, t, s)) == n
     True
     """
+    need_graph(g, "linking_sections")
     secs, prim = _linking(g, teacher_id, student_id)
     ids = _ids(g, "section", secs).tolist()
     recs = [g.roster.sections[i] for i in ids]
@@ -495,6 +500,7 @@ def reach_pairs(g: RosterGraph, *, school: str | None = None, term: str | None =
     >>> int(p["sections"].min()) >= 1
     True
     """
+    need_graph(g, "reach_pairs")
     keep = _section_filter(g, school, term)
     teachers, pairs, students, counts = _reach_idx(g, keep)
     users = g.ids("user")

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..graph import RosterGraph
 from ..table import LazyTake, Table
-from ._common import _cache, _ranges, _split_range, _starts_mask
+from ._common import _cache, _ranges, _split_range, _starts_mask, need_graph
 
 _BLOCK = 1 << 18  # edges compared per step of the cross-school pass
 
@@ -158,6 +158,7 @@ def cross_school_enrollments(g: RosterGraph) -> Table:
     >>> all(row[2] != row[3] for row in t)
     True
     """
+    need_graph(g, "cross_school_enrollments")
     return _cross(g, "enrolled_in", "attends", "student")
 
 
@@ -185,6 +186,7 @@ def cross_school_teaching(g: RosterGraph) -> Table:
     >>> len(cross_school_teaching(g)) >= 1
     True
     """
+    need_graph(g, "cross_school_teaching")
     return _cross(g, "teaches", "works_at", "teacher")
 
 
@@ -208,6 +210,7 @@ def school_flow(g: RosterGraph) -> Table:
     >>> int(f["pairs"].sum()) == len(cross_school_enrollments(g))
     True
     """
+    need_graph(g, "school_flow")
     u, _, sch, home, _ = _cross_idx(g, "enrolled_in", "attends")
     n_sc = max(g.n_nodes("school"), 1)
     n_u = max(g.n_records("user"), 1)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..graph import ROLE_BITS, RosterGraph
 from ..table import Table
-from ._common import _students_by_section, _teacher_sections
+from ._common import _students_by_section, _teacher_sections, need_graph
 from .reach import _reach_idx
 
 # --- aggregates --------------------------------------------------------------------
@@ -42,6 +42,7 @@ def summary(g: RosterGraph) -> dict[str, Table]:
     >>> int(s["section_sizes"]["sections"].sum()) == g.counts()["section"]
     True
     """
+    need_graph(g, "summary")
     counts, stubs = g.counts(), g.stub_counts()
     n_u = g.n_records("user")
     roles = g.roles[:n_u]

@@ -8,7 +8,7 @@ from ..errors import RosterError
 from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyRecords
 from ..table import Table
-from ._common import _expand, _section_csr, _user_csr
+from ._common import _expand, _section_csr, _user_csr, need_graph
 
 
 def _staff_schools(g: RosterGraph, user_id: str) -> tuple[str, ...]:
@@ -46,6 +46,7 @@ def visible_users(g: RosterGraph, user_id: str) -> Table:
     >>> set(students_of(g, t).to_list("student")) <= set(visible_users(g, t).to_list("user"))
     True
     """
+    need_graph(g, "visible_users")
     u = g.index_of("user", user_id)
     n_u = g.n_records("user")
     mask = int(g.roles[u])

@@ -121,3 +121,17 @@ def test_format_names_as_the_writers_name_them(tmp_path: Path) -> None:
     assert len(rostergraph.load(tmp_path / "or", format="OneRoster").users) == n
     with pytest.raises(rostergraph.SourceError, match="unknown format 'clever-xml'"):
         rostergraph.load(tmp_path / "j", format="clever-xml")
+
+
+def test_an_sftp_export_with_a_damaged_sections_header_is_still_sftp(tmp_path: Path) -> None:
+    """A Clever SFTP folder whose ``sections.csv`` was cut inside its header (``School_i``)
+    is still detected by its other files' headers: the load keeps every valid file's
+    records and tells the damaged file (it was "not a roster rostergraph can read")."""
+    d = tmp_path / "sftp"
+    write_clever_csv(rostergraph.sample(), d)
+    (d / "sections.csv").write_bytes(b"School_i")
+    r = rostergraph.load(d)
+    assert r.provenance.format == "clever-csv"
+    assert len(r.users) == len(rostergraph.sample().users)
+    told = [p for p in r.problems if p.file == "sections.csv"]
+    assert told and told[0].line == 1

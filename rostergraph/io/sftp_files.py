@@ -103,9 +103,10 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                           ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
             if name in names:  # (the reader matches header names as squash() does too)
                 line = _header_line(head(name))
-                if not line.strip():  # an empty file (0 bytes): the next file's header tells
-                    continue
-                return squash(col).encode() in _HEADER_SEPARATORS.sub(b"", line.lower())
+                # (a file whose header lacks its id, an empty one or one cut short, leaves
+                # it to the next file's: Clever's file names and one such header say SFTP)
+                if squash(col).encode() in _HEADER_SEPARATORS.sub(b"", line.lower()):
+                    return True
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
     return False

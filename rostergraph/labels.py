@@ -54,7 +54,11 @@ _KIND_MAP = {"school": "schools", "section": "sections", "term": "terms", "cours
 
 
 def _roster(source: Any) -> Any:
-    return getattr(source, "roster", source)
+    roster = getattr(source, "roster", source)
+    if not callable(getattr(roster, "records", None)):  # (a path: no label, no word, before)
+        raise TypeError(f"with_labels() takes a RosterGraph or a Roster, not "
+                        f"{type(source).__name__}: rostergraph.load(path) reads one")
+    return roster
 
 
 def label_of(record: Any, kind: str) -> str | None:

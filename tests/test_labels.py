@@ -132,3 +132,14 @@ def test_lazy_records_are_labelled_without_being_built(tmp_path) -> None:
     for uid, name in zip(t.to_list("student"), t.to_list("student_name")):
         assert name == label_of(roster.users[uid], "user")
     assert users.peek("no-such-id", "name") is None
+
+
+def test_with_labels_refuses_what_is_no_roster() -> None:
+    """A path (or anything else) where the graph or roster goes is a TypeError saying how
+    to get one; it returned the table without a label."""
+    g = G
+    t = rostergraph.orphaned_users(g)
+    for wrong in ("./dump", None, 3):
+        with pytest.raises(TypeError, match="rostergraph.load"):
+            with_labels(t, wrong)
+    assert "user_name" in with_labels(t, g.roster, people=True).columns

@@ -100,11 +100,13 @@ def _is_roster(p: Path, detect: Callable[[Path], str]) -> bool:
 
 
 def run_district(name: str, path: str, steps: Sequence[str] = STEPS, *,
-                 privacy: Any = None) -> dict[str, Any]:
+                 privacy: Any = None, limits: Any = None) -> dict[str, Any]:
     """Run the steps on one district; the worker function (plain data in and out).
 
     ``privacy`` (a :class:`~rostergraph.privacy.PrivacyPolicy`) is bound to the
-    district's roster and applied to every table, the report and the error message.
+    district's roster and applied to every table, the report and the error message;
+    ``limits`` (:class:`~rostergraph.io.limits.Limits`, ``None``: the defaults) bound the
+    district's zip and gzip files.
 
     Returns a dict with ``district``, ``ok``, ``tables`` (step → column dict),
     ``report`` (the validation report's JSON object, when ``validate`` ran),
@@ -124,7 +126,7 @@ def run_district(name: str, path: str, steps: Sequence[str] = STEPS, *,
         from .io.detect import load
         from .validation import validate
 
-        roster = load(path)
+        roster = load(path) if limits is None else load(path, limits=limits)
         g = RosterGraph.from_roster(roster)
         pol = privacy.unbound().bind(roster) if privacy is not None else None
         tables: dict[str, Table] = {}
@@ -226,7 +228,8 @@ class BatchResult:
 def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS, *,
         client: Any = None, max_workers: int | None = None,
         output: str | os.PathLike[str] | None = None, resume: bool = False,
-        progress: bool = False, retries: int = 2, privacy: Any = None) -> BatchResult:
+        progress: bool = False, retries: int = 2, privacy: Any = None,
+        limits: Any = None) -> BatchResult:
     """Run ``steps`` on every district of ``sources`` and combine the results.
 
     Parameters
@@ -256,6 +259,9 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
     privacy:
         A :class:`~rostergraph.privacy.PrivacyPolicy` applied in each worker to
         that district's tables and report (one key for the whole run).
+    limits:
+        :class:`~rostergraph.io.limits.Limits` for every district's load (a zip or
+        gzip larger than the defaults allow, from districts you trust).
 
     Notes
     -----
@@ -304,19 +310,21 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
 
     try:
         if client is not None:
-            _run_dask(client, todo, steps, done, retries, privacy)
+            _run_dask(client, todo, steps, done, retries, privacy, limits)
         elif todo:
             workers = max_workers or min(len(todo), os.cpu_count() or 1)
             if workers <= 1:
                 for name, path in todo.items():
-                    done(run_district(name, str(path), steps, privacy=privacy))
+                    done(run_district(name, str(path), steps, privacy=privacy,
+                                      limits=limits))
             else:
                 # fresh interpreters, never forks of this one: a fork inherits the
                 # locks of every thread of the host (a notebook kernel, a server)
                 spawn = multiprocessing.get_context("spawn")
                 with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
                     futures = [pool.submit(run_district, n, str(p), tuple(steps),
-                                           privacy=privacy) for n, p in todo.items()]
+                                           privacy=privacy, limits=limits)
+                               for n, p in todo.items()]
                     for f in as_completed(futures):
                         done(f.result())
     finally:
@@ -329,11 +337,11 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
 
 def _run_dask(client: Any, todo: dict[str, Path], steps: Sequence[str],
               done: Callable[[dict[str, Any]], None], retries: int,
-              privacy: Any = None) -> None:
+              privacy: Any = None, limits: Any = None) -> None:
     from dask.distributed import as_completed as dask_completed
 
     futures = [client.submit(run_district, n, str(p), tuple(steps), key=f"rostergraph-{n}",
-                             pure=False, retries=retries, privacy=privacy)
+                             pure=False, retries=retries, privacy=privacy, limits=limits)
                for n, p in todo.items()]
     for f in dask_completed(futures):
         try:

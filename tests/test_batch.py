@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+import rostergraph
 from rostergraph import batch
 from rostergraph.synth import district as synth_district
 
@@ -135,3 +136,26 @@ def test_batch_cli_writes_tables_and_exits_1_on_failure(districts: Path, tmp_pat
     assert f"{N_DISTRICTS} ok, 1 failed" in proc.stdout
     assert (out / "orphans.csv").read_text().splitlines()[0] == "district,user,role,reason"
     assert "zz-corrupt" in (out / "failures.csv").read_text()
+
+
+def test_batch_takes_the_zip_limit_to_every_worker(tmp_path: Path) -> None:
+    """A district zip larger than the inflate limit fails in its worker with the limit's
+    error; ``limits`` (``--max-inflated-mib`` on the command line) reaches the workers of
+    the local pool, so a larger limit loads it."""
+    from rostergraph.io.limits import Limits
+    from rostergraph.io.write_oneroster import write_oneroster
+
+    root = tmp_path / "zips"
+    root.mkdir()
+    for i in range(2):
+        src = synth_district(students=400, seed=i).write(tmp_path / f"src{i}")
+        write_oneroster(rostergraph.load(src), root / f"d{i}.zip")
+    small = Limits(max_zip_total_bytes=50_000)
+    failed = batch.run([root], ("summary",), max_workers=2, limits=small)
+    assert failed.failures.to_list("error") == ["LimitError", "LimitError"]
+    assert batch.run([root], ("summary",), max_workers=2).ok == ["d0", "d1"]
+    proc = subprocess.run([sys.executable, "-m", "rostergraph", "batch", str(root), "-o",
+                           str(tmp_path / "out"), "--quiet", "--steps", "summary",
+                           "--max-inflated-mib", "64"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr

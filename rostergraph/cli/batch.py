@@ -14,7 +14,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import EXIT_FINDINGS, EXIT_OK, UsageError, add_privacy, privacy_from_args
+from ._common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    INFLATED_HELP,
+    UsageError,
+    add_privacy,
+    limits_from_args,
+    privacy_from_args,
+)
 
 __all__ = ["add_batch"]
 
@@ -43,6 +51,8 @@ def add_batch(sub: Any) -> None:
                    help=f"comma-separated steps (default: {','.join(STEPS)})")
     p.add_argument("--resume", action="store_true", help="skip districts already in OUTPUT")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
+                   help=INFLATED_HELP)
     add_privacy(p)
     p.set_defaults(func=_cmd_batch)
 
@@ -65,7 +75,7 @@ def _cmd_batch(args: Any) -> int:
     try:
         result = run(args.sources, steps, client=client, max_workers=args.workers,
                      output=args.output, resume=args.resume, progress=not args.quiet,
-                     privacy=policy)
+                     privacy=policy, limits=limits_from_args(args))
     finally:
         if client is not None:
             client.close()

@@ -266,7 +266,7 @@ class WriteReport:
         shapes = self._shapes
         key = (kind, how, _shape(d, 0))
         shapes[key] = shapes.get(key, 0) + 1
-        if len(shapes) > _MAX_SHAPES:  # (records of ever other fields: held as counts)
+        if len(shapes) > _MAX_SHAPES:  # (records of many different fields: counted now)
             self._count_shapes()
 
     def _count_shapes(self) -> None:

@@ -39,7 +39,7 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -202,6 +202,45 @@ def each_record(records: Mapping[str, Any]) -> Iterable[Any]:
     return records.stream() if isinstance(records, LazyRecords) else records.values()
 
 
+#: JSON's non-object value types: never a Mapping (no ABC check for each leaf counted)
+_LEAF_TYPES = frozenset({str, int, float, bool, list, type(None)})
+
+
+def _shape(obj: Mapping[str, Any], dots: int) -> tuple[Any, ...]:
+    """The keys of ``obj`` (whose path holds ``dots`` dots), each object inside looked into
+    as ``(key, its shape)`` while its path holds fewer than two dots: keys with dots count.
+
+    Examples
+    --------
+    >>> _shape({"a": "x", "roles": {"student": {"grade": "9"}, "t": {}}, "b.c": {"d": 1}}, 0)
+    ('a', ('roles', (('student', ('grade',)), 't')), ('b.c', ('d',)))
+    """
+    if dots >= 2 or _LEAF_TYPES.issuperset(map(type, obj.values())):
+        return tuple(obj)  # (the common case: nothing to look into)
+    out: list[Any] = []
+    for k, v in obj.items():
+        deep = dots + k.count(".")
+        if v and deep < 2 and (type(v) is dict or type(v) not in _LEAF_TYPES
+                               and isinstance(v, Mapping)):
+            out.append((k, _shape(v, deep + 1)))
+        else:
+            out.append(k)
+    return tuple(out)
+
+
+def _leaf_paths(shape: tuple[Any, ...], prefix: str) -> Iterator[str]:
+    """The dotted paths of the leaves of a :func:`_shape`."""
+    for item in shape:
+        if type(item) is tuple:
+            yield from _leaf_paths(item[1], f"{prefix}{item[0]}.")
+        else:
+            yield prefix + item
+
+
+#: the most distinct shapes of leftover fields a report holds before it counts their paths
+_MAX_SHAPES = 4096
+
+
 class WriteReport:
     """Counts of fields a writer could not carry as they were, by (kind, field, how).
 
@@ -215,28 +254,33 @@ class WriteReport:
 
     def __init__(self) -> None:
         self.counts: dict[tuple[str, str, str], int] = {}
+        # (kind, how, shape of a record's leftover fields) → records: most records of a
+        # kind leave the same fields, so their leaf paths are made once, by table()
+        self._shapes: dict[tuple[str, str, tuple[Any, ...]], int] = {}
 
     def add(self, kind: str, field: str, how: str, n: int = 1) -> None:
         """Count ``n`` more records whose ``field`` was treated ``how``."""
         key = (kind, field, how)
         self.counts[key] = self.counts.get(key, 0) + n
 
-    def leftover(self, kind: str, d: Mapping[str, Any], how: str, prefix: str = "") -> None:
-        """Count every leaf path of ``d`` (a record's fields no column took)."""
-        counts = self.counts
-        todo = [(d, prefix)]
-        while todo:  # (asked for every record a writer carries: no recursion, no calls)
-            obj, pre = todo.pop()
-            for k, v in obj.items():
-                path = pre + k
-                if v and (type(v) is dict or isinstance(v, Mapping)) and path.count(".") < 2:
-                    todo.append((v, path + "."))
-                else:
-                    key = (kind, path, how)
-                    counts[key] = counts.get(key, 0) + 1
+    def leftover(self, kind: str, d: Mapping[str, Any], how: str) -> None:
+        """Count every leaf path of ``d`` (a record's fields no column took): the leaves of
+        its objects down to the third level (``roles.student.enrollments``)."""
+        shapes = self._shapes
+        key = (kind, how, _shape(d, 0))
+        shapes[key] = shapes.get(key, 0) + 1
+        if len(shapes) > _MAX_SHAPES:  # (records of many different fields: counted now)
+            self._count_shapes()
+
+    def _count_shapes(self) -> None:
+        for (kind, how, shape), n in self._shapes.items():
+            for path in _leaf_paths(shape, ""):
+                self.add(kind, path, how, n)
+        self._shapes.clear()
 
     def table(self) -> Table:
         """The report as a Table (``kind, field, count, how``), sorted."""
+        self._count_shapes()
         rows = sorted(self.counts.items())
         return Table({"kind": [k for (k, _, _), _ in rows], "field": [f for (_, f, _), _ in rows],
                       "count": [n for _, n in rows], "how": [h for (_, _, h), _ in rows]},
@@ -320,7 +364,11 @@ class _Carry:
         self.kind = kind
         # (CSV has no null: null = absent)
         self.orig = record_to_dict(record, nulls=False, extra_filter=without_credentials)
-        self.d = _copy(self.orig)
+        self.d, raw = _copy(self.orig)
+        # orjson writes no lone surrogate (every string is valid UTF-8) and an empty object
+        # only as ``{}``: most records need neither check (asked of every field)
+        self.utf8 = raw is not None
+        self.has_empty = raw is None or b"{}" in raw
         self.empty_is_absent = empty_is_absent
         self.roles_written: set[str] = set()
         self.report = report
@@ -333,15 +381,18 @@ class _Carry:
         """Pop a field the format has a column for (``""`` and ``[]`` read back as absent,
         so they are carried as they are; a value of the wrong type is carried, not
         written to the column)."""
-        if self._under_mistyped(path):
+        mistyped = self.mistyped
+        if mistyped and self._under_mistyped(path):
             return None  # the mistyped object stays in ``d``: carried as loaded
-        value = pop_path(self.d, path)
-        if path in self.mistyped:
+        value = pop_path(self.d, path) if "." in path else self.d.pop(path, None)
+        if mistyped and path in mistyped:
             self.forced[path] = value
+            return None
+        if value is None:
             return None
         if self.empty_is_absent and (value == "" or value == []):
             self.forced[path] = value
-        elif type(value) is str and not _utf8_ok(value):
+        elif not self.utf8 and type(value) is str and not _utf8_ok(value):
             self.forced[path] = value  # UTF-8 files cannot hold lone surrogates; JSON can
         return value
 
@@ -395,7 +446,7 @@ class _Carry:
             set_path(rest, path, value)
         # an object with no field reads back as no object at all (in SFTP, where empty
         # cells read as "", when no column of it was written)
-        for path in _empty_objects(self.orig):
+        for path in _empty_objects(self.orig) if self.has_empty else ():
             if not self._recreated(path) and get_path(rest, path) is None:
                 set_path(rest, path, {})
         if rest:
@@ -443,14 +494,16 @@ def _utf8_ok(text: str) -> bool:
         return False
 
 
-def _copy(d: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of a record dict (JSON values only)."""
+def _copy(d: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
+    """A deep copy of a record dict (JSON values only), and its JSON text (``None`` when
+    orjson could not write it: a lone surrogate, a value that is not JSON)."""
     try:
-        return orjson.loads(orjson.dumps(d))  # type: ignore[no-any-return]
+        raw = orjson.dumps(d)
+        return orjson.loads(raw), raw
     except (TypeError, orjson.JSONDecodeError):
         import copy
 
-        return copy.deepcopy(d)
+        return copy.deepcopy(d), None
 
 
 def _attr_path(rec: Any, path: str) -> Any:
@@ -501,6 +554,8 @@ def _envelope(kind: str, dicts: Iterable[dict[str, Any]]) -> bytes:
 
 def _prune(d: dict[str, Any]) -> dict[str, Any]:
     """Drop empty nested objects left behind once their fields went to columns."""
+    if _LEAF_TYPES.issuperset(map(type, d.values())):
+        return d  # (no object inside: most of a record's objects)
     for k in list(d):
         v = d[k]
         if isinstance(v, dict):

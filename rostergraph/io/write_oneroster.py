@@ -633,6 +633,23 @@ def _district_reads_back(rec: Any, roster: Roster, district: str, sole: str | No
 def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, Sheet], sid: str) -> None:
     st = rec.roles.student
     row: dict[str, Any] = {"sourcedId": sid}
+    if st is not None:  # (without a student role there is no field to take)
+        _demographic_fields(c, row)
+    # the cells the reader kept (a student's in its role, anyone else's on the user): their
+    # own columns again, over what the fields gave (which races, ``unspecified``, ...);
+    # only ``extra`` holds them, which most records have none of
+    if rec.extra:
+        _kept_demographics(c.d, row)
+    student = c.d.get("roles", {}).get("student") if st is not None and st.extra else None
+    if isinstance(student, dict):
+        _kept_demographics(student, row)
+    if len(row) > 1:
+        sheets["demographics"].add(row)
+
+
+def _demographic_fields(c: _Carry, row: dict[str, Any]) -> None:
+    """A student's demographics fields in ``row``'s columns; what reads back otherwise is
+    carried."""
     dob = c.take("roles.student.dob")
     if dob is not None:
         d = parse_date(dob)
@@ -660,17 +677,13 @@ def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, Sheet], sid: 
         row["hispanicOrLatinoEthnicity"] = "true" if hisp == "Y" else "false"
     elif hisp is not None:
         c.keep("roles.student.hispanic_ethnicity", hisp)
-    # the cells the reader kept (a student's in its role, anyone else's on the user): their
-    # own columns again, over what the fields gave (which races, ``unspecified``, ...)
-    student = c.d.get("roles", {}).get("student") if st is not None else None
-    holders: tuple[dict[str, Any], ...] = (
-        (c.d, student) if isinstance(student, dict) else (c.d,))
-    for cells in holders:
-        for k in [k for k in cells if k.startswith(DEMOGRAPHICS_PREFIX)]:
-            if isinstance(cells[k], str):
-                row[k[len(DEMOGRAPHICS_PREFIX):]] = cells.pop(k)
-    if len(row) > 1:
-        sheets["demographics"].add(row)
+
+
+def _kept_demographics(cells: dict[str, Any], row: dict[str, Any]) -> None:
+    """The demographics cells kept in ``cells`` (text ones) moved to their columns."""
+    for k in [k for k in cells if k.startswith(DEMOGRAPHICS_PREFIX)]:
+        if isinstance(cells[k], str):
+            row[k[len(DEMOGRAPHICS_PREFIX):]] = cells.pop(k)
 
 
 def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],

@@ -67,7 +67,7 @@ class Sheet:
 
     def add(self, row: dict[str, Any]) -> None:
         """One row (column → value; ``None`` is an empty cell)."""
-        if self.standard is not None:
+        if self.standard is not None and not self.standard.issuperset(row):
             for k in [k for k in row if k not in self.standard and not k.startswith("metadata.")]:
                 if row.pop(k) not in (None, ""):
                     self.dropped[k] = self.dropped.get(k, 0) + 1

@@ -70,6 +70,7 @@ __all__ = [
     "csv_cell",
     "escape_surrogates",
     "fsync_dir",
+    "home_path",
     "html_text",
     "json_dumps",
     "markdown_text",
@@ -702,3 +703,29 @@ def fsync_dir(folder: str | os.PathLike[str]) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def home_path(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
+    """``path`` with a leading ``~`` or ``~user`` as the home folder, as a shell expands it
+    (a notebook's ``load("~/exports")``, a quoted or ``--output=~/r.html`` path the shell
+    left alone), unless the working folder holds an entry of that name (a folder named
+    ``~`` is read and written as named); a ``Path`` stays a ``Path``.
+
+    Examples
+    --------
+    >>> import os
+    >>> home_path("~/x") == os.path.join(os.path.expanduser("~"), "x")
+    True
+    >>> home_path("./x")
+    './x'
+    """
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text.startswith("~") or os.path.lexists(
+            text.split(os.sep, 1)[0]):
+        return path
+    home = os.path.expanduser(text)
+    if isinstance(path, os.PathLike):
+        from pathlib import PurePath
+
+        return type(path)(home) if isinstance(path, PurePath) else home
+    return home

@@ -47,6 +47,7 @@ from .safety import (
     atomic_write,
     csv_cell,
     escape_surrogates,
+    home_path,
     json_dumps,
     neutralize_cells,
     terminal_text,
@@ -451,9 +452,8 @@ class Table:
             return None
         buf = io.StringIO()
         self._write_csv(buf, neutralize)
-        path = os.fspath(path_or_buffer)  # type: ignore[arg-type]
-        if path.startswith("~") and not os.path.lexists(path.split(os.sep, 1)[0]):
-            path = os.path.expanduser(path)  # (the home folder, as load() reads it)
+        # (the home folder for a leading ~, as load() reads it)
+        path = home_path(os.fspath(path_or_buffer))  # type: ignore[arg-type]
         atomic_write(path, buf.getvalue())
         return None
 

@@ -842,3 +842,29 @@ def test_convert_into_the_home_folder_written_with_a_tilde(tmp_path: Path,
     write_clever_json(rostergraph.sample(), tmp_path / "home" / "dump", jsonl=True)
     convert("~/dump", "~/or.zip", to="oneroster")
     assert (tmp_path / "home" / "or.zip").is_file() and not (tmp_path / "~").exists()
+
+
+@pytest.mark.parametrize("target", ["clever-jsonl", "clever-csv", "oneroster", "oneroster-zip"])
+def test_writers_write_under_the_home_folder_for_a_tilde(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         target: str) -> None:
+    """``write_*(roster, "~/out")`` writes into the home folder, as ``load("~/out")`` reads
+    from it (it made a folder named ``~`` in the working folder)."""
+    from rostergraph.io.write_oneroster import write_oneroster
+    from rostergraph.io.write_sftp import write_clever_csv
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    r = rostergraph.sample()
+    out = "~/out.zip" if target == "oneroster-zip" else "~/out"
+    if target == "clever-jsonl":
+        rostergraph.write_clever_json(r, out, jsonl=True)
+    elif target == "clever-csv":
+        write_clever_csv(r, out)
+    else:
+        write_oneroster(r, out)
+    assert not (work / "~").exists()
+    assert len(rostergraph.load(out).users) == len(r.users)

@@ -88,16 +88,6 @@ _PATH_OPTIONS = ("path", "source", "output", "old", "new", "sources", "out", "to
                  "pseudonym_key_file", "credentials_file")
 
 
-def _home(path: str) -> str:
-    """``path`` with a leading ``~`` the shell left unexpanded (``--output=~/r.md``, or
-    quoted) as the home folder, unless the working folder holds an entry named ``~``."""
-    import os
-
-    if not path.startswith("~") or os.path.lexists(path.split(os.sep, 1)[0]):
-        return path
-    return os.path.expanduser(path)
-
-
 #: the ``rostergraph list`` that shows the ids of a kind an unknown id was searched among
 _LISTED: dict[tuple[str, ...], str] = {
     ("user",): "teachers|students", ("school",): "schools", ("section",): "sections"}
@@ -184,7 +174,7 @@ def _stdout_to_devnull() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 findings, 2 errors)."""
-    from ..safety import terminal_text
+    from ..safety import home_path, terminal_text
     from .guide import Steps, option_hint
 
     parser = build_parser()
@@ -212,9 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in _PATH_OPTIONS:
         value = getattr(args, name, None)
         if isinstance(value, str):
-            setattr(args, name, _home(value))
+            setattr(args, name, home_path(value))
         elif isinstance(value, list):
-            setattr(args, name, [_home(v) if isinstance(v, str) else v for v in value])
+            setattr(args, name, [home_path(v) if isinstance(v, str) else v for v in value])
     args._progress = Steps(args.command, _STEPS.get(args.command),
                        quiet=bool(getattr(args, "quiet", False)))
     try:

@@ -15,9 +15,10 @@ import os
 from typing import Any
 
 from ..errors import RosterError, SourceError
+from ..safety import home_path
 from ..table import Table
 from .clever_json import resource_kind
-from .detect import _home, detect_format, load
+from .detect import detect_format, load
 from .write import JSON_FILE_NAMES, TARGETS, is_source_folder, write_clever_json
 from .write_oneroster import ONEROSTER_FILE_NAMES, write_oneroster
 from .write_sftp import SFTP_FILE_NAMES, write_clever_csv
@@ -92,7 +93,7 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     if oneroster_version not in ONEROSTER_VERSIONS:
         raise ValueError(f"unknown OneRoster version {oneroster_version!r}; expected one of "
                          f"{', '.join(ONEROSTER_VERSIONS)}")
-    source, target = _home(source), _home(target)  # (~ as load() reads it)
+    source, target = home_path(source), home_path(target)  # (~ as load() reads it)
     _refuse_target(source, target, to)
     roster = load(source, format=format, strict=strict, limits=limits)
     if privacy is not None and not privacy.is_full:

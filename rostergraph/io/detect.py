@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import SourceError
 from ..roster import Roster
+from ..safety import home_path
 from .clever_csv import is_clever_csv, read_clever_csv
 from .clever_json import CLEVER_SUFFIXES, clever_json_files, read_clever_json, role_files
 from .legacy import is_legacy_clever, read_legacy_clever
@@ -62,16 +63,6 @@ FORMATS: Mapping[str, tuple[Detector, Reader, str]] = MappingProxyType({
 _FORMAT_ALIASES = {"clever-jsonl": "clever-json"}
 
 
-def _home(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
-    """``path`` with a leading ``~`` or ``~user`` expanded (as a shell would) unless the
-    working folder holds an entry of that name (a folder named ``~`` is kept)."""
-    text = os.fspath(path)
-    if not isinstance(text, str) or not text.startswith("~") \
-            or os.path.lexists(text.split(os.sep, 1)[0]):
-        return path
-    return Path(os.path.expanduser(text)) if isinstance(path, Path) else os.path.expanduser(text)
-
-
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The name of the format of ``path``.
 
@@ -88,7 +79,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     >>> rostergraph.detect_format(rostergraph.sample_path())
     'clever-json'
     """
-    p = Path(_home(path))
+    p = Path(home_path(path))
     if not p.exists():
         if os.fspath(path) == "-":  # (detection goes by the files' names)
             raise SourceError("a roster is not read from standard input: give its folder, "
@@ -200,7 +191,7 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     >>> roster.provenance.format, len(roster.sections) > 10
     ('clever-json', True)
     """
-    path = _home(path)
+    path = home_path(path)
     check_regular_file(path)  # a device or FIFO given as input is refused, not read forever
     if format is not None:  # (as the writers name it: clever-jsonl is read as clever-json)
         format = _FORMAT_ALIASES.get(format.lower(), format.lower())

@@ -49,6 +49,7 @@ from ..errors import SourceError
 from ..lazy import LazyRecords
 from ..model import KINDS, iso_date, mistyped_paths, record_to_dict
 from ..roster import Roster, source_path
+from ..safety import home_path
 from ..table import Table
 from .credentials import without_credentials
 from .mapping import get_path, pop_path
@@ -337,7 +338,7 @@ def write_clever_json(roster: Roster, path: str | os.PathLike[str], *,
             files[f"{kind}.jsonl"] = b"".join(_dumps(d) + b"\n" for d in dicts)
         else:
             files[f"{kind}.json"] = _envelope(kind, dicts)
-    _write_files(Path(path), files, as_zip=False, family=JSON_FILE_NAMES,
+    _write_files(Path(home_path(path)), files, as_zip=False, family=JSON_FILE_NAMES,
                  source=source_path(roster.provenance))
     return report.table()
 

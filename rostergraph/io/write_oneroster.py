@@ -37,6 +37,7 @@ from typing import Any
 
 from ..model import iso_date, parse_date, record_to_dict
 from ..roster import Roster, source_path
+from ..safety import home_path
 from ..table import Table
 from .credentials import without_credentials
 from .csvutil import to_csv_text
@@ -207,7 +208,7 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
     if version not in ONEROSTER_VERSIONS:
         raise ValueError(f"unknown OneRoster version {version!r}; expected one of "
                          f"{', '.join(ONEROSTER_VERSIONS)}")
-    p = Path(path)
+    p = Path(home_path(path))
     as_zip = p.suffix.lower() == ".zip" if zip is None else zip
     report = WriteReport()
     headers = {**_OR_HEADERS, **_OR12_HEADERS} if version == "1.2" else _OR_HEADERS

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..model import record_to_dict
 from ..roster import Roster, source_path
+from ..safety import home_path
 from ..table import Table
 from .credentials import without_credentials
 from .mapping import get_path
@@ -106,7 +107,7 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     >>> sorted(p.name for p in out.iterdir())[:3]
     ['enrollments.csv', 'rostergraph_districts.csv', 'rostergraph_records.csv']
     """
-    out = Path(path)
+    out = Path(home_path(path))
     spill = output_folder(out, False)
     report = WriteReport()
     # each file's columns are those its rows have (no fixed header): see _header

@@ -308,3 +308,13 @@ def test_convert_and_diff_take_the_zip_limit_their_error_names(tmp_path: Path) -
     assert d.returncode == 2 and "unrecognized" not in d.stderr and "inflate" in d.stderr
     assert run("diff", str(z), str(tmp_path / "j"), "--max-inflated-mib", "3",
                "--quiet").returncode in (0, 1)
+
+
+def test_a_mistyped_required_option_gets_its_suggestion() -> None:
+    """`convert SRC --too oneroster OUT`: argparse reports the missing `--to` first; the
+    message now adds the near miss it was typed as."""
+    out = run("convert", "--sample", "--too", "oneroster", "out")
+    assert out.returncode == 2
+    assert "required: --to" in out.stderr and "did you mean --to?" in out.stderr
+    out = run("query", "reach", "--sample", "--techer", "x")
+    assert "did you mean --teacher?" in out.stderr

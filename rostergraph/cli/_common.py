@@ -57,9 +57,20 @@ class Parser(argparse.ArgumentParser):
                 return same[0]
         return value
 
-    def error(self, message: str) -> Any:  # usage errors: exit 2 with one line
-        from .guide import choice_hint
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        # (the words this parser is given, for error() to find a near miss in)
+        self._words = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
+    def error(self, message: str) -> Any:  # usage errors: exit 2 with one line
+        from .guide import choice_hint, option_hint
+
+        if message.startswith("the following arguments are required"):
+            # (argparse tells the missing option before the unknown one it was typed as,
+            # `--too` for `--to`)
+            options = [o for a in self._actions for o in a.option_strings]
+            message += option_hint([w for w in getattr(self, "_words", [])
+                                    if w.split("=", 1)[0] not in options], options)
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"rostergraph: error: {choice_hint(message)}\n")
 

@@ -868,3 +868,28 @@ def test_writers_write_under_the_home_folder_for_a_tilde(tmp_path: Path,
         write_oneroster(r, out)
     assert not (work / "~").exists()
     assert len(rostergraph.load(out).users) == len(r.users)
+
+
+@pytest.mark.parametrize("target", ["clever-csv", "oneroster", "oneroster-zip"])
+def test_an_interrupted_csv_write_leaves_no_empty_folder(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        target: str) -> None:
+    """Ctrl-C while the rows are written: the folder the write made (for its output and
+    spilled rows) is gone again, where it left an empty one; a folder that was there stays."""
+    from rostergraph.io import write_oneroster as wo
+    from rostergraph.io import write_sftp as ws
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    module = ws if target == "clever-csv" else wo
+    monkeypatch.setattr(module, "_write_rows", interrupted)
+    out = tmp_path / "new" / ("out.zip" if target == "oneroster-zip" else "out")
+    write = ws.write_clever_csv if target == "clever-csv" else wo.write_oneroster
+    with pytest.raises(KeyboardInterrupt):
+        write(rostergraph.sample(), out)
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "kept").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        write(rostergraph.sample(), tmp_path / "kept")
+    assert (tmp_path / "kept").is_dir()

@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -100,6 +101,42 @@ def output_folder(path: Path, as_zip: bool) -> str:
         raise SourceError("exists and is not a folder", path=str(path))
     folder.mkdir(parents=True, exist_ok=True)
     return str(folder)
+
+
+@contextlib.contextmanager
+def made_folder(path: Path, as_zip: bool) -> Iterator[str]:
+    """:func:`output_folder` for one write: a folder the write made is removed again when
+    the write fails and leaves it empty (an interrupted conversion left an empty folder
+    where nothing had been).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "new"
+    >>> try:
+    ...     with made_folder(out, False):
+    ...         raise KeyboardInterrupt
+    ... except KeyboardInterrupt:
+    ...     pass
+    >>> out.exists()
+    False
+    """
+    folder = path.parent if as_zip else path
+    made = []  # the folders this write makes, innermost first
+    at = folder.absolute()
+    while not at.exists() and at != at.parent:
+        made.append(at)
+        at = at.parent
+    spill = output_folder(path, as_zip)
+    try:
+        yield spill
+    except BaseException:
+        for f in made:
+            try:
+                f.rmdir()  # (only an empty one: rmdir refuses others)
+            except OSError:
+                break
+        raise
 
 
 #: a file's bytes, or what writes them into the binary file it is given (a file too big

@@ -60,7 +60,7 @@ from .write import (
     _Carry,
     _write_files,
     each_record,
-    output_folder,
+    made_folder,
 )
 from .write_oneroster_kept import (
     carry_unwritten_cells,
@@ -212,16 +212,16 @@ def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool |
     as_zip = p.suffix.lower() == ".zip" if zip is None else zip
     report = WriteReport()
     headers = {**_OR_HEADERS, **_OR12_HEADERS} if version == "1.2" else _OR_HEADERS
-    spill = output_folder(p, as_zip)
-    sheets = {name: Sheet(h, standard_only=not extensions, spill_dir=spill)
-              for name, h in headers.items()}
-    try:
-        _write_rows(roster, sheets, report, extensions, version)
-        _write_files(p, _files(sheets, report, version), as_zip, family=ONEROSTER_FILE_NAMES,
-                     source=source_path(roster.provenance))
-    finally:
-        for sheet in sheets.values():
-            sheet.close()  # (a write that failed: its spilled rows go)
+    with made_folder(p, as_zip) as spill:
+        sheets = {name: Sheet(h, standard_only=not extensions, spill_dir=spill)
+                  for name, h in headers.items()}
+        try:
+            _write_rows(roster, sheets, report, extensions, version)
+            _write_files(p, _files(sheets, report, version), as_zip,
+                         family=ONEROSTER_FILE_NAMES, source=source_path(roster.provenance))
+        finally:
+            for sheet in sheets.values():
+                sheet.close()  # (a write that failed: its spilled rows go)
     return report.table()
 
 

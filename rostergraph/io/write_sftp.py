@@ -36,7 +36,7 @@ from .write import (
     _dumps,
     _write_files,
     each_record,
-    output_folder,
+    made_folder,
 )
 from .write_oneroster_kept import carry_unwritten_cells, enrollment_cells
 from .write_sheets import Sheet
@@ -108,22 +108,23 @@ def write_clever_csv(roster: Roster, path: str | os.PathLike[str], *,
     ['enrollments.csv', 'rostergraph_districts.csv', 'rostergraph_records.csv']
     """
     out = Path(home_path(path))
-    spill = output_folder(out, False)
     report = WriteReport()
-    # each file's columns are those its rows have (no fixed header): see _header
-    sheets = {f: Sheet([], spill_dir=spill) for f in _SFTP_FILES}
-    try:
-        max_teachers = _write_rows(roster, sheets, report, extensions)
-        files: dict[str, FileData] = {}
-        for name, sheet in sheets.items():
-            if name.startswith("rostergraph_") and not extensions:
-                continue
-            files[name] = _sheet_file(sheet, report, name, _header(name, sheet, max_teachers))
-        _write_files(out, files, as_zip=False, family=SFTP_FILE_NAMES,
-                     source=source_path(roster.provenance))
-    finally:
-        for sheet in sheets.values():
-            sheet.close()  # (a write that failed: its spilled rows go)
+    with made_folder(out, False) as spill:
+        # each file's columns are those its rows have (no fixed header): see _header
+        sheets = {f: Sheet([], spill_dir=spill) for f in _SFTP_FILES}
+        try:
+            max_teachers = _write_rows(roster, sheets, report, extensions)
+            files: dict[str, FileData] = {}
+            for name, sheet in sheets.items():
+                if name.startswith("rostergraph_") and not extensions:
+                    continue
+                files[name] = _sheet_file(sheet, report, name,
+                                          _header(name, sheet, max_teachers))
+            _write_files(out, files, as_zip=False, family=SFTP_FILE_NAMES,
+                         source=source_path(roster.provenance))
+        finally:
+            for sheet in sheets.values():
+                sheet.close()  # (a write that failed: its spilled rows go)
     return report.table()
 
 

@@ -87,7 +87,7 @@ from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory
 from .csv_rowchecks import is_secret_column, row_text
 from .csvutil import Bundle, CsvTable, loads_json_cell
-from .enrollcells import ENROLLMENT_CELLS_KEY, collect_cells, keep_cell, kept_note
+from .enrollcells import collect_cells, keep_cells, kept_note
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
@@ -520,10 +520,7 @@ class _Reader(RowReader):
                 continue
             seen.add((sec_id, stu))
             sec.setdefault("students", []).append(stu)
-            for col, get in kept_cells:
-                cell = get(row)
-                if cell:
-                    keep_cell(sec.setdefault(ENROLLMENT_CELLS_KEY, {}), col, "student", stu, cell)
+            keep_cells(sec, kept_cells, row, "student", stu)
 
     def read_records(self) -> ParkedTexts:
         """The ``Clever_json`` of each ``(kind, id)`` of ``rostergraph_records.csv``: its

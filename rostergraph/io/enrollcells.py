@@ -34,7 +34,7 @@ from .csvutil import CsvTable
 from .enrollcols import ENROLLMENT_COLUMNS_READ, LoadedEnrollments, encoded_or_empty, truthy
 
 __all__ = ["ENROLLMENT_CELLS_KEY", "by_enrollment", "cells_kept", "collect_cells",
-           "group_rows", "keep_cell", "kept_columns", "kept_note", "merged_cells",
+           "group_rows", "keep_cell", "keep_cells", "kept_columns", "kept_note", "merged_cells",
            "sort_groups"]
 
 #: the ``extra`` key of a section's enrollment cells no field holds:
@@ -75,6 +75,26 @@ def keep_cell(cells: dict[str, Any], column: str, role: str, uid: str, value: st
     """Keep ``value`` of ``column`` for ``uid``'s enrollment as ``role`` in ``cells`` (a
     section's :data:`ENROLLMENT_CELLS_KEY` value, grouped by value)."""
     cells.setdefault(column, {}).setdefault(role, {}).setdefault(value, []).append(uid)
+
+
+def keep_cells(sec: dict[str, Any], kept: list[tuple[str, Any]], row: Any, role: str,
+               uid: str) -> None:
+    """The non-empty cells of ``row`` in the ``kept`` columns (``(column, getter)``), kept
+    for ``uid``'s enrollment as ``role`` in section dict ``sec`` (a reader reading its
+    rows one by one; :func:`collect_cells` keeps a column-wise read's).
+
+    Examples
+    --------
+    >>> sec = {}
+    >>> keep_cells(sec, [("beginDate", lambda r: r[0]), ("seat", lambda r: r[1])],
+    ...            ["2024-08-19", ""], "student", "u1")
+    >>> sec
+    {'oneroster.enrollmentCells': {'beginDate': {'student': {'2024-08-19': ['u1']}}}}
+    """
+    for col, get in kept:
+        v = get(row)
+        if v:
+            keep_cell(sec.setdefault(ENROLLMENT_CELLS_KEY, {}), col, role, uid, v)
 
 
 def sort_groups(cells: Any) -> None:

@@ -15,9 +15,8 @@ from .csv_arrow import dictionary_codes
 from .csv_rowchecks import row_text
 from .csvutil import CsvTable
 from .enrollcells import (
-    ENROLLMENT_CELLS_KEY,
     collect_cells,
-    keep_cell,
+    keep_cells,
     kept_columns,
     kept_note,
 )
@@ -67,7 +66,7 @@ def read_enrollments(rd: _Reader) -> None:
         loaded = oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
                                        bare_ids(rd.gone("classes")), rd.section_lines,
                                        rd.matched)
-        collect_cells(t, loaded, kept_columns(t.header))
+        collect_cells(t, loaded, rd.cell_columns)
         # (counted, and read for the text of the rows that are problems: their cells go
         # before the enrollment ids are read)
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
@@ -146,7 +145,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
     ``(line, cell)`` of each row whose ``primary`` cell is no boolean."""
     filled = dict.fromkeys([*unkept_columns(t), "dateLastModified"], 0)
     unkept = [(col, t.getter(col)) for col in filled]
-    kept = [(col, t.getter(col)) for col in kept_columns(t.header)]
+    kept = [(col, t.getter(col)) for col in rd.cell_columns]
     filled[_ROWS] = 0
     seen: set[tuple[str, str, str]] = set()
     get_cid, get_usid, get_role, get_sid, get_primary, get_school = map(t.getter, (
@@ -210,7 +209,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
         if role not in ("student", "teacher"):
             rd.ignored[role] = rd.ignored.get(role, 0) + 1
             if kept and uid not in (sec.get(OTHER_ROLES_KEY + role) or ()):
-                _keep_cells(sec, kept, row, role, uid)  # (each user of a role kept once)
+                keep_cells(sec, kept, row, role, uid)  # (each user of a role kept once)
             keep_other_role(sec, role, uid)
             if eid:
                 _keep_id(sec, role, uid, eid)
@@ -223,7 +222,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
         first = key not in seen
         seen.add(key)
         if first and kept:
-            _keep_cells(sec, kept, row, role, uid)
+            keep_cells(sec, kept, row, role, uid)
         if role == "student":
             sec.setdefault("students", []).append(uid)
         else:
@@ -238,16 +237,6 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
                 else:
                     sec["teacher"] = uid
     return filled
-
-
-def _keep_cells(sec: dict[str, Any], kept: list[tuple[str, Any]], row: list[str], role: str,
-                uid: str) -> None:
-    """The non-empty cells of ``row`` in the ``kept`` columns (``(column, getter)``), kept
-    for ``uid``'s enrollment as ``role`` in section dict ``sec``."""
-    for col, get in kept:
-        v = get(row)
-        if v:
-            keep_cell(sec.setdefault(ENROLLMENT_CELLS_KEY, {}), col, role, uid, v)
 
 
 def _respelt(rd: _Reader, t: CsvTable, row: list[str], line: int, get: Any, column: str,

@@ -108,8 +108,12 @@ def sort_groups(cells: Any) -> None:
     >>> sort_groups(cells); cells
     {'beginDate': {'teacher': {'2024-08-19': ['t1', 't2']}}}
     """
-    if by_enrollment(cells, any_column=True) is None:  # (a column without a name too)
-        return
+    if by_enrollment(cells, any_column=True) is not None:  # (a column without a name too)
+        _sort(cells)
+
+
+def _sort(cells: dict[str, Any]) -> None:
+    """:func:`sort_groups` of cells known to be of the reader's shape."""
     for by_role in cells.values():
         for by_value in by_role.values():
             for users in by_value.values():
@@ -225,8 +229,11 @@ def cells_kept(cells: Any, keep: Callable[[str, str], bool]) -> Any:
     >>> cells_kept({"beginDate": {"student": {"d": ["u1", "u2"]}}}, lambda r, u: u != "u1")
     {'beginDate': {'student': {'d': ['u2']}}}
     """
-    if by_enrollment(cells) is None:
-        return cells
+    return cells if by_enrollment(cells) is None else _kept(cells, keep)
+
+
+def _kept(cells: dict[str, Any], keep: Callable[[str, str], bool]) -> Any:
+    """:func:`cells_kept` of cells known to be of the reader's shape."""
     out: dict[str, Any] = {}
     for column, by_role in cells.items():
         for role, by_value in by_role.items():
@@ -263,8 +270,9 @@ def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = (),
         return adds if new is not None and adds is not None else have
     gone = {*new, *sent}
     said = None if columns is None else set(columns)
-    replaced = cells_kept({c: v for c, v in have.items() if said is None or c in said},
-                          lambda role, uid: (role, uid) not in gone) or {}
+    # (both of the reader's shape, checked above: the helpers check no more)
+    replaced = _kept({c: v for c, v in have.items() if said is None or c in said},
+                     lambda role, uid: (role, uid) not in gone) or {}
     out: dict[str, Any] = {}
     for column, by_role in have.items():  # (in the base's order of columns)
         if said is None or column in said:
@@ -278,5 +286,5 @@ def merged_cells(have: Any, adds: Any, sent: Iterable[tuple[str, str]] = (),
             for value, users in by_value.items():
                 for uid in users:
                     keep_cell(out, column, role, uid, value)
-    sort_groups(out)
+    _sort(out)
     return out or None

@@ -18,6 +18,7 @@ __all__ = [
     "CARRY_KEY",
     "CEDS_TO_CLEVER",
     "CLEVER_TO_CEDS",
+    "JSON_LEAF_TYPES",
     "deep_merge",
     "get_path",
     "loads_carry",
@@ -131,8 +132,8 @@ def _drop_emptied(d: dict[str, Any], parents: list[str]) -> None:
         del holder[key]
 
 
-#: JSON's non-object value types (never a Mapping).
-_PLAIN = frozenset({str, int, float, bool, list, type(None)})
+#: JSON's non-object value types: never a Mapping (a value of one needs no ABC check).
+JSON_LEAF_TYPES = frozenset({str, int, float, bool, list, type(None)})
 
 
 def deep_merge(base: dict[str, Any], more: Mapping[str, Any], *,
@@ -153,7 +154,7 @@ def deep_merge(base: dict[str, Any], more: Mapping[str, Any], *,
     for k, v in more.items():
         # a plain dict (what JSON parses to) is told apart without the ABC check, which
         # the CSV readers would otherwise pay on every extension cell's every value
-        if (type(v) is dict or (type(v) not in _PLAIN and isinstance(v, Mapping))) and (
+        if (type(v) is dict or (type(v) not in JSON_LEAF_TYPES and isinstance(v, Mapping))) and (
                 none_deletes or isinstance(base.get(k), dict)):
             if not isinstance(base.get(k), dict):
                 base[k] = {}

@@ -53,7 +53,7 @@ from ..roster import Roster, source_path
 from ..safety import home_path
 from ..table import Table
 from .credentials import without_credentials
-from .mapping import get_path, pop_path
+from .mapping import JSON_LEAF_TYPES, get_path, pop_path
 
 __all__ = [
     "WriteReport",
@@ -240,10 +240,6 @@ def each_record(records: Mapping[str, Any]) -> Iterable[Any]:
     return records.stream() if isinstance(records, LazyRecords) else records.values()
 
 
-#: JSON's non-object value types: never a Mapping (no ABC check for each leaf counted)
-_LEAF_TYPES = frozenset({str, int, float, bool, list, type(None)})
-
-
 def _shape(obj: Mapping[str, Any], dots: int) -> tuple[Any, ...]:
     """The keys of ``obj`` (whose path holds ``dots`` dots), each object inside looked into
     as ``(key, its shape)`` while its path holds fewer than two dots: keys with dots count.
@@ -253,12 +249,12 @@ def _shape(obj: Mapping[str, Any], dots: int) -> tuple[Any, ...]:
     >>> _shape({"a": "x", "roles": {"student": {"grade": "9"}, "t": {}}, "b.c": {"d": 1}}, 0)
     ('a', ('roles', (('student', ('grade',)), 't')), ('b.c', ('d',)))
     """
-    if dots >= 2 or _LEAF_TYPES.issuperset(map(type, obj.values())):
+    if dots >= 2 or JSON_LEAF_TYPES.issuperset(map(type, obj.values())):
         return tuple(obj)  # (the common case: nothing to look into)
     out: list[Any] = []
     for k, v in obj.items():
         deep = dots + k.count(".")
-        if v and deep < 2 and (type(v) is dict or type(v) not in _LEAF_TYPES
+        if v and deep < 2 and (type(v) is dict or type(v) not in JSON_LEAF_TYPES
                                and isinstance(v, Mapping)):
             out.append((k, _shape(v, deep + 1)))
         else:
@@ -592,7 +588,7 @@ def _envelope(kind: str, dicts: Iterable[dict[str, Any]]) -> bytes:
 
 def _prune(d: dict[str, Any]) -> dict[str, Any]:
     """Drop empty nested objects left behind once their fields went to columns."""
-    if _LEAF_TYPES.issuperset(map(type, d.values())):
+    if JSON_LEAF_TYPES.issuperset(map(type, d.values())):
         return d  # (no object inside: most of a record's objects)
     for k in list(d):
         v = d[k]

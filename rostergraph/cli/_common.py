@@ -25,9 +25,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "Parser", "UsageError", "add_privacy",
-           "add_source", "cacheable", "label_table", "limits_from_args", "load_path",
-           "load_source",
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "Parser", "UsageError",
+           "add_inflated_limit", "add_privacy", "add_source", "cacheable", "label_table",
+           "limits_from_args", "load_path", "load_source", "output_format",
            "privacy_from_args", "render_table", "write_output"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -81,8 +81,7 @@ def add_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sample", action="store_true", help="use the embedded sample district")
     p.add_argument("--strict", action="store_true",
                    help="fail on the first data problem instead of reporting it")
-    p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
-                   help=INFLATED_HELP)
+    add_inflated_limit(p)
     p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar on stderr (there is none when stderr is not a "
@@ -105,6 +104,23 @@ def load_source(args: argparse.Namespace) -> Any:
 #: what ``--max-inflated-mib`` says in every command's help
 INFLATED_HELP = ("most MiB a zip or gzip input may inflate to (default: 256 for a zip, 512 for "
                  "gzip); raise it for a very large district you trust")
+
+
+def add_inflated_limit(p: argparse.ArgumentParser) -> None:
+    """``--max-inflated-mib N``: read with :func:`limits_from_args`."""
+    p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
+                   help=INFLATED_HELP)
+
+
+#: a text output's format by its file's extension (``-o report.json``)
+_FORMAT_BY_EXTENSION = {".json": "json", ".md": "markdown", ".markdown": "markdown"}
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """``--format``, else the format ``-o``'s extension names (``.json``, ``.md``), else
+    text (``validate`` and ``diff``)."""
+    ext = os.path.splitext(args.output or "")[1].lower()
+    return args.format or _FORMAT_BY_EXTENSION.get(ext, "text")
 
 
 def limits_from_args(args: argparse.Namespace) -> Any:

@@ -17,8 +17,8 @@ from typing import Any
 from ._common import (
     EXIT_FINDINGS,
     EXIT_OK,
-    INFLATED_HELP,
     UsageError,
+    add_inflated_limit,
     add_privacy,
     limits_from_args,
     privacy_from_args,
@@ -51,8 +51,7 @@ def add_batch(sub: Any) -> None:
                    help=f"comma-separated steps (default: {','.join(STEPS)})")
     p.add_argument("--resume", action="store_true", help="skip districts already in OUTPUT")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
-                   help=INFLATED_HELP)
+    add_inflated_limit(p)
     add_privacy(p)
     p.set_defaults(func=_cmd_batch)
 

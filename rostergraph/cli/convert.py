@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import INFLATED_HELP, add_privacy
+from ._common import add_inflated_limit, add_privacy
 
 __all__ = ["add_convert"]
 
@@ -50,8 +50,7 @@ def add_convert(sub: Any) -> None:
                    help="source format, to skip detection (clever-json or clever-jsonl, "
                         "clever-csv, oneroster, clever-legacy)")
     p.add_argument("--strict", action="store_true", help="fail on the first load problem")
-    p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
-                   help=INFLATED_HELP)
+    add_inflated_limit(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-extensions", action="store_true",
                    help="write only the standard files and columns (fields that need "

@@ -16,10 +16,9 @@ Examples
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
-from ._common import INFLATED_HELP, NO_CACHE_HELP, add_privacy
+from ._common import NO_CACHE_HELP, add_inflated_limit, add_privacy
 
 __all__ = ["add_diff"]
 
@@ -79,8 +78,7 @@ def add_diff(sub: Any) -> None:
                    help="rows per list in text/Markdown output (default 50)")
     p.add_argument("--strict", action="store_true",
                    help="fail on the first data problem instead of reporting it")
-    p.add_argument("--max-inflated-mib", type=int, metavar="N", default=None,
-                   help=INFLATED_HELP)
+    add_inflated_limit(p)
     p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar on stderr, no note about the warm snapshots")
@@ -96,6 +94,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         UsageError,
         limits_from_args,
         load_path,
+        output_format,
         privacy_from_args,
         write_output,
     )
@@ -113,9 +112,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     d = diff(old, new, ignore_timestamps=args.ignore_timestamps, detect_reid=not args.no_reid)
     th = HoldThresholds(removed=args.hold_if_removed, reidentified=args.hold_if_reid)
     steps(args).step("writing")
-    fmt = args.format or {".json": "json", ".md": "markdown", ".markdown": "markdown"}.get(
-        os.path.splitext(args.output or "")[1].lower(), "text")
-    write_output(render_diff(d, fmt, thresholds=th, limit=args.limit,
+    write_output(render_diff(d, output_format(args), thresholds=th, limit=args.limit,
                              privacy=policy), args.output)
     held = bool(d.hold_reasons(th))
     lost = args.fail_on_reach_loss and bool(

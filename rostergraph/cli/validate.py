@@ -22,7 +22,14 @@ import sys
 from typing import Any
 
 from ..rules.registry import SEVERITIES, select_rules
-from ._common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_privacy, add_source
+from ._common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_privacy,
+    add_source,
+    output_format,
+)
 
 __all__ = ["add_selection", "add_validate", "closing_line", "run_validation", "usage"]
 
@@ -124,9 +131,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     report = run_validation(args)
     if report is None:
         return EXIT_USAGE
-    fmt = args.format
-    if fmt is None:
-        fmt = {".json": "json", ".md": "markdown", ".markdown": "markdown"}.get(ext, "text")
+    fmt = output_format(args)
     steps(args).step("writing")
     if fmt == "json":
         text = report.to_json()

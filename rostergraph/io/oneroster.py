@@ -726,7 +726,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 read_classes(r)
             if r.wanted("users.csv"):
                 read_users(r)
-            if r.wanted("roles.csv"):
+            if "roles.csv" in r.bundle and r.wanted("roles.csv"):  # (as read_users asks)
                 read_roles(r)
             # (pyarrow's allocator still holds the users.csv table, 0.9 GB at L with
             # extension columns: given back before the contacts are linked beside it)

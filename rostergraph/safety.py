@@ -55,7 +55,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from itertools import accumulate, count
 from operator import add
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
 import orjson
@@ -724,8 +724,4 @@ def home_path(path: str | os.PathLike[str]) -> str | os.PathLike[str]:
             text.split(os.sep, 1)[0]):
         return path
     home = os.path.expanduser(text)
-    if isinstance(path, os.PathLike):
-        from pathlib import PurePath
-
-        return type(path)(home) if isinstance(path, PurePath) else home
-    return home
+    return type(path)(home) if isinstance(path, PurePath) else home

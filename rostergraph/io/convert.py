@@ -49,7 +49,8 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
         A :class:`~rostergraph.privacy.PrivacyPolicy`. ``None`` or ``full``
         mode writes everything (a lossless conversion of the district's own
         data) but the credentials a record's ``extra`` may hold (``password``,
-        ``api_token``, ...: no mode writes one); ``redacted`` and ``pseudonymized`` write the roster through
+        ``api_token``, ...: no mode writes one); ``redacted`` and ``pseudonymized``
+        write the roster through
         :meth:`~rostergraph.privacy.PrivacyPolicy.apply_roster` (sensitive
         demographic fields dropped unless included; see ``docs/privacy.md``).
     oneroster_version:

@@ -82,7 +82,7 @@ def _ids(ids: Iterable[str]) -> str:
 # --- sections ------------------------------------------------------------------------------
 
 def sec_rules(r: Roster) -> list[Row]:
-    """RG-SEC-001, -002, -004 and -005 (RG-SEC-003 is ``rule_oracle.too_many_teachers``)."""
+    """RG-SEC-001, -002, -004, -005 and -006 (RG-SEC-003 is ``rule_oracle.too_many_teachers``)."""
     out: list[Row] = []
     by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
     for sid, sec in r.sections.items():
@@ -102,6 +102,9 @@ def sec_rules(r: Roster) -> list[Row]:
                          "teachers_0": first}))
         if sec.school is not None and sec.name:
             by_name[(sec.school, sec.name)].append(sid)
+        if sec.school is None:
+            out.append(("RG-SEC-006", "section", (sid,), f"section {sid} has no school",
+                        {"reason": "no_school"}))
     for (school, name), sids in by_name.items():
         if len(sids) > 1:
             sids = sorted(sids)
@@ -343,11 +346,21 @@ def contact_enum(r: Roster) -> list[Row]:
 # --- schools -------------------------------------------------------------------------------
 
 def sch_rules(r: Roster) -> list[Row]:
-    """RG-SCH-001 and RG-SCH-002 (a cross-school pair whose section's school is in none of
+    """RG-SCH-001, RG-SCH-002 (a cross-school pair whose section's school is in none of
     the user's schools; schools are compared by id, with or without a record, as the
-    cross-school queries of docs/queries.md do)."""
+    cross-school queries of docs/queries.md do) and RG-SCH-003 (a student, or a teacher
+    who is not staff at a school either, with no school at all)."""
     out: list[Row] = []
     for uid, u in r.users.items():
+        for role in ("student", "teacher"):
+            ro = getattr(u.roles, role)
+            if ro is None or ro.school is not None or ro.schools:
+                continue
+            if role == "teacher" and u.roles.staff is not None and u.roles.staff.schools:
+                continue
+            out.append(("RG-SCH-003", "user", (uid,),
+                        f"{role} {uid} is at no school (no school, no schools)",
+                        {"role": role, "reason": "no_school"}))
         for role in ("student", "teacher"):
             ro = getattr(u.roles, role)
             if ro is not None and ro.school is not None and ro.schools and \

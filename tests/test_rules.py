@@ -5,7 +5,10 @@ record id, selection, determinism, and agreement with the orphan query."""
 from __future__ import annotations
 
 import copy
+import csv
+import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,6 +130,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, ...]]]] = [
                          teachers=["tea1"] + [f"x{i}" for i in range(9)]), [("s1",)]),
     ("RG-SEC-004", patch("sections", "s2", name="Math 5 - A"), [("s1", "s2")]),
     ("RG-SEC-005", patch("sections", "s1", grade="3"), [("s1",)]),
+    ("RG-SEC-006", patch("sections", "s2", school=...), [("s2",)]),
     ("RG-REF-001", patch("sections", "s1", course="c9"), [("s1", "c9")]),
     ("RG-REF-001", patch("sections", "s1", students=["stu1", "stu2", "ghost"]),
      [("s1", "ghost")]),
@@ -156,6 +160,8 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, ...]]]] = [
     ("RG-SCH-002", patch("users", "tea2", roles={"teacher": {"school": "sc2",
                                                              "schools": ["sc2"]}}),
      [("tea2", "s2")]),
+    ("RG-SCH-003", patch("users", "stu1", roles={"student": {"grade": "5"}}), [("stu1",)]),
+    ("RG-SCH-003", patch("users", "tea1", roles={"teacher": {"schools": []}}), [("tea1",)]),
     ("RG-TRM-001", patch("terms", "t1", name=..., start_date=..., end_date=...), [("t1",)]),
     ("RG-TRM-002", patch("terms", "t1", end_date="2024-08-01"), [("t1",)]),
     ("RG-TRM-002", patch("terms", "t1", start_date="soon"), [("t1",)]),
@@ -193,6 +199,11 @@ NEAR_MISSES: list[tuple[str, dict[str, Any]]] = [
     ("RG-SCH-001", patch("users", "stu1", roles={"student": {"school": "sc2"}})),  # no list
     ("RG-SCH-002", patch("users", "tea2", roles={"teacher": {"school": "sc2"},
                                                  "staff": {"schools": ["sc1"]}})),
+    ("RG-SEC-006", patch("sections", "s2", school="sc9")),  # a missing record: RG-REF-001's
+    ("RG-SCH-003", patch("users", "stu1", roles={"student": {"schools": ["sc1"],
+                                                             "grade": "5"}})),  # a list only
+    ("RG-SCH-003", patch("users", "tea2", roles={"teacher": {},
+                                                 "staff": {"schools": ["sc1"]}})),  # as staff
     ("RG-TRM-001", patch("terms", "t1", name=..., start_date=...)),  # an end date suffices
     ("RG-TRM-002", patch("terms", "t1", end_date="2024-08-15")),     # one-day term
     ("RG-CRS-002", patch("courses", "c2", number="")),
@@ -450,7 +461,8 @@ def test_validate_is_deterministic_and_sorted(roster: Roster) -> None:
 def test_select_and_ignore_by_id_and_prefix() -> None:
     """select/ignore take ids, family prefixes and comma lists, like a linter."""
     ids = [r.id for r in select_rules("RG-SEC,RG-TRM-001", ignore=["RG-SEC-004"])]
-    assert ids == ["RG-SEC-001", "RG-SEC-002", "RG-SEC-003", "RG-SEC-005", "RG-TRM-001"]
+    assert ids == ["RG-SEC-001", "RG-SEC-002", "RG-SEC-003", "RG-SEC-005", "RG-SEC-006",
+                   "RG-TRM-001"]
     assert [r.id for r in select_rules("rg-crs-002")] == ["RG-CRS-002"]
     with pytest.raises(ValueError):  # prefixes end at a dash: no partial words
         select_rules("RG-SE")
@@ -563,3 +575,29 @@ def test_validate_survives_hostile_records(dump: dict[str, list[dict[str, Any]]]
     report = validate(roster)
     assert report.findings == sorted(report.findings, key=Finding.sort_key)
     orjson.loads(report.to_json())
+
+
+def test_a_oneroster_class_and_student_without_a_school_are_found(tmp_path: Path) -> None:
+    """A OneRoster class with an empty schoolSourcedId and a student whose orgSourcedIds is
+    empty (both required by the OneRoster CSV specification) load with no problem, and
+    RG-SEC-006 and RG-SCH-003 name them; the untouched sample has neither."""
+    src = Path(__file__).parent / "data" / "oneroster" / "edfi-lms-toolkit-v1.1"
+    assert not validate(rostergraph.load(src), select="RG-SEC-006,RG-SCH-003").findings
+    folder = Path(shutil.copytree(src, tmp_path / "bundle"))
+
+    def blank(name: str, column: str, role: str | None = None) -> str:
+        with open(folder / name, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        at = rows[0].index(column)
+        row = next(r for r in rows[1:] if role is None or r[rows[0].index("role")] == role)
+        row[at] = ""
+        with open(folder / name, "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(rows)
+        return row[0]
+
+    cls = blank("classes.csv", "schoolSourcedId")
+    student = blank("users.csv", "orgSourcedIds", role="student")
+    report = validate(rostergraph.load(folder), select="RG-SEC-006,RG-SCH-003")
+    assert [(f.rule, f.ids) for f in report.findings] == [
+        ("RG-SCH-003", (student,)), ("RG-SEC-006", (cls,))]
+    assert report.findings[0].values["role"] == "student"

@@ -1,5 +1,6 @@
 """School-membership rules: RG-SCH-001 (primary school not in ``schools``),
-RG-SCH-002 (section at a school outside the user's ``schools``)."""
+RG-SCH-002 (section at a school outside the user's ``schools``), RG-SCH-003 (a student or
+teacher at no school)."""
 
 from __future__ import annotations
 
@@ -94,3 +95,21 @@ def sch_section_outside_schools(roster: Roster, g: RosterGraph) -> Iterator[Find
                      f"not in the {who}'s schools (primary {{primary_school}})"),
             values={"role": who, "section": col["section"], "school": col["school"],
                     "primary_school": col["primary_school"]})
+
+
+
+@rule("RG-SCH-003", "warning", "student or teacher at no school")
+def sch_user_at_no_school(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
+    """A student role with neither ``school`` nor ``schools``; a teacher with neither and no
+    school through a staff role either (a school id without a record still counts: its
+    missing record is RG-REF-001's)."""
+    me = RULES["RG-SCH-003"]
+    n_u = g.n_records("user")
+    uids = g.ids("user")
+    for role, name in (("student", "attends"), ("teacher", "works_at")):
+        rel = g.relations[name]
+        none = np.diff(rel.indptr[: n_u + 1]) == 0
+        at = np.flatnonzero(none & ((g.roles[:n_u] & ROLE_BITS[role]) != 0))
+        yield FindingBlock(me, "user", ids=(uids[at],),
+                           message=f"{role} {{id0}} is at no school (no school, no schools)",
+                           values={"role": role, "reason": "no_school"})

@@ -1,4 +1,4 @@
-"""Section rules: RG-SEC-001..005."""
+"""Section rules: RG-SEC-001..006."""
 
 from __future__ import annotations
 
@@ -275,3 +275,15 @@ def _most_common_words(names: list[str], grade: np.ndarray, top: np.ndarray,
     spread = np.array(["spread over several grades; the most common single grade is the "
                        f"section's own, {g!r}" for g in names] + [""], dtype=object)[:-1]
     return np.where(own, spread[grade], plain[top])
+
+
+@rule("RG-SEC-006", "warning", "section with no school")
+def sec_no_school(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
+    """A section whose ``school`` is absent (a school id without a record is RG-REF-001's)."""
+    me = RULES["RG-SEC-006"]
+    n_s = g.n_records("section")
+    rel = g.relations["taught_at"]
+    # no `school` is exactly a section with no taught_at edge
+    none = np.flatnonzero(np.diff(rel.indptr[: n_s + 1]) == 0)
+    yield FindingBlock(me, "section", ids=(g.ids("section")[none],),
+                       message="section {id0} has no school", values={"reason": "no_school"})

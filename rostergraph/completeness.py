@@ -30,7 +30,7 @@ from .graph import ROLE_BITS, RosterGraph
 from .roster import Roster
 from .table import Table
 
-__all__ = ["coverage", "delivery", "gap_lines"]
+__all__ = ["coverage", "delivered_files", "delivery", "gap_lines"]
 
 KINDS = ("districts", "schools", "terms", "courses", "sections", "users")
 _NODE_KIND = {"districts": "district", "schools": "school", "terms": "term",
@@ -59,8 +59,16 @@ def _graph(obj: Roster | RosterGraph) -> RosterGraph:
     raise TypeError(f"expected a Roster or RosterGraph, not {type(obj).__name__}")
 
 
-def _delivered_files(roster: Roster) -> dict[str, list[str]]:
-    """kind → the source files that carry records of that kind."""
+def delivered_files(roster: Roster) -> dict[str, list[str]]:
+    """Kind → the source files that carry records of that kind (a manifest carries none).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> files = delivered_files(rostergraph.sample())
+    >>> sorted(k for k, paths in files.items() if paths)[:2]
+    ['courses', 'districts']
+    """
     out: dict[str, list[str]] = {k: [] for k in KINDS}
     for f in roster.provenance.files:
         name = f.path.replace("\\", "/").rsplit("/", 1)[-1]
@@ -114,7 +122,7 @@ def delivery(g: Roster | RosterGraph) -> Table:
     True
     """
     graph = _graph(g)
-    files = _delivered_files(graph.roster)
+    files = delivered_files(graph.roster)
     counts, stubs = graph.counts(), graph.stub_counts()
     status, records, n_files, missing = [], [], [], []
     for kind in KINDS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..completeness import _delivered_files, delivery
+from ..completeness import delivered_files, delivery
 from ..graph import RosterGraph
 from ..roster import Roster
 from .registry import RULES, Finding, rule
@@ -42,7 +42,7 @@ def src_missing_kind(roster: Roster, g: RosterGraph) -> Iterator[Finding]:
     table = delivery(g)
     if not int(table["records"].sum()) and not int(table["files"].sum()):
         return  # nothing at all (e.g. ``Roster()``): empty, not partial
-    paths = _delivered_files(g.roster)
+    paths = delivered_files(g.roster)
     for kind, status, _, files, missing, needed in table:
         if not needed or status == "delivered":
             continue

@@ -17,7 +17,10 @@ recorded, no quirk is handled, the record text is not the reader's exact text):
 - ``join``: ``demographics.csv`` joined onto the users;
 - ``enrollments``: each class's users grouped, by role;
 - ``refs``: each user's school and each enrollment's class and user coded as positions
-  (what the graph reads).
+  (what the graph reads);
+- ``columns``: the users' other graph and rule columns from whole columns (role bits,
+  contacts' students from ``agentSourcedIds``, emails without ``@``, names only in the
+  last name, grades coded).
 
 They are summed against 1.5x the JSON Lines load and build of the same district (timed
 first, in the same process), and today's CSV load and build is timed last.
@@ -104,6 +107,24 @@ def floor(folder: Path) -> dict[str, float]:
         pc.index_in(enr["classSourcedId"], value_set=classes["sourcedId"].combine_chunks())
 
     _timed("refs", refs, spent)
+
+    def columns() -> None:
+        # the users' graph and rule columns from whole columns: role bits, the contacts'
+        # students (agentSourcedIds split and coded), emails without "@", names only in
+        # the last name, grades
+        roles = pc.index_in(users["role"], value_set=pa.array(
+            ["student", "teacher", "parent", "guardian", "relative", "aide", "administrator"]))
+        pc.fill_null(roles, -1)
+        agents = pc.split_pattern(users["agentSourcedIds"], ",")
+        pc.index_in(pc.list_flatten(agents), value_set=users["sourcedId"].combine_chunks())
+        pc.list_parent_indices(agents)
+        email = users["email"]
+        pc.and_(pc.not_equal(email, ""), pc.invert(pc.match_substring(email, "@")))
+        pc.and_(pc.and_(pc.equal(users["givenName"], ""), pc.equal(users["middleName"], "")),
+                pc.not_equal(users["familyName"], ""))
+        pc.dictionary_encode(users["grades"])
+
+    _timed("columns", columns, spent)
     return spent
 
 

@@ -6,7 +6,6 @@ The bombs are built on the fly, small, and each test runs in a few seconds."""
 from __future__ import annotations
 
 import gzip
-import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -33,10 +32,8 @@ def test_json_gz_bomb_is_a_limit_error_naming_the_limit(tmp_path) -> None:
     """A .json.gz whose one string inflates past max_gzip_bytes: LimitError, nothing parsed."""
     gzip_stream(tmp_path / "users.json.gz", b'{"data": [{"data": {"id": "u1", "name": "',
                 b"0" * _MiB, 8, b'"}}]}')
-    t0 = time.perf_counter()
     with pytest.raises(LimitError) as info:
         rostergraph.load(tmp_path, limits=Limits(max_gzip_bytes=2 * _MiB))
-    assert time.perf_counter() - t0 < 5
     assert "Limits.max_gzip_bytes" in str(info.value) and "users.json.gz" in str(info.value)
     # the same file loads with a budget that fits it
     r = rostergraph.load(tmp_path, limits=Limits(max_gzip_bytes=16 * _MiB))
@@ -65,9 +62,7 @@ def test_flood_of_empty_objects_keeps_a_bounded_number_of_problems(tmp_path) -> 
     """300,000 `{}` lines in a 1 KB .jsonl.gz: max_problems kept, the rest counted and said."""
     gzip_stream(tmp_path / "users.jsonl.gz", b"", b"{}\n" * 100_000, 3)
     assert (tmp_path / "users.jsonl.gz").stat().st_size < 4096
-    t0 = time.perf_counter()
     r = rostergraph.load(tmp_path, limits=Limits(max_problems=1_000))
-    assert time.perf_counter() - t0 < 5
     assert len(r.problems) == 1_001
     assert {p.code for p in r.problems[:-1]} == {"no_id"}
     last = r.problems[-1]
@@ -100,16 +95,24 @@ def _oneroster_zip(path: Path, rows: int, *, level: int = 9) -> None:
                 fh.write(block)
 
 
-def test_zip_with_a_highly_compressible_users_csv_is_refused_by_default(tmp_path) -> None:
+def test_zip_with_a_highly_compressible_users_csv_is_refused_by_default(tmp_path,
+                                                                         monkeypatch) -> None:
     """A zip whose users.csv inflates past the default zip budget (256 MiB) is refused
-    before anything is inflated, even with the ratio check switched off."""
+    before anything is inflated (no member is opened), even with the ratio check off."""
     z = tmp_path / "roster.zip"
     _oneroster_zip(z, 9_000_000, level=1)  # ~315 MiB of CSV in a few MB
     assert z.stat().st_size < 20 * _MiB
-    t0 = time.perf_counter()
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+
+    def recording_open(self, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(getattr(name, "filename", name))
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", recording_open)
     with pytest.raises(LimitError, match="max_zip_total_bytes") as info:
         rostergraph.load(z, limits=Limits(max_zip_ratio=1e9))
-    assert time.perf_counter() - t0 < 3
+    assert opened == []
     assert "ten times" in str(info.value) and "Limits(max_zip_total_bytes=" in str(info.value)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import csv
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -541,12 +540,10 @@ def _synth_roster(students: int, seed: int) -> Roster:
 
 
 def test_validate_speed_on_a_synthetic_district() -> None:
-    """validate on a 20k-student synthetic district (every quirk at realistic rates) takes
-    seconds, not minutes, and finds what the generator planted."""
+    """validate on a 20k-student synthetic district (every quirk at realistic rates) finds
+    what the generator planted (its speed is measured in benchmarks/, not here)."""
     g = RosterGraph.from_roster(_synth_roster(20_000, seed=3))
-    t0 = time.perf_counter()
     report = validate(g)
-    assert time.perf_counter() - t0 < 20
     rules = {f.rule for f in report.findings}
     assert {"RG-STU-001", "RG-TEA-001", "RG-REF-001", "RG-USR-004"} <= rules
 

@@ -248,7 +248,8 @@ def test_the_checks_see_a_broken_page(tmp_path: Path) -> None:
 
 def test_render_time_of_a_high_quirk_report(tmp_path: Path) -> None:
     """The render timing works on the report of a small district with every quirk at a high
-    rate: load and first frame are measured, in order, and well under three seconds."""
+    rate: load and first frame are measured, in order, with no console problem (how long
+    they take is measured by benchmarks/report_render.py, not asserted here)."""
     from rostergraph.synth import district
 
     folder = district("S", seed=3, quirks="high").write(tmp_path / "d")
@@ -264,5 +265,4 @@ def test_render_time_of_a_high_quirk_report(tmp_path: Path) -> None:
         b.close()
     assert problems == []
     assert 0 < t["load"] <= t["frame"] <= t["wall"], t
-    assert t["frame"] < 3000, t
     assert t["nodes"] > 200, t

@@ -84,6 +84,17 @@ def test_grade_k_is_mapped_and_noted() -> None:
     assert all(p.file and p.index is not None for p in noted)
 
 
+def test_a_students_grade_mapping_names_the_student(tmp_path: Path) -> None:
+    """A legacy student's grade "K" mapped is a problem naming that student (its id sits
+    beside the role's fields, not among them), as a section's names the section."""
+    (tmp_path / "students.json").write_text(json.dumps({"data": [
+        {"data": {"id": "st1", "grade": "3"}}, {"data": {"id": "st2", "grade": "K"}}]}))
+    r = read_legacy_clever(tmp_path)
+    noted = [p for p in r.problems if p.field == "grade"]
+    assert [(p.kind, p.record_id, p.file, p.index) for p in noted] == [
+        ("users", "st2", "students.json", 1)]
+
+
 def test_trailing_comma_is_a_problem_and_the_file_still_loads() -> None:
     """districtadmins_nolinks.json (Clever's own fixture) has a trailing comma: a syntax
     problem at its line, and the file is read without it (it was not loaded at all); its

@@ -244,12 +244,15 @@ class _Reader:
                                   file=f.name, index=i)
         return items
 
-    def grade(self, d: dict[str, Any], file: str, index: int, kind: str) -> None:
+    def grade(self, d: dict[str, Any], file: str, index: int, kind: str,
+              rid: str | None = None) -> None:
+        """Map ``d``'s short grade, with a problem naming the record (``rid``, or ``d``'s
+        id: a student's role fields hold no id)."""
         g = d.get("grade")
         if isinstance(g, str) and g in _GRADES:
             d["grade"] = _GRADES[g]
             self.b.problem("other", f"legacy grade {g!r} mapped to {_GRADES[g]!r}", file=file,
-                           index=index, kind=kind, record_id=_id(d), field="grade")
+                           index=index, kind=kind, record_id=rid or _id(d), field="grade")
 
     def user(self, role: str, rec: dict[str, Any], file: str, index: int) -> None:
         uid = rec.get("id")
@@ -263,7 +266,7 @@ class _Reader:
         top = {k: v for k, v in rec.items() if k in _USER_KEYS}
         body = {k: v for k, v in rec.items() if k not in _USER_KEYS}
         if role == "student":
-            self.grade(body, file, index, "users")
+            self.grade(body, file, index, "users", uid)
         if role == "contact":
             if isinstance(top.get("name"), str):
                 top["name"] = {"last": top["name"]}

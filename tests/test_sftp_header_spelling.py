@@ -191,3 +191,45 @@ def test_credential_columns_by_other_names_are_never_kept(tmp_path: Path, fmt: s
         assert not any("secret" in str(v) for v in u.extra.values()), u.extra
     assert not any("secret" in (p.raw or "") + p.message for p in r.problems)
     assert any(p.line is not None and p.line > 1 for p in r.problems)  # the bad row is told
+
+
+@pytest.mark.parametrize(("col", "want"), [
+    ("\u200bStudent_id", "Student_id"),  # a zero-width space (a header pasted from a page)
+    ("\ufeffStudent_id", "Student_id"),  # a byte-order mark inside the header (files joined)
+    ("DOB\x00", "DOB"),  # NUL padding (a fixed-width export)
+    ("Grade\u2060", "Grade"),  # a word joiner
+    ("\uff27\uff52\uff41\uff44\uff45", "Grade"),  # full-width letters (an IME's)
+])
+def test_a_header_name_with_invisible_characters_is_clevers_column(
+        tmp_path: Path, col: str, want: str) -> None:
+    """A Clever column name with a character one cannot see in it (or in full-width
+    letters) is that column, told as any other spelling is: the student's id column was
+    "lacking" (every row not loaded, though the header shows ``Student_id``), and a ``DOB``
+    or ``Grade`` so written was kept in extra with not a word."""
+    assert header_renames("students.csv", ["School_id", col]) == {col: want}
+    d = _folder(tmp_path)
+    cells = {"Student_id": "st1", "DOB": "01/02/2015", "Grade": "3"}
+    head = ",".join(c for c in ("Student_id", "DOB", "Grade") if c != want)
+    (d / "students.csv").write_text(f"School_id,{head},{col}\nsA,"
+                                    + ",".join(cells[c] for c in ("Student_id", "DOB", "Grade")
+                                               if c != want)
+                                    + f",{cells[want]}\n", encoding="utf-8")
+    r = rostergraph.load(d, cache=False)
+    st = r.users["st1"].roles.student
+    assert st is not None and (st.dob, st.grade) == ("01/02/2015", "3")
+    assert not r.users["st1"].extra
+    told = [p for p in r.problems if p.file == "students.csv" and p.field == want]
+    assert len(told) == 1 and repr(col) in told[0].message and "invisible" in told[0].message
+
+
+def test_an_upload_whose_id_headers_hold_invisible_characters_is_detected(
+        tmp_path: Path) -> None:
+    """Every file's id column written with a zero-width space: still Clever SFTP to
+    ``load`` (detection compares header names as the reader does)."""
+    d = _folder(tmp_path)
+    for name, text in _FILES.items():
+        (d / name).write_text(text.replace("ID", "\u200bID").replace(
+            "id,", "\u200bid,").replace("School_id", "School_\u200bid"), encoding="utf-8")
+    r = rostergraph.load(d, cache=False)
+    assert r.provenance.format == "clever-csv"
+    assert list(r.sections["se1"].students) == ["st1"]

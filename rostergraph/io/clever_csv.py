@@ -3,9 +3,9 @@
 Files: ``schools.csv``, ``students.csv``, ``teachers.csv``, ``sections.csv``,
 ``enrollments.csv`` (the five Clever requires), optional ``staff.csv`` and the
 deprecated ``admins.csv`` (read as staff). Header names are matched ignoring
-case, spaces, underscores, dots and hyphens (``Dob`` is read as ``DOB``, ``Student ID``
-as ``Student_id``, with a problem noting each such column); column order is free. The column → field mapping is the table in
-``docs/formats.md``. How Clever's constructions are reproduced:
+case, spaces, underscores, dots, hyphens and invisible characters (``Dob`` is read as
+``DOB``, ``Student ID`` as ``Student_id``, with a problem noting each such column);
+column order is free. The column → field mapping is the table in ``docs/formats.md``. How Clever's constructions are reproduced:
 
 - **ids**: ``School_id``, ``Student_id``, ``Teacher_id``, ``Section_id`` become the
   record ids and also their ``sis_id`` (in Clever the SFTP id is the SIS id);

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
@@ -23,7 +24,8 @@ from typing import Any
 from .csv_rowchecks import is_secret_column
 
 __all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "REQUIRED", "SFTP_COLUMNS",
-           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames", "near_misses", "squash"]
+           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames", "near_misses", "squash",
+           "visible"]
 
 EXT_DISTRICTS = "rostergraph_districts.csv"
 EXT_RECORDS = "rostergraph_records.csv"
@@ -112,17 +114,35 @@ _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _SEPARATORS = re.compile(r"[\s_.\-]+")
 
 
+def visible(col: str) -> str:
+    """``col`` without the characters one cannot see (a zero-width space, a byte-order
+    mark, a word joiner, a NUL: Unicode's format and control characters other than
+    whitespace) and in NFKC form (full-width letters as ASCII ones): a header pasted from
+    a web page, or padded, shows Clever's name and must be read as it.
+
+    Examples
+    --------
+    >>> visible("\\u200bStudent_id\\x00")
+    'Student_id'
+    """
+    if col.isascii() and col.isprintable():
+        return col
+    return "".join(ch for ch in unicodedata.normalize("NFKC", col)
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
 def squash(col: str) -> str:
-    """``col`` in lower case without spaces, underscores, dots or hyphens: how a header
-    name is compared with Clever's (``Student id``, ``student-ID``, ``StudentID`` are
-    all ``Student_id``; no two of Clever's column names of one file squash alike).
+    """``col`` in lower case without spaces, underscores, dots or hyphens (nor invisible
+    characters, see :func:`visible`): how a header name is compared with Clever's
+    (``Student id``, ``student-ID``, ``StudentID`` are all ``Student_id``; no two of
+    Clever's column names of one file squash alike).
 
     Examples
     --------
     >>> squash(" Student ID ")
     'studentid'
     """
-    return _SEPARATORS.sub("", col.lower())
+    return _SEPARATORS.sub("", visible(col).lower())
 
 
 _SQUASHED = {f: {squash(c): c for c in (*_KNOWN.get(f, ()), *REQUIRED.get(f, ()))}
@@ -138,7 +158,7 @@ def _canonical(file: str, col: str) -> str | None:
     known = _SQUASHED.get(file, {}).get(key)
     if known is not None:
         return known
-    m = _NUMBERED.fullmatch(_SEPARATORS.sub("_", col.strip()))
+    m = _NUMBERED.fullmatch(_SEPARATORS.sub("_", visible(col).strip()))
     if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
             squash(m.group(3)) == "id"):
         return "Teacher_id" if int(m.group(2)) == 1 else f"Teacher_{m.group(2)}_id"
@@ -185,9 +205,9 @@ _FIRST = re.compile(r"^(teacher|contact)_0*1_")
 
 
 def _spelt_as(col: str, want: str) -> bool:
-    """Whether ``col`` is Clever's ``want`` but for case and surrounding spaces (and the
-    number one of a first teacher or contact)."""
-    return _FIRST.sub(r"\1_", col.strip().lower(), count=1) == want.lower()
+    """Whether ``col`` is Clever's ``want`` but for case, surrounding spaces and invisible
+    characters (and the number one of a first teacher or contact)."""
+    return _FIRST.sub(r"\1_", visible(col).strip().lower(), count=1) == want.lower()
 
 
 ColumnPlan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],

@@ -105,7 +105,9 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                 line = _header_line(head(name))
                 # (a file whose header lacks its id, an empty one or one cut short, leaves
                 # it to the next file's: Clever's file names and one such header say SFTP)
-                if squash(col).encode() in _HEADER_SEPARATORS.sub(b"", line.lower()):
+                if squash(col).encode() in _HEADER_SEPARATORS.sub(b"", line.lower()) or (
+                        not line.isascii()  # (a zero-width space, a BOM: see visible())
+                        and squash(col) in squash(line.decode("utf-8", "replace"))):
                     return True
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False

@@ -25,6 +25,7 @@ from .sftp_columns import (
     header_renames,
     near_misses,
     squash,
+    visible,
 )
 
 __all__ = ["RowReader", "case_only_email"]
@@ -133,6 +134,8 @@ class RowReader:
             why = ("Clever's SFTP column names are matched ignoring case, spaces, "
                    "underscores, dots and hyphens") if squash(got) == squash(want) else (
                    "Clever numbers the second teacher or contact 2; the first has no number")
+            if visible(got) != got:
+                why += "; the name holds invisible characters or full-width letters"
             self.b.problem("other", f"column {got!r} read as {want!r} ({why})",
                            file=name, line=1, kind=kind, field=want)
         if renames:

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from ..model import KINDS
-from ..roster import RosterBuilder, raw_text
+from ..roster import Problem, RosterBuilder, raw_text
 from .limits import check_inside
 
 __all__ = [
@@ -51,6 +51,8 @@ __all__ = [
     "role_list",
     "tell_cut_short",
     "unread_note",
+    "unsuffixed_files",
+    "unsuffixed_told",
     "utf16_file",
 ]
 
@@ -158,6 +160,50 @@ def unread_note(folder: Path) -> str | None:
     return (f"not read ({len(unread)} JSON files without a Clever resource name: "
             f"{', '.join(unread[:10])}{', ...' if len(unread) > 10 else ''}; events are "
             "applied by rostergraph.apply_events or sync)")
+
+
+def unsuffixed_files(folder: Path) -> list[tuple[str, str]]:
+    """``(name, kind)`` of each file of the folder named as a Clever resource (or a per-role
+    user list) but without a suffix the reader takes: an API response as ``curl -O`` and
+    ``wget`` save it (``users``, ``users?limit=10000``, wget's second copy
+    ``users.json.1``), or a copy (``users.json.bak``, ``users.txt``). None is read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for n in ("users", "schools.json", "Sections.json.1", "students.txt", "notes.txt"):
+    ...     _ = (d / n).write_text("[]")
+    >>> unsuffixed_files(d)
+    [('Sections.json.1', 'sections'), ('students.txt', 'users'), ('users', 'users')]
+    """
+    found = []
+    for name in sorted(os.listdir(folder)):
+        low = name.lower()
+        if low.endswith(CLEVER_SUFFIXES) or low in _DUMP_FILES:
+            continue
+        stem = re.split(r"[.?]", low, maxsplit=1)[0]
+        kind = "users" if stem in LEGACY_USER_FILES else _ALIASES.get(stem, stem)
+        if kind in KINDS and (folder / name).is_file():
+            found.append((name, kind))
+    return found
+
+
+def unsuffixed_told(folder: Path, read: set[str], notes: list[str]) -> list[Problem]:
+    """What :func:`unsuffixed_files` finds, told: a note (added to ``notes``) naming those
+    whose kind is ``read`` from another file, and an ``other`` problem for each of the
+    others (the roster has none of its kind, which must not pass for a district without
+    them)."""
+    found = unsuffixed_files(folder)
+    if beside := [n for n, k in found if k in read]:
+        notes.append(f"not read ({len(beside)} files named as a Clever resource read from "
+                     f"another file, without a JSON suffix: {', '.join(beside[:10])}"
+                     f"{', ...' if len(beside) > 10 else ''})")
+    return [Problem(code="other", file=n, kind=k, message=(
+        f"{n} is named as Clever's {k} but has no .json, .jsonl or .ndjson suffix (an API "
+        f"response saved by curl -O or wget): not read, and no other file holds {k}, so the "
+        f"roster has none; name it {k}.json (or .jsonl) to read it"))
+        for n, k in found if k not in read]
 
 
 def pages_note(kind: str, paths: list[Path]) -> str:

@@ -95,6 +95,24 @@ def test_a_students_grade_mapping_names_the_student(tmp_path: Path) -> None:
         ("users", "st2", "students.json", 1)]
 
 
+@pytest.mark.parametrize("saved_as", ["students", "students?limit=100", "students.json.1"])
+def test_a_list_saved_without_a_json_suffix_is_told(tmp_path: Path, saved_as: str) -> None:
+    """A legacy list saved as ``curl -O`` or ``wget`` name it (no ``.json``) is not read:
+    with no other file of that list it is a problem naming the file (the folder loaded
+    with no students, without a word); beside one, a note names it."""
+    (tmp_path / saved_as).write_text(json.dumps({"data": [{"data": {"id": "st1"}}]}))
+    (tmp_path / "teachers.json").write_text(json.dumps({"data": [{"data": {"id": "t1"}}]}))
+    r = read_legacy_clever(tmp_path)
+    assert list(r.users) == ["t1"]
+    told = [p for p in r.problems if p.file == saved_as]
+    assert [(p.code, p.kind) for p in told] == [("other", "users")]
+    assert "not read" in told[0].message and "students.json" in told[0].message
+    (tmp_path / "students.json").write_text(json.dumps({"data": [{"data": {"id": "st2"}}]}))
+    r = read_legacy_clever(tmp_path)
+    assert sorted(r.users) == ["st2", "t1"] and not r.problems
+    assert any(saved_as in n and "not read" in n for n in r.provenance.notes)
+
+
 def test_trailing_comma_is_a_problem_and_the_file_still_loads() -> None:
     """districtadmins_nolinks.json (Clever's own fixture) has a trailing comma: a syntax
     problem at its line, and the file is read without it (it was not loaded at all); its

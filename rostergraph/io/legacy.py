@@ -39,7 +39,8 @@ How they become v3 records:
 
 Files that hold no roster records (``events*.json``, ``*_count.json``,
 ``error_*.json``, ``_recorded_requests.json``) are listed in the provenance
-notes and skipped. A file that is not JSON is a ``syntax`` problem with its line
+notes and skipped; a list saved without ``.json`` (``students``, as ``curl -O``
+saves it) is not read, with a problem when no other file holds that list. A file that is not JSON is a ``syntax`` problem with its line
 and column; the other files still load.
 
 Examples
@@ -111,6 +112,33 @@ def _files(p: Path) -> list[Path]:
             check_inside(p, q)  # no symlinks out of the folder
         return found
     return [p]
+
+
+def _unsuffixed(b: RosterBuilder, p: Path, files: list[Path]) -> None:
+    """Tell each file of the folder named as a legacy list but without ``.json`` (a response
+    saved by ``curl -O`` or ``wget``: ``students``, ``students?limit=100``; a copy
+    ``students.json.1``): none is read, so it is a problem when no file of that list is
+    read (the roster has none of its records), else named in a note."""
+    read = {_base(f.name) for f in files}
+    beside = []
+    for q in sorted(p.iterdir()):
+        low = q.name.lower()
+        stem = re.split(r"[.?]", low, maxsplit=1)[0]
+        if low.endswith(".json") or (stem not in LEGACY_USER_FILES
+                                     and stem not in _RECORD_FILES) or not q.is_file():
+            continue
+        if stem in read:
+            beside.append(q.name)
+            continue
+        b.problem("other", f"{q.name} is named as the legacy list {stem} but has no .json "
+                  "suffix (an API response saved by curl -O or wget): not read, and no other "
+                  f"file holds that list, so the roster has none of it; name it {stem}.json "
+                  "to read it", file=q.name,
+                  kind="users" if stem in LEGACY_USER_FILES else stem)
+    if beside:
+        b.notes.append(f"not read ({len(beside)} files named as a legacy list read from "
+                       f"another file, without .json: {', '.join(beside[:10])}"
+                       f"{', ...' if len(beside) > 10 else ''})")
 
 
 def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
@@ -408,6 +436,8 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
     files = _files(p)
     b = RosterBuilder(source=str(path), format="clever-legacy", strict=strict)
     b.version = "v1.1/v2.x"
+    if p.is_dir():
+        _unsuffixed(b, p, files)
     r = _Reader(b)
     sections: list[tuple[dict[str, Any], str, int]] = []
     known = 0

@@ -315,6 +315,29 @@ def test_missing_enrollments_file_is_a_problem_naming_it(tmp_path: Path) -> None
     assert [p.code for p in r.problems if p.file == "enrollments.csv"] == ["missing_file"]
 
 
+@pytest.mark.parametrize("saved_as", ["students.csv.csv", "students.txt", "students",
+                                      "students.xlsx", "Students.CSV.txt"])
+def test_an_sftp_file_saved_under_another_suffix_is_a_problem(tmp_path: Path,
+                                                               saved_as: str) -> None:
+    """``students.csv`` saved as ``students.csv.csv`` (Windows hides the suffix it adds), as
+    ``students.txt`` or ``students.xlsx`` (a spreadsheet's other formats) or with no
+    suffix: not read, and the upload has no students, which was a note at most (nothing at
+    all for a name not ending in .csv). It is a problem naming the file; beside the real
+    ``students.csv`` such a copy is only noted."""
+    d = _folder(tmp_path)
+    (d / "students.csv").rename(d / saved_as)
+    r = read_clever_csv(d)
+    assert not [u for u in r.users.values() if u.roles.student is not None]
+    told = [p for p in r.problems if p.file == saved_as]
+    assert [(p.code, p.kind) for p in told] == [("other", "users")]
+    assert "students.csv" in told[0].message and "not read" in told[0].message
+    with pytest.raises(rostergraph.FormatError, match="not read"):
+        read_clever_csv(d, strict=True)
+    (d / "students.csv").write_text(STUDENTS, encoding="utf-8")
+    r = read_clever_csv(d)
+    assert "st1" in r.users and not [p for p in r.problems if p.file == saved_as]
+
+
 # --- shapes of real SFTP uploads that the writer never produces ---------------------------
 
 

@@ -59,7 +59,9 @@ its enrollments' other cells (``extra["oneroster.enrollmentCells"]``, grouped by
 :mod:`~rostergraph.io.enrollcells`), written back on each student's row.
 
 Bad rows (unreadable CSV, no id, an enrollment in an unknown section) are
-problems with file and line; every other row loads.
+problems with file and line; every other row loads. A file named as an SFTP file but
+otherwise (``students.csv.csv``, ``students.txt``) is not read: a problem names it when
+the upload has no such file.
 
 Examples
 --------
@@ -94,10 +96,12 @@ from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, shar
 from .parked import ParkedTexts, add_parked
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
+    FILE_KINDS,
     SFTP_FILES,
     any_case,
     course_id,
     is_clever_csv,
+    misnamed,
     row_course,
     row_term,
     term_id,
@@ -648,6 +652,12 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             b.notes.extend(f"{got} read as {want} (Clever's SFTP file names are lower case"
                            + (", and at the top of the upload)" if "/" in got else ")")
                            for want, got in bundle.renamed.items())
+            wrong = misnamed(bundle.names(), bundle)
+            for name, want in wrong:  # (the upload then lacks that file: never silent)
+                b.problem("other", f"{name} is named as Clever's {want} but is not it (the "
+                          f"upload has no {want}): not read, so none of its records load; "
+                          f"save it as {want} (Clever's SFTP files are CSV files named so)",
+                          file=name, kind=FILE_KINDS[want])
             r = _Reader(bundle, b, limits)
             r.read_districts()
             r.read_schools()
@@ -678,9 +688,10 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             carry = r.read_records()
             release_arrow_memory()  # (its table, 0.6 GB at L, or the ones before it)
             r.finish(carry)
+            told = {name for name, _ in wrong}
             for name in bundle.names():
                 if name.endswith(".csv") and name not in SFTP_FILES and name not in (
-                        EXT_DISTRICTS, EXT_RECORDS):
+                        EXT_DISTRICTS, EXT_RECORDS) and name not in told:
                     b.notes.append(f"{name}: not a Clever SFTP file; ignored")
             return b.build()
     finally:

@@ -113,6 +113,25 @@ def test_a_list_saved_without_a_json_suffix_is_told(tmp_path: Path, saved_as: st
     assert any(saved_as in n and "not read" in n for n in r.provenance.notes)
 
 
+def test_a_contacts_students_it_cannot_link_are_kept(tmp_path: Path) -> None:
+    """A legacy contact whose ``students`` is no list (one id as a string) or which names no
+    student keeps its ``students``, ``relationship`` and ``type`` (in the contact role's
+    extra): they were dropped without a word, the link to the student with them."""
+    (tmp_path / "students.json").write_text(json.dumps({"data": [{"data": {"id": "st1"}}]}))
+    (tmp_path / "contacts.json").write_text(json.dumps({"data": [
+        {"data": {"id": "c1", "name": "N One", "students": "st1", "relationship": "Parent",
+                  "type": "Parent/Guardian"}},
+        {"data": {"id": "c2", "name": "N Two", "student": None, "relationship": "Aunt",
+                  "type": "Family"}}]}))
+    r = read_legacy_clever(tmp_path)
+    one, two = r.users["c1"].roles, r.users["c2"].roles
+    assert one.contact is not None and two.contact is not None
+    assert one.contact.student_relationships is None
+    kept = {**one.contact.extra, **{f"c2.{k}": v for k, v in two.contact.extra.items()}}
+    assert kept == {"students": "st1", "relationship": "Parent", "type": "Parent/Guardian",
+                    "c2.student": None, "c2.relationship": "Aunt", "c2.type": "Family"}
+
+
 def test_trailing_comma_is_a_problem_and_the_file_still_loads() -> None:
     """districtadmins_nolinks.json (Clever's own fixture) has a trailing comma: a syntax
     problem at its line, and the file is read without it (it was not loaded at all); its

@@ -18,7 +18,8 @@ How they become v3 records:
   problem notes it: legacy ids were per type).
 - a contact's ``name`` string becomes ``name.last``; its ``student`` (v1.1) or
   ``students`` (v2) with top-level ``relationship``/``type`` become
-  ``student_relationships``.
+  ``student_relationships`` (when ``students`` is no list, or no student is named, those
+  keys stay as they came, in the role's ``extra``).
 - a section's ``term`` object becomes a Term with id ``"legacy-term:"`` + 16 hex
   digits of SHA-256 of name, start and end date (U+001F-joined); its
   ``course_name``/``course_number`` a Course with id ``"legacy-course:"`` + the
@@ -298,12 +299,14 @@ class _Reader:
         if role == "contact":
             if isinstance(top.get("name"), str):
                 top["name"] = {"last": top["name"]}
-            students = body.pop("students", None)
-            one = body.pop("student", None)
+            students, one = body.get("students"), body.get("student")
             if students is None and one is not None:
                 students = [one]
-            rel, typ = body.pop("relationship", None), body.pop("type", None)
+            # (a value that cannot be linked, a students string, stays as it came: kept)
             if isinstance(students, list):
+                body.pop("students", None)
+                body.pop("student", None)
+                rel, typ = body.pop("relationship", None), body.pop("type", None)
                 body["student_relationships"] = [
                     {k: v for k, v in (("student", s), ("relationship", rel), ("type", typ))
                      if v is not None} for s in students]

@@ -132,6 +132,30 @@ def test_a_contacts_students_it_cannot_link_are_kept(tmp_path: Path) -> None:
                     "c2.student": None, "c2.relationship": "Aunt", "c2.type": "Family"}
 
 
+def test_a_section_naming_its_course_and_term_records_builds_none(tmp_path: Path) -> None:
+    """A v2.1 section names its course and term records (``course``, ``term_id``, read from
+    ``courses.json``/``terms.json``) beside its ``course_name``/``course_number`` (or an
+    embedded ``term``): no course or term is built from those, which made a second course
+    of the same number (RG-CRS-002, a false error) and replaced the section's ``term_id``;
+    the cells stay as they came, in the section's extra."""
+    sec = {"id": "se1", "school": "s1", "course": "c1", "course_name": "Math",
+           "course_number": "M1", "course_description": "Algebra", "term_id": "tm1",
+           "term": {"name": "Fall", "start_date": "2019-08-15", "end_date": "2019-12-20"}}
+    (tmp_path / "sections.json").write_text(json.dumps({"data": [{"data": sec}]}))
+    (tmp_path / "courses.json").write_text(json.dumps(
+        {"data": [{"data": {"id": "c1", "name": "Math", "number": "M1"}}]}))
+    (tmp_path / "terms.json").write_text(json.dumps({"data": [{"data": {
+        "id": "tm1", "name": "Fall", "start_date": "2019-08-15", "end_date": "2019-12-20"}}]}))
+    (tmp_path / "teachers.json").write_text(json.dumps({"data": [{"data": {"id": "t1"}}]}))
+    r = read_legacy_clever(tmp_path)
+    assert list(r.courses) == ["c1"] and list(r.terms) == ["tm1"]
+    s = r.sections["se1"]
+    assert (s.course, s.term_id) == ("c1", "tm1")
+    assert {k: s.extra[k] for k in ("course_name", "course_number", "course_description")} == {
+        "course_name": "Math", "course_number": "M1", "course_description": "Algebra"}
+    assert s.extra["term"] == sec["term"]
+
+
 def test_trailing_comma_is_a_problem_and_the_file_still_loads() -> None:
     """districtadmins_nolinks.json (Clever's own fixture) has a trailing comma: a syntax
     problem at its line, and the file is read without it (it was not loaded at all); its

@@ -26,7 +26,9 @@ How they become v3 records:
   hash of name and number: sections with the same name *and* number share a
   course (legacy numbers repeat across different course names, e.g. ``"1"``,
   so the number alone does not identify a course there);
-  ``course_description`` is kept in the course's ``extra``.
+  ``course_description`` is kept in the course's ``extra``. A v2.1 section that names
+  its term (``term_id``) or course (``course``) record keeps that term object or those
+  course cells as they came, in its ``extra``: nothing is built from them.
 - a section with only ``teacher`` (v1.1) gets ``teachers = [teacher]``; when
   ``teachers`` is there but does not start with ``teacher``, the primary
   teacher is moved first (v3 always has ``teachers``, primary first). A
@@ -349,7 +351,9 @@ class _Reader:
         d = dict(rec)
         self.grade(d, file, index, "sections")
         term = d.get("term")
-        if isinstance(term, dict):
+        # (a v2.1 section naming its term and course records keeps the embedded term and
+        # course cells as they came: records built from them would be second copies)
+        if isinstance(term, dict) and not isinstance(d.get("term_id"), str):
             d.pop("term")
             name, start, end = (str(term.get(k) or "") for k in ("name", "start_date",
                                                                    "end_date"))
@@ -359,6 +363,9 @@ class _Reader:
                 self.terms.setdefault(tid, dict(term, id=tid, **(
                     {"district": d["district"]} if isinstance(d.get("district"), str) else {})))
                 d["term_id"] = tid
+        if isinstance(d.get("course"), str):
+            self.teachers_of(d)
+            return d
         name, number = d.pop("course_name", None), d.pop("course_number", None)
         desc = d.pop("course_description", None)
         if name or number:
@@ -376,8 +383,7 @@ class _Reader:
                     c.setdefault("course_description", desc)
                 if isinstance(d.get("district"), str):
                     c.setdefault("district", d["district"])
-                if not isinstance(d.get("course"), str):
-                    d["course"] = cid
+                d["course"] = cid
                 desc = None
         if desc is not None:
             d["course_description"] = desc

@@ -33,7 +33,8 @@ column order is free. The column → field mapping is the table in ``docs/format
 - **staff** rows merge into the teacher with the same non-empty email (or the
   employee with the same id) as one user with both roles, as Clever does (the staff
   member's later rows join that user whatever their email); emails are compared as
-  given: one that is a teacher's only in another case is not merged, with a problem;
+  given: one that is a teacher's only in another case or in spaces around it is not
+  merged, with a problem;
   students and contacts never merge with employees: a ``Teacher_id`` or
   ``Staff_id`` that is also a ``Student_id`` is the user ``"sftp-teacher:<id>"``
   (``"sftp-staff:<id>"``), with a problem, and sections name that user.
@@ -106,7 +107,7 @@ from .sftp_files import (
     row_term,
     term_id,
 )
-from .sftp_rows import RowReader, case_only_email
+from .sftp_rows import RowReader, case_only_email, folded_email
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -186,7 +187,7 @@ class _Reader(RowReader):
                 # (the staff member's later rows are this user too, whatever their email)
                 got = self.aliases[(role, uid)] = self.emails[email]
                 return got
-            near = self.folded_emails.get(email.casefold()) if email else None
+            near = self.folded_emails.get(folded_email(email)) if email else None
             if near is not None:
                 self.b.problem("other", case_only_email(uid, near), file=file, line=line,
                                kind="users", record_id=uid,
@@ -240,7 +241,7 @@ class _Reader(RowReader):
             self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)
-                self.folded_emails.setdefault(u["email"].casefold(), uid_final)
+                self.folded_emails.setdefault(folded_email(u["email"]), uid_final)
             if role == "student" and self.plans[file][2]:
                 self._contact_groups(uid, line, row, first)
         if passwords:  # (a login credential: never kept)

@@ -28,7 +28,7 @@ from .sftp_columns import (
     visible,
 )
 
-__all__ = ["RowReader", "case_only_email"]
+__all__ = ["RowReader", "case_only_email", "folded_email"]
 
 #: Each file's columns that name records of other files: (column, kind).
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -79,11 +79,23 @@ class Places(Mapping[str, tuple[str, int]]):
 
 
 def case_only_email(staff: str, teacher: str) -> str:
-    """The message for a staff row whose email is a teacher's only in another case (no
-    email in it: messages name ids only)."""
+    """The message for a staff row whose email is a teacher's only in another case or in
+    spaces around it (no email in it: messages name ids only)."""
     return (f"the email of staff {staff!r} is that of teacher {teacher!r} only in another "
-            "case: not merged (Clever merges employees by email and keeps emails as the SIS "
-            "sent them; if they are one person, give both rows one spelling)")
+            "case or in spaces around it: not merged (Clever merges employees by email and "
+            "keeps emails as the SIS sent them; if they are one person, give both rows one "
+            "spelling)")
+
+
+def folded_email(email: str) -> str:
+    """``email`` as a near miss is compared: case-folded, without spaces around it.
+
+    Examples
+    --------
+    >>> folded_email(" Ann@X.org ")
+    'ann@x.org'
+    """
+    return email.strip().casefold()
 
 
 class RowReader:
@@ -96,7 +108,7 @@ class RowReader:
         self.users = ParkedDicts()
         self.user_where = Places()
         self.emails: dict[str, str] = {}  # teacher email → user id
-        self.folded_emails: dict[str, str] = {}  # the same, the emails case-folded
+        self.folded_emails: dict[str, str] = {}  # the same, by folded_email()
         self.aliases: dict[tuple[str, str], str] = {}  # (role, SFTP id) → another user id
         self.sections: dict[str, dict[str, Any]] = {}
         self.section_where = Places()

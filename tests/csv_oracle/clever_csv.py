@@ -429,13 +429,15 @@ class _Reader:
                 email = row.get("Staff_email", row.get("Admin_email"))
                 if (role == "staff" and not employee and email and email not in self.emails
                         and not row.get("Clever_user_id") and (role, uid) not in self.aliases):
-                    near = [t for e, t in self.emails.items() if e.casefold() == email.casefold()]
+                    near = [t for e, t in self.emails.items()
+                            if e.strip().casefold() == email.strip().casefold()]
                     if near:  # (not merged: emails compared as given; said)
                         self.b.problem(
                             "other", f"the email of staff {uid!r} is that of teacher "
-                            f"{near[0]!r} only in another case: not merged (Clever merges "
-                            "employees by email and keeps emails as the SIS sent them; if they "
-                            "are one person, give both rows one spelling)", file=file,
+                            f"{near[0]!r} only in another case or in spaces around it: not "
+                            "merged (Clever merges employees by email and keeps emails as the "
+                            "SIS sent them; if they are one person, give both rows one "
+                            "spelling)", file=file,
                             line=line, kind="users", record_id=uid,
                             field="Staff_email" if "Staff_email" in row else "Admin_email")
                 if row.get("Clever_user_id"):

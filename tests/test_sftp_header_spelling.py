@@ -233,3 +233,22 @@ def test_an_upload_whose_id_headers_hold_invisible_characters_is_detected(
     r = rostergraph.load(d, cache=False)
     assert r.provenance.format == "clever-csv"
     assert list(r.sections["se1"].students) == ["st1"]
+
+
+def test_teacher_columns_numbered_after_id_are_co_teachers(tmp_path: Path) -> None:
+    """``Teacher_id_2`` … (the number after ``id``, as SQL exports name them) are Clever's
+    ``Teacher_2_id`` …: the section's co-teachers, each column told. They were extra
+    columns, kept without a word, and the co-teachers taught nothing."""
+    assert header_renames("sections.csv", ["Section_id", "Teacher_id_1", "Teacher ID 2",
+                                           "teacher_id_10"]) == {
+        "Teacher_id_1": "Teacher_id", "Teacher ID 2": "Teacher_2_id",
+        "teacher_id_10": "Teacher_10_id"}
+    d = _folder(tmp_path)
+    (d / "sections.csv").write_text("Section_id,School_id,Teacher_id,Teacher_id_2,Name\n"
+                                    "se1,sA,t1,t2,Math\n", encoding="utf-8")
+    r = rostergraph.load(d, cache=False)
+    sec = r.sections["se1"]
+    assert (sec.teacher, list(sec.teachers)) == ("t1", ["t1", "t2"]) and not sec.extra
+    told = [p for p in r.problems if p.file == "sections.csv" and p.field == "Teacher_2_id"]
+    assert len(told) == 1 and "'Teacher_id_2'" in told[0].message
+    assert "before" in told[0].message

@@ -24,7 +24,8 @@ column order is free. The column → field mapping is the table in ``docs/format
   ``"number" U+001F <number>`` (or ``"name" U+001F <name>``).
 - **teachers**: ``Teacher_id`` is ``section.teacher`` (primary) and
   ``teachers[0]``; ``Teacher_2_id`` … ``Teacher_N_id`` follow by number (a gap
-  ends nothing; ``Teacher_1_id`` is read as ``Teacher_id``); a section repeated
+  ends nothing; ``Teacher_1_id`` is read as ``Teacher_id``, ``Teacher_id_2`` as
+  ``Teacher_2_id``); a section repeated
   with the same values and another teacher (one row per section and teacher)
   gains that teacher as a co-teacher, with a problem. A teacher at
   several schools is one row per school with the same ``Teacher_id`` (the first

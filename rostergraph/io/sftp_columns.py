@@ -110,6 +110,7 @@ _KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
           for f, cols in _SPECIAL.items()}
 # (numbers of at most 9 digits: int() refuses a run of over 4300, and no file has 10**9)
 _NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE | re.ASCII)
+_ID_NUMBERED = re.compile(r"teacherid(\d{1,9})", re.ASCII)  # (on a squash()ed name)
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _SEPARATORS = re.compile(r"[\s_.\-]+")
 
@@ -153,7 +154,8 @@ _CONTACT_SQUASHED = {squash(f): f for f in _CONTACT_KEYS}
 def _canonical(file: str, col: str) -> str | None:
     """The column name Clever's spec spells ``col`` as, ignoring case, spaces,
     underscores, dots and hyphens, or None. ``Teacher_1_id`` and ``Contact_1_<field>``
-    (numbering from one) are Clever's ``Teacher_id`` and ``Contact_<field>``."""
+    (numbering from one) are Clever's ``Teacher_id`` and ``Contact_<field>``;
+    ``Teacher_id_2`` (the number after ``id``) is ``Teacher_2_id``."""
     key = squash(col)
     known = _SQUASHED.get(file, {}).get(key)
     if known is not None:
@@ -162,6 +164,12 @@ def _canonical(file: str, col: str) -> str | None:
     if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
             squash(m.group(3)) == "id"):
         return "Teacher_id" if int(m.group(2)) == 1 else f"Teacher_{m.group(2)}_id"
+    # (the number after "id", as SQL exports name them: Teacher_id_2; contacts' are left
+    # alone: a Contact_phone_2 may be a second phone of the first contact)
+    last = _ID_NUMBERED.fullmatch(key) if file == "sections.csv" else None
+    if last is not None:
+        n = int(last.group(1))
+        return "Teacher_id" if n == 1 else f"Teacher_{n}_id"
     if file != "students.csv":
         return None
     field = _CONTACT_SQUASHED.get(squash(m.group(3))) if m else None

@@ -145,6 +145,8 @@ class RowReader:
         for got, want in renames.items():
             why = ("Clever's SFTP column names are matched ignoring case, spaces, "
                    "underscores, dots and hyphens") if squash(got) == squash(want) else (
+                   "Clever writes a teacher's number before id: Teacher_2_id, the first "
+                   "Teacher_id") if squash(got)[-1:].isdigit() else (
                    "Clever numbers the second teacher or contact 2; the first has no number")
             if visible(got) != got:
                 why += "; the name holds invisible characters or full-width letters"

@@ -9,6 +9,7 @@ import difflib
 import hashlib
 import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,9 +109,17 @@ _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE)
 
 
+def _visible(col: str) -> str:
+    """A header name without invisible characters (format and control characters other
+    than whitespace), in NFKC form."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", col)
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
 def _bare(col: str) -> str:
-    """A header name as compared: lower case, no spaces, underscores, dots or hyphens."""
-    return "".join(ch for ch in col.lower() if not ch.isspace() and ch not in "_.-")
+    """A header name as compared: lower case, no spaces, underscores, dots or hyphens (nor
+    invisible characters)."""
+    return "".join(ch for ch in _visible(col).lower() if not ch.isspace() and ch not in "_.-")
 
 
 def _canonical(file: str, col: str) -> str | None:
@@ -119,10 +128,13 @@ def _canonical(file: str, col: str) -> str | None:
     for known in (*_KNOWN.get(file, ()), *_REQUIRED.get(file, ())):
         if _bare(known) == key:
             return known
-    m = _NUMBERED.fullmatch(re.sub(r"[\s_.\-]+", "_", col.strip()))
+    m = _NUMBERED.fullmatch(re.sub(r"[\s_.\-]+", "_", _visible(col).strip()))
     if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
             _bare(m.group(3)) == "id"):
         return "Teacher_id" if int(m.group(2)) == 1 else f"Teacher_{m.group(2)}_id"
+    last = re.fullmatch(r"teacherid(\d{1,9})", key, re.ASCII)
+    if last and file == "sections.csv":
+        return "Teacher_id" if int(last.group(1)) == 1 else f"Teacher_{int(last.group(1))}_id"
     if file != "students.csv":
         return None
     fields = {_bare(f): f for f in _CONTACT_KEYS}
@@ -159,7 +171,7 @@ def _case_renames(file: str, header: list[str]) -> dict[str, str]:
     out = {}
 
     def exact(h: str, want: str) -> bool:  # but for case, spaces around and number one
-        key = h.strip().lower()
+        key = _visible(h).strip().lower()
         for lead in ("teacher_", "contact_"):
             if key.startswith(lead) and key[len(lead):].lstrip("0").startswith("1_"):
                 key = lead + key[len(lead):].lstrip("0")[2:]
@@ -276,8 +288,13 @@ class _Reader:
             if _bare(got) == _bare(want):
                 why = ("Clever's SFTP column names are matched ignoring case, spaces, "
                        "underscores, dots and hyphens")
+            elif _bare(got)[-1:].isdigit():
+                why = ("Clever writes a teacher's number before id: Teacher_2_id, the first "
+                       "Teacher_id")
             else:
                 why = "Clever numbers the second teacher or contact 2; the first has no number"
+            if _visible(got) != got:
+                why += "; the name holds invisible characters or full-width letters"
             self.b.problem("other", f"column {got!r} read as {want!r} ({why})",
                            file=name, line=1, kind=kind, field=want)
         if renames:

@@ -253,3 +253,19 @@ def test_teacher_columns_numbered_after_id_are_co_teachers(tmp_path: Path) -> No
     told = [p for p in r.problems if p.file == "sections.csv" and p.field == "Teacher_2_id"]
     assert len(told) == 1 and "'Teacher_id_2'" in told[0].message
     assert "before" in told[0].message
+
+
+@pytest.mark.parametrize(("head", "named"), [
+    ("'School_id','Student_id','First_name'", "\"'Student_id'\""),  # single-quoted cells
+    ("School_id,Stduent_id,First_name", "'Stduent_id'"),  # a typo
+])
+def test_a_required_column_lacking_names_the_header_column_it_may_be(
+        tmp_path: Path, head: str, named: str) -> None:
+    """The header "lacks" ``Student_id`` while it shows ``'Student_id'`` (cells quoted with
+    single quotes, which CSV does not take) or ``Stduent_id``: the problem names that
+    column, so the reader of it sees why (it said only that the column was lacking)."""
+    d = _folder(tmp_path)
+    (d / "students.csv").write_text(f"{head}\n'sA','st1','Ann'\n", encoding="utf-8")
+    r = assert_same("sftp", d)
+    told = [p for p in r.problems if p.file == "students.csv" and "lacks" in p.message]
+    assert len(told) == 1 and named in told[0].message and "Ann" not in told[0].message

@@ -24,8 +24,8 @@ from typing import Any
 from .csv_rowchecks import is_secret_column
 
 __all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "REQUIRED", "SFTP_COLUMNS",
-           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames", "near_misses", "squash",
-           "visible"]
+           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames", "lacking_message",
+           "near_misses", "squash", "visible"]
 
 EXT_DISTRICTS = "rostergraph_districts.csv"
 EXT_RECORDS = "rostergraph_records.csv"
@@ -271,6 +271,27 @@ def column_plan(file: str, columns: list[str]) -> ColumnPlan:
     extra = [(col, SFTP_PREFIX + col) for col in columns
              if col not in taken and not is_secret_column(col)]
     return fields, extra, contacts, co_teachers
+
+
+def lacking_message(header: Sequence[str], missing: Sequence[str]) -> str:
+    """The problem of a header without its required columns ``missing``, naming the header
+    column each may be (one spelt as it in quotes other than CSV's, ``'Student_id'``, or a
+    typo away: a similarity of 0.8 or more), so that the lack shown is explained.
+
+    Examples
+    --------
+    >>> print(lacking_message(["'School_id'", "'Student_id'"], ["Student_id"]))
+    header lacks the required column(s) Student_id; the file was not loaded (the header has "'Student_id'": is it Student_id, misspelt, or in quotes CSV does not take, as '...'?)
+    """
+    names = {squash(h).strip("'`\u2018\u2019\u201c\u201d\""): h for h in reversed(header)}
+    hints = []
+    for col in missing:
+        close = difflib.get_close_matches(squash(col), list(names), n=1, cutoff=0.8)
+        if close:
+            hints.append(f"the header has {names[close[0]]!r}: is it {col}")
+    return (f"header lacks the required column(s) {', '.join(missing)}; the file was not "
+            "loaded" + (f" ({'; '.join(hints)}, misspelt, or in quotes CSV does not take, "
+                        "as '...'?)" if hints else ""))
 
 
 def near_misses(file: str, header: Sequence[str], unknown: Iterable[str]

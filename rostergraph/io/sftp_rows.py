@@ -23,6 +23,7 @@ from .sftp_columns import (
     ColumnPlan,
     column_plan,
     header_renames,
+    lacking_message,
     near_misses,
     squash,
     visible,
@@ -157,8 +158,8 @@ class RowReader:
             t.rename(header)
         missing = [c for c in REQUIRED.get(name, ()) if c not in header]
         if header and missing:
-            self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
-                           "; the file was not loaded", file=name, line=1, kind=kind)
+            self.b.problem("other", lacking_message(header, missing), file=name, line=1,
+                           kind=kind)
             return None
         self.plans[name] = plan = column_plan(name, list(dict.fromkeys(header)))
         for col, want in near_misses(name, header, (c for c, _ in plan[1])):

@@ -18,6 +18,7 @@ from typing import Any
 from rostergraph.errors import SourceError
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import deep_merge, loads_carry, passwords_left_out, set_path
+from rostergraph.io.sftp_columns import lacking_message
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
@@ -303,8 +304,8 @@ class _Reader:
                     for line, row in rows)
         missing = [c for c in _REQUIRED.get(name, ()) if c not in header]
         if header and missing:
-            self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
-                           "; the file was not loaded", file=name, line=1, kind=kind)
+            self.b.problem("other", lacking_message(header, missing), file=name, line=1,
+                           kind=kind)
             return iter(())
         self.header[name] = header
         self.numbered[name] = teachers, groups = _numbered(name, list(dict.fromkeys(header)))

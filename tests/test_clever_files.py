@@ -101,3 +101,16 @@ def test_a_resource_file_without_a_json_suffix_is_told(tmp_path: Path, saved_as:
     r = rostergraph.load(d, cache=False)
     assert len(r.users) > 0 and not [p for p in r.problems if p.file == saved_as]
     assert any(saved_as in n and "not read" in n for n in r.provenance.notes)
+
+
+def test_an_unfinished_fetchs_part_file_is_told_with_its_remedy(tmp_path: Path) -> None:
+    """``rostergraph fetch`` interrupted while it fetched users leaves ``users.jsonl.part``
+    and no ``users.jsonl``: the dump loaded as a district without users, without a word. It
+    is a problem naming the file, which says to finish the fetch (not to rename it: the
+    part file holds only the pages fetched so far)."""
+    d = write_district(tmp_path / "d", students=20, seed=3)
+    (d / "users.jsonl").rename(d / "users.jsonl.part")
+    r = rostergraph.load(d, cache=False)
+    told = [p for p in r.problems if p.file == "users.jsonl.part"]
+    assert [(p.code, p.kind) for p in told] == [("other", "users")]
+    assert "--resume" in told[0].message and "name it" not in told[0].message

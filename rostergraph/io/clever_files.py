@@ -166,7 +166,8 @@ def unsuffixed_files(folder: Path) -> list[tuple[str, str]]:
     """``(name, kind)`` of each file of the folder named as a Clever resource (or a per-role
     user list) but without a suffix the reader takes: an API response as ``curl -O`` and
     ``wget`` save it (``users``, ``users?limit=10000``, wget's second copy
-    ``users.json.1``), or a copy (``users.json.bak``, ``users.txt``). None is read.
+    ``users.json.1``), a copy (``users.json.bak``, ``users.txt``), or an unfinished
+    ``rostergraph fetch``'s ``users.jsonl.part``. None is read.
 
     Examples
     --------
@@ -200,6 +201,10 @@ def unsuffixed_told(folder: Path, read: set[str], notes: list[str]) -> list[Prob
                      f"another file, without a JSON suffix: {', '.join(beside[:10])}"
                      f"{', ...' if len(beside) > 10 else ''})")
     return [Problem(code="other", file=n, kind=k, message=(
+        f"{n} is the file of an unfinished rostergraph fetch (a resource is written there "
+        f"until it is complete): not read, and no other file holds {k}, so the roster has "
+        "none; finish the fetch with rostergraph fetch --out <this folder> --resume"
+        if n.lower().endswith(".jsonl.part") else
         f"{n} is named as Clever's {k} but has no .json, .jsonl or .ndjson suffix (an API "
         f"response saved by curl -O or wget): not read, and no other file holds {k}, so the "
         f"roster has none; name it {k}.json (or .jsonl) to read it"))

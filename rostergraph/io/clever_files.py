@@ -34,6 +34,7 @@ __all__ = [
     "concatenated_message",
     "concatenated_values",
     "cut_list_message",
+    "error_response",
     "file_head",
     "files_by_kind",
     "from_utf16",
@@ -209,6 +210,27 @@ def unsuffixed_told(folder: Path, read: set[str], notes: list[str]) -> list[Prob
         f"response saved by curl -O or wget): not read, and no other file holds {k}, so the "
         f"roster has none; name it {k}.json (or .jsonl) to read it"))
         for n, k in found if k not in read]
+
+
+def error_response(doc: dict[str, Any]) -> str | None:
+    """The envelope problem of a document that is an API error response (``{"error":
+    "invalid_token"}``, ``{"message": "Rate limit exceeded", "code": 429}``: a failed
+    request's body saved as the list), naming its keys (not its text, which a proxy may
+    fill with a request's headers: the problem's ``raw`` keeps it), or ``None`` for any
+    other document.
+
+    Examples
+    --------
+    >>> print(error_response({"error": "invalid_token"}))
+    an API error response (keys: error; the text is in raw), no records: the request failed when it was saved
+    >>> error_response({"records": []}) is None
+    True
+    """
+    keys = {"error", "message", "errors", "error_description", "code", "status", "type"}
+    if not doc or set(doc) - keys or not set(doc) & (keys - {"code", "status", "type"}):
+        return None
+    return (f"an API error response (keys: {', '.join(sorted(doc))}; the text is in raw), "
+            "no records: the request failed when it was saved")
 
 
 def pages_note(kind: str, paths: list[Path]) -> str:

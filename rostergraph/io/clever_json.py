@@ -67,6 +67,7 @@ from .clever_files import (
     concatenated_message,
     concatenated_values,
     cut_list_message,
+    error_response,
     file_head,
     files_by_kind,
     from_utf16,
@@ -511,7 +512,8 @@ def _items(doc: Any) -> tuple[list[Any] | None, str | None]:
             return None, f"'data' is a {type(inner).__name__}, expected an array or object"
         if "id" in doc:
             return [doc], None  # a single bare record
-        return None, "expected a Clever list envelope {\"data\": [...]}, an array or records"
+        return None, error_response(doc) or (
+            "expected a Clever list envelope {\"data\": [...]}, an array or records")
     return None, f"expected an object or array at the top level, found {type(doc).__name__}"
 
 

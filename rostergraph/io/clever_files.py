@@ -206,9 +206,10 @@ def unsuffixed_told(folder: Path, read: set[str], notes: list[str]) -> list[Prob
         f"until it is complete): not read, and no other file holds {k}, so the roster has "
         "none; finish the fetch with rostergraph fetch --out <this folder> --resume"
         if n.lower().endswith(".jsonl.part") else
-        f"{n} is named as Clever's {k} but has no .json, .jsonl or .ndjson suffix (an API "
-        f"response saved by curl -O or wget): not read, and no other file holds {k}, so the "
-        f"roster has none; name it {k}.json (or .jsonl) to read it"))
+        f"{n} is named as Clever's {k} but its suffix is none the reader takes (.json, .jsonl "
+        f"or .ndjson, optionally .gz; curl -O and wget save an API response without one): "
+        f"not read, and no other file holds {k}, so the roster has none; save it as "
+        f"{k}.json (or .jsonl) to read it"))
         for n, k in found if k not in read]
 
 

@@ -133,10 +133,10 @@ def _unsuffixed(b: RosterBuilder, p: Path, files: list[Path]) -> None:
         if stem in read:
             beside.append(q.name)
             continue
-        b.problem("other", f"{q.name} is named as the legacy list {stem} but has no .json "
-                  "suffix (an API response saved by curl -O or wget): not read, and no other "
-                  f"file holds that list, so the roster has none of it; name it {stem}.json "
-                  "to read it", file=q.name,
+        b.problem("other", f"{q.name} is named as the legacy list {stem} but is no .json "
+                  "file (curl -O and wget save an API response without a suffix): not read, "
+                  "and no other file holds that list, so the roster has none of it; save it "
+                  f"as {stem}.json (uncompressed) to read it", file=q.name,
                   kind="users" if stem in LEGACY_USER_FILES else stem)
     if beside:
         b.notes.append(f"not read ({len(beside)} files named as a legacy list read from "

@@ -338,6 +338,25 @@ def test_an_sftp_file_saved_under_another_suffix_is_a_problem(tmp_path: Path,
     assert "st1" in r.users and not [p for p in r.problems if p.file == saved_as]
 
 
+def test_ids_written_as_spreadsheet_formulas_are_told(tmp_path: Path) -> None:
+    """``="00100"``: how a spreadsheet export keeps an id's leading zeros. The id is read as
+    given (= and quotes included, as Clever would take it), so it names only ids written
+    the same way: ``enrollments.csv``'s plain ``00100`` named no one, without a word of
+    why. One problem per file, at the first such id, names the column and the cause."""
+    from tests.test_csv_equivalence import assert_same
+
+    d = _folder(tmp_path, **{
+        "students.csv": 'School_id,Student_id,First_name\nsA,="00100",Ann\nsA,="00101",Bo\n'
+                        "sA,st3,Cy\n",
+        "enrollments.csv": 'School_id,Section_id,Student_id\nsA,se1,00100\nsA,se1,="00101"\n'})
+    r = assert_same("sftp", d)
+    assert '="00100"' in r.users and '="00101"' in r.sections["se1"].students
+    told = [p for p in r.problems if "formula" in p.message]
+    assert [(p.file, p.line, p.field, p.record_id) for p in told] == [
+        ("students.csv", 2, "Student_id", '="00100"')]
+    assert "leading zeros" in told[0].message and "Ann" not in told[0].message
+
+
 # --- shapes of real SFTP uploads that the writer never produces ---------------------------
 
 

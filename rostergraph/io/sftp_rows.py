@@ -29,7 +29,7 @@ from .sftp_columns import (
     visible,
 )
 
-__all__ = ["RowReader", "case_only_email", "folded_email"]
+__all__ = ["RowReader", "case_only_email", "folded_email", "formula_message"]
 
 #: Each file's columns that name records of other files: (column, kind).
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -99,6 +99,15 @@ def folded_email(email: str) -> str:
     return email.strip().casefold()
 
 
+def formula_message(col: str, file: str) -> str:
+    """The problem of the first id of a file written as a spreadsheet formula (``="00100"``),
+    told once per file (no id in it: ``record_id`` names the record)."""
+    return (f"the {col} cells of {file} are spreadsheet formulas (=\"...\", as a spreadsheet "
+            "export keeps an id's leading zeros; this line is the first): each id is read as "
+            "given, = and quotes included, so it names only ids written the same way; export "
+            "the plain values")
+
+
 class RowReader:
     """The state of one SFTP read and the row-level steps every file shares."""
 
@@ -121,6 +130,7 @@ class RowReader:
         self.district: str | None = None
         #: kind → {id without spaces: id} of the ids with spaces around them
         self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
+        self.formulas: set[str] = set()  # the files whose ids as formulas were told
         #: file → (column, kind, that kind's table) of its reference columns
         self.references: dict[str, list[tuple[str, str, Collection[str]]]] = {}
 
@@ -250,6 +260,10 @@ class RowReader:
             self.b.problem("no_id", f"row without {col}; not loaded", file=file, line=line,
                            kind=kind, raw=row_text(row))
             return None
+        if v[:2] == '="' and v[-1:] == '"' and len(v) > 3 and file not in self.formulas:
+            self.formulas.add(file)
+            self.b.problem("other", formula_message(col, file), file=file, line=line,
+                           kind=kind, record_id=v, field=col)
         return v
 
     def _check_date(self, row: dict[str, str], col: str, file: str, line: int, kind: str,

@@ -19,6 +19,7 @@ from rostergraph.errors import SourceError
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import deep_merge, loads_carry, passwords_left_out, set_path
 from rostergraph.io.sftp_columns import lacking_message
+from rostergraph.io.sftp_rows import formula_message
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
@@ -386,6 +387,11 @@ class _Reader:
             self.b.problem("no_id", f"row without {col}; not loaded", file=file, line=line,
                            kind=kind, raw=_row_text(row))
             return None
+        told = self.__dict__.setdefault("formulas", set())
+        if v[:2] == '="' and v[-1:] == '"' and len(v) > 3 and file not in told:
+            told.add(file)
+            self.b.problem("other", formula_message(col, file), file=file, line=line,
+                           kind=kind, record_id=v, field=col)
         return v
 
     def read_districts(self) -> None:

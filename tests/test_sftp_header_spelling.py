@@ -269,3 +269,28 @@ def test_a_required_column_lacking_names_the_header_column_it_may_be(
     r = assert_same("sftp", d)
     told = [p for p in r.problems if p.file == "students.csv" and "lacks" in p.message]
     assert len(told) == 1 and named in told[0].message and "Ann" not in told[0].message
+
+
+@pytest.mark.parametrize(("file", "head", "renamed"), [
+    ("admins.csv", "School_id,Staff_id,Staff_email,First_name,Last_name,Title",
+     {"Staff_email": "Admin_email", "Title": "Admin_title"}),
+    ("staff.csv", "School_id,Staff_id,Admin_email,First_name,Last_name,Admin_title",
+     {"Admin_email": "Staff_email", "Admin_title": "Title"}),
+])
+def test_staff_and_admins_columns_of_the_other_file_are_read(
+        tmp_path: Path, file: str, head: str, renamed: dict[str, str]) -> None:
+    """``admins.csv`` (deprecated) written with ``staff.csv``'s names (``Staff_email``,
+    ``Title``), or the other way round, as a district moving from one to the other does:
+    the email and title are the staff member's, each column told. They were extra
+    columns, without a word, and the user had no email."""
+    assert header_renames(file, head.split(",")) == renamed
+    d = _folder(tmp_path)
+    (d / file).write_text(f"{head}\nsA,a1,a1@example.org,Al,One,Principal\n",
+                          encoding="utf-8")
+    r = assert_same("sftp", d)
+    u = r.users["a1"]
+    assert u.email == "a1@example.org" and u.roles.staff is not None
+    assert u.roles.staff.title == "Principal" and not u.extra
+    told = {p.field for p in r.problems if p.file == file and "read as" in p.message}
+    assert told == set(renamed.values())
+    assert all(file in p.message for p in r.problems if p.file == file and "read as" in p.message)

@@ -23,9 +23,9 @@ from typing import Any
 
 from .csv_rowchecks import is_secret_column
 
-__all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "REQUIRED", "SFTP_COLUMNS",
-           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames", "lacking_message",
-           "near_misses", "squash", "visible"]
+__all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "OTHER_FILE_NAMES", "REQUIRED",
+           "SFTP_COLUMNS", "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames",
+           "lacking_message", "near_misses", "squash", "visible"]
 
 EXT_DISTRICTS = "rostergraph_districts.csv"
 EXT_RECORDS = "rostergraph_records.csv"
@@ -149,15 +149,21 @@ def squash(col: str) -> str:
 _SQUASHED = {f: {squash(c): c for c in (*_KNOWN.get(f, ()), *REQUIRED.get(f, ()))}
              for f in {*_KNOWN, *REQUIRED}}
 _CONTACT_SQUASHED = {squash(f): f for f in _CONTACT_KEYS}
+#: the columns staff.csv and the deprecated admins.csv name otherwise (a district moving
+#: from one file to the other writes the other's names): file → {squashed name: column}
+OTHER_FILE_NAMES = {"admins.csv": {"staffemail": "Admin_email", "title": "Admin_title"},
+                    "staff.csv": {"adminemail": "Staff_email", "admintitle": "Title"}}
 
 
 def _canonical(file: str, col: str) -> str | None:
     """The column name Clever's spec spells ``col`` as, ignoring case, spaces,
     underscores, dots and hyphens, or None. ``Teacher_1_id`` and ``Contact_1_<field>``
     (numbering from one) are Clever's ``Teacher_id`` and ``Contact_<field>``;
-    ``Teacher_id_2`` (the number after ``id``) is ``Teacher_2_id``."""
+    ``Teacher_id_2`` (the number after ``id``) is ``Teacher_2_id``; ``staff.csv``'s and
+    ``admins.csv``'s names for the email and title are each other's
+    (:data:`OTHER_FILE_NAMES`)."""
     key = squash(col)
-    known = _SQUASHED.get(file, {}).get(key)
+    known = _SQUASHED.get(file, {}).get(key) or OTHER_FILE_NAMES.get(file, {}).get(key)
     if known is not None:
         return known
     m = _NUMBERED.fullmatch(_SEPARATORS.sub("_", visible(col).strip()))

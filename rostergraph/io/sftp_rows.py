@@ -18,6 +18,7 @@ from .enrollcols import padded_message
 from .limits import Limits
 from .parked import ParkedDicts
 from .sftp_columns import (
+    OTHER_FILE_NAMES,
     REQUIRED,
     SFTP_PREFIX,
     ColumnPlan,
@@ -156,6 +157,9 @@ class RowReader:
         for got, want in renames.items():
             why = ("Clever's SFTP column names are matched ignoring case, spaces, "
                    "underscores, dots and hyphens") if squash(got) == squash(want) else (
+                   f"{name} names it {want}; {got} is "
+                   f"{'staff.csv' if name == 'admins.csv' else 'admins.csv'}'s name"
+                   ) if squash(got) in OTHER_FILE_NAMES.get(name, {}) else (
                    "Clever writes a teacher's number before id: Teacher_2_id, the first "
                    "Teacher_id") if squash(got)[-1:].isdigit() else (
                    "Clever numbers the second teacher or contact 2; the first has no number")

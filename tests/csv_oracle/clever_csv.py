@@ -18,7 +18,7 @@ from typing import Any
 from rostergraph.errors import SourceError
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import deep_merge, loads_carry, passwords_left_out, set_path
-from rostergraph.io.sftp_columns import lacking_message
+from rostergraph.io.sftp_columns import OTHER_FILE_NAMES, lacking_message
 from rostergraph.io.sftp_rows import formula_message
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
@@ -130,6 +130,8 @@ def _canonical(file: str, col: str) -> str | None:
     for known in (*_KNOWN.get(file, ()), *_REQUIRED.get(file, ())):
         if _bare(known) == key:
             return known
+    if key in OTHER_FILE_NAMES.get(file, {}):  # (staff.csv's names in admins.csv, and back)
+        return OTHER_FILE_NAMES[file][key]
     m = _NUMBERED.fullmatch(re.sub(r"[\s_.\-]+", "_", _visible(col).strip()))
     if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
             _bare(m.group(3)) == "id"):
@@ -290,6 +292,9 @@ class _Reader:
             if _bare(got) == _bare(want):
                 why = ("Clever's SFTP column names are matched ignoring case, spaces, "
                        "underscores, dots and hyphens")
+            elif _bare(got) in OTHER_FILE_NAMES.get(name, {}):
+                other = "staff.csv" if name == "admins.csv" else "admins.csv"
+                why = f"{name} names it {want}; {got} is {other}'s name"
             elif _bare(got)[-1:].isdigit():
                 why = ("Clever writes a teacher's number before id: Teacher_2_id, the first "
                        "Teacher_id")

@@ -294,3 +294,24 @@ def test_staff_and_admins_columns_of_the_other_file_are_read(
     told = {p.field for p in r.problems if p.file == file and "read as" in p.message}
     assert told == set(renamed.values())
     assert all(file in p.message for p in r.problems if p.file == file and "read as" in p.message)
+
+
+@pytest.mark.parametrize(("file", "head", "row", "col", "want"), [
+    ("teachers.csv", "School_id,Teacher_id,First_name,Email", "sA,t1,Tia,t@example.org",
+     "Email", "Teacher_email"),
+    ("students.csv", "School_id,Student_id,First_name,Zip", "sA,st1,Ann,97000", "Zip",
+     "Student_zip"),
+    ("schools.csv", "School_id,Name,Phone", "sA,Alpha,555", "Name", "School_name"),
+])
+def test_a_clever_column_named_without_its_files_prefix_is_told(
+        tmp_path: Path, file: str, head: str, row: str, col: str, want: str) -> None:
+    """``Email`` in teachers.csv (Clever's is ``Teacher_email``), ``Zip`` in students.csv,
+    ``Name`` in schools.csv: kept in extra like any other column (Clever does not read
+    them either), but told, naming the Clever column the header lacks: the teacher had no
+    email, without a word."""
+    d = _folder(tmp_path)
+    (d / file).write_text(f"{head}\n{row}\n", encoding="utf-8")
+    r = assert_same("sftp", d)
+    told = [p for p in r.problems if p.file == file and p.field == col]
+    assert len(told) == 1 and repr(want) in told[0].message and "prefix" in told[0].message
+    assert not [p for p in r.problems if p.file == file and "misspelt" in p.message]

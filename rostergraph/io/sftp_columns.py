@@ -25,7 +25,7 @@ from .csv_rowchecks import is_secret_column
 
 __all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "OTHER_FILE_NAMES", "REQUIRED",
            "SFTP_COLUMNS", "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames",
-           "lacking_message", "near_misses", "squash", "visible"]
+           "lacking_message", "near_misses", "squash", "unprefixed", "visible"]
 
 EXT_DISTRICTS = "rostergraph_districts.csv"
 EXT_RECORDS = "rostergraph_records.csv"
@@ -326,6 +326,34 @@ def near_misses(file: str, header: Sequence[str], unknown: Iterable[str]
         # own, no typo: Title1 (Title I), School_zip4, Student_email2, Home_language_code)
         if close and not key.startswith(close[0]) and not key.endswith(close[0]):
             out.append((col, missing[close[0]]))
+    return out
+
+
+#: the prefixes Clever's column names carry for their file's record (``Teacher_email``)
+_FILE_PREFIXES = ("student", "teacher", "staff", "admin", "school", "section")
+
+
+def unprefixed(file: str, header: Sequence[str], unknown: Iterable[str]
+               ) -> list[tuple[str, str]]:
+    """``(column, Clever column)`` for each ``unknown`` column of ``file`` named as a
+    Clever column the header lacks without its file's prefix (``Email`` for
+    ``Teacher_email``, ``Zip`` for ``Student_zip``, ``Name`` for ``School_name``): kept in
+    ``extra`` as Clever would not read it either, but told.
+
+    Examples
+    --------
+    >>> unprefixed("teachers.csv", ["Teacher_id", "Email", "Bus"], ["Email", "Bus"])
+    [('Email', 'Teacher_email')]
+    """
+    have = {squash(h) for h in header}
+    missing = {k: c for k, c in _SQUASHED.get(file, {}).items() if k not in have}
+    out = []
+    for col in unknown:
+        key = squash(col)
+        got = [c for k, c in missing.items()
+               if len(key) >= 3 and k.endswith(key) and k[:-len(key)] in _FILE_PREFIXES]
+        if len(got) == 1:
+            out.append((col, got[0]))
     return out
 
 

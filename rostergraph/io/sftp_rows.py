@@ -27,6 +27,7 @@ from .sftp_columns import (
     lacking_message,
     near_misses,
     squash,
+    unprefixed,
     visible,
 )
 
@@ -180,6 +181,11 @@ class RowReader:
             self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; its "
                            f"cells are kept in extra as {SFTP_PREFIX + col!r} (is it "
                            f"{want!r}, misspelt? {want} is not in the header)",
+                           file=name, line=1, kind=kind, field=col)
+        for col, want in unprefixed(name, header, (c for c, _ in plan[1])):
+            self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; its "
+                           f"cells are kept in extra as {SFTP_PREFIX + col!r} (is it "
+                           f"{want!r}, without its prefix? {want} is not in the header)",
                            file=name, line=1, kind=kind, field=col)
         return t
 

@@ -331,6 +331,16 @@ class _Reader:
                                f"its cells are kept in extra as {_PREFIX + col!r} (is it "
                                f"{want!r}, misspelt? {want} is not in the header)",
                                file=name, line=1, kind=kind, field=col)
+        for col in dict.fromkeys(header):  # (a Clever name without its file's prefix)
+            if col in taken or secret_column(col) or len(_bare(col)) < 3:
+                continue
+            got = [c for b, c in absent.items() if b.endswith(_bare(col)) and b[:-len(
+                _bare(col))] in ("student", "teacher", "staff", "admin", "school", "section")]
+            if len(got) == 1:
+                self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; "
+                               f"its cells are kept in extra as {_PREFIX + col!r} (is it "
+                               f"{got[0]!r}, without its prefix? {got[0]} is not in the "
+                               "header)", file=name, line=1, kind=kind, field=col)
         return rows
 
     def _match(self, kind: str, value: str) -> str:

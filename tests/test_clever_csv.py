@@ -357,6 +357,17 @@ def test_ids_written_as_spreadsheet_formulas_are_told(tmp_path: Path) -> None:
     assert "leading zeros" in told[0].message and "Ann" not in told[0].message
 
 
+def test_one_file_of_an_upload_given_is_refused_naming_the_folder(tmp_path: Path) -> None:
+    """``read_clever_csv("upload/students.csv")`` (or ``load(..., format="clever-csv")``)
+    raised "not a readable zip archive: File is not a zip file"; the error says to give
+    the folder holding it."""
+    d = _folder(tmp_path)
+    for read in (read_clever_csv, lambda p: rostergraph.load(p, format="clever-csv")):
+        with pytest.raises(rostergraph.SourceError, match="give the folder") as got:
+            read(d / "students.csv")
+        assert "zip" not in str(got.value).split(":", 1)[1].split("(")[0]
+
+
 # --- shapes of real SFTP uploads that the writer never produces ---------------------------
 
 

@@ -625,7 +625,8 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
     Raises
     ------
     SourceError
-        When the path does not exist or holds none of the files.
+        When the path does not exist or holds none of the files, or is one ``.csv`` file
+        (the error says to give its folder).
 
     Examples
     --------
@@ -640,6 +641,10 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
+    if p.is_file() and p.suffix.lower() == ".csv":  # (not a zip of them, one of them)
+        raise SourceError(f"{p.name} is one file of a Clever SFTP upload: give the folder "
+                          "that holds it (an upload is a folder, or a .zip, of schools.csv, "
+                          "students.csv, ...)", path=str(path))
     bundle = any_case(Bundle(p, limits))
     # building the records allocates hundreds of thousands of tracked objects: the
     # collector would walk them again and again (restored, and they settled, after)

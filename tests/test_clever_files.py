@@ -68,15 +68,14 @@ def test_v3_sections_with_legacy_names_inside_are_not_told(tmp_path: Path, name:
     assert not is_legacy_clever(d / name)
 
 
-@pytest.mark.parametrize("saved_as", ["users", "users?limit=10000", "users.json.1", "Users.txt"])
+@pytest.mark.parametrize("saved_as", ["users", "users?limit=10000", "Users"])
 @pytest.mark.parametrize("lines", [True, False])
 def test_a_resource_file_without_a_json_suffix_is_told(tmp_path: Path, saved_as: str,
                                                         lines: bool) -> None:
     """An API response saved as ``curl -O`` and ``wget`` name it (``users``,
-    ``users?limit=10000``, wget's second copy ``users.json.1``), or with another suffix,
-    is not read; when no other file holds that kind, the roster has none of it, which is
-    a problem naming the file (it was not a word: a district without users loaded as if
-    it had none). Beside a file that is read, it is named in a note."""
+    ``users?limit=10000``) is not read; when no other file holds that kind, the roster has
+    none of it, which is a problem naming the file (it was not a word: a district without
+    users loaded as if it had none). Beside a file that is read, it is named in a note."""
     import json
 
     d = write_district(tmp_path / "d", students=20, seed=3)
@@ -101,6 +100,21 @@ def test_a_resource_file_without_a_json_suffix_is_told(tmp_path: Path, saved_as:
     r = rostergraph.load(d, cache=False)
     assert len(r.users) > 0 and not [p for p in r.problems if p.file == saved_as]
     assert any(saved_as in n and "not read" in n for n in r.provenance.notes)
+
+
+@pytest.mark.parametrize("saved_as", ["users.json.1", "users.txt", "users.json.bak"])
+def test_a_copy_under_another_suffix_is_named_in_a_note(tmp_path: Path, saved_as: str) -> None:
+    """A copy or backup (wget's second download ``users.json.1``, ``users.txt``,
+    ``users.json.bak``) is not read and is named in a note, as the JSON files without a
+    resource name are (it was not named at all), whether or not a users file is read."""
+    d = write_district(tmp_path / "d", students=20, seed=3)
+    shutil.copy(d / "users.jsonl", d / saved_as)
+    for users in (True, False):
+        r = rostergraph.load(d, cache=False)
+        assert (len(r.users) > 0) is users and not [p for p in r.problems
+                                                    if p.file == saved_as]
+        assert any(saved_as in n and "not read" in n for n in r.provenance.notes)
+        (d / "users.jsonl").unlink(missing_ok=True)
 
 
 def test_an_unfinished_fetchs_part_file_is_told_with_its_remedy(tmp_path: Path) -> None:

@@ -95,11 +95,12 @@ def test_a_students_grade_mapping_names_the_student(tmp_path: Path) -> None:
         ("users", "st2", "students.json", 1)]
 
 
-@pytest.mark.parametrize("saved_as", ["students", "students?limit=100", "students.json.1"])
+@pytest.mark.parametrize("saved_as", ["students", "students?limit=100"])
 def test_a_list_saved_without_a_json_suffix_is_told(tmp_path: Path, saved_as: str) -> None:
     """A legacy list saved as ``curl -O`` or ``wget`` name it (no ``.json``) is not read:
     with no other file of that list it is a problem naming the file (the folder loaded
-    with no students, without a word); beside one, a note names it."""
+    with no students, without a word); beside one, a note names it. A copy under another
+    suffix (``students.json.1``) is only named in a note."""
     (tmp_path / saved_as).write_text(json.dumps({"data": [{"data": {"id": "st1"}}]}))
     (tmp_path / "teachers.json").write_text(json.dumps({"data": [{"data": {"id": "t1"}}]}))
     r = read_legacy_clever(tmp_path)
@@ -111,6 +112,10 @@ def test_a_list_saved_without_a_json_suffix_is_told(tmp_path: Path, saved_as: st
     r = read_legacy_clever(tmp_path)
     assert sorted(r.users) == ["st2", "t1"] and not r.problems
     assert any(saved_as in n and "not read" in n for n in r.provenance.notes)
+    (tmp_path / "students.json").rename(tmp_path / "students.json.1")
+    r = read_legacy_clever(tmp_path)
+    assert not [p for p in r.problems if p.file == "students.json.1"]
+    assert any("students.json.1" in n and "not read" in n for n in r.provenance.notes)
 
 
 def test_a_contacts_students_it_cannot_link_are_kept(tmp_path: Path) -> None:

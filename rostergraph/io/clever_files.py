@@ -192,25 +192,31 @@ def unsuffixed_files(folder: Path) -> list[tuple[str, str]]:
 
 
 def unsuffixed_told(folder: Path, read: set[str], notes: list[str]) -> list[Problem]:
-    """What :func:`unsuffixed_files` finds, told: a note (added to ``notes``) naming those
-    whose kind is ``read`` from another file, and an ``other`` problem for each of the
-    others (the roster has none of its kind, which must not pass for a district without
-    them)."""
-    found = unsuffixed_files(folder)
-    if beside := [n for n, k in found if k in read]:
-        notes.append(f"not read ({len(beside)} files named as a Clever resource read from "
-                     f"another file, without a JSON suffix: {', '.join(beside[:10])}"
+    """What :func:`unsuffixed_files` finds, told: an ``other`` problem for each file with no
+    suffix at all (``users``, ``users?limit=10000``: an API response as saved) or an
+    unfinished fetch's ``.jsonl.part`` whose kind no file ``read`` holds (the roster has
+    none of it, which must not pass for a district without them); a note (added to
+    ``notes``) naming the others, copies and backups (``users.json.1``, ``users.txt``), as
+    the JSON files without a resource name are noted."""
+    found, told = unsuffixed_files(folder), []
+    for n, k in found:
+        low = n.lower()
+        if k not in read and ("." not in low.split("?", 1)[0] or low.endswith(".jsonl.part")):
+            told.append((n, k))
+    if beside := [n for n, k in found if (n, k) not in told]:
+        notes.append(f"not read ({len(beside)} files named as a Clever resource, without a "
+                     f"JSON suffix: {', '.join(beside[:10])}"
                      f"{', ...' if len(beside) > 10 else ''})")
     return [Problem(code="other", file=n, kind=k, message=(
         f"{n} is the file of an unfinished rostergraph fetch (a resource is written there "
         f"until it is complete): not read, and no other file holds {k}, so the roster has "
         "none; finish the fetch with rostergraph fetch --out <this folder> --resume"
         if n.lower().endswith(".jsonl.part") else
-        f"{n} is named as Clever's {k} but its suffix is none the reader takes (.json, .jsonl "
-        f"or .ndjson, optionally .gz; curl -O and wget save an API response without one): "
-        f"not read, and no other file holds {k}, so the roster has none; save it as "
-        f"{k}.json (or .jsonl) to read it"))
-        for n, k in found if k not in read]
+        f"{n} is named as Clever's {k} but has no suffix (.json, .jsonl or .ndjson, "
+        f"optionally .gz; curl -O and wget save an API response without one): not read, and "
+        f"no other file holds {k}, so the roster has none; save it as {k}.json (or .jsonl) "
+        "to read it"))
+        for n, k in told]
 
 
 def error_response(doc: dict[str, Any]) -> str | None:

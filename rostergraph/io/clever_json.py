@@ -22,8 +22,8 @@ duplicate; a v1/v2 record (no ``roles``) in such a list is a problem keeping its
 
 A kind saved a page per file (``users_page1.json``, ``users_page2.json``, with no
 ``users.*`` beside them) is read page after page (:mod:`.clever_files` names the files).
-Any file may be absent; one named as a resource without a suffix read (``users``, as
-``curl -O`` saves it) is not read, and is a problem when no other file holds its kind.
+Any file may be absent; one named as a resource with no suffix (``users``, as ``curl -O``
+saves it) is not read, and is a problem when no other file holds its kind.
 A line that is not JSON is a problem with its line
 number (the other lines still load); a ``.json`` file that is not JSON at all
 raises :class:`~rostergraph.errors.FormatError` naming file, line and column.

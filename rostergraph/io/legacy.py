@@ -42,9 +42,9 @@ How they become v3 records:
 
 Files that hold no roster records (``events*.json``, ``*_count.json``,
 ``error_*.json``, ``_recorded_requests.json``) are listed in the provenance
-notes and skipped; a list saved without ``.json`` (``students``, as ``curl -O``
-saves it) is not read, with a problem when no other file holds that list. A file that is not JSON is a ``syntax`` problem with its line
-and column; the other files still load.
+notes and skipped; a list saved with no suffix (``students``, as ``curl -O`` saves
+it) is not read, with a problem when no other file holds that list. A file that is not
+JSON is a ``syntax`` problem with its line and column; the other files still load.
 
 Examples
 --------
@@ -118,10 +118,11 @@ def _files(p: Path) -> list[Path]:
 
 
 def _unsuffixed(b: RosterBuilder, p: Path, files: list[Path]) -> None:
-    """Tell each file of the folder named as a legacy list but without ``.json`` (a response
-    saved by ``curl -O`` or ``wget``: ``students``, ``students?limit=100``; a copy
-    ``students.json.1``): none is read, so it is a problem when no file of that list is
-    read (the roster has none of its records), else named in a note."""
+    """Tell each file of the folder named as a legacy list but without ``.json``: none is
+    read. One with no suffix at all (a response saved by ``curl -O`` or ``wget``:
+    ``students``, ``students?limit=100``) is a problem when no file of that list is read
+    (the roster has none of its records); the others (a copy ``students.json.1``, one
+    beside the list's file) are named in a note."""
     read = {_base(f.name) for f in files}
     beside = []
     for q in sorted(p.iterdir()):
@@ -130,17 +131,17 @@ def _unsuffixed(b: RosterBuilder, p: Path, files: list[Path]) -> None:
         if low.endswith(".json") or (stem not in LEGACY_USER_FILES
                                      and stem not in _RECORD_FILES) or not q.is_file():
             continue
-        if stem in read:
+        if stem in read or "." in low.split("?", 1)[0]:  # (a copy, a backup: noted)
             beside.append(q.name)
             continue
-        b.problem("other", f"{q.name} is named as the legacy list {stem} but is no .json "
-                  "file (curl -O and wget save an API response without a suffix): not read, "
+        b.problem("other", f"{q.name} is named as the legacy list {stem} but has no .json "
+                  "suffix (curl -O and wget save an API response without one): not read, "
                   "and no other file holds that list, so the roster has none of it; save it "
-                  f"as {stem}.json (uncompressed) to read it", file=q.name,
+                  f"as {stem}.json to read it", file=q.name,
                   kind="users" if stem in LEGACY_USER_FILES else stem)
     if beside:
-        b.notes.append(f"not read ({len(beside)} files named as a legacy list read from "
-                       f"another file, without .json: {', '.join(beside[:10])}"
+        b.notes.append(f"not read ({len(beside)} files named as a legacy list, without "
+                       f".json: {', '.join(beside[:10])}"
                        f"{', ...' if len(beside) > 10 else ''})")
 
 

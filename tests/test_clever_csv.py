@@ -338,6 +338,20 @@ def test_an_sftp_file_saved_under_another_suffix_is_a_problem(tmp_path: Path,
     assert "st1" in r.users and not [p for p in r.problems if p.file == saved_as]
 
 
+def test_a_dob_a_spreadsheet_wrote_as_its_day_number_is_named_so(tmp_path: Path) -> None:
+    """``DOB`` ``42005``: a spreadsheet's day count (a date cell saved unformatted). The
+    problem says what it likely is, still without the value (a birth date is the
+    student's: it stays in ``raw``)."""
+    from tests.test_csv_equivalence import assert_same
+
+    d = _folder(tmp_path, **{"students.csv": "School_id,Student_id,First_name,DOB\n"
+                                             "sA,st1,Ann,42005\nsA,st2,Bo,13/45/2015\n"})
+    r = assert_same("sftp", d)
+    told = {p.record_id: p for p in r.problems if p.field == "DOB"}
+    assert "day count" in told["st1"].message and "42005" not in told["st1"].message
+    assert told["st1"].raw == "42005" and "day count" not in told["st2"].message
+
+
 def test_ids_written_as_spreadsheet_formulas_are_told(tmp_path: Path) -> None:
     """``="00100"``: how a spreadsheet export keeps an id's leading zeros. The id is read as
     given (= and quotes included, as Clever would take it), so it names only ids written

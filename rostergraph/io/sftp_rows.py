@@ -31,7 +31,7 @@ from .sftp_columns import (
     visible,
 )
 
-__all__ = ["RowReader", "case_only_email", "folded_email", "formula_message"]
+__all__ = ["RowReader", "case_only_email", "folded_email", "formula_message", "not_a_date"]
 
 #: Each file's columns that name records of other files: (column, kind).
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -99,6 +99,22 @@ def folded_email(email: str) -> str:
     'ann@x.org'
     """
     return email.strip().casefold()
+
+
+def not_a_date(col: str, value: str) -> str:
+    """The problem of a date cell in no form Clever's SFTP spec allows (never the value: a
+    birth date is the student's); a whole number of 4 or 5 digits is named as what it
+    likely is, a spreadsheet's day count (a date cell saved unformatted).
+
+    Examples
+    --------
+    >>> "day count" in not_a_date("DOB", "42005"), "42005" in not_a_date("DOB", "42005")
+    (True, False)
+    """
+    why = (" (a whole number: a spreadsheet's day count, as a date cell saved unformatted "
+           "is written?)") if value.isascii() and value.isdigit() and 4 <= len(value) <= 5 else ""
+    return (f"{col} is not a date{why} (Clever's SFTP dates: MM/DD/YYYY, M/D/YY, YYYY-MM-DD "
+            "or YYYYMMDD); kept as given (the cell is in raw), left out of ISO 8601 outputs")
 
 
 def formula_message(col: str, file: str) -> str:
@@ -283,7 +299,5 @@ class RowReader:
         if v and parse_date(v) is None:
             # (the value in raw, not the message: a birth date is the student's, and raw
             # is what privacy modes leave out)
-            self.b.problem("other", f"{col} is not a date (Clever's SFTP dates: MM/DD/YYYY, "
-                           "M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given (the cell is in "
-                           "raw), left out of ISO 8601 outputs", file=file, line=line,
+            self.b.problem("other", not_a_date(col, v), file=file, line=line,
                            kind=kind, record_id=rid, field=col, raw=v)

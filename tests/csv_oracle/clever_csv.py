@@ -19,7 +19,7 @@ from rostergraph.errors import SourceError
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import deep_merge, loads_carry, passwords_left_out, set_path
 from rostergraph.io.sftp_columns import OTHER_FILE_NAMES, lacking_message
-from rostergraph.io.sftp_rows import formula_message
+from rostergraph.io.sftp_rows import formula_message, not_a_date
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
@@ -665,9 +665,7 @@ class _Reader:
         """A date in no form Clever's SFTP spec allows is kept as given, with a problem."""
         v = row.get(col)
         if v and parse_date(v) is None:
-            self.b.problem("other", f"{col} is not a date (Clever's SFTP dates: MM/DD/YYYY, "
-                           "M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given (the cell is in "
-                           "raw), left out of ISO 8601 outputs", file=file, line=line,
+            self.b.problem("other", not_a_date(col, v), file=file, line=line,
                            kind=kind, record_id=rid, field=col, raw=v)
 
     def _term(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:

@@ -315,6 +315,73 @@ def test_missing_enrollments_file_is_a_problem_naming_it(tmp_path: Path) -> None
     assert [p.code for p in r.problems if p.file == "enrollments.csv"] == ["missing_file"]
 
 
+@pytest.mark.parametrize("saved_as", ["students.csv.csv", "students.txt", "students",
+                                      "students.xlsx", "Students.CSV.txt"])
+def test_an_sftp_file_saved_under_another_suffix_is_a_problem(tmp_path: Path,
+                                                               saved_as: str) -> None:
+    """``students.csv`` saved as ``students.csv.csv`` (Windows hides the suffix it adds), as
+    ``students.txt`` or ``students.xlsx`` (a spreadsheet's other formats) or with no
+    suffix: not read, and the upload has no students, which was a note at most (nothing at
+    all for a name not ending in .csv). It is a problem naming the file; beside the real
+    ``students.csv`` such a copy is only noted."""
+    d = _folder(tmp_path)
+    (d / "students.csv").rename(d / saved_as)
+    r = read_clever_csv(d)
+    assert not [u for u in r.users.values() if u.roles.student is not None]
+    told = [p for p in r.problems if p.file == saved_as]
+    assert [(p.code, p.kind) for p in told] == [("other", "users")]
+    assert "students.csv" in told[0].message and "not read" in told[0].message
+    with pytest.raises(rostergraph.FormatError, match="not read"):
+        read_clever_csv(d, strict=True)
+    (d / "students.csv").write_text(STUDENTS, encoding="utf-8")
+    r = read_clever_csv(d)
+    assert "st1" in r.users and not [p for p in r.problems if p.file == saved_as]
+
+
+def test_a_dob_a_spreadsheet_wrote_as_its_day_number_is_named_so(tmp_path: Path) -> None:
+    """``DOB`` ``42005``: a spreadsheet's day count (a date cell saved unformatted). The
+    problem says what it likely is, still without the value (a birth date is the
+    student's: it stays in ``raw``)."""
+    from tests.test_csv_equivalence import assert_same
+
+    d = _folder(tmp_path, **{"students.csv": "School_id,Student_id,First_name,DOB\n"
+                                             "sA,st1,Ann,42005\nsA,st2,Bo,13/45/2015\n"})
+    r = assert_same("sftp", d)
+    told = {p.record_id: p for p in r.problems if p.field == "DOB"}
+    assert "day count" in told["st1"].message and "42005" not in told["st1"].message
+    assert told["st1"].raw == "42005" and "day count" not in told["st2"].message
+
+
+def test_ids_written_as_spreadsheet_formulas_are_told(tmp_path: Path) -> None:
+    """``="00100"``: how a spreadsheet export keeps an id's leading zeros. The id is read as
+    given (= and quotes included, as Clever would take it), so it names only ids written
+    the same way: ``enrollments.csv``'s plain ``00100`` named no one, without a word of
+    why. One problem per file, at the first such id, names the column and the cause."""
+    from tests.test_csv_equivalence import assert_same
+
+    d = _folder(tmp_path, **{
+        "students.csv": 'School_id,Student_id,First_name\nsA,="00100",Ann\nsA,="00101",Bo\n'
+                        "sA,st3,Cy\n",
+        "enrollments.csv": 'School_id,Section_id,Student_id\nsA,se1,00100\nsA,se1,="00101"\n'})
+    r = assert_same("sftp", d)
+    assert '="00100"' in r.users and '="00101"' in r.sections["se1"].students
+    told = [p for p in r.problems if "formula" in p.message]
+    assert [(p.file, p.line, p.field, p.record_id) for p in told] == [
+        ("students.csv", 2, "Student_id", '="00100"')]
+    assert "leading zeros" in told[0].message and "Ann" not in told[0].message
+
+
+def test_one_file_of_an_upload_given_is_refused_naming_the_folder(tmp_path: Path) -> None:
+    """``read_clever_csv("upload/students.csv")`` (or ``load(..., format="clever-csv")``)
+    raised "not a readable zip archive: File is not a zip file"; the error says to give
+    the folder holding it."""
+    d = _folder(tmp_path)
+    for read in (read_clever_csv, lambda p: rostergraph.load(p, format="clever-csv")):
+        with pytest.raises(rostergraph.SourceError, match="give the folder") as got:
+            read(d / "students.csv")
+        assert "zip" not in str(got.value).split(":", 1)[1].split("(")[0]
+
+
 # --- shapes of real SFTP uploads that the writer never produces ---------------------------
 
 

@@ -36,3 +36,24 @@ def test_an_email_that_differs_only_in_case_is_not_merged_but_said(tmp_path: Pat
     said = [p for p in r.problems if p.file == "staff.csv"]
     assert [(p.line, p.record_id, p.field) for p in said] == [(2, "f1", "Staff_email")]
     assert "'t1'" in said[0].message and "@" not in said[0].message
+
+
+def test_an_email_that_differs_only_in_spaces_around_it_is_not_merged_but_said(
+        tmp_path: Path) -> None:
+    """A teacher's email with a space after it (a padded SIS cell) and the staff row's
+    without, or the other way round: not merged either (Clever keeps emails as given),
+    and told as a case-only difference is; it was two users without a word (RG-USR-002
+    compares exact emails, so nothing else saw it)."""
+    files = dict(_FILES)
+    files["teachers.csv"] = ("School_id,Teacher_id,First_name,Last_name,Teacher_email\n"
+                             "sA,t1,Tia,Fake,tia@example.org \nsA,t2,Tob,Fake,tob@example.org\n")
+    files["staff.csv"] = ("School_id,Staff_id,Staff_email,First_name,Last_name\n"
+                          "sA,f1,tia@example.org,Tia,Fake\nsA,f2, TOB@example.org,Tob,Fake\n")
+    write(tmp_path, files)
+    r = assert_same("sftp", tmp_path)
+    assert r.users["f1"].roles.names == ("staff",) and r.users["f2"].roles.names == ("staff",)
+    said = [p for p in r.problems if p.file == "staff.csv"]
+    assert [(p.line, p.record_id, p.field) for p in said] == [(2, "f1", "Staff_email"),
+                                                              (3, "f2", "Staff_email")]
+    assert "'t1'" in said[0].message and "spaces" in said[0].message
+    assert not any("@" in p.message for p in said)

@@ -66,3 +66,65 @@ def test_v3_sections_with_legacy_names_inside_are_not_told(tmp_path: Path, name:
     assert not [p for p in r.problems if "v1.1/v2" in p.message]
     assert r.sections[first["id"]].ext["course_name"] == "Algebra"
     assert not is_legacy_clever(d / name)
+
+
+@pytest.mark.parametrize("saved_as", ["users", "users?limit=10000", "Users"])
+@pytest.mark.parametrize("lines", [True, False])
+def test_a_resource_file_without_a_json_suffix_is_told(tmp_path: Path, saved_as: str,
+                                                        lines: bool) -> None:
+    """An API response saved as ``curl -O`` and ``wget`` name it (``users``,
+    ``users?limit=10000``) is not read; when no other file holds that kind, the roster has
+    none of it, which is a problem naming the file (it was not a word: a district without
+    users loaded as if it had none). Beside a file that is read, it is named in a note."""
+    import json
+
+    d = write_district(tmp_path / "d", students=20, seed=3)
+    users = d / "users.jsonl"
+    if not lines:  # (the general reader, not the JSON Lines scan)
+        for f in d.glob("*.jsonl"):
+            f.with_suffix(".json").write_text(json.dumps(
+                [json.loads(x) for x in f.read_text().splitlines() if x.strip()]))
+            f.unlink()
+        users = d / "users.json"
+    users.rename(d / saved_as)
+    r = rostergraph.load(d, cache=False)
+    assert len(r.users) == 0
+    told = [p for p in r.problems if p.file == saved_as]
+    assert [(p.code, p.kind) for p in told] == [("other", "users")]
+    assert "not read" in told[0].message and "users.json" in told[0].message
+    with pytest.raises(rostergraph.FormatError, match="not read"):
+        rostergraph.load(d, strict=True, cache=False)
+    # beside the users file read, the copy is only named in a note
+    (d / saved_as).rename(users)
+    shutil.copy(users, d / saved_as)
+    r = rostergraph.load(d, cache=False)
+    assert len(r.users) > 0 and not [p for p in r.problems if p.file == saved_as]
+    assert any(saved_as in n and "not read" in n for n in r.provenance.notes)
+
+
+@pytest.mark.parametrize("saved_as", ["users.json.1", "users.txt", "users.json.bak"])
+def test_a_copy_under_another_suffix_is_named_in_a_note(tmp_path: Path, saved_as: str) -> None:
+    """A copy or backup (wget's second download ``users.json.1``, ``users.txt``,
+    ``users.json.bak``) is not read and is named in a note, as the JSON files without a
+    resource name are (it was not named at all), whether or not a users file is read."""
+    d = write_district(tmp_path / "d", students=20, seed=3)
+    shutil.copy(d / "users.jsonl", d / saved_as)
+    for users in (True, False):
+        r = rostergraph.load(d, cache=False)
+        assert (len(r.users) > 0) is users and not [p for p in r.problems
+                                                    if p.file == saved_as]
+        assert any(saved_as in n and "not read" in n for n in r.provenance.notes)
+        (d / "users.jsonl").unlink(missing_ok=True)
+
+
+def test_an_unfinished_fetchs_part_file_is_told_with_its_remedy(tmp_path: Path) -> None:
+    """``rostergraph fetch`` interrupted while it fetched users leaves ``users.jsonl.part``
+    and no ``users.jsonl``: the dump loaded as a district without users, without a word. It
+    is a problem naming the file, which says to finish the fetch (not to rename it: the
+    part file holds only the pages fetched so far)."""
+    d = write_district(tmp_path / "d", students=20, seed=3)
+    (d / "users.jsonl").rename(d / "users.jsonl.part")
+    r = rostergraph.load(d, cache=False)
+    told = [p for p in r.problems if p.file == "users.jsonl.part"]
+    assert [(p.code, p.kind) for p in told] == [("other", "users")]
+    assert "--resume" in told[0].message and "name it" not in told[0].message

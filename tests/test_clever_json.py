@@ -146,6 +146,24 @@ def test_wrong_envelope_is_a_problem(tmp_path: Path) -> None:
     assert [p.code for p in r.problems] == ["envelope"]
 
 
+@pytest.mark.parametrize(("body", "said"), [
+    (b'{"error": "invalid_token"}', "keys: error;"),
+    (b'{"message": "Rate limit exceeded", "code": 429}', "keys: code, message;"),
+])
+def test_an_api_error_response_saved_as_a_list_is_named_so(tmp_path: Path, body: bytes,
+                                                           said: str) -> None:
+    """A request that failed, its error body saved as ``users.json`` (``curl`` without
+    ``--fail``): the envelope problem says it is an API error response, naming its keys
+    (its text stays in raw), not only that no list envelope was found."""
+    _write(tmp_path / "users.json", body)
+    _write(tmp_path / "schools.json", b'{"data": [{"data": {"id": "s1"}}]}')
+    r = rostergraph.load(tmp_path)
+    told = [p for p in r.problems if p.file == "users.json"]
+    assert [p.code for p in told] == ["envelope"]
+    assert "error response" in told[0].message and said in told[0].message
+    assert b"Rate" not in told[0].message.encode() and told[0].raw
+
+
 def test_unknown_keys_survive_round_trip(tmp_path: Path) -> None:
     """Unknown keys are kept in extra and written back by record_to_dict."""
     from rostergraph.model import record_to_dict

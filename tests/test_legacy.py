@@ -84,6 +84,83 @@ def test_grade_k_is_mapped_and_noted() -> None:
     assert all(p.file and p.index is not None for p in noted)
 
 
+def test_a_students_grade_mapping_names_the_student(tmp_path: Path) -> None:
+    """A legacy student's grade "K" mapped is a problem naming that student (its id sits
+    beside the role's fields, not among them), as a section's names the section."""
+    (tmp_path / "students.json").write_text(json.dumps({"data": [
+        {"data": {"id": "st1", "grade": "3"}}, {"data": {"id": "st2", "grade": "K"}}]}))
+    r = read_legacy_clever(tmp_path)
+    noted = [p for p in r.problems if p.field == "grade"]
+    assert [(p.kind, p.record_id, p.file, p.index) for p in noted] == [
+        ("users", "st2", "students.json", 1)]
+
+
+@pytest.mark.parametrize("saved_as", ["students", "students?limit=100"])
+def test_a_list_saved_without_a_json_suffix_is_told(tmp_path: Path, saved_as: str) -> None:
+    """A legacy list saved as ``curl -O`` or ``wget`` name it (no ``.json``) is not read:
+    with no other file of that list it is a problem naming the file (the folder loaded
+    with no students, without a word); beside one, a note names it. A copy under another
+    suffix (``students.json.1``) is only named in a note."""
+    (tmp_path / saved_as).write_text(json.dumps({"data": [{"data": {"id": "st1"}}]}))
+    (tmp_path / "teachers.json").write_text(json.dumps({"data": [{"data": {"id": "t1"}}]}))
+    r = read_legacy_clever(tmp_path)
+    assert list(r.users) == ["t1"]
+    told = [p for p in r.problems if p.file == saved_as]
+    assert [(p.code, p.kind) for p in told] == [("other", "users")]
+    assert "not read" in told[0].message and "students.json" in told[0].message
+    (tmp_path / "students.json").write_text(json.dumps({"data": [{"data": {"id": "st2"}}]}))
+    r = read_legacy_clever(tmp_path)
+    assert sorted(r.users) == ["st2", "t1"] and not r.problems
+    assert any(saved_as in n and "not read" in n for n in r.provenance.notes)
+    (tmp_path / "students.json").rename(tmp_path / "students.json.1")
+    r = read_legacy_clever(tmp_path)
+    assert not [p for p in r.problems if p.file == "students.json.1"]
+    assert any("students.json.1" in n and "not read" in n for n in r.provenance.notes)
+
+
+def test_a_contacts_students_it_cannot_link_are_kept(tmp_path: Path) -> None:
+    """A legacy contact whose ``students`` is no list (one id as a string) or which names no
+    student keeps its ``students``, ``relationship`` and ``type`` (in the contact role's
+    extra): they were dropped without a word, the link to the student with them."""
+    (tmp_path / "students.json").write_text(json.dumps({"data": [{"data": {"id": "st1"}}]}))
+    (tmp_path / "contacts.json").write_text(json.dumps({"data": [
+        {"data": {"id": "c1", "name": "N One", "students": "st1", "relationship": "Parent",
+                  "type": "Parent/Guardian"}},
+        {"data": {"id": "c2", "name": "N Two", "student": None, "relationship": "Aunt",
+                  "type": "Family"}}]}))
+    r = read_legacy_clever(tmp_path)
+    one, two = r.users["c1"].roles, r.users["c2"].roles
+    assert one.contact is not None and two.contact is not None
+    assert one.contact.student_relationships is None
+    kept = {**one.contact.extra, **{f"c2.{k}": v for k, v in two.contact.extra.items()}}
+    assert kept == {"students": "st1", "relationship": "Parent", "type": "Parent/Guardian",
+                    "c2.student": None, "c2.relationship": "Aunt", "c2.type": "Family"}
+
+
+def test_a_section_naming_its_course_and_term_records_builds_none(tmp_path: Path) -> None:
+    """A v2.1 section names its course and term records (``course``, ``term_id``, read from
+    ``courses.json``/``terms.json``) beside its ``course_name``/``course_number`` (or an
+    embedded ``term``): no course or term is built from those, which made a second course
+    of the same number (RG-CRS-002, a false error) and replaced the section's ``term_id``;
+    the cells stay as they came, in the section's extra."""
+    sec = {"id": "se1", "school": "s1", "course": "c1", "course_name": "Math",
+           "course_number": "M1", "course_description": "Algebra", "term_id": "tm1",
+           "term": {"name": "Fall", "start_date": "2019-08-15", "end_date": "2019-12-20"}}
+    (tmp_path / "sections.json").write_text(json.dumps({"data": [{"data": sec}]}))
+    (tmp_path / "courses.json").write_text(json.dumps(
+        {"data": [{"data": {"id": "c1", "name": "Math", "number": "M1"}}]}))
+    (tmp_path / "terms.json").write_text(json.dumps({"data": [{"data": {
+        "id": "tm1", "name": "Fall", "start_date": "2019-08-15", "end_date": "2019-12-20"}}]}))
+    (tmp_path / "teachers.json").write_text(json.dumps({"data": [{"data": {"id": "t1"}}]}))
+    r = read_legacy_clever(tmp_path)
+    assert list(r.courses) == ["c1"] and list(r.terms) == ["tm1"]
+    s = r.sections["se1"]
+    assert (s.course, s.term_id) == ("c1", "tm1")
+    assert {k: s.extra[k] for k in ("course_name", "course_number", "course_description")} == {
+        "course_name": "Math", "course_number": "M1", "course_description": "Algebra"}
+    assert s.extra["term"] == sec["term"]
+
+
 def test_trailing_comma_is_a_problem_and_the_file_still_loads() -> None:
     """districtadmins_nolinks.json (Clever's own fixture) has a trailing comma: a syntax
     problem at its line, and the file is read without it (it was not loaded at all); its

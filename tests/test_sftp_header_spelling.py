@@ -14,6 +14,7 @@ import pytest
 
 import rostergraph
 from rostergraph.io.sftp_columns import header_renames, squash
+from tests.test_csv_equivalence import assert_same
 
 _FILES = {
     "schools.csv": "School ID,School Name\nsA,Alpha\n",
@@ -191,3 +192,126 @@ def test_credential_columns_by_other_names_are_never_kept(tmp_path: Path, fmt: s
         assert not any("secret" in str(v) for v in u.extra.values()), u.extra
     assert not any("secret" in (p.raw or "") + p.message for p in r.problems)
     assert any(p.line is not None and p.line > 1 for p in r.problems)  # the bad row is told
+
+
+@pytest.mark.parametrize(("col", "want"), [
+    ("\u200bStudent_id", "Student_id"),  # a zero-width space (a header pasted from a page)
+    ("\ufeffStudent_id", "Student_id"),  # a byte-order mark inside the header (files joined)
+    ("DOB\x00", "DOB"),  # NUL padding (a fixed-width export)
+    ("Grade\u2060", "Grade"),  # a word joiner
+    ("\uff27\uff52\uff41\uff44\uff45", "Grade"),  # full-width letters (an IME's)
+])
+def test_a_header_name_with_invisible_characters_is_clevers_column(
+        tmp_path: Path, col: str, want: str) -> None:
+    """A Clever column name with a character one cannot see in it (or in full-width
+    letters) is that column, told as any other spelling is: the student's id column was
+    "lacking" (every row not loaded, though the header shows ``Student_id``), and a ``DOB``
+    or ``Grade`` so written was kept in extra with not a word."""
+    assert header_renames("students.csv", ["School_id", col]) == {col: want}
+    d = _folder(tmp_path)
+    cells = {"Student_id": "st1", "DOB": "01/02/2015", "Grade": "3"}
+    head = ",".join(c for c in ("Student_id", "DOB", "Grade") if c != want)
+    (d / "students.csv").write_text(f"School_id,{head},{col}\nsA,"
+                                    + ",".join(cells[c] for c in ("Student_id", "DOB", "Grade")
+                                               if c != want)
+                                    + f",{cells[want]}\n", encoding="utf-8")
+    r = assert_same("sftp", d)  # (the row-by-row reader agrees)
+    st = r.users["st1"].roles.student
+    assert st is not None and (st.dob, st.grade) == ("01/02/2015", "3")
+    assert not r.users["st1"].extra
+    told = [p for p in r.problems if p.file == "students.csv" and p.field == want]
+    assert len(told) == 1 and repr(col) in told[0].message and "invisible" in told[0].message
+
+
+def test_an_upload_whose_id_headers_hold_invisible_characters_is_detected(
+        tmp_path: Path) -> None:
+    """Every file's id column written with a zero-width space: still Clever SFTP to
+    ``load`` (detection compares header names as the reader does)."""
+    d = _folder(tmp_path)
+    for name, text in _FILES.items():
+        (d / name).write_text(text.replace("ID", "\u200bID").replace(
+            "id,", "\u200bid,").replace("School_id", "School_\u200bid"), encoding="utf-8")
+    r = assert_same("sftp", d)  # (the row-by-row reader agrees)
+    assert r.provenance.format == "clever-csv"
+    assert list(r.sections["se1"].students) == ["st1"]
+
+
+def test_teacher_columns_numbered_after_id_are_co_teachers(tmp_path: Path) -> None:
+    """``Teacher_id_2`` … (the number after ``id``, as SQL exports name them) are Clever's
+    ``Teacher_2_id`` …: the section's co-teachers, each column told. They were extra
+    columns, kept without a word, and the co-teachers taught nothing."""
+    assert header_renames("sections.csv", ["Section_id", "Teacher_id_1", "Teacher ID 2",
+                                           "teacher_id_10"]) == {
+        "Teacher_id_1": "Teacher_id", "Teacher ID 2": "Teacher_2_id",
+        "teacher_id_10": "Teacher_10_id"}
+    d = _folder(tmp_path)
+    (d / "sections.csv").write_text("Section_id,School_id,Teacher_id,Teacher_id_2,Name\n"
+                                    "se1,sA,t1,t2,Math\n", encoding="utf-8")
+    r = assert_same("sftp", d)  # (the row-by-row reader agrees)
+    sec = r.sections["se1"]
+    assert (sec.teacher, list(sec.teachers)) == ("t1", ["t1", "t2"]) and not sec.extra
+    told = [p for p in r.problems if p.file == "sections.csv" and p.field == "Teacher_2_id"]
+    assert len(told) == 1 and "'Teacher_id_2'" in told[0].message
+    assert "before" in told[0].message
+
+
+@pytest.mark.parametrize(("head", "named"), [
+    ("'School_id','Student_id','First_name'", "\"'Student_id'\""),  # single-quoted cells
+    ("School_id,Stduent_id,First_name", "'Stduent_id'"),  # a typo
+])
+def test_a_required_column_lacking_names_the_header_column_it_may_be(
+        tmp_path: Path, head: str, named: str) -> None:
+    """The header "lacks" ``Student_id`` while it shows ``'Student_id'`` (cells quoted with
+    single quotes, which CSV does not take) or ``Stduent_id``: the problem names that
+    column, so the reader of it sees why (it said only that the column was lacking)."""
+    d = _folder(tmp_path)
+    (d / "students.csv").write_text(f"{head}\n'sA','st1','Ann'\n", encoding="utf-8")
+    r = assert_same("sftp", d)
+    told = [p for p in r.problems if p.file == "students.csv" and "lacks" in p.message]
+    assert len(told) == 1 and named in told[0].message and "Ann" not in told[0].message
+
+
+@pytest.mark.parametrize(("file", "head", "renamed"), [
+    ("admins.csv", "School_id,Staff_id,Staff_email,First_name,Last_name,Title",
+     {"Staff_email": "Admin_email", "Title": "Admin_title"}),
+    ("staff.csv", "School_id,Staff_id,Admin_email,First_name,Last_name,Admin_title",
+     {"Admin_email": "Staff_email", "Admin_title": "Title"}),
+])
+def test_staff_and_admins_columns_of_the_other_file_are_read(
+        tmp_path: Path, file: str, head: str, renamed: dict[str, str]) -> None:
+    """``admins.csv`` (deprecated) written with ``staff.csv``'s names (``Staff_email``,
+    ``Title``), or the other way round, as a district moving from one to the other does:
+    the email and title are the staff member's, each column told. They were extra
+    columns, without a word, and the user had no email."""
+    assert header_renames(file, head.split(",")) == renamed
+    d = _folder(tmp_path)
+    (d / file).write_text(f"{head}\nsA,a1,a1@example.org,Al,One,Principal\n",
+                          encoding="utf-8")
+    r = assert_same("sftp", d)
+    u = r.users["a1"]
+    assert u.email == "a1@example.org" and u.roles.staff is not None
+    assert u.roles.staff.title == "Principal" and not u.extra
+    told = {p.field for p in r.problems if p.file == file and "read as" in p.message}
+    assert told == set(renamed.values())
+    assert all(file in p.message for p in r.problems if p.file == file and "read as" in p.message)
+
+
+@pytest.mark.parametrize(("file", "head", "row", "col", "want"), [
+    ("teachers.csv", "School_id,Teacher_id,First_name,Email", "sA,t1,Tia,t@example.org",
+     "Email", "Teacher_email"),
+    ("students.csv", "School_id,Student_id,First_name,Zip", "sA,st1,Ann,97000", "Zip",
+     "Student_zip"),
+    ("schools.csv", "School_id,Name,Phone", "sA,Alpha,555", "Name", "School_name"),
+])
+def test_a_clever_column_named_without_its_files_prefix_is_told(
+        tmp_path: Path, file: str, head: str, row: str, col: str, want: str) -> None:
+    """``Email`` in teachers.csv (Clever's is ``Teacher_email``), ``Zip`` in students.csv,
+    ``Name`` in schools.csv: kept in extra like any other column (Clever does not read
+    them either), but told, naming the Clever column the header lacks: the teacher had no
+    email, without a word."""
+    d = _folder(tmp_path)
+    (d / file).write_text(f"{head}\n{row}\n", encoding="utf-8")
+    r = assert_same("sftp", d)
+    told = [p for p in r.problems if p.file == file and p.field == col]
+    assert len(told) == 1 and repr(want) in told[0].message and "prefix" in told[0].message
+    assert not [p for p in r.problems if p.file == file and "misspelt" in p.message]

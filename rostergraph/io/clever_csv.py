@@ -3,9 +3,9 @@
 Files: ``schools.csv``, ``students.csv``, ``teachers.csv``, ``sections.csv``,
 ``enrollments.csv`` (the five Clever requires), optional ``staff.csv`` and the
 deprecated ``admins.csv`` (read as staff). Header names are matched ignoring
-case, spaces, underscores, dots and hyphens (``Dob`` is read as ``DOB``, ``Student ID``
-as ``Student_id``, with a problem noting each such column); column order is free. The column → field mapping is the table in
-``docs/formats.md``. How Clever's constructions are reproduced:
+case, spaces, underscores, dots, hyphens and invisible characters (``Dob`` is read as
+``DOB``, ``Student ID`` as ``Student_id``, with a problem noting each such column);
+column order is free. The column → field mapping is the table in ``docs/formats.md``. How Clever's constructions are reproduced:
 
 - **ids**: ``School_id``, ``Student_id``, ``Teacher_id``, ``Section_id`` become the
   record ids and also their ``sis_id`` (in Clever the SFTP id is the SIS id);
@@ -24,7 +24,8 @@ as ``Student_id``, with a problem noting each such column); column order is free
   ``"number" U+001F <number>`` (or ``"name" U+001F <name>``).
 - **teachers**: ``Teacher_id`` is ``section.teacher`` (primary) and
   ``teachers[0]``; ``Teacher_2_id`` … ``Teacher_N_id`` follow by number (a gap
-  ends nothing; ``Teacher_1_id`` is read as ``Teacher_id``); a section repeated
+  ends nothing; ``Teacher_1_id`` is read as ``Teacher_id``, ``Teacher_id_2`` as
+  ``Teacher_2_id``); a section repeated
   with the same values and another teacher (one row per section and teacher)
   gains that teacher as a co-teacher, with a problem. A teacher at
   several schools is one row per school with the same ``Teacher_id`` (the first
@@ -33,7 +34,8 @@ as ``Student_id``, with a problem noting each such column); column order is free
 - **staff** rows merge into the teacher with the same non-empty email (or the
   employee with the same id) as one user with both roles, as Clever does (the staff
   member's later rows join that user whatever their email); emails are compared as
-  given: one that is a teacher's only in another case is not merged, with a problem;
+  given: one that is a teacher's only in another case or in spaces around it is not
+  merged, with a problem;
   students and contacts never merge with employees: a ``Teacher_id`` or
   ``Staff_id`` that is also a ``Student_id`` is the user ``"sftp-teacher:<id>"``
   (``"sftp-staff:<id>"``), with a problem, and sections name that user.
@@ -59,7 +61,9 @@ its enrollments' other cells (``extra["oneroster.enrollmentCells"]``, grouped by
 :mod:`~rostergraph.io.enrollcells`), written back on each student's row.
 
 Bad rows (unreadable CSV, no id, an enrollment in an unknown section) are
-problems with file and line; every other row loads.
+problems with file and line; every other row loads. A file named as an SFTP file but
+otherwise (``students.csv.csv``, ``students.txt``) is not read: a problem names it when
+the upload has no such file.
 
 Examples
 --------
@@ -94,15 +98,17 @@ from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, shar
 from .parked import ParkedTexts, add_parked
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
+    FILE_KINDS,
     SFTP_FILES,
     any_case,
     course_id,
     is_clever_csv,
+    misnamed,
     row_course,
     row_term,
     term_id,
 )
-from .sftp_rows import RowReader, case_only_email
+from .sftp_rows import RowReader, case_only_email, folded_email
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -182,7 +188,7 @@ class _Reader(RowReader):
                 # (the staff member's later rows are this user too, whatever their email)
                 got = self.aliases[(role, uid)] = self.emails[email]
                 return got
-            near = self.folded_emails.get(email.casefold()) if email else None
+            near = self.folded_emails.get(folded_email(email)) if email else None
             if near is not None:
                 self.b.problem("other", case_only_email(uid, near), file=file, line=line,
                                kind="users", record_id=uid,
@@ -236,7 +242,7 @@ class _Reader(RowReader):
             self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)
-                self.folded_emails.setdefault(u["email"].casefold(), uid_final)
+                self.folded_emails.setdefault(folded_email(u["email"]), uid_final)
             if role == "student" and self.plans[file][2]:
                 self._contact_groups(uid, line, row, first)
         if passwords:  # (a login credential: never kept)
@@ -619,7 +625,8 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
     Raises
     ------
     SourceError
-        When the path does not exist or holds none of the files.
+        When the path does not exist or holds none of the files, or is one ``.csv`` file
+        (the error says to give its folder).
 
     Examples
     --------
@@ -634,6 +641,10 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
+    if p.is_file() and p.suffix.lower() == ".csv":  # (not a zip of them, one of them)
+        raise SourceError(f"{p.name} is one file of a Clever SFTP upload: give the folder "
+                          "that holds it (an upload is a folder, or a .zip, of schools.csv, "
+                          "students.csv, ...)", path=str(path))
     bundle = any_case(Bundle(p, limits))
     # building the records allocates hundreds of thousands of tracked objects: the
     # collector would walk them again and again (restored, and they settled, after)
@@ -648,6 +659,12 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             b.notes.extend(f"{got} read as {want} (Clever's SFTP file names are lower case"
                            + (", and at the top of the upload)" if "/" in got else ")")
                            for want, got in bundle.renamed.items())
+            wrong = misnamed(bundle.names(), bundle)
+            for name, want in wrong:  # (the upload then lacks that file: never silent)
+                b.problem("other", f"{name} is named as Clever's {want} but is not it (the "
+                          f"upload has no {want}): not read, so none of its records load; "
+                          f"save it as {want} (Clever's SFTP files are CSV files named so)",
+                          file=name, kind=FILE_KINDS[want])
             r = _Reader(bundle, b, limits)
             r.read_districts()
             r.read_schools()
@@ -678,9 +695,10 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             carry = r.read_records()
             release_arrow_memory()  # (its table, 0.6 GB at L, or the ones before it)
             r.finish(carry)
+            told = {name for name, _ in wrong}
             for name in bundle.names():
                 if name.endswith(".csv") and name not in SFTP_FILES and name not in (
-                        EXT_DISTRICTS, EXT_RECORDS):
+                        EXT_DISTRICTS, EXT_RECORDS) and name not in told:
                     b.notes.append(f"{name}: not a Clever SFTP file; ignored")
             return b.build()
     finally:

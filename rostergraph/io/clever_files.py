@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from ..model import KINDS
-from ..roster import RosterBuilder, raw_text
+from ..roster import Problem, RosterBuilder, raw_text
 from .limits import check_inside
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "concatenated_message",
     "concatenated_values",
     "cut_list_message",
+    "error_response",
     "file_head",
     "files_by_kind",
     "from_utf16",
@@ -51,6 +52,8 @@ __all__ = [
     "role_list",
     "tell_cut_short",
     "unread_note",
+    "unsuffixed_files",
+    "unsuffixed_told",
     "utf16_file",
 ]
 
@@ -158,6 +161,83 @@ def unread_note(folder: Path) -> str | None:
     return (f"not read ({len(unread)} JSON files without a Clever resource name: "
             f"{', '.join(unread[:10])}{', ...' if len(unread) > 10 else ''}; events are "
             "applied by rostergraph.apply_events or sync)")
+
+
+def unsuffixed_files(folder: Path) -> list[tuple[str, str]]:
+    """``(name, kind)`` of each file of the folder named as a Clever resource (or a per-role
+    user list) but without a suffix the reader takes: an API response as ``curl -O`` and
+    ``wget`` save it (``users``, ``users?limit=10000``, wget's second copy
+    ``users.json.1``), a copy (``users.json.bak``, ``users.txt``), or an unfinished
+    ``rostergraph fetch``'s ``users.jsonl.part``. None is read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> for n in ("users", "schools.json", "Sections.json.1", "students.txt", "notes.txt"):
+    ...     _ = (d / n).write_text("[]")
+    >>> unsuffixed_files(d)
+    [('Sections.json.1', 'sections'), ('students.txt', 'users'), ('users', 'users')]
+    """
+    found = []
+    for name in sorted(os.listdir(folder)):
+        low = name.lower()
+        if low.endswith(CLEVER_SUFFIXES) or low in _DUMP_FILES:
+            continue
+        stem = re.split(r"[.?]", low, maxsplit=1)[0]
+        kind = "users" if stem in LEGACY_USER_FILES else _ALIASES.get(stem, stem)
+        if kind in KINDS and (folder / name).is_file():
+            found.append((name, kind))
+    return found
+
+
+def unsuffixed_told(folder: Path, read: set[str], notes: list[str]) -> list[Problem]:
+    """What :func:`unsuffixed_files` finds, told: an ``other`` problem for each file with no
+    suffix at all (``users``, ``users?limit=10000``: an API response as saved) or an
+    unfinished fetch's ``.jsonl.part`` whose kind no file ``read`` holds (the roster has
+    none of it, which must not pass for a district without them); a note (added to
+    ``notes``) naming the others, copies and backups (``users.json.1``, ``users.txt``), as
+    the JSON files without a resource name are noted."""
+    found, told = unsuffixed_files(folder), []
+    for n, k in found:
+        low = n.lower()
+        if k not in read and ("." not in low.split("?", 1)[0] or low.endswith(".jsonl.part")):
+            told.append((n, k))
+    if beside := [n for n, k in found if (n, k) not in told]:
+        notes.append(f"not read ({len(beside)} files named as a Clever resource, without a "
+                     f"JSON suffix: {', '.join(beside[:10])}"
+                     f"{', ...' if len(beside) > 10 else ''})")
+    return [Problem(code="other", file=n, kind=k, message=(
+        f"{n} is the file of an unfinished rostergraph fetch (a resource is written there "
+        f"until it is complete): not read, and no other file holds {k}, so the roster has "
+        "none; finish the fetch with rostergraph fetch --out <this folder> --resume"
+        if n.lower().endswith(".jsonl.part") else
+        f"{n} is named as Clever's {k} but has no suffix (.json, .jsonl or .ndjson, "
+        f"optionally .gz; curl -O and wget save an API response without one): not read, and "
+        f"no other file holds {k}, so the roster has none; save it as {k}.json (or .jsonl) "
+        "to read it"))
+        for n, k in told]
+
+
+def error_response(doc: dict[str, Any]) -> str | None:
+    """The envelope problem of a document that is an API error response (``{"error":
+    "invalid_token"}``, ``{"message": "Rate limit exceeded", "code": 429}``: a failed
+    request's body saved as the list), naming its keys (not its text, which a proxy may
+    fill with a request's headers: the problem's ``raw`` keeps it), or ``None`` for any
+    other document.
+
+    Examples
+    --------
+    >>> print(error_response({"error": "invalid_token"}))
+    an API error response (keys: error; the text is in raw), no records: the request failed when it was saved
+    >>> error_response({"records": []}) is None
+    True
+    """
+    keys = {"error", "message", "errors", "error_description", "code", "status", "type"}
+    if not doc or set(doc) - keys or not set(doc) & (keys - {"code", "status", "type"}):
+        return None
+    return (f"an API error response (keys: {', '.join(sorted(doc))}; the text is in raw), "
+            "no records: the request failed when it was saved")
 
 
 def pages_note(kind: str, paths: list[Path]) -> str:

@@ -22,7 +22,9 @@ duplicate; a v1/v2 record (no ``roles``) in such a list is a problem keeping its
 
 A kind saved a page per file (``users_page1.json``, ``users_page2.json``, with no
 ``users.*`` beside them) is read page after page (:mod:`.clever_files` names the files).
-Any file may be absent. A line that is not JSON is a problem with its line
+Any file may be absent; one named as a resource with no suffix (``users``, as ``curl -O``
+saves it) is not read, and is a problem when no other file holds its kind.
+A line that is not JSON is a problem with its line
 number (the other lines still load); a ``.json`` file that is not JSON at all
 raises :class:`~rostergraph.errors.FormatError` naming file, line and column.
 
@@ -65,6 +67,7 @@ from .clever_files import (
     concatenated_message,
     concatenated_values,
     cut_list_message,
+    error_response,
     file_head,
     files_by_kind,
     from_utf16,
@@ -81,6 +84,7 @@ from .clever_files import (
     role_list,
     tell_cut_short,
     unread_note,
+    unsuffixed_told,
     utf16_file,
 )
 from .collect import ColumnarBuilder
@@ -151,6 +155,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     roles: list[Path] = []
     pages: dict[str, list[Path]] = {}
     notes: list[str] = []
+    alone: list[Problem] = []
     if p.is_dir():
         kind_files = files_by_kind(p)
         files = {kind: paths[0] for kind, paths in kind_files.items()}
@@ -159,6 +164,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
         notes = [pages_note(k, [files[k], *v]) for k, v in pages.items()]
         unread = unread_note(p)
         notes += [unread] if unread is not None else []
+        alone = unsuffixed_told(p, {*files, *(("users",) if roles else ())}, notes)
         if not files and not roles:
             raise SourceError(
                 "no Clever JSON resource files found (expected any of "
@@ -183,10 +189,11 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     fast = None if documents or roles or pages else fast_jsonl.read_fast(
         path, files, limits, general=read_line, noted=ignored)
     if fast is not None:
-        said = [Problem(code="missing_file", message=cut_list_message(k, f.name, link[0]),
-                        file=f.name, kind=k, line=link[1].get("line"))
-                for k, f in files.items()
-                if (link := last_line_next_link(f, limits.max_line_bytes)) is not None]
+        said = [*alone, *(
+            Problem(code="missing_file", message=cut_list_message(k, f.name, link[0]),
+                    file=f.name, kind=k, line=link[1].get("line"))
+            for k, f in files.items()
+            if (link := last_line_next_link(f, limits.max_line_bytes)) is not None)]
         if legacy is not None:
             said.append(Problem(code="other", message=legacy, file=files["sections"].name,
                                 kind="sections", line=1))
@@ -208,6 +215,8 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
         b.problem("other", legacy, file=files["sections"].name, kind="sections", line=1)
     if p.is_dir():
         ignored_files(b.problem, p)
+    for told in alone:
+        b.problem(told.code, told.message, file=told.file, kind=told.kind)
     # a list whose last page read links to a next one was saved in part: told after every
     # file is read (as the fast path tells it), the kind's last file naming it
     cut: list[tuple[str, str, NextLink]] = []
@@ -503,7 +512,8 @@ def _items(doc: Any) -> tuple[list[Any] | None, str | None]:
             return None, f"'data' is a {type(inner).__name__}, expected an array or object"
         if "id" in doc:
             return [doc], None  # a single bare record
-        return None, "expected a Clever list envelope {\"data\": [...]}, an array or records"
+        return None, error_response(doc) or (
+            "expected a Clever list envelope {\"data\": [...]}, an array or records")
     return None, f"expected an object or array at the top level, found {type(doc).__name__}"
 
 

@@ -18,14 +18,17 @@ How they become v3 records:
   problem notes it: legacy ids were per type).
 - a contact's ``name`` string becomes ``name.last``; its ``student`` (v1.1) or
   ``students`` (v2) with top-level ``relationship``/``type`` become
-  ``student_relationships``.
+  ``student_relationships`` (when ``students`` is no list, or no student is named, those
+  keys stay as they came, in the role's ``extra``).
 - a section's ``term`` object becomes a Term with id ``"legacy-term:"`` + 16 hex
   digits of SHA-256 of name, start and end date (U+001F-joined); its
   ``course_name``/``course_number`` a Course with id ``"legacy-course:"`` + the
   hash of name and number: sections with the same name *and* number share a
   course (legacy numbers repeat across different course names, e.g. ``"1"``,
   so the number alone does not identify a course there);
-  ``course_description`` is kept in the course's ``extra``.
+  ``course_description`` is kept in the course's ``extra``. A v2.1 section that names
+  its term (``term_id``) or course (``course``) record keeps that term object or those
+  course cells as they came, in its ``extra``: nothing is built from them.
 - a section with only ``teacher`` (v1.1) gets ``teachers = [teacher]``; when
   ``teachers`` is there but does not start with ``teacher``, the primary
   teacher is moved first (v3 always has ``teachers``, primary first). A
@@ -39,8 +42,9 @@ How they become v3 records:
 
 Files that hold no roster records (``events*.json``, ``*_count.json``,
 ``error_*.json``, ``_recorded_requests.json``) are listed in the provenance
-notes and skipped. A file that is not JSON is a ``syntax`` problem with its line
-and column; the other files still load.
+notes and skipped; a list saved with no suffix (``students``, as ``curl -O`` saves
+it) is not read, with a problem when no other file holds that list. A file that is not
+JSON is a ``syntax`` problem with its line and column; the other files still load.
 
 Examples
 --------
@@ -111,6 +115,34 @@ def _files(p: Path) -> list[Path]:
             check_inside(p, q)  # no symlinks out of the folder
         return found
     return [p]
+
+
+def _unsuffixed(b: RosterBuilder, p: Path, files: list[Path]) -> None:
+    """Tell each file of the folder named as a legacy list but without ``.json``: none is
+    read. One with no suffix at all (a response saved by ``curl -O`` or ``wget``:
+    ``students``, ``students?limit=100``) is a problem when no file of that list is read
+    (the roster has none of its records); the others (a copy ``students.json.1``, one
+    beside the list's file) are named in a note."""
+    read = {_base(f.name) for f in files}
+    beside = []
+    for q in sorted(p.iterdir()):
+        low = q.name.lower()
+        stem = re.split(r"[.?]", low, maxsplit=1)[0]
+        if low.endswith(".json") or (stem not in LEGACY_USER_FILES
+                                     and stem not in _RECORD_FILES) or not q.is_file():
+            continue
+        if stem in read or "." in low.split("?", 1)[0]:  # (a copy, a backup: noted)
+            beside.append(q.name)
+            continue
+        b.problem("other", f"{q.name} is named as the legacy list {stem} but has no .json "
+                  "suffix (curl -O and wget save an API response without one): not read, "
+                  "and no other file holds that list, so the roster has none of it; save it "
+                  f"as {stem}.json to read it", file=q.name,
+                  kind="users" if stem in LEGACY_USER_FILES else stem)
+    if beside:
+        b.notes.append(f"not read ({len(beside)} files named as a legacy list, without "
+                       f".json: {', '.join(beside[:10])}"
+                       f"{', ...' if len(beside) > 10 else ''})")
 
 
 def is_legacy_clever(path: str | os.PathLike[str]) -> bool:
@@ -244,12 +276,15 @@ class _Reader:
                                   file=f.name, index=i)
         return items
 
-    def grade(self, d: dict[str, Any], file: str, index: int, kind: str) -> None:
+    def grade(self, d: dict[str, Any], file: str, index: int, kind: str,
+              rid: str | None = None) -> None:
+        """Map ``d``'s short grade, with a problem naming the record (``rid``, or ``d``'s
+        id: a student's role fields hold no id)."""
         g = d.get("grade")
         if isinstance(g, str) and g in _GRADES:
             d["grade"] = _GRADES[g]
             self.b.problem("other", f"legacy grade {g!r} mapped to {_GRADES[g]!r}", file=file,
-                           index=index, kind=kind, record_id=_id(d), field="grade")
+                           index=index, kind=kind, record_id=rid or _id(d), field="grade")
 
     def user(self, role: str, rec: dict[str, Any], file: str, index: int) -> None:
         uid = rec.get("id")
@@ -263,16 +298,18 @@ class _Reader:
         top = {k: v for k, v in rec.items() if k in _USER_KEYS}
         body = {k: v for k, v in rec.items() if k not in _USER_KEYS}
         if role == "student":
-            self.grade(body, file, index, "users")
+            self.grade(body, file, index, "users", uid)
         if role == "contact":
             if isinstance(top.get("name"), str):
                 top["name"] = {"last": top["name"]}
-            students = body.pop("students", None)
-            one = body.pop("student", None)
+            students, one = body.get("students"), body.get("student")
             if students is None and one is not None:
                 students = [one]
-            rel, typ = body.pop("relationship", None), body.pop("type", None)
+            # (a value that cannot be linked, a students string, stays as it came: kept)
             if isinstance(students, list):
+                body.pop("students", None)
+                body.pop("student", None)
+                rel, typ = body.pop("relationship", None), body.pop("type", None)
                 body["student_relationships"] = [
                     {k: v for k, v in (("student", s), ("relationship", rel), ("type", typ))
                      if v is not None} for s in students]
@@ -315,7 +352,9 @@ class _Reader:
         d = dict(rec)
         self.grade(d, file, index, "sections")
         term = d.get("term")
-        if isinstance(term, dict):
+        # (a v2.1 section naming its term and course records keeps the embedded term and
+        # course cells as they came: records built from them would be second copies)
+        if isinstance(term, dict) and not isinstance(d.get("term_id"), str):
             d.pop("term")
             name, start, end = (str(term.get(k) or "") for k in ("name", "start_date",
                                                                    "end_date"))
@@ -325,6 +364,9 @@ class _Reader:
                 self.terms.setdefault(tid, dict(term, id=tid, **(
                     {"district": d["district"]} if isinstance(d.get("district"), str) else {})))
                 d["term_id"] = tid
+        if isinstance(d.get("course"), str):
+            self.teachers_of(d)
+            return d
         name, number = d.pop("course_name", None), d.pop("course_number", None)
         desc = d.pop("course_description", None)
         if name or number:
@@ -342,8 +384,7 @@ class _Reader:
                     c.setdefault("course_description", desc)
                 if isinstance(d.get("district"), str):
                     c.setdefault("district", d["district"])
-                if not isinstance(d.get("course"), str):
-                    d["course"] = cid
+                d["course"] = cid
                 desc = None
         if desc is not None:
             d["course_description"] = desc
@@ -405,6 +446,8 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
     files = _files(p)
     b = RosterBuilder(source=str(path), format="clever-legacy", strict=strict)
     b.version = "v1.1/v2.x"
+    if p.is_dir():
+        _unsuffixed(b, p, files)
     r = _Reader(b)
     sections: list[tuple[dict[str, Any], str, int]] = []
     known = 0

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
 from .csv_rowchecks import is_secret_column
 
-__all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "REQUIRED", "SFTP_COLUMNS",
-           "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames", "near_misses", "squash"]
+__all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "OTHER_FILE_NAMES", "REQUIRED",
+           "SFTP_COLUMNS", "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames",
+           "lacking_message", "near_misses", "squash", "unprefixed", "visible"]
 
 EXT_DISTRICTS = "rostergraph_districts.csv"
 EXT_RECORDS = "rostergraph_records.csv"
@@ -108,40 +110,72 @@ _KNOWN = {f: frozenset(c for c, _ in SFTP_COLUMNS.get(f, ())) | frozenset(cols)
           for f, cols in _SPECIAL.items()}
 # (numbers of at most 9 digits: int() refuses a run of over 4300, and no file has 10**9)
 _NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE | re.ASCII)
+_ID_NUMBERED = re.compile(r"teacherid(\d{1,9})", re.ASCII)  # (on a squash()ed name)
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _SEPARATORS = re.compile(r"[\s_.\-]+")
 
 
+def visible(col: str) -> str:
+    """``col`` without the characters one cannot see (a zero-width space, a byte-order
+    mark, a word joiner, a NUL: Unicode's format and control characters other than
+    whitespace) and in NFKC form (full-width letters as ASCII ones): a header pasted from
+    a web page, or padded, shows Clever's name and must be read as it.
+
+    Examples
+    --------
+    >>> visible("\\u200bStudent_id\\x00")
+    'Student_id'
+    """
+    if col.isascii() and col.isprintable():
+        return col
+    return "".join(ch for ch in unicodedata.normalize("NFKC", col)
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
 def squash(col: str) -> str:
-    """``col`` in lower case without spaces, underscores, dots or hyphens: how a header
-    name is compared with Clever's (``Student id``, ``student-ID``, ``StudentID`` are
-    all ``Student_id``; no two of Clever's column names of one file squash alike).
+    """``col`` in lower case without spaces, underscores, dots or hyphens (nor invisible
+    characters, see :func:`visible`): how a header name is compared with Clever's
+    (``Student id``, ``student-ID``, ``StudentID`` are all ``Student_id``; no two of
+    Clever's column names of one file squash alike).
 
     Examples
     --------
     >>> squash(" Student ID ")
     'studentid'
     """
-    return _SEPARATORS.sub("", col.lower())
+    return _SEPARATORS.sub("", visible(col).lower())
 
 
 _SQUASHED = {f: {squash(c): c for c in (*_KNOWN.get(f, ()), *REQUIRED.get(f, ()))}
              for f in {*_KNOWN, *REQUIRED}}
 _CONTACT_SQUASHED = {squash(f): f for f in _CONTACT_KEYS}
+#: the columns staff.csv and the deprecated admins.csv name otherwise (a district moving
+#: from one file to the other writes the other's names): file → {squashed name: column}
+OTHER_FILE_NAMES = {"admins.csv": {"staffemail": "Admin_email", "title": "Admin_title"},
+                    "staff.csv": {"adminemail": "Staff_email", "admintitle": "Title"}}
 
 
 def _canonical(file: str, col: str) -> str | None:
     """The column name Clever's spec spells ``col`` as, ignoring case, spaces,
     underscores, dots and hyphens, or None. ``Teacher_1_id`` and ``Contact_1_<field>``
-    (numbering from one) are Clever's ``Teacher_id`` and ``Contact_<field>``."""
+    (numbering from one) are Clever's ``Teacher_id`` and ``Contact_<field>``;
+    ``Teacher_id_2`` (the number after ``id``) is ``Teacher_2_id``; ``staff.csv``'s and
+    ``admins.csv``'s names for the email and title are each other's
+    (:data:`OTHER_FILE_NAMES`)."""
     key = squash(col)
-    known = _SQUASHED.get(file, {}).get(key)
+    known = _SQUASHED.get(file, {}).get(key) or OTHER_FILE_NAMES.get(file, {}).get(key)
     if known is not None:
         return known
-    m = _NUMBERED.fullmatch(_SEPARATORS.sub("_", col.strip()))
+    m = _NUMBERED.fullmatch(_SEPARATORS.sub("_", visible(col).strip()))
     if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
             squash(m.group(3)) == "id"):
         return "Teacher_id" if int(m.group(2)) == 1 else f"Teacher_{m.group(2)}_id"
+    # (the number after "id", as SQL exports name them: Teacher_id_2; contacts' are left
+    # alone: a Contact_phone_2 may be a second phone of the first contact)
+    last = _ID_NUMBERED.fullmatch(key) if file == "sections.csv" else None
+    if last is not None:
+        n = int(last.group(1))
+        return "Teacher_id" if n == 1 else f"Teacher_{n}_id"
     if file != "students.csv":
         return None
     field = _CONTACT_SQUASHED.get(squash(m.group(3))) if m else None
@@ -185,9 +219,9 @@ _FIRST = re.compile(r"^(teacher|contact)_0*1_")
 
 
 def _spelt_as(col: str, want: str) -> bool:
-    """Whether ``col`` is Clever's ``want`` but for case and surrounding spaces (and the
-    number one of a first teacher or contact)."""
-    return _FIRST.sub(r"\1_", col.strip().lower(), count=1) == want.lower()
+    """Whether ``col`` is Clever's ``want`` but for case, surrounding spaces and invisible
+    characters (and the number one of a first teacher or contact)."""
+    return _FIRST.sub(r"\1_", visible(col).strip().lower(), count=1) == want.lower()
 
 
 ColumnPlan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],
@@ -245,6 +279,27 @@ def column_plan(file: str, columns: list[str]) -> ColumnPlan:
     return fields, extra, contacts, co_teachers
 
 
+def lacking_message(header: Sequence[str], missing: Sequence[str]) -> str:
+    """The problem of a header without its required columns ``missing``, naming the header
+    column each may be (one spelt as it in quotes other than CSV's, ``'Student_id'``, or a
+    typo away: a similarity of 0.8 or more), so that the lack shown is explained.
+
+    Examples
+    --------
+    >>> print(lacking_message(["'School_id'", "'Student_id'"], ["Student_id"]))
+    header lacks the required column(s) Student_id; the file was not loaded (the header has "'Student_id'": is it Student_id, misspelt, or in quotes CSV does not take, as '...'?)
+    """
+    names = {squash(h).strip("'`\u2018\u2019\u201c\u201d\""): h for h in reversed(header)}
+    hints = []
+    for col in missing:
+        close = difflib.get_close_matches(squash(col), list(names), n=1, cutoff=0.8)
+        if close:
+            hints.append(f"the header has {names[close[0]]!r}: is it {col}")
+    return (f"header lacks the required column(s) {', '.join(missing)}; the file was not "
+            "loaded" + (f" ({'; '.join(hints)}, misspelt, or in quotes CSV does not take, "
+                        "as '...'?)" if hints else ""))
+
+
 def near_misses(file: str, header: Sequence[str], unknown: Iterable[str]
                 ) -> list[tuple[str, str]]:
     """``(column, Clever column)`` for each ``unknown`` column of ``file`` (one no field
@@ -271,6 +326,34 @@ def near_misses(file: str, header: Sequence[str], unknown: Iterable[str]
         # own, no typo: Title1 (Title I), School_zip4, Student_email2, Home_language_code)
         if close and not key.startswith(close[0]) and not key.endswith(close[0]):
             out.append((col, missing[close[0]]))
+    return out
+
+
+#: the prefixes Clever's column names carry for their file's record (``Teacher_email``)
+_FILE_PREFIXES = ("student", "teacher", "staff", "admin", "school", "section")
+
+
+def unprefixed(file: str, header: Sequence[str], unknown: Iterable[str]
+               ) -> list[tuple[str, str]]:
+    """``(column, Clever column)`` for each ``unknown`` column of ``file`` named as a
+    Clever column the header lacks without its file's prefix (``Email`` for
+    ``Teacher_email``, ``Zip`` for ``Student_zip``, ``Name`` for ``School_name``): kept in
+    ``extra`` as Clever would not read it either, but told.
+
+    Examples
+    --------
+    >>> unprefixed("teachers.csv", ["Teacher_id", "Email", "Bus"], ["Email", "Bus"])
+    [('Email', 'Teacher_email')]
+    """
+    have = {squash(h) for h in header}
+    missing = {k: c for k, c in _SQUASHED.get(file, {}).items() if k not in have}
+    out = []
+    for col in unknown:
+        key = squash(col)
+        got = [c for k, c in missing.items()
+               if len(key) >= 3 and k.endswith(key) and k[:-len(key)] in _FILE_PREFIXES]
+        if len(got) == 1:
+            out.append((col, got[0]))
     return out
 
 

@@ -23,8 +23,8 @@ from .csv_rowchecks import separator_line
 from .csvutil import Bundle
 from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS, squash
 
-__all__ = ["SFTP_FILES", "any_case", "course_id", "is_clever_csv", "row_course", "row_term",
-           "term_id"]
+__all__ = ["SFTP_FILES", "any_case", "course_id", "is_clever_csv", "misnamed", "row_course",
+           "row_term", "term_id"]
 
 SFTP_FILES = ("schools.csv", "students.csv", "teachers.csv", "sections.csv",
               "enrollments.csv", "staff.csv", "admins.csv")
@@ -105,7 +105,9 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
                 line = _header_line(head(name))
                 # (a file whose header lacks its id, an empty one or one cut short, leaves
                 # it to the next file's: Clever's file names and one such header say SFTP)
-                if squash(col).encode() in _HEADER_SEPARATORS.sub(b"", line.lower()):
+                if squash(col).encode() in _HEADER_SEPARATORS.sub(b"", line.lower()) or (
+                        not line.isascii()  # (a zero-width space, a BOM: see visible())
+                        and squash(col) in squash(line.decode("utf-8", "replace"))):
                     return True
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         return False
@@ -142,6 +144,33 @@ def row_course(row: dict[str, str]) -> tuple[str | None, str, str]:
     name, number = row.get("Course_name") or "", row.get("Course_number") or ""
     return row.get("Course_id") or (course_id(name, number) if name else None), name, number
 
+
+
+#: each SFTP file's record kind (the kind its problems name)
+FILE_KINDS = {"schools.csv": "schools", "students.csv": "users", "teachers.csv": "users",
+              "staff.csv": "users", "admins.csv": "users", "sections.csv": "sections",
+              "enrollments.csv": "sections"}
+
+
+def misnamed(names: list[str], present: Any) -> list[tuple[str, str]]:
+    """``(name, Clever file)`` of each of ``names`` that is named as one of Clever's SFTP
+    files but otherwise, when the upload has no such file (``present``): a second
+    suffix (``students.csv.csv``: Windows hides the one it adds), a spreadsheet's other
+    format (``students.txt``, ``students.xlsx``), none (``students``). None is read.
+
+    Examples
+    --------
+    >>> misnamed(["students.csv.csv", "schools.csv", "schools.txt", "._teachers.csv"],
+    ...          {"schools.csv"})
+    [('students.csv.csv', 'students.csv')]
+    """
+    out = []
+    for name in names:
+        low = name.rsplit("/", 1)[-1].lower()
+        want = re.split(r"[.?]", low, maxsplit=1)[0] + ".csv"
+        if want in SFTP_FILES and low != want and want not in present:
+            out.append((name, want))
+    return out
 
 
 def any_case(bundle: Bundle) -> Renamed:

@@ -18,16 +18,20 @@ from .enrollcols import padded_message
 from .limits import Limits
 from .parked import ParkedDicts
 from .sftp_columns import (
+    OTHER_FILE_NAMES,
     REQUIRED,
     SFTP_PREFIX,
     ColumnPlan,
     column_plan,
     header_renames,
+    lacking_message,
     near_misses,
     squash,
+    unprefixed,
+    visible,
 )
 
-__all__ = ["RowReader", "case_only_email"]
+__all__ = ["RowReader", "case_only_email", "folded_email", "formula_message", "not_a_date"]
 
 #: Each file's columns that name records of other files: (column, kind).
 _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -78,11 +82,48 @@ class Places(Mapping[str, tuple[str, int]]):
 
 
 def case_only_email(staff: str, teacher: str) -> str:
-    """The message for a staff row whose email is a teacher's only in another case (no
-    email in it: messages name ids only)."""
+    """The message for a staff row whose email is a teacher's only in another case or in
+    spaces around it (no email in it: messages name ids only)."""
     return (f"the email of staff {staff!r} is that of teacher {teacher!r} only in another "
-            "case: not merged (Clever merges employees by email and keeps emails as the SIS "
-            "sent them; if they are one person, give both rows one spelling)")
+            "case or in spaces around it: not merged (Clever merges employees by email and "
+            "keeps emails as the SIS sent them; if they are one person, give both rows one "
+            "spelling)")
+
+
+def folded_email(email: str) -> str:
+    """``email`` as a near miss is compared: case-folded, without spaces around it.
+
+    Examples
+    --------
+    >>> folded_email(" Ann@X.org ")
+    'ann@x.org'
+    """
+    return email.strip().casefold()
+
+
+def not_a_date(col: str, value: str) -> str:
+    """The problem of a date cell in no form Clever's SFTP spec allows (never the value: a
+    birth date is the student's); a whole number of 4 or 5 digits is named as what it
+    likely is, a spreadsheet's day count (a date cell saved unformatted).
+
+    Examples
+    --------
+    >>> "day count" in not_a_date("DOB", "42005"), "42005" in not_a_date("DOB", "42005")
+    (True, False)
+    """
+    why = (" (a whole number: a spreadsheet's day count, as a date cell saved unformatted "
+           "is written?)") if value.isascii() and value.isdigit() and 4 <= len(value) <= 5 else ""
+    return (f"{col} is not a date{why} (Clever's SFTP dates: MM/DD/YYYY, M/D/YY, YYYY-MM-DD "
+            "or YYYYMMDD); kept as given (the cell is in raw), left out of ISO 8601 outputs")
+
+
+def formula_message(col: str, file: str) -> str:
+    """The problem of the first id of a file written as a spreadsheet formula (``="00100"``),
+    told once per file (no id in it: ``record_id`` names the record)."""
+    return (f"the {col} cells of {file} are spreadsheet formulas (=\"...\", as a spreadsheet "
+            "export keeps an id's leading zeros; this line is the first): each id is read as "
+            "given, = and quotes included, so it names only ids written the same way; export "
+            "the plain values")
 
 
 class RowReader:
@@ -95,7 +136,7 @@ class RowReader:
         self.users = ParkedDicts()
         self.user_where = Places()
         self.emails: dict[str, str] = {}  # teacher email → user id
-        self.folded_emails: dict[str, str] = {}  # the same, the emails case-folded
+        self.folded_emails: dict[str, str] = {}  # the same, by folded_email()
         self.aliases: dict[tuple[str, str], str] = {}  # (role, SFTP id) → another user id
         self.sections: dict[str, dict[str, Any]] = {}
         self.section_where = Places()
@@ -107,6 +148,7 @@ class RowReader:
         self.district: str | None = None
         #: kind → {id without spaces: id} of the ids with spaces around them
         self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
+        self.formulas: set[str] = set()  # the files whose ids as formulas were told
         #: file → (column, kind, that kind's table) of its reference columns
         self.references: dict[str, list[tuple[str, str, Collection[str]]]] = {}
 
@@ -132,7 +174,14 @@ class RowReader:
         for got, want in renames.items():
             why = ("Clever's SFTP column names are matched ignoring case, spaces, "
                    "underscores, dots and hyphens") if squash(got) == squash(want) else (
+                   f"{name} names it {want}; {got} is "
+                   f"{'staff.csv' if name == 'admins.csv' else 'admins.csv'}'s name"
+                   ) if squash(got) in OTHER_FILE_NAMES.get(name, {}) else (
+                   "Clever writes a teacher's number before id: Teacher_2_id, the first "
+                   "Teacher_id") if squash(got)[-1:].isdigit() else (
                    "Clever numbers the second teacher or contact 2; the first has no number")
+            if visible(got) != got:
+                why += "; the name holds invisible characters or full-width letters"
             self.b.problem("other", f"column {got!r} read as {want!r} ({why})",
                            file=name, line=1, kind=kind, field=want)
         if renames:
@@ -140,14 +189,19 @@ class RowReader:
             t.rename(header)
         missing = [c for c in REQUIRED.get(name, ()) if c not in header]
         if header and missing:
-            self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
-                           "; the file was not loaded", file=name, line=1, kind=kind)
+            self.b.problem("other", lacking_message(header, missing), file=name, line=1,
+                           kind=kind)
             return None
         self.plans[name] = plan = column_plan(name, list(dict.fromkeys(header)))
         for col, want in near_misses(name, header, (c for c, _ in plan[1])):
             self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; its "
                            f"cells are kept in extra as {SFTP_PREFIX + col!r} (is it "
                            f"{want!r}, misspelt? {want} is not in the header)",
+                           file=name, line=1, kind=kind, field=col)
+        for col, want in unprefixed(name, header, (c for c, _ in plan[1])):
+            self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; its "
+                           f"cells are kept in extra as {SFTP_PREFIX + col!r} (is it "
+                           f"{want!r}, without its prefix? {want} is not in the header)",
                            file=name, line=1, kind=kind, field=col)
         return t
 
@@ -232,6 +286,10 @@ class RowReader:
             self.b.problem("no_id", f"row without {col}; not loaded", file=file, line=line,
                            kind=kind, raw=row_text(row))
             return None
+        if v[:2] == '="' and v[-1:] == '"' and len(v) > 3 and file not in self.formulas:
+            self.formulas.add(file)
+            self.b.problem("other", formula_message(col, file), file=file, line=line,
+                           kind=kind, record_id=v, field=col)
         return v
 
     def _check_date(self, row: dict[str, str], col: str, file: str, line: int, kind: str,
@@ -241,7 +299,5 @@ class RowReader:
         if v and parse_date(v) is None:
             # (the value in raw, not the message: a birth date is the student's, and raw
             # is what privacy modes leave out)
-            self.b.problem("other", f"{col} is not a date (Clever's SFTP dates: MM/DD/YYYY, "
-                           "M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given (the cell is in "
-                           "raw), left out of ISO 8601 outputs", file=file, line=line,
+            self.b.problem("other", not_a_date(col, v), file=file, line=line,
                            kind=kind, record_id=rid, field=col, raw=v)

@@ -9,6 +9,7 @@ import difflib
 import hashlib
 import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 from rostergraph.errors import SourceError
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import deep_merge, loads_carry, passwords_left_out, set_path
+from rostergraph.io.sftp_columns import OTHER_FILE_NAMES, lacking_message
+from rostergraph.io.sftp_rows import formula_message, not_a_date
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
@@ -108,9 +111,17 @@ _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE)
 
 
+def _visible(col: str) -> str:
+    """A header name without invisible characters (format and control characters other
+    than whitespace), in NFKC form."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", col)
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cf", "Cc"))
+
+
 def _bare(col: str) -> str:
-    """A header name as compared: lower case, no spaces, underscores, dots or hyphens."""
-    return "".join(ch for ch in col.lower() if not ch.isspace() and ch not in "_.-")
+    """A header name as compared: lower case, no spaces, underscores, dots or hyphens (nor
+    invisible characters)."""
+    return "".join(ch for ch in _visible(col).lower() if not ch.isspace() and ch not in "_.-")
 
 
 def _canonical(file: str, col: str) -> str | None:
@@ -119,10 +130,15 @@ def _canonical(file: str, col: str) -> str | None:
     for known in (*_KNOWN.get(file, ()), *_REQUIRED.get(file, ())):
         if _bare(known) == key:
             return known
-    m = _NUMBERED.fullmatch(re.sub(r"[\s_.\-]+", "_", col.strip()))
+    if key in OTHER_FILE_NAMES.get(file, {}):  # (staff.csv's names in admins.csv, and back)
+        return OTHER_FILE_NAMES[file][key]
+    m = _NUMBERED.fullmatch(re.sub(r"[\s_.\-]+", "_", _visible(col).strip()))
     if m and file == "sections.csv" and m.group(1).lower() == "teacher" and (
             _bare(m.group(3)) == "id"):
         return "Teacher_id" if int(m.group(2)) == 1 else f"Teacher_{m.group(2)}_id"
+    last = re.fullmatch(r"teacherid(\d{1,9})", key, re.ASCII)
+    if last and file == "sections.csv":
+        return "Teacher_id" if int(last.group(1)) == 1 else f"Teacher_{int(last.group(1))}_id"
     if file != "students.csv":
         return None
     fields = {_bare(f): f for f in _CONTACT_KEYS}
@@ -159,7 +175,7 @@ def _case_renames(file: str, header: list[str]) -> dict[str, str]:
     out = {}
 
     def exact(h: str, want: str) -> bool:  # but for case, spaces around and number one
-        key = h.strip().lower()
+        key = _visible(h).strip().lower()
         for lead in ("teacher_", "contact_"):
             if key.startswith(lead) and key[len(lead):].lstrip("0").startswith("1_"):
                 key = lead + key[len(lead):].lstrip("0")[2:]
@@ -276,8 +292,16 @@ class _Reader:
             if _bare(got) == _bare(want):
                 why = ("Clever's SFTP column names are matched ignoring case, spaces, "
                        "underscores, dots and hyphens")
+            elif _bare(got) in OTHER_FILE_NAMES.get(name, {}):
+                other = "staff.csv" if name == "admins.csv" else "admins.csv"
+                why = f"{name} names it {want}; {got} is {other}'s name"
+            elif _bare(got)[-1:].isdigit():
+                why = ("Clever writes a teacher's number before id: Teacher_2_id, the first "
+                       "Teacher_id")
             else:
                 why = "Clever numbers the second teacher or contact 2; the first has no number"
+            if _visible(got) != got:
+                why += "; the name holds invisible characters or full-width letters"
             self.b.problem("other", f"column {got!r} read as {want!r} ({why})",
                            file=name, line=1, kind=kind, field=want)
         if renames:
@@ -286,8 +310,8 @@ class _Reader:
                     for line, row in rows)
         missing = [c for c in _REQUIRED.get(name, ()) if c not in header]
         if header and missing:
-            self.b.problem("other", f"header lacks the required column(s) {', '.join(missing)}"
-                           "; the file was not loaded", file=name, line=1, kind=kind)
+            self.b.problem("other", lacking_message(header, missing), file=name, line=1,
+                           kind=kind)
             return iter(())
         self.header[name] = header
         self.numbered[name] = teachers, groups = _numbered(name, list(dict.fromkeys(header)))
@@ -307,6 +331,16 @@ class _Reader:
                                f"its cells are kept in extra as {_PREFIX + col!r} (is it "
                                f"{want!r}, misspelt? {want} is not in the header)",
                                file=name, line=1, kind=kind, field=col)
+        for col in dict.fromkeys(header):  # (a Clever name without its file's prefix)
+            if col in taken or secret_column(col) or len(_bare(col)) < 3:
+                continue
+            got = [c for b, c in absent.items() if b.endswith(_bare(col)) and b[:-len(
+                _bare(col))] in ("student", "teacher", "staff", "admin", "school", "section")]
+            if len(got) == 1:
+                self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; "
+                               f"its cells are kept in extra as {_PREFIX + col!r} (is it "
+                               f"{got[0]!r}, without its prefix? {got[0]} is not in the "
+                               "header)", file=name, line=1, kind=kind, field=col)
         return rows
 
     def _match(self, kind: str, value: str) -> str:
@@ -368,6 +402,11 @@ class _Reader:
             self.b.problem("no_id", f"row without {col}; not loaded", file=file, line=line,
                            kind=kind, raw=_row_text(row))
             return None
+        told = self.__dict__.setdefault("formulas", set())
+        if v[:2] == '="' and v[-1:] == '"' and len(v) > 3 and file not in told:
+            told.add(file)
+            self.b.problem("other", formula_message(col, file), file=file, line=line,
+                           kind=kind, record_id=v, field=col)
         return v
 
     def read_districts(self) -> None:
@@ -429,13 +468,15 @@ class _Reader:
                 email = row.get("Staff_email", row.get("Admin_email"))
                 if (role == "staff" and not employee and email and email not in self.emails
                         and not row.get("Clever_user_id") and (role, uid) not in self.aliases):
-                    near = [t for e, t in self.emails.items() if e.casefold() == email.casefold()]
+                    near = [t for e, t in self.emails.items()
+                            if e.strip().casefold() == email.strip().casefold()]
                     if near:  # (not merged: emails compared as given; said)
                         self.b.problem(
                             "other", f"the email of staff {uid!r} is that of teacher "
-                            f"{near[0]!r} only in another case: not merged (Clever merges "
-                            "employees by email and keeps emails as the SIS sent them; if they "
-                            "are one person, give both rows one spelling)", file=file,
+                            f"{near[0]!r} only in another case or in spaces around it: not "
+                            "merged (Clever merges employees by email and keeps emails as the "
+                            "SIS sent them; if they are one person, give both rows one "
+                            "spelling)", file=file,
                             line=line, kind="users", record_id=uid,
                             field="Staff_email" if "Staff_email" in row else "Admin_email")
                 if row.get("Clever_user_id"):
@@ -624,9 +665,7 @@ class _Reader:
         """A date in no form Clever's SFTP spec allows is kept as given, with a problem."""
         v = row.get(col)
         if v and parse_date(v) is None:
-            self.b.problem("other", f"{col} is not a date (Clever's SFTP dates: MM/DD/YYYY, "
-                           "M/D/YY, YYYY-MM-DD or YYYYMMDD); kept as given (the cell is in "
-                           "raw), left out of ISO 8601 outputs", file=file, line=line,
+            self.b.problem("other", not_a_date(col, v), file=file, line=line,
                            kind=kind, record_id=rid, field=col, raw=v)
 
     def _term(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:

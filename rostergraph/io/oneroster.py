@@ -65,6 +65,7 @@ from .oneroster_cols import (
     kept_enrollment_ids,
     lists_message,
     manifest_property,
+    missing_columns,
     rename_message,
     spec_renames,
 )
@@ -226,6 +227,8 @@ class _Reader:
                            field=want)
         if renames:
             t.rename([renames.get(h, h) for h in t.header])
+        for col, message in missing_columns(name, t.header, "roles.csv" in self.bundle):
+            self.b.problem("other", message, file=name, line=1, kind=kind, field=col)
         return t
 
     def _absent_check(self, name: str, kind: str | None) -> Callable[[bytes], None]:

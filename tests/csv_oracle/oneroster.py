@@ -276,6 +276,10 @@ class _Reader:
         for got, want in renames.items():
             self.b.problem("other", rename_message(got, want), file=name, line=1, kind=kind,
                            field=want)
+        from rostergraph.io.oneroster_cols import missing_columns  # (the reader's rule)
+        for col, message in missing_columns(name, [renames.get(h, h) for h in header],
+                                            "roles.csv" in self.bundle):
+            self.b.problem("other", message, file=name, line=1, kind=kind, field=col)
         if not renames:
             return rows
         return ((line, {renames.get(k, k): v for k, v in row.items()}) for line, row in rows)

@@ -59,6 +59,17 @@ def test_a_missing_required_column_is_told_once_on_the_header(
         rostergraph.load(bundle(tmp_path / "s", **files), strict=True)
 
 
+def test_a_manifest_without_its_columns_says_so(tmp_path: Path) -> None:
+    """A manifest headed ``property,value``: each of its file rows is unread, so every file
+    was told as having "no file.<name> row"; the header's own problem comes first."""
+    manifest = "property,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.users,bulk\n"
+    r = rostergraph.load(bundle(tmp_path / "b", manifest_csv=manifest,
+                                enrollments_csv=ENROLLMENTS))
+    first = r.problems[0]
+    assert (first.file, first.line, first.field) == ("manifest.csv", 1, "propertyName")
+    assert first.message.startswith("manifest.csv has no propertyName column")
+
+
 def test_a_column_spelt_otherwise_is_named_in_the_problem(tmp_path: Path) -> None:
     """``orgSourcedId`` (no ``s``), kept in extra as any vendor's column, is named as the
     likely column: the user can see where the schools went."""

@@ -180,9 +180,11 @@ def spec_renames(header: list[str], name: str | None = None) -> dict[str, str]:
 
 
 #: The columns the OneRoster 1.1 and 1.2 CSV specifications require that place or link a
-#: file's records: without one, every row reads as if its cell were empty (users and
-#: classes at no school, which no other problem or rule would tell).
+#: file's records (or, the manifest's, say how to read the files): without one, every row
+#: reads as if its cell were empty (users and classes at no school, which no other
+#: problem or rule would tell).
 _LINK_COLUMNS = {
+    "manifest.csv": ("propertyName", "value"),  # (else each file is "without a row")
     "orgs.csv": ("type",),
     "classes.csv": ("schoolSourcedId",),
     "users.csv": ("orgSourcedIds",),  # (1.1's: see missing_columns)

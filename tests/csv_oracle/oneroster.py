@@ -465,6 +465,8 @@ class _Reader:
                             consumed.add("parentSourcedId")
                     elif parent is None:
                         consumed.add("parentSourcedId")
+                        if self.sole_district() is not None:  # (as the package reader)
+                            d["district"] = self.sole_district()
                     elif parent not in self.orgs:  # a district that was not delivered: a stub
                         d["district"] = parent
                         consumed.add("parentSourcedId")

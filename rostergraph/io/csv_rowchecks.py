@@ -22,7 +22,8 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "is_empty_row", "is_header",
+__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "backslash_hint",
+           "is_empty_row", "is_header",
            "is_secret_column", "names_a_secret", "not_text", "renamed_repeats", "row_text",
            "rows_text", "separated", "separator_line", "separator_of", "spaced_quotes",
            "tell_bad_lines", "tell_skipped", "unmarked_header", "unspaced",
@@ -32,6 +33,25 @@ __all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "is_empty_row", 
 #: them alone (between separators, if any) before the header is no header (a hand-edited
 #: file, two exports joined).
 NOT_A_NAME = " \t\ufeff"
+
+
+def backslash_hint(escaped: bool) -> str:
+    """What a ``syntax`` problem about a row adds when the row holds a backslash before a
+    quote or a separator (``escaped``: its text holds ``\\"``, or a cell it was split into
+    ends in a backslash): an export that escapes them so (MySQL's ``ESCAPED BY``, PHP)
+    writes no CSV, which doubles a quote in a quoted cell and quotes a cell holding a
+    separator.
+
+    Examples
+    --------
+    >>> backslash_hint(True)[:52], backslash_hint(False)
+    (' (a quote or separator escaped with a backslash, as ', '')
+    """
+    if not escaped:
+        return ""
+    return (' (a quote or separator escaped with a backslash, as MySQL and PHP export them? '
+            'CSV writes a quote in a quoted cell twice, "", and quotes a cell holding the '
+            "separator)")
 
 
 def tell_skipped(lines: list[int], name: str, b: RosterBuilder, kind: str | None) -> None:

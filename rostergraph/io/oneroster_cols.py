@@ -214,8 +214,8 @@ def missing_columns(name: str, header: list[str], roles_file: bool) -> list[tupl
             continue
         lower = {h.lower(): h for h in header}
         like = difflib.get_close_matches(col.lower(), list(lower), 1, 0.85)
-        hint = (f"; its column {lower[like[0]][:80]!r} (kept in extra as any other column) "
-                "may be that one" if like else "")
+        kept = "" if name == "manifest.csv" else " (kept in extra as any other column)"
+        hint = f"; its column {lower[like[0]][:80]!r}{kept} may be that one" if like else ""
         message = (f"{name} has no {col} column (the OneRoster CSV specification requires "
                    f"it): its rows are read as if their {col} cells were empty{hint}")
         out.append((col, message))

@@ -18,7 +18,7 @@ import orjson
 
 from rostergraph.errors import SourceError
 from rostergraph.io.csvutil import split_ids
-from rostergraph.io.enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role
+from rostergraph.io.enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role, near_id_hint
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import (
     CARRY_KEY,
@@ -944,7 +944,8 @@ class _Reader:
                 why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
                        "left out" if gone else f"enrollment in unknown class {cid!r}" + (
                            f" (the id is the text {cid}: an SQL export's empty value?)"
-                           if cid.lower() == "null" else ""))
+                           if cid.lower() == "null" else "")
+                       + near_id_hint(cid, self.sections, {}))  # (as the package reader)
                 self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
                                record_id=row.get("sourcedId"), raw=_row_text(given))

@@ -38,3 +38,20 @@ def test_a_backslash_that_is_text_adds_nothing(tmp_path: Path) -> None:
     assert r.users["s1"].name.first == "C:\\\\x"
     (p,) = [p for p in r.problems if p.file == "users.csv"]
     assert HINT not in p.message
+
+
+def test_a_padded_row_with_a_cell_starting_with_a_space_is_named(tmp_path: Path) -> None:
+    """``Lee, Jr.`` written without quotes splits the row after ``Lee``; ``users.csv``'s
+    last cell (``password``) is empty, so the row looks like an export slip (an empty cell
+    past the header), and loads with its cells shifted, as the Ed-Fi sample's teacher rows
+    load. The problem about such rows names this one: its `` Jr.`` cell starts with a
+    space, as the rest of a cell split at ``", "`` does."""
+    users = (HEAD + row("s1") + "s2,,,true,sA,student,s2,,Ann,Lee, Jr.,,s2,,,,,04,\n"
+             + row("s3")[:-1] + ",\n")  # (s3: a plain export slip, an empty cell more)
+    r = rostergraph.load(bundle(tmp_path / "b", users))
+    assert set(r.users) == {"s1", "s2", "s3"}  # (loaded, as before: no cell is lost)
+    (p,) = [p for p in r.problems if p.file == "users.csv"]
+    assert (p.code, p.line) == ("other", 3)
+    assert p.message.startswith("2 rows (line 3 and 1 more) had only empty cells past")
+    assert "line 3 holds a cell that starts with a space" in p.message
+    assert "line 4" not in p.message

@@ -73,6 +73,7 @@ from .csv_rowchecks import (
     is_secret_column,
     names_a_secret,
     not_text,
+    padded_split_hint,
     renamed_repeats,
     separated,
     tell_bad_lines,
@@ -762,6 +763,7 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
     many cells as the row has too many or too few), or with no raw text at all
     (``no_raw``)."""
     padded: list[int] = []  # rows with only empty cells past the header: loaded, told once
+    spaced: list[int] = []  # (those of them that may be split rows: padded_split_hint)
     for line, values in rows:
         # (a cell ending in a backslash: a separator escaped so split the row, its cells
         # after it are shifted, and the empty cells past the header are no export slip)
@@ -769,6 +771,8 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
         if len(values) > n and not escaped and not any(v.strip() for v in values[n:]):
             padded.append(line)
             values = values[:n]
+            if any(v[:1] == " " for v in values):
+                spaced.append(line)
         if len(values) != n:
             b.problem("syntax", f"row has {len(values)} cells, the header has {n}"
                       f"{backslash_hint(escaped)}", file=name, line=line, kind=kind,
@@ -781,4 +785,4 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
         b.problem("other", f"{len(padded):,} row{'s' if more else ''} (line {padded[0]}"
                   + (f" and {more:,} more" if more else "") + f") had only empty cells past "
                   f"the header's {n} columns; those cells were ignored and every such row "
-                  "loaded", file=name, line=padded[0], kind=kind)
+                  f"loaded{padded_split_hint(spaced)}", file=name, line=padded[0], kind=kind)

@@ -19,6 +19,7 @@ from rostergraph.io.csv_rowchecks import (
     backslash_hint,
     names_a_secret,
     not_text,
+    padded_split_hint,
     separated,
     tell_skipped,
     unmarked_header,
@@ -352,11 +353,14 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
     no_raw = secret_elsewhere and not any(map(secret_column, header))
     unique = len(set(header)) == n
     padded: list[int] = []  # rows with only empty cells past the header: loaded, told once
+    spaced: list[int] = []  # (as the package's)
     for line, values in rows:
         escaped = len(values) != n and any(v.endswith("\\") for v in values)  # (as it)
         if len(values) > n and not escaped and not any(v.strip() for v in values[n:]):
             padded.append(line)
             values = values[:n]
+            if any(v[:1] == " " for v in values):
+                spaced.append(line)
         if len(values) != n:
             # (a cell that may be a password, shifted by the cells too many or too few, is
             # left out: a login credential is never kept)
@@ -381,4 +385,4 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
         b.problem("other", f"{len(padded):,} row{'s' if more else ''} (line {padded[0]}"
                   + (f" and {more:,} more" if more else "") + f") had only empty cells past "
                   f"the header's {n} columns; those cells were ignored and every such row "
-                  "loaded", file=name, line=padded[0], kind=kind)
+                  f"loaded{padded_split_hint(spaced)}", file=name, line=padded[0], kind=kind)

@@ -361,7 +361,7 @@ def test_csv_unbalanced_quote_is_a_syntax_problem(tmp_path: Path) -> None:
 
 def test_csv_missing_required_column_lists_every_row(tmp_path: Path) -> None:
     """users.csv without sourcedId: each row is a no_id problem with its line (nothing silent)."""
-    rows = "givenName,familyName,role\nA,B,student\nC,D,teacher\n"
+    rows = "givenName,familyName,role,orgSourcedIds\nA,B,student,sc1\nC,D,teacher,sc1\n"
     r = read_oneroster(_oneroster(tmp_path, rows))
     assert len(r.users) == 0
     assert [(p.code, p.line) for p in r.problems if p.file == "users.csv"] == [

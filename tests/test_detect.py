@@ -135,3 +135,29 @@ def test_an_sftp_export_with_a_damaged_sections_header_is_still_sftp(tmp_path: P
     assert len(r.users) == len(rostergraph.sample().users)
     told = [p for p in r.problems if p.file == "sections.csv"]
     assert told and told[0].line == 1
+
+
+@pytest.mark.parametrize("as_zip", [False, True])
+def test_a_oneroster_delta_of_changed_files_only_is_oneroster(tmp_path: Path,
+                                                              as_zip: bool) -> None:
+    """A OneRoster delta ships the files that changed (the manifest calls the others
+    absent): ``manifest.csv`` and ``enrollments.csv`` alone is a OneRoster bundle. It was
+    "not a roster rostergraph can read" unless it held orgs.csv or users.csv."""
+    folder = tmp_path / "delta"
+    folder.mkdir()
+    (folder / "manifest.csv").write_text(
+        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+        "file.orgs,absent\nfile.users,absent\nfile.classes,absent\nfile.enrollments,delta\n")
+    (folder / "enrollments.csv").write_text(
+        "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,"
+        "role,primary,beginDate,endDate\ne1,tobedeleted,,c1,s1,u1,student,,,\n")
+    path = folder
+    if as_zip:
+        path = tmp_path / "delta.zip"
+        with zipfile.ZipFile(path, "w") as zf:
+            for f in sorted(folder.iterdir()):
+                zf.write(f, f"delta/{f.name}")
+    assert rostergraph.detect_format(path) == "oneroster"
+    r = rostergraph.load(path)
+    assert r.provenance.format == "oneroster"
+    assert any("tobedeleted" in n and "e1" in n for n in r.provenance.notes)

@@ -263,7 +263,7 @@ def test_bom_crlf_and_quoted_newlines(tmp_path: Path) -> None:
     """UTF-8 BOM, CRLF line ends and quoted commas/newlines read as the text they hold."""
     text = ("sourcedId,role,orgSourcedIds,givenName,familyName\r\n"
             "u1,student,sA,\"Ann, Jr.\",\"O'Neil\r\nSecond line\"\r\nu2,student,sA,Bo,\"\"\"Q\"\"\"\r\n")
-    d = _write(tmp_path / "bom", {"orgs.csv": _ORGS, "classes.csv": "sourcedId\n"})
+    d = _write(tmp_path / "bom", {"orgs.csv": _ORGS, "classes.csv": "sourcedId,schoolSourcedId\n"})
     (d / "users.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
     r = rostergraph.load(d)
     assert r.users["u1"].name.first == "Ann, Jr."
@@ -283,8 +283,8 @@ def test_unrecognised_folder_lists_what_was_expected(tmp_path: Path) -> None:
 
 def test_strict_mode_raises_on_the_first_bad_row(tmp_path: Path) -> None:
     """strict=True turns the first problem into a FormatError with file and line."""
-    d = _write(tmp_path / "s", {"orgs.csv": _ORGS, "classes.csv": "sourcedId\n",
-                               "users.csv": "sourcedId,role\nu1,student,x\n"})
+    d = _write(tmp_path / "s", {"orgs.csv": _ORGS, "classes.csv": "sourcedId,schoolSourcedId\n",
+                               "users.csv": "sourcedId,role,orgSourcedIds\nu1,student,sA,x\n"})
     with pytest.raises(FormatError) as e:
         read_oneroster(d, strict=True)
     assert e.value.path == "users.csv" and e.value.line == 2

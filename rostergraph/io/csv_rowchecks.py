@@ -22,8 +22,9 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "is_empty_row", "is_header",
-           "is_secret_column", "names_a_secret", "not_text", "renamed_repeats", "row_text",
+__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "backslash_hint",
+           "is_empty_row", "is_header", "is_secret_column", "names_a_secret", "not_text",
+           "padded_split_hint", "renamed_repeats", "row_text",
            "rows_text", "separated", "separator_line", "separator_of", "spaced_quotes",
            "tell_bad_lines", "tell_skipped", "unmarked_header", "unspaced",
            "without_header_again", "without_secrets"]
@@ -32,6 +33,45 @@ __all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "is_empty_row", 
 #: them alone (between separators, if any) before the header is no header (a hand-edited
 #: file, two exports joined).
 NOT_A_NAME = " \t\ufeff"
+
+
+def backslash_hint(escaped: bool) -> str:
+    """What a ``syntax`` problem about a row adds when the row holds a backslash before a
+    quote or a separator (``escaped``: its text holds ``\\"``, or a cell it was split into
+    ends in a backslash): an export that escapes them so (MySQL's ``ESCAPED BY``, PHP)
+    writes no CSV, which doubles a quote in a quoted cell and quotes a cell holding a
+    separator.
+
+    Examples
+    --------
+    >>> backslash_hint(True)[:52], backslash_hint(False)
+    (' (a quote or separator escaped with a backslash, as ', '')
+    """
+    if not escaped:
+        return ""
+    return (' (a quote or separator escaped with a backslash, as MySQL and PHP export them? '
+            'CSV writes a quote in a quoted cell twice, "", and quotes a cell holding the '
+            "separator)")
+
+
+def padded_split_hint(lines: list[int]) -> str:
+    """What the problem about rows with only empty cells past the header (loaded) adds for
+    those of them that hold a cell starting with a space (``lines``): a separator in a cell
+    written without quotes (``Lee, Jr.``) splits it so, and when the row's last cell is
+    empty the row looks like those rows, its cells after the split each a column late.
+
+    Examples
+    --------
+    >>> padded_split_hint([3])[:49], padded_split_hint([])
+    ('; line 3 holds a cell that starts with a space, a', '')
+    """
+    if not lines:
+        return ""
+    more = len(lines) - 1
+    return (f"; line {lines[0]}" + (f" and {more:,} more" if more else "")
+            + f" hold{'' if more else 's'} a cell that starts with a space, as the rest of a "
+            "cell split at a separator written without quotes does (Lee, Jr.): the cells "
+            "after it may each be a column late")
 
 
 def tell_skipped(lines: list[int], name: str, b: RosterBuilder, kind: str | None) -> None:

@@ -67,11 +67,13 @@ from .csv_arrow import trimmed as _trimmed
 from .csv_rowchecks import (
     NOT_A_NAME,
     UTF16_MARKS,
+    backslash_hint,
     is_empty_row,
     is_header,
     is_secret_column,
     names_a_secret,
     not_text,
+    padded_split_hint,
     renamed_repeats,
     separated,
     tell_bad_lines,
@@ -158,6 +160,10 @@ def text_lines(text: str) -> Iterator[str]:
     ['a,"b"\r\n', 'c\r', 'd\n', '\n', 'e']
     """
     return map(methodcaller("group"), _LINE.finditer(text))
+
+
+#: a quote escaped with a backslash, as MySQL and PHP export one (see backslash_hint)
+_ESCAPED_QUOTE = '\\"'
 
 
 class _RowError(Exception):
@@ -701,9 +707,11 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             end = base + reader.line_num
             msg = str(exc)
             if "field limit" not in msg:
-                b.problem("syntax", f"unreadable CSV row: {msg}{_swallowed(prev + 1, end)}",
-                          file=name, line=prev + 1, kind=kind,
-                          raw=None if secret else raw_text(lines.get(prev + 1, end)))
+                said = lines.get(prev + 1, end)
+                hint = backslash_hint(_ESCAPED_QUOTE in said)
+                b.problem("syntax", f"unreadable CSV row: {msg}{hint}"
+                          f"{_swallowed(prev + 1, end)}", file=name, line=prev + 1, kind=kind,
+                          raw=None if secret else raw_text(said))
                 prev = end
                 continue
             # a field over the csv module's own limit: this row again, without it
@@ -724,8 +732,11 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             src.seek(stop)
             reader = csv.reader(src, strict=True, delimiter=sep)
             if problem is not None:
+                hint = backslash_hint("field limit" not in problem
+                                      and _ESCAPED_QUOTE in text[start:stop])
                 b.problem("limit" if "field limit" in problem else "syntax",
-                          f"unreadable CSV row: {problem}{_swallowed(first, prev)}", file=name,
+                          f"unreadable CSV row: {problem}{hint}{_swallowed(first, prev)}",
+                          file=name,
                           line=first, kind=kind,
                           raw=None if secret else raw_text(text[start:stop]))
                 continue
@@ -746,18 +757,25 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
                   b: RosterBuilder, kind: str | None, secret: Sequence[int] = (),
                   no_raw: bool = False) -> Iterator[tuple[int, list[str]]]:
     """The rows with ``n`` cells (only-empty cells past the header dropped, told once at
-    the end); a row with another number of cells is a ``syntax`` problem, its text in
+    the end, but in a row a backslash split: :func:`~rostergraph.io.csv_rowchecks.
+    backslash_hint`); a row with another number of cells is a ``syntax`` problem, its text in
     ``raw`` without the cells that may be a password (column ``secret``, shifted by as
     many cells as the row has too many or too few), or with no raw text at all
     (``no_raw``)."""
     padded: list[int] = []  # rows with only empty cells past the header: loaded, told once
+    spaced: list[int] = []  # (those of them that may be split rows: padded_split_hint)
     for line, values in rows:
-        if len(values) > n and not any(v.strip() for v in values[n:]):
+        # (a cell ending in a backslash: a separator escaped so split the row, its cells
+        # after it are shifted, and the empty cells past the header are no export slip)
+        escaped = len(values) != n and any(v.endswith("\\") for v in values)
+        if len(values) > n and not escaped and not any(v.strip() for v in values[n:]):
             padded.append(line)
             values = values[:n]
+            if any(v[:1] == " " for v in values):
+                spaced.append(line)
         if len(values) != n:
-            b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
-                      file=name, line=line, kind=kind,
+            b.problem("syntax", f"row has {len(values)} cells, the header has {n}"
+                      f"{backslash_hint(escaped)}", file=name, line=line, kind=kind,
                       raw=None if no_raw else
                       raw_text(to_csv_text([without_secrets(values, n, secret)])))
             continue
@@ -767,4 +785,4 @@ def _checked_rows(n: int, rows: Iterator[tuple[int, list[str]]], name: str,
         b.problem("other", f"{len(padded):,} row{'s' if more else ''} (line {padded[0]}"
                   + (f" and {more:,} more" if more else "") + f") had only empty cells past "
                   f"the header's {n} columns; those cells were ignored and every such row "
-                  "loaded", file=name, line=padded[0], kind=kind)
+                  f"loaded{padded_split_hint(spaced)}", file=name, line=padded[0], kind=kind)

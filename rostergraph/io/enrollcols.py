@@ -25,7 +25,7 @@ array([0])
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -39,7 +39,7 @@ from .csvutil import CsvTable
 __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLUMN",
            "OTHER_ROLES_KEY", "LoadedEnrollments", "bare_ids", "canonical_role",
            "empty_cells", "encoded_or_empty", "enrollment_elsewhere", "filled_rows",
-           "first_rows", "keep_other_role", "live_status", "null_text_hint",
+           "first_rows", "keep_other_role", "live_status", "near_id_hint", "null_text_hint",
            "oneroster_enrollments", "padded_message", "primary_first", "respelt_message",
            "school_disagrees", "sftp_enrollments", "truthy", "unkept_columns"]
 
@@ -401,6 +401,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     # (the ids of those rows only: the column as str objects was 0.5 GB at L)
     sids = dict(zip(bad.tolist(), t.cells_at("sourcedId", bad) or ()))
     codes: dict[int, str] = {}
+    near: dict[str, str] = {}  # (near_id_hint's)
     for i in bad.tolist():
         rid = sids.get(i)
         if repeat[i]:
@@ -410,7 +411,8 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
             cid = cids[c_code[i]]
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was left out"
                    if cid.strip() in deleted_classes else
-                   f"enrollment in unknown class {cid!r}{null_text_hint(cid)}")
+                   f"enrollment in unknown class {cid!r}{null_text_hint(cid)}"
+                   f"{near_id_hint(cid, sections, near)}")
             told.append((i, f"{why}; not loaded", rid))
         elif not has_user[i]:
             told.append((i, "enrollment without a userSourcedId; not loaded", rid))
@@ -496,6 +498,38 @@ def null_text_hint(value: str) -> str:
     if value.lower() != "null":
         return ""
     return f" (the id is the text {value}: an SQL export's empty value?)"
+
+
+def near_id_hint(value: str, ids: Iterable[str], memo: dict[str, str]) -> str:
+    """What a problem about a class id ``value`` that names none of ``ids`` adds when it
+    names one once case and leading zeros are ignored (a GUID in upper case in one file
+    and lower case in another; a numeric id whose zeros a spreadsheet dropped). Ids are
+    still matched as given. ``memo``: the ids by that key, filled on first use (one dict
+    per file: only rows naming no class pay for it).
+
+    Examples
+    --------
+    >>> memo: dict[str, str] = {}
+    >>> near_id_hint("AB1", ["ab1", "007"], memo)
+    " (class 'ab1' has this id in another case: ids are matched as given)"
+    >>> near_id_hint("7", ["ab1", "007"], memo)[:44], near_id_hint("c9", ["ab1"], memo)
+    (" (class '007' has this id with leading zeros", '')
+    """
+    if not memo:
+        for i in ids:
+            if _near_key(i):
+                memo.setdefault(_near_key(i), i)
+    got = memo.get(_near_key(value)) if _near_key(value) else None
+    if got is None or got == value:
+        return ""
+    if got.lower() == value.lower():
+        return f" (class {got!r} has this id in another case: ids are matched as given)"
+    return (f" (class {got!r} has this id with leading zeros, which a spreadsheet drops: "
+            "ids are matched as given)")
+
+
+def _near_key(value: str) -> str:
+    return value.lower().lstrip("0")
 
 
 def respelt_message(col: str, value: str, got: str) -> str:

@@ -65,6 +65,7 @@ from .oneroster_cols import (
     kept_enrollment_ids,
     lists_message,
     manifest_property,
+    missing_columns,
     rename_message,
     spec_renames,
 )
@@ -102,6 +103,9 @@ ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.
                    "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
                    "demographics.csv", "userProfiles.csv")
 
+#: The bundle's files beside manifest.csv, in lowercase (any with a manifest is a bundle).
+_DATA_FILES = frozenset(f.lower() for f in ONEROSTER_FILES[1:])
+
 # values the writer fills in when a record has none (not kept in extra on read)
 _DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}
 
@@ -127,8 +131,8 @@ def is_oneroster(path: str | os.PathLike[str]) -> bool:
     except (OSError, ValueError, zipfile.BadZipFile):
         return p.suffix.lower() == ".zip"  # the reader then says what is wrong with it
     names = {n.lower() for n in names}  # (the reader takes ``Users.csv`` as users.csv)
-    if "manifest.csv" in names and ("orgs.csv" in names or "users.csv" in names):
-        return True
+    if "manifest.csv" in names and names & _DATA_FILES:
+        return True  # (a delta holds only the files that changed: enrollments.csv alone)
     return {"orgs.csv", "users.csv", "classes.csv"} <= names
 
 
@@ -226,6 +230,8 @@ class _Reader:
                            field=want)
         if renames:
             t.rename([renames.get(h, h) for h in t.header])
+        for col, message in missing_columns(name, t.header, "roles.csv" in self.bundle):
+            self.b.problem("other", message, file=name, line=1, kind=kind, field=col)
         return t
 
     def _absent_check(self, name: str, kind: str | None) -> Callable[[bytes], None]:

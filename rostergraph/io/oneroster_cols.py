@@ -4,6 +4,7 @@ Bindings, and how the reader matches a cell spelt in another case."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Container, Iterable, Mapping
 from typing import Any
@@ -18,8 +19,9 @@ __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "LISTS_C
            "OLD_COLUMNS", "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY",
            "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS", "USER_ID_COLUMN",
            "before_12", "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids",
-           "kept_role_row", "listed_ids", "lists_message", "manifest_property", "org_type",
-           "primary_no_boolean", "rename_message", "spec_renames"]
+           "kept_role_row", "listed_ids", "lists_message", "manifest_property",
+           "missing_columns", "org_type", "primary_no_boolean", "rename_message",
+           "spec_renames"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
 PREFIX = "oneroster."
@@ -174,6 +176,49 @@ def spec_renames(header: list[str], name: str | None = None) -> dict[str, str]:
         if want is not None and want != h and want not in taken:
             out[h] = want
             taken.add(want)
+    return out
+
+
+#: The columns the OneRoster 1.1 and 1.2 CSV specifications require that place or link a
+#: file's records (or, the manifest's, say how to read the files): without one, every row
+#: reads as if its cell were empty (users and classes at no school, which no other
+#: problem or rule would tell).
+_LINK_COLUMNS = {
+    "manifest.csv": ("propertyName", "value"),  # (else each file is "without a row")
+    "orgs.csv": ("type",),
+    "classes.csv": ("schoolSourcedId",),
+    "users.csv": ("orgSourcedIds",),  # (1.1's: see missing_columns)
+    "enrollments.csv": ("classSourcedId", "userSourcedId", "role"),
+    "roles.csv": ("userSourcedId", "role", "orgSourcedId"),
+}
+
+
+def missing_columns(name: str, header: list[str], roles_file: bool) -> list[tuple[str, str]]:
+    """The placing columns (:data:`_LINK_COLUMNS`) file ``name``'s ``header`` (its names
+    respelt as the spec's) lacks, each with its problem's message (naming a header name
+    spelt much like it: ``orgSourcedId`` for ``orgSourcedIds``). A users.csv is 1.1's (has
+    orgs) when it has a ``role`` column and the bundle no roles.csv (``roles_file``).
+
+    Examples
+    --------
+    >>> missing_columns("users.csv", ["sourcedId", "role", "orgSourcedId"], False)[0][1][:57]
+    'users.csv has no orgSourcedIds column (the OneRoster CSV '
+    >>> missing_columns("users.csv", ["sourcedId", "username"], False)
+    []
+    """
+    if name == "users.csv" and ("role" not in header or roles_file):
+        return []
+    out = []
+    for col in _LINK_COLUMNS.get(name, ()):
+        if col in header:
+            continue
+        lower = {h.lower(): h for h in header}
+        like = difflib.get_close_matches(col.lower(), list(lower), 1, 0.85)
+        kept = "" if name == "manifest.csv" else " (kept in extra as any other column)"
+        hint = f"; its column {lower[like[0]][:80]!r}{kept} may be that one" if like else ""
+        message = (f"{name} has no {col} column (the OneRoster CSV specification requires "
+                   f"it): its rows are read as if their {col} cells were empty{hint}")
+        out.append((col, message))
     return out
 
 

@@ -32,6 +32,7 @@ from .enrollcols import (
     first_rows,
     keep_other_role,
     live_status,
+    near_id_hint,
     null_text_hint,
     oneroster_enrollments,
     respelt_message,
@@ -151,6 +152,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
     get_cid, get_usid, get_role, get_sid, get_primary, get_school = map(t.getter, (
         "classSourcedId", "userSourcedId", "role", "sourcedId", "primary", "schoolSourcedId"))
     sections = rd.sections
+    near: dict[str, str] = {}  # (near_id_hint's)
     gone_classes = bare_ids(rd.gone("classes"))
     ids: set[str] = set()
     has_id_column = "sourcedId" in t.index
@@ -181,7 +183,8 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
             gone = cid.strip() in gone_classes
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
                    "left out" if gone else
-                   f"enrollment in unknown class {cid!r}{null_text_hint(cid)}")
+                   f"enrollment in unknown class {cid!r}{null_text_hint(cid)}"
+                   f"{near_id_hint(cid, sections, near)}")
             rd.b.problem("other", f"{why}; not loaded",
                          file="enrollments.csv", line=line, kind="sections",
                          record_id=get_sid(row), raw=row_text(t.as_dict(row)))

@@ -111,6 +111,7 @@ def _read_org_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]]) -> None:
             if school is not None:
                 rd.org_school[sid] = school
     fixed = _parents_respelt(rd, rows, "orgs.csv", None, rd.orgs)
+    sole = rd.sole_district()  # (a school naming no parent is there, as its classes are)
     for k, (line, given) in enumerate(rows):
         row = fixed.get(k, given)
         typ = org_type(row.get("type"))
@@ -142,6 +143,8 @@ def _read_org_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]]) -> None:
                     consumed.add("parentSourcedId")
             elif parent is None:
                 consumed.add("parentSourcedId")
+                if sole is not None:
+                    d["district"] = sole
             elif parent not in rd.orgs:  # a district that was not delivered: a stub
                 d["district"] = parent
                 consumed.add("parentSourcedId")

@@ -242,7 +242,8 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
         row = {"sourcedId": c.take("id"), "name": c.take("name"), "type": "school",
                "identifier": c.take("nces_id"), "parentSourcedId": c.take("district"),
                "dateLastModified": c.take("last_modified")}
-        if rec.district is not None and rec.district not in roster.districts:
+        if rec.district is not None and rec.district not in roster.districts or (
+                rec.district is None and sole):  # (no parent reads as the sole district)
             c.keep("district", rec.district)  # a parent that is no org does not read back
         sheets["orgs"].add(_finish(c, row))
     # terms

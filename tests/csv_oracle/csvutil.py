@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from rostergraph.io.bundle import Bundle
 from rostergraph.io.csv_rowchecks import (
     NOT_A_NAME,
+    backslash_hint,
     names_a_secret,
     not_text,
+    padded_split_hint,
     separated,
     tell_skipped,
     unmarked_header,
@@ -289,8 +291,9 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             end = base + reader.line_num
             msg = str(exc)
             if "field limit" not in msg:
-                b.problem("syntax", f"unreadable CSV row: {msg}{_swallowed(prev + 1, end)}",
-                          file=name, line=prev + 1, kind=kind,
+                hint = backslash_hint('\\"' in lines.get(prev + 1, end))  # (as the package's)
+                b.problem("syntax", f"unreadable CSV row: {msg}{hint}"
+                          f"{_swallowed(prev + 1, end)}", file=name, line=prev + 1, kind=kind,
                           raw=None if secret else raw_text(lines.get(prev + 1, end)))
                 prev = end
                 continue
@@ -312,8 +315,11 @@ def _rows(text: str, name: str, b: RosterBuilder, kind: str | None,
             src.seek(stop)
             reader = csv.reader(src, strict=True, delimiter=sep)
             if problem is not None:
+                hint = backslash_hint("field limit" not in problem
+                                      and '\\"' in text[start:stop])
                 b.problem("limit" if "field limit" in problem else "syntax",
-                          f"unreadable CSV row: {problem}{_swallowed(first, prev)}", file=name,
+                          f"unreadable CSV row: {problem}{hint}{_swallowed(first, prev)}",
+                          file=name,
                           line=first, kind=kind,
                           raw=None if secret else raw_text(text[start:stop]))
                 continue
@@ -347,10 +353,14 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
     no_raw = secret_elsewhere and not any(map(secret_column, header))
     unique = len(set(header)) == n
     padded: list[int] = []  # rows with only empty cells past the header: loaded, told once
+    spaced: list[int] = []  # (as the package's)
     for line, values in rows:
-        if len(values) > n and not any(v.strip() for v in values[n:]):
+        escaped = len(values) != n and any(v.endswith("\\") for v in values)  # (as it)
+        if len(values) > n and not escaped and not any(v.strip() for v in values[n:]):
             padded.append(line)
             values = values[:n]
+            if any(v[:1] == " " for v in values):
+                spaced.append(line)
         if len(values) != n:
             # (a cell that may be a password, shifted by the cells too many or too few, is
             # left out: a login credential is never kept)
@@ -359,8 +369,8 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
                     if secret_column(h)
                     for j in range(i + min(k, 0), i + max(k, 0) + 1)}
             shown = [v for j, v in enumerate(values) if j not in drop]
-            b.problem("syntax", f"row has {len(values)} cells, the header has {n}",
-                      file=name, line=line, kind=kind,
+            b.problem("syntax", f"row has {len(values)} cells, the header has {n}"
+                      f"{backslash_hint(escaped)}", file=name, line=line, kind=kind,
                       raw=None if no_raw else raw_text(to_csv_text([shown])))
             continue
         if unique:
@@ -375,4 +385,4 @@ def _dict_rows(header: list[str], rows: Iterator[tuple[int, list[str]]], name: s
         b.problem("other", f"{len(padded):,} row{'s' if more else ''} (line {padded[0]}"
                   + (f" and {more:,} more" if more else "") + f") had only empty cells past "
                   f"the header's {n} columns; those cells were ignored and every such row "
-                  "loaded", file=name, line=padded[0], kind=kind)
+                  f"loaded{padded_split_hint(spaced)}", file=name, line=padded[0], kind=kind)

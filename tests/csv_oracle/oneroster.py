@@ -18,7 +18,7 @@ import orjson
 
 from rostergraph.errors import SourceError
 from rostergraph.io.csvutil import split_ids
-from rostergraph.io.enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role
+from rostergraph.io.enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role, near_id_hint
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import (
     CARRY_KEY,
@@ -276,6 +276,10 @@ class _Reader:
         for got, want in renames.items():
             self.b.problem("other", rename_message(got, want), file=name, line=1, kind=kind,
                            field=want)
+        from rostergraph.io.oneroster_cols import missing_columns  # (the reader's rule)
+        for col, message in missing_columns(name, [renames.get(h, h) for h in header],
+                                            "roles.csv" in self.bundle):
+            self.b.problem("other", message, file=name, line=1, kind=kind, field=col)
         if not renames:
             return rows
         return ((line, {renames.get(k, k): v for k, v in row.items()}) for line, row in rows)
@@ -461,6 +465,8 @@ class _Reader:
                             consumed.add("parentSourcedId")
                     elif parent is None:
                         consumed.add("parentSourcedId")
+                        if self.sole_district() is not None:  # (as the package reader)
+                            d["district"] = self.sole_district()
                     elif parent not in self.orgs:  # a district that was not delivered: a stub
                         d["district"] = parent
                         consumed.add("parentSourcedId")
@@ -938,7 +944,8 @@ class _Reader:
                 why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
                        "left out" if gone else f"enrollment in unknown class {cid!r}" + (
                            f" (the id is the text {cid}: an SQL export's empty value?)"
-                           if cid.lower() == "null" else ""))
+                           if cid.lower() == "null" else "")
+                       + near_id_hint(cid, self.sections, {}))  # (as the package reader)
                 self.b.problem("other", f"{why}; not loaded",
                                file="enrollments.csv", line=line, kind="sections",
                                record_id=row.get("sourcedId"), raw=_row_text(given))

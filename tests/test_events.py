@@ -561,3 +561,26 @@ def test_an_event_that_is_no_object_or_has_no_type_is_named_by_its_position() ->
         apply_events(rostergraph.sample(), [good, ["x"]])
     with pytest.raises(FormatError, match=r"event 3 of the list .*'type'"):
         apply_event_records({}, [good, good, {"data": {"object": {"id": "x"}}}])
+
+
+def test_a_saved_events_page_applies_as_its_list_and_a_path_is_a_clear_error(tmp_path) -> None:
+    """A whole ``/events`` page as saved (``{"data": [...], "links": [...]}``) applies its
+    events, as the list of its items does; a path, JSON text or a single event in the
+    list's place is an error that says what to pass (it said "event 1 of the list must be
+    a JSON object, not str")."""
+    roster = rostergraph.sample()
+    sec = next(iter(roster.sections.values()))
+    items = [{"data": {"id": "e1", "type": "sections.deleted",
+                       "data": {"object": {"id": sec.id}}}, "uri": "/v3.0/events/e1"}]
+    page = {"data": items, "links": [{"rel": "self", "uri": "/v3.0/events"}]}
+    assert sec.id not in apply_events(roster, page).sections
+    assert sec.id not in apply_events(roster, items).sections
+    store: dict[str, dict[str, dict[str, Any]]] = {"sections": {sec.id: {"id": sec.id}}}
+    assert [a["action"] for a in apply_event_records(store, page)] == ["deleted"]
+    saved = tmp_path / "events.json"
+    saved.write_bytes(orjson.dumps(page))
+    for wrong, says in ((saved, "read the file"), (str(saved), "read the file"),
+                        (saved.read_text(), "read the file"),
+                        (items[0]["data"], "a list of events")):
+        with pytest.raises(TypeError, match=says):
+            apply_events(roster, wrong)  # type: ignore[arg-type]

@@ -80,6 +80,7 @@ __all__ = [
     "SyncResult",
     "apply_event_records",
     "apply_events",
+    "event_list",
     "merge_patch",
     "sync_dump",
 ]
@@ -156,6 +157,30 @@ def _sid(v: Any) -> str | None:
     return v if isinstance(v, str) else None
 
 
+def event_list(events: Any) -> Iterable[Any]:
+    """The events to apply: ``events`` itself, or the items of a saved ``/events`` page
+    (``{"data": [...], "links": [...]}``, Clever's list envelope). A path, JSON text or a
+    single event is a :class:`TypeError` saying what to pass (iterating it gave
+    characters or keys, each "not a JSON object").
+
+    Examples
+    --------
+    >>> event_list({"data": [{"type": "terms.deleted"}], "links": []})
+    [{'type': 'terms.deleted'}]
+    """
+    if isinstance(events, (str, bytes, os.PathLike)):
+        raise TypeError(f"events must be a list of events, not {type(events).__name__}: "
+                        "read the file first (orjson.loads(path.read_bytes())), then pass "
+                        "the list or the saved /events page")
+    if isinstance(events, Mapping):
+        if isinstance(events.get("data"), list):
+            return events["data"]  # type: ignore[no-any-return]
+        raise TypeError("events must be a list of events (or a saved /events page, "
+                        "{\"data\": [...]}), not one event or another object: wrap a "
+                        "single event in a list")
+    return events  # type: ignore[no-any-return]
+
+
 def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
                         events: Iterable[Any], *,
                         seen: set[str] | None = None) -> list[dict[str, Any]]:
@@ -203,7 +228,7 @@ def apply_event_records(store: dict[str, dict[str, dict[str, Any]]],
     """
     audit: list[dict[str, Any]] = []
     seen = set() if seen is None else seen
-    for n, item in enumerate(events, start=1):
+    for n, item in enumerate(event_list(events), start=1):
         eid, etype, obj, prev, created = _parts(item, n)
         kind, _, action = etype.rpartition(".")
         entry: dict[str, Any] = {"event": eid, "type": etype, "created": created,
@@ -270,7 +295,8 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
     roster:
         The roster before the events.
     events:
-        Events or ``/events`` envelope items, oldest first.
+        Events or ``/events`` envelope items, oldest first, or a saved ``/events`` page
+        (``{"data": [...]}``).
 
     Returns
     -------
@@ -288,6 +314,8 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
     ------
     FormatError
         A malformed event (see :func:`apply_event_records`).
+    TypeError
+        ``events`` is a path, text or a single event, not a list of events.
 
     Examples
     --------
@@ -298,7 +326,7 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
     >>> sec.id in after.sections, sec.id in roster.sections
     (False, True)
     """
-    events = list(events)
+    events = list(event_list(events))
     touched: dict[str, set[str]] = {}
     for n, item in enumerate(events, start=1):
         _, etype, obj, _, _ = _parts(item, n)

@@ -84,8 +84,18 @@ class Problem:
         return where
 
     def to_error(self) -> FormatError:
-        """The same problem as a :class:`FormatError` (used by ``strict=True``)."""
-        return FormatError(self.message, path=self.file, line=self.line, field=self.field,
+        """The same problem as a :class:`FormatError` (used by ``strict=True``); a problem
+        placed by its item's position in a JSON array (no line) names it in the message.
+
+        Examples
+        --------
+        >>> str(Problem("no_id", "record without an id", file="users.json", index=2).to_error())
+        'users.json: record without an id (item 2 of the array, counted from 0)'
+        """
+        message = self.message
+        if self.line is None and self.index is not None:
+            message += f" (item {self.index} of the array, counted from 0)"
+        return FormatError(message, path=self.file, line=self.line, field=self.field,
                            record_id=self.record_id)
 
 

@@ -131,6 +131,19 @@ def test_strict_mode_raises_on_first_problem(tmp_path: Path) -> None:
     assert "sections.jsonl:2" in str(exc.value)
 
 
+def test_strict_error_of_an_array_item_names_its_position(tmp_path: Path) -> None:
+    """strict=True on a JSON array whose third record has no usable id: the error names the
+    item's position (a record without an id has nothing else to find it by)."""
+    _write(tmp_path / "sections.json", orjson.dumps(
+        {"data": [{"data": SECTIONS[0]}, {"data": SECTIONS[1]}, {"data": {"id": 7}}]}))
+    lax = rostergraph.load(tmp_path)
+    [p] = [p for p in lax.problems if p.code == "no_id"]
+    assert p.index == 2 and p.line is None
+    with pytest.raises(FormatError) as exc:
+        rostergraph.load(tmp_path, strict=True)
+    assert "sections.json" in str(exc.value) and "item 2" in str(exc.value)
+
+
 def test_unreadable_json_document_names_line_and_column(tmp_path: Path) -> None:
     """A .json file that is not JSON raises FormatError with line and column."""
     _write(tmp_path / "schools.json", b'{"data": [\n  {"data": {"id": "a"}},\n  {oops}\n]}')

@@ -552,6 +552,31 @@ def test_grades_a_oneroster_cell_cannot_hold_come_back(tmp_path: Path, version: 
             assert record_to_dict(after.records(kind)[rid]) == record_to_dict(rec), rid
 
 
+def test_grade_spellings_of_sis_exports_are_written_as_ceds_codes(tmp_path: Path) -> None:
+    """Grades as SIS exports and Clever's SFTP upload spell them (``K``, ``PreK``,
+    ``Postgraduate``, `` 5``) are written as the OneRoster (CEDS) code they name, not as
+    given (a OneRoster consumer knows no ``K``); with extensions they read back as given."""
+    src = tmp_path / "src"
+    src.mkdir()
+    given = {"u1": "K", "u2": "PreK", "u3": "Postgraduate", "u4": " 5", "u5": "kindergarten",
+             "u6": "Grade 5"}
+    (src / "users.jsonl").write_text("".join(
+        json.dumps({"id": uid, "roles": {"student": {"school": "s1", "grade": g}}}) + "\n"
+        for uid, g in given.items()), encoding="utf-8")
+    before = rostergraph.load(src)
+    for ext in (False, True):
+        out = tmp_path / f"or-{ext}"
+        write_oneroster(before, out, extensions=ext)
+        with open(out / "users.csv", newline="", encoding="utf-8") as f:
+            cells = {row["sourcedId"]: row["grades"] for row in csv.DictReader(f)}
+        assert cells == {"u1": "KG", "u2": "PK", "u3": "PS", "u4": "05", "u5": "KG",
+                         "u6": "Grade 5"}
+        after = rostergraph.load(out)
+        if ext:
+            for uid in given:
+                assert record_to_dict(after.users[uid]) == record_to_dict(before.users[uid])
+
+
 @pytest.mark.parametrize("gender", ["Male", "female", "OTHER", "unspecified", " F", "M", "X"])
 def test_a_gender_the_sex_cell_reads_otherwise_comes_back(tmp_path: Path, gender: str) -> None:
     """A student's ``gender`` that the reader of ``demographics.csv`` ``sex`` maps (any case,

@@ -18,7 +18,9 @@ __all__ = [
     "CARRY_KEY",
     "CEDS_TO_CLEVER",
     "CLEVER_TO_CEDS",
+    "GRADE_SPELLINGS_TO_CEDS",
     "JSON_LEAF_TYPES",
+    "ceds_grade",
     "deep_merge",
     "get_path",
     "loads_carry",
@@ -69,6 +71,30 @@ CEDS_TO_CLEVER: dict[str, str] = {
 }
 #: Clever grade values → OneRoster (CEDS) grade codes.
 CLEVER_TO_CEDS: dict[str, str] = {v: k for k, v in CEDS_TO_CLEVER.items()}
+#: Other spellings of a grade, as SIS exports and Clever's SFTP upload write them, by their
+#: case-folded text without spaces around it → the OneRoster (CEDS) code they name:
+#: Clever's values in any case, its numbers with or without a zero, the codes themselves,
+#: and the short forms ``K``, ``PreK`` and ``Pre-K``.
+GRADE_SPELLINGS_TO_CEDS: dict[str, str] = {
+    **{k.casefold(): k for k in CEDS_TO_CLEVER},
+    **{v.casefold(): k for k, v in CEDS_TO_CLEVER.items()},
+    "k": "KG", "prek": "PK", "pre-k": "PK",
+}
+
+
+def ceds_grade(grade: str) -> str:
+    """The OneRoster (CEDS) code of a Clever grade, or of another spelling of one
+    (:data:`GRADE_SPELLINGS_TO_CEDS`); any other grade as given.
+
+    Examples
+    --------
+    >>> ceds_grade("Kindergarten"), ceds_grade("K"), ceds_grade(" 5"), ceds_grade("Grade 5")
+    ('KG', 'KG', '05', 'Grade 5')
+    """
+    code = CLEVER_TO_CEDS.get(grade)
+    if code is not None:
+        return code
+    return GRADE_SPELLINGS_TO_CEDS.get(grade.strip().casefold(), grade)
 
 
 def set_path(d: dict[str, Any], path: str, value: Any) -> None:

@@ -42,7 +42,7 @@ from ..table import Table
 from .credentials import without_credentials
 from .csvutil import to_csv_text
 from .enrollcols import OTHER_ROLES_KEY
-from .mapping import CEDS_TO_CLEVER, CLEVER_TO_CEDS
+from .mapping import CEDS_TO_CLEVER, ceds_grade
 from .oneroster_cols import (
     CARRY_COLUMN,
     DEMOGRAPHICS_PREFIX,
@@ -156,7 +156,7 @@ def _join(values: Iterable[str]) -> str:
 def _ceds(grade: str | None) -> str | None:
     if grade is None:
         return None
-    return CLEVER_TO_CEDS.get(grade, grade)
+    return ceds_grade(grade)
 
 
 def write_oneroster(roster: Roster, path: str | os.PathLike[str], *, zip: bool | None = None,

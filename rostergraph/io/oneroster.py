@@ -60,6 +60,8 @@ from .oneroster_cols import (
     LISTS_COLUMN,
     ONLY_12_FILES,
     PREFIX,
+    STATUSES,
+    StatusTally,
     before_12,
     enrollment_order,
     kept_enrollment_ids,
@@ -213,6 +215,8 @@ class _Reader:
         #: sourcedIds name, and file → id → the line of its last live row (see live_row)
         self.base_named: dict[str, SpacedIds] = {}
         self.live_lines: dict[str, dict[str, int]] = {}
+        #: each file's rows of a status OneRoster does not know, told by tell_statuses()
+        self.statuses: list[tuple[str, str | None, StatusTally]] = []
 
     # -- files ---------------------------------------------------------------
     def table(self, name: str, kind: str | None,
@@ -232,7 +236,22 @@ class _Reader:
             t.rename([renames.get(h, h) for h in t.header])
         for col, message in missing_columns(name, t.header, "roles.csv" in self.bundle):
             self.b.problem("other", message, file=name, line=1, kind=kind, field=col)
+        status = t.encoded("status") if t.clean else None  # (others: told row by row)
+        if status is not None:
+            self._tell_status(StatusTally.of_column(*status, t.lines), name, kind)
         return t
+
+    def _tell_status(self, tally: StatusTally, name: str, kind: str | None) -> None:
+        if tally.counts:
+            self.statuses.append((name, kind, tally))
+
+    def tell_statuses(self) -> None:
+        """One problem per file whose rows hold a status OneRoster does not know, in the
+        order the files were read (after them all: a table read whole knows its rows'
+        statuses before its rows are read, one read row by row only after)."""
+        for name, kind, tally in self.statuses:
+            self.b.problem("other", tally.message(), file=name, line=tally.first, kind=kind,
+                           field="status")
 
     def _absent_check(self, name: str, kind: str | None) -> Callable[[bytes], None]:
         """What to tell of a file the manifest says is absent, from its bytes."""
@@ -261,8 +280,11 @@ class _Reader:
                     kind: str | None) -> Iterator[tuple[int, list[str]]]:
         sid_at, status_at = t.index.get("sourcedId"), t.index["status"]
         fkey = name[:-4]
+        tally = None if t.clean else StatusTally()  # (a clean table's: told by table())
         for line, cells in t.rows():
             status = cells[status_at].strip().lower()
+            if tally is not None and status not in STATUSES:
+                tally.add(cells[status_at], line)
             if status in ("tobedeleted", "inactive"):
                 sid = cells[sid_at] if sid_at is not None else None
                 if status == "tobedeleted":
@@ -273,6 +295,8 @@ class _Reader:
                 self.b.problem("other", "status 'inactive' (OneRoster 1.0) read as active",
                                file=name, line=line, kind=kind, record_id=sid)
             yield line, cells
+        if tally is not None:
+            self._tell_status(tally, name, kind)
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
         t = self.table(name, kind)
@@ -295,10 +319,13 @@ class _Reader:
                 self.at_row = (name, line, kind, row.get("sourcedId"))
                 yield line, row
             return
+        tally = None if t.clean else StatusTally()  # (a clean table's: told by table())
         for line, row in rows:
             settle()
             sid = row.get("sourcedId")
             status = (row.get("status") or "").strip().lower()
+            if tally is not None and status not in STATUSES:
+                tally.add(row["status"], line)
             if status == "tobedeleted":
                 self.deleted.setdefault(fkey, []).append(sid or "")
                 self.deleted_rows.setdefault(fkey, []).append(row)
@@ -314,6 +341,8 @@ class _Reader:
                 self._tell_lists(row, name, line, kind)
             self.at_row = (name, line, kind, sid)  # for problems found deeper in the row
             yield line, row
+        if tally is not None:
+            self._tell_status(tally, name, kind)
 
     def _tell_lists(self, row: dict[str, str], name: str, line: int,
                     kind: str | None) -> None:
@@ -750,6 +779,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 read_user_profiles(r)
             r.users.compact()
             release_arrow_memory()
+            r.tell_statuses()
             r.finish()
             if not b.version:
                 b.version = "1.1"

@@ -9,6 +9,7 @@ import re
 from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import orjson
 
 from .csvcells import split_ids
@@ -17,7 +18,8 @@ from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "LISTS_COLUMN",
            "OLD_COLUMNS", "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY",
-           "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS", "USER_ID_COLUMN",
+           "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS", "STATUSES",
+           "USER_ID_COLUMN", "StatusTally",
            "before_12", "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids",
            "kept_role_row", "listed_ids", "lists_message", "manifest_property",
            "missing_columns", "org_type", "primary_no_boolean", "rename_message",
@@ -351,3 +353,58 @@ def _made_up_role_id(sid: str, uid: str) -> bool:
         if sid.startswith(made) and sid[len(made):].isdigit():
             return True
     return False
+
+
+#: The ``status`` values of the OneRoster CSV specifications (``active``, ``tobedeleted``;
+#: 1.0's ``inactive``) as the reader compares them, trimmed and in lower case; an empty
+#: cell is active.
+STATUSES = frozenset({"", "active", "tobedeleted", "inactive"})
+
+
+class StatusTally:
+    """The rows of one file whose ``status`` is none of :data:`STATUSES`: counted by value,
+    the first one's line kept, told as one problem (:meth:`message`). They are read as
+    active, as an empty status is.
+
+    Examples
+    --------
+    >>> tally = StatusTally()
+    >>> tally.add("deleted", 3)
+    >>> tally.add("Deleted ", 9)
+    >>> tally.first, tally.message()[:60]
+    (3, "2 rows (this line the first) have a status OneRoster's CSV s")
+    """
+
+    __slots__ = ("counts", "first")
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.first: int | None = None
+
+    def add(self, value: str, line: int | None, rows: int = 1) -> None:
+        """Count ``rows`` rows of status ``value`` (``line``: the first of them)."""
+        self.counts[value] = self.counts.get(value, 0) + rows
+        if self.first is None or (line is not None and line < self.first):
+            self.first = line
+
+    @classmethod
+    def of_column(cls, codes: Any, values: list[str], lines: Any) -> StatusTally:
+        """The tally of a whole ``status`` column given encoded (``codes`` into its
+        distinct ``values``; ``lines``: each row's line), with no ``str`` per row."""
+        tally = cls()
+        for k, v in enumerate(values):
+            if v.strip().lower() not in STATUSES:
+                at = np.flatnonzero(np.asarray(codes) == k)
+                if len(at):
+                    first = int(at[0])
+                    tally.add(v, lines[first] if first < len(lines) else None, len(at))
+        return tally
+
+    def message(self) -> str:
+        """The problem's message (the values are codes, never people's data)."""
+        n = sum(self.counts.values())
+        shown = ", ".join(repr(v[:40]) for v in list(self.counts)[:5])
+        return (f"{n:,} row{'s' if n != 1 else ''} (this line the first) have a status "
+                "OneRoster's CSV specifications do not know (active, tobedeleted; 1.0's "
+                f"inactive): {shown}{', ...' if len(self.counts) > 5 else ''}; read as "
+                "active: a deletion the export spells otherwise is still loaded")

@@ -147,6 +147,7 @@ class _Reader:
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.deleted_lines: dict[str, list[int]] = {}
+        self.statuses: list[tuple[str, str | None, Any]] = []  # (told after every file)
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}
         #: the columns of enrollments.csv whose cells are kept (read by apply_delta: a
@@ -244,9 +245,13 @@ class _Reader:
         header, rows = read_csv(data, name, self.b, kind=kind, limits=self.limits)
         rows = self._respelt(name, kind, header, rows)
         fkey = name[:-4]
+        from rostergraph.io.oneroster_cols import STATUSES, StatusTally  # (the reader's rule)
+        tally = StatusTally()
         for line, row in rows:
             sid = row.get("sourcedId")
             status = (row.get("status") or "").strip().lower()
+            if status not in STATUSES:
+                tally.add(row["status"], line)
             if status == "tobedeleted":
                 self.deleted.setdefault(fkey, []).append(sid or "")
                 self.deleted_rows.setdefault(fkey, []).append(row)
@@ -264,6 +269,13 @@ class _Reader:
                                field=LISTS_COLUMN)
             self.at_row = (name, line, kind, sid)  # for problems found deeper in the row
             yield line, row
+        if tally.counts:  # (told after every file, as the package reader does)
+            self.statuses.append((name, kind, tally))
+
+    def tell_statuses(self) -> None:
+        for name, kind, tally in self.statuses:
+            self.b.problem("other", tally.message(), file=name, line=tally.first, kind=kind,
+                           field="status")
 
     def _respelt(self, name: str, kind: str | None, header: list[str],
                  rows: Iterator[tuple[int, dict[str, str]]]
@@ -1156,6 +1168,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             read_demographics(r)
         if r.wanted("userProfiles.csv"):
             read_user_profiles(r)
+        r.tell_statuses()
         r.finish()
         if not b.version:
             b.version = "1.1"

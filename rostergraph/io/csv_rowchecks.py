@@ -27,7 +27,7 @@ __all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "backslash_hint"
            "padded_split_hint", "renamed_repeats", "row_text",
            "rows_text", "separated", "separator_line", "separator_of", "spaced_quotes",
            "tell_bad_lines", "tell_skipped", "unmarked_header", "unspaced",
-           "without_header_again", "without_secrets"]
+           "without_end_padding", "without_header_again", "without_secrets"]
 
 #: What no header name is made of: spaces, tabs and the byte order mark (U+FEFF). A line of
 #: them alone (between separators, if any) before the header is no header (a hand-edited
@@ -72,6 +72,42 @@ def padded_split_hint(lines: list[int]) -> str:
             + f" hold{'' if more else 's'} a cell that starts with a space, as the rest of a "
             "cell split at a separator written without quotes does (Lee, Jr.): the cells "
             "after it may each be a column late")
+
+
+#: Bytes that end a file without being text: Ctrl-Z (the end-of-file mark of DOS-era tools)
+#: and NUL (a file allocated ahead and cut short).
+_PADDING = b"\x1a\x00"
+
+
+def without_end_padding(data: bytes, name: str, b: RosterBuilder) -> bytes:
+    """``data`` without the padding bytes (:data:`_PADDING`) after its last row, and the
+    line ends among them (one line end kept), with a note; ``data`` itself (not copied)
+    when it has none. A UTF-16 file is left as it is (its NUL bytes are text).
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> rb = RosterBuilder(source="m", format="t")
+    >>> without_end_padding(b"id\\r\\n1\\r\\n\\x1a", "t.csv", rb), rb.notes[0][:40]
+    (b'id\\r\\n1\\r\\n', 't.csv: 1 padding byte after the last row')
+    >>> data = b"id\\n1\\n"
+    >>> without_end_padding(data, "t.csv", rb) is data
+    True
+    """
+    if data[-1:] not in (b"\x1a", b"\x00", b"\r", b"\n") or data[:2] in UTF16_MARKS:
+        return data
+    window = data[-4096:]  # (a slice of the end: a file is not copied to look at it)
+    bare = window.rstrip(_PADDING + b"\r\n")
+    if not bare and len(window) < len(data):  # (padding longer than the window)
+        window, bare = data, data.rstrip(_PADDING + b"\r\n")
+    tail = window[len(bare):]
+    n = len(tail) - tail.count(b"\r") - tail.count(b"\n")
+    if not n:
+        return data
+    b.notes.append(f"{name}: {n} padding byte{'s' if n != 1 else ''} after the last row "
+                   "(Ctrl-Z, the end-of-file mark of DOS-era tools, or NUL); not read")
+    ends = [e for e in (b"\r\n", b"\n", b"\r") if e in tail]
+    return data[:len(data) - len(tail)] + (ends[0] if ends else b"")
 
 
 def tell_skipped(lines: list[int], name: str, b: RosterBuilder, kind: str | None) -> None:

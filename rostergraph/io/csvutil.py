@@ -79,6 +79,7 @@ from .csv_rowchecks import (
     tell_bad_lines,
     tell_skipped,
     unmarked_header,
+    without_end_padding,
     without_header_again,
     without_secrets,
 )
@@ -553,6 +554,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     """
     if not_text(data, name, b, kind):  # (a workbook saved as users.csv: no text, no rows)
         return CsvTable([], iter(()), [], [], name, b, kind)
+    data = without_end_padding(data, name, b)
     unmarked = data
     while unmarked[:3] == _BOM:
         unmarked = unmarked[3:]

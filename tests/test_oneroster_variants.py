@@ -132,10 +132,12 @@ def _respell(text: str, how: str) -> str:
         cols = [c[0].upper() + c[1:] if i % 2 else c.upper() for i, c in enumerate(cols)]
     elif how == "spaces":
         cols = [f" {c}" if i % 2 else f"{c} " for i, c in enumerate(cols)]
+    elif how == "invisible":  # (pasted from a web page: a zero-width space, a word joiner)
+        cols = [f"\u200b{c}" if i % 2 else f"{c}\u2060" for i, c in enumerate(cols)]
     return ",".join(cols) + "\n" + body
 
 
-@pytest.mark.parametrize("how", ["case", "spaces"])
+@pytest.mark.parametrize("how", ["case", "spaces", "invisible"])
 def test_header_names_in_another_case_or_with_spaces_load(how: str, tmp_path: Path) -> None:
     """``SourcedId``, ``USERSOURCEDID`` or ``" role"``: each column is the spec's column (a
     problem per renamed column names file, line 1 and the column), and every row loads as

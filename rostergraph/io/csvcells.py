@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Container, Mapping
 from typing import Any
 
@@ -13,7 +14,7 @@ import orjson
 
 from .mapping import loads_carry
 
-__all__ = ["cell", "loads_json_cell", "split_ids", "split_list", "to_csv_text"]
+__all__ = ["cell", "loads_json_cell", "split_ids", "split_list", "to_csv_text", "visible"]
 
 
 def cell(row: Mapping[str, str], column: str) -> str | None:
@@ -88,3 +89,20 @@ def to_csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator=lineterminator).writerows(rows)  # (None is written as "")
     return buf.getvalue()
+
+
+def visible(col: str) -> str:
+    """``col`` without the characters one cannot see (a zero-width space, a byte-order
+    mark, a word joiner, a NUL: Unicode's format and control characters other than
+    whitespace) and in NFKC form (full-width letters as ASCII ones): a header pasted from
+    a web page, or padded, shows Clever's name and must be read as it.
+
+    Examples
+    --------
+    >>> visible("\\u200bStudent_id\\x00")
+    'Student_id'
+    """
+    if col.isascii() and col.isprintable():
+        return col
+    return "".join(ch for ch in unicodedata.normalize("NFKC", col)
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cf", "Cc"))

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from .csvcells import split_ids
+from .csvcells import split_ids, visible
 from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
@@ -160,7 +160,8 @@ OLD_COLUMNS = {
 
 def spec_renames(header: list[str], name: str | None = None) -> dict[str, str]:
     """Header names that are a OneRoster column's (or one of rostergraph's extension
-    columns) in another case or with spaces around (``" SourcedID"``), or, in file
+    columns) in another case, with spaces around (``" SourcedID"``) or with characters
+    one cannot see (:func:`~rostergraph.io.csvcells.visible`), or, in file
     ``name``, OneRoster 1.0's name of the column (:data:`OLD_COLUMNS`) → the spec's
     spelling; none that would repeat a column.
 
@@ -173,7 +174,7 @@ def spec_renames(header: list[str], name: str | None = None) -> dict[str, str]:
     taken = set(header)
     old = OLD_COLUMNS.get(name or "", {})
     for h in header:
-        key = h.strip().lower()
+        key = visible(h).strip().lower()
         want = SPEC_COLUMNS.get(key) or _OWN_COLUMNS.get(key) or old.get(key)
         if want is not None and want != h and want not in taken:
             out[h] = want
@@ -283,9 +284,11 @@ def listed_ids(row: Mapping[str, str], column: str, known: Container[str]) -> li
 def rename_message(got: str, want: str) -> str:
     """The problem's message for header name ``got`` read as column ``want``
     (:func:`spec_renames`)."""
-    if got.strip().lower() == want.lower():
+    if visible(got).strip().lower() == want.lower():
         return (f"column {got!r} read as {want!r} (OneRoster column names are matched "
-                "ignoring case and surrounding spaces)")
+                "ignoring case and surrounding spaces" + (
+                    "; the name holds characters one cannot see or full-width letters)"
+                    if visible(got) != got else ")"))
     return (f"column {got!r} read as {want!r} ({got.strip()!r} is OneRoster 1.0's name of "
             f"the column 1.1 calls {want!r})")
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
 from .csv_rowchecks import is_secret_column
+from .csvcells import visible
 
 __all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "OTHER_FILE_NAMES", "REQUIRED",
            "SFTP_COLUMNS", "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames",
@@ -113,23 +113,6 @@ _NUMBERED = re.compile(r"(teacher|contact)_?(\d{1,9})_?(.+)", re.IGNORECASE | re
 _ID_NUMBERED = re.compile(r"teacherid(\d{1,9})", re.ASCII)  # (on a squash()ed name)
 _CONTACT_KEYS = frozenset(f for f, _ in CONTACT_FIELDS)
 _SEPARATORS = re.compile(r"[\s_.\-]+")
-
-
-def visible(col: str) -> str:
-    """``col`` without the characters one cannot see (a zero-width space, a byte-order
-    mark, a word joiner, a NUL: Unicode's format and control characters other than
-    whitespace) and in NFKC form (full-width letters as ASCII ones): a header pasted from
-    a web page, or padded, shows Clever's name and must be read as it.
-
-    Examples
-    --------
-    >>> visible("\\u200bStudent_id\\x00")
-    'Student_id'
-    """
-    if col.isascii() and col.isprintable():
-        return col
-    return "".join(ch for ch in unicodedata.normalize("NFKC", col)
-                   if ch.isspace() or unicodedata.category(ch) not in ("Cf", "Cc"))
 
 
 def squash(col: str) -> str:

@@ -27,6 +27,17 @@ def role_mask(g: RosterGraph, role: str) -> np.ndarray:
     return (g.roles & ROLE_BITS[role]) != 0
 
 
+def without_edges(g: RosterGraph, kind: str, relation: str, *,
+                  incoming: bool = False) -> np.ndarray:
+    """Positions of the ``kind`` records (the roster's, not stubs) with no ``relation``
+    edge from them (``incoming``: none to them): a section with no ``taught_at`` edge has
+    no ``school``, one with no incoming ``enrolled_in`` edge no students."""
+    n = g.n_records(kind)
+    rel = g.relations[relation]
+    ptr = rel.rindptr if incoming else rel.indptr
+    return np.flatnonzero(np.diff(ptr[: n + 1]) == 0)
+
+
 def plural(n: int, word: str) -> str:
     """``"1 student"``, ``"3 students"``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -13,7 +13,7 @@ from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyRecords
 from ..queries import cross_school_enrollments, cross_school_teaching
 from ..roster import Roster
-from ._util import reader_column, records_at
+from ._util import reader_column, records_at, without_edges
 from .findings import FindingBlock
 from .registry import RULES, rule
 
@@ -104,12 +104,10 @@ def sch_user_at_no_school(roster: Roster, g: RosterGraph) -> Iterator[FindingBlo
     school through a staff role either (a school id without a record still counts: its
     missing record is RG-REF-001's)."""
     me = RULES["RG-SCH-003"]
-    n_u = g.n_records("user")
     uids = g.ids("user")
     for role, name in (("student", "attends"), ("teacher", "works_at")):
-        rel = g.relations[name]
-        none = np.diff(rel.indptr[: n_u + 1]) == 0
-        at = np.flatnonzero(none & ((g.roles[:n_u] & ROLE_BITS[role]) != 0))
+        none = without_edges(g, "user", name)
+        at = none[(g.roles[none] & ROLE_BITS[role]) != 0]
         yield FindingBlock(me, "user", ids=(uids[at],),
                            message=f"{role} {{id0}} is at no school (no school, no schools)",
                            values={"role": role, "reason": "no_school"})

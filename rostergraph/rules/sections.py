@@ -17,6 +17,7 @@ from ._util import (
     maybe_repeated,
     reader_column,
     string_codes,
+    without_edges,
 )
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
@@ -60,9 +61,7 @@ def grade_key(grade: str) -> str:
 def sec_no_students(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A section whose ``students`` is absent or empty."""
     me = RULES["RG-SEC-001"]
-    n_s = g.n_records("section")
-    rel = g.relations["enrolled_in"]
-    empty = np.flatnonzero(np.diff(rel.rindptr[: n_s + 1]) == 0)
+    empty = without_edges(g, "section", "enrolled_in", incoming=True)
     yield FindingBlock(me, "section", ids=(g.ids("section")[empty],),
                        message="section {id0} has no students", values={"students": 0})
 
@@ -281,9 +280,6 @@ def _most_common_words(names: list[str], grade: np.ndarray, top: np.ndarray,
 def sec_no_school(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """A section whose ``school`` is absent (a school id without a record is RG-REF-001's)."""
     me = RULES["RG-SEC-006"]
-    n_s = g.n_records("section")
-    rel = g.relations["taught_at"]
-    # no `school` is exactly a section with no taught_at edge
-    none = np.flatnonzero(np.diff(rel.indptr[: n_s + 1]) == 0)
+    none = without_edges(g, "section", "taught_at")  # (exactly the sections with no school)
     yield FindingBlock(me, "section", ids=(g.ids("section")[none],),
                        message="section {id0} has no school", values={"reason": "no_school"})

@@ -770,7 +770,7 @@ def _oneroster_class(rec: Any, roster: Roster, sheets: dict[str, Sheet],
                 "sourcedId": eid(other, uid, n) if eid else f"{sid}:{n}", "classSourcedId": sid,
                 "schoolSourcedId": school, "userSourcedId": uid, "role": other,
                 **cells.get((other, uid), {})})
-    carry_unwritten_cells(c, written)
+    carry_unwritten_cells(c, written, cells)
     # the JSON carry on a class restores fields after enrollments are read
     sheets["classes"].add(_finish(c, row))
 

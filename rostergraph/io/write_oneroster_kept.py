@@ -77,18 +77,19 @@ def enrollment_cells(c: _Carry, sheet: Sheet, own: frozenset[str] = ENROLLMENT_C
     return got
 
 
-def carry_unwritten_cells(c: _Carry, written: set[tuple[str, str]]) -> None:
+def carry_unwritten_cells(c: _Carry, written: set[tuple[str, str]],
+                          got: dict[tuple[str, str], dict[str, str]]) -> None:
     """Leave in the carry the groups of a class's kept cells (its
     :data:`~rostergraph.io.enrollcells.ENROLLMENT_CELLS_KEY` value) that hold a cell no
     row was written with: of an enrollment ``(role, user)`` not in ``written`` (a user no
     longer enrolled), or a second value of one column for one enrollment. Each such group
     is carried whole (the reader merges the carry over the rows' cells, a list replacing
     a list), so it reads back the same; the report counts it (``dropped`` without
-    extensions). Nothing when the cells were carried whole already."""
-    kept: Any = c.orig.get(ENROLLMENT_CELLS_KEY)
-    got = by_enrollment(kept)
-    if got is None or ENROLLMENT_CELLS_KEY in c.d:
+    extensions). ``got``: the rows' cells :func:`enrollment_cells` took out of the carry
+    (none: they were carried whole already, or there were none)."""
+    if not got:
         return
+    kept: Any = c.orig[ENROLLMENT_CELLS_KEY]
     left: dict[str, Any] = {}
     for column, by_role in kept.items():
         for role, by_value in by_role.items():

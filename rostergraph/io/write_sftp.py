@@ -394,7 +394,7 @@ def _write_rows(roster: Roster, sheets: dict[str, Sheet], report: WriteReport,
             sheets["enrollments.csv"].add(
                 {"School_id": school, "Section_id": sid, "Student_id": stu,
                  **cells.get(("student", stu), {})})
-        carry_unwritten_cells(c, {("student", stu) for stu in rows})
+        carry_unwritten_cells(c, {("student", stu) for stu in rows}, cells)
         columns(c, row, "sections.csv", present)
         sheets["sections.csv"].add(row)
         carry(c, sid)

@@ -50,6 +50,7 @@ __all__ = [
     "resource_kind",
     "role_files",
     "role_list",
+    "saved_name",
     "tell_cut_short",
     "unread_note",
     "unsuffixed_files",
@@ -163,6 +164,19 @@ def unread_note(folder: Path) -> str | None:
             "applied by rostergraph.apply_events or sync)")
 
 
+def saved_name(name: str) -> tuple[str, bool]:
+    """The resource or list a saved file is named as (in lower case, up to its first dot
+    or query) and whether its name has a suffix (a dot before any query).
+
+    Examples
+    --------
+    >>> saved_name("Users.json.1"), saved_name("students?limit=100"), saved_name("users")
+    (('users', True), ('students', False), ('users', False))
+    """
+    head = name.lower().split("?", 1)[0]
+    return head.split(".", 1)[0], "." in head
+
+
 def unsuffixed_files(folder: Path) -> list[tuple[str, str]]:
     """``(name, kind)`` of each file of the folder named as a Clever resource (or a per-role
     user list) but without a suffix the reader takes: an API response as ``curl -O`` and
@@ -184,7 +198,7 @@ def unsuffixed_files(folder: Path) -> list[tuple[str, str]]:
         low = name.lower()
         if low.endswith(CLEVER_SUFFIXES) or low in _DUMP_FILES:
             continue
-        stem = re.split(r"[.?]", low, maxsplit=1)[0]
+        stem = saved_name(name)[0]
         kind = "users" if stem in LEGACY_USER_FILES else _ALIASES.get(stem, stem)
         if kind in KINDS and (folder / name).is_file():
             found.append((name, kind))
@@ -200,8 +214,7 @@ def unsuffixed_told(folder: Path, read: set[str], notes: list[str]) -> list[Prob
     the JSON files without a resource name are noted."""
     found, told = unsuffixed_files(folder), []
     for n, k in found:
-        low = n.lower()
-        if k not in read and ("." not in low.split("?", 1)[0] or low.endswith(".jsonl.part")):
+        if k not in read and (not saved_name(n)[1] or n.lower().endswith(".jsonl.part")):
             told.append((n, k))
     if beside := [n for n, k in found if (n, k) not in told]:
         notes.append(f"not read ({len(beside)} files named as a Clever resource, without a "

@@ -66,7 +66,13 @@ import orjson
 
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from .clever_files import cut_list_message, legacy_section_head, next_link, tell_cut_short
+from .clever_files import (
+    cut_list_message,
+    legacy_section_head,
+    next_link,
+    saved_name,
+    tell_cut_short,
+)
 from .clever_json import (
     LEGACY_USER_FILES,
     cut_short,
@@ -126,12 +132,11 @@ def _unsuffixed(b: RosterBuilder, p: Path, files: list[Path]) -> None:
     read = {_base(f.name) for f in files}
     beside = []
     for q in sorted(p.iterdir()):
-        low = q.name.lower()
-        stem = re.split(r"[.?]", low, maxsplit=1)[0]
-        if low.endswith(".json") or (stem not in LEGACY_USER_FILES
-                                     and stem not in _RECORD_FILES) or not q.is_file():
+        stem, suffixed = saved_name(q.name)
+        if q.name.lower().endswith(".json") or (stem not in LEGACY_USER_FILES
+                                                and stem not in _RECORD_FILES) or not q.is_file():
             continue
-        if stem in read or "." in low.split("?", 1)[0]:  # (a copy, a backup: noted)
+        if stem in read or suffixed:  # (a copy, a backup: noted)
             beside.append(q.name)
             continue
         b.problem("other", f"{q.name} is named as the legacy list {stem} but has no .json "

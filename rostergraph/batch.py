@@ -126,7 +126,7 @@ def run_district(name: str, path: str, steps: Sequence[str] = STEPS, *,
         from .io.detect import load
         from .validation import validate
 
-        roster = load(path) if limits is None else load(path, limits=limits)
+        roster = load(path, limits=limits)  # (None: the defaults)
         g = RosterGraph.from_roster(roster)
         pol = privacy.unbound().bind(roster) if privacy is not None else None
         tables: dict[str, Table] = {}

@@ -517,9 +517,10 @@ def near_id_hint(value: str, ids: Iterable[str], memo: dict[str, str]) -> str:
     """
     if not memo:
         for i in ids:
-            if _near_key(i):
-                memo.setdefault(_near_key(i), i)
-    got = memo.get(_near_key(value)) if _near_key(value) else None
+            if key := _near_key(i):
+                memo.setdefault(key, i)
+    key = _near_key(value)
+    got = memo.get(key) if key else None
     if got is None or got == value:
         return ""
     if got.lower() == value.lower():

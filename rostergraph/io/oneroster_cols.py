@@ -212,10 +212,10 @@ def missing_columns(name: str, header: list[str], roles_file: bool) -> list[tupl
     if name == "users.csv" and ("role" not in header or roles_file):
         return []
     out = []
+    lower = {h.lower(): h for h in header}
     for col in _LINK_COLUMNS.get(name, ()):
         if col in header:
             continue
-        lower = {h.lower(): h for h in header}
         like = difflib.get_close_matches(col.lower(), list(lower), 1, 0.85)
         kept = "" if name == "manifest.csv" else " (kept in extra as any other column)"
         hint = f"; its column {lower[like[0]][:80]!r}{kept} may be that one" if like else ""

@@ -95,7 +95,7 @@ def visible(col: str) -> str:
     """``col`` without the characters one cannot see (a zero-width space, a byte-order
     mark, a word joiner, a NUL: Unicode's format and control characters other than
     whitespace) and in NFKC form (full-width letters as ASCII ones): a header pasted from
-    a web page, or padded, shows Clever's name and must be read as it.
+    a web page, or padded, shows the format's column name and must be read as it.
 
     Examples
     --------

@@ -5,6 +5,7 @@ note, where it was an unreadable one-cell row (an error, fatal with ``strict=Tru
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,10 @@ from tests.test_csv_equivalence import district
 @pytest.mark.parametrize("fmt", ["oneroster", "sftp"])
 @pytest.mark.parametrize("tail", [b"\x1a", b"\x00\x00\x00\x00", b"\x1a\r\n", b"\r\n\x1a\x1a"])
 def test_padding_after_the_last_row_is_no_row(tmp_path: Path, fmt: str, tail: bytes) -> None:
-    roster = district(students=20, seed=3)
-    clean, padded = tmp_path / "clean", tmp_path / "padded"
-    write = write_oneroster if fmt == "oneroster" else write_clever_csv
-    write(roster, clean)
-    write(roster, padded)
+    clean = tmp_path / "clean"
+    (write_oneroster if fmt == "oneroster" else write_clever_csv)(district(students=20, seed=3),
+                                                                 clean)
+    padded = Path(shutil.copytree(clean, tmp_path / "padded"))
     name = "users.csv" if fmt == "oneroster" else "students.csv"
     body = (padded / name).read_bytes()
     (padded / name).write_bytes(body.rstrip(b"\r\n") + tail if tail[:1] == b"\r" else body + tail)

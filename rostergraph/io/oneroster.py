@@ -58,21 +58,20 @@ from .oneroster_cols import (
     CARRY_COLUMN,
     ENROLLMENT_IDS_KEY,
     LISTS_COLUMN,
-    ONLY_12_FILES,
+    ONEROSTER_FILES,
     PREFIX,
     STATUSES,
     StatusTally,
-    before_12,
     enrollment_order,
     kept_enrollment_ids,
     lists_message,
-    manifest_property,
     missing_columns,
     rename_message,
     spec_renames,
 )
 from .oneroster_delta import apply_delta, base_deletions, live_row, match_deletions
 from .oneroster_enroll import read_enrollments
+from .oneroster_manifest import read_manifest
 from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read them here)
     _CLASS_COLS,
     _COURSE_COLS,
@@ -100,10 +99,6 @@ from .spaced_ids import SpacedIds
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
-#: The files this reader reads, in reading order.
-ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv",
-                   "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
-                   "demographics.csv", "userProfiles.csv")
 
 #: The bundle's files beside manifest.csv, in lowercase (any with a manifest is a bundle).
 _DATA_FILES = frozenset(f.lower() for f in ONEROSTER_FILES[1:])
@@ -350,68 +345,6 @@ class _Reader:
         (kept in extra as any other column is)."""
         self.b.problem("other", lists_message(row[LISTS_COLUMN]), file=name, line=line,
                        kind=kind, record_id=row.get("sourcedId") or None, field=LISTS_COLUMN)
-
-    def manifest(self) -> None:
-        if "manifest.csv" not in self.bundle:
-            self.b.notes.append("no manifest.csv: version taken from the columns")
-            return
-        t = self.table("manifest.csv", None)
-        files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
-        other: list[str] = []
-        for line, row in t.dicts() if t is not None else ():
-            prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
-            if prop.lower() == "oneroster.version":
-                self.b.version = value
-                self.version_line = line
-            elif prop.lower().startswith("file."):
-                f = files.get(prop[5:].lower(), prop[5:])
-                self.modes[f] = value.lower()
-                self.mode_lines[f] = line
-                if value.lower() not in ("bulk", "delta", "absent"):
-                    self.b.problem("other", f"manifest says file.{f}={value!r}, which is none "
-                                   "of bulk, delta and absent: the file is read as bulk",
-                                   file="manifest.csv", line=line, field=prop)
-            elif prop.lower() != "manifest.version" and (prop or value):
-                other.append(manifest_property(prop, value))
-        if other:  # (source.systemName, source.systemCode, a vendor's own): not kept
-            self.b.notes.append("manifest.csv properties not kept: " + ", ".join(other))
-        for f, mode in self.modes.items():
-            present = f + ".csv" in self.bundle
-            if mode in ("bulk", "delta") and not present:
-                self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
-                               f"{f}.csv is not in the source: its records were not delivered",
-                               file="manifest.csv", line=self.mode_lines[f])
-            elif mode in ("bulk", "delta") and not self.bundle.size(f + ".csv"):
-                self.b.problem("missing_file", f"manifest declares file.{f}={mode} but "
-                               f"{f}.csv is empty (0 bytes, not even its header): its "
-                               "records were not delivered", file="manifest.csv", line=self.mode_lines[f])
-            elif mode == "absent" and present:
-                self.absent_but_present.add(f + ".csv")
-        delta = sorted(f for f, m in self.modes.items() if m == "delta")
-        if delta:
-            self.b.notes.append("delta files: " + ", ".join(delta))
-        self._unlisted_files()
-
-    def _unlisted_files(self) -> None:
-        """Tell each roster file the bundle holds that the manifest has no ``file.<name>``
-        row for (the spec has one for every file): it is read all the same, as this
-        reader reads every file, whatever its row says, without a base or with one. A 1.2
-        file under an older version is told so instead (that manifest has no row for it)."""
-        how = "applied to the base as a delta" if self.base is not None else "read as bulk"
-        version = self.b.version or ""
-        older = self.version_line is not None and before_12(version)
-        for name in ONEROSTER_FILES[1:]:
-            f = name[:-4]
-            if name not in self.bundle:
-                continue
-            if older and name in ONLY_12_FILES:
-                self.b.problem("other", f"{name} is a OneRoster 1.2 file, but manifest.csv "
-                               "says " + manifest_property("oneroster.version", version)
-                               + ": it was read all the same", file="manifest.csv",
-                               line=self.version_line, field="oneroster.version")
-            elif f not in self.modes:
-                self.b.problem("other", f"manifest.csv has no file.{f} row; {name} was {how}",
-                               file="manifest.csv", field=f"file.{f}")
 
     def gone(self, f: str) -> frozenset[str]:
         """The ids the tobedeleted rows of ``f`` (``users``, a file's name without
@@ -745,7 +678,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             r.base = base
             if base is not None:  # (a delta's dicts are read again once it is applied)
                 r.users.live_max = sys.maxsize
-            r.manifest()
+            read_manifest(r)
             if not any(n in r.bundle for n in ONEROSTER_FILES[1:]):
                 raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "
                                   "academicSessions.csv, courses.csv, classes.csv, users.csv, "

@@ -17,7 +17,7 @@ from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "LISTS_COLUMN",
-           "OLD_COLUMNS", "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY",
+           "OLD_COLUMNS", "ONEROSTER_FILES", "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY",
            "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS", "STATUSES",
            "USER_ID_COLUMN", "StatusTally",
            "before_12", "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids",
@@ -107,6 +107,10 @@ ORG_TYPES = {t.lower(): t for t in ("district", "school", "department", "local",
 
 
 #: The files the reader reads that OneRoster 1.2 added (the 1.1 CSV tables have neither).
+#: The files this reader reads, in reading order.
+ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.csv",
+                   "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
+                   "demographics.csv", "userProfiles.csv")
 ONLY_12_FILES = ("roles.csv", "userProfiles.csv")
 
 

@@ -45,3 +45,19 @@ def test_a_nul_inside_the_file_is_still_a_problem(tmp_path: Path) -> None:
     users.write_bytes(b"\n".join(lines))
     got = rostergraph.load(tmp_path / "b")
     assert not any("padding" in n for n in got.provenance.notes)
+
+
+@pytest.mark.parametrize("fmt", ["oneroster", "sftp"])
+@pytest.mark.parametrize("content", [b"\x00", b"\x1a", b"\r\n\x1a"])
+def test_a_file_of_padding_only_is_told(tmp_path: Path, fmt: str, content: bytes) -> None:
+    """A file holding nothing but padding has no header either: that is told, as for any
+    file whose header lacks the columns, not skipped as an empty end."""
+    (write_oneroster if fmt == "oneroster" else write_clever_csv)(district(students=20, seed=3),
+                                                                 tmp_path / "b")
+    name = "enrollments.csv"
+    (tmp_path / "b" / name).write_bytes(content)
+    got = rostergraph.load(tmp_path / "b")
+    told = [p for p in got.problems if p.file == name]
+    # (each reader's words for a header without its columns: it names one)
+    assert told and ("Section_id" in told[0].message or "classSourcedId" in told[0].message)
+    assert not any("padding" in n for n in got.provenance.notes)

@@ -93,6 +93,8 @@ def without_end_padding(data: bytes, name: str, b: RosterBuilder) -> bytes:
     >>> data = b"id\\n1\\n"
     >>> without_end_padding(data, "t.csv", rb) is data
     True
+    >>> without_end_padding(b"\\x1a", "t.csv", rb)  # (no row: what the file holds is told)
+    b'\\x1a'
     """
     if data[-1:] not in (b"\x1a", b"\x00", b"\r", b"\n") or data[:2] in UTF16_MARKS:
         return data
@@ -102,7 +104,7 @@ def without_end_padding(data: bytes, name: str, b: RosterBuilder) -> bytes:
         window, bare = data, data.rstrip(_PADDING + b"\r\n")
     tail = window[len(bare):]
     n = len(tail) - tail.count(b"\r") - tail.count(b"\n")
-    if not n:
+    if not n or len(tail) == len(data):  # (a file of padding only: read, its header told)
         return data
     b.notes.append(f"{name}: {n} padding byte{'s' if n != 1 else ''} after the last row "
                    "(Ctrl-Z, the end-of-file mark of DOS-era tools, or NUL); not read")

@@ -23,6 +23,7 @@ from rostergraph.io.csv_rowchecks import (
     separated,
     tell_skipped,
     unmarked_header,
+    without_end_padding,
     without_header_again,
 )
 
@@ -221,6 +222,7 @@ def read_csv(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = Non
     """
     if not_text(data, name, b, kind):  # (the package's check: a workbook, no text)
         return [], iter(())
+    data = without_end_padding(data, name, b)  # (the package's: Ctrl-Z or NUL after the rows)
     text, sep = separated(decode_csv(data, name, b, kind), name, b, kind)
     rows = _rows(text, name, b, kind, limits, sep)
     skipped = []  # (lines of spaces or byte order marks before the header: no header)

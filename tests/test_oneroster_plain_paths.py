@@ -22,7 +22,13 @@ from typing import Any
 import pytest
 
 import rostergraph
-from rostergraph.io import oneroster, oneroster_profiles, oneroster_users, parked
+from rostergraph.io import (
+    oneroster,
+    oneroster_profiles,
+    oneroster_users,
+    oneroster_usertext,
+    parked,
+)
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.synth import write_district
@@ -32,7 +38,8 @@ from tests.test_csv_equivalence import assert_same
 
 def _general_only(monkeypatch: Any) -> None:
     """Every row through the reader's general path, every user mended at the end."""
-    monkeypatch.setattr(oneroster_users._PlainRows, "read", lambda self, row, line: False)
+    monkeypatch.setattr(oneroster_usertext, "COLUMN_USERS", False)
+    monkeypatch.setattr(oneroster_users.PlainRows, "read", lambda self, row, line: False)
     monkeypatch.setattr(oneroster._Reader, "_mends", lambda self, rid, user: True)
     # (each demographics row's student fields worked out from its own cells)
     monkeypatch.setattr(oneroster_profiles, "_student_key", lambda get, dob: object())
@@ -114,12 +121,14 @@ def test_plain_rows_read_as_the_general_path_reads_them(
     _edit(out / "users.csv", _messy_users(rnd))
     _edit(out / "demographics.csv", _messy_demographics(rnd))
     taken: list[bool] = []
-    real = oneroster_users._PlainRows.read
+    real = oneroster_users.PlainRows.read
     with monkeypatch.context() as m:
-        m.setattr(oneroster_users._PlainRows, "read",
+        m.setattr(oneroster_users.PlainRows, "read",
                   lambda self, row, line: taken.append(real(self, row, line)) or taken[-1])
+        m.setattr(oneroster_usertext, "COLUMN_USERS", False)  # (each row read by a row path)
         fast = read_oneroster(out)
     assert taken.count(True) > len(taken) // 2 and taken.count(False) > 10
+    assert_same_roster(read_oneroster(out), fast)  # (and the column-wise rows read alike)
     _general_only(monkeypatch)
     general = read_oneroster(out)
     assert len(fast.problems) > 10

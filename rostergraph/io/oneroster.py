@@ -61,6 +61,7 @@ from .oneroster_cols import (
     ONEROSTER_FILES,
     PREFIX,
     STATUSES,
+    WRITER_DEFAULTS,
     StatusTally,
     enrollment_order,
     kept_enrollment_ids,
@@ -94,6 +95,7 @@ from .oneroster_users import (
     read_roles,
     read_users,
 )
+from .oneroster_usertext import plan_demographics, plan_users
 from .parked import ParkedDicts, add_parked
 from .spaced_ids import SpacedIds
 
@@ -103,8 +105,7 @@ __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 #: The bundle's files beside manifest.csv, in lowercase (any with a manifest is a bundle).
 _DATA_FILES = frozenset(f.lower() for f in ONEROSTER_FILES[1:])
 
-# values the writer fills in when a record has none (not kept in extra on read)
-_DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}
+_DEFAULTS = WRITER_DEFAULTS
 
 
 def is_oneroster(path: str | os.PathLike[str]) -> bool:
@@ -212,6 +213,12 @@ class _Reader:
         self.live_lines: dict[str, dict[str, int]] = {}
         #: each file's rows of a status OneRoster does not know, told by tell_statuses()
         self.statuses: list[tuple[str, str | None, StatusTally]] = []
+        #: tables parsed ahead of their reading (see oneroster_usertext), and what gives
+        #: the rows left to the row path of such a table
+        self.parsed: dict[str, CsvTable | None] = {}
+        self.cuts: dict[str, Callable[[CsvTable], Iterator[tuple[int, dict[str, str]]]]] = {}
+        #: the users.csv rows read column-wise (a ColumnUsers), or None
+        self.column_users: Any = None
 
     # -- files ---------------------------------------------------------------
     def table(self, name: str, kind: str | None,
@@ -294,11 +301,12 @@ class _Reader:
             self._tell_status(tally, name, kind)
 
     def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
-        t = self.table(name, kind)
+        t = self.parsed.pop(name) if name in self.parsed else self.table(name, kind)
         if t is None:
             return
         all_live = t.clean and not live_status(t)  # no row to leave out or to warn about
-        rows = t.dicts(consume=True)  # (the table is this generator's alone)
+        cut = self.cuts.pop(name, None)  # (only the rows the column-wise reading left)
+        rows = cut(t) if cut is not None else t.dicts(consume=True)  # (this generator's alone)
         settle = self.users.settle  # (between two rows no user dict is in use)
         fkey = name[:-4]
         # (a delta's rows name the base's records as its deletions do: see live_row)
@@ -531,15 +539,24 @@ class _Reader:
                 d["teachers"] = primary_first(d["teacher"], d["teachers"])
             apply_carry(d)
             self.b.add("sections", d, file="classes.csv", line=section_line(rid))
-        users = self.users
+        users, columns = self.users, self.column_users
         user_line = self.user_lines.pop if bulk else self.user_lines.__getitem__
-        for k, rid in enumerate(list(users), 1):
+        # (users demoted from the column-wise rows came in late: all in line order)
+        order = sorted(users, key=self.user_lines.__getitem__) if (
+            columns is not None and columns.demoted) else list(users)
+        for k, rid in enumerate(order, 1):
+            line = user_line(rid)
+            if columns is not None:  # (the column-wise rows above it first)
+                columns.add_before(self.b, line)
             v = users.pop_text(rid) if bulk else users[rid]
             unchanged = not self._mends(rid, v)
             add_parked(self.b, "users", v, None if unchanged else partial(self._mended, rid),
-                       file="users.csv", line=user_line(rid))
+                       file="users.csv", line=line)
             if bulk and k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go)
                 users.tidy()
+        if columns is not None:
+            columns.add_before(self.b, None)
+            self.column_users = None
         if bulk:  # (a dict emptied by pops keeps its table: 2M users' was ~100 MB)
             self.user_lines, self.section_lines = {}, {}
         for f, ids in sorted(self.deleted.items()):
@@ -693,6 +710,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             if r.wanted("classes.csv"):
                 read_classes(r)
             if r.wanted("users.csv"):
+                plan_users(r)
                 read_users(r)
             if "roles.csv" in r.bundle and r.wanted("roles.csv"):  # (as read_users asks)
                 read_roles(r)
@@ -707,6 +725,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             if r.wanted("enrollments.csv"):
                 read_enrollments(r)
             if r.wanted("demographics.csv"):
+                plan_demographics(r)
                 read_demographics(r)
             if r.wanted("userProfiles.csv"):
                 read_user_profiles(r)

@@ -17,9 +17,9 @@ from .enrollcols import OTHER_ROLES_KEY
 from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "LISTS_COLUMN",
-           "OLD_COLUMNS", "ONEROSTER_FILES", "ONLY_12_FILES", "ORG_TYPES", "PREFIX", "PROFILES_KEY",
-           "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS", "STATUSES",
-           "USER_ID_COLUMN", "StatusTally",
+           "OLD_COLUMNS", "ONEROSTER_FILES", "ONLY_12_FILES", "ORG_TYPES", "PREFIX",
+           "PROFILES_KEY", "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS",
+           "STATUSES", "USER_ID_COLUMN", "WRITER_DEFAULTS", "StatusTally",
            "before_12", "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids",
            "kept_role_row", "listed_ids", "lists_message", "manifest_property",
            "missing_columns", "org_type", "primary_no_boolean", "rename_message",
@@ -112,6 +112,9 @@ ONEROSTER_FILES = ("manifest.csv", "orgs.csv", "academicSessions.csv", "courses.
                    "classes.csv", "users.csv", "roles.csv", "enrollments.csv",
                    "demographics.csv", "userProfiles.csv")
 ONLY_12_FILES = ("roles.csv", "userProfiles.csv")
+
+#: Values the writer fills in when a record has none (not kept in extra on read).
+WRITER_DEFAULTS = {"enabledUser": "true", "classType": "scheduled", "type": "term"}
 
 
 def before_12(version: str) -> bool:

@@ -20,7 +20,8 @@ from .csv_rowchecks import is_secret_column, row_text
 from .enrollcols import respelt_message
 from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, is_boolean, is_true
 
-__all__ = ["read_demographics", "read_user_profiles"]
+__all__ = ["DemographicsState", "demographics_target", "put_demographics", "read_demographics",
+           "read_user_profiles"]
 
 
 _RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian",
@@ -60,11 +61,7 @@ def read_demographics(r: Any) -> None:
     unset), the row's ``status`` and ``dateLastModified``."""
     seen: set[str] = set()
     users, alias = r.users, r.alias
-    bad_date: dict[str, bool] = {}  # birthDate cell → it is no date
-    #: what a row's cells but its birth date give a student (:func:`_student_fields`)
-    plans: dict[Any, tuple[dict[str, str | None], frozenset[str], tuple[str, ...]]] = {}
-    odd: dict[int, tuple[str, ...]] = {}  # line → its race/ethnicity cells no boolean
-    keys: dict[str, str] = {}  # column → its key in extra
+    state = DemographicsState()
     for line, row in r.rows("demographics.csv", "users"):
         get = row.get
         sid = get("sourcedId") or get("userSourcedId") or ""
@@ -83,36 +80,8 @@ def read_demographics(r: Any) -> None:
                 continue
         if r.base is not None:  # (what a delta delivered: see apply_delta)
             r.delivered.add(("demographics", u["id"]))
-        st = u.get("roles", {}).get("student")
-        target = st if st is not None else u
-        consumed = _IDS  # (a bulk row's status and date are kept)
-        dob = get("birthDate", get("birthdate"))
-        if dob:
-            bad = bad_date.get(dob)
-            if bad is None:
-                bad = bad_date[dob] = parse_date(dob) is None
-            if bad:  # (as the SFTP reader's DOB: kept, and said)
-                r.b.problem("other", "birthDate is not a date (OneRoster dates: YYYY-MM-DD); "
-                            "kept as given (the cell is in raw: a student's birth date is "
-                            "never in a message), left out of ISO 8601 outputs",
-                            file="demographics.csv", line=line, kind="users",
-                            record_id=sid, field="birthDate", raw=dob)
-        if st is not None:
-            key = _student_key(get, bool(dob))
-            plan = plans.get(key)
-            if plan is None:
-                plan = plans[key] = _student_fields(get, bool(dob))
-            fields, consumed, no_boolean = plan
-            for field, given in fields.items():
-                st[field] = dob if given is None else given
-            if no_boolean:
-                odd[line] = no_boolean
-        for col, v in row.items():
-            if col not in consumed and v != "":
-                k = keys.get(col)
-                if k is None:
-                    k = keys[col] = DEMOGRAPHICS_PREFIX + col
-                target[k] = v
+        put_demographics(r, u, row, line, sid, state)
+    odd = state.odd
     if odd:
         first, more = min(odd), len(odd) - 1
         cols = sorted({col for cells in odd.values() for col in cells})
@@ -122,6 +91,66 @@ def read_demographics(r: Any) -> None:
                     f"({', '.join(cols)}): they say no race or ethnicity, and are kept as given "
                     "in the students' extra 'oneroster.demographics.<column>'",
                     file="demographics.csv", line=first, kind="users", field=odd[first][0])
+
+
+class DemographicsState:
+    """What :func:`put_demographics` keeps between the rows of one file: answers that
+    depend on a few cells only, worked out once, and the rows told at the end."""
+
+    __slots__ = ("bad_date", "keys", "odd", "plans")
+
+    def __init__(self) -> None:
+        self.bad_date: dict[str, bool] = {}  # birthDate cell → it is no date
+        #: what a row's cells but its birth date give a student (:func:`_student_fields`)
+        self.plans: dict[Any, tuple[dict[str, str | None], frozenset[str],
+                                    tuple[str, ...]]] = {}
+        self.odd: dict[int, tuple[str, ...]] = {}  # line → its race/ethnicity cells no boolean
+        self.keys: dict[str, str] = {}  # column → its key in extra
+
+
+def demographics_target(u: dict[str, Any]) -> dict[str, Any]:
+    """The dict of user dict ``u`` a demographics row's cells go to: its student role's,
+    or the user's own (``extra``) for a user that is no student."""
+    st = u.get("roles", {}).get("student")
+    return st if st is not None else u
+
+
+def put_demographics(r: Any, u: dict[str, Any], row: dict[str, str], line: int, sid: str,
+                     state: DemographicsState) -> None:
+    """Demographics row ``row`` (of ``line``, naming ``sid``) put on user dict ``u`` (see
+    :func:`read_demographics`), a birth date that is no date told."""
+    get = row.get
+    target = demographics_target(u)
+    st = target if target is not u else None
+    consumed = _IDS  # (a bulk row's status and date are kept)
+    dob = get("birthDate", get("birthdate"))
+    if dob:
+        bad = state.bad_date.get(dob)
+        if bad is None:
+            bad = state.bad_date[dob] = parse_date(dob) is None
+        if bad:  # (as the SFTP reader's DOB: kept, and said)
+            r.b.problem("other", "birthDate is not a date (OneRoster dates: YYYY-MM-DD); "
+                        "kept as given (the cell is in raw: a student's birth date is "
+                        "never in a message), left out of ISO 8601 outputs",
+                        file="demographics.csv", line=line, kind="users",
+                        record_id=sid, field="birthDate", raw=dob)
+    if st is not None:
+        key = _student_key(get, bool(dob))
+        plan = state.plans.get(key)
+        if plan is None:
+            plan = state.plans[key] = _student_fields(get, bool(dob))
+        fields, consumed, no_boolean = plan
+        for field, given in fields.items():
+            st[field] = dob if given is None else given
+        if no_boolean:
+            state.odd[line] = no_boolean
+    keys = state.keys
+    for col, v in row.items():
+        if col not in consumed and v != "":
+            k = keys.get(col)
+            if k is None:
+                k = keys[col] = DEMOGRAPHICS_PREFIX + col
+            target[k] = v
 
 
 _IDS = frozenset({"sourcedId", "userSourcedId"})

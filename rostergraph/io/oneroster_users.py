@@ -32,9 +32,9 @@ from .oneroster_roles_told import tell_primaries, tell_role_rows
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["PENDING", "ROLES_KEY", "USER_ID_COLUMN", "apply_role", "contact_kind", "contact_role",
-           "differing_cells", "grants", "keep_base_roles", "keep_unplaced", "link_contacts",
-           "link_pending", "read_roles", "read_users"]
+__all__ = ["PENDING", "PLAIN_ROLES", "ROLES_KEY", "USER_ID_COLUMN", "PlainRows", "apply_role",
+           "contact_kind", "contact_role", "differing_cells", "grants", "keep_base_roles",
+           "keep_unplaced", "link_contacts", "link_pending", "read_roles", "read_users"]
 
 #: The reader's key, in a contact's dict, for its own row's ``agentSourcedIds`` not yet
 #: linked: ``[line, cell]`` (see :func:`link_contacts`).
@@ -253,11 +253,11 @@ def differing_cells(u: dict[str, Any], row: dict[str, str],
     return out
 
 
-#: The roles of the rows :class:`_PlainRows` reads.
-_PLAIN_ROLES = frozenset({"student", "teacher", *CONTACT_ROLES})
+#: The roles of the rows :class:`PlainRows` reads.
+PLAIN_ROLES = frozenset({"student", "teacher", *CONTACT_ROLES})
 
 
-class _PlainRows:
+class PlainRows:
     """The ``users.csv`` rows of a bulk load without ``roles.csv`` that :func:`read_users`
     reads without its general path: a new user's (its id neither repeated nor joined by
     the userId column, no ``primaryOrgSourcedId``) with a student's,
@@ -294,7 +294,7 @@ class _PlainRows:
         role = self.roles.get(cell)
         if role is None:
             role = self.roles[cell] = canonical_role(cell)
-        if role not in _PLAIN_ROLES:
+        if role not in PLAIN_ROLES:
             return False
         if get("password"):
             self.passwords += 1
@@ -390,7 +390,7 @@ def read_users(rd: _Reader) -> None:
     """``users.csv``: one user per row (1.1 rows of one user joined by its userId
     column), each row's role applied; a row with no id or a repeated id is a problem."""
     plans: dict[bool, list[tuple[str, str, str | None]]] = {}  # contact? → _extra plan
-    plain = _PlainRows(rd, plans) if rd.base is None and "roles.csv" not in rd.bundle else None
+    plain = PlainRows(rd, plans) if rd.base is None and "roles.csv" not in rd.bundle else None
     any_role = rd.any_role = False
     passwords = 0
     roles_file = "roles.csv" in rd.bundle and rd.wanted("roles.csv")
@@ -476,6 +476,9 @@ def read_users(rd: _Reader) -> None:
     if plain is not None:
         passwords += plain.passwords
         any_role = rd.any_role = any_role or plain.any_role
+    if rd.column_users is not None:  # (the rows read column-wise: see oneroster_usertext)
+        passwords += rd.column_users.passwords
+        any_role = rd.any_role = any_role or rd.column_users.any_role
     if passwords:
         rd.b.notes.append(passwords_left_out("users.csv", passwords))
     if rd.users and not any_role and "roles.csv" not in rd.bundle and rd.base is None:

@@ -1,0 +1,574 @@
+"""The plain rows of a bulk load's ``users.csv`` (and their ``demographics.csv`` rows) read
+as whole columns, straight into the text of their records.
+
+Most rows of a district's ``users.csv`` are alike but for their own strings: a student,
+teacher or contact, its id given once, its cells free of anything JSON must escape. The
+record the reader makes of such a row depends on its strings only through *which* are
+empty, and on a few cells of few distinct values (the role, the ``orgSourcedIds`` and
+``grades`` cells): its *shape*. So the reader's own code (:class:`PlainRows`, the cells
+no role took, the demographics, the mends at the end) is run once per shape, on a row
+whose strings are placeholders, and its record's JSON text becomes a template; each row's
+text is its shape's template filled with its cells (``str.format``, in C). No dict is
+made per row, and no text is written and read back.
+
+What the template cannot stand for takes the reader's row path as before, row by row and
+in line order: a row that is not plain (another role, an id given twice, a quote or
+backslash in a cell, a userId or carry cell, ...), and a user whose demographics row is
+not plain (given twice, a birth date that is no date, a cell that is no boolean): that
+user's dict is made from its template as the row path had it after ``users.csv``
+(*demoted*) before the row path reads its demographics. The column-wise rows tell no
+problem (a shape that would is left to the row path), set the reader's ``alias`` and
+``contact_role`` in line order, and their records reach the builder in line order among
+the others, so the roster is the row path's, record for record, text for text.
+
+A bulk load without ``roles.csv`` or ``userProfiles.csv`` only (those change users from
+other files), of tables pyarrow parsed whole.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+
+from ..model import parse_date
+from ..roster import RosterBuilder
+from .csv_rowchecks import is_secret_column
+from .enrollcols import canonical_role, live_status
+from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS
+from .oneroster_profiles import DemographicsState, demographics_target, put_demographics
+from .oneroster_users import CONTACT_ROLES, PLAIN_ROLES, PlainRows, keep_unplaced
+from .parked import ParkedDicts
+
+if TYPE_CHECKING:
+    from .csvutil import CsvTable
+    from .oneroster import _Reader
+
+__all__ = ["COLUMN_USERS", "ColumnUsers", "plan_demographics", "plan_users", "rows_at"]
+
+#: Whether a bulk load reads plain users column-wise (a switch for the tests that compare
+#: it with the row path; never changed by the library).
+COLUMN_USERS = True
+
+_MARK = "\ue010"  # the key standing where a demographics row's cells go
+_LINE = 987_654_321_987  # the line standing in a template's pending contact links
+#: users.csv columns whose value (not only whether it is empty) shapes the record
+_SHAPE_COLUMNS = ("role", "orgSourcedIds", "grades")
+#: users.csv columns a plain row has empty (or, for the userId column, its own id)
+_EMPTY_COLUMNS = ("primaryOrgSourcedId", LISTS_COLUMN, CARRY_COLUMN)
+#: demographics.csv columns whose value shapes the student fields
+_DEMO_SHAPE = ("sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
+               "nativeHawaiianOrOtherPacificIslander", "white",
+               "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity")
+#: Rows filled and handed to the builder at a time.
+_CHUNK = 16_384
+#: More distinct shapes than this share of the rows (a template each) is no gain.
+_SHAPES_PER_ROW = 0.05
+
+
+def _holder(k: int, close: str = "\ue001") -> str:
+    return f"\ue000{k}{close}"
+
+
+def _template(text: str, holders: dict[str, str]) -> str:
+    """``text`` as a ``str.format`` template: its braces doubled, each placeholder of
+    ``holders`` (placeholder → field) a field."""
+    out = text.replace("{", "{{").replace("}", "}}")
+    for holder, field in holders.items():
+        out = out.replace(holder, field)
+    return out
+
+
+def _scratch(rd: _Reader) -> Any:
+    """A copy of reader ``rd`` that knows its orgs but no user, and tells nothing: the
+    reader's code runs on it for one placeholder row."""
+    sc = copy.copy(rd)
+    sc.b = RosterBuilder(source="", format="oneroster")
+    sc.alias, sc.users, sc.user_lines, sc.contact_role = {}, ParkedDicts(), {}, {}
+    sc.agents, sc.role_cells, sc.column_users = {}, {}, None
+    return sc
+
+
+class _Shape:
+    """The templates of one users.csv shape: the record's final text, and the user's dict
+    after users.csv (for a user demoted to the row path)."""
+
+    __slots__ = ("after", "contact", "demo_case", "final", "mid", "role", "student")
+
+    def __init__(self, rd: _Reader, row: dict[str, str], opaque: list[str],
+                 agents: int | None, plans: dict[bool, Any]) -> None:
+        sc = _scratch(rd)
+        sid = row["sourcedId"]
+        self.final = self.after = self.mid = ""  # (no final text: the row path's shape)
+        self.role: str | None = None
+        self.contact = self.student = False
+        self.demo_case = 0
+        if not PlainRows(sc, plans).read(row, _LINE):
+            return
+        keep_unplaced(sc)
+        u = sc.users[sid]
+        self.role = sc.contact_role.get(sid)
+        self.contact = self.role is not None
+        self.student = "student" in u.get("roles", {})
+        n = len(opaque)
+        holders = {_holder(k): f"{{{k}}}" for k in range(n)}
+        after = orjson.dumps(u).decode()
+        if after.count(str(_LINE)) > 1:  # (a cell holding the stand-in line: not plain)
+            return
+        self.after = _template(after, {**holders, str(_LINE): f"{{{n + 2}}}"})
+        demographics_target(u)[_MARK] = 0
+        d = sc._mended(sid, u) if sc._mends(sid, u) else u
+        if sc.b.problems or sc.b.notes or sc.agents:
+            return
+        final = orjson.dumps(d).decode()
+        if agents is not None and _holder(agents) in final:
+            # a contact's links: one object per id of its agentSourcedIds cell, the cell's
+            # commas made the text between two objects
+            at = final.index(_holder(agents))
+            start, end = final.rindex("{", 0, at), final.index("}", at) + 1
+            obj = final[start:end]
+            pre, post = obj.split(_holder(agents))
+            self.mid = post + "," + pre
+            final = final.replace(_holder(agents), _holder(n, "\ue002"))
+        mark = orjson.dumps({_MARK: 0}).decode()[1:-1]
+        at = final.index(mark)
+        if final[at - 1] == ",":
+            self.demo_case, final = 0, final.replace("," + mark, "\ue003", 1)
+        elif final[at + len(mark)] == ",":
+            self.demo_case, final = 2, final.replace(mark + ",", "\ue003", 1)
+        else:
+            self.demo_case, final = 1, final.replace(mark, "\ue003", 1)
+        self.final = _template(final, {**holders, _holder(n, "\ue002"): f"{{{n}}}",
+                                       "\ue003": f"{{{n + 1}}}"})
+
+
+def _offsets_and_bytes(col: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A pyarrow string array's offsets (one more than its cells) and its bytes, as numpy
+    arrays over its buffers (no copy)."""
+    import pyarrow as pa
+
+    bufs = col.buffers()
+    wide = pa.types.is_large_string(col.type)
+    off = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32)[
+        col.offset:col.offset + len(col) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(
+        0, np.uint8)
+    return off, data
+
+
+def _clean(col: Any) -> np.ndarray:
+    """Per cell: whether it holds none of what JSON escapes (a quote, a backslash, a
+    control character) nor a byte that may start a placeholder's character (0xEE: the
+    private-use characters from U+E000, left to the row path whatever they are)."""
+    off, data = _offsets_and_bytes(col)
+    seg = data[off[0]:off[-1]]
+    bad = np.flatnonzero((seg < 0x20) | (seg == 0x22) | (seg == 0x5C) | (seg == 0xEE))
+    out = np.ones(len(col), dtype=bool)
+    if len(bad):
+        out[np.searchsorted(off, bad + off[0], side="right") - 1] = False
+    return out
+
+
+def _nonempty(col: Any) -> np.ndarray:
+    off, _ = _offsets_and_bytes(col)
+    return np.diff(off) > 0
+
+
+def _distinct_rows(parts: list[np.ndarray]) -> tuple[list[list[int]], np.ndarray]:
+    """The distinct rows of the columns ``parts`` (small non-negative ints, one value per
+    row each), and each row's number among them: the columns packed into as few int64
+    words as hold them, so that numpy sorts one or two words, not a row of many."""
+    words: list[np.ndarray] = []
+    word, span = None, 1
+    for p in parts:
+        size = int(p.max()) + 1 if len(p) else 1
+        if word is None or span * size >= 1 << 62:
+            if word is not None:
+                words.append(word)
+            word, span = p.astype(np.int64), size
+        else:
+            word, span = word * size + p, span * size
+    if word is not None:
+        words.append(word)
+    if len(words) == 1:
+        _, first, inverse = np.unique(words[0], return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(np.stack(words, axis=1), axis=0, return_index=True,
+                                      return_inverse=True)
+    return [[int(p[i]) for p in parts] for i in first.tolist()], inverse.reshape(-1)
+
+
+def _codes(col: Any) -> tuple[np.ndarray, list[str]]:
+    from .csv_arrow import encoded_column
+
+    return encoded_column(col)
+
+
+class ColumnUsers:
+    """The users.csv rows a bulk load reads column-wise (see the module's text)."""
+
+    def __init__(self, t: CsvTable, rows: np.ndarray, rest: np.ndarray) -> None:
+        self.header = t.header
+        self.rest = rest  # table positions of the rows left to the row path
+        self.pos = rows  # table positions of the column-wise rows
+        self.lines = np.asarray(t.lines)[rows] if len(rows) else np.zeros(0, np.int64)
+        self.opaque: list[str] = []  # the columns filled into templates, in field order
+        self.arrays: list[Any] = []
+        self.sids: list[str] = []
+        self.roles: list[str | None] = []  # a contact's role (its contact_role)
+        self.shape = np.zeros(0, np.int64)
+        self.shapes: list[_Shape] = []
+        self.alive = np.ones(len(rows), dtype=bool)
+        self.demoted = 0
+        self.passwords = 0
+        self.any_role = bool(len(rows))
+        self.agents: int | None = None  # the field of the agentSourcedIds column
+        self.registered = 0
+        self.added = 0
+        # demographics: each row's demographics row (-1: none), its fragment template
+        self.demo_row = np.full(len(rows), -1, dtype=np.int64)
+        self.demo_shape = np.zeros(len(rows), dtype=np.int64)
+        self.demo_fmts: list[str] = []
+        self.demo_arrays: list[Any] = []
+        self.demo_rest: np.ndarray | None = None
+
+    # -- users.csv, in line order among the row path's rows ----------------------------
+    def rest_rows(self, rd: _Reader, t: CsvTable) -> Iterator[tuple[int, dict[str, str]]]:
+        """The rows left to the row path, as ``(line, row)``; before each, the column-wise
+        rows above it set the reader's ids as the row path would have."""
+        for line, row in rows_at(self.rest, t):
+            self.register(rd, line)
+            yield line, row
+        self.register(rd, None)
+
+    def register(self, rd: _Reader, line: int | None) -> None:
+        """Set ``alias`` and ``contact_role`` of the column-wise rows above ``line``
+        (``None``: all)."""
+        upto = len(self.sids) if line is None else int(np.searchsorted(self.lines, line))
+        alias, roles = rd.alias, rd.contact_role
+        for k in range(self.registered, upto):
+            sid = self.sids[k]
+            alias[sid] = sid
+            role = self.roles[k]
+            if role is not None:
+                roles.setdefault(sid, role)
+        self.registered = max(self.registered, upto)
+
+    # -- demotion and the end --------------------------------------------------------
+    def demote(self, rd: _Reader, k: int) -> None:
+        """Column-wise row ``k``'s user handed to the row path: its dict as the row path
+        had it after users.csv, among the reader's users."""
+        if not self.alive[k]:
+            return
+        p = int(self.pos[k])
+        cells = [a[p].as_py() for a in self.arrays]
+        sh = self.shapes[int(self.shape[k])]
+        u = orjson.loads(sh.after.format(*cells, "", "", int(self.lines[k])))
+        rd.users[self.sids[k]] = u
+        rd.user_lines[self.sids[k]] = int(self.lines[k])
+        self.alive[k] = False
+        self.demoted += 1
+
+    def add_before(self, b: Any, line: int | None) -> None:
+        """Hand the builder the records of the column-wise rows above ``line`` (``None``:
+        all) not handed yet, in line order."""
+        upto = len(self.sids) if line is None else int(np.searchsorted(self.lines, line))
+        while self.added < upto:
+            end = min(upto, self.added + _CHUNK)
+            ks = np.arange(self.added, end)[self.alive[self.added:end]]
+            self.added = end
+            if len(ks):
+                self._add(b, ks)
+
+    def _add(self, b: Any, ks: np.ndarray) -> None:
+        import pyarrow as pa
+
+        idx = pa.array(self.pos[ks])
+        cols = [a.take(idx).to_pylist() for a in self.arrays]
+        shapes = [self.shapes[s] for s in self.shape[ks].tolist()]
+        if self.agents is not None:
+            rendered = [cell.replace(",", sh.mid) if cell and sh.mid else ""
+                        for cell, sh in zip(cols[self.agents], shapes)]
+        else:
+            rendered = [""] * len(ks)
+        demo = self._fragments(ks, shapes)
+        texts = map(str.format, [sh.final for sh in shapes], *cols, rendered, demo)
+        add_text = b.add_text
+        for text, line in zip(texts, self.lines[ks].tolist()):
+            add_text("users", text.encode(), file="users.csv", line=line)
+
+    def _fragments(self, ks: np.ndarray, shapes: list[_Shape]) -> list[str]:
+        """Each row's demographics cells as text, with the comma its template wants."""
+        rows = self.demo_row[ks]
+        out = [""] * len(ks)
+        have = np.flatnonzero(rows >= 0)
+        if not len(have):
+            return out
+        import pyarrow as pa
+
+        idx = pa.array(rows[have])
+        cols = [a.take(idx).to_pylist() for a in self.demo_arrays]
+        fmts = [self.demo_fmts[s] for s in self.demo_shape[ks[have]].tolist()]
+        for i, frag in zip(have.tolist(), map(str.format, fmts, *cols)):
+            if frag:
+                case = shapes[i].demo_case
+                out[i] = "," + frag if case == 0 else frag + "," if case == 2 else frag
+        return out
+
+
+def rows_at(positions: np.ndarray, t: CsvTable) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line, row)`` of the rows of clean table ``t`` at ``positions`` (ascending), each
+    row's dict made as it is given."""
+    header = t.header
+    cells = [t.cells_at(name, positions) or [] for name in header]
+    lines = np.asarray(t.lines)[positions].tolist() if len(positions) else []
+    for line, values in zip(lines, zip(*cells)):
+        yield line, dict(zip(header, values))
+
+
+def _arrow_columns(t: CsvTable) -> dict[str, Any] | None:
+    """A clean table's columns as pyarrow arrays (``None``: not parsed so, or repeated names)."""
+    if not t.clean or not t.unique:
+        return None
+    cols = {}
+    for name in t.header:
+        col = t.arrow(name)
+        if col is None:
+            return None
+        cols[name] = col.combine_chunks() if hasattr(col, "combine_chunks") else col
+    return cols
+
+
+def plan_users(rd: _Reader) -> None:
+    """Parse ``users.csv`` and work out which of its rows the reader reads column-wise
+    (see the module's text): ``rd.column_users`` then holds them, and the reader's
+    ``rows()`` gives the others."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    name = "users.csv"
+    if not COLUMN_USERS or rd.base is not None or "roles.csv" in rd.bundle or (
+            "userProfiles.csv" in rd.bundle) or name not in rd.bundle:
+        return
+    t = rd.table(name, "users")
+    rd.parsed[name] = t
+    cols = _arrow_columns(t) if t is not None else None
+    if t is None or cols is None or "sourcedId" not in cols or live_status(t):
+        return
+    sid = cols["sourcedId"]
+    ok = _nonempty(sid)
+    if not t.distinct("sourcedId"):
+        codes, _ = _codes(sid)
+        ok &= np.bincount(codes)[codes] == 1
+    for col in _EMPTY_COLUMNS:
+        if col in cols:
+            ok &= ~_nonempty(cols[col])
+    alias_is_id = True
+    if USER_ID_COLUMN in cols:
+        joined = np.asarray(pc.and_(pc.not_equal(cols[USER_ID_COLUMN], ""),
+                                    pc.not_equal(cols[USER_ID_COLUMN], sid)))
+        ok &= ~joined
+        if joined.any():  # (a user other rows join: theirs to merge, on the row path)
+            alias_is_id = False
+            named = pc.unique(pa.array(cols[USER_ID_COLUMN]).filter(pa.array(joined)))
+            ok &= ~np.asarray(pc.is_in(sid, value_set=named))
+    if "role" not in cols:
+        return
+    role_codes, role_cells = _codes(cols["role"])
+    canon = [canonical_role(v) for v in role_cells]
+    ok &= np.array([r in PLAIN_ROLES for r in canon], dtype=bool)[role_codes]
+    contact = np.array([r in CONTACT_ROLES for r in canon], dtype=bool)[role_codes]
+    agents = cols.get("agentSourcedIds")
+    if agents is not None:
+        named = _nonempty(agents)
+        if (named & ~contact).any():  # (links from other rows: contacts on the row path)
+            ok &= ~contact
+        ok &= ~(named & ~contact)
+        if not alias_is_id:
+            ok &= ~(named & contact)
+    for col, arr in cols.items():
+        if not is_secret_column(col):
+            ok &= _clean(arr)
+    if agents is not None:  # (a cell whose ids split as the row path splits them)
+        at = np.flatnonzero(ok & _nonempty(agents))
+        if len(at):
+            cells = pa.array(agents).take(pa.array(at)).to_pylist()
+            bad = [k for k, c in zip(at.tolist(), cells) if not _plain_list(c)]
+            ok[bad] = False
+    rows = np.flatnonzero(ok)
+    if not len(rows):
+        return
+    # each row's shape: its role, orgs and grades cells, which of its other cells say
+    # something (not empty, not the value the writer fills in)
+    opaque = [c for c in t.header if c not in _SHAPE_COLUMNS and not is_secret_column(c)
+              and c not in _EMPTY_COLUMNS and c != USER_ID_COLUMN]
+    parts = [role_codes[rows]]
+    shape_values: list[list[str]] = [role_cells]
+    for col in _SHAPE_COLUMNS[1:]:
+        if col in cols:
+            c, v = _codes(cols[col])
+            parts.append(c[rows])
+            shape_values.append(v)
+        else:
+            parts.append(np.zeros(len(rows), np.int64))
+            shape_values.append([""])
+    for col in opaque:
+        says = _nonempty(cols[col])
+        default = WRITER_DEFAULTS.get(col)
+        if default is not None:
+            says &= np.asarray(pc.not_equal(cols[col], default))
+        parts.append(says[rows].astype(np.int64))
+    keys, inverse = _distinct_rows(parts)
+    if len(keys) > max(64, _SHAPES_PER_ROW * len(rows)):
+        return
+    fields = {col: k for k, col in enumerate(opaque)}
+    plans: dict[bool, Any] = {}
+    shapes = []
+    for key in keys:
+        row = {}
+        for col in t.header:
+            if col in _SHAPE_COLUMNS:
+                i = _SHAPE_COLUMNS.index(col)
+                row[col] = shape_values[i][key[i]]
+            elif col in fields:
+                row[col] = _holder(fields[col]) if key[len(_SHAPE_COLUMNS) + fields[col]] else ""
+            else:
+                row[col] = ""
+        shapes.append(_Shape(rd, row, opaque, fields.get("agentSourcedIds"), plans))
+    good = np.array([bool(sh.final) for sh in shapes], dtype=bool)
+    keep = good[inverse]
+    if not keep.all():  # (a shape whose row would tell something: the row path's)
+        rows, inverse = rows[keep], inverse[keep]
+        ok[:] = False
+        ok[rows] = True
+    cu = ColumnUsers(t, rows, np.flatnonzero(~ok))
+    cu.opaque, cu.arrays = opaque, [cols[c] for c in opaque]
+    cu.agents = fields.get("agentSourcedIds")
+    cu.sids = pa.array(sid).take(pa.array(rows)).to_pylist()
+    cu.shape, cu.shapes = inverse.astype(np.int64), shapes
+    cu.roles = [shapes[s].role for s in inverse.tolist()]
+    if "password" in cols:
+        cu.passwords = int(_nonempty(cols["password"])[rows].sum())
+    rd.column_users = cu
+    rd.cuts[name] = partial(cu.rest_rows, rd)
+
+
+def _plain_list(cell: str) -> bool:
+    """Whether an agentSourcedIds cell splits into its ids at its commas alone (no
+    spaces, no empty item, no id twice)."""
+    parts = cell.split(",")
+    return all(parts) and " " not in cell and len(set(parts)) == len(parts)
+
+
+def plan_demographics(rd: _Reader) -> None:
+    """Parse ``demographics.csv`` and work out which of its rows go onto column-wise users
+    without the row path; a column-wise user one of the others names is demoted (see the
+    module's text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cu: ColumnUsers | None = rd.column_users
+    name = "demographics.csv"
+    if cu is None or name not in rd.bundle or not cu.alive.any():
+        return
+    t = rd.table(name, "users")
+    rd.parsed[name] = t
+    if t is None:
+        return
+    cols = _arrow_columns(t)
+    if cols is None or live_status(t):  # (every row on the row path: their users too)
+        for k in range(len(cu.sids)):
+            cu.demote(rd, k)
+        return
+    n = len(t.lines)
+    empty = pa.array([""] * n) if n else pa.array([], pa.string())
+    sid = cols.get("sourcedId", empty)
+    key = pc.if_else(pc.not_equal(sid, ""), sid, cols.get("userSourcedId", empty))
+    user = np.asarray(pc.fill_null(pc.index_in(key, value_set=pa.array(cu.sids)), -1))
+    ok = (user >= 0) & _nonempty(key)
+    if n:
+        codes, _ = _codes(key)
+        ok &= np.bincount(codes)[codes] == 1
+    ok[ok] &= cu.alive[user[ok]]
+    for arr in cols.values():
+        ok &= _clean(arr)
+    dob_col = "birthDate" if "birthDate" in cols else "birthdate" if "birthdate" in cols else None
+    if dob_col is not None:
+        codes, values = _codes(cols[dob_col])
+        if values:  # (a birth date that is no date: told by the row path)
+            ok &= ~np.array([bool(v) and parse_date(v) is None for v in values])[codes]
+    opaque = [c for c in t.header if c not in _DEMO_SHAPE]
+    student = np.array([sh.student for sh in cu.shapes], dtype=bool)[cu.shape[user.clip(0)]]
+    parts = [student.astype(np.int64)]
+    values_of: list[list[str]] = []
+    for col in _DEMO_SHAPE:
+        if col in cols:
+            c, v = _codes(cols[col])
+        else:
+            c, v = np.zeros(n, np.int64), [""]
+        parts.append(c)
+        values_of.append(v)
+    for col in opaque:
+        parts.append(_nonempty(cols[col]).astype(np.int64))
+    at = np.flatnonzero(ok)
+    keys, inverse = _distinct_rows([p[at] for p in parts])
+    fields = {col: k for k, col in enumerate(opaque)}
+    fmts, good = [], []
+    for shape_key in keys:
+        row = {}
+        for col in t.header:
+            if col in _DEMO_SHAPE:
+                i = _DEMO_SHAPE.index(col)
+                row[col] = values_of[i][shape_key[1 + i]]
+            else:
+                says = shape_key[1 + len(_DEMO_SHAPE) + fields[col]]
+                row[col] = _holder(fields[col], "\ue004") if says else ""
+        fmt = _fragment(rd, row, bool(shape_key[0]), fields, dob_col)
+        fmts.append(fmt or "")
+        good.append(fmt is not None)
+    good_rows = np.array(good, dtype=bool)[inverse] if len(at) else np.zeros(0, bool)
+    taken = at[good_rows]
+    rest = np.setdiff1d(np.arange(n), taken)
+    ks = user[taken]
+    cu.demo_row[ks] = taken
+    cu.demo_shape[ks] = inverse[good_rows]
+    cu.demo_fmts = fmts
+    cu.demo_arrays = [cols[c] for c in opaque]
+    cu.demo_rest = rest
+    # the users the row path's rows name: demoted, so that it finds them
+    for k in user[rest].tolist():
+        if k >= 0:
+            cu.demote(rd, k)
+    keys_of_rest = pa.array(key).take(pa.array(rest)).to_pylist() if len(rest) else []
+    index = None
+    for got in keys_of_rest:
+        if got and got not in rd.alias:
+            other = rd.match("users", got)
+            if other != got:
+                if index is None:
+                    index = dict(zip(cu.sids, range(len(cu.sids))))
+                at_user = index.get(rd.alias.get(other, other))
+                if at_user is not None:
+                    cu.demote(rd, at_user)
+    rd.cuts[name] = partial(rows_at, rest)
+
+
+def _fragment(rd: _Reader, row: dict[str, str], student: bool, fields: dict[str, int],
+              dob_col: str | None) -> str | None:
+    """The demographics cells a row of this shape puts on a user as a template (the text
+    between the braces of the dict they go to); ``None`` when the row tells something."""
+    sc = _scratch(rd)
+    u: dict[str, Any] = {"roles": {"student": {}}} if student else {}
+    state = DemographicsState()
+    if dob_col is not None and row[dob_col]:
+        state.bad_date[row[dob_col]] = False  # (each row's own date is checked apart)
+    put_demographics(sc, u, row, 2, "", state)
+    if sc.b.problems or state.odd:
+        return None
+    target = demographics_target(u)
+    text = orjson.dumps(target).decode()[1:-1]
+    return _template(text, {_holder(k, "\ue004"): f"{{{k}}}" for k in fields.values()})

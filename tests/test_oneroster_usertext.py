@@ -1,0 +1,221 @@
+"""The plain users.csv rows a bulk OneRoster load reads as whole columns give, text for
+text, what the reader's row path gives them.
+
+Each test edits a written bundle so that some rows, or their demographics rows, are what
+the column-wise reading must leave to the row path (or hand over to it: a user whose
+demographics row is not plain), reads it both ways, and compares records (their JSON text
+byte for byte, their order), problems, notes, the graph and the findings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import rostergraph
+from rostergraph.io import oneroster_usertext
+from rostergraph.io.oneroster import read_oneroster
+from rostergraph.io.write_oneroster import write_oneroster
+from rostergraph.roster import Roster
+from rostergraph.synth import write_district
+from tests.test_collect import assert_same_roster
+from tests.test_oneroster_plain_paths import _messy_demographics, _messy_users
+
+
+@pytest.fixture(scope="module")
+def roster() -> Any:
+    with tempfile.TemporaryDirectory() as d:
+        return rostergraph.load(write_district(d, None, students=300, seed=5,
+                                               quirks="high"), cache=False)
+
+
+def _edit(path: Path, change: Any) -> None:
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows(change(rows[0], rows[1:]))
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def _texts(r: Roster) -> list[bytes | None]:
+    users = r.users
+    n = len(users)
+    got = users.texts(range(n)) if hasattr(users, "texts") else [None] * n
+    return [bytes(t) if t is not None else None for t in got]
+
+
+def _both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Roster, Roster, int]:
+    """The bundle read with the column-wise rows, and by the row path alone; how many
+    rows the column-wise reading handed the builder."""
+    handed: list[int] = []
+    real = oneroster_usertext.ColumnUsers._add
+    with monkeypatch.context() as m:
+        m.setattr(oneroster_usertext.ColumnUsers, "_add",
+                  lambda self, b, ks: handed.append(len(ks)) or real(self, b, ks))
+        columns = read_oneroster(path)
+    with monkeypatch.context() as m:
+        m.setattr(oneroster_usertext, "COLUMN_USERS", False)
+        rows = read_oneroster(path)
+    return columns, rows, sum(handed)
+
+
+def _assert_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    columns, rows, handed = _both_ways(path, monkeypatch)
+    assert_same_roster(columns, rows)
+    assert columns.provenance.notes == rows.provenance.notes
+    assert _texts(columns) == _texts(rows)
+    for rid, rec in rows.users.items():
+        assert list(columns.users[rid].extra) == list(rec.extra), rid
+    return handed
+
+
+def test_a_clean_bundle_is_read_column_wise_alike(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
+    write_oneroster(roster, tmp_path / "b", extensions=False)
+    handed = _assert_same(tmp_path / "b", monkeypatch)
+    assert handed > len(roster.users) // 2
+
+
+def test_rostergraph_extension_columns_go_the_row_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
+    """A bundle rostergraph wrote with its extension columns carries each user's other
+    Clever fields as JSON in a cell: merged by the row path."""
+    write_oneroster(roster, tmp_path / "b", extensions=True)
+    _assert_same(tmp_path / "b", monkeypatch)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_messy_rows_left_to_the_row_path_read_alike(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, seed: int) -> None:
+    """Roles in other cases or none, repeated and missing ids, spaced ids, several grades,
+    passwords, statuses, demographics cells that are no booleans or dates, repeated and
+    unknown demographics ids: the rows the column-wise reading cannot stand for."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    rnd = random.Random(seed)
+
+    def live(rows: list[list[str]], at: int) -> list[list[str]]:
+        # (a deleted row sends the whole table the row path's way: seed 3 keeps its own)
+        for r in rows:
+            if seed != 3 and r[at] in ("tobedeleted", "inactive"):
+                r[at] = ""
+        return rows
+
+    _edit(out / "users.csv", lambda h, body: [h, *live(_messy_users(rnd)(h, body),
+                                                        h.index("status"))])
+    _edit(out / "demographics.csv", lambda h, body: [
+        h, *live(_messy_demographics(rnd)(h, body), h.index("status"))])
+    handed = _assert_same(out, monkeypatch)
+    assert handed > 0 if seed != 3 else handed == 0
+
+
+def _cell_edit(out: Path, name: str, column: str, values: dict[int, str]) -> None:
+    """Set ``column`` of the rows numbered by ``values`` (0: the first row) of ``name``."""
+    def change(head: list[str], body: list[list[str]]) -> list[list[str]]:
+        at = head.index(column)
+        for k, v in values.items():
+            body[k][at] = v
+        return [head, *body]
+    _edit(out / name, change)
+
+
+def _first_rows(out: Path, name: str, column: str, value: str) -> list[int]:
+    with open(out / name, encoding="utf-8", newline="") as f:
+        return [k for k, row in enumerate(csv.DictReader(f)) if row.get(column) == value]
+
+
+@pytest.mark.parametrize("cell", ['Ann "Jr"', "back\\slash", "tab\there", "\ue000x",
+                                  "\ue010", "987654321987", "{0}", "a}b{"])
+def test_cells_json_would_escape_or_templates_hold(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, cell: str) -> None:
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    students = _first_rows(out, "users.csv", "role", "student")
+    _cell_edit(out, "users.csv", "givenName", {k: cell for k in students[:5]})
+    _cell_edit(out, "users.csv", "identifier", {students[7]: cell})
+    assert _assert_same(out, monkeypatch) > 0
+
+
+def test_demographics_rows_hand_their_users_to_the_row_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
+    """A student's demographics row given twice, with a birth date that is no date, with a
+    race cell that is no boolean, or naming the student with spaces around its id: that
+    user is read by the row path from its users.csv row on (demoted), others column-wise."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+
+    def change(head: list[str], body: list[list[str]]) -> list[list[str]]:
+        at = {c: i for i, c in enumerate(head)}
+        body[1][at["birthDate"]] = "2010-13-45"
+        body[2][at["asian"]] = "Y"
+        body[3][at["sourcedId"]] = " " + body[3][at["sourcedId"]] + " "
+        body[5][at["cityOfBirth"]] = 'Quote " here'
+        return [head, *body, list(body[4])]  # (the fifth row given again, at the end)
+    _edit(out / "demographics.csv", change)
+    assert _assert_same(out, monkeypatch) > 0
+
+
+def test_contacts_links_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   roster: Any) -> None:
+    """Contacts naming several students (joined with commas, one spaced, one twice, one
+    with an empty item) and a student row naming its contacts (every contact then goes to
+    the row path, whose links such a row changes)."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    students = _first_rows(out, "users.csv", "role", "student")
+    with open(out / "users.csv", encoding="utf-8", newline="") as f:
+        ids = [row["sourcedId"] for row in csv.DictReader(f)]
+    contacts = [k for k in range(len(ids)) if k not in students][-30:]
+    a, b = ids[students[0]], ids[students[1]]
+    _cell_edit(out, "users.csv", "agentSourcedIds", {
+        contacts[0]: f"{a},{b}", contacts[1]: f"{a}, {b}", contacts[2]: f"{a},{a}",
+        contacts[3]: f"{a},,{b}", contacts[4]: "no-such-student"})
+    assert _assert_same(out, monkeypatch) > 0
+    _cell_edit(out, "users.csv", "agentSourcedIds", {students[2]: ids[contacts[5]]})
+    assert _assert_same(out, monkeypatch) > 0
+
+
+def test_rows_joined_by_the_user_id_column_read_alike(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
+    """The rostergraph userId column joining two rows into one user: both rows, and the
+    user they join into, on the row path."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    column = "metadata.rostergraph.userId"
+
+    def change(head: list[str], body: list[list[str]]) -> list[list[str]]:
+        cells = [""] * len(body)
+        cells[3] = body[0][0]  # (row 4 joins the first row's user)
+        cells[5] = body[5][0]  # (row 6 names itself: a plain row still)
+        return [[*head, column], *([*r, c] for r, c in zip(body, cells))]
+    _edit(out / "users.csv", change)
+    assert _assert_same(out, monkeypatch) > 0
+
+
+def test_the_column_wise_reading_needs_plain_tables(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
+    """A users.csv row marked tobedeleted (the table then goes row by row), and a bundle
+    with userProfiles.csv: read by the row path alone, as before."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    _cell_edit(out, "users.csv", "status", {4: "tobedeleted"})
+    assert _assert_same(out, monkeypatch) == 0
+    (out / "userProfiles.csv").write_text("sourcedId,userSourcedId,profileType\n"
+                                          "p1,no-one,app\n", encoding="utf-8")
+    _cell_edit(out, "users.csv", "status", {4: ""})
+    assert _assert_same(out, monkeypatch) == 0
+
+
+def test_distinct_rows_packs_columns() -> None:
+    parts = [np.array([0, 1, 0, 1]), np.array([2, 2, 2, 0]), np.array([1, 1, 1, 1])]
+    keys, inverse = oneroster_usertext._distinct_rows(parts)
+    assert [keys[i] for i in inverse.tolist()] == [list(r) for r in zip(*map(list, parts))]
+    wide = [np.array([1 << 40, 0]), np.array([1 << 40, 1 << 40])]  # (two words)
+    keys, inverse = oneroster_usertext._distinct_rows(wide)
+    assert [keys[i] for i in inverse.tolist()] == [[1 << 40, 1 << 40], [0, 1 << 40]]

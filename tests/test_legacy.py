@@ -400,3 +400,36 @@ def test_a_legacy_list_in_one_file_linking_to_a_next_page_is_a_missing_file(
     (tmp_path / "sections.json").write_text(json.dumps(doc))
     told = [p for p in read_legacy_clever(tmp_path).problems if p.code == "missing_file"]
     assert [p.file for p in told] == ["sections.json"]
+
+
+def test_an_html_page_saved_as_a_legacy_list_is_one_problem(tmp_path: Path) -> None:
+    """A login page saved as ``students.json`` in a legacy folder: one ``envelope`` problem
+    naming the file, as the v3 reader gives, its title alone as raw (it was a ``syntax``
+    problem whose raw held the page's first 80 characters); the other lists load."""
+    import shutil
+
+    from tests.test_clever_json import LOGIN_PAGE
+
+    folder = tmp_path / "go"
+    shutil.copytree(GO, folder)
+    (folder / "students.json").write_bytes(LOGIN_PAGE)
+    want = read_legacy_clever(GO)
+    r = rostergraph.load(folder)
+    assert r.provenance.format == "clever-legacy"
+    told = [p for p in r.problems if p.file == "students.json"]
+    assert [(p.code, p.raw) for p in told] == [
+        ("envelope", "<title>Sign in | Clever</title>")]
+    assert "students.json looks like an HTML page" in told[0].message
+    assert len(r.sections) == len(want.sections) and r.users
+
+
+def test_an_api_error_response_saved_as_a_legacy_list_is_a_problem(tmp_path: Path) -> None:
+    """An API error body saved as ``teachers.json``: the ``envelope`` problem the v3 reader
+    gives (naming its keys, the text in raw), not only a provenance note."""
+    (tmp_path / "students.json").write_text('{"data": [], "paging": {"count": 0}}')
+    (tmp_path / "teachers.json").write_text('{"error": "invalid_token"}')
+    r = read_legacy_clever(tmp_path)
+    told = [p for p in r.problems if p.file == "teachers.json"]
+    assert [p.code for p in told] == ["envelope"]
+    assert "an API error response (keys: error;" in told[0].message
+    assert told[0].raw and "invalid_token" in told[0].raw

@@ -44,7 +44,9 @@ Files that hold no roster records (``events*.json``, ``*_count.json``,
 ``error_*.json``, ``_recorded_requests.json``) are listed in the provenance
 notes and skipped; a list saved with no suffix (``students``, as ``curl -O`` saves
 it) is not read, with a problem when no other file holds that list. A file that is not
-JSON is a ``syntax`` problem with its line and column; the other files still load.
+JSON is a ``syntax`` problem with its line and column, an HTML page (a login page saved
+in place of a list) or an API error body an ``envelope`` problem; the other files still
+load.
 
 Examples
 --------
@@ -68,6 +70,9 @@ from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
 from .clever_files import (
     cut_list_message,
+    error_response,
+    html_excerpt,
+    html_message,
     legacy_section_head,
     next_link,
     saved_name,
@@ -246,6 +251,10 @@ class _Reader:
     def items(self, f: Path) -> list[Any] | None:
         data = f.read_bytes()
         self.b.add_file(f.name, data)
+        excerpt = html_excerpt(data[:4096])
+        if excerpt is not None:  # (a login page saved: one problem, as the v3 reader's)
+            self.b.problem("envelope", html_message(f.name), file=f.name, raw=excerpt)
+            return None
         data = from_utf16(self.b, data, f.name, None)  # (a file Windows PowerShell saved)
         try:
             doc = orjson.loads(data)
@@ -270,7 +279,10 @@ class _Reader:
         self.pages.setdefault(_base(f.name) or f.name, []).append(
             (f.name, _self_link(doc), next_link(doc)))
         items = _record_list(doc)
-        if items is None:
+        failed = error_response(doc) if isinstance(doc, dict) and items is None else None
+        if failed is not None:  # (a failed request's body: the v3 reader's problem)
+            self.b.problem("envelope", failed, file=f.name, raw=raw_text(orjson.dumps(doc)))
+        elif items is None:
             self.b.notes.append(f"{f.name}: no record list (keys: "
                                 f"{', '.join(sorted(doc)[:5])})" if isinstance(doc, dict)
                                 else f"{f.name}: no record list")

@@ -433,3 +433,29 @@ def test_an_api_error_response_saved_as_a_legacy_list_is_a_problem(tmp_path: Pat
     assert [p.code for p in told] == ["envelope"]
     assert "an API error response (keys: error;" in told[0].message
     assert told[0].raw and "invalid_token" in told[0].raw
+
+
+def test_a_course_described_otherwise_by_its_sections_is_told_once(tmp_path: Path) -> None:
+    """Three sections name course ``Math``/``M1``; the second and third describe it
+    otherwise than the first: the course keeps the first description, one problem (on the
+    second section) tells it, naming the course and the section first read, and each
+    section with another description keeps its own in its ``extra``. The first was kept
+    silently and the others lost."""
+    def section(sid: str, desc: str | None) -> dict:
+        d = {"id": sid, "school": "s1", "course_name": "Math", "course_number": "M1"}
+        return {"data": d | ({"course_description": desc} if desc is not None else {})}
+
+    (tmp_path / "students.json").write_text('{"data": []}')
+    (tmp_path / "sections.json").write_text(json.dumps({"data": [
+        section("a", "Algebra I"), section("b", None), section("c", "Algebra 1 (honors)"),
+        section("d", "Algebra I"), section("e", "Geometry")]}))
+    r = read_legacy_clever(tmp_path)
+    (cid, course), = r.courses.items()
+    assert course.extra["course_description"] == "Algebra I"
+    told = [p for p in r.problems if p.field == "course_description"]
+    assert [(p.code, p.kind, p.record_id, p.index) for p in told] == [
+        ("other", "sections", "c", 2)]
+    assert cid in told[0].message and "'a'" in told[0].message
+    assert told[0].raw == "Algebra 1 (honors)"
+    assert [r.sections[s].extra.get("course_description") for s in "abcde"] == [
+        None, None, "Algebra 1 (honors)", None, "Geometry"]

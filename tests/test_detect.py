@@ -89,6 +89,14 @@ def test_a_zip_of_a_clever_json_dump_says_to_unzip_it(tmp_path: Path) -> None:
         rostergraph.load(tmp_path / "dump.zip")
     assert "it is a zip of Clever JSON files (dump/users.jsonl, ...): unzip it and give " \
            "the folder" in str(err.value)
+    # (a zip holding only that zip, or that zip saved without its suffix: the same words)
+    with zipfile.ZipFile(tmp_path / "twice.zip", "w") as zf:
+        zf.write(tmp_path / "dump.zip", "dump.zip")
+    shutil.copyfile(tmp_path / "dump.zip", tmp_path / "dump export")
+    for path in (tmp_path / "twice.zip", tmp_path / "dump export"):
+        with pytest.raises(rostergraph.SourceError) as err:
+            rostergraph.load(path)
+        assert "it is a zip of Clever JSON files (dump/users.jsonl, ...)" in str(err.value)
     with zipfile.ZipFile(tmp_path / "other.zip", "w") as zf:
         zf.writestr("readme.txt", "exported")
     with pytest.raises(rostergraph.SourceError) as err:  # (no Clever file: nothing more)

@@ -132,11 +132,10 @@ def _zip_of_json(file: Path) -> str:
 
     from .clever_files import resource_kind
 
-    if not file.is_file():
-        return ""
-    try:
-        with zipfile.ZipFile(file) as zf:
-            names = [n for n in zf.namelist() if resource_kind(n.rsplit("/", 1)[-1])]
+    try:  # (a zip by its bytes, or the one zip it holds: as Bundle would read it)
+        with roster_zip(file) as zf:
+            names = [] if zf is None else [n for n in zf.namelist()
+                                           if resource_kind(n.rsplit("/", 1)[-1])]
     except (zipfile.BadZipFile, OSError, ValueError):
         return ""
     if not names:

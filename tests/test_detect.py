@@ -278,3 +278,16 @@ def test_a_zip_inside_a_zip_inside_a_zip_is_an_error_naming_both(tmp_path: Path)
         said = str(err.value)
         assert "district.zip holds only the zip export.zip, which holds only another zip, " \
             "oneroster.zip" in said
+
+
+def test_a_zip_holding_only_a_damaged_zip_is_an_error_naming_both(tmp_path: Path) -> None:
+    """``export.zip`` holding only ``oneroster.zip`` whose bytes are no zip (a download cut
+    short): a ``FormatError`` naming both, from ``load`` as from the reader."""
+    from rostergraph.errors import FormatError
+
+    outer = tmp_path / "export.zip"
+    with zipfile.ZipFile(outer, "w") as zf:
+        zf.writestr("oneroster.zip", b"PK\x03\x04 cut short")
+    with pytest.raises(FormatError, match="export.zip holds only oneroster.zip, which is not "
+                                          "a readable zip archive"):
+        rostergraph.load(outer)

@@ -643,3 +643,40 @@ def test_a_json_gz_document_cut_short_keeps_its_whole_records(tmp_path: Path) ->
     assert len(r.sections) == 2
     assert [(p.code, p.file) for p in r.problems] == [("syntax", "users.json.gz")] * 2
     assert "gzip" in r.problems[0].message and "cut short" in r.problems[1].message
+
+
+#: a login page a download saved instead of the list (a session expired, a link needing a
+#: sign-in), with a form token and a user's address that must not reach the problem
+LOGIN_PAGE = (b"\n<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+              b"<title>Sign in   | Clever</title>\n</head>\n<body>\n<form action=\"/login\">"
+              b"<input type=\"hidden\" name=\"csrf\" value=\"tok-5ecret\">"
+              b"<input name=\"email\" value=\"jane.doe@example.org\"></form>\n</body>\n</html>\n")
+
+
+@pytest.mark.parametrize("name", ["users.json", "users.jsonl", "users.json.gz",
+                                  "users.ndjson", "users.jsonl.gz"])
+def test_an_html_page_saved_as_a_resource_file_is_one_problem(tmp_path: Path,
+                                                               name: str) -> None:
+    """A login or error page saved as ``users.json`` (or ``.jsonl``): one ``envelope``
+    problem naming the file and saying it is an HTML page, its title alone as raw; the
+    other files load. A ``.json`` stopped the whole load with a ``FormatError``, a
+    ``.jsonl`` gave a problem per line of the page, each line's text in raw."""
+    _write(tmp_path / name, LOGIN_PAGE, gz=name.endswith(".gz"))
+    _write(tmp_path / "schools.json", b'{"data": [{"data": {"id": "s1"}}]}')
+    r = rostergraph.load(tmp_path)
+    assert list(r.schools) == ["s1"] and not r.users
+    assert [(p.code, p.file) for p in r.problems] == [("envelope", name)]
+    told = r.problems[0]
+    assert f"{name} looks like an HTML page" in told.message
+    assert told.raw == "<title>Sign in | Clever</title>"
+    assert "5ecret" not in repr(r.problems) and "jane" not in repr(r.problems)
+    with pytest.raises(FormatError, match="looks like an HTML page"):
+        rostergraph.load(tmp_path, strict=True)
+
+
+def test_an_html_page_given_as_the_one_file_is_one_problem(tmp_path: Path) -> None:
+    """``load("users.json")`` of a saved login page: an empty roster with the problem, not
+    a ``FormatError``; a page without a title gives its first tag as raw."""
+    _write(tmp_path / "users.json", b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+    r = rostergraph.load(tmp_path / "users.json")
+    assert not r.users and [(p.code, p.raw) for p in r.problems] == [("envelope", "<html>")]

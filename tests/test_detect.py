@@ -89,6 +89,14 @@ def test_a_zip_of_a_clever_json_dump_says_to_unzip_it(tmp_path: Path) -> None:
         rostergraph.load(tmp_path / "dump.zip")
     assert "it is a zip of Clever JSON files (dump/users.jsonl, ...): unzip it and give " \
            "the folder" in str(err.value)
+    # (a zip holding only that zip, or that zip saved without its suffix: the same words)
+    with zipfile.ZipFile(tmp_path / "twice.zip", "w") as zf:
+        zf.write(tmp_path / "dump.zip", "dump.zip")
+    shutil.copyfile(tmp_path / "dump.zip", tmp_path / "dump export")
+    for path in (tmp_path / "twice.zip", tmp_path / "dump export"):
+        with pytest.raises(rostergraph.SourceError) as err:
+            rostergraph.load(path)
+        assert "it is a zip of Clever JSON files (dump/users.jsonl, ...)" in str(err.value)
     with zipfile.ZipFile(tmp_path / "other.zip", "w") as zf:
         zf.writestr("readme.txt", "exported")
     with pytest.raises(rostergraph.SourceError) as err:  # (no Clever file: nothing more)
@@ -161,3 +169,125 @@ def test_a_oneroster_delta_of_changed_files_only_is_oneroster(tmp_path: Path,
     r = rostergraph.load(path)
     assert r.provenance.format == "oneroster"
     assert any("tobedeleted" in n and "e1" in n for n in r.provenance.notes)
+
+
+def _zip_of(folder: Path, out: Path) -> Path:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(folder.iterdir()):
+            zf.write(f, f.name)
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["oneroster", "clever-csv"])
+@pytest.mark.parametrize("name", ["export", "export.dat"])
+def test_a_zip_saved_without_the_zip_suffix_is_read_by_its_bytes(tmp_path: Path, fmt: str,
+                                                                 name: str) -> None:
+    """A zip saved as ``export`` or ``export.dat`` (a browser or a mail client dropped the
+    suffix) is a zip by its bytes: detected and read as the ``.zip`` is, with a note
+    saying so. It was "not a roster rostergraph can read"."""
+    folder = tmp_path / "files"
+    sample = rostergraph.sample()
+    if fmt == "oneroster":
+        write_oneroster(sample, folder)
+    else:
+        write_clever_csv(sample, folder, extensions=False)
+    named = _zip_of(folder, tmp_path / "ok.zip")
+    bare = tmp_path / name
+    shutil.copyfile(named, bare)
+    assert rostergraph.detect_format(bare) == fmt
+    want, got = rostergraph.load(named), rostergraph.load(bare)
+    assert len(got.users) == len(want.users) > 0
+    assert len(got.sections) == len(want.sections)
+    assert [n for n in got.provenance.notes if n not in want.provenance.notes] == [
+        f"{name} is a zip archive (by its bytes; its name does not end in .zip): read as one"]
+
+
+@pytest.mark.parametrize("fmt", ["oneroster", "clever-csv"])
+@pytest.mark.parametrize("outer_name", ["export.zip", "export"])
+def test_a_zip_holding_only_the_export_zip_is_read_from_it(tmp_path: Path, fmt: str,
+                                                          outer_name: str) -> None:
+    """A district export zipped twice (``export.zip`` holding ``oneroster.zip``, beside a
+    README and a Mac's ``__MACOSX``) is read from the inner zip, with a note saying so. It
+    was "not a roster rostergraph can read"."""
+    folder = tmp_path / "files"
+    if fmt == "oneroster":
+        write_oneroster(rostergraph.sample(), folder)
+    else:
+        write_clever_csv(rostergraph.sample(), folder, extensions=False)
+    inner = _zip_of(folder, tmp_path / "oneroster.zip")
+    outer = tmp_path / outer_name
+    with zipfile.ZipFile(outer, "w") as zf:
+        zf.write(inner, "Export/oneroster.zip")
+        zf.writestr("Export/README.txt", "exported by the SIS\n")
+        zf.writestr("__MACOSX/Export/._oneroster.zip", b"\0\5\26\7")
+    assert rostergraph.detect_format(outer) == fmt
+    want, got = rostergraph.load(inner), rostergraph.load(outer)
+    assert len(got.users) == len(want.users) > 0
+    assert got.counts() == want.counts()
+    new = [n for n in got.provenance.notes if n not in want.provenance.notes]
+    assert f"{outer_name} holds only the zip Export/oneroster.zip: read from it" in new
+    if fmt == "clever-csv":  # (its reader says so itself, load() not again)
+        from rostergraph.io.clever_csv import read_clever_csv
+
+        assert new == [n for n in read_clever_csv(outer).provenance.notes
+                       if n not in want.provenance.notes]
+
+
+def _nested(tmp_path: Path, folder: Path) -> tuple[Path, Path]:
+    inner = _zip_of(folder, tmp_path / "oneroster.zip")
+    outer = tmp_path / "export.zip"
+    with zipfile.ZipFile(outer, "w") as zf:
+        zf.write(inner, "oneroster.zip")
+    return inner, outer
+
+
+def test_a_zip_inside_a_zip_counts_against_the_same_limits(tmp_path: Path) -> None:
+    """The inner zip's members count against the limits the outer's do: entries and
+    inflated bytes (its own bytes, held in memory, included)."""
+    from rostergraph.errors import LimitError
+    from rostergraph.io.limits import Limits
+
+    folder = tmp_path / "files"
+    write_oneroster(rostergraph.sample(), folder)
+    inner, outer = _nested(tmp_path, folder)
+    members = len(zipfile.ZipFile(inner).infolist())
+    rostergraph.load(inner, limits=Limits(max_zip_entries=members))
+    with pytest.raises(LimitError, match="max_zip_entries"):
+        rostergraph.load(outer, limits=Limits(max_zip_entries=members))
+    inflated = sum(i.file_size for i in zipfile.ZipFile(inner).infolist())
+    rostergraph.load(inner, limits=Limits(max_zip_total_bytes=inflated))
+    with pytest.raises(LimitError, match="max_zip_total_bytes"):
+        rostergraph.load(outer, limits=Limits(max_zip_total_bytes=inflated))
+
+
+def test_a_zip_inside_a_zip_inside_a_zip_is_an_error_naming_both(tmp_path: Path) -> None:
+    """One level of zip inside a zip is read; a deeper nest is a ``FormatError`` naming
+    the outer zip and the zip it holds."""
+    from rostergraph.errors import FormatError
+    from rostergraph.io.oneroster import read_oneroster
+
+    folder = tmp_path / "files"
+    write_oneroster(rostergraph.sample(), folder)
+    _, middle = _nested(tmp_path, folder)
+    outer = tmp_path / "district.zip"
+    with zipfile.ZipFile(outer, "w") as zf:
+        zf.write(middle, "export.zip")
+    for read in (read_oneroster, rostergraph.load):
+        with pytest.raises(FormatError) as err:
+            read(outer)
+        said = str(err.value)
+        assert "district.zip holds only the zip export.zip, which holds only another zip, " \
+            "oneroster.zip" in said
+
+
+def test_a_zip_holding_only_a_damaged_zip_is_an_error_naming_both(tmp_path: Path) -> None:
+    """``export.zip`` holding only ``oneroster.zip`` whose bytes are no zip (a download cut
+    short): a ``FormatError`` naming both, from ``load`` as from the reader."""
+    from rostergraph.errors import FormatError
+
+    outer = tmp_path / "export.zip"
+    with zipfile.ZipFile(outer, "w") as zf:
+        zf.writestr("oneroster.zip", b"PK\x03\x04 cut short")
+    with pytest.raises(FormatError, match="export.zip holds only oneroster.zip, which is not "
+                                          "a readable zip archive"):
+        rostergraph.load(outer)

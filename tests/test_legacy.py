@@ -400,3 +400,62 @@ def test_a_legacy_list_in_one_file_linking_to_a_next_page_is_a_missing_file(
     (tmp_path / "sections.json").write_text(json.dumps(doc))
     told = [p for p in read_legacy_clever(tmp_path).problems if p.code == "missing_file"]
     assert [p.file for p in told] == ["sections.json"]
+
+
+def test_an_html_page_saved_as_a_legacy_list_is_one_problem(tmp_path: Path) -> None:
+    """A login page saved as ``students.json`` in a legacy folder: one ``envelope`` problem
+    naming the file, as the v3 reader gives, its title alone as raw (it was a ``syntax``
+    problem whose raw held the page's first 80 characters); the other lists load."""
+    import shutil
+
+    from tests.test_clever_json import LOGIN_PAGE
+
+    folder = tmp_path / "go"
+    shutil.copytree(GO, folder)
+    (folder / "students.json").write_bytes(LOGIN_PAGE)
+    want = read_legacy_clever(GO)
+    r = rostergraph.load(folder)
+    assert r.provenance.format == "clever-legacy"
+    told = [p for p in r.problems if p.file == "students.json"]
+    assert [(p.code, p.raw) for p in told] == [
+        ("envelope", "<title>Sign in | Clever</title>")]
+    assert "students.json looks like an HTML page" in told[0].message
+    assert len(r.sections) == len(want.sections) and r.users
+
+
+def test_an_api_error_response_saved_as_a_legacy_list_is_a_problem(tmp_path: Path) -> None:
+    """An API error body saved as ``teachers.json``: the ``envelope`` problem the v3 reader
+    gives (naming its keys, the text in raw), not only a provenance note."""
+    (tmp_path / "students.json").write_text('{"data": [], "paging": {"count": 0}}')
+    (tmp_path / "teachers.json").write_text('{"error": "invalid_token"}')
+    r = read_legacy_clever(tmp_path)
+    told = [p for p in r.problems if p.file == "teachers.json"]
+    assert [p.code for p in told] == ["envelope"]
+    assert "an API error response (keys: error;" in told[0].message
+    assert told[0].raw and "invalid_token" in told[0].raw
+
+
+def test_a_course_described_otherwise_by_its_sections_is_told_once(tmp_path: Path) -> None:
+    """Three sections name course ``Math``/``M1``; the second and third describe it
+    otherwise than the first: the course keeps the first description, one problem (on the
+    second section) tells it, naming the course and the section first read, and each
+    section with another description keeps its own in its ``extra``. The first was kept
+    silently and the others lost."""
+    def section(sid: str, desc: str | None) -> dict:
+        d = {"id": sid, "school": "s1", "course_name": "Math", "course_number": "M1"}
+        return {"data": d | ({"course_description": desc} if desc is not None else {})}
+
+    (tmp_path / "students.json").write_text('{"data": []}')
+    (tmp_path / "sections.json").write_text(json.dumps({"data": [
+        section("a", "Algebra I"), section("b", None), section("c", "Algebra 1 (honors)"),
+        section("d", "Algebra I"), section("e", "Geometry")]}))
+    r = read_legacy_clever(tmp_path)
+    (cid, course), = r.courses.items()
+    assert course.extra["course_description"] == "Algebra I"
+    told = [p for p in r.problems if p.field == "course_description"]
+    assert [(p.code, p.kind, p.record_id, p.index) for p in told] == [
+        ("other", "sections", "c", 2)]
+    assert cid in told[0].message and "'a'" in told[0].message
+    assert told[0].raw == "Algebra 1 (honors)"
+    assert [r.sections[s].extra.get("course_description") for s in "abcde"] == [
+        None, None, "Algebra 1 (honors)", None, "Geometry"]

@@ -315,3 +315,34 @@ def test_a_clever_column_named_without_its_files_prefix_is_told(
     told = [p for p in r.problems if p.file == file and p.field == col]
     assert len(told) == 1 and repr(want) in told[0].message and "prefix" in told[0].message
     assert not [p for p in r.problems if p.file == file and "misspelt" in p.message]
+
+
+@pytest.mark.parametrize(("header", "read", "other"), [
+    ("Contact_2_name,Contact_02_name", "Contact_2_name", "Contact_02_name"),
+    ("Contact_02_name,Contact_2_name", "Contact_2_name", "Contact_02_name"),
+    ("Contact_02_name,Contact_002_name", "Contact_02_name", "Contact_002_name"),
+    ("Contact_01_name,Contact_name", "Contact_name", "Contact_01_name"),
+    ("Contact_name,Contact_1_name", "Contact_name", "Contact_1_name"),
+])
+def test_a_contact_column_padded_and_unpadded_is_told_and_both_kept(
+        tmp_path: Path, header: str, read: str, other: str) -> None:
+    """``Contact_2_name`` beside ``Contact_02_name`` (or ``Contact_name`` beside
+    ``Contact_01_name``) name one contact field: Clever's spelling (its number without
+    zeros in front, none for the first contact) is read, else the first in the header; one
+    problem names both columns, and the other's cells are kept in the student's extra. The
+    later column won silently (the first one's cells in extra, untold); ``Contact_1_name``
+    beside ``Contact_name`` went to extra untold."""
+    d = _folder(tmp_path)
+    (d / "students.csv").write_text(
+        f"Student_id,School_id,First_name,Contact_2_email,{header}\n"
+        "st1,sA,Ann,c@example.org,Cat First,Cat Second\n", encoding="utf-8")
+    r = assert_same("sftp", d)
+    cells = dict(zip(header.split(","), ["Cat First", "Cat Second"]))
+    told = [p for p in r.problems if other in p.message]
+    assert [(p.code, p.file, p.line, p.field) for p in told] == [
+        ("other", "students.csv", 1, read)]
+    assert read in told[0].message and "Cat" not in told[0].message
+    assert r.users["st1"].extra == {f"sftp.{other}": cells[other]}
+    k = "2" if "2" in read else "1"
+    contact = next(u for u in r.users.values() if u.id.endswith(f":{k}"))
+    assert cells[read] in repr(contact) and cells[other] not in repr(contact)

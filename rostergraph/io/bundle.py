@@ -1,12 +1,27 @@
-"""A CSV bundle's files, from a folder or a ``.zip`` archive, read safely."""
+"""A CSV bundle's files, from a folder or a zip archive, read safely.
+
+A zip is known by its bytes, whatever its name (``export``, ``export.dat``); a zip whose
+only roster content is one inner zip (an export zipped twice) is read from that inner zip.
+"""
 
 from __future__ import annotations
 
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from .limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["Bundle", "Files", "Renamed", "member_parts"]
+__all__ = ["Bundle", "Files", "Renamed", "inner_zip", "is_zip_file", "member_parts",
+           "roster_zip", "zip_notes"]
+
+#: the bytes a zip archive's first member header starts with
+ZIP_MAGIC = b"PK\x03\x04"
+
+#: member names that are a roster's content: an archive holding one beside a zip is read
+#: as it is, not from the zip
+_ROSTER_SUFFIXES = (".csv", ".json", ".jsonl", ".ndjson", ".gz")
 
 
 def member_parts(name: str) -> list[str]:
@@ -19,6 +34,137 @@ def member_parts(name: str) -> list[str]:
     ['Export', '2024', 'users.csv']
     """
     return name.replace("\\", "/").split("/")
+
+
+def is_zip_file(path: Any) -> bool:
+    """Whether ``path`` is a regular file that starts as a zip archive does, whatever its name.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, zipfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "export.dat"
+    >>> with zipfile.ZipFile(p, "w") as zf:
+    ...     zf.writestr("users.csv", "sourcedId\\n")
+    >>> is_zip_file(p), is_zip_file(p.parent)
+    (True, False)
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        if not p.is_file():  # (a FIFO is never opened: reading it would wait forever)
+            return False
+        with open(p, "rb") as fh:
+            return fh.read(4) == ZIP_MAGIC
+    except OSError:
+        return False
+
+
+def inner_zip(infos: list[zipfile.ZipInfo]) -> zipfile.ZipInfo | None:
+    """The member of an archive that is its only roster content, a zip (``oneroster.zip``
+    in ``export.zip``, maybe beside a ``README.txt``, hidden files or a Mac's
+    ``__MACOSX``), ``None`` otherwise: no zip, two, or CSV or JSON files beside it.
+
+    Examples
+    --------
+    >>> infos = [zipfile.ZipInfo(n) for n in ("Export/oneroster.zip", "Export/README.txt",
+    ...                                      "__MACOSX/Export/._oneroster.zip")]
+    >>> inner_zip(infos).filename, inner_zip(infos + [zipfile.ZipInfo("users.csv")])
+    ('Export/oneroster.zip', None)
+    """
+    zips = []
+    for info in infos:
+        parts = member_parts(info.filename)
+        base = parts[-1].lower()
+        if not base or parts[0] == "__MACOSX" or base.startswith("."):
+            continue
+        if base.endswith(".zip"):
+            zips.append(info)
+        elif base.endswith(_ROSTER_SUFFIXES):
+            return None
+    return zips[0] if len(zips) == 1 else None
+
+
+def _notes(path: Any, inner: zipfile.ZipInfo | None) -> list[str]:
+    from pathlib import Path
+
+    name = Path(path).name
+    notes = []
+    if not name.lower().endswith(".zip"):
+        notes.append(f"{name} is a zip archive (by its bytes; its name does not end in "
+                     ".zip): read as one")
+    if inner is not None:
+        notes.append(f"{name} holds only the zip {inner.filename}: read from it")
+    return notes
+
+
+def zip_notes(path: Any) -> list[str]:
+    """What a :class:`Bundle` of the zip file ``path`` tells of how it was read (a zip
+    named otherwise, an inner zip read for it), from its directory alone; ``[]`` for a
+    folder or anything else.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "export"
+    >>> with zipfile.ZipFile(p, "w") as zf:
+    ...     zf.writestr("oneroster.zip", b"")
+    >>> zip_notes(p)[1]
+    'export holds only the zip oneroster.zip: read from it'
+    """
+    if not is_zip_file(path):
+        return []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _notes(path, inner_zip(zf.infolist()))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+
+
+@contextmanager
+def roster_zip(path: Any) -> Iterator[zipfile.ZipFile | None]:
+    """For format detection: the open archive a zip file's roster is read from (the file,
+    a zip by its bytes whatever its name, or the one inner zip that is its only roster
+    content, streamed, not read into memory), ``None`` when ``path`` is no readable zip.
+
+    Examples
+    --------
+    >>> import io, tempfile, pathlib
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as zf:
+    ...     zf.writestr("users.csv", "sourcedId\\n")
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "export.zip"
+    >>> with zipfile.ZipFile(p, "w") as zf:
+    ...     zf.writestr("oneroster.zip", buf.getvalue())
+    >>> with roster_zip(p) as zf:
+    ...     zf.namelist()
+    ['users.csv']
+    """
+    from pathlib import Path
+
+    if not (is_zip_file(path) or Path(path).suffix.lower() == ".zip" and Path(path).is_file()):
+        yield None  # (a .zip that starts otherwise, as a self-extracting one, is tried too)
+        return
+    try:
+        outer = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        yield None
+        return
+    with outer:
+        inner = inner_zip(outer.infolist())
+        if inner is None:
+            yield outer
+            return
+        try:
+            # (a member's stream seeks: the inner directory is read without the whole zip)
+            stream = outer.open(inner)
+            nested = zipfile.ZipFile(stream)
+        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError,
+                EOFError):
+            yield None
+            return
+        with stream, nested:
+            yield nested
 
 
 class Files(Protocol):
@@ -43,7 +189,11 @@ class Bundle:
     :class:`~rostergraph.errors.FormatError`; more than
     ``limits.max_zip_entries`` members, more than
     ``limits.max_zip_total_bytes`` decompressed bytes in all, or a member with
-    a zip bomb's compression ratio raises :class:`~rostergraph.errors.LimitError`. When every
+    a zip bomb's compression ratio raises :class:`~rostergraph.errors.LimitError`. A zip is
+    read whatever its name; one whose only roster content is one inner zip is read from
+    that zip, held in memory, whose members count against the same limits (its own bytes
+    too); a zip inside that one is a :class:`~rostergraph.errors.FormatError`. ``notes``
+    says so (:func:`zip_notes`). When every
     member sits in one folder (at any depth: ``Export/2024/users.csv``), that folder is
     the root; ``\\`` between folders (as some Windows tools write it) is read as ``/``.
 
@@ -58,7 +208,6 @@ class Bundle:
     """
 
     def __init__(self, path: Any, limits: Limits = DEFAULT_LIMITS) -> None:
-        import zipfile
         from pathlib import Path
 
         from ..errors import FormatError, SourceError
@@ -69,6 +218,8 @@ class Bundle:
         self._zip: zipfile.ZipFile | None = None
         self._members: dict[str, Any] = {}
         self._read_total = 0
+        #: how the archive was read, when not as a plain ``.zip`` (:func:`zip_notes`)
+        self.notes: list[str] = []
         if self.path.is_dir():
             for p in sorted(self.path.iterdir()):
                 if p.is_file():
@@ -83,9 +234,13 @@ class Bundle:
             raise FormatError(f"not a readable zip archive: {exc}", path=str(path)) from None
         try:
             infos = safe_zip_members(zf, limits, path=str(path))
+            inner = inner_zip(infos)
+            if inner is not None:
+                zf, infos = self._open_inner(zf, inner)
         except BaseException:
             zf.close()
             raise
+        self.notes = _notes(self.path, inner)
         files = [(member_parts(info.filename), info) for info in infos]
         files = [(p, i) for p, i in files if p[0] != "__MACOSX"]
         # the folders every file sits in (an export's own, one or more deep) are the root
@@ -107,6 +262,48 @@ class Bundle:
                 seen[base] = info.filename
             self._members[name] = info
         self._zip = zf
+
+    def _open_inner(self, outer: zipfile.ZipFile,
+                    inner: zipfile.ZipInfo) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+        """The inner zip, read into memory (closing ``outer``), and its checked members:
+        the entries and bytes of both count against the one set of limits."""
+        import io
+
+        from ..errors import FormatError, LimitError
+        from .limits import read_zip_member, safe_zip_members, zip_total_message
+
+        outer_name, limits = self.path.name, self.limits
+        data = read_zip_member(outer, inner, limits, path=str(self.path))
+        entries = len(outer.infolist())
+        outer.close()
+        where = f"{self.path}/{inner.filename}"  # (as zipfile.Path names a member)
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, ValueError) as exc:
+            raise FormatError(f"{outer_name} holds only {inner.filename}, which is not a "
+                              f"readable zip archive: {exc}", path=str(self.path)) from None
+        try:
+            infos = safe_zip_members(zf, limits, path=where)
+            if entries + len(zf.infolist()) > limits.max_zip_entries:
+                raise LimitError(f"{outer_name} and the zip it holds, {inner.filename}, have "
+                                 f"more than {limits.max_zip_entries} members together "
+                                 "(Limits.max_zip_entries; raise it with rostergraph.load("
+                                 "path, limits=Limits(max_zip_entries=...)) for an archive "
+                                 "you trust)", path=where)
+            if len(data) + sum(i.file_size for i in infos) > limits.max_zip_total_bytes:
+                raise LimitError(zip_total_message(limits), path=where)
+            deeper = inner_zip(infos)
+            if deeper is not None:
+                raise FormatError(f"{outer_name} holds only the zip {inner.filename}, which "
+                                  f"holds only another zip, {deeper.filename}: a zip inside "
+                                  "a zip is read one level deep; unzip "
+                                  f"{outer_name} and give {inner.filename}",
+                                  path=str(self.path))
+        except BaseException:
+            zf.close()
+            raise
+        self._read_total = len(data)  # (held in memory: it counts as read)
+        return zf, infos
 
     @property
     def is_zip(self) -> bool:

@@ -656,6 +656,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             b = ColumnarBuilder(source=str(path), format="clever-csv", strict=strict,
                                 max_problems=limits.max_problems)
             b.version = "sftp"
+            b.notes.extend(bundle.bundle.notes)  # (a zip named otherwise, a zip in a zip)
             b.notes.extend(f"{got} read as {want} (Clever's SFTP file names are lower case"
                            + (", and at the top of the upload)" if "/" in got else ")")
                            for want, got in bundle.renamed.items())

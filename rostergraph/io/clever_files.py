@@ -1,7 +1,7 @@
 """The files of a Clever JSON folder: which file holds which kind (names in any case,
 API pages saved a page per file, per-role user lists), which files are left unread, and
-files a Windows tool saved as UTF-16, list pages' links and responses appended to one
-file.
+files a Windows tool saved as UTF-16, HTML pages saved in place of a list, list pages'
+links and responses appended to one file.
 
 Examples
 --------
@@ -38,6 +38,9 @@ __all__ = [
     "file_head",
     "files_by_kind",
     "from_utf16",
+    "html_excerpt",
+    "html_message",
+    "html_told",
     "ignored_files",
     "last_line_next_link",
     "legacy_section_head",
@@ -529,3 +532,67 @@ def concatenated_message(n: int) -> str:
     """The ``other`` problem's message for :func:`concatenated_values`."""
     return (f"{n} JSON documents one after another on one line (API responses appended to "
             "one file without a line break): each is read")
+
+
+#: how an HTML page starts (after blanks and comments): its doctype or one of its first tags
+_HTML_START = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|title|meta)\b",
+                         re.IGNORECASE | re.DOTALL)
+_HTML_TITLE = re.compile(rb"<title\b[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
+
+
+def html_excerpt(head: bytes) -> str | None:
+    """The short excerpt told of a file's first bytes that are an HTML page (a login or
+    error page a download saved in place of a list): its title, whitespace collapsed and
+    cut at 80 characters, or its first tag's name; ``None`` for anything else. Nothing
+    else of the page (a form's token, a signed-in user's address) is kept.
+
+    Examples
+    --------
+    >>> html_excerpt(b"<!DOCTYPE html>\\n<html><head><title> Sign in\\n| Clever </title>")
+    '<title>Sign in | Clever</title>'
+    >>> html_excerpt(b"<html><body>502 Bad Gateway</body></html>"), html_excerpt(b'{"data": []}')
+    ('<html>', None)
+    """
+    if head[:2] in UTF16_MARKS:
+        head = head.decode("utf-16", "replace").encode()
+    start = _HTML_START.match(head.removeprefix(b"\xef\xbb\xbf"))
+    if start is None:
+        return None
+    title = _HTML_TITLE.search(head)
+    if title is None:
+        return "<" + " ".join(start.group(1).decode("ascii").split()) + ">"
+    text = "".join(c for c in title.group(1).decode("utf-8", "replace") if c.isprintable()
+                   or c.isspace())
+    return f"<title>{' '.join(text.split())[:80]}</title>"
+
+
+def html_message(name: str) -> str:
+    """The ``envelope`` problem of a file that is an HTML page (:func:`html_excerpt`)."""
+    return (f"{name} looks like an HTML page (a login or error page saved in place of the "
+            "list; its title is in raw), not JSON: not read, so none of its records load; "
+            "save the list again")
+
+
+def html_told(files: dict[str, Path], pages: dict[str, list[Path]],
+              roles: list[Path]) -> list[Problem]:
+    """An ``envelope`` problem per resource file that is an HTML page (:func:`html_excerpt`
+    of its first bytes, gunzipped), each such file taken out of ``files``, ``pages`` and
+    ``roles`` (a per-role user list): the others are read as they are."""
+    told: list[Problem] = []
+
+    def page(path: Path, kind: str) -> bool:
+        excerpt = html_excerpt(file_head(path))
+        if excerpt is not None:
+            told.append(Problem(code="envelope", message=html_message(path.name),
+                                file=path.name, kind=kind, raw=excerpt))
+        return excerpt is not None
+
+    for kind, path in list(files.items()):
+        if page(path, kind):
+            del files[kind]
+    for kind, paths in list(pages.items()):
+        pages[kind] = [q for q in paths if not page(q, kind)]
+        if not pages[kind]:
+            del pages[kind]
+    roles[:] = [q for q in roles if not page(q, "users")]
+    return told

@@ -71,6 +71,7 @@ from .clever_files import (
     file_head,
     files_by_kind,
     from_utf16,
+    html_told,
     ignored_files,
     last_line_next_link,
     legacy_sections_message,
@@ -176,6 +177,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
             raise SourceError(f"cannot tell the record kind from the file name; expected one of "
                               f"{', '.join(KINDS)}", path=str(path))
         files = {got[0]: p}
+    alone += html_told(files, pages, roles)  # (a login page saved: one problem, not read)
     # plain JSON Lines: one scan, records built on access (the same roster as below); in
     # strict mode the first problem is raised, as the general reader would raise it
     documents = {k for k, f in files.items() if _document_in_lines(f)}
@@ -216,7 +218,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     if p.is_dir():
         ignored_files(b.problem, p)
     for told in alone:
-        b.problem(told.code, told.message, file=told.file, kind=told.kind)
+        b.problem(told.code, told.message, file=told.file, kind=told.kind, raw=told.raw)
     # a list whose last page read links to a next one was saved in part: told after every
     # file is read (as the fast path tells it), the kind's last file naming it
     cut: list[tuple[str, str, NextLink]] = []

@@ -22,16 +22,36 @@ from typing import Any
 from ..errors import SourceError
 from ..roster import Roster
 from ..safety import home_path
+from .bundle import member_parts, roster_zip, zip_notes
 from .clever_csv import is_clever_csv, read_clever_csv
 from .clever_json import CLEVER_SUFFIXES, clever_json_files, read_clever_json, role_files
 from .legacy import is_legacy_clever, read_legacy_clever
 from .limits import check_regular_file
-from .oneroster import is_oneroster, read_oneroster
+from .oneroster import ONEROSTER_FILES, is_oneroster, read_oneroster
 
 __all__ = ["FORMATS", "detect_format", "load"]
 
 Detector = Callable[[Path], bool]
 Reader = Callable[..., Roster]
+
+
+def _is_oneroster(p: Path) -> bool:
+    """:func:`is_oneroster`, or a zip it does not open that holds a OneRoster bundle: one
+    named otherwise (``export``, ``export.dat``: a zip by its bytes) or whose only roster
+    content is one inner zip (an export zipped twice), as :class:`Bundle` reads them."""
+    if is_oneroster(p):
+        return True
+    with roster_zip(p) as zf:
+        if zf is None:
+            return False
+        try:
+            names = {member_parts(n)[-1].lower() for n in zf.namelist()[:10_000]}
+        except (OSError, ValueError):
+            return False
+    # (is_oneroster's rule on a bundle's names: a delta may hold only the files that changed)
+    data = {f.lower() for f in ONEROSTER_FILES[1:]}
+    return ("manifest.csv" in names and bool(names & data)) or {
+        "orgs.csv", "users.csv", "classes.csv"} <= names
 
 
 def _is_clever_json(p: Path) -> bool:
@@ -53,7 +73,7 @@ FORMATS: Mapping[str, tuple[Detector, Reader, str]] = MappingProxyType({
     "clever-csv": (is_clever_csv, read_clever_csv,
                    ("Clever SFTP CSV: a folder with schools.csv, students.csv, teachers.csv, "
                    "sections.csv, enrollments.csv (header School_id, Student_id, ...)")),
-    "oneroster": (is_oneroster, read_oneroster,
+    "oneroster": (_is_oneroster, read_oneroster,
                   ("OneRoster 1.1/1.2 CSV: a folder or .zip with manifest.csv, orgs.csv, "
                   "users.csv, classes.csv, ...")),
 })
@@ -89,9 +109,19 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     for name, (detector, _, _) in FORMATS.items():
         if detector(p):
             return name
+    _check_inner_zip(p)
     expected = "; ".join(f"{n}: {e}" for n, (_, _, e) in FORMATS.items())
     raise SourceError(f"not a roster rostergraph can read (expected {expected})"
                       f"{_held(p)}{_one_file_of(p)}{_zip_of_json(p)}", path=str(path))
+
+
+def _check_inner_zip(file: Path) -> None:
+    """Raise what reading a zip that holds only another zip meets (that zip unreadable, a
+    third zip inside it: :class:`Bundle`'s error names both), not "not a roster"."""
+    if any("holds only the zip" in n for n in zip_notes(file)):
+        from .bundle import Bundle
+
+        Bundle(file).close()
 
 
 def _zip_of_json(file: Path) -> str:
@@ -102,11 +132,10 @@ def _zip_of_json(file: Path) -> str:
 
     from .clever_files import resource_kind
 
-    if not file.is_file():
-        return ""
-    try:
-        with zipfile.ZipFile(file) as zf:
-            names = [n for n in zf.namelist() if resource_kind(n.rsplit("/", 1)[-1])]
+    try:  # (a zip by its bytes, or the one zip it holds: as Bundle would read it)
+        with roster_zip(file) as zf:
+            names = [] if zf is None else [n for n in zf.namelist()
+                                           if resource_kind(n.rsplit("/", 1)[-1])]
     except (zipfile.BadZipFile, OSError, ValueError):
         return ""
     if not names:
@@ -206,7 +235,7 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
         if "limits" in inspect.signature(reader).parameters:
             reader = functools.partial(reader, limits=limits)
     if not cache:
-        return reader(path, strict=strict)
+        return _told_zip(reader(path, strict=strict), path)
     from ..cache import load_cached, save_cache, source_fingerprint
     from ..graph import RosterGraph
 
@@ -217,7 +246,7 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
             before = source_fingerprint(path)  # before reading: a file replaced meanwhile
         except OSError:                        # then means no snapshot, not a stale one
             before = None
-        roster = reader(path, strict=strict)
+        roster = _told_zip(reader(path, strict=strict), path)
         if before is not None:
             graph = RosterGraph.from_roster(roster)  # (a snapshot holds the built graph)
             try:
@@ -230,4 +259,16 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
             arrays, strings = graph.to_arrays()
             roster._columns.put_stored_graph(roster.records_by_kind(),
                                              {"arrays": arrays, "strings": strings})
+    return roster
+
+
+def _told_zip(roster: Roster, path: Any) -> Roster:
+    """``roster`` with the notes of how its zip was read (:func:`zip_notes`: a zip named
+    otherwise, an inner zip read for it) that its reader did not give itself."""
+    notes = [n for n in zip_notes(path) if n not in roster.provenance.notes]
+    if notes:
+        import attrs
+
+        roster.provenance = attrs.evolve(roster.provenance,
+                                         notes=(*roster.provenance.notes, *notes))
     return roster

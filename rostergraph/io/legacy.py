@@ -26,7 +26,8 @@ How they become v3 records:
   hash of name and number: sections with the same name *and* number share a
   course (legacy numbers repeat across different course names, e.g. ``"1"``,
   so the number alone does not identify a course there);
-  ``course_description`` is kept in the course's ``extra``. A v2.1 section that names
+  ``course_description`` is kept in the course's ``extra`` (the first section's: a section
+  describing the course otherwise keeps its own in its ``extra``, told once per course). A v2.1 section that names
   its term (``term_id``) or course (``course``) record keeps that term object or those
   course cells as they came, in its ``extra``: nothing is built from them.
 - a section with only ``teacher`` (v1.1) gets ``teachers = [teacher]``; when
@@ -44,7 +45,9 @@ Files that hold no roster records (``events*.json``, ``*_count.json``,
 ``error_*.json``, ``_recorded_requests.json``) are listed in the provenance
 notes and skipped; a list saved with no suffix (``students``, as ``curl -O`` saves
 it) is not read, with a problem when no other file holds that list. A file that is not
-JSON is a ``syntax`` problem with its line and column; the other files still load.
+JSON is a ``syntax`` problem with its line and column, an HTML page (a login page saved
+in place of a list) or an API error body an ``envelope`` problem; the other files still
+load.
 
 Examples
 --------
@@ -68,6 +71,9 @@ from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
 from .clever_files import (
     cut_list_message,
+    error_response,
+    html_excerpt,
+    html_message,
     legacy_section_head,
     next_link,
     saved_name,
@@ -240,12 +246,18 @@ class _Reader:
         self.user_files: dict[str, str] = {}
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
+        self.described: dict[str, str | None] = {}  # course → the section describing it
+        self.told_descriptions: set[str] = set()  # courses described otherwise, told
         self.teachers_built = 0  # sections given a ``teachers`` list from ``teacher``
         self.v3_users: dict[str, int] = {}  # file → v3 users (with ``roles``) read as they are
 
     def items(self, f: Path) -> list[Any] | None:
         data = f.read_bytes()
         self.b.add_file(f.name, data)
+        excerpt = html_excerpt(data[:4096])
+        if excerpt is not None:  # (a login page saved: one problem, as the v3 reader's)
+            self.b.problem("envelope", html_message(f.name), file=f.name, raw=excerpt)
+            return None
         data = from_utf16(self.b, data, f.name, None)  # (a file Windows PowerShell saved)
         try:
             doc = orjson.loads(data)
@@ -270,7 +282,10 @@ class _Reader:
         self.pages.setdefault(_base(f.name) or f.name, []).append(
             (f.name, _self_link(doc), next_link(doc)))
         items = _record_list(doc)
-        if items is None:
+        failed = error_response(doc) if isinstance(doc, dict) and items is None else None
+        if failed is not None:  # (a failed request's body: the v3 reader's problem)
+            self.b.problem("envelope", failed, file=f.name, raw=raw_text(orjson.dumps(doc)))
+        elif items is None:
             self.b.notes.append(f"{f.name}: no record list (keys: "
                                 f"{', '.join(sorted(doc)[:5])})" if isinstance(doc, dict)
                                 else f"{f.name}: no record list")
@@ -385,16 +400,32 @@ class _Reader:
                 c = self.courses.setdefault(cid, {"id": cid, "name": name})
                 if number is not None:
                     c.setdefault("number", number)
-                if desc is not None:
-                    c.setdefault("course_description", desc)
+                if desc is not None and c.setdefault("course_description", desc) == desc:
+                    self.described.setdefault(cid, _id(d))
+                    desc = None  # (the course's)
+                elif desc is not None:  # (kept on its section, below: not lost)
+                    self.other_description(cid, d, desc, file, index)
                 if isinstance(d.get("district"), str):
                     c.setdefault("district", d["district"])
                 d["course"] = cid
-                desc = None
         if desc is not None:
             d["course_description"] = desc
         self.teachers_of(d)
         return d
+
+    def other_description(self, cid: str, d: dict[str, Any], desc: Any, file: str,
+                          index: int) -> None:
+        """Tell, once per course, a section describing its course otherwise than the
+        section the course's description was read from."""
+        if cid in self.told_descriptions:
+            return
+        self.told_descriptions.add(cid)
+        self.b.problem("other", f"section {_id(d)!r} describes course {cid!r} otherwise "
+                       f"than section {self.described.get(cid)!r} did: the course keeps the "
+                       "first course_description; each section describing it otherwise keeps "
+                       "its own in its extra (this one's in raw)", file=file, index=index,
+                       kind="sections", record_id=_id(d), field="course_description",
+                       raw=raw_text(desc))
 
     def teachers_of(self, d: dict[str, Any]) -> None:
         """v1.1 sections name only ``teacher``; v3 always has ``teachers``, primary first."""

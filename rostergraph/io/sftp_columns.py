@@ -24,8 +24,8 @@ from .csv_rowchecks import is_secret_column
 from .csvcells import visible
 
 __all__ = ["CONTACT_FIELDS", "EXT_DISTRICTS", "EXT_RECORDS", "OTHER_FILE_NAMES", "REQUIRED",
-           "SFTP_COLUMNS", "SFTP_PREFIX", "ColumnPlan", "column_plan", "header_renames",
-           "lacking_message", "near_misses", "squash", "unprefixed", "visible"]
+           "SFTP_COLUMNS", "SFTP_PREFIX", "ColumnPlan", "column_plan", "contact_clash_message",
+           "contact_columns", "header_renames", "lacking_message", "near_misses", "squash", "unprefixed", "visible"]
 
 EXT_DISTRICTS = "rostergraph_districts.csv"
 EXT_RECORDS = "rostergraph_records.csv"
@@ -207,6 +207,52 @@ def _spelt_as(col: str, want: str) -> bool:
     return _FIRST.sub(r"\1_", visible(col).strip().lower(), count=1) == want.lower()
 
 
+def contact_columns(columns: list[str]) -> tuple[dict[int, dict[str, str]],
+                                                 list[tuple[str, str]]]:
+    """students.csv's contact columns (of unique ``columns``) by contact number and field,
+    and ``(read, other)`` of each column naming a contact field another already names
+    (``Contact_02_name`` beside ``Contact_2_name``, ``Contact_1_name`` beside
+    ``Contact_name``): Clever's spelling (the number without zeros in front, none for the
+    first contact) is read, else the first in the header; the other goes to ``extra``.
+
+    Examples
+    --------
+    >>> contact_columns(["Contact_02_name", "Contact_2_name", "Contact_email"])
+    ({2: {'name': 'Contact_2_name'}, 1: {'email': 'Contact_email'}}, [('Contact_2_name', 'Contact_02_name')])
+    """
+    groups: dict[int, dict[str, str]] = {}
+    clashes: list[tuple[str, str]] = []
+    for c in columns:
+        m = _CONTACT_COL.fullmatch(c)
+        if m is None or m.group(2) not in _CONTACT_KEYS:
+            continue
+        k, field = int(m.group(1) or 1), m.group(2)
+        have = groups.setdefault(k, {}).setdefault(field, c)
+        if have == c:
+            continue
+        if m.group(1) == (str(k) if k != 1 else None):  # (Clever's own spelling wins)
+            groups[k][field] = c
+            clashes.append((c, have))
+        else:
+            clashes.append((have, c))
+    return groups, clashes
+
+
+def contact_clash_message(read: str, other: str) -> str:
+    """The problem of two columns naming one contact field (:func:`contact_columns`).
+
+    Examples
+    --------
+    >>> contact_clash_message("Contact_2_name", "Contact_02_name")[:52]
+    "columns 'Contact_2_name' and 'Contact_02_name' name "
+    """
+    why = ("Clever's spelling: the contact's number without zeros in front, none for the "
+           "first") if _CONTACT_COL.fullmatch(read) and not re.match(
+               r"Contact_(0|1_)", read) else "the first of them in the header"
+    return (f"columns {read!r} and {other!r} name the same contact field: {read!r} is read "
+            f"({why}); {other!r}'s cells are kept in extra as {SFTP_PREFIX + other!r}")
+
+
 ColumnPlan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],
               list[tuple[str, tuple[str, ...], Any]], list[str]]
 _CO_TEACHER = re.compile(r"Teacher_(\d{1,9})_id", re.ASCII)
@@ -243,12 +289,7 @@ def column_plan(file: str, columns: list[str]) -> ColumnPlan:
         numbered = [(int(m.group(1)), c) for c in columns if (m := _CO_TEACHER.fullmatch(c))]
         co_teachers = [c for _, c in sorted(numbered)]
         taken.update(co_teachers)
-    groups: dict[int, dict[str, str]] = {}
-    if file == "students.csv":
-        for c in columns:
-            m = _CONTACT_COL.fullmatch(c)
-            if m and m.group(2) in _CONTACT_KEYS and (m.group(1) is None or m.group(1) != "1"):
-                groups.setdefault(int(m.group(1) or 1), {})[m.group(2)] = c
+    groups = contact_columns(columns)[0] if file == "students.csv" else {}
     contacts = []
     for k, cols in sorted(groups.items()):
         names = [(f, cols[f]) for f, _ in CONTACT_FIELDS if f in cols]

@@ -18,7 +18,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from .bundle import Renamed, member_parts
+from .bundle import Renamed, member_parts, roster_zip
 from .csv_rowchecks import separator_line
 from .csvutil import Bundle
 from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS, squash
@@ -78,8 +78,10 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
             def head(name: str) -> bytes:
                 with open(names[name], "rb") as fh:
                     return fh.read(65536)
-        elif p.is_file() and p.suffix.lower() == ".zip":
-            with zipfile.ZipFile(p) as zf:
+        else:
+            with roster_zip(p) as zf:  # (a zip by its bytes, or the one zip it holds)
+                if zf is None:
+                    return False
                 infos = zf.infolist()[:10_000]
                 names = {member_parts(i.filename)[-1].lower(): i for i in infos}
                 wanted = [n for n in ("sections.csv", "students.csv", "teachers.csv",
@@ -97,8 +99,6 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
 
             def head(name: str) -> bytes:
                 return first.get(name, b"")
-        else:
-            return False
         for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
                           ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
             if name in names:  # (the reader matches header names as squash() does too)

@@ -23,6 +23,8 @@ from .sftp_columns import (
     SFTP_PREFIX,
     ColumnPlan,
     column_plan,
+    contact_clash_message,
+    contact_columns,
     header_renames,
     lacking_message,
     near_misses,
@@ -193,6 +195,10 @@ class RowReader:
                            kind=kind)
             return None
         self.plans[name] = plan = column_plan(name, list(dict.fromkeys(header)))
+        for read, other in contact_columns(list(dict.fromkeys(header)))[1] if (
+                name == "students.csv") else ():
+            self.b.problem("other", contact_clash_message(read, other), file=name, line=1,
+                           kind=kind, field=read)
         for col, want in near_misses(name, header, (c for c, _ in plan[1])):
             self.b.problem("other", f"column {col!r} is no Clever SFTP column of {name}; its "
                            f"cells are kept in extra as {SFTP_PREFIX + col!r} (is it "

@@ -18,7 +18,7 @@ from typing import Any
 from rostergraph.errors import SourceError
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import deep_merge, loads_carry, passwords_left_out, set_path
-from rostergraph.io.sftp_columns import OTHER_FILE_NAMES, lacking_message
+from rostergraph.io.sftp_columns import OTHER_FILE_NAMES, contact_clash_message, lacking_message
 from rostergraph.io.sftp_rows import formula_message, not_a_date
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
@@ -152,9 +152,12 @@ def _canonical(file: str, col: str) -> str | None:
     return None
 
 
-def _numbered(file: str, header: list[str]) -> tuple[list[str], list[tuple[str, dict[str, str]]]]:
+def _numbered(file: str, header: list[str], clashes: list[tuple[str, str]] | None = None
+              ) -> tuple[list[str], list[tuple[str, dict[str, str]]]]:
     """sections.csv's Teacher_<n>_id columns and students.csv's contact groups (k, field →
-    column), each by number."""
+    column), each by number; two columns of one contact field (Contact_2_name,
+    Contact_02_name): the one without zeros in front of its number (none for contact 1)
+    is read, else the first, the pair (read, other) added to ``clashes``."""
     teachers: list[tuple[int, str]] = []
     groups: dict[int, dict[str, str]] = {}
     for c in header:
@@ -162,8 +165,15 @@ def _numbered(file: str, header: list[str]) -> tuple[list[str], list[tuple[str, 
         if m and file == "sections.csv":
             teachers.append((int(m.group(1)), c))
         m = re.fullmatch(r"Contact_(?:(\d{1,9})_)?(.+)", c)
-        if m and file == "students.csv" and m.group(2) in _CONTACT_KEYS and m.group(1) != "1":
-            groups.setdefault(int(m.group(1) or 1), {})[m.group(2)] = c
+        if m and file == "students.csv" and m.group(2) in _CONTACT_KEYS:
+            k = int(m.group(1) or 1)
+            g = groups.setdefault(k, {})
+            have = g.get(m.group(2))
+            plain = m.group(1) is None if k == 1 else m.group(1) == str(k)
+            if have is None or plain:
+                g[m.group(2)] = c
+            if have is not None and clashes is not None:
+                clashes.append((c, have) if plain else (have, c))
     return ([c for _, c in sorted(teachers)],
             [(str(k), {f: g[f] for f, _ in CONTACT_FIELDS if f in g})
              for k, g in sorted(groups.items())])
@@ -314,7 +324,12 @@ class _Reader:
                            kind=kind)
             return iter(())
         self.header[name] = header
-        self.numbered[name] = teachers, groups = _numbered(name, list(dict.fromkeys(header)))
+        clashes: list[tuple[str, str]] = []
+        self.numbered[name] = teachers, groups = _numbered(name, list(dict.fromkeys(header)),
+                                                           clashes)
+        for read, other in clashes:
+            self.b.problem("other", contact_clash_message(read, other), file=name, line=1,
+                           kind=kind, field=read)
         known = _KNOWN.get(name, frozenset()) | frozenset(_REQUIRED.get(name, ()))
         taken = known | set(teachers) | {c for _, g in groups for c in g.values()}
         spelt = {_bare(c): c for c in known}

@@ -691,6 +691,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             b = (RosterBuilder if base is not None else ColumnarBuilder)(
                 source=str(path), format="oneroster", strict=strict,
                 max_problems=limits.max_problems)
+            b.notes.extend(bundle.notes)  # (a zip named otherwise, a zip in a zip)
             r = _Reader(bundle, b, limits)
             r.base = base
             if base is not None:  # (a delta's dicts are read again once it is applied)

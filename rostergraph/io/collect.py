@@ -107,6 +107,17 @@ class _Kind:
         if len(self.batch) >= scan.BATCH:
             self.flush()
 
+    def keep_many(self, structs: list[Any], texts: list[bytes]) -> None:
+        """:meth:`keep` of each struct and text, a batch at a time."""
+        at = 0
+        while at < len(structs):
+            room = scan.BATCH - len(self.batch)
+            self.batch += structs[at:at + room]
+            self.texts += texts[at:at + room]
+            at += room
+            if len(self.batch) >= scan.BATCH:
+                self.flush()
+
     def flush(self) -> None:
         """Columns of the batch's structs; their lines appended to the text."""
         if not self.batch:
@@ -279,6 +290,38 @@ class ColumnarBuilder(RosterBuilder):
                 table[s.id] = _PLAIN
                 return None
         return self.add(kind, orjson.loads(text), file=file, line=line)
+
+    def add_texts(self, kind: str, texts: list[bytes], lines: list[int], *,
+                  file: str | None = None) -> None:
+        """:meth:`add_text` of each of ``texts`` (of ``lines``), in order: for a reader
+        handing many records at once (see :mod:`~rostergraph.io.oneroster_usertext`).
+
+        Examples
+        --------
+        >>> b = ColumnarBuilder(source="mem", format="test")
+        >>> b.add_texts("users", [b'{"id":"u1"}', b'{"id":"u1"}'], [2, 3], file="users.csv")
+        >>> len(b.build().users), [p.code for p in b.build().problems]
+        (1, ['duplicate_id'])
+        """
+        acc = self._collect.get(kind)
+        table = self.kinds.get(kind)
+        if acc is None or not isinstance(table, dict):
+            for text, line in zip(texts, lines):
+                self.add_text(kind, text, file=file, line=line)
+            return
+        structs = list(map(acc.struct, texts))
+        ids = [s.id if s is not None else None for s in structs]
+        if None in ids or "" in ids or not table.keys().isdisjoint(ids) or len(
+                set(ids)) != len(ids):  # (a record the general path takes: one by one)
+            for s, text, line in zip(structs, texts, lines):
+                if s is not None and s.id and s.id not in table:
+                    acc.keep(s, text)
+                    table[s.id] = _PLAIN
+                else:
+                    self.add(kind, orjson.loads(text), file=file, line=line)
+            return
+        acc.keep_many(structs, texts)  # (the usual case: no check per record)
+        table.update(dict.fromkeys(ids, _PLAIN))  # type: ignore[arg-type]
 
     def build(self) -> Roster:
         finals: dict[str, dict[str, Any]] = {}

@@ -297,9 +297,8 @@ class ColumnUsers:
             rendered = [""] * len(ks)
         demo = self._fragments(ks, shapes)
         texts = map(str.format, [sh.final for sh in shapes], *cols, rendered, demo)
-        add_text = b.add_text
-        for text, line in zip(texts, self.lines[ks].tolist()):
-            add_text("users", text.encode(), file="users.csv", line=line)
+        b.add_texts("users", list(map(str.encode, texts)), self.lines[ks].tolist(),
+                    file="users.csv")
 
     def _fragments(self, ks: np.ndarray, shapes: list[_Shape]) -> list[str]:
         """Each row's demographics cells as text, with the comma its template wants."""

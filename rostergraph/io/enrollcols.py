@@ -370,7 +370,9 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
         keep_other_role(secs[c_code[i]], roles[r_code[i]],  # type: ignore[arg-type]
                         alias.get(usids[u_code[i]], usids[u_code[i]]))
     kept = np.flatnonzero(ok & (student | teacher))
-    kept = kept[first_rows(c_code, m_code, teacher, rows=kept)]
+    first = first_rows(c_code, m_code, teacher, rows=kept)
+    again = kept[~first]  # (a user's later rows in a class as one role: told by the reader)
+    kept = kept[first]
     _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of, m_code)
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
     # (row, message, record id, field, raw): a row that loads without its id is not lost,
@@ -441,15 +443,18 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     canon = {r: k for k, r in enumerate(dict.fromkeys(roles))}
     r_canon = np.array([canon[r] for r in roles], dtype=np.int64)[r_code] if roles else r_code
     others = np.flatnonzero(other)
-    others = others[first_rows(c_code, m_code, r_canon, rows=others)]
+    first = first_rows(c_code, m_code, r_canon, rows=others)
     return LoadedEnrollments(secs, c_code, uid_of, m_code, list(canon), r_canon,
-                             np.sort(np.concatenate([kept, others])))
+                             np.sort(np.concatenate([kept, others[first]])), cids,
+                             np.sort(np.concatenate([again, others[~first]])))
 
 
 class LoadedEnrollments(NamedTuple):
     """The rows :func:`oneroster_enrollments` loaded, each the first of its enrollment:
     row ``i`` (of ``rows``) is user ``users[user_code[i]]``'s enrollment as
-    ``roles[role_code[i]]`` in section dict ``sections[section_code[i]]``."""
+    ``roles[role_code[i]]`` in section dict ``sections[section_code[i]]`` (of id
+    ``section_ids[section_code[i]]``); ``again``: the rows that gave an enrollment of
+    ``rows`` again (its user, role and section), not loaded."""
 
     sections: list[Any]
     section_code: np.ndarray
@@ -458,6 +463,8 @@ class LoadedEnrollments(NamedTuple):
     roles: list[str]
     role_code: np.ndarray
     rows: np.ndarray
+    section_ids: list[str]
+    again: np.ndarray
 
 
 def primary_first(teacher: str | None, teachers: Sequence[str] | None) -> list[str] | None:
@@ -614,4 +621,4 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
                                                  line), sid, "School_id", None))
     _tell(b, t, told, ids_told=ids_told)
     return LoadedEnrollments(secs, c_code, users, u_code, ["student"],
-                             np.zeros(n, dtype=np.int64), good[first])
+                             np.zeros(n, dtype=np.int64), good[first], sec_ids, good[~first])

@@ -15,6 +15,8 @@ from .csv_arrow import dictionary_codes
 from .csv_rowchecks import row_text
 from .csvutil import CsvTable
 from .enrollcells import (
+    again_lost,
+    again_message,
     collect_cells,
     keep_cells,
     kept_columns,
@@ -24,6 +26,7 @@ from .enrollcols import (
     NO_ENROLLMENT_ID,
     NO_ENROLLMENT_ID_COLUMN,
     OTHER_ROLES_KEY,
+    LoadedEnrollments,
     bare_ids,
     canonical_role,
     encoded_or_empty,
@@ -68,16 +71,20 @@ def read_enrollments(rd: _Reader) -> None:
                                        bare_ids(rd.gone("classes")), rd.section_lines,
                                        rd.matched)
         collect_cells(t, loaded, rd.cell_columns)
+        pending = _again_cells(t, loaded, rd.cell_columns)  # (before their cells go)
         # (counted, and read for the text of the rows that are problems: their cells go
         # before the enrollment ids are read)
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
         if not _made_up_ids(rd, t):
             _collect_ids(rd, t)
+        # (what a repeat loses is told once the enrollments' ids are kept)
+        again = [(line, cid, eid, again_lost(sec, role, uid, eid, cells))
+                 for line, sec, role, uid, cid, eid, cells in pending]
         _tell_no_ids(rd, t, len(t.lines))
         note = _tell_unkept(rd, unkept)
     else:
-        odd = []
-        filled = _enrollment_rows(rd, t, name, odd)
+        odd, again = [], []
+        filled = _enrollment_rows(rd, t, name, odd, again)
         dated = filled.pop("dateLastModified", 0)
         _tell_no_ids(rd, t, filled.pop(_ROWS))
         note = _tell_unkept(rd, filled)
@@ -85,6 +92,7 @@ def read_enrollments(rd: _Reader) -> None:
         rd.b.problem("other", primary_no_boolean(len(odd), odd[0][0],
                                                  list(dict.fromkeys(v for _, v in odd))),
                      file=name, line=odd[0][0], kind="sections", field="primary")
+    _tell_again(rd, again)
     if dated:  # (nearly every export dates its rows: a note, not a problem per bundle)
         rd.b.notes.append(f"enrollments.csv: the dateLastModified of {dated:,} enrollments is "
                           "not kept (an enrollment is no record; a section holds its users' "
@@ -126,6 +134,42 @@ def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> str | None:
                      kept)
 
 
+#: A later row of an enrollment: ``(line, class id, its sourcedId, the columns whose
+#: values it gave that no section keeps)`` (:func:`~rostergraph.io.enrollcells.again_lost`).
+_Again = tuple[int, str, str, list[str]]
+
+
+def _again_cells(t: CsvTable, loaded: LoadedEnrollments, columns: list[str]
+                 ) -> list[tuple[int, Any, str, str, str, str, list[tuple[str, str]]]]:
+    """``(line, section dict, role, user, class id, sourcedId, [(column, cell)])`` of each
+    row of a table read column-wise that gave a loaded enrollment again (``columns``: the
+    cell columns kept), read before the cells go (such rows are rare: read one by one)."""
+    at = loaded.again
+    if not len(at):
+        return []
+    eids = t.cells_at("sourcedId", at) or [""] * len(at)
+    cells = [t.cells_at(col, at) or [""] * len(at) for col in columns]
+    return [(t.lines[i], loaded.sections[loaded.section_code[i]],
+             loaded.roles[loaded.role_code[i]], loaded.users[loaded.user_code[i]],
+             loaded.section_ids[loaded.section_code[i]], eids[k],
+             [(col, got[k]) for col, got in zip(columns, cells)])
+            for k, i in enumerate(at.tolist())]
+
+
+def _tell_again(rd: _Reader, again: list[_Again]) -> None:
+    """One problem for the rows of ``enrollments.csv`` that gave an enrollment of an
+    earlier row again (its class, user and role), at the first one's line, naming the
+    columns whose values none of them kept, in header order."""
+    if not again:
+        return
+    order = {c: k for k, c in enumerate(["sourcedId", *rd.cell_columns])}
+    lost = sorted({c for *_, cols in again for c in cols}, key=order.__getitem__)
+    line, cid = again[0][:2]
+    rd.b.problem("other", again_message(len(again), line, [e for _, _, e, _ in again if e],
+                                        lost),
+                 file="enrollments.csv", line=line, kind="sections", record_id=cid or None)
+
+
 def _odd_primary_cells(t: CsvTable) -> list[tuple[int, str]]:
     """``(line, cell)`` of each row of a clean table whose ``primary`` cell is no boolean
     (read from the column's distinct values: their codes, no ``str`` per row)."""
@@ -139,11 +183,12 @@ def _odd_primary_cells(t: CsvTable) -> list[tuple[int, str]]:
     return [(t.lines[i], values[codes[i]]) for i in np.flatnonzero(odd[codes]).tolist()]
 
 
-def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
-                     odd: list[tuple[int, str]]) -> dict[str, int]:
+def _enrollment_rows(rd: _Reader, t: CsvTable, name: str, odd: list[tuple[int, str]],
+                     again: list[_Again]) -> dict[str, int]:
     """The rows one by one; returns how many held a value in each column no record
     keeps (:func:`~rostergraph.io.enrollcols.unkept_columns`), and adds to ``odd`` the
-    ``(line, cell)`` of each row whose ``primary`` cell is no boolean."""
+    ``(line, cell)`` of each row whose ``primary`` cell is no boolean, to ``again`` each
+    row that gives an enrollment of an earlier row again."""
     filled = dict.fromkeys([*unkept_columns(t), "dateLastModified"], 0)
     unkept = [(col, t.getter(col)) for col in filled]
     kept = [(col, t.getter(col)) for col in rd.cell_columns]
@@ -216,13 +261,20 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
             keep_other_role(sec, role, uid)
             if eid:
                 _keep_id(sec, role, uid, eid)
+            if (cid, uid, role) in seen:
+                again.append((line, cid, eid or "", again_lost(
+                    sec, role, uid, eid or "", [(c, get(row) or "") for c, get in kept])))
+            seen.add((cid, uid, role))
             continue
         key = (cid, uid, role)
         if eid:  # (a repeat's id too, when the first row had none: the first id stays)
             _keep_id(sec, role, uid, eid)
-        if key in seen and not (role == "teacher" and is_true(get_primary(row))):
-            continue  # (a repeated teacher row still says whether the teacher is primary)
         first = key not in seen
+        if not first:
+            again.append((line, cid, eid or "", again_lost(
+                sec, role, uid, eid or "", [(c, get(row) or "") for c, get in kept])))
+            if not (role == "teacher" and is_true(get_primary(row))):
+                continue  # (a repeated teacher row still says whether the teacher is primary)
         seen.add(key)
         if first and kept:
             keep_cells(sec, kept, row, role, uid)

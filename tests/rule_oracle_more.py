@@ -203,6 +203,25 @@ def _works_at_field(u: User) -> str:
     return teacher if "teacher" in has else staff
 
 
+#: a record kind → the OneRoster file whose rows are its records
+_ONEROSTER_FILE = {"user": "users.csv", "section": "classes.csv", "course": "courses.csv",
+                   "school": "orgs.csv", "district": "orgs.csv", "term": "academicSessions.csv"}
+
+
+def _tobedeleted(r: Roster, kind: str) -> set[str]:
+    """The ids the OneRoster reader's notes say the file of ``kind``'s records gave in
+    rows with status tobedeleted (``users: 2 rows with status tobedeleted not loaded: u1,
+    u2``; the first 20, then `` …``)."""
+    head = _ONEROSTER_FILE.get(kind, "?").removesuffix(".csv") + ": "
+    ids: set[str] = set()
+    for note in r.provenance.notes:
+        rest = note[len(head):] if note.startswith(head) else ""
+        n, _, listed = rest.partition(" rows with status tobedeleted not loaded: ")
+        if n.isdigit() and listed:
+            ids.update(listed.removesuffix(" …").split(", "))
+    return ids
+
+
 def ref_rules(r: Roster) -> list[Row]:
     """RG-REF-001 (an id with no record of the expected kind) and RG-REF-002 (a user
     without the role the reference needs)."""
@@ -224,6 +243,10 @@ def ref_rules(r: Roster) -> list[Row]:
                 message += f" (the id is a {other})"
             elif mid.lower() == "null":  # the text an SQL export writes for no value
                 message += f" (the id is the text {mid}: an SQL export's empty value?)"
+            elif mid in _tobedeleted(r, mkind):  # a row left out on purpose, not unknown
+                file = _ONEROSTER_FILE[mkind]
+                values["tobedeleted_in"] = file
+                message += f" ({file} has it as a row with status tobedeleted, which is not loaded)"
             out.append(("RG-REF-001", rkind, (rid, mid), message, values))
             continue
         need = {"enrolled_in": "student", "teaches": "teacher", "contact_for": "student"}

@@ -26,6 +26,7 @@ from rostergraph.io.convert import convert
 from rostergraph.synth import district
 
 from . import rule_oracle_more as oracle
+from .test_oneroster_variants import CLASSES, ENR_HEAD, USERS, bundle
 from .test_queries import naive_cross, naive_orphans, naive_reach
 
 Rec = dict[str, Any]
@@ -436,6 +437,35 @@ def test_ref_001_found_as_names_only_a_record_of_another_kind(tmp_path: Path) ->
     message, values = got[("s2", "c9")]
     assert "found_as" not in values
     assert message == "section s2: students refers to user c9, which has no record"
+    assert_rules_agree(folder)
+
+
+def test_ref_001_says_when_the_missing_id_was_left_out_as_tobedeleted(tmp_path: Path) -> None:
+    """A OneRoster bulk row with status ``tobedeleted`` is not loaded; a record that still
+    names its id refers to no record, but not to an unknown id: the reader's note lists
+    it, and the finding says it was in the file as tobedeleted (a truly unknown id keeps
+    the plain message)."""
+    users = USERS.replace("s2,active,", "s2,tobedeleted,")
+    courses = ("sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,"
+               "grades,orgSourcedId,subjects,subjectCodes\n"
+               "k1,tobedeleted,,,Math,M,,sA,,\n")
+    classes = CLASSES.replace("c1,active,2024-01-01,Math,04,,", "c1,active,2024-01-01,Math,04,k1,",
+                              1)
+    enr = ENR_HEAD + ("e1,,,c1,sA,t1,teacher,true,,\ne2,,,c1,sA,s1,student,,,\n"
+                      "e3,,,c1,sA,s2,student,,,\ne4,,,c2,sA,s9,student,,,\n")
+    folder = bundle(tmp_path / "b", users_csv=users, courses_csv=courses, classes_csv=classes,
+                    enrollments_csv=enr)
+    got = {f.ids: (f.message, dict(f.values))
+           for f in validate(rostergraph.load(folder), select="RG-REF-001").findings}
+    assert got[("c1", "s2")][0] == (
+        "section c1: students refers to user s2, which has no record (users.csv has it as a "
+        "row with status tobedeleted, which is not loaded)")
+    assert got[("c1", "s2")][1]["tobedeleted_in"] == "users.csv"
+    assert got[("c1", "k1")][0] == (
+        "section c1: course refers to course k1, which has no record (courses.csv has it as "
+        "a row with status tobedeleted, which is not loaded)")
+    assert got[("c2", "s9")][0] == "section c2: students refers to user s9, which has no record"
+    assert "tobedeleted_in" not in got[("c2", "s9")][1]
     assert_rules_agree(folder)
 
 

@@ -32,10 +32,11 @@ import numpy as np
 from .csv_rowchecks import is_secret_column
 from .csvutil import CsvTable
 from .enrollcols import ENROLLMENT_COLUMNS_READ, LoadedEnrollments, encoded_or_empty, truthy
+from .oneroster_cols import ENROLLMENT_IDS_KEY
 
-__all__ = ["ENROLLMENT_CELLS_KEY", "by_enrollment", "cells_kept", "collect_cells",
-           "group_rows", "keep_cell", "keep_cells", "kept_columns", "kept_note", "merged_cells",
-           "sort_groups"]
+__all__ = ["ENROLLMENT_CELLS_KEY", "again_lost", "again_message", "by_enrollment",
+           "cells_kept", "collect_cells", "group_rows", "keep_cell", "keep_cells",
+           "kept_columns", "kept_note", "merged_cells", "sort_groups"]
 
 #: the ``extra`` key of a section's enrollment cells no field holds:
 #: ``{column: {role: {value: [user, ...]}}}``
@@ -154,6 +155,56 @@ def collect_cells(t: CsvTable, loaded: LoadedEnrollments, columns: list[str]) ->
         group_rows(loaded.sections, loaded.section_code[at], loaded.roles,
                    loaded.role_code[at], loaded.users[loaded.user_code[at]], col, values,
                    v_code[at])
+
+
+def again_lost(sec: Mapping[str, Any], role: str, uid: str, eid: str,
+               cells: Iterable[tuple[str, str]]) -> list[str]:
+    """What a later row of ``uid``'s enrollment as ``role`` in section dict ``sec`` (read
+    after the enrollment's rows) gives that the section does not keep: ``sourcedId`` when
+    its id ``eid`` is not the enrollment's, and each column of ``cells`` (``(column,
+    value)``, in header order) whose value is not the one kept (a section holds one
+    enrollment of a user per role: the first row's cells, the first id given).
+
+    Examples
+    --------
+    >>> sec = {ENROLLMENT_IDS_KEY: {"student": {"u1": "e1"}},
+    ...        ENROLLMENT_CELLS_KEY: {"beginDate": {"student": {"2024-08-19": ["u1"]}}}}
+    >>> again_lost(sec, "student", "u1", "e4", [("beginDate", "2025-01-06"), ("endDate", "")])
+    ['sourcedId', 'beginDate']
+    >>> again_lost(sec, "student", "u1", "", [("beginDate", "2024-08-19")])
+    []
+    """
+    lost = ["sourcedId"] if eid and (
+        (sec.get(ENROLLMENT_IDS_KEY) or {}).get(role) or {}).get(uid) != eid else []
+    have = sec.get(ENROLLMENT_CELLS_KEY) or {}
+    return lost + [col for col, v in cells
+                   if v and uid not in ((have.get(col) or {}).get(role) or {}).get(v, ())]
+
+
+def again_message(rows: int, line: int, ids: list[str], lost: list[str]) -> str:
+    """The problem of the ``rows`` rows of ``enrollments.csv``, the first at ``line``, that
+    give an enrollment of an earlier row again (its class, user and role): ``ids`` their
+    sourcedIds (the first few are named), ``lost`` the columns whose values no section
+    keeps (:func:`again_lost`).
+
+    Examples
+    --------
+    >>> print(again_message(2, 5, ["e4"], ["sourcedId", "beginDate"]))
+    2 rows of enrollments.csv (line 5 and 1 more) enroll a user again in a class in the same
+    role (the classSourcedId, userSourcedId and role of an earlier row; sourcedId 'e4'): the
+    first row of each enrollment is kept; the later rows' sourcedId, beginDate are not kept
+    (a section holds one enrollment of a user per role)
+    """
+    shown = ", ".join(map(repr, ids[:5])) + (", ..." if len(ids) > 5 else "")
+    return (f"{rows:,} row{'s' if rows != 1 else ''} of enrollments.csv (line {line}"
+            + (f" and {rows - 1:,} more" if rows > 1 else "")
+            + f") enroll{'' if rows != 1 else 's'} a user again in a class in the same role "
+            "(the classSourcedId, userSourcedId and role of an earlier row"
+            + (f"; sourcedId {shown}" if ids else "")
+            + "): the first row of each enrollment is kept; "
+            + (f"the later rows' {', '.join(lost)} {'is' if len(lost) == 1 else 'are'} not "
+               "kept (a section holds one enrollment of a user per role)" if lost else
+               "nothing else of the later rows is lost"))
 
 
 def kept_note(file: str, sections: Iterable[Any], columns: list[str]) -> str | None:

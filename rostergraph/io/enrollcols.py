@@ -39,7 +39,8 @@ from .csvutil import CsvTable
 __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLUMN",
            "OTHER_ROLES_KEY", "LoadedEnrollments", "bare_ids", "canonical_role",
            "empty_cells", "encoded_or_empty", "enrollment_elsewhere", "filled_rows",
-           "first_rows", "keep_other_role", "live_status", "near_id_hint", "null_text_hint",
+           "first_rows", "keep_other_role", "live_status", "near_id_hint", "near_users_message",
+           "null_text_hint",
            "oneroster_enrollments", "padded_message", "primary_first", "respelt_message",
            "school_disagrees", "sftp_enrollments", "truthy", "unkept_columns"]
 
@@ -370,7 +371,9 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
         keep_other_role(secs[c_code[i]], roles[r_code[i]],  # type: ignore[arg-type]
                         alias.get(usids[u_code[i]], usids[u_code[i]]))
     kept = np.flatnonzero(ok & (student | teacher))
-    kept = kept[first_rows(c_code, m_code, teacher, rows=kept)]
+    first = first_rows(c_code, m_code, teacher, rows=kept)
+    again = kept[~first]  # (a user's later rows in a class as one role: told by the reader)
+    kept = kept[first]
     _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of, m_code)
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
     # (row, message, record id, field, raw): a row that loads without its id is not lost,
@@ -441,15 +444,18 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     canon = {r: k for k, r in enumerate(dict.fromkeys(roles))}
     r_canon = np.array([canon[r] for r in roles], dtype=np.int64)[r_code] if roles else r_code
     others = np.flatnonzero(other)
-    others = others[first_rows(c_code, m_code, r_canon, rows=others)]
+    first = first_rows(c_code, m_code, r_canon, rows=others)
     return LoadedEnrollments(secs, c_code, uid_of, m_code, list(canon), r_canon,
-                             np.sort(np.concatenate([kept, others])))
+                             np.sort(np.concatenate([kept, others[first]])), cids,
+                             np.sort(np.concatenate([again, others[~first]])))
 
 
 class LoadedEnrollments(NamedTuple):
     """The rows :func:`oneroster_enrollments` loaded, each the first of its enrollment:
     row ``i`` (of ``rows``) is user ``users[user_code[i]]``'s enrollment as
-    ``roles[role_code[i]]`` in section dict ``sections[section_code[i]]``."""
+    ``roles[role_code[i]]`` in section dict ``sections[section_code[i]]`` (of id
+    ``section_ids[section_code[i]]``); ``again``: the rows that gave an enrollment of
+    ``rows`` again (its user, role and section), not loaded."""
 
     sections: list[Any]
     section_code: np.ndarray
@@ -458,6 +464,8 @@ class LoadedEnrollments(NamedTuple):
     roles: list[str]
     role_code: np.ndarray
     rows: np.ndarray
+    section_ids: list[str]
+    again: np.ndarray
 
 
 def primary_first(teacher: str | None, teachers: Sequence[str] | None) -> list[str] | None:
@@ -500,12 +508,15 @@ def null_text_hint(value: str) -> str:
     return f" (the id is the text {value}: an SQL export's empty value?)"
 
 
-def near_id_hint(value: str, ids: Iterable[str], memo: dict[str, str]) -> str:
-    """What a problem about a class id ``value`` that names none of ``ids`` adds when it
-    names one once case and leading zeros are ignored (a GUID in upper case in one file
-    and lower case in another; a numeric id whose zeros a spreadsheet dropped). Ids are
-    still matched as given. ``memo``: the ids by that key, filled on first use (one dict
-    per file: only rows naming no class pay for it).
+def near_id_hint(value: str, ids: Iterable[str], memo: dict[str, str],
+                 kind: str = "class") -> str:
+    """What a problem about an id ``value`` (of a ``kind``: ``class``, ``user``) that names
+    none of ``ids`` adds when it names one once case, leading zeros and a spreadsheet
+    formula around it (``="00451"``, as a spreadsheet export keeps leading zeros) are
+    ignored (a GUID in upper case in one file and lower case in another; a numeric id
+    whose zeros a spreadsheet dropped). Ids are still matched as given. ``memo``: the ids
+    by that key, filled on first use (one dict per file: only rows naming no record pay
+    for it).
 
     Examples
     --------
@@ -514,6 +525,9 @@ def near_id_hint(value: str, ids: Iterable[str], memo: dict[str, str]) -> str:
     " (class 'ab1' has this id in another case: ids are matched as given)"
     >>> near_id_hint("7", ["ab1", "007"], memo)[:44], near_id_hint("c9", ["ab1"], memo)
     (" (class '007' has this id with leading zeros", '')
+    >>> print(near_id_hint('="007"', ["007"], {}, "user"))
+     (user '007' has this id once the spreadsheet formula ="..." around one of them is left
+     out: ids are matched as given)
     """
     if not memo:
         for i in ids:
@@ -523,14 +537,46 @@ def near_id_hint(value: str, ids: Iterable[str], memo: dict[str, str]) -> str:
     got = memo.get(key) if key else None
     if got is None or got == value:
         return ""
+    if _unwrapped(got) != got or _unwrapped(value) != value:
+        return (f" ({kind} {got!r} has this id once the spreadsheet formula =\"...\" around "
+                "one of them is left out: ids are matched as given)")
     if got.lower() == value.lower():
-        return f" (class {got!r} has this id in another case: ids are matched as given)"
-    return (f" (class {got!r} has this id with leading zeros, which a spreadsheet drops: "
+        return f" ({kind} {got!r} has this id in another case: ids are matched as given)"
+    return (f" ({kind} {got!r} has this id with leading zeros, which a spreadsheet drops: "
             "ids are matched as given)")
 
 
+def near_users_message(rows: int, line: int, named: list[tuple[str, str]]) -> str:
+    """The problem of the ``rows`` enrollments of ``enrollments.csv``, the first at
+    ``line``, whose ``userSourcedId`` names no user but names one once case, leading zeros
+    and a spreadsheet formula are ignored: ``named`` gives each such id and its
+    :func:`near_id_hint`, the first few shown.
+
+    Examples
+    --------
+    >>> print(near_users_message(1, 4, [("42", near_id_hint("42", ["0042"], {}, "user"))]))
+    1 enrollment of enrollments.csv (line 4) names a userSourcedId that is no user's id but
+    is one once case, leading zeros or a spreadsheet formula ="..." are ignored: '42' (user
+    '0042' has this id with leading zeros, which a spreadsheet drops: ids are matched as
+    given). The enrollments are kept as given (each a reference to a user with no record)
+    """
+    shown = "; ".join(f"{v!r}{hint}" for v, hint in named[:3]) + (
+        "; ..." if len(named) > 3 else "")
+    return (f"{rows:,} enrollment{'s' if rows != 1 else ''} of enrollments.csv (line {line}"
+            + (f" and {rows - 1:,} more" if rows > 1 else "")
+            + f") name{'' if rows != 1 else 's'} a userSourcedId that is no user's id but is "
+            "one once case, leading zeros or a spreadsheet formula =\"...\" are ignored: "
+            f"{shown}. The enrollments are kept as given (each a reference to a user with no "
+            "record)")
+
+
+def _unwrapped(value: str) -> str:
+    """``value`` without the spreadsheet formula ``="..."`` around it, if it has one."""
+    return value[2:-1] if value[:2] == '="' and value[-1:] == '"' and len(value) > 3 else value
+
+
 def _near_key(value: str) -> str:
-    return value.lower().lstrip("0")
+    return _unwrapped(value).lower().lstrip("0")
 
 
 def respelt_message(col: str, value: str, got: str) -> str:
@@ -614,4 +660,4 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
                                                  line), sid, "School_id", None))
     _tell(b, t, told, ids_told=ids_told)
     return LoadedEnrollments(secs, c_code, users, u_code, ["student"],
-                             np.zeros(n, dtype=np.int64), good[first])
+                             np.zeros(n, dtype=np.int64), good[first], sec_ids, good[~first])

@@ -6,6 +6,7 @@ base roster are gathered for :func:`~rostergraph.io.oneroster_delta.apply_delta`
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,6 +16,8 @@ from .csv_arrow import dictionary_codes
 from .csv_rowchecks import row_text
 from .csvutil import CsvTable
 from .enrollcells import (
+    again_lost,
+    again_message,
     collect_cells,
     keep_cells,
     kept_columns,
@@ -24,6 +27,7 @@ from .enrollcols import (
     NO_ENROLLMENT_ID,
     NO_ENROLLMENT_ID_COLUMN,
     OTHER_ROLES_KEY,
+    LoadedEnrollments,
     bare_ids,
     canonical_role,
     encoded_or_empty,
@@ -33,6 +37,7 @@ from .enrollcols import (
     keep_other_role,
     live_status,
     near_id_hint,
+    near_users_message,
     null_text_hint,
     oneroster_enrollments,
     respelt_message,
@@ -68,16 +73,21 @@ def read_enrollments(rd: _Reader) -> None:
                                        bare_ids(rd.gone("classes")), rd.section_lines,
                                        rd.matched)
         collect_cells(t, loaded, rd.cell_columns)
+        pending = _again_cells(t, loaded, rd.cell_columns)  # (before their cells go)
         # (counted, and read for the text of the rows that are problems: their cells go
         # before the enrollment ids are read)
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
         if not _made_up_ids(rd, t):
             _collect_ids(rd, t)
+        # (what a repeat loses is told once the enrollments' ids are kept)
+        again = [(line, cid, eid, again_lost(sec, role, uid, eid, cells))
+                 for line, sec, role, uid, cid, eid, cells in pending]
+        near = _near_users(rd, t, loaded)
         _tell_no_ids(rd, t, len(t.lines))
         note = _tell_unkept(rd, unkept)
     else:
-        odd = []
-        filled = _enrollment_rows(rd, t, name, odd)
+        odd, again, near = [], [], []
+        filled = _enrollment_rows(rd, t, name, odd, again, near)
         dated = filled.pop("dateLastModified", 0)
         _tell_no_ids(rd, t, filled.pop(_ROWS))
         note = _tell_unkept(rd, filled)
@@ -85,6 +95,8 @@ def read_enrollments(rd: _Reader) -> None:
         rd.b.problem("other", primary_no_boolean(len(odd), odd[0][0],
                                                  list(dict.fromkeys(v for _, v in odd))),
                      file=name, line=odd[0][0], kind="sections", field="primary")
+    _tell_near_users(rd, near)
+    _tell_again(rd, again)
     if dated:  # (nearly every export dates its rows: a note, not a problem per bundle)
         rd.b.notes.append(f"enrollments.csv: the dateLastModified of {dated:,} enrollments is "
                           "not kept (an enrollment is no record; a section holds its users' "
@@ -126,6 +138,74 @@ def _tell_unkept(rd: _Reader, filled: dict[str, int]) -> str | None:
                      kept)
 
 
+#: A later row of an enrollment: ``(line, class id, its sourcedId, the columns whose
+#: values it gave that no section keeps)`` (:func:`~rostergraph.io.enrollcells.again_lost`).
+_Again = tuple[int, str, str, list[str]]
+
+
+def _again_cells(t: CsvTable, loaded: LoadedEnrollments, columns: list[str]
+                 ) -> list[tuple[int, Any, str, str, str, str, list[tuple[str, str]]]]:
+    """``(line, section dict, role, user, class id, sourcedId, [(column, cell)])`` of each
+    row of a table read column-wise that gave a loaded enrollment again (``columns``: the
+    cell columns kept), read before the cells go (such rows are rare: read one by one)."""
+    at = loaded.again
+    if not len(at):
+        return []
+    eids = t.cells_at("sourcedId", at) or [""] * len(at)
+    cells = [t.cells_at(col, at) or [""] * len(at) for col in columns]
+    return [(t.lines[i], loaded.sections[loaded.section_code[i]],
+             loaded.roles[loaded.role_code[i]], loaded.users[loaded.user_code[i]],
+             loaded.section_ids[loaded.section_code[i]], eids[k],
+             [(col, got[k]) for col, got in zip(columns, cells)])
+            for k, i in enumerate(at.tolist())]
+
+
+def _tell_again(rd: _Reader, again: list[_Again]) -> None:
+    """One problem for the rows of ``enrollments.csv`` that gave an enrollment of an
+    earlier row again (its class, user and role), at the first one's line, naming the
+    columns whose values none of them kept, in header order."""
+    if not again:
+        return
+    order = {c: k for k, c in enumerate(["sourcedId", *rd.cell_columns])}
+    lost = sorted({c for *_, cols in again for c in cols}, key=order.__getitem__)
+    line, cid = again[0][:2]
+    rd.b.problem("other", again_message(len(again), line, [e for _, _, e, _ in again if e],
+                                        lost),
+                 file="enrollments.csv", line=line, kind="sections", record_id=cid or None)
+
+
+#: An enrollment whose user id names no user but names one once case, leading zeros and a
+#: spreadsheet formula are ignored: ``(line, class id, the user id, its near_id_hint)``.
+_Near = tuple[int, str, str, str]
+
+
+def _near_users(rd: _Reader, t: CsvTable, loaded: LoadedEnrollments) -> list[_Near]:
+    """The :data:`_Near` enrollments of a table read column-wise, in line order (each
+    enrollment's first row, the one loaded), told from the user column's distinct values."""
+    got = t.encoded("userSourcedId")
+    if got is None or not len(loaded.rows):
+        return []
+    codes, values = got
+    values = rd.matched("users", values)  # (as the enrollments were read)
+    memo: dict[str, str] = {}
+    hints = [near_id_hint(v, rd.alias, memo, "user") if v and v not in rd.alias else ""
+             for v in values]
+    rows = loaded.rows[truthy(hints)[codes[loaded.rows]]].tolist()
+    return [(t.lines[i], loaded.section_ids[loaded.section_code[i]], values[codes[i]],
+             hints[codes[i]]) for i in rows]
+
+
+def _tell_near_users(rd: _Reader, near: list[_Near]) -> None:
+    """One problem for the :data:`_Near` enrollments of ``enrollments.csv``, at the first
+    one's line, naming the first few ids and the users they may mean."""
+    if not near:
+        return
+    line, cid = near[0][:2]
+    named = list(dict.fromkeys((usid, hint) for _, _, usid, hint in near))
+    rd.b.problem("other", near_users_message(len(near), line, named), file="enrollments.csv",
+                 line=line, kind="sections", record_id=cid or None, field="userSourcedId")
+
+
 def _odd_primary_cells(t: CsvTable) -> list[tuple[int, str]]:
     """``(line, cell)`` of each row of a clean table whose ``primary`` cell is no boolean
     (read from the column's distinct values: their codes, no ``str`` per row)."""
@@ -139,11 +219,14 @@ def _odd_primary_cells(t: CsvTable) -> list[tuple[int, str]]:
     return [(t.lines[i], values[codes[i]]) for i in np.flatnonzero(odd[codes]).tolist()]
 
 
-def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
-                     odd: list[tuple[int, str]]) -> dict[str, int]:
+def _enrollment_rows(rd: _Reader, t: CsvTable, name: str, odd: list[tuple[int, str]],
+                     again: list[_Again], near: list[_Near]) -> dict[str, int]:
     """The rows one by one; returns how many held a value in each column no record
     keeps (:func:`~rostergraph.io.enrollcols.unkept_columns`), and adds to ``odd`` the
-    ``(line, cell)`` of each row whose ``primary`` cell is no boolean."""
+    ``(line, cell)`` of each row whose ``primary`` cell is no boolean, to ``again`` each
+    row that gives an enrollment of an earlier row again, to ``near`` each enrollment
+    (its first row) whose user id names no user but names one once case, leading zeros
+    and a spreadsheet formula are ignored (:data:`_Near`)."""
     filled = dict.fromkeys([*unkept_columns(t), "dateLastModified"], 0)
     unkept = [(col, t.getter(col)) for col in filled]
     kept = [(col, t.getter(col)) for col in rd.cell_columns]
@@ -152,7 +235,16 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
     get_cid, get_usid, get_role, get_sid, get_primary, get_school = map(t.getter, (
         "classSourcedId", "userSourcedId", "role", "sourcedId", "primary", "schoolSourcedId"))
     sections = rd.sections
-    near: dict[str, str] = {}  # (near_id_hint's)
+    near_classes: dict[str, str] = {}  # (near_id_hint's)
+    near_users: dict[str, str] = {}
+    base_users = rd.base.users if rd.base is not None else {}
+
+    def user_hint(usid: str) -> str:
+        """The near_id_hint of a user id no user of this bundle or the base has."""
+        if usid in rd.alias or usid in base_users:
+            return ""
+        return near_id_hint(usid, chain(rd.alias, base_users), near_users, "user")
+
     gone_classes = bare_ids(rd.gone("classes"))
     ids: set[str] = set()
     has_id_column = "sourcedId" in t.index
@@ -184,7 +276,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
             why = (f"enrollment in class {cid!r}, which is marked tobedeleted and was "
                    "left out" if gone else
                    f"enrollment in unknown class {cid!r}{null_text_hint(cid)}"
-                   f"{near_id_hint(cid, sections, near)}")
+                   f"{near_id_hint(cid, sections, near_classes)}")
             rd.b.problem("other", f"{why}; not loaded",
                          file="enrollments.csv", line=line, kind="sections",
                          record_id=get_sid(row), raw=row_text(t.as_dict(row)))
@@ -216,14 +308,25 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str,
             keep_other_role(sec, role, uid)
             if eid:
                 _keep_id(sec, role, uid, eid)
+            if (cid, uid, role) in seen:
+                again.append((line, cid, eid or "", again_lost(
+                    sec, role, uid, eid or "", [(c, get(row) or "") for c, get in kept])))
+            elif hint := user_hint(usid):
+                near.append((line, cid, usid, hint))
+            seen.add((cid, uid, role))
             continue
         key = (cid, uid, role)
         if eid:  # (a repeat's id too, when the first row had none: the first id stays)
             _keep_id(sec, role, uid, eid)
-        if key in seen and not (role == "teacher" and is_true(get_primary(row))):
-            continue  # (a repeated teacher row still says whether the teacher is primary)
         first = key not in seen
+        if not first:
+            again.append((line, cid, eid or "", again_lost(
+                sec, role, uid, eid or "", [(c, get(row) or "") for c, get in kept])))
+            if not (role == "teacher" and is_true(get_primary(row))):
+                continue  # (a repeated teacher row still says whether the teacher is primary)
         seen.add(key)
+        if first and (hint := user_hint(usid)):
+            near.append((line, cid, usid, hint))
         if first and kept:
             keep_cells(sec, kept, row, role, uid)
         if role == "student":

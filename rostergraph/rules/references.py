@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from itertools import repeat
 from typing import Any
@@ -77,6 +78,7 @@ def _rows(values: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
 @rule("RG-REF-001", "error", "reference to an id with no record (per relation)")
 def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
     """One finding per (relation, referring record, missing id)."""
+    deleted = tobedeleted_ids(roster)
     for name, rel in g.relations.items():
         sk, dk = rel.src_kind, rel.dst_kind
         holder, field = REFERRING_FIELD.get(name, ("src", name))
@@ -101,7 +103,7 @@ def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
             named[staff & ~teacher] = _WORKS_AT_FIELDS[1][1]
             named[teacher & staff] = f"{_WORKS_AT_FIELDS[0][1]}, {_WORKS_AT_FIELDS[1][1]}"
             values["field"] = named
-        yield from _missing_blocks(rkind, mkind, ref_ids, missing, found, values)
+        yield from _missing_blocks(rkind, mkind, ref_ids, missing, found, values, deleted)
     # a section's `teacher` that is none of its `teachers` has no teaches edge, but it
     # still refers to a user
     at, teacher, users = _unlisted_teachers(g)
@@ -110,7 +112,7 @@ def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
         yield from _missing_blocks("section", "user", g.ids("section")[at[miss]], teacher[miss],
                                    _found_as(g, teacher[miss], "user"),
                                    {"relation": "teaches", "field": "teacher",
-                                    "missing_kind": "user"})
+                                    "missing_kind": "user"}, deleted)
 
 
 #: What RG-REF-001 adds when the missing id is the text NULL (any case): SQL exports write
@@ -118,21 +120,69 @@ def ref_missing(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]:
 NULL_TEXT_HINT = " (the id is the text {id1}: an SQL export's empty value?)"
 
 
+#: What RG-REF-001 adds when the missing id is one a OneRoster bulk file gave in a row with
+#: status ``tobedeleted`` (not loaded): the id is known, its record left out on purpose.
+TOBEDELETED_HINT = " ({tobedeleted_in} has it as a row with status tobedeleted, which is not loaded)"
+
+#: The OneRoster reader's note naming the ids of a file's rows with status tobedeleted
+#: (``<file without .csv>: <n> rows with status tobedeleted not loaded: <id>, <id>, ...``,
+#: the first 20, then ``…``).
+_TOBEDELETED_NOTE = re.compile(r"(\w+): \d+ rows with status tobedeleted not loaded: (.*)")
+
+#: The kind of a missing record → the OneRoster file whose rows are records of it.
+_FILE_OF_KIND = {"user": "users", "section": "classes", "course": "courses",
+                 "school": "orgs", "district": "orgs", "term": "academicSessions"}
+
+
+def tobedeleted_ids(roster: Roster) -> dict[str, frozenset[str]]:
+    """The ids each OneRoster file (``users``, ``classes``, ...: its name without
+    ``.csv``) gave in rows with status ``tobedeleted``, as the reader's notes name them
+    (a note names a file's first 20 only).
+
+    Examples
+    --------
+    >>> from rostergraph.roster import Provenance
+    >>> r = Roster(provenance=Provenance(source="b", format="oneroster", notes=(
+    ...     "users: 2 rows with status tobedeleted not loaded: u1, u2",)))
+    >>> sorted(tobedeleted_ids(r)["users"])
+    ['u1', 'u2']
+    """
+    out: dict[str, set[str]] = {}
+    for note in roster.provenance.notes:
+        m = _TOBEDELETED_NOTE.fullmatch(note)
+        if m is not None:
+            out.setdefault(m.group(1), set()).update(m.group(2).removesuffix(" …").split(", "))
+    return {f: frozenset(ids) for f, ids in out.items()}
+
+
 def _missing_blocks(rkind: str, mkind: str, ref_ids: np.ndarray, missing: np.ndarray,
-                    found: np.ndarray, values: dict[str, Any]) -> Iterator[FindingBlock]:
+                    found: np.ndarray, values: dict[str, Any],
+                    deleted: dict[str, frozenset[str]]) -> Iterator[FindingBlock]:
     """RG-REF-001's findings for (referring id, missing id) pairs: plain (with
-    :data:`NULL_TEXT_HINT` when the id is the text NULL), and naming the kind of the
-    records that hold the id (``found``, else ``None``)."""
+    :data:`NULL_TEXT_HINT` when the id is the text NULL, :data:`TOBEDELETED_HINT` when
+    its file gave it in a row with status tobedeleted: ``deleted``, from
+    :func:`tobedeleted_ids`), and naming the kind of the records that hold the id
+    (``found``, else ``None``)."""
     me = RULES["RG-REF-001"]
     head = f"{rkind} {{id0}}: {{field}} refers to {mkind} {{id1}}, which has no record"
     plain = found == None
     null = np.fromiter((isinstance(m, str) and m.lower() == "null" for m in missing.tolist()),
                        dtype=bool, count=len(missing))
-    for at, tail in ((plain & ~null, ""), (plain & null, NULL_TEXT_HINT)):
+    file = _FILE_OF_KIND.get(mkind, "")
+    gone = deleted.get(file)
+    left_out = (np.fromiter((m in gone for m in missing.tolist()), dtype=bool,
+                            count=len(missing)) & plain & ~null
+                if gone else np.zeros(len(missing), dtype=bool))
+    for at, tail in ((plain & ~null & ~left_out, ""), (plain & null, NULL_TEXT_HINT)):
         if tail and not at.any():
             continue
         yield FindingBlock(me, rkind, ids=(ref_ids[at], missing[at]), message=head + tail,
                            values={**_rows(values, at), "missing": missing[at]})
+    if left_out.any():
+        yield FindingBlock(me, rkind, ids=(ref_ids[left_out], missing[left_out]),
+                           message=head + TOBEDELETED_HINT,
+                           values={**_rows(values, left_out), "missing": missing[left_out],
+                                   "tobedeleted_in": f"{file}.csv"})
     yield FindingBlock(me, rkind, ids=(ref_ids[~plain], missing[~plain]),
                        message=head + " (the id is a {found_as})",
                        values={**_rows(values, ~plain), "missing": missing[~plain],

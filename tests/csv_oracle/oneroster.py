@@ -18,7 +18,13 @@ import orjson
 
 from rostergraph.errors import SourceError
 from rostergraph.io.csvutil import split_ids
-from rostergraph.io.enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role, near_id_hint
+from rostergraph.io.enrollcells import again_message
+from rostergraph.io.enrollcols import (
+    ENROLLMENT_COLUMNS_READ,
+    canonical_role,
+    near_id_hint,
+    near_users_message,
+)
 from rostergraph.io.limits import DEFAULT_LIMITS, Limits
 from rostergraph.io.mapping import (
     CARRY_KEY,
@@ -901,9 +907,44 @@ class _Reader:
             self.b.problem("other", primary_no_boolean(
                 len(self.odd_primary), line, list(dict.fromkeys(v for _, v in self.odd_primary))),
                 file="enrollments.csv", line=line, kind="sections", field="primary")
+        if self.near_users:  # (as the package reader: one problem, after the rows)
+            line, cid = self.near_users[0][:2]
+            named = list(dict.fromkeys((u, h) for _, _, u, h in self.near_users))
+            self.b.problem("other", near_users_message(len(self.near_users), line, named),
+                           file="enrollments.csv", line=line, kind="sections",
+                           record_id=cid or None, field="userSourcedId")
+        if self.again:  # (as the package reader: one problem, after the rows)
+            order = ["sourcedId", *self.cell_columns]
+            lost = [c for c in order if any(c in cols for *_, cols in self.again)]
+            line, cid = self.again[0][:2]
+            self.b.problem("other", again_message(len(self.again), line,
+                                                  [e for _, _, e, _ in self.again if e], lost),
+                           file="enrollments.csv", line=line, kind="sections",
+                           record_id=cid or None)
+
+    def _near_user(self, line: int, cid: str, usid: str) -> None:
+        """An enrollment (its first row) naming a user id no user has, kept when it names
+        one once case, leading zeros and a spreadsheet formula are ignored."""
+        base = self.base.users if self.base is not None else {}
+        if usid not in self.alias and usid not in base:
+            hint = near_id_hint(usid, [*self.alias, *base], {}, "user")
+            if hint:
+                self.near_users.append((line, cid, usid, hint))
+
+    def _again(self, line: int, cid: str, sec: dict[str, Any], role: str, uid: str,
+               eid: str, given: dict[str, str], first: dict[str, str]) -> None:
+        """A later row of an enrollment (``first``: its first row): what it gives that the
+        section does not keep, its id (the enrollment keeps the first id given) and each
+        cell that is not the first row's."""
+        kept = sec.get(_IDS, {}).get(role, {}).get(uid)
+        lost = ["sourcedId"] if eid and kept != eid else []
+        lost += [c for c in self.cell_columns if given.get(c) and given[c] != first.get(c)]
+        self.again.append((line, cid, eid, lost))
 
     def _read_enrollments(self) -> None:
-        seen: set[tuple[str, str, str]] = set()
+        seen: dict[tuple[str, str, str], dict[str, str]] = {}  # (each enrollment's first row)
+        self.again: list[tuple[int, str, str, list[str]]] = []
+        self.near_users: list[tuple[int, str, str, str]] = []
         ids: set[str] = set()
         self.unkept: dict[str, int] = {}
         self.odd_primary: list[tuple[int, str]] = []
@@ -994,14 +1035,24 @@ class _Reader:
                     _keep_cells(sec, given, role, uid)
                 if eid:
                     sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
+                if (cid, uid, role) in seen:
+                    self._again(line, cid, sec, role, uid, eid or "", given,
+                                seen[(cid, uid, role)])
+                else:
+                    self._near_user(line, cid, usid)
+                seen.setdefault((cid, uid, role), given)
                 continue
             key = (cid, uid, role)
             if eid:  # (a repeat's id too, when the first row had none: the first id stays)
                 sec.setdefault(_IDS, {}).setdefault(role, {}).setdefault(uid, eid)
+            if key in seen:
+                self._again(line, cid, sec, role, uid, eid or "", given, seen[key])
             if key in seen and not (role == "teacher" and _true(row.get("primary"))):
                 continue  # (as the package reader: a repeat still says who is primary)
             first = key not in seen
-            seen.add(key)
+            seen.setdefault(key, given)
+            if first:
+                self._near_user(line, cid, usid)
             if first:
                 _keep_cells(sec, given, role, uid)
             if role == "student":

@@ -28,6 +28,7 @@ other files), of tables pyarrow parsed whole.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,8 @@ _EMPTY_COLUMNS = ("primaryOrgSourcedId", LISTS_COLUMN, CARRY_COLUMN)
 _DEMO_SHAPE = ("sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
                "nativeHawaiianOrOtherPacificIslander", "white",
                "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity")
+#: Any placeholder (see :func:`_holder`), the demographics' place, the stand-in line.
+_HOLDER = re.compile(f"\ue000[0-9]+[\ue001\ue002\ue004]|\ue003|{_LINE}")
 #: Rows filled and handed to the builder at a time.
 _CHUNK = 16_384
 #: More distinct shapes than this share of the rows (a template each) is no gain.
@@ -76,11 +79,9 @@ def _holder(k: int, close: str = "\ue001") -> str:
 
 def _template(text: str, holders: dict[str, str]) -> str:
     """``text`` as a ``str.format`` template: its braces doubled, each placeholder of
-    ``holders`` (placeholder → field) a field."""
+    ``holders`` (placeholder → field) a field (one pass of one pattern)."""
     out = text.replace("{", "{{").replace("}", "}}")
-    for holder, field in holders.items():
-        out = out.replace(holder, field)
-    return out
+    return _HOLDER.sub(lambda m: holders.get(m.group(), m.group()), out)
 
 
 def _scratch(rd: _Reader) -> Any:
@@ -160,22 +161,67 @@ def _offsets_and_bytes(col: Any) -> tuple[np.ndarray, np.ndarray]:
     return off, data
 
 
+def _chunks(col: Any) -> list[Any]:
+    return list(col.chunks) if hasattr(col, "chunks") else [col]
+
+
+def _flagged(col: Any, test: Any) -> np.ndarray:
+    """Per cell of a pyarrow string column: whether any of its bytes passes ``test`` (a
+    function of a uint8 array giving a bool array), chunk by chunk over the buffers."""
+    out = []
+    for chunk in _chunks(col):
+        off, data = _offsets_and_bytes(chunk)
+        flags = np.zeros(len(chunk), dtype=bool)
+        hits = np.flatnonzero(test(data[off[0]:off[-1]]))
+        if len(hits):
+            flags[np.searchsorted(off, hits + off[0], side="right") - 1] = True
+        out.append(flags)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _not_plain_byte(seg: np.ndarray) -> np.ndarray:
+    # what JSON escapes (a quote, a backslash, a control character), and 0xEE, which may
+    # start a placeholder's character (private use from U+E000: left to the row path)
+    return (seg < 0x20) | (seg == 0x22) | (seg == 0x5C) | (seg == 0xEE)
+
+
 def _clean(col: Any) -> np.ndarray:
-    """Per cell: whether it holds none of what JSON escapes (a quote, a backslash, a
-    control character) nor a byte that may start a placeholder's character (0xEE: the
-    private-use characters from U+E000, left to the row path whatever they are)."""
-    off, data = _offsets_and_bytes(col)
-    seg = data[off[0]:off[-1]]
-    bad = np.flatnonzero((seg < 0x20) | (seg == 0x22) | (seg == 0x5C) | (seg == 0xEE))
-    out = np.ones(len(col), dtype=bool)
-    if len(bad):
-        out[np.searchsorted(off, bad + off[0], side="right") - 1] = False
-    return out
+    """Per cell: whether it holds nothing :func:`_not_plain_byte` flags."""
+    return ~_flagged(col, _not_plain_byte)
 
 
 def _nonempty(col: Any) -> np.ndarray:
-    off, _ = _offsets_and_bytes(col)
-    return np.diff(off) > 0
+    parts = [np.diff(_offsets_and_bytes(c)[0]) > 0 for c in _chunks(col)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _split_plainly(col: Any) -> np.ndarray:
+    """Per agentSourcedIds cell: whether it splits into its ids at its commas alone, as
+    the row path splits it (no space, no empty item, no id twice)."""
+    out = []
+    for chunk in _chunks(col):
+        off, data = _offsets_and_bytes(chunk)
+        n = len(chunk)
+        bad = np.zeros(n, dtype=bool)
+        seg = data[off[0]:off[-1]]
+        comma = seg == 0x2C
+        hits = np.flatnonzero(seg == 0x20)
+        if len(hits):
+            bad[np.searchsorted(off, hits + off[0], side="right") - 1] = True
+        twice = np.flatnonzero(comma[:-1] & comma[1:])  # (",,": an empty item)
+        if len(twice):
+            bad[np.searchsorted(off, twice + off[0], side="right") - 1] = True
+        size = np.diff(off)
+        full = np.flatnonzero(size > 0)
+        if len(full):
+            first, last = data[off[full]], data[off[full + 1] - 1]
+            bad[full[(first == 0x2C) | (last == 0x2C)]] = True
+        with_comma = np.flatnonzero(~bad & _flagged(chunk, lambda b: b == 0x2C))
+        for k, cell in zip(with_comma.tolist(), chunk.take(with_comma).to_pylist()):
+            parts = cell.split(",")
+            bad[k] = len(set(parts)) != len(parts)
+        out.append(~bad)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
 def _distinct_rows(parts: list[np.ndarray]) -> tuple[list[list[int]], np.ndarray]:
@@ -200,6 +246,28 @@ def _distinct_rows(parts: list[np.ndarray]) -> tuple[list[list[int]], np.ndarray
         _, first, inverse = np.unique(np.stack(words, axis=1), axis=0, return_index=True,
                                       return_inverse=True)
     return [[int(p[i]) for p in parts] for i in first.tolist()], inverse.reshape(-1)
+
+
+#: Bits of a row's shape packed into one int64 word (7 bytes: a word stays positive).
+_WORD_BYTES = 7
+
+
+def _bit_words(bits: np.ndarray) -> list[np.ndarray]:
+    """The columns of the bool matrix ``bits`` packed, row by row, into int64 words of
+    :data:`_WORD_BYTES` bytes (the first column the lowest bit of the first word)."""
+    packed = np.packbits(bits, axis=1, bitorder="little")
+    words = []
+    for at in range(0, packed.shape[1], _WORD_BYTES):
+        part = np.zeros((len(bits), 8), dtype=np.uint8)
+        part[:, :min(_WORD_BYTES, packed.shape[1] - at)] = packed[:, at:at + _WORD_BYTES]
+        words.append(part.view(np.int64).reshape(-1))
+    return words
+
+
+def _bits(words: list[int], n: int) -> list[int]:
+    """:func:`_bit_words` undone for one row: its ``n`` bits."""
+    per = 8 * _WORD_BYTES
+    return [(words[k // per] >> (k % per)) & 1 for k in range(n)]
 
 
 def _codes(col: Any) -> tuple[np.ndarray, list[str]]:
@@ -338,7 +406,7 @@ def _arrow_columns(t: CsvTable) -> dict[str, Any] | None:
         col = t.arrow(name)
         if col is None:
             return None
-        cols[name] = col.combine_chunks() if hasattr(col, "combine_chunks") else col
+        cols[name] = col
     return cols
 
 
@@ -373,7 +441,7 @@ def plan_users(rd: _Reader) -> None:
         ok &= ~joined
         if joined.any():  # (a user other rows join: theirs to merge, on the row path)
             alias_is_id = False
-            named = pc.unique(pa.array(cols[USER_ID_COLUMN]).filter(pa.array(joined)))
+            named = pc.unique(cols[USER_ID_COLUMN].filter(pa.array(joined)))
             ok &= ~np.asarray(pc.is_in(sid, value_set=named))
     if "role" not in cols:
         return
@@ -393,11 +461,7 @@ def plan_users(rd: _Reader) -> None:
         if not is_secret_column(col):
             ok &= _clean(arr)
     if agents is not None:  # (a cell whose ids split as the row path splits them)
-        at = np.flatnonzero(ok & _nonempty(agents))
-        if len(at):
-            cells = pa.array(agents).take(pa.array(at)).to_pylist()
-            bad = [k for k, c in zip(at.tolist(), cells) if not _plain_list(c)]
-            ok[bad] = False
+        ok &= _split_plainly(agents)
     rows = np.flatnonzero(ok)
     if not len(rows):
         return
@@ -415,13 +479,17 @@ def plan_users(rd: _Reader) -> None:
         else:
             parts.append(np.zeros(len(rows), np.int64))
             shape_values.append([""])
-    for col in opaque:
-        says = _nonempty(cols[col])
+    says = np.empty((len(rows), len(opaque)), dtype=bool)
+    for k, col in enumerate(opaque):
+        said = _nonempty(cols[col])
         default = WRITER_DEFAULTS.get(col)
         if default is not None:
-            says &= np.asarray(pc.not_equal(cols[col], default))
-        parts.append(says[rows].astype(np.int64))
+            said &= np.asarray(pc.not_equal(cols[col], default))
+        says[:, k] = said[rows]
+    parts += _bit_words(says)
     keys, inverse = _distinct_rows(parts)
+    keys = [key[:len(_SHAPE_COLUMNS)] + _bits(key[len(_SHAPE_COLUMNS):], len(opaque))
+            for key in keys]
     if len(keys) > max(64, _SHAPES_PER_ROW * len(rows)):
         return
     fields = {col: k for k, col in enumerate(opaque)}
@@ -447,20 +515,13 @@ def plan_users(rd: _Reader) -> None:
     cu = ColumnUsers(t, rows, np.flatnonzero(~ok))
     cu.opaque, cu.arrays = opaque, [cols[c] for c in opaque]
     cu.agents = fields.get("agentSourcedIds")
-    cu.sids = pa.array(sid).take(pa.array(rows)).to_pylist()
+    cu.sids = sid.take(pa.array(rows)).to_pylist()
     cu.shape, cu.shapes = inverse.astype(np.int64), shapes
     cu.roles = [shapes[s].role for s in inverse.tolist()]
     if "password" in cols:
         cu.passwords = int(_nonempty(cols["password"])[rows].sum())
     rd.column_users = cu
     rd.cuts[name] = partial(cu.rest_rows, rd)
-
-
-def _plain_list(cell: str) -> bool:
-    """Whether an agentSourcedIds cell splits into its ids at its commas alone (no
-    spaces, no empty item, no id twice)."""
-    parts = cell.split(",")
-    return all(parts) and " " not in cell and len(set(parts)) == len(parts)
 
 
 def plan_demographics(rd: _Reader) -> None:
@@ -542,7 +603,7 @@ def plan_demographics(rd: _Reader) -> None:
     for k in user[rest].tolist():
         if k >= 0:
             cu.demote(rd, k)
-    keys_of_rest = pa.array(key).take(pa.array(rest)).to_pylist() if len(rest) else []
+    keys_of_rest = key.take(pa.array(rest)).to_pylist() if len(rest) else []
     index = None
     for got in keys_of_rest:
         if got and got not in rd.alias:

@@ -45,6 +45,7 @@ from ..model import RECORD_CLASSES
 from ..roster import Roster, RosterBuilder
 from . import scan
 from .fast_jsonl import final_columns, row_columns
+from .shaped_users import UserShape, add_shaped
 
 __all__ = ["ColumnarBuilder"]
 
@@ -123,18 +124,34 @@ class _Kind:
         if not self.batch:
             return
         self.acc.add(self.batch)
+        self._coded()
+        self._append(self.texts)
+        self.batch.clear()
+        self.texts.clear()
+
+    def keep_shaped(self, texts: list[bytes], ids: list[str], shapes: list[UserShape],
+                    strings: list[list[str]], students: list[list[str]]) -> None:
+        """Keep users' texts whose columns their shapes give (see
+        :func:`~rostergraph.io.shaped_users.add_shaped`), after the batch kept before."""
+        self.flush()
+        add_shaped(self.acc, ids, shapes, strings, students)
+        self._coded()
+        self._append(texts)
+
+    def _coded(self) -> None:
+        """The references the columns took since last time, coded (see _SeenRefs)."""
         for name, col in self.acc.cols.items():
             if name in RELATION_SPECS and isinstance(col, tuple) and col[1]:
                 self.refs.setdefault(name, _SeenRefs()).take(col[1])
+
+    def _append(self, texts: list[bytes]) -> None:
         at = len(self.text)
-        lens = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
+        lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         ends = at + np.cumsum(lens + 1) - 1
         self.starts.frombytes((ends - lens).tobytes())
         self.ends.frombytes(ends.tobytes())
-        self.text += b"\n".join(self.texts)
+        self.text += b"\n".join(texts)
         self.text += b"\n"
-        self.batch.clear()
-        self.texts.clear()
 
     def finish(self, table: dict[str, Any], indices: dict[str, dict[str, int]]
                ) -> tuple[LazyRecords, dict[str, Any]]:
@@ -322,6 +339,27 @@ class ColumnarBuilder(RosterBuilder):
             return
         acc.keep_many(structs, texts)  # (the usual case: no check per record)
         table.update(dict.fromkeys(ids, _PLAIN))  # type: ignore[arg-type]
+
+    def struct_of(self, kind: str, text: bytes) -> Any:
+        """The typed struct a collected kind's JSON ``text`` decodes to (``None``: not
+        plain, or no collected kind)."""
+        acc = self._collect.get(kind)
+        return acc.struct(text) if acc is not None else None
+
+    def add_shaped(self, texts: list[bytes], ids: list[str], lines: list[int],
+                   shapes: list[UserShape], strings: list[list[str]],
+                   students: list[list[str]], *, file: str | None = None) -> None:
+        """:meth:`add_texts` of users whose texts are plain and whose columns their shapes
+        give (:func:`~rostergraph.io.shaped_users.add_shaped`): no text is decoded. An id
+        given before, or twice, sends them all through :meth:`add_texts`."""
+        acc = self._collect.get("users")
+        table = self.kinds.get("users")
+        if acc is None or not isinstance(table, dict) or not table.keys().isdisjoint(
+                ids) or len(set(ids)) != len(ids):
+            self.add_texts("users", texts, lines, file=file)
+            return
+        acc.keep_shaped(texts, ids, shapes, strings, students)
+        table.update(dict.fromkeys(ids, _PLAIN))
 
     def build(self) -> Roster:
         finals: dict[str, dict[str, Any]] = {}

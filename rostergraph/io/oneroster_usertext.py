@@ -31,6 +31,7 @@ import copy
 import re
 from collections.abc import Iterator
 from functools import partial
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +45,8 @@ from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_D
 from .oneroster_profiles import DemographicsState, demographics_target, put_demographics
 from .oneroster_users import CONTACT_ROLES, PLAIN_ROLES, PlainRows, keep_unplaced
 from .parked import ParkedDicts
+from .scan import MAX_STRING
+from .shaped_users import UserShape
 
 if TYPE_CHECKING:
     from .csvutil import CsvTable
@@ -67,6 +70,9 @@ _DEMO_SHAPE = ("sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAm
                "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity")
 #: Any placeholder (see :func:`_holder`), the demographics' place, the stand-in line.
 _HOLDER = re.compile(f"\ue000[0-9]+[\ue001\ue002\ue004]|\ue003|{_LINE}")
+#: A contact's students in a template struct (each user's own, split from its cell).
+_AGENTS = "\ue000A\ue001"
+_UNSET: Any = object()
 #: Rows filled and handed to the builder at a time.
 _CHUNK = 16_384
 #: More distinct shapes than this share of the rows (a template each) is no gain.
@@ -98,13 +104,14 @@ class _Shape:
     """The templates of one users.csv shape: the record's final text, and the user's dict
     after users.csv (for a user demoted to the row path)."""
 
-    __slots__ = ("after", "contact", "demo_case", "final", "mid", "role", "student")
+    __slots__ = ("after", "columns", "contact", "demo_case", "final", "mid", "role", "student")
 
     def __init__(self, rd: _Reader, row: dict[str, str], opaque: list[str],
                  agents: int | None, plans: dict[bool, Any]) -> None:
         sc = _scratch(rd)
         sid = row["sourcedId"]
         self.final = self.after = self.mid = ""  # (no final text: the row path's shape)
+        self.columns: Any = _UNSET  # (see ColumnUsers._columns_of)
         self.role: str | None = None
         self.contact = self.student = False
         self.demo_case = 0
@@ -192,6 +199,12 @@ def _clean(col: Any) -> np.ndarray:
 
 def _nonempty(col: Any) -> np.ndarray:
     parts = [np.diff(_offsets_and_bytes(c)[0]) > 0 for c in _chunks(col)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _shorter(col: Any, size: int) -> np.ndarray:
+    """Per cell: whether it holds fewer than ``size`` bytes."""
+    parts = [np.diff(_offsets_and_bytes(c)[0]) < size for c in _chunks(col)]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
@@ -291,6 +304,8 @@ class ColumnUsers:
         self.shape = np.zeros(0, np.int64)
         self.shapes: list[_Shape] = []
         self.alive = np.ones(len(rows), dtype=bool)
+        #: whether every own string of the row is short enough to need no check
+        self.fits = np.ones(len(rows), dtype=bool)
         self.demoted = 0
         self.passwords = 0
         self.any_role = bool(len(rows))
@@ -355,8 +370,13 @@ class ColumnUsers:
     def _add(self, b: Any, ks: np.ndarray) -> None:
         import pyarrow as pa
 
-        idx = pa.array(self.pos[ks])
-        cols = [a.take(idx).to_pylist() for a in self.arrays]
+        pos = self.pos[ks]
+        first, size = int(pos[0]), int(pos[-1]) - int(pos[0]) + 1
+        if size == len(pos):  # (a run of rows: sliced, no copy taken)
+            cols = [a.slice(first, size).to_pylist() for a in self.arrays]
+        else:
+            idx = pa.array(pos)
+            cols = [a.take(idx).to_pylist() for a in self.arrays]
         shapes = [self.shapes[s] for s in self.shape[ks].tolist()]
         if self.agents is not None:
             rendered = [cell.replace(",", sh.mid) if cell and sh.mid else ""
@@ -364,9 +384,40 @@ class ColumnUsers:
         else:
             rendered = [""] * len(ks)
         demo = self._fragments(ks, shapes)
-        texts = map(str.format, [sh.final for sh in shapes], *cols, rendered, demo)
-        b.add_texts("users", list(map(str.encode, texts)), self.lines[ks].tolist(),
-                    file="users.csv")
+        texts = list(map(str.encode, map(str.format, [sh.final for sh in shapes], *cols,
+                                          rendered, demo)))
+        lines = self.lines[ks].tolist()
+        # (a run of users whose columns their shapes give: no text decoded, see
+        # shaped_users; the others' texts decoded for their columns)
+        columns = [self._columns_of(b, sh) for sh in shapes]
+        fits = self.fits[ks].tolist()
+        ids = [self.sids[k] for k in ks.tolist()]
+        agents = cols[self.agents] if self.agents is not None else None
+        start = 0
+        for shaped, run in groupby(range(len(ks)), lambda i: columns[i] is not None and fits[i]):
+            end = start + sum(1 for _ in run)
+            if shaped:
+                part = slice(start, end)
+                shaped_part: list[UserShape] = columns[part]  # type: ignore[assignment]
+                students = [cell.split(",") if cell and sc.agents is not None else []
+                            for sc, cell in zip(shaped_part, agents[part])
+                            ] if agents is not None else []
+                b.add_shaped(texts[part], ids[part], lines[part], shaped_part,
+                             [c[part] for c in cols], students, file="users.csv")
+            else:
+                b.add_texts("users", texts[start:end], lines[start:end], file="users.csv")
+            start = end
+
+    def _columns_of(self, b: Any, sh: _Shape) -> UserShape | None:
+        """What the columns take from each user of shape ``sh`` (worked out once, from its
+        template's struct; ``None``: its users' texts are decoded instead)."""
+        if sh.columns is _UNSET:
+            n = len(self.opaque)
+            holders = [_holder(k) for k in range(n)]
+            struct = b.struct_of("users", sh.final.format(*holders, _AGENTS, "").encode())
+            sh.columns = None if struct is None else UserShape.of(
+                struct, {h: k for k, h in enumerate(holders)}, _AGENTS)
+        return sh.columns  # type: ignore[no-any-return]
 
     def _fragments(self, ks: np.ndarray, shapes: list[_Shape]) -> list[str]:
         """Each row's demographics cells as text, with the comma its template wants."""
@@ -514,6 +565,8 @@ def plan_users(rd: _Reader) -> None:
         ok[rows] = True
     cu = ColumnUsers(t, rows, np.flatnonzero(~ok))
     cu.opaque, cu.arrays = opaque, [cols[c] for c in opaque]
+    for col in opaque:  # (a cell over the typed decoder's bound in bytes: its row decoded)
+        cu.fits &= _shorter(cols[col], MAX_STRING + 1)[rows]
     cu.agents = fields.get("agentSourcedIds")
     cu.sids = sid.take(pa.array(rows)).to_pylist()
     cu.shape, cu.shapes = inverse.astype(np.int64), shapes

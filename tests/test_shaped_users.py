@@ -1,0 +1,73 @@
+"""Users' columns repeated from their shape's template give what the columns of each user's
+own decoded struct give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import numpy as np
+import orjson
+import pytest
+
+from rostergraph.columns import Columns
+from rostergraph.io import scan
+from rostergraph.io.shaped_users import UserShape, add_shaped
+from rostergraph.model import User
+
+DECODE = msgspec.json.Decoder(scan.struct_for(User, True, True)).decode
+EMAIL, AGENTS = "\ue000E\ue001", "\ue000A\ue001"
+
+#: templates: a user dict with EMAIL where its email goes, AGENTS as its contact's student
+SHAPES: list[dict[str, Any]] = [
+    {"roles": {"student": {"school": "s1", "schools": ["s1", "s2"], "grade": "3"}},
+     "email": EMAIL, "name": {"first": "x", "last": "y"}},
+    {"roles": {"student": {"school": "s1", "schools": ["s2"]}}, "name": {"last": "y"}},
+    {"roles": {"teacher": {"school": "s2", "schools": ["s1", "s2"]}}, "email": EMAIL},
+    {"roles": {"contact": {"student_relationships": [
+        {"student": AGENTS, "relationship": "Parent", "type": "Parent/Guardian"}]}},
+     "email": EMAIL},
+    {"roles": {"contact": {}}, "district": "d1"},
+]
+
+
+def _user(shape: dict[str, Any], uid: str, email: str, students: list[str]) -> Any:
+    text = orjson.dumps({"id": uid, **shape}).decode().replace(EMAIL, email)
+    if AGENTS in text:
+        one = text[text.rindex("{", 0, text.index(AGENTS)):text.index("}", text.index(AGENTS)) + 1]
+        text = text.replace(one, ",".join(one.replace(AGENTS, s) for s in students))
+    return DECODE(text.encode())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_shaped_columns_are_the_structs_columns(seed: int) -> None:
+    rnd = np.random.default_rng(seed)
+    templates = [UserShape.of(DECODE(orjson.dumps({"id": "\ue000I\ue001", **s})),
+                              {EMAIL: 0}, AGENTS) for s in SHAPES]
+    assert all(t is not None for t in templates)
+    picks = rnd.integers(0, len(SHAPES), 50).tolist()
+    ids = [f"u{k}" for k in range(50)]
+    emails = [rnd.choice(["a@x.org", "no-at", "b@y.org"]) for _ in ids]
+    students = [[f"s{j}" for j in range(int(rnd.integers(1, 4)))] if SHAPES[p]["roles"].get(
+        "contact", {}).get("student_relationships") else [] for p in picks]
+    want = Columns("users")
+    want.add([DECODE(b'{"id":"before"}')])  # (rows count on from an earlier batch)
+    want.add([_user(SHAPES[p], u, e, s) for p, u, e, s in zip(picks, ids, emails, students)])
+    got = Columns("users")
+    got.add([DECODE(b'{"id":"before"}')])
+    add_shaped(got, ids, [templates[p] for p in picks], [emails], students)  # type: ignore[misc]
+    assert got.ids == want.ids
+    for name, col in want.cols.items():
+        if name == "roles":
+            assert bytes(got.cols[name]) == bytes(col)
+            continue
+        for a, b in zip(got.cols[name], col):
+            assert list(a) == list(b), name
+    for name, col in want.fields.items():
+        assert list(got.fields[name]) == list(col), name
+
+
+def test_a_placeholder_where_no_own_string_goes_is_no_shape() -> None:
+    """A school edge naming a placeholder: its users' texts are decoded instead."""
+    t = DECODE(orjson.dumps({"id": "i", "roles": {"student": {"school": EMAIL}}}))
+    assert UserShape.of(t, {EMAIL: 0}, AGENTS) is None

@@ -130,11 +130,12 @@ class _Kind:
         self.texts.clear()
 
     def keep_shaped(self, texts: list[bytes], ids: list[str], shapes: list[UserShape],
-                    strings: list[list[str]], students: list[list[str]]) -> None:
+                    codes: np.ndarray, strings: list[list[str]],
+                    students: list[list[str]]) -> None:
         """Keep users' texts whose columns their shapes give (see
         :func:`~rostergraph.io.shaped_users.add_shaped`), after the batch kept before."""
         self.flush()
-        add_shaped(self.acc, ids, shapes, strings, students)
+        add_shaped(self.acc, ids, shapes, codes, strings, students)
         self._coded()
         self._append(texts)
 
@@ -347,7 +348,7 @@ class ColumnarBuilder(RosterBuilder):
         return acc.struct(text) if acc is not None else None
 
     def add_shaped(self, texts: list[bytes], ids: list[str], lines: list[int],
-                   shapes: list[UserShape], strings: list[list[str]],
+                   shapes: list[UserShape], codes: np.ndarray, strings: list[list[str]],
                    students: list[list[str]], *, file: str | None = None) -> None:
         """:meth:`add_texts` of users whose texts are plain and whose columns their shapes
         give (:func:`~rostergraph.io.shaped_users.add_shaped`): no text is decoded. An id
@@ -358,7 +359,7 @@ class ColumnarBuilder(RosterBuilder):
                 ids) or len(set(ids)) != len(ids):
             self.add_texts("users", texts, lines, file=file)
             return
-        acc.keep_shaped(texts, ids, shapes, strings, students)
+        acc.keep_shaped(texts, ids, shapes, codes, strings, students)
         table.update(dict.fromkeys(ids, _PLAIN))
 
     def build(self) -> Roster:

@@ -31,7 +31,7 @@ import copy
 import re
 from collections.abc import Iterator
 from functools import partial
-from itertools import groupby
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -389,24 +389,26 @@ class ColumnUsers:
         lines = self.lines[ks].tolist()
         # (a run of users whose columns their shapes give: no text decoded, see
         # shaped_users; the others' texts decoded for their columns)
-        columns = [self._columns_of(b, sh) for sh in shapes]
-        fits = self.fits[ks].tolist()
+        codes = self.shape[ks]
+        used = np.unique(codes)
+        local = np.full(len(self.shapes), -1, dtype=np.int64)
+        local[used] = np.arange(len(used))
+        of = [self._columns_of(b, self.shapes[c]) for c in used.tolist()]
+        user_shapes = [sc if sc is not None else UserShape() for sc in of]
+        codes = local[codes]
+        usable = np.array([sc is not None for sc in of], dtype=bool)[codes] & self.fits[ks]
         ids = [self.sids[k] for k in ks.tolist()]
         agents = cols[self.agents] if self.agents is not None else None
-        start = 0
-        for shaped, run in groupby(range(len(ks)), lambda i: columns[i] is not None and fits[i]):
-            end = start + sum(1 for _ in run)
-            if shaped:
-                part = slice(start, end)
-                shaped_part: list[UserShape] = columns[part]  # type: ignore[assignment]
-                students = [cell.split(",") if cell and sc.agents is not None else []
-                            for sc, cell in zip(shaped_part, agents[part])
+        cuts = [0, *(np.flatnonzero(np.diff(usable.view(np.int8))) + 1).tolist(), len(ks)]
+        for start, end in pairwise(cuts):
+            if usable[start]:
+                students = [cell.split(",") if cell else [] for cell in agents[start:end]
                             ] if agents is not None else []
-                b.add_shaped(texts[part], ids[part], lines[part], shaped_part,
-                             [c[part] for c in cols], students, file="users.csv")
+                b.add_shaped(texts[start:end], ids[start:end], lines[start:end], user_shapes,
+                             codes[start:end], [c[start:end] for c in cols], students,
+                             file="users.csv")
             else:
                 b.add_texts("users", texts[start:end], lines[start:end], file="users.csv")
-            start = end
 
     def _columns_of(self, b: Any, sh: _Shape) -> UserShape | None:
         """What the columns take from each user of shape ``sh`` (worked out once, from its

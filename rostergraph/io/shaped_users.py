@@ -12,6 +12,7 @@ user's strings put in: no struct is decoded per user.
 Examples
 --------
 >>> import msgspec
+>>> import numpy as np
 >>> from rostergraph.columns import Columns
 >>> from rostergraph.io import scan
 >>> from rostergraph.model import User
@@ -20,15 +21,17 @@ Examples
 ...            b'"roles":{"student":{"school":"s1","grade":"3"}}}')
 >>> shape = UserShape.of(t, {"\\ue0010\\ue002": 0}, None)
 >>> acc = Columns("users")
->>> add_shaped(acc, ["u1", "u2"], [shape, shape], [["a@x.org", "b"]], [])
+>>> add_shaped(acc, ["u1", "u2"], [shape], np.array([0, 0]), [["a@x.org", "b"]], [])
 >>> acc.ids, acc.cols["attends"][1], acc.fields["email_no_at"].tolist()
 (['u1', 'u2'], ['s1', 's1'], [0, 1])
 """
 
 from __future__ import annotations
 
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from typing import Any
+
+import numpy as np
 
 from ..columns import Columns
 from ..fields import email_without_at
@@ -92,60 +95,70 @@ class UserShape:
         return shape
 
 
-def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape],
+def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.ndarray,
                strings: list[list[str]], students: list[list[str]]) -> None:
     """Append the columns of users ``ids`` (in roster order) to ``acc``, user ``i`` of
-    shape ``shapes[i]``; ``strings[k][i]`` is user ``i``'s own string ``k`` (as
+    shape ``shapes[codes[i]]``; ``strings[k][i]`` is user ``i``'s own string ``k`` (as
     :meth:`UserShape.of`'s ``holders`` number them), ``students[i]`` a contact's students
-    (a list per user, empty for a user that is no contact)."""
+    (a list per user, empty for a user that is no contact; no list at all: none is)."""
     base = len(acc.ids)
     n = len(ids)
     acc.ids.extend(ids)
-    rows = range(base, base + n)
+    codes = np.asarray(codes, dtype=np.int64)
+    at = codes.tolist()
+    every = np.arange(base, base + n, dtype=np.int64)
     cols, f = acc.cols, acc.fields
-    cols["roles"].frombytes(bytes(s.role for s in shapes))
+    cols["roles"].frombytes(np.array([s.role for s in shapes], np.uint8)[codes].tobytes())
     for name, col in cols.items():
         if name in ("roles", "contact_for"):
             continue
-        got = [s.edges.get(name) for s in shapes]
-        if not any(g is not None and g[0] for g in got):
+        per = [s.edges.get(name) or ([],) for s in shapes]
+        sizes = np.array([len(g[0]) for g in per], dtype=np.int64)
+        if not sizes.any():
             continue
-        counts = [len(g[0]) if g is not None else 0 for g in got]
-        col[0].extend(chain.from_iterable(map(repeat, rows, counts)))
+        col[0].frombytes(np.repeat(every, sizes[codes]).tobytes())
         for k in range(1, len(col)):
-            col[k].extend(chain.from_iterable(g[k - 1] for g in got if g is not None))
+            parts = [g[k - 1] if g[0] else [] for g in per]
+            col[k].extend(chain.from_iterable(map(parts.__getitem__, at)))
     if students:
         c_rows, c_refs, c_rel, c_type = cols["contact_for"]
         canon = acc.canon.setdefault
-        counts = [len(named) if s.agents is not None else 0
-                  for s, named in zip(shapes, students)]
-        linked: list[tuple[Any, Any]] = [s.agents if s.agents is not None and c else (None, None)
-                                         for s, c in zip(shapes, counts)]
-        c_rows.extend(chain.from_iterable(map(repeat, rows, counts)))
-        c_refs.extend(chain.from_iterable(n for n, c in zip(students, counts) if c))
-        c_rel.extend(chain.from_iterable(map(repeat, (canon(r, r) for r, _ in linked),
-                                             counts)))
-        c_type.extend(chain.from_iterable(map(repeat, (canon(t, t) for _, t in linked),
-                                              counts)))
+        linking = np.array([s.agents is not None for s in shapes], dtype=bool)[codes]
+        counts = np.fromiter(map(len, students), dtype=np.int64, count=n) * linking
+        c_rows.frombytes(np.repeat(every, counts).tobytes())
+        c_refs.extend(chain.from_iterable(compress(students, counts.tolist())))
+        for k, out in ((0, c_rel), (1, c_type)):
+            said = [canon(s.agents[k], s.agents[k]) if s.agents is not None else None
+                    for s in shapes]
+            out.extend(chain.from_iterable(map(repeat, map(said.__getitem__, at),
+                                               counts.tolist())))
     if not acc.with_fields:
         return
     own: dict[str, list[Any]] = {}
+    owned = {name for s in shapes for name in s.own}
+    canon = acc.canon.setdefault
     for name in f:
         if name in _DERIVED:
             continue
-        if any(name in s.own for s in shapes):
-            values = [strings[s.own[name]][i] if name in s.own else s.fields.get(name)
-                      for i, s in enumerate(shapes)]
-        else:  # (a constant of each shape)
-            values = [s.fields.get(name) for s in shapes]
+        const = [s.fields.get(name) for s in shapes]
+        if name == "student_grade":
+            const = [canon(v, v) for v in const]
+        column = f[name]
+        if name not in owned:  # (a constant of each shape)
+            if isinstance(column, list):
+                values = list(map(const.__getitem__, at))
+                column.extend(values)
+            else:
+                values = []
+                column.frombytes(np.array([1 if v else 0 for v in const],
+                                          np.uint8)[codes].tobytes())
+        else:
+            fields = [s.own.get(name) for s in shapes]
+            values = [strings[fields[c]][i] if fields[c] is not None else const[c]  # type: ignore[index]
+                      for i, c in enumerate(at)]
+            column.extend(values)  # (the own strings: emails, lists)
         if name in _PER_USER:
             own[name] = values
-        column = f[name]
-        if isinstance(column, list):
-            canon = acc.canon.setdefault
-            column.extend(map(canon, values, values) if name == "student_grade" else values)
-        else:
-            column.frombytes(bytes(1 if v else 0 for v in values))
     for name, source in _DERIVED.items():
         if name in f:
             values = own[source]

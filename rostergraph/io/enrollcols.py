@@ -530,9 +530,7 @@ def near_id_hint(value: str, ids: Iterable[str], memo: dict[str, str],
      out: ids are matched as given)
     """
     if not memo:
-        for i in ids:
-            if key := _near_key(i):
-                memo.setdefault(key, i)
+        memo.update(_near_memo(ids))
     key = _near_key(value)
     got = memo.get(key) if key else None
     if got is None or got == value:
@@ -577,6 +575,30 @@ def _unwrapped(value: str) -> str:
 
 def _near_key(value: str) -> str:
     return _unwrapped(value).lower().lstrip("0")
+
+
+def _near_memo(ids: Iterable[str]) -> dict[str, str]:
+    """Each of ``ids`` by its :func:`_near_key` (the first id of a key kept; no empty
+    key), the keys of ASCII ids made by pyarrow's string kernels (a district's users: no
+    Python call per id), others by :func:`_near_key` itself.
+
+    Examples
+    --------
+    >>> sorted(_near_memo(['="0042"', "0042", "AB1", "Ǆ1", '="0"']).items())
+    [('42', '="0042"'), ('ab1', 'AB1'), ('ǆ1', 'Ǆ1')]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    listed = list(ids)
+    arr = pa.array(listed, pa.string())
+    unwrapped = pc.replace_substring_regex(arr, r'^="(.+)"$', r"\1")
+    keys = pc.utf8_ltrim(pc.ascii_lower(unwrapped), characters="0").to_pylist()
+    for i in np.flatnonzero(~np.asarray(pc.string_is_ascii(arr))).tolist():
+        keys[i] = _near_key(listed[i])
+    memo = dict(zip(reversed(keys), reversed(listed)))
+    memo.pop("", None)
+    return memo
 
 
 def respelt_message(col: str, value: str, got: str) -> str:

@@ -219,3 +219,17 @@ def test_distinct_rows_packs_columns() -> None:
     wide = [np.array([1 << 40, 0]), np.array([1 << 40, 1 << 40])]  # (two words)
     keys, inverse = oneroster_usertext._distinct_rows(wide)
     assert [keys[i] for i in inverse.tolist()] == [[1 << 40, 1 << 40], [0, 1 << 40]]
+
+
+def test_a_oneroster_load_brings_no_pandas_in(tmp_path: Path, roster: Any) -> None:
+    """pyarrow imports pandas (half a second) when it converts a numpy array or a Python
+    value; the reader hands it buffers instead, so a load stays free of it."""
+    import subprocess
+    import sys
+
+    write_oneroster(roster, tmp_path / "b", extensions=False)
+    code = ("import sys, rostergraph; r = rostergraph.load(sys.argv[1]); "
+            "rostergraph.RosterGraph.from_roster(r); print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "b")], check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == "False"

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..columns import object_array
 from ..roster import RosterBuilder
-from .arrow_np import numpy_of
+from .arrow_np import arrow_texts, numpy_of
 from .csv_rowchecks import rows_text
 from .csvutil import CsvTable
 
@@ -587,14 +587,13 @@ def _near_memo(ids: Iterable[str]) -> dict[str, str]:
     >>> sorted(_near_memo(['="0042"', "0042", "AB1", "Ǆ1", '="0"']).items())
     [('42', '="0042"'), ('ab1', 'AB1'), ('ǆ1', 'Ǆ1')]
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     listed = list(ids)
-    arr = pa.array(listed, pa.string())
+    arr = arrow_texts(list(map(str.encode, listed)))
     unwrapped = pc.replace_substring_regex(arr, r'^="(.+)"$', r"\1")
     keys = pc.utf8_ltrim(pc.ascii_lower(unwrapped), characters="0").to_pylist()
-    for i in np.flatnonzero(~np.asarray(pc.string_is_ascii(arr))).tolist():
+    for i in np.flatnonzero(~numpy_of(pc.string_is_ascii(arr))).tolist():
         keys[i] = _near_key(listed[i])
     memo = dict(zip(reversed(keys), reversed(listed)))
     memo.pop("", None)

@@ -39,6 +39,7 @@ import orjson
 
 from ..model import parse_date
 from ..roster import RosterBuilder
+from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scalar
 from .csv_rowchecks import is_secret_column
 from .enrollcols import canonical_role, live_status
 from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS
@@ -230,7 +231,7 @@ def _split_plainly(col: Any) -> np.ndarray:
             first, last = data[off[full]], data[off[full + 1] - 1]
             bad[full[(first == 0x2C) | (last == 0x2C)]] = True
         with_comma = np.flatnonzero(~bad & _flagged(chunk, lambda b: b == 0x2C))
-        for k, cell in zip(with_comma.tolist(), chunk.take(with_comma).to_pylist()):
+        for k, cell in zip(with_comma.tolist(), chunk.take(arrow_ints(with_comma)).to_pylist()):
             parts = cell.split(",")
             bad[k] = len(set(parts)) != len(parts)
         out.append(~bad)
@@ -368,14 +369,13 @@ class ColumnUsers:
                 self._add(b, ks)
 
     def _add(self, b: Any, ks: np.ndarray) -> None:
-        import pyarrow as pa
 
         pos = self.pos[ks]
         first, size = int(pos[0]), int(pos[-1]) - int(pos[0]) + 1
         if size == len(pos):  # (a run of rows: sliced, no copy taken)
             cols = [a.slice(first, size).to_pylist() for a in self.arrays]
         else:
-            idx = pa.array(pos)
+            idx = arrow_ints(pos)
             cols = [a.take(idx).to_pylist() for a in self.arrays]
         shapes = [self.shapes[s] for s in self.shape[ks].tolist()]
         if self.agents is not None:
@@ -428,9 +428,8 @@ class ColumnUsers:
         have = np.flatnonzero(rows >= 0)
         if not len(have):
             return out
-        import pyarrow as pa
 
-        idx = pa.array(rows[have])
+        idx = arrow_ints(rows[have])
         cols = [a.take(idx).to_pylist() for a in self.demo_arrays]
         fmts = [self.demo_fmts[s] for s in self.demo_shape[ks[have]].tolist()]
         for i, frag in zip(have.tolist(), map(str.format, fmts, *cols)):
@@ -467,7 +466,6 @@ def plan_users(rd: _Reader) -> None:
     """Parse ``users.csv`` and work out which of its rows the reader reads column-wise
     (see the module's text): ``rd.column_users`` then holds them, and the reader's
     ``rows()`` gives the others."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     name = "users.csv"
@@ -489,13 +487,13 @@ def plan_users(rd: _Reader) -> None:
             ok &= ~_nonempty(cols[col])
     alias_is_id = True
     if USER_ID_COLUMN in cols:
-        joined = np.asarray(pc.and_(pc.not_equal(cols[USER_ID_COLUMN], ""),
-                                    pc.not_equal(cols[USER_ID_COLUMN], sid)))
+        joined = _nonempty(cols[USER_ID_COLUMN]) & numpy_of(
+            pc.not_equal(cols[USER_ID_COLUMN], sid))
         ok &= ~joined
         if joined.any():  # (a user other rows join: theirs to merge, on the row path)
             alias_is_id = False
-            named = pc.unique(cols[USER_ID_COLUMN].filter(pa.array(joined)))
-            ok &= ~np.asarray(pc.is_in(sid, value_set=named))
+            named = pc.unique(cols[USER_ID_COLUMN].filter(arrow_bools(joined)))
+            ok &= ~numpy_of(pc.is_in(sid, value_set=named))
     if "role" not in cols:
         return
     role_codes, role_cells = _codes(cols["role"])
@@ -537,7 +535,7 @@ def plan_users(rd: _Reader) -> None:
         said = _nonempty(cols[col])
         default = WRITER_DEFAULTS.get(col)
         if default is not None:
-            said &= np.asarray(pc.not_equal(cols[col], default))
+            said &= numpy_of(pc.not_equal(cols[col], text_scalar(default)))
         says[:, k] = said[rows]
     parts += _bit_words(says)
     keys, inverse = _distinct_rows(parts)
@@ -570,7 +568,9 @@ def plan_users(rd: _Reader) -> None:
     for col in opaque:  # (a cell over the typed decoder's bound in bytes: its row decoded)
         cu.fits &= _shorter(cols[col], MAX_STRING + 1)[rows]
     cu.agents = fields.get("agentSourcedIds")
-    cu.sids = sid.take(pa.array(rows)).to_pylist()
+    chosen = np.zeros(len(ok), dtype=bool)
+    chosen[rows] = True
+    cu.sids = sid.filter(arrow_bools(chosen)).to_pylist()  # (a filter: no chunks joined)
     cu.shape, cu.shapes = inverse.astype(np.int64), shapes
     cu.roles = [shapes[s].role for s in inverse.tolist()]
     if "password" in cols:
@@ -600,10 +600,13 @@ def plan_demographics(rd: _Reader) -> None:
             cu.demote(rd, k)
         return
     n = len(t.lines)
-    empty = pa.array([""] * n) if n else pa.array([], pa.string())
+    empty = arrow_texts([b""] * n)
     sid = cols.get("sourcedId", empty)
-    key = pc.if_else(pc.not_equal(sid, ""), sid, cols.get("userSourcedId", empty))
-    user = np.asarray(pc.fill_null(pc.index_in(key, value_set=pa.array(cu.sids)), -1))
+    key = pc.if_else(arrow_bools(_nonempty(sid)), sid, cols.get("userSourcedId", empty))
+    known = arrow_texts(list(map(str.encode, cu.sids)))
+    found = pc.cast(pc.index_in(key, value_set=known), pa.int64())
+    # (no fill_null with a Python value: converting one brings pandas in, half a second)
+    user = numpy_of(pc.if_else(pc.is_valid(found), found, arrow_ints(np.full(n, -1))))
     ok = (user >= 0) & _nonempty(key)
     if n:
         codes, _ = _codes(key)
@@ -658,7 +661,7 @@ def plan_demographics(rd: _Reader) -> None:
     for k in user[rest].tolist():
         if k >= 0:
             cu.demote(rd, k)
-    keys_of_rest = key.take(pa.array(rest)).to_pylist() if len(rest) else []
+    keys_of_rest = key.take(arrow_ints(rest)).to_pylist() if len(rest) else []
     index = None
     for got in keys_of_rest:
         if got and got not in rd.alias:

@@ -39,8 +39,8 @@ from .csvutil import CsvTable
 __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLUMN",
            "OTHER_ROLES_KEY", "LoadedEnrollments", "bare_ids", "canonical_role",
            "empty_cells", "encoded_or_empty", "enrollment_elsewhere", "filled_rows",
-           "first_rows", "keep_other_role", "live_status", "near_id_hint", "near_users_message",
-           "null_text_hint",
+           "first_rows", "keep_other_role", "live_status", "near_id_hint", "near_memo",
+           "near_users_message", "null_text_hint",
            "oneroster_enrollments", "padded_message", "primary_first", "respelt_message",
            "school_disagrees", "sftp_enrollments", "truthy", "unkept_columns"]
 
@@ -575,6 +575,36 @@ def _unwrapped(value: str) -> str:
 
 def _near_key(value: str) -> str:
     return _unwrapped(value).lower().lstrip("0")
+
+
+def near_memo(values: list[str], ids: Iterable[str]) -> dict[str, str]:
+    """A memo for :func:`near_id_hint` of ``values`` among ``ids``: the ids whose near key
+    (case, leading zeros and a spreadsheet formula ignored) is one of ``values``' (so that
+    a district's users are not all put in a dict for a few unknown ids).
+
+    Examples
+    --------
+    >>> memo = near_memo(["42"], ["0042", "AB1"])
+    >>> near_id_hint("42", [], memo, "user")[:13], near_id_hint("ab1", [], memo)
+    (" (user '0042'", '')
+    """
+    import pyarrow.compute as pc
+
+    wanted = {k for v in values if (k := _near_key(v))}
+    memo = {"": ""}  # (never looked up: a memo with an entry is not filled again)
+    if not wanted:
+        return memo
+    listed = list(ids)
+    arr = arrow_texts(list(map(str.encode, listed)))
+    unwrapped = pc.replace_substring_regex(arr, r'^="(.+)"$', r"\1")
+    keys = pc.utf8_ltrim(pc.ascii_lower(unwrapped), characters="0")
+    maybe = numpy_of(pc.is_in(keys, value_set=arrow_texts([k.encode() for k in wanted])))
+    maybe |= ~numpy_of(pc.string_is_ascii(arr))  # (their keys made by Python's lower())
+    for i in np.flatnonzero(maybe).tolist():
+        key = _near_key(listed[i])
+        if key in wanted:
+            memo.setdefault(key, listed[i])
+    return memo
 
 
 def _near_memo(ids: Iterable[str]) -> dict[str, str]:

@@ -37,6 +37,7 @@ from .enrollcols import (
     keep_other_role,
     live_status,
     near_id_hint,
+    near_memo,
     near_users_message,
     null_text_hint,
     oneroster_enrollments,
@@ -186,10 +187,19 @@ def _near_users(rd: _Reader, t: CsvTable, loaded: LoadedEnrollments) -> list[_Ne
     if got is None or not len(loaded.rows):
         return []
     codes, values = got
-    values = rd.matched("users", values)  # (as the enrollments were read)
-    memo: dict[str, str] = {}
-    hints = [near_id_hint(v, rd.alias, memo, "user") if v and v not in rd.alias else ""
-             for v in values]
+    alias = rd.alias
+    unknown = [i for i, v in enumerate(values) if v and v not in alias]
+    if not unknown:
+        return []
+    values = list(values)
+    for i in unknown:  # (as the enrollments were read: an id with spaces around it matched)
+        values[i] = rd.match("users", values[i])
+    unknown = [i for i in unknown if values[i] not in alias]
+    # (the users' ids by near key: only those the unknown ids may mean)
+    memo = near_memo([values[i] for i in unknown], alias)
+    hints = [""] * len(values)
+    for i in unknown:
+        hints[i] = near_id_hint(values[i], alias, memo, "user")
     rows = loaded.rows[truthy(hints)[codes[loaded.rows]]].tolist()
     return [(t.lines[i], loaded.section_ids[loaded.section_code[i]], values[codes[i]],
              hints[codes[i]]) for i in rows]

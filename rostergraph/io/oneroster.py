@@ -538,7 +538,8 @@ class _Reader:
             if d.get("teacher") is not None and d.get("teachers"):
                 d["teachers"] = primary_first(d["teacher"], d["teachers"])
             apply_carry(d)
-            self.b.add("sections", d, file="classes.csv", line=section_line(rid))
+            # (its text as orjson writes it, checked to read back, not written twice)
+            add_parked(self.b, "sections", d, None, file="classes.csv", line=section_line(rid))
         users, columns = self.users, self.column_users
         user_line = self.user_lines.pop if bulk else self.user_lines.__getitem__
         # (users demoted from the column-wise rows came in late: all in line order)

@@ -304,6 +304,7 @@ class ColumnUsers:
         self.roles: list[str | None] = []  # a contact's role (its contact_role)
         self.shape = np.zeros(0, np.int64)
         self.shapes: list[_Shape] = []
+        self._shape_objects = np.empty(0, dtype=object)  # (shapes, taken by numpy)
         self.alive = np.ones(len(rows), dtype=bool)
         #: whether every own string of the row is short enough to need no check
         self.fits = np.ones(len(rows), dtype=bool)
@@ -374,10 +375,10 @@ class ColumnUsers:
         first, size = int(pos[0]), int(pos[-1]) - int(pos[0]) + 1
         if size == len(pos):  # (a run of rows: sliced, no copy taken)
             cols = [a.slice(first, size).to_pylist() for a in self.arrays]
-        else:
-            idx = arrow_ints(pos)
-            cols = [a.take(idx).to_pylist() for a in self.arrays]
-        shapes = [self.shapes[s] for s in self.shape[ks].tolist()]
+        else:  # (taken from the run's slice: the whole column's chunks are not joined)
+            idx = arrow_ints(pos - first)
+            cols = [a.slice(first, size).take(idx).to_pylist() for a in self.arrays]
+        shapes = self._shape_objects[self.shape[ks]].tolist()
         if self.agents is not None:
             rendered = [cell.replace(",", sh.mid) if cell and sh.mid else ""
                         for cell, sh in zip(cols[self.agents], shapes)]
@@ -572,6 +573,8 @@ def plan_users(rd: _Reader) -> None:
     chosen[rows] = True
     cu.sids = sid.filter(arrow_bools(chosen)).to_pylist()  # (a filter: no chunks joined)
     cu.shape, cu.shapes = inverse.astype(np.int64), shapes
+    cu._shape_objects = np.empty(len(shapes), dtype=object)
+    cu._shape_objects[:] = shapes
     cu.roles = [shapes[s].role for s in inverse.tolist()]
     if "password" in cols:
         cu.passwords = int(_nonempty(cols["password"])[rows].sum())

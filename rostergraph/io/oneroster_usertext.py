@@ -19,7 +19,9 @@ user's dict is made from its template as the row path had it after ``users.csv``
 (*demoted*) before the row path reads its demographics. The column-wise rows tell no
 problem (a shape that would is left to the row path), set the reader's ``alias`` and
 ``contact_role`` in line order, and their records reach the builder in line order among
-the others, so the roster is the row path's, record for record, text for text.
+the others, so the roster is the row path's, record for record, text for text. Their
+graph and rule columns are repeated from their shape's template too
+(:mod:`~rostergraph.io.shaped_users`): no text is decoded per user.
 
 A bulk load without ``roles.csv`` or ``userProfiles.csv`` only (those change users from
 other files), of tables pyarrow parsed whole.
@@ -319,7 +321,6 @@ class ColumnUsers:
         self.demo_shape = np.zeros(len(rows), dtype=np.int64)
         self.demo_fmts: list[str] = []
         self.demo_arrays: list[Any] = []
-        self.demo_rest: np.ndarray | None = None
 
     # -- users.csv, in line order among the row path's rows ----------------------------
     def rest_rows(self, rd: _Reader, t: CsvTable) -> Iterator[tuple[int, dict[str, str]]]:
@@ -659,7 +660,6 @@ def plan_demographics(rd: _Reader) -> None:
     cu.demo_shape[ks] = inverse[good_rows]
     cu.demo_fmts = fmts
     cu.demo_arrays = [cols[c] for c in opaque]
-    cu.demo_rest = rest
     # the users the row path's rows name: demoted, so that it finds them
     for k in user[rest].tolist():
         if k >= 0:

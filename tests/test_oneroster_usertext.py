@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rostergraph
 from rostergraph.io import oneroster_usertext
@@ -154,9 +156,11 @@ def test_demographics_rows_hand_their_users_to_the_row_path(
         at = {c: i for i, c in enumerate(head)}
         body[1][at["birthDate"]] = "2010-13-45"
         body[2][at["asian"]] = "Y"
+        again = list(body[3])  # (the spaced row's user named plainly too, later: both apply)
+        again[at["cityOfBirth"]] = "Lyon"
         body[3][at["sourcedId"]] = " " + body[3][at["sourcedId"]] + " "
         body[5][at["cityOfBirth"]] = 'Quote " here'
-        return [head, *body, list(body[4])]  # (the fifth row given again, at the end)
+        return [head, *body, list(body[4]), again]  # (the fifth row given again, at the end)
     _edit(out / "demographics.csv", change)
     assert _assert_same(out, monkeypatch) > 0
 
@@ -233,3 +237,70 @@ def test_a_oneroster_load_brings_no_pandas_in(tmp_path: Path, roster: Any) -> No
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "b")], check=True,
                          capture_output=True, text=True).stdout
     assert out.strip() == "False"
+
+
+# -- random bundles: any cell, either way ---------------------------------------------
+
+_IDS = ["u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", " u5", "U1"]
+#: mostly what a plain row holds (so that most rows are read column-wise), now and then
+#: what sends a row to the row path
+_CELL = st.integers(0, 29).flatmap(lambda k: st.one_of(
+    st.sampled_from(['say "hi"', "back\\slash", "\ue000", "tab\t"]), st.text(max_size=6))
+    if k == 0 else st.sampled_from(["", "", "a", "Ann", "Zoë", "a,b", "{0}", "x" * 300, "Ünï"]))
+
+
+@st.composite
+def _bundles(draw: Any) -> dict[str, list[list[str]]]:
+    n = draw(st.integers(1, 8))
+    users = [["sourcedId", "status", "enabledUser", "orgSourcedIds", "role", "username",
+              "givenName", "familyName", "middleName", "identifier", "email", "phone",
+              "agentSourcedIds", "grades", "password"]]
+    for k in range(n):
+        users.append([
+            f"id{k}" if draw(st.integers(0, 3)) else draw(st.sampled_from(_IDS)),
+            draw(st.sampled_from(["", "active", "odd"])),
+            draw(st.sampled_from(["true", "false", ""])),
+            draw(st.sampled_from(["s1", "s2", "s1,s2", "", "d1", "nowhere", "s1, s2"])),
+            draw(st.sampled_from(["parent", "guardian", "relative"]) if k % 3 == 0 else
+                 st.sampled_from(["student", "student", "teacher", "administrator", "Student",
+                                  "aide", "", "parent"])),
+            draw(_CELL), draw(_CELL), draw(_CELL), draw(_CELL), draw(_CELL), draw(_CELL),
+            draw(_CELL), draw(st.sampled_from(["", "", "", "", "u1"]) if k % 3 else
+                              st.sampled_from(["", "u1", "u1,u2", "u1, u2", "u1,u1", ",u2",
+                                               "id0,id1", "u9"])),
+            draw(st.sampled_from(["", "05", "KG", "09,10", " 03"])),
+            draw(st.sampled_from(["", "secret"]))])
+    demo = [["sourcedId", "birthDate", "sex", "asian", "white", "hispanicOrLatinoEthnicity",
+             "cityOfBirth"]]
+    for _ in range(draw(st.integers(0, 5))):
+        demo.append([draw(st.sampled_from([*_IDS, "", "id0", "id1", "id2"])),
+                     draw(st.sampled_from(["", "2010-01-02", "2010-13-40"])),
+                     draw(st.sampled_from(["", "male", "female", "unspecified"])),
+                     draw(st.sampled_from(["", "true", "false", "Y"])),
+                     draw(st.sampled_from(["", "true", "false"])),
+                     draw(st.sampled_from(["", "true", "false"])), draw(_CELL)])
+    return {"users.csv": users, "demographics.csv": demo}
+
+
+@settings(max_examples=60, deadline=None)
+@given(_bundles())
+def test_random_bundles_read_alike_either_way(files: dict[str, list[list[str]]]) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        out = Path(d)
+        (out / "manifest.csv").write_text("propertyName,value\nmanifest.version,1.0\n"
+                                          "oneroster.version,1.1\n", encoding="utf-8")
+        (out / "orgs.csv").write_text("sourcedId,name,type,parentSourcedId\nd1,D,district,\n"
+                                      "s1,S1,school,d1\ns2,S2,school,d1\n", encoding="utf-8")
+        for name, rows in files.items():
+            text = io.StringIO(newline="")
+            csv.writer(text, lineterminator="\n").writerows(rows)
+            (out / name).write_text(text.getvalue(), encoding="utf-8")
+        columns = read_oneroster(out)
+        try:
+            oneroster_usertext.COLUMN_USERS = False  # (test only: the row path alone)
+            rows_only = read_oneroster(out)
+        finally:
+            oneroster_usertext.COLUMN_USERS = True
+        assert_same_roster(columns, rows_only)
+        assert columns.provenance.notes == rows_only.provenance.notes
+        assert _texts(columns) == _texts(rows_only)

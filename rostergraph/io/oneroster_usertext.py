@@ -655,11 +655,6 @@ def plan_demographics(rd: _Reader) -> None:
     good_rows = np.array(good, dtype=bool)[inverse] if len(at) else np.zeros(0, bool)
     taken = at[good_rows]
     rest = np.setdiff1d(np.arange(n), taken)
-    ks = user[taken]
-    cu.demo_row[ks] = taken
-    cu.demo_shape[ks] = inverse[good_rows]
-    cu.demo_fmts = fmts
-    cu.demo_arrays = [cols[c] for c in opaque]
     # the users the row path's rows name: demoted, so that it finds them
     for k in user[rest].tolist():
         if k >= 0:
@@ -675,6 +670,16 @@ def plan_demographics(rd: _Reader) -> None:
                 at_user = index.get(rd.alias.get(other, other))
                 if at_user is not None:
                     cu.demote(rd, at_user)
+    # a plain row whose user those demoted goes the row path's way too (after a row naming
+    # the user with spaces around its id, say: both rows apply, in line order)
+    still = cu.alive[user[taken]]
+    taken, shape_of = taken[still], inverse[good_rows][still]
+    rest = np.setdiff1d(np.arange(n), taken)
+    ks = user[taken]
+    cu.demo_row[ks] = taken
+    cu.demo_shape[ks] = shape_of
+    cu.demo_fmts = fmts
+    cu.demo_arrays = [cols[c] for c in opaque]
     rd.cuts[name] = partial(rows_at, rest)
 
 

@@ -73,6 +73,9 @@ _DEMO_SHAPE = ("sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAm
                "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity")
 #: Any placeholder (see :func:`_holder`), the demographics' place, the stand-in line.
 _HOLDER = re.compile(f"\ue000[0-9]+[\ue001\ue002\ue004]|\ue003|{_LINE}")
+#: A field of a template (more than its fields when a cell of the shape holds "{0}": no
+#: harm, that column is only read for nothing).
+_FIELD = re.compile(r"\{([0-9]+)\}")
 #: A contact's students in a template struct (each user's own, split from its cell).
 _AGENTS = "\ue000A\ue001"
 _UNSET: Any = object()
@@ -107,7 +110,8 @@ class _Shape:
     """The templates of one users.csv shape: the record's final text, and the user's dict
     after users.csv (for a user demoted to the row path)."""
 
-    __slots__ = ("after", "columns", "contact", "demo_case", "final", "mid", "role", "student")
+    __slots__ = ("after", "columns", "contact", "demo_case", "fields", "final", "mid", "role",
+                 "student")
 
     def __init__(self, rd: _Reader, row: dict[str, str], opaque: list[str],
                  agents: int | None, plans: dict[bool, Any]) -> None:
@@ -115,6 +119,7 @@ class _Shape:
         sid = row["sourcedId"]
         self.final = self.after = self.mid = ""  # (no final text: the row path's shape)
         self.columns: Any = _UNSET  # (see ColumnUsers._columns_of)
+        self.fields: frozenset[int] = frozenset()  # the cells its texts are filled with
         self.role: str | None = None
         self.contact = self.student = False
         self.demo_case = 0
@@ -155,6 +160,9 @@ class _Shape:
             self.demo_case, final = 1, final.replace(mark, "\ue003", 1)
         self.final = _template(final, {**holders, _holder(n, "\ue002"): f"{{{n}}}",
                                        "\ue003": f"{{{n + 1}}}"})
+        self.fields = frozenset(map(int, _FIELD.findall(self.final + self.after)))
+        if agents is not None and self.mid:  # (its cell also splits into the students)
+            self.fields |= {agents}
 
 
 def _offsets_and_bytes(col: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -371,15 +379,16 @@ class ColumnUsers:
                 self._add(b, ks)
 
     def _add(self, b: Any, ks: np.ndarray) -> None:
-
         pos = self.pos[ks]
         first, size = int(pos[0]), int(pos[-1]) - int(pos[0]) + 1
-        if size == len(pos):  # (a run of rows: sliced, no copy taken)
-            cols = [a.slice(first, size).to_pylist() for a in self.arrays]
-        else:  # (taken from the run's slice: the whole column's chunks are not joined)
-            idx = arrow_ints(pos - first)
-            cols = [a.slice(first, size).take(idx).to_pylist() for a in self.arrays]
         shapes = self._shape_objects[self.shape[ks]].tolist()
+        # (a column no template of these rows fills, an empty one say, is not read)
+        filled = set().union(*(sh.fields for sh in set(shapes)))
+        blank = [""] * len(ks)
+        idx = arrow_ints(pos - first) if size != len(pos) else None
+        cols = [blank if k not in filled else a.slice(first, size).to_pylist() if idx is None
+                else a.slice(first, size).take(idx).to_pylist()  # (no chunks joined)
+                for k, a in enumerate(self.arrays)]
         if self.agents is not None:
             rendered = [cell.replace(",", sh.mid) if cell and sh.mid else ""
                         for cell, sh in zip(cols[self.agents], shapes)]

@@ -216,6 +216,22 @@ def test_the_column_wise_reading_needs_plain_tables(
     assert _assert_same(out, monkeypatch) == 0
 
 
+def test_a_demographics_table_read_row_by_row_takes_every_user_along(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
+    """A demographics row marked tobedeleted sends that whole table the row path's way:
+    every column-wise user is handed to the row path first (all demoted at once)."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    _cell_edit(out, "demographics.csv", "status", {3: "tobedeleted"})
+    demoted: list[int] = []
+    real = oneroster_usertext.ColumnUsers.demote
+    with monkeypatch.context() as m:
+        m.setattr(oneroster_usertext.ColumnUsers, "demote", lambda self, rd, ks: (
+            real(self, rd, ks), demoted.append(self.demoted)))
+        _assert_same(out, monkeypatch)
+    assert demoted and demoted[-1] > len(roster.users) // 2
+
+
 def test_distinct_rows_packs_columns() -> None:
     parts = [np.array([0, 1, 0, 1]), np.array([2, 2, 2, 0]), np.array([1, 1, 1, 1])]
     keys, inverse = oneroster_usertext._distinct_rows(parts)

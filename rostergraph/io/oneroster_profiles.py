@@ -20,8 +20,8 @@ from .csv_rowchecks import is_secret_column, row_text
 from .enrollcols import respelt_message
 from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, is_boolean, is_true
 
-__all__ = ["DemographicsState", "demographics_target", "put_demographics", "read_demographics",
-           "read_user_profiles"]
+__all__ = ["STUDENT_CELLS", "DemographicsState", "demographics_target", "put_demographics",
+           "read_demographics", "read_user_profiles"]
 
 
 _RACE_COLS = {"americanIndianOrAlaskaNative": "American Indian", "asian": "Asian",
@@ -155,14 +155,14 @@ def put_demographics(r: Any, u: dict[str, Any], row: dict[str, str], line: int, 
 
 _IDS = frozenset({"sourcedId", "userSourcedId"})
 #: The demographics.csv cells that give a student's fields, but its birth date.
-_STUDENT_CELLS = ("sex", *_RACE_COLS, "demographicRaceTwoOrMoreRaces",
+STUDENT_CELLS = ("sex", *_RACE_COLS, "demographicRaceTwoOrMoreRaces",
                   "hispanicOrLatinoEthnicity")
 
 
 def _student_key(get: Any, dob: bool) -> Any:
     """What :func:`_student_fields` depends on, of a row (``get``: its cells') with or
     without a birth date: the rows with the same key give the same student fields."""
-    return (dob, *map(get, _STUDENT_CELLS))
+    return (dob, *map(get, STUDENT_CELLS))
 
 
 def _student_fields(get: Any, dob: bool
@@ -171,7 +171,7 @@ def _student_fields(get: Any, dob: bool
     are set (``None``: its birth date, when it has one), the columns they take (not kept
     in extra), and its race and ethnicity columns whose cell is no boolean (``Y``,
     ``Unknown``: kept in extra, and told): all but the birth date depends on
-    :data:`_STUDENT_CELLS` only."""
+    :data:`STUDENT_CELLS` only."""
     st: dict[str, str | None] = {}
     consumed = set(_IDS)
     if dob:
@@ -185,7 +185,7 @@ def _student_fields(get: Any, dob: bool
     races = [col for col in _RACE_COLS if is_true(get(col))]
     # (a cell that is no boolean, ``Y`` or ``Unknown``, says no race: kept as it is)
     said = {col for col in _RACE_COLS if is_boolean(get(col))}
-    no_boolean = tuple(col for col in _STUDENT_CELLS[1:] if (get(col) or "").strip()
+    no_boolean = tuple(col for col in STUDENT_CELLS[1:] if (get(col) or "").strip()
                        and not is_boolean(get(col)))
     if "demographicRaceTwoOrMoreRaces" not in no_boolean:  # (else kept: it was lost)
         consumed |= {"demographicRaceTwoOrMoreRaces"}

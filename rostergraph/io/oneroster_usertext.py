@@ -33,7 +33,7 @@ import copy
 import re
 from collections.abc import Iterator
 from functools import partial
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,10 +42,16 @@ import orjson
 from ..model import parse_date
 from ..roster import RosterBuilder
 from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scalar
+from .csv_arrow import cells_at, encoded_column
 from .csv_rowchecks import is_secret_column
 from .enrollcols import canonical_role, live_status
 from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS
-from .oneroster_profiles import DemographicsState, demographics_target, put_demographics
+from .oneroster_profiles import (
+    STUDENT_CELLS,
+    DemographicsState,
+    demographics_target,
+    put_demographics,
+)
 from .oneroster_users import CONTACT_ROLES, PLAIN_ROLES, PlainRows, keep_unplaced
 from .parked import ParkedDicts
 from .scan import MAX_STRING
@@ -67,10 +73,6 @@ _LINE = 987_654_321_987  # the line standing in a template's pending contact lin
 _SHAPE_COLUMNS = ("role", "orgSourcedIds", "grades")
 #: users.csv columns a plain row has empty (or, for the userId column, its own id)
 _EMPTY_COLUMNS = ("primaryOrgSourcedId", LISTS_COLUMN, CARRY_COLUMN)
-#: demographics.csv columns whose value shapes the student fields
-_DEMO_SHAPE = ("sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
-               "nativeHawaiianOrOtherPacificIslander", "white",
-               "demographicRaceTwoOrMoreRaces", "hispanicOrLatinoEthnicity")
 #: Any placeholder (see :func:`_holder`), the demographics' place, the stand-in line.
 _HOLDER = re.compile(f"\ue000[0-9]+[\ue001\ue002\ue004]|\ue003|{_LINE}")
 #: A field of a template (more than its fields when a cell of the shape holds "{0}": no
@@ -208,15 +210,14 @@ def _clean(col: Any) -> np.ndarray:
     return ~_flagged(col, _not_plain_byte)
 
 
+def _sizes(col: Any) -> np.ndarray:
+    """Per cell of a pyarrow string column: its size in bytes (from its offsets)."""
+    parts = [np.diff(_offsets_and_bytes(c)[0]) for c in _chunks(col)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 def _nonempty(col: Any) -> np.ndarray:
-    parts = [np.diff(_offsets_and_bytes(c)[0]) > 0 for c in _chunks(col)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
-
-
-def _shorter(col: Any, size: int) -> np.ndarray:
-    """Per cell: whether it holds fewer than ``size`` bytes."""
-    parts = [np.diff(_offsets_and_bytes(c)[0]) < size for c in _chunks(col)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    return _sizes(col) > 0
 
 
 def _split_plainly(col: Any) -> np.ndarray:
@@ -295,8 +296,6 @@ def _bits(words: list[int], n: int) -> list[int]:
 
 
 def _codes(col: Any) -> tuple[np.ndarray, list[str]]:
-    from .csv_arrow import encoded_column
-
     return encoded_column(col)
 
 
@@ -353,19 +352,24 @@ class ColumnUsers:
         self.registered = max(self.registered, upto)
 
     # -- demotion and the end --------------------------------------------------------
-    def demote(self, rd: _Reader, k: int) -> None:
-        """Column-wise row ``k``'s user handed to the row path: its dict as the row path
-        had it after users.csv, among the reader's users."""
-        if not self.alive[k]:
+    def demote(self, rd: _Reader, ks: Any) -> None:
+        """Column-wise rows ``ks``' users handed to the row path: their dicts as the row
+        path had them after users.csv, among the reader's users (their cells taken
+        together: a whole table's users may go)."""
+        ks = np.unique(np.asarray(ks, dtype=np.int64))
+        ks = ks[self.alive[ks]]
+        if not len(ks):
             return
-        p = int(self.pos[k])
-        cells = [a[p].as_py() for a in self.arrays]
-        sh = self.shapes[int(self.shape[k])]
-        u = orjson.loads(sh.after.format(*cells, "", "", int(self.lines[k])))
-        rd.users[self.sids[k]] = u
-        rd.user_lines[self.sids[k]] = int(self.lines[k])
-        self.alive[k] = False
-        self.demoted += 1
+        cols = [cells_at(a, self.pos[ks]) for a in self.arrays]
+        afters = [sh.after for sh in self._shape_objects[self.shape[ks]].tolist()]
+        lines = self.lines[ks].tolist()
+        blank = repeat("")
+        for k, text, line in zip(ks.tolist(), map(str.format, afters, *cols, blank, blank,
+                                                   lines), lines):
+            rd.users[self.sids[k]] = orjson.loads(text)
+            rd.user_lines[self.sids[k]] = line
+        self.alive[ks] = False
+        self.demoted += len(ks)
 
     def add_before(self, b: Any, line: int | None) -> None:
         """Hand the builder the records of the column-wise rows above ``line`` (``None``:
@@ -385,10 +389,9 @@ class ColumnUsers:
         # (a column no template of these rows fills, an empty one say, is not read)
         filled = set().union(*(sh.fields for sh in set(shapes)))
         blank = [""] * len(ks)
-        idx = arrow_ints(pos - first) if size != len(pos) else None
-        cols = [blank if k not in filled else a.slice(first, size).to_pylist() if idx is None
-                else a.slice(first, size).take(idx).to_pylist()  # (no chunks joined)
-                for k, a in enumerate(self.arrays)]
+        run = size == len(pos)  # (a run of rows: sliced, no copy taken)
+        cols = [blank if k not in filled else a.slice(first, size).to_pylist() if run
+                else cells_at(a, pos) for k, a in enumerate(self.arrays)]
         if self.agents is not None:
             rendered = [cell.replace(",", sh.mid) if cell and sh.mid else ""
                         for cell, sh in zip(cols[self.agents], shapes)]
@@ -440,8 +443,7 @@ class ColumnUsers:
         if not len(have):
             return out
 
-        idx = arrow_ints(rows[have])
-        cols = [a.take(idx).to_pylist() for a in self.demo_arrays]
+        cols = [cells_at(a, rows[have]) for a in self.demo_arrays]
         fmts = [self.demo_fmts[s] for s in self.demo_shape[ks[have]].tolist()]
         for i, frag in zip(have.tolist(), map(str.format, fmts, *cols)):
             if frag:
@@ -577,7 +579,7 @@ def plan_users(rd: _Reader) -> None:
     cu = ColumnUsers(t, rows, np.flatnonzero(~ok))
     cu.opaque, cu.arrays = opaque, [cols[c] for c in opaque]
     for col in opaque:  # (a cell over the typed decoder's bound in bytes: its row decoded)
-        cu.fits &= _shorter(cols[col], MAX_STRING + 1)[rows]
+        cu.fits &= _sizes(cols[col])[rows] <= MAX_STRING
     cu.agents = fields.get("agentSourcedIds")
     chosen = np.zeros(len(ok), dtype=bool)
     chosen[rows] = True
@@ -609,8 +611,7 @@ def plan_demographics(rd: _Reader) -> None:
         return
     cols = _arrow_columns(t)
     if cols is None or live_status(t):  # (every row on the row path: their users too)
-        for k in range(len(cu.sids)):
-            cu.demote(rd, k)
+        cu.demote(rd, np.arange(len(cu.sids)))
         return
     n = len(t.lines)
     empty = arrow_texts([b""] * n)
@@ -632,11 +633,11 @@ def plan_demographics(rd: _Reader) -> None:
         codes, values = _codes(cols[dob_col])
         if values:  # (a birth date that is no date: told by the row path)
             ok &= ~np.array([bool(v) and parse_date(v) is None for v in values])[codes]
-    opaque = [c for c in t.header if c not in _DEMO_SHAPE]
+    opaque = [c for c in t.header if c not in STUDENT_CELLS]
     student = np.array([sh.student for sh in cu.shapes], dtype=bool)[cu.shape[user.clip(0)]]
     parts = [student.astype(np.int64)]
     values_of: list[list[str]] = []
-    for col in _DEMO_SHAPE:
+    for col in STUDENT_CELLS:
         if col in cols:
             c, v = _codes(cols[col])
         else:
@@ -652,11 +653,11 @@ def plan_demographics(rd: _Reader) -> None:
     for shape_key in keys:
         row = {}
         for col in t.header:
-            if col in _DEMO_SHAPE:
-                i = _DEMO_SHAPE.index(col)
+            if col in STUDENT_CELLS:
+                i = STUDENT_CELLS.index(col)
                 row[col] = values_of[i][shape_key[1 + i]]
             else:
-                says = shape_key[1 + len(_DEMO_SHAPE) + fields[col]]
+                says = shape_key[1 + len(STUDENT_CELLS) + fields[col]]
                 row[col] = _holder(fields[col], "\ue004") if says else ""
         fmt = _fragment(rd, row, bool(shape_key[0]), fields, dob_col)
         fmts.append(fmt or "")
@@ -664,13 +665,12 @@ def plan_demographics(rd: _Reader) -> None:
     good_rows = np.array(good, dtype=bool)[inverse] if len(at) else np.zeros(0, bool)
     taken = at[good_rows]
     rest = np.setdiff1d(np.arange(n), taken)
-    # the users the row path's rows name: demoted, so that it finds them
-    for k in user[rest].tolist():
-        if k >= 0:
-            cu.demote(rd, k)
-    keys_of_rest = key.take(arrow_ints(rest)).to_pylist() if len(rest) else []
+    # the users the row path's rows name (as given, or with spaces around their ids):
+    # demoted, so that it finds them
+    named = user[rest]
+    spaced: list[int] = []
     index = None
-    for got in keys_of_rest:
+    for got in cells_at(key, rest):
         if got and got not in rd.alias:
             other = rd.match("users", got)
             if other != got:
@@ -678,7 +678,8 @@ def plan_demographics(rd: _Reader) -> None:
                     index = dict(zip(cu.sids, range(len(cu.sids))))
                 at_user = index.get(rd.alias.get(other, other))
                 if at_user is not None:
-                    cu.demote(rd, at_user)
+                    spaced.append(at_user)
+    cu.demote(rd, np.concatenate([named[named >= 0], np.array(spaced, dtype=np.int64)]))
     # a plain row whose user those demoted goes the row path's way too (after a row naming
     # the user with spaces around its id, say: both rows apply, in line order)
     still = cu.alive[user[taken]]

@@ -223,30 +223,28 @@ def _nonempty(col: Any) -> np.ndarray:
 def _split_plainly(col: Any) -> np.ndarray:
     """Per agentSourcedIds cell: whether it splits into its ids at its commas alone, as
     the row path splits it (no space, no empty item, no id twice)."""
+    bad = _flagged(col, _space_or_commas)
     out = []
     for chunk in _chunks(col):
         off, data = _offsets_and_bytes(chunk)
-        n = len(chunk)
-        bad = np.zeros(n, dtype=bool)
-        seg = data[off[0]:off[-1]]
-        comma = seg == 0x2C
-        hits = np.flatnonzero(seg == 0x20)
-        if len(hits):
-            bad[np.searchsorted(off, hits + off[0], side="right") - 1] = True
-        twice = np.flatnonzero(comma[:-1] & comma[1:])  # (",,": an empty item)
-        if len(twice):
-            bad[np.searchsorted(off, twice + off[0], side="right") - 1] = True
-        size = np.diff(off)
-        full = np.flatnonzero(size > 0)
-        if len(full):
-            first, last = data[off[full]], data[off[full + 1] - 1]
-            bad[full[(first == 0x2C) | (last == 0x2C)]] = True
-        with_comma = np.flatnonzero(~bad & _flagged(chunk, lambda b: b == 0x2C))
-        for k, cell in zip(with_comma.tolist(), chunk.take(arrow_ints(with_comma)).to_pylist()):
-            parts = cell.split(",")
-            bad[k] = len(set(parts)) != len(parts)
-        out.append(~bad)
-    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+        full = np.flatnonzero(np.diff(off) > 0)
+        edge = np.zeros(len(chunk), dtype=bool)  # (a comma first or last: an empty item)
+        edge[full[(data[off[full]] == 0x2C) | (data[off[full + 1] - 1] == 0x2C)]] = True
+        out.append(edge)
+    bad |= np.concatenate(out) if out else np.zeros(0, dtype=bool)
+    listed = np.flatnonzero(~bad & _flagged(col, lambda b: b == 0x2C))
+    for k, cell in zip(listed.tolist(), cells_at(col, listed)):
+        parts = cell.split(",")
+        bad[k] = len(set(parts)) != len(parts)
+    return ~bad
+
+
+def _space_or_commas(seg: np.ndarray) -> np.ndarray:
+    # a space, or the first of two commas in a row (",,": an empty item)
+    comma = seg == 0x2C
+    out = seg == 0x20
+    out[:-1] |= comma[:-1] & comma[1:]
+    return out
 
 
 def _distinct_rows(parts: list[np.ndarray]) -> tuple[list[list[int]], np.ndarray]:

@@ -323,23 +323,16 @@ class ColumnarBuilder(RosterBuilder):
         """
         acc = self._collect.get(kind)
         table = self.kinds.get(kind)
-        if acc is None or not isinstance(table, dict):
-            for text, line in zip(texts, lines):
-                self.add_text(kind, text, file=file, line=line)
-            return
-        structs = list(map(acc.struct, texts))
-        ids = [s.id if s is not None else None for s in structs]
-        if None in ids or "" in ids or not table.keys().isdisjoint(ids) or len(
-                set(ids)) != len(ids):  # (a record the general path takes: one by one)
-            for s, text, line in zip(structs, texts, lines):
-                if s is not None and s.id and s.id not in table:
-                    acc.keep(s, text)
-                    table[s.id] = _PLAIN
-                else:
-                    self.add(kind, orjson.loads(text), file=file, line=line)
-            return
-        acc.keep_many(structs, texts)  # (the usual case: no check per record)
-        table.update(dict.fromkeys(ids, _PLAIN))  # type: ignore[arg-type]
+        if acc is not None and isinstance(table, dict):
+            structs = list(map(acc.struct, texts))
+            ids = [s.id if s is not None else None for s in structs]
+            if None not in ids and "" not in ids and table.keys().isdisjoint(ids) and len(
+                    set(ids)) == len(ids):
+                acc.keep_many(structs, texts)  # (the usual case: no check per record)
+                table.update(dict.fromkeys(ids, _PLAIN))  # type: ignore[arg-type]
+                return
+        for text, line in zip(texts, lines):  # (one takes the general path: one by one)
+            self.add_text(kind, text, file=file, line=line)
 
     def struct_of(self, kind: str, text: bytes) -> Any:
         """The typed struct a collected kind's JSON ``text`` decodes to (``None``: not

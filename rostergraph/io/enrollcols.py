@@ -595,9 +595,7 @@ def near_memo(values: list[str], ids: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return memo
     listed = list(ids)
-    arr = arrow_texts(list(map(str.encode, listed)))
-    unwrapped = pc.replace_substring_regex(arr, r'^="(.+)"$', r"\1")
-    keys = pc.utf8_ltrim(pc.ascii_lower(unwrapped), characters="0")
+    arr, keys = _kernel_near_keys(listed)
     maybe = numpy_of(pc.is_in(keys, value_set=arrow_texts([k.encode() for k in wanted])))
     maybe |= ~numpy_of(pc.string_is_ascii(arr))  # (their keys made by Python's lower())
     for i in np.flatnonzero(maybe).tolist():
@@ -620,14 +618,23 @@ def _near_memo(ids: Iterable[str]) -> dict[str, str]:
     import pyarrow.compute as pc
 
     listed = list(ids)
-    arr = arrow_texts(list(map(str.encode, listed)))
-    unwrapped = pc.replace_substring_regex(arr, r'^="(.+)"$', r"\1")
-    keys = pc.utf8_ltrim(pc.ascii_lower(unwrapped), characters="0").to_pylist()
+    arr, made = _kernel_near_keys(listed)
+    keys = made.to_pylist()
     for i in np.flatnonzero(~numpy_of(pc.string_is_ascii(arr))).tolist():
         keys[i] = _near_key(listed[i])
     memo = dict(zip(reversed(keys), reversed(listed)))
     memo.pop("", None)
     return memo
+
+
+def _kernel_near_keys(listed: list[str]) -> tuple[Any, Any]:
+    """``listed`` as a pyarrow array, and each one's :func:`_near_key` as pyarrow's string
+    kernels make it (the same for an ASCII id; another's is made by Python's ``lower()``)."""
+    import pyarrow.compute as pc
+
+    arr = arrow_texts(list(map(str.encode, listed)))
+    unwrapped = pc.replace_substring_regex(arr, r'^="(.+)"$', r"\1")
+    return arr, pc.utf8_ltrim(pc.ascii_lower(unwrapped), characters="0")
 
 
 def respelt_message(col: str, value: str, got: str) -> str:

@@ -662,7 +662,7 @@ def plan_demographics(rd: _Reader) -> None:
         good.append(fmt is not None)
     good_rows = np.array(good, dtype=bool)[inverse] if len(at) else np.zeros(0, bool)
     taken = at[good_rows]
-    rest = np.setdiff1d(np.arange(n), taken)
+    rest = _others(n, taken)
     # the users the row path's rows name (as given, or with spaces around their ids):
     # demoted, so that it finds them
     named = user[rest]
@@ -682,13 +682,25 @@ def plan_demographics(rd: _Reader) -> None:
     # the user with spaces around its id, say: both rows apply, in line order)
     still = cu.alive[user[taken]]
     taken, shape_of = taken[still], inverse[good_rows][still]
-    rest = np.setdiff1d(np.arange(n), taken)
+    rest = _others(n, taken)
     ks = user[taken]
     cu.demo_row[ks] = taken
     cu.demo_shape[ks] = shape_of
     cu.demo_fmts = fmts
     cu.demo_arrays = [cols[c] for c in opaque]
     rd.cuts[name] = partial(rows_at, rest)
+
+
+def _others(n: int, taken: np.ndarray) -> np.ndarray:
+    """The positions below ``n`` not in ``taken``, ascending (a mask: a set difference
+    sorts both, 2.4 s beside a 1M-student district's demographics).
+
+    >>> _others(5, np.array([3, 0])).tolist()
+    [1, 2, 4]
+    """
+    left = np.ones(n, dtype=bool)
+    left[taken] = False
+    return np.flatnonzero(left)
 
 
 def _fragment(rd: _Reader, row: dict[str, str], student: bool, fields: dict[str, int],

@@ -611,7 +611,39 @@ def test_has_repeats_across_chunks_and_slices(chunks: list[list[str]], at_once: 
     cells = [c for chunk in chunks for c in chunk]
     col = pa.chunked_array(chunks, type=pa.string())
     with unittest.mock.patch.object(csv_arrow, "SORTED_AT_ONCE", at_once):
-        assert csv_arrow.has_repeats(col) == (len(set(cells)) < len(cells))
+        assert csv_arrow._sorted_repeats(col) == (len(set(cells)) < len(cells))
+    assert csv_arrow.has_repeats(col) == (len(set(cells)) < len(cells))
+
+
+_WORDY = st.text(st.sampled_from("ab\x00é\U0001F600"), max_size=40)
+
+
+@given(st.lists(st.lists(_WORDY, max_size=8), max_size=5), st.booleans(), st.integers(1, 3))
+def test_cell_hashes_are_exact_where_they_meet(chunks: list[list[str]], sliced: bool,
+                                               words: int) -> None:
+    """Equal cells hash equal (cells of any length, NUL bytes and multi-byte characters,
+    chunks sliced), and a repeat is found exactly even when every hash meets (a collision
+    of all cells, forced): the cells whose hashes meet are compared themselves."""
+    import pyarrow as pa
+
+    arrays = [pa.array(["x", *c], type=pa.string()).slice(1) if sliced
+              else pa.array(c, type=pa.string()) for c in chunks]
+    col = pa.chunked_array(arrays, type=pa.string())
+    cells = [c for chunk in chunks for c in chunk]
+    repeats = len(set(cells)) < len(cells)
+    with unittest.mock.patch.object(csv_arrow, "HASHED_WORDS", words):
+        hashes = csv_arrow.cell_hashes(col)
+        if hashes is None:  # (a cell longer than the words hashed: sorted instead)
+            assert max(len(c.encode()) for c in cells) > 8 * words
+        else:
+            by_cell: dict[str, set[int]] = {}
+            for cell, h in zip(cells, hashes.tolist()):
+                by_cell.setdefault(cell, set()).add(h)
+            assert all(len(hs) == 1 for hs in by_cell.values())
+        assert csv_arrow.has_repeats(col) == repeats
+    with unittest.mock.patch.object(csv_arrow, "cell_hashes",
+                                    lambda c: np.zeros(len(c), dtype=np.uint64)):
+        assert csv_arrow.has_repeats(col) == repeats
 
 
 @pytest.mark.parametrize("coded", [True, False])

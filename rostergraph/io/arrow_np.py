@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["arrow_bools", "arrow_ints", "arrow_texts", "numpy_of", "text_scalar"]
+__all__ = ["arrow_bools", "arrow_ints", "arrow_texts", "numpy_of", "text_buffers",
+           "text_scalar"]
 
 
 def numpy_of(arr: Any) -> np.ndarray:
@@ -104,3 +105,23 @@ def arrow_texts(items: Sequence[bytes], binary: bool = False) -> Any:
 def text_scalar(text: str) -> Any:
     """A pyarrow ``string`` scalar of ``text``."""
     return arrow_texts([text.encode()])[0]
+
+
+def text_buffers(col: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A pyarrow string array's offsets (one more than its cells) and its bytes, as numpy
+    arrays over its buffers (no copy).
+
+    >>> import pyarrow as pa
+    >>> off, data = text_buffers(pa.array(["ab", "", "c"]).slice(1))
+    >>> off.tolist(), bytes(data[off[0]:off[-1]])
+    ([2, 2, 3], b'c')
+    """
+    import pyarrow as pa
+
+    bufs = col.buffers()
+    wide = pa.types.is_large_string(col.type) or pa.types.is_large_binary(col.type)
+    off = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32)[
+        col.offset:col.offset + len(col) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(
+        0, np.uint8)
+    return off, data

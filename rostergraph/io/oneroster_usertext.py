@@ -41,7 +41,7 @@ import orjson
 
 from ..model import parse_date
 from ..roster import RosterBuilder
-from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scalar
+from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_buffers, text_scalar
 from .csv_arrow import cells_at, encoded_column
 from .csv_rowchecks import is_secret_column
 from .enrollcols import canonical_role, live_status
@@ -167,20 +167,6 @@ class _Shape:
             self.fields |= {agents}
 
 
-def _offsets_and_bytes(col: Any) -> tuple[np.ndarray, np.ndarray]:
-    """A pyarrow string array's offsets (one more than its cells) and its bytes, as numpy
-    arrays over its buffers (no copy)."""
-    import pyarrow as pa
-
-    bufs = col.buffers()
-    wide = pa.types.is_large_string(col.type)
-    off = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32)[
-        col.offset:col.offset + len(col) + 1]
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(
-        0, np.uint8)
-    return off, data
-
-
 def _chunks(col: Any) -> list[Any]:
     return list(col.chunks) if hasattr(col, "chunks") else [col]
 
@@ -190,7 +176,7 @@ def _flagged(col: Any, test: Any) -> np.ndarray:
     function of a uint8 array giving a bool array), chunk by chunk over the buffers."""
     out = []
     for chunk in _chunks(col):
-        off, data = _offsets_and_bytes(chunk)
+        off, data = text_buffers(chunk)
         flags = np.zeros(len(chunk), dtype=bool)
         hits = np.flatnonzero(test(data[off[0]:off[-1]]))
         if len(hits):
@@ -212,7 +198,7 @@ def _clean(col: Any) -> np.ndarray:
 
 def _sizes(col: Any) -> np.ndarray:
     """Per cell of a pyarrow string column: its size in bytes (from its offsets)."""
-    parts = [np.diff(_offsets_and_bytes(c)[0]) for c in _chunks(col)]
+    parts = [np.diff(text_buffers(c)[0]) for c in _chunks(col)]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
@@ -226,7 +212,7 @@ def _split_plainly(col: Any) -> np.ndarray:
     bad = _flagged(col, _space_or_commas)
     out = []
     for chunk in _chunks(col):
-        off, data = _offsets_and_bytes(chunk)
+        off, data = text_buffers(chunk)
         full = np.flatnonzero(np.diff(off) > 0)
         edge = np.zeros(len(chunk), dtype=bool)  # (a comma first or last: an empty item)
         edge[full[(data[off[full]] == 0x2C) | (data[off[full + 1] - 1] == 0x2C)]] = True

@@ -452,8 +452,8 @@ class CsvTable:
             if pa.types.is_dictionary(col.type):  # (its codes: one dictionary, each value once)
                 codes = dictionary_codes(col.chunks)
                 return len(codes) < 2 or int(np.bincount(codes).max()) < 2
-            # (sorted, equal neighbours: on 6.2M distinct ids, 5.5 s against 9.5 s to
-            # encode and 9-10 s for pyarrow's unique, each the first in its process)
+            # (hashed and the hashes sorted: on 6.2M distinct ids 1.2 s, against 2.5 s to
+            # sort the strings and 9-10 s for pyarrow's unique, which hashes them)
             repeats = has_repeats(col)
             release_arrow_memory()  # (the sort's temporaries)
             return not repeats

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rostergraph.io import csv_arrow, csvutil
+from rostergraph.io import csv_arrow, csvutil, repeats
 from rostergraph.io.limits import Limits
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
@@ -610,9 +610,9 @@ def test_has_repeats_across_chunks_and_slices(chunks: list[list[str]], at_once: 
 
     cells = [c for chunk in chunks for c in chunk]
     col = pa.chunked_array(chunks, type=pa.string())
-    with unittest.mock.patch.object(csv_arrow, "SORTED_AT_ONCE", at_once):
-        assert csv_arrow._sorted_repeats(col) == (len(set(cells)) < len(cells))
-    assert csv_arrow.has_repeats(col) == (len(set(cells)) < len(cells))
+    with unittest.mock.patch.object(repeats, "SORTED_AT_ONCE", at_once):
+        assert repeats._sorted_repeats(col) == (len(set(cells)) < len(cells))
+    assert repeats.has_repeats(col) == (len(set(cells)) < len(cells))
 
 
 _WORDY = st.text(st.sampled_from("ab\x00é\U0001F600"), max_size=40)
@@ -630,9 +630,9 @@ def test_cell_hashes_are_exact_where_they_meet(chunks: list[list[str]], sliced: 
               else pa.array(c, type=pa.string()) for c in chunks]
     col = pa.chunked_array(arrays, type=pa.string())
     cells = [c for chunk in chunks for c in chunk]
-    repeats = len(set(cells)) < len(cells)
-    with unittest.mock.patch.object(csv_arrow, "HASHED_WORDS", words):
-        hashes = csv_arrow.cell_hashes(col)
+    twice = len(set(cells)) < len(cells)
+    with unittest.mock.patch.object(repeats, "HASHED_WORDS", words):
+        hashes = repeats.cell_hashes(col)
         if hashes is None:  # (a cell longer than the words hashed: sorted instead)
             assert max(len(c.encode()) for c in cells) > 8 * words
         else:
@@ -640,10 +640,10 @@ def test_cell_hashes_are_exact_where_they_meet(chunks: list[list[str]], sliced: 
             for cell, h in zip(cells, hashes.tolist()):
                 by_cell.setdefault(cell, set()).add(h)
             assert all(len(hs) == 1 for hs in by_cell.values())
-        assert csv_arrow.has_repeats(col) == repeats
-    with unittest.mock.patch.object(csv_arrow, "cell_hashes",
+        assert repeats.has_repeats(col) == twice
+    with unittest.mock.patch.object(repeats, "cell_hashes",
                                     lambda c: np.zeros(len(c), dtype=np.uint64)):
-        assert csv_arrow.has_repeats(col) == repeats
+        assert repeats.has_repeats(col) == twice
 
 
 @pytest.mark.parametrize("coded", [True, False])

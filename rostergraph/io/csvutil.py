@@ -58,7 +58,6 @@ from .csv_arrow import (
     cells_at,
     dictionary_codes,
     encoded_column,
-    has_repeats,
     release_arrow_memory,
     rows_in_slices,
     rows_letting_go,
@@ -85,6 +84,7 @@ from .csv_rowchecks import (
 )
 from .csvcells import cell, loads_json_cell, split_ids, split_list, to_csv_text
 from .limits import DEFAULT_LIMITS, Limits
+from .repeats import has_repeats
 
 __all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "read_csv",
            "read_table", "split_ids", "split_list", "to_csv_text"]

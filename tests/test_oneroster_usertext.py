@@ -84,6 +84,33 @@ def test_a_clean_bundle_is_read_column_wise_alike(
     assert handed > len(roster.users) // 2
 
 
+def test_templates_filled_one_by_one_when_no_layout_keeps_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
+    """When pyarrow's kernels cannot fill a batch's templates (their cells ordered in ways
+    no one layout keeps), the reader fills each row's itself: the same records. Messy
+    demographics and contacts' links keep every template part in play."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    rnd = random.Random(4)
+
+    def live(rows: list[list[str]], at: int) -> list[list[str]]:
+        for r in rows:  # (no deleted row: the column-wise reading is wanted)
+            if r[at] in ("tobedeleted", "inactive"):
+                r[at] = ""
+        return rows
+
+    _edit(out / "demographics.csv", lambda h, body: [
+        h, *live(_messy_demographics(rnd)(h, body), h.index("status"))])
+    refused: list[int] = []
+
+    def refuse(parts: Any, codes: Any, columns: Any, tail: str = "") -> None:
+        refused.append(len(codes))
+
+    monkeypatch.setattr(oneroster_usertext, "fill_templates", refuse)
+    assert _assert_same(out, monkeypatch) > 0
+    assert len(refused) >= 2  # (the users' texts and their demographics fragments)
+
+
 def test_rostergraph_extension_columns_go_the_row_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
     """A bundle rostergraph wrote with its extension columns carries each user's other

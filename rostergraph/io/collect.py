@@ -44,6 +44,7 @@ from ..lazy import LazyRecords
 from ..model import RECORD_CLASSES
 from ..roster import Roster, RosterBuilder
 from . import scan
+from .arrow_np import text_buffers
 from .fast_jsonl import final_columns, row_columns
 from .shaped_users import UserShape, add_shaped
 
@@ -129,15 +130,16 @@ class _Kind:
         self.batch.clear()
         self.texts.clear()
 
-    def keep_shaped(self, texts: list[bytes], ids: list[str], shapes: list[UserShape],
+    def keep_shaped(self, texts: Any, ids: list[str], shapes: list[UserShape],
                     codes: np.ndarray, strings: list[list[str]],
                     students: list[list[str]]) -> None:
-        """Keep users' texts whose columns their shapes give (see
-        :func:`~rostergraph.io.shaped_users.add_shaped`), after the batch kept before."""
+        """Keep users' texts (a pyarrow string array, each text ending in a newline) whose
+        columns their shapes give (see :func:`~rostergraph.io.shaped_users.add_shaped`),
+        after the batch kept before."""
         self.flush()
         add_shaped(self.acc, ids, shapes, codes, strings, students)
         self._coded()
-        self._append(texts)
+        self._append_lines(texts)
 
     def _coded(self) -> None:
         """The references the columns took since last time, coded (see _SeenRefs)."""
@@ -153,6 +155,15 @@ class _Kind:
         self.ends.frombytes(ends.tobytes())
         self.text += b"\n".join(texts)
         self.text += b"\n"
+
+    def _append_lines(self, texts: Any) -> None:
+        """:meth:`_append` of a pyarrow string array of texts each ending in a newline:
+        its bytes appended as they are (no ``bytes`` object per text)."""
+        off, data = text_buffers(texts)
+        at = len(self.text) - int(off[0])
+        self.starts.frombytes((off[:-1].astype(np.int64) + at).tobytes())
+        self.ends.frombytes((off[1:].astype(np.int64) + (at - 1)).tobytes())
+        self.text += data[int(off[0]):int(off[-1])].data
 
     def finish(self, table: dict[str, Any], indices: dict[str, dict[str, int]]
                ) -> tuple[LazyRecords, dict[str, Any]]:
@@ -340,17 +351,19 @@ class ColumnarBuilder(RosterBuilder):
         acc = self._collect.get(kind)
         return acc.struct(text) if acc is not None else None
 
-    def add_shaped(self, texts: list[bytes], ids: list[str], lines: list[int],
+    def add_shaped(self, texts: Any, ids: list[str], lines: list[int],
                    shapes: list[UserShape], codes: np.ndarray, strings: list[list[str]],
                    students: list[list[str]], *, file: str | None = None) -> None:
-        """:meth:`add_texts` of users whose texts are plain and whose columns their shapes
-        give (:func:`~rostergraph.io.shaped_users.add_shaped`): no text is decoded. An id
-        given before, or twice, sends them all through :meth:`add_texts`."""
+        """:meth:`add_texts` of users whose texts (a pyarrow string array, each text
+        ending in a newline) are plain and whose columns their shapes give
+        (:func:`~rostergraph.io.shaped_users.add_shaped`): no text is decoded. An id given
+        before, or twice, sends them all through :meth:`add_texts`."""
         acc = self._collect.get("users")
         table = self.kinds.get("users")
         if acc is None or not isinstance(table, dict) or not table.keys().isdisjoint(
                 ids) or len(set(ids)) != len(ids):
-            self.add_texts("users", texts, lines, file=file)
+            self.add_texts("users", [t[:-1].encode() for t in texts.to_pylist()], lines,
+                           file=file)
             return
         acc.keep_shaped(texts, ids, shapes, codes, strings, students)
         table.update(dict.fromkeys(ids, _PLAIN))

@@ -42,7 +42,8 @@ import orjson
 from ..model import parse_date
 from ..roster import RosterBuilder
 from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_buffers, text_scalar
-from .csv_arrow import cells_at, encoded_column
+from .arrow_templates import fill_templates, template_parts
+from .csv_arrow import cells_at, encoded_column, taken_by_block
 from .csv_rowchecks import is_secret_column
 from .enrollcols import canonical_role, live_status
 from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS
@@ -112,8 +113,8 @@ class _Shape:
     """The templates of one users.csv shape: the record's final text, and the user's dict
     after users.csv (for a user demoted to the row path)."""
 
-    __slots__ = ("after", "columns", "contact", "demo_case", "fields", "final", "mid", "role",
-                 "student")
+    __slots__ = ("after", "columns", "contact", "demo_case", "fields", "final", "mid", "parts",
+                 "role", "student")
 
     def __init__(self, rd: _Reader, row: dict[str, str], opaque: list[str],
                  agents: int | None, plans: dict[bool, Any]) -> None:
@@ -162,6 +163,7 @@ class _Shape:
             self.demo_case, final = 1, final.replace(mark, "\ue003", 1)
         self.final = _template(final, {**holders, _holder(n, "\ue002"): f"{{{n}}}",
                                        "\ue003": f"{{{n + 1}}}"})
+        self.parts = template_parts(self.final)  # (filled by pyarrow's kernels)
         self.fields = frozenset(map(int, _FIELD.findall(self.final + self.after)))
         if agents is not None and self.mid:  # (its cell also splits into the students)
             self.fields |= {agents}
@@ -311,6 +313,7 @@ class ColumnUsers:
         self.demo_row = np.full(len(rows), -1, dtype=np.int64)
         self.demo_shape = np.zeros(len(rows), dtype=np.int64)
         self.demo_fmts: list[str] = []
+        self._demo_parts: list[Any] | None = None  # (demo_fmts' parts, made once)
         self.demo_arrays: list[Any] = []
 
     # -- users.csv, in line order among the row path's rows ----------------------------
@@ -372,41 +375,61 @@ class ColumnUsers:
         shapes = self._shape_objects[self.shape[ks]].tolist()
         # (a column no template of these rows fills, an empty one say, is not read)
         filled = set().union(*(sh.fields for sh in set(shapes)))
-        blank = [""] * len(ks)
         run = size == len(pos)  # (a run of rows: sliced, no copy taken)
-        cols = [blank if k not in filled else a.slice(first, size).to_pylist() if run
-                else cells_at(a, pos) for k, a in enumerate(self.arrays)]
-        if self.agents is not None:
-            rendered = [cell.replace(",", sh.mid) if cell and sh.mid else ""
-                        for cell, sh in zip(cols[self.agents], shapes)]
-        else:
-            rendered = [""] * len(ks)
-        demo = self._fragments(ks, shapes)
-        texts = list(map(str.encode, map(str.format, [sh.final for sh in shapes], *cols,
-                                          rendered, demo)))
-        lines = self.lines[ks].tolist()
-        # (a run of users whose columns their shapes give: no text decoded, see
-        # shaped_users; the others' texts decoded for their columns)
+        arrays = [None if k not in filled else a.slice(first, size) if run
+                  else taken_by_block(a, pos) for k, a in enumerate(self.arrays)]
         codes = self.shape[ks]
         used = np.unique(codes)
         local = np.full(len(self.shapes), -1, dtype=np.int64)
         local[used] = np.arange(len(used))
-        of = [self._columns_of(b, self.shapes[c]) for c in used.tolist()]
-        user_shapes = [sc if sc is not None else UserShape() for sc in of]
         codes = local[codes]
+        chosen = [self.shapes[c] for c in used.tolist()]
+        agents = (arrays[self.agents] if self.agents is not None else None)
+        columns = [*arrays, self._rendered(agents, chosen, codes), self._fragments(ks, shapes)]
+        texts = fill_templates([sh.parts for sh in chosen], codes, columns, tail="\n")
+        if texts is None:  # (templates ordering their cells in ways no one order keeps)
+            py = [c.to_pylist() if c is not None else [""] * len(ks) for c in columns]
+            texts = arrow_texts([(sh.final.format(*cells) + "\n").encode()
+                                 for sh, cells in zip(shapes, zip(*py))])
+        lines = self.lines[ks].tolist()
+        # (a run of users whose columns their shapes give: no text decoded, see
+        # shaped_users; the others' texts decoded for their columns)
+        of = [self._columns_of(b, sh) for sh in chosen]
+        user_shapes = [sc if sc is not None else UserShape() for sc in of]
         usable = np.array([sc is not None for sc in of], dtype=bool)[codes] & self.fits[ks]
         ids = [self.sids[k] for k in ks.tolist()]
-        agents = cols[self.agents] if self.agents is not None else None
+        # (the cells a shape takes as the user's own strings, as str: emails, say)
+        own = {k for sc in of if sc is not None for k in sc.own.values()}
+        strings = [a.to_pylist() if k in own and a is not None else []
+                   for k, a in enumerate(arrays)]
+        students_of = agents.to_pylist() if agents is not None else None
         cuts = [0, *(np.flatnonzero(np.diff(usable.view(np.int8))) + 1).tolist(), len(ks)]
         for start, end in pairwise(cuts):
             if usable[start]:
-                students = [cell.split(",") if cell else [] for cell in agents[start:end]
-                            ] if agents is not None else []
-                b.add_shaped(texts[start:end], ids[start:end], lines[start:end], user_shapes,
-                             codes[start:end], [c[start:end] for c in cols], students,
-                             file="users.csv")
+                students = [cell.split(",") if cell else [] for cell in students_of[start:end]
+                            ] if students_of is not None else []
+                b.add_shaped(texts.slice(start, end - start), ids[start:end],
+                             lines[start:end], user_shapes, codes[start:end],
+                             [c[start:end] for c in strings], students, file="users.csv")
             else:
-                b.add_texts("users", texts[start:end], lines[start:end], file="users.csv")
+                b.add_texts("users", [t[:-1].encode() for t in
+                                      texts.slice(start, end - start).to_pylist()],
+                            lines[start:end], file="users.csv")
+
+    def _rendered(self, agents: Any, chosen: list[_Shape], codes: np.ndarray) -> Any:
+        """Each row's contact links: its ``agentSourcedIds`` cell with its commas made the
+        text between two links of its shape (``None``: no row has any)."""
+        import pyarrow.compute as pc
+
+        if agents is None:
+            return None
+        mids = [sh.mid for sh in chosen]
+        out = None
+        for mid in dict.fromkeys(m for m in mids if m):
+            mask = arrow_bools(np.array([m == mid for m in mids], dtype=bool)[codes])
+            links = pc.replace_substring(agents, pattern=",", replacement=mid)
+            out = pc.if_else(mask, links, out if out is not None else text_scalar(""))
+        return out
 
     def _columns_of(self, b: Any, sh: _Shape) -> UserShape | None:
         """What the columns take from each user of shape ``sh`` (worked out once, from its
@@ -419,21 +442,34 @@ class ColumnUsers:
                 struct, {h: k for k, h in enumerate(holders)}, _AGENTS)
         return sh.columns  # type: ignore[no-any-return]
 
-    def _fragments(self, ks: np.ndarray, shapes: list[_Shape]) -> list[str]:
-        """Each row's demographics cells as text, with the comma its template wants."""
+    def _fragments(self, ks: np.ndarray, shapes: list[_Shape]) -> Any:
+        """Each row's demographics cells as text, with the comma its template wants
+        (``None``: no row has any)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         rows = self.demo_row[ks]
-        out = [""] * len(ks)
         have = np.flatnonzero(rows >= 0)
         if not len(have):
-            return out
-
-        cols = [cells_at(a, rows[have]) for a in self.demo_arrays]
-        fmts = [self.demo_fmts[s] for s in self.demo_shape[ks[have]].tolist()]
-        for i, frag in zip(have.tolist(), map(str.format, fmts, *cols)):
-            if frag:
-                case = shapes[i].demo_case
-                out[i] = "," + frag if case == 0 else frag + "," if case == 2 else frag
-        return out
+            return None
+        cols = [taken_by_block(a, rows[have]) for a in self.demo_arrays]
+        if self._demo_parts is None:
+            self._demo_parts = [template_parts(f) for f in self.demo_fmts]
+        frag = fill_templates(self._demo_parts, self.demo_shape[ks[have]], cols)
+        if frag is None:
+            fmts = [self.demo_fmts[s] for s in self.demo_shape[ks[have]].tolist()]
+            frag = arrow_texts([f.format(*cells).encode()
+                                for f, cells in zip(fmts, zip(*(c.to_pylist() for c in cols)))])
+        said = numpy_of(pc.binary_length(frag)) > 0
+        case = np.array([shapes[i].demo_case for i in have.tolist()], dtype=np.int8)
+        comma = text_scalar(",")
+        frag = pc.if_else(arrow_bools(said & (case == 0)),
+                          pc.binary_join_element_wise(comma, frag, text_scalar("")), frag)
+        frag = pc.if_else(arrow_bools(said & (case == 2)),
+                          pc.binary_join_element_wise(frag, comma, text_scalar("")), frag)
+        back = np.full(len(ks), len(have), dtype=np.int64)
+        back[have] = np.arange(len(have))
+        return pa.concat_arrays([frag, arrow_texts([b""])]).take(arrow_ints(back))
 
 
 def rows_at(positions: np.ndarray, t: CsvTable) -> Iterator[tuple[int, dict[str, str]]]:

@@ -329,14 +329,18 @@ class ColumnUsers:
         """Set ``alias`` and ``contact_role`` of the column-wise rows above ``line``
         (``None``: all)."""
         upto = len(self.sids) if line is None else int(np.searchsorted(self.lines, line))
-        alias, roles = rd.alias, rd.contact_role
-        for k in range(self.registered, upto):
-            sid = self.sids[k]
-            alias[sid] = sid
-            role = self.roles[k]
-            if role is not None:
-                roles.setdefault(sid, role)
-        self.registered = max(self.registered, upto)
+        if upto <= self.registered:
+            return
+        sids = self.sids[self.registered:upto]
+        rd.alias.update(zip(sids, sids))
+        said = {sid: role for sid, role in zip(sids, self.roles[self.registered:upto])
+                if role is not None}
+        if rd.contact_role.keys().isdisjoint(said):  # (the usual case: all at once)
+            rd.contact_role.update(said)
+        else:
+            for sid, role in said.items():
+                rd.contact_role.setdefault(sid, role)
+        self.registered = upto
 
     # -- demotion and the end --------------------------------------------------------
     def demote(self, rd: _Reader, ks: Any) -> None:

@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 
 from ..columns import Columns
-from ..fields import email_without_at
 
 __all__ = ["UserShape", "add_shaped"]
 
@@ -154,8 +153,12 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
                                           np.uint8)[codes].tobytes())
         else:
             fields = [s.own.get(name) for s in shapes]
-            values = [strings[fields[c]][i] if fields[c] is not None else const[c]  # type: ignore[index]
-                      for i, c in enumerate(at)]
+            owners = {fields[c] for c in set(at)}
+            if len(owners) == 1 and None not in owners:  # (every user's own: the usual case)
+                values = list(strings[owners.pop()])  # type: ignore[index]
+            else:
+                values = [strings[fields[c]][i] if fields[c] is not None  # type: ignore[index]
+                          else const[c] for i, c in enumerate(at)]
             column.extend(values)  # (the own strings: emails, lists)
         if name in _PER_USER:
             own[name] = values
@@ -165,4 +168,5 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
             if name == "email_hash":
                 f[name].extend(map(hash, values))
             else:
-                f[name].frombytes(bytes(map(email_without_at, values)))
+                # (email_without_at written inline: a call per user was 40 % of this)
+                f[name].frombytes(bytes([1 if v and "@" not in v else 0 for v in values]))

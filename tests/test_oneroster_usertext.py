@@ -84,11 +84,22 @@ def test_a_clean_bundle_is_read_column_wise_alike(
     assert handed > len(roster.users) // 2
 
 
-def test_templates_filled_one_by_one_when_no_layout_keeps_them(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
-    """When pyarrow's kernels cannot fill a batch's templates (their cells ordered in ways
-    no one layout keeps), the reader fills each row's itself: the same records. Messy
-    demographics and contacts' links keep every template part in play."""
+class _NoLayout:
+    """Stands for :class:`~rostergraph.io.arrow_templates.TemplateLayout` where no one
+    layout keeps every shape's template."""
+
+    @classmethod
+    def of(cls, parts: Any, tail: str = "") -> None:
+        return None
+
+
+@pytest.mark.parametrize("kernels", [True, False])
+def test_templates_filled_without_a_layout_of_them_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, kernels: bool) -> None:
+    """When no one layout keeps every shape's template, each batch's templates are laid
+    out alone; when not even those are, the reader fills each row's itself: the same
+    records either way. Messy demographics and contacts' links keep every template part in
+    play."""
     out = tmp_path / "b"
     write_oneroster(roster, out, extensions=False)
     rnd = random.Random(4)
@@ -101,14 +112,17 @@ def test_templates_filled_one_by_one_when_no_layout_keeps_them(
 
     _edit(out / "demographics.csv", lambda h, body: [
         h, *live(_messy_demographics(rnd)(h, body), h.index("status"))])
-    refused: list[int] = []
+    asked: list[int] = []
+    real = oneroster_usertext.fill_templates
 
-    def refuse(parts: Any, codes: Any, columns: Any, tail: str = "") -> None:
-        refused.append(len(codes))
+    def fill(parts: Any, codes: Any, columns: Any, tail: str = "") -> Any:
+        asked.append(len(codes))
+        return real(parts, codes, columns, tail) if kernels else None
 
-    monkeypatch.setattr(oneroster_usertext, "fill_templates", refuse)
+    monkeypatch.setattr(oneroster_usertext, "TemplateLayout", _NoLayout)
+    monkeypatch.setattr(oneroster_usertext, "fill_templates", fill)
     assert _assert_same(out, monkeypatch) > 0
-    assert len(refused) >= 2  # (the users' texts and their demographics fragments)
+    assert len(asked) >= 2  # (the users' texts and their demographics fragments)
 
 
 def test_rostergraph_extension_columns_go_the_row_path(

@@ -29,7 +29,7 @@ import numpy as np
 
 from .arrow_np import arrow_bools, arrow_ints, arrow_texts, text_scalar
 
-__all__ = ["TemplateParts", "fill_templates", "template_parts"]
+__all__ = ["TemplateLayout", "TemplateParts", "fill_templates", "template_parts"]
 
 #: A template as its literals (one more than its fields) and its fields (column numbers).
 TemplateParts = tuple[list[str], list[int]]
@@ -64,47 +64,81 @@ def fill_templates(parts: Sequence[TemplateParts], codes: np.ndarray,
     row ``i`` of ``columns`` (pyarrow string arrays as long as ``codes``; ``None``: a column
     no used template reads), followed by ``tail``: what ``str.format`` would give. ``None``
     when the used templates order their fields in ways no one order keeps (two templates
-    with ``{0}`` and ``{1}`` the other way round, say).
+    with ``{0}`` and ``{1}`` the other way round, say). A caller filling many batches of
+    the same templates lays them out once (:class:`TemplateLayout`).
 
     >>> import pyarrow as pa
     >>> fill_templates([template_parts("{0}{1}"), template_parts("{1}{0}")],
     ...                np.array([0, 1]), [pa.array(["a", "b"]), pa.array(["c", "d"])]) is None
     True
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    n = len(codes)
     used, local = np.unique(np.asarray(codes, dtype=np.int64), return_inverse=True)
-    chosen = [parts[c] for c in used.tolist()]
-    slots = _slots(chosen)
-    if slots is None:
-        return None
-    at = arrow_ints(local.astype(np.int64))
-    pieces: list[Any] = []
-    empty = text_scalar("")
+    layout = TemplateLayout.of([parts[c] for c in used.tolist()], tail)
+    return None if layout is None else layout.fill(local, columns)
 
-    def literal(values: list[str]) -> None:
-        if any(values):
-            pieces.append(arrow_texts([v.encode() for v in values]).take(at))
 
-    for field, before, uses in slots:
-        literal(before)
-        col = columns[field]
-        if col is None or not any(uses):
-            continue
-        if all(uses):
-            pieces.append(col)
-        else:
-            pieces.append(pc.if_else(arrow_bools(np.array(uses, dtype=bool)[local]), col,
-                                     empty))
-    literal([lits[-1] + tail for lits, _ in chosen])
-    if not pieces:
-        return arrow_texts([b""] * n)
-    if len(pieces) == 1:
-        pieces.append(empty)
-    out = pc.binary_join_element_wise(*pieces, empty)
-    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+class TemplateLayout:
+    """Templates laid out in slots once (see the module's text), for many batches of rows.
+
+    >>> import pyarrow as pa
+    >>> layout = TemplateLayout.of([template_parts("<{0}>"), template_parts("{0}/{1}")])
+    >>> layout.fill(np.array([1, 0]), [pa.array(["a", "b"]), pa.array(["c", ""])]).to_pylist()
+    ['a/c', '<b>']
+    """
+
+    __slots__ = ("slots", "tail")
+
+    def __init__(self, slots: list[tuple[int, Any, np.ndarray]], tail: Any) -> None:
+        #: per slot: its column, each template's literal before it (pyarrow, ``None``: all
+        #: empty), whether each template has it
+        self.slots = slots
+        self.tail = tail  # each template's literal after its last field (and the tail)
+
+    @classmethod
+    def of(cls, parts: Sequence[TemplateParts], tail: str = "") -> TemplateLayout | None:
+        """The layout of templates ``parts`` (each followed by ``tail``); ``None`` when no
+        one order keeps every template's own order of its fields."""
+        slots = _slots(parts)
+        if slots is None:
+            return None
+        return cls([(field, _literals(before), np.array(uses, dtype=bool))
+                    for field, before, uses in slots],
+                   _literals([lits[-1] + tail for lits, _ in parts]))
+
+    def fill(self, codes: np.ndarray, columns: Sequence[Any]) -> Any:
+        """Row ``i``: template ``codes[i]`` filled with row ``i`` of ``columns`` (see
+        :func:`fill_templates`)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        codes = np.asarray(codes, dtype=np.int64)
+        at = arrow_ints(codes)
+        empty = text_scalar("")
+        pieces: list[Any] = []
+        for field, literals, uses in self.slots:
+            if literals is not None:
+                pieces.append(literals.take(at))
+            col = columns[field]
+            if col is None:
+                continue
+            here = uses[codes]
+            if here.all():
+                pieces.append(col)
+            elif here.any():
+                pieces.append(pc.if_else(arrow_bools(here), col, empty))
+        if self.tail is not None:
+            pieces.append(self.tail.take(at))
+        if not pieces:
+            return arrow_texts([b""] * len(codes))
+        if len(pieces) == 1:
+            pieces.append(empty)
+        out = pc.binary_join_element_wise(*pieces, empty)
+        return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
+def _literals(values: list[str]) -> Any:
+    """A pyarrow array of ``values`` (``None`` when every one is empty)."""
+    return arrow_texts([v.encode() for v in values]) if any(values) else None
 
 
 def _slots(chosen: Sequence[TemplateParts]

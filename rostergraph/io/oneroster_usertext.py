@@ -42,7 +42,7 @@ import orjson
 from ..model import parse_date
 from ..roster import RosterBuilder
 from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_buffers, text_scalar
-from .arrow_templates import fill_templates, template_parts
+from .arrow_templates import TemplateLayout, fill_templates, template_parts
 from .csv_arrow import cells_at, encoded_column, taken_by_block
 from .csv_rowchecks import is_secret_column
 from .enrollcols import canonical_role, live_status
@@ -121,6 +121,7 @@ class _Shape:
         sc = _scratch(rd)
         sid = row["sourcedId"]
         self.final = self.after = self.mid = ""  # (no final text: the row path's shape)
+        self.parts: Any = ([""], [])  # (the final text's literals and fields)
         self.columns: Any = _UNSET  # (see ColumnUsers._columns_of)
         self.fields: frozenset[int] = frozenset()  # the cells its texts are filled with
         self.role: str | None = None
@@ -313,7 +314,8 @@ class ColumnUsers:
         self.demo_row = np.full(len(rows), -1, dtype=np.int64)
         self.demo_shape = np.zeros(len(rows), dtype=np.int64)
         self.demo_fmts: list[str] = []
-        self._demo_parts: list[Any] | None = None  # (demo_fmts' parts, made once)
+        self._demo_layout: Any = _UNSET  # (demo_fmts laid out once, see arrow_templates)
+        self._layout: Any = _UNSET  # (the shapes' final texts laid out once)
         self.demo_arrays: list[Any] = []
 
     # -- users.csv, in line order among the row path's rows ----------------------------
@@ -390,7 +392,10 @@ class ColumnUsers:
         chosen = [self.shapes[c] for c in used.tolist()]
         agents = (arrays[self.agents] if self.agents is not None else None)
         columns = [*arrays, self._rendered(agents, chosen, codes), self._fragments(ks, shapes)]
-        texts = fill_templates([sh.parts for sh in chosen], codes, columns, tail="\n")
+        if self._layout is _UNSET:  # (laid out once for every shape: see arrow_templates)
+            self._layout = TemplateLayout.of([sh.parts for sh in self.shapes], tail="\n")
+        texts = (self._layout.fill(self.shape[ks], columns) if self._layout is not None
+                 else fill_templates([sh.parts for sh in chosen], codes, columns, tail="\n"))
         if texts is None:  # (templates ordering their cells in ways no one order keeps)
             py = [c.to_pylist() if c is not None else [""] * len(ks) for c in columns]
             texts = arrow_texts([(sh.final.format(*cells) + "\n").encode()
@@ -457,9 +462,11 @@ class ColumnUsers:
         if not len(have):
             return None
         cols = [taken_by_block(a, rows[have]) for a in self.demo_arrays]
-        if self._demo_parts is None:
-            self._demo_parts = [template_parts(f) for f in self.demo_fmts]
-        frag = fill_templates(self._demo_parts, self.demo_shape[ks[have]], cols)
+        if self._demo_layout is _UNSET:
+            self._demo_layout = TemplateLayout.of([template_parts(f) for f in self.demo_fmts])
+        codes = self.demo_shape[ks[have]]
+        frag = (self._demo_layout.fill(codes, cols) if self._demo_layout is not None
+                else fill_templates([template_parts(f) for f in self.demo_fmts], codes, cols))
         if frag is None:
             fmts = [self.demo_fmts[s] for s in self.demo_shape[ks[have]].tolist()]
             frag = arrow_texts([f.format(*cells).encode()

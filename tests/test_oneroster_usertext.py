@@ -59,7 +59,7 @@ def _both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Roster, Ros
     real = oneroster_usertext.ColumnUsers._add
     with monkeypatch.context() as m:
         m.setattr(oneroster_usertext.ColumnUsers, "_add",
-                  lambda self, b, ks: handed.append(len(ks)) or real(self, b, ks))
+                  lambda self, b, ks, held: handed.append(len(ks)) or real(self, b, ks, held))
         columns = read_oneroster(path)
     with monkeypatch.context() as m:
         m.setattr(oneroster_usertext, "COLUMN_USERS", False)
@@ -82,6 +82,29 @@ def test_a_clean_bundle_is_read_column_wise_alike(
     write_oneroster(roster, tmp_path / "b", extensions=False)
     handed = _assert_same(tmp_path / "b", monkeypatch)
     assert handed > len(roster.users) // 2
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 50])
+def test_row_path_records_interleaved_in_line_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, chunk: int) -> None:
+    """The row path's records (administrators, rows with quotes, users whose demographics
+    are not plain) are held and handed among the column-wise rows in line order, however
+    the batches fall: the roster's order, texts and problems are the row path's."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    students = _first_rows(out, "users.csv", "role", "student")
+    _cell_edit(out, "users.csv", "givenName", {k: 'Ann "Jr"' for k in students[3::7]})
+    mixed: list[tuple[int, int]] = []
+    real = oneroster_usertext.ColumnUsers._add
+
+    def add(self: Any, b: Any, ks: Any, held: Any) -> None:
+        mixed.append((len(ks), len(held)))
+        real(self, b, ks, held)
+
+    monkeypatch.setattr(oneroster_usertext, "_CHUNK", chunk)
+    monkeypatch.setattr(oneroster_usertext.ColumnUsers, "_add", add)
+    assert _assert_same(out, monkeypatch) > 0
+    assert any(rows and held for rows, held in mixed)
 
 
 class _NoLayout:

@@ -547,12 +547,15 @@ class _Reader:
             columns is not None and columns.demoted) else list(users)
         for k, rid in enumerate(order, 1):
             line = user_line(rid)
-            if columns is not None:  # (the column-wise rows above it first)
-                columns.add_before(self.b, line)
             v = users.pop_text(rid) if bulk else users[rid]
             unchanged = not self._mends(rid, v)
-            add_parked(self.b, "users", v, None if unchanged else partial(self._mended, rid),
-                       file="users.csv", line=line)
+            add = partial(add_parked, self.b, "users", v,
+                          None if unchanged else partial(self._mended, rid),
+                          file="users.csv", line=line)
+            if columns is not None:  # (after the column-wise rows above it)
+                columns.add_at(self.b, line, add)
+            else:
+                add()
             if bulk and k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go)
                 users.tidy()
         if columns is not None:

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import pairwise, repeat
 from typing import TYPE_CHECKING, Any
@@ -310,6 +311,7 @@ class ColumnUsers:
         self.agents: int | None = None  # the field of the agentSourcedIds column
         self.registered = 0
         self.added = 0
+        self.held: list[tuple[int, Callable[[], None]]] = []  # (see add_at)
         # demographics: each row's demographics row (-1: none), its fragment template
         self.demo_row = np.full(len(rows), -1, dtype=np.int64)
         self.demo_shape = np.zeros(len(rows), dtype=np.int64)
@@ -364,18 +366,45 @@ class ColumnUsers:
         self.alive[ks] = False
         self.demoted += len(ks)
 
+    def add_at(self, b: Any, line: int, add: Callable[[], None]) -> None:
+        """Hand the builder a row path's record (``add`` hands it) at ``line``, in line
+        order among the column-wise rows: held until a batch of rows is due, so that the
+        rows between two such records are not each a batch of their own (a district's
+        administrators, say, spread over its users)."""
+        self.held.append((line, add))
+        upto = int(np.searchsorted(self.lines, line))
+        if upto - self.added >= _CHUNK or len(self.held) >= _CHUNK:
+            self._hand(b, upto)
+
     def add_before(self, b: Any, line: int | None) -> None:
         """Hand the builder the records of the column-wise rows above ``line`` (``None``:
-        all) not handed yet, in line order."""
-        upto = len(self.sids) if line is None else int(np.searchsorted(self.lines, line))
+        all) not handed yet, and those held, in line order."""
+        self._hand(b, len(self.sids) if line is None else int(np.searchsorted(self.lines,
+                                                                              line)))
+
+    def _hand(self, b: Any, upto: int) -> None:
+        """Rows up to ``upto`` (and every record held: each is above row ``upto``)."""
         while self.added < upto:
             end = min(upto, self.added + _CHUNK)
             ks = np.arange(self.added, end)[self.alive[self.added:end]]
+            last = int(self.lines[end]) if end < len(self.lines) else None
+            k = len(self.held) if end == upto else bisect_left(
+                self.held, last, key=lambda h: h[0])
+            held, self.held = self.held[:k], self.held[k:]
             self.added = end
-            if len(ks):
-                self._add(b, ks)
+            self._add(b, ks, held)
+        for _, add in self.held:
+            add()
+        self.held = []
 
-    def _add(self, b: Any, ks: np.ndarray) -> None:
+    def _add(self, b: Any, ks: np.ndarray, held: list[tuple[int, Callable[[], None]]]
+             ) -> None:
+        """Hand the builder rows ``ks`` and the records ``held`` (``(line, add)``), in line
+        order."""
+        if not len(ks):
+            for _, add in held:
+                add()
+            return
         pos = self.pos[ks]
         first, size = int(pos[0]), int(pos[-1]) - int(pos[0]) + 1
         shapes = self._shape_objects[self.shape[ks]].tolist()
@@ -412,8 +441,16 @@ class ColumnUsers:
         strings = [a.to_pylist() if k in own and a is not None else []
                    for k, a in enumerate(arrays)]
         students_of = agents.to_pylist() if agents is not None else None
-        cuts = [0, *(np.flatnonzero(np.diff(usable.view(np.int8))) + 1).tolist(), len(ks)]
+        # (each held record before the first row below it)
+        at = np.searchsorted(lines, [line for line, _ in held]).tolist()
+        cuts = sorted({0, *(np.flatnonzero(np.diff(usable.view(np.int8))) + 1).tolist(),
+                       *at, len(ks)})
+        calls = iter(zip(at, (add for _, add in held)))
+        call = next(calls, None)
         for start, end in pairwise(cuts):
+            while call is not None and call[0] == start:
+                call[1]()
+                call = next(calls, None)
             if usable[start]:
                 students = [cell.split(",") if cell else [] for cell in students_of[start:end]
                             ] if students_of is not None else []
@@ -424,6 +461,9 @@ class ColumnUsers:
                 b.add_texts("users", [t[:-1].encode() for t in
                                       texts.slice(start, end - start).to_pylist()],
                             lines[start:end], file="users.csv")
+        while call is not None:  # (those below the last row)
+            call[1]()
+            call = next(calls, None)
 
     def _rendered(self, agents: Any, chosen: list[_Shape], codes: np.ndarray) -> Any:
         """Each row's contact links: its ``agentSourcedIds`` cell with its commas made the

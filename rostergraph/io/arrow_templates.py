@@ -161,7 +161,14 @@ def _slots(chosen: Sequence[TemplateParts]
         slots = list(order.static_order())
     except CycleError:
         return None
-    before: list[dict[tuple[int, int], str]] = [dict(zip(nodes, lits))
-                                                for nodes, (lits, _) in zip(named, chosen)]
-    return [(node[0], [b.get(node, "") for b in before], [node in b for b in before])
-            for node in slots]
+    # (each template's literals put at their slots: work in its own fields, not in slots
+    # times templates)
+    slot_of = {node: k for k, node in enumerate(slots)}
+    before = [[""] * len(chosen) for _ in slots]
+    uses = [[False] * len(chosen) for _ in slots]
+    for t, (nodes, (lits, _)) in enumerate(zip(named, chosen)):
+        for node, lit in zip(nodes, lits):
+            k = slot_of[node]
+            before[k][t] = lit
+            uses[k][t] = True
+    return [(node[0], before[k], uses[k]) for k, node in enumerate(slots)]

@@ -454,9 +454,12 @@ class ColumnUsers:
             if usable[start]:
                 students = [cell.split(",") if cell else [] for cell in students_of[start:end]
                             ] if students_of is not None else []
+                # (the run's own shapes only: a shape's columns are worked out per call)
+                here, run_codes = np.unique(codes[start:end], return_inverse=True)
                 b.add_shaped(texts.slice(start, end - start), ids[start:end],
-                             lines[start:end], user_shapes, codes[start:end],
-                             [c[start:end] for c in strings], students, file="users.csv")
+                             lines[start:end], [user_shapes[c] for c in here.tolist()],
+                             run_codes, [c[start:end] for c in strings], students,
+                             file="users.csv")
             else:
                 b.add_texts("users", [t[:-1].encode() for t in
                                       texts.slice(start, end - start).to_pylist()],

@@ -404,8 +404,13 @@ class _Reader:
         return named(got) or value
 
     def matched(self, kind: str, values: list[str]) -> list[str]:
-        """:meth:`match` of each of ``values``."""
+        """:meth:`match` of each of ``values`` (``values`` itself when each is an id read)."""
         ids = self.ids_of(kind)
+        if isinstance(ids, dict):  # (the ids all known, the usual case: one set operation)
+            unknown = set(values).difference(ids)
+            unknown.discard("")
+            if not unknown:
+                return values
         return [v if not v or v in ids else self.match(kind, v) for v in values]
 
     def respelt(self, row: dict[str, str], refs: tuple[tuple[str, str], ...], file: str,

@@ -72,3 +72,19 @@ def test_a_placeholder_where_no_own_string_goes_is_no_shape() -> None:
     """A school edge naming a placeholder: its users' texts are decoded instead."""
     t = DECODE(orjson.dumps({"id": "i", "roles": {"student": {"school": EMAIL}}}))
     assert UserShape.of(t, {EMAIL: 0}, AGENTS) is None
+
+
+def test_shapes_worked_out_together_are_each_alone() -> None:
+    """:meth:`UserShape.of_many` gives, for each struct, what :meth:`UserShape.of` gives
+    for it alone: a struct that is no shape among the others stays ``None`` without
+    touching its neighbours."""
+    structs = [DECODE(orjson.dumps({"id": "\ue000I\ue001", **s})) for s in SHAPES]
+    structs.insert(2, DECODE(orjson.dumps({"id": "i", "roles": {"student": {"school": EMAIL}}})))
+    together = UserShape.of_many(structs, {EMAIL: 0}, AGENTS)
+    alone = [UserShape.of(s, {EMAIL: 0}, AGENTS) for s in structs]
+    assert [t is None for t in together] == [a is None for a in alone]
+    assert together[2] is None and sum(t is None for t in together) == 1
+    for t, a in zip(together, alone):
+        if t is not None and a is not None:
+            assert (t.role, t.edges, t.agents, t.fields, t.own) == (
+                a.role, a.edges, a.agents, a.fields, a.own)

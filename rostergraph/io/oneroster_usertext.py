@@ -432,7 +432,7 @@ class ColumnUsers:
         lines = self.lines[ks].tolist()
         # (a run of users whose columns their shapes give: no text decoded, see
         # shaped_users; the others' texts decoded for their columns)
-        of = [self._columns_of(b, sh) for sh in chosen]
+        of = self._columns(b, chosen)
         user_shapes = [sc if sc is not None else UserShape() for sc in of]
         usable = np.array([sc is not None for sc in of], dtype=bool)[codes] & self.fits[ks]
         ids = [self.sids[k] for k in ks.tolist()]
@@ -483,16 +483,20 @@ class ColumnUsers:
             out = pc.if_else(mask, links, out if out is not None else text_scalar(""))
         return out
 
-    def _columns_of(self, b: Any, sh: _Shape) -> UserShape | None:
-        """What the columns take from each user of shape ``sh`` (worked out once, from its
-        template's struct; ``None``: its users' texts are decoded instead)."""
-        if sh.columns is _UNSET:
-            n = len(self.opaque)
-            holders = [_holder(k) for k in range(n)]
-            struct = b.struct_of("users", sh.final.format(*holders, _AGENTS, "").encode())
-            sh.columns = None if struct is None else UserShape.of(
-                struct, {h: k for k, h in enumerate(holders)}, _AGENTS)
-        return sh.columns  # type: ignore[no-any-return]
+    def _columns(self, b: Any, chosen: list[_Shape]) -> list[UserShape | None]:
+        """What the columns take from each user of each shape of ``chosen`` (worked out
+        once per shape, from its template's struct, those not known yet together;
+        ``None``: its users' texts are decoded instead)."""
+        todo = [sh for sh in chosen if sh.columns is _UNSET]
+        if todo:
+            holders = [_holder(k) for k in range(len(self.opaque))]
+            structs = [b.struct_of("users", sh.final.format(*holders, _AGENTS, "").encode())
+                       for sh in todo]
+            made = iter(UserShape.of_many([s for s in structs if s is not None],
+                                          {h: k for k, h in enumerate(holders)}, _AGENTS))
+            for sh, struct in zip(todo, structs):
+                sh.columns = None if struct is None else next(made)
+        return [sh.columns for sh in chosen]
 
     def _fragments(self, ks: np.ndarray, shapes: list[_Shape]) -> Any:
         """Each row's demographics cells as text, with the comma its template wants

@@ -65,33 +65,55 @@ class UserShape:
         to the per-user strings it stands for, ``agents`` is the placeholder standing for
         a contact's students (each one relationship). ``None`` when a placeholder is
         somewhere the columns would not take it as the user's own string."""
+        return cls.of_many([struct], holders, agents)[0]
+
+    @classmethod
+    def of_many(cls, structs: list[Any], holders: dict[str, int], agents: str | None
+                ) -> list[UserShape | None]:
+        """:meth:`of` of each of ``structs``, their columns taken together (one
+        :class:`~rostergraph.columns.Columns` for all: one each was most of the cost of
+        24k shapes)."""
         tc = Columns("users")
-        tc.add([struct])
-        shape = cls()
-        shape.role = int(tc.cols["roles"][0])
+        tc.add(structs)
+        n = len(structs)
+        shapes: list[UserShape | None] = [cls() for _ in range(n)]
+        for k, role in enumerate(tc.cols["roles"]):
+            shapes[k].role = int(role)  # type: ignore[union-attr]
         for name, col in tc.cols.items():
             if name == "roles":
                 continue
-            refs = list(col[1])
-            if name == "contact_for" and refs:
-                if agents is None or refs != [agents]:
-                    return None
-                shape.agents = (col[2][0], col[3][0])
-                continue
-            if any(isinstance(r, str) and r in holders for r in refs):
-                return None
-            shape.edges[name] = (refs, *(list(a) for a in col[2:]))
+            rows = np.frombuffer(col[0], dtype=np.int64)
+            bounds = np.searchsorted(rows, np.arange(n + 1)).tolist()  # (rows ascend)
+            for k in range(n):
+                shape = shapes[k]
+                if shape is None:
+                    continue
+                lo, hi = bounds[k], bounds[k + 1]
+                refs = col[1][lo:hi]
+                if name == "contact_for" and refs:
+                    if agents is None or refs != [agents]:
+                        shapes[k] = None
+                    else:
+                        shape.agents = (col[2][lo], col[3][lo])
+                    continue
+                if any(isinstance(r, str) and r in holders for r in refs):
+                    shapes[k] = None
+                    continue
+                shape.edges[name] = (refs, *(a[lo:hi] for a in col[2:]))
         for name, values in tc.fields.items():
-            v = values[0]
             if name in _DERIVED:
                 continue
-            if name in _PER_USER and isinstance(v, str) and v in holders:
-                shape.own[name] = holders[v]
-            elif isinstance(v, str) and (v in holders or v == agents):
-                return None
-            else:
-                shape.fields[name] = v
-        return shape
+            for k, v in enumerate(values):
+                shape = shapes[k]
+                if shape is None:
+                    continue
+                if name in _PER_USER and isinstance(v, str) and v in holders:
+                    shape.own[name] = holders[v]
+                elif isinstance(v, str) and (v in holders or v == agents):
+                    shapes[k] = None
+                else:
+                    shape.fields[name] = v
+        return shapes
 
 
 def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.ndarray,

@@ -151,6 +151,7 @@ class RowReader:
         #: kind → {id without spaces: id} of the ids with spaces around them
         self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
         self.formulas: set[str] = set()  # the files whose ids as formulas were told
+        self.dates: dict[str, bool] = {}  # date cell → whether it is a date (read once)
         #: file → (column, kind, that kind's table) of its reference columns
         self.references: dict[str, list[tuple[str, str, Collection[str]]]] = {}
 
@@ -302,7 +303,12 @@ class RowReader:
                     rid: str | None) -> None:
         """A date in no form Clever's SFTP spec allows is kept as given, with a problem."""
         v = row.get(col)
-        if v and parse_date(v) is None:
+        if not v:
+            return
+        ok = self.dates.get(v)
+        if ok is None:  # (a district's birth dates repeat: each distinct one parsed once)
+            ok = self.dates[v] = parse_date(v) is not None
+        if not ok:
             # (the value in raw, not the message: a birth date is the student's, and raw
             # is what privacy modes leave out)
             self.b.problem("other", not_a_date(col, v), file=file, line=line,

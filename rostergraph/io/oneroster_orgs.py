@@ -10,6 +10,8 @@ the users and enrollments read after.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -17,9 +19,9 @@ import orjson
 from ..model import parse_date
 from ..roster import raw_text
 from .csv_rowchecks import row_text
-from .csvutil import split_list
-from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge, share_values
-from .oneroster_cols import PREFIX, listed_ids, org_type
+from .csvutil import split_ids, split_list
+from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge
+from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, PREFIX, listed_ids, org_type
 from .oneroster_refs import Unnamed
 from .oneroster_sessions import base_sessions, class_term
 
@@ -268,6 +270,7 @@ def read_courses(rd: _Reader) -> None:
 
 #: The classes.csv columns a section's fields take (the others go to extra).
 _CLASS_CONSUMED = frozenset(_CLASS_COLS) | {"termSourcedIds", "grades"}
+_SHARED = frozenset(SHARED_SECTION_FIELDS)
 
 
 def read_classes(rd: _Reader) -> None:
@@ -278,50 +281,141 @@ def read_classes(rd: _Reader) -> None:
         for tid, session in base_sessions(rd.base.terms).items():
             if tid not in gone:
                 rd.sessions.setdefault(tid, session)
+    rows = rd.rows("classes.csv", "sections")
+    first = next(rows, None)
+    if first is not None:
+        _read_class_rows(rd, chain((first,), rows), first[1])
+
+
+def _read_class_rows(rd: _Reader, rows: Iterable[tuple[int, dict[str, str]]],
+                     first: dict[str, str]) -> None:
+    """The sections of ``rows``, whose columns are those of ``first`` (every row of a file
+    has them). What depends only on the columns is worked out once, and what depends only
+    on a cell of the terms, grades or school once per distinct cell (the sessions and
+    orgs do not change while the file is read): at 300k classes the row's work was most
+    of the step. Each value most sections share (:data:`SHARED_SECTION_FIELDS`) is one
+    string across them (as :func:`share_values` makes it)."""
     shared: dict[str, str] = {}
-    plan = None  # (every row of the file has the same columns)
-    for line, given in rd.rows("classes.csv", "sections"):
-        row = rd.respelt(given, _CLASS_REFS, "classes.csv", line, "sections")
-        d = rd.mapped_fields(row, _CLASS_COLS)
+    share = shared.setdefault
+    mapped = [(col, key, key in _SHARED) for col, key in _CLASS_COLS.items() if col in first]
+    extra = rd.extra_plan(first, _CLASS_CONSUMED)
+    carry, lists = CARRY_COLUMN in first, LISTS_COLUMN in first
+    courses, orgs, sessions = rd.ids_of("courses"), rd.ids_of("orgs"), rd.sessions
+    term_of: dict[str | None, tuple[str | None, int]] = {}
+    grade_of: dict[str, tuple[str | None, bool]] = {}
+    place_of: dict[str | None, tuple[str | None, str | None]] = {}
+    sections, section_lines = rd.sections, rd.section_lines
+    for line, given in rows:
+        course, school = given.get("courseSourcedId"), given.get("schoolSourcedId")
+        if (course and course not in courses) or (school and school not in orgs):
+            row = rd.respelt(given, _CLASS_REFS, "classes.csv", line, "sections")
+        else:
+            row = given
+        d: dict[str, Any] = {}
+        for col, key, common in mapped:
+            v = row[col]
+            if v:
+                d[key] = share(v, v) if common else v
         # (a REST dump's term id holding a comma names its session too)
-        terms = listed_ids(row, "termSourcedIds", rd.sessions)
-        if len(terms) == 1:
-            d["term_id"] = terms[0]
-        elif terms:  # a term and its grading periods, or several terms
-            d["term_id"], one_term = class_term(terms, rd.sessions)
-            d[PREFIX + "termSourcedIds"] = row["termSourcedIds"]
-            if not one_term:
-                rd.b.problem("other", f"class is in {len(terms)} terms; Clever allows "
-                             "one: term_id is the first, the list is kept in extra "
-                             "'oneroster.termSourcedIds'", file="classes.csv",
-                             line=line, kind="sections", record_id=row.get("sourcedId"),
-                             field="termSourcedIds")
-        grades = split_list(row.get("grades"))
-        if grades:
-            d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
-        if len(grades) > 1:
-            d[PREFIX + "grades"] = row["grades"]
-        org = d.get("school")
-        if isinstance(org, str) and org in rd.org_school:
-            d["school"] = rd.org_school[org]
-            d["oneroster_org"] = org  # not an `oneroster.<column>`: never a column
-        dist = rd.district_of(row.get("schoolSourcedId")) or rd.sole_district()
-        if dist:
-            d["district"] = dist
-        if plan is None:
-            plan = rd.extra_plan(row, _CLASS_CONSUMED)
-        rd.put_extra(d, row, _CLASS_CONSUMED, plan)
+        if lists and row[LISTS_COLUMN]:
+            _listed_terms(rd, d, row, line)
+        else:
+            cell = row.get("termSourcedIds")
+            term = term_of.get(cell)
+            if term is None:
+                term = term_of[cell] = _term_of(cell, sessions, share)
+            if term[0] is not None:
+                d["term_id"] = term[0]
+                if term[1]:
+                    d[PREFIX + "termSourcedIds"] = cell
+                    if term[1] > 1:
+                        _tell_terms(rd, term[1], line, row)
+        cell = row.get("grades")
+        if cell:
+            grade = grade_of.get(cell)
+            if grade is None:
+                grade = grade_of[cell] = _grade_of(cell, share)
+            if grade[0] is not None:
+                d["grade"] = grade[0]
+                if grade[1]:
+                    d[PREFIX + "grades"] = cell
+        school = row.get("schoolSourcedId")
+        place = place_of.get(school)
+        if place is None:
+            place = place_of[school] = _place_of(rd, school, share)
+        if place[0] is not None:
+            d["school"] = place[0]
+            d["oneroster_org"] = school  # not an `oneroster.<column>`: never a column
+        if place[1]:
+            d["district"] = place[1]
+        for col, key, default in extra:
+            v = row[col]
+            if v != "" and v != default:  # OneRoster has no 'missing': an empty cell is absent
+                d[key] = v
+        if carry and row[CARRY_COLUMN]:
+            rd.put_extra(d, row, _CLASS_CONSUMED, [])  # (the carry column alone)
         sid = d.get("id")
         if not isinstance(sid, str) or not sid:
             rd.b.problem("no_id", "class without a sourcedId", file="classes.csv",
                          line=line, kind="sections", raw=raw_text(orjson.dumps(given)))
             continue
-        if sid in rd.sections:
+        if sid in sections:
             rd.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
                          "record is kept", file="classes.csv", line=line,
                          kind="sections", record_id=sid, raw=row_text(given))
             continue
-        share_values(d, SHARED_SECTION_FIELDS, shared)
-        rd.sections[sid] = d
-        rd.section_lines[sid] = line
+        sections[sid] = d
+        section_lines[sid] = line
 
+
+def _term_of(cell: str | None, sessions: dict[str, tuple[str, str | None]],
+             share: Callable[[str, str], str]) -> tuple[str | None, int]:
+    """``(term_id, listed)`` of a ``termSourcedIds`` cell (no REST dump's lists beside
+    it): ``term_id`` None when it lists none; ``listed`` 0 for one session, else the count
+    of sessions when they are several terms (a problem), else 1 (the list kept in extra)."""
+    terms = split_ids(cell, sessions)
+    if not terms:
+        return None, 0
+    if len(terms) == 1:
+        return share(terms[0], terms[0]), 0
+    term, one_term = class_term(terms, sessions)
+    return share(term, term), 1 if one_term else len(terms)
+
+
+def _listed_terms(rd: _Reader, d: dict[str, Any], row: dict[str, str], line: int) -> None:
+    """The terms of a row beside a REST dump's lists (:func:`listed_ids`)."""
+    terms = listed_ids(row, "termSourcedIds", rd.sessions)
+    if len(terms) == 1:
+        d["term_id"] = terms[0]
+    elif terms:  # a term and its grading periods, or several terms
+        d["term_id"], one_term = class_term(terms, rd.sessions)
+        d[PREFIX + "termSourcedIds"] = row["termSourcedIds"]
+        if not one_term:
+            _tell_terms(rd, len(terms), line, row)
+
+
+def _tell_terms(rd: _Reader, n: int, line: int, row: dict[str, str]) -> None:
+    rd.b.problem("other", f"class is in {n} terms; Clever allows one: term_id is the "
+                 "first, the list is kept in extra 'oneroster.termSourcedIds'",
+                 file="classes.csv", line=line, kind="sections",
+                 record_id=row.get("sourcedId"), field="termSourcedIds")
+
+
+def _grade_of(cell: str, share: Callable[[str, str], str]) -> tuple[str | None, bool]:
+    """``(grade, several)`` of a ``grades`` cell: the first listed as Clever's, None when
+    none is; ``several``: the cell lists more (kept in extra)."""
+    grades = split_list(cell)
+    if not grades:
+        return None, False
+    grade = CEDS_TO_CLEVER.get(grades[0], grades[0])
+    return share(grade, grade), len(grades) > 1
+
+
+def _place_of(rd: _Reader, org: str | None, share: Callable[[str, str], str]
+              ) -> tuple[str | None, str | None]:
+    """``(school, district)`` of a class whose ``schoolSourcedId`` is ``org``: ``school``
+    the school of a department (None: ``org`` is the section's school as given)."""
+    school = rd.org_school.get(org) if org else None
+    dist = rd.district_of(org) or rd.sole_district()
+    return (None if school is None else share(school, school),
+            None if not dist else share(dist, dist))

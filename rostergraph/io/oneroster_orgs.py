@@ -459,9 +459,10 @@ def _read_class_columns(rd: _Reader, t: CsvTable) -> bool:
 
     if "sourcedId" not in first or (LISTS_COLUMN in first and any(encoded(LISTS_COLUMN)[1])):
         return False
-    codes, ids = encoded("sourcedId")
-    if len(ids) != n or "" in ids or not np.array_equal(codes, np.arange(n)):
+    ids = t.arrow("sourcedId").to_pylist()  # (not encoded: each cell its own value)
+    if "" in ids or len(set(ids)) != n:
         return False  # (a row without an id, or an id given twice)
+    held["sourcedId"] = np.arange(n), ids
     columns = _class_columns(rd, encoded, first)
     if columns is None:
         return False

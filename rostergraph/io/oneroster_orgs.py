@@ -10,16 +10,22 @@ the users and enrollments read after.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from itertools import chain, repeat
+from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
 import orjson
 
 from ..model import parse_date
 from ..roster import raw_text
+from .csv_arrow import release_arrow_memory
 from .csv_rowchecks import row_text
-from .csvutil import split_list
-from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge, share_values
-from .oneroster_cols import PREFIX, listed_ids, org_type
+from .csvutil import CsvTable, split_ids, split_list
+from .enrollcols import live_status
+from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge
+from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, PREFIX, listed_ids, org_type
 from .oneroster_refs import Unnamed
 from .oneroster_sessions import base_sessions, class_term
 
@@ -268,6 +274,7 @@ def read_courses(rd: _Reader) -> None:
 
 #: The classes.csv columns a section's fields take (the others go to extra).
 _CLASS_CONSUMED = frozenset(_CLASS_COLS) | {"termSourcedIds", "grades"}
+_SHARED = frozenset(SHARED_SECTION_FIELDS)
 
 
 def read_classes(rd: _Reader) -> None:
@@ -278,50 +285,322 @@ def read_classes(rd: _Reader) -> None:
         for tid, session in base_sessions(rd.base.terms).items():
             if tid not in gone:
                 rd.sessions.setdefault(tid, session)
+    t = rd.parsed.pop("classes.csv") if "classes.csv" in rd.parsed else rd.table(
+        "classes.csv", "sections")
+    if t is None:
+        return
+    if _read_class_columns(rd, t):
+        release_arrow_memory()  # (as the row path gives the table's memory back)
+        return
+    rd.parsed["classes.csv"] = t  # (the row path: rows() takes the table parsed here)
+    rows = rd.rows("classes.csv", "sections")
+    first = next(rows, None)
+    if first is not None:
+        _read_class_rows(rd, chain((first,), rows), first[1])
+
+
+def _read_class_rows(rd: _Reader, rows: Iterable[tuple[int, dict[str, str]]],
+                     first: dict[str, str]) -> None:
+    """The sections of ``rows``, whose columns are those of ``first`` (every row of a file
+    has them). What depends only on the columns is worked out once, and what depends only
+    on a cell of the terms, grades or school once per distinct cell (the sessions and
+    orgs do not change while the file is read): at 300k classes the row's work was most
+    of the step. Each value most sections share (:data:`SHARED_SECTION_FIELDS`) is one
+    string across them (as :func:`share_values` makes it)."""
     shared: dict[str, str] = {}
-    plan = None  # (every row of the file has the same columns)
-    for line, given in rd.rows("classes.csv", "sections"):
-        row = rd.respelt(given, _CLASS_REFS, "classes.csv", line, "sections")
-        d = rd.mapped_fields(row, _CLASS_COLS)
+    share = shared.setdefault
+    mapped = [(col, key, key in _SHARED) for col, key in _CLASS_COLS.items() if col in first]
+    extra = rd.extra_plan(first, _CLASS_CONSUMED)
+    carry, lists = CARRY_COLUMN in first, LISTS_COLUMN in first
+    courses, orgs, sessions = rd.ids_of("courses"), rd.ids_of("orgs"), rd.sessions
+    term_of: dict[str | None, tuple[str | None, int]] = {}
+    grade_of: dict[str, tuple[str | None, bool]] = {}
+    place_of: dict[str | None, tuple[str | None, str | None]] = {}
+    sections, section_lines = rd.sections, rd.section_lines
+    for line, given in rows:
+        course, school = given.get("courseSourcedId"), given.get("schoolSourcedId")
+        if (course and course not in courses) or (school and school not in orgs):
+            row = rd.respelt(given, _CLASS_REFS, "classes.csv", line, "sections")
+        else:
+            row = given
+        d: dict[str, Any] = {}
+        for col, key, common in mapped:
+            v = row[col]
+            if v:
+                d[key] = share(v, v) if common else v
         # (a REST dump's term id holding a comma names its session too)
-        terms = listed_ids(row, "termSourcedIds", rd.sessions)
-        if len(terms) == 1:
-            d["term_id"] = terms[0]
-        elif terms:  # a term and its grading periods, or several terms
-            d["term_id"], one_term = class_term(terms, rd.sessions)
-            d[PREFIX + "termSourcedIds"] = row["termSourcedIds"]
-            if not one_term:
-                rd.b.problem("other", f"class is in {len(terms)} terms; Clever allows "
-                             "one: term_id is the first, the list is kept in extra "
-                             "'oneroster.termSourcedIds'", file="classes.csv",
-                             line=line, kind="sections", record_id=row.get("sourcedId"),
-                             field="termSourcedIds")
-        grades = split_list(row.get("grades"))
-        if grades:
-            d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
-        if len(grades) > 1:
-            d[PREFIX + "grades"] = row["grades"]
-        org = d.get("school")
-        if isinstance(org, str) and org in rd.org_school:
-            d["school"] = rd.org_school[org]
-            d["oneroster_org"] = org  # not an `oneroster.<column>`: never a column
-        dist = rd.district_of(row.get("schoolSourcedId")) or rd.sole_district()
-        if dist:
-            d["district"] = dist
-        if plan is None:
-            plan = rd.extra_plan(row, _CLASS_CONSUMED)
-        rd.put_extra(d, row, _CLASS_CONSUMED, plan)
+        if lists and row[LISTS_COLUMN]:
+            _listed_terms(rd, d, row, line)
+        else:
+            cell = row.get("termSourcedIds")
+            term = term_of.get(cell)
+            if term is None:
+                term = term_of[cell] = _term_of(cell, sessions, share)
+            if term[0] is not None:
+                d["term_id"] = term[0]
+                if term[1]:
+                    d[PREFIX + "termSourcedIds"] = cell
+                    if term[1] > 1:
+                        _tell_terms(rd, term[1], line, row)
+        cell = row.get("grades")
+        if cell:
+            grade = grade_of.get(cell)
+            if grade is None:
+                grade = grade_of[cell] = _grade_of(cell, share)
+            if grade[0] is not None:
+                d["grade"] = grade[0]
+                if grade[1]:
+                    d[PREFIX + "grades"] = cell
+        school = row.get("schoolSourcedId")
+        place = place_of.get(school)
+        if place is None:
+            place = place_of[school] = _place_of(rd, school, share)
+        if place[0] is not None:
+            d["school"] = place[0]
+            d["oneroster_org"] = school  # not an `oneroster.<column>`: never a column
+        if place[1]:
+            d["district"] = place[1]
+        for col, key, default in extra:
+            v = row[col]
+            if v != "" and v != default:  # OneRoster has no 'missing': an empty cell is absent
+                d[key] = v
+        if carry and row[CARRY_COLUMN]:
+            rd.put_extra(d, row, _CLASS_CONSUMED, [])  # (the carry column alone)
         sid = d.get("id")
         if not isinstance(sid, str) or not sid:
             rd.b.problem("no_id", "class without a sourcedId", file="classes.csv",
                          line=line, kind="sections", raw=raw_text(orjson.dumps(given)))
             continue
-        if sid in rd.sections:
+        if sid in sections:
             rd.b.problem("duplicate_id", f"duplicate section id {sid!r}: the first "
                          "record is kept", file="classes.csv", line=line,
                          kind="sections", record_id=sid, raw=row_text(given))
             continue
-        share_values(d, SHARED_SECTION_FIELDS, shared)
-        rd.sections[sid] = d
-        rd.section_lines[sid] = line
+        sections[sid] = d
+        section_lines[sid] = line
 
+
+def _term_of(cell: str | None, sessions: dict[str, tuple[str, str | None]],
+             share: Callable[[str, str], str]) -> tuple[str | None, int]:
+    """``(term_id, listed)`` of a ``termSourcedIds`` cell (no REST dump's lists beside
+    it): ``term_id`` None when it lists none; ``listed`` 0 for one session, else the count
+    of sessions when they are several terms (a problem), else 1 (the list kept in extra)."""
+    terms = split_ids(cell, sessions)
+    if not terms:
+        return None, 0
+    if len(terms) == 1:
+        return share(terms[0], terms[0]), 0
+    term, one_term = class_term(terms, sessions)
+    return share(term, term), 1 if one_term else len(terms)
+
+
+def _listed_terms(rd: _Reader, d: dict[str, Any], row: dict[str, str], line: int) -> None:
+    """The terms of a row beside a REST dump's lists (:func:`listed_ids`)."""
+    terms = listed_ids(row, "termSourcedIds", rd.sessions)
+    if len(terms) == 1:
+        d["term_id"] = terms[0]
+    elif terms:  # a term and its grading periods, or several terms
+        d["term_id"], one_term = class_term(terms, rd.sessions)
+        d[PREFIX + "termSourcedIds"] = row["termSourcedIds"]
+        if not one_term:
+            _tell_terms(rd, len(terms), line, row)
+
+
+def _tell_terms(rd: _Reader, n: int, line: int, row: dict[str, str]) -> None:
+    rd.b.problem("other", f"class is in {n} terms; Clever allows one: term_id is the "
+                 "first, the list is kept in extra 'oneroster.termSourcedIds'",
+                 file="classes.csv", line=line, kind="sections",
+                 record_id=row.get("sourcedId"), field="termSourcedIds")
+
+
+def _grade_of(cell: str, share: Callable[[str, str], str]) -> tuple[str | None, bool]:
+    """``(grade, several)`` of a ``grades`` cell: the first listed as Clever's, None when
+    none is; ``several``: the cell lists more (kept in extra)."""
+    grades = split_list(cell)
+    if not grades:
+        return None, False
+    grade = CEDS_TO_CLEVER.get(grades[0], grades[0])
+    return share(grade, grade), len(grades) > 1
+
+
+def _place_of(rd: _Reader, org: str | None, share: Callable[[str, str], str]
+              ) -> tuple[str | None, str | None]:
+    """``(school, district)`` of a class whose ``schoolSourcedId`` is ``org``: ``school``
+    the school of a department (None: ``org`` is the section's school as given)."""
+    school = rd.org_school.get(org) if org else None
+    dist = rd.district_of(org) or rd.sole_district()
+    return (None if school is None else share(school, school),
+            None if not dist else share(dist, dist))
+
+
+#: Rows of classes.csv whose sections :func:`_read_class_columns` makes at a time.
+_CLASS_ROWS_AT_ONCE = 65_536
+
+
+def _read_class_columns(rd: _Reader, t: CsvTable) -> bool:
+    """The sections of a clean ``classes.csv`` that pyarrow parsed, made column by column
+    from each column's distinct cells, when the row path would tell nothing of any row
+    (returns False, and has read nothing, otherwise): every row live and of a bulk load,
+    every ``sourcedId`` given once, every course and school named as given, no class in
+    several terms, no REST dump's lists. A row's dict is then its cells' values in the
+    row path's order, less those it leaves out (an empty cell, a writer's default); a
+    carried JSON cell is merged as the row path merges it."""
+    n = len(t.lines)
+    if (rd.base is not None or rd.sections or "classes.csv" in rd.cuts or not t.clean
+            or not n or any(t.arrow(c) is None for c in t.index) or live_status(t)):
+        return False
+    first = t.as_dict(list(t.header))  # (the columns of each row's dict, in its order)
+    held: dict[str, tuple[Any, list[str]]] = {}
+
+    def encoded(col: str) -> tuple[Any, list[str]]:
+        if col not in held:  # (a column of a clean table: never None)
+            held[col] = cast(tuple[Any, list[str]], t.encoded(col))
+        return held[col]
+
+    if "sourcedId" not in first or (LISTS_COLUMN in first and any(encoded(LISTS_COLUMN)[1])):
+        return False
+    ids = t.arrow("sourcedId").to_pylist()  # (not encoded: each cell its own value)
+    if "" in ids or len(set(ids)) != n:
+        return False  # (a row without an id, or an id given twice)
+    held["sourcedId"] = np.arange(n), ids
+    columns = _class_columns(rd, encoded, first)
+    if columns is None:
+        return False
+    carried: list[tuple[int, str]] = []
+    if CARRY_COLUMN in first:
+        codes, cells = encoded(CARRY_COLUMN)
+        rows = np.flatnonzero(np.array([v != "" for v in cells], dtype=bool)[codes])
+        carried = list(zip(rows.tolist(), [cells[c] for c in codes[rows].tolist()]))
+    _class_sections(rd, t, ids, columns, carried)
+    return True
+
+
+def _class_columns(rd: _Reader, encoded: Callable[[str], tuple[Any, list[str]]],
+                   first: dict[str, str]) -> list[tuple[str, Any, list[Any]]] | None:
+    """The keys of a section's dict in the row path's order, each with the codes of the
+    column it is made from (``None``: the same for every row) and its value for each of
+    that column's distinct cells (a falsy one: no key), or None when a row would be told
+    of (a reference respelt, a class in several terms)."""
+    share = cast(Callable[[str, str], str], {}.setdefault)
+    out: list[tuple[str, Any, list[Any]]] = []
+    place: tuple[Any, list[str], list[tuple[str | None, str | None]]] | None = None
+    for col, key in _CLASS_COLS.items():
+        if col not in first:
+            continue
+        codes, cells = encoded(col)
+        refs = "courses" if col == "courseSourcedId" else "orgs" if (
+            col == "schoolSourcedId") else None
+        if refs is not None and any(_respelt(rd, refs, v) for v in cells):
+            return None  # (a reference that names a record only without spaces: told)
+        if col == "schoolSourcedId":
+            place = codes, cells, [_place_of(rd, v, share) for v in cells]
+            if any(school == "" for school, _ in place[2]):
+                return None  # (a department's school without an id: set all the same)
+            cells = [v if school is None else school for v, (school, _) in zip(cells, place[2])]
+        out.append((key, codes, [share(v, v) if v else v for v in cells]
+                    if key in _SHARED else cells))
+    if "termSourcedIds" in first:
+        codes, cells = encoded("termSourcedIds")
+        terms = [_term_of(v, rd.sessions, share) for v in cells]
+        if any(listed > 1 for _, listed in terms):
+            return None  # (a class in several terms: told)
+        out.append(("term_id", codes, [term for term, _ in terms]))
+        out.append((PREFIX + "termSourcedIds", codes,
+                    [v if listed else None for v, (_, listed) in zip(cells, terms)]))
+    if "grades" in first:
+        codes, cells = encoded("grades")
+        grades = [_grade_of(v, share) if v else (None, False) for v in cells]
+        out.append(("grade", codes, [grade for grade, _ in grades]))
+        out.append((PREFIX + "grades", codes,
+                    [v if several else None for v, (_, several) in zip(cells, grades)]))
+    if place is not None:
+        codes, cells, places = place
+        out.append(("oneroster_org", codes,
+                    [None if school is None else v for v, (school, _) in zip(cells, places)]))
+        out.append(("district", codes, [dist for _, dist in places]))
+    else:
+        out.append(("district", None, [_place_of(rd, None, share)[1]]))
+    for col, key, default in rd.extra_plan(first, _CLASS_CONSUMED):
+        codes, cells = encoded(col)
+        out.append((key, codes, cells if default is None else [
+            "" if v == default else v for v in cells]))
+    keys = [key for key, _, _ in out]
+    return out if len(set(keys)) == len(keys) else None
+
+
+def _respelt(rd: _Reader, kind: str, v: str) -> bool:
+    """Whether :meth:`~rostergraph.io.oneroster._Reader.respelt` reads reference cell ``v``
+    (to a ``kind`` record) otherwise (a problem)."""
+    return bool(v) and v not in rd.ids_of(kind) and rd.match(kind, v) != v
+
+
+def _class_sections(rd: _Reader, t: CsvTable, ids: list[str],
+                    columns: list[tuple[str, Any, list[Any]]],
+                    carried: list[tuple[int, str]]) -> None:
+    """The sections of :func:`_read_class_columns`, in row order, a slice of rows at a
+    time: each row's dict its keys whose value is not falsy; ``carried``: (row, its
+    carried JSON cell) in row order (merged by ``put_extra``, as the row path merges it)."""
+    keys: list[str] = []
+    held: list[tuple[Any, Any, Any]] = []  # (codes, values, whether each is given)
+    for key, codes, cells in columns:
+        given = np.fromiter(map(bool, cells), dtype=bool, count=len(cells))
+        if not given.any():
+            continue  # (no row has the key)
+        values = np.empty(len(cells), dtype=object)
+        values[:] = cells
+        keys.append(key)
+        held.append((codes, values, None if given.all() else given))
+    lines, n = t.lines, len(t.lines)
+    sections, section_lines = rd.sections, rd.section_lines
+    rd.users.settle()  # (the row path's, between rows: no user changes while classes are read)
+    for at in range(0, n, _CLASS_ROWS_AT_ONCE):
+        end = min(at + _CLASS_ROWS_AT_ONCE, n)
+        made = _class_dicts(keys, held, at, end)
+        for i, cell in carried[bisect_left(carried, (at,)):bisect_left(carried, (end,))]:
+            rd.at_row = ("classes.csv", lines[i], "sections", ids[i])
+            rd.put_extra(made[i - at], {CARRY_COLUMN: cell}, _CLASS_CONSUMED, [])
+        sections.update(zip(ids[at:end], made))
+        section_lines.update(zip(ids[at:end], lines[at:end]))
+    rd.at_row = ("classes.csv", lines[n - 1], "sections", ids[n - 1])
+    t.let_go(t.header)
+
+
+#: The most shapes (sets of keys given) of the sections of a slice that
+#: :func:`_class_dicts` makes shape by shape.
+_CLASS_SHAPES = 64
+
+
+def _class_dicts(keys: list[str], held: list[tuple[Any, Any, Any]], at: int, end: int
+                 ) -> list[dict[str, Any]]:
+    """The dicts of rows ``at:end`` of :func:`_class_sections`' columns, made a shape at a
+    time (the rows that give the same keys: one ``dict(zip(...))`` each, no test per
+    value), in row order."""
+    def cells(k: int, rows: Any) -> Any:
+        codes, values, _ = held[k]
+        return repeat(values[0]) if codes is None else values[codes[rows]].tolist()
+
+    some = [k for k, (_, _, given) in enumerate(held) if given is not None]
+    if not some:  # (one shape: every key given in every row)
+        return list(map(dict, map(zip, repeat(keys), zip(
+            *[cells(k, slice(at, end)) for k in range(len(keys))]))))
+    shape = np.zeros(end - at, dtype=np.int64)
+    for bit, k in enumerate(some[:62]):
+        codes, _, given = held[k]
+        rows_given = given[0] if codes is None else given[codes[at:end]]
+        shape |= rows_given.astype(np.int64) << bit
+    shapes, of_row = np.unique(shape, return_inverse=True)
+    if len(some) > 62 or len(shapes) > _CLASS_SHAPES:  # (each row's values tested)
+        part = [cells(k, slice(at, end)) for k in range(len(keys))]
+        return [{k: v for k, v in zip(keys, row) if v} for row in zip(*part)]
+    made: list[Any] = [None] * (end - at)
+    order = np.argsort(of_row, kind="stable")
+    bounds = np.cumsum(np.bincount(of_row, minlength=len(shapes))).tolist()
+    for s, (a, z) in enumerate(zip([0, *bounds[:-1]], bounds)):
+        rows = order[a:z]
+        bits = int(shapes[s])
+        have = [k for k in range(len(keys)) if held[k][2] is None or bits >> some.index(k) & 1]
+        shaped = map(dict, map(zip, repeat([keys[k] for k in have]),
+                               zip(*[cells(k, rows + at) for k in have])))
+        for i, d in zip(rows.tolist(), shaped):
+            made[i] = d
+    return made

@@ -147,16 +147,21 @@ def _slots(chosen: Sequence[TemplateParts]
     slots): per slot, its column, each template's literal before it, and whether each
     template has it; ``None`` when no order keeps every template's own."""
     order: TopologicalSorter[tuple[int, int]] = TopologicalSorter()
-    named: list[list[tuple[int, int]]] = []
+    # (each distinct sequence of fields once: thousands of templates share a few)
+    by_fields: dict[tuple[int, ...], list[tuple[int, int]]] = {}
     for _, fields in chosen:
+        key = tuple(fields)
+        if key in by_fields:
+            continue
         seen: dict[int, int] = {}
         nodes = []
         for f in fields:
             seen[f] = seen.get(f, -1) + 1
             nodes.append((f, seen[f]))
-        named.append(nodes)
+        by_fields[key] = nodes
         for k, node in enumerate(nodes):
             order.add(node, *nodes[k - 1:k])
+    named = [by_fields[tuple(fields)] for _, fields in chosen]
     try:
         slots = list(order.static_order())
     except CycleError:

@@ -188,9 +188,9 @@ def _near_users(rd: _Reader, t: CsvTable, loaded: LoadedEnrollments) -> list[_Ne
         return []
     codes, values = got
     alias = rd.alias
-    unknown = [i for i, v in enumerate(values) if v and v not in alias]
-    if not unknown:
+    if not set(values).difference(alias).difference(("",)):  # (all known: one set step)
         return []
+    unknown = [i for i, v in enumerate(values) if v and v not in alias]
     values = list(values)
     for i in unknown:  # (as the enrollments were read: an id with spaces around it matched)
         values[i] = rd.match("users", values[i])
@@ -425,15 +425,15 @@ def _made_up_ids(rd: _Reader, t: CsvTable) -> bool:
         return True
     if rd.ignored or ids is None or cls is None or role is None:
         return False
+    # (the columns as pyarrow holds them, in blocks: joined, the ids were a 0.2 GB copy)
+    if ids[0].as_py() != f"{cls[0].as_py()}:1":
+        return False  # (a source's own ids, the usual case: looked at one by one)
     if sum(len(s.get("students") or ()) + len(s.get("teachers") or ())
            for s in rd.sections.values()) != n:  # (a row repeated, or of no class)
         return False
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    # (the columns as pyarrow holds them, in blocks: joined, the ids were a 0.2 GB copy)
-    if ids[0].as_py() != f"{cls[0].as_py()}:1":
-        return False  # (a source's own ids, the usual case: looked at one by one)
     start = np.ones(n, dtype=bool)  # the first row of each run of one class's rows
     if pa.types.is_dictionary(cls.type):  # (one dictionary: equal codes, equal ids)
         codes = dictionary_codes(cls.chunks)

@@ -94,6 +94,8 @@ def test_row_path_records_interleaved_in_line_order(
     write_oneroster(roster, out, extensions=False)
     students = _first_rows(out, "users.csv", "role", "student")
     _cell_edit(out, "users.csv", "givenName", {k: 'Ann "Jr"' for k in students[3::7]})
+    # (emails without "@", RG-USR-001's, worked out for a whole column at once)
+    _cell_edit(out, "users.csv", "email", {k: "no-at-sign" for k in students[1::5]})
     mixed: list[tuple[int, int]] = []
     real = oneroster_usertext.ColumnUsers._add
 

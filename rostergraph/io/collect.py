@@ -132,12 +132,13 @@ class _Kind:
 
     def keep_shaped(self, texts: Any, ids: list[str], shapes: list[UserShape],
                     codes: np.ndarray, strings: list[list[str]],
-                    students: list[list[str]]) -> None:
+                    students: list[list[str]],
+                    no_at: dict[int, np.ndarray] | None = None) -> None:
         """Keep users' texts (a pyarrow string array, each text ending in a newline) whose
         columns their shapes give (see :func:`~rostergraph.io.shaped_users.add_shaped`),
         after the batch kept before."""
         self.flush()
-        add_shaped(self.acc, ids, shapes, codes, strings, students)
+        add_shaped(self.acc, ids, shapes, codes, strings, students, no_at)
         self._coded()
         self._append_lines(texts)
 
@@ -353,7 +354,8 @@ class ColumnarBuilder(RosterBuilder):
 
     def add_shaped(self, texts: Any, ids: list[str], lines: list[int],
                    shapes: list[UserShape], codes: np.ndarray, strings: list[list[str]],
-                   students: list[list[str]], *, file: str | None = None) -> None:
+                   students: list[list[str]], *, file: str | None = None,
+                   no_at: dict[int, np.ndarray] | None = None) -> None:
         """:meth:`add_texts` of users whose texts (a pyarrow string array, each text
         ending in a newline) are plain and whose columns their shapes give
         (:func:`~rostergraph.io.shaped_users.add_shaped`): no text is decoded. An id given
@@ -365,7 +367,7 @@ class ColumnarBuilder(RosterBuilder):
             self.add_texts("users", [t[:-1].encode() for t in texts.to_pylist()], lines,
                            file=file)
             return
-        acc.keep_shaped(texts, ids, shapes, codes, strings, students)
+        acc.keep_shaped(texts, ids, shapes, codes, strings, students, no_at)
         table.update(dict.fromkeys(ids, _PLAIN))
 
     def build(self) -> Roster:

@@ -318,6 +318,7 @@ class ColumnUsers:
         self.demo_fmts: list[str] = []
         self._demo_layout: Any = _UNSET  # (demo_fmts laid out once, see arrow_templates)
         self._layout: Any = _UNSET  # (the shapes' final texts laid out once)
+        self._demo_cases: np.ndarray | None = None  # (each shape's demo_case)
         self.demo_arrays: list[Any] = []
 
     # -- users.csv, in line order among the row path's rows ----------------------------
@@ -401,6 +402,8 @@ class ColumnUsers:
              ) -> None:
         """Hand the builder rows ``ks`` and the records ``held`` (``(line, add)``), in line
         order."""
+        import pyarrow.compute as pc
+
         if not len(ks):
             for _, add in held:
                 add()
@@ -420,7 +423,7 @@ class ColumnUsers:
         codes = local[codes]
         chosen = [self.shapes[c] for c in used.tolist()]
         agents = (arrays[self.agents] if self.agents is not None else None)
-        columns = [*arrays, self._rendered(agents, chosen, codes), self._fragments(ks, shapes)]
+        columns = [*arrays, self._rendered(agents, chosen, codes), self._fragments(ks)]
         if self._layout is _UNSET:  # (laid out once for every shape: see arrow_templates)
             self._layout = TemplateLayout.of([sh.parts for sh in self.shapes], tail="\n")
         texts = (self._layout.fill(self.shape[ks], columns) if self._layout is not None
@@ -435,11 +438,16 @@ class ColumnUsers:
         of = self._columns(b, chosen)
         user_shapes = [sc if sc is not None else UserShape() for sc in of]
         usable = np.array([sc is not None for sc in of], dtype=bool)[codes] & self.fits[ks]
-        ids = [self.sids[k] for k in ks.tolist()]
+        lo, hi = int(ks[0]), int(ks[-1]) + 1
+        ids = self.sids[lo:hi] if hi - lo == len(ks) else [self.sids[k] for k in ks.tolist()]
         # (the cells a shape takes as the user's own strings, as str: emails, say)
         own = {k for sc in of if sc is not None for k in sc.own.values()}
         strings = [a.to_pylist() if k in own and a is not None else []
                    for k, a in enumerate(arrays)]
+        # (whether each is a non-empty string without "@", in C: RG-USR-001's column)
+        no_at = {k: (numpy_of(pc.binary_length(a)) > 0)
+                 & ~numpy_of(pc.match_substring(a, pattern="@"))
+                 for k, a in enumerate(arrays) if k in own and a is not None}
         students_of = agents.to_pylist() if agents is not None else None
         # (each held record before the first row below it)
         at = np.searchsorted(lines, [line for line, _ in held]).tolist()
@@ -459,7 +467,8 @@ class ColumnUsers:
                 b.add_shaped(texts.slice(start, end - start), ids[start:end],
                              lines[start:end], [user_shapes[c] for c in here.tolist()],
                              run_codes, [c[start:end] for c in strings], students,
-                             file="users.csv")
+                             file="users.csv",
+                             no_at={k: v[start:end] for k, v in no_at.items()})
             else:
                 b.add_texts("users", [t[:-1].encode() for t in
                                       texts.slice(start, end - start).to_pylist()],
@@ -498,7 +507,7 @@ class ColumnUsers:
                 sh.columns = None if struct is None else next(made)
         return [sh.columns for sh in chosen]
 
-    def _fragments(self, ks: np.ndarray, shapes: list[_Shape]) -> Any:
+    def _fragments(self, ks: np.ndarray) -> Any:
         """Each row's demographics cells as text, with the comma its template wants
         (``None``: no row has any)."""
         import pyarrow as pa
@@ -519,7 +528,9 @@ class ColumnUsers:
             frag = arrow_texts([f.format(*cells).encode()
                                 for f, cells in zip(fmts, zip(*(c.to_pylist() for c in cols)))])
         said = numpy_of(pc.binary_length(frag)) > 0
-        case = np.array([shapes[i].demo_case for i in have.tolist()], dtype=np.int8)
+        if self._demo_cases is None:
+            self._demo_cases = np.array([sh.demo_case for sh in self.shapes], dtype=np.int8)
+        case = self._demo_cases[self.shape[ks[have]]]
         comma = text_scalar(",")
         frag = pc.if_else(arrow_bools(said & (case == 0)),
                           pc.binary_join_element_wise(comma, frag, text_scalar("")), frag)

@@ -117,11 +117,14 @@ class UserShape:
 
 
 def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.ndarray,
-               strings: list[list[str]], students: list[list[str]]) -> None:
+               strings: list[list[str]], students: list[list[str]],
+               no_at: dict[int, np.ndarray] | None = None) -> None:
     """Append the columns of users ``ids`` (in roster order) to ``acc``, user ``i`` of
     shape ``shapes[codes[i]]``; ``strings[k][i]`` is user ``i``'s own string ``k`` (as
     :meth:`UserShape.of`'s ``holders`` number them), ``students[i]`` a contact's students
-    (a list per user, empty for a user that is no contact; no list at all: none is)."""
+    (a list per user, empty for a user that is no contact; no list at all: none is).
+    ``no_at[k][i]``, where given, says whether ``strings[k][i]`` is a non-empty string
+    without ``@`` (worked out by the caller for a whole column at once)."""
     base = len(acc.ids)
     n = len(ids)
     acc.ids.extend(ids)
@@ -156,6 +159,8 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
     if not acc.with_fields:
         return
     own: dict[str, list[Any]] = {}
+    const_of: dict[str, list[Any]] = {}  # a per-user string column that is a shape's constant
+    sole: dict[str, int] = {}  # one that is every user's own string k
     owned = {name for s in shapes for name in s.own}
     canon = acc.canon.setdefault
     for name in f:
@@ -169,6 +174,7 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
             if isinstance(column, list):
                 values = list(map(const.__getitem__, at))
                 column.extend(values)
+                const_of[name] = const
             else:
                 values = []
                 column.frombytes(np.array([1 if v else 0 for v in const],
@@ -177,7 +183,8 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
             fields = [s.own.get(name) for s in shapes]
             owners = {fields[c] for c in set(at)}
             if len(owners) == 1 and None not in owners:  # (every user's own: the usual case)
-                values = list(strings[owners.pop()])  # type: ignore[index]
+                sole[name] = owners.pop()  # type: ignore[assignment]
+                values = list(strings[sole[name]])
             else:
                 values = [strings[fields[c]][i] if fields[c] is not None  # type: ignore[index]
                           else const[c] for i, c in enumerate(at)]
@@ -189,6 +196,11 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
             values = own[source]
             if name == "email_hash":
                 f[name].extend(map(hash, values))
+            elif source in const_of:  # (worked out per shape)
+                f[name].frombytes(np.array([1 if v and "@" not in v else 0
+                                            for v in const_of[source]], np.uint8)[codes].tobytes())
+            elif no_at is not None and sole.get(source) in no_at:
+                f[name].frombytes(no_at[sole[source]].astype(np.uint8).tobytes())
             else:
                 # (email_without_at written inline: a call per user was 40 % of this)
                 f[name].frombytes(bytes([1 if v and "@" not in v else 0 for v in values]))

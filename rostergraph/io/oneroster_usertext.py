@@ -34,7 +34,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from functools import partial
-from itertools import pairwise, repeat
+from itertools import chain, pairwise, repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -448,7 +448,14 @@ class ColumnUsers:
         no_at = {k: (numpy_of(pc.binary_length(a)) > 0)
                  & ~numpy_of(pc.match_substring(a, pattern="@"))
                  for k, a in enumerate(arrays) if k in own and a is not None}
-        students_of = agents.to_pylist() if agents is not None else None
+        # (the contacts' cells only, each split into its students once)
+        said = (numpy_of(pc.binary_length(agents)) > 0 if agents is not None
+                else np.zeros(len(ks), dtype=bool))
+        linked = np.flatnonzero(said)
+        split = [cell.split(",") for cell in agents.filter(arrow_bools(said)).to_pylist()
+                 ] if agents is not None and len(linked) else []
+        named = np.zeros(len(ks), dtype=np.int64)
+        named[linked] = [len(x) for x in split]
         # (each held record before the first row below it)
         at = np.searchsorted(lines, [line for line, _ in held]).tolist()
         cuts = sorted({0, *(np.flatnonzero(np.diff(usable.view(np.int8))) + 1).tolist(),
@@ -460,8 +467,8 @@ class ColumnUsers:
                 call[1]()
                 call = next(calls, None)
             if usable[start]:
-                students = [cell.split(",") if cell else [] for cell in students_of[start:end]
-                            ] if students_of is not None else []
+                lo, hi = np.searchsorted(linked, (start, end)).tolist()
+                students = (named[start:end], list(chain.from_iterable(split[lo:hi])))
                 # (the run's own shapes only: a shape's columns are worked out per call)
                 here, run_codes = np.unique(codes[start:end], return_inverse=True)
                 b.add_shaped(texts.slice(start, end - start), ids[start:end],

@@ -28,7 +28,7 @@ Examples
 
 from __future__ import annotations
 
-from itertools import chain, compress, repeat
+from itertools import chain, compress
 from typing import Any
 
 import numpy as np
@@ -117,12 +117,14 @@ class UserShape:
 
 
 def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.ndarray,
-               strings: list[list[str]], students: list[list[str]],
+               strings: list[list[str]],
+               students: list[list[str]] | tuple[np.ndarray, list[str]],
                no_at: dict[int, np.ndarray] | None = None) -> None:
     """Append the columns of users ``ids`` (in roster order) to ``acc``, user ``i`` of
     shape ``shapes[codes[i]]``; ``strings[k][i]`` is user ``i``'s own string ``k`` (as
     :meth:`UserShape.of`'s ``holders`` number them), ``students[i]`` a contact's students
-    (a list per user, empty for a user that is no contact; no list at all: none is).
+    (a list per user, empty for a user that is no contact; no list at all: none is), or
+    ``students`` as how many each user names (an array) and all of them in order.
     ``no_at[k][i]``, where given, says whether ``strings[k][i]`` is a non-empty string
     without ``@`` (worked out by the caller for a whole column at once)."""
     base = len(acc.ids)
@@ -144,18 +146,28 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
         for k in range(1, len(col)):
             parts = [g[k - 1] if g[0] else [] for g in per]
             col[k].extend(chain.from_iterable(map(parts.__getitem__, at)))
-    if students:
+    if isinstance(students, tuple):
+        named, flat = students
+    elif students:
+        named = np.fromiter(map(len, students), dtype=np.int64, count=n)
+        flat = list(chain.from_iterable(students))
+    else:
+        named, flat = np.zeros(0, np.int64), []
+    if len(flat):
         c_rows, c_refs, c_rel, c_type = cols["contact_for"]
         canon = acc.canon.setdefault
         linking = np.array([s.agents is not None for s in shapes], dtype=bool)[codes]
-        counts = np.fromiter(map(len, students), dtype=np.int64, count=n) * linking
+        counts = named * linking
         c_rows.frombytes(np.repeat(every, counts).tobytes())
-        c_refs.extend(chain.from_iterable(compress(students, counts.tolist())))
+        if (counts == named).all():
+            c_refs.extend(flat)
+        else:  # (a user that is no contact of its shape names none)
+            c_refs.extend(compress(flat, np.repeat(linking, named).tolist()))
         for k, out in ((0, c_rel), (1, c_type)):
-            said = [canon(s.agents[k], s.agents[k]) if s.agents is not None else None
-                    for s in shapes]
-            out.extend(chain.from_iterable(map(repeat, map(said.__getitem__, at),
-                                               counts.tolist())))
+            said = np.empty(len(shapes), dtype=object)
+            said[:] = [canon(s.agents[k], s.agents[k]) if s.agents is not None else None
+                       for s in shapes]
+            out.extend(np.repeat(said[codes], counts).tolist())
     if not acc.with_fields:
         return
     own: dict[str, list[Any]] = {}

@@ -411,6 +411,8 @@ class _Reader:
             unknown.discard("")
             if not unknown:
                 return values
+            fixed = {v: self.match(kind, v) for v in unknown}  # (the rest mapped in C)
+            return list(map(fixed.get, values, values))
         return [v if not v or v in ids else self.match(kind, v) for v in values]
 
     def respelt(self, row: dict[str, str], refs: tuple[tuple[str, str], ...], file: str,

@@ -683,7 +683,9 @@ def plan_users(rd: _Reader) -> None:
     cu.shape, cu.shapes = inverse.astype(np.int64), shapes
     cu._shape_objects = np.empty(len(shapes), dtype=object)
     cu._shape_objects[:] = shapes
-    cu.roles = [shapes[s].role for s in inverse.tolist()]
+    roles = np.empty(len(shapes), dtype=object)
+    roles[:] = [sh.role for sh in shapes]
+    cu.roles = roles[inverse].tolist()
     if "password" in cols:
         cu.passwords = int(_nonempty(cols["password"])[rows].sum())
     rd.column_users = cu

@@ -6,7 +6,7 @@ built by :mod:`rostergraph.io.clever_csv`, whose reader extends :class:`RowReade
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, KeysView, Mapping
 from typing import Any
 
 from ..model import parse_date
@@ -225,8 +225,15 @@ class RowReader:
         return got
 
     def matched(self, kind: str, values: list[str]) -> list[str]:
-        """:meth:`match` of each of ``values``."""
+        """:meth:`match` of each of ``values`` (``values`` itself when each is an id read)."""
         table = self._table(kind)
+        if isinstance(table, dict | KeysView):  # (the ids all known, the usual case: one step)
+            unknown = set(values).difference(table)
+            unknown.discard("")
+            if not unknown:
+                return values
+            fixed = {v: self.match(kind, v) for v in unknown}  # (the rest mapped in C)
+            return list(map(fixed.get, values, values))
         return [v if not v or v in table else self.match(kind, v) for v in values]
 
     def _table(self, kind: str) -> Collection[str]:

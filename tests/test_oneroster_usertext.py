@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rostergraph
-from rostergraph.io import oneroster_usertext
+from rostergraph.io import cell_flags, oneroster_usertext
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.roster import Roster
@@ -300,10 +300,10 @@ def test_a_demographics_table_read_row_by_row_takes_every_user_along(
 
 def test_distinct_rows_packs_columns() -> None:
     parts = [np.array([0, 1, 0, 1]), np.array([2, 2, 2, 0]), np.array([1, 1, 1, 1])]
-    keys, inverse = oneroster_usertext._distinct_rows(parts)
+    keys, inverse = cell_flags.distinct_rows(parts)
     assert [keys[i] for i in inverse.tolist()] == [list(r) for r in zip(*map(list, parts))]
     wide = [np.array([1 << 40, 0]), np.array([1 << 40, 1 << 40])]  # (two words)
-    keys, inverse = oneroster_usertext._distinct_rows(wide)
+    keys, inverse = cell_flags.distinct_rows(wide)
     assert [keys[i] for i in inverse.tolist()] == [[1 << 40, 1 << 40], [0, 1 << 40]]
 
 

@@ -97,7 +97,7 @@ from .oneroster_users import (
 )
 from .oneroster_usertext import plan_demographics, plan_users
 from .parked import ParkedDicts, add_parked
-from .spaced_ids import SpacedIds
+from .spaced_ids import SpacedIds, each_matched
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -406,14 +406,7 @@ class _Reader:
     def matched(self, kind: str, values: list[str]) -> list[str]:
         """:meth:`match` of each of ``values`` (``values`` itself when each is an id read)."""
         ids = self.ids_of(kind)
-        if isinstance(ids, dict):  # (the ids all known, the usual case: one set operation)
-            unknown = set(values).difference(ids)
-            unknown.discard("")
-            if not unknown:
-                return values
-            fixed = {v: self.match(kind, v) for v in unknown}  # (the rest mapped in C)
-            return list(map(fixed.get, values, values))
-        return [v if not v or v in ids else self.match(kind, v) for v in values]
+        return each_matched(values, ids, partial(self.match, kind))
 
     def respelt(self, row: dict[str, str], refs: tuple[tuple[str, str], ...], file: str,
                 line: int, record_kind: str | None) -> dict[str, str]:

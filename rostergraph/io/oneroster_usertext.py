@@ -42,9 +42,19 @@ import orjson
 
 from ..model import parse_date
 from ..roster import RosterBuilder
-from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_buffers, text_scalar
+from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scalar
 from .arrow_templates import TemplateLayout, fill_templates, template_parts
-from .csv_arrow import cells_at, encoded_column, taken_by_block
+from .cell_flags import (
+    bit_words,
+    bits_of,
+    cell_codes,
+    cell_sizes,
+    clean_cells,
+    distinct_rows,
+    nonempty_cells,
+    split_plainly,
+)
+from .csv_arrow import cells_at, taken_by_block
 from .csv_rowchecks import is_secret_column
 from .enrollcols import canonical_role, live_status
 from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS
@@ -169,122 +179,6 @@ class _Shape:
         self.fields = frozenset(map(int, _FIELD.findall(self.final + self.after)))
         if agents is not None and self.mid:  # (its cell also splits into the students)
             self.fields |= {agents}
-
-
-def _chunks(col: Any) -> list[Any]:
-    return list(col.chunks) if hasattr(col, "chunks") else [col]
-
-
-def _flagged(col: Any, test: Any) -> np.ndarray:
-    """Per cell of a pyarrow string column: whether any of its bytes passes ``test`` (a
-    function of a uint8 array giving a bool array), chunk by chunk over the buffers."""
-    out = []
-    for chunk in _chunks(col):
-        off, data = text_buffers(chunk)
-        flags = np.zeros(len(chunk), dtype=bool)
-        hits = np.flatnonzero(test(data[off[0]:off[-1]]))
-        if len(hits):
-            flags[np.searchsorted(off, hits + off[0], side="right") - 1] = True
-        out.append(flags)
-    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
-
-
-def _not_plain_byte(seg: np.ndarray) -> np.ndarray:
-    # what JSON escapes (a quote, a backslash, a control character), and 0xEE, which may
-    # start a placeholder's character (private use from U+E000: left to the row path)
-    return (seg < 0x20) | (seg == 0x22) | (seg == 0x5C) | (seg == 0xEE)
-
-
-def _clean(col: Any) -> np.ndarray:
-    """Per cell: whether it holds nothing :func:`_not_plain_byte` flags."""
-    return ~_flagged(col, _not_plain_byte)
-
-
-def _sizes(col: Any) -> np.ndarray:
-    """Per cell of a pyarrow string column: its size in bytes (from its offsets)."""
-    parts = [np.diff(text_buffers(c)[0]) for c in _chunks(col)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-
-def _nonempty(col: Any) -> np.ndarray:
-    return _sizes(col) > 0
-
-
-def _split_plainly(col: Any) -> np.ndarray:
-    """Per agentSourcedIds cell: whether it splits into its ids at its commas alone, as
-    the row path splits it (no space, no empty item, no id twice)."""
-    bad = _flagged(col, _space_or_commas)
-    out = []
-    for chunk in _chunks(col):
-        off, data = text_buffers(chunk)
-        full = np.flatnonzero(np.diff(off) > 0)
-        edge = np.zeros(len(chunk), dtype=bool)  # (a comma first or last: an empty item)
-        edge[full[(data[off[full]] == 0x2C) | (data[off[full + 1] - 1] == 0x2C)]] = True
-        out.append(edge)
-    bad |= np.concatenate(out) if out else np.zeros(0, dtype=bool)
-    listed = np.flatnonzero(~bad & _flagged(col, lambda b: b == 0x2C))
-    for k, cell in zip(listed.tolist(), cells_at(col, listed)):
-        parts = cell.split(",")
-        bad[k] = len(set(parts)) != len(parts)
-    return ~bad
-
-
-def _space_or_commas(seg: np.ndarray) -> np.ndarray:
-    # a space, or the first of two commas in a row (",,": an empty item)
-    comma = seg == 0x2C
-    out = seg == 0x20
-    out[:-1] |= comma[:-1] & comma[1:]
-    return out
-
-
-def _distinct_rows(parts: list[np.ndarray]) -> tuple[list[list[int]], np.ndarray]:
-    """The distinct rows of the columns ``parts`` (small non-negative ints, one value per
-    row each), and each row's number among them: the columns packed into as few int64
-    words as hold them, so that numpy sorts one or two words, not a row of many."""
-    words: list[np.ndarray] = []
-    word, span = None, 1
-    for p in parts:
-        size = int(p.max()) + 1 if len(p) else 1
-        if word is None or span * size >= 1 << 62:
-            if word is not None:
-                words.append(word)
-            word, span = p.astype(np.int64), size
-        else:
-            word, span = word * size + p, span * size
-    if word is not None:
-        words.append(word)
-    if len(words) == 1:
-        _, first, inverse = np.unique(words[0], return_index=True, return_inverse=True)
-    else:
-        _, first, inverse = np.unique(np.stack(words, axis=1), axis=0, return_index=True,
-                                      return_inverse=True)
-    return [[int(p[i]) for p in parts] for i in first.tolist()], inverse.reshape(-1)
-
-
-#: Bits of a row's shape packed into one int64 word (7 bytes: a word stays positive).
-_WORD_BYTES = 7
-
-
-def _bit_words(bits: np.ndarray) -> list[np.ndarray]:
-    """The columns of the bool matrix ``bits`` packed, row by row, into int64 words of
-    :data:`_WORD_BYTES` bytes (the first column the lowest bit of the first word)."""
-    packed = np.packbits(bits, axis=1, bitorder="little")
-    words = []
-    for at in range(0, packed.shape[1], _WORD_BYTES):
-        part = np.zeros((len(bits), 8), dtype=np.uint8)
-        part[:, :min(_WORD_BYTES, packed.shape[1] - at)] = packed[:, at:at + _WORD_BYTES]
-        words.append(part.view(np.int64).reshape(-1))
-    return words
-
-
-def _bits(words: list[int], n: int) -> list[int]:
-    """:func:`_bit_words` undone for one row: its ``n`` bits."""
-    per = 8 * _WORD_BYTES
-    return [(words[k // per] >> (k % per)) & 1 for k in range(n)]
-
-
-def _codes(col: Any) -> tuple[np.ndarray, list[str]]:
-    return encoded_column(col)
 
 
 class ColumnUsers:
@@ -587,16 +481,16 @@ def plan_users(rd: _Reader) -> None:
     if t is None or cols is None or "sourcedId" not in cols or live_status(t):
         return
     sid = cols["sourcedId"]
-    ok = _nonempty(sid)
+    ok = nonempty_cells(sid)
     if not t.distinct("sourcedId"):
-        codes, _ = _codes(sid)
+        codes, _ = cell_codes(sid)
         ok &= np.bincount(codes)[codes] == 1
     for col in _EMPTY_COLUMNS:
         if col in cols:
-            ok &= ~_nonempty(cols[col])
+            ok &= ~nonempty_cells(cols[col])
     alias_is_id = True
     if USER_ID_COLUMN in cols:
-        joined = _nonempty(cols[USER_ID_COLUMN]) & numpy_of(
+        joined = nonempty_cells(cols[USER_ID_COLUMN]) & numpy_of(
             pc.not_equal(cols[USER_ID_COLUMN], sid))
         ok &= ~joined
         if joined.any():  # (a user other rows join: theirs to merge, on the row path)
@@ -605,13 +499,13 @@ def plan_users(rd: _Reader) -> None:
             ok &= ~numpy_of(pc.is_in(sid, value_set=named))
     if "role" not in cols:
         return
-    role_codes, role_cells = _codes(cols["role"])
+    role_codes, role_cells = cell_codes(cols["role"])
     canon = [canonical_role(v) for v in role_cells]
     ok &= np.array([r in PLAIN_ROLES for r in canon], dtype=bool)[role_codes]
     contact = np.array([r in CONTACT_ROLES for r in canon], dtype=bool)[role_codes]
     agents = cols.get("agentSourcedIds")
     if agents is not None:
-        named = _nonempty(agents)
+        named = nonempty_cells(agents)
         if (named & ~contact).any():  # (links from other rows: contacts on the row path)
             ok &= ~contact
         ok &= ~(named & ~contact)
@@ -619,9 +513,9 @@ def plan_users(rd: _Reader) -> None:
             ok &= ~(named & contact)
     for col, arr in cols.items():
         if not is_secret_column(col):
-            ok &= _clean(arr)
+            ok &= clean_cells(arr)
     if agents is not None:  # (a cell whose ids split as the row path splits them)
-        ok &= _split_plainly(agents)
+        ok &= split_plainly(agents)
     rows = np.flatnonzero(ok)
     if not len(rows):
         return
@@ -633,7 +527,7 @@ def plan_users(rd: _Reader) -> None:
     shape_values: list[list[str]] = [role_cells]
     for col in _SHAPE_COLUMNS[1:]:
         if col in cols:
-            c, v = _codes(cols[col])
+            c, v = cell_codes(cols[col])
             parts.append(c[rows])
             shape_values.append(v)
         else:
@@ -641,14 +535,14 @@ def plan_users(rd: _Reader) -> None:
             shape_values.append([""])
     says = np.empty((len(rows), len(opaque)), dtype=bool)
     for k, col in enumerate(opaque):
-        said = _nonempty(cols[col])
+        said = nonempty_cells(cols[col])
         default = WRITER_DEFAULTS.get(col)
         if default is not None:
             said &= numpy_of(pc.not_equal(cols[col], text_scalar(default)))
         says[:, k] = said[rows]
-    parts += _bit_words(says)
-    keys, inverse = _distinct_rows(parts)
-    keys = [key[:len(_SHAPE_COLUMNS)] + _bits(key[len(_SHAPE_COLUMNS):], len(opaque))
+    parts += bit_words(says)
+    keys, inverse = distinct_rows(parts)
+    keys = [key[:len(_SHAPE_COLUMNS)] + bits_of(key[len(_SHAPE_COLUMNS):], len(opaque))
             for key in keys]
     if len(keys) > max(64, _SHAPES_PER_ROW * len(rows)):
         return
@@ -675,7 +569,7 @@ def plan_users(rd: _Reader) -> None:
     cu = ColumnUsers(t, rows, np.flatnonzero(~ok))
     cu.opaque, cu.arrays = opaque, [cols[c] for c in opaque]
     for col in opaque:  # (a cell over the typed decoder's bound in bytes: its row decoded)
-        cu.fits &= _sizes(cols[col])[rows] <= MAX_STRING
+        cu.fits &= cell_sizes(cols[col])[rows] <= MAX_STRING
     cu.agents = fields.get("agentSourcedIds")
     chosen = np.zeros(len(ok), dtype=bool)
     chosen[rows] = True
@@ -687,7 +581,7 @@ def plan_users(rd: _Reader) -> None:
     roles[:] = [sh.role for sh in shapes]
     cu.roles = roles[inverse].tolist()
     if "password" in cols:
-        cu.passwords = int(_nonempty(cols["password"])[rows].sum())
+        cu.passwords = int(nonempty_cells(cols["password"])[rows].sum())
     rd.column_users = cu
     rd.cuts[name] = partial(cu.rest_rows, rd)
 
@@ -714,21 +608,21 @@ def plan_demographics(rd: _Reader) -> None:
     n = len(t.lines)
     empty = arrow_texts([b""] * n)
     sid = cols.get("sourcedId", empty)
-    key = pc.if_else(arrow_bools(_nonempty(sid)), sid, cols.get("userSourcedId", empty))
+    key = pc.if_else(arrow_bools(nonempty_cells(sid)), sid, cols.get("userSourcedId", empty))
     known = arrow_texts(list(map(str.encode, cu.sids)))
     found = pc.cast(pc.index_in(key, value_set=known), pa.int64())
     # (no fill_null with a Python value: converting one brings pandas in, half a second)
     user = numpy_of(pc.if_else(pc.is_valid(found), found, arrow_ints(np.full(n, -1))))
-    ok = (user >= 0) & _nonempty(key)
+    ok = (user >= 0) & nonempty_cells(key)
     if n:
-        codes, _ = _codes(key)
+        codes, _ = cell_codes(key)
         ok &= np.bincount(codes)[codes] == 1
     ok[ok] &= cu.alive[user[ok]]
     for arr in cols.values():
-        ok &= _clean(arr)
+        ok &= clean_cells(arr)
     dob_col = "birthDate" if "birthDate" in cols else "birthdate" if "birthdate" in cols else None
     if dob_col is not None:
-        codes, values = _codes(cols[dob_col])
+        codes, values = cell_codes(cols[dob_col])
         if values:  # (a birth date that is no date: told by the row path)
             ok &= ~np.array([bool(v) and parse_date(v) is None for v in values])[codes]
     opaque = [c for c in t.header if c not in STUDENT_CELLS]
@@ -737,15 +631,15 @@ def plan_demographics(rd: _Reader) -> None:
     values_of: list[list[str]] = []
     for col in STUDENT_CELLS:
         if col in cols:
-            c, v = _codes(cols[col])
+            c, v = cell_codes(cols[col])
         else:
             c, v = np.zeros(n, np.int64), [""]
         parts.append(c)
         values_of.append(v)
     for col in opaque:
-        parts.append(_nonempty(cols[col]).astype(np.int64))
+        parts.append(nonempty_cells(cols[col]).astype(np.int64))
     at = np.flatnonzero(ok)
-    keys, inverse = _distinct_rows([p[at] for p in parts])
+    keys, inverse = distinct_rows([p[at] for p in parts])
     fields = {col: k for k, col in enumerate(opaque)}
     fmts, good = [], []
     for shape_key in keys:

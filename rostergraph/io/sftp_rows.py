@@ -6,7 +6,8 @@ built by :mod:`rostergraph.io.clever_csv`, whose reader extends :class:`RowReade
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, KeysView, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from ..model import parse_date
@@ -32,6 +33,7 @@ from .sftp_columns import (
     unprefixed,
     visible,
 )
+from .spaced_ids import each_matched
 
 __all__ = ["RowReader", "case_only_email", "folded_email", "formula_message", "not_a_date"]
 
@@ -227,14 +229,7 @@ class RowReader:
     def matched(self, kind: str, values: list[str]) -> list[str]:
         """:meth:`match` of each of ``values`` (``values`` itself when each is an id read)."""
         table = self._table(kind)
-        if isinstance(table, dict | KeysView):  # (the ids all known, the usual case: one step)
-            unknown = set(values).difference(table)
-            unknown.discard("")
-            if not unknown:
-                return values
-            fixed = {v: self.match(kind, v) for v in unknown}  # (the rest mapped in C)
-            return list(map(fixed.get, values, values))
-        return [v if not v or v in table else self.match(kind, v) for v in values]
+        return each_matched(values, table, partial(self.match, kind))
 
     def _table(self, kind: str) -> Collection[str]:
         """The ids of the records (or record dicts) of ``kind`` read so far."""

@@ -281,3 +281,16 @@ def test_references_coded_in_chunks_equal_a_dict_lookup(monkeypatch: pytest.Monk
     assert got.missing == want.missing
     coder = collect._Positions({"k": table}).coder("k")
     assert coder(["7", "zz", "é"]).tolist() == [5, -1, 2]
+
+
+@pytest.mark.parametrize("n_names", [1, 3, 40])
+def test_positions_of_few_or_many_references_agree(n_names: int) -> None:
+    """A few references (the kind's ids looked up among them) and many (they looked up
+    among the ids) get the same positions; repeated references and unknown ids too."""
+    from rostergraph.io import collect
+
+    table: dict[Any, Any] = dict.fromkeys([f"u{i}" for i in range(50)] + [7, "é"])
+    names = [f"u{(i * 7) % 60}" for i in range(n_names)] + ["é", "u3", "u3", "zz"]
+    want = [list(table).index(n) if n in table else -1 for n in names]
+    got = collect._Positions({"k": table}).of("k", collect.utf8_array(names))
+    assert got.tolist() == want

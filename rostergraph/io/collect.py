@@ -225,7 +225,7 @@ class _SeenRefs:
     ([0, -1, 0, 1], ['x'])
     """
 
-    __slots__ = ("codes", "kept", "n_names", "names", "pending")
+    __slots__ = ("at", "codes", "kept", "n_names", "names", "pending")
 
     def __init__(self) -> None:
         self.pending: list[str] = []  # references not coded yet
@@ -233,6 +233,7 @@ class _SeenRefs:
         self.names: list[Any] = []  # per chunk: its distinct ids (pyarrow large_binary)
         self.n_names = 0
         self.kept = 0  # ids in `names` after the last time they were made distinct
+        self.at: np.ndarray | None = None  # the positions of `names`, once looked up
 
     def take(self, refs: list[str]) -> None:
         """Code ``refs`` (a chunk at a time) and empty the list."""
@@ -271,17 +272,17 @@ class _SeenRefs:
         import pyarrow as pa
 
         self._code()
-        return pa.concat_arrays(self.names) if self.names else utf8_array([])
+        if len(self.names) != 1:
+            self.names = [pa.concat_arrays(self.names) if self.names else utf8_array([])]
+        return self.names[0]
 
-    def coded(self, positions: _Positions, kind: str, at: np.ndarray | None = None
-              ) -> CodedRefs:
+    def coded(self, positions: _Positions, kind: str) -> CodedRefs:
         """The references as positions of ``kind``'s records (-1 and ``missing`` for an
-        id it lacks); ``at``: the positions of :meth:`all_names` when known already."""
+        id it lacks), looked up now unless :func:`_look_up` did."""
         names = self.all_names()
-        if at is None:
-            at = positions.of(kind, names)
+        at = self.at if self.at is not None else positions.of(kind, names)
         codes = np.concatenate(self.codes) if self.codes else np.zeros(0, np.int64)
-        self.codes, self.names = [], []
+        self.codes, self.names, self.at = [], [], None
         coded = at[codes]
         absent = np.flatnonzero(coded < 0)
         if not len(absent):
@@ -345,7 +346,17 @@ class _Positions:
         import pyarrow.compute as pc
 
         ids, at = self._ids(kind)
-        found = ints_or(pc.index_in(names, value_set=ids), -1)
+        if len(names) * 8 < len(ids):
+            # few ids (a handful of records' references): those are hashed, and each of
+            # the kind's ids looked up among them (hashing millions costs more)
+            enc = pc.dictionary_encode(names)
+            each = ints_or(pc.index_in(ids, value_set=enc.dictionary), -1)
+            hit = np.flatnonzero(each >= 0)
+            pos = np.full(len(enc.dictionary), -1, dtype=np.int64)
+            pos[each[hit]] = hit
+            found = pos[numpy_of(enc.indices)]
+        else:
+            found = ints_or(pc.index_in(names, value_set=ids), -1)
         if at is not None:
             found = np.where(found >= 0, at[np.maximum(found, 0)], -1)
         return found
@@ -356,33 +367,36 @@ class _Positions:
         return lambda refs: self.of(kind, utf8_array(list(refs)))
 
 
+def _look_up(seen: list[tuple[str, _SeenRefs]], positions: _Positions) -> None:
+    """Look the ids of the reference columns ``seen`` (relation name, ids) up: those of
+    all columns referring to one kind together (pyarrow hashes that kind's ids once, a
+    fifth of a second for 2M users)."""
+    import pyarrow as pa
+
+    by_kind: dict[str, list[_SeenRefs]] = {}
+    for name, refs in seen:
+        by_kind.setdefault(RELATION_SPECS[name].refers_to, []).append(refs)
+    for kind, group in by_kind.items():
+        names = [refs.all_names() for refs in group]
+        at = positions.of(kind, pa.concat_arrays(names) if len(names) > 1 else names[0])
+        lo = 0
+        for refs, n in zip(group, names):
+            refs.at, lo = at[lo:lo + len(n)], lo + len(n)
+
+
 def _coded(cols: dict[str, Any], seen: dict[str, _SeenRefs],
            positions: _Positions) -> dict[str, Any]:
     """Reference columns (rows, ids, ...) with their ids coded by ``positions`` (which
     has every referenced kind): the ids each batch gave ``seen``, or, for a column no
-    batch gave one, its own (empty) list. The ids of all columns referring to one kind
-    are looked up together (pyarrow hashes that kind's ids once)."""
-    import pyarrow as pa
-
+    batch gave one, its own (empty) list."""
+    _look_up([(name, refs) for name, refs in seen.items() if refs.at is None], positions)
     out = dict(cols)
-    by_kind: dict[str, list[tuple[str, Any]]] = {}
     for name, col in cols.items():
         if name in RELATION_SPECS and isinstance(col, tuple):
             refs = seen.get(name)
             kind = RELATION_SPECS[name].refers_to
-            if refs is None:
-                out[name] = (col[0], CodedRefs.from_refs(col[1], positions.coder(kind)),
-                              *col[2:])
-            else:
-                by_kind.setdefault(kind, []).append((name, refs.all_names()))
-    for kind, named in by_kind.items():
-        at = positions.of(kind, pa.concat_arrays([n for _, n in named]))
-        lo = 0
-        for name, names in named:
-            col = cols[name]
-            hi = lo + len(names)
-            out[name] = (col[0], seen[name].coded(positions, kind, at[lo:hi]), *col[2:])
-            lo = hi
+            out[name] = (col[0], refs.coded(positions, kind) if refs is not None
+                         else CodedRefs.from_refs(col[1], positions.coder(kind)), *col[2:])
     return out
 
 
@@ -492,6 +506,10 @@ class ColumnarBuilder(RosterBuilder):
         # each referenced kind's ids in roster order (its table's order: every record is
         # in by now), made once for both collected kinds
         positions = _Positions({k: self.kinds[k] for k in REFERRED})
+        for _, acc in kept:
+            acc.flush()
+        # (both kinds' references to users in one look-up)
+        _look_up([seen for _, acc in kept for seen in acc.refs.items()], positions)
         for kind, acc in kept:
             self.kinds[kind], finals[kind] = acc.finish(  # type: ignore[assignment]
                 self.kinds[kind], positions)

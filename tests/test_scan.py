@@ -133,6 +133,36 @@ def test_long_string_rows_are_those_of_every_quote(runs: list[tuple[int, bool]],
         text, starts)
 
 
+@given(st.lists(st.sampled_from([b'"ext"', b'"ex', b't"', b"e", b'"', b"\n", b"xt", b"ab"]),
+                max_size=60), st.integers(0, 20), st.integers(0, 20),
+       st.sampled_from([b'"ext"', b"ext:", b'"ext""']))
+def test_needle_found_by_words_where_find_finds_it(parts: list[bytes], lo: int, cut: int,
+                                                  needle: bytes) -> None:
+    """The 4-byte word comparison finds every position ``bytes.find`` finds (overlapping
+    ones, near both ends of the range, at each alignment), and no other."""
+    data = b"".join(parts)
+    hi = max(lo, len(data) - cut)
+    want, at = [], data.find(needle, lo, hi)
+    while at >= 0:
+        want.append(at)
+        at = data.find(needle, at + 1, hi)
+    assert scan._find_words(data, needle, lo, hi).tolist() == want
+
+
+def test_lines_with_a_long_needle_in_a_long_text_are_those_find_gives(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the size from which words are compared, the same lines hold the needle."""
+    rows = [b'{"id":"r%d"%s}' % (i, b',"ext":{}' if i % 37 == 0 else b"") for i in range(20_000)]
+    rows[5] = b'{"id":"x","n":"ext\\"ext"}'
+    text = b"\n".join(rows) + b"\n"
+    starts = np.cumsum([0] + [len(x) + 1 for x in rows[:-1]])
+    monkeypatch.setattr(scan, "_WORDS_FROM", 1 << 16)
+    words = scan.lines_with(text, b'"ext"', 0, len(text), starts)
+    monkeypatch.setattr(scan, "_WORDS_FROM", 1 << 40)
+    finds = scan.lines_with(text, b'"ext"', 0, len(text), starts)
+    assert words.tolist() == finds.tolist() and words.sum() == len(range(0, 20_000, 37)) + 1
+
+
 def test_long_string_rows_across_steps() -> None:
     """A long run that spans the 16 MB steps the text is read in is found, and so are
     runs just long enough and just too short, anywhere."""

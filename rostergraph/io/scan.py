@@ -278,9 +278,47 @@ def lines_with(data: bytes | bytearray, needle: bytes, lo: int, hi: int,
     [False, True]
     """
     found = np.zeros(len(offs), dtype=bool)
-    pos = _find_all(data, needle, lo, hi, _NEEDLE_FINDS)
+    if len(needle) >= 4 and hi - lo >= _WORDS_FROM:
+        pos = _find_words(data, needle, lo, hi)
+    else:
+        pos = _find_all(data, needle, lo, hi, _NEEDLE_FINDS)
     found[np.searchsorted(offs, pos, side="right") - 1] = True
     return found
+
+
+#: Bytes from which :func:`lines_with` compares 4-byte words rather than calling
+#: ``find``: a long needle's ``find`` goes about a byte a nanosecond through JSON text
+#: (its first byte, a quote, is everywhere), the words four times as fast.
+_WORDS_FROM = 1 << 20
+
+
+def _find_words(data: bytes | bytearray, needle: bytes, lo: int, hi: int) -> np.ndarray:
+    """Every position of ``needle`` (4 bytes or more) in ``data[lo:hi]``, ascending: its
+    first 4 bytes compared with the 4-byte words starting at each of the 4 alignments,
+    in steps (the rest of it compared at the few hits).
+
+    Examples
+    --------
+    >>> _find_words(b'"ext""ext"x"ext"', b'"ext"', 0, 16).tolist()
+    [0, 5, 11]
+    """
+    n = len(needle)
+    key = np.frombuffer(needle[:4], dtype=np.uint32)[0]
+    a = np.frombuffer(data, dtype=np.uint8)
+    tail = np.frombuffer(needle[4:], dtype=np.uint8)
+    out: list[np.ndarray] = []
+    last = hi - n + 1  # (the first position past the last one a needle may start at)
+    step = 1 << 24
+    for s0 in range(lo, last, step):
+        e0 = min(s0 + step, last)
+        for start in range(s0, min(s0 + 4, e0)):
+            words = np.frombuffer(data, dtype=np.uint32, count=(e0 - start + 3) // 4,
+                                  offset=start)
+            hits = np.flatnonzero(words == key) * 4 + start
+            for j, byte in enumerate(tail.tolist(), 4):
+                hits = hits[a[hits + j] == byte]
+            out.append(hits)
+    return np.sort(np.concatenate(out)) if out else np.zeros(0, np.int64)
 
 
 def _decode_all(decode: Any, lines: list[bytes], bad: tuple[type[Exception], ...]

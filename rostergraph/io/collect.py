@@ -202,6 +202,9 @@ class _Kind:
 #: References :class:`_SeenRefs` holds as ``str`` objects before coding them together
 #: (a few MB of them at a time).
 _CHUNK = 1 << 16
+#: :class:`_SeenRefs` makes its ids distinct again once they are this many times those
+#: it held after the last time.
+_SPREAD = 2
 
 
 class _SeenRefs:
@@ -252,7 +255,7 @@ class _SeenRefs:
         self.codes.append(numpy_of(enc.indices).astype(np.int64) + self.n_names)
         self.names.append(enc.dictionary)
         self.n_names += len(enc.dictionary)
-        if self.n_names >= 2 * self.kept + _CHUNK:
+        if self.n_names >= _SPREAD * self.kept + _CHUNK:
             self._distinct()
 
     def _distinct(self) -> None:

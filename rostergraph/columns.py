@@ -19,7 +19,7 @@ Examples
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -352,10 +352,15 @@ class CodedRefs:
         self.missing = missing
 
     @classmethod
-    def from_refs(cls, refs: Sequence[str], index: dict[str, int]) -> CodedRefs:
-        """Code ``refs`` with ``index`` (one C-level dict lookup each)."""
-        codes = np.fromiter(map(index.get, refs, [-1] * len(refs)), dtype=np.int64,
-                            count=len(refs))
+    def from_refs(cls, refs: Sequence[str],
+                  index: dict[str, int] | Callable[[Sequence[str]], np.ndarray]) -> CodedRefs:
+        """Code ``refs`` with ``index``: id → position (one C-level dict lookup each), or
+        a function giving all their positions at once (-1 for an unknown id)."""
+        if callable(index):
+            codes = np.asarray(index(refs), dtype=np.int64)
+        else:
+            codes = np.fromiter(map(index.get, refs, [-1] * len(refs)), dtype=np.int64,
+                                count=len(refs))
         return cls(codes, [refs[i] for i in np.flatnonzero(codes < 0).tolist()])
 
     @classmethod

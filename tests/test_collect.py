@@ -253,3 +253,44 @@ def test_add_after_build() -> None:
         got.append((list(first.users), b.build()))
     assert got[0][0] == got[1][0] == ["u1"]
     assert_same_roster(got[0][1], got[1][1])
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.sampled_from(
+    ["a", "b", "é", "\ud800", "x\udfff", "", "ab", "a" * 40, "ghost", "e\u0301", "7"]),
+    max_size=12), max_size=25), st.integers(1, 9))
+def test_references_coded_in_chunks_equal_a_dict_lookup(monkeypatch: pytest.MonkeyPatch,
+                                                         batches: list[list[str]],
+                                                         chunk: int) -> None:
+    """References coded a chunk at a time (their ids made distinct again and again) give
+    the positions and unknown ids, in order, that a dict lookup of each gives; text
+    that is not ASCII, a lone surrogate, an empty id and ids of other types in the
+    table among them."""
+    from rostergraph.columns import CodedRefs
+    from rostergraph.io import collect
+
+    monkeypatch.setattr(collect, "_CHUNK", chunk)
+    table: dict[Any, Any] = dict.fromkeys(["b", 5, "é", "", "\ud800", "7", "a" * 40])
+    seen = collect._SeenRefs()
+    for refs in batches:
+        seen.take(list(refs))
+    got = seen.coded(collect._Positions({"k": table}), "k")
+    want = CodedRefs.from_refs([r for b in batches for r in b],
+                               dict(zip(table, range(len(table)))))
+    assert got.codes.tolist() == want.codes.tolist()
+    assert got.missing == want.missing
+    coder = collect._Positions({"k": table}).coder("k")
+    assert coder(["7", "zz", "é"]).tolist() == [5, -1, 2]
+
+
+@pytest.mark.parametrize("n_names", [1, 3, 40])
+def test_positions_of_few_or_many_references_agree(n_names: int) -> None:
+    """A few references (the kind's ids looked up among them) and many (they looked up
+    among the ids) get the same positions; repeated references and unknown ids too."""
+    from rostergraph.io import collect
+
+    table: dict[Any, Any] = dict.fromkeys([f"u{i}" for i in range(50)] + [7, "é"])
+    names = [f"u{(i * 7) % 60}" for i in range(n_names)] + ["é", "u3", "u3", "zz"]
+    want = [list(table).index(n) if n in table else -1 for n in names]
+    got = collect._Positions({"k": table}).of("k", collect.utf8_array(names))
+    assert got.tolist() == want

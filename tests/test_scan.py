@@ -107,6 +107,78 @@ def test_suspect_rows_finds_each_suspect_byte() -> None:
     assert got == sorted(set(marked) | set(many))
 
 
+def _long_string_rows_oracle(data: bytes, starts: np.ndarray) -> list[int]:
+    """Rows holding a run of more than MAX_STRING + 1 bytes between two quotes, found
+    from every quote's position."""
+    q = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"'))
+    at = q[:-1][np.diff(q) > scan.MAX_STRING + 1]
+    rows = np.unique(np.searchsorted(starts, at, side="right") - 1)
+    return rows[rows >= 0].tolist()
+
+
+@given(st.lists(st.tuples(st.integers(0, 700), st.booleans()), max_size=40),
+       st.integers(0, 300))
+def test_long_string_rows_are_those_of_every_quote(runs: list[tuple[int, bool]],
+                                                   lead: int) -> None:
+    """Runs of every length about the bound, at every alignment, quoted or not (a run
+    before the first quote or after the last is no string), give exactly the rows the
+    positions of every quote give."""
+    rows = [b"x" * lead]
+    for n, quoted in runs:
+        body = b"y" * n
+        rows.append(b'{"a":"' + body + b'"}' if quoted else body)
+    text = b"\n".join(rows) + b"\n"
+    starts = np.cumsum([0] + [len(x) + 1 for x in rows[:-1]])
+    assert scan.long_string_rows(text, starts).tolist() == _long_string_rows_oracle(
+        text, starts)
+
+
+@given(st.lists(st.sampled_from([b'"ext"', b'"ex', b't"', b"e", b'"', b"\n", b"xt", b"ab"]),
+                max_size=60), st.integers(0, 20), st.integers(0, 20),
+       st.sampled_from([b'"ext"', b"ext:", b'"ext""']))
+def test_needle_found_by_words_where_find_finds_it(parts: list[bytes], lo: int, cut: int,
+                                                  needle: bytes) -> None:
+    """The 4-byte word comparison finds every position ``bytes.find`` finds (overlapping
+    ones, near both ends of the range, at each alignment), and no other."""
+    data = b"".join(parts)
+    hi = max(lo, len(data) - cut)
+    want, at = [], data.find(needle, lo, hi)
+    while at >= 0:
+        want.append(at)
+        at = data.find(needle, at + 1, hi)
+    assert scan._find_words(data, needle, lo, hi).tolist() == want
+
+
+def test_lines_with_a_long_needle_in_a_long_text_are_those_find_gives(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the size from which words are compared, the same lines hold the needle."""
+    rows = [b'{"id":"r%d"%s}' % (i, b',"ext":{}' if i % 37 == 0 else b"") for i in range(20_000)]
+    rows[5] = b'{"id":"x","n":"ext\\"ext"}'
+    text = b"\n".join(rows) + b"\n"
+    starts = np.cumsum([0] + [len(x) + 1 for x in rows[:-1]])
+    monkeypatch.setattr(scan, "_WORDS_FROM", 1 << 16)
+    words = scan.lines_with(text, b'"ext"', 0, len(text), starts)
+    monkeypatch.setattr(scan, "_WORDS_FROM", 1 << 40)
+    finds = scan.lines_with(text, b'"ext"', 0, len(text), starts)
+    assert words.tolist() == finds.tolist() and words.sum() == len(range(0, 20_000, 37)) + 1
+
+
+def test_long_string_rows_across_steps() -> None:
+    """A long run that spans the 16 MB steps the text is read in is found, and so are
+    runs just long enough and just too short, anywhere."""
+    rng = np.random.default_rng(5)
+    text = bytearray(rng.choice(np.frombuffer(b'ab"\n', np.uint8), size=(1 << 24) + 5000,
+                                p=[0.45, 0.45, 0.05, 0.05]).tobytes())
+    for at, n in (((1 << 24) - 100, 300), (1000, 256), (5000, 255), (70_000, 257)):
+        text[at - 1] = text[at + n] = ord('"')
+        text[at:at + n] = b"z" * n
+    data = bytes(text)
+    starts = np.concatenate([[0], np.flatnonzero(np.frombuffer(data, np.uint8) == 10) + 1])
+    got = scan.long_string_rows(data, starts).tolist()
+    assert got == _long_string_rows_oracle(data, starts)
+    assert len(got) >= 3
+
+
 @given(st.lists(st.sampled_from([b'{"id": "a"}', b"", b"  ", b"{bad", b'{"id": "' + b"x" * 40 + b'"}']),
                 max_size=30), st.integers(1, 50), st.booleans())
 def test_lines_in_chunks_are_the_lines_of_the_whole(parts: list[bytes], chunk: int,

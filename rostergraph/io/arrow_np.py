@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["arrow_bools", "arrow_ints", "arrow_texts", "numpy_of", "text_buffers",
-           "text_scalar"]
+__all__ = ["arrow_bools", "arrow_ints", "arrow_joined", "arrow_texts", "ints_or", "numpy_of",
+           "text_buffers", "text_scalar"]
 
 
 def numpy_of(arr: Any) -> np.ndarray:
@@ -67,6 +67,39 @@ def _chunk_values(c: Any) -> np.ndarray:
     return np.frombuffer(buf, dtype=dtype, count=off + n)[off:]
 
 
+def ints_or(arr: Any, fill: int) -> np.ndarray:
+    """The values of a pyarrow integer array as ``int64``, ``fill`` where one is null (the
+    nulls read from the validity bitmap: no Python scalar given to ``fill_null``).
+
+    Examples
+    --------
+    >>> import pyarrow.compute as pc
+    >>> found = pc.index_in(arrow_texts([b"b", b"x", b"a"]), value_set=arrow_texts([b"a", b"b"]))
+    >>> ints_or(found, -1).tolist()
+    [1, -1, 0]
+    """
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        parts = [ints_or(c, fill) for c in arr.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+    n, off = len(arr), arr.offset
+    validity, buf = arr.buffers()[:2]
+    if not pa.types.is_integer(arr.type):
+        raise TypeError(f"ints_or takes integers, not {arr.type}")
+    kind = "int" if pa.types.is_signed_integer(arr.type) else "uint"
+    dtype = np.dtype(f"{kind}{arr.type.bit_width}")
+    if buf is None:
+        out = np.zeros(n, dtype=np.int64)
+    else:
+        out = np.frombuffer(buf, dtype=dtype, count=off + n)[off:].astype(np.int64)
+    if arr.null_count:
+        valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), count=off + n,
+                              bitorder="little")[off:].view(bool)
+        out[~valid] = fill
+    return out
+
+
 def arrow_ints(values: np.ndarray) -> Any:
     """A pyarrow ``int64`` array of ``values``."""
     import pyarrow as pa
@@ -87,19 +120,32 @@ def arrow_bools(mask: np.ndarray) -> Any:
 def arrow_texts(items: Sequence[bytes], binary: bool = False) -> Any:
     """A pyarrow ``string`` (or, with ``binary``, ``binary``) array of UTF-8 ``items``
     (64-bit offsets, ``large_``, when they hold 2 GiB or more)."""
+    sizes = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    return arrow_joined(b"".join(items), sizes, binary)
+
+
+def arrow_joined(data: bytes, sizes: np.ndarray, binary: bool = False,
+                 large: bool = False) -> Any:
+    """A pyarrow ``string`` (or ``binary``) array of the UTF-8 items ``data`` holds one
+    after another, ``sizes`` bytes each (64-bit offsets, ``large_``, with ``large`` or
+    when they hold 2 GiB or more).
+
+    Examples
+    --------
+    >>> arrow_joined(b"abcd", np.array([1, 0, 3])).to_pylist()
+    ['a', '', 'bcd']
+    """
     import pyarrow as pa
 
-    sizes = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-    offsets = np.zeros(len(items) + 1, dtype=np.int64)
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=offsets[1:])
-    large = offsets[-1] >= 2**31
-    if large:
+    if large or offsets[-1] >= 2**31:
         typ = pa.large_binary() if binary else pa.large_string()
     else:
         typ = pa.binary() if binary else pa.string()
         offsets = offsets.astype(np.int32)
-    return pa.Array.from_buffers(typ, len(items), [None, pa.py_buffer(offsets),
-                                                   pa.py_buffer(b"".join(items))])
+    return pa.Array.from_buffers(typ, len(sizes), [None, pa.py_buffer(offsets),
+                                                   pa.py_buffer(data)])
 
 
 def text_scalar(text: str) -> Any:

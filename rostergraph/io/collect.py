@@ -32,7 +32,6 @@ Examples
 from __future__ import annotations
 
 from array import array
-from itertools import count
 from typing import Any
 
 import msgspec
@@ -44,7 +43,7 @@ from ..lazy import LazyRecords
 from ..model import RECORD_CLASSES
 from ..roster import Roster, RosterBuilder
 from . import scan
-from .arrow_np import text_buffers
+from .arrow_np import arrow_ints, arrow_joined, ints_or, numpy_of, text_buffers
 from .fast_jsonl import final_columns, row_columns
 from .shaped_users import UserShape, add_shaped
 
@@ -60,6 +59,9 @@ _PLAIN: Any = object()
 #: Bad values for the typed decoder or the JSON encoder: such an object takes the
 #: general path (which reports what is wrong with it).
 _NOT_PLAIN = (msgspec.DecodeError, orjson.JSONEncodeError, TypeError, RecursionError)
+
+#: The kinds references point to.
+REFERRED = tuple(sorted({r.refers_to for r in RELATION_SPECS.values()}))
 
 
 class _Kind:
@@ -166,11 +168,11 @@ class _Kind:
         self.ends.frombytes((off[1:].astype(np.int64) + (at - 1)).tobytes())
         self.text += data[int(off[0]):int(off[-1])].data
 
-    def finish(self, table: dict[str, Any], indices: dict[str, dict[str, int]]
+    def finish(self, table: dict[str, Any], positions: _Positions
                ) -> tuple[LazyRecords, dict[str, Any]]:
         """The kind's records (in ``table``'s order) and their final columns; references
-        to a kind in ``indices`` (id → position in the roster) are coded to positions
-        (:class:`~rostergraph.columns.CodedRefs`), as the JSON Lines scan codes them: no
+        are coded to the positions of the records they name (``positions``:
+        :class:`~rostergraph.columns.CodedRefs`), as the JSON Lines scan codes them: no
         ``str`` object per reference stays (5.8M enrollments in a 1M-student district)."""
         self.flush()
         cls = RECORD_CLASSES[self.kind]
@@ -195,76 +197,220 @@ class _Kind:
             "ids": self.acc.ids, "lines": np.arange(1, n_plain + 1, dtype=np.int64),
             "starts": starts, "ends": ends, "newlines": n_plain,
             "slow": (np.zeros(0, np.int64),) * 3, "suspect": suspect,
-            "cols": _coded(self.acc.cols, self.refs, indices), "fields": self.acc.fields}])
+            "cols": _coded(self.acc.cols, self.refs, positions), "fields": self.acc.fields}])
         self.refs = {}
         self.acc = Columns(self.kind)
         rec_starts = np.full(len(ids), -1, dtype=np.int64)
         rec_ends = np.full(len(ids), -1, dtype=np.int64)
         rec_starts[plain_pos], rec_ends[plain_pos] = starts, ends
         recs = LazyRecords(cls, text, ids, rec_starts, rec_ends, ready)
+        coders = {k: positions.coder(k) for k in REFERRED}
         cols = final_columns(self.kind, row_columns(part), plain_pos, ready, len(ids),
-                             indices)
+                             coders)
         return recs, cols
 
 
+#: References :class:`_SeenRefs` holds as ``str`` objects before coding them together
+#: (a few MB of them at a time).
+_CHUNK = 1 << 16
+#: :class:`_SeenRefs` makes its ids distinct again once they are this many times those
+#: it held after the last time.
+_SPREAD = 2
+
+
 class _SeenRefs:
-    """A reference column's ids as a code per reference, one ``str`` per distinct id.
+    """A reference column's ids as a code per reference, its distinct ids kept as UTF-8.
 
     A decoded struct gives each reference its own ``str`` object; kept until every
     record is in (the ids' positions are known only then), 5.8M enrollments of a
     1M-student district would be 5.8M objects spread among the short-lived ones. Here
-    each id's first object is kept (codes are unique per id, not dense).
+    the references are coded a chunk at a time by pyarrow (hashing in C, no dict call
+    per reference), and each chunk's distinct ids are kept as bytes: ``codes`` index
+    the ids of ``names`` taken together. When they hold twice as many as after the last
+    time, the ids of all chunks are made distinct again (and the codes renumbered), so
+    they never hold much more than twice the column's distinct ids.
 
     Examples
     --------
     >>> seen = _SeenRefs()
     >>> seen.take(["a", "x", "a"]); seen.take(["b"])
-    >>> c = seen.coded({"a": 0, "b": 1})
+    >>> c = seen.coded(_Positions({"k": {"a": 0, "b": 1}}), "k")
     >>> c.codes.tolist(), c.missing
     ([0, -1, 0, 1], ['x'])
     """
 
-    __slots__ = ("codes", "first", "next")
+    __slots__ = ("at", "codes", "kept", "n_names", "names", "pending")
 
     def __init__(self) -> None:
-        self.first: dict[str, int] = {}  # id → its code
-        self.codes = array("q")
-        self.next = count()
+        self.pending: list[str] = []  # references not coded yet
+        self.codes: list[np.ndarray] = []  # per chunk: each reference's id in `names`
+        self.names: list[Any] = []  # per chunk: its distinct ids (pyarrow large_binary)
+        self.n_names = 0
+        self.kept = 0  # ids in `names` after the last time they were made distinct
+        self.at: np.ndarray | None = None  # the positions of `names`, once looked up
 
     def take(self, refs: list[str]) -> None:
-        """Code ``refs`` and empty the list."""
-        self.codes.extend(map(self.first.setdefault, refs, self.next))
+        """Code ``refs`` (a chunk at a time) and empty the list."""
+        self.pending += refs
         refs.clear()
+        if len(self.pending) >= _CHUNK:
+            self._code()
 
-    def coded(self, index: dict[str, int]) -> CodedRefs:
-        """The references as positions by ``index`` (id → position; -1 and ``missing``
-        for an id it lacks)."""
-        first = self.first
-        n_codes = next(self.next)
-        ids, codes = list(first), np.fromiter(first.values(), np.int64, len(first))
-        position = np.full(n_codes, -1, dtype=np.int64)
-        position[codes] = np.fromiter(map(index.get, ids, [-1] * len(ids)), np.int64,
-                                      len(ids))
-        coded = position[np.frombuffer(self.codes, dtype=np.int64)]
+    def _code(self) -> None:
+        import pyarrow.compute as pc
+
+        refs, self.pending = self.pending, []
+        if not refs:
+            return
+        enc = pc.dictionary_encode(utf8_array(refs))
+        self.codes.append(numpy_of(enc.indices).astype(np.int64) + self.n_names)
+        self.names.append(enc.dictionary)
+        self.n_names += len(enc.dictionary)
+        if self.n_names >= _SPREAD * self.kept + _CHUNK:
+            self._distinct()
+
+    def _distinct(self) -> None:
+        """Keep each id once in ``names`` (renumbering the codes)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        enc = pc.dictionary_encode(pa.concat_arrays(self.names))
+        renumber = numpy_of(enc.indices).astype(np.int64)
+        for i, c in enumerate(self.codes):
+            self.codes[i] = renumber[c]
+        self.names = [enc.dictionary]
+        self.n_names = self.kept = len(enc.dictionary)
+
+    def all_names(self) -> Any:
+        """Every id coded (a pyarrow array; codes index it), the pending ones coded first."""
+        import pyarrow as pa
+
+        self._code()
+        if len(self.names) != 1:
+            self.names = [pa.concat_arrays(self.names) if self.names else utf8_array([])]
+        return self.names[0]
+
+    def coded(self, positions: _Positions, kind: str) -> CodedRefs:
+        """The references as positions of ``kind``'s records (-1 and ``missing`` for an
+        id it lacks), looked up now unless :func:`_look_up` did."""
+        names = self.all_names()
+        at = self.at if self.at is not None else positions.of(kind, names)
+        codes = np.concatenate(self.codes) if self.codes else np.zeros(0, np.int64)
+        self.codes, self.names, self.at = [], [], None
+        coded = at[codes]
         absent = np.flatnonzero(coded < 0)
         if not len(absent):
             return CodedRefs(coded, [])
-        name = {first[i]: i for i in ids if i not in index}
-        by_code = np.frombuffer(self.codes, dtype=np.int64)[absent]
-        return CodedRefs(coded, [name[c] for c in by_code.tolist()])
+        return CodedRefs(coded, texts_of(names.take(arrow_ints(codes[absent]))))
+
+
+def utf8_array(items: list[str]) -> Any:
+    """``items`` as a pyarrow ``large_binary`` array of their UTF-8 (a lone surrogate
+    written as itself, ``surrogatepass``: two different strings never give the same
+    bytes). All ASCII, the usual case, is one join and one encode."""
+    joined = "".join(items)
+    if joined.isascii():
+        sizes = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+        return arrow_joined(joined.encode("ascii"), sizes, binary=True, large=True)
+    parts = [i.encode("utf-8", "surrogatepass") for i in items]
+    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    return arrow_joined(b"".join(parts), sizes, binary=True, large=True)
+
+
+def texts_of(arr: Any) -> list[str]:
+    """The ``str`` objects of a :func:`utf8_array`'s items."""
+    return [b.decode("utf-8", "surrogatepass") for b in arr.to_pylist()]
+
+
+class _Positions:
+    """Each referenced kind's ids (the builder's tables, id → anything, in roster order):
+    references coded to record positions by pyarrow, without a dict of millions of
+    entries (one per kind, ``id → position``, took a second to build at 2M users).
+
+    Examples
+    --------
+    >>> p = _Positions({"users": {"a": None, "b": None}})
+    >>> p.of("users", utf8_array(["b", "zz", "a"])).tolist()
+    [1, -1, 0]
+    >>> c = p.coder("users")(["a", "q"]); c.tolist()
+    [0, -1]
+    """
+
+    __slots__ = ("arrays", "tables")
+
+    def __init__(self, tables: dict[str, Any]) -> None:
+        self.tables = tables
+        self.arrays: dict[str, tuple[Any, np.ndarray | None]] = {}
+
+    def _ids(self, kind: str) -> tuple[Any, np.ndarray | None]:
+        """The kind's ``str`` ids as UTF-8 (pyarrow) and their positions (``None``: all
+        the ids are ``str``, the position of each is its place)."""
+        got = self.arrays.get(kind)
+        if got is None:
+            keys = list(self.tables[kind])
+            strs = [k for k in keys if type(k) is str]
+            at = None if len(strs) == len(keys) else np.array(
+                [i for i, k in enumerate(keys) if type(k) is str], dtype=np.int64)
+            got = self.arrays[kind] = (utf8_array(strs), at)
+        return got
+
+    def of(self, kind: str, names: Any) -> np.ndarray:
+        """The position of each of ``names`` (UTF-8, pyarrow) among ``kind``'s ids; -1
+        for one it lacks."""
+        import pyarrow.compute as pc
+
+        ids, at = self._ids(kind)
+        if len(names) * 8 < len(ids):
+            # few ids (a handful of records' references): those are hashed, and each of
+            # the kind's ids looked up among them (hashing millions costs more)
+            enc = pc.dictionary_encode(names)
+            each = ints_or(pc.index_in(ids, value_set=enc.dictionary), -1)
+            hit = np.flatnonzero(each >= 0)
+            pos = np.full(len(enc.dictionary), -1, dtype=np.int64)
+            pos[each[hit]] = hit
+            found = pos[numpy_of(enc.indices)]
+        else:
+            found = ints_or(pc.index_in(names, value_set=ids), -1)
+        if at is not None:
+            found = np.where(found >= 0, at[np.maximum(found, 0)], -1)
+        return found
+
+    def coder(self, kind: str) -> Any:
+        """A function giving the positions of a list of ids (see
+        :meth:`~rostergraph.columns.CodedRefs.from_refs`)."""
+        return lambda refs: self.of(kind, utf8_array(list(refs)))
+
+
+def _look_up(seen: list[tuple[str, _SeenRefs]], positions: _Positions) -> None:
+    """Look the ids of the reference columns ``seen`` (relation name, ids) up: those of
+    all columns referring to one kind together (pyarrow hashes that kind's ids once, a
+    fifth of a second for 2M users)."""
+    import pyarrow as pa
+
+    by_kind: dict[str, list[_SeenRefs]] = {}
+    for name, refs in seen:
+        by_kind.setdefault(RELATION_SPECS[name].refers_to, []).append(refs)
+    for kind, group in by_kind.items():
+        names = [refs.all_names() for refs in group]
+        at = positions.of(kind, pa.concat_arrays(names) if len(names) > 1 else names[0])
+        lo = 0
+        for refs, n in zip(group, names):
+            refs.at, lo = at[lo:lo + len(n)], lo + len(n)
 
 
 def _coded(cols: dict[str, Any], seen: dict[str, _SeenRefs],
-           indices: dict[str, dict[str, int]]) -> dict[str, Any]:
-    """Reference columns (rows, ids, ...) with their ids coded by ``indices`` (which has
-    every referenced kind): the ids each batch gave ``seen``, or, for a column no batch
-    gave one, its own (empty) list."""
+           positions: _Positions) -> dict[str, Any]:
+    """Reference columns (rows, ids, ...) with their ids coded by ``positions`` (which
+    has every referenced kind): the ids each batch gave ``seen``, or, for a column no
+    batch gave one, its own (empty) list."""
+    _look_up([(name, refs) for name, refs in seen.items() if refs.at is None], positions)
     out = dict(cols)
     for name, col in cols.items():
         if name in RELATION_SPECS and isinstance(col, tuple):
-            index, refs = indices[RELATION_SPECS[name].refers_to], seen.get(name)
-            out[name] = (col[0], refs.coded(index) if refs is not None
-                         else CodedRefs.from_refs(col[1], index), *col[2:])
+            refs = seen.get(name)
+            kind = RELATION_SPECS[name].refers_to
+            out[name] = (col[0], refs.coded(positions, kind) if refs is not None
+                         else CodedRefs.from_refs(col[1], positions.coder(kind)), *col[2:])
     return out
 
 
@@ -374,14 +520,17 @@ class ColumnarBuilder(RosterBuilder):
         finals: dict[str, dict[str, Any]] = {}
         kept = [(kind, acc) for kind, acc in self._collect.items()
                 if isinstance(self.kinds[kind], dict) and (len(acc.starts) or acc.batch)]
-        # each referenced kind's id → position in the roster (its table's order: every
-        # record is in by now), built once for both collected kinds
-        indices = {k: dict(zip(self.kinds[k], range(len(self.kinds[k]))))
-                   for k in {r.refers_to for r in RELATION_SPECS.values()}} if kept else {}
+        # each referenced kind's ids in roster order (its table's order: every record is
+        # in by now), made once for both collected kinds
+        positions = _Positions({k: self.kinds[k] for k in REFERRED})
+        for _, acc in kept:
+            acc.flush()
+        # (both kinds' references to users in one look-up)
+        _look_up([seen for _, acc in kept for seen in acc.refs.items()], positions)
         for kind, acc in kept:
             self.kinds[kind], finals[kind] = acc.finish(  # type: ignore[assignment]
-                self.kinds[kind], indices)
-        del indices
+                self.kinds[kind], positions)
+        del positions
         self._collect = {}
         roster = super().build()
         for kind, cols in finals.items():

@@ -368,7 +368,7 @@ def _by_position(vals: list[Any], keep: np.ndarray, at: np.ndarray, n_out: int,
     return arr.tolist()  # type: ignore[no-any-return]
 
 
-def _inserted(col: Any, at: np.ndarray, values: Any, index: dict[str, int] | None) -> Any:
+def _inserted(col: Any, at: np.ndarray, values: Any, index: Any) -> Any:
     """``col`` with ``values`` inserted before positions ``at`` (ascending, as
     ``numpy.insert`` takes them); coded columns code the new ids with ``index``."""
     if isinstance(col, CodedRefs):
@@ -395,12 +395,13 @@ def _inserted(col: Any, at: np.ndarray, values: Any, index: dict[str, int] | Non
 
 def final_columns(kind: str, cols: dict[str, Any], plain_pos: np.ndarray,
                    ready: dict[int, Any], n_records: int,
-                   indices: dict[str, dict[str, int]]) -> dict[str, Any]:
+                   indices: Mapping[str, Any]) -> dict[str, Any]:
     """Columns keyed by record position; rows of dropped plain lines removed, and the
     records that took the general path added (edges stay in record order).
 
     ``indices`` are the id → position indexes of the kinds coded references
-    (:class:`~rostergraph.columns.CodedRefs`) point into."""
+    (:class:`~rostergraph.columns.CodedRefs`) point into (or functions coding a list of
+    ids at once: see :meth:`~rostergraph.columns.CodedRefs.from_refs`)."""
 
     n_ready = len(ready)
     out: dict[str, Any] = {}

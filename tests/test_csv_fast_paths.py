@@ -671,3 +671,16 @@ def test_made_up_enrollment_ids_told_across_blocks(tmp_path: Path, coded: bool,
     assert len(told) == 1
     ok, chunks, typ = told[0]
     assert ok and chunks > 1 and typ.startswith("dictionary") == coded
+
+
+@pytest.mark.parametrize(("cell", "taken"), [("ééé", True), ("éééééé", False),
+                                             ("abcde", True), ("abcdef", False)])
+def test_arrow_fields_held_to_the_limit_in_characters(cell: str, taken: bool) -> None:
+    """pyarrow's table is taken only when no field has more characters than the limit
+    (bytes bound characters: a field of six bytes but three characters still fits in
+    five); a longer one sends the file to the :mod:`csv` module's reading."""
+    data = f"id,name\n1,{cell}\n2,x\n".encode()
+    got = csvutil._arrow_columns(data, Limits(max_field_bytes=5))
+    assert (got is not None) == taken
+    if got is not None:
+        assert got[1][1].to_pylist() == [cell, "x"]

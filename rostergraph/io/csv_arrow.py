@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from ..idkeys import count_byte
-from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scalar
+from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_buffers, text_scalar
 from .csv_rowchecks import separator_line, separator_of, spaced_quotes
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
@@ -570,9 +570,21 @@ def _fits(table: Any, header: list[str], n_lines: int, size: int, limits: Limits
     # field is longer than the file's byte count, which bounds its character count)
     if size > longest and max(map(len, header)) > longest:
         return False
+    # (a cell's characters are no more than its bytes, read from the offsets: characters
+    # are counted only in a column whose bytes pass the limit)
     return not (table.num_rows and size > longest and any(
-        (pc.max(pc.utf8_length(values)).as_py() or 0) > longest
-        for col in table.columns for values in _distinct_values(col)))
+        _most_bytes(values) > longest and (pc.max(pc.utf8_length(values)).as_py() or 0)
+        > longest for col in table.columns for values in _distinct_values(col)))
+
+
+def _most_bytes(values: Any) -> int:
+    """The size in bytes of the longest cell of pyarrow string array ``values``."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return 1 << 62  # (another type: its characters are counted)
+    off = text_buffers(values)[0]
+    return int(np.diff(off).max()) if len(off) > 1 else 0
 
 
 def _may_hold_header_again(header: list[str], first: Any) -> bool:

@@ -188,9 +188,11 @@ def _near_users(rd: _Reader, t: CsvTable, loaded: LoadedEnrollments) -> list[_Ne
         return []
     codes, values = got
     alias = rd.alias
-    if not set(values).difference(alias).difference(("",)):  # (all known: one set step)
+    missing = set(values).difference(alias).difference(("",))
+    if not missing:  # (all known: one set step)
         return []
-    unknown = [i for i, v in enumerate(values) if v and v not in alias]
+    unknown = np.flatnonzero(np.fromiter(map(missing.__contains__, values), dtype=bool,
+                                         count=len(values))).tolist()
     values = list(values)
     for i in unknown:  # (as the enrollments were read: an id with spaces around it matched)
         values[i] = rd.match("users", values[i])

@@ -85,8 +85,13 @@ _LINE = 987_654_321_987  # the line standing in a template's pending contact lin
 _SHAPE_COLUMNS = ("role", "orgSourcedIds", "grades")
 #: users.csv columns a plain row has empty (or, for the userId column, its own id)
 _EMPTY_COLUMNS = ("primaryOrgSourcedId", LISTS_COLUMN, CARRY_COLUMN)
-#: Any placeholder (see :func:`_holder`), the demographics' place, the stand-in line.
-_HOLDER = re.compile(f"\ue000[0-9]+[\ue001\ue002\ue004]|\ue003|{_LINE}")
+#: A placeholder's characters as a template's (:func:`_template`): its opening a brace, each
+#: closing one; the text's own braces doubled.
+_AS_FIELD = str.maketrans({"{": "{{", "}": "}}", "\ue000": "{", "\ue001": "}", "\ue002": "}",
+                           "\ue004": "}"})
+#: A placeholder of a shape's final text (a cell's, the contact's links) or the
+#: demographics' place (:func:`_parts`).
+_PLACE = re.compile("\ue000([0-9]+)[\ue001\ue002]|\ue003")
 #: A field of a template (more than its fields when a cell of the shape holds "{0}": no
 #: harm, that column is only read for nothing).
 _FIELD = re.compile(r"\{([0-9]+)\}")
@@ -103,17 +108,46 @@ def _holder(k: int, close: str = "\ue001") -> str:
     return f"\ue000{k}{close}"
 
 
-def _template(text: str, holders: dict[str, str]) -> str:
-    """``text`` as a ``str.format`` template: its braces doubled, each placeholder of
-    ``holders`` (placeholder → field) a field (one pass of one pattern)."""
-    out = text.replace("{", "{{").replace("}", "}}")
-    return _HOLDER.sub(lambda m: holders.get(m.group(), m.group()), out)
+def _template(text: str, specials: dict[str, str] | None = None) -> str:
+    """``text`` as a ``str.format`` template: its braces doubled, each placeholder
+    (:func:`_holder`) field ``{k}``, and each of ``specials`` (text → field) replaced. A
+    template's text holds no private-use character but its placeholders' (a row whose
+    cells hold one is left to the row path), so one table translates it.
+
+    >>> _template('{"a":"\ue0001\ue001","b":[\ue003]}', {"\ue003": "{5}"})
+    '{{"a":"{1}","b":[{5}]}}'
+    """
+    out = text.translate(_AS_FIELD)
+    for got, field in (specials or {}).items():
+        out = out.replace(got, field)
+    return out
 
 
-def _scratch(rd: _Reader) -> Any:
+def _parts(text: str, n: int) -> tuple[list[str], list[int]]:
+    """:func:`~rostergraph.io.arrow_templates.template_parts` of a shape's final text
+    as :func:`_template` makes it (``n`` cells: the demographics' place field ``n + 1``),
+    read from the placeholders themselves.
+
+    >>> from rostergraph.io.arrow_templates import template_parts
+    >>> text = '{"a":"\ue0001\ue001","b":[\ue0002\ue002]\ue003}'
+    >>> _parts(text, 2) == template_parts(_template(text, {"\ue003": "{3}"}))
+    True
+    """
+    literals, fields, at = [], [], 0
+    for m in _PLACE.finditer(text):
+        literals.append(text[at:m.start()])
+        fields.append(int(m.group(1)) if m.group(1) is not None else n + 1)
+        at = m.end()
+    literals.append(text[at:])
+    return literals, fields
+
+
+def _scratch(rd: _Reader, sc: Any = None) -> Any:
     """A copy of reader ``rd`` that knows its orgs but no user, and tells nothing: the
-    reader's code runs on it for one placeholder row."""
-    sc = copy.copy(rd)
+    reader's code runs on it for one placeholder row. Given a copy made before (``sc``),
+    that copy is emptied of the users it read, rather than a new one made."""
+    if sc is None:
+        sc = copy.copy(rd)
     sc.b = RosterBuilder(source="", format="oneroster")
     sc.alias, sc.users, sc.user_lines, sc.contact_role = {}, ParkedDicts(), {}, {}
     sc.agents, sc.role_cells, sc.column_users = {}, {}, None
@@ -127,9 +161,10 @@ class _Shape:
     __slots__ = ("after", "columns", "contact", "demo_case", "fields", "final", "mid", "parts",
                  "role", "student")
 
-    def __init__(self, rd: _Reader, row: dict[str, str], opaque: list[str],
-                 agents: int | None, plans: dict[bool, Any]) -> None:
-        sc = _scratch(rd)
+    def __init__(self, sc: Any, reader: PlainRows, row: dict[str, str], opaque: list[str],
+                 agents: int | None) -> None:
+        """The templates of ``row``'s shape, read by ``reader`` on scratch reader ``sc``
+        (:func:`_scratch`, emptied before)."""
         sid = row["sourcedId"]
         self.final = self.after = self.mid = ""  # (no final text: the row path's shape)
         self.parts: Any = ([""], [])  # (the final text's literals and fields)
@@ -138,7 +173,7 @@ class _Shape:
         self.role: str | None = None
         self.contact = self.student = False
         self.demo_case = 0
-        if not PlainRows(sc, plans).read(row, _LINE):
+        if not reader.read(row, _LINE):
             return
         keep_unplaced(sc)
         u = sc.users[sid]
@@ -146,11 +181,10 @@ class _Shape:
         self.contact = self.role is not None
         self.student = "student" in u.get("roles", {})
         n = len(opaque)
-        holders = {_holder(k): f"{{{k}}}" for k in range(n)}
         after = orjson.dumps(u).decode()
         if after.count(str(_LINE)) > 1:  # (a cell holding the stand-in line: not plain)
             return
-        self.after = _template(after, {**holders, str(_LINE): f"{{{n + 2}}}"})
+        self.after = _template(after, {str(_LINE): f"{{{n + 2}}}"})
         demographics_target(u)[_MARK] = 0
         d = sc._mended(sid, u) if sc._mends(sid, u) else u
         if sc.b.problems or sc.b.notes or sc.agents:
@@ -173,9 +207,8 @@ class _Shape:
             self.demo_case, final = 2, final.replace(mark + ",", "\ue003", 1)
         else:
             self.demo_case, final = 1, final.replace(mark, "\ue003", 1)
-        self.final = _template(final, {**holders, _holder(n, "\ue002"): f"{{{n}}}",
-                                       "\ue003": f"{{{n + 1}}}"})
-        self.parts = template_parts(self.final)  # (filled by pyarrow's kernels)
+        self.final = _template(final, {"\ue003": f"{{{n + 1}}}"})
+        self.parts = _parts(final, n)  # (filled by pyarrow's kernels)
         self.fields = frozenset(map(int, _FIELD.findall(self.final + self.after)))
         if agents is not None and self.mid:  # (its cell also splits into the students)
             self.fields |= {agents}
@@ -548,6 +581,8 @@ def plan_users(rd: _Reader) -> None:
         return
     fields = {col: k for k, col in enumerate(opaque)}
     plans: dict[bool, Any] = {}
+    sc: Any = None
+    reader: PlainRows | None = None
     shapes = []
     for key in keys:
         row = {}
@@ -559,7 +594,10 @@ def plan_users(rd: _Reader) -> None:
                 row[col] = _holder(fields[col]) if key[len(_SHAPE_COLUMNS) + fields[col]] else ""
             else:
                 row[col] = ""
-        shapes.append(_Shape(rd, row, opaque, fields.get("agentSourcedIds"), plans))
+        sc = _scratch(rd, sc)
+        if reader is None:  # (one reader for every shape: its memos hold across them)
+            reader = PlainRows(sc, plans)
+        shapes.append(_Shape(sc, reader, row, opaque, fields.get("agentSourcedIds")))
     good = np.array([bool(sh.final) for sh in shapes], dtype=bool)
     keep = good[inverse]
     if not keep.all():  # (a shape whose row would tell something: the row path's)
@@ -651,7 +689,7 @@ def plan_demographics(rd: _Reader) -> None:
             else:
                 says = shape_key[1 + len(STUDENT_CELLS) + fields[col]]
                 row[col] = _holder(fields[col], "\ue004") if says else ""
-        fmt = _fragment(rd, row, bool(shape_key[0]), fields, dob_col)
+        fmt = _fragment(rd, row, bool(shape_key[0]), dob_col)
         fmts.append(fmt or "")
         good.append(fmt is not None)
     good_rows = np.array(good, dtype=bool)[inverse] if len(at) else np.zeros(0, bool)
@@ -697,8 +735,8 @@ def _others(n: int, taken: np.ndarray) -> np.ndarray:
     return np.flatnonzero(left)
 
 
-def _fragment(rd: _Reader, row: dict[str, str], student: bool, fields: dict[str, int],
-              dob_col: str | None) -> str | None:
+def _fragment(rd: _Reader, row: dict[str, str], student: bool, dob_col: str | None
+              ) -> str | None:
     """The demographics cells a row of this shape puts on a user as a template (the text
     between the braces of the dict they go to); ``None`` when the row tells something."""
     sc = _scratch(rd)
@@ -711,4 +749,4 @@ def _fragment(rd: _Reader, row: dict[str, str], student: bool, fields: dict[str,
         return None
     target = demographics_target(u)
     text = orjson.dumps(target).decode()[1:-1]
-    return _template(text, {_holder(k, "\ue004"): f"{{{k}}}" for k in fields.values()})
+    return _template(text)

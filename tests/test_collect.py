@@ -283,6 +283,43 @@ def test_references_coded_in_chunks_equal_a_dict_lookup(monkeypatch: pytest.Monk
     assert coder(["7", "zz", "é"]).tolist() == [5, -1, 2]
 
 
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["list", "plain", "dictionary", "chunked"]),
+                          st.lists(st.sampled_from(["a", "b", "é", "", "ab", "ghost", "7"]),
+                                   max_size=12)), max_size=20), st.integers(1, 9))
+def test_references_taken_as_arrow_arrays_keep_their_order(
+        monkeypatch: pytest.MonkeyPatch, batches: list[tuple[str, list[str]]],
+        chunk: int) -> None:
+    """References handed as pyarrow arrays (plain, dictionary-encoded with ids in another
+    order, in blocks) among those handed as lists code as a dict lookup of them all, in
+    the order they were handed."""
+    import pyarrow as pa
+
+    from rostergraph.columns import CodedRefs
+    from rostergraph.io import collect
+
+    monkeypatch.setattr(collect, "_CHUNK", chunk)
+    table: dict[Any, Any] = dict.fromkeys(["b", "é", "", "7", "ab"])
+    seen = collect._SeenRefs()
+    for how, refs in batches:
+        if how == "list":
+            seen.take(list(refs))
+        elif how == "plain":
+            seen.take_arrow(pa.array(refs, type=pa.string()))
+        elif how == "dictionary":
+            names = sorted(set(refs), reverse=True)
+            seen.take_arrow(pa.DictionaryArray.from_arrays(
+                pa.array([names.index(r) for r in refs], type=pa.int32()),
+                pa.array(names, type=pa.string())))
+        else:
+            seen.take_arrow(pa.chunked_array([refs[:2], refs[2:]], type=pa.string()))
+    got = seen.coded(collect._Positions({"k": table}), "k")
+    want = CodedRefs.from_refs([r for _, b in batches for r in b],
+                               dict(zip(table, range(len(table)))))
+    assert got.codes.tolist() == want.codes.tolist()
+    assert got.missing == want.missing
+
+
 @pytest.mark.parametrize("n_names", [1, 3, 40])
 def test_positions_of_few_or_many_references_agree(n_names: int) -> None:
     """A few references (the kind's ids looked up among them) and many (they looked up

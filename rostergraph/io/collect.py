@@ -140,9 +140,12 @@ class _Kind:
         columns their shapes give (see :func:`~rostergraph.io.shaped_users.add_shaped`),
         after the batch kept before."""
         self.flush()
-        add_shaped(self.acc, ids, shapes, codes, strings, students, no_at)
+        add_shaped(self.acc, ids, shapes, codes, strings, students, no_at, self._take_arrow)
         self._coded()
         self._append_lines(texts)
+
+    def _take_arrow(self, name: str, refs: Any) -> None:
+        self.refs.setdefault(name, _SeenRefs()).take_arrow(refs)
 
     def _coded(self) -> None:
         """The references the columns took since last time, coded (see _SeenRefs)."""
@@ -255,6 +258,27 @@ class _SeenRefs:
         refs.clear()
         if len(self.pending) >= _CHUNK:
             self._code()
+
+    def take_arrow(self, refs: Any) -> None:
+        """Code references given as a pyarrow array, after those taken before: a
+        dictionary array's codes and ids as they are, any other encoded here."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not len(refs):
+            return
+        self._code()  # (the pending ones first: the references keep their order)
+        if isinstance(refs, pa.ChunkedArray):
+            refs = refs.combine_chunks()
+        enc = refs if pa.types.is_dictionary(refs.type) else pc.dictionary_encode(refs)
+        names = enc.dictionary
+        if names.type != pa.large_binary():  # (as utf8_array makes them: one type)
+            names = names.cast(pa.large_binary())
+        self.codes.append(numpy_of(enc.indices).astype(np.int64) + self.n_names)
+        self.names.append(names)
+        self.n_names += len(names)
+        if self.n_names >= _SPREAD * self.kept + _CHUNK:
+            self._distinct()
 
     def _code(self) -> None:
         import pyarrow.compute as pc

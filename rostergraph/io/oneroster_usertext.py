@@ -34,7 +34,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from functools import partial
-from itertools import chain, pairwise, repeat
+from itertools import pairwise, repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -379,10 +379,13 @@ class ColumnUsers:
         said = (numpy_of(pc.binary_length(agents)) > 0 if agents is not None
                 else np.zeros(len(ks), dtype=bool))
         linked = np.flatnonzero(said)
-        split = [cell.split(",") for cell in agents.filter(arrow_bools(said)).to_pylist()
-                 ] if agents is not None and len(linked) else []
         named = np.zeros(len(ks), dtype=np.int64)
-        named[linked] = [len(x) for x in split]
+        refs: Any = []
+        if agents is not None and len(linked):  # (split at its commas, no str made)
+            split = pc.split_pattern(agents.filter(arrow_bools(said)), pattern=",")
+            named[linked] = numpy_of(pc.list_value_length(split))
+            refs = pc.list_flatten(split)
+        at_ref = np.concatenate([[0], np.cumsum(named)])
         # (each held record before the first row below it)
         at = np.searchsorted(lines, [line for line, _ in held]).tolist()
         cuts = sorted({0, *(np.flatnonzero(np.diff(usable.view(np.int8))) + 1).tolist(),
@@ -394,8 +397,8 @@ class ColumnUsers:
                 call[1]()
                 call = next(calls, None)
             if usable[start]:
-                lo, hi = np.searchsorted(linked, (start, end)).tolist()
-                students = (named[start:end], list(chain.from_iterable(split[lo:hi])))
+                lo, hi = int(at_ref[start]), int(at_ref[end])
+                students = (named[start:end], refs[lo:hi])
                 # (the run's own shapes only: a shape's columns are worked out per call)
                 here, run_codes = np.unique(codes[start:end], return_inverse=True)
                 b.add_shaped(texts.slice(start, end - start), ids[start:end],

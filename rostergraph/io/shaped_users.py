@@ -28,12 +28,14 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain, compress
 from typing import Any
 
 import numpy as np
 
 from ..columns import Columns
+from .arrow_np import arrow_bools, arrow_ints, arrow_texts
 
 __all__ = ["UserShape", "add_shaped"]
 
@@ -116,17 +118,45 @@ class UserShape:
         return shapes
 
 
+def _shapes_refs(refs: list[list[str]], sizes: np.ndarray, codes: np.ndarray) -> Any:
+    """The references of users of shapes ``codes`` (shape ``s`` giving ``refs[s]``, of
+    ``sizes[s]`` ids), in order, as one pyarrow dictionary array: each distinct id once.
+
+    >>> refs = _shapes_refs([["a", "b"], [], ["b"]], np.array([2, 0, 1]), np.array([2, 0, 1]))
+    >>> refs.to_pylist(), refs.dictionary.to_pylist()
+    (['b', 'a', 'b'], ['a', 'b'])
+    """
+    import pyarrow as pa
+
+    ids: dict[str, int] = {}
+    shape_codes = np.fromiter((ids.setdefault(r, len(ids)) for group in refs for r in group),
+                              dtype=np.int64, count=int(sizes.sum()))
+    first = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=first[1:])
+    lens = sizes[codes]
+    total = int(lens.sum())
+    # (each user's run of its shape's codes: the start of its run, plus a count within it)
+    starts = np.repeat(first[codes] - (np.cumsum(lens) - lens), lens)
+    picked = shape_codes[starts + np.arange(total, dtype=np.int64)]
+    return pa.DictionaryArray.from_arrays(arrow_ints(picked),
+                                          arrow_texts([i.encode() for i in ids]))
+
+
 def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.ndarray,
                strings: list[list[str]],
-               students: list[list[str]] | tuple[np.ndarray, list[str]],
-               no_at: dict[int, np.ndarray] | None = None) -> None:
+               students: list[list[str]] | tuple[np.ndarray, Any],
+               no_at: dict[int, np.ndarray] | None = None,
+               refs_to: Callable[[str, Any], None] | None = None) -> None:
     """Append the columns of users ``ids`` (in roster order) to ``acc``, user ``i`` of
     shape ``shapes[codes[i]]``; ``strings[k][i]`` is user ``i``'s own string ``k`` (as
     :meth:`UserShape.of`'s ``holders`` number them), ``students[i]`` a contact's students
     (a list per user, empty for a user that is no contact; no list at all: none is), or
-    ``students`` as how many each user names (an array) and all of them in order.
-    ``no_at[k][i]``, where given, says whether ``strings[k][i]`` is a non-empty string
-    without ``@`` (worked out by the caller for a whole column at once)."""
+    ``students`` as how many each user names (an array) and all of them in order (a list
+    or a pyarrow string array). ``no_at[k][i]``, where given, says whether
+    ``strings[k][i]`` is a non-empty string without ``@`` (worked out by the caller for a
+    whole column at once). With ``refs_to``, each relation's references are handed to
+    ``refs_to(relation, refs)`` as a pyarrow array (the shapes' own dictionary-encoded:
+    no ``str`` per reference) instead of appended to the relation's list."""
     base = len(acc.ids)
     n = len(ids)
     acc.ids.extend(ids)
@@ -143,7 +173,9 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
         if not sizes.any():
             continue
         col[0].frombytes(np.repeat(every, sizes[codes]).tobytes())
-        for k in range(1, len(col)):
+        if refs_to is not None:
+            refs_to(name, _shapes_refs([g[0] for g in per], sizes, codes))
+        for k in range(1 if refs_to is None else 2, len(col)):
             parts = [g[k - 1] if g[0] else [] for g in per]
             col[k].extend(chain.from_iterable(map(parts.__getitem__, at)))
     if isinstance(students, tuple):
@@ -159,10 +191,20 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
         linking = np.array([s.agents is not None for s in shapes], dtype=bool)[codes]
         counts = named * linking
         c_rows.frombytes(np.repeat(every, counts).tobytes())
-        if (counts == named).all():
-            c_refs.extend(flat)
-        else:  # (a user that is no contact of its shape names none)
-            c_refs.extend(compress(flat, np.repeat(linking, named).tolist()))
+        if not isinstance(flat, list):  # (a pyarrow array)
+            if not (counts == named).all():  # (a user that is no contact of its shape names none)
+                flat = flat.filter(arrow_bools(np.repeat(linking, named)))
+            if refs_to is not None:
+                refs_to("contact_for", flat)
+            else:
+                c_refs.extend(flat.to_pylist())
+        else:
+            if not (counts == named).all():
+                flat = list(compress(flat, np.repeat(linking, named).tolist()))
+            if refs_to is not None:
+                refs_to("contact_for", arrow_texts([r.encode() for r in flat]))
+            else:
+                c_refs.extend(flat)
         for k, out in ((0, c_rel), (1, c_type)):
             said = np.empty(len(shapes), dtype=object)
             said[:] = [canon(s.agents[k], s.agents[k]) if s.agents is not None else None

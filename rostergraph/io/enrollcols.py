@@ -322,8 +322,8 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
                           alias: dict[str, str], ignored: dict[str, int],
                           deleted_classes: Any,
                           class_lines: Mapping[str, int] | None = None,
-                          match: Callable[[str, list[str]], list[str]] | None = None
-                          ) -> LoadedEnrollments:
+                          match: Callable[[str, list[str]], list[str]] | None = None,
+                          joined: bool = True) -> LoadedEnrollments:
     """The OneRoster reader's enrollment rows of a clean table with no ``status`` to act
     on and no base roster: students and teachers onto ``sections`` (``alias`` maps a row's
     user id to the merged user), roles with no Clever equivalent counted in ``ignored``,
@@ -331,6 +331,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     the problem of an enrollment at another school names). ``match(kind, ids)`` gives the
     ids of the records (``sections``, ``users``, ``orgs``) that ``ids`` name once spaces
     around ids are ignored: each row whose cell is read so is a problem first.
+    ``joined=False`` says that ``alias`` maps every id to itself (nothing to look up).
     ``deleted_classes``: the ids of the classes marked tobedeleted, as :func:`bare_ids`.
     Returns the rows loaded (:class:`LoadedEnrollments`)."""
     n = len(t.lines)
@@ -361,7 +362,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
             ignored[roles[code]] = ignored.get(roles[code], 0) + int(k)
     # a user id row → its merged user (1.1 one-role-per-row users), coded per user
     # (alias names every row's own id; looked up in C, 2M ids at L)
-    if any(map(operator.ne, map(alias.get, usids, usids), usids)):
+    if joined and any(map(operator.ne, map(alias.get, usids, usids), usids)):
         merged: dict[str, int] = {}
         m_code = np.fromiter((merged.setdefault(alias.get(u, u), len(merged)) for u in usids),
                              dtype=u_code.dtype, count=len(usids))[u_code]

@@ -184,6 +184,7 @@ class _Reader:
         self.section_lines: dict[str, int] = {}
         self.user_lines: dict[str, int] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
+        self.joined_ids = False  # (whether alias maps a row's id to another's)
         #: a delta's users.csv rows given (not tobedeleted), per user: (line, sourcedId,
         #: role), in file order (which of its deletions a later row gives again)
         self.delta_rows: dict[str, list[tuple[int, str, str]]] = {}

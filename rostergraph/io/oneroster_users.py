@@ -415,6 +415,8 @@ def read_users(rd: _Reader) -> None:
                          record_id=sid, raw=row_text(given))
             continue
         rd.alias[sid] = uid
+        if uid != sid:
+            rd.joined_ids = True
         u = rd.users.get(uid)
         joined = u is not None  # a later row of a 1.1 user with several roles
         role = canonical_role(row.get("role") or "")

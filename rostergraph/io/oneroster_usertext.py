@@ -225,6 +225,7 @@ class ColumnUsers:
         self.opaque: list[str] = []  # the columns filled into templates, in field order
         self.arrays: list[Any] = []
         self.sids: list[str] = []
+        self.sid_array: Any = None  # (the same ids as pyarrow holds them)
         self.roles: list[str | None] = []  # a contact's role (its contact_role)
         self.shape = np.zeros(0, np.int64)
         self.shapes: list[_Shape] = []
@@ -614,7 +615,8 @@ def plan_users(rd: _Reader) -> None:
     cu.agents = fields.get("agentSourcedIds")
     chosen = np.zeros(len(ok), dtype=bool)
     chosen[rows] = True
-    cu.sids = sid.filter(arrow_bools(chosen)).to_pylist()  # (a filter: no chunks joined)
+    cu.sid_array = sid.filter(arrow_bools(chosen))  # (a filter: no chunks joined)
+    cu.sids = cu.sid_array.to_pylist()
     cu.shape, cu.shapes = inverse.astype(np.int64), shapes
     cu._shape_objects = np.empty(len(shapes), dtype=object)
     cu._shape_objects[:] = shapes
@@ -650,7 +652,7 @@ def plan_demographics(rd: _Reader) -> None:
     empty = arrow_texts([b""] * n)
     sid = cols.get("sourcedId", empty)
     key = pc.if_else(arrow_bools(nonempty_cells(sid)), sid, cols.get("userSourcedId", empty))
-    known = arrow_texts(list(map(str.encode, cu.sids)))
+    known = cu.sid_array.combine_chunks()
     found = pc.cast(pc.index_in(key, value_set=known), pa.int64())
     # (no fill_null with a Python value: converting one brings pandas in, half a second)
     user = numpy_of(pc.if_else(pc.is_valid(found), found, arrow_ints(np.full(n, -1))))

@@ -210,6 +210,25 @@ def test_cells_json_would_escape_or_templates_hold(
     assert _assert_same(out, monkeypatch) > 0
 
 
+@pytest.mark.parametrize("org", ["D\ue000x", "D\ue001", "D\ue0000\ue001", "D\ue003"])
+def test_an_org_id_holding_a_placeholder_character(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, org: str) -> None:
+    """A user's district (and schools) come from orgs.csv, not from its own cells: an org
+    id holding a private-use character of the range the placeholders are made of is read
+    as the row path reads it (not taken for a placeholder, nor a crash)."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    with open(out / "orgs.csv", encoding="utf-8", newline="") as f:
+        district = next(r["sourcedId"] for r in csv.DictReader(f) if r["type"] == "district")
+    for path in out.glob("*.csv"):
+        path.write_text(path.read_text(encoding="utf-8").replace(district, org),
+                        encoding="utf-8")
+    columns, rows, _ = _both_ways(out, monkeypatch)
+    assert_same_roster(columns, rows)
+    assert _texts(columns) == _texts(rows)
+    assert any(u.district == org for u in rows.users.values())
+
+
 def test_demographics_rows_hand_their_users_to_the_row_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
     """A student's demographics row given twice, with a birth date that is no date, with a

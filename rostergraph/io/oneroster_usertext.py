@@ -92,6 +92,8 @@ _AS_FIELD = str.maketrans({"{": "{{", "}": "}}", "\ue000": "{", "\ue001": "}", "
 #: A placeholder of a shape's final text (a cell's, the contact's links) or the
 #: demographics' place (:func:`_parts`).
 _PLACE = re.compile("\ue000([0-9]+)[\ue001\ue002]|\ue003")
+#: The characters a placeholder may be made of (those whose UTF-8 begins with 0xEE).
+_PRIVATE_USE = re.compile("[\ue000-\uefff]")
 #: A field of a template (more than its fields when a cell of the shape holds "{0}": no
 #: harm, that column is only read for nothing).
 _FIELD = re.compile(r"\{([0-9]+)\}")
@@ -498,6 +500,14 @@ def _arrow_columns(t: CsvTable) -> dict[str, Any] | None:
     return cols
 
 
+def _org_holds_placeholder(rd: _Reader) -> bool:
+    """Whether an org id holds a character of the private-use range placeholders are made
+    of (from U+E000, see :func:`~rostergraph.io.cell_flags.not_plain_byte`): a user's
+    schools and district are org ids, not its own cells, and a template would take such a
+    character for a placeholder's."""
+    return _PRIVATE_USE.search("".join(chain(rd.orgs, rd.org_school.values()))) is not None
+
+
 def plan_users(rd: _Reader) -> None:
     """Parse ``users.csv`` and work out which of its rows the reader reads column-wise
     (see the module's text): ``rd.column_users`` then holds them, and the reader's
@@ -511,7 +521,8 @@ def plan_users(rd: _Reader) -> None:
     t = rd.table(name, "users")
     rd.parsed[name] = t
     cols = _arrow_columns(t) if t is not None else None
-    if t is None or cols is None or "sourcedId" not in cols or live_status(t):
+    if t is None or cols is None or "sourcedId" not in cols or live_status(t) or (
+            _org_holds_placeholder(rd)):
         return
     sid = cols["sourcedId"]
     ok = nonempty_cells(sid)

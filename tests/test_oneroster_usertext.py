@@ -229,6 +229,25 @@ def test_an_org_id_holding_a_placeholder_character(
     assert any(u.district == org for u in rows.users.values())
 
 
+@pytest.mark.parametrize("name", ["users.csv", "demographics.csv"])
+@pytest.mark.parametrize("column", ["metadata.x\ue000y", "metadata.\ue001",
+                                    "metadata.\ue0000\ue001", "metadata.\ue003"])
+def test_a_column_name_holding_a_placeholder_character(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, name: str,
+        column: str) -> None:
+    """A column's name is a key of the users' dicts (kept in extra), not a cell: one
+    holding a private-use character of the placeholders' range is read as the row path
+    reads it."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    _edit(out / name, lambda head, body: [[*head, column],
+                                          *([*r, "v" if k % 3 else ""] for k, r in
+                                            enumerate(body))])
+    columns, rows, _ = _both_ways(out, monkeypatch)
+    assert_same_roster(columns, rows)
+    assert _texts(columns) == _texts(rows)
+
+
 def test_demographics_rows_hand_their_users_to_the_row_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
     """A student's demographics row given twice, with a birth date that is no date, with a

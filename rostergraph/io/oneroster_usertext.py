@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import chain, pairwise, repeat
 from typing import TYPE_CHECKING, Any
@@ -500,12 +500,16 @@ def _arrow_columns(t: CsvTable) -> dict[str, Any] | None:
     return cols
 
 
-def _org_holds_placeholder(rd: _Reader) -> bool:
-    """Whether an org id holds a character of the private-use range placeholders are made
-    of (from U+E000, see :func:`~rostergraph.io.cell_flags.not_plain_byte`): a user's
-    schools and district are org ids, not its own cells, and a template would take such a
-    character for a placeholder's."""
-    return _PRIVATE_USE.search("".join(chain(rd.orgs, rd.org_school.values()))) is not None
+def _placeholder_like(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` holds a character of the private-use range placeholders
+    are made of (from U+E000, see :func:`~rostergraph.io.cell_flags.not_plain_byte`). A
+    user's schools and district are org ids, and its extra keys column names, not its
+    cells: a template would take such a character in them for a placeholder's.
+
+    >>> _placeholder_like(["sch", "dist\ue000"]), _placeholder_like(["sch", "{0}"])
+    (True, False)
+    """
+    return _PRIVATE_USE.search("".join(texts)) is not None
 
 
 def plan_users(rd: _Reader) -> None:
@@ -522,7 +526,7 @@ def plan_users(rd: _Reader) -> None:
     rd.parsed[name] = t
     cols = _arrow_columns(t) if t is not None else None
     if t is None or cols is None or "sourcedId" not in cols or live_status(t) or (
-            _org_holds_placeholder(rd)):
+            _placeholder_like(chain(t.header, rd.orgs, rd.org_school.values()))):
         return
     sid = cols["sourcedId"]
     ok = nonempty_cells(sid)
@@ -651,7 +655,8 @@ def plan_demographics(rd: _Reader) -> None:
     if t is None:
         return
     cols = _arrow_columns(t)
-    if cols is None or live_status(t):  # (every row on the row path: their users too)
+    if cols is None or live_status(t) or _placeholder_like(t.header):
+        # (every row on the row path: their users too)
         cu.demote(rd, np.arange(len(cu.sids)))
         return
     n = len(t.lines)

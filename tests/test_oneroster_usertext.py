@@ -269,6 +269,33 @@ def test_demographics_rows_hand_their_users_to_the_row_path(
     assert _assert_same(out, monkeypatch) > 0
 
 
+@pytest.mark.parametrize("where", ["district", "grades"])
+def test_the_stand_in_line_in_a_demoted_users_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, where: str) -> None:
+    """The digits standing in for a contact's line in a shape's template, in the text a
+    user takes from elsewhere (its district's id, its grades cell), stay as they are for a
+    user its demographics rows hand to the row path."""
+    stand_in = str(oneroster_usertext._LINE)
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    if where == "district":
+        with open(out / "orgs.csv", encoding="utf-8", newline="") as f:
+            district = next(r["sourcedId"] for r in csv.DictReader(f)
+                            if r["type"] == "district")
+        for path in out.glob("*.csv"):
+            path.write_text(path.read_text(encoding="utf-8").replace(
+                district, "D" + stand_in), encoding="utf-8")
+    else:
+        students = _first_rows(out, "users.csv", "role", "student")
+        _cell_edit(out, "users.csv", "grades", {k: stand_in for k in students[:40]})
+    # (each demographics row given twice: its user goes the row path's way)
+    _edit(out / "demographics.csv", lambda head, body: [head, *body, *body[:60]])
+    columns, rows, handed = _both_ways(out, monkeypatch)
+    assert handed > 0 or where == "district"  # (every user's text holds those digits)
+    assert_same_roster(columns, rows)
+    assert _texts(columns) == _texts(rows)
+
+
 def test_contacts_links_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                    roster: Any) -> None:
     """Contacts naming several students (joined with commas, one spaced, one twice, one

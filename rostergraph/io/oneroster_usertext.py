@@ -64,7 +64,13 @@ from .oneroster_profiles import (
     demographics_target,
     put_demographics,
 )
-from .oneroster_users import CONTACT_ROLES, PLAIN_ROLES, PlainRows, keep_unplaced
+from .oneroster_users import (
+    CONTACT_ROLES,
+    PENDING,
+    PLAIN_ROLES,
+    PlainRows,
+    keep_unplaced,
+)
 from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .shaped_users import UserShape
@@ -184,8 +190,8 @@ class _Shape:
         self.student = "student" in u.get("roles", {})
         n = len(opaque)
         after = orjson.dumps(u).decode()
-        if after.count(str(_LINE)) > 1:  # (a cell holding the stand-in line: not plain)
-            return
+        if after.count(str(_LINE)) != (PENDING in u):
+            return  # (the stand-in line's digits elsewhere, a cell or an org id: not plain)
         self.after = _template(after, {str(_LINE): f"{{{n + 2}}}"})
         demographics_target(u)[_MARK] = 0
         d = sc._mended(sid, u) if sc._mends(sid, u) else u

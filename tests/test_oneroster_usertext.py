@@ -210,6 +210,44 @@ def test_cells_json_would_escape_or_templates_hold(
     assert _assert_same(out, monkeypatch) > 0
 
 
+@pytest.mark.parametrize("org", ["D\ue000x", "D\ue001", "D\ue0000\ue001", "D\ue003"])
+def test_an_org_id_holding_a_placeholder_character(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, org: str) -> None:
+    """A user's district (and schools) come from orgs.csv, not from its own cells: an org
+    id holding a private-use character of the range the placeholders are made of is read
+    as the row path reads it (not taken for a placeholder, nor a crash)."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    with open(out / "orgs.csv", encoding="utf-8", newline="") as f:
+        district = next(r["sourcedId"] for r in csv.DictReader(f) if r["type"] == "district")
+    for path in out.glob("*.csv"):
+        path.write_text(path.read_text(encoding="utf-8").replace(district, org),
+                        encoding="utf-8")
+    columns, rows, _ = _both_ways(out, monkeypatch)
+    assert_same_roster(columns, rows)
+    assert _texts(columns) == _texts(rows)
+    assert any(u.district == org for u in rows.users.values())
+
+
+@pytest.mark.parametrize("name", ["users.csv", "demographics.csv"])
+@pytest.mark.parametrize("column", ["metadata.x\ue000y", "metadata.\ue001",
+                                    "metadata.\ue0000\ue001", "metadata.\ue003"])
+def test_a_column_name_holding_a_placeholder_character(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, name: str,
+        column: str) -> None:
+    """A column's name is a key of the users' dicts (kept in extra), not a cell: one
+    holding a private-use character of the placeholders' range is read as the row path
+    reads it."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    _edit(out / name, lambda head, body: [[*head, column],
+                                          *([*r, "v" if k % 3 else ""] for k, r in
+                                            enumerate(body))])
+    columns, rows, _ = _both_ways(out, monkeypatch)
+    assert_same_roster(columns, rows)
+    assert _texts(columns) == _texts(rows)
+
+
 def test_demographics_rows_hand_their_users_to_the_row_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
     """A student's demographics row given twice, with a birth date that is no date, with a
@@ -229,6 +267,33 @@ def test_demographics_rows_hand_their_users_to_the_row_path(
         return [head, *body, list(body[4]), again]  # (the fifth row given again, at the end)
     _edit(out / "demographics.csv", change)
     assert _assert_same(out, monkeypatch) > 0
+
+
+@pytest.mark.parametrize("where", ["district", "grades"])
+def test_the_stand_in_line_in_a_demoted_users_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, where: str) -> None:
+    """The digits standing in for a contact's line in a shape's template, in the text a
+    user takes from elsewhere (its district's id, its grades cell), stay as they are for a
+    user its demographics rows hand to the row path."""
+    stand_in = str(oneroster_usertext._LINE)
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+    if where == "district":
+        with open(out / "orgs.csv", encoding="utf-8", newline="") as f:
+            district = next(r["sourcedId"] for r in csv.DictReader(f)
+                            if r["type"] == "district")
+        for path in out.glob("*.csv"):
+            path.write_text(path.read_text(encoding="utf-8").replace(
+                district, "D" + stand_in), encoding="utf-8")
+    else:
+        students = _first_rows(out, "users.csv", "role", "student")
+        _cell_edit(out, "users.csv", "grades", {k: stand_in for k in students[:40]})
+    # (each demographics row given twice: its user goes the row path's way)
+    _edit(out / "demographics.csv", lambda head, body: [head, *body, *body[:60]])
+    columns, rows, handed = _both_ways(out, monkeypatch)
+    assert handed > 0 or where == "district"  # (every user's text holds those digits)
+    assert_same_roster(columns, rows)
+    assert _texts(columns) == _texts(rows)
 
 
 def test_contacts_links_read_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import pairwise, repeat
 from typing import TYPE_CHECKING, Any
@@ -64,7 +64,13 @@ from .oneroster_profiles import (
     demographics_target,
     put_demographics,
 )
-from .oneroster_users import CONTACT_ROLES, PLAIN_ROLES, PlainRows, keep_unplaced
+from .oneroster_users import (
+    CONTACT_ROLES,
+    PENDING,
+    PLAIN_ROLES,
+    PlainRows,
+    keep_unplaced,
+)
 from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .shaped_users import UserShape
@@ -92,6 +98,8 @@ _AS_FIELD = str.maketrans({"{": "{{", "}": "}}", "\ue000": "{", "\ue001": "}", "
 #: A placeholder of a shape's final text (a cell's, the contact's links) or the
 #: demographics' place (:func:`_parts`).
 _PLACE = re.compile("\ue000([0-9]+)[\ue001\ue002]|\ue003")
+#: The characters a placeholder may be made of (those whose UTF-8 begins with 0xEE).
+_PRIVATE_USE = re.compile("[\ue000-\uefff]")
 #: A field of a template (more than its fields when a cell of the shape holds "{0}": no
 #: harm, that column is only read for nothing).
 _FIELD = re.compile(r"\{([0-9]+)\}")
@@ -182,8 +190,8 @@ class _Shape:
         self.student = "student" in u.get("roles", {})
         n = len(opaque)
         after = orjson.dumps(u).decode()
-        if after.count(str(_LINE)) > 1:  # (a cell holding the stand-in line: not plain)
-            return
+        if after.count(str(_LINE)) != (PENDING in u):
+            return  # (the stand-in line's digits elsewhere, a cell or an org id: not plain)
         self.after = _template(after, {str(_LINE): f"{{{n + 2}}}"})
         demographics_target(u)[_MARK] = 0
         d = sc._mended(sid, u) if sc._mends(sid, u) else u
@@ -502,6 +510,18 @@ def _arrow_columns(t: CsvTable) -> dict[str, Any] | None:
     return cols
 
 
+def _placeholder_like(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` holds a character of the private-use range placeholders
+    are made of (from U+E000, see :func:`~rostergraph.io.cell_flags.not_plain_byte`). A
+    user's schools and district are org ids, and its extra keys column names, not its
+    cells: a template would take such a character in them for a placeholder's.
+
+    >>> _placeholder_like(["sch", "dist\ue000"]), _placeholder_like(["sch", "{0}"])
+    (True, False)
+    """
+    return _PRIVATE_USE.search("".join(texts)) is not None
+
+
 def plan_users(rd: _Reader) -> None:
     """Parse ``users.csv`` and work out which of its rows the reader reads column-wise
     (see the module's text): ``rd.column_users`` then holds them, and the reader's
@@ -515,7 +535,8 @@ def plan_users(rd: _Reader) -> None:
     t = rd.table(name, "users")
     rd.parsed[name] = t
     cols = _arrow_columns(t) if t is not None else None
-    if t is None or cols is None or "sourcedId" not in cols or live_status(t):
+    if t is None or cols is None or "sourcedId" not in cols or live_status(t) or (
+            _placeholder_like(chain(t.header, rd.orgs, rd.org_school.values()))):
         return
     sid = cols["sourcedId"]
     ok = nonempty_cells(sid)
@@ -645,7 +666,8 @@ def plan_demographics(rd: _Reader) -> None:
     if t is None:
         return
     cols = _arrow_columns(t)
-    if cols is None or live_status(t):  # (every row on the row path: their users too)
+    if cols is None or live_status(t) or _placeholder_like(t.header):
+        # (every row on the row path: their users too)
         cu.demote(rd, np.arange(len(cu.sids)))
         return
     n = len(t.lines)

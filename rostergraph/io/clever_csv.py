@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import os
 from functools import partial
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,7 @@ from .sftp_files import (
     row_term,
     term_id,
 )
-from .sftp_rows import RowReader, case_only_email, folded_email
+from .sftp_rows import RowReader, case_only_email, contact_cells, folded_email
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -147,7 +148,7 @@ class _Reader(RowReader):
             d: dict[str, Any] = {"id": sid, "sis_id": sid}
             if self.district:
                 d["district"] = self.district
-            self._fill(d, row, "schools.csv")
+            self._fill_new(d, row, "schools.csv")
             self.b.add("schools", d, file="schools.csv", line=line)
 
     def _user(self, uid: str, file: str, line: int) -> dict[str, Any]:
@@ -229,10 +230,14 @@ class _Reader(RowReader):
                 if row.get("Role") and row["Role"] not in r.get("roles", ()):
                     r.setdefault("roles", []).append(row["Role"])  # (a role per school)
                 self._school(r, row.get("School_id"), False)
-            differ = self._fill(u, row, file)
-            if r.get("staff_id", uid) != uid:  # (a second staff record merged by email)
-                differ.insert(0, id_col)
-            if existed and differ:
+            if not existed:
+                self._fill_new(u, row, file)
+                differ = []
+            else:
+                differ = self._fill(u, row, file)
+                if r.get("staff_id", uid) != uid:  # (a second staff record merged by email)
+                    differ.insert(0, id_col)
+            if differ:
                 at = self.user_where[uid_final]
                 self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "
                                f"{at[1]}) with other values in {', '.join(differ)}: the first "
@@ -252,24 +257,31 @@ class _Reader(RowReader):
                         first: bool) -> None:
         """The row's non-empty contact groups. A student's later row (one row per school,
         or per contact) adds the groups its earlier rows did not have, numbered on."""
+        plan = self.contact_plan
+        if plan is None:
+            plan = self.contact_plan = contact_cells(self.plans["students.csv"])
+        get, owner, groups = plan
+        values = get(row)
+        found = dict.fromkeys(compress(owner, values))  # (the non-empty groups, in order)
+        if not found:
+            return
         index = self.student_contacts
         if index is None and not first:  # made at the first repeated row, then kept up
             index = self.student_contacts = {}
             for i, c in enumerate(self.contacts):
                 index.setdefault(c[0], []).append(i)
-        for col_k, fields, get in self.plans["students.csv"][2]:
-            values = get(row)
-            if any(values):
-                group = dict(zip(fields, values))
-                k = col_k
-                if index is not None:
-                    mine = index.setdefault(student, [])
-                    if not first:
-                        if any(self.contacts[i][3] == group for i in mine):
-                            continue
-                        k = str(max(int(self.contacts[i][2]) for i in mine) + 1) if mine else k
-                    mine.append(len(self.contacts))
-                self.contacts.append((student, line, k, group, col_k))
+        for g in found:
+            col_k, fields, start, end = groups[g]
+            group = dict(zip(fields, values[start:end]))
+            k = col_k
+            if index is not None:
+                mine = index.setdefault(student, [])
+                if not first:
+                    if any(self.contacts[i][3] == group for i in mine):
+                        continue
+                    k = str(max(int(self.contacts[i][2]) for i in mine) + 1) if mine else k
+                mine.append(len(self.contacts))
+            self.contacts.append((student, line, k, group, col_k))
 
     def apply_contacts(self) -> None:
         """Each contact group onto its contact user. A contact named again (siblings' rows
@@ -362,7 +374,7 @@ class _Reader(RowReader):
                 d["teacher"] = teachers[0]
             if teachers or "Teacher_id" in row:
                 d["teachers"] = teachers
-            self._fill(d, row, "sections.csv")
+            self._fill_new(d, row, "sections.csv")
             self._term(d, row, line)
             self._course(d, row, line)
             share_values(d, SHARED_SECTION_FIELDS, shared)

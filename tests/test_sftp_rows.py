@@ -1,0 +1,50 @@
+"""The row steps of the Clever SFTP reader: a new record filled a run at a time
+(``_fill_new``) is the record the comparing fill (``_fill``) makes, key for key and in
+the same order, and a row's contact groups are found from one read of its cells."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rostergraph.io.sftp_columns import SFTP_COLUMNS, column_plan
+from rostergraph.io.sftp_rows import RowReader, contact_cells
+from rostergraph.roster import RosterBuilder
+
+
+def _reader(file: str, header: list[str]) -> RowReader:
+    r = RowReader({}, RosterBuilder(source="m", format="clever-csv"), None)  # type: ignore[arg-type]
+    r.plans[file] = column_plan(file, header)
+    return r
+
+
+# (the keys a reader puts on a new record before its cells: none is a field's)
+_NEW = {"schools.csv": {"id": "x", "sis_id": "x", "district": "d"},
+        "sections.csv": {"id": "x", "sis_id": "x", "school": "s", "teachers": []},
+        "students.csv": {"id": "x", "roles": {"student": {"sis_id": "x", "schools": ["s"]}}},
+        "teachers.csv": {"id": "x", "roles": {"teacher": {"sis_id": "x", "school": "s"}}},
+        "staff.csv": {"id": "x", "roles": {"staff": {"staff_id": "x", "roles": ["r"]}}},
+        "admins.csv": {"id": "x", "roles": {"staff": {"staff_id": "x"}}}}
+
+
+@pytest.mark.parametrize("file", sorted(_NEW))
+@pytest.mark.parametrize("empty", [False, True])
+def test_a_new_record_is_filled_as_the_comparing_fill_fills_it(file: str, empty: bool) -> None:
+    header = [c for c, _ in reversed(SFTP_COLUMNS[file])] + ["Bus", "Room 2"]
+    row = {c: "" if empty and i % 2 else f"v{i}" for i, c in enumerate(header)}
+    r = _reader(file, header)
+    want, got = json.loads(json.dumps(_NEW[file])), json.loads(json.dumps(_NEW[file]))
+    assert r._fill(want, row, file) == []
+    r._fill_new(got, row, file)
+    assert json.dumps(got) == json.dumps(want)
+    assert list(got)[-2:] == ["sftp.Bus", "sftp.Room 2"]
+
+
+def test_contact_groups_found_from_one_read_of_the_cells() -> None:
+    header = ["Student_id", "Contact_type", "Contact_3_name", "Contact_name", "Contact_3_email"]
+    get, owner, groups = contact_cells(column_plan("students.csv", header))
+    assert groups == [("1", ("name", "type"), 0, 2), ("3", ("name", "email"), 2, 4)]
+    values = get({"Student_id": "s", "Contact_type": "", "Contact_3_name": "",
+                  "Contact_name": "", "Contact_3_email": "e@x.org"})
+    assert values == ("", "", "", "e@x.org") and owner == (0, 0, 1, 1)

@@ -43,8 +43,7 @@ def test_a_new_record_is_filled_as_the_comparing_fill_fills_it(file: str, empty:
 
 def test_contact_groups_found_from_one_read_of_the_cells() -> None:
     header = ["Student_id", "Contact_type", "Contact_3_name", "Contact_name", "Contact_3_email"]
-    get, owner, groups = contact_cells(column_plan("students.csv", header))
+    cols, owner, groups = contact_cells(column_plan("students.csv", header))
+    assert cols == ["Contact_name", "Contact_type", "Contact_3_name", "Contact_3_email"]
     assert groups == [("1", ("name", "type"), 0, 2), ("3", ("name", "email"), 2, 4)]
-    values = get({"Student_id": "s", "Contact_type": "", "Contact_3_name": "",
-                  "Contact_name": "", "Contact_3_email": "e@x.org"})
-    assert values == ("", "", "", "e@x.org") and owner == (0, 0, 1, 1)
+    assert owner == (0, 0, 1, 1)

@@ -79,6 +79,7 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import partial
 from itertools import compress
 from pathlib import Path
@@ -109,7 +110,7 @@ from .sftp_files import (
     row_term,
     term_id,
 )
-from .sftp_rows import RowReader, case_only_email, contact_cells, folded_email
+from .sftp_rows import RowReader, case_only_email, folded_email
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -205,10 +206,10 @@ class _Reader(RowReader):
 
     def read_people(self, file: str, role: str, id_col: str) -> None:
         passwords = 0
-        for line, row in self.rows(file, "users"):
+        for line, row, cells in self.cell_rows(file, "users"):
             if row.get("Password"):
                 passwords += 1
-            uid = self._need(row, id_col, file, line, "users")
+            uid = self._need(row, id_col, file, line, "users", cells)
             if uid is None:
                 continue
             self._references(row, file, line, "users", uid)
@@ -243,25 +244,23 @@ class _Reader(RowReader):
                                f"{at[1]}) with other values in {', '.join(differ)}: the first "
                                "values are kept (this row's are in raw)", file=file, line=line,
                                kind="users", record_id=uid_final, field=differ[0],
-                               raw=row_text(row))
+                               raw=self.row_text(row, cells))
             self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)
                 self.folded_emails.setdefault(folded_email(u["email"]), uid_final)
-            if role == "student" and self.plans[file][2]:
-                self._contact_groups(uid, line, row, first)
+            if cells is not None:  # (students.csv with contact columns)
+                self._contact_groups(uid, line, cells, first)
         if passwords:  # (a login credential: never kept)
             self.b.notes.append(passwords_left_out(file, passwords))
 
-    def _contact_groups(self, student: str, line: int, row: dict[str, str],
+    def _contact_groups(self, student: str, line: int, cells: Sequence[str],
                         first: bool) -> None:
-        """The row's non-empty contact groups. A student's later row (one row per school,
-        or per contact) adds the groups its earlier rows did not have, numbered on."""
-        plan = self.contact_plan
-        if plan is None:
-            plan = self.contact_plan = contact_cells(self.plans["students.csv"])
-        get, owner, groups = plan
-        values = get(row)
+        """The row's non-empty contact groups (of its cells, see :meth:`cell_rows`). A
+        student's later row (one row per school, or per contact) adds the groups its
+        earlier rows did not have, numbered on."""
+        get, owner, groups = self.contact_plan
+        values = get(cells)
         found = dict.fromkeys(compress(owner, values))  # (the non-empty groups, in order)
         if not found:
             return

@@ -119,6 +119,16 @@ def _every_column(column: str) -> bool:
     return True
 
 
+_REL, _ROLE = "rel", "role"
+#: contact field → where a new contact keeps it: (_REL, key) on the relationship, (_ROLE,
+#: key) on the contact role, ("name", "last") or ("email", "") on the user; None: the id
+_CONTACT_PLACES: dict[str, tuple[str, str] | None] = {
+    f: None if path is None else (_REL, path[4:]) if path[:4] == "rel." else (
+        (_ROLE, path[14:]) if path[:14] == "roles.contact." else (
+            ("name", "last") if path == "name.last" else ("email", "")))
+    for f, path in CONTACT_FIELDS}
+
+
 def _contact_column(k: str, field: str) -> str:
     """The students.csv column of contact group ``k``'s ``field`` (``Contact_name``,
     ``Contact_2_name``)."""
@@ -289,15 +299,30 @@ class _Reader(RowReader):
         group is let go once applied (a million groups' dicts and cells were held to the end
         of the load: 0.5 GB at L)."""
         contacts, self.contacts, self.student_contacts = self.contacts, [], None
+        ids = self.users.ids
         for pos in range(len(contacts)):
             student, line, k, group, col_k = contacts[pos]
             contacts[pos] = None  # type: ignore[call-overload]
             self.users.settle()  # (between two contacts: no user dict is in use)
             cid = group.get("id") or (f"sftp-contact:{group['sis_id']}" if group.get("sis_id")
                                       else f"sftp-contact:{student}:{k}")
+            new = cid not in ids
             u = self._user(cid, "students.csv", line)
             r = u["roles"].setdefault("contact", {})
             rel: dict[str, Any] = {"student": student}
+            if new:  # (most contacts: every cell set as the loop below would, in its order)
+                for f, v in group.items():  # (the group's fields are in CONTACT_FIELDS order)
+                    where = _CONTACT_PLACES[f]
+                    if where is None:
+                        continue
+                    if where[0] == _REL:
+                        rel[where[1]] = v
+                    elif where[0] == _ROLE:
+                        r[where[1]] = v
+                    else:
+                        u[where[0]] = {"last": v} if where[1] else v
+                r["student_relationships"] = [rel]
+                continue
             differ: list[str] = []
             for f, path in CONTACT_FIELDS:
                 if path is None or f not in group:

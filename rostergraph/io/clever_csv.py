@@ -413,13 +413,16 @@ class _Reader(RowReader):
         teachers = [alias.get(("teacher", row["Teacher_id"]), row["Teacher_id"])
                     ] if row.get("Teacher_id") else []
         for col in self.plans["sections.csv"][3]:
-            t = alias.get(("teacher", row[col]), row[col])
-            if t and t in teachers:
+            t = row[col]
+            if not t:  # (most co-teacher cells: an alias is never of an empty id)
+                continue
+            t = alias.get(("teacher", t), t) if alias else t
+            if t in teachers:
                 self.b.problem("repeated_id", f"teacher {t!r} is listed again in "
                                f"{col} of section {sid!r}: kept once",
                                file="sections.csv", line=line, kind="sections",
                                record_id=sid, field=col)
-            elif t:
+            else:
                 teachers.append(t)
         return teachers
 

@@ -68,8 +68,9 @@ class Places(Mapping[str, tuple[str, int]]):
 
     def __setitem__(self, key: str, place: tuple[str, int]) -> None:
         file, line = place
-        code = self._codes.setdefault(file, len(self._files))
-        if code == len(self._files):
+        code = self._codes.get(file)
+        if code is None:
+            code = self._codes[file] = len(self._files)
             self._files.append(file)
         self._at[key] = line << 16 | code  # (a read has a handful of files)
 

@@ -164,12 +164,14 @@ class _Reader(RowReader):
 
     def _user(self, uid: str, file: str, line: int) -> dict[str, Any]:
         u = self.users.get(uid)
-        if u is None:
-            u = {"id": uid, "roles": {}}
-            if self.district:
-                u["district"] = self.district
-            self.users[uid] = u
-            self.user_where[uid] = (file, line)
+        return self._new_user(uid, file, line) if u is None else u
+
+    def _new_user(self, uid: str, file: str, line: int) -> dict[str, Any]:
+        u: dict[str, Any] = {"id": uid, "roles": {}}
+        if self.district:
+            u["district"] = self.district
+        self.users[uid] = u
+        self.user_where[uid] = (file, line)
         return u
 
     def _school(self, r: dict[str, Any], school: str | None, singular: bool) -> None:
@@ -216,6 +218,7 @@ class _Reader(RowReader):
 
     def read_people(self, file: str, role: str, id_col: str) -> None:
         passwords = 0
+        ids, dates = self.users.ids, self.dates
         for line, row, cells in self.cell_rows(file, "users"):
             if row.get("Password"):
                 passwords += 1
@@ -225,10 +228,12 @@ class _Reader(RowReader):
             self._references(row, file, line, "users", uid)
             uid_final = uid if role == "student" else self._employee(role, uid, id_col, row,
                                                                      file, line)
-            existed = uid_final in self.users
+            existed = uid_final in ids
             if not existed:
                 self._padded_id("users", uid_final)
-            u = self._user(uid_final, file, line)
+                u = self._new_user(uid_final, file, line)
+            else:
+                u = self.users[uid_final]
             first = role not in u["roles"]
             r = u["roles"].setdefault(role, {})
             if role in ("student", "teacher"):
@@ -255,7 +260,9 @@ class _Reader(RowReader):
                                "values are kept (this row's are in raw)", file=file, line=line,
                                kind="users", record_id=uid_final, field=differ[0],
                                raw=self.row_text(row, cells))
-            self._check_date(row, "DOB", file, line, "users", uid)
+            dob = row.get("DOB")
+            if dob and dates.get(dob) is not True:  # (a date read before: nothing to tell)
+                self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)
                 self.folded_emails.setdefault(folded_email(u["email"]), uid_final)

@@ -5,9 +5,11 @@ the same order, and a row's contact groups are found from one read of its cells.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.sftp_columns import SFTP_COLUMNS, column_plan
 from rostergraph.io.sftp_rows import RowReader, contact_cells
 from rostergraph.roster import RosterBuilder
@@ -47,3 +49,23 @@ def test_contact_groups_found_from_one_read_of_the_cells() -> None:
     assert cols == ["Contact_name", "Contact_type", "Contact_3_name", "Contact_3_email"]
     assert groups == [("1", ("name", "type"), 0, 2), ("3", ("name", "email"), 2, 4)]
     assert owner == (0, 0, 1, 1)
+
+
+def test_a_problem_raw_row_has_every_cell_of_a_row_read_without_its_contacts(
+        tmp_path: Path) -> None:
+    """students.csv rows are read as dicts without their contact columns; the raw text of
+    a row's problem is still the whole row, in the header's order, with the id it was
+    read as (a padded School_id matched), and no password."""
+    (tmp_path / "schools.csv").write_text("School_id,School_name\nsA,Alpha\n")
+    (tmp_path / "students.csv").write_text(
+        "Student_id,School_id,First_name,Contact_name,Password,Contact_2_type,Bus\n"
+        "st1,sA,Ann,Cat,pw,Family,7\n"
+        "st1, sA,Bo,,pw,,8\n"
+        ",sA,Cy,Dot,pw,Family,9\n")
+    r = read_clever_csv(tmp_path)
+    again, no_id = [p for p in r.problems if p.line in (3, 4) and p.raw and "{" in p.raw]
+    assert json.loads(again.raw) == {"Student_id": "st1", "School_id": "sA", "First_name": "Bo",
+                                     "Contact_name": "", "Contact_2_type": "", "Bus": "8"}
+    assert list(json.loads(again.raw)) == list(json.loads(no_id.raw))
+    assert json.loads(no_id.raw)["Contact_name"] == "Dot"
+    assert r.users["st1"].name.first == "Ann"

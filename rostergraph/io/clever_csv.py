@@ -79,7 +79,9 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import partial
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +119,16 @@ def _every_column(column: str) -> bool:
     return True
 
 
+_REL, _ROLE = "rel", "role"
+#: contact field → where a new contact keeps it: (_REL, key) on the relationship, (_ROLE,
+#: key) on the contact role, ("name", "last") or ("email", "") on the user; None: the id
+_CONTACT_PLACES: dict[str, tuple[str, str] | None] = {
+    f: None if path is None else (_REL, path[4:]) if path[:4] == "rel." else (
+        (_ROLE, path[14:]) if path[:14] == "roles.contact." else (
+            ("name", "last") if path == "name.last" else ("email", "")))
+    for f, path in CONTACT_FIELDS}
+
+
 def _contact_column(k: str, field: str) -> str:
     """The students.csv column of contact group ``k``'s ``field`` (``Contact_name``,
     ``Contact_2_name``)."""
@@ -147,17 +159,19 @@ class _Reader(RowReader):
             d: dict[str, Any] = {"id": sid, "sis_id": sid}
             if self.district:
                 d["district"] = self.district
-            self._fill(d, row, "schools.csv")
+            self._fill_new(d, row, "schools.csv")
             self.b.add("schools", d, file="schools.csv", line=line)
 
     def _user(self, uid: str, file: str, line: int) -> dict[str, Any]:
         u = self.users.get(uid)
-        if u is None:
-            u = {"id": uid, "roles": {}}
-            if self.district:
-                u["district"] = self.district
-            self.users[uid] = u
-            self.user_where[uid] = (file, line)
+        return self._new_user(uid, file, line) if u is None else u
+
+    def _new_user(self, uid: str, file: str, line: int) -> dict[str, Any]:
+        u: dict[str, Any] = {"id": uid, "roles": {}}
+        if self.district:
+            u["district"] = self.district
+        self.users[uid] = u
+        self.user_where[uid] = (file, line)
         return u
 
     def _school(self, r: dict[str, Any], school: str | None, singular: bool) -> None:
@@ -204,19 +218,22 @@ class _Reader(RowReader):
 
     def read_people(self, file: str, role: str, id_col: str) -> None:
         passwords = 0
-        for line, row in self.rows(file, "users"):
+        ids, dates = self.users.ids, self.dates
+        for line, row, cells in self.cell_rows(file, "users"):
             if row.get("Password"):
                 passwords += 1
-            uid = self._need(row, id_col, file, line, "users")
+            uid = self._need(row, id_col, file, line, "users", cells)
             if uid is None:
                 continue
             self._references(row, file, line, "users", uid)
             uid_final = uid if role == "student" else self._employee(role, uid, id_col, row,
                                                                      file, line)
-            existed = uid_final in self.users
+            existed = uid_final in ids
             if not existed:
                 self._padded_id("users", uid_final)
-            u = self._user(uid_final, file, line)
+                u = self._new_user(uid_final, file, line)
+            else:
+                u = self.users[uid_final]
             first = role not in u["roles"]
             r = u["roles"].setdefault(role, {})
             if role in ("student", "teacher"):
@@ -229,47 +246,58 @@ class _Reader(RowReader):
                 if row.get("Role") and row["Role"] not in r.get("roles", ()):
                     r.setdefault("roles", []).append(row["Role"])  # (a role per school)
                 self._school(r, row.get("School_id"), False)
-            differ = self._fill(u, row, file)
-            if r.get("staff_id", uid) != uid:  # (a second staff record merged by email)
-                differ.insert(0, id_col)
-            if existed and differ:
+            if not existed:
+                self._fill_new(u, row, file)
+                differ = []
+            else:
+                differ = self._fill(u, row, file)
+                if r.get("staff_id", uid) != uid:  # (a second staff record merged by email)
+                    differ.insert(0, id_col)
+            if differ:
                 at = self.user_where[uid_final]
                 self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "
                                f"{at[1]}) with other values in {', '.join(differ)}: the first "
                                "values are kept (this row's are in raw)", file=file, line=line,
                                kind="users", record_id=uid_final, field=differ[0],
-                               raw=row_text(row))
-            self._check_date(row, "DOB", file, line, "users", uid)
+                               raw=self.row_text(row, cells))
+            dob = row.get("DOB")
+            if dob and dates.get(dob) is not True:  # (a date read before: nothing to tell)
+                self._check_date(row, "DOB", file, line, "users", uid)
             if role == "teacher" and first and u.get("email"):
                 self.emails.setdefault(u["email"], uid_final)
                 self.folded_emails.setdefault(folded_email(u["email"]), uid_final)
-            if role == "student" and self.plans[file][2]:
-                self._contact_groups(uid, line, row, first)
+            if cells is not None:  # (students.csv with contact columns)
+                self._contact_groups(uid, line, cells, first)
         if passwords:  # (a login credential: never kept)
             self.b.notes.append(passwords_left_out(file, passwords))
 
-    def _contact_groups(self, student: str, line: int, row: dict[str, str],
+    def _contact_groups(self, student: str, line: int, cells: Sequence[str],
                         first: bool) -> None:
-        """The row's non-empty contact groups. A student's later row (one row per school,
-        or per contact) adds the groups its earlier rows did not have, numbered on."""
+        """The row's non-empty contact groups (of its cells, see :meth:`cell_rows`). A
+        student's later row (one row per school, or per contact) adds the groups its
+        earlier rows did not have, numbered on."""
+        get, owner, groups = self.contact_plan
+        values = get(cells)
+        found = dict.fromkeys(compress(owner, values))  # (the non-empty groups, in order)
+        if not found:
+            return
         index = self.student_contacts
         if index is None and not first:  # made at the first repeated row, then kept up
             index = self.student_contacts = {}
             for i, c in enumerate(self.contacts):
                 index.setdefault(c[0], []).append(i)
-        for col_k, fields, get in self.plans["students.csv"][2]:
-            values = get(row)
-            if any(values):
-                group = dict(zip(fields, values))
-                k = col_k
-                if index is not None:
-                    mine = index.setdefault(student, [])
-                    if not first:
-                        if any(self.contacts[i][3] == group for i in mine):
-                            continue
-                        k = str(max(int(self.contacts[i][2]) for i in mine) + 1) if mine else k
-                    mine.append(len(self.contacts))
-                self.contacts.append((student, line, k, group, col_k))
+        for g in found:
+            col_k, fields, start, end = groups[g]
+            group = dict(zip(fields, values[start:end]))
+            k = col_k
+            if index is not None:
+                mine = index.setdefault(student, [])
+                if not first:
+                    if any(self.contacts[i][3] == group for i in mine):
+                        continue
+                    k = str(max(int(self.contacts[i][2]) for i in mine) + 1) if mine else k
+                mine.append(len(self.contacts))
+            self.contacts.append((student, line, k, group, col_k))
 
     def apply_contacts(self) -> None:
         """Each contact group onto its contact user. A contact named again (siblings' rows
@@ -278,15 +306,30 @@ class _Reader(RowReader):
         group is let go once applied (a million groups' dicts and cells were held to the end
         of the load: 0.5 GB at L)."""
         contacts, self.contacts, self.student_contacts = self.contacts, [], None
+        ids = self.users.ids
         for pos in range(len(contacts)):
             student, line, k, group, col_k = contacts[pos]
             contacts[pos] = None  # type: ignore[call-overload]
             self.users.settle()  # (between two contacts: no user dict is in use)
             cid = group.get("id") or (f"sftp-contact:{group['sis_id']}" if group.get("sis_id")
                                       else f"sftp-contact:{student}:{k}")
+            new = cid not in ids
             u = self._user(cid, "students.csv", line)
             r = u["roles"].setdefault("contact", {})
             rel: dict[str, Any] = {"student": student}
+            if new:  # (most contacts: every cell set as the loop below would, in its order)
+                for f, v in group.items():  # (the group's fields are in CONTACT_FIELDS order)
+                    where = _CONTACT_PLACES[f]
+                    if where is None:
+                        continue
+                    if where[0] == _REL:
+                        rel[where[1]] = v
+                    elif where[0] == _ROLE:
+                        r[where[1]] = v
+                    else:
+                        u[where[0]] = {"last": v} if where[1] else v
+                r["student_relationships"] = [rel]
+                continue
             differ: list[str] = []
             for f, path in CONTACT_FIELDS:
                 if path is None or f not in group:
@@ -362,7 +405,7 @@ class _Reader(RowReader):
                 d["teacher"] = teachers[0]
             if teachers or "Teacher_id" in row:
                 d["teachers"] = teachers
-            self._fill(d, row, "sections.csv")
+            self._fill_new(d, row, "sections.csv")
             self._term(d, row, line)
             self._course(d, row, line)
             share_values(d, SHARED_SECTION_FIELDS, shared)
@@ -377,13 +420,16 @@ class _Reader(RowReader):
         teachers = [alias.get(("teacher", row["Teacher_id"]), row["Teacher_id"])
                     ] if row.get("Teacher_id") else []
         for col in self.plans["sections.csv"][3]:
-            t = alias.get(("teacher", row[col]), row[col])
-            if t and t in teachers:
+            t = row[col]
+            if not t:  # (most co-teacher cells: an alias is never of an empty id)
+                continue
+            t = alias.get(("teacher", t), t) if alias else t
+            if t in teachers:
                 self.b.problem("repeated_id", f"teacher {t!r} is listed again in "
                                f"{col} of section {sid!r}: kept once",
                                file="sections.csv", line=line, kind="sections",
                                record_id=sid, field=col)
-            elif t:
+            else:
                 teachers.append(t)
         return teachers
 

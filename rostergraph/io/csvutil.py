@@ -474,10 +474,11 @@ class CsvTable:
             return _emptied(cells)
         return iter(self.cells)
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """``(line, cells)`` of each good row, ``len(cells) == len(header)``."""
+    def rows(self, consume: bool = False) -> Iterator[tuple[int, list[str]]]:
+        """``(line, cells)`` of each good row, ``len(cells) == len(header)`` (``consume``:
+        as :meth:`dicts` says)."""
         if self.clean:
-            return zip(self.lines, self._clean_rows())
+            return zip(self.lines, self._clean_rows(consume))
         secret = [i for i, h in enumerate(self.header) if is_secret_column(h)]
         return _checked_rows(len(self.header), self._source, *self._where, secret=secret,
                              no_raw=self.secret_elsewhere and not secret)

@@ -17,8 +17,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from operator import itemgetter
-from typing import Any
 
 from .csv_rowchecks import is_secret_column
 from .csvcells import visible
@@ -254,7 +252,7 @@ def contact_clash_message(read: str, other: str) -> str:
 
 
 ColumnPlan = tuple[list[tuple[tuple[str, ...], list[tuple[str, str]]]], list[tuple[str, str]],
-              list[tuple[str, tuple[str, ...], Any]], list[str]]
+              list[tuple[str, tuple[str, ...], tuple[str, ...]]], list[str]]
 _CO_TEACHER = re.compile(r"Teacher_(\d{1,9})_id", re.ASCII)
 _CONTACT_COL = re.compile(r"Contact_(?:(\d{1,9})_)?(.+)", re.ASCII)
 
@@ -264,7 +262,7 @@ def column_plan(file: str, columns: list[str]) -> ColumnPlan:
     file: ``(fields, extra, contacts, co_teachers)``. ``fields`` are the mapped columns
     present, in :data:`SFTP_COLUMNS` order, in runs of the same parent keys: ``(parent
     keys, [(column, key), ...])``; ``extra`` ``(column, "sftp.<column>")`` for every
-    other column no field takes; ``contacts`` the contact groups ``(k, fields, getter)``
+    other column no field takes; ``contacts`` the contact groups ``(k, fields, columns)``
     of students.csv by number (``Contact_*`` is group 1; a gap in the numbers ends
     nothing); ``co_teachers`` the ``Teacher_<n>_id`` columns of sections.csv by number.
 
@@ -294,9 +292,7 @@ def column_plan(file: str, columns: list[str]) -> ColumnPlan:
     for k, cols in sorted(groups.items()):
         names = [(f, cols[f]) for f, _ in CONTACT_FIELDS if f in cols]
         taken.update(c for _, c in names)
-        get = itemgetter(*(c for _, c in names))
-        contacts.append((str(k), tuple(f for f, _ in names),
-                         get if len(names) > 1 else _one(get)))
+        contacts.append((str(k), tuple(f for f, _ in names), tuple(c for _, c in names)))
     # (a password column is never kept, in any spelling: PASSWORD, " Password ")
     extra = [(col, SFTP_PREFIX + col) for col in columns
              if col not in taken and not is_secret_column(col)]
@@ -379,7 +375,3 @@ def unprefixed(file: str, header: Sequence[str], unknown: Iterable[str]
         if len(got) == 1:
             out.append((col, got[0]))
     return out
-
-
-def _one(get: Any) -> Any:
-    return lambda row: (get(row),)

@@ -17,8 +17,8 @@ Examples
 >>> from rostergraph.io import scan
 >>> from rostergraph.model import User
 >>> decode = msgspec.json.Decoder(scan.struct_for(User, True, True)).decode
->>> t = decode(b'{"id":"\\ue000","email":"\\ue0010\\ue002",'
-...            b'"roles":{"student":{"school":"s1","grade":"3"}}}')
+>>> t = decode(('{"id":"\\ue000","email":"\\ue0010\\ue002",'
+...             '"roles":{"student":{"school":"s1","grade":"3"}}}').encode())
 >>> shape = UserShape.of(t, {"\\ue0010\\ue002": 0}, None)
 >>> acc = Columns("users")
 >>> add_shaped(acc, ["u1", "u2"], [shape], np.array([0, 0]), [["a@x.org", "b"]], [])

@@ -134,7 +134,7 @@ class _Kind:
 
     def keep_shaped(self, texts: Any, ids: list[str], shapes: list[UserShape],
                     codes: np.ndarray, strings: list[list[str]],
-                    students: list[list[str]],
+                    students: list[list[str]] | tuple[np.ndarray, Any],
                     no_at: dict[int, np.ndarray] | None = None) -> None:
         """Keep users' texts (a pyarrow string array, each text ending in a newline) whose
         columns their shapes give (see :func:`~rostergraph.io.shaped_users.add_shaped`),
@@ -270,26 +270,26 @@ class _SeenRefs:
         self._code()  # (the pending ones first: the references keep their order)
         if isinstance(refs, pa.ChunkedArray):
             refs = refs.combine_chunks()
-        enc = refs if pa.types.is_dictionary(refs.type) else pc.dictionary_encode(refs)
-        names = enc.dictionary
-        if names.type != pa.large_binary():  # (as utf8_array makes them: one type)
-            names = names.cast(pa.large_binary())
-        self.codes.append(numpy_of(enc.indices).astype(np.int64) + self.n_names)
-        self.names.append(names)
-        self.n_names += len(names)
-        if self.n_names >= _SPREAD * self.kept + _CHUNK:
-            self._distinct()
+        self._keep(refs if pa.types.is_dictionary(refs.type) else pc.dictionary_encode(refs))
 
     def _code(self) -> None:
         import pyarrow.compute as pc
 
         refs, self.pending = self.pending, []
-        if not refs:
-            return
-        enc = pc.dictionary_encode(utf8_array(refs))
+        if refs:
+            self._keep(pc.dictionary_encode(utf8_array(refs)))
+
+    def _keep(self, enc: Any) -> None:
+        """Keep the references of pyarrow dictionary array ``enc``: its codes, after the
+        ids held, and its ids (as ``large_binary``, the type :func:`utf8_array` makes)."""
+        import pyarrow as pa
+
+        names = enc.dictionary
+        if names.type != pa.large_binary():
+            names = names.cast(pa.large_binary())
         self.codes.append(numpy_of(enc.indices).astype(np.int64) + self.n_names)
-        self.names.append(enc.dictionary)
-        self.n_names += len(enc.dictionary)
+        self.names.append(names)
+        self.n_names += len(names)
         if self.n_names >= _SPREAD * self.kept + _CHUNK:
             self._distinct()
 
@@ -339,6 +339,17 @@ def utf8_array(items: list[str]) -> Any:
     parts = [i.encode("utf-8", "surrogatepass") for i in items]
     sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     return arrow_joined(b"".join(parts), sizes, binary=True, large=True)
+
+
+def line_texts(texts: Any) -> list[bytes]:
+    """The texts of a pyarrow string array whose texts each end in a newline, as
+    ``bytes`` without it (for :meth:`ColumnarBuilder.add_texts`).
+
+    >>> from rostergraph.io.arrow_np import arrow_texts
+    >>> line_texts(arrow_texts([b'{"id":"u1"}\\n', b"x\\n"]))
+    [b'{"id":"u1"}', b'x']
+    """
+    return [t[:-1].encode() for t in texts.to_pylist()]
 
 
 def texts_of(arr: Any) -> list[str]:
@@ -524,7 +535,8 @@ class ColumnarBuilder(RosterBuilder):
 
     def add_shaped(self, texts: Any, ids: list[str], lines: list[int],
                    shapes: list[UserShape], codes: np.ndarray, strings: list[list[str]],
-                   students: list[list[str]], *, file: str | None = None,
+                   students: list[list[str]] | tuple[np.ndarray, Any], *,
+                   file: str | None = None,
                    no_at: dict[int, np.ndarray] | None = None) -> None:
         """:meth:`add_texts` of users whose texts (a pyarrow string array, each text
         ending in a newline) are plain and whose columns their shapes give
@@ -534,8 +546,7 @@ class ColumnarBuilder(RosterBuilder):
         table = self.kinds.get("users")
         if acc is None or not isinstance(table, dict) or not table.keys().isdisjoint(
                 ids) or len(set(ids)) != len(ids):
-            self.add_texts("users", [t[:-1].encode() for t in texts.to_pylist()], lines,
-                           file=file)
+            self.add_texts("users", line_texts(texts), lines, file=file)
             return
         acc.keep_shaped(texts, ids, shapes, codes, strings, students, no_at)
         table.update(dict.fromkeys(ids, _PLAIN))

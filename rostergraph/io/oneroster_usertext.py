@@ -54,6 +54,7 @@ from .cell_flags import (
     nonempty_cells,
     split_plainly,
 )
+from .collect import line_texts
 from .csv_arrow import cells_at, taken_by_block
 from .csv_rowchecks import is_secret_column
 from .enrollcols import canonical_role, live_status
@@ -416,8 +417,7 @@ class ColumnUsers:
                              file="users.csv",
                              no_at={k: v[start:end] for k, v in no_at.items()})
             else:
-                b.add_texts("users", [t[:-1].encode() for t in
-                                      texts.slice(start, end - start).to_pylist()],
+                b.add_texts("users", line_texts(texts.slice(start, end - start)),
                             lines[start:end], file="users.csv")
         while call is not None:  # (those below the last row)
             call[1]()
@@ -675,6 +675,7 @@ def plan_demographics(rd: _Reader) -> None:
     sid = cols.get("sourcedId", empty)
     key = pc.if_else(arrow_bools(nonempty_cells(sid)), sid, cols.get("userSourcedId", empty))
     known = cu.sid_array.combine_chunks()
+    cu.sid_array = None  # (needed no more: its copy of the ids let go)
     found = pc.cast(pc.index_in(key, value_set=known), pa.int64())
     # (no fill_null with a Python value: converting one brings pandas in, half a second)
     user = numpy_of(pc.if_else(pc.is_valid(found), found, arrow_ints(np.full(n, -1))))

@@ -18,19 +18,42 @@ def test_small_benchmark_answers_agree(tmp_path: Path) -> None:
     data = tmp_path / "S"
     out = tmp_path / "bench.json"
     p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--size", "S",
-                        "--seed", "4", "--data", str(data), "--json", str(out)],
+                        "--seed", "4", "--data", str(data), "--json", str(out),
+                        "--repeat", "2"],
                        capture_output=True, text=True, timeout=300, check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     report = json.loads(out.read_text())
     assert report["answers_equal"] is True
     engines = {r["engine"]: r for r in report["results"]}
     assert set(engines) == {"rostergraph", "duckdb", "networkx"}
+    # (--repeat 2: every engine ran twice, its faster run reported)
+    assert sorted(r["engine"] for r in report["runs"]) == sorted(2 * list(engines))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import run  # type: ignore[import-not-found]
+
+    for name, kept in engines.items():
+        assert run.load_build(kept) == min(run.load_build(r) for r in report["runs"]
+                                           if r["engine"] == name)
     answers = engines["rostergraph"]["answers"]
     assert answers["reach_pairs"] > 0
     assert answers["orphans"]["student/no_section"] > 0
     steps = [s[0] for s in engines["rostergraph"]["steps"]]
     assert steps[:5] == ["load", "build", "reach", "cross_school", "orphans"]
     assert "| total |" in p.stdout
+
+
+def test_fastest_run_is_the_least_load_and_build() -> None:
+    """Of an engine's runs, the one with the least load + build is kept; a failed run
+    only when none succeeded."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import run  # type: ignore[import-not-found]
+
+    slow = {"engine": "e", "steps": [["load", 3.0, 10], ["build", 1.0, 10], ["reach", 0.1, 10]]}
+    quick = {"engine": "e", "steps": [["load", 2.0, 10], ["build", 1.5, 10], ["reach", 9.0, 10]]}
+    failed = {"engine": "e", "error": "timed out"}
+    assert run.fastest([slow, failed, quick]) is quick
+    assert run.fastest([failed]) is failed
+    assert run.load_build(slow) == 4.0
 
 
 def test_answers_are_compared_before_times(tmp_path: Path) -> None:

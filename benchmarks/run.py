@@ -24,7 +24,8 @@ rostergraph on the CSV files, rostergraph on the JSON Lines of the same district
 ``read_csv`` on the CSV files (``engines_csv.py``); networkx reads only JSON Lines
 and is left out. All answers are compared as for JSON Lines. With ``--plain`` the CSV
 files are written as an SIS exports them, without rostergraph's extension files and
-columns (``bench-data/<size>-<format>-plain``): what districts deliver.
+columns, and OneRoster enrollments with ids of their own rather than the writer's
+``<class>:<n>`` (``bench-data/<size>-<format>-sis``): what districts deliver.
 
 ``--quirks high`` generates the district (under ``bench-data/<size>-high``) with
 every quirk at a high rate (``rostergraph.synth.QUIRK_RATES``: each validation
@@ -98,7 +99,9 @@ FORMATS = ("jsonl", "oneroster", "sftp")
 def ensure_csv(jsonl: Path, fmt: str, plain: bool = False) -> Path:
     """The district of the folder ``jsonl`` as OneRoster or SFTP CSV, converted once
     (``plain``: without rostergraph's extension files and columns)."""
-    out = jsonl.parent / f"{jsonl.name}-{fmt}{'-plain' if plain else ''}"
+    # ("-sis": as a student information system exports it, OneRoster enrollments with
+    # ids of their own; "-plain" folders of earlier runs held the writer's made-up ids)
+    out = jsonl.parent / f"{jsonl.name}-{fmt}{'-sis' if plain else ''}"
     if not (out / "enrollments.csv").exists():
         # in a process of its own: the engines' processes are started from this one, and a
         # child's peak RSS counts the parent's memory at the fork (Linux keeps ru_maxrss
@@ -123,6 +126,21 @@ from rostergraph.io.write_sftp import write_clever_csv
 src, dst, fmt, kind = sys.argv[1:5]
 (write_oneroster if fmt == "oneroster" else write_clever_csv)(
     rostergraph.load(src), dst, extensions=kind != "plain")
+if fmt == "oneroster" and kind == "plain":
+    # an SIS gives each enrollment an id of its own, where the writer makes up
+    # <class>:<n> (which the reader then need not keep): opaque ids, one per row
+    import csv, os
+    path = os.path.join(dst, "enrollments.csv")
+    with open(path, newline="", encoding="utf-8") as f, open(
+            path + ".new", "w", newline="", encoding="utf-8") as g:
+        rows, out = csv.reader(f), csv.writer(g, lineterminator="\\n")
+        head = next(rows)
+        assert head[0] == "sourcedId", head
+        out.writerow(head)
+        for k, row in enumerate(rows):
+            row[0] = f"{(k * 2654435761) % 2**40:010x}"
+            out.writerow(row)
+    os.replace(path + ".new", path)
 """
 
 
@@ -256,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
                         "the same district converted (once, cached) to OneRoster or SFTP CSV")
     p.add_argument("--plain", action="store_true",
                    help="CSV formats: the files as an SIS exports them, without rostergraph's "
-                        "extension files and columns")
+                        "extension files and columns, OneRoster enrollments with ids of "
+                        "their own")
     p.add_argument("--repeat", type=int, default=1,
                    help="run the engines N times, in turn; each engine's fastest run (least "
                         "load + build) is reported, every run's times kept in --json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -86,10 +87,16 @@ def test_csv_format_benchmark_answers_agree(tmp_path: Path, fmt: str, plain: boo
     assert report["plain"] is plain
     engines = {r["engine"]: r for r in report["results"]}
     assert set(engines) == {"rostergraph", "rostergraph-jsonl", "duckdb"}
-    folder = tmp_path / f"S-{fmt}{'-plain' if plain else ''}"
+    folder = tmp_path / f"S-{fmt}{'-sis' if plain else ''}"
     assert (folder / "enrollments.csv").exists()
     # (the extension files are rostergraph_*.csv for SFTP; OneRoster's are columns)
     assert any(folder.glob("rostergraph_*")) is (not plain and fmt == "sftp")
+    if fmt == "oneroster":  # (as an SIS exports them: enrollments with ids of their own)
+        with (folder / "enrollments.csv").open(encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        made_up = [r["sourcedId"].startswith(r["classSourcedId"] + ":") for r in rows]
+        assert all(made_up) is not plain and any(made_up) is not plain
+        assert len({r["sourcedId"] for r in rows}) == len(rows)
     assert engines["duckdb"]["answers"]["reach_pairs"] > 0
     assert "rostergraph / rostergraph-jsonl" in p.stdout
 

@@ -182,6 +182,8 @@ class _Reader:
         # the line of each section's classes.csv row and each user's (first) users.csv
         # row (an int per record: a tuple pair per user cost 160 bytes at a million)
         self.section_lines: dict[str, int] = {}
+        # the sections whose enrollment ids may hold one the writer makes up (None: any)
+        self.made_up_checks: set[str] | None = None
         self.user_lines: dict[str, int] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
         self.joined_ids = False  # (whether alias maps a row's id to another's)
@@ -527,8 +529,9 @@ class _Reader:
 
     def finish(self) -> None:
         if self.base is None:  # (a delta's: once applied, see apply_delta)
+            checks = self.made_up_checks
             for cid, d in self.sections.items():
-                if ENROLLMENT_IDS_KEY in d:
+                if ENROLLMENT_IDS_KEY in d and (checks is None or cid in checks):
                     _prune_enrollment_ids(cid, d)
         bulk = self.base is None
         # a bulk load lets each dict (and line) go once added (a delta's are read again)

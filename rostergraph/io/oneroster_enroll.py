@@ -45,6 +45,7 @@ from .enrollcols import (
     truthy,
     unkept_columns,
 )
+from .enrollment_ids import keep_grouped_ids
 from .oneroster_cols import ENROLLMENT_IDS_KEY, is_boolean, is_true, primary_no_boolean
 
 if TYPE_CHECKING:
@@ -398,9 +399,26 @@ def _collect_ids(rd: _Reader, t: CsvTable) -> None:
     keep = (first_rows(e_code) & truthy(eids)[e_code]
             & np.array([s is not None for s in secs], dtype=bool)[c_code]
             & truthy(usids)[u_code] & truthy(roles)[r_code])
-    for i in np.flatnonzero(keep).tolist():  # (in row order: the first id of a user stays)
-        _keep_id(secs[c_code[i]], roles[r_code[i]], uids[u_code[i]],  # type: ignore[arg-type]
-                 eids[e_code[i]])
+    if any(s is not None and ENROLLMENT_IDS_KEY in s for s in secs):
+        for i in np.flatnonzero(keep).tolist():  # (in row order: a user's first id stays)
+            _keep_id(secs[c_code[i]], roles[r_code[i]],  # type: ignore[arg-type]
+                     uids[u_code[i]], eids[e_code[i]])
+        return
+    # (equal classes, roles and users, equal codes: cells naming one class once spaces
+    # around ids are ignored, a role spelt two ways, two ids of one user)
+    sec_at: dict[str, int] = {}
+    s_code = np.array([sec_at.setdefault(x, len(sec_at)) for x in cids],
+                      dtype=np.int64)[c_code]
+    role_at: dict[str, int] = {}
+    r_canon = np.array([role_at.setdefault(x, len(role_at)) for x in roles],
+                       dtype=np.int64)[r_code]
+    user_at: dict[str, int] = {}
+    m_code = np.array([user_at.setdefault(x, len(user_at)) for x in uids],
+                      dtype=np.int64)[u_code]
+    rd.made_up_checks = keep_grouped_ids([rd.sections.get(c) for c in sec_at], list(sec_at),
+                                         list(role_at), list(user_at), eids,
+                                         np.flatnonzero(keep), s_code, r_canon, m_code,
+                                         e_code, key=ENROLLMENT_IDS_KEY)
 
 
 #: Rows whose made-up enrollment ids :func:`_made_up_ids` makes at a time.

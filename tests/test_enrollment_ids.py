@@ -1,0 +1,88 @@
+"""The enrollment ids a section keeps (``extra["oneroster.enrollmentIds"]``), gathered a
+section at a time from a clean ``enrollments.csv``'s coded columns, are those the reader's
+row-by-row path keeps: the same roles, users, ids and order, the ids the writer would make
+up (``<class>:<n>``) left out in both."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rostergraph.io.enrollment_ids import keep_grouped_ids, maybe_made_up
+from rostergraph.io.oneroster import read_oneroster
+from tests.test_oneroster_variants import CLASSES, ENR_HEAD, bundle
+
+_USERS = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+          "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
+          "agentSourcedIds,grades,password\n"
+          + "".join(f"{u},active,2024-01-01,true,sA,{role},{u},,N,M,,{u.upper()},,,,,{g},\n"
+                    for u, role, g in (("t1", "teacher", ""), ("t2", "teacher", ""),
+                                       ("s1", "student", "04"), ("s2", "student", "04"),
+                                       ("s3", "student", "04"), ("s4", "student", "05"))))
+_CLASSES = CLASSES + "c3,active,2024-01-01,Music,04,,U-1,scheduled,,sA,,,,3\n"
+#: A short row: a syntax problem, so the whole file is read row by row.
+_BROKEN = "zz-broken,,,c2,sA,s2\n"
+
+
+def _rows(rng: random.Random) -> str:
+    """Random enrollment rows over a few classes, users and ids: ids repeated, made-up
+    looking, empty; users and roles spelt another way, unknown, given twice."""
+    classes = ["c1", "c2", "c3", "c9", " c1", "c3 "]
+    users = ["t1", "t2", "s1", "s2", "s3", "s4", " s1", "s3 ", " t1", "nobody", ""]
+    roles = ["student", "student", "Student", "teacher", "aide", "proctor", ""]
+    out = []
+    for k in range(rng.randint(1, 30)):
+        cid = rng.choice(classes)
+        eid = rng.choice([f"E{k}", f"E{rng.randint(0, 5)}", f"{cid}:{rng.randint(1, 4)}",
+                          f"{rng.choice(classes)}:{rng.randint(1, 4)}", "", "x:y", "c1:01"])
+        role = rng.choice(roles)
+        primary = rng.choice(["", "true", "false"]) if role == "teacher" else ""
+        out.append(f"{eid},,,{cid},sA,{rng.choice(users)},{role},{primary},,\n")
+    return "".join(out)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_column_wise_enrollment_ids_are_the_row_paths(seed: int, tmp_path: Path) -> None:
+    rng = random.Random(seed)
+    rows = _rows(rng)
+    clean = read_oneroster(bundle(tmp_path / "clean", users_csv=_USERS, classes_csv=_CLASSES,
+                                  enrollments_csv=ENR_HEAD + rows))
+    by_row = read_oneroster(bundle(tmp_path / "rows", users_csv=_USERS, classes_csv=_CLASSES,
+                                   enrollments_csv=ENR_HEAD + rows + _BROKEN))
+    broken_line = rows.count("\n") + 2
+    assert list(clean.sections) == list(by_row.sections)
+    for cid, sec in clean.sections.items():
+        assert sec == by_row.sections[cid], cid
+        ids = sec.extra.get("oneroster.enrollmentIds")
+        # (key order too: the writer writes the ids back in that order)
+        assert list((ids or {}).items()) == list(
+            (by_row.sections[cid].extra.get("oneroster.enrollmentIds") or {}).items())
+    assert [(p.line, p.message) for p in clean.problems] == [
+        (p.line, p.message) for p in by_row.problems if p.line != broken_line]
+
+
+def test_ids_gathered_in_row_order_first_row_winning() -> None:
+    """A user's first row of a role wins; roles and users in order of their first row;
+    equal codes are equal users."""
+    secs: list[dict[str, object] | None] = [{}, {}, None]
+    c = np.array([0, 0, 0, 0, 1, 0])
+    r = np.array([1, 0, 1, 1, 0, 0])
+    u = np.array([0, 1, 0, 2, 1, 1])
+    e = np.array([0, 1, 2, 3, 4, 5])
+    checks = keep_grouped_ids(secs, ["c1", "c2", "c3"], ["student", "teacher"],
+                              ["t1", "s1", "t2"], ["A", "B", "C", "c1:4", "E", "F"],
+                              np.arange(6), c, r, u, e, key="ids")
+    assert secs[0] == {"ids": {"teacher": {"t1": "A", "t2": "c1:4"}, "student": {"s1": "B"}}}
+    assert list(secs[0]["ids"]) == ["teacher", "student"]  # type: ignore[call-overload,index]
+    assert secs[1] == {"ids": {"student": {"s1": "E"}}}
+    assert checks == {"c1"}  # ("c1:4" may be the writer's, "C" and "F" lost to the first)
+
+
+@pytest.mark.parametrize(("eid", "cid", "maybe"), [
+    ("c1:1", "c1", True), ("a:b:2", "a:b", True), ("c1:", "c1", False),
+    ("c1:x", "c1", False), ("c2:1", "c1", False), ("c1", "c1", False), ("c1:01", "c1", True)])
+def test_maybe_made_up(eid: str, cid: str, maybe: bool) -> None:
+    assert maybe_made_up(eid, cid) is maybe

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..columns import object_array
 from ..roster import RosterBuilder
-from .arrow_np import arrow_texts, numpy_of
+from .arrow_np import arrow_strs, arrow_texts, numpy_of
 from .csv_rowchecks import rows_text
 from .csvutil import CsvTable
 
@@ -635,7 +635,7 @@ def _kernel_near_keys(listed: list[str]) -> tuple[Any, Any]:
     kernels make it (the same for an ASCII id; another's is made by Python's ``lower()``)."""
     import pyarrow.compute as pc
 
-    arr = arrow_texts(list(map(str.encode, listed)))
+    arr = arrow_strs(listed)
     unwrapped = pc.replace_substring_regex(arr, r'^="(.+)"$', r"\1")
     return arr, pc.utf8_ltrim(pc.ascii_lower(unwrapped), characters="0")
 

@@ -38,13 +38,14 @@ __all__ = ["keep_grouped_ids", "maybe_made_up"]
 def keep_grouped_ids(sections: Sequence[dict[str, Any] | None], section_ids: Sequence[str],
                      roles: Sequence[str], users: Sequence[str], ids: Sequence[str],
                      rows: np.ndarray, c: np.ndarray, r: np.ndarray, u: np.ndarray,
-                     e: np.ndarray, *, key: str) -> set[str]:
+                     e: np.ndarray, *, key: str, colon: np.ndarray | None = None) -> set[str]:
     """Put in ``sections[c[i]][key]`` (``{role: {user: id}}``) the id ``ids[e[i]]`` of
     each row ``i`` of ``rows`` (ascending), as role ``roles[r[i]]`` of user
     ``users[u[i]]``, the first row of a (section, role, user) winning, each role and user
     in order of its first row: what a ``setdefault`` per row, in row order, gives. Equal
     sections, roles and users must have equal codes in ``c``, ``r`` and ``u``. Returns the ids (``section_ids[c[i]]``) of the
-    sections holding an id :func:`maybe_made_up` for them.
+    sections holding an id :func:`maybe_made_up` for them (``colon``: whether each row's
+    id holds a colon, when known; only those may be).
 
     The sections named must not hold ``key`` yet."""
     if not len(rows):
@@ -68,9 +69,9 @@ def keep_grouped_ids(sections: Sequence[dict[str, Any] | None], section_ids: Seq
         sec.setdefault(key, {})[roles[role]] = dict(zip(user_of[bounds[k]:bounds[k + 1]],
                                                         id_of[bounds[k]:bounds[k + 1]]))
     # (an id with no colon is no made-up one: those with one are looked at)
-    colon = np.fromiter(map(str.__contains__, id_of, repeat(":")), dtype=bool,
-                        count=len(id_of))
-    return {section_ids[sc] for sc, eid in zip(cc[colon].tolist(), compress(id_of, colon))
+    has = colon[rows] if colon is not None else np.fromiter(
+        map(str.__contains__, id_of, repeat(":")), dtype=bool, count=len(id_of))
+    return {section_ids[sc] for sc, eid in zip(cc[has].tolist(), compress(id_of, has))
             if maybe_made_up(eid, section_ids[sc])}
 
 

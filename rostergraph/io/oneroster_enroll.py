@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .arrow_np import arrow_ints, numpy_of, text_scalar
+from .arrow_np import arrow_ints, arrow_strs, numpy_of, text_scalar
 from .csv_arrow import dictionary_codes
 from .csv_rowchecks import row_text
 from .csvutil import CsvTable
@@ -406,19 +406,26 @@ def _collect_ids(rd: _Reader, t: CsvTable) -> None:
         return
     # (equal classes, roles and users, equal codes: cells naming one class once spaces
     # around ids are ignored, a role spelt two ways, two ids of one user)
-    sec_at: dict[str, int] = {}
-    s_code = np.array([sec_at.setdefault(x, len(sec_at)) for x in cids],
-                      dtype=np.int64)[c_code]
-    role_at: dict[str, int] = {}
-    r_canon = np.array([role_at.setdefault(x, len(role_at)) for x in roles],
-                       dtype=np.int64)[r_code]
-    user_at: dict[str, int] = {}
-    m_code = np.array([user_at.setdefault(x, len(user_at)) for x in uids],
-                      dtype=np.int64)[u_code]
-    rd.made_up_checks = keep_grouped_ids([rd.sections.get(c) for c in sec_at], list(sec_at),
-                                         list(role_at), list(user_at), eids,
-                                         np.flatnonzero(keep), s_code, r_canon, m_code,
-                                         e_code, key=ENROLLMENT_IDS_KEY)
+    (s_code, sec_ids), (r_canon, role_ids), (m_code, user_ids) = (
+        _same_codes(values, codes) for values, codes in (
+            (cids, c_code), (roles, r_code), (uids, u_code)))
+    import pyarrow.compute as pc
+
+    col = t.arrow("sourcedId")  # (an id without a colon is no made-up one: in C)
+    colon = numpy_of(pc.match_substring(_strings(col), ":")) if col is not None else None
+    rd.made_up_checks = keep_grouped_ids([rd.sections.get(c) for c in sec_ids], sec_ids,
+                                         role_ids, user_ids, eids, np.flatnonzero(keep),
+                                         s_code, r_canon, m_code, e_code,
+                                         key=ENROLLMENT_IDS_KEY, colon=colon)
+
+
+def _same_codes(values: list[str], codes: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """``codes`` (each row's value in ``values``) renumbered so that equal values have
+    equal codes, and the distinct values (hashed by pyarrow: a million users' ids in C)."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(arrow_strs(values))
+    return numpy_of(enc.indices).astype(np.int64)[codes], enc.dictionary.to_pylist()
 
 
 #: Rows whose made-up enrollment ids :func:`_made_up_ids` makes at a time.

@@ -27,16 +27,19 @@ _CLASSES = CLASSES + "c3,active,2024-01-01,Music,04,,U-1,scheduled,,sA,,,,3\n"
 _BROKEN = "zz-broken,,,c2,sA,s2\n"
 
 
-def _rows(rng: random.Random) -> str:
+def _rows(rng: random.Random, distinct: bool) -> str:
     """Random enrollment rows over a few classes, users and ids: ids repeated, made-up
-    looking, empty; users and roles spelt another way, unknown, given twice."""
+    looking, empty (``distinct``: each row's id its own, as an SIS gives them); users and
+    roles spelt another way, unknown, given twice."""
     classes = ["c1", "c2", "c3", "c9", " c1", "c3 "]
     users = ["t1", "t2", "s1", "s2", "s3", "s4", " s1", "s3 ", " t1", "nobody", ""]
     roles = ["student", "student", "Student", "teacher", "aide", "proctor", ""]
     out = []
     for k in range(rng.randint(1, 30)):
         cid = rng.choice(classes)
-        eid = rng.choice([f"E{k}", f"E{rng.randint(0, 5)}", f"{cid}:{rng.randint(1, 4)}",
+        eid = rng.choice([f"E{k}", f"{cid}:{k + 1}", f"{cid.strip()}:{k + 1}", f"x{k}:y"]
+                         if distinct else
+                         [f"E{k}", f"E{rng.randint(0, 5)}", f"{cid}:{rng.randint(1, 4)}",
                           f"{rng.choice(classes)}:{rng.randint(1, 4)}", "", "x:y", "c1:01"])
         role = rng.choice(roles)
         primary = rng.choice(["", "true", "false"]) if role == "teacher" else ""
@@ -44,10 +47,12 @@ def _rows(rng: random.Random) -> str:
     return "".join(out)
 
 
-@pytest.mark.parametrize("seed", range(60))
-def test_column_wise_enrollment_ids_are_the_row_paths(seed: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize("distinct", [False, True])
+@pytest.mark.parametrize("seed", range(40))
+def test_column_wise_enrollment_ids_are_the_row_paths(seed: int, distinct: bool,
+                                                      tmp_path: Path) -> None:
     rng = random.Random(seed)
-    rows = _rows(rng)
+    rows = _rows(rng, distinct)
     clean = read_oneroster(bundle(tmp_path / "clean", users_csv=_USERS, classes_csv=_CLASSES,
                                   enrollments_csv=ENR_HEAD + rows))
     by_row = read_oneroster(bundle(tmp_path / "rows", users_csv=_USERS, classes_csv=_CLASSES,

@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import compress, repeat
 from typing import Any
 
@@ -36,10 +36,13 @@ __all__ = ["keep_grouped_ids", "maybe_made_up"]
 
 
 def keep_grouped_ids(sections: Sequence[dict[str, Any] | None], section_ids: Sequence[str],
-                     roles: Sequence[str], users: Sequence[str], ids: Sequence[str],
+                     roles: Sequence[str], users: Sequence[str],
+                     ids: Sequence[str] | Callable[[np.ndarray], list[str]],
                      rows: np.ndarray, c: np.ndarray, r: np.ndarray, u: np.ndarray,
-                     e: np.ndarray, *, key: str, colon: np.ndarray | None = None) -> set[str]:
-    """Put in ``sections[c[i]][key]`` (``{role: {user: id}}``) the id ``ids[e[i]]`` of
+                     e: np.ndarray | None, *, key: str,
+                     colon: np.ndarray | None = None) -> set[str]:
+    """Put in ``sections[c[i]][key]`` (``{role: {user: id}}``) the id ``ids[e[i]]`` (or,
+    ``ids`` a function, ``ids(rows)[k]`` of ``rows[k]``, ``rows`` ascending) of
     each row ``i`` of ``rows`` (ascending), as role ``roles[r[i]]`` of user
     ``users[u[i]]``, the first row of a (section, role, user) winning, each role and user
     in order of its first row: what a ``setdefault`` per row, in row order, gives. Equal
@@ -61,7 +64,13 @@ def keep_grouped_ids(sections: Sequence[dict[str, Any] | None], section_ids: Seq
     new_pair[1:] = (cc[1:] != cc[:-1]) | (rr[1:] != rr[:-1])
     bounds = [*np.flatnonzero(new_pair).tolist(), len(rows)]
     user_of = np.asarray(users, dtype=object)[u[rows]].tolist()
-    id_of = np.asarray(ids, dtype=object)[e[rows]].tolist()
+    if callable(ids):  # (asked in row order, put back in the groups' order)
+        ascending = np.sort(rows)
+        id_of = np.asarray(ids(ascending), dtype=object)[
+            np.searchsorted(ascending, rows)].tolist()
+    else:
+        assert e is not None
+        id_of = np.asarray(ids, dtype=object)[e[rows]].tolist()
     heads_c, heads_r = cc[bounds[:-1]].tolist(), rr[bounds[:-1]].tolist()
     for k, (sc, role) in enumerate(zip(heads_c, heads_r)):
         sec = sections[sc]

@@ -6,6 +6,7 @@ base roster are gathered for :func:`~rostergraph.io.oneroster_delta.apply_delta`
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -388,18 +389,29 @@ def _collect_ids(rd: _Reader, t: CsvTable) -> None:
     n = len(t.lines)
     if not n:
         return
-    (e_code, eids), (c_code, cids), (u_code, usids), (r_code, roles) = (
-        encoded_or_empty(t, c, n) for c in (
-            "sourcedId", "classSourcedId", "userSourcedId", "role"))
+    import pyarrow.compute as pc
+
+    col = t.arrow("sourcedId")
+    (c_code, cids), (u_code, usids), (r_code, roles) = (
+        encoded_or_empty(t, c, n) for c in ("classSourcedId", "userSourcedId", "role"))
     # (the ids read without the spaces around them, as the enrollments were)
     cids, usids = rd.matched("sections", cids), rd.matched("users", usids)
     secs = [rd.sections.get(c) for c in cids]
     roles = [canonical_role(r) for r in roles]
     uids = [rd.alias.get(u, u) for u in usids]
-    keep = (first_rows(e_code) & truthy(eids)[e_code]
-            & np.array([s is not None for s in secs], dtype=bool)[c_code]
+    keep = (np.array([s is not None for s in secs], dtype=bool)[c_code]
             & truthy(usids)[u_code] & truthy(roles)[r_code])
-    if any(s is not None and ENROLLMENT_IDS_KEY in s for s in secs):
+    any_id = any(s is not None and ENROLLMENT_IDS_KEY in s for s in secs)
+    if col is not None and t.distinct("sourcedId") and not any_id:
+        # (each id given once, the usual case: no str object but for the rows kept)
+        keep &= numpy_of(pc.not_equal(_strings(col), text_scalar("")))
+        e_code: np.ndarray | None = None
+        eids: Any = partial(_cells_at, t, "sourcedId")
+    else:
+        e_code, eids = encoded_or_empty(t, "sourcedId", n)
+        keep &= first_rows(e_code) & truthy(eids)[e_code]
+    if any_id:
+        assert e_code is not None
         for i in np.flatnonzero(keep).tolist():  # (in row order: a user's first id stays)
             _keep_id(secs[c_code[i]], roles[r_code[i]],  # type: ignore[arg-type]
                      uids[u_code[i]], eids[e_code[i]])
@@ -409,14 +421,19 @@ def _collect_ids(rd: _Reader, t: CsvTable) -> None:
     (s_code, sec_ids), (r_canon, role_ids), (m_code, user_ids) = (
         _same_codes(values, codes) for values, codes in (
             (cids, c_code), (roles, r_code), (uids, u_code)))
-    import pyarrow.compute as pc
-
-    col = t.arrow("sourcedId")  # (an id without a colon is no made-up one: in C)
+    # (an id without a colon is no made-up one: found in C)
     colon = numpy_of(pc.match_substring(_strings(col), ":")) if col is not None else None
     rd.made_up_checks = keep_grouped_ids([rd.sections.get(c) for c in sec_ids], sec_ids,
                                          role_ids, user_ids, eids, np.flatnonzero(keep),
                                          s_code, r_canon, m_code, e_code,
                                          key=ENROLLMENT_IDS_KEY, colon=colon)
+
+
+def _cells_at(t: CsvTable, name: str, rows: np.ndarray) -> list[str]:
+    """:meth:`CsvTable.cells_at` of a column known to be there."""
+    got = t.cells_at(name, rows)
+    assert got is not None
+    return got
 
 
 def _same_codes(values: list[str], codes: np.ndarray) -> tuple[np.ndarray, list[str]]:

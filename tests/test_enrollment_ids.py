@@ -63,10 +63,20 @@ def test_column_wise_enrollment_ids_are_the_row_paths(seed: int, distinct: bool,
         assert sec == by_row.sections[cid], cid
         ids = sec.extra.get("oneroster.enrollmentIds")
         # (key order too: the writer writes the ids back in that order)
-        assert list((ids or {}).items()) == list(
-            (by_row.sections[cid].extra.get("oneroster.enrollmentIds") or {}).items())
+        theirs = by_row.sections[cid].extra.get("oneroster.enrollmentIds") or {}
+        assert [(role, list(users.items())) for role, users in (ids or {}).items()] == [
+            (role, list(users.items())) for role, users in theirs.items()]
     assert [(p.line, p.message) for p in clean.problems] == [
         (p.line, p.message) for p in by_row.problems if p.line != broken_line]
+
+
+def test_ids_needing_an_escape_are_kept(tmp_path: Path) -> None:
+    """An enrollment id holding a quote (written escaped in JSON) is kept as given."""
+    enr = ENR_HEAD + 'e"1,,,c1,sA,s1,student,,,\ne2,,,c1,sA,t1,teacher,true,,\n'
+    r = read_oneroster(bundle(tmp_path / "b", users_csv=_USERS, classes_csv=_CLASSES,
+                              enrollments_csv=enr.replace('e"1', '"e""1"')))
+    assert r.sections["c1"].extra["oneroster.enrollmentIds"] == {
+        "student": {"s1": 'e"1'}, "teacher": {"t1": "e2"}}
 
 
 def test_ids_gathered_in_row_order_first_row_winning() -> None:

@@ -52,6 +52,7 @@ import mmap
 from collections.abc import Callable, Iterator, KeysView, MutableMapping
 from typing import Any
 
+import numpy as np
 import orjson
 
 __all__ = ["ParkedDicts", "ParkedTexts", "add_parked", "json_text"]
@@ -114,6 +115,43 @@ class _Shelves:
         self.live[-1] += n
         self.keys[-1].append(key)
         return (((len(self.shelves) - 1) << _START_BITS | start) << 16) | n
+
+    def put_many(self, keys: list[str], off: np.ndarray, data: np.ndarray) -> list[int | bytes]:
+        """:meth:`put` of each of ``keys``' texts, ``data[off[i]:off[i + 1]]`` (UTF-8
+        bytes one after another, a numpy ``uint8`` array), copied a shelf's worth at a
+        time; their places, in order."""
+        sizes = np.diff(off)
+        places: list[int | bytes] = [b""] * len(keys)
+        own = (sizes >= _OWN) | (sizes > SHELF) | (sizes == 0)
+        for i in np.flatnonzero(own).tolist():  # (its own place, as put gives it)
+            places[i] = data[off[i]:off[i + 1]].tobytes()
+        todo = np.flatnonzero(~own)
+        while len(todo):
+            if not self.shelves or self.filled + int(sizes[todo[0]]) > SHELF:
+                self.shelves.append(mmap.mmap(-1, SHELF))
+                self.keys.append([])
+                self.live.append(0)
+                self.filled = 0
+            # (the run of texts after todo[0] that fits what is left of the newest shelf)
+            ends = np.cumsum(sizes[todo])
+            k = int(np.searchsorted(ends, SHELF - self.filled, side="right"))
+            run, todo = todo[:k], todo[k:]
+            starts = self.filled + ends[:k] - sizes[run]
+            shelf = len(self.shelves) - 1
+            # (a run of texts whose places are one after another in data: one copy)
+            bounds = np.flatnonzero(off[run[1:]] != off[run[:-1] + 1]) + 1
+            for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), k]):
+                a, z = int(off[run[lo]]), int(off[run[hi - 1] + 1])
+                at = int(starts[lo])
+                self.shelves[shelf][at:at + z - a] = data[a:z].tobytes()  # type: ignore[index]
+            got = ((shelf << _START_BITS | starts) << 16) | sizes[run]
+            for i, place in zip(run.tolist(), got.tolist()):
+                places[i] = place
+            n = int(ends[k - 1])
+            self.filled += n
+            self.live[shelf] += n
+            self.keys[shelf].extend(keys[i] for i in run.tolist())
+        return places
 
     def take(self, place: int | bytes) -> bytes:
         """The text at ``place``, which is no longer parked (a shelf left with none is let
@@ -287,6 +325,32 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         back in order would be moved again and again."""
         self.settle()
         self._shelves.compact(0.9)
+
+    def park_new(self, keys: list[str], off: np.ndarray, data: np.ndarray
+                 ) -> list[int | bytes]:
+        """Add ``keys`` (none of them held yet), in order, with their dicts' texts
+        ``data[off[i]:off[i + 1]]`` (see :meth:`_Shelves.put_many`) parked at once: for a
+        reader that writes many records' texts without a dict each. Their places, as
+        :meth:`place` gives them while nothing has read them back.
+
+        >>> import numpy as np
+        >>> users = ParkedDicts()
+        >>> places = users.park_new(["u1", "u2"], np.array([0, 11, 22]),
+        ...                         np.frombuffer(b'{"id":"u1"}{"id":"u2"}', np.uint8))
+        >>> users["u2"], users.place("u2"), users.place("u1") == places[0]
+        ({'id': 'u2'}, None, True)
+        """
+        places = self._shelves.put_many(keys, off, data)
+        n = len(self._items)
+        self._items.update(zip(keys, places))
+        if len(self._items) != n + len(keys):
+            raise ValueError("park_new: a key held already, or given twice")
+        return places
+
+    def place(self, key: str) -> int | bytes | None:
+        """Where ``key``'s text is parked (``None``: its value is a dict, or no such key)."""
+        v = self._items.get(key)
+        return None if v is None or isinstance(v, dict) else v
 
     def pop_text(self, key: str) -> dict[str, Any] | bytes:
         """Remove ``key`` and give its value: the dict, or its JSON text if parked."""

@@ -648,17 +648,13 @@ class _Reader(RowReader):
             self.b.add("sections", merged("sections", self.sections.pop(sid)), file=file,
                        line=line)
         cs = self.column_students
-        for k, uid in enumerate(list(self.users), 1):
-            # (a run of students.csv's column-wise rows nothing changed: by their shapes)
-            if cs is not None and cs.hold(self.users, uid, ("users", uid) in carry):
-                cs.hand(self.b, self.users, full=True)
-            else:
-                if cs is not None:
-                    cs.hand(self.b, self.users)  # (those held before this user)
-                file, line = self.user_where[uid]
-                add_parked(self.b, "users", self.users.pop_text(uid),
-                           partial(merged, "users") if ("users", uid) in carry else None,
-                           file=file, line=line)
+        # (students.csv's column-wise rows nothing changed are handed by their shapes)
+        order = cs.others(self.b, self.users, carry) if cs is not None else list(self.users)
+        for k, uid in enumerate(order, 1):
+            file, line = self.user_where[uid]
+            add_parked(self.b, "users", self.users.pop_text(uid),
+                       partial(merged, "users") if ("users", uid) in carry else None,
+                       file=file, line=line)
             if k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go: 0.3 GB at L)
                 self.users.tidy()
                 carry.tidy()

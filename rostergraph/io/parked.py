@@ -167,6 +167,33 @@ class _Shelves:
                 self.sparse.add(i)
         return text
 
+    def take_many(self, places: list[int]) -> tuple[bytes, np.ndarray]:
+        """:meth:`take` of each of ``places`` (shelf places, none its own text): their
+        texts one after another, and their sizes; a run of texts lying one after another
+        on a shelf (as :meth:`put_many` put them) read in one slice."""
+        at = np.array(places, dtype=np.int64)
+        if not len(at):
+            return b"", np.zeros(0, np.int64)
+        sizes = at & 0xFFFF
+        starts = (at >> 16) & ((1 << _START_BITS) - 1)
+        shelf = at >> (16 + _START_BITS)
+        cut = np.flatnonzero((shelf[1:] != shelf[:-1])
+                             | (starts[1:] != starts[:-1] + sizes[:-1])) + 1
+        pieces = []
+        for lo, hi in zip([0, *cut.tolist()], [*cut.tolist(), len(at)]):
+            i, a = int(shelf[lo]), int(starts[lo])
+            pieces.append(self.shelves[i][a:int(starts[hi - 1] + sizes[hi - 1])])  # type: ignore[index]
+        used, per = np.unique(shelf, return_inverse=True)
+        gone = np.bincount(per.reshape(-1), weights=sizes).astype(np.int64)
+        for i, n in zip(used.tolist(), gone.tolist()):
+            live = self.live[i] = self.live[i] - n
+            if i != len(self.shelves) - 1:
+                if not live:
+                    self._let_go(i)
+                elif live * 3 < SHELF * 2:
+                    self.sparse.add(i)
+        return b"".join(pieces), sizes
+
     def compact(self, fill: float) -> None:
         """Move the texts of every shelf (but the newest) filled less than ``fill`` (a
         share of :data:`SHELF`) to the newest, and let those shelves go."""
@@ -340,12 +367,25 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         >>> users["u2"], users.place("u2"), users.place("u1") == places[0]
         ({'id': 'u2'}, None, True)
         """
-        places = self._shelves.put_many(keys, off, data)
-        n = len(self._items)
-        self._items.update(zip(keys, places))
-        if len(self._items) != n + len(keys):
+        if not self._items.keys().isdisjoint(keys) or len(set(keys)) != len(keys):
             raise ValueError("park_new: a key held already, or given twice")
+        places = self._shelves.put_many(keys, off, data)
+        self._items.update(zip(keys, places))
         return places
+
+    def pop_texts(self, keys: list[str]) -> tuple[bytes, np.ndarray]:
+        """:meth:`pop_text` of each of ``keys`` (each parked on a shelf, as
+        :meth:`park_new` puts them): their texts one after another, and their sizes."""
+        items = self._items
+        places = [items.pop(k) for k in keys]
+        if self._live:
+            for k in keys:
+                self._live.pop(k, None)
+        return self._shelves.take_many(places)  # type: ignore[arg-type]
+
+    def places(self, keys: list[str]) -> list[Any]:
+        """:meth:`place` of each of ``keys``, as held (a dict where it is one)."""
+        return list(map(self._items.get, keys))
 
     def place(self, key: str) -> int | bytes | None:
         """Where ``key``'s text is parked (``None``: its value is a dict, or no such key)."""

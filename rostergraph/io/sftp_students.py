@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +37,7 @@ import orjson
 
 from ..model import parse_date
 from ..roster import RosterBuilder
-from .arrow_np import arrow_joined, text_buffers
+from .arrow_np import arrow_joined, text_buffers, text_scalar
 from .arrow_templates import TemplateLayout
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
 from .csv_arrow import cells_at, encoded_column, taken_by_block
@@ -108,8 +109,7 @@ class ColumnStudents:
         self.passwords = 0
         self.registered = 0
         self._texts: tuple[int, Any] | None = None  # (the chunk filled: its first row)
-        self.done = 0  # (rows handed to the builder, or to the row path's finish)
-        self.run: list[int] = []  # (column-wise rows held for one add_shaped)
+        self.own: dict[int, list[str]] = {}  # (the cells shapes take as own strings)
 
     # -- students.csv, in line order among the row path's rows -------------------------
     def register(self, rd: RowReader, line: int | None) -> None:
@@ -148,39 +148,62 @@ class ColumnStudents:
         return self._texts
 
     # -- the end ---------------------------------------------------------------------
-    def hold(self, users: ParkedDicts, uid: str, carried: bool) -> bool:
-        """Whether user ``uid`` (the next in the reader's order; ``carried``: with a
-        record of the extension file to merge) is a column-wise row's still as parked
-        (then held for :meth:`hand`)."""
-        k = self.done
-        if k >= len(self.sids) or self.sids[k] != uid:
-            return False
-        self.done += 1
-        if carried or not self.fits[k] or self.templates[int(self.shape[k])].columns is None:
-            return False
-        place = users.place(uid)
-        if place is None or place != self.places[k] or isinstance(place, bytes):
-            return False
-        self.run.append(k)
-        return True
+    def others(self, b: Any, users: ParkedDicts, carry: Any) -> Iterator[str]:
+        """The reader's users in order, but for the column-wise rows' that nothing
+        changed since (still parked where they were put, no record of the extension file
+        to merge, every cell short enough for a struct, a shape whose columns are
+        known): those are handed to the builder here, in runs, in their place among the
+        others (each run before the next user given)."""
+        order = list(users)
+        sids = self.sids
+        shaped = np.array([tm.columns is not None for tm in self.templates], dtype=bool)
+        ready = (self.fits & shaped[self.shape]).tolist() if len(sids) else []
+        now = users.places(sids)
+        for k, (had, got) in enumerate(zip(self.places, now)):
+            if ready[k] and (had != got or not isinstance(got, int)):
+                ready[k] = False
+        if len(carry):
+            for k, sid in enumerate(sids):
+                if ("users", sid) in carry:
+                    ready[k] = False
+        self.places = []
+        run: list[int] = []
+        j, n = 0, len(sids)
+        for uid in order:
+            if j < n and uid == sids[j]:
+                j += 1
+                if ready[j - 1]:
+                    run.append(j - 1)
+                    if len(run) >= _RUN:
+                        self._hand(b, users, run)
+                        run = []
+                    continue
+            if run:
+                self._hand(b, users, run)
+                run = []
+            yield uid
+        if run:
+            self._hand(b, users, run)
 
-    def hand(self, b: Any, users: ParkedDicts, full: bool = False) -> None:
-        """Hand the builder the rows held (``full``: only once they are a run's worth),
-        their columns repeated from their shapes."""
-        if not self.run or (full and len(self.run) < _RUN):
-            return
-        ks, self.run = np.array(self.run, dtype=np.int64), []
-        ids = [self.sids[k] for k in ks.tolist()]
-        texts = [users.pop_text(uid) for uid in ids]
-        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
-        blob = b"\n".join(texts) + b"\n"  # type: ignore[arg-type]  # (parked: bytes)
+    def _hand(self, b: Any, users: ParkedDicts, run: list[int]) -> None:
+        """Hand the builder column-wise rows ``run``, their columns repeated from their
+        shapes."""
+        import pyarrow.compute as pc
+
+        ks = np.array(run, dtype=np.int64)
+        ids = [self.sids[k] for k in run]
+        blob, sizes = users.pop_texts(ids)
+        texts = pc.binary_join_element_wise(arrow_joined(blob, sizes), text_scalar("\n"),
+                                            text_scalar(""))
         used, codes = np.unique(self.shape[ks], return_inverse=True)
         shapes = [self.templates[c].columns for c in used.tolist()]
         own = {k for s in shapes for k in s.own.values()}  # type: ignore[union-attr]
-        rows = self.pos[ks]
-        strings = [cells_at(a, rows) if k in own else [] for k, a in enumerate(self.arrays)]
-        b.add_shaped(arrow_joined(blob, sizes), ids, self.lines[ks].tolist(), shapes,
-                     codes, strings, [], file=self.file)
+        for k in own - self.own.keys():  # (each own column made str objects once)
+            self.own[k] = cells_at(self.arrays[k], self.pos)
+        strings = [[self.own[k][i] for i in run] if k in own else []
+                   for k in range(len(self.arrays))]
+        b.add_shaped(texts, ids, self.lines[ks].tolist(), shapes, codes.reshape(-1), strings,
+                     [], file=self.file)
 
 
 def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | None:

@@ -294,9 +294,9 @@ def test_empty_text_reads_back_once_its_shelf_has_no_other_text() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(sizes=st.lists(st.integers(1, 40), min_size=1, max_size=30), shelf=st.integers(16, 64),
-       touched=st.sets(st.integers(0, 29)))
+       touched=st.sets(st.integers(0, 29)), few=st.sampled_from([0, 32]))
 def test_texts_parked_at_once_read_back_as_put(sizes: list[int], shelf: int,
-                                               touched: set[int]) -> None:
+                                               touched: set[int], few: int) -> None:
     """Texts parked at once (some as long as a shelf or longer: their own place) read
     back as given, one by one or a run at a time, and the shelves are let go once
     emptied; a key read back no longer has its place."""
@@ -304,6 +304,7 @@ def test_texts_parked_at_once_read_back_as_put(sizes: list[int], shelf: int,
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(parked, "SHELF", shelf)
+        mp.setattr(parked, "_FEW", few)  # (a run at a time, or one by one)
         users = ParkedDicts()
         keys = [f"u{i}" for i in range(len(sizes))]
         texts = [orjson.dumps({"id": k, "x": "y" * n}) for k, n in zip(keys, sizes)]

@@ -73,6 +73,8 @@ SHELF = 32 * 1024 * 1024
 #: the small-object heap anyway), so that a shelf place fits in one integer.
 _OWN = 1 << 16
 _START_BITS = 27  # (a place: shelf number, start and length, packed in one int)
+#: Texts :meth:`_Shelves.put_many` puts one by one rather than a run at a time.
+_FEW = 32
 
 
 class _Shelves:
@@ -120,6 +122,9 @@ class _Shelves:
         """:meth:`put` of each of ``keys``' texts, ``data[off[i]:off[i + 1]]`` (UTF-8
         bytes one after another, a numpy ``uint8`` array), copied a shelf's worth at a
         time; their places, in order."""
+        if len(keys) <= _FEW:  # (a few: put one by one, cheaper than numpy's steps)
+            return [self.put(k, data[a:z].tobytes())
+                    for k, a, z in zip(keys, off[:-1].tolist(), off[1:].tolist())]
         sizes = np.diff(off)
         places: list[int | bytes] = [b""] * len(keys)
         own = (sizes >= _OWN) | (sizes > SHELF) | (sizes == 0)

@@ -82,7 +82,8 @@ class Places(Mapping[str, tuple[str, int]]):
         if code is None:
             code = self._codes[file] = len(self._files)
             self._files.append(file)
-        self._at.update(zip(keys, (np.asarray(lines, dtype=np.int64) << 16 | code).tolist()))
+        # (Python ints: numpy's steps cost more for the few keys of most calls)
+        self._at.update(zip(keys, [line << 16 | code for line in lines.tolist()]))
 
     def __getitem__(self, key: str) -> tuple[str, int]:
         v = self._at[key]

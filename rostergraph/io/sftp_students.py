@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -104,7 +105,7 @@ class ColumnStudents:
         self.fits = np.ones(len(pos), dtype=bool)  # every cell short enough for a struct
         self.places: list[int | bytes] = []  # each row's place, once parked
         #: the rows' contact groups, in line order: (row, (student, line, k, group, k))
-        self.contact_rows = np.zeros(0, np.int64)
+        self.contact_rows: list[int] = []
         self.contacts: list[tuple[str, int, str, dict[str, str], str]] = []
         self.passwords = 0
         self.registered = 0
@@ -123,7 +124,7 @@ class ColumnStudents:
             off, data = text_buffers(texts.slice(lo - first, hi - lo))
             self.places.extend(rd.users.park_new(self.sids[lo:hi], off, data))
             rd.user_where.update_many(self.sids[lo:hi], self.file, self.lines[lo:hi])
-            a, z = np.searchsorted(self.contact_rows, [lo, hi]).tolist()
+            a, z = bisect_left(self.contact_rows, lo), bisect_left(self.contact_rows, hi)
             if a < z:
                 index = rd.student_contacts
                 if index is not None:  # (made at a repeated student's row: kept up)
@@ -131,9 +132,12 @@ class ColumnStudents:
                         index.setdefault(c[0], []).append(n)
                 rd.contacts.extend(self.contacts[a:z])
             self.registered = hi
-        if line is None:
+        if line is None:  # (only the columns the end reads are held until then)
             self._texts = None
             self.contacts = []
+            own = {k for tm in self.templates if tm.columns is not None
+                   for k in tm.columns.own.values()}
+            self.arrays = [a if k in own else None for k, a in enumerate(self.arrays)]
 
     def _chunk(self, lo: int) -> tuple[int, Any]:
         """The filled texts of the chunk holding row ``lo`` (filled when first asked)."""
@@ -372,7 +376,7 @@ def _contacts(cs: ColumnStudents, rd: RowReader, t: CsvTable, arrays: dict[str, 
     at_row, group = np.concatenate(found_rows), np.concatenate(found_groups)
     order = np.lexsort((group, at_row))
     flat = [c for m in made for c in m]
-    cs.contact_rows = at_row[order]
+    cs.contact_rows = at_row[order].tolist()
     cs.contacts = [flat[i] for i in order.tolist()]
 
 

@@ -459,7 +459,8 @@ class _Reader(RowReader):
         d = self.sections[sid]
         fields, extra, _, _ = self.plans["sections.csv"]
         same = ((d.get("school"), d.get("term_id"), d.get("course")) == (
-            row.get("School_id") or None, row_term(row)[0], row_course(row)[0]) and all(
+            row.get("School_id") or None, row_term(row, self.made)[0],
+            row_course(row, self.made)[0]) and all(
                 d.get(key) == row[col] for _, run in fields for col, key in run) and all(
                 d.get(key) == row[col] for col, key in extra))
         had = d.get("teachers") or []
@@ -476,7 +477,7 @@ class _Reader(RowReader):
                        line=line, kind="sections", record_id=sid, field="Teacher_id")
 
     def _term(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
-        tid, name, start, end = row_term(row)
+        tid, name, start, end = row_term(row, self.made)
         if tid is None:
             return
         d["term_id"] = tid
@@ -490,7 +491,7 @@ class _Reader(RowReader):
             self.terms[tid] = t
 
     def _course(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
-        cid, name, number = row_course(row)
+        cid, name, number = row_course(row, self.made)
         desc = row.get("Course_description")
         if cid is None:
             if number:

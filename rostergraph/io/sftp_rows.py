@@ -206,6 +206,7 @@ class RowReader:
         self.section_where = Places()
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
+        self.made: dict[Any, str] = {}  # the term and course ids constructed, by values
         #: (student, line, contact number, group, the group's number in the header)
         self.contacts: list[tuple[str, int, str, dict[str, str], str]] = []
         self.student_contacts: dict[str, list[int]] | None = None  # student → contacts

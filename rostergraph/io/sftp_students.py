@@ -5,8 +5,8 @@ A student read from one row of ``students.csv`` (its ``Student_id`` given once, 
 with no space around it) is a record whose text depends on the row's strings only through
 its *shape*: which of its cells are empty, and its ``School_id`` and ``Grade`` (a school
 reference and a grade are columns of the graph and the rules, not the user's own
-strings). So the reader's own row code (:meth:`_Reader._person
-<rostergraph.io.clever_csv>`) is run once per shape on a row of placeholders, its user's
+strings). So the reader's own row code (``_person`` of :mod:`rostergraph.io.clever_csv`'s
+reader) is run once per shape on a row of placeholders, its user's
 JSON text made a template, and each row's text is its shape's template filled with its
 cells by pyarrow's string kernels (:class:`~rostergraph.io.arrow_templates.TemplateLayout`),
 parked as text (:meth:`~rostergraph.io.parked.ParkedDicts.park_new`): no dict is made per
@@ -22,7 +22,9 @@ reader's users, places and contacts in line order before each row-path row, so t
 reader's state after the file is the row path's. At the end, a run of column-wise
 students no later file touched (still parked where they were put) reaches the builder
 with its graph and rule columns repeated from the shape
-(:mod:`~rostergraph.io.shaped_users`): no text is decoded per user.
+(:mod:`~rostergraph.io.shaped_users`): no text is decoded per user (a student with a cell
+over 255 characters, or one a later file changed, goes as text, decoded, as the row
+path's do).
 """
 
 from __future__ import annotations

@@ -290,3 +290,38 @@ def test_empty_text_reads_back_once_its_shelf_has_no_other_text() -> None:
     store["next"] = "x" * 100  # (on a shelf of its own: the first is no longer the newest)
     assert store.pop("a") == "a" * 200
     assert store["empty"] == "" and store.pop("empty") == ""
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(1, 40), min_size=1, max_size=30), shelf=st.integers(16, 64),
+       touched=st.sets(st.integers(0, 29)), few=st.sampled_from([0, 32]))
+def test_texts_parked_at_once_read_back_as_put(sizes: list[int], shelf: int,
+                                               touched: set[int], few: int) -> None:
+    """Texts parked at once (some as long as a shelf or longer: their own place) read
+    back as given, one by one or a run at a time, and the shelves are let go once
+    emptied; a key read back no longer has its place."""
+    import numpy as np
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(parked, "SHELF", shelf)
+        mp.setattr(parked, "_FEW", few)  # (a run at a time, or one by one)
+        users = ParkedDicts()
+        keys = [f"u{i}" for i in range(len(sizes))]
+        texts = [orjson.dumps({"id": k, "x": "y" * n}) for k, n in zip(keys, sizes)]
+        off = np.cumsum([0, *map(len, texts)])
+        places = users.park_new(keys, off, np.frombuffer(b"".join(texts), np.uint8))
+        assert len(set(map(repr, places))) == len(keys)
+        with pytest.raises(ValueError):
+            users.park_new(keys[:1], off[:2], np.frombuffer(texts[0], np.uint8))
+        for i in sorted(touched & set(range(len(keys)))):
+            assert users[keys[i]] == orjson.loads(texts[i]) and users.place(keys[i]) is None
+        rest = [i for i in range(len(keys)) if i not in touched]
+        assert users.places([keys[i] for i in rest]) == [places[i] for i in rest]
+        run = [i for i in rest if isinstance(places[i], int)]
+        blob, got = users.pop_texts([keys[i] for i in run])
+        assert blob == b"".join(texts[i] for i in run) and got.tolist() == [
+            len(texts[i]) for i in run]
+        for i in rest:
+            if i not in run:
+                assert users.pop_text(keys[i]) == texts[i]
+        assert all(s is None for s in users._shelves.shelves[:-1])

@@ -111,6 +111,7 @@ from .sftp_files import (
     term_id,
 )
 from .sftp_rows import RowReader, case_only_email, folded_email
+from .sftp_students import plan_students
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
@@ -218,58 +219,76 @@ class _Reader(RowReader):
 
     def read_people(self, file: str, role: str, id_col: str) -> None:
         passwords = 0
-        ids, dates = self.users.ids, self.dates
-        for line, row, cells in self.cell_rows(file, "users"):
+        cols = None
+        t = self.table(file, "users")
+        if t is None:
+            return
+        if role == "student":  # (its plain rows read column-wise: see sftp_students)
+            cols = plan_students(self, t, file)
+        rows = self.cell_rows(file, t, None if cols is None else cols.rest)
+        for line, row, cells in rows:
+            if cols is not None:
+                cols.register(self, line)
             if row.get("Password"):
                 passwords += 1
-            uid = self._need(row, id_col, file, line, "users", cells)
-            if uid is None:
-                continue
-            self._references(row, file, line, "users", uid)
-            uid_final = uid if role == "student" else self._employee(role, uid, id_col, row,
-                                                                     file, line)
-            existed = uid_final in ids
-            if not existed:
-                self._padded_id("users", uid_final)
-                u = self._new_user(uid_final, file, line)
-            else:
-                u = self.users[uid_final]
-            first = role not in u["roles"]
-            r = u["roles"].setdefault(role, {})
-            if role in ("student", "teacher"):
-                if first:
-                    r["sis_id"] = uid
-                self._school(r, row.get("School_id"), True)
-            else:
-                if first:
-                    r["staff_id"] = uid
-                if row.get("Role") and row["Role"] not in r.get("roles", ()):
-                    r.setdefault("roles", []).append(row["Role"])  # (a role per school)
-                self._school(r, row.get("School_id"), False)
-            if not existed:
-                self._fill_new(u, row, file)
-                differ = []
-            else:
-                differ = self._fill(u, row, file)
-                if r.get("staff_id", uid) != uid:  # (a second staff record merged by email)
-                    differ.insert(0, id_col)
-            if differ:
-                at = self.user_where[uid_final]
-                self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "
-                               f"{at[1]}) with other values in {', '.join(differ)}: the first "
-                               "values are kept (this row's are in raw)", file=file, line=line,
-                               kind="users", record_id=uid_final, field=differ[0],
-                               raw=self.row_text(row, cells))
-            dob = row.get("DOB")
-            if dob and dates.get(dob) is not True:  # (a date read before: nothing to tell)
-                self._check_date(row, "DOB", file, line, "users", uid)
-            if role == "teacher" and first and u.get("email"):
-                self.emails.setdefault(u["email"], uid_final)
-                self.folded_emails.setdefault(folded_email(u["email"]), uid_final)
-            if cells is not None:  # (students.csv with contact columns)
-                self._contact_groups(uid, line, cells, first)
+            self._person(line, row, cells, file, role, id_col)
+        if cols is not None:
+            cols.register(self, None)
+            passwords += cols.passwords
+            self.column_students = cols
         if passwords:  # (a login credential: never kept)
             self.b.notes.append(passwords_left_out(file, passwords))
+
+    def _person(self, line: int, row: dict[str, str], cells: Sequence[str] | None,
+                file: str, role: str, id_col: str) -> None:
+        """One row of a people file onto its user (and, for students.csv, its contact
+        groups)."""
+        uid = self._need(row, id_col, file, line, "users", cells)
+        if uid is None:
+            return
+        self._references(row, file, line, "users", uid)
+        uid_final = uid if role == "student" else self._employee(role, uid, id_col, row,
+                                                                 file, line)
+        existed = uid_final in self.users.ids
+        if not existed:
+            self._padded_id("users", uid_final)
+            u = self._new_user(uid_final, file, line)
+        else:
+            u = self.users[uid_final]
+        first = role not in u["roles"]
+        r = u["roles"].setdefault(role, {})
+        if role in ("student", "teacher"):
+            if first:
+                r["sis_id"] = uid
+            self._school(r, row.get("School_id"), True)
+        else:
+            if first:
+                r["staff_id"] = uid
+            if row.get("Role") and row["Role"] not in r.get("roles", ()):
+                r.setdefault("roles", []).append(row["Role"])  # (a role per school)
+            self._school(r, row.get("School_id"), False)
+        if not existed:
+            self._fill_new(u, row, file)
+            differ = []
+        else:
+            differ = self._fill(u, row, file)
+            if r.get("staff_id", uid) != uid:  # (a second staff record merged by email)
+                differ.insert(0, id_col)
+        if differ:
+            at = self.user_where[uid_final]
+            self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "
+                           f"{at[1]}) with other values in {', '.join(differ)}: the first "
+                           "values are kept (this row's are in raw)", file=file, line=line,
+                           kind="users", record_id=uid_final, field=differ[0],
+                           raw=self.row_text(row, cells))
+        dob = row.get("DOB")
+        if dob and self.dates.get(dob) is not True:  # (a date read before: nothing to tell)
+            self._check_date(row, "DOB", file, line, "users", uid)
+        if role == "teacher" and first and u.get("email"):
+            self.emails.setdefault(u["email"], uid_final)
+            self.folded_emails.setdefault(folded_email(u["email"]), uid_final)
+        if cells is not None:  # (students.csv with contact columns)
+            self._contact_groups(uid, line, cells, first)
 
     def _contact_groups(self, student: str, line: int, cells: Sequence[str],
                         first: bool) -> None:
@@ -440,7 +459,8 @@ class _Reader(RowReader):
         d = self.sections[sid]
         fields, extra, _, _ = self.plans["sections.csv"]
         same = ((d.get("school"), d.get("term_id"), d.get("course")) == (
-            row.get("School_id") or None, row_term(row)[0], row_course(row)[0]) and all(
+            row.get("School_id") or None, row_term(row, self.made)[0],
+            row_course(row, self.made)[0]) and all(
                 d.get(key) == row[col] for _, run in fields for col, key in run) and all(
                 d.get(key) == row[col] for col, key in extra))
         had = d.get("teachers") or []
@@ -457,7 +477,7 @@ class _Reader(RowReader):
                        line=line, kind="sections", record_id=sid, field="Teacher_id")
 
     def _term(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
-        tid, name, start, end = row_term(row)
+        tid, name, start, end = row_term(row, self.made)
         if tid is None:
             return
         d["term_id"] = tid
@@ -471,7 +491,7 @@ class _Reader(RowReader):
             self.terms[tid] = t
 
     def _course(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
-        cid, name, number = row_course(row)
+        cid, name, number = row_course(row, self.made)
         desc = row.get("Course_description")
         if cid is None:
             if number:
@@ -628,7 +648,10 @@ class _Reader(RowReader):
             file, line = self.section_where[sid]
             self.b.add("sections", merged("sections", self.sections.pop(sid)), file=file,
                        line=line)
-        for k, uid in enumerate(list(self.users), 1):
+        cs = self.column_students
+        # (students.csv's column-wise rows nothing changed are handed by their shapes)
+        order = cs.others(self.b, self.users, carry) if cs is not None else list(self.users)
+        for k, uid in enumerate(order, 1):
             file, line = self.user_where[uid]
             add_parked(self.b, "users", self.users.pop_text(uid),
                        partial(merged, "users") if ("users", uid) in carry else None,

@@ -52,6 +52,7 @@ import mmap
 from collections.abc import Callable, Iterator, KeysView, MutableMapping
 from typing import Any
 
+import numpy as np
 import orjson
 
 __all__ = ["ParkedDicts", "ParkedTexts", "add_parked", "json_text"]
@@ -72,6 +73,8 @@ SHELF = 32 * 1024 * 1024
 #: the small-object heap anyway), so that a shelf place fits in one integer.
 _OWN = 1 << 16
 _START_BITS = 27  # (a place: shelf number, start and length, packed in one int)
+#: Texts :meth:`_Shelves.put_many` puts one by one rather than a run at a time.
+_FEW = 32
 
 
 class _Shelves:
@@ -115,6 +118,46 @@ class _Shelves:
         self.keys[-1].append(key)
         return (((len(self.shelves) - 1) << _START_BITS | start) << 16) | n
 
+    def put_many(self, keys: list[str], off: np.ndarray, data: np.ndarray) -> list[int | bytes]:
+        """:meth:`put` of each of ``keys``' texts, ``data[off[i]:off[i + 1]]`` (UTF-8
+        bytes one after another, a numpy ``uint8`` array), copied a shelf's worth at a
+        time; their places, in order."""
+        if len(keys) <= _FEW:  # (a few: put one by one, cheaper than numpy's steps)
+            return [self.put(k, data[a:z].tobytes())
+                    for k, a, z in zip(keys, off[:-1].tolist(), off[1:].tolist())]
+        sizes = np.diff(off)
+        places: list[int | bytes] = [b""] * len(keys)
+        own = (sizes >= _OWN) | (sizes > SHELF) | (sizes == 0)
+        for i in np.flatnonzero(own).tolist():  # (its own place, as put gives it)
+            places[i] = data[off[i]:off[i + 1]].tobytes()
+        todo = np.flatnonzero(~own)
+        while len(todo):
+            if not self.shelves or self.filled + int(sizes[todo[0]]) > SHELF:
+                self.shelves.append(mmap.mmap(-1, SHELF))
+                self.keys.append([])
+                self.live.append(0)
+                self.filled = 0
+            # (the run of texts after todo[0] that fits what is left of the newest shelf)
+            ends = np.cumsum(sizes[todo])
+            k = int(np.searchsorted(ends, SHELF - self.filled, side="right"))
+            run, todo = todo[:k], todo[k:]
+            starts = self.filled + ends[:k] - sizes[run]
+            shelf = len(self.shelves) - 1
+            # (a run of texts whose places are one after another in data: one copy)
+            bounds = np.flatnonzero(off[run[1:]] != off[run[:-1] + 1]) + 1
+            for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), k]):
+                a, z = int(off[run[lo]]), int(off[run[hi - 1] + 1])
+                at = int(starts[lo])
+                self.shelves[shelf][at:at + z - a] = data[a:z].tobytes()  # type: ignore[index]
+            got = ((shelf << _START_BITS | starts) << 16) | sizes[run]
+            for i, place in zip(run.tolist(), got.tolist()):
+                places[i] = place
+            n = int(ends[k - 1])
+            self.filled += n
+            self.live[shelf] += n
+            self.keys[shelf].extend(keys[i] for i in run.tolist())
+        return places
+
     def take(self, place: int | bytes) -> bytes:
         """The text at ``place``, which is no longer parked (a shelf left with none is let
         go at once; one left sparse, at the next :meth:`tidy`)."""
@@ -128,6 +171,33 @@ class _Shelves:
             elif live * 3 < SHELF * 2:
                 self.sparse.add(i)
         return text
+
+    def take_many(self, places: list[int]) -> tuple[bytes, np.ndarray]:
+        """:meth:`take` of each of ``places`` (shelf places, none its own text): their
+        texts one after another, and their sizes; a run of texts lying one after another
+        on a shelf (as :meth:`put_many` put them) read in one slice."""
+        at = np.array(places, dtype=np.int64)
+        if not len(at):
+            return b"", np.zeros(0, np.int64)
+        sizes = at & 0xFFFF
+        starts = (at >> 16) & ((1 << _START_BITS) - 1)
+        shelf = at >> (16 + _START_BITS)
+        cut = np.flatnonzero((shelf[1:] != shelf[:-1])
+                             | (starts[1:] != starts[:-1] + sizes[:-1])) + 1
+        pieces = []
+        for lo, hi in zip([0, *cut.tolist()], [*cut.tolist(), len(at)]):
+            i, a = int(shelf[lo]), int(starts[lo])
+            pieces.append(self.shelves[i][a:int(starts[hi - 1] + sizes[hi - 1])])  # type: ignore[index]
+        used, per = np.unique(shelf, return_inverse=True)
+        gone = np.bincount(per.reshape(-1), weights=sizes).astype(np.int64)
+        for i, n in zip(used.tolist(), gone.tolist()):
+            live = self.live[i] = self.live[i] - n
+            if i != len(self.shelves) - 1:
+                if not live:
+                    self._let_go(i)
+                elif live * 3 < SHELF * 2:
+                    self.sparse.add(i)
+        return b"".join(pieces), sizes
 
     def compact(self, fill: float) -> None:
         """Move the texts of every shelf (but the newest) filled less than ``fill`` (a
@@ -287,6 +357,45 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         back in order would be moved again and again."""
         self.settle()
         self._shelves.compact(0.9)
+
+    def park_new(self, keys: list[str], off: np.ndarray, data: np.ndarray
+                 ) -> list[int | bytes]:
+        """Add ``keys`` (none of them held yet), in order, with their dicts' texts
+        ``data[off[i]:off[i + 1]]`` (see :meth:`_Shelves.put_many`) parked at once: for a
+        reader that writes many records' texts without a dict each. Their places, as
+        :meth:`place` gives them while nothing has read them back.
+
+        >>> import numpy as np
+        >>> users = ParkedDicts()
+        >>> places = users.park_new(["u1", "u2"], np.array([0, 11, 22]),
+        ...                         np.frombuffer(b'{"id":"u1"}{"id":"u2"}', np.uint8))
+        >>> users["u2"], users.place("u2"), users.place("u1") == places[0]
+        ({'id': 'u2'}, None, True)
+        """
+        if not self._items.keys().isdisjoint(keys) or len(set(keys)) != len(keys):
+            raise ValueError("park_new: a key held already, or given twice")
+        places = self._shelves.put_many(keys, off, data)
+        self._items.update(zip(keys, places))
+        return places
+
+    def pop_texts(self, keys: list[str]) -> tuple[bytes, np.ndarray]:
+        """:meth:`pop_text` of each of ``keys`` (each parked on a shelf, as
+        :meth:`park_new` puts them): their texts one after another, and their sizes."""
+        items = self._items
+        places = [items.pop(k) for k in keys]
+        if self._live:
+            for k in keys:
+                self._live.pop(k, None)
+        return self._shelves.take_many(places)  # type: ignore[arg-type]
+
+    def places(self, keys: list[str]) -> list[Any]:
+        """:meth:`place` of each of ``keys``, as held (a dict where it is one)."""
+        return list(map(self._items.get, keys))
+
+    def place(self, key: str) -> int | bytes | None:
+        """Where ``key``'s text is parked (``None``: its value is a dict, or no such key)."""
+        v = self._items.get(key)
+        return None if v is None or isinstance(v, dict) else v
 
     def pop_text(self, key: str) -> dict[str, Any] | bytes:
         """Remove ``key`` and give its value: the dict, or its JSON text if parked."""

@@ -133,16 +133,47 @@ def _header_line(start: bytes) -> bytes:
     return lines[0]
 
 
-def row_term(row: dict[str, str]) -> tuple[str | None, str, str, str]:
-    """A sections.csv row's (term id or None, name, start, end); row_course: its course's."""
+def row_term(row: dict[str, str], made: dict[Any, str] | None = None
+             ) -> tuple[str | None, str, str, str]:
+    """A sections.csv row's (term id or None, name, start, end); row_course: its course's
+    (``made``: the ids constructed so far, by their values, each hashed once).
+
+    Examples
+    --------
+    >>> made = {}
+    >>> row_term({"Term_name": "Fall"}, made)[0] == row_term({"Term_name": "Fall"})[0]
+    True
+    >>> row_course({"Course_name": "Art"}, made)[0] == course_id("Art", ""), len(made)
+    (True, 2)
+    """
     name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
-    tid = row.get("Term_id") or (term_id(name, start, end) if name or start or end else None)
+    tid = row.get("Term_id")
+    if not tid:
+        tid = None
+        if name or start or end:
+            key = ("term", name, start, end)
+            tid = made.get(key) if made is not None else None
+            if tid is None:
+                tid = term_id(name, start, end)
+                if made is not None:
+                    made[key] = tid
     return tid, name, start, end
 
 
-def row_course(row: dict[str, str]) -> tuple[str | None, str, str]:
+def row_course(row: dict[str, str], made: dict[Any, str] | None = None
+               ) -> tuple[str | None, str, str]:
     name, number = row.get("Course_name") or "", row.get("Course_number") or ""
-    return row.get("Course_id") or (course_id(name, number) if name else None), name, number
+    cid = row.get("Course_id")
+    if not cid:
+        cid = None
+        if name:
+            key = ("course", name, number)
+            cid = made.get(key) if made is not None else None
+            if cid is None:
+                cid = course_id(name, number)
+                if made is not None:
+                    made[key] = cid
+    return cid, name, number
 
 
 

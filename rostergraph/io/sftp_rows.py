@@ -11,6 +11,8 @@ from functools import partial
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
+
 from ..model import parse_date
 from ..roster import RosterBuilder
 from .bundle import Renamed
@@ -74,6 +76,15 @@ class Places(Mapping[str, tuple[str, int]]):
             self._files.append(file)
         self._at[key] = line << 16 | code  # (a read has a handful of files)
 
+    def update_many(self, keys: list[str], file: str, lines: np.ndarray) -> None:
+        """``self[key] = (file, line)`` for each of ``keys`` and ``lines``."""
+        code = self._codes.get(file)
+        if code is None:
+            code = self._codes[file] = len(self._files)
+            self._files.append(file)
+        # (Python ints: numpy's steps cost more for the few keys of most calls)
+        self._at.update(zip(keys, [line << 16 | code for line in lines.tolist()]))
+
     def __getitem__(self, key: str) -> tuple[str, int]:
         v = self._at[key]
         return self._files[v & 0xFFFF], v >> 16
@@ -133,6 +144,13 @@ def formula_message(col: str, file: str) -> str:
             "the plain values")
 
 
+def rows_at(t: CsvTable, positions: np.ndarray) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """``(line, cells)`` of the rows of clean table ``t`` at ``positions`` (ascending)."""
+    cells = [t.cells_at(name, positions) or [] for name in t.header]
+    lines = np.asarray(t.lines)[positions].tolist() if len(positions) else []
+    return zip(lines, zip(*cells)) if cells else zip(lines, [()] * len(lines))
+
+
 def _getter(keys: list[Any]) -> Callable[[Any], tuple[str, ...]]:
     """``itemgetter`` of ``keys`` giving a tuple however many they are."""
     if not keys:
@@ -188,9 +206,12 @@ class RowReader:
         self.section_where = Places()
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
+        self.made: dict[Any, str] = {}  # the term and course ids constructed, by values
         #: (student, line, contact number, group, the group's number in the header)
         self.contacts: list[tuple[str, int, str, dict[str, str], str]] = []
         self.student_contacts: dict[str, list[int]] | None = None  # student → contacts
+        #: students.csv's rows read column-wise (a sftp_students.ColumnStudents), if any
+        self.column_students: Any = None
         self.district: str | None = None
         #: kind → {id without spaces: id} of the ids with spaces around them
         self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}
@@ -208,21 +229,26 @@ class RowReader:
             settle()
             yield line_row
 
-    def cell_rows(self, name: str, kind: str | None
+    def cell_rows(self, name: str, t: CsvTable, positions: np.ndarray | None = None
                   ) -> Iterator[tuple[int, dict[str, str], Sequence[str] | None]]:
-        """:meth:`rows`, each with the row's cells; for a students.csv with contact columns
-        the dict leaves those out (:attr:`contact_plan` reads them from the cells, and
-        :meth:`row_text` gives the whole row): dicts of a hundred columns per row, most
-        of them contact cells, were a fifth of the time to read the file."""
-        t = self.table(name, kind)
-        if t is None:
-            return
+        """:meth:`rows` of table ``t`` (of file ``name``; ``positions``: only the rows
+        there, of a clean table, ascending), each with the row's cells; for a students.csv
+        with contact columns the dict leaves those out (:attr:`contact_plan` reads them
+        from the cells, and :meth:`row_text` gives the whole row): dicts of a hundred
+        columns per row, most of them contact cells, were a fifth of the time to read the
+        file."""
         settle = self.users.settle  # (between two rows no user dict is in use)
         plan = self.plans[name]
+        if positions is not None:
+            source: Iterator[tuple[int, Sequence[str]]] = rows_at(t, positions)
+        else:
+            source = t.rows(consume=True)  # (the table is this generator's alone)
         if not plan[2]:
-            for line, row in t.dicts(consume=True):
+            header, unique = t.header, t.unique
+            for line, values in source:
                 settle()
-                yield line, row, None
+                yield line, (dict(zip(header, values)) if unique
+                             else t.as_dict(list(values))), None
             return
         cols, owner, groups = contact_cells(plan)
         at = t.index  # (a column named twice: its first, as the dicts keep it)
@@ -232,7 +258,7 @@ class RowReader:
         self.contact_plan = (_getter([at[c] for c in cols]), owner, groups)
         self.whole_row = (every, _getter([at[c] for c in every]))
         get = _getter([at[c] for c in keep])
-        for line, cells in t.rows(consume=True):  # (the table is this generator's alone)
+        for line, cells in source:
             settle()
             yield line, dict(zip(keep, get(cells))), cells
 

@@ -1,0 +1,392 @@
+"""The plain rows of a Clever SFTP ``students.csv`` read as whole columns, straight into
+the text of their users.
+
+A student read from one row of ``students.csv`` (its ``Student_id`` given once, plain,
+with no space around it) is a record whose text depends on the row's strings only through
+its *shape*: which of its cells are empty, and its ``School_id`` and ``Grade`` (a school
+reference and a grade are columns of the graph and the rules, not the user's own
+strings). So the reader's own row code (``_person`` of :mod:`rostergraph.io.clever_csv`'s
+reader) is run once per shape on a row of placeholders, its user's
+JSON text made a template, and each row's text is its shape's template filled with its
+cells by pyarrow's string kernels (:class:`~rostergraph.io.arrow_templates.TemplateLayout`),
+parked as text (:meth:`~rostergraph.io.parked.ParkedDicts.park_new`): no dict is made per
+row. The row's contact groups are made from the contact columns, as the row path makes
+them.
+
+What a template cannot stand for takes the row path, row by row, in line order among the
+others: an id given twice or spaced or written as a formula, a school not read, a birth
+date that is no date, a cell holding a quote, backslash, control character or
+private-use character (from U+E000, the placeholders' own), a shape whose run on the
+placeholders tells anything. The column-wise rows tell no problem, and are added to the
+reader's users, places and contacts in line order before each row-path row, so the
+reader's state after the file is the row path's. At the end, a run of column-wise
+students no later file touched (still parked where they were put) reaches the builder
+with its graph and rule columns repeated from the shape
+(:mod:`~rostergraph.io.shaped_users`): no text is decoded per user (a student with a cell
+over 255 characters, or one a later file changed, goes as text, decoded, as the row
+path's do).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from bisect import bisect_left
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import orjson
+
+from ..model import parse_date
+from ..roster import RosterBuilder
+from .arrow_np import arrow_joined, text_buffers, text_scalar
+from .arrow_templates import TemplateLayout
+from .cell_flags import cell_sizes, clean_cells, distinct_rows
+from .csv_arrow import cells_at, encoded_column, taken_by_block
+from .parked import ParkedDicts
+from .scan import MAX_STRING
+from .sftp_rows import Places, contact_cells
+from .shaped_users import UserShape
+
+if TYPE_CHECKING:
+    from .csvutil import CsvTable
+    from .sftp_rows import RowReader
+
+__all__ = ["COLUMN_STUDENTS", "ColumnStudents", "plan_students"]
+
+#: Whether students.csv's plain rows are read column-wise (a switch for the tests that
+#: compare it with the row path; never changed by the library).
+COLUMN_STUDENTS = True
+
+#: Rows filled at a time (their texts held until parked).
+_CHUNK = 65_536
+#: A placeholder of the template row's cell ``k``.
+_PLACE = re.compile("\ue000([0-9]+)\ue001")
+#: Users handed to the builder at a time at the end.
+_RUN = 16_384
+
+
+def _holder(k: int) -> str:
+    return f"\ue000{k}\ue001"
+
+
+class _Template:
+    """One shape's user text: its literals and cells (see arrow_templates), the text with
+    placeholders (for its columns), and what the columns take from it."""
+
+    __slots__ = ("columns", "parts", "text")
+
+    def __init__(self, text: str) -> None:
+        literals, fields, at = [], [], 0
+        for m in _PLACE.finditer(text):
+            literals.append(text[at:m.start()])
+            fields.append(int(m.group(1)))
+            at = m.end()
+        literals.append(text[at:])
+        self.parts = (literals, fields)
+        self.text = text
+        self.columns: UserShape | None = None
+
+
+class ColumnStudents:
+    """The students.csv rows read column-wise (see the module's text)."""
+
+    def __init__(self, t: CsvTable, file: str, keep: list[str], pos: np.ndarray,
+                 rest: np.ndarray) -> None:
+        self.file = file
+        self.keep = keep  # the row dict's columns (template cell k is keep[k])
+        self.arrays = [t.arrow(c) for c in keep]
+        self.pos = pos  # table positions of the column-wise rows
+        self.rest = rest  # table positions of the rows left to the row path
+        self.lines = np.asarray(t.lines)[pos] if len(pos) else np.zeros(0, np.int64)
+        self.sids: list[str] = []
+        self.shape = np.zeros(len(pos), np.int64)
+        self.templates: list[_Template] = []
+        self.layout: TemplateLayout | None = None
+        self.fits = np.ones(len(pos), dtype=bool)  # every cell short enough for a struct
+        self.places: list[int | bytes] = []  # each row's place, once parked
+        #: the rows' contact groups, in line order: (row, (student, line, k, group, k))
+        self.contact_rows: list[int] = []
+        self.contacts: list[tuple[str, int, str, dict[str, str], str]] = []
+        self.passwords = 0
+        self.registered = 0
+        self._texts: tuple[int, Any] | None = None  # (the chunk filled: its first row)
+        self.own: dict[int, list[str]] = {}  # (the cells shapes take as own strings)
+
+    # -- students.csv, in line order among the row path's rows -------------------------
+    def register(self, rd: RowReader, line: int | None) -> None:
+        """Add the column-wise rows above ``line`` (``None``: all) to the reader's users,
+        places and contacts, as the row path would have."""
+        upto = len(self.sids) if line is None else int(np.searchsorted(self.lines, line))
+        while self.registered < upto:
+            lo = self.registered
+            first, texts = self._chunk(lo)
+            hi = min(upto, first + len(texts))
+            off, data = text_buffers(texts.slice(lo - first, hi - lo))
+            self.places.extend(rd.users.park_new(self.sids[lo:hi], off, data))
+            rd.user_where.update_many(self.sids[lo:hi], self.file, self.lines[lo:hi])
+            a, z = bisect_left(self.contact_rows, lo), bisect_left(self.contact_rows, hi)
+            if a < z:
+                index = rd.student_contacts
+                if index is not None:  # (made at a repeated student's row: kept up)
+                    for n, c in enumerate(self.contacts[a:z], len(rd.contacts)):
+                        index.setdefault(c[0], []).append(n)
+                rd.contacts.extend(self.contacts[a:z])
+            self.registered = hi
+        if line is None:  # (only the columns the end reads are held until then)
+            self._texts = None
+            self.contacts = []
+            own = {k for tm in self.templates if tm.columns is not None
+                   for k in tm.columns.own.values()}
+            self.arrays = [a if k in own else None for k, a in enumerate(self.arrays)]
+
+    def _chunk(self, lo: int) -> tuple[int, Any]:
+        """The filled texts of the chunk holding row ``lo`` (filled when first asked)."""
+        got = self._texts
+        if got is not None and got[0] <= lo < got[0] + len(got[1]):
+            return got
+        hi = min(len(self.sids), lo + _CHUNK)
+        rows = self.pos[lo:hi]
+        arrays = [taken_by_block(a, rows) for a in self.arrays]
+        assert self.layout is not None
+        self._texts = (lo, self.layout.fill(self.shape[lo:hi], arrays))
+        return self._texts
+
+    # -- the end ---------------------------------------------------------------------
+    def others(self, b: Any, users: ParkedDicts, carry: Any) -> Iterator[str]:
+        """The reader's users in order, but for the column-wise rows' that nothing
+        changed since (still parked where they were put, no record of the extension file
+        to merge, every cell short enough for a struct, a shape whose columns are
+        known): those are handed to the builder here, in runs, in their place among the
+        others (each run before the next user given)."""
+        order = list(users)
+        sids = self.sids
+        shaped = np.array([tm.columns is not None for tm in self.templates], dtype=bool)
+        ready = (self.fits & shaped[self.shape]).tolist() if len(sids) else []
+        now = users.places(sids)
+        for k, (had, got) in enumerate(zip(self.places, now)):
+            if ready[k] and (had != got or not isinstance(got, int)):
+                ready[k] = False
+        if len(carry):
+            for k, sid in enumerate(sids):
+                if ("users", sid) in carry:
+                    ready[k] = False
+        self.places = []
+        run: list[int] = []
+        j, n = 0, len(sids)
+        for uid in order:
+            if j < n and uid == sids[j]:
+                j += 1
+                if ready[j - 1]:
+                    run.append(j - 1)
+                    if len(run) >= _RUN:
+                        self._hand(b, users, run)
+                        run = []
+                    continue
+            if run:
+                self._hand(b, users, run)
+                run = []
+            yield uid
+        if run:
+            self._hand(b, users, run)
+
+    def _hand(self, b: Any, users: ParkedDicts, run: list[int]) -> None:
+        """Hand the builder column-wise rows ``run``, their columns repeated from their
+        shapes."""
+        import pyarrow.compute as pc
+
+        ks = np.array(run, dtype=np.int64)
+        ids = [self.sids[k] for k in run]
+        blob, sizes = users.pop_texts(ids)
+        texts = pc.binary_join_element_wise(arrow_joined(blob, sizes), text_scalar("\n"),
+                                            text_scalar(""))
+        used, codes = np.unique(self.shape[ks], return_inverse=True)
+        shapes = [self.templates[c].columns for c in used.tolist()]
+        own = {k for s in shapes for k in s.own.values()}  # type: ignore[union-attr]
+        for k in own - self.own.keys():  # (each own column made str objects once)
+            self.own[k] = cells_at(self.arrays[k], self.pos)
+        strings = [[self.own[k][i] for i in run] if k in own else []
+                   for k in range(len(self.arrays))]
+        b.add_shaped(texts, ids, self.lines[ks].tolist(), shapes, codes.reshape(-1), strings,
+                     [], file=self.file)
+
+
+def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | None:
+    """The rows of students.csv table ``t`` read column-wise (``None``: none is, and
+    every row takes the row path)."""
+    if not COLUMN_STUDENTS or not t.clean or not t.unique or len(rd.users) or not len(
+            t.lines) or "Student_id" not in t.index:
+        return None
+    plan = rd.plans[file]
+    taken = set(contact_cells(plan)[0])
+    keep = [c for c in t.header if c not in taken]
+    arrays = {c: t.arrow(c) for c in t.header}
+    if any(a is None for a in arrays.values()):
+        return None
+    if rd.district is not None and not _plain(rd.district):
+        return None
+    n = len(t.lines)
+    ok = np.ones(n, dtype=bool)
+    for c in keep:  # (each cell goes into the text as it is)
+        ok &= clean_cells(arrays[c])
+    sizes = [cell_sizes(arrays[c]) for c in keep]
+    ok &= _plain_ids(arrays["Student_id"])
+    codes, values = encoded_column(arrays["Student_id"])
+    ok &= np.bincount(codes, minlength=len(values))[codes] == 1  # (an id given once)
+    school = grade = None
+    parts = []
+    for c in ("School_id", "Grade"):
+        if c in arrays:
+            cc, vals = encoded_column(arrays[c])
+            if c == "School_id":  # (a school read, or none)
+                known = rd.b.kinds["schools"]
+                ok &= np.array([not v or v in known for v in vals], dtype=bool)[cc]
+                school = (cc, vals)
+            else:
+                grade = (cc, vals)
+            parts.append(cc)
+    if "DOB" in arrays:  # (a birth date that is no date: the row path tells it)
+        cc, vals = encoded_column(arrays["DOB"])
+        ok &= np.array([not v or parse_date(v) is not None for v in vals], dtype=bool)[cc]
+    rows = np.flatnonzero(ok)
+    if not len(rows):
+        return None
+    nonempty = [(s[rows] > 0).astype(np.int64) for s in sizes]
+    kinds, shape = distinct_rows([p[rows] for p in parts] + nonempty)
+    cs = ColumnStudents(t, file, keep, rows, np.zeros(0, np.int64))
+    cs.fits = np.logical_and.reduce([s[rows] <= MAX_STRING for s in sizes])
+    sc = _scratch(rd)
+    good = []
+    for k, key in enumerate(kinds):
+        values_at: dict[str, int] = dict(zip([c for c in ("School_id", "Grade") if c in arrays],
+                                             key))
+        row = {}
+        for j, c in enumerate(keep):
+            if c == "School_id" and school is not None:
+                row[c] = school[1][values_at[c]]
+            elif c == "Grade" and grade is not None:
+                row[c] = grade[1][values_at[c]]
+            else:
+                row[c] = _holder(j) if key[len(parts) + j] else ""
+        tmpl = _template(sc, row, file)
+        good.append(tmpl is not None)
+        cs.templates.append(tmpl if tmpl is not None else _Template(""))
+    layout = TemplateLayout.of([tm.parts for tm in cs.templates]) if any(good) else None
+    if layout is None:
+        return None
+    fine = np.array(good, dtype=bool)[shape]
+    if not fine.all():  # (a shape the row path tells something of: its rows go there)
+        ok[rows[~fine]] = False
+        rows, shape, cs.fits = rows[fine], shape[fine], cs.fits[fine]
+        cs.pos = rows
+        cs.lines = np.asarray(t.lines)[rows]
+    cs.shape, cs.layout = shape, layout
+    cs.rest = np.flatnonzero(~ok)
+    cs.sids = cells_at(arrays["Student_id"], rows)
+    if "Password" in arrays:
+        cs.passwords = int(np.count_nonzero(sizes[keep.index("Password")][rows]))
+    _contacts(cs, rd, t, arrays)
+    _shape_columns(cs, rd.b)
+    return cs
+
+
+def _plain(text: str) -> bool:
+    return not any(ch in text for ch in '"\\') and not any(
+        ord(ch) < 0x20 or 0xE000 <= ord(ch) <= 0xEFFF for ch in text)
+
+
+def _plain_ids(col: Any) -> np.ndarray:
+    """Per id cell: non-empty, no space (nor any non-ASCII byte) first or last, and not
+    a formula (``="...``): the ids the row path takes as they are, telling nothing."""
+    out = []
+    for chunk in (col.chunks if hasattr(col, "chunks") else [col]):
+        off, data = text_buffers(chunk)
+        size = np.diff(off)
+        full = size > 0
+        at = np.flatnonzero(full)
+        good = np.zeros(len(size), dtype=bool)
+        head, tail = data[off[at]], data[off[at + 1] - 1]
+        plain = (head > 0x20) & (head < 0x80) & (tail > 0x20) & (tail < 0x80)
+        second = np.zeros(len(at), dtype=np.uint8)
+        two = size[at] > 1
+        second[two] = data[off[at[two]] + 1]
+        plain &= ~((head == ord("=")) & (second == ord('"')))
+        good[at] = plain
+        out.append(good)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _scratch(rd: RowReader) -> Any:
+    """A copy of reader ``rd`` that knows its schools but no user, and tells nothing."""
+    sc = copy.copy(rd)
+    sc.b = RosterBuilder(source="", format="clever-csv")
+    sc.b.kinds["schools"] = rd.b.kinds["schools"]
+    sc.users, sc.user_where, sc.contacts = ParkedDicts(), Places(), []
+    sc.aliases, sc.emails, sc.folded_emails = {}, {}, {}
+    sc.padded = {k: dict(v) for k, v in rd.padded.items()}
+    sc.formulas = set(rd.formulas)
+    sc.student_contacts, sc.references = None, {}
+    return sc
+
+
+def _template(sc: Any, row: dict[str, str], file: str) -> _Template | None:
+    """The template of placeholder row ``row`` (``None``: its run tells something, or
+    its user is not one text of its cells)."""
+    sc.users, sc.user_where, sc.contacts = ParkedDicts(), Places(), []
+    sc.b.problems.clear()
+    sc.b.notes.clear()
+    sc.dates = {row.get("DOB", ""): True}
+    sc._person(2, row, None, file, "student", "Student_id")
+    if sc.b.problems or sc.b.notes or len(sc.users) != 1 or sc.aliases or sc.contacts:
+        return None
+    u = next(iter(sc.users.values()))
+    text = orjson.dumps(u).decode()
+    tm = _Template(text)
+    if "\ue000" in "".join(tm.parts[0]) or "\ue001" in "".join(tm.parts[0]):
+        return None
+    return tm
+
+
+def _contacts(cs: ColumnStudents, rd: RowReader, t: CsvTable, arrays: dict[str, Any]
+              ) -> None:
+    """Each column-wise row's non-empty contact groups, in line order, as the row path
+    makes them (a student read once: each group keeps its number)."""
+    cols, _, groups = contact_cells(rd.plans[cs.file])
+    if not cols:
+        return
+    rows = cs.pos
+    found_rows: list[np.ndarray] = []
+    found_groups: list[np.ndarray] = []
+    made: list[list[tuple[str, int, str, dict[str, str], str]]] = []
+    lines = cs.lines
+    for g, (col_k, fields, start, end) in enumerate(groups):
+        said = np.zeros(len(rows), dtype=bool)
+        for c in cols[start:end]:
+            said |= cell_sizes(arrays[c])[rows] > 0
+        at = np.flatnonzero(said)
+        if not len(at):
+            continue
+        cells = [cells_at(arrays[c], rows[at]) for c in cols[start:end]]
+        sids = [cs.sids[k] for k in at.tolist()]
+        made.append([(sid, line, col_k, dict(zip(fields, values)), col_k)
+                     for sid, line, values in zip(sids, lines[at].tolist(), zip(*cells))])
+        found_rows.append(at)
+        found_groups.append(np.full(len(at), g, dtype=np.int64))
+    if not made:
+        return
+    at_row, group = np.concatenate(found_rows), np.concatenate(found_groups)
+    order = np.lexsort((group, at_row))
+    flat = [c for m in made for c in m]
+    cs.contact_rows = at_row[order].tolist()
+    cs.contacts = [flat[i] for i in order.tolist()]
+
+
+def _shape_columns(cs: ColumnStudents, b: Any) -> None:
+    """What the graph and rule columns take from each shape's users (``None``: their
+    texts are decoded at the end instead)."""
+    holders = {_holder(k): k for k in range(len(cs.keep))}
+    todo = [(tm, b.struct_of("users", tm.text.encode())) for tm in cs.templates if tm.text]
+    made = iter(UserShape.of_many([s for _, s in todo if s is not None], holders, None))
+    for tm, struct in todo:
+        tm.columns = None if struct is None else next(made)

@@ -1,0 +1,165 @@
+"""students.csv read column-wise (rostergraph/io/sftp_students.py) gives exactly what the
+row path gives: the same records in the same order, the same problems, notes, graph and
+rule columns, on messy uploads (ids given twice, spaced or as formulas, unknown schools,
+dates that are no dates, quotes and private-use characters in cells, long cells,
+contacts shared by siblings, a contact or teacher id that is a student's, records of the
+extension file merged into a student)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rostergraph
+from rostergraph.io import clever_csv, sftp_students
+from rostergraph.io.clever_csv import read_clever_csv
+from rostergraph.io.write_sftp import write_clever_csv
+from rostergraph.synth import write_district
+from tests.test_collect import assert_same_roster
+
+
+def _csv(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Any, Any, list[Any]]:
+    """The roster read with students.csv column-wise and on the row path, compared; and
+    what the column-wise plan took (one entry per students.csv read)."""
+    plans: list[Any] = []
+    real = sftp_students.plan_students
+
+    def spy(*args: Any) -> Any:
+        got = real(*args)
+        plans.append(got)
+        return got
+
+    monkeypatch.setattr(clever_csv, "plan_students", spy)
+    new = read_clever_csv(path, **kw)
+    monkeypatch.setattr(sftp_students, "COLUMN_STUDENTS", False)
+    old = read_clever_csv(path, **kw)
+    monkeypatch.setattr(sftp_students, "COLUMN_STUDENTS", True)
+    assert_same_roster(new, old)
+    assert new.provenance.notes == old.provenance.notes
+    assert new.provenance.files == old.provenance.files
+    return new, old, plans
+
+
+_STUDENT_HEAD = ["School_id", "Student_id", "Last_name", "First_name", "Grade", "DOB",
+                 "Student_email", "Password", "Bus", "Contact_id", "Contact_name",
+                 "Contact_sis_id", "Contact_relationship", "Contact_2_name", "Contact_2_email"]
+
+
+def _messy(tmp: Path, students: list[list[str]], *, records: bool = True) -> Path:
+    (tmp / "schools.csv").write_text("School_id,School_name\nsch1,One\nsch2,Two\n",
+                                     encoding="utf-8")
+    (tmp / "students.csv").write_text(_csv([_STUDENT_HEAD, *students]), encoding="utf-8")
+    (tmp / "teachers.csv").write_text(
+        "School_id,Teacher_id,Teacher_email,First_name,Last_name\n"
+        "sch1,t1,t1@x.org,Tea,Cher\nsch2,s12,t2@x.org,Other,Person\n", encoding="utf-8")
+    (tmp / "staff.csv").write_text("School_id,Staff_id,Staff_email,Role\n"
+                                   "sch1,f1,t1@x.org,Counselor\n", encoding="utf-8")
+    (tmp / "sections.csv").write_text("School_id,Section_id,Teacher_id,Name\n"
+                                      "sch1,sec1,t1,Math\n", encoding="utf-8")
+    (tmp / "enrollments.csv").write_text(
+        "School_id,Section_id,Student_id\nsch1,sec1,s1\nsch1,sec1,s2\nsch1,sec1,s4\n",
+        encoding="utf-8")
+    if records:
+        (tmp / "rostergraph_records.csv").write_text(_csv([
+            ["Kind", "Id", "Clever_json"],
+            ["users", "s5", '{"name": {"middle": "Q"}, "email": "zz"}']]), encoding="utf-8")
+    return tmp
+
+
+_ROWS = [
+    ["sch1", "s1", "Ann", "A", "3", "01/02/2012", "a@x.org", "", "b1", "", "P One", "p1",
+     "Mother", "", ""],
+    ["sch1", "s2", "Bo", "", "4", "2013-05-06", "", "pw", "", "", "", "", "", "Q", "q@x.org"],
+    ["sch2", "s3", "Cy", "C", "5", "", "c@x.org", "", "", "", "P Two", "p2", "Father", "", ""],
+    ["sch1", " s4", "Di", "D", "3", "", "d@x.org", "", "", "", "", "", "", "", ""],
+    ["sch1", '="0099"', "Ed", "E", "3", "", "", "", "", "", "", "", "", "", ""],
+    ["sch9", "s6", "Fy", "F", "3", "", "f@x.org", "", "", "", "", "", "", "", ""],
+    ["sch1", "s7", "Gu", "G", "3", "not a date", "g@x.org", "", "", "", "", "", "", "", ""],
+    ["sch1", "s8", 'Say "x"', "H", "3", "", "h@x.org", "", "", "", "", "", "", "", ""],
+    ["sch1", "s9", "I\ue000", "I", "3", "", "i@x.org", "", "", "", "", "", "", "", ""],
+    ["sch1", "s5", "Jo", "J", "KG", "", "j-at-x.org", "", "", "", "", "", "", "", ""],
+    ["sch2", "s3", "Cy", "C", "5", "", "c@x.org", "", "", "", "P One", "p1", "Aunt", "", ""],
+    ["sch1", "s10", "Ko", "K", "6", "", "k@x.org", "", "", "", "P One", "p1", "Mother", "", ""],
+    ["sch1", "s11", "L" * 300, "L", "6", "", "l@x.org", "", "", "", "", "", "", "", ""],
+    ["sch1", "s12", "Mo", "M", "6", "", "m@x.org", "", "", "", "", "", "", "", ""],
+    ["sch1", "s13", "Ny", "N", "6", "", "n@x.org", "", "", "s2", "Sib", "", "", "", ""],
+    ["sch1", "", "Oz", "O", "6", "", "o@x.org", "", "", "", "", "", "", "", ""],
+    ["", "s14", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+    ["sch2", "s15", "Pi", "P", "12", "20120304", "p@x.org", "", "b2", "", "", "", "", "",
+     ""],
+]
+
+
+def test_messy_upload_reads_as_the_row_path_does(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    new, _, plans = _both(_messy(tmp_path, _ROWS), monkeypatch)
+    cs = plans[0]
+    assert cs is not None
+    # (the plain rows column-wise; each quirky row, and every row of s3, on the row path)
+    assert sorted(cs.sids) == sorted(["s1", "s2", "s5", "s10", "s11", "s12", "s13", "s14",
+                                      "s15"])
+    assert len(cs.rest) == len(_ROWS) - len(cs.sids)
+    codes = {p.code for p in new.problems}
+    assert {"no_id", "other"} <= codes
+    # (the contact whose id is a student's made that student a contact too)
+    assert new.users["s2"].roles.contact is not None
+    # (the extension file's record merged)
+    assert (new.users["s5"].name.middle, new.users["s5"].email) == ("Q", "zz")
+    assert "sftp-teacher:s12" in new.users
+
+
+def test_strict_and_no_contact_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A students.csv without contact columns, and strict mode (the first problem raised
+    from the same row)."""
+    path = _messy(tmp_path, _ROWS, records=False)
+    head = _STUDENT_HEAD.index("Contact_id")
+    (path / "students.csv").write_text(
+        _csv([_STUDENT_HEAD[:head], *(r[:head] for r in _ROWS)]), encoding="utf-8")
+    _, _, plans = _both(path, monkeypatch)
+    assert plans[0] is not None and len(plans[0].sids) > 5
+    with pytest.raises(Exception) as new:
+        read_clever_csv(path, strict=True)
+    monkeypatch.setattr(sftp_students, "COLUMN_STUDENTS", False)
+    with pytest.raises(Exception) as old:
+        read_clever_csv(path, strict=True)
+    assert (type(new.value), str(new.value)) == (type(old.value), str(old.value))
+
+
+@pytest.mark.parametrize(("seed", "quirks", "extensions"), [
+    (3, "high", False), (4, "high", True), (5, "default", False)])
+def test_generated_districts_read_as_the_row_path_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, quirks: str,
+        extensions: bool) -> None:
+    roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=seed,
+                                             quirks=quirks), cache=False)
+    out = tmp_path / "sftp"
+    write_clever_csv(roster, out, extensions=extensions)
+    new, _, plans = _both(out, monkeypatch)
+    assert plans[0] is not None and len(plans[0].sids) > len(new.users) // 4
+
+
+_CELL = st.sampled_from(["", "x", " s1", "s1", "s2", '="7"', 'a"b', "a\\b", "K", "3",
+                         "01/02/2012", "no date", "sch1", "sch2", "sch9", "\ue001",
+                         "p1", "m@x.org", "{0}", "y" * 260])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rows=st.lists(st.lists(_CELL, min_size=len(_STUDENT_HEAD),
+                              max_size=len(_STUDENT_HEAD)), min_size=1, max_size=12))
+def test_random_students_read_as_the_row_path_does(rows: list[list[str]]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
+        _both(_messy(Path(d), rows), mp)

@@ -5,7 +5,9 @@ Most rows of a district's ``users.csv`` are alike but for their own strings: a s
 teacher or contact, its id given once, its cells free of anything JSON must escape. The
 record the reader makes of such a row depends on its strings only through *which* are
 empty, and on a few cells of few distinct values (the role, the ``orgSourcedIds`` and
-``grades`` cells): its *shape*. So the reader's own code (:class:`PlainRows`, the cells
+``grades`` cells; an ``orgSourcedIds`` cell naming schools only by how many and their
+district, its ids being the user's own strings: :mod:`~rostergraph.io.user_orgs`): its
+*shape*. So the reader's own code (:class:`PlainRows`, the cells
 no role took, the demographics, the mends at the end) is run once per shape, on a row
 whose strings are placeholders, and its record's JSON text becomes a template; each row's
 text is its shape's template filled with its cells (``str.format``, in C). No dict is
@@ -75,6 +77,7 @@ from .oneroster_users import (
 from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .shaped_users import UserShape
+from .user_orgs import OrgClasses
 
 if TYPE_CHECKING:
     from .csvutil import CsvTable
@@ -379,8 +382,11 @@ class ColumnUsers:
         ids = self.sids[lo:hi] if hi - lo == len(ks) else [self.sids[k] for k in ks.tolist()]
         # (the cells a shape takes as the user's own strings, as str: emails, say)
         own = {k for sc in of if sc is not None for k in sc.own.values()}
-        strings = [a.to_pylist() if k in own and a is not None else []
-                   for k, a in enumerate(arrays)]
+        # (and those a shape takes as the user's own references, as pyarrow: its schools)
+        refs_own = {k for sc in of if sc is not None for ks in sc.own_refs.values()
+                    for k in ks if k is not None}
+        strings = [a.to_pylist() if k in own and a is not None else
+                   a if k in refs_own and a is not None else [] for k, a in enumerate(arrays)]
         # (whether each is a non-empty string without "@", in C: RG-USR-001's column)
         no_at = {k: (numpy_of(pc.binary_length(a)) > 0)
                  & ~numpy_of(pc.match_substring(a, pattern="@"))
@@ -581,16 +587,22 @@ def plan_users(rd: _Reader) -> None:
     # something (not empty, not the value the writer fills in)
     opaque = [c for c in t.header if c not in _SHAPE_COLUMNS and not is_secret_column(c)
               and c not in _EMPTY_COLUMNS and c != USER_ID_COLUMN]
-    parts = [role_codes[rows]]
-    shape_values: list[list[str]] = [role_cells]
-    for col in _SHAPE_COLUMNS[1:]:
-        if col in cols:
-            c, v = cell_codes(cols[col])
-            parts.append(c[rows])
-            shape_values.append(v)
-        else:
-            parts.append(np.zeros(len(rows), np.int64))
-            shape_values.append([""])
+    plans: dict[bool, Any] = {}
+    sc = _scratch(rd)
+    reader = PlainRows(sc, plans)  # (one reader for every shape: its memos hold across them)
+    # (an orgSourcedIds cell naming schools: its ids the user's own strings, see user_orgs)
+    orgs = OrgClasses.of(reader, cols["orgSourcedIds"], rows) if "orgSourcedIds" in cols else (
+        OrgClasses(np.zeros(len(ok), np.int64), [""], 0))
+    org_fields = list(range(len(opaque), len(opaque) + orgs.fields))
+    parts = [role_codes[rows], orgs.codes[rows]]
+    shape_values: list[list[Any]] = [role_cells, orgs.values]
+    if "grades" in cols:
+        c, v = cell_codes(cols["grades"])
+        parts.append(c[rows])
+        shape_values.append(v)
+    else:
+        parts.append(np.zeros(len(rows), np.int64))
+        shape_values.append([""])
     says = np.empty((len(rows), len(opaque)), dtype=bool)
     for k, col in enumerate(opaque):
         said = nonempty_cells(cols[col])
@@ -605,14 +617,15 @@ def plan_users(rd: _Reader) -> None:
     if len(keys) > max(64, _SHAPES_PER_ROW * len(rows)):
         return
     fields = {col: k for k, col in enumerate(opaque)}
-    plans: dict[bool, Any] = {}
-    sc: Any = None
-    reader: PlainRows | None = None
+    org_holders = [_holder(k) for k in org_fields]
+    every = [*opaque, *(f"orgSourcedIds.{k}" for k in range(orgs.fields))]  # (the fields)
     shapes = []
     for key in keys:
         row = {}
         for col in t.header:
-            if col in _SHAPE_COLUMNS:
+            if col == "orgSourcedIds":
+                row[col] = orgs.probe(key[1], org_holders, reader.orgs)
+            elif col in _SHAPE_COLUMNS:
                 i = _SHAPE_COLUMNS.index(col)
                 row[col] = shape_values[i][key[i]]
             elif col in fields:
@@ -620,9 +633,7 @@ def plan_users(rd: _Reader) -> None:
             else:
                 row[col] = ""
         sc = _scratch(rd, sc)
-        if reader is None:  # (one reader for every shape: its memos hold across them)
-            reader = PlainRows(sc, plans)
-        shapes.append(_Shape(sc, reader, row, opaque, fields.get("agentSourcedIds")))
+        shapes.append(_Shape(sc, reader, row, every, fields.get("agentSourcedIds")))
     good = np.array([bool(sh.final) for sh in shapes], dtype=bool)
     keep = good[inverse]
     if not keep.all():  # (a shape whose row would tell something: the row path's)
@@ -630,9 +641,10 @@ def plan_users(rd: _Reader) -> None:
         ok[:] = False
         ok[rows] = True
     cu = ColumnUsers(t, rows, np.flatnonzero(~ok))
-    cu.opaque, cu.arrays = opaque, [cols[c] for c in opaque]
-    for col in opaque:  # (a cell over the typed decoder's bound in bytes: its row decoded)
-        cu.fits &= cell_sizes(cols[col])[rows] <= MAX_STRING
+    cu.opaque = every
+    cu.arrays = [cols[c] for c in opaque] + orgs.arrays(cols.get("orgSourcedIds"))
+    for a in cu.arrays:  # (a cell over the typed decoder's bound in bytes: its row decoded)
+        cu.fits &= cell_sizes(a)[rows] <= MAX_STRING
     cu.agents = fields.get("agentSourcedIds")
     chosen = np.zeros(len(ok), dtype=bool)
     chosen[rows] = True

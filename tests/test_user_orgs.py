@@ -21,8 +21,8 @@ HEADER = ["sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedI
 
 
 def _bundle(out: Path, cells: list[str], two_districts: bool = False) -> None:
-    """A bundle whose students, teachers and contacts name the orgs of ``cells`` in turn
-    (every other cell of a role alike but for the user's own strings)."""
+    """A bundle with a student, a teacher and a contact naming the orgs of each of
+    ``cells`` (every other cell of a role alike but for the user's own strings)."""
     out.mkdir()
     (out / "manifest.csv").write_text("propertyName,value\nmanifest.version,1.0\n"
                                       "oneroster.version,1.1\n", encoding="utf-8")
@@ -32,8 +32,8 @@ def _bundle(out: Path, cells: list[str], two_districts: bool = False) -> None:
              for k, s in enumerate(SCHOOLS)]
     orgs += [["dep1", "Dep", "department", "s3"]]
     users = [HEADER]
-    for k, cell in enumerate(cells * 3):
-        role = ("student", "teacher", "guardian")[k % 3]
+    for k, (cell, role) in enumerate((c, r) for c in cells
+                                     for r in ("student", "teacher", "guardian")):
         users.append([f"u{k}", "", "2024-01-01", "true", cell, role, f"n{k}", f"G{k}", f"F{k}",
                       f"I{k}", f"e{k}@x.org", "555" if role == "guardian" else "",
                       "u0" if role == "guardian" else "", "05" if role == "student" else ""])
@@ -99,3 +99,17 @@ def test_demoted_users_keep_their_schools(tmp_path: Path, monkeypatch: pytest.Mo
                                           for k in range(0, 60, 3)] + ["u3,,male", "u6,,"]
     (out / "demographics.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert _read_both(out, monkeypatch) == 6
+
+
+@pytest.mark.parametrize("most", [0, 1, 2])
+def test_fewer_ids_per_user_leave_the_other_cells_in_their_shapes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, most: int) -> None:
+    """With at most ``most`` ids taken as a user's own strings (none: every cell its own
+    shape, as before), the cells naming more keep shapes of their own: read alike."""
+    from rostergraph.io import user_orgs
+
+    monkeypatch.setattr(user_orgs, "MAX_ORGS", most)
+    cells = [",".join(SCHOOLS[k:k + m]) for m in (1, 2, 3) for k in range(6)]
+    _bundle(tmp_path / "b", cells * 2)
+    # (a shape per role and cell of more than `most` ids, and per role and count of the others)
+    assert _read_both(tmp_path / "b", monkeypatch) == 3 * (most + (3 - most) * 6)

@@ -238,7 +238,8 @@ class ColumnUsers:
         self.arrays: list[Any] = []
         self.sids: list[str] = []
         self.sid_array: Any = None  # (the same ids as pyarrow holds them)
-        self.roles: list[str | None] = []  # a contact's role (its contact_role)
+        self.contacts = np.zeros(0, np.int64)  # the contacts' rows, ascending
+        self.contact_roles: list[str] = []  # each one's role (its contact_role)
         self.shape = np.zeros(0, np.int64)
         self.shapes: list[_Shape] = []
         self._shape_objects = np.empty(0, dtype=object)  # (shapes, taken by numpy)
@@ -278,12 +279,13 @@ class ColumnUsers:
             return
         sids = self.sids[self.registered:upto]
         rd.alias.update(zip(sids, sids))
-        said = {sid: role for sid, role in zip(sids, self.roles[self.registered:upto])
-                if role is not None}
-        if rd.contact_role.keys().isdisjoint(said):  # (the usual case: all at once)
-            rd.contact_role.update(said)
+        lo, hi = np.searchsorted(self.contacts, [self.registered, upto]).tolist()
+        named = list(map(self.sids.__getitem__, self.contacts[lo:hi].tolist()))
+        roles = self.contact_roles[lo:hi]
+        if rd.contact_role.keys().isdisjoint(named):  # (the usual case: all at once)
+            rd.contact_role.update(zip(named, roles))
         else:
-            for sid, role in said.items():
+            for sid, role in zip(named, roles):
                 rd.contact_role.setdefault(sid, role)
         self.registered = upto
 
@@ -655,7 +657,8 @@ def plan_users(rd: _Reader) -> None:
     cu._shape_objects[:] = shapes
     roles = np.empty(len(shapes), dtype=object)
     roles[:] = [sh.role for sh in shapes]
-    cu.roles = roles[inverse].tolist()
+    cu.contacts = np.flatnonzero(np.array([sh.contact for sh in shapes], dtype=bool)[inverse])
+    cu.contact_roles = roles[inverse[cu.contacts]].tolist()
     if "password" in cols:
         cu.passwords = int(nonempty_cells(cols["password"])[rows].sum())
     rd.column_users = cu

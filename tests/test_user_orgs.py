@@ -113,3 +113,40 @@ def test_fewer_ids_per_user_leave_the_other_cells_in_their_shapes(
     _bundle(tmp_path / "b", cells * 2)
     # (a shape per role and cell of more than `most` ids, and per role and count of the others)
     assert _read_both(tmp_path / "b", monkeypatch) == 3 * (most + (3 - most) * 6)
+
+
+@pytest.mark.parametrize("role", ["parent", "guardian", "relative"])
+def test_demographics_of_contacts_with_keys_after_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: str) -> None:
+    """Demographics rows of contacts naming no student: their cells among the record's
+    own keys, a parent's or relative's role kept after them, a guardian's not."""
+    out = tmp_path / "b"
+    _bundle(out, SCHOOLS * 2)
+    text = (out / "users.csv").read_text(encoding="utf-8").replace(",guardian,", f",{role},")
+    (out / "users.csv").write_text(text.replace(",u0,", ",,"), encoding="utf-8")
+    rows = ["sourcedId,birthDate,sex,cityOfBirth"] + [
+        f"u{k},2010-01-0{1 + k % 9},{'female' if k % 2 else ''},{'C' if k % 4 else ''}"
+        for k in range(72)]
+    (out / "demographics.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert _read_both(out, monkeypatch) == 3
+
+
+def test_demographics_of_students_whose_role_says_nothing_else(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A student whose row names no org, username, identifier or grade: its demographics
+    cells alone in its role's object (no comma on either side)."""
+    out = tmp_path / "b"
+    _bundle(out, SCHOOLS * 2)
+    rows = list(csv.reader(io.StringIO((out / "users.csv").read_text(encoding="utf-8"))))
+    at = {c: i for i, c in enumerate(rows[0])}
+    for k, row in enumerate(rows[1:]):
+        if row[at["role"]] == "student" and k % 2:
+            for col in ("orgSourcedIds", "username", "identifier", "grades"):
+                row[at[col]] = ""
+    text = io.StringIO(newline="")
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    (out / "users.csv").write_text(text.getvalue(), encoding="utf-8")
+    demo = ["sourcedId,birthDate,sex"] + [f"u{k},2010-01-0{1 + k % 9},{'male' if k % 4 else ''}"
+                                          for k in range(72)]
+    (out / "demographics.csv").write_text("\n".join(demo) + "\n", encoding="utf-8")
+    assert _read_both(out, monkeypatch) == 4

@@ -434,16 +434,27 @@ class ColumnUsers:
     def _rendered(self, agents: Any, chosen: list[_Shape], codes: np.ndarray) -> Any:
         """Each row's contact links: its ``agentSourcedIds`` cell with its commas made the
         text between two links of its shape (``None``: no row has any)."""
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         if agents is None:
             return None
         mids = [sh.mid for sh in chosen]
-        out = None
+        if not any(mids):
+            return None
+        # (a cell of one id is its own links, whatever the shape: only the few cells
+        # naming several students are rewritten; a row of a shape without links has no
+        # such field, so its cell stands there for nothing)
+        listed = numpy_of(pc.match_substring(agents, pattern=","))
+        out = agents
         for mid in dict.fromkeys(m for m in mids if m):
-            mask = arrow_bools(np.array([m == mid for m in mids], dtype=bool)[codes])
-            links = pc.replace_substring(agents, pattern=",", replacement=mid)
-            out = pc.if_else(mask, links, out if out is not None else text_scalar(""))
+            mask = listed & np.array([m == mid for m in mids], dtype=bool)[codes]
+            if mask.any():
+                links = pc.replace_substring(agents.filter(arrow_bools(mask)), pattern=",",
+                                             replacement=mid)
+                if isinstance(links, pa.ChunkedArray):
+                    links = links.combine_chunks()
+                out = pc.replace_with_mask(out, arrow_bools(mask), links)
         return out
 
     def _columns(self, b: Any, chosen: list[_Shape]) -> list[UserShape | None]:
@@ -465,31 +476,26 @@ class ColumnUsers:
         """Each row's demographics cells as text, with the comma its template wants
         (``None``: no row has any)."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         rows = self.demo_row[ks]
         have = np.flatnonzero(rows >= 0)
         if not len(have):
             return None
         cols = [taken_by_block(a, rows[have]) for a in self.demo_arrays]
-        if self._demo_layout is _UNSET:
-            self._demo_layout = TemplateLayout.of([template_parts(f) for f in self.demo_fmts])
-        codes = self.demo_shape[ks[have]]
-        frag = (self._demo_layout.fill(codes, cols) if self._demo_layout is not None
-                else fill_templates([template_parts(f) for f in self.demo_fmts], codes, cols))
-        if frag is None:
-            fmts = [self.demo_fmts[s] for s in self.demo_shape[ks[have]].tolist()]
-            frag = arrow_texts([f.format(*cells).encode()
-                                for f, cells in zip(fmts, zip(*(c.to_pylist() for c in cols)))])
-        said = numpy_of(pc.binary_length(frag)) > 0
         if self._demo_cases is None:
-            self._demo_cases = np.array([sh.demo_case for sh in self.shapes], dtype=np.int8)
-        case = self._demo_cases[self.shape[ks[have]]]
-        comma = text_scalar(",")
-        frag = pc.if_else(arrow_bools(said & (case == 0)),
-                          pc.binary_join_element_wise(comma, frag, text_scalar("")), frag)
-        frag = pc.if_else(arrow_bools(said & (case == 2)),
-                          pc.binary_join_element_wise(frag, comma, text_scalar("")), frag)
+            self._demo_cases = np.array([sh.demo_case for sh in self.shapes], dtype=np.int64)
+        # (each fragment template thrice: with the comma before it, none, after it, as the
+        # user's shape wants; an empty one, no cell said, with none)
+        fmts = [("," + f, f, f + ",")[case] if f else "" for f in self.demo_fmts
+                for case in range(3)]
+        codes = self.demo_shape[ks[have]] * 3 + self._demo_cases[self.shape[ks[have]]]
+        if self._demo_layout is _UNSET:
+            self._demo_layout = TemplateLayout.of([template_parts(f) for f in fmts])
+        frag = (self._demo_layout.fill(codes, cols) if self._demo_layout is not None
+                else fill_templates([template_parts(f) for f in fmts], codes, cols))
+        if frag is None:
+            frag = arrow_texts([fmts[c].format(*cells).encode() for c, cells in
+                                zip(codes.tolist(), zip(*(c.to_pylist() for c in cols)))])
         back = np.full(len(ks), len(have), dtype=np.int64)
         back[have] = np.arange(len(have))
         return pa.concat_arrays([frag, arrow_texts([b""])]).take(arrow_ints(back))

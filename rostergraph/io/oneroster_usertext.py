@@ -442,9 +442,8 @@ class ColumnUsers:
         mids = [sh.mid for sh in chosen]
         if not any(mids):
             return None
-        # (a cell of one id is its own links, whatever the shape: only the few cells
-        # naming several students are rewritten; a row of a shape without links has no
-        # such field, so its cell stands there for nothing)
+        # (a cell of one id is its own links in any shape, and a shape without links has
+        # no such field: only the few cells naming several students are rewritten)
         listed = numpy_of(pc.match_substring(agents, pattern=","))
         out = agents
         for mid in dict.fromkeys(m for m in mids if m):
@@ -484,8 +483,8 @@ class ColumnUsers:
         cols = [taken_by_block(a, rows[have]) for a in self.demo_arrays]
         if self._demo_cases is None:
             self._demo_cases = np.array([sh.demo_case for sh in self.shapes], dtype=np.int64)
-        # (each fragment template thrice: with the comma before it, none, after it, as the
-        # user's shape wants; an empty one, no cell said, with none)
+        # (each fragment template thrice: the comma before it, none, after it, as the
+        # user's shape wants; an empty one without)
         fmts = [("," + f, f, f + ",")[case] if f else "" for f in self.demo_fmts
                 for case in range(3)]
         codes = self.demo_shape[ks[have]] * 3 + self._demo_cases[self.shape[ks[have]]]

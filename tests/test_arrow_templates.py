@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rostergraph.io.arrow_templates import fill_templates, template_parts
+from rostergraph.io.arrow_templates import TemplateLayout, fill_templates, template_parts
 
 _TEXT = st.text(st.sampled_from('ab,{}":é\U0001F600\\'), max_size=6)
 
@@ -49,6 +49,25 @@ def test_fill_templates_is_str_format(templates: tuple[list[str], int],
     want = [fmts[c].format(*(col[i] for col in cells)) + "\n"
             for i, c in enumerate(codes.tolist())]
     assert got.to_pylist() == want
+
+
+@given(_templates(), st.data())
+def test_a_layout_of_all_templates_fills_batches_of_some(
+        templates: tuple[list[str], int], data: st.DataObject) -> None:
+    """Every template laid out once, then batches using some of them (one only, say:
+    its literals taken as scalars): each row ``str.format``'s text."""
+    fmts, width = templates
+    layout = TemplateLayout.of([template_parts(f) for f in fmts], tail="\n")
+    assert layout is not None
+    for _ in range(3):
+        some = data.draw(st.lists(st.integers(0, len(fmts) - 1), min_size=1, max_size=2))
+        n = data.draw(st.integers(0, 8))
+        codes = np.array(data.draw(st.lists(st.sampled_from(some), min_size=n, max_size=n)),
+                         dtype=np.int64)
+        cells = [data.draw(st.lists(_TEXT, min_size=n, max_size=n)) for _ in range(width)]
+        got = layout.fill(codes, [pa.array(c, type=pa.string()) for c in cells])
+        assert got.to_pylist() == [fmts[c].format(*(col[i] for col in cells)) + "\n"
+                                   for i, c in enumerate(codes.tolist())]
 
 
 def test_fill_templates_refuses_orders_no_layout_keeps() -> None:

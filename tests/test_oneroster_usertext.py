@@ -407,7 +407,8 @@ def _bundles(draw: Any) -> dict[str, list[list[str]]]:
             f"id{k}" if draw(st.integers(0, 3)) else draw(st.sampled_from(_IDS)),
             draw(st.sampled_from(["", "active", "odd"])),
             draw(st.sampled_from(["true", "false", ""])),
-            draw(st.sampled_from(["s1", "s2", "s1,s2", "", "d1", "nowhere", "s1, s2"])),
+            draw(st.sampled_from(["s1", "s2", "s1,s2", "", "d1", "nowhere", "s1, s2",
+                                  "s2,s1", "s1,s1", "s1,d1"])),
             draw(st.sampled_from(["parent", "guardian", "relative"]) if k % 3 == 0 else
                  st.sampled_from(["student", "student", "teacher", "administrator", "Student",
                                   "aide", "", "parent"])),

@@ -69,9 +69,69 @@ def test_shaped_columns_are_the_structs_columns(seed: int, chosen: Any) -> None:
 
 
 def test_a_placeholder_where_no_own_string_goes_is_no_shape() -> None:
-    """A school edge naming a placeholder: its users' texts are decoded instead."""
-    t = DECODE(orjson.dumps({"id": "i", "roles": {"student": {"school": EMAIL}}}))
+    """A grade naming a placeholder: its users' texts are decoded instead."""
+    t = DECODE(orjson.dumps({"id": "i", "roles": {"student": {"grade": EMAIL}}}))
     assert UserShape.of(t, {EMAIL: 0}, AGENTS) is None
+    # (nor a relation naming a placeholder and a constant: the user's string may be it)
+    t = DECODE(orjson.dumps({"id": "i", "roles": {"student": {"school": "s1",
+                                                              "schools": ["s1", EMAIL]}}}))
+    assert UserShape.of(t, {EMAIL: 0}, AGENTS) is None
+
+
+SCHOOL, OTHER = "\ue000S\ue001", "\ue000T\ue001"
+#: templates whose schools are the users' own strings (SCHOOL, OTHER), among constants
+#: (a user's own strings in one relation distinct: those the reader gives are)
+OWN_SCHOOLS: list[dict[str, Any]] = [
+    {"roles": {"student": {"school": SCHOOL, "schools": [SCHOOL]}}, "email": EMAIL},
+    {"roles": {"student": {"school": SCHOOL, "schools": [SCHOOL, OTHER]}}},
+    {"roles": {"teacher": {"school": OTHER, "schools": [OTHER]},
+               "staff": {"schools": [SCHOOL]}}},
+    {"roles": {"student": {"school": "s1"}}},
+    {"roles": {"district_admin": {}}, "district": "d1"},
+]
+
+
+@pytest.mark.parametrize("arrow", [False, True])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_schools_named_by_the_users_own_strings(arrow: bool, seed: int) -> None:
+    """School edges naming a placeholder: each user's edges name its own strings, as
+    its decoded struct's do (given as lists or as pyarrow arrays, references handed to
+    ``refs_to`` or kept as lists)."""
+    import pyarrow as pa
+
+    rnd = np.random.default_rng(seed)
+    holders = {EMAIL: 0, SCHOOL: 1, OTHER: 2}
+    templates = [UserShape.of(DECODE(orjson.dumps({"id": "\ue000I\ue001", **s})), holders,
+                              AGENTS) for s in OWN_SCHOOLS]
+    assert all(t is not None for t in templates)
+    picks = rnd.choice(len(OWN_SCHOOLS), 40).tolist()
+    ids = [f"u{k}" for k in range(40)]
+    own = [[f"e{k}@x.org" for k in range(40)],
+           [str(rnd.choice(["a", "b", "s1"])) for _ in ids],
+           [str(rnd.choice(["c", "s9", "d"])) for _ in ids]]
+    want = Columns("users")
+    want.add([DECODE(orjson.dumps({"id": u, **OWN_SCHOOLS[p]}).decode().replace(
+        EMAIL, own[0][k]).replace(SCHOOL, own[1][k]).replace(OTHER, own[2][k]).encode())
+        for k, (p, u) in enumerate(zip(picks, ids))])
+    got = Columns("users")
+    handed: dict[str, list[str]] = {}
+    strings: list[Any] = [own[0], *(pa.chunked_array([o]) if arrow else o for o in own[1:])]
+    add_shaped(got, ids, templates, np.array(picks), strings, [],  # type: ignore[arg-type]
+               refs_to=(lambda name, refs: handed.setdefault(name, []).extend(
+                   refs.to_pylist())) if arrow else None)
+    for name, col in want.cols.items():
+        if name == "roles":
+            assert bytes(got.cols[name]) == bytes(col)
+            continue
+        if arrow and name in handed:
+            assert handed[name] == list(col[1]), name
+            got_col = [got.cols[name][0], col[1], *got.cols[name][2:]]
+        else:
+            got_col = list(got.cols[name])
+        for a, b in zip(got_col, col):
+            assert list(a) == list(b), name
+    for name, col in want.fields.items():
+        assert list(got.fields[name]) == list(col), name
 
 
 def test_shapes_worked_out_together_are_each_alone() -> None:
@@ -79,12 +139,12 @@ def test_shapes_worked_out_together_are_each_alone() -> None:
     for it alone: a struct that is no shape among the others stays ``None`` without
     touching its neighbours."""
     structs = [DECODE(orjson.dumps({"id": "\ue000I\ue001", **s})) for s in SHAPES]
-    structs.insert(2, DECODE(orjson.dumps({"id": "i", "roles": {"student": {"school": EMAIL}}})))
+    structs.insert(2, DECODE(orjson.dumps({"id": "i", "roles": {"student": {"grade": EMAIL}}})))
     together = UserShape.of_many(structs, {EMAIL: 0}, AGENTS)
     alone = [UserShape.of(s, {EMAIL: 0}, AGENTS) for s in structs]
     assert [t is None for t in together] == [a is None for a in alone]
     assert together[2] is None and sum(t is None for t in together) == 1
     for t, a in zip(together, alone):
         if t is not None and a is not None:
-            assert (t.role, t.edges, t.agents, t.fields, t.own) == (
-                a.role, a.edges, a.agents, a.fields, a.own)
+            assert (t.role, t.edges, t.agents, t.fields, t.own, t.own_refs) == (
+                a.role, a.edges, a.agents, a.fields, a.own, a.own_refs)

@@ -86,13 +86,17 @@ class TemplateLayout:
     ['a/c', '<b>']
     """
 
-    __slots__ = ("slots", "tail")
+    __slots__ = ("slots", "tail", "texts")
 
-    def __init__(self, slots: list[tuple[int, Any, np.ndarray]], tail: Any) -> None:
+    def __init__(self, slots: list[tuple[int, Any, np.ndarray]], tail: Any,
+                 texts: list[list[str]] | None = None) -> None:
         #: per slot: its column, each template's literal before it (pyarrow, ``None``: all
         #: empty), whether each template has it
         self.slots = slots
         self.tail = tail  # each template's literal after its last field (and the tail)
+        #: per slot, then the tail: each template's literal as ``str`` (a batch whose
+        #: templates all have one literal there takes it as a scalar, not per row)
+        self.texts = texts
 
     @classmethod
     def of(cls, parts: Sequence[TemplateParts], tail: str = "") -> TemplateLayout | None:
@@ -101,9 +105,10 @@ class TemplateLayout:
         slots = _slots(parts)
         if slots is None:
             return None
+        tails = [lits[-1] + tail for lits, _ in parts]
         return cls([(field, _literals(before), np.array(uses, dtype=bool))
-                    for field, before, uses in slots],
-                   _literals([lits[-1] + tail for lits, _ in parts]))
+                    for field, before, uses in slots], _literals(tails),
+                   [before for _, before, _ in slots] + [tails])
 
     def fill(self, codes: np.ndarray, columns: Sequence[Any]) -> Any:
         """Row ``i``: template ``codes[i]`` filled with row ``i`` of ``columns`` (see
@@ -114,10 +119,18 @@ class TemplateLayout:
         codes = np.asarray(codes, dtype=np.int64)
         at = arrow_ints(codes)
         empty = text_scalar("")
+        used = np.unique(codes).tolist() if self.texts is not None and len(codes) else []
+
+        def literal(k: int, literals: Any) -> Any:
+            # (one literal for every row of the batch: a scalar, no take)
+            if self.texts is not None and len({self.texts[k][c] for c in used}) == 1:
+                return text_scalar(self.texts[k][used[0]])
+            return literals.take(at)
+
         pieces: list[Any] = []
-        for field, literals, uses in self.slots:
+        for k, (field, literals, uses) in enumerate(self.slots):
             if literals is not None:
-                pieces.append(literals.take(at))
+                pieces.append(literal(k, literals))
             col = columns[field]
             if col is None:
                 continue
@@ -127,9 +140,11 @@ class TemplateLayout:
             elif here.any():
                 pieces.append(pc.if_else(arrow_bools(here), col, empty))
         if self.tail is not None:
-            pieces.append(self.tail.take(at))
-        if not pieces:
-            return arrow_texts([b""] * len(codes))
+            pieces.append(literal(len(self.slots), self.tail))
+        if not any(isinstance(p, (pa.Array, pa.ChunkedArray)) for p in pieces):
+            # (scalars only: every row's text is the same)
+            text = "".join(p.as_py() for p in pieces).encode()
+            return arrow_texts([text] * len(codes))
         if len(pieces) == 1:
             pieces.append(empty)
         out = pc.binary_join_element_wise(*pieces, empty)

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .arrow_np import text_buffers
-from .csv_arrow import cells_at, encoded_column
+from .arrow_np import numpy_of, text_buffers
+from .csv_arrow import encoded_column, taken_by_block
 
 __all__ = ["bit_words", "bits_of", "cell_chunks", "cell_codes", "cell_sizes", "clean_cells",
            "distinct_rows", "flagged", "nonempty_cells", "not_plain_byte", "split_plainly"]
@@ -76,9 +76,16 @@ def split_plainly(col: Any) -> np.ndarray:
         out.append(edge)
     bad |= np.concatenate(out) if out else np.zeros(0, dtype=bool)
     listed = np.flatnonzero(~bad & flagged(col, lambda b: b == 0x2C))
-    for k, cell in zip(listed.tolist(), cells_at(col, listed)):
-        parts = cell.split(",")
-        bad[k] = len(set(parts)) != len(parts)
+    if len(listed):  # (an id twice in a cell: its ids coded, each (cell, id) pair once)
+        import pyarrow.compute as pc
+
+        split = pc.split_pattern(taken_by_block(col, listed), pattern=",")
+        codes = numpy_of(pc.dictionary_encode(pc.list_flatten(split)).indices).astype(np.int64)
+        owner = np.repeat(np.arange(len(listed), dtype=np.int64),
+                          numpy_of(pc.list_value_length(split)))
+        pairs = np.sort(owner * (int(codes.max()) + 1) + codes)
+        again = pairs[1:][pairs[1:] == pairs[:-1]] // (int(codes.max()) + 1)
+        bad[listed[again]] = True
     return ~bad
 
 

@@ -282,6 +282,20 @@ class PlainRows:
         self.passwords = 0
         self.any_role = False
 
+    def orgs_of(self, cell: str | None) -> tuple[list[str], list[str], str | None]:
+        """An ``orgSourcedIds`` cell's orgs, their schools and the user's district (as
+        :func:`apply_role` works them out), remembered for the next row with that cell."""
+        got = self.orgs.get(cell)
+        if got is None:
+            rd = self.rd
+            orgs = split_ids(cell, rd.orgs)
+            schools, districts = _orgs_split(rd, orgs)
+            dist = (districts[0] if districts else None) or next(
+                (rd.district_of(s) for s in schools if rd.district_of(s)), None
+            ) or rd.sole_district()
+            got = self.orgs[cell] = (orgs, schools, dist)
+        return got
+
     def read(self, row: dict[str, str], line: int) -> bool:
         """Read users.csv row ``row`` at ``line`` when it is plain (see the class)."""
         rd = self.rd
@@ -329,12 +343,7 @@ class PlainRows:
         orgs_cell = get("orgSourcedIds")
         got = self.orgs.get(orgs_cell)
         if got is None:
-            orgs = split_ids(orgs_cell, rd.orgs)
-            schools, districts = _orgs_split(rd, orgs)
-            dist = (districts[0] if districts else None) or next(
-                (rd.district_of(s) for s in schools if rd.district_of(s)), None
-            ) or rd.sole_district()
-            got = self.orgs[orgs_cell] = (orgs, schools, dist)
+            got = self.orgs_of(orgs_cell)
         schools, dist = got[1], got[2]
         # (apply_role: a contact's orgs are its row's cell, so none is kept apart)
         if dist:

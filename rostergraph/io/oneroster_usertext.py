@@ -5,7 +5,9 @@ Most rows of a district's ``users.csv`` are alike but for their own strings: a s
 teacher or contact, its id given once, its cells free of anything JSON must escape. The
 record the reader makes of such a row depends on its strings only through *which* are
 empty, and on a few cells of few distinct values (the role, the ``orgSourcedIds`` and
-``grades`` cells): its *shape*. So the reader's own code (:class:`PlainRows`, the cells
+``grades`` cells; an ``orgSourcedIds`` cell naming schools only by how many and their
+district, its ids being the user's own strings: :mod:`~rostergraph.io.user_orgs`): its
+*shape*. So the reader's own code (:class:`PlainRows`, the cells
 no role took, the demographics, the mends at the end) is run once per shape, on a row
 whose strings are placeholders, and its record's JSON text becomes a template; each row's
 text is its shape's template filled with its cells (``str.format``, in C). No dict is
@@ -75,6 +77,7 @@ from .oneroster_users import (
 from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .shaped_users import UserShape
+from .user_orgs import OrgClasses
 
 if TYPE_CHECKING:
     from .csvutil import CsvTable
@@ -235,7 +238,8 @@ class ColumnUsers:
         self.arrays: list[Any] = []
         self.sids: list[str] = []
         self.sid_array: Any = None  # (the same ids as pyarrow holds them)
-        self.roles: list[str | None] = []  # a contact's role (its contact_role)
+        self.contacts = np.zeros(0, np.int64)  # the contacts' rows, ascending
+        self.contact_roles: list[str] = []  # each one's role (its contact_role)
         self.shape = np.zeros(0, np.int64)
         self.shapes: list[_Shape] = []
         self._shape_objects = np.empty(0, dtype=object)  # (shapes, taken by numpy)
@@ -275,12 +279,13 @@ class ColumnUsers:
             return
         sids = self.sids[self.registered:upto]
         rd.alias.update(zip(sids, sids))
-        said = {sid: role for sid, role in zip(sids, self.roles[self.registered:upto])
-                if role is not None}
-        if rd.contact_role.keys().isdisjoint(said):  # (the usual case: all at once)
-            rd.contact_role.update(said)
+        lo, hi = np.searchsorted(self.contacts, [self.registered, upto]).tolist()
+        named = list(map(self.sids.__getitem__, self.contacts[lo:hi].tolist()))
+        roles = self.contact_roles[lo:hi]
+        if rd.contact_role.keys().isdisjoint(named):  # (the usual case: all at once)
+            rd.contact_role.update(zip(named, roles))
         else:
-            for sid, role in said.items():
+            for sid, role in zip(named, roles):
                 rd.contact_role.setdefault(sid, role)
         self.registered = upto
 
@@ -379,8 +384,11 @@ class ColumnUsers:
         ids = self.sids[lo:hi] if hi - lo == len(ks) else [self.sids[k] for k in ks.tolist()]
         # (the cells a shape takes as the user's own strings, as str: emails, say)
         own = {k for sc in of if sc is not None for k in sc.own.values()}
-        strings = [a.to_pylist() if k in own and a is not None else []
-                   for k, a in enumerate(arrays)]
+        # (and those a shape takes as the user's own references, as pyarrow: its schools)
+        refs_own = {k for sc in of if sc is not None for ks in sc.own_refs.values()
+                    for k in ks if k is not None}
+        strings = [a.to_pylist() if k in own and a is not None else
+                   a if k in refs_own and a is not None else [] for k, a in enumerate(arrays)]
         # (whether each is a non-empty string without "@", in C: RG-USR-001's column)
         no_at = {k: (numpy_of(pc.binary_length(a)) > 0)
                  & ~numpy_of(pc.match_substring(a, pattern="@"))
@@ -426,16 +434,26 @@ class ColumnUsers:
     def _rendered(self, agents: Any, chosen: list[_Shape], codes: np.ndarray) -> Any:
         """Each row's contact links: its ``agentSourcedIds`` cell with its commas made the
         text between two links of its shape (``None``: no row has any)."""
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         if agents is None:
             return None
         mids = [sh.mid for sh in chosen]
-        out = None
+        if not any(mids):
+            return None
+        # (a cell of one id is its own links in any shape, and a shape without links has
+        # no such field: only the few cells naming several students are rewritten)
+        listed = numpy_of(pc.match_substring(agents, pattern=","))
+        out = agents
         for mid in dict.fromkeys(m for m in mids if m):
-            mask = arrow_bools(np.array([m == mid for m in mids], dtype=bool)[codes])
-            links = pc.replace_substring(agents, pattern=",", replacement=mid)
-            out = pc.if_else(mask, links, out if out is not None else text_scalar(""))
+            mask = listed & np.array([m == mid for m in mids], dtype=bool)[codes]
+            if mask.any():
+                links = pc.replace_substring(agents.filter(arrow_bools(mask)), pattern=",",
+                                             replacement=mid)
+                if isinstance(links, pa.ChunkedArray):
+                    links = links.combine_chunks()
+                out = pc.replace_with_mask(out, arrow_bools(mask), links)
         return out
 
     def _columns(self, b: Any, chosen: list[_Shape]) -> list[UserShape | None]:
@@ -457,31 +475,26 @@ class ColumnUsers:
         """Each row's demographics cells as text, with the comma its template wants
         (``None``: no row has any)."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         rows = self.demo_row[ks]
         have = np.flatnonzero(rows >= 0)
         if not len(have):
             return None
         cols = [taken_by_block(a, rows[have]) for a in self.demo_arrays]
-        if self._demo_layout is _UNSET:
-            self._demo_layout = TemplateLayout.of([template_parts(f) for f in self.demo_fmts])
-        codes = self.demo_shape[ks[have]]
-        frag = (self._demo_layout.fill(codes, cols) if self._demo_layout is not None
-                else fill_templates([template_parts(f) for f in self.demo_fmts], codes, cols))
-        if frag is None:
-            fmts = [self.demo_fmts[s] for s in self.demo_shape[ks[have]].tolist()]
-            frag = arrow_texts([f.format(*cells).encode()
-                                for f, cells in zip(fmts, zip(*(c.to_pylist() for c in cols)))])
-        said = numpy_of(pc.binary_length(frag)) > 0
         if self._demo_cases is None:
-            self._demo_cases = np.array([sh.demo_case for sh in self.shapes], dtype=np.int8)
-        case = self._demo_cases[self.shape[ks[have]]]
-        comma = text_scalar(",")
-        frag = pc.if_else(arrow_bools(said & (case == 0)),
-                          pc.binary_join_element_wise(comma, frag, text_scalar("")), frag)
-        frag = pc.if_else(arrow_bools(said & (case == 2)),
-                          pc.binary_join_element_wise(frag, comma, text_scalar("")), frag)
+            self._demo_cases = np.array([sh.demo_case for sh in self.shapes], dtype=np.int64)
+        # (each fragment template thrice: the comma before it, none, after it, as the
+        # user's shape wants; an empty one without)
+        fmts = [("," + f, f, f + ",")[case] if f else "" for f in self.demo_fmts
+                for case in range(3)]
+        codes = self.demo_shape[ks[have]] * 3 + self._demo_cases[self.shape[ks[have]]]
+        if self._demo_layout is _UNSET:
+            self._demo_layout = TemplateLayout.of([template_parts(f) for f in fmts])
+        frag = (self._demo_layout.fill(codes, cols) if self._demo_layout is not None
+                else fill_templates([template_parts(f) for f in fmts], codes, cols))
+        if frag is None:
+            frag = arrow_texts([fmts[c].format(*cells).encode() for c, cells in
+                                zip(codes.tolist(), zip(*(c.to_pylist() for c in cols)))])
         back = np.full(len(ks), len(have), dtype=np.int64)
         back[have] = np.arange(len(have))
         return pa.concat_arrays([frag, arrow_texts([b""])]).take(arrow_ints(back))
@@ -581,16 +594,22 @@ def plan_users(rd: _Reader) -> None:
     # something (not empty, not the value the writer fills in)
     opaque = [c for c in t.header if c not in _SHAPE_COLUMNS and not is_secret_column(c)
               and c not in _EMPTY_COLUMNS and c != USER_ID_COLUMN]
-    parts = [role_codes[rows]]
-    shape_values: list[list[str]] = [role_cells]
-    for col in _SHAPE_COLUMNS[1:]:
-        if col in cols:
-            c, v = cell_codes(cols[col])
-            parts.append(c[rows])
-            shape_values.append(v)
-        else:
-            parts.append(np.zeros(len(rows), np.int64))
-            shape_values.append([""])
+    plans: dict[bool, Any] = {}
+    sc = _scratch(rd)
+    reader = PlainRows(sc, plans)  # (one reader for every shape: its memos hold across them)
+    # (an orgSourcedIds cell naming schools: its ids the user's own strings, see user_orgs)
+    orgs = OrgClasses.of(reader, cols["orgSourcedIds"], rows) if "orgSourcedIds" in cols else (
+        OrgClasses(np.zeros(len(ok), np.int64), [""], 0))
+    org_fields = list(range(len(opaque), len(opaque) + orgs.fields))
+    parts = [role_codes[rows], orgs.codes[rows]]
+    shape_values: list[list[Any]] = [role_cells, orgs.values]
+    if "grades" in cols:
+        c, v = cell_codes(cols["grades"])
+        parts.append(c[rows])
+        shape_values.append(v)
+    else:
+        parts.append(np.zeros(len(rows), np.int64))
+        shape_values.append([""])
     says = np.empty((len(rows), len(opaque)), dtype=bool)
     for k, col in enumerate(opaque):
         said = nonempty_cells(cols[col])
@@ -605,14 +624,15 @@ def plan_users(rd: _Reader) -> None:
     if len(keys) > max(64, _SHAPES_PER_ROW * len(rows)):
         return
     fields = {col: k for k, col in enumerate(opaque)}
-    plans: dict[bool, Any] = {}
-    sc: Any = None
-    reader: PlainRows | None = None
+    org_holders = [_holder(k) for k in org_fields]
+    every = [*opaque, *(f"orgSourcedIds.{k}" for k in range(orgs.fields))]  # (the fields)
     shapes = []
     for key in keys:
         row = {}
         for col in t.header:
-            if col in _SHAPE_COLUMNS:
+            if col == "orgSourcedIds":
+                row[col] = orgs.probe(key[1], org_holders, reader.orgs)
+            elif col in _SHAPE_COLUMNS:
                 i = _SHAPE_COLUMNS.index(col)
                 row[col] = shape_values[i][key[i]]
             elif col in fields:
@@ -620,9 +640,7 @@ def plan_users(rd: _Reader) -> None:
             else:
                 row[col] = ""
         sc = _scratch(rd, sc)
-        if reader is None:  # (one reader for every shape: its memos hold across them)
-            reader = PlainRows(sc, plans)
-        shapes.append(_Shape(sc, reader, row, opaque, fields.get("agentSourcedIds")))
+        shapes.append(_Shape(sc, reader, row, every, fields.get("agentSourcedIds")))
     good = np.array([bool(sh.final) for sh in shapes], dtype=bool)
     keep = good[inverse]
     if not keep.all():  # (a shape whose row would tell something: the row path's)
@@ -630,9 +648,10 @@ def plan_users(rd: _Reader) -> None:
         ok[:] = False
         ok[rows] = True
     cu = ColumnUsers(t, rows, np.flatnonzero(~ok))
-    cu.opaque, cu.arrays = opaque, [cols[c] for c in opaque]
-    for col in opaque:  # (a cell over the typed decoder's bound in bytes: its row decoded)
-        cu.fits &= cell_sizes(cols[col])[rows] <= MAX_STRING
+    cu.opaque = every
+    cu.arrays = [cols[c] for c in opaque] + orgs.arrays(cols.get("orgSourcedIds"))
+    for a in cu.arrays:  # (a cell over the typed decoder's bound in bytes: its row decoded)
+        cu.fits &= cell_sizes(a)[rows] <= MAX_STRING
     cu.agents = fields.get("agentSourcedIds")
     chosen = np.zeros(len(ok), dtype=bool)
     chosen[rows] = True
@@ -643,7 +662,8 @@ def plan_users(rd: _Reader) -> None:
     cu._shape_objects[:] = shapes
     roles = np.empty(len(shapes), dtype=object)
     roles[:] = [sh.role for sh in shapes]
-    cu.roles = roles[inverse].tolist()
+    cu.contacts = np.flatnonzero(np.array([sh.contact for sh in shapes], dtype=bool)[inverse])
+    cu.contact_roles = roles[inverse[cu.contacts]].tolist()
     if "password" in cols:
         cu.passwords = int(nonempty_cells(cols["password"])[rows].sum())
     rd.column_users = cu

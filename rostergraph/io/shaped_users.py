@@ -50,7 +50,7 @@ _DERIVED = {"email_no_at": "email", "email_hash": "email",
 class UserShape:
     """What the columns take from each user of one shape (see the module's text)."""
 
-    __slots__ = ("agents", "edges", "fields", "own", "role")
+    __slots__ = ("agents", "edges", "fields", "own", "own_refs", "role")
 
     def __init__(self) -> None:
         self.role = 0
@@ -60,13 +60,19 @@ class UserShape:
         self.agents: tuple[Any, Any] | None = None
         self.fields: dict[str, Any] = {}  # field column → its value (constant)
         self.own: dict[str, int] = {}  # field column → the per-user strings it is
+        #: relation → per reference of ``edges``, the per-user strings it is (``None``:
+        #: the reference itself, a constant); only relations with any
+        self.own_refs: dict[str, list[int | None]] = {}
 
     @classmethod
     def of(cls, struct: Any, holders: dict[str, int], agents: str | None) -> UserShape | None:
         """The shape of template user ``struct``: ``holders`` maps each placeholder string
         to the per-user strings it stands for, ``agents`` is the placeholder standing for
         a contact's students (each one relationship). ``None`` when a placeholder is
-        somewhere the columns would not take it as the user's own string."""
+        somewhere the columns would not take it as the user's own string. A relation's
+        references may be placeholders only (a user's schools, say): the caller promises
+        that two placeholders there stand, for each user, for two different strings (the
+        columns would make an edge fewer of two equal ones)."""
         return cls.of_many([struct], holders, agents)[0]
 
     @classmethod
@@ -98,9 +104,16 @@ class UserShape:
                     else:
                         shape.agents = (col[2][lo], col[3][lo])
                     continue
-                if any(isinstance(r, str) and r in holders for r in refs):
+                if agents is not None and agents in refs:
                     shapes[k] = None
                     continue
+                if any(isinstance(r, str) and r in holders for r in refs):
+                    # (a school named by the user's own cell: each user's own reference;
+                    # one the shape names too might be the user's, an edge fewer)
+                    if not all(isinstance(r, str) and r in holders for r in refs):
+                        shapes[k] = None
+                        continue
+                    shape.own_refs[name] = [holders[r] for r in refs]
                 shape.edges[name] = (refs, *(a[lo:hi] for a in col[2:]))
         for name, values in tc.fields.items():
             if name in _DERIVED:
@@ -142,6 +155,51 @@ def _shapes_refs(refs: list[list[str]], sizes: np.ndarray, codes: np.ndarray) ->
                                           arrow_texts([i.encode() for i in ids]))
 
 
+def _own_refs(refs: list[list[str]], owns: list[list[int | None] | None], sizes: np.ndarray,
+              codes: np.ndarray, strings: list[Any]) -> Any:
+    """The references of users of shapes ``codes`` (see :func:`_shapes_refs`) where shape
+    ``s``'s reference ``j`` is, when ``owns[s][j]`` is a number ``k``, each user's own
+    string ``k`` (``strings[k]``: a list or a pyarrow string array), as one pyarrow array.
+
+    >>> refs = _own_refs([["a", "H"], ["b"]], [[None, 0], None], np.array([2, 1]),
+    ...                  np.array([0, 1, 0]), [["x", "y", "z"]])
+    >>> refs.to_pylist()
+    ['a', 'x', 'b', 'a', 'z']
+    """
+    import pyarrow as pa
+
+    ids: dict[str, int] = {}
+    src: list[int] = []  # per shape's reference: its constant's code, or -1 - k
+    for group, own in zip(refs, owns):
+        for j, r in enumerate(group):
+            k = own[j] if own is not None else None
+            src.append(-1 - k if k is not None else ids.setdefault(r, len(ids)))
+    shape_src = np.array(src, dtype=np.int64)
+    first = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=first[1:])
+    lens = sizes[codes]
+    total = int(lens.sum())
+    starts = np.repeat(first[codes] - (np.cumsum(lens) - lens), lens)
+    picked = shape_src[starts + np.arange(total, dtype=np.int64)]
+    user = np.repeat(np.arange(len(codes), dtype=np.int64), lens)
+    # (one array of the constants, then each own string column used: every reference an
+    # index into it)
+    pieces = [arrow_texts([i.encode() for i in ids])]
+    at = len(ids)
+    index = picked.copy()
+    for k in sorted({-1 - int(p) for p in np.unique(picked[picked < 0]).tolist()}):
+        col = strings[k]
+        if isinstance(col, list):
+            col = arrow_texts([v.encode() for v in col])
+        elif isinstance(col, pa.ChunkedArray):
+            col = col.combine_chunks()
+        mine = picked == -1 - k
+        index[mine] = at + user[mine]
+        pieces.append(col.cast(pieces[0].type) if col.type != pieces[0].type else col)
+        at += len(col)
+    return pa.concat_arrays(pieces).take(arrow_ints(index))
+
+
 def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.ndarray,
                strings: list[list[str]],
                students: list[list[str]] | tuple[np.ndarray, Any],
@@ -173,9 +231,17 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
         if not sizes.any():
             continue
         col[0].frombytes(np.repeat(every, sizes[codes]).tobytes())
-        if refs_to is not None:
+        owns = [s.own_refs.get(name) for s in shapes]
+        mixed = any(o is not None for o in owns)
+        if mixed:  # (some users' references are their own strings)
+            refs = _own_refs([g[0] for g in per], owns, sizes, codes, strings)
+            if refs_to is not None:
+                refs_to(name, refs)
+            else:
+                col[1].extend(refs.to_pylist())
+        elif refs_to is not None:
             refs_to(name, _shapes_refs([g[0] for g in per], sizes, codes))
-        for k in range(1 if refs_to is None else 2, len(col)):
+        for k in range(1 if refs_to is None and not mixed else 2, len(col)):
             parts = [g[k - 1] if g[0] else [] for g in per]
             col[k].extend(chain.from_iterable(map(parts.__getitem__, at)))
     if isinstance(students, tuple):

@@ -144,15 +144,27 @@ def _shapes_refs(refs: list[list[str]], sizes: np.ndarray, codes: np.ndarray) ->
     ids: dict[str, int] = {}
     shape_codes = np.fromiter((ids.setdefault(r, len(ids)) for group in refs for r in group),
                               dtype=np.int64, count=int(sizes.sum()))
+    picked = shape_codes[_ref_places(sizes, codes)[0]]
+    return pa.DictionaryArray.from_arrays(arrow_ints(picked),
+                                          arrow_texts([i.encode() for i in ids]))
+
+
+def _ref_places(sizes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For users of shapes ``codes`` (shape ``s`` holding ``sizes[s]`` references, all
+    shapes' laid end to end): where each user's references are among them, user after
+    user, and how many each user has.
+
+    >>> at, lens = _ref_places(np.array([2, 1]), np.array([1, 0, 1]))
+    >>> at.tolist(), lens.tolist()
+    ([2, 0, 1, 2], [1, 2, 1])
+    """
     first = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=first[1:])
     lens = sizes[codes]
-    total = int(lens.sum())
-    # (each user's run of its shape's codes: the start of its run, plus a count within it)
+    # (each user's run of its shape's references: the start of its run, plus a count
+    # within it)
     starts = np.repeat(first[codes] - (np.cumsum(lens) - lens), lens)
-    picked = shape_codes[starts + np.arange(total, dtype=np.int64)]
-    return pa.DictionaryArray.from_arrays(arrow_ints(picked),
-                                          arrow_texts([i.encode() for i in ids]))
+    return starts + np.arange(int(lens.sum()), dtype=np.int64), lens
 
 
 def _own_refs(refs: list[list[str]], owns: list[list[int | None] | None], sizes: np.ndarray,
@@ -175,12 +187,8 @@ def _own_refs(refs: list[list[str]], owns: list[list[int | None] | None], sizes:
             k = own[j] if own is not None else None
             src.append(-1 - k if k is not None else ids.setdefault(r, len(ids)))
     shape_src = np.array(src, dtype=np.int64)
-    first = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=first[1:])
-    lens = sizes[codes]
-    total = int(lens.sum())
-    starts = np.repeat(first[codes] - (np.cumsum(lens) - lens), lens)
-    picked = shape_src[starts + np.arange(total, dtype=np.int64)]
+    places, lens = _ref_places(sizes, codes)
+    picked = shape_src[places]
     user = np.repeat(np.arange(len(codes), dtype=np.int64), lens)
     # (one array of the constants, then each own string column used: every reference an
     # index into it)

@@ -124,9 +124,11 @@ def arrow_texts(items: Sequence[bytes], binary: bool = False) -> Any:
     return arrow_joined(b"".join(items), sizes, binary)
 
 
-def arrow_strs(items: Sequence[str]) -> Any:
-    """:func:`arrow_texts` of ``str`` items (UTF-8, strict): all ASCII, the usual case
-    for ids, is one join and one encode, with no ``bytes`` object per item.
+def arrow_strs(items: Sequence[str], binary: bool = False, large: bool = False,
+               errors: str = "strict") -> Any:
+    """:func:`arrow_joined` of ``str`` items as UTF-8 (``errors`` as for ``str.encode``;
+    ``binary`` and ``large`` as there): all ASCII, the usual case for ids, is one join
+    and one encode, with no ``bytes`` object per item.
 
     >>> arrow_strs(["ab", "", "é"]).to_pylist()
     ['ab', '', 'é']
@@ -134,8 +136,10 @@ def arrow_strs(items: Sequence[str]) -> Any:
     joined = "".join(items)
     if joined.isascii():
         sizes = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-        return arrow_joined(joined.encode("ascii"), sizes)
-    return arrow_texts([i.encode() for i in items])
+        return arrow_joined(joined.encode("ascii"), sizes, binary, large)
+    parts = [i.encode("utf-8", errors) for i in items]
+    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    return arrow_joined(b"".join(parts), sizes, binary, large)
 
 
 def arrow_joined(data: bytes, sizes: np.ndarray, binary: bool = False,

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrow_np import arrow_bools, arrow_ints, arrow_texts, text_scalar
+from .arrow_np import arrow_bools, arrow_ints, arrow_strs, arrow_texts, text_scalar
 
 __all__ = ["TemplateLayout", "TemplateParts", "fill_templates", "template_parts"]
 
@@ -153,7 +153,7 @@ class TemplateLayout:
 
 def _literals(values: list[str]) -> Any:
     """A pyarrow array of ``values`` (``None`` when every one is empty)."""
-    return arrow_texts([v.encode() for v in values]) if any(values) else None
+    return arrow_strs(values) if any(values) else None
 
 
 def _slots(chosen: Sequence[TemplateParts]

@@ -43,7 +43,7 @@ from ..lazy import LazyRecords
 from ..model import RECORD_CLASSES
 from ..roster import Roster, RosterBuilder
 from . import scan
-from .arrow_np import arrow_ints, arrow_joined, ints_or, numpy_of, text_buffers
+from .arrow_np import arrow_ints, arrow_strs, ints_or, numpy_of, text_buffers
 from .fast_jsonl import final_columns, row_columns
 from .shaped_users import UserShape, add_shaped
 
@@ -332,13 +332,7 @@ def utf8_array(items: list[str]) -> Any:
     """``items`` as a pyarrow ``large_binary`` array of their UTF-8 (a lone surrogate
     written as itself, ``surrogatepass``: two different strings never give the same
     bytes). All ASCII, the usual case, is one join and one encode."""
-    joined = "".join(items)
-    if joined.isascii():
-        sizes = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
-        return arrow_joined(joined.encode("ascii"), sizes, binary=True, large=True)
-    parts = [i.encode("utf-8", "surrogatepass") for i in items]
-    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-    return arrow_joined(b"".join(parts), sizes, binary=True, large=True)
+    return arrow_strs(items, binary=True, large=True, errors="surrogatepass")
 
 
 def line_texts(texts: Any) -> list[bytes]:

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..columns import object_array
 from ..roster import RosterBuilder
-from .arrow_np import arrow_strs, arrow_texts, numpy_of
+from .arrow_np import arrow_strs, numpy_of
 from .csv_rowchecks import rows_text
 from .csvutil import CsvTable
 
@@ -599,7 +599,7 @@ def near_memo(values: list[str], ids: Iterable[str]) -> dict[str, str]:
         return memo
     listed = list(ids)
     arr, keys = _kernel_near_keys(listed)
-    maybe = numpy_of(pc.is_in(keys, value_set=arrow_texts([k.encode() for k in wanted])))
+    maybe = numpy_of(pc.is_in(keys, value_set=arrow_strs(list(wanted))))
     maybe |= ~numpy_of(pc.string_is_ascii(arr))  # (their keys made by Python's lower())
     for i in np.flatnonzero(maybe).tolist():
         key = _near_key(listed[i])

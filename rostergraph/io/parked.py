@@ -164,13 +164,18 @@ class _Shelves:
         if isinstance(place, bytes):
             return place
         i, text = self._read(place)
-        live = self.live[i] = self.live[i] - len(text)
+        self._taken(i, len(text))
+        return text
+
+    def _taken(self, i: int, n: int) -> None:
+        """``n`` bytes of shelf ``i`` no longer parked: a shelf (but the newest) left with
+        none is let go at once; one left sparse, at the next :meth:`tidy`."""
+        live = self.live[i] = self.live[i] - n
         if i != len(self.shelves) - 1:
             if not live:
                 self._let_go(i)
             elif live * 3 < SHELF * 2:
                 self.sparse.add(i)
-        return text
 
     def take_many(self, places: list[int]) -> tuple[bytes, np.ndarray]:
         """:meth:`take` of each of ``places`` (shelf places, none its own text): their
@@ -191,12 +196,7 @@ class _Shelves:
         used, per = np.unique(shelf, return_inverse=True)
         gone = np.bincount(per.reshape(-1), weights=sizes).astype(np.int64)
         for i, n in zip(used.tolist(), gone.tolist()):
-            live = self.live[i] = self.live[i] - n
-            if i != len(self.shelves) - 1:
-                if not live:
-                    self._let_go(i)
-                elif live * 3 < SHELF * 2:
-                    self.sparse.add(i)
+            self._taken(i, n)
         return b"".join(pieces), sizes
 
     def compact(self, fill: float) -> None:

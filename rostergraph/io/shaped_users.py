@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..columns import Columns
-from .arrow_np import arrow_bools, arrow_ints, arrow_texts
+from .arrow_np import arrow_bools, arrow_ints, arrow_strs
 
 __all__ = ["UserShape", "add_shaped"]
 
@@ -146,7 +146,7 @@ def _shapes_refs(refs: list[list[str]], sizes: np.ndarray, codes: np.ndarray) ->
                               dtype=np.int64, count=int(sizes.sum()))
     picked = shape_codes[_ref_places(sizes, codes)[0]]
     return pa.DictionaryArray.from_arrays(arrow_ints(picked),
-                                          arrow_texts([i.encode() for i in ids]))
+                                          arrow_strs(list(ids)))
 
 
 def _ref_places(sizes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,13 +192,13 @@ def _own_refs(refs: list[list[str]], owns: list[list[int | None] | None], sizes:
     user = np.repeat(np.arange(len(codes), dtype=np.int64), lens)
     # (one array of the constants, then each own string column used: every reference an
     # index into it)
-    pieces = [arrow_texts([i.encode() for i in ids])]
+    pieces = [arrow_strs(list(ids))]
     at = len(ids)
     index = picked.copy()
     for k in sorted({-1 - int(p) for p in np.unique(picked[picked < 0]).tolist()}):
         col = strings[k]
         if isinstance(col, list):
-            col = arrow_texts([v.encode() for v in col])
+            col = arrow_strs(col)
         elif isinstance(col, pa.ChunkedArray):
             col = col.combine_chunks()
         mine = picked == -1 - k
@@ -276,7 +276,7 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
             if not (counts == named).all():
                 flat = list(compress(flat, np.repeat(linking, named).tolist()))
             if refs_to is not None:
-                refs_to("contact_for", arrow_texts([r.encode() for r in flat]))
+                refs_to("contact_for", arrow_strs(flat))
             else:
                 c_refs.extend(flat)
         for k, out in ((0, c_rel), (1, c_type)):

@@ -37,7 +37,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .arrow_np import arrow_bools, arrow_joined, arrow_texts
+from .arrow_np import arrow_bools, arrow_joined, arrow_strs
 from .cell_flags import cell_codes
 from .csv_arrow import cells_at
 
@@ -105,7 +105,7 @@ class OrgClasses:
         empty = arrow_joined(b"", np.zeros(len(whole), dtype=np.int64))
         out = []
         for j in range(self.fields):
-            ids = arrow_texts([(i[j] if j < len(i) else "").encode() for i in split])
+            ids = arrow_strs([i[j] if j < len(i) else "" for i in split])
             out.append(pa.chunked_array([pc.replace_with_mask(whole if j == 0 else empty,
                                                               arrow_bools(mask), ids)]))
         return out  # (chunked, as the table's columns are)

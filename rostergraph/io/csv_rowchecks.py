@@ -22,12 +22,34 @@ import orjson
 
 from ..roster import RosterBuilder, raw_text
 
-__all__ = ["NOT_A_NAME", "SEPARATORS", "UTF16_MARKS", "ReadAs", "backslash_hint",
-           "is_empty_row", "is_header", "is_secret_column", "names_a_secret", "not_text",
-           "padded_split_hint", "renamed_repeats", "row_text",
-           "rows_text", "separated", "separator_line", "separator_of", "spaced_quotes",
-           "tell_bad_lines", "tell_skipped", "unmarked_header", "unspaced",
-           "without_end_padding", "without_header_again", "without_secrets"]
+__all__ = [
+    "NOT_A_NAME",
+    "SEPARATORS",
+    "UTF16_MARKS",
+    "ReadAs",
+    "backslash_hint",
+    "is_empty_row",
+    "is_header",
+    "is_secret_column",
+    "names_a_secret",
+    "not_text",
+    "padded_split_hint",
+    "renamed_repeats",
+    "row_text",
+    "rows_at",
+    "rows_text",
+    "separated",
+    "separator_line",
+    "separator_of",
+    "spaced_quotes",
+    "tell_bad_lines",
+    "tell_skipped",
+    "unmarked_header",
+    "unspaced",
+    "without_end_padding",
+    "without_header_again",
+    "without_secrets",
+]
 
 #: What no header name is made of: spaces, tabs and the byte order mark (U+FEFF). A line of
 #: them alone (between separators, if any) before the header is no header (a hand-edited
@@ -244,6 +266,22 @@ def row_text(row: Mapping[str, str]) -> str:
     if isinstance(row, ReadAs):
         row = row.given
     return raw_text(orjson.dumps({k: v for k, v in row.items() if not is_secret_column(k)}))
+
+
+def rows_at(t: Any, positions: np.ndarray) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """``(line, cells)`` of the rows at ``positions`` (ascending) of a clean
+    :class:`~rostergraph.io.csvutil.CsvTable` ``t``, read a column at a time.
+
+    Examples
+    --------
+    >>> from rostergraph.io.csvutil import read_table
+    >>> t = read_table(b"a,b\\nx,1\\ny,2\\n", "t.csv", RosterBuilder(source="m", format="t"))
+    >>> list(rows_at(t, np.array([1])))
+    [(3, ('y', '2'))]
+    """
+    cells = [t.cells_at(name, positions) or [] for name in t.header]
+    lines = np.asarray(t.lines)[positions].tolist() if len(positions) else []
+    return zip(lines, zip(*cells)) if cells else zip(lines, [()] * len(lines))
 
 
 def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:

@@ -59,6 +59,7 @@ from .cell_flags import (
 from .collect import line_texts
 from .csv_arrow import cells_at, taken_by_block
 from .csv_rowchecks import is_secret_column
+from .csv_rowchecks import rows_at as cells_rows
 from .enrollcols import canonical_role, live_status
 from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS
 from .oneroster_profiles import (
@@ -504,9 +505,7 @@ def rows_at(positions: np.ndarray, t: CsvTable) -> Iterator[tuple[int, dict[str,
     """``(line, row)`` of the rows of clean table ``t`` at ``positions`` (ascending), each
     row's dict made as it is given."""
     header = t.header
-    cells = [t.cells_at(name, positions) or [] for name in header]
-    lines = np.asarray(t.lines)[positions].tolist() if len(positions) else []
-    for line, values in zip(lines, zip(*cells)):
+    for line, values in cells_rows(t, positions):
         yield line, dict(zip(header, values))
 
 

@@ -15,6 +15,7 @@ import os
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -147,33 +148,28 @@ def row_term(row: dict[str, str], made: dict[Any, str] | None = None
     (True, 2)
     """
     name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
-    tid = row.get("Term_id")
-    if not tid:
-        tid = None
-        if name or start or end:
-            key = ("term", name, start, end)
-            tid = made.get(key) if made is not None else None
-            if tid is None:
-                tid = term_id(name, start, end)
-                if made is not None:
-                    made[key] = tid
+    tid = row.get("Term_id") or (_made(made, ("term", name, start, end), term_id)
+                                 if name or start or end else None)
     return tid, name, start, end
 
 
 def row_course(row: dict[str, str], made: dict[Any, str] | None = None
                ) -> tuple[str | None, str, str]:
     name, number = row.get("Course_name") or "", row.get("Course_number") or ""
-    cid = row.get("Course_id")
-    if not cid:
-        cid = None
-        if name:
-            key = ("course", name, number)
-            cid = made.get(key) if made is not None else None
-            if cid is None:
-                cid = course_id(name, number)
-                if made is not None:
-                    made[key] = cid
+    cid = row.get("Course_id") or (_made(made, ("course", name, number), course_id)
+                                   if name else None)
     return cid, name, number
+
+
+def _made(made: dict[Any, str] | None, key: tuple[str, ...], make: Callable[..., str]) -> str:
+    """``make(*key[1:])``, the id constructed from a row's values, remembered in ``made``
+    (when given) by ``key``."""
+    got = made.get(key) if made is not None else None
+    if got is None:
+        got = make(*key[1:])
+        if made is not None:
+            made[key] = got
+    return got
 
 
 

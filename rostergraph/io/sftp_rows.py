@@ -16,7 +16,7 @@ import numpy as np
 from ..model import parse_date
 from ..roster import RosterBuilder
 from .bundle import Renamed
-from .csv_rowchecks import row_text
+from .csv_rowchecks import row_text, rows_at
 from .csvutil import Bundle, CsvTable, bundle_table
 from .enrollcols import padded_message
 from .limits import Limits
@@ -70,20 +70,21 @@ class Places(Mapping[str, tuple[str, int]]):
 
     def __setitem__(self, key: str, place: tuple[str, int]) -> None:
         file, line = place
-        code = self._codes.get(file)
-        if code is None:
-            code = self._codes[file] = len(self._files)
-            self._files.append(file)
-        self._at[key] = line << 16 | code  # (a read has a handful of files)
+        self._at[key] = line << 16 | self._code(file)  # (a read has a handful of files)
 
     def update_many(self, keys: list[str], file: str, lines: np.ndarray) -> None:
         """``self[key] = (file, line)`` for each of ``keys`` and ``lines``."""
+        code = self._code(file)
+        # (Python ints: numpy's steps cost more for the few keys of most calls)
+        self._at.update(zip(keys, [line << 16 | code for line in lines.tolist()]))
+
+    def _code(self, file: str) -> int:
+        """``file``'s number (a new one for a file not seen yet)."""
         code = self._codes.get(file)
         if code is None:
             code = self._codes[file] = len(self._files)
             self._files.append(file)
-        # (Python ints: numpy's steps cost more for the few keys of most calls)
-        self._at.update(zip(keys, [line << 16 | code for line in lines.tolist()]))
+        return code
 
     def __getitem__(self, key: str) -> tuple[str, int]:
         v = self._at[key]
@@ -142,13 +143,6 @@ def formula_message(col: str, file: str) -> str:
             "export keeps an id's leading zeros; this line is the first): each id is read as "
             "given, = and quotes included, so it names only ids written the same way; export "
             "the plain values")
-
-
-def rows_at(t: CsvTable, positions: np.ndarray) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """``(line, cells)`` of the rows of clean table ``t`` at ``positions`` (ascending)."""
-    cells = [t.cells_at(name, positions) or [] for name in t.header]
-    lines = np.asarray(t.lines)[positions].tolist() if len(positions) else []
-    return zip(lines, zip(*cells)) if cells else zip(lines, [()] * len(lines))
 
 
 def _getter(keys: list[Any]) -> Callable[[Any], tuple[str, ...]]:

@@ -643,11 +643,13 @@ class _Reader(RowReader):
         for kind, rows in (("terms", self.terms), ("courses", self.courses)):
             for d in rows.values():
                 self.b.add(kind, merged(kind, d), file="sections.csv")
-        # each dict goes once added (its record is kept as text or built)
+        # each dict goes once added (its record is kept as text or built); as its text,
+        # checked to read back by a walk, not parsed again and compared (a section's list
+        # of students made that an eighth of the load)
         for sid in list(self.sections):
             file, line = self.section_where[sid]
-            self.b.add("sections", merged("sections", self.sections.pop(sid)), file=file,
-                       line=line)
+            add_parked(self.b, "sections", merged("sections", self.sections.pop(sid)), None,
+                       file=file, line=line)
         cs = self.column_students
         # (students.csv's column-wise rows nothing changed are handed by their shapes)
         order = cs.others(self.b, self.users, carry) if cs is not None else list(self.users)

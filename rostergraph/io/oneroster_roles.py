@@ -1,0 +1,387 @@
+"""The plain users of a bulk OneRoster 1.2 load (``users.csv`` with ``roles.csv``) read as
+whole columns, straight into the text of their records.
+
+A 1.2 user's roles are rows of ``roles.csv``; most users have exactly one. Such a user's
+record depends on its ``users.csv`` row and its one role row as a 1.1 row's depends on
+that row alone: through its strings, which cells are empty, and a few cells of few
+distinct values (the role, its ``roleType``, its org's kind and district, the
+``grades`` cell, whether ``primaryOrgSourcedId`` names the role's org, whether the role
+row's ``sourcedId`` is one rostergraph makes up). So each row of ``users.csv`` is joined
+to its role row (pyarrow), and the pair read as one row of a shape
+(:mod:`~rostergraph.io.oneroster_usertext`): the reader's own row path (:func:`read_users`,
+:func:`read_roles`, the cells no role took, the demographics, the mends at the end) runs
+once per shape on placeholders, and each user's text is its shape's template filled with
+its cells, handed to the builder in line order among the row path's users.
+
+Left to the row path, row by row as before: a user with no role row or several, a role row
+that tells something (no ``sourcedId``, an id given twice, an odd ``roleType``, an unknown
+org or one spelt with spaces, a row for an unknown user), a contact when any other user
+names contacts (``agentSourcedIds``), a row that is not plain for the 1.1 reading
+(:func:`~rostergraph.io.oneroster_usertext.plan_users`). A bundle with a ``role`` or
+``orgSourcedIds`` column in ``users.csv``, a userId column, ``userProfiles.csv``, rows of a
+status, or files whose parse tells anything, is read by the row path whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from itertools import chain
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..roster import RosterBuilder
+from .arrow_np import arrow_bools, arrow_ints, ints_or, numpy_of, text_scalar
+from .cell_flags import (
+    bit_words,
+    bits_of,
+    cell_codes,
+    cell_sizes,
+    clean_cells,
+    distinct_rows,
+    nonempty_cells,
+    split_plainly,
+)
+from .csv_arrow import cells_at
+from .csv_rowchecks import is_secret_column
+from .enrollcols import canonical_role, live_status
+from .oneroster_cols import (
+    _ROLE_ROW_READ,
+    CARRY_COLUMN,
+    LISTS_COLUMN,
+    USER_ID_COLUMN,
+    WRITER_DEFAULTS,
+)
+from .oneroster_users import CONTACT_ROLES, PENDING, read_roles, read_users
+from .oneroster_usertext import (
+    _SHAPES_PER_ROW,
+    ColumnUsers,
+    _arrow_columns,
+    _holder,
+    _placeholder_like,
+    _scratch,
+    _Shape,
+    rows_at,
+)
+from .scan import MAX_STRING
+
+if TYPE_CHECKING:
+    from .csvutil import CsvTable
+    from .oneroster import _Reader
+
+__all__ = ["COLUMN_ROLES", "plan_role_users"]
+
+#: Whether a bulk 1.2 load reads its plain users column-wise (a switch for the tests that
+#: compare it with the row path; never changed by the library).
+COLUMN_ROLES = True
+
+#: The key prefix of a role row's cells in a joined row (no column name holds U+E0FF:
+#: headers with private-use characters are left to the row path).
+_ROLE = "\ue0ffroles."
+#: The roles.csv columns whose value shapes the record.
+_ROLE_SHAPED = ("role", "roleType")
+
+
+class _Joined:
+    """Reads a joined row (a users.csv row and its role row, keys :data:`_ROLE`-prefixed)
+    on a scratch reader with the row path's own functions, as :class:`_Shape` wants."""
+
+    __slots__ = ("role_header", "sc", "user_header")
+
+    def __init__(self, sc: Any, user_header: list[str], role_header: list[str]) -> None:
+        self.sc = sc
+        self.user_header = user_header
+        self.role_header = role_header
+
+    def read(self, row: dict[str, str], line: int) -> bool:
+        sc = self.sc
+        user = {c: row[c] for c in self.user_header}
+        role = {c: row[_ROLE + c] for c in self.role_header}
+        got = {"users.csv": user, "roles.csv": role}
+
+        def rows(name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
+            yield line, got[name]
+        sc.rows = rows
+        read_users(sc)
+        read_roles(sc)
+        sid = user["sourcedId"]
+        u = sc.users.get(sid)
+        agents = sc.agents.pop(sid, None)
+        if u is None:
+            return False
+        if agents is not None:
+            if "contact" not in u.get("roles", {}):
+                sc.agents[sid] = agents  # (a non-contact's links: not plain, see _Shape)
+            else:  # (linked when the record is mended, as link_contacts would now)
+                u[PENDING] = [line, agents[1]]
+                sc.users[sid] = u
+        return True
+
+
+def _scratch_of(rd: _Reader, sc: Any, orgs: dict[str, tuple[str, str | None]]) -> Any:
+    """:func:`_scratch` with the state the 1.2 row path writes its own (the orgs: with the
+    placeholders of a shape's org ids)."""
+    sc = _scratch(rd, sc)
+    sc.user_rows, sc.later_roles, sc.delivered, sc.statuses = {}, [], set(), []
+    sc.parsed, sc.cuts, sc._spaced = {}, {}, {}
+    sc.orgs, sc._district_memo, sc._sole = orgs, None, None
+    return sc
+
+
+def _role_table(rd: _Reader) -> tuple[CsvTable | None, list[Any]]:
+    """roles.csv parsed ahead of its reading when parsing it tells nothing (else ``None``:
+    the row path parses it, telling what it tells in its place). The reader's ``rows()``
+    then gives its rows (all until :func:`plan_role_users` cuts them), and the file is
+    listed among those read when they are read, as the row path lists it."""
+    sc = _scratch_of(rd, None, rd.orgs)
+    sc.b = RosterBuilder(source="", format="oneroster")
+    name = "roles.csv"
+    t = sc.table(name, "users")
+    if t is None or sc.b.problems or sc.b.notes or sc.statuses:
+        return None, []
+    t._where = (name, rd.b, "users")  # (a problem of its rows is the reader's)
+    rd.parsed[name] = t
+    rd.cuts[name] = partial(_role_rows, rd, sc.b.files, None)
+    return t, sc.b.files
+
+
+def _role_rows(rd: _Reader, files: list[Any], rest: np.ndarray | None, t: CsvTable
+               ) -> Iterator[tuple[int, dict[str, str]]]:
+    """roles.csv's rows left to the row path (``rest``: their positions; ``None``: all),
+    its file listed first."""
+    rd.b.files += files
+    return rows_at(rest, t) if rest is not None else t.dicts(consume=True)
+
+
+def _made_up(rsid: Any, usid: Any) -> np.ndarray:
+    """Per role row: whether its ``sourcedId`` is one rostergraph makes up for its user
+    (``<user>:role:<n>``, ``<user>-role-<n>``: see ``kept_role_row``), in C but for the
+    rows whose ids are not ASCII."""
+    import pyarrow.compute as pc
+
+    from .oneroster_cols import _made_up_role_id
+
+    stem = pc.replace_substring_regex(rsid, pattern="[0-9]+$", replacement="")
+    digits = numpy_of(pc.match_substring_regex(rsid, pattern="[0-9]$"))
+    made = np.zeros(len(digits), dtype=bool)
+    for sep in (":role:", "-role-"):
+        want = pc.binary_join_element_wise(usid, text_scalar(sep), text_scalar(""))
+        made |= numpy_of(pc.equal(stem, want))
+    made &= digits
+    odd = np.flatnonzero(~numpy_of(pc.string_is_ascii(rsid)) | ~numpy_of(
+        pc.string_is_ascii(usid)))
+    for k, s, u in zip(odd.tolist(), cells_at(rsid, odd), cells_at(usid, odd)):
+        made[k] = _made_up_role_id(s, u)
+    return made
+
+
+def plan_role_users(rd: _Reader) -> None:
+    """Parse ``users.csv`` and ``roles.csv`` and work out which users the reader reads
+    column-wise (see the module's text): ``rd.column_users`` then holds them, and the
+    reader's ``rows()`` gives the others' rows of both files."""
+    import pyarrow.compute as pc
+
+    name = "users.csv"
+    if not COLUMN_ROLES or rd.base is not None or "userProfiles.csv" in rd.bundle or (
+            name not in rd.bundle) or not rd.wanted("roles.csv"):
+        return
+    t = rd.table(name, "users")
+    rd.parsed[name] = t
+    cols = _arrow_columns(t) if t is not None else None
+    if t is None or cols is None or "sourcedId" not in cols or live_status(t) or (
+            {"role", "orgSourcedIds", USER_ID_COLUMN} & cols.keys()) or (
+            _placeholder_like(chain(t.header, rd.orgs, rd.org_school.values()))):
+        return
+    rt, files = _role_table(rd)
+    rcols = _arrow_columns(rt) if rt is not None else None
+    if rt is None or rcols is None or live_status(rt) or _placeholder_like(rt.header) or not (
+            {"sourcedId", "userSourcedId", "role", "roleType", "orgSourcedId"} <= rcols.keys()):
+        return
+    n, m = len(t.lines), len(rt.lines)
+    sid, usid = cols["sourcedId"], rcols["userSourcedId"]
+    # -- each role row's user (-1: none named exactly), each user's role rows
+    found = pc.index_in(usid, value_set=sid.combine_chunks())
+    user = ints_or(found, -1)
+    matched = user >= 0
+    count = np.bincount(user[matched], minlength=n)
+    role_at = np.zeros(n, dtype=np.int64)
+    role_at[user[matched]] = np.flatnonzero(matched)  # (the row of a user with one)
+    # -- the role rows that tell nothing and shape a template
+    good = matched & nonempty_cells(rcols["sourcedId"])
+    codes, _ = cell_codes(rcols["sourcedId"])
+    good &= np.bincount(codes, minlength=1)[codes] == 1
+    type_codes, type_cells = cell_codes(rcols["roleType"])
+    good &= np.array([v.strip().lower() in ("primary", "secondary") for v in type_cells],
+                     dtype=bool)[type_codes]
+    role_codes, role_cells = cell_codes(rcols["role"])
+    canon = [canonical_role(v) for v in role_cells]
+    good &= np.array([bool(v.strip()) for v in role_cells], dtype=bool)[role_codes]
+    org_codes, org_cells = cell_codes(rcols["orgSourcedId"])
+    good &= np.array([not v or v in rd.orgs for v in org_cells], dtype=bool)[org_codes]
+    for arr in rcols.values():
+        good &= clean_cells(arr)
+    made = _made_up(rcols["sourcedId"], usid)
+    extra = [c for c in rt.header if c not in _ROLE_ROW_READ and c != "sourcedId"]
+    said_extra = np.zeros((m, len(extra)), dtype=bool)
+    for k, c in enumerate(extra):
+        said_extra[:, k] = nonempty_cells(rcols[c])
+    good &= ~(made & said_extra.any(axis=1))  # (kept whole with a made-up id: the row path)
+    # -- the users
+    ok = nonempty_cells(sid) & (count == 1)
+    ok &= np.bincount(np.where(matched, user, n), weights=good, minlength=n + 1)[:n] == 1
+    if not t.distinct("sourcedId"):
+        s_codes, _ = cell_codes(sid)
+        ok &= np.bincount(s_codes)[s_codes] == 1
+    for col in (LISTS_COLUMN, CARRY_COLUMN):
+        if col in cols:
+            ok &= ~nonempty_cells(cols[col])
+    for arr in cols.values():
+        ok &= clean_cells(arr)
+    # (a role row naming a user with spaces around the ids: that user's rows on the row path)
+    unmatched = {v.strip() for v in cells_at(usid, np.flatnonzero(~matched))}
+    sids = sid.to_pylist()
+    ok &= np.array([s == s.strip() and s not in unmatched for s in sids], dtype=bool)
+    primary = cols.get("primaryOrgSourcedId")
+    if primary is not None:
+        p_codes, p_cells = cell_codes(primary)
+        ok &= np.array([not v or v in rd.orgs for v in p_cells], dtype=bool)[p_codes]
+    contact_role = np.array([r in CONTACT_ROLES for r in canon], dtype=bool)[role_codes]
+    contact = np.zeros(n, dtype=bool)
+    contact[user[good & contact_role]] = True
+    agents = cols.get("agentSourcedIds")
+    if agents is not None:
+        named = nonempty_cells(agents)
+        others = np.flatnonzero(named & ~contact)
+        if len(others):  # (links from other users' rows: the contacts they name, row path)
+            linked = {a.strip() for cell in cells_at(agents, others) for a in cell.split(",")}
+            ok &= ~(contact & np.array([s in linked for s in sids], dtype=bool))
+        ok &= ~(named & ~contact) & split_plainly(agents)
+    rows = np.flatnonzero(ok)
+    if not len(rows):
+        return
+    at = role_at[rows]  # each chosen user's role row
+    # -- each user's shape
+    org_class: dict[str, int] = {}
+    org_values: list[Any] = []
+    classes = np.zeros(len(org_cells), dtype=np.int64)
+    for k, v in enumerate(org_cells):
+        if v in rd.orgs and rd.orgs[v][0] == "school" and v not in rd.org_school and (
+                v not in rd.school_too):
+            key: Any = ("school", rd.district_of(v))
+        else:
+            key = v
+        if key not in org_class:
+            org_class[key] = len(org_values)
+            org_values.append(key)
+        classes[k] = org_class[key]
+    org_of = classes[org_codes[at]]
+    grades = cols.get("grades")
+    g_codes, g_cells = cell_codes(grades) if grades is not None else (
+        np.zeros(n, np.int64), [""])
+    if primary is not None:
+        pv = p_codes[rows]
+        # (0: empty, 1: the role's org, 2: another org as the user's own string, 3 + its
+        # code: another org beside an org that is part of the shape)
+        same = numpy_of(pc.equal(primary, rcols["orgSourcedId"].take(arrow_ints(role_at))))
+        literal = np.array([not isinstance(v, tuple) for v in org_values], dtype=bool)
+        p_of = np.where(~nonempty_cells(primary)[rows], 0, np.where(same[rows], 1, np.where(
+            literal[org_of], 3 + pv, 2)))
+    else:
+        p_of = np.zeros(len(rows), np.int64)
+    opaque = [c for c in t.header if c not in ("grades", "primaryOrgSourcedId")
+              and not is_secret_column(c) and c not in (LISTS_COLUMN, CARRY_COLUMN)]
+    says = np.empty((len(rows), len(opaque) + len(extra)), dtype=bool)
+    for k, col in enumerate(opaque):
+        said = nonempty_cells(cols[col])
+        default = WRITER_DEFAULTS.get(col)
+        if default is not None:
+            said &= numpy_of(pc.not_equal(cols[col], text_scalar(default)))
+        says[:, k] = said[rows]
+    says[:, len(opaque):] = said_extra[at]
+    parts = [role_codes[at], type_codes[at], org_of, g_codes[rows], p_of,
+             made[at].astype(np.int64), *bit_words(says)]
+    keys, inverse = distinct_rows(parts)
+    fixed = 6
+    keys = [key[:fixed] + bits_of(key[fixed:], says.shape[1]) for key in keys]
+    if len(keys) > max(64, _SHAPES_PER_ROW * len(rows)):
+        return
+    # the fields: users.csv's opaque columns, its primaryOrgSourcedId, the role row's
+    # sourcedId and orgSourcedId, then its other cells
+    every = [*opaque, "primaryOrgSourcedId", _ROLE + "sourcedId", _ROLE + "orgSourcedId",
+             *(_ROLE + c for c in extra)]
+    f_primary, f_rsid, f_org = len(opaque), len(opaque) + 1, len(opaque) + 2
+    take = arrow_ints(role_at)
+    arrays = [cols[c] for c in opaque] + [
+        primary if primary is not None else rcols["orgSourcedId"].take(take)] + [
+        rcols[c].take(take) for c in ("sourcedId", "orgSourcedId", *extra)]
+    sc: Any = None
+    shapes = []
+    for key in keys:
+        r_code, ty_code, o_class, g_code, p_code, made_up = key[:fixed]
+        bits = key[fixed:]
+        orgs = dict(rd.orgs)
+        value = org_values[o_class]
+        if isinstance(value, tuple):
+            org = _holder(f_org)
+            orgs[org] = value
+        else:
+            org = value
+        row: dict[str, str] = {}
+        for k, col in enumerate(opaque):
+            row[col] = _holder(k) if bits[k] else ""
+        for col in t.header:
+            if col == "grades":
+                row[col] = g_cells[g_code]
+            elif col == "primaryOrgSourcedId":
+                row[col] = ("", org, _holder(f_primary))[p_code] if p_code < 3 else (
+                    p_cells[p_code - 3])
+                if p_code == 2:
+                    orgs[row[col]] = ("school", None)
+            elif col not in row:
+                row[col] = ""
+        user_id = row["sourcedId"]
+        for col in rt.header:
+            row[_ROLE + col] = ""
+        row[_ROLE + "userSourcedId"] = user_id
+        row[_ROLE + "role"] = role_cells[r_code]
+        row[_ROLE + "roleType"] = type_cells[ty_code]
+        row[_ROLE + "orgSourcedId"] = org
+        row[_ROLE + "sourcedId"] = f"{user_id}:role:1" if made_up else _holder(f_rsid)
+        for k, col in enumerate(extra):
+            if bits[len(opaque) + k]:
+                row[_ROLE + col] = _holder(f_org + 1 + k)
+        sc = _scratch_of(rd, sc, orgs)
+        reader: Any = _Joined(sc, t.header, rt.header)  # (read as _Shape reads a PlainRows)
+        shapes.append(_Shape(sc, reader, row, every, every.index("agentSourcedIds")
+                             if "agentSourcedIds" in opaque else None))
+    keep = np.array([bool(sh.final) for sh in shapes], dtype=bool)[inverse]
+    if not keep.all():  # (a shape whose rows would tell something: the row path's)
+        rows, inverse, at = rows[keep], inverse[keep], at[keep]
+        ok[:] = False
+        ok[rows] = True
+    if not len(rows):
+        return
+    cu = ColumnUsers(t, rows, np.flatnonzero(~ok))
+    cu.any_role = False  # (a 1.2 users.csv row grants no role itself)
+    cu.opaque, cu.arrays = every, arrays
+    for a in arrays:  # (a cell over the typed decoder's bound in bytes: its row decoded)
+        cu.fits &= cell_sizes(a)[rows] <= MAX_STRING
+    cu.agents = every.index("agentSourcedIds") if "agentSourcedIds" in opaque else None
+    cu.sid_array = sid.filter(arrow_bools(ok))
+    cu.sids = cu.sid_array.to_pylist()
+    cu.shape, cu.shapes = inverse.astype(np.int64), shapes
+    cu._shape_objects = np.empty(len(shapes), dtype=object)
+    cu._shape_objects[:] = shapes
+    roles = np.empty(len(shapes), dtype=object)
+    roles[:] = [sh.role for sh in shapes]
+    cu.contacts = np.flatnonzero(np.array([sh.contact for sh in shapes], dtype=bool)[inverse])
+    cu.contact_roles = roles[inverse[cu.contacts]].tolist()
+    if "password" in cols:
+        cu.passwords = int(nonempty_cells(cols["password"])[rows].sum())
+    rd.column_users = cu
+    rd.cuts[name] = partial(cu.rest_rows, rd)
+    left = np.ones(m, dtype=bool)
+    left[at] = False
+    rd.cuts["roles.csv"] = partial(_role_rows, rd, files, np.flatnonzero(left))
+    rd.role_header = dict.fromkeys(rt.header, "")

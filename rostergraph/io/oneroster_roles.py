@@ -369,7 +369,7 @@ def plan_role_users(rd: _Reader) -> None:
         cu.fits &= cell_sizes(a)[rows] <= MAX_STRING
     cu.agents = every.index("agentSourcedIds") if "agentSourcedIds" in opaque else None
     cu.sid_array = sid.filter(arrow_bools(ok))
-    cu.sids = cu.sid_array.to_pylist()
+    cu.sids = [sids[k] for k in rows.tolist()]  # (the ids as str once: see above)
     cu.shape, cu.shapes = inverse.astype(np.int64), shapes
     cu._shape_objects = np.empty(len(shapes), dtype=object)
     cu._shape_objects[:] = shapes

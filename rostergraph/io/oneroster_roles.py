@@ -15,9 +15,11 @@ its cells, handed to the builder in line order among the row path's users.
 
 Left to the row path, row by row as before: a user with no role row or several, a role row
 that tells something (no ``sourcedId``, an id given twice, an odd ``roleType``, an unknown
-org or one spelt with spaces, a row for an unknown user), a contact when any other user
-names contacts (``agentSourcedIds``), a row that is not plain for the 1.1 reading
-(:func:`~rostergraph.io.oneroster_usertext.plan_users`). A bundle with a ``role`` or
+org or one spelt with spaces, a row naming a user with spaces around its id), a user that
+is no contact but names users in ``agentSourcedIds`` and the contacts it names (its links
+go into their records), a row that is not plain for the 1.1 reading
+(:func:`~rostergraph.io.oneroster_usertext.plan_users`). A contact's own
+``agentSourcedIds`` are its template's links, as for 1.1. A bundle with a ``role`` or
 ``orgSourcedIds`` column in ``users.csv``, a userId column, ``userProfiles.csv``, rows of a
 status, or files whose parse tells anything, is read by the row path whole.
 """

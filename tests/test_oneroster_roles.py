@@ -170,6 +170,47 @@ def test_messy_role_rows_left_to_the_row_path_read_alike(
     assert _assert_same(out, monkeypatch) > len(roster.users) // 3
 
 
+def test_users_with_two_role_rows_read_column_wise_alike(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
+    """A second role row: at another school or the same org, primary or secondary, before
+    or after the first, another role (teacher and staff, student and teacher), the
+    user's primaryOrgSourcedId naming either org: read column-wise, the row path's
+    records."""
+    out = _written(roster, tmp_path / "b")
+    orgs = [r[0] for r in _rows(out / "orgs.csv")[1]]
+    rnd = random.Random(7)
+
+    def change(head: list[str], body: list[list[str]]) -> list[list[str]]:
+        at = {c: head.index(c) for c in head}
+        rows = []
+        for k, r in enumerate(body):
+            if k % 3 or r[at["role"]] not in ("student", "teacher", "counselor"):
+                rows.append(r)
+                continue
+            two = list(r)
+            two[at["sourcedId"]] = f"two{k}" if k % 2 else r[at["sourcedId"]][:-1] + "2"
+            two[at["orgSourcedId"]] = rnd.choice([*orgs, r[at["orgSourcedId"]]])
+            two[at["roleType"]] = rnd.choice(["secondary", "secondary", "primary"])
+            two[at["role"]] = rnd.choice([r[at["role"]], "teacher", "aide", "student"])
+            two[at["beginDate"]] = rnd.choice(["", "", "2024-01-01"])
+            rows += [two, r] if k % 4 == 0 else [r, two]
+        return [head, *rows]
+    _edit(out / "roles.csv", change)
+    head, body = _rows(out / "roles.csv")
+    role_org = {r[head.index("userSourcedId")]: r[head.index("orgSourcedId")] for r in body}
+
+    def primary(head: list[str], body: list[list[str]]) -> list[list[str]]:
+        at, sid = head.index("primaryOrgSourcedId"), head.index("sourcedId")
+        for r in body:  # (the org of the user's last role row, now and then)
+            if rnd.random() < 0.3 and r[sid] in role_org:
+                r[at] = role_org[r[sid]]
+        return [head, *body]
+    _edit(out / "users.csv", primary)
+    # (a small bundle of many shapes: each is read column-wise all the same)
+    monkeypatch.setattr(oneroster_roles, "_SHAPES_PER_ROW", 0.5)
+    assert _assert_same(out, monkeypatch) > len(roster.users) * 3 // 4
+
+
 def test_roles_without_a_sourcedId_column_read_alike(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
     out = _written(roster, tmp_path / "b")
@@ -252,7 +293,7 @@ def _bundles(draw: Any) -> dict[str, list[list[str]]]:
     roles = [["sourcedId", "userSourcedId", "roleType", "role", "orgSourcedId", "beginDate"]]
     for k in range(draw(st.integers(0, 9))):
         roles.append([pick([f"r{k}", f"u{k + 1}:role:1"], ["r0", "", "u2:role:3"]),
-                      pick([f"u{k + 1}"], [*_IDS, "u9"]),
+                      pick([f"u{k + 1}", f"u{k + 1}", f"u{k}"], [*_IDS, "u9"]),
                       pick(["primary", "secondary"], ["", "Primary"]),
                       pick(["student", "teacher", "parent", "guardian"],
                            ["relative", "aide", "administrator", "districtAdministrator",

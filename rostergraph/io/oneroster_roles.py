@@ -78,9 +78,14 @@ __all__ = ["COLUMN_ROLES", "plan_role_users"]
 #: compare it with the row path; never changed by the library).
 COLUMN_ROLES = True
 
-#: The key prefix of a role row's cells in a joined row (no column name holds U+E0FF:
-#: headers with private-use characters are left to the row path).
-_ROLE = "\ue0ffroles."
+#: The most roles.csv rows a user read column-wise has (a teacher at two schools, say).
+_MOST_ROLES = 2
+
+
+def _rkey(j: int, col: str) -> str:
+    """The key of role row ``j``'s cell ``col`` in a joined row (no column name holds
+    U+E0FF: headers with private-use characters are left to the row path)."""
+    return f"\ue0ffroles{j}.{col}"
 #: The roles.csv columns whose value shapes the record.
 _ROLE_SHAPED = ("role", "roleType")
 
@@ -99,11 +104,14 @@ class _Joined:
     def read(self, row: dict[str, str], line: int) -> bool:
         sc = self.sc
         user = {c: row[c] for c in self.user_header}
-        role = {c: row[_ROLE + c] for c in self.role_header}
-        got = {"users.csv": user, "roles.csv": role}
+        roles = [{c: row[_rkey(j, c)] for c in self.role_header}
+                 for j in range(_MOST_ROLES) if _rkey(j, "userSourcedId") in row]
 
         def rows(name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
-            yield line, got[name]
+            if name == "users.csv":
+                yield line, user
+            else:  # (in file order)
+                yield from enumerate(roles, 2)
         sc.rows = rows
         read_users(sc)
         read_roles(sc)
@@ -207,8 +215,12 @@ def plan_role_users(rd: _Reader) -> None:
     user = ints_or(found, -1)
     matched = user >= 0
     count = np.bincount(user[matched], minlength=n)
-    role_at = np.zeros(n, dtype=np.int64)
-    role_at[user[matched]] = np.flatnonzero(matched)  # (the row of a user with one)
+    # (each user's role rows in file order: role_at[j][u], its j-th; 0 where none)
+    mine = np.flatnonzero(matched)
+    mine = mine[np.argsort(user[mine], kind="stable")]
+    first = np.searchsorted(user[mine], np.arange(n))
+    role_at = [np.where(count > j, mine[np.minimum(first + j, max(len(mine) - 1, 0))], 0)
+               if len(mine) else np.zeros(n, np.int64) for j in range(_MOST_ROLES)]
     # -- the role rows that tell nothing and shape a template
     good = matched & nonempty_cells(rcols["sourcedId"])
     codes, _ = cell_codes(rcols["sourcedId"])
@@ -230,8 +242,8 @@ def plan_role_users(rd: _Reader) -> None:
         said_extra[:, k] = nonempty_cells(rcols[c])
     good &= ~(made & said_extra.any(axis=1))  # (kept whole with a made-up id: the row path)
     # -- the users
-    ok = nonempty_cells(sid) & (count == 1)
-    ok &= np.bincount(np.where(matched, user, n), weights=good, minlength=n + 1)[:n] == 1
+    ok = nonempty_cells(sid) & (count >= 1) & (count <= _MOST_ROLES)
+    ok &= np.bincount(np.where(matched, user, n), weights=good, minlength=n + 1)[:n] == count
     if not t.distinct("sourcedId"):
         s_codes, _ = cell_codes(sid)
         ok &= np.bincount(s_codes)[s_codes] == 1
@@ -251,6 +263,9 @@ def plan_role_users(rd: _Reader) -> None:
     contact_role = np.array([r in CONTACT_ROLES for r in canon], dtype=bool)[role_codes]
     contact = np.zeros(n, dtype=bool)
     contact[user[good & contact_role]] = True
+    # (a contact's orgs are kept but for those its other roles hold: any of its strings,
+    # which placeholders would not say, so a contact with several roles is the row path's)
+    ok &= ~(contact & (count > 1))
     agents = cols.get("agentSourcedIds")
     if agents is not None:
         named = nonempty_cells(agents)
@@ -262,10 +277,11 @@ def plan_role_users(rd: _Reader) -> None:
     rows = np.flatnonzero(ok)
     if not len(rows):
         return
-    at = role_at[rows]  # each chosen user's role row
+    ats = [r[rows] for r in role_at]  # each chosen user's role rows, in file order
+    has = [count[rows] > j for j in range(_MOST_ROLES)]
     # -- each user's shape
-    org_class: dict[str, int] = {}
-    org_values: list[Any] = []
+    org_class: dict[Any, int] = {}
+    org_values: list[Any] = []  # (an org's class: ("school", its district), or itself)
     classes = np.zeros(len(org_cells), dtype=np.int64)
     for k, v in enumerate(org_cells):
         if v in rd.orgs and rd.orgs[v][0] == "school" and v not in rd.org_school and (
@@ -277,89 +293,118 @@ def plan_role_users(rd: _Reader) -> None:
             org_class[key] = len(org_values)
             org_values.append(key)
         classes[k] = org_class[key]
-    org_of = classes[org_codes[at]]
+    literal = np.array([not isinstance(v, tuple) for v in org_values], dtype=bool)
+    # (a user with an org that is part of its shape has all its orgs so: a department
+    # names its school, which a placeholder of another row's org would not be)
+    plain_orgs = np.ones(len(rows), dtype=bool)
+    for a, h in zip(ats, has):
+        plain_orgs &= ~h | ~literal[classes[org_codes[a]]]
+    lit0 = len(org_values)  # (an org code from here: the cell org_cells[code - lit0])
     grades = cols.get("grades")
     g_codes, g_cells = cell_codes(grades) if grades is not None else (
         np.zeros(n, np.int64), [""])
+    p_of = np.zeros(len(rows), np.int64)
     if primary is not None:
-        pv = p_codes[rows]
-        # (0: empty, 1: the role's org, 2: another org as the user's own string, 3 + its
-        # code: another org beside an org that is part of the shape)
-        same = numpy_of(pc.equal(primary, rcols["orgSourcedId"].take(arrow_ints(role_at))))
-        literal = np.array([not isinstance(v, tuple) for v in org_values], dtype=bool)
-        p_of = np.where(~nonempty_cells(primary)[rows], 0, np.where(same[rows], 1, np.where(
-            literal[org_of], 3 + pv, 2)))
-    else:
-        p_of = np.zeros(len(rows), np.int64)
+        # (0: empty, 1 + j: role row j's org, _MOST_ROLES + 1: another org as the
+        # user's own string, and from _MOST_ROLES + 2 its cell's code: another org beside
+        # orgs that are part of the shape)
+        other = np.where(plain_orgs, _MOST_ROLES + 1, _MOST_ROLES + 2 + p_codes[rows])
+        same = [numpy_of(pc.equal(primary, rcols["orgSourcedId"].take(arrow_ints(r))))[rows]
+                & h for r, h in zip(role_at, has)]
+        for j in reversed(range(_MOST_ROLES)):
+            other = np.where(same[j], 1 + j, other)
+        p_of = np.where(nonempty_cells(primary)[rows], other, 0)
     opaque = [c for c in t.header if c not in ("grades", "primaryOrgSourcedId")
               and not is_secret_column(c) and c not in (LISTS_COLUMN, CARRY_COLUMN)]
-    says = np.empty((len(rows), len(opaque) + len(extra)), dtype=bool)
+    says = np.empty((len(rows), len(opaque) + _MOST_ROLES * len(extra)), dtype=bool)
     for k, col in enumerate(opaque):
         said = nonempty_cells(cols[col])
         default = WRITER_DEFAULTS.get(col)
         if default is not None:
             said &= numpy_of(pc.not_equal(cols[col], text_scalar(default)))
         says[:, k] = said[rows]
-    says[:, len(opaque):] = said_extra[at]
-    parts = [role_codes[at], type_codes[at], org_of, g_codes[rows], p_of,
-             made[at].astype(np.int64), *bit_words(says)]
-    keys, inverse = distinct_rows(parts)
-    fixed = 6
+    parts = [g_codes[rows], p_of]
+    if _MOST_ROLES > 1:  # (whether its second row names the first's org)
+        parts.append((has[1] & (org_codes[ats[0]] == org_codes[ats[1]])).astype(np.int64))
+    for j, (a, h) in enumerate(zip(ats, has)):
+        o = np.where(plain_orgs, classes[org_codes[a]], lit0 + org_codes[a])
+        parts += [h.astype(np.int64), *(np.where(h, v, 0) for v in (
+            role_codes[a], type_codes[a], o, made[a].astype(np.int64)))]
+        at_k = len(opaque) + j * len(extra)
+        says[:, at_k:at_k + len(extra)] = said_extra[a] & h[:, None]
+    fixed = len(parts)
+    keys, inverse = distinct_rows([*parts, *bit_words(says)])
     keys = [key[:fixed] + bits_of(key[fixed:], says.shape[1]) for key in keys]
     if len(keys) > max(64, _SHAPES_PER_ROW * len(rows)):
         return
-    # the fields: users.csv's opaque columns, its primaryOrgSourcedId, the role row's
-    # sourcedId and orgSourcedId, then its other cells
-    every = [*opaque, "primaryOrgSourcedId", _ROLE + "sourcedId", _ROLE + "orgSourcedId",
-             *(_ROLE + c for c in extra)]
-    f_primary, f_rsid, f_org = len(opaque), len(opaque) + 1, len(opaque) + 2
-    take = arrow_ints(role_at)
+    # the fields: users.csv's opaque columns, its primaryOrgSourcedId, then each role row's
+    # sourcedId, orgSourcedId and other cells
+    every = [*opaque, "primaryOrgSourcedId", *(_rkey(j, c) for j in range(_MOST_ROLES)
+                                               for c in ("sourcedId", "orgSourcedId", *extra))]
+    f_primary = len(opaque)
+
+    def f_role(j: int, k: int) -> int:  # (role row j's k-th field: its id, org, others)
+        return len(opaque) + 1 + j * (2 + len(extra)) + k
     arrays = [cols[c] for c in opaque] + [
-        primary if primary is not None else rcols["orgSourcedId"].take(take)] + [
-        rcols[c].take(take) for c in ("sourcedId", "orgSourcedId", *extra)]
+        primary if primary is not None else cols["sourcedId"]] + [
+        rcols[c].take(arrow_ints(r)) for r in role_at
+        for c in ("sourcedId", "orgSourcedId", *extra)]
     sc: Any = None
     shapes = []
     for key in keys:
-        r_code, ty_code, o_class, g_code, p_code, made_up = key[:fixed]
+        g_code, p_code = key[0], key[1]
+        same_org = _MOST_ROLES > 1 and bool(key[2])
         bits = key[fixed:]
         orgs = dict(rd.orgs)
-        value = org_values[o_class]
-        if isinstance(value, tuple):
-            org = _holder(f_org)
-            orgs[org] = value
-        else:
-            org = value
         row: dict[str, str] = {}
         for k, col in enumerate(opaque):
             row[col] = _holder(k) if bits[k] else ""
+        user_id = row["sourcedId"]
+        row_orgs: list[str] = []  # each role row's org
+        for j in range(_MOST_ROLES):
+            at_k = 3 + 5 * j if _MOST_ROLES > 1 else 2 + 5 * j
+            present, r_code, ty_code, o_code, made_up = key[at_k:at_k + 5]
+            if not present:
+                break
+            if o_code >= lit0:
+                org = org_cells[o_code - lit0]
+            elif j and same_org:
+                org = row_orgs[0]
+            else:
+                org = _holder(f_role(j, 1))
+                orgs[org] = org_values[o_code]
+            row_orgs.append(org)
+            for col in rt.header:
+                row[_rkey(j, col)] = ""
+            row[_rkey(j, "userSourcedId")] = user_id
+            row[_rkey(j, "role")] = role_cells[r_code]
+            row[_rkey(j, "roleType")] = type_cells[ty_code]
+            row[_rkey(j, "orgSourcedId")] = org
+            row[_rkey(j, "sourcedId")] = (f"{user_id}:role:{j + 1}" if made_up
+                                          else _holder(f_role(j, 0)))
+            for k, col in enumerate(extra):
+                if bits[len(opaque) + j * len(extra) + k]:
+                    row[_rkey(j, col)] = _holder(f_role(j, 2 + k))
         for col in t.header:
             if col == "grades":
                 row[col] = g_cells[g_code]
             elif col == "primaryOrgSourcedId":
-                row[col] = ("", org, _holder(f_primary))[p_code] if p_code < 3 else (
-                    p_cells[p_code - 3])
-                if p_code == 2:
-                    orgs[row[col]] = ("school", None)
+                if p_code == _MOST_ROLES + 1:
+                    row[col] = _holder(f_primary)
+                    orgs[row[col]] = ("school", None)  # (its kind: never read)
+                else:
+                    row[col] = ("", *row_orgs)[p_code] if p_code <= _MOST_ROLES else p_cells[
+                        p_code - _MOST_ROLES - 2]
             elif col not in row:
                 row[col] = ""
-        user_id = row["sourcedId"]
-        for col in rt.header:
-            row[_ROLE + col] = ""
-        row[_ROLE + "userSourcedId"] = user_id
-        row[_ROLE + "role"] = role_cells[r_code]
-        row[_ROLE + "roleType"] = type_cells[ty_code]
-        row[_ROLE + "orgSourcedId"] = org
-        row[_ROLE + "sourcedId"] = f"{user_id}:role:1" if made_up else _holder(f_rsid)
-        for k, col in enumerate(extra):
-            if bits[len(opaque) + k]:
-                row[_ROLE + col] = _holder(f_org + 1 + k)
         sc = _scratch_of(rd, sc, orgs)
         reader: Any = _Joined(sc, t.header, rt.header)  # (read as _Shape reads a PlainRows)
         shapes.append(_Shape(sc, reader, row, every, every.index("agentSourcedIds")
                              if "agentSourcedIds" in opaque else None))
     keep = np.array([bool(sh.final) for sh in shapes], dtype=bool)[inverse]
     if not keep.all():  # (a shape whose rows would tell something: the row path's)
-        rows, inverse, at = rows[keep], inverse[keep], at[keep]
+        rows, inverse = rows[keep], inverse[keep]
+        ats, has = [a[keep] for a in ats], [h[keep] for h in has]
         ok[:] = False
         ok[rows] = True
     if not len(rows):
@@ -384,6 +429,7 @@ def plan_role_users(rd: _Reader) -> None:
     rd.column_users = cu
     rd.cuts[name] = partial(cu.rest_rows, rd)
     left = np.ones(m, dtype=bool)
-    left[at] = False
+    for a, h in zip(ats, has):
+        left[a[h]] = False
     rd.cuts["roles.csv"] = partial(_role_rows, rd, files, np.flatnonzero(left))
     rd.role_header = dict.fromkeys(rt.header, "")

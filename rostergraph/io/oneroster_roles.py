@@ -1,21 +1,24 @@
 """The plain users of a bulk OneRoster 1.2 load (``users.csv`` with ``roles.csv``) read as
 whole columns, straight into the text of their records.
 
-A 1.2 user's roles are rows of ``roles.csv``; most users have exactly one. Such a user's
-record depends on its ``users.csv`` row and its one role row as a 1.1 row's depends on
-that row alone: through its strings, which cells are empty, and a few cells of few
-distinct values (the role, its ``roleType``, its org's kind and district, the
-``grades`` cell, whether ``primaryOrgSourcedId`` names the role's org, whether the role
-row's ``sourcedId`` is one rostergraph makes up). So each row of ``users.csv`` is joined
-to its role row (pyarrow), and the pair read as one row of a shape
+A 1.2 user's roles are rows of ``roles.csv``; most users have one, a few two (a teacher
+at two schools). Such a user's record depends on its ``users.csv`` row and its role rows
+as a 1.1 row's depends on that row alone: through its strings, which cells are empty,
+and a few cells of few distinct values (each role, its ``roleType``, its org's kind and
+district, whether its ``sourcedId`` is one rostergraph makes up; the ``grades`` cell,
+which role's org ``primaryOrgSourcedId`` names, whether both rows name one org). So each
+row of ``users.csv`` is joined to its role rows (pyarrow), in file order, and they are
+read as one row of a shape
 (:mod:`~rostergraph.io.oneroster_usertext`): the reader's own row path (:func:`read_users`,
 :func:`read_roles`, the cells no role took, the demographics, the mends at the end) runs
 once per shape on placeholders, and each user's text is its shape's template filled with
 its cells, handed to the builder in line order among the row path's users.
 
-Left to the row path, row by row as before: a user with no role row or several, a role row
+Left to the row path, row by row as before: a user with no role row or more than two, a
+contact with two (its orgs are kept but for those its other role holds), a role row
 that tells something (no ``sourcedId``, an id given twice, an odd ``roleType``, an unknown
-org or one spelt with spaces, a row naming a user with spaces around its id), a user that
+org or one spelt with spaces, a row naming a user with spaces around its id; two rows of a
+user marked primary at two orgs: their shape tells it on its placeholders), a user that
 is no contact but names users in ``agentSourcedIds`` and the contacts it names (its links
 go into their records), a row that is not plain for the 1.1 reading
 (:func:`~rostergraph.io.oneroster_usertext.plan_users`). A contact's own

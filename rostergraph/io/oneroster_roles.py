@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..roster import RosterBuilder
-from .arrow_np import arrow_bools, arrow_ints, ints_or, numpy_of, text_scalar
+from .arrow_np import arrow_bools, arrow_joined, ints_or, numpy_of, text_scalar
 from .cell_flags import (
     bit_words,
     bits_of,
@@ -48,7 +48,7 @@ from .cell_flags import (
     nonempty_cells,
     split_plainly,
 )
-from .csv_arrow import cells_at
+from .csv_arrow import cells_at, taken_by_block
 from .csv_rowchecks import is_secret_column
 from .enrollcols import canonical_role, live_status
 from .oneroster_cols import (
@@ -193,6 +193,7 @@ def plan_role_users(rd: _Reader) -> None:
     """Parse ``users.csv`` and ``roles.csv`` and work out which users the reader reads
     column-wise (see the module's text): ``rd.column_users`` then holds them, and the
     reader's ``rows()`` gives the others' rows of both files."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     name = "users.csv"
@@ -312,8 +313,9 @@ def plan_role_users(rd: _Reader) -> None:
         # user's own string, and from _MOST_ROLES + 2 its cell's code: another org beside
         # orgs that are part of the shape)
         other = np.where(plain_orgs, _MOST_ROLES + 1, _MOST_ROLES + 2 + p_codes[rows])
-        same = [numpy_of(pc.equal(primary, rcols["orgSourcedId"].take(arrow_ints(r))))[rows]
-                & h for r, h in zip(role_at, has)]
+        cell = taken_by_block(primary, rows)
+        same = [numpy_of(pc.equal(cell, taken_by_block(rcols["orgSourcedId"], a))) & h
+                for a, h in zip(ats, has)]
         for j in reversed(range(_MOST_ROLES)):
             other = np.where(same[j], 1 + j, other)
         p_of = np.where(nonempty_cells(primary)[rows], other, 0)
@@ -348,10 +350,16 @@ def plan_role_users(rd: _Reader) -> None:
 
     def f_role(j: int, k: int) -> int:  # (role row j's k-th field: its id, org, others)
         return len(opaque) + 1 + j * (2 + len(extra)) + k
-    arrays = [cols[c] for c in opaque] + [
-        primary if primary is not None else cols["sourcedId"]] + [
-        rcols[c].take(arrow_ints(r)) for r in role_at
-        for c in ("sourcedId", "orgSourcedId", *extra)]
+    # (each role row's cells at its user's place, taken block by block; a column no chosen
+    # user fills shares one array of empty cells)
+    # (chunked, as the table's columns are)
+    empty = pa.chunked_array([arrow_joined(b"", np.zeros(n, dtype=np.int64))])
+    arrays = [cols[c] for c in opaque] + [primary if primary is not None else empty]
+    for j, (a, h) in enumerate(zip(ats, has)):
+        in_extra = [bool((said_extra[a, k] & h).any()) for k in range(len(extra))]
+        fills = [bool((h & ~made[a]).any()), bool(h.any()), *in_extra]
+        arrays += [pa.chunked_array([taken_by_block(rcols[c], role_at[j])]) if fill
+                   else empty for c, fill in zip(("sourcedId", "orgSourcedId", *extra), fills)]
     sc: Any = None
     shapes = []
     for key in keys:

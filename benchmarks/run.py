@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/run.py --size S|M|L [--baselines duckdb,networkx] [--json OUT]
                              [--data DIR] [--seed K] [--quirks default|high] [--report]
-                             [--format jsonl|oneroster|sftp] [--plain]
+                             [--format jsonl|oneroster|oneroster12|sftp] [--plain]
 
 Generates the district under ``bench-data/<size>`` (if missing) with
 ``rostergraph.synth``, then runs each engine in its own subprocess (so peak
@@ -22,10 +22,13 @@ generated JSON Lines (with rostergraph's writers) and cached beside it
 rostergraph on the CSV files, rostergraph on the JSON Lines of the same district
 (``rostergraph-jsonl``, the figure the CSV load is compared with) and DuckDB's
 ``read_csv`` on the CSV files (``engines_csv.py``); networkx reads only JSON Lines
-and is left out. All answers are compared as for JSON Lines. With ``--plain`` the CSV
+and is left out. ``--format oneroster12`` writes OneRoster 1.2 (roles in ``roles.csv``,
+``bench-data/<size>-oneroster12``); DuckDB's queries read 1.1's role column and are
+left out. All answers are compared as for JSON Lines. With ``--plain`` the CSV
 files are written as an SIS exports them, without rostergraph's extension files and
-columns, and OneRoster enrollments with ids of their own rather than the writer's
-``<class>:<n>`` (``bench-data/<size>-<format>-sis``): what districts deliver.
+columns, and OneRoster enrollments (and 1.2 role rows) with ids of their own rather than
+the writer's ``<class>:<n>`` (``<user>:role:<n>``) (``bench-data/<size>-<format>-sis``):
+what districts deliver.
 
 ``--quirks high`` generates the district (under ``bench-data/<size>-high``) with
 every quirk at a high rate (``rostergraph.synth.QUIRK_RATES``: each validation
@@ -93,7 +96,7 @@ def ensure_data(size: str, seed: int, data: Path | None, quirks: str = "default"
     return out
 
 
-FORMATS = ("jsonl", "oneroster", "sftp")
+FORMATS = ("jsonl", "oneroster", "oneroster12", "sftp")
 
 
 def ensure_csv(jsonl: Path, fmt: str, plain: bool = False) -> Path:
@@ -124,13 +127,15 @@ import rostergraph
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
 src, dst, fmt, kind = sys.argv[1:5]
-(write_oneroster if fmt == "oneroster" else write_clever_csv)(
-    rostergraph.load(src), dst, extensions=kind != "plain")
-if fmt == "oneroster" and kind == "plain":
-    # an SIS gives each enrollment an id of its own, where the writer makes up
-    # <class>:<n> (which the reader then need not keep): opaque ids, one per row
+if fmt == "sftp":
+    write_clever_csv(rostergraph.load(src), dst, extensions=kind != "plain")
+else:
+    write_oneroster(rostergraph.load(src), dst, extensions=kind != "plain",
+                    version="1.2" if fmt == "oneroster12" else "1.1")
+def own_ids(name, made):
+    # (each row's sourcedId replaced by an opaque id of its own: made(k))
     import csv, os
-    path = os.path.join(dst, "enrollments.csv")
+    path = os.path.join(dst, name)
     with open(path, newline="", encoding="utf-8") as f, open(
             path + ".new", "w", newline="", encoding="utf-8") as g:
         rows, out = csv.reader(f), csv.writer(g, lineterminator="\\n")
@@ -138,9 +143,15 @@ if fmt == "oneroster" and kind == "plain":
         assert head[0] == "sourcedId", head
         out.writerow(head)
         for k, row in enumerate(rows):
-            row[0] = f"{(k * 2654435761) % 2**40:010x}"
+            row[0] = made(k)
             out.writerow(row)
     os.replace(path + ".new", path)
+if fmt != "sftp" and kind == "plain":
+    # an SIS gives each enrollment an id of its own, where the writer makes up
+    # <class>:<n> (which the reader then need not keep): opaque ids, one per row
+    own_ids("enrollments.csv", lambda k: f"{(k * 2654435761) % 2**40:010x}")
+if fmt == "oneroster12" and kind == "plain":  # (so too each 1.2 role row: <user>:role:<n>)
+    own_ids("roles.csv", lambda k: f"R{(k * 2246822519) % 2**40:010x}")
 """
 
 
@@ -173,6 +184,8 @@ def _worker(name: str, data: Path, render: bool = False, fmt: str = "jsonl") -> 
     engines = dict(ENGINES, **{"rostergraph-jsonl": run_rostergraph})
     if fmt != "jsonl":
         engines["duckdb"] = run_duckdb_oneroster if fmt == "oneroster" else run_duckdb_sftp
+    if fmt == "oneroster12":  # (the DuckDB queries read 1.1's role column, not roles.csv)
+        del engines["duckdb"]
     steps, answers = run_rostergraph(data, render) if render else engines[name](data)
     print(json.dumps({"engine": name, "steps": [list(s) for s in steps], "answers": answers,
                       "peak_mib": peak_mib()}))
@@ -292,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         data = ensure_csv(jsonl, args.format, args.plain)
         runs.append(("rostergraph-jsonl", jsonl, "jsonl"))
         baselines = [b for b in baselines if b != "networkx"]  # (it reads JSON Lines only)
+        if args.format == "oneroster12":  # (no DuckDB queries of 1.2's roles.csv)
+            baselines = [b for b in baselines if b != "duckdb"]
         runs[0] = ("rostergraph", data, args.format)
     runs += [(b, data, args.format) for b in baselines]
     every: list[dict[str, Any]] = []
@@ -328,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     ok = [r for r in results if "answers" in r and r["engine"] not in apart]
     compared = {k: v for k, v in ok[0]["answers"].items() if k not in NOT_COMPARED}
-    what = {"jsonl": "JSONL", "oneroster": "OneRoster CSV", "sftp": "SFTP CSV"}[args.format]
+    what = {"jsonl": "JSONL", "oneroster": "OneRoster CSV", "oneroster12": "OneRoster 1.2 CSV",
+            "sftp": "SFTP CSV"}[args.format]
     print(f"size {args.size} ({args.quirks} quirks): {report['data_mib']} MiB of {what}; answers "
           f"equal across {', '.join(r['engine'] for r in ok)}: {json.dumps(compared)}")
     found = next((r["answers"]["findings"] for r in ok if "findings" in r["answers"]), None)

@@ -101,6 +101,35 @@ def test_csv_format_benchmark_answers_agree(tmp_path: Path, fmt: str, plain: boo
     assert "rostergraph / rostergraph-jsonl" in p.stdout
 
 
+@pytest.mark.parametrize("plain", [False, True])
+def test_oneroster12_benchmark_writes_roles_with_sis_ids_when_plain(
+        tmp_path: Path, plain: bool) -> None:
+    """--format oneroster12 converts the district to OneRoster 1.2 (roles.csv) and times
+    rostergraph on it beside the JSON Lines; with --plain its role rows and enrollments
+    carry ids of their own, as an SIS exports them, not the writer's made-up ones."""
+    data = tmp_path / "S"
+    out = tmp_path / "bench.json"
+    p = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--size", "S",
+                        "--seed", "4", "--data", str(data), "--json", str(out),
+                        "--format", "oneroster12", *(["--plain"] if plain else [])],
+                       capture_output=True, text=True, timeout=300, check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+    report = json.loads(out.read_text())
+    assert report["answers_equal"] is True and report["format"] == "oneroster12"
+    assert {r["engine"] for r in report["results"]} == {"rostergraph", "rostergraph-jsonl"}
+    folder = tmp_path / f"S-oneroster12{'-sis' if plain else ''}"
+    with (folder / "roles.csv").open(encoding="utf-8") as f:
+        roles = list(csv.DictReader(f))
+    with (folder / "enrollments.csv").open(encoding="utf-8") as f:
+        enrolled = list(csv.DictReader(f))
+    assert roles and "role" not in next(csv.reader((folder / "users.csv").open()))
+    made_up = [r["sourcedId"].startswith(r["userSourcedId"] + ":role:") for r in roles]
+    assert all(made_up) is not plain and any(made_up) is not plain
+    assert len({r["sourcedId"] for r in roles}) == len(roles)
+    made_up = [r["sourcedId"].startswith(r["classSourcedId"] + ":") for r in enrolled]
+    assert all(made_up) is not plain and any(made_up) is not plain
+
+
 def test_validate_cpu_script_times_validate_on_a_small_district(tmp_path: Path) -> None:
     """benchmarks/validate_cpu.py prints wall and CPU seconds and the findings count."""
     from rostergraph.synth import write_district

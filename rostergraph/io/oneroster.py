@@ -86,6 +86,7 @@ from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read 
 )
 from .oneroster_profiles import read_demographics, read_user_profiles
 from .oneroster_refs import tell_unnamed_agents
+from .oneroster_roles import plan_role_users
 from .oneroster_users import (
     PENDING,
     keep_base_roles,
@@ -222,6 +223,9 @@ class _Reader:
         self.cuts: dict[str, Callable[[CsvTable], Iterator[tuple[int, dict[str, str]]]]] = {}
         #: the users.csv rows read column-wise (a ColumnUsers), or None
         self.column_users: Any = None
+        #: roles.csv's header (as a row of empty cells) when its rows of the column-wise
+        #: users are cut from the rows read (see oneroster_roles)
+        self.role_header: dict[str, str] | None = None
 
     # -- files ---------------------------------------------------------------
     def table(self, name: str, kind: str | None,
@@ -719,7 +723,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             if r.wanted("classes.csv"):
                 read_classes(r)
             if r.wanted("users.csv"):
-                plan_users(r)
+                (plan_role_users if "roles.csv" in r.bundle else plan_users)(r)
                 read_users(r)
             if "roles.csv" in r.bundle and r.wanted("roles.csv"):  # (as read_users asks)
                 read_roles(r)

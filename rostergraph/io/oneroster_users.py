@@ -521,7 +521,8 @@ def read_roles(rd: _Reader) -> None:
         if sid:
             ids.add(sid)
         rows.append((line, row))
-    tell_role_rows(rd, rows[0][1] if rows else None, no_ids, odd_types)
+    # (none left when every row is a column-wise user's: the header says the columns)
+    tell_role_rows(rd, rows[0][1] if rows else rd.role_header, no_ids, odd_types)
     tell_primaries(rd, rows, lambda row: rd.alias.get(row.get("userSourcedId") or "",
                                                       row.get("userSourcedId") or ""))
     pending = sorted(rows, key=_primary_first(rd, rows))  # (the primary org: the school)

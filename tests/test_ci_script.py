@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _readme_test_command() -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```bash\n(.*?)\n```", text, flags=re.S)
+    blocks = re.findall(r"```bash\n(.*?)\n```", text, flags=re.DOTALL)
     tests = [b for b in blocks if "pytest" in b]
     assert len(tests) == 1, tests
     return tests[0].split(" && ", 2)[-1]  # (after making and entering the venv)

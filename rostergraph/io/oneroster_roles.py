@@ -428,13 +428,7 @@ def plan_role_users(rd: _Reader) -> None:
     cu.agents = every.index("agentSourcedIds") if "agentSourcedIds" in opaque else None
     cu.sid_array = sid.filter(arrow_bools(ok))
     cu.sids = [sids[k] for k in rows.tolist()]  # (the ids as str once: see above)
-    cu.shape, cu.shapes = inverse.astype(np.int64), shapes
-    cu._shape_objects = np.empty(len(shapes), dtype=object)
-    cu._shape_objects[:] = shapes
-    roles = np.empty(len(shapes), dtype=object)
-    roles[:] = [sh.role for sh in shapes]
-    cu.contacts = np.flatnonzero(np.array([sh.contact for sh in shapes], dtype=bool)[inverse])
-    cu.contact_roles = roles[inverse[cu.contacts]].tolist()
+    cu.take_shapes(shapes, inverse)
     if "password" in cols:
         cu.passwords = int(nonempty_cells(cols["password"])[rows].sum())
     rd.column_users = cu

@@ -239,11 +239,8 @@ class ColumnUsers:
         self.arrays: list[Any] = []
         self.sids: list[str] = []
         self.sid_array: Any = None  # (the same ids as pyarrow holds them)
-        self.contacts = np.zeros(0, np.int64)  # the contacts' rows, ascending
-        self.contact_roles: list[str] = []  # each one's role (its contact_role)
-        self.shape = np.zeros(0, np.int64)
-        self.shapes: list[_Shape] = []
-        self._shape_objects = np.empty(0, dtype=object)  # (shapes, taken by numpy)
+        #: each row's shape; the contacts' rows (ascending) and roles: see take_shapes
+        self.take_shapes([], np.zeros(0, np.int64))
         self.alive = np.ones(len(rows), dtype=bool)
         #: whether every own string of the row is short enough to need no check
         self.fits = np.ones(len(rows), dtype=bool)
@@ -264,6 +261,16 @@ class ColumnUsers:
         self.demo_arrays: list[Any] = []
 
     # -- users.csv, in line order among the row path's rows ----------------------------
+    def take_shapes(self, shapes: list[_Shape], inverse: np.ndarray) -> None:
+        """Shapes ``shapes``, the rows' shape ``inverse[k]``; the contacts among them."""
+        self.shape, self.shapes = inverse.astype(np.int64), shapes
+        self._shape_objects = np.empty(len(shapes), dtype=object)  # (taken by numpy)
+        self._shape_objects[:] = shapes
+        roles = np.empty(len(shapes), dtype=object)
+        roles[:] = [sh.role for sh in shapes]
+        self.contacts = np.flatnonzero(np.array([sh.contact for sh in shapes], bool)[inverse])
+        self.contact_roles: list[str] = roles[inverse[self.contacts]].tolist()
+
     def rest_rows(self, rd: _Reader, t: CsvTable) -> Iterator[tuple[int, dict[str, str]]]:
         """The rows left to the row path, as ``(line, row)``; before each, the column-wise
         rows above it set the reader's ids as the row path would have."""
@@ -656,13 +663,7 @@ def plan_users(rd: _Reader) -> None:
     chosen[rows] = True
     cu.sid_array = sid.filter(arrow_bools(chosen))  # (a filter: no chunks joined)
     cu.sids = cu.sid_array.to_pylist()
-    cu.shape, cu.shapes = inverse.astype(np.int64), shapes
-    cu._shape_objects = np.empty(len(shapes), dtype=object)
-    cu._shape_objects[:] = shapes
-    roles = np.empty(len(shapes), dtype=object)
-    roles[:] = [sh.role for sh in shapes]
-    cu.contacts = np.flatnonzero(np.array([sh.contact for sh in shapes], dtype=bool)[inverse])
-    cu.contact_roles = roles[inverse[cu.contacts]].tolist()
+    cu.take_shapes(shapes, inverse)
     if "password" in cols:
         cu.passwords = int(nonempty_cells(cols["password"])[rows].sum())
     rd.column_users = cu

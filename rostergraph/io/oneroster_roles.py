@@ -89,12 +89,14 @@ def _rkey(j: int, col: str) -> str:
     """The key of role row ``j``'s cell ``col`` in a joined row (no column name holds
     U+E0FF: headers with private-use characters are left to the row path)."""
     return f"\ue0ffroles{j}.{col}"
+
+
 #: The roles.csv columns whose value shapes the record.
 _ROLE_SHAPED = ("role", "roleType")
 
 
 class _Joined:
-    """Reads a joined row (a users.csv row and its role row, keys :data:`_ROLE`-prefixed)
+    """Reads a joined row (a users.csv row and its role rows, keyed by :func:`_rkey`)
     on a scratch reader with the row path's own functions, as :class:`_Shape` wants."""
 
     __slots__ = ("role_header", "sc", "user_header")

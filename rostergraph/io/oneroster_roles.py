@@ -191,6 +191,78 @@ def _made_up(rsid: Any, usid: Any) -> np.ndarray:
     return made
 
 
+def _role_links(sid: Any, usid: Any) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Each role row's user (its row in users.csv, -1: none named exactly), each user's
+    count of role rows, and ``role_at[j][u]``: user ``u``'s ``j``-th role row in file
+    order (0 where it has none)."""
+    import pyarrow.compute as pc
+
+    n = len(sid)
+    user = ints_or(pc.index_in(usid, value_set=sid.combine_chunks()), -1)
+    matched = user >= 0
+    count = np.bincount(user[matched], minlength=n)
+    mine = np.flatnonzero(matched)
+    mine = mine[np.argsort(user[mine], kind="stable")]
+    first = np.searchsorted(user[mine], np.arange(n))
+    role_at = [np.where(count > j, mine[np.minimum(first + j, max(len(mine) - 1, 0))], 0)
+               if len(mine) else np.zeros(n, np.int64) for j in range(_MOST_ROLES)]
+    return user, count, role_at
+
+
+class _RoleCells:
+    """The role rows that tell nothing and may shape a template (``good``), and the
+    coded cells the shapes take: roleType, role and org codes with their distinct cells,
+    whether each row's ``sourcedId`` is made up, and which of the cells no field reads
+    (``extra``) each row fills."""
+
+    __slots__ = ("extra", "good", "made", "org_cells", "org_codes", "role_cells",
+                 "role_codes", "said_extra", "type_cells", "type_codes")
+
+    def __init__(self, rd: _Reader, header: list[str], rcols: dict[str, Any],
+                 matched: np.ndarray) -> None:
+        good = matched & nonempty_cells(rcols["sourcedId"])
+        codes, _ = cell_codes(rcols["sourcedId"])
+        good &= np.bincount(codes, minlength=1)[codes] == 1
+        self.type_codes, self.type_cells = cell_codes(rcols["roleType"])
+        good &= np.array([v.strip().lower() in ("primary", "secondary")
+                          for v in self.type_cells], dtype=bool)[self.type_codes]
+        self.role_codes, self.role_cells = cell_codes(rcols["role"])
+        good &= np.array([bool(v.strip()) for v in self.role_cells], dtype=bool)[
+            self.role_codes]
+        self.org_codes, self.org_cells = cell_codes(rcols["orgSourcedId"])
+        good &= np.array([not v or v in rd.orgs for v in self.org_cells], dtype=bool)[
+            self.org_codes]
+        for arr in rcols.values():
+            good &= clean_cells(arr)
+        self.made = _made_up(rcols["sourcedId"], rcols["userSourcedId"])
+        self.extra = [c for c in header if c not in _ROLE_ROW_READ and c != "sourcedId"]
+        self.said_extra = np.zeros((len(matched), len(self.extra)), dtype=bool)
+        for k, c in enumerate(self.extra):
+            self.said_extra[:, k] = nonempty_cells(rcols[c])
+        # (a row kept whole with a made-up id: the row path's)
+        self.good = good & ~(self.made & self.said_extra.any(axis=1))
+
+
+def _org_classes(rd: _Reader, org_cells: list[str]) -> tuple[np.ndarray, list[Any]]:
+    """Each distinct org cell's class (its code, and the classes): a plain school is
+    ``("school", its district)``, a placeholder's part of a shape; any other org is
+    itself, a literal of the shape."""
+    org_class: dict[Any, int] = {}
+    org_values: list[Any] = []
+    classes = np.zeros(len(org_cells), dtype=np.int64)
+    for k, v in enumerate(org_cells):
+        if v in rd.orgs and rd.orgs[v][0] == "school" and v not in rd.org_school and (
+                v not in rd.school_too):
+            key: Any = ("school", rd.district_of(v))
+        else:
+            key = v
+        if key not in org_class:
+            org_class[key] = len(org_values)
+            org_values.append(key)
+        classes[k] = org_class[key]
+    return classes, org_values
+
+
 def plan_role_users(rd: _Reader) -> None:
     """Parse ``users.csv`` and ``roles.csv`` and work out which users the reader reads
     column-wise (see the module's text): ``rd.column_users`` then holds them, and the
@@ -216,37 +288,13 @@ def plan_role_users(rd: _Reader) -> None:
         return
     n, m = len(t.lines), len(rt.lines)
     sid, usid = cols["sourcedId"], rcols["userSourcedId"]
-    # -- each role row's user (-1: none named exactly), each user's role rows
-    found = pc.index_in(usid, value_set=sid.combine_chunks())
-    user = ints_or(found, -1)
+    user, count, role_at = _role_links(sid, usid)
     matched = user >= 0
-    count = np.bincount(user[matched], minlength=n)
-    # (each user's role rows in file order: role_at[j][u], its j-th; 0 where none)
-    mine = np.flatnonzero(matched)
-    mine = mine[np.argsort(user[mine], kind="stable")]
-    first = np.searchsorted(user[mine], np.arange(n))
-    role_at = [np.where(count > j, mine[np.minimum(first + j, max(len(mine) - 1, 0))], 0)
-               if len(mine) else np.zeros(n, np.int64) for j in range(_MOST_ROLES)]
-    # -- the role rows that tell nothing and shape a template
-    good = matched & nonempty_cells(rcols["sourcedId"])
-    codes, _ = cell_codes(rcols["sourcedId"])
-    good &= np.bincount(codes, minlength=1)[codes] == 1
-    type_codes, type_cells = cell_codes(rcols["roleType"])
-    good &= np.array([v.strip().lower() in ("primary", "secondary") for v in type_cells],
-                     dtype=bool)[type_codes]
-    role_codes, role_cells = cell_codes(rcols["role"])
-    canon = [canonical_role(v) for v in role_cells]
-    good &= np.array([bool(v.strip()) for v in role_cells], dtype=bool)[role_codes]
-    org_codes, org_cells = cell_codes(rcols["orgSourcedId"])
-    good &= np.array([not v or v in rd.orgs for v in org_cells], dtype=bool)[org_codes]
-    for arr in rcols.values():
-        good &= clean_cells(arr)
-    made = _made_up(rcols["sourcedId"], usid)
-    extra = [c for c in rt.header if c not in _ROLE_ROW_READ and c != "sourcedId"]
-    said_extra = np.zeros((m, len(extra)), dtype=bool)
-    for k, c in enumerate(extra):
-        said_extra[:, k] = nonempty_cells(rcols[c])
-    good &= ~(made & said_extra.any(axis=1))  # (kept whole with a made-up id: the row path)
+    rr = _RoleCells(rd, rt.header, rcols, matched)
+    good, made, extra, said_extra = rr.good, rr.made, rr.extra, rr.said_extra
+    type_codes, type_cells, role_codes, role_cells = (
+        rr.type_codes, rr.type_cells, rr.role_codes, rr.role_cells)
+    org_codes, org_cells = rr.org_codes, rr.org_cells
     # -- the users
     ok = nonempty_cells(sid) & (count >= 1) & (count <= _MOST_ROLES)
     ok &= np.bincount(np.where(matched, user, n), weights=good, minlength=n + 1)[:n] == count
@@ -266,7 +314,8 @@ def plan_role_users(rd: _Reader) -> None:
     if primary is not None:
         p_codes, p_cells = cell_codes(primary)
         ok &= np.array([not v or v in rd.orgs for v in p_cells], dtype=bool)[p_codes]
-    contact_role = np.array([r in CONTACT_ROLES for r in canon], dtype=bool)[role_codes]
+    contact_role = np.array([canonical_role(r) in CONTACT_ROLES for r in role_cells],
+                            dtype=bool)[role_codes]
     contact = np.zeros(n, dtype=bool)
     contact[user[good & contact_role]] = True
     # (a contact's orgs are kept but for those its other roles hold: any of its strings,
@@ -286,19 +335,7 @@ def plan_role_users(rd: _Reader) -> None:
     ats = [r[rows] for r in role_at]  # each chosen user's role rows, in file order
     has = [count[rows] > j for j in range(_MOST_ROLES)]
     # -- each user's shape
-    org_class: dict[Any, int] = {}
-    org_values: list[Any] = []  # (an org's class: ("school", its district), or itself)
-    classes = np.zeros(len(org_cells), dtype=np.int64)
-    for k, v in enumerate(org_cells):
-        if v in rd.orgs and rd.orgs[v][0] == "school" and v not in rd.org_school and (
-                v not in rd.school_too):
-            key: Any = ("school", rd.district_of(v))
-        else:
-            key = v
-        if key not in org_class:
-            org_class[key] = len(org_values)
-            org_values.append(key)
-        classes[k] = org_class[key]
+    classes, org_values = _org_classes(rd, org_cells)
     literal = np.array([not isinstance(v, tuple) for v in org_values], dtype=bool)
     # (a user with an org that is part of its shape has all its orgs so: a department
     # names its school, which a placeholder of another row's org would not be)

@@ -11,6 +11,7 @@ rows, lines and problems; the same records and problems as the row-by-row oracle
 from __future__ import annotations
 
 import unittest.mock
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -684,3 +685,57 @@ def test_arrow_fields_held_to_the_limit_in_characters(cell: str, taken: bool) ->
     assert (got is not None) == taken
     if got is not None:
         assert got[1][1].to_pylist() == [cell, "x"]
+
+
+def test_release_heap_trims_the_c_heap_where_glibc_has_it(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """``release_heap`` asks glibc's ``malloc_trim(0)`` to give the heap's free pages
+    back, on Linux only, and does nothing where the C library has no such function."""
+    import ctypes
+
+    calls: list[int] = []
+
+    class _Libc:
+        def malloc_trim(self, pad: int) -> int:
+            calls.append(pad)
+            return 1
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: _Libc())
+    monkeypatch.setattr(csv_arrow.sys, "platform", "linux")
+    csv_arrow.release_heap()
+    assert calls == [0]
+    monkeypatch.setattr(csv_arrow.sys, "platform", "darwin")
+    csv_arrow.release_heap()
+    assert calls == [0]
+    monkeypatch.setattr(csv_arrow.sys, "platform", "linux")
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # (musl: no malloc_trim)
+    csv_arrow.release_heap()
+
+    def _no_library(name: Any) -> Any:
+        raise OSError("no C library")
+
+    monkeypatch.setattr(ctypes, "CDLL", _no_library)
+    csv_arrow.release_heap()
+    assert calls == [0]
+
+
+def test_csv_readers_release_the_heap_before_their_end_and_the_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both CSV readers give the heap back before their end (the dicts of the steps
+    before are gone) and the builder before it finishes its columns."""
+    import rostergraph
+    from rostergraph.io import clever_csv, collect, oneroster
+    from rostergraph.io.write_oneroster import write_oneroster
+    from rostergraph.io.write_sftp import write_clever_csv
+
+    where: list[str] = []
+    for mod in (clever_csv, collect, oneroster):
+        monkeypatch.setattr(mod, "release_heap", partial(where.append, mod.__name__))
+    write_oneroster(rostergraph.sample(), tmp_path / "or", extensions=False)
+    write_clever_csv(rostergraph.sample(), tmp_path / "sftp", extensions=False)
+    where.clear()  # (what writing them read)
+    oneroster.read_oneroster(tmp_path / "or")
+    assert where == ["rostergraph.io.oneroster", "rostergraph.io.collect"]
+    where.clear()
+    clever_csv.read_clever_csv(tmp_path / "sftp")
+    assert where == ["rostergraph.io.clever_csv", "rostergraph.io.collect"]

@@ -90,7 +90,7 @@ from ..errors import SourceError
 from ..roster import Roster, raw_text
 from . import parked
 from .collect import ColumnarBuilder
-from .csv_arrow import release_arrow_memory
+from .csv_arrow import release_arrow_memory, release_heap
 from .csv_rowchecks import is_secret_column, row_text
 from .csvutil import Bundle, CsvTable, loads_json_cell
 from .enrollcells import collect_cells, keep_cells, kept_note
@@ -766,6 +766,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             # (reading rostergraph_records.csv hands back the tables read before it first)
             carry = r.read_records()
             release_arrow_memory()  # (its table, 0.6 GB at L, or the ones before it)
+            release_heap()
             r.finish(carry)
             told = {name for name, _ in wrong}
             for name in bundle.names():

@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import csv
+import ctypes
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -48,13 +49,29 @@ from .csv_rowchecks import separator_line, separator_of, spaced_quotes
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
 __all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "cells_at",
-           "dictionary_codes", "encoded_column", "release_arrow_memory", "rows_in_slices",
+           "dictionary_codes", "encoded_column", "release_arrow_memory", "release_heap",
+           "rows_in_slices",
            "rows_letting_go", "taken_by_block", "trimmed"]
 
 #: Lines holding a quote that the check in C leaves to the :mod:`csv` module, at most: past
 #: this share of the file's lines, reading them again costs what the module's whole pass
 #: does.
 MAX_QUOTED_LINES = 0.25
+
+
+def release_heap() -> None:
+    """Give back to the system the free pages of the C heap (glibc's ``malloc_trim``;
+    elsewhere nothing), which keeps them after the objects on them are freed. A reader
+    calls it between its steps, once the dicts and texts of the one before are gone: the
+    next step's peak then does not stand on theirs (a 1M-student OneRoster 1.2 bundle's
+    load peaked 90-170 MB higher without it). It changes no setting."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # (not glibc, musl say: none)
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 def release_arrow_memory() -> None:

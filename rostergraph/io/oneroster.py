@@ -48,7 +48,7 @@ from ..roster import Roster, RosterBuilder, raw_text
 from . import parked
 from .bundle import Renamed, member_parts
 from .collect import ColumnarBuilder
-from .csv_arrow import release_arrow_memory
+from .csv_arrow import release_arrow_memory, release_heap
 from .csv_rowchecks import is_secret_column
 from .csvutil import Bundle, CsvTable, bundle_table, loads_json_cell
 from .enrollcols import live_status, primary_first, respelt_message
@@ -744,6 +744,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 read_user_profiles(r)
             r.users.compact()
             release_arrow_memory()
+            release_heap()  # (the enrollments' dicts and the demographics' table)
             r.tell_statuses()
             r.finish()
             if not b.version:

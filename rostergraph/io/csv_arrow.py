@@ -50,8 +50,7 @@ from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the d
 
 __all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "cells_at",
            "dictionary_codes", "encoded_column", "release_arrow_memory", "release_heap",
-           "rows_in_slices",
-           "rows_letting_go", "taken_by_block", "trimmed"]
+           "rows_in_slices", "rows_letting_go", "taken_by_block", "trimmed"]
 
 #: Lines holding a quote that the check in C leaves to the :mod:`csv` module, at most: past
 #: this share of the file's lines, reading them again costs what the module's whole pass

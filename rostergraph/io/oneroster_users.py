@@ -341,10 +341,7 @@ class PlainRows:
         rd.users[sid] = u
         rd.user_lines[sid] = line
         orgs_cell = get("orgSourcedIds")
-        got = self.orgs.get(orgs_cell)
-        if got is None:
-            got = self.orgs_of(orgs_cell)
-        schools, dist = got[1], got[2]
+        _, schools, dist = self.orgs_of(orgs_cell)
         # (apply_role: a contact's orgs are its row's cell, so none is kept apart)
         if dist:
             u["district"] = dist

@@ -260,7 +260,6 @@ class ColumnUsers:
         self._demo_cases: np.ndarray | None = None  # (each shape's demo_case)
         self.demo_arrays: list[Any] = []
 
-    # -- users.csv, in line order among the row path's rows ----------------------------
     def take_shapes(self, shapes: list[_Shape], inverse: np.ndarray) -> None:
         """Shapes ``shapes``, the rows' shape ``inverse[k]``; the contacts among them."""
         self.shape, self.shapes = inverse.astype(np.int64), shapes
@@ -271,6 +270,7 @@ class ColumnUsers:
         self.contacts = np.flatnonzero(np.array([sh.contact for sh in shapes], bool)[inverse])
         self.contact_roles: list[str] = roles[inverse[self.contacts]].tolist()
 
+    # -- users.csv, in line order among the row path's rows ----------------------------
     def rest_rows(self, rd: _Reader, t: CsvTable) -> Iterator[tuple[int, dict[str, str]]]:
         """The rows left to the row path, as ``(line, row)``; before each, the column-wise
         rows above it set the reader's ids as the row path would have."""

@@ -172,7 +172,6 @@ def _made(made: dict[Any, str] | None, key: tuple[str, ...], make: Callable[...,
     return got
 
 
-
 #: each SFTP file's record kind (the kind its problems name)
 FILE_KINDS = {"schools.csv": "schools", "students.csv": "users", "teachers.csv": "users",
               "staff.csv": "users", "admins.csv": "users", "sections.csv": "sections",

@@ -9,9 +9,14 @@ import random
 from pathlib import Path
 
 import numpy as np
+import orjson
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rostergraph.io.enrollment_ids import keep_grouped_ids, maybe_made_up
+from rostergraph.io import enrollment_ids
+from rostergraph.io.enrollment_ids import keep_grouped_ids, keep_id_fragments, maybe_made_up
 from rostergraph.io.oneroster import read_oneroster
 from tests.test_oneroster_variants import CLASSES, ENR_HEAD, bundle
 
@@ -101,3 +106,53 @@ def test_ids_gathered_in_row_order_first_row_winning() -> None:
     ("c1:x", "c1", False), ("c2:1", "c1", False), ("c1", "c1", False), ("c1:01", "c1", True)])
 def test_maybe_made_up(eid: str, cid: str, maybe: bool) -> None:
     assert maybe_made_up(eid, cid) is maybe
+
+
+_ID = st.sampled_from(["A", "B", "c1:1", "c2:3", "x:y", "é", "c1:01", "E7", "", "a b"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 4), _ID),
+                min_size=1, max_size=40),
+       st.sets(st.integers(0, 3)), st.integers(1, 3))
+def test_id_fragments_are_the_dicts_text(rows: list[tuple[int, int, int, str]],
+                                         dicts: set[int], at_once: int) -> None:
+    """Each section's fragment is the text orjson writes for the dicts keep_grouped_ids
+    makes, a few sections at a time or all at once; a section that may hold a made-up
+    id, or that the reader asks for, gets the dicts themselves."""
+    section_ids, roles = ["c1", "c2", "c3", "c4"], ["student", "teacher", "aide"]
+    users = ["u0", "u1", "t0", "t1", "ü2"]
+    c, r, u = (np.array([row[k] for row in rows]) for k in range(3))
+    ids = [row[3] for row in rows]
+    keep = np.flatnonzero([bool(i) for i in ids])
+    want: list[dict[str, object] | None] = [{"id": s} for s in section_ids]
+    checks = keep_grouped_ids(want, section_ids, roles, users, ids, keep, c, r, u,
+                              np.arange(len(ids)), key="ids")
+    got: list[dict[str, object] | None] = [{"id": s} for s in section_ids]
+    old = enrollment_ids._SECTIONS_AT_ONCE
+    enrollment_ids._SECTIONS_AT_ONCE = at_once
+    try:
+        told = keep_id_fragments(got, section_ids, roles, users, pa.array(ids), keep, c, r, u,
+                                 key="ids", colon=np.array([":" in i for i in ids]),
+                                 as_dicts={section_ids[k] for k in dicts})
+    finally:
+        enrollment_ids._SECTIONS_AT_ONCE = old
+    assert told == checks
+    for k, (mine, theirs) in enumerate(zip(got, want)):
+        assert orjson.dumps(mine) == orjson.dumps(theirs)
+        as_dict = section_ids[k] in checks or k in dicts
+        assert mine is not None and (
+            "ids" not in mine or isinstance(mine["ids"], dict) == as_dict)
+
+
+@pytest.mark.parametrize("bad", ['e"1', "e\\1", "e\t1"])
+@pytest.mark.parametrize("where", ["id", "user"])
+def test_id_fragments_leave_escapes_to_the_dicts(bad: str, where: str) -> None:
+    """An id or a user JSON writes escaped: nothing is put, the caller keeps dicts."""
+    secs: list[dict[str, object] | None] = [{"id": "c1"}]
+    ids, users = (["ok", bad], ["u1", "u2"]) if where == "id" else (["a", "b"], ["u1", bad])
+    zero = np.zeros(2, dtype=np.int64)
+    assert keep_id_fragments(secs, ["c1"], ["student"], users, pa.array(ids), np.arange(2),
+                             zero, zero, np.arange(2), key="ids",
+                             colon=np.zeros(2, dtype=bool)) is None
+    assert secs == [{"id": "c1"}]

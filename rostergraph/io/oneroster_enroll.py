@@ -46,7 +46,7 @@ from .enrollcols import (
     truthy,
     unkept_columns,
 )
-from .enrollment_ids import keep_grouped_ids
+from .enrollment_ids import keep_grouped_ids, keep_id_fragments
 from .oneroster_cols import ENROLLMENT_IDS_KEY, is_boolean, is_true, primary_no_boolean
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def read_enrollments(rd: _Reader) -> None:
         # before the enrollment ids are read)
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
         if not _made_up_ids(rd, t):
-            _collect_ids(rd, t)
+            _collect_ids(rd, t, {cid for _, _, _, _, cid, _, _ in pending})
         # (what a repeat loses is told once the enrollments' ids are kept)
         again = [(line, cid, eid, again_lost(sec, role, uid, eid, cells))
                  for line, sec, role, uid, cid, eid, cells in pending]
@@ -381,11 +381,13 @@ def _keep_id(sec: dict[str, Any], role: str, uid: str, eid: str) -> None:
     sec.setdefault(ENROLLMENT_IDS_KEY, {}).setdefault(role, {}).setdefault(uid, eid)
 
 
-def _collect_ids(rd: _Reader, t: CsvTable) -> None:
+def _collect_ids(rd: _Reader, t: CsvTable, as_dicts: set[str]) -> None:
     """The enrollment ids of a table read column-wise, kept as :func:`_enrollment_rows`
     keeps them (a repeated id's later rows, rows of no section, user or role: none).
     The columns are taken encoded (distinct values and a code per row): only the ids
-    themselves become ``str`` objects, not millions of copies of class and user ids."""
+    themselves become ``str`` objects, not millions of copies of class and user ids, and
+    none when each section's can be written as JSON text (:func:`keep_id_fragments`);
+    the sections of ``as_dicts`` (class ids) keep dicts."""
     n = len(t.lines)
     if not n:
         return
@@ -423,6 +425,16 @@ def _collect_ids(rd: _Reader, t: CsvTable) -> None:
             (cids, c_code), (roles, r_code), (uids, u_code)))
     # (an id without a colon is no made-up one: found in C)
     colon = numpy_of(pc.match_substring(_strings(col), ":")) if col is not None else None
+    if col is not None and colon is not None:
+        # (the ids as JSON text per section, when none needs escaping; the sections whose
+        # repeated rows are told look into their dicts)
+        checks = keep_id_fragments([rd.sections.get(c) for c in sec_ids], sec_ids, role_ids,
+                                   user_ids, _strings(col), np.flatnonzero(keep), s_code,
+                                   r_canon, m_code, key=ENROLLMENT_IDS_KEY, colon=colon,
+                                   as_dicts=as_dicts)
+        if checks is not None:
+            rd.made_up_checks = checks
+            return
     rd.made_up_checks = keep_grouped_ids([rd.sections.get(c) for c in sec_ids], sec_ids,
                                          role_ids, user_ids, eids, np.flatnonzero(keep),
                                          s_code, r_canon, m_code, e_code,

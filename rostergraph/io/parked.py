@@ -499,7 +499,22 @@ def add_parked(b: Any, kind: str, value: dict[str, Any] | bytes,
     if add_text is not None and text is not None:
         add_text(kind, text, file=file, line=line)
     else:
-        b.add(kind, d, file=file, line=line)
+        b.add(kind, _fragments_read(d), file=file, line=line)
+
+
+def _fragments_read(d: dict[str, Any]) -> dict[str, Any]:
+    """``d`` with each ``orjson.Fragment`` value (JSON text a reader put in place of a
+    value, see :func:`~rostergraph.io.enrollment_ids.keep_id_fragments`) read as its
+    value: a record never holds one.
+
+    >>> _fragments_read({"id": "s1", "ids": orjson.Fragment(b'{"student":{"u1":"e1"}}')})
+    {'id': 's1', 'ids': {'student': {'u1': 'e1'}}}
+    """
+    for k, v in d.items():
+        if type(v) is orjson.Fragment:
+            # (its text alone: orjson writes a fragment as it is)
+            d[k] = orjson.loads(orjson.dumps(v))
+    return d
 
 
 def json_text(d: dict[str, Any]) -> bytes | None:

@@ -81,7 +81,7 @@ def read_enrollments(rd: _Reader) -> None:
         # before the enrollment ids are read)
         t.let_go([*unkept, "dateLastModified", "schoolSourcedId", "status"])
         if not _made_up_ids(rd, t):
-            _collect_ids(rd, t, {cid for _, _, _, _, cid, _, _ in pending})
+            _collect_ids(rd, t, loaded, {cid for _, _, _, _, cid, _, _ in pending})
         # (what a repeat loses is told once the enrollments' ids are kept)
         again = [(line, cid, eid, again_lost(sec, role, uid, eid, cells))
                  for line, sec, role, uid, cid, eid, cells in pending]
@@ -381,13 +381,56 @@ def _keep_id(sec: dict[str, Any], role: str, uid: str, eid: str) -> None:
     sec.setdefault(ENROLLMENT_IDS_KEY, {}).setdefault(role, {}).setdefault(uid, eid)
 
 
-def _collect_ids(rd: _Reader, t: CsvTable, as_dicts: set[str]) -> None:
+def _collect_ids(rd: _Reader, t: CsvTable, loaded: LoadedEnrollments,
+                 as_dicts: set[str]) -> None:
     """The enrollment ids of a table read column-wise, kept as :func:`_enrollment_rows`
-    keeps them (a repeated id's later rows, rows of no section, user or role: none).
-    The columns are taken encoded (distinct values and a code per row): only the ids
-    themselves become ``str`` objects, not millions of copies of class and user ids, and
-    none when each section's can be written as JSON text (:func:`keep_id_fragments`);
-    the sections of ``as_dicts`` (class ids) keep dicts."""
+    keeps them (a repeated id's later rows, rows of no section, user or role: none),
+    from the sections, users and roles the enrollments were ``loaded`` with (coded
+    already: no column is read again) and each section's written as JSON text
+    (:func:`keep_id_fragments`: no ``str`` per id); the sections of ``as_dicts`` (class
+    ids) keep dicts."""
+    import pyarrow.compute as pc
+
+    col = t.arrow("sourcedId")
+    secs = loaded.sections
+    if not len(t.lines) or col is None or any(
+            s is not None and ENROLLMENT_IDS_KEY in s for s in secs):
+        _collect_each_id(rd, t)
+        return
+    ids = _strings(col)
+    # (the rows loaded or giving a loaded enrollment again: every row of a section, user
+    # and role but a repeated id's later ones; of those, the rows with an id)
+    # (a mask, not np.union1d: numpy 2 hashes a union's millions of rows, 5 s at L)
+    ok = numpy_of(pc.not_equal(ids, text_scalar("")))
+    ok &= _marked(len(ok), loaded.rows, loaded.again)
+    rows = np.flatnonzero(ok)
+    # (an id without a colon is no made-up one: found in C)
+    colon = numpy_of(pc.match_substring(ids, ":"))
+    named = (secs, loaded.section_ids, loaded.roles, loaded.users.tolist())
+    codes = (loaded.section_code, loaded.role_code, loaded.user_code)
+    checks = keep_id_fragments(*named, ids, rows, *codes, key=ENROLLMENT_IDS_KEY, colon=colon,
+                               as_dicts=as_dicts)
+    if checks is None:  # (an id JSON writes escaped)
+        checks = keep_grouped_ids(*named, partial(_cells_at, t, "sourcedId"), rows, *codes,
+                                  None, key=ENROLLMENT_IDS_KEY, colon=colon)
+    rd.made_up_checks = checks
+
+
+def _marked(n: int, *rows: np.ndarray) -> np.ndarray:
+    """A mask of ``n`` rows, true at each of ``rows``.
+
+    >>> _marked(4, np.array([2]), np.array([0])).tolist()
+    [True, False, True, False]
+    """
+    mask = np.zeros(n, dtype=bool)
+    for at in rows:
+        mask[at] = True
+    return mask
+
+
+def _collect_each_id(rd: _Reader, t: CsvTable) -> None:
+    """:func:`_collect_ids` of a table whose sections hold enrollment ids already (a
+    carried record's) or whose ids pyarrow did not parse: from the columns read again."""
     n = len(t.lines)
     if not n:
         return
@@ -425,16 +468,6 @@ def _collect_ids(rd: _Reader, t: CsvTable, as_dicts: set[str]) -> None:
             (cids, c_code), (roles, r_code), (uids, u_code)))
     # (an id without a colon is no made-up one: found in C)
     colon = numpy_of(pc.match_substring(_strings(col), ":")) if col is not None else None
-    if col is not None and colon is not None:
-        # (the ids as JSON text per section, when none needs escaping; the sections whose
-        # repeated rows are told look into their dicts)
-        checks = keep_id_fragments([rd.sections.get(c) for c in sec_ids], sec_ids, role_ids,
-                                   user_ids, _strings(col), np.flatnonzero(keep), s_code,
-                                   r_canon, m_code, key=ENROLLMENT_IDS_KEY, colon=colon,
-                                   as_dicts=as_dicts)
-        if checks is not None:
-            rd.made_up_checks = checks
-            return
     rd.made_up_checks = keep_grouped_ids([rd.sections.get(c) for c in sec_ids], sec_ids,
                                          role_ids, user_ids, eids, np.flatnonzero(keep),
                                          s_code, r_canon, m_code, e_code,

@@ -239,7 +239,9 @@ class SynthDistrict:
         # a section at another school (sections are sorted by school)
         sec[first[cross]] = _elsewhere(rng.integers(0, 1 << 40, size=len(cross)), slo[cross],
                                        scnt[cross], nsec)
-        code = np.unique(sec.astype(np.int64) * n + stu)
+        # (sorted and distinct by a sort: numpy 2's np.unique hashes them, 5 s at L)
+        code = np.sort(sec.astype(np.int64) * n + stu)
+        code = code[np.append(True, code[1:] != code[:-1])]
         sec, stu = code // n, code % n
         # a few sections without students (a documented rule, broken at a low rate)
         empty_sec = _pick(rng, nsec, self.rates["empty_sections"])

@@ -241,7 +241,7 @@ class SynthDistrict:
                                        scnt[cross], nsec)
         # (sorted and distinct by a sort: numpy 2's np.unique hashes them, 5 s at L)
         code = np.sort(sec.astype(np.int64) * n + stu)
-        code = code[np.append(True, code[1:] != code[:-1])]
+        code = code[np.append(True, code[1:] != code[:-1])[:len(code)]]
         sec, stu = code // n, code % n
         # a few sections without students (a documented rule, broken at a low rate)
         empty_sec = _pick(rng, nsec, self.rates["empty_sections"])

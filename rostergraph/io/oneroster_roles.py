@@ -67,7 +67,7 @@ from .oneroster_usertext import (
     _placeholder_like,
     _scratch,
     _Shape,
-    rows_at,
+    row_dicts_at,
 )
 from .scan import MAX_STRING
 
@@ -166,7 +166,7 @@ def _role_rows(rd: _Reader, files: list[Any], rest: np.ndarray | None, t: CsvTab
     """roles.csv's rows left to the row path (``rest``: their positions; ``None``: all),
     its file listed first."""
     rd.b.files += files
-    return rows_at(rest, t) if rest is not None else t.dicts(consume=True)
+    return row_dicts_at(t, rest) if rest is not None else t.dicts(consume=True)
 
 
 def _made_up(rsid: Any, usid: Any) -> np.ndarray:

@@ -58,8 +58,7 @@ from .cell_flags import (
 )
 from .collect import line_texts
 from .csv_arrow import cells_at, taken_by_block
-from .csv_rowchecks import is_secret_column
-from .csv_rowchecks import rows_at as cells_rows
+from .csv_rowchecks import is_secret_column, rows_at
 from .enrollcols import canonical_role, live_status
 from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS
 from .oneroster_profiles import (
@@ -84,7 +83,7 @@ if TYPE_CHECKING:
     from .csvutil import CsvTable
     from .oneroster import _Reader
 
-__all__ = ["COLUMN_USERS", "ColumnUsers", "plan_demographics", "plan_users", "rows_at"]
+__all__ = ["COLUMN_USERS", "ColumnUsers", "plan_demographics", "plan_users", "row_dicts_at"]
 
 #: Whether a bulk load reads plain users column-wise (a switch for the tests that compare
 #: it with the row path; never changed by the library).
@@ -274,7 +273,7 @@ class ColumnUsers:
     def rest_rows(self, rd: _Reader, t: CsvTable) -> Iterator[tuple[int, dict[str, str]]]:
         """The rows left to the row path, as ``(line, row)``; before each, the column-wise
         rows above it set the reader's ids as the row path would have."""
-        for line, row in rows_at(self.rest, t):
+        for line, row in row_dicts_at(t, self.rest):
             self.register(rd, line)
             yield line, row
         self.register(rd, None)
@@ -508,11 +507,11 @@ class ColumnUsers:
         return pa.concat_arrays([frag, arrow_texts([b""])]).take(arrow_ints(back))
 
 
-def rows_at(positions: np.ndarray, t: CsvTable) -> Iterator[tuple[int, dict[str, str]]]:
+def row_dicts_at(t: CsvTable, positions: np.ndarray) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line, row)`` of the rows of clean table ``t`` at ``positions`` (ascending), each
     row's dict made as it is given."""
     header = t.header
-    for line, values in cells_rows(t, positions):
+    for line, values in rows_at(t, positions):
         yield line, dict(zip(header, values))
 
 
@@ -768,7 +767,7 @@ def plan_demographics(rd: _Reader) -> None:
     cu.demo_shape[ks] = shape_of
     cu.demo_fmts = fmts
     cu.demo_arrays = [cols[c] for c in opaque]
-    rd.cuts[name] = partial(rows_at, rest)
+    rd.cuts[name] = lambda t: row_dicts_at(t, rest)
 
 
 def _others(n: int, taken: np.ndarray) -> np.ndarray:

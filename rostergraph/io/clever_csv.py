@@ -97,7 +97,7 @@ from .enrollcells import collect_cells, keep_cells, kept_note
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
-from .parked import ParkedTexts, add_parked
+from .parked import ParkedTexts
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
     FILE_KINDS,
@@ -111,6 +111,7 @@ from .sftp_files import (
     term_id,
 )
 from .sftp_rows import RowReader, case_only_email, folded_email
+from .sftp_runs import TextRuns
 from .sftp_students import plan_students
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
@@ -646,21 +647,29 @@ class _Reader(RowReader):
         # each dict goes once added (its record is kept as text or built); as its text,
         # checked to read back by a walk, not parsed again and compared (a section's list
         # of students made that an eighth of the load)
+        # (a run at a time: one builder call per record cost more than its decoding)
+        runs = TextRuns(self.b, "sections")
         for sid in list(self.sections):
             file, line = self.section_where[sid]
-            add_parked(self.b, "sections", merged("sections", self.sections.pop(sid)), None,
-                       file=file, line=line)
+            runs.add(merged("sections", self.sections.pop(sid)), None, file=file, line=line)
+        runs.flush()
+        runs = TextRuns(self.b, "users")
         cs = self.column_students
-        # (students.csv's column-wise rows nothing changed are handed by their shapes)
-        order = cs.others(self.b, self.users, carry) if cs is not None else list(self.users)
+        # (students.csv's column-wise rows nothing changed are handed by their shapes,
+        # after the users held)
+        order = cs.others(self.b, self.users, carry, runs.flush) if cs is not None else list(
+            self.users)
+        where, pop, add = self.user_where.__getitem__, self.users.pop_text, runs.add
+        mend = partial(merged, "users")
+        carried = len(carry) > 0  # (most uploads have no rostergraph_records.csv)
         for k, uid in enumerate(order, 1):
-            file, line = self.user_where[uid]
-            add_parked(self.b, "users", self.users.pop_text(uid),
-                       partial(merged, "users") if ("users", uid) in carry else None,
-                       file=file, line=line)
+            file, line = where(uid)
+            add(pop(uid), mend if carried and ("users", uid) in carry else None, file=file,
+                line=line)
             if k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go: 0.3 GB at L)
                 self.users.tidy()
                 carry.tidy()
+        runs.flush()
         for (kind, rid), value in carry.items():
             d = self.carried(value)
             table = self.b.kinds[kind]

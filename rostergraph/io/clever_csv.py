@@ -130,6 +130,11 @@ _CONTACT_PLACES: dict[str, tuple[str, str] | None] = {
             ("name", "last") if path == "name.last" else ("email", "")))
     for f, path in CONTACT_FIELDS}
 
+#: The contact fields a contact named again takes, in CONTACT_FIELDS order, with their
+#: places (the key of ``("email", "")`` is the user's ``email``)
+_AGAIN_PLACES = [(f, (w[0], w[1] or w[0])) for f, w in _CONTACT_PLACES.items() if w is not None]
+_ABSENT: Any = object()
+
 
 def _contact_column(k: str, field: str) -> str:
     """The students.csv column of contact group ``k``'s ``field`` (``Contact_name``,
@@ -351,14 +356,14 @@ class _Reader(RowReader):
                 r["student_relationships"] = [rel]
                 continue
             differ: list[str] = []
-            for f, path in CONTACT_FIELDS:
-                if path is None or f not in group:
+            for f, (place, key) in _AGAIN_PLACES:  # (in CONTACT_FIELDS order)
+                v = group.get(f, _ABSENT)
+                if v is _ABSENT:  # (a field the header lacks)
                     continue
-                v = group[f]
-                if path[:4] == "rel.":
-                    rel[path[4:]] = v
+                if place == _REL:
+                    rel[key] = v
                     continue
-                if path == "name.last":  # the first name given stays
+                if place == "name":  # the first name given stays
                     name = u.get("name")
                     if not name:
                         if not isinstance(name, dict):
@@ -369,16 +374,16 @@ class _Reader(RowReader):
                         continue
                     had, put = name["last"], name.__setitem__
                     key = "last"
-                elif path == "email":
+                elif place == "email":
                     if "email" not in u:
                         u["email"] = v
                         continue
-                    had, put, key = u["email"], u.__setitem__, "email"
-                elif path[14:] not in r:  # roles.contact.<key>, and r is u's contact role
-                    r[path[14:]] = v
+                    had, put = u["email"], u.__setitem__
+                elif key not in r:  # roles.contact.<key>, and r is u's contact role
+                    r[key] = v
                     continue
                 else:
-                    had, put, key = r[path[14:]], r.__setitem__, path[14:]
+                    had, put = r[key], r.__setitem__
                 if had == "" and v:  # an empty cell gave nothing: a later row's value fills it
                     put(key, v)
                 elif v and had != v:  # (a later empty cell gives nothing either)
@@ -392,8 +397,10 @@ class _Reader(RowReader):
                                field=differ[0], raw=row_text(
                                    {_contact_column(col_k, f): v for f, v in group.items()}))
             rels = r.setdefault("student_relationships", [])
-            had_rel = next((x for x in rels if x.get("student") == student), None)
-            if had_rel is None:
+            for had_rel in rels:
+                if had_rel.get("student") == student:
+                    break
+            else:
                 rels.append(rel)
                 continue
             other = [f for f in ("relationship", "type") if f in rel and had_rel.get(f) != rel[f]]

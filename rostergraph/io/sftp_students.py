@@ -175,8 +175,8 @@ class ColumnStudents:
                 if ("users", sid) in carry:
                     ready[k] = False
         self.places = []
-        # (a ready row's user was never taken out and put back, nor was any before it:
-        # the ready rows' users come in `order` in the rows' order, each found in turn)
+        # (a ready row's user is still where it was parked, so it was never taken out
+        # and put back: the ready rows' users come in `order` in the rows' order)
         ks = [k for k in range(len(sids)) if ready[k]]
         ahead = _Ahead(self, users, ks)
         run: list[int] = []

@@ -163,3 +163,19 @@ def test_random_students_read_as_the_row_path_does(rows: list[list[str]]) -> Non
 
     with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
         _both(_messy(Path(d), rows), mp)
+
+
+@pytest.mark.parametrize("run", [1, 2, 3])
+def test_texts_taken_a_chunk_at_a_time_read_as_the_row_path_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: int) -> None:
+    """The column-wise rows' texts are taken a chunk of ``_RUN`` rows at a time: runs
+    parted by the row path's rows, and runs a chunk ends in, hand each row its own text."""
+    monkeypatch.setattr(sftp_students, "_RUN", run)
+    roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=6,
+                                             quirks="high"), cache=False)
+    out = tmp_path / "sftp"
+    write_clever_csv(roster, out, extensions=False)
+    new, _, plans = _both(out, monkeypatch)
+    assert plans[0] is not None and len(plans[0].sids) > len(new.users) // 4
+    (tmp_path / "messy").mkdir()
+    _both(_messy(tmp_path / "messy", _ROWS), monkeypatch)

@@ -97,7 +97,7 @@ from .enrollcells import collect_cells, keep_cells, kept_note
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
-from .parked import ParkedTexts, add_parked
+from .parked import ParkedTexts
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_files import (
     FILE_KINDS,
@@ -111,6 +111,7 @@ from .sftp_files import (
     term_id,
 )
 from .sftp_rows import RowReader, case_only_email, folded_email
+from .sftp_runs import TextRuns
 from .sftp_students import plan_students
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
@@ -128,6 +129,11 @@ _CONTACT_PLACES: dict[str, tuple[str, str] | None] = {
         (_ROLE, path[14:]) if path[:14] == "roles.contact." else (
             ("name", "last") if path == "name.last" else ("email", "")))
     for f, path in CONTACT_FIELDS}
+
+#: The contact fields a contact named again takes, in CONTACT_FIELDS order, with their
+#: places (the key of ``("email", "")`` is the user's ``email``)
+_AGAIN_PLACES = [(f, (w[0], w[1] or w[0])) for f, w in _CONTACT_PLACES.items() if w is not None]
+_ABSENT: Any = object()
 
 
 def _contact_column(k: str, field: str) -> str:
@@ -350,14 +356,14 @@ class _Reader(RowReader):
                 r["student_relationships"] = [rel]
                 continue
             differ: list[str] = []
-            for f, path in CONTACT_FIELDS:
-                if path is None or f not in group:
+            for f, (place, key) in _AGAIN_PLACES:  # (in CONTACT_FIELDS order)
+                v = group.get(f, _ABSENT)
+                if v is _ABSENT:  # (a field the header lacks)
                     continue
-                v = group[f]
-                if path[:4] == "rel.":
-                    rel[path[4:]] = v
+                if place == _REL:
+                    rel[key] = v
                     continue
-                if path == "name.last":  # the first name given stays
+                if place == "name":  # the first name given stays
                     name = u.get("name")
                     if not name:
                         if not isinstance(name, dict):
@@ -368,16 +374,16 @@ class _Reader(RowReader):
                         continue
                     had, put = name["last"], name.__setitem__
                     key = "last"
-                elif path == "email":
+                elif place == "email":
                     if "email" not in u:
                         u["email"] = v
                         continue
-                    had, put, key = u["email"], u.__setitem__, "email"
-                elif path[14:] not in r:  # roles.contact.<key>, and r is u's contact role
-                    r[path[14:]] = v
+                    had, put = u["email"], u.__setitem__
+                elif key not in r:  # roles.contact.<key>, and r is u's contact role
+                    r[key] = v
                     continue
                 else:
-                    had, put, key = r[path[14:]], r.__setitem__, path[14:]
+                    had, put = r[key], r.__setitem__
                 if had == "" and v:  # an empty cell gave nothing: a later row's value fills it
                     put(key, v)
                 elif v and had != v:  # (a later empty cell gives nothing either)
@@ -391,8 +397,10 @@ class _Reader(RowReader):
                                field=differ[0], raw=row_text(
                                    {_contact_column(col_k, f): v for f, v in group.items()}))
             rels = r.setdefault("student_relationships", [])
-            had_rel = next((x for x in rels if x.get("student") == student), None)
-            if had_rel is None:
+            for had_rel in rels:
+                if had_rel.get("student") == student:
+                    break
+            else:
                 rels.append(rel)
                 continue
             other = [f for f in ("relationship", "type") if f in rel and had_rel.get(f) != rel[f]]
@@ -646,21 +654,29 @@ class _Reader(RowReader):
         # each dict goes once added (its record is kept as text or built); as its text,
         # checked to read back by a walk, not parsed again and compared (a section's list
         # of students made that an eighth of the load)
+        # (a run at a time: one builder call per record cost more than its decoding)
+        runs = TextRuns(self.b, "sections")
         for sid in list(self.sections):
             file, line = self.section_where[sid]
-            add_parked(self.b, "sections", merged("sections", self.sections.pop(sid)), None,
-                       file=file, line=line)
+            runs.add(merged("sections", self.sections.pop(sid)), None, file=file, line=line)
+        runs.flush()
+        runs = TextRuns(self.b, "users")
         cs = self.column_students
-        # (students.csv's column-wise rows nothing changed are handed by their shapes)
-        order = cs.others(self.b, self.users, carry) if cs is not None else list(self.users)
+        # (students.csv's column-wise rows nothing changed are handed by their shapes,
+        # after the users held)
+        order = cs.others(self.b, self.users, carry, runs.flush) if cs is not None else list(
+            self.users)
+        where, pop, add = self.user_where.__getitem__, self.users.pop_text, runs.add
+        mend = partial(merged, "users")
+        carried = len(carry) > 0  # (most uploads have no rostergraph_records.csv)
         for k, uid in enumerate(order, 1):
-            file, line = self.user_where[uid]
-            add_parked(self.b, "users", self.users.pop_text(uid),
-                       partial(merged, "users") if ("users", uid) in carry else None,
-                       file=file, line=line)
+            file, line = where(uid)
+            add(pop(uid), mend if carried and ("users", uid) in carry else None, file=file,
+                line=line)
             if k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go: 0.3 GB at L)
                 self.users.tidy()
                 carry.tidy()
+        runs.flush()
         for (kind, rid), value in carry.items():
             d = self.carried(value)
             table = self.b.kinds[kind]

@@ -111,8 +111,8 @@ from .sftp_files import (
     term_id,
 )
 from .sftp_rows import RowReader, case_only_email, folded_email
-from .sftp_runs import TextRuns
 from .sftp_students import plan_students
+from .text_runs import TextRuns
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]

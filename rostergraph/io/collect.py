@@ -499,41 +499,15 @@ class ColumnarBuilder(RosterBuilder):
 
     def add_texts(self, kind: str, texts: list[bytes], lines: list[int], *,
                   file: str | None = None) -> None:
-        """:meth:`add_text` of each of ``texts`` (of ``lines``), in order: for a reader
-        handing many records at once (see :mod:`~rostergraph.io.oneroster_usertext`).
+        """:meth:`add_text` of each of ``texts`` (of ``lines``), in order, each decoded
+        once: for a reader handing many records at once (see
+        :mod:`~rostergraph.io.oneroster_usertext` and :mod:`~rostergraph.io.text_runs`).
 
         Examples
         --------
         >>> b = ColumnarBuilder(source="mem", format="test")
-        >>> b.add_texts("users", [b'{"id":"u1"}', b'{"id":"u1"}'], [2, 3], file="users.csv")
-        >>> len(b.build().users), [p.code for p in b.build().problems]
-        (1, ['duplicate_id'])
-        """
-        acc = self._collect.get(kind)
-        table = self.kinds.get(kind)
-        if acc is not None and isinstance(table, dict):
-            structs = list(map(acc.struct, texts))
-            ids = [s.id if s is not None else None for s in structs]
-            if None not in ids and "" not in ids and table.keys().isdisjoint(ids) and len(
-                    set(ids)) == len(ids):
-                acc.keep_many(structs, texts)  # (the usual case: no check per record)
-                table.update(dict.fromkeys(ids, _PLAIN))  # type: ignore[arg-type]
-                return
-        for text, line in zip(texts, lines):  # (one takes the general path: one by one)
-            self.add_text(kind, text, file=file, line=line)
-
-    def add_text_run(self, kind: str, texts: list[bytes], lines: list[int], *,
-                     file: str | None = None) -> None:
-        """:meth:`add_texts`, each text decoded once even when some take the general path
-        (not plain, or an id given before): the others are kept as they come, in order
-        (:meth:`add_texts` then adds the whole run one text at a time, decoding each
-        again). For a reader whose runs often hold such a record.
-
-        Examples
-        --------
-        >>> b = ColumnarBuilder(source="mem", format="test")
-        >>> b.add_text_run("users", [b'{"id":"u1"}', b'{"id":"u2","email":5}', b'{"id":"u1"}'],
-        ...                [2, 3, 4], file="users.csv")
+        >>> b.add_texts("users", [b'{"id":"u1"}', b'{"id":"u2","email":5}', b'{"id":"u1"}'],
+        ...             [2, 3, 4], file="users.csv")
         >>> r = b.build()
         >>> list(r.users), [(p.code, p.line) for p in r.problems]
         (['u1', 'u2'], [('bad_field', 3), ('duplicate_id', 4)])
@@ -541,7 +515,8 @@ class ColumnarBuilder(RosterBuilder):
         acc = self._collect.get(kind)
         table = self.kinds.get(kind)
         if acc is None or not isinstance(table, dict):
-            self.add_texts(kind, texts, lines, file=file)
+            for text, line in zip(texts, lines):
+                self.add_text(kind, text, file=file, line=line)
             return
         structs = list(map(acc.struct, texts))
         ids = [s.id if s is not None else None for s in structs]
@@ -550,7 +525,8 @@ class ColumnarBuilder(RosterBuilder):
             acc.keep_many(structs, texts)  # (the usual case: no check per record)
             table.update(dict.fromkeys(ids, _PLAIN))  # type: ignore[arg-type]
             return
-        for s, rid, text, line in zip(structs, ids, texts, lines):  # (as add_text does)
+        # (one takes the general path: one by one, each text decoded once, as add_text does)
+        for s, rid, text, line in zip(structs, ids, texts, lines):
             table = self.kinds.get(kind)
             if rid and isinstance(table, dict) and rid not in table:
                 acc.keep(s, text)

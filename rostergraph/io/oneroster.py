@@ -99,6 +99,7 @@ from .oneroster_users import (
 from .oneroster_usertext import plan_demographics, plan_users
 from .parked import ParkedDicts, add_parked
 from .spaced_ids import SpacedIds, each_matched
+from .text_runs import TextRuns
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -540,14 +541,17 @@ class _Reader:
         bulk = self.base is None
         # a bulk load lets each dict (and line) go once added (a delta's are read again)
         section_line = self.section_lines.pop if bulk else self.section_lines.__getitem__
+        runs = TextRuns(self.b, "sections")
         for rid in list(self.sections):
             d = self.sections.pop(rid) if bulk else self.sections[rid]
             d.pop("_primary_org", None)
             if d.get("teacher") is not None and d.get("teachers"):
                 d["teachers"] = primary_first(d["teacher"], d["teachers"])
             apply_carry(d)
-            # (its text as orjson writes it, checked to read back, not written twice)
-            add_parked(self.b, "sections", d, None, file="classes.csv", line=section_line(rid))
+            # (its text as orjson writes it, checked to read back, not written twice; a
+            # run of them at a time)
+            runs.add(d, None, file="classes.csv", line=section_line(rid))
+        runs.flush()
         users, columns = self.users, self.column_users
         user_line = self.user_lines.pop if bulk else self.user_lines.__getitem__
         # (users demoted from the column-wise rows came in late: all in line order)

@@ -161,7 +161,7 @@ class ColumnStudents:
         to merge, every cell short enough for a struct, a shape whose columns are
         known): those are handed to the builder here, in runs, in their place among the
         others (each run before the next user given; ``before`` is called first, for a
-        caller holding the users given so far: see :mod:`~rostergraph.io.sftp_runs`)."""
+        caller holding the users given so far: see :mod:`~rostergraph.io.text_runs`)."""
         order = list(users)
         sids = self.sids
         shaped = np.array([tm.columns is not None for tm in self.templates], dtype=bool)

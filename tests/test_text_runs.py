@@ -1,4 +1,4 @@
-"""Records handed to the builder a run at a time (rostergraph/io/sftp_runs.py) give the
+"""Records handed to the builder a run at a time (rostergraph/io/text_runs.py) give the
 builder what one add_parked call each gives: the same records in the same order, the
 same problems at the same lines."""
 
@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from rostergraph.io import sftp_runs
+from rostergraph.io import text_runs
 from rostergraph.io.collect import ColumnarBuilder
 from rostergraph.io.parked import add_parked
-from rostergraph.io.sftp_runs import TextRuns
+from rostergraph.io.text_runs import TextRuns
 from rostergraph.roster import RosterBuilder
 from tests.test_collect import assert_same_roster
 
@@ -51,7 +51,7 @@ def _in_runs(b: Any) -> Any:
 
 @pytest.mark.parametrize("run", [1, 2, 3, 512])
 def test_runs_give_what_one_call_each_gives(monkeypatch: pytest.MonkeyPatch, run: int) -> None:
-    monkeypatch.setattr(sftp_runs, "RUN", run)
+    monkeypatch.setattr(text_runs, "RUN", run)
     new = _in_runs(ColumnarBuilder(source="mem", format="test"))
     old = _one_by_one(ColumnarBuilder(source="mem", format="test"))
     assert_same_roster(new, old)

@@ -1,10 +1,10 @@
-"""Records handed to the builder a run at a time at the end of an SFTP read.
+"""Records handed to the builder a run at a time at the end of a CSV read.
 
 The reader's end hands each section and user to the builder as its JSON text
 (:func:`~rostergraph.io.parked.add_parked`). One call per record cost more in Python
 calls than the builder's own work on it (writing the text, decoding it into a struct),
 so :class:`TextRuns` gathers the texts of records nothing changes and hands them
-together (:meth:`~rostergraph.io.collect.ColumnarBuilder.add_text_run`), which decodes
+together (:meth:`~rostergraph.io.collect.ColumnarBuilder.add_texts`), which decodes
 them with ``map`` and keeps them in one step. The records, their order and the problems
 of an id given twice are those one call each gives: a run is handed before anything
 else reaches the builder, and a run holding a repeated or unreadable record is added
@@ -48,7 +48,7 @@ class TextRuns:
     def __init__(self, b: Any, kind: str) -> None:
         self.b, self.kind = b, kind
         # (a builder keeping no text takes each record as add_parked gives it)
-        self.add_texts = getattr(b, "add_text_run", None)
+        self.add_texts = getattr(b, "add_texts", None)
         self.texts: list[bytes] = []
         self.lines: list[int] = []
         self.file: str | None = None  # the file of the texts held
@@ -61,7 +61,7 @@ class TextRuns:
         if mend is None and self.add_texts is not None:
             text = value if isinstance(value, bytes) else _text_reading_back(value)
             if text is not None:
-                if file != self.file:  # (a run is of one file: add_text_run takes one)
+                if file != self.file:  # (a run is of one file: add_texts takes one)
                     self.flush()
                     self.file = file
                 self.texts.append(text)

@@ -50,7 +50,7 @@ from __future__ import annotations
 import math
 import mmap
 from collections.abc import Callable, Iterator, KeysView, MutableMapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import orjson
@@ -332,12 +332,22 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
         if len(live) <= self.live_max or len(self._items) < self.park_from:
             return
         items = self._items
-        for key in list(live)[:len(live) - self.live_max // 2]:
-            del live[key]
-            v = items[key]
-            text = _text_reading_back(v) if isinstance(v, dict) else None  # (always)
-            if text is not None:
-                items[key] = self._shelves.put(key, text)
+        order = list(live)
+        cut = len(order) - self.live_max // 2
+        # (the oldest written at once and parked a shelf's run at a time: a call or two
+        # per dict, not five; a million contacts are parked so at L)
+        keys = order[:cut]
+        self._live = dict.fromkeys(order[cut:])
+        got = [_text_reading_back(v) if isinstance(v, dict) else None  # (always)
+               for v in map(items.__getitem__, keys)]
+        if None in got:  # (one that would not read back stays an object)
+            keys = [k for k, t in zip(keys, got) if t is not None]
+        texts = [t for t in got if t is not None] if None in got else cast(list[bytes], got)
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        off = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=off[1:])
+        places = self._shelves.put_many(keys, off, np.frombuffer(b"".join(texts), np.uint8))
+        items.update(zip(keys, places))
         self._shelves.tidy()
 
     def tidy(self) -> None:

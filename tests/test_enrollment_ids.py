@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rostergraph.io import enrollment_ids
+from rostergraph.io.csvutil import CsvTable
 from rostergraph.io.enrollment_ids import keep_grouped_ids, keep_id_fragments, maybe_made_up
 from rostergraph.io.oneroster import read_oneroster
 from tests.test_oneroster_variants import CLASSES, ENR_HEAD, bundle
@@ -156,3 +157,22 @@ def test_id_fragments_leave_escapes_to_the_dicts(bad: str, where: str) -> None:
                              zero, zero, np.arange(2), key="ids",
                              colon=np.zeros(2, dtype=bool)) is None
     assert secs == [{"id": "c1"}]
+
+
+@pytest.mark.parametrize("distinct", [False, True])
+@pytest.mark.parametrize("seed", range(12))
+def test_ids_read_from_the_columns_again_are_the_loaded_ones(
+        seed: int, distinct: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the ids column is not pyarrow's (the reader then reads the class, user and
+    role columns again), the sections keep the ids they keep from the loaded codes."""
+    rows = _rows(random.Random(seed), distinct)
+    path = bundle(tmp_path / "b", users_csv=_USERS, classes_csv=_CLASSES,
+                  enrollments_csv=ENR_HEAD + rows)
+    loaded = read_oneroster(path)
+    arrow = CsvTable.arrow
+    monkeypatch.setattr(CsvTable, "arrow", lambda t, name: None if name == "sourcedId"
+                        else arrow(t, name))
+    again = read_oneroster(path)
+    assert [(cid, orjson.dumps(dict(sec.extra))) for cid, sec in again.sections.items()] == [
+        (cid, orjson.dumps(dict(sec.extra))) for cid, sec in loaded.sections.items()]
+    assert [p.message for p in again.problems] == [p.message for p in loaded.problems]

@@ -789,6 +789,9 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                 if name.endswith(".csv") and name not in SFTP_FILES and name not in (
                         EXT_DISTRICTS, EXT_RECORDS) and name not in told:
                     b.notes.append(f"{name}: not a Clever SFTP file; ignored")
+            # (the reader's ids, places and aliases, hundreds of MB at L, go before the
+            # builder's columns are made)
+            del r, carry
             return b.build()
     finally:
         bundle.close()

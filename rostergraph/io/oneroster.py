@@ -756,6 +756,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             if base is not None:
                 gone = match_deletions(r, base)
                 return apply_delta(base, b.build(), r, gone)
+            # (the reader's ids, lines and aliases, hundreds of MB at L, go before the
+            # builder's columns are made)
+            del r
             return b.build()
     finally:
         bundle.close()

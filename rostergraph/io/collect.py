@@ -44,7 +44,7 @@ from ..model import RECORD_CLASSES
 from ..roster import Roster, RosterBuilder
 from . import scan
 from .arrow_np import arrow_ints, arrow_strs, ints_or, numpy_of, text_buffers
-from .csv_arrow import release_heap
+from .csv_arrow import release_arrow_memory, release_heap
 from .fast_jsonl import final_columns, row_columns
 from .shaped_users import UserShape, add_shaped
 
@@ -559,7 +559,10 @@ class ColumnarBuilder(RosterBuilder):
         table.update(dict.fromkeys(ids, _PLAIN))
 
     def build(self) -> Roster:
-        release_heap()  # (what the reader's end let go: the columns' finish stands on it)
+        # (what the reader's end let go, pyarrow's cells the templates filled included:
+        # the columns' finish stands on it)
+        release_arrow_memory()
+        release_heap()
         finals: dict[str, dict[str, Any]] = {}
         kept = [(kind, acc) for kind, acc in self._collect.items()
                 if isinstance(self.kinds[kind], dict) and (len(acc.starts) or acc.batch)]

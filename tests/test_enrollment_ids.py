@@ -176,3 +176,17 @@ def test_ids_read_from_the_columns_again_are_the_loaded_ones(
     assert [(cid, orjson.dumps(dict(sec.extra))) for cid, sec in again.sections.items()] == [
         (cid, orjson.dumps(dict(sec.extra))) for cid, sec in loaded.sections.items()]
     assert [p.message for p in again.problems] == [p.message for p in loaded.problems]
+
+
+def test_a_carried_record_merges_with_the_ids_read(tmp_path: Path) -> None:
+    """A class row whose carried JSON (``metadata.rostergraph.clever``) holds enrollment
+    ids too gets them merged with those enrollments.csv gives, as the row path does."""
+    classes = (_CLASSES.splitlines()[0] + ",metadata.rostergraph.clever\n"
+               + 'c1,active,2024-01-01,Math,04,,M-1,scheduled,,sA,,,,1,"{""oneroster.'
+               'enrollmentIds"":{""student"":{""s2"":""Z9""}}}"\n')
+    enr = ENR_HEAD + "E1,,,c1,sA,s1,student,,,\nE2,,,c1,sA,t1,teacher,true,,\n"
+    want = {"student": {"s1": "E1", "s2": "Z9"}, "teacher": {"t1": "E2"}}
+    for name, extra in (("clean", ""), ("rows", _BROKEN)):
+        r = read_oneroster(bundle(tmp_path / name, users_csv=_USERS, classes_csv=classes,
+                                  enrollments_csv=enr + extra))
+        assert r.sections["c1"].extra["oneroster.enrollmentIds"] == want, name

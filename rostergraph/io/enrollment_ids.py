@@ -146,11 +146,11 @@ def keep_id_fragments(sections: Sequence[dict[str, Any] | None], section_ids: Se
     except (UnicodeEncodeError, orjson.JSONEncodeError):  # (a lone surrogate: no JSON)
         return None
     # (pyarrow arrays made from buffers: made from numpy or a list, pyarrow imports pandas)
-    if isinstance(ids, pa.ChunkedArray):
-        ids = ids.combine_chunks()
     if not pa.types.is_string(ids.type) and not pa.types.is_large_string(ids.type):
         return None
-    ids = ids.cast(pa.large_string())
+    ids = ids.cast(pa.large_string())  # (first: chunks joined as string stop at 2 GiB)
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
     if ids.null_count or any(pc.any(pc.match_substring_regex(a, _ESCAPED)).as_py()
                              for a in (who, ids) if len(a)):
         return None

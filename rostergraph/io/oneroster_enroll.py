@@ -410,7 +410,7 @@ def _collect_ids(rd: _Reader, t: CsvTable, loaded: LoadedEnrollments,
     codes = (loaded.section_code, loaded.role_code, loaded.user_code)
     checks = keep_id_fragments(*named, ids, rows, *codes, key=ENROLLMENT_IDS_KEY, colon=colon,
                                as_dicts=as_dicts)
-    if checks is None:  # (an id JSON writes escaped)
+    if checks is None:  # (an id JSON writes escaped, a null, a lone surrogate)
         checks = keep_grouped_ids(*named, partial(_cells_at, t, "sourcedId"), rows, *codes,
                                   None, key=ENROLLMENT_IDS_KEY, colon=colon)
     rd.made_up_checks = checks

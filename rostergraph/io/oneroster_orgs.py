@@ -28,6 +28,7 @@ from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge
 from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, PREFIX, listed_ids, org_type
 from .oneroster_refs import Unnamed
 from .oneroster_sessions import base_sessions, class_term
+from .parked import fragments_read
 
 if TYPE_CHECKING:
     from ..roster import Roster
@@ -55,7 +56,8 @@ def apply_carry(d: dict[str, Any]) -> None:
     """Merge the ``metadata.rostergraph.clever`` JSON last: it wins over derived fields."""
     carry = d.pop("_carry", None)
     if carry:
-        deep_merge(d, carry, none_deletes=True)
+        # (a value kept as JSON text, the enrollment ids', merges as the value it is)
+        deep_merge(fragments_read(d, carry), carry, none_deletes=True)
 
 
 def _base_sub_orgs(rd: _Reader, base: Roster, gone: frozenset[str]) -> list[str]:

@@ -49,13 +49,13 @@ from __future__ import annotations
 
 import math
 import mmap
-from collections.abc import Callable, Iterator, KeysView, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, KeysView, MutableMapping
 from typing import Any, cast
 
 import numpy as np
 import orjson
 
-__all__ = ["ParkedDicts", "ParkedTexts", "add_parked", "json_text"]
+__all__ = ["ParkedDicts", "ParkedTexts", "add_parked", "fragments_read", "json_text"]
 
 #: Dicts kept as objects between two settles (a few MB): those a reader just made or
 #: read back, which the next rows most often touch again.
@@ -509,18 +509,20 @@ def add_parked(b: Any, kind: str, value: dict[str, Any] | bytes,
     if add_text is not None and text is not None:
         add_text(kind, text, file=file, line=line)
     else:
-        b.add(kind, _fragments_read(d), file=file, line=line)
+        b.add(kind, fragments_read(d), file=file, line=line)
 
 
-def _fragments_read(d: dict[str, Any]) -> dict[str, Any]:
+def fragments_read(d: dict[str, Any], keys: Iterable[str] | None = None) -> dict[str, Any]:
     """``d`` with each ``orjson.Fragment`` value (JSON text a reader put in place of a
     value, see :func:`~rostergraph.io.enrollment_ids.keep_id_fragments`) read as its
-    value: a record never holds one.
+    value, of ``keys`` only when given: a record never holds one, and a merge into it
+    merges with the value.
 
-    >>> _fragments_read({"id": "s1", "ids": orjson.Fragment(b'{"student":{"u1":"e1"}}')})
+    >>> fragments_read({"id": "s1", "ids": orjson.Fragment(b'{"student":{"u1":"e1"}}')})
     {'id': 's1', 'ids': {'student': {'u1': 'e1'}}}
     """
-    for k, v in d.items():
+    for k in d if keys is None else [k for k in keys if k in d]:
+        v = d[k]
         if type(v) is orjson.Fragment:
             # (its text alone: orjson writes a fragment as it is)
             d[k] = orjson.loads(orjson.dumps(v))

@@ -190,3 +190,25 @@ def test_a_carried_record_merges_with_the_ids_read(tmp_path: Path) -> None:
         r = read_oneroster(bundle(tmp_path / name, users_csv=_USERS, classes_csv=classes,
                                   enrollments_csv=enr + extra))
         assert r.sections["c1"].extra["oneroster.enrollmentIds"] == want, name
+
+
+@pytest.mark.parametrize("column", ["enrollmentIds", "enrollmentCells", "enrollments.aide"])
+def test_a_class_column_named_as_an_enrollment_key_is_kept_aside(tmp_path: Path,
+                                                                 column: str) -> None:
+    """A classes.csv column whose extra key is one a section keeps its enrollments' data
+    under is kept as ``oneroster.classes.<column>``, told once; the enrollments' ids and
+    other roles load as ever (the column-wise path and the row path alike)."""
+    classes = (_CLASSES.splitlines()[0] + f",{column}\n"
+               + "c1,active,2024-01-01,Math,04,,M-1,scheduled,,sA,,,,1,zz\n")
+    enr = (ENR_HEAD + "E1,,,c1,sA,s1,student,,,\nE2,,,c1,sA,t1,teacher,true,,\n"
+           "E3,,,c1,sA,t2,aide,,,\n")
+    for name, extra in (("clean", ""), ("rows", _BROKEN)):
+        r = read_oneroster(bundle(tmp_path / name, users_csv=_USERS, classes_csv=classes,
+                                  enrollments_csv=enr + extra))
+        got = dict(r.sections["c1"].extra)
+        assert got["oneroster.classes." + column] == "zz", name
+        assert got["oneroster.enrollmentIds"] == {
+            "student": {"s1": "E1"}, "teacher": {"t1": "E2"}, "aide": {"t2": "E3"}}, name
+        assert got["oneroster.enrollments.aide"] == ["t2"], name
+        told = [p for p in r.problems if p.field == column]
+        assert len(told) == 1 and told[0].file == "classes.csv", name

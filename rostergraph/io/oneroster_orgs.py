@@ -23,9 +23,17 @@ from ..roster import raw_text
 from .csv_arrow import release_arrow_memory
 from .csv_rowchecks import row_text
 from .csvutil import CsvTable, split_ids, split_list
-from .enrollcols import live_status
+from .enrollcells import ENROLLMENT_CELLS_KEY
+from .enrollcols import OTHER_ROLES_KEY, live_status
 from .mapping import CEDS_TO_CLEVER, SHARED_SECTION_FIELDS, deep_merge
-from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, PREFIX, listed_ids, org_type
+from .oneroster_cols import (
+    CARRY_COLUMN,
+    ENROLLMENT_IDS_KEY,
+    LISTS_COLUMN,
+    PREFIX,
+    listed_ids,
+    org_type,
+)
 from .oneroster_refs import Unnamed
 from .oneroster_sessions import base_sessions, class_term
 from .parked import fragments_read
@@ -291,6 +299,7 @@ def read_classes(rd: _Reader) -> None:
         "classes.csv", "sections")
     if t is None:
         return
+    _tell_taken_columns(rd, t.header)
     if _read_class_columns(rd, t):
         release_arrow_memory()  # (as the row path gives the table's memory back)
         return
@@ -299,6 +308,36 @@ def read_classes(rd: _Reader) -> None:
     first = next(rows, None)
     if first is not None:
         _read_class_rows(rd, chain((first,), rows), first[1])
+
+
+def _taken_key(key: str) -> bool:
+    """Whether extra key ``key`` is one a section keeps its enrollments' data under (their
+    ids, kept cells, other roles' users): a ``classes.csv`` column of that name
+    (``enrollmentIds``, ``enrollmentCells``, ``enrollments.<role>``) would be taken for it.
+
+    >>> _taken_key("oneroster.enrollmentIds"), _taken_key("oneroster.location")
+    (True, False)
+    """
+    return key in (ENROLLMENT_IDS_KEY, ENROLLMENT_CELLS_KEY) or key.startswith(OTHER_ROLES_KEY)
+
+
+def _class_extra_plan(rd: _Reader, first: dict[str, str]) -> list[tuple[str, str, str | None]]:
+    """The reader's extra plan of ``classes.csv``'s columns, a column named as a key the
+    enrollments' data goes under kept as ``oneroster.classes.<column>`` instead."""
+    return [(col, PREFIX + "classes." + col if _taken_key(key) else key, default)
+            for col, key, default in rd.extra_plan(first, _CLASS_CONSUMED)]
+
+
+def _tell_taken_columns(rd: _Reader, header: list[str]) -> None:
+    """A problem for each ``classes.csv`` column :func:`_class_extra_plan` keeps under
+    another key."""
+    plan = _class_extra_plan(rd, dict.fromkeys(header, ""))
+    for col, key, _ in plan:
+        if key != PREFIX + col:
+            rd.b.problem("other", f"classes.csv column {col!r} has the name of the extra key "
+                         f"{PREFIX + col!r}, which a section keeps its enrollments' data "
+                         f"under: its cells are kept as {key!r}", file="classes.csv",
+                         line=1, kind="sections", field=col)
 
 
 def _read_class_rows(rd: _Reader, rows: Iterable[tuple[int, dict[str, str]]],
@@ -312,7 +351,7 @@ def _read_class_rows(rd: _Reader, rows: Iterable[tuple[int, dict[str, str]]],
     shared: dict[str, str] = {}
     share = shared.setdefault
     mapped = [(col, key, key in _SHARED) for col, key in _CLASS_COLS.items() if col in first]
-    extra = rd.extra_plan(first, _CLASS_CONSUMED)
+    extra = _class_extra_plan(rd, first)
     carry, lists = CARRY_COLUMN in first, LISTS_COLUMN in first
     courses, orgs, sessions = rd.ids_of("courses"), rd.ids_of("orgs"), rd.sessions
     term_of: dict[str | None, tuple[str | None, int]] = {}
@@ -522,7 +561,7 @@ def _class_columns(rd: _Reader, encoded: Callable[[str], tuple[Any, list[str]]],
         out.append(("district", codes, [dist for _, dist in places]))
     else:
         out.append(("district", None, [_place_of(rd, None, share)[1]]))
-    for col, key, default in rd.extra_plan(first, _CLASS_CONSUMED):
+    for col, key, default in _class_extra_plan(rd, first):
         codes, cells = encoded(col)
         out.append((key, codes, cells if default is None else [
             "" if v == default else v for v in cells]))

@@ -486,15 +486,21 @@ class ColumnarBuilder(RosterBuilder):
         'a@x.org'
         """
         acc = self._collect.get(kind)
+        s = acc.struct(text) if acc is not None and isinstance(
+            self.kinds.get(kind), dict) else None
+        return self._keep_or_add(kind, s, text, file=file, line=line)
+
+    def _keep_or_add(self, kind: str, s: Any, text: bytes, *, file: str | None,
+                     line: int | None) -> Any:
+        """Keep ``text`` with its struct ``s`` (``None``: not plain) when its id is new,
+        else :meth:`add` the object it reads as."""
         table = self.kinds.get(kind)
-        if acc is not None and isinstance(table, dict):
-            s = acc.struct(text)
-            # (the struct's id is the object's: an empty or repeated one takes the
-            # general path, as in :meth:`add`)
-            if s is not None and s.id and s.id not in table:
-                acc.keep(s, text)
-                table[s.id] = _PLAIN
-                return None
+        # (the struct's id is the object's: an empty or repeated one takes the general
+        # path, as in :meth:`add`)
+        if s is not None and s.id and isinstance(table, dict) and s.id not in table:
+            self._collect[kind].keep(s, text)
+            table[s.id] = _PLAIN
+            return None
         return self.add(kind, orjson.loads(text), file=file, line=line)
 
     def add_texts(self, kind: str, texts: list[bytes], lines: list[int], *,
@@ -525,14 +531,9 @@ class ColumnarBuilder(RosterBuilder):
             acc.keep_many(structs, texts)  # (the usual case: no check per record)
             table.update(dict.fromkeys(ids, _PLAIN))  # type: ignore[arg-type]
             return
-        # (one takes the general path: one by one, each text decoded once, as add_text does)
-        for s, rid, text, line in zip(structs, ids, texts, lines):
-            table = self.kinds.get(kind)
-            if rid and isinstance(table, dict) and rid not in table:
-                acc.keep(s, text)
-                table[rid] = _PLAIN
-            else:
-                self.add(kind, orjson.loads(text), file=file, line=line)
+        # (one takes the general path: one by one, each text decoded once)
+        for s, text, line in zip(structs, texts, lines):
+            self._keep_or_add(kind, s, text, file=file, line=line)
 
     def struct_of(self, kind: str, text: bytes) -> Any:
         """The typed struct a collected kind's JSON ``text`` decodes to (``None``: not

@@ -145,7 +145,6 @@ def keep_id_fragments(sections: Sequence[dict[str, Any] | None], section_ids: Se
         opens = arrow_strs([orjson.dumps(x).decode() + ":{" for x in roles], large=True)
     except (UnicodeEncodeError, orjson.JSONEncodeError):  # (a lone surrogate: no JSON)
         return None
-    # (pyarrow arrays made from buffers: made from numpy or a list, pyarrow imports pandas)
     if not pa.types.is_string(ids.type) and not pa.types.is_large_string(ids.type):
         return None
     ids = ids.cast(pa.large_string())  # (first: chunks joined as string stop at 2 GiB)
@@ -159,6 +158,8 @@ def keep_id_fragments(sections: Sequence[dict[str, Any] | None], section_ids: Se
         cc[has].tolist(), ids.take(arrow_ints(rows[has])).to_pylist())
         if maybe_made_up(eid, section_ids[sc])}
 
+    # (pyarrow arrays and scalars made from buffers, arrow_ints and arrow_strs: made from
+    # numpy or a list, pyarrow imports pandas)
     def lit(text: str) -> Any:
         return arrow_strs([text], large=True)[0]
 

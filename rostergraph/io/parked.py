@@ -342,7 +342,8 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
                for v in map(items.__getitem__, keys)]
         if None in got:  # (one that would not read back stays an object)
             keys = [k for k, t in zip(keys, got) if t is not None]
-        texts = [t for t in got if t is not None] if None in got else cast(list[bytes], got)
+            got = [t for t in got if t is not None]
+        texts = cast(list[bytes], got)
         sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         off = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(sizes, out=off[1:])

@@ -99,6 +99,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
 from .parked import ParkedTexts
 from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
+from .sftp_contacts import apply_contacts
 from .sftp_files import (
     FILE_KINDS,
     SFTP_FILES,
@@ -111,35 +112,14 @@ from .sftp_files import (
     term_id,
 )
 from .sftp_rows import RowReader, case_only_email, folded_email
-from .sftp_students import plan_students
+from .sftp_students import Handed, hand_in_order, plan_students
 from .text_runs import TextRuns
 
-__all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
+__all__ = ["CONTACT_FIELDS", "SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
 
 def _every_column(column: str) -> bool:
     return True
-
-
-_REL, _ROLE = "rel", "role"
-#: contact field → where a new contact keeps it: (_REL, key) on the relationship, (_ROLE,
-#: key) on the contact role, ("name", "last") or ("email", "") on the user; None: the id
-_CONTACT_PLACES: dict[str, tuple[str, str] | None] = {
-    f: None if path is None else (_REL, path[4:]) if path[:4] == "rel." else (
-        (_ROLE, path[14:]) if path[:14] == "roles.contact." else (
-            ("name", "last") if path == "name.last" else ("email", "")))
-    for f, path in CONTACT_FIELDS}
-
-#: The contact fields a contact named again takes, in CONTACT_FIELDS order, with their
-#: places (the key of ``("email", "")`` is the user's ``email``)
-_AGAIN_PLACES = [(f, (w[0], w[1] or w[0])) for f, w in _CONTACT_PLACES.items() if w is not None]
-_ABSENT: Any = object()
-
-
-def _contact_column(k: str, field: str) -> str:
-    """The students.csv column of contact group ``k``'s ``field`` (``Contact_name``,
-    ``Contact_2_name``)."""
-    return f"Contact_{field}" if k == "1" else f"Contact_{k}_{field}"
 
 
 class _Reader(RowReader):
@@ -323,94 +303,6 @@ class _Reader(RowReader):
                     k = str(max(int(self.contacts[i][2]) for i in mine) + 1) if mine else k
                 mine.append(len(self.contacts))
             self.contacts.append((student, line, k, group, col_k))
-
-    def apply_contacts(self) -> None:
-        """Each contact group onto its contact user. A contact named again (siblings' rows
-        share one by ``Contact_sis_id``) keeps its first values and relationship to a
-        student; another value is a problem at the row's line, naming the columns. Each
-        group is let go once applied (a million groups' dicts and cells were held to the end
-        of the load: 0.5 GB at L)."""
-        contacts, self.contacts, self.student_contacts = self.contacts, [], None
-        ids = self.users.ids
-        for pos in range(len(contacts)):
-            student, line, k, group, col_k = contacts[pos]
-            contacts[pos] = None  # type: ignore[call-overload]
-            self.users.settle()  # (between two contacts: no user dict is in use)
-            cid = group.get("id") or (f"sftp-contact:{group['sis_id']}" if group.get("sis_id")
-                                      else f"sftp-contact:{student}:{k}")
-            new = cid not in ids
-            u = self._user(cid, "students.csv", line)
-            r = u["roles"].setdefault("contact", {})
-            rel: dict[str, Any] = {"student": student}
-            if new:  # (most contacts: every cell set as the loop below would, in its order)
-                for f, v in group.items():  # (the group's fields are in CONTACT_FIELDS order)
-                    where = _CONTACT_PLACES[f]
-                    if where is None:
-                        continue
-                    if where[0] == _REL:
-                        rel[where[1]] = v
-                    elif where[0] == _ROLE:
-                        r[where[1]] = v
-                    else:
-                        u[where[0]] = {"last": v} if where[1] else v
-                r["student_relationships"] = [rel]
-                continue
-            differ: list[str] = []
-            for f, (place, key) in _AGAIN_PLACES:  # (in CONTACT_FIELDS order)
-                v = group.get(f, _ABSENT)
-                if v is _ABSENT:  # (a field the header lacks)
-                    continue
-                if place == _REL:
-                    rel[key] = v
-                    continue
-                if place == "name":  # the first name given stays
-                    name = u.get("name")
-                    if not name:
-                        if not isinstance(name, dict):
-                            name = u["name"] = {}
-                        name["last"] = v
-                        continue
-                    if not isinstance(name, dict) or "last" not in name:
-                        continue
-                    had, put = name["last"], name.__setitem__
-                    key = "last"
-                elif place == "email":
-                    if "email" not in u:
-                        u["email"] = v
-                        continue
-                    had, put = u["email"], u.__setitem__
-                elif key not in r:  # roles.contact.<key>, and r is u's contact role
-                    r[key] = v
-                    continue
-                else:
-                    had, put = r[key], r.__setitem__
-                if had == "" and v:  # an empty cell gave nothing: a later row's value fills it
-                    put(key, v)
-                elif v and had != v:  # (a later empty cell gives nothing either)
-                    differ.append(_contact_column(col_k, f))
-            if differ:
-                at = self.user_where[cid]
-                self.b.problem("other", f"contact {cid!r} again (first read at {at[0]} line "
-                               f"{at[1]}) with other values in {', '.join(differ)}: the first "
-                               "values are kept (this row's contact cells are in raw)",
-                               file="students.csv", line=line, kind="users", record_id=cid,
-                               field=differ[0], raw=row_text(
-                                   {_contact_column(col_k, f): v for f, v in group.items()}))
-            rels = r.setdefault("student_relationships", [])
-            for had_rel in rels:
-                if had_rel.get("student") == student:
-                    break
-            else:
-                rels.append(rel)
-                continue
-            other = [f for f in ("relationship", "type") if f in rel and had_rel.get(f) != rel[f]]
-            if other:
-                self.b.problem("other", f"contact {cid!r} again for student {student!r} with "
-                               "another " + ", ".join(
-                                   f"{_contact_column(col_k, f)} {rel[f]!r}" for f in other)
-                               + ": the first relationship is kept", file="students.csv",
-                               line=line, kind="users", record_id=cid,
-                               field=_contact_column(col_k, other[0]))
 
     def read_sections(self) -> None:
         shared: dict[str, str] = {}
@@ -661,11 +553,14 @@ class _Reader(RowReader):
             runs.add(merged("sections", self.sections.pop(sid)), None, file=file, line=line)
         runs.flush()
         runs = TextRuns(self.b, "users")
-        cs = self.column_students
-        # (students.csv's column-wise rows nothing changed are handed by their shapes,
-        # after the users held)
-        order = cs.others(self.b, self.users, carry, runs.flush) if cs is not None else list(
-            self.users)
+        # (students.csv's column-wise rows and the contacts made from templates that
+        # nothing changed are handed by their shapes, after the users held)
+        sets: list[Handed] = [(s.sids, s.ready(self.users, carry), s.hand) for s in (
+            self.column_students,) if s is not None]
+        if self.shaped_contacts is not None:
+            sc = self.shaped_contacts
+            sets.append((sc.ids, sc.ready(self.users, carry), sc.hand))
+        order = hand_in_order(self.b, self.users, list(self.users), sets, runs.flush)
         where, pop, add = self.user_where.__getitem__, self.users.pop_text, runs.add
         mend = partial(merged, "users")
         carried = len(carry) > 0  # (most uploads have no rostergraph_records.csv)
@@ -763,7 +658,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                 b.notes.append("admins.csv is deprecated by Clever; its rows were read as staff")
                 r.read_people("admins.csv", "staff", "Staff_id")
             release_arrow_memory()  # (the people's tables, before contacts are linked)
-            r.apply_contacts()
+            r.shaped_contacts = apply_contacts(r)
             r.users.compact()  # (the holes the users read back so far left)
             r.read_sections()
             if "sections.csv" in bundle and "enrollments.csv" not in bundle:

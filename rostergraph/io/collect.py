@@ -136,12 +136,14 @@ class _Kind:
     def keep_shaped(self, texts: Any, ids: list[str], shapes: list[UserShape],
                     codes: np.ndarray, strings: list[list[str]],
                     students: list[list[str]] | tuple[np.ndarray, Any],
-                    no_at: dict[int, np.ndarray] | None = None) -> None:
+                    no_at: dict[int, np.ndarray] | None = None,
+                    agents: tuple[list[Any], list[Any]] | None = None) -> None:
         """Keep users' texts (a pyarrow string array, each text ending in a newline) whose
         columns their shapes give (see :func:`~rostergraph.io.shaped_users.add_shaped`),
         after the batch kept before."""
         self.flush()
-        add_shaped(self.acc, ids, shapes, codes, strings, students, no_at, self._take_arrow)
+        add_shaped(self.acc, ids, shapes, codes, strings, students, no_at, self._take_arrow,
+                   agents)
         self._coded()
         self._append_lines(texts)
 
@@ -545,7 +547,8 @@ class ColumnarBuilder(RosterBuilder):
                    shapes: list[UserShape], codes: np.ndarray, strings: list[list[str]],
                    students: list[list[str]] | tuple[np.ndarray, Any], *,
                    file: str | None = None,
-                   no_at: dict[int, np.ndarray] | None = None) -> None:
+                   no_at: dict[int, np.ndarray] | None = None,
+                   agents: tuple[list[Any], list[Any]] | None = None) -> None:
         """:meth:`add_texts` of users whose texts (a pyarrow string array, each text
         ending in a newline) are plain and whose columns their shapes give
         (:func:`~rostergraph.io.shaped_users.add_shaped`): no text is decoded. An id given
@@ -556,7 +559,7 @@ class ColumnarBuilder(RosterBuilder):
                 ids) or len(set(ids)) != len(ids):
             self.add_texts("users", line_texts(texts), lines, file=file)
             return
-        acc.keep_shaped(texts, ids, shapes, codes, strings, students, no_at)
+        acc.keep_shaped(texts, ids, shapes, codes, strings, students, no_at, agents)
         table.update(dict.fromkeys(ids, _PLAIN))
 
     def build(self) -> Roster:

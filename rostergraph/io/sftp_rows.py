@@ -206,6 +206,8 @@ class RowReader:
         self.student_contacts: dict[str, list[int]] | None = None  # student → contacts
         #: students.csv's rows read column-wise (a sftp_students.ColumnStudents), if any
         self.column_students: Any = None
+        #: the contacts made from templates (a sftp_contacts.ShapedContacts), if any
+        self.shaped_contacts: Any = None
         self.district: str | None = None
         #: kind → {id without spaces: id} of the ids with spaces around them
         self.padded: dict[str, dict[str, str]] = {"schools": {}, "users": {}, "sections": {}}

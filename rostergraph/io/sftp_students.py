@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .csvutil import CsvTable
     from .sftp_rows import RowReader
 
-__all__ = ["COLUMN_STUDENTS", "ColumnStudents", "plan_students"]
+__all__ = ["COLUMN_STUDENTS", "ColumnStudents", "Handed", "hand_in_order", "plan_students"]
 
 #: Whether students.csv's plain rows are read column-wise (a switch for the tests that
 #: compare it with the row path; never changed by the library).
@@ -154,15 +154,11 @@ class ColumnStudents:
         return self._texts
 
     # -- the end ---------------------------------------------------------------------
-    def others(self, b: Any, users: ParkedDicts, carry: Any,
-               before: Callable[[], None] | None = None) -> Iterator[str]:
-        """The reader's users in order, but for the column-wise rows' that nothing
-        changed since (still parked where they were put, no record of the extension file
-        to merge, every cell short enough for a struct, a shape whose columns are
-        known): those are handed to the builder here, in runs, in their place among the
-        others (each run before the next user given; ``before`` is called first, for a
-        caller holding the users given so far: see :mod:`~rostergraph.io.text_runs`)."""
-        order = list(users)
+    def ready(self, users: ParkedDicts, carry: Any) -> list[int]:
+        """The column-wise rows whose users nothing changed since (still parked where
+        they were put, no record of the extension file to merge, every cell short enough
+        for a struct, a shape whose columns are known), in order: those are handed to the
+        builder by their shapes (see :func:`hand_in_order`)."""
         sids = self.sids
         shaped = np.array([tm.columns is not None for tm in self.templates], dtype=bool)
         ready = (self.fits & shaped[self.shape]).tolist() if len(sids) else []
@@ -175,40 +171,9 @@ class ColumnStudents:
                 if ("users", sid) in carry:
                     ready[k] = False
         self.places = []
-        # (a ready row's user is still where it was parked, so it was never taken out
-        # and put back: the ready rows' users come in `order` in the rows' order)
-        ks = [k for k in range(len(sids)) if ready[k]]
-        ahead = _Ahead(self, users, ks)
-        run: list[int] = []
-        j, n = 0, len(ks)
-        for uid in order:
-            if j < n and uid == sids[ks[j]]:
-                run.append(ks[j])
-                j += 1
-                if len(run) >= _RUN:
-                    self._hand(b, ahead, run, before)
-                    run = []
-                continue
-            if run:
-                self._hand(b, ahead, run, before)
-                run = []
-            yield uid
-        if run:
-            self._hand(b, ahead, run, before)
+        return [k for k in range(len(sids)) if ready[k]]
 
-    def _hand(self, b: Any, ahead: _Ahead, run: list[int],
-              before: Callable[[], None] | None) -> None:
-        """Hand the builder column-wise rows ``run`` (the next of ``ahead``), their
-        columns repeated from their shapes (``before`` called first)."""
-        if before is not None:
-            before()
-        at = 0
-        while at < len(run):  # (a run the chunk ends in: in two, one after the other)
-            texts = ahead.take(run[at:])
-            self._hand_texts(b, run[at:at + len(texts)], texts)
-            at += len(texts)
-
-    def _hand_texts(self, b: Any, run: list[int], texts: Any) -> None:
+    def hand(self, b: Any, run: list[int], texts: Any) -> None:
         """Hand the builder column-wise rows ``run``, their texts ``texts``."""
         ks = np.array(run, dtype=np.int64)
         ids = [self.sids[k] for k in run]
@@ -223,16 +188,68 @@ class ColumnStudents:
                      [], file=self.file)
 
 
+#: Rows handed by their shapes: their ids, which of them to hand (in order), and how
+#: (``hand(builder, run, texts)``).
+Handed = tuple[list[str], list[int], Callable[[Any, list[int], Any], None]]
+
+
+def hand_in_order(b: Any, users: ParkedDicts, order: Iterable[str], sets: list[Handed],
+                  before: Callable[[], None] | None = None) -> Iterator[str]:
+    """The users of ``order`` (the reader's, in order), but for the rows of ``sets``
+    (each set's rows come in ``order`` in the set's order, every one still parked where
+    it was put): those are handed to the builder here, by their shapes, in runs, in
+    their place among the others (each run before the next user given; ``before`` is
+    called first, for a caller holding the users given so far: see
+    :mod:`~rostergraph.io.text_runs`)."""
+    aheads = [_Ahead(sids, users, ks) for sids, ks, _ in sets]
+    at = [0] * len(sets)
+    # (the id each set hands next → the set: one lookup per user)
+    nxt = {sids[ks[0]]: i for i, (sids, ks, _) in enumerate(sets) if ks}
+    run: list[int] = []
+    held = 0  # the set of the run
+
+    def flush() -> None:
+        if before is not None:
+            before()
+        hand, ahead = sets[held][2], aheads[held]
+        done = 0
+        while done < len(run):  # (a run the chunk ends in: in two, one after the other)
+            texts = ahead.take(run[done:])
+            hand(b, run[done:done + len(texts)], texts)
+            done += len(texts)
+        run.clear()
+
+    for uid in order:
+        i = nxt.pop(uid, None)
+        if i is None:
+            if run:
+                flush()
+            yield uid
+            continue
+        if run and held != i:
+            flush()
+        held = i
+        sids, ks, _ = sets[i]
+        run.append(ks[at[i]])
+        at[i] += 1
+        if at[i] < len(ks):
+            nxt[sids[ks[at[i]]]] = i
+        if len(run) >= _RUN:
+            flush()
+    if run:
+        flush()
+
+
 class _Ahead:
-    """The texts of the column-wise rows handed at the end (``ks``, in the order they are
+    """The texts of the rows handed at the end (``ks`` of ``sids``, in the order they are
     handed), taken from the reader's users a chunk at a time rather than a run at a
     time: a run is often a few dozen rows (the row path's rows part them), and taking
     each run's texts cost a fifth of a millisecond."""
 
-    __slots__ = ("at", "hi", "ks", "rows", "texts", "users")
+    __slots__ = ("at", "hi", "ks", "sids", "texts", "users")
 
-    def __init__(self, rows: ColumnStudents, users: ParkedDicts, ks: list[int]) -> None:
-        self.rows, self.users, self.ks = rows, users, ks
+    def __init__(self, sids: list[str], users: ParkedDicts, ks: list[int]) -> None:
+        self.sids, self.users, self.ks = sids, users, ks
         self.texts: Any = None  # the texts of ks[at:hi], each ending in a newline
         self.at = self.hi = 0
 
@@ -243,14 +260,15 @@ class _Ahead:
 
         if self.at == self.hi:
             lo, self.hi = self.hi, min(len(self.ks), self.hi + _RUN)
-            sids = self.rows.sids
+            sids = self.sids
             blob, sizes = self.users.pop_texts([sids[k] for k in self.ks[lo:self.hi]])
             self.texts = pc.binary_join_element_wise(
                 arrow_joined(blob, sizes), text_scalar("\n"), text_scalar(""))
             self.at = lo
         n = min(len(run), self.hi - self.at)
+        assert n > 0, "rows handed past the last"
         if run[:n] != self.ks[self.at:self.at + n]:
-            raise AssertionError("column-wise rows handed out of order")
+            raise AssertionError("rows handed out of order")
         got = self.texts.slice(self.at - (self.hi - len(self.texts)), n)
         self.at += n
         return got

@@ -212,7 +212,8 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
                strings: list[list[str]],
                students: list[list[str]] | tuple[np.ndarray, Any],
                no_at: dict[int, np.ndarray] | None = None,
-               refs_to: Callable[[str, Any], None] | None = None) -> None:
+               refs_to: Callable[[str, Any], None] | None = None,
+               agents: tuple[list[Any], list[Any]] | None = None) -> None:
     """Append the columns of users ``ids`` (in roster order) to ``acc``, user ``i`` of
     shape ``shapes[codes[i]]``; ``strings[k][i]`` is user ``i``'s own string ``k`` (as
     :meth:`UserShape.of`'s ``holders`` number them), ``students[i]`` a contact's students
@@ -222,7 +223,9 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
     ``strings[k][i]`` is a non-empty string without ``@`` (worked out by the caller for a
     whole column at once). With ``refs_to``, each relation's references are handed to
     ``refs_to(relation, refs)`` as a pyarrow array (the shapes' own dictionary-encoded:
-    no ``str`` per reference) instead of appended to the relation's list."""
+    no ``str`` per reference) instead of appended to the relation's list. ``agents``,
+    where given, is the relationship and the type of each student named (in order, every
+    user of a shape that links students), instead of each shape's own."""
     base = len(acc.ids)
     n = len(ids)
     acc.ids.extend(ids)
@@ -280,6 +283,12 @@ def add_shaped(acc: Columns, ids: list[str], shapes: list[UserShape], codes: np.
             else:
                 c_refs.extend(flat)
         for k, out in ((0, c_rel), (1, c_type)):
+            if agents is not None:
+                if not (counts == named).all():
+                    raise ValueError("each student's relationship given for users that "
+                                     "link none")
+                out.extend([canon(v, v) for v in agents[k]])
+                continue
             said = np.empty(len(shapes), dtype=object)
             said[:] = [canon(s.agents[k], s.agents[k]) if s.agents is not None else None
                        for s in shapes]

@@ -106,11 +106,19 @@ _ROWS = [
     # a student given twice (the row path's rows) naming p1 again
     _row("s16", "", "Pat One", "p1@x.org", "555", "p1", "Mother", "Family", "", "", ""),
     _row("s16", "", "Pat One", "p1@x.org", "555", "p1", "Mother", "Family", "Al", "", "Uncle"),
+    # a student given twice naming p10 as two relationships (a problem, the row path)
+    _row("s17", "", "Ten", "", "", "p10", "Mother", "", "", "", ""),
+    _row("s17", "", "Ten", "", "", "p10", "Aunt", "", "", "", ""),
 ]
 
 
+@pytest.mark.parametrize("column_students", [True, False])
 def test_messy_contacts_read_as_the_row_path_does(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  column_students: bool) -> None:
+    """Students read column-wise (their groups as columns, the repeated student's as
+    tuples between them) or all on the row path (every group a tuple)."""
+    monkeypatch.setattr(sftp_students, "COLUMN_STUDENTS", column_students)
     new, plans = _both(_upload(tmp_path, _ROWS), monkeypatch)
     made = plans[0]
     assert made is not None
@@ -122,7 +130,7 @@ def test_messy_contacts_read_as_the_row_path_does(tmp_path: Path,
     # escapes or too long: the row path)
     assert not shaped & {"sftp-contact:p2", "sftp-contact:p3", "s1", "sftp-contact:p4",
                          "sftp-contact:p5", "sftp-contact:p6", "sftp-contact:p7",
-                         "sftp-contact:p8"}
+                         "sftp-contact:p8", "sftp-contact:p10"}
     p1 = new.users["sftp-contact:p1"].roles.contact
     assert [(r.student, r.relationship, r.type) for r in p1.student_relationships] == [
         ("s1", "Mother", "Family"), ("s2", "Mother", "Family"), ("s3", "Aunt", "Emergency"),
@@ -156,6 +164,17 @@ def test_records_merged_columns_missing_and_a_district(tmp_path: Path,
     new, plans = _both(bare, monkeypatch)
     assert plans[0] is not None and len(plans[0].ids) == 5
     assert new.users["sftp-contact:s3:1"].name.last == "P3"
+
+
+def test_a_contact_many_students_name(tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A contact named by more students than a template is made for takes the row path;
+    one named by fewer is made from one."""
+    rows = [_row(f"s{k}", "", "Pat", "", "", "many" if k < 70 else "few", "Mother", "", "",
+                 "", "") for k in range(80)]
+    new, plans = _both(_upload(tmp_path, rows), monkeypatch)
+    assert plans[0].ids == ["sftp-contact:few"]
+    assert len(new.users["sftp-contact:many"].roles.contact.student_relationships) == 70
 
 
 @pytest.mark.parametrize(("seed", "quirks", "run"), [(3, "high", 16_384), (4, "default", 2),

@@ -290,7 +290,8 @@ class _Reader(RowReader):
         if index is None and not first:  # made at the first repeated row, then kept up
             index = self.student_contacts = {}
             for i, c in enumerate(self.contacts):
-                index.setdefault(c[0], []).append(i)
+                if not isinstance(c, range):  # (column-wise rows' groups: never repeated)
+                    index.setdefault(c[0], []).append(i)
         for g in found:
             col_k, fields, start, end = groups[g]
             group = dict(zip(fields, values[start:end]))

@@ -7,12 +7,14 @@ A contact's id is ``Contact_id`` when given, else ``"sftp-contact:" + Contact_si
 again keeps its first values and its first relationship to each student; another value
 is a problem (:func:`apply_one`, the row path).
 
-Most contacts are named by one student, or by siblings with the same cells, and their
-user's text then depends on their cells only through its *shape*: which fields the
-header has and which are empty, the relationship and type (columns of the graph), and
-how many students name it. So :func:`apply_contacts` runs :func:`apply_one` once per
+Most contacts are named by one student, or by siblings with the same cells (each its
+own relationship and type), and their user's text then depends on their cells only
+through its *shape*: which fields the header has and which are empty, and how many
+students name it. So :func:`apply_contacts` runs :func:`apply_one` once per
 shape on a group of placeholders, makes its user's JSON text a template, and writes each
-such contact's text by filling its shape's template with its cells: no dict is made per
+such contact's text by filling its shape's template with its cells, pyarrow's string
+kernels over the groups as columns (:mod:`~rostergraph.io.contact_cells`, which the
+column-wise students make with no dict or ``str`` per group): no dict is made per
 contact. At the end of the read, the contacts nothing changed since are handed to the
 builder with their graph and rule columns repeated from their shape
 (:mod:`~rostergraph.io.shaped_users`), as the column-wise students are
@@ -26,13 +28,17 @@ from __future__ import annotations
 
 import copy
 import re
-from itertools import chain
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
 
 from ..roster import RosterBuilder
+from .arrow_np import arrow_bools, arrow_ints, ints_or, numpy_of, text_buffers, text_scalar
+from .arrow_templates import TemplateLayout
+from .cell_flags import cell_sizes, clean_cells, distinct_rows
+from .contact_cells import FIELDS, NOT_PLAIN, ContactCells, Entry
 from .csv_rowchecks import row_text
 from .parked import ParkedDicts
 from .scan import MAX_STRING
@@ -72,17 +78,12 @@ _PER_STUDENT = ("relationship", "type")
 _FIELD = {f: 1 + k for k, (f, _) in enumerate(CONTACT_FIELDS)}
 _NAMES = {k: f for f, k in _FIELD.items()}
 _PLACE = re.compile("\ue000([0-9]+)\ue001")
-#: What a cell must not hold to go into a template as it is: what JSON escapes, a
-#: placeholder's character (private use from U+E000), a lone surrogate.
-_NOT_PLAIN = re.compile('[\x00-\x1f"\\\\\ue000-\uefff\ud800-\udfff]')
 #: Students naming one contact, at most, for its template (a template per count).
 _MAX_NAMED = 64
 #: Shapes at most (further ones take the row path).
 _MAX_SHAPES = 4096
 #: Contacts parked at a time.
 _PARK = 65_536
-
-Entry = tuple[str, int, str, dict[str, str], str]
 
 
 def _holder(k: int) -> str:
@@ -109,28 +110,69 @@ def contact_id(student: str, k: str, group: dict[str, str]) -> str:
 
 
 def apply_contacts(rd: RowReader) -> ShapedContacts | None:
-    """Each of reader ``rd``'s contact groups (``rd.contacts``, in line order) onto its
-    contact user; the contacts made from templates (see the module's text), or ``None``.
-    Each group is let go once applied (a million groups' dicts and cells were held to the
-    end of the load: 0.5 GB at L)."""
+    """Each of reader ``rd``'s contact groups (``rd.contacts``, in line order: the row
+    path's tuples, and ranges of the column-wise rows' groups) onto its contact user; the
+    contacts made from templates (see the module's text), or ``None``. Each group is let
+    go once applied (a million groups' dicts and cells were held to the end of the load:
+    0.5 GB at L)."""
     contacts, rd.contacts, rd.student_contacts = rd.contacts, [], None
-    shaped = ShapedContacts.plan(rd, contacts) if SHAPED_CONTACTS and contacts else None
-    of_entry = shaped.of_entry if shaped is not None else None
-    for pos in range(len(contacts)):
-        entry = contacts[pos]
-        contacts[pos] = None  # type: ignore[call-overload]
-        if of_entry is not None:
-            c = of_entry[pos]
-            if c >= 0:
-                shaped.take(rd, c)  # type: ignore[union-attr]
-                continue
-            shaped.park(rd)  # type: ignore[union-attr]  # (in order, before this one's user)
-        rd.users.settle()  # (between two contacts: no user dict is in use)
-        apply_one(rd, *entry)
+    cs = getattr(rd, "column_students", None)
+    columns: ContactCells | None = None
+    if cs is not None:
+        columns, cs.contacts = cs.contacts, None
+    if not contacts:
+        return None
+    if not SHAPED_CONTACTS:
+        for entry in _in_order(contacts, columns):
+            rd.users.settle()  # (between two contacts: no user dict is in use)
+            apply_one(rd, *entry)
+        return None
+    cells = _as_columns(contacts, columns)
+    del contacts, columns
+    shaped = ShapedContacts.plan(rd, cells)
+    row_path = shaped.row_path if shaped is not None else np.arange(len(cells))
+    for lo in range(0, len(row_path), _PARK):
+        part = row_path[lo:lo + _PARK]
+        for p, entry in zip(part.tolist(), cells.entries(part)):
+            if shaped is not None:
+                shaped.park_before(rd, p)  # (in order: those named before this group)
+            rd.users.settle()
+            apply_one(rd, *entry)
     if shaped is not None:
-        shaped.park(rd)
-        shaped.of_entry = []
+        shaped.park_before(rd, len(cells))
     return shaped
+
+
+def _in_order(contacts: list[Any], columns: ContactCells | None) -> Iterator[Entry]:
+    """The groups of ``contacts`` (tuples, and ranges of ``columns``) as tuples, in
+    order."""
+    for item in contacts:
+        if isinstance(item, range):
+            assert columns is not None
+            for lo in range(item.start, item.stop, _PARK):
+                yield from columns.entries(np.arange(lo, min(item.stop, lo + _PARK)))
+        else:
+            yield item
+
+
+def _as_columns(contacts: list[Any], columns: ContactCells | None) -> ContactCells:
+    """The groups of ``contacts`` (tuples, and ranges of ``columns``) as columns, in
+    order."""
+    tuples = [c for c in contacts if not isinstance(c, range)]
+    if not tuples and columns is not None and sum(map(len, contacts)) == len(columns):
+        return columns  # (only the column-wise rows' groups: their ranges are in order)
+    n_cols = len(columns) if columns is not None else 0
+    at = []
+    j = n_cols
+    for c in contacts:
+        if isinstance(c, range):
+            at.append(np.arange(c.start, c.stop, dtype=np.int64))
+        else:
+            at.append(np.array([j], dtype=np.int64))
+            j += 1
+    parts = ([columns] if columns is not None else []) + (
+        [ContactCells.of_entries(tuples)] if tuples else [])
+    return ContactCells.joined(parts).take(np.concatenate(at))
 
 
 def apply_one(rd: RowReader, student: str, line: int, k: str, group: dict[str, str],
@@ -219,116 +261,104 @@ def apply_one(rd: RowReader, student: str, line: int, k: str, group: dict[str, s
 
 class ShapedContacts:
     """The contacts made from templates (see the module's text), numbered in the order
-    their users are added."""
+    their users are added; made by :meth:`plan` from all contact groups as columns."""
 
-    def __init__(self) -> None:
-        self.of_entry: list[int] = []  # per contact group: its shaped contact, or -1
+    def __init__(self, cells: ContactCells) -> None:
+        self.cells: ContactCells | None = cells  # every contact group (until all are parked)
         self.ids: list[str] = []  # per shaped contact: its id
-        self.lines: list[int] = []  # ... the line that first named it
-        self.group: list[dict[str, str] | None] = []  # ... its cells, until its text is made
-        self.text: list[int] = []  # ... its text's template
+        self.lines = np.zeros(0, np.int64)  # ... the line that first named it
+        self.lead = np.zeros(0, np.int64)  # ... the group that first named it
         self.shape = np.zeros(0, np.int64)  # ... its shape
+        self.text = np.zeros(0, np.int64)  # ... its text's template
         self.count = np.zeros(0, np.int64)  # ... how many students name it
-        self.first = np.zeros(1, np.int64)  # ... where its students start in students
-        self.students: list[str] = []  # every shaped contact's students, in order
-        self.rels: list[str | None] = []  # ... the relationship each gives
-        self.types: list[str | None] = []  # ... and its type
-        self.own: dict[int, list[str]] = {}  # the strings shapes take as own, per contact
+        self.edges = np.zeros(1, np.int64)  # ... where its students start in `students`
+        self.groups = np.zeros(0, np.int64)  # the groups naming each, contact by contact
+        self.students: Any = None  # those groups' students (pyarrow)
+        #: those groups' relationship and type: codes (-1: none) and the values they are
+        self.agents: list[tuple[np.ndarray, list[str]]] = []
+        self.own: dict[int, Any] = {}  # the cells shapes take as own, per contact (pyarrow)
         self.shapes: list[UserShape | None] = []  # per shape: its columns
-        self.templates: list[tuple[str, list[int]]] = []  # per text: its format, fields
+        self.layout: TemplateLayout | None = None  # the texts' templates
+        self.used: set[int] = set()  # the per-contact strings the templates hold
+        self.cid: Any = None  # per shaped contact: its id (pyarrow)
+        self.row_path = np.zeros(0, np.int64)  # the groups the row path applies, in order
         self.places: list[int | bytes] = []  # per shaped contact, once parked
-        self.pending: list[tuple[int, bytes]] = []  # texts made, to park
+        self.parked = 0
 
     @classmethod
-    def plan(cls, rd: RowReader, contacts: list[Entry]) -> ShapedContacts | None:
-        """Which of ``contacts`` are made from templates, and the templates."""
+    def plan(cls, rd: RowReader, cells: ContactCells) -> ShapedContacts | None:
+        """Which contacts of groups ``cells`` (all of them, in order) are made from
+        templates, and the templates; ``None``: none is."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         district = getattr(rd, "district", None)
-        if district is not None and _NOT_PLAIN.search(district):
+        if not len(cells) or (district is not None and NOT_PLAIN.search(district)):
             return None
-        ids = rd.users.ids
-        first: dict[str, int] = {}
-        ok: list[bool] = []
-        cids: list[str] = []
-        lines: list[int] = []
-        groups: list[dict[str, str]] = []
-        named: list[list[int]] = []  # per contact: its groups (entries)
-        of_entry: list[int] = []
-        for pos, (student, line, k, group, _) in enumerate(contacts):
-            cid = contact_id(student, k, group)
-            c = first.get(cid)
-            if c is None:
-                c = first[cid] = len(ok)
-                ok.append(cid not in ids)
-                cids.append(cid)
-                lines.append(line)
-                groups.append(group)
-                named.append([pos])
-            else:
-                mine = named[c]
-                if ok[c]:  # (named again by another student, with the same cells)
-                    g0 = groups[c]
-                    if len(mine) >= _MAX_NAMED or tuple(group) != tuple(g0) or any(
-                            v != g0[f] for f, v in group.items() if f not in _PER_STUDENT
-                    ) or any(contacts[e][0] == student for e in mine):
-                        ok[c] = False
-                mine.append(pos)
-            of_entry.append(c)
-        del first
-        sc = cls()
-        keys: dict[tuple[Any, ...], int] = {}
-        texts: dict[tuple[int, int], int] = {}
-        made: list[tuple[tuple[Any, ...], int]] = []  # per text: its shape's key, its count
-        number = [-1] * len(ok)
-        shape: list[int] = []
-        counts: list[int] = []
-        for c, group in enumerate(groups):
-            if not ok[c]:
-                continue
-            its = [contacts[e] for e in named[c]]
-            values = [cids[c], *group.values(), *(e[0] for e in its)]
-            for e in its[1:]:
-                values.extend(e[3].get(f, "") for f in _PER_STUDENT)
-            if max(map(len, values)) > MAX_STRING or _NOT_PLAIN.search("".join(values)):
-                continue
-            key = (tuple(group), tuple(map(bool, group.values())))
-            s = keys.get(key)
-            if s is None:
-                if len(keys) >= _MAX_SHAPES:
-                    continue
-                s = keys[key] = len(keys)
-            t = texts.get((s, len(its)))
-            if t is None:
-                t = texts[(s, len(its))] = len(made)
-                made.append((key, len(its)))
-            number[c] = len(sc.ids)
-            sc.ids.append(cids[c])
-            sc.lines.append(lines[c])
-            sc.group.append(group)
-            sc.text.append(t)
-            shape.append(s)
-            counts.append(len(its))
-            for e in its:
-                sc.students.append(e[0])
-                sc.rels.append(e[3].get("relationship"))
-                sc.types.append(e[3].get("type"))
-        del named, groups
-        if not sc.ids or not sc._templates(rd, list(keys), made):
+        c = cells.cells
+        size = {f: cell_sizes(col) for f, col in c.items()}  # (a null cell's is 0)
+        big = pa.large_string()
+        pre, empty = text_scalar("sftp-contact:").cast(big), text_scalar("").cast(big)
+        cid = pc.if_else(arrow_bools(size["id"] > 0), c["id"], pc.if_else(
+            arrow_bools(size["sis_id"] > 0), pc.binary_join_element_wise(pre, c["sis_id"], empty),
+            pc.binary_join_element_wise(pre, cells.students, text_scalar(":").cast(big),
+                                        cells.ks, empty)))
+        enc = cid.dictionary_encode()  # (codes in the order ids are first named)
+        codes = numpy_of(enc.indices).astype(np.int64)
+        names = enc.dictionary.to_pylist()
+        m = len(names)
+        count = np.bincount(codes, minlength=m)
+        users = rd.users.ids
+        ok = np.fromiter((i not in users for i in names), dtype=bool, count=m)
+        ok &= count <= _MAX_NAMED
+        # (a group any cell of which no template may hold: its contact takes the row path)
+        bad = cells.unplain | ~clean_cells(cells.students) | (
+            cell_sizes(cells.students) > MAX_STRING) | (cell_sizes(cid) > MAX_STRING)
+        for f in FIELDS:
+            bad |= ~clean_cells(c[f]) | (size[f] > MAX_STRING)
+        ok[codes[bad]] = False
+        order = np.argsort(codes, kind="stable")  # (each contact's groups, in order)
+        start = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(count, out=start[1:])
+        lead = order[start[:-1]]
+        rep = np.flatnonzero(count[codes] > 1)
+        if len(rep):
+            ok[_named_again_otherwise(cells, codes, lead, rep)] = False
+        kept = np.flatnonzero(ok)
+        if not len(kept):
             return None
-        sc.of_entry = [number[c] for c in of_entry]
-        sc.shape = np.array(shape, dtype=np.int64)
-        sc.count = np.array(counts, dtype=np.int64)
-        sc.first = np.zeros(len(sc.count) + 1, dtype=np.int64)
-        np.cumsum(sc.count, out=sc.first[1:])
-        for j, values in sc.own.items():  # (the own strings are cells: taken now)
-            field = _NAMES[j]
-            values.extend(g[field] if g is not None and field in g else "" for g in sc.group)
+        sc = cls(cells)
+        sc.lead = lead[kept]
+        fs = cells.fieldset[sc.lead]
+        kinds, sc.shape = distinct_rows([fs] + [(size[f][sc.lead] > 0).astype(np.int64)
+                                               for f in FIELDS])
+        if len(kinds) > _MAX_SHAPES:
+            return None
+        keys = [(cells.fieldsets[k[0]], tuple(bool(k[1 + FIELDS.index(f)])
+                                              for f in cells.fieldsets[k[0]])) for k in kinds]
+        sc.count = count[kept]
+        texts, sc.text = distinct_rows([sc.shape, sc.count])
+        if not sc._templates(rd, keys, [(keys[t[0]], t[1]) for t in texts]):
+            return None
+        sc.ids = [names[k] for k in kept.tolist()]
+        sc.cid = enc.dictionary.take(arrow_ints(kept))
+        sc.lines = cells.lines[sc.lead]
+        sc.edges = np.zeros(len(kept) + 1, dtype=np.int64)
+        np.cumsum(sc.count, out=sc.edges[1:])
+        sc.groups = order[_spans(start[kept], sc.count)]
+        at = arrow_ints(sc.groups)
+        sc.students = cells.students.take(at)
+        for f in _PER_STUDENT:
+            said = c[f].take(at).dictionary_encode()
+            sc.agents.append((ints_or(said.indices, -1), said.dictionary.to_pylist()))
+        sc.own = {j: c[_NAMES[j]].take(arrow_ints(sc.lead)) for j in sc.own}
+        sc.row_path = np.flatnonzero(~ok[codes])
         return sc
 
     def _templates(self, rd: RowReader, keys: list[tuple[Any, ...]],
                    made: list[tuple[tuple[Any, ...], int]]) -> bool:
         """Each text's template and each shape's columns, from the row path run on
-        placeholders (``False``: a run told something, or its text is not the template
-        of its cells)."""
+        placeholders (``False``: a run told something, or no layout holds them all)."""
         struct_of = getattr(rd.b, "struct_of", None)
         if struct_of is None:  # (a builder that collects no columns)
             return False
@@ -343,59 +373,58 @@ class ShapedContacts:
         got = iter(UserShape.of_many([s for s in structs if s is not None], holders,
                                      _holder(_STUDENT)))
         self.shapes = [None if s is None else next(got) for s in structs]
+        parts = []
         for key, n in made:
             text = _placeholder_text(scratch, key, n)
             if text is None:
                 return False
             literals, fields, at = [], [], 0
             for m in _PLACE.finditer(text):
-                literals.append(text[at:m.start()].replace("%", "%%"))
+                literals.append(text[at:m.start()])
                 fields.append(int(m.group(1)))
                 at = m.end()
-            literals.append(text[at:].replace("%", "%%"))
-            self.templates.append(("%s".join(literals), fields))
-        self.own = {k: [] for s in self.shapes if s is not None for k in s.own.values()}
-        return True
+            literals.append(text[at:])
+            parts.append((literals, fields))
+            self.used.update(fields)
+        self.layout = TemplateLayout.of(parts)
+        self.own = {k: None for s in self.shapes if s is not None for k in s.own.values()}
+        return self.layout is not None
 
-    def take(self, rd: RowReader, c: int) -> None:
-        """A contact group of shaped contact ``c``: at its first, the contact's text is
-        made (and parked soon after, in order); its later groups name its other students,
-        counted at the plan."""
-        group = self.group[c]
-        if group is None:
-            return
-        self.group[c] = None
-        fmt, fields = self.templates[self.text[c]]
-        cid, at = self.ids[c], int(self.first[c])
-        each = (self.students, self.rels, self.types)
-        values: list[str | None] = []
-        for j in fields:
-            if j == 0:
-                values.append(cid)
-            elif j < _STUDENT:
-                values.append(group[_NAMES[j]])
-            else:
-                i, which = divmod(j - _STUDENT, 3)
-                values.append(each[which][at + i])
-        self.pending.append((c, (fmt % tuple(values)).encode()))
-        if len(self.pending) >= _PARK:
-            self.park(rd)
+    def park_before(self, rd: RowReader, upto: int) -> None:
+        """Write and park the texts of the contacts first named before group ``upto``
+        (all: ``len`` of the groups), in order, a chunk at a time."""
+        import pyarrow as pa
 
-    def park(self, rd: RowReader) -> None:
-        """Park the texts made since, in order (before any other user is added)."""
-        if not self.pending:
-            return
-        got, self.pending = self.pending, []
-        cs = [c for c, _ in got]
-        texts = [t for _, t in got]
-        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        off = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=off[1:])
-        ids = [self.ids[c] for c in cs]
-        self.places.extend(rd.users.park_new(ids, off, np.frombuffer(b"".join(texts),
-                                                                     np.uint8)))
-        rd.user_where.update_many(ids, "students.csv", np.array([self.lines[c] for c in cs],
-                                                                 dtype=np.int64))
+        hi = int(np.searchsorted(self.lead, upto))
+        cells = self.cells
+        while self.parked < hi:
+            assert cells is not None and self.layout is not None
+            lo = self.parked
+            top = min(hi, lo + _PARK)
+            lead = arrow_ints(self.lead[lo:top])
+            cols: list[Any] = [None] * (max(self.used) + 1)
+            small = pa.string()
+            empty = text_scalar("")
+            for j in self.used:
+                if j == 0:
+                    col = self.cid.slice(lo, top - lo)
+                elif j < _STUDENT:
+                    col = cells.cells[_NAMES[j]].take(lead)
+                else:  # (the i-th student naming each; the first where it has fewer)
+                    i, which = divmod(j - _STUDENT, 3)
+                    at = self.edges[lo:top] + np.minimum(i, self.count[lo:top] - 1)
+                    groups = arrow_ints(self.groups[at])
+                    col = (cells.students if which == 0 else
+                           cells.cells[_PER_STUDENT[which - 1]]).take(groups)
+                cols[j] = pc_fill(col.cast(small), empty)
+            texts = self.layout.fill(self.text[lo:top], cols)
+            off, data = text_buffers(texts)
+            ids = self.ids[lo:top]
+            self.places.extend(rd.users.park_new(ids, off - off[0], data[off[0]:off[-1]]))
+            rd.user_where.update_many(ids, "students.csv", self.lines[lo:top])
+            self.parked = top
+        if self.parked == len(self.ids):
+            self.cells = None  # (every group applied: their columns let go)
 
     # -- the end ---------------------------------------------------------------------
     def ready(self, users: ParkedDicts, carry: Any) -> list[int]:
@@ -416,15 +445,61 @@ class ShapedContacts:
         ks = np.array(run, dtype=np.int64)
         used, codes = np.unique(self.shape[ks], return_inverse=True)
         shapes = [self.shapes[s] for s in used.tolist()]
+        at = arrow_ints(ks)
         top = max(self.own, default=-1) + 1
-        strings = [[self.own[k][i] for i in run] if k in self.own else []
+        strings = [self.own[k].take(at).to_pylist() if k in self.own else []
                    for k in range(top)]
-        spans = list(zip(self.first[ks].tolist(), self.first[ks + 1].tolist()))
-        students, rels, types = (list(chain.from_iterable(each[a:z] for a, z in spans))
-                                 for each in (self.students, self.rels, self.types))
-        b.add_shaped(texts, [self.ids[k] for k in run], [self.lines[k] for k in run],
-                     shapes, codes.reshape(-1), strings, (self.count[ks], students),
-                     file="students.csv", agents=(rels, types))
+        edges = _spans(self.edges[ks], self.count[ks])
+        agents = tuple([values[i] if i >= 0 else None for i in said[edges].tolist()]
+                       for said, values in self.agents)
+        b.add_shaped(texts, [self.ids[k] for k in run], self.lines[ks].tolist(), shapes,
+                     codes.reshape(-1), strings,
+                     (self.count[ks], self.students.take(arrow_ints(edges)).cast(
+                         self.students.type)), file="students.csv", agents=agents)
+
+
+def _spans(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """The positions ``starts[i] .. starts[i] + lens[i] - 1`` of each ``i``, in order.
+
+    >>> _spans(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    total = int(lens.sum())
+    first = np.cumsum(lens) - lens
+    return np.repeat(starts - first, lens) + np.arange(total, dtype=np.int64)
+
+
+def _named_again_otherwise(cells: ContactCells, codes: np.ndarray, lead: np.ndarray,
+                           rep: np.ndarray) -> np.ndarray:
+    """The contacts (of ``codes``, each first named by group ``lead``) a later group of
+    which (of ``rep``, the groups of contacts named more than once) names with other
+    fields or cells (but for each student's own relationship and type), or a student
+    names twice."""
+    import pyarrow.compute as pc
+
+    later = rep[rep != lead[codes[rep]]]
+    first = lead[codes[later]]
+    same = cells.fieldset[later] == cells.fieldset[first]
+    a, z = arrow_ints(later), arrow_ints(first)
+    for f in FIELDS:
+        if f in _PER_STUDENT:
+            continue
+        eq = pc.equal(cells.cells[f].take(a), cells.cells[f].take(z))
+        same &= numpy_of(pc.or_kleene(eq, pc.is_null(eq)))  # (null: the field absent in both)
+    bad = [codes[later[~same]]]
+    named = numpy_of(cells.students.take(arrow_ints(rep)).dictionary_encode().indices
+                     ).astype(np.int64)
+    pair = np.sort(codes[rep] * (int(named.max()) + 1) + named)
+    twice = pair[1:][pair[1:] == pair[:-1]]
+    bad.append(twice // (int(named.max()) + 1))
+    return np.concatenate(bad)
+
+
+def pc_fill(col: Any, empty: Any) -> Any:
+    """``col`` with its nulls as ``empty``."""
+    import pyarrow.compute as pc
+
+    return pc.coalesce(col, empty) if col.null_count else col
 
 
 def _placeholder_text(scratch: Any, key: tuple[Any, ...], n: int) -> str | None:

@@ -201,8 +201,9 @@ class RowReader:
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.made: dict[Any, str] = {}  # the term and course ids constructed, by values
-        #: (student, line, contact number, group, the group's number in the header)
-        self.contacts: list[tuple[str, int, str, dict[str, str], str]] = []
+        #: (student, line, contact number, group, the group's number in the header), or a
+        #: range of the column-wise rows' groups (sftp_students), in line order
+        self.contacts: list[tuple[str, int, str, dict[str, str], str] | range] = []
         self.student_contacts: dict[str, list[int]] | None = None  # student → contacts
         #: students.csv's rows read column-wise (a sftp_students.ColumnStudents), if any
         self.column_students: Any = None

@@ -10,8 +10,9 @@ reader) is run once per shape on a row of placeholders, its user's
 JSON text made a template, and each row's text is its shape's template filled with its
 cells by pyarrow's string kernels (:class:`~rostergraph.io.arrow_templates.TemplateLayout`),
 parked as text (:meth:`~rostergraph.io.parked.ParkedDicts.park_new`): no dict is made per
-row. The row's contact groups are made from the contact columns, as the row path makes
-them.
+row. The rows' contact groups are taken from the contact columns as columns
+(:class:`~rostergraph.io.contact_cells.ContactCells`), for
+:mod:`~rostergraph.io.sftp_contacts`.
 
 What a template cannot stand for takes the row path, row by row, in line order among the
 others: an id given twice or spaced or written as a formula, a school not read, a birth
@@ -43,6 +44,7 @@ from ..roster import RosterBuilder
 from .arrow_np import arrow_joined, text_buffers, text_scalar
 from .arrow_templates import TemplateLayout
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
+from .contact_cells import ContactCells
 from .csv_arrow import cells_at, encoded_column, taken_by_block
 from .parked import ParkedDicts
 from .scan import MAX_STRING
@@ -106,9 +108,9 @@ class ColumnStudents:
         self.layout: TemplateLayout | None = None
         self.fits = np.ones(len(pos), dtype=bool)  # every cell short enough for a struct
         self.places: list[int | bytes] = []  # each row's place, once parked
-        #: the rows' contact groups, in line order: (row, (student, line, k, group, k))
+        #: the rows' contact groups, in line order: each one's row, and their cells
         self.contact_rows: list[int] = []
-        self.contacts: list[tuple[str, int, str, dict[str, str], str]] = []
+        self.contacts: ContactCells | None = None
         self.passwords = 0
         self.registered = 0
         self._texts: tuple[int, Any] | None = None  # (the chunk filled: its first row)
@@ -127,16 +129,11 @@ class ColumnStudents:
             self.places.extend(rd.users.park_new(self.sids[lo:hi], off, data))
             rd.user_where.update_many(self.sids[lo:hi], self.file, self.lines[lo:hi])
             a, z = bisect_left(self.contact_rows, lo), bisect_left(self.contact_rows, hi)
-            if a < z:
-                index = rd.student_contacts
-                if index is not None:  # (made at a repeated student's row: kept up)
-                    for n, c in enumerate(self.contacts[a:z], len(rd.contacts)):
-                        index.setdefault(c[0], []).append(n)
-                rd.contacts.extend(self.contacts[a:z])
+            if a < z:  # (their groups, as a range of the columns: see sftp_contacts)
+                rd.contacts.append(range(a, z))
             self.registered = hi
         if line is None:  # (only the columns the end reads are held until then)
             self._texts = None
-            self.contacts = []
             own = {k for tm in self.templates if tm.columns is not None
                    for k in tm.columns.own.values()}
             self.arrays = [a if k in own else None for k, a in enumerate(self.arrays)]
@@ -412,16 +409,15 @@ def _template(sc: Any, row: dict[str, str], file: str) -> _Template | None:
 
 def _contacts(cs: ColumnStudents, rd: RowReader, t: CsvTable, arrays: dict[str, Any]
               ) -> None:
-    """Each column-wise row's non-empty contact groups, in line order, as the row path
-    makes them (a student read once: each group keeps its number)."""
+    """Each column-wise row's non-empty contact groups, in line order, as columns (a
+    student read once: each group keeps its number)."""
     cols, _, groups = contact_cells(rd.plans[cs.file])
     if not cols:
         return
     rows = cs.pos
     found_rows: list[np.ndarray] = []
     found_groups: list[np.ndarray] = []
-    made: list[list[tuple[str, int, str, dict[str, str], str]]] = []
-    lines = cs.lines
+    made: list[ContactCells] = []
     for g, (col_k, fields, start, end) in enumerate(groups):
         said = np.zeros(len(rows), dtype=bool)
         for c in cols[start:end]:
@@ -429,19 +425,17 @@ def _contacts(cs: ColumnStudents, rd: RowReader, t: CsvTable, arrays: dict[str, 
         at = np.flatnonzero(said)
         if not len(at):
             continue
-        cells = [cells_at(arrays[c], rows[at]) for c in cols[start:end]]
-        sids = [cs.sids[k] for k in at.tolist()]
-        made.append([(sid, line, col_k, dict(zip(fields, values)), col_k)
-                     for sid, line, values in zip(sids, lines[at].tolist(), zip(*cells))])
+        made.append(ContactCells.of_group(
+            taken_by_block(arrays["Student_id"], rows[at]), cs.lines[at], col_k, fields,
+            [taken_by_block(arrays[c], rows[at]) for c in cols[start:end]]))
         found_rows.append(at)
         found_groups.append(np.full(len(at), g, dtype=np.int64))
     if not made:
         return
     at_row, group = np.concatenate(found_rows), np.concatenate(found_groups)
     order = np.lexsort((group, at_row))
-    flat = [c for m in made for c in m]
     cs.contact_rows = at_row[order].tolist()
-    cs.contacts = [flat[i] for i in order.tolist()]
+    cs.contacts = ContactCells.joined(made).take(order)
 
 
 def _shape_columns(cs: ColumnStudents, b: Any) -> None:

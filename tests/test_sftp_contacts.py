@@ -209,3 +209,14 @@ def test_random_contacts_read_as_the_row_path_does(rows: list[tuple[str, list[st
 def test_contact_id() -> None:
     assert sftp_contacts.contact_id("s1", "1", {"id": "c9", "sis_id": "p"}) == "c9"
     assert sftp_contacts.contact_id("s1", "3", {"sis_id": ""}) == "sftp-contact:s1:3"
+
+
+def test_a_cell_utf8_cannot_hold_is_no_template_cell() -> None:
+    """A row path's cell with a lone surrogate (no CSV decoding makes one, but a cell is
+    untrusted) marks its group for the row path, which takes its own tuple as it is."""
+    from rostergraph.io.contact_cells import ContactCells
+
+    cells = ContactCells.of_entries([("s1", 2, "1", {"name": "a\udcff"}, "1"),
+                                     ("s2", 3, "1", {"name": "b"}, "1")])
+    assert cells.unplain.tolist() == [True, False]
+    assert cells.cells["name"].to_pylist() == ["a?", "b"]

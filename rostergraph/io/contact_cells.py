@@ -41,7 +41,8 @@ NOT_PLAIN = re.compile('[\x00-\x1f"\\\\\ue000-\uefff\ud800-\udfff]')
 
 def large_strs(values: Sequence[str | None]) -> Any:
     """A pyarrow ``large_string`` array of ``values`` (``None``: null), built from its
-    buffers (``pa.array`` of a list would import pandas).
+    buffers (``pa.array`` of a list would import pandas); a character UTF-8 cannot hold
+    (a lone surrogate) is replaced (:data:`NOT_PLAIN` finds it in the value itself).
 
     >>> large_strs(["a", None, "é"]).to_pylist()
     ['a', None, 'é']
@@ -50,7 +51,7 @@ def large_strs(values: Sequence[str | None]) -> Any:
 
     valid = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
     arr = arrow_strs(["" if v is None else v for v in values], large=True,
-                     errors="surrogatepass")
+                     errors="replace")
     bits = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
     return pa.Array.from_buffers(pa.large_string(), len(values),
                                  [bits, arr.buffers()[1], arr.buffers()[2]])

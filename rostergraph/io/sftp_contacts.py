@@ -127,13 +127,13 @@ def apply_contacts(rd: RowReader) -> ShapedContacts | None:
             rd.users.settle()  # (between two contacts: no user dict is in use)
             apply_one(rd, *entry)
         return None
-    cells = _as_columns(contacts, columns)
+    cells, tuples = _as_columns(contacts, columns)
     del contacts, columns
     shaped = ShapedContacts.plan(rd, cells)
     row_path = shaped.row_path if shaped is not None else np.arange(len(cells))
     for lo in range(0, len(row_path), _PARK):
         part = row_path[lo:lo + _PARK]
-        for p, entry in zip(part.tolist(), cells.entries(part)):
+        for p, entry in zip(part.tolist(), _entries(cells, part, tuples)):
             if shaped is not None:
                 shaped.park_before(rd, p)  # (in order: those named before this group)
             rd.users.settle()
@@ -141,6 +141,15 @@ def apply_contacts(rd: RowReader) -> ShapedContacts | None:
     if shaped is not None:
         shaped.park_before(rd, len(cells))
     return shaped
+
+
+def _entries(cells: ContactCells, at: np.ndarray, tuples: dict[int, Entry]) -> list[Entry]:
+    """The groups at ``at`` as the row path's tuples: its own as it made them."""
+    if not tuples:
+        return cells.entries(at)
+    made = iter(cells.entries(np.array([p for p in at.tolist() if p not in tuples],
+                                       dtype=np.int64)))
+    return [tuples[p] if p in tuples else next(made) for p in at.tolist()]
 
 
 def _in_order(contacts: list[Any], columns: ContactCells | None) -> Iterator[Entry]:
@@ -155,24 +164,34 @@ def _in_order(contacts: list[Any], columns: ContactCells | None) -> Iterator[Ent
             yield item
 
 
-def _as_columns(contacts: list[Any], columns: ContactCells | None) -> ContactCells:
+def _as_columns(contacts: list[Any], columns: ContactCells | None
+                ) -> tuple[ContactCells, dict[int, Entry]]:
     """The groups of ``contacts`` (tuples, and ranges of ``columns``) as columns, in
-    order."""
-    tuples = [c for c in contacts if not isinstance(c, range)]
-    if not tuples and columns is not None and sum(map(len, contacts)) == len(columns):
-        return columns  # (only the column-wise rows' groups: their ranges are in order)
-    n_cols = len(columns) if columns is not None else 0
-    at = []
-    j = n_cols
+    order; and the tuples by their place among them (the row path takes those as they
+    are)."""
+    tuples = {}
+    n = 0
     for c in contacts:
         if isinstance(c, range):
-            at.append(np.arange(c.start, c.stop, dtype=np.int64))
+            n += len(c)
         else:
-            at.append(np.array([j], dtype=np.int64))
+            tuples[n] = c
+            n += 1
+    if not tuples and columns is not None and n == len(columns):
+        return columns, tuples  # (only the column-wise rows' groups: ranges in order)
+    at = np.empty(n, dtype=np.int64)
+    j, k = 0, len(columns) if columns is not None else 0
+    for c in contacts:
+        if isinstance(c, range):
+            at[j:j + len(c)] = np.arange(c.start, c.stop, dtype=np.int64)
+            j += len(c)
+        else:
+            at[j] = k
             j += 1
+            k += 1
     parts = ([columns] if columns is not None else []) + (
-        [ContactCells.of_entries(tuples)] if tuples else [])
-    return ContactCells.joined(parts).take(np.concatenate(at))
+        [ContactCells.of_entries(list(tuples.values()))] if tuples else [])
+    return ContactCells.joined(parts).take(at), tuples
 
 
 def apply_one(rd: RowReader, student: str, line: int, k: str, group: dict[str, str],

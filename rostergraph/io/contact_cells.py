@@ -59,21 +59,22 @@ def large_strs(values: Sequence[str | None]) -> Any:
 
 class ContactCells:
     """Contact groups as columns, in order (see the module's text): each group's
-    ``students``, ``ks`` (its number, named in its id when it has no sis id) and
-    ``col_ks`` (its columns' number in the header), pyarrow ``large_string`` arrays;
-    ``lines``; ``fieldset``, which fields it has (an index into ``fieldsets``, tuples in
-    the order the row path's dict has them); ``cells``, per field, a ``large_string``
-    array (null where the group has no such field); and ``unplain``, the groups a cell of
-    which no template may hold (see :data:`NOT_PLAIN`), where known as such."""
+    ``students`` (a pyarrow string array); ``ks`` (its number, named in its id when it has
+    no sis id) and ``col_ks`` (its columns' number in the header), as codes into
+    ``labels``; ``lines``; ``fieldset``, which fields it has (an index into
+    ``fieldsets``, tuples in the order the row path's dict has them); ``cells``, per
+    field, a string array of the students' type (null where the group has no such
+    field); and ``unplain``, the groups a cell of which no template may hold (see
+    :data:`NOT_PLAIN`), where known as such."""
 
-    __slots__ = ("cells", "col_ks", "fieldset", "fieldsets", "ks", "lines", "students",
-                 "unplain")
+    __slots__ = ("cells", "col_ks", "fieldset", "fieldsets", "ks", "labels", "lines",
+                 "students", "unplain")
 
-    def __init__(self, students: Any, lines: np.ndarray, ks: Any, col_ks: Any,
-                 fieldset: np.ndarray, fieldsets: list[tuple[str, ...]],
+    def __init__(self, students: Any, lines: np.ndarray, ks: np.ndarray, col_ks: np.ndarray,
+                 labels: list[str], fieldset: np.ndarray, fieldsets: list[tuple[str, ...]],
                  cells: dict[str, Any], unplain: np.ndarray | None = None) -> None:
         self.students, self.lines, self.ks, self.col_ks = students, lines, ks, col_ks
-        self.fieldset, self.fieldsets, self.cells = fieldset, fieldsets, cells
+        self.labels, self.fieldset, self.fieldsets, self.cells = labels, fieldset, fieldsets, cells
         self.unplain = np.zeros(len(lines), dtype=bool) if unplain is None else unplain
 
     def __len__(self) -> int:
@@ -82,60 +83,70 @@ class ContactCells:
     @classmethod
     def of_entries(cls, entries: Sequence[Entry]) -> ContactCells:
         """The row path's groups as columns."""
+        n = len(entries)
         sets: dict[tuple[str, ...], int] = {}
         fieldset = np.fromiter((sets.setdefault(tuple(e[3]), len(sets)) for e in entries),
-                               dtype=np.int64, count=len(entries))
+                               dtype=np.int64, count=n)
+        labels: dict[str, int] = {}
+        ks = np.fromiter((labels.setdefault(e[2], len(labels)) for e in entries),
+                         dtype=np.int64, count=n)
+        col_ks = np.fromiter((labels.setdefault(e[4], len(labels)) for e in entries),
+                             dtype=np.int64, count=n)
         unplain = np.fromiter((NOT_PLAIN.search("".join((e[0], e[2], *e[3].values())))
-                               is not None for e in entries), dtype=bool, count=len(entries))
+                               is not None for e in entries), dtype=bool, count=n)
         return cls(large_strs([e[0] for e in entries]),
-                   np.fromiter((e[1] for e in entries), dtype=np.int64, count=len(entries)),
-                   large_strs([e[2] for e in entries]), large_strs([e[4] for e in entries]),
-                   fieldset, list(sets),
+                   np.fromiter((e[1] for e in entries), dtype=np.int64, count=n),
+                   ks, col_ks, list(labels), fieldset, list(sets),
                    {f: large_strs([e[3].get(f) for e in entries]) for f in FIELDS}, unplain)
 
     @classmethod
     def of_group(cls, students: Any, lines: np.ndarray, k: str, fields: tuple[str, ...],
                  columns: list[Any]) -> ContactCells:
         """Groups of one header group ``k`` (so each its number ``k``), of fields
-        ``fields`` (cells ``columns``, one per field)."""
+        ``fields`` (cells ``columns``, one per field, string arrays of ``students``'
+        type)."""
         import pyarrow as pa
 
         n = len(lines)
-        same = arrow_ints(np.zeros(n, dtype=np.int64))
-        label = large_strs([k]).take(same)
         by_field = dict(zip(fields, columns))
-        cells = {f: _large(by_field[f]) if f in by_field else pa.nulls(n, pa.large_string())
+        cells = {f: by_field[f] if f in by_field else pa.nulls(n, students.type)
                  for f in FIELDS}
-        return cls(_large(students), lines, label, label, np.zeros(n, dtype=np.int64),
-                   [fields], cells)
+        zeros = np.zeros(n, dtype=np.int64)
+        return cls(students, lines, zeros, zeros, [k], zeros, [fields], cells)
 
     @classmethod
-    def joined(cls, parts: Sequence[ContactCells]) -> ContactCells:
-        """``parts``' groups one after another."""
-        import pyarrow as pa
-
+    def joined(cls, parts: Sequence[ContactCells], order: np.ndarray | None = None
+               ) -> ContactCells:
+        """``parts``' groups one after another (then, with ``order``, those at ``order``:
+        one copy of the cells, not two)."""
         sets: dict[tuple[str, ...], int] = {}
-        fieldset = []
+        labels: dict[str, int] = {}
+        fieldset, ks, col_ks = [], [], []
         for p in parts:
-            remap = np.array([sets.setdefault(s, len(sets)) for s in p.fieldsets],
+            remap = np.array([sets.setdefault(s, len(sets)) for s in p.fieldsets] or [0],
                              dtype=np.int64)
-            fieldset.append(remap[p.fieldset] if len(remap) else p.fieldset)
+            fieldset.append(remap[p.fieldset])
+            named = np.array([labels.setdefault(k, len(labels)) for k in p.labels] or [0],
+                             dtype=np.int64)
+            ks.append(named[p.ks])
+            col_ks.append(named[p.col_ks])
 
-        def cat(arrays: list[Any]) -> Any:
-            return pa.concat_arrays(arrays) if arrays else pa.nulls(0, pa.large_string())
+        def cat(values: list[np.ndarray]) -> np.ndarray:
+            out = np.concatenate(values) if values else np.zeros(0, dtype=np.int64)
+            return out if order is None else out[order]
 
-        return cls(cat([p.students for p in parts]),
-                   np.concatenate([p.lines for p in parts]) if parts else np.zeros(0, np.int64),
-                   cat([p.ks for p in parts]), cat([p.col_ks for p in parts]),
-                   np.concatenate(fieldset) if fieldset else np.zeros(0, np.int64), list(sets),
-                   {f: cat([p.cells[f] for p in parts]) for f in FIELDS},
-                   np.concatenate([p.unplain for p in parts]) if parts else None)
+        kind = _one_type([p.students for p in parts])
+        return cls(_gathered([p.students for p in parts], order, kind),
+                   cat([p.lines for p in parts]), cat(ks), cat(col_ks), list(labels),
+                   cat(fieldset), list(sets),
+                   {f: _gathered([p.cells[f] for p in parts], order, kind) for f in FIELDS},
+                   cat([p.unplain for p in parts]).astype(bool))
 
     def take(self, at: np.ndarray) -> ContactCells:
         """The groups at positions ``at``, in that order."""
         idx = arrow_ints(at)
-        return ContactCells(self.students.take(idx), self.lines[at], self.ks.take(idx),
-                            self.col_ks.take(idx), self.fieldset[at], self.fieldsets,
+        return ContactCells(self.students.take(idx), self.lines[at], self.ks[at],
+                            self.col_ks[at], self.labels, self.fieldset[at], self.fieldsets,
                             {f: c.take(idx) for f, c in self.cells.items()}, self.unplain[at])
 
     def entries(self, at: np.ndarray) -> list[Entry]:
@@ -143,16 +154,33 @@ class ContactCells:
         part = self.take(np.asarray(at, dtype=np.int64))
         cells = {f: c.to_pylist() for f, c in part.cells.items()}
         sets = [self.fieldsets[s] for s in part.fieldset.tolist()]
-        return [(student, line, k, {f: cells[f][i] for f in fields}, col_k)
+        labels = self.labels
+        return [(student, line, labels[k], {f: cells[f][i] for f in fields}, labels[col_k])
                 for i, (student, line, k, col_k, fields) in enumerate(zip(
-                    part.students.to_pylist(), part.lines.tolist(), part.ks.to_pylist(),
-                    part.col_ks.to_pylist(), sets))]
+                    part.students.to_pylist(), part.lines.tolist(), part.ks.tolist(),
+                    part.col_ks.tolist(), sets))]
 
 
-def _large(col: Any) -> Any:
+def _one_type(arrays: list[Any]) -> Any:
+    """The string type all of ``arrays`` can be: theirs when they share one that holds
+    them all together, else ``large_string``."""
     import pyarrow as pa
 
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-    return col if col.type == pa.large_string() else col.cast(pa.large_string())
+    kinds = {a.type for a in arrays if not pa.types.is_null(a.type)}
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        if kind == pa.large_string() or sum(a.nbytes for a in arrays) < 2**31 - 2**20:
+            return kind
+    return pa.large_string()
 
+
+def _gathered(arrays: list[Any], order: np.ndarray | None, kind: Any) -> Any:
+    """``arrays`` one after another, as ``kind`` (then at ``order``)."""
+    import pyarrow as pa
+
+    arrays = [a if a.type == kind else a.cast(kind) for a in arrays]
+    if not arrays:
+        return pa.nulls(0, kind)
+    if order is None:
+        return pa.concat_arrays(arrays)
+    return pa.chunked_array(arrays, type=kind).take(arrow_ints(order)).combine_chunks()

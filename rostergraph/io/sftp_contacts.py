@@ -35,7 +35,15 @@ import numpy as np
 import orjson
 
 from ..roster import RosterBuilder
-from .arrow_np import arrow_bools, arrow_ints, ints_or, numpy_of, text_buffers, text_scalar
+from .arrow_np import (
+    arrow_bools,
+    arrow_ints,
+    arrow_strs,
+    ints_or,
+    numpy_of,
+    text_buffers,
+    text_scalar,
+)
 from .arrow_templates import TemplateLayout
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
 from .contact_cells import FIELDS, NOT_PLAIN, ContactCells, Entry
@@ -308,7 +316,6 @@ class ShapedContacts:
     def plan(cls, rd: RowReader, cells: ContactCells) -> ShapedContacts | None:
         """Which contacts of groups ``cells`` (all of them, in order) are made from
         templates, and the templates; ``None``: none is."""
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         district = getattr(rd, "district", None)
@@ -316,12 +323,16 @@ class ShapedContacts:
             return None
         c = cells.cells
         size = {f: cell_sizes(col) for f, col in c.items()}  # (a null cell's is 0)
-        big = pa.large_string()
-        pre, empty = text_scalar("sftp-contact:").cast(big), text_scalar("").cast(big)
-        cid = pc.if_else(arrow_bools(size["id"] > 0), c["id"], pc.if_else(
-            arrow_bools(size["sis_id"] > 0), pc.binary_join_element_wise(pre, c["sis_id"], empty),
-            pc.binary_join_element_wise(pre, cells.students, text_scalar(":").cast(big),
-                                        cells.ks, empty)))
+        kind = cells.students.type
+        pre, empty = text_scalar("sftp-contact:").cast(kind), text_scalar("").cast(kind)
+        cid = pc.if_else(arrow_bools(size["id"] > 0), c["id"],
+                         pc.binary_join_element_wise(pre, c["sis_id"], empty))
+        own = (size["id"] == 0) & (size["sis_id"] == 0)
+        if own.any():  # ("sftp-contact:<student>:<k>": the group's own contact)
+            at = arrow_ints(np.flatnonzero(own))
+            label = arrow_strs(cells.labels).cast(kind).take(arrow_ints(cells.ks[own]))
+            cid = pc.replace_with_mask(cid, arrow_bools(own), pc.binary_join_element_wise(
+                pre, cells.students.take(at), text_scalar(":").cast(kind), label, empty))
         enc = cid.dictionary_encode()  # (codes in the order ids are first named)
         codes = numpy_of(enc.indices).astype(np.int64)
         names = enc.dictionary.to_pylist()

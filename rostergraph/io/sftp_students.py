@@ -435,7 +435,7 @@ def _contacts(cs: ColumnStudents, rd: RowReader, t: CsvTable, arrays: dict[str, 
     at_row, group = np.concatenate(found_rows), np.concatenate(found_groups)
     order = np.lexsort((group, at_row))
     cs.contact_rows = at_row[order].tolist()
-    cs.contacts = ContactCells.joined(made).take(order)
+    cs.contacts = ContactCells.joined(made, order)
 
 
 def _shape_columns(cs: ColumnStudents, b: Any) -> None:

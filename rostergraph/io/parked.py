@@ -148,7 +148,8 @@ class _Shelves:
             for lo, hi in zip([0, *bounds.tolist()], [*bounds.tolist(), k]):
                 a, z = int(off[run[lo]]), int(off[run[hi - 1] + 1])
                 at = int(starts[lo])
-                self.shelves[shelf][at:at + z - a] = data[a:z].tobytes()  # type: ignore[index]
+                # (the array's bytes copied straight in: no bytes object between)
+                self.shelves[shelf][at:at + z - a] = data[a:z]  # type: ignore[index,call-overload]
             got = ((shelf << _START_BITS | starts) << 16) | sizes[run]
             for i, place in zip(run.tolist(), got.tolist()):
                 places[i] = place

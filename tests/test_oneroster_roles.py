@@ -336,3 +336,31 @@ def test_random_bundles_read_alike_either_way(files: dict[str, list[list[str]]])
         finally:
             oneroster_roles.COLUMN_ROLES = True
         _same(columns, rows_only)
+
+
+_ODD_IDS = ["u1", " u1", "u1 ", "\tu1", "u1\u00a0", "\u2003u1", "u1\u3000", "\u0085u1",
+            "é", "éa", "aé", "\u00a1x", "x\u00e1", "", "u1\x1f", "\u200bx"]
+
+
+def test_spaced_cells_are_those_strip_changes() -> None:
+    import pyarrow as pa
+
+    col = pa.chunked_array([_ODD_IDS[:7], [], _ODD_IDS[7:]])
+    want = [c != c.strip() for c in _ODD_IDS]
+    assert oneroster_roles._spaced_cells(col).tolist() == want
+
+
+def test_made_up_role_ids_are_those_the_row_path_makes_up() -> None:
+    import pyarrow as pa
+
+    from rostergraph.io.oneroster_cols import _made_up_role_id
+
+    pairs = [("u1:role:1", "u1"), ("u1-role-12", "u1"), ("u1:role:", "u1"),
+             ("u1:role:1x", "u1"), ("u2:role:1", "u1"), ("R000", "u1"), ("é:role:3", "é"),
+             ("é-role-٣", "é"), ("u1:role:٣", "u1"), ("xu1:role:1", "u1"),
+             ("u1:role-1", "u1"), ("", "u1"), (":role:1", "")]
+    rsid = pa.chunked_array([[s for s, _ in pairs[:5]], [s for s, _ in pairs[5:]]])
+    usid = pa.chunked_array([[u for _, u in pairs[:5]], [u for _, u in pairs[5:]]])
+    want = [_made_up_role_id(s, u) for s, u in pairs]
+    assert oneroster_roles._made_up(rsid, usid).tolist() == want
+    assert not oneroster_roles._made_up(rsid.slice(5, 1), usid.slice(5, 1)).any()

@@ -37,10 +37,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..roster import RosterBuilder
-from .arrow_np import arrow_bools, arrow_joined, ints_or, numpy_of, text_scalar
+from .arrow_np import (
+    arrow_bools,
+    arrow_ints,
+    arrow_joined,
+    arrow_strs,
+    ints_or,
+    numpy_of,
+    text_buffers,
+    text_scalar,
+)
 from .cell_flags import (
     bit_words,
     bits_of,
+    cell_chunks,
     cell_codes,
     cell_sizes,
     clean_cells,
@@ -177,17 +187,27 @@ def _made_up(rsid: Any, usid: Any) -> np.ndarray:
 
     from .oneroster_cols import _made_up_role_id
 
+    made = np.zeros(len(rsid), dtype=bool)
+    # (only an id holding ":role:" or "-role-" may be one: most files have none, and a
+    # substring search costs a fraction of the regular expressions)
+    cand = np.flatnonzero(numpy_of(pc.match_substring(rsid, ":role:"))
+                          | numpy_of(pc.match_substring(rsid, "-role-")))
+    if not len(cand):
+        return made
+    rsid, usid = taken_by_block(rsid, cand), taken_by_block(usid, cand)
     stem = pc.replace_substring_regex(rsid, pattern="[0-9]+$", replacement="")
     digits = numpy_of(pc.match_substring_regex(rsid, pattern="[0-9]$"))
-    made = np.zeros(len(digits), dtype=bool)
+    found = np.zeros(len(cand), dtype=bool)
     for sep in (":role:", "-role-"):
         want = pc.binary_join_element_wise(usid, text_scalar(sep), text_scalar(""))
-        made |= numpy_of(pc.equal(stem, want))
-    made &= digits
+        found |= numpy_of(pc.equal(stem, want))
+    found &= digits
     odd = np.flatnonzero(~numpy_of(pc.string_is_ascii(rsid)) | ~numpy_of(
         pc.string_is_ascii(usid)))
-    for k, s, u in zip(odd.tolist(), cells_at(rsid, odd), cells_at(usid, odd)):
-        made[k] = _made_up_role_id(s, u)
+    at = arrow_ints(odd)
+    for k, s, u in zip(odd.tolist(), rsid.take(at).to_pylist(), usid.take(at).to_pylist()):
+        found[k] = _made_up_role_id(s, u)
+    made[cand] = found
     return made
 
 
@@ -218,11 +238,13 @@ class _RoleCells:
     __slots__ = ("extra", "good", "made", "org_cells", "org_codes", "role_cells",
                  "role_codes", "said_extra", "type_cells", "type_codes")
 
-    def __init__(self, rd: _Reader, header: list[str], rcols: dict[str, Any],
+    def __init__(self, rd: _Reader, rt: CsvTable, rcols: dict[str, Any],
                  matched: np.ndarray) -> None:
+        header = rt.header
         good = matched & nonempty_cells(rcols["sourcedId"])
-        codes, _ = cell_codes(rcols["sourcedId"])
-        good &= np.bincount(codes, minlength=1)[codes] == 1
+        if not rt.distinct("sourcedId"):  # (hashed: no code per cell when none repeats)
+            codes, _ = cell_codes(rcols["sourcedId"])
+            good &= np.bincount(codes, minlength=1)[codes] == 1
         self.type_codes, self.type_cells = cell_codes(rcols["roleType"])
         good &= np.array([v.strip().lower() in ("primary", "secondary")
                           for v in self.type_cells], dtype=bool)[self.type_codes]
@@ -241,6 +263,30 @@ class _RoleCells:
             self.said_extra[:, k] = nonempty_cells(rcols[c])
         # (a row kept whole with a made-up id: the row path's)
         self.good = good & ~(self.made & self.said_extra.any(axis=1))
+
+
+def _ascii_space(b: np.ndarray) -> np.ndarray:
+    # the ASCII characters str.strip takes for spaces (tab to CR, FS to US, space)
+    return (b == 0x20) | ((b >= 0x09) & (b <= 0x0D)) | ((b >= 0x1C) & (b <= 0x1F))
+
+
+def _spaced_cells(col: Any) -> np.ndarray:
+    """Per cell of a pyarrow string column: whether ``str.strip`` would change it, read
+    from the bytes at its ends (a cell with a byte not ASCII at an end is checked as
+    ``str``: it may be a wider space)."""
+    out = []
+    for chunk in cell_chunks(col):
+        off, data = text_buffers(chunk)
+        full = np.flatnonzero(np.diff(off) > 0)
+        first, last = data[off[full]], data[off[full + 1] - 1]
+        spaced = np.zeros(len(chunk), dtype=bool)
+        spaced[full] = _ascii_space(first) | _ascii_space(last)
+        wide = full[(first >= 0x80) | (last >= 0x80)]
+        if len(wide):
+            cells = chunk.take(arrow_ints(wide)).to_pylist()
+            spaced[wide] |= np.array([c != c.strip() for c in cells], dtype=bool)
+        out.append(spaced)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
 def _org_classes(rd: _Reader, org_cells: list[str]) -> tuple[np.ndarray, list[Any]]:
@@ -290,7 +336,7 @@ def plan_role_users(rd: _Reader) -> None:
     sid, usid = cols["sourcedId"], rcols["userSourcedId"]
     user, count, role_at = _role_links(sid, usid)
     matched = user >= 0
-    rr = _RoleCells(rd, rt.header, rcols, matched)
+    rr = _RoleCells(rd, rt, rcols, matched)
     good, made, extra, said_extra = rr.good, rr.made, rr.extra, rr.said_extra
     type_codes, type_cells, role_codes, role_cells = (
         rr.type_codes, rr.type_cells, rr.role_codes, rr.role_cells)
@@ -307,9 +353,10 @@ def plan_role_users(rd: _Reader) -> None:
     for arr in cols.values():
         ok &= clean_cells(arr)
     # (a role row naming a user with spaces around the ids: that user's rows on the row path)
+    ok &= ~_spaced_cells(sid)
     unmatched = {v.strip() for v in cells_at(usid, np.flatnonzero(~matched))}
-    sids = sid.to_pylist()
-    ok &= np.array([s == s.strip() and s not in unmatched for s in sids], dtype=bool)
+    if unmatched:
+        ok &= ~numpy_of(pc.is_in(sid, value_set=arrow_strs(sorted(unmatched))))
     primary = cols.get("primaryOrgSourcedId")
     if primary is not None:
         p_codes, p_cells = cell_codes(primary)
@@ -327,7 +374,7 @@ def plan_role_users(rd: _Reader) -> None:
         others = np.flatnonzero(named & ~contact)
         if len(others):  # (links from other users' rows: the contacts they name, row path)
             linked = {a.strip() for cell in cells_at(agents, others) for a in cell.split(",")}
-            ok &= ~(contact & np.array([s in linked for s in sids], dtype=bool))
+            ok &= ~(contact & numpy_of(pc.is_in(sid, value_set=arrow_strs(sorted(linked)))))
         ok &= ~(named & ~contact) & split_plainly(agents)
     rows = np.flatnonzero(ok)
     if not len(rows):
@@ -466,7 +513,7 @@ def plan_role_users(rd: _Reader) -> None:
         cu.fits &= cell_sizes(a)[rows] <= MAX_STRING
     cu.agents = every.index("agentSourcedIds") if "agentSourcedIds" in opaque else None
     cu.sid_array = sid.filter(arrow_bools(ok))
-    cu.sids = [sids[k] for k in rows.tolist()]  # (the ids as str once: see above)
+    cu.sids = cu.sid_array.to_pylist()
     cu.take_shapes(shapes, inverse)
     if "password" in cols:
         cu.passwords = int(nonempty_cells(cols["password"])[rows].sum())

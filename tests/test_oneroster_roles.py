@@ -364,3 +364,16 @@ def test_made_up_role_ids_are_those_the_row_path_makes_up() -> None:
     want = [_made_up_role_id(s, u) for s, u in pairs]
     assert oneroster_roles._made_up(rsid, usid).tolist() == want
     assert not oneroster_roles._made_up(rsid.slice(5, 1), usid.slice(5, 1)).any()
+
+
+def test_role_cells_are_placed_at_their_users_only() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    col = pa.chunked_array([pa.array(["x", "r0", "r1"]).slice(1), ["", "r3", "ré4"]])
+    role_at = np.array([4, 0, 3, 1, 0])
+    got = oneroster_roles._cells_at_users(col, role_at, np.array([0, 2, 3]), 5)
+    assert got.to_pylist() == ["ré4", "", "r3", "r1", ""]
+    big = pa.chunked_array([pa.array(["a", "bc"], type=pa.large_string())])
+    got = oneroster_roles._cells_at_users(big, np.array([1, 0]), np.array([0, 1]), 3)
+    assert got.to_pylist() == ["bc", "a", ""] and got.type == pa.large_string()

@@ -229,6 +229,25 @@ def _role_links(sid: Any, usid: Any) -> tuple[np.ndarray, np.ndarray, list[np.nd
     return user, count, role_at
 
 
+def _cells_at_users(col: Any, role_at: np.ndarray, users: np.ndarray, n: int) -> Any:
+    """A chunked string array of ``n`` cells: at each of ``users`` (ascending, not empty)
+    the cell of ``col`` at its role row ``role_at[u]``, empty elsewhere. A user without the
+    row, or read by the row path, takes no copy of another's cell (the array is held until
+    the reader's end)."""
+    import pyarrow as pa
+
+    taken = taken_by_block(col, role_at[users])
+    off, _ = text_buffers(taken)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    offsets[users + 1] = np.diff(off)
+    np.cumsum(offsets, out=offsets)
+    offsets += off[0]
+    wide = pa.types.is_large_string(taken.type)
+    return pa.chunked_array([pa.Array.from_buffers(
+        taken.type, n, [None, pa.py_buffer(offsets if wide else offsets.astype(np.int32)),
+                        taken.buffers()[2]])])
+
+
 class _RoleCells:
     """The role rows that tell nothing and may shape a template (``good``), and the
     coded cells the shapes take: roleType, role and org codes with their distinct cells,
@@ -436,16 +455,16 @@ def plan_role_users(rd: _Reader) -> None:
 
     def f_role(j: int, k: int) -> int:  # (role row j's k-th field: its id, org, others)
         return len(opaque) + 1 + j * (2 + len(extra)) + k
-    # (each role row's cells at its user's place, taken block by block; a column no chosen
-    # user fills shares one array of empty cells)
+    # (each role row's cells at its user's place, of the chosen users that have the row; a
+    # column no chosen user fills shares one array of empty cells)
     # (chunked, as the table's columns are)
     empty = pa.chunked_array([arrow_joined(b"", np.zeros(n, dtype=np.int64))])
     arrays = [cols[c] for c in opaque] + [primary if primary is not None else empty]
     for j, (a, h) in enumerate(zip(ats, has)):
         in_extra = [bool((said_extra[a, k] & h).any()) for k in range(len(extra))]
         fills = [bool((h & ~made[a]).any()), bool(h.any()), *in_extra]
-        arrays += [pa.chunked_array([taken_by_block(rcols[c], role_at[j])]) if fill
-                   else empty for c, fill in zip(("sourcedId", "orgSourcedId", *extra), fills)]
+        arrays += [_cells_at_users(rcols[c], role_at[j], rows[h], n) if fill else empty
+                   for c, fill in zip(("sourcedId", "orgSourcedId", *extra), fills)]
     sc: Any = None
     shapes = []
     for key in keys:

@@ -418,9 +418,10 @@ def plan_role_users(rd: _Reader) -> None:
         # user's own string, and from _MOST_ROLES + 2 its cell's code: another org beside
         # orgs that are part of the shape)
         other = np.where(plain_orgs, _MOST_ROLES + 1, _MOST_ROLES + 2 + p_codes[rows])
-        cell = taken_by_block(primary, rows)
-        same = [numpy_of(pc.equal(cell, taken_by_block(rcols["orgSourcedId"], a))) & h
-                for a, h in zip(ats, has)]
+        # (whether it is role row j's org, from the two columns' codes: no cell taken)
+        org_at = {v: k for k, v in enumerate(org_cells)}
+        p_org = np.array([org_at.get(v, -1) for v in p_cells], dtype=np.int64)[p_codes[rows]]
+        same = [(p_org == org_codes[a]) & h for a, h in zip(ats, has)]
         for j in reversed(range(_MOST_ROLES)):
             other = np.where(same[j], 1 + j, other)
         p_of = np.where(nonempty_cells(primary)[rows], other, 0)
@@ -455,16 +456,18 @@ def plan_role_users(rd: _Reader) -> None:
 
     def f_role(j: int, k: int) -> int:  # (role row j's k-th field: its id, org, others)
         return len(opaque) + 1 + j * (2 + len(extra)) + k
-    # (each role row's cells at its user's place, of the chosen users that have the row; a
-    # column no chosen user fills shares one array of empty cells)
+    # (each role row's cells at its user's place, of the chosen users whose template takes
+    # them: not a made-up id, an org the shape names, an org that is the user's
+    # primaryOrgSourcedId (filled from that column), an empty cell; a column no chosen user
+    # fills shares one array of empty cells)
     # (chunked, as the table's columns are)
     empty = pa.chunked_array([arrow_joined(b"", np.zeros(n, dtype=np.int64))])
     arrays = [cols[c] for c in opaque] + [primary if primary is not None else empty]
     for j, (a, h) in enumerate(zip(ats, has)):
-        in_extra = [bool((said_extra[a, k] & h).any()) for k in range(len(extra))]
-        fills = [bool((h & ~made[a]).any()), bool(h.any()), *in_extra]
-        arrays += [_cells_at_users(rcols[c], role_at[j], rows[h], n) if fill else empty
-                   for c, fill in zip(("sourcedId", "orgSourcedId", *extra), fills)]
+        wants = [h & ~made[a], h & plain_orgs & (p_of != 1 + j),
+                 *(said_extra[a, k] & h for k in range(len(extra)))]
+        arrays += [_cells_at_users(rcols[c], role_at[j], rows[w], n) if w.any() else empty
+                   for c, w in zip(("sourcedId", "orgSourcedId", *extra), wants)]
     sc: Any = None
     shapes = []
     for key in keys:
@@ -486,8 +489,8 @@ def plan_role_users(rd: _Reader) -> None:
                 org = org_cells[o_code - lit0]
             elif j and same_org:
                 org = row_orgs[0]
-            else:
-                org = _holder(f_role(j, 1))
+            else:  # (the user's primaryOrgSourcedId when it names this org)
+                org = _holder(f_primary if p_code == 1 + j else f_role(j, 1))
                 orgs[org] = org_values[o_code]
             row_orgs.append(org)
             for col in rt.header:

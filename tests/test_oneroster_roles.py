@@ -377,3 +377,27 @@ def test_role_cells_are_placed_at_their_users_only() -> None:
     big = pa.chunked_array([pa.array(["a", "bc"], type=pa.large_string())])
     got = oneroster_roles._cells_at_users(big, np.array([1, 0]), np.array([0, 1]), 3)
     assert got.to_pylist() == ["bc", "a", ""] and got.type == pa.large_string()
+
+
+@pytest.mark.parametrize("named", [
+    ["a", "b", "b", "c", "d"],  # (in users.csv's order, each user's rows together)
+    ["a", "b", "c", "d"],
+    ["a", "b", "c", "c", "c"],  # (a user without a row)
+    ["a", "b", "a", "c", "d"],  # (a user's rows apart)
+    ["b", "a", "c", "d"],  # (another order)
+    ["a", "b", "c", "d", "e"],  # (an id of no user)
+    ["a", "b ", "c", "d"],
+    [],
+])
+def test_role_links_of_rows_in_users_order_are_those_looked_up(named: list[str]) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    sid = pa.chunked_array([["a", "b"], ["c"], ["d"]])
+    usid = pa.chunked_array([named[:3], named[3:]], type=pa.string())
+    fast = oneroster_roles._role_links(sid, usid, True)
+    slow = oneroster_roles._role_links(sid, usid, False)
+    assert (oneroster_roles._runs_of_users(sid, usid) is not None) == (named in (
+        ["a", "b", "b", "c", "d"], ["a", "b", "c", "d"]))
+    for got, want in zip([fast[0], fast[1], *fast[2]], [slow[0], slow[1], *slow[2]]):
+        assert np.array_equal(got, want)

@@ -211,13 +211,19 @@ def _made_up(rsid: Any, usid: Any) -> np.ndarray:
     return made
 
 
-def _role_links(sid: Any, usid: Any) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def _role_links(sid: Any, usid: Any, distinct: bool
+                ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Each role row's user (its row in users.csv, -1: none named exactly), each user's
     count of role rows, and ``role_at[j][u]``: user ``u``'s ``j``-th role row in file
-    order (0 where it has none)."""
+    order (0 where it has none). ``distinct``: whether no user id is given twice."""
     import pyarrow.compute as pc
 
     n = len(sid)
+    starts = _runs_of_users(sid, usid) if distinct else None
+    if starts is not None:  # (each user's rows one after another, in users.csv's order)
+        count = np.diff(np.append(starts, len(usid)))
+        user = np.repeat(np.arange(n, dtype=np.int64), count)
+        return user, count, [np.where(count > j, starts + j, 0) for j in range(_MOST_ROLES)]
     user = ints_or(pc.index_in(usid, value_set=sid.combine_chunks()), -1)
     matched = user >= 0
     count = np.bincount(user[matched], minlength=n)
@@ -227,6 +233,27 @@ def _role_links(sid: Any, usid: Any) -> tuple[np.ndarray, np.ndarray, list[np.nd
     role_at = [np.where(count > j, mine[np.minimum(first + j, max(len(mine) - 1, 0))], 0)
                if len(mine) else np.zeros(n, np.int64) for j in range(_MOST_ROLES)]
     return user, count, role_at
+
+
+def _runs_of_users(sid: Any, usid: Any) -> np.ndarray | None:
+    """Where each user's role rows start, when roles.csv names every user of users.csv
+    (ids ``sid``, none twice) in its order, a user's rows one after another, and no other
+    id (``None`` otherwise): an export that writes each user's roles as it goes. Read from
+    where the named id changes and checked cell by cell, in C, with no id hashed (at 2M
+    users, 0.9 s to look each id up against 0.01 s to compare two columns)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n, m = len(sid), len(usid)
+    if not n or m < n:
+        return None
+    changed = np.ones(m, dtype=bool)  # (row 0 starts a run)
+    changed[1:] = ~numpy_of(pc.equal(usid.slice(1), usid.slice(0, m - 1)))
+    starts = np.flatnonzero(changed)
+    if len(starts) != n or not pc.all(pc.equal(
+            pa.chunked_array([taken_by_block(usid, starts)]), sid)).as_py():
+        return None
+    return starts
 
 
 def _cells_at_users(col: Any, role_at: np.ndarray, users: np.ndarray, n: int) -> Any:
@@ -353,7 +380,7 @@ def plan_role_users(rd: _Reader) -> None:
         return
     n, m = len(t.lines), len(rt.lines)
     sid, usid = cols["sourcedId"], rcols["userSourcedId"]
-    user, count, role_at = _role_links(sid, usid)
+    user, count, role_at = _role_links(sid, usid, bool(t.distinct("sourcedId")))
     matched = user >= 0
     rr = _RoleCells(rd, rt, rcols, matched)
     good, made, extra, said_extra = rr.good, rr.made, rr.extra, rr.said_extra

@@ -188,10 +188,9 @@ def _made_up(rsid: Any, usid: Any) -> np.ndarray:
     from .oneroster_cols import _made_up_role_id
 
     made = np.zeros(len(rsid), dtype=bool)
-    # (only an id holding ":role:" or "-role-" may be one: most files have none, and a
-    # substring search costs a fraction of the regular expressions)
-    cand = np.flatnonzero(numpy_of(pc.match_substring(rsid, ":role:"))
-                          | numpy_of(pc.match_substring(rsid, "-role-")))
+    # (only an id holding "role" may be one: most files have none, and a substring search
+    # costs a fraction of the regular expressions)
+    cand = np.flatnonzero(numpy_of(pc.match_substring(rsid, "role")))
     if not len(cand):
         return made
     rsid, usid = taken_by_block(rsid, cand), taken_by_block(usid, cand)
@@ -491,8 +490,9 @@ def plan_role_users(rd: _Reader) -> None:
     empty = pa.chunked_array([arrow_joined(b"", np.zeros(n, dtype=np.int64))])
     arrays = [cols[c] for c in opaque] + [primary if primary is not None else empty]
     for j, (a, h) in enumerate(zip(ats, has)):
+        at_k = len(opaque) + j * len(extra)
         wants = [h & ~made[a], h & plain_orgs & (p_of != 1 + j),
-                 *(said_extra[a, k] & h for k in range(len(extra)))]
+                 *says[:, at_k:at_k + len(extra)].T]
         arrays += [_cells_at_users(rcols[c], role_at[j], rows[w], n) if w.any() else empty
                    for c, w in zip(("sourcedId", "orgSourcedId", *extra), wants)]
     sc: Any = None

@@ -397,8 +397,8 @@ def plan_role_users(rd: _Reader) -> None:
             ok &= ~nonempty_cells(cols[col])
     for arr in cols.values():
         ok &= clean_cells(arr)
+    ok &= ~_spaced_cells(sid)  # (an id with spaces around it: the row path's)
     # (a role row naming a user with spaces around the ids: that user's rows on the row path)
-    ok &= ~_spaced_cells(sid)
     unmatched = {v.strip() for v in cells_at(usid, np.flatnonzero(~matched))}
     if unmatched:
         ok &= ~numpy_of(pc.is_in(sid, value_set=arrow_strs(sorted(unmatched))))

@@ -303,11 +303,12 @@ class _RoleCells:
             good &= clean_cells(arr)
         self.made = _made_up(rcols["sourcedId"], rcols["userSourcedId"])
         self.extra = [c for c in header if c not in _ROLE_ROW_READ and c != "sourcedId"]
-        self.said_extra = np.zeros((len(matched), len(self.extra)), dtype=bool)
+        # (a row per column: a user's cells gathered from one array at a time)
+        self.said_extra = np.zeros((len(self.extra), len(matched)), dtype=bool)
         for k, c in enumerate(self.extra):
-            self.said_extra[:, k] = nonempty_cells(rcols[c])
+            self.said_extra[k] = nonempty_cells(rcols[c])
         # (a row kept whole with a made-up id: the row path's)
-        self.good = good & ~(self.made & self.said_extra.any(axis=1))
+        self.good = good & ~(self.made & self.said_extra.any(axis=0))
 
 
 def _ascii_space(b: np.ndarray) -> np.ndarray:
@@ -468,7 +469,8 @@ def plan_role_users(rd: _Reader) -> None:
         parts += [h.astype(np.int64), *(np.where(h, v, 0) for v in (
             role_codes[a], type_codes[a], o, made[a].astype(np.int64)))]
         at_k = len(opaque) + j * len(extra)
-        says[:, at_k:at_k + len(extra)] = said_extra[a] & h[:, None]
+        for k in range(len(extra)):
+            says[:, at_k + k] = said_extra[k][a] & h
     fixed = len(parts)
     keys, inverse = distinct_rows([*parts, *bit_words(says)])
     keys = [key[:fixed] + bits_of(key[fixed:], says.shape[1]) for key in keys]

@@ -336,3 +336,68 @@ def test_random_bundles_read_alike_either_way(files: dict[str, list[list[str]]])
         finally:
             oneroster_roles.COLUMN_ROLES = True
         _same(columns, rows_only)
+
+
+_ODD_IDS = ["u1", " u1", "u1 ", "\tu1", "u1\u00a0", "\u2003u1", "u1\u3000", "\u0085u1",
+            "é", "éa", "aé", "\u00a1x", "x\u00e1", "", "u1\x1f", "\u200bx"]
+
+
+def test_spaced_cells_are_those_strip_changes() -> None:
+    import pyarrow as pa
+
+    col = pa.chunked_array([_ODD_IDS[:7], [], _ODD_IDS[7:]])
+    want = [c != c.strip() for c in _ODD_IDS]
+    assert oneroster_roles._spaced_cells(col).tolist() == want
+
+
+def test_made_up_role_ids_are_those_the_row_path_makes_up() -> None:
+    import pyarrow as pa
+
+    from rostergraph.io.oneroster_cols import _made_up_role_id
+
+    pairs = [("u1:role:1", "u1"), ("u1-role-12", "u1"), ("u1:role:", "u1"),
+             ("u1:role:1x", "u1"), ("u2:role:1", "u1"), ("R000", "u1"), ("é:role:3", "é"),
+             ("é-role-٣", "é"), ("u1:role:٣", "u1"), ("xu1:role:1", "u1"),
+             ("u1:role-1", "u1"), ("", "u1"), (":role:1", "")]
+    rsid = pa.chunked_array([[s for s, _ in pairs[:5]], [s for s, _ in pairs[5:]]])
+    usid = pa.chunked_array([[u for _, u in pairs[:5]], [u for _, u in pairs[5:]]])
+    want = [_made_up_role_id(s, u) for s, u in pairs]
+    assert oneroster_roles._made_up(rsid, usid).tolist() == want
+    assert not oneroster_roles._made_up(rsid.slice(5, 1), usid.slice(5, 1)).any()
+
+
+def test_role_cells_are_placed_at_their_users_only() -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    col = pa.chunked_array([pa.array(["x", "r0", "r1"]).slice(1), ["", "r3", "ré4"]])
+    role_at = np.array([4, 0, 3, 1, 0])
+    got = oneroster_roles._cells_at_users(col, role_at, np.array([0, 2, 3]), 5)
+    assert got.to_pylist() == ["ré4", "", "r3", "r1", ""]
+    big = pa.chunked_array([pa.array(["a", "bc"], type=pa.large_string())])
+    got = oneroster_roles._cells_at_users(big, np.array([1, 0]), np.array([0, 1]), 3)
+    assert got.to_pylist() == ["bc", "a", ""] and got.type == pa.large_string()
+
+
+@pytest.mark.parametrize("named", [
+    ["a", "b", "b", "c", "d"],  # (in users.csv's order, each user's rows together)
+    ["a", "b", "c", "d"],
+    ["a", "b", "c", "c", "c"],  # (a user without a row)
+    ["a", "b", "a", "c", "d"],  # (a user's rows apart)
+    ["b", "a", "c", "d"],  # (another order)
+    ["a", "b", "c", "d", "e"],  # (an id of no user)
+    ["a", "b ", "c", "d"],
+    [],
+])
+def test_role_links_of_rows_in_users_order_are_those_looked_up(named: list[str]) -> None:
+    import numpy as np
+    import pyarrow as pa
+
+    sid = pa.chunked_array([["a", "b"], ["c"], ["d"]])
+    usid = pa.chunked_array([named[:3], named[3:]], type=pa.string())
+    fast = oneroster_roles._role_links(sid, usid, True)
+    slow = oneroster_roles._role_links(sid, usid, False)
+    assert (oneroster_roles._runs_of_users(sid, usid) is not None) == (named in (
+        ["a", "b", "b", "c", "d"], ["a", "b", "c", "d"]))
+    for got, want in zip([fast[0], fast[1], *fast[2]], [slow[0], slow[1], *slow[2]]):
+        assert np.array_equal(got, want)

@@ -37,10 +37,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..roster import RosterBuilder
-from .arrow_np import arrow_bools, arrow_joined, ints_or, numpy_of, text_scalar
+from .arrow_np import (
+    arrow_bools,
+    arrow_ints,
+    arrow_joined,
+    arrow_strs,
+    ints_or,
+    numpy_of,
+    text_buffers,
+    text_scalar,
+)
 from .cell_flags import (
     bit_words,
     bits_of,
+    cell_chunks,
     cell_codes,
     cell_sizes,
     clean_cells,
@@ -177,27 +187,42 @@ def _made_up(rsid: Any, usid: Any) -> np.ndarray:
 
     from .oneroster_cols import _made_up_role_id
 
+    made = np.zeros(len(rsid), dtype=bool)
+    # (only an id holding "role" may be one: most files have none, and a substring search
+    # costs a fraction of the regular expressions)
+    cand = np.flatnonzero(numpy_of(pc.match_substring(rsid, "role")))
+    if not len(cand):
+        return made
+    rsid, usid = taken_by_block(rsid, cand), taken_by_block(usid, cand)
     stem = pc.replace_substring_regex(rsid, pattern="[0-9]+$", replacement="")
     digits = numpy_of(pc.match_substring_regex(rsid, pattern="[0-9]$"))
-    made = np.zeros(len(digits), dtype=bool)
+    found = np.zeros(len(cand), dtype=bool)
     for sep in (":role:", "-role-"):
         want = pc.binary_join_element_wise(usid, text_scalar(sep), text_scalar(""))
-        made |= numpy_of(pc.equal(stem, want))
-    made &= digits
+        found |= numpy_of(pc.equal(stem, want))
+    found &= digits
     odd = np.flatnonzero(~numpy_of(pc.string_is_ascii(rsid)) | ~numpy_of(
         pc.string_is_ascii(usid)))
-    for k, s, u in zip(odd.tolist(), cells_at(rsid, odd), cells_at(usid, odd)):
-        made[k] = _made_up_role_id(s, u)
+    at = arrow_ints(odd)
+    for k, s, u in zip(odd.tolist(), rsid.take(at).to_pylist(), usid.take(at).to_pylist()):
+        found[k] = _made_up_role_id(s, u)
+    made[cand] = found
     return made
 
 
-def _role_links(sid: Any, usid: Any) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def _role_links(sid: Any, usid: Any, distinct: bool
+                ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Each role row's user (its row in users.csv, -1: none named exactly), each user's
     count of role rows, and ``role_at[j][u]``: user ``u``'s ``j``-th role row in file
-    order (0 where it has none)."""
+    order (0 where it has none). ``distinct``: whether no user id is given twice."""
     import pyarrow.compute as pc
 
     n = len(sid)
+    starts = _runs_of_users(sid, usid) if distinct else None
+    if starts is not None:  # (each user's rows one after another, in users.csv's order)
+        count = np.diff(np.append(starts, len(usid)))
+        user = np.repeat(np.arange(n, dtype=np.int64), count)
+        return user, count, [np.where(count > j, starts + j, 0) for j in range(_MOST_ROLES)]
     user = ints_or(pc.index_in(usid, value_set=sid.combine_chunks()), -1)
     matched = user >= 0
     count = np.bincount(user[matched], minlength=n)
@@ -209,6 +234,46 @@ def _role_links(sid: Any, usid: Any) -> tuple[np.ndarray, np.ndarray, list[np.nd
     return user, count, role_at
 
 
+def _runs_of_users(sid: Any, usid: Any) -> np.ndarray | None:
+    """Where each user's role rows start, when roles.csv names every user of users.csv
+    (ids ``sid``, none twice) in its order, a user's rows one after another, and no other
+    id (``None`` otherwise): an export that writes each user's roles as it goes. Read from
+    where the named id changes and checked cell by cell, in C, with no id hashed (at 2M
+    users, 0.9 s to look each id up against 0.01 s to compare two columns)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n, m = len(sid), len(usid)
+    if not n or m < n:
+        return None
+    changed = np.ones(m, dtype=bool)  # (row 0 starts a run)
+    changed[1:] = ~numpy_of(pc.equal(usid.slice(1), usid.slice(0, m - 1)))
+    starts = np.flatnonzero(changed)
+    if len(starts) != n or not pc.all(pc.equal(
+            pa.chunked_array([taken_by_block(usid, starts)]), sid)).as_py():
+        return None
+    return starts
+
+
+def _cells_at_users(col: Any, role_at: np.ndarray, users: np.ndarray, n: int) -> Any:
+    """A chunked string array of ``n`` cells: at each of ``users`` (ascending, not empty)
+    the cell of ``col`` at its role row ``role_at[u]``, empty elsewhere. A user without the
+    row, or read by the row path, takes no copy of another's cell (the array is held until
+    the reader's end)."""
+    import pyarrow as pa
+
+    taken = taken_by_block(col, role_at[users])
+    off, _ = text_buffers(taken)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    offsets[users + 1] = np.diff(off)
+    np.cumsum(offsets, out=offsets)
+    offsets += off[0]
+    wide = pa.types.is_large_string(taken.type)
+    return pa.chunked_array([pa.Array.from_buffers(
+        taken.type, n, [None, pa.py_buffer(offsets if wide else offsets.astype(np.int32)),
+                        taken.buffers()[2]])])
+
+
 class _RoleCells:
     """The role rows that tell nothing and may shape a template (``good``), and the
     coded cells the shapes take: roleType, role and org codes with their distinct cells,
@@ -218,11 +283,13 @@ class _RoleCells:
     __slots__ = ("extra", "good", "made", "org_cells", "org_codes", "role_cells",
                  "role_codes", "said_extra", "type_cells", "type_codes")
 
-    def __init__(self, rd: _Reader, header: list[str], rcols: dict[str, Any],
+    def __init__(self, rd: _Reader, rt: CsvTable, rcols: dict[str, Any],
                  matched: np.ndarray) -> None:
+        header = rt.header
         good = matched & nonempty_cells(rcols["sourcedId"])
-        codes, _ = cell_codes(rcols["sourcedId"])
-        good &= np.bincount(codes, minlength=1)[codes] == 1
+        if not rt.distinct("sourcedId"):  # (hashed: no code per cell when none repeats)
+            codes, _ = cell_codes(rcols["sourcedId"])
+            good &= np.bincount(codes, minlength=1)[codes] == 1
         self.type_codes, self.type_cells = cell_codes(rcols["roleType"])
         good &= np.array([v.strip().lower() in ("primary", "secondary")
                           for v in self.type_cells], dtype=bool)[self.type_codes]
@@ -236,11 +303,36 @@ class _RoleCells:
             good &= clean_cells(arr)
         self.made = _made_up(rcols["sourcedId"], rcols["userSourcedId"])
         self.extra = [c for c in header if c not in _ROLE_ROW_READ and c != "sourcedId"]
-        self.said_extra = np.zeros((len(matched), len(self.extra)), dtype=bool)
+        # (a row per column: a user's cells gathered from one array at a time)
+        self.said_extra = np.zeros((len(self.extra), len(matched)), dtype=bool)
         for k, c in enumerate(self.extra):
-            self.said_extra[:, k] = nonempty_cells(rcols[c])
+            self.said_extra[k] = nonempty_cells(rcols[c])
         # (a row kept whole with a made-up id: the row path's)
-        self.good = good & ~(self.made & self.said_extra.any(axis=1))
+        self.good = good & ~(self.made & self.said_extra.any(axis=0))
+
+
+def _ascii_space(b: np.ndarray) -> np.ndarray:
+    # the ASCII characters str.strip takes for spaces (tab to CR, FS to US, space)
+    return (b == 0x20) | ((b >= 0x09) & (b <= 0x0D)) | ((b >= 0x1C) & (b <= 0x1F))
+
+
+def _spaced_cells(col: Any) -> np.ndarray:
+    """Per cell of a pyarrow string column: whether ``str.strip`` would change it, read
+    from the bytes at its ends (a cell with a byte not ASCII at an end is checked as
+    ``str``: it may be a wider space)."""
+    out = []
+    for chunk in cell_chunks(col):
+        off, data = text_buffers(chunk)
+        full = np.flatnonzero(np.diff(off) > 0)
+        first, last = data[off[full]], data[off[full + 1] - 1]
+        spaced = np.zeros(len(chunk), dtype=bool)
+        spaced[full] = _ascii_space(first) | _ascii_space(last)
+        wide = full[(first >= 0x80) | (last >= 0x80)]
+        if len(wide):
+            cells = chunk.take(arrow_ints(wide)).to_pylist()
+            spaced[wide] |= np.array([c != c.strip() for c in cells], dtype=bool)
+        out.append(spaced)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
 def _org_classes(rd: _Reader, org_cells: list[str]) -> tuple[np.ndarray, list[Any]]:
@@ -288,9 +380,9 @@ def plan_role_users(rd: _Reader) -> None:
         return
     n, m = len(t.lines), len(rt.lines)
     sid, usid = cols["sourcedId"], rcols["userSourcedId"]
-    user, count, role_at = _role_links(sid, usid)
+    user, count, role_at = _role_links(sid, usid, bool(t.distinct("sourcedId")))
     matched = user >= 0
-    rr = _RoleCells(rd, rt.header, rcols, matched)
+    rr = _RoleCells(rd, rt, rcols, matched)
     good, made, extra, said_extra = rr.good, rr.made, rr.extra, rr.said_extra
     type_codes, type_cells, role_codes, role_cells = (
         rr.type_codes, rr.type_cells, rr.role_codes, rr.role_cells)
@@ -306,10 +398,11 @@ def plan_role_users(rd: _Reader) -> None:
             ok &= ~nonempty_cells(cols[col])
     for arr in cols.values():
         ok &= clean_cells(arr)
+    ok &= ~_spaced_cells(sid)  # (an id with spaces around it: the row path's)
     # (a role row naming a user with spaces around the ids: that user's rows on the row path)
     unmatched = {v.strip() for v in cells_at(usid, np.flatnonzero(~matched))}
-    sids = sid.to_pylist()
-    ok &= np.array([s == s.strip() and s not in unmatched for s in sids], dtype=bool)
+    if unmatched:
+        ok &= ~numpy_of(pc.is_in(sid, value_set=arrow_strs(sorted(unmatched))))
     primary = cols.get("primaryOrgSourcedId")
     if primary is not None:
         p_codes, p_cells = cell_codes(primary)
@@ -327,7 +420,7 @@ def plan_role_users(rd: _Reader) -> None:
         others = np.flatnonzero(named & ~contact)
         if len(others):  # (links from other users' rows: the contacts they name, row path)
             linked = {a.strip() for cell in cells_at(agents, others) for a in cell.split(",")}
-            ok &= ~(contact & np.array([s in linked for s in sids], dtype=bool))
+            ok &= ~(contact & numpy_of(pc.is_in(sid, value_set=arrow_strs(sorted(linked)))))
         ok &= ~(named & ~contact) & split_plainly(agents)
     rows = np.flatnonzero(ok)
     if not len(rows):
@@ -352,9 +445,10 @@ def plan_role_users(rd: _Reader) -> None:
         # user's own string, and from _MOST_ROLES + 2 its cell's code: another org beside
         # orgs that are part of the shape)
         other = np.where(plain_orgs, _MOST_ROLES + 1, _MOST_ROLES + 2 + p_codes[rows])
-        cell = taken_by_block(primary, rows)
-        same = [numpy_of(pc.equal(cell, taken_by_block(rcols["orgSourcedId"], a))) & h
-                for a, h in zip(ats, has)]
+        # (whether it is role row j's org, from the two columns' codes: no cell taken)
+        org_at = {v: k for k, v in enumerate(org_cells)}
+        p_org = np.array([org_at.get(v, -1) for v in p_cells], dtype=np.int64)[p_codes[rows]]
+        same = [(p_org == org_codes[a]) & h for a, h in zip(ats, has)]
         for j in reversed(range(_MOST_ROLES)):
             other = np.where(same[j], 1 + j, other)
         p_of = np.where(nonempty_cells(primary)[rows], other, 0)
@@ -375,7 +469,8 @@ def plan_role_users(rd: _Reader) -> None:
         parts += [h.astype(np.int64), *(np.where(h, v, 0) for v in (
             role_codes[a], type_codes[a], o, made[a].astype(np.int64)))]
         at_k = len(opaque) + j * len(extra)
-        says[:, at_k:at_k + len(extra)] = said_extra[a] & h[:, None]
+        for k in range(len(extra)):
+            says[:, at_k + k] = said_extra[k][a] & h
     fixed = len(parts)
     keys, inverse = distinct_rows([*parts, *bit_words(says)])
     keys = [key[:fixed] + bits_of(key[fixed:], says.shape[1]) for key in keys]
@@ -389,16 +484,19 @@ def plan_role_users(rd: _Reader) -> None:
 
     def f_role(j: int, k: int) -> int:  # (role row j's k-th field: its id, org, others)
         return len(opaque) + 1 + j * (2 + len(extra)) + k
-    # (each role row's cells at its user's place, taken block by block; a column no chosen
-    # user fills shares one array of empty cells)
+    # (each role row's cells at its user's place, of the chosen users whose template takes
+    # them: not a made-up id, an org the shape names, an org that is the user's
+    # primaryOrgSourcedId (filled from that column), an empty cell; a column no chosen user
+    # fills shares one array of empty cells)
     # (chunked, as the table's columns are)
     empty = pa.chunked_array([arrow_joined(b"", np.zeros(n, dtype=np.int64))])
     arrays = [cols[c] for c in opaque] + [primary if primary is not None else empty]
     for j, (a, h) in enumerate(zip(ats, has)):
-        in_extra = [bool((said_extra[a, k] & h).any()) for k in range(len(extra))]
-        fills = [bool((h & ~made[a]).any()), bool(h.any()), *in_extra]
-        arrays += [pa.chunked_array([taken_by_block(rcols[c], role_at[j])]) if fill
-                   else empty for c, fill in zip(("sourcedId", "orgSourcedId", *extra), fills)]
+        at_k = len(opaque) + j * len(extra)
+        wants = [h & ~made[a], h & plain_orgs & (p_of != 1 + j),
+                 *says[:, at_k:at_k + len(extra)].T]
+        arrays += [_cells_at_users(rcols[c], role_at[j], rows[w], n) if w.any() else empty
+                   for c, w in zip(("sourcedId", "orgSourcedId", *extra), wants)]
     sc: Any = None
     shapes = []
     for key in keys:
@@ -420,8 +518,8 @@ def plan_role_users(rd: _Reader) -> None:
                 org = org_cells[o_code - lit0]
             elif j and same_org:
                 org = row_orgs[0]
-            else:
-                org = _holder(f_role(j, 1))
+            else:  # (the user's primaryOrgSourcedId when it names this org)
+                org = _holder(f_primary if p_code == 1 + j else f_role(j, 1))
                 orgs[org] = org_values[o_code]
             row_orgs.append(org)
             for col in rt.header:
@@ -466,7 +564,7 @@ def plan_role_users(rd: _Reader) -> None:
         cu.fits &= cell_sizes(a)[rows] <= MAX_STRING
     cu.agents = every.index("agentSourcedIds") if "agentSourcedIds" in opaque else None
     cu.sid_array = sid.filter(arrow_bools(ok))
-    cu.sids = [sids[k] for k in rows.tolist()]  # (the ids as str once: see above)
+    cu.sids = cu.sid_array.to_pylist()
     cu.take_shapes(shapes, inverse)
     if "password" in cols:
         cu.passwords = int(nonempty_cells(cols["password"])[rows].sum())

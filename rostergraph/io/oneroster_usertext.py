@@ -60,7 +60,7 @@ from .collect import line_texts
 from .csv_arrow import cells_at, taken_by_block
 from .csv_rowchecks import is_secret_column, rows_at
 from .enrollcols import canonical_role, live_status
-from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS
+from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS, line_array
 from .oneroster_profiles import (
     STUDENT_CELLS,
     DemographicsState,
@@ -233,7 +233,7 @@ class ColumnUsers:
         self.header = t.header
         self.rest = rest  # table positions of the rows left to the row path
         self.pos = rows  # table positions of the column-wise rows
-        self.lines = np.asarray(t.lines)[rows] if len(rows) else np.zeros(0, np.int64)
+        self.lines = line_array(t.lines)[rows]
         self.opaque: list[str] = []  # the columns filled into templates, in field order
         self.arrays: list[Any] = []
         self.sids: list[str] = []

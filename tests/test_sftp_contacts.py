@@ -166,6 +166,26 @@ def test_records_merged_columns_missing_and_a_district(tmp_path: Path,
     assert new.users["sftp-contact:s3:1"].name.last == "P3"
 
 
+def test_a_contact_every_student_names(tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """An SIS giving every student one contact sis id: each student's first relationship
+    is found by a dict once the contact has many (a scan per row was quadratic), with
+    the problems and relationships the scan gives."""
+    rows = [_row(f"s{k}", "", "Nobody", "", "", "0", "Mother", "", "", "", "")
+            for k in range(120)]
+    rows += [_row(f"s{k}", "", "Nobody", "", "", "0", "Aunt", "", "", "", "")
+             for k in (5, 50, 100)]  # (three students again, another relationship)
+    path = _upload(tmp_path, rows)
+    new, _ = _both(path, monkeypatch)
+    monkeypatch.setattr(sftp_contacts, "_SCAN_NAMED", 10**9)
+    scanned = read_clever_csv(path)
+    assert_same_roster(new, scanned)
+    rels = new.users["sftp-contact:0"].roles.contact.student_relationships
+    assert len(rels) == 120 and {r.relationship for r in rels} == {"Mother"}
+    told = [p for p in new.problems if p.record_id == "sftp-contact:0"]
+    assert len(told) == 3 and all("another" in p.message for p in told)
+
+
 def test_a_contact_many_students_name(tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A contact named by more students than a template is made for takes the row path;
@@ -177,13 +197,15 @@ def test_a_contact_many_students_name(tmp_path: Path,
     assert len(new.users["sftp-contact:many"].roles.contact.student_relationships) == 70
 
 
-@pytest.mark.parametrize(("seed", "quirks", "run"), [(3, "high", 16_384), (4, "default", 2),
-                                                     (5, "high", 1)])
+@pytest.mark.parametrize(("seed", "quirks", "run", "park"), [
+    (3, "high", 16_384, 65_536), (4, "default", 2, 3), (5, "high", 1, 1)])
 def test_generated_districts_read_as_the_row_path_does(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, quirks: str,
-        run: int) -> None:
-    """Generated districts (siblings sharing contacts), handed in runs of several sizes."""
+        run: int, park: int) -> None:
+    """Generated districts (siblings sharing contacts), handed in runs of several sizes
+    and parked a few at a time (the row path's groups between chunks)."""
     monkeypatch.setattr(sftp_students, "_RUN", run)
+    monkeypatch.setattr(sftp_contacts, "_PARK", park)
     roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=seed,
                                              quirks=quirks), cache=False)
     out = tmp_path / "sftp"

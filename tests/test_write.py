@@ -227,7 +227,8 @@ def test_console_script_convert(tmp_path: Path) -> None:
 def test_formats_doc_names_every_mapped_column() -> None:
     """docs/formats.md lists every SFTP and OneRoster column the readers map."""
     from rostergraph.io import oneroster, oneroster_users
-    from rostergraph.io.clever_csv import CONTACT_FIELDS, SFTP_COLUMNS
+    from rostergraph.io.clever_csv import SFTP_COLUMNS
+    from rostergraph.io.sftp_columns import CONTACT_FIELDS
 
     doc = (Path(__file__).parents[1] / "docs" / "formats.md").read_text()
     for cols in SFTP_COLUMNS.values():

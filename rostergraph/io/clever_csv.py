@@ -98,7 +98,7 @@ from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
 from .parked import ParkedTexts
-from .sftp_columns import CONTACT_FIELDS, EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
+from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
 from .sftp_contacts import apply_contacts
 from .sftp_files import (
     FILE_KINDS,
@@ -115,7 +115,7 @@ from .sftp_rows import RowReader, case_only_email, folded_email
 from .sftp_students import Handed, hand_in_order, plan_students
 from .text_runs import TextRuns
 
-__all__ = ["CONTACT_FIELDS", "SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
+__all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
            "term_id"]
 
 def _every_column(column: str) -> bool:
@@ -148,10 +148,6 @@ class _Reader(RowReader):
                 d["district"] = self.district
             self._fill_new(d, row, "schools.csv")
             self.b.add("schools", d, file="schools.csv", line=line)
-
-    def _user(self, uid: str, file: str, line: int) -> dict[str, Any]:
-        u = self.users.get(uid)
-        return self._new_user(uid, file, line) if u is None else u
 
     def _new_user(self, uid: str, file: str, line: int) -> dict[str, Any]:
         u: dict[str, Any] = {"id": uid, "roles": {}}

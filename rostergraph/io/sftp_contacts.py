@@ -18,10 +18,14 @@ column-wise students make with no dict or ``str`` per group): no dict is made pe
 contact. At the end of the read, the contacts nothing changed since are handed to the
 builder with their graph and rule columns repeated from their shape
 (:mod:`~rostergraph.io.shaped_users`), as the column-wise students are
-(:mod:`~rostergraph.io.sftp_students`): no text is decoded per contact. A contact whose
-cells hold a character JSON escapes or a placeholder's (from U+E000), or a cell over the
-decoder's bound, or whose id is a user's already, or that is named again with other
-cells, or twice by one student, takes the row path, as every contact once did.
+(:mod:`~rostergraph.io.sftp_students`): no text is decoded per contact.
+
+A contact takes the row path, as every contact once did, when one of its cells holds a
+character JSON escapes, a private-use character from U+E000 to U+EFFF (the placeholders'
+own) or more bytes than the decoder's bound on a string's characters, when its id is a
+user's already, when it is named again with other cells or twice by one student, or
+when more than 64 students name it. Every contact does when the upload's district id is
+not plain, or its contacts come in more than 4,096 shapes.
 """
 
 from __future__ import annotations
@@ -57,7 +61,8 @@ from .shaped_users import UserShape
 if TYPE_CHECKING:
     from .sftp_rows import RowReader
 
-__all__ = ["SHAPED_CONTACTS", "ShapedContacts", "apply_contacts", "apply_one", "contact_id"]
+__all__ = ["SHAPED_CONTACTS", "ShapedContacts", "apply_contacts", "apply_one", "contact_column",
+           "contact_id"]
 
 #: Whether contacts are made from per-shape templates (a switch for the tests that
 #: compare it with the row path; never changed by the library).
@@ -88,6 +93,9 @@ _NAMES = {k: f for f, k in _FIELD.items()}
 _PLACE = re.compile("\ue000([0-9]+)\ue001")
 #: Students naming one contact, at most, for its template (a template per count).
 _MAX_NAMED = 64
+#: Relationships of one contact read one by one for a student's; from this many on, a
+#: dict of them (a sis id that an SIS gives every student was a scan per row: minutes).
+_SCAN_NAMED = 32
 #: Shapes at most (further ones take the row path).
 _MAX_SHAPES = 4096
 #: Contacts parked at a time.
@@ -120,9 +128,9 @@ def contact_id(student: str, k: str, group: dict[str, str]) -> str:
 def apply_contacts(rd: RowReader) -> ShapedContacts | None:
     """Each of reader ``rd``'s contact groups (``rd.contacts``, in line order: the row
     path's tuples, and ranges of the column-wise rows' groups) onto its contact user; the
-    contacts made from templates (see the module's text), or ``None``. Each group is let
-    go once applied (a million groups' dicts and cells were held to the end of the load:
-    0.5 GB at L)."""
+    contacts made from templates (see the module's text), or ``None``. A row path's group
+    is let go once applied, and the groups' columns once every group is (a million
+    groups' dicts and cells were held to the end of the load: 0.5 GB at L)."""
     contacts, rd.contacts, rd.student_contacts = rd.contacts, [], None
     cs = getattr(rd, "column_students", None)
     columns: ContactCells | None = None
@@ -152,18 +160,21 @@ def apply_contacts(rd: RowReader) -> ShapedContacts | None:
 
 
 def _entries(cells: ContactCells, at: np.ndarray, tuples: dict[int, Entry]) -> list[Entry]:
-    """The groups at ``at`` as the row path's tuples: its own as it made them."""
+    """The groups at ``at`` as the row path's tuples: its own as it made them (each
+    taken out of ``tuples``: let go once applied)."""
     if not tuples:
         return cells.entries(at)
     made = iter(cells.entries(np.array([p for p in at.tolist() if p not in tuples],
                                        dtype=np.int64)))
-    return [tuples[p] if p in tuples else next(made) for p in at.tolist()]
+    return [tuples.pop(p) if p in tuples else next(made) for p in at.tolist()]
 
 
 def _in_order(contacts: list[Any], columns: ContactCells | None) -> Iterator[Entry]:
     """The groups of ``contacts`` (tuples, and ranges of ``columns``) as tuples, in
-    order."""
-    for item in contacts:
+    order, each let go of here once given."""
+    for pos in range(len(contacts)):
+        item = contacts[pos]
+        contacts[pos] = None
         if isinstance(item, range):
             assert columns is not None
             for lo in range(item.start, item.stop, _PARK):
@@ -185,10 +196,12 @@ def _as_columns(contacts: list[Any], columns: ContactCells | None
         else:
             tuples[n] = c
             n += 1
-    if not tuples and columns is not None and n == len(columns):
+    if columns is None:  # (the row path's groups only)
+        return ContactCells.of_entries(list(tuples.values())), tuples
+    if not tuples and n == len(columns):
         return columns, tuples  # (only the column-wise rows' groups: ranges in order)
     at = np.empty(n, dtype=np.int64)
-    j, k = 0, len(columns) if columns is not None else 0
+    j, k = 0, len(columns)
     for c in contacts:
         if isinstance(c, range):
             at[j:j + len(c)] = np.arange(c.start, c.stop, dtype=np.int64)
@@ -197,9 +210,8 @@ def _as_columns(contacts: list[Any], columns: ContactCells | None
             at[j] = k
             j += 1
             k += 1
-    parts = ([columns] if columns is not None else []) + (
-        [ContactCells.of_entries(list(tuples.values()))] if tuples else [])
-    return ContactCells.joined(parts).take(at), tuples
+    parts = [columns, ContactCells.of_entries(list(tuples.values()))] if tuples else [columns]
+    return ContactCells.joined(parts, at), tuples
 
 
 def apply_one(rd: RowReader, student: str, line: int, k: str, group: dict[str, str],
@@ -270,13 +282,25 @@ def apply_one(rd: RowReader, student: str, line: int, k: str, group: dict[str, s
                      field=differ[0], raw=row_text(
                          {contact_column(col_k, f): v for f, v in group.items()}))
     rels = r.setdefault("student_relationships", [])
-    for had_rel in rels:
-        if had_rel.get("student") == student:
-            break
-    else:
-        rels.append(rel)
-        return
-    other = [f for f in ("relationship", "type") if f in rel and had_rel.get(f) != rel[f]]
+    if len(rels) < _SCAN_NAMED:
+        for had_rel in rels:
+            if had_rel.get("student") == student:
+                break
+        else:
+            rels.append(rel)
+            return
+    else:  # (a contact many students name: each student's first relationship by a dict)
+        named = rd.named_by.get(cid)  # type: ignore[attr-defined]
+        if named is None:
+            named = rd.named_by[cid] = {}  # type: ignore[attr-defined]
+            for had in rels:
+                named.setdefault(had.get("student"), had)
+        had_rel = named.get(student)
+        if had_rel is None:
+            rels.append(rel)
+            named[student] = rel
+            return
+    other = [f for f in _PER_STUDENT if f in rel and had_rel.get(f) != rel[f]]
     if other:
         rd.b.problem("other", f"contact {cid!r} again for student {student!r} with "
                      "another " + ", ".join(
@@ -446,15 +470,16 @@ class ShapedContacts:
                     groups = arrow_ints(self.groups[at])
                     col = (cells.students if which == 0 else
                            cells.cells[_PER_STUDENT[which - 1]]).take(groups)
-                cols[j] = pc_fill(col.cast(small), empty)
+                cols[j] = _fill_nulls(col.cast(small), empty)
             texts = self.layout.fill(self.text[lo:top], cols)
             off, data = text_buffers(texts)
             ids = self.ids[lo:top]
             self.places.extend(rd.users.park_new(ids, off - off[0], data[off[0]:off[-1]]))
             rd.user_where.update_many(ids, "students.csv", self.lines[lo:top])
             self.parked = top
-        if self.parked == len(self.ids):
-            self.cells = None  # (every group applied: their columns let go)
+        if self.parked == len(self.ids):  # (all parked: what only parking needs let go)
+            self.cells = self.cid = self.layout = None
+            self.lead = self.text = self.groups = np.zeros(0, np.int64)
 
     # -- the end ---------------------------------------------------------------------
     def ready(self, users: ParkedDicts, carry: Any) -> list[int]:
@@ -484,8 +509,8 @@ class ShapedContacts:
                        for said, values in self.agents)
         b.add_shaped(texts, [self.ids[k] for k in run], self.lines[ks].tolist(), shapes,
                      codes.reshape(-1), strings,
-                     (self.count[ks], self.students.take(arrow_ints(edges)).cast(
-                         self.students.type)), file="students.csv", agents=agents)
+                     (self.count[ks], self.students.take(arrow_ints(edges))),
+                     file="students.csv", agents=agents)
 
 
 def _spans(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -525,7 +550,7 @@ def _named_again_otherwise(cells: ContactCells, codes: np.ndarray, lead: np.ndar
     return np.concatenate(bad)
 
 
-def pc_fill(col: Any, empty: Any) -> Any:
+def _fill_nulls(col: Any, empty: Any) -> Any:
     """``col`` with its nulls as ``empty``."""
     import pyarrow.compute as pc
 
@@ -539,7 +564,7 @@ def _placeholder_text(scratch: Any, key: tuple[Any, ...], n: int) -> str | None:
     fields, full = key
     group = {f: _holder(_FIELD[f]) if given else "" for f, given in zip(fields, full)}
     group["id"] = _holder(0)  # (the id: its own string, whatever made it)
-    scratch.users, scratch.user_where = ParkedDicts(), Places()
+    scratch.users, scratch.user_where, scratch.named_by = ParkedDicts(), Places(), {}
     scratch.b.problems.clear()
     for i in range(n):
         mine = dict(group)
@@ -559,4 +584,5 @@ def _scratch(rd: RowReader) -> Any:
     """A copy of reader ``rd`` that holds no user and tells nothing."""
     sc = copy.copy(rd)
     sc.b = RosterBuilder(source="", format="clever-csv")
+    sc.named_by = {}
     return sc

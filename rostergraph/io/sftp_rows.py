@@ -205,6 +205,8 @@ class RowReader:
         #: range of the column-wise rows' groups (sftp_students), in line order
         self.contacts: list[tuple[str, int, str, dict[str, str], str] | range] = []
         self.student_contacts: dict[str, list[int]] | None = None  # student → contacts
+        #: contact → each student's first relationship, for a contact many students name
+        self.named_by: dict[str, dict[str, dict[str, Any]]] = {}
         #: students.csv's rows read column-wise (a sftp_students.ColumnStudents), if any
         self.column_students: Any = None
         #: the contacts made from templates (a sftp_contacts.ShapedContacts), if any

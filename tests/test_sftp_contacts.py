@@ -100,7 +100,7 @@ _ROWS = [
     # an empty cell named again with a value (filled from the later row)
     _row("s12", "", "", "e@x.org", "", "p8", "Mother", "", "", "", ""),
     _row("s13", "", "Eve", "e@x.org", "", "p8", "Mother", "", "", "", ""),
-    # a percent sign (the templates are %-formats)
+    # a percent sign and a template's own characters in cells
     _row("s14", "", "100% Pat", "%s@x.org", "%d", "p9", "%%", "", "", "", ""),
     _row("s15", "", "100% Pat", "%s@x.org", "%d", "p9", "Mother", "", "", "", ""),
     # a student given twice (the row path's rows) naming p1 again

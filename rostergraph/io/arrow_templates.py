@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Sequence
 from graphlib import CycleError, TopologicalSorter
@@ -29,10 +30,37 @@ import numpy as np
 
 from .arrow_np import arrow_bools, arrow_ints, arrow_strs, arrow_texts, text_scalar
 
-__all__ = ["TemplateLayout", "TemplateParts", "fill_templates", "template_parts"]
+__all__ = ["PLACEHOLDER", "TemplateLayout", "TemplateParts", "fill_templates", "placeholder",
+           "placeholder_parts", "template_parts"]
 
 #: A template as its literals (one more than its fields) and its fields (column numbers).
 TemplateParts = tuple[list[str], list[int]]
+
+
+#: A placeholder of a row's cell ``k`` in a template made by running a reader's own code
+#: on a row of placeholders (private-use characters, which the readers' column-wise
+#: rows never hold).
+PLACEHOLDER = re.compile("\ue000([0-9]+)\ue001")
+
+
+def placeholder(k: int) -> str:
+    """The placeholder of cell ``k`` (see :data:`PLACEHOLDER`)."""
+    return f"\ue000{k}\ue001"
+
+
+def placeholder_parts(text: str) -> TemplateParts:
+    """``text``'s literals and the cells its placeholders stand for.
+
+    >>> placeholder_parts('{"id":"' + placeholder(0) + '","n":"x' + placeholder(3) + '"}')
+    (['{"id":"', '","n":"x', '"}'], [0, 3])
+    """
+    literals, fields, at = [], [], 0
+    for m in PLACEHOLDER.finditer(text):
+        literals.append(text[at:m.start()])
+        fields.append(int(m.group(1)))
+        at = m.end()
+    literals.append(text[at:])
+    return literals, fields
 
 
 def template_parts(fmt: str) -> TemplateParts:

@@ -32,7 +32,6 @@ come in more than 4,096 shapes.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +48,7 @@ from .arrow_np import (
     text_buffers,
     text_scalar,
 )
-from .arrow_templates import TemplateLayout
+from .arrow_templates import PLACEHOLDER, TemplateLayout, placeholder, placeholder_parts
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
 from .contact_cells import FIELDS, NOT_PLAIN, ContactCells, Entry
 from .csv_rowchecks import row_text
@@ -91,7 +90,6 @@ _STUDENT = 16
 _PER_STUDENT = ("relationship", "type")
 _FIELD = {f: 1 + k for k, (f, _) in enumerate(CONTACT_FIELDS)}
 _NAMES = {k: f for f, k in _FIELD.items()}
-_PLACE = re.compile("\ue000([0-9]+)\ue001")
 #: Students naming one contact, at most, for its template (a template per count).
 _MAX_NAMED = 64
 #: Relationships of one contact read one by one for a student's; from this many on, a
@@ -101,10 +99,6 @@ _SCAN_NAMED = 32
 _MAX_SHAPES = 4096
 #: Contacts parked at a time.
 _PARK = 65_536
-
-
-def _holder(k: int) -> str:
-    return f"\ue000{k}\ue001"
 
 
 def contact_column(k: str, field: str) -> str:
@@ -424,23 +418,17 @@ class ShapedContacts:
             if text is None:
                 return False
             structs.append(struct_of("users", text.encode()))
-        holders = {_holder(k): k for k in range(_STUDENT)}
+        holders = {placeholder(k): k for k in range(_STUDENT)}
         got = iter(UserShape.of_many([s for s in structs if s is not None], holders,
-                                     _holder(_STUDENT)))
+                                     placeholder(_STUDENT)))
         self.shapes = [None if s is None else next(got) for s in structs]
         parts = []
         for key, n in made:
             text = _placeholder_text(scratch, key, n)
             if text is None:
                 return False
-            literals, fields, at = [], [], 0
-            for m in _PLACE.finditer(text):
-                literals.append(text[at:m.start()])
-                fields.append(int(m.group(1)))
-                at = m.end()
-            literals.append(text[at:])
-            parts.append((literals, fields))
-            self.used.update(fields)
+            parts.append(placeholder_parts(text))
+            self.used.update(parts[-1][1])
         self.layout = TemplateLayout.of(parts)
         self.own = {k: None for s in self.shapes if s is not None for k in s.own.values()}
         return self.layout is not None
@@ -563,20 +551,21 @@ def _placeholder_text(scratch: Any, key: tuple[Any, ...], n: int) -> str | None:
     students, its cells, students and their relationships placeholders (``None``: the
     run told something)."""
     fields, full = key
-    group = {f: _holder(_FIELD[f]) if given else "" for f, given in zip(fields, full)}
-    group["id"] = _holder(0)  # (the id: its own string, whatever made it)
+    group = {f: placeholder(_FIELD[f]) if given else "" for f, given in zip(fields, full)}
+    group["id"] = placeholder(0)  # (the id: its own string, whatever made it)
     scratch.users, scratch.user_where, scratch.named_by = ParkedDicts(), Places(), {}
     scratch.b.problems.clear()
     for i in range(n):
         mine = dict(group)
         for k, f in enumerate(_PER_STUDENT, 1):
             if f in mine:
-                mine[f] = _holder(_STUDENT + 3 * i + k)
-        apply_one(scratch, _holder(_STUDENT + 3 * i), 2 + i, "1", mine, "1")
+                mine[f] = placeholder(_STUDENT + 3 * i + k)
+        apply_one(scratch, placeholder(_STUDENT + 3 * i), 2 + i, "1", mine, "1")
     if scratch.b.problems or len(scratch.users) != 1:
         return None
-    text = orjson.dumps(scratch.users[_holder(0)]).decode()
-    if "\ue000" in _PLACE.sub("", text) or "\ue001" in _PLACE.sub("", text):
+    text = orjson.dumps(scratch.users[placeholder(0)]).decode()
+    rest = PLACEHOLDER.sub("", text)
+    if "\ue000" in rest or "\ue001" in rest:
         return None
     return text
 

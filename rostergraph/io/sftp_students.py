@@ -31,7 +31,6 @@ path's do).
 from __future__ import annotations
 
 import copy
-import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -42,7 +41,7 @@ import orjson
 from ..model import parse_date
 from ..roster import RosterBuilder
 from .arrow_np import arrow_joined, text_buffers, text_scalar
-from .arrow_templates import TemplateLayout
+from .arrow_templates import TemplateLayout, placeholder, placeholder_parts
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
 from .contact_cells import ContactCells
 from .csv_arrow import cells_at, encoded_column, taken_by_block
@@ -63,14 +62,8 @@ COLUMN_STUDENTS = True
 
 #: Rows filled at a time (their texts held until parked).
 _CHUNK = 65_536
-#: A placeholder of the template row's cell ``k``.
-_PLACE = re.compile("\ue000([0-9]+)\ue001")
 #: Users handed to the builder at a time at the end.
 _RUN = 16_384
-
-
-def _holder(k: int) -> str:
-    return f"\ue000{k}\ue001"
 
 
 class _Template:
@@ -80,13 +73,7 @@ class _Template:
     __slots__ = ("columns", "parts", "text")
 
     def __init__(self, text: str) -> None:
-        literals, fields, at = [], [], 0
-        for m in _PLACE.finditer(text):
-            literals.append(text[at:m.start()])
-            fields.append(int(m.group(1)))
-            at = m.end()
-        literals.append(text[at:])
-        self.parts = (literals, fields)
+        self.parts = placeholder_parts(text)
         self.text = text
         self.columns: UserShape | None = None
 
@@ -327,7 +314,7 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
             elif c == "Grade" and grade is not None:
                 row[c] = grade[1][values_at[c]]
             else:
-                row[c] = _holder(j) if key[len(parts) + j] else ""
+                row[c] = placeholder(j) if key[len(parts) + j] else ""
         tmpl = _template(sc, row, file)
         good.append(tmpl is not None)
         cs.templates.append(tmpl if tmpl is not None else _Template(""))
@@ -441,7 +428,7 @@ def _contacts(cs: ColumnStudents, rd: RowReader, t: CsvTable, arrays: dict[str, 
 def _shape_columns(cs: ColumnStudents, b: Any) -> None:
     """What the graph and rule columns take from each shape's users (``None``: their
     texts are decoded at the end instead)."""
-    holders = {_holder(k): k for k in range(len(cs.keep))}
+    holders = {placeholder(k): k for k in range(len(cs.keep))}
     todo = [(tm, b.struct_of("users", tm.text.encode())) for tm in cs.templates if tm.text]
     made = iter(UserShape.of_many([s for _, s in todo if s is not None], holders, None))
     for tm, struct in todo:

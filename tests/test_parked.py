@@ -325,3 +325,25 @@ def test_texts_parked_at_once_read_back_as_put(sizes: list[int], shelf: int,
             if i not in run:
                 assert users.pop_text(keys[i]) == texts[i]
         assert all(s is None for s in users._shelves.shelves[:-1])
+
+
+def test_reserved_keys_keep_their_place_and_refuse_misuse() -> None:
+    """Keys reserved keep their place among keys added after them once their texts come;
+    a key held already cannot be reserved, nor a key not reserved be given a text so."""
+    import numpy as np
+
+    users = ParkedDicts(live_max=1, park_from=0)
+    users["a"] = {"id": "a"}
+    users.reserve(["b", "c"])
+    users["d"] = {"id": "d"}
+    users.settle()
+    with pytest.raises(ValueError):
+        users.reserve(["a"])
+    with pytest.raises(ValueError):
+        users.park_reserved(["d"], np.array([0, 2]), np.frombuffer(b"{}", np.uint8))
+    data = b'{"id":"b"}{"id":"c"}'
+    users.park_reserved(["b", "c"], np.array([0, 10, 20]), np.frombuffer(data, np.uint8))
+    assert list(users) == ["a", "b", "c", "d"]
+    assert users["c"] == {"id": "c"} and users.pop_text("b") == b'{"id":"b"}'
+    with pytest.raises(ValueError):
+        users.park_reserved(["c"], np.array([0, 10]), np.frombuffer(data[10:], np.uint8))

@@ -201,14 +201,18 @@ def test_a_contact_many_students_name(tmp_path: Path,
     assert len(new.users["sftp-contact:many"].roles.contact.student_relationships) == 70
 
 
-@pytest.mark.parametrize(("seed", "quirks", "run", "park"), [
-    (3, "high", 16_384, 65_536), (4, "default", 2, 3), (5, "high", 1, 1)])
+@pytest.mark.parametrize(("seed", "quirks", "run", "park", "short"), [
+    (3, "high", 16_384, 65_536, 32), (4, "default", 2, 3, 32), (5, "high", 1, 1, 0),
+    (6, "high", 16_384, 65_536, 0), (7, "high", 16_384, 65_536, 10**9)])
 def test_generated_districts_read_as_the_row_path_does(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, quirks: str,
-        run: int, park: int) -> None:
-    """Generated districts (siblings sharing contacts), handed in runs of several sizes
-    and parked a few at a time (the row path's groups between chunks)."""
+        run: int, park: int, short: int) -> None:
+    """Generated districts (siblings sharing contacts), handed in runs of several sizes,
+    parked a few at a time (the row path's groups between chunks), short runs handed by
+    shape or as text (``short``: 0, every run by shape; 10**9, every run but a full
+    one as text)."""
     monkeypatch.setattr(sftp_students, "_RUN", run)
+    monkeypatch.setattr(sftp_students, "_SHORT", short)
     monkeypatch.setattr(sftp_contacts, "_PARK", park)
     roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=seed,
                                              quirks=quirks), cache=False)

@@ -264,6 +264,10 @@ class _Shelves:
         self.sparse.discard(i)
 
 
+#: The value of a key reserved and not yet given its text (see ParkedDicts.reserve).
+_RESERVED: Any = None
+
+
 class ParkedDicts(MutableMapping[str, dict[str, Any]]):
     """A ``dict`` of record dicts by id whose oldest values are kept as compact JSON text
     once :meth:`settle` is called (see the module's text). "Oldest" is by when a key's dict
@@ -388,6 +392,36 @@ class ParkedDicts(MutableMapping[str, dict[str, Any]]):
             raise ValueError("park_new: a key held already, or given twice")
         places = self._shelves.put_many(keys, off, data)
         self._items.update(zip(keys, places))
+        return places
+
+    def reserve(self, keys: list[str]) -> None:
+        """Add ``keys`` (none of them held yet), in order, their texts to come
+        (:meth:`park_reserved`): a reader that must keep the order in which it names
+        records but writes many records' texts at once, later. A reserved key is never to
+        be read until then.
+
+        >>> import numpy as np
+        >>> users = ParkedDicts()
+        >>> users.reserve(["u1"])
+        >>> users["u2"] = {"id": "u2"}
+        >>> _ = users.park_reserved(["u1"], np.array([0, 11]),
+        ...                         np.frombuffer(b'{"id":"u1"}', np.uint8))
+        >>> list(users), users["u1"]
+        (['u1', 'u2'], {'id': 'u1'})
+        """
+        if not self._items.keys().isdisjoint(keys) or len(set(keys)) != len(keys):
+            raise ValueError("reserve: a key held already, or given twice")
+        self._items.update(dict.fromkeys(keys, _RESERVED))
+
+    def park_reserved(self, keys: list[str], off: np.ndarray, data: np.ndarray
+                      ) -> list[int | bytes]:
+        """:meth:`park_new` of keys :meth:`reserve` added (each keeps its place in the
+        order)."""
+        items = self._items
+        if any(items.get(k, 0) is not _RESERVED for k in keys):
+            raise ValueError("park_reserved: a key not reserved, or already given a value")
+        places = self._shelves.put_many(keys, off, data)
+        items.update(zip(keys, places))
         return places
 
     def pop_texts(self, keys: list[str]) -> tuple[bytes, np.ndarray]:

@@ -148,11 +148,12 @@ def apply_contacts(rd: RowReader) -> ShapedContacts | None:
         part = row_path[lo:lo + _PARK]
         for p, entry in zip(part.tolist(), _entries(cells, part, tuples)):
             if shaped is not None:
-                shaped.park_before(rd, p)  # (in order: those named before this group)
+                shaped.reserve_before(rd, p)  # (in order: those named before this group)
             rd.users.settle()
             apply_one(rd, *entry)
     if shaped is not None:
-        shaped.park_before(rd, len(cells))
+        shaped.reserve_before(rd, len(cells))
+        shaped.park(rd)  # (their texts written now, a large chunk at a time)
     return shaped
 
 
@@ -329,7 +330,8 @@ class ShapedContacts:
         self.cid: Any = None  # per shaped contact: its id (pyarrow)
         self.row_path = np.zeros(0, np.int64)  # the groups the row path applies, in order
         self.places: list[int | bytes] = []  # per shaped contact, once parked
-        self.parked = 0
+        self.reserved = 0  # the contacts added to the reader's users so far
+        self.parked = 0  # ... and given their texts
 
     @classmethod
     def plan(cls, rd: RowReader, cells: ContactCells) -> ShapedContacts | None:
@@ -433,12 +435,23 @@ class ShapedContacts:
         self.own = {k: None for s in self.shapes if s is not None for k in s.own.values()}
         return self.layout is not None
 
-    def park_before(self, rd: RowReader, upto: int) -> None:
-        """Write and park the texts of the contacts first named before group ``upto``
-        (all: ``len`` of the groups), in order, a chunk at a time."""
+    def reserve_before(self, rd: RowReader, upto: int) -> None:
+        """Add the contacts first named before group ``upto`` (all: ``len`` of the
+        groups) to the reader's users, in order, their texts to come (:meth:`park`): the
+        row path's contacts between them keep their places, and the texts are still
+        written a large chunk at a time (one call per few contacts cost more than the
+        work where the row path's contacts are many)."""
+        hi = int(np.searchsorted(self.lead, upto))
+        if self.reserved < hi:
+            rd.users.reserve(self.ids[self.reserved:hi])
+            self.reserved = hi
+
+    def park(self, rd: RowReader) -> None:
+        """Write and park the texts of the contacts reserved, in order, a chunk at a
+        time."""
         import pyarrow as pa
 
-        hi = int(np.searchsorted(self.lead, upto))
+        hi = self.reserved
         cells = self.cells
         while self.parked < hi:
             assert cells is not None and self.layout is not None
@@ -463,7 +476,8 @@ class ShapedContacts:
             texts = self.layout.fill(self.text[lo:top], cols)
             off, data = text_buffers(texts)
             ids = self.ids[lo:top]
-            self.places.extend(rd.users.park_new(ids, off - off[0], data[off[0]:off[-1]]))
+            self.places.extend(rd.users.park_reserved(ids, off - off[0],
+                                                      data[off[0]:off[-1]]))
             rd.user_where.update_many(ids, "students.csv", self.lines[lo:top])
             self.parked = top
         if self.parked == len(self.ids):  # (all parked: what only parking needs let go)
@@ -483,6 +497,10 @@ class ShapedContacts:
             ks = [k for k in ks if ("users", self.ids[k]) not in carry]
         self.places = []
         return ks
+
+    def where(self, k: int) -> tuple[str, int]:
+        """Where shaped contact ``k`` was first named: its file and line."""
+        return "students.csv", int(self.lines[k])
 
     def hand(self, b: Any, run: list[int], texts: Any) -> None:
         """Hand the builder shaped contacts ``run``, their texts ``texts``."""

@@ -43,6 +43,7 @@ from ..roster import RosterBuilder
 from .arrow_np import arrow_joined, text_buffers, text_scalar
 from .arrow_templates import TemplateLayout, placeholder, placeholder_parts
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
+from .collect import line_texts
 from .contact_cells import ContactCells
 from .csv_arrow import cells_at, encoded_column, taken_by_block
 from .parked import ParkedDicts
@@ -157,6 +158,10 @@ class ColumnStudents:
         self.places = []
         return [k for k in range(len(sids)) if ready[k]]
 
+    def where(self, k: int) -> tuple[str, int]:
+        """Where column-wise row ``k`` was read: its file and line."""
+        return self.file, int(self.lines[k])
+
     def hand(self, b: Any, run: list[int], texts: Any) -> None:
         """Hand the builder column-wise rows ``run``, their texts ``texts``."""
         ks = np.array(run, dtype=np.int64)
@@ -172,34 +177,50 @@ class ColumnStudents:
                      [], file=self.file)
 
 
-#: Rows handed by their shapes: their ids, which of them to hand (in order), and how
-#: (``hand(builder, run, texts)``).
-Handed = tuple[list[str], list[int], Callable[[Any, list[int], Any], None]]
+#: Rows handed by their shapes: their ids, which of them to hand (in order), how
+#: (``hand(builder, run, texts)``) and where each was read (``where(k)``: file, line).
+Handed = tuple[list[str], list[int], Callable[[Any, list[int], Any], None],
+               Callable[[int], tuple[str, int]]]
+
+#: Rows of a run under this many go to the builder as text, with the other users (the
+#: columns of one run by shape cost about what 30 users' texts decoded cost).
+_SHORT = 32
 
 
 def hand_in_order(b: Any, users: ParkedDicts, order: Iterable[str], sets: list[Handed],
-                  before: Callable[[], None] | None = None) -> Iterator[str]:
+                  before: Callable[[], None] | None = None,
+                  as_text: Callable[[bytes, str, int], None] | None = None
+                  ) -> Iterator[str]:
     """The users of ``order`` (the reader's, in order), but for the rows of ``sets``
     (each set's rows come in ``order`` in the set's order, every one still parked where
     it was put): those are handed to the builder here, by their shapes, in runs, in
     their place among the others (each run before the next user given; ``before`` is
     called first, for a caller holding the users given so far: see
-    :mod:`~rostergraph.io.text_runs`)."""
-    aheads = [_Ahead(sids, users, ks) for sids, ks, _ in sets]
+    :mod:`~rostergraph.io.text_runs`). A run of fewer than :data:`_SHORT` rows (the row
+    path's users part them) is given to ``as_text(text, file, line)`` instead, where
+    given, a text each, as the caller's other users are."""
+    aheads = [_Ahead(sids, users, ks) for sids, ks, _, _ in sets]
     at = [0] * len(sets)
     # (the id each set hands next → the set: one lookup per user)
-    nxt = {sids[ks[0]]: i for i, (sids, ks, _) in enumerate(sets) if ks}
+    nxt = {sids[ks[0]]: i for i, (sids, ks, _, _) in enumerate(sets) if ks}
     run: list[int] = []
     held = 0  # the set of the run
 
-    def flush() -> None:
-        if before is not None:
+    def flush(full: bool = False) -> None:
+        _, _, hand, where = sets[held]
+        ahead = aheads[held]
+        short = as_text is not None and not full and len(run) < _SHORT
+        if before is not None and not short:
             before()
-        hand, ahead = sets[held][2], aheads[held]
         done = 0
         while done < len(run):  # (a run the chunk ends in: in two, one after the other)
             texts = ahead.take(run[done:])
-            hand(b, run[done:done + len(texts)], texts)
+            part = run[done:done + len(texts)]
+            if short:
+                for k, text in zip(part, line_texts(texts)):
+                    as_text(text, *where(k))  # type: ignore[misc]
+            else:
+                hand(b, part, texts)
             done += len(texts)
         run.clear()
 
@@ -213,13 +234,13 @@ def hand_in_order(b: Any, users: ParkedDicts, order: Iterable[str], sets: list[H
         if run and held != i:
             flush()
         held = i
-        sids, ks, _ = sets[i]
+        sids, ks, _, _ = sets[i]
         run.append(ks[at[i]])
         at[i] += 1
         if at[i] < len(ks):
             nxt[sids[ks[at[i]]]] = i
         if len(run) >= _RUN:
-            flush()
+            flush(True)
     if run:
         flush()
 

@@ -56,7 +56,7 @@ from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .sftp_columns import CONTACT_FIELDS
 from .sftp_rows import Places
-from .shaped_users import UserShape
+from .shaped_users import UserShape, spans
 
 if TYPE_CHECKING:
     from .sftp_rows import RowReader
@@ -396,7 +396,7 @@ class ShapedContacts:
         sc.lines = cells.lines[sc.lead]
         sc.edges = np.zeros(len(kept) + 1, dtype=np.int64)
         np.cumsum(sc.count, out=sc.edges[1:])
-        sc.groups = order[_spans(start[kept], sc.count)]
+        sc.groups = order[spans(start[kept], sc.count)]
         at = arrow_ints(sc.groups)
         sc.students = cells.students.take(at)
         for f in _PER_STUDENT:
@@ -511,24 +511,13 @@ class ShapedContacts:
         top = max(self.own, default=-1) + 1
         strings = [self.own[k].take(at).to_pylist() if k in self.own else []
                    for k in range(top)]
-        edges = _spans(self.edges[ks], self.count[ks])
+        edges = spans(self.edges[ks], self.count[ks])
         agents = tuple([values[i] if i >= 0 else None for i in said[edges].tolist()]
                        for said, values in self.agents)
         b.add_shaped(texts, [self.ids[k] for k in run], self.lines[ks].tolist(), shapes,
                      codes.reshape(-1), strings,
                      (self.count[ks], self.students.take(arrow_ints(edges))),
                      file="students.csv", agents=agents)
-
-
-def _spans(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """The positions ``starts[i] .. starts[i] + lens[i] - 1`` of each ``i``, in order.
-
-    >>> _spans(np.array([5, 0]), np.array([2, 3])).tolist()
-    [5, 6, 0, 1, 2]
-    """
-    total = int(lens.sum())
-    first = np.cumsum(lens) - lens
-    return np.repeat(starts - first, lens) + np.arange(total, dtype=np.int64)
 
 
 def _named_again_otherwise(cells: ContactCells, codes: np.ndarray, lead: np.ndarray,

@@ -37,7 +37,7 @@ import numpy as np
 from ..columns import Columns
 from .arrow_np import arrow_bools, arrow_ints, arrow_strs
 
-__all__ = ["UserShape", "add_shaped"]
+__all__ = ["UserShape", "add_shaped", "spans"]
 
 #: The field columns whose values are a user's own strings, and the column (index in the
 #: reader's per-user strings) each is, or a constant for the whole shape.
@@ -161,10 +161,17 @@ def _ref_places(sizes: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.nd
     first = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=first[1:])
     lens = sizes[codes]
-    # (each user's run of its shape's references: the start of its run, plus a count
-    # within it)
-    starts = np.repeat(first[codes] - (np.cumsum(lens) - lens), lens)
-    return starts + np.arange(int(lens.sum()), dtype=np.int64), lens
+    return spans(first[codes], lens), lens
+
+
+def spans(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """The positions ``starts[i] .. starts[i] + lens[i] - 1`` of each ``i``, in order.
+
+    >>> spans(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    first = np.cumsum(lens) - lens  # (where each run starts in the result)
+    return np.repeat(starts - first, lens) + np.arange(int(lens.sum()), dtype=np.int64)
 
 
 def _own_refs(refs: list[list[str]], owns: list[list[int | None] | None], sizes: np.ndarray,

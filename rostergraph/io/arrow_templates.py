@@ -48,11 +48,14 @@ def placeholder(k: int) -> str:
     return f"\ue000{k}\ue001"
 
 
-def placeholder_parts(text: str) -> TemplateParts:
-    """``text``'s literals and the cells its placeholders stand for.
+def placeholder_parts(text: str) -> TemplateParts | None:
+    """``text``'s literals and the cells its placeholders stand for; ``None`` when a
+    literal holds a placeholder's character (a template could not tell it from one).
 
     >>> placeholder_parts('{"id":"' + placeholder(0) + '","n":"x' + placeholder(3) + '"}')
     (['{"id":"', '","n":"x', '"}'], [0, 3])
+    >>> placeholder_parts("\ue0001") is None
+    True
     """
     literals, fields, at = [], [], 0
     for m in PLACEHOLDER.finditer(text):
@@ -60,6 +63,9 @@ def placeholder_parts(text: str) -> TemplateParts:
         fields.append(int(m.group(1)))
         at = m.end()
     literals.append(text[at:])
+    rest = "".join(literals)
+    if "\ue000" in rest or "\ue001" in rest:
+        return None
     return literals, fields
 
 

@@ -31,14 +31,12 @@ come in more than 4,096 shapes.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
 
-from ..roster import RosterBuilder
 from .arrow_np import (
     arrow_bools,
     arrow_ints,
@@ -48,7 +46,7 @@ from .arrow_np import (
     text_buffers,
     text_scalar,
 )
-from .arrow_templates import PLACEHOLDER, TemplateLayout, placeholder, placeholder_parts
+from .arrow_templates import TemplateLayout, TemplateParts, placeholder, placeholder_parts
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
 from .contact_cells import FIELDS, NOT_PLAIN, ContactCells, Entry
 from .csv_rowchecks import row_text
@@ -56,6 +54,7 @@ from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .sftp_columns import CONTACT_FIELDS
 from .sftp_rows import Places
+from .sftp_students import scratch_reader
 from .shaped_users import UserShape, spans
 
 if TYPE_CHECKING:
@@ -413,24 +412,24 @@ class ShapedContacts:
         struct_of = getattr(rd.b, "struct_of", None)
         if struct_of is None:  # (a builder that collects no columns)
             return False
-        scratch = _scratch(rd)
+        scratch = scratch_reader(rd)
         structs = []
         for key in keys:  # (each shape's columns, from its text for one student)
-            text = _placeholder_text(scratch, key, 1)
-            if text is None:
+            made_one = _placeholder_text(scratch, key, 1)
+            if made_one is None:
                 return False
-            structs.append(struct_of("users", text.encode()))
+            structs.append(struct_of("users", made_one[0].encode()))
         holders = {placeholder(k): k for k in range(_STUDENT)}
         got = iter(UserShape.of_many([s for s in structs if s is not None], holders,
                                      placeholder(_STUDENT)))
         self.shapes = [None if s is None else next(got) for s in structs]
         parts = []
         for key, n in made:
-            text = _placeholder_text(scratch, key, n)
-            if text is None:
+            made_n = _placeholder_text(scratch, key, n)
+            if made_n is None:
                 return False
-            parts.append(placeholder_parts(text))
-            self.used.update(parts[-1][1])
+            parts.append(made_n[1])
+            self.used.update(made_n[1][1])
         self.layout = TemplateLayout.of(parts)
         self.own = {k: None for s in self.shapes if s is not None for k in s.own.values()}
         return self.layout is not None
@@ -553,10 +552,11 @@ def _fill_nulls(col: Any, empty: Any) -> Any:
     return pc.coalesce(col, empty) if col.null_count else col
 
 
-def _placeholder_text(scratch: Any, key: tuple[Any, ...], n: int) -> str | None:
+def _placeholder_text(scratch: Any, key: tuple[Any, ...], n: int
+                      ) -> tuple[str, TemplateParts] | None:
     """The text :func:`apply_one` makes of a contact of shape ``key`` named by ``n``
-    students, its cells, students and their relationships placeholders (``None``: the
-    run told something)."""
+    students, its cells, students and their relationships placeholders, and its parts
+    (``None``: the run told something, or the text is no template)."""
     fields, full = key
     group = {f: placeholder(_FIELD[f]) if given else "" for f, given in zip(fields, full)}
     group["id"] = placeholder(0)  # (the id: its own string, whatever made it)
@@ -571,15 +571,5 @@ def _placeholder_text(scratch: Any, key: tuple[Any, ...], n: int) -> str | None:
     if scratch.b.problems or len(scratch.users) != 1:
         return None
     text = orjson.dumps(scratch.users[placeholder(0)]).decode()
-    rest = PLACEHOLDER.sub("", text)
-    if "\ue000" in rest or "\ue001" in rest:
-        return None
-    return text
-
-
-def _scratch(rd: RowReader) -> Any:
-    """A copy of reader ``rd`` that holds no user and tells nothing."""
-    sc = copy.copy(rd)
-    sc.b = RosterBuilder(source="", format="clever-csv")
-    sc.named_by = {}
-    return sc
+    parts = placeholder_parts(text)
+    return None if parts is None else (text, parts)

@@ -41,7 +41,7 @@ import orjson
 from ..model import parse_date
 from ..roster import RosterBuilder
 from .arrow_np import arrow_joined, text_buffers, text_scalar
-from .arrow_templates import TemplateLayout, placeholder, placeholder_parts
+from .arrow_templates import TemplateLayout, TemplateParts, placeholder, placeholder_parts
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
 from .collect import line_texts
 from .contact_cells import ContactCells
@@ -55,7 +55,8 @@ if TYPE_CHECKING:
     from .csvutil import CsvTable
     from .sftp_rows import RowReader
 
-__all__ = ["COLUMN_STUDENTS", "ColumnStudents", "Handed", "hand_in_order", "plan_students"]
+__all__ = ["COLUMN_STUDENTS", "ColumnStudents", "Handed", "hand_in_order", "plan_students",
+           "scratch_reader"]
 
 #: Whether students.csv's plain rows are read column-wise (a switch for the tests that
 #: compare it with the row path; never changed by the library).
@@ -73,8 +74,8 @@ class _Template:
 
     __slots__ = ("columns", "parts", "text")
 
-    def __init__(self, text: str) -> None:
-        self.parts = placeholder_parts(text)
+    def __init__(self, text: str, parts: TemplateParts) -> None:
+        self.parts = parts
         self.text = text
         self.columns: UserShape | None = None
 
@@ -323,7 +324,7 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     kinds, shape = distinct_rows([p[rows] for p in parts] + nonempty)
     cs = ColumnStudents(t, file, keep, rows, np.zeros(0, np.int64))
     cs.fits = np.logical_and.reduce([s[rows] <= MAX_STRING for s in sizes])
-    sc = _scratch(rd)
+    sc = scratch_reader(rd)
     good = []
     for k, key in enumerate(kinds):
         values_at: dict[str, int] = dict(zip([c for c in ("School_id", "Grade") if c in arrays],
@@ -338,7 +339,7 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
                 row[c] = placeholder(j) if key[len(parts) + j] else ""
         tmpl = _template(sc, row, file)
         good.append(tmpl is not None)
-        cs.templates.append(tmpl if tmpl is not None else _Template(""))
+        cs.templates.append(tmpl if tmpl is not None else _Template("", ([""], [])))
     layout = TemplateLayout.of([tm.parts for tm in cs.templates]) if any(good) else None
     if layout is None:
         return None
@@ -384,8 +385,9 @@ def _plain_ids(col: Any) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
-def _scratch(rd: RowReader) -> Any:
-    """A copy of reader ``rd`` that knows its schools but no user, and tells nothing."""
+def scratch_reader(rd: RowReader) -> Any:
+    """A copy of reader ``rd`` that knows its schools but no user, and tells nothing: for
+    running the row path's own code on a row of placeholders."""
     sc = copy.copy(rd)
     sc.b = RosterBuilder(source="", format="clever-csv")
     sc.b.kinds["schools"] = rd.b.kinds["schools"]
@@ -393,7 +395,7 @@ def _scratch(rd: RowReader) -> Any:
     sc.aliases, sc.emails, sc.folded_emails = {}, {}, {}
     sc.padded = {k: dict(v) for k, v in rd.padded.items()}
     sc.formulas = set(rd.formulas)
-    sc.student_contacts, sc.references = None, {}
+    sc.student_contacts, sc.references, sc.named_by = None, {}, {}
     return sc
 
 
@@ -409,10 +411,8 @@ def _template(sc: Any, row: dict[str, str], file: str) -> _Template | None:
         return None
     u = next(iter(sc.users.values()))
     text = orjson.dumps(u).decode()
-    tm = _Template(text)
-    if "\ue000" in "".join(tm.parts[0]) or "\ue001" in "".join(tm.parts[0]):
-        return None
-    return tm
+    parts = placeholder_parts(text)
+    return None if parts is None else _Template(text, parts)
 
 
 def _contacts(cs: ColumnStudents, rd: RowReader, t: CsvTable, arrays: dict[str, Any]

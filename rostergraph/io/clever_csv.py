@@ -112,7 +112,7 @@ from .sftp_files import (
     term_id,
 )
 from .sftp_rows import RowReader, case_only_email, folded_email
-from .sftp_students import Handed, hand_in_order, plan_students
+from .sftp_students import hand_in_order, plan_students
 from .text_runs import TextRuns
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
@@ -552,14 +552,9 @@ class _Reader(RowReader):
         runs = TextRuns(self.b, "users")
         # (students.csv's column-wise rows and the contacts made from templates that
         # nothing changed are handed by their shapes, after the users held)
-        sets: list[Handed] = [(s.sids, s.ready(self.users, carry), s.hand, s.where)
-                              for s in (self.column_students,) if s is not None]
-        if self.shaped_contacts is not None:
-            sc = self.shaped_contacts
-            sets.append((sc.ids, sc.ready(self.users, carry), sc.hand, sc.where))
-        order = hand_in_order(self.b, self.users, list(self.users), sets, runs.flush,
-                              lambda text, file, line: runs.add(text, None, file=file,
-                                                                line=line))
+        sets = [s.handed(self.users, carry) for s in (
+            self.column_students, self.shaped_contacts) if s is not None]
+        order = hand_in_order(self.b, self.users, list(self.users), sets, runs)
         where, pop, add = self.user_where.__getitem__, self.users.pop_text, runs.add
         mend = partial(merged, "users")
         carried = len(carry) > 0  # (most uploads have no rostergraph_records.csv)

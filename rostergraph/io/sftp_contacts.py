@@ -54,7 +54,7 @@ from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .sftp_columns import CONTACT_FIELDS
 from .sftp_rows import Places
-from .sftp_students import scratch_reader
+from .sftp_students import Handed, scratch_reader
 from .shaped_users import UserShape, spans
 
 if TYPE_CHECKING:
@@ -484,10 +484,11 @@ class ShapedContacts:
             self.lead = self.text = self.groups = np.zeros(0, np.int64)
 
     # -- the end ---------------------------------------------------------------------
-    def ready(self, users: ParkedDicts, carry: Any) -> list[int]:
-        """The shaped contacts to hand the builder by their shapes, in order: those still
+    def handed(self, users: ParkedDicts, carry: Any) -> Handed:
+        """The shaped contacts to hand the builder by their shapes, in order (those still
         parked where they were put, with columns known and no record of the extension
-        file to merge."""
+        file to merge), as :func:`~rostergraph.io.sftp_students.hand_in_order` hands
+        them."""
         known = np.array([s is not None for s in self.shapes], dtype=bool)[self.shape]
         now = users.places(self.ids)
         ks = [k for k, (had, got) in enumerate(zip(self.places, now))
@@ -495,7 +496,7 @@ class ShapedContacts:
         if len(carry):
             ks = [k for k in ks if ("users", self.ids[k]) not in carry]
         self.places = []
-        return ks
+        return self.ids, ks, self.hand, self.where
 
     def where(self, k: int) -> tuple[str, int]:
         """Where shaped contact ``k`` was first named: its file and line."""

@@ -50,6 +50,7 @@ from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .sftp_rows import Places, contact_cells
 from .shaped_users import UserShape
+from .text_runs import TextRuns
 
 if TYPE_CHECKING:
     from .csvutil import CsvTable
@@ -140,11 +141,11 @@ class ColumnStudents:
         return self._texts
 
     # -- the end ---------------------------------------------------------------------
-    def ready(self, users: ParkedDicts, carry: Any) -> list[int]:
+    def handed(self, users: ParkedDicts, carry: Any) -> Handed:
         """The column-wise rows whose users nothing changed since (still parked where
         they were put, no record of the extension file to merge, every cell short enough
-        for a struct, a shape whose columns are known), in order: those are handed to the
-        builder by their shapes (see :func:`hand_in_order`)."""
+        for a struct, a shape whose columns are known), in order, as
+        :func:`hand_in_order` hands them by their shapes."""
         sids = self.sids
         shaped = np.array([tm.columns is not None for tm in self.templates], dtype=bool)
         ready = (self.fits & shaped[self.shape]).tolist() if len(sids) else []
@@ -157,7 +158,7 @@ class ColumnStudents:
                 if ("users", sid) in carry:
                     ready[k] = False
         self.places = []
-        return [k for k in range(len(sids)) if ready[k]]
+        return sids, [k for k in range(len(sids)) if ready[k]], self.hand, self.where
 
     def where(self, k: int) -> tuple[str, int]:
         """Where column-wise row ``k`` was read: its file and line."""
@@ -189,17 +190,13 @@ _SHORT = 32
 
 
 def hand_in_order(b: Any, users: ParkedDicts, order: Iterable[str], sets: list[Handed],
-                  before: Callable[[], None] | None = None,
-                  as_text: Callable[[bytes, str, int], None] | None = None
-                  ) -> Iterator[str]:
+                  runs: TextRuns) -> Iterator[str]:
     """The users of ``order`` (the reader's, in order), but for the rows of ``sets``
     (each set's rows come in ``order`` in the set's order, every one still parked where
     it was put): those are handed to the builder here, by their shapes, in runs, in
-    their place among the others (each run before the next user given; ``before`` is
-    called first, for a caller holding the users given so far: see
-    :mod:`~rostergraph.io.text_runs`). A run of fewer than :data:`_SHORT` rows (the row
-    path's users part them) is given to ``as_text(text, file, line)`` instead, where
-    given, a text each, as the caller's other users are."""
+    their place among the others, which the caller hands through ``runs`` (flushed
+    before each run). A run of fewer than :data:`_SHORT` rows (the row path's users part
+    them) goes through ``runs`` too, as text."""
     aheads = [_Ahead(sids, users, ks) for sids, ks, _, _ in sets]
     at = [0] * len(sets)
     # (the id each set hands next → the set: one lookup per user)
@@ -210,16 +207,17 @@ def hand_in_order(b: Any, users: ParkedDicts, order: Iterable[str], sets: list[H
     def flush(full: bool = False) -> None:
         _, _, hand, where = sets[held]
         ahead = aheads[held]
-        short = as_text is not None and not full and len(run) < _SHORT
-        if before is not None and not short:
-            before()
+        short = not full and len(run) < _SHORT
+        if not short:
+            runs.flush()
         done = 0
         while done < len(run):  # (a run the chunk ends in: in two, one after the other)
             texts = ahead.take(run[done:])
             part = run[done:done + len(texts)]
             if short:
                 for k, text in zip(part, line_texts(texts)):
-                    as_text(text, *where(k))  # type: ignore[misc]
+                    file, line = where(k)
+                    runs.add(text, None, file=file, line=line)
             else:
                 hand(b, part, texts)
             done += len(texts)

@@ -96,6 +96,7 @@ from .csvutil import Bundle, CsvTable, loads_json_cell
 from .enrollcells import collect_cells, keep_cells, kept_note
 from .enrollcols import padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
+from .listed_sections import SectionRuns
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
 from .parked import ParkedTexts
 from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
@@ -441,8 +442,10 @@ class _Reader(RowReader):
                            "credential's column is never kept; not loaded",
                            file="enrollments.csv", line=1, kind="sections", field=told[0])
         if t.clean:
-            collect_cells(t, sftp_enrollments(self.b, t, self.sections, self.section_where,
-                                              self.matched), kept)
+            loaded = sftp_enrollments(self.b, t, self.sections, self.section_where,
+                                      self.matched)
+            self.student_lists = loaded.students
+            collect_cells(t, loaded, kept)
         else:
             self._enrollment_rows(t, kept)
         note = kept_note("enrollments.csv", self.sections.values(), kept)
@@ -544,11 +547,12 @@ class _Reader(RowReader):
         # checked to read back by a walk, not parsed again and compared (a section's list
         # of students made that an eighth of the load)
         # (a run at a time: one builder call per record cost more than its decoding)
-        runs = TextRuns(self.b, "sections")
+        sections = SectionRuns(self.b, self.student_lists)
+        self.student_lists = None
         for sid in list(self.sections):
             file, line = self.section_where[sid]
-            runs.add(merged("sections", self.sections.pop(sid)), None, file=file, line=line)
-        runs.flush()
+            sections.add(merged("sections", self.sections.pop(sid)), file=file, line=line)
+        sections.flush()
         runs = TextRuns(self.b, "users")
         # (students.csv's column-wise rows and the contacts made from templates that
         # nothing changed are handed by their shapes, after the users held)

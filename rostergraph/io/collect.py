@@ -68,7 +68,8 @@ REFERRED = tuple(sorted({r.refers_to for r in RELATION_SPECS.values()}))
 class _Kind:
     """The text, byte ranges and column accumulators of one collected kind."""
 
-    __slots__ = ("acc", "batch", "decode", "ends", "kind", "refs", "starts", "text", "texts")
+    __slots__ = ("acc", "batch", "decode", "decode_unlisted", "ends", "kind", "refs", "starts",
+                 "text", "texts")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -76,6 +77,9 @@ class _Kind:
         # (keys that are no field are skipped: the record built from the text keeps them in
         # `extra`, as the plain builder does, and report nothing either way)
         self.decode = msgspec.json.Decoder(scan.struct_for(cls, True, True)).decode
+        # (a section's students given as codes: its list skipped unread, see add_listed)
+        self.decode_unlisted = msgspec.json.Decoder(scan.struct_for(
+            cls, True, True, ("students",) if kind == "sections" else ())).decode
         self.acc = Columns(kind)
         self.text = bytearray()
         self.starts = array("q")
@@ -102,6 +106,13 @@ class _Kind:
         """The typed struct of an object's JSON text; ``None`` when it is not plain."""
         try:
             return self.decode(text)
+        except _NOT_PLAIN:
+            return None
+
+    def struct_unlisted(self, text: bytes) -> Any:
+        """:meth:`struct` of a section's text without its students (skipped unread)."""
+        try:
+            return self.decode_unlisted(text)
         except _NOT_PLAIN:
             return None
 
@@ -146,6 +157,20 @@ class _Kind:
                    agents)
         self._coded()
         self._append_lines(texts)
+
+    def keep_listed(self, structs: list[Any], texts: list[bytes], counts: np.ndarray,
+                    codes: np.ndarray, names: Any) -> None:
+        """Keep sections' texts with their structs decoded without their students, after
+        the batch kept before: each one's students are ``counts[i]`` references given
+        as ``codes`` into ``names`` (pyarrow, the same array each call)."""
+        self.flush()
+        self.acc.add(structs)
+        cnt = self.acc.cols["enrolled_in"][0]
+        del cnt[len(cnt) - len(structs):]  # (the structs' own counts: none)
+        cnt.frombytes(counts.astype(np.int64).tobytes())
+        self._coded()
+        self.refs.setdefault("enrolled_in", _SeenRefs()).take_coded(codes, names)
+        self._append(texts)
 
     def _take_arrow(self, name: str, refs: Any) -> None:
         self.refs.setdefault(name, _SeenRefs()).take_arrow(refs)
@@ -245,7 +270,7 @@ class _SeenRefs:
     ([0, -1, 0, 1], ['x'])
     """
 
-    __slots__ = ("at", "codes", "kept", "n_names", "names", "pending")
+    __slots__ = ("at", "codes", "kept", "n_names", "names", "pending", "shared")
 
     def __init__(self) -> None:
         self.pending: list[str] = []  # references not coded yet
@@ -254,6 +279,8 @@ class _SeenRefs:
         self.n_names = 0
         self.kept = 0  # ids in `names` after the last time they were made distinct
         self.at: np.ndarray | None = None  # the positions of `names`, once looked up
+        # (take_coded's ids, kept once: the array and each one's code among `names`)
+        self.shared: tuple[Any, np.ndarray] | None = None
 
     def take(self, refs: list[str]) -> None:
         """Code ``refs`` (a chunk at a time) and empty the list."""
@@ -274,6 +301,20 @@ class _SeenRefs:
         if isinstance(refs, pa.ChunkedArray):
             refs = refs.combine_chunks()
         self._keep(refs if pa.types.is_dictionary(refs.type) else pc.dictionary_encode(refs))
+
+    def take_coded(self, codes: np.ndarray, names: Any) -> None:
+        """Take references given as ``codes`` into ``names`` (a pyarrow array as
+        :func:`utf8_array` makes), after those taken before. ``names`` is kept once
+        however many calls give it (the same object each time)."""
+        self._code()
+        if self.shared is None or self.shared[0] is not names:
+            at = self.n_names
+            self.names.append(names)
+            self.n_names += len(names)
+            self.shared = (names, np.arange(at, at + len(names), dtype=np.int64))
+        self.codes.append(self.shared[1][codes])
+        if self.n_names >= _SPREAD * self.kept + _CHUNK:
+            self._distinct()
 
     def _code(self) -> None:
         import pyarrow.compute as pc
@@ -305,6 +346,8 @@ class _SeenRefs:
         renumber = numpy_of(enc.indices).astype(np.int64)
         for i, c in enumerate(self.codes):
             self.codes[i] = renumber[c]
+        if self.shared is not None:
+            self.shared = (self.shared[0], renumber[self.shared[1]])
         self.names = [enc.dictionary]
         self.n_names = self.kept = len(enc.dictionary)
 
@@ -536,6 +579,35 @@ class ColumnarBuilder(RosterBuilder):
         # (one takes the general path: one by one, each text decoded once)
         for s, text, line in zip(structs, texts, lines):
             self._keep_or_add(kind, s, text, file=file, line=line)
+
+    def add_listed(self, kind: str, texts: list[bytes], lines: list[int], counts: np.ndarray,
+                   codes: np.ndarray, names: Any, *, file: str | None = None) -> None:
+        """:meth:`add_texts` of sections whose ``students`` lists are also given as
+        references: text ``i``'s are the next ``counts[i]`` of ``codes``, each an index
+        into ``names`` (a pyarrow array as :func:`utf8_array` makes). Each text is decoded
+        without its list (its ids neither made ``str`` nor coded again); when one takes
+        the general path, all are added as texts (see
+        :mod:`~rostergraph.io.listed_sections`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> b = ColumnarBuilder(source="mem", format="test")
+        >>> b.add_listed("sections", [b'{"id":"c1","students":["u2","u1"]}'], [2],
+        ...              np.array([2]), np.array([1, 0]), utf8_array(["u1", "u2"]))
+        >>> b.build().sections["c1"].students
+        ('u2', 'u1')
+        """
+        acc = self._collect.get(kind)
+        table = self.kinds.get(kind)
+        if kind == "sections" and acc is not None and isinstance(table, dict):
+            structs = list(map(acc.struct_unlisted, texts))
+            ids = [s.id if s is not None else None for s in structs]
+            if None not in ids and "" not in ids and table.keys().isdisjoint(ids) and len(set(ids)) == len(ids):
+                acc.keep_listed(structs, texts, counts, codes, names)
+                table.update(dict.fromkeys(ids, _PLAIN))  # type: ignore[arg-type]
+                return
+        self.add_texts(kind, texts, lines, file=file)
 
     def struct_of(self, kind: str, text: bytes) -> Any:
         """The typed struct a collected kind's JSON ``text`` decodes to (``None``: not

@@ -36,6 +36,7 @@ from ..roster import RosterBuilder
 from .arrow_np import arrow_strs, numpy_of
 from .csv_rowchecks import rows_text
 from .csvutil import CsvTable
+from .listed_sections import StudentLists
 
 __all__ = ["ENROLLMENT_COLUMNS_READ", "NO_ENROLLMENT_ID", "NO_ENROLLMENT_ID_COLUMN",
            "OTHER_ROLES_KEY", "LoadedEnrollments", "bare_ids", "canonical_role",
@@ -142,21 +143,29 @@ def first_rows(*codes: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray
 
 
 def _extend_grouped(targets: list[Any], key: str, rows: np.ndarray, group: np.ndarray,
-                    values: np.ndarray, codes: np.ndarray) -> None:
+                    values: np.ndarray, codes: np.ndarray) -> StudentLists | None:
     """``targets[group[i]][key].extend`` (a list made when absent) with
     ``values[codes[i]]`` for every ``i`` in ``rows`` (ascending): each list gets its values
     in row order, as one ``append`` per row would give. (Values by code: no array of an
-    object per row is made.)"""
+    object per row is made.) Returns the lists' codes (:class:`StudentLists`)."""
     if not len(rows):
-        return
+        return None
     g = group[rows]
     order = np.argsort(g, kind="stable")
     g = g[order]
-    vals = values[codes[rows[order]]].tolist()
+    listed = codes[rows[order]]
+    vals = values[listed].tolist()
     bounds = [0, *(np.flatnonzero(np.diff(g)) + 1).tolist(), len(g)]
     heads = g[bounds[:-1]].tolist()
-    for target, a, z in zip(heads, bounds[:-1], bounds[1:]):
-        targets[target].setdefault(key, []).extend(vals[a:z])
+    made: dict[str, int] = {}  # section id → its list's place in `lists`
+    lists: list[list[str] | None] = []
+    for k, (target, a, z) in enumerate(zip(heads, bounds[:-1], bounds[1:])):
+        d = targets[target]
+        got = d.setdefault(key, [])
+        got.extend(vals[a:z])
+        made[d.get("id")] = k
+        lists.append(got)
+    return StudentLists(listed, values, bounds, made, lists)
 
 
 def _tell(b: RosterBuilder, t: CsvTable, told: list[tuple[int, str, str | None]],
@@ -377,7 +386,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     first = first_rows(c_code, m_code, teacher, rows=kept)
     again = kept[~first]  # (a user's later rows in a class as one role: told by the reader)
     kept = kept[first]
-    _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of, m_code)
+    lists = _extend_grouped(secs, "students", kept[student[kept]], c_code, uid_of, m_code)
     told: list[tuple[int, str, str | None]] = []  # (row, message, record id)
     # (row, message, record id, field, raw): a row that loads without its id is not lost,
     # but said, first of its row's problems
@@ -450,7 +459,7 @@ def oneroster_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dic
     first = first_rows(c_code, m_code, r_canon, rows=others)
     return LoadedEnrollments(secs, c_code, uid_of, m_code, list(canon), r_canon,
                              np.sort(np.concatenate([kept, others[first]])), cids,
-                             np.sort(np.concatenate([again, others[~first]])))
+                             np.sort(np.concatenate([again, others[~first]])), lists)
 
 
 class LoadedEnrollments(NamedTuple):
@@ -458,7 +467,8 @@ class LoadedEnrollments(NamedTuple):
     row ``i`` (of ``rows``) is user ``users[user_code[i]]``'s enrollment as
     ``roles[role_code[i]]`` in section dict ``sections[section_code[i]]`` (of id
     ``section_ids[section_code[i]]``); ``again``: the rows that gave an enrollment of
-    ``rows`` again (its user, role and section), not loaded."""
+    ``rows`` again (its user, role and section), not loaded; ``students``: the sections'
+    ``students`` lists as codes (``None``: no student row loaded)."""
 
     sections: list[Any]
     section_code: np.ndarray
@@ -469,6 +479,7 @@ class LoadedEnrollments(NamedTuple):
     rows: np.ndarray
     section_ids: list[str]
     again: np.ndarray
+    students: StudentLists | None = None
 
 
 def primary_first(teacher: str | None, teachers: Sequence[str] | None) -> list[str] | None:
@@ -701,7 +712,7 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
     good = np.flatnonzero(ok)
     first = first_rows(c_code, u_code, rows=good)
     users = object_array(students)
-    _extend_grouped(secs, "students", good[first], c_code, users, u_code)
+    lists = _extend_grouped(secs, "students", good[first], c_code, users, u_code)
     told = [(i, (f"enrollment in unknown section {sec_ids[c_code[i]]!r}; not loaded"
                  if not has_sec[i] else "enrollment without Student_id; not loaded"),
              sec_ids[c_code[i]] or None) for i in np.flatnonzero(~ok).tolist()]
@@ -721,4 +732,5 @@ def sftp_enrollments(b: RosterBuilder, t: CsvTable, sections: dict[str, dict[str
                                                  line), sid, "School_id", None))
     _tell(b, t, told, ids_told=ids_told)
     return LoadedEnrollments(secs, c_code, users, u_code, ["student"],
-                             np.zeros(n, dtype=np.int64), good[first], sec_ids, good[~first])
+                             np.zeros(n, dtype=np.int64), good[first], sec_ids, good[~first],
+                             lists)

@@ -53,6 +53,7 @@ from .csv_rowchecks import is_secret_column
 from .csvutil import Bundle, CsvTable, bundle_table, loads_json_cell
 from .enrollcols import live_status, primary_first, respelt_message
 from .limits import DEFAULT_LIMITS, Limits
+from .listed_sections import SectionRuns, StudentLists
 from .mapping import deep_merge
 from .oneroster_cols import (
     CARRY_COLUMN,
@@ -99,7 +100,6 @@ from .oneroster_users import (
 from .oneroster_usertext import plan_demographics, plan_users
 from .parked import ParkedDicts, add_parked
 from .spaced_ids import SpacedIds, each_matched
-from .text_runs import TextRuns
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
@@ -186,6 +186,8 @@ class _Reader:
         self.section_lines: dict[str, int] = {}
         # the sections whose enrollment ids may hold one the writer makes up (None: any)
         self.made_up_checks: set[str] | None = None
+        # the sections' students as the enrollments' codes (read column-wise, bulk only)
+        self.student_lists: StudentLists | None = None
         self.user_lines: dict[str, int] = {}
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
         self.joined_ids = False  # (whether alias maps a row's id to another's)
@@ -541,7 +543,8 @@ class _Reader:
         bulk = self.base is None
         # a bulk load lets each dict (and line) go once added (a delta's are read again)
         section_line = self.section_lines.pop if bulk else self.section_lines.__getitem__
-        runs = TextRuns(self.b, "sections")
+        runs = SectionRuns(self.b, self.student_lists if bulk else None)
+        self.student_lists = None
         for rid in list(self.sections):
             d = self.sections.pop(rid) if bulk else self.sections[rid]
             d.pop("_primary_org", None)
@@ -550,7 +553,7 @@ class _Reader:
             apply_carry(d)
             # (its text as orjson writes it, checked to read back, not written twice; a
             # run of them at a time)
-            runs.add(d, None, file="classes.csv", line=section_line(rid))
+            runs.add(d, file="classes.csv", line=section_line(rid))
         runs.flush()
         users, columns = self.users, self.column_users
         user_line = self.user_lines.pop if bulk else self.user_lines.__getitem__

@@ -75,6 +75,7 @@ def read_enrollments(rd: _Reader) -> None:
         loaded = oneroster_enrollments(rd.b, t, rd.sections, rd.alias, rd.ignored,
                                        bare_ids(rd.gone("classes")), rd.section_lines,
                                        rd.matched, joined=rd.joined_ids)
+        rd.student_lists = loaded.students
         collect_cells(t, loaded, rd.cell_columns)
         pending = _again_cells(t, loaded, rd.cell_columns)  # (before their cells go)
         # (counted, and read for the text of the rows that are problems: their cells go

@@ -59,7 +59,8 @@ BATCH = 512
 # --- typed decoders (the schema check in C) ----------------------------------------
 
 @cache  # (a pure function of its arguments: the same struct type for every load)
-def struct_for(cls: type, bounded: bool = True, unknown_keys: bool = False) -> Any:
+def struct_for(cls: type, bounded: bool = True, unknown_keys: bool = False,
+               without: tuple[str, ...] = ()) -> Any:
     """A ``msgspec.Struct`` type mirroring record class ``cls``'s JSON schema.
 
     An unknown key, a wrongly typed value or a non-object fails to decode;
@@ -67,7 +68,10 @@ def struct_for(cls: type, bounded: bool = True, unknown_keys: bool = False) -> A
     ``extra`` and reports them. ``null`` is allowed wherever a record allows
     an absent value. With ``unknown_keys``, keys that are no field (at any
     depth) are skipped instead: for text whose unknown keys are no problem
-    (a CSV reader's ``extra``), the record built from it keeps them.
+    (a CSV reader's ``extra``), the record built from it keeps them. A field of
+    ``without`` (top-level) is read from another key (:func:`unread_key`): with
+    ``unknown_keys``, its own key's value is skipped unread and the struct holds
+    ``None``.
 
     Examples
     --------
@@ -95,8 +99,16 @@ def struct_for(cls: type, bounded: bool = True, unknown_keys: bool = False) -> A
             t = dict | None
         fields.append((name, t, None))
     return msgspec.defstruct(
-        f"_Typed{cls.__name__}{'' if bounded else 'Any'}{'Open' if unknown_keys else ''}",
-        fields, forbid_unknown_fields=not unknown_keys, gc=False, omit_defaults=True)
+        f"_Typed{cls.__name__}{'' if bounded else 'Any'}{'Open' if unknown_keys else ''}"
+        f"{''.join('No' + w.title() for w in without)}",
+        fields, forbid_unknown_fields=not unknown_keys, gc=False, omit_defaults=True,
+        rename={w: unread_key(w) for w in without} or None)
+
+
+def unread_key(name: str) -> str:
+    """The JSON key a :func:`struct_for` field of ``without`` is read from (a text
+    holding it is not one to decode so)."""
+    return "rostergraph unread " + name
 
 
 def _has_map(cls: type) -> bool:

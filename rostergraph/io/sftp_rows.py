@@ -198,6 +198,9 @@ class RowReader:
         self.aliases: dict[tuple[str, str], str] = {}  # (role, SFTP id) → another user id
         self.sections: dict[str, dict[str, Any]] = {}
         self.section_where = Places()
+        #: the sections' students as the enrollments' codes (listed_sections), if read
+        #: column-wise
+        self.student_lists: Any = None
         self.terms: dict[str, dict[str, Any]] = {}
         self.courses: dict[str, dict[str, Any]] = {}
         self.made: dict[Any, str] = {}  # the term and course ids constructed, by values

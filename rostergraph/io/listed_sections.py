@@ -40,7 +40,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import orjson
 
 from .collect import utf8_array
 from .parked import _text_reading_back
@@ -99,18 +98,9 @@ class StudentLists:
 def listed_text(d: dict[str, Any]) -> bytes | None:
     """Section dict ``d``'s JSON text with its ``students`` list last (``None``: a value
     that does not read back as itself, as for :func:`~rostergraph.io.parked.json_text`).
-    The list is taken out of ``d`` and put back, last of its keys."""
-    students = d.pop(LISTED)
-    try:
-        rest = _text_reading_back(d)
-        tail = orjson.dumps(students) if rest is not None else None
-    except orjson.JSONEncodeError:  # (a lone surrogate)
-        tail = None
-    d[LISTED] = students
-    if rest is None or tail is None:
-        return None
-    return b"".join((rest[:-1], b',"' if len(rest) > 2 else b'"', LISTED.encode(), b'":',
-                     tail, b"}"))
+    The list is moved to the last of ``d``'s keys."""
+    d[LISTED] = d.pop(LISTED)
+    return _text_reading_back(d)
 
 
 class SectionRuns:

@@ -13,6 +13,8 @@ import rostergraph
 from rostergraph.io.clever_csv import course_id, read_clever_csv, term_id
 from rostergraph.io.detect import detect_format
 from rostergraph.io.limits import Limits
+from tests.test_csv_equivalence import assert_same
+from tests.test_oneroster_variants import write
 
 SCHOOLS = "School_id,School_name,School_number,Principal,Principal_email,School_zip\n" \
           "sA,Alpha,001,P. Al,p@a.org,97000\nsB,Beta,002,,,\n"
@@ -733,3 +735,22 @@ def test_passwords_of_every_people_file_are_never_kept(tmp_path: Path) -> None:
     for out in (tmp_path / "sftp-out", tmp_path / "json-out"):
         for f in out.iterdir():
             assert not any(pw in f.read_bytes() for pw in (b"pw1", b"pw-Teach-1", b"pw-Staff-9"))
+
+
+def test_sftp_co_teacher_cells_read_as_the_oracle_reads_them(tmp_path: Path) -> None:
+    """Rows with no co-teacher skip those columns' cells: rows that have one (spaced, the
+    primary again, unknown, a student's id) still give the problems and teachers the
+    oracle reader gives."""
+    files: dict[str, str | bytes] = {
+        "schools.csv": "School_id,School_name\nsA,Alpha\n",
+        "students.csv": "School_id,Student_id,Last_name\nsA,st1,A\n",
+        "teachers.csv": "School_id,Teacher_id,Last_name\nsA,t1,T\nsA,t2,U\nsA,st1,V\n",
+        "sections.csv": "School_id,Section_id,Teacher_id,Teacher_2_id,Teacher_3_id,Name\n"
+                        "sA,se1,t1,,,Math\nsA,se2,t1, t2,,Art\nsA,se3,t1,,t1,Gym\n"
+                        "sA,se4,t2,tX,st1,Band\nsA,se5,,,t2,Choir\nsA,se6,t2,,,Art\n",
+        "enrollments.csv": "School_id,Section_id,Student_id\nsA,se1,st1\n"}
+    r = assert_same("sftp", write(tmp_path / "u", files))
+    assert r.sections["se1"].teachers == ("t1",)
+    assert r.sections["se2"].teachers == ("t1", "t2")
+    assert r.sections["se5"].teachers == ("t2",)
+    assert {p.code for p in r.problems} >= {"repeated_id", "other"}

@@ -148,3 +148,4 @@ def test_listed_text_puts_the_list_last_and_back() -> None:
     bad = {"id": "c1", "students": ["a"], "score": float("nan")}
     assert listed_text(bad) is None and list(bad) == ["id", "score", "students"]
     assert listed_text({"id": "c1", "students": ["\ud800"]}) is None
+

@@ -85,6 +85,8 @@ from itertools import compress
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, raw_text
@@ -94,7 +96,7 @@ from .csv_arrow import release_arrow_memory, release_heap
 from .csv_rowchecks import is_secret_column, row_text
 from .csvutil import Bundle, CsvTable, loads_json_cell
 from .enrollcells import collect_cells, keep_cells, kept_note
-from .enrollcols import padded_message, school_disagrees, sftp_enrollments
+from .enrollcols import empty_cells, padded_message, school_disagrees, sftp_enrollments
 from .limits import DEFAULT_LIMITS, Limits
 from .listed_sections import SectionRuns
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
@@ -304,11 +306,17 @@ class _Reader(RowReader):
 
     def read_sections(self) -> None:
         shared: dict[str, str] = {}
-        for line, row in self.rows("sections.csv", "sections"):
+        t = self.table("sections.csv", "sections")
+        if t is None:
+            return
+        # (most sections have no co-teacher: their rows skip those columns' cells)
+        co = self._co_teachers(t)
+        for k, (line, row) in enumerate(self.rows("sections.csv", "sections", t)):
             sid = self._need(row, "Section_id", "sections.csv", line, "sections")
             if sid is None:
                 continue
-            self._references(row, "sections.csv", line, "sections", sid)
+            more = co is None or bool(co[k])
+            self._references(row, "sections.csv", line, "sections", sid, more)
             if sid in self.sections:
                 self._repeated_section(sid, row, line)
                 continue
@@ -317,7 +325,7 @@ class _Reader(RowReader):
                 d["district"] = self.district
             if row.get("School_id"):
                 d["school"] = row["School_id"]
-            teachers = self._teachers(row, sid, line)
+            teachers = self._teachers(row, sid, line, more)
             if row.get("Teacher_id"):
                 d["teacher"] = teachers[0]
             if teachers or "Teacher_id" in row:
@@ -330,12 +338,30 @@ class _Reader(RowReader):
             self.section_where[sid] = ("sections.csv", line)
             self._padded_id("sections", sid)
 
-    def _teachers(self, row: dict[str, str], sid: str, line: int) -> list[str]:
+    def _co_teachers(self, t: CsvTable) -> np.ndarray | None:
+        """Whether each row of a clean ``sections.csv`` read by pyarrow has a
+        ``Teacher_<n>_id`` cell that is not empty (``None``: every row may)."""
+        cols = self.plans["sections.csv"][3]
+        if not t.clean or any(t.arrow(c) is None for c in cols):
+            return None
+        some = np.zeros(len(t.lines), dtype=bool)
+        for c in cols:
+            empty = empty_cells(t, c)
+            if empty is None:
+                return None
+            some |= ~empty
+        return some
+
+    def _teachers(self, row: dict[str, str], sid: str, line: int,
+                  co_teachers: bool = True) -> list[str]:
         """``Teacher_id`` then the ``Teacher_<n>_id`` columns (user ids: a teacher whose id
-        is a student's is ``sftp-teacher:<id>``); one listed twice is a problem."""
+        is a student's is ``sftp-teacher:<id>``; ``co_teachers`` false: those cells are
+        all empty); one listed twice is a problem."""
         alias = self.aliases
         teachers = [alias.get(("teacher", row["Teacher_id"]), row["Teacher_id"])
                     ] if row.get("Teacher_id") else []
+        if not co_teachers:
+            return teachers
         for col in self.plans["sections.csv"][3]:
             t = row[col]
             if not t:  # (most co-teacher cells: an alias is never of an empty id)

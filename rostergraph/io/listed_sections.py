@@ -74,7 +74,9 @@ class StudentLists:
         self.bounds = np.array(bounds, dtype=np.int64)
         # (an id over the string bound is the builder's to report: every list then takes
         # the text path, where the decoder finds it)
-        fits = all(type(x) is str and len(x) <= MAX_STRING for x in names)
+        items = names.tolist()
+        fits = all(map(str.__instancecheck__, items)) and max(map(len, items),
+                                                              default=0) <= MAX_STRING
         self.heads = heads if fits else {}
         self._arrow: Any = None
 

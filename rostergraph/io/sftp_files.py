@@ -147,8 +147,9 @@ def row_term(row: dict[str, str], made: dict[Any, str] | None = None
     >>> row_course({"Course_name": "Art"}, made)[0] == course_id("Art", ""), len(made)
     (True, 2)
     """
-    name, start, end = (row.get(c) or "" for c in ("Term_name", "Term_start", "Term_end"))
-    tid = row.get("Term_id") or (_made(made, ("term", name, start, end), term_id)
+    get = row.get  # (a call per section row: no generator)
+    name, start, end = get("Term_name") or "", get("Term_start") or "", get("Term_end") or ""
+    tid = get("Term_id") or (_made(made, ("term", name, start, end), term_id)
                                  if name or start or end else None)
     return tid, name, start, end
 

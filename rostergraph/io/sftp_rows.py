@@ -220,10 +220,12 @@ class RowReader:
         self.formulas: set[str] = set()  # the files whose ids as formulas were told
         self.dates: dict[str, bool] = {}  # date cell → whether it is a date (read once)
         #: file → (column, kind, that kind's table) of its reference columns
-        self.references: dict[str, list[tuple[str, str, Collection[str]]]] = {}
+        self.references: dict[tuple[str, bool], list[tuple[str, str, Collection[str]]]] = {}
 
-    def rows(self, name: str, kind: str | None) -> Iterator[tuple[int, dict[str, str]]]:
-        t = self.table(name, kind)
+    def rows(self, name: str, kind: str | None, t: CsvTable | None = None
+             ) -> Iterator[tuple[int, dict[str, str]]]:
+        """``(line, row dict)`` of the file's rows (``t``: its table, read already)."""
+        t = self.table(name, kind) if t is None else t
         if t is None:
             return
         settle = self.users.settle  # (between two rows no user dict is in use)
@@ -345,14 +347,17 @@ class RowReader:
             self.users.ids if kind == "users" else self.sections)
 
     def _references(self, row: dict[str, str], file: str, line: int, kind: str,
-                    rid: str) -> None:
-        """The row's references (:data:`_REFERENCES`, and ``Teacher_<n>_id``) to the
-        records they name, ignoring spaces around ids (:meth:`match`); each cell read so
-        is a problem that keeps it as given (``raw``)."""
-        refs = self.references.get(file)
+                    rid: str, co_teachers: bool = True) -> None:
+        """The row's references (:data:`_REFERENCES`, and ``Teacher_<n>_id`` unless
+        ``co_teachers`` is false: all of the row's are empty) to the records they name,
+        ignoring spaces around ids (:meth:`match`); each cell read so is a problem that
+        keeps it as given (``raw``)."""
+        refs = self.references.get((file, co_teachers))
         if refs is None:
-            refs = self.references[file] = [(col, to, self._table(to)) for col, to in (
-                *_REFERENCES.get(file, ()), *((c, "users") for c in self.plans[file][3]))]
+            refs = self.references[(file, co_teachers)] = [
+                (col, to, self._table(to)) for col, to in (
+                    *_REFERENCES.get(file, ()),
+                    *((c, "users") for c in (self.plans[file][3] if co_teachers else ())))]
         for col, to, table in refs:
             v = row.get(col)
             if v and v not in table:

@@ -128,7 +128,8 @@ class SectionRuns:
         if span is not None and _UNREAD not in d:
             text = listed_text(d)
             if text is not None:
-                self.runs.flush()
+                if self.runs.texts:  # (the texts it holds go first)
+                    self.runs.flush()
                 if file != self.file:
                     self._flush()
                     self.file = file

@@ -65,6 +65,14 @@ _NOT_PLAIN = (msgspec.DecodeError, orjson.JSONEncodeError, TypeError, RecursionE
 REFERRED = tuple(sorted({r.refers_to for r in RELATION_SPECS.values()}))
 
 
+def _all_new(table: dict[Any, Any], ids: list[Any]) -> bool:
+    """Whether a run of records of ids ``ids`` is kept with no check per record: no id
+    missing or empty, none in ``table`` already, none given twice (else the run takes
+    the general path, a record at a time, which reports them)."""
+    return (None not in ids and "" not in ids and table.keys().isdisjoint(ids)
+            and len(set(ids)) == len(ids))
+
+
 class _Kind:
     """The text, byte ranges and column accumulators of one collected kind."""
 
@@ -571,8 +579,7 @@ class ColumnarBuilder(RosterBuilder):
             return
         structs = list(map(acc.struct, texts))
         ids = [s.id if s is not None else None for s in structs]
-        if None not in ids and "" not in ids and table.keys().isdisjoint(ids) and len(
-                set(ids)) == len(ids):
+        if _all_new(table, ids):
             acc.keep_many(structs, texts)  # (the usual case: no check per record)
             table.update(dict.fromkeys(ids, _PLAIN))  # type: ignore[arg-type]
             return
@@ -603,7 +610,7 @@ class ColumnarBuilder(RosterBuilder):
         if kind == "sections" and acc is not None and isinstance(table, dict):
             structs = list(map(acc.struct_unlisted, texts))
             ids = [s.id if s is not None else None for s in structs]
-            if None not in ids and "" not in ids and table.keys().isdisjoint(ids) and len(set(ids)) == len(ids):
+            if _all_new(table, ids):
                 acc.keep_listed(structs, texts, counts, codes, names)
                 table.update(dict.fromkeys(ids, _PLAIN))  # type: ignore[arg-type]
                 return
@@ -627,8 +634,7 @@ class ColumnarBuilder(RosterBuilder):
         before, or twice, sends them all through :meth:`add_texts`."""
         acc = self._collect.get("users")
         table = self.kinds.get("users")
-        if acc is None or not isinstance(table, dict) or not table.keys().isdisjoint(
-                ids) or len(set(ids)) != len(ids):
+        if acc is None or not isinstance(table, dict) or not _all_new(table, ids):
             self.add_texts("users", line_texts(texts), lines, file=file)
             return
         acc.keep_shaped(texts, ids, shapes, codes, strings, students, no_at, agents)

@@ -87,7 +87,7 @@ class _Kind:
         self.decode = msgspec.json.Decoder(scan.struct_for(cls, True, True)).decode
         # (a section's students given as codes: its list skipped unread, see add_listed)
         self.decode_unlisted = msgspec.json.Decoder(scan.struct_for(
-            cls, True, True, ("students",) if kind == "sections" else ())).decode
+            cls, True, True, ("students",))).decode if kind == "sections" else self.decode
         self.acc = Columns(kind)
         self.text = bytearray()
         self.starts = array("q")

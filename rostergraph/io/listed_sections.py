@@ -44,6 +44,7 @@ import numpy as np
 from .collect import utf8_array
 from .parked import _text_reading_back
 from .scan import MAX_STRING, unread_key
+from .shaped_users import spans
 from .text_runs import RUN, TextRuns
 
 __all__ = ["SectionRuns", "StudentLists"]
@@ -96,6 +97,7 @@ class StudentLists:
         if self._arrow is None:
             self._arrow = utf8_array(self.names.tolist())
         return self._arrow
+
 
 def listed_text(d: dict[str, Any]) -> bytes | None:
     """Section dict ``d``'s JSON text with its ``students`` list last (``None``: a value
@@ -154,9 +156,7 @@ class SectionRuns:
         assert self.lists is not None and self.add_listed is not None
         a, z = np.array(self.spans, dtype=np.int64).reshape(-1, 2).T
         counts = z - a
-        # each list's codes, one after another: a run of positions from each start
-        at = np.repeat(a - (np.cumsum(counts) - counts), counts) + np.arange(
-            int(counts.sum()), dtype=np.int64)
+        at = spans(a, counts)  # (each list's codes, one after another)
         texts, lines = self.texts, self.lines
         self.texts, self.lines, self.spans = [], [], []
         self.add_listed("sections", texts, lines, counts, self.lists.codes[at],

@@ -54,7 +54,7 @@ from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .sftp_columns import CONTACT_FIELDS
 from .sftp_rows import Places
-from .sftp_students import Handed, scratch_reader
+from .sftp_students import Handed, scratch_reader, unchanged_rows
 from .shaped_users import UserShape, spans
 
 if TYPE_CHECKING:
@@ -490,11 +490,7 @@ class ShapedContacts:
         file to merge), as :func:`~rostergraph.io.sftp_students.hand_in_order` hands
         them."""
         known = np.array([s is not None for s in self.shapes], dtype=bool)[self.shape]
-        now = users.places(self.ids)
-        ks = [k for k, (had, got) in enumerate(zip(self.places, now))
-              if known[k] and had == got and isinstance(got, int)]
-        if len(carry):
-            ks = [k for k in ks if ("users", self.ids[k]) not in carry]
+        ks = unchanged_rows(users, self.ids, self.places, known, carry)
         self.places = []
         return self.ids, ks, self.hand, self.where
 

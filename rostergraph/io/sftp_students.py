@@ -44,7 +44,7 @@ from .arrow_np import arrow_joined, text_buffers, text_scalar
 from .arrow_templates import TemplateLayout, TemplateParts, placeholder, placeholder_parts
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
 from .collect import line_texts
-from .contact_cells import ContactCells
+from .contact_cells import NOT_PLAIN, ContactCells
 from .csv_arrow import cells_at, encoded_column, taken_by_block
 from .parked import ParkedDicts
 from .scan import MAX_STRING
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from .sftp_rows import RowReader
 
 __all__ = ["COLUMN_STUDENTS", "ColumnStudents", "Handed", "hand_in_order", "plan_students",
-           "scratch_reader"]
+           "scratch_reader", "unchanged_rows"]
 
 #: Whether students.csv's plain rows are read column-wise (a switch for the tests that
 #: compare it with the row path; never changed by the library).
@@ -146,19 +146,11 @@ class ColumnStudents:
         they were put, no record of the extension file to merge, every cell short enough
         for a struct, a shape whose columns are known), in order, as
         :func:`hand_in_order` hands them by their shapes."""
-        sids = self.sids
         shaped = np.array([tm.columns is not None for tm in self.templates], dtype=bool)
-        ready = (self.fits & shaped[self.shape]).tolist() if len(sids) else []
-        now = users.places(sids)
-        for k, (had, got) in enumerate(zip(self.places, now)):
-            if ready[k] and (had != got or not isinstance(got, int)):
-                ready[k] = False
-        if len(carry):
-            for k, sid in enumerate(sids):
-                if ("users", sid) in carry:
-                    ready[k] = False
+        ks = unchanged_rows(users, self.sids, self.places, self.fits & shaped[self.shape],
+                            carry)
         self.places = []
-        return sids, [k for k in range(len(sids)) if ready[k]], self.hand, self.where
+        return self.sids, ks, self.hand, self.where
 
     def where(self, k: int) -> tuple[str, int]:
         """Where column-wise row ``k`` was read: its file and line."""
@@ -183,6 +175,27 @@ class ColumnStudents:
 #: (``hand(builder, run, texts)``) and where each was read (``where(k)``: file, line).
 Handed = tuple[list[str], list[int], Callable[[Any, list[int], Any], None],
                Callable[[int], tuple[str, int]]]
+
+def unchanged_rows(users: ParkedDicts, ids: list[str], places: list[int | bytes],
+                   ready: np.ndarray, carry: Any) -> list[int]:
+    """The rows ``k`` (of ``ids``, each parked at ``places[k]``) that are ``ready`` and
+    that nothing changed since they were parked: their users still there, on a shelf, and
+    no record of the extension file (``carry``) to merge into them.
+
+    >>> users = ParkedDicts()
+    >>> places = users.park_new(["a", "b"], np.array([0, 10, 20]),
+    ...                         np.frombuffer(b'{"id":"a"}{"id":"b"}', np.uint8))
+    >>> users["b"]["email"] = "x@y.org"
+    >>> unchanged_rows(users, ["a", "b"], places, np.array([True, True]), {})
+    [0]
+    """
+    now = users.places(ids)
+    ks = [k for k, (ok, had, got) in enumerate(zip(ready.tolist(), places, now))
+          if ok and had == got and isinstance(got, int)]
+    if len(carry):
+        ks = [k for k in ks if ("users", ids[k]) not in carry]
+    return ks
+
 
 #: Rows of a run under this many go to the builder as text, with the other users (the
 #: columns of one run by shape cost about what 30 users' texts decoded cost).
@@ -290,7 +303,7 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     arrays = {c: t.arrow(c) for c in t.header}
     if any(a is None for a in arrays.values()):
         return None
-    if rd.district is not None and not _plain(rd.district):
+    if rd.district is not None and NOT_PLAIN.search(rd.district):
         return None
     n = len(t.lines)
     ok = np.ones(n, dtype=bool)
@@ -355,11 +368,6 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     _contacts(cs, rd, t, arrays)
     _shape_columns(cs, rd.b)
     return cs
-
-
-def _plain(text: str) -> bool:
-    return not any(ch in text for ch in '"\\') and not any(
-        ord(ch) < 0x20 or 0xE000 <= ord(ch) <= 0xEFFF for ch in text)
 
 
 def _plain_ids(col: Any) -> np.ndarray:

@@ -8,6 +8,7 @@ import copy
 import datetime
 import enum
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,19 @@ def assert_same_roster(new: Roster, old: Roster) -> None:
         for rid, rec in b.items():
             assert a[rid] == rec and a[rid].extra == rec.extra, (kind, rid)
             assert a[rid].nulls == rec.nulls, (kind, rid)
+
+
+def same_either_way(read: Callable[[], Roster], monkeypatch: pytest.MonkeyPatch,
+                    module: Any, switch: str) -> tuple[Roster, Roster]:
+    """``read()`` with ``module``'s fast path ``switch`` on, then off (and on again after):
+    the same roster (:func:`assert_same_roster`) and notes. Both, fast path first."""
+    new = read()
+    monkeypatch.setattr(module, switch, False)
+    old = read()
+    monkeypatch.setattr(module, switch, True)
+    assert_same_roster(new, old)
+    assert new.provenance.notes == old.provenance.notes
+    return new, old
 
 
 def assert_same_columns(new: Roster, old: Roster) -> None:

@@ -22,7 +22,7 @@ from rostergraph.io import sftp_contacts, sftp_students
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.synth import write_district
-from tests.test_collect import assert_same_roster
+from tests.test_collect import assert_same_roster, same_either_way
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -43,12 +43,8 @@ def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Any, 
         return got
 
     monkeypatch.setattr(sftp_contacts.ShapedContacts, "plan", classmethod(spy))
-    new = read_clever_csv(path, **kw)
-    monkeypatch.setattr(sftp_contacts, "SHAPED_CONTACTS", False)
-    old = read_clever_csv(path, **kw)
-    monkeypatch.setattr(sftp_contacts, "SHAPED_CONTACTS", True)
-    assert_same_roster(new, old)
-    assert new.provenance.notes == old.provenance.notes
+    new, _ = same_either_way(lambda: read_clever_csv(path, **kw), monkeypatch,
+                             sftp_contacts, "SHAPED_CONTACTS")
     return new, plans
 
 

@@ -21,7 +21,7 @@ from rostergraph.io import clever_csv, sftp_students
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.synth import write_district
-from tests.test_collect import assert_same_roster
+from tests.test_collect import same_either_way
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -42,12 +42,8 @@ def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Any, 
         return got
 
     monkeypatch.setattr(clever_csv, "plan_students", spy)
-    new = read_clever_csv(path, **kw)
-    monkeypatch.setattr(sftp_students, "COLUMN_STUDENTS", False)
-    old = read_clever_csv(path, **kw)
-    monkeypatch.setattr(sftp_students, "COLUMN_STUDENTS", True)
-    assert_same_roster(new, old)
-    assert new.provenance.notes == old.provenance.notes
+    new, old = same_either_way(lambda: read_clever_csv(path, **kw), monkeypatch,
+                               sftp_students, "COLUMN_STUDENTS")
     assert new.provenance.files == old.provenance.files
     return new, old, plans
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rostergraph
-from rostergraph.io import sftp_contacts, sftp_students
+from rostergraph.io import handed_runs, sftp_contacts, sftp_students
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.synth import write_district
@@ -207,8 +207,8 @@ def test_generated_districts_read_as_the_row_path_does(
     parked a few at a time (the row path's groups between chunks), short runs handed by
     shape or as text (``short``: 0, every run by shape; 10**9, every run but a full
     one as text)."""
-    monkeypatch.setattr(sftp_students, "_RUN", run)
-    monkeypatch.setattr(sftp_students, "_SHORT", short)
+    monkeypatch.setattr(handed_runs, "_RUN", run)
+    monkeypatch.setattr(handed_runs, "_SHORT", short)
     monkeypatch.setattr(sftp_contacts, "_PARK", park)
     roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=seed,
                                              quirks=quirks), cache=False)

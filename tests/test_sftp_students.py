@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rostergraph
-from rostergraph.io import clever_csv, sftp_students
+from rostergraph.io import clever_csv, handed_runs, parked, sftp_students
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.synth import write_district
@@ -133,17 +133,33 @@ def test_strict_and_no_contact_columns(tmp_path: Path, monkeypatch: pytest.Monke
     assert (type(new.value), str(new.value)) == (type(old.value), str(old.value))
 
 
-@pytest.mark.parametrize(("seed", "quirks", "extensions"), [
-    (3, "high", False), (4, "high", True), (5, "default", False)])
+@pytest.mark.parametrize(("seed", "quirks", "extensions", "shelf"), [
+    (3, "high", False, None), (4, "high", True, None), (5, "default", False, None),
+    (6, "high", False, 1 << 14), (7, "default", False, 1 << 14)])
 def test_generated_districts_read_as_the_row_path_does(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, quirks: str,
-        extensions: bool) -> None:
+        extensions: bool, shelf: int | None) -> None:
+    """``shelf``: shelves that hold a student's text, as a large district's do (the
+    tests' own, of 256 bytes, hold none: every student then goes to the builder as
+    text, none by its shape)."""
+    if shelf is not None:
+        monkeypatch.setattr(parked, "SHELF", shelf)
+    by_shape: list[int] = []
+    real = sftp_students.ColumnStudents.hand
+
+    def spy(self: Any, b: Any, run: list[int], texts: Any) -> None:
+        by_shape.append(len(run))
+        real(self, b, run, texts)
+
+    monkeypatch.setattr(sftp_students.ColumnStudents, "hand", spy)
     roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=seed,
                                              quirks=quirks), cache=False)
     out = tmp_path / "sftp"
     write_clever_csv(roster, out, extensions=extensions)
     new, _, plans = _both(out, monkeypatch)
     assert plans[0] is not None and len(plans[0].sids) > len(new.users) // 4
+    if shelf is not None:
+        assert sum(by_shape) > len(plans[0].sids) // 3
 
 
 _CELL = st.sampled_from(["", "x", " s1", "s1", "s2", '="7"', 'a"b', "a\\b", "K", "3",
@@ -166,7 +182,7 @@ def test_texts_taken_a_chunk_at_a_time_read_as_the_row_path_does(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: int) -> None:
     """The column-wise rows' texts are taken a chunk of ``_RUN`` rows at a time: runs
     parted by the row path's rows, and runs a chunk ends in, hand each row its own text."""
-    monkeypatch.setattr(sftp_students, "_RUN", run)
+    monkeypatch.setattr(handed_runs, "_RUN", run)
     roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=6,
                                              quirks="high"), cache=False)
     out = tmp_path / "sftp"

@@ -97,6 +97,7 @@ from .csv_rowchecks import is_secret_column, row_text
 from .csvutil import Bundle, CsvTable, loads_json_cell
 from .enrollcells import collect_cells, keep_cells, kept_note
 from .enrollcols import empty_cells, padded_message, school_disagrees, sftp_enrollments
+from .handed_runs import hand_in_order
 from .limits import DEFAULT_LIMITS, Limits
 from .listed_sections import SectionRuns
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
@@ -115,7 +116,7 @@ from .sftp_files import (
     term_id,
 )
 from .sftp_rows import RowReader, case_only_email, folded_email
-from .sftp_students import hand_in_order, plan_students
+from .sftp_students import plan_students
 from .text_runs import TextRuns
 
 __all__ = ["SFTP_COLUMNS", "SFTP_FILES", "course_id", "is_clever_csv", "read_clever_csv",
@@ -584,14 +585,18 @@ class _Reader(RowReader):
         # nothing changed are handed by their shapes, after the users held)
         sets = [s.handed(self.users, carry) for s in (
             self.column_students, self.shaped_contacts) if s is not None]
-        order = hand_in_order(self.b, self.users, list(self.users), sets, runs)
         where, pop, add = self.user_where.__getitem__, self.users.pop_text, runs.add
         mend = partial(merged, "users")
         carried = len(carry) > 0  # (most uploads have no rostergraph_records.csv)
-        for k, uid in enumerate(order, 1):
+
+        def plain_at(uid: str) -> tuple[str, int] | None:  # (where, if nothing is merged)
+            return None if carried and ("users", uid) in carry else where(uid)
+
+        order = hand_in_order(self.b, self.users, list(self.users), sets, runs, plain_at)
+        for k, (uid, value) in enumerate(order, 1):
             file, line = where(uid)
-            add(pop(uid), mend if carried and ("users", uid) in carry else None, file=file,
-                line=line)
+            add(pop(uid) if value is None else value,
+                mend if carried and ("users", uid) in carry else None, file=file, line=line)
             if k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go: 0.3 GB at L)
                 self.users.tidy()
                 carry.tidy()

@@ -50,11 +50,12 @@ from .arrow_templates import TemplateLayout, TemplateParts, placeholder, placeho
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
 from .contact_cells import FIELDS, NOT_PLAIN, ContactCells, Entry
 from .csv_rowchecks import row_text
+from .handed_runs import Handed, unchanged_rows
 from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .sftp_columns import CONTACT_FIELDS
 from .sftp_rows import Places
-from .sftp_students import Handed, scratch_reader, unchanged_rows
+from .sftp_students import scratch_reader
 from .shaped_users import UserShape, spans
 
 if TYPE_CHECKING:
@@ -487,7 +488,7 @@ class ShapedContacts:
     def handed(self, users: ParkedDicts, carry: Any) -> Handed:
         """The shaped contacts to hand the builder by their shapes, in order (those still
         parked where they were put, with columns known and no record of the extension
-        file to merge), as :func:`~rostergraph.io.sftp_students.hand_in_order` hands
+        file to merge), as :func:`~rostergraph.io.handed_runs.hand_in_order` hands
         them."""
         known = np.array([s is not None for s in self.shapes], dtype=bool)[self.shape]
         ks = unchanged_rows(users, self.ids, self.places, known, carry)

@@ -23,7 +23,7 @@ reader's users, places and contacts in line order before each row-path row, so t
 reader's state after the file is the row path's. At the end, a run of column-wise
 students no later file touched (still parked where they were put) reaches the builder
 with its graph and rule columns repeated from the shape
-(:mod:`~rostergraph.io.shaped_users`): no text is decoded per user (a student with a cell
+(:mod:`~rostergraph.io.shaped_users`, in runs: :mod:`~rostergraph.io.handed_runs`): no text is decoded per user (a student with a cell
 over 255 characters, or one a later file changed, goes as text, decoded, as the row
 path's do).
 """
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,24 +39,22 @@ import orjson
 
 from ..model import parse_date
 from ..roster import RosterBuilder
-from .arrow_np import arrow_joined, text_buffers, text_scalar
+from .arrow_np import text_buffers
 from .arrow_templates import TemplateLayout, TemplateParts, placeholder, placeholder_parts
 from .cell_flags import cell_sizes, clean_cells, distinct_rows
-from .collect import line_texts
 from .contact_cells import NOT_PLAIN, ContactCells
 from .csv_arrow import cells_at, encoded_column, taken_by_block
+from .handed_runs import Handed, unchanged_rows
 from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .sftp_rows import Places, contact_cells
 from .shaped_users import UserShape
-from .text_runs import TextRuns
 
 if TYPE_CHECKING:
     from .csvutil import CsvTable
     from .sftp_rows import RowReader
 
-__all__ = ["COLUMN_STUDENTS", "ColumnStudents", "Handed", "hand_in_order", "plan_students",
-           "scratch_reader", "unchanged_rows"]
+__all__ = ["COLUMN_STUDENTS", "ColumnStudents", "plan_students", "scratch_reader"]
 
 #: Whether students.csv's plain rows are read column-wise (a switch for the tests that
 #: compare it with the row path; never changed by the library).
@@ -65,8 +62,6 @@ COLUMN_STUDENTS = True
 
 #: Rows filled at a time (their texts held until parked).
 _CHUNK = 65_536
-#: Users handed to the builder at a time at the end.
-_RUN = 16_384
 
 
 class _Template:
@@ -145,7 +140,7 @@ class ColumnStudents:
         """The column-wise rows whose users nothing changed since (still parked where
         they were put, no record of the extension file to merge, every cell short enough
         for a struct, a shape whose columns are known), in order, as
-        :func:`hand_in_order` hands them by their shapes."""
+        :func:`~rostergraph.io.handed_runs.hand_in_order` hands them by their shapes."""
         shaped = np.array([tm.columns is not None for tm in self.templates], dtype=bool)
         ks = unchanged_rows(users, self.sids, self.places, self.fits & shaped[self.shape],
                             carry)
@@ -169,126 +164,6 @@ class ColumnStudents:
                    for k in range(len(self.arrays))]
         b.add_shaped(texts, ids, self.lines[ks].tolist(), shapes, codes.reshape(-1), strings,
                      [], file=self.file)
-
-
-#: Rows handed by their shapes: their ids, which of them to hand (in order), how
-#: (``hand(builder, run, texts)``) and where each was read (``where(k)``: file, line).
-Handed = tuple[list[str], list[int], Callable[[Any, list[int], Any], None],
-               Callable[[int], tuple[str, int]]]
-
-def unchanged_rows(users: ParkedDicts, ids: list[str], places: list[int | bytes],
-                   ready: np.ndarray, carry: Any) -> list[int]:
-    """The rows ``k`` (of ``ids``, each parked at ``places[k]``) that are ``ready`` and
-    that nothing changed since they were parked: their users still there, on a shelf, and
-    no record of the extension file (``carry``) to merge into them.
-
-    >>> users = ParkedDicts()
-    >>> places = users.park_new(["a", "b"], np.array([0, 10, 20]),
-    ...                         np.frombuffer(b'{"id":"a"}{"id":"b"}', np.uint8))
-    >>> users["b"]["email"] = "x@y.org"
-    >>> unchanged_rows(users, ["a", "b"], places, np.array([True, True]), {})
-    [0]
-    """
-    now = users.places(ids)
-    ks = [k for k, (ok, had, got) in enumerate(zip(ready.tolist(), places, now))
-          if ok and had == got and isinstance(got, int)]
-    if len(carry):
-        ks = [k for k in ks if ("users", ids[k]) not in carry]
-    return ks
-
-
-#: Rows of a run under this many go to the builder as text, with the other users (the
-#: columns of one run by shape cost about what 30 users' texts decoded cost).
-_SHORT = 32
-
-
-def hand_in_order(b: Any, users: ParkedDicts, order: Iterable[str], sets: list[Handed],
-                  runs: TextRuns) -> Iterator[str]:
-    """The users of ``order`` (the reader's, in order), but for the rows of ``sets``
-    (each set's rows come in ``order`` in the set's order, every one still parked where
-    it was put): those are handed to the builder here, by their shapes, in runs, in
-    their place among the others, which the caller hands through ``runs`` (flushed
-    before each run). A run of fewer than :data:`_SHORT` rows (the row path's users part
-    them) goes through ``runs`` too, as text."""
-    aheads = [_Ahead(sids, users, ks) for sids, ks, _, _ in sets]
-    at = [0] * len(sets)
-    # (the id each set hands next → the set: one lookup per user)
-    nxt = {sids[ks[0]]: i for i, (sids, ks, _, _) in enumerate(sets) if ks}
-    run: list[int] = []
-    held = 0  # the set of the run
-
-    def flush(full: bool = False) -> None:
-        _, _, hand, where = sets[held]
-        ahead = aheads[held]
-        short = not full and len(run) < _SHORT
-        if not short:
-            runs.flush()
-        done = 0
-        while done < len(run):  # (a run the chunk ends in: in two, one after the other)
-            texts = ahead.take(run[done:])
-            part = run[done:done + len(texts)]
-            if short:
-                for k, text in zip(part, line_texts(texts)):
-                    file, line = where(k)
-                    runs.add(text, None, file=file, line=line)
-            else:
-                hand(b, part, texts)
-            done += len(texts)
-        run.clear()
-
-    for uid in order:
-        i = nxt.pop(uid, None)
-        if i is None:
-            if run:
-                flush()
-            yield uid
-            continue
-        if run and held != i:
-            flush()
-        held = i
-        sids, ks, _, _ = sets[i]
-        run.append(ks[at[i]])
-        at[i] += 1
-        if at[i] < len(ks):
-            nxt[sids[ks[at[i]]]] = i
-        if len(run) >= _RUN:
-            flush(True)
-    if run:
-        flush()
-
-
-class _Ahead:
-    """The texts of the rows handed at the end (``ks`` of ``sids``, in the order they are
-    handed), taken from the reader's users a chunk at a time rather than a run at a
-    time: a run is often a few dozen rows (the row path's rows part them), and taking
-    each run's texts cost a fifth of a millisecond."""
-
-    __slots__ = ("at", "hi", "ks", "sids", "texts", "users")
-
-    def __init__(self, sids: list[str], users: ParkedDicts, ks: list[int]) -> None:
-        self.sids, self.users, self.ks = sids, users, ks
-        self.texts: Any = None  # the texts of ks[at:hi], each ending in a newline
-        self.at = self.hi = 0
-
-    def take(self, run: list[int]) -> Any:
-        """The texts of the rows of ``run``, the next ones of ``ks`` (of its first rows
-        where a chunk ends; at least one)."""
-        import pyarrow.compute as pc
-
-        if self.at == self.hi:
-            lo, self.hi = self.hi, min(len(self.ks), self.hi + _RUN)
-            sids = self.sids
-            blob, sizes = self.users.pop_texts([sids[k] for k in self.ks[lo:self.hi]])
-            self.texts = pc.binary_join_element_wise(
-                arrow_joined(blob, sizes), text_scalar("\n"), text_scalar(""))
-            self.at = lo
-        n = min(len(run), self.hi - self.at)
-        assert n > 0, "rows handed past the last"
-        if run[:n] != self.ks[self.at:self.at + n]:
-            raise AssertionError("rows handed out of order")
-        got = self.texts.slice(self.at - (self.hi - len(self.texts)), n)
-        self.at += n
-        return got
 
 
 def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | None:

@@ -21,7 +21,8 @@ from .arrow_np import numpy_of, text_buffers
 from .csv_arrow import encoded_column, taken_by_block
 
 __all__ = ["bit_words", "bits_of", "cell_chunks", "cell_codes", "cell_sizes", "clean_cells",
-           "distinct_rows", "flagged", "nonempty_cells", "not_plain_byte", "split_plainly"]
+           "distinct_rows", "flagged", "nonempty_cells", "not_plain_byte", "plain_ids",
+           "split_plainly"]
 
 
 def cell_chunks(col: Any) -> list[Any]:
@@ -145,3 +146,30 @@ def bits_of(words: list[int], n: int) -> list[int]:
 
 def cell_codes(col: Any) -> tuple[np.ndarray, list[str]]:
     return encoded_column(col)
+
+
+def plain_ids(col: Any) -> np.ndarray:
+    """Per id cell of a pyarrow string column: non-empty, no space (nor any non-ASCII
+    byte) first or last, and not a formula (``="...``): the ids the SFTP row path takes
+    as they are, telling nothing.
+
+    >>> import pyarrow as pa
+    >>> plain_ids(pa.array(["a1", " a2", "", '="007"', "b"])).tolist()
+    [True, False, False, False, True]
+    """
+    out = []
+    for chunk in (col.chunks if hasattr(col, "chunks") else [col]):
+        off, data = text_buffers(chunk)
+        size = np.diff(off)
+        full = size > 0
+        at = np.flatnonzero(full)
+        good = np.zeros(len(size), dtype=bool)
+        head, tail = data[off[at]], data[off[at + 1] - 1]
+        plain = (head > 0x20) & (head < 0x80) & (tail > 0x20) & (tail < 0x80)
+        second = np.zeros(len(at), dtype=np.uint8)
+        two = size[at] > 1
+        second[two] = data[off[at[two]] + 1]
+        plain &= ~((head == ord("=")) & (second == ord('"')))
+        good[at] = plain
+        out.append(good)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)

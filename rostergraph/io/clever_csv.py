@@ -102,7 +102,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .listed_sections import SectionRuns
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
 from .parked import ParkedTexts
-from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS, SFTP_PREFIX
+from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS
 from .sftp_contacts import apply_contacts
 from .sftp_files import (
     FILE_KINDS,
@@ -116,6 +116,13 @@ from .sftp_files import (
     term_id,
 )
 from .sftp_rows import RowReader, case_only_email, folded_email
+from .sftp_sections import (
+    course_differs,
+    course_unmade,
+    new_course,
+    new_term,
+    read_section_columns,
+)
 from .sftp_students import plan_students
 from .text_runs import TextRuns
 
@@ -308,7 +315,7 @@ class _Reader(RowReader):
     def read_sections(self) -> None:
         shared: dict[str, str] = {}
         t = self.table("sections.csv", "sections")
-        if t is None:
+        if t is None or read_section_columns(self, t):
             return
         # (most sections have no co-teacher: their rows skip those columns' cells)
         co = self._co_teachers(t)
@@ -407,52 +414,20 @@ class _Reader(RowReader):
             return
         d["term_id"] = tid
         if tid not in self.terms:
-            t: dict[str, Any] = {"id": tid}
-            for k, v in (("name", name), ("start_date", start), ("end_date", end)):
-                if v:
-                    t[k] = v
-            if self.district:
-                t["district"] = self.district
-            self.terms[tid] = t
+            self.terms[tid] = new_term(tid, name, start, end, self.district)
 
     def _course(self, d: dict[str, Any], row: dict[str, str], line: int) -> None:
         cid, name, number = row_course(row, self.made)
         desc = row.get("Course_description")
         if cid is None:
-            if number:
-                self.b.problem("other", "Course_number without Course_name: Clever builds no "
-                               "course", file="sections.csv", line=line, kind="sections",
-                               record_id=d["id"], field="Course_name",
-                               raw=raw_text(desc) if desc else None)
-            elif desc:
-                self.b.problem("other", "Course_description without Course_name: Clever "
-                               "builds no course, so nothing keeps it", file="sections.csv",
-                               line=line, kind="sections", record_id=d["id"],
-                               field="Course_description", raw=raw_text(desc))
+            course_unmade(self.b, d["id"], number, desc, line)
             return
         d["course"] = cid
         c = self.courses.get(cid)
         if c is None:
-            c = {"id": cid}
-            if name:
-                c["name"] = name
-            if number:
-                c["number"] = number
-            if desc:
-                c[SFTP_PREFIX + "Course_description"] = desc
-            if self.district:
-                c["district"] = self.district
-            self.courses[cid] = c
+            self.courses[cid] = new_course(cid, name, number, desc, self.district)
             return
-        if name and c.get("name") != name:
-            self.b.problem("other", f"course {number or cid!r} has another name in this row; "
-                           "the first is kept", file="sections.csv", line=line,
-                           kind="courses", record_id=cid, field="Course_name")
-        if desc is not None and desc != c.get(SFTP_PREFIX + "Course_description", ""):
-            self.b.problem("other", f"course {number or cid!r} has another Course_description "
-                           "in this row; the first is kept", file="sections.csv", line=line,
-                           kind="courses", record_id=cid, field="Course_description",
-                           raw=raw_text(desc))
+        course_differs(self.b, c, name, number, desc, line)
 
     def read_enrollments(self) -> None:
         # (every column dictionary-encoded: millions of rows of a few hundred thousand ids)

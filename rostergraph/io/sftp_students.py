@@ -41,7 +41,7 @@ from ..model import parse_date
 from ..roster import RosterBuilder
 from .arrow_np import text_buffers
 from .arrow_templates import TemplateLayout, TemplateParts, placeholder, placeholder_parts
-from .cell_flags import cell_sizes, clean_cells, distinct_rows
+from .cell_flags import cell_sizes, clean_cells, distinct_rows, plain_ids
 from .contact_cells import NOT_PLAIN, ContactCells
 from .csv_arrow import cells_at, encoded_column, taken_by_block
 from .handed_runs import Handed, unchanged_rows
@@ -185,7 +185,7 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     for c in keep:  # (each cell goes into the text as it is)
         ok &= clean_cells(arrays[c])
     sizes = [cell_sizes(arrays[c]) for c in keep]
-    ok &= _plain_ids(arrays["Student_id"])
+    ok &= plain_ids(arrays["Student_id"])
     codes, values = encoded_column(arrays["Student_id"])
     ok &= np.bincount(codes, minlength=len(values))[codes] == 1  # (an id given once)
     school = grade = None
@@ -243,27 +243,6 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     _contacts(cs, rd, t, arrays)
     _shape_columns(cs, rd.b)
     return cs
-
-
-def _plain_ids(col: Any) -> np.ndarray:
-    """Per id cell: non-empty, no space (nor any non-ASCII byte) first or last, and not
-    a formula (``="...``): the ids the row path takes as they are, telling nothing."""
-    out = []
-    for chunk in (col.chunks if hasattr(col, "chunks") else [col]):
-        off, data = text_buffers(chunk)
-        size = np.diff(off)
-        full = size > 0
-        at = np.flatnonzero(full)
-        good = np.zeros(len(size), dtype=bool)
-        head, tail = data[off[at]], data[off[at + 1] - 1]
-        plain = (head > 0x20) & (head < 0x80) & (tail > 0x20) & (tail < 0x80)
-        second = np.zeros(len(at), dtype=np.uint8)
-        two = size[at] > 1
-        second[two] = data[off[at[two]] + 1]
-        plain &= ~((head == ord("=")) & (second == ord('"')))
-        good[at] = plain
-        out.append(good)
-    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
 
 
 def scratch_reader(rd: RowReader) -> Any:

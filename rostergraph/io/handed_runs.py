@@ -100,12 +100,14 @@ def hand_in_order(b: Any, users: ParkedDicts, order: Iterable[str], sets: list[H
     ``runs`` as text."""
     aheads = [_Ahead(sids, users, ks) for sids, ks, _, _ in sets]
     at = [0] * len(sets)
-    # (the id each set hands next → the set: one lookup per user)
+    # (the id each set but the held one hands next → the set: one lookup per user of
+    # the row path; the held set's next id is ``expect``, one comparison per row)
     nxt = {sids[ks[0]]: i for i, (sids, ks, _, _) in enumerate(sets) if ks}
     run: list[int] = []
     riders: list[_Rider] = []
     held = 0  # the set of the run
-    file = ""  # the file its rows were read from
+    expect: str | None = None  # the id of the held set's next row
+    file = ""  # the file the run's rows were read from
     odd = 0  # users of the row path in a row since the run's last row
 
     def flush(full: bool = False) -> None:
@@ -124,31 +126,37 @@ def hand_in_order(b: Any, users: ParkedDicts, order: Iterable[str], sets: list[H
             return value
         return _Rider(len(run) + len(riders), uid, text, place[1])
 
+    sids, ks, _, where = sets[held] if sets else ([], [], None, None)
     for uid in order:
-        i = nxt.pop(uid, None)
-        if i is None:
-            if run:
-                odd += 1
-                got = ride(uid) if RIDE and odd <= _RIDERS else None
-                if type(got) is _Rider:
-                    riders.append(got)
+        if uid != expect:
+            i = nxt.pop(uid, None)
+            if i is None:
+                if run:
+                    odd += 1
+                    got = ride(uid) if RIDE and odd <= _RIDERS else None
+                    if type(got) is _Rider:
+                        riders.append(got)
+                        continue
+                    flush()
+                    yield uid, got
                     continue
-                flush()
-                yield uid, got
+                yield uid, None
                 continue
-            yield uid, None
-            continue
-        if run and held != i:
-            flush()
+            if i != held:
+                if run:
+                    flush()
+                if expect is not None:  # (the set left: found by its next id again)
+                    nxt[expect] = held
+                held = i
+                sids, ks, _, where = sets[i]
         if not run:
-            held, file = i, sets[i][3](sets[i][1][at[i]])[0]
+            file = where(ks[at[held]])[0]  # type: ignore[misc]
         odd = 0
-        sids, ks, _, _ = sets[i]
-        run.append(ks[at[i]])
-        at[i] += 1
-        if at[i] < len(ks):
-            nxt[sids[ks[at[i]]]] = i
-        if len(run) + len(riders) >= _RUN:
+        k = at[held]
+        run.append(ks[k])
+        at[held] = k + 1
+        expect = sids[ks[k + 1]] if k + 1 < len(ks) else None
+        if len(run) >= _RUN - len(riders):
             flush(True)
     if run:
         flush()

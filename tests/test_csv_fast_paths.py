@@ -10,6 +10,7 @@ rows, lines and problems; the same records and problems as the row-by-row oracle
 
 from __future__ import annotations
 
+import hashlib
 import unittest.mock
 from functools import partial
 from pathlib import Path
@@ -17,10 +18,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rostergraph.io import csv_arrow, csvutil, repeats
+from rostergraph.io import csv_arrow, csv_stream, csvutil, repeats
 from rostergraph.io.limits import Limits
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.io.write_sftp import write_clever_csv
@@ -164,6 +165,38 @@ def test_quoted_lines_found_in_any_step(end: str, chunk: int,
     assert line.tolist() == [1, 3, 5]
     assert [data[a:b].decode() for a, b in zip(start.tolist(), stop.tolist())] == [
         lines[1], lines[3], lines[5]]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(lines=st.lists(st.sampled_from(['1,"a,b"', "2,c", '"3",d', "", '4,"e""f"', "5,g"]),
+                      max_size=12),
+       ends=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=12),
+       final=st.booleans(), step=st.sampled_from([1, 2, 3, 7, 1 << 24]))
+def test_quoted_lines_read_again_from_the_file(lines: list[str], ends: list[str],
+                                               final: bool, step: int) -> None:
+    """A file's lines holding a quote read again from it a step at a time (any step, any
+    mix of line breaks, a CRLF split between steps, with or without a final break) are
+    :func:`_quoted_lines`' lines, with their text, each followed by its break."""
+    import tempfile
+
+    text = "id,x" + "".join(ends[k % len(ends)] + line for k, line in enumerate(lines))
+    data = (text + (ends[0] if final else "")).encode()
+    with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(csv_stream, "_STEP", step)
+        path = Path(d) / "q.csv"
+        path.write_bytes(data)
+        got = csv_stream._quoted_from_file(path, len(data), hashlib.sha256(data).hexdigest())
+        assert csv_stream._quoted_from_file(path, len(data) + 1, "") is None
+    assert got is not None
+    quoted, (line, start, end) = got
+    (want, w_start, w_end), _ = csv_arrow._quoted_lines(data)
+    assert line.tolist() == want.tolist()
+    assert [quoted[a:b] for a, b in zip(start.tolist(), end.tolist())] == [
+        data[a:b] for a, b in zip(w_start.tolist(), w_end.tolist())]
+    # (the text: each line with its own break, and nothing else)
+    assert quoted == b"".join(
+        data[a:z + (2 if data[z:z + 2] == b"\r\n" else min(1, len(data) - z))]
+        for a, z in zip(w_start.tolist(), w_end.tolist()))
 
 
 def test_arrow_parse_takes_quoted_files_it_can_vouch_for(
@@ -336,7 +369,6 @@ def test_rows_read_once_let_the_blocks_go(monkeypatch: pytest.MonkeyPatch) -> No
 def _from_folder(tmp: Path, data: bytes, coded: Any) -> Any:
     """What :func:`csvutil.bundle_table` makes of ``data`` as a folder's file: header,
     rows, problems, the file's size and hash, and whether its bytes were read whole."""
-    import hashlib
 
     from rostergraph.io.bundle import Bundle
 
@@ -360,7 +392,8 @@ def test_file_parsed_as_read_equals_its_bytes_parsed(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A folder's file pyarrow parses as it reads it gives the header, rows (with their
     lines), problems, size and SHA-256 that parsing its bytes gives; the files it
-    declines (quotes, a byte-order mark, blank lines, not UTF-8, ...) are read whole."""
+    declines (a quoted header, a byte-order mark, blank lines, not UTF-8, a quoted
+    line the csv module reads otherwise, ...) are read whole."""
     monkeypatch.setattr(csv_arrow, "BLOCK", block)
     data = HOSTILE[name]
     got, read_whole = _from_folder(tmp_path, data, coded)
@@ -368,37 +401,46 @@ def test_file_parsed_as_read_equals_its_bytes_parsed(
     t = csvutil.read_table(data, "t.csv", b, kind="users")
     assert got == (t.header, [(line, list(cells)) for line, cells in t.rows()], b.problems)
     if name in ("plain", "crlf", "cr", "mixed ends", "no final break", "header only",
-                "nul", "spaces kept", "unicode", "some empty cells") and block > 64:
-        assert not read_whole
+                "nul", "spaces kept", "unicode", "some empty cells", "doubled quotes",
+                "empty quoted", "quoted comma", "quoted unicode", "quotes with CR",
+                "quotes with CRLF", "single quote char") and block > 64:
+        assert not read_whole  # (quoted lines too: checked after the parse)
 
 
 def test_file_changed_while_read_is_declined(monkeypatch: pytest.MonkeyPatch) -> None:
     """A file whose first line is not the header read before it was parsed (it changed
-    in between: another header, or cut short), or that holds a quote, stops pyarrow's
-    read: it is then read whole."""
+    in between: another header, or cut short) stops pyarrow's read, and a file with
+    quotes whose lines read again are not the ones parsed is declined: it is then read
+    whole."""
     import io
 
     def opens(*texts: bytes) -> None:  # (each open of the file gives the next text)
         given = iter(texts)
-        monkeypatch.setattr(csv_arrow, "open", lambda *a, **k: io.BytesIO(next(given)),
+        monkeypatch.setattr(csv_stream, "open", lambda *a, **k: io.BytesIO(next(given)),
                             raising=False)
 
     for later in (b"id,name\n1,a\n", b"id,", b""):
         opens(b"id,role\n1,a\n", later)
-        assert csv_arrow.arrow_columns_from_file("t.csv", Limits()) is None
+        assert csv_stream.arrow_columns_from_file("t.csv", Limits()) is None
     opens(b"id,role\n1,a\n", b"id,role\n1,a\n")
-    got = csv_arrow.arrow_columns_from_file("t.csv", Limits())
+    got = csv_stream.arrow_columns_from_file("t.csv", Limits())
     assert got is not None and got[0] == ["id", "role"] and got[2] == 12
+    quoted = b'id,role\n1,"a,b"\n'
+    for later in (b'id,role\n1,"a,c"\n', b'id,role\n1,"a,b"\n2,x\n', b"id,role\n"):
+        opens(quoted, quoted, later)  # (the header, the parse, the quoted lines again)
+        assert csv_stream.arrow_columns_from_file("t.csv", Limits()) is None
+    opens(quoted, quoted, quoted)
+    got = csv_stream.arrow_columns_from_file("t.csv", Limits())
+    assert got is not None and got[1][1].to_pylist() == ["a,b"]
     monkeypatch.undo()
 
-    watched = csv_arrow._Watched(io.BytesIO(b"id,name\n1,a\n"), b"id,role\n")
+    watched = csv_stream._Watched(io.BytesIO(b"id,name\n1,a\n"), b"id,role\n")
     with pytest.raises(OSError, match="changed"):
         watched.read(4)
-    watched = csv_arrow._Watched(io.BytesIO(b'id,name\n1,"a"\n'), b"id,name\n")
-    assert watched.read(8) == b"id,name\n"
-    with pytest.raises(OSError, match="quote"):
-        watched.read(8)
-    watched = csv_arrow._Watched(io.BytesIO(b"a\r\nb\rc\n"), b"a\r\n")
+    watched = csv_stream._Watched(io.BytesIO(b'id,name\n1,"a"\n'), b"id,name\n")
+    assert watched.read(8) == b"id,name\n" and not watched.quoted
+    assert watched.read(8) == b'1,"a"\n' and watched.quoted
+    watched = csv_stream._Watched(io.BytesIO(b"a\r\nb\rc\n"), b"a\r\n")
     while watched.read(1):  # (a CRLF split between two reads is one line break)
         pass
     assert watched.breaks == 3 and watched.size == 7
@@ -739,3 +781,17 @@ def test_csv_readers_release_the_heap_before_their_end_and_the_build(
     where.clear()
     clever_csv.read_clever_csv(tmp_path / "sftp")
     assert where == ["rostergraph.io.clever_csv", "rostergraph.io.collect"]
+
+
+def test_parse_tables_come_from_the_parse_pool() -> None:
+    """pyarrow's tables of a parse are allocated from :func:`parse_pool` (jemalloc where
+    pyarrow has it), and handed back to it when let go."""
+    pool = csv_arrow.parse_pool()
+    csv_arrow.release_arrow_memory()
+    before = pool.bytes_allocated()
+    data = b"id,name\n" + b"".join(b"%d,name %d\n" % (k, k) for k in range(20_000))
+    got = csv_arrow.arrow_columns(data, Limits())
+    assert got is not None and got[1][1].to_pylist()[7] == "name 7"
+    assert pool.bytes_allocated() > before + 100_000
+    del got
+    assert pool.bytes_allocated() < before + 100_000

@@ -215,7 +215,7 @@ def test_excels_unicode_text_is_read_as_utf16_with_tabs(tmp_path: Path) -> None:
 def test_the_parse_of_large_files_as_read_declines_other_separators(tmp_path: Path) -> None:
     """A folder's file of 128 MiB or more is parsed by pyarrow as it is read from disk; it
     takes only commas, so it declines these files (the csv module then reads them)."""
-    from rostergraph.io.csv_arrow import arrow_columns_from_file
+    from rostergraph.io.csv_stream import arrow_columns_from_file
     from rostergraph.io.limits import DEFAULT_LIMITS
 
     for name, data in (("tabs.csv", b"id\tname\r\n1\tAnn\r\n"),

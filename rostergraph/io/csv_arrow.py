@@ -48,9 +48,20 @@ from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_buffe
 from .csv_rowchecks import separator_line, separator_of, spaced_quotes
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
-__all__ = ["MAX_QUOTED_LINES", "arrow_columns", "arrow_columns_from_file", "cells_at",
-           "dictionary_codes", "encoded_column", "release_arrow_memory", "release_heap",
-           "rows_in_slices", "rows_letting_go", "taken_by_block", "trimmed"]
+__all__ = [
+    "MAX_QUOTED_LINES",
+    "arrow_columns",
+    "cells_at",
+    "dictionary_codes",
+    "encoded_column",
+    "parse_pool",
+    "release_arrow_memory",
+    "release_heap",
+    "rows_in_slices",
+    "rows_letting_go",
+    "taken_by_block",
+    "trimmed",
+]
 
 #: Lines holding a quote that the check in C leaves to the :mod:`csv` module, at most: past
 #: this share of the file's lines, reading them again costs what the module's whole pass
@@ -74,13 +85,34 @@ def release_heap() -> None:
 
 
 def release_arrow_memory() -> None:
-    """Give back to the system the memory pyarrow's allocator keeps from freed tables
-    (nothing else changes). A reader calls it when its pyarrow tables are gone and Python
-    objects come next: the allocator would otherwise keep ~1.5 GB of a 1M-student
-    district's parsed CSV files beside them."""
+    """Give back to the system the memory pyarrow's allocators (the default pool and the
+    parse's, :func:`parse_pool`) keep from freed tables (nothing else changes). A reader
+    calls it when its pyarrow tables are gone and Python objects come next: the
+    allocator would otherwise keep ~1.5 GB of a 1M-student district's parsed CSV files
+    beside them."""
     pa = sys.modules.get("pyarrow")  # (not imported: nothing was parsed by it)
     if pa is not None:
         pa.default_memory_pool().release_unused()
+        parse_pool().release_unused()
+
+
+def parse_pool() -> Any:
+    """The pyarrow memory pool the CSV parse allocates its tables from: jemalloc's where
+    pyarrow's build has it, else the default pool. Asked for per parse, never made the
+    process's default (other code in the process keeps its own). At a million students
+    the load's peak was 40-200 MB lower (OneRoster 1.2: 3,742-3,869 against 3,906-3,941
+    MiB; SFTP 3,127 against 3,296) in the same time: the default pool, mimalloc, held
+    more of the parse's freed pages.
+
+    >>> parse_pool().backend_name in ("jemalloc", "mimalloc", "system")
+    True
+    """
+    import pyarrow as pa
+
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        return pa.default_memory_pool()
 
 
 def dictionary_codes(chunks: list[Any]) -> np.ndarray:
@@ -245,6 +277,35 @@ def _chunk_end(data: bytes, start: int) -> int:
     return cut + 1
 
 
+def _quoted_in(part: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Of whole lines ``part`` (bytes; its last line ends after a break, or at the file's
+    end): the number (from 0) of each line holding a quote, its start and its end (the
+    line break excluded), and the count of line breaks (CR, LF or CRLF: one each)."""
+    lf = np.flatnonzero(part == 10)
+    cr = np.flatnonzero(part == 13)
+    if len(cr):  # a CR followed by an LF is one break with it (the LF's)
+        nxt = cr + 1
+        inside = nxt < len(part)
+        alone = np.ones(len(cr), dtype=bool)
+        alone[inside] = part[nxt[inside]] != 10
+        brk = np.sort(np.concatenate([lf, cr[alone]]))
+    else:
+        brk = lf
+    # whether each line holds a quote, one "or" per line in C (a JSON cell holds dozens
+    # of quotes: placing each among the breaks, or a running count, cost seconds)
+    first = np.concatenate([[0], brk + 1])
+    first = first[first < len(part)]  # (a step ends after a break)
+    if not len(first):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, len(brk)
+    idx = np.flatnonzero(np.logical_or.reduceat(part == 34, first))
+    line_start = first[idx]
+    line_end = np.append(brk, len(part))[idx]
+    crlf = (line_end > line_start) & (line_end < len(part))
+    crlf[crlf] = part[line_end[crlf] - 1] == 13  # (the CR of a CRLF)
+    return idx, line_start, line_end - crlf, len(brk)
+
+
 def _quoted_lines(data: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], int]:
     """``(line, start, end)`` of each line after the header that holds a quote (line 0 is
     the header; ``end`` excludes the line break), and the count of line breaks (CR, LF or
@@ -255,31 +316,11 @@ def _quoted_lines(data: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray
     at = 0
     while at < len(data):
         stop = _chunk_end(data, at)
-        part = buf[at:stop]
-        lf = np.flatnonzero(part == 10)
-        cr = np.flatnonzero(part == 13)
-        if len(cr):  # a CR followed by an LF is one break with it (the LF's)
-            nxt = cr + 1
-            inside = nxt < len(part)
-            alone = np.ones(len(cr), dtype=bool)
-            alone[inside] = part[nxt[inside]] != 10
-            brk = np.sort(np.concatenate([lf, cr[alone]]))
-        else:
-            brk = lf
-        # whether each line holds a quote, one "or" per line in C (a JSON cell holds dozens
-        # of quotes: placing each among the breaks, or a running count, cost seconds)
-        first = np.concatenate([[0], brk + 1])
-        first = first[first < len(part)]  # (a step ends after a break)
-        if len(first):
-            idx = np.flatnonzero(np.logical_or.reduceat(part == 34, first))
-            line_start = first[idx]
-            line_end = np.append(brk, len(part))[idx]
-            crlf = (line_end > line_start) & (line_end < len(part))
-            crlf[crlf] = part[line_end[crlf] - 1] == 13  # (the CR of a CRLF)
-            lines.append(idx + seen)
-            starts.append(line_start + at)
-            ends.append(line_end - crlf + at)
-        seen += len(brk)
+        idx, line_start, line_end, breaks = _quoted_in(buf[at:stop])
+        lines.append(idx + seen)
+        starts.append(line_start + at)
+        ends.append(line_end + at)
+        seen += breaks
         at = stop
     if not lines:
         empty = np.zeros(0, dtype=np.int64)
@@ -328,7 +369,9 @@ def _lines_match(made: Any, rel: np.ndarray, buf: np.ndarray, begin: np.ndarray,
     brk = buf[int(end[first]):int(end[first]) + gap].tobytes()
     if brk not in (b"\n", b"\r\n", b"\r"):
         return False
-    cut = np.flatnonzero(gaps != gap) + 1  # (where a run of lines ends)
+    # (where a run of lines ends: at another gap, or where the next line's row is not the
+    # next of ``made``: lines of a text holding some lines only are next to each other)
+    cut = np.flatnonzero((gaps != gap) | (rel[1:] != rel[:-1] + 1)) + 1
     if len(cut) > max(8, len(begin) >> 9):
         return False
     empty, newline = text_scalar(""), text_scalar(brk.decode())
@@ -467,7 +510,7 @@ def _read_csv(source: Any, coded: list[bool], quotes: bool, block: int) -> Any:
     types = {name: pa.dictionary(pa.int32(), pa.string()) if flag else pa.string()
              for name, flag in zip(names, coded)}
     table = pcsv.read_csv(
-        source,
+        source, memory_pool=parse_pool(),
         # (pyarrow's own threads: a 1.1 GB users.csv with JSON cells in 20-23 s against
         # 26-27 s, a 730 MB enrollments.csv in 3.0-4.3 s against 3.0-5.6 s)
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True,
@@ -654,107 +697,3 @@ def _holds_empty_rows(table: Any) -> bool:
         if not pc.any(blank).as_py():
             return False
     return blank is not None
-
-
-#: Bytes of a file's first line :func:`arrow_columns_from_file` reads for its header, at
-#: most (a longer header: the file is read whole, as any other).
-_HEAD_BYTES = 1 << 20
-
-
-class _Declined(OSError):
-    """A file :func:`arrow_columns_from_file` leaves to the reading of its bytes."""
-
-
-class _Watched:
-    """A file as pyarrow reads it, a block at a time: its bytes hashed (SHA-256) and
-    counted, its line breaks counted (CR, LF or CRLF: one each), and the read stopped
-    (:class:`_Declined`) at a quote, or when it does not begin with the header read
-    before."""
-
-    def __init__(self, f: Any, head: bytes) -> None:
-        import hashlib
-
-        self._f, self._head = f, head
-        self.sha256 = hashlib.sha256()
-        self.size = self.breaks = 0
-        self.last = b""
-        self.closed = False
-
-    def read(self, n: int = -1) -> bytes:
-        chunk: bytes = self._f.read(n)
-        if self.size < len(self._head):
-            at = self.size
-            if chunk[:len(self._head) - at] != self._head[at:at + len(chunk)]:
-                raise _Declined("the file changed while it was read")
-        if b'"' in chunk:
-            raise _Declined("a quote")  # (quoted files: their lines are checked in memory)
-        self.sha256.update(chunk)
-        self.size += len(chunk)
-        # (``in`` is a memchr; counting one byte with numpy is 4x bytes.count)
-        cr = chunk.count(b"\r") - chunk.count(b"\r\n") if b"\r" in chunk else 0
-        self.breaks += count_byte(np.frombuffer(chunk, dtype=np.uint8), 0x0A) + cr
-        if self.last == b"\r" and chunk[:1] == b"\n":  # (a CRLF across two reads)
-            self.breaks -= 1
-        if chunk:
-            self.last = chunk[-1:]
-        return chunk
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        self.closed = True
-
-
-def arrow_columns_from_file(path: Any, limits: Limits,
-                            coded: Callable[[str], bool] | None = None,
-                            ) -> tuple[list[str], list[Any], int, str] | None:
-    """:func:`arrow_columns` of the file at ``path``, parsed by pyarrow as it reads the
-    file, so that its bytes are never all held at once (a 1.1 GB ``users.csv`` held beside
-    its table was the peak of loading it), with the file's size and SHA-256 (of the
-    bytes parsed). ``None`` for a file this path does not take: one holding a quote, a
-    byte-order mark or a row longer than a block, one not UTF-8, and whatever
-    :func:`arrow_columns` declines; the caller then reads the file's bytes.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "e.csv"
-    >>> _ = p.write_bytes(b"id,role\\r\\n1,student\\r\\n2,teacher\\r\\n")
-    >>> header, cols, size, digest = arrow_columns_from_file(p, DEFAULT_LIMITS)
-    >>> header, [c.to_pylist() for c in cols], size
-    (['id', 'role'], [['1', '2'], ['student', 'teacher']], 31)
-    >>> _ = p.write_bytes(b'id,role\\n1,"student"\\n')
-    >>> arrow_columns_from_file(p, DEFAULT_LIMITS) is None
-    True
-    """
-    try:
-        import pyarrow as pa
-    except ImportError:
-        return None
-    with open(path, "rb") as f:
-        start = f.read(_HEAD_BYTES)
-    ends = [i for i in (start.find(b"\n"), start.find(b"\r")) if i >= 0]
-    if not ends or start[:3] == b"\xef\xbb\xbf" or b'"' in start[:min(ends)]:
-        return None
-    try:
-        header = _header(start[:min(ends)].decode("utf-8"))
-    except UnicodeDecodeError:
-        return None
-    if header is None or trimmed(header) != header:
-        return None
-    head = start[:min(ends) + 1]
-    with open(path, "rb") as f:  # (buffered: a read gives what is asked for, to the end)
-        watched = _Watched(f, head)
-        try:
-            table = _read_csv(watched, [bool(coded and coded(h)) for h in header],
-                              False, BLOCK)
-        except (pa.ArrowException, ValueError, OSError):
-            return None
-    n_lines = watched.breaks + (watched.last not in (b"\r", b"\n", b""))
-    if watched.size < len(head) or not _fits(table, header, n_lines, watched.size, limits):
-        return None
-    return header, list(table.columns), watched.size, watched.sha256.hexdigest()

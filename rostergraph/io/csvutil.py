@@ -53,7 +53,6 @@ from ..columns import Codes
 from ..roster import FileInfo, RosterBuilder, raw_text
 from .bundle import Bundle, Files
 from .csv_arrow import arrow_columns as _arrow_columns
-from .csv_arrow import arrow_columns_from_file as _arrow_columns_from_file
 from .csv_arrow import (
     cells_at,
     dictionary_codes,
@@ -82,6 +81,7 @@ from .csv_rowchecks import (
     without_header_again,
     without_secrets,
 )
+from .csv_stream import arrow_columns_from_file as _arrow_columns_from_file
 from .csvcells import cell, loads_json_cell, split_ids, split_list, to_csv_text
 from .limits import DEFAULT_LIMITS, Limits
 from .repeats import has_repeats
@@ -619,7 +619,7 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
 
 
 #: A folder's file this large or larger is parsed by pyarrow as it is read from disk
-#: (:func:`~rostergraph.io.csv_arrow.arrow_columns_from_file`), its bytes never held whole.
+#: (:func:`~rostergraph.io.csv_stream.arrow_columns_from_file`), its bytes never held whole.
 #: (Measured: the peak of an L OneRoster load is 280 MB lower so, an M one's 57 MB
 #: higher with its 37-73 MB files read so: pyarrow's allocator keeps part of what its
 #: reads ahead used.)

@@ -1,0 +1,253 @@
+"""A large CSV file of a folder parsed by pyarrow as it is read, its bytes never held
+whole.
+
+:func:`~rostergraph.io.csv_arrow.arrow_columns` parses a file's bytes: held beside its
+table, a 1.1 GB ``users.csv`` was the peak of loading it. Here pyarrow reads the file
+itself, a block at a time, through :class:`_Watched`, which hashes and counts what it
+reads; the table is then checked as ``arrow_columns`` checks it (every line a row, no
+field over the limits), and the lines holding a quote, read again from the file
+(:func:`_quoted_from_file`: those lines only are held), are checked to read as the
+:mod:`csv` module reads them. Anything this path cannot vouch for is declined and the
+caller reads the file's bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..idkeys import count_byte
+from . import csv_arrow
+from .csv_arrow import (
+    MAX_QUOTED_LINES,
+    _fits,
+    _header,
+    _quoted_in,
+    _quoted_rows_agree,
+    _read_csv,
+    _unverified,
+    trimmed,
+)
+from .limits import Limits
+
+__all__ = ["arrow_columns_from_file"]
+
+#: Bytes :func:`_quoted_from_file` reads at a time.
+_STEP = 1 << 24
+
+
+def _whole_lines(buf: bytearray, final: bool) -> int:
+    """Where the whole lines at the start of ``buf`` end: after its last LF, or its last
+    CR that is not its last byte (an LF may follow it); all of it when ``final``."""
+    if final:
+        return len(buf)
+    cut = buf.rfind(b"\n")
+    if cut < 0:
+        cut = buf.rfind(b"\r", 0, len(buf) - 1)
+    return cut + 1
+
+
+def _quoted_from_file(path: Any, size: int, sha256: str
+                      ) -> tuple[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
+    """:func:`_quoted_lines` of the file at ``path``, read again a step at a time: the
+    text of its lines after the header holding a quote, one after another, each followed
+    by its line break, and ``(line, start, end)`` of each in that text. ``None`` when the
+    file read is not the one parsed (its size or SHA-256 differ: it changed in
+    between).
+
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "q.csv"
+    >>> _ = p.write_bytes(b'a,b\\n1,"x"\\n2,"y"\\n3,z\\n4,"w"')
+    >>> data = p.read_bytes()
+    >>> text, (lines, starts, ends) = _quoted_from_file(p, len(data),
+    ...                                                 hashlib.sha256(data).hexdigest())
+    >>> lines.tolist(), [text[a:z] for a, z in zip(starts.tolist(), ends.tolist())]
+    ([1, 2, 4], [b'1,"x"', b'2,"y"', b'4,"w"'])
+    """
+    digest = hashlib.sha256()
+    read = 0
+    seen = 0  # line breaks before the step
+    pieces: list[bytes] = []
+    at = 0  # bytes of the text so far
+    lines: list[np.ndarray] = []  # (per step)
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+    buf = bytearray()
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(_STEP)
+            read += len(chunk)
+            digest.update(chunk)
+            buf += chunk
+            stop = _whole_lines(buf, not chunk)
+            whole = bytes(buf[:stop])
+            del buf[:stop]
+            if b'"' not in whole:  # (most steps of most files: their breaks counted)
+                seen += _breaks(whole)
+            elif whole:
+                at, breaks = _keep_quoted(whole, seen, at, lines, starts, ends, pieces)
+                seen += breaks
+            if not chunk:
+                break
+    if read != size or digest.hexdigest() != sha256:
+        return None
+    line, start, end = (np.concatenate(x).astype(np.int64) if x else np.zeros(0, np.int64)
+                        for x in (lines, starts, ends))
+    keep = line > 0
+    return b"".join(pieces), (line[keep], start[keep], end[keep])
+
+
+def _keep_quoted(whole: bytes, seen: int, at: int, lines: list[np.ndarray],
+                 starts: list[np.ndarray], ends: list[np.ndarray], pieces: list[bytes]
+                 ) -> tuple[int, int]:
+    """Keep the lines holding a quote of whole lines ``whole`` (after ``seen`` line
+    breaks) for :func:`_quoted_from_file`, whose text so far is ``at`` bytes long: each
+    with its break, taken out of ``whole`` by one mask. The text's length after them,
+    and the line breaks of ``whole``."""
+    arr = np.frombuffer(whole, dtype=np.uint8)
+    idx, begin, end, breaks = _quoted_in(arr)
+    stop = end + (end < len(whole))  # (each line's break: none at the end)
+    two = end + 1 < len(whole)
+    two[two] = (arr[end[two]] == 13) & (arr[end[two] + 1] == 10)  # (a CRLF)
+    stop += two
+    edge = np.zeros(len(whole) + 1, dtype=np.int8)
+    edge[begin] += 1  # (lines never overlap: +1 where one starts, -1 where it stops)
+    edge[stop] -= 1
+    pieces.append(arr[np.cumsum(edge[:-1], dtype=np.int8).view(bool)].tobytes())
+    size = stop - begin
+    first = at + np.cumsum(size) - size
+    lines.append(idx + seen)
+    starts.append(first)
+    ends.append(first + (end - begin))
+    return at + int(size.sum()), breaks
+
+
+def _breaks(data: bytes) -> int:
+    """The line breaks of ``data`` (CR, LF or CRLF: one each; none split)."""
+    n = count_byte(np.frombuffer(data, dtype=np.uint8), 0x0A)
+    return n + data.count(b"\r") - data.count(b"\r\n") if b"\r" in data else n
+
+
+#: Bytes of a file's first line :func:`arrow_columns_from_file` reads for its header, at
+#: most (a longer header: the file is read whole, as any other).
+_HEAD_BYTES = 1 << 20
+
+
+class _Declined(OSError):
+    """A file :func:`arrow_columns_from_file` leaves to the reading of its bytes."""
+
+
+class _Watched:
+    """A file as pyarrow reads it, a block at a time: its bytes hashed (SHA-256) and
+    counted, its line breaks counted (CR, LF or CRLF: one each), whether it holds a
+    quote noted, and the read stopped (:class:`_Declined`) when it does not begin with
+    the header read before."""
+
+    def __init__(self, f: Any, head: bytes) -> None:
+        self._f, self._head = f, head
+        self.sha256 = hashlib.sha256()
+        self.size = self.breaks = 0
+        self.last = b""
+        self.closed = False
+        self.quoted = False  # (a quote read: its lines are checked after the parse)
+
+    def read(self, n: int = -1) -> bytes:
+        chunk: bytes = self._f.read(n)
+        if self.size < len(self._head):
+            at = self.size
+            if chunk[:len(self._head) - at] != self._head[at:at + len(chunk)]:
+                raise _Declined("the file changed while it was read")
+        if not self.quoted and b'"' in chunk:
+            self.quoted = True
+        self.sha256.update(chunk)
+        self.size += len(chunk)
+        # (``in`` is a memchr; counting one byte with numpy is 4x bytes.count)
+        cr = chunk.count(b"\r") - chunk.count(b"\r\n") if b"\r" in chunk else 0
+        self.breaks += count_byte(np.frombuffer(chunk, dtype=np.uint8), 0x0A) + cr
+        if self.last == b"\r" and chunk[:1] == b"\n":  # (a CRLF across two reads)
+            self.breaks -= 1
+        if chunk:
+            self.last = chunk[-1:]
+        return chunk
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def arrow_columns_from_file(path: Any, limits: Limits,
+                            coded: Callable[[str], bool] | None = None,
+                            ) -> tuple[list[str], list[Any], int, str] | None:
+    """:func:`arrow_columns` of the file at ``path``, parsed by pyarrow as it reads the
+    file, so that its bytes are never all held at once (a 1.1 GB ``users.csv`` held beside
+    its table was the peak of loading it), with the file's size and SHA-256 (of the
+    bytes parsed). Its lines holding a quote are read again after the parse and checked
+    as :func:`arrow_columns` checks them (:func:`_quoted_from_file`: those lines only are
+    held). ``None`` for a file this path does not take: one with a quote in its header,
+    a byte-order mark or a row longer than a block, one not UTF-8, one that changed
+    between the two reads, and whatever :func:`arrow_columns` declines; the caller then
+    reads the file's bytes.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from rostergraph.io.limits import DEFAULT_LIMITS
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "e.csv"
+    >>> _ = p.write_bytes(b"id,role\\r\\n1,student\\r\\n2,teacher\\r\\n")
+    >>> header, cols, size, digest = arrow_columns_from_file(p, DEFAULT_LIMITS)
+    >>> header, [c.to_pylist() for c in cols], size
+    (['id', 'role'], [['1', '2'], ['student', 'teacher']], 31)
+    >>> _ = p.write_bytes(b'id,role\\n1,"stu,dent"\\n2,x\\n')
+    >>> [c.to_pylist() for c in arrow_columns_from_file(p, DEFAULT_LIMITS)[1]]
+    [['1', '2'], ['stu,dent', 'x']]
+    >>> _ = p.write_bytes(b'id,role\\n1,"stu\\ndent"\\n')
+    >>> arrow_columns_from_file(p, DEFAULT_LIMITS) is None
+    True
+    """
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return None
+    with open(path, "rb") as f:
+        start = f.read(_HEAD_BYTES)
+    ends = [i for i in (start.find(b"\n"), start.find(b"\r")) if i >= 0]
+    if not ends or start[:3] == b"\xef\xbb\xbf" or b'"' in start[:min(ends)]:
+        return None
+    try:
+        header = _header(start[:min(ends)].decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    if header is None or trimmed(header) != header:
+        return None
+    head = start[:min(ends) + 1]
+    with open(path, "rb") as f:  # (buffered: a read gives what is asked for, to the end)
+        watched = _Watched(f, head)
+        try:
+            # (quotes read as CSV's: a file without any reads the same either way)
+            table = _read_csv(watched, [bool(coded and coded(h)) for h in header],
+                              True, csv_arrow.BLOCK)
+        except (pa.ArrowException, ValueError, OSError):
+            return None
+    n_lines = watched.breaks + (watched.last not in (b"\r", b"\n", b""))
+    if watched.size < len(head) or not _fits(table, header, n_lines, watched.size, limits):
+        return None
+    digest = watched.sha256.hexdigest()
+    if watched.quoted:  # (its lines holding a quote, read again, checked as in memory)
+        got = _quoted_from_file(path, watched.size, digest)
+        if got is None:
+            return None
+        text, quoted = got
+        if len(quoted[0]):
+            left = _unverified(text, table, quoted)
+            if len(left) > MAX_QUOTED_LINES * n_lines or not _quoted_rows_agree(
+                    text, table, tuple(a[left] for a in quoted)):  # type: ignore[arg-type]
+                return None
+    return header, list(table.columns), watched.size, digest

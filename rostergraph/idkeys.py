@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["MAX_TIES", "MAX_WIDTH", "IdKeys", "count_byte"]
+__all__ = ["MAX_TIES", "MAX_WIDTH", "IdKeys", "count_byte", "line_breaks"]
 
 #: the longest id (UTF-8 bytes) handled
 MAX_WIDTH = 64
@@ -59,6 +59,30 @@ def count_byte(raw: np.ndarray, byte: int) -> int:
         part = raw[at: at + step]
         np.equal(part, byte, out=buf[: len(part)])
         total += int(np.count_nonzero(buf[: len(part)]))
+    return total
+
+
+def line_breaks(data: bytes) -> int:
+    """The line breaks of ``data``: each LF, CR or CRLF one (a CRLF split at the end of
+    ``data`` counts as a CR). In blocks, by numpy: two ``bytes.count`` passes (CR, then
+    CRLF) cost four times as much over a CRLF file.
+
+    Examples
+    --------
+    >>> line_breaks(b"a\\r\\nb\\rc\\nd\\r")
+    4
+    """
+    raw = np.frombuffer(data, dtype=np.uint8)
+    total = count_byte(raw, 0x0A)
+    if b"\r" not in data:  # (a memchr: most files have no CR)
+        return total
+    step = 1 << 20
+    buf = np.empty(min(step, len(raw)), dtype=bool)
+    for at in range(0, len(raw), step):
+        part = raw[at: at + step + 1]  # (a byte more: the LF after a block's last CR)
+        np.equal(part[:step], 0x0D, out=buf[: min(step, len(part))])
+        cr = np.flatnonzero(buf[: min(step, len(part))]) + 1
+        total += len(cr) - int(np.count_nonzero(part[cr[cr < len(part)]] == 0x0A))
     return total
 
 

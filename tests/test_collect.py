@@ -108,6 +108,19 @@ def same_either_way(read: Callable[[], Roster], monkeypatch: pytest.MonkeyPatch,
     return new, old
 
 
+def same_error_either_way(read: Callable[[], Any], monkeypatch: pytest.MonkeyPatch,
+                          module: Any, switch: str) -> None:
+    """``read()`` with ``module``'s fast path ``switch`` on, then off (and on again after):
+    the same exception, of the same type and message, both times."""
+    with pytest.raises(Exception) as new:
+        read()
+    monkeypatch.setattr(module, switch, False)
+    with pytest.raises(Exception) as old:
+        read()
+    monkeypatch.setattr(module, switch, True)
+    assert (type(new.value), str(new.value)) == (type(old.value), str(old.value))
+
+
 def assert_same_columns(new: Roster, old: Roster) -> None:
     """``new``'s graph, rules' field columns and findings (from the columns its reader
     kept) equal ``old``'s (from its records)."""

@@ -11,13 +11,10 @@ from typing import Any
 
 import pytest
 
-import rostergraph
 from rostergraph.io import handed_runs, parked
 from rostergraph.io.clever_csv import read_clever_csv
-from rostergraph.io.write_sftp import write_clever_csv
-from rostergraph.synth import write_district
 from tests.test_collect import assert_same_columns, same_either_way
-from tests.test_sftp_students import _ROWS, _messy
+from tests.test_sftp_students import _ROWS, _messy, generated_sftp
 
 
 def _riding(path: Path, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
@@ -55,11 +52,7 @@ def test_generated_districts_read_as_without_riders(
     text (10**9: every run but a full one, riders included)."""
     monkeypatch.setattr(handed_runs, "_RIDERS", riders)
     monkeypatch.setattr(handed_runs, "_SHORT", short)
-    roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=seed,
-                                             quirks=quirks), cache=False)
-    out = tmp_path / "sftp"
-    write_clever_csv(roster, out, extensions=False)
-    seen = _riding(out, monkeypatch)
+    seen = _riding(generated_sftp(tmp_path, seed, quirks), monkeypatch)
     assert seen["riders"] > 0, seen
     if quirks == "high" and short == 0:  # (contacts naming students, unreadable texts)
         assert 0 < seen["shapeless"] < seen["riders"]

@@ -20,9 +20,8 @@ from hypothesis import strategies as st
 import rostergraph
 from rostergraph.io import handed_runs, sftp_contacts, sftp_students
 from rostergraph.io.clever_csv import read_clever_csv
-from rostergraph.io.write_sftp import write_clever_csv
-from rostergraph.synth import write_district
 from tests.test_collect import assert_same_roster, same_either_way
+from tests.test_sftp_students import generated_sftp
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -210,11 +209,7 @@ def test_generated_districts_read_as_the_row_path_does(
     monkeypatch.setattr(handed_runs, "_RUN", run)
     monkeypatch.setattr(handed_runs, "_SHORT", short)
     monkeypatch.setattr(sftp_contacts, "_PARK", park)
-    roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=seed,
-                                             quirks=quirks), cache=False)
-    out = tmp_path / "sftp"
-    write_clever_csv(roster, out, extensions=False)
-    new, plans = _both(out, monkeypatch)
+    new, plans = _both(generated_sftp(tmp_path, seed, quirks), monkeypatch)
     contacts = [u for u in new.users.values() if u.roles and u.roles.contact]
     assert plans[0] is not None and len(plans[0].ids) > len(contacts) // 2
 

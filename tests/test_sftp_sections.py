@@ -11,14 +11,12 @@ from typing import Any
 import orjson
 import pytest
 
-import rostergraph
 from rostergraph.io import clever_csv, sftp_sections
 from rostergraph.io.clever_csv import read_clever_csv
-from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.model import record_to_dict
-from rostergraph.synth import write_district
 from tests.test_clever_csv import SECTIONS, TEACHERS, _folder
-from tests.test_collect import assert_same_columns, same_either_way
+from tests.test_collect import assert_same_columns, same_either_way, same_error_either_way
+from tests.test_sftp_students import generated_sftp
 
 
 def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Any, list[bool]]:
@@ -49,11 +47,7 @@ def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Any, 
 def test_generated_districts_read_as_the_row_path_does(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, quirks: str,
         extensions: bool) -> None:
-    roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=seed,
-                                             quirks=quirks), cache=False)
-    out = tmp_path / "sftp"
-    write_clever_csv(roster, out, extensions=extensions)
-    new, took = _both(out, monkeypatch)
+    new, took = _both(generated_sftp(tmp_path, seed, quirks, extensions), monkeypatch)
     assert took == [True] and len(new.sections) > 10
 
 
@@ -124,9 +118,5 @@ def test_rows_the_row_path_tells_of_leave_it_the_file(
 def test_strict_mode_raises_the_same_problem(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     path = _folder(tmp_path, **{"sections.csv": _SECTIONS})
-    with pytest.raises(Exception) as new:
-        read_clever_csv(path, strict=True)
-    monkeypatch.setattr(sftp_sections, "COLUMN_SECTIONS", False)
-    with pytest.raises(Exception) as old:
-        read_clever_csv(path, strict=True)
-    assert (type(new.value), str(new.value)) == (type(old.value), str(old.value))
+    same_error_either_way(lambda: read_clever_csv(path, strict=True), monkeypatch,
+                          sftp_sections, "COLUMN_SECTIONS")

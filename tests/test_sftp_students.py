@@ -21,7 +21,7 @@ from rostergraph.io import clever_csv, handed_runs, parked, sftp_students
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.synth import write_district
-from tests.test_collect import same_either_way
+from tests.test_collect import same_either_way, same_error_either_way
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -46,6 +46,16 @@ def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Any, 
                                sftp_students, "COLUMN_STUDENTS")
     assert new.provenance.files == old.provenance.files
     return new, old, plans
+
+
+def generated_sftp(tmp_path: Path, seed: int, quirks: str, extensions: bool = False) -> Path:
+    """A generated S district (``quirks`` at their rate) written as a Clever SFTP upload
+    under ``tmp_path``; its folder."""
+    roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=seed,
+                                             quirks=quirks), cache=False)
+    out = tmp_path / "sftp"
+    write_clever_csv(roster, out, extensions=extensions)
+    return out
 
 
 _STUDENT_HEAD = ["School_id", "Student_id", "Last_name", "First_name", "Grade", "DOB",
@@ -125,12 +135,8 @@ def test_strict_and_no_contact_columns(tmp_path: Path, monkeypatch: pytest.Monke
         _csv([_STUDENT_HEAD[:head], *(r[:head] for r in _ROWS)]), encoding="utf-8")
     _, _, plans = _both(path, monkeypatch)
     assert plans[0] is not None and len(plans[0].sids) > 5
-    with pytest.raises(Exception) as new:
-        read_clever_csv(path, strict=True)
-    monkeypatch.setattr(sftp_students, "COLUMN_STUDENTS", False)
-    with pytest.raises(Exception) as old:
-        read_clever_csv(path, strict=True)
-    assert (type(new.value), str(new.value)) == (type(old.value), str(old.value))
+    same_error_either_way(lambda: read_clever_csv(path, strict=True), monkeypatch,
+                          sftp_students, "COLUMN_STUDENTS")
 
 
 @pytest.mark.parametrize(("seed", "quirks", "extensions", "shelf"), [
@@ -152,11 +158,7 @@ def test_generated_districts_read_as_the_row_path_does(
         real(self, b, run, texts)
 
     monkeypatch.setattr(sftp_students.ColumnStudents, "hand", spy)
-    roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=seed,
-                                             quirks=quirks), cache=False)
-    out = tmp_path / "sftp"
-    write_clever_csv(roster, out, extensions=extensions)
-    new, _, plans = _both(out, monkeypatch)
+    new, _, plans = _both(generated_sftp(tmp_path, seed, quirks, extensions), monkeypatch)
     assert plans[0] is not None and len(plans[0].sids) > len(new.users) // 4
     if shelf is not None:
         assert sum(by_shape) > len(plans[0].sids) // 3
@@ -183,11 +185,7 @@ def test_texts_taken_a_chunk_at_a_time_read_as_the_row_path_does(
     """The column-wise rows' texts are taken a chunk of ``_RUN`` rows at a time: runs
     parted by the row path's rows, and runs a chunk ends in, hand each row its own text."""
     monkeypatch.setattr(handed_runs, "_RUN", run)
-    roster = rostergraph.load(write_district(tmp_path / "jsonl", "S", seed=6,
-                                             quirks="high"), cache=False)
-    out = tmp_path / "sftp"
-    write_clever_csv(roster, out, extensions=False)
-    new, _, plans = _both(out, monkeypatch)
+    new, _, plans = _both(generated_sftp(tmp_path, 6, "high"), monkeypatch)
     assert plans[0] is not None and len(plans[0].sids) > len(new.users) // 4
     (tmp_path / "messy").mkdir()
     _both(_messy(tmp_path / "messy", _ROWS), monkeypatch)

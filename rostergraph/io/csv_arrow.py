@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ..idkeys import count_byte
+from ..idkeys import line_breaks
 from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_buffers, text_scalar
 from .csv_rowchecks import separator_line, separator_of, spaced_quotes
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
@@ -596,9 +596,7 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
     if b'"' in data:  # (its scan counts the line breaks too)
         quoted, n_lines = _quoted_lines(data)
     else:
-        n_lines = count_byte(np.frombuffer(data, dtype=np.uint8), 0x0A)  # (4x bytes.count)
-        if b"\r" in data:  # (a scan that stops at the first CR: most files have none)
-            n_lines += data.count(b"\r") - data.count(b"\r\n")
+        n_lines = line_breaks(data)
     if data[-1:] not in (b"\r", b"\n"):
         n_lines += 1
     table = _parse(data, [bool(coded and coded(name)) for name in header], quoted is not None)

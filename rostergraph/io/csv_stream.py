@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..idkeys import count_byte
+from ..idkeys import line_breaks
 from . import csv_arrow
 from .csv_arrow import (
     MAX_QUOTED_LINES,
@@ -86,7 +86,7 @@ def _quoted_from_file(path: Any, size: int, sha256: str
             whole = bytes(buf[:stop])
             del buf[:stop]
             if b'"' not in whole:  # (most steps of most files: their breaks counted)
-                seen += _breaks(whole)
+                seen += line_breaks(whole)
             elif whole:
                 at, breaks = _keep_quoted(whole, seen, at, lines, starts, ends, pieces)
                 seen += breaks
@@ -125,12 +125,6 @@ def _keep_quoted(whole: bytes, seen: int, at: int, lines: list[np.ndarray],
     return at + int(size.sum()), breaks
 
 
-def _breaks(data: bytes) -> int:
-    """The line breaks of ``data`` (CR, LF or CRLF: one each; none split)."""
-    n = count_byte(np.frombuffer(data, dtype=np.uint8), 0x0A)
-    return n + data.count(b"\r") - data.count(b"\r\n") if b"\r" in data else n
-
-
 #: Bytes of a file's first line :func:`arrow_columns_from_file` reads for its header, at
 #: most (a longer header: the file is read whole, as any other).
 _HEAD_BYTES = 1 << 20
@@ -164,9 +158,7 @@ class _Watched:
             self.quoted = True
         self.sha256.update(chunk)
         self.size += len(chunk)
-        # (``in`` is a memchr; counting one byte with numpy is 4x bytes.count)
-        cr = chunk.count(b"\r") - chunk.count(b"\r\n") if b"\r" in chunk else 0
-        self.breaks += count_byte(np.frombuffer(chunk, dtype=np.uint8), 0x0A) + cr
+        self.breaks += line_breaks(chunk)
         if self.last == b"\r" and chunk[:1] == b"\n":  # (a CRLF across two reads)
             self.breaks -= 1
         if chunk:

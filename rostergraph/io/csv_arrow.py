@@ -55,6 +55,7 @@ __all__ = [
     "dictionary_codes",
     "encoded_column",
     "parse_pool",
+    "quoted_lines_agree",
     "release_arrow_memory",
     "release_heap",
     "rows_in_slices",
@@ -602,12 +603,24 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
     table = _parse(data, [bool(coded and coded(name)) for name in header], quoted is not None)
     if table is None or not _fits(table, header, n_lines, len(data), limits):
         return None
-    if quoted is not None and len(quoted[0]):
-        left = _unverified(data, table, quoted)
-        if len(left) > MAX_QUOTED_LINES * n_lines or not _quoted_rows_agree(
-                data, table, tuple(a[left] for a in quoted)):  # type: ignore[arg-type]
-            return None
+    if quoted is not None and not quoted_lines_agree(data, table, quoted, n_lines):
+        return None
     return header, list(table.columns)
+
+
+def quoted_lines_agree(data: bytes, table: Any,
+                       quoted: tuple[np.ndarray, np.ndarray, np.ndarray], n_lines: int
+                       ) -> bool:
+    """Whether pyarrow's ``table`` of a file of ``n_lines`` lines reads each of its lines
+    holding a quote (``quoted``: ``(line, start, end)`` in ``data``, as
+    :func:`_quoted_lines` gives them) as the :mod:`csv` module reads it: most shown so in
+    C (:func:`_unverified`), the rest read again by the module, unless they are more
+    than :data:`MAX_QUOTED_LINES` of the lines (the module's own pass then costs less)."""
+    if not len(quoted[0]):
+        return True
+    left = _unverified(data, table, quoted)
+    return len(left) <= MAX_QUOTED_LINES * n_lines and _quoted_rows_agree(
+        data, table, tuple(a[left] for a in quoted))  # type: ignore[arg-type]
 
 
 def _fits(table: Any, header: list[str], n_lines: int, size: int, limits: Limits) -> bool:

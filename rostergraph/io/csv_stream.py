@@ -21,16 +21,7 @@ import numpy as np
 
 from ..idkeys import line_breaks
 from . import csv_arrow
-from .csv_arrow import (
-    MAX_QUOTED_LINES,
-    _fits,
-    _header,
-    _quoted_in,
-    _quoted_rows_agree,
-    _read_csv,
-    _unverified,
-    trimmed,
-)
+from .csv_arrow import _fits, _header, _quoted_in, _read_csv, quoted_lines_agree, trimmed
 from .limits import Limits
 
 __all__ = ["arrow_columns_from_file"]
@@ -237,9 +228,6 @@ def arrow_columns_from_file(path: Any, limits: Limits,
         if got is None:
             return None
         text, quoted = got
-        if len(quoted[0]):
-            left = _unverified(text, table, quoted)
-            if len(left) > MAX_QUOTED_LINES * n_lines or not _quoted_rows_agree(
-                    text, table, tuple(a[left] for a in quoted)):  # type: ignore[arg-type]
-                return None
+        if not quoted_lines_agree(text, table, quoted, n_lines):
+            return None
     return header, list(table.columns), watched.size, digest

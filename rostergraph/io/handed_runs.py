@@ -162,13 +162,6 @@ def hand_in_order(b: Any, users: ParkedDicts, order: Iterable[str], sets: list[H
         flush()
 
 
-def _links_students(s: Any) -> bool:
-    """Whether user struct ``s`` is a contact naming students (no shape holds one)."""
-    roles = s.roles
-    return roles is not None and roles.contact is not None and bool(
-        roles.contact.student_relationships)
-
-
 def hand_run(b: Any, handed: Handed, ahead: _Ahead, run: list[int], riders: list[_Rider],
              runs: TextRuns, full: bool) -> None:
     """Hand a run: rows ``run`` of set ``handed`` with ``riders`` among them. A rider no
@@ -179,8 +172,8 @@ def hand_run(b: Any, handed: Handed, ahead: _Ahead, run: list[int], riders: list
         seq.insert(r.at, r)
     if riders and (full or len(seq) >= _SHORT):  # (else all go as text: no shape needed)
         structs = [b.struct_of("users", r.text) for r in riders]
-        fit = [s is not None and s.id == r.uid and not _links_students(s)
-               for s, r in zip(structs, riders)]
+        fit = [s is not None and s.id == r.uid for s, r in zip(structs, riders)]
+        # (a contact naming students: no shape of constants holds it, of_many says None)
         shapes = iter(UserShape.of_many([s for s, ok in zip(structs, fit) if ok], {}, None))
         for r, ok in zip(riders, fit):
             r.shape = next(shapes) if ok else None
@@ -212,8 +205,8 @@ def _hand_part(b: Any, handed: Handed, ahead: _Ahead, part: list[Any], runs: Tex
     row_texts = iter(line_texts(texts) if rows else [])
     for x in part:
         if type(x) is int:
-            file, line = where(x)
-            runs.add(next(row_texts), None, file=file, line=line)
+            row_file, line = where(x)
+            runs.add(next(row_texts), None, file=row_file, line=line)
         else:
             runs.add(x.text, None, file=file, line=x.line)
 

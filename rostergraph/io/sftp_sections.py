@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..columns import object_array
 from ..roster import raw_text
 from .cell_flags import distinct_rows, plain_ids
 from .sftp_columns import SFTP_PREFIX
@@ -148,9 +149,9 @@ def read_section_columns(rd: Any, t: CsvTable) -> bool:
     columns += [("term_id", term_ids), ("course", course_ids)]
     # (which of the keys a row leaves out: a school, teacher, term or course it lacks;
     # its teachers when it names none and the file has no Teacher_id column)
-    optional = {"school": None, "teacher": None, "term_id": None, "course": None}
+    optional = {"school", "teacher", "term_id", "course"}
     if "Teacher_id" not in t.index:
-        optional["teachers"] = None
+        optional.add("teachers")
     given = {key: np.fromiter(map(bool, values), dtype=bool, count=n)
              for key, values in columns if key in optional}
     rd.users.settle()  # (no user changes while the sections are made)
@@ -167,12 +168,10 @@ def _respelt(rd: Any, kind: str, v: str) -> bool:
     return bool(v) and v not in rd._table(kind) and rd.match(kind, v) != v
 
 
-def _cells(coded: tuple[np.ndarray, list[str]]) -> list[str]:
-    """Each row's cell of a column given as ``(codes, values)``."""
+def _cells(coded: tuple[np.ndarray, list[Any]]) -> list[Any]:
+    """Each row's value of a column given as ``(codes, values)``."""
     codes, values = coded
-    vals = np.empty(len(values), dtype=object)
-    vals[:] = values
-    return vals[codes].tolist()
+    return object_array(values)[codes].tolist()
 
 
 def _teachers(rd: Any, t: CsvTable, encoded: Any, n: int
@@ -194,14 +193,13 @@ def _teachers(rd: Any, t: CsvTable, encoded: Any, n: int
     co = rd._co_teachers(t)
     rows = np.flatnonzero(co) if co is not None else np.arange(n)
     cells = [_cells(encoded(c)) for c in co_cols]
-    users = rd._table("users")
     for i in rows.tolist():
         mine = out[i]
         for col in cells:
             v = col[i]
             if not v:
                 continue
-            if v not in users and rd.match("users", v) != v:
+            if _respelt(rd, "users", v):
                 return None
             v = alias.get(("teacher", v), v) if alias else v
             if v in mine:
@@ -234,9 +232,7 @@ def _terms(rd: Any, t: CsvTable, encoded: Any, n: int) -> list[str | None]:
         tids[k] = tid
         if tid is not None and tid not in rd.terms:
             rd.terms[tid] = new_term(tid, name, start, end, rd.district)
-    per = np.empty(len(tids), dtype=object)
-    per[:] = tids
-    return per[of_row].tolist()
+    return _cells((of_row, tids))
 
 
 def _courses(rd: Any, t: CsvTable, encoded: Any, n: int, sids: list[str],
@@ -264,9 +260,7 @@ def _courses(rd: Any, t: CsvTable, encoded: Any, n: int, sids: list[str],
             course_unmade(rd.b, sids[i], number, desc, int(lines[i]))
         else:
             course_differs(rd.b, rd.courses[cid], name, number, desc, int(lines[i]))
-    per = np.empty(len(cids), dtype=object)
-    per[:] = cids
-    return per[of_row].tolist()
+    return _cells((of_row, cids))
 
 
 def _dicts(columns: list[tuple[str, list[Any]]], given: dict[str, np.ndarray], n: int

@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     # 1: records, errors, the one exit for writers, the result type
     "rostergraph._version": 1, "rostergraph._collector": 1, "rostergraph.errors": 1, "rostergraph.model": 1,
     "rostergraph.safety": 1, "rostergraph.fastrec": 1, "rostergraph.lazy": 1,
-    "rostergraph.idkeys": 1, "rostergraph.strcols": 1,
+    "rostergraph.idkeys": 1, "rostergraph.strcols": 1, "rostergraph.intcodes": 1,
     "rostergraph.table": 1, "rostergraph.table_group": 1,
     # 2: graph and field columns shared by the readers, the graph and the rules
     "rostergraph.columns": 2, "rostergraph.fields": 2,

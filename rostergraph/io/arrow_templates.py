@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ..intcodes import distinct_codes
 from .arrow_np import arrow_bools, arrow_ints, arrow_strs, arrow_texts, text_scalar
 
 __all__ = ["PLACEHOLDER", "TemplateLayout", "TemplateParts", "fill_templates", "placeholder",
@@ -106,7 +107,7 @@ def fill_templates(parts: Sequence[TemplateParts], codes: np.ndarray,
     ...                np.array([0, 1]), [pa.array(["a", "b"]), pa.array(["c", "d"])]) is None
     True
     """
-    used, local = np.unique(np.asarray(codes, dtype=np.int64), return_inverse=True)
+    used, local = distinct_codes(np.asarray(codes, dtype=np.int64))
     layout = TemplateLayout.of([parts[c] for c in used.tolist()], tail)
     return None if layout is None else layout.fill(local, columns)
 

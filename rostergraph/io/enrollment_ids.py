@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..intcodes import first_of_value
 from .arrow_np import arrow_ints, arrow_strs
 from .enrollcols import first_rows
 
@@ -92,8 +93,7 @@ def _grouped(rows: np.ndarray, c: np.ndarray, r: np.ndarray, u: np.ndarray
     cc, rr = c[rows], r[rows]
     # (a section's roles in order of their first row: each (section, role)'s first row)
     pair = cc.astype(np.int64) * (int(rr.max()) + 1) + rr
-    _, first_at, inverse = np.unique(pair, return_index=True, return_inverse=True)
-    order = np.lexsort((first_at[inverse], cc))  # (stable: rows stay in order)
+    order = np.lexsort((first_of_value(pair), cc))  # (stable: rows stay in order)
     rows, cc, rr = rows[order], cc[order], rr[order]
     new_pair = np.ones(len(rows), dtype=bool)
     new_pair[1:] = (cc[1:] != cc[:-1]) | (rr[1:] != rr[:-1])

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
+from ..intcodes import distinct_codes
 from ..model import parse_date
 from ..roster import RosterBuilder
 from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_scalar
@@ -425,7 +426,7 @@ class ColumnUsers:
                 lo, hi = int(at_ref[start]), int(at_ref[end])
                 students = (named[start:end], refs[lo:hi])
                 # (the run's own shapes only: a shape's columns are worked out per call)
-                here, run_codes = np.unique(codes[start:end], return_inverse=True)
+                here, run_codes = distinct_codes(codes[start:end])
                 b.add_shaped(texts.slice(start, end - start), ids[start:end],
                              lines[start:end], [user_shapes[c] for c in here.tolist()],
                              run_codes, [c[start:end] for c in strings], students,

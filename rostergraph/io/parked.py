@@ -56,6 +56,8 @@ from typing import Any, cast
 import numpy as np
 import orjson
 
+from ..intcodes import distinct_codes
+
 __all__ = ["ParkedDicts", "ParkedTexts", "add_parked", "fragments_read", "json_text"]
 
 #: Dicts kept as objects between two settles (a few MB): those a reader just made or
@@ -195,7 +197,7 @@ class _Shelves:
         for lo, hi in zip([0, *cut.tolist()], [*cut.tolist(), len(at)]):
             i, a = int(shelf[lo]), int(starts[lo])
             pieces.append(self.shelves[i][a:int(starts[hi - 1] + sizes[hi - 1])])  # type: ignore[index]
-        used, per = np.unique(shelf, return_inverse=True)
+        used, per = distinct_codes(shelf)
         gone = np.bincount(per.reshape(-1), weights=sizes).astype(np.int64)
         for i, n in zip(used.tolist(), gone.tolist()):
             self._taken(i, n)

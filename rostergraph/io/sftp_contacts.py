@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
+from ..intcodes import distinct_codes
 from .arrow_np import (
     arrow_bools,
     arrow_ints,
@@ -502,7 +503,7 @@ class ShapedContacts:
     def hand(self, b: Any, run: list[int], texts: Any) -> None:
         """Hand the builder shaped contacts ``run``, their texts ``texts``."""
         ks = np.array(run, dtype=np.int64)
-        used, codes = np.unique(self.shape[ks], return_inverse=True)
+        used, codes = distinct_codes(self.shape[ks])
         shapes = [self.shapes[s] for s in used.tolist()]
         at = arrow_ints(ks)
         top = max(self.own, default=-1) + 1

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import orjson
 
+from ..intcodes import distinct_codes
 from ..model import parse_date
 from ..roster import RosterBuilder
 from .arrow_np import text_buffers
@@ -155,7 +156,7 @@ class ColumnStudents:
         """Hand the builder column-wise rows ``run``, their texts ``texts``."""
         ks = np.array(run, dtype=np.int64)
         ids = [self.sids[k] for k in run]
-        used, codes = np.unique(self.shape[ks], return_inverse=True)
+        used, codes = distinct_codes(self.shape[ks])
         shapes = [self.templates[c].columns for c in used.tolist()]
         own = {k for s in shapes for k in s.own.values()}  # type: ignore[union-attr]
         for k in own - self.own.keys():  # (each own column made str objects once)

@@ -154,12 +154,17 @@ class _Shelves:
                 # (the array's bytes copied straight in: no bytes object between)
                 self.shelves[shelf][at:at + z - a] = data[a:z]  # type: ignore[index,call-overload]
             got = ((shelf << _START_BITS | starts) << 16) | sizes[run]
-            for i, place in zip(run.tolist(), got.tolist()):
-                places[i] = place
+            i0 = int(run[0])
+            if int(run[-1]) - i0 == k - 1:  # (no own place among them: slices, no loop)
+                places[i0:i0 + k] = got.tolist()
+                self.keys[shelf].extend(keys[i0:i0 + k])
+            else:
+                for i, place in zip(run.tolist(), got.tolist()):
+                    places[i] = place
+                self.keys[shelf].extend(keys[i] for i in run.tolist())
             n = int(ends[k - 1])
             self.filled += n
             self.live[shelf] += n
-            self.keys[shelf].extend(keys[i] for i in run.tolist())
         return places
 
     def take(self, place: int | bytes) -> bytes:

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import rostergraph
 from rostergraph.io import cell_flags, oneroster_usertext
+from rostergraph.io.collect import ColumnarBuilder
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.roster import Roster
@@ -84,12 +85,16 @@ def test_a_clean_bundle_is_read_column_wise_alike(
     assert handed > len(roster.users) // 2
 
 
+@pytest.mark.parametrize("shaped_from", [1, oneroster_usertext.SHAPED_FROM])
 @pytest.mark.parametrize("chunk", [1, 3, 50])
 def test_row_path_records_interleaved_in_line_order(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, chunk: int) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, chunk: int,
+        shaped_from: int) -> None:
     """The row path's records (administrators, rows with quotes, users whose demographics
     are not plain) are held and handed among the column-wise rows in line order, however
-    the batches fall: the roster's order, texts and problems are the row path's."""
+    the batches fall, and whether the short runs between them go by shape or as text: the
+    roster's order, texts and problems are the row path's."""
+    monkeypatch.setattr(oneroster_usertext, "SHAPED_FROM", shaped_from)
     out = tmp_path / "b"
     write_oneroster(roster, out, extensions=False)
     students = _first_rows(out, "users.csv", "role", "student")
@@ -107,6 +112,39 @@ def test_row_path_records_interleaved_in_line_order(
     monkeypatch.setattr(oneroster_usertext.ColumnUsers, "_add", add)
     assert _assert_same(out, monkeypatch) > 0
     assert any(rows and held for rows, held in mixed)
+
+
+def test_short_runs_go_as_text_and_long_runs_by_shape(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Column-wise users between row-path records: a run shorter than ``SHAPED_FROM`` is
+    handed as text, a longer one by shape, and the roster is the row path's either way."""
+    out = tmp_path / "b"
+    clean = rostergraph.load(write_district(tmp_path / "d", None, students=400, seed=3),
+                             cache=False)
+    write_oneroster(clean, out, extensions=False)
+    students = _first_rows(out, "users.csv", "role", "student")
+    # (a quote every 5th student's name from the 300th on: short runs there, long ones
+    # before)
+    _cell_edit(out, "users.csv", "givenName", {k: 'Ann "Jr"' for k in students[300::5]})
+    runs: dict[str, list[int]] = {"shaped": [], "text": []}
+    real_shaped, real_texts = ColumnarBuilder.add_shaped, ColumnarBuilder.add_texts
+
+    def add_shaped(self: Any, texts: Any, ids: Any, *a: Any, **k: Any) -> Any:
+        runs["shaped"].append(len(ids))
+        return real_shaped(self, texts, ids, *a, **k)
+
+    def add_texts(self: Any, kind: str, texts: Any, *a: Any, **k: Any) -> Any:
+        if kind == "users":
+            runs["text"].append(len(texts))
+        return real_texts(self, kind, texts, *a, **k)
+
+    monkeypatch.setattr(ColumnarBuilder, "add_shaped", add_shaped)
+    monkeypatch.setattr(ColumnarBuilder, "add_texts", add_texts)
+    _assert_same(out, monkeypatch)
+    limit = oneroster_usertext.SHAPED_FROM
+    assert runs["shaped"] and min(runs["shaped"]) >= limit
+    assert any(0 < n < limit for n in runs["text"])
+
 
 
 class _NoLayout:

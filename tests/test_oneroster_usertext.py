@@ -490,3 +490,25 @@ def test_random_bundles_read_alike_either_way(files: dict[str, list[list[str]]])
         assert_same_roster(columns, rows_only)
         assert columns.provenance.notes == rows_only.provenance.notes
         assert _texts(columns) == _texts(rows_only)
+
+
+@pytest.mark.parametrize("dropped", [("sourcedId",), ("sourcedId", "userSourcedId")])
+def test_demographics_without_an_id_column_read_as_the_row_path_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any,
+        dropped: tuple[str, ...]) -> None:
+    """A demographics file whose header lacks the id column: every row is told, none is
+    lost, and the column-wise reading gives what the row path gives (it failed on the ids
+    of a file with no id column at all)."""
+    out = tmp_path / "b"
+    write_oneroster(roster, out, extensions=False)
+
+    def drop(h: list[str], body: list[list[str]]) -> list[list[str]]:
+        keep = [i for i, c in enumerate(h) if c not in dropped]
+        return [[r[i] for i in keep] for r in [h, *body]]
+
+    _edit(out / "demographics.csv", drop)
+    _assert_same(out, monkeypatch)
+    r = read_oneroster(out)
+    told = [p for p in r.problems if p.file == "demographics.csv"]
+    body = list(csv.reader(io.StringIO((out / "demographics.csv").read_text(encoding="utf-8"))))[1:]
+    assert len(told) == len(body) and all(p.raw for p in told)

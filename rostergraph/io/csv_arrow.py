@@ -205,12 +205,15 @@ def taken_by_block(col: Any, rows: np.ndarray) -> Any:
     >>> col = pa.chunked_array([["a", "b"], [], ["c", "d", "e"]])
     >>> taken_by_block(col, np.array([3, 0, 4, 1])).to_pylist()
     ['d', 'a', 'e', 'b']
+    >>> taken_by_block(pa.array(["a", "b"]), np.array([1])).to_pylist()
+    ['b']
     """
     import pyarrow as pa
 
     if not len(rows):
         return col.slice(0, 0)
-    chunks = [c for c in col.chunks if len(c)]
+    # (a plain array, as a kernel over plain arrays gives: one block)
+    chunks = [c for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]) if len(c)]
     starts = np.cumsum([0] + [len(c) for c in chunks])
     block = np.searchsorted(starts, rows, side="right") - 1
     in_order = bool(np.all(block[1:] >= block[:-1]))  # (ascending rows: no reordering)

@@ -220,6 +220,28 @@ def test_roles_without_a_sourcedId_column_read_alike(
     assert any(p.field == "sourcedId" and p.file == "roles.csv" for p in rows.problems)
 
 
+
+@pytest.mark.parametrize("bad", ['"{}" ', '"{}"x', '"{}'])
+def test_a_role_row_the_csv_module_cannot_read_is_told(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, bad: str) -> None:
+    """A roles.csv row whose quoting the csv module refuses (text after a closing quote, a
+    quote never closed): told as the row path tells it, never read as pyarrow's lenient
+    parse reads it (the column-wise planning had it told to a builder of its own, and
+    lost)."""
+    out = _written(roster, tmp_path / "b")
+    path = out / "roles.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = lines[0].split(",").index("userSourcedId")
+    cells = lines[5].split(",")
+    cells[at] = bad.format(cells[at])
+    lines[5] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    columns, rows, _ = _both_ways(out, monkeypatch)
+    _same(columns, rows)
+    assert any(p.code == "syntax" and p.file == "roles.csv" and p.line == 6
+               for p in columns.problems)
+
+
 def test_role_rows_in_another_order_and_roles_first_in_the_zip(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any) -> None:
     """roles.csv's rows in no order of the users', and the zip holding roles.csv before

@@ -163,7 +163,9 @@ def _role_table(rd: _Reader) -> tuple[CsvTable | None, list[Any]]:
     sc.b = RosterBuilder(source="", format="oneroster")
     name = "roles.csv"
     t = sc.table(name, "users")
-    if t is None or sc.b.problems or sc.b.notes or sc.statuses:
+    # (a table not clean reads its rows as they are asked for, telling the scratch
+    # builder of a row it cannot read: the row path parses such a file itself)
+    if t is None or not t.clean or sc.b.problems or sc.b.notes or sc.statuses:
         return None, []
     t._where = (name, rd.b, "users")  # (a problem of its rows is the reader's)
     rd.parsed[name] = t

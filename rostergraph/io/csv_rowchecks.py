@@ -35,6 +35,7 @@ __all__ = [
     "not_text",
     "padded_split_hint",
     "renamed_repeats",
+    "row_dicts_at",
     "row_text",
     "rows_at",
     "rows_text",
@@ -283,6 +284,22 @@ def rows_at(t: Any, positions: np.ndarray) -> Iterator[tuple[int, tuple[str, ...
     lines = np.asarray(t.lines)[positions].tolist() if len(positions) else []
     return zip(lines, zip(*cells)) if cells else zip(lines, [()] * len(lines))
 
+
+
+def row_dicts_at(t: Any, positions: np.ndarray) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line, row)`` of the rows of clean table ``t`` at ``positions`` (ascending), each
+    row's dict made as it is given (:func:`rows_at`).
+
+    Examples
+    --------
+    >>> from rostergraph.io.csvutil import read_table
+    >>> t = read_table(b"a,b\\nx,1\\ny,2\\n", "t.csv", RosterBuilder(source="m", format="t"))
+    >>> list(row_dicts_at(t, np.array([1])))
+    [(3, {'a': 'y', 'b': '2'})]
+    """
+    header = t.header
+    for line, values in rows_at(t, positions):
+        yield line, dict(zip(header, values))
 
 def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:
     """:func:`row_text` of each of rows ``rows`` (indices) of a clean

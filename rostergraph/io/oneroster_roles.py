@@ -59,7 +59,7 @@ from .cell_flags import (
     split_plainly,
 )
 from .csv_arrow import cells_at, taken_by_block
-from .csv_rowchecks import is_secret_column
+from .csv_rowchecks import is_secret_column, row_dicts_at
 from .enrollcols import canonical_role, live_status
 from .oneroster_cols import (
     _ROLE_ROW_READ,
@@ -77,7 +77,6 @@ from .oneroster_usertext import (
     _placeholder_like,
     _scratch,
     _Shape,
-    row_dicts_at,
 )
 from .scan import MAX_STRING
 

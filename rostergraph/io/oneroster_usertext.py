@@ -59,7 +59,7 @@ from .cell_flags import (
 )
 from .collect import line_texts
 from .csv_arrow import cells_at, taken_by_block
-from .csv_rowchecks import is_secret_column, rows_at
+from .csv_rowchecks import is_secret_column, row_dicts_at
 from .enrollcols import canonical_role, live_status
 from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS, line_array
 from .oneroster_profiles import (
@@ -84,16 +84,13 @@ if TYPE_CHECKING:
     from .csvutil import CsvTable
     from .oneroster import _Reader
 
-__all__ = ["COLUMN_USERS", "ColumnUsers", "plan_demographics", "plan_users", "row_dicts_at"]
+__all__ = ["COLUMN_USERS", "ColumnUsers", "plan_demographics", "plan_users"]
 
 #: Whether a bulk load reads plain users column-wise (a switch for the tests that compare
 #: it with the row path; never changed by the library).
 COLUMN_USERS = True
-#: A run of fewer column-wise users (between two records of the row path, say) goes to the
-#: builder as text: a call handing users by shape costs about 150 µs however few they are,
-#: more than their texts' decoding. A district whose users' rows are often not plain (a
-#: quote in a name, demographics to mend) breaks the rows into short runs: at 100k
-#: students with a high quirk rate, 22,852 calls took 3.6 s of the reader's end.
+#: A run of fewer column-wise users (between row-path records) goes to the builder as text:
+#: a call by shape costs ~150 µs however few it hands (many quoted names make many such).
 SHAPED_FROM = 64
 
 _MARK = "\ue010"  # the key standing where a demographics row's cells go
@@ -512,14 +509,6 @@ class ColumnUsers:
         back = np.full(len(ks), len(have), dtype=np.int64)
         back[have] = np.arange(len(have))
         return pa.concat_arrays([frag, arrow_texts([b""])]).take(arrow_ints(back))
-
-
-def row_dicts_at(t: CsvTable, positions: np.ndarray) -> Iterator[tuple[int, dict[str, str]]]:
-    """``(line, row)`` of the rows of clean table ``t`` at ``positions`` (ascending), each
-    row's dict made as it is given."""
-    header = t.header
-    for line, values in rows_at(t, positions):
-        yield line, dict(zip(header, values))
 
 
 def _arrow_columns(t: CsvTable) -> dict[str, Any] | None:

@@ -225,9 +225,8 @@ def test_roles_without_a_sourcedId_column_read_alike(
 def test_a_role_row_the_csv_module_cannot_read_is_told(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, bad: str) -> None:
     """A roles.csv row whose quoting the csv module refuses (text after a closing quote, a
-    quote never closed): told as the row path tells it, never read as pyarrow's lenient
-    parse reads it (the column-wise planning had it told to a builder of its own, and
-    lost)."""
+    quote never closed): told as the row path tells it (the column-wise planning parsed
+    the file with a builder of its own, and the problem went there and was lost)."""
     out = _written(roster, tmp_path / "b")
     path = out / "roles.csv"
     lines = path.read_text(encoding="utf-8").split("\n")

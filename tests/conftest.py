@@ -16,7 +16,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from rostergraph.io import csv_arrow, csvutil, parked
+from rostergraph.io import csv_arrow, csvutil, oneroster_usertext, parked
 
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
 
@@ -43,7 +43,10 @@ def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     - pyarrow parses a CSV file 64 bytes at a time (a large file's, 16 MiB at a time), so
       files span blocks, and a row longer than a block takes the whole-file retry;
     - a folder's CSV file is parsed by pyarrow as it is read from disk, whatever its size
-      (a file of 128 MiB or more), and the file's bytes read only when that declines."""
+      (a file of 128 MiB or more), and the file's bytes read only when that declines;
+    - the OneRoster readers hand every run of column-wise users by shape, however short
+      (else a run of fewer than 64 goes as text, and a small test district has few
+      longer ones)."""
     monkeypatch.setattr(parked, "LIVE_MAX", 1)
     monkeypatch.setattr(parked, "PARK_FROM", 0)
     monkeypatch.setattr(parked, "SHELF", 256)
@@ -51,3 +54,4 @@ def _large_file_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(csv_arrow, "ROWS_AT_ONCE", 3)
     monkeypatch.setattr(csv_arrow, "BLOCK", 64)
     monkeypatch.setattr(csvutil, "STREAM_FROM", 0)
+    monkeypatch.setattr(oneroster_usertext, "SHAPED_FROM", 1)

@@ -25,8 +25,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["arrow_bools", "arrow_ints", "arrow_joined", "arrow_strs", "arrow_texts", "ints_or", "numpy_of",
-           "text_buffers", "text_scalar"]
+__all__ = ["array_chunks", "arrow_bools", "arrow_ints", "arrow_joined", "arrow_strs",
+           "arrow_texts", "ints_or", "numpy_of", "text_buffers", "text_scalar"]
+
+
+def array_chunks(arr: Any) -> list[Any]:
+    """The chunks of a pyarrow chunked array, or a plain array as its one chunk (pyarrow's
+    kernels give either, by what they were given).
+
+    >>> import pyarrow as pa
+    >>> [len(c) for c in array_chunks(pa.chunked_array([[1], [2, 3]]))], len(array_chunks(pa.array([1])))
+    ([1, 2], 1)
+    """
+    return list(arr.chunks) if hasattr(arr, "chunks") else [arr]
 
 
 def numpy_of(arr: Any) -> np.ndarray:
@@ -36,8 +47,7 @@ def numpy_of(arr: Any) -> np.ndarray:
     integers or booleans); the readers' arrays have none."""
     import pyarrow as pa
 
-    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    parts = [_chunk_values(c) for c in chunks]
+    parts = [_chunk_values(c) for c in array_chunks(arr)]
     if len(parts) == 1:
         return parts[0]
     if not parts:

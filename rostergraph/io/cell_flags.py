@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrow_np import numpy_of, text_buffers
+from .arrow_np import array_chunks, numpy_of, text_buffers
 from .csv_arrow import encoded_column, taken_by_block
 
 __all__ = ["bit_words", "bits_of", "cell_chunks", "cell_codes", "cell_sizes", "clean_cells",
@@ -26,7 +26,7 @@ __all__ = ["bit_words", "bits_of", "cell_chunks", "cell_codes", "cell_sizes", "c
 
 
 def cell_chunks(col: Any) -> list[Any]:
-    return list(col.chunks) if hasattr(col, "chunks") else [col]
+    return array_chunks(col)
 
 
 def flagged(col: Any, test: Any) -> np.ndarray:
@@ -158,7 +158,7 @@ def plain_ids(col: Any) -> np.ndarray:
     [True, False, False, False, True]
     """
     out = []
-    for chunk in (col.chunks if hasattr(col, "chunks") else [col]):
+    for chunk in cell_chunks(col):
         off, data = text_buffers(chunk)
         size = np.diff(off)
         full = size > 0

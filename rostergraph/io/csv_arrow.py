@@ -44,7 +44,15 @@ from typing import Any
 import numpy as np
 
 from ..idkeys import line_breaks
-from .arrow_np import arrow_bools, arrow_ints, arrow_texts, numpy_of, text_buffers, text_scalar
+from .arrow_np import (
+    array_chunks,
+    arrow_bools,
+    arrow_ints,
+    arrow_texts,
+    numpy_of,
+    text_buffers,
+    text_scalar,
+)
 from .csv_rowchecks import separator_line, separator_of, spaced_quotes
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
@@ -132,7 +140,7 @@ def encoded_column(col: Any) -> tuple[np.ndarray, list[str]]:
 
     coded = pa.types.is_dictionary(col.type)
     enc = col if coded else col.dictionary_encode()
-    chunks = enc.chunks if hasattr(enc, "chunks") else [enc]
+    chunks = array_chunks(enc)
     if not chunks:
         return np.zeros(0, dtype=np.int64), []
     # (the chunks share one memo table: the last chunk's dictionary holds every value,
@@ -212,8 +220,7 @@ def taken_by_block(col: Any, rows: np.ndarray) -> Any:
 
     if not len(rows):
         return col.slice(0, 0)
-    # (a plain array, as a kernel over plain arrays gives: one block)
-    chunks = [c for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]) if len(c)]
+    chunks = [c for c in array_chunks(col) if len(c)]  # (a plain array: one block)
     starts = np.cumsum([0] + [len(c) for c in chunks])
     block = np.searchsorted(starts, rows, side="right") - 1
     in_order = bool(np.all(block[1:] >= block[:-1]))  # (ascending rows: no reordering)

@@ -285,7 +285,6 @@ def rows_at(t: Any, positions: np.ndarray) -> Iterator[tuple[int, tuple[str, ...
     return zip(lines, zip(*cells)) if cells else zip(lines, [()] * len(lines))
 
 
-
 def row_dicts_at(t: Any, positions: np.ndarray) -> Iterator[tuple[int, dict[str, str]]]:
     """``(line, row)`` of the rows of clean table ``t`` at ``positions`` (ascending), each
     row's dict made as it is given (:func:`rows_at`).
@@ -300,6 +299,7 @@ def row_dicts_at(t: Any, positions: np.ndarray) -> Iterator[tuple[int, dict[str,
     header = t.header
     for line, values in rows_at(t, positions):
         yield line, dict(zip(header, values))
+
 
 def rows_text(t: Any, rows: Sequence[int]) -> dict[int, str]:
     """:func:`row_text` of each of rows ``rows`` (indices) of a clean

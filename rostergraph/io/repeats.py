@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrow_np import numpy_of, text_buffers
+from .arrow_np import array_chunks, numpy_of, text_buffers
 from .csv_arrow import taken_by_block
 
 __all__ = ["cell_hashes", "has_repeats"]
@@ -74,9 +74,8 @@ def cell_hashes(col: Any) -> np.ndarray | None:
     """
     import pyarrow as pa
 
-    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
     out = []
-    for chunk in chunks:
+    for chunk in array_chunks(col):
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)
                 or pa.types.is_binary(chunk.type)) or chunk.null_count:
             return None

@@ -37,6 +37,7 @@ from .oneroster_cols import (
 from .oneroster_refs import Unnamed
 from .oneroster_sessions import base_sessions, class_term
 from .parked import fragments_read
+from .shaped_dicts import dicts_by_shape
 
 if TYPE_CHECKING:
     from ..roster import Roster
@@ -614,34 +615,16 @@ _CLASS_SHAPES = 64
 def _class_dicts(keys: list[str], held: list[tuple[Any, Any, Any]], at: int, end: int
                  ) -> list[dict[str, Any]]:
     """The dicts of rows ``at:end`` of :func:`_class_sections`' columns, made a shape at a
-    time (the rows that give the same keys: one ``dict(zip(...))`` each, no test per
-    value), in row order."""
+    time (:func:`~rostergraph.io.shaped_dicts.dicts_by_shape`), in row order."""
     def cells(k: int, rows: Any) -> Any:
         codes, values, _ = held[k]
         return repeat(values[0]) if codes is None else values[codes[rows]].tolist()
 
-    some = [k for k, (_, _, given) in enumerate(held) if given is not None]
-    if not some:  # (one shape: every key given in every row)
-        return list(map(dict, map(zip, repeat(keys), zip(
-            *[cells(k, slice(at, end)) for k in range(len(keys))]))))
-    shape = np.zeros(end - at, dtype=np.int64)
-    for bit, k in enumerate(some[:62]):
-        codes, _, given = held[k]
-        rows_given = given[0] if codes is None else given[codes[at:end]]
-        shape |= rows_given.astype(np.int64) << bit
-    shapes, of_row = np.unique(shape, return_inverse=True)
-    if len(some) > 62 or len(shapes) > _CLASS_SHAPES:  # (each row's values tested)
+    given = [None if g is None else g[0] if codes is None else g[codes[at:end]]
+             for codes, _, g in held]
+    made = dicts_by_shape(keys, given, lambda k, rows: cells(k, rows + at), end - at,
+                          _CLASS_SHAPES)
+    if made is None:  # (each row's values tested)
         part = [cells(k, slice(at, end)) for k in range(len(keys))]
         return [{k: v for k, v in zip(keys, row) if v} for row in zip(*part)]
-    made: list[Any] = [None] * (end - at)
-    order = np.argsort(of_row, kind="stable")
-    bounds = np.cumsum(np.bincount(of_row, minlength=len(shapes))).tolist()
-    for s, (a, z) in enumerate(zip([0, *bounds[:-1]], bounds)):
-        rows = order[a:z]
-        bits = int(shapes[s])
-        have = [k for k in range(len(keys)) if held[k][2] is None or bits >> some.index(k) & 1]
-        shaped = map(dict, map(zip, repeat([keys[k] for k in have]),
-                               zip(*[cells(k, rows + at) for k in have])))
-        for i, d in zip(rows.tolist(), shaped):
-            made[i] = d
     return made

@@ -15,7 +15,6 @@ whole file to the row path.
 
 from __future__ import annotations
 
-from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ from ..roster import raw_text
 from .cell_flags import distinct_rows, plain_ids
 from .sftp_columns import SFTP_PREFIX
 from .sftp_files import row_course, row_term
+from .shaped_dicts import dicts_by_shape
 
 if TYPE_CHECKING:
     from .csvutil import CsvTable
@@ -265,32 +265,17 @@ def _courses(rd: Any, t: CsvTable, encoded: Any, n: int, sids: list[str],
 
 def _dicts(columns: list[tuple[str, list[Any]]], given: dict[str, np.ndarray], n: int
            ) -> list[dict[str, Any]]:
-    """Each row's section dict: the keys of ``columns`` in order, but those ``given``
-    says the row lacks; the rows that give the same keys made together, in row order."""
-    keys = [key for key, _ in columns]
-    shape = np.zeros(n, dtype=np.int64)
-    some = [key for key in keys if key in given]
-    for bit, key in enumerate(some):
-        shape |= (~given[key]).astype(np.int64) << bit
-    shapes, of_row = np.unique(shape, return_inverse=True)
+    """Each row's section dict: the keys of ``columns`` in order, but those ``given`` says
+    the row lacks (:func:`~rostergraph.io.shaped_dicts.dicts_by_shape`)."""
     values = [v for _, v in columns]
-    if len(shapes) == 1:
-        have = [k for k, key in enumerate(keys)
-                if key not in given or not int(shapes[0]) >> some.index(key) & 1]
-        return list(map(dict, map(zip, repeat([keys[k] for k in have]),
-                                  zip(*[values[k] for k in have]))))
-    made: list[Any] = [None] * n
-    of_row = of_row.reshape(-1)
-    order = np.argsort(of_row, kind="stable")
-    bounds = np.cumsum(np.bincount(of_row, minlength=len(shapes))).tolist()
-    for s, (a, z) in enumerate(zip([0, *bounds[:-1]], bounds)):
-        rows = order[a:z].tolist()
-        bits = int(shapes[s])
-        have = [k for k, key in enumerate(keys)
-                if key not in given or not bits >> some.index(key) & 1]
-        pick = itemgetter(*rows) if len(rows) > 1 else (lambda v, i=rows[0]: (v[i],))
-        part = [pick(values[k]) for k in have]
-        for i, d in zip(rows, map(dict, map(zip, repeat([keys[k] for k in have]),
-                                            zip(*part)))):
-            made[i] = d
+
+    def cells(k: int, rows: np.ndarray) -> Any:
+        col = values[k]
+        if len(rows) == n:  # (every row: they are ascending)
+            return col
+        return itemgetter(*rows.tolist())(col) if len(rows) > 1 else (col[int(rows[0])],)
+
+    made = dicts_by_shape([key for key, _ in columns], [given.get(key) for key, _ in columns],
+                          cells, n)
+    assert made is not None  # (a few optional keys, any number of shapes)
     return made

@@ -257,11 +257,11 @@ def _bytes_a_strict_decoder_refuses(data: Any) -> list[str]:
     import pyarrow as pa
 
     said = []
-    raw = np.frombuffer(data, np.uint8)
+    size = len(data)
     cuts = [0]
-    while cuts[-1] < len(raw):
-        nl = data.find(b"\n", min(cuts[-1] + (16 << 20), len(raw)))
-        cuts.append(len(raw) if nl < 0 else nl + 1)
+    while cuts[-1] < size:
+        nl = data.find(b"\n", min(cuts[-1] + (16 << 20), size))
+        cuts.append(size if nl < 0 else nl + 1)
     text = pa.Array.from_buffers(pa.large_string(), len(cuts) - 1, [
         None, pa.py_buffer(np.asarray(cuts, np.int64)), pa.py_buffer(data)])
     try:
@@ -323,16 +323,16 @@ def vouched_arrow(data: Path) -> str:
     users, sections, schools = tables["users"], tables["sections"], tables["schools"]
     uid, sid = users.column("id"), schools.column("id")
 
-    def pairs(owner: Any, refs: Any, ids: Any) -> list[np.ndarray]:
+    def pairs(refs: Any, ids: Any) -> list[np.ndarray]:
         flat = pc.list_flatten(refs)
         src = pc.list_parent_indices(refs).to_numpy()
         dst = pc.index_in(flat, value_set=ids).fill_null(-1).to_numpy()
         return [src, dst]
 
     arrays: dict[str, list[np.ndarray]] = {}
-    arrays["enrolled_in"] = pairs(sections, sections.column("students"), uid)
+    arrays["enrolled_in"] = pairs(sections.column("students"), uid)
     teachers = sections.column("teachers")
-    arrays["teaches"] = pairs(sections, teachers, uid)  # (``teacher`` alone: rare here)
+    arrays["teaches"] = pairs(teachers, uid)  # (``teacher`` alone: rare here)
     ss = sections.column("school")
     arrays["taught_at"] = [np.arange(len(ss)),
                            pc.index_in(ss, value_set=sid).fill_null(-1).to_numpy()]
@@ -340,8 +340,8 @@ def vouched_arrow(data: Path) -> str:
     home = pc.struct_field(pc.struct_field(roles, "student"), "school")
     arrays["attends"] = [np.arange(len(home)),
                          pc.index_in(home, value_set=sid).fill_null(-1).to_numpy()]
-    arrays["works_at"] = pairs(users, pc.struct_field(pc.struct_field(roles, "staff"),
-                                                      "schools"), sid)
+    arrays["works_at"] = pairs(pc.struct_field(pc.struct_field(roles, "staff"), "schools"),
+                               sid)
     rels = pc.struct_field(pc.struct_field(roles, "contact"), "student_relationships")
     arrays["contact_for"] = [pc.list_parent_indices(rels).to_numpy(), pc.index_in(
         pc.struct_field(pc.list_flatten(rels), "student"), value_set=uid

@@ -4,6 +4,7 @@ same problems at the same lines."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
@@ -66,3 +67,39 @@ def test_a_builder_keeping_no_text_takes_each_record() -> None:
     new = _in_runs(RosterBuilder(source="mem", format="test"))
     old = _one_by_one(RosterBuilder(source="mem", format="test"))
     assert_same_roster(new, old)
+
+
+def _mixed(b: Any) -> Any:
+    """The records through extend (texts a run at a time) and add_or_call (a mended
+    record as a call), as the column-wise users.csv rows hand them."""
+    runs = TextRuns(b, "users")
+    texts: list[bytes] = []
+    lines: list[int] = []
+    at = _RECORDS[0][2]  # (the file of the texts gathered)
+    for value, mended, file, line in _RECORDS:
+        if file != at or not isinstance(value, bytes) or mended:
+            runs.extend(texts, lines, file=at)
+            texts, lines, at = [], [], file
+        if isinstance(value, bytes) and not mended:
+            texts.append(value)
+            lines.append(line)
+        else:
+            runs.add_or_call(partial(add_parked, b, "users", value, _mend if mended else None,
+                                     file=file, line=line), file=file, line=line)
+    runs.extend(texts, lines, file=at)
+    runs.flush()
+    return b.build()
+
+
+@pytest.mark.parametrize("builder", [ColumnarBuilder, RosterBuilder])
+@pytest.mark.parametrize("run", [1, 2, 512])
+def test_texts_extended_and_calls_between_them_keep_their_order(
+        monkeypatch: pytest.MonkeyPatch, run: int, builder: Any) -> None:
+    monkeypatch.setattr(text_runs, "RUN", run)
+    new = _mixed(builder(source="mem", format="test"))
+    old = _one_by_one(builder(source="mem", format="test"))
+    assert_same_roster(new, old)
+    assert list(new.users) == list(old.users)
+    told = [(p.code, p.line) for p in new.problems]
+    assert told == [(p.code, p.line) for p in old.problems]
+    assert ("duplicate_id", 4) in told and new.users["u5"].email == "m@x.org"

@@ -563,14 +563,13 @@ class _Reader:
         for k, rid in enumerate(order, 1):
             line = user_line(rid)
             v = users.pop_text(rid) if bulk else users[rid]
-            unchanged = not self._mends(rid, v)
-            add = partial(add_parked, self.b, "users", v,
-                          None if unchanged else partial(self._mended, rid),
-                          file="users.csv", line=line)
-            if columns is not None:  # (after the column-wise rows above it)
-                columns.add_at(self.b, line, add)
+            mend = None if not self._mends(rid, v) else partial(self._mended, rid)
+            if columns is not None:  # (after the column-wise rows above it; text as it is)
+                columns.add_at(self.b, line, v if mend is None and isinstance(v, bytes) else
+                               partial(add_parked, self.b, "users", v, mend,
+                                       file="users.csv", line=line))
             else:
-                add()
+                add_parked(self.b, "users", v, mend, file="users.csv", line=line)
             if bulk and k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go)
                 users.tidy()
         if columns is not None:

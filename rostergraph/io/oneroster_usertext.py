@@ -78,6 +78,7 @@ from .oneroster_users import (
 from .parked import ParkedDicts
 from .scan import MAX_STRING
 from .shaped_users import UserShape
+from .text_runs import TextRuns
 from .user_orgs import OrgClasses
 
 if TYPE_CHECKING:
@@ -230,6 +231,9 @@ class _Shape:
             self.fields |= {agents}
 
 
+Held = bytes | Callable[[], None]  # (a row path's user: its text as kept, or a call adding it)
+
+
 class ColumnUsers:
     """The users.csv rows a bulk load reads column-wise (see the module's text)."""
 
@@ -253,7 +257,7 @@ class ColumnUsers:
         self.agents: int | None = None  # the field of the agentSourcedIds column
         self.registered = 0
         self.added = 0
-        self.held: list[tuple[int, Callable[[], None]]] = []  # (see add_at)
+        self.held: list[tuple[int, Held]] = []  # (see add_at)
         # demographics: each row's demographics row (-1: none), its fragment template
         self.demo_row = np.full(len(rows), -1, dtype=np.int64)
         self.demo_shape = np.zeros(len(rows), dtype=np.int64)
@@ -320,11 +324,11 @@ class ColumnUsers:
         self.alive[ks] = False
         self.demoted += len(ks)
 
-    def add_at(self, b: Any, line: int, add: Callable[[], None]) -> None:
-        """Hand the builder a row path's record (``add`` hands it) at ``line``, in line
-        order among the column-wise rows: held until a batch of rows is due, so that the
-        rows between two such records are not each a batch of their own (a district's
-        administrators, say, spread over its users)."""
+    def add_at(self, b: Any, line: int, add: Held) -> None:
+        """Hand the builder a row path's record (its text as kept, or a call adding it) at
+        ``line``, in line order among the column-wise rows: held until a batch of rows is
+        due, so that the rows between two such records are not each a batch of their own
+        (a district's administrators, say, spread over its users)."""
         self.held.append((line, add))
         upto = int(np.searchsorted(self.lines, line))
         if upto - self.added >= _CHUNK or len(self.held) >= _CHUNK:
@@ -347,20 +351,19 @@ class ColumnUsers:
             held, self.held = self.held[:k], self.held[k:]
             self.added = end
             self._add(b, ks, held)
-        for _, add in self.held:
-            add()
-        self.held = []
+        held, self.held = self.held, []
+        self._add(b, np.zeros(0, np.int64), held)
 
-    def _add(self, b: Any, ks: np.ndarray, held: list[tuple[int, Callable[[], None]]]
-             ) -> None:
+    def _add(self, b: Any, ks: np.ndarray, held: list[tuple[int, Held]]) -> None:
         """Hand the builder rows ``ks`` and the records ``held`` (``(line, add)``), in line
         order."""
         import pyarrow.compute as pc
 
+        due = TextRuns(b, "users")  # (texts with the rows' about them: a call each cost 35 µs)
         if not len(ks):
-            for _, add in held:
-                add()
-            return
+            for line, add in held:
+                due.add_or_call(add, file="users.csv", line=line)
+            return due.flush()
         pos = self.pos[ks]
         first, size = int(pos[0]), int(pos[-1]) - int(pos[0]) + 1
         shapes = self._shape_objects[self.shape[ks]].tolist()
@@ -419,13 +422,14 @@ class ColumnUsers:
         at = np.searchsorted(lines, [line for line, _ in held]).tolist()
         cuts = sorted({0, *(np.flatnonzero(np.diff(usable.view(np.int8))) + 1).tolist(),
                        *at, len(ks)})
-        calls = iter(zip(at, (add for _, add in held)))
+        calls = iter(zip(at, held))
         call = next(calls, None)
         for start, end in pairwise(cuts):
             while call is not None and call[0] == start:
-                call[1]()
+                due.add_or_call(call[1][1], file="users.csv", line=call[1][0])
                 call = next(calls, None)
             if usable[start] and end - start >= SHAPED_FROM:
+                due.flush()
                 lo, hi = int(at_ref[start]), int(at_ref[end])
                 students = (named[start:end], refs[lo:hi])
                 # (the run's own shapes only: a shape's columns are worked out per call)
@@ -436,11 +440,12 @@ class ColumnUsers:
                              file="users.csv",
                              no_at={k: v[start:end] for k, v in no_at.items()})
             else:
-                b.add_texts("users", line_texts(texts.slice(start, end - start)),
-                            lines[start:end], file="users.csv")
+                due.extend(line_texts(texts.slice(start, end - start)), lines[start:end],
+                           file="users.csv")
         while call is not None:  # (those below the last row)
-            call[1]()
+            due.add_or_call(call[1][1], file="users.csv", line=call[1][0])
             call = next(calls, None)
+        due.flush()
 
     def _rendered(self, agents: Any, chosen: list[_Shape], codes: np.ndarray) -> Any:
         """Each row's contact links: its ``agentSourcedIds`` cell with its commas made the

@@ -72,6 +72,31 @@ class TextRuns:
         self.flush()
         add_parked(self.b, self.kind, value, mend, file=file, line=line)
 
+    def extend(self, texts: list[bytes], lines: list[int], *, file: str) -> None:
+        """:meth:`add` of ``texts`` (of ``lines``), each the text of a record nothing
+        changes that reads back (as a reader's template makes it), in order."""
+        if self.add_texts is None:
+            for text, line in zip(texts, lines):
+                add_parked(self.b, self.kind, text, None, file=file, line=line)
+            return
+        if file != self.file:
+            self.flush()
+            self.file = file
+        self.texts += texts
+        self.lines += lines
+        if len(self.texts) >= RUN:
+            self.flush()
+
+    def add_or_call(self, value: bytes | Callable[[], None], *, file: str, line: int
+                    ) -> None:
+        """:meth:`add` of a record's text nothing changes; or, a call that adds a record
+        (a row the reader mends, say), after the records held."""
+        if isinstance(value, bytes):
+            self.add(value, None, file=file, line=line)
+        else:
+            self.flush()
+            value()
+
     def flush(self) -> None:
         """Hand the records held to the builder."""
         if self.texts:

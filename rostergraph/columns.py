@@ -31,12 +31,19 @@ from .lazy import LazyColumns
 from .model import ROLE_NAMES
 from .strcols import StoredStrings, UnsupportedColumn, encode_strings
 
-__all__ = ["COUNTED", "NODE_KINDS", "RECORDS_OF", "RELATIONS", "RELATION_SPECS", "ROLE_BITS",
-           "CodedRefs", "Codes", "Columns", "ReaderColumns", "RelationSpec", "field_columns",
-           "object_array", "record_columns", "school_edges"]
+__all__ = ["COUNTED", "NEEDED_ROLE", "NODE_KINDS", "RECORDS_OF", "RELATIONS", "RELATION_SPECS",
+           "ROLE_BITS", "CodedRefs", "Codes", "Columns", "ReaderColumns", "RelationSpec",
+           "field_columns", "object_array", "record_columns", "school_edges"]
 
 #: role name → its bit in a user's role mask.
 ROLE_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(ROLE_NAMES)}
+
+#: The role a section's listing needs to link a user (Clever's data model: a section's
+#: ``students`` are users with the student role, its ``teachers`` users with the teacher
+#: role). The graph keeps every listing as an edge; the queries count one whose user
+#: lacks the role as no link, as they do a user without a record (rule RG-REF-002
+#: reports it).
+NEEDED_ROLE: dict[str, str] = {"enrolled_in": "student", "teaches": "teacher"}
 
 #: The graph's node kinds, and the roster's record kind of each.
 NODE_KINDS: tuple[str, ...] = ("district", "school", "term", "course", "section", "user")

@@ -26,6 +26,7 @@ import re
 
 import numpy as np
 
+from .columns import NEEDED_ROLE
 from .graph import ROLE_BITS, RosterGraph
 from .roster import Roster
 from .table import Table
@@ -231,13 +232,14 @@ def coverage(g: Roster | RosterGraph) -> Table:
                      f"no {'sections' if not n_s else 'users'} were delivered"))
     else:
         linked = {}
-        for rel in ("enrolled_in", "teaches"):
+        for rel, role in NEEDED_ROLE.items():
             r = graph.relations[rel]
-            linked[rel] = int((r.src < n_u).sum())
+            users = r.src[r.src < n_u]
+            linked[rel] = int(((graph.roles[users] & ROLE_BITS[role]) != 0).sum())
         if not linked["enrolled_in"] or not linked["teaches"]:
             who = "student" if not linked["enrolled_in"] else "teacher"
             rows.append(("reach", "cannot_answer",
-                         f"no section lists a {who} who has a user record"))
+                         f"no section lists a {who} (a user record with the {who} role)"))
         else:
             rows.append(("reach", "answered", ""))
     rows.append(("cross_school_enrollments",

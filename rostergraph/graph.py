@@ -636,8 +636,10 @@ class RosterGraph:
         """The student–teacher projection as a ``networkx.MultiGraph``.
 
         One edge per (student, teacher, shared section), ``key`` = section id,
-        with the teacher's ``primary`` flag. Only users with records take part
-        (stubs are left to rule RG-REF-001).
+        with the teacher's ``primary`` flag. Only users with records and the role
+        the listing needs take part (a section's ``students`` link users with the
+        student role, its ``teachers`` users with the teacher role; stubs are left to
+        rule RG-REF-001, other users to RG-REF-002).
 
         Examples
         --------
@@ -654,12 +656,16 @@ class RosterGraph:
         users, secs = self._ids["user"], self._ids["section"]
         n_users = self._n_records["user"]
         primary = tea.attrs["primary"]
+        is_student = np.zeros(self.n_nodes("user"), dtype=bool)
+        is_student[:n_users] = (self.roles[:n_users] & ROLE_BITS["student"]) != 0
+        is_teacher = np.zeros(self.n_nodes("user"), dtype=bool)
+        is_teacher[:n_users] = (self.roles[:n_users] & ROLE_BITS["teacher"]) != 0
         for j in range(self._n_records["section"]):
-            studs = [s for s in enr.into(j).tolist() if s < n_users]
+            studs = [s for s in enr.into(j).tolist() if is_student[s]]
             t_lo, t_hi = tea.rindptr[j], tea.rindptr[j + 1]
             teach = [(int(t), bool(primary[e])) for t, e in
                      zip(tea.rsrc[t_lo:t_hi].tolist(), tea.redge[t_lo:t_hi].tolist())
-                     if t < n_users]
+                     if is_teacher[t]]
             for t, is_primary in teach:
                 for s in studs:
                     P.add_edge(users[s], users[t], key=secs[j], primary=is_primary)

@@ -648,7 +648,9 @@ def _naive_reach(r: Roster) -> dict[tuple[str, str], set[str]]:
         teachers = s.teachers or ((s.teacher,) if s.teacher else ())
         for t in teachers:
             for st_ in s.students or ():
-                if t in r.users and st_ in r.users:
+                # (a section's listing links only students as students, teachers as teachers)
+                if (t in r.users and r.users[t].roles.teacher is not None and st_ in r.users
+                        and r.users[st_].roles.student is not None):
                     out.setdefault((t, st_), set()).add(s.id)
     return out
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -25,6 +27,13 @@ def _existing_sections(r: Roster) -> list[Section]:
     return list(r.sections.values())
 
 
+def _has(r: Roster, uid: str, role: str) -> bool:
+    """Whether ``uid`` is a user record holding ``role`` (a section's listing links only
+    students as students and teachers as teachers)."""
+    u = r.users.get(uid)
+    return u is not None and getattr(u.roles, role) is not None
+
+
 def naive_reach(r: Roster) -> dict[tuple[str, str], int]:
     """reach(teacher): students enrolled in at least one section whose `teachers`
     list contains the teacher (primary or co-teacher); counted per distinct section."""
@@ -33,7 +42,7 @@ def naive_reach(r: Roster) -> dict[tuple[str, str], int]:
         teachers = sec.teachers or ((sec.teacher,) if sec.teacher else ())
         for t in set(teachers):
             for s in set(sec.students or ()):
-                if t in r.users and s in r.users:
+                if _has(r, t, "teacher") and _has(r, s, "student"):
                     out[(t, s)] += 1
     return dict(out)
 
@@ -90,12 +99,13 @@ def naive_visible(r: Roster, uid: str) -> set[tuple[str, str]]:
     secs = list(r.sections.values())
 
     def teachers_of(sec: Section) -> set[str]:
-        return set(sec.teachers or ((sec.teacher,) if sec.teacher else ()))
+        return {t for t in (sec.teachers or ((sec.teacher,) if sec.teacher else ()))
+                if _has(r, t, "teacher")}
 
     if u.roles.teacher is not None:
         for sec in secs:
             if uid in teachers_of(sec):
-                out |= {(s, "teacher") for s in sec.students or ()}
+                out |= {(s, "teacher") for s in sec.students or () if _has(r, s, "student")}
                 out |= {(t, "teacher") for t in teachers_of(sec)}
     if u.roles.student is not None:
         for sec in secs:
@@ -167,7 +177,7 @@ def test_primary_only_counts_sections_where_primary(r: Roster) -> None:
                                                                     else None)
             if t in teachers and primary == t:
                 for s in set(sec.students or ()):
-                    if s in r.users:
+                    if _has(r, s, "student"):
                         expected[s] += 1
         got = {s: n for s, n, _ in q.students_of(g, t, primary_only=True)}
         assert got == dict(expected)
@@ -349,3 +359,40 @@ def test_a_roster_given_where_the_graph_goes_is_told() -> None:
         with pytest.raises(TypeError, match=rf"^{name}\(\) takes a RosterGraph, not Roster: "
                                             r"rostergraph\.RosterGraph\.from_roster\(roster\)"):
             getattr(q, name)(r, *args)
+
+
+def test_users_listed_without_the_role_link_no_one(tmp_path: Path) -> None:
+    """A section's ``students`` link only users with the student role and its ``teachers``
+    only users with the teacher role (Clever's data model); any other user a section lists
+    is RG-REF-002's finding and reaches, and is reached by, no one."""
+    users = [
+        {"id": "t1", "roles": {"teacher": {"school": "A"}}},
+        {"id": "s1", "roles": {"student": {"school": "A"}}},
+        {"id": "f1", "roles": {"staff": {"schools": ["A"]}}},
+        {"id": "c1", "roles": {"contact": {"student_relationships": [{"student": "s1"}]}}},
+        {"id": "s9", "roles": {"student": {"school": "A"}}},
+        {"id": "t9", "roles": {"teacher": {"school": "A"}}},
+    ]
+    sections = [{"id": "x1", "school": "A", "teacher": "t1", "teachers": ["t1", "f1", "s9"],
+                 "students": ["s1", "t1", "c1", "t9"]}]
+    for kind, recs in (("users", users), ("sections", sections)):
+        (tmp_path / f"{kind}.jsonl").write_bytes(b"".join(orjson.dumps(x) + b"\n"
+                                                          for x in recs))
+    g = RosterGraph.from_roster(rostergraph.load(tmp_path))
+    assert [(t, s) for t, s, _ in q.reach_pairs(g)] == [("t1", "s1")]
+    assert q.students_of(g, "t1").to_list("student") == ["s1"]
+    assert q.teachers_of(g, "s1").to_list("teacher") == ["t1"]
+    with pytest.raises(WrongKindError):  # (t9 is no student, though x1 lists it as one)
+        q.can_reach(g, "t1", "t9")
+    assert sorted(q.visible_users(g, "t1").to_list("user")) == ["s1"]
+    assert q.visible_users(g, "s1").to_list("user") == ["t1"]
+    # s9 and t9 are listed, but not as what they are: orphans of their own roles
+    assert sorted((u, role) for u, role, _ in q.orphaned_users(g)) == [
+        ("s9", "student"), ("t9", "teacher")]
+    P = g.student_teacher_graph()
+    assert sorted(tuple(sorted(e)) for e in P.edges()) == [("s1", "t1")]
+    found = {(f.ids, f.rule) for f in rostergraph.validate(g).findings}
+    assert {(("x1", u), "RG-REF-002") for u in ("t1", "c1", "t9", "f1", "s9")} <= found
+    sizes = q.summary(g)
+    assert sizes["section_sizes"].to_dicts() == [{"students": 1, "sections": 1}]
+    assert sizes["teachers_per_section"].to_dicts() == [{"teachers": 1, "sections": 1}]

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import NEEDED_ROLE, ROLE_BITS
 from ..table import Table
 
 __all__ = ["orphan_changes", "primary_school_changes", "reach_changes", "removed_enrollments"]
@@ -59,10 +60,12 @@ def _isin(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
 
 
 def _distinct_pairs(g: Any, relation: str) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (user index, section index) edges between records, sorted by section."""
+    """Distinct (user index, section index) edges between records, sorted by section, of
+    users holding the role the relation needs (as reach counts them)."""
     rel = g.relations[relation]
     n_u, n_s = g.n_records("user"), g.n_records("section")
     ok = (rel.src < n_u) & (rel.dst < n_s)
+    ok[ok] = (g.roles[rel.src[ok]] & ROLE_BITS[NEEDED_ROLE[relation]]) != 0
     k = _uniq(rel.dst[ok].astype(np.int64) * max(n_u, 1) + rel.src[ok])
     return k % max(n_u, 1), k // max(n_u, 1)
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import NEEDED_ROLE
 from ..columns import run_starts as _starts_mask
-from ..graph import RosterGraph
+from ..graph import ROLE_BITS, RosterGraph
 
 
 def need_graph(g: Any, name: str) -> None:
@@ -37,8 +38,31 @@ def _expand(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return which, pos
 
 
+def role_holders(g: RosterGraph, relation: str) -> np.ndarray | None:
+    """Over the users with records: whether each holds the role ``relation``
+    (``enrolled_in`` or ``teaches``) needs, or ``None`` when every user it lists does
+    (the usual case: nothing to leave out).
+
+    Examples
+    --------
+    >>> import rostergraph
+    >>> g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
+    >>> role_holders(g, "enrolled_in") is None
+    True
+    """
+    c = _cache(g)
+    key = "holders:" + relation
+    if key not in c:
+        n_u = g.n_records("user")
+        holds = (g.roles[:n_u] & ROLE_BITS[NEEDED_ROLE[relation]]) != 0
+        listed = np.diff(g.relations[relation].indptr[: n_u + 1]) > 0
+        c[key] = None if bool(holds[listed].all()) else holds
+    return c[key]
+
+
 def _pairs(g: RosterGraph, relation: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (user, section) edges of ``enrolled_in``/``teaches`` between records.
+    """Distinct (user, section) edges of ``enrolled_in``/``teaches`` between records, of
+    users holding the role the relation needs.
 
     Returns ``(user, section, primary)`` sorted by section then user;
     ``primary`` is the teacher's flag (any of its duplicates) or all False.
@@ -50,6 +74,9 @@ def _pairs(g: RosterGraph, relation: str) -> tuple[np.ndarray, np.ndarray, np.nd
     rel = g.relations[relation]
     n_u, n_s = g.n_records("user"), g.n_records("section")
     ok = (rel.src < n_u) & (rel.dst < n_s)
+    holders = role_holders(g, relation)
+    if holders is not None:
+        ok[ok] = holders[rel.src[ok]]
     u = rel.src[ok].astype(np.int64)
     s = rel.dst[ok].astype(np.int64)
     prim = rel.attrs["primary"][ok] if "primary" in rel.attrs else np.zeros(len(u), bool)
@@ -111,7 +138,8 @@ def _user_csr(g: RosterGraph, relation: str) -> tuple[np.ndarray, np.ndarray, np
             indptr = rel.indptr[: n_u + 1]
             secs = rel.dst[: int(indptr[-1])]
             down, same = _not_above(secs, indptr)
-            if not len(down) and bool((secs < g.n_records("section")).all()):
+            if not len(down) and bool((secs < g.n_records("section")).all()) and (
+                    role_holders(g, relation) is None):
                 indptr, secs = _without(indptr, secs, same)
                 c[key] = (indptr, secs, np.zeros(len(secs), dtype=bool))
                 return c[key]
@@ -143,8 +171,6 @@ def _single_target(g: RosterGraph, relation: str, kind: str,
 # --- reach -------------------------------------------------------------------
 
 
-
-
 def _section_filter(g: RosterGraph, school: str | None, term: str | None) -> np.ndarray | None:
     n_s = g.n_records("section")
     if school is None and term is None:
@@ -171,8 +197,6 @@ def _ranges(starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 #: below this many (teacher, section, student) entries reach runs on one thread
-
-
 _PARALLEL_MIN = 1 << 18
 
 
@@ -209,8 +233,8 @@ def _students_by_section(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.nda
     """Each section's students, ascending: ``(indptr, students, drop)`` over ``enrolled_in``.
 
     ``students[indptr[s]:indptr[s + 1]]`` is section ``s``'s row; ``drop`` (ascending
-    positions) marks the entries that do not count: users without a record (stubs) and
-    repeated listings. The rows are the ``enrolled_in`` reverse CSR, already ascending
+    positions) marks the entries that do not count: users without a record (stubs) or
+    without the student role, and repeated listings. The rows are the ``enrolled_in`` reverse CSR, already ascending
     when the forward CSR is sorted by user and the reverse order stable (as
     :class:`RosterGraph` builds them); rows that are not get sorted here (a copy).
     """
@@ -235,13 +259,18 @@ def _students_by_section(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.nda
         drop = drop[_starts_mask(drop[1:] != drop[:-1])]  # a repeated stub is in both
     else:
         drop = sus.astype(np.int64)
+    holders = role_holders(g, "enrolled_in")
+    if holders is not None:
+        rec = np.flatnonzero(studs < n_u)
+        drop = np.union1d(drop, rec[~holders[studs[rec]]]).astype(np.int64)
     out = (indptr, studs, drop)
     c["studs_by_sec"] = out
     return out
 
 
 def _teacher_sections(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (teacher, section) edges between records, ordered by teacher then section.
+    """Distinct (teacher, section) edges between records, of users holding the teacher
+    role, ordered by teacher then section.
 
     Returns ``(teacher, section)`` index arrays; ``keep`` (a mask over sections) filters.
     """
@@ -250,6 +279,9 @@ def _teacher_sections(g: RosterGraph, keep: np.ndarray | None) -> tuple[np.ndarr
     hi = int(rel.indptr[n_u]) if len(rel.indptr) > n_u else len(rel.src)
     t, s = rel.src[:hi], rel.dst[:hi]  # the forward CSR is sorted by teacher; stubs come last
     ok = s < n_s
+    holders = role_holders(g, "teaches")
+    if holders is not None:
+        ok &= holders[t]
     if keep is not None and len(s):
         ok &= keep[np.where(ok, s, 0)]
     if not ok.all():

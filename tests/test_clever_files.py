@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rostergraph
+from rostergraph.io import clever_files
+from rostergraph.io.clever_files import last_line_next_link, line_next_link
 from rostergraph.synth import write_district
 
 RUBY = Path(__file__).parent / "data" / "clever" / "clever-ruby-v1.1-vcr-bodies"
@@ -128,3 +133,39 @@ def test_an_unfinished_fetchs_part_file_is_told_with_its_remedy(tmp_path: Path) 
     told = [p for p in r.problems if p.file == "users.jsonl.part"]
     assert [(p.code, p.kind) for p in told] == [("other", "users")]
     assert "--resume" in told[0].message and "name it" not in told[0].message
+
+
+def _last_page_read(data: bytes, cap: int) -> tuple[str, dict[str, int]] | None:
+    """The general reader's choice, line by line: the last line not blank and at most
+    ``cap`` bytes, and its next link."""
+    last, at = None, 0
+    for n, line in enumerate(data.split(b"\n"), 1):
+        if len(line) <= cap and line.strip():
+            last, at = line, n
+    uri = line_next_link(last)
+    return None if uri is None else (uri, {"line": at})
+
+
+_LINES = st.one_of(
+    st.integers(0, 9).map(lambda k: b'{"data":[],"links":[{"rel":"next","uri":"/n%d"}]}' % k),
+    st.integers(0, 120).map(lambda n: b'{"id":"' + b"x" * n + b'"}'),
+    st.integers(0, 3).map(lambda n: b" " * n),
+    st.integers(0, 150).map(lambda n: b'{"links":[{"rel":"next","uri":"/' + b"y" * n + b'"}]}'),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES, max_size=6), st.booleans(), st.sampled_from([20, 60, 100, 10**6]),
+       st.sampled_from([1, 2, 3, 7, 64, 1 << 20]))
+def test_last_page_read_from_the_end_is_the_general_readers(
+        lines: list[bytes], newline: bool, cap: int, block: int) -> None:
+    """The next link a plain JSON Lines file ends in, read from its end a block at a time,
+    is that of the last line the general reader takes: lines over the limit and blank
+    ones are passed over, whatever the block boundaries."""
+    data = b"\n".join(lines) + (b"\n" if newline else b"")
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "users.jsonl"
+        path.write_bytes(data)
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(clever_files, "_TAIL_BLOCK", block)
+            assert last_line_next_link(path, cap) == _last_page_read(data, cap)

@@ -176,3 +176,66 @@ def test_ids_shared_by_plain_and_slow_lines_both_ways(
     assert fast.terms["a"].name == "plain first" and fast.terms["b"].extra
     assert _problems(fast) == _problems(general)
     assert [p.line for p in fast.problems if p.code == "duplicate_id"] == [2, 4, 6, 8]
+
+
+def _fast_and_general(path: Path, monkeypatch: pytest.MonkeyPatch, limits: Limits
+                      ) -> tuple[rostergraph.Roster, rostergraph.Roster]:
+    fast = rostergraph.load(path, limits=limits)
+    # (the fast path did read it: its records are built on access)
+    assert any(isinstance(fast.records(k), LazyRecords) for k in ("sections", "users"))
+    with monkeypatch.context() as m:
+        m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+        general = rostergraph.load(path, limits=limits)
+    return fast, general
+
+
+def _told(r: rostergraph.Roster) -> list[tuple[object, ...]]:
+    return [(p.code, p.file, p.line, p.message) for p in r.problems]
+
+
+_PAGE = b'{"data":[],"links":[{"rel":"next","uri":"/v3.0/users?starting_after=u1"}]}'
+_LONG = b'{"id":"u2","x":"' + b"p" * 300 + b'"}'
+
+#: Folders whose problems the general reader notes about the folder rather than a line
+#: (before reading any file, or after reading them all), beside a broken line.
+_FOLDERS: dict[str, tuple[dict[str, bytes], dict[str, int]]] = {
+    # sections of an older API version beside v3 files: told first
+    "legacy": ({"sections.jsonl": b'{"id":"s1","course_name":"Art"}\n{not json\n'}, {}),
+    # a login page saved as a resource file: told first
+    "html": ({"terms.jsonl": b"<!DOCTYPE html><html><body>login</body></html>\n",
+              "users.jsonl": b"{not json\n"}, {}),
+    # a resource saved without a suffix: told first
+    "unsuffixed": ({"terms": b"", "users.jsonl": b"{not json\n"}, {}),
+    # a list page linking to a next one: told last, within the cap
+    "cut list past the cap": ({"users.jsonl": b"{not json\n" + _PAGE + b"\n"},
+                              {"max_problems": 1}),
+    # a folder note and the note of problems past the cap: the folder's first
+    "notes past the cap": ({"other.json": b"{}\n", "users.jsonl": b"{bad 1\n{bad 2\n"},
+                           {"max_problems": 1}),
+    # the page is the last line read: the longer line after it is told and skipped
+    "page before a long line": ({"users.jsonl": b'{"id":"u1"}\n' + _PAGE + b"\n" + _LONG
+                                 + b"\n"}, {"max_line_bytes": 200}),
+    # a page longer than the limit is no page read
+    "long page last": ({"users.jsonl": b'{"id":"u1"}\n{"data":[' + _LONG + b'],"links":'
+                        b'[{"rel":"next","uri":"/v3.0/users?starting_after=u2"}]}\n'},
+                       {"max_line_bytes": 200}),
+}
+
+
+@pytest.mark.parametrize("name", list(_FOLDERS))
+def test_folder_problems_and_notes_in_the_general_readers_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    files, limits = _FOLDERS[name]
+    for file, data in files.items():
+        (tmp_path / file).write_bytes(data)
+    fast, general = _fast_and_general(tmp_path, monkeypatch, Limits(**limits))
+    assert _told(general)  # (every folder here has something to tell)
+    assert _told(fast) == _told(general)
+    assert fast.provenance.notes == general.provenance.notes
+    assert list(fast.users) == list(general.users)
+    for raised in (fast_jsonl.read_fast, lambda *a, **k: None):  # strict: the same first one
+        with monkeypatch.context() as m, pytest.raises(rostergraph.RosterError) as err:
+            m.setattr(fast_jsonl, "read_fast", raised)
+            rostergraph.load(tmp_path, limits=Limits(**limits), strict=True)
+        assert str(err.value).endswith(general.problems[0].message) or (
+            general.problems[0].message in str(err.value))

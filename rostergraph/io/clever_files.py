@@ -440,28 +440,59 @@ def line_next_link(line: bytes | None) -> str | None:
 NextLink = tuple[str, dict[str, int]]
 
 
+#: Bytes :func:`last_line_next_link` reads from a file's end at a time.
+_TAIL_BLOCK = 1 << 20
+
+
 def last_line_next_link(path: Path, cap: int) -> NextLink | None:
-    """:func:`line_next_link` of the last line of a plain JSON Lines file, read from its
-    end (at most ``cap`` bytes: a longer line is no page the reader took), and its line."""
-    tail = b""
+    """:func:`line_next_link` of the last line of a plain JSON Lines file the reader takes
+    (not blank, at most ``cap`` bytes: a longer line is told and skipped), and its line;
+    read from the file's end a block at a time.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> page = b'{"data":[],"links":[{"rel":"next","uri":"/v3.0/users?starting_after=u1"}]}'
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = Path(d) / "users.jsonl"
+    ...     _ = f.write_bytes(page + b"\\n" + b'{"id":"' + b"x" * 90 + b'"}\\n\\n')
+    ...     last_line_next_link(f, 90), last_line_next_link(f, 1000)
+    (('/v3.0/users?starting_after=u1', {'line': 1}), None)
+    """
     with open(path, "rb") as fh:
         pos = fh.seek(0, os.SEEK_END)
-        while pos > 0 and len(tail) <= cap:
-            step = min(1 << 20, pos)
+        found: tuple[bytes, int] | None = None  # (the line, where it starts)
+        head, long = b"", False  # the part read of the line that ends where the rest begins
+        while found is None and pos > 0:
+            step = min(_TAIL_BLOCK, pos)
             pos -= step
             fh.seek(pos)
-            tail = fh.read(step) + tail
-            if b"\n" in tail.rstrip():
-                break
-        last = tail.rstrip().rsplit(b"\n", 1)[-1]
-        uri = line_next_link(last)
-        if uri is None:
-            return None
-        start = pos + len(tail.rstrip()) - len(last)
-        fh.seek(0)
+            block = fh.read(step)
+            j = len(block)
+            while True:
+                nl = block.rfind(b"\n", 0, j)
+                if nl < 0 and pos > 0:  # (the line goes on in the block before)
+                    if not long:
+                        head = block[:j] + head
+                        long = len(head) > cap
+                        head = b"" if long else head
+                    break
+                line = b"" if long else block[nl + 1:j] + head
+                if not long and len(line) <= cap and line.strip():
+                    found = line, pos + nl + 1
+                    break
+                head, long, j = b"", False, nl
+                if nl < 0:
+                    break
+    if found is None:
+        return None
+    uri = line_next_link(found[0])
+    if uri is None:
+        return None
+    with open(path, "rb") as fh:
         lines = 1  # (the lines before it counted a block at a time: a page found is rare)
-        while fh.tell() < start:
-            lines += fh.read(min(1 << 23, start - fh.tell())).count(b"\n")
+        while fh.tell() < found[1]:
+            lines += fh.read(min(1 << 23, found[1] - fh.tell())).count(b"\n")
     return uri, {"line": lines}
 
 

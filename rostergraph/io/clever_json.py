@@ -49,7 +49,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
 import msgspec
 import orjson
 
@@ -183,29 +182,29 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     # strict mode the first problem is raised, as the general reader would raise it
     documents = {k for k, f in files.items() if _document_in_lines(f)}
     legacy = legacy_sections_message(files.get("sections")) if p.is_dir() else None
-    ignored: list[Problem] = []
+    # the problems the general reader notes before reading any file, in its order (the
+    # sections of an older API version, files left unread, files it cannot take), and
+    # those it notes after (a list saved in part), for the fast path to list alike
+    before: list[Problem] = []
+    if legacy is not None:
+        before.append(Problem(code="other", message=legacy, file=files["sections"].name,
+                              kind="sections", line=1))
     if p.is_dir() and not (documents or roles):
-        ignored_files(lambda code, msg, **w: ignored.append(
+        ignored_files(lambda code, msg, **w: before.append(
             Problem(code=code, message=msg, **w)), p)
-    # (the general reader notes them first, within Limits.max_problems); called through
-    # its module, so that a test replacing fast_jsonl.read_fast reaches the general path
-    fast = None if documents or roles or pages else fast_jsonl.read_fast(
-        path, files, limits, general=read_line, noted=ignored)
-    if fast is not None:
-        said = [*alone, *(
-            Problem(code="missing_file", message=cut_list_message(k, f.name, link[0]),
-                    file=f.name, kind=k, line=link[1].get("line"))
-            for k, f in files.items()
-            if (link := last_line_next_link(f, limits.max_line_bytes)) is not None)]
-        if legacy is not None:
-            said.append(Problem(code="other", message=legacy, file=files["sections"].name,
-                                kind="sections", line=1))
-        if strict and (fast.problems or said):
-            raise (fast.problems or said)[0].to_error()
-        if notes or said:
-            fast = fast.replace(problems=[*fast.problems, *said], provenance=attrs.evolve(
-                fast.provenance, notes=(*fast.provenance.notes, *notes)))
-        return fast
+    # (called through its module, so that a test replacing fast_jsonl.read_fast reaches
+    # the general path)
+    if not (documents or roles or pages):
+        cut_lists = [Problem(code="missing_file", message=cut_list_message(k, f.name, link[0]),
+                             file=f.name, kind=k, line=link[1].get("line"))
+                     for k, f in files.items()
+                     if (link := last_line_next_link(f, limits.max_line_bytes)) is not None]
+        fast = fast_jsonl.read_fast(path, files, limits, general=read_line,
+                                    noted=[*before, *alone], told_after=cut_lists, notes=notes)
+        if fast is not None:
+            if strict and fast.problems:
+                raise fast.problems[0].to_error()
+            return fast
     # users and sections kept as compact text and columns, their records built on first
     # access (as the CSV readers keep them); per-role user lists compare a user with the
     # record read before, so they take the plain builder

@@ -214,7 +214,8 @@ def _cpu() -> str:
 
 def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
               limits: Limits = DEFAULT_LIMITS, *, general: GeneralReader,
-              noted: Sequence[Problem] = ()) -> Roster | None:
+              noted: Sequence[Problem] = (), told_after: Sequence[Problem] = (),
+              notes: Sequence[str] = ()) -> Roster | None:
     """Read plain JSON Lines resource files fast; ``None`` when they are not all plain.
 
     Safe to call from several threads at once: every load keeps its state in its own
@@ -234,6 +235,11 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     noted:
         Problems the general reader notes before reading the files (files left
         unread): listed first, and counted in ``limits.max_problems``.
+    told_after:
+        Problems the general reader notes after reading them (a list saved in part):
+        listed last, within ``limits.max_problems``.
+    notes:
+        Provenance notes the general reader makes before reading the files.
 
     Returns
     -------
@@ -247,6 +253,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
     b = RosterBuilder(source=str(source), format="clever-json",
                       max_problems=limits.max_problems)
     b.version = "v3.0"
+    b.notes.extend(notes)
     datas: dict[str, bytes] = {}
     for kind in KINDS:
         if kind in files:
@@ -308,6 +315,9 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             room = cap - len(b.problems)
             b.dropped_problems += max(0, len(problems[kind]) - room)
             b.problems.extend(problems[kind][:room])
+    room = cap - len(b.problems)
+    b.dropped_problems += max(0, len(told_after) - room)
+    b.problems.extend(told_after[:room])
     roster = b.build()
     for kind in list(merged):
         cols, plain_pos, ready, n = merged.pop(kind)

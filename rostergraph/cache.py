@@ -90,7 +90,8 @@ from .strcols import StoredStrings, UnsupportedColumn, encode_strings
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "source_fingerprint"]
 
-SCHEMA = 7  # 7: field columns as ReaderColumns.to_arrays writes them; 6: the record ids'
+SCHEMA = 8  # 8: an empty id makes no edge and no stub; 7: field columns as
+#             ReaderColumns.to_arrays writes them; 6: the record ids'
 #             order by hash (IdKeys); 5: fingerprints hold inode and ctime; 4: plain .npy
 #             files, string columns as UTF-8 text + codes (3: npz + JSON lists)
 _SAMPLE = 1 << 16  # bytes per sampled block

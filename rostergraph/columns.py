@@ -33,7 +33,8 @@ from .strcols import StoredStrings, UnsupportedColumn, encode_strings
 
 __all__ = ["COUNTED", "NEEDED_ROLE", "NODE_KINDS", "RECORDS_OF", "RELATIONS", "RELATION_SPECS",
            "ROLE_BITS", "CodedRefs", "Codes", "Columns", "ReaderColumns", "RelationSpec",
-           "field_columns", "object_array", "record_columns", "school_edges"]
+           "field_columns", "object_array", "record_columns", "school_edges",
+           "without_empty_refs"]
 
 #: role name → its bit in a user's role mask.
 ROLE_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(ROLE_NAMES)}
@@ -389,6 +390,37 @@ class CodedRefs:
         return CodedRefs(codes, full[idx][codes < 0].tolist())
 
 
+def without_empty_refs(col: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A relation's column ``(positions, references, *attributes)`` without the rows whose
+    reference is the empty string: an empty id names no record (it is an SIS's empty
+    cell, as the CSV readers read one), so it makes no edge and no stub. The record keeps
+    the ``""`` it was given.
+
+    Examples
+    --------
+    >>> pos, refs, primary = without_empty_refs(([0, 1, 1], ["A", "", "B"], [True, True, False]))
+    >>> pos.tolist(), refs, primary
+    ([0, 1], ['A', 'B'], [True, False])
+    >>> without_empty_refs(([0, 1], CodedRefs([-1, 3], [""])))[1].codes.tolist()
+    [3]
+    """
+    pos, refs, *attrs = col
+    if isinstance(refs, CodedRefs):
+        if "" not in refs.missing:
+            return col
+        keep = np.ones(len(refs.codes), dtype=bool)
+        keep[np.flatnonzero(refs.codes < 0)[np.array([m == "" for m in refs.missing],
+                                                     dtype=bool)]] = False
+        kept: Any = CodedRefs(refs.codes[keep], [m for m in refs.missing if m != ""])
+    else:
+        if "" not in refs:  # (one C-level pass: the usual case)
+            return col
+        keep = np.array([r != "" for r in refs], dtype=bool)
+        kept = [r for r in refs if r != ""]
+    return (np.asarray(pos, dtype=np.int64)[keep], kept,
+            *([v for v, k in zip(a, keep.tolist()) if k] for a in attrs))
+
+
 def school_edges(rows: Any, refs: list[str], prim: list[bool], pos: int,
                   primary: str | None, schools: Sequence[str] | None) -> bool:
     """User→school edges: the primary school, then every other listed school, once each.
@@ -409,11 +441,12 @@ def school_edges(rows: Any, refs: list[str], prim: list[bool], pos: int,
                 rows.append(pos)
                 refs.append(schools[0])
                 prim.append(False)
-                return True
+                return bool(primary) and bool(schools[0])  # (an empty id names no school)
             return False
     elif not schools:
         return False
-    unlisted = primary is not None and primary not in schools
+    # (an empty id names no school: "" is no primary school, and lists no school)
+    unlisted = bool(primary) and primary not in schools and any(schools)
     seen = {primary}
     for s in schools:
         if s not in seen:

@@ -22,8 +22,9 @@ __all__ = ["FIELDS", "email_without_at", "name_only_last", "school_unlisted"]
 
 def school_unlisted(role: Any) -> bool:
     """A role's primary ``school`` is missing from its non-empty ``schools`` (RG-SCH-001;
-    the JSON Lines scan marks its rows with this too)."""
-    return (role is not None and role.school is not None and bool(role.schools)
+    the JSON Lines scan marks its rows with this too). An empty id names no school: ``""``
+    is no primary school, and a list of ``""`` only lists none."""
+    return (role is not None and bool(role.school) and any(role.schools or ())
             and role.school not in role.schools)
 
 

@@ -55,6 +55,7 @@ from .columns import (
     CodedRefs,
     object_array,
     record_columns,
+    without_empty_refs,
 )
 from .errors import FormatError, UnknownIdError, WrongKindError
 from .lazy import LazyColumns, LazyRecords
@@ -354,8 +355,10 @@ class RosterGraph:
             n_records[kind] = len(recs)
         # the holding record's end is a position; the other end is an id reference
         coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        kept: dict[str, tuple[Any, ...]] = {}
         for name, spec in RELATION_SPECS.items():
-            pos, refs = cols[spec.held_by][name][:2]
+            kept[name] = without_empty_refs(cols[spec.held_by][name])
+            pos, refs = kept[name][:2]
             pos = np.asarray(pos, dtype=np.int32)
             if spec.ref_is_src:
                 coded[name] = (_codes(index[spec.src], refs), pos)
@@ -370,7 +373,7 @@ class RosterGraph:
             s, d = coded[name]
             at: dict[str, np.ndarray] = {}
             for k, a in enumerate(attr_names):
-                vals = cols[RELATION_SPECS[name].held_by][name][2 + k]
+                vals = kept[name][2 + k]
                 if a == "primary":
                     at[a] = np.asarray(vals, dtype=bool)
                 else:

@@ -18,8 +18,12 @@ def _no_at(email: Any) -> bool:
 
 
 def _unlisted(role: Any) -> bool:
-    return (role is not None and role.school is not None and bool(role.schools)
-            and role.school not in role.schools)
+    """The role's primary school is missing from its schools (an empty id names no school:
+    ``""`` is no primary school, and a list of ``""`` only lists none)."""
+    if role is None or not role.school:
+        return False
+    listed = [x for x in role.schools or () if x]
+    return bool(listed) and role.school not in listed
 
 
 #: kind → field column → its value from a record.

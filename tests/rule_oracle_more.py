@@ -28,6 +28,8 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
+import attrs
+
 from rostergraph.model import KINDS, ROLE_NAMES, Section, User
 from rostergraph.roster import Roster
 
@@ -73,6 +75,42 @@ def section_students(sec: Section) -> list[str]:
 def _has_role(r: Roster, uid: str | None, role: str) -> bool:
     u = r.users.get(uid) if uid is not None else None
     return u is not None and getattr(u.roles, role) is not None
+
+
+def _id(v: str | None) -> str | None:
+    return None if v == "" else v
+
+
+def _id_list(v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    return None if v is None else tuple(x for x in v if x != "")
+
+
+def without_empty_ids(r: Roster) -> Roster:
+    """``r`` as the reference rules read it: an empty id names nothing (docs/queries.md),
+    so a reference given as ``""`` is absent and a list leaves it out (the strings stay
+    for the string rules, which read ``r`` itself)."""
+    def user(u: User) -> User:
+        ro = u.roles
+        roles = attrs.evolve(
+            ro,
+            **{k: attrs.evolve(getattr(ro, k), school=_id(getattr(ro, k).school),
+                               schools=_id_list(getattr(ro, k).schools))
+               for k in ("student", "teacher") if getattr(ro, k) is not None},
+            **({"staff": attrs.evolve(ro.staff, schools=_id_list(ro.staff.schools))}
+               if ro.staff is not None else {}),
+            **({"contact": attrs.evolve(ro.contact, student_relationships=tuple(
+                attrs.evolve(rel, student=_id(rel.student))
+                for rel in ro.contact.student_relationships))}
+               if ro.contact is not None and ro.contact.student_relationships else {}))
+        return attrs.evolve(u, district=_id(u.district), roles=roles)
+
+    return r.replace(
+        schools={k: attrs.evolve(v, district=_id(v.district)) for k, v in r.schools.items()},
+        sections={k: attrs.evolve(v, school=_id(v.school), course=_id(v.course),
+                                  term_id=_id(v.term_id), teacher=_id(v.teacher),
+                                  teachers=_id_list(v.teachers), students=_id_list(v.students))
+                  for k, v in r.sections.items()},
+        users={k: user(v) for k, v in r.users.items()})
 
 
 def _ids(ids: Iterable[str]) -> str:
@@ -489,9 +527,11 @@ def term_course_rules(r: Roster) -> list[Row]:
 def all_rules(r: Roster) -> list[Row]:
     """Every record rule's findings (RG-LOAD and RG-SRC, which read the reader's problems
     and the files, are left out), unsorted."""
-    return [*rule_oracle.string_rules(r), *rule_oracle.too_many_teachers(r),
-            *rule_oracle.singular_staff_school(r), *sec_rules(r), *ref_rules(r), *usr_rules(r),
-            *orphan_rules(r), *contact_enum(r), *sch_rules(r), *term_course_rules(r)]
+    refs = without_empty_ids(r)
+    return [*rule_oracle.string_rules(r), *rule_oracle.too_many_teachers(refs),
+            *rule_oracle.singular_staff_school(r), *sec_rules(refs), *ref_rules(refs),
+            *usr_rules(r), *orphan_rules(refs), *contact_enum(refs), *sch_rules(refs),
+            *term_course_rules(r)]
 
 
 # --- load problems and partial sources -----------------------------------------------------
@@ -535,7 +575,7 @@ def src_rules(r: Roster, status: dict[str, str], files: dict[str, int],
     ``files`` are ``delivery``'s per kind (what files the reader saw); ``names`` the
     paths of those files, in reading order (a message names up to four)."""
     out: list[Row] = []
-    missing = referenced_missing(r)
+    missing = referenced_missing(without_empty_ids(r))
     if not any(len(r.records(k)) for k in KINDS) and not any(files.values()):
         return out
     for kind in ("sections", "users"):

@@ -269,3 +269,39 @@ def test_from_roster_given_a_path_says_to_load_it() -> None:
     with pytest.raises(TypeError, match=r"from_roster\(\) takes a Roster, not str: "
                                         r"rostergraph\.load\(path\)"):
         RosterGraph.from_roster("dump/")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_empty_id_names_nothing(tmp_path: Path, fast: bool,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reference given as ``""`` (a school, term or course of a section, a user's
+    schools) makes no edge and no stub, as an empty CSV cell does: the record keeps the
+    ``""``, and the rules tell what is missing rather than a record called ``""``."""
+    import orjson
+
+    from rostergraph.io import fast_jsonl
+
+    recs = {
+        "schools": [{"id": "A"}],
+        "sections": [{"id": "x1", "school": "A", "term_id": "", "course": "",
+                      "teachers": ["t1"], "students": ["s1", ""]},
+                     {"id": "x2", "school": "", "teachers": ["t1"], "students": ["s2"]}],
+        "users": [{"id": "t1", "roles": {"teacher": {"school": "A", "schools": ["A"]}}},
+                  {"id": "s1", "roles": {"student": {"school": "", "schools": ["A"]}}},
+                  {"id": "s2", "roles": {"student": {"school": "A", "schools": ["A"]}}},
+                  {"id": "f1", "roles": {"staff": {"schools": [""]}}}],
+    }
+    for kind, rows in recs.items():
+        (tmp_path / f"{kind}.jsonl").write_bytes(b"".join(orjson.dumps(x) + b"\n" for x in rows))
+    if not fast:
+        monkeypatch.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+    g = RosterGraph.from_roster(rostergraph.load(tmp_path))
+    assert g.roster.users["s1"].roles.student.school == ""  # (kept as given)
+    assert "" not in g.ids("school") and "" not in g.ids("user") and not len(g.stubs())
+    rows = rostergraph.cross_school_enrollments(g).to_dicts()
+    assert [(r["student"], r["section"]) for r in rows] == []  # (x2 is at no school)
+    assert [(u, role, why) for u, role, why in rostergraph.orphaned_users(g)] == [
+        ("f1", "staff", "no_school")]
+    found = {(f.rule, f.ids) for f in rostergraph.validate(g).findings}
+    assert not {rule for rule, _ in found} & {"RG-REF-001", "RG-SCH-001"}
+    assert {("RG-SEC-006", ("x2",)), ("RG-STF-001", ("f1",))} <= found

@@ -192,10 +192,11 @@ def _missing_blocks(rkind: str, mkind: str, ref_ids: np.ndarray, missing: np.nda
 def _unlisted_teachers(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sections whose ``teacher`` is set and none of their teaches edges (not in
     ``teachers``): their indices, the ``teacher`` ids and those ids' user node index (-1:
-    no node). A section with no ``teachers`` has its ``teacher`` as its edge."""
+    no node). A section with no ``teachers`` has its ``teacher`` as its edge; an empty
+    ``teacher`` names no one."""
     teacher = field_column(g, "section", "teacher")
-    cand = np.flatnonzero((teacher != None) & (teacher != field_column(g, "section",
-                                                                        "teachers_0")))
+    cand = np.flatnonzero((teacher != None) & (teacher != "") & (
+        teacher != field_column(g, "section", "teachers_0")))
     rel = g.relations["teaches"]
     which, pos = _expand(rel.rindptr, cand)  # each candidate's teaches edges
     same = g.ids("user")[rel.rsrc[pos]] == teacher[cand][which]

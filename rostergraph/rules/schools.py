@@ -35,7 +35,8 @@ def sch_primary_not_listed(roster: Roster, g: RosterGraph) -> Iterator[FindingBl
             jroles: dict[str, Any] = obj.get("roles") or {}
             for role_name in ("student", "teacher"):
                 jr = jroles.get(role_name)
-                if not jr or jr.get("school") is None or not jr.get("schools"):
+                # (an empty id names no school: "" is no primary, and lists none)
+                if not jr or not jr.get("school") or not any(jr.get("schools") or ()):
                     continue
                 if jr["school"] not in jr["schools"]:
                     found[role_name].append((uid, jr["school"], len(jr["schools"])))
@@ -43,7 +44,7 @@ def sch_primary_not_listed(roster: Roster, g: RosterGraph) -> Iterator[FindingBl
     for uid, u in records_at(g, "user", cand.tolist()):
         for role_name in ("student", "teacher"):
             role = getattr(u.roles, role_name)
-            if role is None or role.school is None or not role.schools:
+            if role is None or not role.school or not any(role.schools or ()):
                 continue
             if role.school not in role.schools:
                 found[role_name].append((uid, role.school, len(role.schools)))

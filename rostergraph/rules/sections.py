@@ -79,7 +79,8 @@ def sec_primary_teacher(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock
                        message="section {id0} has no teacher", values={"reason": "no_teacher"})
     teacher = field_column(g, "section", "teacher")
     first = field_column(g, "section", "teachers_0")
-    bad = np.flatnonzero((teacher != None) & (teacher != first))
+    # (an empty `teacher` names no one, as an absent one)
+    bad = np.flatnonzero((teacher != None) & (teacher != "") & (teacher != first))
     if not len(bad):
         return
     # is the `teacher` among the section's teachers (its teaches edges)?

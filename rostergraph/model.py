@@ -612,9 +612,10 @@ def record_from_dict(
                 continue
             problems.append((where, f"expected a string, found {_tname(value)}", value))
         elif kind == _STRS:
-            if isinstance(value, list) and all(isinstance(x, str) for x in value):
-                kwargs[name] = tuple(value)
-                continue
+            if isinstance(value, list):  # (its strings count even beside a wrong item)
+                kwargs[name] = tuple(x for x in value if isinstance(x, str))
+                if len(kwargs[name]) == len(value):
+                    continue
             problems.append((where, f"expected an array of strings, found {_tname(value)}"
                              if not isinstance(value, list) else
                              "expected an array of strings, found a non-string item", value))
@@ -627,22 +628,25 @@ def record_from_dict(
                 continue
             problems.append((where, f"expected an object, found {_tname(value)}", value))
         elif kind == _OBJS:
-            if isinstance(value, list) and all(isinstance(x, Mapping) for x in value):
+            if isinstance(value, list):  # (its objects count even beside a wrong item)
                 assert sub is not None  # _f(_OBJS, cls) always names the item class
                 items = []
                 for i, item in enumerate(value):
-                    rec, sub_problems = record_from_dict(sub, item, f"{where}[{i}].")
-                    items.append(rec)
-                    problems.extend(sub_problems)
+                    if isinstance(item, Mapping):
+                        rec, sub_problems = record_from_dict(sub, item, f"{where}[{i}].")
+                        items.append(rec)
+                        problems.extend(sub_problems)
                 kwargs[name] = tuple(items)
-                continue
+                if len(items) == len(value):
+                    continue
             problems.append((where, "expected an array of objects", value))
         elif kind == _MAP:
             if isinstance(value, Mapping):
                 kwargs[name] = MappingProxyType(dict(value))
                 continue
             problems.append((where, f"expected an object, found {_tname(value)}", value))
-        # wrong type: keep the raw value in extra under the field's own name
+        # wrong type: keep the raw value in extra under the field's own name (it is what a
+        # record written back holds; a list keeps its items of the right type as the field)
         if extra is None:
             extra = {}
         extra[name] = value

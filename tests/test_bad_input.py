@@ -115,6 +115,28 @@ def test_field_of_wrong_type_is_kept_in_extra(tmp_path: Path) -> None:
     assert [(p.code, p.field) for p in r.problems] == [("bad_field", "email")]
 
 
+def test_a_list_with_an_item_of_the_wrong_type_keeps_its_other_items(tmp_path: Path) -> None:
+    """One item of the wrong type in a list (a ``null`` student, a number among schools, a
+    relationship that is no object) is a bad_field problem; the list's other items still
+    count (nothing valid is lost), and the list as given is kept in extra."""
+    sec = {"id": "se1", "school": "sc1", "teachers": ["u2", 7], "students": ["u3", None]}
+    u3 = {"id": "u3", "roles": {"student": {"school": "sc1", "schools": ["sc1", 7]}}}
+    c1 = {"id": "c1", "roles": {"contact": {"student_relationships": [{"student": "u3"}, 5]}}}
+    r = rostergraph.load(_jsonl(_jsonl(tmp_path, "users", *map(orjson.dumps, (U2, u3, c1))),
+                                "sections", orjson.dumps(sec)))
+    assert r.sections["se1"].students == ("u3",) and r.sections["se1"].teachers == ("u2",)
+    assert r.sections["se1"].extra["students"] == ["u3", None]
+    assert r.users["u3"].roles.student.schools == ("sc1",)
+    assert [x.student for x in r.users["c1"].roles.contact.student_relationships] == ["u3"]
+    assert rostergraph.model.record_to_dict(r.users["c1"]) == c1  # (written back as given)
+    assert sorted(p.field or "" for p in r.problems if p.code == "bad_field") == [
+        "roles.contact.student_relationships", "roles.student.schools", "students",
+        "teachers"]
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert [(t, s) for t, s, _ in rostergraph.reach_pairs(g)] == [("u2", "u3")]
+    assert not len(rostergraph.orphaned_users(g))
+
+
 def test_item_that_is_not_an_object_is_listed(tmp_path: Path) -> None:
     """An array item that is a list or a number is a not_object problem at its index."""
     (tmp_path / "users.json").write_bytes(orjson.dumps([[1, 2], U1, 5]))

@@ -20,7 +20,7 @@ import rostergraph
 from rostergraph.io import clever_csv, handed_runs, parked, sftp_students
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.write_sftp import write_clever_csv
-from rostergraph.synth import write_district
+from rostergraph.synth import district, write_district
 from tests.test_collect import same_either_way, same_error_either_way
 
 
@@ -189,3 +189,20 @@ def test_texts_taken_a_chunk_at_a_time_read_as_the_row_path_does(
     assert plans[0] is not None and len(plans[0].sids) > len(new.users) // 4
     (tmp_path / "messy").mkdir()
     _both(_messy(tmp_path / "messy", _ROWS), monkeypatch)
+
+
+def test_a_school_is_a_cell_of_the_template_not_a_template_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Students of many schools take a handful of templates, not one per school and grade
+    (20,000 schools of 100k students made 56,617, each a run of the row path's code), and
+    read as the row path reads them, by shape as well as by text."""
+    monkeypatch.setattr(parked, "SHELF", 1 << 14)  # (shelves that hold a student's text)
+    district(None, students=400, seed=8, counts={"schools": 120}).write(tmp_path / "jsonl")
+    roster = rostergraph.load(tmp_path / "jsonl", cache=False)
+    write_clever_csv(roster, tmp_path / "sftp")
+    new, _, plans = _both(tmp_path / "sftp", monkeypatch)
+    schools = {u.roles.student.school for u in new.users.values()
+               if u.roles.student is not None}
+    assert len(schools) > 60 and plans[0] is not None
+    assert len(plans[0].sids) > len(new.users) // 4
+    assert len(plans[0].templates) < 30

@@ -121,7 +121,8 @@ class ColumnStudents:
         if line is None:  # (only the columns the end reads are held until then)
             self._texts = None
             own = {k for tm in self.templates if tm.columns is not None
-                   for k in tm.columns.own.values()}
+                   for k in (*tm.columns.own.values(),
+                             *(k for ks in tm.columns.own_refs.values() for k in ks))}
             self.arrays = [a if k in own else None for k, a in enumerate(self.arrays)]
 
     def _chunk(self, lo: int) -> tuple[int, Any]:
@@ -161,7 +162,11 @@ class ColumnStudents:
         own = {k for s in shapes for k in s.own.values()}  # type: ignore[union-attr]
         for k in own - self.own.keys():  # (each own column made str objects once)
             self.own[k] = cells_at(self.arrays[k], self.pos)
-        strings = [[self.own[k][i] for i in run] if k in own else []
+        # (the cells a shape takes as the user's own references: its school)
+        refs_own = {k for s in shapes for ks in s.own_refs.values()  # type: ignore[union-attr]
+                    for k in ks if k is not None}
+        strings = [[self.own[k][i] for i in run] if k in own else
+                   cells_at(self.arrays[k], self.pos[ks]) if k in refs_own else []
                    for k in range(len(self.arrays))]
         b.add_shaped(texts, ids, self.lines[ks].tolist(), shapes, codes.reshape(-1), strings,
                      [], file=self.file)
@@ -189,17 +194,16 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     ok &= plain_ids(arrays["Student_id"])
     codes, values = encoded_column(arrays["Student_id"])
     ok &= np.bincount(codes, minlength=len(values))[codes] == 1  # (an id given once)
-    school = grade = None
+    grade = None
     parts = []
     for c in ("School_id", "Grade"):
         if c in arrays:
             cc, vals = encoded_column(arrays[c])
-            if c == "School_id":  # (a school read, or none)
+            if c == "School_id":  # (a school read, or none: a cell of the template)
                 known = rd.b.kinds["schools"]
                 ok &= np.array([not v or v in known for v in vals], dtype=bool)[cc]
-                school = (cc, vals)
-            else:
-                grade = (cc, vals)
+                continue
+            grade = (cc, vals)
             parts.append(cc)
     if "DOB" in arrays:  # (a birth date that is no date: the row path tells it)
         cc, vals = encoded_column(arrays["DOB"])
@@ -214,13 +218,10 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     sc = scratch_reader(rd)
     good = []
     for k, key in enumerate(kinds):
-        values_at: dict[str, int] = dict(zip([c for c in ("School_id", "Grade") if c in arrays],
-                                             key))
+        values_at: dict[str, int] = dict(zip([c for c in ("Grade",) if c in arrays], key))
         row = {}
         for j, c in enumerate(keep):
-            if c == "School_id" and school is not None:
-                row[c] = school[1][values_at[c]]
-            elif c == "Grade" and grade is not None:
+            if c == "Grade" and grade is not None:
                 row[c] = grade[1][values_at[c]]
             else:
                 row[c] = placeholder(j) if key[len(parts) + j] else ""

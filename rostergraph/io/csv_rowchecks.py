@@ -23,6 +23,7 @@ import orjson
 from ..roster import RosterBuilder, raw_text
 
 __all__ = [
+    "END_PADDING",
     "NOT_A_NAME",
     "SEPARATORS",
     "UTF16_MARKS",
@@ -99,11 +100,11 @@ def padded_split_hint(lines: list[int]) -> str:
 
 #: Bytes that end a file without being text: Ctrl-Z (the end-of-file mark of DOS-era tools)
 #: and NUL (a file allocated ahead and cut short).
-_PADDING = b"\x1a\x00"
+END_PADDING = b"\x1a\x00"
 
 
 def without_end_padding(data: bytes, name: str, b: RosterBuilder) -> bytes:
-    """``data`` without the padding bytes (:data:`_PADDING`) after its last row, and the
+    """``data`` without the padding bytes (:data:`END_PADDING`) after its last row, and the
     line ends among them (one line end kept), with a note; ``data`` itself (not copied)
     when it has none. A UTF-16 file is left as it is (its NUL bytes are text).
 
@@ -122,9 +123,9 @@ def without_end_padding(data: bytes, name: str, b: RosterBuilder) -> bytes:
     if data[-1:] not in (b"\x1a", b"\x00", b"\r", b"\n") or data[:2] in UTF16_MARKS:
         return data
     window = data[-4096:]  # (a slice of the end: a file is not copied to look at it)
-    bare = window.rstrip(_PADDING + b"\r\n")
+    bare = window.rstrip(END_PADDING + b"\r\n")
     if not bare and len(window) < len(data):  # (padding longer than the window)
-        window, bare = data, data.rstrip(_PADDING + b"\r\n")
+        window, bare = data, data.rstrip(END_PADDING + b"\r\n")
     tail = window[len(bare):]
     n = len(tail) - tail.count(b"\r") - tail.count(b"\n")
     if not n or len(tail) == len(data):  # (a file of padding only: read, its header told)

@@ -14,6 +14,7 @@ caller reads the file's bytes.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 from ..idkeys import line_breaks
 from . import csv_arrow
 from .csv_arrow import _fits, _header, _quoted_in, _read_csv, quoted_lines_agree, trimmed
+from .csv_rowchecks import END_PADDING
 from .limits import Limits
 
 __all__ = ["arrow_columns_from_file"]
@@ -119,6 +121,8 @@ def _keep_quoted(whole: bytes, seen: int, at: int, lines: list[np.ndarray],
 #: Bytes of a file's first line :func:`arrow_columns_from_file` reads for its header, at
 #: most (a longer header: the file is read whole, as any other).
 _HEAD_BYTES = 1 << 20
+#: Bytes of a file's end looked at for padding after its last row.
+_TAIL_BYTES = 1 << 12
 
 
 class _Declined(OSError):
@@ -201,8 +205,14 @@ def arrow_columns_from_file(path: Any, limits: Limits,
         return None
     with open(path, "rb") as f:
         start = f.read(_HEAD_BYTES)
+        f.seek(max(0, f.seek(0, os.SEEK_END) - _TAIL_BYTES))
+        bare = f.read().rstrip(b"\r\n")
     ends = [i for i in (start.find(b"\n"), start.find(b"\r")) if i >= 0]
     if not ends or start[:3] == b"\xef\xbb\xbf" or b'"' in start[:min(ends)]:
+        return None
+    # (padding after the last row, a DOS tool's Ctrl-Z or NUL, is the byte path's: it
+    # takes it off with a note, where pyarrow would read it into the last cell)
+    if not bare or bare[-1] in END_PADDING:
         return None
     try:
         header = _header(start[:min(ends)].decode("utf-8"))

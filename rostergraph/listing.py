@@ -24,6 +24,7 @@ import numpy as np
 
 from .graph import ROLE_BITS
 from .labels import _labels, label_of
+from .queries import _section_csr
 from .table import Table
 
 if TYPE_CHECKING:
@@ -150,8 +151,10 @@ def list_records(g: RosterGraph, kind: str, *, school: str | None = None,
             ok = rel.src < n_sec
             target[rel.src[ok]] = rel.dst[ok]
             cols[col] = _ids_or_none(g.ids(rel.dst_kind), target[idx])
-        cols["students"] = np.bincount(g.relations["enrolled_in"].dst, minlength=n_sec)[idx]
-        cols["teachers"] = np.bincount(g.relations["teaches"].dst, minlength=n_sec)[idx]
+        # (as the queries count them: distinct users with records and the role the
+        # listing needs, as summary()'s section sizes)
+        for col, rel_name in (("students", "enrolled_in"), ("teachers", "teaches")):
+            cols[col] = np.diff(_section_csr(g, rel_name)[0])[idx]
         t = Table(cols, name=kind)
         return _name_filter(t, "name", name) if name else t
     # every school: the records, then those the sections and users name without a record

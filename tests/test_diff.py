@@ -20,6 +20,7 @@ from rostergraph.diff import (
     HoldThresholds,
     RosterDiff,
     diff,
+    removed_enrollments,
 )
 from rostergraph.diff.fields import apply_changes, field_changes, flatten
 from rostergraph.diff.render import render_diff
@@ -385,6 +386,25 @@ def test_reach_changes_exact_with_causes() -> None:
         ("T1", "s4", "gained", ("sec1",), ("student_enrolled",)),
         ("T1", "s3", "lost", ("sec3",), ("student_unenrolled",)),
     ]
+
+
+def test_a_role_gained_or_lost_under_the_same_listing_is_its_own_cause() -> None:
+    """A section lists the same users on both sides, but one user lost the student role and
+    another gained it: the pairs change for that reason, no enrollment is removed."""
+    sec = Section(id="x1", school="A", teacher="t1", teachers=("t1",), students=("s1", "t2"))
+    t1 = User(id="t1", roles=Roles(teacher=TeacherRole(school="A")))
+    old = Roster(sections={"x1": sec}, users={
+        "t1": t1, "s1": User(id="s1", roles=Roles(student=StudentRole(school="A"))),
+        "t2": User(id="t2", roles=Roles(teacher=TeacherRole(school="A")))})
+    new = Roster(sections={"x1": sec}, users={
+        "t1": t1, "s1": User(id="s1", roles=Roles(teacher=TeacherRole(school="A"))),
+        "t2": User(id="t2", roles=Roles(student=StudentRole(school="A")))})
+    d = diff(old, new, detect_reid=False)
+    assert list(d.reach_changes()) == [
+        ("t1", "t2", "gained", ("x1",), ("student_role_gained",)),
+        ("t1", "s1", "lost", ("x1",), ("student_role_lost",)),
+    ]
+    assert not len(removed_enrollments(d))
 
 
 def test_reach_changes_without_following_reid() -> None:

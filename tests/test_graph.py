@@ -302,6 +302,9 @@ def test_an_empty_id_names_nothing(tmp_path: Path, fast: bool,
     assert [(r["student"], r["section"]) for r in rows] == []  # (x2 is at no school)
     assert [(u, role, why) for u, role, why in rostergraph.orphaned_users(g)] == [
         ("f1", "staff", "no_school")]
+    why = rostergraph.linking_sections(g, "t1", "s1").to_dicts()
+    assert [(r["term"], r["course"], r["term_missing"], r["course_missing"]) for r in why] == [
+        (None, None, False, False)]
     found = {(f.rule, f.ids) for f in rostergraph.validate(g).findings}
     assert not {rule for rule, _ in found} & {"RG-REF-001", "RG-SCH-001"}
     assert {("RG-SEC-006", ("x2",)), ("RG-STF-001", ("f1",))} <= found

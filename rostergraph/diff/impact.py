@@ -59,13 +59,16 @@ def _isin(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
     return sorted_b[i] == a
 
 
-def _distinct_pairs(g: Any, relation: str) -> tuple[np.ndarray, np.ndarray]:
+def _distinct_pairs(g: Any, relation: str, by_role: bool = True
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (user index, section index) edges between records, sorted by section, of
-    users holding the role the relation needs (as reach counts them)."""
+    users holding the role the relation needs (as reach counts them; ``by_role=False``:
+    every user the sections list)."""
     rel = g.relations[relation]
     n_u, n_s = g.n_records("user"), g.n_records("section")
     ok = (rel.src < n_u) & (rel.dst < n_s)
-    ok[ok] = (g.roles[rel.src[ok]] & ROLE_BITS[NEEDED_ROLE[relation]]) != 0
+    if by_role:
+        ok[ok] = (g.roles[rel.src[ok]] & ROLE_BITS[NEEDED_ROLE[relation]]) != 0
     k = _uniq(rel.dst[ok].astype(np.int64) * max(n_u, 1) + rel.src[ok])
     return k % max(n_u, 1), k // max(n_u, 1)
 
@@ -82,6 +85,13 @@ class _Side:
         self.enr_u, self.enr_s = _distinct_pairs(g, "enrolled_in")
         self.tea_u, self.tea_s = _distinct_pairs(g, "teaches")
         self._edge_keys: dict[tuple[str, int], np.ndarray] = {}
+
+    def role_codes(self, role: str, n: int) -> np.ndarray:
+        """Over the ``n`` shared user codes: whether the user holds ``role`` here."""
+        n_u = self.g.n_records("user")
+        out = np.zeros(n, dtype=bool)
+        out[self.ucode[(self.g.roles[:n_u] & ROLE_BITS[role]) != 0]] = True
+        return out
 
     def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(teacher, student, section) graph indices for every linking section."""
@@ -116,11 +126,11 @@ class _Side:
         return out
 
     def edge_keys(self, relation: str, n_sec: int) -> np.ndarray:
-        """Sorted keys ``user * n_sec + section`` (shared codes) of a membership relation."""
+        """Sorted keys ``user * n_sec + section`` (shared codes) of a membership relation:
+        every listing of a user with a record, whatever the user's roles."""
         key = (relation, n_sec)
         if key not in self._edge_keys:
-            u, s = ((self.enr_u, self.enr_s) if relation == "enrolled_in"
-                    else (self.tea_u, self.tea_s))
+            u, s = _distinct_pairs(self.g, relation, by_role=False)
             self._edge_keys[key] = _uniq(self.ucode[u] * n_sec + self.scode[s])
         return self._edge_keys[key]
 
@@ -158,8 +168,10 @@ def reach_changes(d: Any, *, follow_reid: bool = True) -> Table:
         ``section_added`` / ``section_removed``, ``student_enrolled`` /
         ``student_unenrolled``, ``student_added`` / ``student_removed``,
         ``teacher_assigned`` / ``teacher_unassigned``, ``teacher_added`` /
-        ``teacher_removed``. One cause per section; when several apply, the
-        section's comes first, then the student's, then the teacher's.
+        ``teacher_removed``, ``student_role_gained`` / ``student_role_lost`` and
+        ``teacher_role_gained`` / ``teacher_role_lost`` (listed on both sides, holding
+        the role the listing needs on one only). One cause per section; when several
+        apply, the section's comes first, then the student's, then the teacher's.
         Sorted by change, teacher, student.
 
     Notes
@@ -212,6 +224,10 @@ def reach_changes(d: Any, *, follow_reid: bool = True) -> Table:
         cause[~tea_there & ~t_there] = f"teacher_{gone[0]}"
         cause[~enr_there & s_there] = f"student_{gone[1]}"
         cause[~enr_there & ~s_there] = f"student_{gone[0]}"
+        # (listed on both sides, but holding the role the listing needs on one only)
+        role = "lost" if change == "lost" else "gained"
+        cause[tea_there & t_there & ~other.role_codes("teacher", n_u)[tc]] = f"teacher_role_{role}"
+        cause[enr_there & s_there & ~other.role_codes("student", n_u)[sc]] = f"student_role_{role}"
         cause[~sec_there] = f"section_{gone[0]}"
         order = np.lexsort((side.g.ids("section")[sec].astype(str), k))
         k, sec, cause = k[order], sec[order], cause[order]
@@ -231,7 +247,9 @@ def reach_changes(d: Any, *, follow_reid: bool = True) -> Table:
 
 
 def removed_enrollments(d: Any, *, follow_reid: bool = True) -> Table:
-    """(student, section) enrollments of the old roster that the new one no longer has.
+    """(student, section) enrollments of the old roster that the new one no longer has
+    (as reach counts them: users with the student role; one the new roster still lists
+    is not gone, whatever its roles there).
 
     Returns
     -------

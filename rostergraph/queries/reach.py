@@ -181,19 +181,19 @@ def linking_sections(g: RosterGraph, teacher_id: str, student_id: str) -> Table:
     secs, prim = _linking(g, teacher_id, student_id)
     ids = _ids(g, "section", secs).tolist()
     recs = [g.roster.sections[i] for i in ids]
+    # (an empty id names nothing: no place, and none missing)
+    schools, terms, courses = ([x or None for x in xs] for xs in zip(
+        *((r.school, r.term_id, r.course) for r in recs))) if recs else ([], [], [])
     return Table({
         "section": ids,
         "name": [r.name for r in recs],
-        "school": [r.school for r in recs],
-        "term": [r.term_id for r in recs],
-        "course": [r.course for r in recs],
+        "school": list(schools),
+        "term": list(terms),
+        "course": list(courses),
         "primary": prim.astype(bool),
-        "school_missing": [r.school is not None and r.school not in g.roster.schools
-                           for r in recs],
-        "term_missing": [r.term_id is not None and r.term_id not in g.roster.terms
-                         for r in recs],
-        "course_missing": [r.course is not None and r.course not in g.roster.courses
-                           for r in recs],
+        "school_missing": [x is not None and x not in g.roster.schools for x in schools],
+        "term_missing": [x is not None and x not in g.roster.terms for x in terms],
+        "course_missing": [x is not None and x not in g.roster.courses for x in courses],
     }, name=f"sections linking {teacher_id} and {student_id}")
 
 

@@ -844,3 +844,15 @@ def test_diff_given_paths_says_to_load_them() -> None:
     with pytest.raises(TypeError, match=r"diff\(\) takes two Rosters, not str and str: "
                                         r"rostergraph\.load\(path\)"):
         rostergraph.diff("old/", "new/")  # type: ignore[arg-type]
+
+
+def test_a_school_emptied_is_a_school_gone_and_an_empty_one_no_change() -> None:
+    """An empty id names no school: ``"sc1"`` → ``""`` is a primary school gone (``None``),
+    and ``""`` → absent is no change."""
+    def roster(*schools: str | None) -> Roster:
+        return Roster(users={f"u{i}": User(id=f"u{i}", roles=Roles(student=StudentRole(
+            school=sc))) for i, sc in enumerate(schools)})
+
+    d = diff(roster("sc1", ""), roster("", None), detect_reid=False)
+    assert d.primary_school_changes().to_dicts() == [
+        {"student": "u0", "old_id": "u0", "old_school": "sc1", "new_school": None}]

@@ -285,7 +285,7 @@ def primary_school_changes(d: Any) -> Table:
     -------
     Table
         ``student`` (new id), ``old_id`` (differs when re-identified),
-        ``old_school``, ``new_school`` (``None`` when absent), sorted by student.
+        ``old_school``, ``new_school`` (``None`` when absent or empty), sorted by student.
 
     Examples
     --------
@@ -311,8 +311,10 @@ def primary_school_changes(d: Any) -> Table:
         prev = old_users.get(oid) if oid is not None else None
         if prev is None or prev.roles.student is None:
             continue
-        if prev.roles.student.school != st.school:
-            rows.append((uid, oid, prev.roles.student.school, st.school))
+        # (an empty id names no school: "" and absent are the same)
+        was, now = prev.roles.student.school or None, st.school or None
+        if was != now:
+            rows.append((uid, oid, was, now))
     rows.sort()
     cols = ("student", "old_id", "old_school", "new_school")
     return Table({c: [r[i] for r in rows] for i, c in enumerate(cols)},

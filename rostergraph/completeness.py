@@ -233,9 +233,7 @@ def coverage(g: Roster | RosterGraph) -> Table:
     else:
         linked = {}
         for rel, role in NEEDED_ROLE.items():
-            r = graph.relations[rel]
-            users = r.src[r.src < n_u]
-            linked[rel] = int(((graph.roles[users] & ROLE_BITS[role]) != 0).sum())
+            linked[rel] = int(graph.has_role(role)[graph.relations[rel].src].sum())
         if not linked["enrolled_in"] or not linked["teaches"]:
             who = "student" if not linked["enrolled_in"] else "teacher"
             rows.append(("reach", "cannot_answer",

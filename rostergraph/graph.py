@@ -659,10 +659,7 @@ class RosterGraph:
         users, secs = self._ids["user"], self._ids["section"]
         n_users = self._n_records["user"]
         primary = tea.attrs["primary"]
-        is_student = np.zeros(self.n_nodes("user"), dtype=bool)
-        is_student[:n_users] = (self.roles[:n_users] & ROLE_BITS["student"]) != 0
-        is_teacher = np.zeros(self.n_nodes("user"), dtype=bool)
-        is_teacher[:n_users] = (self.roles[:n_users] & ROLE_BITS["teacher"]) != 0
+        is_student, is_teacher = self.has_role("student"), self.has_role("teacher")
         for j in range(self._n_records["section"]):
             studs = [s for s in enr.into(j).tolist() if is_student[s]]
             t_lo, t_hi = tea.rindptr[j], tea.rindptr[j + 1]

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..columns import NEEDED_ROLE, ROLE_BITS
+from ..columns import NEEDED_ROLE
 from ..table import Table
 
 __all__ = ["orphan_changes", "primary_school_changes", "reach_changes", "removed_enrollments"]
@@ -68,7 +68,7 @@ def _distinct_pairs(g: Any, relation: str, by_role: bool = True
     n_u, n_s = g.n_records("user"), g.n_records("section")
     ok = (rel.src < n_u) & (rel.dst < n_s)
     if by_role:
-        ok[ok] = (g.roles[rel.src[ok]] & ROLE_BITS[NEEDED_ROLE[relation]]) != 0
+        ok[ok] = g.has_role(NEEDED_ROLE[relation])[rel.src[ok]]
     k = _uniq(rel.dst[ok].astype(np.int64) * max(n_u, 1) + rel.src[ok])
     return k % max(n_u, 1), k // max(n_u, 1)
 
@@ -90,7 +90,7 @@ class _Side:
         """Over the ``n`` shared user codes: whether the user holds ``role`` here."""
         n_u = self.g.n_records("user")
         out = np.zeros(n, dtype=bool)
-        out[self.ucode[(self.g.roles[:n_u] & ROLE_BITS[role]) != 0]] = True
+        out[self.ucode[self.g.has_role(role)[:n_u]]] = True
         return out
 
     def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

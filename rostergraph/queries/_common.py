@@ -10,7 +10,7 @@ import numpy as np
 
 from ..columns import NEEDED_ROLE
 from ..columns import run_starts as _starts_mask
-from ..graph import ROLE_BITS, RosterGraph
+from ..graph import RosterGraph
 
 
 def need_graph(g: Any, name: str) -> None:
@@ -54,7 +54,7 @@ def role_holders(g: RosterGraph, relation: str) -> np.ndarray | None:
     key = "holders:" + relation
     if key not in c:
         n_u = g.n_records("user")
-        holds = (g.roles[:n_u] & ROLE_BITS[NEEDED_ROLE[relation]]) != 0
+        holds = g.has_role(NEEDED_ROLE[relation])[:n_u]
         listed = np.diff(g.relations[relation].indptr[: n_u + 1]) > 0
         c[key] = None if bool(holds[listed].all()) else holds
     return c[key]
@@ -234,9 +234,10 @@ def _students_by_section(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.nda
 
     ``students[indptr[s]:indptr[s + 1]]`` is section ``s``'s row; ``drop`` (ascending
     positions) marks the entries that do not count: users without a record (stubs) or
-    without the student role, and repeated listings. The rows are the ``enrolled_in`` reverse CSR, already ascending
-    when the forward CSR is sorted by user and the reverse order stable (as
-    :class:`RosterGraph` builds them); rows that are not get sorted here (a copy).
+    without the student role, and repeated listings. The rows are the ``enrolled_in``
+    reverse CSR, already ascending when the forward CSR is sorted by user and the reverse
+    order stable (as :class:`RosterGraph` builds them); rows that are not get sorted here
+    (a copy).
     """
     c = _cache(g)
     if "studs_by_sec" in c:

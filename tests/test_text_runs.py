@@ -4,7 +4,6 @@ same problems at the same lines."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import pytest
@@ -70,8 +69,8 @@ def test_a_builder_keeping_no_text_takes_each_record() -> None:
 
 
 def _mixed(b: Any) -> Any:
-    """The records through extend (texts a run at a time) and add_or_call (a mended
-    record as a call), as the column-wise users.csv rows hand them."""
+    """The records through extend (texts a run at a time) and add (the others, mended or
+    not), as the column-wise users.csv rows and the row path's records between them go."""
     runs = TextRuns(b, "users")
     texts: list[bytes] = []
     lines: list[int] = []
@@ -84,8 +83,7 @@ def _mixed(b: Any) -> Any:
             texts.append(value)
             lines.append(line)
         else:
-            runs.add_or_call(partial(add_parked, b, "users", value, _mend if mended else None,
-                                     file=file, line=line), file=file, line=line)
+            runs.add(value, _mend if mended else None, file=file, line=line)
     runs.extend(texts, lines, file=at)
     runs.flush()
     return b.build()

@@ -564,10 +564,8 @@ class _Reader:
             line = user_line(rid)
             v = users.pop_text(rid) if bulk else users[rid]
             mend = None if not self._mends(rid, v) else partial(self._mended, rid)
-            if columns is not None:  # (after the column-wise rows above it; text as it is)
-                columns.add_at(self.b, line, v if mend is None and isinstance(v, bytes) else
-                               partial(add_parked, self.b, "users", v, mend,
-                                       file="users.csv", line=line))
+            if columns is not None:  # (after the column-wise rows above it)
+                columns.add_at(self.b, line, (v, mend))
             else:
                 add_parked(self.b, "users", v, mend, file="users.csv", line=line)
             if bulk and k % parked.TIDY_EVERY == 0:  # (shelves left sparse let go as the texts go)

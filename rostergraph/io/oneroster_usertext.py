@@ -231,7 +231,8 @@ class _Shape:
             self.fields |= {agents}
 
 
-Held = bytes | Callable[[], None]  # (a row path's user: its text as kept, or a call adding it)
+#: A row path's user, as :meth:`TextRuns.add` takes it: its text or dict, and its mend.
+Held = tuple[bytes | dict[str, Any], Callable[[dict[str, Any]], dict[str, Any]] | None]
 
 
 class ColumnUsers:
@@ -325,10 +326,9 @@ class ColumnUsers:
         self.demoted += len(ks)
 
     def add_at(self, b: Any, line: int, add: Held) -> None:
-        """Hand the builder a row path's record (its text as kept, or a call adding it) at
-        ``line``, in line order among the column-wise rows: held until a batch of rows is
-        due, so that the rows between two such records are not each a batch of their own
-        (a district's administrators, say, spread over its users)."""
+        """Hand the builder a row path's record (:data:`Held`) at ``line``, in line order
+        among the column-wise rows: held until a batch of rows is due, so that the rows
+        between two such records are not each a batch of their own (admins among users)."""
         self.held.append((line, add))
         upto = int(np.searchsorted(self.lines, line))
         if upto - self.added >= _CHUNK or len(self.held) >= _CHUNK:
@@ -361,8 +361,8 @@ class ColumnUsers:
 
         due = TextRuns(b, "users")  # (texts with the rows' about them: a call each cost 35 µs)
         if not len(ks):
-            for line, add in held:
-                due.add_or_call(add, file="users.csv", line=line)
+            for line, (value, mend) in held:
+                due.add(value, mend, file="users.csv", line=line)
             return due.flush()
         pos = self.pos[ks]
         first, size = int(pos[0]), int(pos[-1]) - int(pos[0]) + 1
@@ -426,7 +426,7 @@ class ColumnUsers:
         call = next(calls, None)
         for start, end in pairwise(cuts):
             while call is not None and call[0] == start:
-                due.add_or_call(call[1][1], file="users.csv", line=call[1][0])
+                due.add(*call[1][1], file="users.csv", line=call[1][0])
                 call = next(calls, None)
             if usable[start] and end - start >= SHAPED_FROM:
                 due.flush()
@@ -443,7 +443,7 @@ class ColumnUsers:
                 due.extend(line_texts(texts.slice(start, end - start)), lines[start:end],
                            file="users.csv")
         while call is not None:  # (those below the last row)
-            due.add_or_call(call[1][1], file="users.csv", line=call[1][0])
+            due.add(*call[1][1], file="users.csv", line=call[1][0])
             call = next(calls, None)
         due.flush()
 

@@ -87,16 +87,6 @@ class TextRuns:
         if len(self.texts) >= RUN:
             self.flush()
 
-    def add_or_call(self, value: bytes | Callable[[], None], *, file: str, line: int
-                    ) -> None:
-        """:meth:`add` of a record's text nothing changes; or, a call that adds a record
-        (a row the reader mends, say), after the records held."""
-        if isinstance(value, bytes):
-            self.add(value, None, file=file, line=line)
-        else:
-            self.flush()
-            value()
-
     def flush(self) -> None:
         """Hand the records held to the builder."""
         if self.texts:

@@ -194,17 +194,13 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     ok &= plain_ids(arrays["Student_id"])
     codes, values = encoded_column(arrays["Student_id"])
     ok &= np.bincount(codes, minlength=len(values))[codes] == 1  # (an id given once)
-    grade = None
-    parts = []
-    for c in ("School_id", "Grade"):
-        if c in arrays:
-            cc, vals = encoded_column(arrays[c])
-            if c == "School_id":  # (a school read, or none: a cell of the template)
-                known = rd.b.kinds["schools"]
-                ok &= np.array([not v or v in known for v in vals], dtype=bool)[cc]
-                continue
-            grade = (cc, vals)
-            parts.append(cc)
+    if "School_id" in arrays:  # (a school read, or none: a cell of the template)
+        cc, vals = encoded_column(arrays["School_id"])
+        known = rd.b.kinds["schools"]
+        ok &= np.array([not v or v in known for v in vals], dtype=bool)[cc]
+    # (the grade is part of the template: its code is the first of a row's shape)
+    grade = encoded_column(arrays["Grade"]) if "Grade" in arrays else None
+    parts = [grade[0]] if grade is not None else []
     if "DOB" in arrays:  # (a birth date that is no date: the row path tells it)
         cc, vals = encoded_column(arrays["DOB"])
         ok &= np.array([not v or parse_date(v) is not None for v in vals], dtype=bool)[cc]
@@ -218,11 +214,10 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     sc = scratch_reader(rd)
     good = []
     for k, key in enumerate(kinds):
-        values_at: dict[str, int] = dict(zip([c for c in ("Grade",) if c in arrays], key))
         row = {}
         for j, c in enumerate(keep):
             if c == "Grade" and grade is not None:
-                row[c] = grade[1][values_at[c]]
+                row[c] = grade[1][key[0]]
             else:
                 row[c] = placeholder(j) if key[len(parts) + j] else ""
         tmpl = _template(sc, row, file)

@@ -182,14 +182,15 @@ def linking_sections(g: RosterGraph, teacher_id: str, student_id: str) -> Table:
     ids = _ids(g, "section", secs).tolist()
     recs = [g.roster.sections[i] for i in ids]
     # (an empty id names nothing: no place, and none missing)
-    schools, terms, courses = ([x or None for x in xs] for xs in zip(
-        *((r.school, r.term_id, r.course) for r in recs))) if recs else ([], [], [])
+    schools = [r.school or None for r in recs]
+    terms = [r.term_id or None for r in recs]
+    courses = [r.course or None for r in recs]
     return Table({
         "section": ids,
         "name": [r.name for r in recs],
-        "school": list(schools),
-        "term": list(terms),
-        "course": list(courses),
+        "school": schools,
+        "term": terms,
+        "course": courses,
         "primary": prim.astype(bool),
         "school_missing": [x is not None and x not in g.roster.schools for x in schools],
         "term_missing": [x is not None and x not in g.roster.terms for x in terms],

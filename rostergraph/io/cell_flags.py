@@ -20,20 +20,16 @@ import numpy as np
 from .arrow_np import array_chunks, numpy_of, text_buffers
 from .csv_arrow import encoded_column, taken_by_block
 
-__all__ = ["bit_words", "bits_of", "cell_chunks", "cell_codes", "cell_sizes", "clean_cells",
+__all__ = ["bit_words", "bits_of", "cell_codes", "cell_sizes", "clean_cells",
            "distinct_rows", "flagged", "nonempty_cells", "not_plain_byte", "plain_ids",
            "split_plainly"]
-
-
-def cell_chunks(col: Any) -> list[Any]:
-    return array_chunks(col)
 
 
 def flagged(col: Any, test: Any) -> np.ndarray:
     """Per cell of a pyarrow string column: whether any of its bytes passes ``test`` (a
     function of a uint8 array giving a bool array), chunk by chunk over the buffers."""
     out = []
-    for chunk in cell_chunks(col):
+    for chunk in array_chunks(col):
         off, data = text_buffers(chunk)
         flags = np.zeros(len(chunk), dtype=bool)
         hits = np.flatnonzero(test(data[off[0]:off[-1]]))
@@ -56,7 +52,7 @@ def clean_cells(col: Any) -> np.ndarray:
 
 def cell_sizes(col: Any) -> np.ndarray:
     """Per cell of a pyarrow string column: its size in bytes (from its offsets)."""
-    parts = [np.diff(text_buffers(c)[0]) for c in cell_chunks(col)]
+    parts = [np.diff(text_buffers(c)[0]) for c in array_chunks(col)]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
@@ -69,7 +65,7 @@ def split_plainly(col: Any) -> np.ndarray:
     the row path splits it (no space, no empty item, no id twice)."""
     bad = flagged(col, _space_or_commas)
     out = []
-    for chunk in cell_chunks(col):
+    for chunk in array_chunks(col):
         off, data = text_buffers(chunk)
         full = np.flatnonzero(np.diff(off) > 0)
         edge = np.zeros(len(chunk), dtype=bool)  # (a comma first or last: an empty item)
@@ -158,7 +154,7 @@ def plain_ids(col: Any) -> np.ndarray:
     [True, False, False, False, True]
     """
     out = []
-    for chunk in cell_chunks(col):
+    for chunk in array_chunks(col):
         off, data = text_buffers(chunk)
         size = np.diff(off)
         full = size > 0

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..roster import RosterBuilder
 from .arrow_np import (
+    array_chunks,
     arrow_bools,
     arrow_ints,
     arrow_joined,
@@ -50,7 +51,6 @@ from .arrow_np import (
 from .cell_flags import (
     bit_words,
     bits_of,
-    cell_chunks,
     cell_codes,
     cell_sizes,
     clean_cells,
@@ -322,7 +322,7 @@ def _spaced_cells(col: Any) -> np.ndarray:
     from the bytes at its ends (a cell with a byte not ASCII at an end is checked as
     ``str``: it may be a wider space)."""
     out = []
-    for chunk in cell_chunks(col):
+    for chunk in array_chunks(col):
         off, data = text_buffers(chunk)
         full = np.flatnonzero(np.diff(off) > 0)
         first, last = data[off[full]], data[off[full + 1] - 1]

@@ -195,10 +195,12 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     # (called through its module, so that a test replacing fast_jsonl.read_fast reaches
     # the general path)
     if not (documents or roles or pages):
-        cut_lists = [Problem(code="missing_file", message=cut_list_message(k, f.name, link[0]),
-                             file=f.name, kind=k, line=link[1].get("line"))
-                     for k, f in files.items()
-                     if (link := last_line_next_link(f, limits.max_line_bytes)) is not None]
+        def cut_lists() -> list[Problem]:
+            return [Problem(code="missing_file", message=cut_list_message(k, f.name, link[0]),
+                            file=f.name, kind=k, line=link[1].get("line"))
+                    for k, f in files.items()
+                    if (link := last_line_next_link(f, limits.max_line_bytes)) is not None]
+
         fast = fast_jsonl.read_fast(path, files, limits, general=read_line,
                                     noted=[*before, *alone], told_after=cut_lists, notes=notes)
         if fast is not None:

@@ -214,7 +214,8 @@ def _cpu() -> str:
 
 def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
               limits: Limits = DEFAULT_LIMITS, *, general: GeneralReader,
-              noted: Sequence[Problem] = (), told_after: Sequence[Problem] = (),
+              noted: Sequence[Problem] = (),
+              told_after: Callable[[], Sequence[Problem]] = tuple,
               notes: Sequence[str] = ()) -> Roster | None:
     """Read plain JSON Lines resource files fast; ``None`` when they are not all plain.
 
@@ -236,8 +237,10 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         Problems the general reader notes before reading the files (files left
         unread): listed first, and counted in ``limits.max_problems``.
     told_after:
-        Problems the general reader notes after reading them (a list saved in part):
-        listed last, within ``limits.max_problems``.
+        Gives the problems the general reader notes after reading them (a list saved in
+        part): listed last, within ``limits.max_problems``. Called once the files are
+        found plain (they are looked at again for it, which a file this path declines
+        need not be).
     notes:
         Provenance notes the general reader makes before reading the files.
 
@@ -268,6 +271,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
                                  "it for a larger file you trust)", path=files[kind].name,
                                  line=limits.max_lines + 1)  # (where the streaming reader stops)
             datas[kind] = data
+    after = told_after()
     lim = (limits.max_line_bytes, limits.max_json_depth, limits.max_field_bytes)
     hashes: dict[str, str] = {}
 
@@ -316,8 +320,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
             b.dropped_problems += max(0, len(problems[kind]) - room)
             b.problems.extend(problems[kind][:room])
     room = cap - len(b.problems)
-    b.dropped_problems += max(0, len(told_after) - room)
-    b.problems.extend(told_after[:room])
+    b.dropped_problems += max(0, len(after) - room)
+    b.problems.extend(after[:room])
     roster = b.build()
     for kind in list(merged):
         cols, plain_pos, ready, n = merged.pop(kind)

@@ -85,6 +85,16 @@ def reader_column(roster: Roster, kind: str, name: str) -> np.ndarray | None:
     return col
 
 
+def ids_given(col: np.ndarray) -> np.ndarray:
+    """Per value of an id field column: whether it names someone (an empty id names no
+    one, as an absent one).
+
+    >>> ids_given(object_array(["t1", None, ""])).tolist()
+    [True, False, False]
+    """
+    return (col != None) & (col != "")  # (element-wise: an object array)
+
+
 def field_column(g: RosterGraph, kind: str, name: str) -> np.ndarray:
     """One per-record field of ``kind`` as an array aligned with the records' graph index.
 

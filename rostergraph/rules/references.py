@@ -12,7 +12,7 @@ import numpy as np
 from ..graph import NODE_KINDS, RELATIONS, ROLE_BITS, ROLE_NAMES, RosterGraph
 from ..queries import _expand
 from ..roster import Roster
-from ._util import field_column, role_mask
+from ._util import field_column, ids_given, role_mask
 from .findings import FindingBlock, dense_codes
 from .registry import RULES, rule
 
@@ -195,8 +195,8 @@ def _unlisted_teachers(g: RosterGraph) -> tuple[np.ndarray, np.ndarray, np.ndarr
     no node). A section with no ``teachers`` has its ``teacher`` as its edge; an empty
     ``teacher`` names no one."""
     teacher = field_column(g, "section", "teacher")
-    cand = np.flatnonzero((teacher != None) & (teacher != "") & (
-        teacher != field_column(g, "section", "teachers_0")))
+    cand = np.flatnonzero(ids_given(teacher) & (teacher != field_column(g, "section",
+                                                                         "teachers_0")))
     rel = g.relations["teaches"]
     which, pos = _expand(rel.rindptr, cand)  # each candidate's teaches edges
     same = g.ids("user")[rel.rsrc[pos]] == teacher[cand][which]

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..fields import school_unlisted
 from ..graph import ROLE_BITS, RosterGraph
 from ..lazy import LazyRecords
 from ..queries import cross_school_enrollments, cross_school_teaching
@@ -44,9 +45,7 @@ def sch_primary_not_listed(roster: Roster, g: RosterGraph) -> Iterator[FindingBl
     for uid, u in records_at(g, "user", cand.tolist()):
         for role_name in ("student", "teacher"):
             role = getattr(u.roles, role_name)
-            if role is None or not role.school or not any(role.schools or ()):
-                continue
-            if role.school not in role.schools:
+            if school_unlisted(role):
                 found[role_name].append((uid, role.school, len(role.schools)))
     for role_name, rows in found.items():
         cols = list(zip(*rows)) or [(), (), ()]

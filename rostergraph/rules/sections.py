@@ -14,6 +14,7 @@ from ._util import (
     field_column,
     field_values_at,
     group_members,
+    ids_given,
     maybe_repeated,
     reader_column,
     string_codes,
@@ -79,8 +80,7 @@ def sec_primary_teacher(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock
                        message="section {id0} has no teacher", values={"reason": "no_teacher"})
     teacher = field_column(g, "section", "teacher")
     first = field_column(g, "section", "teachers_0")
-    # (an empty `teacher` names no one, as an absent one)
-    bad = np.flatnonzero((teacher != None) & (teacher != "") & (teacher != first))
+    bad = np.flatnonzero(ids_given(teacher) & (teacher != first))
     if not len(bad):
         return
     # is the `teacher` among the section's teachers (its teaches edges)?
@@ -119,7 +119,7 @@ def sec_too_many_teachers(roster: Roster, g: RosterGraph) -> Iterator[FindingBlo
     distinct = np.bincount(pairs // g.n_nodes("user"), minlength=len(cand))
     teacher = field_column(g, "section", "teacher")[cand]
     listed = np.bincount(which[g.ids("user")[users] == teacher[which]], minlength=len(cand))
-    n = distinct + ((teacher != None) & (teacher != "") & (listed == 0))
+    n = distinct + (ids_given(teacher) & (listed == 0))
     at = np.flatnonzero(n > MAX_CO_TEACHERS + 1)
     n_t = n[at].astype(np.int64)
     yield FindingBlock(me, "section", ids=(g.ids("section")[cand[at]],),

@@ -399,8 +399,7 @@ class ColumnUsers:
         # (the cells a shape takes as the user's own strings, as str: emails, say)
         own = {k for sc in of if sc is not None for k in sc.own.values()}
         # (and those a shape takes as the user's own references, as pyarrow: its schools)
-        refs_own = {k for sc in of if sc is not None for ks in sc.own_refs.values()
-                    for k in ks if k is not None}
+        refs_own = {k for sc in of if sc is not None for k in sc.ref_cells}
         strings = [a.to_pylist() if k in own and a is not None else
                    a if k in refs_own and a is not None else [] for k, a in enumerate(arrays)]
         # (whether each is a non-empty string without "@", in C: RG-USR-001's column)

@@ -121,8 +121,7 @@ class ColumnStudents:
         if line is None:  # (only the columns the end reads are held until then)
             self._texts = None
             own = {k for tm in self.templates if tm.columns is not None
-                   for k in (*tm.columns.own.values(),
-                             *(k for ks in tm.columns.own_refs.values() for k in ks))}
+                   for k in (*tm.columns.own.values(), *tm.columns.ref_cells)}
             self.arrays = [a if k in own else None for k, a in enumerate(self.arrays)]
 
     def _chunk(self, lo: int) -> tuple[int, Any]:
@@ -163,8 +162,7 @@ class ColumnStudents:
         for k in own - self.own.keys():  # (each own column made str objects once)
             self.own[k] = cells_at(self.arrays[k], self.pos)
         # (the cells a shape takes as the user's own references: its school)
-        refs_own = {k for s in shapes for ks in s.own_refs.values()  # type: ignore[union-attr]
-                    for k in ks if k is not None}
+        refs_own = {k for s in shapes for k in s.ref_cells}  # type: ignore[union-attr]
         strings = [[self.own[k][i] for i in run] if k in own else
                    cells_at(self.arrays[k], self.pos[ks]) if k in refs_own else []
                    for k in range(len(self.arrays))]

@@ -64,6 +64,11 @@ class UserShape:
         #: the reference itself, a constant); only relations with any
         self.own_refs: dict[str, list[int | None]] = {}
 
+    @property
+    def ref_cells(self) -> set[int]:
+        """The per-user strings this shape takes as the user's own references."""
+        return {k for ks in self.own_refs.values() for k in ks if k is not None}
+
     @classmethod
     def of(cls, struct: Any, holders: dict[str, int], agents: str | None) -> UserShape | None:
         """The shape of template user ``struct``: ``holders`` maps each placeholder string

@@ -206,3 +206,59 @@ def test_a_school_is_a_cell_of_the_template_not_a_template_of_its_own(
     assert len(schools) > 60 and plans[0] is not None
     assert len(plans[0].sids) > len(new.users) // 4
     assert len(plans[0].templates) < 30
+
+
+def test_a_student_in_several_schools_is_read_column_wise(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clever's SFTP format gives a student of several schools a row per school: rows
+    equal but for their school are read column-wise as one student of those schools (at
+    100k students, half of them in two schools, the row path took them one by one), and
+    read as the row path reads them, by shape as well as by text."""
+    monkeypatch.setattr(parked, "SHELF", 1 << 14)  # (shelves that hold a student's text)
+    district(None, students=400, seed=9, counts={"schools": 6}, rates={
+        "cross_school_students": 0.5, "second_school_students": 0.5}).write(tmp_path / "j")
+    roster = rostergraph.load(tmp_path / "j", cache=False)
+    write_clever_csv(roster, tmp_path / "sftp")
+    new, _, plans = _both(tmp_path / "sftp", monkeypatch)
+    several = [u for u in new.users.values()
+               if u.roles.student is not None and len(u.roles.student.schools or ()) > 1]
+    assert len(several) > 50 and plans[0] is not None
+    read = set(plans[0].sids)
+    assert sum(u.id in read for u in several) > len(several) * 3 // 4
+    assert len(plans[0].rest) < len(several) // 4
+
+
+_SCHOOLED = ["School_id", "Student_id", "First_name", "Grade", "Contact_name",
+             "Contact_sis_id", "Contact_2_name"]
+
+
+_CHANGES = ["", "", "", "", "", "no contact", "other contact", "other name",
+            "second contact", "school again", "no school", "unknown school"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rows=st.lists(st.tuples(st.sampled_from(["s1", "s2", "s3"]),
+                               st.sampled_from(_CHANGES)), min_size=1, max_size=9))
+def test_students_given_a_row_per_school_read_as_the_row_path_does(
+        rows: list[tuple[str, str]]) -> None:
+    """Rows of one id, each naming the next school, that differ in their school only, in
+    a contact group (emptied, or another one), in a cell, or name a school again, none or
+    one not read: the column-wise read is the row path's, whatever the mix."""
+    import tempfile
+
+    table = [_SCHOOLED]
+    given: dict[str, int] = {}
+    for sid, change in rows:
+        k = given[sid] = given.get(sid, 0) + (change != "school again")
+        school = {"no school": "", "unknown school": "sch99"}.get(change, f"sch{max(k, 1)}")
+        contact = "" if change == "no contact" else "Q" if change == "other contact" else "P"
+        table.append([school, sid, "Bo" if change == "other name" else "Ann" + sid, "3",
+                      contact, contact and "p" + contact,
+                      "Z" if change == "second contact" else ""])
+    with tempfile.TemporaryDirectory() as d, pytest.MonkeyPatch.context() as mp:
+        path = _messy(Path(d), [], records=False)
+        (path / "schools.csv").write_text(
+            "School_id,School_name\n" + "".join(f"sch{k},S{k}\n" for k in range(1, 10)),
+            encoding="utf-8")
+        (path / "students.csv").write_text(_csv(table), encoding="utf-8")
+        _both(path, mp)

@@ -14,8 +14,12 @@ row. The rows' contact groups are taken from the contact columns as columns
 (:class:`~rostergraph.io.contact_cells.ContactCells`), for
 :mod:`~rostergraph.io.sftp_contacts`.
 
+A student in several schools (Clever's SFTP format gives it a row per school, one id) is
+read as its first row with its other rows' schools as extra cells, when its rows differ in
+their school alone (:mod:`~rostergraph.io.sftp_repeats`).
+
 What a template cannot stand for takes the row path, row by row, in line order among the
-others: an id given twice or spaced or written as a formula, a school not read, a birth
+others: an id given twice otherwise, spaced or written as a formula, a school not read, a birth
 date that is no date, a cell holding a quote, backslash, control character or
 private-use character (from U+E000, the placeholders' own), a shape whose run on the
 placeholders tells anything. The column-wise rows tell no problem, and are added to the
@@ -48,6 +52,7 @@ from .csv_arrow import cells_at, encoded_column, taken_by_block
 from .handed_runs import Handed, unchanged_rows
 from .parked import ParkedDicts
 from .scan import MAX_STRING
+from .sftp_repeats import repeated_students
 from .sftp_rows import Places, contact_cells
 from .shaped_users import UserShape
 
@@ -83,7 +88,8 @@ class ColumnStudents:
     def __init__(self, t: CsvTable, file: str, keep: list[str], pos: np.ndarray,
                  rest: np.ndarray) -> None:
         self.file = file
-        self.keep = keep  # the row dict's columns (template cell k is keep[k])
+        self.keep = keep  # the row dict's columns (template cell k is keep[k]; the cells
+        # after them, extra schools of a student in several: see plan_students)
         self.arrays = [t.arrow(c) for c in keep]
         self.pos = pos  # table positions of the column-wise rows
         self.rest = rest  # table positions of the rows left to the row path
@@ -190,8 +196,6 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
         ok &= clean_cells(arrays[c])
     sizes = [cell_sizes(arrays[c]) for c in keep]
     ok &= plain_ids(arrays["Student_id"])
-    codes, values = encoded_column(arrays["Student_id"])
-    ok &= np.bincount(codes, minlength=len(values))[codes] == 1  # (an id given once)
     if "School_id" in arrays:  # (a school read, or none: a cell of the template)
         cc, vals = encoded_column(arrays["School_id"])
         known = rd.b.kinds["schools"]
@@ -202,12 +206,21 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     if "DOB" in arrays:  # (a birth date that is no date: the row path tells it)
         cc, vals = encoded_column(arrays["DOB"])
         ok &= np.array([not v or parse_date(v) is not None for v in vals], dtype=bool)[cc]
+    # (an id given once; or the rows of a student in several schools, as its first row)
+    cols, _, groups = contact_cells(plan)
+    rep = repeated_students(arrays, "School_id", [c for c in keep if c != "School_id"],
+                            [cols[a:z] for _, _, a, z in groups],
+                            encoded_column(arrays["Student_id"])[0], ok)
+    ok = rep.ok
+    extra = rep.extra_cells(arrays["School_id"]) if rep.extra else []
+    sizes += [cell_sizes(a) for a in extra]
     rows = np.flatnonzero(ok)
     if not len(rows):
         return None
     nonempty = [(s[rows] > 0).astype(np.int64) for s in sizes]
     kinds, shape = distinct_rows([p[rows] for p in parts] + nonempty)
     cs = ColumnStudents(t, file, keep, rows, np.zeros(0, np.int64))
+    cs.arrays += extra  # (cell len(keep) + j: a student's school of its row j + 2)
     cs.fits = np.logical_and.reduce([s[rows] <= MAX_STRING for s in sizes])
     sc = scratch_reader(rd)
     good = []
@@ -218,7 +231,9 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
                 row[c] = grade[1][key[0]]
             else:
                 row[c] = placeholder(j) if key[len(parts) + j] else ""
-        tmpl = _template(sc, row, file)
+        more = [placeholder(len(keep) + j) for j in range(len(extra))
+                if key[len(parts) + len(keep) + j]]
+        tmpl = _template(sc, row, file, more)
         good.append(tmpl is not None)
         cs.templates.append(tmpl if tmpl is not None else _Template("", ([""], [])))
     layout = TemplateLayout.of([tm.parts for tm in cs.templates]) if any(good) else None
@@ -227,14 +242,16 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     fine = np.array(good, dtype=bool)[shape]
     if not fine.all():  # (a shape the row path tells something of: its rows go there)
         ok[rows[~fine]] = False
+        rep.let_go(rows[~fine])
         rows, shape, cs.fits = rows[fine], shape[fine], cs.fits[fine]
         cs.pos = rows
         cs.lines = np.asarray(t.lines)[rows]
     cs.shape, cs.layout = shape, layout
-    cs.rest = np.flatnonzero(~ok)
+    cs.rest = np.flatnonzero(~ok & ~rep.merged)
     cs.sids = cells_at(arrays["Student_id"], rows)
-    if "Password" in arrays:
-        cs.passwords = int(np.count_nonzero(sizes[keep.index("Password")][rows]))
+    if "Password" in arrays:  # (counted per row, as the row path counts them)
+        given = sizes[keep.index("Password")] > 0
+        cs.passwords = int(np.count_nonzero(given[rows]) + np.count_nonzero(given[rep.merged]))
     _contacts(cs, rd, t, arrays)
     _shape_columns(cs, rd.b)
     return cs
@@ -254,14 +271,17 @@ def scratch_reader(rd: RowReader) -> Any:
     return sc
 
 
-def _template(sc: Any, row: dict[str, str], file: str) -> _Template | None:
-    """The template of placeholder row ``row`` (``None``: its run tells something, or
-    its user is not one text of its cells)."""
+def _template(sc: Any, row: dict[str, str], file: str, more: list[str]) -> _Template | None:
+    """The template of placeholder row ``row``, followed by a row equal to it but for its
+    school, each of ``more`` (``None``: their run tells something, or its user is not one
+    text of its cells)."""
     sc.users, sc.user_where, sc.contacts = ParkedDicts(), Places(), []
     sc.b.problems.clear()
     sc.b.notes.clear()
     sc.dates = {row.get("DOB", ""): True}
     sc._person(2, row, None, file, "student", "Student_id")
+    for k, school in enumerate(more):
+        sc._person(3 + k, {**row, "School_id": school}, None, file, "student", "Student_id")
     if sc.b.problems or sc.b.notes or len(sc.users) != 1 or sc.aliases or sc.contacts:
         return None
     u = next(iter(sc.users.values()))
@@ -304,7 +324,7 @@ def _contacts(cs: ColumnStudents, rd: RowReader, t: CsvTable, arrays: dict[str, 
 def _shape_columns(cs: ColumnStudents, b: Any) -> None:
     """What the graph and rule columns take from each shape's users (``None``: their
     texts are decoded at the end instead)."""
-    holders = {placeholder(k): k for k in range(len(cs.keep))}
+    holders = {placeholder(k): k for k in range(len(cs.arrays))}  # (extra schools too)
     todo = [(tm, b.struct_of("users", tm.text.encode())) for tm in cs.templates if tm.text]
     made = iter(UserShape.of_many([s for _, s in todo if s is not None], holders, None))
     for tm, struct in todo:

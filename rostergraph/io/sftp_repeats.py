@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .arrow_np import arrow_joined, numpy_of, text_buffers
 from .cell_flags import cell_sizes
 from .csv_arrow import encoded_column, taken_by_block
 
@@ -51,13 +52,13 @@ class Repeats:
     def extra_cells(self, school: Any) -> list[Any]:
         """The extra school columns as pyarrow string arrays, one cell per row of the
         table (empty where the row takes no school there)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
         out = []
-        for rows in self.extra:
-            got = taken_by_block(school, np.maximum(rows, 0))
-            out.append(pc.if_else(pa.array(rows >= 0), got, pa.scalar("", got.type)))
+        for rows in self.extra:  # (from buffers: pyarrow's own conversions import pandas)
+            at = rows >= 0
+            off, data = text_buffers(taken_by_block(school, rows[at]))
+            sizes = np.zeros(len(rows), dtype=np.int64)
+            sizes[at] = np.diff(off)
+            out.append(arrow_joined(data[off[0]:off[-1]].tobytes(), sizes))
         return out
 
     def let_go(self, firsts: np.ndarray) -> None:
@@ -133,5 +134,4 @@ def _equal(col: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     if not len(a):
         return np.zeros(0, dtype=bool)
-    got = pc.equal(taken_by_block(col, a), taken_by_block(col, b))
-    return np.asarray(got.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    return numpy_of(pc.equal(taken_by_block(col, a), taken_by_block(col, b)))

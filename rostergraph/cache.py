@@ -28,9 +28,18 @@ formats), the snapshot holds the records themselves as JSON Lines. The graph
 built for the snapshot stays with the roster a cold ``load`` returns, so a
 following ``RosterGraph.from_roster`` reuses it instead of building it again.
 
+Every array and JSON Lines file of a snapshot, and its ``meta.json``, carries a CRC-32
+of its data, checked on reading (a disk's or a copy's damage means a cold load, never
+another graph, finding or record); the graph's indexes are checked to be well formed
+and a record's text handed out unbuilt to be the record of its row. A snapshot records
+the source, format, ``strict`` setting and reader settings it was written for, and is
+used for those only. A roster holding a number JSON text cannot (NaN, an infinity) is
+not snapshotted.
+
 A snapshot is used only when every source file still has the size, inode,
 modification and change times and sampled BLAKE2 hash recorded with it (the
-full SHA-256 of each file stays in ``roster.provenance.files``). The
+full SHA-256 of each file stays in ``roster.provenance.files``; a file that links out
+of the folder is keyed on the link itself, its target never opened). The
 fingerprint is taken *before* the cold load reads the files, and the snapshot
 is not written when it no longer matches after the load (a file replaced
 while it was read). A warm load reads record text only from the file it
@@ -69,6 +78,7 @@ import shutil
 import stat
 import tempfile
 import time
+import zlib
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -82,6 +92,7 @@ from .columns import NODE_KINDS, RECORDS_OF, ReaderColumns
 from .errors import SourceError
 from .graph import RosterGraph, check_arrays
 from .idkeys import IdKeys
+from .io.parked import _reads_back
 from .lazy import DeferredText, LazyRecords
 from .model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from .roster import FileInfo, Problem, Provenance, Roster
@@ -90,7 +101,8 @@ from .strcols import StoredStrings, UnsupportedColumn, encode_strings
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "source_fingerprint"]
 
-SCHEMA = 8  # 8: an empty id makes no edge and no stub; 7: field columns as
+SCHEMA = 9  # 9: a CRC-32 per file and of meta.json, the key written for; 8: an empty
+#             id makes no edge and no stub; 7: field columns as
 #             ReaderColumns.to_arrays writes them; 6: the record ids'
 #             order by hash (IdKeys); 5: fingerprints hold inode and ctime; 4: plain .npy
 #             files, string columns as UTF-8 text + codes (3: npz + JSON lists)
@@ -109,6 +121,13 @@ def cache_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "rostergraph"
+
+
+def _key(path: Path, fmt: str, strict: bool, variant: str) -> list[Any]:
+    """What a snapshot is written for: the source's absolute path, the format, ``strict``
+    and the reader settings (``variant``); kept in its ``meta.json`` and compared on
+    reading (an entry's name is a hash of it, but its folder may be copied or renamed)."""
+    return [os.path.abspath(path), fmt, strict, variant]
 
 
 def _entry(path: Path, fmt: str, strict: bool, variant: str = "") -> Path:
@@ -158,7 +177,13 @@ def _stat_key(st: os.stat_result) -> list[int]:
 
 def _fingerprint(path: Path) -> list[list[Any]]:
     out = []
+    root = os.path.realpath(path) if path.is_dir() else None
     for p in _sources(path):
+        if root is not None and os.path.commonpath([root, os.path.realpath(p)]) != root:
+            # a link out of the folder: its target is never opened (the readers refuse
+            # it); the link itself is what the snapshot is keyed on
+            out.append([p.name, *_stat_key(p.lstat()), "link out of the folder"])
+            continue
         st = p.stat()
         out.append([p.name, *_stat_key(st), _sampled_hash(p, st.st_size)])
     return out
@@ -241,15 +266,31 @@ def _private_dir(path: Path) -> None:
         os.chmod(path, 0o700)
 
 
-def _private_file(path: Path, data: bytes | None = None, arr: np.ndarray | None = None) -> None:
-    """Write a new file readable by its owner only (0600, whatever the umask)."""
+def _private_file(path: Path, data: bytes | None = None, arr: np.ndarray | None = None) -> int:
+    """Write a new file readable by its owner only (0600, whatever the umask); return the
+    CRC-32 of its data (an array's values, without the ``.npy`` header)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
                  0o600)
     with os.fdopen(fd, "wb") as fh:
         if arr is not None:
             np.save(fh, arr, allow_pickle=False)
-        else:
-            fh.write(data or b"")
+            return zlib.crc32(arr.data.cast("B"))
+        fh.write(data or b"")
+        return zlib.crc32(data or b"")
+
+
+def _json_line(d: dict[str, Any]) -> bytes:
+    """A record's dict as JSON text that reads back as it (``OSError`` when a value JSON
+    cannot hold, NaN or an infinity, which orjson would write as ``null``: no snapshot
+    rather than one that gives other records than the cold load did)."""
+    text = orjson.dumps(d)
+    if b"null" in text and not _reads_back(d):
+        raise OSError("a record holds a number JSON cannot hold (NaN or an infinity)")
+    return text
+
+
+#: The first line of a snapshot's ``meta.json``: this, then the CRC-32 of the rest.
+_META_HEAD = b"rostergraph snapshot "
 
 
 # --- saving ----------------------------------------------------------------------
@@ -290,6 +331,7 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
         arrays: dict[str, np.ndarray] = {f"g.{k}": v for k, v in g_arrays.items()}
         columns: dict[str, Any] = {}
         kinds: dict[str, Any] = {}
+        checks: dict[str, Any] = {}  # file → CRC-32 of its data (an array: [dtype, CRC])
         source_names = {f[0] for f in fingerprint}
         for kind in KINDS:
             recs: Any = roster.records(kind)
@@ -300,16 +342,20 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
             if text_file is not None or own_text:
                 ready = {str(row): record_to_dict(rec) for row, rec in enumerate(recs._cache)
                          if rec is not None and recs._starts[row] < 0}
+                for d in ready.values():
+                    _json_line(d)
                 arrays[f"{kind}.starts"], arrays[f"{kind}.ends"] = recs._starts, recs._ends
                 if own_text:
-                    _private_file(tmp / f"{kind}.jsonl", bytes(recs._source()))
+                    checks[f"{kind}.jsonl"] = _private_file(tmp / f"{kind}.jsonl",
+                                                            bytes(recs._source()))
                 kinds[kind] = {"text": text_file, "ready": ready}
             else:  # keep the records themselves as JSON Lines
-                lines = [orjson.dumps(record_to_dict(r)) for r in recs.values()]
+                lines = [_json_line(record_to_dict(r)) for r in recs.values()]
                 lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
                 ends = np.cumsum(lens + 1) - 1
                 arrays[f"{kind}.starts"], arrays[f"{kind}.ends"] = ends - lens, ends
-                _private_file(tmp / f"{kind}.jsonl", b"\n".join(lines))
+                checks[f"{kind}.jsonl"] = _private_file(tmp / f"{kind}.jsonl",
+                                                        b"\n".join(lines))
                 kinds[kind] = {"text": None, "ready": {}}
             desc = columns[f"{kind}.ids"] = encode_strings(list(recs), f"{kind}.ids", arrays,
                                                            True)
@@ -330,12 +376,14 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
             except UnsupportedColumn as e:  # no snapshot rather than a wrong one
                 raise OSError(f"cannot store graph column {e}") from None
         for key, arr in arrays.items():
-            _private_file(tmp / f"{key}.npy", arr=np.ascontiguousarray(arr))
+            arr = np.ascontiguousarray(arr)
+            checks[key] = [arr.dtype.str, _private_file(tmp / f"{key}.npy", arr=arr)]
         prov = roster.provenance
         meta = {
             "schema": SCHEMA, "version": _version(), "format": fmt, "strict": strict,
+            "key": _key(src, fmt, strict, variant),
             "source": str(src), "fingerprint": fingerprint, "kinds": kinds,
-            "arrays": sorted(arrays), "columns": columns, "fields": fields,
+            "arrays": sorted(arrays), "checks": checks, "columns": columns, "fields": fields,
             "problems": [_problem_dict(p) for p in roster.problems],
             "provenance": {"source": prov.source, "format": prov.format,
                            "version": prov.version, "loaded_at": prov.loaded_at,
@@ -344,7 +392,8 @@ def save_cache(path: str | os.PathLike[str], fmt: str, strict: bool, roster: Ros
         }
         if _fingerprint(src) != fingerprint:  # replaced or rewritten while it was read
             raise OSError(f"{src} changed while it was loaded; no snapshot written")
-        _private_file(tmp / "meta.json", orjson.dumps(meta))  # written last: marks complete
+        text = orjson.dumps(meta)  # (written last: marks the snapshot complete)
+        _private_file(tmp / "meta.json", b"%s%08x\n%s" % (_META_HEAD, zlib.crc32(text), text))
         if entry.exists():
             shutil.rmtree(entry, ignore_errors=True)
         os.replace(tmp, entry)
@@ -406,7 +455,7 @@ def load_cached(path: str | os.PathLike[str], fmt: str, strict: bool,
     src = Path(path)
     entry = _entry(src, fmt, strict, variant)
     try:
-        roster = _read_snapshot(src, entry, t0)
+        roster = _read_snapshot(src, entry, t0, _key(src, fmt, strict, variant))
         if roster is not None and roster.provenance.source != str(path):
             # named as a cold load names it: the path as given (the snapshot is keyed on
             # the absolute path, so ./dump/ may find the one written for dump)
@@ -437,11 +486,11 @@ def _typed(obj: dict[str, Any], key: str, typ: type | tuple[type, ...]) -> Any:
     return val
 
 
-def _load_array(p: Path) -> np.ndarray:
+def _load_array(p: Path, check: Any) -> np.ndarray:
     """One ``.npy`` file, read into memory (never mapped: a file changed or cut short by
     someone else later would change a mapped array, or crash the process). Never a
     pickle, and never a zip (``np.load`` opens an ``.npz`` by its content, whatever
-    the name)."""
+    the name). Its type and the CRC-32 of its values must be ``check`` (as written)."""
     fmt = np.lib.format
     with os.fdopen(open_nofollow(p, os.O_RDONLY), "rb") as fh:
         version = fmt.read_magic(fh)
@@ -457,6 +506,8 @@ def _load_array(p: Path) -> np.ndarray:
         arr = np.empty(shape[0], dtype=dtype)  # (not zeroed: every byte is read)
         _want(fh.readinto(arr.data.cast("B")) == arr.nbytes and not fh.read(1),
               f"{p.name}: wrong size")
+    _want(isinstance(check, list) and check == [dtype.str, zlib.crc32(arr.data.cast("B"))],
+          f"{p.name}: not the array written (damaged)")
     return arr
 
 
@@ -513,21 +564,28 @@ def _provenance_ok(p: dict[str, Any]) -> bool:
                 for f in files))
 
 
-def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
-    """The roster from ``entry``; ``None`` when stale; raises when anything is amiss."""
+def _read_snapshot(src: Path, entry: Path, t0: float, written_for: list[Any]
+                   ) -> Roster | None:
+    """The roster from ``entry``, written for ``written_for`` (:func:`_key`); ``None`` when
+    stale; raises when anything is amiss."""
     # every file of the entry is opened as a regular file, never through a link: a FIFO
     # would hang the load and a link to /dev/zero would never end
-    meta = orjson.loads(read_regular_file(entry / "meta.json"))
+    head, _, meta_text = read_regular_file(entry / "meta.json").partition(b"\n")
+    _want(head == b"%s%08x" % (_META_HEAD, zlib.crc32(meta_text)), "meta.json: damaged")
+    meta = orjson.loads(meta_text)
     _want(isinstance(meta, dict), "meta.json is not an object")
     if (meta.get("schema") != SCHEMA or meta.get("version") != _version()
             or meta.get("fingerprint") != _fingerprint(src)):
         return None
+    # (written for this load: not a snapshot of another format or setting put in its place)
+    _want(meta.get("key") == written_for, "written for another source, format or setting")
     source_keys = {f[0]: f[1:5] for f in meta["fingerprint"]}  # equal to the sources' own
+    checks = _typed(meta, "checks", dict)
     arrays: dict[str, np.ndarray] = {}
-    for key in _typed(meta, "arrays", list):
-        _want(isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.]*", key),
-              f"bad array name {key!r}")
-        arrays[key] = _load_array(entry / f"{key}.npy")
+    for name in _typed(meta, "arrays", list):
+        _want(isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.]*", name),
+              f"bad array name {name!r}")
+        arrays[name] = _load_array(entry / f"{name}.npy", checks.get(name))
     columns: dict[str, StoredStrings] = {}
     for key, desc in _typed(meta, "columns", dict).items():
         _want(isinstance(desc, dict), f"{key}: bad description")
@@ -550,6 +608,7 @@ def _read_snapshot(src: Path, entry: Path, t0: float) -> Roster | None:
                 partial(_read_deferred, text_path, source_keys[text_name]))
         else:
             text = read_regular_file(entry / f"{kind}.jsonl")
+            _want(checks.get(f"{kind}.jsonl") == zlib.crc32(text), f"{kind}.jsonl: damaged")
         ids_col = columns[f"{kind}.ids"]
         n = ids_col.n
         _want(not ids_col.coded and n == ids_col.distinct_count, f"{kind}: bad ids")

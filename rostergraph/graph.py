@@ -750,6 +750,18 @@ class RosterGraph:
 _REL_FIELDS = ("src", "dst", "indptr", "rindptr", "rsrc", "redge")
 
 
+def _check_csr(arrays: dict[str, Any], name: str, m: int, want: Any) -> None:
+    """The CSR indexes of relation ``name`` (forward and reverse) start at 0, never fall
+    and end at ``m``: with the bounds of the edge arrays, what keeps any query, given
+    any arrays, from reading outside them. (Whether the edges agree with their indexes
+    is not checked here: a snapshot's checksums catch damage, and who can write a
+    snapshot could as well write the roster itself.)"""
+    for index in ("indptr", "rindptr"):
+        ptr = arrays[f"{name}.{index}"]
+        want(int(ptr[0]) == 0 and int(ptr[-1]) == m and not (np.diff(ptr) < 0).any(),
+             f"{name}.{index}")
+
+
 def check_arrays(arrays: dict[str, Any], strings: dict[str, Any],
                  n_records: dict[str, int]) -> None:
     """Check that every part :meth:`RosterGraph.from_arrays` reads is there and fits the
@@ -777,6 +789,7 @@ def check_arrays(arrays: dict[str, Any], strings: dict[str, Any],
                                  ("redge", m)):
                 a = arrays[f"{name}.{field}"]
                 want(0 <= int(a.min()) and int(a.max()) < bound, f"{name}.{field}")
+        _check_csr(arrays, name, m, want)
         for a in attr_names:
             key = f"{name}.attr.{a}"
             want(len(arrays[key] if key in arrays else strings[key]) == m, key)

@@ -227,6 +227,23 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
                               "text (clear the cache: rostergraph cache clear)")
         return rec
 
+    def _check_texts(self, rows: Sequence[int], texts: list[Any]) -> None:
+        """:meth:`_checked` of texts handed out unbuilt (positions from an untrusted
+        place): each must be a record whose id is its row's."""
+        for row, t in zip(rows, texts):
+            if t is None:
+                continue
+            try:  # (parsed, not built: the caller decodes only the fields it reads)
+                obj = orjson.loads(t)
+            except orjson.JSONDecodeError:
+                obj = None
+            rid = obj.get("id") if isinstance(obj, dict) else None
+            if (self._list[row] == rid if self._list is not None else
+                    isinstance(rid, str) and self._keys.row(rid) == row
+                    if self._keys is not None else self._ids[row] == rid):
+                continue
+            self._checked(t, 0, len(t), row)  # (raises FormatError naming the row)
+
     def _general(self, obj: Any) -> Any:
         """The record of a decoded object the compiled converter declines: one with keys
         that are no field (a CSV reader's ``extra``), built by the general path."""
@@ -402,10 +419,15 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
         # every record and let the text go meanwhile)
         built = list(map(cache.__getitem__, rows))
         if copy:
-            return [None if rec is not None else bytes(text[a:b])
-                    for rec, a, b in zip(built, starts, ends)]
-        view = memoryview(text)
-        return [None if rec is not None else view[a:b] for rec, a, b in zip(built, starts, ends)]
+            out: list[Any] = [None if rec is not None else bytes(text[a:b])
+                              for rec, a, b in zip(built, starts, ends)]
+        else:
+            view = memoryview(text)
+            out = [None if rec is not None else view[a:b]
+                   for rec, a, b in zip(built, starts, ends)]
+        if self._verify:
+            self._check_texts(rows, out)
+        return out
 
     def same_texts(self, rows: Sequence[int] | np.ndarray, other: LazyRecords,
                    other_rows: Sequence[int] | np.ndarray) -> list[bool]:

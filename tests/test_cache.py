@@ -17,6 +17,7 @@ from rostergraph.fields import FIELDS
 from rostergraph.graph import RosterGraph
 from rostergraph.synth import write_district
 
+from .snapshot_edit import read_meta, resign, write_meta
 from .test_fast_jsonl import _messy, _snapshot
 
 #: strings a column must give back exactly (NUL and newline are the joiners tried first)
@@ -274,9 +275,9 @@ def test_unstorable_graph_column_only_costs_the_snapshot(tmp_path: Path, _cache_
 def _edit_meta(change: Any) -> Any:
     """A damage that edits meta.json in place through ``change(meta)``."""
     def damage(entry: Path) -> None:
-        meta = orjson.loads((entry / "meta.json").read_bytes())
+        meta = read_meta(entry)
         change(meta)
-        (entry / "meta.json").write_bytes(orjson.dumps(meta))
+        write_meta(entry, meta)
     return damage
 
 
@@ -294,7 +295,7 @@ def _short_starts(entry: Path) -> None:
 
 def _email_as_booleans(entry: Path) -> None:
     """The users' text column email stored as a column of booleans."""
-    n = orjson.loads((entry / "meta.json").read_bytes())["fields"]["columns"][
+    n = read_meta(entry)["fields"]["columns"][
         "users.fields.email"]["n"]
     np.save(entry / "users.fields.email.npy", np.zeros(n, dtype=bool))
     _edit_meta(lambda m: m["arrays"].append("users.fields.email"))(entry)
@@ -352,6 +353,8 @@ def test_hostile_snapshot_loads_cold(tmp_path: Path, _cache_dir: Path, damage: A
     _warm(p)
     (entry,) = [e for e in _cache_dir.iterdir() if e.is_dir()]
     damage(entry)
+    if (entry / "meta.json").read_bytes() != b"[]":  # (the checksums fit the damage)
+        resign(entry)
     again = rostergraph.load(p, cache=True)
     assert "from cache" not in " ".join(again.provenance.notes)
     assert _snapshot(again) == _snapshot(rostergraph.load(p))
@@ -369,10 +372,10 @@ def test_snapshot_whose_ready_record_names_another_id_loads_cold(tmp_path: Path,
     p = _messy(d)
     _warm(p)
     (entry,) = [e for e in _cache_dir.iterdir() if e.is_dir()]
-    meta = orjson.loads((entry / "meta.json").read_bytes())
+    meta = read_meta(entry)
     kind = next(k for k, v in meta["kinds"].items() if v["ready"])
     next(iter(meta["kinds"][kind]["ready"].values()))["id"] = "someone-else"
-    (entry / "meta.json").write_bytes(orjson.dumps(meta))
+    write_meta(entry, meta)
     again = rostergraph.load(p, cache=True)
     assert "from cache" not in " ".join(again.provenance.notes)
     assert all(k == r.id for k, r in again.records(kind).items())

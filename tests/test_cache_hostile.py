@@ -14,6 +14,8 @@ import pytest
 import rostergraph
 from rostergraph.io import detect
 
+from .snapshot_edit import resign
+
 
 @pytest.fixture(autouse=True)
 def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -142,6 +144,7 @@ def test_snapshot_positions_pointing_at_another_record_raise_not_mislead(
         starts[3], ends[3] = starts[3] + at, starts[3] + line.index(b"}", at) + 1
     np.save(entry / "users.starts.npy", starts)
     np.save(entry / "users.ends.npy", ends)
+    resign(entry)  # (an edit that fits the checksums: refused by the id check instead)
     warm = rostergraph.load(src, cache=True)
     assert "from cache" in warm.provenance.notes[-1]
     assert warm.users["u00002"].id == "u00002"
@@ -253,3 +256,149 @@ def test_loading_a_fifo_with_cache_raises_instead_of_hanging(tmp_path: Path) -> 
     assert errors, "the load hung"
     assert isinstance(errors[0], rostergraph.RosterError)
     assert "users.jsonl" in str(errors[0])
+
+
+# --- a snapshot damaged, edited or put in another's place -----------------------------
+
+def _district_snapshot(tmp_path: Path, cache: Path) -> tuple[Path, Path]:
+    """A generated district loaded once with the cache: its folder and its snapshot."""
+    from rostergraph.synth import district
+
+    src = tmp_path / "d"
+    district(None, students=200, seed=1).write(src)
+    rostergraph.load(src, cache=True)
+    (entry,) = [p for p in cache.iterdir() if p.is_dir()]
+    return src, entry
+
+
+def _flip_bit(p: Path, at: int) -> None:
+    data = bytearray(p.read_bytes())
+    data[at] ^= 0x10
+    p.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["g.teaches.dst.npy", "users.fields.email_no_at.npy",
+                                  "courses.starts.npy", "meta.json"])
+def test_a_bit_flipped_in_a_snapshot_means_a_cold_load(tmp_path: Path, _cache_dir: Path,
+                                                       name: str) -> None:
+    """One bit of an array's values (a teaching edge, a rule's column, a record's range)
+    or of meta.json changed, as a failing disk does: the checksums refuse the snapshot,
+    and the load is cold, never a graph, finding or record of the damage."""
+    src, entry = _district_snapshot(tmp_path, _cache_dir)
+    p = entry / name
+    _flip_bit(p, len(p.read_bytes()) - 3)
+    again = rostergraph.load(src, cache=True)
+    assert not any("from cache" in n for n in again.provenance.notes)
+    cold = rostergraph.load(src)
+    assert rostergraph.validate(again).findings == rostergraph.validate(cold).findings
+    assert "from cache" in rostergraph.load(src, cache=True).provenance.notes[-1]
+
+
+def _edit_array(entry: Path, name: str, change: Any) -> None:
+    arr = np.load(entry / f"{name}.npy")
+    change(arr)
+    (entry / f"{name}.npy").unlink()
+    np.save(entry / f"{name}.npy", arr)
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(lambda e: _edit_array(e, "g.enrolled_in.rindptr",
+                                       lambda a: a.__setitem__(1, -5)), id="negative-index"),
+    pytest.param(lambda e: _edit_array(e, "g.enrolled_in.indptr", lambda a: a.__setitem__(
+        slice(1, 3), a[1:3][::-1].copy())), id="index-falls"),
+    pytest.param(lambda e: _edit_array(e, "g.teaches.indptr", lambda a: a.__setitem__(
+        -1, 1 << 50)), id="index-past-the-edges"),
+])
+def test_graph_indexes_out_of_order_mean_a_cold_load(tmp_path: Path, _cache_dir: Path,
+                                                     edit: Any) -> None:
+    """A graph index edited with the checksums made to fit (a negative entry, one that
+    falls, one past the edges: a query's slice or allocation from it would fail or read
+    outside the arrays): the snapshot is refused, the load is cold."""
+    src, entry = _district_snapshot(tmp_path, _cache_dir)
+    edit(entry)
+    resign(entry)
+    again = rostergraph.load(src, cache=True)
+    assert not any("from cache" in n for n in again.provenance.notes)
+    g = rostergraph.RosterGraph.from_roster(again)
+    assert len(rostergraph.reach_pairs(g)) == len(rostergraph.reach_pairs(
+        rostergraph.RosterGraph.from_roster(rostergraph.load(src))))
+
+
+def test_record_text_handed_out_unbuilt_is_checked_against_its_id(
+        tmp_path: Path, _cache_dir: Path) -> None:
+    """A course's range pointed at another course's text, checksums made to fit: the
+    rules that read records' text without building them (course numbers) raise
+    FormatError naming the row, never a finding about the wrong course."""
+    from rostergraph.errors import FormatError
+
+    src, entry = _district_snapshot(tmp_path, _cache_dir)
+    starts, ends = np.load(entry / "courses.starts.npy"), np.load(entry / "courses.ends.npy")
+    _edit_array(entry, "courses.starts", lambda a: a.__setitem__(1, starts[0]))
+    _edit_array(entry, "courses.ends", lambda a: a.__setitem__(1, ends[0]))
+    resign(entry)
+    warm = rostergraph.load(src, cache=True)
+    assert "from cache" in warm.provenance.notes[-1]
+    with pytest.raises(FormatError, match="position 1"):
+        rostergraph.validate(warm)
+
+
+def test_a_snapshot_of_another_setting_put_in_the_place_of_this_one_is_not_used(
+        tmp_path: Path, _cache_dir: Path) -> None:
+    """The snapshot of a non-strict load copied to where the strict load's goes (its
+    fingerprint is the same): the strict load is cold, and raises as a strict load does."""
+    from rostergraph import cache
+    from rostergraph.errors import FormatError
+
+    src = tmp_path / "d"
+    src.mkdir()
+    (src / "users.jsonl").write_bytes(_users("Ann", 5) + b'{"id": "u9", "email": 7}\n')
+    loose = rostergraph.load(src, cache=True)
+    assert loose.problems
+    (entry,) = [p for p in _cache_dir.iterdir() if p.is_dir()]
+    import shutil
+
+    shutil.copytree(entry, cache._entry(src, "clever-jsonl", True))
+    assert len([p for p in _cache_dir.iterdir() if p.is_dir()]) == 2
+    with pytest.raises(FormatError):
+        rostergraph.load(src, cache=True, strict=True)
+
+
+def test_a_record_holding_nan_leaves_no_snapshot(tmp_path: Path, _cache_dir: Path) -> None:
+    """NaN and infinities (which the JSON readers accept) have no JSON text of their own:
+    a roster holding one is not snapshotted (its snapshot would give ``null``), and every
+    load is cold and gives them back."""
+    src = tmp_path / "d"
+    src.mkdir()
+    (src / "users.jsonl").write_bytes(
+        b'{"id": "u1", "x": NaN, "y": [Infinity, -Infinity], "email": Infinity}\n'
+        b'{"id": "u2", "email": "b@x.org"}\n')
+    for _ in range(2):
+        r = rostergraph.load(src, cache=True)
+        assert not any("from cache" in n for n in r.provenance.notes)
+        extra = r.users["u1"].extra
+        assert extra["x"] != extra["x"] and extra["y"] == [float("inf"), float("-inf")]
+    assert not [p for p in _cache_dir.iterdir() if p.is_dir()] if _cache_dir.exists() else True
+
+
+def test_a_cached_load_never_opens_a_link_out_of_the_folder(tmp_path: Path) -> None:
+    """A file of the folder linked to a file outside it is never opened, with the cache
+    either (its fingerprint is the link's own): what any file is opened by the load is
+    seen by an audit hook, in a process of its own."""
+    import subprocess
+    import sys
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the roster's", encoding="utf-8")
+    src = tmp_path / "d"
+    src.mkdir()
+    (src / "users.jsonl").write_bytes(_users("Ann", 5))
+    (src / "notes.txt").symlink_to(outside)
+    code = ("import sys, rostergraph\n"
+            "seen = []\n"
+            "sys.addaudithook(lambda ev, a: seen.append(str(a[0])) if ev == 'open' else None)\n"
+            f"for _ in range(2): rostergraph.load({str(src)!r}, cache=True)\n"
+            "print(sum(s.endswith(('notes.txt', 'outside.txt')) for s in seen))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ,
+                                          "ROSTERGRAPH_CACHE_DIR": str(tmp_path / "c")})
+    assert out.stdout.strip() == "0"

@@ -106,6 +106,23 @@ def test_staff_merges_into_the_teacher_with_the_same_email(tmp_path: Path) -> No
     assert r.users["S8"].roles.staff.schools == ("sB",)
 
 
+def test_a_merged_staff_row_with_other_values_is_told_as_merged_not_again(
+        tmp_path: Path) -> None:
+    """A staff row merged into a teacher by email whose names differ is told as that
+    merge, naming both ids: it was "Staff_id 'S9' again", an id read for the first time."""
+    (tmp_path / "teachers.csv").write_text(
+        "School_id,Teacher_id,Teacher_email,First_name\nsA,t1,same@x.org,Ann\n",
+        encoding="utf-8")
+    (tmp_path / "staff.csv").write_text(
+        "School_id,Staff_id,Staff_email,First_name\nsA,S9,same@x.org,Bob\n", encoding="utf-8")
+    (tmp_path / "schools.csv").write_text("School_id,School_name\nsA,A\n", encoding="utf-8")
+    r = read_clever_csv(tmp_path)
+    (told,) = [p for p in r.problems if p.file == "staff.csv"]
+    assert told.record_id == "t1" and told.line == 2
+    assert told.message.startswith("Staff_id 'S9' merged into user 't1' (first read at "
+                                   "teachers.csv line 2) with other values in First_name")
+
+
 def test_students_and_contacts_never_merge_by_email(tmp_path: Path) -> None:
     """A student sharing a teacher's email stays its own user."""
     r = read_clever_csv(_folder(tmp_path))

@@ -133,6 +133,17 @@ def _every_column(column: str) -> bool:
     return True
 
 
+def _again(id_col: str, uid: str, user: str) -> str:
+    """How a row of a user read before is named: by its id, or, merged into a user of
+    another id (a staff member with a teacher's email, a Clever id of the extension
+    column), by both.
+
+    >>> _again("Staff_id", "S9", "T1")
+    "Staff_id 'S9' merged into user 'T1'"
+    """
+    return f"{id_col} {uid!r} again" if user == uid else f"{id_col} {uid!r} merged into user {user!r}"
+
+
 class _Reader(RowReader):
     """The records of an SFTP upload, built file by file (see the module's docstring)."""
 
@@ -269,8 +280,8 @@ class _Reader(RowReader):
                 differ.insert(0, id_col)
         if differ:
             at = self.user_where[uid_final]
-            self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "
-                           f"{at[1]}) with other values in {', '.join(differ)}: the first "
+            self.b.problem("other", f"{_again(id_col, uid, uid_final)} (first read at {at[0]} "
+                           f"line {at[1]}) with other values in {', '.join(differ)}: the first "
                            "values are kept (this row's are in raw)", file=file, line=line,
                            kind="users", record_id=uid_final, field=differ[0],
                            raw=self.row_text(row, cells))

@@ -526,7 +526,9 @@ class _Reader:
                 differ.insert(0, id_col)
             if existed and differ:
                 at = self.user_where[uid_final]
-                self.b.problem("other", f"{id_col} {uid!r} again (first read at {at[0]} line "
+                again = (f"{id_col} {uid!r} again" if uid_final == uid else
+                         f"{id_col} {uid!r} merged into user {uid_final!r}")
+                self.b.problem("other", f"{again} (first read at {at[0]} line "
                                f"{at[1]}) with other values in {', '.join(differ)}: the first "
                                "values are kept (this row's are in raw)", file=file, line=line,
                                kind="users", record_id=uid_final, field=differ[0],

@@ -603,6 +603,53 @@ def test_symlink_inside_the_folder_is_followed(tmp_path: Path) -> None:
     assert list(rostergraph.load(tmp_path).users) == ["u1"]
 
 
+def _not_a_file(path: Path, how: str) -> None:
+    """``path`` (a file of a roster folder) made a folder, a link to nothing or a link to
+    itself."""
+    path.unlink()
+    if how == "folder":
+        path.mkdir()
+    elif how == "dangling":
+        path.symlink_to(path.parent / "gone-elsewhere")
+    else:
+        path.symlink_to(path)
+
+
+@pytest.mark.parametrize("how", ["folder", "dangling", "loop"])
+@pytest.mark.parametrize(("fmt", "name"), [("clever-json", "sections.jsonl"),
+                                           ("clever-csv", "sections.csv"),
+                                           ("oneroster", "users.csv"),
+                                           ("clever-legacy", "teachers.json")])
+def test_a_roster_file_that_is_no_file_is_a_missing_file_naming_it(
+        tmp_path: Path, fmt: str, name: str, how: str) -> None:
+    """A kind's file that is a folder, a link to nothing (a drive not mounted) or a link
+    loop: a ``missing_file`` problem naming it, every other file loads, strict mode raises
+    it. The kind was empty without a word (and an SFTP folder was not recognised)."""
+    from rostergraph.io.write_oneroster import write_oneroster
+    from rostergraph.io.write_sftp import write_clever_csv
+
+    d = tmp_path / "d"
+    if fmt == "clever-legacy":
+        d.mkdir()
+        (d / "students.json").write_text('[{"id": "s1", "name": {"first": "A"}}]',
+                                         encoding="utf-8")
+        (d / "teachers.json").write_text('[{"id": "t1"}]', encoding="utf-8")
+    elif fmt == "clever-json":
+        rostergraph.synth.district(None, students=40, seed=3).write(d)
+    elif fmt == "clever-csv":
+        write_clever_csv(rostergraph.sample(), d)
+    else:
+        write_oneroster(rostergraph.sample(), d)
+    _not_a_file(d / name, how)
+    r = rostergraph.load(d)
+    assert r.provenance.format == fmt
+    (told,) = [p for p in r.problems if p.code == "missing_file" and p.file == name]
+    assert told.message.startswith(f"{name} is a ")
+    assert len(r.users if name != "users.csv" else r.sections) > 0
+    with pytest.raises(FormatError, match="not a file"):
+        rostergraph.load(d, strict=True)
+
+
 # --- outputs ---------------------------------------------------------------------
 
 

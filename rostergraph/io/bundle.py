@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, unreadable_entries
 
 __all__ = ["Bundle", "Files", "Renamed", "inner_zip", "is_zip_file", "member_parts",
            "roster_zip", "zip_notes"]
@@ -220,7 +220,11 @@ class Bundle:
         self._read_total = 0
         #: how the archive was read, when not as a plain ``.zip`` (:func:`zip_notes`)
         self.notes: list[str] = []
+        #: a folder's entries named as roster files that are none (a folder, a link to
+        #: nothing: :func:`~rostergraph.io.limits.unreadable_entries`), for its reader
+        self.unreadable: list[tuple[str, str]] = []
         if self.path.is_dir():
+            self.unreadable = unreadable_entries(self.path)
             for p in sorted(self.path.iterdir()):
                 if p.is_file():
                     check_inside(self.path, p)  # no symlinks out of the folder

@@ -98,7 +98,7 @@ from .csvutil import Bundle, CsvTable, loads_json_cell
 from .enrollcells import collect_cells, keep_cells, kept_note
 from .enrollcols import empty_cells, padded_message, school_disagrees, sftp_enrollments
 from .handed_runs import hand_in_order
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, unreadable_message
 from .listed_sections import SectionRuns
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
 from .parked import ParkedTexts
@@ -657,6 +657,10 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             b.notes.extend(f"{got} read as {want} (Clever's SFTP file names are lower case"
                            + (", and at the top of the upload)" if "/" in got else ")")
                            for want, got in bundle.renamed.items())
+            for name, what in bundle.bundle.unreadable:  # (a link to nothing, a folder)
+                if name.lower() in FILE_KINDS:
+                    b.problem("missing_file", unreadable_message(name, what), file=name,
+                              kind=FILE_KINDS[name.lower()])
             wrong = misnamed(bundle.names(), bundle)
             for name, want in wrong:  # (the upload then lacks that file: never silent)
                 b.problem("other", f"{name} is named as Clever's {want} but is not it (the "

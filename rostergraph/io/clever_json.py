@@ -105,6 +105,8 @@ from .limits import (
     gunzip_bounded,
     has_big_string,
     json_depth,
+    unreadable_entries,
+    unreadable_message,
 )
 
 # (the file helpers live in clever_files; their names stay importable from here)
@@ -166,10 +168,16 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
         unread = unread_note(p)
         notes += [unread] if unread is not None else []
         alone = unsuffixed_told(p, {*files, *(("users",) if roles else ())}, notes)
+        for name, what in unreadable_entries(p):  # (a link to nothing named users.jsonl)
+            if (got := resource_kind(name)) is not None or role_list(name):
+                alone.append(Problem(code="missing_file", message=unreadable_message(
+                    name, what), file=name, kind=got[0] if got else "users"))
         if not files and not roles:
             raise SourceError(
                 "no Clever JSON resource files found (expected any of "
-                + ", ".join(f"{k}.json/.jsonl" for k in KINDS) + ")", path=str(path))
+                + ", ".join(f"{k}.json/.jsonl" for k in KINDS) + ")"
+                + "".join(f"; {t.message}" for t in alone if t.code == "missing_file"),
+                path=str(path))
     else:
         check_regular_file(p)  # students.json -> /dev/zero is refused, not read forever
         got = resource_kind(p.name)

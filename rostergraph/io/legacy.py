@@ -483,6 +483,13 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
     b = RosterBuilder(source=str(path), format="clever-legacy", strict=strict)
     b.version = "v1.1/v2.x"
     if p.is_dir():
+        from .limits import unreadable_entries, unreadable_message
+
+        for name, what in unreadable_entries(p):  # (a link to nothing named students.json)
+            base = _base(name)
+            if base in LEGACY_USER_FILES or base in _RECORD_FILES:
+                b.problem("missing_file", unreadable_message(name, what), file=name,
+                          kind="users" if base in LEGACY_USER_FILES else base)
         _unsuffixed(b, p, files)
     r = _Reader(b)
     sections: list[tuple[dict[str, Any], str, int]] = []

@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import re
@@ -66,6 +67,8 @@ __all__ = [
     "read_zip_member",
     "safe_member_name",
     "safe_zip_members",
+    "unreadable_entries",
+    "unreadable_message",
 ]
 
 _MiB = 1024 * 1024
@@ -628,6 +631,46 @@ def check_regular_file(path: str | os.PathLike[str]) -> None:
             continue  # a dangling link: the readers report it
         if not (stat.S_ISREG(m) or stat.S_ISDIR(m)):
             _refuse(e.path, m)
+
+
+def unreadable_entries(folder: str | os.PathLike[str]) -> list[tuple[str, str]]:
+    """The entries of ``folder`` named as roster files (by their ending) that no reader
+    can open, in name order, each with what it is: a folder, a link to nothing, a link
+    that loops. A reader tells those it would have read (none of their records load), so
+    that a link to an unmounted drive is not a district without that kind.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> os.mkdir(os.path.join(d, "users.jsonl"))
+    >>> os.symlink(os.path.join(d, "gone.csv"), os.path.join(d, "students.csv"))
+    >>> unreadable_entries(d)
+    [('students.csv', 'a link to nothing'), ('users.jsonl', 'a folder')]
+    """
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    out = []
+    for e in entries:
+        if not e.name.lower().endswith(_ROSTER_ENDINGS) or e.name.startswith("."):
+            continue
+        try:
+            mode = os.stat(e.path).st_mode
+        except OSError as exc:
+            out.append((e.name, "a link that loops" if exc.errno == errno.ELOOP else
+                        "a link to nothing" if os.path.islink(e.path) else "unreadable"))
+            continue
+        if stat.S_ISDIR(mode):
+            out.append((e.name, "a folder"))
+    return out
+
+
+def unreadable_message(name: str, what: str) -> str:
+    """The problem of a roster file :func:`unreadable_entries` found."""
+    return (f"{name} is {what}, not a file: not read, so none of its records load (put the "
+            "file itself in the folder)")
 
 
 #: Name endings of the files a roster folder is read from (any reader).

@@ -52,7 +52,7 @@ from .csv_arrow import release_arrow_memory, release_heap
 from .csv_rowchecks import is_secret_column
 from .csvutil import Bundle, CsvTable, bundle_table, loads_json_cell
 from .enrollcols import live_status, primary_first, respelt_message
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import DEFAULT_LIMITS, Limits, unreadable_message
 from .listed_sections import SectionRuns, StudentLists
 from .mapping import deep_merge
 from .oneroster_cols import (
@@ -60,6 +60,7 @@ from .oneroster_cols import (
     ENROLLMENT_IDS_KEY,
     LISTS_COLUMN,
     ONEROSTER_FILES,
+    ONLY_12_FILES,
     PREFIX,
     STATUSES,
     WRITER_DEFAULTS,
@@ -106,6 +107,7 @@ __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 
 #: The bundle's files beside manifest.csv, in lowercase (any with a manifest is a bundle).
 _DATA_FILES = frozenset(f.lower() for f in ONEROSTER_FILES[1:])
+_ALL_FILES = frozenset(f.lower() for f in (*ONEROSTER_FILES, *ONLY_12_FILES))
 
 _DEFAULTS = WRITER_DEFAULTS
 
@@ -712,6 +714,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             r.base = base
             if base is not None:  # (a delta's dicts are read again once it is applied)
                 r.users.live_max = sys.maxsize
+            for name, what in bundle.unreadable:  # (a link to nothing, a folder)
+                if name.lower() in _ALL_FILES:
+                    b.problem("missing_file", unreadable_message(name, what), file=name)
             read_manifest(r)
             if not any(n in r.bundle for n in ONEROSTER_FILES[1:]):
                 raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "

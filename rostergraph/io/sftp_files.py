@@ -74,7 +74,9 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
     first: dict[str, bytes] = {}
     try:
         if p.is_dir():
-            names = {q.name.lower(): q for q in sorted(p.iterdir())}  # (exact name last: wins)
+            # (exact name last: wins; a folder or a link to nothing under a file's name is
+            # none: the reader tells it)
+            names = {q.name.lower(): q for q in sorted(p.iterdir()) if q.is_file()}
 
             def head(name: str) -> bytes:
                 with open(names[name], "rb") as fh:

@@ -393,11 +393,15 @@ class RosterBuilder:
     """
 
     def __init__(self, *, source: str, format: str, strict: bool = False,
-                 max_problems: int = MAX_PROBLEMS) -> None:
+                 max_problems: int = MAX_PROBLEMS,
+                 raw_filter: Callable[[str], str] | None = None) -> None:
         self.source = source
         self.format = format
         self.strict = strict
         self.max_problems = max_problems
+        #: what every problem's ``raw`` text goes through before it is kept or raised (a
+        #: JSON reader's: :func:`~rostergraph.io.credentials.raw_without_credentials`)
+        self.raw_filter = raw_filter
         #: problems counted past ``max_problems`` but not kept
         self.dropped_problems = 0
         self.kinds: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
@@ -426,6 +430,8 @@ class RosterBuilder:
             return
         if "E+" in message and self.format in ("oneroster", "clever-csv"):
             message += _scientific_hint(message)
+        if self.raw_filter is not None and where.get("raw") is not None:
+            where["raw"] = self.raw_filter(where["raw"])
         self._tell(Problem(code=code, message=message, **where))
 
     def _tell(self, p: Problem) -> None:

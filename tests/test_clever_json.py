@@ -11,7 +11,9 @@ import pytest
 
 import rostergraph
 from rostergraph.errors import FormatError, SourceError
+from rostergraph.io import fast_jsonl
 from rostergraph.io.clever_json import read_clever_json
+from rostergraph.io.limits import Limits
 
 SECTIONS = [
     {"id": "s1", "school": "sc1", "teacher": "t1", "teachers": ["t1"], "students": ["u1"]},
@@ -680,3 +682,98 @@ def test_an_html_page_given_as_the_one_file_is_one_problem(tmp_path: Path) -> No
     _write(tmp_path / "users.json", b"<html><body><h1>502 Bad Gateway</h1></body></html>")
     r = rostergraph.load(tmp_path / "users.json")
     assert not r.users and [(p.code, p.raw) for p in r.problems] == [("envelope", "<html>")]
+
+
+#: every fake credential value below starts so (none may reach a problem or an error)
+FAKE = "FAKECRED"
+#: JSON Lines users whose problems held credentials in ``raw``: a key given twice, a
+#: broken line, a line whose id was given before, bytes that are not UTF-8, a line over
+#: the field limit, a record without an id, a line with a quote too many before a password,
+#: a field of the wrong type (an object holding a password)
+CREDENTIAL_LINES = {
+    "twice": b'{"id":"u1","password":"FAKECRED-old","password":"FAKECRED-new","roles":{}}',
+    "nested twice": b'{"id":"u2","vendor":{"api_token":"FAKECRED-a","room":"4"},'
+                    b'"vendor":{"room":"5"},"roles":{}}',
+    "broken": b'{"id":"u3","sis_password":"FAKECRED-3","roles":{},}',
+    "duplicate": b'{"id":"u0","api_token":"FAKECRED-4","roles":{},"note":"kept"}',
+    "latin-1": b'{"id":"u4","name":{"first":"B\xe9"},"Password":"FAKECRED-5","roles":{}}',
+    "long value": b'{"id":"u5","client_secret":"FAKECRED-6","roles":{},"x":"' + b"y" * 300
+                  + b'"}',
+    "no id": b'{"id":"","password":{"v":"FAKECRED-7"},"roles":{}}',
+    "stray quote": b'{"id":"u6","name":"O"Brien", "passwd": "FAKECRED-8","roles":{}}',
+    "bad field": b'{"id":"u7","email":{"password":"FAKECRED-9","at":"x"},"roles":{}}',
+}
+_LIMITS = Limits(max_field_bytes=200)
+
+
+def test_credentials_stay_out_of_json_lines_problems(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Problems' ``raw`` of JSON Lines held credentials (F7): the value a repeated
+    ``password`` replaced, and the whole text of a broken or repeated line. Now a
+    credential's replaced value is not kept (nor quoted), a line that parses is its JSON
+    without the credential-named keys (as a CSV row's text leaves its password cell out),
+    and a line that does not has their values masked, the rest kept as given; the fast
+    and the general reader alike."""
+    _write(tmp_path / "users.jsonl", b"\n".join(
+        [b'{"id":"u0","roles":{}}', *CREDENTIAL_LINES.values(), b""]))
+    fast = rostergraph.load(tmp_path, cache=False, limits=_LIMITS)
+    with monkeypatch.context() as m:
+        m.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+        general = rostergraph.load(tmp_path, cache=False, limits=_LIMITS)
+    assert fast.problems == general.problems
+    assert FAKE not in repr(fast.problems)
+    told = {p.line: p for p in fast.problems}
+    twice = told[2]
+    assert (twice.code, twice.field, twice.raw) == ("other", "password", None)
+    assert "a credential: the value it replaced is not kept" in twice.message
+    assert told[3].raw == '{"room":"4"}'  # (the replaced object, its token left out)
+    assert told[4].code == "syntax"
+    assert told[4].raw == '{"id":"u3","sis_password":"(not kept)","roles":{},}'
+    assert told[5].code == "duplicate_id"
+    assert told[5].raw == '{"id":"u0","roles":{},"note":"kept"}'
+    assert told[6].code == "encoding" and "(not kept)" in told[6].raw
+    assert told[6].raw.startswith('{"id":"u4","name":{"first":"B')
+    assert told[7].code == "limit" and '"x":"yyy' in told[7].raw
+    assert (told[8].code, told[8].raw) == ("no_id", '{"id":"","roles":{}}')
+    assert told[9].raw == ('{"id":"u6","name":"O"Brien", "passwd": "(not kept)",'
+                           '"roles":{}}')
+    assert (told[10].code, told[10].field, told[10].raw) == ("bad_field", "email",
+                                                             '{"at":"x"}')
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("case", sorted(CREDENTIAL_LINES))
+def test_strict_errors_hold_no_credential(tmp_path: Path, fast: bool, case: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """``strict=True`` raises each of those lines' problem without the credential."""
+    _write(tmp_path / "users.jsonl",
+           b'{"id":"u0","roles":{}}\n' + CREDENTIAL_LINES[case] + b"\n")
+    if not fast:
+        monkeypatch.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+    with pytest.raises(FormatError) as info:
+        rostergraph.load(tmp_path, cache=False, strict=True, limits=_LIMITS)
+    assert info.value.line == 2
+    assert FAKE not in f"{info.value!s} {info.value!r} {vars(info.value)}"
+
+
+def test_credentials_stay_out_of_json_document_problems(tmp_path: Path) -> None:
+    """A ``.json`` document: an item whose id was given before, a ``password`` given twice,
+    an error body holding a token, and a comma before ``}`` (its problem quotes the text
+    around it) keep no credential in ``raw``, the rest of each is there."""
+    _write(tmp_path / "users.json", b'[{"id":"u1","roles":{}},\n'
+           b'{"id":"u1","password":"FAKECRED-1","roles":{},"note":"kept"},\n'
+           b'{"id":"u2","password":"FAKECRED-2","password":"FAKECRED-3","roles":{}}]')
+    _write(tmp_path / "schools.json", b'{"data":[{"data":{"id":"s1",'
+           b'"api_token":"FAKECRED-4",}}]}')
+    _write(tmp_path / "terms.json", b'{"error":"unauthorized","access_token":"FAKECRED-5"}')
+    r = rostergraph.load(tmp_path, cache=False)
+    assert FAKE not in repr(r.problems)
+    by = {(p.file, p.code): p for p in r.problems}
+    assert by["users.json", "duplicate_id"].raw == '{"id":"u1","roles":{},"note":"kept"}'
+    assert by["users.json", "other"].raw is None
+    assert '"api_token":"(not kept)",}' in by["schools.json", "syntax"].raw
+    assert by["terms.json", "envelope"].raw == '{"error":"unauthorized"}'
+    for name in ("users.json", "schools.json"):
+        with pytest.raises(FormatError) as info:
+            read_clever_json(tmp_path / name, strict=True)
+        assert FAKE not in f"{info.value!s} {info.value!r}"

@@ -554,6 +554,18 @@ def test_a_wrongly_typed_value_json_cannot_hold_is_a_problem_not_a_crash(value: 
     assert new[0].raw and new[0].raw.startswith(("100000000000000000000", '["a'))
 
 
+def test_a_wrongly_typed_value_keeps_no_credential_in_raw() -> None:
+    """An object in a known field's place holding a credential-named key: its
+    ``bad_field`` problem's raw is the object without it (it was the whole object)."""
+    roster = rostergraph.sample()
+    sec = next(iter(roster.sections))
+    value = {"api_token": "FAKECRED-1", "room": "4"}
+    after = apply_events(roster, [{"id": "e1", "type": "sections.updated",
+                                   "data": {"object": {"id": sec, "period": value}}}])
+    new = after.problems[len(roster.problems):]
+    assert [(p.field, p.raw) for p in new] == [("period", '{"room":"4"}')]
+
+
 def test_an_event_that_is_no_object_or_has_no_type_is_named_by_its_position() -> None:
     """Without an event id, the error says where in the list the bad event is."""
     good = {"id": "e1", "type": "resources.updated", "data": {"object": {"id": "r"}}}

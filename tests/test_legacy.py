@@ -459,3 +459,28 @@ def test_a_course_described_otherwise_by_its_sections_is_told_once(tmp_path: Pat
     assert told[0].raw == "Algebra 1 (honors)"
     assert [r.sections[s].extra.get("course_description") for s in "abcde"] == [
         None, None, "Algebra 1 (honors)", None, "Geometry"]
+
+
+def test_problems_of_legacy_lists_keep_no_credential(tmp_path: Path) -> None:
+    """Legacy lists' problems held credentials in ``raw`` (F7): a record without an id (its
+    text), a key given twice (the value it replaced), a list that is no JSON (the text
+    around the fault). The credential-named keys are left out of a record's text, a
+    replaced credential is not kept, and a credential's value is masked in text that does
+    not parse, the rest of each kept; ``strict=True`` raises no credential either."""
+    (tmp_path / "students.json").write_text(
+        '{"data": [{"data": {"id": "", "password": "FAKECRED-1", "grade": "3"}}]}')
+    (tmp_path / "teachers.json").write_text(
+        '[{"id": "t1", "api_token": "FAKECRED-2", "api_token": "FAKECRED-3"}]')
+    (tmp_path / "sections.json").write_text(
+        '[{"id": "x1", "sis_password": "FAKECRED-4" "school": "s1"}]')
+    r = read_legacy_clever(tmp_path)
+    assert "FAKECRED" not in repr(r.problems)
+    by = {p.file: p for p in r.problems if p.code != "other" or p.field}
+    assert by["students.json"].code == "no_id"
+    assert json.loads(by["students.json"].raw or "") == {"id": "", "grade": "3"}
+    assert by["teachers.json"].raw is None and "not kept" in by["teachers.json"].message
+    assert by["sections.json"].code == "syntax"
+    assert by["sections.json"].raw == '[{"id": "x1", "sis_password": "(not kept)" "school": "s1"}]'
+    with pytest.raises(rostergraph.errors.FormatError) as info:
+        read_legacy_clever(tmp_path, strict=True)
+    assert "FAKECRED" not in f"{info.value!s} {info.value!r}"

@@ -585,6 +585,27 @@ def test_items_that_are_no_record_are_skipped_and_listed_as_load_problems(
     assert any("No" in (p.raw or "") for p in problems)
 
 
+def test_skipped_items_keep_no_credential(csv_folder, clock, tmp_path) -> None:
+    """Items that are no record holding credentials (an array of objects with a
+    ``password``, an object without a sourcedId with an ``api_token``): the dump's
+    manifest and CSV files and the load's problems list them without the credentials
+    (the array's text kept them), their other values kept."""
+    data = csv_to_rest(csv_folder)
+    fake = "FAKECRED"
+    data["users"][1:1] = [[{"password": f"{fake}-1", "note": "n1"}],
+                          {"givenName": "No", "api_token": f"{fake}-2"}]
+    with FakeOneRoster(data, client_secret=SECRET, clock=clock.time) as srv, \
+            client_for(srv, clock) as c:
+        fetch_oneroster(tmp_path / "d", client=c, progress=False)
+    for f in (tmp_path / "d").rglob("*"):
+        assert not f.is_file() or fake.encode() not in f.read_bytes(), f.name
+    roster = rostergraph.load(tmp_path / "d")
+    problems = [p for p in roster.problems if p.file == "users.csv"]
+    assert fake not in repr(roster.problems) and len(problems) == 2
+    assert any("n1" in (p.raw or "") for p in problems)
+    assert any("No" in (p.raw or "") for p in problems)
+
+
 def test_whole_number_ids_and_a_single_reference_where_a_list_belongs(clock, tmp_path) -> None:
     """A server that sends ``"sourcedId": 101`` (a JSON number) and ``"orgs": {...}`` (one
     GUIDRef, not a list): the records keep their ids as text and their links (every

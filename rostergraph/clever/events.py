@@ -55,9 +55,10 @@ import attrs
 import orjson
 
 from ..errors import FormatError, LimitError, SourceError
+from ..io.credentials import raw_without_credentials
 from ..io.limits import DEFAULT_LIMITS, Limits, check_value_depth, gunzip_bounded
 from ..model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
-from ..roster import Problem, Roster, raw_text
+from ..roster import Problem, Roster
 from ..safety import json_dumps, open_nofollow, read_regular_file
 from .api import CleverClient
 from .dump import (
@@ -362,7 +363,7 @@ def apply_events(roster: Roster, events: Iterable[Any]) -> Roster:
             for field, message, value in bad:
                 problems.append(Problem(code="bad_field", message=message, kind=kind,
                                         record_id=rid, field=field,
-                                        raw=raw_text(json_dumps(value))))  # any int, any str
+                                        raw=raw_without_credentials(json_dumps(value))))
         changes[kind] = table
     applied = sum(1 for a in audit if a["action"] not in _NOT_APPLIED)
     dup = sum(1 for a in audit if a["action"] == "duplicate")

@@ -88,6 +88,7 @@ from .clever_files import (
     utf16_file,
 )
 from .collect import ColumnarBuilder
+from .credentials import names_credential, raw_without_credentials
 from .json_repair import BAD, cut_short, lenient_loads, repaired_json
 from .jsonkeys import (
     duplicate_keys,
@@ -210,7 +211,8 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
                     if (link := last_line_next_link(f, limits.max_line_bytes)) is not None]
 
         fast = fast_jsonl.read_fast(path, files, limits, general=read_line,
-                                    noted=[*before, *alone], told_after=cut_lists, notes=notes)
+                                    noted=[*before, *alone], told_after=cut_lists, notes=notes,
+                                    raw_filter=raw_without_credentials)
         if fast is not None:
             if strict and fast.problems:
                 raise fast.problems[0].to_error()
@@ -220,7 +222,7 @@ def read_clever_json(path: str | os.PathLike[str], *, strict: bool = False,
     # record read before, so they take the plain builder
     builder = RosterBuilder if roles else ColumnarBuilder
     b = builder(source=str(path), format="clever-json", strict=strict,
-                max_problems=limits.max_problems)
+                max_problems=limits.max_problems, raw_filter=raw_without_credentials)
     b.version = "v3.0"
     b.notes.extend(notes)
     if legacy is not None:
@@ -528,10 +530,13 @@ def _read_document(b: RosterBuilder, kind: str, doc: Any, name: str,
 
 
 def told_twice(b: RosterBuilder, path: str, value: Any, rid: Any, **where: Any) -> None:
-    """The problem for a key given twice in one object: the value it replaced in raw."""
+    """The problem for a key given twice in one object: the value it replaced in raw, but
+    a credential's (``password``, ``vendor.api_token``: never kept, nor quoted)."""
+    secret = names_credential(path)
     b.problem("other", f"key {path!r} is given twice in one object: the last value is kept "
-              "(the value it replaced is in raw)", record_id=rid if isinstance(rid, str)
-              else None, field=path, raw=raw_text(_dump(value)), **where)
+              + ("(a credential: the value it replaced is not kept)" if secret else
+                 "(the value it replaced is in raw)"), record_id=rid if isinstance(rid, str)
+              else None, field=path, raw=None if secret else raw_text(_dump(value)), **where)
 
 
 _BOM = b"\xef\xbb\xbf"

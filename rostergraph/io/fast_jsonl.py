@@ -216,7 +216,8 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
               limits: Limits = DEFAULT_LIMITS, *, general: GeneralReader,
               noted: Sequence[Problem] = (),
               told_after: Callable[[], Sequence[Problem]] = tuple,
-              notes: Sequence[str] = ()) -> Roster | None:
+              notes: Sequence[str] = (),
+              raw_filter: Callable[[str], str] | None = None) -> Roster | None:
     """Read plain JSON Lines resource files fast; ``None`` when they are not all plain.
 
     Safe to call from several threads at once: every load keeps its state in its own
@@ -243,6 +244,10 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         need not be).
     notes:
         Provenance notes the general reader makes before reading the files.
+    raw_filter:
+        The general reader's builder's (every problem's ``raw`` goes through it:
+        :func:`~rostergraph.io.credentials.raw_without_credentials` leaves credentials
+        out).
 
     Returns
     -------
@@ -254,7 +259,7 @@ def read_fast(source: str | os.PathLike[str], files: dict[str, Path],
         if not path.name.lower().endswith((".jsonl", ".ndjson")):
             return None
     b = RosterBuilder(source=str(source), format="clever-json",
-                      max_problems=limits.max_problems)
+                      max_problems=limits.max_problems, raw_filter=raw_filter)
     b.version = "v3.0"
     b.notes.extend(notes)
     datas: dict[str, bytes] = {}

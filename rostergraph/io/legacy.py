@@ -88,6 +88,7 @@ from .clever_json import (
     told_twice,
     unwrap,
 )
+from .credentials import raw_without_credentials
 from .jsonkeys import (
     duplicate_keys,
     has_wide_integer,
@@ -480,7 +481,8 @@ def read_legacy_clever(path: str | os.PathLike[str], *, strict: bool = False) ->
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
     files = _files(p)
-    b = RosterBuilder(source=str(path), format="clever-legacy", strict=strict)
+    b = RosterBuilder(source=str(path), format="clever-legacy", strict=strict,
+                      raw_filter=raw_without_credentials)
     b.version = "v1.1/v2.x"
     if p.is_dir():
         from .limits import unreadable_entries, unreadable_message

@@ -72,6 +72,7 @@ import httpx
 
 from ..clever.api import CleverClient, _load, _printable, _safe, _scrub
 from ..errors import ApiError, FormatError, LimitError, TokenError
+from ..io.credentials import without_credentials
 from ..safety import json_dumps
 from .auth import ClientCredentials, OAuth1Signer, OAuth2ClientCredentials
 
@@ -483,8 +484,8 @@ class OneRosterClient:
                 raise FormatError(f"expected a {key!r} array in the response{said}",
                                   path=shown)
             records = [rec for rec in items if isinstance(rec, dict)]
-            skipped = tuple((i, json_dumps(rec)) for i, rec in enumerate(items)
-                            if not isinstance(rec, dict))
+            skipped = tuple((i, json_dumps(without_credentials(rec))) for i, rec in
+                            enumerate(items) if not isinstance(rec, dict))
             if skipped:
                 log.warning("%s: %d items at offset %d are not objects; skipped", key,
                             len(skipped), offset)

@@ -329,6 +329,29 @@ def test_a_user_without_roles_keeps_its_district_through_oneroster(tmp_path: Pat
 
 
 @pytest.mark.parametrize("extensions", [True, False])
+def test_an_aide_is_written_as_an_aide_in_oneroster_11(tmp_path: Path,
+                                                       extensions: bool) -> None:
+    """Staff whose roles hold a 1.1 role value (aide, proctor) are written with that role:
+    an aide written as ``administrator`` was given an administrator's rights by whoever
+    imported the bundle. Their other roles come back with the extension columns."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "schools.jsonl").write_text('{"id": "s1", "name": "S"}\n', encoding="utf-8")
+    (src / "users.jsonl").write_text("".join(
+        json.dumps({"id": uid, "roles": {"staff": {"schools": ["s1"], "roles": roles}}}) + "\n"
+        for uid, roles in (("a1", ["aide"]), ("p1", ["Coach", "proctor"]),
+                           ("c1", ["Counselor"]))), encoding="utf-8")
+    before = rostergraph.load(src)
+    write_oneroster(before, tmp_path / "or", version="1.1", extensions=extensions)
+    written = {row["sourcedId"]: row["role"] for row in _csv(tmp_path / "or" / "users.csv")}
+    assert written == {"a1": "aide", "p1": "proctor", "c1": "administrator"}
+    after = rostergraph.load(tmp_path / "or")
+    assert after.users["a1"].roles.staff.roles == ("aide",)
+    assert after.users["p1"].roles.staff.roles == (
+        ("Coach", "proctor") if extensions else ("proctor",))
+
+
+@pytest.mark.parametrize("extensions", [True, False])
 def test_empty_locations_survive_an_sftp_round_trip_or_are_reported(tmp_path: Path,
                                                                     extensions: bool) -> None:
     """A student's or school's empty ``location`` (``{}``), with no address column written

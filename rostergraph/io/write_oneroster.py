@@ -140,6 +140,8 @@ _OR12_HEADERS = {
 #: 1.2 role values a Clever staff member (a school admin) may hold; others are written
 #: as ``siteAdministrator``
 _OR12_STAFF_ROLES = ("aide", "counselor", "principal", "proctor", "siteAdministrator")
+#: The 1.1 users.csv role values a staff member may be besides administrator.
+_OR11_STAFF_ROLES = ("aide", "proctor")
 _OR_CONTACT_ROLES = ("parent", "guardian", "relative")
 _OR_SEX_BACK = {"male": "M", "female": "F", "other": "X"}
 
@@ -396,7 +398,16 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
                 row["grades"] = _grade_cell(c, "roles.student.grade")
                 _oneroster_demographics(rec, c, sheets, row["sourcedId"])
         elif role == "staff":
-            row.update(role="administrator", orgSourcedIds=_join(_staff_orgs(c, r)),
+            # a 1.1 role value among staff.roles (aide, proctor) is the role written: an
+            # aide written as administrator is given an administrator's rights by whoever
+            # imports the bundle; the reader reads it back into staff.roles
+            given = list(r.roles) if r.roles is not None else None
+            orole = next((t for t in given or () if t in _OR11_STAFF_ROLES), "administrator")
+            if orole != "administrator":  # (else carried as any field is)
+                c.take("roles.staff.roles")
+                if given != [orole]:
+                    c.keep("roles.staff.roles", given)
+            row.update(role=orole, orgSourcedIds=_join(_staff_orgs(c, r)),
                        identifier=c.take("roles.staff.staff_id"),
                        username=c.take("roles.staff.credentials.district_username"))
         elif role == "district_admin":

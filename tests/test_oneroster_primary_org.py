@@ -39,3 +39,25 @@ def test_a_primary_org_cell_the_primary_role_contradicts_is_kept(tmp_path: Path)
     again = read_oneroster(tmp_path / "out")
     assert record_to_dict(again.users["t1"]) == record_to_dict(t1)
     assert record_to_dict(again.users["t2"]) == record_to_dict(t2)
+
+
+def test_a_primary_org_cell_only_an_aide_role_names_is_kept(tmp_path: Path) -> None:
+    """A teacher (``roleType=primary`` at sA) who is an aide at sB, the cell saying sB: the
+    aide's org does not say it (a writer writes the teacher's school first), so the cell
+    is kept; in the other order of rows too, and for a staff member only at sB it is said."""
+    for roles in ("r1,,,t1,primary,teacher,,,sA,\nr2,,,t1,secondary,aide,,,sB,\n",
+                  "r2,,,t1,secondary,aide,,,sB,\nr1,,,t1,secondary,teacher,,,sA,\n"):
+        src = write(tmp_path / str(len(list(tmp_path.iterdir()))), {
+            "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
+            "users.csv": _USERS, "roles.csv": ROLES_12_HEADER + roles
+            + "r3,,,t2,primary,aide,,,sA,\n"})
+        r = read_oneroster(src)
+        t1, t2 = r.users["t1"], r.users["t2"]
+        assert t1.roles.teacher.school == "sA" and t1.roles.staff.schools == ("sB",)
+        assert t1.extra.get("oneroster.primaryOrgSourcedId") == "sB"
+        assert t2.roles.staff.schools == ("sA",)
+        assert "oneroster.primaryOrgSourcedId" not in t2.extra  # (the aide's org says it)
+        out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+        rostergraph.write_oneroster(r, out, version="1.2")
+        again = read_oneroster(out)
+        assert record_to_dict(again.users["t1"]) == record_to_dict(t1)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..model import ROLE_NAMES
 from ..roster import Roster
 from . import oneroster_cols
 from .csv_rowchecks import row_text
@@ -164,24 +165,51 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
                      record_id=u.get("id"))
         u[PREFIX + "role"] = role
         _keep_orgs(rd, u, orgs, row)
-    if _says_primary(roles, role, row.get("primaryOrgSourcedId") or None, primary,
-                     schools + districts):
+    cell, clever = row.get("primaryOrgSourcedId") or None, _clever_role(role, districts)
+    said = _says_primary(roles, clever, cell, primary, schools + districts)
+    if said:
         taken = taken | {"primaryOrgSourcedId"}
     cells = rd.role_cells.get(u["id"])
     if cells:
         for col in taken:
             cells.pop(col, None)
+    if said is None and cells is not None:  # (written first, at another org: kept again)
+        cells.setdefault("primaryOrgSourcedId", cell)  # type: ignore[arg-type]
     return taken
 
 
-def _says_primary(roles: dict[str, Any], role: str, cell: str | None, primary: str | None,
-                  orgs: list[str]) -> bool:
+def _clever_role(role: str, districts: list[str]) -> str | None:
+    """The Clever role OneRoster role ``role`` is read as (``None``: none)."""
+    if role in ("student", "teacher"):
+        return role
+    if role in DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
+        return "district_admin"
+    if role in STAFF_ROLES or role == "administrator":
+        return "staff"
+    return "contact" if role in CONTACT_ROLES else None
+
+
+def _writes_first(roles: dict[str, Any], clever: str | None) -> bool:
+    """Whether no role of ``roles`` comes before Clever role ``clever`` in Clever's order
+    (a OneRoster writer's first role gives the user's ``primaryOrgSourcedId``)."""
+    before = ROLE_NAMES if clever is None else ROLE_NAMES[:ROLE_NAMES.index(clever)]
+    return not any(r in roles for r in before)
+
+
+def _says_primary(roles: dict[str, Any], clever: str | None, cell: str | None,
+                  primary: str | None, orgs: list[str]) -> bool | None:
     """Whether a role put at ``orgs`` with ``primary`` first says the users.csv
-    ``primaryOrgSourcedId`` ``cell``: the cell names that org, and a student's or teacher's
-    school is it (a 1.2 ``roleType=primary`` row at another org made that the school)."""
-    if cell is None or primary != cell or cell not in orgs:
+    ``primaryOrgSourcedId`` ``cell`` as a writer gives it back: the role (Clever role
+    ``clever``) is written first, and a student's, teacher's or staff member's first
+    school is the cell (an aide's org beside a teacher's role says nothing), another
+    role's org names it. ``None``: a role written first whose school is another org."""
+    if cell is None or not _writes_first(roles, clever):
         return False
-    return role not in ("student", "teacher") or roles[role].get("school") == cell
+    if clever in ("student", "teacher", "staff"):
+        r = roles[clever]
+        first = r.get("school") if clever != "staff" else (r.get("schools") or [None])[0]
+        return True if first == cell else None
+    return primary == cell and cell in orgs
 
 
 def _keep_orgs(rd: _Reader, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:

@@ -178,3 +178,26 @@ def test_classes_a_row_of_is_told_of_are_read_by_row(tmp_path: Path,
     assert by_column[:-1] == _sections_read(path, monkeypatch, False)[:-1]
     assert any(p.file == "classes.csv" for p in by_column[3]) or any(
         n.startswith("classes: 1 rows with status tobedeleted") for n in by_column[4])
+
+
+def test_users_of_a_local_org_are_placed_at_the_schools_under_it(tmp_path: Path) -> None:
+    """An administrator of a ``local`` org (between the district and its schools; Clever
+    has no such record) is staff at every school under it, seeing their users: it was
+    staff at a school ``l1`` that has no record (RG-REF-001) and saw no one."""
+    orgs = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+            "d1,active,2024-01-01,District,district,,\n"
+            "l1,active,2024-01-01,North,local,,d1\n"
+            "sA,active,2024-01-01,School A,school,,l1\n"
+            "sB,active,2024-01-01,School B,school,,d1\n")
+    users = USERS + "a1,active,2024-01-01,true,l1,administrator,a1,,Ad,Min,,A1,,,,,,\n"
+    src = write(tmp_path / "b", {"manifest.csv": MANIFEST, "orgs.csv": orgs,
+                                 "classes.csv": CLASSES, "users.csv": users,
+                                 "enrollments.csv": ENR_HEAD})
+    r = read_oneroster(src)
+    assert r.users["a1"].roles.staff.schools == ("sA",)
+    assert "l1" not in r.schools
+    (told,) = [p for p in r.problems if p.record_id == "l1"]
+    assert told.message.endswith("users that name it are placed at the 1 school under it")
+    g = rostergraph.RosterGraph.from_roster(r)
+    assert {"s1", "s2", "t1"} <= set(rostergraph.visible_users(g, "a1").to_list("user"))
+    assert not [f for f in rostergraph.validate(r).findings if f.rule == "RG-REF-001"]

@@ -214,6 +214,7 @@ class _Reader:
         # answers that depend only on the orgs, kept once orgs.csv is read
         self._district_memo: dict[str | None, str | None] | None = None
         self._sole: tuple[str | None] | None = None
+        self._under: dict[str, list[str]] | None = None  # (schools_under's, made once)
         #: kind → the matcher of its ids with spaces around them (see :meth:`match`)
         self._spaced: dict[str, SpacedIds] = {}
         #: a delta's, read with a base: file → the matcher of the base's ids its rows'
@@ -526,6 +527,20 @@ class _Reader:
             org = t[1]
             seen += 1
         return None
+
+    def schools_under(self, org: str) -> list[str]:
+        """The schools whose ``parentSourcedId`` chain leads up to ``org`` (a ``local`` or
+        ``state`` org, which Clever has no record kind for), in ``orgs.csv`` order. Asked
+        once every org is read."""
+        if self._under is None:
+            self._under = {}
+            for sid, (typ, parent) in self.orgs.items():
+                seen: set[str] = set()
+                while typ == "school" and parent is not None and parent not in seen:
+                    seen.add(parent)
+                    self._under.setdefault(parent, []).append(sid)
+                    parent = self.orgs.get(parent, ("", None))[1]
+        return self._under.get(org, [])
 
     def sole_district(self) -> str | None:
         if self._sole is not None:

@@ -144,9 +144,11 @@ def _read_org_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]]) -> None:
                              file="orgs.csv", line=line, record_id=sid,
                              raw=row_text(given))
                 continue
+            under = len(rd.schools_under(sid))
             rd.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
                          "parent school; not loaded (the row is this problem's raw "
-                         "text)", file="orgs.csv", line=line, record_id=sid,
+                         f"text); users that name it are placed at the {under} "
+                         f"school{'s' if under != 1 else ''} under it", file="orgs.csv", line=line, record_id=sid,
                          raw=row_text(given))
             continue
         d = rd.mapped_fields(row, _ORG_COLS)

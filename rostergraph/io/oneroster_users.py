@@ -83,8 +83,9 @@ def _orgs_split(rd: _Reader, ids: list[str], admin: bool = False
         if o in rd.school_too:  # a district's and a school's id: a district admin's district
             t = "district" if admin else "school"
         out = districts if t == "district" else schools
-        if o not in out:
-            out.append(o)
+        # (a local or state org's users: at the schools under it)
+        out += [x for x in ([o] if t in ("school", "district") else rd.schools_under(o))
+                if x not in out]
     return schools, districts
 
 

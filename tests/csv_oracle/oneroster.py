@@ -467,10 +467,12 @@ class _Reader:
                                        file="orgs.csv", line=line, record_id=sid,
                                        raw=_row_text(given))
                         continue
+                    n = len(self._schools_under(sid))
                     self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
                                    "parent school; not loaded (the row is this problem's raw "
-                                   "text)", file="orgs.csv", line=line, record_id=sid,
-                                   raw=_row_text(given))
+                                   f"text); users that name it are placed at the {n} "
+                                   f"school{'s' if n != 1 else ''} under it", file="orgs.csv",
+                                   line=line, record_id=sid, raw=_row_text(given))
                     continue
                 d = self._mapped(row, _ORG_COLS)
                 consumed = set(_ORG_COLS) | {"type"}
@@ -638,9 +640,23 @@ class _Reader:
             if o in self.school_too:
                 t = "district" if admin else "school"
             out = districts if t == "district" else schools
-            if o not in out:
-                out.append(o)
+            for x in [o] if t in ("school", "district") else self._schools_under(o):
+                if x not in out:
+                    out.append(x)
         return schools, districts
+
+    def _schools_under(self, org: str) -> list[str]:
+        """The schools (in orgs order) whose chain of parents reaches ``org``."""
+        out = []
+        for sid, (typ, parent) in self.orgs.items():
+            seen = []
+            while typ == "school" and parent is not None and parent not in seen:
+                if parent == org:
+                    out.append(sid)
+                    break
+                seen.append(parent)
+                parent = self.orgs.get(parent, ("", None))[1]
+        return out
 
     def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
                     row: dict[str, str], file: str, line: int) -> set[str]:

@@ -494,9 +494,13 @@ def read_users(rd: _Reader) -> None:
                      "is no roles.csv: every user is loaded without one", file="users.csv")
 
 
-def read_roles(rd: _Reader) -> None:
+def read_roles(rd: _Reader, merge: Callable[[_Reader, list[tuple[int, dict[str, str]]]],
+                                          Any] | None = None) -> None:
     """1.2 ``roles.csv``: each row's role applied to its user, primary roles first (a
-    ``sourcedId`` given again: ``duplicate_id``, the first row kept, as in the other files)."""
+    ``sourcedId`` given again: ``duplicate_id``, the first row kept, as in the other files).
+    ``merge``: a delta's, read with a base roster, gives the base's role rows left to the
+    users the rows name, before the delta's in file order, and applies them
+    (:func:`~rostergraph.io.oneroster_delta_roles.merge_base_roles`)."""
     rows: list[tuple[int, dict[str, str]]] = []
     ids: set[str] = set()
     no_ids: list[int] = []  # lines of the rows without a sourcedId
@@ -522,7 +526,9 @@ def read_roles(rd: _Reader) -> None:
     tell_role_rows(rd, rows[0][1] if rows else rd.role_header, no_ids, odd_types)
     tell_primaries(rd, rows, lambda row: rd.alias.get(row.get("userSourcedId") or "",
                                                       row.get("userSourcedId") or ""))
-    pending = sorted(rows, key=_primary_first(rd, rows))  # (the primary org: the school)
+    merged = merge(rd, rows) if merge is not None and rd.base is not None else None
+    every = rows + merged.rows if merged is not None else rows
+    pending = sorted(every, key=_primary_first(rd, every))  # (the primary org: the school)
     for line, row in pending:
         rd.users.settle()  # (between two rows: no user is in use)
         usid = row.get("userSourcedId") or ""
@@ -542,6 +548,8 @@ def read_roles(rd: _Reader) -> None:
             rd.delivered.add(("roles", uid))
         org = row.get("orgSourcedId") or ""
         primary = org if _primary(row) else u.get("_primary_org")
+        if merged is not None and merged.apply(u, row, primary, line):
+            continue
         apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
                        primary, rd.user_rows.get(uid, {}), "roles.csv", line)
     _apply_later_roles(rd)

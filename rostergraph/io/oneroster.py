@@ -73,6 +73,7 @@ from .oneroster_cols import (
     spec_renames,
 )
 from .oneroster_delta import apply_delta, base_deletions, live_row, match_deletions
+from .oneroster_delta_roles import merge_base_roles
 from .oneroster_enroll import read_enrollments
 from .oneroster_manifest import read_manifest
 from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read them here)
@@ -681,7 +682,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         they gave their user; a deleted user's enrollments and contacts' links
         to it go with it, a deleted role's enrollments stay, each told in a
         problem; ``users.csv`` rows are followed in file order), a re-sent 1.1
-        row of a user written as several rows updates that row's role only, and a
+        row of a user written as several rows updates that row's role only, a 1.2
+        ``roles.csv`` row adds a role row to its user (of the base too) or updates
+        the base's row of its ``sourcedId``, the others kept, and a
         class row keeps the base's enrollments plus the delta's, of every role
         (aides, proctors, ... in the section's extra, as a bulk load keeps them);
         the delta's rows may name the base's orgs. Without
@@ -750,7 +753,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 (plan_role_users if "roles.csv" in r.bundle else plan_users)(r)
                 read_users(r)
             if "roles.csv" in r.bundle and r.wanted("roles.csv"):  # (as read_users asks)
-                read_roles(r)
+                read_roles(r, merge_base_roles)
             # (pyarrow's allocator still holds the users.csv table, 0.9 GB at L with
             # extension columns: given back before the contacts are linked beside it)
             release_arrow_memory()

@@ -16,7 +16,9 @@ giving that row, role or user again is not applied); a 1.1 tobedeleted row of a 
 written as several rows takes only its role (see
 :func:`~rostergraph.io.oneroster_delta_users.role_row`), and a re-sent one updates its
 role only, the base's other rows' roles kept (see
-:func:`~rostergraph.io.oneroster_delta_users.with_base_rows`).
+:func:`~rostergraph.io.oneroster_delta_users.with_base_rows`). A 1.2 ``roles.csv`` row is a
+record of its own: it adds a role row to its user or updates the base's row of its
+``sourcedId``, the user's other rows kept (see :mod:`~rostergraph.io.oneroster_delta_roles`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from .oneroster_delta_users import (
     holds_role,
     match_user_deletions,
     role_row,
+    student_cells,
     with_base_rows,
 )
 from .oneroster_users import contact_kind
@@ -188,8 +191,9 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
                 nst = attrs.evolve(nst, **fields, extra=MappingProxyType({**nst.extra, **kept})
                                    if kept else nst.extra)
                 roles = attrs.evolve(roles, student=nst)
-        elif nst is None:  # anyone else's: on the user
-            for k, v in old.extra.items():
+        elif nst is None:  # anyone else's: on the user (a student's no longer one too)
+            held = student_cells(ost) if ost is not None else {}
+            for k, v in [*old.extra.items(), *held.items()]:
                 if k.startswith(DEMOGRAPHICS_PREFIX):
                     extra.setdefault(k, v)
     if roles is new.roles and len(extra) == len(new.extra):

@@ -41,7 +41,8 @@ from .oneroster_cols import (
 from .oneroster_users import CONTACT_ROLES, DISTRICT_ADMIN_ROLES, STAFF_ROLES, grants
 
 __all__ = ["UserDeletions", "apply_user_deletions", "given_later", "holds_role",
-           "match_user_deletions", "role_row", "with_base_rows", "without_role"]
+           "match_user_deletions", "role_row", "student_cells", "with_base_rows",
+           "without_role"]
 
 #: a student role's fields that ``demographics.csv`` gives (its other cells: extra keys)
 _FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
@@ -95,7 +96,7 @@ def _without_demographics(user: Any) -> Any:
                         extra=_extra(user.extra, _demographic_keys(user.extra)))
 
 
-def _student_cells(st: Any) -> dict[str, str]:
+def student_cells(st: Any) -> dict[str, str]:
     """A student role's demographics as the cells a non-student's are kept as (in the
     user's extra, ``oneroster.demographics.<column>``)."""
     out = {DEMOGRAPHICS_PREFIX + "birthDate": st.dob} if st.dob is not None else {}
@@ -154,7 +155,7 @@ def without_role(user: Any, role: str, org: str | None) -> tuple[Any, str | None
                                schools=tuple(left) if r.schools is not None else None)
             return attrs.evolve(user, roles=attrs.evolve(roles, **{role: new})), None
         if role == "student":  # (the user's, not the role's: kept as a non-student's)
-            add.update(_student_cells(r))
+            add.update(student_cells(r))
         held, roles = r, attrs.evolve(roles, **{role: None})
     elif role in DISTRICT_ADMIN_ROLES or (role == "administrator" and roles.district_admin
                                      is not None and org in (None, user.district)):
@@ -490,7 +491,8 @@ def with_base_rows(new: Any, old: Any, r: Any) -> Any:
     base's. A user the base holds as one row is the delta's when the delta re-sends that
     row (the user's own id: it says all of it; a row of another id joined to the user,
     ``T1#parent``, is a row added), and so is one whose roles a 1.2 ``roles.csv`` of the
-    delta gives. The base's staff role holding OneRoster roles that no row of the delta
+    delta gives (read with the base's role rows it leaves:
+    :mod:`~rostergraph.io.oneroster_delta_roles`). The base's staff role holding OneRoster roles that no row of the delta
     gives keeps them, with its schools, and a problem at the row's line says so when it
     adds schools to the row's."""
     rows = r.delta_rows.get(new.id)

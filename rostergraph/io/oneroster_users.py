@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..model import ROLE_NAMES
 from ..roster import Roster
 from . import oneroster_cols
 from .csv_rowchecks import row_text
@@ -28,6 +27,7 @@ from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
 from .mapping import CEDS_TO_CLEVER, passwords_left_out
 from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kept_role_row
+from .oneroster_primary import says_primary
 from .oneroster_roles_told import tell_primaries, tell_role_rows
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
         u[PREFIX + "role"] = role
         _keep_orgs(rd, u, orgs, row)
     cell, clever = row.get("primaryOrgSourcedId") or None, _clever_role(role, districts)
-    said = _says_primary(roles, clever, cell, primary, schools + districts)
+    said = says_primary(roles, clever, cell, primary, schools + districts)
     if said:
         taken = taken | {"primaryOrgSourcedId"}
     cells = rd.role_cells.get(u["id"])
@@ -188,29 +188,6 @@ def _clever_role(role: str, districts: list[str]) -> str | None:
     if role in STAFF_ROLES or role == "administrator":
         return "staff"
     return "contact" if role in CONTACT_ROLES else None
-
-
-def _writes_first(roles: dict[str, Any], clever: str | None) -> bool:
-    """Whether no role of ``roles`` comes before Clever role ``clever`` in Clever's order
-    (a OneRoster writer's first role gives the user's ``primaryOrgSourcedId``)."""
-    before = ROLE_NAMES if clever is None else ROLE_NAMES[:ROLE_NAMES.index(clever)]
-    return not any(r in roles for r in before)
-
-
-def _says_primary(roles: dict[str, Any], clever: str | None, cell: str | None,
-                  primary: str | None, orgs: list[str]) -> bool | None:
-    """Whether a role put at ``orgs`` with ``primary`` first says the users.csv
-    ``primaryOrgSourcedId`` ``cell`` as a writer gives it back: the role (Clever role
-    ``clever``) is written first, and a student's, teacher's or staff member's first
-    school is the cell (an aide's org beside a teacher's role says nothing), another
-    role's org names it. ``None``: a role written first whose school is another org."""
-    if cell is None or not _writes_first(roles, clever):
-        return False
-    if clever in ("student", "teacher", "staff"):
-        r = roles[clever]
-        first = r.get("school") if clever != "staff" else (r.get("schools") or [None])[0]
-        return True if first == cell else None
-    return primary == cell and cell in orgs
 
 
 def _keep_orgs(rd: _Reader, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:
@@ -523,9 +500,13 @@ def read_users(rd: _Reader) -> None:
                      "is no roles.csv: every user is loaded without one", file="users.csv")
 
 
-def read_roles(rd: _Reader) -> None:
+def read_roles(rd: _Reader, merge: Callable[[_Reader, list[tuple[int, dict[str, str]]]],
+                                          Any] | None = None) -> None:
     """1.2 ``roles.csv``: each row's role applied to its user, primary roles first (a
-    ``sourcedId`` given again: ``duplicate_id``, the first row kept, as in the other files)."""
+    ``sourcedId`` given again: ``duplicate_id``, the first row kept, as in the other files).
+    ``merge``: a delta's, read with a base roster, gives the base's role rows left to the
+    users the rows name, before the delta's in file order, and applies them
+    (:func:`~rostergraph.io.oneroster_delta_roles.merge_base_roles`)."""
     rows: list[tuple[int, dict[str, str]]] = []
     ids: set[str] = set()
     no_ids: list[int] = []  # lines of the rows without a sourcedId
@@ -551,7 +532,9 @@ def read_roles(rd: _Reader) -> None:
     tell_role_rows(rd, rows[0][1] if rows else rd.role_header, no_ids, odd_types)
     tell_primaries(rd, rows, lambda row: rd.alias.get(row.get("userSourcedId") or "",
                                                       row.get("userSourcedId") or ""))
-    pending = sorted(rows, key=_primary_first(rd, rows))  # (the primary org: the school)
+    merged = merge(rd, rows) if merge is not None and rd.base is not None else None
+    every = rows + merged.rows if merged is not None else rows
+    pending = sorted(every, key=_primary_first(rd, every))  # (the primary org: the school)
     for line, row in pending:
         rd.users.settle()  # (between two rows: no user is in use)
         usid = row.get("userSourcedId") or ""
@@ -571,6 +554,8 @@ def read_roles(rd: _Reader) -> None:
             rd.delivered.add(("roles", uid))
         org = row.get("orgSourcedId") or ""
         primary = org if _primary(row) else u.get("_primary_org")
+        if merged is not None and merged.apply(u, row, primary, line):
+            continue
         apply_role(rd, u, canonical_role(row.get("role") or ""), [org] if org else [],
                        primary, rd.user_rows.get(uid, {}), "roles.csv", line)
     _apply_later_roles(rd)

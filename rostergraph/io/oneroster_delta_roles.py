@@ -1,0 +1,269 @@
+"""A OneRoster 1.2 delta's ``roles.csv`` rows applied to the role rows of the base roster's
+users (``read_oneroster(..., base=)``), record by record.
+
+In the OneRoster 1.2 CSV binding each ``roles.csv`` row is a record of its own, with its
+own ``sourcedId``, and a delta carries only the records that changed. So a delta's row
+whose ``sourcedId`` is one of a base user's role rows updates that row, any other row
+adds one, and the user's other role rows stay as the base has them (a ``status=
+tobedeleted`` row deletes one: :mod:`~rostergraph.io.oneroster_delta_users`). A user's
+role rows in the base are those the 1.2 writer writes for it (:func:`base_role_rows`):
+one per role and org, under the id a source row kept in ``extra["oneroster.roles"]``
+gives, or else the one the writer makes up (``<user>:role:<n>``).
+
+The user's roles are then read as a bulk load of its rows after the change reads them:
+the base's rows left (the first one ``roleType=primary``, as written) come before the
+delta's in file order. A user the delta's ``users.csv`` re-sends takes them with that
+row's cells; a user it does not send (its record did not change) is the base's record,
+its roles read again from those rows with the cells its roles hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..model import record_to_dict
+from .csvutil import split_list
+from .enrollcols import canonical_role
+from .mapping import CLEVER_TO_CEDS
+from .oneroster_cols import PREFIX, ROLES_KEY
+from .oneroster_delta_users import student_cells
+from .oneroster_users import (
+    CONTACT_ROLES,
+    DISTRICT_ADMIN_ROLES,
+    STAFF_ROLES,
+    apply_role,
+    contact_role,
+    grants,
+)
+
+if TYPE_CHECKING:
+    from .oneroster import _Reader
+
+__all__ = ["BaseRoleRows", "base_role_rows", "merge_base_roles"]
+
+#: the users.csv cells a role takes (kept in extra, ``oneroster.<column>``, when none does)
+_CELLS = ("identifier", "username", "grades", "orgSourcedIds")
+
+
+def _clever_role(role: str) -> str | None:
+    """The Clever role OneRoster role ``role`` (as :func:`grants` gives it) is read as;
+    ``None`` for a role Clever has none for (kept in ``extra["oneroster.role"]``)."""
+    if role in ("student", "teacher"):
+        return role
+    if role in DISTRICT_ADMIN_ROLES:
+        return "district_admin"
+    if role in STAFF_ROLES or role == "administrator":
+        return "staff"
+    return "contact" if role in CONTACT_ROLES else None
+
+
+def base_role_rows(user: Any) -> list[tuple[str, str, str]]:
+    """``(sourcedId, role, org)`` of the ``roles.csv`` rows the 1.2 writer writes for base
+    record ``user``, in order (the first is ``roleType=primary``): one per role and org,
+    the ``sourcedId`` of the source row kept for that role and org in
+    ``extra["oneroster.roles"]``, else the one the writer makes up."""
+    uid = user.id
+    kept_orgs = user.extra.get(PREFIX + "orgSourcedIds")
+    pairs: list[tuple[str, str]] = []
+    first_school: str | None = None
+    for role, orgs in grants(user):
+        if role in ("student", "teacher") and orgs and first_school is None:
+            first_school = orgs[0]
+        elif role in CONTACT_ROLES and not orgs and first_school:
+            orgs = [first_school]  # (as written: the contact's row at the first school)
+        elif _clever_role(role) is None and user.roles.contact is None and isinstance(
+                kept_orgs, str):
+            orgs = split_list(kept_orgs)  # (the orgs no contact holds: this role's)
+        pairs += [(role, o) for o in orgs] or [(role, "")]
+    kept = user.extra.get(ROLES_KEY)
+    unused = [k for k in kept if isinstance(k, Mapping)] if isinstance(kept, list) else []
+    taken = {str(k.get("sourcedId")) for k in unused}
+    spare = len(pairs)
+    out: list[tuple[str, str, str]] = []
+    for i, (role, org) in enumerate(pairs):
+        made = f"{uid}:role:{i + 1}"
+        while made in taken:  # (as the writer numbers them: never one id twice)
+            spare += 1
+            made = f"{uid}:role:{spare}"
+        src = next((k for k in unused if canonical_role(str(k.get("role") or "")) == role
+                    and (k.get("orgSourcedId") or "") == org), None)
+        if src is not None:
+            unused.remove(src)
+            if isinstance(src.get("sourcedId"), str) and src["sourcedId"]:
+                made = src["sourcedId"]
+        out.append((made, role, org))
+    return out
+
+
+class BaseRoleRows:
+    """The base's role rows a delta's ``roles.csv`` leaves to the users it names
+    (:attr:`rows`, ``(0, row)``: before every row of the delta in file order), and how
+    :func:`~rostergraph.io.oneroster_users.read_roles` applies them and the rows of the
+    users the delta's ``users.csv`` does not send (:meth:`apply`)."""
+
+    def __init__(self, rd: _Reader) -> None:
+        self.rd = rd
+        self.rows: list[tuple[int, dict[str, str]]] = []
+        self._base_rows: set[int] = set()  # (id() of the rows of :attr:`rows`)
+        self.base_only: set[str] = set()  # users read from their base record
+
+    def add_row(self, uid: str, sid: str, role: str, org: str, primary: bool) -> None:
+        row = {"sourcedId": sid, "userSourcedId": uid, "role": role, "orgSourcedId": org,
+               "roleType": "primary" if primary else "secondary"}
+        self._base_rows.add(id(row))
+        self.rows.append((0, row))
+
+    def apply(self, u: dict[str, Any], row: dict[str, str], primary: str | None,
+              line: int) -> bool:
+        """Put ``row``'s role on user dict ``u`` when it is a base row or a row of a user
+        the delta does not send (``True``); ``False``: the reader applies it as ever."""
+        base_row = id(row) in self._base_rows
+        if not base_row and u["id"] not in self.base_only:
+            return False
+        role = canonical_role(row.get("role") or "")
+        org = row.get("orgSourcedId") or ""
+        if base_row and _clever_role(role) is None:  # (told when the base was read)
+            u[PREFIX + "role"] = role
+            if org:
+                cells = self.rd.role_cells.setdefault(u["id"], {})
+                have = split_list(cells.get("orgSourcedIds"))
+                cells["orgSourcedIds"] = ",".join(have + [org] if org not in have else have)
+            return True
+        cells = (_role_cells(u, role, self.rd.role_cells.get(u["id"], {}))
+                 if u["id"] in self.base_only else self.rd.user_rows.get(u["id"], {}))
+        apply_role(self.rd, u, role, [org] if org else [], primary, cells, "roles.csv", line)
+        return True
+
+
+def _role_cells(u: dict[str, Any], role: str, left: Mapping[str, str]) -> dict[str, str]:
+    """The users.csv cells a base user's role ``role`` is put on with: those its Clever
+    role holds in user dict ``u`` (nothing changes), or, for a role it does not hold, the
+    user's own (what its roles hold, or what it kept in extra: ``left``)."""
+    roles = u.get("roles") or {}
+    mine = roles.get(_clever_role(role) or "")
+    out: dict[str, str] = {}
+    for r in ([mine] if isinstance(mine, dict) else []) + [
+            v for v in roles.values() if isinstance(v, dict)]:
+        ident = r.get("sis_id") or r.get("staff_id")
+        cred = r.get("credentials")
+        name = cred.get("district_username") if isinstance(cred, dict) else None
+        grade = r.get("grade")
+        for col, v in (("identifier", ident), ("username", name),
+                       ("grades", CLEVER_TO_CEDS.get(grade, grade) if grade else None)):
+            if isinstance(v, str) and v:
+                out.setdefault(col, v)
+        if r is mine:  # (a role the user holds: its own cells only)
+            return out
+    for col in ("identifier", "username", "grades"):
+        if left.get(col):
+            out.setdefault(col, left[col])
+    return out
+
+
+def merge_base_roles(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
+                     ) -> BaseRoleRows | None:
+    """The base's role rows that a delta's ``roles.csv`` ``rows`` leave to the base users
+    they name (the base's rows but those of a ``sourcedId`` a row of the delta gives
+    again), the users' dicts made ready for them: a user the delta's ``users.csv`` sent
+    keeps the base's kept role rows (``extra["oneroster.roles"]``) but those; a user it
+    did not send is its base record, its roles' orgs read again from the rows."""
+    base = rd.base
+    if base is None:
+        return None
+    given: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for line, row in rows:
+        usid = row.get("userSourcedId") or ""
+        uid = rd.alias.get(usid, usid)
+        if uid in base.users and (row.get("role") or "").strip():
+            given.setdefault(uid, []).append((line, row))
+    if not given:
+        return None
+    out = BaseRoleRows(rd)
+    gone = rd.gone("users")
+    for uid, mine in given.items():
+        rd.users.settle()  # (between two users: none is in use)
+        old = base.users[uid]
+        u = rd.users.get(uid)
+        if u is None and uid in gone:
+            continue  # (the delta deletes the user: its rows name no user)
+        again = {(row.get("sourcedId") or "").strip() for _, row in mine} - {""}
+        left = [(n, role, org) for n, (sid, role, org) in enumerate(base_role_rows(old))
+                if sid.strip() not in again]
+        kept = old.extra.get(ROLES_KEY)
+        kept = [k for k in kept if not (isinstance(k, Mapping) and str(
+            k.get("sourcedId") or "").strip() in again)] if isinstance(kept, list) else None
+        if u is None:
+            still = {_clever_role(role) for _, role, _ in left}
+            u = _base_user(rd, old, still | {_given_role(rd, row) for _, row in mine},
+                           None if "contact" in still else next(
+                               (r for r in (canonical_role(row.get("role") or "")
+                                            for _, row in mine) if r in CONTACT_ROLES), None))
+            rd.users[uid] = u
+            rd.user_lines[uid] = mine[0][0]
+            rd.alias.setdefault(uid, uid)  # (as a users.csv row's own id)
+            out.base_only.add(uid)
+        u.pop(ROLES_KEY, None)
+        if kept:
+            u[ROLES_KEY] = kept
+        for n, role, org in left:
+            out.add_row(uid, "", role, org, n == 0)
+    return out
+
+
+def _given_role(rd: _Reader, row: dict[str, str]) -> str | None:
+    """The Clever role a delta's roles.csv ``row`` gives (``administrator`` at a district:
+    district administrator, as :func:`~rostergraph.io.oneroster_users.apply_role` reads
+    it)."""
+    role = canonical_role(row.get("role") or "")
+    org = row.get("orgSourcedId") or ""
+    if role == "administrator" and rd.orgs.get(org, ("", None))[0] == "district":
+        return "district_admin"
+    return _clever_role(role)
+
+
+def _base_user(rd: _Reader, old: Any, held: set[str | None],
+               contact: str | None) -> dict[str, Any]:
+    """Base record ``old`` as the reader's user dict, its roles' orgs left for its rows to
+    give again: the roles no row gives (``held``: the Clever roles the rows left give)
+    gone, the cells they held kept as the user's (``role_cells``: extra once no role
+    takes them, a student's demographics in extra), the others without their schools. A
+    contact whose every row the delta gives again as ``contact`` (``parent``,
+    ``guardian``, ...) has its links say that role, as the links of a bulk load do."""
+    d = record_to_dict(old)
+    roles = d.setdefault("roles", {})
+    cells = rd.role_cells.setdefault(old.id, {})
+    for col in _CELLS:  # (a user with no role's, or the orgs of a contact: given again)
+        v = d.pop(PREFIX + col, None)
+        if isinstance(v, str) and v:
+            cells.setdefault(col, v)
+    for col, v in _role_cells(d, "", {}).items():
+        cells.setdefault(col, v)
+    if None not in held:
+        d.pop(PREFIX + "role", None)
+    if "district_admin" not in held:
+        d.pop(PREFIX + "schools", None)
+    for name in list(roles):
+        r = roles[name]
+        if name not in held:
+            if name == "student" and isinstance(r, dict) and old.roles.student is not None:
+                d.update({k: v for k, v in student_cells(old.roles.student).items()
+                          if k not in d})
+            del roles[name]
+        elif isinstance(r, dict):
+            for key in ("school", "schools"):
+                r.pop(key, None)
+            if name == "staff" and isinstance(r.get("roles"), list):
+                r["roles"] = [v for v in r["roles"] if v not in STAFF_ROLES] or None
+                if r["roles"] is None:
+                    del r["roles"]
+    ct = roles.get("contact")
+    if contact is not None and isinstance(ct, dict):
+        rel, typ = CONTACT_ROLES[contact]
+        for link in ct.get("student_relationships") or ():
+            if isinstance(link, dict):
+                link.update(relationship=rel, type=typ)
+        rd.contact_role[old.id] = contact
+    elif ct is not None:
+        rd.contact_role.setdefault(old.id, contact_role(old))
+    return d

@@ -1,0 +1,174 @@
+"""A OneRoster 1.2 delta's ``roles.csv`` rows applied to the base roster's users record by
+record (each row its own record, by ``sourcedId``): a row adds a role row or updates the
+base's row of its id, the user's other role rows stay, and a user the delta's
+``users.csv`` does not send (its record did not change) takes them too. The result is
+what a bulk load of the bundle after the change gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rostergraph.io.oneroster import read_oneroster
+from rostergraph.io.oneroster_delta_roles import base_role_rows
+from rostergraph.io.write_oneroster import write_oneroster
+from tests.test_oneroster_variants import write
+
+_ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+         "D1,,,D,district,,\nS1,,,North,school,,D1\nS2,,,South,school,,D1\n"
+         "S3,,,East,school,,D1\n")
+_USERS_HEAD = ("sourcedId,status,dateLastModified,enabledUser,username,givenName,familyName,"
+               "identifier,grades,agentSourcedIds\n")
+_USERS = (_USERS_HEAD + "U1,,,true,u1,Bo,Kim,i1,05,\nU2,,,true,u2,Al,Lee,i2,,\n"
+          "U3,,,true,u3,Cy,Ng,i3,,\nP1,,,true,p1,Di,Kim,ip,,U1\nN1,,,true,n1,Ed,Oh,in,07,\n")
+_ROLES_HEAD = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
+               "endDate,orgSourcedId\n")
+_ROLES = ("R1,,,U1,primary,student,,,S1\nR2,,,U2,primary,teacher,,,S1\n"
+          "R2c,,,U2,secondary,teacher,,,S3\nR3,,,U3,primary,aide,,,S1\n"
+          "P1r,,,P1,primary,parent,,,S1\n")
+_DEMO = "sourcedId,status,dateLastModified,birthDate,sex\nU1,,,2012-01-02,female\n"
+
+
+def _manifest(mode: str, *files: str) -> str:
+    return ("propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n"
+            + "".join(f"file.{f},{mode}\n" for f in files))
+
+
+def _bulk(folder: Path, roles: str = _ROLES, users: str = _USERS) -> Any:
+    return read_oneroster(write(folder, {
+        "manifest.csv": _manifest("bulk", "orgs", "users", "roles", "demographics"),
+        "orgs.csv": _ORGS, "users.csv": users, "roles.csv": _ROLES_HEAD + roles,
+        "demographics.csv": _DEMO}))
+
+
+def _delta(tmp_path: Path, roles: str, users: str | None = None) -> Any:
+    files = {"roles.csv": _ROLES_HEAD + roles}
+    if users is not None:
+        files["users.csv"] = _USERS_HEAD + users
+    folder = write(tmp_path / "delta", {"manifest.csv": _manifest("delta", *(
+        f[:-4] for f in files)), **files})
+    return read_oneroster(folder, base=_bulk(tmp_path / "base"))
+
+
+def _told(r: Any) -> list[str]:
+    return [p.message for p in r.problems]
+
+
+def test_a_role_row_for_a_user_only_the_base_holds_is_applied(tmp_path: Path) -> None:
+    """F1: no users.csv row (the user did not change): the role goes on the base user."""
+    r = _delta(tmp_path, "R2b,active,,U2,secondary,teacher,,,S2\n")
+    t = r.users["U2"].roles.teacher
+    assert (t.school, t.schools) == ("S1", ("S1", "S3", "S2"))
+    assert (t.sis_id, t.credentials.district_username) == ("i2", "u2")
+    assert r.users["U2"].name.first == "Al"
+    assert not any("unknown user" in m for m in _told(r))
+    ids = [k["sourcedId"] for k in r.users["U2"].extra["oneroster.roles"]]
+    assert ids == ["R2", "R2c", "R2b"]
+
+
+def test_a_moved_role_takes_the_deleted_rows_place(tmp_path: Path) -> None:
+    """F1: the delta deletes the user's old role rows and adds a new one (an SIS moving a
+    teacher to another school): the user ends with the new role only."""
+    r = _delta(tmp_path, "R2,tobedeleted,,,,,,,\nR2c,tobedeleted,,,,,,,\n"
+                         "R2b,active,,U2,primary,teacher,,,S2\n")
+    t = r.users["U2"].roles.teacher
+    assert t is not None and (t.school, t.schools) == ("S2", ("S2",))
+    assert [k["sourcedId"] for k in r.users["U2"].extra["oneroster.roles"]] == ["R2b"]
+    assert not any("unknown user" in m for m in _told(r))
+
+
+def test_a_role_row_the_delta_does_not_send_stays(tmp_path: Path) -> None:
+    """F7: the delta re-sends the user's users.csv row and adds one role row: the base's
+    role rows that it neither re-sends nor deletes stay (records a delta does not carry
+    are unchanged)."""
+    r = _delta(tmp_path, "R2b,active,,U2,secondary,teacher,,,S2\n",
+               users="U2,active,,true,u2x,Al,Lee,i2x,,\n")
+    t = r.users["U2"].roles.teacher
+    assert (t.school, t.schools) == ("S1", ("S1", "S3", "S2"))
+    assert (t.sis_id, t.credentials.district_username) == ("i2x", "u2x")
+    assert [k["sourcedId"] for k in r.users["U2"].extra["oneroster.roles"]] == [
+        "R2", "R2c", "R2b"]
+
+
+@pytest.mark.parametrize("users", [None, "U2,active,,true,u2,Al,Lee,i2,,\n"])
+def test_a_role_row_given_again_updates_the_base_row_of_its_id(
+        tmp_path: Path, users: str | None) -> None:
+    r = _delta(tmp_path, "R2,active,,U2,primary,teacher,,,S2\n", users=users)
+    t = r.users["U2"].roles.teacher
+    assert (t.school, t.schools) == ("S2", ("S2", "S3"))
+
+
+def test_a_made_up_role_id_names_the_row_the_writer_wrote(tmp_path: Path) -> None:
+    """A base whose role rows have the ids rostergraph makes up (``<user>:role:<n>``, not
+    kept in extra): a delta row of such an id updates the row the writer writes so."""
+    base = _bulk(tmp_path / "base", roles="U2:role:1,,,U2,primary,teacher,,,S1\n"
+                                          "U2:role:2,,,U2,secondary,teacher,,,S3\n")
+    assert "oneroster.roles" not in base.users["U2"].extra
+    assert base_role_rows(base.users["U2"]) == [("U2:role:1", "teacher", "S1"),
+                                                ("U2:role:2", "teacher", "S3")]
+    folder = write(tmp_path / "delta", {"manifest.csv": _manifest("delta", "roles"),
+                                        "roles.csv": _ROLES_HEAD
+                                        + "U2:role:2,,,U2,secondary,teacher,,,S2\n"})
+    t = read_oneroster(folder, base=base).users["U2"].roles.teacher
+    assert (t.school, t.schools) == ("S1", ("S1", "S2"))
+
+
+def test_the_writer_writes_the_merged_role_rows_back(tmp_path: Path) -> None:
+    r = _delta(tmp_path, "R2b,,,U2,secondary,teacher,,,S2\n")
+    write_oneroster(r, tmp_path / "out", version="1.2")
+    rows = (tmp_path / "out" / "roles.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows if ",U2," in row] == ["R2", "R2c", "R2b"]
+
+
+def _base_rows_but(*drop: str, add: str = "") -> str:
+    return "".join(line + "\n" for line in _ROLES.splitlines()
+                   if line.split(",")[0] not in drop) + add
+
+
+_CASES = [  # (the delta's roles.csv rows, the base's rows it replaces, the user)
+    ("R2b,active,,U2,secondary,teacher,,,S2\n", (), "U2"),
+    ("R2,tobedeleted,,,,,,,\nR2b,active,,U2,primary,teacher,,,S2\n", ("R2",), "U2"),
+    ("R2,active,,U2,primary,teacher,,,S2\nR2c,active,,U2,secondary,teacher,,,S1\n",
+     ("R2", "R2c"), "U2"),
+    ("R2d,active,,U2,secondary,districtAdministrator,,,D1\n", (), "U2"),
+    ("R1b,active,,U1,secondary,student,,,S2\n", (), "U1"),
+    ("R1t,active,,U1,secondary,teacher,,,S2\n", (), "U1"),
+    ("R1,active,,U1,primary,teacher,,,S1\n", ("R1",), "U1"),
+    ("R3b,active,,U3,secondary,aide,,,S2\n", (), "U3"),
+    ("R3,active,,U3,primary,counselor,,,S1\n", ("R3",), "U3"),
+    ("P1b,active,,P1,secondary,parent,,,S2\n", (), "P1"),
+    ("P1r,active,,P1,primary,guardian,,,S1\n", ("P1r",), "P1"),
+    ("N1r,active,,N1,primary,student,,,S2\n", (), "N1"),
+    ("N1r,active,,N1,primary,teacher,,,S2\n", (), "N1"),
+]
+
+
+def _user(u: Any) -> tuple[Any, ...]:
+    """A user as compared: the status and date cells of the delta's rows aside."""
+    extra = {k: v for k, v in u.extra.items()
+             if k not in ("oneroster.status", "oneroster.dateLastModified")}
+    if "oneroster.roles" in extra:
+        extra["oneroster.roles"] = sorted(
+            sorted((k, v) for k, v in row.items() if k not in ("status", "roleType"))
+            for row in extra["oneroster.roles"])
+    return u.roles, extra, u.district, u.name, u.email
+
+
+@pytest.mark.parametrize(("rows", "replaced", "uid"), _CASES)
+def test_a_delta_gives_what_a_bulk_load_after_the_change_gives(
+        tmp_path: Path, rows: str, replaced: tuple[str, ...], uid: str) -> None:
+    """Each case with the user's users.csv row left out of the delta and re-sent."""
+    live = "".join(line.replace(",active,", ",,") + "\n" for line in rows.splitlines()
+                   if ",tobedeleted," not in line)
+    after = _bulk(tmp_path / "after", roles=_base_rows_but(*replaced, add=live))
+    r = _delta(tmp_path, rows)
+    assert _user(r.users[uid]) == _user(after.users[uid])
+    assert not any("unknown user" in m for m in _told(r))
+    row = next(line for line in _USERS.splitlines() if line.startswith(uid + ","))
+    again = read_oneroster(write(tmp_path / "again", {
+        "manifest.csv": _manifest("delta", "users", "roles"),
+        "users.csv": _USERS_HEAD + row + "\n", "roles.csv": _ROLES_HEAD + rows}),
+        base=_bulk(tmp_path / "base"))
+    assert _user(again.users[uid]) == _user(after.users[uid])

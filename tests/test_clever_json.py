@@ -708,7 +708,7 @@ _LIMITS = Limits(max_field_bytes=200)
 
 def test_credentials_stay_out_of_json_lines_problems(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """Problems' ``raw`` of JSON Lines held credentials (F7): the value a repeated
+    """Problems' ``raw`` of JSON Lines held credentials: the value a repeated
     ``password`` replaced, and the whole text of a broken or repeated line. Now a
     credential's replaced value is not kept (nor quoted), a line that parses is its JSON
     without the credential-named keys (as a CSV row's text leaves its password cell out),

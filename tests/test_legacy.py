@@ -462,7 +462,7 @@ def test_a_course_described_otherwise_by_its_sections_is_told_once(tmp_path: Pat
 
 
 def test_problems_of_legacy_lists_keep_no_credential(tmp_path: Path) -> None:
-    """Legacy lists' problems held credentials in ``raw`` (F7): a record without an id (its
+    """Legacy lists' problems held credentials in ``raw``: a record without an id (its
     text), a key given twice (the value it replaced), a list that is no JSON (the text
     around the fault). The credential-named keys are left out of a record's text, a
     replaced credential is not kept, and a credential's value is masked in text that does

@@ -57,7 +57,7 @@ def _told(r: Any) -> list[str]:
 
 
 def test_a_role_row_for_a_user_only_the_base_holds_is_applied(tmp_path: Path) -> None:
-    """F1: no users.csv row (the user did not change): the role goes on the base user."""
+    """No users.csv row (the user did not change): the role goes on the base user."""
     r = _delta(tmp_path, "R2b,active,,U2,secondary,teacher,,,S2\n")
     t = r.users["U2"].roles.teacher
     assert (t.school, t.schools) == ("S1", ("S1", "S3", "S2"))
@@ -69,7 +69,7 @@ def test_a_role_row_for_a_user_only_the_base_holds_is_applied(tmp_path: Path) ->
 
 
 def test_a_moved_role_takes_the_deleted_rows_place(tmp_path: Path) -> None:
-    """F1: the delta deletes the user's old role rows and adds a new one (an SIS moving a
+    """The delta deletes the user's old role rows and adds a new one (an SIS moving a
     teacher to another school): the user ends with the new role only."""
     r = _delta(tmp_path, "R2,tobedeleted,,,,,,,\nR2c,tobedeleted,,,,,,,\n"
                          "R2b,active,,U2,primary,teacher,,,S2\n")
@@ -80,7 +80,7 @@ def test_a_moved_role_takes_the_deleted_rows_place(tmp_path: Path) -> None:
 
 
 def test_a_role_row_the_delta_does_not_send_stays(tmp_path: Path) -> None:
-    """F7: the delta re-sends the user's users.csv row and adds one role row: the base's
+    """The delta re-sends the user's users.csv row and adds one role row: the base's
     role rows that it neither re-sends nor deletes stay (records a delta does not carry
     are unchanged)."""
     r = _delta(tmp_path, "R2b,active,,U2,secondary,teacher,,,S2\n",

@@ -180,24 +180,36 @@ def test_classes_a_row_of_is_told_of_are_read_by_row(tmp_path: Path,
         n.startswith("classes: 1 rows with status tobedeleted") for n in by_column[4])
 
 
-def test_users_of_a_local_org_are_placed_at_the_schools_under_it(tmp_path: Path) -> None:
+def test_staff_of_a_local_org_are_placed_at_the_schools_under_it(tmp_path: Path) -> None:
     """An administrator of a ``local`` org (between the district and its schools; Clever
-    has no such record) is staff at every school under it, seeing their users: it was
-    staff at a school ``l1`` that has no record (RG-REF-001) and saw no one."""
+    has no such record) is staff at every school under it, seeing their users, the org
+    kept in extra and written back: it was staff at a school ``l1`` that has no record
+    (RG-REF-001) and saw no one. A student or teacher naming it stays placed at ``l1``
+    (RG-REF-001 tells it), as a district admin keeps it."""
     orgs = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
             "d1,active,2024-01-01,District,district,,\n"
             "l1,active,2024-01-01,North,local,,d1\n"
             "sA,active,2024-01-01,School A,school,,l1\n"
             "sB,active,2024-01-01,School B,school,,d1\n")
-    users = USERS + "a1,active,2024-01-01,true,l1,administrator,a1,,Ad,Min,,A1,,,,,,\n"
+    users = USERS + ("a1,active,2024-01-01,true,l1,administrator,a1,,Ad,Min,,A1,,,,,,\n"
+                     "t9,active,2024-01-01,true,l1,teacher,t9,,Te,Nine,,T9,,,,,,\n"
+                     "a5,active,2024-01-01,true,l1,districtAdministrator,a5,,D,A,,A5,,,,,,\n")
     src = write(tmp_path / "b", {"manifest.csv": MANIFEST, "orgs.csv": orgs,
                                  "classes.csv": CLASSES, "users.csv": users,
                                  "enrollments.csv": ENR_HEAD})
     r = read_oneroster(src)
-    assert r.users["a1"].roles.staff.schools == ("sA",)
+    a1 = r.users["a1"]
+    assert a1.roles.staff.schools == ("sA",) and a1.extra["oneroster.orgSourcedIds"] == "l1"
+    assert r.users["t9"].roles.teacher.schools == ("l1",)
+    assert r.users["a5"].extra["oneroster.schools"] == "l1"
     assert "l1" not in r.schools
     (told,) = [p for p in r.problems if p.record_id == "l1"]
-    assert told.message.endswith("users that name it are placed at the 1 school under it")
+    assert told.message.endswith("its staff are placed at the 1 school under it")
     g = rostergraph.RosterGraph.from_roster(r)
     assert {"s1", "s2", "t1"} <= set(rostergraph.visible_users(g, "a1").to_list("user"))
-    assert not [f for f in rostergraph.validate(r).findings if f.rule == "RG-REF-001"]
+    refs = [f for f in rostergraph.validate(r).findings if f.rule == "RG-REF-001"]
+    assert [f.ids for f in refs] == [("t9", "l1")]
+    for version in ("1.1", "1.2"):
+        write_oneroster(r, tmp_path / version, version=version)
+        again = read_oneroster(tmp_path / version)
+        assert record_to_dict(again.users["a1"]) == record_to_dict(a1)

@@ -144,11 +144,12 @@ def _read_org_rows(rd: _Reader, rows: list[tuple[int, dict[str, str]]]) -> None:
                              file="orgs.csv", line=line, record_id=sid,
                              raw=row_text(given))
                 continue
-            under = len(rd.schools_under(sid))
+            under = len(rd.schools_under(sid)) if typ in ("local", "state") else 0
+            placed = (f"; its staff are placed at the {under} school"
+                      f"{'s' if under != 1 else ''} under it" if under else "")
             rd.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
                          "parent school; not loaded (the row is this problem's raw "
-                         f"text); users that name it are placed at the {under} "
-                         f"school{'s' if under != 1 else ''} under it", file="orgs.csv", line=line, record_id=sid,
+                         f"text){placed}", file="orgs.csv", line=line, record_id=sid,
                          raw=row_text(given))
             continue
         d = rd.mapped_fields(row, _ORG_COLS)

@@ -73,7 +73,7 @@ CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
                   "relative": ("Other", "Family")}
 
 
-def _orgs_split(rd: _Reader, ids: list[str], admin: bool = False
+def _orgs_split(rd: _Reader, ids: list[str], admin: bool = False, staff: bool = False
                 ) -> tuple[list[str], list[str]]:
     schools: list[str] = []
     districts: list[str] = []
@@ -83,10 +83,15 @@ def _orgs_split(rd: _Reader, ids: list[str], admin: bool = False
         if o in rd.school_too:  # a district's and a school's id: a district admin's district
             t = "district" if admin else "school"
         out = districts if t == "district" else schools
-        # (a local or state org's users: at the schools under it)
-        out += [x for x in ([o] if t in ("school", "district") else rd.schools_under(o))
-                if x not in out]
+        out += [x for x in (_regional(rd, o) if staff else None) or [o] if x not in out]
     return schools, districts
+
+
+def _regional(rd: _Reader, org: str) -> list[str]:
+    """The schools under ``org`` when it is a ``local`` or ``state`` org (Clever has no
+    record of it): its staff are staff at those schools (none: placed at ``org``, as any
+    other org, which RG-REF-001 then tells)."""
+    return rd.schools_under(org) if rd.orgs.get(org, ("",))[0] in ("local", "state") else []
 
 
 def _add_schools(r: dict[str, Any], schools: list[str]) -> None:
@@ -104,6 +109,9 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     kept in extra, for a role with no Clever equivalent). Returns the users.csv columns
     of :data:`_ROLE_CELLS` the role took (dropped from the user's cells kept so far)."""
     schools, districts = _orgs_split(rd, orgs, role in DISTRICT_ADMIN_ROLES)
+    staff = role in STAFF_ROLES or (role == "administrator" and not districts)
+    if staff and any(_regional(rd, o) for o in orgs):  # (a local org's: at its schools)
+        schools, districts = _orgs_split(rd, orgs, staff=True)
     if role in DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
         districts += [o for o in schools if o not in rd.orgs]
         schools = [o for o in schools if o in rd.orgs]
@@ -140,8 +148,12 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
         roles.setdefault("district_admin", {})
         if schools:
             u[PREFIX + "schools"] = ",".join(schools)
-    elif role in STAFF_ROLES or role == "administrator":
+    elif staff:
         taken = _TAKES["teacher"]
+        regional = [o for o in orgs if _regional(rd, o)]
+        if regional:  # (the org itself kept: a 1.1 row's cell, a 1.2 row's org)
+            taken = taken - {"orgSourcedIds"}
+            _keep_orgs(rd, u, regional, row)
         r = roles.setdefault("staff", {})
         _add_schools(r, schools)
         if ident is not None:

@@ -467,12 +467,13 @@ class _Reader:
                                        file="orgs.csv", line=line, record_id=sid,
                                        raw=_row_text(given))
                         continue
-                    n = len(self._schools_under(sid))
+                    n = len(self._schools_under(sid)) if typ in ("local", "state") else 0
                     self.b.problem("other", f"org type {typ!r} has no Clever record kind and no "
                                    "parent school; not loaded (the row is this problem's raw "
-                                   f"text); users that name it are placed at the {n} "
-                                   f"school{'s' if n != 1 else ''} under it", file="orgs.csv",
-                                   line=line, record_id=sid, raw=_row_text(given))
+                                   "text)" + (f"; its staff are placed at the {n} school"
+                                              f"{'s' if n != 1 else ''} under it" if n else ""),
+                                   file="orgs.csv", line=line, record_id=sid,
+                                   raw=_row_text(given))
                     continue
                 d = self._mapped(row, _ORG_COLS)
                 consumed = set(_ORG_COLS) | {"type"}
@@ -631,7 +632,8 @@ class _Reader:
             self.where[("sections", sid)] = ("classes.csv", line)
 
     # -- users and roles --------------------------------------------------------
-    def _orgs_split(self, ids: list[str], admin: bool = False) -> tuple[list[str], list[str]]:
+    def _orgs_split(self, ids: list[str], admin: bool = False, staff: bool = False
+                    ) -> tuple[list[str], list[str]]:
         schools: list[str] = []
         districts: list[str] = []
         for o in ids:
@@ -640,7 +642,11 @@ class _Reader:
             if o in self.school_too:
                 t = "district" if admin else "school"
             out = districts if t == "district" else schools
-            for x in [o] if t in ("school", "district") else self._schools_under(o):
+            if staff and self.orgs.get(o, ("",))[0] in ("local", "state"):
+                placed = self._schools_under(o) or [o]
+            else:
+                placed = [o]
+            for x in placed:
                 if x not in out:
                     out.append(x)
         return schools, districts
@@ -661,6 +667,9 @@ class _Reader:
     def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
                     row: dict[str, str], file: str, line: int) -> set[str]:
         schools, districts = self._orgs_split(orgs, role in _DISTRICT_ADMIN_ROLES)
+        staff = role in _STAFF_ROLES or (role == "administrator" and not districts)
+        if staff:  # (staff of a local or state org: at the schools under it)
+            schools, districts = self._orgs_split(orgs, staff=True)
         if role in _DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
             districts += [o for o in schools if o not in self.orgs]
             schools = [o for o in schools if o in self.orgs]
@@ -703,6 +712,11 @@ class _Reader:
                 u[_PREFIX + "schools"] = ",".join(schools)
         elif role in _STAFF_ROLES or role == "administrator":
             taken.update(("orgSourcedIds", "identifier", "username"))
+            regional = [o for o in orgs if self.orgs.get(o, ("",))[0] in ("local", "state")
+                        and self._schools_under(o)]
+            if regional:  # (the org itself kept, as the orgs of a role Clever lacks are)
+                taken.discard("orgSourcedIds")
+                self._keep_orgs(u, regional, row)
             r = roles.setdefault("staff", {})
             for s in schools:
                 r.setdefault("schools", [])

@@ -262,3 +262,24 @@ def test_students_given_a_row_per_school_read_as_the_row_path_does(
             encoding="utf-8")
         (path / "students.csv").write_text(_csv(table), encoding="utf-8")
         _both(path, mp)
+
+
+def test_a_student_in_more_schools_than_read_column_wise_takes_the_row_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A student in more schools than ``MOST_ROWS`` (a demo student listed at every
+    school) goes the row path, every row of it (each extra school would be a column of the
+    whole table); one in as many is read column-wise; both as the row path reads them."""
+    from rostergraph.io.sftp_repeats import MOST_ROWS
+
+    many = MOST_ROWS + 1
+    rows = [[f"sch{k}", "demo", "Demo", "D", "3", "", "", "", "", "", "", "", "", "", ""]
+            for k in range(1, many + 1)]
+    rows += [[f"sch{k}", "s1", "Ann", "A", "3", "", "", "", "", "", "", "", "", "", ""]
+             for k in range(1, MOST_ROWS + 1)]
+    path = _messy(tmp_path, rows, records=False)
+    (path / "schools.csv").write_text("School_id,School_name\n" + "".join(
+        f"sch{k},S{k}\n" for k in range(1, many + 1)), encoding="utf-8")
+    new, _, plans = _both(path, monkeypatch)
+    assert plans[0] is not None and plans[0].sids == ["s1"] and len(plans[0].rest) == many
+    assert len(new.users["demo"].roles.student.schools) == many
+    assert len(new.users["s1"].roles.student.schools) == MOST_ROWS

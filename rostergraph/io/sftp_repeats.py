@@ -36,7 +36,12 @@ from .arrow_np import arrow_joined, numpy_of, text_buffers
 from .cell_flags import cell_sizes
 from .csv_arrow import encoded_column, taken_by_block
 
-__all__ = ["Repeats", "repeated_students"]
+__all__ = ["MOST_ROWS", "Repeats", "repeated_students"]
+
+#: The most rows (schools) of one id read column-wise: each extra school is a column of
+#: the whole table, so a student in 300 schools would make 299 (the row path reads such
+#: an id, every row of it).
+MOST_ROWS = 5
 
 
 class Repeats:
@@ -114,6 +119,7 @@ def repeated_students(arrays: dict[str, Any], school: str, compared: list[str],
             equal &= _equal(arrays[c], lr, lf)
         same &= empty | equal
     good[later] &= same
+    good &= (np.bincount(group, minlength=len(starts)) <= MOST_ROWS)[group]
     whole = (np.bincount(group, weights=~good, minlength=len(starts)) == 0)[group]
     out = ok & once
     out[rep[start & whole]] = True

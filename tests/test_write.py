@@ -340,13 +340,18 @@ def test_an_aide_is_written_as_an_aide_in_oneroster_11(tmp_path: Path,
     (src / "users.jsonl").write_text("".join(
         json.dumps({"id": uid, "roles": {"staff": {"schools": ["s1"], "roles": roles}}}) + "\n"
         for uid, roles in (("a1", ["aide"]), ("p1", ["Coach", "proctor"]),
-                           ("c1", ["Counselor"]))), encoding="utf-8")
+                           ("c1", ["Counselor"]), ("a2", ["Aide"]))), encoding="utf-8")
     before = rostergraph.load(src)
     write_oneroster(before, tmp_path / "or", version="1.1", extensions=extensions)
     written = {row["sourcedId"]: row["role"] for row in _csv(tmp_path / "or" / "users.csv")}
-    assert written == {"a1": "aide", "p1": "proctor", "c1": "administrator"}
+    assert written == {"a1": "aide", "p1": "proctor", "c1": "administrator", "a2": "aide"}
     after = rostergraph.load(tmp_path / "or")
     assert after.users["a1"].roles.staff.roles == ("aide",)
+    assert after.users["a2"].roles.staff.roles == (("Aide",) if extensions else ("aide",))
+    write_oneroster(before, tmp_path / "or12", version="1.2", extensions=extensions)
+    granted = {(row["userSourcedId"], row["role"])
+               for row in _csv(tmp_path / "or12" / "roles.csv")}
+    assert {("a2", "aide"), ("c1", "counselor")} <= granted  # (not siteAdministrator)
     assert after.users["p1"].roles.staff.roles == (
         ("Coach", "proctor") if extensions else ("proctor",))
 

@@ -142,6 +142,13 @@ _OR12_HEADERS = {
 _OR12_STAFF_ROLES = ("aide", "counselor", "principal", "proctor", "siteAdministrator")
 #: The 1.1 users.csv role values a staff member may be besides administrator.
 _OR11_STAFF_ROLES = ("aide", "proctor")
+
+
+def _role_values(given: list[str] | None, values: tuple[str, ...]) -> list[str]:
+    """The role ``values`` among ``staff.roles`` ignoring case (an SFTP ``Role`` of
+    ``Aide``), each once: ``["Aide", "aide", "PROCTOR"]`` gives ``["aide", "proctor"]``."""
+    by_case = {v.lower(): v for v in values}
+    return list(dict.fromkeys(by_case[t.lower()] for t in given or () if t.lower() in by_case))
 _OR_CONTACT_ROLES = ("parent", "guardian", "relative")
 _OR_SEX_BACK = {"male": "M", "female": "F", "other": "X"}
 
@@ -398,15 +405,12 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
                 row["grades"] = _grade_cell(c, "roles.student.grade")
                 _oneroster_demographics(rec, c, sheets, row["sourcedId"])
         elif role == "staff":
-            # a 1.1 role value among staff.roles (aide, proctor) is the role written: an
-            # aide written as administrator is given an administrator's rights by whoever
-            # imports the bundle; the reader reads it back into staff.roles
+            # (an aide written as administrator gets an administrator's rights where the
+            # bundle is imported: a 1.1 value among staff.roles is the role written)
             given = list(r.roles) if r.roles is not None else None
-            orole = next((t for t in given or () if t in _OR11_STAFF_ROLES), "administrator")
-            if orole != "administrator":  # (else carried as any field is)
-                c.take("roles.staff.roles")
-                if given != [orole]:
-                    c.keep("roles.staff.roles", given)
+            orole = (_role_values(given, _OR11_STAFF_ROLES) or ["administrator"])[0]
+            if orole != "administrator" and c.take("roles.staff.roles") != [orole]:
+                c.keep("roles.staff.roles", given)  # (administrator: carried as any field)
             row.update(role=orole, orgSourcedIds=_join(_staff_orgs(c, r)),
                        identifier=c.take("roles.staff.staff_id"),
                        username=c.take("roles.staff.credentials.district_username"))
@@ -558,11 +562,10 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, Sheet],
                 _oneroster_demographics(rec, c, sheets, uid)
         elif role == "staff":
             orgs = _staff_orgs(c, r)
-            # staff.roles that are 1.2 role values are the roles written (siteAdministrator
-            # when there are none); the reader keeps each one in staff.roles
+            # (staff.roles that are 1.2 role values are the roles written; else
+            # siteAdministrator: the reader keeps each one in staff.roles)
             given = list(r.roles) if r.roles is not None else None
-            tokens = list(dict.fromkeys(t for t in (given or ()) if t in _OR12_STAFF_ROLES)) or [
-                "siteAdministrator"]
+            tokens = _role_values(given, _OR12_STAFF_ROLES) or ["siteAdministrator"]
             c.take("roles.staff.roles")
             if tokens != given:
                 c.keep("roles.staff.roles", given)

@@ -13,6 +13,7 @@ import rostergraph
 from rostergraph.errors import FormatError, SourceError
 from rostergraph.io import fast_jsonl
 from rostergraph.io.clever_json import read_clever_json
+from rostergraph.io.credentials import UNREADABLE_WITH_CREDENTIAL
 from rostergraph.io.limits import Limits
 
 SECTIONS = [
@@ -702,6 +703,9 @@ CREDENTIAL_LINES = {
     "no id": b'{"id":"","password":{"v":"FAKECRED-7"},"roles":{}}',
     "stray quote": b'{"id":"u6","name":"O"Brien", "passwd": "FAKECRED-8","roles":{}}',
     "bad field": b'{"id":"u7","email":{"password":"FAKECRED-9","at":"x"},"roles":{}}',
+    "no colon": b'{"id":"u8","password" "FAKECRED-10","roles":{}}',
+    "equals sign": b'{"id":"u9","password"= "FAKECRED-11","roles":{}}',
+    "key not quoted": b'{"id":"u10",password:"FAKECRED-12","roles":{}}',
 }
 _LIMITS = Limits(max_field_bytes=200)
 
@@ -739,6 +743,8 @@ def test_credentials_stay_out_of_json_lines_problems(tmp_path: Path,
                            '"roles":{}}')
     assert (told[10].code, told[10].field, told[10].raw) == ("bad_field", "email",
                                                              '{"at":"x"}')
+    # (a credential's key whose value the masking cannot find: none of the line is kept)
+    assert [told[k].raw for k in (11, 12, 13)] == [UNREADABLE_WITH_CREDENTIAL] * 3
 
 
 @pytest.mark.parametrize("fast", [True, False])

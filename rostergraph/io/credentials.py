@@ -35,8 +35,9 @@ from .csv_rowchecks import is_secret_column
 from .enrollcells import ENROLLMENT_CELLS_KEY
 from .oneroster_cols import ENROLLMENT_IDS_KEY
 
-__all__ = ["FIELD_NAMES", "NOT_KEPT", "holds_credential", "masked_credentials",
-           "names_credential", "raw_without_credentials", "without_credentials"]
+__all__ = ["FIELD_NAMES", "NOT_KEPT", "UNREADABLE_WITH_CREDENTIAL", "holds_credential",
+           "masked_credentials", "names_credential", "raw_without_credentials",
+           "without_credentials"]
 
 
 def _field_names() -> frozenset[str]:
@@ -116,6 +117,19 @@ NOT_KEPT = '"(not kept)"'
 #: for at every quote, so that a string broken before it does not hide the key
 _KEY = re.compile(r'"((?:[^"\\\n]|\\.)*)"\s*:\s*|\'((?:[^\'\\\n]|\\.)*)\'\s*:\s*')
 _BARE = re.compile(r"[^,}\]\n]*")
+#: a word of text that may name a key, and what follows a key :func:`masked_credentials`
+#: masked
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_MASKED = re.compile(r"""["']?\s*:\s*""" + re.escape(NOT_KEPT))
+#: The ``raw`` of a line that does not parse and names a credential :func:`masked_credentials`
+#: cannot find the value of (a key without its colon, a key not quoted).
+UNREADABLE_WITH_CREDENTIAL = "(not kept: the line names a credential and is no JSON)"
+
+
+def _unmasked(text: str) -> bool:
+    """Whether a credential-named word of ``text`` is not followed by its masked value."""
+    return any(_is_credential(m.group()) and not _MASKED.match(text, m.end())
+               for m in _WORD.finditer(text))
 
 
 def raw_without_credentials(raw: Any) -> str:
@@ -140,7 +154,10 @@ def raw_without_credentials(raw: Any) -> str:
     try:
         doc = json.loads(text)  # (the stdlib's: an integer past 64 bits keeps its digits)
     except (ValueError, RecursionError):
-        return raw_text(masked_credentials(text))
+        masked = masked_credentials(text)
+        if _unmasked(masked):  # (a key without its colon, not quoted, ...: none of it)
+            return UNREADABLE_WITH_CREDENTIAL
+        return raw_text(masked)
     if not holds_credential(doc):
         return raw_text(text)
     doc = without_credentials(doc)

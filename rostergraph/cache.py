@@ -92,7 +92,7 @@ from .columns import NODE_KINDS, RECORDS_OF, ReaderColumns
 from .errors import SourceError
 from .graph import RosterGraph, check_arrays
 from .idkeys import IdKeys
-from .io.parked import _reads_back
+from .io.parked import json_text
 from .lazy import DeferredText, LazyRecords
 from .model import KINDS, RECORD_CLASSES, record_from_dict, record_to_dict
 from .roster import FileInfo, Problem, Provenance, Roster
@@ -283,9 +283,9 @@ def _json_line(d: dict[str, Any]) -> bytes:
     """A record's dict as JSON text that reads back as it (``OSError`` when a value JSON
     cannot hold, NaN or an infinity, which orjson would write as ``null``: no snapshot
     rather than one that gives other records than the cold load did)."""
-    text = orjson.dumps(d)
-    if b"null" in text and not _reads_back(d):
-        raise OSError("a record holds a number JSON cannot hold (NaN or an infinity)")
+    text = json_text(d)
+    if text is None:
+        raise OSError("a record holds a value JSON text cannot hold (NaN, an infinity)")
     return text
 
 

@@ -109,6 +109,10 @@ __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
 #: The bundle's files beside manifest.csv, in lowercase (any with a manifest is a bundle).
 _DATA_FILES = frozenset(f.lower() for f in ONEROSTER_FILES[1:])
 _ALL_FILES = frozenset(f.lower() for f in (*ONEROSTER_FILES, *ONLY_12_FILES))
+#: the record kind each file gives (for the problem of one that is no file)
+FILE_KIND = {"orgs.csv": "schools", "academicsessions.csv": "terms", "courses.csv": "courses",
+             "classes.csv": "sections", "enrollments.csv": "sections", "users.csv": "users",
+             "demographics.csv": "users", "roles.csv": "users", "userprofiles.csv": "users"}
 
 _DEFAULTS = WRITER_DEFAULTS
 
@@ -734,7 +738,8 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                 r.users.live_max = sys.maxsize
             for name, what in bundle.unreadable:  # (a link to nothing, a folder)
                 if name.lower() in _ALL_FILES:
-                    b.problem("missing_file", unreadable_message(name, what), file=name)
+                    b.problem("missing_file", unreadable_message(name, what), file=name,
+                              kind=FILE_KIND.get(name.lower()))
             read_manifest(r)
             if not any(n in r.bundle for n in ONEROSTER_FILES[1:]):
                 raise SourceError("no OneRoster files found (expected manifest.csv, orgs.csv, "

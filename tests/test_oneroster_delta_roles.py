@@ -172,3 +172,140 @@ def test_a_delta_gives_what_a_bulk_load_after_the_change_gives(
         "users.csv": _USERS_HEAD + row + "\n", "roles.csv": _ROLES_HEAD + rows}),
         base=_bulk(tmp_path / "base"))
     assert _user(again.users[uid]) == _user(after.users[uid])
+
+
+@pytest.mark.parametrize("users", [None, "U2,active,,true,u2,Al,Lee,i2,,\n"])
+@pytest.mark.parametrize("rows", [
+    "R2,tobedeleted,,,,,,,\nR2n,active,,U2,primary,teacher,,,S1\n",
+    "R2n,active,,U2,primary,teacher,,,S1\nR2,tobedeleted,,,,,,,\n",
+    "R2,tobedeleted,,U2,primary,teacher,,,S1\nR2n,active,,U2,primary,teacher,,,S1\n"])
+def test_a_teachers_role_row_given_a_new_id_keeps_the_school(
+        tmp_path: Path, rows: str, users: str | None) -> None:
+    """An SIS regenerating its row ids: the delta deletes row R2 (teacher at S1) and adds
+    R2n, the same role at the same org. The deletion takes that row away, not the role:
+    the teacher stays at S1 (and at S3, row R2c), as a bulk load of R2c and R2n reads."""
+    r = _delta(tmp_path, rows, users=users)
+    t = r.users["U2"].roles.teacher
+    assert t is not None and (t.school, t.schools) == ("S1", ("S1", "S3"))
+    assert [k["sourcedId"] for k in r.users["U2"].extra["oneroster.roles"]] == ["R2c", "R2n"]
+    assert _told(r) == []
+    after = _bulk(tmp_path / "after", roles=_base_rows_but(
+        "R2", add="R2n,,,U2,primary,teacher,,,S1\n"))
+    assert _user(r.users["U2"]) == _user(after.users["U2"])
+
+
+@pytest.mark.parametrize("users", [None, "U3,active,,true,u3,Cy,Ng,i3,,\n"])
+def test_an_aides_role_row_given_a_new_id_keeps_the_role(
+        tmp_path: Path, users: str | None) -> None:
+    """The aide's only row deleted and given again under a new id: still an aide at S1
+    (it was left with no role at all, its kept rows naming the new one)."""
+    r = _delta(tmp_path, "R3,tobedeleted,,,,,,,\nR3n,active,,U3,primary,aide,,,S1\n",
+               users=users)
+    staff = r.users["U3"].roles.staff
+    assert staff is not None and (staff.schools, staff.roles) == (("S1",), ("aide",))
+    assert [k["sourcedId"] for k in r.users["U3"].extra["oneroster.roles"]] == ["R3n"]
+    assert _told(r) == []
+    after = _bulk(tmp_path / "after", roles=_base_rows_but(
+        "R3", add="R3n,,,U3,primary,aide,,,S1\n"))
+    assert _user(r.users["U3"]) == _user(after.users["U3"])
+
+
+def test_a_made_up_role_id_deleted_and_given_anew(tmp_path: Path) -> None:
+    """A row of an id the writer made up (``<user>:role:<n>``), deleted by its id alone and
+    given again under a new one: the row goes, the role stays."""
+    base = _bulk(tmp_path / "base", roles="U2:role:1,,,U2,primary,teacher,,,S1\n"
+                                          "U2:role:2,,,U2,secondary,teacher,,,S3\n")
+    folder = write(tmp_path / "delta", {"manifest.csv": _manifest("delta", "roles"),
+                                        "roles.csv": _ROLES_HEAD + "U2:role:1,tobedeleted,,,,,,,\n"
+                                        "R2n,active,,U2,secondary,teacher,,,S1\n"})
+    r = read_oneroster(folder, base=base)
+    t = r.users["U2"].roles.teacher
+    assert t is not None and set(t.schools or ()) == {"S1", "S3"}
+    assert _told(r) == []
+
+
+def test_the_base_rows_are_numbered_as_the_writer_numbers_them(tmp_path: Path) -> None:
+    """A staff record holding one 1.2 role twice, or none (written ``siteAdministrator``):
+    :func:`base_role_rows` gives the ids the 1.2 writer writes."""
+    import attrs
+
+    base = _bulk(tmp_path / "base")
+    u3 = base.users["U3"]
+    staff = u3.roles.staff
+    for roles in (("aide", "aide", "counselor"), None):
+        user = attrs.evolve(u3, roles=attrs.evolve(u3.roles, staff=attrs.evolve(
+            staff, roles=roles, schools=("S1", "S2", "S1"))), extra={})
+        roster = base.replace(users={**base.users, "U3": user})
+        write_oneroster(roster, tmp_path / f"out{roles is None}", version="1.2")
+        lines = (tmp_path / f"out{roles is None}" / "roles.csv").read_text().splitlines()
+        head = lines[0].split(",")
+        written = [dict(zip(head, line.split(","), strict=True)) for line in lines[1:]]
+        assert [(row["sourcedId"], row["orgSourcedId"]) for row in written
+                if row["userSourcedId"] == "U3"] == [
+            (sid, org) for sid, _, org in base_role_rows(user)]
+
+
+_BASE_ROWS = [tuple(line.split(",")[i] for i in (0, 3, 4, 5, 8))
+              for line in _ROLES.splitlines() if not line.startswith("P1")]
+
+
+def _rows_text(rows: list[tuple[str, ...]], status: str = "") -> str:
+    return "".join(f"{sid},{status},,{u},{rt},{role},,,{org}\n" for sid, u, rt, role, org in rows)
+
+
+def test_random_deltas_give_what_a_bulk_load_after_the_change_gives(tmp_path: Path) -> None:
+    """Random 1.2 deltas of role rows (a base row deleted, updated, given again under a
+    new id at the same or another org; a row added), with and without the users' rows
+    re-sent: each user reads as a bulk load of its role rows after the change."""
+    import random
+
+    base = _bulk(tmp_path / "base")
+    users = {line.split(",")[0]: line + "\n" for line in _USERS.splitlines()[1:]}
+    for seed in range(40):
+        rng = random.Random(seed)
+        final, delta, n, touched = list(_BASE_ROWS), [], 0, set()
+        for _ in range(rng.randint(1, 4)):
+            op = rng.choice(["delete", "update", "anew", "add"])
+            old = [r for r in final if r in _BASE_ROWS and r[0] not in touched]
+            if op != "add" and old:  # (each base row at most once: one record, one row)
+                r = rng.choice(old)
+                touched.add(r[0])
+                at = final.index(r)
+                if op == "delete":
+                    del final[at]
+                    delta.append(_rows_text([r[:1] + ("",) * 4], "tobedeleted"))
+                    continue
+                if op == "anew":  # (an SIS giving the row a new id: deleted, added)
+                    n += 1
+                    new = (f"{r[0]}n{n}", *r[1:])
+                    if rng.random() < 0.5:
+                        new = (*new[:4], rng.choice(["S1", "S2", "S3"]))
+                    pair = [_rows_text([r[:1] + ("",) * 4], "tobedeleted"),
+                            _rows_text([new], "active")]
+                    delta += pair[::rng.choice([1, -1])]
+                    final[at] = new
+                    continue
+                new = (*r[:3], rng.choice(["teacher", "student", "aide"]),
+                       rng.choice(["S1", "S2", "S3"]))
+                final[at] = new
+                delta.append(_rows_text([new], "active"))
+                continue
+            n += 1
+            new = (f"X{n}", rng.choice(["U1", "U2", "U3"]), "secondary",
+                   rng.choice(["teacher", "aide", "student"]), rng.choice(["S1", "S2", "S3"]))
+            final.append(new)
+            delta.append(_rows_text([new], "active"))
+        sent = "".join(users[u] for u in ("U1", "U2", "U3") if rng.random() < 0.3)
+        files = {"roles.csv": _ROLES_HEAD + "".join(delta)}
+        if sent:
+            files["users.csv"] = _USERS_HEAD + sent
+        got = read_oneroster(write(tmp_path / f"d{seed}", {"manifest.csv": _manifest(
+            "delta", *(f[:-4] for f in files)), **files}), base=base)
+        want = _bulk(tmp_path / f"b{seed}", roles=_rows_text(final) + "P1r,,,P1,primary,"
+                     "parent,,,S1\n")
+        for uid in ("U1", "U2", "U3"):
+            a, b = _user(got.users[uid]), _user(want.users[uid])
+            if not b[0].names:  # (a user left with no role by deletions alone keeps its
+                a = (*a[:2], None, *a[3:])  # district: not what this test is about)
+            assert a == b, (seed, uid, delta, sent)
+        assert not any("unknown user" in m or "not applied" in m for m in _told(got)), seed

@@ -172,6 +172,7 @@ class _Reader:
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.deleted_lines: dict[str, list[int]] = {}  # (of the rows of deleted_rows)
+        self.role_deletions: dict[int, tuple[str, str, str]] = {}  # see merge_base_roles
         self._gone: dict[str, frozenset[str]] = {}  # (gone()'s, per file)
         self.base: Roster | None = None
         self.base_adds: dict[str, dict[str, Any]] = {}

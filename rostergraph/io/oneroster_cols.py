@@ -13,17 +13,19 @@ import numpy as np
 import orjson
 
 from .csvcells import split_ids, visible
-from .enrollcols import OTHER_ROLES_KEY
+from .enrollcols import OTHER_ROLES_KEY, canonical_role
 from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "LISTS_COLUMN",
-           "OLD_COLUMNS", "ONEROSTER_FILES", "ONLY_12_FILES", "ORG_TYPES", "PREFIX",
+           "OLD_COLUMNS", "ONEROSTER_FILES", "ONLY_12_FILES", "OR12_STAFF_ROLES", "ORG_TYPES",
+           "PREFIX",
            "PROFILES_KEY", "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS",
            "STATUSES", "USER_ID_COLUMN", "WRITER_DEFAULTS", "StatusTally",
            "before_12", "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids",
            "kept_role_row", "line_array", "listed_ids", "lists_message", "manifest_property",
            "missing_columns", "org_type", "primary_no_boolean", "rename_message",
-           "spec_renames"]
+           "role_row_ids", "role_values", "spec_renames", "staff_role_tokens",
+           "usable_role_rows"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
 PREFIX = "oneroster."
@@ -352,6 +354,76 @@ def kept_role_row(row: Mapping[str, str]) -> dict[str, str] | None:
         if v and k not in _ROLE_ROW_READ and not (k == "sourcedId" and _made_up_role_id(v, uid)):
             return {k: v for k, v in row.items() if v != "" and k != "userSourcedId"}
     return None
+
+
+def role_row_ids(uid: str, grants: Sequence[tuple[str, str]], kept: Any
+                 ) -> list[tuple[str, dict[str, str] | None]]:
+    """The ``sourcedId`` of each 1.2 ``roles.csv`` row of user ``uid``, one per ``(role,
+    org)`` of ``grants`` in the order written (the first ``primary``), with the row of the
+    source kept for that role and org in ``extra`` (``kept``: :data:`ROLES_KEY`'s value),
+    which gives the row its other cells (``None``: none). A kept row's ``sourcedId`` is the
+    row's; else the id is made up, ``<user>:role:<n>`` (``n`` its place), never one a kept
+    row has (then one past every row's number). Kept rows are used only when every one is
+    a dict of texts (anything else is carried as it is). The writer writes these ids and
+    a delta read with a base names the base's rows by them.
+
+    >>> role_row_ids("u1", [("teacher", "s1"), ("teacher", "s2")],
+    ...              [{"sourcedId": "u1:role:1", "role": "teacher", "orgSourcedId": "s2"}])
+    [('u1:role:3', None), ('u1:role:1', {'sourcedId': 'u1:role:1', 'role': 'teacher', \
+'orgSourcedId': 's2'})]
+    """
+    kept = usable_role_rows(kept)
+    unused = list(kept)
+    taken = {k.get("sourcedId") for k in kept}
+    spare = len(grants)  # (a made-up id a kept row has: one past every row's number)
+    out: list[tuple[str, dict[str, str] | None]] = []
+    for i, (role, org) in enumerate(grants):
+        made = f"{uid}:role:{i + 1}"
+        while made in taken:  # (never one id twice: the reader keeps the first row only)
+            spare += 1
+            made = f"{uid}:role:{spare}"
+        src = next((k for k in unused if canonical_role(k.get("role") or "") == role
+                    and (k.get("orgSourcedId") or "") == org), None)
+        if src is not None:
+            unused.remove(src)
+            made = src.get("sourcedId") or made
+        out.append((made, src))
+    return out
+
+
+def usable_role_rows(kept: Any) -> list[dict[str, str]]:
+    """A user's kept ``roles.csv`` rows (``extra[ROLES_KEY]``) as the writer writes them
+    back: a list of dicts of texts; anything else is none (carried as it is)."""
+    if isinstance(kept, list) and all(isinstance(k, dict) and all(
+            isinstance(v, str) for v in k.values()) for k in kept):
+        return kept
+    return []
+
+
+#: the 1.2 roles a staff record's ``roles`` may hold (``siteAdministrator`` when none)
+OR12_STAFF_ROLES = ("aide", "counselor", "principal", "proctor", "siteAdministrator")
+
+
+def role_values(given: Iterable[str] | None, values: tuple[str, ...]) -> list[str]:
+    """The role ``values`` among a staff record's ``roles`` (``given``), matched ignoring
+    case (a Clever SFTP ``Role`` of ``Aide``), each once, in order.
+
+    >>> role_values(["Aide", "Coach", "aide", "PROCTOR"], ("aide", "proctor"))
+    ['aide', 'proctor']
+    """
+    by_case = {v.lower(): v for v in values}
+    return list(dict.fromkeys(by_case[t.lower()] for t in given or () if t.lower() in by_case))
+
+
+def staff_role_tokens(given: Iterable[str] | None) -> list[str]:
+    """The 1.2 roles a staff record whose ``roles`` are ``given`` is written with, a row
+    per role and school: its 1.2 role values (:func:`role_values`), else
+    ``siteAdministrator``.
+
+    >>> staff_role_tokens(["Aide", "coach", "aide"]), staff_role_tokens(None)
+    (['aide'], ['siteAdministrator'])
+    """
+    return role_values(given, OR12_STAFF_ROLES) or ["siteAdministrator"]
 
 
 def line_array(lines: Sequence[int]) -> np.ndarray:

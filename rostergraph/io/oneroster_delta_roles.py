@@ -5,10 +5,11 @@ In the OneRoster 1.2 CSV binding each ``roles.csv`` row is a record of its own, 
 own ``sourcedId``, and a delta carries only the records that changed. So a delta's row
 whose ``sourcedId`` is one of a base user's role rows updates that row, any other row
 adds one, and the user's other role rows stay as the base has them (a ``status=
-tobedeleted`` row deletes one: :mod:`~rostergraph.io.oneroster_delta_users`). A user's
-role rows in the base are those the 1.2 writer writes for it (:func:`base_role_rows`):
-one per role and org, under the id a source row kept in ``extra["oneroster.roles"]``
-gives, or else the one the writer makes up (``<user>:role:<n>``).
+tobedeleted`` row deletes the row of its ``sourcedId``, here, not the role: a row of a new
+id at the same role and org grants it again; for a user the delta's ``roles.csv`` gives
+no row, :mod:`~rostergraph.io.oneroster_delta_users`). A user's role rows in the base are
+those the 1.2 writer writes for it (:func:`base_role_rows`): one per role and org, under
+the ids the writer gives them (:func:`~rostergraph.io.oneroster_cols.role_row_ids`).
 
 The user's roles are then read as a bulk load of its rows after the change reads them:
 the base's rows left (the first one ``roleType=primary``, as written) come before the
@@ -19,23 +20,23 @@ its roles read again from those rows with the cells its roles hold.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..model import record_to_dict
 from .csvutil import split_list
 from .enrollcols import canonical_role
 from .mapping import CLEVER_TO_CEDS
-from .oneroster_cols import PREFIX, ROLES_KEY
+from .oneroster_cols import PREFIX, ROLES_KEY, role_row_ids, staff_role_tokens
 from .oneroster_delta_users import student_cells
 from .oneroster_users import (
     CONTACT_ROLES,
-    DISTRICT_ADMIN_ROLES,
     STAFF_ROLES,
     apply_role,
     contact_role,
     grants,
 )
+from .oneroster_users import _clever_role as clever_role  # (one mapping for both)
 
 if TYPE_CHECKING:
     from .oneroster import _Reader
@@ -49,25 +50,28 @@ _CELLS = ("identifier", "username", "grades", "orgSourcedIds")
 def _clever_role(role: str) -> str | None:
     """The Clever role OneRoster role ``role`` (as :func:`grants` gives it) is read as;
     ``None`` for a role Clever has none for (kept in ``extra["oneroster.role"]``)."""
-    if role in ("student", "teacher"):
-        return role
-    if role in DISTRICT_ADMIN_ROLES:
-        return "district_admin"
-    if role in STAFF_ROLES or role == "administrator":
-        return "staff"
-    return "contact" if role in CONTACT_ROLES else None
+    return clever_role(role, [])
 
 
 def base_role_rows(user: Any) -> list[tuple[str, str, str]]:
     """``(sourcedId, role, org)`` of the ``roles.csv`` rows the 1.2 writer writes for base
-    record ``user``, in order (the first is ``roleType=primary``): one per role and org,
-    the ``sourcedId`` of the source row kept for that role and org in
-    ``extra["oneroster.roles"]``, else the one the writer makes up."""
-    uid = user.id
+    record ``user``, in order (the first is ``roleType=primary``): one per role and org
+    (a staff record's: one per 1.2 role it holds, each once, or ``siteAdministrator``,
+    read as ``administrator``, and school), under the ids the writer gives them
+    (:func:`~rostergraph.io.oneroster_cols.role_row_ids`: a source row's kept in
+    ``extra["oneroster.roles"]``, else ``<user>:role:<n>``)."""
     kept_orgs = user.extra.get(PREFIX + "orgSourcedIds")
-    pairs: list[tuple[str, str]] = []
+    staff = user.roles.staff
+    rows: list[tuple[str, str, str]] = []  # (role written, role read, org)
     first_school: str | None = None
     for role, orgs in grants(user):
+        orgs = list(dict.fromkeys(orgs))
+        if staff is not None and (role in STAFF_ROLES or role == "administrator"):
+            if any(w in STAFF_ROLES for w, _, _ in rows):
+                continue  # (the staff record's rows: written at its first role)
+            rows += [(t, t if t in (staff.roles or ()) else "administrator", o)
+                     for t in staff_role_tokens(staff.roles) for o in orgs or [""]]
+            continue
         if role in ("student", "teacher") and orgs and first_school is None:
             first_school = orgs[0]
         elif role in CONTACT_ROLES and not orgs and first_school:
@@ -75,25 +79,9 @@ def base_role_rows(user: Any) -> list[tuple[str, str, str]]:
         elif _clever_role(role) is None and user.roles.contact is None and isinstance(
                 kept_orgs, str):
             orgs = split_list(kept_orgs)  # (the orgs no contact holds: this role's)
-        pairs += [(role, o) for o in orgs] or [(role, "")]
-    kept = user.extra.get(ROLES_KEY)
-    unused = [k for k in kept if isinstance(k, Mapping)] if isinstance(kept, list) else []
-    taken = {str(k.get("sourcedId")) for k in unused}
-    spare = len(pairs)
-    out: list[tuple[str, str, str]] = []
-    for i, (role, org) in enumerate(pairs):
-        made = f"{uid}:role:{i + 1}"
-        while made in taken:  # (as the writer numbers them: never one id twice)
-            spare += 1
-            made = f"{uid}:role:{spare}"
-        src = next((k for k in unused if canonical_role(str(k.get("role") or "")) == role
-                    and (k.get("orgSourcedId") or "") == org), None)
-        if src is not None:
-            unused.remove(src)
-            if isinstance(src.get("sourcedId"), str) and src["sourcedId"]:
-                made = src["sourcedId"]
-        out.append((made, role, org))
-    return out
+        rows += [(role, role, o) for o in orgs] or [(role, role, "")]
+    ids = role_row_ids(user.id, [(w, o) for w, _, o in rows], user.extra.get(ROLES_KEY))
+    return [(sid, role, org) for (sid, _), (_, role, org) in zip(ids, rows, strict=True)]
 
 
 class BaseRoleRows:
@@ -165,9 +153,13 @@ def merge_base_roles(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
                      ) -> BaseRoleRows | None:
     """The base's role rows that a delta's ``roles.csv`` ``rows`` leave to the base users
     they name (the base's rows but those of a ``sourcedId`` a row of the delta gives
-    again), the users' dicts made ready for them: a user the delta's ``users.csv`` sent
-    keeps the base's kept role rows (``extra["oneroster.roles"]``) but those; a user it
-    did not send is its base record, its roles' orgs read again from the rows."""
+    again, and those its tobedeleted rows delete: :func:`_deleted_rows`, each such row's
+    line in ``rd.role_deletions`` with the user, role and org it deleted), the users'
+    dicts made ready for them: a user the delta's ``users.csv`` sent keeps the base's kept
+    role rows (``extra["oneroster.roles"]``) but those; a user it did not send is its
+    base record, its roles' orgs read again from the rows. A role row deleted is so a row
+    of the user's, not a role: a row the delta adds of the same role and org (an SIS
+    giving it a new ``sourcedId``) grants it all the same, as in a bulk load."""
     base = rd.base
     if base is None:
         return None
@@ -181,6 +173,8 @@ def merge_base_roles(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
         return None
     out = BaseRoleRows(rd)
     gone = rd.gone("users")
+    deletions = list(zip(rd.deleted_rows.get("roles", ()), rd.deleted_lines.get("roles", ()),
+                         strict=True))
     for uid, mine in given.items():
         rd.users.settle()  # (between two users: none is in use)
         old = base.users[uid]
@@ -188,7 +182,10 @@ def merge_base_roles(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
         if u is None and uid in gone:
             continue  # (the delta deletes the user: its rows name no user)
         again = {(row.get("sourcedId") or "").strip() for _, row in mine} - {""}
-        left = [(n, role, org) for n, (sid, role, org) in enumerate(base_role_rows(old))
+        had = base_role_rows(old)
+        dropped = _deleted_rows(rd, uid, had, deletions)
+        again |= {had[n][0].strip() for n in dropped}
+        left = [(n, role, org) for n, (sid, role, org) in enumerate(had)
                 if sid.strip() not in again]
         kept = old.extra.get(ROLES_KEY)
         kept = [k for k in kept if not (isinstance(k, Mapping) and str(
@@ -211,15 +208,39 @@ def merge_base_roles(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
     return out
 
 
+def _deleted_rows(rd: _Reader, uid: str, had: list[tuple[str, str, str]],
+                  deletions: Iterable[tuple[dict[str, str], int]]) -> set[int]:
+    """The places in ``had`` (user ``uid``'s base role rows: :func:`base_role_rows`) of
+    the rows the delta's tobedeleted ``roles.csv`` rows ``deletions`` delete: the row of
+    its ``sourcedId``, else (an id naming none of them) the user's rows of its role at its
+    org (at every org: none given). Each row that deletes one is put in
+    ``rd.role_deletions`` (its line → the user, role and org of the first row it
+    deletes), so that it is not applied again to the user's roles."""
+    at = {sid.strip(): n for n, (sid, _, _) in enumerate(had)}
+    out: set[int] = set()
+    for row, line in deletions:
+        n = at.get((row.get("sourcedId") or "").strip())
+        if n is not None:
+            hit = [n]
+        else:
+            usid = (row.get("userSourcedId") or "").strip()
+            role = canonical_role(row.get("role") or "")
+            org = (row.get("orgSourcedId") or "").strip()
+            hit = [i for i, (_, r, o) in enumerate(had) if role and r == role
+                   and (not org or o == org)] if rd.alias.get(usid, usid) == uid else []
+        if hit:
+            out.update(hit)
+            rd.role_deletions[line] = (uid, *had[hit[0]][1:])
+    return out
+
+
 def _given_role(rd: _Reader, row: dict[str, str]) -> str | None:
     """The Clever role a delta's roles.csv ``row`` gives (``administrator`` at a district:
     district administrator, as :func:`~rostergraph.io.oneroster_users.apply_role` reads
     it)."""
-    role = canonical_role(row.get("role") or "")
     org = row.get("orgSourcedId") or ""
-    if role == "administrator" and rd.orgs.get(org, ("", None))[0] == "district":
-        return "district_admin"
-    return _clever_role(role)
+    return clever_role(canonical_role(row.get("role") or ""),
+                       [org] if rd.orgs.get(org, ("", None))[0] == "district" else [])
 
 
 def _base_user(rd: _Reader, old: Any, held: set[str | None],

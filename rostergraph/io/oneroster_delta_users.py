@@ -5,7 +5,8 @@ roster (``read_oneroster(..., base=)``): ``demographics.csv``, 1.2 ``roles.csv``
 The OneRoster 1.1 and 1.2 CSV bindings' delta semantics: a row so marked deletes the
 record it names. A demographics row takes away what the user's demographics row gave it
 (a student's fields on its student role, the other cells in ``extra``); a role row the
-role it granted at its org (the user's other roles stay; a user left with no role is kept,
+role it granted at its org (of a user the delta's ``roles.csv`` gives rows: that row,
+:mod:`~rostergraph.io.oneroster_delta_roles`; the user's other roles stay; a user left with no role is kept,
 as a 1.2 bulk load keeps a user no ``roles.csv`` row names: the ``users.csv`` cells the
 role held, and a student's demographics, in ``extra``); a profile row that profile of the
 user's ``extra["oneroster.userProfiles"]``. An id with spaces around it names the record
@@ -62,6 +63,10 @@ class UserDeletions:
     profiles: list[tuple[int, str, str]] = attrs.field(factory=list)
     spared: set[int] = attrs.field(factory=set)
     row_roles: list[tuple[int, str, str, str | None, str | None]] = attrs.field(factory=list)
+    #: the lines of the rows of ``roles`` deleting a row of a user whose role rows the
+    #: delta's ``roles.csv`` gives (already applied to those rows: a role deleted at an
+    #: org may be granted there again by a row of another ``sourcedId``)
+    merged: set[int] = attrs.field(factory=set)
 
 
 def _extra(d: Mapping[str, Any], drop: Iterable[str] = (),
@@ -361,6 +366,11 @@ def match_user_deletions(r: Any, base: Roster,
     for row, line in zip(r.deleted_rows.get("roles", ()), r.deleted_lines.get("roles", ()),
                          strict=True):
         sid = row.get("sourcedId") or None
+        merged = r.role_deletions.get(line)
+        if merged is not None:  # (applied to the user's role rows: see merge_base_roles)
+            out.merged.add(line)
+            out.roles.append((line, merged[0], merged[1], merged[2] or None, sid))
+            continue
         cells = dict(row)
         if not (row.get("userSourcedId") and row.get("role")) and sid:
             if kept_roles is None:  # (built once, on the first row that needs it)
@@ -431,9 +441,10 @@ def apply_user_deletions(users: dict[str, Any], gone: UserDeletions,
         user = users.get(uid)
         if user is not None and ("demographics", uid) not in delivered:
             users[uid] = _without_demographics(user)
-    for _, uid, role, org, sid in (*gone.roles, *gone.row_roles):
+    for line, uid, role, org, sid in (*gone.roles, *gone.row_roles):
         user = users.get(uid)
-        if user is not None:
+        if user is not None and not (line in gone.merged and (line, uid, role, org, sid)
+                                     in gone.roles):
             user = without_role(user, role, org)[0]
             users[uid] = _without_kept_row(user, role, org, sid)
     for _, uid, pid in gone.profiles:

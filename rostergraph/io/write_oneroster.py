@@ -51,6 +51,8 @@ from .oneroster_cols import (
     RACE_COLUMNS,
     SEX_VALUES,
     USER_ID_COLUMN,
+    role_values,
+    staff_role_tokens,
 )
 from .oneroster_profiles import _SEX
 from .write import (
@@ -137,18 +139,9 @@ _OR12_HEADERS = {
                      "vendorId", "applicationId", "description", "credentialType", "username",
                      "password"],
 }
-#: 1.2 role values a Clever staff member (a school admin) may hold; others are written
-#: as ``siteAdministrator``
-_OR12_STAFF_ROLES = ("aide", "counselor", "principal", "proctor", "siteAdministrator")
-#: The 1.1 users.csv role values a staff member may be besides administrator.
+#: The 1.1 users.csv role values a staff member may be besides administrator (1.2's:
+#: ``oneroster_cols.staff_role_tokens``).
 _OR11_STAFF_ROLES = ("aide", "proctor")
-
-
-def _role_values(given: list[str] | None, values: tuple[str, ...]) -> list[str]:
-    """The role ``values`` among ``staff.roles`` ignoring case (an SFTP ``Role`` of
-    ``Aide``), each once: ``["Aide", "aide", "PROCTOR"]`` gives ``["aide", "proctor"]``."""
-    by_case = {v.lower(): v for v in values}
-    return list(dict.fromkeys(by_case[t.lower()] for t in given or () if t.lower() in by_case))
 _OR_CONTACT_ROLES = ("parent", "guardian", "relative")
 _OR_SEX_BACK = {"male": "M", "female": "F", "other": "X"}
 
@@ -408,7 +401,7 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
             # (an aide written as administrator gets an administrator's rights where the
             # bundle is imported: a 1.1 value among staff.roles is the role written)
             given = list(r.roles) if r.roles is not None else None
-            orole = (_role_values(given, _OR11_STAFF_ROLES) or ["administrator"])[0]
+            orole = (role_values(given, _OR11_STAFF_ROLES) or ["administrator"])[0]
             if orole != "administrator" and c.take("roles.staff.roles") != [orole]:
                 c.keep("roles.staff.roles", given)  # (administrator: carried as any field)
             row.update(role=orole, orgSourcedIds=_join(_staff_orgs(c, r)),
@@ -565,7 +558,7 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, Sheet],
             # (staff.roles that are 1.2 role values are the roles written; else
             # siteAdministrator: the reader keeps each one in staff.roles)
             given = list(r.roles) if r.roles is not None else None
-            tokens = _role_values(given, _OR12_STAFF_ROLES) or ["siteAdministrator"]
+            tokens = staff_role_tokens(given)
             c.take("roles.staff.roles")
             if tokens != given:
                 c.keep("roles.staff.roles", given)

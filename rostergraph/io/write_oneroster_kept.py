@@ -11,8 +11,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .enrollcells import ENROLLMENT_CELLS_KEY, by_enrollment
-from .enrollcols import ENROLLMENT_COLUMNS_READ, canonical_role
-from .oneroster_cols import ENROLLMENT_IDS_KEY, ROLES_KEY, kept_role_row
+from .enrollcols import ENROLLMENT_COLUMNS_READ
+from .oneroster_cols import (
+    ENROLLMENT_IDS_KEY,
+    ROLES_KEY,
+    kept_role_row,
+    role_row_ids,
+    usable_role_rows,
+)
 from .write import _Carry
 
 if TYPE_CHECKING:
@@ -108,24 +114,12 @@ def role_rows(rec: Any, c: _Carry, uid: str,
     and org gives its other cells (``sourcedId``, ``status``, dates, ...), else the id is
     made up (``<user>:role:<n>``). The kept rows are carried only when the rows written
     would not read back as them."""
-    kept = rec.extra.get(ROLES_KEY)
-    if not (isinstance(kept, list) and all(
-            isinstance(k, dict) and all(isinstance(v, str) for v in k.values()) for k in kept)):
-        kept = []  # (anything else is carried as it is)
-    unused = list(kept)
-    taken = {k.get("sourcedId") for k in kept}
-    spare = len(grants)  # (a made-up id a kept row has: one past every row's number)
+    kept = usable_role_rows(rec.extra.get(ROLES_KEY))
     rows: list[dict[str, Any]] = []
-    for i, (orole, org) in enumerate(grants):
-        made = f"{uid}:role:{i + 1}"
-        while made in taken:  # (never one id twice: the reader keeps the first row only)
-            spare += 1
-            made = f"{uid}:role:{spare}"
-        row: dict[str, Any] = {"sourcedId": made}
-        src = next((k for k in unused if canonical_role(k.get("role") or "") == orole
-                    and (k.get("orgSourcedId") or "") == org), None)
+    for i, ((orole, org), (sid, src)) in enumerate(zip(grants, role_row_ids(uid, grants, kept),
+                                                        strict=True)):
+        row: dict[str, Any] = {"sourcedId": sid}
         if src is not None:
-            unused.remove(src)
             row.update(src)
         row.update({"userSourcedId": uid, "roleType": "primary" if i == 0 else "secondary",
                     "role": orole, "orgSourcedId": org})

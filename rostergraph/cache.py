@@ -101,7 +101,8 @@ from .strcols import StoredStrings, UnsupportedColumn, encode_strings
 
 __all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "source_fingerprint"]
 
-SCHEMA = 9  # 9: a CRC-32 per file and of meta.json, the key written for; 8: an empty
+SCHEMA = 10  # 10: teachers_0 the first id given (not ""); 9: a CRC-32 per file and of
+#             meta.json, the key written for; 8: an empty
 #             id makes no edge and no stub; 7: field columns as
 #             ReaderColumns.to_arrays writes them; 6: the record ids'
 #             order by hash (IdKeys); 5: fingerprints hold inode and ctime; 4: plain .npy

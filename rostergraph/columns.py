@@ -465,6 +465,16 @@ _NAME = attrgetter("name")
 _EMAIL = attrgetter("email")
 _DISTRICT = attrgetter("district")
 _TEACHERS = attrgetter("teachers")
+
+
+def _first_given(ids: Sequence[Any] | None) -> Any:
+    """The first of ``ids`` that is not the empty string (an empty id names no record:
+    ``teachers: ["", "t1"]`` has ``t1`` first); ``None`` when there is none.
+
+    >>> _first_given(["", "t1", "t2"]), _first_given([""]), _first_given(None)
+    ('t1', None, None)
+    """
+    return next((x for x in ids or () if x != ""), None)
 _TEACHER = attrgetter("teacher")
 _GRADE = attrgetter("grade")
 _STUDENT_BIT, _TEACHER_BIT, _STAFF_BIT, _ADMIN_BIT, _CONTACT_BIT = (
@@ -582,8 +592,9 @@ class Columns:
                 teachers = (t,)
             t_refs.extend(teachers)
             t_cnt.append(len(teachers))
-            # the primary teacher is `teacher`, else the first of `teachers`
-            p = t if t is not None else teachers[0]
+            # the primary teacher is `teacher`, else the first of `teachers` (an empty id
+            # names no teacher: the first one given)
+            p = t if t else _first_given(teachers)
             t_prim.extend([x == p for x in teachers])
         if not self.with_fields:
             return
@@ -594,7 +605,7 @@ class Columns:
         grades = list(map(_GRADE, objs))
         f["grade"].extend(map(self.canon.setdefault, grades, grades))
         f["teacher"].extend(map(_TEACHER, objs))
-        f["teachers_0"].extend([t[0] if t else None for t in map(_TEACHERS, objs)])
+        f["teachers_0"].extend(map(_first_given, map(_TEACHERS, objs)))
 
     def _users(self, objs: list[Any], base: int) -> None:
         c, f = self.cols, self.fields

@@ -47,7 +47,7 @@ FIELD_GETTERS: dict[str, dict[str, Callable[[Any], Any]]] = {
         "name_hash": lambda s: hash(s.name),
         "grade": lambda s: s.grade,
         "teacher": lambda s: s.teacher,
-        "teachers_0": lambda s: s.teachers[0] if s.teachers else None,
+        "teachers_0": lambda s: next((t for t in s.teachers or () if t != ""), None),
     },
 }
 

@@ -25,7 +25,7 @@ def _bad(c: str) -> bool:
     """A character RG-STR-002 reports: C0/C1 control, lone surrogate, U+FFFD, noncharacter."""
     o = ord(c)
     return (o <= 0x1F or 0x7F <= o <= 0x9F or 0xD800 <= o <= 0xDFFF
-            or 0xFDD0 <= o <= 0xFDEF or o in (0xFFFD, 0xFFFE, 0xFFFF))
+            or 0xFDD0 <= o <= 0xFDEF or o == 0xFFFD or o & 0xFFFE == 0xFFFE)
 
 
 def _json(value: Any, path: str) -> Iterator[tuple[str, str]]:

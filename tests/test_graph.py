@@ -308,3 +308,33 @@ def test_an_empty_id_names_nothing(tmp_path: Path, fast: bool,
     found = {(f.rule, f.ids) for f in rostergraph.validate(g).findings}
     assert not {rule for rule, _ in found} & {"RG-REF-001", "RG-SCH-001"}
     assert {("RG-SEC-006", ("x2",)), ("RG-STF-001", ("f1",))} <= found
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_an_empty_first_teacher_leaves_the_next_one_primary(
+        tmp_path: Path, fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``teachers: ["", "t1"]``: the empty id names no teacher, so ``t1`` is the first
+    teacher given and the primary one, for the queries and RG-SEC-002 alike (the query
+    called ``t1`` no primary while the rule saw no fault; with ``teacher: "t1"`` the rule
+    said ``t1 is not teachers[0] ()``)."""
+    import orjson
+
+    from rostergraph.io import fast_jsonl
+
+    recs = {"schools": [{"id": "A"}],
+            "sections": [{"id": "x1", "school": "A", "teachers": ["", "t1"], "students": ["s1"]},
+                         {"id": "x2", "school": "A", "teacher": "t1", "teachers": ["", "t1"],
+                          "students": ["s1"]},
+                         {"id": "x3", "school": "A", "teachers": [""], "students": ["s1"]}],
+            "users": [{"id": "t1", "roles": {"teacher": {"school": "A"}}},
+                      {"id": "s1", "roles": {"student": {"school": "A"}}}]}
+    for kind, rows in recs.items():
+        (tmp_path / f"{kind}.jsonl").write_bytes(b"".join(orjson.dumps(x) + b"\n" for x in rows))
+    if not fast:
+        monkeypatch.setattr(fast_jsonl, "read_fast", lambda *a, **k: None)
+    g = RosterGraph.from_roster(rostergraph.load(tmp_path))
+    assert [r["primary"] for r in rostergraph.linking_sections(g, "t1", "s1").to_dicts()] == [
+        True, True]
+    found = [(f.ids, f.values["reason"]) for f in
+             rostergraph.validate(g, select="RG-SEC-002").findings]
+    assert found == [(("x3",), "no_teacher")]

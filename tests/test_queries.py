@@ -173,8 +173,8 @@ def test_primary_only_counts_sections_where_primary(r: Roster) -> None:
         expected: Counter[str] = Counter()
         for sec in r.sections.values():
             teachers = sec.teachers or ((sec.teacher,) if sec.teacher else ())
-            primary = sec.teacher if sec.teacher is not None else (teachers[0] if teachers
-                                                                    else None)
+            # (an empty id names no teacher: the first one given is the primary)
+            primary = sec.teacher or next((x for x in teachers if x), None)
             if t in teachers and primary == t:
                 for s in set(sec.students or ()):
                     if _has(r, s, "student"):

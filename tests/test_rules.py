@@ -304,6 +304,17 @@ def test_str_002_reports_code_points_not_text() -> None:
     assert "Secret" not in f.message
 
 
+def test_str_002_reports_the_noncharacters_of_every_plane() -> None:
+    """The noncharacters past the first plane (U+1FFFE ... U+10FFFF, the last two code
+    points of each plane) are reported as U+FFFE is: 32 of the 66 were missed."""
+    roster = build(**patch("users", "stu1", name={
+        "first": "A\U0001fffe\U0010ffff\ufffe", "last": "Ng\U0002ffff"}))
+    got = {f.values["field"]: f.values["chars"]
+           for f in validate(roster, select="RG-STR-002").findings}
+    assert got == {"name.first": ["U+FFFE", "U+1FFFE", "U+10FFFF"],
+                   "name.last": ["U+2FFFF"]}
+
+
 def test_messages_never_show_names_or_emails() -> None:
     """No finding of any rule carries a person's name or email (ids only)."""
     con = patch("users", "con1", email="s1.example.org", name={"last": "Gus Ro"})["users"]

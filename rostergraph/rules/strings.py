@@ -43,7 +43,10 @@ from .registry import RULES, rule
 MAX_LENGTH = 255
 #: C0/C1 control characters (tab, newline and carriage return included), lone
 #: surrogates, U+FFFD (the mark of undecodable bytes) and noncharacters.
-BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
+#: the noncharacters past the first plane: the last two code points of each plane
+_PLANE_ENDS = "".join(chr(p << 16 | 0xFFFE) + chr(p << 16 | 0xFFFF) for p in range(1, 17))
+BAD_CHARS = re.compile(
+    f"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff{_PLANE_ENDS}]")
 # A column's values are joined with NUL separators (and a leading NUL), then
 # checked in C: printable ASCII is deleted with bytes.translate (only the
 # separators may remain) or, for non-ASCII text, searched with BAD_CHARS; a
@@ -52,7 +55,8 @@ _SEP = "\x00"
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 _LONG = re.compile(f"\x00[^\x00]{{{MAX_LENGTH + 1}}}")
 #: BAD_CHARS but the separator (a NUL inside a value is found by counting separators)
-_BAD_NOT_SEP = re.compile("[\x01-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff]")
+_BAD_NOT_SEP = re.compile(
+    f"[\x01-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd\ufffe\uffff{_PLANE_ENDS}]")
 
 
 def _hit_positions(strs: list[str]) -> tuple[list[int], np.ndarray, np.ndarray]:
@@ -370,7 +374,8 @@ def _bad_code_points(strs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     bad |= (c >= 0x7F) & (c <= 0x9F)
     bad |= (c >= 0xD800) & (c <= 0xDFFF)
     bad |= (c >= 0xFDD0) & (c <= 0xFDEF)
-    bad |= (c >= 0xFFFD) & (c <= 0xFFFF)
+    bad |= c == 0xFFFD
+    bad |= (c & 0xFFFE) == 0xFFFE  # (the noncharacters U+xFFFE and U+xFFFF of every plane)
     at = np.flatnonzero(bad)
     return np.searchsorted(np.cumsum(lens), at, side="right"), c[at].astype(np.int64)
 
@@ -412,11 +417,10 @@ def _bad_chars(n: int, which: np.ndarray, cps: np.ndarray
     shown = np.empty(n, dtype=object)
     if not len(which):
         return chars, shown, counts
-    # distinct (string, code point) pairs in order; every BAD_CHARS character is below
-    # U+10000, so "U+XXXX" labels sort as their code points do
-    key = np.sort(which * 0x10000 + cps, kind="stable")  # mostly in order already
+    # distinct (string, code point) pairs in order (each code point below 0x110000)
+    key = np.sort(which * 0x110000 + cps, kind="stable")  # mostly in order already
     pairs = key[run_starts(key[1:] != key[:-1])]
-    owner, cp = pairs >> 16, pairs & 0xFFFF
+    owner, cp = pairs // 0x110000, pairs % 0x110000
     start = np.flatnonzero(run_starts(owner[1:] != owner[:-1]))
     n_distinct = np.diff(np.r_[start, len(pairs)])
     distinct, which = np.unique(cp, return_inverse=True)

@@ -99,7 +99,8 @@ from .roster import FileInfo, Problem, Provenance, Roster
 from .safety import open_nofollow, read_regular_file
 from .strcols import StoredStrings, UnsupportedColumn, encode_strings
 
-__all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "source_fingerprint"]
+__all__ = ["cache_dir", "clear_cache", "load_cached", "save_cache", "snapshot_folders",
+           "source_fingerprint"]
 
 SCHEMA = 10  # 10: teachers_0 the first id given (not ""); 9: a CRC-32 per file and of
 #             meta.json, the key written for; 8: an empty
@@ -243,18 +244,49 @@ def _version() -> str:
 _ENTRY_NAME = re.compile(r"[0-9a-f]{32}|\.tmp-.+")
 
 
-def clear_cache() -> None:
-    """Remove every snapshot, and the cache folder when that leaves it empty (only the
-    snapshot folders: anything else in it, since ``$ROSTERGRAPH_CACHE_DIR`` may point
-    anywhere, is left alone)."""
+#: the files a snapshot folder holds (save_cache's)
+_SNAPSHOT_FILE = re.compile(r"meta\.json|[A-Za-z0-9_][A-Za-z0-9_.]*\.(?:npy|jsonl)")
+
+
+def snapshot_folders() -> list[Path]:
+    """The snapshot folders of the cache folder (and those a write left half done): a
+    folder named as :func:`save_cache` names one, holding nothing but the files it
+    writes, a complete one its ``meta.json`` too. Anything else, since
+    ``$ROSTERGRAPH_CACHE_DIR`` may point anywhere, is none.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["ROSTERGRAPH_CACHE_DIR"] = d = tempfile.mkdtemp()
+    >>> os.mkdir(os.path.join(d, "0" * 32)); os.mkdir(os.path.join(d, "f" * 32))
+    >>> open(os.path.join(d, "f" * 32, "notes.txt"), "w").close()
+    >>> [p.name for p in snapshot_folders()]
+    []
+    >>> del os.environ["ROSTERGRAPH_CACHE_DIR"]
+    """
     root = cache_dir()
     if not root.is_dir():
-        return
-    for entry in root.iterdir():
-        if _ENTRY_NAME.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
+        return []
+    found = []
+    for entry in sorted(root.iterdir()):
+        if not (_ENTRY_NAME.fullmatch(entry.name) and entry.is_dir()
+                and not entry.is_symlink()):
+            continue
+        files = list(entry.iterdir())
+        if all(_SNAPSHOT_FILE.fullmatch(f.name) and f.is_file() and not f.is_symlink()
+               for f in files) and (entry.name.startswith(".tmp-")
+                                    or any(f.name == "meta.json" for f in files)):
+            found.append(entry)
+    return found
+
+
+def clear_cache() -> None:
+    """Remove every snapshot (:func:`snapshot_folders`), and the cache folder when that
+    leaves it empty: anything else in it is left alone."""
+    for entry in snapshot_folders():
+        shutil.rmtree(entry, ignore_errors=True)
     try:
-        root.rmdir()  # only when empty
+        cache_dir().rmdir()  # only when empty
     except OSError:
         pass
 

@@ -142,12 +142,21 @@ def test_cache_clear_removes_snapshots_only(district: Path) -> None:
     keep = root / "notes.txt"
     keep.write_text("not a snapshot")
     (root / "0123").mkdir()
+    # (named as a snapshot, but no snapshot: a user's folder of that name, one with a
+    # file of another name, a link to a folder)
+    (root / ("a" * 32)).mkdir()
+    (root / ("b" * 32)).mkdir()
+    (root / ("b" * 32) / "meta.json").write_text("{}")
+    (root / ("b" * 32) / "thesis.docx").write_text("mine")
+    (root / ("c" * 32)).symlink_to(root / "0123")
     code, out, _err = _run("cache", "info")
     assert code == 0 and "1 snapshot," in out and str(root) in out
     code, out, _err = _run("cache", "clear")
     assert code == 0 and out.startswith("removed 1 snapshot ")
-    assert _snapshots(root) == []
+    assert _snapshots(root) == [root / ("b" * 32)]  # (not a snapshot: left alone)
     assert keep.read_text() == "not a snapshot" and (root / "0123").is_dir()
+    assert (root / ("b" * 32) / "thesis.docx").is_file() and (root / ("a" * 32)).is_dir()
+    assert (root / ("c" * 32)).is_symlink()
     assert "0 snapshots" in _run("cache", "info")[1]
 
 

@@ -50,16 +50,12 @@ def add_cache(sub: Any) -> None:
 
 def _snapshots() -> tuple[int, int]:
     """(number of snapshots, bytes they take)."""
-    from ..cache import cache_dir
+    from ..cache import snapshot_folders
 
-    root = cache_dir()
     count = size = 0
-    if not root.is_dir():
-        return 0, 0
-    for entry in root.iterdir():
-        if entry.is_dir() and not entry.is_symlink() and (entry / "meta.json").is_file():
-            count += 1
-            size += sum(f.stat().st_size for f in entry.iterdir() if f.is_file())
+    for entry in snapshot_folders():
+        count += 1
+        size += sum(f.stat().st_size for f in entry.iterdir() if f.is_file())
     return count, size
 
 

@@ -90,6 +90,38 @@ def test_query_wrong_kind_is_clear_error() -> None:
     assert out.returncode == 2 and "is a section" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_an_empty_teacher_id_is_an_unknown_id_not_every_teacher() -> None:
+    """`query reach --teacher ""` (a script's empty variable) is an unknown id, as for the
+    other id options: it printed every pair, names and all."""
+    out = run("query", "reach", "--sample", "--teacher", "")
+    assert out.returncode == 2 and "unknown id ''" in out.stderr and not out.stdout
+
+
+def test_a_folder_output_of_dash_is_refused(tmp_path) -> None:
+    """`convert SRC -`, `synth -o -`, `batch -o -`: '-' is standard output elsewhere; a
+    folder named '-' was written in the current folder, exit 0."""
+    for args in (("convert", "--sample", "-", "--to", "clever-csv"),
+                 ("synth", "--students", "5", "-o", "-"),
+                 ("batch", str(rostergraph.sample_path()), "-o", "-")):
+        out = subprocess.run([sys.executable, "-m", "rostergraph", *args], cwd=tmp_path,
+                             capture_output=True, text=True)
+        assert out.returncode == 2 and "standard output" in out.stderr, args
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_strict_diff_names_the_roster_at_fault(tmp_path) -> None:
+    """Both rosters of a diff hold a ``terms.jsonl``: a strict load's error names the
+    one at fault by its folder."""
+    from rostergraph.synth import district
+
+    for name in ("old", "new"):
+        district(None, students=30, seed=1).write(tmp_path / name)
+    with open(tmp_path / "new" / "terms.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"id": 5}\n')
+    out = run("diff", str(tmp_path / "old"), str(tmp_path / "new"), "--strict", "--quiet")
+    assert out.returncode == 2 and str(tmp_path / "new" / "terms.jsonl") in out.stderr
+
+
 def test_output_into_a_closed_pipe_is_quiet() -> None:
     """`rostergraph list students ... | head` (the reader gone before the rows are written)
     ends quietly with exit 0: no "error: [Errno 32] Broken pipe", no "Exception ignored"."""

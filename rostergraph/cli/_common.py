@@ -27,7 +27,7 @@ from typing import Any
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "Parser", "UsageError",
            "add_inflated_limit", "add_privacy", "add_source", "cacheable", "label_table",
-           "limits_from_args", "load_path", "load_source", "output_format",
+           "limits_from_args", "load_path", "load_source", "output_folder", "output_format",
            "privacy_from_args", "render_table", "write_output"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -41,6 +41,20 @@ NO_CACHE_HELP = ("read the files again instead of the warm snapshot kept after t
 
 class UsageError(Exception):
     """A bad combination of options: ``main`` prints the usage line and exits 2."""
+
+
+def output_folder(value: str) -> str:
+    """An argparse ``type`` for an output folder: ``-`` (standard output elsewhere) is
+    refused rather than made a folder named ``-``.
+
+    >>> output_folder("out"), output_folder("./-")
+    ('out', './-')
+    """
+    if value == "-":
+        raise argparse.ArgumentTypeError(
+            "'-' means standard output, and a folder cannot be written there; give a "
+            "folder (./- for one named so)")
+    return value
 
 
 class Parser(argparse.ArgumentParser):

@@ -21,6 +21,7 @@ from ._common import (
     add_inflated_limit,
     add_privacy,
     limits_from_args,
+    output_folder,
     privacy_from_args,
 )
 
@@ -43,7 +44,8 @@ def add_batch(sub: Any) -> None:
                "  (a Dask cluster: --scheduler tcp://HOST:8786)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("sources", nargs="+", help="district folders/zips, or folders holding them")
-    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("-o", "--output", required=True, type=output_folder,
+                   help="output folder")
     p.add_argument("--scheduler", default="local",
                    help="'local' (process pool, default) or a Dask scheduler address")
     p.add_argument("--workers", type=int, default=None, help="local worker processes")

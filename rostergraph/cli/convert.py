@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import add_inflated_limit, add_privacy
+from ._common import add_inflated_limit, add_privacy, output_folder
 
 __all__ = ["add_convert"]
 
@@ -40,7 +40,7 @@ def add_convert(sub: Any) -> None:
                     "(folder or .zip); print what the target could not carry.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", nargs="?", help="roster folder, file or zip")
-    p.add_argument("output", help="output folder (or .zip for oneroster)")
+    p.add_argument("output", type=output_folder, help="output folder (or .zip for oneroster)")
     p.add_argument("--sample", action="store_true", help="convert the embedded sample district")
     p.add_argument("--to", required=True,
                    choices=("clever-json", "clever-jsonl", "clever-csv", "oneroster"))

@@ -93,7 +93,6 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from ._common import (
         UsageError,
         limits_from_args,
-        load_path,
         output_format,
         privacy_from_args,
         write_output,
@@ -105,9 +104,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     policy = privacy_from_args(args)
     limits = limits_from_args(args)
     steps(args).step(f"loading {args.old}")
-    old = load_path(args, args.old, strict=args.strict, limits=limits)
+    old = _load_named(args, args.old, limits)
     steps(args).step(f"loading {args.new}")
-    new = load_path(args, args.new, strict=args.strict, limits=limits)
+    new = _load_named(args, args.new, limits)
     steps(args).step("comparing")
     d = diff(old, new, ignore_timestamps=args.ignore_timestamps, detect_reid=not args.no_reid)
     th = HoldThresholds(removed=args.hold_if_removed, reidentified=args.hold_if_reid)
@@ -118,3 +117,20 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     lost = args.fail_on_reach_loss and bool(
         len(d.reach_changes()) and (d.reach_changes()["change"] == "lost").any())
     return EXIT_HELD if held or lost else EXIT_OK
+
+
+def _load_named(args: argparse.Namespace, path: str, limits: Any) -> Any:
+    """The roster at ``path``; an error names the file under ``path`` (both rosters of a
+    diff hold a ``terms.jsonl``: the error says which one is at fault)."""
+    import os
+
+    from ..errors import RosterError
+    from ._common import load_path
+
+    try:
+        return load_path(args, path, strict=args.strict, limits=limits)
+    except RosterError as e:
+        where = getattr(e, "path", None)  # (errors that name a place have one)
+        if where and not os.path.isabs(where) and not str(where).startswith(str(path)):
+            e.path = os.path.join(path, where)  # type: ignore[attr-defined]
+        raise

@@ -102,10 +102,11 @@ def run_query(args: argparse.Namespace, g: Any) -> Any:
     if name == "why":
         return qy.linking_sections(g, args.teacher, args.student)
     if name == "reach":
-        if args.teacher:
+        given = args.teacher is not None  # (an empty id is an id: unknown, not "any")
+        if given:
             qy.students_of(g, args.teacher)  # an unknown or non-teacher id raises here
         pairs = qy.reach_pairs(g, school=args.school, term=args.term)
-        return pairs.filter(teacher=args.teacher) if args.teacher else pairs
+        return pairs.filter(teacher=args.teacher) if given else pairs
     if name == "cross-school":
         if args.flow:
             return qy.school_flow(g)

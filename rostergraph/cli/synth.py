@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import EXIT_OK, UsageError, write_output
+from ._common import EXIT_OK, UsageError, output_folder, write_output
 
 __all__ = ["add_synth"]
 
@@ -34,7 +34,8 @@ def add_synth(sub: Any) -> None:
     p.add_argument("--students", type=int, default=None, help="exact number of students "
                    "(overrides --size; everything else scales with it)")
     p.add_argument("--seed", type=int, default=0, help="same seed and size → same district")
-    p.add_argument("-o", "--output", required=True, help="output folder (created if needed)")
+    p.add_argument("-o", "--output", required=True, type=output_folder,
+                   help="output folder (created if needed)")
     p.add_argument("--format", choices=("clever-jsonl", "clever-json", "clever-csv", "oneroster"),
                    default="clever-jsonl", help="JSON formats are streamed; CSV formats are "
                    "written from a roster in memory")

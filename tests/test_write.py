@@ -149,6 +149,19 @@ def test_write_into_a_file_path_is_refused(tmp_path: Path) -> None:
     assert f.read_text() == "x"
 
 
+def test_convert_from_the_wrong_format_writes_nothing(tmp_path: Path) -> None:
+    """``convert(..., format="oneroster")`` of a Clever SFTP upload read every row as a
+    problem and wrote an empty roster; it raises instead, naming the format it looks
+    like and the first problem, and writes nothing."""
+    from rostergraph.errors import SourceError
+
+    write_clever_csv(rostergraph.sample(), tmp_path / "sftp")
+    with pytest.raises(SourceError, match="read as oneroster, though it looks like "
+                                          "clever-csv, it gives no record"):
+        convert(tmp_path / "sftp", tmp_path / "out", to="clever-jsonl", format="oneroster")
+    assert not (tmp_path / "out").exists()
+
+
 def test_convert_function_and_unknown_target(tmp_path: Path) -> None:
     """convert() loads any format and writes another; an unknown target is a ValueError."""
     convert(rostergraph.sample_path(), tmp_path / "s", to="clever-csv")

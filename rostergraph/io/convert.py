@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from ..errors import RosterError, SourceError
+from ..model import KINDS
 from ..safety import home_path
 from ..table import Table
 from .clever_json import resource_kind
@@ -97,6 +98,7 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     source, target = home_path(source), home_path(target)  # (~ as load() reads it)
     _refuse_target(source, target, to)
     roster = load(source, format=format, strict=strict, limits=limits)
+    _refuse_nothing_read(roster, source, format)
     if privacy is not None and not privacy.is_full:
         roster = privacy.apply_roster(roster)
     if to == "clever-json":
@@ -106,6 +108,27 @@ def convert(source: str | os.PathLike[str], target: str | os.PathLike[str], *, t
     if to == "clever-csv":
         return write_clever_csv(roster, target, extensions=extensions)
     return write_oneroster(roster, target, extensions=extensions, version=oneroster_version)
+
+
+def _refuse_nothing_read(roster: Any, source: Any, format: str | None) -> None:
+    """A source that gave no record at all, only problems (read as another format than
+    its own, ``--from oneroster`` on an SFTP upload: every row a problem), is not written
+    out as an empty roster: a ``SourceError`` says so, naming the first problem."""
+    if not roster.problems or any(len(roster.records(k)) for k in KINDS):
+        return
+    said = ""
+    if format is not None:
+        try:
+            found = detect_format(source)
+        except RosterError:
+            found = None
+        said = f"read as {format}" + (f", though it looks like {found}" if found and
+                                      found != format else "") + ", "
+    first = roster.problems[0]
+    raise SourceError(f"{said}it gives no record, only {len(roster.problems):,} problem"
+                      f"{'s' if len(roster.problems) != 1 else ''} (the first: "
+                      f"{first.file or ''}{':' + str(first.line) if first.line else ''} "
+                      f"{first.message}); nothing was written", path=str(source))
 
 
 def remove_other_formats(folder: str | os.PathLike[str], format: str) -> None:

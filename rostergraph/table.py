@@ -506,7 +506,8 @@ class Table:
         :class:`rostergraph.errors.MissingExtraError` says so.
         """
         pl = _optional("polars", "dataframe", "Table.to_polars()")
-        return pl.DataFrame({k: _exported(v) for k, v in self._items()})
+        return pl.DataFrame({k: pl.Series(k, _exported(v), dtype=pl.String)
+                             if _no_values(v) else _exported(v) for k, v in self._items()})
 
     def to_arrow(self) -> pyarrow.Table:
         """A ``pyarrow.Table`` (numeric and boolean columns are not copied; a column of
@@ -523,7 +524,8 @@ class Table:
         :class:`rostergraph.errors.MissingExtraError` says so.
         """
         pa = _optional("pyarrow", "dataframe", "Table.to_arrow()")
-        return pa.table({k: pa.array(_exported(v)) for k, v in self._items()})
+        return pa.table({k: pa.array(_exported(v), type=pa.string() if _no_values(v) else None)
+                         for k, v in self._items()})
 
     def to_duckdb(self, connection: duckdb.DuckDBPyConnection | None = None
                   ) -> duckdb.DuckDBPyRelation:
@@ -595,6 +597,13 @@ class Table:
             parts.append(f"<small>… {n - 20} more rows</small>")
         parts.append("</div>")
         return "".join(parts)
+
+
+def _no_values(col: np.ndarray) -> bool:
+    """Whether a column of Python objects holds no value (no row, or ``None`` in each):
+    exported as text, the type of the ids and names such columns hold, so that an empty
+    answer has the schema of a full one (its type was null: a concat failed)."""
+    return col.dtype == object and all(v is None for v in col.tolist())
 
 
 def _exported(col: np.ndarray) -> Any:

@@ -164,3 +164,18 @@ def test_a_column_of_texts_and_lists_goes_to_arrow_polars_and_duckdb() -> None:
     assert isinstance(t.to_polars(), pl.DataFrame)
     pytest.importorskip("duckdb")
     assert t.to_duckdb().fetchall()[1] == ("students", '["s1","s2"]', '["s1"]')
+
+
+def test_an_empty_answer_has_the_schema_of_a_full_one() -> None:
+    """A query's empty answer (no pair over 1,000 sections; no cross-school teaching in
+    one school) exports its id columns as text, as a full answer does: they were of type
+    null, and a concat of the districts' answers failed."""
+    import pyarrow as pa
+    import polars as pl
+
+    g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
+    full = rostergraph.reach_pairs(g)
+    empty = full[full["sections"] > 1000]
+    assert len(empty) == 0 and empty.to_arrow().schema == full.to_arrow().schema
+    assert pa.concat_tables([full.to_arrow(), empty.to_arrow()]).num_rows == len(full)
+    assert pl.concat([full.to_polars(), empty.to_polars()]).height == len(full)

@@ -170,8 +170,8 @@ def test_an_empty_answer_has_the_schema_of_a_full_one() -> None:
     """A query's empty answer (no pair over 1,000 sections; no cross-school teaching in
     one school) exports its id columns as text, as a full answer does: they were of type
     null, and a concat of the districts' answers failed."""
-    import pyarrow as pa
     import polars as pl
+    import pyarrow as pa
 
     g = rostergraph.RosterGraph.from_roster(rostergraph.sample())
     full = rostergraph.reach_pairs(g)

@@ -43,6 +43,7 @@ import numpy as np
 from .report_md import (
     SECTIONS,
     export_command,
+    exports_in_privacy,
     finding_order,
     people_named,
     privacy_note,
@@ -144,7 +145,7 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Seque
 def _more(shown: int, total: int, what: str, table: str = "") -> str:
     if total <= shown:
         return ""
-    how = (f"Every row as CSV (PATH: the roster this report was made from): "
+    how = (f"Every row (PATH: the roster this report was made from): "
            f"<code>{_t(export_command(table))}</code>" if table else
            "Export everything with the Python API or <code>rostergraph query</code>.")
     return f'<p class="more">Showing the first {shown:,} of {total:,} {what}. {how}</p>'
@@ -542,9 +543,9 @@ def render_html(report: Report, *, examples: int = 5, rows: int = DEFAULT_ROWS,
         ("<footer>rostergraph HTML report · self-contained: no scripts, no external "
          "requests</footer>"),
     ]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    return exports_in_privacy("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<meta name="referrer" content="no-referrer">'
             f"<title>{_t(title)}</title><style>{_CSS}</style></head><body>"
-            + "".join(body) + "</body></html>\n")
+            + "".join(body) + "</body></html>\n", privacy, _t)

@@ -4,7 +4,7 @@ Both renderers take their section list (:data:`SECTIONS`), the order of the
 rules' findings (:func:`finding_order`) and the commands that export a whole
 table (:func:`export_command`) from here, so a Markdown report and an HTML
 report of the same roster carry the same sections in the same order. A table
-cut after its first rows says how to get every row as CSV; each rule with
+cut after its first rows says how to get every row (with the report's privacy); each rule with
 findings says why it matters and how to fix it (``rostergraph/data/rules.json``,
 shipped with the package, so nothing links to a file outside it).
 
@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -98,6 +99,24 @@ def export_command(table: str) -> str:
     return EXPORTS[table]
 
 
+def exports_in_privacy(text: str, privacy: str, escape: Callable[[str], str] = str) -> str:
+    """``text`` (a rendered report) with each export command (as ``escape`` makes it, as
+    the report writes it) given the report's privacy option: a command printed in a redacted or
+    pseudonymized report, run as printed, would give every name the report hid.
+
+    >>> exports_in_privacy("`" + export_command("orphans") + "`", "redacted")
+    '`rostergraph query orphans PATH --privacy redacted --format csv > orphans.csv`'
+    """
+    if privacy == "full":
+        return text
+    option = f" --privacy {privacy}" + (" --pseudonym-key-env NAME" if privacy ==
+                                        "pseudonymized" else "")
+    for cmd in EXPORTS.values():
+        if cmd.startswith("rostergraph "):
+            text = text.replace(escape(cmd), escape(cmd.replace(" PATH", " PATH" + option, 1)))
+    return text
+
+
 def finding_order(report: Report) -> list[str]:
     """Rule ids as the reports list them: rules with findings first, by severity
     (errors first), then by count (most first), then by id.
@@ -131,7 +150,7 @@ def _own(s: Any) -> str:
 def _more(shown: int, total: int, what: str, table: str) -> list[str]:
     if total <= shown:
         return []
-    return ["", (f"Showing the first {shown:,} of {total:,} {what}. Every row as CSV "
+    return ["", (f"Showing the first {shown:,} of {total:,} {what}. Every row "
                 f"(PATH: the roster this report was made from): `{export_command(table)}`")]
 
 
@@ -310,4 +329,4 @@ def render_markdown(report: Report, *, examples: int = 5, rows: int = 50,
         lines += ["", "| file | bytes | sha256 |", "|---|---:|---|"]
         lines += [f"| {_cell(pol.text(f['path']))} | {f['size']:,} | `{f['sha256'][:16]}…` |"
                   for f in prov["files"]]
-    return "\n".join(lines) + "\n"
+    return exports_in_privacy("\n".join(lines) + "\n", privacy)

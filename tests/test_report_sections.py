@@ -113,3 +113,20 @@ def test_cut_tables_name_a_command_that_exports_every_row(table: str, total: int
     out = run(*args[1:])
     rows = list(csv.reader(io.StringIO(out.stdout)))
     assert out.returncode == 0 and len(rows) - 1 == total
+
+
+def test_export_commands_carry_the_reports_privacy() -> None:
+    """A redacted or pseudonymized report's commands for every row of a cut table carry
+    its ``--privacy`` option (run as printed they gave every name the report hid); a full
+    report's carry none."""
+    import rostergraph
+    from rostergraph.report_html import render_html
+    from rostergraph.report_md import render_markdown
+
+    report = rostergraph.validate(rostergraph.sample())
+    assert "--privacy" not in render_markdown(report, examples=1)
+    for privacy in ("redacted", "pseudonymized"):
+        for text in (render_markdown(report, examples=1, privacy=privacy),
+                     render_html(report, examples=1, privacy=privacy, plots=False)):
+            assert f"validate PATH --privacy {privacy}" in text
+            assert "validate PATH --format" not in text

@@ -47,12 +47,14 @@ STEPS: tuple[str, ...] = ("summary", "validate", "orphans", "cross_school")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def district_sources(sources: Iterable[str | os.PathLike[str]]) -> dict[str, Path]:
+def district_sources(sources: Iterable[str | os.PathLike[str]],
+                     output: str | os.PathLike[str] | None = None) -> dict[str, Path]:
     """Districts named by ``sources``: each a roster folder/zip, or a parent of several.
 
     A path that a reader recognises is one district; any other folder is a
-    parent whose sub-folders and ``.zip`` files are the districts. Names are
-    the folder/zip names made safe for file names (duplicates get ``-2``, ``-3``).
+    parent whose sub-folders and ``.zip`` files are the districts (but ``output``, a
+    run's own output folder put there). Names are the folder/zip names made safe for
+    file names (duplicates get ``-2``, ``-3``).
 
     Examples
     --------
@@ -71,9 +73,10 @@ def district_sources(sources: Iterable[str | os.PathLike[str]]) -> dict[str, Pat
         if _is_roster(p, detect_format):
             found.append(p)
         elif p.is_dir():
+            # (the run's own output folder, put among the districts, is none of them)
             children = sorted(c for c in p.iterdir()
                               if (c.is_dir() or c.suffix.lower() == ".zip")
-                              and not c.name.startswith("."))
+                              and not c.name.startswith(".") and not _same(c, output))
             if not children:
                 raise SourceError("no district folders or zips inside", path=str(p))
             found.extend(children)
@@ -87,6 +90,11 @@ def district_sources(sources: Iterable[str | os.PathLike[str]]) -> dict[str, Pat
             name, n = f"{base}-{n}", n + 1
         out[name] = p
     return out
+
+
+def _same(p: Path, other: str | os.PathLike[str] | None) -> bool:
+    """Whether ``p`` is the path ``other`` names (``None``: none)."""
+    return other is not None and os.path.realpath(p) == os.path.realpath(other)
 
 
 def _is_roster(p: Path, detect: Callable[[Path], str]) -> bool:
@@ -282,7 +290,7 @@ def run(sources: Iterable[str | os.PathLike[str]], steps: Sequence[str] = STEPS,
         if s not in STEPS:
             raise ValueError(f"unknown step {s!r}; known: {', '.join(STEPS)}")
     t0 = time.perf_counter()
-    districts = district_sources(sources)
+    districts = district_sources(sources, output)
     out_dir = Path(output) if output is not None else None
     results: dict[str, dict[str, Any]] = {}
     stamp = privacy_stamp(privacy)

@@ -63,6 +63,19 @@ def test_local_pool_equals_one_by_one(districts: Path, tmp_path: Path) -> None:
     assert set(result.reports) == set(result.ok)
 
 
+def test_an_output_folder_among_the_districts_is_none_of_them(tmp_path: Path) -> None:
+    """``batch many/ -o many/out``: the second run took its own output folder for a
+    district (and failed on it); the output folder is never one of the districts."""
+    root = tmp_path / "many"
+    root.mkdir()
+    for k in range(2):
+        synth_district(None, students=40, seed=k).write(root / f"d{k}")
+    for _ in range(2):
+        result = batch.run([root], ("summary",), max_workers=1, output=root / "out")
+        assert result.ok == ["d0", "d1"] and not len(result.failures)
+    assert list(batch.district_sources([root], root / "out")) == ["d0", "d1"]
+
+
 def test_resume_skips_finished_districts(districts: Path, tmp_path: Path) -> None:
     """--resume reuses finished results (files untouched) and computes only the rest."""
     out = tmp_path / "out"

@@ -160,6 +160,20 @@ def test_list_rules_includes_every_rule() -> None:
     assert set(RULES) <= listed
 
 
+def test_list_rules_in_json_and_markdown_and_no_path(tmp_path: Path) -> None:
+    """--list-rules takes --format (or -o's extension) as a report does: it wrote the
+    text table whatever was asked, and said nothing of a PATH it does not read."""
+    import json
+
+    out = run("validate", "--list-rules", "--format", "json")
+    assert out.returncode == 0
+    assert {r["id"] for r in json.loads(out.stdout)} == {r.id for r in catalogue()}
+    run("validate", "--list-rules", "-o", str(tmp_path / "rules.md"))
+    assert (tmp_path / "rules.md").read_text(encoding="utf-8").startswith("| rule |")
+    out = run("validate", "--list-rules", str(tmp_path))
+    assert out.returncode == 2 and "give no PATH" in out.stderr
+
+
 def test_report_writes_markdown_and_json_by_extension(tmp_path: Path) -> None:
     """`report -o x.md` writes Markdown, `-o x.json` JSON; both exit 0 despite findings."""
     md, js = tmp_path / "r.md", tmp_path / "r.json"

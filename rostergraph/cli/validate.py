@@ -119,8 +119,22 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.list_rules:
         from ..rules import catalogue
 
-        rows = [f"{r.id:<12} {r.severity:<8} {r.scope:<7} {r.title}" for r in catalogue()]
-        write_output("\n".join(rows), args.output)
+        if args.path:  # (the rules are the package's: no roster is read)
+            return usage("--list-rules lists the rules and reads no roster; give no PATH")
+        fmt = output_format(args)
+        if fmt == "json":
+            from ..safety import json_dumps
+
+            text = json_dumps([{"id": r.id, "severity": r.severity, "scope": r.scope,
+                                "title": r.title} for r in catalogue()], indent=True)
+        elif fmt == "markdown":
+            text = "\n".join(["| rule | severity | scope | title |", "|---|---|---|---|",
+                              *(f"| {r.id} | {r.severity} | {r.scope} | {r.title} |"
+                                for r in catalogue())])
+        else:
+            text = "\n".join(f"{r.id:<12} {r.severity:<8} {r.scope:<7} {r.title}"
+                             for r in catalogue())
+        write_output(text, args.output)
         return EXIT_OK
     if args.examples < 0:
         return usage("--examples must be 0 or more")

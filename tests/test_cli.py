@@ -123,6 +123,18 @@ def test_a_strict_diff_names_the_roster_at_fault(tmp_path) -> None:
     assert out.returncode == 2 and str(tmp_path / "new" / "terms.jsonl") in out.stderr
 
 
+def test_value_errors_print_the_commands_usage_and_os_errors_name_the_path(tmp_path) -> None:
+    """A bad value (``synth --students 0``) prints the command's usage lines, not the
+    top-level ones; an unwritable output says ``path: reason``, not ``[Errno 17] ...``."""
+    out = run("synth", "--students", "0", "-o", str(tmp_path / "x"))
+    assert out.returncode == 2 and out.stderr.startswith("usage: rostergraph synth")
+    taken = tmp_path / "afile.txt"
+    taken.write_text("mine", encoding="utf-8")
+    out = run("synth", "--students", "5", "-o", str(taken))
+    assert out.returncode == 2 and "[Errno" not in out.stderr
+    assert f"error: {taken}: " in out.stderr
+
+
 def test_output_into_a_closed_pipe_is_quiet() -> None:
     """`rostergraph list students ... | head` (the reader gone before the rows are written)
     ends quietly with exit 0: no "error: [Errno 32] Broken pipe", no "Exception ignored"."""

@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -209,8 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                        quiet=bool(getattr(args, "quiet", False)))
     try:
         return int(args.func(args))
-    except UsageError as exc:
-        parser.print_usage(sys.stderr)
+    except UsageError as exc:  # (the command's usage lines, as argparse's own errors)
+        _subparser(parser, args).print_usage(sys.stderr)
         print(f"rostergraph: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RosterError as exc:
@@ -222,13 +223,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         _stdout_to_devnull()
         return EXIT_OK
     except OSError as exc:  # unreadable/unwritable paths given by the user
-        print(f"rostergraph: error: {exc}", file=sys.stderr)
+        print(f"rostergraph: error: {terminal_text(_os_error(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("rostergraph: interrupted", file=sys.stderr)
         return 130
     finally:
         args._progress.close()
+
+
+def _os_error(exc: OSError) -> str:
+    """An OSError as ``path: reason`` (the path the user gave, not a temporary file of
+    an atomic write beside it: that one's folder), or its own text when it names none.
+
+    >>> _os_error(PermissionError(1, "Operation not permitted", "/d/.rostergraph-x1.tmp",
+    ...                           None, "/d/r.html"))
+    '/d/r.html: Operation not permitted'
+    >>> _os_error(FileNotFoundError(2, "No such file or directory", "/k/key"))
+    '/k/key: No such file or directory'
+    """
+    path = exc.filename2 or exc.filename
+    if path is None or not exc.strerror:
+        return str(exc)
+    path = os.fspath(path)
+    name = os.path.basename(path)
+    if name.startswith(".rostergraph-") and name.endswith(".tmp"):
+        path = os.path.dirname(path) or "."
+    return f"{path}: {exc.strerror}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -295,3 +295,14 @@ def test_a_zip_holding_only_a_damaged_zip_is_an_error_naming_both(tmp_path: Path
     with pytest.raises(FormatError, match="export.zip holds only oneroster.zip, which is not "
                                           "a readable zip archive"):
         rostergraph.load(outer)
+
+
+def test_an_empty_path_and_a_bytes_path() -> None:
+    """``load("")`` says the path is empty (its message named no path); a path given as
+    bytes, as ``os.listdir(b".")`` gives them, loads (it raised a TypeError)."""
+    from rostergraph.errors import SourceError
+
+    with pytest.raises(SourceError, match="an empty path names no file or folder"):
+        rostergraph.load("")
+    as_bytes = str(rostergraph.sample_path()).encode()
+    assert len(rostergraph.load(as_bytes).users) == len(rostergraph.sample().users)

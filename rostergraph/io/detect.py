@@ -220,6 +220,11 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     >>> roster.provenance.format, len(roster.sections) > 10
     ('clever-json', True)
     """
+    if isinstance(path, bytes):  # (a path as the OS gives it: bytes in its encoding)
+        path = os.fsdecode(path)
+    if not os.fspath(path):
+        raise SourceError("an empty path names no file or folder (give the roster's path)",
+                          path="''")
     path = home_path(path)
     check_regular_file(path)  # a device or FIFO given as input is refused, not read forever
     if format is not None:  # (as the writers name it: clever-jsonl is read as clever-json)

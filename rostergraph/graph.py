@@ -492,11 +492,13 @@ class RosterGraph:
 
     # -- edges ------------------------------------------------------------------
     def relation(self, name: str) -> Relation:
-        """One relation's CSR arrays; ``KeyError`` lists the known relations."""
+        """One relation's CSR arrays; an unknown name raises :class:`UnknownIdError` (a
+        ``KeyError`` too) listing the known relations."""
         try:
             return self.relations[name]
         except KeyError:
-            raise KeyError(f"unknown relation {name!r}; known: {', '.join(RELATIONS)}") from None
+            raise UnknownIdError(name, ("relation",), f"unknown relation {name!r}; known: "
+                                 f"{', '.join(RELATIONS)}") from None
 
     def neighbors(self, node_id: str, relation: str, reverse: bool = False) -> list[str]:
         """Ids of the nodes ``node_id`` points to through ``relation``.

@@ -338,3 +338,16 @@ def test_an_empty_first_teacher_leaves_the_next_one_primary(
     found = [(f.ids, f.values["reason"]) for f in
              rostergraph.validate(g, select="RG-SEC-002").findings]
     assert found == [(("x3",), "no_teacher")]
+
+
+def test_an_unknown_relation_is_a_roster_error_naming_the_known_ones() -> None:
+    """``g.neighbors(id, "nope")`` raised a plain ``KeyError``: it is an
+    :class:`~rostergraph.errors.UnknownIdError` (a ``RosterError``, still a ``KeyError``)."""
+    from rostergraph.errors import UnknownIdError
+
+    g = RosterGraph.from_roster(rostergraph.sample())
+    sec = next(iter(g.roster.sections))
+    with pytest.raises(UnknownIdError, match="unknown relation 'nope'; known: in_district"):
+        g.neighbors(sec, "nope")
+    with pytest.raises(KeyError):
+        g.relation("nope")

@@ -214,7 +214,11 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             rec = self._decoded(text[a:b])
         except (ValueError, TypeError):  # not JSON, or no record
             rec = None
-        rid = getattr(rec, "id", None)
+        self._check_id(row, getattr(rec, "id", None))
+        return rec
+
+    def _check_id(self, row: int, rid: Any) -> None:
+        """Raise FormatError unless ``rid`` is row ``row``'s id."""
         if self._list is not None:
             ok = self._list[row] == rid
         elif self._keys is not None:
@@ -225,24 +229,19 @@ class LazyRecords(Mapping):  # type: ignore[type-arg]
             raise FormatError(f"the {self._cls.__name__} record at position {row} has id "
                               f"{rid!r}, not its row's: the stored positions do not fit the "
                               "text (clear the cache: rostergraph cache clear)")
-        return rec
 
     def _check_texts(self, rows: Sequence[int], texts: list[Any]) -> None:
-        """:meth:`_checked` of texts handed out unbuilt (positions from an untrusted
-        place): each must be a record whose id is its row's."""
+        """:meth:`_check_id` of texts handed out unbuilt (positions from an untrusted
+        place): each must be an object whose id is its row's (parsed, not built: the
+        caller decodes only the fields it reads)."""
         for row, t in zip(rows, texts):
             if t is None:
                 continue
-            try:  # (parsed, not built: the caller decodes only the fields it reads)
+            try:
                 obj = orjson.loads(t)
             except orjson.JSONDecodeError:
                 obj = None
-            rid = obj.get("id") if isinstance(obj, dict) else None
-            if (self._list[row] == rid if self._list is not None else
-                    isinstance(rid, str) and self._keys.row(rid) == row
-                    if self._keys is not None else self._ids[row] == rid):
-                continue
-            self._checked(t, 0, len(t), row)  # (raises FormatError naming the row)
+            self._check_id(row, obj.get("id") if isinstance(obj, dict) else None)
 
     def _general(self, obj: Any) -> Any:
         """The record of a decoded object the compiled converter declines: one with keys

@@ -618,19 +618,29 @@ def check_regular_file(path: str | os.PathLike[str]) -> None:
         if not stat.S_ISREG(mode):
             _refuse(os.fspath(path), mode)
         return
-    try:
-        entries = list(os.scandir(path))
-    except OSError:
-        return
-    for e in entries:
-        if not e.name.lower().endswith(_ROSTER_ENDINGS):
-            continue
-        try:
-            m = os.stat(e.path).st_mode
-        except OSError:
-            continue  # a dangling link: the readers report it
-        if not (stat.S_ISREG(m) or stat.S_ISDIR(m)):
+    for e, m in _roster_entries(path):
+        # (a folder or a dangling link: unreadable_entries, which the readers tell)
+        if isinstance(m, int) and not (stat.S_ISREG(m) or stat.S_ISDIR(m)):
             _refuse(e.path, m)
+
+
+def _roster_entries(folder: str | os.PathLike[str]) -> list[tuple[os.DirEntry[str],
+                                                                   int | OSError]]:
+    """The entries of ``folder`` named as roster files (by their ending), in name order,
+    each with the mode of what it names (followed through links), or the error of
+    asking (a link to nothing, a link loop); none when the folder cannot be listed."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    out: list[tuple[os.DirEntry[str], int | OSError]] = []
+    for e in entries:
+        if e.name.lower().endswith(_ROSTER_ENDINGS):
+            try:
+                out.append((e, os.stat(e.path).st_mode))
+            except OSError as exc:
+                out.append((e, exc))
+    return out
 
 
 def unreadable_entries(folder: str | os.PathLike[str]) -> list[tuple[str, str]]:
@@ -648,21 +658,14 @@ def unreadable_entries(folder: str | os.PathLike[str]) -> list[tuple[str, str]]:
     >>> unreadable_entries(d)
     [('students.csv', 'a link to nothing'), ('users.jsonl', 'a folder')]
     """
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return []
     out = []
-    for e in entries:
-        if not e.name.lower().endswith(_ROSTER_ENDINGS) or e.name.startswith("."):
+    for e, mode in _roster_entries(folder):
+        if e.name.startswith("."):
             continue
-        try:
-            mode = os.stat(e.path).st_mode
-        except OSError as exc:
-            out.append((e.name, "a link that loops" if exc.errno == errno.ELOOP else
+        if isinstance(mode, OSError):
+            out.append((e.name, "a link that loops" if mode.errno == errno.ELOOP else
                         "a link to nothing" if os.path.islink(e.path) else "unreadable"))
-            continue
-        if stat.S_ISDIR(mode):
+        elif stat.S_ISDIR(mode):
             out.append((e.name, "a folder"))
     return out
 

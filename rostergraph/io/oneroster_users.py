@@ -110,7 +110,8 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     of :data:`_ROLE_CELLS` the role took (dropped from the user's cells kept so far)."""
     schools, districts = _orgs_split(rd, orgs, role in DISTRICT_ADMIN_ROLES)
     staff = role in STAFF_ROLES or (role == "administrator" and not districts)
-    if staff and any(_regional(rd, o) for o in orgs):  # (a local org's: at its schools)
+    regional = [o for o in orgs if _regional(rd, o)] if staff else []
+    if regional:  # (a local org's staff: at its schools)
         schools, districts = _orgs_split(rd, orgs, staff=True)
     if role in DISTRICT_ADMIN_ROLES:  # orgs that were not delivered are districts here
         districts += [o for o in schools if o not in rd.orgs]
@@ -150,7 +151,6 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
             u[PREFIX + "schools"] = ",".join(schools)
     elif staff:
         taken = _TAKES["teacher"]
-        regional = [o for o in orgs if _regional(rd, o)]
         if regional:  # (the org itself kept: a 1.1 row's cell, a 1.2 row's org)
             taken = taken - {"orgSourcedIds"}
             _keep_orgs(rd, u, regional, row)

@@ -32,9 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from ..columns import run_starts
 from .arrow_np import arrow_joined, numpy_of, text_buffers
 from .cell_flags import cell_sizes
 from .csv_arrow import encoded_column, taken_by_block
+from .enrollcols import first_rows
 
 __all__ = ["MOST_ROWS", "Repeats", "repeated_students"]
 
@@ -94,8 +96,7 @@ def repeated_students(arrays: dict[str, Any], school: str, compared: list[str],
     rc = codes[rep]
     order = np.lexsort((rep, rc))  # (an id's rows together, in line order)
     rep, rc = rep[order], rc[order]
-    start = np.ones(len(rep), dtype=bool)
-    start[1:] = rc[1:] != rc[:-1]
+    start = run_starts(rc[1:] != rc[:-1])
     starts = np.flatnonzero(start)
     group = np.cumsum(start) - 1
     first = rep[starts][group]  # (each row's id's first row)
@@ -103,10 +104,8 @@ def repeated_students(arrays: dict[str, Any], school: str, compared: list[str],
     later = ~start
     good = ok[rep].copy()
     good &= cell_sizes(arrays[school])[rep] > 0
-    sc = encoded_column(taken_by_block(arrays[school], rep))[0]
-    by = np.lexsort((sc, group))  # (a school given twice for one id: the row path's)
-    twice = (group[by][1:] == group[by][:-1]) & (sc[by][1:] == sc[by][:-1])
-    good[by[1:][twice]] = False
+    # (a school given twice for one id: the row path's)
+    good &= first_rows(group, encoded_column(taken_by_block(arrays[school], rep))[0])
     lr, lf = rep[later], first[later]
     same = np.ones(len(lr), dtype=bool)
     for c in compared:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-_HEAD = b"rostergraph snapshot "
+from rostergraph.cache import _META_HEAD as _HEAD  # (the head save_cache writes)
 
 
 def read_meta(entry: Path) -> dict[str, Any]:

@@ -66,7 +66,7 @@ _TAKES = {"student": frozenset({"orgSourcedIds", "identifier", "username", "grad
           "districtAdministrator": frozenset({"orgSourcedIds"}),
           "parent": frozenset({"identifier"}), "guardian": frozenset({"identifier"}),
           "relative": frozenset({"identifier"})}
-STAFF_ROLES = {"aide", "proctor", "principal", "counselor", "siteAdministrator"}
+STAFF_ROLES = frozenset(oneroster_cols.OR12_STAFF_ROLES)  # (1.2's, read back as staff)
 DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
 CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
                   "guardian": ("Other", "Parent/Guardian"),

@@ -169,21 +169,34 @@ def _grade_mismatch(r: Roster) -> list[Row]:
         if sec.grade in (None, *NON_SPECIFIC_GRADES):
             continue
         own = SAME_GRADE.get(sec.grade, sec.grade)
+        # a OneRoster class's `grades` cell listing several grades (kept in extra): a
+        # student of any of them is in the section's grade
+        cell = (sec.extra or {}).get("oneroster.grades")
+        listed = [v.strip() for v in cell.split(",")] if isinstance(cell, str) else []
+        several = len(listed) > 1
+        owns = {SAME_GRADE.get(v, v) for v in listed if v} | {own} if several else {own}
         grades = [grade[s] for s in section_students(sec) if s in grade]
         meant = [SAME_GRADE.get(g, g) for g in grades]
-        n, same = len(grades), meant.count(own)
+        n, same = len(grades), sum(m in owns for m in meant)
         if (n - same) * 2 <= n:
             continue
         counts = Counter(meant)
         top = min(counts, key=lambda g: (-counts[g], g))
         spelled = Counter(g for g, m in zip(grades, meant) if m == top)
         top_as_given = min(spelled, key=lambda g: (-spelled[g], g))
-        most = (f"most common {top_as_given!r}" if top != own else
-                f"spread over several grades; the most common single grade is the "
-                f"section's own, {sec.grade!r}")
+        if several:
+            has = f"grades {cell!r}"
+            most = (f"most common {top_as_given!r}" if top not in owns else
+                    f"spread over several grades; the most common single grade is one of "
+                    f"the section's, {top_as_given!r}")
+        else:
+            has = f"grade {sec.grade!r}"
+            most = (f"most common {top_as_given!r}" if top != own else
+                    f"spread over several grades; the most common single grade is the "
+                    f"section's own, {sec.grade!r}")
         word = "student" if n == 1 else "students"
         out.append(("RG-SEC-005", "section", (sid,),
-                    (f"section {sid} has grade {sec.grade!r} but {n - same} of {n} {word} with "
+                    (f"section {sid} has {has} but {n - same} of {n} {word} with "
                     f"a grade are in another grade ({most})"),
                     {"grade": sec.grade, "students_grade": top_as_given,
                      "students_matching": same, "students_with_grade": n}))

@@ -171,6 +171,41 @@ def test_a_oneroster_delta_of_changed_files_only_is_oneroster(tmp_path: Path,
     assert any("tobedeleted" in n and "e1" in n for n in r.provenance.notes)
 
 
+@pytest.mark.parametrize("as_zip", [False, True])
+def test_oneroster_files_without_a_manifest_are_known_by_their_header(tmp_path: Path,
+                                                                      as_zip: bool) -> None:
+    """An export of ``orgs.csv`` and ``users.csv`` only, with no ``manifest.csv`` (as a
+    mock-data generator writes them, and as an account-only sync sends them), is OneRoster
+    by its headers (every OneRoster file but the manifest names ``sourcedId``): it was "not
+    a roster rostergraph can read", though ``format="oneroster"`` loaded it."""
+    folder = tmp_path / "accounts"
+    folder.mkdir()
+    (folder / "orgs.csv").write_bytes(
+        b"\xef\xbb\xbfsourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\r\n"
+        b"s1,active,,High,school,,\r\n")
+    (folder / "Users.csv").write_text(
+        '"sourcedId","status","dateLastModified","enabledUser","orgSourcedIds","role",'
+        '"username","userIds","givenName","familyName","middleName","identifier","email",'
+        '"sms","phone","agentSourcedIds","grades","password"\n'
+        '"u1","active","","true","s1","student","u1","","Al","Fake","","","","","","","10",""\n')
+    path = _zip_of(folder, tmp_path / "accounts.zip") if as_zip else folder
+    assert rostergraph.detect_format(path) == "oneroster"
+    r = rostergraph.load(path)
+    assert list(r.users) == ["u1"] and list(r.schools) == ["s1"]
+    student = r.users["u1"].roles.student
+    assert student is not None and student.school == "s1"
+
+
+def test_csv_files_named_as_oneroster_without_its_header_are_no_roster(tmp_path: Path) -> None:
+    """A ``users.csv`` whose header names no ``sourcedId`` (some other system's users) is
+    not taken for OneRoster: the folder is still no roster."""
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "users.csv").write_text("id,name,email\n1,Al,al@example.org\n")
+    with pytest.raises(rostergraph.SourceError, match="not a roster"):
+        rostergraph.detect_format(folder)
+
+
 def _zip_of(folder: Path, out: Path) -> Path:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for f in sorted(folder.iterdir()):

@@ -54,6 +54,21 @@ def test_a_file_mode_other_than_bulk_delta_or_absent_is_a_problem(tmp_path: Path
         read_oneroster(bundle(tmp_path / "c", manifest_csv=manifest), strict=True)
 
 
+def test_a_blank_mode_for_a_file_not_delivered_says_there_is_none(tmp_path: Path) -> None:
+    """A 1.2 manifest leaving the value blank for files it does not deliver
+    (``file.scoreScales,``, as a Moodle plugin's test bundle has it) is still a problem at
+    its line, but says the source holds no such file: it names no file "read as bulk"."""
+    manifest = ("propertyName,value\noneroster.version,1.2\nfile.scoreScales,\n"
+                "file.users,\n")
+    r = read_oneroster(bundle(tmp_path / "b", manifest_csv=manifest))
+    got = {p.field: p.message for p in r.problems if p.file == "manifest.csv"}
+    assert got["file.scoreScales"] == ("manifest says file.scoreScales='', which is none "
+                                       "of bulk, delta and absent: the source holds no "
+                                       "scoreScales.csv")
+    assert got["file.users"].endswith(": the file is read as bulk")
+    assert r.users
+
+
 def test_a_declared_file_of_zero_bytes_is_a_missing_file(tmp_path: Path) -> None:
     """A file the manifest declares bulk that is 0 bytes (not even its header: an export
     cut short) was not delivered, as a missing one: ``missing_file`` at the manifest row's

@@ -125,3 +125,78 @@ def test_the_per_record_oracle_agrees(tmp_path: Path) -> None:
         assert rows == want, (section, students)
         fired += len(rows)
     assert fired == 5  # all but "Kindergarten" and "UG"
+
+
+def _oneroster(folder: Path, class_grades: str, student_grades: list[str]) -> Path:
+    """A OneRoster 1.1 bundle: one class ``c1`` whose ``grades`` cell is ``class_grades``
+    (a list such as ``09,10,11``, as a class for several grades is written), with one student
+    per grade of ``student_grades``."""
+    users = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+             "userIds,givenName,familyName,middleName,identifier,email,sms,phone,"
+             "agentSourcedIds,grades,password\n"
+             "t1,,,true,s1,teacher,t1,,Tia,Fake,,,,,,,,\n") + "".join(
+        f"u{i},,,true,s1,student,u{i},,S,Fake,,,,,,,{g},\n"
+        for i, g in enumerate(student_grades))
+    enrollments = ("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,"
+                   "userSourcedId,role,primary,beginDate,endDate\ne0,,,c1,s1,t1,teacher,true,,\n"
+                   ) + "".join(f"e{i + 1},,,c1,s1,u{i},student,false,,\n"
+                               for i in range(len(student_grades)))
+    return write(folder, {
+        "manifest.csv": ("propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+                         "file.orgs,bulk\nfile.users,bulk\nfile.classes,bulk\n"
+                         "file.enrollments,bulk\n"),
+        "orgs.csv": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+                    "s1,,,High,school,,\n",
+        "users.csv": users,
+        "classes.csv": ("sourcedId,status,dateLastModified,title,grades,courseSourcedId,"
+                        "classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,"
+                        f"subjectCodes,periods\nc1,,,Combined,\"{class_grades}\",,,scheduled,,s1,"
+                        ",,,\n"),
+        "enrollments.csv": enrollments,
+    })
+
+
+def test_class_for_several_grades_matches_each_of_them(tmp_path: Path) -> None:
+    """A OneRoster class for grades 9 to 11 (``grades`` "09,10,11", spec-valid and common
+    for electives and combined classes) whose students are in grades 10 and 11 is in its
+    grades: the section's ``grade`` is the first listed, but its students are compared
+    with every grade listed."""
+    folder = _oneroster(tmp_path, "09,10,11", ["10", "11", "11"])
+    r = rostergraph.load(folder)
+    assert r.sections["c1"].grade == "9"
+    assert r.sections["c1"].extra["oneroster.grades"] == "09,10,11"
+    assert _findings(folder) == []
+    # the same grades in another order, Kindergarten spelled as CEDS does
+    assert _findings(_oneroster(tmp_path / "k", "01,KG", ["K", "Kindergarten", "1"])) == []
+
+
+def test_class_for_several_grades_fires_when_most_are_in_none(tmp_path: Path) -> None:
+    """Most students in none of the listed grades: the finding names the whole cell."""
+    (f,) = _findings(_oneroster(tmp_path, "09,10", ["10", "11", "12", "12"]))
+    assert f.message == ("section c1 has grades '09,10' but 3 of 4 students with a grade "
+                         "are in another grade (most common '12')")
+    assert dict(f.values) == {"grade": "9", "students_grade": "12",
+                              "students_matching": 1, "students_with_grade": 4}
+    # the most common single grade one of the class's own, the rest spread out
+    (f,) = _findings(_oneroster(tmp_path / "spread", "09,10",
+                                ["10", "10", "10", "11", "12", "5", "6"]))
+    assert f.message.endswith("(spread over several grades; the most common single grade "
+                              "is one of the section's, '10')")
+
+
+def test_several_grades_the_per_record_oracle_agrees(tmp_path: Path) -> None:
+    """The rule and its per-record oracle agree on classes listing several grades."""
+    from . import rule_oracle_more as oracle
+
+    cases = [("09,10,11", ["10", "11", "11"]), ("09,10", ["10", "11", "12", "12"]),
+             ("09,10", ["10", "10", "10", "11", "12", "5", "6"]), ("KG,01", ["2", "3", "K"]),
+             ("10", ["11", "12"])]
+    fired = 0
+    for n, (grades, students) in enumerate(cases):
+        folder = _oneroster(tmp_path / str(n), grades, students)
+        rows = [(f.rule, f.kind, f.ids, f.message, dict(f.values)) for f in _findings(folder)]
+        want = [row for row in oracle.all_rules(rostergraph.load(folder))
+                if row[0] == "RG-SEC-005"]
+        assert rows == want, (grades, students)
+        fired += len(rows)
+    assert fired == 4  # all but the first

@@ -38,20 +38,57 @@ Reader = Callable[..., Roster]
 def _is_oneroster(p: Path) -> bool:
     """:func:`is_oneroster`, or a zip it does not open that holds a OneRoster bundle: one
     named otherwise (``export``, ``export.dat``: a zip by its bytes) or whose only roster
-    content is one inner zip (an export zipped twice), as :class:`Bundle` reads them."""
+    content is one inner zip (an export zipped twice), as :class:`Bundle` reads them; or,
+    without a manifest, files named as the bundle's whose header names ``sourcedId`` (an
+    export of some files only: ``orgs.csv`` and ``users.csv`` for accounts)."""
     if is_oneroster(p):
         return True
+    data = {f.lower() for f in ONEROSTER_FILES[1:]}
+    if p.is_dir():
+        try:
+            files = [q for q in p.iterdir() if q.name.lower() in data and q.is_file()]
+        except OSError:
+            return False
+        return any(_names_sourced_id(_head(q)) for q in files[:len(data)])
     with roster_zip(p) as zf:
         if zf is None:
             return False
         try:
-            names = {member_parts(n)[-1].lower() for n in zf.namelist()[:10_000]}
-        except (OSError, ValueError):
+            members = [n for n in zf.namelist()[:10_000] if not n.endswith("/")]
+            names = {member_parts(n)[-1].lower() for n in members}
+            # (is_oneroster's rule on a bundle's names: a delta may hold only the files
+            # that changed)
+            if ("manifest.csv" in names and bool(names & data)) or {
+                    "orgs.csv", "users.csv", "classes.csv"} <= names:
+                return True
+            return any(_names_sourced_id(zf.open(n).read(_HEAD_BYTES)) for n in members
+                       if member_parts(n)[-1].lower() in data)
+        except (OSError, ValueError, RuntimeError, EOFError):
             return False
-    # (is_oneroster's rule on a bundle's names: a delta may hold only the files that changed)
-    data = {f.lower() for f in ONEROSTER_FILES[1:]}
-    return ("manifest.csv" in names and bool(names & data)) or {
-        "orgs.csv", "users.csv", "classes.csv"} <= names
+
+
+#: bytes of a file read to see its header
+_HEAD_BYTES = 4096
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(_HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def _names_sourced_id(head: bytes) -> bool:
+    r"""Whether a CSV file's first line names a column ``sourcedId`` (any case, quoted or
+    not, after a byte-order mark): every OneRoster file but the manifest has one.
+
+    >>> _names_sourced_id(b'\xef\xbb\xbf"sourcedId","status"\r\n'), _names_sourced_id(b"id,x")
+    (True, False)
+    """
+    line = head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[:1]
+    return bool(line) and "sourcedid" in {c.strip().strip('"').strip().lower()
+                                          for c in line[0].split(",")}
 
 
 def _is_clever_json(p: Path) -> bool:

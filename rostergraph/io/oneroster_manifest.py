@@ -36,8 +36,11 @@ def read_manifest(rd: _Reader) -> None:
             rd.modes[f] = value.lower()
             rd.mode_lines[f] = line
             if value.lower() not in ("bulk", "delta", "absent"):
+                # (an empty value for a file the bundle does not hold is read as nothing at all)
+                how = ("the file is read as bulk" if f + ".csv" in rd.bundle else
+                       f"the source holds no {f}.csv")
                 rd.b.problem("other", f"manifest says file.{f}={value!r}, which is none "
-                               "of bulk, delta and absent: the file is read as bulk",
+                               f"of bulk, delta and absent: {how}",
                                file="manifest.csv", line=line, field=prop)
         elif prop.lower() != "manifest.version" and (prop or value):
             other.append(manifest_property(prop, value))

@@ -17,6 +17,7 @@ from ._util import (
     ids_given,
     maybe_repeated,
     reader_column,
+    records_at,
     string_codes,
     without_edges,
 )
@@ -196,6 +197,16 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     bad = np.flatnonzero((n_known - n_match) * 2 > n_known)
     if not len(bad):
         return
+    # a OneRoster class may be for several grades (`grades` "09,10,11": the section's
+    # grade is the first, the cell kept in extra); a student of any of them is of its grade
+    key_index = {k: i for i, k in enumerate(key_names)}
+    listed = _listed_grade_keys(g, bad, key_index)
+    if listed:
+        for k, (_, owns) in listed.items():
+            n_match[k] = int(np.isin(stu_key[studs[indptr[k]:indptr[k + 1]]], owns).sum())
+        bad = np.flatnonzero((n_known - n_match) * 2 > n_known)
+        if not len(bad):
+            return
     # the students' most common grade per reported section (ties: the first in string
     # order of the grades' keys, not in record order: the same data in another order names
     # the same grade), then its most common spelling there (ties: the first in string order)
@@ -207,15 +218,50 @@ def sec_grade_mismatch(roster: Roster, g: RosterGraph) -> Iterator[FindingBlock]
     mine = canon[grades] == top_key[which]
     top_of = _most_common(which[mine], grades[mine], names)
     nk, nm = n_known[bad], n_match[bad]
+    own = top_key == sec_key[bad]
+    most = _most_common_words(names, sec_grade[bad], top_of, own)
+    has = np.array([f"grade {g!r}" for g in grade_names[sec_grade[bad]].tolist()] + [""],
+                   dtype=object)[:-1]
+    for i, k in enumerate(bad.tolist()):
+        if k in listed:  # named by its whole cell; its own grades are all of those listed
+            cell, owns = listed[k]
+            has[i] = f"grades {cell!r}"
+            most[i] = (f"most common {names[top_of[i]]!r}" if top_key[i] not in owns else
+                       "spread over several grades; the most common single grade is one of "
+                       f"the section's, {names[top_of[i]]!r}")
     yield FindingBlock(
         me, "section", ids=(g.ids("section")[bad],),
-        message=("section {id0} has grade {grade!r} but {others} of {students_with_grade} "
+        message=("section {id0} has {has} but {others} of {students_with_grade} "
                  "{student_word} with a grade are in another grade ({most})"),
         values={"grade": grade_names[sec_grade[bad]], "students_grade": grade_names[top_of],
                 "students_matching": nm, "students_with_grade": nk},
-        params={"others": nk - nm, "student_word": np.where(nk == 1, "student", "students"),
-                "most": _most_common_words(names, sec_grade[bad], top_of,
-                                           top_key == sec_key[bad])})
+        params={"has": has, "others": nk - nm,
+                "student_word": np.where(nk == 1, "student", "students"), "most": most})
+
+
+#: The key a OneRoster reader keeps a class's ``grades`` cell under when it lists several
+LISTED_GRADES = "oneroster.grades"
+
+
+def _listed_grade_keys(g: RosterGraph, rows: np.ndarray, key_index: dict[str, int]
+                       ) -> dict[int, tuple[str, np.ndarray]]:
+    """Sections at ``rows`` (graph indices) whose OneRoster ``grades`` cell lists several
+    grades: row → ``(the cell as given, the codes in ``key_index`` of the grades it
+    lists)``. Only these sections' records are built (the rule's flagged ones)."""
+    out: dict[int, tuple[str, np.ndarray]] = {}
+    for k, (_, sec) in zip(rows.tolist(), records_at(g, "section", rows.tolist())):
+        cell = sec.extra.get(LISTED_GRADES) if sec.extra else None
+        if isinstance(cell, str):
+            items = [v.strip() for v in cell.split(",")]
+        elif isinstance(cell, (list, tuple)):  # a REST dump's list
+            items = [v.strip() for v in cell if isinstance(v, str)]
+            cell = ",".join(items)
+        else:
+            continue
+        keys = sorted({key_index[grade_key(v)] for v in items if grade_key(v) in key_index})
+        if len(items) > 1:
+            out[k] = (cell, np.array(keys, dtype=np.int32))
+    return out
 
 
 def _most_common(which: np.ndarray, code: np.ndarray, names: list[str]) -> np.ndarray:

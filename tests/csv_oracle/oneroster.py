@@ -323,8 +323,11 @@ class _Reader:
                 self.modes[f] = value.lower()
                 lines[f] = line
                 if value.lower() not in ("bulk", "delta", "absent"):
+                    # (an empty value for a file the bundle does not hold is read as nothing at all)
+                    how = ("the file is read as bulk" if f + ".csv" in self.bundle else
+                           f"the source holds no {f}.csv")
                     self.b.problem("other", f"manifest says file.{f}={value!r}, which is none "
-                                   "of bulk, delta and absent: the file is read as bulk",
+                                   f"of bulk, delta and absent: {how}",
                                    file="manifest.csv", line=line, field=prop)
             elif prop.lower() != "manifest.version" and (prop or value):
                 other.append(f"{prop}={value if len(value) <= 60 else value[:60] + '…'!r}")

@@ -121,7 +121,8 @@ class PrivacyPolicy:
         ``"full"``, ``"redacted"`` or ``"pseudonymized"``.
     redact_staff:
         In ``redacted`` mode, hide teachers', staff's and admins' names and
-        contact details too.
+        contact details too (``pseudonymized`` mode hides them anyway; ``full``
+        mode refuses it rather than show them).
     include_fields:
         Sensitive demographic fields (:data:`SENSITIVE_FIELDS`) to keep.
     key:
@@ -131,7 +132,8 @@ class PrivacyPolicy:
     Raises
     ------
     ValueError
-        For an unknown mode or field, or a short key.
+        For an unknown mode or field, a short key, or ``redact_staff`` in ``full``
+        mode.
 
     Examples
     --------
@@ -153,6 +155,9 @@ class PrivacyPolicy:
                              f"{', '.join(sorted(SENSITIVE_FIELDS))})")
         if "gpa" in fields:
             fields |= {"unweighted_gpa", "weighted_gpa"}
+        if redact_staff and mode == "full":  # (it would show the staff it was asked to hide)
+            raise ValueError("redact_staff hides staff in redacted mode; mode 'full' shows "
+                             "everyone: use mode 'redacted' (or 'pseudonymized')")
         if isinstance(key, str):
             key = key.encode()
         if key is None and mode == "pseudonymized":

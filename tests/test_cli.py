@@ -153,3 +153,30 @@ def test_sync_of_a_missing_folder_says_so(tmp_path) -> None:
     out = run("sync", str(tmp_path / "dumb"))
     assert out.returncode == 2
     assert "dumb: no such folder" in out.stderr and "manifest" not in out.stderr
+
+
+def test_options_that_would_be_ignored_are_usage_errors(tmp_path) -> None:
+    """An option that does nothing with the others given is refused (exit 2, the
+    command's usage) rather than ignored: ``--redact-staff`` with ``--privacy full``
+    would show the staff it was asked to hide."""
+    out = run("report", "--sample", "-o", str(tmp_path / "r.md"), "--redact-staff")
+    assert out.returncode == 2 and "redact_staff" in out.stderr
+    assert not (tmp_path / "r.md").exists()
+    out = run("convert", "--sample", str(tmp_path / "o"), "--to", "clever-csv",
+              "--oneroster-version", "1.2")
+    assert out.returncode == 2 and "--oneroster-version applies to --to oneroster" in out.stderr
+    assert not (tmp_path / "o").exists()
+    out = run("fetch", "--out", str(tmp_path / "f"), "--scope", "roster", "--auth", "oauth1")
+    assert out.returncode == 2
+    assert "--auth, --scope apply to a OneRoster server" in out.stderr
+    (tmp_path / "dump").mkdir()
+    out = run("sync", str(tmp_path / "dump"), "--no-check-deletions")
+    assert out.returncode == 2 and "--no-check-deletions applies to" in out.stderr
+    # (given with what they apply to, the same options work)
+    out = run("convert", "--sample", str(tmp_path / "o12"), "--to", "oneroster",
+              "--oneroster-version", "1.2")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "o12" / "roles.csv").is_file()
+    out = run("report", "--sample", "-o", str(tmp_path / "r.md"), "--privacy", "redacted",
+              "--redact-staff")
+    assert out.returncode == 0, out.stderr

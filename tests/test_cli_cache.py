@@ -217,3 +217,22 @@ def test_help_names_every_default_place_of_the_snapshots(tmp_path: Path,
     assert cache_dir() == tmp_path / "xdg" / "rostergraph"  # the place the help must name
     for text in (NO_CACHE_HELP, build_parser().epilog or ""):
         assert "$XDG_CACHE_HOME/rostergraph" in " ".join(text.split()), text
+
+
+def test_a_cache_folder_that_is_a_file_is_said_once_on_stderr(district: Path,
+                                                               tmp_path: Path) -> None:
+    """``$ROSTERGRAPH_CACHE_DIR`` naming a file: the command runs (no snapshot) and says
+    why on stderr, naming the file, rather than costing every later run silently."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    env = {**os.environ, "ROSTERGRAPH_CACHE_DIR": str(blocker)}
+    out = subprocess.run([sys.executable, "-m", "rostergraph", "summary", str(district)],
+                         capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "records:" in out.stdout
+    assert out.stderr.count("no warm snapshot kept") == 1
+    assert str(blocker) in out.stderr and "Traceback" not in out.stderr
+    assert blocker.read_text() == "x"

@@ -341,3 +341,23 @@ def test_an_empty_path_and_a_bytes_path() -> None:
         rostergraph.load("")
     as_bytes = str(rostergraph.sample_path()).encode()
     assert len(rostergraph.load(as_bytes).users) == len(rostergraph.sample().users)
+
+
+def test_a_snapshot_that_cannot_be_kept_is_a_warning_not_silence(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A cache folder that is a file: the roster loads (as without a cache) and the
+    ``rostergraph.cache`` logger says why no snapshot was kept, naming the folder."""
+    import logging
+
+    from rostergraph.synth import write_district
+
+    src = write_district(tmp_path / "d", students=120, seed=4)
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("")
+    monkeypatch.setenv("ROSTERGRAPH_CACHE_DIR", str(blocker))
+    with caplog.at_level(logging.WARNING, logger="rostergraph.cache"):
+        got = rostergraph.load(src, cache=True)
+    assert got.counts() == rostergraph.load(src).counts()
+    said = [r.getMessage() for r in caplog.records if r.name == "rostergraph.cache"]
+    assert len(said) == 1 and "no warm snapshot kept" in said[0] and str(blocker) in said[0]

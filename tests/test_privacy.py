@@ -207,6 +207,10 @@ def test_bad_mode_and_field_are_refused() -> None:
         PrivacyPolicy("anonymous")
     with pytest.raises(ValueError):
         PrivacyPolicy("full", include_fields=["name"])
+    # (full mode would show the staff it is asked to hide)
+    with pytest.raises(ValueError, match="redact_staff"):
+        PrivacyPolicy("full", redact_staff=True)
+    assert PrivacyPolicy("redacted", redact_staff=True).redact_staff
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -49,29 +49,49 @@ def add_oneroster_options(p: argparse.ArgumentParser, *, sync: bool) -> None:
                         "oneroster/v1p1 (1.1) or .../ims/oneroster/rostering/v1p2 (1.2)")
     g.add_argument("--oneroster-version", choices=("1.1", "1.2"),
                    help="the OneRoster version (default: read from the URL)")
-    g.add_argument("--auth", choices=("oauth2", "oauth1"), default="oauth2",
+    g.add_argument("--auth", choices=("oauth2", "oauth1"),
                    help="OAuth 2.0 client credentials (default) or OAuth 1.0a signed requests")
     g.add_argument("--token-url", metavar="URL",
                    help="the OAuth 2.0 token URL (or token_url in the credentials file, or "
                         "PREFIX_TOKEN_URL)")
     g.add_argument("--scope", help="OAuth 2.0 scopes to ask for (space separated)")
-    g.add_argument("--credentials-env", metavar="PREFIX", default=DEFAULT_ENV_PREFIX,
+    g.add_argument("--credentials-env", metavar="PREFIX",
                    help="read PREFIX_CLIENT_ID, PREFIX_CLIENT_SECRET and PREFIX_TOKEN_URL "
                         f"(default prefix {DEFAULT_ENV_PREFIX})")
     g.add_argument("--credentials-file", metavar="PATH",
                    help='a JSON file {"client_id": ..., "client_secret": ..., "token_url": ...}')
     if sync:
         d = HoldThresholds()
-        g.add_argument("--hold-if-removed", type=_pct, default=d.removed, metavar="PCT",
+        g.add_argument("--hold-if-removed", type=_pct, metavar="PCT",
                        help="hold the sync (write nothing, exit 1) when more than PCT%% of "
                             f"users, sections or enrollments would be removed (default {d.removed:g})")
-        g.add_argument("--hold-if-reid", type=_pct, default=d.reidentified, metavar="PCT",
+        g.add_argument("--hold-if-reid", type=_pct, metavar="PCT",
                        help="hold when more than PCT%% of users or sections would get new ids "
                             f"(default {d.reidentified:g})")
         g.add_argument("--no-check-deletions", dest="check_deletions", action="store_false",
+                       default=None,
                        help="skip the ids-only listing of each collection that finds records "
                             "the server removed outright (never sent as tobedeleted) and "
                             "those the dump lacks")
+
+
+#: The options of the OneRoster group (as argparse names them), each None when not given.
+_ONLY_ONEROSTER = ("oneroster_version", "auth", "token_url", "scope", "credentials_env",
+                   "credentials_file", "hold_if_removed", "hold_if_reid", "check_deletions")
+
+
+def refuse_oneroster_options(args: argparse.Namespace) -> None:
+    """A usage error for OneRoster options given without ``--oneroster`` (the Clever API
+    would be used, and they ignored)."""
+    from ._common import UsageError
+
+    given = [f"--{name.replace('_', '-')}" for name in _ONLY_ONEROSTER
+             if getattr(args, name, None) is not None]
+    if given:
+        given = ["--no-check-deletions" if g == "--check-deletions" else g for g in given]
+        raise UsageError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to a "
+                         "OneRoster server: give its URL with --oneroster (without it the "
+                         "Clever API is used)")
 
 
 def is_oneroster_dump(path: str) -> bool:
@@ -86,16 +106,16 @@ def is_oneroster_dump(path: str) -> bool:
 
 
 def _client(args: argparse.Namespace) -> Any:
-    from ..oneroster.auth import read_credentials
+    from ..oneroster.auth import DEFAULT_ENV_PREFIX, read_credentials
     from ..oneroster.client import OneRosterClient
     from ._common import log_to_stderr
 
-    creds = read_credentials(env_prefix=args.credentials_env, file=args.credentials_file,
-                             token_url=args.token_url)
+    creds = read_credentials(env_prefix=args.credentials_env or DEFAULT_ENV_PREFIX,
+                             file=args.credentials_file, token_url=args.token_url)
     if not args.quiet:  # say why the command waits (429 waits, retries); never a secret
         log_to_stderr("rostergraph.clever", "rostergraph.oneroster")
     try:
-        return OneRosterClient(args.oneroster, creds, auth=args.auth,
+        return OneRosterClient(args.oneroster, creds, auth=args.auth or "oauth2",
                                version=args.oneroster_version, scope=args.scope)
     except ValueError as exc:  # a URL that is not http(s), or names no version
         from ._common import UsageError
@@ -121,10 +141,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from ..oneroster.client import DEFAULT_LIMIT
     from ..oneroster.sync import sync_oneroster
 
-    hold = HoldThresholds(removed=args.hold_if_removed, reidentified=args.hold_if_reid)
+    d = HoldThresholds()
+    hold = HoldThresholds(
+        removed=d.removed if args.hold_if_removed is None else args.hold_if_removed,
+        reidentified=d.reidentified if args.hold_if_reid is None else args.hold_if_reid)
     with _client(args) as client:
         result = sync_oneroster(args.path, client=client, limit=args.limit or DEFAULT_LIMIT,
                                 hold=hold, progress=False if args.quiet else None,
-                                check_deletions=args.check_deletions)
+                                check_deletions=args.check_deletions is not False)
     sys.stdout.write(result.summary() + "\n")
     return EXIT_HELD if result.held else EXIT_OK

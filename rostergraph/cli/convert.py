@@ -44,7 +44,7 @@ def add_convert(sub: Any) -> None:
     p.add_argument("--sample", action="store_true", help="convert the embedded sample district")
     p.add_argument("--to", required=True,
                    choices=("clever-json", "clever-jsonl", "clever-csv", "oneroster"))
-    p.add_argument("--oneroster-version", choices=("1.1", "1.2"), default="1.1",
+    p.add_argument("--oneroster-version", choices=("1.1", "1.2"),
                    help="with --to oneroster: the OneRoster CSV version to write (default 1.1)")
     p.add_argument("--from", dest="source_format", default=None,
                    help="source format, to skip detection (clever-json or clever-jsonl, "
@@ -81,13 +81,18 @@ def _cmd_convert(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     source = sample_path() if args.sample else args.source
+    if args.oneroster_version and args.to != "oneroster":
+        from ._common import UsageError
+
+        raise UsageError(f"--oneroster-version applies to --to oneroster, not --to {args.to}")
     from .guide import steps
 
     policy = privacy_from_args(args)
     steps(args).step(f"converting to {args.to}")
     report = convert(source, args.output, to=args.to, format=args.source_format,
                      strict=args.strict, extensions=not args.no_extensions, privacy=policy,
-                     oneroster_version=args.oneroster_version, limits=limits_from_args(args))
+                     oneroster_version=args.oneroster_version or "1.1",
+                     limits=limits_from_args(args))
     steps(args).close()
     if args.report_format == "json":
         sys.stdout.write(report.to_json() + "\n")

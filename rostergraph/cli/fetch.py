@@ -96,6 +96,9 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         from ._oneroster import cmd_fetch
 
         return cmd_fetch(args)
+    from ._oneroster import refuse_oneroster_options
+
+    refuse_oneroster_options(args)
     with clever_client(args, args.base_url) as client:
         result = fetch_district(args.out, client=client, limit=args.limit or MAX_LIMIT,
                                 resume=args.resume,

@@ -59,8 +59,9 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         from ._oneroster import cmd_sync
 
         return cmd_sync(args)
-    from ._oneroster import is_oneroster_dump
+    from ._oneroster import is_oneroster_dump, refuse_oneroster_options
 
+    refuse_oneroster_options(args)
     if is_oneroster_dump(args.path):
         raise SourceError("a OneRoster dump: give the server with --oneroster URL (the "
                           "address is never taken from the dump)", path=args.path)

@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -286,22 +287,31 @@ def load(path: str | os.PathLike[str], *, format: str | None = None, strict: boo
     if roster is None:
         try:
             before = source_fingerprint(path)  # before reading: a file replaced meanwhile
-        except OSError:                        # then means no snapshot, not a stale one
+        except OSError as exc:                 # then means no snapshot, not a stale one
             before = None
+            _no_snapshot(path, exc)
         roster = _told_zip(reader(path, strict=strict), path)
         if before is not None:
             graph = RosterGraph.from_roster(roster)  # (a snapshot holds the built graph)
             try:
                 save_cache(path, name, strict, roster, variant, fingerprint=before,
                            graph=graph)
-            except OSError:
-                pass  # a read-only or full cache folder only costs the warm reload
+            except OSError as exc:  # (a read-only or full cache folder: no warm reload)
+                _no_snapshot(path, exc)
             # this roster is not handed out yet: it keeps the graph, so that the caller's
             # own from_roster is free while the roster's kinds are unchanged
             arrays, strings = graph.to_arrays()
             roster._columns.put_stored_graph(roster.records_by_kind(),
                                              {"arrays": arrays, "strings": strings})
     return roster
+
+
+def _no_snapshot(path: Any, exc: OSError) -> None:
+    """Say (a warning of the ``rostergraph.cache`` logger) why no snapshot of ``path``
+    was kept: the next load with ``cache=True`` reads the source again."""
+    why = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+    logging.getLogger("rostergraph.cache").warning(
+        "no warm snapshot kept for %s (the next load reads it again): %s", path, why)
 
 
 def _told_zip(roster: Roster, path: Any) -> Roster:

@@ -29,14 +29,9 @@ from .enrollcols import canonical_role
 from .mapping import CLEVER_TO_CEDS
 from .oneroster_cols import PREFIX, ROLES_KEY, role_row_ids, staff_role_tokens
 from .oneroster_delta_users import student_cells
-from .oneroster_users import (
-    CONTACT_ROLES,
-    STAFF_ROLES,
-    apply_role,
-    contact_role,
-    grants,
-)
+from .oneroster_grants import CONTACT_ROLES, STAFF_ROLES, contact_role, grants
 from .oneroster_users import _clever_role as clever_role  # (one mapping for both)
+from .oneroster_users import apply_role
 
 if TYPE_CHECKING:
     from .oneroster import _Reader

@@ -39,7 +39,7 @@ from .oneroster_cols import (
     SEX_VALUES,
     USER_ID_COLUMN,
 )
-from .oneroster_users import CONTACT_ROLES, DISTRICT_ADMIN_ROLES, STAFF_ROLES, grants
+from .oneroster_grants import CONTACT_ROLES, DISTRICT_ADMIN_ROLES, STAFF_ROLES, grants
 
 __all__ = ["UserDeletions", "apply_user_deletions", "given_later", "holds_role",
            "match_user_deletions", "role_row", "student_cells", "with_base_rows",

@@ -27,7 +27,13 @@ from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
 from .mapping import CEDS_TO_CLEVER, passwords_left_out
 from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kept_role_row
-from .oneroster_grants import CONTACT_ROLES, DISTRICT_ADMIN_ROLES, STAFF_ROLES, grants
+from .oneroster_grants import (
+    CONTACT_ROLES,
+    DISTRICT_ADMIN_ROLES,
+    STAFF_ROLES,
+    clever_role,
+    grants,
+)
 from .oneroster_primary import says_primary
 from .oneroster_roles_told import tell_primaries, tell_role_rows
 
@@ -177,7 +183,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     if (staff or role in ("student", "teacher")) and not schools and file == "users.csv" \
             and row.get("orgSourcedIds"):  # (districts only: kept, as no school says them)
         taken = taken - {"orgSourcedIds"}
-    cell, clever = row.get("primaryOrgSourcedId") or None, _clever_role(role, districts)
+    cell, clever = row.get("primaryOrgSourcedId") or None, clever_role(role, districts)
     said = says_primary(roles, clever, cell, primary, schools + districts)
     if said:
         taken = taken | {"primaryOrgSourcedId"}
@@ -188,17 +194,6 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     if said is None and cells is not None:  # (written first, at another org: kept again)
         cells.setdefault("primaryOrgSourcedId", cell)  # type: ignore[arg-type]
     return taken
-
-
-def _clever_role(role: str, districts: list[str]) -> str | None:
-    """The Clever role OneRoster role ``role`` is read as (``None``: none)."""
-    if role in ("student", "teacher"):
-        return role
-    if role in DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
-        return "district_admin"
-    if role in STAFF_ROLES or role == "administrator":
-        return "staff"
-    return "contact" if role in CONTACT_ROLES else None
 
 
 def _keep_orgs(rd: _Reader, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from .io.enrollcells import ENROLLMENT_CELLS_KEY, by_enrollment
 from .io.enrollcols import OTHER_ROLES_KEY, canonical_role
 from .io.oneroster_cols import ENROLLMENT_IDS_KEY
-from .io.oneroster_users import CONTACT_ROLES
+from .io.oneroster_grants import CONTACT_ROLES
 
 if TYPE_CHECKING:
     from .privacy import PrivacyPolicy

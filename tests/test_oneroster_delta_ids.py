@@ -540,3 +540,37 @@ def test_an_org_session_or_course_deleted_and_given_again_by_a_later_row(
     assert _said(r) == [(f + ".csv", 2, rid, "sourcedId", None)]
     assert "line 3" in r.problems[0].message and "not applied" in r.problems[0].message
     assert r.problems[0].kind == kind
+
+
+@pytest.mark.parametrize(("rows", "after"), [
+    ("e3,tobedeleted,,,,,,,,\ne3,,,C1,S1,U2,student,,2024-01-01,\n",
+     "e3,,,C1,S1,U2,student,,2024-01-01,\n"),
+    ("e3,tobedeleted,,C1,S1,U2,student,,,\ne3,,,C1,S1,U2,student,,,\n",
+     "e3,,,C1,S1,U2,student,,,\n"),
+    ("e9,tobedeleted,,,,,,,,\ne9,,,C2,S1,U1,student,,,\n", "e9,,,C2,S1,U1,student,,,\n"),
+    ("e3,,,C1,S1,U2,student,,2024-01-01,\ne3,tobedeleted,,,,,,,,\n", None),
+    ("e9,,,C2,S1,U1,student,,,\ne9,tobedeleted,,C2,S1,U1,student,,,\n", "")])
+def test_an_enrollment_given_and_deleted_in_one_delta_follows_file_order(
+        tmp_path: Path, rows: str, after: str | None) -> None:
+    """One enrollment sourcedId given and deleted in one enrollments.csv: the later row
+    wins, as in users.csv and the 1.2 roles.csv (deleted then given: the deletion is not
+    applied, a problem at its line says so), and the result is the bulk load of the
+    enrollments after the change (``after``: ``None`` for e3's row gone)."""
+    r = read_oneroster(_delta(tmp_path / "delta", enrollments_csv=_ENR_HEAD + rows),
+                       base=_base(tmp_path))
+    kept = "".join(line + "\n" for line in _ENROLLMENTS.splitlines()[1:]
+                   if after is not None or not line.startswith("e3,"))
+    if after and after.startswith("e3,"):
+        kept = kept.replace("e3,,,C1,S1,U2,student,,,\n", after)
+    want = base(tmp_path / "after", _USERS, _ENR_HEAD + kept + (
+        after if after and not after.startswith("e3,") else ""))
+    for cid in ("C1", "C2"):
+        got, bulk = r.sections[cid], want.sections[cid]
+        assert (got.students, got.teachers, got.teacher) == (
+            bulk.students, bulk.teachers, bulk.teacher), cid
+        assert dict(got.extra) == dict(bulk.extra), cid
+    again = rows.startswith(rows.split(",")[0] + ",tobedeleted")
+    assert [p.message for p in r.problems] == ([
+        (f"status tobedeleted: enrollment row {rows.split(',')[0]!r} is given again by a "
+        "later row of this delta (line 3), which is loaded; the deletion is not applied")]
+        if again else [])

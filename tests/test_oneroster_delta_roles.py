@@ -253,20 +253,49 @@ def _rows_text(rows: list[tuple[str, ...]], status: str = "") -> str:
     return "".join(f"{sid},{status},,{u},{rt},{role},,,{org}\n" for sid, u, rt, role, org in rows)
 
 
-def test_random_deltas_give_what_a_bulk_load_after_the_change_gives(tmp_path: Path) -> None:
-    """Random 1.2 deltas of role rows (a base row deleted, updated, given again under a
-    new id at the same or another org; a row added), with and without the users' rows
-    re-sent: each user reads as a bulk load of its role rows after the change."""
+#: the base's rows under the ids rostergraph makes up (``<user>:role:<n>``, as written)
+_MADE_UP = {"R1": "U1:role:1", "R2": "U2:role:1", "R2c": "U2:role:2", "R3": "U3:role:1"}
+
+
+@pytest.mark.parametrize("made_up", [False, True])
+def test_random_deltas_give_what_a_bulk_load_after_the_change_gives(
+        tmp_path: Path, made_up: bool) -> None:
+    """Random 1.2 deltas of role rows (a base row deleted by its id alone, updated, given
+    again under a new id at the same or another org; a row added; one id given and
+    deleted in either order), with and without the users' rows re-sent, the base's rows
+    under their own ids or under those rostergraph makes up: each user reads as a bulk
+    load of its role rows after the change."""
     import random
 
-    base = _bulk(tmp_path / "base")
+    rename = _MADE_UP if made_up else {}
+    base_rows = [(rename.get(r[0], r[0]), *r[1:]) for r in _BASE_ROWS]
+    base = _bulk(tmp_path / "base", roles=_rows_text(base_rows) + "P1r,,,P1,primary,parent,,,S1\n")
     users = {line.split(",")[0]: line + "\n" for line in _USERS.splitlines()[1:]}
+    live = "" if made_up else "active"  # (a status is a cell: a made-up id's row kept whole)
     for seed in range(40):
         rng = random.Random(seed)
-        final, delta, n, touched = list(_BASE_ROWS), [], 0, set()
+        final, delta, n, touched = list(base_rows), [], 0, set()
         for _ in range(rng.randint(1, 4)):
-            op = rng.choice(["delete", "update", "anew", "add"])
-            old = [r for r in final if r in _BASE_ROWS and r[0] not in touched]
+            op = rng.choice(["delete", "update", "anew", "add", "both"])
+            old = [r for r in final if r in base_rows and r[0] not in touched]
+            if op == "both":  # (one id given and deleted: the later row wins)
+                n += 1
+                r = rng.choice(old) if old and rng.random() < 0.5 else (
+                    f"X{n}", rng.choice(["U1", "U2", "U3"]), "secondary", "teacher", "S1")
+                touched.add(r[0])
+                given = (*r[:3], rng.choice(["teacher", "aide", "student"]),
+                         rng.choice(["S1", "S2", "S3"]))
+                pair = [_rows_text([r[:1] + ("",) * 4], "tobedeleted"),
+                        _rows_text([given], live)]
+                if r in final:
+                    at = final.index(r)
+                    del final[at]
+                if rng.random() < 0.5:  # (deleted, then given: given)
+                    final.append(given)
+                else:
+                    pair.reverse()
+                delta += pair
+                continue
             if op != "add" and old:  # (each base row at most once: one record, one row)
                 r = rng.choice(old)
                 touched.add(r[0])
@@ -281,31 +310,97 @@ def test_random_deltas_give_what_a_bulk_load_after_the_change_gives(tmp_path: Pa
                     if rng.random() < 0.5:
                         new = (*new[:4], rng.choice(["S1", "S2", "S3"]))
                     pair = [_rows_text([r[:1] + ("",) * 4], "tobedeleted"),
-                            _rows_text([new], "active")]
+                            _rows_text([new], live)]
                     delta += pair[::rng.choice([1, -1])]
                     final[at] = new
                     continue
                 new = (*r[:3], rng.choice(["teacher", "student", "aide"]),
                        rng.choice(["S1", "S2", "S3"]))
                 final[at] = new
-                delta.append(_rows_text([new], "active"))
+                delta.append(_rows_text([new], live))
                 continue
             n += 1
             new = (f"X{n}", rng.choice(["U1", "U2", "U3"]), "secondary",
                    rng.choice(["teacher", "aide", "student"]), rng.choice(["S1", "S2", "S3"]))
             final.append(new)
-            delta.append(_rows_text([new], "active"))
+            delta.append(_rows_text([new], live))
         sent = "".join(users[u] for u in ("U1", "U2", "U3") if rng.random() < 0.3)
         files = {"roles.csv": _ROLES_HEAD + "".join(delta)}
         if sent:
             files["users.csv"] = _USERS_HEAD + sent
-        got = read_oneroster(write(tmp_path / f"d{seed}", {"manifest.csv": _manifest(
+        got = read_oneroster(write(tmp_path / f"d{seed}{made_up}", {"manifest.csv": _manifest(
             "delta", *(f[:-4] for f in files)), **files}), base=base)
-        want = _bulk(tmp_path / f"b{seed}", roles=_rows_text(final) + "P1r,,,P1,primary,"
-                     "parent,,,S1\n")
+        want = _bulk(tmp_path / f"b{seed}{made_up}", roles=_rows_text(final) + "P1r,,,P1,"
+                     "primary,parent,,,S1\n")
         for uid in ("U1", "U2", "U3"):
             a, b = _user(got.users[uid]), _user(want.users[uid])
-            if not b[0].names:  # (a user left with no role by deletions alone keeps its
-                a = (*a[:2], None, *a[3:])  # district: not what this test is about)
             assert a == b, (seed, uid, delta, sent)
-        assert not any("unknown user" in m or "not applied" in m for m in _told(got)), seed
+        assert not any("unknown user" in m or "not applied" in m and "given again" not in m
+                       for m in _told(got)), seed
+
+
+@pytest.mark.parametrize("users", [None, "U3,active,,true,u3,Cy,Ng,i3,,\n"])
+@pytest.mark.parametrize(("rows", "uid", "replaced"), [
+    ("R3,tobedeleted,,,,,,,\n", "U3", ("R3",)),
+    ("R2,tobedeleted,,,,,,,\nR2c,tobedeleted,,U2,secondary,teacher,,,S3\n", "U2",
+     ("R2", "R2c")),
+    ("R1,tobedeleted,,U1,primary,student,,,S1\n", "U1", ("R1",))])
+def test_a_user_whose_rows_a_delta_only_deletes_is_at_no_district(
+        tmp_path: Path, rows: str, uid: str, replaced: tuple[str, ...],
+        users: str | None) -> None:
+    """Every role row of the user deleted, nothing added: as a bulk load of its rows after
+    the change, the user has no role and no district (a bulk load places a user by its
+    roles)."""
+    if users is not None:
+        users = next(line + "\n" for line in _USERS.splitlines() if line.startswith(uid + ","))
+    r = _delta(tmp_path, rows, users=users)
+    after = _bulk(tmp_path / "after", roles=_base_rows_but(*replaced))
+    assert (r.users[uid].roles.names, r.users[uid].district) == ((), None)
+    assert _user(r.users[uid]) == _user(after.users[uid])
+    assert _told(r) == []
+
+
+def test_a_made_up_role_id_deleted_alone_deletes_that_row(tmp_path: Path) -> None:
+    """A base whose role rows have the ids rostergraph makes up; the delta deletes one by
+    that id alone and gives the user nothing else: the row the writer writes under it goes
+    (it named nothing before, "nothing removed")."""
+    rows = "U2:role:1,,,U2,primary,teacher,,,S1\nU2:role:2,,,U2,secondary,teacher,,,S3\n"
+    base = _bulk(tmp_path / "base", roles=rows)
+    for k, gone in enumerate(("U2:role:2,tobedeleted,,,,,,,\n",
+                              "U2:role:2,tobedeleted,,,,,,,\nX9,,,U1,secondary,teacher,,,S2\n")):
+        folder = write(tmp_path / f"delta{k}", {"manifest.csv": _manifest("delta", "roles"),
+                                                "roles.csv": _ROLES_HEAD + gone})
+        r = read_oneroster(folder, base=base)
+        t = r.users["U2"].roles.teacher
+        assert t is not None and (t.school, t.schools) == ("S1", ("S1",))
+        assert _told(r) == []
+    after = _bulk(tmp_path / "after", roles=rows.splitlines()[0] + "\n")
+    assert _user(r.users["U2"]) == _user(after.users["U2"])
+
+
+@pytest.mark.parametrize("users", [None, "U2,active,,true,u2,Al,Lee,i2,,\n"])
+@pytest.mark.parametrize(("rows", "replaced", "live"), [
+    ("R2,active,,U2,primary,teacher,,,S2\nR2,tobedeleted,,,,,,,\n", ("R2",), ""),
+    ("R2,tobedeleted,,,,,,,\nR2,active,,U2,primary,teacher,,,S2\n", ("R2",),
+     "R2,,,U2,primary,teacher,,,S2\n"),
+    ("R9,active,,U2,secondary,teacher,,,S2\nR9,tobedeleted,,,,,,,\n", (), ""),
+    ("R9,tobedeleted,,,,,,,\nR9,active,,U2,secondary,teacher,,,S2\n", (),
+     "R9,,,U2,secondary,teacher,,,S2\n"),
+    (("R2c,active,,U2,secondary,teacher,,,S2\nR9,active,,U2,secondary,aide,,,S1\n"
+     "R2c,tobedeleted,,U2,secondary,teacher,,,S2\n"), ("R2c",),
+     "R9,,,U2,secondary,aide,,,S1\n")])
+def test_a_row_given_and_deleted_in_one_delta_follows_file_order(
+        tmp_path: Path, rows: str, replaced: tuple[str, ...], live: str,
+        users: str | None) -> None:
+    """One sourcedId given and deleted in one roles.csv: the later row wins, as in
+    users.csv (a row given then deleted: deleted, the base's row of that id too; deleted
+    then given: the deletion is not applied, a problem at its line says so)."""
+    r = _delta(tmp_path, rows, users=users)
+    after = _bulk(tmp_path / "after", roles=_base_rows_but(*replaced, add=live))
+    assert _user(r.users["U2"]) == _user(after.users["U2"])
+    lines = rows.splitlines()
+    deleted_first = ",tobedeleted," in lines[0] and any(
+        line.split(",")[0] == lines[0].split(",")[0] for line in lines[1:])
+    assert _told(r) == ([(f"status tobedeleted: role row {lines[0].split(',')[0]!r} is given "
+                         "again by a later row of this delta (line 3), which is loaded; the "
+                         "deletion is not applied")] if deleted_first else [])

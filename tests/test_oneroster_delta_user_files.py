@@ -161,7 +161,8 @@ def test_a_deleted_primary_role_leaves_the_next_school_primary(tmp_path: Path) -
 def test_a_user_whose_only_role_is_deleted_is_kept_without_a_role(tmp_path: Path) -> None:
     """``r1`` is U1's only role: U1 is kept (a role's deletion is no user's), with no
     role, as a 1.2 bulk load keeps a user no roles.csv row names: the users.csv cells the
-    role held in extra, its demographics on the user."""
+    role held in extra, its demographics on the user, and no district (a bulk load
+    places a user by its roles)."""
     base = _base(tmp_path)
     r = read_oneroster(_delta(tmp_path / "delta", roles_csv=_ROLES_HEAD
                               + "r1,tobedeleted,,,,,,,,\n"), base=base)
@@ -171,7 +172,7 @@ def test_a_user_whose_only_role_is_deleted_is_kept_without_a_role(tmp_path: Path
             u.extra["oneroster.grades"]) == ("ID-U1", "bkim", "05")
     assert u.extra[DEMOGRAPHICS_PREFIX + "birthDate"] == "2012-03-04"
     assert u.extra[DEMOGRAPHICS_PREFIX + "countryOfBirthCode"] == "US"
-    assert u.district == "D1" and u.extra[PROFILES_KEY] == base.users["U1"].extra[PROFILES_KEY]
+    assert u.district is None and u.extra[PROFILES_KEY] == base.users["U1"].extra[PROFILES_KEY]
     assert not r.problems
 
 

@@ -21,7 +21,8 @@ __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "LISTS_C
            "PREFIX",
            "PROFILES_KEY", "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS",
            "STATUSES", "USER_ID_COLUMN", "WRITER_DEFAULTS", "StatusTally",
-           "before_12", "enrollment_order", "is_boolean", "is_true", "kept_enrollment_ids",
+           "before_12", "enrollment_order", "is_boolean", "is_true", "kept_district",
+           "kept_enrollment_ids",
            "kept_role_row", "line_array", "listed_ids", "lists_message", "manifest_property",
            "missing_columns", "org_type", "primary_no_boolean", "rename_message",
            "role_row_ids", "role_values", "spec_renames", "staff_role_tokens",
@@ -389,6 +390,20 @@ def role_row_ids(uid: str, grants: Sequence[tuple[str, str]], kept: Any
             made = src.get("sourcedId") or made
         out.append((made, src))
     return out
+
+
+def kept_district(kept: Any, district: str | None, roles: Iterable[str]) -> list[str]:
+    """``[district]`` when a user's kept 1.2 ``roles.csv`` rows (``kept``: :data:`ROLES_KEY`'s
+    value) grant one of ``roles`` at its district (a student's, teacher's or staff member's
+    role there places it at no school: only that row says the org); else ``[]``.
+
+    >>> kept_district([{"role": "Teacher", "orgSourcedId": "d1"}], "d1", ("teacher",))
+    ['d1']
+    """
+    if district and any(canonical_role(k.get("role") or "") in roles
+                        and k.get("orgSourcedId") == district for k in usable_role_rows(kept)):
+        return [district]
+    return []
 
 
 def usable_role_rows(kept: Any) -> list[dict[str, str]]:

@@ -55,7 +55,7 @@ from .oneroster_delta_users import (
     student_cells,
     with_base_rows,
 )
-from .oneroster_users import contact_kind
+from .oneroster_grants import contact_kind
 from .spaced_ids import SpacedIds
 
 __all__ = ["apply_delta", "base_deletions", "live_row", "match_deletions"]

@@ -23,6 +23,7 @@ from typing import Any
 from ..roster import Roster
 from .enrollcols import canonical_role, respelt_message
 from .oneroster_cols import ENROLLMENT_IDS_KEY, enrollment_order
+from .oneroster_delta_roles import in_file_order
 from .spaced_ids import SpacedIds
 
 __all__ = ["given_anew", "match_enrollment_deletions", "written_ids"]
@@ -143,6 +144,7 @@ def match_enrollment_deletions(r: Any, base: Roster) -> None:
     the base or of the delta (see the module's text); a row that deletes none is left
     naming no class, with a problem (it was silent). Ids with spaces around them are
     matched as the reader matches every reference (:class:`~.spaced_ids.SpacedIds`)."""
+    in_file_order(r, "enrollments", None, r.live_lines.get("enrollments", {}))
     rows = r.deleted_rows.get("enrollments")
     if not rows:
         return

@@ -27,7 +27,7 @@ import attrs
 from .csvutil import split_list
 from .enrollcols import OTHER_ROLES_KEY
 from .oneroster_cols import ENROLLMENT_IDS_KEY, PREFIX
-from .oneroster_users import contact_role
+from .oneroster_grants import contact_role
 
 __all__ = ["drop_users", "kept_role_enrollments"]
 

@@ -27,21 +27,15 @@ from ..model import record_to_dict
 from .csvutil import split_list
 from .enrollcols import canonical_role
 from .mapping import CLEVER_TO_CEDS
-from .oneroster_cols import PREFIX, ROLES_KEY, role_row_ids, staff_role_tokens
+from .oneroster_cols import PREFIX, ROLES_KEY
 from .oneroster_delta_users import student_cells
-from .oneroster_users import (
-    CONTACT_ROLES,
-    STAFF_ROLES,
-    apply_role,
-    contact_role,
-    grants,
-)
-from .oneroster_users import _clever_role as clever_role  # (one mapping for both)
+from .oneroster_grants import CONTACT_ROLES, STAFF_ROLES, base_role_rows, clever_role, contact_role
+from .oneroster_users import apply_role
 
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["BaseRoleRows", "base_role_rows", "merge_base_roles"]
+__all__ = ["BaseRoleRows", "base_role_rows", "in_file_order", "merge_base_roles"]
 
 #: the users.csv cells a role takes (kept in extra, ``oneroster.<column>``, when none does)
 _CELLS = ("identifier", "username", "grades", "orgSourcedIds")
@@ -51,37 +45,6 @@ def _clever_role(role: str) -> str | None:
     """The Clever role OneRoster role ``role`` (as :func:`grants` gives it) is read as;
     ``None`` for a role Clever has none for (kept in ``extra["oneroster.role"]``)."""
     return clever_role(role, [])
-
-
-def base_role_rows(user: Any) -> list[tuple[str, str, str]]:
-    """``(sourcedId, role, org)`` of the ``roles.csv`` rows the 1.2 writer writes for base
-    record ``user``, in order (the first is ``roleType=primary``): one per role and org
-    (a staff record's: one per 1.2 role it holds, each once, or ``siteAdministrator``,
-    read as ``administrator``, and school), under the ids the writer gives them
-    (:func:`~rostergraph.io.oneroster_cols.role_row_ids`: a source row's kept in
-    ``extra["oneroster.roles"]``, else ``<user>:role:<n>``)."""
-    kept_orgs = user.extra.get(PREFIX + "orgSourcedIds")
-    staff = user.roles.staff
-    rows: list[tuple[str, str, str]] = []  # (role written, role read, org)
-    first_school: str | None = None
-    for role, orgs in grants(user):
-        orgs = list(dict.fromkeys(orgs))
-        if staff is not None and (role in STAFF_ROLES or role == "administrator"):
-            if any(w in STAFF_ROLES for w, _, _ in rows):
-                continue  # (the staff record's rows: written at its first role)
-            rows += [(t, t if t in (staff.roles or ()) else "administrator", o)
-                     for t in staff_role_tokens(staff.roles) for o in orgs or [""]]
-            continue
-        if role in ("student", "teacher") and orgs and first_school is None:
-            first_school = orgs[0]
-        elif role in CONTACT_ROLES and not orgs and first_school:
-            orgs = [first_school]  # (as written: the contact's row at the first school)
-        elif _clever_role(role) is None and user.roles.contact is None and isinstance(
-                kept_orgs, str):
-            orgs = split_list(kept_orgs)  # (the orgs no contact holds: this role's)
-        rows += [(role, role, o) for o in orgs] or [(role, role, "")]
-    ids = role_row_ids(user.id, [(w, o) for w, _, o in rows], user.extra.get(ROLES_KEY))
-    return [(sid, role, org) for (sid, _), (_, role, org) in zip(ids, rows, strict=True)]
 
 
 class BaseRoleRows:
@@ -163,6 +126,7 @@ def merge_base_roles(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
     base = rd.base
     if base is None:
         return None
+    in_file_order(rd, "roles", rows)
     given: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for line, row in rows:
         usid = row.get("userSourcedId") or ""
@@ -206,6 +170,61 @@ def merge_base_roles(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
         for n, role, org in left:
             out.add_row(uid, "", role, org, n == 0)
     return out
+
+
+def in_file_order(rd: _Reader, f: str, rows: list[tuple[int, dict[str, str]]] | None,
+                  live: dict[str, int] | None = None) -> None:
+    """The rows of one ``sourcedId`` that a delta's file ``f`` (``roles``, ``enrollments``)
+    both gives and deletes, followed in file order, as ``users.csv``'s are (the last word
+    wins): a deletion followed by a row giving its ``sourcedId`` again is not applied (it
+    leaves ``rd.deleted_rows``; a problem at its line names the later one), and a row
+    followed by a deletion of its ``sourcedId`` is left out of ``rows`` (the deletion
+    deletes the record: the base's too). ``live``: the last line of each live row's id
+    (stripped), when ``rows`` are not at hand."""
+    dels = rd.deleted_rows.get(f)
+    if not dels:
+        return
+    if live is None:
+        live = {}
+        for line, row in rows or ():
+            live[(row.get("sourcedId") or "").strip()] = line
+    live.pop("", None)
+    lines, last = rd.deleted_lines[f], {}
+    keep = []
+    for k, (row, line) in enumerate(zip(dels, lines, strict=True)):
+        sid = (row.get("sourcedId") or "").strip()
+        at = live.get(sid, 0)
+        if at > line:
+            rd.b.problem("other", f"status tobedeleted: {f[:-1]} row {sid!r} is given again by "
+                         f"a later row of this delta (line {at}), which is loaded; the "
+                         "deletion is not applied", file=f + ".csv", line=line,
+                         kind="users" if f == "roles" else "sections",
+                         record_id=row.get("userSourcedId" if f == "roles" else
+                                           "classSourcedId") or sid, field="sourcedId")
+            continue
+        keep.append(k)
+        last[sid] = line
+    if len(keep) < len(dels):
+        rd.deleted_rows[f] = [dels[k] for k in keep]
+        rd.deleted_lines[f] = [lines[k] for k in keep]
+        rd.deleted[f] = [rd.deleted[f][k] for k in keep]
+    if rows is None:
+        return
+    kept = []
+    for line, row in rows:
+        at_sid = (row.get("sourcedId") or "").strip()
+        at = last.get(at_sid, 0)
+        if at < line:
+            kept.append((line, row))
+            continue
+        usid = row.get("userSourcedId") or ""
+        uid = rd.alias.get(usid, usid)
+        old = rd.base.users.get(uid) if rd.base is not None else None
+        if old is None or all(sid.strip() != at_sid for sid, _, _ in base_role_rows(old)):
+            # (the deletion deletes that row of the delta's only: it is applied, no more)
+            rd.role_deletions[at] = (uid, canonical_role(row.get("role") or ""),
+                                     row.get("orgSourcedId") or "")
+    rows[:] = kept
 
 
 def _deleted_rows(rd: _Reader, uid: str, had: list[tuple[str, str, str]],

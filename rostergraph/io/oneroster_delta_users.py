@@ -39,7 +39,13 @@ from .oneroster_cols import (
     SEX_VALUES,
     USER_ID_COLUMN,
 )
-from .oneroster_users import CONTACT_ROLES, DISTRICT_ADMIN_ROLES, STAFF_ROLES, grants
+from .oneroster_grants import (
+    CONTACT_ROLES,
+    DISTRICT_ADMIN_ROLES,
+    STAFF_ROLES,
+    base_role_rows,
+    grants,
+)
 
 __all__ = ["UserDeletions", "apply_user_deletions", "given_later", "holds_role",
            "match_user_deletions", "role_row", "student_cells", "with_base_rows",
@@ -197,9 +203,12 @@ def without_role(user: Any, role: str, org: str | None) -> tuple[Any, str | None
         if user.extra.get(PREFIX + "role") != role:
             return user, f"the user has no {role!r} role"
         return attrs.evolve(user, extra=_extra(user.extra, (PREFIX + "role",))), None
+    district = user.district
     if not roles.names:  # no role left: what it held from users.csv stays with the user
         add.update(_held_cells(held))
-    return attrs.evolve(user, roles=roles, extra=_extra(user.extra, (), add)), None
+        district = None  # (a bulk load places a user by its roles: one with none, nowhere)
+    return attrs.evolve(user, roles=roles, district=district,
+                        extra=_extra(user.extra, (), add)), None
 
 
 def given_later(r: Any, uid: str, line: int, sid: str | None = None,
@@ -326,6 +335,17 @@ def _kept_rows(base: Roster, key: str) -> dict[str, tuple[str, Mapping[str, Any]
     return out
 
 
+def _made_up_row(base: Roster, sid: str) -> tuple[str, Mapping[str, Any]] | None:
+    """(user, its role and org) of the base row the 1.2 writer writes under the id it makes
+    up, ``sid`` (``<user>:role:<n>``: :func:`base_role_rows`); ``None`` when it is none."""
+    uid, sep, n = sid.rpartition(":role:")
+    old = base.users.get(uid) if sep and n.isdigit() else None
+    for rid, role, org in base_role_rows(old) if old is not None else ():
+        if rid == sid:
+            return uid, {"role": role, "orgSourcedId": org}
+    return None
+
+
 def match_user_deletions(r: Any, base: Roster,
                          named: Callable[[str], str | None]) -> UserDeletions:
     """The per-user files' tobedeleted rows of a delta read with ``base`` (the reader
@@ -375,7 +395,7 @@ def match_user_deletions(r: Any, base: Roster,
         if not (row.get("userSourcedId") and row.get("role")) and sid:
             if kept_roles is None:  # (built once, on the first row that needs it)
                 kept_roles = _kept_rows(base, ROLES_KEY)
-            found = kept_roles.get(sid.strip())
+            found = kept_roles.get(sid.strip()) or _made_up_row(base, sid.strip())
             if found is not None:  # (a bare row: the one the base kept says whose role)
                 given = {"userSourcedId": found[0], **found[1]}
                 for k in ("userSourcedId", "role", "orgSourcedId"):

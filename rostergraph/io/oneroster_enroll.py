@@ -262,6 +262,7 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str, odd: list[tuple[int, s
 
     gone_classes = bare_ids(rd.gone("classes"))
     ids: set[str] = set()
+    live = rd.live_lines.setdefault("enrollments", {}) if rd.base is not None else None
     has_id_column = "sourcedId" in t.index
     for line, row in rd.cells(t, name, "sections"):
         filled[_ROWS] += 1
@@ -282,6 +283,8 @@ def _enrollment_rows(rd: _Reader, t: CsvTable, name: str, odd: list[tuple[int, s
                              record_id=eid, raw=row_text(t.as_dict(row)))
                 continue
             ids.add(eid)
+            if live is not None:  # (a delta's: a deletion of its id before it is not applied)
+                live[eid.strip()] = line
         role = canonical_role(get_role(row) or "")
         sec = sections.get(cid)
         if sec is None and rd.base is not None and cid in rd.base.sections:

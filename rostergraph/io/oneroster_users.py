@@ -27,6 +27,13 @@ from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
 from .mapping import CEDS_TO_CLEVER, passwords_left_out
 from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kept_role_row
+from .oneroster_grants import (
+    CONTACT_ROLES,
+    DISTRICT_ADMIN_ROLES,
+    STAFF_ROLES,
+    clever_role,
+    grants,
+)
 from .oneroster_primary import says_primary
 from .oneroster_roles_told import tell_primaries, tell_role_rows
 
@@ -34,8 +41,8 @@ if TYPE_CHECKING:
     from .oneroster import _Reader
 
 __all__ = ["PENDING", "PLAIN_ROLES", "ROLES_KEY", "USER_ID_COLUMN", "PlainRows", "apply_role",
-           "contact_kind", "contact_role", "differing_cells", "grants", "keep_base_roles",
-           "keep_unplaced", "link_contacts", "link_pending", "read_roles", "read_users"]
+           "differing_cells", "keep_base_roles", "keep_unplaced", "link_contacts",
+           "link_pending", "read_roles", "read_users"]
 
 #: The reader's key, in a contact's dict, for its own row's ``agentSourcedIds`` not yet
 #: linked: ``[line, cell]`` (see :func:`link_contacts`).
@@ -66,11 +73,6 @@ _TAKES = {"student": frozenset({"orgSourcedIds", "identifier", "username", "grad
           "districtAdministrator": frozenset({"orgSourcedIds"}),
           "parent": frozenset({"identifier"}), "guardian": frozenset({"identifier"}),
           "relative": frozenset({"identifier"})}
-STAFF_ROLES = frozenset(oneroster_cols.OR12_STAFF_ROLES)  # (1.2's, read back as staff)
-DISTRICT_ADMIN_ROLES = {"districtAdministrator", "systemAdministrator"}
-CONTACT_ROLES = {"parent": ("Parent", "Parent/Guardian"),
-                  "guardian": ("Other", "Parent/Guardian"),
-                  "relative": ("Other", "Family")}
 
 
 def _orgs_split(rd: _Reader, ids: list[str], admin: bool = False, staff: bool = False
@@ -178,7 +180,10 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
                      record_id=u.get("id"))
         u[PREFIX + "role"] = role
         _keep_orgs(rd, u, orgs, row)
-    cell, clever = row.get("primaryOrgSourcedId") or None, _clever_role(role, districts)
+    if (staff or role in ("student", "teacher")) and not schools and file == "users.csv" \
+            and row.get("orgSourcedIds"):  # (districts only: kept, as no school says them)
+        taken = taken - {"orgSourcedIds"}
+    cell, clever = row.get("primaryOrgSourcedId") or None, clever_role(role, districts)
     said = says_primary(roles, clever, cell, primary, schools + districts)
     if said:
         taken = taken | {"primaryOrgSourcedId"}
@@ -189,17 +194,6 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     if said is None and cells is not None:  # (written first, at another org: kept again)
         cells.setdefault("primaryOrgSourcedId", cell)  # type: ignore[arg-type]
     return taken
-
-
-def _clever_role(role: str, districts: list[str]) -> str | None:
-    """The Clever role OneRoster role ``role`` is read as (``None``: none)."""
-    if role in ("student", "teacher"):
-        return role
-    if role in DISTRICT_ADMIN_ROLES or (role == "administrator" and districts):
-        return "district_admin"
-    if role in STAFF_ROLES or role == "administrator":
-        return "staff"
-    return "contact" if role in CONTACT_ROLES else None
 
 
 def _keep_orgs(rd: _Reader, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:
@@ -392,6 +386,8 @@ class PlainRows:
                     r["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
                 if len(grades) != 1:
                     taken = _TAKES["teacher"]
+            if not schools and orgs_cell:  # (apply_role: a cell of districts only is kept)
+                taken = taken - {"orgSourcedIds"}
         cells = rd.role_cells.get(sid)
         if cells:
             for col in taken:
@@ -577,10 +573,18 @@ def read_roles(rd: _Reader, merge: Callable[[_Reader, list[tuple[int, dict[str, 
         if u is None:
             continue
         kept = kept_role_row(row)
-        if kept is None and _other_contact_role(rd, u["id"], row):
+        if kept is None and (_other_contact_role(rd, u["id"], row) or _at_district(rd, row)):
             kept = {k: v for k, v in row.items() if v != "" and k != "userSourcedId"}
         if kept is not None:
             u.setdefault(ROLES_KEY, []).append(kept)
+
+
+def _at_district(rd: _Reader, row: dict[str, str]) -> bool:
+    """Whether roles.csv ``row`` grants a student, teacher or staff role at a district (no
+    school: the user's district alone would not say that the row named it)."""
+    org, role = row.get("orgSourcedId") or "", canonical_role(row.get("role") or "")
+    return (role in ("student", "teacher") or role in STAFF_ROLES) and org not in \
+        rd.school_too and rd.orgs.get(org, ("",))[0] == "district"
 
 
 def _other_contact_role(rd: _Reader, uid: str, row: dict[str, str]) -> bool:
@@ -650,57 +654,6 @@ def keep_base_roles(rd: _Reader) -> None:
         primary = u.get("_primary_org") or next((o[0] for _, o in given if o), None)
         for role, orgs in given:
             apply_role(rd, u, role, orgs, primary, row, "users.csv", line)
-
-
-def grants(user: Any) -> list[tuple[str, list[str]]]:
-    """``(OneRoster role, orgs)`` a user's roles read from (the reader's mapping backwards):
-    the primary school first."""
-    out: list[tuple[str, list[str]]] = []
-    roles = user.roles
-    for name in roles.names:
-        r = getattr(roles, name)
-        if name in ("student", "teacher"):
-            schools = list(r.schools or ())
-            if r.school is not None:
-                schools = [r.school, *(s for s in schools if s != r.school)]
-            out.append((name, schools))
-        elif name == "staff":
-            schools = list(r.schools or ())
-            given = [v for v in r.roles or () if v in STAFF_ROLES]
-            out += [(v, schools) for v in given] or [("administrator", schools)]
-        elif name == "district_admin":
-            out.append(("districtAdministrator", [user.district] if user.district else []))
-        elif name == "contact":
-            role = _contact_role_of(user, r)
-            orgs = user.extra.get(PREFIX + "orgSourcedIds")
-            out.append((role, split_list(orgs) if isinstance(orgs, str) else []))
-    other = user.extra.get(PREFIX + "role")
-    if isinstance(other, str) and other and other not in CONTACT_ROLES:
-        out.append((other, []))
-    return out
-
-
-def contact_kind(user: Any) -> tuple[str, str]:
-    """``(relationship, type)`` of the student relationships the reader gives contact
-    ``user`` (a record), from its OneRoster role (``parent``, ``guardian``, ``relative``)."""
-    return CONTACT_ROLES[contact_role(user)]
-
-
-def contact_role(user: Any) -> str:
-    """The OneRoster role contact ``user`` (a record) was read from."""
-    return _contact_role_of(user, user.roles.contact)
-
-
-def _contact_role_of(user: Any, r: Any) -> str:
-    """The OneRoster role a contact record read from (contact role ``r``)."""
-    role = user.extra.get(PREFIX + "role")
-    if isinstance(role, str) and role in CONTACT_ROLES:
-        return role
-    rels = r.student_relationships or ()
-    first = rels[0] if rels else None
-    return ("parent" if first is not None and first.relationship == "Parent"
-            else "relative" if first is not None and first.type == "Family"
-            else "guardian")
 
 
 def _primary(row: dict[str, str]) -> bool:

@@ -62,6 +62,7 @@ from .csv_arrow import cells_at, taken_by_block
 from .csv_rowchecks import is_secret_column, row_dicts_at
 from .enrollcols import canonical_role, live_status
 from .oneroster_cols import CARRY_COLUMN, LISTS_COLUMN, USER_ID_COLUMN, WRITER_DEFAULTS, line_array
+from .oneroster_grants import CONTACT_ROLES
 from .oneroster_profiles import (
     STUDENT_CELLS,
     DemographicsState,
@@ -69,7 +70,6 @@ from .oneroster_profiles import (
     put_demographics,
 )
 from .oneroster_users import (
-    CONTACT_ROLES,
     PENDING,
     PLAIN_ROLES,
     PlainRows,

@@ -46,11 +46,14 @@ from .mapping import CEDS_TO_CLEVER, ceds_grade
 from .oneroster_cols import (
     CARRY_COLUMN,
     DEMOGRAPHICS_PREFIX,
+    OR12_STAFF_ROLES,
     PREFIX,
     PROFILES_KEY,
     RACE_COLUMNS,
+    ROLES_KEY,
     SEX_VALUES,
     USER_ID_COLUMN,
+    kept_district,
     role_values,
     staff_role_tokens,
 )
@@ -65,7 +68,9 @@ from .write import (
     made_folder,
 )
 from .write_oneroster_kept import (
+    carries_district,
     carry_unwritten_cells,
+    district_cell_row,
     enrollment_cells,
     enrollment_ids,
     role_rows,
@@ -437,11 +442,17 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     elif not rows:
         report.add("users", "roles (none: written with an empty role)", "changed")
         rows.append(dict(base, sourcedId=uid, role=""))
-    extra_cols = _user_columns(rec, c, roster, district, sole, rows[0], ("agentSourcedIds",))
     # the orgs kept for a contact (or a role Clever lacks, or no role) go on that row: on
-    # a teacher's or staff member's they would read back as its schools (else carried)
+    # a teacher's or staff member's they would read back as its schools (else carried),
+    # but for a cell of districts only on one written without schools
+    cell_district = None
     if orgs_row is None and not names:
         orgs_row = rows[0]
+    elif orgs_row is None:
+        orgs_row, cell_district = district_cell_row(rows, rec.extra.get(PREFIX + "orgSourcedIds"),
+                                            roster.districts, roster.schools)
+    extra_cols = _user_columns(rec, c, roster, district, sole, rows[0], ("agentSourcedIds",),
+                               cell_district if orgs_row is rows[0] else None)
     if orgs_row is not None:
         _fill(orgs_row, extra_cols, c, ("orgSourcedIds",))
     elif "orgSourcedIds" in extra_cols:
@@ -474,14 +485,14 @@ def _user_cells(rec: Any, c: _Carry) -> dict[str, Any]:
 
 
 def _user_columns(rec: Any, c: _Carry, roster: Roster, district: str | None,
-                  sole: str | None, row: dict[str, Any], fill: tuple[str, ...]
-                  ) -> dict[str, Any]:
+                  sole: str | None, row: dict[str, Any], fill: tuple[str, ...],
+                  given: str | None = None) -> dict[str, Any]:
     """What a user's roles left, once they are written (both versions): the district
-    carried when it would not read back, and the columns of the ``oneroster.<column>``
-    extra keys (those in ``fill`` filling ``row``'s cells, see :func:`_fill`)."""
+    carried when it would not read back (``given``: the one its first row's orgs give), and
+    the columns of the ``oneroster.<column>`` extra keys (those in ``fill`` filling
+    ``row``'s cells, see :func:`_fill`)."""
     c.d.pop(PREFIX + "enabledUser", None)  # (in the row already)
-    if district is not None and (district not in roster.districts or not _district_reads_back(
-            rec, roster, district, sole)) or district is None and _fills_district(rec, roster, sole):
+    if carries_district(rec, roster, district, sole, given):
         c.keep("district", district)
     extra_cols = c.columns()
     _fill(row, extra_cols, c, fill)
@@ -536,7 +547,7 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     roles = rec.roles
     grants: list[tuple[str, str]] = []  # (1.2 role, org) in the order they read back
     # orgs of a contact or of a role Clever has none for, kept by the reader
-    kept = rec.extra.get(PREFIX + "orgSourcedIds")
+    kept, held = rec.extra.get(PREFIX + "orgSourcedIds"), rec.extra.get(ROLES_KEY)
     kept_orgs = [o for o in kept.split(",") if o] if isinstance(kept, str) else []
     ids: list[str] = []        # the role fields the one `identifier` column reads back into
     usernames: list[str] = []  # ... and the one `username` column
@@ -546,7 +557,7 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, Sheet],
         c.roles_written.add(role)
         if role in ("student", "teacher"):
             orgs = _school_orgs(c, r, role)
-            grants += [(role, o) for o in orgs] or [(role, "")]
+            grants += [(role, o) for o in orgs or kept_district(held, district, (role,)) or [""]]
             ids.append(f"roles.{role}.sis_id")
             usernames.append(f"roles.{role}.credentials.district_username")
             first_school = first_school or (orgs[0] if orgs else None)
@@ -562,6 +573,7 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, Sheet],
             c.take("roles.staff.roles")
             if tokens != given:
                 c.keep("roles.staff.roles", given)
+            orgs = orgs or kept_district(held, district, (*OR12_STAFF_ROLES, "administrator"))
             grants += [(t, o) for t in tokens for o in (orgs or [""])]
             ids.append("roles.staff.staff_id")
             usernames.append("roles.staff.credentials.district_username")
@@ -583,12 +595,18 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, Sheet],
         c.d.pop(PREFIX + "orgSourcedIds", None)
     row["identifier"] = _one_value(c, ids)
     row["username"] = _one_value(c, usernames)
-    row["primaryOrgSourcedId"] = grants[0][1] or None if grants else None
+    first = grants[0] if grants else ("", "")
+    # (a student's, teacher's or staff member's org that is its district is no school)
+    row["primaryOrgSourcedId"] = None if first[1] == district and first[0] in (
+        "student", "teacher", *OR12_STAFF_ROLES) and district not in roster.schools \
+        else first[1] or None
     for role_row in role_rows(rec, c, uid, grants):
         sheets["roles"].add(role_row)
     _user_profiles(rec, c, sheets, uid)
     extra_cols = _user_columns(rec, c, roster, district, sole, row,
-                               ("agentSourcedIds", "primaryOrgSourcedId"))
+                               ("agentSourcedIds", "primaryOrgSourcedId"),
+                               grants[0][1] if grants and grants[0][1] not in roster.schools
+                               else None)
     for k in ("role", "orgSourcedIds"):  # no 1.2 users.csv column: carried
         if k in extra_cols:
             c.d[PREFIX + k] = extra_cols.pop(k)
@@ -608,35 +626,6 @@ def _user_profiles(rec: Any, c: _Carry, sheets: dict[str, Sheet], uid: str) -> N
     for prof in profiles:
         sheets["userProfiles"].add({**{k: v for k, v in prof.items() if k != "password"},
                                     "userSourcedId": uid})
-
-
-def _fills_district(rec: Any, roster: Roster, sole: str | None) -> bool:
-    """Whether the reader gives a user written without a district one: a role row's orgs'
-    district, else the sole district."""
-    r = rec.roles
-    ids = [s for x in (r.student, r.teacher) if x is not None for s in (x.school, *(x.schools or ()))]
-    ids += list(r.staff.schools or ()) if r.staff is not None else []
-    return bool(r.names) and (sole is not None or any(
-        s in roster.schools and roster.schools[s].district for s in ids))
-
-
-def _district_reads_back(rec: Any, roster: Roster, district: str, sole: str | None) -> bool:
-    roles = rec.roles
-    if not roles.names:
-        return False  # the reader places a user by its role rows; a role-less row gets none
-    if roles.district_admin is not None:
-        return True
-    for role in ("student", "teacher"):
-        r = getattr(roles, role)
-        if r is not None:
-            sc = r.school or next(iter(r.schools or ()), None)
-            if sc is not None and sc in roster.schools:
-                return roster.schools[sc].district == district
-    if roles.staff is not None and roles.staff.schools:
-        sc = roles.staff.schools[0]
-        if sc in roster.schools:
-            return roster.schools[sc].district == district
-    return district == sole
 
 
 def _oneroster_demographics(rec: Any, c: _Carry, sheets: dict[str, Sheet], sid: str) -> None:

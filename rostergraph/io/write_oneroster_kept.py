@@ -3,13 +3,15 @@ cells the reader kept in ``extra`` without a Clever field: a source's enrollment
 ``sourcedId`` s and its 1.2 ``roles.csv`` rows, in their own files again, and the
 enrollments' other cells on their rows (as
 :func:`~rostergraph.io.write_sftp.write_clever_csv` writes a student's back on its
-Clever SFTP ``enrollments.csv`` row)."""
+Clever SFTP ``enrollments.csv`` row); a 1.1 ``orgSourcedIds`` cell naming districts only;
+and whether a user's district reads back from its rows or must be carried."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .csvcells import split_list
 from .enrollcells import ENROLLMENT_CELLS_KEY, by_enrollment
 from .enrollcols import ENROLLMENT_COLUMNS_READ
 from .oneroster_cols import (
@@ -22,10 +24,11 @@ from .oneroster_cols import (
 from .write import _Carry
 
 if TYPE_CHECKING:
+    from ..roster import Roster
     from .write_sheets import Sheet
 
-__all__ = ["MAX_CELL_COLUMNS", "carry_unwritten_cells", "enrollment_cells", "enrollment_ids",
-           "role_rows"]
+__all__ = ["MAX_CELL_COLUMNS", "carries_district", "carry_unwritten_cells", "district_cell_row",
+           "enrollment_cells", "enrollment_ids", "role_rows"]
 
 
 def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None:
@@ -127,3 +130,64 @@ def role_rows(rec: Any, c: _Carry, uid: str,
     if kept and [k for k in map(kept_role_row, rows) if k is not None] == kept:
         c.d.pop(ROLES_KEY, None)  # (they read back from the rows)
     return rows
+
+
+#: the 1.1 roles a district org places at no school (``administrator`` there is a district
+#: administrator's)
+_PLACED_AT_SCHOOLS = frozenset({"student", "teacher", "aide", "proctor"})
+
+
+def district_cell_row(rows: list[dict[str, Any]], kept: Any, districts: Any, schools: Any
+                      ) -> tuple[dict[str, Any] | None, str | None]:
+    """The 1.1 ``users.csv`` row of a user's that takes back the ``orgSourcedIds`` cell the
+    reader kept for a student's, teacher's or staff member's row naming only districts (the
+    role has no school, so nothing else says them), and the district it gives the user:
+    the first such row written without orgs, when every id of the cell is a district
+    (``districts``) and none a school (``schools``); ``(None, None)`` otherwise."""
+    ids = split_list(kept) if isinstance(kept, str) else []
+    if not ids or any(o not in districts or o in schools for o in ids):
+        return None, None
+    row = next((r for r in rows if r.get("role") in _PLACED_AT_SCHOOLS
+                and not r.get("orgSourcedIds")), None)
+    return row, ids[0] if row is not None else None
+
+
+def carries_district(rec: Any, roster: Roster, district: str | None, sole: str | None,
+                     given: str | None) -> bool:
+    """Whether a user's ``district`` must be carried: it would not read back from the rows
+    written (``given``: the district their first row's orgs give, when they name one; else
+    that of its roles' schools, or the sole district ``sole``), or the reader would give
+    one to a user without."""
+    if district is None:
+        return _fills_district(rec, roster, sole)
+    return district not in roster.districts or district != given and not _district_reads_back(
+        rec, roster, district, sole)
+
+
+def _fills_district(rec: Any, roster: Roster, sole: str | None) -> bool:
+    """Whether the reader gives a user written without a district one: a role row's orgs'
+    district, else the sole district."""
+    r = rec.roles
+    ids = [s for x in (r.student, r.teacher) if x is not None for s in (x.school, *(x.schools or ()))]
+    ids += list(r.staff.schools or ()) if r.staff is not None else []
+    return bool(r.names) and (sole is not None or any(
+        s in roster.schools and roster.schools[s].district for s in ids))
+
+
+def _district_reads_back(rec: Any, roster: Roster, district: str, sole: str | None) -> bool:
+    roles = rec.roles
+    if not roles.names:
+        return False  # the reader places a user by its role rows; a role-less row gets none
+    if roles.district_admin is not None:
+        return True
+    for role in ("student", "teacher"):
+        r = getattr(roles, role)
+        if r is not None:
+            sc = r.school or next(iter(r.schools or ()), None)
+            if sc is not None and sc in roster.schools:
+                return roster.schools[sc].district == district
+    if roles.staff is not None and roles.staff.schools:
+        sc = roles.staff.schools[0]
+        if sc in roster.schools:
+            return roster.schools[sc].district == district
+    return district == sole

@@ -748,6 +748,9 @@ class _Reader:
                            record_id=u.get("id"))
             u[_PREFIX + "role"] = role
             self._keep_orgs(u, orgs, row)
+        if (staff or role in ("student", "teacher")) and not schools and file == "users.csv" \
+                and row.get("orgSourcedIds"):  # (districts only: the cell kept)
+            taken.discard("orgSourcedIds")
         if primary and (primary in schools or primary in districts):
             taken.add("primaryOrgSourcedId")
         for col in taken:
@@ -888,6 +891,11 @@ class _Reader:
         for _, row in rows:
             u = self.users.get(self.alias.get(row.get("userSourcedId") or "", ""))
             kept = kept_role_row(row) if u is not None else None
+            org = row.get("orgSourcedId") or ""
+            if kept is None and u is not None and org not in self.school_too and self.orgs.get(
+                    org, ("",))[0] == "district" and canonical_role(row.get("role") or "") in (
+                        "student", "teacher", *_STAFF_ROLES):  # (no school says the org)
+                kept = {k: v for k, v in row.items() if v != "" and k != "userSourcedId"}
             if kept is not None:
                 u.setdefault("oneroster.roles", []).append(kept)  # type: ignore[union-attr]
 

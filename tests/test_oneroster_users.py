@@ -1,0 +1,147 @@
+"""A user whose only orgs are districts (a teacher, an aide, a student at the district
+org: a role with no school) keeps them through a round trip (read, write_oneroster,
+read): OneRoster 1.1's ``orgSourcedIds`` cell as given, through every path of the
+reader (column-wise, plain rows, the general row path) alike; 1.2's ``roles.csv`` row at
+the district under its own ``sourcedId``, or the one rostergraph makes up."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rostergraph.io import oneroster_roles, oneroster_usertext
+from rostergraph.io.oneroster import read_oneroster
+from rostergraph.io.write_oneroster import write_oneroster
+from rostergraph.roster import Roster
+from tests.test_collect import assert_same_roster
+from tests.test_oneroster_plain_paths import _general_only
+from tests.test_oneroster_variants import write
+
+_ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
+         "D1,,,North District,district,,\nD2,,,South District,district,,\n"
+         "S1,,,North,school,,D1\n")
+_USERS_11 = (
+    "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,"
+    "givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+    "password\n"
+    "T1,,,true,D2,teacher,t1,,Ann,Lee,,i1,,,,,,\n"
+    "T3,,,true,D2,teacher,t3,,Al,Ma,,i7,,,,,,\n"
+    "A1,,,true,D2,aide,a1,,Bo,Kim,,i2,,,,,,\n"
+    'Q1,,,true,"D1,D2",proctor,q1,,Cy,Ng,,i3,,,,,,\n'
+    "P1,,,true,D2,student,p1,,Ed,Wu,,i5,,,,,05,\n"
+    "P2,,,true,D1,student,p2,,Di,Oh,,i8,,,,,04,\n"
+    "T2,,,true,S1,teacher,t2,,Fa,Yu,,i6,,,,,,\n")
+#: the users of :data:`_USERS_11` at districts only
+_AT_DISTRICTS = {"T1": "D2", "T3": "D2", "A1": "D2", "Q1": "D1,D2", "P1": "D2", "P2": "D1"}
+
+
+def _bundle(folder: Path, version: str, files: dict[str, str]) -> Path:
+    rows = "".join(f"file.{name},bulk\n" for name in ("orgs", *files))
+    return write(folder, {"manifest.csv": f"propertyName,value\noneroster.version,{version}\n"
+                                          + rows, "orgs.csv": _ORGS,
+                          **{f"{name}.csv": text for name, text in files.items()}})
+
+
+def _cells(path: Path, column: str) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["sourcedId"]: row[column] for row in csv.DictReader(f)}
+
+
+def _read_every_way(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Roster]:
+    """The bundle read column-wise, by plain rows, and by the general row path alone."""
+    got = [read_oneroster(path)]
+    with monkeypatch.context() as m:
+        m.setattr(oneroster_usertext, "COLUMN_USERS", False)
+        m.setattr(oneroster_roles, "COLUMN_ROLES", False)
+        got.append(read_oneroster(path))
+        _general_only(m)
+        got.append(read_oneroster(path))
+    return got
+
+
+def _users(r: Roster) -> dict[str, Any]:
+    return {uid: (u.roles, u.district, dict(u.extra)) for uid, u in r.users.items()}
+
+
+@pytest.mark.parametrize("extensions", [True, False])
+def test_a_11_cell_of_districts_only_survives_a_round_trip(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extensions: bool) -> None:
+    first = _read_every_way(_bundle(tmp_path / "a", "1.1", {"users": _USERS_11}), monkeypatch)
+    for other in first[1:]:
+        assert_same_roster(first[0], other)  # (the column-wise and the row paths agree)
+    r = first[0]
+    for uid, cell in _AT_DISTRICTS.items():
+        u = r.users[uid]
+        assert u.extra["oneroster.orgSourcedIds"] == cell, uid
+        assert u.district == cell.split(",")[0], uid
+    assert "oneroster.orgSourcedIds" not in r.users["T2"].extra
+    write_oneroster(r, tmp_path / "out", version="1.1", extensions=extensions)
+    assert _cells(tmp_path / "out" / "users.csv", "orgSourcedIds") == {
+        **_AT_DISTRICTS, "T2": "S1"}
+    again = _read_every_way(tmp_path / "out", monkeypatch)
+    for other in again:
+        assert _users(other) == _users(r)
+
+
+def test_an_administrator_at_the_district_is_still_a_district_admin(tmp_path: Path) -> None:
+    """The cell of a role that takes it (a district admin's district) is not kept twice,
+    and a staff member written ``administrator`` (a counselor, which 1.1 lacks) carries
+    its district cell: on its row it would read back as a district administrator's."""
+    users = _USERS_11 + "X1,,,true,D2,administrator,x1,,Gu,Li,,i9,,,,,,\n" \
+                        "C1,,,true,D2,counselor,c1,,Ha,Po,,i10,,,,,,\n"
+    r = read_oneroster(_bundle(tmp_path / "a", "1.1", {"users": users}))
+    assert r.users["X1"].roles.names == ("district_admin",)
+    assert "oneroster.orgSourcedIds" not in r.users["X1"].extra
+    assert r.users["C1"].extra["oneroster.orgSourcedIds"] == "D2"
+    write_oneroster(r, tmp_path / "out", version="1.1")
+    written = _cells(tmp_path / "out" / "users.csv", "orgSourcedIds")
+    assert (written["X1"], written["C1"]) == ("D2", "")
+    again = read_oneroster(tmp_path / "out")
+    assert _users(again) == _users(r)
+
+
+_USERS_12 = ("sourcedId,status,dateLastModified,enabledUser,username,givenName,familyName,"
+             "identifier,grades,agentSourcedIds\n"
+             "T1,,,true,t1,Ann,Lee,i1,,\nA1,,,true,a1,Bo,Kim,i2,,\n"
+             "P1,,,true,p1,Ed,Wu,i5,05,\nT2,,,true,t2,Fa,Yu,i6,,\n")
+_ROLES_HEAD = ("sourcedId,status,dateLastModified,userSourcedId,roleType,role,beginDate,"
+               "endDate,orgSourcedId\n")
+
+
+@pytest.mark.parametrize("made_up", [False, True])
+def test_a_12_role_row_at_a_district_survives_a_round_trip(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, made_up: bool) -> None:
+    ids = [f"{u}:role:1" if made_up else f"R{u}" for u in ("T1", "A1", "P1", "T2")]
+    roles = _ROLES_HEAD + (f"{ids[0]},,,T1,primary,teacher,,,D2\n"
+                           f"{ids[1]},,,A1,primary,aide,,,D2\n"
+                           f"{ids[2]},,,P1,primary,student,,,D2\n"
+                           f"{ids[3]},,,T2,primary,teacher,,,S1\n")
+    first = _read_every_way(_bundle(tmp_path / "a", "1.2", {"users": _USERS_12,
+                                                          "roles": roles}), monkeypatch)
+    for other in first[1:]:
+        assert_same_roster(first[0], other)
+    r = first[0]
+    assert [r.users[u].district for u in ("T1", "A1", "P1")] == ["D2"] * 3
+    for extensions in (True, False):
+        out = tmp_path / f"out{extensions}"
+        write_oneroster(r, out, version="1.2", extensions=extensions)
+        assert (out / "roles.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+            line + "," for line in roles.splitlines()[1:]]  # (userProfileSourcedId empty)
+        assert set(_cells(out / "users.csv", "primaryOrgSourcedId").values()) == {"", "S1"}
+        assert _users(read_oneroster(out)) == _users(r)
+
+
+def test_the_written_cell_is_the_one_given(tmp_path: Path) -> None:
+    """Spaces and order as given (``D2, D1``): the cell is the source's text."""
+    users = _USERS_11.replace("T1,,,true,D2,", 'T1,,,true,"D2, D1",')
+    r = read_oneroster(_bundle(tmp_path / "a", "1.1", {"users": users}))
+    assert (r.users["T1"].district, r.users["T1"].extra["oneroster.orgSourcedIds"]) == (
+        "D2", "D2, D1")
+    write_oneroster(r, tmp_path / "out", version="1.1")
+    text = (tmp_path / "out" / "users.csv").read_text(encoding="utf-8")
+    assert next(csv.reader(io.StringIO(
+        next(line for line in text.splitlines() if line.startswith("T1,")))))[4] == "D2, D1"

@@ -12,11 +12,12 @@ import pytest
 
 import rostergraph
 from rostergraph.errors import FormatError
-from rostergraph.io import oneroster, parse_ahead
+from rostergraph.io import clever_csv, oneroster, parse_ahead
 from rostergraph.io.csv_stream import arrow_columns_from_file
 from rostergraph.io.limits import DEFAULT_LIMITS
 from rostergraph.io.parse_ahead import NOT_AHEAD, ParsedAhead
 from rostergraph.io.write_oneroster import write_oneroster
+from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.synth import write_district
 
 from .test_fast_jsonl import _snapshot
@@ -92,28 +93,27 @@ def test_close_without_taking_stops_the_thread(tmp_path: Path) -> None:
     assert ahead.take(files[0][0], None) is NOT_AHEAD
 
 
-def _bundle(tmp: Path) -> Path:
-    r = rostergraph.load(write_district(tmp / "src", students=400, seed=5))
-    write_oneroster(r, tmp / "or12", version="1.2")
-    return tmp / "or12"
-
-
-@pytest.mark.parametrize("version", ["1.1", "1.2"])
-def test_a_bundle_loads_as_it_does_parsed_in_turn(tmp_path: Path, version: str,
+@pytest.mark.parametrize("fmt", ["1.1", "1.2", "sftp"])
+def test_a_roster_loads_as_it_does_parsed_in_turn(tmp_path: Path, fmt: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """(The tests parse every folder's file as a large one's: users.csv, roles.csv and
-    enrollments.csv are parsed ahead here.)"""
+    """(The tests parse every folder's file as a large one's: OneRoster's users.csv,
+    roles.csv and enrollments.csv, SFTP's students.csv and enrollments.csv are parsed
+    ahead here.)"""
     src = rostergraph.load(write_district(tmp_path / "src", students=400, seed=5))
-    write_oneroster(src, tmp_path / "b", version=version)
+    if fmt == "sftp":
+        write_clever_csv(src, tmp_path / "b")
+        reader, want = clever_csv, ["students.csv", "enrollments.csv"]
+    else:
+        write_oneroster(src, tmp_path / "b", version=fmt)
+        reader = oneroster
+        want = ["users.csv", *(["roles.csv"] if fmt == "1.2" else []), "enrollments.csv"]
     started: list[list[str]] = []
-    real = oneroster.parse_ahead
+    handed: list[str] = []
+    real, take = reader.parse_ahead, ParsedAhead.take
 
     def spy(bundle: Any, files: Any, limits: Any, min_size: int) -> ParsedAhead:
-        started.append([name for name, _ in files])
+        started.append([name for name, _ in files if (tmp_path / "b" / name).exists()])
         return real(bundle, files, limits, min_size)
-
-    handed: list[str] = []
-    take = ParsedAhead.take
 
     def taken(self: ParsedAhead, name: str, coded: Any = None) -> Any:
         got = take(self, name, coded)
@@ -121,21 +121,51 @@ def test_a_bundle_loads_as_it_does_parsed_in_turn(tmp_path: Path, version: str,
             handed.append(name)
         return got
 
-    monkeypatch.setattr(oneroster, "parse_ahead", spy)
+    monkeypatch.setattr(reader, "parse_ahead", spy)
     monkeypatch.setattr(ParsedAhead, "take", taken)
     ahead = _snapshot(rostergraph.load(tmp_path / "b"))
-    assert [n for n in started[0] if (tmp_path / "b" / n).exists()] == ["users.csv", *(["roles.csv"] if version == "1.2" else []),
-                          "enrollments.csv"]
-    assert sorted(handed) == sorted(n for n in started[0] if (tmp_path / "b" / n).exists())
-    monkeypatch.setattr(oneroster, "_AHEAD", ())
+    assert started == [want] and sorted(handed) == sorted(want)
+    monkeypatch.setattr(reader, "parse_ahead", lambda bundle, files, limits, min_size:
+                        ParsedAhead((), limits))
     assert _snapshot(rostergraph.load(tmp_path / "b")) == ahead
     assert _ahead_threads() == []
 
 
-def test_a_strict_load_that_raises_leaves_no_thread(tmp_path: Path) -> None:
-    b = _bundle(tmp_path)
-    orgs = (b / "orgs.csv").read_text()
-    (b / "orgs.csv").write_text(orgs + "broken,row\n")
-    with pytest.raises(FormatError, match="orgs.csv"):
+@pytest.mark.parametrize("fmt", ["1.2", "sftp"])
+def test_a_strict_load_that_raises_leaves_no_thread(tmp_path: Path, fmt: str) -> None:
+    src = rostergraph.load(write_district(tmp_path / "src", students=400, seed=5))
+    b = tmp_path / "b"
+    if fmt == "sftp":
+        write_clever_csv(src, b)
+        early = b / "schools.csv"
+    else:
+        write_oneroster(src, b, version="1.2")
+        early = b / "orgs.csv"
+    early.write_text(early.read_text() + "broken,row\n")
+    with pytest.raises(FormatError, match=early.name):
         rostergraph.load(b, strict=True)
     assert _ahead_threads() == []
+
+
+def test_pools_let_go_while_another_thread_imports_pyarrow() -> None:
+    """A load's first parse may import pyarrow on the parse-ahead thread while the reader
+    hands pyarrow's freed memory back: that waits for the import, never takes the module
+    half made (a fresh process, so that pyarrow is imported there for the first time)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from rostergraph.io.csv_arrow import release_arrow_memory\n"
+        "assert 'pyarrow' not in sys.modules\n"
+        "t = threading.Thread(target=lambda: __import__('pyarrow.csv'))\n"
+        "t.start()\n"
+        "calls = 0\n"
+        "while t.is_alive() or calls == 0:\n"
+        "    release_arrow_memory(); calls += 1\n"
+        "t.join()\n"
+        "print('ok', calls)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("ok ")

@@ -99,8 +99,11 @@ def release_arrow_memory() -> None:
     calls it when its pyarrow tables are gone and Python objects come next: the
     allocator would otherwise keep ~1.5 GB of a 1M-student district's parsed CSV files
     beside them."""
-    pa = sys.modules.get("pyarrow")  # (not imported: nothing was parsed by it)
-    if pa is not None:
+    if "pyarrow" in sys.modules:  # (not imported: nothing was parsed by it)
+        # (imported again, not taken from sys.modules: another thread may be importing it,
+        # and the import waits for that one to end; the module half made has no pools)
+        import pyarrow as pa
+
         pa.default_memory_pool().release_unused()
         parse_pool().release_unused()
 

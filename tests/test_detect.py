@@ -361,3 +361,23 @@ def test_a_snapshot_that_cannot_be_kept_is_a_warning_not_silence(
     assert got.counts() == rostergraph.load(src).counts()
     said = [r.getMessage() for r in caplog.records if r.name == "rostergraph.cache"]
     assert len(said) == 1 and "no warm snapshot kept" in said[0] and str(blocker) in said[0]
+
+
+def test_a_warning_of_a_path_with_a_lone_surrogate_is_printable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The warning names a source whose file name is not UTF-8 (the byte 0xff) by an
+    escape, so that a handler writing UTF-8 can write it."""
+    import logging
+
+    src = tmp_path / "d\udcff"
+    src.mkdir()
+    (src / "schools.jsonl").write_text('{"id": "s1", "name": "One"}\n')
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("")
+    monkeypatch.setenv("ROSTERGRAPH_CACHE_DIR", str(blocker))
+    with caplog.at_level(logging.WARNING, logger="rostergraph.cache"):
+        rostergraph.load(src, cache=True)
+    [said] = [r.getMessage() for r in caplog.records if r.name == "rostergraph.cache"]
+    said.encode("utf-8")
+    assert "d\\udcff" in said

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import SourceError
 from ..roster import Roster
-from ..safety import home_path
+from ..safety import home_path, terminal_text
 from .bundle import member_parts, roster_zip, zip_notes
 from .clever_csv import is_clever_csv, read_clever_csv
 from .clever_json import CLEVER_SUFFIXES, clever_json_files, read_clever_json, role_files
@@ -310,8 +310,10 @@ def _no_snapshot(path: Any, exc: OSError) -> None:
     """Say (a warning of the ``rostergraph.cache`` logger) why no snapshot of ``path``
     was kept: the next load with ``cache=True`` reads the source again."""
     why = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+    # (paths as printable text: a file name's lone surrogate would fail a UTF-8 handler)
     logging.getLogger("rostergraph.cache").warning(
-        "no warm snapshot kept for %s (the next load reads it again): %s", path, why)
+        "no warm snapshot kept for %s (the next load reads it again): %s",
+        terminal_text(os.fspath(path)), terminal_text(why))
 
 
 def _told_zip(roster: Roster, path: Any) -> Roster:

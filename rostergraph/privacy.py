@@ -89,8 +89,7 @@ PERSON_ID_COLUMNS = frozenset({
 })
 #: Columns of the query tables holding ids of places and sections (shown in every mode; ids
 #: are per kind, so a person may have the same id).
-PLACE_ID_COLUMNS = frozenset({"section", "school", "primary_school", "term", "course",
-                              "district"})
+PLACE_ID_COLUMNS = frozenset({"section", "school", "primary_school", "term", "course", "district"})
 PERSON_NAME_COLUMNS = frozenset({
     "first", "middle", "last", "name_first", "name_middle", "name_last", "full_name",
     "user_name", "student_name", "teacher_name", "contact_name", "person_name",
@@ -120,9 +119,8 @@ class PrivacyPolicy:
     mode:
         ``"full"``, ``"redacted"`` or ``"pseudonymized"``.
     redact_staff:
-        In ``redacted`` mode, hide teachers', staff's and admins' names and
-        contact details too (``pseudonymized`` mode hides them anyway; ``full``
-        mode refuses it rather than show them).
+        In ``redacted`` mode, hide teachers', staff's and admins' names and contact
+        details too (refused in ``full`` mode, which would show them).
     include_fields:
         Sensitive demographic fields (:data:`SENSITIVE_FIELDS`) to keep.
     key:
@@ -132,8 +130,7 @@ class PrivacyPolicy:
     Raises
     ------
     ValueError
-        For an unknown mode or field, a short key, or ``redact_staff`` in ``full``
-        mode.
+        An unknown mode or field, a short key, ``redact_staff`` in full mode.
 
     Examples
     --------
@@ -156,8 +153,7 @@ class PrivacyPolicy:
         if "gpa" in fields:
             fields |= {"unweighted_gpa", "weighted_gpa"}
         if redact_staff and mode == "full":  # (it would show the staff it was asked to hide)
-            raise ValueError("redact_staff hides staff in redacted mode; mode 'full' shows "
-                             "everyone: use mode 'redacted' (or 'pseudonymized')")
+            raise ValueError("redact_staff hides staff in redacted mode: 'full' shows them")
         if isinstance(key, str):
             key = key.encode()
         if key is None and mode == "pseudonymized":

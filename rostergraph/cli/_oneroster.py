@@ -13,8 +13,13 @@ Examples
 >>> import argparse
 >>> p = argparse.ArgumentParser()
 >>> add_oneroster_options(p, sync=True)
->>> p.parse_args(["--oneroster", "https://sis.test/ims/oneroster/v1p1"]).auth
-'oauth2'
+>>> p.parse_args(["--oneroster", "https://sis.test/ims/oneroster/v1p1", "--auth", "oauth1"]).auth
+'oauth1'
+>>> refuse_oneroster_options(p.parse_args(["--scope", "roster"]))
+Traceback (most recent call last):
+  ...
+rostergraph.cli._common.UsageError: --scope applies to a OneRoster server: give its URL with \
+--oneroster (without it the Clever API is used)
 """
 
 from __future__ import annotations

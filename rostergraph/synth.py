@@ -149,7 +149,10 @@ class SynthDistrict:
         self.rates = {**QUIRK_RATES[quirks], **SHAPE_RATES, **(rates or {})}
         self.n_students = students
         f = students / 1_000_000
-        ss = np.random.SeedSequence([seed, students])
+        # (numpy takes no negative entropy: a negative seed is its magnitude on a branch of
+        # its own, so it is another district than the positive one, and those stay as they were)
+        ss = (np.random.SeedSequence([seed, students]) if seed >= 0
+              else np.random.SeedSequence([-seed, students], spawn_key=(1,)))
         r = [np.random.default_rng(s) for s in ss.spawn(12)]
         n = self.n = {
             "students": students,
@@ -732,7 +735,8 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
     students:
         Number of students; everything else scales with it.
     seed:
-        Same seed and size → the same district, byte for byte.
+        Same seed and size → the same district, byte for byte (any integer; a negative
+        one gives another district than its magnitude).
     quirks:
         ``"default"`` (every quirk at a realistic, low rate) or ``"high"`` (each
         validation rule fires on about 5–20 % of its candidates); see

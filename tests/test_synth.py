@@ -379,3 +379,16 @@ def test_a_oneroster_district_into_a_folder_named_zip(tmp_path: Path,
                  "-o", str(tmp_path / "out.zip")]) == 0, capsys.readouterr().err
     assert (tmp_path / "out.zip" / "users.csv").is_file()
     assert len(rostergraph.load(tmp_path / "out.zip").users) > 20
+
+
+def test_a_negative_seed_is_a_seed_of_its_own(tmp_path: Path) -> None:
+    """Any integer is a seed (numpy's generators take none below 0): a negative one gives
+    the same district each time, another than its magnitude's, and the command line takes
+    it too."""
+    a, b = district(students=60, seed=-3), district(students=60, seed=-3)
+    assert a.digest() == b.digest()
+    assert a.digest() not in (district(students=60, seed=3).digest(),
+                              district(students=60, seed=0).digest())
+    out = tmp_path / "neg"
+    assert main(["synth", "--students", "60", "--seed", "-3", "-o", str(out)]) == 0
+    assert len(rostergraph.load(out).users) == a.counts()["users"]

@@ -787,8 +787,11 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
 
 def write_district(path: str | os.PathLike[str], size: str | None = "S", *,
                    students: int | None = None, seed: int = 0,
-                   format: str = "clever-jsonl", quirks: str = "default") -> Path:
-    """Generate a district and write it to ``path`` (see :func:`district`).
+                   format: str = "clever-jsonl", quirks: str = "default",
+                   rates: dict[str, float] | None = None,
+                   counts: dict[str, int] | None = None) -> Path:
+    """Generate a district and write it to ``path`` (see :func:`district`: ``rates`` and
+    ``counts`` as there).
 
     Examples
     --------
@@ -797,5 +800,5 @@ def write_district(path: str | os.PathLike[str], size: str | None = "S", *,
     >>> sorted(x.name for x in p.iterdir())[:2]
     ['courses.jsonl', 'districts.jsonl']
     """
-    return district(size, students=students, seed=seed, quirks=quirks).write(path,
-                                                                          format=format)
+    return district(size, students=students, seed=seed, quirks=quirks, rates=rates,
+                    counts=counts).write(path, format=format)

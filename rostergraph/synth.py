@@ -149,10 +149,8 @@ class SynthDistrict:
         self.rates = {**QUIRK_RATES[quirks], **SHAPE_RATES, **(rates or {})}
         self.n_students = students
         f = students / 1_000_000
-        # (numpy takes no negative entropy: a negative seed is its magnitude on a branch of
-        # its own, so it is another district than the positive one, and those stay as they were)
-        ss = (np.random.SeedSequence([seed, students]) if seed >= 0
-              else np.random.SeedSequence([-seed, students], spawn_key=(1,)))
+        # (numpy takes no negative seed: its magnitude on a branch of its own)
+        ss = np.random.SeedSequence([abs(seed), students], spawn_key=(1,) if seed < 0 else ())
         r = [np.random.default_rng(s) for s in ss.spawn(12)]
         n = self.n = {
             "students": students,
@@ -786,12 +784,10 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
 
 
 def write_district(path: str | os.PathLike[str], size: str | None = "S", *,
-                   students: int | None = None, seed: int = 0,
-                   format: str = "clever-jsonl", quirks: str = "default",
-                   rates: dict[str, float] | None = None,
+                   students: int | None = None, seed: int = 0, format: str = "clever-jsonl",
+                   quirks: str = "default", rates: dict[str, float] | None = None,
                    counts: dict[str, int] | None = None) -> Path:
-    """Generate a district and write it to ``path`` (see :func:`district`: ``rates`` and
-    ``counts`` as there).
+    """Generate a district and write it to ``path`` (see :func:`district`).
 
     Examples
     --------

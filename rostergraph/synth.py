@@ -149,7 +149,8 @@ class SynthDistrict:
         self.rates = {**QUIRK_RATES[quirks], **SHAPE_RATES, **(rates or {})}
         self.n_students = students
         f = students / 1_000_000
-        ss = np.random.SeedSequence([seed, students])
+        # (numpy takes no negative seed: its magnitude on a branch of its own)
+        ss = np.random.SeedSequence([abs(seed), students], spawn_key=(1,) if seed < 0 else ())
         r = [np.random.default_rng(s) for s in ss.spawn(12)]
         n = self.n = {
             "students": students,
@@ -732,7 +733,8 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
     students:
         Number of students; everything else scales with it.
     seed:
-        Same seed and size → the same district, byte for byte.
+        Same seed and size → the same district, byte for byte (any integer; a negative
+        one gives another district than its magnitude).
     quirks:
         ``"default"`` (every quirk at a realistic, low rate) or ``"high"`` (each
         validation rule fires on about 5–20 % of its candidates); see
@@ -782,8 +784,9 @@ def district(size: str | None = "S", *, students: int | None = None, seed: int =
 
 
 def write_district(path: str | os.PathLike[str], size: str | None = "S", *,
-                   students: int | None = None, seed: int = 0,
-                   format: str = "clever-jsonl", quirks: str = "default") -> Path:
+                   students: int | None = None, seed: int = 0, format: str = "clever-jsonl",
+                   quirks: str = "default", rates: dict[str, float] | None = None,
+                   counts: dict[str, int] | None = None) -> Path:
     """Generate a district and write it to ``path`` (see :func:`district`).
 
     Examples
@@ -793,5 +796,5 @@ def write_district(path: str | os.PathLike[str], size: str | None = "S", *,
     >>> sorted(x.name for x in p.iterdir())[:2]
     ['courses.jsonl', 'districts.jsonl']
     """
-    return district(size, students=students, seed=seed, quirks=quirks).write(path,
-                                                                          format=format)
+    return district(size, students=students, seed=seed, quirks=quirks, rates=rates,
+                    counts=counts).write(path, format=format)

@@ -401,3 +401,38 @@ def test_users_at_districts_only_read_the_same(tmp_path: Path) -> None:
     r = assert_same("oneroster", _bundle(tmp_path / "b", "1.2", {"users": _USERS_12,
                                                                   "roles": roles}))
     assert r.users["T1"].extra["oneroster.roles"][0]["orgSourcedId"] == "D2"
+
+
+@pytest.mark.parametrize("edit", ["none", "no_id", "odd_role_type", "no_role", "two_primaries",
+                                  "no_rows"])
+def test_oneroster_12_roles_read_the_same(tmp_path: Path, edit: str) -> None:
+    """A generated district written as OneRoster 1.2 (with and without extension columns)
+    reads as the oracle reads it, with a roles.csv row the reader tells of: no sourcedId, a
+    roleType neither primary nor secondary, no role, a user primary at a second org, or a
+    file of no row (the oracle told none of these)."""
+    import csv
+
+    roster = district(students=60, seed=2)
+    for extensions in (True, False):
+        out = _written(tmp_path / str(extensions), "oneroster", roster, version="1.2",
+                       extensions=extensions)
+        with open(out / "roles.csv", newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        col = {name: k for k, name in enumerate(rows[0])}
+        if edit == "no_id":
+            rows[1][col["sourcedId"]] = ""
+        elif edit == "odd_role_type":
+            rows[2][col["roleType"]] = "main"
+        elif edit == "no_role":
+            rows[1][col["role"]] = ""
+        elif edit == "two_primaries":
+            again = list(rows[1])
+            again[col["sourcedId"]] += "-again"
+            again[col["orgSourcedId"]] = "another-org"
+            rows.insert(2, again)
+        elif edit == "no_rows":
+            del rows[1:]
+        with open(out / "roles.csv", "w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows(rows)
+        r = assert_same("oneroster", out)
+        assert any(p.file == "roles.csv" for p in r.problems) == (edit != "none")

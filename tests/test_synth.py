@@ -379,3 +379,27 @@ def test_a_oneroster_district_into_a_folder_named_zip(tmp_path: Path,
                  "-o", str(tmp_path / "out.zip")]) == 0, capsys.readouterr().err
     assert (tmp_path / "out.zip" / "users.csv").is_file()
     assert len(rostergraph.load(tmp_path / "out.zip").users) > 20
+
+
+def test_a_negative_seed_is_a_seed_of_its_own(tmp_path: Path) -> None:
+    """Any integer is a seed (numpy's generators take none below 0): a negative one gives
+    the same district each time, another than its magnitude's, and the command line takes
+    it too."""
+    a, b = district(students=60, seed=-3), district(students=60, seed=-3)
+    assert a.digest() == b.digest()
+    assert a.digest() not in (district(students=60, seed=3).digest(),
+                              district(students=60, seed=0).digest())
+    out = tmp_path / "neg"
+    assert main(["synth", "--students", "60", "--seed", "-3", "-o", str(out)]) == 0
+    assert len(rostergraph.load(out).users) == a.counts()["users"]
+
+
+def test_write_district_takes_rates_and_counts(tmp_path: Path) -> None:
+    """``write_district`` writes the district ``district`` makes with the same rates and
+    counts (it took neither: a caller had to go through ``district(...).write``)."""
+    rates, counts = {"orphan_students": 1.0}, {"schools": 3}
+    out = write_district(tmp_path / "d", students=80, seed=4, rates=rates, counts=counts)
+    want = district(students=80, seed=4, rates=rates, counts=counts)
+    r = rostergraph.load(out)
+    assert len(r.schools) == 3 and len(r.users) == want.counts()["users"]
+    assert len(want.orphan_students) == 80

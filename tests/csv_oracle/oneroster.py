@@ -170,6 +170,7 @@ class _Reader:
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
         self.user_lines: dict[str, int] = {}  # (read by the package's keep_base_roles)
         self.alias: dict[str, str] = {}  # row sourcedId → merged user id
+        self.any_role = False  # (read by the package's roles.csv teller)
         #: a delta's rows given, per user: (line, sourcedId, role) (read by the package's
         #: match_deletions and apply_delta)
         self.delta_rows: dict[str, list[tuple[int, str, str]]] = {}
@@ -847,17 +848,29 @@ class _Reader:
                     u["_primary_org"] = row["primaryOrgSourcedId"]
         if passwords:
             self.b.notes.append(passwords_left_out("users.csv", passwords))
+        self.any_role = any_role
         if self.users and not any_role and "roles.csv" not in self.bundle and self.base is None:
             self.b.problem("other", "no user has a role (is the role column missing?) and there "
                            "is no roles.csv: every user is loaded without one", file="users.csv")
 
     def read_roles(self) -> None:
+        from rostergraph.io.oneroster_roles_told import tell_primaries, tell_role_rows
+
         rows: list[tuple[int, dict[str, str]]] = []
         ids: set[str] = set()
+        no_ids: list[int] = []  # (as the package reader: told once for the file, below)
+        odd_types: dict[int, str] = {}
+        header: dict[str, str] | None = None
         for line, given in self.rows("roles.csv", "users"):
             row = self._refs_read(given, (("userSourcedId", "users"), ("orgSourcedId", "orgs")),
                                   "roles.csv", line, "users")
+            header = header or row
             sid = row.get("sourcedId")
+            if not sid:
+                no_ids.append(line)
+            kind = row.get("roleType")
+            if kind is not None and kind.strip().lower() not in ("primary", "secondary"):
+                odd_types[line] = kind
             if sid and sid in ids:  # as in every file: the first row is kept
                 self.b.problem("duplicate_id", f"duplicate role id {sid!r}: the first row is "
                                "kept", file="roles.csv", line=line, kind="users",
@@ -866,6 +879,9 @@ class _Reader:
                 continue
             ids.add(sid or "")
             rows.append((line, row))
+        tell_role_rows(self, rows[0][1] if rows else header, no_ids, odd_types)
+        tell_primaries(self, rows, lambda row: self.alias.get(row.get("userSourcedId") or "",
+                                                              row.get("userSourcedId") or ""))
         pending = list(rows)
 
         # primary roles first, so the primary org becomes roles.<r>.school
@@ -881,6 +897,12 @@ class _Reader:
                 self.b.problem("other", f"role for unknown user {usid!r}; not loaded (the row "
                                "is in raw)", file="roles.csv", line=line, kind="users",
                                record_id=usid, raw=_row_text(row))
+                continue
+            if not (row.get("role") or "").strip():  # (required: no role to grant)
+                self.b.problem("other", "role row without a role (OneRoster requires one); it "
+                               "grants nothing (the row is in raw)", file="roles.csv",
+                               line=line, kind="users", record_id=uid, field="role",
+                               raw=_row_text(row))
                 continue
             org = row.get("orgSourcedId") or ""
             primary = org if primary_row(row) else u.get("_primary_org")

@@ -133,3 +133,27 @@ def test_a_file_of_more_lines_than_max_lines_stops_the_load(tmp_path: Path, gz: 
     assert list(ok.users) == ["ok"]
     with pytest.raises(LimitError, match="max_lines"):
         rostergraph.load(write(tmp_path / "over", 1001), limits=Limits(max_lines=1000))
+
+
+def test_pools_let_go_while_another_thread_imports_pyarrow() -> None:
+    """A CSV load hands pyarrow's freed memory back while another thread of the host may
+    be importing pyarrow for the first time: that waits for the import, never takes the
+    module half made (a fresh process, so that pyarrow is imported there first)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from rostergraph.io.csv_arrow import release_arrow_memory\n"
+        "assert 'pyarrow' not in sys.modules\n"
+        "t = threading.Thread(target=lambda: __import__('pyarrow.csv'))\n"
+        "t.start()\n"
+        "calls = 0\n"
+        "while t.is_alive() or calls == 0:\n"
+        "    release_arrow_memory(); calls += 1\n"
+        "t.join()\n"
+        "print('ok', calls)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("ok ")

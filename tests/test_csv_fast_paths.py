@@ -700,7 +700,7 @@ def test_made_up_enrollment_ids_told_across_blocks(tmp_path: Path, coded: bool,
     write_oneroster(rostergraph.sample(), tmp_path)
     monkeypatch.setattr(csv_arrow, "BLOCK", 1024)
     if not coded:
-        monkeypatch.setattr(oneroster_enroll, "repeating_columns", lambda column: False)
+        monkeypatch.setattr(oneroster_enroll, "_repeating", lambda column: False)
     told: list[tuple[bool, int, str]] = []
     made_up = oneroster_enroll._made_up_ids
 

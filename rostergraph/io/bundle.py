@@ -177,9 +177,6 @@ class Files(Protocol):
     def file_path(self, name: str) -> Any:
         """The file's path in a folder (``None``: an archive's member)."""
 
-    def __contains__(self, name: object) -> bool:
-        """Whether the bundle holds the file."""
-
 
 class Bundle:
     """The files of a folder or a ``.zip``, read safely.

@@ -90,7 +90,7 @@ import numpy as np
 from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, raw_text
-from . import csvutil, parked
+from . import parked
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory, release_heap
 from .csv_rowchecks import is_secret_column, row_text
@@ -102,7 +102,6 @@ from .limits import DEFAULT_LIMITS, Limits, unreadable_message
 from .listed_sections import SectionRuns
 from .mapping import SHARED_SECTION_FIELDS, deep_merge, passwords_left_out, share_values
 from .parked import ParkedTexts
-from .parse_ahead import ParsedAhead, parse_ahead
 from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS, SFTP_COLUMNS
 from .sftp_contacts import apply_contacts
 from .sftp_files import (
@@ -643,7 +642,7 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
         raise SourceError(f"{p.name} is one file of a Clever SFTP upload: give the folder "
                           "that holds it (an upload is a folder, or a .zip, of schools.csv, "
                           "students.csv, ...)", path=str(path))
-    bundle, ahead = any_case(Bundle(p, limits)), ParsedAhead((), limits)
+    bundle = any_case(Bundle(p, limits))
     # building the records allocates hundreds of thousands of tracked objects: the
     # collector would walk them again and again (restored, and they settled, after)
     try:
@@ -669,9 +668,6 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
                           f"save it as {want} (Clever's SFTP files are CSV files named so)",
                           file=name, kind=FILE_KINDS[want])
             r = _Reader(bundle, b, limits)
-            # (the Python steps of the people hide most of enrollments.csv's parse at L)
-            r.ahead = ahead = parse_ahead(bundle, [("students.csv", None), (
-                "enrollments.csv", _every_column)], limits, csvutil.STREAM_FROM)
             r.read_districts()
             r.read_schools()
             r.read_people("students.csv", "student", "Student_id")
@@ -712,5 +708,4 @@ def read_clever_csv(path: str | os.PathLike[str], *, strict: bool = False,
             del r, carry
             return b.build()
     finally:
-        ahead.close()  # (its thread stopped: nothing runs after the reader)
         bundle.close()

@@ -81,9 +81,9 @@ from .csv_rowchecks import (
     without_header_again,
     without_secrets,
 )
+from .csv_stream import arrow_columns_from_file as _arrow_columns_from_file
 from .csvcells import cell, loads_json_cell, split_ids, split_list, to_csv_text
 from .limits import DEFAULT_LIMITS, Limits
-from .parse_ahead import ParsedAhead, parsed_now_or_ahead
 from .repeats import has_repeats
 
 __all__ = ["Bundle", "CsvTable", "cell", "decode_csv", "loads_json_cell", "read_csv",
@@ -628,14 +628,13 @@ STREAM_FROM = 1 << 27
 
 def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None,
                  limits: Limits = DEFAULT_LIMITS, coded: Callable[[str], bool] | None = None,
-                 first: Callable[[bytes], None] | None = None,
-                 ahead: ParsedAhead | None = None) -> CsvTable:
+                 first: Callable[[bytes], None] | None = None) -> CsvTable:
     """A bundle's file parsed (:func:`read_table`), its size and SHA-256 noted in ``b``'s
     files. pyarrow's freed memory is handed back first, so the tables of the files read
     before are not held beside this one's. A large file of a folder that pyarrow can
     parse as it reads it is never held whole; with ``first``, the file's bytes are read
     and given to it before they are parsed (the problems it tells come before the
-    file's own). A large file ``ahead`` parsed already is taken from it.
+    file's own).
 
     Examples
     --------
@@ -651,7 +650,7 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
     release_arrow_memory()
     path = bundle.file_path(name) if first is None else None
     if path is not None and path.stat().st_size >= STREAM_FROM:
-        got = parsed_now_or_ahead(ahead, name, path, limits, coded)
+        got = _arrow_columns_from_file(path, limits, coded)
         if got is not None:
             header, columns, size, digest = got
             release_arrow_memory()  # (the parse's own temporaries: 0.3 GB at L)

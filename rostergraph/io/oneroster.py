@@ -45,7 +45,7 @@ import orjson
 from .._collector import collector_paused
 from ..errors import SourceError
 from ..roster import Roster, RosterBuilder, raw_text
-from . import csvutil, parked
+from . import parked
 from .bundle import Renamed, member_parts
 from .collect import ColumnarBuilder
 from .csv_arrow import release_arrow_memory, release_heap
@@ -74,7 +74,7 @@ from .oneroster_cols import (
 )
 from .oneroster_delta import apply_delta, base_deletions, live_row, match_deletions
 from .oneroster_delta_roles import merge_base_roles
-from .oneroster_enroll import read_enrollments, repeating_columns
+from .oneroster_enroll import read_enrollments
 from .oneroster_manifest import read_manifest
 from .oneroster_orgs import (  # noqa: F401 (the column tables: docs tests read them here)
     _CLASS_COLS,
@@ -101,7 +101,6 @@ from .oneroster_users import (
 )
 from .oneroster_usertext import plan_demographics, plan_users
 from .parked import ParkedDicts, add_parked
-from .parse_ahead import ParsedAhead, parse_ahead
 from .spaced_ids import SpacedIds, each_matched
 
 __all__ = ["ONEROSTER_FILES", "is_oneroster", "read_oneroster"]
@@ -114,9 +113,7 @@ _ALL_FILES = frozenset(f.lower() for f in (*ONEROSTER_FILES, *ONLY_12_FILES))
 FILE_KIND = {"orgs.csv": "schools", "academicsessions.csv": "terms", "courses.csv": "courses",
              "classes.csv": "sections", "enrollments.csv": "sections", "users.csv": "users",
              "demographics.csv": "users", "roles.csv": "users", "userprofiles.csv": "users"}
-#: The large files parsed ahead, in the order the reader reads them (``coded`` of each):
-#: at a million students the Python steps before each hide most of its parse.
-_AHEAD = (("users.csv", None), ("roles.csv", None), ("enrollments.csv", repeating_columns))
+
 _DEFAULTS = WRITER_DEFAULTS
 
 
@@ -172,7 +169,6 @@ class _Reader:
         self.mode_lines: dict[str, int] = {}  # file → the line of its manifest row
         self.version_line: int | None = None  # the line of the manifest's oneroster.version
         self.absent_but_present: set[str] = set()
-        self.ahead = ParsedAhead((), limits)  # (the large files parsed ahead)
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.deleted_lines: dict[str, list[int]] = {}  # (of the rows of deleted_rows)
@@ -252,7 +248,7 @@ class _Reader:
             return None
         t = bundle_table(self.bundle, name, self.b, kind=kind, limits=self.limits,
                          coded=coded, first=self._absent_check(name, kind)
-                         if name in self.absent_but_present else None, ahead=self.ahead)
+                         if name in self.absent_but_present else None)
         renames = spec_renames(t.header, name)
         for got, want in renames.items():
             self.b.problem("other", rename_message(got, want), file=name, line=1, kind=kind,
@@ -727,7 +723,7 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
     p = Path(path)
     if not p.exists():
         raise SourceError("no such file or folder", path=str(path))
-    bundle, ahead = Bundle(p, limits), ParsedAhead((), limits)
+    bundle = Bundle(p, limits)
     # building the records allocates hundreds of thousands of tracked objects: the
     # collector would walk them again and again (restored, and they settled, after)
     try:
@@ -752,8 +748,6 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
                                   "enrollments.csv)", path=str(path))
             if "roles.csv" in r.bundle and not b.version:
                 b.version = "1.2"
-            r.ahead = ahead = parse_ahead(r.bundle, [(n, c) for n, c in _AHEAD if r.wanted(
-                n) and n not in r.absent_but_present], limits, csvutil.STREAM_FROM)
             read_orgs(r)
             if r.wanted("academicSessions.csv"):
                 read_terms(r)
@@ -796,5 +790,4 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
             del r
             return b.build()
     finally:
-        ahead.close()  # (its thread stopped: nothing runs after the reader)
         bundle.close()

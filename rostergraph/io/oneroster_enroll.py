@@ -52,10 +52,10 @@ from .oneroster_cols import ENROLLMENT_IDS_KEY, is_boolean, is_true, primary_no_
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["read_enrollments", "repeating_columns"]
+__all__ = ["read_enrollments"]
 
 
-def repeating_columns(column: str) -> bool:
+def _repeating(column: str) -> bool:
     """Whether an ``enrollments.csv`` column is one whose values repeat over its millions
     of rows (parsed dictionary-encoded): every one but the enrollments' own ids."""
     return column.strip().lower() != "sourcedid"
@@ -64,7 +64,7 @@ def repeating_columns(column: str) -> bool:
 def read_enrollments(rd: _Reader) -> None:
     """``enrollments.csv`` onto the sections read before (or the base's, in a delta)."""
     name = "enrollments.csv"
-    t = rd.table(name, "sections", coded=repeating_columns)
+    t = rd.table(name, "sections", coded=_repeating)
     if t is None:
         return  # (nothing read: no roles to note)
     rd.cell_columns = kept_columns(t.header)

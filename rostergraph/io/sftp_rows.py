@@ -21,7 +21,6 @@ from .csvutil import Bundle, CsvTable, bundle_table
 from .enrollcols import padded_message
 from .limits import Limits
 from .parked import ParkedDicts
-from .parse_ahead import ParsedAhead
 from .sftp_columns import (
     OTHER_FILE_NAMES,
     REQUIRED,
@@ -184,7 +183,6 @@ class RowReader:
 
     def __init__(self, bundle: Bundle | Renamed, b: RosterBuilder, limits: Limits) -> None:
         self.bundle, self.b, self.limits = bundle, b, limits
-        self.ahead = ParsedAhead((), limits)  # (the large files parsed ahead)
         self.plans: dict[str, ColumnPlan] = {}  # file → its column_plan
         #: students.csv's contact cells: (their getter, the group of each, the groups)
         self.contact_plan: tuple[Callable[[Any], tuple[str, ...]], tuple[int, ...],
@@ -285,7 +283,7 @@ class RowReader:
         if name not in self.bundle:
             return None
         t = bundle_table(self.bundle, name, self.b, kind=kind, limits=self.limits,
-                         coded=coded, ahead=self.ahead)
+                         coded=coded)
         header = t.header
         renames = header_renames(name, header)
         for got, want in renames.items():

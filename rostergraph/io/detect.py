@@ -29,6 +29,7 @@ from .clever_json import CLEVER_SUFFIXES, clever_json_files, read_clever_json, r
 from .legacy import is_legacy_clever, read_legacy_clever
 from .limits import check_regular_file
 from .oneroster import ONEROSTER_FILES, is_oneroster, read_oneroster
+from .sftp_files import header_line
 
 __all__ = ["FORMATS", "detect_format", "load"]
 
@@ -81,15 +82,15 @@ def _head(path: Path) -> bytes:
 
 
 def _names_sourced_id(head: bytes) -> bool:
-    r"""Whether a CSV file's first line names a column ``sourcedId`` (any case, quoted or
-    not, after a byte-order mark): every OneRoster file but the manifest has one.
+    r"""Whether a CSV file's header (:func:`~rostergraph.io.sftp_files.header_line`: after a
+    byte-order mark, as the readers find it) names a column ``sourcedId`` (any case, quoted
+    or not): every OneRoster file but the manifest has one.
 
     >>> _names_sourced_id(b'\xef\xbb\xbf"sourcedId","status"\r\n'), _names_sourced_id(b"id,x")
     (True, False)
     """
-    line = head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[:1]
-    return bool(line) and "sourcedid" in {c.strip().strip('"').strip().lower()
-                                          for c in line[0].split(",")}
+    line = header_line(head).decode("utf-8", "replace")
+    return "sourcedid" in {c.strip().strip('"').strip().lower() for c in line.split(",")}
 
 
 def _is_clever_json(p: Path) -> bool:

@@ -24,8 +24,8 @@ from .csv_rowchecks import separator_line
 from .csvutil import Bundle
 from .sftp_columns import EXT_DISTRICTS, EXT_RECORDS, squash
 
-__all__ = ["SFTP_FILES", "any_case", "course_id", "is_clever_csv", "misnamed", "row_course",
-           "row_term", "term_id"]
+__all__ = ["SFTP_FILES", "any_case", "course_id", "header_line", "is_clever_csv", "misnamed",
+           "row_course", "row_term", "term_id"]
 
 SFTP_FILES = ("schools.csv", "students.csv", "teachers.csv", "sections.csv",
               "enrollments.csv", "staff.csv", "admins.csv")
@@ -105,7 +105,7 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
         for name, col in (("sections.csv", "Section_id"), ("students.csv", "Student_id"),
                           ("teachers.csv", "Teacher_id"), ("schools.csv", "School_id")):
             if name in names:  # (the reader matches header names as squash() does too)
-                line = _header_line(head(name))
+                line = header_line(head(name))
                 # (a file whose header lacks its id, an empty one or one cut short, leaves
                 # it to the next file's: Clever's file names and one such header say SFTP)
                 if squash(col).encode() in _HEADER_SEPARATORS.sub(b"", line.lower()) or (
@@ -118,14 +118,14 @@ def is_clever_csv(path: str | os.PathLike[str]) -> bool:
 
 
 
-def _header_line(start: bytes) -> bytes:
+def header_line(start: bytes) -> bytes:
     """The header line of a file's first bytes, as the reader finds it: the first line
     (UTF-16 read as such, byte-order marks left out), or the second after a spreadsheet's
     separator line (``sep=,``).
 
     Examples
     --------
-    >>> _header_line(b"\\xef\\xbb\\xbfsep=;\\r\\nSection_id;Name\\r\\n1;A")
+    >>> header_line(b"\\xef\\xbb\\xbfsep=;\\r\\nSection_id;Name\\r\\n1;A")
     b'Section_id;Name'
     """
     if start[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (the reader takes it)

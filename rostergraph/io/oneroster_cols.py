@@ -18,7 +18,7 @@ from .mapping import CARRY_KEY
 
 __all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "LISTS_COLUMN",
            "OLD_COLUMNS", "ONEROSTER_FILES", "ONLY_12_FILES", "OR12_STAFF_ROLES", "ORG_TYPES",
-           "PREFIX",
+           "PLACING_ROLES", "PREFIX",
            "PROFILES_KEY", "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS",
            "STATUSES", "USER_ID_COLUMN", "WRITER_DEFAULTS", "StatusTally",
            "before_12", "enrollment_order", "is_boolean", "is_true", "kept_district",
@@ -417,6 +417,8 @@ def usable_role_rows(kept: Any) -> list[dict[str, str]]:
 
 #: the 1.2 roles a staff record's ``roles`` may hold (``siteAdministrator`` when none)
 OR12_STAFF_ROLES = ("aide", "counselor", "principal", "proctor", "siteAdministrator")
+#: the 1.2 roles that place a user at schools (at a district org: at none of them)
+PLACING_ROLES = frozenset({"student", "teacher", *OR12_STAFF_ROLES})
 
 
 def role_values(given: Iterable[str] | None, values: tuple[str, ...]) -> list[str]:

@@ -65,10 +65,11 @@ from .oneroster_cols import (
     _ROLE_ROW_READ,
     CARRY_COLUMN,
     LISTS_COLUMN,
+    PLACING_ROLES,
     USER_ID_COLUMN,
     WRITER_DEFAULTS,
 )
-from .oneroster_grants import CONTACT_ROLES, STAFF_ROLES
+from .oneroster_grants import CONTACT_ROLES
 from .oneroster_users import PENDING, read_roles, read_users
 from .oneroster_usertext import (
     _SHAPES_PER_ROW,
@@ -276,10 +277,6 @@ def _cells_at_users(col: Any, role_at: np.ndarray, users: np.ndarray, n: int) ->
                         taken.buffers()[2]])])
 
 
-#: the roles that place a user at schools (1.2's staff roles too)
-_PLACING = frozenset({"student", "teacher", *STAFF_ROLES})
-
-
 class _RoleCells:
     """The role rows that tell nothing and may shape a template (``good``), and the
     coded cells the shapes take: roleType, role and org codes with their distinct cells,
@@ -315,7 +312,7 @@ class _RoleCells:
             self.said_extra[k] = nonempty_cells(rcols[c])
         # (a row kept whole with a made-up id: the row path's, as is a student's, teacher's
         # or staff member's at a district, which is kept whole too: per distinct cell)
-        placing = np.array([canonical_role(v) in _PLACING for v in self.role_cells], dtype=bool)
+        placing = np.array([canonical_role(v) in PLACING_ROLES for v in self.role_cells], dtype=bool)
         district = np.array([rd.orgs.get(v, ("",))[0] == "district" and v not in rd.school_too
                              for v in self.org_cells], dtype=bool)
         kept = self.said_extra.any(axis=0) | (placing[self.role_codes] & district[self.org_codes])

@@ -26,7 +26,14 @@ from .csv_rowchecks import row_text
 from .csvutil import split_ids, split_list
 from .enrollcols import canonical_role
 from .mapping import CEDS_TO_CLEVER, passwords_left_out
-from .oneroster_cols import CARRY_COLUMN, PREFIX, ROLES_KEY, USER_ID_COLUMN, kept_role_row
+from .oneroster_cols import (
+    CARRY_COLUMN,
+    PLACING_ROLES,
+    PREFIX,
+    ROLES_KEY,
+    USER_ID_COLUMN,
+    kept_role_row,
+)
 from .oneroster_grants import (
     CONTACT_ROLES,
     DISTRICT_ADMIN_ROLES,
@@ -583,7 +590,7 @@ def _at_district(rd: _Reader, row: dict[str, str]) -> bool:
     """Whether roles.csv ``row`` grants a student, teacher or staff role at a district (no
     school: the user's district alone would not say that the row named it)."""
     org, role = row.get("orgSourcedId") or "", canonical_role(row.get("role") or "")
-    return (role in ("student", "teacher") or role in STAFF_ROLES) and org not in \
+    return role in PLACING_ROLES and org not in \
         rd.school_too and rd.orgs.get(org, ("",))[0] == "district"
 
 

@@ -47,6 +47,7 @@ from .oneroster_cols import (
     CARRY_COLUMN,
     DEMOGRAPHICS_PREFIX,
     OR12_STAFF_ROLES,
+    PLACING_ROLES,
     PREFIX,
     PROFILES_KEY,
     RACE_COLUMNS,
@@ -597,8 +598,8 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     row["username"] = _one_value(c, usernames)
     first = grants[0] if grants else ("", "")
     # (a student's, teacher's or staff member's org that is its district is no school)
-    row["primaryOrgSourcedId"] = None if first[1] == district and first[0] in (
-        "student", "teacher", *OR12_STAFF_ROLES) and district not in roster.schools \
+    row["primaryOrgSourcedId"] = None if first[1] == district and first[0] in PLACING_ROLES \
+        and district not in roster.schools \
         else first[1] or None
     for role_row in role_rows(rec, c, uid, grants):
         sheets["roles"].add(role_row)

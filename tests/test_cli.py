@@ -180,3 +180,27 @@ def test_options_that_would_be_ignored_are_usage_errors(tmp_path) -> None:
     out = run("report", "--sample", "-o", str(tmp_path / "r.md"), "--privacy", "redacted",
               "--redact-staff")
     assert out.returncode == 0, out.stderr
+
+
+def test_convert_takes_its_output_as_o_as_the_other_writers_do(tmp_path) -> None:
+    """`convert --sample -o OUT` (as `synth`, `report` and `diff` take it) writes OUT;
+    OUTPUT and -o together, or neither, are usage errors, and nothing is written."""
+    out = run("convert", "--sample", "-o", str(tmp_path / "a"), "--to", "clever-csv")
+    assert out.returncode == 0 and (tmp_path / "a" / "students.csv").is_file(), out.stderr
+    src = str(tmp_path / "a")
+    out = run("convert", src, "--output", str(tmp_path / "b"), "--to", "oneroster")
+    assert out.returncode == 0 and (tmp_path / "b" / "manifest.csv").is_file(), out.stderr
+    both = run("convert", src, str(tmp_path / "c"), "-o", str(tmp_path / "d"), "--to",
+               "oneroster")
+    assert both.returncode == 2 and "not both" in both.stderr
+    neither = run("convert", src, "--to", "oneroster")
+    assert neither.returncode == 2 and "-o OUTPUT" in neither.stderr
+    assert not (tmp_path / "c").exists() and not (tmp_path / "d").exists()
+
+
+def test_fetch_takes_its_dump_folder_as_o() -> None:
+    """`fetch -o DIR` is `fetch --out DIR` (the spelling the other writers take)."""
+    from rostergraph.cli import build_parser
+
+    args = build_parser().parse_args(["fetch", "-o", "dump"])
+    assert args.out == "dump"

@@ -85,8 +85,8 @@ _DASH_IS_STDOUT = frozenset({"validate", "report", "diff"})
 
 
 #: Options and arguments that name a file or folder.
-_PATH_OPTIONS = ("path", "source", "output", "old", "new", "sources", "out", "token_file",
-                 "pseudonym_key_file", "credentials_file")
+_PATH_OPTIONS = ("path", "source", "output", "output_option", "old", "new", "sources", "out",
+                 "token_file", "pseudonym_key_file", "credentials_file")
 
 
 #: the ``rostergraph list`` that shows the ids of a kind an unknown id was searched among

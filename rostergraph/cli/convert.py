@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import add_inflated_limit, add_privacy, output_folder
+from ._common import UsageError, add_inflated_limit, add_privacy, output_folder
 
 __all__ = ["add_convert"]
 
 _EPILOG = """examples:
   rostergraph convert --sample ./sftp --to clever-csv --no-extensions
+  rostergraph convert --sample -o ./sftp --to clever-csv
   rostergraph convert ./clever-dump ./oneroster.zip --to oneroster
   rostergraph convert ./clever-dump ./oneroster12 --to oneroster --oneroster-version 1.2
   rostergraph convert ./oneroster.zip ./clever --to clever-json
@@ -40,7 +41,11 @@ def add_convert(sub: Any) -> None:
                     "(folder or .zip); print what the target could not carry.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("source", nargs="?", help="roster folder, file or zip")
-    p.add_argument("output", type=output_folder, help="output folder (or .zip for oneroster)")
+    p.add_argument("output", nargs="?", type=output_folder,
+                   help="output folder (or .zip for oneroster)")
+    # (the other commands that write take -o; either way is accepted, not both)
+    p.add_argument("-o", "--output", dest="output_option", metavar="OUTPUT",
+                   type=output_folder, help="the output, as an option (instead of OUTPUT)")
     p.add_argument("--sample", action="store_true", help="convert the embedded sample district")
     p.add_argument("--to", required=True,
                    choices=("clever-json", "clever-jsonl", "clever-csv", "oneroster"))
@@ -62,6 +67,15 @@ def add_convert(sub: Any) -> None:
     p.set_defaults(func=_cmd_convert)
 
 
+def output_folder_or_usage(value: str) -> str:
+    """:func:`output_folder` for a value argparse took as the source (``convert --sample
+    OUT``: the one positional is the output), its refusal a usage error."""
+    try:
+        return output_folder(value)
+    except argparse.ArgumentTypeError as e:
+        raise UsageError(f"argument output: {e}") from None
+
+
 def _cmd_convert(args: argparse.Namespace) -> int:
     import sys
 
@@ -76,14 +90,20 @@ def _cmd_convert(args: argparse.Namespace) -> int:
         privacy_from_args,
     )
 
+    given = [v for v in (args.source, args.output, args.output_option) if v is not None]
+    if args.sample and len(given) == 1 and args.source is not None:
+        args.source, args.output = None, output_folder_or_usage(args.source)
+    if args.output is not None and args.output_option is not None:
+        raise UsageError("give the output once: as OUTPUT or as -o, not both")
+    args.output = args.output if args.output is not None else args.output_option
     if bool(args.sample) == bool(args.source):
         print("rostergraph: error: give a roster SOURCE or --sample (exactly one)",
               file=sys.stderr)
         return EXIT_USAGE
+    if args.output is None:
+        raise UsageError("give the output folder (or .zip): OUTPUT or -o OUTPUT")
     source = sample_path() if args.sample else args.source
     if args.oneroster_version and args.to != "oneroster":
-        from ._common import UsageError
-
         raise UsageError(f"--oneroster-version applies to --to oneroster, not --to {args.to}")
     from .guide import steps
 

@@ -72,7 +72,7 @@ def add_fetch(sub: Any) -> None:
                     "Handles paging, rate limits and retries; --resume continues an "
                     "interrupted fetch.",
         epilog=_FETCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", required=True, metavar="DIR", help="the dump folder to write")
+    p.add_argument("-o", "--out", required=True, metavar="DIR", help="the dump folder to write")
     add_api_options(p, base_default=DEFAULT_BASE_URL)
     p.add_argument("--resume", action="store_true",
                    help="continue the fetch recorded in DIR/manifest.json")

@@ -110,6 +110,23 @@ def test_generated_district_reads_the_same(tmp_path: Path, fmt: str, seed: int) 
     assert len(r.sections) > 0
 
 
+def test_enrollment_cells_of_a_column_without_a_name_read_the_same(tmp_path: Path) -> None:
+    """An ``enrollments.csv`` whose ``schoolSourcedId`` name is missing (``classSourcedId,,
+    userSourcedId``): its cells are kept per section, each value's users sorted (a group
+    is a set) as the oracle sorts them, though the note names no column."""
+    out = _written(tmp_path, "oneroster", district(students=40, seed=11))
+    path = out / "enrollments.csv"
+    text = path.read_text(encoding="utf-8")
+    assert "classSourcedId,schoolSourcedId," in text
+    path.write_text(text.replace("classSourcedId,schoolSourcedId,", "classSourcedId,,", 1),
+                    encoding="utf-8")
+    r = assert_same("oneroster", out)
+    kept = [sec.extra["oneroster.enrollmentCells"][""] for sec in r.sections.values()
+            if "oneroster.enrollmentCells" in sec.extra]
+    assert kept and all(users == sorted(users) for by_role in kept
+                        for by_value in by_role.values() for users in by_value.values())
+
+
 @pytest.mark.parametrize("fmt", sorted(READERS))
 def test_zip_and_strict_read_the_same(tmp_path: Path, fmt: str) -> None:
     """A zip of a bundle, strict mode and small limits give what the oracle gives."""

@@ -220,7 +220,7 @@ def kept_note(file: str, sections: Iterable[Any], columns: list[str]) -> str | N
     "enrollments.csv: Seat (2 rows) kept in their sections' extra 'oneroster.enrollmentCells' (an enrollment is no record)"
     """
     counts = dict.fromkeys(columns, 0)
-    for sec in sections if columns else ():
+    for sec in sections:  # (sorted even when no column is named: one without a name)
         cells = sec.get(ENROLLMENT_CELLS_KEY)
         if not isinstance(cells, dict):
             continue

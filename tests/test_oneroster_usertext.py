@@ -90,15 +90,15 @@ def test_a_clean_bundle_is_read_column_wise_alike(
 def test_row_path_records_interleaved_in_line_order(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, chunk: int,
         shaped_from: int) -> None:
-    """The row path's records (administrators, rows with quotes, users whose demographics
-    are not plain) are held and handed among the column-wise rows in line order, however
+    """The row path's records (administrators, rows holding a private-use character, users
+    whose demographics are not plain) are held and handed among the column-wise rows in line order, however
     the batches fall, and whether the short runs between them go by shape or as text: the
     roster's order, texts and problems are the row path's."""
     monkeypatch.setattr(oneroster_usertext, "SHAPED_FROM", shaped_from)
     out = tmp_path / "b"
     write_oneroster(roster, out, extensions=False)
     students = _first_rows(out, "users.csv", "role", "student")
-    _cell_edit(out, "users.csv", "givenName", {k: 'Ann "Jr"' for k in students[3::7]})
+    _cell_edit(out, "users.csv", "givenName", {k: "Ann \ue000Jr" for k in students[3::7]})
     # (emails without "@", RG-USR-001's, worked out for a whole column at once)
     _cell_edit(out, "users.csv", "email", {k: "no-at-sign" for k in students[1::5]})
     mixed: list[tuple[int, int]] = []
@@ -123,9 +123,9 @@ def test_short_runs_go_as_text_and_long_runs_by_shape(
                              cache=False)
     write_oneroster(clean, out, extensions=False)
     students = _first_rows(out, "users.csv", "role", "student")
-    # (a quote every 5th student's name from the 300th on: short runs there, long ones
-    # before)
-    _cell_edit(out, "users.csv", "givenName", {k: 'Ann "Jr"' for k in students[300::5]})
+    # (a private-use character, the row path's, in every 5th student's name from the 300th
+    # on: short runs there, long ones before)
+    _cell_edit(out, "users.csv", "givenName", {k: "Ann \ue000Jr" for k in students[300::5]})
     runs: dict[str, list[int]] = {"shaped": [], "text": []}
     real_shaped, real_texts = ColumnarBuilder.add_shaped, ColumnarBuilder.add_texts
 
@@ -247,6 +247,28 @@ def test_cells_json_would_escape_or_templates_hold(
     _cell_edit(out, "users.csv", "givenName", {k: cell for k in students[:5]})
     _cell_edit(out, "users.csv", "identifier", {students[7]: cell})
     assert _assert_same(out, monkeypatch) > 0
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_free_text_cells_json_escapes_are_read_column_wise(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    """A quote, a backslash or a control character in a name, an email or another
+    free-text cell (a nickname in quotes, a pasted tab) is escaped into the user's text
+    and the row read column-wise: the records, texts and problems are the row path's, and
+    no more rows go the row path than in the same bundle without those cells."""
+    out = tmp_path / "b"
+    clean = rostergraph.load(write_district(tmp_path / "d", None, students=200, seed=3),
+                             cache=False)
+    write_oneroster(clean, out, extensions=False, version=version)
+    before = _both_ways(out, monkeypatch)[2]
+    # (no line break or NUL: a file holding one is read row by row, as a whole)
+    cells = ['Ann "Jr"', "back\\slash", "tab\there", "bell\x07", "\tlead", "x\x1fy",
+             'a\\"b', "\x08\x0c"]
+    students = range(0, 300, 3)
+    for k, column in enumerate(("givenName", "familyName", "email", "identifier")):
+        _cell_edit(out, "users.csv", column,
+                   {r + k: cells[(r + k) % len(cells)] for r in students})
+    assert _assert_same(out, monkeypatch) == before
 
 
 @pytest.mark.parametrize("org", ["D\ue000x", "D\ue001", "D\ue0000\ue001", "D\ue003"])

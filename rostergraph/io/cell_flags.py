@@ -13,16 +13,18 @@ Examples
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from .arrow_np import array_chunks, numpy_of, text_buffers
+from .arrow_np import array_chunks, arrow_bools, numpy_of, text_buffers
 from .csv_arrow import encoded_column, taken_by_block
 
-__all__ = ["bit_words", "bits_of", "cell_codes", "cell_sizes", "clean_cells",
-           "distinct_rows", "flagged", "nonempty_cells", "not_plain_byte", "plain_ids",
-           "split_plainly"]
+__all__ = ["FREE_TEXT", "bit_words", "bits_of", "cell_codes", "cell_sizes", "clean_cells",
+           "distinct_rows", "flagged", "json_escaped", "nonempty_cells", "not_plain_byte",
+           "placeholder_like", "plain_ids", "split_plainly", "template_cells"]
 
 
 def flagged(col: Any, test: Any) -> np.ndarray:
@@ -48,6 +50,94 @@ def not_plain_byte(seg: np.ndarray) -> np.ndarray:
 def clean_cells(col: Any) -> np.ndarray:
     """Per cell: whether it holds nothing :func:`not_plain_byte` flags."""
     return ~flagged(col, not_plain_byte)
+
+
+#: OneRoster users.csv columns whose cells a reader takes as the user's text, as they
+#: are: a quote, a backslash or a control character in them (a nickname in quotes, a tab
+#: pasted into a name) is written escaped into the user's JSON text, not a reason to read
+#: the row by the row path.
+FREE_TEXT = frozenset({
+    "givenName", "familyName", "middleName", "preferredGivenName", "preferredMiddleName",
+    "preferredFamilyName", "email", "username", "identifier", "sms", "phone", "pronouns",
+    "userMasterIdentifier"})
+
+
+def template_cells(cols: dict[str, Any]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Of the rows of columns ``cols`` (pyarrow string columns by name): whether a
+    template can take each row's cells, and per :data:`FREE_TEXT` column that has any, the
+    cells to escape first (:func:`json_escaped`). A cell :func:`not_plain_byte` flags is
+    refused, but in a free-text column only one that may hold a placeholder's character.
+
+    >>> import pyarrow as pa
+    >>> ok, escape = template_cells({"givenName": pa.array(['O"Neil', "Ann", "x\ue000"]),
+    ...                              "sourcedId": pa.array(["1", 'u"2', "3"])})
+    >>> ok.tolist(), {c: m.tolist() for c, m in escape.items()}
+    ([True, False, False], {'givenName': [True, False, False]})
+    """
+    ok: np.ndarray | None = None
+    escape: dict[str, np.ndarray] = {}
+    for col, arr in cols.items():
+        bad = flagged(arr, not_plain_byte)
+        if col in FREE_TEXT and bad.any():
+            held = flagged(arr, _placeholder_byte)
+            if (bad & ~held).any():
+                escape[col] = bad & ~held
+            bad = held
+        ok = ~bad if ok is None else ok & ~bad
+    return (ok if ok is not None else np.zeros(0, dtype=bool)), escape
+
+
+def _placeholder_byte(seg: np.ndarray) -> np.ndarray:
+    return seg == 0xEE
+
+
+#: The characters a placeholder may be made of (those whose UTF-8 begins with 0xEE).
+_PRIVATE_USE = re.compile("[\ue000-\uefff]")
+
+
+def placeholder_like(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` holds a character of the private-use range placeholders
+    are made of (from U+E000, see :func:`not_plain_byte`). A user's schools and district
+    are org ids, and its extra keys column names, not its cells: a template would take
+    such a character in them for a placeholder's.
+
+    >>> placeholder_like(["sch", "dist\ue000"]), placeholder_like(["sch", "{0}"])
+    (True, False)
+    """
+    return _PRIVATE_USE.search("".join(texts)) is not None
+
+
+#: How ``orjson`` writes each control character in a JSON string.
+_CONTROL_ESCAPES = {**{b: f"\\u{b:04x}" for b in range(0x20)},
+                    0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
+
+
+def json_escaped(col: Any, which: np.ndarray) -> Any:
+    r"""Pyarrow string array ``col`` with cells ``which`` (a bool per cell) as they are
+    written inside a JSON string, with the escapes ``orjson`` writes (the others as they
+    are): a cell filled into a template's JSON text reads back as itself.
+
+    >>> import orjson, pyarrow as pa, numpy as np
+    >>> cells = ['O"Neil', "Ann", "a\b	c"]
+    >>> got = json_escaped(pa.array(cells), np.array([True, False, True])).to_pylist()
+    >>> got == [orjson.dumps(c)[1:-1].decode() for c in cells]
+    True
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not which.any():
+        return col
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    mask = arrow_bools(which)
+    part = pc.replace_substring(col.filter(mask), "\\", "\\\\")  # (first: escapes hold one)
+    part = pc.replace_substring(part, '"', '\\"')
+    off, data = text_buffers(part)
+    seg = data[off[0]:off[-1]]
+    for b in np.unique(seg[seg < 0x20]).tolist():
+        part = pc.replace_substring(part, chr(b), _CONTROL_ESCAPES[b])
+    return pc.replace_with_mask(col, mask, part.cast(col.type))
 
 
 def cell_sizes(col: Any) -> np.ndarray:

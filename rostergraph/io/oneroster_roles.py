@@ -56,7 +56,9 @@ from .cell_flags import (
     clean_cells,
     distinct_rows,
     nonempty_cells,
+    placeholder_like,
     split_plainly,
+    template_cells,
 )
 from .csv_arrow import cells_at, taken_by_block
 from .csv_rowchecks import is_secret_column, row_dicts_at
@@ -76,7 +78,6 @@ from .oneroster_usertext import (
     ColumnUsers,
     _arrow_columns,
     _holder,
-    _placeholder_like,
     _scratch,
     _Shape,
 )
@@ -379,11 +380,11 @@ def plan_role_users(rd: _Reader) -> None:
     cols = _arrow_columns(t) if t is not None else None
     if t is None or cols is None or "sourcedId" not in cols or live_status(t) or (
             {"role", "orgSourcedIds", USER_ID_COLUMN} & cols.keys()) or (
-            _placeholder_like(chain(t.header, rd.orgs, rd.org_school.values()))):
+            placeholder_like(chain(t.header, rd.orgs, rd.org_school.values()))):
         return
     rt, files = _role_table(rd)
     rcols = _arrow_columns(rt) if rt is not None else None
-    if rt is None or rcols is None or live_status(rt) or _placeholder_like(rt.header) or not (
+    if rt is None or rcols is None or live_status(rt) or placeholder_like(rt.header) or not (
             {"sourcedId", "userSourcedId", "role", "roleType", "orgSourcedId"} <= rcols.keys()):
         return
     n, m = len(t.lines), len(rt.lines)
@@ -404,8 +405,8 @@ def plan_role_users(rd: _Reader) -> None:
     for col in (LISTS_COLUMN, CARRY_COLUMN):
         if col in cols:
             ok &= ~nonempty_cells(cols[col])
-    for arr in cols.values():
-        ok &= clean_cells(arr)
+    fine, escape = template_cells(cols)
+    ok &= fine
     ok &= ~_spaced_cells(sid)  # (an id with spaces around it: the row path's)
     # (a role row naming a user with spaces around the ids: that user's rows on the row path)
     unmatched = {v.strip() for v in cells_at(usid, np.flatnonzero(~matched))}
@@ -568,6 +569,7 @@ def plan_role_users(rd: _Reader) -> None:
     cu = ColumnUsers(t, rows, np.flatnonzero(~ok))
     cu.any_role = False  # (a 1.2 users.csv row grants no role itself)
     cu.opaque, cu.arrays = every, arrays
+    cu.escape = {k: escape[c] for k, c in enumerate(opaque) if c in escape}
     for a in arrays:  # (a cell over the typed decoder's bound in bytes: its row decoded)
         cu.fits &= cell_sizes(a)[rows] <= MAX_STRING
     cu.agents = every.index("agentSourcedIds") if "agentSourcedIds" in opaque else None

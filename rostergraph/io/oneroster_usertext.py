@@ -2,7 +2,8 @@
 as whole columns, straight into the text of their records.
 
 Most rows of a district's ``users.csv`` are alike but for their own strings: a student,
-teacher or contact, its id given once, its cells free of anything JSON must escape. The
+teacher or contact, its id given once, its cells free of anything JSON must escape (in
+free text, names say, that is escaped: :func:`~rostergraph.io.cell_flags.json_escaped`). The
 record the reader makes of such a row depends on its strings only through *which* are
 empty, and on a few cells of few distinct values (the role, the ``orgSourcedIds`` and
 ``grades`` cells; an ``orgSourcedIds`` cell naming schools only by how many and their
@@ -15,7 +16,7 @@ made per row, and no text is written and read back.
 
 What the template cannot stand for takes the reader's row path as before, row by row and
 in line order: a row that is not plain (another role, an id given twice, a quote or
-backslash in a cell, a userId or carry cell, ...), and a user whose demographics row is
+backslash in an id, a userId or carry cell, ...), and a user whose demographics row is
 not plain (given twice, a birth date that is no date, a cell that is no boolean): that
 user's dict is made from its template as the row path had it after ``users.csv``
 (*demoted*) before the row path reads its demographics. The column-wise rows tell no
@@ -34,7 +35,7 @@ from __future__ import annotations
 import copy
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import chain, pairwise, repeat
 from typing import TYPE_CHECKING, Any
@@ -54,8 +55,11 @@ from .cell_flags import (
     cell_sizes,
     clean_cells,
     distinct_rows,
+    json_escaped,
     nonempty_cells,
+    placeholder_like,
     split_plainly,
+    template_cells,
 )
 from .collect import line_texts
 from .csv_arrow import cells_at, taken_by_block
@@ -107,8 +111,6 @@ _AS_FIELD = str.maketrans({"{": "{{", "}": "}}", "\ue000": "{", "\ue001": "}", "
 #: A placeholder of a shape's final text (a cell's, the contact's links) or the
 #: demographics' place (:func:`_parts`).
 _PLACE = re.compile("\ue000([0-9]+)[\ue001\ue002]|\ue003")
-#: The characters a placeholder may be made of (those whose UTF-8 begins with 0xEE).
-_PRIVATE_USE = re.compile("[\ue000-\uefff]")
 #: A field of a template (more than its fields when a cell of the shape holds "{0}": no
 #: harm, that column is only read for nothing).
 _FIELD = re.compile(r"\{([0-9]+)\}")
@@ -245,6 +247,7 @@ class ColumnUsers:
         self.lines = line_array(t.lines)[rows]
         self.opaque: list[str] = []  # the columns filled into templates, in field order
         self.arrays: list[Any] = []
+        self.escape: dict[int, np.ndarray] = {}  # (cells to escape, by table position)
         self.sids: list[str] = []
         self.sid_array: Any = None  # (the same ids as pyarrow holds them)
         #: each row's shape; the contacts' rows (ascending) and roles: see take_shapes
@@ -314,7 +317,11 @@ class ColumnUsers:
         ks = ks[self.alive[ks]]
         if not len(ks):
             return
-        cols = [cells_at(a, self.pos[ks]) for a in self.arrays]
+        pos = self.pos[ks]
+        cols = [cells_at(a, pos) for a in self.arrays]
+        for k, esc in self.escape.items():  # (as the templates take them: see _escaped)
+            cols[k] = [orjson.dumps(v)[1:-1].decode() if e else v
+                       for v, e in zip(cols[k], esc[pos].tolist())]
         afters = [sh.after for sh in self._shape_objects[self.shape[ks]].tolist()]
         lines = self.lines[ks].tolist()
         blank = repeat("")
@@ -379,7 +386,8 @@ class ColumnUsers:
         codes = local[codes]
         chosen = [self.shapes[c] for c in used.tolist()]
         agents = (arrays[self.agents] if self.agents is not None else None)
-        columns = [*arrays, self._rendered(agents, chosen, codes), self._fragments(ks)]
+        columns = [*self._escaped(arrays, pos), self._rendered(agents, chosen, codes),
+                   self._fragments(ks)]
         if self._layout is _UNSET:  # (laid out once for every shape: see arrow_templates)
             self._layout = TemplateLayout.of([sh.parts for sh in self.shapes], tail="\n")
         texts = (self._layout.fill(self.shape[ks], columns) if self._layout is not None
@@ -445,6 +453,12 @@ class ColumnUsers:
             due.add(*call[1][1], file="users.csv", line=call[1][0])
             call = next(calls, None)
         due.flush()
+
+    def _escaped(self, arrays: list[Any], pos: np.ndarray) -> list[Any]:
+        """``arrays`` (of the rows at table positions ``pos``) as the templates take them:
+        free-text cells escaped (:func:`~rostergraph.io.cell_flags.json_escaped`)."""
+        return [a if a is None or k not in self.escape else json_escaped(a, self.escape[k][pos])
+                for k, a in enumerate(arrays)]
 
     def _rendered(self, agents: Any, chosen: list[_Shape], codes: np.ndarray) -> Any:
         """Each row's contact links: its ``agentSourcedIds`` cell with its commas made the
@@ -519,25 +533,8 @@ def _arrow_columns(t: CsvTable) -> dict[str, Any] | None:
     """A clean table's columns as pyarrow arrays (``None``: not parsed so, or repeated names)."""
     if not t.clean or not t.unique:
         return None
-    cols = {}
-    for name in t.header:
-        col = t.arrow(name)
-        if col is None:
-            return None
-        cols[name] = col
-    return cols
-
-
-def _placeholder_like(texts: Iterable[str]) -> bool:
-    """Whether any of ``texts`` holds a character of the private-use range placeholders
-    are made of (from U+E000, see :func:`~rostergraph.io.cell_flags.not_plain_byte`). A
-    user's schools and district are org ids, and its extra keys column names, not its
-    cells: a template would take such a character in them for a placeholder's.
-
-    >>> _placeholder_like(["sch", "dist\ue000"]), _placeholder_like(["sch", "{0}"])
-    (True, False)
-    """
-    return _PRIVATE_USE.search("".join(texts)) is not None
+    cols = {name: t.arrow(name) for name in t.header}
+    return None if any(col is None for col in cols.values()) else cols
 
 
 def plan_users(rd: _Reader) -> None:
@@ -554,7 +551,7 @@ def plan_users(rd: _Reader) -> None:
     rd.parsed[name] = t
     cols = _arrow_columns(t) if t is not None else None
     if t is None or cols is None or "sourcedId" not in cols or live_status(t) or (
-            _placeholder_like(chain(t.header, rd.orgs, rd.org_school.values()))):
+            placeholder_like(chain(t.header, rd.orgs, rd.org_school.values()))):
         return
     sid = cols["sourcedId"]
     ok = nonempty_cells(sid)
@@ -587,9 +584,8 @@ def plan_users(rd: _Reader) -> None:
         ok &= ~(named & ~contact)
         if not alias_is_id:
             ok &= ~(named & contact)
-    for col, arr in cols.items():
-        if not is_secret_column(col):
-            ok &= clean_cells(arr)
+    fine, escape = template_cells({c: a for c, a in cols.items() if not is_secret_column(c)})
+    ok &= fine
     if agents is not None:  # (a cell whose ids split as the row path splits them)
         ok &= split_plainly(agents)
     rows = np.flatnonzero(ok)
@@ -655,6 +651,7 @@ def plan_users(rd: _Reader) -> None:
     cu = ColumnUsers(t, rows, np.flatnonzero(~ok))
     cu.opaque = every
     cu.arrays = [cols[c] for c in opaque] + orgs.arrays(cols.get("orgSourcedIds"))
+    cu.escape = {k: escape[c] for k, c in enumerate(opaque) if c in escape}
     for a in cu.arrays:  # (a cell over the typed decoder's bound in bytes: its row decoded)
         cu.fits &= cell_sizes(a)[rows] <= MAX_STRING
     cu.agents = fields.get("agentSourcedIds")
@@ -685,7 +682,7 @@ def plan_demographics(rd: _Reader) -> None:
     if t is None:
         return
     cols = _arrow_columns(t)
-    if cols is None or live_status(t) or _placeholder_like(t.header):
+    if cols is None or live_status(t) or placeholder_like(t.header):
         # (every row on the row path: their users too)
         cu.demote(rd, np.arange(len(cu.sids)))
         return

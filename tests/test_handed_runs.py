@@ -5,6 +5,8 @@ handing each such user as text gives."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -52,10 +54,25 @@ def test_generated_districts_read_as_without_riders(
     text (10**9: every run but a full one, riders included)."""
     monkeypatch.setattr(handed_runs, "_RIDERS", riders)
     monkeypatch.setattr(handed_runs, "_SHORT", short)
-    seen = _riding(generated_sftp(tmp_path, seed, quirks), monkeypatch)
+    path = generated_sftp(tmp_path, seed, quirks)
+    _private_use_in_names(path / "students.csv", every=9)  # (row path's, with a shape)
+    seen = _riding(path, monkeypatch)
     assert seen["riders"] > 0, seen
     if quirks == "high" and short == 0:  # (contacts naming students, unreadable texts)
         assert 0 < seen["shapeless"] < seen["riders"]
+
+
+def _private_use_in_names(path: Path, every: int) -> None:
+    """A private-use character (which a template cannot take) in every ``every``-th
+    student's first name of students.csv ``path``: those students take the row path,
+    and their records are plain (they ride with a shape)."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    at = rows[0].index("First_name")
+    for row in rows[1::every]:
+        row[at] += "\ue000"
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
 
 
 def test_messy_upload_reads_as_without_riders(tmp_path: Path,

@@ -113,9 +113,10 @@ def test_messy_upload_reads_as_the_row_path_does(tmp_path: Path,
     new, _, plans = _both(_messy(tmp_path, _ROWS), monkeypatch)
     cs = plans[0]
     assert cs is not None
-    # (the plain rows column-wise; each quirky row, and every row of s3, on the row path)
-    assert sorted(cs.sids) == sorted(["s1", "s2", "s5", "s10", "s11", "s12", "s13", "s14",
-                                      "s15"])
+    # (the plain rows column-wise, s8's quoted name escaped; each quirky row, and every
+    # row of s3, on the row path)
+    assert sorted(cs.sids) == sorted(["s1", "s2", "s5", "s8", "s10", "s11", "s12", "s13",
+                                      "s14", "s15"])
     assert len(cs.rest) == len(_ROWS) - len(cs.sids)
     codes = {p.code for p in new.problems}
     assert {"no_id", "other"} <= codes
@@ -124,6 +125,32 @@ def test_messy_upload_reads_as_the_row_path_does(tmp_path: Path,
     # (the extension file's record merged)
     assert (new.users["s5"].name.middle, new.users["s5"].email) == ("Q", "zz")
     assert "sftp-teacher:s12" in new.users
+
+
+def test_names_with_quotes_and_control_characters_are_read_column_wise(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quote, a backslash or a control character in a student's name, email or number
+    is escaped into the text: the row is read column-wise, and the roster is the row
+    path's; a private-use character (a template's placeholder) still takes the row path."""
+    path = generated_sftp(tmp_path, 5, "default")
+    rows = list(csv.reader(io.StringIO((path / "students.csv").read_text(encoding="utf-8"),
+                                       newline="")))
+    head = rows[0]
+    cells = ['Say "x"', "back\\slash", "tab\tin", "bell\x07", "x\x1fy", "\x08\x0c"]
+    edited = {}
+    for k, row in enumerate(rows[1:40], 1):
+        for j, col in enumerate(("First_name", "Last_name", "Student_email", "Student_number")):
+            if col in head and (k + j) % 3 == 0:
+                row[head.index(col)] = cells[(k + j) % len(cells)]
+                edited[row[head.index("Student_id")]] = True
+    rows[41][head.index("First_name")] += "\ue000"
+    (path / "students.csv").write_text(_csv(rows), encoding="utf-8")
+    new, _, plans = _both(path, monkeypatch)
+    cs = plans[0]
+    assert cs is not None and set(edited) <= set(cs.sids)
+    assert rows[41][head.index("Student_id")] not in cs.sids
+    sid = next(iter(edited))
+    assert new.users[sid].name is not None
 
 
 def test_strict_and_no_contact_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,9 +62,10 @@ FREE_TEXT = frozenset({
     "userMasterIdentifier"})
 
 
-def template_cells(cols: dict[str, Any]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def template_cells(cols: dict[str, Any], free_text: frozenset[str] = FREE_TEXT
+                   ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Of the rows of columns ``cols`` (pyarrow string columns by name): whether a
-    template can take each row's cells, and per :data:`FREE_TEXT` column that has any, the
+    template can take each row's cells, and per ``free_text`` column that has any, the
     cells to escape first (:func:`json_escaped`). A cell :func:`not_plain_byte` flags is
     refused, but in a free-text column only one that may hold a placeholder's character.
 
@@ -78,7 +79,7 @@ def template_cells(cols: dict[str, Any]) -> tuple[np.ndarray, dict[str, np.ndarr
     escape: dict[str, np.ndarray] = {}
     for col, arr in cols.items():
         bad = flagged(arr, not_plain_byte)
-        if col in FREE_TEXT and bad.any():
+        if col in free_text and bad.any():
             held = flagged(arr, _placeholder_byte)
             if (bad & ~held).any():
                 escape[col] = bad & ~held

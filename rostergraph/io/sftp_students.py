@@ -46,7 +46,7 @@ from ..model import parse_date
 from ..roster import RosterBuilder
 from .arrow_np import text_buffers
 from .arrow_templates import TemplateLayout, TemplateParts, placeholder, placeholder_parts
-from .cell_flags import cell_sizes, clean_cells, distinct_rows, plain_ids
+from .cell_flags import cell_sizes, distinct_rows, json_escaped, plain_ids, template_cells
 from .contact_cells import NOT_PLAIN, ContactCells
 from .csv_arrow import cells_at, encoded_column, taken_by_block
 from .handed_runs import Handed, unchanged_rows
@@ -65,6 +65,12 @@ __all__ = ["COLUMN_STUDENTS", "ColumnStudents", "plan_students", "scratch_reader
 #: Whether students.csv's plain rows are read column-wise (a switch for the tests that
 #: compare it with the row path; never changed by the library).
 COLUMN_STUDENTS = True
+
+#: students.csv columns whose cells a student's text takes as they are: a quote, a
+#: backslash or a control character in them is escaped into the text, not a reason to
+#: read the row by the row path.
+FREE_TEXT = frozenset({"First_name", "Middle_name", "Last_name", "Student_email",
+                       "Student_number", "State_id", "Username"})
 
 #: Rows filled at a time (their texts held until parked).
 _CHUNK = 65_536
@@ -107,6 +113,8 @@ class ColumnStudents:
         self.registered = 0
         self._texts: tuple[int, Any] | None = None  # (the chunk filled: its first row)
         self.own: dict[int, list[str]] = {}  # (the cells shapes take as own strings)
+        #: by template cell, the rows (table positions) whose cell is escaped first
+        self.escape: dict[int, np.ndarray] = {}
 
     # -- students.csv, in line order among the row path's rows -------------------------
     def register(self, rd: RowReader, line: int | None) -> None:
@@ -138,6 +146,8 @@ class ColumnStudents:
         hi = min(len(self.sids), lo + _CHUNK)
         rows = self.pos[lo:hi]
         arrays = [taken_by_block(a, rows) for a in self.arrays]
+        for k, esc in self.escape.items():  # (a quote or control character in a name)
+            arrays[k] = json_escaped(arrays[k], esc[rows])
         assert self.layout is not None
         self._texts = (lo, self.layout.fill(self.shape[lo:hi], arrays))
         return self._texts
@@ -192,8 +202,9 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
         return None
     n = len(t.lines)
     ok = np.ones(n, dtype=bool)
-    for c in keep:  # (each cell goes into the text as it is)
-        ok &= clean_cells(arrays[c])
+    # (each cell goes into the text as it is, but free text escaped: see ColumnStudents)
+    fine, escape = template_cells({c: arrays[c] for c in keep}, FREE_TEXT)
+    ok &= fine
     sizes = [cell_sizes(arrays[c]) for c in keep]
     ok &= plain_ids(arrays["Student_id"])
     if "School_id" in arrays:  # (a school read, or none: a cell of the template)
@@ -221,6 +232,7 @@ def plan_students(rd: RowReader, t: CsvTable, file: str) -> ColumnStudents | Non
     kinds, shape = distinct_rows([p[rows] for p in parts] + nonempty)
     cs = ColumnStudents(t, file, keep, rows, np.zeros(0, np.int64))
     cs.arrays += extra  # (cell len(keep) + j: a student's school of its row j + 2)
+    cs.escape = {k: escape[c] for k, c in enumerate(keep) if c in escape}
     cs.fits = np.logical_and.reduce([s[rows] <= MAX_STRING for s in sizes])
     sc = scratch_reader(rd)
     good = []

@@ -8,8 +8,8 @@ reference and a grade are columns of the graph and the rules, not the user's own
 strings). So the reader's own row code (``_person`` of :mod:`rostergraph.io.clever_csv`'s
 reader) is run once per shape on a row of placeholders, its user's
 JSON text made a template, and each row's text is its shape's template filled with its
-cells by pyarrow's string kernels (:class:`~rostergraph.io.arrow_templates.TemplateLayout`),
-parked as text (:meth:`~rostergraph.io.parked.ParkedDicts.park_new`): no dict is made per
+cells by pyarrow's string kernels (:class:`~rostergraph.io.arrow_templates.TemplateLayout`;
+a quote or a control character in a name escaped first, :data:`FREE_TEXT`), parked as text (:meth:`~rostergraph.io.parked.ParkedDicts.park_new`): no dict is made per
 row. The rows' contact groups are taken from the contact columns as columns
 (:class:`~rostergraph.io.contact_cells.ContactCells`), for
 :mod:`~rostergraph.io.sftp_contacts`.

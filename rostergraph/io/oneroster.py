@@ -178,8 +178,10 @@ class _Reader:
         self.base_adds: dict[str, dict[str, Any]] = {}
         #: the kept cell columns of enrollments.csv's header (a delta replaces only those)
         self.cell_columns: list[str] = []
-        #: (file, user id) of the users a per-user file (demographics, userProfiles) held
-        self.delivered: set[tuple[str, str]] = set()
+        #: (file, user id) → the line of the first row a per-user file (demographics,
+        #: roles, userProfiles) held for that user; the base users read again for them
+        self.delivered: dict[tuple[str, str], int] = {}
+        self.from_base: set[str] = set()  # (see oneroster_delta_files.base_user)
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
         self.school_too: set[str] = set()  # district ids that are a school's id too

@@ -691,7 +691,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         problem; ``users.csv`` rows are followed in file order), a re-sent 1.1
         row of a user written as several rows updates that row's role only, a 1.2
         ``roles.csv`` row adds a role row to its user (of the base too) or updates
-        the base's row of its ``sourcedId``, the others kept, and a
+        the base's row of its ``sourcedId``, the others kept, a
+        ``demographics.csv`` or ``userProfiles.csv`` row applies to its user
+        of the base too (a record of its own, by ``sourcedId``), and a
         class row keeps the base's enrollments plus the delta's, of every role
         (aides, proctors, ... in the section's extra, as a bulk load keeps them);
         the delta's rows may name the base's orgs. Without

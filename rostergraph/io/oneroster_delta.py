@@ -2,7 +2,9 @@
 
 The delta's records replace those with the same id (a user keeps what the base's
 ``demographics.csv`` and ``userProfiles.csv`` gave it when the delta has no row of those
-files for it); rows with ``status=tobedeleted`` remove records (and an enrollment row
+files for it; a row of those files is a record of its own, applied to its user of the
+base whether or not the delta re-sends the user: see
+:mod:`~rostergraph.io.oneroster_delta_files`); rows with ``status=tobedeleted`` remove records (and an enrollment row
 removes that user from that class, the enrollment named by its class, user and role or by
 its sourcedId alone: see :mod:`~rostergraph.io.oneroster_delta_enroll`; a row of the
 per-user files what it gave the user: see

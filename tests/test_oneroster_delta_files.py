@@ -9,6 +9,7 @@ row path alone."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -245,8 +246,9 @@ def test_a_row_given_and_deleted_in_one_file_follows_file_order(
 def test_a_row_for_a_user_neither_roster_holds_is_an_unknown_user(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str) -> None:
     """A row naming no user of the base or of the delta, or a user the delta's users.csv
-    deletes (with its enrollment and role row), is "unknown user" at its file and line (the row in raw, no password), as in
-    the bulk load after the change; the other rows apply."""
+    deletes (with its enrollment and role row), is "unknown user" at its file and line
+    (the row in raw, no password), as in the bulk load after the change; the other rows
+    apply."""
     users = _base_files(version)["users"]
     u2 = next(row for row in users.splitlines() if row.startswith("U2,"))
     delta = {"users": u2.replace("U2,,", "U2,tobedeleted,", 1) + "\n",
@@ -325,3 +327,53 @@ def test_a_user_the_delta_makes_a_student_keeps_its_demographics_on_the_role(
     assert _demographics(got.users["T1"]) == {
         "dob": "1980-01-02", "gender": "M", DEMOGRAPHICS_PREFIX + "countryOfBirthCode": "CA"}
     assert not any(k.startswith(DEMOGRAPHICS_PREFIX) for k in got.users["T1"].extra)
+
+
+def _random_delta(version: str, seed: int) -> dict[str, str]:
+    """A delta of random rows: per user (the base's four and a new one, N1), its users.csv
+    row re-sent or not and its demographics row given, deleted, both (in either order) or
+    left out; per profile id (the base's three and three new), the same, the row given
+    naming any user; the rows of different records in random order."""
+    rng = random.Random(seed)
+    users = _base_files(version)["users"].splitlines()[1:]
+    new_user = ("N1,,,true,S1,student,nn,,Ned,No,,ID-N1,,,,,05,\n" if version == "1.1"
+                else "N1,,,true,nn,Ned,No,ID-N1,,05\n")
+    sent = [row.replace(",Kim,", ",Kimm,") + "\n" for row in users if rng.random() < 0.5]
+    out = {"users": "".join(sent) + new_user}
+    if version == "1.2":
+        out["roles"] = "r9,,,N1,primary,student,,,S1,\n"
+
+    def rows_of(give: str, drop: str) -> list[str]:
+        how = rng.choice(["", "give", "drop", "give drop", "drop give"])
+        return [give if step == "give" else drop for step in how.split()]
+
+    demo: list[list[str]] = []
+    for uid in ("U1", "U2", "U3", "T1", "N1"):
+        sex, white, country = (rng.choice(["male", "female", ""]), rng.choice(["true", ""]),
+                               rng.choice(["", "US"]))
+        give = (f"{uid},,,201{rng.randint(0, 9)}-01-0{rng.randint(1, 9)},{sex},,,,,{white},,,"
+                f"{country}\n")
+        demo.append(rows_of(give, f"{uid},tobedeleted,,,,,,,,,,,\n"))
+    rng.shuffle(demo)
+    out["demographics"] = "".join(row for rows in demo for row in rows)
+    if version == "1.2":
+        prof: list[list[str]] = []
+        for pid in ("p1", "p2", "p3", "p7", "p8", "p9"):
+            uid = rng.choice(["U1", "U2", "T1", "N1"])
+            give = f"{pid},,,{uid},lms,v{rng.randint(1, 9)},app,,,{pid}-{uid},\n"
+            prof.append(rows_of(give, f"{pid},tobedeleted,,,,,,,,,\n"))
+        rng.shuffle(prof)
+        out["userProfiles"] = "".join(row for rows in prof for row in rows)
+    return out
+
+
+@pytest.mark.parametrize("version", _VERSIONS)
+@pytest.mark.parametrize("seed", range(12))
+def test_random_deltas_give_what_a_bulk_load_after_the_change_gives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str, seed: int) -> None:
+    """Random demographics (and profile) rows, given, deleted or both, for users the delta
+    re-sends or not: the records are the bulk load's after the change, and no row is
+    "unknown user" (each names a user of the base or of the delta)."""
+    got, after = _apply(tmp_path, version, _random_delta(version, seed), "rows", monkeypatch)
+    assert _records(got) == _records(after)
+    assert not any("unknown user" in p.message for p in got.problems)

@@ -178,8 +178,10 @@ class _Reader:
         self.base_adds: dict[str, dict[str, Any]] = {}
         #: the kept cell columns of enrollments.csv's header (a delta replaces only those)
         self.cell_columns: list[str] = []
-        #: (file, user id) of the users a per-user file (demographics, userProfiles) held
-        self.delivered: set[tuple[str, str]] = set()
+        #: (file, user id) → the line of the first row a per-user file (demographics,
+        #: roles, userProfiles) held for that user; the base users read again for them
+        self.delivered: dict[tuple[str, str], int] = {}
+        self.from_base: set[str] = set()  # (see oneroster_delta_files.base_user)
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
         self.school_too: set[str] = set()  # district ids that are a school's id too
@@ -689,7 +691,9 @@ def read_oneroster(path: str | os.PathLike[str], *, strict: bool = False,
         problem; ``users.csv`` rows are followed in file order), a re-sent 1.1
         row of a user written as several rows updates that row's role only, a 1.2
         ``roles.csv`` row adds a role row to its user (of the base too) or updates
-        the base's row of its ``sourcedId``, the others kept, and a
+        the base's row of its ``sourcedId``, the others kept, a
+        ``demographics.csv`` or ``userProfiles.csv`` row applies to its user
+        of the base too (a record of its own, by ``sourcedId``), and a
         class row keeps the base's enrollments plus the delta's, of every role
         (aides, proctors, ... in the section's extra, as a bulk load keeps them);
         the delta's rows may name the base's orgs. Without

@@ -2,7 +2,9 @@
 
 The delta's records replace those with the same id (a user keeps what the base's
 ``demographics.csv`` and ``userProfiles.csv`` gave it when the delta has no row of those
-files for it); rows with ``status=tobedeleted`` remove records (and an enrollment row
+files for it; a row of those files is a record of its own, applied to its user of the
+base whether or not the delta re-sends the user: see
+:mod:`~rostergraph.io.oneroster_delta_files`); rows with ``status=tobedeleted`` remove records (and an enrollment row
 removes that user from that class, the enrollment named by its class, user and role or by
 its sourcedId alone: see :mod:`~rostergraph.io.oneroster_delta_enroll`; a row of the
 per-user files what it gave the user: see
@@ -44,6 +46,7 @@ from .oneroster_cols import (
     kept_enrollment_ids,
 )
 from .oneroster_delta_enroll import given_anew, match_enrollment_deletions, written_ids
+from .oneroster_delta_files import merged_profiles, profile_ids, without_profiles
 from .oneroster_delta_refs import drop_users, kept_role_enrollments
 from .oneroster_delta_users import (
     UserDeletions,
@@ -56,6 +59,7 @@ from .oneroster_delta_users import (
     with_base_rows,
 )
 from .oneroster_grants import contact_kind
+from .oneroster_profiles import DemographicsState, put_demographics
 from .spaced_ids import SpacedIds
 
 __all__ = ["apply_delta", "base_deletions", "live_row", "match_deletions"]
@@ -170,13 +174,19 @@ _ENROLLMENT_KEYS = (ENROLLMENT_IDS_KEY, ENROLLMENT_CELLS_KEY)
 _DEMOGRAPHIC_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
 
 
-def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -> Any:
+def _with_base_user_files(new: Any, old: Any, r: Any, resent: set[str]) -> Any:
     """A delta's user row ``new`` with what the base's ``demographics.csv`` and
     ``userProfiles.csv`` gave ``old`` when the delta has no row of those files for it
-    (a users.csv row carries neither: as a bulk load of both, the base's rows apply)."""
+    (a users.csv row carries neither: as a bulk load of both, the base's rows apply):
+    the base's profiles but those the delta gives again (``resent``) with the delta's
+    (each row a record: :func:`~rostergraph.io.oneroster_delta_files.merged_profiles`)."""
+    delivered = r.delivered
     extra = dict(new.extra)
-    if ("userProfiles", new.id) not in delivered and PROFILES_KEY in old.extra:
-        extra.setdefault(PROFILES_KEY, old.extra[PROFILES_KEY])
+    profiles = merged_profiles(old, new, resent)
+    if profiles is not None:
+        extra[PROFILES_KEY] = profiles
+    else:
+        extra.pop(PROFILES_KEY, None)
     if ("roles", new.id) not in delivered and ROLES_KEY in old.extra:
         extra.setdefault(ROLES_KEY, old.extra[ROLES_KEY])  # (1.2: its base roles.csv rows)
     roles = new.roles
@@ -196,9 +206,29 @@ def _with_base_user_files(new: Any, old: Any, delivered: set[tuple[str, str]]) -
             for k, v in [*old.extra.items(), *held.items()]:
                 if k.startswith(DEMOGRAPHICS_PREFIX):
                     extra.setdefault(k, v)
-    if roles is new.roles and len(extra) == len(new.extra):
+        else:  # a student now: the base's row (its cells, in extra) read as a student's
+            cells = {k: v for k, v in old.extra.items() if k.startswith(DEMOGRAPHICS_PREFIX)}
+            if cells:
+                for k in cells:  # (a base user read again holds them: the role takes them)
+                    extra.pop(k, None)
+                roles = attrs.evolve(roles, student=_as_student(r, nst, cells))
+    if roles is new.roles and extra == new.extra:
         return new
     return attrs.evolve(new, roles=roles, extra=MappingProxyType(extra))
+
+
+def _as_student(r: Any, st: Any, cells: Mapping[str, str]) -> Any:
+    """Student role ``st`` with a demographics row's cells (``cells``: as a non-student's
+    extra keeps them) put on it as a bulk load puts a student's row."""
+    row = {k[len(DEMOGRAPHICS_PREFIX):]: v for k, v in cells.items()}
+    state = DemographicsState()
+    # (a birth date that is no date was told when the base was read)
+    state.bad_date = dict.fromkeys([row.get("birthDate", row.get("birthdate")) or ""], False)
+    d: dict[str, Any] = {"roles": {"student": {}}}
+    put_demographics(r, d, row, 0, "", state)
+    got = d["roles"]["student"]
+    fields = {f: got.pop(f) for f in _DEMOGRAPHIC_FIELDS if f in got}
+    return attrs.evolve(st, **fields, extra=MappingProxyType({**st.extra, **got}))
 
 
 def _with_students(contact: Any, students: Iterable[str]) -> Any:
@@ -415,6 +445,7 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
     of the per-user files, from :func:`match_deletions`)."""
     told = len(r.b.problems)  # (the delta's own were built into ``delta``)
     kinds = {k: dict(base.records(k)) for k in KINDS}
+    resent = profile_ids(delta.users.values())  # (profile records the delta gives again)
     for kind in KINDS:
         for rid, rec in delta.records(kind).items():
             old = kinds[kind].get(rid)
@@ -434,8 +465,10 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
                                    extra=MappingProxyType({**rec.extra, **extra}) if extra
                                    else rec.extra)
             elif kind == "users" and old is not None:  # (its rows the delta did not send)
-                rec = _with_base_user_files(with_base_rows(rec, old, r), old, r.delivered)
+                rec = _with_base_user_files(with_base_rows(rec, old, r), old, r, resent)
             kinds[kind][rid] = rec
+    if resent:  # (a profile given again for another user: no longer its base user's)
+        without_profiles(kinds["users"], base.users, resent, delta.users)
     for cid, adds in r.base_adds.items():
         sec = kinds["sections"].get(cid)
         if sec is None:
@@ -452,7 +485,7 @@ def apply_delta(base: Roster, delta: Roster, r: Any, gone: UserDeletions | None 
     for cid, students in r.contact_adds.items():
         kinds["users"][cid] = _with_students(kinds["users"][cid], students)
     if gone is not None:
-        apply_user_deletions(kinds["users"], gone, r.delivered)
+        apply_user_deletions(kinds["users"], gone)
     spared = gone.spared if gone is not None else set()
     dropped: set[str] = set()  # (the users deleted: no reference to them is left)
     for f, dkinds in _DELTA_KINDS.items():

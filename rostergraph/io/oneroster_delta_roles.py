@@ -27,7 +27,7 @@ from ..model import record_to_dict
 from .csvutil import split_list
 from .enrollcols import canonical_role
 from .mapping import CLEVER_TO_CEDS
-from .oneroster_cols import PREFIX, ROLES_KEY
+from .oneroster_cols import PREFIX, PROFILES_KEY, ROLES_KEY
 from .oneroster_delta_users import student_cells
 from .oneroster_grants import CONTACT_ROLES, STAFF_ROLES, base_role_rows, clever_role, contact_role
 from .oneroster_users import apply_role
@@ -164,6 +164,7 @@ def merge_base_roles(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
             rd.user_lines[uid] = mine[0][0]
             rd.alias.setdefault(uid, uid)  # (as a users.csv row's own id)
             out.base_only.add(uid)
+            rd.from_base.add(uid)
         u.pop(ROLES_KEY, None)
         if kept:
             u[ROLES_KEY] = kept
@@ -174,13 +175,13 @@ def merge_base_roles(rd: _Reader, rows: list[tuple[int, dict[str, str]]]
 
 def in_file_order(rd: _Reader, f: str, rows: list[tuple[int, dict[str, str]]] | None,
                   live: dict[str, int] | None = None) -> None:
-    """The rows of one ``sourcedId`` that a delta's file ``f`` (``roles``, ``enrollments``)
-    both gives and deletes, followed in file order, as ``users.csv``'s are (the last word
-    wins): a deletion followed by a row giving its ``sourcedId`` again is not applied (it
-    leaves ``rd.deleted_rows``; a problem at its line names the later one), and a row
-    followed by a deletion of its ``sourcedId`` is left out of ``rows`` (the deletion
-    deletes the record: the base's too). ``live``: the last line of each live row's id
-    (stripped), when ``rows`` are not at hand."""
+    """The rows of one ``sourcedId`` that a delta's file ``f`` (``roles``, ``enrollments``,
+    ``userProfiles``) both gives and deletes, followed in file order, as ``users.csv``'s
+    are (the last word wins): a deletion followed by a row giving its ``sourcedId`` again
+    is not applied (it leaves ``rd.deleted_rows``; a problem at its line names the later
+    one), and a row followed by a deletion of its ``sourcedId`` is left out of ``rows``
+    (the deletion deletes the record: the base's too). ``live``: the last line of each
+    live row's id (stripped), when ``rows`` are not at hand."""
     dels = rd.deleted_rows.get(f)
     if not dels:
         return
@@ -195,11 +196,12 @@ def in_file_order(rd: _Reader, f: str, rows: list[tuple[int, dict[str, str]]] | 
         sid = (row.get("sourcedId") or "").strip()
         at = live.get(sid, 0)
         if at > line:
+            of_user = f != "enrollments"  # (roles, userProfiles: a user's rows)
             rd.b.problem("other", f"status tobedeleted: {f[:-1]} row {sid!r} is given again by "
                          f"a later row of this delta (line {at}), which is loaded; the "
                          "deletion is not applied", file=f + ".csv", line=line,
-                         kind="users" if f == "roles" else "sections",
-                         record_id=row.get("userSourcedId" if f == "roles" else
+                         kind="users" if of_user else "sections",
+                         record_id=row.get("userSourcedId" if of_user else
                                            "classSourcedId") or sid, field="sourcedId")
             continue
         keep.append(k)
@@ -271,6 +273,7 @@ def _base_user(rd: _Reader, old: Any, held: set[str | None],
     contact whose every row the delta gives again as ``contact`` (``parent``,
     ``guardian``, ...) has its links say that role, as the links of a bulk load do."""
     d = record_to_dict(old)
+    d.pop(PROFILES_KEY, None)  # (put back with the delta's: see oneroster_delta_files)
     roles = d.setdefault("roles", {})
     cells = rd.role_cells.setdefault(old.id, {})
     for col in _CELLS:  # (a user with no role's, or the orgs of a contact: given again)

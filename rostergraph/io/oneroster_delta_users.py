@@ -321,11 +321,11 @@ def _without_profile(user: Any, pid: str) -> Any:
                                            {PROFILES_KEY: left} if left else None))
 
 
-def _kept_rows(base: Roster, key: str) -> dict[str, tuple[str, Mapping[str, Any]]]:
-    """Row id (without spaces around it) → (user, kept row) of the base users' kept
-    ``roles.csv`` (``ROLES_KEY``) or ``userProfiles.csv`` (``PROFILES_KEY``) rows."""
+def _kept_rows(users: Mapping[str, Any], key: str) -> dict[str, tuple[str, Mapping[str, Any]]]:
+    """Row id (without spaces around it) → (user, kept row) of the ``users``' (records)
+    kept ``roles.csv`` (``ROLES_KEY``) or ``userProfiles.csv`` (``PROFILES_KEY``) rows."""
     out: dict[str, tuple[str, Mapping[str, Any]]] = {}
-    for uid, user in base.users.items():
+    for uid, user in users.items():
         rows = user.extra.get(key) if user.extra else None
         if isinstance(rows, list):
             for row in rows:
@@ -375,8 +375,16 @@ def match_user_deletions(r: Any, base: Roster,
         uid = user_of("demographics.csv", line, col, row.get(col) or "", None)
         if uid is None:
             continue
+        at = r.delivered.get(("demographics", uid), 0)
+        if at > line:  # (the rows are followed in file order: the later one is loaded)
+            b.problem("other", f"status tobedeleted: the demographics of user {uid!r} are "
+                      f"given again by a later row of this delta (line {at}), which is "
+                      "loaded; the deletion is not applied", file="demographics.csv",
+                      line=line, kind="users", record_id=uid, field=col)
+            continue
         old = base.users.get(uid)
-        if old is not None and uid not in delta_users and not _has_demographics(old):
+        if old is not None and not at and (uid not in delta_users or uid in r.from_base) and (
+                not _has_demographics(old)):
             b.problem("other", "status tobedeleted: the base roster has no demographics "
                       f"for user {uid!r}; nothing removed", file="demographics.csv",
                       line=line, kind="users", record_id=uid, field=col)
@@ -394,7 +402,7 @@ def match_user_deletions(r: Any, base: Roster,
         cells = dict(row)
         if not (row.get("userSourcedId") and row.get("role")) and sid:
             if kept_roles is None:  # (built once, on the first row that needs it)
-                kept_roles = _kept_rows(base, ROLES_KEY)
+                kept_roles = _kept_rows(base.users, ROLES_KEY)
             found = kept_roles.get(sid.strip()) or _made_up_row(base, sid.strip())
             if found is not None:  # (a bare row: the one the base kept says whose role)
                 given = {"userSourcedId": found[0], **found[1]}
@@ -433,8 +441,9 @@ def match_user_deletions(r: Any, base: Roster,
             b.problem("other", "status tobedeleted row with no sourcedId: nothing removed",
                       field="sourcedId", **where)
             continue
-        if kept_profiles is None:
-            kept_profiles = _kept_rows(base, PROFILES_KEY)
+        if kept_profiles is None:  # (a profile the delta gives again: its user's now)
+            kept_profiles = {**_kept_rows(base.users, PROFILES_KEY),
+                             **_kept_rows(delta_users, PROFILES_KEY)}
         had = kept_profiles.get(pid.strip())
         if pid != pid.strip() and had is not None:
             b.problem("other", respelt_message("sourcedId", pid, pid.strip()),
@@ -453,13 +462,12 @@ def match_user_deletions(r: Any, base: Roster,
     return out
 
 
-def apply_user_deletions(users: dict[str, Any], gone: UserDeletions,
-                         delivered: set[tuple[str, str]]) -> None:
-    """Take from ``users`` (the records once the delta's are put in) what ``gone`` says;
-    a user the delta gave a demographics row of its own keeps that row's."""
+def apply_user_deletions(users: dict[str, Any], gone: UserDeletions) -> None:
+    """Take from ``users`` (the records once the delta's are put in) what ``gone`` says
+    (a demographics row a later row of the delta gives again is not in it)."""
     for uid in gone.demographics:
         user = users.get(uid)
-        if user is not None and ("demographics", uid) not in delivered:
+        if user is not None:
             users[uid] = _without_demographics(user)
     for line, uid, role, org, sid in (*gone.roles, *gone.row_roles):
         user = users.get(uid)

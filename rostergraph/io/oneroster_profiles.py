@@ -19,6 +19,8 @@ from ..model import parse_date
 from .csv_rowchecks import is_secret_column, row_text
 from .enrollcols import respelt_message
 from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY, is_boolean, is_true
+from .oneroster_delta_files import base_user, without_demographics
+from .oneroster_delta_roles import in_file_order
 
 __all__ = ["STUDENT_CELLS", "DemographicsState", "demographics_target", "put_demographics",
            "read_demographics", "read_user_profiles"]
@@ -35,12 +37,16 @@ def _user_of(r: Any, file: str, line: int, column: str, sid: str,
              row: dict[str, str]) -> Any:
     """The parked user a row of ``file`` is for: the user ``sid`` names, or the one it
     names only once spaces around ids are ignored (read so, with a problem, as every other
-    OneRoster reference); ``None`` (with a problem keeping the row's text, passwords left
-    out) when none."""
+    OneRoster reference), or, in a delta read with a base, the base's user of that id the
+    delta's ``users.csv`` does not send (see :func:`base_user`); ``None`` (with a problem
+    keeping the row's text, passwords left out) when none."""
     u = r.users.get(r.alias.get(sid, sid))
     if u is None and sid:
         got = r.match("users", sid)
-        if got != sid and (u := r.users.get(r.alias.get(got, got))) is not None:
+        u = r.users.get(r.alias.get(got, got))
+        if u is None and r.base is not None:  # (a row is a record: its user unchanged)
+            u = base_user(r, got, line)
+        if u is not None and got != sid:
             r.b.problem("other", respelt_message(column, sid, got), file=file, line=line,
                         kind="users", record_id=got, field=column, raw=sid)
     if u is None:
@@ -79,7 +85,9 @@ def read_demographics(r: Any) -> None:
             if u is None:
                 continue
         if r.base is not None:  # (what a delta delivered: see apply_delta)
-            r.delivered.add(("demographics", u["id"]))
+            if u["id"] in r.from_base:  # (the row is the record: the base's goes)
+                without_demographics(u)
+            r.delivered.setdefault(("demographics", u["id"]), line)
         put_demographics(r, u, row, line, sid, state)
     odd = state.odd
     if odd:
@@ -207,18 +215,22 @@ def read_user_profiles(r: Any) -> None:
     """Put each ``userProfiles.csv`` row into its user's extra (``r`` is the OneRoster
     reader: ``rows``, ``users``, ``alias`` and the builder ``b``)."""
     kept = secrets = 0
+    live: dict[str, int] = {}  # (a delta's: each profile id's last row)
     for line, row in r.rows("userProfiles.csv", "users"):
         usid = row.get("userSourcedId") or ""
         u = _user_of(r, "userProfiles.csv", line, "userSourcedId", usid, row)
         if u is None:
             continue
         if r.base is not None:
-            r.delivered.add(("userProfiles", u["id"]))
+            r.delivered.setdefault(("userProfiles", u["id"]), line)
+            live[(row.get("sourcedId") or "").strip()] = line
         prof = {k: v for k, v in row.items()
                 if not is_secret_column(k) and k != "userSourcedId" and v != ""}
         secrets += any(bool(v) for k, v in row.items() if is_secret_column(k))
         u.setdefault(PROFILES_KEY, []).append(prof)
         kept += 1
+    if r.base is not None:  # (a row given and deleted: followed in file order)
+        in_file_order(r, "userProfiles", None, live)
     if kept or secrets:
         r.b.notes.append(f"userProfiles.csv: {kept} profiles kept in the users' extra "
                          f"{PROFILES_KEY!r}"

@@ -150,7 +150,7 @@ def _scratch_of(rd: _Reader, sc: Any, orgs: dict[str, tuple[str, str | None]]) -
     """:func:`_scratch` with the state the 1.2 row path writes its own (the orgs: with the
     placeholders of a shape's org ids)."""
     sc = _scratch(rd, sc)
-    sc.user_rows, sc.later_roles, sc.delivered, sc.statuses = {}, [], set(), []
+    sc.user_rows, sc.later_roles, sc.delivered, sc.statuses = {}, [], {}, []
     sc.parsed, sc.cuts, sc._spaced = {}, {}, {}
     sc.orgs, sc._district_memo, sc._sole = orgs, None, None
     return sc

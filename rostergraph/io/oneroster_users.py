@@ -566,7 +566,7 @@ def read_roles(rd: _Reader, merge: Callable[[_Reader, list[tuple[int, dict[str, 
                          kind="users", record_id=uid, field="role", raw=row_text(row))
             continue
         if rd.base is not None:  # (what a delta delivered: see apply_delta)
-            rd.delivered.add(("roles", uid))
+            rd.delivered.setdefault(("roles", uid), line)
         org = row.get("orgSourcedId") or ""
         primary = org if _primary(row) else u.get("_primary_org")
         if merged is not None and merged.apply(u, row, primary, line):

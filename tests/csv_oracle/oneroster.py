@@ -159,7 +159,8 @@ class _Reader:
         #: the columns of enrollments.csv whose cells are kept (read by apply_delta: a
         #: delta replaces the cells of those columns only)
         self.cell_columns: list[str] = []
-        self.delivered: set[tuple[str, str]] = set()  # (as the package reader)
+        self.delivered: dict[tuple[str, str], int] = {}  # (as the package reader)
+        self.from_base: set[str] = set()  # (the base users the per-user files read again)
         self.orgs: dict[str, tuple[str, str | None]] = {}  # id → (type, parent)
         self.org_school: dict[str, str] = {}  # a department (or other sub-org) → its school
         self.school_too: set[str] = set()
@@ -182,6 +183,11 @@ class _Reader:
         self.role_cells: dict[str, dict[str, str]] = {}
         self.base_named: dict[str, Any] = {}  # (read by the package's live_row)
         self.live_lines: dict[str, dict[str, int]] = {}  # (and by match_deletions)
+
+    def gone(self, f: str) -> frozenset[str]:
+        """(read by the package's per-user files of a delta) the ids ``f``'s tobedeleted
+        rows delete."""
+        return base_deletions(self, f)
 
     # -- references ---------------------------------------------------------------
     def _ids(self, kind: str) -> tuple[Any, Any]:
@@ -1177,7 +1183,8 @@ class _Reader:
                 role = self.contact_role.get(rid) if kind == "users" else None
                 if role not in (None, "guardian") and not _relationships(d):
                     d[_PREFIX + "role"] = role  # nothing else (not even the carry) says which
-                file, line = self.where[(kind, rid)]
+                # (a base user a delta's per-user file read again: as the package reader)
+                file, line = self.where.get((kind, rid)) or ("users.csv", self.user_lines[rid])
                 self.b.add(kind, d, file=file, line=line)
         for f, ids in sorted(self.deleted.items()):
             shown = ", ".join(i or "(no sourcedId)" for i in ids[:20]) + (

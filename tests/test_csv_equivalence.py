@@ -436,3 +436,30 @@ def test_oneroster_12_roles_read_the_same(tmp_path: Path, edit: str) -> None:
             csv.writer(f).writerows(rows)
         r = assert_same("oneroster", out)
         assert any(p.file == "roles.csv" for p in r.problems) == (edit != "none")
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_classes_in_several_terms_read_the_same(tmp_path: Path, strict: bool) -> None:
+    """Year-long classes (both semesters listed), one given again and one without an id
+    (the row path's reading), a delta's class so too: one problem for the file counting
+    the classes loaded, as the oracle tells it (in strict mode the same error)."""
+    from tests.test_oneroster_sessions import _SEMESTERS, _bundle
+
+    classes = {"Y0": "S2,S1"} | {f"Y{i}": "S1,S2" for i in range(1, 6)} | {"H1": "S1",
+                                                                           "": "S1,S2"}
+    path = _bundle(tmp_path / "b", classes, _SEMESTERS)
+    with open(path / "classes.csv", "a", encoding="utf-8", newline="") as f:
+        f.write('Y2,,,Again,,,,scheduled,,S1,"S1,S2",,,\n,,,No id,,,,scheduled,,S1,"S2,S1",,,\n')
+    r = assert_same("oneroster", path, strict=strict)
+    if not strict:
+        told = [p for p in r.problems if p.field == "termSourcedIds"]
+        assert len(told) == 1 and told[0].message.startswith(
+            "6 classes of classes.csv (line 2 and 5 more)")
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    (delta / "manifest.csv").write_text("propertyName,value\noneroster.version,1.1\n"
+                                        "file.classes,delta\n", encoding="utf-8")
+    with open(path / "classes.csv", encoding="utf-8", newline="") as f:
+        (delta / "classes.csv").write_text(f.read(), encoding="utf-8", newline="")
+    base = read_oneroster(_bundle(tmp_path / "base", {"H1": "S1"}, _SEMESTERS))
+    assert_same("oneroster", delta, base=base, strict=strict)

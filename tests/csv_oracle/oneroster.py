@@ -45,7 +45,7 @@ from rostergraph.io.oneroster_delta import apply_delta, base_deletions, live_row
 from rostergraph.io.oneroster_orgs import without_id
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_refs import unnamed_message
-from rostergraph.io.oneroster_sessions import base_sessions, class_term
+from rostergraph.io.oneroster_sessions import base_sessions, class_term, several_terms_message
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
@@ -591,6 +591,7 @@ class _Reader:
             for tid, session in base_sessions(self.base.terms).items():
                 if tid not in gone:
                     self.terms.setdefault(tid, session)
+        several: list[tuple[int, str]] = []  # (line, id) of each class in several terms
         for line, given in self.rows("classes.csv", "sections"):
             row = self._refs_read(given, (("courseSourcedId", "courses"),
                                         ("schoolSourcedId", "orgs")), "classes.csv", line,
@@ -603,12 +604,6 @@ class _Reader:
                 d["term_id"], one_term = class_term(terms, self.terms)
             if len(terms) > 1:
                 d[_PREFIX + "termSourcedIds"] = row["termSourcedIds"]
-            if not one_term:
-                self.b.problem("other", f"class is in {len(terms)} terms; Clever allows one: "
-                               "term_id is the first, the list is kept in extra "
-                               "'oneroster.termSourcedIds'", file="classes.csv", line=line,
-                               kind="sections", record_id=row.get("sourcedId"),
-                               field="termSourcedIds")
             grades = split_list(row.get("grades"))
             if grades:
                 d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
@@ -634,6 +629,14 @@ class _Reader:
                 continue
             self.sections[sid] = d
             self.where[("sections", sid)] = ("classes.csv", line)
+            if not one_term:
+                several.append((line, sid))
+        if several:  # (as the package reader: one problem for the file, after its rows)
+            line, sid = several[0]
+            self.b.problem("other", several_terms_message(len(several), line,
+                                                          [i for _, i in several]),
+                           file="classes.csv", line=line, kind="sections", record_id=sid,
+                           field="termSourcedIds")
 
     # -- users and roles --------------------------------------------------------
     def _orgs_split(self, ids: list[str], admin: bool = False, staff: bool = False

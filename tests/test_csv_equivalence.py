@@ -389,13 +389,23 @@ def test_files_separated_otherwise_read_the_same(tmp_path: Path, fmt: str) -> No
 
 
 def test_users_at_districts_only_read_the_same(tmp_path: Path) -> None:
-    """Students, teachers and staff whose only orgs are districts (1.1's cell kept, 1.2's
-    role row kept, a made-up id too): the oracle reads them alike."""
-    from tests.test_oneroster_users import _ROLES_HEAD, _USERS_11, _USERS_12, _bundle
+    """Students, teachers and staff whose only orgs are districts (1.1's cell kept, on a
+    user's later row too, 1.2's role row kept, a made-up id too): the oracle reads them
+    alike."""
+    from tests.test_oneroster_users import (
+        _JOINED_11,
+        _ROLES_HEAD,
+        _USERS_11,
+        _USERS_12,
+        _bundle,
+    )
 
     r = assert_same("oneroster", _bundle(tmp_path / "a", "1.1", {
         "users": _USERS_11 + "C1,,,true,D2,counselor,c1,,Ha,Po,,i10,,,,,,\n"}))
     assert r.users["C1"].extra["oneroster.orgSourcedIds"] == "D2"
+    r = assert_same("oneroster", _bundle(tmp_path / "j", "1.1", {"users": _JOINED_11}))
+    assert [r.users[u].extra.get("oneroster.orgSourcedIds") for u in ("M1", "M2")] == [
+        "D2", "D2"]
     roles = _ROLES_HEAD + ("T1:role:1,,,T1,primary,teacher,,,D2\nRA,,,A1,primary,aide,,,D2\n"
                            "P1:role:1,,,P1,primary,student,,,D2\nR4,,,T2,primary,teacher,,,S1\n")
     r = assert_same("oneroster", _bundle(tmp_path / "b", "1.2", {"users": _USERS_12,

@@ -672,7 +672,7 @@ class _Reader:
         return out
 
     def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
-                    row: dict[str, str], file: str, line: int) -> set[str]:
+                    row: dict[str, str], file: str, line: int, joined: bool = False) -> set[str]:
         schools, districts = self._orgs_split(orgs, role in _DISTRICT_ADMIN_ROLES)
         staff = role in _STAFF_ROLES or (role == "administrator" and not districts)
         if staff:  # (staff of a local or state org: at the schools under it)
@@ -757,9 +757,17 @@ class _Reader:
             taken.discard("orgSourcedIds")
         if primary and (primary in schools or primary in districts):
             taken.add("primaryOrgSourcedId")
+        cells = self.role_cells.get(u["id"], {})
         for col in taken:
-            self.role_cells.get(u["id"], {}).pop(col, None)
+            # (a later 1.1 row takes its own cell, not an earlier row's of districts only)
+            if not (joined and col == "orgSourcedIds" and self._districts_only(cells.get(col))):
+                cells.pop(col, None)
         return taken
+
+    def _districts_only(self, cell: str | None) -> bool:
+        ids = split_ids(cell, self.orgs)
+        return bool(ids) and all(self.orgs.get(o, ("school", None))[0] == "district"
+                                 and o not in self.school_too for o in ids)
 
     def _keep_orgs(self, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:
         from rostergraph.io.oneroster_users import _held
@@ -833,7 +841,7 @@ class _Reader:
             if role:
                 orgs = _org_ids(row, self.orgs)
                 taken = self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None,
-                                         row, "users.csv", line)
+                                         row, "users.csv", line, joined)
             held: set[Any] = set()
             if joined:
                 from rostergraph.io.oneroster_users import _held
@@ -843,7 +851,8 @@ class _Reader:
                         "primaryOrgSourcedId"):
                 if row.get(col) and col not in taken and not (joined and all(
                         p in held or CEDS_TO_CLEVER.get(p) in held
-                        for p in split_list(row[col]))):
+                        for p in split_list(row[col])) and not (
+                        col == "orgSourcedIds" and self._districts_only(row[col]))):
                     self.role_cells.setdefault(uid, {}).setdefault(col, row[col])
             if not role or "roles.csv" in self.bundle:  # 1.2: roles.csv's, with its fields
                 self.user_rows.setdefault(uid, row)

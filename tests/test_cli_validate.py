@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import copy
+import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -187,12 +189,44 @@ def test_report_writes_markdown_and_json_by_extension(tmp_path: Path) -> None:
 
 
 def test_report_to_stdout_and_unknown_extension(tmp_path: Path) -> None:
-    """Without -o the report is Markdown on stdout; an unknown extension is refused (exit 2)."""
+    """Without -o the report is Markdown on stdout; an unknown extension, or none, is
+    refused (exit 2, naming the extensions and --format) unless --format names one."""
     out = run("report", "--sample")
     assert out.returncode == 0 and "## Findings" in out.stdout
-    bad = run("report", "--sample", "-o", str(tmp_path / "r.pdf"))
-    assert bad.returncode == 2 and not (tmp_path / "r.pdf").exists()
-    assert ".pdf" in bad.stderr
+    for name, told in (("r.pdf", "'.pdf'"), ("report", "no extension")):
+        bad = run("report", "--sample", "-o", str(tmp_path / name))
+        assert bad.returncode == 2 and not (tmp_path / name).exists()
+        assert told in bad.stderr and "--format" in bad.stderr and ".txt" in bad.stderr
+    good = run("report", "--sample", "-o", str(tmp_path / "r.pdf"), "--format", "json")
+    assert good.returncode == 0, good.stderr
+    assert orjson.loads((tmp_path / "r.pdf").read_bytes())["schema_version"] == 1
+
+
+def test_report_txt_is_the_plain_text_report_and_csv_the_findings(tmp_path: Path) -> None:
+    """`report -o x.txt` writes the plain text report (validate's text, no Markdown), `-o
+    x.csv` every finding as a CSV row (the findings the JSON report lists); `--format`
+    overrides the extension."""
+    txt, csv_out, md = tmp_path / "r.txt", tmp_path / "r.csv", tmp_path / "r.md"
+    for path in (txt, csv_out):
+        out = run("report", "--sample", "-o", str(path), "--quiet")
+        assert out.returncode == 0, out.stderr
+        assert f"({'text' if path is txt else 'csv'})" in out.stderr
+    text = txt.read_text(encoding="utf-8")
+    assert text.startswith("rostergraph validation report\n")
+    assert not any(line.startswith(("#", "|")) for line in text.splitlines())
+    shown = run("validate", "--sample").stdout  # (its text, then the counts line)
+
+    def timeless(t: str) -> str:
+        return re.sub(r" in \d+\.\d+ s$", "", t, flags=re.MULTILINE)  # (the run's duration)
+
+    assert timeless(text) == timeless(shown)[:len(timeless(text))]
+    findings = orjson.loads(run("report", "--sample", "--format", "json").stdout)["findings"]
+    with csv_out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["rule"], r["message"]) for r in rows] == [
+        (f["rule"], f["message"]) for f in findings]
+    out = run("report", "--sample", "-o", str(md), "--format", "text", "--quiet")
+    assert out.returncode == 0 and timeless(md.read_text(encoding="utf-8")) == timeless(text)
 
 
 def test_list_rules_help_names_the_columns_it_prints() -> None:

@@ -406,13 +406,23 @@ def test_files_separated_otherwise_read_the_same(tmp_path: Path, fmt: str) -> No
 
 
 def test_users_at_districts_only_read_the_same(tmp_path: Path) -> None:
-    """Students, teachers and staff whose only orgs are districts (1.1's cell kept, 1.2's
-    role row kept, a made-up id too): the oracle reads them alike."""
-    from tests.test_oneroster_users import _ROLES_HEAD, _USERS_11, _USERS_12, _bundle
+    """Students, teachers and staff whose only orgs are districts (1.1's cell kept, on a
+    user's later row too, 1.2's role row kept, a made-up id too): the oracle reads them
+    alike."""
+    from tests.test_oneroster_users import (
+        _JOINED_11,
+        _ROLES_HEAD,
+        _USERS_11,
+        _USERS_12,
+        _bundle,
+    )
 
     r = assert_same("oneroster", _bundle(tmp_path / "a", "1.1", {
         "users": _USERS_11 + "C1,,,true,D2,counselor,c1,,Ha,Po,,i10,,,,,,\n"}))
     assert r.users["C1"].extra["oneroster.orgSourcedIds"] == "D2"
+    r = assert_same("oneroster", _bundle(tmp_path / "j", "1.1", {"users": _JOINED_11}))
+    assert [r.users[u].extra.get("oneroster.orgSourcedIds") for u in ("M1", "M2")] == [
+        "D2", "D2"]
     roles = _ROLES_HEAD + ("T1:role:1,,,T1,primary,teacher,,,D2\nRA,,,A1,primary,aide,,,D2\n"
                            "P1:role:1,,,P1,primary,student,,,D2\nR4,,,T2,primary,teacher,,,S1\n")
     r = assert_same("oneroster", _bundle(tmp_path / "b", "1.2", {"users": _USERS_12,
@@ -453,3 +463,30 @@ def test_oneroster_12_roles_read_the_same(tmp_path: Path, edit: str) -> None:
             csv.writer(f).writerows(rows)
         r = assert_same("oneroster", out)
         assert any(p.file == "roles.csv" for p in r.problems) == (edit != "none")
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_classes_in_several_terms_read_the_same(tmp_path: Path, strict: bool) -> None:
+    """Year-long classes (both semesters listed), one given again and one without an id
+    (the row path's reading), a delta's class so too: one problem for the file counting
+    the classes loaded, as the oracle tells it (in strict mode the same error)."""
+    from tests.test_oneroster_sessions import _SEMESTERS, _bundle
+
+    classes = {"Y0": "S2,S1"} | {f"Y{i}": "S1,S2" for i in range(1, 6)} | {"H1": "S1",
+                                                                           "": "S1,S2"}
+    path = _bundle(tmp_path / "b", classes, _SEMESTERS)
+    with open(path / "classes.csv", "a", encoding="utf-8", newline="") as f:
+        f.write('Y2,,,Again,,,,scheduled,,S1,"S1,S2",,,\n,,,No id,,,,scheduled,,S1,"S2,S1",,,\n')
+    r = assert_same("oneroster", path, strict=strict)
+    if not strict:
+        told = [p for p in r.problems if p.field == "termSourcedIds"]
+        assert len(told) == 1 and told[0].message.startswith(
+            "6 classes of classes.csv (line 2 and 5 more)")
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    (delta / "manifest.csv").write_text("propertyName,value\noneroster.version,1.1\n"
+                                        "file.classes,delta\n", encoding="utf-8")
+    with open(path / "classes.csv", encoding="utf-8", newline="") as f:
+        (delta / "classes.csv").write_text(f.read(), encoding="utf-8", newline="")
+    base = read_oneroster(_bundle(tmp_path / "base", {"H1": "S1"}, _SEMESTERS))
+    assert_same("oneroster", delta, base=base, strict=strict)

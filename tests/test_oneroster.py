@@ -82,7 +82,9 @@ def test_edfi_quirks_are_problems_not_losses() -> None:
                                  if e["role"] == "teacher"})
     multi = [p for p in r.problems if p.field == "termSourcedIds"]
     classes = _rows("classes.csv")
-    assert len(multi) == sum(1 for c in classes if "," in c["termSourcedIds"])
+    several = sum(1 for c in classes if "," in c["termSourcedIds"])
+    assert several > 1 and len(multi) == 1  # (one for the file, counting the classes)
+    assert multi[0].message.startswith(f"{several:,} classes of classes.csv")
     for c in classes:
         sec = r.sections[c["sourcedId"]]
         assert sec.term_id == c["termSourcedIds"].split(",")[0]

@@ -18,6 +18,7 @@ from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.lazy import LazyRecords
 from rostergraph.model import record_to_dict
+from tests.test_csv_equivalence import assert_same
 from tests.test_oneroster_variants import CLASSES, ENR_HEAD, USERS, write
 
 ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
@@ -159,7 +160,6 @@ def test_classes_read_by_column_are_those_read_by_row(tmp_path: Path,
 @pytest.mark.parametrize("row", [
     "c6,active,,X,,k1 ,,,,sA,,,,,\n",  # (a course named with a space after it)
     "c6,active,,X,,k1,,,, sB,,,,,\n",  # (a school so)
-    "c6,active,,X,,k1,,,,sA,\"T1,T2\",,,,\n",  # (a class in two terms)
     "c1,active,,X,,k1,,,,sA,,,,,\n",  # (a sourcedId given again)
     ",active,,X,,k1,,,,sA,,,,,\n",  # (none)
     "c6,tobedeleted,,X,,k1,,,,sA,,,,,\n",
@@ -170,14 +170,40 @@ def test_classes_a_row_of_is_told_of_are_read_by_row(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch,
                                                      row: str) -> None:
     """A classes.csv one of whose rows is told of (a reference read without its spaces,
-    several terms, an id given twice or not at all, a status, a short row) is read row
-    by row, as the row path reads it."""
+    an id given twice or not at all, a status, a short row) is read row by row, as the
+    row path reads it."""
     path = _class_bundle(tmp_path / "b", _CLASS_ROWS + row)
     by_column = _sections_read(path, monkeypatch, True)
     assert by_column[-1] in ([False], [])
     assert by_column[:-1] == _sections_read(path, monkeypatch, False)[:-1]
     assert any(p.file == "classes.csv" for p in by_column[3]) or any(
         n.startswith("classes: 1 rows with status tobedeleted") for n in by_column[4])
+
+
+@pytest.mark.parametrize("rows", [
+    # (classes in two terms, one listing T2 first; one such class; more than are named)
+    ('c6,active,,X,,k1,,,,sA,"T1,T2",,,,\nc7,active,,Y,,k1,,,,sB,"T2,T1",,,,\n'
+     'c8,active,,Z,,k1,,,,sA,"T1,T2",,,,\n'),
+    'c6,active,,X,,k1,,,,sA,"T1,T2",,,,\n',
+    "".join(f'y{i},active,,X,,k1,,,,sA,"T1,T2",,,,\n' for i in range(7)),
+])
+def test_classes_in_several_terms_are_read_by_column(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     rows: str) -> None:
+    """A classes.csv whose classes are in several terms (a year-long class of a semester
+    school) is read column by column: its sections and the one problem counting them (the
+    first's line and id, the first few named) are the row path's, and the oracle's."""
+    path = _class_bundle(tmp_path / "b", _CLASS_ROWS + rows)
+    by_column = _sections_read(path, monkeypatch, True)
+    by_row = _sections_read(path, monkeypatch, False)
+    assert by_column[-1] == [True] and by_row[-1] == [False]
+    assert by_column[:-1] == by_row[:-1]
+    told = [p for p in by_column[3] if p.field == "termSourcedIds"]
+    several = rows.count('"T')
+    assert len(told) == 1 and told[0].line == 7 and told[0].record_id == rows[:2]
+    assert told[0].message.startswith(f"{several} class")
+    assert told[0].message.count("', '") == min(several, 5) - 1
+    assert_same("oneroster", path)
 
 
 def test_staff_of_a_local_org_are_placed_at_the_schools_under_it(tmp_path: Path) -> None:

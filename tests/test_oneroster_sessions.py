@@ -1,14 +1,17 @@
 """A OneRoster class listing its term with that term's grading periods is in one term;
-only sessions of different terms are a "class in N terms" problem."""
+only sessions of different terms are a class "in several terms", told once per file."""
 
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import rostergraph
+from rostergraph.cli import main
 from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.oneroster_sessions import class_term
+from rostergraph.model import record_to_dict
 
 _ORGS = ("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n"
          "D1,,,District,district,,\nS1,,,North,school,,D1\n")
@@ -48,7 +51,15 @@ def _bundle(folder: Path, classes: dict[str, str], sessions: str = _SESSIONS) ->
 
 
 def _in_n_terms(r: rostergraph.Roster) -> set[str]:
-    return {p.record_id for p in r.problems if p.field == "termSourcedIds"}
+    """The classes the one "in several terms" problem of the file names (none: no such
+    problem)."""
+    told = [p for p in r.problems if p.field == "termSourcedIds"]
+    if not told:
+        return set()
+    assert len(told) == 1 and told[0].file == "classes.csv"
+    named = set(re.findall(r"'(C\d+)'", told[0].message))
+    assert told[0].message.startswith(f"{len(named)} class")
+    return named
 
 
 def test_a_term_with_its_grading_periods_is_one_term(tmp_path: Path) -> None:
@@ -73,6 +84,52 @@ def test_the_writer_writes_the_listed_sessions_back(tmp_path: Path) -> None:
     again = read_oneroster(tmp_path / "out")
     assert {c: again.sections[c].term_id for c in _CASES} == {
         c: r.sections[c].term_id for c in _CASES}
+
+
+# a semester school's calendar: a year-long class lists both semesters
+_SEMESTERS = ("sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,"
+              "schoolYear\n"
+              "SY,,,2024-2025,schoolYear,2024-08-19,2025-06-13,,2025\n"
+              "S1,,,Fall,semester,2024-08-19,2024-12-20,SY,2025\n"
+              "S2,,,Spring,semester,2025-01-06,2025-06-13,SY,2025\n")
+
+
+def test_year_long_classes_are_one_problem_of_the_file(tmp_path: Path) -> None:
+    """Classes each in both semesters are one problem for classes.csv counting them, at
+    the first's line, naming the first few; each keeps its term list."""
+    classes = {f"Y{i}": "S1,S2" for i in range(8)} | {"H1": "S2", "Y8": "S2,S1"}
+    r = read_oneroster(_bundle(tmp_path / "b", classes, _SEMESTERS))
+    told = [p for p in r.problems if p.field == "termSourcedIds"]
+    assert len(told) == 1
+    p = told[0]
+    assert (p.code, p.file, p.line, p.record_id, p.kind) == (
+        "other", "classes.csv", 2, "Y0", "sections")
+    assert p.message.startswith("9 classes of classes.csv (line 2 and 8 more) are each in "
+                                "several terms ('Y0', 'Y1', 'Y2', 'Y3', 'Y4', ...)")
+    assert "'H1'" not in p.message and "'Y8'" not in p.message
+    assert {c: (r.sections[c].term_id, r.sections[c].extra.get("oneroster.termSourcedIds"))
+            for c in ("Y0", "H1", "Y8")} == {
+        "Y0": ("S1", "S1,S2"), "H1": ("S2", None), "Y8": ("S2", "S2,S1")}
+
+
+def test_year_long_classes_convert_back_with_every_term(tmp_path: Path) -> None:
+    """`convert --to oneroster` (1.1 and 1.2) writes each class's whole term list back,
+    and the bundle written reads to the same sections and the same one problem."""
+    classes = {f"Y{i}": "S1,S2" for i in range(3)} | {"H1": "S1"}
+    src = _bundle(tmp_path / "b", classes, _SEMESTERS)
+    before = read_oneroster(src)
+    for version in ("1.1", "1.2"):
+        out = tmp_path / f"out{version}"
+        assert main(["convert", str(src), str(out), "--to", "oneroster",
+                     "--oneroster-version", version]) == 0
+        with open(out / "classes.csv", newline="", encoding="utf-8") as fh:
+            written = {row["sourcedId"]: row["termSourcedIds"] for row in csv.DictReader(fh)}
+        assert written == classes
+        after = read_oneroster(out)
+        assert {c: record_to_dict(s) for c, s in after.sections.items()} == {
+            c: record_to_dict(s) for c, s in before.sections.items()}
+        assert [p.message for p in after.problems if p.field == "termSourcedIds"] == [
+            p.message for p in before.problems if p.field == "termSourcedIds"]
 
 
 def test_a_delta_class_lists_the_base_sessions(tmp_path: Path) -> None:

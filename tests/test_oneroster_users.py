@@ -15,6 +15,7 @@ import pytest
 
 from rostergraph.io import oneroster_roles, oneroster_usertext
 from rostergraph.io.oneroster import read_oneroster
+from rostergraph.io.oneroster_cols import USER_ID_COLUMN
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.roster import Roster
 from tests.test_collect import assert_same_roster
@@ -145,3 +146,43 @@ def test_the_written_cell_is_the_one_given(tmp_path: Path) -> None:
     text = (tmp_path / "out" / "users.csv").read_text(encoding="utf-8")
     assert next(csv.reader(io.StringIO(
         next(line for line in text.splitlines() if line.startswith("T1,")))))[4] == "D2, D1"
+
+
+#: 1.1 users given on two rows joined by the userId column, one row at a district only
+#: (D2), the other at a school (S1 of D1), in both orders; and a district administrator
+#: of D2 who teaches at S1
+_JOINED_11 = (_USERS_11.splitlines()[0] + "," + USER_ID_COLUMN + "\n"
+              + "".join(line + ",\n" for line in _USERS_11.splitlines()[1:])
+              + "M1,,,true,D2,teacher,m1,,Mo,Ra,,i11,,,,,,,M1\n"
+              "M1b,,,true,S1,aide,m1,,Mo,Ra,,i11,,,,,,,M1\n"
+              "M2,,,true,S1,teacher,m2,,Lu,Ko,,i12,,,,,,,M2\n"
+              "M2b,,,true,D2,student,m2,,Lu,Ko,,i12,,,,,05,,M2\n"
+              "M3,,,true,D2,administrator,,,Vi,Se,,,,,,,,,M3\n"
+              "M3b,,,true,S1,teacher,m3,,Vi,Se,,i13,,,,,,,M3\n")
+
+
+def test_a_11_district_cell_of_a_joined_row_survives_a_round_trip(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1.1 user on several rows, one of them at a district only: that row's cell is
+    kept whichever row comes first (a later row's role took its own cell, not that one),
+    and written back on the row written without a school; the user's district reads back
+    though the first row written names another (carried), or though a district admin's
+    row comes after a school's. Every path of the reader reads it alike."""
+    first = _read_every_way(_bundle(tmp_path / "a", "1.1", {"users": _JOINED_11}),
+                            monkeypatch)
+    for other in first[1:]:
+        assert_same_roster(first[0], other)
+    r = first[0]
+    assert [(r.users[u].district, r.users[u].extra.get("oneroster.orgSourcedIds"))
+            for u in ("M1", "M2", "M3")] == [("D2", "D2"), ("D1", "D2"), ("D2", None)]
+    assert r.users["M3"].roles.names == ("teacher", "district_admin")
+    for version in ("1.1", "1.2"):
+        out = tmp_path / f"out{version}"
+        write_oneroster(r, out, version=version)
+        if version == "1.1":
+            written = _cells(out / "users.csv", "orgSourcedIds")
+            assert [written[s] for s in ("M1", "M1#staff", "M2", "M2#teacher", "M3",
+                                         "M3#district_admin")] == [
+                "D2", "S1", "D2", "S1", "S1", "D2"]
+        for again in _read_every_way(out, monkeypatch):
+            assert _users(again) == _users(r), version

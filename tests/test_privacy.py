@@ -507,7 +507,7 @@ _QUERIES = [["students-of", "--teacher", "5f7a7ea00000000000000004"],
 def test_cli_outputs_leak_nothing(secrets_of: Any, tmp_path: Path, mode: str,
                                   capsys: pytest.CaptureFixture[str],
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """validate, report (md/json/html), query (every query, csv/json/text), diff, batch and
+    """validate, report (md/json/html/txt/csv), query (every query, csv/json/text), diff, batch and
     convert run with --privacy MODE write no secret to stdout, stderr or their files."""
     monkeypatch.setenv("PRIV_TEST_KEY", KEY.decode())
     opts = ["--privacy", mode, "--pseudonym-key-env", "PRIV_TEST_KEY"]
@@ -515,7 +515,7 @@ def test_cli_outputs_leak_nothing(secrets_of: Any, tmp_path: Path, mode: str,
     runs: list[tuple[list[str], Path | None]] = []
     runs.append((["validate", "--sample", "--format", "json", *opts], None))
     runs.append((["validate", "--sample", "--examples", "1000", *opts], None))
-    for ext in ("md", "json", "html"):
+    for ext in ("md", "json", "html", "txt", "csv"):
         runs.append((["report", "--sample", "-o", str(tmp_path / f"r.{ext}"), *opts],
                      tmp_path / f"r.{ext}"))
     for q in _QUERIES:

@@ -1,7 +1,9 @@
-"""``rostergraph report``: the full validation report as Markdown, JSON or HTML.
+"""``rostergraph report``: the full validation report as text, Markdown, JSON, HTML or
+CSV.
 
-The format follows the output file's extension (``.md``, ``.json``, ``.html``)
-unless ``--format`` names one.
+The format follows the output file's extension (``.txt``, ``.md``, ``.json``, ``.html``,
+``.csv``) unless ``--format`` names one; an output file of any other extension, or of
+none, needs ``--format``.
 
 Examples
 --------
@@ -27,58 +29,71 @@ __all__ = ["add_report", "report_format"]
 _REPORT_EPILOG = """examples:
   rostergraph report --sample                      # Markdown on stdout
   rostergraph report ./dump -o report.md
+  rostergraph report ./dump -o report.txt          # plain text, as validate prints it
   rostergraph report ./dump -o report.json         # JSON (schema_version 1)
-  rostergraph report ./dump -o report.html         # one self-contained HTML page with plots"""
+  rostergraph report ./dump -o report.html         # one self-contained HTML page with plots
+  rostergraph report ./dump -o findings.csv        # every finding, one row each
+  rostergraph report ./dump --format text -o report.log"""
+
+#: the format of each output file extension
+_BY_EXTENSION = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+                 ".json": "json", ".html": "html", ".htm": "html", ".csv": "csv"}
+_FORMATS = ("text", "markdown", "json", "html", "csv")
 
 
 def add_report(sub: Any) -> None:
     """Add ``rostergraph report`` to an argparse subparsers object."""
 
     p = sub.add_parser(
-        "report", help="write the full validation report (Markdown, JSON or HTML)",
+        "report", help="write the full validation report (text, Markdown, JSON, HTML or CSV)",
         description="Validate a roster and write the full report: summary, query "
                     "aggregates, findings per rule and provenance. The format follows the "
-                    "output file's extension (.md → Markdown, .json → JSON, .html → "
-                    "a self-contained HTML page with plots).",
+                    "output file's extension (.txt → plain text, .md → Markdown, .json → "
+                    "JSON, .html → a self-contained HTML page with plots, .csv → the "
+                    "findings, one row each); another extension needs --format.",
         epilog=_REPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_source(p)
     add_selection(p)
     add_privacy(p)
     p.add_argument("-o", "--output", metavar="FILE",
-                   help="output file (.md, .json or .html); Markdown on stdout without it "
-                        "or with -o -")
-    p.add_argument("--format", choices=("markdown", "json", "html"), default=None,
-                   help="override the format chosen by the extension")
+                   help="output file (.txt, .md, .json, .html or .csv); Markdown on stdout "
+                        "without it or with -o -")
+    p.add_argument("--format", choices=_FORMATS, default=None,
+                   help="override the format chosen by the extension (needed for another "
+                        "extension)")
     p.set_defaults(func=_cmd_report)
 
 
 def report_format(path: str | None, given: str | None = None) -> str:
-    """``markdown``, ``json`` or ``html`` for an output path (``given`` wins).
+    """``text``, ``markdown``, ``json``, ``html`` or ``csv`` for an output path (``given``
+    wins); Markdown on stdout (no path, or ``-``).
 
     Raises
     ------
     ValueError
-        For an extension no report renderer writes.
+        For an extension no report renderer writes, or none, without ``given``.
 
     Examples
     --------
     >>> report_format("out/report.JSON"), report_format(None), report_format("r.md")
     ('json', 'markdown', 'markdown')
-    >>> report_format("r.html")
-    'html'
+    >>> report_format("r.txt"), report_format("r.html"), report_format("findings.csv")
+    ('text', 'html', 'csv')
+    >>> report_format("r.log", "text")
+    'text'
     """
     if given:
         return given
-    if path is None:
+    if path is None or path == "-":
         return "markdown"
     ext = os.path.splitext(path)[1].lower()
-    if ext == ".json":
-        return "json"
-    if ext in (".md", ".markdown", ".txt", ""):
-        return "markdown"
-    if ext in (".html", ".htm"):
-        return "html"
-    raise ValueError(f"cannot write a report as {ext!r} ({path}); use .md, .json or .html")
+    fmt = _BY_EXTENSION.get(ext)
+    if fmt is None:
+        what = f"the extension {ext!r}" if ext else "no extension"
+        raise ValueError(f"cannot tell the report's format from {what} ({path}): use .txt, "
+                         ".md, .json, .html or .csv, or give --format "
+                         f"{'|'.join(_FORMATS)}")
+    return fmt
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -97,6 +112,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     steps(args).step(f"writing {fmt}")
     if fmt == "html":
         text = report.to_html(examples=args.examples)
+    elif fmt == "csv":
+        text = report.findings_table().to_csv() or ""
+    elif fmt == "text":
+        text = report.to_text(examples=args.examples)
     else:
         text = report.to_json() if fmt == "json" else report.to_markdown(examples=args.examples)
     write_output(text, args.output)

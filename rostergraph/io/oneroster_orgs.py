@@ -35,7 +35,7 @@ from .oneroster_cols import (
     org_type,
 )
 from .oneroster_refs import Unnamed
-from .oneroster_sessions import base_sessions, class_term
+from .oneroster_sessions import SeveralTerms, base_sessions, class_term
 from .parked import fragments_read
 from .shaped_dicts import dicts_by_shape
 
@@ -362,6 +362,7 @@ def _read_class_rows(rd: _Reader, rows: Iterable[tuple[int, dict[str, str]]],
     grade_of: dict[str, tuple[str | None, bool]] = {}
     place_of: dict[str | None, tuple[str | None, str | None]] = {}
     sections, section_lines = rd.sections, rd.section_lines
+    several = SeveralTerms()  # (told once for the file: a year-long class is common)
     for line, given in rows:
         course, school = given.get("courseSourcedId"), given.get("schoolSourcedId")
         if (course and course not in courses) or (school and school not in orgs):
@@ -375,8 +376,9 @@ def _read_class_rows(rd: _Reader, rows: Iterable[tuple[int, dict[str, str]]],
                 d[key] = share(v, v) if common else v
         # (a REST dump's term id holding a comma names its session too)
         if lists and row[LISTS_COLUMN]:
-            _listed_terms(rd, d, row, line)
+            in_several = _listed_terms(rd, d, row)
         else:
+            in_several = False
             cell = row.get("termSourcedIds")
             term = term_of.get(cell)
             if term is None:
@@ -385,8 +387,7 @@ def _read_class_rows(rd: _Reader, rows: Iterable[tuple[int, dict[str, str]]],
                 d["term_id"] = term[0]
                 if term[1]:
                     d[PREFIX + "termSourcedIds"] = cell
-                    if term[1] > 1:
-                        _tell_terms(rd, term[1], line, row)
+                    in_several = term[1] > 1
         cell = row.get("grades")
         if cell:
             grade = grade_of.get(cell)
@@ -423,6 +424,9 @@ def _read_class_rows(rd: _Reader, rows: Iterable[tuple[int, dict[str, str]]],
             continue
         sections[sid] = d
         section_lines[sid] = line
+        if in_several:
+            several.add(line, sid)
+    several.tell(rd.b)
 
 
 def _term_of(cell: str | None, sessions: dict[str, tuple[str, str | None]],
@@ -439,23 +443,17 @@ def _term_of(cell: str | None, sessions: dict[str, tuple[str, str | None]],
     return share(term, term), 1 if one_term else len(terms)
 
 
-def _listed_terms(rd: _Reader, d: dict[str, Any], row: dict[str, str], line: int) -> None:
-    """The terms of a row beside a REST dump's lists (:func:`listed_ids`)."""
+def _listed_terms(rd: _Reader, d: dict[str, Any], row: dict[str, str]) -> bool:
+    """The terms of a row beside a REST dump's lists (:func:`listed_ids`); whether the
+    class is in several terms."""
     terms = listed_ids(row, "termSourcedIds", rd.sessions)
     if len(terms) == 1:
         d["term_id"] = terms[0]
     elif terms:  # a term and its grading periods, or several terms
         d["term_id"], one_term = class_term(terms, rd.sessions)
         d[PREFIX + "termSourcedIds"] = row["termSourcedIds"]
-        if not one_term:
-            _tell_terms(rd, len(terms), line, row)
-
-
-def _tell_terms(rd: _Reader, n: int, line: int, row: dict[str, str]) -> None:
-    rd.b.problem("other", f"class is in {n} terms; Clever allows one: term_id is the "
-                 "first, the list is kept in extra 'oneroster.termSourcedIds'",
-                 file="classes.csv", line=line, kind="sections",
-                 record_id=row.get("sourcedId"), field="termSourcedIds")
+        return not one_term
+    return False
 
 
 def _grade_of(cell: str, share: Callable[[str, str], str]) -> tuple[str | None, bool]:
@@ -485,9 +483,9 @@ _CLASS_ROWS_AT_ONCE = 65_536
 def _read_class_columns(rd: _Reader, t: CsvTable) -> bool:
     """The sections of a clean ``classes.csv`` that pyarrow parsed, made column by column
     from each column's distinct cells, when the row path would tell nothing of any row
-    (returns False, and has read nothing, otherwise): every row live and of a bulk load,
-    every ``sourcedId`` given once, every course and school named as given, no class in
-    several terms, no REST dump's lists. A row's dict is then its cells' values in the
+    but its classes in several terms, told as the row path tells them (returns False, and
+    has read nothing, otherwise): every row live and of a bulk load, every ``sourcedId``
+    given once, every course and school named as given, no REST dump's lists. A row's dict is then its cells' values in the
     row path's order, less those it leaves out (an empty cell, a writer's default); a
     carried JSON cell is merged as the row path merges it."""
     n = len(t.lines)
@@ -508,7 +506,8 @@ def _read_class_columns(rd: _Reader, t: CsvTable) -> bool:
     if "" in ids or len(set(ids)) != n:
         return False  # (a row without an id, or an id given twice)
     held["sourcedId"] = np.arange(n), ids
-    columns = _class_columns(rd, encoded, first)
+    several: list[int] = []  # (the codes of the term cells listing several terms)
+    columns = _class_columns(rd, encoded, first, several)
     if columns is None:
         return False
     carried: list[tuple[int, str]] = []
@@ -517,15 +516,23 @@ def _read_class_columns(rd: _Reader, t: CsvTable) -> bool:
         rows = np.flatnonzero(np.array([v != "" for v in cells], dtype=bool)[codes])
         carried = list(zip(rows.tolist(), [cells[c] for c in codes[rows].tolist()]))
     _class_sections(rd, t, ids, columns, carried)
+    if several:  # (after the rows, as the row path tells them)
+        in_several = np.flatnonzero(np.isin(encoded("termSourcedIds")[0], several)).tolist()
+        told = SeveralTerms()
+        told.add_many(len(in_several), t.lines[in_several[0]],
+                      map(ids.__getitem__, in_several))
+        told.tell(rd.b)
     return True
 
 
 def _class_columns(rd: _Reader, encoded: Callable[[str], tuple[Any, list[str]]],
-                   first: dict[str, str]) -> list[tuple[str, Any, list[Any]]] | None:
+                   first: dict[str, str], several: list[int]
+                   ) -> list[tuple[str, Any, list[Any]]] | None:
     """The keys of a section's dict in the row path's order, each with the codes of the
     column it is made from (``None``: the same for every row) and its value for each of
     that column's distinct cells (a falsy one: no key), or None when a row would be told
-    of (a reference respelt, a class in several terms)."""
+    of (a reference respelt). ``several`` is given the codes of the term cells that list
+    several terms."""
     share = cast(Callable[[str, str], str], {}.setdefault)
     out: list[tuple[str, Any, list[Any]]] = []
     place: tuple[Any, list[str], list[tuple[str | None, str | None]]] | None = None
@@ -547,8 +554,7 @@ def _class_columns(rd: _Reader, encoded: Callable[[str], tuple[Any, list[str]]],
     if "termSourcedIds" in first:
         codes, cells = encoded("termSourcedIds")
         terms = [_term_of(v, rd.sessions, share) for v in cells]
-        if any(listed > 1 for _, listed in terms):
-            return None  # (a class in several terms: told)
+        several.extend(code for code, (_, listed) in enumerate(terms) if listed > 1)
         out.append(("term_id", codes, [term for term, _ in terms]))
         out.append((PREFIX + "termSourcedIds", codes,
                     [v if listed else None for v, (_, listed) in zip(cells, terms)]))

@@ -22,13 +22,19 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from itertools import islice
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["base_sessions", "class_term"]
+if TYPE_CHECKING:
+    from ..roster import RosterBuilder
+
+__all__ = ["SeveralTerms", "base_sessions", "class_term", "several_terms_message"]
 
 #: how far up ``parentSourcedId`` links are followed (a cycle or a deep chain stops there)
 _MAX_DEPTH = 50
+#: how many of the classes :func:`several_terms_message` names
+_SHOWN = 5
 
 
 def _ancestors(sid: str, sessions: Mapping[str, tuple[str, str | None]]) -> list[str]:
@@ -92,3 +98,55 @@ def base_sessions(terms: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]
         out[tid] = (str(typ).strip().lower(), parent if isinstance(parent, str) and parent
                     else None)
     return out
+
+
+def several_terms_message(classes: int, line: int, ids: list[str]) -> str:
+    """The message for the ``classes`` classes of ``classes.csv``, the first at ``line``,
+    each in several terms (``ids``: the first few classes' sourcedIds, in file order).
+
+    Examples
+    --------
+    >>> print(several_terms_message(3, 2, ["c1", "c2", "c3"]))
+    3 classes of classes.csv (line 2 and 2 more) are each in several terms ('c1', 'c2',
+    'c3'); Clever allows one term per section: term_id is the first listed, the whole list
+    is kept in extra 'oneroster.termSourcedIds' (and written back)
+    """
+    shown = ", ".join(map(repr, ids[:_SHOWN])) + (", ..." if classes > _SHOWN else "")
+    return (f"{classes:,} class{'es' if classes != 1 else ''} of classes.csv (line {line}"
+            + (f" and {classes - 1:,} more" if classes > 1 else "")
+            + f") {'are each' if classes != 1 else 'is'} in several terms ({shown}); Clever "
+            "allows one term per section: term_id is the first listed, the whole list is kept "
+            "in extra 'oneroster.termSourcedIds' (and written back)")
+
+
+class SeveralTerms:
+    """The classes of ``classes.csv`` in several terms, told as one problem (:meth:`tell`):
+    how many, the first's line and id, the first few ids."""
+
+    __slots__ = ("classes", "first", "ids")
+
+    def __init__(self) -> None:
+        self.classes = 0
+        self.first: tuple[int, str] | None = None  # (line, sourcedId) of the first
+        self.ids: list[str] = []  # (the first few, in file order)
+
+    def add(self, line: int, sid: str) -> None:
+        """Class ``sid``, at ``line``, is in several terms."""
+        self.add_many(1, line, [sid])
+
+    def add_many(self, classes: int, line: int, ids: Iterable[str]) -> None:
+        """``classes`` classes (at least one), the first at ``line``, are in several terms
+        (``ids``: their sourcedIds in file order, only the first few read)."""
+        shown = list(islice(ids, max(_SHOWN - len(self.ids), 1)))
+        if self.first is None:
+            self.first = (line, shown[0])
+        self.classes += classes
+        self.ids.extend(shown[:_SHOWN - len(self.ids)])
+
+    def tell(self, b: RosterBuilder) -> None:
+        if self.first is None:
+            return
+        line, sid = self.first
+        b.problem("other", several_terms_message(self.classes, line, self.ids),
+                  file="classes.csv", line=line, kind="sections", record_id=sid,
+                  field="termSourcedIds")

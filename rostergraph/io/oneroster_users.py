@@ -112,11 +112,13 @@ def _add_schools(r: dict[str, Any], schools: list[str]) -> None:
 
 
 def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
-               primary: str | None, row: dict[str, str], file: str, line: int
-               ) -> frozenset[str]:
+               primary: str | None, row: dict[str, str], file: str, line: int,
+               joined: bool = False) -> frozenset[str]:
     """Put OneRoster role ``role`` at ``orgs`` on user dict ``u`` (a problem, and the value
     kept in extra, for a role with no Clever equivalent). Returns the users.csv columns
-    of :data:`_ROLE_CELLS` the role took (dropped from the user's cells kept so far)."""
+    of :data:`_ROLE_CELLS` the role took (dropped from the user's cells kept so far, but,
+    for a later 1.1 row of the user (``joined``), an earlier row's ``orgSourcedIds`` of
+    districts only: the row took its own cell, not that one, which nothing else says)."""
     schools, districts = _orgs_split(rd, orgs, role in DISTRICT_ADMIN_ROLES)
     staff = role in STAFF_ROLES or (role == "administrator" and not districts)
     regional = [o for o in orgs if _regional(rd, o)] if staff else []
@@ -197,7 +199,8 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     cells = rd.role_cells.get(u["id"])
     if cells:
         for col in taken:
-            cells.pop(col, None)
+            if not (joined and col == "orgSourcedIds" and _districts_only(rd, cells.get(col))):
+                cells.pop(col, None)
     if said is None and cells is not None:  # (written first, at another org: kept again)
         cells.setdefault("primaryOrgSourcedId", cell)  # type: ignore[arg-type]
     return taken
@@ -218,6 +221,15 @@ def _keep_orgs(rd: _Reader, u: dict[str, Any], orgs: list[str], row: dict[str, s
     new = [o for o in orgs if o not in have]
     if new:
         cells["orgSourcedIds"] = ",".join(have + new)
+
+
+def _districts_only(rd: _Reader, cell: str | None) -> bool:
+    """Whether an ``orgSourcedIds`` cell names districts only (delivered, none a school's
+    id too): the writer's :func:`~rostergraph.io.write_oneroster_kept.district_cell_row`
+    writes such a kept cell back on a row of its own."""
+    ids = split_ids(cell, rd.orgs)
+    return bool(ids) and all(rd.orgs.get(o, ("",))[0] == "district" and o not in rd.school_too
+                             for o in ids)
 
 
 def _held(u: dict[str, Any]) -> set[Any]:
@@ -479,7 +491,7 @@ def read_users(rd: _Reader) -> None:
         elif role:
             orgs = oneroster_cols.listed_ids(row, "orgSourcedIds", rd.orgs)
             taken = apply_role(rd, u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
-                               "users.csv", line)
+                               "users.csv", line, joined)
         agents = row.get("agentSourcedIds")
         if agents:  # (a row's sourcedId is never repeated: see above)
             if rd.base is None and role in CONTACT_ROLES and PENDING not in u:
@@ -488,10 +500,11 @@ def read_users(rd: _Reader) -> None:
                 rd.agents[sid] = (line, agents)
         left = [col for col in _ROLE_CELLS if col not in taken and row.get(col)]
         if left and joined:  # what an earlier role of the user holds is not kept twice
-            held = _held(u)
+            held = _held(u)  # (a cell of districts only is kept as on a first row)
             left = [col for col in left if not all(
                 part in held or CEDS_TO_CLEVER.get(part) in held
-                for part in split_list(row[col]))]
+                for part in split_list(row[col])) or col == "orgSourcedIds" and _districts_only(
+                    rd, row[col])]
         if left:  # cells the row's role did not take (1.2: all, until roles.csv takes them)
             cells = rd.role_cells.setdefault(uid, {})
             for col in left:

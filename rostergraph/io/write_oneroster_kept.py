@@ -155,11 +155,13 @@ def district_cell_row(rows: list[dict[str, Any]], kept: Any, districts: Any, sch
 def carries_district(rec: Any, roster: Roster, district: str | None, sole: str | None,
                      given: str | None) -> bool:
     """Whether a user's ``district`` must be carried: it would not read back from the rows
-    written (``given``: the district their first row's orgs give, when they name one; else
-    that of its roles' schools, or the sole district ``sole``), or the reader would give
-    one to a user without."""
+    written (``given``: the org their first row names when it is no school, a district
+    the reader takes whatever the later rows say; else the district of its roles' schools,
+    or the sole district ``sole``), or the reader would give one to a user without."""
     if district is None:
         return _fills_district(rec, roster, sole)
+    if given in roster.districts:  # (the reader takes it, whatever the later rows say)
+        return district != given
     return district not in roster.districts or district != given and not _district_reads_back(
         rec, roster, district, sole)
 
@@ -175,11 +177,12 @@ def _fills_district(rec: Any, roster: Roster, sole: str | None) -> bool:
 
 
 def _district_reads_back(rec: Any, roster: Roster, district: str, sole: str | None) -> bool:
+    """Whether the reader gives the user ``district`` from its rows: the first that gives
+    one (a student's, teacher's or staff member's school's, before a district
+    administrator's own row's district)."""
     roles = rec.roles
     if not roles.names:
         return False  # the reader places a user by its role rows; a role-less row gets none
-    if roles.district_admin is not None:
-        return True
     for role in ("student", "teacher"):
         r = getattr(roles, role)
         if r is not None:
@@ -190,4 +193,4 @@ def _district_reads_back(rec: Any, roster: Roster, district: str, sole: str | No
         sc = roles.staff.schools[0]
         if sc in roster.schools:
             return roster.schools[sc].district == district
-    return district == sole
+    return roles.district_admin is not None or district == sole

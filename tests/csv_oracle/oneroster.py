@@ -45,7 +45,7 @@ from rostergraph.io.oneroster_delta import apply_delta, base_deletions, live_row
 from rostergraph.io.oneroster_orgs import without_id
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_refs import unnamed_message
-from rostergraph.io.oneroster_sessions import base_sessions, class_term
+from rostergraph.io.oneroster_sessions import base_sessions, class_term, several_terms_message
 from rostergraph.model import parse_date
 from rostergraph.roster import Roster, RosterBuilder, raw_text
 
@@ -597,6 +597,7 @@ class _Reader:
             for tid, session in base_sessions(self.base.terms).items():
                 if tid not in gone:
                     self.terms.setdefault(tid, session)
+        several: list[tuple[int, str]] = []  # (line, id) of each class in several terms
         for line, given in self.rows("classes.csv", "sections"):
             row = self._refs_read(given, (("courseSourcedId", "courses"),
                                         ("schoolSourcedId", "orgs")), "classes.csv", line,
@@ -609,12 +610,6 @@ class _Reader:
                 d["term_id"], one_term = class_term(terms, self.terms)
             if len(terms) > 1:
                 d[_PREFIX + "termSourcedIds"] = row["termSourcedIds"]
-            if not one_term:
-                self.b.problem("other", f"class is in {len(terms)} terms; Clever allows one: "
-                               "term_id is the first, the list is kept in extra "
-                               "'oneroster.termSourcedIds'", file="classes.csv", line=line,
-                               kind="sections", record_id=row.get("sourcedId"),
-                               field="termSourcedIds")
             grades = split_list(row.get("grades"))
             if grades:
                 d["grade"] = CEDS_TO_CLEVER.get(grades[0], grades[0])
@@ -640,6 +635,14 @@ class _Reader:
                 continue
             self.sections[sid] = d
             self.where[("sections", sid)] = ("classes.csv", line)
+            if not one_term:
+                several.append((line, sid))
+        if several:  # (as the package reader: one problem for the file, after its rows)
+            line, sid = several[0]
+            self.b.problem("other", several_terms_message(len(several), line,
+                                                          [i for _, i in several]),
+                           file="classes.csv", line=line, kind="sections", record_id=sid,
+                           field="termSourcedIds")
 
     # -- users and roles --------------------------------------------------------
     def _orgs_split(self, ids: list[str], admin: bool = False, staff: bool = False
@@ -675,7 +678,7 @@ class _Reader:
         return out
 
     def _apply_role(self, u: dict[str, Any], role: str, orgs: list[str], primary: str | None,
-                    row: dict[str, str], file: str, line: int) -> set[str]:
+                    row: dict[str, str], file: str, line: int, joined: bool = False) -> set[str]:
         schools, districts = self._orgs_split(orgs, role in _DISTRICT_ADMIN_ROLES)
         staff = role in _STAFF_ROLES or (role == "administrator" and not districts)
         if staff:  # (staff of a local or state org: at the schools under it)
@@ -760,9 +763,17 @@ class _Reader:
             taken.discard("orgSourcedIds")
         if primary and (primary in schools or primary in districts):
             taken.add("primaryOrgSourcedId")
+        cells = self.role_cells.get(u["id"], {})
         for col in taken:
-            self.role_cells.get(u["id"], {}).pop(col, None)
+            # (a later 1.1 row takes its own cell, not an earlier row's of districts only)
+            if not (joined and col == "orgSourcedIds" and self._districts_only(cells.get(col))):
+                cells.pop(col, None)
         return taken
+
+    def _districts_only(self, cell: str | None) -> bool:
+        ids = split_ids(cell, self.orgs)
+        return bool(ids) and all(self.orgs.get(o, ("school", None))[0] == "district"
+                                 and o not in self.school_too for o in ids)
 
     def _keep_orgs(self, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:
         from rostergraph.io.oneroster_users import _held
@@ -836,7 +847,7 @@ class _Reader:
             if role:
                 orgs = _org_ids(row, self.orgs)
                 taken = self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None,
-                                         row, "users.csv", line)
+                                         row, "users.csv", line, joined)
             held: set[Any] = set()
             if joined:
                 from rostergraph.io.oneroster_users import _held
@@ -846,7 +857,8 @@ class _Reader:
                         "primaryOrgSourcedId"):
                 if row.get(col) and col not in taken and not (joined and all(
                         p in held or CEDS_TO_CLEVER.get(p) in held
-                        for p in split_list(row[col]))):
+                        for p in split_list(row[col])) and not (
+                        col == "orgSourcedIds" and self._districts_only(row[col]))):
                     self.role_cells.setdefault(uid, {}).setdefault(col, row[col])
             if not role or "roles.csv" in self.bundle:  # 1.2: roles.csv's, with its fields
                 self.user_rows.setdefault(uid, row)

@@ -490,3 +490,18 @@ def test_classes_in_several_terms_read_the_same(tmp_path: Path, strict: bool) ->
         (delta / "classes.csv").write_text(f.read(), encoding="utf-8", newline="")
     base = read_oneroster(_bundle(tmp_path / "base", {"H1": "S1"}, _SEMESTERS))
     assert_same("oneroster", delta, base=base, strict=strict)
+
+
+def test_a_role_column_without_a_name_and_no_roles_file(tmp_path: Path) -> None:
+    """A 1.1 ``users.csv`` whose ``role`` name is missing and no ``roles.csv``: one problem
+    says no user has a role and there is no roles.csv; none says roles.csv grants none
+    (the row path said so of the file it does not have)."""
+    out = _written(tmp_path, "oneroster", district(students=40, seed=11))
+    path = out / "users.csv"
+    head, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    cells = head.split(",")
+    cells[cells.index("role")] = ""
+    path.write_text(",".join(cells) + "\n" + rest, encoding="utf-8")
+    r = assert_same("oneroster", out)
+    told = [p for p in r.problems if "no user has a role" in p.message]
+    assert [p.file for p in told] == ["users.csv"]

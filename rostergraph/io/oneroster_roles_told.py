@@ -21,9 +21,10 @@ def tell_role_rows(rd: _Reader, first: dict[str, str] | None, no_ids: list[int],
     neither ``primary`` nor ``secondary`` (read as secondary); a file without either column
     (``first``: a row of it) is told once on line 1. A file of no row (``first`` is
     ``None``) leaving every user of a bulk load without a role is a problem too."""
-    if first is None:
-        if rd.users and not (rd.any_role or rd.base or "roles" in rd.deleted
-                             or rd.modes.get("roles") == "delta"):  # (a delta may grant none)
+    if first is None:  # (no roles.csv at all: users.csv's problem says so)
+        if rd.users and "roles.csv" in rd.bundle and not (
+                rd.any_role or rd.base or "roles" in rd.deleted
+                or rd.modes.get("roles") == "delta"):  # (a delta may grant none)
             rd.b.problem("other", "no user has a role: roles.csv grants none (it holds no "
                          "rows), so every user is loaded without one", file="roles.csv")
         return

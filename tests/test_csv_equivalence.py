@@ -407,11 +407,14 @@ def test_files_separated_otherwise_read_the_same(tmp_path: Path, fmt: str) -> No
 
 def test_users_at_districts_only_read_the_same(tmp_path: Path) -> None:
     """Students, teachers and staff whose only orgs are districts (1.1's cell kept, on a
-    user's later row too, 1.2's role row kept, a made-up id too): the oracle reads them
-    alike."""
+    user's later row too, 1.2's role row kept, a made-up id too), and joined 1.1 rows at
+    two districts: the oracle reads them alike."""
     from tests.test_oneroster_users import (
         _JOINED_11,
+        _ORGS_2,
         _ROLES_HEAD,
+        _TWO_CELLS_11,
+        _TWO_DISTRICTS_11,
         _USERS_11,
         _USERS_12,
         _bundle,
@@ -423,6 +426,17 @@ def test_users_at_districts_only_read_the_same(tmp_path: Path) -> None:
     r = assert_same("oneroster", _bundle(tmp_path / "j", "1.1", {"users": _JOINED_11}))
     assert [r.users[u].extra.get("oneroster.orgSourcedIds") for u in ("M1", "M2")] == [
         "D2", "D2"]
+    # (joined rows at two districts: a district administrator's other district, a
+    # contact's school before another role's)
+    r = assert_same("oneroster", _bundle(tmp_path / "k", "1.1", {"users": _TWO_DISTRICTS_11},
+                                         _ORGS_2))
+    assert [r.users[u].extra.get("oneroster.orgSourcedIds") for u in ("X1", "X3", "G1")] == [
+        "D2", "D1,D2", "S1"]
+    assert len(r.problems) == 3
+    r = assert_same("oneroster", _bundle(tmp_path / "m", "1.1", {"users": _TWO_CELLS_11},
+                                         _ORGS_2))
+    assert r.users["Y1"].extra["oneroster.orgSourcedIds"] == "D2,S1"
+    assert [p.field for p in r.problems] == ["orgSourcedIds", "username"]
     roles = _ROLES_HEAD + ("T1:role:1,,,T1,primary,teacher,,,D2\nRA,,,A1,primary,aide,,,D2\n"
                            "P1:role:1,,,P1,primary,student,,,D2\nR4,,,T2,primary,teacher,,,S1\n")
     r = assert_same("oneroster", _bundle(tmp_path / "b", "1.2", {"users": _USERS_12,

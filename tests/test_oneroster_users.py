@@ -40,10 +40,10 @@ _USERS_11 = (
 _AT_DISTRICTS = {"T1": "D2", "T3": "D2", "A1": "D2", "Q1": "D1,D2", "P1": "D2", "P2": "D1"}
 
 
-def _bundle(folder: Path, version: str, files: dict[str, str]) -> Path:
+def _bundle(folder: Path, version: str, files: dict[str, str], orgs: str = _ORGS) -> Path:
     rows = "".join(f"file.{name},bulk\n" for name in ("orgs", *files))
     return write(folder, {"manifest.csv": f"propertyName,value\noneroster.version,{version}\n"
-                                          + rows, "orgs.csv": _ORGS,
+                                          + rows, "orgs.csv": orgs,
                           **{f"{name}.csv": text for name, text in files.items()}})
 
 
@@ -184,5 +184,100 @@ def test_a_11_district_cell_of_a_joined_row_survives_a_round_trip(
             assert [written[s] for s in ("M1", "M1#staff", "M2", "M2#teacher", "M3",
                                          "M3#district_admin")] == [
                 "D2", "S1", "D2", "S1", "S1", "D2"]
+        for again in _read_every_way(out, monkeypatch):
+            assert _users(again) == _users(r), version
+
+
+#: :data:`_ORGS` with a school of D2
+_ORGS_2 = _ORGS + "S2,,,South,school,,D2\n"
+#: 1.1 users on rows of two districts, joined by the userId column: a teacher at S1 (of
+#: D1) and an aide at S1 who administer D2, an administrator of two districts on one row;
+#: a guardian at S1 who teaches at S2 (of D2) and a parent at S1 who is a student at S2
+_TWO_DISTRICTS_11 = (_JOINED_11.splitlines()[0] + "\n"
+                     "P2,,,true,D1,student,p2,,Di,Oh,,i8,,,,,04,,\n"
+                     "X1,,,true,S1,teacher,x1,,Mo,Ra,,i21,,,,,,,X1\n"
+                     "X1b,,,true,D2,administrator,,,Mo,Ra,,,,,,,,,X1\n"
+                     "X2,,,true,S1,aide,x2,,Lu,Ko,,i22,,,,,,,X2\n"
+                     "X2b,,,true,D2,districtAdministrator,,,Lu,Ko,,,,,,,,,X2\n"
+                     'X3,,,true,"D1,D2",administrator,,,Vi,Se,,,,,,,,,X3\n'
+                     "G1,,,true,S1,guardian,,,Ca,Do,,i31,,,,P2,,,G1\n"
+                     "G1b,,,true,S2,teacher,g1,,Ca,Do,,i31,,,,,,,G1\n"
+                     "G2,,,true,S1,parent,,,Ea,Fo,,i32,,,,,,,G2\n"
+                     "G2b,,,true,S2,student,g2,,Ea,Fo,,i32,,,,,05,,G2\n")
+
+
+def test_a_11_joined_row_at_another_district_or_school_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1.1 user's rows at orgs of two districts: a district administrator's row at a
+    district other than the user's (a Clever user has one district) keeps its cell, with a
+    problem naming the row; a contact's school on an earlier row is not taken by a later
+    row's role at another school. Every path of the reader reads them alike, and the
+    cells go back on their rows (1.1) and survive a round trip (1.1 and 1.2)."""
+    first = _read_every_way(_bundle(tmp_path / "a", "1.1", {"users": _TWO_DISTRICTS_11},
+                                    _ORGS_2), monkeypatch)
+    for other in first[1:]:
+        assert_same_roster(first[0], other)
+    r = first[0]
+    assert [(r.users[u].district, r.users[u].extra.get("oneroster.orgSourcedIds"))
+            for u in ("X1", "X2", "X3", "G1", "G2")] == [
+        ("D1", "D2"), ("D1", "D2"), ("D1", "D1,D2"), ("D1", "S1"), ("D1", "S1")]
+    assert [r.users[u].roles.names for u in ("X1", "X2", "G1", "G2")] == [
+        ("teacher", "district_admin"), ("staff", "district_admin"), ("teacher", "contact"),
+        ("student", "contact")]
+    told = [(p.code, p.file, p.line, p.record_id, p.field) for p in r.problems]
+    assert told == [("other", "users.csv", n, u, "orgSourcedIds")
+                    for n, u in ((4, "X1"), (6, "X2"), (7, "X3"))]
+    assert all("D2" in p.message and "D1" in p.message for p in r.problems)
+    for version in ("1.1", "1.2"):
+        out = tmp_path / f"out{version}"
+        write_oneroster(r, out, version=version)
+        if version == "1.1":
+            written = _cells(out / "users.csv", "orgSourcedIds")
+            assert [written[s] for s in ("X1", "X1#district_admin", "X2#district_admin",
+                                         "X3", "G1", "G1#contact", "G2#contact")] == [
+                "S1", "D2", "D2", "D1,D2", "S2", "S1", "S1"]
+        for again in _read_every_way(out, monkeypatch):
+            assert _users(again) == _users(r), version
+
+
+#: 1.1 users whose joined rows each leave a cell no role takes: a teacher at D2 only who is
+#: a guardian at S1, a district administrator (with a username) who is an aide, two
+#: district administrator rows with two usernames
+_TWO_CELLS_11 = (_JOINED_11.splitlines()[0] + "\n"
+                 "Y1,,,true,D2,teacher,y1,,Mo,Ra,,i41,,,,,,,Y1\n"
+                 "Y1b,,,true,S1,guardian,,,Mo,Ra,,i41,,,,,,,Y1\n"
+                 "Y2,,,true,D1,administrator,y2adm,,Lu,Ko,,,,,,,,,Y2\n"
+                 "Y2b,,,true,S1,aide,y2,,Lu,Ko,,i42,,,,,,,Y2\n"
+                 "Y3,,,true,D1,administrator,y3a,,Vi,Se,,,,,,,,,Y3\n"
+                 "Y3b,,,true,D2,administrator,y3b,,Vi,Se,,,,,,,,,Y3\n")
+
+
+def test_a_11_user_keeps_the_cells_of_each_joined_row(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two joined rows each leaving an ``orgSourcedIds`` cell no role takes: the later
+    row's other ids are appended to the kept cell (as a 1.2 user's orgs are); a cell of
+    another column (a second district administrator's username) is told, not kept; a
+    district administrator's username kept beside a staff role's own is written back on
+    the administrator's row, not over the staff role's (1.1), and carried in 1.2."""
+    first = _read_every_way(_bundle(tmp_path / "a", "1.1", {"users": _TWO_CELLS_11},
+                                    _ORGS_2), monkeypatch)
+    for other in first[1:]:
+        assert_same_roster(first[0], other)
+    r = first[0]
+    assert [r.users[u].extra.get("oneroster.orgSourcedIds") for u in ("Y1", "Y2", "Y3")] == [
+        "D2,S1", None, "D2"]
+    y2 = r.users["Y2"]
+    assert (y2.extra["oneroster.username"], y2.roles.staff.credentials.district_username) == (
+        "y2adm", "y2")
+    assert r.users["Y3"].extra["oneroster.username"] == "y3a"
+    assert [(p.line, p.record_id, p.field) for p in r.problems] == [
+        (7, "Y3", "orgSourcedIds"), (7, "Y3", "username")]
+    assert "y3b" not in r.problems[1].message
+    for version in ("1.1", "1.2"):
+        out = tmp_path / f"out{version}"
+        write_oneroster(r, out, version=version)
+        if version == "1.1":
+            assert [_cells(out / "users.csv", "username")[s] for s in ("Y2", "Y2#district_admin")
+                    ] == ["y2", "y2adm"]
         for again in _read_every_way(out, monkeypatch):
             assert _users(again) == _users(r), version

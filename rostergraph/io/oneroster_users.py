@@ -43,6 +43,7 @@ from .oneroster_grants import (
 )
 from .oneroster_primary import says_primary
 from .oneroster_roles_told import tell_primaries, tell_role_rows
+from .oneroster_user_cells import keep_cell, keep_orgs, kept_apart, other_districts
 
 if TYPE_CHECKING:
     from .oneroster import _Reader
@@ -117,8 +118,9 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     """Put OneRoster role ``role`` at ``orgs`` on user dict ``u`` (a problem, and the value
     kept in extra, for a role with no Clever equivalent). Returns the users.csv columns
     of :data:`_ROLE_CELLS` the role took (dropped from the user's cells kept so far, but,
-    for a later 1.1 row of the user (``joined``), an earlier row's ``orgSourcedIds`` of
-    districts only: the row took its own cell, not that one, which nothing else says)."""
+    for a later 1.1 row of the user (``joined``), an earlier row's cell the user does not
+    hold: the row took its own cell, not that one; see
+    :func:`~rostergraph.io.oneroster_user_cells.kept_apart`)."""
     schools, districts = _orgs_split(rd, orgs, role in DISTRICT_ADMIN_ROLES)
     staff = role in STAFF_ROLES or (role == "administrator" and not districts)
     regional = [o for o in orgs if _regional(rd, o)] if staff else []
@@ -160,11 +162,13 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
         roles.setdefault("district_admin", {})
         if schools:
             u[PREFIX + "schools"] = ",".join(schools)
+        if other_districts(rd, u, districts, orgs, row, file, line):
+            taken = _TAKES_NOTHING  # (its cell kept: the role's own districts)
     elif staff:
         taken = _TAKES["teacher"]
         if regional:  # (the org itself kept: a 1.1 row's cell, a 1.2 row's org)
             taken = taken - {"orgSourcedIds"}
-            _keep_orgs(rd, u, regional, row)
+            keep_orgs(rd, u, regional, row)
         r = roles.setdefault("staff", {})
         _add_schools(r, schools)
         if ident is not None:
@@ -176,7 +180,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
             if role not in r["roles"]:
                 r["roles"].append(role)
     elif role in CONTACT_ROLES:
-        _keep_orgs(rd, u, orgs, row)
+        keep_orgs(rd, u, orgs, row)
         r = roles.setdefault("contact", {})
         if ident is not None:
             r["sis_id"] = ident
@@ -188,7 +192,7 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
                      "without it", file=file, line=line, kind="users",
                      record_id=u.get("id"))
         u[PREFIX + "role"] = role
-        _keep_orgs(rd, u, orgs, row)
+        keep_orgs(rd, u, orgs, row)
     if (staff or role in ("student", "teacher")) and not schools and file == "users.csv" \
             and row.get("orgSourcedIds"):  # (districts only: kept, as no school says them)
         taken = taken - {"orgSourcedIds"}
@@ -199,52 +203,11 @@ def apply_role(rd: _Reader, u: dict[str, Any], role: str, orgs: list[str],
     cells = rd.role_cells.get(u["id"])
     if cells:
         for col in taken:
-            if not (joined and col == "orgSourcedIds" and _districts_only(rd, cells.get(col))):
+            if not (joined and kept_apart(rd, u, col, cells.get(col))):
                 cells.pop(col, None)
     if said is None and cells is not None:  # (written first, at another org: kept again)
         cells.setdefault("primaryOrgSourcedId", cell)  # type: ignore[arg-type]
     return taken
-
-
-def _keep_orgs(rd: _Reader, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:
-    """``orgs`` (a 1.2 role's that Clever has no place for) among the user's cells kept in
-    extra as ``oneroster.orgSourcedIds``, but for those another role of the user holds (a
-    1.1 row's own cell is kept as it is)."""
-    if not orgs or row.get("orgSourcedIds"):
-        return
-    held = _held(u)
-    orgs = [o for o in orgs if o not in held]
-    if not orgs:
-        return
-    cells = rd.role_cells.setdefault(u["id"], {})
-    have = split_list(cells.get("orgSourcedIds"))
-    new = [o for o in orgs if o not in have]
-    if new:
-        cells["orgSourcedIds"] = ",".join(have + new)
-
-
-def _districts_only(rd: _Reader, cell: str | None) -> bool:
-    """Whether an ``orgSourcedIds`` cell names districts only (delivered, none a school's
-    id too): the writer's :func:`~rostergraph.io.write_oneroster_kept.district_cell_row`
-    writes such a kept cell back on a row of its own."""
-    ids = split_ids(cell, rd.orgs)
-    return bool(ids) and all(rd.orgs.get(o, ("",))[0] == "district" and o not in rd.school_too
-                             for o in ids)
-
-
-def _held(u: dict[str, Any]) -> set[Any]:
-    """Every text a user dict's roles and district hold (ids, usernames, grades, ...)."""
-    out: set[Any] = {u.get("district")}
-    todo: list[Any] = [u.get("roles")]
-    while todo:
-        v = todo.pop()
-        if isinstance(v, dict):
-            todo += v.values()
-        elif isinstance(v, list):
-            todo += v
-        elif isinstance(v, str):
-            out.add(v)
-    return out
 
 
 def keep_unplaced(rd: _Reader) -> None:
@@ -500,15 +463,9 @@ def read_users(rd: _Reader) -> None:
                 rd.agents[sid] = (line, agents)
         left = [col for col in _ROLE_CELLS if col not in taken and row.get(col)]
         if left and joined:  # what an earlier role of the user holds is not kept twice
-            held = _held(u)  # (a cell of districts only is kept as on a first row)
-            left = [col for col in left if not all(
-                part in held or CEDS_TO_CLEVER.get(part) in held
-                for part in split_list(row[col])) or col == "orgSourcedIds" and _districts_only(
-                    rd, row[col])]
-        if left:  # cells the row's role did not take (1.2: all, until roles.csv takes them)
-            cells = rd.role_cells.setdefault(uid, {})
-            for col in left:
-                cells.setdefault(col, row[col])
+            left = [col for col in left if kept_apart(rd, u, col, row[col])]
+        for col in left:  # cells the row's role did not take (1.2: all, until roles.csv's)
+            keep_cell(rd, u, col, row[col], line, joined)
         # 1.2: the roles come from roles.csv, with this row's fields (a row that still has
         # 1.1's role column too: roles.csv's roles take its cells as its own role did)
         if not role or roles_file:

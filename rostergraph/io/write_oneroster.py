@@ -69,11 +69,13 @@ from .write import (
     made_folder,
 )
 from .write_oneroster_kept import (
+    admin_cell_row,
     carries_district,
     carry_unwritten_cells,
     district_cell_row,
     enrollment_cells,
     enrollment_ids,
+    orgs_read_back,
     role_rows,
 )
 from .write_sheets import Sheet
@@ -382,6 +384,8 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     rows: list[dict[str, Any]] = []
     first_school: str | None = None
     orgs_row: dict[str, Any] | None = None  # the row kept orgs go on (a contact's)
+    admin_row: dict[str, Any] | None = None
+    kept_orgs = rec.extra.get(PREFIX + "orgSourcedIds")
     for i, role in enumerate(names):
         r = getattr(roles, role)
         row = dict(base)
@@ -420,6 +424,7 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
             row.update(role="administrator" if known and listed and own
                        else "districtAdministrator",
                        orgSourcedIds=(district or "") if listed else "")
+            admin_row = row
             if not listed:
                 c.keep("district", district)
             if not (known and listed and own):
@@ -431,7 +436,9 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
             orole, agents = _contact_role(rec, c)
             row.update(role=orole, identifier=c.take("roles.contact.sis_id"),
                        phone=c.take("roles.contact.phone"), agentSourcedIds=agents,
-                       orgSourcedIds=first_school or "")
+                       # (the contact's own orgs, kept, fill it: see below)
+                       orgSourcedIds="" if isinstance(kept_orgs, str) and kept_orgs
+                       else first_school or "")
             orgs_row = row
         rows.append(row)
     if "student" not in names:  # (a student's row is written with its role)
@@ -450,8 +457,10 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     if orgs_row is None and not names:
         orgs_row = rows[0]
     elif orgs_row is None:
-        orgs_row, cell_district = district_cell_row(rows, rec.extra.get(PREFIX + "orgSourcedIds"),
-                                            roster.districts, roster.schools)
+        orgs_row, cell_district = district_cell_row(rows, kept_orgs, roster.districts,
+                                                    roster.schools)
+        if orgs_row is None:  # (a district administrator's other districts: on its row)
+            orgs_row = admin_cell_row(rows, admin_row, kept_orgs, district, roster)
     extra_cols = _user_columns(rec, c, roster, district, sole, rows[0], ("agentSourcedIds",),
                                cell_district if orgs_row is rows[0] else None)
     if orgs_row is not None:
@@ -465,6 +474,9 @@ def _oneroster_user(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     primary = extra_cols.pop("primaryOrgSourcedId", None)
     if primary is not None:
         c.d[PREFIX + "primaryOrgSourcedId"] = primary
+    # (a cell no role took: on a district administrator's row, which takes none, else
+    # the first; carried when the row holds its role's own)
+    _fill(admin_row or rows[0], extra_cols, c, ("username", "identifier"))
     rows[0].update(extra_cols)
     rows[0].update(c.finish(CARRY_COLUMN))
     for row in rows:
@@ -592,8 +604,8 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     if other is not None:
         grants += [(other, o) for o in kept_orgs] or [(other, "")]
         kept_orgs = []
-    if isinstance(kept, str) and not kept_orgs:  # written as the orgs of those roles
-        c.d.pop(PREFIX + "orgSourcedIds", None)
+    if isinstance(kept, str) and not kept_orgs and orgs_read_back(rec, kept):
+        c.d.pop(PREFIX + "orgSourcedIds", None)  # (written as the orgs of those roles)
     row["identifier"] = _one_value(c, ids)
     row["username"] = _one_value(c, usernames)
     first = grants[0] if grants else ("", "")
@@ -611,6 +623,7 @@ def _oneroster_user_12(rec: Any, roster: Roster, sheets: dict[str, Sheet],
     for k in ("role", "orgSourcedIds"):  # no 1.2 users.csv column: carried
         if k in extra_cols:
             c.d[PREFIX + k] = extra_cols.pop(k)
+    _fill(row, extra_cols, c, ("username", "identifier"))  # (a role's own: that one)
     row.update(extra_cols)
     row.update(c.finish(CARRY_COLUMN))
     sheets["users"].add(row)

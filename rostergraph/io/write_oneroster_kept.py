@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from ..roster import Roster
     from .write_sheets import Sheet
 
-__all__ = ["MAX_CELL_COLUMNS", "carries_district", "carry_unwritten_cells", "district_cell_row",
-           "enrollment_cells", "enrollment_ids", "role_rows"]
+__all__ = ["MAX_CELL_COLUMNS", "admin_cell_row", "carries_district", "carry_unwritten_cells", "district_cell_row",
+           "enrollment_cells", "enrollment_ids", "orgs_read_back", "role_rows"]
 
 
 def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None:
@@ -150,6 +150,37 @@ def district_cell_row(rows: list[dict[str, Any]], kept: Any, districts: Any, sch
     row = next((r for r in rows if r.get("role") in _PLACED_AT_SCHOOLS
                 and not r.get("orgSourcedIds")), None)
     return row, ids[0] if row is not None else None
+
+
+def admin_cell_row(rows: list[dict[str, Any]], admin: dict[str, Any] | None, kept: Any,
+                   district: str | None, roster: Roster) -> dict[str, Any] | None:
+    """The 1.1 district administrator's row ``admin`` (of ``rows``), its ``orgSourcedIds``
+    emptied for the cell the reader kept of a district administrator's row naming
+    districts other than the user's ``district`` (a Clever user has one), when every id of
+    that cell is a district and the row reads back the user's district: a later row
+    (an earlier row's orgs gave it) or one whose cell names it first; else ``None``."""
+    ids = split_list(kept) if isinstance(kept, str) else []
+    if admin is None or district is None or not ids or any(
+            o not in roster.districts or o in roster.schools for o in ids):
+        return None
+    earlier = rows[:rows.index(admin)]
+    if ids[0] != district and not any(r.get("orgSourcedIds") for r in earlier):
+        return None
+    admin["orgSourcedIds"] = ""
+    return admin
+
+
+def orgs_read_back(rec: Any, kept: str) -> bool:
+    """Whether a user's kept orgs (``oneroster.orgSourcedIds``), written as the orgs of
+    its 1.2 contact's or other role's ``roles.csv`` rows, read back as ``kept``: the
+    reader keeps those orgs that no other role of the user (nor its district) holds, in
+    order, without spaces."""
+    ids = split_list(kept)
+    r = rec.roles
+    held = {rec.district, *(s for x in (r.student, r.teacher) if x is not None
+                            for s in (x.school, *(x.schools or ())))}
+    held.update(r.staff.schools or () if r.staff is not None else ())
+    return ",".join(ids) == kept and not held.intersection(ids)
 
 
 def carries_district(rec: Any, roster: Roster, district: str | None, sole: str | None,

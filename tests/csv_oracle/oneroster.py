@@ -723,6 +723,22 @@ class _Reader:
             roles.setdefault("district_admin", {})
             if schools:
                 u[_PREFIX + "schools"] = ",".join(schools)
+            carry = u.get("_carry")  # (a Clever user has one district: others are kept)
+            own = carry["district"] if isinstance(carry, dict) and "district" in carry \
+                else u.get("district")
+            other = [d for d in districts if d != own]
+            if other:
+                self.b.problem("other", f"district administrator of "
+                               f"{', '.join(map(repr, other))} but the user's district is "
+                               f"{own!r} (a Clever user has one district): the role is not "
+                               "held there; the orgs are kept in extra "
+                               "(oneroster.orgSourcedIds)", file=file, line=line,
+                               kind="users", record_id=u.get("id"),
+                               field="orgSourcedIds" if file == "users.csv"
+                               else "orgSourcedId")
+                taken.discard("orgSourcedIds")
+                if file != "users.csv":
+                    self._keep_orgs(u, [o for o in orgs if o in other], row)
         elif role in _STAFF_ROLES or role == "administrator":
             taken.update(("orgSourcedIds", "identifier", "username"))
             regional = [o for o in orgs if self.orgs.get(o, ("",))[0] in ("local", "state")
@@ -765,10 +781,38 @@ class _Reader:
             taken.add("primaryOrgSourcedId")
         cells = self.role_cells.get(u["id"], {})
         for col in taken:
-            # (a later 1.1 row takes its own cell, not an earlier row's of districts only)
-            if not (joined and col == "orgSourcedIds" and self._districts_only(cells.get(col))):
-                cells.pop(col, None)
+            # (a later 1.1 row takes its own cell, not an earlier row's: that one goes when
+            # the user holds all it says, but for one of districts only)
+            cell = cells.get(col)
+            if joined and cell and (col == "orgSourcedIds" and self._districts_only(cell) or (
+                    not self._all_held(u, cell))):
+                continue
+            cells.pop(col, None)
         return taken
+
+    def _keep_cell(self, u: dict[str, Any], col: str, cell: str, line: int,
+                   joined: bool) -> None:
+        cells = self.role_cells.setdefault(u["id"], {})
+        if col not in cells:
+            cells[col] = cell
+        elif joined and cells[col] != cell and col == "orgSourcedIds":
+            # (a later row's other ids appended, as a 1.2 user's orgs are)
+            have = split_list(cells[col])
+            new = [o for o in split_list(cell) if o not in have]
+            if new:
+                cells[col] = ",".join([cells[col], *new])
+        elif joined and cells[col] != cell:
+            self.b.problem("other", f"row joins user {u['id']!r} ({USER_ID_COLUMN}) but its "
+                           f"{col} is not kept: no role of the user holds it, and another "
+                           f"row's {col}, which none holds either, is kept", file="users.csv",
+                           line=line, kind="users", record_id=u["id"], field=col)
+
+    @staticmethod
+    def _all_held(u: dict[str, Any], cell: str) -> bool:
+        from rostergraph.io.oneroster_user_cells import held as _held
+
+        held = _held(u)
+        return all(p in held or CEDS_TO_CLEVER.get(p) in held for p in split_list(cell))
 
     def _districts_only(self, cell: str | None) -> bool:
         ids = split_ids(cell, self.orgs)
@@ -776,7 +820,7 @@ class _Reader:
                                  and o not in self.school_too for o in ids)
 
     def _keep_orgs(self, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:
-        from rostergraph.io.oneroster_users import _held
+        from rostergraph.io.oneroster_user_cells import held as _held
 
         if not orgs or row.get("orgSourcedIds"):
             return
@@ -850,7 +894,7 @@ class _Reader:
                                          row, "users.csv", line, joined)
             held: set[Any] = set()
             if joined:
-                from rostergraph.io.oneroster_users import _held
+                from rostergraph.io.oneroster_user_cells import held as _held
 
                 held = _held(u)
             for col in ("orgSourcedIds", "username", "identifier", "grades",
@@ -859,7 +903,7 @@ class _Reader:
                         p in held or CEDS_TO_CLEVER.get(p) in held
                         for p in split_list(row[col])) and not (
                         col == "orgSourcedIds" and self._districts_only(row[col]))):
-                    self.role_cells.setdefault(uid, {}).setdefault(col, row[col])
+                    self._keep_cell(u, col, row[col], line, joined)
             if not role or "roles.csv" in self.bundle:  # 1.2: roles.csv's, with its fields
                 self.user_rows.setdefault(uid, row)
                 if row.get("primaryOrgSourcedId"):

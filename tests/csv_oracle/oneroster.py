@@ -42,7 +42,9 @@ from rostergraph.io.oneroster_cols import (
     primary_no_boolean,
 )
 from rostergraph.io.oneroster_delta import apply_delta, base_deletions, live_row, match_deletions
+from rostergraph.io.oneroster_grants import clever_role
 from rostergraph.io.oneroster_orgs import without_id
+from rostergraph.io.oneroster_primary import says_primary
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_refs import unnamed_message
 from rostergraph.io.oneroster_sessions import base_sessions, class_term, several_terms_message
@@ -761,13 +763,20 @@ class _Reader:
         if (staff or role in ("student", "teacher")) and not schools and file == "users.csv" \
                 and row.get("orgSourcedIds"):  # (districts only: the cell kept)
             taken.discard("orgSourcedIds")
-        if primary and (primary in schools or primary in districts):
+        # (as the package reader: the cell is taken only when the role written first says
+        # it; a role written first at another org keeps it)
+        cell = row.get("primaryOrgSourcedId") or None
+        said = says_primary(roles, clever_role(role, districts), cell, primary,
+                            schools + districts)
+        if said:
             taken.add("primaryOrgSourcedId")
-        cells = self.role_cells.get(u["id"], {})
-        for col in taken:
+        cells = self.role_cells.get(u["id"])
+        for col in taken if cells else ():
             # (a later 1.1 row takes its own cell, not an earlier row's of districts only)
             if not (joined and col == "orgSourcedIds" and self._districts_only(cells.get(col))):
                 cells.pop(col, None)
+        if said is None and cells is not None:
+            cells.setdefault("primaryOrgSourcedId", cell)
         return taken
 
     def _districts_only(self, cell: str | None) -> bool:

@@ -505,3 +505,50 @@ def test_a_role_column_without_a_name_and_no_roles_file(tmp_path: Path) -> None:
     r = assert_same("oneroster", out)
     told = [p for p in r.problems if "no user has a role" in p.message]
     assert [p.file for p in told] == ["users.csv"]
+
+
+@pytest.mark.parametrize(("roles", "kept"), [
+    ("r1,,,t1,primary,teacher,,,sA,\nr2,,,t1,secondary,teacher,,,sB,\n", "sB"),
+    ("r1,,,t1,primary,teacher,,,sA,\nr2,,,t1,secondary,aide,,,sB,\n", "sB"),
+    ("r1,,,t1,primary,student,,,elsewhere,\n", "sB"),
+    ("r1,,,t1,primary,teacher,,,sB,\n", None)])
+def test_a_primary_org_cell_no_role_says_reads_the_same(tmp_path: Path, roles: str,
+                                                         kept: str | None) -> None:
+    """A 1.2 ``users.csv`` ``primaryOrgSourcedId`` (sB) that the ``roleType=primary`` row
+    contradicts (a school, an org not delivered), or that only an aide's org names, is
+    kept in extra by both readers (the oracle dropped it whenever the primary row's org
+    was a school of the role); one the role says is taken by both."""
+    from tests.test_oneroster_primary_org import _USERS
+    from tests.test_oneroster_variants import ORGS, ROLES_12_HEADER, write
+
+    src = write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
+        "users.csv": _USERS, "roles.csv": ROLES_12_HEADER + roles})
+    r = assert_same("oneroster", src)
+    assert r.users["t1"].extra.get("oneroster.primaryOrgSourcedId") == kept
+
+
+def test_a_roles_file_naming_org_sourced_id_twice_reads_the_same(tmp_path: Path) -> None:
+    """A 1.2 ``roles.csv`` whose ``sourcedId`` column is named ``orgSourcedId`` (so the
+    header names it twice, the first used): each user's role is at the first column's
+    value, which contradicts its ``primaryOrgSourcedId``; both readers keep that cell."""
+    out = _written(tmp_path, "oneroster", district(students=20, seed=5), version="1.2")
+    path = out / "roles.csv"
+    head, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(head.replace("sourcedId", "orgSourcedId", 1) + "\n" + rest,
+                    encoding="utf-8")
+    r = assert_same("oneroster", out)
+    kept = [u for u in r.users.values() if "oneroster.primaryOrgSourcedId" in u.extra]
+    assert len(kept) > 10
+
+
+def test_a_status_column_of_the_manifest_reads_the_same(tmp_path: Path) -> None:
+    """A ``manifest.csv`` with a ``status`` column (a property's, not a record's): no
+    problem tells its cells as record statuses, on either reader."""
+    out = _written(tmp_path, "oneroster", rostergraph.sample())
+    path = out / "manifest.csv"
+    head, *rows = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([head + ",status", *(r + ",checked" for r in rows)]) + "\n",
+                    encoding="utf-8")
+    r = assert_same("oneroster", out)
+    assert not [p for p in r.problems if p.file == "manifest.csv" and p.field == "status"]

@@ -552,3 +552,30 @@ def test_a_status_column_of_the_manifest_reads_the_same(tmp_path: Path) -> None:
                     encoding="utf-8")
     r = assert_same("oneroster", out)
     assert not [p for p in r.problems if p.file == "manifest.csv" and p.field == "status"]
+
+
+@pytest.mark.parametrize("roles_head", [
+    "sourcedId,status,dateLastModified,userSourcedId,roleType,role,orgSourcedId",
+    "sourcedId,status,dateLastModified,userSourcedId,roleType,orgSourcedId"])
+def test_a_12_users_role_column_beside_roles_csv_reads_the_same(tmp_path: Path,
+                                                                roles_head: str) -> None:
+    """A 1.2 ``users.csv`` that still has 1.1's ``role`` and ``orgSourcedIds`` columns: its
+    roles are applied after roles.csv's on both readers (the primary row says the school;
+    a role Clever lacks is told after roles.csv's own problems), with or without
+    roles.csv's ``role`` column."""
+    from tests.test_oneroster_variants import ORGS, write
+
+    users = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+             "givenName,familyName,identifier,grades,primaryOrgSourcedId\n"
+             "t1,,,true,sB,teacher,a,A,B,I1,,\nt2,,,true,sB,robot,b,C,D,I2,,\n")
+    rows = ("r1,,,t1,primary,teacher,sA\nr2,,,t2,primary,teacher,sA\n" if "role," in roles_head
+            else "r1,,,t1,primary,sA\nr2,,,t2,primary,sA\n")
+    src = write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n",
+        "orgs.csv": ORGS, "users.csv": users, "roles.csv": roles_head + "\n" + rows})
+    r = assert_same("oneroster", src)
+    t1 = r.users["t1"].roles.teacher
+    assert t1 is not None and (t1.school, t1.schools) == (
+        ("sA", ("sA", "sB")) if "role," in roles_head else ("sB", ("sB",)))
+    files = [p.file for p in r.problems if p.file in ("users.csv", "roles.csv")]
+    assert files[-1] == "users.csv" and ("roles.csv" in files) == ("role," not in roles_head)

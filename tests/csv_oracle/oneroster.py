@@ -182,6 +182,7 @@ class _Reader:
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
+        self.later_roles: list[tuple[str, str, int, dict[str, str]]] = []
         self.role_cells: dict[str, dict[str, str]] = {}
         self.base_named: dict[str, Any] = {}  # (read by the package's live_row)
         self.live_lines: dict[str, dict[str, int]] = {}  # (and by match_deletions)
@@ -801,6 +802,9 @@ class _Reader:
     def read_users(self) -> None:
         any_role = False  # (the package reader's later check of a missing role column)
         passwords = 0
+        # (1.2 with 1.1's role column in users.csv: that column's roles are applied after
+        # roles.csv's, as the package reader does)
+        roles_file = "roles.csv" in self.bundle and self.wanted("roles.csv")
         for line, given in self.rows("users.csv", "users"):
             row = self._refs_read(given, (("primaryOrgSourcedId", "orgs"),), "users.csv", line,
                                   "users")
@@ -853,7 +857,9 @@ class _Reader:
             if agents:  # (the cell: the package's contact linking splits it)
                 self.agents[sid] = (line, agents)
             taken: set[str] = set()
-            if role:
+            if role and roles_file:  # (as the package reader: after roles.csv's roles, so
+                self.later_roles.append((uid, role, line, row))  # its primary row says)
+            elif role:
                 orgs = _org_ids(row, self.orgs)
                 taken = self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None,
                                          row, "users.csv", line, joined)
@@ -935,6 +941,17 @@ class _Reader:
             primary = org if primary_row(row) else u.get("_primary_org")
             self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
                              primary, self.user_rows.get(uid, {}), "roles.csv", line)
+        for uid, role, line, row in self.later_roles:  # (users.csv's role column: after)
+            u = self.users.get(uid)
+            if u is None:
+                continue
+            orgs = _org_ids(row, self.orgs)
+            if role == "administrator" and not orgs and not u.get("roles", {}).keys(
+                    ).isdisjoint(("staff", "district_admin")):
+                continue  # (1.1's administrator beside roles.csv's staff or admin role)
+            self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
+                             "users.csv", line)
+        self.later_roles = []
         from rostergraph.io.oneroster_cols import kept_role_row
 
         for _, row in rows:

@@ -579,3 +579,20 @@ def test_a_12_users_role_column_beside_roles_csv_reads_the_same(tmp_path: Path,
         ("sA", ("sA", "sB")) if "role," in roles_head else ("sB", ("sB",)))
     files = [p.file for p in r.problems if p.file in ("users.csv", "roles.csv")]
     assert files[-1] == "users.csv" and ("roles.csv" in files) == ("role," not in roles_head)
+
+
+def test_a_delta_with_bulk_files_reads_the_same(tmp_path: Path) -> None:
+    """A bundle whose manifest lists users.csv as delta and the other files as bulk, read
+    with a base, classes.csv leaving base classes out: both readers tell that bulk file at
+    its manifest line (the oracle failed, with no manifest lines kept for the delta code
+    it shares)."""
+    base = district("S", seed=5)
+    out = _written(tmp_path, "oneroster", base)
+    manifest = out / "manifest.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "file.users,bulk", "file.users,delta"), encoding="utf-8")
+    classes = (out / "classes.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (out / "classes.csv").write_text("".join(classes[:-3]), encoding="utf-8")
+    r = assert_same("oneroster", out, base=base)
+    told = [p for p in r.problems if p.file == "manifest.csv" and "bulk" in p.message]
+    assert told and all(p.line is not None and p.line > 1 for p in told)

@@ -152,6 +152,7 @@ class _Reader:
         self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
         self.modes: dict[str, str] = {}
         self.absent_but_present: dict[str, int] = {}  # file → its manifest row's line
+        self.mode_lines: dict[str, int] = {}  # file → the line of its manifest row
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.deleted_lines: dict[str, list[int]] = {}
@@ -321,7 +322,7 @@ class _Reader:
         header, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
         files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
         other = []
-        lines: dict[str, int] = {}  # file → the line of its manifest row
+        lines = self.mode_lines  # file → the line of its manifest row (apply_delta's too)
         version_line: int | None = None
         for line, row in self._respelt("manifest.csv", None, header, rows):
             prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()

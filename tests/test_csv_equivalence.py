@@ -596,3 +596,28 @@ def test_a_delta_with_bulk_files_reads_the_same(tmp_path: Path) -> None:
     r = assert_same("oneroster", out, base=base)
     told = [p for p in r.problems if p.file == "manifest.csv" and "bulk" in p.message]
     assert told and all(p.line is not None and p.line > 1 for p in told)
+
+
+@pytest.mark.parametrize("again", [False, True])
+def test_a_delta_deleting_a_class_reads_the_same(tmp_path: Path, again: bool) -> None:
+    """A delta whose classes.csv marks a class ``tobedeleted`` (and, ``again``, gives it
+    again on a later row): both readers delete it, or keep it and tell the later row (the
+    oracle failed on any such row, with no class lines kept for the delta code it
+    shares)."""
+    import csv
+
+    base = district("S", seed=5)
+    out = _written(tmp_path, "oneroster", base)
+    with open(out / "classes.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    status, gone = rows[0].index("status"), rows[1][0]
+    deleting = list(rows[1])
+    deleting[status] = "tobedeleted"
+    rows = [rows[0], deleting, *rows[2:5], *([rows[1]] if again else [])]
+    with open(out / "classes.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    manifest = out / "manifest.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "file.classes,bulk", "file.classes,delta"), encoding="utf-8")
+    r = assert_same("oneroster", out, base=base)
+    assert (gone in r.sections) == again

@@ -153,6 +153,7 @@ class _Reader:
         self.modes: dict[str, str] = {}
         self.absent_but_present: dict[str, int] = {}  # file → its manifest row's line
         self.mode_lines: dict[str, int] = {}  # file → the line of its manifest row
+        self.section_lines: dict[str, int] = {}  # class → the line of its row
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.deleted_lines: dict[str, list[int]] = {}
@@ -638,6 +639,7 @@ class _Reader:
                                kind="sections", record_id=sid, raw=_row_text(given))
                 continue
             self.sections[sid] = d
+            self.section_lines[sid] = line  # (the delta code it shares reads it)
             self.where[("sections", sid)] = ("classes.csv", line)
             if not one_term:
                 several.append((line, sid))

@@ -519,3 +519,119 @@ def test_a_role_column_without_a_name_and_no_roles_file(tmp_path: Path) -> None:
     r = assert_same("oneroster", out)
     told = [p for p in r.problems if "no user has a role" in p.message]
     assert [p.file for p in told] == ["users.csv"]
+
+
+@pytest.mark.parametrize(("roles", "kept"), [
+    ("r1,,,t1,primary,teacher,,,sA,\nr2,,,t1,secondary,teacher,,,sB,\n", "sB"),
+    ("r1,,,t1,primary,teacher,,,sA,\nr2,,,t1,secondary,aide,,,sB,\n", "sB"),
+    ("r1,,,t1,primary,student,,,elsewhere,\n", "sB"),
+    ("r1,,,t1,primary,teacher,,,sB,\n", None)])
+def test_a_primary_org_cell_no_role_says_reads_the_same(tmp_path: Path, roles: str,
+                                                         kept: str | None) -> None:
+    """A 1.2 ``users.csv`` ``primaryOrgSourcedId`` (sB) that the ``roleType=primary`` row
+    contradicts (a school, an org not delivered), or that only an aide's org names, is
+    kept in extra by both readers (the oracle dropped it whenever the primary row's org
+    was a school of the role); one the role says is taken by both."""
+    from tests.test_oneroster_primary_org import _USERS
+    from tests.test_oneroster_variants import ORGS, ROLES_12_HEADER, write
+
+    src = write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\noneroster.version,1.2\n", "orgs.csv": ORGS,
+        "users.csv": _USERS, "roles.csv": ROLES_12_HEADER + roles})
+    r = assert_same("oneroster", src)
+    assert r.users["t1"].extra.get("oneroster.primaryOrgSourcedId") == kept
+
+
+def test_a_roles_file_naming_org_sourced_id_twice_reads_the_same(tmp_path: Path) -> None:
+    """A 1.2 ``roles.csv`` whose ``sourcedId`` column is named ``orgSourcedId`` (so the
+    header names it twice, the first used): each user's role is at the first column's
+    value, which contradicts its ``primaryOrgSourcedId``; both readers keep that cell."""
+    out = _written(tmp_path, "oneroster", district(students=20, seed=5), version="1.2")
+    path = out / "roles.csv"
+    head, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(head.replace("sourcedId", "orgSourcedId", 1) + "\n" + rest,
+                    encoding="utf-8")
+    r = assert_same("oneroster", out)
+    kept = [u for u in r.users.values() if "oneroster.primaryOrgSourcedId" in u.extra]
+    assert len(kept) > 10
+
+
+def test_a_status_column_of_the_manifest_reads_the_same(tmp_path: Path) -> None:
+    """A ``manifest.csv`` with a ``status`` column (a property's, not a record's): no
+    problem tells its cells as record statuses, on either reader."""
+    out = _written(tmp_path, "oneroster", rostergraph.sample())
+    path = out / "manifest.csv"
+    head, *rows = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([head + ",status", *(r + ",checked" for r in rows)]) + "\n",
+                    encoding="utf-8")
+    r = assert_same("oneroster", out)
+    assert not [p for p in r.problems if p.file == "manifest.csv" and p.field == "status"]
+
+
+@pytest.mark.parametrize("roles_head", [
+    "sourcedId,status,dateLastModified,userSourcedId,roleType,role,orgSourcedId",
+    "sourcedId,status,dateLastModified,userSourcedId,roleType,orgSourcedId"])
+def test_a_12_users_role_column_beside_roles_csv_reads_the_same(tmp_path: Path,
+                                                                roles_head: str) -> None:
+    """A 1.2 ``users.csv`` that still has 1.1's ``role`` and ``orgSourcedIds`` columns: its
+    roles are applied after roles.csv's on both readers (the primary row says the school;
+    a role Clever lacks is told after roles.csv's own problems), with or without
+    roles.csv's ``role`` column."""
+    from tests.test_oneroster_variants import ORGS, write
+
+    users = ("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,"
+             "givenName,familyName,identifier,grades,primaryOrgSourcedId\n"
+             "t1,,,true,sB,teacher,a,A,B,I1,,\nt2,,,true,sB,robot,b,C,D,I2,,\n")
+    rows = ("r1,,,t1,primary,teacher,sA\nr2,,,t2,primary,teacher,sA\n" if "role," in roles_head
+            else "r1,,,t1,primary,sA\nr2,,,t2,primary,sA\n")
+    src = write(tmp_path / "b", {
+        "manifest.csv": "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\n",
+        "orgs.csv": ORGS, "users.csv": users, "roles.csv": roles_head + "\n" + rows})
+    r = assert_same("oneroster", src)
+    t1 = r.users["t1"].roles.teacher
+    assert t1 is not None and (t1.school, t1.schools) == (
+        ("sA", ("sA", "sB")) if "role," in roles_head else ("sB", ("sB",)))
+    files = [p.file for p in r.problems if p.file in ("users.csv", "roles.csv")]
+    assert files[-1] == "users.csv" and ("roles.csv" in files) == ("role," not in roles_head)
+
+
+def test_a_delta_with_bulk_files_reads_the_same(tmp_path: Path) -> None:
+    """A bundle whose manifest lists users.csv as delta and the other files as bulk, read
+    with a base, classes.csv leaving base classes out: both readers tell that bulk file at
+    its manifest line (the oracle failed, with no manifest lines kept for the delta code
+    it shares)."""
+    base = district("S", seed=5)
+    out = _written(tmp_path, "oneroster", base)
+    manifest = out / "manifest.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "file.users,bulk", "file.users,delta"), encoding="utf-8")
+    classes = (out / "classes.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (out / "classes.csv").write_text("".join(classes[:-3]), encoding="utf-8")
+    r = assert_same("oneroster", out, base=base)
+    told = [p for p in r.problems if p.file == "manifest.csv" and "bulk" in p.message]
+    assert told and all(p.line is not None and p.line > 1 for p in told)
+
+
+@pytest.mark.parametrize("again", [False, True])
+def test_a_delta_deleting_a_class_reads_the_same(tmp_path: Path, again: bool) -> None:
+    """A delta whose classes.csv marks a class ``tobedeleted`` (and, ``again``, gives it
+    again on a later row): both readers delete it, or keep it and tell the later row (the
+    oracle failed on any such row, with no class lines kept for the delta code it
+    shares)."""
+    import csv
+
+    base = district("S", seed=5)
+    out = _written(tmp_path, "oneroster", base)
+    with open(out / "classes.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    status, gone = rows[0].index("status"), rows[1][0]
+    deleting = list(rows[1])
+    deleting[status] = "tobedeleted"
+    rows = [rows[0], deleting, *rows[2:5], *([rows[1]] if again else [])]
+    with open(out / "classes.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    manifest = out / "manifest.csv"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "file.classes,bulk", "file.classes,delta"), encoding="utf-8")
+    r = assert_same("oneroster", out, base=base)
+    assert (gone in r.sections) == again

@@ -618,3 +618,22 @@ def test_a_repeated_teacher_enrollment_marked_primary_makes_the_teacher_primary(
     folder = _one_class(tmp_path / "or", users, enr)
     sec = rostergraph.load(folder).sections["k1"]
     assert (sec.teacher, sec.teachers) == ("t1", ("t1", "t2"))
+
+
+def test_a_status_column_of_the_manifest_is_no_record_status(tmp_path: Path) -> None:
+    """``manifest.csv`` holds properties, not records: a ``status`` column beside
+    ``propertyName`` and ``value`` (a sheet's own column) is not told as rows of a status
+    OneRoster does not know (it was, when the manifest was read from whole columns), while
+    a users.csv row marked ``deleted`` still is."""
+    from tests.test_oneroster_variants import ORGS, USERS
+
+    manifest = ("propertyName,value,status\nmanifest.version,1.0,checked\n"
+                "oneroster.version,1.1,checked\nfile.orgs,bulk,\nfile.users,bulk,\n")
+    users = USERS.replace("s1,active,", "s1,deleted,", 1)
+    src = _write(tmp_path / "b", {"manifest.csv": manifest, "orgs.csv": ORGS,
+                                  "users.csv": users})
+    r = read_oneroster(src)
+    told = [(p.file, p.line) for p in r.problems if p.field == "status"]
+    line = next(k for k, x in enumerate(users.splitlines(), 1) if x.startswith("s1,"))
+    assert told == [("users.csv", line)]
+    assert "s1" in r.users and r.provenance.version == "1.1"

@@ -259,7 +259,8 @@ class _Reader:
             t.rename([renames.get(h, h) for h in t.header])
         for col, message in missing_columns(name, t.header, "roles.csv" in self.bundle):
             self.b.problem("other", message, file=name, line=1, kind=kind, field=col)
-        status = t.encoded("status") if t.clean else None  # (others: told row by row)
+        # (others: told row by row; manifest.csv's rows are properties, not records)
+        status = t.encoded("status") if t.clean and name != "manifest.csv" else None
         if status is not None:
             self._tell_status(StatusTally.of_column(*status, t.lines), name, kind)
         return t

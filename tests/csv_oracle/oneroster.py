@@ -42,7 +42,9 @@ from rostergraph.io.oneroster_cols import (
     primary_no_boolean,
 )
 from rostergraph.io.oneroster_delta import apply_delta, base_deletions, live_row, match_deletions
+from rostergraph.io.oneroster_grants import clever_role
 from rostergraph.io.oneroster_orgs import without_id
+from rostergraph.io.oneroster_primary import says_primary
 from rostergraph.io.oneroster_profiles import read_demographics, read_user_profiles
 from rostergraph.io.oneroster_refs import unnamed_message
 from rostergraph.io.oneroster_sessions import base_sessions, class_term, several_terms_message
@@ -150,6 +152,8 @@ class _Reader:
         self.at_row: tuple[str, int, str | None, str | None] = ("", 0, None, None)
         self.modes: dict[str, str] = {}
         self.absent_but_present: dict[str, int] = {}  # file → its manifest row's line
+        self.mode_lines: dict[str, int] = {}  # file → the line of its manifest row
+        self.section_lines: dict[str, int] = {}  # class → the line of its row
         self.deleted: dict[str, list[str]] = {}
         self.deleted_rows: dict[str, list[dict[str, str]]] = {}
         self.deleted_lines: dict[str, list[int]] = {}
@@ -180,6 +184,7 @@ class _Reader:
         self.ignored: dict[str, int] = {}
         self.contact_role: dict[str, str] = {}
         self.user_rows: dict[str, dict[str, str]] = {}
+        self.later_roles: list[tuple[str, str, int, dict[str, str]]] = []
         self.role_cells: dict[str, dict[str, str]] = {}
         self.base_named: dict[str, Any] = {}  # (read by the package's live_row)
         self.live_lines: dict[str, dict[str, int]] = {}  # (and by match_deletions)
@@ -318,7 +323,7 @@ class _Reader:
         header, rows = read_csv(data, "manifest.csv", self.b, limits=self.limits)
         files = {f[:-4].lower(): f[:-4] for f in ONEROSTER_FILES}
         other = []
-        lines: dict[str, int] = {}  # file → the line of its manifest row
+        lines = self.mode_lines  # file → the line of its manifest row (apply_delta's too)
         version_line: int | None = None
         for line, row in self._respelt("manifest.csv", None, header, rows):
             prop, value = (row.get("propertyName") or "").strip(), (row.get("value") or "").strip()
@@ -634,6 +639,7 @@ class _Reader:
                                kind="sections", record_id=sid, raw=_row_text(given))
                 continue
             self.sections[sid] = d
+            self.section_lines[sid] = line  # (the delta code it shares reads it)
             self.where[("sections", sid)] = ("classes.csv", line)
             if not one_term:
                 several.append((line, sid))
@@ -777,17 +783,24 @@ class _Reader:
         if (staff or role in ("student", "teacher")) and not schools and file == "users.csv" \
                 and row.get("orgSourcedIds"):  # (districts only: the cell kept)
             taken.discard("orgSourcedIds")
-        if primary and (primary in schools or primary in districts):
+        # (as the package reader: the cell is taken only when the role written first says
+        # it; a role written first at another org keeps it)
+        cell = row.get("primaryOrgSourcedId") or None
+        said = says_primary(roles, clever_role(role, districts), cell, primary,
+                            schools + districts)
+        if said:
             taken.add("primaryOrgSourcedId")
-        cells = self.role_cells.get(u["id"], {})
-        for col in taken:
+        cells = self.role_cells.get(u["id"])
+        for col in taken if cells else ():
             # (a later 1.1 row takes its own cell, not an earlier row's: that one goes when
             # the user holds all it says, but for one of districts only)
-            cell = cells.get(col)
-            if joined and cell and (col == "orgSourcedIds" and self._districts_only(cell) or (
-                    not self._all_held(u, cell))):
+            cell_ = cells.get(col)
+            if joined and cell_ and (col == "orgSourcedIds" and self._districts_only(cell_) or (
+                    not self._all_held(u, cell_))):
                 continue
             cells.pop(col, None)
+        if said is None and cells is not None:
+            cells.setdefault("primaryOrgSourcedId", cell)
         return taken
 
     def _keep_cell(self, u: dict[str, Any], col: str, cell: str, line: int,
@@ -836,6 +849,9 @@ class _Reader:
     def read_users(self) -> None:
         any_role = False  # (the package reader's later check of a missing role column)
         passwords = 0
+        # (1.2 with 1.1's role column in users.csv: that column's roles are applied after
+        # roles.csv's, as the package reader does)
+        roles_file = "roles.csv" in self.bundle and self.wanted("roles.csv")
         for line, given in self.rows("users.csv", "users"):
             row = self._refs_read(given, (("primaryOrgSourcedId", "orgs"),), "users.csv", line,
                                   "users")
@@ -888,7 +904,9 @@ class _Reader:
             if agents:  # (the cell: the package's contact linking splits it)
                 self.agents[sid] = (line, agents)
             taken: set[str] = set()
-            if role:
+            if role and roles_file:  # (as the package reader: after roles.csv's roles, so
+                self.later_roles.append((uid, role, line, row))  # its primary row says)
+            elif role:
                 orgs = _org_ids(row, self.orgs)
                 taken = self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None,
                                          row, "users.csv", line, joined)
@@ -970,6 +988,17 @@ class _Reader:
             primary = org if primary_row(row) else u.get("_primary_org")
             self._apply_role(u, canonical_role(row.get("role") or ""), [org] if org else [],
                              primary, self.user_rows.get(uid, {}), "roles.csv", line)
+        for uid, role, line, row in self.later_roles:  # (users.csv's role column: after)
+            u = self.users.get(uid)
+            if u is None:
+                continue
+            orgs = _org_ids(row, self.orgs)
+            if role == "administrator" and not orgs and not u.get("roles", {}).keys(
+                    ).isdisjoint(("staff", "district_admin")):
+                continue  # (1.1's administrator beside roles.csv's staff or admin role)
+            self._apply_role(u, role, orgs, row.get("primaryOrgSourcedId") or None, row,
+                             "users.csv", line)
+        self.later_roles = []
         from rostergraph.io.oneroster_cols import kept_role_row
 
         for _, row in rows:

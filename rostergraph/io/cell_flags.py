@@ -23,8 +23,9 @@ from .arrow_np import array_chunks, arrow_bools, numpy_of, text_buffers
 from .csv_arrow import encoded_column, taken_by_block
 
 __all__ = ["FREE_TEXT", "bit_words", "bits_of", "cell_codes", "cell_sizes", "clean_cells",
-           "distinct_rows", "flagged", "json_escaped", "nonempty_cells", "not_plain_byte",
-           "placeholder_like", "plain_ids", "split_plainly", "template_cells"]
+           "distinct_rows", "escaped_cells", "flagged", "json_escaped", "nonempty_cells",
+           "not_plain_byte", "placeholder_like", "plain_ids", "split_plainly",
+           "template_cells"]
 
 
 def flagged(col: Any, test: Any) -> np.ndarray:
@@ -139,6 +140,22 @@ def json_escaped(col: Any, which: np.ndarray) -> Any:
     for b in np.unique(seg[seg < 0x20]).tolist():
         part = pc.replace_substring(part, chr(b), _CONTROL_ESCAPES[b])
     return pc.replace_with_mask(col, mask, part.cast(col.type))
+
+
+def escaped_cells(arrays: list[Any], escape: dict[int, np.ndarray],
+                  rows: np.ndarray) -> list[Any]:
+    r"""A template's cell columns ``arrays`` (the cells of the rows at table positions
+    ``rows``; ``None``: a column not read) as the template takes them: the cells
+    ``escape`` marks (by template cell, a bool per table row, from :func:`template_cells`)
+    escaped by :func:`json_escaped`.
+
+    >>> import pyarrow as pa, numpy as np
+    >>> escaped_cells([pa.array(['a"b', "c"]), None], {0: np.array([0, 1, 1], bool)},
+    ...               np.array([1, 2]))[0].to_pylist()
+    ['a\\"b', 'c']
+    """
+    return [a if a is None or k not in escape else json_escaped(a, escape[k][rows])
+            for k, a in enumerate(arrays)]
 
 
 def cell_sizes(col: Any) -> np.ndarray:

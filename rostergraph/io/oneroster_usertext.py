@@ -55,7 +55,7 @@ from .cell_flags import (
     cell_sizes,
     clean_cells,
     distinct_rows,
-    json_escaped,
+    escaped_cells,
     nonempty_cells,
     placeholder_like,
     split_plainly,
@@ -317,11 +317,9 @@ class ColumnUsers:
         ks = ks[self.alive[ks]]
         if not len(ks):
             return
-        pos = self.pos[ks]
-        cols = [cells_at(a, pos) for a in self.arrays]
-        for k, esc in self.escape.items():  # (as the templates take them: see _escaped)
-            cols[k] = [orjson.dumps(v)[1:-1].decode() if e else v
-                       for v, e in zip(cols[k], esc[pos].tolist())]
+        pos = self.pos[ks]  # (the cells as the templates take them)
+        cols = [a.to_pylist() for a in escaped_cells(
+            [taken_by_block(a, pos) for a in self.arrays], self.escape, pos)]
         afters = [sh.after for sh in self._shape_objects[self.shape[ks]].tolist()]
         lines = self.lines[ks].tolist()
         blank = repeat("")
@@ -386,8 +384,8 @@ class ColumnUsers:
         codes = local[codes]
         chosen = [self.shapes[c] for c in used.tolist()]
         agents = (arrays[self.agents] if self.agents is not None else None)
-        columns = [*self._escaped(arrays, pos), self._rendered(agents, chosen, codes),
-                   self._fragments(ks)]
+        columns = [*escaped_cells(arrays, self.escape, pos),
+                   self._rendered(agents, chosen, codes), self._fragments(ks)]
         if self._layout is _UNSET:  # (laid out once for every shape: see arrow_templates)
             self._layout = TemplateLayout.of([sh.parts for sh in self.shapes], tail="\n")
         texts = (self._layout.fill(self.shape[ks], columns) if self._layout is not None
@@ -453,12 +451,6 @@ class ColumnUsers:
             due.add(*call[1][1], file="users.csv", line=call[1][0])
             call = next(calls, None)
         due.flush()
-
-    def _escaped(self, arrays: list[Any], pos: np.ndarray) -> list[Any]:
-        """``arrays`` (of the rows at table positions ``pos``) as the templates take them:
-        free-text cells escaped (:func:`~rostergraph.io.cell_flags.json_escaped`)."""
-        return [a if a is None or k not in self.escape else json_escaped(a, self.escape[k][pos])
-                for k, a in enumerate(arrays)]
 
     def _rendered(self, agents: Any, chosen: list[_Shape], codes: np.ndarray) -> Any:
         """Each row's contact links: its ``agentSourcedIds`` cell with its commas made the

@@ -2,15 +2,17 @@
 the text of their users.
 
 A student read from one row of ``students.csv`` (its ``Student_id`` given once, plain,
-with no space around it) is a record whose text depends on the row's strings only through
-its *shape*: which of its cells are empty, and its ``School_id`` and ``Grade`` (a school
-reference and a grade are columns of the graph and the rules, not the user's own
-strings). So the reader's own row code (``_person`` of :mod:`rostergraph.io.clever_csv`'s
-reader) is run once per shape on a row of placeholders, its user's
-JSON text made a template, and each row's text is its shape's template filled with its
-cells by pyarrow's string kernels (:class:`~rostergraph.io.arrow_templates.TemplateLayout`;
-a quote or a control character in a name escaped first, :data:`FREE_TEXT`), parked as text (:meth:`~rostergraph.io.parked.ParkedDicts.park_new`): no dict is made per
-row. The rows' contact groups are taken from the contact columns as columns
+with no space around it) is a record whose text depends on the row's strings only
+through its *shape*: which of its cells are empty, and its ``School_id`` and ``Grade``
+(a school reference and a grade are columns of the graph and the rules, not the user's
+own strings). So the reader's own row code (``_person`` of
+:mod:`rostergraph.io.clever_csv`'s reader) is run once per shape on a row of
+placeholders, its user's JSON text made a template, and each row's text is its shape's
+template filled with its cells by pyarrow's string kernels
+(:class:`~rostergraph.io.arrow_templates.TemplateLayout`; a quote or a control character
+in a name escaped first, :data:`FREE_TEXT`), parked as text
+(:meth:`~rostergraph.io.parked.ParkedDicts.park_new`): no dict is made per row. The
+rows' contact groups are taken from the contact columns as columns
 (:class:`~rostergraph.io.contact_cells.ContactCells`), for
 :mod:`~rostergraph.io.sftp_contacts`.
 
@@ -46,7 +48,7 @@ from ..model import parse_date
 from ..roster import RosterBuilder
 from .arrow_np import text_buffers
 from .arrow_templates import TemplateLayout, TemplateParts, placeholder, placeholder_parts
-from .cell_flags import cell_sizes, distinct_rows, json_escaped, plain_ids, template_cells
+from .cell_flags import cell_sizes, distinct_rows, escaped_cells, plain_ids, template_cells
 from .contact_cells import NOT_PLAIN, ContactCells
 from .csv_arrow import cells_at, encoded_column, taken_by_block
 from .handed_runs import Handed, unchanged_rows
@@ -145,9 +147,8 @@ class ColumnStudents:
             return got
         hi = min(len(self.sids), lo + _CHUNK)
         rows = self.pos[lo:hi]
-        arrays = [taken_by_block(a, rows) for a in self.arrays]
-        for k, esc in self.escape.items():  # (a quote or control character in a name)
-            arrays[k] = json_escaped(arrays[k], esc[rows])
+        # (a quote or control character in a name escaped)
+        arrays = escaped_cells([taken_by_block(a, rows) for a in self.arrays], self.escape, rows)
         assert self.layout is not None
         self._texts = (lo, self.layout.fill(self.shape[lo:hi], arrays))
         return self._texts

@@ -16,17 +16,15 @@ from .csvcells import split_ids, visible
 from .enrollcols import OTHER_ROLES_KEY, canonical_role
 from .mapping import CARRY_KEY
 
-__all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "ENROLLMENT_IDS_KEY", "LISTS_COLUMN",
-           "OLD_COLUMNS", "ONEROSTER_FILES", "ONLY_12_FILES", "OR12_STAFF_ROLES", "ORG_TYPES",
-           "PLACING_ROLES", "PREFIX",
-           "PROFILES_KEY", "RACE_COLUMNS", "ROLES_KEY", "SEX_VALUES", "SPEC_COLUMNS",
-           "STATUSES", "USER_ID_COLUMN", "WRITER_DEFAULTS", "StatusTally",
-           "before_12", "enrollment_order", "is_boolean", "is_true", "kept_district",
-           "kept_enrollment_ids",
-           "kept_role_row", "line_array", "listed_ids", "lists_message", "manifest_property",
-           "missing_columns", "org_type", "primary_no_boolean", "rename_message",
-           "role_row_ids", "role_values", "spec_renames", "staff_role_tokens",
-           "usable_role_rows"]
+__all__ = ["CARRY_COLUMN", "DEMOGRAPHICS_PREFIX", "DEMOGRAPHIC_FIELDS", "ENROLLMENT_IDS_KEY",
+           "LISTS_COLUMN", "OLD_COLUMNS", "ONEROSTER_FILES", "ONLY_12_FILES", "OR12_STAFF_ROLES",
+           "ORG_TYPES", "PLACING_ROLES", "PREFIX", "PROFILES_KEY", "RACE_COLUMNS", "ROLES_KEY",
+           "SEX_VALUES", "SPEC_COLUMNS", "STATUSES", "USER_ID_COLUMN", "WRITER_DEFAULTS",
+           "StatusTally", "before_12", "enrollment_order", "is_boolean", "is_true",
+           "kept_district", "kept_enrollment_ids", "kept_role_row", "line_array", "listed_ids",
+           "lists_message", "manifest_property", "missing_columns", "org_type",
+           "primary_no_boolean", "rename_message", "role_row_ids", "role_values", "spec_renames",
+           "staff_role_tokens", "usable_role_rows"]
 
 #: the prefix of the ``extra`` keys of OneRoster columns Clever has no field for
 PREFIX = "oneroster."
@@ -40,6 +38,8 @@ USER_ID_COLUMN = "metadata.rostergraph.userId"
 LISTS_COLUMN = "metadata.rostergraph.lists"
 #: the ``extra`` key prefix of the ``demographics.csv`` cells no Clever field holds
 DEMOGRAPHICS_PREFIX = PREFIX + "demographics."
+#: a student role's fields that ``demographics.csv`` gives (its other cells: extra keys)
+DEMOGRAPHIC_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
 #: the ``extra`` key of a user's 1.2 ``userProfiles.csv`` rows (a list)
 PROFILES_KEY = PREFIX + "userProfiles"
 #: the ``extra`` key of a user's 1.2 ``roles.csv`` rows that say more than its Clever roles

@@ -4,23 +4,25 @@ The delta's records replace those with the same id (a user keeps what the base's
 ``demographics.csv`` and ``userProfiles.csv`` gave it when the delta has no row of those
 files for it; a row of those files is a record of its own, applied to its user of the
 base whether or not the delta re-sends the user: see
-:mod:`~rostergraph.io.oneroster_delta_files`); rows with ``status=tobedeleted`` remove records (and an enrollment row
-removes that user from that class, the enrollment named by its class, user and role or by
-its sourcedId alone: see :mod:`~rostergraph.io.oneroster_delta_enroll`; a row of the
-per-user files what it gave the user: see
-:mod:`~rostergraph.io.oneroster_delta_users`); a class row keeps the base's enrollments plus the delta's, of every role: students and teachers on
-the section, other roles (``aide``, ``proctor``, ...) in its extra
-(:data:`~rostergraph.io.enrollcols.OTHER_ROLES_KEY` + role), as the bulk reader keeps them.
-A deleted user takes every reference to it with it, and a deleted role keeps its
+:mod:`~rostergraph.io.oneroster_delta_files`); rows with ``status=tobedeleted`` remove
+records (and an enrollment row removes that user from that class, the enrollment named
+by its class, user and role or by its sourcedId alone: see
+:mod:`~rostergraph.io.oneroster_delta_enroll`; a row of the per-user files what it gave
+the user: see :mod:`~rostergraph.io.oneroster_delta_users`); a class row keeps the
+base's enrollments plus the delta's, of every role: students and teachers on the
+section, other roles (``aide``, ``proctor``, ...) in its extra
+(:data:`~rostergraph.io.enrollcols.OTHER_ROLES_KEY` + role), as the bulk reader keeps
+them. A deleted user takes every reference to it with it, and a deleted role keeps its
 enrollments: see :mod:`~rostergraph.io.oneroster_delta_refs`. The rows of ``users.csv``
 are taken in order, each deletion judged by the rows after it (one followed by a row
 giving that row, role or user again is not applied); a 1.1 tobedeleted row of a user
 written as several rows takes only its role (see
 :func:`~rostergraph.io.oneroster_delta_users.role_row`), and a re-sent one updates its
 role only, the base's other rows' roles kept (see
-:func:`~rostergraph.io.oneroster_delta_users.with_base_rows`). A 1.2 ``roles.csv`` row is a
-record of its own: it adds a role row to its user or updates the base's row of its
-``sourcedId``, the user's other rows kept (see :mod:`~rostergraph.io.oneroster_delta_roles`).
+:func:`~rostergraph.io.oneroster_delta_users.with_base_rows`). A 1.2 ``roles.csv`` row
+is a record of its own: it adds a role row to its user or updates the base's row of its
+``sourcedId``, the user's other rows kept (see
+:mod:`~rostergraph.io.oneroster_delta_roles`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .csv_rowchecks import ReadAs
 from .enrollcells import ENROLLMENT_CELLS_KEY, cells_kept, merged_cells
 from .enrollcols import OTHER_ROLES_KEY, canonical_role, primary_first, respelt_message
 from .oneroster_cols import (
+    DEMOGRAPHIC_FIELDS,
     DEMOGRAPHICS_PREFIX,
     ENROLLMENT_IDS_KEY,
     PREFIX,
@@ -170,8 +173,6 @@ def _with_extra(sec: Any, key: str, value: Any) -> Any:
 #: (carrying no enrollment) leaves as they were
 _ENROLLMENT_KEYS = (ENROLLMENT_IDS_KEY, ENROLLMENT_CELLS_KEY)
 
-#: what ``demographics.csv`` gives a student role (its other cells: extra keys)
-_DEMOGRAPHIC_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
 
 
 def _with_base_user_files(new: Any, old: Any, r: Any, resent: set[str]) -> Any:
@@ -193,7 +194,7 @@ def _with_base_user_files(new: Any, old: Any, r: Any, resent: set[str]) -> Any:
     if ("demographics", new.id) not in delivered:
         ost, nst = old.roles.student, new.roles.student
         if nst is not None and ost is not None:  # a student's: on its student role
-            fields = {f: getattr(ost, f) for f in _DEMOGRAPHIC_FIELDS
+            fields = {f: getattr(ost, f) for f in DEMOGRAPHIC_FIELDS
                       if getattr(nst, f) is None and getattr(ost, f) is not None}
             kept = {k: v for k, v in ost.extra.items()
                     if k.startswith(DEMOGRAPHICS_PREFIX) and k not in nst.extra}
@@ -227,7 +228,7 @@ def _as_student(r: Any, st: Any, cells: Mapping[str, str]) -> Any:
     d: dict[str, Any] = {"roles": {"student": {}}}
     put_demographics(r, d, row, 0, "", state)
     got = d["roles"]["student"]
-    fields = {f: got.pop(f) for f in _DEMOGRAPHIC_FIELDS if f in got}
+    fields = {f: got.pop(f) for f in DEMOGRAPHIC_FIELDS if f in got}
     return attrs.evolve(st, **fields, extra=MappingProxyType({**st.extra, **got}))
 
 

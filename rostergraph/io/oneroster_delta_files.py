@@ -30,13 +30,10 @@ from typing import Any
 import attrs
 
 from ..model import record_to_dict
-from .oneroster_cols import DEMOGRAPHICS_PREFIX, PROFILES_KEY
+from .oneroster_cols import DEMOGRAPHIC_FIELDS, DEMOGRAPHICS_PREFIX, PROFILES_KEY
 
 __all__ = ["base_user", "merged_profiles", "profile_ids", "without_demographics",
            "without_profiles"]
-
-#: a student role's fields that ``demographics.csv`` gives (its other cells: extra keys)
-_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
 
 
 def base_user(r: Any, uid: str, line: int) -> dict[str, Any] | None:
@@ -65,7 +62,7 @@ def without_demographics(u: dict[str, Any]) -> None:
         for k in [k for k in d if k.startswith(DEMOGRAPHICS_PREFIX)]:
             del d[k]
     if isinstance(st, dict):
-        for f in _FIELDS:
+        for f in DEMOGRAPHIC_FIELDS:
             st.pop(f, None)
 
 

@@ -31,6 +31,7 @@ from .csvutil import split_list
 from .enrollcols import canonical_role, respelt_message
 from .mapping import CEDS_TO_CLEVER, CLEVER_TO_CEDS
 from .oneroster_cols import (
+    DEMOGRAPHIC_FIELDS,
     DEMOGRAPHICS_PREFIX,
     PREFIX,
     PROFILES_KEY,
@@ -50,9 +51,6 @@ from .oneroster_grants import (
 __all__ = ["UserDeletions", "apply_user_deletions", "given_later", "holds_role",
            "match_user_deletions", "role_row", "student_cells", "with_base_rows",
            "without_role"]
-
-#: a student role's fields that ``demographics.csv`` gives (its other cells: extra keys)
-_FIELDS = ("dob", "gender", "race", "hispanic_ethnicity")
 
 
 @attrs.define
@@ -92,7 +90,8 @@ def _demographic_keys(extra: Mapping[str, Any]) -> list[str]:
 def _has_demographics(user: Any) -> bool:
     st = user.roles.student
     return bool(_demographic_keys(user.extra)) or (st is not None and (
-        any(getattr(st, f) is not None for f in _FIELDS) or bool(_demographic_keys(st.extra))))
+        any(getattr(st, f) is not None for f in DEMOGRAPHIC_FIELDS)
+        or bool(_demographic_keys(st.extra))))
 
 
 def _without_demographics(user: Any) -> Any:
@@ -100,7 +99,7 @@ def _without_demographics(user: Any) -> Any:
     st = user.roles.student
     roles = user.roles
     if st is not None:
-        st = attrs.evolve(st, **dict.fromkeys(_FIELDS), extra=_extra(
+        st = attrs.evolve(st, **dict.fromkeys(DEMOGRAPHIC_FIELDS), extra=_extra(
             st.extra, _demographic_keys(st.extra)))
         roles = attrs.evolve(roles, student=st)
     return attrs.evolve(user, roles=roles,

@@ -485,9 +485,10 @@ def _read_class_columns(rd: _Reader, t: CsvTable) -> bool:
     from each column's distinct cells, when the row path would tell nothing of any row
     but its classes in several terms, told as the row path tells them (returns False, and
     has read nothing, otherwise): every row live and of a bulk load, every ``sourcedId``
-    given once, every course and school named as given, no REST dump's lists. A row's dict is then its cells' values in the
-    row path's order, less those it leaves out (an empty cell, a writer's default); a
-    carried JSON cell is merged as the row path merges it."""
+    given once, every course and school named as given, no REST dump's lists. A row's
+    dict is then its cells' values in the row path's order, less those it leaves out (an
+    empty cell, a writer's default); a carried JSON cell is merged as the row path merges
+    it."""
     n = len(t.lines)
     if (rd.base is not None or rd.sections or "classes.csv" in rd.cuts or not t.clean
             or not n or any(t.arrow(c) is None for c in t.index) or live_status(t)):

@@ -313,7 +313,8 @@ class _RoleCells:
             self.said_extra[k] = nonempty_cells(rcols[c])
         # (a row kept whole with a made-up id: the row path's, as is a student's, teacher's
         # or staff member's at a district, which is kept whole too: per distinct cell)
-        placing = np.array([canonical_role(v) in PLACING_ROLES for v in self.role_cells], dtype=bool)
+        placing = np.array([canonical_role(v) in PLACING_ROLES for v in self.role_cells],
+                           dtype=bool)
         district = np.array([rd.orgs.get(v, ("",))[0] == "district" and v not in rd.school_too
                              for v in self.org_cells], dtype=bool)
         kept = self.said_extra.any(axis=0) | (placing[self.role_codes] & district[self.org_codes])

@@ -17,7 +17,8 @@ from .oneroster_cols import USER_ID_COLUMN
 if TYPE_CHECKING:
     from .oneroster import _Reader
 
-__all__ = ["all_held", "districts_only", "held", "keep_cell", "keep_orgs", "kept_apart", "other_districts"]
+__all__ = ["all_held", "districts_only", "held", "keep_cell", "keep_orgs", "kept_apart",
+           "other_districts"]
 
 
 def keep_orgs(rd: _Reader, u: dict[str, Any], orgs: list[str], row: dict[str, str]) -> None:

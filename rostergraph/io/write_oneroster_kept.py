@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from ..roster import Roster
     from .write_sheets import Sheet
 
-__all__ = ["MAX_CELL_COLUMNS", "admin_cell_row", "carries_district", "carry_unwritten_cells", "district_cell_row",
-           "enrollment_cells", "enrollment_ids", "orgs_read_back", "role_rows"]
+__all__ = ["MAX_CELL_COLUMNS", "admin_cell_row", "carries_district", "carry_unwritten_cells",
+           "district_cell_row", "enrollment_cells", "enrollment_ids", "orgs_read_back",
+           "role_rows"]
 
 
 def enrollment_ids(c: _Carry, sid: str) -> Callable[[str, str, int], str] | None:

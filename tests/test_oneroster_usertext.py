@@ -271,6 +271,37 @@ def test_free_text_cells_json_escapes_are_read_column_wise(
     assert _assert_same(out, monkeypatch) == before
 
 
+@pytest.mark.parametrize("version", ["1.1", "1.2"])
+def test_cells_holding_line_breaks_keep_their_files_column_wise(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    """Quoted cells holding a line break (a name pasted with its break, a CRLF, a blank
+    line inside a cell) in users.csv and classes.csv: the files are still read
+    column-wise (as many column-wise rows as without those cells), and the records,
+    texts and problems with their lines are the csv module's reading of the files."""
+    from rostergraph.io import csvutil
+
+    out = tmp_path / "b"
+    clean = rostergraph.load(write_district(tmp_path / "d", None, students=200, seed=3),
+                             cache=False)
+    write_oneroster(clean, out, extensions=False, version=version)
+    _cell_edit(out, "users.csv", "status", {250: "gone"})  # (a problem after them: its line)
+    before = _both_ways(out, monkeypatch)[2]
+    cells = ["Ann\nJr", "a\r\nb", "x\n\ny", "\n", 'say\n"hi"']
+    for k, column in enumerate(("givenName", "familyName", "email", "middleName")):
+        _cell_edit(out, "users.csv", column,
+                   {r + k: cells[(r + k) % len(cells)] for r in range(0, 300, 7)})
+    _cell_edit(out, "classes.csv", "title", {1: "Alg\nebra", 4: "x\r\ny"})
+    assert _assert_same(out, monkeypatch) == before
+    fast = read_oneroster(out)
+    with monkeypatch.context() as m:
+        m.setattr(csvutil, "_arrow_columns", lambda *a: None)
+        careful = read_oneroster(out)
+    assert_same_roster(fast, careful)
+    assert _texts(fast) == _texts(careful)
+    told = [p for p in fast.problems if p.file == "users.csv"]
+    assert told and all(p.line is not None and p.line > 252 for p in told)
+
+
 @pytest.mark.parametrize("org", ["D\ue000x", "D\ue001", "D\ue0000\ue001", "D\ue003"])
 def test_an_org_id_holding_a_placeholder_character(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, roster: Any, org: str) -> None:

@@ -21,7 +21,7 @@ from rostergraph.io import clever_csv, handed_runs, parked, sftp_students
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.synth import district, write_district
-from tests.test_collect import same_either_way, same_error_either_way
+from tests.test_collect import assert_same_roster, same_either_way, same_error_either_way
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -151,6 +151,36 @@ def test_names_with_quotes_and_control_characters_are_read_column_wise(
     assert rows[41][head.index("Student_id")] not in cs.sids
     sid = next(iter(edited))
     assert new.users[sid].name is not None
+
+
+def test_cells_holding_line_breaks_keep_students_csv_column_wise(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quoted cells holding a line break in students' names and contacts and in
+    sections.csv: the students are still read column-wise, and the roster (problems and
+    their lines included) is the csv module's reading of the files."""
+    from rostergraph.io import csvutil
+
+    path = generated_sftp(tmp_path, 5, "default")
+    for name, columns in (("students.csv", ("First_name", "Last_name", "Contact_name")),
+                          ("sections.csv", ("Name", "Course_description"))):
+        rows = list(csv.reader(io.StringIO((path / name).read_text(encoding="utf-8"),
+                                           newline="")))
+        head = rows[0]
+        for k, row in enumerate(rows[1:60], 1):
+            for j, col in enumerate(columns):
+                if col in head and (k + j) % 4 == 0:
+                    row[head.index(col)] = ["An\nn", "a\r\nb", "x\n\ny"][(k + j) % 3]
+        if name == "students.csv":
+            rows[70][head.index("Grade")] = "Wizard"  # (a problem after them: its line)
+        (path / name).write_text(_csv(rows), encoding="utf-8")
+    new, _, plans = _both(path, monkeypatch)
+    assert plans[0] is not None and len(plans[0].sids) > 50
+    with monkeypatch.context() as m:
+        m.setattr(csvutil, "_arrow_columns", lambda *a: None)
+        careful = read_clever_csv(path)
+    assert_same_roster(new, careful)
+    assert any(p.file == "students.csv" and p.line is not None and p.line > 71
+               for p in new.problems)
 
 
 def test_strict_and_no_contact_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,8 +8,10 @@ cannot vouch for; the caller then reads the file with the :mod:`csv` module as b
   in both parsers, so equal counts of rows and lines mean equal rows.
 - With quotes the parsers differ only on lines that hold one: pyarrow accepts what the
   strict reader refuses (``"x"y``: text after a closing quote) and may join or split
-  rows differently at a quoted line break. Each line holding a quote is therefore
-  checked against pyarrow's row:
+  rows differently at a quoted line break. Where rows and lines differ in number, the
+  line each row starts on is found from the parity of quotes
+  (:mod:`~rostergraph.io.csv_records`), and a row is then the span of its lines. Each
+  line (or row's span of lines) holding a quote is checked against pyarrow's row:
 
   - first, in C over the whole file: is the line, cell by cell, the CSV text of the
     row's cells, each either as it is (holding no quote, comma, CR or LF) or quoted with
@@ -24,9 +26,13 @@ cannot vouch for; the caller then reads the file with the :mod:`csv` module as b
 Examples
 --------
 >>> data = b'id,orgs\\n1,"a,b"\\n2,c\\n3,d\\n'
->>> header, cols = arrow_columns(data, DEFAULT_LIMITS)
->>> header, [c.to_pylist() for c in cols]
-(['id', 'orgs'], [['1', '2', '3'], ['a,b', 'c', 'd']])
+>>> header, cols, lines = arrow_columns(data, DEFAULT_LIMITS)
+>>> header, [c.to_pylist() for c in cols], lines
+(['id', 'orgs'], [['1', '2', '3'], ['a,b', 'c', 'd']], None)
+>>> spans = b'id,note\\n1,"two\\nlines"\\n2,x\\n'
+>>> _, cols, lines = arrow_columns(spans, DEFAULT_LIMITS)
+>>> [c.to_pylist() for c in cols], list(lines)
+([['1', '2'], ['two\\nlines', 'x']], [2, 4])
 >>> bad = b'id,orgs\\n1,"a"b\\n'
 >>> arrow_columns(bad, DEFAULT_LIMITS) is None
 True
@@ -53,6 +59,7 @@ from .arrow_np import (
     text_buffers,
     text_scalar,
 )
+from .csv_records import RowLines, quote_parity, spanned_rows
 from .csv_rowchecks import separator_line, separator_of, spaced_quotes
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
@@ -509,14 +516,17 @@ def _header(first: str) -> list[str] | None:
 BLOCK = 1 << 24
 
 
-def _read_csv(source: Any, coded: list[bool], quotes: bool, block: int) -> Any:
+def _read_csv(source: Any, coded: list[bool], quotes: bool, block: int,
+              spans: bool = False) -> Any:
     """pyarrow's table of ``source``'s rows after the header (``source``: a buffer or a
     file object), one string column per ``coded`` flag, parsed ``block`` bytes at a time
     by pyarrow's own threads. A column whose flag is set is parsed
     dictionary-encoded (each distinct cell once, a 32-bit code per row; its blocks share
     one dictionary, in order of first appearance): for a column of a few distinct values
     over millions of rows, half the memory of strings and a fraction of the parse time.
-    pyarrow's exceptions are the caller's."""
+    ``spans``: a quoted cell may hold a line break (pyarrow then cuts its blocks more
+    slowly, where no row is cut; without it, such a cell at a block's end fails the
+    parse). pyarrow's exceptions are the caller's."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -530,7 +540,8 @@ def _read_csv(source: Any, coded: list[bool], quotes: bool, block: int) -> Any:
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, use_threads=True,
                                       block_size=block),
         parse_options=pcsv.ParseOptions(quote_char='"' if quotes else False,
-                                        double_quote=True, ignore_empty_lines=True),
+                                        double_quote=True, ignore_empty_lines=True,
+                                        newlines_in_values=spans),
         convert_options=pcsv.ConvertOptions(column_types=types, strings_can_be_null=False,
                                             quoted_strings_can_be_null=False),
     )
@@ -547,22 +558,28 @@ def _read_csv(source: Any, coded: list[bool], quotes: bool, block: int) -> Any:
     return pa.table(columns, names=names)
 
 
-def _parse(data: bytes, coded: list[bool], quotes: bool) -> Any:
+def _parse(data: bytes, coded: list[bool], quotes: bool, spans: bool = False) -> Any:
     """``data``'s rows after the header (:func:`_read_csv`), :data:`BLOCK` bytes at a
     time; ``None`` when pyarrow refuses the file. A row (or the header) longer than a
-    block fails the parse: the file is then parsed again as one block."""
+    block fails the parse: the file is then parsed again as one block. A file with
+    quotes that fails is parsed again with cells that may hold a line break (``spans``:
+    such a cell at a block's end fails the parse, or makes other rows)."""
     import pyarrow as pa
 
     whole = min(max(len(data), 1 << 20), 1 << 30)
-    for block in dict.fromkeys((min(BLOCK, whole), whole)):
+    block = min(BLOCK, whole)
+    while True:
         try:
-            return _read_csv(pa.BufferReader(data), coded, quotes, block)
-        except pa.ArrowInvalid as exc:  # (a row, or the header, longer than a block)
-            if "block size" not in str(exc):
+            return _read_csv(pa.BufferReader(data), coded, quotes, block, spans)
+        except pa.ArrowInvalid as exc:
+            if "block size" in str(exc) and block < whole:  # (a row longer than a block)
+                block = whole
+            elif quotes and not spans:
+                spans = True
+            else:
                 return None
         except (pa.ArrowException, ValueError, OSError):
             return None
-    return None
 
 
 def _distinct_values(col: Any) -> list[Any]:
@@ -576,13 +593,15 @@ def _distinct_values(col: Any) -> list[Any]:
 
 
 def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | None = None,
-                  ) -> tuple[list[str], list[Any]] | None:
-    """The header and the columns of a clean file, parsed by ``pyarrow.csv`` in C, when
-    they are exactly what the :mod:`csv` module's whole pass would give: every line a
-    row (no blank line, no quoted line break), every row as long as the header, no field
-    over the limits (of ``limits`` and of the :mod:`csv` module), no trailing empty column
-    name, and every line holding a quote read the same by both. ``None`` otherwise, or
-    without pyarrow: the file is read as before.
+                  ) -> tuple[list[str], list[Any], RowLines | None] | None:
+    """The header, the columns and the rows' lines of a clean file, parsed by
+    ``pyarrow.csv`` in C, when they are exactly what the :mod:`csv` module's whole pass
+    would give: every row on its own lines (no blank line), every row as long as the
+    header, no field over the limits (of ``limits`` and of the :mod:`csv` module), no
+    trailing empty column name, and every row holding a quote read the same by both.
+    The lines are ``None`` when each row is one line; when a quoted cell holds a line
+    break, the line each row starts on (:mod:`~rostergraph.io.csv_records`). ``None``
+    otherwise, or without pyarrow: the file is read as before.
 
     ``data`` is the file's bytes without a byte-order mark, not decoded first: pyarrow
     checks that every cell it makes a string is UTF-8 (an overlong form, a surrogate or a
@@ -614,11 +633,27 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
     if data[-1:] not in (b"\r", b"\n"):
         n_lines += 1
     table = _parse(data, [bool(coded and coded(name)) for name in header], quoted is not None)
-    if table is None or not _fits(table, header, n_lines, len(data), limits):
+    if table is None:
+        return None
+    lines = None
+    if quoted is not None and table.num_rows + 1 != n_lines:  # (rows spanning lines?)
+        # (parsed again, its blocks cut where no row is: a cell's line break at a block's
+        # end made other rows)
+        del table  # (never two at once)
+        table = _parse(data, [bool(coded and coded(name)) for name in header], True, True)
+        if table is None:
+            return None
+        odd = quote_parity(np.frombuffer(data, dtype=np.uint8), quoted[1], quoted[2])
+        got = spanned_rows(quoted, odd, n_lines, table.num_rows)
+        if got is None:
+            return None
+        lines, quoted = got
+        n_lines = table.num_rows + 1
+    if not _fits(table, header, n_lines, len(data), limits):
         return None
     if quoted is not None and not quoted_lines_agree(data, table, quoted, n_lines):
         return None
-    return header, list(table.columns)
+    return header, list(table.columns), lines
 
 
 def quoted_lines_agree(data: bytes, table: Any,

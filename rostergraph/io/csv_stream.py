@@ -4,8 +4,8 @@ whole.
 :func:`~rostergraph.io.csv_arrow.arrow_columns` parses a file's bytes: held beside its
 table, a 1.1 GB ``users.csv`` was the peak of loading it. Here pyarrow reads the file
 itself, a block at a time, through :class:`_Watched`, which hashes and counts what it
-reads; the table is then checked as ``arrow_columns`` checks it (every line a row, no
-field over the limits), and the lines holding a quote, read again from the file
+reads; the table is then checked as ``arrow_columns`` checks it (every row on its own
+lines, no field over the limits), and the lines holding a quote, read again from the file
 (:func:`_quoted_from_file`: those lines only are held), are checked to read as the
 :mod:`csv` module reads them. Anything this path cannot vouch for is declined and the
 caller reads the file's bytes.
@@ -22,7 +22,15 @@ import numpy as np
 
 from ..idkeys import line_breaks
 from . import csv_arrow
-from .csv_arrow import _fits, _header, _quoted_in, _read_csv, quoted_lines_agree, trimmed
+from .csv_arrow import (
+    _fits,
+    _header,
+    _quoted_in,
+    _read_csv,
+    quoted_lines_agree,
+    trimmed,
+)
+from .csv_records import RowLines, quote_parity, spanned_rows
 from .csv_rowchecks import END_PADDING
 from .limits import Limits
 
@@ -172,16 +180,18 @@ class _Watched:
 
 def arrow_columns_from_file(path: Any, limits: Limits,
                             coded: Callable[[str], bool] | None = None,
-                            ) -> tuple[list[str], list[Any], int, str] | None:
+                            ) -> tuple[list[str], list[Any], RowLines | None, int, str] | None:
     """:func:`arrow_columns` of the file at ``path``, parsed by pyarrow as it reads the
     file, so that its bytes are never all held at once (a 1.1 GB ``users.csv`` held beside
     its table was the peak of loading it), with the file's size and SHA-256 (of the
     bytes parsed). Its lines holding a quote are read again after the parse and checked
     as :func:`arrow_columns` checks them (:func:`_quoted_from_file`: those lines only are
-    held). ``None`` for a file this path does not take: one with a quote in its header,
-    a byte-order mark or a row longer than a block, one not UTF-8, one that changed
-    between the two reads, and whatever :func:`arrow_columns` declines; the caller then
-    reads the file's bytes.
+    held). A row spanning lines is taken when each of its lines holds a quote (a cell
+    holding one line break); the lines of each row are then given as
+    :func:`arrow_columns` gives them. ``None`` for a file this path does not take: one
+    with a quote in its header, a byte-order mark or a row longer than a block, one not
+    UTF-8, one that changed between the two reads, a row with a line holding no quote,
+    and whatever :func:`arrow_columns` declines; the caller then reads the file's bytes.
 
     Examples
     --------
@@ -189,13 +199,17 @@ def arrow_columns_from_file(path: Any, limits: Limits,
     >>> from rostergraph.io.limits import DEFAULT_LIMITS
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "e.csv"
     >>> _ = p.write_bytes(b"id,role\\r\\n1,student\\r\\n2,teacher\\r\\n")
-    >>> header, cols, size, digest = arrow_columns_from_file(p, DEFAULT_LIMITS)
-    >>> header, [c.to_pylist() for c in cols], size
-    (['id', 'role'], [['1', '2'], ['student', 'teacher']], 31)
+    >>> header, cols, lines, size, digest = arrow_columns_from_file(p, DEFAULT_LIMITS)
+    >>> header, [c.to_pylist() for c in cols], lines, size
+    (['id', 'role'], [['1', '2'], ['student', 'teacher']], None, 31)
     >>> _ = p.write_bytes(b'id,role\\n1,"stu,dent"\\n2,x\\n')
     >>> [c.to_pylist() for c in arrow_columns_from_file(p, DEFAULT_LIMITS)[1]]
     [['1', '2'], ['stu,dent', 'x']]
-    >>> _ = p.write_bytes(b'id,role\\n1,"stu\\ndent"\\n')
+    >>> _ = p.write_bytes(b'id,role\\n1,"stu\\ndent"\\n2,x\\n')
+    >>> _, cols, lines, _, _ = arrow_columns_from_file(p, DEFAULT_LIMITS)
+    >>> [c.to_pylist() for c in cols], list(lines)
+    ([['1', '2'], ['stu\\ndent', 'x']], [2, 4])
+    >>> _ = p.write_bytes(b'id,role\\n1,"stu\\n\\ndent"\\n')
     >>> arrow_columns_from_file(p, DEFAULT_LIMITS) is None
     True
     """
@@ -221,23 +235,43 @@ def arrow_columns_from_file(path: Any, limits: Limits,
     if header is None or trimmed(header) != header:
         return None
     head = start[:min(ends) + 1]
-    with open(path, "rb") as f:  # (buffered: a read gives what is asked for, to the end)
-        watched = _Watched(f, head)
-        try:
-            # (quotes read as CSV's: a file without any reads the same either way)
-            table = _read_csv(watched, [bool(coded and coded(h)) for h in header],
-                              True, csv_arrow.BLOCK)
-        except (pa.ArrowException, ValueError, OSError):
-            return None
-    n_lines = watched.breaks + (watched.last not in (b"\r", b"\n", b""))
-    if watched.size < len(head) or not _fits(table, header, n_lines, watched.size, limits):
+    for spans in (False, True):
+        table = None  # (never two at once)
+        with open(path, "rb") as f:  # (buffered: a read gives what is asked for, to the end)
+            watched = _Watched(f, head)
+            try:
+                # (quotes read as CSV's: a file without any reads the same either way)
+                table = _read_csv(watched, [bool(coded and coded(h)) for h in header],
+                                  True, csv_arrow.BLOCK, spans)
+            except pa.ArrowInvalid:  # (a quoted line break at a block's end, maybe)
+                if spans or not watched.quoted:
+                    return None
+                continue
+            except (pa.ArrowException, ValueError, OSError):
+                return None
+        n_lines = watched.breaks + (watched.last not in (b"\r", b"\n", b""))
+        # (rows spanning lines, or a blank line: parsed again, blocks cut where no row is)
+        if spans or table.num_rows + 1 == n_lines or not watched.quoted:
+            break
+    assert table is not None
+    spans = table.num_rows + 1 != n_lines
+    if watched.size < len(head) or (spans and not watched.quoted) or not _fits(
+            table, header, table.num_rows + 1 if spans else n_lines, watched.size, limits):
         return None
     digest = watched.sha256.hexdigest()
+    lines = None
     if watched.quoted:  # (its lines holding a quote, read again, checked as in memory)
         got = _quoted_from_file(path, watched.size, digest)
         if got is None:
             return None
         text, quoted = got
+        if spans:  # (a row's lines are one after another in the text when each holds a quote)
+            odd = quote_parity(np.frombuffer(text, dtype=np.uint8), quoted[1], quoted[2])
+            found = spanned_rows(quoted, odd, n_lines, table.num_rows, every_line=False)
+            if found is None:
+                return None
+            lines, quoted = found
+            n_lines = table.num_rows + 1
         if not quoted_lines_agree(text, table, quoted, n_lines):
             return None
-    return header, list(table.columns), watched.size, digest
+    return header, list(table.columns), lines, watched.size, digest

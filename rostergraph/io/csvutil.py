@@ -568,13 +568,13 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     if data[:2] not in UTF16_MARKS:  # (pyarrow checks the cells are UTF-8: no decoded copy)
         got = _arrow_columns(unmarked, limits, coded)
         if got is not None:
-            header, columns = got
+            header, columns, spans = got
             # (the header's line: 1 but for the blank lines pyarrow skipped before it)
             head = unmarked[:4096]  # (a slice: the file's bytes are never copied whole)
             at = head[:len(head) - len(head.lstrip(b"\r\n"))].count(b"\n") + 1
             header = renamed_repeats(unmarked_header(header, at, name, b, kind), name, b, kind)
             n = len(columns[0]) if columns else 0
-            return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
+            return CsvTable(header, iter(()), spans or range(2, n + 2), None, name, b, kind,
                             columns=columns)
     del unmarked
     text, sep = separated(decode_csv(data, name, b, kind), name, b, kind)
@@ -652,13 +652,13 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
     if path is not None and path.stat().st_size >= STREAM_FROM:
         got = _arrow_columns_from_file(path, limits, coded)
         if got is not None:
-            header, columns, size, digest = got
+            header, columns, spans, size, digest = got
             release_arrow_memory()  # (the parse's own temporaries: 0.3 GB at L)
             b.files.append(FileInfo(path=name, size=size, sha256=digest, kind=kind))
             header = renamed_repeats(unmarked_header(header, 1, name, b, kind), name, b,
                                      kind)
             n = len(columns[0]) if columns else 0
-            return CsvTable(header, iter(()), range(2, n + 2), None, name, b, kind,
+            return CsvTable(header, iter(()), spans or range(2, n + 2), None, name, b, kind,
                             columns=columns)
     data = bundle.read(name)
     b.add_file(name, data, kind)

@@ -1,0 +1,131 @@
+"""CSV rows that span lines: a quoted cell holding a line break (a note, an address, a
+name pasted with its line break).
+
+pyarrow parses such a file as the :mod:`csv` module does, but its rows are then no longer
+its lines: a table's rows would take the wrong line numbers, so a file holding one such
+cell used to be read row by row, the whole of it. Here the line each row starts on is
+found from the lines holding a quote alone: a line break is inside a quoted cell when an
+odd number of quotes comes before it in the file (a quote opens or closes a quoted cell,
+and a quote inside one is doubled). Each row holding a quote is then given as the span
+of its lines, so that it is checked, byte for byte, as a row on one line is
+(:func:`~rostergraph.io.csv_arrow.quoted_lines_agree`): a file where the parity of
+quotes and pyarrow disagree is still declined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
+
+import numpy as np
+
+__all__ = ["RowLines", "quote_parity", "spanned_rows"]
+
+#: Bytes of a buffer looked at per step of :func:`quote_parity`.
+_STEP = 1 << 24
+
+
+class RowLines(Sequence[int]):
+    """The line each row of a table starts on (the header's line is 1), when some rows
+    span lines: a sequence of ``int`` over an array, as ``range(2, n + 2)`` is for a
+    table whose rows are its lines. ``numpy.asarray`` gives the array itself.
+
+    Examples
+    --------
+    >>> lines = RowLines(np.array([2, 3, 5]))
+    >>> len(lines), lines[2], list(lines[1:]), np.asarray(lines).tolist()
+    (3, 5, [3, 5], [2, 3, 5])
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> RowLines: ...
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return RowLines(self.array[i])
+        return int(self.array[i])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.array.tolist())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.array if dtype is None else self.array.astype(dtype)
+
+    def __repr__(self) -> str:
+        return f"RowLines({self.array.tolist()!r})"
+
+
+def quote_parity(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Whether each line ``buf[starts[i]:ends[i]]`` (ascending, not overlapping) holds an
+    odd number of quotes; the buffer is looked at a step at a time, and only the steps
+    holding some of the lines.
+
+    >>> buf = np.frombuffer(b'1,"a\\nb",c\\n2,"x""y"', dtype=np.uint8)
+    >>> quote_parity(buf, np.array([0, 5, 10]), np.array([4, 9, 18])).tolist()
+    [True, True, False]
+    """
+    odd = np.zeros(len(starts), dtype=bool)
+    if not len(starts):
+        return odd
+    for lo in range(int(starts[0]), int(ends[-1]), _STEP):
+        hi = lo + _STEP
+        a = int(np.searchsorted(ends, lo, side="right"))  # (the first line ending after lo)
+        z = int(np.searchsorted(starts, hi, side="left"))  # (past the last starting before hi)
+        if a >= z:
+            continue
+        quotes = np.flatnonzero(buf[lo:hi] == 0x22) + lo
+        count = (np.searchsorted(quotes, np.minimum(ends[a:z], hi))
+                 - np.searchsorted(quotes, np.maximum(starts[a:z], lo)))
+        odd[a:z] ^= (count & 1).astype(bool)
+    return odd
+
+
+def spanned_rows(quoted: tuple[np.ndarray, np.ndarray, np.ndarray], odd: np.ndarray,
+                 n_lines: int, n_rows: int, *, every_line: bool = True,
+                 ) -> tuple[RowLines, tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
+    """The line each of ``n_rows`` rows starts on, and ``(row + 1, start, end)`` of each
+    row holding a quote, from ``quoted``: ``(line, start, end)`` of each line after the
+    header that holds a quote (line 0 is the header; ``end`` excludes the line break),
+    and ``odd``, whether each holds an odd number of quotes (:func:`quote_parity`). A row
+    spans its first line's start to its last line's end. ``None`` when the lines cannot be
+    ``n_rows`` rows: a quoted cell left open at the end, or a count that differs (a
+    blank line between rows). ``every_line=False``: ``start`` and ``end`` are in a text
+    of the lines holding a quote only, one after another with their breaks; ``None``
+    then for a row with a line that holds none (its text is not there whole).
+
+    >>> q = (np.array([1, 2, 4]), np.array([4, 9, 19]), np.array([8, 13, 23]))
+    >>> lines, rows = spanned_rows(q, np.array([True, True, False]), 5, 3)
+    >>> list(lines), [r.tolist() for r in rows]
+    ([2, 4, 5], [[1, 3], [4, 19], [13, 23]])
+    >>> spanned_rows(q, np.array([True, False, False]), 5, 3) is None
+    True
+    """
+    lines, starts, ends = quoted
+    inside = np.logical_xor.accumulate(odd) if len(odd) else odd
+    if len(inside) and inside[-1]:  # (a quoted cell open at the file's end)
+        return None
+    k = np.flatnonzero(inside)  # (the break after each of these lines is in a cell)
+    if not every_line and np.any(lines[k + 1] != lines[k] + 1):
+        return None
+    # the lines a row goes on to: those after each such line, up to the next with a quote
+    edge = np.zeros(n_lines + 1, dtype=np.int32)
+    edge[lines[k] + 1] += 1
+    edge[lines[k + 1] + 1] -= 1
+    first = np.flatnonzero(np.cumsum(edge[1:n_lines]) == 0) + 1  # (a row's first line)
+    if len(first) != n_rows:
+        return None
+    opening = np.ones(len(lines), dtype=bool)
+    opening[1:] = ~inside[:-1]
+    rows = np.searchsorted(first, lines[opening])
+    return RowLines(first + 1), (rows + 1, starts[opening], ends[~inside])

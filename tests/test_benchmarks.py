@@ -158,3 +158,26 @@ def test_load_validate_script_on_a_small_csv_district(tmp_path: Path) -> None:
     line = p.stdout.strip().splitlines()[-1]
     for part in ("load ", "build ", "validate ", "findings", "peak ", "after load ", "after build "):
         assert part in line, line
+
+
+def test_edited_copy_reads_as_the_original_but_for_its_cells(tmp_path: Path) -> None:
+    """benchmarks/edit_cells.py copies a folder with a line break in one name, and
+    benchmarks/roster_digest.py tells the two loads apart by that user's record only."""
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    import edit_cells  # type: ignore[import-not-found]
+    import roster_digest  # type: ignore[import-not-found]
+
+    import rostergraph
+    from rostergraph.io.write_oneroster import write_oneroster
+    from rostergraph.synth import write_district
+
+    src = tmp_path / "src"
+    write_oneroster(rostergraph.load(write_district(tmp_path / "d", None, students=40, seed=2),
+                                     cache=False), src, extensions=False)
+    edit_cells.main([str(src), str(tmp_path / "same")])
+    edit_cells.main([str(src), str(tmp_path / "edited"), "users.csv:5:givenName:Ann\\nJr"])
+    assert (tmp_path / "same" / "users.csv").read_bytes() == (src / "users.csv").read_bytes()
+    assert b'"Ann\nJr"' in (tmp_path / "edited" / "users.csv").read_bytes()
+    same, edited = (roster_digest.digest_lines(str(tmp_path / x)) for x in ("same", "edited"))
+    assert same == roster_digest.digest_lines(str(src))
+    assert len(edited) == len(same) and sum(a != b for a, b in zip(same, edited)) == 1

@@ -59,7 +59,7 @@ from .arrow_np import (
     text_buffers,
     text_scalar,
 )
-from .csv_records import RowLines, quote_parity, spanned_rows
+from .csv_records import RowLines, blank_lines_in, breaks_in, quote_parity, spanned_rows
 from .csv_rowchecks import separator_line, separator_of, spaced_quotes
 from .limits import DEFAULT_LIMITS, Limits  # noqa: F401 (the examples use the default)
 
@@ -274,6 +274,8 @@ def trimmed(header: list[str]) -> list[str]:
     return header[:end]
 
 
+#: No line (an empty array of line numbers or positions).
+_NONE = np.zeros(0, dtype=np.int64)
 #: Bytes looked at per step of :func:`_quoted_lines` (its temporaries are a few times this).
 _CHUNK = 1 << 24
 #: Quoted lines checked at a time (the checks' temporaries are a few times their size).
@@ -302,16 +304,7 @@ def _quoted_in(part: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, in
     """Of whole lines ``part`` (bytes; its last line ends after a break, or at the file's
     end): the number (from 0) of each line holding a quote, its start and its end (the
     line break excluded), and the count of line breaks (CR, LF or CRLF: one each)."""
-    lf = np.flatnonzero(part == 10)
-    cr = np.flatnonzero(part == 13)
-    if len(cr):  # a CR followed by an LF is one break with it (the LF's)
-        nxt = cr + 1
-        inside = nxt < len(part)
-        alone = np.ones(len(cr), dtype=bool)
-        alone[inside] = part[nxt[inside]] != 10
-        brk = np.sort(np.concatenate([lf, cr[alone]]))
-    else:
-        brk = lf
+    brk = breaks_in(part)
     # whether each line holds a quote, one "or" per line in C (a JSON cell holds dozens
     # of quotes: placing each among the breaks, or a running count, cost seconds)
     first = np.concatenate([[0], brk + 1])
@@ -349,6 +342,21 @@ def _quoted_lines(data: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray
     line, start, end = (np.concatenate(x) for x in (lines, starts, ends))
     keep = line > 0
     return (line[keep], start[keep], end[keep]), seen
+
+
+def _blank_lines(data: bytes) -> np.ndarray:
+    """The number (line 0 is the header) of each empty line of the file ``data``, a step
+    at a time (:func:`~rostergraph.io.csv_records.blank_lines_in`)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    found = []
+    seen = at = 0
+    while at < len(buf):
+        stop = _chunk_end(data, at)
+        idx, breaks = blank_lines_in(buf[at:stop])
+        found.append(idx + seen)
+        seen += breaks
+        at = stop
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
 
 
 def _as_strings(table: Any) -> Any:
@@ -636,18 +644,20 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
     if table is None:
         return None
     lines = None
-    if quoted is not None and table.num_rows + 1 != n_lines:  # (rows spanning lines?)
-        # (parsed again, its blocks cut where no row is: a cell's line break at a block's
-        # end made other rows)
-        del table  # (never two at once)
-        table = _parse(data, [bool(coded and coded(name)) for name in header], True, True)
-        if table is None:
-            return None
-        odd = quote_parity(np.frombuffer(data, dtype=np.uint8), quoted[1], quoted[2])
-        got = spanned_rows(quoted, odd, n_lines, table.num_rows)
+    if table.num_rows + 1 != n_lines:  # (rows spanning lines, or empty lines)
+        buf = np.frombuffer(data, dtype=np.uint8)
+        some = quoted if quoted is not None else (_NONE, _NONE, _NONE)
+        odd = quote_parity(buf, some[1], some[2])
+        if odd.any():  # (parsed again, its blocks cut where no row is: a cell's line
+            del table  # break at a block's end made other rows; never two tables at once)
+            table = _parse(data, [bool(coded and coded(name)) for name in header], True, True)
+            if table is None:
+                return None
+        got = spanned_rows(some, odd, n_lines, table.num_rows, blank=_blank_lines(data))
         if got is None:
             return None
-        lines, quoted = got
+        lines, spanned = got
+        quoted = spanned if quoted is not None else None
         n_lines = table.num_rows + 1
     if not _fits(table, header, n_lines, len(data), limits):
         return None

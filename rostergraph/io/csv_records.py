@@ -1,5 +1,5 @@
-"""CSV rows that span lines: a quoted cell holding a line break (a note, an address, a
-name pasted with its line break).
+"""CSV rows that span lines (a quoted cell holding a line break: a note, an address, a
+name pasted with its line break), and empty lines between rows.
 
 pyarrow parses such a file as the :mod:`csv` module does, but its rows are then no longer
 its lines: a table's rows would take the wrong line numbers, so a file holding one such
@@ -9,7 +9,9 @@ odd number of quotes comes before it in the file (a quote opens or closes a quot
 and a quote inside one is doubled). Each row holding a quote is then given as the span
 of its lines, so that it is checked, byte for byte, as a row on one line is
 (:func:`~rostergraph.io.csv_arrow.quoted_lines_agree`): a file where the parity of
-quotes and pyarrow disagree is still declined.
+quotes and pyarrow disagree is still declined. An empty line (a blank line between
+rows, or after the last) is no row to pyarrow nor to the :mod:`csv` module's reading; the
+rows after it keep their own line numbers too.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, overload
 
 import numpy as np
 
-__all__ = ["RowLines", "quote_parity", "spanned_rows"]
+__all__ = ["RowLines", "blank_lines_in", "breaks_in", "quote_parity", "spanned_rows"]
 
 #: Bytes of a buffer looked at per step of :func:`quote_parity`.
 _STEP = 1 << 24
@@ -66,6 +68,39 @@ class RowLines(Sequence[int]):
         return f"RowLines({self.array.tolist()!r})"
 
 
+def breaks_in(part: np.ndarray) -> np.ndarray:
+    """Where each line break of bytes ``part`` ends (a CR, an LF, or the LF of a CRLF:
+    one break each), ascending.
+
+    >>> breaks_in(np.frombuffer(b"a\\r\\nb\\rc\\n\\n", dtype=np.uint8)).tolist()
+    [2, 4, 6, 7]
+    """
+    lf = np.flatnonzero(part == 10)
+    cr = np.flatnonzero(part == 13)
+    if not len(cr):
+        return lf
+    nxt = cr + 1  # (a CR followed by an LF is one break with it: the LF's)
+    inside = nxt < len(part)
+    alone = np.ones(len(cr), dtype=bool)
+    alone[inside] = part[nxt[inside]] != 10
+    return np.sort(np.concatenate([lf, cr[alone]]))
+
+
+def blank_lines_in(part: np.ndarray) -> tuple[np.ndarray, int]:
+    """Of whole lines ``part`` (bytes; its last line ends after a break, or at the file's
+    end): the number (from 0) of each line that is empty, and the count of line breaks.
+    pyarrow skips such a line, as the :mod:`csv` module's reading does.
+
+    >>> blank_lines_in(np.frombuffer(b"h\\r\\n\\r\\n1\\n\\n\\r2", dtype=np.uint8))
+    (array([1, 3, 4]), 5)
+    """
+    brk = breaks_in(part)
+    start = np.concatenate([[0], brk[:-1] + 1]) if len(brk) else brk
+    crlf = brk > start
+    crlf[crlf] = (part[brk[crlf] - 1] == 13) & (part[brk[crlf]] == 10)
+    return np.flatnonzero(brk - crlf == start), len(brk)
+
+
 def quote_parity(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Whether each line ``buf[starts[i]:ends[i]]`` (ascending, not overlapping) holds an
     odd number of quotes; the buffer is looked at a step at a time, and only the steps
@@ -93,16 +128,18 @@ def quote_parity(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.nd
 
 def spanned_rows(quoted: tuple[np.ndarray, np.ndarray, np.ndarray], odd: np.ndarray,
                  n_lines: int, n_rows: int, *, every_line: bool = True,
+                 blank: np.ndarray | None = None,
                  ) -> tuple[RowLines, tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
     """The line each of ``n_rows`` rows starts on, and ``(row + 1, start, end)`` of each
     row holding a quote, from ``quoted``: ``(line, start, end)`` of each line after the
     header that holds a quote (line 0 is the header; ``end`` excludes the line break),
     and ``odd``, whether each holds an odd number of quotes (:func:`quote_parity`). A row
-    spans its first line's start to its last line's end. ``None`` when the lines cannot be
-    ``n_rows`` rows: a quoted cell left open at the end, or a count that differs (a
-    blank line between rows). ``every_line=False``: ``start`` and ``end`` are in a text
-    of the lines holding a quote only, one after another with their breaks; ``None``
-    then for a row with a line that holds none (its text is not there whole).
+    spans its first line's start to its last line's end; the empty lines ``blank``
+    (numbered as ``quoted``'s) are no row's. ``None`` when the lines cannot be
+    ``n_rows`` rows: a quoted cell left open at the end, or a count that differs.
+    ``every_line=False``: ``start`` and ``end`` are in a text of the lines holding a
+    quote only, one after another with their breaks; ``None`` then for a row with a
+    line that holds none (its text is not there whole).
 
     >>> q = (np.array([1, 2, 4]), np.array([4, 9, 19]), np.array([8, 13, 23]))
     >>> lines, rows = spanned_rows(q, np.array([True, True, False]), 5, 3)
@@ -110,6 +147,8 @@ def spanned_rows(quoted: tuple[np.ndarray, np.ndarray, np.ndarray], odd: np.ndar
     ([2, 4, 5], [[1, 3], [4, 19], [13, 23]])
     >>> spanned_rows(q, np.array([True, False, False]), 5, 3) is None
     True
+    >>> list(spanned_rows(q, np.array([True, True, False]), 5, 2, blank=np.array([3]))[0])
+    [2, 5]
     """
     lines, starts, ends = quoted
     inside = np.logical_xor.accumulate(odd) if len(odd) else odd
@@ -122,7 +161,10 @@ def spanned_rows(quoted: tuple[np.ndarray, np.ndarray, np.ndarray], odd: np.ndar
     edge = np.zeros(n_lines + 1, dtype=np.int32)
     edge[lines[k] + 1] += 1
     edge[lines[k + 1] + 1] -= 1
-    first = np.flatnonzero(np.cumsum(edge[1:n_lines]) == 0) + 1  # (a row's first line)
+    starts_row = np.cumsum(edge[:n_lines]) == 0
+    if blank is not None:
+        starts_row[blank[blank < n_lines]] = False
+    first = np.flatnonzero(starts_row[1:]) + 1  # (a row's first line)
     if len(first) != n_rows:
         return None
     opening = np.ones(len(lines), dtype=bool)

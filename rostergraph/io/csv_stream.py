@@ -30,7 +30,7 @@ from .csv_arrow import (
     quoted_lines_agree,
     trimmed,
 )
-from .csv_records import RowLines, quote_parity, spanned_rows
+from .csv_records import RowLines, blank_lines_in, quote_parity, spanned_rows
 from .csv_rowchecks import END_PADDING
 from .limits import Limits
 
@@ -51,13 +51,13 @@ def _whole_lines(buf: bytearray, final: bool) -> int:
     return cut + 1
 
 
-def _quoted_from_file(path: Any, size: int, sha256: str
+def _quoted_from_file(path: Any, size: int, sha256: str, blank: list[np.ndarray] | None = None
                       ) -> tuple[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] | None:
     """:func:`_quoted_lines` of the file at ``path``, read again a step at a time: the
     text of its lines after the header holding a quote, one after another, each followed
-    by its line break, and ``(line, start, end)`` of each in that text. ``None`` when the
-    file read is not the one parsed (its size or SHA-256 differ: it changed in
-    between).
+    by its line break, and ``(line, start, end)`` of each in that text; with ``blank``,
+    the number of each empty line is added to it too. ``None`` when the file read is not
+    the one parsed (its size or SHA-256 differ: it changed in between).
 
     >>> import pathlib, tempfile
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "q.csv"
@@ -86,6 +86,9 @@ def _quoted_from_file(path: Any, size: int, sha256: str
             stop = _whole_lines(buf, not chunk)
             whole = bytes(buf[:stop])
             del buf[:stop]
+            if blank is not None:  # (a file whose rows are not its lines)
+                idx, _ = blank_lines_in(np.frombuffer(whole, dtype=np.uint8))
+                blank.append(idx + seen)
             if b'"' not in whole:  # (most steps of most files: their breaks counted)
                 seen += line_breaks(whole)
             elif whole:
@@ -178,6 +181,28 @@ class _Watched:
         self.closed = True
 
 
+def _parse_file(path: Any, head: bytes, coded: list[bool], spans: bool = False
+                ) -> tuple[Any, _Watched, bool]:
+    """pyarrow's table of the file at ``path`` (``None`` when pyarrow refuses it, or it
+    does not begin with ``head``), read through :class:`_Watched`, and whether its
+    cells were parsed as cells that may hold a line break (``spans``: see
+    :func:`~rostergraph.io.csv_arrow._read_csv`): a file with quotes that fails the
+    first parse is parsed so again (such a cell at a block's end fails it)."""
+    import pyarrow as pa
+
+    with open(path, "rb") as f:  # (buffered: a read gives what is asked for, to the end)
+        watched = _Watched(f, head)
+        try:
+            # (quotes read as CSV's: a file without any reads the same either way)
+            return _read_csv(watched, coded, True, csv_arrow.BLOCK, spans), watched, spans
+        except pa.ArrowInvalid:
+            if spans or not watched.quoted:
+                return None, watched, spans
+        except (pa.ArrowException, ValueError, OSError):
+            return None, watched, spans
+    return _parse_file(path, head, coded, True)
+
+
 def arrow_columns_from_file(path: Any, limits: Limits,
                             coded: Callable[[str], bool] | None = None,
                             ) -> tuple[list[str], list[Any], RowLines | None, int, str] | None:
@@ -187,8 +212,9 @@ def arrow_columns_from_file(path: Any, limits: Limits,
     bytes parsed). Its lines holding a quote are read again after the parse and checked
     as :func:`arrow_columns` checks them (:func:`_quoted_from_file`: those lines only are
     held). A row spanning lines is taken when each of its lines holds a quote (a cell
-    holding one line break); the lines of each row are then given as
-    :func:`arrow_columns` gives them. ``None`` for a file this path does not take: one
+    holding one line break), and empty lines between rows are skipped; the line of each
+    row is then given as :func:`arrow_columns` gives it (the file is read once more to
+    find them). ``None`` for a file this path does not take: one
     with a quote in its header, a byte-order mark or a row longer than a block, one not
     UTF-8, one that changed between the two reads, a row with a line holding no quote,
     and whatever :func:`arrow_columns` declines; the caller then reads the file's bytes.
@@ -214,7 +240,7 @@ def arrow_columns_from_file(path: Any, limits: Limits,
     True
     """
     try:
-        import pyarrow as pa
+        import pyarrow  # noqa: F401 (without it, the csv module reads every file)
     except ImportError:
         return None
     with open(path, "rb") as f:
@@ -235,43 +261,44 @@ def arrow_columns_from_file(path: Any, limits: Limits,
     if header is None or trimmed(header) != header:
         return None
     head = start[:min(ends) + 1]
-    for spans in (False, True):
-        table = None  # (never two at once)
-        with open(path, "rb") as f:  # (buffered: a read gives what is asked for, to the end)
-            watched = _Watched(f, head)
-            try:
-                # (quotes read as CSV's: a file without any reads the same either way)
-                table = _read_csv(watched, [bool(coded and coded(h)) for h in header],
-                                  True, csv_arrow.BLOCK, spans)
-            except pa.ArrowInvalid:  # (a quoted line break at a block's end, maybe)
-                if spans or not watched.quoted:
-                    return None
-                continue
-            except (pa.ArrowException, ValueError, OSError):
-                return None
-        n_lines = watched.breaks + (watched.last not in (b"\r", b"\n", b""))
-        # (rows spanning lines, or a blank line: parsed again, blocks cut where no row is)
-        if spans or table.num_rows + 1 == n_lines or not watched.quoted:
-            break
-    assert table is not None
-    spans = table.num_rows + 1 != n_lines
-    if watched.size < len(head) or (spans and not watched.quoted) or not _fits(
-            table, header, table.num_rows + 1 if spans else n_lines, watched.size, limits):
+    flags = [bool(coded and coded(h)) for h in header]
+    table, watched, spans = _parse_file(path, head, flags)
+    if table is None or watched.size < len(head):
         return None
+    n_lines = watched.breaks + (watched.last not in (b"\r", b"\n", b""))
     digest = watched.sha256.hexdigest()
     lines = None
-    if watched.quoted:  # (its lines holding a quote, read again, checked as in memory)
-        got = _quoted_from_file(path, watched.size, digest)
-        if got is None:
+    if table.num_rows + 1 == n_lines:
+        if not _fits(table, header, n_lines, watched.size, limits):
             return None
-        text, quoted = got
-        if spans:  # (a row's lines are one after another in the text when each holds a quote)
-            odd = quote_parity(np.frombuffer(text, dtype=np.uint8), quoted[1], quoted[2])
-            found = spanned_rows(quoted, odd, n_lines, table.num_rows, every_line=False)
-            if found is None:
+        if not watched.quoted:
+            return header, list(table.columns), None, watched.size, digest
+    # (its lines holding a quote, read again, checked as in memory; and when its rows are
+    # not its lines, where each starts)
+    blank: list[np.ndarray] | None = None if table.num_rows + 1 == n_lines else []
+    got = _quoted_from_file(path, watched.size, digest, blank)
+    if got is None:
+        return None
+    text, quoted = got
+    if blank is not None:
+        odd = quote_parity(np.frombuffer(text, dtype=np.uint8), quoted[1], quoted[2])
+        if odd.any() and not spans:  # (parsed again, its blocks cut where no row is)
+            del text, table  # (never two tables, nor the text beside both)
+            table, again, spans = _parse_file(path, head, flags, True)
+            if table is None or again.sha256.hexdigest() != digest:
                 return None
-            lines, quoted = found
-            n_lines = table.num_rows + 1
-        if not quoted_lines_agree(text, table, quoted, n_lines):
+            got = _quoted_from_file(path, watched.size, digest)
+            if got is None:
+                return None
+            text, quoted = got
+        found = spanned_rows(quoted, odd, n_lines, table.num_rows, every_line=False,
+                             blank=np.concatenate(blank) if blank else None)
+        if found is None:
             return None
+        lines, quoted = found
+        n_lines = table.num_rows + 1
+        if not _fits(table, header, n_lines, watched.size, limits):
+            return None
+    if len(quoted[0]) and not quoted_lines_agree(text, table, quoted, n_lines):
+        return None
     return header, list(table.columns), lines, watched.size, digest

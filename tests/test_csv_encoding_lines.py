@@ -7,6 +7,7 @@ went unsaid."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,3 +102,43 @@ def test_a_password_column_in_any_spelling_is_never_kept(tmp_path: Path, fmt: st
     assert "'S" not in repr(dict(r.users[uid].extra))
     rostergraph.write_clever_json(r, tmp_path / "out")
     assert b'"S2"' not in (tmp_path / "out" / "users.json").read_bytes()
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "mixed", "utf-16", "spaced"])
+def test_files_in_another_encoding_are_read_column_wise(encoding: str) -> None:
+    """A file that is not UTF-8 (Windows-1252, UTF-16 with its mark, UTF-8 with stray
+    Windows-1252 bytes) or whose quoted cells follow a comma and a space is decoded (its
+    problems told), and the text is then parsed column-wise by pyarrow as UTF-8: header,
+    rows, lines and problems are the csv module's reading of the same text."""
+    import unittest.mock
+
+    from rostergraph.io import csvutil
+    from rostergraph.roster import RosterBuilder
+
+    rows = ["id,name,city"] + [f'{k},"Name {k}",Town {k % 7}' for k in range(300)]
+    rows[5], rows[200] = '4,"Jos\u00e9",Le\u00f3n', "199,Ren\u00e9e,\u00c5re"
+    text = "\r\n".join(rows) + "\r\n"
+    if encoding == "cp1252":
+        data = text.encode("cp1252")
+    elif encoding == "mixed":
+        data = text.encode("utf-8").replace("Jos\u00e9".encode(), b"Jos\xe9")
+    elif encoding == "utf-16":
+        data = text.encode("utf-16")
+    else:  # (every cell quoted and joined by ", ", as a script may write them)
+        cells = [r.replace('"', "").split(",") for r in rows]
+        data = "\ufeff".encode() + "\r\n".join(
+            ", ".join(f'"{c}"' for c in r) for r in cells).encode("utf-8") + b"\r\n"
+
+    def read() -> tuple[Any, ...]:
+        b = RosterBuilder(source="m", format="t")
+        t = csvutil.read_table(data, "users.csv", b, kind="users")
+        taken = t._columns is not None
+        got = [(line, list(cells)) for line, cells in t.rows()]
+        return t.header, got, [(p.code, p.line, p.message) for p in b.problems], taken
+
+    fast = read()
+    with unittest.mock.patch.object(csvutil, "_arrow_columns", lambda *a: None):
+        careful = read()
+    assert fast[:3] == careful[:3] and len(fast[1]) == 300
+    assert fast[3], "parsed by pyarrow"
+    assert fast[2], "its encoding (or spacing) told"

@@ -29,6 +29,7 @@ __all__ = [
     "UTF16_MARKS",
     "ReadAs",
     "backslash_hint",
+    "decode_csv",
     "is_empty_row",
     "is_header",
     "is_secret_column",
@@ -641,3 +642,53 @@ def without_secrets(values: list[str], n: int, secret: Sequence[int]) -> list[st
     k = len(values) - n
     drop = {j for i in secret for j in range(i + min(k, 0), i + max(k, 0) + 1)}
     return [v for j, v in enumerate(values) if j not in drop]
+
+
+def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
+    """Bytes → text: strip a UTF-8 BOM; non-UTF-8 bytes become an ``encoding`` problem.
+    A file that starts with a UTF-16 byte order mark (Windows tools write them) is read as
+    UTF-16, with an ``other`` problem (the formats ask for UTF-8). A file with bytes that
+    are not UTF-8 and no UTF-8 character anywhere was written in a one-byte encoding
+    (Excel's and Windows SIS exports' "CSV" is Windows-1252): it is read as Windows-1252,
+    which keeps every byte; a file that mixes UTF-8 characters and bad bytes has the bad
+    bytes replaced by U+FFFD.
+
+    Examples
+    --------
+    >>> from rostergraph.roster import RosterBuilder
+    >>> b = RosterBuilder(source="m", format="t")
+    >>> decode_csv(b"id,name\\n1,Jos\\xe9\\n", "t.csv", b), b.problems[0].code
+    ('id,name\\n1,José\\n', 'encoding')
+    """
+    while data[:3] == b"\xef\xbb\xbf":  # (a mark given twice, by a tool that wrote one before text
+        data = data[3:]  # that began with one, is read as one)
+    if data[:2] in UTF16_MARKS:
+        try:
+            text = data[2:].decode(UTF16_MARKS[data[:2]])
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: read as UTF-8 below
+        else:
+            b.problem("other", "the file is UTF-16 (it starts with a UTF-16 byte order mark): "
+                      "read as UTF-16, but the format asks for UTF-8", file=name, line=1,
+                      kind=kind)
+            return text
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        head = data[:exc.start]  # CR, LF and CRLF each end a line, as for the rows
+        line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+        raw = (None if names_a_secret(data) else
+               raw_text(data[max(0, exc.start - 40):exc.start + 40]))
+        text = data.decode("utf-8", errors="replace")
+        if text.replace("\ufffd", "").isascii():  # no UTF-8 character at all
+            try:
+                legacy = data.decode("cp1252")
+            except UnicodeDecodeError:  # (a byte cp1252 leaves undefined)
+                pass
+            else:
+                b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}) "
+                          "and no UTF-8 character: read as Windows-1252", file=name,
+                          line=line, kind=kind, raw=raw)
+                return legacy
+        tell_bad_lines(data, name, b, kind, exc.start)
+        return text

@@ -66,6 +66,7 @@ from .csv_rowchecks import (
     NOT_A_NAME,
     UTF16_MARKS,
     backslash_hint,
+    decode_csv,
     is_empty_row,
     is_header,
     is_secret_column,
@@ -74,7 +75,6 @@ from .csv_rowchecks import (
     padded_split_hint,
     renamed_repeats,
     separated,
-    tell_bad_lines,
     tell_skipped,
     unmarked_header,
     without_end_padding,
@@ -93,56 +93,6 @@ Row = dict[str, str]
 
 
 _BOM = b"\xef\xbb\xbf"
-
-
-def decode_csv(data: bytes, name: str, b: RosterBuilder, kind: str | None = None) -> str:
-    """Bytes → text: strip a UTF-8 BOM; non-UTF-8 bytes become an ``encoding`` problem.
-    A file that starts with a UTF-16 byte order mark (Windows tools write them) is read as
-    UTF-16, with an ``other`` problem (the formats ask for UTF-8). A file with bytes that
-    are not UTF-8 and no UTF-8 character anywhere was written in a one-byte encoding
-    (Excel's and Windows SIS exports' "CSV" is Windows-1252): it is read as Windows-1252,
-    which keeps every byte; a file that mixes UTF-8 characters and bad bytes has the bad
-    bytes replaced by U+FFFD.
-
-    Examples
-    --------
-    >>> from rostergraph.roster import RosterBuilder
-    >>> b = RosterBuilder(source="m", format="t")
-    >>> decode_csv(b"id,name\\n1,Jos\\xe9\\n", "t.csv", b), b.problems[0].code
-    ('id,name\\n1,José\\n', 'encoding')
-    """
-    while data[:3] == _BOM:  # (a mark given twice, by a tool that wrote one before text
-        data = data[3:]  # that began with one, is read as one)
-    if data[:2] in UTF16_MARKS:
-        try:
-            text = data[2:].decode(UTF16_MARKS[data[:2]])
-        except UnicodeDecodeError:
-            pass  # not UTF-16 after all: read as UTF-8 below
-        else:
-            b.problem("other", "the file is UTF-16 (it starts with a UTF-16 byte order mark): "
-                      "read as UTF-16, but the format asks for UTF-8", file=name, line=1,
-                      kind=kind)
-            return text
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        head = data[:exc.start]  # CR, LF and CRLF each end a line, as for the rows
-        line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
-        raw = (None if names_a_secret(data) else
-               raw_text(data[max(0, exc.start - 40):exc.start + 40]))
-        text = data.decode("utf-8", errors="replace")
-        if text.replace("\ufffd", "").isascii():  # no UTF-8 character at all
-            try:
-                legacy = data.decode("cp1252")
-            except UnicodeDecodeError:  # (a byte cp1252 leaves undefined)
-                pass
-            else:
-                b.problem("encoding", f"bytes that are not UTF-8 (first at byte {exc.start}) "
-                          "and no UTF-8 character: read as Windows-1252", file=name,
-                          line=line, kind=kind, raw=raw)
-                return legacy
-        tell_bad_lines(data, name, b, kind, exc.start)
-        return text
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")  # the line ends io.StringIO(newline="") splits on
@@ -566,18 +516,17 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     while unmarked[:3] == _BOM:
         unmarked = unmarked[3:]
     if data[:2] not in UTF16_MARKS:  # (pyarrow checks the cells are UTF-8: no decoded copy)
-        got = _arrow_columns(unmarked, limits, coded)
-        if got is not None:
-            header, columns, spans = got
-            # (the header's line: 1 but for the blank lines pyarrow skipped before it)
-            head = unmarked[:4096]  # (a slice: the file's bytes are never copied whole)
-            at = head[:len(head) - len(head.lstrip(b"\r\n"))].count(b"\n") + 1
-            header = renamed_repeats(unmarked_header(header, at, name, b, kind), name, b, kind)
-            n = len(columns[0]) if columns else 0
-            return CsvTable(header, iter(()), spans or range(2, n + 2), None, name, b, kind,
-                            columns=columns)
-    del unmarked
+        t = _arrow_table(unmarked, name, b, kind, limits, coded)
+        if t is not None:
+            return t
     text, sep = separated(decode_csv(data, name, b, kind), name, b, kind)
+    if sep == ",":  # (a file in another encoding, its problems told: the text, as UTF-8)
+        again = text.encode("utf-8")
+        t = None if again == unmarked else _arrow_table(again, name, b, kind, limits, coded)
+        del again
+        if t is not None:
+            return t
+    del unmarked
     whole = _whole_file(text, limits, sep)
     # (a file naming a password column anywhere in its first lines: no raw text of a row
     # that cannot be read, whose cells, the password's among them, cannot be told apart)
@@ -616,6 +565,23 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
     # (the rows that are the header again told as the iteration reaches them, in line order)
     return CsvTable(header, without_header_again(rows, written, name, b, kind), None, None,
                     name, b, kind, secret_elsewhere=secret)
+
+
+def _arrow_table(data: bytes, name: str, b: RosterBuilder, kind: str | None, limits: Limits,
+                 coded: Callable[[str], bool] | None) -> CsvTable | None:
+    """The table of UTF-8 ``data`` (no byte-order mark) parsed by pyarrow, when
+    :func:`~rostergraph.io.csv_arrow.arrow_columns` takes it."""
+    got = _arrow_columns(data, limits, coded)
+    if got is None:
+        return None
+    header, columns, spans = got
+    # (the header's line: 1 but for the blank lines pyarrow skipped before it)
+    head = data[:4096]  # (a slice: the file's bytes are never copied whole)
+    at = head[:len(head) - len(head.lstrip(b"\r\n"))].count(b"\n") + 1
+    header = renamed_repeats(unmarked_header(header, at, name, b, kind), name, b, kind)
+    n = len(columns[0]) if columns else 0
+    return CsvTable(header, iter(()), spans or range(2, n + 2), None, name, b, kind,
+                    columns=columns)
 
 
 #: A folder's file this large or larger is parsed by pyarrow as it is read from disk

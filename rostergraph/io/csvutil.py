@@ -246,7 +246,9 @@ class CsvTable:
         Column name → position of its first occurrence in ``header``.
     clean:
         Every row has exactly ``len(header)`` cells and the file parsed in one
-        C pass: then ``lines`` and ``cells`` hold all rows (parallel lists) and
+        C pass: then ``lines`` and ``cells`` hold all rows (parallel sequences;
+        ``lines[i]`` is the line row ``i`` starts on, later than its number says when
+        a row before it spans lines or an empty line comes before it) and
         column-wise processing may read them directly.
 
     Examples
@@ -267,7 +269,7 @@ class CsvTable:
             self.index.setdefault(col, i)
         self.unique = len(self.index) == len(header)
         self.clean = cells is not None or columns is not None
-        self.lines: Sequence[int] = lines or []  # (a range for a file pyarrow parsed)
+        self.lines: Sequence[int] = lines or []  # (pyarrow's: a range, or RowLines)
         self._cells = cells
         self._columns = columns  # a clean file parsed column by column (see _arrow_columns)
         self._source = source

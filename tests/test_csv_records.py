@@ -214,3 +214,17 @@ def test_bundle_of_large_files_reads_rows_spanning_lines(tmp_path: Path,
     assert t.clean and isinstance(t.lines, RowLines)
     got = [(line, list(cells)) for line, cells in t.rows()]
     assert got == _careful(data)[1]
+
+
+def test_a_file_parsed_with_spans_is_not_parsed_again(monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    """A file whose first parse failed on a quoted line break at a block's end (64-byte
+    blocks here) and was parsed again with cells that may hold one is not parsed a third
+    time to find its rows' lines: that parse already cut its blocks between rows."""
+    parses: list[bool] = []
+    real = csv_arrow._read_csv
+    monkeypatch.setattr(csv_arrow, "_read_csv", lambda *a: parses.append(a[-1]) or real(*a))
+    data = SPANNING["every row"]
+    got = csv_arrow.arrow_columns(data, Limits())
+    assert got is not None and list(got[2] or []) == [2 + 2 * i for i in range(50)]
+    assert parses == [False, True]

@@ -566,28 +566,30 @@ def _read_csv(source: Any, coded: list[bool], quotes: bool, block: int,
     return pa.table(columns, names=names)
 
 
-def _parse(data: bytes, coded: list[bool], quotes: bool, spans: bool = False) -> Any:
+def _parse(data: bytes, coded: list[bool], quotes: bool, spans: bool = False
+           ) -> tuple[Any, bool]:
     """``data``'s rows after the header (:func:`_read_csv`), :data:`BLOCK` bytes at a
-    time; ``None`` when pyarrow refuses the file. A row (or the header) longer than a
-    block fails the parse: the file is then parsed again as one block. A file with
-    quotes that fails is parsed again with cells that may hold a line break (``spans``:
-    such a cell at a block's end fails the parse, or makes other rows)."""
+    time, and whether its cells were parsed as cells that may hold a line break; ``None``
+    when pyarrow refuses the file. A row (or the header) longer than a block fails the
+    parse: the file is then parsed again as one block. A file with quotes that fails is
+    parsed again with cells that may hold a line break (``spans``: such a cell at a
+    block's end fails the parse, or makes other rows)."""
     import pyarrow as pa
 
     whole = min(max(len(data), 1 << 20), 1 << 30)
     block = min(BLOCK, whole)
     while True:
         try:
-            return _read_csv(pa.BufferReader(data), coded, quotes, block, spans)
+            return _read_csv(pa.BufferReader(data), coded, quotes, block, spans), spans
         except pa.ArrowInvalid as exc:
             if "block size" in str(exc) and block < whole:  # (a row longer than a block)
                 block = whole
             elif quotes and not spans:
                 spans = True
             else:
-                return None
+                return None, spans
         except (pa.ArrowException, ValueError, OSError):
-            return None
+            return None, spans
 
 
 def _distinct_values(col: Any) -> list[Any]:
@@ -604,7 +606,7 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
                   ) -> tuple[list[str], list[Any], RowLines | None] | None:
     """The header, the columns and the rows' lines of a clean file, parsed by
     ``pyarrow.csv`` in C, when they are exactly what the :mod:`csv` module's whole pass
-    would give: every row on its own lines (no blank line), every row as long as the
+    would give: every row on its own lines (empty lines skipped), every row as long as the
     header, no field over the limits (of ``limits`` and of the :mod:`csv` module), no
     trailing empty column name, and every row holding a quote read the same by both.
     The lines are ``None`` when each row is one line; when a quoted cell holds a line
@@ -640,7 +642,8 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
         n_lines = line_breaks(data)
     if data[-1:] not in (b"\r", b"\n"):
         n_lines += 1
-    table = _parse(data, [bool(coded and coded(name)) for name in header], quoted is not None)
+    flags = [bool(coded and coded(name)) for name in header]
+    table, spans = _parse(data, flags, quoted is not None)
     if table is None:
         return None
     lines = None
@@ -648,9 +651,9 @@ def arrow_columns(data: bytes, limits: Limits, coded: Callable[[str], bool] | No
         buf = np.frombuffer(data, dtype=np.uint8)
         some = quoted if quoted is not None else (_NONE, _NONE, _NONE)
         odd = quote_parity(buf, some[1], some[2])
-        if odd.any():  # (parsed again, its blocks cut where no row is: a cell's line
-            del table  # break at a block's end made other rows; never two tables at once)
-            table = _parse(data, [bool(coded and coded(name)) for name in header], True, True)
+        if odd.any() and not spans:  # (parsed again, its blocks cut where no row is: a
+            del table  # cell's line break at a block's end made other rows; never two
+            table, _ = _parse(data, flags, True, True)  # tables at once)
             if table is None:
                 return None
         got = spanned_rows(some, odd, n_lines, table.num_rows, blank=_blank_lines(data))

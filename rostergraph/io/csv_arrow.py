@@ -685,12 +685,14 @@ def quoted_lines_agree(data: bytes, table: Any,
 
 
 def _fits(table: Any, header: list[str], n_lines: int, size: int, limits: Limits) -> bool:
-    """Whether pyarrow's ``table`` of a file of ``size`` bytes and ``n_lines`` lines (the
-    header's included) is every line as a row, with no field over the limits (those of
-    ``limits`` and of the :mod:`csv` module) and no row that may be the header again."""
+    """Whether pyarrow's ``table`` of a file of ``size`` bytes is ``n_lines - 1`` rows
+    after the header (the caller counts the file's lines, or, when rows span lines or
+    empty lines are skipped, its rows: see :mod:`~rostergraph.io.csv_records`), with no
+    field over the limits (those of ``limits`` and of the :mod:`csv` module) and no row
+    that may be the header again."""
     import pyarrow.compute as pc
 
-    if table.num_rows + 1 != n_lines:  # a blank line: the rows keep their own line numbers
+    if table.num_rows + 1 != n_lines:  # (a line that is no row: the caller's to place)
         return False
     if table.num_columns and (_may_hold_header_again(header, table.column(0))
                               or _holds_empty_rows(table)):

@@ -62,7 +62,9 @@ class RowLines(Sequence[int]):
         return iter(self.array.tolist())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.array if dtype is None else self.array.astype(dtype)
+        if dtype is None and not copy:  # (the array itself: read, never changed)
+            return self.array
+        return self.array.astype(dtype or self.array.dtype, copy=True)
 
     def __repr__(self) -> str:
         return f"RowLines({self.array.tolist()!r})"

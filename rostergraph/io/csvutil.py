@@ -521,8 +521,11 @@ def read_table(data: bytes, name: str, b: RosterBuilder, *, kind: str | None = N
         t = _arrow_table(unmarked, name, b, kind, limits, coded)
         if t is not None:
             return t
+    told = len(b.problems) + b.dropped_problems
     text, sep = separated(decode_csv(data, name, b, kind), name, b, kind)
-    if sep == ",":  # (a file in another encoding, its problems told: the text, as UTF-8)
+    # (a file in another encoding, or with quoted cells after ", ": its problem told, the
+    # text it reads as, parsed as UTF-8; a text changed tells one, and only then)
+    if sep == "," and len(b.problems) + b.dropped_problems > told:
         again = text.encode("utf-8")
         t = None if again == unmarked else _arrow_table(again, name, b, kind, limits, coded)
         del again

@@ -446,7 +446,7 @@ def staff_role_tokens(given: Iterable[str] | None) -> list[str]:
 def line_array(lines: Sequence[int]) -> np.ndarray:
     """A table's line numbers (``CsvTable.lines``) as an ``int64`` array; a file pyarrow
     parsed has a ``range``, made whole at once rather than number by number (2M lines:
-    0.1 s).
+    0.1 s), or a :class:`~rostergraph.io.csv_records.RowLines` (its array).
 
     >>> line_array(range(2, 5)).tolist(), line_array([2, 4]).tolist()
     ([2, 3, 4], [2, 4])

@@ -647,7 +647,8 @@ def _kernel_near_keys(listed: list[str]) -> tuple[Any, Any]:
     import pyarrow.compute as pc
 
     arr = arrow_strs(listed)
-    unwrapped = pc.replace_substring_regex(arr, r'^="(.+)"$', r"\1")
+    # ((?s): "." takes a line break too, as _unwrapped's slice does: a quoted cell may hold one)
+    unwrapped = pc.replace_substring_regex(arr, r'(?s)^="(.+)"$', r"\1")
     return arr, pc.utf8_ltrim(pc.ascii_lower(unwrapped), characters="0")
 
 

@@ -100,3 +100,30 @@ def test_a_header_with_a_blank_first_name_given_again_is_told(tmp_path: Path,
     assert sorted(r.users) == ["u1", "u2"]
     assert [(p.file, p.line) for p in r.problems if "header again" in p.message
             ] == [("users.csv", 3), ("enrollments.csv", 3)]
+
+
+@pytest.mark.parametrize("name", ["\xa0Student_id", "\x0bStudent_id", "\ufeff\u3000Student_id",
+                                  "\x1cstudent_ID\x85", "Student_id\u2028"])
+def test_a_header_again_with_spaces_that_are_no_ascii_ones_is_told_either_way(
+        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first name with white space around it that Python's ``strip()`` takes off but
+    a regular expression's ``\\s`` does not match (a no-break space, a vertical tab, an
+    ideographic space, U+001C, U+0085, a line separator) is the header again, whichever
+    parser reads the file: pyarrow's reading leaves such a file to the csv module."""
+    from rostergraph.io.clever_csv import read_clever_csv
+    from tests.test_collect import assert_same_roster
+
+    files = dict(_SFTP)
+    files["students.csv"] = ("Student_id,School_id,First_name,Last_name\nst1,sA,Ann,Fake\n"
+                             f"{name},School_id,First_name,Last_name\nst2,sA,Bo,Fake\n")
+    write(tmp_path, files)
+    new = read_clever_csv(tmp_path)
+    with monkeypatch.context() as m:
+        m.setattr(csvutil, "_arrow_columns", lambda *a: None)
+        m.setattr(csvutil, "_arrow_columns_from_file", lambda *a: None)
+        careful = read_clever_csv(tmp_path)
+    assert_same_roster(new, careful)
+    assert new.provenance.notes == careful.provenance.notes
+    assert sorted(new.users) == ["st1", "st2", "t1"]
+    assert [(p.file, p.line) for p in new.problems if "header again" in p.message] == [
+        ("students.csv", 3), ("sections.csv", 3)]

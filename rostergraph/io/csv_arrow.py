@@ -720,6 +720,12 @@ def _most_bytes(values: Any) -> int:
     return int(np.diff(off).max()) if len(off) > 1 else 0
 
 
+#: The characters Python's ``str.strip()`` takes off (``str.isspace``), for RE2: its ``\s``
+#: is only ``[\t\n\f\r ]``, and a row whose first cell is the header's first name after a
+#: no-break space, say, is the header again to the csv module's reading too.
+_SPACE = r"[\s\p{Z}\x{0b}\x{1c}-\x{1f}\x{85}]"
+
+
 def _may_hold_header_again(header: list[str], first: Any) -> bool:
     """Whether pyarrow's ``first`` column may hold the header given again (two exports
     joined into one file): a cell that is the header's first name (in any case, spaces or
@@ -731,7 +737,7 @@ def _may_hold_header_again(header: list[str], first: Any) -> bool:
         return False
     if not header[0].strip():  # (a blank first name: any row may repeat the header; the
         return True  # csv module's reading tells them, as for every other header)
-    name = "^\ufeff?\\s*" + re.escape(header[0].strip()) + "\\s*$"
+    name = f"^\ufeff?{_SPACE}*{re.escape(header[0].strip())}{_SPACE}*$"
     return any(pc.any(pc.match_substring_regex(values, name, ignore_case=True)).as_py()
                for values in _distinct_values(first))
 

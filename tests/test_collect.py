@@ -95,6 +95,18 @@ def assert_same_roster(new: Roster, old: Roster) -> None:
             assert a[rid].nulls == rec.nulls, (kind, rid)
 
 
+def read_by_the_csv_module(read: Callable[[], Roster], monkeypatch: pytest.MonkeyPatch
+                           ) -> Roster:
+    """``read()`` with neither of pyarrow's parses of a CSV file (its bytes, or as read
+    from disk): every file read by the :mod:`csv` module, the reading the fast ones equal."""
+    from rostergraph.io import csvutil
+
+    with monkeypatch.context() as m:
+        m.setattr(csvutil, "_arrow_columns", lambda *a: None)
+        m.setattr(csvutil, "_arrow_columns_from_file", lambda *a: None)
+        return read()
+
+
 def same_either_way(read: Callable[[], Roster], monkeypatch: pytest.MonkeyPatch,
                     module: Any, switch: str) -> tuple[Roster, Roster]:
     """``read()`` with ``module``'s fast path ``switch`` on, then off (and on again after):

@@ -111,17 +111,14 @@ def test_a_header_again_with_spaces_that_are_no_ascii_ones_is_told_either_way(
     ideographic space, U+001C, U+0085, a line separator) is the header again, whichever
     parser reads the file: pyarrow's reading leaves such a file to the csv module."""
     from rostergraph.io.clever_csv import read_clever_csv
-    from tests.test_collect import assert_same_roster
+    from tests.test_collect import assert_same_roster, read_by_the_csv_module
 
     files = dict(_SFTP)
     files["students.csv"] = ("Student_id,School_id,First_name,Last_name\nst1,sA,Ann,Fake\n"
                              f"{name},School_id,First_name,Last_name\nst2,sA,Bo,Fake\n")
     write(tmp_path, files)
     new = read_clever_csv(tmp_path)
-    with monkeypatch.context() as m:
-        m.setattr(csvutil, "_arrow_columns", lambda *a: None)
-        m.setattr(csvutil, "_arrow_columns_from_file", lambda *a: None)
-        careful = read_clever_csv(tmp_path)
+    careful = read_by_the_csv_module(lambda: read_clever_csv(tmp_path), monkeypatch)
     assert_same_roster(new, careful)
     assert new.provenance.notes == careful.provenance.notes
     assert sorted(new.users) == ["st1", "st2", "t1"]

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from rostergraph.io import csvutil
 from rostergraph.io.enrollcols import _kernel_near_keys, _near_key, near_id_hint, near_memo
 from rostergraph.io.oneroster import read_oneroster
-from tests.test_collect import assert_same_roster
+from tests.test_collect import assert_same_roster, read_by_the_csv_module
 from tests.test_oneroster_variants import ENR_HEAD, USERS, bundle
 
 _IDS = ['="4\n2"', '="0\r\n7"', "A\nB", '="x"', "007"]
@@ -39,10 +38,7 @@ def test_an_unknown_user_id_holding_a_line_break_either_way(
     path = bundle(tmp_path, users_csv=users, enrollments_csv=ENR_HEAD + (
         f"e1,,,c1,sA,s1,student,,,\ne2,,,c1,sA,{cell},student,,,\n"))
     new = read_oneroster(path)
-    with monkeypatch.context() as m:
-        m.setattr(csvutil, "_arrow_columns", lambda *a: None)
-        m.setattr(csvutil, "_arrow_columns_from_file", lambda *a: None)
-        careful = read_oneroster(path)
+    careful = read_by_the_csv_module(lambda: read_oneroster(path), monkeypatch)
     assert_same_roster(new, careful)
     assert new.provenance.notes == careful.provenance.notes
     told = [p for p in new.problems if p.field == "userSourcedId"]

@@ -28,7 +28,7 @@ from rostergraph.io.oneroster import read_oneroster
 from rostergraph.io.write_oneroster import write_oneroster
 from rostergraph.roster import Roster
 from rostergraph.synth import write_district
-from tests.test_collect import assert_same_roster
+from tests.test_collect import assert_same_roster, read_by_the_csv_module
 from tests.test_oneroster_plain_paths import _messy_demographics, _messy_users
 
 
@@ -278,8 +278,6 @@ def test_cells_holding_line_breaks_keep_their_files_column_wise(
     line inside a cell) in users.csv and classes.csv: the files are still read
     column-wise (as many column-wise rows as without those cells), and the records,
     texts and problems with their lines are the csv module's reading of the files."""
-    from rostergraph.io import csvutil
-
     out = tmp_path / "b"
     clean = rostergraph.load(write_district(tmp_path / "d", None, students=200, seed=3),
                              cache=False)
@@ -293,10 +291,7 @@ def test_cells_holding_line_breaks_keep_their_files_column_wise(
     _cell_edit(out, "classes.csv", "title", {1: "Alg\nebra", 4: "x\r\ny"})
     assert _assert_same(out, monkeypatch) == before
     fast = read_oneroster(out)
-    with monkeypatch.context() as m:
-        m.setattr(csvutil, "_arrow_columns", lambda *a: None)
-        m.setattr(csvutil, "_arrow_columns_from_file", lambda *a: None)
-        careful = read_oneroster(out)
+    careful = read_by_the_csv_module(lambda: read_oneroster(out), monkeypatch)
     assert_same_roster(fast, careful)
     assert _texts(fast) == _texts(careful)
     told = [p for p in fast.problems if p.file == "users.csv"]

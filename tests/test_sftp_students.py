@@ -21,7 +21,12 @@ from rostergraph.io import clever_csv, handed_runs, parked, sftp_students
 from rostergraph.io.clever_csv import read_clever_csv
 from rostergraph.io.write_sftp import write_clever_csv
 from rostergraph.synth import district, write_district
-from tests.test_collect import assert_same_roster, same_either_way, same_error_either_way
+from tests.test_collect import (
+    assert_same_roster,
+    read_by_the_csv_module,
+    same_either_way,
+    same_error_either_way,
+)
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -158,8 +163,6 @@ def test_cells_holding_line_breaks_keep_students_csv_column_wise(
     """Quoted cells holding a line break in students' names and contacts and in
     sections.csv: the students are still read column-wise, and the roster (problems and
     their lines included) is the csv module's reading of the files."""
-    from rostergraph.io import csvutil
-
     path = generated_sftp(tmp_path, 5, "default")
     for name, columns in (("students.csv", ("First_name", "Last_name", "Contact_name")),
                           ("sections.csv", ("Name", "Course_description"))):
@@ -178,10 +181,7 @@ def test_cells_holding_line_breaks_keep_students_csv_column_wise(
         (path / name).write_text(_csv(rows), encoding="utf-8")
     new, _, plans = _both(path, monkeypatch)
     assert plans[0] is not None and len(plans[0].sids) > 50
-    with monkeypatch.context() as m:
-        m.setattr(csvutil, "_arrow_columns", lambda *a: None)
-        m.setattr(csvutil, "_arrow_columns_from_file", lambda *a: None)
-        careful = read_clever_csv(path)
+    careful = read_by_the_csv_module(lambda: read_clever_csv(path), monkeypatch)
     assert_same_roster(new, careful)
     assert any(p.file == "students.csv" and p.line is not None and p.line > 71
                for p in new.problems)

@@ -274,8 +274,9 @@ def trimmed(header: list[str]) -> list[str]:
     return header[:end]
 
 
-#: No line (an empty array of line numbers or positions).
+#: No line (an empty array of line numbers or positions; read-only, shared).
 _NONE = np.zeros(0, dtype=np.int64)
+_NONE.flags.writeable = False
 #: Bytes looked at per step of :func:`_quoted_lines` (its temporaries are a few times this).
 _CHUNK = 1 << 24
 #: Quoted lines checked at a time (the checks' temporaries are a few times their size).
@@ -320,6 +321,15 @@ def _quoted_in(part: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, in
     return idx, line_start, line_end - crlf, len(brk)
 
 
+def _steps(data: bytes) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of each step of whole lines of ``data`` (:func:`_chunk_end`)."""
+    at = 0
+    while at < len(data):
+        stop = _chunk_end(data, at)
+        yield at, stop
+        at = stop
+
+
 def _quoted_lines(data: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], int]:
     """``(line, start, end)`` of each line after the header that holds a quote (line 0 is
     the header; ``end`` excludes the line break), and the count of line breaks (CR, LF or
@@ -327,18 +337,14 @@ def _quoted_lines(data: bytes) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray
     buf = np.frombuffer(data, dtype=np.uint8)
     lines, starts, ends = [], [], []
     seen = 0
-    at = 0
-    while at < len(data):
-        stop = _chunk_end(data, at)
+    for at, stop in _steps(data):
         idx, line_start, line_end, breaks = _quoted_in(buf[at:stop])
         lines.append(idx + seen)
         starts.append(line_start + at)
         ends.append(line_end + at)
         seen += breaks
-        at = stop
     if not lines:
-        empty = np.zeros(0, dtype=np.int64)
-        return (empty, empty, empty), seen
+        return (_NONE, _NONE, _NONE), seen
     line, start, end = (np.concatenate(x) for x in (lines, starts, ends))
     keep = line > 0
     return (line[keep], start[keep], end[keep]), seen
@@ -348,15 +354,13 @@ def _blank_lines(data: bytes) -> np.ndarray:
     """The number (line 0 is the header) of each empty line of the file ``data``, a step
     at a time (:func:`~rostergraph.io.csv_records.blank_lines_in`)."""
     buf = np.frombuffer(data, dtype=np.uint8)
-    found = []
-    seen = at = 0
-    while at < len(buf):
-        stop = _chunk_end(data, at)
+    found = [_NONE]
+    seen = 0
+    for at, stop in _steps(data):
         idx, breaks = blank_lines_in(buf[at:stop])
         found.append(idx + seen)
         seen += breaks
-        at = stop
-    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+    return np.concatenate(found)
 
 
 def _as_strings(table: Any) -> Any:

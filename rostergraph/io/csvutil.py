@@ -579,10 +579,16 @@ def _arrow_table(data: bytes, name: str, b: RosterBuilder, kind: str | None, lim
     got = _arrow_columns(data, limits, coded)
     if got is None:
         return None
-    header, columns, spans = got
     # (the header's line: 1 but for the blank lines pyarrow skipped before it)
     head = data[:4096]  # (a slice: the file's bytes are never copied whole)
     at = head[:len(head) - len(head.lstrip(b"\r\n"))].count(b"\n") + 1
+    return _columns_table(*got, at, name, b, kind)
+
+
+def _columns_table(header: list[str], columns: list[Any], spans: Sequence[int] | None,
+                   at: int, name: str, b: RosterBuilder, kind: str | None) -> CsvTable:
+    """The table of pyarrow's ``columns`` under ``header`` (on line ``at``; its problems
+    told), each row on the line ``spans`` gives (``None``: each on the next line)."""
     header = renamed_repeats(unmarked_header(header, at, name, b, kind), name, b, kind)
     n = len(columns[0]) if columns else 0
     return CsvTable(header, iter(()), spans or range(2, n + 2), None, name, b, kind,
@@ -626,11 +632,7 @@ def bundle_table(bundle: Files, name: str, b: RosterBuilder, *, kind: str | None
             header, columns, spans, size, digest = got
             release_arrow_memory()  # (the parse's own temporaries: 0.3 GB at L)
             b.files.append(FileInfo(path=name, size=size, sha256=digest, kind=kind))
-            header = renamed_repeats(unmarked_header(header, 1, name, b, kind), name, b,
-                                     kind)
-            n = len(columns[0]) if columns else 0
-            return CsvTable(header, iter(()), spans or range(2, n + 2), None, name, b, kind,
-                            columns=columns)
+            return _columns_table(header, columns, spans, 1, name, b, kind)
     data = bundle.read(name)
     b.add_file(name, data, kind)
     if first is not None:

@@ -70,21 +70,15 @@ DECLINED = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(SPANNING))
-def test_rows_spanning_lines_read_column_wise_as_the_csv_module_reads_them(name: str) -> None:
-    """Each row keeps the line it starts on, and every cell its line breaks."""
-    data = SPANNING[name]
-    fast = _read(data)
-    assert fast[-1], "read column-wise"
-    assert fast[:-1] == _careful(data)[:-1]
+#: Files pyarrow's reading takes: rows spanning lines, and empty lines that are no row.
+TAKEN = {**SPANNING, **BLANK}
 
 
-@pytest.mark.parametrize("name", sorted(BLANK))
-def test_blank_lines_are_skipped_column_wise(name: str) -> None:
-    """An empty line (between rows, at the end) is no row, as in the csv module's
-    reading: the file is still read column-wise, and the rows after it keep their
-    lines."""
-    data = BLANK[name]
+@pytest.mark.parametrize("name", sorted(TAKEN))
+def test_rows_spanning_lines_and_blank_lines_read_column_wise(name: str) -> None:
+    """Each row keeps the line it starts on, and every cell its line breaks; an empty
+    line (between rows, at the end) is no row, as in the csv module's reading."""
+    data = TAKEN[name]
     fast = _read(data)
     assert fast[-1], "read column-wise"
     assert fast[:-1] == _careful(data)[:-1]
@@ -186,12 +180,12 @@ def _streamed(path: Path) -> Any:
 _QUOTE_FREE_LINE = {"several breaks, lines without a quote", "blank line inside a cell"}
 
 
-@pytest.mark.parametrize("name", sorted({**SPANNING, **BLANK}))
+@pytest.mark.parametrize("name", sorted(TAKEN))
 def test_large_files_parsed_as_read_give_the_same_rows(name: str, tmp_path: Path) -> None:
     """A large file parsed as it is read from disk gives the rows and lines of the
     parse of its bytes when each line of a row spanning lines holds a quote, and is
     declined (left to the parse of its bytes) when one does not."""
-    data = {**SPANNING, **BLANK}[name]
+    data = TAKEN[name]
     (tmp_path / "t.csv").write_bytes(data)
     header, cols, lines = csv_arrow.arrow_columns(data, Limits())  # type: ignore[misc]
     n = len(cols[0])
